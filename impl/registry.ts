@@ -1,0 +1,50 @@
+// Executors by name, as `--executor NAME` selects them, plus a user's own ES module by path.
+// Invariant: every name here builds a fresh executor that the caller must close().
+
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import type { Executor } from '../spec/executor.js';
+import { referenceExecutor } from '../spec/reference.js';
+import { sequentialExecutor } from './sequential.js';
+
+/** Settings some executors take (the modular executor's partitioning, for instance); others ignore them. */
+export interface ExecutorSettings {
+  readonly threads?: number;
+  readonly modules?: number;
+  readonly partition?: string;
+}
+
+export interface ExecutorEntry {
+  readonly name: string;
+  readonly doc: string;
+  create(settings: ExecutorSettings): Executor | Promise<Executor>;
+}
+
+const entries: ExecutorEntry[] = [
+  { name: 'reference', doc: 'the executable specification: plain Map, one transaction after another', create: referenceExecutor },
+  { name: 'sequential', doc: 'fast sequential baseline over a typed-array hash table', create: sequentialExecutor },
+];
+
+export const EXECUTORS: ReadonlyMap<string, ExecutorEntry> = new Map(entries.map((e) => [e.name, e]));
+
+export class UnknownExecutorError extends Error {}
+
+/** A built-in executor by name, or a user's module (a path ending in .js/.mjs) whose default export is an Executor or a function returning one. */
+export async function createExecutor(nameOrPath: string, settings: ExecutorSettings = {}): Promise<Executor> {
+  const entry = EXECUTORS.get(nameOrPath);
+  if (entry) return entry.create(settings);
+  if (!/\.(m?js)$/.test(nameOrPath)) {
+    throw new UnknownExecutorError(`unknown executor "${nameOrPath}" (built in: ${[...EXECUTORS.keys()].join(', ')}; or a path to an ES module ending in .js)`);
+  }
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(resolve(nameOrPath)).href)) as { default?: unknown };
+  } catch (e) {
+    throw new UnknownExecutorError(`${nameOrPath}: cannot load the module: ${(e as Error).message}`);
+  }
+  const d = mod.default;
+  const executor = typeof d === 'function' ? await (d as (s: ExecutorSettings) => unknown)(settings) : d;
+  const ok = typeof executor === 'object' && executor !== null && typeof (executor as Executor).execute === 'function' && typeof (executor as Executor).close === 'function';
+  if (!ok) throw new UnknownExecutorError(`${nameOrPath}: the default export must be an Executor ({ name, execute(block, options), close() }) or a function returning one`);
+  return executor as Executor;
+}

@@ -1,0 +1,258 @@
+// Block files: the portable JSON form of a Block (format "concord-block/1"), documented in
+// docs/block-format.md. Parsing validates everything up front and throws BlockFileError naming
+// the file, the transaction index and the field, so no executor ever sees a half-valid block.
+// Invariant: parseBlock(writeBlock(b)) executes exactly like b (same roots, receipts and reads).
+
+import { AssembleError, assemble, disassemble, type ReadableOp } from './bytecode.js';
+import type { Block, Footprint, FootprintEntry, Program, Transaction } from './block.js';
+import { DEFAULT_BLOCK_GAS_LIMIT } from './block.js';
+import { CONTRACTS, FIELD, FIELDS, MAX_ENTITY, STRIDE, contractProgram, type Field } from './contracts.js';
+import { isKey, isValue } from './values.js';
+
+export const BLOCK_FORMAT = 'concord-block/1';
+
+export class BlockFileError extends Error {
+  constructor(readonly file: string, readonly where: string, readonly problem: string) {
+    super(`${file}: ${where}: ${problem}`);
+  }
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Obj = { [k: string]: Json };
+
+const describe = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Reads a block file's text. `file` only names the source in errors. */
+export function parseBlock(text: string, file = 'block'): Block {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new BlockFileError(file, 'JSON', (e as Error).message);
+  }
+  return blockFromJson(json, file);
+}
+
+export function blockFromJson(json: unknown, file = 'block'): Block {
+  const fail = (where: string, problem: string): never => {
+    throw new BlockFileError(file, where, problem);
+  };
+  if (!isObj(json)) return fail('top level', `expected an object, got ${describe(json)}`);
+  const known = new Set(['format', 'gasLimit', 'hashCost', 'entities', 'preState', 'programs', 'transactions']);
+  for (const k of Object.keys(json)) if (!known.has(k)) fail(`field ${k}`, `unknown field (known: ${[...known].join(', ')})`);
+  if (json.format !== BLOCK_FORMAT) fail('field format', `expected "${BLOCK_FORMAT}", got ${describe(json.format)}`);
+
+  const entityNames: string[] = [];
+  const entityIndex = new Map<string, number>();
+  const entity = (name: string, where: string): number => {
+    const hash = /^#(\d+)$/.exec(name);
+    if (hash) {
+      const i = Number(hash[1]);
+      if (i > MAX_ENTITY) fail(where, `entity index ${i} above ${MAX_ENTITY}`);
+      return i;
+    }
+    if (!/^[A-Za-z_][\w-]*$/.test(name)) fail(where, `entity name ${describe(name)} must start with a letter and hold only letters, digits, _ and -`);
+    let i = entityIndex.get(name);
+    if (i === undefined) {
+      i = entityNames.length;
+      entityNames.push(name);
+      entityIndex.set(name, i);
+    }
+    return i;
+  };
+  if (json.entities !== undefined) {
+    if (!Array.isArray(json.entities)) fail('field entities', `expected an array of names, got ${describe(json.entities)}`);
+    (json.entities as Json[]).forEach((n, i) => {
+      if (typeof n !== 'string') fail(`field entities[${i}]`, `expected a name, got ${describe(n)}`);
+      if (entityIndex.has(n as string)) fail(`field entities[${i}]`, `duplicate entity ${describe(n)}`);
+      entity(n as string, `field entities[${i}]`);
+    });
+  }
+  const keyByName = (name: string, where: string): number => {
+    if (/^\d+$/.test(name)) {
+      const k = Number(name);
+      if (!isKey(k)) fail(where, `key ${name} outside [0, 2^32)`);
+      return k;
+    }
+    const dot = name.lastIndexOf('.');
+    if (dot <= 0) fail(where, `expected a key "entity.field" or a key number, got ${describe(name)}`);
+    const field = name.slice(dot + 1);
+    if (!(field in FIELD)) fail(where, `unknown field "${field}" (fields: ${FIELDS.join(', ')})`);
+    return entity(name.slice(0, dot), where) * STRIDE + FIELD[field as Field];
+  };
+  const intField = (v: Json | undefined, where: string, min: number, fallback?: number): number => {
+    if (v === undefined && fallback !== undefined) return fallback;
+    if (!isValue(v) || v < min) fail(where, `expected an integer >= ${min}, got ${describe(v)}`);
+    return v as number;
+  };
+
+  const blockGasLimit = intField(json.gasLimit, 'field gasLimit', 0, DEFAULT_BLOCK_GAS_LIMIT);
+  const defaultHashCost = intField(json.hashCost, 'field hashCost', 0, 0);
+
+  const preState = new Map<number, number>();
+  if (json.preState !== undefined) {
+    if (!isObj(json.preState)) fail('field preState', `expected an object of key: value, got ${describe(json.preState)}`);
+    for (const [name, v] of Object.entries(json.preState as Obj)) {
+      const where = `field preState.${name}`;
+      const k = keyByName(name, where);
+      if (!isValue(v)) fail(where, `expected an integer value in the value range, got ${describe(v)}`);
+      if (preState.has(k)) fail(where, `key ${k} given twice`);
+      preState.set(k, v as number);
+    }
+  }
+
+  const programs: Program[] = [];
+  const programIndex = new Map<string, number>();
+  const resolveImmediate = (name: string): number | undefined => {
+    try {
+      return keyByName(name, 'immediate');
+    } catch {
+      return entityIndex.get(name);
+    }
+  };
+  const rawProgram = (def: Json, name: string, where: string): Program => {
+    if (!isObj(def)) return fail(where, `expected a program object, got ${describe(def)}`);
+    for (const k of Object.keys(def)) if (!['ops', 'footprint', 'arity'].includes(k)) fail(`${where}.${k}`, 'unknown field (known: ops, footprint, arity)');
+    if (!Array.isArray(def.ops)) fail(`${where}.ops`, `expected an array of instructions, got ${describe(def.ops)}`);
+    let code: Float64Array;
+    try {
+      code = assemble(def.ops as ReadableOp[], resolveImmediate);
+    } catch (e) {
+      if (e instanceof AssembleError) return fail(`${where}.ops[${e.instruction}] ${e.field}`, e.message);
+      throw e;
+    }
+    const arity = intField(def.arity, `${where}.arity`, 0, 16);
+    if (arity > 16) fail(`${where}.arity`, 'at most 16 arguments (registers r0..r15)');
+    const footprint = def.footprint === undefined ? undefined : parseFootprint(def.footprint, `${where}.footprint`, arity, fail);
+    return { name, code, arity, ...(footprint ? { footprint } : {}) };
+  };
+  if (json.programs !== undefined) {
+    if (!isObj(json.programs)) fail('field programs', `expected an object of name: program, got ${describe(json.programs)}`);
+    for (const [name, def] of Object.entries(json.programs as Obj)) {
+      programIndex.set(name, programs.length);
+      programs.push(rawProgram(def, name, `field programs.${name}`));
+    }
+  }
+
+  if (!Array.isArray(json.transactions)) fail('field transactions', `expected an array, got ${describe(json.transactions)}`);
+  const contractIndex = new Map<string, number>();
+  const txs: Transaction[] = (json.transactions as Json[]).map((t, i): Transaction => {
+    const at = `transaction ${i}`;
+    if (!isObj(t)) return fail(at, `expected an object, got ${describe(t)}`);
+    for (const k of Object.keys(t)) if (!['call', 'ops', 'program', 'args', 'gasLimit', 'hashCost', 'footprint'].includes(k)) fail(`${at}: field ${k}`, 'unknown field');
+    const forms = ['call', 'ops', 'program'].filter((f) => t[f] !== undefined);
+    if (forms.length !== 1) fail(at, 'needs exactly one of "call" (a library contract), "ops" (inline bytecode) or "program" (a name from programs)');
+    const gasLimit = intField(t.gasLimit, `${at}: field gasLimit`, 0, 1_000_000);
+    let program: number;
+    let args: number[];
+    if (t.call !== undefined) {
+      const def = typeof t.call === 'string' ? CONTRACTS.get(t.call) : undefined;
+      if (!def) return fail(`${at}: field call`, `unknown contract ${describe(t.call)} (known: ${[...CONTRACTS.keys()].join(', ')})`);
+      const hashCost = intField(t.hashCost, `${at}: field hashCost`, 0, defaultHashCost);
+      const id = `${def.name}#${hashCost}`;
+      let p = contractIndex.get(id);
+      if (p === undefined) {
+        p = programs.length;
+        programs.push(contractProgram(def.name, hashCost));
+        contractIndex.set(id, p);
+      }
+      program = p;
+      if (!isObj(t.args)) return fail(`${at}: field args`, `expected an object with ${def.params.map((q) => q.name).join(', ')}, got ${describe(t.args)}`);
+      const given = t.args as Obj;
+      for (const k of Object.keys(given)) if (!def.params.some((q) => q.name === k)) fail(`${at}: field args.${k}`, `"${def.name}" has no argument ${k} (arguments: ${def.params.map((q) => q.name).join(', ')})`);
+      args = def.params.map((q) => {
+        const v = given[q.name];
+        const where = `${at}: field args.${q.name}`;
+        if (q.kind === 'entity') {
+          if (typeof v === 'string') return entity(v, where);
+          if (!isValue(v) || v < 0 || v > MAX_ENTITY) fail(where, `expected an entity name or index in [0, ${MAX_ENTITY}], got ${describe(v)}`);
+          return v as number;
+        }
+        if (!isValue(v)) fail(where, `expected an integer in the value range, got ${describe(v)}`);
+        return v as number;
+      });
+    } else {
+      if (t.ops !== undefined) {
+        program = programs.length;
+        programs.push(rawProgram({ ops: t.ops, ...(t.footprint === undefined ? {} : { footprint: t.footprint }) }, `tx${i}`, `${at}: field`));
+      } else {
+        const p = typeof t.program === 'string' ? programIndex.get(t.program) : undefined;
+        if (p === undefined) return fail(`${at}: field program`, `unknown program ${describe(t.program)}`);
+        program = p;
+      }
+      const raw = t.args ?? [];
+      if (!Array.isArray(raw)) return fail(`${at}: field args`, `expected an array of values, got ${describe(raw)}`);
+      if (raw.length > 16) fail(`${at}: field args`, 'at most 16 arguments (registers r0..r15)');
+      args = raw.map((v, j) => {
+        if (typeof v === 'string') {
+          const r = resolveImmediate(v);
+          if (r === undefined) fail(`${at}: field args[${j}]`, `unknown name ${describe(v)}`);
+          return r as number;
+        }
+        if (!isValue(v)) fail(`${at}: field args[${j}]`, `expected an integer in the value range, got ${describe(v)}`);
+        return v as number;
+      });
+    }
+    return { program, args, gasLimit };
+  });
+  return { programs, txs, preState, gasLimit: blockGasLimit, entityNames };
+}
+
+function parseFootprint(raw: Json, where: string, arity: number, fail: (where: string, problem: string) => never): Footprint {
+  if (!Array.isArray(raw)) return fail(where, `expected an array, got ${describe(raw)}`);
+  return raw.map((e, i): FootprintEntry => {
+    const at = `${where}[${i}]`;
+    if (!isObj(e) || !isObj(e.key)) return fail(at, 'expected { key: { arg?, mul?, add }, access: read|write|delta, lo?, hi? }');
+    const access = e.access;
+    if (access !== 'read' && access !== 'write' && access !== 'delta') return fail(`${at}.access`, `expected read, write or delta, got ${describe(access)}`);
+    const k = e.key as Obj;
+    if (k.arg !== undefined && (!Number.isInteger(k.arg) || (k.arg as number) < 0 || (k.arg as number) >= arity)) fail(`${at}.key.arg`, `expected an argument index below ${arity}`);
+    for (const f of ['mul', 'add'] as const) if (k[f] !== undefined && !isValue(k[f])) fail(`${at}.key.${f}`, 'expected an integer');
+    if (k.add === undefined) fail(`${at}.key.add`, 'missing');
+    const entry: FootprintEntry = {
+      key: { add: k.add as number, ...(k.arg === undefined ? {} : { arg: k.arg as number }), ...(k.mul === undefined ? {} : { mul: k.mul as number }) },
+      access,
+      ...(isValue(e.lo) ? { lo: e.lo } : {}),
+      ...(isValue(e.hi) ? { hi: e.hi } : {}),
+    };
+    return entry;
+  });
+}
+
+/** The block as a file: contract calls by name with named arguments, raw programs as readable ops. */
+export function writeBlock(block: Block): object {
+  const names = block.entityNames ?? [];
+  const entityRef = (i: number) => names[i] ?? `#${i}`;
+  const keyRef = (k: number) => {
+    const e = Math.floor(k / STRIDE);
+    return names[e] !== undefined ? `${names[e]}.${FIELDS[k % STRIDE]}` : String(k);
+  };
+  const rawNames = new Map<number, string>();
+  const programs: Record<string, object> = {};
+  block.programs.forEach((p, i) => {
+    if (p.contract) return;
+    const name = programs[p.name] === undefined ? p.name : `${p.name}_${i}`;
+    rawNames.set(i, name);
+    programs[name] = { ops: disassemble(p.code), arity: p.arity, ...(p.footprint ? { footprint: p.footprint } : {}) };
+  });
+  const preState: Record<string, number> = {};
+  for (const k of [...block.preState.keys()].sort((a, b) => a - b)) preState[keyRef(k)] = block.preState.get(k)!;
+  return {
+    format: BLOCK_FORMAT,
+    ...(block.gasLimit === DEFAULT_BLOCK_GAS_LIMIT ? {} : { gasLimit: block.gasLimit }),
+    entities: names,
+    preState,
+    ...(rawNames.size ? { programs } : {}),
+    transactions: block.txs.map((tx) => {
+      const p = block.programs[tx.program]!;
+      if (!p.contract) return { program: rawNames.get(tx.program), args: tx.args, gasLimit: tx.gasLimit };
+      const def = CONTRACTS.get(p.contract.name)!;
+      const args = Object.fromEntries(def.params.map((q, j) => [q.name, q.kind === 'entity' ? entityRef(tx.args[j]!) : tx.args[j]!]));
+      return { call: def.name, args, gasLimit: tx.gasLimit, ...(p.contract.hashCost ? { hashCost: p.contract.hashCost } : {}) };
+    }),
+  };
+}

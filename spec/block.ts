@@ -1,0 +1,104 @@
+// The data every executor consumes and produces: Block in, BlockResult out.
+// Invariant: a Block is immutable once built and fully validated (programs assembled, every
+// argument, gas limit and pre-state entry in range), so executors never re-check input.
+
+/** How a transaction may touch a key: read it, overwrite it, or add a bounded delta to it. */
+export type AccessKind = 'read' | 'write' | 'delta';
+
+/** A key computed from a call's arguments: args[arg] * mul + add, or just add without arg. */
+export interface KeyExpr {
+  readonly arg?: number;
+  readonly mul?: number;
+  readonly add: number;
+}
+
+export interface FootprintEntry {
+  readonly key: KeyExpr;
+  readonly access: AccessKind;
+  /** For deltas: the bounds the program's DELTA uses, so the conflict table can weigh them. */
+  readonly lo?: number;
+  readonly hi?: number;
+}
+
+/** The keys a program declares it may touch, as functions of its arguments. */
+export type Footprint = readonly FootprintEntry[];
+
+export interface Program {
+  readonly name: string;
+  readonly code: Float64Array;
+  /** Absent for raw programs that declare nothing; executors that need footprints treat those as touching everything. */
+  readonly footprint?: Footprint;
+  /** Number of arguments the program expects in r0..r(n-1). */
+  readonly arity: number;
+  /** Set when the program is a library contract, so block files can name it instead of listing code. */
+  readonly contract?: { readonly name: string; readonly hashCost: number };
+}
+
+export interface Transaction {
+  /** Index into Block.programs. */
+  readonly program: number;
+  readonly args: readonly number[];
+  readonly gasLimit: number;
+}
+
+export interface Block {
+  readonly programs: readonly Program[];
+  readonly txs: readonly Transaction[];
+  readonly preState: ReadonlyMap<number, number>;
+  /** Once cumulative gas used reaches this, every later transaction is skipped. */
+  readonly gasLimit: number;
+  /** Readable names of entities by index (key = entity * 16 + field), used in files and explanations. */
+  readonly entityNames?: readonly string[];
+}
+
+export type Status = 'success' | 'reverted' | 'out-of-gas' | 'skipped';
+
+export interface Receipt {
+  readonly status: Status;
+  /** Revert code: >= 0 from the program, < 0 a VM fault (see FAULT); 0 otherwise. */
+  readonly code: number;
+  readonly gasUsed: number;
+  readonly outputs: readonly number[];
+}
+
+/** Keys a transaction read from state (not from its own writes), in first-read order, with the value seen. */
+export type ReadSet = readonly (readonly [key: number, value: number])[];
+
+/** Counters an executor reports; every executor fills what applies to it and leaves the rest 0. */
+export interface ExecutionStats {
+  executions: number;
+  reExecutions: number;
+  validations: number;
+  failedValidations: number;
+  estimateWaits: number;
+  dependencyResumes: number;
+  /** Why the executor finished the block sequentially, or '' when it did not. */
+  fallback: string;
+  [extra: string]: number | string;
+}
+
+export interface BlockResult {
+  readonly stateRoot: string;
+  readonly receiptsRoot: string;
+  readonly receipts: readonly Receipt[];
+  readonly reads: readonly ReadSet[];
+  readonly gasUsed: number;
+  /** Final value of every key with a non-zero value. */
+  readonly state: ReadonlyMap<number, number>;
+  readonly stats: ExecutionStats;
+}
+
+export function emptyStats(): ExecutionStats {
+  return { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0, estimateWaits: 0, dependencyResumes: 0, fallback: '' };
+}
+
+export function footprintKeys(fp: Footprint, args: readonly number[]): { key: number; access: AccessKind; lo?: number; hi?: number }[] {
+  return fp.map((e) => ({
+    key: (e.key.arg === undefined ? 0 : args[e.key.arg]! * (e.key.mul ?? 1)) + e.key.add,
+    access: e.access,
+    ...(e.lo === undefined ? {} : { lo: e.lo }),
+    ...(e.hi === undefined ? {} : { hi: e.hi }),
+  }));
+}
+
+export const DEFAULT_BLOCK_GAS_LIMIT = Number.MAX_SAFE_INTEGER;

@@ -1,0 +1,91 @@
+// `concord run`: executes one block with one executor and prints its roots, receipts by status,
+// gas and the median time over --repeat runs. Invariant: --json prints exactly one JSON object
+// on stdout and nothing else.
+
+import type { BlockResult } from '../spec/block.js';
+import { FAULT_NAMES } from '../spec/values.js';
+import { createExecutor } from '../impl/registry.js';
+import { intOption } from './errors.js';
+import { loadBlock, type WorkloadOptions } from './block-source.js';
+
+export interface RunOptions extends WorkloadOptions {
+  executor?: string;
+  threads?: string;
+  repeat?: string;
+  modules?: string;
+  partition?: string;
+  json?: boolean;
+}
+
+export function statusCounts(result: BlockResult): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of result.receipts) {
+    const name = r.status === 'reverted' ? `reverted(${FAULT_NAMES[r.code] ?? r.code})` : r.status;
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export async function runCommand(file: string | undefined, o: RunOptions): Promise<number> {
+  const { block, label } = loadBlock(file, o);
+  const threads = intOption('--threads', o.threads, 0, 1) || undefined;
+  const repeat = intOption('--repeat', o.repeat, 1, 1);
+  const name = o.executor ?? 'sequential';
+  const modules = intOption('--modules', o.modules, 0, 1) || undefined;
+  const startedAt = performance.now();
+  const executor = await createExecutor(name, {
+    ...(threads ? { threads } : {}), ...(modules ? { modules } : {}), ...(o.partition ? { partition: o.partition } : {}),
+  });
+  const startupMs = performance.now() - startedAt;
+  const times: number[] = [];
+  let result: BlockResult | undefined;
+  try {
+    for (let i = 0; i < repeat; i++) {
+      const t = performance.now();
+      result = await executor.execute(block, threads ? { threads } : {});
+      times.push(performance.now() - t);
+    }
+  } finally {
+    await executor.close();
+  }
+  const r = result!;
+  const medianMs = median(times);
+  const summary = {
+    block: label,
+    executor: executor.name,
+    threads: threads ?? null,
+    txs: block.txs.length,
+    stateRoot: r.stateRoot,
+    receiptsRoot: r.receiptsRoot,
+    statuses: statusCounts(r),
+    gasUsed: r.gasUsed,
+    repeat,
+    medianMs,
+    txPerSecond: block.txs.length / (medianMs / 1000),
+    startupMs,
+    stats: r.stats,
+  };
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return 0;
+  }
+  const lines = [
+    `block          ${label} (${block.txs.length} transactions)`,
+    `executor       ${executor.name}${threads ? ` (${threads} threads)` : ''}`,
+    `state root     ${r.stateRoot}`,
+    `receipts root  ${r.receiptsRoot}`,
+    `receipts       ${Object.entries(summary.statuses).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `gas used       ${r.gasUsed}`,
+    `median time    ${medianMs.toFixed(2)} ms over ${repeat} run${repeat > 1 ? 's' : ''} (${Math.round(summary.txPerSecond).toLocaleString('en-US')} tx/s; start-up ${startupMs.toFixed(1)} ms apart)`,
+  ];
+  const counters = Object.entries(r.stats).filter(([, v]) => v !== 0 && v !== '');
+  if (counters.length) lines.push(`statistics     ${counters.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}

@@ -114,27 +114,28 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
       return entityIndex.get(name);
     }
   };
-  const rawProgram = (def: Json, name: string, where: string): Program => {
-    if (!isObj(def)) return fail(where, `expected a program object, got ${describe(def)}`);
-    for (const k of Object.keys(def)) if (!['ops', 'footprint', 'arity'].includes(k)) fail(`${where}.${k}`, 'unknown field (known: ops, footprint, arity)');
-    if (!Array.isArray(def.ops)) fail(`${where}.ops`, `expected an array of instructions, got ${describe(def.ops)}`);
+  // `at` prefixes every field name: "field programs.NAME." or "transaction 3: field ".
+  const rawProgram = (def: Json, name: string, at: string): Program => {
+    if (!isObj(def)) return fail(at.replace(/[.: ]+$/, ''), `expected a program object, got ${describe(def)}`);
+    for (const k of Object.keys(def)) if (!['ops', 'footprint', 'arity'].includes(k)) fail(`${at}${k}`, 'unknown field (known: ops, footprint, arity)');
+    if (!Array.isArray(def.ops)) fail(`${at}ops`, `expected an array of instructions, got ${describe(def.ops)}`);
     let code: Float64Array;
     try {
       code = assemble(def.ops as ReadableOp[], resolveImmediate);
     } catch (e) {
-      if (e instanceof AssembleError) return fail(`${where}.ops[${e.instruction}] ${e.field}`, e.message);
+      if (e instanceof AssembleError) return fail(`${at}ops[${e.instruction}] ${e.field}`, e.message);
       throw e;
     }
-    const arity = intField(def.arity, `${where}.arity`, 0, 16);
-    if (arity > 16) fail(`${where}.arity`, 'at most 16 arguments (registers r0..r15)');
-    const footprint = def.footprint === undefined ? undefined : parseFootprint(def.footprint, `${where}.footprint`, arity, fail);
+    const arity = intField(def.arity, `${at}arity`, 0, 16);
+    if (arity > 16) fail(`${at}arity`, 'at most 16 arguments (registers r0..r15)');
+    const footprint = def.footprint === undefined ? undefined : parseFootprint(def.footprint, `${at}footprint`, arity, fail);
     return { name, code, arity, ...(footprint ? { footprint } : {}) };
   };
   if (json.programs !== undefined) {
     if (!isObj(json.programs)) fail('field programs', `expected an object of name: program, got ${describe(json.programs)}`);
     for (const [name, def] of Object.entries(json.programs as Obj)) {
       programIndex.set(name, programs.length);
-      programs.push(rawProgram(def, name, `field programs.${name}`));
+      programs.push(rawProgram(def, name, `field programs.${name}.`));
     }
   }
 
@@ -178,7 +179,7 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
     } else {
       if (t.ops !== undefined) {
         program = programs.length;
-        programs.push(rawProgram({ ops: t.ops, ...(t.footprint === undefined ? {} : { footprint: t.footprint }) }, `tx${i}`, `${at}: field`));
+        programs.push(rawProgram({ ops: t.ops, ...(t.footprint === undefined ? {} : { footprint: t.footprint }) }, `tx${i}`, `${at}: field `));
       } else {
         const p = typeof t.program === 'string' ? programIndex.get(t.program) : undefined;
         if (p === undefined) return fail(`${at}: field program`, `unknown program ${describe(t.program)}`);

@@ -1,0 +1,158 @@
+// Machine facts and noise meters for benchmarks: what ran the numbers (CPU, cores, cgroup quota,
+// memory, Node/V8, OS) and how busy the machine was while they ran.
+// Invariant: everything here only reads the system (/proc, /sys, os); a fact that cannot be read
+// on this platform is null, never a guess, so result files from other OSes stay honest.
+
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+export interface MachineFacts {
+  /** Short human label used to tell machines apart in merged reports. */
+  readonly label: string;
+  readonly cpuModel: string;
+  /** /proc/cpuinfo "cpu family", "model", "stepping" and "cpu MHz" (the model string alone can be just "AMD EPYC"). */
+  readonly cpuFamily: number | null;
+  readonly cpuModelNumber: number | null;
+  readonly cpuStepping: number | null;
+  readonly cpuMhz: number | null;
+  readonly logicalCpus: number;
+  readonly availableParallelism: number;
+  /** The cgroup CPU quota as written ("max 100000", "200000 100000"), v2 cpu.max or v1 cfs_quota/period; null when absent. */
+  readonly cgroupCpuMax: string | null;
+  /** min(availableParallelism, cgroup quota in cores): os.availableParallelism() ignores the quota. */
+  readonly effectiveCores: number;
+  readonly memoryBytes: number;
+  readonly node: string;
+  readonly v8: string;
+  readonly os: string;
+}
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function cpuinfoField(text: string | null, field: string): string | null {
+  if (text === null) return null;
+  const m = new RegExp(`^${field}\\s*:\\s*(.*)$`, 'm').exec(text);
+  return m ? m[1]!.trim() : null;
+}
+
+function numberOrNull(s: string | null): number | null {
+  if (s === null) return null;
+  const v = Number(s);
+  return Number.isFinite(v) ? v : null;
+}
+
+/** The quota text and its value in cores (Infinity when unlimited). */
+function cgroupQuota(): { text: string | null; cores: number } {
+  const v2 = readText('/sys/fs/cgroup/cpu.max');
+  if (v2 !== null) {
+    const [quota, period] = v2.trim().split(/\s+/);
+    const cores = quota === 'max' ? Infinity : Number(quota) / Number(period);
+    return { text: v2.trim(), cores: Number.isFinite(cores) && cores > 0 ? cores : Infinity };
+  }
+  const quota = readText('/sys/fs/cgroup/cpu/cpu.cfs_quota_us');
+  const period = readText('/sys/fs/cgroup/cpu/cpu.cfs_period_us');
+  if (quota === null || period === null) return { text: null, cores: Infinity };
+  const q = Number(quota.trim());
+  const text = `${q < 0 ? 'max' : q} ${period.trim()}`;
+  return { text, cores: q > 0 ? q / Number(period.trim()) : Infinity };
+}
+
+export function machineFacts(): MachineFacts {
+  const cpuinfo = readText('/proc/cpuinfo');
+  const cpus = os.cpus();
+  const cpuModel = cpuinfoField(cpuinfo, 'model name') ?? cpus[0]?.model ?? 'unknown';
+  const available = os.availableParallelism();
+  const quota = cgroupQuota();
+  const effectiveCores = Math.max(1, Math.min(available, Math.floor(quota.cores)));
+  const family = numberOrNull(cpuinfoField(cpuinfo, 'cpu family'));
+  const model = numberOrNull(cpuinfoField(cpuinfo, 'model'));
+  const memoryBytes = os.totalmem();
+  const familyText = family !== null && model !== null ? ` (family ${family} model ${model})` : '';
+  return {
+    label: `${cpuModel}${familyText}, ${effectiveCores} cores, ${Math.round(memoryBytes / 2 ** 30)} GiB, Node ${process.versions.node}`,
+    cpuModel,
+    cpuFamily: family,
+    cpuModelNumber: model,
+    cpuStepping: numberOrNull(cpuinfoField(cpuinfo, 'stepping')),
+    cpuMhz: numberOrNull(cpuinfoField(cpuinfo, 'cpu MHz')),
+    logicalCpus: cpus.length,
+    availableParallelism: available,
+    cgroupCpuMax: quota.text,
+    effectiveCores,
+    memoryBytes,
+    node: process.versions.node,
+    v8: process.versions.v8,
+    os: `${os.platform()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+/** A point in time for measuring how busy the machine was: whole-machine jiffies and this process's own CPU. */
+export interface CpuSnapshot {
+  readonly wallMs: number;
+  /** Whole-machine busy and steal time in ms from /proc/stat; null where /proc/stat is absent. */
+  readonly busyMs: number | null;
+  readonly stealMs: number | null;
+  /** This process's CPU (all its threads, workers included) in ms. */
+  readonly ownMs: number;
+}
+
+/** USER_HZ: /proc/stat counts in 1/100 s on every Linux Node supports. */
+const JIFFY_MS = 10;
+
+export function cpuSnapshot(): CpuSnapshot {
+  const usage = process.cpuUsage();
+  const ownMs = (usage.user + usage.system) / 1000;
+  const wallMs = performance.now();
+  const stat = readText('/proc/stat');
+  const line = stat?.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) return { wallMs, busyMs: null, stealMs: null, ownMs };
+  // user nice system idle iowait irq softirq steal guest guest_nice; guest time is already inside user.
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const busy = f[0]! + f[1]! + f[2]! + f[5]! + f[6]!;
+  return { wallMs, busyMs: busy * JIFFY_MS, stealMs: (f[7] ?? 0) * JIFFY_MS, ownMs };
+}
+
+/** How busy the machine was between two snapshots, beyond this process. */
+export interface NoiseWindow {
+  readonly wallMs: number;
+  /** Other processes' CPU in cores (their busy time / wall time); null without /proc/stat. */
+  readonly foreignCores: number | null;
+  /** Time the hypervisor took from this machine, as a fraction of all CPU time in the window. */
+  readonly stealFraction: number | null;
+}
+
+export function noiseBetween(a: CpuSnapshot, b: CpuSnapshot, cores: number): NoiseWindow {
+  const wallMs = b.wallMs - a.wallMs;
+  if (a.busyMs === null || b.busyMs === null || a.stealMs === null || b.stealMs === null || wallMs <= 0) {
+    return { wallMs, foreignCores: null, stealFraction: null };
+  }
+  const foreignMs = Math.max(0, b.busyMs - a.busyMs - (b.ownMs - a.ownMs));
+  return {
+    wallMs,
+    foreignCores: foreignMs / wallMs,
+    stealFraction: Math.min(1, (b.stealMs - a.stealMs) / (wallMs * cores)),
+  };
+}
+
+/**
+ * Above this much foreign CPU (in cores) or steal, a window counts as busy. Jiffies are 10 ms, so
+ * a window of a few hundred ms cannot resolve much less than this; a whole extra busy core (the
+ * field notes' 1.90x -> 1.54x case) is far above it.
+ */
+export const BUSY_FOREIGN_CORES = 0.25;
+export const BUSY_STEAL_FRACTION = 0.05;
+
+export function isBusy(w: NoiseWindow): boolean {
+  return (w.foreignCores ?? 0) > BUSY_FOREIGN_CORES || (w.stealFraction ?? 0) > BUSY_STEAL_FRACTION;
+}
+
+export function loadAverage(): [number, number, number] {
+  const [a, b, c] = os.loadavg();
+  return [a!, b!, c!];
+}

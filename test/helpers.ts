@@ -1,0 +1,18 @@
+// Small builders shared by the tests: a block from readable programs, a one-transaction run.
+import { assemble, type ReadableOp } from '../spec/bytecode.js';
+import type { Block, Program, Transaction } from '../spec/block.js';
+import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
+
+export function program(ops: ReadableOp[], name = 'p'): Program {
+  return { name, code: assemble(ops), arity: 16 };
+}
+
+export function blockOf(
+  txs: { ops: ReadableOp[]; args?: number[]; gasLimit?: number }[],
+  preState: [number, number][] = [],
+  gasLimit = DEFAULT_BLOCK_GAS_LIMIT,
+): Block {
+  const programs = txs.map((t, i) => program(t.ops, `tx${i}`));
+  const list: Transaction[] = txs.map((t, i) => ({ program: i, args: t.args ?? [], gasLimit: t.gasLimit ?? 100_000 }));
+  return { programs, txs: list, preState: new Map(preState), gasLimit };
+}

@@ -36,7 +36,7 @@ export function executeSequential(block: Block): BlockResult {
     receipts[i] = receiptOf(out);
     reads[i] = readSetOf(out);
   }
-  return blockResult(tableEntries(table), receipts, reads, stats);
+  return blockResult(() => tableEntries(table), receipts, reads, stats);
 }
 
 export function sequentialExecutor(): Executor {

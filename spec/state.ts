@@ -50,10 +50,3 @@ export function receiptsRoot(receipts: readonly Receipt[]): string {
   }
   return bytesToHex(sha256(bytes));
 }
-
-/** The non-zero entries of a state, so results compare and print without zero noise. */
-export function nonZero(state: ReadonlyMap<number, number>): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const [k, v] of state) if (v !== 0) out.set(k, v);
-  return out;
-}

@@ -81,11 +81,13 @@ export function runTransaction(
   let fault = 0;
   run: while (pc < end) {
     const at = pc * WIDTH;
-    const op = code[at]!;
-    const a = code[at + 1]!;
-    const b = code[at + 2]!;
-    const c = code[at + 3]!;
-    const cost = op === OP.HASH ? GAS[op]! + HASH_GAS_PER_ITERATION * c : GAS[op]!;
+    // Register operands as small integers keep V8 on its fast element paths; immediates
+    // (CONST's b, ADDI/MULI's c, DELTA's bounds) are read as doubles where used.
+    const op = code[at]! | 0;
+    const a = code[at + 1]! | 0;
+    const b = code[at + 2]! | 0;
+    const c = code[at + 3]! | 0;
+    const cost = op === OP.HASH ? GAS[op]! + HASH_GAS_PER_ITERATION * code[at + 3]! : GAS[op]!;
     if (gas + cost > gasLimit) {
       status = TxStatus.OutOfGas;
       gas = gasLimit;
@@ -98,7 +100,7 @@ export function runTransaction(
       case OP.STOP:
         break run;
       case OP.CONST:
-        regs[a] = b;
+        regs[a] = code[at + 2]!;
         break;
       case OP.MOV:
         regs[a] = regs[b]!;
@@ -162,7 +164,7 @@ export function runTransaction(
         }
         r = base + amount;
         if (!inRange(r)) { fault = FAULT.OVERFLOW; break run; }
-        if (r < c || r > code[at + 4]!) { fault = FAULT.DELTA_BOUND; break run; }
+        if (r < code[at + 3]! || r > code[at + 4]!) { fault = FAULT.DELTA_BOUND; break run; }
         if (w >= 0) {
           out.writeValues[w] = r;
           if (out.writeIsDelta[w]) out.writeDeltas[w] = out.writeDeltas[w]! + amount;
@@ -199,12 +201,12 @@ export function runTransaction(
         regs[a] = (regs[b]! % regs[c]!) + 0;
         break;
       case OP.ADDI:
-        r = regs[b]! + c;
+        r = regs[b]! + code[at + 3]!;
         if (!inRange(r)) { fault = FAULT.OVERFLOW; break run; }
         regs[a] = r;
         break;
       case OP.MULI:
-        r = regs[b]! * c;
+        r = regs[b]! * code[at + 3]!;
         if (!inRange(r)) { fault = FAULT.OVERFLOW; break run; }
         regs[a] = r + 0;
         break;
@@ -228,13 +230,13 @@ export function runTransaction(
         break;
       case OP.REVERT:
         status = TxStatus.Reverted;
-        fault = a;
+        fault = code[at + 1]!;
         break run;
       case OP.EMIT:
         out.outputs[outputs++] = regs[a]!;
         break;
       case OP.HASH:
-        regs[a] = hashValue(regs[b]!, c);
+        regs[a] = hashValue(regs[b]!, code[at + 3]!);
         break;
     }
   }

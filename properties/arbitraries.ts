@@ -1,0 +1,247 @@
+// fast-check arbitraries for blocks: random bytecode programs and library-contract calls over a
+// shared, contended key space, a non-empty pre-state and block gas limits that trigger skip-rest.
+// A block is generated as a BlockSpec (plain JSON data that fast-check shrinks: fewer
+// transactions, fewer statements, smaller numbers, one hot key) and built into a Block by
+// buildBlock. Invariant: buildBlock is a pure function of the spec and always yields a valid
+// Block (every program assembles, every key and value is in range), so a spec printed in a
+// failure report or stored in a replay token rebuilds exactly the same block.
+
+import fc from 'fast-check';
+import type { Block, Program, Transaction } from '../spec/block.js';
+import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
+import { assemble, type ReadableOp } from '../spec/bytecode.js';
+import { CONTRACTS, FIELD, STRIDE, contractProgram, keyOf } from '../spec/contracts.js';
+import { MAX_VALUE, MIN_VALUE } from '../spec/values.js';
+
+/** How many distinct entities (keys) a block may touch: one hot key up to 10,000 cold ones. */
+export const CONTENTION_LEVELS = [1, 2, 3, 5, 10, 100, 10_000] as const;
+
+/** Raw entity numbers are reduced modulo the block's key count, so contention shrinks independently of the choices. */
+const RAW_ENTITY = 9_999;
+/** Entities named for dynamic keys; keys beyond print as #n. */
+const NAMED_DYNAMIC = 16;
+/** Value registers the random programs compute with; r12..r15 are scratch. */
+const VALUE_REGS = 4;
+
+/** One statement of a random program. Keys are raw entity numbers; the program touches field `balance` of entity (raw mod keys). */
+export type Stmt =
+  | { readonly s: 'read'; readonly dst: number; readonly key: number }
+  /** A dynamic read: the key is computed from a value register, so the read set depends on state. */
+  | { readonly s: 'readAt'; readonly dst: number; readonly at: number }
+  | { readonly s: 'write'; readonly key: number; readonly src: number }
+  /** A dynamic write: the key is computed from a value register. */
+  | { readonly s: 'writeAt'; readonly at: number; readonly src: number }
+  /** Adds an immediate; immediates near the value range's ends make overflow depend on what was read. */
+  | { readonly s: 'addi'; readonly dst: number; readonly imm: number }
+  /** A bounded delta-add whose bounds sit near the small pre-state values, so the bound check depends on order. */
+  | { readonly s: 'delta'; readonly key: number; readonly amount: number; readonly lo: number; readonly hi: number }
+  | { readonly s: 'revertIf'; readonly src: number; readonly below: number; readonly code: number }
+  | { readonly s: 'emit'; readonly src: number }
+  | { readonly s: 'hash'; readonly dst: number; readonly iterations: number }
+  /** Loops (value mod 8) times, so gas used (and out-of-gas) depends on what was read. */
+  | { readonly s: 'burn'; readonly src: number };
+
+export type TxSpec =
+  | { readonly kind: 'code'; readonly body: readonly Stmt[]; readonly gas: number }
+  | { readonly kind: 'call'; readonly contract: string; readonly args: readonly number[]; readonly hashCost: number; readonly gas: number };
+
+export interface PreEntry {
+  readonly entity: number;
+  readonly field: number;
+  readonly value: number;
+}
+
+export interface BlockSpec {
+  readonly keys: number;
+  readonly pre: readonly PreEntry[];
+  readonly txs: readonly TxSpec[];
+  /** null: no block gas limit. */
+  readonly gasLimit: number | null;
+}
+
+export type BlockMix = 'code' | 'contracts' | 'mixed';
+
+export interface BlockArbOptions {
+  readonly minTxs?: number;
+  readonly maxTxs?: number;
+  readonly mix?: BlockMix;
+  /** Restricts contention to these key counts (default CONTENTION_LEVELS). */
+  readonly keys?: readonly number[];
+  /** Allows HASH instructions and hashed contracts (sha256 costs ~3 us, so tiny exhaustive blocks leave it out). */
+  readonly hashes?: boolean;
+}
+
+const reg = fc.nat(VALUE_REGS - 1);
+const rawEntity = fc.nat(RAW_ENTITY);
+const small = fc.integer({ min: -3, max: 20 });
+/** Values near the ends of the range make arithmetic overflow depend on the value read. */
+const extreme = fc.constantFrom(MAX_VALUE, MIN_VALUE, MAX_VALUE - 1);
+
+function stmtArb(hashes: boolean): fc.Arbitrary<Stmt> {
+  const arbs: fc.WeightedArbitrary<Stmt>[] = [
+    { weight: 6, arbitrary: fc.record({ s: fc.constant('read' as const), dst: reg, key: rawEntity }) },
+    { weight: 2, arbitrary: fc.record({ s: fc.constant('readAt' as const), dst: reg, at: reg }) },
+    { weight: 5, arbitrary: fc.record({ s: fc.constant('write' as const), key: rawEntity, src: reg }) },
+    { weight: 2, arbitrary: fc.record({ s: fc.constant('writeAt' as const), at: reg, src: reg }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({ s: fc.constant('addi' as const), dst: reg, imm: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: -5, max: 5 }) }, { weight: 1, arbitrary: extreme }) }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        s: fc.constant('delta' as const), key: rawEntity, amount: fc.integer({ min: -3, max: 3 }),
+        lo: fc.integer({ min: -2, max: 4 }), hi: fc.integer({ min: 4, max: 12 }),
+      }),
+    },
+    { weight: 2, arbitrary: fc.record({ s: fc.constant('revertIf' as const), src: reg, below: fc.integer({ min: 0, max: 6 }), code: fc.nat(9) }) },
+    { weight: 2, arbitrary: fc.record({ s: fc.constant('emit' as const), src: reg }) },
+    { weight: 1, arbitrary: fc.record({ s: fc.constant('burn' as const), src: reg }) },
+  ];
+  if (hashes) arbs.push({ weight: 1, arbitrary: fc.record({ s: fc.constant('hash' as const), dst: reg, iterations: fc.integer({ min: 1, max: 2 }) }) });
+  return fc.oneof(...arbs);
+}
+
+/** Most transactions get ample gas; some get so little that gas used decides between success and out-of-gas. */
+const txGas = fc.oneof({ weight: 4, arbitrary: fc.constant(100_000) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 400 }) });
+
+function callArb(hashes: boolean): fc.Arbitrary<TxSpec> {
+  return fc.oneof(...[...CONTRACTS.values()].map((def) => fc.record({
+    kind: fc.constant('call' as const),
+    contract: fc.constant(def.name),
+    args: fc.tuple(...def.params.map((p) => (p.kind === 'entity' ? rawEntity : fc.oneof({ weight: 8, arbitrary: fc.nat(30) }, { weight: 1, arbitrary: extreme })))),
+    hashCost: hashes ? fc.constantFrom(0, 1) : fc.constant(0),
+    gas: txGas,
+  })));
+}
+
+function codeArb(hashes: boolean): fc.Arbitrary<TxSpec> {
+  return fc.record({ kind: fc.constant('code' as const), body: fc.array(stmtArb(hashes), { minLength: 1, maxLength: 8 }), gas: txGas });
+}
+
+const preEntry: fc.Arbitrary<PreEntry> = fc.record({
+  entity: rawEntity,
+  // Fields the random programs (balance) and the contracts use.
+  field: fc.constantFrom(FIELD.balance, FIELD.token, FIELD.seq, FIELD.custody, FIELD.reserve0, FIELD.reserve1, FIELD.price, FIELD.status),
+  value: fc.oneof({ weight: 8, arbitrary: small }, { weight: 1, arbitrary: extreme }),
+});
+
+/** Arbitrary block specs; shrinking yields few transactions, short programs and a single hot key. */
+export function blockSpecArb(o: BlockArbOptions = {}): fc.Arbitrary<BlockSpec> {
+  const hashes = o.hashes ?? true;
+  const mix = o.mix ?? 'mixed';
+  const tx = mix === 'code' ? codeArb(hashes) : mix === 'contracts' ? callArb(hashes) : fc.oneof({ weight: 3, arbitrary: codeArb(hashes) }, { weight: 2, arbitrary: callArb(hashes) });
+  const maxTxs = o.maxTxs ?? 20;
+  return fc.record({
+    keys: fc.constantFrom(...(o.keys ?? CONTENTION_LEVELS)),
+    pre: fc.array(preEntry, { minLength: 1, maxLength: 12 }),
+    txs: fc.array(tx, { minLength: o.minTxs ?? 1, maxLength: maxTxs }),
+    // A small limit stops the block part-way (skip-rest); the exact point depends on gas used, hence on reads.
+    gasLimit: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 60 * maxTxs }) }),
+  });
+}
+
+export function blockArb(o: BlockArbOptions = {}): fc.Arbitrary<Block> {
+  return blockSpecArb(o).map(buildBlock);
+}
+
+function keyExprOps(dst: string, at: number, keys: number): ReadableOp[] {
+  // key = (((v mod keys) + keys) mod keys) * STRIDE: always inside the block's key space, whatever v is.
+  return [
+    ['const', 'r15', keys], ['mod', dst, `r${at}`, 'r15'], ['add', dst, dst, 'r15'], ['mod', dst, dst, 'r15'], ['muli', dst, dst, STRIDE],
+  ];
+}
+
+/** The bytecode of one random program over a key space of `keys` entities. */
+export function programOps(body: readonly Stmt[], keys: number): ReadableOp[] {
+  const key = (raw: number) => keyOf(raw % keys, 'balance');
+  const ops: ReadableOp[] = [];
+  body.forEach((st, i) => {
+    switch (st.s) {
+      case 'read':
+        ops.push(['const', 'r12', key(st.key)], ['read', `r${st.dst}`, 'r12']);
+        break;
+      case 'readAt':
+        ops.push(...keyExprOps('r12', st.at, keys), ['read', `r${st.dst}`, 'r12']);
+        break;
+      case 'write':
+        ops.push(['const', 'r12', key(st.key)], ['write', 'r12', `r${st.src}`]);
+        break;
+      case 'writeAt':
+        ops.push(...keyExprOps('r12', st.at, keys), ['write', 'r12', `r${st.src}`]);
+        break;
+      case 'addi':
+        ops.push(['addi', `r${st.dst}`, `r${st.dst}`, st.imm]);
+        break;
+      case 'delta':
+        ops.push(['const', 'r12', key(st.key)], ['const', 'r13', st.amount], ['delta', 'r12', 'r13', st.lo, st.hi]);
+        break;
+      case 'revertIf':
+        ops.push(['const', 'r13', st.below], ['lt', 'r14', `r${st.src}`, 'r13'], ['not', 'r14', 'r14'], ['jumpi', 'r14', `ok${i}`], ['revert', st.code], ['label', `ok${i}`]);
+        break;
+      case 'emit':
+        ops.push(['emit', `r${st.src}`]);
+        break;
+      case 'hash':
+        ops.push(['hash', `r${st.dst}`, `r${st.dst}`, st.iterations]);
+        break;
+      case 'burn':
+        ops.push(
+          ['const', 'r15', 8], ['mod', 'r14', `r${st.src}`, 'r15'], ['add', 'r14', 'r14', 'r15'], ['mod', 'r14', 'r14', 'r15'],
+          ['label', `loop${i}`], ['jumpi', 'r14', `more${i}`], ['jump', `done${i}`],
+          ['label', `more${i}`], ['addi', 'r14', 'r14', -1], ['jump', `loop${i}`], ['label', `done${i}`],
+        );
+        break;
+    }
+  });
+  return ops;
+}
+
+const contractCache = new Map<string, Program>();
+
+/** Contract programs are immutable, so one assembled copy serves every generated block. */
+function contractProgramCached(name: string, hashCost: number): Program {
+  const id = `${name}#${hashCost}`;
+  let p = contractCache.get(id);
+  if (!p) contractCache.set(id, (p = contractProgram(name, hashCost)));
+  return p;
+}
+
+/** Builds the Block a spec describes. Entities are named e0, e1, ... so block files and explanations read "e3.balance". */
+export function buildBlock(spec: BlockSpec): Block {
+  const { keys } = spec;
+  const entity = (raw: number) => raw % keys;
+  const programs: Program[] = [];
+  const contractIds = new Map<string, number>();
+  let maxEntity = 0;
+  const txs: Transaction[] = spec.txs.map((t, i): Transaction => {
+    if (t.kind === 'code') {
+      programs.push({ name: `tx${i}`, code: assemble(programOps(t.body, keys)), arity: 0 });
+      for (const st of t.body) if ('key' in st) maxEntity = Math.max(maxEntity, entity(st.key));
+      // Dynamic keys may reach any entity; naming the first few keeps small blocks readable without a 10,000-name list.
+      if (t.body.some((st) => st.s === 'readAt' || st.s === 'writeAt')) maxEntity = Math.max(maxEntity, Math.min(keys, NAMED_DYNAMIC) - 1);
+      return { program: programs.length - 1, args: [], gasLimit: t.gas };
+    }
+    const def = CONTRACTS.get(t.contract)!;
+    const id = `${t.contract}#${t.hashCost}`;
+    let p = contractIds.get(id);
+    if (p === undefined) {
+      p = programs.length;
+      programs.push(contractProgramCached(t.contract, t.hashCost));
+      contractIds.set(id, p);
+    }
+    const args = def.params.map((q, j) => (q.kind === 'entity' ? entity(t.args[j]!) : t.args[j]!));
+    def.params.forEach((q, j) => { if (q.kind === 'entity') maxEntity = Math.max(maxEntity, args[j]!); });
+    return { program: p, args, gasLimit: t.gas };
+  });
+  const preState = new Map<number, number>();
+  for (const e of spec.pre) {
+    preState.set(entity(e.entity) * STRIDE + e.field, e.value);
+    maxEntity = Math.max(maxEntity, entity(e.entity));
+  }
+  return {
+    programs, txs, preState,
+    gasLimit: spec.gasLimit ?? DEFAULT_BLOCK_GAS_LIMIT,
+    entityNames: Array.from({ length: maxEntity + 1 }, (_, i) => `e${i}`),
+  };
+}

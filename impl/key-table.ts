@@ -1,13 +1,14 @@
-// An open-addressing hash table from keys (integers in [0, 2^32)) to values, over typed arrays:
-// the state of the fast sequential executor. Linear probing, power-of-two capacity, load kept
-// at most 1/2 by doubling. Invariant: keys[i] === EMPTY exactly for free slots, and every stored
-// key is reachable from its home slot without crossing a free slot (nothing is ever deleted).
+// An open-addressing hash table from keys (integers in [0, 2^32)) to values, over one typed
+// array of interleaved (key, value) slots so a lookup touches one cache line: the state of the
+// fast sequential executor. Linear probing, power-of-two capacity, load kept at most 1/2 by
+// doubling. Invariant: a slot's key is EMPTY exactly when the slot is free, and every stored key
+// is reachable from its home slot without crossing a free slot (nothing is ever deleted).
 
 const EMPTY = -1;
 
 export interface KeyTable {
-  keys: Float64Array;
-  values: Float64Array;
+  /** slots[2i] is a key (or EMPTY), slots[2i + 1] its value. */
+  slots: Float64Array;
   size: number;
   shift: number;
 }
@@ -19,46 +20,49 @@ function home(key: number, shift: number): number {
 export function newKeyTable(expected: number): KeyTable {
   let bits = 4;
   while (1 << bits < expected * 2) bits++;
-  const t: KeyTable = { keys: new Float64Array(1 << bits), values: new Float64Array(1 << bits), size: 0, shift: 32 - bits };
-  t.keys.fill(EMPTY);
-  return t;
+  const slots = new Float64Array(2 << bits);
+  for (let i = 0; i < slots.length; i += 2) slots[i] = EMPTY;
+  return { slots, size: 0, shift: 32 - bits };
 }
 
 export function tableGet(t: KeyTable, key: number): number {
-  const mask = t.keys.length - 1;
+  const { slots } = t;
+  const mask = (slots.length >> 1) - 1;
   for (let i = home(key, t.shift); ; i = (i + 1) & mask) {
-    const k = t.keys[i];
-    if (k === key) return t.values[i]!;
+    const k = slots[i << 1];
+    if (k === key) return slots[(i << 1) + 1]!;
     if (k === EMPTY) return 0;
   }
 }
 
 export function tableSet(t: KeyTable, key: number, value: number): void {
-  const mask = t.keys.length - 1;
+  const { slots } = t;
+  const mask = (slots.length >> 1) - 1;
   for (let i = home(key, t.shift); ; i = (i + 1) & mask) {
-    const k = t.keys[i];
+    const k = slots[i << 1];
     if (k === key) {
-      t.values[i] = value;
+      slots[(i << 1) + 1] = value;
       return;
     }
     if (k === EMPTY) {
-      t.keys[i] = key;
-      t.values[i] = value;
-      if (++t.size * 2 > t.keys.length) grow(t);
+      slots[i << 1] = key;
+      slots[(i << 1) + 1] = value;
+      if (++t.size * 2 > slots.length >> 1) grow(t);
       return;
     }
   }
 }
 
 function grow(t: KeyTable): void {
-  const { keys, values } = t;
-  const bigger = newKeyTable(keys.length);
-  for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) tableSet(bigger, keys[i]!, values[i]!);
+  const old = t.slots;
+  const bigger = newKeyTable(old.length >> 1);
+  for (let i = 0; i < old.length; i += 2) if (old[i] !== EMPTY) tableSet(bigger, old[i]!, old[i + 1]!);
   Object.assign(t, bigger);
 }
 
 export function tableEntries(t: KeyTable): Map<number, number> {
   const out = new Map<number, number>();
-  for (let i = 0; i < t.keys.length; i++) if (t.keys[i] !== EMPTY) out.set(t.keys[i]!, t.values[i]!);
+  const { slots } = t;
+  for (let i = 0; i < slots.length; i += 2) if (slots[i] !== EMPTY) out.set(slots[i]!, slots[i + 1]!);
   return out;
 }

@@ -8,6 +8,7 @@ import { EXECUTORS } from '../impl/registry.js';
 import { WORKLOADS } from '../bench/workloads.js';
 import { EXIT, guard } from './errors.js';
 import { genCommand } from './gen.js';
+import { proveCommand } from './prove.js';
 import { runCommand } from './run.js';
 
 const program = new Command('concord')
@@ -48,6 +49,14 @@ workloadOptions(
 ).action(async (o) => {
   exitCode = await guard('gen', () => genCommand({ workload: 'p2p', ...o }));
 });
+
+program.command('prove')
+  .description('prove the conflict rules and the contracts\' footprints and invariants with z3')
+  .option('--contract <file>', 'check your own contract instead (docs/prove.md)')
+  .option('--json', 'print one JSON object')
+  .action(async (o: { contract?: string; json?: boolean }) => {
+    exitCode = await proveCommand({ ...(o.contract ? { contract: o.contract } : {}), json: Boolean(o.json) });
+  });
 
 program.command('executors').description('list the built-in executors').action(() => {
   for (const e of EXECUTORS.values()) process.stdout.write(`${e.name.padEnd(12)} ${e.doc}\n`);

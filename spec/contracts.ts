@@ -32,7 +32,7 @@ export function keyName(key: number, entityNames?: readonly string[]): string {
 }
 
 /** Reverts contracts raise (codes >= 0). */
-export const REVERT = { BAD_SEQ: 1, INSUFFICIENT: 2, SLIPPAGE: 3, NOT_CUSTODIAN: 4, DELIVERED: 5, NOT_REPORTER: 6 } as const;
+export const REVERT = { BAD_SEQ: 1, INSUFFICIENT: 2, SLIPPAGE: 3, NOT_CUSTODIAN: 4, DELIVERED: 5, NOT_REPORTER: 6, NEGATIVE_AMOUNT: 7 } as const;
 
 export type ParamKind = 'entity' | 'value';
 
@@ -53,6 +53,16 @@ function deltaFp(arg: number, field: Field, lo: number, hi: number): FootprintEn
   return { key: { arg, mul: STRIDE, add: FIELD[field] }, access: 'delta', lo, hi };
 }
 
+/**
+ * Reverts when the amount in register `amount` is negative: without it a "transfer" of -x pulls
+ * value from the receiver (z3 found this for amm-swap, where it lowered the constant product).
+ */
+function nonNegative(amount: string): ReadableOp[] {
+  return [['const', 'r14', 0], ['lt', 'r14', amount, 'r14'], ['jumpi', 'r14', 'negative']];
+}
+
+const NEGATIVE: ReadableOp[] = [['label', 'negative'], ['revert', REVERT.NEGATIVE_AMOUNT]];
+
 /** Loads the key of field of the entity in register `entity` into register `dst`. */
 function key(dst: string, entity: string, field: Field): ReadableOp[] {
   return [['muli', dst, entity, STRIDE], ['addi', dst, dst, FIELD[field]]];
@@ -67,12 +77,13 @@ const defs: ContractDef[] = [
     params: [{ name: 'from', kind: 'entity' }, { name: 'to', kind: 'entity' }, { name: 'amount', kind: 'value' }, { name: 'seq', kind: 'value' }],
     footprint: [...fp(0, 'seq', 'read', 'write'), ...fp(0, 'balance', 'read', 'write'), ...fp(1, 'balance', 'read', 'write')],
     body: [
+      ...nonNegative('r2'),
       ...key('r4', 'r0', 'seq'), ['read', 'r5', 'r4'], ['eq', 'r6', 'r5', 'r3'], ['jumpi', 'r6', 'seq_ok'], ['revert', REVERT.BAD_SEQ],
       ['label', 'seq_ok'],
       ...key('r7', 'r0', 'balance'), ['read', 'r8', 'r7'], ['lt', 'r6', 'r8', 'r2'], ['jumpi', 'r6', 'poor'],
       ['sub', 'r8', 'r8', 'r2'], ['write', 'r7', 'r8'], ['addi', 'r5', 'r5', 1], ['write', 'r4', 'r5'],
       ...key('r9', 'r1', 'balance'), ['read', 'r10', 'r9'], ['add', 'r10', 'r10', 'r2'], ['write', 'r9', 'r10'], ['stop'],
-      ['label', 'poor'], ['revert', REVERT.INSUFFICIENT],
+      ['label', 'poor'], ['revert', REVERT.INSUFFICIENT], ...NEGATIVE,
     ],
   },
   {
@@ -81,10 +92,11 @@ const defs: ContractDef[] = [
     params: [{ name: 'from', kind: 'entity' }, { name: 'to', kind: 'entity' }, { name: 'amount', kind: 'value' }],
     footprint: [...fp(0, 'token', 'read', 'write'), deltaFp(1, 'token', 0, MAX_VALUE)],
     body: [
+      ...nonNegative('r2'),
       ...key('r4', 'r0', 'token'), ['read', 'r5', 'r4'], ['lt', 'r6', 'r5', 'r2'], ['jumpi', 'r6', 'poor'],
       ['sub', 'r5', 'r5', 'r2'], ['write', 'r4', 'r5'],
       ...key('r7', 'r1', 'token'), ['delta', 'r7', 'r2', 0, MAX_VALUE], ['stop'],
-      ['label', 'poor'], ['revert', REVERT.INSUFFICIENT],
+      ['label', 'poor'], ['revert', REVERT.INSUFFICIENT], ...NEGATIVE,
     ],
   },
   {
@@ -96,6 +108,7 @@ const defs: ContractDef[] = [
       ...fp(1, 'token', 'read', 'write'), deltaFp(1, 'balance', 0, MAX_VALUE),
     ],
     body: [
+      ...nonNegative('r2'),
       ...key('r4', 'r1', 'token'), ['read', 'r5', 'r4'], ['lt', 'r6', 'r5', 'r2'], ['jumpi', 'r6', 'poor'],
       ...key('r7', 'r0', 'reserve0'), ['read', 'r8', 'r7'], ...key('r9', 'r0', 'reserve1'), ['read', 'r10', 'r9'],
       ['add', 'r11', 'r8', 'r2'], ['mul', 'r12', 'r10', 'r2'], ['div', 'r12', 'r12', 'r11'],
@@ -103,7 +116,7 @@ const defs: ContractDef[] = [
       ['sub', 'r5', 'r5', 'r2'], ['write', 'r4', 'r5'], ['write', 'r7', 'r11'], ['sub', 'r10', 'r10', 'r12'], ['write', 'r9', 'r10'],
       ...key('r13', 'r1', 'balance'), ['delta', 'r13', 'r12', 0, MAX_VALUE], ['emit', 'r12'], ['stop'],
       ['label', 'poor'], ['revert', REVERT.INSUFFICIENT],
-      ['label', 'slip'], ['revert', REVERT.SLIPPAGE],
+      ['label', 'slip'], ['revert', REVERT.SLIPPAGE], ...NEGATIVE,
     ],
   },
   {
@@ -115,12 +128,13 @@ const defs: ContractDef[] = [
       deltaFp(0, 'supply', 0, MAX_SUPPLY), deltaFp(0, 'treasury', 0, MAX_VALUE),
     ],
     body: [
+      ...nonNegative('r2'),
       ...key('r4', 'r1', 'balance'), ['read', 'r5', 'r4'], ['lt', 'r6', 'r5', 'r2'], ['jumpi', 'r6', 'poor'],
       ['sub', 'r5', 'r5', 'r2'], ['write', 'r4', 'r5'], ['const', 'r7', 1],
       ...key('r8', 'r0', 'supply'), ['delta', 'r8', 'r7', 0, MAX_SUPPLY],
       ...key('r9', 'r0', 'treasury'), ['delta', 'r9', 'r2', 0, MAX_VALUE],
       ...key('r10', 'r1', 'nfts'), ['delta', 'r10', 'r7', 0, MAX_VALUE], ['stop'],
-      ['label', 'poor'], ['revert', REVERT.INSUFFICIENT],
+      ['label', 'poor'], ['revert', REVERT.INSUFFICIENT], ...NEGATIVE,
     ],
   },
   {
@@ -143,10 +157,12 @@ const defs: ContractDef[] = [
     params: [{ name: 'oracle', kind: 'entity' }, { name: 'reporter', kind: 'entity' }, { name: 'price', kind: 'value' }],
     footprint: [...fp(0, 'custody', 'read'), ...fp(0, 'price', 'write'), ...fp(0, 'round', 'read', 'write')],
     body: [
+      ...nonNegative('r2'),
       ...key('r4', 'r0', 'custody'), ['read', 'r5', 'r4'], ['eq', 'r6', 'r5', 'r1'], ['jumpi', 'r6', 'ok'], ['revert', REVERT.NOT_REPORTER],
       ['label', 'ok'],
       ...key('r7', 'r0', 'price'), ['write', 'r7', 'r2'],
       ...key('r8', 'r0', 'round'), ['read', 'r9', 'r8'], ['addi', 'r9', 'r9', 1], ['write', 'r8', 'r9'], ['stop'],
+      ...NEGATIVE,
     ],
   },
   {
@@ -155,11 +171,12 @@ const defs: ContractDef[] = [
     params: [{ name: 'oracle', kind: 'entity' }, { name: 'trader', kind: 'entity' }, { name: 'qty', kind: 'value' }],
     footprint: [...fp(0, 'price', 'read'), ...fp(1, 'balance', 'read', 'write'), deltaFp(1, 'token', 0, MAX_VALUE)],
     body: [
+      ...nonNegative('r2'),
       ...key('r4', 'r0', 'price'), ['read', 'r5', 'r4'], ['mul', 'r6', 'r5', 'r2'],
       ...key('r7', 'r1', 'balance'), ['read', 'r8', 'r7'], ['lt', 'r9', 'r8', 'r6'], ['jumpi', 'r9', 'poor'],
       ['sub', 'r8', 'r8', 'r6'], ['write', 'r7', 'r8'],
       ...key('r10', 'r1', 'token'), ['delta', 'r10', 'r2', 0, MAX_VALUE], ['emit', 'r6'], ['stop'],
-      ['label', 'poor'], ['revert', REVERT.INSUFFICIENT],
+      ['label', 'poor'], ['revert', REVERT.INSUFFICIENT], ...NEGATIVE,
     ],
   },
 ];

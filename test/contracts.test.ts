@@ -143,3 +143,15 @@ describe('reference and fast sequential executors', () => {
     expect(c.stateRoot).not.toBe(a.stateRoot);
   });
 });
+
+describe('amount guards', () => {
+  it('every contract taking an amount reverts on a negative one (z3 found the hole in amm-swap)', () => {
+    const pre: [number, number][] = [[keyOf(0, 'balance'), 100], [keyOf(1, 'balance'), 100], [keyOf(0, 'token'), 100], [keyOf(1, 'token'), 100],
+      [keyOf(0, 'reserve0'), 6], [keyOf(0, 'reserve1'), 2], [keyOf(0, 'custody'), 1], [keyOf(0, 'price'), 3]];
+    const calls: [string, number[]][] = [['p2p', [1, 0, -5, 0]], ['token', [1, 0, -1]], ['amm-swap', [0, 0, -15, 0]], ['nft-mint', [0, 1, -10]], ['oracle-update', [0, 1, -3]], ['oracle-trade', [0, 1, -2]]];
+    for (const [name, args] of calls) {
+      const r = executeReference(blockWith(name, [args], pre));
+      expect(r.receipts[0], name).toMatchObject({ status: 'reverted', code: REVERT.NEGATIVE_AMOUNT });
+    }
+  });
+});

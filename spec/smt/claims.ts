@@ -1,0 +1,94 @@
+// What `concord prove` reports: claims, each a statement z3 proves or refutes, with the result it
+// is expected to reach, and the one place that asks z3 whether a set of goals can hold.
+// Invariant: 'proved' only ever comes from an 'unsat' answer to the claim's negation; 'refuted'
+// only with a witness: a z3 model replayed on the real VM (spec/vm.ts) showing the failure, or,
+// for the conflict table's shape, the entries at fault; anything else (timeout, exploration
+// bound, a model that does not replay) is 'unknown'.
+
+import { ExplorationLimit, type World } from './symvm.js';
+import { SOLVER_TIMEOUT_MS, type B, type Z, type ZModel } from './z3.js';
+
+export type Result = 'proved' | 'refuted' | 'unknown';
+export type Expected = 'proved' | 'refuted';
+
+/** A counterexample: a one-line summary, then whatever concrete values make it (JSON-safe). */
+export interface Witness {
+  readonly summary: string;
+  readonly [field: string]: unknown;
+}
+
+export interface Verdict {
+  readonly result: Result;
+  readonly witness?: Witness;
+  /** Why the result is unknown. */
+  readonly reason?: string;
+}
+
+export interface Claim {
+  readonly name: string;
+  readonly expected: Expected;
+  readonly check: (z: Z) => Promise<Verdict>;
+}
+
+export interface ClaimResult extends Verdict {
+  readonly name: string;
+  readonly expected: Expected;
+  readonly ms: number;
+}
+
+/**
+ * Tried in turn on a witness so it reads easily: every input and pre-state value within a bound,
+ * the world's preferences first; the raw model when none fits.
+ */
+const NICE = [{ bound: 16n, preferred: true }, { bound: 16n, preferred: false }, { bound: 1000n, preferred: false }];
+/** The gas limit a readable witness gets: room for any path without a huge HASH. */
+const NICE_GAS = 1_000_000n;
+/** A readable witness is worth a short wait only. */
+const NICE_TIMEOUT_MS = 2_000;
+
+export type Search = { readonly found: false } | { readonly found: true; readonly model: ZModel } | { readonly unknown: string };
+
+/** Looks for inputs satisfying the world's assumptions and the goals. */
+export async function search(world: World, goals: readonly B[]): Promise<Search> {
+  const z = world.z;
+  const s = new z.Solver();
+  s.set('timeout', SOLVER_TIMEOUT_MS);
+  s.add(...world.assumptions, ...goals);
+  const answer = await s.check();
+  if (answer === 'unsat') return { found: false };
+  if (answer === 'unknown') return { unknown: `z3 answered unknown (${s.reasonUnknown()})` };
+  const raw = s.model();
+  const free = [...world.inputs, ...world.baseKeys.map((k) => world.stateAt(k))];
+  s.set('timeout', NICE_TIMEOUT_MS);
+  for (const { bound, preferred } of NICE) {
+    if (preferred && world.preferences.length === 0) continue;
+    s.push();
+    s.add(...free.map((x) => z.And(x.ge(-bound), x.le(bound))), ...world.limits.map((l) => l.eq(NICE_GAS)));
+    if (preferred) s.add(...world.preferences);
+    if ((await s.check()) === 'sat') return { found: true, model: s.model() };
+    s.pop();
+  }
+  return { found: true, model: raw };
+}
+
+/** Runs claims one after another (z3 serialises checks anyway), timing each. */
+export async function runClaims(z: Z, claims: readonly Claim[], progress?: (done: number, of: number, name: string) => void): Promise<ClaimResult[]> {
+  const out: ClaimResult[] = [];
+  for (const claim of claims) {
+    progress?.(out.length, claims.length, claim.name);
+    const t0 = performance.now();
+    let verdict: Verdict;
+    try {
+      verdict = await claim.check(z);
+    } catch (e) {
+      if (!(e instanceof ExplorationLimit)) throw e;
+      verdict = { result: 'unknown', reason: `exploration stopped: ${e.message}` };
+    }
+    out.push({ name: claim.name, expected: claim.expected, ...verdict, ms: Math.round(performance.now() - t0) });
+  }
+  return out;
+}
+
+export function asExpected(r: ClaimResult): boolean {
+  return r.result === r.expected;
+}

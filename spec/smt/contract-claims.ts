@@ -1,0 +1,249 @@
+// Proofs about contracts, from their bytecode run symbolically over all paths (spec/smt/symvm.ts):
+// (a) footprint soundness: for all arguments and pre-states, every READ, WRITE and DELTA the
+// program executes touches a key its footprint declares with that access (a DELTA may also use a
+// key declared read and write); (b) its stated invariants hold for all arguments, pre-states and
+// gas limits; (c) two calls whose declared footprints share no key commute.
+// Invariant: a refutation carries the arguments and pre-state that make it, replayed on the VM.
+
+import { assemble, OP, WIDTH } from '../bytecode.js';
+import type { Footprint, FootprintEntry, KeyExpr, Program } from '../block.js';
+import { CONTRACTS, contractOps, FIELDS, STRIDE } from '../contracts.js';
+import { runTransaction, newOutcome, TxStatus } from '../vm.js';
+import { MAX_VALUE } from '../values.js';
+import { search, type Claim, type Search, type Verdict } from './claims.js';
+import { decideOrders, preStateOf } from './commute.js';
+import { concreteDomain, evalBool, parseInvariant, type CmpOp, type Domain, type Invariant } from './invariants.js';
+import { LIBRARY_INVARIANTS } from './library.js';
+import { replayOrders, runBlock, showReceipt, showState, type Call } from './replay.js';
+import { Alg, explore, World, type Access, type Cond, type Memory, type Val } from './symvm.js';
+import { valueOf, type Int, type Z, type ZModel } from './z3.js';
+
+/** A contract as the prover sees it: bytecode, declared footprint, stated invariants. */
+export interface ContractSpec {
+  readonly name: string;
+  readonly params: readonly string[];
+  readonly code: Float64Array;
+  readonly footprint: Footprint;
+  readonly invariants: readonly Invariant[];
+}
+
+/** Keys as the library lays them out: entity.field. */
+function libraryKeyName(k: number): string {
+  return `${Math.floor(k / STRIDE)}.${FIELDS[k % STRIDE]}`;
+}
+
+function program(c: ContractSpec): Program {
+  return { name: c.name, code: c.code, footprint: c.footprint, arity: c.params.length };
+}
+
+function keyOf(alg: Alg, k: KeyExpr, args: readonly Val[]): Int {
+  return alg.int(k.arg === undefined ? BigInt(k.add) : alg.add(alg.mul(args[k.arg]!, BigInt(k.mul ?? 1)), BigInt(k.add)));
+}
+
+function shows(c: ContractSpec, args: readonly number[]): string {
+  return `${c.name}(${c.params.map((p, i) => `${p}=${args[i]}`).join(', ')})`;
+}
+
+/** Declared bounds constrain a DELTA only if its own bounds are at least as wide (so a headroom check on the declared bounds is sound). */
+function boundsCover(alg: Alg, e: FootprintEntry, lo: Val, hi: Val): Cond {
+  return alg.and(e.lo === undefined ? true : alg.le(lo, BigInt(e.lo)), e.hi === undefined ? true : alg.le(BigInt(e.hi), hi));
+}
+
+function covered(alg: Alg, fp: Footprint, args: readonly Val[], acc: Access): Cond {
+  const declared = (access: FootprintEntry['access'], also: (e: FootprintEntry) => Cond = () => true) =>
+    alg.or(...fp.filter((e) => e.access === access).map((e) => alg.and(also(e), alg.eq(acc.key, keyOf(alg, e.key, args)))));
+  if (acc.op !== 'delta') return declared(acc.op);
+  return alg.or(declared('delta', (e) => boundsCover(alg, e, acc.lo!, acc.hi!)), alg.and(declared('read'), declared('write')));
+}
+
+/**
+ * Confirms on the VM that the witness reaches the access with the key z3 named: the instruction
+ * is replaced by a jump to EMIT key; STOP, so the run ends there and reports the key. A later
+ * visit of a looping instruction is confirmed from what the run asks the view for and writes.
+ */
+function reachesKey(c: ContractSpec, acc: Access, args: readonly number[], pre: ReadonlyMap<number, number>, key: number): boolean {
+  const out = newOutcome();
+  const asked: number[] = [];
+  const view = { read: (k: number) => (asked.push(k), pre.get(k) ?? 0) };
+  if (acc.visit > 1) {
+    runTransaction(c.code, args, MAX_VALUE, view, out);
+    return asked.includes(key) || out.writeKeys.slice(0, out.writeCount).includes(key);
+  }
+  const end = c.code.length / WIDTH;
+  const patched = new Float64Array(c.code.length + 2 * WIDTH);
+  patched.set(c.code);
+  patched.set([OP.JUMP, end, 0, 0, 0], acc.pc * WIDTH);
+  patched.set([OP.EMIT, acc.keyReg, 0, 0, 0, OP.STOP, 0, 0, 0, 0], end * WIDTH);
+  runTransaction(patched, args, MAX_VALUE, view, out);
+  return out.status === TxStatus.Success && out.outputs[out.outputCount - 1] === key;
+}
+
+function footprintClaim(c: ContractSpec, name: (k: number) => string): Claim {
+  return {
+    name: `${c.name}: footprint sound`,
+    expected: 'proved',
+    check: async (z) => {
+      const world = new World(z);
+      const alg = new Alg(z);
+      const args = c.params.map((p) => world.value(p));
+      const { accesses } = await explore(world, c.code, args, world.initial());
+      const escapes = accesses.map((acc) => alg.bool(alg.and(acc.cond, alg.not(covered(alg, c.footprint, args, acc)))));
+      const found = await search(world, [alg.bool(alg.or(...escapes))]);
+      if ('unknown' in found) return { result: 'unknown', reason: found.unknown };
+      if (!found.found) return { result: 'proved' };
+      const m = found.model;
+      const i = escapes.findIndex((e) => z.isTrue(m.eval(e, true)));
+      const acc = accesses[i]!;
+      const argv = args.map((a) => Number(valueOf(z, m, a)));
+      const key = Number(valueOf(z, m, acc.key));
+      const pre = preStateOf(world, m);
+      if (!reachesKey(c, acc, argv, pre, key)) return { result: 'unknown', reason: 'z3 found a witness that does not replay on the VM (an encoding slip)' };
+      const shown = name(key) === String(key) ? String(key) : `${key} (${name(key)})`;
+      return {
+        result: 'refuted',
+        witness: {
+          summary: `${shows(c, argv)} with pre ${showState(pre, name)}: the ${acc.op.toUpperCase()} at instruction ${acc.pc} touches key ${shown}, outside the footprint`,
+          args: argv, pre: Object.fromEntries(pre), instruction: acc.pc, access: acc.op, key,
+        },
+      };
+    },
+  };
+}
+
+/** The z3 meaning of an invariant on one path of the transaction. */
+function z3Domain(world: World, alg: Alg, args: readonly Val[], post: Memory, success: boolean): Domain<Val, Cond> {
+  const CMPS: Record<CmpOp, (a: Val, b: Val) => Cond> = {
+    '=': (a, b) => alg.eq(a, b), '!=': (a, b) => alg.not(alg.eq(a, b)), '<': (a, b) => alg.lt(a, b),
+    '<=': (a, b) => alg.le(a, b), '>': (a, b) => alg.lt(b, a), '>=': (a, b) => alg.le(b, a),
+  };
+  return {
+    int: (v) => v,
+    arg: (i) => args[i]!,
+    at: (when, key) => {
+      const k = alg.int(key);
+      const before = world.pre(k);
+      return when === 'pre' ? before : post.select(k);
+    },
+    success: () => success,
+    bool: (v) => v,
+    arith: (op, a, b) => (op === '+' ? alg.add(a, b) : op === '-' ? alg.sub(a, b) : alg.mul(a, b)),
+    cmp: (op, a, b) => CMPS[op](a, b),
+    and: (ts) => alg.and(...ts),
+    or: (ts) => alg.or(...ts),
+    not: (t) => alg.not(t),
+    ite: (c, a, b) => alg.ite(c, a, b),
+  };
+}
+
+function invariantClaim(c: ContractSpec, inv: Invariant, name: (k: number) => string): Claim {
+  return {
+    name: `${c.name}: ${inv.name}`,
+    expected: 'proved',
+    check: async (z) => {
+      const world = new World(z);
+      const alg = new Alg(z);
+      const args = c.params.map((p) => world.value(p));
+      const limit = world.limit('gas');
+      const { paths } = await explore(world, c.code, args, world.initial());
+      const fails = (post: Memory, success: boolean) => {
+        const d = z3Domain(world, alg, args, post, success);
+        return alg.and(inv.assume ? evalBool(inv.assume, d) : true, alg.not(evalBool(inv.holds, d)));
+      };
+      // Every run without effect (a revert, or a path cut short by gas) ends in the pre-state
+      // unsuccessfully: one goal covers them all. Each successful path gets its own goal, so z3
+      // meets one path's arithmetic at a time.
+      const idle = alg.or(...paths.map((p) => (p.status === 'success' ? alg.and(p.cond, limit.lt(p.gas)) : p.cond)));
+      const goals = [alg.and(idle, fails(world.initial(), false))];
+      for (const p of paths) if (p.status === 'success') goals.push(alg.and(p.cond, limit.ge(p.gas), fails(p.mem, true)));
+      let found: Search = { found: false };
+      for (const goal of goals) {
+        found = await search(world, [alg.bool(goal)]);
+        if ('unknown' in found || found.found) break;
+      }
+      if ('unknown' in found) return { result: 'unknown', reason: found.unknown };
+      if (!found.found) return { result: 'proved' };
+      return invariantWitness(z, world, found.model, c, inv, args, limit, name);
+    },
+  };
+}
+
+function invariantWitness(
+  z: Z, world: World, m: ZModel, c: ContractSpec, inv: Invariant, args: readonly Int[], limit: Int, name: (k: number) => string,
+): Verdict {
+  const argv = args.map((a) => Number(valueOf(z, m, a)));
+  const gasLimit = Number(valueOf(z, m, limit));
+  const pre = preStateOf(world, m);
+  const call: Call = { label: 'T', shows: shows(c, argv), program: program(c), args: argv, gasLimit };
+  const run = runBlock([call], pre);
+  const looked = new Set<bigint>();
+  const d = concreteDomain(argv, pre, run.state, run.receipts[0]!.status === 'success', looked);
+  const assumed = inv.assume ? evalBool(inv.assume, d) : true;
+  if (!assumed || evalBool(inv.holds, d)) return { result: 'unknown', reason: 'z3 found a witness that does not replay on the VM (an encoding slip)' };
+  const keys = [...looked].map(Number);
+  const at = (s: ReadonlyMap<number, number>) => new Map(keys.map((k) => [k, s.get(k) ?? 0]));
+  const receipt = showReceipt(run.receipts[0]!, run.reads[0]!, name);
+  return {
+    result: 'refuted',
+    witness: {
+      summary: `${call.shows}, gas limit ${gasLimit}: ${receipt}; pre ${showState(at(pre), name)} -> post ${showState(at(run.state), name)}`,
+      args: argv, gasLimit, pre: Object.fromEntries([...pre].map(([k, v]) => [name(k), v])),
+      post: Object.fromEntries([...run.state].map(([k, v]) => [name(k), v])), receipt: run.receipts[0],
+    },
+  };
+}
+
+function commuteClaim(a: ContractSpec, b: ContractSpec, name: (k: number) => string): Claim {
+  return {
+    name: `${a.name} + ${b.name}: commute when footprints are disjoint`,
+    expected: 'proved',
+    check: async (z) => {
+      const world = new World(z);
+      const alg = new Alg(z);
+      const argsA = a.params.map((p) => world.value(`T1.${p}`));
+      const argsB = b.params.map((p) => world.value(`T2.${p}`));
+      const limitA = world.limit('T1.gas');
+      const limitB = world.limit('T2.gas');
+      const keysA = a.footprint.map((e) => keyOf(alg, e.key, argsA));
+      const keysB = b.footprint.map((e) => keyOf(alg, e.key, argsB));
+      for (const ka of keysA) for (const kb of keysB) world.distinct(ka, kb);
+      const txA = { code: a.code, args: argsA, limit: limitA };
+      const txB = { code: b.code, args: argsB, limit: limitB };
+      return decideOrders(world, txA, txB, (model) => {
+        const num = (t: Int) => Number(valueOf(z, model, t));
+        const call = (c: ContractSpec, label: string, args: Int[], limit: Int): Call => {
+          const argv = args.map(num);
+          return { label, shows: shows(c, argv), program: program(c), args: argv, gasLimit: num(limit) };
+        };
+        return replayOrders(call(a, 'T1', argsA, limitA), call(b, 'T2', argsB, limitB), preStateOf(world, model), name);
+      });
+    },
+  };
+}
+
+/** Footprint soundness and each stated invariant of one contract. */
+export function contractClaims(c: ContractSpec, name: (k: number) => string = libraryKeyName): Claim[] {
+  return [footprintClaim(c, name), ...c.invariants.map((inv) => invariantClaim(c, inv, name))];
+}
+
+/** The library contracts (spec/contracts.ts) as the prover sees them, with their invariants. */
+function librarySpecs(): ContractSpec[] {
+  return [...CONTRACTS.values()].map((def) => {
+    const params = def.params.map((p) => p.name);
+    return {
+      name: def.name,
+      params,
+      code: assemble(contractOps(def, 0)),
+      footprint: def.footprint,
+      invariants: (LIBRARY_INVARIANTS[def.name] ?? []).map((inv, i) => parseInvariant(inv, `${def.name}.invariants[${i}]`, { params })),
+    };
+  });
+}
+
+/** Every library claim: each contract's footprint and invariants, then every pair (a contract with itself too) on disjoint footprints. */
+export function libraryClaims(): Claim[] {
+  const specs = librarySpecs();
+  return [
+    ...specs.flatMap((c) => contractClaims(c)),
+    ...specs.flatMap((a, i) => specs.slice(i).map((b) => commuteClaim(a, b, libraryKeyName))),
+  ];
+}

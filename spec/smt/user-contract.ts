@@ -1,0 +1,119 @@
+// Loads a user's contract file for `concord prove --contract FILE` (format: docs/prove.md): name,
+// parameters, code in readable assembly, declared footprint, and the invariants to prove.
+// Invariant: a file either loads completely, every field checked, or fails with one
+// ContractFileError naming the file, the field (e.g. `code[4]`, `footprint[1].access`) and what
+// is wrong with it; nothing half-checked reaches the prover.
+
+import { readFile } from 'node:fs/promises';
+import { AssembleError, assemble, REGISTERS, type ReadableOp } from '../bytecode.js';
+import type { AccessKind, FootprintEntry } from '../block.js';
+import { ACCESS_KINDS } from '../conflicts.js';
+import { FIELD, STRIDE } from '../contracts.js';
+import { isValue, MAX_VALUE, MIN_VALUE } from '../values.js';
+import type { ContractSpec } from './contract-claims.js';
+import { FieldError, parseInvariant, parseKey, type Names } from './invariants.js';
+
+export class ContractFileError extends Error {
+  constructor(readonly file: string, readonly field: string, readonly what: string) {
+    super(`${file}: ${field}: ${what}`);
+  }
+}
+
+const TOP = ['name', 'doc', 'params', 'code', 'footprint', 'invariants'];
+
+/** Names an immediate may use: field numbers, the key stride, the value range's ends. */
+function immediateName(name: string): number | undefined {
+  if (name in FIELD) return FIELD[name as keyof typeof FIELD];
+  return ({ STRIDE, MAX_VALUE, MIN_VALUE } as Record<string, number>)[name];
+}
+
+function object(json: unknown, field: string): Record<string, unknown> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new FieldError(field, `expected an object, got ${JSON.stringify(json)}`);
+  return json as Record<string, unknown>;
+}
+
+function array(json: unknown, field: string): unknown[] {
+  if (!Array.isArray(json)) throw new FieldError(field, `expected an array, got ${JSON.stringify(json)}`);
+  return json;
+}
+
+function parseParams(json: unknown): string[] {
+  const params = array(json, 'params');
+  if (params.length > REGISTERS) throw new FieldError('params', `at most ${REGISTERS} (one register each), got ${params.length}`);
+  params.forEach((p, i) => {
+    if (typeof p !== 'string' || !/^[A-Za-z_][\w-]*$/.test(p)) throw new FieldError(`params[${i}]`, `expected a name, got ${JSON.stringify(p)}`);
+    if (params.indexOf(p) !== i) throw new FieldError(`params[${i}]`, `"${p}" named twice`);
+  });
+  return params as string[];
+}
+
+function parseCode(json: unknown): Float64Array {
+  const ops = array(json, 'code');
+  if (ops.length === 0) throw new FieldError('code', 'a program needs at least one instruction');
+  const body: number[] = [];
+  ops.forEach((op, i) => {
+    if (!Array.isArray(op) || typeof op[0] !== 'string') throw new FieldError(`code[${i}]`, `expected an instruction ["op", operands...], got ${JSON.stringify(op)}`);
+    if (op.some((x) => typeof x !== 'string' && typeof x !== 'number')) throw new FieldError(`code[${i}]`, 'operands are registers ("r3"), numbers, labels or names');
+    if (op[0] !== 'label') body.push(i);
+  });
+  try {
+    return assemble(ops as ReadableOp[], immediateName);
+  } catch (e) {
+    if (!(e instanceof AssembleError)) throw e;
+    // Label errors count instructions with labels, every other error without them.
+    const at = e.field === 'label' ? e.instruction : body[e.instruction] ?? e.instruction;
+    const operand = /^operand (\d+)$/.exec(e.field);
+    throw new FieldError(`code[${at}]${operand ? `[${Number(operand[1]) + 1}]` : ''}`, e.message);
+  }
+}
+
+function parseEntry(json: unknown, field: string, names: Names): FootprintEntry {
+  const o = object(json, field);
+  for (const k of Object.keys(o)) if (!['key', 'access', 'lo', 'hi'].includes(k)) throw new FieldError(`${field}.${k}`, 'unknown field (an entry has key, access, lo, hi)');
+  if (!ACCESS_KINDS.includes(o.access as AccessKind)) throw new FieldError(`${field}.access`, `expected one of ${ACCESS_KINDS.join(', ')}, got ${JSON.stringify(o.access)}`);
+  const access = o.access as AccessKind;
+  const key = parseKey(o.key, `${field}.key`, names);
+  const bounds: { lo?: number; hi?: number } = {};
+  for (const b of ['lo', 'hi'] as const) {
+    if (o[b] === undefined) continue;
+    if (access !== 'delta') throw new FieldError(`${field}.${b}`, 'only a delta entry has bounds');
+    if (!isValue(o[b])) throw new FieldError(`${field}.${b}`, `expected an integer in the value range, got ${JSON.stringify(o[b])}`);
+    bounds[b] = o[b];
+  }
+  return { key, access, ...bounds };
+}
+
+/** Checks a parsed contract file; `file` only names it in errors. */
+function parseContractFile(json: unknown, file: string): ContractSpec {
+  try {
+    const o = object(json, '(top level)');
+    for (const k of Object.keys(o)) if (!TOP.includes(k)) throw new FieldError(k, `unknown field (a contract file has ${TOP.join(', ')})`);
+    if (typeof o.name !== 'string' || o.name.trim() === '') throw new FieldError('name', 'expected a non-empty string');
+    if (o.doc !== undefined && typeof o.doc !== 'string') throw new FieldError('doc', 'expected a string');
+    const params = parseParams(o.params);
+    const names: Names = { params };
+    const code = parseCode(o.code);
+    const footprint = array(o.footprint, 'footprint').map((e, i) => parseEntry(e, `footprint[${i}]`, names));
+    const invariants = o.invariants === undefined ? [] : array(o.invariants, 'invariants').map((inv, i) => parseInvariant(inv, `invariants[${i}]`, names));
+    return { name: o.name, params, code, footprint, invariants };
+  } catch (e) {
+    if (e instanceof FieldError) throw new ContractFileError(file, e.field, e.what);
+    throw e;
+  }
+}
+
+export async function loadContractFile(file: string): Promise<ContractSpec> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new ContractFileError(file, '(file)', `cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ContractFileError(file, '(JSON)', (e as Error).message);
+  }
+  return parseContractFile(json, file);
+}

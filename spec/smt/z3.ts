@@ -1,0 +1,58 @@
+// The z3 context every Concord proof shares, and its lifecycle, plus the few term helpers the
+// encodings all need. Invariant: at most one z3 module is live per process; `closeZ3` kills z3's
+// worker threads (so a command exits promptly) and a later `openZ3` starts a fresh module.
+// z3-solver must stay external to any bundle (it loads its own wasm and workers).
+
+import { init, killThreads, type Arith, type Bool, type Context, type Model } from 'z3-solver';
+import { MAX_VALUE, MIN_VALUE } from '../values.js';
+
+export type Z = Context<'concord'>;
+export type Int = Arith<'concord'>;
+export type B = Bool<'concord'>;
+export type ZModel = Model<'concord'>;
+
+interface Live {
+  readonly z: Z;
+  readonly em: unknown;
+}
+
+let live: Promise<Live> | undefined;
+
+export function openZ3(): Promise<Z> {
+  live ??= init().then((api) => ({ z: api.Context('concord'), em: api.em }));
+  return live.then((l) => l.z);
+}
+
+interface Threads {
+  readonly PThread: { readonly runningWorkers: readonly unknown[] };
+}
+
+export async function closeZ3(): Promise<void> {
+  const l = live;
+  live = undefined;
+  if (!l) return;
+  const em = (await l).em as Threads;
+  // A solver thread that just finished still has to hand itself back to the pool; terminating
+  // it first makes emscripten print "received cleanupThread from terminated worker".
+  for (let waited = 0; em.PThread.runningWorkers.length > 0 && waited < 500; waited += 10) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await killThreads(em);
+}
+
+/** Per solver call; z3 answers 'unknown' past it (it may overrun by ~0.5 s, FIELD-NOTES). */
+export const SOLVER_TIMEOUT_MS = 10_000;
+
+export const MIN = BigInt(MIN_VALUE);
+export const MAX = BigInt(MAX_VALUE);
+
+export function inValueRange(z: Z, x: Int): B {
+  return z.And(x.ge(MIN), x.le(MAX));
+}
+
+/** The integer a model gives a term (model completion on, so unconstrained terms read 0). */
+export function valueOf(z: Z, model: ZModel, x: Int): bigint {
+  const v = model.eval(x, true);
+  if (!z.isIntVal(v)) throw new Error(`z3 gave no integer for ${x.sexpr()}: ${v.sexpr()}`);
+  return v.value();
+}

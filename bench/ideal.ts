@@ -9,7 +9,7 @@
 
 import type { AccessKind, Block } from '../spec/block.js';
 import { footprintKeys } from '../spec/block.js';
-import { CONFLICT_RULES, deltaHeadroom, ruleFor, type Condition, type DeltaAccess, type Verdict } from '../spec/conflicts.js';
+import { CONFLICT_RULES, deltaHeadroom, ruleFor, type Condition, type Verdict } from '../spec/conflicts.js';
 import { newOutcome, runTransaction, TxStatus } from '../spec/vm.js';
 
 /** One access of one transaction to one key, as the reference run made it. */
@@ -85,23 +85,39 @@ function verdict(a: AccessKind, b: AccessKind): Verdict {
 }
 
 /**
- * A run of accesses of one kind on one key that mutually commute. For deltas, `base` is the value
- * before the run and `sum` the run's accesses folded into one delta (amounts added, bounds
- * intersected): the whole run commutes with a new delta x when the table's condition holds for
- * (base, sum, x). Null sum: a delta without declared bounds, which commutes with nothing.
+ * The deltas of a run on one key, folded for the table's side condition: the positive amounts
+ * summed into one delta and the negative ones into another, both with the run's intersected
+ * bounds. Whatever order the run's deltas take, every partial sum lies between base + neg and
+ * base + pos, so when the condition holds for (base, pos, neg) every bound check passes in every
+ * order. Null: some delta declared no bounds, so it commutes with nothing.
  */
+interface Fold {
+  readonly pos: number;
+  readonly neg: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** A run of accesses of one kind on one key that mutually commute; `base` is the value before it. */
 interface Group {
   readonly kind: AccessKind;
   readonly txs: number[];
-  base: number;
-  sum: DeltaAccess | null;
+  readonly base: number;
+  fold: Fold | null;
+}
+
+/** The fold of a group with delta x added, or null when either has no bounds. */
+function foldWith(f: Fold | null, x: Access): Fold | null {
+  const d = x.delta;
+  if (!d?.bounds || !f) return null;
+  return { pos: f.pos + Math.max(0, d.amount), neg: f.neg + Math.min(0, d.amount), lo: Math.max(f.lo, d.bounds.lo), hi: Math.min(f.hi, d.bounds.hi) };
 }
 
 function conditionHolds(condition: Condition, g: Group, x: Access): boolean {
   switch (condition) {
     case 'delta-headroom': {
-      if (g.sum === null || !x.delta?.bounds) return false;
-      return deltaHeadroom(g.base, g.sum, { amount: x.delta.amount, ...x.delta.bounds });
+      const f = foldWith(g.fold, x);
+      return f !== null && deltaHeadroom(g.base, { amount: f.pos, lo: f.lo, hi: f.hi }, { amount: f.neg, lo: f.lo, hi: f.hi });
     }
   }
 }
@@ -145,13 +161,7 @@ export function dependencyGraph(txs: readonly TxAccesses[]): DependencyGraph {
       } else if (joinsLast) {
         const last = groups[groups.length - 1]!;
         last.txs.push(i);
-        if (last.sum && x.delta?.bounds) {
-          last.sum = {
-            amount: last.sum.amount + x.delta.amount,
-            lo: Math.max(last.sum.lo, x.delta.bounds.lo),
-            hi: Math.min(last.sum.hi, x.delta.bounds.hi),
-          };
-        }
+        last.fold = foldWith(last.fold, x);
       } else {
         groups.push(newGroup(i, x));
       }
@@ -163,7 +173,8 @@ export function dependencyGraph(txs: readonly TxAccesses[]): DependencyGraph {
 
 function newGroup(tx: number, x: Access): Group {
   const d = x.delta;
-  return { kind: x.kind, txs: [tx], base: d?.base ?? 0, sum: d?.bounds ? { amount: d.amount, ...d.bounds } : null };
+  const empty: Fold = { pos: 0, neg: 0, lo: -Infinity, hi: Infinity };
+  return { kind: x.kind, txs: [tx], base: d?.base ?? 0, fold: d ? foldWith(empty, x) : null };
 }
 
 /** A binary min-heap over numbers ordered by a key array (smaller key first, then smaller index). */

@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import type { Executor } from '../spec/executor.js';
 import { referenceExecutor } from '../spec/reference.js';
 import { sequentialExecutor } from './sequential.js';
+import { createBlockStmExecutor } from './blockstm/executor.js';
+import { createModularExecutor } from './modular/executor.js';
 
 /** Settings some executors take (the modular executor's partitioning, for instance); others ignore them. */
 export interface ExecutorSettings {
@@ -23,6 +25,14 @@ export interface ExecutorEntry {
 const entries: ExecutorEntry[] = [
   { name: 'reference', doc: 'the executable specification: plain Map, one transaction after another', create: referenceExecutor },
   { name: 'sequential', doc: 'fast sequential baseline over a typed-array hash table', create: sequentialExecutor },
+  {
+    name: 'modular', doc: 'state partitioned into modules (--modules M, --partition hash|range|affinity), one lane each, lanes in parallel on worker threads',
+    create: (s) => createModularExecutor({ ...(s.threads ? { threads: s.threads } : {}), ...(s.modules ? { modules: s.modules } : {}), ...(s.partition ? { partition: s.partition } : {}) }),
+  },
+  {
+    name: 'block-stm', doc: 'Block-STM (Gelashvili et al., PPoPP\'23) on a persistent pool of worker threads (--threads N)',
+    create: (s) => createBlockStmExecutor(s.threads ? { threads: s.threads } : {}),
+  },
 ];
 
 export const EXECUTORS: ReadonlyMap<string, ExecutorEntry> = new Map(entries.map((e) => [e.name, e]));

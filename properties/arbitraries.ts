@@ -18,8 +18,9 @@ export const CONTENTION_LEVELS = [1, 2, 3, 5, 10, 100, 10_000] as const;
 
 /** Raw entity numbers are reduced modulo the block's key count, so contention shrinks independently of the choices. */
 const RAW_ENTITY = 9_999;
-/** Entities named for dynamic keys; keys beyond print as #n. */
-const NAMED_DYNAMIC = 16;
+/** Starting balance and tokens of contract parties: enough for a few of the (<= 30) transfers. */
+const FUNDS = 60;
+const FUNDED = ['balance', 'token', 'reserve0', 'reserve1'] as const;
 /** Value registers the random programs compute with; r12..r15 are scratch. */
 const VALUE_REGS = 4;
 
@@ -105,11 +106,18 @@ function stmtArb(hashes: boolean): fc.Arbitrary<Stmt> {
 /** Most transactions get ample gas; some get so little that gas used decides between success and out-of-gas. */
 const txGas = fc.oneof({ weight: 4, arbitrary: fc.constant(100_000) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 400 }) });
 
+const amount = fc.oneof({ weight: 8, arbitrary: fc.nat(30) }, { weight: 1, arbitrary: extreme });
+/** Value parameters whose useful range is narrow: sequence numbers near the start, mostly no slippage bound. */
+const VALUE_PARAMS: Readonly<Record<string, fc.Arbitrary<number>>> = {
+  seq: fc.nat(2),
+  minOut: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat(30) }),
+};
+
 function callArb(hashes: boolean): fc.Arbitrary<TxSpec> {
   return fc.oneof(...[...CONTRACTS.values()].map((def) => fc.record({
     kind: fc.constant('call' as const),
     contract: fc.constant(def.name),
-    args: fc.tuple(...def.params.map((p) => (p.kind === 'entity' ? rawEntity : fc.oneof({ weight: 8, arbitrary: fc.nat(30) }, { weight: 1, arbitrary: extreme })))),
+    args: fc.tuple(...def.params.map((p) => (p.kind === 'entity' ? rawEntity : VALUE_PARAMS[p.name] ?? amount))),
     hashCost: hashes ? fc.constantFrom(0, 1) : fc.constant(0),
     gas: txGas,
   })));
@@ -135,7 +143,8 @@ export function blockSpecArb(o: BlockArbOptions = {}): fc.Arbitrary<BlockSpec> {
   return fc.record({
     keys: fc.constantFrom(...(o.keys ?? CONTENTION_LEVELS)),
     pre: fc.array(preEntry, { minLength: 1, maxLength: 12 }),
-    txs: fc.array(tx, { minLength: o.minTxs ?? 1, maxLength: maxTxs }),
+    // size 'max': fast-check's default size would cap blocks at about a dozen transactions.
+    txs: fc.array(tx, { minLength: o.minTxs ?? 1, maxLength: maxTxs, size: 'max' }),
     // A small limit stops the block part-way (skip-rest); the exact point depends on gas used, hence on reads.
     gasLimit: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 60 * maxTxs }) }),
   });
@@ -207,19 +216,15 @@ function contractProgramCached(name: string, hashCost: number): Program {
   return p;
 }
 
-/** Builds the Block a spec describes. Entities are named e0, e1, ... so block files and explanations read "e3.balance". */
+/** Builds the Block a spec describes. Entities stay unnamed (#3.balance): with 10,000 keys a name list would cost more than the block. */
 export function buildBlock(spec: BlockSpec): Block {
   const { keys } = spec;
   const entity = (raw: number) => raw % keys;
   const programs: Program[] = [];
   const contractIds = new Map<string, number>();
-  let maxEntity = 0;
   const txs: Transaction[] = spec.txs.map((t, i): Transaction => {
     if (t.kind === 'code') {
       programs.push({ name: `tx${i}`, code: assemble(programOps(t.body, keys)), arity: 0 });
-      for (const st of t.body) if ('key' in st) maxEntity = Math.max(maxEntity, entity(st.key));
-      // Dynamic keys may reach any entity; naming the first few keeps small blocks readable without a 10,000-name list.
-      if (t.body.some((st) => st.s === 'readAt' || st.s === 'writeAt')) maxEntity = Math.max(maxEntity, Math.min(keys, NAMED_DYNAMIC) - 1);
       return { program: programs.length - 1, args: [], gasLimit: t.gas };
     }
     const def = CONTRACTS.get(t.contract)!;
@@ -231,17 +236,19 @@ export function buildBlock(spec: BlockSpec): Block {
       contractIds.set(id, p);
     }
     const args = def.params.map((q, j) => (q.kind === 'entity' ? entity(t.args[j]!) : t.args[j]!));
-    def.params.forEach((q, j) => { if (q.kind === 'entity') maxEntity = Math.max(maxEntity, args[j]!); });
     return { program: p, args, gasLimit: t.gas };
   });
   const preState = new Map<number, number>();
-  for (const e of spec.pre) {
-    preState.set(entity(e.entity) * STRIDE + e.field, e.value);
-    maxEntity = Math.max(maxEntity, entity(e.entity));
+  // Contract parties start funded (unless the spec sets the key), so calls mostly succeed until
+  // they compete for the same funds, which is where order matters.
+  for (const t of spec.txs) {
+    if (t.kind !== 'call') continue;
+    CONTRACTS.get(t.contract)!.params.forEach((q, j) => {
+      if (q.kind !== 'entity') return;
+      const e = entity(t.args[j]!);
+      for (const f of FUNDED) preState.set(keyOf(e, f), FUNDS);
+    });
   }
-  return {
-    programs, txs, preState,
-    gasLimit: spec.gasLimit ?? DEFAULT_BLOCK_GAS_LIMIT,
-    entityNames: Array.from({ length: maxEntity + 1 }, (_, i) => `e${i}`),
-  };
+  for (const e of spec.pre) preState.set(entity(e.entity) * STRIDE + e.field, e.value);
+  return { programs, txs, preState, gasLimit: spec.gasLimit ?? DEFAULT_BLOCK_GAS_LIMIT };
 }

@@ -1,0 +1,122 @@
+// Measures Block-STM's speed goals against the fast sequential executor in one process, runs
+// interleaved: p2p transfers (10,000 accounts, 10,000 transactions, default hash cost) at 1 and 2
+// threads, full contention (2 accounts), and a 50,000-transaction block's memory.
+// Other processes share this machine's cores, so every sample records how much CPU the rest of
+// the machine used while it ran (/proc/stat minus this process); samples taken while others
+// used more than 10% of a core are reported apart and left out of the medians.
+// Usage: npm run build && node dist/bench/blockstm-speed.js [--samples N] [--txs N] [--big N]
+
+import { readFileSync } from 'node:fs';
+import type { Block } from '../spec/block.js';
+import { executeSequential } from '../impl/sequential.js';
+import { BlockStmExecutor } from '../impl/blockstm/executor.js';
+import { generate } from './workloads.js';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+
+/** Busy and total jiffies of the whole machine. */
+function machine(): { busy: number; total: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = cpu[3]! + (cpu[4] ?? 0);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+const JIFFY_MS = 10;
+
+interface Sample {
+  ms: number;
+  /** CPU time of this process (all its threads) during the sample. */
+  cpu: number;
+  /** CPU other processes used during the sample, in cores (0 = quiet). */
+  others: number;
+}
+
+async function timed(run: () => unknown): Promise<Sample> {
+  const m0 = machine();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run();
+  const ms = performance.now() - t0;
+  const c1 = process.cpuUsage(c0);
+  const m1 = machine();
+  const ownMs = (c1.user + c1.system) / 1000;
+  const othersMs = Math.max(0, (m1.busy - m0.busy) * JIFFY_MS - ownMs);
+  return { ms, cpu: ownMs, others: othersMs / ms };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const QUIET = 0.1;
+
+async function compare(label: string, block: Block, executor: BlockStmExecutor, threads: number[], samples: number): Promise<void> {
+  const seq: Sample[] = [];
+  const par = new Map<number, Sample[]>(threads.map((t) => [t, []]));
+  const reexec = new Map<number, number[]>(threads.map((t) => [t, []]));
+  const fallbacks = new Set<string>();
+  for (let s = 0; s < samples; s++) {
+    seq.push(await timed(() => executeSequential(block)));
+    for (const t of threads) {
+      let stats: Record<string, unknown> = {};
+      par.get(t)!.push(await timed(async () => {
+        stats = (await executor.execute(block, { threads: t })).stats;
+      }));
+      reexec.get(t)!.push((stats.reExecutions as number) / block.txs.length);
+      if (stats.fallback) fallbacks.add(String(stats.fallback));
+    }
+  }
+  const quiet = (xs: Sample[]) => xs.filter((x) => x.others < QUIET).map((x) => x.ms);
+  const seqQuiet = quiet(seq);
+  console.log(`\n${label}: ${block.txs.length} transactions, ${samples} interleaved samples`);
+  const cpu = (xs: Sample[]) => median(xs.map((x) => x.cpu)).toFixed(1);
+  console.log(`  machine load while sampling: others used a median ${median(seq.map((x) => x.others)).toFixed(2)} cores`);
+  console.log(`  sequential   median ${median(seqQuiet).toFixed(1)} ms (quiet ${seqQuiet.length}/${samples}), min ${Math.min(...seq.map((x) => x.ms)).toFixed(1)} ms, cpu ${cpu(seq)} ms`);
+  for (const t of threads) {
+    const q = quiet(par.get(t)!);
+    const all = par.get(t)!.map((x) => x.ms);
+    const pairs = seq.map((x, i) => [x, par.get(t)![i]!] as const).filter(([a, b]) => a.others < QUIET && b.others < QUIET);
+    const pairRatio = median(pairs.map(([a, b]) => a.ms / b.ms));
+    console.log(
+      `  block-stm ${t}t median ${median(q).toFixed(1)} ms (quiet ${q.length}/${samples}), min ${Math.min(...all).toFixed(1)} ms; ` +
+        `speedup: ratio of quiet medians ${(median(seqQuiet) / median(q)).toFixed(2)}x, median of quiet pairs ${pairRatio.toFixed(2)}x (${pairs.length} pairs), ` +
+        `ratio of mins ${(Math.min(...seq.map((x) => x.ms)) / Math.min(...all)).toFixed(2)}x; cpu ${cpu(par.get(t)!)} ms; re-executions/tx ${median(reexec.get(t)!).toFixed(3)}`,
+    );
+  }
+  if (fallbacks.size) console.log(`  fallbacks: ${[...fallbacks].join('; ')}`);
+}
+
+const samples = arg('samples', 15);
+const txs = arg('txs', 10_000);
+const big = arg('big', 50_000);
+const start = performance.now();
+const executor = await BlockStmExecutor.create({ threads: 2 });
+console.log(`pool start-up incl. warm-up: ${executor.startupMs.toFixed(0)} ms (${(performance.now() - start).toFixed(0)} ms wall)`);
+const p2p = generate('p2p', { accounts: 10_000, txs, seed: 1 });
+const contended = generate('p2p', { accounts: 2, txs, seed: 1 });
+// Warm both executors on the measured shapes before sampling.
+for (let i = 0; i < 3; i++) {
+  executeSequential(p2p);
+  executeSequential(contended);
+  await executor.execute(p2p, { threads: 2 });
+  await executor.execute(contended, { threads: 2 });
+  await executor.execute(p2p, { threads: 1 });
+}
+await compare('p2p, 10,000 accounts', p2p, executor, [1, 2], samples);
+await compare('full contention, 2 accounts', contended, executor, [2], samples);
+if (big > 0) {
+  const block = generate('p2p', { accounts: 10_000, txs: big, seed: 2 });
+  const rss0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const r = await executor.execute(block, { threads: 2 });
+  console.log(
+    `\n${big} transactions: ${(performance.now() - t0).toFixed(0)} ms, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB ` +
+      `(was ${(rss0 / 2 ** 20).toFixed(0)} MiB before the block, peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB), fallback '${r.stats.fallback}', re-executions ${r.stats.reExecutions}`,
+  );
+}
+await executor.close();

@@ -1,0 +1,299 @@
+// Simulated scaling: Block-STM's own thread logic (impl/blockstm/thread.ts) run as N virtual
+// workers in the deterministic simulated runtime (impl/runtime/sim.ts), with virtual time, to
+// predict its speedup at thread counts this machine does not have.
+//
+// The cost model, calibrated per workload from this run's measurements: a transaction's VM run
+// costs its gas x (sequential baseline median / block gas), charged when a worker starts executing
+// it (again for every re-execution); every shared-memory operation costs a fixed time, fitted so
+// that one virtual worker takes exactly Block-STM's measured 1-thread median. The scheduler always
+// advances the worker that is earliest in virtual time, and a worker woken from a pause resumes at
+// the waker's time; the makespan is the latest worker clock. Predicted speedup = sequential median
+// / makespan. Not modelled: cache effects, memory bandwidth, wake-up latency, SMT.
+//
+// The simulation runs a twin of a generated block without its hash iterations (a contract's hash
+// cost changes no state effect, so reads, writes and conflicts are identical) while charging the
+// real block's gas, which makes it several times faster.
+// Invariant: a prediction is made only from a calibrated model and a run that completed in
+// parallel (no capacity/watchdog fallback); otherwise the point is left out and the reason given.
+
+import type { Block } from '../spec/block.js';
+import { executeReference } from '../spec/reference.js';
+import type { Cells } from '../impl/runtime/cells.js';
+import { simulate, type SimWorker } from '../impl/runtime/sim.js';
+import { finalize } from '../impl/blockstm/finalize.js';
+import { DONE, H, estimateCapacity, layoutFor, writeBlock } from '../impl/blockstm/layout.js';
+import { NO_TASK } from '../impl/blockstm/scheduler.js';
+import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/thread.js';
+import { generate } from './workloads.js';
+import type { RunResult, SweepWorkload } from './sweep.js';
+
+/** The registry name of the executor whose algorithm is simulated. */
+export const SIMULATED_EXECUTOR = 'block-stm';
+/** Virtual worker counts predicted besides the measured ones. */
+export const SIMULATED_THREADS = [4, 8, 16, 32, 64];
+/** The shorter list for --quick runs. */
+export const QUICK_SIMULATED_THREADS = [4, 16, 32, 64];
+
+export interface SimulatedPoint {
+  workload: string;
+  executor: string;
+  threads: number;
+  speedup: number;
+  model: string;
+}
+
+export interface Simulation {
+  readonly points: SimulatedPoint[];
+  /** Why predictions are missing: one line per gap; empty when none is. */
+  readonly gaps: string[];
+}
+
+export interface VirtualRun {
+  /** Virtual time from start to the last worker finishing, in ms. */
+  readonly makespanMs: number;
+  readonly steps: number;
+  readonly executions: number;
+  /** VM time charged over all workers, in ms. */
+  readonly vmMs: number;
+  /** '' when the block completed in parallel; else why not. */
+  readonly failure: string;
+}
+
+/**
+ * A worker's view of shared memory that charges its VM time at the right moment: an execution's
+ * reads happen when it starts and its writes when it ends, so the cost goes between them, on the
+ * first write-type operation after a VM run. For a completed execution that is record()'s arena
+ * allocation (an add no other worker reads), so no value is published early; for a run stopped by
+ * an ESTIMATE it is the dependency registration. A VM run repeated within one iteration (the
+ * ESTIMATE's writer had already finished) is charged again, after its own reads.
+ */
+class TimedCells implements Cells {
+  /** Cost of one VM run of the transaction this iteration executes. */
+  txMs = 0;
+  /** VM runs of this iteration already charged; reset when the iteration commits (re-runs of an interrupted iteration must not charge twice). */
+  charged = 0;
+  /** VM runs this iteration has made so far (the thread's execution counter since its last commit). */
+  runs: () => number = () => 0;
+
+  constructor(private readonly inner: Cells, private readonly charge: (ms: number, runs: number) => void) {}
+
+  private beforeWrite(): void {
+    const runs = this.runs();
+    if (runs > this.charged) {
+      this.charge((runs - this.charged) * this.txMs, runs - this.charged);
+      this.charged = runs;
+    }
+  }
+
+  load(i: number): number {
+    return this.inner.load(i);
+  }
+  store(i: number, v: number): void {
+    this.beforeWrite();
+    this.inner.store(i, v);
+  }
+  add(i: number, v: number): number {
+    this.beforeWrite();
+    return this.inner.add(i, v);
+  }
+  cas(i: number, expected: number, v: number): number {
+    this.beforeWrite();
+    return this.inner.cas(i, expected, v);
+  }
+  loadF(i: number): number {
+    return this.inner.loadF(i);
+  }
+  storeF(i: number, v: number): void {
+    this.beforeWrite();
+    this.inner.storeF(i, v);
+  }
+  read(i: number): number {
+    return this.inner.read(i);
+  }
+  write(i: number, v: number): void {
+    this.inner.write(i, v);
+  }
+  readF(i: number): number {
+    return this.inner.readF(i);
+  }
+  writeF(i: number, v: number): void {
+    this.inner.writeF(i, v);
+  }
+  pause(): void {
+    this.inner.pause();
+  }
+}
+
+/** Where a run stops: scheduling points, and VM runs (contention makes Block-STM re-execute without bound in time). */
+export interface RunLimits {
+  readonly maxSteps: number;
+  readonly maxExecutions: number;
+}
+
+/** Thrown out of the scheduler to stop a run past its execution limit. */
+const TOO_CONTENDED: unique symbol = Symbol('too contended');
+
+/**
+ * One virtual-time run of Block-STM on `workers` virtual workers. `txMs[i]` is the cost of
+ * executing transaction i once; `opMs` the cost of one shared-memory operation.
+ */
+export function virtualRun(block: Block, workers: number, txMs: Float64Array, opMs: number, limits: RunLimits, capacityScale = 1): VirtualRun {
+  const L = layoutFor(block, estimateCapacity(block, capacityScale));
+  const i32 = new Int32Array(L.i32Size);
+  const f64 = new Float64Array(L.f64Size);
+  writeBlock(block, L, i32, f64);
+  const clock = new Float64Array(workers);
+  let executions = 0;
+  let vmMs = 0;
+  const create = (worker: number, cells: Cells): SimWorker => {
+    const timed = new TimedCells(cells, (ms, runs) => {
+      clock[worker] = clock[worker]! + ms;
+      vmMs += ms;
+      executions += runs;
+    });
+    const thread = new BlockStmThread(timed, L, f64, {
+      bugs: 0, maxIncarnations: DEFAULT_MAX_INCARNATIONS,
+      beforeExecute: (tx) => {
+        timed.txMs = txMs[tx]!;
+      },
+    });
+    timed.runs = () => thread.counters.executions - thread.committed.executions;
+    return {
+      step: (state) => thread.step(state),
+      begin: () => thread.counters.copyFrom(thread.committed),
+      commit: () => {
+        thread.committed.copyFrom(thread.counters);
+        timed.charged = 0;
+      },
+    };
+  };
+  let now = 0;
+  const wasRunnable = new Uint8Array(workers).fill(1);
+  const earliest = (runnable: readonly number[]): number => {
+    if (executions > limits.maxExecutions) throw TOO_CONTENDED;
+    let best = 0;
+    for (let k = 0; k < runnable.length; k++) {
+      const w = runnable[k]!;
+      // A worker that was parked waited for another's write: it resumes no earlier than now.
+      if (!wasRunnable[w] && clock[w]! < now) clock[w] = now;
+      if (clock[w]! < clock[runnable[best]!]!) best = k;
+    }
+    wasRunnable.fill(0);
+    for (const w of runnable) wasRunnable[w] = 1;
+    const w = runnable[best]!;
+    now = clock[w]!;
+    clock[w] = now + opMs;
+    return best;
+  };
+  let sim: ReturnType<typeof simulate>;
+  try {
+    sim = simulate(i32, f64, workers, create, NO_TASK, { schedule: earliest, maxSteps: limits.maxSteps });
+  } catch (e) {
+    if (e !== TOO_CONTENDED) throw e;
+    return { makespanMs: NaN, steps: NaN, executions, vmMs, failure: `stopped after ${executions} VM runs (${(executions / Math.max(1, block.txs.length)).toFixed(0)} per transaction): too contended to simulate` };
+  }
+  const makespanMs = clock.reduce((a, b) => Math.max(a, b), 0);
+  let failure = '';
+  if (sim.stuck) failure = 'every virtual worker was waiting';
+  else if (sim.exhausted) failure = `stopped after ${sim.steps} scheduling points (the step budget)`;
+  else if (i32[H.STATE] !== DONE) failure = `the block was aborted (state ${i32[H.STATE]}: out of capacity or past the incarnation bound)`;
+  else {
+    const checked = finalize(block, L, i32, f64, { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0, estimateWaits: 0, dependencyResumes: 0, fallback: '' });
+    if (typeof checked === 'string') failure = `invariant violated: ${checked}`;
+  }
+  return { makespanMs, steps: sim.steps, executions, vmMs, failure };
+}
+
+/** The block the simulation runs: a generated block's hash-free twin, or the block itself. */
+function simulationBlock(w: SweepWorkload): Block {
+  const s = w.source;
+  if (s.kind !== 'generated' || s.hashCost === 0) return w.block;
+  return generate(s.workload, { accounts: s.accounts, txs: s.txs, seed: s.seed, hashCost: 0, ...(s.zipf === undefined ? {} : { zipf: s.zipf }) });
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * Runs with more buffer capacity when a hot key needs more versions than the estimate. Starts at
+ * 4x the estimate: a capacity abort is discovered late, so trying 1x first usually costs a run.
+ */
+function completedRun(block: Block, workers: number, txMs: Float64Array, opMs: number, limits: RunLimits): VirtualRun {
+  const run = virtualRun(block, workers, txMs, opMs, limits, 4);
+  return run.failure.startsWith('the block was aborted') ? virtualRun(block, workers, txMs, opMs, limits, 16) : run;
+}
+
+export interface SimulateOptions {
+  /** Virtual worker counts to predict. */
+  readonly threads: readonly number[];
+  /**
+   * Step budget per run, as a multiple of the 1-worker run's scheduling points. Heavily contended
+   * blocks at many workers re-execute dozens of times per transaction; past the budget the point
+   * is reported as missing rather than letting one prediction take minutes.
+   */
+  readonly stepBudget: number;
+  /** And an absolute cap on scheduling points per run (about 3 us each here). */
+  readonly maxSteps: number;
+  /**
+   * VM runs per transaction after which a run stops as too contended: Block-STM at many workers
+   * on a hot key re-executes dozens of times per transaction, which costs minutes to simulate.
+   */
+  readonly maxExecutionsPerTx: number;
+  readonly onProgress?: (done: number, total: number, what: string) => void;
+}
+
+/**
+ * Predicts Block-STM's speedup on every workload at `threads` virtual workers, calibrated from
+ * the sweep's 1-thread runs of the baseline and of Block-STM.
+ */
+export function simulateScaling(workloads: readonly SweepWorkload[], runs: readonly RunResult[], o: SimulateOptions): Simulation {
+  const { threads, onProgress } = o;
+  if (!runs.some((r) => r.executor === SIMULATED_EXECUTOR && r.threads === 1)) {
+    return { points: [], gaps: [`${SIMULATED_EXECUTOR} was not measured at 1 thread (not in the registry, not selected, or 1 not among --threads): nothing to calibrate from`] };
+  }
+  const points: SimulatedPoint[] = [];
+  const missing: string[] = [];
+  const total = workloads.length * threads.length;
+  let done = 0;
+  onProgress?.(0, total, '');
+  for (const w of workloads) {
+    const baseline = runs.find((r) => r.workload === w.id && r.role === 'baseline' && r.threads === 1);
+    const measured = runs.find((r) => r.workload === w.id && r.executor === SIMULATED_EXECUTOR && r.threads === 1 && r.correct);
+    if (!baseline || !measured) {
+      missing.push(`${w.id}: needs ${SIMULATED_EXECUTOR} and the baseline measured at 1 thread`);
+      done += threads.length;
+      continue;
+    }
+    const seqMs = median(baseline.samplesMs);
+    const oneMs = median(measured.samplesMs);
+    const receipts = executeReference(w.block).receipts;
+    const gas = receipts.reduce((s, r) => s + r.gasUsed, 0);
+    // Zero-gas (skipped) transactions still cost a little to schedule: the op cost covers that.
+    const txMs = Float64Array.from(receipts, (r) => (gas === 0 ? 0 : (r.gasUsed / gas) * seqMs));
+    const block = simulationBlock(w);
+    const fit = completedRun(block, 1, txMs, 0, { maxSteps: Number.MAX_SAFE_INTEGER, maxExecutions: Number.MAX_SAFE_INTEGER });
+    if (fit.failure) {
+      missing.push(`${w.id}: the 1-worker calibration run failed: ${fit.failure}`);
+      done += threads.length;
+      continue;
+    }
+    const opMs = Math.max(0, (oneMs - fit.vmMs) / fit.steps);
+    const model = `VM ${((seqMs / Math.max(1, gas)) * 1e6).toFixed(2)} ns/gas (sequential baseline ${seqMs.toFixed(2)} ms), `
+      + `${(opMs * 1e6).toFixed(0)} ns per shared-memory operation (fitted to ${SIMULATED_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)`;
+    for (const t of threads) {
+      const run = completedRun(block, t, txMs, opMs, {
+        maxSteps: Math.min(o.maxSteps, Math.ceil(o.stepBudget * fit.steps)), maxExecutions: o.maxExecutionsPerTx * Math.max(1, block.txs.length),
+      });
+      onProgress?.(++done, total, `${w.id} @ ${t} virtual workers`);
+      if (run.failure) {
+        missing.push(`${w.id} at ${t} workers: ${run.failure}`);
+        continue;
+      }
+      points.push({ workload: w.id, executor: SIMULATED_EXECUTOR, threads: t, speedup: seqMs / run.makespanMs, model });
+    }
+  }
+  return { points, gaps: missing };
+}

@@ -1,0 +1,51 @@
+// The benchmark suites: the Block-STM paper's p2p grid, the contract mixes and the Zipf hot-spot
+// DeFi block, at full size or --quick size, plus single custom workloads and block files.
+// Invariant: a workload id names its block exactly (generator, accounts, txs, seed, hash cost,
+// zipf), so two results files with the same id measured the same block.
+
+import type { Block } from '../spec/block.js';
+import { generate, type WorkloadParams } from './workloads.js';
+import type { BlockSource, SweepWorkload } from './sweep.js';
+
+export const P2P_GRID_GROUP = 'Block-STM p2p grid';
+export const MIXES_GROUP = 'contract mixes';
+export const DEFI_GROUP = 'DeFi hot spot (Zipf)';
+export const CUSTOM_GROUP = 'custom';
+
+/** The Block-STM paper's grid: accounts x block size. */
+export const P2P_ACCOUNTS = [2, 10, 100, 1000, 10_000];
+export const P2P_TXS = [1000, 10_000];
+
+export function workloadId(name: string, p: WorkloadParams): string {
+  return `${name}-a${p.accounts}-t${p.txs}-s${p.seed}-h${p.hashCost}${p.zipf === undefined ? '' : `-z${p.zipf}`}`;
+}
+
+export function generated(name: string, p: WorkloadParams, group: string): SweepWorkload {
+  const source: BlockSource = {
+    kind: 'generated', workload: name, accounts: p.accounts, txs: p.txs, seed: p.seed, hashCost: p.hashCost,
+    ...(p.zipf === undefined ? {} : { zipf: p.zipf }),
+  };
+  return { id: workloadId(name, p), group, source, block: generate(name, p) };
+}
+
+export function fromFile(path: string, block: Block): SweepWorkload {
+  return { id: `file:${path}`, group: CUSTOM_GROUP, source: { kind: 'file', path }, block };
+}
+
+/**
+ * The default suite. Full: the whole p2p grid, the token/amm/nft mixes and the DeFi block at
+ * 1,000 accounts x 10,000 transactions. Quick: the grid's 1,000-transaction row and the mixes at
+ * 1,000 transactions, so `npm start` fits its time budget.
+ */
+export function defaultSuite(quick: boolean, seed: number, hashCost: number): SweepWorkload[] {
+  const txsList = quick ? [1000] : P2P_TXS;
+  const mixTxs = quick ? 1000 : 10_000;
+  const mixAccounts = quick ? 100 : 1000;
+  const out: SweepWorkload[] = [];
+  for (const txs of txsList) {
+    for (const accounts of P2P_ACCOUNTS) out.push(generated('p2p', { accounts, txs, seed, hashCost }, P2P_GRID_GROUP));
+  }
+  for (const name of ['token', 'amm', 'nft']) out.push(generated(name, { accounts: mixAccounts, txs: mixTxs, seed, hashCost }, MIXES_GROUP));
+  out.push(generated('defi', { accounts: mixAccounts, txs: mixTxs, seed, hashCost, zipf: 1 }, DEFI_GROUP));
+  return out;
+}

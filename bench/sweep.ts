@@ -1,0 +1,275 @@
+// The thread-count sweep: every executor on every workload at every thread count, timed with
+// tinybench (samples retained) against the fast sequential baseline in the same process, round by
+// round interleaved with it, next to the block's ideal-speedup bound.
+// Invariants: a pool is created once per executor and thread count, warmed, and reused for every
+// workload, its start-up reported apart; every timed sample belongs to exactly one round, whose
+// machine noise decides its busy flag; an executor whose result differs from the reference is
+// still timed but marked incorrect, never silently dropped.
+
+import { Bench } from 'tinybench';
+import type { Block, BlockResult, ExecutionStats } from '../spec/block.js';
+import type { Executor } from '../spec/executor.js';
+import { executeReference } from '../spec/reference.js';
+import { createExecutor } from '../impl/registry.js';
+import { idealSpeedup, type IdealBound } from './ideal.js';
+import { BUSY_FOREIGN_CORES, cpuSnapshot, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
+
+/** Where a block came from, as recorded in the results file. */
+export type BlockSource =
+  | { kind: 'generated'; workload: string; accounts: number; txs: number; seed: number; hashCost: number; zipf?: number }
+  | { kind: 'file'; path: string };
+
+export interface SweepWorkload {
+  readonly id: string;
+  readonly group: string;
+  readonly source: BlockSource;
+  readonly block: Block;
+}
+
+export interface SweepOptions {
+  readonly workloads: readonly SweepWorkload[];
+  /** Executors measured against the baseline (registry names or module paths). */
+  readonly executors: readonly string[];
+  readonly baseline: string;
+  readonly threads: readonly number[];
+  /** Thread counts at which to report the ideal bound besides the measured ones (for simulated scaling). */
+  readonly idealThreads: readonly number[];
+  readonly rounds: number;
+  /** Time each task gets per round; it also runs at least `minSamples` iterations. */
+  readonly roundMs: number;
+  readonly minSamples: number;
+  readonly cores: number;
+  readonly onProgress?: (done: number, total: number, what: string) => void;
+}
+
+export interface RunResult {
+  workload: string;
+  executor: string;
+  threads: number;
+  role: 'baseline' | 'executor';
+  samplesMs: number[];
+  busy: boolean[];
+  perTx: { executions: number; reExecutions: number; validations: number; failedValidations: number };
+  peakRssBytes: number;
+  correct: boolean;
+  fallback: string;
+}
+
+export interface SweepResult {
+  noise: {
+    loadBefore: [number, number, number];
+    loadAfter: [number, number, number];
+    foreignCores: number | null;
+    stealFraction: number | null;
+    busyThresholdCores: number;
+    busyRounds: number;
+    rounds: number;
+  };
+  workloads: {
+    id: string;
+    group: string;
+    source: BlockSource;
+    txs: number;
+    gasUsed: number;
+    ideal: { work: number; criticalPath: number; edges: number; points: { threads: number; speedup: number; bound: number }[] };
+  }[];
+  startup: { executor: string; threads: number; createMs: number; firstBlockMs: number }[];
+  runs: RunResult[];
+  failures: { executor: string; threads: number; workload: string | null; message: string }[];
+}
+
+/** Accumulates one run's samples and counters across rounds. */
+class RunAccumulator {
+  readonly samples: number[] = [];
+  readonly busy: boolean[] = [];
+  private blocks = 0;
+  private readonly counters = { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0 };
+  private peakRss = 0;
+  fallback = '';
+
+  constructor(readonly executor: string, readonly role: 'baseline' | 'executor', public correct: boolean) {}
+
+  count(stats: ExecutionStats): void {
+    this.blocks++;
+    this.counters.executions += stats.executions;
+    this.counters.reExecutions += stats.reExecutions;
+    this.counters.validations += stats.validations;
+    this.counters.failedValidations += stats.failedValidations;
+    if (stats.fallback) this.fallback = stats.fallback;
+    this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
+  }
+
+  result(workload: string, threads: number, txs: number): RunResult {
+    const per = (v: number) => (this.blocks === 0 || txs === 0 ? 0 : v / this.blocks / txs);
+    return {
+      workload, executor: this.executor, threads, role: this.role,
+      samplesMs: this.samples, busy: this.busy,
+      perTx: {
+        executions: per(this.counters.executions), reExecutions: per(this.counters.reExecutions),
+        validations: per(this.counters.validations), failedValidations: per(this.counters.failedValidations),
+      },
+      peakRssBytes: this.peakRss, correct: this.correct, fallback: this.fallback,
+    };
+  }
+}
+
+function sameResult(a: BlockResult, b: BlockResult): boolean {
+  return a.stateRoot === b.stateRoot && a.receiptsRoot === b.receiptsRoot && JSON.stringify(a.reads) === JSON.stringify(b.reads);
+}
+
+/** Keeps result files readable: 0.1 us is far below any block's noise. */
+function roundMs(ms: number): number {
+  return Math.round(ms * 10_000) / 10_000;
+}
+
+export async function sweep(o: SweepOptions): Promise<SweepResult> {
+  const loadBefore = loadAverage();
+  const result: SweepResult = {
+    noise: { loadBefore, loadAfter: loadBefore, foreignCores: null, stealFraction: null, busyThresholdCores: BUSY_FOREIGN_CORES, busyRounds: 0, rounds: 0 },
+    workloads: [], startup: [], runs: [], failures: [],
+  };
+  const allThreads = [...new Set([...o.threads, ...o.idealThreads])].sort((a, b) => a - b);
+  const references = new Map<string, BlockResult>();
+  for (const w of o.workloads) {
+    const reference = executeReference(w.block);
+    references.set(w.id, reference);
+    const ideal: IdealBound = idealSpeedup(w.block, allThreads);
+    result.workloads.push({
+      id: w.id, group: w.group, source: w.source, txs: w.block.txs.length, gasUsed: reference.gasUsed,
+      ideal: { work: ideal.work, criticalPath: ideal.criticalPath, edges: ideal.edges, points: ideal.points.map((p) => ({ ...p })) },
+    });
+  }
+
+  const noise = { wallMs: 0, foreignMs: 0, stealCoreMs: 0, measured: false };
+  const record = (w: NoiseWindow): boolean => {
+    result.noise.rounds++;
+    if (w.foreignCores !== null && w.stealFraction !== null) {
+      noise.measured = true;
+      noise.wallMs += w.wallMs;
+      noise.foreignMs += w.foreignCores * w.wallMs;
+      noise.stealCoreMs += w.stealFraction * w.wallMs * o.cores;
+    }
+    const busy = isBusy(w);
+    if (busy) result.noise.busyRounds++;
+    return busy;
+  };
+
+  const total = o.threads.length * o.workloads.length * o.rounds;
+  let done = 0;
+  const baseline = await createExecutor(o.baseline);
+  try {
+    for (const t of o.threads) {
+      const pools = await startPools(o.executors, t, o.workloads[0]?.block, result);
+      try {
+        for (const w of o.workloads) {
+          const reference = references.get(w.id)!;
+          const accumulators = [new RunAccumulator(o.baseline, 'baseline', true)];
+          const live: { executor: Executor; acc: RunAccumulator }[] = [];
+          for (const [name, executor] of pools) {
+            try {
+              // The first execution of each block is untimed: it checks the result and warms the JIT.
+              const first = await executor.execute(w.block, { threads: t });
+              const acc = new RunAccumulator(name, 'executor', sameResult(first, reference));
+              accumulators.push(acc);
+              live.push({ executor, acc });
+            } catch (e) {
+              result.failures.push({ executor: name, threads: t, workload: w.id, message: (e as Error).message });
+            }
+          }
+          const tasks = [{ executor: baseline, acc: accumulators[0]! }, ...live];
+          for (let round = 0; round < o.rounds; round++) {
+            // Alternating the order each round keeps a drift in machine state from always favouring one side.
+            const order = round % 2 === 0 ? tasks : [...tasks].reverse();
+            const failed = await timeRound(order, w.block, t, round === 0, o, record);
+            for (const f of failed) {
+              result.failures.push({ executor: f.name, threads: t, workload: w.id, message: f.message });
+              tasks.splice(tasks.findIndex((x) => x.acc === f.acc), 1);
+            }
+            o.onProgress?.(++done, total, `${w.id} @ ${t} thread${t > 1 ? 's' : ''}`);
+          }
+          for (const acc of accumulators) {
+            if (acc.samples.length > 0) result.runs.push(acc.result(w.id, t, w.block.txs.length));
+          }
+        }
+      } finally {
+        for (const executor of pools.values()) await executor.close();
+      }
+    }
+  } finally {
+    await baseline.close();
+  }
+  result.noise.loadAfter = loadAverage();
+  if (noise.measured && noise.wallMs > 0) {
+    result.noise.foreignCores = noise.foreignMs / noise.wallMs;
+    result.noise.stealFraction = Math.min(1, noise.stealCoreMs / (noise.wallMs * o.cores));
+  }
+  return result;
+}
+
+/** Creates each executor's pool for t threads, timing creation and its first (cold) block apart. */
+async function startPools(names: readonly string[], t: number, warmBlock: Block | undefined, result: SweepResult): Promise<Map<string, Executor>> {
+  const pools = new Map<string, Executor>();
+  for (const name of names) {
+    let executor: Executor | undefined;
+    try {
+      const started = performance.now();
+      executor = await createExecutor(name, { threads: t });
+      const createMs = performance.now() - started;
+      let firstBlockMs = 0;
+      if (warmBlock) {
+        const first = performance.now();
+        await executor.execute(warmBlock, { threads: t });
+        firstBlockMs = performance.now() - first;
+      }
+      result.startup.push({ executor: name, threads: t, createMs, firstBlockMs });
+      pools.set(name, executor);
+    } catch (e) {
+      await executor?.close();
+      result.failures.push({ executor: name, threads: t, workload: null, message: (e as Error).message });
+    }
+  }
+  return pools;
+}
+
+/** One round: each task timed back to back with tinybench; returns the tasks that threw. */
+async function timeRound(
+  tasks: readonly { executor: Executor; acc: RunAccumulator }[], block: Block, threads: number, warmup: boolean,
+  o: SweepOptions, record: (w: NoiseWindow) => boolean,
+): Promise<{ name: string; acc: RunAccumulator; message: string }[]> {
+  const bench = new Bench({
+    time: o.roundMs, iterations: o.minSamples, warmup, warmupIterations: 2, warmupTime: 0, retainSamples: true,
+  });
+  // Per task: its accumulator and whether the machine was busy while its samples ran.
+  const slots = new Map<string, { acc: RunAccumulator; busy: boolean }>();
+  tasks.forEach(({ executor, acc }, i) => {
+    const slot = { acc, busy: false };
+    const name = `${i}:${acc.executor}`;
+    slots.set(name, slot);
+    let before = cpuSnapshot();
+    bench.add(name, async () => {
+      const r = await executor.execute(block, { threads });
+      acc.count(r.stats);
+    }, {
+      beforeAll: (mode) => {
+        if (mode === 'run') before = cpuSnapshot();
+      },
+      afterAll: (mode) => {
+        if (mode === 'run') slot.busy = record(noiseBetween(before, cpuSnapshot(), o.cores));
+      },
+    });
+  });
+  const failed: { name: string; acc: RunAccumulator; message: string }[] = [];
+  for (const task of await bench.run()) {
+    const { acc, busy } = slots.get(task.name)!;
+    const r = task.result;
+    if (r.state === 'errored') {
+      failed.push({ name: acc.executor, acc, message: r.error.message });
+    } else if (r.state === 'completed') {
+      for (const s of r.latency.samples ?? []) {
+        acc.samples.push(roundMs(s));
+        acc.busy.push(busy);
+      }
+    }
+  }
+  return failed;
+}

@@ -1,0 +1,127 @@
+// `concord bench`: the thread-count sweep of every parallel executor against the fast sequential
+// baseline and the ideal bound, with simulated scaling beside it; prints a summary table (or the
+// results JSON with --json) and writes the results file with --out.
+// Invariants: --json prints exactly one JSON document on stdout; the file written is validated
+// against the results schema first; exit 1 when an executor failed or disagreed with the
+// reference, because then its timings are not valid speedups.
+
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { EXECUTORS } from '../impl/registry.js';
+import { machineFacts } from '../bench/machine.js';
+import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
+import { CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
+import { sweep, type SweepWorkload } from '../bench/sweep.js';
+import { merge } from '../reports/merge.js';
+import { resultsMarkdown } from '../reports/render.js';
+import { RESULTS_FORMAT, serializeResults, type ResultsFile } from '../reports/schema.js';
+import { fileBlock, workloadParams, type WorkloadOptions } from './block-source.js';
+import { EXIT, intOption, UsageError } from './errors.js';
+import { createProgress, type Progress } from './progress.js';
+
+export interface BenchOptions extends WorkloadOptions {
+  /** Comma-separated thread counts; default 1 .. the machine's effective cores. */
+  threads?: string;
+  /** Comma-separated executors; default every parallel executor in the registry. */
+  executor?: string;
+  /** A block file instead of the suite. */
+  block?: string;
+  quick?: boolean;
+  json?: boolean;
+  out?: string;
+}
+
+/** Executors that are not parallel: the specification and the baseline itself. */
+const NOT_PARALLEL = new Set(['reference', 'sequential']);
+export const BASELINE = 'sequential';
+
+function threadList(raw: string | undefined, cores: number): number[] {
+  if (raw === undefined) return Array.from({ length: cores }, (_, i) => i + 1);
+  const list = raw.split(',').map((s) => intOption('--threads', s.trim(), 1, 1));
+  return [...new Set(list)].sort((a, b) => a - b);
+}
+
+function workloads(o: BenchOptions): SweepWorkload[] {
+  if (o.block !== undefined && o.workload !== undefined) throw new UsageError('give either --block FILE or --workload NAME, not both');
+  if (o.block !== undefined) return [fromFile(o.block, fileBlock(o.block).block)];
+  const p = workloadParams(o);
+  if (o.workload !== undefined) {
+    try {
+      return [generated(o.workload, p, CUSTOM_GROUP)];
+    } catch (e) {
+      throw new UsageError(`--workload: ${(e as Error).message}`);
+    }
+  }
+  return defaultSuite(o.quick === true, p.seed, p.hashCost);
+}
+
+/** Concord's package version: the nearest package.json above this file (cli/ when run from source, dist/cli/ when built). */
+function concordVersion(): string {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      return (JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { version: string }).version;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || dir.pathname === '/') throw e;
+    }
+  }
+}
+
+/** Runs the sweep and simulation and builds the results document (the part `main` reuses; writing it validates it). */
+export async function runBench(o: BenchOptions, progress: Progress): Promise<ResultsFile> {
+  const machine = machineFacts();
+  const threads = threadList(o.threads, machine.effectiveCores);
+  const suite = workloads(o);
+  const executors = o.executor === undefined
+    ? [...EXECUTORS.keys()].filter((n) => !NOT_PARALLEL.has(n))
+    : o.executor.split(',').map((s) => s.trim()).filter(Boolean);
+  if (executors.length === 0) progress.note('bench: no parallel executor in the registry yet: measuring the sequential baseline alone');
+  const quick = o.quick === true;
+  const settings = { quick, threads, executors, baseline: BASELINE, rounds: quick ? 3 : 5, roundMs: quick ? 40 : 250 };
+  progress.note(`bench: ${suite.length} workloads x threads ${threads.join(',')} x ${[BASELINE, ...executors].join(', ')}; ${settings.rounds} interleaved rounds each`);
+  progress.start(threads.length * suite.length * settings.rounds, 'bench');
+  const result = await sweep({
+    workloads: suite, executors, baseline: BASELINE, threads, idealThreads: SIMULATED_THREADS,
+    rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores,
+    onProgress: (done, _total, what) => progress.update(done, what),
+  });
+  progress.stop();
+  const virtualThreads = [...new Set([...threads, ...(quick ? QUICK_SIMULATED_THREADS : SIMULATED_THREADS)])].sort((a, b) => a - b);
+  // --quick predicts the paper's grid only, with a smaller step budget, so `npm start` keeps its time.
+  const simulated = quick ? suite.filter((w) => w.group === P2P_GRID_GROUP) : suite;
+  const simulation = simulateScaling(simulated, result.runs, {
+    threads: virtualThreads, stepBudget: quick ? 12 : 20, maxSteps: quick ? 1_500_000 : 12_000_000, maxExecutionsPerTx: 12,
+    onProgress: (done, total, what) => (done === 0 ? progress.start(total, 'simulate') : progress.update(done, what)),
+  });
+  progress.stop();
+  for (const gap of simulation.gaps) progress.note(`bench: no prediction: ${gap}`);
+  const doc: ResultsFile = {
+    format: RESULTS_FORMAT,
+    createdAt: new Date().toISOString(),
+    concordVersion: concordVersion(),
+    command: process.argv.slice(2),
+    settings,
+    machine,
+    ...result,
+    simulated: simulation.points,
+    simulatedGaps: simulation.gaps,
+  };
+  return doc;
+}
+
+export async function benchCommand(o: BenchOptions): Promise<number> {
+  const progress = createProgress({ json: o.json === true });
+  const doc = await runBench(o, progress);
+  // Serializing validates: a file bench writes is always one that report and compare accept.
+  const text = serializeResults(doc, o.out ?? 'results');
+  if (o.out !== undefined) {
+    await mkdir(dirname(o.out), { recursive: true });
+    await writeFile(o.out, text);
+    progress.note(`bench: results written to ${o.out}`);
+  }
+  if (o.json) process.stdout.write(text);
+  else process.stdout.write(resultsMarkdown(merge([{ file: o.out ?? '(not written)', doc }])));
+  const bad = doc.failures.length + doc.runs.filter((r) => !r.correct).length;
+  if (bad > 0) progress.note(`bench: ${bad} executor runs failed or disagreed with the reference (see the warnings)`);
+  return bad > 0 ? EXIT.FAILED : EXIT.OK;
+}

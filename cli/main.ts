@@ -1,0 +1,66 @@
+// `npm start` (concord main): the embedded default end to end within about three minutes here: a
+// short verify, prove, a short bench and the report, all into one output folder, printing where
+// the report is. Parts whose command has not landed yet are skipped with a line saying so.
+// Invariant: every part runs even when an earlier one fails (a failed check must not hide the
+// benchmark), and the exit code is the worst of the parts' exit codes.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { writeReport } from '../reports/report.js';
+import { serializeResults } from '../reports/schema.js';
+import { runBench } from './bench.js';
+import { EXIT } from './errors.js';
+import { createProgress, type Progress } from './progress.js';
+
+export interface MainOptions {
+  out: string;
+}
+
+type CommandModule = Record<string, unknown>;
+
+/**
+ * Loads a sibling command module that may not exist yet. The specifier is computed so the
+ * TypeScript build does not require the module; a missing module is reported, never fatal.
+ */
+async function optional(file: string): Promise<CommandModule | string> {
+  try {
+    return (await import(new URL(file, import.meta.url).href)) as CommandModule;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return (e as Error).message.split('\n')[0]!;
+    throw e;
+  }
+}
+
+async function part(progress: Progress, name: string, file: string, exported: string, options: object): Promise<number> {
+  const mod = await optional(file);
+  if (typeof mod === 'string' || typeof mod[exported] !== 'function') {
+    progress.note(`main: ${name}: skipped (cli/${file.replace(/\.js$/, '.ts')} has not landed yet${typeof mod === 'string' ? `: ${mod}` : ''})`);
+    return EXIT.OK;
+  }
+  progress.note(`main: ${name} ...`);
+  const started = performance.now();
+  const code = await (mod[exported] as (o: object) => Promise<number>)(options);
+  progress.note(`main: ${name}: exit ${code} after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return code;
+}
+
+export async function mainCommand(o: MainOptions): Promise<number> {
+  const progress = createProgress();
+  const started = performance.now();
+  await mkdir(o.out, { recursive: true });
+  const codes: number[] = [];
+  codes.push(await part(progress, 'verify (short)', 'verify.js', 'verifyCommand', { runs: '100', timeLimit: '40', out: join(o.out, 'verify') }));
+  codes.push(await part(progress, 'prove', 'prove.js', 'proveCommand', { json: false }));
+
+  progress.note('main: bench (quick) ...');
+  const doc = await runBench({ quick: true }, progress);
+  const results = join(o.out, 'results.json');
+  await writeFile(results, serializeResults(doc, results));
+  const bad = doc.failures.length + doc.runs.filter((r) => !r.correct).length;
+  if (bad > 0) codes.push(EXIT.FAILED);
+
+  const report = await writeReport([{ file: relative(o.out, results) || results, doc }], o.out);
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  process.stdout.write(`concord: done in ${seconds} s. Report: ${report.html} (Markdown: ${report.markdown}; results: ${results})\n`);
+  return Math.max(...codes);
+}

@@ -1,0 +1,61 @@
+// Progress for long commands (bench, verify, main): a bar on a terminal's stderr, silent when
+// stdout carries JSON, when the CI environment variable is set, or when stderr is not a TTY (so
+// logs and pipes never fill with redraws). Notes (skips, warnings, where output went) are
+// printed either way, above the bar when one is shown.
+// Invariant: nothing here ever writes to stdout, which belongs to the command's results.
+
+import cliProgress from 'cli-progress';
+
+export interface ProgressOptions {
+  /** The command prints JSON: no bar (notes still go to stderr). */
+  readonly json?: boolean;
+  /** Where the bar and notes go; stderr by default. */
+  readonly stream?: NodeJS.WriteStream;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface Progress {
+  /** Whether a bar is drawn (false: silent mode, notes only). */
+  readonly active: boolean;
+  /** Starts a phase of `total` steps, replacing any bar shown. */
+  start(total: number, phase: string): void;
+  /** `done` of the phase's steps are complete; `item` names what runs now. */
+  update(done: number, item: string): void;
+  /** Ends the phase, leaving its bar's last state on screen. */
+  stop(): void;
+  /** One line for the reader, shown whether or not bars are. */
+  note(line: string): void;
+}
+
+export function createProgress(o: ProgressOptions = {}): Progress {
+  const stream = o.stream ?? process.stderr;
+  const env = o.env ?? process.env;
+  const active = !o.json && !env.CI && stream.isTTY === true;
+  let multi: cliProgress.MultiBar | null = null;
+  let bar: cliProgress.SingleBar | null = null;
+  const stop = () => {
+    multi?.stop();
+    multi = null;
+    bar = null;
+  };
+  return {
+    active,
+    start(total, phase) {
+      if (!active) return;
+      stop();
+      multi = new cliProgress.MultiBar({
+        stream, format: `${phase.padEnd(10)} [{bar}] {value}/{total} {eta_formatted} left  {item}`,
+        barsize: 24, hideCursor: true, clearOnComplete: false, etaBuffer: 20,
+      }, cliProgress.Presets.shades_classic);
+      bar = multi.create(total, 0, { item: '' });
+    },
+    update(done, item) {
+      bar?.update(done, { item });
+    },
+    stop,
+    note(line) {
+      if (multi) multi.log(`${line}\n`);
+      else stream.write(`${line}\n`);
+    },
+  };
+}

@@ -1,0 +1,156 @@
+// `concord verify`: property-based equivalence of executors with the reference. Runs the checks of
+// properties/ on the executors named (built-in names or paths to a user's ES module), or on the
+// planted-bug catalogue (--planted), or replays one failure (--replay TOKEN); prints progress on a
+// terminal, explained and shrunk failures with their replay command, and a summary.
+// Invariant: exit 0 = every property held (and, for --planted, every bug was caught), 1 = a
+// counterexample was found (or a green run missed required coverage, or a planted bug escaped),
+// 2 = usage or input error. --json prints exactly one JSON object on stdout and nothing else.
+
+import { replayFailure, runVerify, type RunReport, type SubjectSource } from '../properties/runner.js';
+import { decodeToken, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
+import { formatFailure } from '../properties/report.js';
+import { defaultExecutors, executorSource } from '../properties/subjects.js';
+import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
+import { EXIT, intOption, UsageError } from './errors.js';
+import { createProgress } from './progress.js';
+
+export interface VerifyOptions {
+  /** --executor NAME|PATH.js, repeatable (commander: '--executor <name...>'). */
+  executor?: string[];
+  runs?: string;
+  seed?: string;
+  /** --time-limit SEC */
+  timeLimit?: string;
+  /** --shard I/N */
+  shard?: string;
+  planted?: boolean;
+  replay?: string;
+  json?: boolean;
+  /** --out DIR: where failing blocks are written (default concord-out/verify). */
+  out?: string;
+  /** --txs N: every generated block has exactly N transactions (exhaustive enumeration keeps its tiny blocks). */
+  txs?: string;
+}
+
+/** Blocks per executor for the equivalence check by default; sized so the default run stays well under 60 s here. */
+export const DEFAULT_RUNS = 2000;
+export const DEFAULT_OUT = 'concord-out/verify';
+
+function parseShard(raw: string | undefined): { index: number; count: number } | undefined {
+  if (raw === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(raw.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!(count >= 1 && index >= 1 && index <= count)) throw new UsageError(`--shard expects I/N with 1 <= I <= N (e.g. 2/4), got "${raw}"`);
+  return { index, count };
+}
+
+function parseTimeLimit(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const s = Number(raw);
+  if (!(s > 0) || !Number.isFinite(s)) throw new UsageError(`--time-limit expects a number of seconds > 0, got "${raw}"`);
+  return s * 1000;
+}
+
+function rate(n: number, ms: number): number {
+  return ms > 0 ? Math.round((n / ms) * 1000) : 0;
+}
+
+function sourceFor(name: string): SubjectSource {
+  return name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name);
+}
+
+/** The JSON summary: the run's report plus rates (and the planted tally). */
+function summary(r: RunReport, planted?: PlantedReport): object {
+  return {
+    executors: r.executors.map((e) => ({ ...e, blocksPerSecond: rate(e.blocksChecked, e.elapsedMs), schedulesPerSecond: rate(e.schedulesExplored, e.elapsedMs) })),
+    blocksChecked: r.blocksChecked, schedulesExplored: r.schedulesExplored, statesExplored: r.statesExplored, interleavingsCovered: r.interleavingsCovered,
+    blocksPerSecond: rate(r.blocksChecked, r.elapsedMs), schedulesPerSecond: rate(r.schedulesExplored, r.elapsedMs),
+    elapsedMs: Math.round(r.elapsedMs), seed: r.seed, shard: r.shard, timedOut: r.timedOut, failures: r.failures,
+    ...(planted ? { caught: planted.caught, total: planted.total, planted: planted.bugs } : {}),
+  };
+}
+
+function textSummary(r: RunReport): string[] {
+  const lines: string[] = [];
+  for (const e of r.executors) {
+    const cov = Object.entries(e.coverage).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+    const state = e.failed ? 'FAILED' : e.cut ? 'cut by the time limit' : e.uncovered.length ? `never exercised: ${e.uncovered.join(', ')}` : 'ok';
+    const exhaustive = e.statesExplored ? `, ${e.statesExplored.toLocaleString('en-US')} states covering ${e.interleavingsCovered.toExponential(2)} interleavings` : '';
+    lines.push(`  ${e.name.padEnd(24)} ${String(e.blocksChecked).padStart(7)} blocks (${rate(e.blocksChecked, e.elapsedMs)}/s) ${String(e.schedulesExplored).padStart(7)} schedules${exhaustive}  ${state}`);
+    lines.push(`  ${''.padEnd(24)} coverage: ${cov}`);
+  }
+  lines.push(`${r.blocksChecked.toLocaleString('en-US')} blocks checked (${rate(r.blocksChecked, r.elapsedMs).toLocaleString('en-US')}/s), `
+    + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, r.elapsedMs).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s; seed ${r.seed}, shard ${r.shard}`);
+  return lines;
+}
+
+async function replay(o: VerifyOptions): Promise<number> {
+  let token: ReplayToken;
+  let replayed: Awaited<ReturnType<typeof replayFailure>>;
+  try {
+    token = decodeToken(o.replay!);
+    replayed = await replayFailure(sourceFor(token.executor), token, o.out ?? DEFAULT_OUT);
+  } catch (e) {
+    if (e instanceof ReplayTokenError) throw new UsageError(e.message);
+    throw e;
+  }
+  const { report, observer } = replayed;
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({ executors: [token.executor], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [report] : [], reproduced: Boolean(report) })}\n`);
+  } else if (report) {
+    process.stdout.write(`${formatFailure(report).join('\n')}\n`);
+  } else {
+    process.stdout.write(`replayed ${token.executor} ${token.check} seed ${token.seed} path ${token.path}: the counterexample no longer fails\n`);
+  }
+  return report ? EXIT.FAILED : EXIT.OK;
+}
+
+export async function verifyCommand(o: VerifyOptions): Promise<number> {
+  if (o.replay !== undefined) {
+    if (o.executor?.length || o.planted || o.shard !== undefined) throw new UsageError('--replay reruns one failure: give it alone (with --json or --out)');
+    return replay(o);
+  }
+  const runs = intOption('--runs', o.runs, DEFAULT_RUNS, 1);
+  const seed = intOption('--seed', o.seed, 1, 0);
+  const timeLimitMs = parseTimeLimit(o.timeLimit);
+  const shard = parseShard(o.shard);
+  const outDir = o.out ?? DEFAULT_OUT;
+  const progress = createProgress({ json: Boolean(o.json) });
+  const txs = o.txs === undefined ? undefined : intOption('--txs', o.txs, 1, 1);
+  const base = {
+    runs, seed, outDir, progress, ...(timeLimitMs === undefined ? {} : { timeLimitMs }), ...(shard ? { shard } : {}), ...(txs === undefined ? {} : { txs }),
+  };
+
+  if (o.planted) {
+    if (o.executor?.length) throw new UsageError('--planted checks the planted-bug catalogue: leave out --executor');
+    const planted = await runPlanted(base);
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify(summary(planted.run, planted))}\n`);
+    } else {
+      for (const b of planted.bugs) {
+        process.stdout.write(`${b.caught ? 'caught ' : 'MISSED '} ${b.name.padEnd(28)} ${b.caught ? `${b.check} after ${b.blocks} blocks: ${b.anomaly}` : `survived ${b.blocks} blocks`}  ${b.doc}\n`);
+      }
+      process.stdout.write(`${textSummary(planted.run).join('\n')}\n`);
+      process.stdout.write(`planted bugs caught: ${planted.caught}/${planted.total}\n`);
+    }
+    return planted.caught === planted.total ? EXIT.OK : EXIT.FAILED;
+  }
+
+  const names = o.executor?.length ? o.executor : defaultExecutors();
+  const sources = names.map(sourceFor);
+  // Load every module up front, so a bad path is a usage error before minutes of checking.
+  for (const s of sources) await (await s.create()).close();
+  const r = await runVerify({ subjects: sources, ...base });
+  const uncovered = r.executors.filter((e) => e.uncovered.length > 0);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(summary(r))}\n`);
+  } else {
+    for (const f of r.failures) process.stdout.write(`${formatFailure(f).join('\n')}\n\n`);
+    process.stdout.write(`${textSummary(r).join('\n')}\n`);
+    if (r.timedOut) process.stdout.write('time limit reached: the executors marked "cut" were not checked in full\n');
+    for (const e of uncovered) process.stdout.write(`FAIL ${e.name}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did\n`);
+    if (!r.failures.length && !uncovered.length) process.stdout.write('all properties hold\n');
+  }
+  return r.failures.length || uncovered.length ? EXIT.FAILED : EXIT.OK;
+}

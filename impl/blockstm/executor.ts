@@ -1,0 +1,197 @@
+// The Block-STM executor (`--executor block-stm`): the paper's algorithm on a persistent pool of
+// worker threads over SharedArrayBuffers. Per block the main thread writes the block into the
+// buffers (growing them when the block needs more), starts the job on `threads` workers, waits,
+// and builds the BlockResult from shared memory (finalize.ts).
+// Bad cases, none of which returns a partial state:
+// - buffers too small: the block is aborted and rerun from scratch with doubled capacities, up to
+//   maxBufferBytes, then execute() rejects with a clear error;
+// - the watchdog (incarnation bound, or no progress), the contention check (parallel execution
+//   losing to sequential) or a violated end-of-block invariant: the block is finished by the
+//   sequential executor and stats.fallback says why;
+// - a worker that throws or dies: the others are stopped through the STATE cell and execute()
+//   rejects naming the worker; the pool replaces a dead worker, so the next block runs normally.
+
+import { availableParallelism } from 'node:os';
+import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
+import { DEFAULT_BLOCK_GAS_LIMIT, emptyStats } from '../../spec/block.js';
+import { contractProgram, keyOf } from '../../spec/contracts.js';
+import type { ExecuteOptions, Executor } from '../../spec/executor.js';
+import { WorkerPool, type JobRef } from '../runtime/pool.js';
+import { bugMask, type BugName } from './bugs.js';
+import { finalize, sequentialFallback } from './finalize.js';
+import type { BlockJob, InjectedFault } from './job.js';
+import {
+  ABORT_CAPACITY, ABORT_CONTENTION, ABORT_EXTERNAL, ABORT_INCARNATIONS, ABORT_STALL, DONE, H, estimateCapacity, layoutFor, writeBlock, type Layout,
+} from './layout.js';
+import type { Counters } from './scheduler.js';
+import { contentionReason, DEFAULT_MAX_INCARNATIONS } from './thread.js';
+
+const JOB: JobRef = { module: 'impl/blockstm/job.js', fn: 'runBlock' };
+
+export interface BlockStmOptions {
+  /** Default worker threads per block (os.availableParallelism() when absent). */
+  readonly threads?: number;
+  /** Watchdog: an incarnation number above this finishes the block sequentially. */
+  readonly maxIncarnations?: number;
+  /**
+   * Contention check: after this many executions a worker judges how many were wasted, and a
+   * block where parallel execution is losing is finished sequentially (default 64; 0 turns it off).
+   */
+  readonly contentionWindow?: number;
+  /** Watchdog: this long with no scheduler progress and no active task finishes the block sequentially. */
+  readonly stallMs?: number;
+  readonly bugs?: Iterable<BugName>;
+  /** Multiplies the estimated buffer capacities (tests use a tiny scale to exercise growth). */
+  readonly capacityScale?: number;
+  /** The largest buffers (both arrays, bytes) the executor may allocate. */
+  readonly maxBufferBytes?: number;
+  /** Run a small block through the pool at start-up so the first real block meets compiled code (default true). */
+  readonly warmUp?: boolean;
+}
+
+export class BlockStmError extends Error {}
+
+/** A tiny p2p block for warming the pool's JIT. */
+function warmUpBlock(txs: number): Block {
+  const accounts = 64;
+  const preState = new Map<number, number>();
+  for (let a = 0; a < accounts; a++) preState.set(keyOf(a, 'balance'), 1_000_000);
+  const seq = new Array<number>(accounts).fill(0);
+  return {
+    programs: [contractProgram('p2p', 1)],
+    txs: Array.from({ length: txs }, (_, i) => {
+      const from = (i * 7) % accounts;
+      return { program: 0, args: [from, (i * 13 + 1) % accounts, 1 + (i % 100), seq[from]!++], gasLimit: 1_000_000 };
+    }),
+    preState,
+    gasLimit: DEFAULT_BLOCK_GAS_LIMIT,
+  };
+}
+
+export class BlockStmExecutor implements Executor {
+  readonly name = 'block-stm';
+  private queue: Promise<unknown> = Promise.resolve();
+  private fault: InjectedFault | null = null;
+  private readonly bugs: number;
+  private readonly maxIncarnations: number;
+  private readonly contentionWindow: number;
+  private readonly stallMs: number;
+  private readonly maxBufferBytes: number;
+
+  private constructor(private readonly pool: WorkerPool, readonly threads: number, private readonly options: BlockStmOptions) {
+    this.bugs = bugMask(options.bugs);
+    this.maxIncarnations = options.maxIncarnations ?? DEFAULT_MAX_INCARNATIONS;
+    this.contentionWindow = options.contentionWindow ?? 64;
+    this.stallMs = options.stallMs ?? 1000;
+    this.maxBufferBytes = options.maxBufferBytes ?? 2 ** 31;
+  }
+
+  /** Starts the pool (and warms it up) once; every block then reuses it. */
+  static async create(options: BlockStmOptions = {}): Promise<BlockStmExecutor> {
+    const threads = checkThreads(options.threads ?? availableParallelism());
+    const pool = await WorkerPool.start(threads, [JOB.module]);
+    const executor = new BlockStmExecutor(pool, threads, options);
+    if (options.warmUp ?? true) {
+      const start = performance.now();
+      const block = warmUpBlock(2000);
+      for (let i = 0; i < 3; i++) await executor.execute(block);
+      pool.startupMs += performance.now() - start;
+    }
+    return executor;
+  }
+
+  /** Time spent starting (and warming) workers so far, reported apart from block times. */
+  get startupMs(): number {
+    return this.pool.startupMs;
+  }
+
+  /** Test hook: the next block meets this fault in the worker that executes `fault.tx`. */
+  injectFault(fault: InjectedFault): void {
+    this.fault = fault;
+  }
+
+  /** Blocks run one at a time, in call order. */
+  async execute(block: Block, options: ExecuteOptions = {}): Promise<BlockResult> {
+    const threads = checkThreads(options.threads ?? this.threads);
+    const fault = this.fault;
+    this.fault = null;
+    const run = this.queue.then(() => this.executeNow(block, threads, fault));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Fresh buffers for every block: the result's state is read from them lazily (finalize.ts), so
+   * a block's buffers are never handed to the next one.
+   */
+  private buffers(L: Layout): { i32: Int32Array; f64: Float64Array; job: Pick<BlockJob, 'i32' | 'f64'> } {
+    const i32Bytes = L.i32Size * 4;
+    const f64Bytes = L.f64Size * 8;
+    if (i32Bytes + f64Bytes > this.maxBufferBytes) {
+      throw new BlockStmError(
+        `block-stm: the block needs ${((i32Bytes + f64Bytes) / 2 ** 20).toFixed(0)} MiB of shared buffers, above the limit of ${(this.maxBufferBytes / 2 ** 20).toFixed(0)} MiB`,
+      );
+    }
+    const i32 = new SharedArrayBuffer(i32Bytes);
+    const f64 = new SharedArrayBuffer(f64Bytes);
+    return { i32: new Int32Array(i32), f64: new Float64Array(f64), job: { i32, f64 } };
+  }
+
+  private async executeNow(block: Block, threads: number, fault: InjectedFault | null): Promise<BlockResult> {
+    const stats: ExecutionStats = { ...emptyStats(), threads, capacityRetries: 0 };
+    let scale = this.options.capacityScale ?? 1;
+    for (;;) {
+      const L = layoutFor(block, estimateCapacity(block, scale));
+      const { i32, f64, job: buffers } = this.buffers(L);
+      writeBlock(block, L, i32, f64);
+      const job: BlockJob = {
+        ...buffers, layout: L, threads, bugs: this.bugs, maxIncarnations: this.maxIncarnations, contentionWindow: this.contentionWindow,
+        stallMs: this.stallMs, fault,
+      };
+      let counters: Counters[];
+      try {
+        counters = await this.pool.run<Counters>(JOB, new Array(threads).fill(job), () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL));
+      } catch (e) {
+        throw new BlockStmError(`block-stm: the block was abandoned because a worker failed: ${(e as Error).message}`);
+      }
+      for (const c of counters) {
+        stats.executions += c.executions;
+        stats.validations += c.validations;
+        stats.failedValidations += c.failedValidations;
+        stats.estimateWaits += c.estimateWaits;
+        stats.dependencyResumes += c.dependencyResumes;
+      }
+      stats.reExecutions = Math.max(0, stats.executions - block.txs.length);
+      const state = Atomics.load(i32, H.STATE);
+      if (state === ABORT_CAPACITY) {
+        scale *= 2;
+        (stats.capacityRetries as number)++;
+        continue;
+      }
+      if (state === DONE) {
+        const result = finalize(block, L, i32, f64, stats);
+        return typeof result === 'string' ? sequentialFallback(block, stats, `invariant violated: ${result}`) : result;
+      }
+      if (state === ABORT_INCARNATIONS) {
+        return sequentialFallback(block, stats, `watchdog: transaction ${Atomics.load(i32, H.ABORT_TX)} passed ${this.maxIncarnations} incarnations`);
+      }
+      if (state === ABORT_STALL) return sequentialFallback(block, stats, `watchdog: no progress for ${this.stallMs} ms`);
+      if (state === ABORT_CONTENTION) return sequentialFallback(block, stats, contentionReason(i32));
+      throw new BlockStmError(`block-stm: workers stopped in state ${state}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    await this.pool.close();
+  }
+}
+
+function checkThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1) throw new BlockStmError(`block-stm: threads must be an integer >= 1, got ${threads}`);
+  return threads;
+}
+
+export function createBlockStmExecutor(options: BlockStmOptions = {}): Promise<BlockStmExecutor> {
+  return BlockStmExecutor.create(options);
+}

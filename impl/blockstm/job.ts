@@ -1,0 +1,54 @@
+// The Block-STM job each pooled worker runs for a block: the paper's thread loop over Atomics on
+// the block's SharedArrayBuffers, until the block is done or aborted. Loaded by the worker pool
+// from dist/; the main thread has already written the block into the buffers.
+// Invariant: the job returns (never hangs) once the STATE cell leaves RUNNING, and returns only
+// this worker's counters: everything else it produced is in shared memory.
+
+import { AtomicCells } from '../runtime/cells.js';
+import { FINISHED } from '../runtime/sim.js';
+import type { Layout } from './layout.js';
+import { NO_TASK, type Counters } from './scheduler.js';
+import { BlockStmThread, stallWatchdog } from './thread.js';
+
+/** A fault to inject, for tests: the worker that executes `tx` throws, or ends its thread. */
+export interface InjectedFault {
+  readonly kind: 'throw' | 'exit';
+  readonly tx: number;
+}
+
+export interface BlockJob {
+  readonly i32: SharedArrayBuffer;
+  readonly f64: SharedArrayBuffer;
+  readonly layout: Layout;
+  /** Workers running the block: with one, no other thread touches the buffers until it returns. */
+  readonly threads: number;
+  readonly bugs: number;
+  readonly maxIncarnations: number;
+  readonly contentionWindow: number;
+  readonly stallMs: number;
+  readonly fault: InjectedFault | null;
+}
+
+function faultHook(fault: InjectedFault): (tx: number) => void {
+  return (tx) => {
+    if (tx !== fault.tx) return;
+    if (fault.kind === 'exit') process.exit(70);
+    throw new Error(`injected fault while executing transaction ${tx}`);
+  };
+}
+
+export function runBlock(job: BlockJob): Counters {
+  const i32 = new Int32Array(job.i32, 0, job.layout.i32Size);
+  const f64 = new Float64Array(job.f64, 0, job.layout.f64Size);
+  const cells = new AtomicCells(i32, f64, stallWatchdog(i32, job.stallMs), job.threads === 1);
+  const thread = new BlockStmThread(cells, job.layout, f64, {
+    bugs: job.bugs,
+    maxIncarnations: job.maxIncarnations,
+    contentionWindow: job.contentionWindow,
+    workers: job.threads,
+    beforeExecute: job.fault ? faultHook(job.fault) : null,
+  });
+  let held = NO_TASK;
+  while ((held = thread.step(held)) !== FINISHED) if (held !== NO_TASK) cells.resetSpins();
+  return thread.counters;
+}

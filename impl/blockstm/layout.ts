@@ -1,0 +1,298 @@
+// The shared-memory layout of one Block-STM block: every structure the workers share lives in one
+// Int32 array and one Float64 array, at offsets the main thread computes and sends along, so the
+// same bytes mean the same thing in every worker and in the simulated runtime.
+//
+// Int32 cells                                       Float64 cells (read-only during the block)
+//   header: scheduler counters, 128 bytes apart       program code
+//   program table, transaction table                  transaction gas limits, arguments
+//   per transaction: status word, last record,        pre-state values (storage)
+//     dependency lock, dependency list head
+//   key table: per slot state, key, head of its version list, index of its pre-state value
+//   multi-version memory nodes: next, tx, version, key
+//   record arena: per-incarnation records and dependency list nodes
+//
+// Values (53-bit integers) live in Int32 cells as a (high, low) pair, so a record, with its read
+// values, outputs and written values, is one contiguous run of cells.
+// Invariants: a status word is incarnation * 4 + status; a node's version cell is the offset of
+// the write entry (incarnation, value) of the incarnation that wrote it last, ESTIMATE, or EMPTY;
+// version lists are sorted by transaction index, highest first; arenas only grow within a block,
+// so a published record or node is never reused and is read without locks (the paper's RCU).
+// Capacities are estimates: exhausting one aborts the block with ABORT_CAPACITY and the executor
+// retries with bigger buffers.
+
+import type { Block } from '../../spec/block.js';
+import { OP, WIDTH } from '../../spec/bytecode.js';
+
+export const NIL = -1;
+
+/** A node's version: no value (removed, or not yet written). */
+export const EMPTY = -1;
+/** A node's version: the writer's incarnation aborted; its next one will likely write here again. */
+export const ESTIMATE = -2;
+
+/** The four statuses of the paper's txn_status (low two bits of a status word). */
+export const READY_TO_EXECUTE = 0;
+export const EXECUTING = 1;
+export const EXECUTED = 2;
+export const ABORTING = 3;
+
+export const statusWord = (incarnation: number, status: number): number => incarnation * 4 + status;
+export const statusOf = (word: number): number => word & 3;
+export const incarnationOf = (word: number): number => word >> 2;
+
+/** Thrown when a buffer is full: the block is aborted and retried with bigger buffers. */
+export const OUT_OF_CAPACITY: unique symbol = Symbol('out of capacity');
+
+/** Values of the header's STATE cell. Everything above DONE aborts the block. */
+export const RUNNING = 0;
+export const DONE = 1;
+export const ABORT_INCARNATIONS = 2;
+export const ABORT_STALL = 3;
+export const ABORT_CAPACITY = 4;
+/** Set by the main thread when a worker failed: the others stop, the block is discarded. */
+export const ABORT_EXTERNAL = 5;
+/** The contention check (thread.ts) found too many executions wasted: parallel execution is losing. */
+export const ABORT_CONTENTION = 6;
+
+/** Header cells, one per 128 bytes so the hot counters do not share cache lines. */
+const PAD = 32;
+export const H = {
+  STATE: 0,
+  EXECUTION_IDX: 1 * PAD,
+  VALIDATION_IDX: 2 * PAD,
+  DECREASE_CNT: 3 * PAD,
+  ACTIVE_TASKS: 4 * PAD,
+  NODE_TOP: 5 * PAD,
+  ARENA_TOP: 6 * PAD,
+  KEY_COUNT: 7 * PAD,
+  /** The transaction that passed the incarnation bound. */
+  ABORT_TX: 7 * PAD + 1,
+  /** When the contention check aborted: the transactions it looked at, and their aborted incarnations. */
+  ABORT_FROM: 7 * PAD + 2,
+  ABORT_TO: 7 * PAD + 3,
+  ABORT_WASTED: 7 * PAD + 4,
+} as const;
+const HEADER_CELLS = 8 * PAD;
+
+/** Multi-version memory node fields (Int32). */
+export const N_NEXT = 0;
+export const N_TX = 1;
+export const N_VERSION = 2;
+export const N_KEY = 3;
+export const NODE_CELLS = 4;
+
+/**
+ * Key table slot fields, 16 bytes: state, key, head of the version list, and where the key's
+ * pre-state value is in the Float64 storage array (NIL: not in the pre-state, so 0). Keeping the
+ * slots small keeps the table, walked at every read, in as few cache lines as possible.
+ */
+export const S_STATE = 0;
+export const S_KEY = 1;
+export const S_HEAD = 2;
+export const S_BASE = 3;
+export const SLOT_CELLS = 4;
+
+/** Key table slot states. */
+export const SLOT_EMPTY = 0;
+export const SLOT_BUSY = 1;
+export const SLOT_READY = 2;
+
+/**
+ * An incarnation's record: header; per view read (key, version tx or NIL for storage, version
+ * incarnation, 1 if it was a DELTA's base, key slot or NIL, value); per output its value; per
+ * write (node, incarnation, value): a node's version cell points at such an entry.
+ */
+export const R_INCARNATION = 0;
+export const R_STATUS = 1;
+export const R_READS = 2;
+export const R_WRITES = 3;
+export const R_OUTPUTS = 4;
+export const R_CODE = 5;
+export const R_GAS = 7;
+export const R_HEADER = 9;
+export const READ_CELLS = 7;
+/** Offset of the value pair within a read entry. */
+export const READ_VALUE = 5;
+export const WRITE_CELLS = 4;
+/** Offset of the value pair within a write entry. */
+export const WRITE_VALUE = 2;
+
+/** Where a record's write entries start. */
+export const writesOf = (rec: number, reads: number, outputs: number): number => rec + R_HEADER + READ_CELLS * reads + 2 * outputs;
+
+const TWO_32 = 2 ** 32;
+
+/** A value (an integer in the safe range) from its (high, low) pair of Int32 cells, and back. */
+export const valueOf = (hi: number, lo: number): number => hi * TWO_32 + (lo >>> 0);
+export const highOf = (v: number): number => Math.floor(v / TWO_32);
+export const lowOf = (v: number): number => (v - Math.floor(v / TWO_32) * TWO_32) | 0;
+
+export interface Capacity {
+  readonly nodes: number;
+  /** Key table slots, a power of two. */
+  readonly keys: number;
+  readonly arena: number;
+}
+
+/** Where each section starts; sent to every worker with the buffers. */
+export interface Layout {
+  readonly txs: number;
+  readonly programs: number;
+  readonly capacity: Capacity;
+  // Int32 sections
+  readonly progTable: number;
+  readonly txTable: number;
+  readonly status: number;
+  readonly lastRecord: number;
+  readonly depLock: number;
+  readonly depHead: number;
+  readonly keys: number;
+  readonly nodes: number;
+  readonly arena: number;
+  readonly i32Size: number;
+  // Float64 sections
+  readonly code: number;
+  readonly txGas: number;
+  readonly args: number;
+  readonly storage: number;
+  readonly f64Size: number;
+}
+
+export const PROG_CELLS = 2;
+export const TX_CELLS = 3;
+
+interface ProgramShape {
+  writes: number;
+  reads: number;
+  outputs: number;
+}
+
+/** What one transaction of a program may need: from its footprint when declared, generous guesses otherwise. */
+function shape(code: Float64Array, footprint: Block['programs'][number]['footprint']): ProgramShape {
+  let outputs = 0;
+  for (let pc = 0; pc < code.length; pc += WIDTH) if (code[pc] === OP.EMIT) outputs++;
+  if (!footprint) return { writes: 8, reads: 8, outputs: outputs + 4 };
+  let writes = 0;
+  let reads = 0;
+  for (const e of footprint) {
+    if (e.access !== 'read') writes++;
+    if (e.access !== 'write') reads++;
+  }
+  return { writes, reads, outputs: outputs + 1 };
+}
+
+const nextPow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(64, n)));
+
+/**
+ * Capacities for a block. `scale` grows them after a block ran out. Records are counted about
+ * three times per transaction because every incarnation writes a fresh one; the key table holds
+ * at most the pre-state plus every write at under 3/4 load.
+ */
+export function estimateCapacity(block: Block, scale = 1): Capacity {
+  const shapes = block.programs.map((p) => shape(p.code, p.footprint));
+  let writes = 0;
+  let arena = 0;
+  for (const tx of block.txs) {
+    const s = shapes[tx.program]!;
+    writes += s.writes;
+    arena += R_HEADER + READ_CELLS * s.reads + 2 * s.outputs + WRITE_CELLS * s.writes + 2;
+  }
+  const nodes = Math.ceil((writes * 1.25 + 64) * scale);
+  return {
+    nodes,
+    keys: nextPow2(((block.preState.size + nodes) * 4) / 3 + 1),
+    arena: Math.ceil((3 * arena + 1024) * scale),
+  };
+}
+
+export function layoutFor(block: Block, capacity: Capacity): Layout {
+  const n = block.txs.length;
+  let i = HEADER_CELLS;
+  const take = (cells: number): number => {
+    const at = i;
+    i += cells;
+    return at;
+  };
+  const progTable = take(block.programs.length * PROG_CELLS);
+  const txTable = take(n * TX_CELLS);
+  const status = take(n);
+  const lastRecord = take(n);
+  const depLock = take(n);
+  const depHead = take(n);
+  const keys = take(capacity.keys * SLOT_CELLS);
+  const nodes = take(capacity.nodes * NODE_CELLS);
+  const arena = take(capacity.arena);
+  const i32Size = i;
+  let f = 0;
+  const takeF = (cells: number): number => {
+    const at = f;
+    f += cells;
+    return at;
+  };
+  let codeSize = 0;
+  for (const p of block.programs) codeSize += p.code.length;
+  let argsSize = 0;
+  for (const tx of block.txs) argsSize += tx.args.length;
+  const code = takeF(codeSize);
+  const txGas = takeF(n);
+  const args = takeF(argsSize);
+  const storage = takeF(block.preState.size);
+  return {
+    txs: n, programs: block.programs.length, capacity,
+    progTable, txTable, status, lastRecord, depLock, depHead, keys, nodes, arena, i32Size,
+    code, txGas, args, storage, f64Size: f,
+  };
+}
+
+/** The home slot of a key in a table of 2^(32 - shift) slots (Fibonacci hashing). */
+export function keyHome(key: number, shift: number): number {
+  return Math.imul(key >>> 0, 0x9e3779b1) >>> shift;
+}
+
+export function keyShift(slots: number): number {
+  return 32 - Math.log2(slots);
+}
+
+/**
+ * Writes a block into freshly allocated (zero-filled) arrays: programs, transactions, the
+ * pre-state as storage in the key table; zero already means an empty header, every status
+ * READY_TO_EXECUTE with incarnation 0, free locks and free key slots. Runs before any worker
+ * starts, so plain writes are enough.
+ */
+export function writeBlock(block: Block, L: Layout, i32: Int32Array, f64: Float64Array): void {
+  const n = L.txs;
+  let codeAt = L.code;
+  block.programs.forEach((p, j) => {
+    i32[L.progTable + j * PROG_CELLS] = codeAt;
+    i32[L.progTable + j * PROG_CELLS + 1] = p.code.length;
+    f64.set(p.code, codeAt);
+    codeAt += p.code.length;
+  });
+  let argAt = L.args;
+  const { txs } = block;
+  for (let t = 0; t < n; t++) {
+    const tx = txs[t]!;
+    const row = L.txTable + t * TX_CELLS;
+    i32[row] = tx.program;
+    i32[row + 1] = argAt;
+    i32[row + 2] = tx.args.length;
+    f64[L.txGas + t] = tx.gasLimit;
+    for (let a = 0; a < tx.args.length; a++) f64[argAt++] = tx.args[a]!;
+  }
+  i32.fill(NIL, L.lastRecord, L.lastRecord + n);
+  i32.fill(NIL, L.depHead, L.depHead + n);
+  const shift = keyShift(L.capacity.keys);
+  const mask = L.capacity.keys - 1;
+  let base = 0;
+  for (const [key, value] of block.preState) {
+    let h = keyHome(key, shift);
+    while (i32[L.keys + h * SLOT_CELLS + S_STATE] !== SLOT_EMPTY) h = (h + 1) & mask;
+    const slot = L.keys + h * SLOT_CELLS;
+    i32[slot + S_STATE] = SLOT_READY;
+    i32[slot + S_KEY] = key | 0;
+    i32[slot + S_HEAD] = NIL;
+    i32[slot + S_BASE] = base;
+    f64[L.storage + base++] = value;
+  }
+  i32[H.KEY_COUNT] = block.preState.size;
+}

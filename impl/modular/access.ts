@@ -1,0 +1,223 @@
+// The access map of a block: every transaction's declared footprint resolved against its
+// arguments, one entry per distinct key with the declared access kinds merged into a bit mask,
+// every distinct declared key numbered as a slot (the unit of state the modules own), and for each
+// entry its wait: how many accesses to its key must have finished before it may run.
+// Waits. The accesses to one key, in block order, are numbered 0, 1, 2, ...; the wait of access t
+// is 1 + the number of the last earlier access it must keep order with (order.ts), 0 if none. At
+// run time each slot counts its finished accesses; an access may run once the count reaches its
+// wait (plan.ts gives the argument that this is exactly block order).
+// The map is built incrementally, transaction by transaction in block order (AccessBuilder.add),
+// straight into the arrays it is given (the shared buffers, for the executor), so planning can be
+// published in chunks while workers already run the planned prefix.
+// Invariants: entries of transaction i are [txStart[i], txStart[i + 1]), keys distinct within a
+// transaction; a transaction whose program declares no footprint is a barrier (it may touch any
+// key) and has no entries; slot numbers are dense in [0, slots) in order of first declaration.
+
+import type { Block } from '../../spec/block.js';
+import { STRIDE } from '../../spec/contracts.js';
+import { KEY_LIMIT } from '../../spec/values.js';
+import { kindBit, KIND_COUNT, ORDERS_OF } from './order.js';
+
+/**
+ * key -> slot, open addressing with linear probing over one Int32Array of (key | 0, slot + 1)
+ * pairs, so a probe touches one cache line. Keys are below 2^32, so key | 0 is exact; a pair with
+ * slot + 1 === 0 is free. The home of a key is its entity's hash plus its field, so the fields of
+ * one entity (which transactions touch together) share cache lines. Load is kept at most 1/2 by
+ * doubling.
+ */
+export class SlotTable {
+  private pairs: Int32Array;
+  private shift: number;
+  private size = 0;
+
+  constructor(expected: number) {
+    let bits = 4;
+    while (1 << bits < expected * 2) bits++;
+    this.pairs = new Int32Array(2 << bits);
+    this.shift = 32 - bits;
+  }
+
+  /** The slot of key, or -1. */
+  get(key: number): number {
+    const k = key | 0;
+    const { pairs } = this;
+    const mask = (pairs.length >> 1) - 1;
+    for (let h = home(k, this.shift, mask); ; h = (h + 1) & mask) {
+      const v = pairs[2 * h + 1]!;
+      if (v === 0) return -1;
+      if (pairs[2 * h] === k) return v - 1;
+    }
+  }
+
+  /** The slot of key, giving it `slot` if it has none. */
+  getOrInsert(key: number, slot: number): number {
+    const k = key | 0;
+    const { pairs } = this;
+    const mask = (pairs.length >> 1) - 1;
+    for (let h = home(k, this.shift, mask); ; h = (h + 1) & mask) {
+      const v = pairs[2 * h + 1]!;
+      if (v === 0) {
+        pairs[2 * h] = k;
+        pairs[2 * h + 1] = slot + 1;
+        if (++this.size * 2 > mask + 1) this.grow();
+        return slot;
+      }
+      if (pairs[2 * h] === k) return v - 1;
+    }
+  }
+
+  private grow(): void {
+    const old = this.pairs;
+    this.pairs = new Int32Array(old.length * 2);
+    this.shift--;
+    this.size = 0;
+    for (let p = 0; p < old.length; p += 2) if (old[p + 1] !== 0) this.getOrInsert(old[p]! >>> 0, old[p + 1]! - 1);
+  }
+}
+
+/** Where the map is written: plain arrays, or views of the executor's shared buffers. */
+export interface AccessArrays {
+  readonly txStart: Int32Array;
+  readonly entryKey: Float64Array;
+  readonly entrySlot: Int32Array;
+  /** Declared kinds of the entry's key, as bits of KINDS (order.ts). */
+  readonly entryKinds: Int32Array;
+  /** Finished accesses the entry's slot must count before the entry may run. */
+  readonly entryWait: Int32Array;
+}
+
+export interface AccessMap extends AccessArrays {
+  readonly txs: number;
+  /** 1 for a transaction without a declared footprint. */
+  readonly barrier: Uint8Array;
+  readonly slots: number;
+  readonly slotKey: Float64Array;
+  readonly table: SlotTable;
+}
+
+/** A program's footprint flattened into parallel arrays, so resolving it allocates nothing. */
+export interface FlatFootprint {
+  readonly arg: Int32Array;
+  readonly mul: Float64Array;
+  readonly add: Float64Array;
+  readonly kind: Int32Array;
+}
+
+/** Each program's flattened footprint; null for a program that declares none. */
+export function flatten(block: Block): (FlatFootprint | null)[] {
+  return block.programs.map((p) => {
+    const fp = p.footprint;
+    if (!fp) return null;
+    return {
+      arg: Int32Array.from(fp, (e) => e.key.arg ?? -1),
+      mul: Float64Array.from(fp, (e) => e.key.mul ?? 1),
+      add: Float64Array.from(fp, (e) => e.key.add),
+      kind: Int32Array.from(fp, (e) => kindBit(e.access)),
+    };
+  });
+}
+
+/** The most entries a block can have: every footprint entry of every transaction. */
+export function entryBound(block: Block): number {
+  let entries = 0;
+  for (const tx of block.txs) entries += block.programs[tx.program]!.footprint?.length ?? 0;
+  return entries;
+}
+
+export function allocateAccess(block: Block): AccessArrays {
+  const entries = entryBound(block);
+  return {
+    txStart: new Int32Array(block.txs.length + 1), entryKey: new Float64Array(entries), entrySlot: new Int32Array(entries),
+    entryKinds: new Int32Array(entries), entryWait: new Int32Array(entries),
+  };
+}
+
+export class AccessBuilder implements AccessMap {
+  readonly txs: number;
+  readonly barrier: Uint8Array;
+  readonly slotKey: Float64Array;
+  readonly table: SlotTable;
+  readonly txStart: Int32Array;
+  readonly entryKey: Float64Array;
+  readonly entrySlot: Int32Array;
+  readonly entryKinds: Int32Array;
+  readonly entryWait: Int32Array;
+  slots = 0;
+  /** Transactions [0, added) are in the map. */
+  added = 0;
+  private entries = 0;
+  private readonly flat: (FlatFootprint | null)[];
+  /** Per slot, four cells: its accesses so far, then per kind 1 + the number of the last access declaring it. */
+  private readonly order: Int32Array;
+
+  constructor(private readonly block: Block, arrays: AccessArrays) {
+    ({ txStart: this.txStart, entryKey: this.entryKey, entrySlot: this.entrySlot, entryKinds: this.entryKinds, entryWait: this.entryWait } = arrays);
+    this.txs = block.txs.length;
+    this.flat = flatten(block);
+    const bound = this.entryKey.length;
+    this.barrier = new Uint8Array(this.txs);
+    this.slotKey = new Float64Array(bound);
+    // Sized for a key per four entries (transactions mostly share keys); it grows when they do not.
+    this.table = new SlotTable(bound >> 2);
+    this.order = new Int32Array(bound * (1 + KIND_COUNT));
+    this.txStart[0] = 0;
+  }
+
+  /** Adds transactions [added, to) in block order. */
+  add(to: number): void {
+    const { txs } = this.block;
+    const { flat, entryKey, entrySlot, entryKinds, entryWait, txStart, table, slotKey, order } = this;
+    const K = KIND_COUNT;
+    let entries = this.entries;
+    let slots = this.slots;
+    for (let i = this.added; i < to; i++) {
+      const tx = txs[i]!;
+      const f = flat[tx.program];
+      const first = entries;
+      if (!f) {
+        this.barrier[i] = 1;
+      } else {
+        const args = tx.args;
+        for (let e = 0; e < f.arg.length; e++) {
+          const a = f.arg[e]!;
+          const key = (a < 0 ? 0 : (args[a] ?? 0) * f.mul[e]!) + f.add[e]!;
+          // A key outside the range can never be accessed: the VM faults before asking the view.
+          if (!(key >= 0 && key < KEY_LIMIT)) continue;
+          let at = first;
+          while (at < entries && entryKey[at] !== key) at++;
+          if (at < entries) {
+            entryKinds[at]! |= f.kind[e]!;
+            continue;
+          }
+          const slot = table.getOrInsert(key, slots);
+          if (slot === slots) slotKey[slots++] = key;
+          entryKey[entries] = key;
+          entrySlot[entries] = slot;
+          entryKinds[entries++] = f.kind[e]!;
+        }
+        // Waits need the merged kinds, so they follow the transaction's whole footprint.
+        for (let e = first; e < entries; e++) {
+          const at = entrySlot[e]! * (1 + K);
+          const kinds = entryKinds[e]!;
+          const orders = ORDERS_OF[kinds]!;
+          let wait = 0;
+          for (let y = 0; y < K; y++) if (orders & (1 << y) && order[at + 1 + y]! > wait) wait = order[at + 1 + y]!;
+          entryWait[e] = wait;
+          const number = ++order[at]!;
+          for (let x = 0; x < K; x++) if (kinds & (1 << x)) order[at + 1 + x] = number;
+        }
+      }
+      txStart[i + 1] = entries;
+    }
+    this.entries = entries;
+    this.slots = slots;
+    this.added = to;
+  }
+}
+
+/** The whole block's access map, in arrays of its own. */
+export function collectAccess(block: Block): AccessMap {
+  const builder = new AccessBuilder(block, allocateAccess(block));
+  builder.add(block.txs.length);
+  return builder;
+}

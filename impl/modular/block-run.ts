@@ -1,0 +1,354 @@
+// One block on the modular executor, seen from the main thread: planning, the shared buffers, and
+// the in-order bookkeeping around the parallel windows. A driver (real worker pool or simulated
+// runtime) loops: `while (run.nextWindow()) { plan some; start the lanes; plan the rest
+// (run.planSome) while they run; wait; run.closeWindow(...) }`, then `run.result()`.
+//
+// Windows. Barriers (transactions without a footprint, which may touch anything) split the block;
+// between two barriers the lanes run in parallel, and each barrier runs alone on the main thread.
+// Planning is published in chunks (PLANNED), so the lanes start on the first chunk while the main
+// thread plans the next ones.
+// Gas limit. Lanes run a window without knowing the block's cumulative gas. Closing a window walks
+// its transactions in block order, as the reference does: from the first transaction reached with
+// cumulative gas >= block.gasLimit on, everything is skipped, and the parallel writes of the
+// skipped transactions are rolled back from their kept old values, highest transaction first.
+// Fallback. When the lanes abort (an undeclared access, the outputs arena full, the watchdog), the
+// window's finished prefix is kept, every finished transaction after it is rolled back, and the
+// rest of the block runs in order on the main thread. Undeclared accesses are reported from that
+// in-order run: it is the reference's order, so it reports exactly the accesses the reference makes.
+// Invariants: the slots (plus the overflow map of keys only barriers touch) always hold the
+// reference's state after some prefix of the block plus the writes of finished transactions of
+// the open window; rolling back finished transactions highest first restores the prefix, because
+// any two of them that wrote one key ran in block order (write and delta are ordered with
+// everything by the conflict table).
+
+import type { Block, BlockResult, ExecutionStats, Receipt, ReadSet } from '../../spec/block.js';
+import { emptyStats } from '../../spec/block.js';
+import { keyName } from '../../spec/contracts.js';
+import { blockResult, readSetOf, receiptOf, SKIPPED } from '../../spec/result.js';
+import { newOutcome, runTransaction, TxStatus, type StateView } from '../../spec/vm.js';
+import { AccessBuilder } from './access.js';
+import {
+  ABORT_CAPACITY, ABORT_EXTERNAL, ABORT_STALL, ABORT_UNDECLARED, accessViews, beginBlock, F_VIOLATION_KEY, H, laneViews, layoutFor,
+  outputCapacity, RUNNING, writeTxs, type Layout,
+} from './layout.js';
+import { COVERED, kindBit } from './order.js';
+import type { Partitioner } from './partition.js';
+import { LanePlanner } from './plan.js';
+import { Counters } from './thread.js';
+
+/** A key a transaction touched outside its declared footprint (or with an access kind its declaration does not cover). */
+export interface Violation {
+  readonly tx: number;
+  readonly key: number;
+}
+
+export interface RunSettings {
+  readonly modules: number;
+  readonly partitioner: Partitioner;
+  readonly misroute: boolean;
+  readonly threads: number;
+  /** Multiplies the outputs arena estimate (grown after a block ran out). */
+  readonly outputScale: number;
+}
+
+/** Growable shared buffers, reused from block to block. */
+export class Buffers {
+  i32 = new Int32Array(new SharedArrayBuffer(4));
+  f64 = new Float64Array(new SharedArrayBuffer(8));
+
+  /** Grows the arrays (with slack, so blocks of similar size reuse them) to hold layout L. */
+  fit(L: Layout): void {
+    if (this.i32.length < L.i32Size) this.i32 = new Int32Array(new SharedArrayBuffer(4 * Math.ceil(L.i32Size * 1.25)));
+    if (this.f64.length < L.f64Size) this.f64 = new Float64Array(new SharedArrayBuffer(8 * Math.ceil(L.f64Size * 1.25)));
+  }
+}
+
+const READ = kindBit('read');
+const WRITE = kindBit('write');
+const DELTA = kindBit('delta');
+/** Violations spelled out in stats.undeclared; the count covers them all. */
+const LISTED_VIOLATIONS = 8;
+
+export class BlockRun {
+  readonly L: Layout;
+  readonly violations: Violation[] = [];
+  /** Set when the lanes aborted and the block was finished in order; '' otherwise. */
+  fallback = '';
+  /** The lanes ran out of output space: the next block should get a bigger arena. */
+  outOfOutputs = false;
+  private readonly n: number;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  private readonly access: AccessBuilder;
+  private readonly planner: LanePlanner;
+  /** Per program: whether it declares a footprint (transactions of the others are barriers). */
+  private readonly declared: boolean[];
+  private readonly receipts: Receipt[];
+  private readonly reads: ReadSet[];
+  /** Keys no footprint of the planned prefix declares, written by transactions run on the main thread. */
+  private readonly overflow = new Map<number, number>();
+  private readonly out = newOutcome();
+  private readonly counters = new Counters();
+  private readonly gasOf: Float64Array;
+  private gas = 0;
+  private next = 0;
+  private windowEnd = 0;
+  private planned = 0;
+  private slotsLoaded = 0;
+  private argAt: number;
+  private mainExecutions = 0;
+  private reExecutions = 0;
+  /** Transactions the lanes ran past the block gas limit, whose results were discarded. */
+  private discarded = 0;
+  private windows = 0;
+  private planMs = 0;
+  private lanesMs = 0;
+  private readonly partitionMs: number;
+
+  constructor(readonly block: Block, private readonly settings: RunSettings, readonly buffers: Buffers) {
+    const started = performance.now();
+    const moduleOf = settings.partitioner.forBlock(block, settings.modules);
+    this.partitionMs = performance.now() - started;
+    this.n = block.txs.length;
+    this.L = layoutFor(block, settings.modules, outputCapacity(block, settings.outputScale));
+    buffers.fit(this.L);
+    this.i32 = buffers.i32;
+    this.f64 = buffers.f64;
+    beginBlock(block, this.L, this.i32, this.f64);
+    this.argAt = this.L.args;
+    this.access = new AccessBuilder(block, accessViews(this.L, this.i32, this.f64));
+    this.planner = new LanePlanner(this.access, { modules: settings.modules, moduleOf, misroute: settings.misroute }, laneViews(this.L, this.i32));
+    this.declared = block.programs.map((p) => p.footprint !== undefined);
+    this.receipts = new Array<Receipt>(this.n);
+    this.reads = new Array<ReadSet>(this.n);
+    this.gasOf = new Float64Array(this.n);
+  }
+
+  /**
+   * Runs barriers and skipped transactions on the main thread up to the next window of lane
+   * transactions and opens it (nothing of it planned yet); false once the whole block is done.
+   */
+  nextWindow(): boolean {
+    const { n, block } = this;
+    while (this.next < n) {
+      if (this.gas >= block.gasLimit) {
+        this.skipFrom(this.next);
+        return false;
+      }
+      if (!this.declared[block.txs[this.next]!.program]) {
+        this.planTo(this.next + 1);
+        this.runInOrder(this.next, this.next + 1);
+        continue;
+      }
+      let to = this.next + 1;
+      while (to < n && this.declared[block.txs[to]!.program]) to++;
+      this.windowEnd = to;
+      Atomics.store(this.i32, H.WINDOW_END, to);
+      Atomics.store(this.i32, H.ABORT_TX, n);
+      Atomics.store(this.i32, H.STATE, RUNNING);
+      this.windows++;
+      return true;
+    }
+    return false;
+  }
+
+  /** Plans and publishes up to `count` more transactions of the open window; false once all of it is. */
+  planSome(count: number): boolean {
+    this.planTo(Math.min(this.windowEnd, this.planned + count));
+    return this.planned < this.windowEnd;
+  }
+
+  private planTo(to: number): void {
+    if (to <= this.planned) return;
+    const started = performance.now();
+    const { f64, L, access, overflow } = this;
+    this.planner.add(to);
+    // New slots start from the state as of the planned prefix: a barrier may have written the key.
+    const { preState } = this.block;
+    for (let s = this.slotsLoaded; s < access.slots; s++) {
+      const key = access.slotKey[s]!;
+      const moved = overflow.size > 0 ? overflow.get(key) : undefined;
+      f64[L.values + s] = moved ?? preState.get(key) ?? 0;
+      if (moved !== undefined) overflow.delete(key);
+    }
+    this.slotsLoaded = access.slots;
+    this.argAt = writeTxs(this.block, L, this.i32, f64, this.planned, to, this.argAt);
+    this.planned = to;
+    Atomics.store(this.i32, H.PLANNED, to);
+    // Workers that wait for the whole window's plan sleep on PLANNED.
+    if (to === this.windowEnd) Atomics.notify(this.i32, H.PLANNED);
+    this.planMs += performance.now() - started;
+  }
+
+  /** Takes the workers' finished window (they ran for `ms`): results in block order, the gas limit, or the fallback. */
+  closeWindow(counters: Counters, ms: number): void {
+    counters.addTo(this.counters);
+    this.lanesMs += ms;
+    const { i32, L } = this;
+    const state = i32[H.STATE]!;
+    if (state === ABORT_EXTERNAL) throw new Error('closeWindow after an external abort');
+    const from = this.next;
+    const to = this.windowEnd;
+    let done = from;
+    while (done < to && i32[L.done + done] === 1) done++;
+    if (state === RUNNING && done < to) throw new Error(`lanes finished with transaction ${done} not done`);
+    for (let i = from; i < done; i++) {
+      if (this.gas >= this.block.gasLimit) {
+        this.discarded += this.rollBack(i, to);
+        this.skipFrom(i);
+        return;
+      }
+      this.collect(i);
+    }
+    this.next = done;
+    if (state === RUNNING) return;
+    this.reExecutions += this.rollBack(done, to);
+    const tx = i32[H.ABORT_TX]!;
+    const what = state === ABORT_UNDECLARED
+      ? `transaction ${tx} touched key ${this.f64[F_VIOLATION_KEY]} outside its declared footprint`
+      : state === ABORT_CAPACITY ? `transaction ${tx} found the outputs arena full`
+      : state === ABORT_STALL ? 'watchdog: no lane moved for the stall limit' : `lanes ended in state ${state}`;
+    this.outOfOutputs = state === ABORT_CAPACITY;
+    this.fallback = `${what}; finished the block in order from transaction ${done}`;
+    this.planTo(this.n);
+    this.runInOrder(done, this.n);
+  }
+
+  /** Builds the BlockResult once nextWindow() returned false. */
+  result(): BlockResult {
+    const { L, access } = this;
+    const values = this.f64.slice(L.values, L.values + access.slots);
+    const slotKey = access.slotKey;
+    const { preState } = this.block;
+    const overflow = this.overflow;
+    const state = () => {
+      const map = new Map(preState);
+      for (const [k, v] of overflow) map.set(k, v);
+      for (let s = 0; s < values.length; s++) map.set(slotKey[s]!, values[s]!);
+      return map;
+    };
+    return blockResult(state, this.receipts, this.reads, this.stats());
+  }
+
+  private stats(): ExecutionStats {
+    const { planner, violations } = this;
+    const c = this.counters;
+    return {
+      ...emptyStats(),
+      executions: c.executions + this.mainExecutions,
+      reExecutions: this.reExecutions,
+      fallback: this.fallback,
+      threads: this.settings.threads,
+      modules: planner.modules,
+      partition: this.settings.partitioner.kind,
+      crossModuleTxs: planner.crossTxs,
+      crossShare: planner.crossShare(),
+      laneImbalance: planner.laneImbalance(this.gasOf),
+      laneClaims: c.claims,
+      crossWaits: c.crossWaits,
+      barriers: planner.barriers,
+      windows: this.windows,
+      discardedPastGasLimit: this.discarded,
+      undeclaredAccesses: violations.length,
+      undeclared: violations.slice(0, LISTED_VIOLATIONS)
+        .map((v) => `tx ${v.tx} key ${v.key} (${keyName(v.key, this.block.entityNames)})`).join('; '),
+      partitionMs: this.partitionMs,
+      planMs: this.planMs,
+      lanesMs: this.lanesMs,
+    };
+  }
+
+  private skipFrom(i: number): void {
+    for (let t = i; t < this.n; t++) {
+      this.receipts[t] = SKIPPED;
+      this.reads[t] = [];
+    }
+    this.next = this.n;
+  }
+
+  /** Undoes the writes of every finished transaction in [from, to), highest first; returns how many there were. */
+  private rollBack(from: number, to: number): number {
+    const { i32, f64, L, access } = this;
+    const { txStart, entrySlot } = access;
+    let undone = 0;
+    for (let i = to - 1; i >= from; i--) {
+      if (i32[L.done + i] !== 1) continue;
+      undone++;
+      for (let e = txStart[i + 1]! - 1; e >= txStart[i]!; e--) {
+        if (i32[L.written + e] === 1) f64[L.values + entrySlot[e]!] = f64[L.oldValue + e]!;
+      }
+    }
+    return undone;
+  }
+
+  /** Receipt and reads of transaction i from the lanes' results. */
+  private collect(i: number): void {
+    const { i32, f64, L, out } = this;
+    const { entryKey, txStart } = this.access;
+    out.status = i32[L.txStatus + i] as TxStatus;
+    out.code = f64[L.txCode + i]!;
+    out.gasUsed = f64[L.txGasUsed + i]!;
+    out.outputCount = i32[L.txOutCount + i]!;
+    const outAt = L.outputs + i32[L.txOutAt + i]!;
+    for (let o = 0; o < out.outputCount; o++) out.outputs[o] = f64[outAt + o]!;
+    const first = txStart[i]!;
+    out.readCount = i32[L.txReads + i]!;
+    for (let r = 0; r < out.readCount; r++) {
+      out.readKeys[r] = entryKey[i32[L.readEntry + first + r]!]!;
+      out.readValues[r] = f64[L.readValue + first + r]!;
+    }
+    this.receipts[i] = receiptOf(out);
+    this.reads[i] = readSetOf(out);
+    this.gasOf[i] = out.gasUsed;
+    this.gas += out.gasUsed;
+  }
+
+  /**
+   * Runs [from, to) (planned) one after another on the main thread against the slots and the
+   * overflow map, checking each access of a transaction with a footprint against it and recording
+   * violations.
+   */
+  private runInOrder(from: number, to: number): void {
+    const { block, f64, L, out, overflow, violations, access } = this;
+    const { txStart, entryKey, entryKinds, table, barrier } = access;
+    let tx = 0;
+    let reported = false;
+    const check = (key: number, kind: number) => {
+      if (barrier[tx] || reported) return;
+      for (let e = txStart[tx]!; e < txStart[tx + 1]!; e++) if (entryKey[e] === key && (COVERED[entryKinds[e]!]! & kind) !== 0) return;
+      violations.push({ tx, key });
+      reported = true;
+    };
+    const view: StateView = {
+      read: (key, forDelta) => {
+        check(key, forDelta ? DELTA : READ);
+        const slot = table.get(key);
+        if (slot >= 0) return f64[L.values + slot]!;
+        return overflow.get(key) ?? block.preState.get(key) ?? 0;
+      },
+    };
+    for (tx = from; tx < to; tx++) {
+      if (this.gas >= block.gasLimit) {
+        this.skipFrom(tx);
+        return;
+      }
+      reported = false;
+      const t = block.txs[tx]!;
+      runTransaction(block.programs[t.program]!.code, t.args, t.gasLimit, view, out);
+      this.mainExecutions++;
+      if (out.status === TxStatus.Success) {
+        for (let w = 0; w < out.writeCount; w++) {
+          const key = out.writeKeys[w]!;
+          check(key, out.writeIsDelta[w] ? DELTA : WRITE);
+          const slot = table.get(key);
+          if (slot >= 0) f64[L.values + slot] = out.writeValues[w]!;
+          else overflow.set(key, out.writeValues[w]!);
+        }
+      }
+      this.receipts[tx] = receiptOf(out);
+      this.reads[tx] = readSetOf(out);
+      this.gas += out.gasUsed;
+    }
+    this.next = to;
+  }
+}

@@ -1,0 +1,183 @@
+// The modular executor (`--executor modular --modules M --partition hash|range|affinity`): state
+// partitioned into M modules, one lane per module, lanes run in parallel on a persistent pool of
+// worker threads (impl/runtime/pool.ts) over SharedArrayBuffers, cross-module transactions
+// coordinated by per-key waits (plan.ts). Per window between barriers the main thread plans a
+// first chunk, starts the lanes on `threads` workers, publishes the rest of the plan chunk by
+// chunk while they run, waits, and finally builds the BlockResult (block-run.ts).
+// Bad cases, none of which returns a partial state:
+// - an undeclared access, a full outputs arena or the stall watchdog: the lanes stop, the block
+//   is finished in order on the main thread and stats.fallback says why (undeclared accesses are
+//   listed in stats.undeclared with transaction and key); a full arena is grown for the next block;
+// - a worker that throws or dies: the others are stopped through the STATE cell and execute()
+//   rejects naming the worker; the pool replaces a dead worker, so the next block runs normally.
+
+import { availableParallelism } from 'node:os';
+import type { Block, BlockResult } from '../../spec/block.js';
+import { DEFAULT_BLOCK_GAS_LIMIT } from '../../spec/block.js';
+import { contractProgram, keyOf } from '../../spec/contracts.js';
+import type { ExecuteOptions, Executor } from '../../spec/executor.js';
+import { WorkerPool, type JobRef } from '../runtime/pool.js';
+import { BlockRun, Buffers, type Violation } from './block-run.js';
+import { bugFlags, type BugName } from './bugs.js';
+import type { InjectedFault, LanesJob } from './job.js';
+import { ABORT_EXTERNAL, H } from './layout.js';
+import { partitionerFor, type Partitioner } from './partition.js';
+import { Counters } from './thread.js';
+
+const JOB: JobRef = { module: 'impl/modular/job.js', fn: 'runLanesJob' };
+
+/**
+ * Transactions planned before the lanes start. Later chunks double (planning runs ~10x faster than
+ * execution, so each chunk is published long before the lanes reach it) up to MAX_CHUNK.
+ */
+export const FIRST_CHUNK = 64;
+export const MAX_CHUNK = 4096;
+
+/** Yields to the event loop once: the pool posts the job to its workers in a microtask of run(). */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Modules when none are asked for: a few lanes per thread, so idle workers find a ready lane. */
+export const DEFAULT_MODULES = 8;
+
+export interface ModularOptions {
+  /** Default worker threads per block (os.availableParallelism() when absent). */
+  readonly threads?: number;
+  readonly modules?: number;
+  /** A partition kind (hash, range, affinity) or a partitioner (an affinity placement trained on a sample). */
+  readonly partition?: string | Partitioner;
+  readonly bugs?: Iterable<BugName>;
+  /** Watchdog: no lane moving for this long while a worker waits finishes the block in order. */
+  readonly stallMs?: number;
+  /** Run a small block through the pool at start-up so the first real block meets compiled code (default true). */
+  readonly warmUp?: boolean;
+  /** Cores to plan for (os.availableParallelism() when absent): the main thread plans on one while cores - 1 workers start. */
+  readonly cores?: number;
+}
+
+export class ModularError extends Error {}
+
+/** A small block of transfers and token credits, for warming the pool's JIT. */
+function warmUpBlock(txs: number): Block {
+  const accounts = 64;
+  const preState = new Map<number, number>();
+  for (let a = 0; a < accounts; a++) {
+    preState.set(keyOf(a, 'balance'), 1_000_000);
+    preState.set(keyOf(a, 'token'), 1_000_000);
+  }
+  const seq = new Array<number>(accounts).fill(0);
+  return {
+    programs: [contractProgram('p2p', 1), contractProgram('token', 1)],
+    txs: Array.from({ length: txs }, (_, i) => {
+      const from = (i * 7) % accounts;
+      const to = (i * 13 + 1) % accounts;
+      return i % 2 === 0
+        ? { program: 0, args: [from, to, 1 + (i % 100), seq[from]!++], gasLimit: 1_000_000 }
+        : { program: 1, args: [from, to, 1 + (i % 100)], gasLimit: 1_000_000 };
+    }),
+    preState,
+    gasLimit: DEFAULT_BLOCK_GAS_LIMIT,
+  };
+}
+
+export class ModularExecutor implements Executor {
+  readonly name = 'modular';
+  /** The undeclared accesses of the last block, in block order. */
+  violations: readonly Violation[] = [];
+  private readonly buffers = new Buffers();
+  private queue: Promise<unknown> = Promise.resolve();
+  private fault: InjectedFault | null = null;
+  private readonly partitioner: Partitioner;
+  private readonly misroute: boolean;
+  private readonly stallMs: number;
+  /** Workers that start on the first chunk; the others wait for the whole plan (see LanesJob.waitForPlan). */
+  private readonly startAtOnce: number;
+  private outputScale = 1;
+
+  private constructor(private readonly pool: WorkerPool, readonly threads: number, readonly modules: number, options: ModularOptions) {
+    this.partitioner = typeof options.partition === 'object' ? options.partition : partitionerFor(options.partition ?? 'hash');
+    this.misroute = bugFlags(options.bugs).misroute;
+    this.stallMs = options.stallMs ?? 2000;
+    this.startAtOnce = Math.max(1, (options.cores ?? availableParallelism()) - 1);
+  }
+
+  /** Starts the pool (and warms it up) once; every block then reuses it. */
+  static async create(options: ModularOptions = {}): Promise<ModularExecutor> {
+    const threads = checkCount('threads', options.threads ?? availableParallelism());
+    const modules = checkCount('modules', options.modules ?? DEFAULT_MODULES);
+    // Fail on a bad partition or bug name before starting any worker.
+    if (typeof options.partition !== 'object') partitionerFor(options.partition ?? 'hash');
+    bugFlags(options.bugs);
+    const pool = await WorkerPool.start(threads, [JOB.module]);
+    const executor = new ModularExecutor(pool, threads, modules, options);
+    if (options.warmUp ?? true) {
+      const start = performance.now();
+      const block = warmUpBlock(2000);
+      for (let i = 0; i < 3; i++) await executor.execute(block);
+      pool.startupMs += performance.now() - start;
+    }
+    return executor;
+  }
+
+  /** Time spent starting (and warming) workers so far, reported apart from block times. */
+  get startupMs(): number {
+    return this.pool.startupMs;
+  }
+
+  /** Test hook: the next block meets this fault in the worker that executes `fault.tx`. */
+  injectFault(fault: InjectedFault): void {
+    this.fault = fault;
+  }
+
+  execute(block: Block, options: ExecuteOptions = {}): Promise<BlockResult> {
+    const threads = checkCount('threads', options.threads ?? this.threads);
+    const fault = this.fault;
+    this.fault = null;
+    const run = this.queue.then(() => this.executeNow(block, threads, fault));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async executeNow(block: Block, threads: number, fault: InjectedFault | null): Promise<BlockResult> {
+    const run = new BlockRun(block, {
+      modules: this.modules, partitioner: this.partitioner, misroute: this.misroute, threads, outputScale: this.outputScale,
+    }, this.buffers);
+    const { i32, f64 } = this.buffers;
+    while (run.nextWindow()) {
+      const payloads = Array.from({ length: threads }, (_, worker): LanesJob => ({
+        i32: i32.buffer as SharedArrayBuffer, f64: f64.buffer as SharedArrayBuffer, layout: run.L, worker, stallMs: this.stallMs,
+        waitForPlan: worker >= this.startAtOnce, fault,
+      }));
+      run.planSome(FIRST_CHUNK);
+      const started = performance.now();
+      const lanes = this.pool.run<Counters>(JOB, payloads, () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL));
+      // Planning the rest of the window overlaps the lanes: once the workers have their job, the
+      // main thread publishes chunk after chunk (synchronously; the workers need nothing else from it).
+      await nextTurn();
+      for (let chunk = 2 * FIRST_CHUNK; run.planSome(chunk); chunk = Math.min(MAX_CHUNK, 2 * chunk));
+      let counters: Counters[];
+      try {
+        counters = await lanes;
+      } catch (e) {
+        throw new ModularError(`modular: the block was abandoned because a worker failed: ${(e as Error).message}`);
+      }
+      run.closeWindow(Counters.sum(counters), performance.now() - started);
+    }
+    if (run.outOfOutputs) this.outputScale *= 2;
+    this.violations = run.violations;
+    return run.result();
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    await this.pool.close();
+  }
+}
+
+function checkCount(what: string, n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new ModularError(`modular: ${what} must be an integer >= 1, got ${n}`);
+  return n;
+}
+
+export function createModularExecutor(options: ModularOptions = {}): Promise<ModularExecutor> {
+  return ModularExecutor.create(options);
+}

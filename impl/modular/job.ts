@@ -1,0 +1,78 @@
+// The modular executor's job, run by each pooled worker for one window of a block: the lane loop
+// (thread.ts) over Atomics on the block's SharedArrayBuffers, until every lane of the window is
+// finished or the lanes are aborted. Loaded by the worker pool from dist/; the main thread has
+// opened the window and keeps publishing the plan while the job runs (workers beyond the free
+// cores sleep until it is all published).
+// Invariant: the job returns (never hangs) once the STATE cell leaves RUNNING; a spin that sees
+// no lane move and no plan published for stallMs aborts the lanes with ABORT_STALL (a broken
+// protocol becomes an in-order finish, not a hang). It returns only this worker's counters: the
+// rest is in shared memory.
+
+import { AtomicCells } from '../runtime/cells.js';
+import { ABORT_STALL, H, L_LAST, PAD, RUNNING, type Layout } from './layout.js';
+import { LaneThread, runLanes, type Counters } from './thread.js';
+
+/** A fault to inject, for tests: the worker that executes `tx` throws, or ends its thread. */
+export interface InjectedFault {
+  readonly kind: 'throw' | 'exit';
+  readonly tx: number;
+}
+
+export interface LanesJob {
+  readonly i32: SharedArrayBuffer;
+  readonly f64: SharedArrayBuffer;
+  readonly layout: Layout;
+  readonly worker: number;
+  readonly stallMs: number;
+  /**
+   * Sleep until the whole window is planned before joining the lanes: set for the workers beyond
+   * the cores the planning main thread leaves free, so threads never outnumber cores while it plans.
+   */
+  readonly waitForPlan: boolean;
+  readonly fault: InjectedFault | null;
+}
+
+/** Aborts the lanes when no lane has moved and no plan was published for stallMs while this worker spins. */
+function stallWatchdog(i32: Int32Array, L: Layout, stallMs: number): () => void {
+  let since = performance.now();
+  let seen = -1;
+  return () => {
+    if (Atomics.load(i32, H.STATE) !== RUNNING) return;
+    let progress = Atomics.load(i32, H.PLANNED);
+    for (let m = 0; m < L.modules; m++) progress += Atomics.load(i32, L.lanes + m * PAD + L_LAST);
+    const now = performance.now();
+    if (progress !== seen) {
+      seen = progress;
+      since = now;
+    } else if (now - since > stallMs) {
+      Atomics.compareExchange(i32, H.STATE, RUNNING, ABORT_STALL);
+    }
+  };
+}
+
+function faultHook(fault: InjectedFault): (tx: number) => void {
+  return (tx) => {
+    if (tx !== fault.tx) return;
+    if (fault.kind === 'exit') process.exit(70);
+    throw new Error(`injected fault while executing transaction ${tx}`);
+  };
+}
+
+/** How long a waiting worker sleeps between checks that the lanes were not aborted meanwhile. */
+const PLAN_WAIT_MS = 20;
+
+export function runLanesJob(job: LanesJob): Counters {
+  const L = job.layout;
+  const i32 = new Int32Array(job.i32, 0, L.i32Size);
+  const f64 = new Float64Array(job.f64, 0, L.f64Size);
+  if (job.waitForPlan) {
+    const end = Atomics.load(i32, H.WINDOW_END);
+    for (let planned = Atomics.load(i32, H.PLANNED); planned < end && Atomics.load(i32, H.STATE) === RUNNING; planned = Atomics.load(i32, H.PLANNED)) {
+      Atomics.wait(i32, H.PLANNED, planned, PLAN_WAIT_MS);
+    }
+  }
+  const cells = new AtomicCells(i32, f64, stallWatchdog(i32, L, job.stallMs));
+  const thread = new LaneThread(cells, L, i32, f64, job.worker, job.fault ? faultHook(job.fault) : null);
+  runLanes(thread, () => cells.resetSpins());
+  return thread.counters;
+}

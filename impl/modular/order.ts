@@ -1,0 +1,65 @@
+// What the conflict table (spec/conflicts.ts, read through ruleFor, never copied) means for the
+// modular executor: which declared access kinds must keep block order, and which actual accesses
+// a declaration covers. Access kinds are bits (KINDS[k] is bit 1 << k); a key declared with
+// several kinds by one transaction is one access whose mask holds them all.
+// 'commute-if' counts as ordered here: its condition needs run-time values, and ordering is
+// always exact (the result is the reference's with or without the condition).
+// Invariant checked at load: "commutes" is transitive over the kinds, which the lanes' per-key
+// counters rely on (plan.ts); a table that breaks it fails loudly instead of running unsoundly.
+
+import type { AccessKind } from '../../spec/block.js';
+import { CONFLICT_RULES, ruleFor } from '../../spec/conflicts.js';
+
+/** The access kinds the conflict table speaks of, in a fixed order. */
+export const KINDS: readonly AccessKind[] = [...new Set(CONFLICT_RULES.flatMap((r) => [r.a, r.b]))];
+const K = KINDS.length;
+
+export function kindBit(kind: AccessKind): number {
+  const k = KINDS.indexOf(kind);
+  if (k < 0) throw new Error(`access kind "${kind}" is not in the conflict table`);
+  return 1 << k;
+}
+
+function ordered(a: number, b: number): boolean {
+  return ruleFor(KINDS[a]!, KINDS[b]!).verdict !== 'commute';
+}
+
+function maskOf(pred: (k: number) => boolean): number {
+  let m = 0;
+  for (let k = 0; k < K; k++) if (pred(k)) m |= 1 << k;
+  return m;
+}
+
+const ORDERS = Array.from({ length: K }, (_, x) => maskOf((y) => ordered(x, y)));
+
+for (let a = 0; a < K; a++) {
+  for (let b = 0; b < K; b++) {
+    for (let c = 0; c < K; c++) {
+      if (!ordered(a, b) && !ordered(b, c) && ordered(a, c)) {
+        throw new Error(
+          `modular executor: the conflict table lets ${KINDS[a]}/${KINDS[b]} and ${KINDS[b]}/${KINDS[c]} commute but orders ${KINDS[a]}/${KINDS[c]}; its per-key counters need a transitive commute relation`,
+        );
+      }
+    }
+  }
+}
+
+/** ORDERS_OF[mask]: the kinds an access declaring `mask` must keep block order with. */
+export const ORDERS_OF = Array.from({ length: 1 << K }, (_, mask) => {
+  let m = 0;
+  for (let x = 0; x < K; x++) if (mask & (1 << x)) m |= ORDERS[x]!;
+  return m;
+});
+
+/**
+ * COVERED[mask]: the actual access kinds a key declared with `mask` may receive. An actual kind a
+ * is covered by a declared kind d when everything a must be ordered with, d is ordered with too:
+ * the plan, built from d, then already orders a.
+ */
+export const COVERED = Array.from({ length: 1 << K }, (_, mask) => {
+  let covered = 0;
+  for (let d = 0; d < K; d++) if (mask & (1 << d)) covered |= maskOf((a) => (ORDERS[a]! & ~ORDERS[d]!) === 0);
+  return covered;
+});
+
+export const KIND_COUNT = K;

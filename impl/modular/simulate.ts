@@ -1,0 +1,109 @@
+// The modular executor on the deterministic simulated runtime: the in-process implementation of
+// the lane protocol that tests and the property suite use to explore and replay interleavings.
+// The same plan, lane thread logic and main-thread bookkeeping as the real executor run as N
+// virtual workers over plain memory, one shared-memory operation per scheduling point, under a
+// seeded random, PCT or recorded schedule.
+// Invariant: (block, threads, modules, partition, bugs, schedule, seed) determines the run bit for
+// bit; `schedule: run.schedule` replays it (the choices of every window, concatenated). The result
+// is always complete: a run that gets stuck or runs out of steps is finished sequentially and
+// stats.fallback says why.
+
+import type { Block, BlockResult } from '../../spec/block.js';
+import { executeSequential } from '../sequential.js';
+import type { Cells } from '../runtime/cells.js';
+import { simulate, type Schedule, type SimWorker } from '../runtime/sim.js';
+import { BlockRun, Buffers } from './block-run.js';
+import { bugFlags, type BugName } from './bugs.js';
+import { partitionerFor, type Partitioner } from './partition.js';
+import { Counters, LaneThread } from './thread.js';
+
+export interface SimulatedRunOptions {
+  readonly threads: number;
+  readonly modules: number;
+  readonly partition?: string | Partitioner;
+  readonly schedule: Schedule;
+  readonly seed?: number;
+  readonly bugs?: Iterable<BugName>;
+  /** Scheduling points per window before the run counts as making no progress (default 2,000,000). */
+  readonly maxSteps?: number;
+  readonly pctDepth?: number;
+  /** Multiplies the outputs arena estimate (below 1 to exercise running out). */
+  readonly outputScale?: number;
+}
+
+export type SimulatedOutcome = 'done' | 'fallback' | 'stuck' | 'exhausted';
+
+export interface SimulatedRun {
+  readonly result: BlockResult;
+  readonly outcome: SimulatedOutcome;
+  readonly reason: string;
+  readonly schedule: number[];
+  readonly branching: number[];
+  readonly ran: number[];
+  readonly steps: number;
+}
+
+export function runModularSimulated(block: Block, options: SimulatedRunOptions): SimulatedRun {
+  const { threads } = options;
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be an integer >= 1, got ${threads}`);
+  const partitioner = typeof options.partition === 'object' ? options.partition : partitionerFor(options.partition ?? 'hash');
+  const flags = bugFlags(options.bugs);
+  const run = new BlockRun(block, {
+    modules: options.modules, partitioner, misroute: flags.misroute, threads, outputScale: options.outputScale ?? 1,
+  }, new Buffers());
+  const schedule: number[] = [];
+  const branching: number[] = [];
+  const ran: number[] = [];
+  const recorded = Array.isArray(options.schedule) ? (options.schedule as readonly number[]) : null;
+  let reason = '';
+  let outcome: SimulatedOutcome = 'done';
+  const { L } = run;
+  while (run.nextWindow()) {
+    // The simulation explores the lanes' interleavings over a fully planned window.
+    while (run.planSome(block.txs.length));
+    const { i32, f64 } = run.buffers;
+    const threadsOf: LaneThread[] = [];
+    const create = (worker: number, cells: Cells): SimWorker => {
+      const thread = new LaneThread(cells, L, i32, f64, worker);
+      threadsOf.push(thread);
+      return {
+        step: (state) => thread.step(state),
+        begin: () => thread.counters.copyFrom(thread.committed),
+        commit: () => thread.committed.copyFrom(thread.counters),
+      };
+    };
+    const offset = schedule.length;
+    const sim = simulate(i32, f64, threads, create, 0, {
+      schedule: recorded ? (_runnable, point) => recorded[offset + point] ?? 0 : options.schedule,
+      ...(options.seed === undefined ? {} : { seed: options.seed + offset }),
+      maxSteps: options.maxSteps ?? 2_000_000,
+      ...(options.pctDepth === undefined ? {} : { pctDepth: options.pctDepth }),
+      pctSteps: 40 * Math.max(1, block.txs.length),
+    });
+    schedule.push(...sim.choices);
+    branching.push(...sim.branching);
+    ran.push(...sim.ran);
+    if (sim.stuck || sim.exhausted) {
+      outcome = sim.stuck ? 'stuck' : 'exhausted';
+      reason = sim.stuck
+        ? 'watchdog: every virtual worker is spinning and none can make progress'
+        : `watchdog: no completion after ${sim.steps} scheduling points`;
+      break;
+    }
+    const total = new Counters();
+    for (const t of threadsOf) t.committed.addTo(total);
+    run.closeWindow(total, 0);
+  }
+  let result: BlockResult;
+  if (reason) {
+    const sequential = executeSequential(block);
+    result = { ...sequential, stats: { ...sequential.stats, fallback: reason } };
+  } else {
+    result = run.result();
+    if (run.fallback) {
+      outcome = 'fallback';
+      reason = run.fallback;
+    }
+  }
+  return { result, outcome, reason, schedule, branching, ran, steps: schedule.length };
+}

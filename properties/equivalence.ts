@@ -1,0 +1,190 @@
+// What every check shares (the executor under test as a Subject, coverage goals, the observer that
+// counts and records failures, the CheckDef shape) and the two checks that apply to any executor
+// behind the public interface. Equivalence: for every generated block, the executor's result
+// equals the reference's in full (state root, state, every receipt, every transaction's reads).
+// Determinism: the same block at 1, 2 and 4 threads, twice each, gives that same result each time.
+// Invariant: a check's run() returns false exactly when a run differed from the reference, threw
+// or could not be trusted, and has then called observer.fail for that very run; the runner runs
+// the final shrunk input last, so the last recorded failure describes the reported counterexample.
+
+import fc from 'fast-check';
+import type { Block, BlockResult } from '../spec/block.js';
+import type { BugName as BlockStmBug } from '../impl/blockstm/bugs.js';
+import type { BugName as ModularBug } from '../impl/modular/bugs.js';
+import { executeReference } from '../spec/reference.js';
+import { blockSpecArb, buildBlock, type BlockSpec } from './arbitraries.js';
+import { explain, sameResult, type Explanation, type Provenance } from './explain.js';
+import type { CheckName } from './replay.js';
+
+/** Which simulated runtime the executor's algorithm also runs on, and which planted bugs are switched on. */
+export type Simulated =
+  | { readonly kind: 'block-stm'; readonly bugs: readonly BlockStmBug[] }
+  | { readonly kind: 'modular'; readonly bugs: readonly ModularBug[] };
+
+/** The executor being checked, seen the way every check needs it. */
+export interface Subject {
+  readonly name: string;
+  /** Events its green runs must have exercised (skip-rest is always required). */
+  readonly coverage: readonly CoverageGoal[];
+  execute(block: Block, threads: number): Promise<BlockResult>;
+  readonly simulated?: Simulated;
+  close(): Promise<void>;
+}
+
+/** One failing run: what it ran and what went wrong. */
+export interface Failure {
+  readonly spec: BlockSpec;
+  readonly block: Block;
+  /** The comparison with the reference; absent when the executor threw. */
+  readonly explanation?: Explanation;
+  readonly error?: string;
+  /** How the run was set up, e.g. "threads 2, repeat 1" or "pct schedule, 2 workers". */
+  readonly setting: string;
+  readonly provenance?: Provenance;
+  readonly schedule?: readonly number[];
+}
+
+/** A parallel path a green run must have taken, counted by a statistics counter the executor reports. */
+export interface CoverageGoal {
+  readonly event: string;
+  readonly counter: string;
+}
+
+/** Block-STM's parallel paths: a run that never took them only proves the sequential-looking ones. */
+export const BLOCKSTM_COVERAGE: readonly CoverageGoal[] = [
+  { event: 're-execution', counter: 'reExecutions' },
+  { event: 'ESTIMATE wait', counter: 'estimateWaits' },
+  { event: 'dependency resume', counter: 'dependencyResumes' },
+  { event: 'failed validation', counter: 'failedValidations' },
+];
+
+/** The modular executor's: transactions spanning modules, and lanes waiting on each other for them. */
+export const MODULAR_COVERAGE: readonly CoverageGoal[] = [
+  { event: 'cross-module transaction', counter: 'crossModuleTxs' },
+  { event: 'cross-lane wait', counter: 'crossWaits' },
+];
+
+export const SKIP_REST = 'skip-rest';
+
+/** Event -> times seen. */
+export type Coverage = Record<string, number>;
+
+export function emptyCoverage(goals: readonly CoverageGoal[]): Coverage {
+  return Object.fromEntries([...goals.map((g) => g.event), SKIP_REST].map((e) => [e, 0]));
+}
+
+/** Counts what the checks did and keeps the last failure; shared by every check of one run. */
+export interface Observer {
+  blocks: number;
+  /** Simulated runs, one schedule each (random or PCT). */
+  schedules: number;
+  /** Exhaustive enumeration: states expanded, and the interleavings the explored state graphs hold. */
+  states: number;
+  interleavings: number;
+  readonly coverage: Coverage;
+  fail(f: Failure): void;
+}
+
+export function countRun(subject: Subject, o: Observer, expected: BlockResult, actual: BlockResult): void {
+  for (const { event, counter } of subject.coverage) {
+    const v = actual.stats?.[counter];
+    if (typeof v === 'number') o.coverage[event] = (o.coverage[event] ?? 0) + v;
+  }
+  if (expected.receipts.length > 0 && expected.receipts[expected.receipts.length - 1]!.status === 'skipped') o.coverage[SKIP_REST] = (o.coverage[SKIP_REST] ?? 0) + 1;
+}
+
+/** Thrown by a subject whose parallel run could not be trusted (it did not finish, or broke an invariant), explained. */
+export class UntrustedRun extends Error {
+  constructor(readonly explanation: Explanation, readonly provenance?: Provenance, readonly schedule?: readonly number[]) {
+    super(explanation.actual);
+  }
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+/**
+ * Runs `block` on the subject and compares; records and returns false on a difference or a throw.
+ * A result that matches is counted toward coverage; a differing one is not (its paths proved nothing).
+ */
+export async function checkRun(
+  subject: Subject, o: Observer, spec: BlockSpec, block: Block, expected: BlockResult, threads: number, setting: string,
+): Promise<boolean> {
+  let actual: BlockResult;
+  try {
+    actual = await subject.execute(block, threads);
+  } catch (e) {
+    if (e instanceof UntrustedRun) {
+      o.fail({ spec, block, setting, explanation: e.explanation, ...(e.provenance ? { provenance: e.provenance } : {}), ...(e.schedule ? { schedule: e.schedule } : {}) });
+    } else {
+      o.fail({ spec, block, error: message(e), setting });
+    }
+    return false;
+  }
+  if (sameResult(expected, actual)) {
+    countRun(subject, o, expected, actual);
+    return true;
+  }
+  o.fail({ spec, block, setting, explanation: explain(block, expected, actual) ?? explainUnexplained() });
+  return false;
+}
+
+/** sameResult and explain agree by construction; this guards the impossible case without crashing a report. */
+function explainUnexplained(): Explanation {
+  return { anomaly: 'malformed result', elle: 'n/a', tx: -1, expected: 'the reference result', actual: 'a result that differs only in fields the explainer does not read', detail: 'Compare the two results field by field.' };
+}
+
+export const EQUIVALENCE_TXS = 20;
+const THREADS = [1, 2, 4] as const;
+const REPEATS = 2;
+
+/** Transactions per generated block: at least min, at most max. */
+export interface TxRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** What a check generates: the block spec first (minimize.ts shrinks it further), then the check's own settings. */
+export type CheckInput = readonly [BlockSpec, ...unknown[]];
+
+/** One check: how to generate its inputs and how to run one of them (false: a failure was recorded). */
+export interface CheckDef {
+  readonly name: CheckName;
+  /** Transactions per generated block, by default. */
+  readonly txs: TxRange;
+  /** The block size is part of what the check is (exhaustive enumeration is only possible on tiny blocks): --txs leaves it alone. */
+  readonly fixedSize?: boolean;
+  /** Share of --runs this check gets (interleavings and enumeration cost more per block). */
+  readonly runsFactor: number;
+  applies(subject: Subject): boolean;
+  inputs(txs: TxRange, subject: Subject): fc.Arbitrary<CheckInput>;
+  run(subject: Subject, o: Observer, input: CheckInput): Promise<boolean>;
+}
+
+export const equivalenceCheck: CheckDef = {
+  name: 'equivalence', txs: { min: 1, max: EQUIVALENCE_TXS }, runsFactor: 1, applies: () => true,
+  inputs: (txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max }), fc.constantFrom(...THREADS)),
+  run: async (subject, o, input) => {
+    const [spec, threads] = input as readonly [BlockSpec, number];
+    o.blocks++;
+    const block = buildBlock(spec);
+    return checkRun(subject, o, spec, block, executeReference(block), threads, `threads ${threads}`);
+  },
+};
+
+export const determinismCheck: CheckDef = {
+  name: 'determinism', txs: { min: 1, max: EQUIVALENCE_TXS }, runsFactor: 0.25, applies: () => true,
+  inputs: (txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max })),
+  run: async (subject, o, [spec]) => {
+    o.blocks++;
+    const block = buildBlock(spec);
+    const expected = executeReference(block);
+    for (let repeat = 1; repeat <= REPEATS; repeat++) {
+      for (const threads of THREADS) {
+        if (!(await checkRun(subject, o, spec, block, expected, threads, `threads ${threads}, repeat ${repeat} of ${REPEATS}`))) return false;
+      }
+    }
+    return true;
+  },
+};

@@ -1,0 +1,306 @@
+// The mismatch explainer: compares a result with the reference's in full (state root, state,
+// receipts, receipts root, every transaction's reads) and, when they differ, names what went wrong
+// the way Jepsen's Elle names anomalies: the first diverging transaction and key, expected vs
+// actual value, which version the bad read came from and which it should have come from, and the
+// anomaly's name. With the block order fixed, every read has exactly one correct source (the
+// highest lower transaction that wrote the key), so no dependency-cycle search is needed.
+// Invariant: sameResult(a, b) is true exactly when explain() finds no divergence; transactions
+// before the reported one read exactly what the reference read, so their writes were right.
+
+import type { Block, BlockResult, Receipt, ReadSet } from '../spec/block.js';
+import { keyName } from '../spec/contracts.js';
+import { FAULT_NAMES } from '../spec/values.js';
+import { PRE_STATE, replayTx, replayWrites, traceReference, valueBefore, type ReferenceTrace } from './trace.js';
+
+export type AnomalyName =
+  | 'stale read'
+  | 'read of a later transaction'
+  | 'read of an aborted incarnation'
+  | 'wrong read set'
+  | 'wrong receipt'
+  | 'lost write'
+  | 'wrong final value'
+  | 'wrong root'
+  | 'malformed result'
+  | 'no progress'
+  | 'invariant violated';
+
+/** Elle's nearest class for each anomaly, for readers who know that vocabulary. */
+export const ELLE: Readonly<Record<AnomalyName, string>> = {
+  'stale read': 'G-single (a read missed a write ordered before it: an anti-dependency against the block order)',
+  'read of a later transaction': 'G1c (information flowed from a later transaction to an earlier one: a cycle with the block order)',
+  'read of an aborted incarnation': 'G1a (aborted read)',
+  'wrong read set': 'reported reads the program cannot have made',
+  'wrong receipt': 'reads matched, the receipt did not',
+  'lost write': 'P4 lost update (a committed write is missing from the final state)',
+  'wrong final value': 'dirty write (the final value comes from no committed write)',
+  'wrong root': 'roots disagree with the content they summarise',
+  'malformed result': 'result does not describe every transaction',
+  'no progress': 'liveness: deadlock, lost wake-up or livelock',
+  'invariant violated': 'the run reached a state the algorithm forbids',
+};
+
+/** A version of a key: the write of one transaction's incarnation, or the pre-state (tx = PRE_STATE). */
+export interface Version {
+  readonly tx: number;
+  readonly incarnation?: number;
+}
+
+/** What a simulated run knows beyond the BlockResult; every field is optional. */
+export interface Provenance {
+  /** The version the final incarnation of `tx` read `key` from. */
+  readFrom?(tx: number, key: number): Version | undefined;
+  /** The final (committed) incarnation of `tx`. */
+  finalIncarnation?(tx: number): number | undefined;
+  /** Every incarnation that wrote `value` to `key`, committed or aborted. */
+  writersOf?(key: number, value: number): readonly Version[];
+  /** The interleaving that produced the result, one line per step. */
+  readonly interleaving?: readonly string[];
+}
+
+export interface Explanation {
+  readonly anomaly: AnomalyName;
+  readonly elle: string;
+  /** The first diverging transaction, or -1 when only the final state or roots differ. */
+  readonly tx: number;
+  readonly key?: number;
+  readonly keyName?: string;
+  readonly expected: string;
+  readonly actual: string;
+  /** Where the correct value came from, and where the bad one did (undefined when unknown). */
+  readonly shouldComeFrom?: Version;
+  readonly cameFrom?: Version;
+  /** One or two sentences a person can act on. */
+  readonly detail: string;
+}
+
+function sameReceipt(a: Receipt, b: Receipt): boolean {
+  if (a.status !== b.status || a.code !== b.code || a.gasUsed !== b.gasUsed || a.outputs.length !== b.outputs.length) return false;
+  for (let i = 0; i < a.outputs.length; i++) if (a.outputs[i] !== b.outputs[i]) return false;
+  return true;
+}
+
+function sameReads(a: ReadSet, b: ReadSet): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]![0] !== b[i]![0] || a[i]![1] !== b[i]![1]) return false;
+  return true;
+}
+
+function sameState(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+/** Full comparison: the hot path of every property, so it returns at the first difference. */
+export function sameResult(expected: BlockResult, actual: BlockResult): boolean {
+  const n = expected.receipts.length;
+  if (actual.receipts?.length !== n || actual.reads?.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    if (!sameReceipt(expected.receipts[i]!, actual.receipts[i]!) || !sameReads(expected.reads[i]!, actual.reads[i]!)) return false;
+  }
+  return actual.gasUsed === expected.gasUsed && sameState(expected.state, actual.state)
+    && actual.stateRoot === expected.stateRoot && actual.receiptsRoot === expected.receiptsRoot;
+}
+
+export function versionText(v: Version | undefined, final?: (tx: number) => number | undefined): string {
+  if (!v) return 'an unknown version';
+  if (v.tx === PRE_STATE) return 'the pre-state';
+  const inc = v.incarnation ?? final?.(v.tx);
+  return inc === undefined ? `tx ${v.tx}` : `tx ${v.tx} incarnation ${inc}`;
+}
+
+function receiptText(r: Receipt): string {
+  const status = r.status === 'reverted' ? `reverted(${FAULT_NAMES[r.code] ?? `code ${r.code}`})` : r.status;
+  return `${status} gas ${r.gasUsed}${r.outputs.length ? ` outputs [${r.outputs.join(', ')}]` : ''}`;
+}
+
+interface Context {
+  readonly block: Block;
+  readonly trace: ReferenceTrace;
+  readonly expected: BlockResult;
+  readonly actual: BlockResult;
+  readonly prov: Provenance;
+  readonly name: (key: number) => string;
+}
+
+/**
+ * Which version a bad read most plausibly came from, when the run did not record it: a later
+ * transaction's write, an older write (or the pre-state) than the correct source, or failing
+ * both, no committed write at all (an aborted incarnation's).
+ */
+function inferSource(c: Context, tx: number, key: number, value: number, correct: number): Version | undefined {
+  const fromProv = c.prov.readFrom?.(tx, key);
+  if (fromProv) return fromProv;
+  const aborted = c.prov.writersOf?.(key, value) ?? [];
+  const final = (v: Version) => v.incarnation === undefined || v.incarnation === c.prov.finalIncarnation?.(v.tx);
+  const abortedWriter = aborted.find((v) => !final(v));
+  for (let i = tx + 1; i < c.block.txs.length; i++) {
+    if (replayWrites(c.block, c.trace, i, c.actual.reads[i]!).get(key) === value) return { tx: i };
+  }
+  for (let i = correct - 1; i >= 0; i--) if (c.trace.txs[i]!.writes.get(key) === value) return { tx: i };
+  if (correct !== PRE_STATE && (c.block.preState.get(key) ?? 0) === value) return { tx: PRE_STATE };
+  return abortedWriter;
+}
+
+function explainRead(c: Context, tx: number, index: number): Explanation {
+  const exp = c.expected.reads[tx]!;
+  const act = c.actual.reads[tx]!;
+  const e = exp[index];
+  const a = act[index];
+  if (!e || !a || e[0] !== a[0]) {
+    const show = (r: ReadSet) => `[${r.map(([k, v]) => `${c.name(k)}=${v}`).join(', ')}]`;
+    return {
+      anomaly: 'wrong read set', elle: ELLE['wrong read set'], tx, expected: show(exp), actual: show(act),
+      ...(e ? { key: e[0], keyName: c.name(e[0]) } : a ? { key: a[0], keyName: c.name(a[0]) } : {}),
+      detail: `tx ${tx} read every value right up to read ${index}, yet reports ${a ? `key ${c.name(a[0])}` : 'no read'} where the program reads ${e ? c.name(e[0]) : 'nothing more'}: the read set is not the one the final incarnation made.`,
+    };
+  }
+  const key = e[0];
+  const correct = c.trace.txs[tx]!.sources.get(key) ?? PRE_STATE;
+  const final = (t: number) => c.prov.finalIncarnation?.(t);
+  const should: Version = correct === PRE_STATE ? { tx: PRE_STATE } : { tx: correct, ...(final(correct) === undefined ? {} : { incarnation: final(correct)! }) };
+  const came = inferSource(c, tx, key, a[1], correct);
+  let anomaly: AnomalyName;
+  let why: string;
+  const finalOfCame = came ? final(came.tx) : undefined;
+  if (came && came.tx > tx) {
+    anomaly = 'read of a later transaction';
+    why = `tx ${tx} saw the write of ${versionText(came)}, which comes after it in block order`;
+  } else if (came?.incarnation !== undefined && finalOfCame !== undefined && came.incarnation !== finalOfCame) {
+    anomaly = 'read of an aborted incarnation';
+    why = `tx ${tx} saw the write of ${versionText(came)}, an incarnation that was aborted (incarnation ${finalOfCame} is the one that committed)`;
+  } else if (came && came.tx < correct) {
+    anomaly = 'stale read';
+    why = `tx ${tx} saw ${versionText(came)} instead of the newer write of ${versionText(should, final)}`;
+  } else {
+    anomaly = 'read of an aborted incarnation';
+    why = came
+      ? `tx ${tx} saw a value from ${versionText(came)}, which no committed incarnation wrote`
+      : `tx ${tx} saw a value that no committed incarnation of any transaction wrote to this key (an aborted incarnation's, or a miscomputed one)`;
+  }
+  return {
+    anomaly, elle: ELLE[anomaly], tx, key, keyName: c.name(key), expected: String(e[1]), actual: String(a[1]), shouldComeFrom: should,
+    ...(came ? { cameFrom: came } : {}),
+    detail: `${why}. It should have read ${e[1]} from ${versionText(should, final)}.`,
+  };
+}
+
+/**
+ * A receipt that differs although every read matched: the DELTA bases (which the read set leaves
+ * out) are tried first; if one older, later or unknown base reproduces the executor's receipt
+ * exactly, the bad base read is named like any bad read.
+ */
+function explainReceipt(c: Context, tx: number): Explanation {
+  const e = c.expected.receipts[tx]!;
+  const a = c.actual.receipts[tx]!;
+  const t = c.trace.txs[tx]!;
+  if (e.status === 'skipped' || a.status === 'skipped') {
+    const detail = e.status === 'skipped'
+      ? `the block gas limit (${c.block.gasLimit}) is reached before tx ${tx}, so it and every later transaction must be skipped (skip-rest); the executor ran it`
+      : `tx ${tx} fits under the block gas limit (${c.block.gasLimit}) but the executor skipped it`;
+    return { anomaly: 'wrong receipt', elle: ELLE['wrong receipt'], tx, expected: receiptText(e), actual: receiptText(a), detail: `${detail}.` };
+  }
+  for (const key of t.deltaBases) {
+    const correct = t.sources.get(key) ?? PRE_STATE;
+    const candidates: Version[] = [{ tx: PRE_STATE }, ...c.block.txs.map((_, i) => ({ tx: i }))].filter((v) => v.tx !== correct && v.tx !== tx);
+    for (const v of candidates) {
+      const value = v.tx === PRE_STATE ? c.block.preState.get(key) ?? 0 : v.tx < tx ? c.trace.txs[v.tx]!.writes.get(key) : replayWrites(c.block, c.trace, v.tx, c.actual.reads[v.tx]!).get(key);
+      if (value === undefined || value === valueBefore(c.block, c.trace, key, tx)) continue;
+      if (!sameReceipt(replayTx(c.block, c.trace, tx, c.actual.reads[tx]!, new Map([[key, value]])).receipt, a)) continue;
+      const anomaly: AnomalyName = v.tx > tx ? 'read of a later transaction' : 'stale read';
+      const should: Version = { tx: correct };
+      return {
+        anomaly, elle: ELLE[anomaly], tx, key, keyName: c.name(key), expected: String(valueBefore(c.block, c.trace, key, tx)), actual: String(value),
+        shouldComeFrom: should, cameFrom: v,
+        detail: `tx ${tx}'s DELTA on ${c.name(key)} was resolved against the base ${value} from ${versionText(v)} instead of ${versionText(should)}: `
+          + `with that base the VM gives exactly the executor's receipt (${receiptText(a)}), since the base decides the bound check. `
+          + 'DELTA bases are not part of the read set, so only the receipt shows it.',
+      };
+    }
+  }
+  const detail = t.deltaKeys.size > 0
+    ? `tx ${tx} read the same values as the reference but ended differently; it uses DELTA, whose bases are not in the read set: a wrong delta resolution changes whether a bound check passes`
+    : `tx ${tx} read the same values as the reference, so the VM must produce the same receipt; the executor reported a different one`;
+  return { anomaly: 'wrong receipt', elle: ELLE['wrong receipt'], tx, expected: receiptText(e), actual: receiptText(a), detail: `${detail}.` };
+}
+
+function explainState(c: Context): Explanation | undefined {
+  const exp = c.expected.state;
+  const act = c.actual.state;
+  const keys = new Set([...exp.keys(), ...act.keys()]);
+  let first: number | undefined;
+  let firstWriter = Infinity;
+  for (const k of keys) {
+    if ((exp.get(k) ?? 0) === (act.get(k) ?? 0)) continue;
+    const w = c.trace.lastWriter.get(k) ?? PRE_STATE;
+    if (w < firstWriter || (w === firstWriter && k < first!)) {
+      first = k;
+      firstWriter = w;
+    }
+  }
+  if (first === undefined) return undefined;
+  const key = first;
+  const e = exp.get(key) ?? 0;
+  const a = act.get(key) ?? 0;
+  const writer: Version = { tx: firstWriter };
+  // An older value of the key (pre-state or an earlier committed write) means the last write was dropped.
+  const older = firstWriter === PRE_STATE ? [] : [valueBefore(c.block, c.trace, key, firstWriter), ...c.trace.txs.slice(0, firstWriter).map((t) => t.writes.get(key))];
+  const lost = older.includes(a);
+  const delta = firstWriter !== PRE_STATE && c.trace.txs[firstWriter]!.deltaKeys.has(key);
+  const anomaly: AnomalyName = lost ? 'lost write' : 'wrong final value';
+  const why = lost
+    ? `the final value ${a} is an older value of the key: the committed write of ${versionText(writer)} is missing`
+    : `the final value ${a} was written by no committed transaction${delta ? `; ${versionText(writer)} wrote it by DELTA, so the delta was resolved against the wrong base` : firstWriter === PRE_STATE ? ' (the key should still hold its pre-state value)' : ` (it should be ${versionText(writer)}'s write)`}`;
+  return {
+    anomaly, elle: ELLE[anomaly], tx: firstWriter === PRE_STATE ? -1 : firstWriter, key, keyName: c.name(key),
+    expected: String(e), actual: String(a), shouldComeFrom: writer, detail: `Every read and receipt matched, yet ${why}.`,
+  };
+}
+
+/** Explains the first divergence of `actual` from the reference result `expected`, or undefined when they agree. */
+export function explain(block: Block, expected: BlockResult, actual: BlockResult, prov: Provenance = {}): Explanation | undefined {
+  const n = block.txs.length;
+  if (actual.receipts?.length !== n || actual.reads?.length !== n) {
+    return {
+      anomaly: 'malformed result', elle: ELLE['malformed result'], tx: -1, expected: `${n} receipts and read sets`,
+      actual: `${actual.receipts?.length ?? 'no'} receipts, ${actual.reads?.length ?? 'no'} read sets`,
+      detail: 'A BlockResult must hold one receipt and one read set per transaction, in block order.',
+    };
+  }
+  const trace = traceReference(block);
+  const c: Context = { block, trace, expected, actual, prov, name: (k) => keyName(k, block.entityNames) };
+  for (let i = 0; i < n; i++) {
+    const er = expected.reads[i]!;
+    const ar = actual.reads[i]!;
+    if (!sameReads(er, ar)) {
+      let j = 0;
+      while (j < er.length && j < ar.length && er[j]![0] === ar[j]![0] && er[j]![1] === ar[j]![1]) j++;
+      return explainRead(c, i, j);
+    }
+    if (!sameReceipt(expected.receipts[i]!, actual.receipts[i]!)) return explainReceipt(c, i);
+  }
+  const state = explainState(c);
+  if (state) return state;
+  const roots: [string, string, string][] = [
+    ['state root', expected.stateRoot, actual.stateRoot], ['receipts root', expected.receiptsRoot, actual.receiptsRoot],
+    ['gas used', String(expected.gasUsed), String(actual.gasUsed)],
+  ];
+  const bad = roots.find(([, e, a]) => e !== a);
+  if (!bad) return undefined;
+  return {
+    anomaly: 'wrong root', elle: ELLE['wrong root'], tx: -1, expected: bad[1], actual: bad[2],
+    detail: `Every read, receipt and final value matched, but the ${bad[0]} did not; build results with spec/result.ts blockResult() so roots are computed one way.`,
+  };
+}
+
+/** The explanation as the lines a terminal report shows. */
+export function formatExplanation(x: Explanation): string[] {
+  const lines = [`anomaly      ${x.anomaly}  [Elle: ${x.elle}]`];
+  if (x.tx >= 0) lines.push(`transaction  tx ${x.tx}${x.keyName ? `, key ${x.keyName} (${x.key})` : ''}`);
+  else if (x.keyName) lines.push(`key          ${x.keyName} (${x.key})`);
+  lines.push(`expected     ${x.expected}${x.shouldComeFrom ? `  (from ${versionText(x.shouldComeFrom)})` : ''}`);
+  lines.push(`actual       ${x.actual}${x.cameFrom ? `  (from ${versionText(x.cameFrom)})` : ''}`);
+  lines.push(`why          ${x.detail}`);
+  return lines;
+}

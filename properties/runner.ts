@@ -1,0 +1,276 @@
+// The verify run: every check for every executor under test, in seeded batches, with a time limit
+// and sharding, collecting counts, coverage and explained, shrunk, replayable failures. Used by
+// `concord verify`, by the vitest helper and by the tests.
+// Invariant: a check's runs are split into batches; batch b runs fast-check with seed
+// batchSeed(seed, b), and shard I/N runs exactly the batches with b mod N = I - 1, so the shards
+// of a CI matrix together run exactly the unsharded run, and any failure replays from its
+// (seed, path) alone.
+
+import fc from 'fast-check';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Block } from '../spec/block.js';
+import { writeBlock } from '../spec/block-file.js';
+import {
+  determinismCheck, emptyCoverage, equivalenceCheck, SKIP_REST,
+  type CheckDef, type CheckInput, type Coverage, type Failure, type Observer, type Subject, type TxRange,
+} from './equivalence.js';
+import type { Explanation } from './explain.js';
+import { exhaustiveCheck } from './enumerate.js';
+import { minimize } from './minimize.js';
+import { interleavingCheck } from './simulated.js';
+import { encodeToken, replayCommand, ReplayTokenError, type CheckName, type ReplayToken } from './replay.js';
+
+/** How to build one executor under test; `create` is called once per run and closed at its end. */
+export interface SubjectSource {
+  readonly name: string;
+  create(): Promise<Subject>;
+}
+
+/** Every check, in the order a run performs them. */
+export const CHECK_DEFS: readonly CheckDef[] = [equivalenceCheck, determinismCheck, interleavingCheck, exhaustiveCheck];
+
+export interface RunnerOptions {
+  readonly subjects: readonly SubjectSource[];
+  /** Generated blocks per executor for the equivalence check (other checks scale it by runsFactor). */
+  readonly runs: number;
+  readonly seed: number;
+  readonly timeLimitMs?: number;
+  /** Shard I of N (index is 1-based). */
+  readonly shard?: { readonly index: number; readonly count: number };
+  /** Where failing blocks are written; undefined writes nothing. */
+  readonly outDir?: string;
+  readonly checks?: readonly CheckDef[];
+  /** Transactions in every generated block (all checks but exhaustive enumeration); default: each check's range. */
+  readonly txs?: number;
+  readonly progress?: ProgressSink;
+}
+
+/** Where progress goes (cli/progress.ts's Progress fits): one phase per executor, counted in batches. */
+export interface ProgressSink {
+  start(total: number, phase: string): void;
+  update(done: number, item: string): void;
+  stop(): void;
+}
+
+export interface FailureReport {
+  readonly executor: string;
+  readonly check: CheckName;
+  readonly setting: string;
+  readonly seed: number;
+  readonly path: string;
+  readonly token: string;
+  readonly replay: string;
+  readonly transactions: number;
+  readonly numShrinks: number;
+  readonly blockFile?: string;
+  readonly explanation?: Explanation;
+  readonly error?: string;
+  readonly interleaving?: readonly string[];
+  readonly schedule?: readonly number[];
+  /** The shrunk block, as a block file object (format concord-block/1). */
+  readonly block: object;
+}
+
+export interface ExecutorReport {
+  readonly name: string;
+  readonly blocksChecked: number;
+  readonly schedulesExplored: number;
+  readonly statesExplored: number;
+  readonly interleavingsCovered: number;
+  readonly coverage: Coverage;
+  /** Coverage events a green run required but never saw. */
+  readonly uncovered: readonly string[];
+  readonly failed: boolean;
+  /** The time limit cut this executor's checks short (coverage is then not judged). */
+  readonly cut: boolean;
+  readonly elapsedMs: number;
+}
+
+export interface RunReport {
+  readonly executors: readonly ExecutorReport[];
+  readonly blocksChecked: number;
+  /** Simulated runs under random and PCT schedules. */
+  readonly schedulesExplored: number;
+  /** Exhaustive enumeration: states expanded, and interleavings of worker steps they cover. */
+  readonly statesExplored: number;
+  readonly interleavingsCovered: number;
+  readonly failures: readonly FailureReport[];
+  readonly elapsedMs: number;
+  readonly timedOut: boolean;
+  readonly seed: number;
+  readonly shard: string;
+}
+
+export const BATCH = 50;
+/** Property runs fast-check may spend shrinking one counterexample (minimize() then takes over). */
+export const SHRINK_BUDGET = 300;
+
+/** The fast-check seed of batch b: spread so neighbouring --seed values share no batch. */
+export function batchSeed(seed: number, b: number): number {
+  return (((seed % 32_768) * 65_536 + b) % 2 ** 31) | 0;
+}
+
+/** The batches of `total` runs that shard I/N owns. */
+export function shardBatches(total: number, shard?: { index: number; count: number }): number[] {
+  const n = Math.ceil(total / BATCH);
+  const out: number[] = [];
+  for (let b = 0; b < n; b++) if (!shard || b % shard.count === shard.index - 1) out.push(b);
+  return out;
+}
+
+/** Writes the failing block next to the others; the file name carries executor, check and seed. */
+function writeFailure(outDir: string, r: Omit<FailureReport, 'blockFile'>): string {
+  mkdirSync(outDir, { recursive: true });
+  const safe = basename(r.executor).replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '');
+  const file = join(outDir, `${safe}-${r.check}-${r.seed}.block.json`);
+  writeFileSync(file, `${JSON.stringify(r.block, null, 1)}\n`);
+  return file;
+}
+
+/** The report of one failing fast-check run, from the failure the property recorded last. */
+export function failureReport(
+  executor: string, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined, outDir?: string,
+): FailureReport {
+  const path = details.counterexamplePath ?? '0';
+  const token: ReplayToken = { executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path };
+  const block: Block | undefined = last?.block;
+  const base: Omit<FailureReport, 'blockFile'> = {
+    executor, check: check.name, setting: last?.setting ?? '', seed, path,
+    token: encodeToken(token), replay: replayCommand(token),
+    transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks,
+    ...(last?.explanation ? { explanation: last.explanation } : {}),
+    ...(last?.error ? { error: last.error } : !last && details.errorInstance ? { error: String(details.errorInstance) } : {}),
+    ...(last?.provenance?.interleaving ? { interleaving: last.provenance.interleaving } : {}),
+    ...(last?.schedule ? { schedule: last.schedule } : {}),
+    block: block ? writeBlock(block) : {},
+  };
+  return { ...base, ...(outDir && block ? { blockFile: writeFailure(outDir, base) } : {}) };
+}
+
+export function newObserver(subject: Subject): Observer & { last?: Failure } {
+  const o: Observer & { last?: Failure } = {
+    blocks: 0, schedules: 0, states: 0, interleavings: 0, coverage: emptyCoverage(subject.coverage),
+    fail: (f) => { o.last = f; },
+  };
+  return o;
+}
+
+/**
+ * Checks `numRuns` inputs from `seed` (or exactly the one at `path`); on a counterexample, shrinks
+ * it further with minimize() and returns the report of the smallest failing run.
+ */
+async function checkBatch(
+  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | { path: string }, outDir?: string,
+): Promise<FailureReport | undefined> {
+  // Shrinking stops after SHRINK_BUDGET runs past the first failure (later candidates count as
+  // passing): a rare interleaving bug would otherwise make fast-check try thousands of blocks that
+  // pass. A replay starts at the shrunk case, so it takes no shrink step at all.
+  const budget = 'path' in run ? 0 : SHRINK_BUDGET;
+  let failed = false;
+  let shrinkRuns = 0;
+  const property = fc.asyncProperty(check.inputs(txs, subject), async (input) => {
+    if (failed && ++shrinkRuns > budget) return true;
+    const ok = await check.run(subject, o, input);
+    failed ||= !ok;
+    return ok;
+  });
+  const details = await fc.check(property, { seed, ...run });
+  if (!details.failed) return undefined;
+  const [input] = details.counterexample ?? [];
+  let shrinks = 0;
+  if (input) {
+    const rest = input.slice(1);
+    const { spec, steps } = await minimize(input[0], async (s) => !(await check.run(subject, o, [s, ...rest])));
+    shrinks = steps;
+    // Run the final block once more, so the recorded failure is exactly the reported block's.
+    if (steps > 0) await check.run(subject, o, [spec, ...rest]);
+  }
+  return failureReport(subject.name, { ...check, txs }, seed, details, shrinks, o.last, outDir);
+}
+
+function checkRuns(runs: number, check: CheckDef): number {
+  return Math.max(1, Math.round(runs * check.runsFactor));
+}
+
+/** Runs one check on one subject over this shard's batches; stops at the first counterexample. */
+async function runCheck(
+  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, opts: RunnerOptions, deadline: number, progress: () => void,
+): Promise<FailureReport | 'timeout' | undefined> {
+  const runs = checkRuns(opts.runs, check);
+  for (const b of shardBatches(runs, opts.shard)) {
+    if (performance.now() > deadline) return 'timeout';
+    const txs = opts.txs === undefined || check.fixedSize ? check.txs : { min: opts.txs, max: opts.txs };
+    const failure = await checkBatch(subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir);
+    progress();
+    if (failure) return failure;
+  }
+  return undefined;
+}
+
+/** Runs every applicable check on every subject. */
+export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
+  const started = performance.now();
+  const deadline = opts.timeLimitMs === undefined ? Infinity : started + opts.timeLimitMs;
+  const checks = opts.checks ?? CHECK_DEFS;
+  const executors: ExecutorReport[] = [];
+  const failures: FailureReport[] = [];
+  let timedOut = false;
+  const sum = (f: (e: ExecutorReport) => number) => executors.reduce((n, e) => n + f(e), 0);
+  for (const source of opts.subjects) {
+    if (timedOut) {
+      executors.push({ name: source.name, blocksChecked: 0, schedulesExplored: 0, statesExplored: 0, interleavingsCovered: 0, coverage: {}, uncovered: [], failed: false, cut: true, elapsedMs: 0 });
+      continue;
+    }
+    const subjectStarted = performance.now();
+    const subject = await source.create();
+    const o = newObserver(subject);
+    let failed = false;
+    let cut = false;
+    const applicable = checks.filter((c) => c.applies(subject));
+    let done = 0;
+    opts.progress?.start(applicable.reduce((n, c) => n + shardBatches(checkRuns(opts.runs, c), opts.shard).length, 0), subject.name);
+    try {
+      for (const check of applicable) {
+        if (failed || cut) continue;
+        const progress = () => opts.progress?.update(++done, `${check.name}: ${o.blocks} blocks, ${o.schedules} schedules`);
+        const r = await runCheck(subject, check, o, opts, deadline, progress);
+        if (r === 'timeout') cut = timedOut = true;
+        else if (r) {
+          failures.push(r);
+          failed = true;
+        }
+      }
+    } finally {
+      opts.progress?.stop();
+      await subject.close();
+    }
+    const required = [...subject.coverage.map((g) => g.event), SKIP_REST];
+    // A run cut short by a failure or by the time limit is judged by what it found, not by what it did not reach.
+    const uncovered = failed || cut ? [] : required.filter((e) => o.coverage[e] === 0);
+    executors.push({
+      name: subject.name, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings,
+      coverage: o.coverage, uncovered, failed, cut, elapsedMs: performance.now() - subjectStarted,
+    });
+  }
+  return {
+    executors, blocksChecked: sum((e) => e.blocksChecked), schedulesExplored: sum((e) => e.schedulesExplored),
+    statesExplored: sum((e) => e.statesExplored), interleavingsCovered: sum((e) => e.interleavingsCovered),
+    failures, elapsedMs: performance.now() - started, timedOut,
+    seed: opts.seed, shard: opts.shard ? `${opts.shard.index}/${opts.shard.count}` : '1/1',
+  };
+}
+
+/** Reruns one failure from its token: the same check, seed and shrink path, hence the same counterexample. */
+export async function replayFailure(source: SubjectSource, token: ReplayToken, outDir?: string): Promise<{ report?: FailureReport; observer: Observer }> {
+  const check = CHECK_DEFS.find((c) => c.name === token.check)!;
+  const subject = await source.create();
+  const o = newObserver(subject);
+  try {
+    if (!check.applies(subject)) throw new ReplayTokenError(`--replay: the ${token.check} check does not apply to ${token.executor}`);
+    const report = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, { path: token.path }, outDir);
+    return { observer: o, ...(report ? { report } : {}) };
+  } finally {
+    await subject.close();
+  }
+}

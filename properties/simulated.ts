@@ -1,0 +1,358 @@
+// The interleaving check: Block-STM and the modular executor on the simulated runtime under random
+// and PCT schedules. Block-STM runs through simulateBlockStm, the same setup as impl/blockstm's
+// runBlockStmSimulated that also keeps the shared memory (to check the completion invariants and
+// name the version of every read) and each worker step (the readable interleaving).
+// Invariant: simulateBlockStm and runBlockStmSimulated perform the same scheduling points and
+// reach the same result for the same block, bugs and schedule (test/properties-sim.test.ts checks
+// it), so what is checked and explained is the executor's own simulated run.
+
+import fc from 'fast-check';
+import type { Block, BlockResult, ExecutionStats } from '../spec/block.js';
+import { emptyStats } from '../spec/block.js';
+import { executeReference } from '../spec/reference.js';
+import type { Cells } from '../impl/runtime/cells.js';
+import { simulate, type Schedule, type SimWorker } from '../impl/runtime/sim.js';
+import { bugMask, type BugName as BlockStmBug } from '../impl/blockstm/bugs.js';
+import type { BugName as ModularBug } from '../impl/modular/bugs.js';
+import { runModularSimulated } from '../impl/modular/simulate.js';
+import { finalize } from '../impl/blockstm/finalize.js';
+import {
+  ABORT_CAPACITY, ABORT_INCARNATIONS, DONE, estimateCapacity, H, incarnationOf, layoutFor, NIL, R_HEADER, R_READS, READ_CELLS, READ_VALUE, valueOf, writeBlock, type Layout,
+} from '../impl/blockstm/layout.js';
+import { Counters, EXECUTION_TASK, NO_TASK, taskIncarnation, taskKind, taskTx, VALIDATION_TASK } from '../impl/blockstm/scheduler.js';
+import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/thread.js';
+import type { SimulatedOutcome } from '../impl/blockstm/simulate.js';
+import { MVMemory, READ_ERROR, READ_OK } from '../impl/blockstm/mv-memory.js';
+import { FINISHED } from '../impl/runtime/sim.js';
+import { blockSpecArb, buildBlock, type BlockSpec } from './arbitraries.js';
+import { countRun, type CheckDef, type Observer, type Subject } from './equivalence.js';
+import { ELLE, explain, sameResult, versionText, type AnomalyName, type Explanation, type Provenance, type Version } from './explain.js';
+import { keyName } from '../spec/contracts.js';
+import { PRE_STATE } from './trace.js';
+
+/**
+ * A correct run needs some 30 scheduling points per transaction per worker; five times that is no
+ * progress. Kept tight on purpose: the simulated runtime re-runs an unfinished iteration from its
+ * start at every point, so a worker spinning inside one iteration costs quadratic time.
+ */
+export function stepBudget(txs: number, threads: number): number {
+  return 150 * (txs + 4) * threads;
+}
+
+/**
+ * PCT draws its priority change points over this many scheduling points: about the length of a run
+ * (some 30 points per transaction per worker), so change points also land at the end of the
+ * block, where the completion check races with the last re-executions.
+ */
+export function pctHorizon(txs: number, threads: number): number {
+  return 30 * Math.max(1, txs) * threads;
+}
+
+export interface ScheduleSpec {
+  readonly kind: 'random' | 'pct';
+  readonly threads: number;
+  readonly seed: number;
+  /** PCT bug depth. */
+  readonly depth: number;
+  /** Modules (the modular executor only). */
+  readonly modules: number;
+}
+
+export const scheduleArb: fc.Arbitrary<ScheduleSpec> = fc.record({
+  kind: fc.constantFrom('random' as const, 'pct' as const),
+  threads: fc.integer({ min: 2, max: 4 }),
+  seed: fc.nat(),
+  depth: fc.integer({ min: 1, max: 4 }),
+  modules: fc.integer({ min: 2, max: 4 }),
+});
+
+export function describeSchedule(s: ScheduleSpec, modular: boolean): string {
+  return `${s.kind} schedule, ${s.threads} workers${modular ? `, ${s.modules} modules` : ''}, seed ${s.seed}${s.kind === 'pct' ? `, depth ${s.depth}` : ''}`;
+}
+
+/** The worker order of a run without step events, one line per run of operations by one worker. */
+function workerRuns(ran: readonly number[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < ran.length;) {
+    let j = i;
+    while (j < ran.length && ran[j] === ran[i]) j++;
+    out.push(`[${String(i).padStart(4)}] w${ran[i]} runs ${j - i} operation${j - i === 1 ? '' : 's'}`);
+    i = j;
+  }
+  return out;
+}
+
+/** How one worker step (one stage of the thread loop) reads in an interleaving. */
+export function eventText(worker: number, held: number, next: number, before: Counters, after: Counters): string {
+  const w = `w${worker}`;
+  const version = (t: number) => `tx ${taskTx(t)}.${taskIncarnation(t)}`;
+  const then = next === FINISHED ? '; stops' : taskKind(next) === EXECUTION_TASK ? `; re-executes ${version(next)}` : taskKind(next) === VALIDATION_TASK && taskKind(held) !== EXECUTION_TASK ? `; then validates ${version(next)}` : '';
+  switch (taskKind(held)) {
+    case EXECUTION_TASK:
+      if (after.estimateWaits > before.estimateWaits) return `${w} executes ${version(held)}: reads an ESTIMATE, suspends until its writer re-executes`;
+      return `${w} executes ${version(held)}${taskKind(next) === VALIDATION_TASK ? ' and validates it next' : ''}${after.dependencyResumes > before.dependencyResumes ? `, resuming ${after.dependencyResumes - before.dependencyResumes} suspended` : ''}`;
+    case VALIDATION_TASK:
+      return after.failedValidations > before.failedValidations ? `${w} validates ${version(held)}: FAILS, aborts it${then}` : `${w} validates ${version(held)}: ok${then}`;
+    default:
+      if (next === FINISHED) return `${w} stops (block done)`;
+      if (next === NO_TASK) return `${w} finds no task and waits`;
+      return `${w} takes ${taskKind(next) === EXECUTION_TASK ? 'execution' : 'validation'} of ${version(next)}`;
+  }
+}
+
+/** Names the version each final read came from, from the records left in shared memory. */
+export function memoryProvenance(L: Layout, i32: Int32Array, interleaving?: readonly string[]): Provenance {
+  const final = (tx: number): number | undefined => (tx >= 0 && tx < L.txs ? incarnationOf(i32[L.status + tx]!) : undefined);
+  return {
+    finalIncarnation: final,
+    readFrom: (tx, key) => {
+      const rec = tx >= 0 && tx < L.txs ? i32[L.lastRecord + tx]! : NIL;
+      if (rec === NIL) return undefined;
+      for (let r = 0; r < i32[rec + R_READS]!; r++) {
+        const at = rec + R_HEADER + r * READ_CELLS;
+        if (i32[at]! >>> 0 !== key) continue;
+        const from = i32[at + 1]!;
+        return from === NIL ? { tx: PRE_STATE } : { tx: from, incarnation: i32[at + 2]! };
+      }
+      return undefined;
+    },
+    ...(interleaving ? { interleaving } : {}),
+  };
+}
+
+/** Plain-memory cells for checks run after the workers stopped: no scheduling, no waiting. */
+export class PlainCells implements Cells {
+  constructor(private readonly i32: Int32Array, private readonly f64: Float64Array) {}
+  load(i: number): number { return this.i32[i]!; }
+  store(i: number, v: number): void { this.i32[i] = v; }
+  add(i: number, v: number): number { const old = this.i32[i]!; this.i32[i] = old + v; return old; }
+  cas(i: number, expected: number, v: number): number { const old = this.i32[i]!; if (old === expected) this.i32[i] = v; return old; }
+  loadF(i: number): number { return this.f64[i]!; }
+  storeF(i: number, v: number): void { this.f64[i] = v; }
+  read(i: number): number { return this.i32[i]!; }
+  write(i: number, v: number): void { this.i32[i] = v; }
+  readF(i: number): number { return this.f64[i]!; }
+  writeF(i: number, v: number): void { this.f64[i] = v; }
+  pause(): void {}
+}
+
+function versionOf(tx: number, incarnation: number): Version {
+  return tx === NIL ? { tx: PRE_STATE } : { tx, incarnation };
+}
+
+/**
+ * Block-STM's completion conditions, checked on the memory a DONE run left: the scheduler's
+ * check_done held (execution_idx and validation_idx past the block), and every counted
+ * transaction's last read set still resolves to the same versions in the final multi-version
+ * memory (the paper's safety argument: a committed incarnation read exactly the highest lower
+ * versions). A broken one is explained like a wrong result, by version rather than by value, since
+ * values may coincide; undefined when both hold.
+ */
+export function completionViolation(block: Block, L: Layout, i32: Int32Array, f64: Float64Array, counted: number): Explanation | undefined {
+  const n = block.txs.length;
+  if (i32[H.EXECUTION_IDX]! < n || i32[H.VALIDATION_IDX]! < n) {
+    return incompleteExplanation('invariant', `the block was declared DONE with execution_idx ${i32[H.EXECUTION_IDX]} and validation_idx ${i32[H.VALIDATION_IDX]} below the block size ${n}: work was still pending`);
+  }
+  const mv = new MVMemory(new PlainCells(i32.slice(), f64.slice()), L, 0);
+  const name = (k: number) => keyName(k, block.entityNames);
+  for (let t = 0; t < counted; t++) {
+    const rec = i32[L.lastRecord + t]!;
+    for (let r = 0; r < i32[rec + R_READS]!; r++) {
+      const at = rec + R_HEADER + r * READ_CELLS;
+      const key = i32[at]! >>> 0;
+      const came = versionOf(i32[at + 1]!, i32[at + 2]!);
+      const status = mv.read(key, t);
+      const should = status === READ_ERROR ? { tx: mv.tx } : versionOf(status === READ_OK ? mv.tx : NIL, mv.incarnation);
+      if (came.tx === should.tx && came.incarnation === should.incarnation) continue;
+      const anomaly: AnomalyName = came.tx > t ? 'read of a later transaction' : came.tx === should.tx ? 'read of an aborted incarnation' : 'stale read';
+      const what = i32[at + 3] === 1 ? 'the base of its DELTA' : 'its read';
+      return {
+        anomaly, elle: ELLE[anomaly], tx: t, key, keyName: name(key), expected: status === READ_ERROR ? 'an ESTIMATE (the writer was aborted)' : String(mv.value),
+        actual: String(valueOf(i32[at + READ_VALUE]!, i32[at + READ_VALUE + 1]!)), shouldComeFrom: should, cameFrom: came,
+        detail: `tx ${t} committed incarnation ${incarnationOf(i32[L.status + t]!)} although ${what} of ${name(key)} came from ${versionText(came)}, `
+          + `while the final multi-version memory holds ${versionText(should)} there: the block completed without this read set passing validation`
+          + ' (when the two values coincide the result still matches the reference, but only by luck of this interleaving).',
+      };
+    }
+  }
+  return undefined;
+}
+
+export interface SimOptions {
+  readonly threads: number;
+  readonly schedule: Schedule;
+  readonly seed?: number;
+  readonly pctDepth?: number;
+  readonly bugs?: readonly BlockStmBug[];
+}
+
+/** One worker step, kept raw during the run and turned into text only for a failure report. */
+interface StepRecord {
+  readonly point: number;
+  readonly worker: number;
+  readonly held: number;
+  readonly next: number;
+  readonly before: Counters;
+  readonly after: Counters;
+}
+
+export interface SimRun {
+  /** The parallel result when the workers finished the block (even if an invariant then failed: outcome says so). */
+  readonly result: BlockResult | undefined;
+  readonly outcome: SimulatedOutcome;
+  readonly reason: string;
+  /** A broken completion condition, explained (outcome is then 'invariant'). */
+  readonly violation?: Explanation;
+  readonly schedule: readonly number[];
+  readonly stats: ExecutionStats;
+  /** The interleaving, one line per worker step (built on first use). */
+  interleaving(): string[];
+  provenance(): Provenance;
+}
+
+/**
+ * Block-STM on the simulated runtime: the same setup and result as impl/blockstm's
+ * runBlockStmSimulated, keeping the shared memory (to check completion invariants and name the
+ * version of every read) and each worker step (the readable interleaving).
+ */
+export function simulateBlockStm(block: Block, o: SimOptions): SimRun {
+  const { threads } = o;
+  const L = layoutFor(block, estimateCapacity(block, 1));
+  const i32 = new Int32Array(L.i32Size);
+  const f64 = new Float64Array(L.f64Size);
+  writeBlock(block, L, i32, f64);
+  const steps: StepRecord[] = [];
+  const workers: BlockStmThread[] = [];
+  let point = 0;
+  const create = (worker: number, cells: Cells): SimWorker => {
+    const thread = new BlockStmThread(cells, L, f64, { bugs: bugMask(o.bugs ?? []), maxIncarnations: DEFAULT_MAX_INCARNATIONS, beforeExecute: null, workers: threads });
+    workers.push(thread);
+    let held = NO_TASK;
+    let next = NO_TASK;
+    return {
+      step: (state) => {
+        held = state;
+        next = thread.step(state);
+        return next;
+      },
+      begin: () => thread.counters.copyFrom(thread.committed),
+      commit: () => {
+        const before = new Counters();
+        before.copyFrom(thread.committed);
+        const after = new Counters();
+        after.copyFrom(thread.counters);
+        steps.push({ point, worker, held, next, before, after });
+        thread.committed.copyFrom(thread.counters);
+      },
+    };
+  };
+  const recorded = o.schedule;
+  const sim = simulate(i32, f64, threads, create, NO_TASK, {
+    schedule: typeof recorded === 'string' ? recorded : (runnable, p) => {
+      point = p;
+      return typeof recorded === 'function' ? recorded(runnable, p) : (recorded[p] ?? 0);
+    },
+    ...(o.seed === undefined ? {} : { seed: o.seed }),
+    ...(o.pctDepth === undefined ? {} : { pctDepth: o.pctDepth }),
+    maxSteps: stepBudget(block.txs.length, threads),
+    pctSteps: pctHorizon(block.txs.length, threads),
+  });
+  const total = new Counters();
+  for (const w of workers) w.committed.addTo(total);
+  const stats: ExecutionStats = { ...emptyStats(), ...total, reExecutions: Math.max(0, total.executions - block.txs.length), threads, steps: sim.steps };
+  let outcome: SimulatedOutcome = 'done';
+  let reason = '';
+  let result: BlockResult | undefined;
+  let violation: Explanation | undefined;
+  const state = i32[H.STATE]!;
+  if (sim.stuck) [outcome, reason] = ['stuck', 'every unfinished worker waits and none can ever write again'];
+  else if (sim.exhausted) [outcome, reason] = ['exhausted', `no completion after ${sim.steps} scheduling points`];
+  else if (state === ABORT_INCARNATIONS) [outcome, reason] = ['incarnation-bound', `transaction ${i32[H.ABORT_TX]} passed ${DEFAULT_MAX_INCARNATIONS} incarnations`];
+  else if (state === ABORT_CAPACITY) [outcome, reason] = ['capacity', 'shared buffers too small for the block'];
+  else if (state !== DONE) [outcome, reason] = ['invariant', `the block ended in state ${state}`];
+  else {
+    const r = finalize(block, L, i32, f64, stats);
+    if (typeof r === 'string') [outcome, reason] = ['invariant', `invariant violated: ${r}`];
+    else {
+      result = r;
+      violation = completionViolation(block, L, i32, f64, countedTxs(r));
+      if (violation) [outcome, reason] = ['invariant', `invariant violated: ${violation.detail}`];
+    }
+  }
+  let text: string[] | undefined;
+  // Under 'random' or 'pct' the simulator picks internally and the scheduling point of each step is
+  // unknown; replaying the recorded choices (the same run) numbers them.
+  const interleaving = () => (text ??= typeof recorded === 'string'
+    ? simulateBlockStm(block, { ...o, schedule: sim.choices }).interleaving()
+    : steps.map((x) => `[${String(x.point).padStart(4)}] ${eventText(x.worker, x.held, x.next, x.before, x.after)}`));
+  return { result, outcome, reason, ...(violation ? { violation } : {}), schedule: sim.choices, stats, interleaving, provenance: () => memoryProvenance(L, i32, interleaving()) };
+}
+
+/** Transactions that count (not skipped by the block gas limit). */
+function countedTxs(r: BlockResult): number {
+  let n = 0;
+  while (n < r.receipts.length && r.receipts[n]!.status !== 'skipped') n++;
+  return n;
+}
+
+/** Why a simulated run that did not finish counts as a failure: a correct Block-STM always completes. */
+export function incompleteExplanation(outcome: SimulatedOutcome, reason: string): Explanation {
+  const liveness = outcome === 'stuck' || outcome === 'exhausted' || outcome === 'incarnation-bound';
+  return {
+    anomaly: liveness ? 'no progress' : 'invariant violated', elle: ELLE[liveness ? 'no progress' : 'invariant violated'], tx: -1,
+    expected: 'the parallel run completes with every transaction EXECUTED at its final incarnation', actual: `${outcome}: ${reason}`,
+    detail: liveness
+      ? 'Under this interleaving the workers never finish the block (a deadlock, a lost wake-up or a livelock); the executor could only fall back to sequential execution.'
+      : 'The run ended in a state the algorithm must never reach; its result cannot be trusted.',
+  };
+}
+
+export const INTERLEAVING_TXS = 40;
+
+/** One Block-STM run on the simulated runtime: pass, or record the failure with the run's provenance. */
+function checkBlockStm(subject: Subject, o: Observer, spec: BlockSpec, s: ScheduleSpec, bugs: readonly BlockStmBug[]): boolean {
+  const block = buildBlock(spec);
+  const expected = executeReference(block);
+  const run = simulateBlockStm(block, { threads: s.threads, schedule: s.kind, seed: s.seed, pctDepth: s.depth, bugs });
+  if (run.outcome === 'capacity') return true; // the real executor retries with bigger buffers; nothing was checked
+  const same = run.result !== undefined && sameResult(expected, run.result);
+  if (same && run.outcome === 'done') {
+    countRun(subject, o, expected, run.result!);
+    return true;
+  }
+  // A wrong result is explained by its first bad read or write; a right one reached by a broken run, by the invariant.
+  const provenance = run.provenance();
+  const explanation = run.result && !same ? explain(block, expected, run.result, provenance) : run.violation ?? incompleteExplanation(run.outcome, run.reason);
+  o.fail({ spec, block, setting: describeSchedule(s, false), schedule: run.schedule, provenance, ...(explanation ? { explanation } : {}) });
+  return false;
+}
+
+/** One modular-executor run on the simulated runtime. A fallback (undeclared accesses) is by design; stuck or exhausted is not. */
+function checkModular(subject: Subject, o: Observer, spec: BlockSpec, s: ScheduleSpec, bugs: readonly ModularBug[]): boolean {
+  const block = buildBlock(spec);
+  const expected = executeReference(block);
+  const run = runModularSimulated(block, {
+    threads: s.threads, modules: s.modules, schedule: s.kind, seed: s.seed, pctDepth: s.depth, bugs, maxSteps: stepBudget(block.txs.length, s.threads),
+  });
+  if (run.outcome === 'fallback' || (run.outcome === 'done' && sameResult(expected, run.result))) {
+    if (run.outcome === 'done') countRun(subject, o, expected, run.result);
+    return true;
+  }
+  const explanation = run.outcome === 'done' ? explain(block, expected, run.result) : incompleteExplanation(run.outcome, run.reason);
+  o.fail({ spec, block, setting: describeSchedule(s, true), schedule: run.schedule, provenance: { interleaving: workerRuns(run.ran) }, ...(explanation ? { explanation } : {}) });
+  return false;
+}
+
+/** Random and PCT schedules over larger blocks; every run must complete and match the reference. */
+export const interleavingCheck: CheckDef = {
+  name: 'interleaving', txs: { min: 1, max: INTERLEAVING_TXS }, runsFactor: 0.5, applies: (s) => s.simulated !== undefined,
+  // The modular executor plans from footprints, which only library contracts declare.
+  inputs: (txs, subject) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max, hashes: false, mix: subject.simulated?.kind === 'modular' ? 'contracts' : 'mixed' }), scheduleArb),
+  run: async (subject, o, input) => {
+    const [spec, s] = input as readonly [BlockSpec, ScheduleSpec];
+    o.blocks++;
+    o.schedules++;
+    const sim = subject.simulated!;
+    return sim.kind === 'block-stm' ? checkBlockStm(subject, o, spec, s, sim.bugs) : checkModular(subject, o, spec, s, sim.bugs);
+  },
+};

@@ -1,0 +1,133 @@
+// `concord compare`: two results files side by side, the way benchstat does it. For every run
+// present in both (same workload, executor, thread count): median block time +- its 95%
+// interval, the delta, a Mann-Whitney p-value, `~` where the difference is not significant; a
+// geomean row; warnings on too few samples, busy machines and different hardware.
+// Invariant: a row counts as a regression only when it is significant (p <= alpha) and slower by
+// more than the threshold; lower block time is always better.
+
+import { geomean, mannWhitney, median, medianInterval, RECOMMENDED_SAMPLES } from './stats.js';
+import type { ResultsFile } from './schema.js';
+import { workloadLabel } from './summary.js';
+
+export const ALPHA = 0.05;
+
+export interface Side {
+  readonly median: number;
+  readonly interval: { lo: number; hi: number } | null;
+  readonly n: number;
+  readonly busy: number;
+}
+
+export interface CompareRow {
+  readonly name: string;
+  readonly workload: string;
+  readonly executor: string;
+  readonly threads: number;
+  /** The sequential baseline's own run: its delta says how much the machine or the baseline moved. */
+  readonly baseline: boolean;
+  readonly base: Side;
+  readonly next: Side;
+  /** (new median / base median - 1) * 100: positive means slower. */
+  readonly deltaPct: number;
+  readonly p: number;
+  readonly significant: boolean;
+}
+
+export interface Comparison {
+  readonly rows: readonly CompareRow[];
+  readonly geomean: { readonly base: number; readonly next: number; readonly deltaPct: number } | null;
+  readonly warnings: readonly string[];
+}
+
+/** A list for a warning line: the first few names and how many more. */
+function listed(names: readonly string[]): string {
+  const shown = names.slice(0, 4).join('; ');
+  return names.length > 4 ? `${names.length} runs (${shown}; and ${names.length - 4} more)` : shown;
+}
+
+function side(samples: readonly number[], busy: readonly boolean[]): Side {
+  return { median: median(samples), interval: medianInterval(samples), n: samples.length, busy: busy.filter(Boolean).length };
+}
+
+export function compare(base: ResultsFile, next: ResultsFile, alpha = ALPHA): Comparison {
+  const labels = new Map([...base.workloads, ...next.workloads].map((w) => [w.id, workloadLabel(w)]));
+  const key = (r: { workload: string; executor: string; threads: number }) => `${r.workload}\0${r.executor}\0${r.threads}`;
+  const nextRuns = new Map(next.runs.map((r) => [key(r), r]));
+  const rows: CompareRow[] = [];
+  const warnings: string[] = [];
+  const unmatched: string[] = [];
+  for (const b of base.runs) {
+    const n = nextRuns.get(key(b));
+    const name = `${labels.get(b.workload)} · ${b.executor}${b.role === 'baseline' ? ' (baseline)' : ''} @${b.threads}`;
+    if (!n) {
+      unmatched.push(name);
+      continue;
+    }
+    nextRuns.delete(key(b));
+    const test = mannWhitney(b.samplesMs, n.samplesMs);
+    const bs = side(b.samplesMs, b.busy);
+    const ns = side(n.samplesMs, n.busy);
+    rows.push({
+      name, workload: b.workload, executor: b.executor, threads: b.threads, baseline: b.role === 'baseline', base: bs, next: ns,
+      deltaPct: (ns.median / bs.median - 1) * 100, p: test.p, significant: test.p <= alpha,
+    });
+  }
+  if (base.machine.label !== next.machine.label) {
+    warnings.push(`different machines: base ran on "${base.machine.label}", new on "${next.machine.label}"; differences include the hardware`);
+  }
+  const few = rows.filter((r) => r.base.n < RECOMMENDED_SAMPLES || r.next.n < RECOMMENDED_SAMPLES).length;
+  if (few > 0) warnings.push(`${few} of ${rows.length} rows have fewer than ${RECOMMENDED_SAMPLES} samples on a side: need >= ${RECOMMENDED_SAMPLES} samples for a trustworthy p-value and interval`);
+  const busy = rows.filter((r) => r.base.busy > 0 || r.next.busy > 0).length;
+  if (busy > 0) warnings.push(`${busy} rows include samples taken while the machine was busy with other processes`);
+  if (unmatched.length > 0) warnings.push(`only in base: ${listed(unmatched)}`);
+  if (nextRuns.size > 0) warnings.push(`only in new: ${listed([...nextRuns.values()].map((r) => `${labels.get(r.workload)} · ${r.executor} @${r.threads}`))}`);
+  // Each block's rows together: workloads in file order, the baseline first, then executors and thread counts.
+  const order = new Map(base.workloads.map((w, i) => [w.id, i]));
+  rows.sort((a, b) => order.get(a.workload)! - order.get(b.workload)! || Number(b.baseline) - Number(a.baseline)
+    || a.executor.localeCompare(b.executor) || a.threads - b.threads);
+  const g = rows.length === 0 ? null : (() => {
+    const gb = geomean(rows.map((r) => r.base.median));
+    const gn = geomean(rows.map((r) => r.next.median));
+    return { base: gb, next: gn, deltaPct: (gn / gb - 1) * 100 };
+  })();
+  return { rows, geomean: g, warnings };
+}
+
+/** Rows significantly slower than base by more than pct percent. */
+export function regressions(c: Comparison, pct: number): CompareRow[] {
+  return c.rows.filter((r) => r.significant && r.deltaPct > pct);
+}
+
+function fmtMs(v: number): string {
+  return v >= 100 ? v.toFixed(1) : v >= 10 ? v.toFixed(2) : v.toFixed(3);
+}
+
+function fmtSide(s: Side): string {
+  if (s.interval === null) return `${fmtMs(s.median)} ± ∞ ¹`;
+  const half = Math.max(s.interval.hi - s.median, s.median - s.interval.lo) / s.median;
+  return `${fmtMs(s.median)} ± ${Math.round(half * 100)}%`;
+}
+
+function fmtDelta(r: CompareRow): string {
+  const n = `n=${r.base.n}+${r.next.n}`;
+  if (!r.significant) return `~ (p=${r.p.toFixed(3)} ${n})`;
+  return `${r.deltaPct >= 0 ? '+' : ''}${r.deltaPct.toFixed(2)}% (p=${r.p.toFixed(3)} ${n})`;
+}
+
+/** The benchstat-style text table. */
+export function formatComparison(c: Comparison, baseName: string, nextName: string): string {
+  const header = ['block time (ms)', baseName, nextName, 'vs base'];
+  const sub = ['', 'median ± 95%', 'median ± 95%', ''];
+  const body = c.rows.map((r) => [r.name, fmtSide(r.base), fmtSide(r.next), fmtDelta(r)]);
+  if (c.geomean) {
+    const d = c.geomean.deltaPct;
+    body.push(['geomean', fmtMs(c.geomean.base), fmtMs(c.geomean.next), `${d >= 0 ? '+' : ''}${d.toFixed(2)}%`]);
+  }
+  const all = [header, sub, ...body];
+  const width = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(width[i]!) : cell.padStart(width[i]!))).join('   ').trimEnd();
+  const out = all.map(line);
+  if (c.rows.some((r) => r.base.interval === null || r.next.interval === null)) out.push('', '¹ need >= 6 samples for a 95% confidence interval');
+  for (const w of c.warnings) out.push(`warning: ${w}`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,293 @@
+// Rendering a merged report: Markdown fit to paste into a pull request, and one self-contained
+// HTML page (inline SVG charts, inline CSS, no scripts, nothing fetched). Both are built from the
+// same table model, so they always show the same figures.
+// Invariant: every measured speedup is printed next to the ideal at its thread count, and every
+// warning (busy machine, incorrect executor, failures, too few samples) appears in both forms.
+
+import { BLOCK_STM_ANCHORS, P2P_GRID_GROUP } from './anchors.js';
+import type { Merged, Source } from './merge.js';
+import { RECOMMENDED_SAMPLES } from './stats.js';
+import { idealAt, workloadLabel, type Row } from './summary.js';
+
+interface Table {
+  readonly headers: readonly string[];
+  /** Columns aligned right (numbers). */
+  readonly numeric: readonly boolean[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+interface Section {
+  readonly title: string;
+  readonly paragraphs: readonly string[];
+  readonly tables: readonly Table[];
+}
+
+export interface RenderedChart {
+  readonly name: string;
+  readonly title: string;
+  readonly svg: string;
+}
+
+const fixed = (v: number, d = 2) => v.toFixed(d);
+const orDash = (v: number | null, f: (v: number) => string) => (v === null ? '–' : f(v));
+const tps = (v: number) => (v >= 10_000 ? `${Math.round(v / 1000)}k` : v >= 1000 ? `${(v / 1000).toFixed(1)}k` : v.toFixed(0));
+const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
+const threadsText = (t: number) => `${t} thread${t === 1 ? '' : 's'}`;
+const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+function machineTable(sources: readonly Source[]): Table {
+  return {
+    headers: ['machine', 'CPU', 'family / model', 'cores (effective / logical)', 'cgroup cpu.max', 'memory', 'Node / V8', 'OS', 'file'],
+    numeric: [false, false, false, true, false, true, false, false, false],
+    rows: sources.map((s) => {
+      const m = s.machine;
+      return [
+        s.name, m.cpuModel, m.cpuFamily === null ? '–' : `${m.cpuFamily} / ${m.cpuModelNumber ?? '?'}${m.cpuMhz ? ` @ ${Math.round(m.cpuMhz)} MHz` : ''}`,
+        `${m.effectiveCores} / ${m.logicalCpus}`, m.cgroupCpuMax ?? 'none', `${Math.round(m.memoryBytes / 2 ** 30)} GiB`,
+        `${m.node} / ${m.v8}`, m.os, s.file,
+      ];
+    }),
+  };
+}
+
+function noiseTable(sources: readonly Source[]): Table {
+  return {
+    headers: ['machine', 'load before', 'load after', 'foreign CPU (cores)', 'steal', 'busy rounds'],
+    numeric: [false, true, true, true, true, true],
+    rows: sources.map((s) => {
+      const n = s.doc.noise;
+      return [
+        s.name, n.loadBefore.map((v) => v.toFixed(2)).join(' '), n.loadAfter.map((v) => v.toFixed(2)).join(' '),
+        orDash(n.foreignCores, (v) => v.toFixed(2)), orDash(n.stealFraction, (v) => `${(v * 100).toFixed(1)}%`), `${n.busyRounds} / ${n.rounds}`,
+      ];
+    }),
+  };
+}
+
+function warnings(m: Merged): string[] {
+  const out: string[] = [];
+  for (const s of m.sources) {
+    const n = s.doc.noise;
+    if (n.busyRounds > 0) {
+      out.push(`⚠ ${s.name}: ${n.busyRounds} of ${n.rounds} rounds ran while other processes used more than ${n.busyThresholdCores} cores; their samples are counted in the "busy" column.`);
+    }
+    for (const f of s.doc.failures) {
+      out.push(`⚠ ${s.name}: ${f.executor} at ${threadsText(f.threads)}${f.workload ? ` on ${f.workload}` : ''} failed: ${f.message}`);
+    }
+  }
+  for (const r of m.rows) {
+    if (!r.correct) out.push(`⚠ ${r.executor} at ${threadsText(r.threads)} on ${r.label} (${r.machine}) did NOT match the reference result: its timings are not valid speedups.`);
+  }
+  const few = m.rows.filter((r) => r.samples < RECOMMENDED_SAMPLES).length;
+  if (few > 0) out.push(`⚠ ${few} runs have fewer than ${RECOMMENDED_SAMPLES} samples: treat their figures as rough (a --quick run?).`);
+  return out;
+}
+
+/** Rows by workload (in file order), then machine, baseline first, executor, threads: each block's rows together. */
+function ordered(m: Merged, rows: readonly Row[]): Row[] {
+  const order = new Map<string, number>();
+  for (const r of m.rows) if (!order.has(r.label)) order.set(r.label, order.size);
+  const machines = m.sources.map((s) => s.name);
+  return [...rows].sort((a, b) =>
+    order.get(a.label)! - order.get(b.label)! || machines.indexOf(a.machine) - machines.indexOf(b.machine) ||
+    (a.role === b.role ? 0 : a.role === 'baseline' ? -1 : 1) || a.executor.localeCompare(b.executor) || a.threads - b.threads);
+}
+
+function resultsTable(m: Merged, unordered: readonly Row[]): Table {
+  const multi = m.sources.length > 1;
+  const rows = ordered(m, unordered);
+  return {
+    headers: [
+      'workload', ...(multi ? ['machine'] : []), 'executor', 'threads', 'tx/s', 'speedup', 'ideal', 'bound', 'efficiency',
+      're-exec/tx', 'failed val/tx', 'p50 ms', 'p99 ms', 'peak RSS (process)', 'samples (busy)',
+    ],
+    numeric: [false, ...(multi ? [false] : []), false, true, true, true, true, true, true, true, true, true, true, true, true],
+    rows: rows.map((r) => [
+      r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? ' (baseline)' : ''}${r.correct ? '' : ' ✗'}`, String(r.threads),
+      tps(r.txPerSecond), r.role === 'baseline' ? '1 (def.)' : `${fixed(r.speedup)}x`, orDash(r.ideal, (v) => `${fixed(v)}x`), orDash(r.bound, (v) => `${fixed(v)}x`),
+      r.role === 'baseline' ? '–' : orDash(r.efficiency, (v) => `${Math.round(v * 100)}%`),
+      fixed(r.reExecutionsPerTx, 3), fixed(r.failedValidationsPerTx, 3), ms(r.p50Ms), ms(r.p99Ms), mib(r.peakRssBytes), `${r.samples} (${r.busySamples})`,
+    ]),
+  };
+}
+
+/** With several sources: one row per workload, executor and thread count, one column pair per machine. */
+function hardwareTable(m: Merged): Table {
+  const names = m.sources.map((s) => s.name);
+  const keys = [...new Set(ordered(m, m.rows).map((r) => `${r.label}\0${r.executor}\0${r.threads}`))];
+  return {
+    headers: ['workload', 'executor', 'threads', ...names.flatMap((n) => [`tx/s · ${n}`, `speedup · ${n}`])],
+    numeric: [false, false, true, ...names.flatMap(() => [true, true])],
+    rows: keys.map((k) => {
+      const [label, executor, threads] = k.split('\0') as [string, string, string];
+      const cells = names.flatMap((n) => {
+        const r = m.rows.find((x) => x.machine === n && x.label === label && x.executor === executor && x.threads === Number(threads));
+        if (!r) return ['–', '–'];
+        return [tps(r.txPerSecond), r.role === 'baseline' ? '1 (def.)' : `${fixed(r.speedup)}x`];
+      });
+      return [label, executor, threads, ...cells];
+    }),
+  };
+}
+
+function predictionTable(m: Merged): Table | null {
+  const rows: string[][] = [];
+  for (const s of m.sources) {
+    for (const w of s.doc.workloads) {
+      const sims = s.doc.simulated.filter((x) => x.workload === w.id);
+      for (const sim of sims) {
+        const measured = m.rows.find((r) => r.machine === s.name && r.workload.id === w.id && r.executor === sim.executor && r.threads === sim.threads && r.role === 'executor');
+        const paper = w.group === P2P_GRID_GROUP && sim.threads === 32
+          ? BLOCK_STM_ANCHORS.filter((a) => a.threads === 32).map((a) => `${a.setting} ${fixed(a.speedup, 1)}x${a.derived ? '*' : ''}`).join('; ')
+          : '';
+        rows.push([
+          workloadLabel(w), ...(m.sources.length > 1 ? [s.name] : []), sim.executor, String(sim.threads),
+          orDash(idealAt(w, sim.threads)?.speedup ?? null, (v) => `${fixed(v)}x`), `${fixed(sim.speedup)}x`,
+          measured ? `${fixed(measured.speedup)}x` : '–', paper,
+        ]);
+      }
+    }
+  }
+  if (rows.length === 0) return null;
+  const multi = m.sources.length > 1;
+  return {
+    headers: ['workload', ...(multi ? ['machine'] : []), 'executor', 'threads', 'ideal', 'simulated', 'measured', 'Block-STM paper'],
+    numeric: [false, ...(multi ? [false] : []), false, true, true, true, true, false],
+    rows,
+  };
+}
+
+function startupTable(m: Merged): Table {
+  const multi = m.sources.length > 1;
+  return {
+    headers: [...(multi ? ['machine'] : []), 'executor', 'threads', 'create ms', 'first (cold) block ms'],
+    numeric: [...(multi ? [false] : []), false, true, true, true],
+    rows: m.sources.flatMap((s) => s.doc.startup.map((st) => [...(multi ? [s.name] : []), st.executor, String(st.threads), ms(st.createMs), ms(st.firstBlockMs)])),
+  };
+}
+
+function sections(m: Merged): Section[] {
+  const out: Section[] = [];
+  out.push({ title: 'Machines', paragraphs: [], tables: [machineTable(m.sources)] });
+  const warn = warnings(m);
+  out.push({
+    title: 'Noise',
+    paragraphs: [
+      'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy.',
+      ...(warn.length ? warn : ['No warnings: no busy rounds, failures, mismatches or short runs.']),
+    ],
+    tables: [noiseTable(m.sources)],
+  });
+  if (m.sources.length > 1) {
+    out.push({ title: 'Hardware comparison', paragraphs: ['The same blocks on each machine: throughput and speedup over that machine\'s own sequential baseline.'], tables: [hardwareTable(m)] });
+  }
+  const groups = [...new Set(m.rows.map((r) => r.workload.group))];
+  for (const g of groups) {
+    const rows = m.rows.filter((r) => r.workload.group === g);
+    out.push({
+      title: `Results: ${g}`,
+      paragraphs: g === P2P_GRID_GROUP ? ['The Block-STM paper\'s benchmark grid: p2p transfers with sequence numbers, accounts x block size.'] : [],
+      tables: [resultsTable(m, rows)],
+    });
+  }
+  const predictions = predictionTable(m);
+  const paperNote = BLOCK_STM_ANCHORS.some((a) => a.derived)
+    ? '* derived: the paper gives throughput only; speedup = throughput / the sequential throughput its headline figures imply.'
+    : '';
+  const gaps = m.sources.flatMap((s) => s.doc.simulatedGaps.map((g) => `Missing prediction${m.sources.length > 1 ? ` (${s.name})` : ''}: ${g}.`));
+  out.push({
+    title: 'Simulated scaling against measurements and the Block-STM paper',
+    paragraphs: [
+      'Block-STM\'s own thread logic run as N virtual workers in the simulated runtime, in virtual time: each VM run costs its gas at the sequential baseline\'s time per gas, each shared-memory operation a cost fitted so one virtual worker matches Block-STM\'s measured 1-thread time.',
+      `Block-STM paper, 32 threads: ${BLOCK_STM_ANCHORS.map((a) => `${a.setting} ${fixed(a.speedup, 1)}x (${tps(a.txPerSecond)} tx/s)${a.derived ? '*' : ''}`).join('; ')}.`,
+      paperNote,
+      ...gaps,
+    ],
+    tables: predictions ? [predictions] : [],
+  });
+  out.push({ title: 'Start-up (apart from the timings above)', paragraphs: ['Pool creation and the first, cold block, measured once per executor and thread count; every timed sample above ran on a warm pool.'], tables: [startupTable(m)] });
+  out.push({
+    title: 'How to read this',
+    paragraphs: [
+      'speedup = median block time of the sequential baseline / the executor\'s, both timed in the same process, interleaved round by round.',
+      'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal.',
+      're-exec/tx and failed val/tx: the executor\'s re-executions and failed validations per transaction, averaged over timed blocks. p50/p99: block latency percentiles.',
+    ],
+    tables: [],
+  });
+  return out;
+}
+
+function mdCell(s: string): string {
+  return s.replace(/\|/g, '\\|');
+}
+
+function mdTable(t: Table): string {
+  const head = `| ${t.headers.map(mdCell).join(' | ')} |`;
+  const rule = `| ${t.numeric.map((n) => (n ? '---:' : '---')).join(' | ')} |`;
+  return [head, rule, ...t.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n');
+}
+
+function title(m: Merged): string {
+  return `Concord benchmark report (${m.sources.map((s) => s.doc.createdAt.slice(0, 10)).filter((v, i, a) => a.indexOf(v) === i).join(', ')})`;
+}
+
+/** Markdown for a pull request; charts are linked as `<chartDir>/<name>.svg`. */
+export function renderMarkdown(m: Merged, charts: readonly { name: string; title: string }[], chartDir = '.'): string {
+  const parts = [`# ${title(m)}`, ''];
+  parts.push(`Sources: ${m.sources.map((s) => `\`${s.file}\` (${s.name}, ${s.doc.settings.quick ? 'quick' : 'full'} run, threads ${s.doc.settings.threads.join(',')})`).join('; ')}.`, '');
+  for (const s of sections(m)) {
+    parts.push(`## ${s.title}`, '');
+    for (const p of s.paragraphs) if (p) parts.push(p, '');
+    for (const t of s.tables) parts.push(mdTable(t), '');
+  }
+  parts.push('## Charts', '');
+  for (const c of charts) parts.push(`![${c.title}](${chartDir}/${c.name}.svg)`, '');
+  return parts.join('\n');
+}
+
+/** The terminal summary `concord bench` prints: warnings, the results tables and the predictions. */
+export function resultsMarkdown(m: Merged): string {
+  const parts: string[] = [];
+  for (const w of warnings(m)) parts.push(w, '');
+  const groups = [...new Set(m.rows.map((r) => r.workload.group))];
+  for (const g of groups) parts.push(`## ${g}`, '', mdTable(resultsTable(m, m.rows.filter((r) => r.workload.group === g))), '');
+  const predictions = predictionTable(m);
+  if (predictions) parts.push('## Simulated scaling', '', mdTable(predictions), '');
+  return parts.join('\n');
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function htmlTable(t: Table): string {
+  const th = t.headers.map((h, i) => `<th${t.numeric[i] ? ' class="n"' : ''}>${esc(h)}</th>`).join('');
+  const rows = t.rows.map((r) => `<tr>${r.map((c, i) => `<td${t.numeric[i] ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table><thead><tr>${th}</tr></thead><tbody>\n${rows}\n</tbody></table>`;
+}
+
+const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1400px;padding:0 1em;color:#222}
+h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.8em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.6em 0;font-size:12.5px}th,td{border:1px solid #ddd;padding:3px 7px;text-align:left}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}thead{background:#f4f4f4}
+figure{margin:1.2em 0;overflow-x:auto}figcaption{font-weight:600;margin-bottom:.4em}`;
+
+/** One self-contained page: inline CSS and SVG, no scripts, nothing loaded from elsewhere. */
+export function renderHtml(m: Merged, charts: readonly RenderedChart[]): string {
+  const body: string[] = [`<h1>${esc(title(m))}</h1>`];
+  body.push(`<p>Sources: ${m.sources.map((s) => `<code>${esc(s.file)}</code> (${esc(s.name)})`).join('; ')}.</p>`);
+  body.push('<h2>Charts</h2>');
+  for (const c of charts) body.push(`<figure id="chart-${esc(c.name)}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`);
+  for (const s of sections(m)) {
+    body.push(`<h2>${esc(s.title)}</h2>`);
+    for (const p of s.paragraphs) if (p) body.push(`<p>${esc(p)}</p>`);
+    for (const t of s.tables) body.push(htmlTable(t));
+  }
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title(m))}</title><style>${CSS}</style></head>
+<body>
+${body.join('\n')}
+</body></html>
+`;
+}

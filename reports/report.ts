@@ -1,0 +1,38 @@
+// Writing a report directory from results files: report.md, report.html and one SVG per chart.
+// Invariant: the HTML embeds the very SVGs written beside it, so the page and the files agree.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { charts, renderSvg } from './charts.js';
+import { merge } from './merge.js';
+import { renderHtml, renderMarkdown, type RenderedChart } from './render.js';
+import type { ResultsFile } from './schema.js';
+
+export interface WrittenReport {
+  readonly markdown: string;
+  readonly html: string;
+  readonly charts: readonly string[];
+}
+
+export async function renderCharts(inputs: readonly { file: string; doc: ResultsFile }[]): Promise<{ merged: ReturnType<typeof merge>; rendered: RenderedChart[] }> {
+  const merged = merge(inputs);
+  const rendered: RenderedChart[] = [];
+  for (const c of charts(merged)) rendered.push({ name: c.name, title: c.title, svg: await renderSvg(c.spec) });
+  return { merged, rendered };
+}
+
+export async function writeReport(inputs: readonly { file: string; doc: ResultsFile }[], outDir: string): Promise<WrittenReport> {
+  const { merged, rendered } = await renderCharts(inputs);
+  await mkdir(outDir, { recursive: true });
+  const chartFiles: string[] = [];
+  for (const c of rendered) {
+    const path = join(outDir, `${c.name}.svg`);
+    await writeFile(path, c.svg);
+    chartFiles.push(path);
+  }
+  const markdown = join(outDir, 'report.md');
+  const html = join(outDir, 'report.html');
+  await writeFile(markdown, renderMarkdown(merged, rendered));
+  await writeFile(html, renderHtml(merged, rendered));
+  return { markdown, html, charts: chartFiles };
+}

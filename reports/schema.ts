@@ -1,0 +1,204 @@
+// The results file: what `concord bench` writes and `report`/`compare` read (format
+// "concord-results/1", documented in docs/results-schema.md). Samples are kept raw; every figure a
+// report shows (throughput, speedup, efficiency, percentiles) is derived from them in one place
+// (reports/summary.ts), so a file can never disagree with itself.
+// Invariant: parseResults either returns a fully valid document (every cross-reference resolves,
+// every sample list is non-empty and aligned with its busy flags) or throws ResultsFileError
+// naming the file and the field.
+
+import { z } from 'zod';
+
+export const RESULTS_FORMAT = 'concord-results/1';
+
+export class ResultsFileError extends Error {
+  constructor(readonly file: string, readonly field: string, readonly problem: string) {
+    super(`${file}: ${field}: ${problem}`);
+  }
+}
+
+const count = z.number().int().nonnegative();
+const positive = z.number().positive();
+const finite = z.number().refine(Number.isFinite, 'expected a finite number');
+const threads = z.number().int().min(1);
+
+const Machine = z.strictObject({
+  label: z.string().min(1),
+  cpuModel: z.string(),
+  cpuFamily: z.number().nullable(),
+  cpuModelNumber: z.number().nullable(),
+  cpuStepping: z.number().nullable(),
+  cpuMhz: z.number().nullable(),
+  logicalCpus: count,
+  availableParallelism: count,
+  cgroupCpuMax: z.string().nullable(),
+  effectiveCores: threads,
+  memoryBytes: count,
+  node: z.string(),
+  v8: z.string(),
+  os: z.string(),
+});
+
+const Load = z.tuple([finite, finite, finite]);
+
+const Noise = z.strictObject({
+  loadBefore: Load,
+  loadAfter: Load,
+  /** Other processes' CPU in cores, averaged over every measured round; null without /proc/stat. */
+  foreignCores: z.number().nonnegative().nullable(),
+  stealFraction: z.number().min(0).max(1).nullable(),
+  busyThresholdCores: z.number().nonnegative(),
+  busyRounds: count,
+  rounds: count,
+});
+
+const Source = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('generated'),
+    workload: z.string().min(1),
+    accounts: z.number().int().min(1),
+    txs: count,
+    seed: count,
+    hashCost: count,
+    zipf: z.number().nonnegative().optional(),
+  }),
+  z.strictObject({ kind: z.literal('file'), path: z.string().min(1) }),
+]);
+
+const IdealPoint = z.strictObject({ threads, speedup: positive, bound: positive });
+
+const Workload = z.strictObject({
+  id: z.string().min(1),
+  /** Which family of charts and tables the workload belongs to ("Block-STM p2p grid", "contract mixes", ...). */
+  group: z.string().min(1),
+  source: Source,
+  txs: count,
+  gasUsed: count,
+  ideal: z.strictObject({
+    work: count,
+    criticalPath: count,
+    edges: count,
+    points: z.array(IdealPoint).min(1),
+  }),
+});
+
+const Startup = z.strictObject({ executor: z.string().min(1), threads, createMs: z.number().nonnegative(), firstBlockMs: z.number().nonnegative() });
+
+const PerTx = z.strictObject({
+  executions: z.number().nonnegative(),
+  reExecutions: z.number().nonnegative(),
+  validations: z.number().nonnegative(),
+  failedValidations: z.number().nonnegative(),
+});
+
+const Run = z.strictObject({
+  workload: z.string().min(1),
+  executor: z.string().min(1),
+  threads,
+  /** 'baseline': the fast sequential executor, interleaved round by round with the executors at the same thread count. */
+  role: z.enum(['baseline', 'executor']),
+  samplesMs: z.array(positive).min(1),
+  busy: z.array(z.boolean()),
+  perTx: PerTx,
+  peakRssBytes: count,
+  correct: z.boolean(),
+  fallback: z.string(),
+});
+
+const Simulated = z.strictObject({
+  workload: z.string().min(1),
+  executor: z.string().min(1),
+  threads,
+  speedup: positive,
+  /** How the cost model was calibrated, in words. */
+  model: z.string(),
+});
+
+export const ResultsSchema = z
+  .strictObject({
+    format: z.literal(RESULTS_FORMAT),
+    createdAt: z.iso.datetime(),
+    concordVersion: z.string(),
+    command: z.array(z.string()),
+    settings: z.strictObject({
+      quick: z.boolean(),
+      threads: z.array(threads).min(1),
+      executors: z.array(z.string().min(1)),
+      baseline: z.string().min(1),
+      rounds: z.number().int().min(1),
+      roundMs: positive,
+    }),
+    machine: Machine,
+    noise: Noise,
+    workloads: z.array(Workload),
+    startup: z.array(Startup),
+    runs: z.array(Run),
+    /** Executors that failed to start or threw on a block: reported, never silently dropped. */
+    failures: z.array(z.strictObject({ executor: z.string().min(1), threads, workload: z.string().nullable(), message: z.string() })),
+    simulated: z.array(Simulated),
+    /** Why predictions are missing (nothing to calibrate from, a run past its step budget, ...); empty when none is. */
+    simulatedGaps: z.array(z.string()),
+  })
+  .superRefine((doc, ctx) => {
+    const ids = new Set<string>();
+    doc.workloads.forEach((w, i) => {
+      if (ids.has(w.id)) ctx.addIssue({ code: 'custom', path: ['workloads', i, 'id'], message: `duplicate workload id "${w.id}"` });
+      ids.add(w.id);
+    });
+    const baselines = new Set(doc.runs.filter((r) => r.role === 'baseline').map((r) => `${r.workload}@${r.threads}`));
+    doc.runs.forEach((r, i) => {
+      if (!ids.has(r.workload)) ctx.addIssue({ code: 'custom', path: ['runs', i, 'workload'], message: `no workload with id "${r.workload}"` });
+      if (r.busy.length !== r.samplesMs.length) {
+        ctx.addIssue({ code: 'custom', path: ['runs', i, 'busy'], message: `has ${r.busy.length} flags for ${r.samplesMs.length} samples` });
+      }
+      if (r.role === 'executor' && !baselines.has(`${r.workload}@${r.threads}`)) {
+        ctx.addIssue({ code: 'custom', path: ['runs', i], message: `no baseline run for workload "${r.workload}" at ${r.threads} thread${r.threads === 1 ? '' : 's'}` });
+      }
+    });
+    doc.simulated.forEach((s, i) => {
+      if (!ids.has(s.workload)) ctx.addIssue({ code: 'custom', path: ['simulated', i, 'workload'], message: `no workload with id "${s.workload}"` });
+    });
+  });
+
+export type ResultsFile = z.infer<typeof ResultsSchema>;
+export type RunRecord = ResultsFile['runs'][number];
+export type WorkloadRecord = ResultsFile['workloads'][number];
+export type MachineRecord = ResultsFile['machine'];
+
+/** "runs[3].samplesMs[0]" from a zod path. */
+function fieldName(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return 'top level';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+/** Checks a parsed JSON value against the schema; `file` only names the source in errors. */
+export function resultsFromJson(json: unknown, file = 'results'): ResultsFile {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ResultsFileError(file, 'top level', 'expected a JSON object');
+  const format = (json as { format?: unknown }).format;
+  if (format !== RESULTS_FORMAT) {
+    const seen = format === undefined ? 'no format field' : `format ${JSON.stringify(format)}`;
+    const hint = typeof format === 'string' && format.startsWith('concord-results/') ? 'an unknown version' : 'not a concord results file';
+    throw new ResultsFileError(file, 'format', `${seen}: ${hint} (this concord reads "${RESULTS_FORMAT}")`);
+  }
+  const parsed = ResultsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ResultsFileError(file, fieldName(issue.path), issue.message);
+  }
+  return parsed.data;
+}
+
+/** Parses a results file's text. */
+export function parseResults(text: string, file = 'results'): ResultsFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ResultsFileError(file, 'JSON', (e as Error).message);
+  }
+  return resultsFromJson(json, file);
+}
+
+/** The results file's text: validated first, so `concord bench` never writes a file `report` would reject. */
+export function serializeResults(doc: ResultsFile, file = 'results'): string {
+  return `${JSON.stringify(resultsFromJson(doc, file), null, 1)}\n`;
+}

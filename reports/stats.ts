@@ -1,0 +1,118 @@
+// The statistics behind reports and `concord compare`, the way benchstat does them: the median
+// with a distribution-free 95% confidence interval from order statistics, the Mann-Whitney U
+// test (exact without ties for small samples, else the normal approximation with tie and
+// continuity correction) and the geometric mean. Building blocks come from simple-statistics;
+// the U test's p-value is here because no maintained npm package computes it exactly.
+// Invariant: functions never reorder their inputs, and every p-value is in [0, 1].
+
+import { binomialDistribution, errorFunction, geometricMean, medianSorted, quantileSorted, wilcoxonRankSum } from 'simple-statistics';
+
+export function sorted(xs: readonly number[]): number[] {
+  return [...xs].sort((a, b) => a - b);
+}
+
+export function median(xs: readonly number[]): number {
+  return medianSorted(sorted(xs));
+}
+
+/** The q-quantile (0..1), interpolated as simple-statistics does. */
+export function quantile(xs: readonly number[], q: number): number {
+  return quantileSorted(sorted(xs), q);
+}
+
+export function geomean(xs: readonly number[]): number {
+  return geometricMean([...xs]);
+}
+
+/** Fewest samples for which an order-statistic interval reaches 95% (2 * 0.5^6 < 0.05). */
+export const MIN_SAMPLES_FOR_CI = 6;
+/** Below this, results are flagged as having too few samples (benchstat's advice). */
+export const RECOMMENDED_SAMPLES = 10;
+
+/**
+ * A 95% confidence interval for the median: [x(k), x(n-k+1)] with the largest k such that a
+ * Binomial(n, 1/2) falls below k with probability at most 2.5%. Null with fewer than 6 samples.
+ */
+export function medianInterval(xs: readonly number[]): { lo: number; hi: number } | null {
+  const n = xs.length;
+  if (n < MIN_SAMPLES_FOR_CI) return null;
+  const pmf = binomialDistribution(n, 0.5)!;
+  let k = 0;
+  let tail = pmf[0]!;
+  while (tail <= 0.025) tail += pmf[++k] ?? 0;
+  // Now P(B <= k) > 2.5% but P(B <= k - 1) <= 2.5%: the k-th order statistic (1-based) bounds it.
+  const s = sorted(xs);
+  return { lo: s[k - 1]!, hi: s[n - k]! };
+}
+
+/** Standard normal cumulative probability. */
+function normalCdf(z: number): number {
+  return 0.5 * (1 + errorFunction(z / Math.SQRT2));
+}
+
+/** Without ties and both samples below this size, the U test uses its exact distribution. */
+const EXACT_LIMIT = 50;
+
+/** P(U <= u) for U of samples of sizes m and n without ties: counts of arrangements by U, in doubles (additions only, so no cancellation). */
+function exactUCdf(m: number, n: number, u: number): number {
+  // ways[j][s]: orderings of i x's and j y's with U = s, row by row over i.
+  let prev: Float64Array[] = Array.from({ length: n + 1 }, () => Float64Array.of(1));
+  for (let i = 1; i <= m; i++) {
+    const row: Float64Array[] = [Float64Array.of(1)];
+    for (let j = 1; j <= n; j++) {
+      const cur = new Float64Array(i * j + 1);
+      // The largest value is an x (it beats all j y's: U grows by j) or a y (U unchanged).
+      const fromX = prev[j]!;
+      for (let s = 0; s < fromX.length; s++) cur[s + j] = cur[s + j]! + fromX[s]!;
+      const fromY = row[j - 1]!;
+      for (let s = 0; s < fromY.length; s++) cur[s] = cur[s]! + fromY[s]!;
+      row.push(cur);
+    }
+    prev = row;
+  }
+  const dist = prev[n]!;
+  let total = 0;
+  let below = 0;
+  for (let s = 0; s < dist.length; s++) {
+    total += dist[s]!;
+    if (s <= u) below += dist[s]!;
+  }
+  return below / total;
+}
+
+export interface UTest {
+  /** U of the first sample: how many (x, y) pairs have x > y, ties counting one half. */
+  readonly u: number;
+  /** Two-sided p-value. */
+  readonly p: number;
+  readonly exact: boolean;
+}
+
+/** The two-sided Mann-Whitney U test of x against y. */
+export function mannWhitney(x: readonly number[], y: readonly number[]): UTest {
+  const m = x.length;
+  const n = y.length;
+  if (m === 0 || n === 0) return { u: 0, p: 1, exact: true };
+  const u = wilcoxonRankSum(x, y) - (m * (m + 1)) / 2;
+  const pooled = sorted([...x, ...y]);
+  let tieTerm = 0;
+  for (let i = 0; i < pooled.length;) {
+    let j = i;
+    while (j < pooled.length && pooled[j] === pooled[i]) j++;
+    const t = j - i;
+    tieTerm += t * t * t - t;
+    i = j;
+  }
+  if (tieTerm === 0 && m < EXACT_LIMIT && n < EXACT_LIMIT) {
+    const lower = exactUCdf(m, n, u);
+    // U is symmetric around mn/2, so P(U >= u) = P(U <= mn - u).
+    const upper = exactUCdf(m, n, m * n - u);
+    return { u, p: Math.min(1, 2 * Math.min(lower, upper)), exact: true };
+  }
+  const N = m + n;
+  const mean = (m * n) / 2;
+  const variance = ((m * n) / 12) * (N + 1 - tieTerm / (N * (N - 1)));
+  if (variance <= 0) return { u, p: 1, exact: false };
+  const z = Math.max(0, Math.abs(u - mean) - 0.5) / Math.sqrt(variance);
+  return { u, p: Math.min(1, 2 * (1 - normalCdf(z))), exact: false };
+}

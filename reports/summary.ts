@@ -1,0 +1,72 @@
+// Every figure a report shows, derived from a results file's raw samples in one place: block time
+// (median, 95% interval, p50/p99), throughput, speedup against the interleaved sequential
+// baseline, the ideal bound at that thread count, efficiency against it, and the executor's
+// counters. Invariant: speedup is always baseline median / executor median from runs of the same
+// workload and thread count in the same file; efficiency is speedup / ideal list-schedule speedup.
+
+import { median, medianInterval, quantile } from './stats.js';
+import type { ResultsFile, RunRecord, WorkloadRecord } from './schema.js';
+
+export interface Row {
+  readonly machine: string;
+  readonly workload: WorkloadRecord;
+  readonly label: string;
+  readonly executor: string;
+  readonly threads: number;
+  readonly role: RunRecord['role'];
+  readonly samples: number;
+  readonly busySamples: number;
+  readonly medianMs: number;
+  readonly interval: { lo: number; hi: number } | null;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly txPerSecond: number;
+  readonly speedup: number;
+  /** The ideal list-schedule speedup and the bound min(t, work / critical path) at this thread count. */
+  readonly ideal: number | null;
+  readonly bound: number | null;
+  readonly efficiency: number | null;
+  readonly reExecutionsPerTx: number;
+  readonly failedValidationsPerTx: number;
+  readonly peakRssBytes: number;
+  readonly correct: boolean;
+  readonly fallback: string;
+  readonly run: RunRecord;
+}
+
+/** "p2p 100 accounts x 1000 txs" for generated blocks, the file name for block files. */
+export function workloadLabel(w: WorkloadRecord): string {
+  const s = w.source;
+  if (s.kind === 'file') return s.path.split(/[\\/]/).pop()!;
+  const zipf = s.zipf === undefined ? '' : ` zipf ${s.zipf}`;
+  return `${s.workload} ${s.accounts} acc × ${s.txs} tx${zipf}`;
+}
+
+export function idealAt(w: WorkloadRecord, threads: number): { speedup: number; bound: number } | null {
+  return w.ideal.points.find((p) => p.threads === threads) ?? null;
+}
+
+/** One row per run (baselines included), in file order. */
+export function summarize(doc: ResultsFile, machine = doc.machine.label): Row[] {
+  const workloads = new Map(doc.workloads.map((w) => [w.id, w]));
+  const baselineMedian = new Map<string, number>();
+  for (const r of doc.runs) if (r.role === 'baseline') baselineMedian.set(`${r.workload}@${r.threads}`, median(r.samplesMs));
+  return doc.runs.map((run): Row => {
+    const workload = workloads.get(run.workload)!;
+    const medianMs = median(run.samplesMs);
+    const speedup = baselineMedian.get(`${run.workload}@${run.threads}`)! / medianMs;
+    const ideal = idealAt(workload, run.threads);
+    return {
+      machine, workload, label: workloadLabel(workload), executor: run.executor, threads: run.threads, role: run.role,
+      samples: run.samplesMs.length, busySamples: run.busy.filter(Boolean).length,
+      medianMs, interval: medianInterval(run.samplesMs),
+      p50Ms: quantile(run.samplesMs, 0.5), p99Ms: quantile(run.samplesMs, 0.99),
+      txPerSecond: workload.txs / (medianMs / 1000),
+      speedup,
+      ideal: ideal?.speedup ?? null, bound: ideal?.bound ?? null,
+      efficiency: ideal ? speedup / ideal.speedup : null,
+      reExecutionsPerTx: run.perTx.reExecutions, failedValidationsPerTx: run.perTx.failedValidations,
+      peakRssBytes: run.peakRssBytes, correct: run.correct, fallback: run.fallback, run,
+    };
+  });
+}

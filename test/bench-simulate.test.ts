@@ -1,0 +1,68 @@
+// Simulated scaling: the virtual-time model of Block-STM respects the physical limits (independent
+// transactions scale with workers, a dependency chain cannot be sped up), the calibration
+// reproduces the measured 1-thread run exactly, and missing inputs are reported, not invented.
+import { describe, expect, it } from 'vitest';
+import { idealSpeedup } from '../bench/ideal.js';
+import { simulateScaling, SIMULATED_EXECUTOR, virtualRun } from '../bench/simulate.js';
+import { generated } from '../bench/suite.js';
+import type { RunResult } from '../bench/sweep.js';
+
+const free = { maxSteps: 1e7, maxExecutions: 1e9 };
+const perTx = { executions: 1, reExecutions: 0, validations: 0, failedValidations: 0 };
+function run(workload: string, executor: string, threads: number, ms: number): RunResult {
+  return { workload, executor, threads, role: executor === 'sequential' ? 'baseline' : 'executor', samplesMs: [ms], busy: [false], perTx, peakRssBytes: 0, correct: true, fallback: '' };
+}
+
+describe('virtual-time Block-STM', () => {
+  it('independent transactions scale with the workers', () => {
+    const block = generated('p2p', { accounts: 10_000, txs: 48, seed: 1, hashCost: 0 }, 'g').block;
+    const txMs = new Float64Array(48).fill(1);
+    const one = virtualRun(block, 1, txMs, 0, free);
+    const four = virtualRun(block, 4, txMs, 0, free);
+    expect(one.failure).toBe('');
+    expect(one.makespanMs).toBe(48);
+    expect(one.executions).toBe(48);
+    expect(four.failure).toBe('');
+    expect(48 / four.makespanMs).toBeGreaterThan(3.5);
+    expect(48 / four.makespanMs).toBeLessThanOrEqual(4);
+  });
+
+  it('a chain of dependent transactions is never predicted faster than its ideal', () => {
+    const w = generated('p2p', { accounts: 2, txs: 24, seed: 1, hashCost: 0 }, 'g');
+    const txMs = new Float64Array(24).fill(1);
+    const ideal = idealSpeedup(w.block, [4]).points[0]!.speedup;
+    const run4 = virtualRun(w.block, 4, txMs, 0, free, 4);
+    expect(run4.failure).toBe('');
+    expect(24 / run4.makespanMs).toBeLessThanOrEqual(ideal + 1e-9);
+    expect(run4.executions).toBeGreaterThan(24);
+  });
+
+  it('reports a run that exceeds its step budget instead of predicting it', () => {
+    const block = generated('p2p', { accounts: 100, txs: 30, seed: 1, hashCost: 0 }, 'g').block;
+    const r = virtualRun(block, 2, new Float64Array(30).fill(1), 0, { maxSteps: 50, maxExecutions: 1e9 });
+    expect(r.failure).toMatch(/stopped after 50 scheduling points \(the step budget\)/);
+    const hot = generated('p2p', { accounts: 2, txs: 30, seed: 1, hashCost: 0 }, 'g').block;
+    const contended = virtualRun(hot, 8, new Float64Array(30).fill(1), 0, { maxSteps: 1e9, maxExecutions: 40 }, 4);
+    expect(contended.failure).toMatch(/stopped after 4\d VM runs \(1 per transaction\): too contended to simulate/);
+  });
+});
+
+describe('simulateScaling', () => {
+  const w = generated('p2p', { accounts: 1000, txs: 40, seed: 1, hashCost: 3 }, 'Block-STM p2p grid');
+
+  it('fits the shared-memory cost to the measured 1-thread run and predicts beyond it', () => {
+    const sim = simulateScaling([w], [run(w.id, 'sequential', 1, 4), run(w.id, SIMULATED_EXECUTOR, 1, 5)], { threads: [1, 4], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 });
+    expect(sim.gaps).toEqual([]);
+    const [one, four] = sim.points;
+    expect(one!.speedup).toBeCloseTo(4 / 5, 9);
+    expect(four!.speedup).toBeGreaterThan(one!.speedup * 2);
+    expect(four!.speedup).toBeLessThanOrEqual(idealSpeedup(w.block, [4]).points[0]!.speedup + 1e-9);
+    expect(four!.model).toMatch(/ns\/gas .* ns per shared-memory operation \(fitted to block-stm's measured 1-thread 5\.00 ms\)/);
+  });
+
+  it('says why when there is nothing to calibrate from', () => {
+    const sim = simulateScaling([w], [run(w.id, 'sequential', 1, 4)], { threads: [4], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 });
+    expect(sim.points).toEqual([]);
+    expect(sim.gaps).toEqual([expect.stringMatching(/block-stm was not measured at 1 thread/)]);
+  });
+});

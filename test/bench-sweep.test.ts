@@ -1,0 +1,152 @@
+// `concord bench` end to end on tiny blocks: the results file is valid and complete (baseline and
+// executors at every thread count, interleaved samples with busy flags, the ideal bound, start-up
+// apart), wrong or crashing executors are reported and fail the command; plus the machine facts,
+// the noise arithmetic and the progress helper's silence rules.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { benchCommand } from '../cli/bench.js';
+import { UsageError } from '../cli/errors.js';
+import { createProgress } from '../cli/progress.js';
+import { BUSY_FOREIGN_CORES, isBusy, machineFacts, noiseBetween } from '../bench/machine.js';
+import { parseResults } from '../reports/schema.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
+const tiny = { workload: 'p2p', accounts: '10', txs: '40', hashCost: '0', threads: '1,2', quick: true };
+
+function module(name: string, body: string): string {
+  const path = join(dir, `${name}.mjs`);
+  writeFileSync(path, body);
+  return path;
+}
+
+const STATS = "{ executions: block.txs.length, reExecutions: 0, validations: 0, failedValidations: 0, estimateWaits: 0, dependencyResumes: 0, fallback: '' }";
+
+describe('concord bench', () => {
+  afterEach(() => vi.restoreAllMocks());
+  const quiet = () => {
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  };
+
+  it('writes a valid results file with every executor x thread count next to the interleaved baseline', async () => {
+    quiet();
+    const out = join(dir, 'ok.json');
+    expect(await benchCommand({ ...tiny, executor: 'reference', out })).toBe(0);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    expect(doc.settings).toMatchObject({ quick: true, threads: [1, 2], executors: ['reference'], baseline: 'sequential' });
+    expect(doc.runs.map((r) => `${r.role}:${r.executor}@${r.threads}`).sort()).toEqual(
+      ['baseline:sequential@1', 'baseline:sequential@2', 'executor:reference@1', 'executor:reference@2'],
+    );
+    for (const r of doc.runs) {
+      expect(r.correct).toBe(true);
+      expect(r.samplesMs.length).toBeGreaterThanOrEqual(12);
+      expect(r.busy).toHaveLength(r.samplesMs.length);
+      expect(r.perTx.executions).toBe(1);
+    }
+    const [w] = doc.workloads;
+    expect(w).toMatchObject({ id: 'p2p-a10-t40-s1-h0', group: 'custom', txs: 40 });
+    expect(w!.ideal.points.map((p) => p.threads)).toEqual([1, 2, 4, 8, 16, 32, 64]);
+    expect(doc.startup.map((s) => `${s.executor}@${s.threads}`)).toEqual(['reference@1', 'reference@2']);
+    expect(doc.noise.rounds).toBe(2 * 3 * 2);
+    expect(doc.machine.effectiveCores).toBeGreaterThanOrEqual(1);
+  });
+
+  it('--json prints the same document on stdout', async () => {
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(await benchCommand({ ...tiny, threads: '1', executor: 'reference', json: true })).toBe(0);
+    const printed = out.mock.calls.map((c) => String(c[0])).join('');
+    expect(parseResults(printed, 'stdout').runs).toHaveLength(2);
+  });
+
+  it('an executor that disagrees with the reference is still timed, marked incorrect, and fails the command', async () => {
+    quiet();
+    const liar = module('liar', `export default { name: 'liar', async execute(block) {
+      return { stateRoot: 'bad', receiptsRoot: 'bad', receipts: [], reads: [], gasUsed: 0, state: new Map(), stats: ${STATS} };
+    }, async close() {} };`);
+    const out = join(dir, 'liar.json');
+    expect(await benchCommand({ ...tiny, threads: '2', executor: liar, out })).toBe(1);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    const run = doc.runs.find((r) => r.executor === liar)!;
+    expect(run.correct).toBe(false);
+    expect(run.samplesMs.length).toBeGreaterThan(0);
+  });
+
+  it('an executor that throws is reported as a failure', async () => {
+    quiet();
+    const broken = module('broken', "export default { name: 'broken', async execute() { throw new Error('boom'); }, async close() {} };");
+    const out = join(dir, 'broken.json');
+    expect(await benchCommand({ ...tiny, threads: '1', executor: broken, out })).toBe(1);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    expect(doc.failures).toEqual([{ executor: broken, threads: 1, workload: null, message: 'boom' }]);
+    expect(doc.runs.map((r) => r.executor)).toEqual(['sequential']);
+  });
+
+  it('rejects bad options as usage errors', async () => {
+    await expect(benchCommand({ ...tiny, threads: '0' })).rejects.toThrow(UsageError);
+    await expect(benchCommand({ ...tiny, block: 'x.json' })).rejects.toThrow(/either --block FILE or --workload NAME/);
+    await expect(benchCommand({ ...tiny, workload: 'nope' })).rejects.toThrow(/unknown workload "nope"/);
+  });
+});
+
+describe('machine facts and noise', () => {
+  it('reads the machine without guessing', () => {
+    const m = machineFacts();
+    expect(m.effectiveCores).toBeGreaterThanOrEqual(1);
+    expect(m.effectiveCores).toBeLessThanOrEqual(m.availableParallelism);
+    expect(m.label).toContain(`${m.effectiveCores} cores`);
+    expect(m.node).toBe(process.versions.node);
+  });
+
+  it('foreign CPU is whole-machine busy time minus our own, per wall second', () => {
+    const a = { wallMs: 0, busyMs: 1000, stealMs: 0, ownMs: 100 };
+    const b = { wallMs: 1000, busyMs: 2500, stealMs: 20, ownMs: 1100 };
+    const w = noiseBetween(a, b, 2);
+    expect(w.foreignCores).toBeCloseTo(0.5, 12);
+    expect(w.stealFraction).toBeCloseTo(0.01, 12);
+    expect(isBusy(w)).toBe(0.5 > BUSY_FOREIGN_CORES);
+    expect(isBusy(noiseBetween(a, { ...b, busyMs: 2050 }, 2))).toBe(false);
+    expect(noiseBetween({ ...a, busyMs: null }, b, 2).foreignCores).toBeNull();
+  });
+});
+
+describe('progress', () => {
+  class Sink extends Writable {
+    text = '';
+    isTTY = true;
+    override _write(chunk: Buffer, _enc: string, done: () => void): void {
+      this.text += chunk.toString();
+      done();
+    }
+  }
+  const sink = () => new Sink() as Sink & NodeJS.WriteStream;
+
+  it('is silent under CI, with --json, or off a terminal, but still prints notes', () => {
+    for (const [o, why] of [[{ env: { CI: 'true' } }, 'CI'], [{ env: {}, json: true }, 'json']] as const) {
+      const s = sink();
+      const p = createProgress({ ...o, stream: s });
+      expect(p.active, why).toBe(false);
+      p.start(3, 'bench');
+      p.update(1, 'x');
+      p.note('skipped: y');
+      p.stop();
+      expect(s.text).toBe('skipped: y\n');
+    }
+    const pipe = sink();
+    pipe.isTTY = false;
+    expect(createProgress({ env: {}, stream: pipe }).active).toBe(false);
+  });
+
+  it('draws a bar on a terminal', () => {
+    const s = sink();
+    const p = createProgress({ env: {}, stream: s });
+    expect(p.active).toBe(true);
+    p.start(2, 'bench');
+    p.update(1, 'p2p');
+    p.stop();
+    expect(s.text).toContain('bench');
+  });
+});

@@ -1,0 +1,142 @@
+// Block-STM on the deterministic simulated runtime: agreement with the reference under many
+// random and PCT schedules, exact replay of a recorded schedule, enumerating schedules from the
+// recorded branching, the watchdog and capacity outcomes, and a smoke check that every planted
+// bug changes something (the property suite proper lives in properties/).
+
+import { describe, expect, it } from 'vitest';
+import type { Block, BlockResult } from '../spec/block.js';
+import { executeReference } from '../spec/reference.js';
+import { generate } from '../bench/workloads.js';
+import { BUG_NAMES, BUGS } from '../impl/blockstm/bugs.js';
+import { runBlockStmSimulated } from '../impl/blockstm/simulate.js';
+
+function expectSameResult(actual: BlockResult, expected: BlockResult): void {
+  expect(actual.receipts).toEqual(expected.receipts);
+  expect(actual.reads).toEqual(expected.reads);
+  expect(actual.stateRoot).toBe(expected.stateRoot);
+  expect(actual.state).toEqual(expected.state);
+}
+
+const WORKLOADS = ['p2p', 'token', 'amm', 'nft', 'defi'] as const;
+
+function smallBlocks(txs: number, seed: number): Block[] {
+  return WORKLOADS.flatMap((w) => [2, 6].map((accounts) => generate(w, { accounts, txs, seed, hashCost: 0 })));
+}
+
+describe('block-stm on the simulated runtime', () => {
+  it('agrees with the reference under random and PCT schedules at 1 to 4 virtual workers', () => {
+    let reExecutions = 0;
+    let waits = 0;
+    let resumes = 0;
+    for (const block of smallBlocks(12, 21)) {
+      const expected = executeReference(block);
+      for (let seed = 0; seed < 12; seed++) {
+        const run = runBlockStmSimulated(block, { threads: 1 + (seed % 4), schedule: seed % 2 ? 'random' : 'pct', seed, pctDepth: 1 + (seed % 3) });
+        expect(run.outcome, run.reason).toBe('done');
+        expectSameResult(run.result, expected);
+        reExecutions += run.counters.reExecutions;
+        waits += run.counters.estimateWaits;
+        resumes += run.counters.dependencyResumes;
+      }
+    }
+    expect(reExecutions).toBeGreaterThan(0);
+    expect(waits).toBeGreaterThan(0);
+    expect(resumes).toBe(waits);
+  });
+
+  it('replays a recorded schedule into the identical run', () => {
+    const block = generate('defi', { accounts: 3, txs: 10, seed: 4, hashCost: 0 });
+    for (const schedule of ['random', 'pct'] as const) {
+      const first = runBlockStmSimulated(block, { threads: 3, schedule, seed: 99 });
+      const again = runBlockStmSimulated(block, { threads: 3, schedule: first.schedule });
+      expect(again.schedule).toEqual(first.schedule);
+      expect(again.ran).toEqual(first.ran);
+      expect(again.branching).toEqual(first.branching);
+      expect(again.counters).toEqual(first.counters);
+      expect(again.result.reads).toEqual(first.result.reads);
+      expect(again.result.stateRoot).toBe(first.result.stateRoot);
+    }
+  });
+
+  it('extends a schedule prefix with index 0 and exposes every alternative, so schedules can be enumerated', () => {
+    const block = generate('p2p', { accounts: 2, txs: 2, seed: 1, hashCost: 0 });
+    const expected = executeReference(block);
+    // Depth-first over the first scheduling points: each run's branching names the siblings to try.
+    const pending: number[][] = [[]];
+    let runs = 0;
+    while (pending.length > 0 && runs < 150) {
+      const prefix = pending.pop()!;
+      const run = runBlockStmSimulated(block, { threads: 2, schedule: prefix });
+      runs++;
+      expect(run.schedule.slice(0, prefix.length)).toEqual(prefix);
+      expect(run.schedule.slice(prefix.length).every((c) => c === 0)).toBe(true);
+      expect(run.branching).toHaveLength(run.steps);
+      expectSameResult(run.result, expected);
+      for (let point = run.steps - 1; point >= prefix.length; point--) {
+        for (let alt = 1; alt < run.branching[point]!; alt++) pending.push([...run.schedule.slice(0, point), alt]);
+      }
+    }
+    expect(runs).toBe(150);
+    expect(() => runBlockStmSimulated(block, { threads: 2, schedule: [5] })).toThrow(/chose 5 at point 0, but only 2 workers are runnable/);
+  });
+
+  it('reports the watchdog and finishes the block sequentially when an incarnation passes the bound', () => {
+    const block = generate('p2p', { accounts: 2, txs: 12, seed: 2, hashCost: 0 });
+    const expected = executeReference(block);
+    let bound = 0;
+    for (let seed = 0; seed < 20; seed++) {
+      const run = runBlockStmSimulated(block, { threads: 3, schedule: 'random', seed, maxIncarnations: 1 });
+      expectSameResult(run.result, expected);
+      if (run.outcome === 'done') continue;
+      expect(run.outcome).toBe('incarnation-bound');
+      expect(run.result.stats.fallback).toMatch(/^watchdog: transaction \d+ passed 1 incarnations$/);
+      bound++;
+    }
+    expect(bound).toBeGreaterThan(0);
+  });
+
+  it('reports the contention check giving up on a contended block, and still returns the complete result', () => {
+    const block = generate('p2p', { accounts: 2, txs: 64, seed: 3, hashCost: 0 });
+    const expected = executeReference(block);
+    const outcomes = new Set<string>();
+    for (let seed = 0; seed < 6; seed++) {
+      const run = runBlockStmSimulated(block, { threads: 2, schedule: 'random', seed, contentionWindow: 4 });
+      expectSameResult(run.result, expected);
+      outcomes.add(run.outcome);
+      if (run.outcome === 'contention') expect(run.result.stats.fallback).toMatch(/^contention: transactions \d+ to \d+ needed \d+ executions$/);
+    }
+    expect(outcomes.has('contention')).toBe(true);
+  });
+
+  it('reports buffers that are too small and still returns the complete result', () => {
+    const block = generate('token', { accounts: 4, txs: 30, seed: 2, hashCost: 0 });
+    const run = runBlockStmSimulated(block, { threads: 2, schedule: 'random', seed: 1, capacityScale: 0.01 });
+    expect(run.outcome).toBe('capacity');
+    expectSameResult(run.result, executeReference(block));
+    expect(run.result.stats.fallback).toBe('shared buffers too small for the block');
+  });
+
+  it('reports a run that makes no progress within its step budget', () => {
+    const block = generate('amm', { accounts: 3, txs: 10, seed: 2, hashCost: 0 });
+    const run = runBlockStmSimulated(block, { threads: 2, schedule: 'random', seed: 1, maxSteps: 50 });
+    expect(run.outcome).toBe('exhausted');
+    expectSameResult(run.result, executeReference(block));
+  });
+
+  it('has a one-line description for every planted bug, and each one changes some run', () => {
+    const blocks = smallBlocks(8, 7);
+    const expected = blocks.map((b) => executeReference(b));
+    for (const bug of BUG_NAMES) {
+      expect(BUGS[bug]).toMatch(/^[a-z].{20,}[^.]$/);
+      let caught = false;
+      for (let seed = 0; seed < 20 && !caught; seed++) {
+        blocks.forEach((block, i) => {
+          const run = runBlockStmSimulated(block, { threads: 2 + (seed % 3), schedule: seed % 2 ? 'random' : 'pct', seed, bugs: [bug] });
+          if (run.outcome !== 'done' || run.result.stateRoot !== expected[i]!.stateRoot || JSON.stringify(run.result.reads) !== JSON.stringify(expected[i]!.reads)) caught = true;
+        });
+      }
+      expect(caught, bug).toBe(true);
+    }
+    expect(() => runBlockStmSimulated(blocks[0]!, { threads: 2, schedule: 'random', bugs: ['nonsense' as never] })).toThrow(/unknown planted bug "nonsense"/);
+  });
+});

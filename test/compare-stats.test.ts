@@ -1,0 +1,121 @@
+// compare's statistics on known samples (reference values from scipy.stats 1.17 and the binomial
+// order-statistic tables), and `concord compare` itself: `~`, deltas, geomean, warnings and the
+// --fail-on-regression gate.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { compareCommand } from '../cli/compare.js';
+import { compare, formatComparison, regressions } from '../reports/compare.js';
+import { geomean, mannWhitney, median, medianInterval } from '../reports/stats.js';
+import { sampleResults } from './report-fixture.js';
+
+describe('statistics', () => {
+  it('median and the order-statistic 95% interval', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(medianInterval([1, 2, 3, 4, 5])).toBeNull();
+    expect(medianInterval([6, 5, 4, 3, 2, 1])).toEqual({ lo: 1, hi: 6 });
+    const ten = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1];
+    expect(medianInterval(ten)).toEqual({ lo: 2, hi: 9 });
+    const twenty = Array.from({ length: 20 }, (_, i) => 20 - i);
+    expect(medianInterval(twenty)).toEqual({ lo: 6, hi: 15 });
+  });
+
+  it('Mann-Whitney exact p-values match scipy', () => {
+    expect(mannWhitney([1, 2, 3], [4, 5, 6])).toMatchObject({ u: 0, exact: true });
+    expect(mannWhitney([1, 2, 3], [4, 5, 6]).p).toBeCloseTo(0.1, 10);
+    expect(mannWhitney([1, 3, 5, 7, 9], [2, 4, 6, 8, 10]).p).toBeCloseTo(0.6904761904761905, 10);
+    const a = [10.346, 10.822, 10.33, 8.697, 10.905, 10.446, 9.463, 10.581, 10.365, 10.294, 10.028, 10.547];
+    const b = [10.264, 10.837, 10.518, 11.599, 11.04, 10.708, 10.218, 10.743, 11.008, 10.724, 12.294, 12.007, 8.289, 9.111, 10.825];
+    const t = mannWhitney(a, b);
+    expect(t.u).toBe(53);
+    expect(t.p).toBeCloseTo(0.07458953304962189, 8);
+  });
+
+  it('the exact distribution agrees with brute-force enumeration', () => {
+    // Every way to give 4 of 9 distinct ranks to x: U = pairs with the x above the y.
+    const m = 4;
+    const n = 5;
+    const splits: { x: number[]; y: number[]; u: number }[] = [];
+    for (let mask = 0; mask < 1 << (m + n); mask++) {
+      const x: number[] = [];
+      const y: number[] = [];
+      for (let r = 0; r < m + n; r++) (mask & (1 << r) ? x : y).push(r);
+      if (x.length === m) splits.push({ x, y, u: x.reduce((s, xi) => s + y.filter((yi) => yi < xi).length, 0) });
+    }
+    for (const { x, y, u } of splits) {
+      const below = splits.filter((s) => s.u <= u).length / splits.length;
+      const above = splits.filter((s) => s.u >= u).length / splits.length;
+      const t = mannWhitney(x, y);
+      expect(t.u).toBe(u);
+      expect(t.p).toBeCloseTo(Math.min(1, 2 * Math.min(below, above)), 12);
+    }
+  });
+
+  it('Mann-Whitney with ties or large samples uses the corrected normal approximation (as scipy asymptotic)', () => {
+    const tied = mannWhitney([1, 2, 2, 3, 3, 3], [2, 3, 4, 5, 5, 6, 7]);
+    expect(tied).toMatchObject({ u: 5.5, exact: false });
+    expect(tied.p).toBeCloseTo(0.028638831243270754, 5);
+    const x = Array.from({ length: 55 }, (_, i) => i * 3);
+    const y = Array.from({ length: 60 }, (_, i) => i * 3 + 31);
+    const big = mannWhitney(x, y);
+    expect(big).toMatchObject({ u: 990, exact: false });
+    expect(big.p).toBeCloseTo(0.00022206810612559092, 6);
+    expect(mannWhitney([1, 1, 1], [1, 1, 1]).p).toBe(1);
+  });
+
+  it('geometric mean', () => {
+    expect(geomean([1, 4, 16])).toBeCloseTo(4, 12);
+  });
+});
+
+describe('compare', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  const base = sampleResults({ seqMs: 10, execMs: 6, samples: 12 });
+
+  it('marks a difference that is not significant with ~ and computes the geomean', () => {
+    const same = sampleResults({ seqMs: 10, execMs: 6, samples: 12, jitterSeed: 7 });
+    const c = compare(base, same);
+    expect(c.rows.length).toBe(base.runs.length);
+    expect(c.rows.every((r) => !r.significant)).toBe(true);
+    const text = formatComparison(c, 'base.json', 'new.json');
+    expect(text).toMatch(/~ \(p=\d\.\d{3} n=12\+12\)/);
+    expect(text).toMatch(/^geomean/m);
+    expect(c.warnings).toEqual([]);
+  });
+
+  it('reports a significant slowdown with its delta and flags it past the threshold', () => {
+    const slower = sampleResults({ seqMs: 10, execMs: 9, samples: 12 });
+    const c = compare(base, slower);
+    const row = c.rows.find((r) => r.executor === 'fake-parallel' && r.threads === 2)!;
+    expect(row.significant).toBe(true);
+    expect(row.deltaPct).toBeGreaterThan(40);
+    expect(formatComparison(c, 'a', 'b')).toMatch(/\+\d+\.\d\d% \(p=0\.000 n=12\+12\)/);
+    expect(regressions(c, 10).map((r) => `${r.executor}@${r.threads}`)).toEqual(['fake-parallel@2', 'fake-parallel@2']);
+    expect(regressions(c, 60)).toEqual([]);
+    expect(c.geomean!.deltaPct).toBeGreaterThan(0);
+  });
+
+  it('warns on too few samples and different machines', () => {
+    const few = sampleResults({ seqMs: 10, execMs: 6, samples: 4, machine: 'other box' });
+    const c = compare(base, few);
+    expect(c.warnings.join('\n')).toMatch(/fewer than 10 samples/);
+    expect(c.warnings.join('\n')).toMatch(/different machines/);
+    expect(formatComparison(c, 'a', 'b')).toMatch(/± ∞ ¹/);
+  });
+
+  it('concord compare exits 0, or 1 with --fail-on-regression when a row is significantly slower', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-compare-'));
+    const a = join(dir, 'base.json');
+    const b = join(dir, 'new.json');
+    writeFileSync(a, JSON.stringify(base));
+    writeFileSync(b, JSON.stringify(sampleResults({ seqMs: 10, execMs: 9, samples: 12 })));
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    expect(await compareCommand({ base: a, next: b })).toBe(0);
+    expect(await compareCommand({ base: a, next: b, failOnRegression: '10' })).toBe(1);
+    expect(await compareCommand({ base: a, next: b, failOnRegression: '80' })).toBe(0);
+    expect(out.mock.calls.map((c) => String(c[0])).join('')).toMatch(/regression: .*fake-parallel/);
+  });
+});

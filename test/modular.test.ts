@@ -1,0 +1,251 @@
+// The modular executor against the reference: every workload and partition at 1, 2 and 4 threads
+// on the real worker pool, random blocks (barriers, gas limits, reverts) on the simulated runtime
+// under random and PCT schedules, undeclared accesses, the planted misroute bug, a full outputs
+// arena and dying workers. Results are compared in full: state root, receipts and every read set.
+// The pool runs the compiled job from dist/ (npm test builds it first).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Block, BlockResult, Program } from '../spec/block.js';
+import { assemble } from '../spec/bytecode.js';
+import { parseBlock } from '../spec/block-file.js';
+import { keyOf } from '../spec/contracts.js';
+import { executeReference } from '../spec/reference.js';
+import { generate } from '../bench/workloads.js';
+import { blockArb } from '../properties/arbitraries.js';
+import { BUG_NAMES, BUGS } from '../impl/modular/bugs.js';
+import { createModularExecutor, ModularError, type ModularExecutor } from '../impl/modular/executor.js';
+import { PARTITION_KINDS } from '../impl/modular/partition.js';
+import { runModularSimulated } from '../impl/modular/simulate.js';
+import { createExecutor } from '../impl/registry.js';
+
+const WORKLOADS = ['p2p', 'token', 'amm', 'nft', 'defi'] as const;
+
+function expectSame(actual: BlockResult, expected: BlockResult, what: string): void {
+  expect(actual.stateRoot, `${what}: state root`).toBe(expected.stateRoot);
+  expect(actual.receipts, `${what}: receipts`).toEqual(expected.receipts);
+  expect(actual.reads, `${what}: reads`).toEqual(expected.reads);
+  expect(actual.gasUsed, `${what}: gas`).toBe(expected.gasUsed);
+}
+
+const sameResult = (a: BlockResult, b: BlockResult) =>
+  a.stateRoot === b.stateRoot && JSON.stringify(a.receipts) === JSON.stringify(b.receipts) && JSON.stringify(a.reads) === JSON.stringify(b.reads);
+
+/** A block that stops part-way on the block gas limit. */
+function withGasLimit(block: Block, share: number): Block {
+  return { ...block, gasLimit: Math.floor(executeReference(block).gasUsed * share) };
+}
+
+/** Puts raw programs (no footprint: barriers) at a few places of a block. */
+function withBarriers(block: Block): Block {
+  const raw: Program = { name: 'raw', code: assemble([['const', 'r0', keyOf(0, 'balance')], ['read', 'r1', 'r0'], ['addi', 'r1', 'r1', 7], ['write', 'r0', 'r1'], ['const', 'r2', 999_999], ['write', 'r2', 'r1']]), arity: 0 };
+  const p = block.programs.length;
+  const txs = block.txs.flatMap((tx, i) => (i % 97 === 40 ? [{ program: p, args: [], gasLimit: 100_000 }, tx] : [tx]));
+  return { ...block, programs: [...block.programs, raw], txs };
+}
+
+/**
+ * `sneaky` declares only a read of args[0]'s balance but also credits args[1]'s balance; `liar`
+ * declares a read of its key but writes it. Around them, transfers touch the same accounts, so a
+ * missed violation would show up in their reads.
+ */
+function undeclaredBlock(): Block {
+  const sneaky: Program = {
+    name: 'sneaky', arity: 2,
+    code: assemble([['muli', 'r4', 'r0', 16], ['read', 'r5', 'r4'], ['muli', 'r6', 'r1', 16], ['read', 'r7', 'r6'], ['add', 'r7', 'r7', 'r5'], ['write', 'r6', 'r7'], ['stop']]),
+    footprint: [{ key: { arg: 0, mul: 16, add: 0 }, access: 'read' }],
+  };
+  const liar: Program = {
+    name: 'liar', arity: 1,
+    code: assemble([['muli', 'r4', 'r0', 16], ['read', 'r5', 'r4'], ['addi', 'r5', 'r5', 1], ['write', 'r4', 'r5'], ['stop']]),
+    footprint: [{ key: { arg: 0, mul: 16, add: 0 }, access: 'read' }],
+  };
+  const base = generate('p2p', { accounts: 20, txs: 400, seed: 5, hashCost: 0 });
+  const txs = [...base.txs];
+  txs.splice(150, 0, { program: 1, args: [3, 7], gasLimit: 100_000 });
+  txs.splice(260, 0, { program: 2, args: [9], gasLimit: 100_000 });
+  return { ...base, programs: [...base.programs, sneaky, liar], txs };
+}
+
+describe('on the simulated runtime', () => {
+  it('agrees with the reference on random blocks under random and PCT schedules', () => {
+    fc.assert(
+      fc.property(
+        blockArb({ maxTxs: 16, mix: 'mixed' }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }),
+        fc.constantFrom(...PARTITION_KINDS), fc.constantFrom('random' as const, 'pct' as const), fc.nat(1000),
+        (block, threads, modules, partition, schedule, seed) => {
+          const run = runModularSimulated(block, { threads, modules, partition, schedule, seed });
+          expect(run.outcome).toBe('done');
+          expectSame(run.result, executeReference(block), 'simulated');
+        },
+      ),
+      { numRuns: 150, seed: 6 },
+    );
+  });
+
+  it('agrees on contract blocks (lanes only) and its lanes really interleave', () => {
+    let crossWaits = 0;
+    fc.assert(
+      fc.property(blockArb({ minTxs: 8, maxTxs: 24, mix: 'contracts', hashes: false }), fc.nat(1000), (block, seed) => {
+        const run = runModularSimulated(block, { threads: 3, modules: 3, schedule: 'random', seed });
+        expectSame(run.result, executeReference(block), 'simulated');
+        expect(run.result.stats.fallback).toBe('');
+        crossWaits += run.result.stats.crossWaits as number;
+      }),
+      { numRuns: 100, seed: 7 },
+    );
+    expect(crossWaits).toBeGreaterThan(0);
+  });
+
+  it('replays a recorded schedule exactly', () => {
+    const block = generate('defi', { accounts: 8, txs: 40, seed: 2, hashCost: 0 });
+    const first = runModularSimulated(block, { threads: 3, modules: 4, schedule: 'random', seed: 11 });
+    const again = runModularSimulated(block, { threads: 3, modules: 4, schedule: first.schedule });
+    expect(again.ran).toEqual(first.ran);
+    expectSame(again.result, first.result, 'replay');
+  });
+
+  it('lists its planted bugs with descriptions', () => {
+    expect(BUG_NAMES).toContain('misroute');
+    for (const b of BUG_NAMES) expect(BUGS[b].length).toBeGreaterThan(20);
+  });
+
+  it('the planted misroute bug is caught: a cross-module transaction reads a stale value', () => {
+    let caught = 0;
+    for (let seed = 1; seed <= 5; seed++) {
+      const block = generate('p2p', { accounts: 6, txs: 60, seed, hashCost: 0 });
+      const run = runModularSimulated(block, { threads: 1, modules: 3, schedule: 'random', seed, bugs: ['misroute'] });
+      if (!sameResult(run.result, executeReference(block))) caught++;
+    }
+    expect(caught).toBe(5);
+  });
+
+  it('catches undeclared accesses, reports them and finishes the block in order', () => {
+    const block = undeclaredBlock();
+    const run = runModularSimulated(block, { threads: 2, modules: 4, schedule: 'random', seed: 3 });
+    expectSame(run.result, executeReference(block), 'undeclared');
+    expect(run.outcome).toBe('fallback');
+    expect(run.reason).toMatch(/transaction 150 touched key 112 outside its declared footprint/);
+    expect(run.result.stats.undeclaredAccesses).toBe(2);
+    expect(run.result.stats.undeclared).toBe('tx 150 key 112 (acct7.balance); tx 260 key 144 (acct9.balance)');
+  });
+
+  it('finishes in order when the outputs arena runs out', () => {
+    const block = generate('amm', { accounts: 10, txs: 60, seed: 1, hashCost: 0 });
+    const run = runModularSimulated(block, { threads: 2, modules: 2, schedule: 'random', seed: 1, outputScale: 0.01 });
+    expectSame(run.result, executeReference(block), 'capacity');
+    expect(run.reason).toMatch(/outputs arena full/);
+  });
+});
+
+describe('on the worker pool', () => {
+  const executors = new Map<string, ModularExecutor>();
+  beforeAll(async () => {
+    for (const partition of PARTITION_KINDS) executors.set(partition, await createModularExecutor({ threads: 4, modules: 6, partition, warmUp: false }));
+  });
+  afterAll(async () => {
+    for (const e of executors.values()) await e.close();
+  });
+
+  it.each(PARTITION_KINDS)('agrees with the reference on every workload at 1, 2 and 4 threads (%s)', async (partition) => {
+    const executor = executors.get(partition)!;
+    for (const w of WORKLOADS) {
+      const block = generate(w, { accounts: 60, txs: 1500, seed: 3, hashCost: 1 });
+      const expected = executeReference(block);
+      for (const threads of [1, 2, 4]) {
+        const r = await executor.execute(block, { threads });
+        expectSame(r, expected, `${w} ${partition} ${threads} threads`);
+        expect(r.stats.fallback).toBe('');
+        expect(r.stats.executions).toBe(block.txs.length);
+        expect(r.stats.laneClaims).toBeGreaterThan(0);
+        expect(r.stats.threads).toBe(threads);
+        expect(r.stats.partition).toBe(partition);
+      }
+    }
+  });
+
+  it('agrees with barriers and a block gas limit that stops the block part-way', async () => {
+    const executor = executors.get('hash')!;
+    for (const w of WORKLOADS) {
+      const block = withBarriers(generate(w, { accounts: 40, txs: 600, seed: 8, hashCost: 0 }));
+      for (const b of [block, withGasLimit(block, 0.5), withGasLimit(block, 0.001)]) {
+        for (const threads of [1, 2, 4]) expectSame(await executor.execute(b, { threads }), executeReference(b), `${w} gas limit ${b.gasLimit}`);
+      }
+      const r = await executor.execute(block, { threads: 2 });
+      expect(r.stats.barriers).toBe(6);
+      expect(r.stats.windows).toBe(7);
+    }
+  });
+
+  it('agrees on the committed block files', async () => {
+    const dir = new URL('./fixtures/blocks/', import.meta.url).pathname;
+    const files = [...readdirSync(dir).map((f) => join(dir, f)), new URL('../examples/transfer.json', import.meta.url).pathname];
+    for (const file of files) {
+      const block = parseBlock(readFileSync(file, 'utf8'), file);
+      for (const threads of [1, 2, 4]) expectSame(await executors.get('affinity')!.execute(block, { threads }), executeReference(block), file);
+    }
+  });
+
+  it('agrees on random mixed blocks', async () => {
+    const executor = executors.get('range')!;
+    await fc.assert(
+      fc.asyncProperty(blockArb({ maxTxs: 30 }), fc.integer({ min: 1, max: 4 }), async (block, threads) => {
+        expectSame(await executor.execute(block, { threads }), executeReference(block), 'random');
+      }),
+      { numRuns: 60, seed: 12 },
+    );
+  });
+
+  it('catches undeclared accesses with index and key, and finishes the block in order', async () => {
+    const executor = executors.get('hash')!;
+    const block = undeclaredBlock();
+    for (const threads of [1, 2, 4]) {
+      const r = await executor.execute(block, { threads });
+      expectSame(r, executeReference(block), `undeclared ${threads}`);
+      expect(executor.violations).toEqual([{ tx: 150, key: 112 }, { tx: 260, key: 144 }]);
+      expect(r.stats.fallback).toMatch(/^transaction 150 touched key 112 outside its declared footprint; finished the block in order from transaction \d+$/);
+    }
+  });
+
+  it('a dying or throwing worker rejects with a clear error, and the next block runs normally', async () => {
+    const executor = executors.get('hash')!;
+    const block = generate('p2p', { accounts: 100, txs: 800, seed: 2, hashCost: 0 });
+    const expected = executeReference(block);
+    for (const kind of ['exit', 'throw'] as const) {
+      executor.injectFault({ kind, tx: 300 });
+      const failed = executor.execute(block, { threads: 4 });
+      await expect(failed).rejects.toBeInstanceOf(ModularError);
+      await expect(failed).rejects.toThrow(/modular: the block was abandoned because a worker failed: worker \d/);
+      expectSame(await executor.execute(block, { threads: 4 }), expected, `after ${kind}`);
+    }
+  });
+
+  it('the planted misroute bug is caught on real threads too', async () => {
+    const buggy = await createModularExecutor({ threads: 2, modules: 3, bugs: ['misroute'], warmUp: false });
+    try {
+      let caught = 0;
+      for (let seed = 1; seed <= 3; seed++) {
+        const block = generate('p2p', { accounts: 6, txs: 300, seed, hashCost: 0 });
+        if (!sameResult(await buggy.execute(block), executeReference(block))) caught++;
+      }
+      expect(caught).toBe(3);
+    } finally {
+      await buggy.close();
+    }
+  });
+
+  it('is registered as `modular` and takes --modules and --partition', async () => {
+    const executor = await createExecutor('modular', { threads: 2, modules: 5, partition: 'range' });
+    try {
+      const block = generate('token', { accounts: 30, txs: 200, seed: 1, hashCost: 0 });
+      const r = await executor.execute(block);
+      expectSame(r, executeReference(block), 'registry');
+      expect(r.stats.modules).toBe(5);
+      expect(r.stats.partition).toBe('range');
+    } finally {
+      await executor.close();
+    }
+    await expect(createExecutor('modular', { partition: 'zigzag' })).rejects.toThrow(/unknown partition "zigzag"/);
+  });
+});

@@ -1,0 +1,113 @@
+// The mismatch explainer: each anomaly, produced by a small hand-made wrong result, gets its name,
+// its transaction and key, expected vs actual, and the versions the read came from and should have.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { BlockResult, Receipt, ReadSet } from '../spec/block.js';
+import { executeReference } from '../spec/reference.js';
+import { blockResult } from '../spec/result.js';
+import { blockSpecArb, buildBlock } from '../properties/arbitraries.js';
+import { explain, formatExplanation, sameResult } from '../properties/explain.js';
+import { PRE_STATE } from '../properties/trace.js';
+import { blockOf } from './helpers.js';
+
+/** A copy of `r` with some parts replaced, built the way every executor builds results. */
+function altered(r: BlockResult, o: { state?: Map<number, number>; receipts?: Receipt[]; reads?: ReadSet[] }): BlockResult {
+  return blockResult(o.state ?? new Map(r.state), o.receipts ?? [...r.receipts], o.reads ?? [...r.reads], r.stats);
+}
+
+// tx0: k1 = 5; tx1: k1 += 2 (read then write); tx2: emits k1. Keys 1 and 2; pre-state k1 = 1, k2 = 7.
+const chain = blockOf([
+  { ops: [['const', 'r0', 1], ['const', 'r1', 5], ['write', 'r0', 'r1']] },
+  { ops: [['const', 'r0', 1], ['read', 'r1', 'r0'], ['addi', 'r1', 'r1', 2], ['write', 'r0', 'r1']] },
+  { ops: [['const', 'r0', 1], ['read', 'r1', 'r0'], ['emit', 'r1']] },
+], [[1, 1], [2, 7]]);
+const good = executeReference(chain);
+
+describe('explain', () => {
+  it('finds nothing when results agree', () => {
+    expect(explain(chain, good, executeReference(chain))).toBeUndefined();
+    expect(sameResult(good, executeReference(chain))).toBe(true);
+  });
+
+  it('names a stale read: tx 1 saw the pre-state instead of tx 0', () => {
+    const bad = altered(good, { reads: [good.reads[0]!, [[1, 1]], good.reads[2]!] });
+    const x = explain(chain, good, bad)!;
+    expect(x).toMatchObject({ anomaly: 'stale read', tx: 1, key: 1, expected: '5', actual: '1', shouldComeFrom: { tx: 0 }, cameFrom: { tx: PRE_STATE } });
+    expect(formatExplanation(x).join('\n')).toMatch(/stale read[\s\S]*tx 1[\s\S]*expected {5}5 {2}\(from tx 0\)[\s\S]*actual {7}1 {2}\(from the pre-state\)/);
+  });
+
+  it('names a read of a later transaction: tx 0 saw what tx 1 wrote', () => {
+    const block = blockOf([
+      { ops: [['const', 'r0', 1], ['read', 'r1', 'r0'], ['emit', 'r1']] },
+      { ops: [['const', 'r0', 1], ['const', 'r1', 9], ['write', 'r0', 'r1']] },
+    ], [[1, 1]]);
+    const ref = executeReference(block);
+    const bad = altered(ref, { reads: [[[1, 9]], ref.reads[1]!], receipts: [{ ...ref.receipts[0]!, outputs: [9] }, ref.receipts[1]!] });
+    expect(explain(block, ref, bad)).toMatchObject({ anomaly: 'read of a later transaction', tx: 0, cameFrom: { tx: 1 }, shouldComeFrom: { tx: PRE_STATE } });
+  });
+
+  it('names a read of an aborted incarnation from the provenance the run recorded', () => {
+    const bad = altered(good, { reads: [good.reads[0]!, good.reads[1]!, [[1, 4]]] });
+    const prov = { readFrom: () => ({ tx: 1, incarnation: 0 }), finalIncarnation: (tx: number) => (tx === 1 ? 1 : 0) };
+    expect(explain(chain, good, bad, prov)).toMatchObject({ anomaly: 'read of an aborted incarnation', tx: 2, cameFrom: { tx: 1, incarnation: 0 }, shouldComeFrom: { tx: 1, incarnation: 1 } });
+    // Without provenance, a value nobody committed is still an aborted incarnation's.
+    expect(explain(chain, good, bad)).toMatchObject({ anomaly: 'read of an aborted incarnation', tx: 2 });
+  });
+
+  it('names a lost write when reads and receipts match but a committed write is missing', () => {
+    const state = new Map(good.state);
+    state.set(1, 5);
+    expect(explain(chain, good, altered(good, { state }))).toMatchObject({ anomaly: 'lost write', key: 1, tx: 1, expected: '7', actual: '5' });
+  });
+
+  it('names a wrong final value (a delta resolved against the wrong base)', () => {
+    const block = blockOf([
+      { ops: [['const', 'r0', 1], ['const', 'r1', 3], ['delta', 'r0', 'r1', 0, 100]] },
+    ], [[1, 1]]);
+    const ref = executeReference(block);
+    const state = new Map(ref.state);
+    state.set(1, 3);
+    const x = explain(block, ref, altered(ref, { state }))!;
+    expect(x).toMatchObject({ anomaly: 'wrong final value', key: 1, expected: '4', actual: '3' });
+    expect(x.detail).toMatch(/DELTA/);
+  });
+
+  it('names a wrong receipt, and says when skip-rest was ignored', () => {
+    const block = blockOf([{ ops: [['const', 'r0', 1], ['emit', 'r0']] }, { ops: [['const', 'r0', 2], ['emit', 'r0']] }], [[1, 1]], 1);
+    const ref = executeReference(block);
+    expect(ref.receipts[1]!.status).toBe('skipped');
+    const ran: Receipt = { status: 'success', code: 0, gasUsed: 6, outputs: [2] };
+    const x = explain(block, ref, altered(ref, { receipts: [ref.receipts[0]!, ran] }))!;
+    expect(x).toMatchObject({ anomaly: 'wrong receipt', tx: 1 });
+    expect(x.detail).toMatch(/skip-rest/);
+  });
+
+  it('names a stale DELTA base from the receipt alone (bases are not in the read set)', () => {
+    const block = blockOf([
+      { ops: [['const', 'r0', 1], ['const', 'r1', 0], ['write', 'r0', 'r1']] },
+      { ops: [['const', 'r0', 1], ['const', 'r1', 0], ['delta', 'r0', 'r1', 0, 4]] },
+    ], [[1, -1]]);
+    const ref = executeReference(block);
+    expect(ref.receipts[1]!.status).toBe('success');
+    const stale = executeReference(blockOf([{ ops: [['const', 'r0', 1], ['const', 'r1', 0], ['delta', 'r0', 'r1', 0, 4]] }], [[1, -1]])).receipts[0]!;
+    const x = explain(block, ref, altered(ref, { receipts: [ref.receipts[0]!, stale] }))!;
+    expect(x).toMatchObject({ anomaly: 'stale read', tx: 1, key: 1, expected: '0', actual: '-1', cameFrom: { tx: PRE_STATE }, shouldComeFrom: { tx: 0 } });
+    expect(x.detail).toMatch(/DELTA/);
+  });
+
+  it('names a wrong read set, a malformed result and a wrong root', () => {
+    expect(explain(chain, good, altered(good, { reads: [good.reads[0]!, [[1, 5], [2, 7]], good.reads[2]!] }))).toMatchObject({ anomaly: 'wrong read set', tx: 1 });
+    expect(explain(chain, good, altered(good, { receipts: good.receipts.slice(0, 2) }))).toMatchObject({ anomaly: 'malformed result' });
+    expect(explain(chain, good, { ...good, stateRoot: '00', receiptsRoot: good.receiptsRoot, state: good.state, receipts: good.receipts, reads: good.reads, gasUsed: good.gasUsed, stats: good.stats })).toMatchObject({ anomaly: 'wrong root' });
+  });
+
+  it('agrees with sameResult on random pairs of results', () => {
+    fc.assert(fc.property(blockSpecArb({ maxTxs: 6 }), blockSpecArb({ maxTxs: 6 }), (a, b) => {
+      const block = buildBlock(a);
+      const ref = executeReference(block);
+      const other = buildBlock({ ...b, txs: a.txs });
+      const r = executeReference(other);
+      return sameResult(ref, r) === (explain(block, ref, r) === undefined);
+    }), { seed: 7, numRuns: 150 });
+  });
+});

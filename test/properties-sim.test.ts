@@ -1,0 +1,79 @@
+// The simulated-runtime checks: simulateBlockStm is the executor's own simulated run (same
+// scheduling points, same result as runBlockStmSimulated), the correct Block-STM passes random,
+// PCT and exhaustive checks and exercises every parallel path, and the exhaustive explorer
+// reaches the 5 transactions x 2 workers x 2 keys goal. Seeds are pinned.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { runBlockStmSimulated } from '../impl/blockstm/simulate.js';
+import { executeReference } from '../spec/reference.js';
+import { blockSpecArb, buildBlock } from '../properties/arbitraries.js';
+import { BLOCKSTM_COVERAGE, type CheckDef } from '../properties/equivalence.js';
+import { explore, exhaustiveCheck } from '../properties/enumerate.js';
+import { sameResult } from '../properties/explain.js';
+import { simulatedSubject } from '../properties/planted.js';
+import { newObserver } from '../properties/runner.js';
+import { interleavingCheck, pctHorizon, simulateBlockStm, stepBudget } from '../properties/simulated.js';
+
+const correct = simulatedSubject('block-stm (simulated)', { kind: 'block-stm', bugs: [] });
+
+async function runCheck(check: CheckDef, runs: number, seed: number) {
+  const o = newObserver(correct);
+  const details = await fc.check(fc.asyncProperty(check.inputs(check.txs, correct), (input) => check.run(correct, o, input)), { seed, numRuns: runs });
+  return { details, o };
+}
+
+describe('simulated Block-STM', () => {
+  it('is the executor\'s own simulated run: same schedule, same result', () => {
+    const blocks = fc.sample(blockSpecArb({ maxTxs: 15, hashes: false }), { seed: 5, numRuns: 30 }).map(buildBlock);
+    blocks.forEach((block, i) => {
+      const threads = 2 + (i % 3);
+      const kind = i % 2 ? 'pct' as const : 'random' as const;
+      const theirs = runBlockStmSimulated(block, { threads, schedule: kind, seed: i, pctDepth: 3, maxSteps: stepBudget(block.txs.length, threads), pctSteps: pctHorizon(block.txs.length, threads) });
+      const mine = simulateBlockStm(block, { threads, schedule: kind, seed: i, pctDepth: 3 });
+      expect(mine.schedule).toEqual(theirs.schedule);
+      expect(mine.outcome).toBe(theirs.outcome);
+      expect(sameResult(theirs.result, mine.result!)).toBe(true);
+      expect(sameResult(executeReference(block), mine.result!)).toBe(true);
+      // Replaying the recorded choices is the same run again.
+      expect(simulateBlockStm(block, { threads, schedule: mine.schedule }).schedule).toEqual(mine.schedule);
+    });
+  });
+
+  it('passes random and PCT schedules and exercises every parallel path', async () => {
+    const { details, o } = await runCheck(interleavingCheck, 150, 11);
+    expect(details.failed, String(details.counterexample)).toBe(false);
+    for (const goal of BLOCKSTM_COVERAGE) expect(o.coverage[goal.event], goal.event).toBeGreaterThan(0);
+    expect(o.coverage['skip-rest']).toBeGreaterThan(0);
+    expect(o.schedules).toBe(150);
+  });
+
+  it('passes every interleaving of tiny blocks', async () => {
+    const { details, o } = await runCheck(exhaustiveCheck, 8, 3);
+    expect(details.failed).toBe(false);
+    expect(o.states).toBeGreaterThan(0);
+    expect(o.interleavings).toBeGreaterThan(o.states);
+  });
+
+  it('enumerates all interleavings of 5 transactions x 2 workers over 2 keys', () => {
+    // Five transactions that all read, then write, the same two keys: maximal contention.
+    const spec = {
+      keys: 2, pre: [{ entity: 0, field: 0, value: 1 }], gasLimit: null,
+      txs: Array.from({ length: 5 }, (_, i) => ({
+        kind: 'code' as const, gas: 100_000,
+        body: [{ s: 'read' as const, dst: 0, key: i }, { s: 'addi' as const, dst: 0, imm: 1 }, { s: 'write' as const, key: i + 1, src: 0 }],
+      })),
+    };
+    const r = explore(buildBlock(spec), { threads: 2 });
+    expect(r.complete).toBe(true);
+    expect(r.failure).toBeUndefined();
+    expect(r.interleavings).toBeGreaterThan(1e6);
+    expect(r.coverage['failed validation']).toBeGreaterThan(0);
+  });
+
+  it('stops at maxStates and says the exploration is incomplete', () => {
+    const block = buildBlock({ keys: 1, pre: [{ entity: 0, field: 0, value: 1 }], gasLimit: null, txs: [0, 1, 2].map(() => ({ kind: 'code' as const, gas: 100_000, body: [{ s: 'read' as const, dst: 0, key: 0 }, { s: 'write' as const, key: 0, src: 0 }] })) });
+    const r = explore(block, { threads: 2, maxStates: 10 });
+    expect(r.complete).toBe(false);
+    expect(r.states).toBeLessThanOrEqual(10);
+  });
+});

@@ -1,0 +1,69 @@
+// A small, valid results document for the report and compare tests: two workloads (one in the
+// p2p grid group, one contract mix), the sequential baseline and a fake parallel executor at 1
+// and 2 threads, samples jittered deterministically around the given medians.
+import { RESULTS_FORMAT, type ResultsFile } from '../reports/schema.js';
+
+export interface FixtureOptions {
+  seqMs: number;
+  execMs: number;
+  samples: number;
+  jitterSeed?: number;
+  machine?: string;
+  simulated?: boolean;
+}
+
+/** Park-Miller: deterministic jitter, so every test sees the same samples. */
+function jitter(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 48271) % 2147483647;
+    return s / 2147483647;
+  };
+}
+
+export function sampleResults(o: FixtureOptions): ResultsFile {
+  const next = jitter(o.jitterSeed ?? 1);
+  const samples = (ms: number) => Array.from({ length: o.samples }, () => Math.round(ms * (1 + 0.06 * (next() - 0.5)) * 1e4) / 1e4);
+  const ideal = (limit: number) => ({
+    work: 100_000, criticalPath: Math.round(100_000 / limit), edges: 10,
+    points: [1, 2, 4, 8, 16, 32, 64].map((t) => ({ threads: t, speedup: Math.min(t, limit), bound: Math.min(t, limit) })),
+  });
+  const workloads: ResultsFile['workloads'] = [
+    { id: 'p2p-a100-t1000-s1-h3', group: 'Block-STM p2p grid', source: { kind: 'generated', workload: 'p2p', accounts: 100, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, gasUsed: 100_000, ideal: ideal(14) },
+    { id: 'token-a100-t1000-s1-h3', group: 'contract mixes', source: { kind: 'generated', workload: 'token', accounts: 100, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, gasUsed: 100_000, ideal: ideal(18) },
+  ];
+  const perTx = { executions: 1, reExecutions: 0, validations: 0, failedValidations: 0 };
+  const runs: ResultsFile['runs'] = [];
+  for (const w of workloads) {
+    for (const threads of [1, 2]) {
+      const seq = samples(o.seqMs);
+      runs.push({ workload: w.id, executor: 'sequential', threads, role: 'baseline', samplesMs: seq, busy: seq.map(() => false), perTx, peakRssBytes: 100 * 2 ** 20, correct: true, fallback: '' });
+      const ex = samples(threads === 1 ? o.seqMs * 1.1 : o.execMs);
+      runs.push({
+        workload: w.id, executor: 'fake-parallel', threads, role: 'executor', samplesMs: ex, busy: ex.map(() => false),
+        perTx: { executions: 1.1, reExecutions: 0.1, validations: 1.1, failedValidations: 0.05 }, peakRssBytes: 120 * 2 ** 20, correct: true, fallback: '',
+      });
+    }
+  }
+  const label = o.machine ?? 'Test CPU (family 1 model 2), 2 cores, 8 GiB, Node 20';
+  return {
+    format: RESULTS_FORMAT,
+    createdAt: '2026-01-02T03:04:05.000Z',
+    concordVersion: '0.1.0',
+    command: ['bench', '--quick'],
+    settings: { quick: true, threads: [1, 2], executors: ['fake-parallel'], baseline: 'sequential', rounds: 3, roundMs: 40 },
+    machine: {
+      label, cpuModel: 'Test CPU', cpuFamily: 1, cpuModelNumber: 2, cpuStepping: 0, cpuMhz: 2000, logicalCpus: 2, availableParallelism: 2,
+      cgroupCpuMax: null, effectiveCores: 2, memoryBytes: 8 * 2 ** 30, node: '20.0.0', v8: '11.3', os: 'linux test x64',
+    },
+    noise: { loadBefore: [0.1, 0.1, 0.1], loadAfter: [0.2, 0.1, 0.1], foreignCores: 0.01, stealFraction: 0, busyThresholdCores: 0.25, busyRounds: 0, rounds: 24 },
+    workloads,
+    startup: [{ executor: 'fake-parallel', threads: 2, createMs: 60, firstBlockMs: 30 }],
+    runs,
+    failures: [],
+    simulated: o.simulated
+      ? [4, 8, 16, 32, 64].map((t) => ({ workload: workloads[0]!.id, executor: 'fake-parallel', threads: t, speedup: Math.min(t, 14) * 0.7, model: 'test' }))
+      : [],
+    simulatedGaps: o.simulated ? [] : ['block-stm was not measured at 1 thread'],
+  };
+}

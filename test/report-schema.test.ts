@@ -1,0 +1,77 @@
+// The results schema: a valid document survives serialize -> parse unchanged; malformed files,
+// unknown versions and broken cross-references are rejected naming the file and the field; the
+// documentation names every field the schema has.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseResults, RESULTS_FORMAT, ResultsFileError, ResultsSchema, serializeResults } from '../reports/schema.js';
+import { sampleResults } from './report-fixture.js';
+
+function rejection(mutate: (doc: Record<string, unknown>) => void): ResultsFileError {
+  const doc = structuredClone(sampleResults({ seqMs: 10, execMs: 6, samples: 8 })) as unknown as Record<string, unknown>;
+  mutate(doc);
+  try {
+    parseResults(JSON.stringify(doc), 'r.json');
+  } catch (e) {
+    if (e instanceof ResultsFileError) return e;
+    throw e;
+  }
+  throw new Error('accepted a malformed document');
+}
+
+describe('results schema', () => {
+  it('round-trips a valid document', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8, simulated: true });
+    const text = serializeResults(doc);
+    expect(parseResults(text, 'r.json')).toEqual(doc);
+    expect(JSON.parse(text).format).toBe(RESULTS_FORMAT);
+  });
+
+  it('rejects an unknown version and non-results files by the format field', () => {
+    const v2 = rejection((d) => { d.format = 'concord-results/2'; });
+    expect(v2.field).toBe('format');
+    expect(v2.message).toMatch(/^r\.json: format: format "concord-results\/2": an unknown version \(this concord reads "concord-results\/1"\)/);
+    expect(rejection((d) => { delete d.format; }).message).toMatch(/no format field: not a concord results file/);
+    expect(() => parseResults('[1, 2]', 'r.json')).toThrow(/r\.json: top level: expected a JSON object/);
+    expect(() => parseResults('{"format":', 'r.json')).toThrow(/r\.json: JSON: /);
+  });
+
+  it('names the field of a malformed value', () => {
+    const bad = rejection((d) => { (d.runs as { samplesMs: unknown[] }[])[2]!.samplesMs[1] = 'fast'; });
+    expect(bad.field).toBe('runs[2].samplesMs[1]');
+    expect(bad.message).toMatch(/^r\.json: runs\[2\]\.samplesMs\[1\]: .*number/);
+    expect(rejection((d) => { (d.machine as Record<string, unknown>).cores = 2; }).message).toMatch(/machine: .*cores/);
+    expect(rejection((d) => { (d.runs as unknown[]).push({}); }).field).toMatch(/^runs\[8\]\./);
+    expect(rejection((d) => { (d.runs as { samplesMs: number[] }[])[0]!.samplesMs = []; }).field).toBe('runs[0].samplesMs');
+  });
+
+  it('checks cross-references: workload ids, baselines, busy flags', () => {
+    expect(rejection((d) => { (d.runs as { workload: string }[])[1]!.workload = 'nope'; }).message)
+      .toMatch(/runs\[1\]\.workload: no workload with id "nope"/);
+    expect(rejection((d) => { d.runs = (d.runs as { role: string }[]).filter((r) => r.role !== 'baseline'); }).message)
+      .toMatch(/runs\[0\]: no baseline run for workload "p2p-a100-t1000-s1-h3" at 1 thread/);
+    expect(rejection((d) => { (d.runs as { busy: boolean[] }[])[3]!.busy.pop(); }).message).toMatch(/runs\[3\]\.busy: has 7 flags for 8 samples/);
+    expect(rejection((d) => { (d.workloads as { id: string }[])[1]!.id = 'p2p-a100-t1000-s1-h3'; }).message).toMatch(/duplicate workload id/);
+  });
+
+  it('docs/results-schema.md documents every field', () => {
+    const doc = readFileSync(new URL('../docs/results-schema.md', import.meta.url), 'utf8');
+    const fields = new Set<string>();
+    const walk = (schema: unknown): void => {
+      const def = (schema as { def?: Record<string, unknown> }).def;
+      if (!def) return;
+      if (def.shape) {
+        for (const [k, v] of Object.entries(def.shape as Record<string, unknown>)) {
+          fields.add(k);
+          walk(v);
+        }
+      }
+      for (const k of ['element', 'innerType', 'in', 'schema']) if (def[k]) walk(def[k]);
+      for (const o of (def.options as unknown[] | undefined) ?? []) walk(o);
+      for (const o of (def.items as unknown[] | undefined) ?? []) walk(o);
+    };
+    walk(ResultsSchema);
+    expect(fields.size).toBeGreaterThan(50);
+    const missing = [...fields].filter((f) => !doc.includes(`\`${f}\``));
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,113 @@
+// `concord verify` end to end, in process: exit codes, the --json object, a user's executor module
+// (good, buggy, malformed), the failure report with its block file and replay token, sharding and
+// input errors. The fixtures import dist/, which `npm test` builds first.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseBlock } from '../spec/block-file.js';
+import { executeReference } from '../spec/reference.js';
+import { guard } from '../cli/errors.js';
+import { verifyCommand, type VerifyOptions } from '../cli/verify.js';
+
+const fixture = (name: string) => new URL(`./fixtures/verify/${name}`, import.meta.url).pathname;
+const out = mkdtempSync(join(tmpdir(), 'concord-verify-'));
+
+/** Runs the command as the CLI does, capturing stdout and stderr. */
+async function verify(o: VerifyOptions): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+  const code = await guard('verify', () => verifyCommand({ out, ...o }));
+  vi.restoreAllMocks();
+  return { code, stdout, stderr };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('concord verify', () => {
+  it('passes the sequential executor and prints one JSON object', async () => {
+    const r = await verify({ executor: ['sequential'], runs: '100', json: true });
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ blocksChecked: 125, schedulesExplored: 0, failures: [], seed: 1, shard: '1/1' });
+    expect(j.executors).toHaveLength(1);
+    expect(j.executors[0]).toMatchObject({ name: 'sequential', failed: false, uncovered: [] });
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('checks a user module that is correct', async () => {
+    const r = await verify({ executor: [fixture('reference-wrapper.mjs')], runs: '60' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/all properties hold/);
+  });
+
+  it('catches, shrinks, explains, writes and replays the bug in a user module', async () => {
+    const r = await verify({ executor: [fixture('batch-executor.mjs')], json: true });
+    expect(r.code).toBe(1);
+    const [f] = JSON.parse(r.stdout).failures;
+    expect(f.executor).toBe(fixture('batch-executor.mjs'));
+    expect(f.transactions).toBeLessThanOrEqual(3);
+    expect(['stale read', 'wrong receipt']).toContain(f.explanation.anomaly);
+    expect(f.replay).toMatch(/^concord verify --replay cv1_/);
+    // The block file is a valid block on which the module really differs from the reference.
+    expect(existsSync(f.blockFile)).toBe(true);
+    const block = parseBlock(readFileSync(f.blockFile, 'utf8'), f.blockFile);
+    const mine = (await import(fixture('batch-executor.mjs'))).default();
+    expect((await mine.execute(block)).stateRoot === executeReference(block).stateRoot && (await mine.execute(block)).receiptsRoot === executeReference(block).receiptsRoot).toBe(false);
+    // The token reproduces exactly the same counterexample.
+    const again = await verify({ replay: f.token, json: true });
+    expect(again.code).toBe(1);
+    const g = JSON.parse(again.stdout);
+    expect(g.reproduced).toBe(true);
+    expect(g.failures[0].block).toEqual(f.block);
+    expect(g.failures[0].explanation).toEqual(f.explanation);
+  });
+
+  it('prints the explanation, the shrunk block and the replay command on a terminal', async () => {
+    const r = await verify({ executor: [fixture('batch-executor.mjs')] });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL .*batch-executor\.mjs: equivalence check/);
+    expect(r.stdout).toMatch(/anomaly {6}(stale read|wrong receipt)/);
+    expect(r.stdout).toMatch(/block {8}\d transactions?/);
+    expect(r.stdout).toMatch(/block file {3}.*\.block\.json/);
+    expect(r.stdout).toMatch(/replay {7}concord verify --replay cv1_\S+/);
+    expect(r.stdout).toMatch(/seed {9}\d+, path [\d:]+/);
+  });
+
+  it('splits the seed space over shards that together make the whole run', async () => {
+    const whole = JSON.parse((await verify({ executor: ['sequential'], runs: '200', json: true })).stdout);
+    const parts = [];
+    for (const shard of ['1/3', '2/3', '3/3']) parts.push(JSON.parse((await verify({ executor: ['sequential'], runs: '200', shard, json: true })).stdout));
+    expect(parts.reduce((n, p) => n + p.blocksChecked, 0)).toBe(whole.blocksChecked);
+    expect(parts.map((p) => p.shard)).toEqual(['1/3', '2/3', '3/3']);
+  });
+
+  it.each([
+    [{ shard: '3/2' }, /--shard expects I\/N/],
+    [{ shard: 'x' }, /--shard/],
+    [{ runs: '0' }, /--runs expects an integer >= 1/],
+    [{ timeLimit: '-1' }, /--time-limit expects a number of seconds > 0/],
+    [{ executor: ['nope'] }, /unknown executor "nope"/],
+    [{ executor: [fixture('not-an-executor.mjs')] }, /default export must be an Executor/],
+    [{ executor: ['missing-file.js'] }, /cannot load the module/],
+    [{ replay: 'garbage' }, /not a replay token/],
+    [{ replay: 'cv1_AAAA' }, /damaged/],
+    [{ planted: true, executor: ['sequential'] }, /leave out --executor/],
+    [{ replay: 'cv1_AAAA', shard: '1/2' }, /give it alone/],
+  ] as [VerifyOptions, RegExp][])('exits 2 on bad input %#', async (o, message) => {
+    const r = await verify({ runs: '10', ...o });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('stops at the time limit and says so', async () => {
+    const r = await verify({ executor: ['sequential', 'reference'], runs: '100000', timeLimit: '0.2', json: true });
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.timedOut).toBe(true);
+    expect(j.executors.some((e: { cut: boolean }) => e.cut)).toBe(true);
+  });
+});

@@ -8,7 +8,12 @@ import { EXECUTORS } from '../impl/registry.js';
 import { WORKLOADS } from '../bench/workloads.js';
 import { EXIT, guard } from './errors.js';
 import { genCommand } from './gen.js';
+import { benchCommand } from './bench.js';
+import { compareCommand } from './compare.js';
+import { mainCommand } from './main.js';
 import { proveCommand } from './prove.js';
+import { reportCommand } from './report.js';
+import { verifyCommand } from './verify.js';
 import { runCommand } from './run.js';
 
 const program = new Command('concord')
@@ -56,6 +61,60 @@ program.command('prove')
   .option('--json', 'print one JSON object')
   .action(async (o: { contract?: string; json?: boolean }) => {
     exitCode = await proveCommand({ ...(o.contract ? { contract: o.contract } : {}), json: Boolean(o.json) });
+  });
+
+program.command('verify')
+  .description('check executors against the reference: equivalence, determinism, interleavings; shrink and explain failures')
+  .option('--executor <name...>', 'executors to check (built-in names or paths to your module.js); default: every parallel one')
+  .option('--runs <n>', 'generated blocks per executor')
+  .option('--seed <s>', 'fast-check seed')
+  .option('--txs <n>', 'transactions per generated block')
+  .option('--time-limit <sec>', 'stop generating new blocks after this many seconds')
+  .option('--shard <i/n>', 'check shard i of n of the seed space (a CI matrix shares one big run)')
+  .option('--planted', 'run the catalogue of planted-bug executors and report caught/total')
+  .option('--replay <token>', 'rerun one failure exactly, from the token a failure prints')
+  .option('--out <dir>', 'where failing blocks are written', 'concord-out/verify')
+  .option('--json', 'print one JSON object')
+  .action(async (o) => {
+    exitCode = await guard('verify', () => verifyCommand(o));
+  });
+
+workloadOptions(
+  program.command('bench')
+    .description('measure speedup over the fast sequential executor across thread counts, next to the ideal bound')
+    .option('--executor <names>', 'comma-separated executors (default: every parallel executor)')
+    .option('--threads <list>', 'comma-separated thread counts (default: 1 .. available cores)')
+    .option('--block <file>', 'benchmark a block file instead of the suite')
+    .option('--quick', 'a short run')
+    .option('--out <file>', 'write the results file (JSON)')
+    .option('--json', 'print the results as JSON on stdout'),
+).action(async (o) => {
+  exitCode = await guard('bench', () => benchCommand(o));
+});
+
+program.command('report')
+  .description('render results files as Markdown and a self-contained HTML page with charts')
+  .argument('<results.json...>', 'results files (several machines merge into one comparison)')
+  .option('--out <dir>', 'output folder', 'concord-out/report')
+  .action(async (files: string[], o: { out: string }) => {
+    exitCode = await guard('report', () => reportCommand({ files, out: o.out }));
+  });
+
+program.command('compare')
+  .description('compare two results files the way benchstat does')
+  .argument('<base.json>')
+  .argument('<new.json>')
+  .option('--fail-on-regression <pct>', 'exit 1 when a significant slowdown exceeds PCT percent')
+  .option('--json', 'print one JSON object')
+  .action(async (base: string, next: string, o: { failOnRegression?: string; json?: boolean }) => {
+    exitCode = await guard('compare', () => compareCommand({ base, next, ...o }));
+  });
+
+program.command('main')
+  .description('the main job (npm start): a short verify, prove, a short bench and the report')
+  .option('--out <dir>', 'output folder', 'concord-out')
+  .action(async (o: { out: string }) => {
+    exitCode = await guard('main', () => mainCommand(o));
   });
 
 program.command('executors').description('list the built-in executors').action(() => {

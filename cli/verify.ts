@@ -63,7 +63,9 @@ function sourceFor(name: string): SubjectSource {
 /** The JSON summary: the run's report plus rates (and the planted tally). */
 function summary(r: RunReport, planted?: PlantedReport): object {
   return {
-    executors: r.executors.map((e) => ({ ...e, blocksPerSecond: rate(e.blocksChecked, e.elapsedMs), schedulesPerSecond: rate(e.schedulesExplored, e.elapsedMs) })),
+    executors: r.executors.map((e) => ({
+      ...e, elapsedMs: Math.round(e.elapsedMs), blocksPerSecond: rate(e.blocksChecked, e.elapsedMs), schedulesPerSecond: rate(e.schedulesExplored, e.elapsedMs),
+    })),
     blocksChecked: r.blocksChecked, schedulesExplored: r.schedulesExplored, statesExplored: r.statesExplored, interleavingsCovered: r.interleavingsCovered,
     blocksPerSecond: rate(r.blocksChecked, r.elapsedMs), schedulesPerSecond: rate(r.schedulesExplored, r.elapsedMs),
     elapsedMs: Math.round(r.elapsedMs), seed: r.seed, shard: r.shard, timedOut: r.timedOut, failures: r.failures,

@@ -98,6 +98,27 @@ describe('on the simulated runtime', () => {
     expect(crossWaits).toBeGreaterThan(0);
   });
 
+  it('agrees while the plan is published chunk by chunk under the lanes (as on real threads)', () => {
+    fc.assert(
+      fc.property(
+        blockArb({ minTxs: 4, maxTxs: 24, mix: 'mixed', hashes: false }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 5 }), fc.constantFrom('random' as const, 'pct' as const), fc.nat(1000),
+        (block, threads, modules, planChunk, schedule, seed) => {
+          const run = runModularSimulated(block, { threads, modules, planChunk, schedule, seed });
+          expect(run.outcome).toBe('done');
+          expectSame(run.result, executeReference(block), 'pipelined');
+        },
+      ),
+      { numRuns: 150, seed: 8 },
+    );
+    // One hot lane: workers keep finding the lane's next transaction not yet planned.
+    for (let seed = 0; seed < 20; seed++) {
+      const block = generate('amm', { accounts: 5, txs: 30, seed, hashCost: 0 });
+      const run = runModularSimulated(block, { threads: 2, modules: 3, planChunk: 1 + (seed % 3), schedule: 'random', seed });
+      expectSame(run.result, executeReference(block), `amm pipelined ${seed}`);
+    }
+  });
+
   it('replays a recorded schedule exactly', () => {
     const block = generate('defi', { accounts: 8, txs: 40, seed: 2, hashCost: 0 });
     const first = runModularSimulated(block, { threads: 3, modules: 4, schedule: 'random', seed: 11 });
@@ -142,7 +163,8 @@ describe('on the simulated runtime', () => {
 describe('on the worker pool', () => {
   const executors = new Map<string, ModularExecutor>();
   beforeAll(async () => {
-    for (const partition of PARTITION_KINDS) executors.set(partition, await createModularExecutor({ threads: 4, modules: 6, partition, warmUp: false }));
+    // cores: 2 makes workers 1..3 wait for each window's plan (and sit out hot-lane windows) on any machine.
+    for (const partition of PARTITION_KINDS) executors.set(partition, await createModularExecutor({ threads: 4, modules: 6, partition, warmUp: false, cores: 2 }));
   });
   afterAll(async () => {
     for (const e of executors.values()) await e.close();
@@ -163,6 +185,18 @@ describe('on the worker pool', () => {
         expect(r.stats.partition).toBe(partition);
       }
     }
+  });
+
+  it('keeps late workers out of a window that one hot lane dominates', async () => {
+    const executor = executors.get('hash')!;
+    const amm = generate('amm', { accounts: 60, txs: 1500, seed: 4, hashCost: 0 });
+    const hot = await executor.execute(amm, { threads: 4 });
+    expectSame(hot, executeReference(amm), 'amm');
+    expect(hot.stats.hotLaneWindows).toBe(1);
+    const p2p = generate('p2p', { accounts: 200, txs: 1500, seed: 4, hashCost: 0 });
+    const spread = await executor.execute(p2p, { threads: 4 });
+    expectSame(spread, executeReference(p2p), 'p2p');
+    expect(spread.stats.hotLaneWindows).toBe(0);
   });
 
   it('agrees with barriers and a block gas limit that stops the block part-way', async () => {

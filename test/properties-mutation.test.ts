@@ -136,6 +136,30 @@ describe('simulated runtime', () => {
     expect(() => simulate(new Int32Array(4), new Float64Array(1), 2, counter(2), 0, { schedule: [5] })).toThrow(ScheduleError);
   });
 
+  it('runs PCT by priority: at most depth - 1 preemptions, none at depth 1', () => {
+    // Preemption: the running worker changes although the previous one has not finished.
+    const preemptions = (ran: readonly number[], per: number) => {
+      const done = new Map<number, number>();
+      let n = 0;
+      ran.forEach((w, i) => {
+        if (i > 0 && ran[i - 1] !== w && (done.get(ran[i - 1]!) ?? 0) < per) n++;
+        done.set(w, (done.get(w) ?? 0) + 1);
+      });
+      return n;
+    };
+    for (let seed = 1; seed <= 20; seed++) {
+      for (const depth of [1, 2, 3]) {
+        const r = simulate(new Int32Array(4), new Float64Array(1), 3, counter(6), 0, { schedule: 'pct', seed, pctDepth: depth, pctSteps: 18 });
+        expect(r.steps).toBe(18);
+        expect(preemptions(r.ran, 6)).toBeLessThanOrEqual(depth - 1);
+      }
+    }
+    // Across seeds, PCT does preempt (depth 3) and does pick different first workers.
+    const runs = Array.from({ length: 20 }, (_, seed) => simulate(new Int32Array(4), new Float64Array(1), 3, counter(6), 0, { schedule: 'pct', seed, pctDepth: 3, pctSteps: 18 }).ran);
+    expect(runs.some((ran) => preemptions(ran, 6) > 0)).toBe(true);
+    expect(new Set(runs.map((ran) => ran[0])).size).toBeGreaterThan(1);
+  });
+
   it('parks workers that wait on nothing, and reports a run that can never finish', () => {
     const stuck = simulate(new Int32Array(4), new Float64Array(1), 2, counter(0, true), 0, { schedule: 'random', seed: 1 });
     expect(stuck.stuck).toBe(true);

@@ -18,6 +18,13 @@ import { STRIDE } from '../../spec/contracts.js';
 import { KEY_LIMIT } from '../../spec/values.js';
 import { kindBit, KIND_COUNT, ORDERS_OF } from './order.js';
 
+const FIELD_BITS = Math.log2(STRIDE);
+
+/** A key's home position in a table of `mask + 1` pairs: its entity's Fibonacci hash plus its field. */
+function home(k: number, shift: number, mask: number): number {
+  return ((Math.imul(k >>> FIELD_BITS, 0x9e3779b1) >>> shift) + (k & (STRIDE - 1))) & mask;
+}
+
 /**
  * key -> slot, open addressing with linear probing over one Int32Array of (key | 0, slot + 1)
  * pairs, so a probe touches one cache line. Keys are below 2^32, so key | 0 is exact; a pair with

@@ -29,7 +29,8 @@ import { newOutcome, runTransaction, TxStatus, type StateView } from '../../spec
 import { AccessBuilder } from './access.js';
 import {
   ABORT_CAPACITY, ABORT_EXTERNAL, ABORT_STALL, ABORT_UNDECLARED, accessViews, beginBlock, F_VIOLATION_KEY, H, laneViews, layoutFor,
-  outputCapacity, RUNNING, writeTxs, type Layout,
+  outputCapacity, R_DONE, R_HEADER, R_OUT_AT, R_OUT_COUNT, R_READS, R_STATUS, RF_CODE, RF_GAS, RF_HEADER, RUNNING,
+  writeTxs, type Layout,
 } from './layout.js';
 import { COVERED, kindBit } from './order.js';
 import type { Partitioner } from './partition.js';
@@ -66,6 +67,8 @@ export class Buffers {
 const READ = kindBit('read');
 const WRITE = kindBit('write');
 const DELTA = kindBit('delta');
+/** A window whose heaviest lane holds this share of its transactions keeps its late workers out. */
+const HOT_LANE_SHARE = 0.8;
 /** Violations spelled out in stats.undeclared; the count covers them all. */
 const LISTED_VIOLATIONS = 8;
 
@@ -93,6 +96,10 @@ export class BlockRun {
   private gas = 0;
   private next = 0;
   private windowEnd = 0;
+  /** Between nextWindow() opening a window and closeWindow(). */
+  private windowOpen = false;
+  /** Each lane's planned transactions when the window opened. */
+  private windowLaneTxs = new Int32Array(0);
   private planned = 0;
   private slotsLoaded = 0;
   private argAt: number;
@@ -101,6 +108,8 @@ export class BlockRun {
   /** Transactions the lanes ran past the block gas limit, whose results were discarded. */
   private discarded = 0;
   private windows = 0;
+  /** Windows whose lanes could not keep a second worker busy (hasParallelWork). */
+  private hotLaneWindows = 0;
   private planMs = 0;
   private lanesMs = 0;
   private readonly partitionMs: number;
@@ -143,6 +152,8 @@ export class BlockRun {
       let to = this.next + 1;
       while (to < n && this.declared[block.txs[to]!.program]) to++;
       this.windowEnd = to;
+      this.windowOpen = true;
+      this.windowLaneTxs = this.planner.laneTxs.slice();
       Atomics.store(this.i32, H.WINDOW_END, to);
       Atomics.store(this.i32, H.ABORT_TX, n);
       Atomics.store(this.i32, H.STATE, RUNNING);
@@ -169,10 +180,16 @@ export class BlockRun {
       const key = access.slotKey[s]!;
       const moved = overflow.size > 0 ? overflow.get(key) : undefined;
       f64[L.values + s] = moved ?? preState.get(key) ?? 0;
+      this.i32[L.served + s] = 0;
       if (moved !== undefined) overflow.delete(key);
     }
     this.slotsLoaded = access.slots;
     this.argAt = writeTxs(this.block, L, this.i32, f64, this.planned, to, this.argAt);
+    if (to === this.windowEnd && this.windowOpen) {
+      const join = this.hasParallelWork();
+      if (!join) this.hotLaneWindows++;
+      Atomics.store(this.i32, H.JOIN, join ? 1 : 0);
+    }
     this.planned = to;
     Atomics.store(this.i32, H.PLANNED, to);
     // Workers that wait for the whole window's plan sleep on PLANNED.
@@ -180,17 +197,35 @@ export class BlockRun {
     this.planMs += performance.now() - started;
   }
 
+  /**
+   * Whether the open window's lanes can keep more than one worker busy: not when one lane holds
+   * HOT_LANE_SHARE of its transactions (a hot spot runs in block order anyway, and a second worker
+   * would only spin beside it).
+   */
+  private hasParallelWork(): boolean {
+    const { laneTxs } = this.planner;
+    let total = 0;
+    let heaviest = 0;
+    for (let m = 0; m < laneTxs.length; m++) {
+      const txs = laneTxs[m]! - this.windowLaneTxs[m]!;
+      total += txs;
+      if (txs > heaviest) heaviest = txs;
+    }
+    return heaviest < HOT_LANE_SHARE * total;
+  }
+
   /** Takes the workers' finished window (they ran for `ms`): results in block order, the gas limit, or the fallback. */
   closeWindow(counters: Counters, ms: number): void {
     counters.addTo(this.counters);
     this.lanesMs += ms;
+    this.windowOpen = false;
     const { i32, L } = this;
     const state = i32[H.STATE]!;
     if (state === ABORT_EXTERNAL) throw new Error('closeWindow after an external abort');
     const from = this.next;
     const to = this.windowEnd;
     let done = from;
-    while (done < to && i32[L.done + done] === 1) done++;
+    while (done < to && i32[L.records + done * L.recordI + R_DONE] === 1) done++;
     if (state === RUNNING && done < to) throw new Error(`lanes finished with transaction ${done} not done`);
     for (let i = from; i < done; i++) {
       if (this.gas >= this.block.gasLimit) {
@@ -217,6 +252,7 @@ export class BlockRun {
   /** Builds the BlockResult once nextWindow() returned false. */
   result(): BlockResult {
     const { L, access } = this;
+    // Copied now: the buffers belong to the next block once this one returns.
     const values = this.f64.slice(L.values, L.values + access.slots);
     const slotKey = access.slotKey;
     const { preState } = this.block;
@@ -248,6 +284,7 @@ export class BlockRun {
       crossWaits: c.crossWaits,
       barriers: planner.barriers,
       windows: this.windows,
+      hotLaneWindows: this.hotLaneWindows,
       discardedPastGasLimit: this.discarded,
       undeclaredAccesses: violations.length,
       undeclared: violations.slice(0, LISTED_VIOLATIONS)
@@ -272,10 +309,13 @@ export class BlockRun {
     const { txStart, entrySlot } = access;
     let undone = 0;
     for (let i = to - 1; i >= from; i--) {
-      if (i32[L.done + i] !== 1) continue;
+      const rec = L.records + i * L.recordI;
+      if (i32[rec + R_DONE] !== 1) continue;
       undone++;
-      for (let e = txStart[i + 1]! - 1; e >= txStart[i]!; e--) {
-        if (i32[L.written + e] === 1) f64[L.values + entrySlot[e]!] = f64[L.oldValue + e]!;
+      const recF = L.recordsF + i * L.recordF;
+      const first = txStart[i]!;
+      for (let e = first; e < txStart[i + 1]!; e++) {
+        if (i32[rec + R_HEADER + L.widest + e - first] === 1) f64[L.values + entrySlot[e]!] = f64[recF + RF_HEADER + L.widest + e - first]!;
       }
     }
     return undone;
@@ -284,18 +324,19 @@ export class BlockRun {
   /** Receipt and reads of transaction i from the lanes' results. */
   private collect(i: number): void {
     const { i32, f64, L, out } = this;
-    const { entryKey, txStart } = this.access;
-    out.status = i32[L.txStatus + i] as TxStatus;
-    out.code = f64[L.txCode + i]!;
-    out.gasUsed = f64[L.txGasUsed + i]!;
-    out.outputCount = i32[L.txOutCount + i]!;
-    const outAt = L.outputs + i32[L.txOutAt + i]!;
+    const { entryKey } = this.access;
+    const rec = L.records + i * L.recordI;
+    const recF = L.recordsF + i * L.recordF;
+    out.status = i32[rec + R_STATUS] as TxStatus;
+    out.code = f64[recF + RF_CODE]!;
+    out.gasUsed = f64[recF + RF_GAS]!;
+    out.outputCount = i32[rec + R_OUT_COUNT]!;
+    const outAt = L.outputs + i32[rec + R_OUT_AT]!;
     for (let o = 0; o < out.outputCount; o++) out.outputs[o] = f64[outAt + o]!;
-    const first = txStart[i]!;
-    out.readCount = i32[L.txReads + i]!;
+    out.readCount = i32[rec + R_READS]!;
     for (let r = 0; r < out.readCount; r++) {
-      out.readKeys[r] = entryKey[i32[L.readEntry + first + r]!]!;
-      out.readValues[r] = f64[L.readValue + first + r]!;
+      out.readKeys[r] = entryKey[i32[rec + R_HEADER + r]!]!;
+      out.readValues[r] = f64[recF + RF_HEADER + r]!;
     }
     this.receipts[i] = receiptOf(out);
     this.reads[i] = readSetOf(out);

@@ -10,7 +10,7 @@
 
 import { AtomicCells } from '../runtime/cells.js';
 import { ABORT_STALL, H, L_LAST, PAD, RUNNING, type Layout } from './layout.js';
-import { LaneThread, runLanes, type Counters } from './thread.js';
+import { Counters, LaneThread, runLanes } from './thread.js';
 
 /** A fault to inject, for tests: the worker that executes `tx` throws, or ends its thread. */
 export interface InjectedFault {
@@ -25,8 +25,9 @@ export interface LanesJob {
   readonly worker: number;
   readonly stallMs: number;
   /**
-   * Sleep until the whole window is planned before joining the lanes: set for the workers beyond
-   * the cores the planning main thread leaves free, so threads never outnumber cores while it plans.
+   * Sleep until the whole window is planned, then join the lanes only if JOIN says the window has
+   * parallel work: set for the workers beyond the cores the planning main thread leaves free, so
+   * threads never outnumber cores while it plans, nor spin beside one hot lane.
    */
   readonly waitForPlan: boolean;
   readonly fault: InjectedFault | null;
@@ -70,6 +71,7 @@ export function runLanesJob(job: LanesJob): Counters {
     for (let planned = Atomics.load(i32, H.PLANNED); planned < end && Atomics.load(i32, H.STATE) === RUNNING; planned = Atomics.load(i32, H.PLANNED)) {
       Atomics.wait(i32, H.PLANNED, planned, PLAN_WAIT_MS);
     }
+    if (Atomics.load(i32, H.JOIN) === 0) return new Counters();
   }
   const cells = new AtomicCells(i32, f64, stallWatchdog(i32, L, job.stallMs));
   const thread = new LaneThread(cells, L, i32, f64, job.worker, job.fault ? faultHook(job.fault) : null);

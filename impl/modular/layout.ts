@@ -6,21 +6,26 @@
 //
 // Int32 cells                                          Float64 cells
 //   header: STATE, ABORT_TX, OUT_TOP, PLANNED,           VIOLATION_KEY
-//     WINDOW_END (128 bytes apart)                       program code, arguments, gas limits
+//     WINDOW_END, JOIN (128 bytes apart)                 program code, arguments, gas limits
 //   lanes: OWNER, LAST (128 bytes apart per lane)        entry keys
 //   program table, transaction table                     state: value per slot
-//   entries: start per tx, slot, kinds, wait             results: code, gas used per tx
-//   lane links: first tx per lane, next tx in lane       per entry: value read, value before a write
+//   entries: start per tx, slot, kinds, wait             per tx record: code, gas used, per entry
+//   lane links: first tx per lane, next tx in lane         the value read and the value before a write
 //   per slot: finished accesses                          outputs arena
-//   done flag, results: status, reads, outputs
-//   per entry: entry read (in read order), written
+//   per tx record: done, status, reads, outputs, per
+//     entry the entry read and whether it was written
 //
-// Invariants: a transaction's plan (tx table, arguments, entries, waits, lane link, its new slots'
-// values) is written before PLANNED is stored past it, and workers touch only transactions below
-// PLANNED and below WINDOW_END; a worker writes a transaction's state, results, reads and undo
-// values before it adds the transaction's accesses to its slots' counts, which publishes them; a
-// lane's OWNER and LAST change only by its owner (OWNER by compare-and-swap from 0), and LAST only
-// moves forward along the lane's links.
+// Everything a worker writes for one transaction (its record) lives on cache lines of its own: two
+// workers run neighbouring transactions at the same time and would otherwise keep stealing each
+// other's lines (false sharing costs ~30 ns a write). Slots are not padded: the keys two workers
+// touch at one time are spread over the whole state, so they rarely share a line.
+//
+// Invariants: a transaction's plan (tx table, arguments, entries, waits, lane link, its new
+// slots' value and count, its record's done flag) is written before PLANNED is stored past it,
+// and workers touch only transactions below PLANNED and below WINDOW_END; a worker writes a
+// transaction's state, results, reads and undo values before it adds the transaction's accesses to
+// its slots' counts, which publishes them; a lane's OWNER and LAST change only by its owner (OWNER
+// by compare-and-swap from 0), and LAST only moves forward along the lane's links.
 
 import type { Block } from '../../spec/block.js';
 import { OP, WIDTH } from '../../spec/bytecode.js';
@@ -29,8 +34,8 @@ import type { LaneArrays } from './plan.js';
 
 /** Header cells, one per 128 bytes so hot cells do not share cache lines. */
 export const PAD = 32;
-export const H = { STATE: 0, ABORT_TX: PAD, OUT_TOP: 2 * PAD, PLANNED: 3 * PAD, WINDOW_END: 4 * PAD } as const;
-const HEADER_CELLS = 5 * PAD;
+export const H = { STATE: 0, ABORT_TX: PAD, OUT_TOP: 2 * PAD, PLANNED: 3 * PAD, WINDOW_END: 4 * PAD, JOIN: 5 * PAD } as const;
+const HEADER_CELLS = 6 * PAD;
 /** Float64 header: the key of the undeclared access that aborted the lanes. */
 export const F_VIOLATION_KEY = 0;
 const F_HEADER_CELLS = 1;
@@ -53,6 +58,24 @@ export const ABORT_STALL = 4;
 export const PROG_CELLS = 2;
 export const TX_CELLS = 3;
 
+/** Cells per 64-byte cache line. */
+const LINE_I = 16;
+const LINE_F = 8;
+
+/** A transaction's Int32 record: done flag, status, reads, where its outputs are and how many, then per entry read the entry (in read order), then per entry whether it was written. */
+export const R_DONE = 0;
+export const R_STATUS = 1;
+export const R_READS = 2;
+export const R_OUT_AT = 3;
+export const R_OUT_COUNT = 4;
+export const R_HEADER = 5;
+/** A transaction's Float64 record: revert code, gas used, then per entry read the value, then per entry the value before its write. */
+export const RF_CODE = 0;
+export const RF_GAS = 1;
+export const RF_HEADER = 2;
+
+const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
+
 export interface Layout {
   readonly txs: number;
   readonly programs: number;
@@ -62,6 +85,9 @@ export interface Layout {
   /** The most entries one transaction can have: the longest footprint. */
   readonly widest: number;
   readonly outCapacity: number;
+  /** Cells per transaction record, Int32 and Float64 (whole cache lines). */
+  readonly recordI: number;
+  readonly recordF: number;
   // Int32 sections
   readonly lanes: number;
   readonly progTable: number;
@@ -72,25 +98,20 @@ export interface Layout {
   readonly entryWait: number;
   readonly laneHead: number;
   readonly nextInLane: number;
+  /** Slot s's count of finished accesses. */
   readonly served: number;
-  readonly done: number;
-  readonly txStatus: number;
-  readonly txReads: number;
-  readonly txOutAt: number;
-  readonly txOutCount: number;
-  readonly readEntry: number;
-  readonly written: number;
+  /** Transaction t's record at records + t * recordI. */
+  readonly records: number;
   readonly i32Size: number;
   // Float64 sections
   readonly code: number;
   readonly args: number;
   readonly txGas: number;
   readonly entryKey: number;
+  /** Slot s's value. */
   readonly values: number;
-  readonly txCode: number;
-  readonly txGasUsed: number;
-  readonly readValue: number;
-  readonly oldValue: number;
+  /** Transaction t's record at recordsF + t * recordF. */
+  readonly recordsF: number;
   readonly outputs: number;
   readonly f64Size: number;
 }
@@ -110,10 +131,13 @@ export function outputCapacity(block: Block, scale: number): number {
 export function layoutFor(block: Block, modules: number, outCapacity: number): Layout {
   const n = block.txs.length;
   const E = entryBound(block);
+  const widest = block.programs.reduce((w, p) => Math.max(w, p.footprint?.length ?? 0), 0);
+  const recordI = roundUp(R_HEADER + 2 * widest, LINE_I);
+  const recordF = roundUp(RF_HEADER + 2 * widest, LINE_F);
   let i = HEADER_CELLS;
-  const take = (cells: number): number => {
-    const at = i;
-    i += cells;
+  const take = (cells: number, align = 1): number => {
+    const at = roundUp(i, align);
+    i = at + cells;
     return at;
   };
   const lanes = take(modules * PAD);
@@ -126,18 +150,12 @@ export function layoutFor(block: Block, modules: number, outCapacity: number): L
   const laneHead = take(modules);
   const nextInLane = take(n);
   const served = take(E);
-  const done = take(n);
-  const txStatus = take(n);
-  const txReads = take(n);
-  const txOutAt = take(n);
-  const txOutCount = take(n);
-  const readEntry = take(E);
-  const written = take(E);
+  const records = take(n * recordI, LINE_I);
   const i32Size = i;
   let f = F_HEADER_CELLS;
-  const takeF = (cells: number): number => {
-    const at = f;
-    f += cells;
+  const takeF = (cells: number, align = 1): number => {
+    const at = roundUp(f, align);
+    f = at + cells;
     return at;
   };
   let codeSize = 0;
@@ -149,17 +167,12 @@ export function layoutFor(block: Block, modules: number, outCapacity: number): L
   const txGas = takeF(n);
   const entryKey = takeF(E);
   const values = takeF(E);
-  const txCode = takeF(n);
-  const txGasUsed = takeF(n);
-  const readValue = takeF(E);
-  const oldValue = takeF(E);
+  const recordsF = takeF(n * recordF, LINE_F);
   const outputs = takeF(outCapacity);
-  const widest = block.programs.reduce((w, p) => Math.max(w, p.footprint?.length ?? 0), 0);
   return {
-    txs: n, programs: block.programs.length, modules, entries: E, widest, outCapacity,
-    lanes, progTable, txTable, txStart, entrySlot, entryKinds, entryWait, laneHead, nextInLane, served, done, txStatus, txReads,
-    txOutAt, txOutCount, readEntry, written, i32Size,
-    code, args, txGas, entryKey, values, txCode, txGasUsed, readValue, oldValue, outputs, f64Size: f,
+    txs: n, programs: block.programs.length, modules, entries: E, widest, outCapacity, recordI, recordF,
+    lanes, progTable, txTable, txStart, entrySlot, entryKinds, entryWait, laneHead, nextInLane, served, records, i32Size,
+    code, args, txGas, entryKey, values, recordsF, outputs, f64Size: f,
   };
 }
 
@@ -179,8 +192,8 @@ export function laneViews(L: Layout, i32: Int32Array): LaneArrays {
 }
 
 /**
- * Resets the arrays for a new block and writes its programs; nothing is planned yet. Runs while
- * no worker is running, so plain writes are enough.
+ * Resets the header and lanes for a new block and writes its programs; nothing is planned yet.
+ * Runs while no worker is running, so plain writes are enough.
  */
 export function beginBlock(block: Block, L: Layout, i32: Int32Array, f64: Float64Array): void {
   i32.fill(0, 0, L.progTable);
@@ -193,20 +206,21 @@ export function beginBlock(block: Block, L: Layout, i32: Int32Array, f64: Float6
     f64.set(p.code, codeAt);
     codeAt += p.code.length;
   });
+  // Lane links, slots and records are reset one by one as they are planned (plan.ts, block-run.ts).
   i32.fill(-1, L.laneHead, L.laneHead + L.modules);
-  i32.fill(-1, L.nextInLane, L.nextInLane + L.txs);
-  i32.fill(0, L.served, L.served + L.entries);
-  i32.fill(0, L.done, L.done + L.txs);
-  i32.fill(0, L.written, L.written + L.entries);
 }
 
-/** Writes transactions [from, to): program, arguments and gas limit. `argAt` is where from's arguments go; returns where to's go. */
+/**
+ * Writes transactions [from, to): program, arguments, gas limit, and a cleared done flag. `argAt`
+ * is where from's arguments go; returns where to's go.
+ */
 export function writeTxs(block: Block, L: Layout, i32: Int32Array, f64: Float64Array, from: number, to: number, argAt: number): number {
   const { txs } = block;
   let at = argAt;
   for (let t = from; t < to; t++) {
     const tx = txs[t]!;
     const row = L.txTable + t * TX_CELLS;
+    i32[L.records + t * L.recordI + R_DONE] = 0;
     i32[row] = tx.program;
     i32[row + 1] = at;
     i32[row + 2] = tx.args.length;

@@ -12,7 +12,8 @@ import { CONFLICT_RULES, ruleFor } from '../../spec/conflicts.js';
 
 /** The access kinds the conflict table speaks of, in a fixed order. */
 export const KINDS: readonly AccessKind[] = [...new Set(CONFLICT_RULES.flatMap((r) => [r.a, r.b]))];
-const K = KINDS.length;
+export const KIND_COUNT = KINDS.length;
+const K = KIND_COUNT;
 
 export function kindBit(kind: AccessKind): number {
   const k = KINDS.indexOf(kind);
@@ -61,5 +62,3 @@ export const COVERED = Array.from({ length: 1 << K }, (_, mask) => {
   for (let d = 0; d < K; d++) if (mask & (1 << d)) covered |= maskOf((a) => (ORDERS[a]! & ~ORDERS[d]!) === 0);
   return covered;
 });
-
-export const KIND_COUNT = K;

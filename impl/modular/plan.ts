@@ -55,6 +55,8 @@ export class LanePlanner {
   readonly moduleOfSlot: Int32Array;
   crossTxs = 0;
   barriers = 0;
+  /** Transactions planned into each lane so far. */
+  readonly laneTxs: Int32Array;
   /** Transactions [0, added) are planned. */
   added = 0;
   private slotsSeen = 0;
@@ -71,6 +73,7 @@ export class LanePlanner {
     this.moduleOfSlot = new Int32Array(access.slotKey.length);
     this.heat = new Int32Array(this.modules);
     this.tail = new Int32Array(this.modules).fill(-1);
+    this.laneTxs = new Int32Array(this.modules);
     this.mods = new Int32Array(this.modules);
     this.counts = new Int32Array(this.modules);
   }
@@ -84,6 +87,8 @@ export class LanePlanner {
     const { txStart, entrySlot, barrier } = access;
     const wait = access.entryWait;
     for (let i = this.added; i < to; i++) {
+      // Cleared before i can become a lane's tail (the arrays are reused from block to block).
+      Atomics.store(lanes.nextInLane, i, -1);
       if (barrier[i]) {
         home[i] = -1;
         this.barriers++;
@@ -120,6 +125,7 @@ export class LanePlanner {
       if (tail[h]! < 0) Atomics.store(lanes.laneHead, h, i);
       else Atomics.store(lanes.nextInLane, tail[h]!, i);
       tail[h] = i;
+      this.laneTxs[h]!++;
     }
     this.added = to;
   }

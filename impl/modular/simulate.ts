@@ -2,18 +2,20 @@
 // the lane protocol that tests and the property suite use to explore and replay interleavings.
 // The same plan, lane thread logic and main-thread bookkeeping as the real executor run as N
 // virtual workers over plain memory, one shared-memory operation per scheduling point, under a
-// seeded random, PCT or recorded schedule.
-// Invariant: (block, threads, modules, partition, bugs, schedule, seed) determines the run bit for
-// bit; `schedule: run.schedule` replays it (the choices of every window, concatenated). The result
+// seeded random, PCT or recorded schedule; with planChunk, the planner is one more virtual worker
+// publishing the plan while the lanes run.
+// Invariant: (block, threads, modules, partition, bugs, planChunk, schedule, seed) determines the
+// run bit for bit; `schedule: run.schedule` replays it (the choices of every window, concatenated). The result
 // is always complete: a run that gets stuck or runs out of steps is finished sequentially and
 // stats.fallback says why.
 
 import type { Block, BlockResult } from '../../spec/block.js';
 import { executeSequential } from '../sequential.js';
 import type { Cells } from '../runtime/cells.js';
-import { simulate, type Schedule, type SimWorker } from '../runtime/sim.js';
+import { FINISHED, simulate, type Schedule, type SimWorker } from '../runtime/sim.js';
 import { BlockRun, Buffers } from './block-run.js';
 import { bugFlags, type BugName } from './bugs.js';
+import { H } from './layout.js';
 import { partitionerFor, type Partitioner } from './partition.js';
 import { Counters, LaneThread } from './thread.js';
 
@@ -29,6 +31,12 @@ export interface SimulatedRunOptions {
   readonly pctDepth?: number;
   /** Multiplies the outputs arena estimate (below 1 to exercise running out). */
   readonly outputScale?: number;
+  /**
+   * Plan the window while the lanes run, as the real executor does: an extra virtual worker (the
+   * last) publishes this many transactions per scheduling point. Absent: every window is planned
+   * before its lanes start.
+   */
+  readonly planChunk?: number;
 }
 
 export type SimulatedOutcome = 'done' | 'fallback' | 'stuck' | 'exhausted';
@@ -58,12 +66,25 @@ export function runModularSimulated(block: Block, options: SimulatedRunOptions):
   let reason = '';
   let outcome: SimulatedOutcome = 'done';
   const { L } = run;
+  const { planChunk } = options;
+  if (planChunk !== undefined && !(Number.isInteger(planChunk) && planChunk >= 1)) throw new Error(`planChunk must be an integer >= 1, got ${planChunk}`);
   while (run.nextWindow()) {
-    // The simulation explores the lanes' interleavings over a fully planned window.
-    while (run.planSome(block.txs.length));
+    if (planChunk === undefined) while (run.planSome(block.txs.length));
     const { i32, f64 } = run.buffers;
     const threadsOf: LaneThread[] = [];
     const create = (worker: number, cells: Cells): SimWorker => {
+      if (worker === threads) {
+        // The planner: its one shared-memory operation per step (a no-op add, which counts as a
+        // write and so wakes parked workers) is its scheduling point; a chunk is published after it.
+        return {
+          step: () => {
+            cells.add(H.PLANNED, 0);
+            return run.planSome(planChunk!) ? 0 : FINISHED;
+          },
+          begin: () => {},
+          commit: () => {},
+        };
+      }
       const thread = new LaneThread(cells, L, i32, f64, worker);
       threadsOf.push(thread);
       return {
@@ -73,7 +94,7 @@ export function runModularSimulated(block: Block, options: SimulatedRunOptions):
       };
     };
     const offset = schedule.length;
-    const sim = simulate(i32, f64, threads, create, 0, {
+    const sim = simulate(i32, f64, planChunk === undefined ? threads : threads + 1, create, 0, {
       schedule: recorded ? (_runnable, point) => recorded[offset + point] ?? 0 : options.schedule,
       ...(options.seed === undefined ? {} : { seed: options.seed + offset }),
       maxSteps: options.maxSteps ?? 2_000_000,

@@ -19,7 +19,8 @@ import { newOutcome, runTransaction, type StateView, type TxOutcome } from '../.
 import type { Cells } from '../runtime/cells.js';
 import { FINISHED } from '../runtime/sim.js';
 import {
-  ABORT_CAPACITY, ABORT_UNDECLARED, F_VIOLATION_KEY, H, L_LAST, L_OWNER, PAD, PROG_CELLS, RUNNING, TX_CELLS, type Layout,
+  ABORT_CAPACITY, ABORT_UNDECLARED, F_VIOLATION_KEY, H, L_LAST, L_OWNER, PAD, PROG_CELLS, R_DONE, R_HEADER, R_OUT_AT, R_OUT_COUNT,
+  R_READS, R_STATUS, RF_CODE, RF_GAS, RF_HEADER, RUNNING, TX_CELLS, type Layout,
 } from './layout.js';
 import { COVERED, kindBit } from './order.js';
 
@@ -151,15 +152,20 @@ export class LaneThread {
     return true;
   }
 
-  /** The lane's next transaction if it is planned and in the window, else NOT_YET or LANE_DONE. */
+  /**
+   * The lane's next transaction if it is planned and in the window, else NOT_YET or LANE_DONE.
+   * PLANNED is read before the link: links are written before PLANNED passes them, so a link read
+   * after seeing the window fully planned is final (read the other way round, a link written in
+   * between would be missed and the lane taken for finished).
+   */
   private next(lane: number): number {
     const { m, L } = this;
+    const planned = m.load(H.PLANNED);
     const last = m.load(L.lanes + lane * PAD + L_LAST);
     const tx = last < 0 ? m.load(L.laneHead + lane) : m.load(L.nextInLane + last);
     const end = m.read(H.WINDOW_END);
     if (tx >= end) return LANE_DONE;
-    const planned = m.load(H.PLANNED);
-    if (tx >= 0 && tx < planned) return tx;
+    if (tx >= 0) return tx < planned ? tx : NOT_YET;
     return planned >= end ? LANE_DONE : NOT_YET;
   }
 
@@ -241,7 +247,7 @@ export class LaneThread {
       this.abort(tx, ABORT_CAPACITY, 0);
       return false;
     }
-    this.commitWrites();
+    this.commitWrites(tx);
     this.publish(tx, outAt);
     return true;
   }
@@ -274,33 +280,38 @@ export class LaneThread {
     return outAt;
   }
 
-  /** Writes into the slots, keeping each old value for a roll-back. */
-  private commitWrites(): void {
-    const { m, L, out, writeEntries } = this;
+  /** Writes into the slots, keeping each old value (and which entries were written) for a roll-back. */
+  private commitWrites(tx: number): void {
+    const { m, L, out, writeEntries, view } = this;
+    const rec = L.records + tx * L.recordI + R_HEADER + L.widest;
+    const recF = L.recordsF + tx * L.recordF + RF_HEADER + L.widest;
+    for (let e = view.first; e < view.end; e++) m.write(rec + e - view.first, 0);
     for (let w = 0; w < out.writeCount; w++) {
-      const e = writeEntries[w]!;
-      const value = L.values + m.read(L.entrySlot + e);
-      m.writeF(L.oldValue + e, m.loadF(value));
-      m.write(L.written + e, 1);
+      const e = writeEntries[w]! - view.first;
+      const value = L.values + m.read(L.entrySlot + view.first + e);
+      m.writeF(recF + e, m.loadF(value));
+      m.write(rec + e, 1);
       m.storeF(value, out.writeValues[w]!);
     }
   }
 
-  /** Writes the results, then counts the accesses as finished, which publishes everything. */
+  /** Writes the results into the transaction's record, then counts its accesses as finished, which publishes everything. */
   private publish(tx: number, outAt: number): void {
     const { m, L, out, view } = this;
     const { readEntries, reads, first } = view;
+    const rec = L.records + tx * L.recordI;
+    const recF = L.recordsF + tx * L.recordF;
     for (let r = 0; r < reads; r++) {
-      m.write(L.readEntry + first + r, readEntries[r]!);
-      m.writeF(L.readValue + first + r, out.readValues[r]!);
+      m.write(rec + R_HEADER + r, readEntries[r]!);
+      m.writeF(recF + RF_HEADER + r, out.readValues[r]!);
     }
-    m.write(L.txStatus + tx, out.status);
-    m.writeF(L.txCode + tx, out.code);
-    m.writeF(L.txGasUsed + tx, out.gasUsed);
-    m.write(L.txReads + tx, reads);
-    m.write(L.txOutAt + tx, outAt);
-    m.write(L.txOutCount + tx, out.outputCount);
-    m.write(L.done + tx, 1);
+    m.write(rec + R_STATUS, out.status);
+    m.writeF(recF + RF_CODE, out.code);
+    m.writeF(recF + RF_GAS, out.gasUsed);
+    m.write(rec + R_READS, reads);
+    m.write(rec + R_OUT_AT, outAt);
+    m.write(rec + R_OUT_COUNT, out.outputCount);
+    m.write(rec + R_DONE, 1);
     for (let e = first; e < view.end; e++) m.add(L.served + m.read(L.entrySlot + e), 1);
   }
 }

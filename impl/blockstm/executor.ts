@@ -77,6 +77,8 @@ export class BlockStmExecutor implements Executor {
   private readonly contentionWindow: number;
   private readonly stallMs: number;
   private readonly maxBufferBytes: number;
+  private i32 = new Int32Array(new SharedArrayBuffer(4));
+  private f64 = new Float64Array(new SharedArrayBuffer(8));
 
   private constructor(private readonly pool: WorkerPool, readonly threads: number, private readonly options: BlockStmOptions) {
     this.bugs = bugMask(options.bugs);
@@ -121,10 +123,11 @@ export class BlockStmExecutor implements Executor {
   }
 
   /**
-   * Fresh buffers for every block: the result's state is read from them lazily (finalize.ts), so
-   * a block's buffers are never handed to the next one.
+   * The shared arrays for a block, reused from block to block and grown (with slack) when a
+   * block needs more: pages a worker touched once stay mapped, where fresh buffers would make
+   * every block pay the kernel's page faults again. finalize() copies out all a result keeps.
    */
-  private buffers(L: Layout): { i32: Int32Array; f64: Float64Array; job: Pick<BlockJob, 'i32' | 'f64'> } {
+  private buffers(L: Layout): { i32: Int32Array; f64: Float64Array } {
     const i32Bytes = L.i32Size * 4;
     const f64Bytes = L.f64Size * 8;
     if (i32Bytes + f64Bytes > this.maxBufferBytes) {
@@ -132,9 +135,10 @@ export class BlockStmExecutor implements Executor {
         `block-stm: the block needs ${((i32Bytes + f64Bytes) / 2 ** 20).toFixed(0)} MiB of shared buffers, above the limit of ${(this.maxBufferBytes / 2 ** 20).toFixed(0)} MiB`,
       );
     }
-    const i32 = new SharedArrayBuffer(i32Bytes);
-    const f64 = new SharedArrayBuffer(f64Bytes);
-    return { i32: new Int32Array(i32), f64: new Float64Array(f64), job: { i32, f64 } };
+    const slack = (bytes: number): number => Math.min(Math.ceil(bytes * 1.25), Math.max(bytes, this.maxBufferBytes - i32Bytes - f64Bytes));
+    if (this.i32.byteLength < i32Bytes) this.i32 = new Int32Array(new SharedArrayBuffer(slack(i32Bytes) & ~3));
+    if (this.f64.byteLength < f64Bytes) this.f64 = new Float64Array(new SharedArrayBuffer(slack(f64Bytes) & ~7));
+    return { i32: this.i32, f64: this.f64 };
   }
 
   private async executeNow(block: Block, threads: number, fault: InjectedFault | null): Promise<BlockResult> {
@@ -142,10 +146,10 @@ export class BlockStmExecutor implements Executor {
     let scale = this.options.capacityScale ?? 1;
     for (;;) {
       const L = layoutFor(block, estimateCapacity(block, scale));
-      const { i32, f64, job: buffers } = this.buffers(L);
+      const { i32, f64 } = this.buffers(L);
       writeBlock(block, L, i32, f64);
       const job: BlockJob = {
-        ...buffers, layout: L, threads, bugs: this.bugs, maxIncarnations: this.maxIncarnations, contentionWindow: this.contentionWindow,
+        i32: i32.buffer as SharedArrayBuffer, f64: f64.buffer as SharedArrayBuffer, layout: L, threads, bugs: this.bugs, maxIncarnations: this.maxIncarnations, contentionWindow: this.contentionWindow,
         stallMs: this.stallMs, fault,
       };
       let counters: Counters[];

@@ -7,9 +7,9 @@
 // Invariant checked before anything is built: every transaction that counts is EXECUTED, its
 // last record is of that incarnation, and every value it left in multi-version memory is of that
 // incarnation (no ESTIMATE); a run that breaks it is reported as a violation (the executor then
-// falls back to sequential execution). Receipts and reads are built at once; the final state is
-// read from the arrays when first asked for (as spec/result.ts allows), so they must not be
-// reused until then.
+// falls back to sequential execution). Receipts, reads and every key's final value are copied out
+// at once, so the executor may reuse the arrays for the next block; the state map itself is built
+// from that copy when first asked for (as spec/result.ts allows).
 
 import type { Block, BlockResult, ExecutionStats, Receipt, ReadSet } from '../../spec/block.js';
 import { blockResult, readSetOf, receiptOf, SKIPPED } from '../../spec/result.js';
@@ -77,7 +77,12 @@ export function finalize(block: Block, L: Layout, i32: Int32Array, f64: Float64A
       return `key ${i32[at + N_KEY]! >>> 0} holds ${what} of transaction ${tx}, whose final incarnation is ${final}`;
     }
   }
-  return blockResult(() => finalState(L, i32, f64, counted), receipts, reads, stats);
+  const { keys, values } = finalValues(L, i32, f64, counted);
+  return blockResult(() => {
+    const state = new Map<number, number>();
+    for (let k = 0; k < keys.length; k++) state.set(keys[k]! >>> 0, values[k]!);
+    return state;
+  }, receipts, reads, stats);
 }
 
 /**
@@ -93,10 +98,13 @@ export function sequentialFallback(block: Block, stats: ExecutionStats, reason: 
 }
 
 /** Every key's value after the first `counted` transactions: the highest such writer's, or storage. */
-function finalState(L: Layout, i32: Int32Array, f64: Float64Array, counted: number): Map<number, number> {
-  const state = new Map<number, number>();
+function finalValues(L: Layout, i32: Int32Array, f64: Float64Array, counted: number): { keys: Int32Array; values: Float64Array } {
+  const slots = Math.min(i32[H.KEY_COUNT]!, L.capacity.keys);
+  const keys = new Int32Array(slots);
+  const values = new Float64Array(slots);
+  let k = 0;
   const end = L.keys + L.capacity.keys * SLOT_CELLS;
-  for (let slot = L.keys; slot < end; slot += SLOT_CELLS) {
+  for (let slot = L.keys; slot < end && k < slots; slot += SLOT_CELLS) {
     if (i32[slot + S_STATE] !== SLOT_READY) continue;
     const base = i32[slot + S_BASE]!;
     let value = base === NIL ? 0 : f64[L.storage + base]!;
@@ -107,7 +115,8 @@ function finalState(L: Layout, i32: Int32Array, f64: Float64Array, counted: numb
       value = valueOf(i32[entry + WRITE_VALUE]!, i32[entry + WRITE_VALUE + 1]!);
       break;
     }
-    state.set(i32[slot + S_KEY]! >>> 0, value);
+    keys[k] = i32[slot + S_KEY]!;
+    values[k++] = value;
   }
-  return state;
+  return { keys: keys.subarray(0, k), values: values.subarray(0, k) };
 }

@@ -254,13 +254,15 @@ export function keyShift(slots: number): number {
 }
 
 /**
- * Writes a block into freshly allocated (zero-filled) arrays: programs, transactions, the
- * pre-state as storage in the key table; zero already means an empty header, every status
- * READY_TO_EXECUTE with incarnation 0, free locks and free key slots. Runs before any worker
- * starts, so plain writes are enough.
+ * Writes a block into the arrays (fresh, or left over from an earlier block): programs,
+ * transactions, the pre-state as storage in the key table. Everything before the nodes is zeroed
+ * first, which means an empty header, every status READY_TO_EXECUTE with incarnation 0, free locks
+ * and free key slots; nodes and records are written whole when allocated, so their old bytes are
+ * never read. Runs before any worker starts, so plain writes are enough.
  */
 export function writeBlock(block: Block, L: Layout, i32: Int32Array, f64: Float64Array): void {
   const n = L.txs;
+  i32.fill(0, 0, L.nodes);
   let codeAt = L.code;
   block.programs.forEach((p, j) => {
     i32[L.progTable + j * PROG_CELLS] = codeAt;

@@ -13,6 +13,7 @@ import { generate } from '../bench/workloads.js';
 import { BlockStmExecutor, BlockStmError } from '../impl/blockstm/executor.js';
 import { ABORT_STALL, H } from '../impl/blockstm/layout.js';
 import { ABORTED, stallWatchdog } from '../impl/blockstm/thread.js';
+import { MIN_PARALLELISM, preflight } from '../impl/blockstm/preflight.js';
 import { createExecutor } from '../impl/registry.js';
 import { blockOf } from './helpers.js';
 
@@ -214,7 +215,8 @@ describe('block-stm on worker threads', () => {
   it('finishes a block sequentially when the contention check finds parallel execution losing', async () => {
     const contended = generate('p2p', { accounts: 2, txs: 2000, seed: 6, hashCost: 1 });
     const spread = generate('p2p', { accounts: 5000, txs: 2000, seed: 6, hashCost: 1 });
-    const checking = await BlockStmExecutor.create({ threads: 2, warmUp: false, contentionWindow: 8 });
+    // The preflight would send the contended block away before the workers see it.
+    const checking = await BlockStmExecutor.create({ threads: 2, warmUp: false, contentionWindow: 8, preflight: false });
     try {
       let fallbacks = 0;
       for (let run = 0; run < 10 && fallbacks === 0; run++) {
@@ -229,6 +231,31 @@ describe('block-stm on worker threads', () => {
       const result = await checking.execute(spread);
       expectSameResult(result, executeReference(spread));
       expect(result.stats.fallback).toBe('');
+    } finally {
+      await checking.close();
+    }
+  });
+
+  it('sends a block whose declared footprints chain it in block order to the sequential executor (preflight)', async () => {
+    const contended = generate('p2p', { accounts: 2, txs: 1200, seed: 6, hashCost: 0 });
+    const spread = generate('p2p', { accounts: 5000, txs: 1200, seed: 6, hashCost: 0 });
+    const small = generate('p2p', { accounts: 2, txs: 300, seed: 6, hashCost: 0 });
+    const unknown = { ...contended, programs: contended.programs.map(({ footprint: _, ...p }) => p) };
+    const checking = await BlockStmExecutor.create({ threads: 2, warmUp: false, contentionWindow: 64 });
+    try {
+      const result = await checking.execute(contended);
+      expectSameResult(result, executeReference(contended));
+      expect(result.stats.fallback).toMatch(/^preflight: the first 512 transactions' declared footprints chain (\d+) of them in block order/);
+      expect(result.stats.executions).toBe(contended.txs.length);
+      expect(preflight(contended)!.chain).toBeGreaterThan(512 / MIN_PARALLELISM);
+      expect(preflight(spread)!.chain).toBeLessThan(20);
+      expect(preflight(unknown)).toBeNull();
+      for (const block of [spread, small, unknown]) {
+        const r = await checking.execute(block);
+        expectSameResult(r, executeReference(block));
+        expect(r.stats.fallback).not.toMatch(/^preflight/);
+      }
+      expect((await checking.execute(contended, { threads: 1 })).stats.fallback).toBe('');
     } finally {
       await checking.close();
     }

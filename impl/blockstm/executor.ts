@@ -5,6 +5,8 @@
 // Bad cases, none of which returns a partial state:
 // - buffers too small: the block is aborted and rerun from scratch with doubled capacities, up to
 //   maxBufferBytes, then execute() rejects with a clear error;
+// - a block whose declared footprints show it is a near-serial chain (preflight.ts) never reaches
+//   the workers: the sequential executor runs it, and stats.fallback says why;
 // - the watchdog (incarnation bound, or no progress), the contention check (parallel execution
 //   losing to sequential) or a violated end-of-block invariant: the block is finished by the
 //   sequential executor and stats.fallback says why;
@@ -18,12 +20,14 @@ import { contractProgram, keyOf } from '../../spec/contracts.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobRef } from '../runtime/pool.js';
 import { bugMask, type BugName } from './bugs.js';
+import { executeSequential } from '../sequential.js';
 import { finalize, sequentialFallback } from './finalize.js';
 import type { BlockJob, InjectedFault } from './job.js';
 import {
   ABORT_CAPACITY, ABORT_CONTENTION, ABORT_EXTERNAL, ABORT_INCARNATIONS, ABORT_STALL, DONE, H, estimateCapacity, layoutFor, writeBlock, type Layout,
 } from './layout.js';
 import type { Counters } from './scheduler.js';
+import { contendedBlock } from './preflight.js';
 import { contentionReason, DEFAULT_MAX_INCARNATIONS } from './thread.js';
 
 const JOB: JobRef = { module: 'impl/blockstm/job.js', fn: 'runBlock' };
@@ -38,6 +42,11 @@ export interface BlockStmOptions {
    * block where parallel execution is losing is finished sequentially (default 64; 0 turns it off).
    */
   readonly contentionWindow?: number;
+  /**
+   * Send blocks whose declared footprints form a near-serial chain to the sequential executor
+   * (preflight.ts; default: on whenever the contention check is).
+   */
+  readonly preflight?: boolean;
   /** Watchdog: this long with no scheduler progress and no active task finishes the block sequentially. */
   readonly stallMs?: number;
   readonly bugs?: Iterable<BugName>;
@@ -143,6 +152,12 @@ export class BlockStmExecutor implements Executor {
 
   private async executeNow(block: Block, threads: number, fault: InjectedFault | null): Promise<BlockResult> {
     const stats: ExecutionStats = { ...emptyStats(), threads, capacityRetries: 0 };
+    const contended = threads > 1 && (this.options.preflight ?? this.contentionWindow > 0) ? contendedBlock(block) : null;
+    if (contended !== null) {
+      const result = executeSequential(block);
+      Object.assign(result.stats, { threads, fallback: contended });
+      return result;
+    }
     let scale = this.options.capacityScale ?? 1;
     for (;;) {
       const L = layoutFor(block, estimateCapacity(block, scale));

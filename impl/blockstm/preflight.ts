@@ -1,0 +1,76 @@
+// Block-STM's contention preflight: before a block is handed to the workers, a look at the
+// declared footprints of its first transactions says whether running them in parallel can pay.
+// Over a prefix of the block it computes the longest chain of transactions that must keep block
+// order (one key, a pair of accesses whose conflict-table verdict is not 'commute': Block-STM
+// resolves a delta by reading its base, so even commuting-if deltas serialise it); the prefix's
+// length over that chain is the parallelism any schedule could find. Below MIN_PARALLELISM
+// Block-STM's extra work per transaction cannot be won back (the contention check in thread.ts
+// uses the same bound once workers run), so the block goes to the sequential executor at once
+// instead of after a wasted parallel attempt, which is how the Block-STM paper's engine loses
+// about 30% on a fully contended block.
+// Invariant: only the choice of executor depends on the preflight, never a result: a block it
+// sends away is executed by the sequential executor, equal to the reference by its own tests.
+// Footprints are promises, not facts: a program without one makes the preflight abstain.
+
+import type { AccessKind, Block } from '../../spec/block.js';
+import { footprintKeys } from '../../spec/block.js';
+import { ACCESS_KINDS, ruleFor } from '../../spec/conflicts.js';
+
+/** Transactions the preflight looks at: enough to see a hot spot, cheap next to executing them. */
+export const PREFLIGHT_PREFIX = 512;
+/** Blocks smaller than this always run in parallel: the preflight would cost more than it can save. */
+export const PREFLIGHT_MIN_TXS = 1024;
+/** Parallelism below which Block-STM on W >= 2 workers is expected to lose to one sequential thread. */
+export const MIN_PARALLELISM = 1.4;
+
+/** For each access kind a, the kinds b whose earlier accesses it must follow. */
+const ORDERED_AFTER: ReadonlyMap<AccessKind, readonly number[]> = new Map(
+  ACCESS_KINDS.map((a) => [a, ACCESS_KINDS.flatMap((b, i) => (ruleFor(b, a).verdict === 'commute' ? [] : [i]))]),
+);
+const KIND_INDEX: ReadonlyMap<AccessKind, number> = new Map(ACCESS_KINDS.map((k, i) => [k, i]));
+
+export interface Preflight {
+  /** Transactions looked at. */
+  readonly prefix: number;
+  /** The longest chain among them that must keep block order. */
+  readonly chain: number;
+}
+
+/**
+ * The chain of the block's first `prefix` transactions, or null when one of them has no declared
+ * footprint (nothing is known about its accesses).
+ */
+export function preflight(block: Block, prefix = PREFLIGHT_PREFIX): Preflight | null {
+  const n = Math.min(prefix, block.txs.length);
+  // Per key, per access kind: the longest chain ending in a transaction that accessed it that way.
+  const depth = new Map<number, number[]>();
+  let chain = 0;
+  for (let t = 0; t < n; t++) {
+    const tx = block.txs[t]!;
+    const footprint = block.programs[tx.program]!.footprint;
+    if (footprint === undefined) return null;
+    const accesses = footprintKeys(footprint, tx.args);
+    let d = 0;
+    for (const { key, access } of accesses) {
+      const seen = depth.get(key);
+      if (seen) for (const b of ORDERED_AFTER.get(access)!) d = Math.max(d, seen[b]!);
+    }
+    d += 1;
+    for (const { key, access } of accesses) {
+      let seen = depth.get(key);
+      if (!seen) depth.set(key, (seen = [0, 0, 0]));
+      const k = KIND_INDEX.get(access)!;
+      seen[k] = Math.max(seen[k]!, d);
+    }
+    chain = Math.max(chain, d);
+  }
+  return { prefix: n, chain };
+}
+
+/** Why the block should run sequentially, or null when parallel execution may pay. */
+export function contendedBlock(block: Block): string | null {
+  if (block.txs.length < PREFLIGHT_MIN_TXS) return null;
+  const p = preflight(block);
+  if (p === null || p.prefix >= p.chain * MIN_PARALLELISM) return null;
+  return `preflight: the first ${p.prefix} transactions' declared footprints chain ${p.chain} of them in block order (parallelism ${(p.prefix / p.chain).toFixed(2)} < ${MIN_PARALLELISM})`;
+}

@@ -15,14 +15,14 @@
 
 import { availableParallelism } from 'node:os';
 import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
-import { DEFAULT_BLOCK_GAS_LIMIT, emptyStats } from '../../spec/block.js';
-import { contractProgram, keyOf } from '../../spec/contracts.js';
+import { emptyStats } from '../../spec/block.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobRef } from '../runtime/pool.js';
+import { BlockQueue, countOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { bugMask, type BugName } from './bugs.js';
 import { executeSequential } from '../sequential.js';
 import { finalize, sequentialFallback } from './finalize.js';
-import type { BlockJob, InjectedFault } from './job.js';
+import type { BlockJob } from './job.js';
 import {
   ABORT_CAPACITY, ABORT_CONTENTION, ABORT_EXTERNAL, ABORT_INCARNATIONS, ABORT_STALL, DONE, H, estimateCapacity, layoutFor, writeBlock, type Layout,
 } from './layout.js';
@@ -60,27 +60,9 @@ export interface BlockStmOptions {
 
 export class BlockStmError extends Error {}
 
-/** A tiny p2p block for warming the pool's JIT. */
-function warmUpBlock(txs: number): Block {
-  const accounts = 64;
-  const preState = new Map<number, number>();
-  for (let a = 0; a < accounts; a++) preState.set(keyOf(a, 'balance'), 1_000_000);
-  const seq = new Array<number>(accounts).fill(0);
-  return {
-    programs: [contractProgram('p2p', 1)],
-    txs: Array.from({ length: txs }, (_, i) => {
-      const from = (i * 7) % accounts;
-      return { program: 0, args: [from, (i * 13 + 1) % accounts, 1 + (i % 100), seq[from]!++], gasLimit: 1_000_000 };
-    }),
-    preState,
-    gasLimit: DEFAULT_BLOCK_GAS_LIMIT,
-  };
-}
-
 export class BlockStmExecutor implements Executor {
   readonly name = 'block-stm';
-  private queue: Promise<unknown> = Promise.resolve();
-  private fault: InjectedFault | null = null;
+  private readonly queue = new BlockQueue();
   private readonly bugs: number;
   private readonly maxIncarnations: number;
   private readonly contentionWindow: number;
@@ -102,12 +84,7 @@ export class BlockStmExecutor implements Executor {
     const threads = checkThreads(options.threads ?? availableParallelism());
     const pool = await WorkerPool.start(threads, [JOB.module]);
     const executor = new BlockStmExecutor(pool, threads, options);
-    if (options.warmUp ?? true) {
-      const start = performance.now();
-      const block = warmUpBlock(2000);
-      for (let i = 0; i < 3; i++) await executor.execute(block);
-      pool.startupMs += performance.now() - start;
-    }
+    if (options.warmUp ?? true) await warmUp(pool, (block) => executor.execute(block));
     return executor;
   }
 
@@ -118,17 +95,13 @@ export class BlockStmExecutor implements Executor {
 
   /** Test hook: the next block meets this fault in the worker that executes `fault.tx`. */
   injectFault(fault: InjectedFault): void {
-    this.fault = fault;
+    this.queue.inject(fault);
   }
 
   /** Blocks run one at a time, in call order. */
   async execute(block: Block, options: ExecuteOptions = {}): Promise<BlockResult> {
     const threads = checkThreads(options.threads ?? this.threads);
-    const fault = this.fault;
-    this.fault = null;
-    const run = this.queue.then(() => this.executeNow(block, threads, fault));
-    this.queue = run.catch(() => {});
-    return run;
+    return this.queue.enqueue((fault) => this.executeNow(block, threads, fault));
   }
 
   /**
@@ -201,14 +174,13 @@ export class BlockStmExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    await this.queue;
+    await this.queue.drained();
     await this.pool.close();
   }
 }
 
 function checkThreads(threads: number): number {
-  if (!Number.isInteger(threads) || threads < 1) throw new BlockStmError(`block-stm: threads must be an integer >= 1, got ${threads}`);
-  return threads;
+  return countOption('block-stm', 'threads', threads, (message) => new BlockStmError(message));
 }
 
 export function createBlockStmExecutor(options: BlockStmOptions = {}): Promise<BlockStmExecutor> {

@@ -5,16 +5,11 @@
 // this worker's counters: everything else it produced is in shared memory.
 
 import { AtomicCells } from '../runtime/cells.js';
+import { faultHook, type InjectedFault } from '../runtime/pooled.js';
 import { FINISHED } from '../runtime/sim.js';
 import type { Layout } from './layout.js';
 import { NO_TASK, type Counters } from './scheduler.js';
 import { BlockStmThread, stallWatchdog } from './thread.js';
-
-/** A fault to inject, for tests: the worker that executes `tx` throws, or ends its thread. */
-export interface InjectedFault {
-  readonly kind: 'throw' | 'exit';
-  readonly tx: number;
-}
 
 export interface BlockJob {
   readonly i32: SharedArrayBuffer;
@@ -27,14 +22,6 @@ export interface BlockJob {
   readonly contentionWindow: number;
   readonly stallMs: number;
   readonly fault: InjectedFault | null;
-}
-
-function faultHook(fault: InjectedFault): (tx: number) => void {
-  return (tx) => {
-    if (tx !== fault.tx) return;
-    if (fault.kind === 'exit') process.exit(70);
-    throw new Error(`injected fault while executing transaction ${tx}`);
-  };
 }
 
 export function runBlock(job: BlockJob): Counters {

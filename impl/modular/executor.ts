@@ -13,13 +13,12 @@
 
 import { availableParallelism } from 'node:os';
 import type { Block, BlockResult } from '../../spec/block.js';
-import { DEFAULT_BLOCK_GAS_LIMIT } from '../../spec/block.js';
-import { contractProgram, keyOf } from '../../spec/contracts.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobRef } from '../runtime/pool.js';
+import { BlockQueue, countOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { BlockRun, Buffers, type Violation } from './block-run.js';
 import { bugFlags, type BugName } from './bugs.js';
-import type { InjectedFault, LanesJob } from './job.js';
+import type { LanesJob } from './job.js';
 import { ABORT_EXTERNAL, H } from './layout.js';
 import { partitionerFor, type Partitioner } from './partition.js';
 import { Counters } from './thread.js';
@@ -56,36 +55,12 @@ export interface ModularOptions {
 
 export class ModularError extends Error {}
 
-/** A small block of transfers and token credits, for warming the pool's JIT. */
-function warmUpBlock(txs: number): Block {
-  const accounts = 64;
-  const preState = new Map<number, number>();
-  for (let a = 0; a < accounts; a++) {
-    preState.set(keyOf(a, 'balance'), 1_000_000);
-    preState.set(keyOf(a, 'token'), 1_000_000);
-  }
-  const seq = new Array<number>(accounts).fill(0);
-  return {
-    programs: [contractProgram('p2p', 1), contractProgram('token', 1)],
-    txs: Array.from({ length: txs }, (_, i) => {
-      const from = (i * 7) % accounts;
-      const to = (i * 13 + 1) % accounts;
-      return i % 2 === 0
-        ? { program: 0, args: [from, to, 1 + (i % 100), seq[from]!++], gasLimit: 1_000_000 }
-        : { program: 1, args: [from, to, 1 + (i % 100)], gasLimit: 1_000_000 };
-    }),
-    preState,
-    gasLimit: DEFAULT_BLOCK_GAS_LIMIT,
-  };
-}
-
 export class ModularExecutor implements Executor {
   readonly name = 'modular';
   /** The undeclared accesses of the last block, in block order. */
   violations: readonly Violation[] = [];
   private readonly buffers = new Buffers();
-  private queue: Promise<unknown> = Promise.resolve();
-  private fault: InjectedFault | null = null;
+  private readonly queue = new BlockQueue();
   private readonly partitioner: Partitioner;
   private readonly misroute: boolean;
   private readonly stallMs: number;
@@ -109,12 +84,7 @@ export class ModularExecutor implements Executor {
     bugFlags(options.bugs);
     const pool = await WorkerPool.start(threads, [JOB.module]);
     const executor = new ModularExecutor(pool, threads, modules, options);
-    if (options.warmUp ?? true) {
-      const start = performance.now();
-      const block = warmUpBlock(2000);
-      for (let i = 0; i < 3; i++) await executor.execute(block);
-      pool.startupMs += performance.now() - start;
-    }
+    if (options.warmUp ?? true) await warmUp(pool, (block) => executor.execute(block));
     return executor;
   }
 
@@ -125,16 +95,12 @@ export class ModularExecutor implements Executor {
 
   /** Test hook: the next block meets this fault in the worker that executes `fault.tx`. */
   injectFault(fault: InjectedFault): void {
-    this.fault = fault;
+    this.queue.inject(fault);
   }
 
   execute(block: Block, options: ExecuteOptions = {}): Promise<BlockResult> {
     const threads = checkCount('threads', options.threads ?? this.threads);
-    const fault = this.fault;
-    this.fault = null;
-    const run = this.queue.then(() => this.executeNow(block, threads, fault));
-    this.queue = run.catch(() => {});
-    return run;
+    return this.queue.enqueue((fault) => this.executeNow(block, threads, fault));
   }
 
   private async executeNow(block: Block, threads: number, fault: InjectedFault | null): Promise<BlockResult> {
@@ -168,14 +134,13 @@ export class ModularExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    await this.queue;
+    await this.queue.drained();
     await this.pool.close();
   }
 }
 
 function checkCount(what: string, n: number): number {
-  if (!Number.isInteger(n) || n < 1) throw new ModularError(`modular: ${what} must be an integer >= 1, got ${n}`);
-  return n;
+  return countOption('modular', what, n, (message) => new ModularError(message));
 }
 
 export function createModularExecutor(options: ModularOptions = {}): Promise<ModularExecutor> {

@@ -9,14 +9,9 @@
 // rest is in shared memory.
 
 import { AtomicCells } from '../runtime/cells.js';
+import { faultHook, type InjectedFault } from '../runtime/pooled.js';
 import { ABORT_STALL, H, L_LAST, PAD, RUNNING, type Layout } from './layout.js';
 import { Counters, LaneThread, runLanes } from './thread.js';
-
-/** A fault to inject, for tests: the worker that executes `tx` throws, or ends its thread. */
-export interface InjectedFault {
-  readonly kind: 'throw' | 'exit';
-  readonly tx: number;
-}
 
 export interface LanesJob {
   readonly i32: SharedArrayBuffer;
@@ -48,14 +43,6 @@ function stallWatchdog(i32: Int32Array, L: Layout, stallMs: number): () => void 
     } else if (now - since > stallMs) {
       Atomics.compareExchange(i32, H.STATE, RUNNING, ABORT_STALL);
     }
-  };
-}
-
-function faultHook(fault: InjectedFault): (tx: number) => void {
-  return (tx) => {
-    if (tx !== fault.tx) return;
-    if (fault.kind === 'exit') process.exit(70);
-    throw new Error(`injected fault while executing transaction ${tx}`);
   };
 }
 

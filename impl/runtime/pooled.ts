@@ -1,0 +1,85 @@
+// What the pooled executors (Block-STM, modular) share around their algorithms: blocks run one at
+// a time in call order over one worker pool, a JIT warm-up counted as start-up time, count
+// options checked before any worker starts, and the fault a test injects into the next block.
+// Invariant: a block starts only once the previous one settled (fulfilled or rejected), so two
+// blocks never share the pool's workers or an executor's reused buffers.
+
+import type { Block } from '../../spec/block.js';
+import { DEFAULT_BLOCK_GAS_LIMIT } from '../../spec/block.js';
+import { contractProgram, keyOf } from '../../spec/contracts.js';
+import type { WorkerPool } from './pool.js';
+
+/** A fault to inject, for tests: the worker that executes `tx` throws, or ends its thread. */
+export interface InjectedFault {
+  readonly kind: 'throw' | 'exit';
+  readonly tx: number;
+}
+
+/** The hook a job calls before executing each transaction, meeting the injected fault at its transaction. */
+export function faultHook(fault: InjectedFault): (tx: number) => void {
+  return (tx) => {
+    if (tx !== fault.tx) return;
+    if (fault.kind === 'exit') process.exit(70);
+    throw new Error(`injected fault while executing transaction ${tx}`);
+  };
+}
+
+/** Runs blocks one at a time in call order; each takes the fault injected before it was queued. */
+export class BlockQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  private fault: InjectedFault | null = null;
+
+  inject(fault: InjectedFault): void {
+    this.fault = fault;
+  }
+
+  enqueue<T>(run: (fault: InjectedFault | null) => Promise<T>): Promise<T> {
+    const fault = this.fault;
+    this.fault = null;
+    const block = this.tail.then(() => run(fault));
+    this.tail = block.catch(() => {});
+    return block;
+  }
+
+  /** Settles once every queued block has. */
+  drained(): Promise<unknown> {
+    return this.tail;
+  }
+}
+
+/** A small block of transfers and token credits between 64 accounts. */
+function warmUpBlock(txs: number): Block {
+  const accounts = 64;
+  const preState = new Map<number, number>();
+  for (let a = 0; a < accounts; a++) {
+    preState.set(keyOf(a, 'balance'), 1_000_000);
+    preState.set(keyOf(a, 'token'), 1_000_000);
+  }
+  const seq = new Array<number>(accounts).fill(0);
+  return {
+    programs: [contractProgram('p2p', 1), contractProgram('token', 1)],
+    txs: Array.from({ length: txs }, (_, i) => {
+      const from = (i * 7) % accounts;
+      const to = (i * 13 + 1) % accounts;
+      return i % 2 === 0
+        ? { program: 0, args: [from, to, 1 + (i % 100), seq[from]!++], gasLimit: 1_000_000 }
+        : { program: 1, args: [from, to, 1 + (i % 100)], gasLimit: 1_000_000 };
+    }),
+    preState,
+    gasLimit: DEFAULT_BLOCK_GAS_LIMIT,
+  };
+}
+
+/** Runs a small block through the executor a few times so the first real block meets compiled code; counted as start-up. */
+export async function warmUp(pool: WorkerPool, execute: (block: Block) => Promise<unknown>): Promise<void> {
+  const start = performance.now();
+  const block = warmUpBlock(2000);
+  for (let i = 0; i < 3; i++) await execute(block);
+  pool.startupMs += performance.now() - start;
+}
+
+/** `n` when it is an integer >= 1; otherwise the error `fail` makes of a sentence naming the option. */
+export function countOption(executor: string, what: string, n: number, fail: (message: string) => Error): number {
+  if (!Number.isInteger(n) || n < 1) throw fail(`${executor}: ${what} must be an integer >= 1, got ${n}`);
+  return n;
+}

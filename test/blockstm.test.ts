@@ -239,7 +239,7 @@ describe('block-stm on worker threads', () => {
   it('sends a block whose declared footprints chain it in block order to the sequential executor (preflight)', async () => {
     const contended = generate('p2p', { accounts: 2, txs: 1200, seed: 6, hashCost: 0 });
     const spread = generate('p2p', { accounts: 5000, txs: 1200, seed: 6, hashCost: 0 });
-    const small = generate('p2p', { accounts: 2, txs: 300, seed: 6, hashCost: 0 });
+    const small = generate('p2p', { accounts: 2, txs: 200, seed: 6, hashCost: 0 });
     const unknown = { ...contended, programs: contended.programs.map(({ footprint: _, ...p }) => p) };
     const checking = await BlockStmExecutor.create({ threads: 2, warmUp: false, contentionWindow: 64 });
     try {

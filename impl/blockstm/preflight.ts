@@ -19,7 +19,7 @@ import { ACCESS_KINDS, ruleFor } from '../../spec/conflicts.js';
 /** Transactions the preflight looks at: enough to see a hot spot, cheap next to executing them. */
 export const PREFLIGHT_PREFIX = 512;
 /** Blocks smaller than this always run in parallel: the preflight would cost more than it can save. */
-export const PREFLIGHT_MIN_TXS = 1024;
+export const PREFLIGHT_MIN_TXS = 256;
 /** Parallelism below which Block-STM on W >= 2 workers is expected to lose to one sequential thread. */
 export const MIN_PARALLELISM = 1.4;
 

@@ -85,7 +85,9 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     `median time    ${medianMs.toFixed(2)} ms over ${repeat} run${repeat > 1 ? 's' : ''} (${Math.round(summary.txPerSecond).toLocaleString('en-US')} tx/s; start-up ${startupMs.toFixed(1)} ms apart)`,
   ];
   const counters = Object.entries(r.stats).filter(([, v]) => v !== 0 && v !== '');
-  if (counters.length) lines.push(`statistics     ${counters.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  // Timings and shares are floats: three significant digits say all a reader can use.
+  const shown = (v: unknown): string => (typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(3))) : String(v));
+  if (counters.length) lines.push(`statistics     ${counters.map(([k, v]) => `${k} ${shown(v)}`).join(', ')}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }

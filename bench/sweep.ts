@@ -13,6 +13,7 @@ import { executeReference } from '../spec/reference.js';
 import { createExecutor } from '../impl/registry.js';
 import { idealSpeedup, type IdealBound } from './ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
+import { RunDetail } from './run-detail.js';
 
 /** Where a block came from, as recorded in the results file. */
 export type BlockSource =
@@ -53,6 +54,10 @@ export interface RunResult {
   peakRssBytes: number;
   correct: boolean;
   fallback: string;
+  /** The executor's own numeric statistics, mean per block (bench/run-detail.ts). */
+  detail: Record<string, number>;
+  /** The share of blocks the executor finished sequentially. */
+  fallbackShare: number;
 }
 
 export interface SweepResult {
@@ -85,6 +90,7 @@ class RunAccumulator {
   private blocks = 0;
   private readonly counters = { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0 };
   private peakRss = 0;
+  private readonly detail = new RunDetail();
   fallback = '';
 
   constructor(readonly executor: string, readonly role: 'baseline' | 'executor', public correct: boolean) {}
@@ -96,6 +102,7 @@ class RunAccumulator {
     this.counters.validations += stats.validations;
     this.counters.failedValidations += stats.failedValidations;
     if (stats.fallback) this.fallback = stats.fallback;
+    this.detail.add(stats);
     this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
   }
 
@@ -109,6 +116,7 @@ class RunAccumulator {
         validations: per(this.counters.validations), failedValidations: per(this.counters.failedValidations),
       },
       peakRssBytes: this.peakRss, correct: this.correct, fallback: this.fallback,
+      detail: this.detail.detail(), fallbackShare: this.detail.fallbackShare(),
     };
   }
 }

@@ -5,9 +5,12 @@
 // warning (busy machine, incorrect executor, failures, too few samples) appears in both forms.
 
 import { BLOCK_STM_ANCHORS, P2P_GRID_GROUP } from './anchors.js';
+import { ALPHA } from './compare.js';
 import type { Merged, Source } from './merge.js';
 import { RECOMMENDED_SAMPLES } from './stats.js';
 import { idealAt, workloadLabel, type Row } from './summary.js';
+import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match } from './verdict.js';
+import { explain } from './why.js';
 
 interface Table {
   readonly headers: readonly string[];
@@ -166,6 +169,42 @@ function startupTable(m: Merged): Table {
   };
 }
 
+function pValue(p: number): string {
+  return p < 0.001 ? 'p<0.001' : `p=${p.toFixed(3)}`;
+}
+
+function outcomeText(x: Match): string {
+  const apart = `${Math.round((x.ratio - 1) * 100)}%`;
+  if (x.outcome === 'tie') return `tie (${apart} apart, ${pValue(x.p)})`;
+  if (x.outcome === 'no verdict') return 'no verdict';
+  return `${x.outcome} wins (+${apart}, ${pValue(x.p)})`;
+}
+
+/** Which of block-stm and modular wins each workload, and why, at the highest thread count both ran. */
+function verdictSection(m: Merged): Section {
+  const title = 'Which executor wins, and why';
+  const list = verdicts(m);
+  const method = `At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples.`;
+  if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.`], tables: [] };
+  const multi = m.sources.length > 1;
+  return {
+    title,
+    paragraphs: [method],
+    tables: [{
+      headers: ['workload', ...(multi ? ['machine'] : []), 'threads', BLOCK_STM, MODULAR, 'ideal', 'verdict', 'why'],
+      numeric: [false, ...(multi ? [false] : []), true, true, true, true, false, false],
+      rows: list.map((v) => {
+        const h = v.headline;
+        const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}.`);
+        return [
+          v.label, ...(multi ? [v.machine] : []), String(h.threads), `${fixed(h.blockStm.speedup)}x`, `${fixed(h.modular.speedup)}x`,
+          orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}`,
+        ];
+      }),
+    }],
+  };
+}
+
 function sections(m: Merged): Section[] {
   const out: Section[] = [];
   out.push({ title: 'Machines', paragraphs: [], tables: [machineTable(m.sources)] });
@@ -190,6 +229,7 @@ function sections(m: Merged): Section[] {
       tables: [resultsTable(m, rows)],
     });
   }
+  out.push(verdictSection(m));
   const predictions = predictionTable(m);
   const paperNote = BLOCK_STM_ANCHORS.some((a) => a.derived)
     ? '* derived: the paper gives throughput only; speedup = throughput / the sequential throughput its headline figures imply.'

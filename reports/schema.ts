@@ -102,6 +102,13 @@ const Run = z.strictObject({
   peakRssBytes: count,
   correct: z.boolean(),
   fallback: z.string(),
+  /**
+   * The executor's own numeric statistics (BlockResult.stats beyond perTx's counters), mean per
+   * block. Optional, like fallbackShare: files written before they were recorded still parse.
+   */
+  detail: z.record(z.string(), finite).optional(),
+  /** The share of the run's blocks the executor finished sequentially. */
+  fallbackShare: z.number().min(0).max(1).optional(),
 });
 
 const Simulated = z.strictObject({

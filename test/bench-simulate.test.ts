@@ -10,7 +10,7 @@ import type { RunResult } from '../bench/sweep.js';
 const free = { maxSteps: 1e7, maxExecutions: 1e9 };
 const perTx = { executions: 1, reExecutions: 0, validations: 0, failedValidations: 0 };
 function run(workload: string, executor: string, threads: number, ms: number): RunResult {
-  return { workload, executor, threads, role: executor === 'sequential' ? 'baseline' : 'executor', samplesMs: [ms], busy: [false], perTx, peakRssBytes: 0, correct: true, fallback: '' };
+  return { workload, executor, threads, role: executor === 'sequential' ? 'baseline' : 'executor', samplesMs: [ms], busy: [false], perTx, peakRssBytes: 0, correct: true, fallback: '', detail: {}, fallbackShare: 0 };
 }
 
 describe('virtual-time Block-STM', () => {

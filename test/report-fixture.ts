@@ -1,6 +1,7 @@
-// A small, valid results document for the report and compare tests: two workloads (one in the
-// p2p grid group, one contract mix), the sequential baseline and a fake parallel executor at 1
-// and 2 threads, samples jittered deterministically around the given medians.
+// Small, valid results documents for the report and compare tests, samples jittered
+// deterministically around the given medians. sampleResults: two workloads (one in the p2p grid
+// group, one contract mix), the sequential baseline and a fake parallel executor at 1 and 2
+// threads. contestResults: block-stm against modular on workloads described case by case.
 import { RESULTS_FORMAT, type ResultsFile } from '../reports/schema.js';
 
 export interface FixtureOptions {
@@ -45,25 +46,88 @@ export function sampleResults(o: FixtureOptions): ResultsFile {
       });
     }
   }
-  const label = o.machine ?? 'Test CPU (family 1 model 2), 2 cores, 8 GiB, Node 20';
+  return {
+    ...skeleton(o.machine, workloads, runs, ['fake-parallel']),
+    simulated: o.simulated
+      ? [4, 8, 16, 32, 64].map((t) => ({ workload: workloads[0]!.id, executor: 'fake-parallel', threads: t, speedup: Math.min(t, 14) * 0.7, model: 'test' }))
+      : [],
+    simulatedGaps: o.simulated ? [] : ['block-stm was not measured at 1 thread'],
+  };
+}
+
+/** Everything but the workloads' runs: one 2-core test machine, no busy rounds, no predictions. */
+function skeleton(machine: string | undefined, workloads: ResultsFile['workloads'], runs: ResultsFile['runs'], executors: string[]): ResultsFile {
+  const label = machine ?? 'Test CPU (family 1 model 2), 2 cores, 8 GiB, Node 20';
   return {
     format: RESULTS_FORMAT,
     createdAt: '2026-01-02T03:04:05.000Z',
     concordVersion: '0.1.0',
     command: ['bench', '--quick'],
-    settings: { quick: true, threads: [1, 2], executors: ['fake-parallel'], baseline: 'sequential', rounds: 3, roundMs: 40 },
+    settings: { quick: true, threads: [1, 2], executors, baseline: 'sequential', rounds: 3, roundMs: 40 },
     machine: {
       label, cpuModel: 'Test CPU', cpuFamily: 1, cpuModelNumber: 2, cpuStepping: 0, cpuMhz: 2000, logicalCpus: 2, availableParallelism: 2,
       cgroupCpuMax: null, effectiveCores: 2, memoryBytes: 8 * 2 ** 30, node: '20.0.0', v8: '11.3', os: 'linux test x64',
     },
     noise: { loadBefore: [0.1, 0.1, 0.1], loadAfter: [0.2, 0.1, 0.1], foreignCores: 0.01, stealFraction: 0, busyThresholdCores: 0.25, busyRounds: 0, rounds: 24 },
     workloads,
-    startup: [{ executor: 'fake-parallel', threads: 2, createMs: 60, firstBlockMs: 30 }],
+    startup: executors.map((executor) => ({ executor, threads: 2, createMs: 60, firstBlockMs: 30 })),
     runs,
     failures: [],
-    simulated: o.simulated
-      ? [4, 8, 16, 32, 64].map((t) => ({ workload: workloads[0]!.id, executor: 'fake-parallel', threads: t, speedup: Math.min(t, 14) * 0.7, model: 'test' }))
-      : [],
-    simulatedGaps: o.simulated ? [] : ['block-stm was not measured at 1 thread'],
+    simulated: [],
+    simulatedGaps: ['block-stm was not measured at 1 thread'],
   };
+}
+
+/** One executor's run in a contest case: its median block time and whatever it recorded. */
+export interface ContestRun {
+  ms: number;
+  perTx?: ResultsFile['runs'][number]['perTx'];
+  fallback?: string;
+  fallbackShare?: number;
+  detail?: Record<string, number>;
+  correct?: boolean;
+}
+
+export interface ContestCase {
+  /** Generator name; the workload is "NAME 1000 acc × 1000 tx". */
+  workload: string;
+  /** The ideal speedup at t threads is min(t, idealLimit). */
+  idealLimit: number;
+  seqMs: number;
+  /** Every sample of this case (both executors and the baseline) taken on a busy machine. */
+  busy?: boolean;
+  blockStm: Record<1 | 2, ContestRun>;
+  modular: Record<1 | 2, ContestRun>;
+}
+
+/** block-stm and modular against the sequential baseline at 1 and 2 threads, 10 samples per run. */
+export function contestResults(cases: readonly ContestCase[], machine?: string): ResultsFile {
+  const next = jitter(7);
+  const samples = (ms: number) => Array.from({ length: 10 }, () => Math.round(ms * (1 + 0.06 * (next() - 0.5)) * 1e4) / 1e4);
+  const workloads: ResultsFile['workloads'] = cases.map((c) => ({
+    id: `${c.workload}-a1000-t1000-s1-h3`, group: 'contract mixes',
+    source: { kind: 'generated', workload: c.workload, accounts: 1000, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, gasUsed: 100_000,
+    ideal: {
+      work: 100_000, criticalPath: Math.round(100_000 / c.idealLimit), edges: 10,
+      points: [1, 2, 4].map((t) => ({ threads: t, speedup: Math.min(t, c.idealLimit), bound: Math.min(t, c.idealLimit) })),
+    },
+  }));
+  const runs: ResultsFile['runs'] = [];
+  cases.forEach((c, i) => {
+    const workload = workloads[i]!.id;
+    for (const threads of [1, 2] as const) {
+      const seq = samples(c.seqMs);
+      const busy = seq.map(() => c.busy === true);
+      runs.push({ workload, executor: 'sequential', threads, role: 'baseline', samplesMs: seq, busy, perTx: { executions: 1, reExecutions: 0, validations: 0, failedValidations: 0 }, peakRssBytes: 100 * 2 ** 20, correct: true, fallback: '' });
+      for (const [executor, r] of [['block-stm', c.blockStm[threads]], ['modular', c.modular[threads]]] as const) {
+        runs.push({
+          workload, executor, threads, role: 'executor', samplesMs: samples(r.ms), busy,
+          perTx: r.perTx ?? { executions: 1, reExecutions: 0, validations: executor === 'block-stm' ? 1 : 0, failedValidations: 0 },
+          peakRssBytes: 120 * 2 ** 20, correct: r.correct ?? true, fallback: r.fallback ?? '',
+          detail: r.detail ?? {}, fallbackShare: r.fallbackShare ?? 0,
+        });
+      }
+    }
+  });
+  return skeleton(machine, workloads, runs, ['block-stm', 'modular']);
 }

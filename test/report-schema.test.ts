@@ -44,6 +44,14 @@ describe('results schema', () => {
     expect(rejection((d) => { (d.runs as { samplesMs: number[] }[])[0]!.samplesMs = []; }).field).toBe('runs[0].samplesMs');
   });
 
+  it('checks the optional per-run executor statistics when present', () => {
+    expect(rejection((d) => { (d.runs as Record<string, unknown>[])[1]!.detail = { crossShare: 'low' }; }).field).toBe('runs[1].detail.crossShare');
+    expect(rejection((d) => { (d.runs as Record<string, unknown>[])[1]!.fallbackShare = 1.5; }).field).toBe('runs[1].fallbackShare');
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    doc.runs[1] = { ...doc.runs[1]!, detail: { estimateWaits: 12.5, threads: 2 }, fallbackShare: 0.25 };
+    expect(parseResults(serializeResults(doc), 'r.json').runs[1]).toMatchObject({ detail: { estimateWaits: 12.5, threads: 2 }, fallbackShare: 0.25 });
+  });
+
   it('checks cross-references: workload ids, baselines, busy flags', () => {
     expect(rejection((d) => { (d.runs as { workload: string }[])[1]!.workload = 'nope'; }).message)
       .toMatch(/runs\[1\]\.workload: no workload with id "nope"/);

@@ -1,0 +1,89 @@
+// Which of block-stm and modular wins each workload, per machine: at the highest thread count at
+// which both ran it, the one with the higher speedup over the interleaved sequential baseline, or a
+// tie; the lower thread counts they share are judged the same way.
+// Invariants: a winner is named only when the two executors' block times differ significantly
+// (Mann-Whitney p <= ALPHA, as `concord compare` decides) and by at least TIE_BELOW; an executor
+// that did not match the reference never wins; every figure comes from the results file's rows.
+
+import { ALPHA } from './compare.js';
+import type { Merged } from './merge.js';
+import type { WorkloadRecord } from './schema.js';
+import { mannWhitney } from './stats.js';
+import type { Row } from './summary.js';
+
+export const BLOCK_STM = 'block-stm';
+export const MODULAR = 'modular';
+
+/**
+ * Speedups closer than this (5%, as a ratio of the faster to the slower) are a tie even when the U
+ * test calls them significant: it treats samples as independent, but samples taken back to back in
+ * one round share the machine's state (JIT, caches, clock, other jobs), so a gap of a few percent
+ * can be "significant" in one run and gone in the next.
+ */
+export const TIE_BELOW = 0.05;
+
+export type Outcome = typeof BLOCK_STM | typeof MODULAR | 'tie' | 'no verdict';
+
+/** The two executors at one thread count, with the baseline both speedups are measured against. */
+export interface Match {
+  readonly threads: number;
+  readonly blockStm: Row;
+  readonly modular: Row;
+  readonly baseline: Row;
+  readonly outcome: Outcome;
+  /** Two-sided Mann-Whitney p-value of the two executors' block times. */
+  readonly p: number;
+  /** The faster one's speedup over the slower one's (>= 1). */
+  readonly ratio: number;
+}
+
+export interface Verdict {
+  readonly machine: string;
+  readonly workload: WorkloadRecord;
+  readonly label: string;
+  /** At the highest thread count both ran. */
+  readonly headline: Match;
+  /** At the other thread counts both ran, ascending. */
+  readonly others: readonly Match[];
+}
+
+function judge(threads: number, blockStm: Row, modular: Row, baseline: Row): Match {
+  const { p } = mannWhitney(blockStm.run.samplesMs, modular.run.samplesMs);
+  const ratio = Math.max(modular.speedup / blockStm.speedup, blockStm.speedup / modular.speedup);
+  const outcome: Outcome = !blockStm.correct || !modular.correct ? 'no verdict'
+    : p <= ALPHA && ratio - 1 >= TIE_BELOW ? (modular.speedup > blockStm.speedup ? MODULAR : BLOCK_STM)
+    : 'tie';
+  return { threads, blockStm, modular, baseline, outcome, p, ratio };
+}
+
+/**
+ * One verdict per machine and workload that has runs of both executors at a common thread count,
+ * ordered as the results tables are: by workload (first seen first), then by machine.
+ */
+export function verdicts(m: Merged): Verdict[] {
+  const groups = new Map<string, Row[]>();
+  for (const r of m.rows) {
+    const key = `${r.machine}\0${r.workload.id}`;
+    const list = groups.get(key);
+    if (list) list.push(r);
+    else groups.set(key, [r]);
+  }
+  const out: Verdict[] = [];
+  for (const rows of groups.values()) {
+    const find = (executor: string, threads: number) => rows.find((r) => r.executor === executor && r.role === 'executor' && r.threads === threads);
+    const threads = [...new Set(rows.map((r) => r.threads))].sort((a, b) => a - b);
+    const matches: Match[] = [];
+    for (const t of threads) {
+      const blockStm = find(BLOCK_STM, t);
+      const modular = find(MODULAR, t);
+      // The schema guarantees a baseline beside every executor run.
+      if (blockStm && modular) matches.push(judge(t, blockStm, modular, rows.find((r) => r.role === 'baseline' && r.threads === t)!));
+    }
+    const headline = matches.pop();
+    if (headline) out.push({ machine: headline.baseline.machine, workload: headline.baseline.workload, label: headline.baseline.label, headline, others: matches });
+  }
+  const workloadOrder = new Map<string, number>();
+  for (const r of m.rows) if (!workloadOrder.has(r.label)) workloadOrder.set(r.label, workloadOrder.size);
+  const machines = m.sources.map((s) => s.name);
+  return out.sort((a, b) => workloadOrder.get(a.label)! - workloadOrder.get(b.label)! || machines.indexOf(a.machine) - machines.indexOf(b.machine));
+}

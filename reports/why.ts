@@ -1,0 +1,140 @@
+// Why one of block-stm and modular won (or neither did), in one sentence built from the recorded
+// numbers: fallbacks with their reasons, Block-STM's re-executions and failed validations,
+// modular's cross-module share, lane imbalance and cross-lane waits, the block's ideal bound, and
+// how noisy the samples were. Executor statistics come from the run's `detail`, read by the names
+// the executors report; a results file without it says so instead of guessing.
+// Invariant: every number quoted is read from (or divided out of) the results file, and each
+// clause appears only when the data for it is present.
+
+import { RECOMMENDED_SAMPLES } from './stats.js';
+import type { Row } from './summary.js';
+import { BLOCK_STM, MODULAR, type Match } from './verdict.js';
+
+/**
+ * Events per transaction (re-executions, failed validations, cross-lane waits) from which they are
+ * called a real cost: each costs about a transaction's work, so at one in ten they add ~10% to the
+ * block, more than the few percent block times drift between runs; below it they are noise.
+ */
+export const NOTABLE_PER_TX = 0.1;
+/** Cross-module shares at or below this are "few" (nearly every lane runs on its own) ... */
+export const LOW_CROSS_SHARE = 0.1;
+/** ... and at or above this the usual case: at least half the transactions are ordered across lanes. */
+export const HIGH_CROSS_SHARE = 0.5;
+/** A share of planning windows with a hot lane from which it is mentioned: then it is the usual case, not an accident. */
+export const HOT_WINDOW_SHARE = 0.5;
+/**
+ * An ideal speedup at or below this means the block is essentially one dependency chain: no
+ * schedule gains more than 10%, which is within what executor overheads cost.
+ */
+export const CHAIN_IDEAL = 1.1;
+/** Both speedups below this fraction of the ideal: the executors, not the block's dependencies, limit them. */
+export const FAR_BELOW_IDEAL = 0.5;
+/** A share of busy samples (across both executors and the baseline) from which a verdict is flagged as rough. */
+export const NOISY_BUSY_SHARE = 0.25;
+
+const pct = (v: number) => `${v < 0.1 && v > 0 ? (v * 100).toFixed(1) : Math.round(v * 100)}%`;
+/** A rate: two decimals, or one significant digit when it is smaller than 0.1 (0.004, not 0.00). */
+const rate = (v: number) => (v === 0 ? '0' : v >= 0.1 ? v.toFixed(2) : String(Number(v.toPrecision(1))));
+const times = (v: number) => `${v.toFixed(2)}x`;
+
+function fallbackFact(row: Row): string | null {
+  if (row.fallback === '') return null;
+  const share = row.run.fallbackShare;
+  return `${row.executor} fell back to sequential execution${share === undefined ? '' : ` on ${pct(share)} of its blocks`} (${row.fallback})`;
+}
+
+/** True when every block fell back (or some did and the file does not say how many): then the parallel counters describe aborted attempts only. */
+function allFellBack(row: Row): boolean {
+  const share = row.run.fallbackShare;
+  return row.fallback !== '' && (share === undefined || share >= 1);
+}
+
+function blockStmFacts(row: Row, txs: number): string[] {
+  const facts: string[] = [];
+  const fallback = fallbackFact(row);
+  if (fallback) facts.push(fallback);
+  if (allFellBack(row)) return facts;
+  const re = row.reExecutionsPerTx;
+  const failed = row.failedValidationsPerTx;
+  const waits = row.run.detail?.estimateWaits;
+  const waitText = waits !== undefined && waits > 0 && txs > 0 ? `, waiting on an estimate ${rate(waits / txs)} times per transaction` : '';
+  if (re >= NOTABLE_PER_TX || failed >= NOTABLE_PER_TX) {
+    facts.push(`${row.executor} re-executed ${rate(re)} and failed ${rate(failed)} validations per transaction${waitText}`);
+  } else {
+    facts.push(`${row.executor} met few conflicts (${rate(re)} re-executions per transaction${waitText})`);
+  }
+  return facts;
+}
+
+function modularFacts(row: Row, txs: number, threads: number): string[] {
+  const facts: string[] = [];
+  const fallback = fallbackFact(row);
+  if (fallback) facts.push(fallback);
+  const d = row.run.detail;
+  if (d === undefined) {
+    facts.push(`${row.executor}'s own statistics (cross-module share, lane imbalance) are not in this results file`);
+    return facts;
+  }
+  const imbalance = d.laneImbalance === undefined ? null : `lane imbalance ${d.laneImbalance.toFixed(2)}`;
+  const cross = d.crossShare;
+  if (cross !== undefined) {
+    const figures = [`cross-module share ${pct(cross)}`, ...(imbalance ? [imbalance] : [])].join(', ');
+    if (cross <= LOW_CROSS_SHARE) facts.push(`few of ${row.executor}'s transactions crossed modules (${figures})`);
+    else if (cross >= HIGH_CROSS_SHARE) facts.push(`${pct(cross)} of ${row.executor}'s transactions spanned several modules, which orders them against other lanes${imbalance ? ` (${imbalance})` : ''}`);
+    else facts.push(`${row.executor}'s ${figures}`);
+  } else if (imbalance) {
+    facts.push(`${row.executor}'s ${imbalance}`);
+  }
+  // With M modules the lanes can at best run M / imbalance times faster than one lane: the heaviest lane carries imbalance / M of the gas.
+  if (d.modules !== undefined && d.laneImbalance !== undefined && d.laneImbalance > 0 && d.modules / d.laneImbalance < threads) {
+    facts.push(`${row.executor}'s heaviest lane carried ${pct(d.laneImbalance / d.modules)} of the gas, so its lanes allow at most ${times(d.modules / d.laneImbalance)}`);
+  }
+  if (d.crossWaits !== undefined && txs > 0 && d.crossWaits / txs >= NOTABLE_PER_TX) {
+    facts.push(`${row.executor}'s lanes stopped to wait on another lane ${rate(d.crossWaits / txs)} times per transaction`);
+  }
+  if (d.hotLaneWindows !== undefined && d.windows !== undefined && d.windows > 0 && d.hotLaneWindows / d.windows >= HOT_WINDOW_SHARE) {
+    facts.push(`in ${pct(d.hotLaneWindows / d.windows)} of ${row.executor}'s windows one lane held most transactions (a hot spot, run in block order)`);
+  }
+  if (d.barriers !== undefined && d.barriers > 0) facts.push(`${row.executor} ran ${rate(d.barriers)} footprint-less transactions per block alone, as barriers`);
+  if (d.undeclaredAccesses !== undefined && d.undeclaredAccesses > 0) facts.push(`${row.executor} met ${rate(d.undeclaredAccesses)} undeclared accesses per block`);
+  return facts;
+}
+
+function boundFact(m: Match): string | null {
+  const ideal = m.blockStm.ideal;
+  // On one thread the ideal is 1 for every block: it says nothing about the block.
+  if (ideal === null || m.threads === 1) return null;
+  if (ideal <= CHAIN_IDEAL) {
+    return `the block is essentially one dependency chain (ideal ${times(ideal)} at ${m.threads} threads), so neither can beat the sequential executor by much`;
+  }
+  if (Math.max(m.blockStm.speedup, m.modular.speedup) < FAR_BELOW_IDEAL * ideal) {
+    return `both stay below half of the ${times(ideal)} the block's dependencies allow at ${m.threads} threads: their own costs limit them, not the block`;
+  }
+  return null;
+}
+
+function noiseFact(m: Match): string | null {
+  const rows = [m.blockStm, m.modular, m.baseline];
+  const samples = rows.reduce((s, r) => s + r.samples, 0);
+  const busy = rows.reduce((s, r) => s + r.busySamples, 0) / samples;
+  const fewest = Math.min(...rows.map((r) => r.samples));
+  const why = [
+    ...(busy >= NOISY_BUSY_SHARE ? [`${pct(busy)} of these samples ran on a busy machine`] : []),
+    ...(fewest < RECOMMENDED_SAMPLES ? [`only ${fewest} samples in a run`] : []),
+  ];
+  return why.length === 0 ? null : `⚠ ${why.join(' and ')}: a rough verdict`;
+}
+
+/** The reasons behind a match, as one sentence. */
+export function explain(m: Match): string {
+  const txs = m.baseline.workload.txs;
+  const facts = [
+    ...(m.blockStm.correct ? [] : [`${BLOCK_STM} did not match the reference, so its times are not valid speedups`]),
+    ...(m.modular.correct ? [] : [`${MODULAR} did not match the reference, so its times are not valid speedups`]),
+    ...blockStmFacts(m.blockStm, txs),
+    ...modularFacts(m.modular, txs, m.threads),
+    boundFact(m),
+    noiseFact(m),
+  ].filter((f): f is string => f !== null);
+  return `${facts.join('; ')}.`;
+}

@@ -1,0 +1,191 @@
+// The report's "Which executor wins, and why" section: the verdict at the highest shared thread
+// count (a clear modular win with few cross-module transactions, a block-stm win where block-stm
+// fell back and modular's lanes were serialized, a tie on noisy samples with a differing 1-thread
+// verdict), the reasons quoted from the recorded numbers, a results file from before `detail`
+// was recorded, and the same sentences in the HTML page.
+import { describe, expect, it } from 'vitest';
+import { merge } from '../reports/merge.js';
+import { renderHtml, renderMarkdown } from '../reports/render.js';
+import { parseResults, serializeResults, type ResultsFile } from '../reports/schema.js';
+import { verdicts } from '../reports/verdict.js';
+import { explain } from '../reports/why.js';
+import { contestResults, sampleResults, type ContestCase } from './report-fixture.js';
+
+const CONTENTION = 'contention: transactions 256 to 512 needed 400 executions';
+
+/** Modular at 10/5.5 = 1.82x against block-stm's 10/8 = 1.25x, with 2% of its transactions crossing modules. */
+const MODULAR_WINS: ContestCase = {
+  workload: 'p2p', idealLimit: 14, seqMs: 10,
+  blockStm: {
+    1: { ms: 11 },
+    2: { ms: 8, perTx: { executions: 1.3, reExecutions: 0.3, validations: 1.9, failedValidations: 0.28 }, detail: { estimateWaits: 150, dependencyResumes: 120, threads: 2 } },
+  },
+  modular: {
+    1: { ms: 11 },
+    2: { ms: 5.5, detail: { threads: 2, modules: 8, crossModuleTxs: 20, crossShare: 0.02, laneImbalance: 1.05, crossWaits: 10, barriers: 0, windows: 1, hotLaneWindows: 0, undeclaredAccesses: 0 } },
+  },
+};
+
+/** A dependency chain: block-stm falls back on every block and keeps the sequential pace; modular's lanes wait on each other. */
+const BLOCK_STM_FELL_BACK: ContestCase = {
+  workload: 'amm', idealLimit: 1, seqMs: 10,
+  blockStm: {
+    1: { ms: 10.5 },
+    2: { ms: 10.2, perTx: { executions: 0.1, reExecutions: 0, validations: 0.1, failedValidations: 0.02 }, fallback: CONTENTION, fallbackShare: 1, detail: { estimateWaits: 30, threads: 2 } },
+  },
+  modular: {
+    1: { ms: 10.5 },
+    2: { ms: 14, detail: { threads: 2, modules: 2, crossShare: 0.6, laneImbalance: 1.9, crossWaits: 800, barriers: 0, windows: 1, hotLaneWindows: 1, undeclaredAccesses: 0 } },
+  },
+};
+
+/** 6.0 against 6.05 ms at 2 threads on a busy machine; at 1 thread block-stm is clearly ahead. */
+const TIE: ContestCase = {
+  workload: 'token', idealLimit: 18, seqMs: 10, busy: true,
+  blockStm: {
+    1: { ms: 10.5 },
+    2: { ms: 6, perTx: { executions: 1.01, reExecutions: 0.01, validations: 1.9, failedValidations: 0.01 } },
+  },
+  modular: {
+    1: { ms: 13 },
+    2: { ms: 6.05, detail: { threads: 2, modules: 8, crossShare: 0.25, laneImbalance: 1.2, crossWaits: 20, windows: 1, hotLaneWindows: 0 } },
+  },
+};
+
+function section(md: string): string {
+  const start = md.indexOf('## Which executor wins, and why');
+  expect(start).toBeGreaterThanOrEqual(0);
+  return md.slice(start, md.indexOf('\n## ', start + 1));
+}
+
+function render(doc: ResultsFile): string {
+  return section(renderMarkdown(merge([{ file: 'r.json', doc }]), []));
+}
+
+/** The table row of a workload in the section: its cells, without the outer pipes. */
+function row(md: string, label: string): string[] {
+  const line = md.split('\n').find((l) => l.startsWith(`| ${label} |`));
+  expect(line, `no row for ${label}`).toBeDefined();
+  return line!.slice(2, -2).split(' | ');
+}
+
+describe('which executor wins, and why', () => {
+  const doc = contestResults([MODULAR_WINS, BLOCK_STM_FELL_BACK, TIE]);
+  const md = render(doc);
+
+  it('states how the verdict is reached', () => {
+    expect(md).toContain('the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ 0.05) and by at least 5%; otherwise it is a tie.');
+    expect(md).toContain('| workload | threads | block-stm | modular | ideal | verdict | why |');
+  });
+
+  it('modular wins a low-contention block with few cross-module transactions', () => {
+    const [, threads, blockStm, modular, ideal, verdict, why] = row(md, 'p2p 1000 acc × 1000 tx');
+    expect([threads, blockStm, modular, ideal]).toEqual(['2', '1.27x', '1.86x', '2.00x']);
+    expect(verdict).toBe('modular wins (+47%, p<0.001)');
+    expect(why).toBe(
+      'block-stm re-executed 0.30 and failed 0.28 validations per transaction, waiting on an estimate 0.15 times per transaction; '
+      + 'few of modular\'s transactions crossed modules (cross-module share 2.0%, lane imbalance 1.05). At 1 thread: tie (2% apart, p=0.393).',
+    );
+  });
+
+  it('block-stm wins a dependency chain it finished sequentially, quoting the fallback and modular\'s serialized lanes', () => {
+    const [, , blockStm, modular, , verdict, why] = row(md, 'amm 1000 acc × 1000 tx');
+    expect([blockStm, modular]).toEqual(['0.98x', '0.72x']);
+    expect(verdict).toBe('block-stm wins (+37%, p<0.001)');
+    expect(why).toBe(
+      `block-stm fell back to sequential execution on 100% of its blocks (${CONTENTION}); `
+      + '60% of modular\'s transactions spanned several modules, which orders them against other lanes (lane imbalance 1.90); '
+      + 'modular\'s heaviest lane carried 95% of the gas, so its lanes allow at most 1.05x; '
+      + 'modular\'s lanes stopped to wait on another lane 0.80 times per transaction; '
+      + 'in 100% of modular\'s windows one lane held most transactions (a hot spot, run in block order); '
+      + 'the block is essentially one dependency chain (ideal 1.00x at 2 threads), so neither can beat the sequential executor by much. '
+      + 'At 1 thread: tie (0% apart, p=0.912).',
+    );
+    // The parallel counters of aborted attempts are not quoted as if they described the run.
+    expect(why).not.toMatch(/re-execut/);
+  });
+
+  it('a difference within the noise is a tie, flagged when the machine was busy, with the differing 1-thread verdict', () => {
+    const [, , blockStm, modular, , verdict, why] = row(md, 'token 1000 acc × 1000 tx');
+    expect([blockStm, modular]).toEqual(['1.66x', '1.63x']);
+    expect(verdict).toBe('tie (2% apart, p=0.315)');
+    expect(why).toBe(
+      'block-stm met few conflicts (0.01 re-executions per transaction); modular\'s cross-module share 25%, lane imbalance 1.20; '
+      + '⚠ 100% of these samples ran on a busy machine: a rough verdict. At 1 thread: block-stm wins (+22%, p<0.001).',
+    );
+  });
+
+  it('a significant gap below 5% is still a tie', () => {
+    const close = verdicts(merge([{ file: 'r.json', doc: contestResults([{ ...TIE, busy: false, modular: { ...TIE.modular, 2: { ms: 6.2 } } }]) }]))[0]!;
+    expect(close.headline.p).toBeLessThanOrEqual(0.05);
+    expect(close.headline.ratio).toBeLessThan(1.05);
+    expect(close.headline.outcome).toBe('tie');
+  });
+
+  it('both far below the ideal and few samples are named', () => {
+    const far = contestResults([{ workload: 'nft', idealLimit: 8, seqMs: 10, blockStm: { 1: { ms: 11 }, 2: { ms: 12 } }, modular: { 1: { ms: 11 }, 2: { ms: 30, detail: {} } } }]);
+    for (const r of far.runs) {
+      r.samplesMs = r.samplesMs.slice(0, 6);
+      r.busy = r.busy.slice(0, 6);
+    }
+    const [, , , , , verdict, why] = row(render(far), 'nft 1000 acc × 1000 tx');
+    expect(verdict).toBe('block-stm wins (+148%, p=0.002)');
+    expect(why).toBe('block-stm met few conflicts (0 re-executions per transaction); '
+      + 'both stay below half of the 2.00x the block\'s dependencies allow at 2 threads: their own costs limit them, not the block; '
+      + '⚠ only 6 samples in a run: a rough verdict. At 1 thread: tie (1% apart, p=1.000).');
+  });
+
+  it('an executor that did not match the reference gets no verdict', () => {
+    const wrong = contestResults([{ ...MODULAR_WINS, modular: { ...MODULAR_WINS.modular, 2: { ...MODULAR_WINS.modular[2], correct: false } } }]);
+    const [, , , , , verdict, why] = row(render(wrong), 'p2p 1000 acc × 1000 tx');
+    expect(verdict).toBe('no verdict');
+    expect(why).toMatch(/^modular did not match the reference, so its times are not valid speedups; block-stm re-executed/);
+  });
+
+  it('a results file from before `detail` was recorded still parses and renders, saying what it lacks', () => {
+    const old = structuredClone(doc) as unknown as { runs: Record<string, unknown>[] };
+    for (const r of old.runs) {
+      delete r.detail;
+      delete r.fallbackShare;
+    }
+    const parsed = parseResults(JSON.stringify(old), 'old.json');
+    expect(parsed.runs.every((r) => r.detail === undefined && r.fallbackShare === undefined)).toBe(true);
+    const oldMd = render(parsed);
+    expect(row(oldMd, 'p2p 1000 acc × 1000 tx')[5]).toBe('modular wins (+47%, p<0.001)');
+    expect(row(oldMd, 'p2p 1000 acc × 1000 tx')[6]).toBe(
+      'block-stm re-executed 0.30 and failed 0.28 validations per transaction; '
+      + 'modular\'s own statistics (cross-module share, lane imbalance) are not in this results file. At 1 thread: tie (2% apart, p=0.393).',
+    );
+    expect(row(oldMd, 'amm 1000 acc × 1000 tx')[6]).toMatch(new RegExp(`^block-stm fell back to sequential execution \\(${CONTENTION}\\); modular's own statistics`));
+  });
+
+  it('a file with `detail` round-trips through the schema', () => {
+    expect(parseResults(serializeResults(doc), 'r.json')).toEqual(doc);
+  });
+
+  it('says so when no workload has both executors', () => {
+    expect(render(sampleResults({ seqMs: 10, execMs: 6, samples: 10 }))).toContain('No workload has runs of both block-stm and modular at a common thread count.');
+  });
+
+  it('names the machine when several files are merged', () => {
+    const m = merge([{ file: 'a.json', doc: contestResults([MODULAR_WINS], 'box A') }, { file: 'b.json', doc: contestResults([MODULAR_WINS], 'box B') }]);
+    const merged = section(renderMarkdown(m, []));
+    expect(merged).toContain('| workload | machine | threads | block-stm | modular | ideal | verdict | why |');
+    expect(row(merged, 'p2p 1000 acc × 1000 tx')[1]).toBe('box A');
+    expect(merged).toMatch(/\| p2p 1000 acc × 1000 tx \| box B \| 2 \|/);
+  });
+
+  it('the HTML page shows the same verdicts and reasons', () => {
+    const html = renderHtml(merge([{ file: 'r.json', doc }]), []);
+    expect(html).toContain('<h2>Which executor wins, and why</h2>');
+    expect(html).toContain('<td>modular wins (+47%, p&lt;0.001)</td>');
+    expect(html).toContain(`<td>block-stm fell back to sequential execution on 100% of its blocks (${CONTENTION}); `);
+    expect(html).toContain('<td>tie (2% apart, p=0.315)</td>');
+  });
+
+  it('explain() is the why cell', () => {
+    const v = verdicts(merge([{ file: 'r.json', doc }]));
+    expect(v.map((x) => `${x.label}: ${x.headline.outcome}`)).toEqual(['p2p 1000 acc × 1000 tx: modular', 'amm 1000 acc × 1000 tx: block-stm', 'token 1000 acc × 1000 tx: tie']);
+    expect(row(md, 'token 1000 acc × 1000 tx')[6]).toContain(explain(v[2]!.headline));
+  });
+});

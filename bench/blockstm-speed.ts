@@ -6,7 +6,7 @@
 // used more than 10% of a core are reported apart and left out of the medians.
 // Usage: npm run build && node dist/bench/blockstm-speed.js [--samples N] [--txs N] [--big N]
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Block } from '../spec/block.js';
 import { executeSequential } from '../impl/sequential.js';
 import { BlockStmExecutor } from '../impl/blockstm/executor.js';
@@ -27,8 +27,37 @@ function machine(): { busy: number; total: number } {
 
 const JIFFY_MS = 10;
 
+/** CPU jiffies of each of this process's threads, by thread id. */
+function threadJiffies(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a sample's CPU went: the main thread, the pool's worker threads (the threads that appeared
+ * when the pool started), and the rest, which is V8's platform threads doing parallel and
+ * concurrent garbage collection. The split shows what two cores must hold beside the workers.
+ */
+interface CpuSplit {
+  main: number;
+  workers: number;
+  other: number;
+}
+
+let poolThreads = new Set<number>();
+
 interface Sample {
   ms: number;
+  split: CpuSplit;
   /** CPU time of this process (all its threads) during the sample. */
   cpu: number;
   /** CPU other processes used during the sample, in cores (0 = quiet). */
@@ -37,15 +66,24 @@ interface Sample {
 
 async function timed(run: () => unknown): Promise<Sample> {
   const m0 = machine();
+  const j0 = threadJiffies();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await run();
   const ms = performance.now() - t0;
   const c1 = process.cpuUsage(c0);
+  const j1 = threadJiffies();
   const m1 = machine();
+  const split: CpuSplit = { main: 0, workers: 0, other: 0 };
+  for (const [tid, jiffies] of j1) {
+    const used = (jiffies - (j0.get(tid) ?? 0)) * JIFFY_MS;
+    if (tid === process.pid) split.main += used;
+    else if (poolThreads.has(tid)) split.workers += used;
+    else split.other += used;
+  }
   const ownMs = (c1.user + c1.system) / 1000;
   const othersMs = Math.max(0, (m1.busy - m0.busy) * JIFFY_MS - ownMs);
-  return { ms, cpu: ownMs, others: othersMs / ms };
+  return { ms, split, cpu: ownMs, others: othersMs / ms };
 }
 
 const median = (xs: number[]): number => {
@@ -74,9 +112,13 @@ async function compare(label: string, block: Block, executor: BlockStmExecutor, 
   const quiet = (xs: Sample[]) => xs.filter((x) => x.others < QUIET).map((x) => x.ms);
   const seqQuiet = quiet(seq);
   console.log(`\n${label}: ${block.txs.length} transactions, ${samples} interleaved samples`);
-  const cpu = (xs: Sample[]) => median(xs.map((x) => x.cpu)).toFixed(1);
+  const cpu = (xs: Sample[]) => {
+    // Jiffies are 10 ms: per-sample splits are coarse, their mean over the samples is not.
+    const mean = (f: (c: CpuSplit) => number) => (xs.reduce((a, x) => a + f(x.split), 0) / xs.length).toFixed(1);
+    return `${median(xs.map((x) => x.cpu)).toFixed(1)} ms (mean by thread: main ${mean((c) => c.main)}, workers ${mean((c) => c.workers)}, GC and other V8 threads ${mean((c) => c.other)})`;
+  };
   console.log(`  machine load while sampling: others used a median ${median(seq.map((x) => x.others)).toFixed(2)} cores`);
-  console.log(`  sequential   median ${median(seqQuiet).toFixed(1)} ms (quiet ${seqQuiet.length}/${samples}), min ${Math.min(...seq.map((x) => x.ms)).toFixed(1)} ms, cpu ${cpu(seq)} ms`);
+  console.log(`  sequential   median ${median(seqQuiet).toFixed(1)} ms (quiet ${seqQuiet.length}/${samples}), min ${Math.min(...seq.map((x) => x.ms)).toFixed(1)} ms, cpu ${cpu(seq)}`);
   for (const t of threads) {
     const q = quiet(par.get(t)!);
     const all = par.get(t)!.map((x) => x.ms);
@@ -85,7 +127,7 @@ async function compare(label: string, block: Block, executor: BlockStmExecutor, 
     console.log(
       `  block-stm ${t}t median ${median(q).toFixed(1)} ms (quiet ${q.length}/${samples}), min ${Math.min(...all).toFixed(1)} ms; ` +
         `speedup: ratio of quiet medians ${(median(seqQuiet) / median(q)).toFixed(2)}x, median of quiet pairs ${pairRatio.toFixed(2)}x (${pairs.length} pairs), ` +
-        `ratio of mins ${(Math.min(...seq.map((x) => x.ms)) / Math.min(...all)).toFixed(2)}x; cpu ${cpu(par.get(t)!)} ms; re-executions/tx ${median(reexec.get(t)!).toFixed(3)}`,
+        `ratio of mins ${(Math.min(...seq.map((x) => x.ms)) / Math.min(...all)).toFixed(2)}x; cpu ${cpu(par.get(t)!)}; re-executions/tx ${median(reexec.get(t)!).toFixed(3)}`,
     );
   }
   if (fallbacks.size) console.log(`  fallbacks: ${[...fallbacks].join('; ')}`);
@@ -95,7 +137,9 @@ const samples = arg('samples', 15);
 const txs = arg('txs', 10_000);
 const big = arg('big', 50_000);
 const start = performance.now();
+const before = new Set(threadJiffies().keys());
 const executor = await BlockStmExecutor.create({ threads: 2 });
+poolThreads = new Set([...threadJiffies().keys()].filter((tid) => !before.has(tid)));
 console.log(`pool start-up incl. warm-up: ${executor.startupMs.toFixed(0)} ms (${(performance.now() - start).toFixed(0)} ms wall)`);
 const p2p = generate('p2p', { accounts: 10_000, txs, seed: 1 });
 const contended = generate('p2p', { accounts: 2, txs, seed: 1 });

@@ -27,6 +27,7 @@ export default {
     'test/properties-model.test.ts',
     'test/properties-sim.test.ts',
     'test/properties-mutation.test.ts',
+    'test/properties-mutants.test.ts',
   ],
   vitest: { related: false },
   coverageAnalysis: 'perTest',

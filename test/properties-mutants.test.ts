@@ -15,17 +15,22 @@ import { runBlockStmSimulated } from '../impl/blockstm/simulate.js';
 import { finalize, sequentialFallback } from '../impl/blockstm/finalize.js';
 import {
   ABORT_CAPACITY, ABORT_CONTENTION, ABORT_INCARNATIONS, ABORT_STALL, ABORTING, DONE, EMPTY, ESTIMATE, estimateCapacity, EXECUTED,
-  EXECUTING, H, incarnationOf, layoutFor, N_KEY, N_TX, N_VERSION, NIL, NODE_CELLS, R_INCARNATION, READY_TO_EXECUTE, RUNNING,
-  statusWord, writeBlock, type Layout,
+  EXECUTING, H, incarnationOf, layoutFor, N_KEY, N_NEXT, N_TX, N_VERSION, NIL, NODE_CELLS, OUT_OF_CAPACITY, R_HEADER, R_INCARNATION, READY_TO_EXECUTE,
+  RUNNING, WRITE_CELLS,
+  keyHome, keyShift, S_BASE, S_HEAD, S_KEY, S_STATE, SLOT_BUSY, SLOT_CELLS, SLOT_EMPTY, SLOT_READY, statusWord, writeBlock, type Layout,
 } from '../impl/blockstm/layout.js';
 import { ABORTED, BlockStmThread, contentionReason, stallWatchdog, type ThreadOptions } from '../impl/blockstm/thread.js';
-import { EXECUTION_TASK, INCARNATION_LIMIT, NO_TASK, task, taskKind, taskTx, VALIDATION_TASK } from '../impl/blockstm/scheduler.js';
+import {
+  Counters, EXECUTION_TASK, INCARNATION_LIMIT, NO_TASK, Scheduler, task, taskIncarnation, taskKind, taskTx, VALIDATION_TASK,
+} from '../impl/blockstm/scheduler.js';
 import { FINISHED, ScheduleError, simulate, type SimOptions, type SimWorker } from '../impl/runtime/sim.js';
 import type { Cells } from '../impl/runtime/cells.js';
 import { emptyStats } from '../spec/block.js';
 import { blockSpecArb, buildBlock, type TxSpec } from '../properties/arbitraries.js';
 import { sameResult } from '../properties/explain.js';
 import { PlainCells } from '../properties/simulated.js';
+import { MVMemory, READ_NOT_FOUND, READ_OK, ReadLog } from '../impl/blockstm/mv-memory.js';
+import { newOutcome, TxStatus } from '../spec/vm.js';
 
 // ---- blocks and helpers -----------------------------------------------------------------------
 
@@ -37,6 +42,12 @@ function counterBlock(n: number, keys: number, gasLimit: number | null = null): 
   }));
   return buildBlock({ keys, pre: [{ entity: 0, field: 0, value: 1 }], gasLimit, txs });
 }
+
+/** Ten transactions over four keys, of which only key 48 is in the pre-state (keys 0, 16, 32 are new). */
+const sparseBlock = buildBlock({
+  keys: 4, pre: [{ entity: 3, field: 0, value: 7 }], gasLimit: null,
+  txs: Array.from({ length: 10 }, () => ({ kind: 'code' as const, gas: 1000, body: [{ s: 'read' as const, dst: 0, key: 0 }] })),
+});
 
 function memoryFor(block: Block, scale = 1) {
   const L = layoutFor(block, estimateCapacity(block, scale));
@@ -73,9 +84,48 @@ class LoggingCells extends PlainCells {
   override pause(): void { this.ops.push('pause'); this.onPause(); }
 }
 
+/** Cells that count a worker's spins and failed CASes (replays of an interrupted iteration count again: only > 0 matters). */
+function countingCells(inner: Cells, counts: { pauses: number; failedCas: number }): Cells {
+  return {
+    load: (i) => inner.load(i), store: (i, v) => inner.store(i, v), add: (i, v) => inner.add(i, v),
+    cas: (i, e, v) => {
+      const old = inner.cas(i, e, v);
+      if (old !== e) counts.failedCas++;
+      return old;
+    },
+    loadF: (i) => inner.loadF(i), storeF: (i, v) => inner.storeF(i, v), read: (i) => inner.read(i), write: (i, v) => inner.write(i, v),
+    readF: (i) => inner.readF(i), writeF: (i, v) => inner.writeF(i, v),
+    pause: () => {
+      inner.pause();
+      counts.pauses++;
+    },
+  };
+}
+
 function worker(cells: Cells, block: Block, L: Layout, f64: Float64Array, options: Partial<ThreadOptions> = {}) {
   return new BlockStmThread(cells, L, f64, { ...OPTIONS, ...options });
 }
+
+/**
+ * Every schedule of two workers that switches at most twice (PCT depth 3 covers the same), as
+ * schedule functions: worker `start` runs until the first switch point, then the other, and so on;
+ * a worker that cannot run yields to the other.
+ */
+function* switchSchedules(points: number) {
+  for (const start of [0, 1]) {
+    yield { name: `w${start} alone first`, schedule: (runnable: readonly number[]) => Math.max(0, runnable.indexOf(start)) };
+    for (let a = 1; a < points; a++) {
+      for (let b = a; b <= points; b++) {
+        const schedule = (runnable: readonly number[], point: number) => {
+          const flips = (point >= a ? 1 : 0) + (point >= b && b < points ? 1 : 0);
+          return Math.max(0, runnable.indexOf((start + flips) % 2));
+        };
+        yield { name: `w${start} first, switches at ${a} and ${b < points ? b : '-'}`, schedule };
+      }
+    }
+  }
+}
+
 
 // ---- the simulated runtime ----------------------------------------------------------------------
 
@@ -126,6 +176,12 @@ describe('simulated runtime: one operation per scheduling point, exact replay', 
       expect(r.branching.every((b) => b >= 1 && b <= 3)).toBe(true);
       expect(r.branching[0]).toBe(3);
     }
+  });
+
+  it('completes an iteration of plain accesses only within the point of the next operation', () => {
+    // Iteration 1 only reads a plain cell; iteration 2 stores: one scheduling point in all.
+    const r = simulate(new Int32Array(2), new Float64Array(1), 1, program([(c) => (c.read(0), 1), (c) => (c.store(1, 3), FINISHED)]), 0, { schedule: 'random' });
+    expect([r.steps, r.ran]).toEqual([1, [0]]);
   });
 
   it('rejects an iteration that performs no shared-memory operation', () => {
@@ -207,6 +263,50 @@ describe('simulated runtime: one operation per scheduling point, exact replay', 
     expect(firsts.size).toBeGreaterThan(2);
   });
 
+  it('PCT drops the running worker below every other at a change point, and draws change points over the horizon', () => {
+    const counter = (w: number, cells: Cells): SimWorker => ({
+      step: (state) => (cells.add(w, 1), state + 1 >= 20 ? FINISHED : state + 1), begin: () => {}, commit: () => {},
+    });
+    const points = new Set<number>();
+    for (let seed = 0; seed < 30; seed++) {
+      const { ran } = simulate(new Int32Array(4), new Float64Array(1), 3, counter, 0, { schedule: 'pct', seed, pctDepth: 2, pctSteps: 60 });
+      const done = new Map<number, number>();
+      let preempted = -1;
+      ran.forEach((w, i) => {
+        if (preempted < 0 && i > 0 && w !== ran[i - 1] && (done.get(ran[i - 1]!) ?? 0) < 20) {
+          preempted = ran[i - 1]!;
+          points.add(i);
+          // From here the dropped worker runs only once every other worker has finished.
+          const rest = ran.slice(i);
+          const others = rest.filter((x) => x !== preempted);
+          expect(rest.slice(0, others.length).every((x) => x !== preempted), `seed ${seed}`).toBe(true);
+        }
+        done.set(w, (done.get(w) ?? 0) + 1);
+      });
+    }
+    expect(points.size).toBeGreaterThan(4);
+    expect(Math.max(...points)).toBeGreaterThan(20);
+    // A horizon of one point puts the change point at point 0: the first worker runs once, then another.
+    for (let seed = 0; seed < 20; seed++) {
+      const { ran } = simulate(new Int32Array(4), new Float64Array(1), 3, counter, 0, { schedule: 'pct', seed, pctDepth: 2, pctSteps: 1 });
+      expect(ran[1], `seed ${seed}`).not.toBe(ran[0]);
+    }
+  });
+
+  it('does not park a worker whose first pause comes after another worker wrote', () => {
+    // w1 stores once and finishes; then w0 pauses for the first time (memory has seen one write), then stores.
+    const create = (w: number, cells: Cells): SimWorker => ({
+      step: (state) => {
+        if (w === 1) return (cells.store(1, 1), FINISHED);
+        if (state === 0) return (cells.pause(), 1);
+        return (cells.store(0, 1), FINISHED);
+      },
+      begin: () => {}, commit: () => {},
+    });
+    const r = simulate(new Int32Array(2), new Float64Array(1), 2, create, 0, { schedule: [1, 0, 0] });
+    expect([r.stuck, r.ran]).toEqual([false, [1, 0, 0]]);
+  });
+
   it('says which choice is impossible, and which schedule is unknown', () => {
     const counter = (w: number, cells: Cells): SimWorker => ({ step: () => (cells.add(w, 1), FINISHED), begin: () => {}, commit: () => {} });
     const run = (schedule: SimOptions['schedule']) => () => simulate(new Int32Array(4), new Float64Array(1), 2, counter, 0, { schedule });
@@ -223,6 +323,172 @@ describe('simulated runtime: one operation per scheduling point, exact replay', 
     const forever = (_w: number, cells: Cells): SimWorker => ({ step: (state) => (cells.add(0, 1), state), begin: () => {}, commit: () => {} });
     const r = simulate(new Int32Array(1), new Float64Array(1), 1, forever, 0, { schedule: [] });
     expect([r.exhausted, r.steps]).toEqual([true, 1_000_000]);
+  });
+});
+
+// ---- multi-version memory under racing writers --------------------------------------------------
+
+describe('multi-version memory with racing writers and a reader', () => {
+  // Keys 0, 16 and 32 are new (not in the pre-state); key 48 is in it. Key 0 matters: a slot being
+  // claimed still reads key 0 and head 0 until its claimer publishes it, so a reader that does not
+  // wait for a BUSY slot would walk node 0 (tx 0's write of key 32).
+  const block = sparseBlock;
+  const PRE = new Map([[48, 7]]);
+  const WRITERS: readonly (readonly [tx: number, writes: readonly (readonly [number, number])[]])[] = [
+    [2, [[0, 11], [16, 12]]],
+    [4, [[0, 21], [48, 22]]],
+    [3, [[16, 31], [0, 32], [32, 33]]],
+  ];
+  const ALL = [[0, [[32, 5]]] as const, ...WRITERS];
+  const outcomeOf = (writes: readonly (readonly [number, number])[]) => {
+    const out = newOutcome();
+    out.status = TxStatus.Success;
+    out.writeCount = writes.length;
+    writes.forEach(([k, v], i) => { out.writeKeys[i] = k; out.writeValues[i] = v; });
+    return out;
+  };
+  /** The paper's read over the writers: the highest writer below tx, else the pre-state. */
+  const model = (key: number, tx: number) => {
+    let best: { tx: number; value: number } | undefined;
+    for (const [w, writes] of ALL) {
+      const hit = writes.find(([k]) => k === key);
+      if (hit && w < tx && (!best || w > best.tx)) best = { tx: w, value: hit[1] };
+    }
+    return best ? { status: READ_OK, tx: best.tx, value: best.value } : { status: READ_NOT_FOUND, tx: NIL, value: PRE.get(key) ?? 0 };
+  };
+
+  it('ends with every key in one slot, every list in index order, and reads that match the model', () => {
+    const schedules = fc.sample(fc.tuple(fc.constantFrom('random' as const, 'pct' as const), fc.nat(), fc.integer({ min: 1, max: 4 })), { seed: 8, numRuns: 250 });
+    const races = { pauses: 0, failedCas: 0 };
+    for (const [kind, seed, depth] of schedules) {
+      const { L, i32, f64 } = memoryFor(block);
+      const plain = new MVMemory(new PlainCells(i32, f64), L, 0);
+      plain.record(0, 0, outcomeOf(ALL[0]![1]), new ReadLog());
+      const seen: { key: number; status: number; tx: number; value: number }[] = [];
+      const wrote: boolean[] = [];
+      const r = simulate(i32, f64, WRITERS.length + 1, (w, cells) => {
+        const mv = new MVMemory(countingCells(cells, races), L, 0);
+        return {
+          step: () => {
+            if (w === WRITERS.length) {
+              const got = [0, 16].map((key) => ({ key, status: mv.read(key, 9), tx: mv.tx, value: mv.value }));
+              seen.push(...got);
+            } else {
+              const [tx, writes] = WRITERS[w]!;
+              wrote[w] = mv.record(tx, 0, outcomeOf(writes), new ReadLog());
+            }
+            return FINISHED;
+          },
+          begin: () => {}, commit: () => {},
+        };
+      }, 0, { schedule: kind, seed, pctDepth: depth, pctSteps: 60, maxSteps: 5_000 });
+      expect(r.stuck || r.exhausted).toBe(false);
+      expect(wrote).toEqual([true, true, true]);
+      // The concurrent read saw, for each key, nothing yet or one of the writers' values: never another key's node.
+      for (const s of seen) {
+        const options = [{ status: READ_NOT_FOUND, tx: NIL, value: 0 }, ...ALL.filter(([w]) => w < 9).flatMap(([w, writes]) => writes.filter(([k]) => k === s.key).map(([, v]) => ({ status: READ_OK, tx: w, value: v })))];
+        expect(options, `${kind} seed ${seed}: read of ${s.key}`).toContainEqual({ status: s.status, tx: s.status === READ_OK ? s.tx : NIL, value: s.value });
+      }
+      // Afterwards: one READY slot per key, lists sorted by tx (highest first, no duplicates), reads as the model says.
+      const slots = new Map<number, number>();
+      for (let h = 0; h < L.capacity.keys; h++) {
+        const slot = L.keys + h * SLOT_CELLS;
+        if (i32[slot + S_STATE] === SLOT_EMPTY) continue;
+        expect(i32[slot + S_STATE]).toBe(SLOT_READY);
+        const key = i32[slot + S_KEY]! >>> 0;
+        expect(slots.has(key), `key ${key} twice`).toBe(false);
+        slots.set(key, slot);
+        const txs: number[] = [];
+        for (let node = i32[slot + S_HEAD]!; node !== NIL; node = i32[L.nodes + node * NODE_CELLS + N_NEXT]!) {
+          expect(i32[L.nodes + node * NODE_CELLS + N_KEY]! >>> 0).toBe(key);
+          txs.push(i32[L.nodes + node * NODE_CELLS + N_TX]!);
+        }
+        expect(txs).toEqual([...txs].sort((a, b) => b - a).filter((t, i, a) => a.indexOf(t) === i));
+      }
+      expect([...slots.keys()].sort((a, b) => a - b)).toEqual([0, 16, 32, 48]);
+      expect(i32[H.KEY_COUNT]).toBe(4);
+      for (const key of [0, 16, 32, 48, 64]) {
+        for (let tx = 0; tx <= 10; tx++) {
+          const status = plain.read(key, tx);
+          expect({ status, tx: plain.tx, value: plain.value }, `read(${key}, ${tx})`).toEqual(model(key, tx));
+        }
+      }
+    }
+    // The races happened: some claim or insert lost its CAS, some lookup waited on a BUSY slot.
+    expect(races.failedCas).toBeGreaterThan(0);
+    expect(races.pauses).toBeGreaterThan(0);
+  });
+});
+
+describe('multi-version memory: a slot being claimed by another worker', () => {
+  // The claim publishes the slot (key, empty list, no base) with the store of READY; before it, a
+  // reader may see the slot BUSY with its cells not yet written (here: key 0 and head 0, node 0
+  // being tx 0's write of key 32). Pausing lets the claimer finish: the first pause publishes it.
+  const block = sparseBlock;
+  const setup = () => {
+    const { L, i32, f64 } = memoryFor(block);
+    const cells = new (class extends PlainCells {
+      pauses = 0;
+      override pause(): void {
+        if (this.pauses++ === 0) publish();
+      }
+    })(i32, f64);
+    const mv = new MVMemory(cells, L, 0);
+    const out = newOutcome();
+    [out.status, out.writeCount, out.writeKeys[0], out.writeValues[0]] = [TxStatus.Success, 1, 32, 5];
+    mv.record(0, 0, out, new ReadLog());
+    const slot = L.keys + keyHome(0, keyShift(L.capacity.keys)) * SLOT_CELLS;
+    expect(i32[slot + S_STATE]).toBe(SLOT_EMPTY);
+    i32[slot + S_STATE] = SLOT_BUSY;
+    i32[slot + S_HEAD] = 0;
+    i32[H.KEY_COUNT]! += 1;
+    const publish = () => {
+      [i32[slot + S_KEY], i32[slot + S_HEAD], i32[slot + S_BASE], i32[slot + S_STATE]] = [0, NIL, NIL, SLOT_READY];
+    };
+    return { mv, cells, publish, out };
+  };
+
+  it('a read waits for the claim to be published, then finds the key empty', () => {
+    const { mv, cells } = setup();
+    expect([mv.read(0, 9), mv.tx, mv.value]).toEqual([READ_NOT_FOUND, NIL, 0]);
+    expect(cells.pauses).toBeGreaterThan(0);
+  });
+
+  it('a write waits for the claim to be published, then links its node into that slot', () => {
+    const { mv, cells, publish, out } = setup();
+    [out.writeKeys[0], out.writeValues[0]] = [0, 77];
+    expect(mv.record(5, 0, out, new ReadLog())).toBe(true);
+    if (cells.pauses === 0) publish(); // the claimer finishes its claim in any case
+    expect([mv.read(0, 9), mv.tx, mv.value]).toEqual([READ_OK, 5, 77]);
+    expect([mv.read(32, 9), mv.tx, mv.value]).toEqual([READ_OK, 0, 5]);
+  });
+});
+
+describe('multi-version memory: two writers inserting into one list', () => {
+  it('keeps both nodes, in index order, under every schedule with at most two preemptions', () => {
+    const block = sparseBlock;
+    let runs = 0;
+    for (const key of [32, 0]) { // 32: the list exists (tx 0 wrote it); 0: a new key, so the slot is claimed too
+      for (const { name, schedule } of switchSchedules(30)) {
+        const { L, i32, f64 } = memoryFor(block);
+        const outcome = (k: number, v: number) => {
+          const out = newOutcome();
+          [out.status, out.writeCount, out.writeKeys[0], out.writeValues[0]] = [TxStatus.Success, 1, k, v];
+          return out;
+        };
+        const plain = new MVMemory(new PlainCells(i32, f64), L, 0);
+        plain.record(0, 0, outcome(32, 5), new ReadLog());
+        const r = simulate(i32, f64, 2, (w, cells) => {
+          const mv = new MVMemory(cells, L, 0);
+          return { step: () => (mv.record(w ? 5 : 3, 0, outcome(key, w ? 55 : 33), new ReadLog()), FINISHED), begin: () => {}, commit: () => {} };
+        }, 0, { schedule, maxSteps: 2_000 });
+        expect(r.stuck || r.exhausted, name).toBe(false);
+        const at = (tx: number) => (plain.read(key, tx), [plain.tx, plain.value]);
+        expect([at(3), at(4), at(9)], `key ${key}, ${name}`).toEqual([key === 32 ? [0, 5] : [NIL, 0], [3, 33], [5, 55]]);
+        runs++;
+      }
+    }
+    expect(runs).toBeGreaterThan(1000);
   });
 });
 
@@ -257,6 +523,17 @@ describe('Block-STM worker step', () => {
     expect(w.step(NO_TASK)).toBe(FINISHED);
     expect(cells.ops).toEqual(['load']);
     expect(sameResult(executeReference(block), finalize(block, L, i32, f64, emptyStats()) as never)).toBe(true);
+  });
+
+  it('finishes a held task even when the block has ended meanwhile (the end is noticed when idle)', () => {
+    const block = counterBlock(3, 2);
+    const { L, i32, f64 } = memoryFor(block);
+    const w = worker(new PlainCells(i32, f64), block, L, f64);
+    i32[H.STATE] = ABORT_STALL;
+    expect(w.step(task(EXECUTION_TASK, 0, 0))).not.toBe(FINISHED);
+    expect(i32[L.status]).toBe(statusWord(0, EXECUTED));
+    expect(w.counters.executions).toBe(1);
+    expect(w.step(NO_TASK)).toBe(FINISHED);
   });
 
   it('calls beforeExecute with the transaction, stops on ABORTED, rethrows anything else', () => {
@@ -314,7 +591,7 @@ describe('contention check', () => {
 
   it('is due exactly when the model says', () => {
     const block = counterBlock(64, 4);
-    for (const [window, workers] of [[1, 2], [2, 4], [3, 3], [5, 2], [4, 1], [0, 4]] as const) {
+    for (const [window, workers] of [[1, 2], [2, 4], [3, 3], [5, 2], [16, 2], [4, 1], [0, 4]] as const) {
       for (let e = 0; e <= 40; e++) {
         const { L, i32, f64 } = memoryFor(block);
         // Every transaction looks hopelessly contended, so a due check always aborts.
@@ -427,8 +704,10 @@ describe('stall watchdog', () => {
 describe('finalize', () => {
   const block = counterBlock(8, 3);
   const expected = executeReference(block);
-  const done = runToDone(block, 3, 7);
+  // Run inside each test (not while collecting them, and keeping no state between tests).
+  const run = () => runToDone(block, 3, 7);
   const tampered = (change: (i32: Int32Array, L: Layout) => void) => {
+    const done = run();
     const i32 = done.i32.slice();
     change(i32, done.L);
     return finalize(block, done.L, i32, done.f64, emptyStats());
@@ -452,6 +731,7 @@ describe('finalize', () => {
   });
 
   it('names a last record that is missing or of another incarnation', () => {
+    const done = run();
     const inc = incarnationOf(done.i32[done.L.status + 4]!);
     expect(tampered((i32, L) => { i32[L.lastRecord + 4] = NIL; })).toBe(`transaction 4 is EXECUTED at incarnation ${inc} but its last record is missing`);
     expect(tampered((i32, L) => { i32[L.status + 4] = statusWord(inc + 3, EXECUTED); }))
@@ -462,6 +742,7 @@ describe('finalize', () => {
 
   it('names a value left in multi-version memory by an ESTIMATE or an older incarnation', () => {
     const key = (i32: Int32Array, L: Layout) => i32[nodeOf(i32, L, 6) + N_KEY]! >>> 0;
+    const done = run();
     const final = incarnationOf(done.i32[done.L.status + 6]!);
     expect(tampered((i32, L) => { i32[nodeOf(i32, L, 6) + N_VERSION] = ESTIMATE; }))
       .toBe(`key ${key(done.i32, done.L)} holds an ESTIMATE of transaction 6, whose final incarnation is ${final}`);
@@ -538,6 +819,53 @@ describe('runBlockStmSimulated outcomes', () => {
       .toEqual(runBlockStmSimulated(empty, { threads: 2, schedule: 'pct', seed: 3, pctSteps: 40 }).schedule);
   });
 
+  it('counts every execution and validation once, however often the simulation re-runs a step', () => {
+    // One worker: no conflicts, so n executions and n validations; a plain-memory loop (which never re-runs a step) agrees.
+    for (const block of [hot, counterBlock(12, 3)]) {
+      const { L, i32, f64 } = memoryFor(block);
+      const alone = worker(new PlainCells(i32, f64), block, L, f64);
+      for (let held = NO_TASK, i = 0; held !== FINISHED && i < 1000; i++) held = alone.step(held);
+      const n = block.txs.length;
+      expect({ ...alone.counters }).toEqual({ executions: n, validations: n, failedValidations: 0, estimateWaits: 0, dependencyResumes: 0 });
+      const r = runBlockStmSimulated(block, { threads: 1, schedule: 'random', seed: 2 });
+      expect({ ...r.counters }).toEqual({ ...alone.counters, reExecutions: 0 });
+    }
+    // Several workers: every suspended transaction is resumed exactly once.
+    let waits = 0;
+    for (let seed = 0; seed < 8; seed++) {
+      const r = runBlockStmSimulated(hot, { threads: 2 + (seed % 3), schedule: seed % 2 ? 'pct' : 'random', seed });
+      expect(r.counters.dependencyResumes).toBe(r.counters.estimateWaits);
+      expect(r.counters.failedValidations).toBeLessThanOrEqual(r.counters.validations);
+      waits += r.counters.estimateWaits;
+    }
+    expect(waits).toBeGreaterThan(0);
+  });
+
+  it('returns the parallel result itself when the run is done: a planted bug shows, with no reason', () => {
+    let wrong = 0;
+    for (let seed = 0; seed < 10; seed++) {
+      const r = runBlockStmSimulated(hot, { threads: 3, schedule: 'random', seed, bugs: ['skip-validation'] });
+      if (r.outcome !== 'done') continue;
+      expect([r.reason, r.result.stats.fallback]).toEqual(['', '']);
+      if (!sameResult(expected, r.result)) wrong++;
+    }
+    expect(wrong).toBeGreaterThan(0);
+  });
+
+  it('applies a given incarnation bound, not the default', () => {
+    const outcomes = [0, 1, 2, 3, 4, 5, 6, 7].map((seed) => runBlockStmSimulated(counterBlock(12, 1), { threads: 4, schedule: 'random', seed, maxIncarnations: 1 }));
+    const bound = outcomes.filter((r) => r.outcome === 'incarnation-bound');
+    expect(bound.length).toBeGreaterThan(0);
+    for (const r of bound) expect(r.reason).toMatch(/^watchdog: transaction \d+ passed 1 incarnations$/);
+  });
+
+  it('passes the PCT depth on to the schedule', () => {
+    // Depth 1 never preempts; depth 4 does: for some seed the two schedules differ.
+    const differs = [0, 1, 2, 3, 4, 5].some((seed) => JSON.stringify(runBlockStmSimulated(hot, { threads: 3, schedule: 'pct', seed, pctDepth: 1 }).ran)
+      !== JSON.stringify(runBlockStmSimulated(hot, { threads: 3, schedule: 'pct', seed, pctDepth: 4 }).ran));
+    expect(differs).toBe(true);
+  });
+
   it('ends at the incarnation bound with a reason naming the transaction', () => {
     let bound = 0;
     for (let seed = 0; seed < 6; seed++) {
@@ -590,8 +918,19 @@ describe('sequential executor', () => {
     expect(sequentialExecutor().name).toBe('sequential');
   });
 
+  it('skips every transaction once the gas used reaches the block gas limit exactly', () => {
+    const block = counterBlock(6, 2);
+    const perTx = executeReference(block).receipts[0]!.gasUsed;
+    for (const limit of [0, perTx, 2 * perTx, 2 * perTx + 1]) {
+      const limited = { ...block, gasLimit: limit };
+      const ref = executeReference(limited);
+      expect(ref.receipts.filter((r) => r.status !== 'skipped')).toHaveLength(Math.ceil(limit / perTx));
+      expect(sameResult(ref, executeSequential(limited)), `limit ${limit}`).toBe(true);
+    }
+  });
+
   it('keeps a key table exact across many growths and dense keys', () => {
-    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(2000), fc.integer({ min: -5, max: 5 })), { minLength: 1, maxLength: 600 }), fc.nat(64), (pairs, expected) => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(2000), fc.integer({ min: -5, max: 5 })), { minLength: 1, maxLength: 600, size: 'max' }), fc.nat(64), (pairs, expected) => {
       const t = newKeyTable(expected);
       const model = new Map<number, number>();
       for (const [k, v] of pairs) {
@@ -602,5 +941,229 @@ describe('sequential executor', () => {
       for (let k = 0; k <= 2000; k += 7) if (tableGet(t, k) !== (model.get(k) ?? 0)) return false;
       return t.size === model.size && tableEntries(t).size === model.size && [...model].every(([k, v]) => tableEntries(t).get(k) === v);
     }), { seed: 31, numRuns: 150 });
+  });
+});
+
+// ---- multi-version memory and scheduler: buffer bounds, probing, decrease_cnt ------------------------
+
+describe('multi-version memory: capacities, probing and read results', () => {
+  const block = counterBlock(4, 2);
+  const outcome = (writes: readonly (readonly [number, number])[]) => {
+    const out = newOutcome();
+    out.status = TxStatus.Success;
+    out.writeCount = writes.length;
+    writes.forEach(([k, v], i) => { out.writeKeys[i] = k; out.writeValues[i] = v; });
+    return out;
+  };
+  const thrown = (f: () => unknown): unknown => {
+    try { f(); } catch (e) { return e; }
+    return undefined;
+  };
+
+  it('fills the record arena, the node pool and the key table exactly to their bounds', () => {
+    // A record of no reads, no outputs and one write takes R_HEADER + WRITE_CELLS cells.
+    const size = R_HEADER + WRITE_CELLS;
+    for (const [top, fits] of [[-size, true], [-size + 1, false]] as const) {
+      const { L, i32, f64 } = memoryFor(block);
+      i32[H.ARENA_TOP] = L.capacity.arena + top;
+      const mv = new MVMemory(new PlainCells(i32, f64), L, 0);
+      expect(thrown(() => mv.record(0, 0, outcome([[0, 1]]), new ReadLog())), `arena top capacity ${top}`).toBe(fits ? undefined : OUT_OF_CAPACITY);
+    }
+    for (const [top, fits] of [[-1, true], [0, false]] as const) {
+      const { L, i32, f64 } = memoryFor(block);
+      i32[H.NODE_TOP] = L.capacity.nodes + top;
+      const mv = new MVMemory(new PlainCells(i32, f64), L, 0);
+      expect(thrown(() => mv.record(0, 0, outcome([[0, 1]]), new ReadLog())), `node top capacity ${top}`).toBe(fits ? undefined : OUT_OF_CAPACITY);
+    }
+    // The key table holds keys up to 3/4 of its slots: claiming a slot when 3/4 - 1 are taken is the last that fits.
+    for (const [taken, fits] of [[-1, true], [0, false]] as const) {
+      const { L, i32, f64 } = memoryFor(block);
+      const limit = (L.capacity.keys * 3) / 4;
+      i32[H.KEY_COUNT] = limit + taken;
+      const mv = new MVMemory(new PlainCells(i32, f64), L, 0);
+      expect(thrown(() => mv.record(0, 0, outcome([[16 * 7, 1]]), new ReadLog())), `keys taken ${limit + taken}`).toBe(fits ? undefined : OUT_OF_CAPACITY);
+    }
+    // A dependency node takes two cells.
+    for (const [top, fits] of [[-2, true], [-1, false]] as const) {
+      const { L, i32, f64 } = memoryFor(block);
+      i32[H.ARENA_TOP] = L.capacity.arena + top;
+      const s = new Scheduler(new PlainCells(i32, f64), L, 0, new Counters());
+      expect(thrown(() => s.addDependency(1, 0)), `arena top capacity ${top}`).toBe(fits ? undefined : OUT_OF_CAPACITY);
+    }
+  });
+
+  it('finds every key of a crowded table (pre-state and new keys, colliding homes)', () => {
+    const pre = new Map<number, number>();
+    for (let k = 0; k < 60; k++) pre.set(k * 16 + 3, 1000 + k);
+    const crowded: Block = { ...block, preState: pre };
+    const L = layoutFor(crowded, { nodes: 200, keys: 256, arena: 100_000 });
+    const i32 = new Int32Array(L.i32Size);
+    const f64 = new Float64Array(L.f64Size);
+    writeBlock(crowded, L, i32, f64);
+    const mv = new MVMemory(new PlainCells(i32, f64), L, 0);
+    const writes = Array.from({ length: 120 }, (_, i) => [i * 16 + 3 + (i % 2) * 8, i] as const);
+    mv.record(1, 0, outcome(writes), new ReadLog());
+    const written = new Map(writes);
+    for (let k = 0; k < 2100; k += 1) {
+      const status = mv.read(k, 2);
+      const expected = written.has(k) ? { status: READ_OK, tx: 1, value: written.get(k) } : { status: READ_NOT_FOUND, tx: NIL, value: pre.get(k) ?? 0 };
+      expect({ status, tx: mv.tx, value: mv.value }, `key ${k}`).toEqual(expected);
+      // Below the writer: the pre-state (or nothing).
+      expect([mv.read(k, 1), mv.value]).toEqual([READ_NOT_FOUND, pre.get(k) ?? 0]);
+    }
+  });
+
+  it('reports a read from storage with no version: tx NIL, incarnation 0', () => {
+    const { L, i32, f64 } = memoryFor(block);
+    const mv = new MVMemory(new PlainCells(i32, f64), L, 0);
+    const log = new ReadLog();
+    mv.record(1, 0, outcome([[0, 1]]), log);
+    // Re-record tx 1 at incarnation 5 so a versioned read carries a non-zero incarnation.
+    mv.convertWritesToEstimates(1);
+    mv.record(1, 5, outcome([[0, 2]]), log);
+    expect([mv.read(0, 3), mv.tx, mv.incarnation, mv.value]).toEqual([READ_OK, 1, 5, 2]);
+    expect([mv.read(0, 1), mv.tx, mv.incarnation, mv.value]).toEqual([READ_NOT_FOUND, NIL, 0, 1]); // key 0 is in the pre-state (value 1)
+    mv.read(0, 3);
+    expect([mv.read(16 * 5, 3), mv.tx, mv.incarnation, mv.value, mv.slot]).toEqual([READ_NOT_FOUND, NIL, 0, 0, NIL]); // in no slot
+  });
+});
+
+describe('scheduler: decrease_cnt counts every move of an index', () => {
+  it('agrees with a count of the decreases the paper performs, over random protocol runs', () => {
+    const block = counterBlock(6, 2);
+    const action = fc.tuple(fc.nat(3), fc.nat(), fc.boolean());
+    fc.assert(fc.property(fc.array(action, { minLength: 10, maxLength: 80 }), (actions) => {
+      const { L, i32, f64 } = memoryFor(block);
+      const s = new Scheduler(new PlainCells(i32, f64), L, 0, new Counters());
+      const held: number[] = [];
+      const waiting = new Map<number, number[]>();
+      let decreases = 0;
+      for (const [kind, pick, flag] of actions) {
+        const execs = held.filter((t) => taskKind(t) === EXECUTION_TASK);
+        const vals = held.filter((t) => taskKind(t) === VALIDATION_TASK);
+        let next = NO_TASK;
+        if (kind === 0) {
+          if (i32[H.STATE] === DONE) continue;
+          next = s.nextTask();
+        } else if (kind === 1 && execs.length) {
+          const t = execs[pick % execs.length]!;
+          held.splice(held.indexOf(t), 1);
+          const resumed = waiting.get(taskTx(t))?.length ?? 0;
+          waiting.delete(taskTx(t));
+          const revalidate = i32[H.VALIDATION_IDX]! > taskTx(t) && flag;
+          decreases += (resumed > 0 ? 1 : 0) + (revalidate ? 1 : 0);
+          next = s.finishExecution(taskTx(t), taskIncarnation(t), flag);
+        } else if (kind === 2 && execs.length && taskTx(execs[pick % execs.length]!) > 0) {
+          const t = execs[pick % execs.length]!;
+          const blocking = pick % taskTx(t);
+          if (s.addDependency(taskTx(t), blocking)) {
+            held.splice(held.indexOf(t), 1);
+            waiting.set(blocking, [...(waiting.get(blocking) ?? []), taskTx(t)]);
+          }
+        } else if (kind === 3 && vals.length) {
+          const t = vals[pick % vals.length]!;
+          held.splice(held.indexOf(t), 1);
+          const aborted = !flag && s.tryValidationAbort(taskTx(t), taskIncarnation(t));
+          if (aborted) decreases++;
+          next = s.finishValidation(taskTx(t), aborted);
+        } else continue;
+        if (next !== NO_TASK) held.push(next);
+        if (i32[H.DECREASE_CNT] !== decreases) return false;
+      }
+      return true;
+    }), { seed: 12, numRuns: 300 });
+  });
+});
+
+// ---- scheduler races, every interleaving with up to two preemptions --------------------------------
+
+describe('scheduler races (two workers, every schedule with at most two preemptions)', () => {
+  /** Runs two one-iteration workers, each one scheduler call, under every schedule, checking the outcome each time. */
+  function race(setup: (i32: Int32Array, L: Layout, s: Scheduler) => void, calls: readonly ((s: Scheduler) => number | boolean)[], check: (i32: Int32Array, L: Layout, results: (number | boolean)[], name: string) => void) {
+    const block = counterBlock(4, 2);
+    let runs = 0;
+    for (const { name, schedule } of switchSchedules(40)) {
+      const { L, i32, f64 } = memoryFor(block);
+      setup(i32, L, new Scheduler(new PlainCells(i32, f64), L, 0, new Counters()));
+      const results: (number | boolean)[] = [];
+      const r = simulate(i32, f64, 2, (w, cells) => {
+        const s = new Scheduler(cells, L, 0, new Counters());
+        return { step: () => ((results[w] = calls[w]!(s)), FINISHED), begin: () => {}, commit: () => {} };
+      }, 0, { schedule, maxSteps: 2_000 });
+      expect(r.stuck || r.exhausted, name).toBe(false);
+      check(i32, L, results, name);
+      runs++;
+    }
+    return runs;
+  }
+
+  const executing = (i32: Int32Array, L: Layout, txs: readonly number[]) => { for (const t of txs) i32[L.status + t] = statusWord(0, EXECUTING); };
+
+  it('never loses a dependent: add_dependency racing the blocking transaction\'s finish_execution', () => {
+    race((i32, L) => {
+      executing(i32, L, [0, 1]);
+      [i32[H.EXECUTION_IDX], i32[H.ACTIVE_TASKS]] = [2, 2];
+    }, [(s) => s.finishExecution(0, 0, false), (s) => s.addDependency(1, 0)], (i32, L, [, suspended], name) => {
+      if (suspended) {
+        // Suspended: tx 1 was resumed with its next incarnation and execution_idx came back to it.
+        expect([i32[L.status + 1], i32[H.EXECUTION_IDX]! <= 1, i32[H.ACTIVE_TASKS]], name).toEqual([statusWord(1, READY_TO_EXECUTE), true, 0]);
+      } else {
+        // Told to re-execute at once: it still holds its execution.
+        expect([i32[L.status + 1], i32[H.ACTIVE_TASKS]], name).toEqual([statusWord(0, EXECUTING), 1]);
+      }
+      expect([i32[L.depHead], i32[L.depLock]], name).toEqual([NIL, 0]);
+    });
+  });
+
+  it('never declares the block done while a finishing execution pulls validation_idx back', () => {
+    race((i32, L) => {
+      for (const t of [0, 2, 3]) i32[L.status + t] = statusWord(0, EXECUTED);
+      executing(i32, L, [1]);
+      [i32[H.EXECUTION_IDX], i32[H.VALIDATION_IDX], i32[H.ACTIVE_TASKS]] = [4, 4, 1];
+    }, [(s) => s.nextTask(), (s) => s.finishExecution(1, 0, true)], (i32, _L, [next], name) => {
+      expect(i32[H.STATE], name).toBe(RUNNING);
+      expect(i32[H.VALIDATION_IDX]! <= 2, name).toBe(true);
+      if (next !== NO_TASK) expect([taskKind(next as number), taskTx(next as number)], name).toEqual([VALIDATION_TASK, 1]);
+    });
+  });
+
+  it('hands the last transaction to one of two racing workers, the other gets nothing', () => {
+    // The cell after the last status word is lastRecord[0]: whatever it holds must never be taken for a status.
+    for (const [lowBits, validation] of [[READY_TO_EXECUTE, false], [EXECUTED, true]] as const) {
+      const record = (L: Layout) => L.arena + 64 + lowBits;
+      race((i32, L) => {
+        for (const t of [0, 1, 2, 3]) i32[L.status + t] = statusWord(0, validation || t < 3 ? EXECUTED : READY_TO_EXECUTE);
+        [i32[H.EXECUTION_IDX], i32[H.VALIDATION_IDX]] = validation ? [4, 3] : [3, 3];
+        i32[L.lastRecord] = record(L);
+      }, [(s) => s.nextTask(), (s) => s.nextTask()], (i32, L, results, name) => {
+        const got = results.filter((t) => t !== NO_TASK).map((t) => [taskKind(t as number), taskTx(t as number)]);
+        expect(got, name).toEqual([[validation ? VALIDATION_TASK : EXECUTION_TASK, 3]]);
+        expect([i32[H.ACTIVE_TASKS], i32[L.lastRecord]], name).toEqual([1, record(L)]);
+      });
+    }
+  });
+
+  it('keeps the lowest of two racing decreases of validation_idx', () => {
+    race((i32, L) => {
+      i32[L.status] = statusWord(0, EXECUTED);
+      executing(i32, L, [2]);
+      [i32[H.EXECUTION_IDX], i32[H.VALIDATION_IDX], i32[H.ACTIVE_TASKS]] = [4, 4, 2];
+    }, [(s) => s.finishExecution(2, 0, true), (s) => s.finishValidation(0, s.tryValidationAbort(0, 0))], (i32, L, [, reexecute], name) => {
+      // finish_execution only pulls validation_idx back when it is still above tx 2, so one or two decreases.
+      expect(i32[H.VALIDATION_IDX], name).toBe(1);
+      expect([1, 2], name).toContain(i32[H.DECREASE_CNT]);
+      expect([taskKind(reexecute as number), taskTx(reexecute as number), i32[L.status]], name).toEqual([EXECUTION_TASK, 0, statusWord(1, EXECUTING)]);
+    });
+  });
+
+  it('keeps the lowest of two racing decreases of execution_idx when two blocking transactions finish', () => {
+    race((i32, L, s) => {
+      executing(i32, L, [0, 1, 2, 3]);
+      [i32[H.EXECUTION_IDX], i32[H.ACTIVE_TASKS]] = [4, 4];
+      expect([s.addDependency(3, 0), s.addDependency(2, 1)]).toEqual([true, true]);
+    }, [(s) => s.finishExecution(0, 0, false), (s) => s.finishExecution(1, 0, false)], (i32, L, _r, name) => {
+      expect([i32[H.EXECUTION_IDX], i32[H.DECREASE_CNT], i32[H.ACTIVE_TASKS]], name).toEqual([2, 2, 0]);
+      expect([i32[L.status + 2], i32[L.status + 3]], name).toEqual([statusWord(1, READY_TO_EXECUTE), statusWord(1, READY_TO_EXECUTE)]);
+    });
   });
 });

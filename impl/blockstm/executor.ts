@@ -117,9 +117,10 @@ export class BlockStmExecutor implements Executor {
         `block-stm: the block needs ${((i32Bytes + f64Bytes) / 2 ** 20).toFixed(0)} MiB of shared buffers, above the limit of ${(this.maxBufferBytes / 2 ** 20).toFixed(0)} MiB`,
       );
     }
-    const slack = (bytes: number): number => Math.min(Math.ceil(bytes * 1.25), Math.max(bytes, this.maxBufferBytes - i32Bytes - f64Bytes));
-    if (this.i32.byteLength < i32Bytes) this.i32 = new Int32Array(new SharedArrayBuffer(slack(i32Bytes) & ~3));
-    if (this.f64.byteLength < f64Bytes) this.f64 = new Float64Array(new SharedArrayBuffer(slack(f64Bytes) & ~7));
+    // A quarter more than needed, so blocks of similar size reuse the arrays, within maxBufferBytes.
+    const cells = (bytes: number, cell: number): number => Math.floor(Math.min(bytes * 1.25, Math.max(bytes, this.maxBufferBytes - i32Bytes - f64Bytes)) / cell);
+    if (this.i32.byteLength < i32Bytes) this.i32 = new Int32Array(new SharedArrayBuffer(4 * Math.max(L.i32Size, cells(i32Bytes, 4))));
+    if (this.f64.byteLength < f64Bytes) this.f64 = new Float64Array(new SharedArrayBuffer(8 * Math.max(L.f64Size, cells(f64Bytes, 8))));
     return { i32: this.i32, f64: this.f64 };
   }
 

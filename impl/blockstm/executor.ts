@@ -19,6 +19,7 @@ import { emptyStats } from '../../spec/block.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobRef } from '../runtime/pool.js';
 import { BlockQueue, countOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
+import { SharedArrays } from '../runtime/shared-arrays.js';
 import { bugMask, type BugName } from './bugs.js';
 import { executeSequential } from '../sequential.js';
 import { finalize, sequentialFallback } from './finalize.js';
@@ -68,8 +69,7 @@ export class BlockStmExecutor implements Executor {
   private readonly contentionWindow: number;
   private readonly stallMs: number;
   private readonly maxBufferBytes: number;
-  private i32 = new Int32Array(new SharedArrayBuffer(4));
-  private f64 = new Float64Array(new SharedArrayBuffer(8));
+  private readonly arrays = new SharedArrays();
 
   private constructor(private readonly pool: WorkerPool, readonly threads: number, private readonly options: BlockStmOptions) {
     this.bugs = bugMask(options.bugs);
@@ -104,24 +104,16 @@ export class BlockStmExecutor implements Executor {
     return this.queue.enqueue((fault) => this.executeNow(block, threads, fault));
   }
 
-  /**
-   * The shared arrays for a block, reused from block to block and grown (with slack) when a
-   * block needs more: pages a worker touched once stay mapped, where fresh buffers would make
-   * every block pay the kernel's page faults again. finalize() copies out all a result keeps.
-   */
-  private buffers(L: Layout): { i32: Int32Array; f64: Float64Array } {
-    const i32Bytes = L.i32Size * 4;
-    const f64Bytes = L.f64Size * 8;
-    if (i32Bytes + f64Bytes > this.maxBufferBytes) {
+  /** The shared arrays for a block (reused across blocks: finalize() copies out all a result keeps), within maxBufferBytes. */
+  private buffers(L: Layout): SharedArrays {
+    const bytes = L.i32Size * 4 + L.f64Size * 8;
+    if (bytes > this.maxBufferBytes) {
       throw new BlockStmError(
-        `block-stm: the block needs ${((i32Bytes + f64Bytes) / 2 ** 20).toFixed(0)} MiB of shared buffers, above the limit of ${(this.maxBufferBytes / 2 ** 20).toFixed(0)} MiB`,
+        `block-stm: the block needs ${(bytes / 2 ** 20).toFixed(0)} MiB of shared buffers, above the limit of ${(this.maxBufferBytes / 2 ** 20).toFixed(0)} MiB`,
       );
     }
-    // A quarter more than needed, so blocks of similar size reuse the arrays, within maxBufferBytes.
-    const cells = (bytes: number, cell: number): number => Math.floor(Math.min(bytes * 1.25, Math.max(bytes, this.maxBufferBytes - i32Bytes - f64Bytes)) / cell);
-    if (this.i32.byteLength < i32Bytes) this.i32 = new Int32Array(new SharedArrayBuffer(4 * Math.max(L.i32Size, cells(i32Bytes, 4))));
-    if (this.f64.byteLength < f64Bytes) this.f64 = new Float64Array(new SharedArrayBuffer(8 * Math.max(L.f64Size, cells(f64Bytes, 8))));
-    return { i32: this.i32, f64: this.f64 };
+    this.arrays.fit(L.i32Size, L.f64Size, this.maxBufferBytes);
+    return this.arrays;
   }
 
   private async executeNow(block: Block, threads: number, fault: InjectedFault | null): Promise<BlockResult> {

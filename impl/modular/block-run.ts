@@ -26,6 +26,7 @@ import { emptyStats } from '../../spec/block.js';
 import { keyName } from '../../spec/contracts.js';
 import { blockResult, readSetOf, receiptOf, SKIPPED } from '../../spec/result.js';
 import { newOutcome, runTransaction, TxStatus, type StateView } from '../../spec/vm.js';
+import type { SharedArrays } from '../runtime/shared-arrays.js';
 import { AccessBuilder } from './access.js';
 import {
   ABORT_CAPACITY, ABORT_EXTERNAL, ABORT_STALL, ABORT_UNDECLARED, accessViews, beginBlock, F_VIOLATION_KEY, H, laneViews, layoutFor,
@@ -50,18 +51,6 @@ export interface RunSettings {
   readonly threads: number;
   /** Multiplies the outputs arena estimate (grown after a block ran out). */
   readonly outputScale: number;
-}
-
-/** Growable shared buffers, reused from block to block. */
-export class Buffers {
-  i32 = new Int32Array(new SharedArrayBuffer(4));
-  f64 = new Float64Array(new SharedArrayBuffer(8));
-
-  /** Grows the arrays (with slack, so blocks of similar size reuse them) to hold layout L. */
-  fit(L: Layout): void {
-    if (this.i32.length < L.i32Size) this.i32 = new Int32Array(new SharedArrayBuffer(4 * Math.ceil(L.i32Size * 1.25)));
-    if (this.f64.length < L.f64Size) this.f64 = new Float64Array(new SharedArrayBuffer(8 * Math.ceil(L.f64Size * 1.25)));
-  }
 }
 
 const READ = kindBit('read');
@@ -114,13 +103,13 @@ export class BlockRun {
   private lanesMs = 0;
   private readonly partitionMs: number;
 
-  constructor(readonly block: Block, private readonly settings: RunSettings, readonly buffers: Buffers) {
+  constructor(readonly block: Block, private readonly settings: RunSettings, readonly buffers: SharedArrays) {
     const started = performance.now();
     const moduleOf = settings.partitioner.forBlock(block, settings.modules);
     this.partitionMs = performance.now() - started;
     this.n = block.txs.length;
     this.L = layoutFor(block, settings.modules, outputCapacity(block, settings.outputScale));
-    buffers.fit(this.L);
+    buffers.fit(this.L.i32Size, this.L.f64Size);
     this.i32 = buffers.i32;
     this.f64 = buffers.f64;
     beginBlock(block, this.L, this.i32, this.f64);

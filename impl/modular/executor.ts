@@ -16,7 +16,8 @@ import type { Block, BlockResult } from '../../spec/block.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobRef } from '../runtime/pool.js';
 import { BlockQueue, countOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
-import { BlockRun, Buffers, type Violation } from './block-run.js';
+import { SharedArrays } from '../runtime/shared-arrays.js';
+import { BlockRun, type Violation } from './block-run.js';
 import { bugFlags, type BugName } from './bugs.js';
 import type { LanesJob } from './job.js';
 import { ABORT_EXTERNAL, H } from './layout.js';
@@ -59,7 +60,7 @@ export class ModularExecutor implements Executor {
   readonly name = 'modular';
   /** The undeclared accesses of the last block, in block order. */
   violations: readonly Violation[] = [];
-  private readonly buffers = new Buffers();
+  private readonly buffers = new SharedArrays();
   private readonly queue = new BlockQueue();
   private readonly partitioner: Partitioner;
   private readonly misroute: boolean;

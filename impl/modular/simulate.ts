@@ -13,7 +13,8 @@ import type { Block, BlockResult } from '../../spec/block.js';
 import { executeSequential } from '../sequential.js';
 import type { Cells } from '../runtime/cells.js';
 import { FINISHED, simulate, type Schedule, type SimWorker } from '../runtime/sim.js';
-import { BlockRun, Buffers } from './block-run.js';
+import { SharedArrays } from '../runtime/shared-arrays.js';
+import { BlockRun } from './block-run.js';
 import { bugFlags, type BugName } from './bugs.js';
 import { H } from './layout.js';
 import { partitionerFor, type Partitioner } from './partition.js';
@@ -58,7 +59,7 @@ export function runModularSimulated(block: Block, options: SimulatedRunOptions):
   const flags = bugFlags(options.bugs);
   const run = new BlockRun(block, {
     modules: options.modules, partitioner, misroute: flags.misroute, threads, outputScale: options.outputScale ?? 1,
-  }, new Buffers());
+  }, new SharedArrays());
   const schedule: number[] = [];
   const branching: number[] = [];
   const ran: number[] = [];

@@ -254,14 +254,27 @@ export function runTransaction(
 
 const hashInput = new Uint8Array(8);
 const hashInputView = new DataView(hashInput.buffer);
+// One pristine and one working SHA-256 state, reset by copying the pristine one over the working
+// one: sha256(bytes) would build a hasher, its buffers and a digest per call, and that garbage
+// (collected by V8's helper threads) was what the VM spent most beside hashing itself.
+const pristine = sha256.create();
+let hasher = sha256.create();
+const digest = new Uint8Array(32);
+
+function sha256Into(input: Uint8Array): void {
+  hasher = pristine._cloneInto(hasher);
+  hasher.update(input);
+  hasher.digestInto(digest);
+}
 
 /** sha256 of the value's 8-byte little-endian two's complement, iterated, truncated to its first 53 bits. */
 export function hashValue(value: number, iterations: number): number {
   const hi = Math.floor(value / 2 ** 32);
   hashInputView.setUint32(0, value - hi * 2 ** 32, true);
   hashInputView.setInt32(4, hi, true);
-  let d = sha256(hashInput);
-  for (let i = 1; i < iterations; i++) d = sha256(d);
+  sha256Into(hashInput);
+  for (let i = 1; i < iterations; i++) sha256Into(digest);
+  const d = digest;
   const top = ((d[0]! & 0x1f) << 16) | (d[1]! << 8) | d[2]!;
   const low = ((d[3]! << 24) | (d[4]! << 16) | (d[5]! << 8) | d[6]!) >>> 0;
   return top * 2 ** 32 + low;

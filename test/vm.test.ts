@@ -1,3 +1,4 @@
+import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { assemble, disassemble, AssembleError, HASH_GAS_PER_ITERATION, OPS } from '../spec/bytecode.js';
 import { executeReference } from '../spec/reference.js';
@@ -120,6 +121,20 @@ describe('revert, outputs and gas', () => {
     expect(hashValue(-1, 1)).not.toBe(hashValue(1, 1));
     expect(r.gas).toBe(5 + 3 * HASH_GAS_PER_ITERATION + 5);
     expect(hashValue(0, 1)).toMatchInlineSnapshot(`4316068296360203`);
+  });
+
+  it('hash is iterated sha256 of the 8-byte little-endian value, exactly as a fresh hasher per round gives it', () => {
+    // The VM resets one hasher instead of building one per round: it must not change a bit.
+    const plain = (value: number, iterations: number): number => {
+      const bytes = new Uint8Array(8);
+      new DataView(bytes.buffer).setBigInt64(0, BigInt(value), true);
+      let d = sha256(bytes);
+      for (let i = 1; i < iterations; i++) d = sha256(d);
+      return Number(BigInt.asUintN(53, BigInt('0x' + Buffer.from(d.subarray(0, 7)).toString('hex'))));
+    };
+    for (const value of [0, 1, -1, 255, 2 ** 32, -(2 ** 32) - 7, MAX_VALUE, MIN_VALUE, 123456789]) {
+      for (const iterations of [1, 2, 3, 7]) expect(hashValue(value, iterations), `${value} x${iterations}`).toBe(plain(value, iterations));
+    }
   });
 });
 

@@ -198,7 +198,7 @@ export function virtualRun(block: Block, workers: number, txMs: Float64Array, op
   else if (sim.exhausted) failure = `stopped after ${sim.steps} scheduling points (the step budget)`;
   else if (i32[H.STATE] !== DONE) failure = `the block was aborted (state ${i32[H.STATE]}: out of capacity or past the incarnation bound)`;
   else {
-    const checked = finalize(block, L, i32, f64, { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0, estimateWaits: 0, dependencyResumes: 0, fallback: '' });
+    const checked = finalize(block, L, i32, { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0, estimateWaits: 0, dependencyResumes: 0, fallback: '' });
     if (typeof checked === 'string') failure = `invariant violated: ${checked}`;
   }
   return { makespanMs, steps: sim.steps, executions, vmMs, failure };

@@ -1,12 +1,12 @@
 // The fast sequential executor: the honest baseline every speedup is measured against. Same VM
 // and same block-order semantics as the reference, but state lives in a typed-array hash table
-// instead of a Map, and per-transaction work allocates only what the result must hold.
+// instead of a Map, and outcomes go to an OutcomeLog: per-transaction work allocates nothing.
 // Invariant: its BlockResult equals the reference's for every block (checked by the tests).
 
-import type { Block, BlockResult, Receipt, ReadSet } from '../spec/block.js';
+import type { Block, BlockResult } from '../spec/block.js';
 import { emptyStats } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
-import { blockResult, readSetOf, receiptOf, SKIPPED } from '../spec/result.js';
+import { loggedResult, logOutcome, newOutcomeLog } from '../spec/result.js';
 import { newOutcome, runTransaction, TxStatus, type StateView } from '../spec/vm.js';
 import { newKeyTable, tableEntries, tableGet, tableSet, type KeyTable } from './key-table.js';
 
@@ -14,18 +14,13 @@ export function executeSequential(block: Block): BlockResult {
   const table: KeyTable = newKeyTable(block.preState.size + block.txs.length * 2);
   for (const [k, v] of block.preState) tableSet(table, k, v);
   const view: StateView = { read: (key) => tableGet(table, key) };
-  const receipts: Receipt[] = new Array(block.txs.length);
-  const reads: ReadSet[] = new Array(block.txs.length);
+  const log = newOutcomeLog(block.txs.length);
   const out = newOutcome();
   const stats = emptyStats();
   let gasUsed = 0;
   const { txs, programs } = block;
   for (let i = 0; i < txs.length; i++) {
-    if (gasUsed >= block.gasLimit) {
-      receipts[i] = SKIPPED;
-      reads[i] = [];
-      continue;
-    }
+    if (gasUsed >= block.gasLimit) break;
     const tx = txs[i]!;
     runTransaction(programs[tx.program]!.code, tx.args, tx.gasLimit, view, out);
     stats.executions++;
@@ -33,10 +28,9 @@ export function executeSequential(block: Block): BlockResult {
       for (let w = 0; w < out.writeCount; w++) tableSet(table, out.writeKeys[w]!, out.writeValues[w]!);
     }
     gasUsed += out.gasUsed;
-    receipts[i] = receiptOf(out);
-    reads[i] = readSetOf(out);
+    logOutcome(log, i, out);
   }
-  return blockResult(() => tableEntries(table), receipts, reads, stats);
+  return loggedResult(() => tableEntries(table), log, stats);
 }
 
 export function sequentialExecutor(): Executor {

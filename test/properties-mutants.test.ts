@@ -527,7 +527,7 @@ describe('Block-STM worker step', () => {
     cells.ops.length = 0;
     expect(w.step(NO_TASK)).toBe(FINISHED);
     expect(cells.ops).toEqual(['load']);
-    expect(sameResult(executeReference(block), finalize(block, L, i32, f64, emptyStats()) as never)).toBe(true);
+    expect(sameResult(executeReference(block), finalize(block, L, i32, emptyStats()) as never)).toBe(true);
   });
 
   it('finishes a held task even when the block has ended meanwhile (the end is noticed when idle)', () => {
@@ -715,7 +715,7 @@ describe('finalize', () => {
     const done = run();
     const i32 = done.i32.slice();
     change(i32, done.L);
-    return finalize(block, done.L, i32, done.f64, emptyStats());
+    return finalize(block, done.L, i32, emptyStats());
   };
   /** The node holding tx's write (every transaction of counterBlock writes exactly one key). */
   const nodeOf = (i32: Int32Array, L: Layout, tx: number) => {
@@ -777,7 +777,7 @@ describe('finalize', () => {
           if (mem.i32[at + N_TX]! >= skipped) mem.i32[at + N_VERSION] = ESTIMATE;
         }
       }
-      const r = finalize(limited, mem.L, mem.i32, mem.f64, emptyStats());
+      const r = finalize(limited, mem.L, mem.i32, emptyStats());
       expect(typeof r, `gas limit ${limit}`).not.toBe('string');
       expect(sameResult(ref, r as Exclude<typeof r, string>), `gas limit ${limit}`).toBe(true);
     }

@@ -154,7 +154,7 @@ export class BlockStmExecutor implements Executor {
         continue;
       }
       if (state === DONE) {
-        const result = finalize(block, L, i32, f64, stats);
+        const result = finalize(block, L, i32, stats);
         return typeof result === 'string' ? sequentialFallback(block, stats, `invariant violated: ${result}`) : result;
       }
       if (state === ABORT_INCARNATIONS) {

@@ -7,28 +7,32 @@
 // Invariant checked before anything is built: every transaction that counts is EXECUTED, its
 // last record is of that incarnation, and every value it left in multi-version memory is of that
 // incarnation (no ESTIMATE); a run that breaks it is reported as a violation (the executor then
-// falls back to sequential execution). Receipts, reads and every key's final value are copied out
-// at once, so the executor may reuse the arrays for the next block; the state map itself is built
-// from that copy when first asked for (as spec/result.ts allows).
+// falls back to sequential execution). The outcomes (an OutcomeLog) and every key's final value
+// are copied out at once, so the executor may reuse the arrays for the next block; receipts, read
+// sets and the state map are built from those copies when first asked for (spec/result.ts).
 
-import type { Block, BlockResult, ExecutionStats, Receipt, ReadSet } from '../../spec/block.js';
-import { blockResult, readSetOf, receiptOf, SKIPPED } from '../../spec/result.js';
+import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
+import { loggedResult, logOutcome, newOutcomeLog } from '../../spec/result.js';
 import { newOutcome, type TxStatus } from '../../spec/vm.js';
 import { executeSequential } from '../sequential.js';
 import {
-  EMPTY, ESTIMATE, EXECUTED, H, incarnationOf, N_KEY, N_NEXT, N_TX, N_VERSION, NIL, NODE_CELLS, R_CODE, R_GAS, R_HEADER,
-  R_INCARNATION, R_OUTPUTS, R_READS, R_STATUS, READ_CELLS, READ_VALUE, S_BASE, S_HEAD, S_KEY, S_STATE, SLOT_CELLS, SLOT_READY,
-  statusOf, valueOf, WRITE_VALUE, type Layout,
+  EMPTY, ESTIMATE, EXECUTED, H, incarnationOf, N_KEY, N_TX, N_VERSION, NIL, NODE_CELLS, R_CODE, R_GAS, R_HEADER, R_INCARNATION,
+  R_OUTPUTS, R_READS, R_STATUS, R_WRITES, READ_CELLS, READ_VALUE, statusOf, valueOf, WRITE_CELLS, WRITE_VALUE, writesOf, type Layout,
 } from './layout.js';
 
 const STATUS_NAMES = ['READY_TO_EXECUTE', 'EXECUTING', 'EXECUTED', 'ABORTING'];
 
 /** The BlockResult of a run that reached DONE, or the violated invariant as a sentence. */
-export function finalize(block: Block, L: Layout, i32: Int32Array, f64: Float64Array, stats: ExecutionStats): BlockResult | string {
+export function finalize(block: Block, L: Layout, i32: Int32Array, stats: ExecutionStats): BlockResult | string {
   const n = L.txs;
-  const receipts = new Array<Receipt>(n);
-  const reads = new Array<ReadSet>(n);
+  const log = newOutcomeLog(n);
   const out = newOutcome();
+  // The final incarnations' writes in block order (a key's last one wins): a final incarnation
+  // has one node per key it wrote, so there are at most as many as nodes.
+  const nodes = Math.min(i32[H.NODE_TOP]!, L.capacity.nodes);
+  const writeKeys = new Int32Array(nodes);
+  const writeValues = new Float64Array(nodes);
+  let writes = 0;
   let gasUsed = 0;
   let counted = n;
   for (let t = 0; t < n; t++) {
@@ -57,15 +61,15 @@ export function finalize(block: Block, L: Layout, i32: Int32Array, f64: Float64A
       out.readValues[programReads++] = valueOf(i32[at + READ_VALUE]!, i32[at + READ_VALUE + 1]!);
     }
     out.readCount = programReads;
-    receipts[t] = receiptOf(out);
-    reads[t] = readSetOf(out);
+    logOutcome(log, t, out);
     gasUsed += out.gasUsed;
+    const written = writesOf(rec, viewReads, out.outputCount);
+    for (let w = 0, count = i32[rec + R_WRITES]!; w < count; w++) {
+      const entry = written + w * WRITE_CELLS;
+      writeKeys[writes] = i32[L.nodes + i32[entry]! * NODE_CELLS + N_KEY]!;
+      writeValues[writes++] = valueOf(i32[entry + WRITE_VALUE]!, i32[entry + WRITE_VALUE + 1]!);
+    }
   }
-  for (let t = counted; t < n; t++) {
-    receipts[t] = SKIPPED;
-    reads[t] = [];
-  }
-  const nodes = Math.min(i32[H.NODE_TOP]!, L.capacity.nodes);
   for (let node = 0; node < nodes; node++) {
     const at = L.nodes + node * NODE_CELLS;
     const tx = i32[at + N_TX]!;
@@ -77,12 +81,11 @@ export function finalize(block: Block, L: Layout, i32: Int32Array, f64: Float64A
       return `key ${i32[at + N_KEY]! >>> 0} holds ${what} of transaction ${tx}, whose final incarnation is ${final}`;
     }
   }
-  const { keys, values } = finalValues(L, i32, f64, counted);
-  return blockResult(() => {
-    const state = new Map<number, number>();
-    for (let k = 0; k < keys.length; k++) state.set(keys[k]! >>> 0, values[k]!);
+  return loggedResult(() => {
+    const state = new Map(block.preState);
+    for (let w = 0; w < writes; w++) state.set(writeKeys[w]! >>> 0, writeValues[w]!);
     return state;
-  }, receipts, reads, stats);
+  }, log, stats);
 }
 
 /**
@@ -95,28 +98,4 @@ export function sequentialFallback(block: Block, stats: ExecutionStats, reason: 
   for (const key of Object.keys(result.stats)) delete result.stats[key];
   Object.assign(result.stats, stats, { fallback: reason });
   return result;
-}
-
-/** Every key's value after the first `counted` transactions: the highest such writer's, or storage. */
-function finalValues(L: Layout, i32: Int32Array, f64: Float64Array, counted: number): { keys: Int32Array; values: Float64Array } {
-  const slots = Math.min(i32[H.KEY_COUNT]!, L.capacity.keys);
-  const keys = new Int32Array(slots);
-  const values = new Float64Array(slots);
-  let k = 0;
-  const end = L.keys + L.capacity.keys * SLOT_CELLS;
-  for (let slot = L.keys; slot < end && k < slots; slot += SLOT_CELLS) {
-    if (i32[slot + S_STATE] !== SLOT_READY) continue;
-    const base = i32[slot + S_BASE]!;
-    let value = base === NIL ? 0 : f64[L.storage + base]!;
-    for (let node = i32[slot + S_HEAD]!; node !== NIL; node = i32[L.nodes + node * NODE_CELLS + N_NEXT]!) {
-      const at = L.nodes + node * NODE_CELLS;
-      const entry = i32[at + N_VERSION]!;
-      if (i32[at + N_TX]! >= counted || entry === EMPTY) continue;
-      value = valueOf(i32[entry + WRITE_VALUE]!, i32[entry + WRITE_VALUE + 1]!);
-      break;
-    }
-    keys[k] = i32[slot + S_KEY]!;
-    values[k++] = value;
-  }
-  return { keys: keys.subarray(0, k), values: values.subarray(0, k) };
 }

@@ -114,7 +114,7 @@ export function runBlockStmSimulated(block: Block, options: SimulatedRunOptions)
   } else if (state !== DONE) {
     throw new Error(`simulated Block-STM ended in state ${state}`);
   } else {
-    result = finalize(block, L, i32, f64, stats);
+    result = finalize(block, L, i32, stats);
     if (typeof result === 'string') {
       outcome = 'invariant';
       reason = `invariant violated: ${result}`;

@@ -21,10 +21,10 @@
 // any two of them that wrote one key ran in block order (write and delta are ordered with
 // everything by the conflict table).
 
-import type { Block, BlockResult, ExecutionStats, Receipt, ReadSet } from '../../spec/block.js';
+import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
 import { emptyStats } from '../../spec/block.js';
 import { keyName } from '../../spec/contracts.js';
-import { blockResult, readSetOf, receiptOf, SKIPPED } from '../../spec/result.js';
+import { loggedResult, logOutcome, logSkipped, newOutcomeLog, type OutcomeLog } from '../../spec/result.js';
 import { newOutcome, runTransaction, TxStatus, type StateView } from '../../spec/vm.js';
 import type { SharedArrays } from '../runtime/shared-arrays.js';
 import { AccessBuilder } from './access.js';
@@ -75,8 +75,7 @@ export class BlockRun {
   private readonly planner: LanePlanner;
   /** Per program: whether it declares a footprint (transactions of the others are barriers). */
   private readonly declared: boolean[];
-  private readonly receipts: Receipt[];
-  private readonly reads: ReadSet[];
+  private readonly log: OutcomeLog;
   /** Keys no footprint of the planned prefix declares, written by transactions run on the main thread. */
   private readonly overflow = new Map<number, number>();
   private readonly out = newOutcome();
@@ -117,8 +116,7 @@ export class BlockRun {
     this.access = new AccessBuilder(block, accessViews(this.L, this.i32, this.f64));
     this.planner = new LanePlanner(this.access, { modules: settings.modules, moduleOf, misroute: settings.misroute }, laneViews(this.L, this.i32));
     this.declared = block.programs.map((p) => p.footprint !== undefined);
-    this.receipts = new Array<Receipt>(this.n);
-    this.reads = new Array<ReadSet>(this.n);
+    this.log = newOutcomeLog(this.n);
     this.gasOf = new Float64Array(this.n);
   }
 
@@ -252,7 +250,7 @@ export class BlockRun {
       for (let s = 0; s < values.length; s++) map.set(slotKey[s]!, values[s]!);
       return map;
     };
-    return blockResult(state, this.receipts, this.reads, this.stats());
+    return loggedResult(state, this.log, this.stats());
   }
 
   private stats(): ExecutionStats {
@@ -285,10 +283,7 @@ export class BlockRun {
   }
 
   private skipFrom(i: number): void {
-    for (let t = i; t < this.n; t++) {
-      this.receipts[t] = SKIPPED;
-      this.reads[t] = [];
-    }
+    for (let t = i; t < this.n; t++) logSkipped(this.log, t);
     this.next = this.n;
   }
 
@@ -327,8 +322,7 @@ export class BlockRun {
       out.readKeys[r] = entryKey[i32[rec + R_HEADER + r]!]!;
       out.readValues[r] = f64[recF + RF_HEADER + r]!;
     }
-    this.receipts[i] = receiptOf(out);
-    this.reads[i] = readSetOf(out);
+    logOutcome(this.log, i, out);
     this.gasOf[i] = out.gasUsed;
     this.gas += out.gasUsed;
   }
@@ -375,8 +369,7 @@ export class BlockRun {
           else overflow.set(key, out.writeValues[w]!);
         }
       }
-      this.receipts[tx] = receiptOf(out);
-      this.reads[tx] = readSetOf(out);
+      logOutcome(this.log, tx, out);
       this.gas += out.gasUsed;
     }
     this.next = to;

@@ -1,0 +1,46 @@
+// The OutcomeLog behind every optimized executor's receipts and read sets: it must build exactly
+// what receiptOf/readSetOf build, whatever order transactions are logged in and however far its
+// arrays grow, and a skip must undo a logged outcome (gas included).
+import { describe, expect, it } from 'vitest';
+import { emptyStats } from '../spec/block.js';
+import { blockResult, loggedResult, logOutcome, logSkipped, newOutcomeLog, readSetOf, receiptOf, SKIPPED } from '../spec/result.js';
+import { newOutcome, TxStatus, type TxOutcome } from '../spec/vm.js';
+
+function outcome(t: number): TxOutcome {
+  const out = newOutcome();
+  out.status = t % 5 === 3 ? TxStatus.Reverted : t % 7 === 6 ? TxStatus.OutOfGas : TxStatus.Success;
+  out.code = out.status === TxStatus.Reverted ? -t : 0;
+  out.gasUsed = 100 + t;
+  out.outputCount = t % 4;
+  for (let o = 0; o < out.outputCount; o++) out.outputs[o] = t * 10 + o;
+  out.readCount = t % 6;
+  for (let r = 0; r < out.readCount; r++) [out.readKeys[r], out.readValues[r]] = [t * 100 + r, 2 ** 52 + r];
+  return out;
+}
+
+describe('OutcomeLog', () => {
+  it('builds the receipts and read sets receiptOf and readSetOf build, logged in any order, past its first capacity', () => {
+    const n = 50;
+    const log = newOutcomeLog(n);
+    const order = Array.from({ length: n }, (_, i) => (i * 17) % n);
+    for (const t of order) logOutcome(log, t, outcome(t));
+    logSkipped(log, 49);
+    logSkipped(log, 48);
+    const r = loggedResult(new Map([[1, 2]]), log, emptyStats());
+    const expected = Array.from({ length: n }, (_, t) => outcome(t));
+    const receipts = expected.map((o, t) => (t >= 48 ? SKIPPED : receiptOf(o)));
+    const reads = expected.map((o, t) => (t >= 48 ? [] : readSetOf(o)));
+    expect(r.receipts).toEqual(receipts);
+    expect(r.reads).toEqual(reads);
+    expect(r.receipts).toBe(r.receipts);
+    const eager = blockResult(new Map([[1, 2]]), receipts, reads, emptyStats());
+    expect([r.gasUsed, r.receiptsRoot, r.stateRoot]).toEqual([eager.gasUsed, eager.receiptsRoot, eager.stateRoot]);
+  });
+
+  it('reads an unlogged transaction as skipped', () => {
+    const log = newOutcomeLog(2);
+    logOutcome(log, 0, outcome(1));
+    const r = loggedResult(new Map(), log, emptyStats());
+    expect([r.receipts[1], r.reads[1], r.gasUsed]).toEqual([SKIPPED, [], 101]);
+  });
+});

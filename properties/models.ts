@@ -214,7 +214,7 @@ type Task = readonly [kind: number, tx: number, incarnation: number];
 const NONE: Task = [NO_TASK, 0, 0];
 const decode = (t: number): Task => (t === NO_TASK ? NONE : [taskKind(t), taskTx(t), taskIncarnation(t)]);
 
-/** Algorithms 4 and 5 of the paper, sequentially, with plain fields (and next_task's look ahead and the carried task count, as in scheduler.ts). */
+/** Algorithms 4 and 5 of the paper, sequentially, with plain fields. */
 class SchedulerModel {
   executionIdx = 0;
   validationIdx = 0;
@@ -239,8 +239,7 @@ class SchedulerModel {
   }
 
   nextTask(): Task {
-    const v = this.validationIdx;
-    if (v < this.executionIdx && (v >= MODEL_TXS || this.status[v]!.status === EXECUTED)) {
+    if (this.validationIdx < this.executionIdx) {
       if (this.validationIdx >= MODEL_TXS) return this.checkDone(), NONE;
       this.activeTasks++;
       const tx = this.validationIdx++;
@@ -275,16 +274,6 @@ class SchedulerModel {
       if (!wroteNew) return [VALIDATION_TASK, tx, incarnation];
       this.validationIdx = Math.min(this.validationIdx, tx);
     }
-    return this.nextValidationOrNothing();
-  }
-
-  /** A finishing worker keeps its task count for the validation next_task would hand out, if any. */
-  private nextValidationOrNothing(): Task {
-    const v = this.validationIdx;
-    if (v < MODEL_TXS && v < this.executionIdx && this.status[v]!.status === EXECUTED) {
-      this.validationIdx++;
-      return [VALIDATION_TASK, v, this.status[v]!.incarnation];
-    }
     this.activeTasks--;
     return NONE;
   }
@@ -301,10 +290,9 @@ class SchedulerModel {
       this.setReady(tx);
       this.validationIdx = Math.min(this.validationIdx, tx + 1);
       if (this.executionIdx > tx) return this.tryIncarnate(tx);
-      this.activeTasks--;
-      return NONE;
     }
-    return this.nextValidationOrNothing();
+    this.activeTasks--;
+    return NONE;
   }
 }
 

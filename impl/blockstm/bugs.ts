@@ -9,7 +9,7 @@ export const BUGS = {
   'no-estimate': 'an aborted incarnation leaves its writes in place instead of ESTIMATE markers',
   'read-higher-tx': 'a read also sees versions written by higher transactions, not only lower ones',
   'no-incarnation-bump': 'a re-execution keeps the incarnation number, so validation cannot tell versions apart',
-  'commit-before-validation': 'the block is declared done once everything executed, without waiting for pending validations (with the paper\'s task order, in which that can happen)',
+  'commit-before-validation': 'the block is declared done once everything executed, without waiting for pending validations',
   'wrong-delta-resolution': "a DELTA's base is never validated: a delta keeps the base it saw first, even after it changed",
   'lost-dependency-resume': 'finishing an execution drops the transactions suspended on its ESTIMATEs instead of resuming them',
   'no-new-location-revalidation': 'a re-execution that writes a new location does not schedule higher transactions for validation again',

@@ -1,8 +1,7 @@
 // Block-STM's collaborative scheduler (Gelashvili et al., PPoPP'23, Algorithms 4 and 5) over the
 // abstract shared cells. Two shared counters hand out work in preset order: execution_idx (the
 // next transaction to execute) and validation_idx (the next to validate); a worker takes whichever
-// task has the lower index (unless the validation would be of a transaction not yet EXECUTED:
-// see nextTask). An abort, or an execution that wrote a new location, pulls
+// task has the lower index. An abort, or an execution that wrote a new location, pulls
 // validation_idx back down; resuming suspended dependents pulls execution_idx back down;
 // decrease_cnt counts those moves so check_done can tell that nothing changed while it looked.
 // num_active_tasks counts tasks handed out and not finished: the block is done when both indices
@@ -61,7 +60,6 @@ export class Counters {
 export class Scheduler {
   private readonly n: number;
   private readonly validationGatesDone: boolean;
-  private readonly lookAhead: boolean;
   private readonly keepIncarnation: boolean;
   private readonly dropDependents: boolean;
   private readonly ignoreNewLocations: boolean;
@@ -69,9 +67,6 @@ export class Scheduler {
   constructor(private readonly m: Cells, private readonly L: Layout, bugs: number, private readonly counters: Counters) {
     this.n = L.txs;
     this.validationGatesDone = (bugs & BUG_BIT['commit-before-validation']) === 0;
-    // The look-ahead and the kept task count leave check_done no moment to see a pending
-    // validation with no task active, so the planted bug needs the paper's order to show.
-    this.lookAhead = this.validationGatesDone;
     this.keepIncarnation = (bugs & BUG_BIT['no-incarnation-bump']) !== 0;
     this.dropDependents = (bugs & BUG_BIT['lost-dependency-resume']) !== 0;
     this.ignoreNewLocations = (bugs & BUG_BIT['no-new-location-revalidation']) !== 0;
@@ -147,20 +142,9 @@ export class Scheduler {
     return NO_TASK;
   }
 
-  /**
-   * The paper's next_task, with one look ahead: while the transaction at validation_idx is not
-   * EXECUTED, an execution task is taken instead. Fetching it would only give ⊥ (the paper skips
-   * it), and its finish_execution would pull validation_idx back to it whenever the execution
-   * wrote a new location, which every first incarnation does: in a block of independent
-   * transactions the two indices would chase each other, a futile fetch and a decrease per
-   * transaction, on the two most contended cells of the block.
-   */
   nextTask(): number {
-    const { m, n } = this;
-    const validationIdx = m.load(H.VALIDATION_IDX);
-    if (validationIdx < m.load(H.EXECUTION_IDX) && (!this.lookAhead || validationIdx >= n || statusOf(m.load(this.L.status + validationIdx)) === EXECUTED)) {
-      return this.nextVersionToValidate();
-    }
+    const { m } = this;
+    if (m.load(H.VALIDATION_IDX) < m.load(H.EXECUTION_IDX)) return this.nextVersionToValidate();
     return this.nextVersionToExecute();
   }
 
@@ -233,30 +217,6 @@ export class Scheduler {
       if (!wroteNewLocation || this.ignoreNewLocations) return task(VALIDATION_TASK, txIdx, incarnation);
       this.decreaseValidationIdx(txIdx);
     }
-    return this.nextValidationOrNothing();
-  }
-
-  /**
-   * What a worker that just finished a task does instead of finishing it (num_active_tasks -= 1)
-   * and calling next_task when next_task would hand out a validation: it takes that validation
-   * with the task count it still holds. The paper's fetch of validation_idx becomes a CAS from
-   * the index it looked at (retried while others move it), and the status is read after it, as
-   * next_version_to_validate does.
-   * Holding the count across the two only delays check_done. This spares two writes of
-   * num_active_tasks and the scan of both indices, per task, in the common case where
-   * validation follows execution closely; with nothing to validate it finishes the task.
-   */
-  private nextValidationOrNothing(): number {
-    const { m, n } = this;
-    for (let idx = this.lookAhead ? m.load(H.VALIDATION_IDX) : n; idx < n && idx < m.load(H.EXECUTION_IDX) && statusOf(m.load(this.L.status + idx)) === EXECUTED; ) {
-      const seen = m.cas(H.VALIDATION_IDX, idx, idx + 1);
-      if (seen === idx) {
-        const word = m.load(this.L.status + idx);
-        if (statusOf(word) === EXECUTED) return task(VALIDATION_TASK, idx, incarnationOf(word));
-        break;
-      }
-      idx = seen;
-    }
     m.add(H.ACTIVE_TASKS, -1);
     return NO_TASK;
   }
@@ -275,9 +235,8 @@ export class Scheduler {
       this.decreaseValidationIdx(txIdx + 1);
       // try_incarnate gives the task count back itself when it fails.
       if (m.load(H.EXECUTION_IDX) > txIdx) return this.tryIncarnate(txIdx);
-      m.add(H.ACTIVE_TASKS, -1);
-      return NO_TASK;
     }
-    return this.nextValidationOrNothing();
+    m.add(H.ACTIVE_TASKS, -1);
+    return NO_TASK;
   }
 }

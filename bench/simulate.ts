@@ -138,7 +138,7 @@ const TOO_CONTENDED: unique symbol = Symbol('too contended');
  * executing transaction i once; `opMs` the cost of one shared-memory operation.
  */
 export function virtualRun(block: Block, workers: number, txMs: Float64Array, opMs: number, limits: RunLimits, capacityScale = 1): VirtualRun {
-  const L = layoutFor(block, estimateCapacity(block, capacityScale));
+  const L = layoutFor(block, estimateCapacity(block, capacityScale, workers));
   const i32 = new Int32Array(L.i32Size);
   const f64 = new Float64Array(L.f64Size);
   writeBlock(block, L, i32, f64);
@@ -152,7 +152,7 @@ export function virtualRun(block: Block, workers: number, txMs: Float64Array, op
       executions += runs;
     });
     const thread = new BlockStmThread(timed, L, f64, {
-      bugs: 0, maxIncarnations: DEFAULT_MAX_INCARNATIONS,
+      bugs: 0, maxIncarnations: DEFAULT_MAX_INCARNATIONS, worker,
       beforeExecute: (tx) => {
         timed.txMs = txMs[tx]!;
       },

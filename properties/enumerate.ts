@@ -178,13 +178,13 @@ function hashState(i32: Int32Array, f64words: Int32Array, s: State): number {
 export function explore(block: Block, options: ExploreOptions, expected: BlockResult = executeReference(block)): ExploreResult {
   const { threads } = options;
   const maxStates = options.maxStates ?? 200_000;
-  const L = layoutFor(block, estimateCapacity(block, 1));
+  const L = layoutFor(block, estimateCapacity(block, 1, threads));
   const i32 = new Int32Array(L.i32Size);
   const f64 = new Float64Array(L.f64Size);
   writeBlock(block, L, i32, f64);
   const cells = Array.from({ length: threads }, () => new StepCells(i32, f64));
   const mask = bugMask(options.bugs ?? []);
-  const workers = cells.map((c) => new BlockStmThread(c, L, f64, { bugs: mask, maxIncarnations: options.maxIncarnations ?? 20, beforeExecute: null }));
+  const workers = cells.map((c, worker) => new BlockStmThread(c, L, f64, { bugs: mask, maxIncarnations: options.maxIncarnations ?? 20, beforeExecute: null, worker }));
   const coverage = emptyCoverage(BLOCKSTM_COVERAGE);
   /** Interleavings from each expanded state to a final state; -1 while the state is on the current path. */
   const paths = new Map<number, number>();

@@ -217,7 +217,7 @@ export interface SimRun {
  */
 export function simulateBlockStm(block: Block, o: SimOptions): SimRun {
   const { threads } = o;
-  const L = layoutFor(block, estimateCapacity(block, 1));
+  const L = layoutFor(block, estimateCapacity(block, 1, threads));
   const i32 = new Int32Array(L.i32Size);
   const f64 = new Float64Array(L.f64Size);
   writeBlock(block, L, i32, f64);
@@ -225,7 +225,7 @@ export function simulateBlockStm(block: Block, o: SimOptions): SimRun {
   const workers: BlockStmThread[] = [];
   let point = 0;
   const create = (worker: number, cells: Cells): SimWorker => {
-    const thread = new BlockStmThread(cells, L, f64, { bugs: bugMask(o.bugs ?? []), maxIncarnations: DEFAULT_MAX_INCARNATIONS, beforeExecute: null, workers: threads });
+    const thread = new BlockStmThread(cells, L, f64, { bugs: bugMask(o.bugs ?? []), maxIncarnations: DEFAULT_MAX_INCARNATIONS, beforeExecute: null, workers: threads, worker });
     workers.push(thread);
     let held = NO_TASK;
     let next = NO_TASK;

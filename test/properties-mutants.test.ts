@@ -960,6 +960,39 @@ describe('multi-version memory: capacities, probing and read results', () => {
     return undefined;
   };
 
+  it('hands each worker nodes and record cells from chunks of its own, to the exact bounds, and finalize skips what they left', () => {
+    const wide = counterBlock(64, 8);
+    const setup = (workers: number) => {
+      const L = layoutFor(wide, estimateCapacity(wide, 1, workers));
+      const i32 = new Int32Array(L.i32Size);
+      const f64 = new Float64Array(L.f64Size);
+      writeBlock(wide, L, i32, f64);
+      return { L, i32, mv: (w: number) => new MVMemory(new PlainCells(i32, f64), L, 0, w) };
+    };
+    const { L, i32, mv } = setup(2);
+    expect([L.nodeChunk, L.arenaChunk]).toEqual([8, 256]);
+    const [w0, w1] = [mv(0), mv(1)];
+    w0.record(0, 0, outcome([[0, 1]]), new ReadLog());
+    w1.record(1, 0, outcome([[16, 2]]), new ReadLog());
+    w0.record(2, 0, outcome([[32, 3]]), new ReadLog());
+    // Two chunks of each were taken from the shared tops; worker 0's second node is next to its first.
+    expect([i32[H.NODE_TOP], i32[H.ARENA_TOP]]).toEqual([2 * L.nodeChunk, 2 * L.arenaChunk]);
+    const nodeOf = (key: number) => {
+      for (let node = 0; node < i32[H.NODE_TOP]!; node++) if (i32[L.nodes + node * NODE_CELLS + N_VERSION] !== 0 && i32[L.nodes + node * NODE_CELLS + N_KEY] === key) return node;
+      return NIL;
+    };
+    expect([nodeOf(0), nodeOf(32), nodeOf(16)]).toEqual([0, 1, L.nodeChunk]);
+    // A worker without cursors (index past capacity.workers) takes one node at a time.
+    mv(2).record(3, 0, outcome([[48, 4]]), new ReadLog());
+    expect(i32[H.NODE_TOP]).toBe(2 * L.nodeChunk + 1);
+    // The last chunk is cut at the capacity: one node fits, the next does not.
+    const full = setup(1);
+    full.i32[H.NODE_TOP] = full.L.capacity.nodes - 1;
+    const last = full.mv(0);
+    expect(thrown(() => last.record(0, 0, outcome([[0, 1]]), new ReadLog()))).toBeUndefined();
+    expect(thrown(() => last.record(1, 0, outcome([[16, 1]]), new ReadLog()))).toBe(OUT_OF_CAPACITY);
+  });
+
   it('fills the record arena, the node pool and the key table exactly to their bounds', () => {
     // A record of no reads, no outputs and one write takes R_HEADER + WRITE_CELLS cells.
     const size = R_HEADER + WRITE_CELLS;

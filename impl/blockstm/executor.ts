@@ -126,16 +126,16 @@ export class BlockStmExecutor implements Executor {
     }
     let scale = this.options.capacityScale ?? 1;
     for (;;) {
-      const L = layoutFor(block, estimateCapacity(block, scale));
+      const L = layoutFor(block, estimateCapacity(block, scale, threads));
       const { i32, f64 } = this.buffers(L);
       writeBlock(block, L, i32, f64);
-      const job: BlockJob = {
+      const job: Omit<BlockJob, 'worker'> = {
         i32: i32.buffer as SharedArrayBuffer, f64: f64.buffer as SharedArrayBuffer, layout: L, threads, bugs: this.bugs, maxIncarnations: this.maxIncarnations, contentionWindow: this.contentionWindow,
         stallMs: this.stallMs, fault,
       };
       let counters: Counters[];
       try {
-        counters = await this.pool.run<Counters>(JOB, new Array(threads).fill(job), () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL));
+        counters = await this.pool.run<Counters>(JOB, Array.from({ length: threads }, (_, worker) => ({ ...job, worker })), () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL));
       } catch (e) {
         throw new BlockStmError(`block-stm: the block was abandoned because a worker failed: ${(e as Error).message}`);
       }

@@ -17,7 +17,7 @@ import { newOutcome, type TxStatus } from '../../spec/vm.js';
 import { executeSequential } from '../sequential.js';
 import {
   EMPTY, ESTIMATE, EXECUTED, H, incarnationOf, N_KEY, N_TX, N_VERSION, NIL, NODE_CELLS, R_CODE, R_GAS, R_HEADER, R_INCARNATION,
-  R_OUTPUTS, R_READS, R_STATUS, R_WRITES, READ_CELLS, READ_VALUE, statusOf, valueOf, WRITE_CELLS, WRITE_VALUE, writesOf, type Layout,
+  R_OUTPUTS, R_READS, R_STATUS, R_WRITES, READ_CELLS, READ_VALUE, statusOf, UNALLOCATED, valueOf, WRITE_CELLS, WRITE_VALUE, writesOf, type Layout,
 } from './layout.js';
 
 const STATUS_NAMES = ['READY_TO_EXECUTE', 'EXECUTING', 'EXECUTED', 'ABORTING'];
@@ -74,7 +74,7 @@ export function finalize(block: Block, L: Layout, i32: Int32Array, stats: Execut
     const at = L.nodes + node * NODE_CELLS;
     const tx = i32[at + N_TX]!;
     const entry = i32[at + N_VERSION]!;
-    if (tx >= counted || entry === EMPTY) continue;
+    if (tx >= counted || entry === EMPTY || entry === UNALLOCATED) continue;
     const final = incarnationOf(i32[L.status + tx]!);
     if (entry === ESTIMATE || i32[entry + 1] !== final) {
       const what = entry === ESTIMATE ? 'an ESTIMATE' : `incarnation ${i32[entry + 1]}`;

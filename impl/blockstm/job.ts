@@ -22,6 +22,8 @@ export interface BlockJob {
   readonly contentionWindow: number;
   readonly stallMs: number;
   readonly fault: InjectedFault | null;
+  /** This worker's index, 0 to threads - 1. */
+  readonly worker: number;
 }
 
 export function runBlock(job: BlockJob): Counters {
@@ -33,6 +35,7 @@ export function runBlock(job: BlockJob): Counters {
     maxIncarnations: job.maxIncarnations,
     contentionWindow: job.contentionWindow,
     workers: job.threads,
+    worker: job.worker,
     beforeExecute: job.fault ? faultHook(job.fault) : null,
   });
   let held = NO_TASK;

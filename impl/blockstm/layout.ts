@@ -4,6 +4,7 @@
 //
 // Int32 cells                                       Float64 cells (read-only during the block)
 //   header: scheduler counters, 128 bytes apart       program code
+//   per worker: its allocation cursors, 128 bytes apart
 //   program table, transaction table                  transaction gas limits, arguments
 //   per transaction: status word, last record,        pre-state values (storage)
 //     dependency lock, dependency list head
@@ -29,6 +30,8 @@ export const NIL = -1;
 export const EMPTY = -1;
 /** A node's version: the writer's incarnation aborted; its next one will likely write here again. */
 export const ESTIMATE = -2;
+/** A node's version: the node was never handed out (left in a worker's last chunk); an entry offset is never 0. */
+export const UNALLOCATED = 0;
 
 /** The four statuses of the paper's txn_status (low two bits of a status word). */
 export const READY_TO_EXECUTE = 0;
@@ -132,6 +135,25 @@ export interface Capacity {
   /** Key table slots, a power of two. */
   readonly keys: number;
   readonly arena: number;
+  /** Workers with their own allocation cursors (others allocate from the shared tops one at a time); 0 when absent. */
+  readonly workers?: number;
+}
+
+/**
+ * Per-worker allocation cursors: a worker takes the version nodes and record cells it needs from
+ * a chunk of its own, and only takes a new chunk from the shared NODE_TOP / ARENA_TOP with one add
+ * when the chunk runs out. Every execution otherwise did two or three RMWs on those two cells,
+ * which both cores write all the time. Each cursor is (next, end), read and written only by its
+ * worker (plain cells in the Cells contract).
+ */
+export const C_NODE = 0;
+export const C_ARENA = 2;
+export const CURSOR_CELLS = 32;
+
+/** Nodes per chunk, and arena cells per chunk (about as many records): one for the smallest blocks, up to 32 from 256 transactions. */
+function chunks(txs: number): { node: number; arena: number } {
+  const node = Math.max(1, Math.min(32, Math.floor(txs / 8)));
+  return { node, arena: node === 1 ? 1 : node * 32 };
 }
 
 /** Where each section starts; sent to every worker with the buffers. */
@@ -149,6 +171,10 @@ export interface Layout {
   readonly keys: number;
   readonly nodes: number;
   readonly arena: number;
+  /** Start of the per-worker cursors (capacity.workers of them, CURSOR_CELLS apart). */
+  readonly cursors: number;
+  readonly nodeChunk: number;
+  readonly arenaChunk: number;
   readonly i32Size: number;
   // Float64 sections
   readonly code: number;
@@ -188,7 +214,7 @@ const nextPow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(64, n)
  * three times per transaction because every incarnation writes a fresh one; the key table holds
  * at most the pre-state plus every write at under 3/4 load.
  */
-export function estimateCapacity(block: Block, scale = 1): Capacity {
+export function estimateCapacity(block: Block, scale = 1, workers = 0): Capacity {
   const shapes = block.programs.map((p) => shape(p.code, p.footprint));
   let writes = 0;
   let arena = 0;
@@ -197,11 +223,14 @@ export function estimateCapacity(block: Block, scale = 1): Capacity {
     writes += s.writes;
     arena += R_HEADER + READ_CELLS * s.reads + 2 * s.outputs + WRITE_CELLS * s.writes + 2;
   }
-  const nodes = Math.ceil((writes * 1.25 + 64) * scale);
+  const chunk = chunks(block.txs.length);
+  // Each worker may leave the unused rest of its last chunks behind.
+  const nodes = Math.ceil((writes * 1.25 + 64) * scale) + workers * chunk.node;
   return {
     nodes,
     keys: nextPow2(((block.preState.size + nodes) * 4) / 3 + 1),
-    arena: Math.ceil((3 * arena + 1024) * scale),
+    arena: Math.ceil((3 * arena + 1024) * scale) + workers * chunk.arena,
+    workers,
   };
 }
 
@@ -213,6 +242,7 @@ export function layoutFor(block: Block, capacity: Capacity): Layout {
     i += cells;
     return at;
   };
+  const cursors = take((capacity.workers ?? 0) * CURSOR_CELLS);
   const progTable = take(block.programs.length * PROG_CELLS);
   const txTable = take(n * TX_CELLS);
   const status = take(n);
@@ -222,6 +252,7 @@ export function layoutFor(block: Block, capacity: Capacity): Layout {
   const keys = take(capacity.keys * SLOT_CELLS);
   const nodes = take(capacity.nodes * NODE_CELLS);
   const arena = take(capacity.arena);
+  const chunk = chunks(n);
   const i32Size = i;
   let f = 0;
   const takeF = (cells: number): number => {
@@ -239,7 +270,7 @@ export function layoutFor(block: Block, capacity: Capacity): Layout {
   const storage = takeF(block.preState.size);
   return {
     txs: n, programs: block.programs.length, capacity,
-    progTable, txTable, status, lastRecord, depLock, depHead, keys, nodes, arena, i32Size,
+    progTable, txTable, status, lastRecord, depLock, depHead, keys, nodes, arena, cursors, nodeChunk: chunk.node, arenaChunk: chunk.arena, i32Size,
     code, txGas, args, storage, f64Size: f,
   };
 }
@@ -255,14 +286,15 @@ export function keyShift(slots: number): number {
 
 /**
  * Writes a block into the arrays (fresh, or left over from an earlier block): programs,
- * transactions, the pre-state as storage in the key table. Everything before the nodes is zeroed
- * first, which means an empty header, every status READY_TO_EXECUTE with incarnation 0, free locks
- * and free key slots; nodes and records are written whole when allocated, so their old bytes are
- * never read. Runs before any worker starts, so plain writes are enough.
+ * transactions, the pre-state as storage in the key table. Everything before the record arena is
+ * zeroed first, which means an empty header and cursors, every status READY_TO_EXECUTE with
+ * incarnation 0, free locks, free key slots, and nodes whose version is 0 (never allocated: the
+ * rest of a worker's last chunk); records are written whole when allocated, so their old bytes
+ * are never read. Runs before any worker starts, so plain writes are enough.
  */
 export function writeBlock(block: Block, L: Layout, i32: Int32Array, f64: Float64Array): void {
   const n = L.txs;
-  i32.fill(0, 0, L.nodes);
+  i32.fill(0, 0, L.arena);
   let codeAt = L.code;
   block.programs.forEach((p, j) => {
     i32[L.progTable + j * PROG_CELLS] = codeAt;

@@ -25,7 +25,7 @@ import type { Cells } from '../runtime/cells.js';
 import type { TxOutcome } from '../../spec/vm.js';
 import { BUG_BIT } from './bugs.js';
 import {
-  EMPTY, ESTIMATE, H, highOf, keyHome, keyShift, lowOf, N_KEY, N_NEXT, N_TX, N_VERSION, NIL, NODE_CELLS, OUT_OF_CAPACITY,
+  C_ARENA, C_NODE, CURSOR_CELLS, EMPTY, ESTIMATE, H, highOf, keyHome, keyShift, lowOf, N_KEY, N_NEXT, N_TX, N_VERSION, NIL, NODE_CELLS, OUT_OF_CAPACITY,
   R_CODE, R_GAS, R_HEADER, R_INCARNATION, R_OUTPUTS, R_READS, R_STATUS, R_WRITES, READ_CELLS, READ_VALUE, S_BASE, S_HEAD,
   S_KEY, S_STATE, SLOT_BUSY, SLOT_CELLS, SLOT_EMPTY, SLOT_READY, valueOf, WRITE_CELLS, WRITE_VALUE, writesOf, type Layout,
 } from './layout.js';
@@ -60,8 +60,12 @@ export class MVMemory {
   private readonly trustDeltas: boolean;
   /** Per write of the previous record: did the new incarnation write that node again. */
   private readonly kept: number[] = [];
+  /** This worker's allocation cursors, or NIL: it allocates from the shared tops one at a time. */
+  private readonly cursor: number;
 
-  constructor(private readonly m: Cells, private readonly L: Layout, bugs: number) {
+  /** `worker`: this worker's index, which gives it its own allocation cursors when the layout has them. */
+  constructor(private readonly m: Cells, private readonly L: Layout, bugs: number, worker = NIL) {
+    this.cursor = worker >= 0 && worker < (L.capacity.workers ?? 0) ? L.cursors + worker * CURSOR_CELLS : NIL;
     this.keyMask = L.capacity.keys - 1;
     this.keyShift = keyShift(L.capacity.keys);
     this.keyLimit = (L.capacity.keys * 3) >>> 2;
@@ -134,8 +138,7 @@ export class MVMemory {
         if (tx === txIdx) return cur;
       }
       if (fresh === NIL) {
-        fresh = m.add(H.NODE_TOP, 1);
-        if (fresh >= L.capacity.nodes) throw OUT_OF_CAPACITY;
+        fresh = this.allocate(H.NODE_TOP, C_NODE, L.nodeChunk, 1, L.capacity.nodes);
         m.write(L.nodes + fresh * NODE_CELLS + N_TX, txIdx);
         m.write(L.nodes + fresh * NODE_CELLS + N_KEY, key | 0);
         m.write(L.nodes + fresh * NODE_CELLS + N_VERSION, EMPTY);
@@ -189,6 +192,30 @@ export class MVMemory {
     return READ_NOT_FOUND;
   }
 
+  /**
+   * `size` cells (or nodes) from this worker's chunk, taking a new chunk of `chunk` (or `size` if
+   * larger) from the shared top when the current one cannot hold them; without cursors, straight
+   * from the top. Throws OUT_OF_CAPACITY exactly when what was asked for does not fit.
+   */
+  private allocate(top: number, cursor: number, chunk: number, size: number, capacity: number): number {
+    const { m } = this;
+    if (this.cursor === NIL || chunk <= 1) {
+      const at = m.add(top, size);
+      if (at + size > capacity) throw OUT_OF_CAPACITY;
+      return at;
+    }
+    const next = this.cursor + cursor;
+    let at = m.read(next);
+    if (at + size > m.read(next + 1)) {
+      const grab = Math.max(chunk, size);
+      at = m.add(top, grab);
+      if (at + size > capacity) throw OUT_OF_CAPACITY;
+      m.write(next + 1, Math.min(at + grab, capacity));
+    }
+    m.write(next, at + size);
+    return at;
+  }
+
   /** Writes a value as its (high, low) pair into unpublished cells. */
   private writeValue(at: number, v: number): void {
     this.m.write(at, highOf(v));
@@ -206,8 +233,7 @@ export class MVMemory {
     const writes = out.writeCount;
     const outputs = out.outputCount;
     const size = R_HEADER + READ_CELLS * reads + 2 * outputs + WRITE_CELLS * writes;
-    const offset = m.add(H.ARENA_TOP, size);
-    if (offset + size > L.capacity.arena) throw OUT_OF_CAPACITY;
+    const offset = this.allocate(H.ARENA_TOP, C_ARENA, L.arenaChunk, size, L.capacity.arena);
     const rec = L.arena + offset;
     m.write(rec + R_INCARNATION, incarnation);
     m.write(rec + R_STATUS, out.status);

@@ -64,15 +64,15 @@ export function runBlockStmSimulated(block: Block, options: SimulatedRunOptions)
   const { threads } = options;
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be an integer >= 1, got ${threads}`);
   const maxIncarnations = options.maxIncarnations ?? DEFAULT_MAX_INCARNATIONS;
-  const L = layoutFor(block, estimateCapacity(block, options.capacityScale ?? 1));
+  const L = layoutFor(block, estimateCapacity(block, options.capacityScale ?? 1, threads));
   const i32 = new Int32Array(L.i32Size);
   const f64 = new Float64Array(L.f64Size);
   writeBlock(block, L, i32, f64);
   const bugs = bugMask(options.bugs);
   const workers: BlockStmThread[] = [];
-  const create = (_worker: number, cells: Cells): SimWorker => {
+  const create = (worker: number, cells: Cells): SimWorker => {
     const thread = new BlockStmThread(cells, L, f64, {
-      bugs, maxIncarnations, beforeExecute: null, contentionWindow: options.contentionWindow ?? 0, workers: threads,
+      bugs, maxIncarnations, beforeExecute: null, contentionWindow: options.contentionWindow ?? 0, workers: threads, worker,
     });
     workers.push(thread);
     return {

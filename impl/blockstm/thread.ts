@@ -51,6 +51,8 @@ export interface ThreadOptions {
   readonly contentionWindow?: number;
   /** Workers running the block (the contention check's W). */
   readonly workers?: number;
+  /** This worker's index among them (its allocation cursors); absent: none of its own. */
+  readonly worker?: number;
 }
 
 /** The VM's state view for the transaction being executed: multi-version reads, logged for validation. */
@@ -94,7 +96,7 @@ export class BlockStmThread {
   private readonly contentionWindow: number;
 
   constructor(private readonly m: Cells, private readonly L: Layout, f64: Float64Array, private readonly options: ThreadOptions) {
-    this.mv = new MVMemory(m, L, options.bugs);
+    this.mv = new MVMemory(m, L, options.bugs, options.worker);
     this.scheduler = new Scheduler(m, L, options.bugs, this.counters);
     this.view = new MVView(this.mv, this.log);
     this.skipValidation = (options.bugs & BUG_BIT['skip-validation']) !== 0;

@@ -1,6 +1,7 @@
 // Measures Block-STM's speed goals against the fast sequential executor in one process, runs
 // interleaved: p2p transfers (10,000 accounts, 10,000 transactions, default hash cost) at 1 and 2
-// threads, full contention (2 accounts), and a 50,000-transaction block's memory.
+// threads, full contention (2 accounts), and a 50,000-transaction block's memory; and the ceiling
+// two threads have on this machine for the same block with nothing shared (bench/ceiling.ts).
 // Other processes share this machine's cores, so every sample records how much CPU the rest of
 // the machine used while it ran (/proc/stat minus this process); samples taken while others
 // used more than 10% of a core are reported apart and left out of the medians.
@@ -11,6 +12,7 @@ import type { Block } from '../spec/block.js';
 import { executeSequential } from '../impl/sequential.js';
 import { BlockStmExecutor } from '../impl/blockstm/executor.js';
 import { generate } from './workloads.js';
+import { twoThreadCeiling } from './ceiling.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -152,6 +154,11 @@ for (let i = 0; i < 3; i++) {
   await executor.execute(p2p, { threads: 1 });
 }
 await compare('p2p, 10,000 accounts', p2p, executor, [1, 2], samples);
+const ceiling = await twoThreadCeiling('p2p', { accounts: 10_000, txs, seed: 1 }, samples);
+console.log(
+  `  ceiling of this machine: two workers each running the sequential executor over half the block, nothing shared, ` +
+    `${ceiling.twoMs.toFixed(1)} ms against one worker over all of it, ${ceiling.oneMs.toFixed(1)} ms: ${ceiling.ratio.toFixed(2)}x`,
+);
 await compare('full contention, 2 accounts', contended, executor, [2], samples);
 if (big > 0) {
   const block = generate('p2p', { accounts: 10_000, txs: big, seed: 2 });

@@ -29,108 +29,92 @@ export function readSetOf(out: TxOutcome): ReadSet {
 }
 
 /**
- * A block's per-transaction outcomes in flat typed arrays, filled as transactions finish (in any
- * order) and turned into receipts and read sets only when first asked for (loggedResult): an executor's timed
- * run then allocates nothing per transaction for its result, and neither does its garbage
- * collector work on it (on two cores, collecting a block's receipts competed with the workers).
- * Invariant: transaction t's outputs are outputs[outputAt[t] ..+ outputCount[t]], its reads
- * readKeys/readValues[readAt[t] ..+ readCount[t]]; status is SKIPPED_STATUS until logged.
+ * A block's per-transaction outcomes in flat typed arrays, logged in block order as transactions
+ * are settled and turned into receipts and read sets only when first asked for (loggedResult):
+ * an executor's timed run then allocates nothing per transaction for its result, and V8's
+ * collector has none of it to trace (on two cores, collecting a block's receipts competed with the
+ * workers). Kept small because fresh memory costs page faults: about 63 bytes per transaction
+ * with three reads.
+ * Invariant: transactions [0, logged) are logged; every later one was skipped (past the block gas
+ * limit). Transaction t's outputs are outputs[outputEnd[t - 1] .. outputEnd[t]) and its reads
+ * readKeys/readValues[readEnd[t - 1] .. readEnd[t]) (from 0 for t = 0).
  */
 export interface OutcomeLog {
   readonly status: Int8Array;
   readonly code: Float64Array;
   readonly gas: Float64Array;
-  readonly outputAt: Int32Array;
-  readonly outputCount: Int32Array;
-  readonly readAt: Int32Array;
-  readonly readCount: Int32Array;
+  readonly outputEnd: Int32Array;
+  readonly readEnd: Int32Array;
   outputs: Float64Array;
-  outputsUsed: number;
-  readKeys: Float64Array;
+  readKeys: Uint32Array;
   readValues: Float64Array;
-  readsUsed: number;
+  logged: number;
   gasUsed: number;
 }
 
-const SKIPPED_STATUS = -1;
-
-/** Room for four reads and one output per transaction before the arrays grow (the workloads read one to three keys). */
+/** Room for three reads and a quarter output per transaction before the arrays grow (the workloads read one to three keys). */
 export function newOutcomeLog(txs: number): OutcomeLog {
-  const status = new Int8Array(txs);
-  status.fill(SKIPPED_STATUS);
   return {
-    status, code: new Float64Array(txs), gas: new Float64Array(txs),
-    outputAt: new Int32Array(txs), outputCount: new Int32Array(txs), readAt: new Int32Array(txs), readCount: new Int32Array(txs),
-    outputs: new Float64Array(Math.max(16, txs)), outputsUsed: 0,
-    readKeys: new Float64Array(Math.max(16, 4 * txs)), readValues: new Float64Array(Math.max(16, 4 * txs)), readsUsed: 0,
-    gasUsed: 0,
+    status: new Int8Array(txs), code: new Float64Array(txs), gas: new Float64Array(txs), outputEnd: new Int32Array(txs), readEnd: new Int32Array(txs),
+    outputs: new Float64Array(Math.max(16, txs >> 2)), readKeys: new Uint32Array(Math.max(16, 3 * txs)), readValues: new Float64Array(Math.max(16, 3 * txs)),
+    logged: 0, gasUsed: 0,
   };
 }
 
-function grown(a: Float64Array, needed: number): Float64Array {
+function grown<A extends Float64Array | Uint32Array>(a: A, needed: number, make: (length: number) => A): A {
   if (needed <= a.length) return a;
-  const bigger = new Float64Array(Math.max(needed, 2 * a.length));
+  const bigger = make(Math.max(needed, 2 * a.length));
   bigger.set(a);
   return bigger;
 }
 
-/** Records transaction t's outcome (its program-observed reads only, as readSetOf does). */
+/** Logs the next transaction's outcome (its program-observed reads only, as readSetOf does); t must be log.logged. */
 export function logOutcome(log: OutcomeLog, t: number, out: TxOutcome): void {
+  if (t !== log.logged) throw new Error(`outcome of transaction ${t} logged out of order (expected ${log.logged})`);
+  const outputsAt = t === 0 ? 0 : log.outputEnd[t - 1]!;
+  const readsAt = t === 0 ? 0 : log.readEnd[t - 1]!;
   log.status[t] = out.status;
   log.code[t] = out.code;
   log.gas[t] = out.gasUsed;
   log.gasUsed += out.gasUsed;
-  const outputs = out.outputCount;
-  log.outputs = grown(log.outputs, log.outputsUsed + outputs);
-  log.outputAt[t] = log.outputsUsed;
-  log.outputCount[t] = outputs;
-  for (let o = 0; o < outputs; o++) log.outputs[log.outputsUsed++] = out.outputs[o]!;
-  const reads = out.readCount;
-  log.readKeys = grown(log.readKeys, log.readsUsed + reads);
-  log.readValues = grown(log.readValues, log.readsUsed + reads);
-  log.readAt[t] = log.readsUsed;
-  log.readCount[t] = reads;
-  for (let r = 0; r < reads; r++) {
-    log.readKeys[log.readsUsed] = out.readKeys[r]!;
-    log.readValues[log.readsUsed++] = out.readValues[r]!;
+  log.outputs = grown(log.outputs, outputsAt + out.outputCount, (n) => new Float64Array(n));
+  for (let o = 0; o < out.outputCount; o++) log.outputs[outputsAt + o] = out.outputs[o]!;
+  log.outputEnd[t] = outputsAt + out.outputCount;
+  log.readKeys = grown(log.readKeys, readsAt + out.readCount, (n) => new Uint32Array(n));
+  log.readValues = grown(log.readValues, readsAt + out.readCount, (n) => new Float64Array(n));
+  for (let r = 0; r < out.readCount; r++) {
+    log.readKeys[readsAt + r] = out.readKeys[r]!;
+    log.readValues[readsAt + r] = out.readValues[r]!;
   }
-}
-
-/** Marks transaction t skipped (past the block gas limit), undoing an earlier logOutcome of it. */
-export function logSkipped(log: OutcomeLog, t: number): void {
-  if (log.status[t] !== SKIPPED_STATUS) log.gasUsed -= log.gas[t]!;
-  log.status[t] = SKIPPED_STATUS;
-  log.gas[t] = 0;
-  log.outputCount[t] = 0;
-  log.readCount[t] = 0;
+  log.readEnd[t] = readsAt + out.readCount;
+  log.logged = t + 1;
 }
 
 function receiptsOf(log: OutcomeLog): Receipt[] {
-  const receipts = new Array<Receipt>(log.status.length);
-  for (let t = 0; t < receipts.length; t++) {
-    const status = log.status[t]!;
-    if (status === SKIPPED_STATUS) {
-      receipts[t] = SKIPPED;
-      continue;
-    }
-    const at = log.outputAt[t]!;
-    const count = log.outputCount[t]!;
-    const outputs = count === 0 ? NO_OUTPUTS : Array.from(log.outputs.subarray(at, at + count));
-    receipts[t] = { status: STATUS_NAMES[status as TxStatus], code: log.code[t]!, gasUsed: log.gas[t]!, outputs };
+  const receipts = new Array<Receipt>(log.status.length).fill(SKIPPED);
+  for (let t = 0, at = 0; t < log.logged; t++) {
+    const end = log.outputEnd[t]!;
+    const outputs = end === at ? NO_OUTPUTS : Array.from(log.outputs.subarray(at, end));
+    receipts[t] = { status: STATUS_NAMES[log.status[t] as TxStatus], code: log.code[t]!, gasUsed: log.gas[t]!, outputs };
+    at = end;
   }
   return receipts;
 }
 
 function readSetsOf(log: OutcomeLog): ReadSet[] {
   const reads = new Array<ReadSet>(log.status.length);
-  for (let t = 0; t < reads.length; t++) {
-    const count = log.readCount[t]!;
-    if (count === 0) {
-      reads[t] = log.status[t] === SKIPPED_STATUS ? [] : NO_READS;
+  for (let t = 0, at = 0; t < reads.length; t++) {
+    if (t >= log.logged) {
+      reads[t] = [];
       continue;
     }
-    const set = new Array<readonly [number, number]>(count);
-    for (let r = 0, at = log.readAt[t]!; r < count; r++, at++) set[r] = [log.readKeys[at]!, log.readValues[at]!];
+    const end = log.readEnd[t]!;
+    if (end === at) {
+      reads[t] = NO_READS;
+      continue;
+    }
+    const set = new Array<readonly [number, number]>(end - at);
+    for (let r = 0; at < end; r++, at++) set[r] = [log.readKeys[at]!, log.readValues[at]!];
     reads[t] = set;
   }
   return reads;

@@ -1,9 +1,9 @@
 // The OutcomeLog behind every optimized executor's receipts and read sets: it must build exactly
-// what receiptOf/readSetOf build, whatever order transactions are logged in and however far its
-// arrays grow, and a skip must undo a logged outcome (gas included).
+// what receiptOf/readSetOf build however far its arrays grow, read every transaction it was not
+// given as skipped, and refuse an outcome logged out of block order.
 import { describe, expect, it } from 'vitest';
 import { emptyStats } from '../spec/block.js';
-import { blockResult, loggedResult, logOutcome, logSkipped, newOutcomeLog, readSetOf, receiptOf, SKIPPED } from '../spec/result.js';
+import { blockResult, loggedResult, logOutcome, newOutcomeLog, readSetOf, receiptOf, SKIPPED } from '../spec/result.js';
 import { newOutcome, TxStatus, type TxOutcome } from '../spec/vm.js';
 
 function outcome(t: number): TxOutcome {
@@ -19,13 +19,10 @@ function outcome(t: number): TxOutcome {
 }
 
 describe('OutcomeLog', () => {
-  it('builds the receipts and read sets receiptOf and readSetOf build, logged in any order, past its first capacity', () => {
+  it('builds the receipts and read sets receiptOf and readSetOf build, past its first capacity', () => {
     const n = 50;
     const log = newOutcomeLog(n);
-    const order = Array.from({ length: n }, (_, i) => (i * 17) % n);
-    for (const t of order) logOutcome(log, t, outcome(t));
-    logSkipped(log, 49);
-    logSkipped(log, 48);
+    for (let t = 0; t < 48; t++) logOutcome(log, t, outcome(t));
     const r = loggedResult(new Map([[1, 2]]), log, emptyStats());
     const expected = Array.from({ length: n }, (_, t) => outcome(t));
     const receipts = expected.map((o, t) => (t >= 48 ? SKIPPED : receiptOf(o)));
@@ -37,10 +34,11 @@ describe('OutcomeLog', () => {
     expect([r.gasUsed, r.receiptsRoot, r.stateRoot]).toEqual([eager.gasUsed, eager.receiptsRoot, eager.stateRoot]);
   });
 
-  it('reads an unlogged transaction as skipped', () => {
-    const log = newOutcomeLog(2);
+  it('reads an unlogged transaction as skipped, and takes outcomes only in block order', () => {
+    const log = newOutcomeLog(3);
     logOutcome(log, 0, outcome(1));
+    expect(() => logOutcome(log, 2, outcome(2))).toThrow('outcome of transaction 2 logged out of order (expected 1)');
     const r = loggedResult(new Map(), log, emptyStats());
-    expect([r.receipts[1], r.reads[1], r.gasUsed]).toEqual([SKIPPED, [], 101]);
+    expect([r.receipts[1], r.reads[1], r.receipts[2], r.gasUsed]).toEqual([SKIPPED, [], SKIPPED, 101]);
   });
 });

@@ -24,7 +24,7 @@
 import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
 import { emptyStats } from '../../spec/block.js';
 import { keyName } from '../../spec/contracts.js';
-import { loggedResult, logOutcome, logSkipped, newOutcomeLog, type OutcomeLog } from '../../spec/result.js';
+import { loggedResult, logOutcome, newOutcomeLog, type OutcomeLog } from '../../spec/result.js';
 import { newOutcome, runTransaction, TxStatus, type StateView } from '../../spec/vm.js';
 import type { SharedArrays } from '../runtime/shared-arrays.js';
 import { AccessBuilder } from './access.js';
@@ -128,7 +128,7 @@ export class BlockRun {
     const { n, block } = this;
     while (this.next < n) {
       if (this.gas >= block.gasLimit) {
-        this.skipFrom(this.next);
+        this.skipRest();
         return false;
       }
       if (!this.declared[block.txs[this.next]!.program]) {
@@ -217,7 +217,7 @@ export class BlockRun {
     for (let i = from; i < done; i++) {
       if (this.gas >= this.block.gasLimit) {
         this.discarded += this.rollBack(i, to);
-        this.skipFrom(i);
+        this.skipRest();
         return;
       }
       this.collect(i);
@@ -282,8 +282,8 @@ export class BlockRun {
     };
   }
 
-  private skipFrom(i: number): void {
-    for (let t = i; t < this.n; t++) logSkipped(this.log, t);
+  /** Skips every transaction not logged yet (the block gas limit was reached): the log reads them as skipped. */
+  private skipRest(): void {
     this.next = this.n;
   }
 
@@ -353,7 +353,7 @@ export class BlockRun {
     };
     for (tx = from; tx < to; tx++) {
       if (this.gas >= block.gasLimit) {
-        this.skipFrom(tx);
+        this.skipRest();
         return;
       }
       reported = false;

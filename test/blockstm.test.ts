@@ -13,7 +13,7 @@ import { generate } from '../bench/workloads.js';
 import { BlockStmExecutor, BlockStmError } from '../impl/blockstm/executor.js';
 import { ABORT_STALL, H } from '../impl/blockstm/layout.js';
 import { ABORTED, stallWatchdog } from '../impl/blockstm/thread.js';
-import { MIN_PARALLELISM, preflight } from '../impl/blockstm/preflight.js';
+import { MIN_PARALLELISM, preflight } from '../impl/preflight.js';
 import { createExecutor } from '../impl/registry.js';
 import { blockOf } from './helpers.js';
 

@@ -163,8 +163,11 @@ describe('on the simulated runtime', () => {
 describe('on the worker pool', () => {
   const executors = new Map<string, ModularExecutor>();
   beforeAll(async () => {
-    // cores: 2 makes workers 1..3 wait for each window's plan (and sit out hot-lane windows) on any machine.
-    for (const partition of PARTITION_KINDS) executors.set(partition, await createModularExecutor({ threads: 4, modules: 6, partition, warmUp: false, cores: 2 }));
+    // cores: 2 makes workers 1..3 wait for each window's plan (and sit out hot-lane windows) on any
+    // machine; without the preflight, the hot-spot blocks run on the lanes too.
+    for (const partition of PARTITION_KINDS) {
+      executors.set(partition, await createModularExecutor({ threads: 4, modules: 6, partition, warmUp: false, cores: 2, preflight: false }));
+    }
   });
   afterAll(async () => {
     for (const e of executors.values()) await e.close();
@@ -184,6 +187,25 @@ describe('on the worker pool', () => {
         expect(r.stats.threads).toBe(threads);
         expect(r.stats.partition).toBe(partition);
       }
+    }
+  });
+
+  it('sends a near-serial block to the sequential executor by its footprints, and keeps a spread one on the lanes', async () => {
+    const executor = await createModularExecutor({ threads: 2, modules: 6, warmUp: false });
+    try {
+      const amm = generate('amm', { accounts: 60, txs: 1500, seed: 4, hashCost: 0 });
+      const serial = await executor.execute(amm);
+      expectSame(serial, executeReference(amm), 'amm');
+      expect(serial.stats.fallback).toMatch(/^preflight: the first 512 transactions' declared footprints chain \d+ of them in block order/);
+      expect(serial.stats.laneClaims).toBeUndefined();
+      // One thread never runs in parallel, so it never asks.
+      expect((await executor.execute(amm, { threads: 1 })).stats.fallback).toBe('');
+      const p2p = generate('p2p', { accounts: 200, txs: 1500, seed: 4, hashCost: 0 });
+      const spread = await executor.execute(p2p);
+      expectSame(spread, executeReference(p2p), 'p2p');
+      expect([spread.stats.fallback, (spread.stats.laneClaims as number) > 0]).toEqual(['', true]);
+    } finally {
+      await executor.close();
     }
   });
 

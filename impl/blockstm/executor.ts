@@ -28,7 +28,7 @@ import {
   ABORT_CAPACITY, ABORT_CONTENTION, ABORT_EXTERNAL, ABORT_INCARNATIONS, ABORT_STALL, DONE, H, estimateCapacity, layoutFor, writeBlock, type Layout,
 } from './layout.js';
 import type { Counters } from './scheduler.js';
-import { contendedBlock } from './preflight.js';
+import { contendedBlock } from '../preflight.js';
 import { contentionReason, DEFAULT_MAX_INCARNATIONS } from './thread.js';
 
 const JOB: JobRef = { module: 'impl/blockstm/job.js', fn: 'runBlock' };

@@ -10,9 +10,15 @@
 //   listed in stats.undeclared with transaction and key); a full arena is grown for the next block;
 // - a worker that throws or dies: the others are stopped through the STATE cell and execute()
 //   rejects naming the worker; the pool replaces a dead worker, so the next block runs normally.
+// A block whose declared footprints show a near-serial chain (impl/preflight.ts) goes to the
+// sequential executor instead, as with Block-STM: the lanes would run it in block order anyway,
+// at their extra cost per transaction. Its footprints are then not checked (the result is the
+// sequential executor's, exact either way); `preflight: false` keeps every block on the lanes.
 
 import { availableParallelism } from 'node:os';
 import type { Block, BlockResult } from '../../spec/block.js';
+import { contendedBlock } from '../preflight.js';
+import { executeSequential } from '../sequential.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobRef } from '../runtime/pool.js';
 import { BlockQueue, countOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
@@ -52,6 +58,8 @@ export interface ModularOptions {
   readonly warmUp?: boolean;
   /** Cores to plan for (os.availableParallelism() when absent): the main thread plans on one while cores - 1 workers start. */
   readonly cores?: number;
+  /** Send near-serial blocks of 256 transactions or more to the sequential executor (impl/preflight.ts; default true). */
+  readonly preflight?: boolean;
 }
 
 export class ModularError extends Error {}
@@ -67,6 +75,7 @@ export class ModularExecutor implements Executor {
   private readonly stallMs: number;
   /** Workers that start on the first chunk; the others wait for the whole plan (see LanesJob.waitForPlan). */
   private readonly startAtOnce: number;
+  private readonly preflight: boolean;
   private outputScale = 1;
 
   private constructor(private readonly pool: WorkerPool, readonly threads: number, readonly modules: number, options: ModularOptions) {
@@ -74,6 +83,7 @@ export class ModularExecutor implements Executor {
     this.misroute = bugFlags(options.bugs).misroute;
     this.stallMs = options.stallMs ?? 2000;
     this.startAtOnce = Math.max(1, (options.cores ?? availableParallelism()) - 1);
+    this.preflight = options.preflight ?? true;
   }
 
   /** Starts the pool (and warms it up) once; every block then reuses it. */
@@ -105,6 +115,13 @@ export class ModularExecutor implements Executor {
   }
 
   private async executeNow(block: Block, threads: number, fault: InjectedFault | null): Promise<BlockResult> {
+    const contended = threads > 1 && this.preflight ? contendedBlock(block) : null;
+    if (contended !== null) {
+      this.violations = [];
+      const result = executeSequential(block);
+      Object.assign(result.stats, { threads, fallback: contended });
+      return result;
+    }
     const run = new BlockRun(block, {
       modules: this.modules, partitioner: this.partitioner, misroute: this.misroute, threads, outputScale: this.outputScale,
     }, this.buffers);

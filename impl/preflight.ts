@@ -1,26 +1,27 @@
-// Block-STM's contention preflight: before a block is handed to the workers, a look at the
-// declared footprints of its first transactions says whether running them in parallel can pay.
-// Over a prefix of the block it computes the longest chain of transactions that must keep block
-// order (one key, a pair of accesses whose conflict-table verdict is not 'commute': Block-STM
-// resolves a delta by reading its base, so even commuting-if deltas serialise it); the prefix's
-// length over that chain is the parallelism any schedule could find. Below MIN_PARALLELISM
-// Block-STM's extra work per transaction cannot be won back (the contention check in thread.ts
-// uses the same bound once workers run), so the block goes to the sequential executor at once
-// instead of after a wasted parallel attempt, which is how the Block-STM paper's engine loses
-// about 30% on a fully contended block.
+// The contention preflight of the parallel executors (Block-STM and modular): before a block is
+// handed to the workers, a look at the declared footprints of its first transactions says whether
+// running them in parallel can pay. Over a prefix of the block it computes the longest chain of
+// transactions that must keep block order (one key, a pair of accesses whose conflict-table
+// verdict is not 'commute': Block-STM resolves a delta by reading its base, and the modular
+// executor orders 'commute-if' pairs too (impl/modular/order.ts), so commuting-if deltas
+// serialise both); the prefix's length over that chain is the parallelism any schedule could
+// find. Below MIN_PARALLELISM neither executor's extra work per transaction can be won back
+// (Block-STM's contention check in thread.ts uses the same bound once workers run), so the block
+// goes to the sequential executor at once instead of after a losing parallel run, which is how
+// the Block-STM paper's engine loses about 30% on a fully contended block.
 // Invariant: only the choice of executor depends on the preflight, never a result: a block it
 // sends away is executed by the sequential executor, equal to the reference by its own tests.
 // Footprints are promises, not facts: a program without one makes the preflight abstain.
 
-import type { AccessKind, Block } from '../../spec/block.js';
-import { footprintKeys } from '../../spec/block.js';
-import { ACCESS_KINDS, ruleFor } from '../../spec/conflicts.js';
+import type { AccessKind, Block } from '../spec/block.js';
+import { footprintKeys } from '../spec/block.js';
+import { ACCESS_KINDS, ruleFor } from '../spec/conflicts.js';
 
 /** Transactions the preflight looks at: enough to see a hot spot, cheap next to executing them. */
 export const PREFLIGHT_PREFIX = 512;
 /** Blocks smaller than this always run in parallel: the preflight would cost more than it can save. */
 export const PREFLIGHT_MIN_TXS = 256;
-/** Parallelism below which Block-STM on W >= 2 workers is expected to lose to one sequential thread. */
+/** Parallelism below which a parallel executor on W >= 2 workers is expected to lose to one sequential thread. */
 export const MIN_PARALLELISM = 1.4;
 
 /** For each access kind a, the kinds b whose earlier accesses it must follow. */

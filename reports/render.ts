@@ -175,7 +175,7 @@ function pValue(p: number): string {
 
 function outcomeText(x: Match): string {
   const apart = `${Math.round((x.ratio - 1) * 100)}%`;
-  if (x.outcome === 'tie') return `tie (${apart} apart, ${pValue(x.p)})`;
+  if (x.outcome === 'tie') return x.bothSequential ? 'tie (both ran the sequential executor)' : `tie (${apart} apart, ${pValue(x.p)})`;
   if (x.outcome === 'no verdict') return 'no verdict';
   return `${x.outcome} wins (+${apart}, ${pValue(x.p)})`;
 }

@@ -3,7 +3,9 @@
 // tie; the lower thread counts they share are judged the same way.
 // Invariants: a winner is named only when the two executors' block times differ significantly
 // (Mann-Whitney p <= ALPHA, as `concord compare` decides) and by at least TIE_BELOW; an executor
-// that did not match the reference never wins; every figure comes from the results file's rows.
+// that did not match the reference never wins; two that both handed every block to the sequential
+// executor tie, whatever the timings (the same code ran); every figure comes from the results
+// file's rows.
 
 import { ALPHA } from './compare.js';
 import type { Merged } from './merge.js';
@@ -35,6 +37,8 @@ export interface Match {
   readonly p: number;
   /** The faster one's speedup over the slower one's (>= 1). */
   readonly ratio: number;
+  /** Both fell back to the sequential executor on every block: their timings are the same code's. */
+  readonly bothSequential: boolean;
 }
 
 export interface Verdict {
@@ -50,10 +54,11 @@ export interface Verdict {
 function judge(threads: number, blockStm: Row, modular: Row, baseline: Row): Match {
   const { p } = mannWhitney(blockStm.run.samplesMs, modular.run.samplesMs);
   const ratio = Math.max(modular.speedup / blockStm.speedup, blockStm.speedup / modular.speedup);
+  const bothSequential = blockStm.run.fallbackShare === 1 && modular.run.fallbackShare === 1;
   const outcome: Outcome = !blockStm.correct || !modular.correct ? 'no verdict'
-    : p <= ALPHA && ratio - 1 >= TIE_BELOW ? (modular.speedup > blockStm.speedup ? MODULAR : BLOCK_STM)
+    : !bothSequential && p <= ALPHA && ratio - 1 >= TIE_BELOW ? (modular.speedup > blockStm.speedup ? MODULAR : BLOCK_STM)
     : 'tie';
-  return { threads, blockStm, modular, baseline, outcome, p, ratio };
+  return { threads, blockStm, modular, baseline, outcome, p, ratio, bothSequential };
 }
 
 /**

@@ -115,6 +115,16 @@ describe('which executor wins, and why', () => {
     );
   });
 
+  it('two executors that both ran the sequential executor on every block tie, whatever their timings', () => {
+    const bothFellBack = contestResults([{
+      ...BLOCK_STM_FELL_BACK,
+      modular: { 1: { ms: 10.5 }, 2: { ms: 14, fallback: 'preflight: the first 512 transactions\' declared footprints chain 512 of them in block order (parallelism 1.00 < 1.4)', fallbackShare: 1, detail: {} } },
+    }]);
+    const v = verdicts(merge([{ file: 'r.json', doc: bothFellBack }]))[0]!;
+    expect([v.headline.p <= 0.05, v.headline.ratio > 1.05, v.headline.bothSequential, v.headline.outcome]).toEqual([true, true, true, 'tie']);
+    expect(row(render(bothFellBack), 'amm 1000 acc × 1000 tx')[5]).toBe('tie (both ran the sequential executor)');
+  });
+
   it('a significant gap below 5% is still a tie', () => {
     const close = verdicts(merge([{ file: 'r.json', doc: contestResults([{ ...TIE, busy: false, modular: { ...TIE.modular, 2: { ms: 6.2 } } }]) }]))[0]!;
     expect(close.headline.p).toBeLessThanOrEqual(0.05);

@@ -5,7 +5,7 @@
 // Bad cases, none of which returns a partial state:
 // - buffers too small: the block is aborted and rerun from scratch with doubled capacities, up to
 //   maxBufferBytes, then execute() rejects with a clear error;
-// - a block whose declared footprints show it is a near-serial chain (preflight.ts) never reaches
+// - a block whose declared footprints show it is a near-serial chain (impl/preflight.ts) never reaches
 //   the workers: the sequential executor runs it, and stats.fallback says why;
 // - the watchdog (incarnation bound, or no progress), the contention check (parallel execution
 //   losing to sequential) or a violated end-of-block invariant: the block is finished by the
@@ -45,7 +45,7 @@ export interface BlockStmOptions {
   readonly contentionWindow?: number;
   /**
    * Send blocks whose declared footprints form a near-serial chain to the sequential executor
-   * (preflight.ts; default: on whenever the contention check is).
+   * (impl/preflight.ts; default: on whenever the contention check is).
    */
   readonly preflight?: boolean;
   /** Watchdog: this long with no scheduler progress and no active task finishes the block sequentially. */

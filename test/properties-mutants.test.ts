@@ -991,6 +991,10 @@ describe('multi-version memory: capacities, probing and read results', () => {
     const last = full.mv(0);
     expect(thrown(() => last.record(0, 0, outcome([[0, 1]]), new ReadLog()))).toBeUndefined();
     expect(thrown(() => last.record(1, 0, outcome([[16, 1]]), new ReadLog()))).toBe(OUT_OF_CAPACITY);
+    // A chunk taken at the capacity holds nothing.
+    const none = setup(1);
+    none.i32[H.NODE_TOP] = none.L.capacity.nodes;
+    expect(thrown(() => none.mv(0).record(0, 0, outcome([[0, 1]]), new ReadLog()))).toBe(OUT_OF_CAPACITY);
   });
 
   it('fills the record arena, the node pool and the key table exactly to their bounds', () => {

@@ -13,9 +13,10 @@
 // sends away is executed by the sequential executor, equal to the reference by its own tests.
 // Footprints are promises, not facts: a program without one makes the preflight abstain.
 
-import type { AccessKind, Block } from '../spec/block.js';
+import type { AccessKind, Block, BlockResult } from '../spec/block.js';
 import { footprintKeys } from '../spec/block.js';
 import { ACCESS_KINDS, ruleFor } from '../spec/conflicts.js';
+import { executeSequential } from './sequential.js';
 
 /** Transactions the preflight looks at: enough to see a hot spot, cheap next to executing them. */
 export const PREFLIGHT_PREFIX = 512;
@@ -74,4 +75,17 @@ export function contendedBlock(block: Block): string | null {
   const p = preflight(block);
   if (p === null || p.prefix >= p.chain * MIN_PARALLELISM) return null;
   return `preflight: the first ${p.prefix} transactions' declared footprints chain ${p.chain} of them in block order (parallelism ${(p.prefix / p.chain).toFixed(2)} < ${MIN_PARALLELISM})`;
+}
+
+/**
+ * For an executor about to run `block` on `threads` workers: the sequential executor's result,
+ * with the preflight's reason in stats.fallback, when the block is near-serial; null when it should
+ * run in parallel (one thread never asks).
+ */
+export function sequentialIfContended(block: Block, threads: number): BlockResult | null {
+  const reason = threads > 1 ? contendedBlock(block) : null;
+  if (reason === null) return null;
+  const result = executeSequential(block);
+  Object.assign(result.stats, { threads, fallback: reason });
+  return result;
 }

@@ -21,14 +21,13 @@ import { WorkerPool, type JobRef } from '../runtime/pool.js';
 import { BlockQueue, countOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
 import { bugMask, type BugName } from './bugs.js';
-import { executeSequential } from '../sequential.js';
 import { finalize, sequentialFallback } from './finalize.js';
 import type { BlockJob } from './job.js';
 import {
   ABORT_CAPACITY, ABORT_CONTENTION, ABORT_EXTERNAL, ABORT_INCARNATIONS, ABORT_STALL, DONE, H, estimateCapacity, layoutFor, writeBlock, type Layout,
 } from './layout.js';
 import type { Counters } from './scheduler.js';
-import { contendedBlock } from '../preflight.js';
+import { sequentialIfContended } from '../preflight.js';
 import { contentionReason, DEFAULT_MAX_INCARNATIONS } from './thread.js';
 
 const JOB: JobRef = { module: 'impl/blockstm/job.js', fn: 'runBlock' };
@@ -118,12 +117,8 @@ export class BlockStmExecutor implements Executor {
 
   private async executeNow(block: Block, threads: number, fault: InjectedFault | null): Promise<BlockResult> {
     const stats: ExecutionStats = { ...emptyStats(), threads, capacityRetries: 0 };
-    const contended = threads > 1 && (this.options.preflight ?? this.contentionWindow > 0) ? contendedBlock(block) : null;
-    if (contended !== null) {
-      const result = executeSequential(block);
-      Object.assign(result.stats, { threads, fallback: contended });
-      return result;
-    }
+    const preflighted = (this.options.preflight ?? this.contentionWindow > 0) ? sequentialIfContended(block, threads) : null;
+    if (preflighted) return preflighted;
     let scale = this.options.capacityScale ?? 1;
     for (;;) {
       const L = layoutFor(block, estimateCapacity(block, scale, threads));

@@ -17,8 +17,7 @@
 
 import { availableParallelism } from 'node:os';
 import type { Block, BlockResult } from '../../spec/block.js';
-import { contendedBlock } from '../preflight.js';
-import { executeSequential } from '../sequential.js';
+import { sequentialIfContended } from '../preflight.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobRef } from '../runtime/pool.js';
 import { BlockQueue, countOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
@@ -115,12 +114,10 @@ export class ModularExecutor implements Executor {
   }
 
   private async executeNow(block: Block, threads: number, fault: InjectedFault | null): Promise<BlockResult> {
-    const contended = threads > 1 && this.preflight ? contendedBlock(block) : null;
-    if (contended !== null) {
+    const preflighted = this.preflight ? sequentialIfContended(block, threads) : null;
+    if (preflighted) {
       this.violations = [];
-      const result = executeSequential(block);
-      Object.assign(result.stats, { threads, fallback: contended });
-      return result;
+      return preflighted;
     }
     const run = new BlockRun(block, {
       modules: this.modules, partitioner: this.partitioner, misroute: this.misroute, threads, outputScale: this.outputScale,

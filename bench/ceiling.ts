@@ -6,6 +6,7 @@
 // Invariant: both sides run the same code on the same transactions, in worker threads alike.
 
 import { Worker } from 'node:worker_threads';
+import { median } from '../reports/stats.js';
 import type { WorkloadParams } from './workloads.js';
 
 /** A worker that builds the block once, then runs the sequential executor on the part it is told. */
@@ -56,8 +57,6 @@ function run(worker: Worker, part: 'whole' | 'first' | 'second'): Promise<number
     worker.postMessage(part);
   });
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 export async function twoThreadCeiling(workload: string, params: Partial<WorkloadParams>, samples: number): Promise<Ceiling> {
   const [a, b] = await Promise.all([start(workload, params), start(workload, params)]);

@@ -49,12 +49,21 @@ const sparseBlock = buildBlock({
   txs: Array.from({ length: 10 }, () => ({ kind: 'code' as const, gas: 1000, body: [{ s: 'read' as const, dst: 0, key: 0 }] })),
 });
 
-function memoryFor(block: Block, scale = 1) {
-  const L = layoutFor(block, estimateCapacity(block, scale));
+function memoryFor(block: Block, scale = 1, workers = 0) {
+  const L = layoutFor(block, estimateCapacity(block, scale, workers));
   const i32 = new Int32Array(L.i32Size);
   const f64 = new Float64Array(L.f64Size);
   writeBlock(block, L, i32, f64);
   return { L, i32, f64 };
+}
+
+/** A successful execution's outcome that wrote these (key, value) pairs and read nothing. */
+function writesOutcome(writes: readonly (readonly [number, number])[]) {
+  const out = newOutcome();
+  out.status = TxStatus.Success;
+  out.writeCount = writes.length;
+  writes.forEach(([k, v], i) => { out.writeKeys[i] = k; out.writeValues[i] = v; });
+  return out;
 }
 
 const OPTIONS: ThreadOptions = { bugs: 0, maxIncarnations: 100, beforeExecute: null };
@@ -340,13 +349,6 @@ describe('multi-version memory with racing writers and a reader', () => {
     [3, [[16, 31], [0, 32], [32, 33]]],
   ];
   const ALL = [[0, [[32, 5]]] as const, ...WRITERS];
-  const outcomeOf = (writes: readonly (readonly [number, number])[]) => {
-    const out = newOutcome();
-    out.status = TxStatus.Success;
-    out.writeCount = writes.length;
-    writes.forEach(([k, v], i) => { out.writeKeys[i] = k; out.writeValues[i] = v; });
-    return out;
-  };
   /** The paper's read over the writers: the highest writer below tx, else the pre-state. */
   const model = (key: number, tx: number) => {
     let best: { tx: number; value: number } | undefined;
@@ -363,7 +365,7 @@ describe('multi-version memory with racing writers and a reader', () => {
     for (const [kind, seed, depth] of schedules) {
       const { L, i32, f64 } = memoryFor(block);
       const plain = new MVMemory(new PlainCells(i32, f64), L, 0);
-      plain.record(0, 0, outcomeOf(ALL[0]![1]), new ReadLog());
+      plain.record(0, 0, writesOutcome(ALL[0]![1]), new ReadLog());
       const seen: { key: number; status: number; tx: number; value: number }[] = [];
       const wrote: boolean[] = [];
       const r = simulate(i32, f64, WRITERS.length + 1, (w, cells) => {
@@ -375,7 +377,7 @@ describe('multi-version memory with racing writers and a reader', () => {
               seen.push(...got);
             } else {
               const [tx, writes] = WRITERS[w]!;
-              wrote[w] = mv.record(tx, 0, outcomeOf(writes), new ReadLog());
+              wrote[w] = mv.record(tx, 0, writesOutcome(writes), new ReadLog());
             }
             return FINISHED;
           },
@@ -471,11 +473,7 @@ describe('multi-version memory: two writers inserting into one list', () => {
     for (const key of [32, 0]) { // 32: the list exists (tx 0 wrote it); 0: a new key, so the slot is claimed too
       for (const { name, schedule } of switchSchedules(30)) {
         const { L, i32, f64 } = memoryFor(block);
-        const outcome = (k: number, v: number) => {
-          const out = newOutcome();
-          [out.status, out.writeCount, out.writeKeys[0], out.writeValues[0]] = [TxStatus.Success, 1, k, v];
-          return out;
-        };
+        const outcome = (k: number, v: number) => writesOutcome([[k, v]]);
         const plain = new MVMemory(new PlainCells(i32, f64), L, 0);
         plain.record(0, 0, outcome(32, 5), new ReadLog());
         const r = simulate(i32, f64, 2, (w, cells) => {
@@ -948,13 +946,6 @@ describe('sequential executor', () => {
 
 describe('multi-version memory: capacities, probing and read results', () => {
   const block = counterBlock(4, 2);
-  const outcome = (writes: readonly (readonly [number, number])[]) => {
-    const out = newOutcome();
-    out.status = TxStatus.Success;
-    out.writeCount = writes.length;
-    writes.forEach(([k, v], i) => { out.writeKeys[i] = k; out.writeValues[i] = v; });
-    return out;
-  };
   const thrown = (f: () => unknown): unknown => {
     try { f(); } catch (e) { return e; }
     return undefined;
@@ -963,18 +954,15 @@ describe('multi-version memory: capacities, probing and read results', () => {
   it('hands each worker nodes and record cells from chunks of its own, to the exact bounds, and finalize skips what they left', () => {
     const wide = counterBlock(64, 8);
     const setup = (workers: number) => {
-      const L = layoutFor(wide, estimateCapacity(wide, 1, workers));
-      const i32 = new Int32Array(L.i32Size);
-      const f64 = new Float64Array(L.f64Size);
-      writeBlock(wide, L, i32, f64);
+      const { L, i32, f64 } = memoryFor(wide, 1, workers);
       return { L, i32, mv: (w: number) => new MVMemory(new PlainCells(i32, f64), L, 0, w) };
     };
     const { L, i32, mv } = setup(2);
     expect([L.nodeChunk, L.arenaChunk]).toEqual([8, 256]);
     const [w0, w1] = [mv(0), mv(1)];
-    w0.record(0, 0, outcome([[0, 1]]), new ReadLog());
-    w1.record(1, 0, outcome([[16, 2]]), new ReadLog());
-    w0.record(2, 0, outcome([[32, 3]]), new ReadLog());
+    w0.record(0, 0, writesOutcome([[0, 1]]), new ReadLog());
+    w1.record(1, 0, writesOutcome([[16, 2]]), new ReadLog());
+    w0.record(2, 0, writesOutcome([[32, 3]]), new ReadLog());
     // Two chunks of each were taken from the shared tops; worker 0's second node is next to its first.
     expect([i32[H.NODE_TOP], i32[H.ARENA_TOP]]).toEqual([2 * L.nodeChunk, 2 * L.arenaChunk]);
     const nodeOf = (key: number) => {
@@ -983,18 +971,18 @@ describe('multi-version memory: capacities, probing and read results', () => {
     };
     expect([nodeOf(0), nodeOf(32), nodeOf(16)]).toEqual([0, 1, L.nodeChunk]);
     // A worker without cursors (index past capacity.workers) takes one node at a time.
-    mv(2).record(3, 0, outcome([[48, 4]]), new ReadLog());
+    mv(2).record(3, 0, writesOutcome([[48, 4]]), new ReadLog());
     expect(i32[H.NODE_TOP]).toBe(2 * L.nodeChunk + 1);
     // The last chunk is cut at the capacity: one node fits, the next does not.
     const full = setup(1);
     full.i32[H.NODE_TOP] = full.L.capacity.nodes - 1;
     const last = full.mv(0);
-    expect(thrown(() => last.record(0, 0, outcome([[0, 1]]), new ReadLog()))).toBeUndefined();
-    expect(thrown(() => last.record(1, 0, outcome([[16, 1]]), new ReadLog()))).toBe(OUT_OF_CAPACITY);
+    expect(thrown(() => last.record(0, 0, writesOutcome([[0, 1]]), new ReadLog()))).toBeUndefined();
+    expect(thrown(() => last.record(1, 0, writesOutcome([[16, 1]]), new ReadLog()))).toBe(OUT_OF_CAPACITY);
     // A chunk taken at the capacity holds nothing.
     const none = setup(1);
     none.i32[H.NODE_TOP] = none.L.capacity.nodes;
-    expect(thrown(() => none.mv(0).record(0, 0, outcome([[0, 1]]), new ReadLog()))).toBe(OUT_OF_CAPACITY);
+    expect(thrown(() => none.mv(0).record(0, 0, writesOutcome([[0, 1]]), new ReadLog()))).toBe(OUT_OF_CAPACITY);
   });
 
   it('fills the record arena, the node pool and the key table exactly to their bounds', () => {
@@ -1004,13 +992,13 @@ describe('multi-version memory: capacities, probing and read results', () => {
       const { L, i32, f64 } = memoryFor(block);
       i32[H.ARENA_TOP] = L.capacity.arena + top;
       const mv = new MVMemory(new PlainCells(i32, f64), L, 0);
-      expect(thrown(() => mv.record(0, 0, outcome([[0, 1]]), new ReadLog())), `arena top capacity ${top}`).toBe(fits ? undefined : OUT_OF_CAPACITY);
+      expect(thrown(() => mv.record(0, 0, writesOutcome([[0, 1]]), new ReadLog())), `arena top capacity ${top}`).toBe(fits ? undefined : OUT_OF_CAPACITY);
     }
     for (const [top, fits] of [[-1, true], [0, false]] as const) {
       const { L, i32, f64 } = memoryFor(block);
       i32[H.NODE_TOP] = L.capacity.nodes + top;
       const mv = new MVMemory(new PlainCells(i32, f64), L, 0);
-      expect(thrown(() => mv.record(0, 0, outcome([[0, 1]]), new ReadLog())), `node top capacity ${top}`).toBe(fits ? undefined : OUT_OF_CAPACITY);
+      expect(thrown(() => mv.record(0, 0, writesOutcome([[0, 1]]), new ReadLog())), `node top capacity ${top}`).toBe(fits ? undefined : OUT_OF_CAPACITY);
     }
     // The key table holds keys up to 3/4 of its slots: claiming a slot when 3/4 - 1 are taken is the last that fits.
     for (const [taken, fits] of [[-1, true], [0, false]] as const) {
@@ -1018,7 +1006,7 @@ describe('multi-version memory: capacities, probing and read results', () => {
       const limit = (L.capacity.keys * 3) / 4;
       i32[H.KEY_COUNT] = limit + taken;
       const mv = new MVMemory(new PlainCells(i32, f64), L, 0);
-      expect(thrown(() => mv.record(0, 0, outcome([[16 * 7, 1]]), new ReadLog())), `keys taken ${limit + taken}`).toBe(fits ? undefined : OUT_OF_CAPACITY);
+      expect(thrown(() => mv.record(0, 0, writesOutcome([[16 * 7, 1]]), new ReadLog())), `keys taken ${limit + taken}`).toBe(fits ? undefined : OUT_OF_CAPACITY);
     }
     // A dependency node takes two cells.
     for (const [top, fits] of [[-2, true], [-1, false]] as const) {
@@ -1039,7 +1027,7 @@ describe('multi-version memory: capacities, probing and read results', () => {
     writeBlock(crowded, L, i32, f64);
     const mv = new MVMemory(new PlainCells(i32, f64), L, 0);
     const writes = Array.from({ length: 120 }, (_, i) => [i * 16 + 3 + (i % 2) * 8, i] as const);
-    mv.record(1, 0, outcome(writes), new ReadLog());
+    mv.record(1, 0, writesOutcome(writes), new ReadLog());
     const written = new Map(writes);
     for (let k = 0; k < 2100; k += 1) {
       const status = mv.read(k, 2);
@@ -1054,10 +1042,10 @@ describe('multi-version memory: capacities, probing and read results', () => {
     const { L, i32, f64 } = memoryFor(block);
     const mv = new MVMemory(new PlainCells(i32, f64), L, 0);
     const log = new ReadLog();
-    mv.record(1, 0, outcome([[0, 1]]), log);
+    mv.record(1, 0, writesOutcome([[0, 1]]), log);
     // Re-record tx 1 at incarnation 5 so a versioned read carries a non-zero incarnation.
     mv.convertWritesToEstimates(1);
-    mv.record(1, 5, outcome([[0, 2]]), log);
+    mv.record(1, 5, writesOutcome([[0, 2]]), log);
     expect([mv.read(0, 3), mv.tx, mv.incarnation, mv.value]).toEqual([READ_OK, 1, 5, 2]);
     expect([mv.read(0, 1), mv.tx, mv.incarnation, mv.value]).toEqual([READ_NOT_FOUND, NIL, 0, 1]); // key 0 is in the pre-state (value 1)
     mv.read(0, 3);

@@ -4,20 +4,40 @@
 // two threads have on this machine for the same block with nothing shared (bench/ceiling.ts).
 // Other processes share this machine's cores, so every sample records how much CPU the rest of
 // the machine used while it ran (/proc/stat minus this process); samples taken while others
-// used more than 10% of a core are reported apart and left out of the medians.
+// used more than 10% of a core are reported apart and left out of the medians. A core that a
+// neighbour slows down shows in neither, so each core's speed alone is probed before and after
+// (bench/core-speeds.ts) and what it allows two threads is printed beside the figures.
 // Usage: npm run build && node dist/bench/blockstm-speed.js [--samples N] [--txs N] [--big N]
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
 import type { Block } from '../spec/block.js';
 import { executeSequential } from '../impl/sequential.js';
 import { BlockStmExecutor } from '../impl/blockstm/executor.js';
 import { generate } from './workloads.js';
 import { twoThreadCeiling } from './ceiling.js';
+import { ceilingsText, probeText } from '../reports/cores.js';
+import { probeCoreSpeeds } from './core-speeds.js';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+const count = (min: number) => (raw: string): number => {
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got "${raw}"`);
+  return v;
 };
+const options = new Command('blockstm-speed')
+  .description("Block-STM's speed goals against the sequential executor, sampled interleaved in one process")
+  .option('--samples <n>', 'interleaved samples per figure', count(1), 15)
+  .option('--txs <n>', 'transactions in the p2p and full-contention blocks', count(1), 10_000)
+  .option('--big <n>', 'transactions in the memory-check block (0: skip it)', count(0), 50_000)
+  .parse()
+  .opts<{ samples: number; txs: number; big: number }>();
+
+/** Each core's speed alone, and what that allows two threads over one on the fastest core. */
+function printCores(when: string): void {
+  const probe = probeCoreSpeeds();
+  const bound = 'speeds' in probe && probe.speeds.cpus.length > 1 ? `; at best ${ceilingsText(probe.speeds, [2])} over a baseline on the fastest core` : '';
+  console.log(`core speeds ${when} (sequential executor pinned to each core): ${probeText(probe)}${bound}`);
+}
 
 /** Busy and total jiffies of the whole machine. */
 function machine(): { busy: number; total: number } {
@@ -135,9 +155,8 @@ async function compare(label: string, block: Block, executor: BlockStmExecutor, 
   if (fallbacks.size) console.log(`  fallbacks: ${[...fallbacks].join('; ')}`);
 }
 
-const samples = arg('samples', 15);
-const txs = arg('txs', 10_000);
-const big = arg('big', 50_000);
+const { samples, txs, big } = options;
+printCores('before');
 const start = performance.now();
 const before = new Set(threadJiffies().keys());
 const executor = await BlockStmExecutor.create({ threads: 2 });
@@ -171,3 +190,4 @@ if (big > 0) {
   );
 }
 await executor.close();
+printCores('after');

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EXECUTORS } from '../impl/registry.js';
+import { probeCoreSpeeds } from '../bench/core-speeds.js';
 import { machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
 import { CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
@@ -79,6 +80,11 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
   const quick = o.quick === true;
   const settings = { quick, threads, executors, baseline: BASELINE, rounds: quick ? 3 : 5, roundMs: quick ? 40 : 250 };
   progress.note(`bench: ${suite.length} workloads x threads ${threads.join(',')} x ${[BASELINE, ...executors].join(', ')}; ${settings.rounds} interleaved rounds each`);
+  // Cores can differ in speed, and change while the sweep runs (a VM's neighbours), so both ends
+  // are probed, on a p2p block as large as the suite's largest (up to 10,000 transactions).
+  const probe = { txs: Math.min(10_000, Math.max(1_000, ...suite.map((w) => w.block.txs.length))) };
+  progress.note('bench: timing each core alone (bench/core-speeds.ts)');
+  const coresAtStart = probeCoreSpeeds(probe);
   progress.start(threads.length * suite.length * settings.rounds, 'bench');
   const result = await sweep({
     workloads: suite, executors, baseline: BASELINE, threads, idealThreads: SIMULATED_THREADS,
@@ -86,6 +92,7 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
     onProgress: (done, _total, what) => progress.update(done, what),
   });
   progress.stop();
+  const cores = { start: coresAtStart, end: probeCoreSpeeds(probe) };
   const virtualThreads = [...new Set([...threads, ...(quick ? QUICK_SIMULATED_THREADS : SIMULATED_THREADS)])].sort((a, b) => a - b);
   // --quick predicts the paper's grid only, with a smaller step budget, so `npm start` keeps its time.
   const simulated = quick ? suite.filter((w) => w.group === P2P_GRID_GROUP) : suite;
@@ -102,6 +109,7 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
     command: process.argv.slice(2),
     settings,
     machine,
+    cores,
     ...result,
     simulated: simulation.points,
     simulatedGaps: simulation.gaps,

@@ -6,6 +6,7 @@
 
 import { BLOCK_STM_ANCHORS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA } from './compare.js';
+import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import type { Merged, Source } from './merge.js';
 import { RECOMMENDED_SAMPLES } from './stats.js';
 import { idealAt, workloadLabel, type Row } from './summary.js';
@@ -67,9 +68,29 @@ function noiseTable(sources: readonly Source[]): Table {
   };
 }
 
+function coresTable(sources: readonly Source[]): Table {
+  return {
+    headers: ['machine', 'core speeds at the start', 'at the end'],
+    numeric: [false, false, false],
+    rows: sources.map((s) => [s.name, ...(s.doc.cores ? [probeText(s.doc.cores.start), probeText(s.doc.cores.end)] : ['not recorded', 'not recorded'])]),
+  };
+}
+
+function coreWarning(s: Source): string | null {
+  const c = s.doc.cores;
+  if (!c || !(unequal(c.start) || unequal(c.end))) return null;
+  const slowest = [c.start, c.end].flatMap((p) => ('speeds' in p ? [p.speeds] : []))
+    .reduce((a, b) => (Math.min(...b.relative) < Math.min(...a.relative) ? b : a));
+  const threads = s.doc.settings.threads.filter((t) => t > 1 && t <= slowest.cpus.length);
+  const bound = threads.length ? `; then over a baseline on the fastest core no executor could exceed ${ceilingsText(slowest, threads)}` : '';
+  return `⚠ ${s.name}: its cores ran at unequal speeds (at the start: ${probeText(c.start)}; at the end: ${probeText(c.end)})${bound}. A baseline on a slower core makes speedups look larger, one on the fastest smaller: compare runs on equal cores.`;
+}
+
 function warnings(m: Merged): string[] {
   const out: string[] = [];
   for (const s of m.sources) {
+    const cores = coreWarning(s);
+    if (cores) out.push(cores);
     const n = s.doc.noise;
     if (n.busyRounds > 0) {
       out.push(`⚠ ${s.name}: ${n.busyRounds} of ${n.rounds} rounds ran while other processes used more than ${n.busyThresholdCores} cores; their samples are counted in the "busy" column.`);
@@ -213,9 +234,10 @@ function sections(m: Merged): Section[] {
     title: 'Noise',
     paragraphs: [
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy.',
-      ...(warn.length ? warn : ['No warnings: no busy rounds, failures, mismatches or short runs.']),
+      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU.`,
+      ...(warn.length ? warn : ['No warnings: no busy rounds, unequal cores, failures, mismatches or short runs.']),
     ],
-    tables: [noiseTable(m.sources)],
+    tables: [noiseTable(m.sources), coresTable(m.sources)],
   });
   if (m.sources.length > 1) {
     out.push({ title: 'Hardware comparison', paragraphs: ['The same blocks on each machine: throughput and speedup over that machine\'s own sequential baseline.'], tables: [hardwareTable(m)] });

@@ -40,6 +40,20 @@ const Machine = z.strictObject({
 
 const Load = z.tuple([finite, finite, finite]);
 
+/** bench/core-speeds.ts: each CPU's speed alone, or why it could not be measured. */
+const CoreProbe = z.union([
+  z.strictObject({
+    speeds: z.strictObject({
+      method: z.literal('taskset'),
+      workload: z.string().min(1),
+      cpus: z.array(count).min(1),
+      medianMs: z.array(positive).min(1),
+      relative: z.array(z.number().positive().max(1)).min(1),
+    }).refine((s) => s.medianMs.length === s.cpus.length && s.relative.length === s.cpus.length, 'cpus, medianMs and relative must have one entry per CPU'),
+  }),
+  z.strictObject({ unavailable: z.string().min(1) }),
+]);
+
 const Noise = z.strictObject({
   loadBefore: Load,
   loadAfter: Load,
@@ -136,6 +150,8 @@ export const ResultsSchema = z
     }),
     machine: Machine,
     noise: Noise,
+    /** Per-core speeds at the start and the end of the sweep; absent in files written before they were measured. */
+    cores: z.strictObject({ start: CoreProbe, end: CoreProbe }).optional(),
     workloads: z.array(Workload),
     startup: z.array(Startup),
     runs: z.array(Run),
@@ -170,6 +186,7 @@ export type ResultsFile = z.infer<typeof ResultsSchema>;
 export type RunRecord = ResultsFile['runs'][number];
 export type WorkloadRecord = ResultsFile['workloads'][number];
 export type MachineRecord = ResultsFile['machine'];
+export type CoreProbeRecord = NonNullable<ResultsFile['cores']>['start'];
 
 /** "runs[3].samplesMs[0]" from a zod path. */
 function fieldName(path: readonly PropertyKey[]): string {

@@ -12,6 +12,7 @@ import { UsageError } from '../cli/errors.js';
 import { createProgress } from '../cli/progress.js';
 import { BUSY_FOREIGN_CORES, isBusy, machineFacts, noiseBetween } from '../bench/machine.js';
 import { parseResults } from '../reports/schema.js';
+import { canPin } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
 const tiny = { workload: 'p2p', accounts: '10', txs: '40', hashCost: '0', threads: '1,2', quick: true };
@@ -37,6 +38,11 @@ describe('concord bench', () => {
     expect(await benchCommand({ ...tiny, executor: 'reference', out })).toBe(0);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     expect(doc.settings).toMatchObject({ quick: true, threads: [1, 2], executors: ['reference'], baseline: 'sequential' });
+    // Each core timed alone before and after the sweep (bench/core-speeds.ts), where taskset allows.
+    for (const probe of [doc.cores!.start, doc.cores!.end]) {
+      if (canPin) expect(probe).toMatchObject({ speeds: { method: 'taskset', cpus: expect.any(Array) } });
+      else expect(probe).toEqual({ unavailable: expect.stringMatching(/needs Linux|taskset is not installed/) });
+    }
     expect(doc.runs.map((r) => `${r.role}:${r.executor}@${r.threads}`).sort()).toEqual(
       ['baseline:sequential@1', 'baseline:sequential@2', 'executor:reference@1', 'executor:reference@2'],
     );

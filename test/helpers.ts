@@ -1,4 +1,6 @@
-// Small builders shared by the tests: a block from readable programs, a one-transaction run.
+// Small builders shared by the tests: a block from readable programs, a one-transaction run; and
+// whether this machine can pin a process to a core.
+import { spawnSync } from 'node:child_process';
 import { assemble, type ReadableOp } from '../spec/bytecode.js';
 import type { Block, Program, Transaction } from '../spec/block.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
@@ -16,3 +18,6 @@ export function blockOf(
   const list: Transaction[] = txs.map((t, i) => ({ program: i, args: t.args ?? [], gasLimit: t.gasLimit ?? 100_000 }));
   return { programs, txs: list, preState: new Map(preState), gasLimit };
 }
+
+/** Whether this machine can pin a process to a core: Linux with util-linux's taskset (bench/core-speeds.ts). */
+export const canPin = process.platform === 'linux' && spawnSync('taskset', ['-V']).status === 0;

@@ -1,0 +1,53 @@
+// The child process of the per-core speed probe (core-speeds.ts): pins itself, all its threads,
+// to one CPU after another with `taskset -a -p` and times the sequential executor on a small p2p
+// block there, round after round, so slow moments of the machine fall on every CPU alike. Prints
+// one JSON line: each CPU's median block time in ms.
+// Invariant: it only ever changes its own affinity, never another process's.
+// Usage (by core-speeds.ts): node dist/bench/core-probe.js '{"cpus":[0,1],"rounds":3,"reps":3,"txs":10000,"taskset":"taskset"}'
+
+import { execFileSync } from 'node:child_process';
+import type { Block } from '../spec/block.js';
+import { executeSequential } from '../impl/sequential.js';
+import { median } from '../reports/stats.js';
+import { generate } from './workloads.js';
+
+export interface ProbeRequest {
+  readonly cpus: readonly number[];
+  readonly rounds: number;
+  /** Blocks timed per CPU per round; the round's figure is their median. */
+  readonly reps: number;
+  readonly txs: number;
+  readonly taskset: string;
+}
+
+export interface ProbeReply {
+  /** Per CPU of the request, in its order: the median over rounds of each round's median block time. */
+  readonly medianMs: number[];
+}
+
+function timeOn(cpu: number, request: ProbeRequest, block: Block): number {
+  execFileSync(request.taskset, ['-a', '-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
+  // The first block after a move meets cold caches on the new CPU.
+  executeSequential(block);
+  const ms: number[] = [];
+  for (let r = 0; r < request.reps; r++) {
+    const t0 = performance.now();
+    executeSequential(block);
+    ms.push(performance.now() - t0);
+  }
+  return median(ms);
+}
+
+function probe(request: ProbeRequest): ProbeReply {
+  // The suite's p2p shape, small enough that 64 CPUs take seconds.
+  const block = generate('p2p', { accounts: request.txs, txs: request.txs, seed: 1 });
+  // Compiled code first, so no CPU pays for the warm-up.
+  for (let i = 0; i < 5; i++) executeSequential(block);
+  const perCpu: number[][] = request.cpus.map(() => []);
+  for (let round = 0; round < request.rounds; round++) {
+    request.cpus.forEach((cpu, i) => perCpu[i]!.push(timeOn(cpu, request, block)));
+  }
+  return { medianMs: perCpu.map((xs) => median(xs)) };
+}
+
+process.stdout.write(`${JSON.stringify(probe(JSON.parse(process.argv[2]!) as ProbeRequest))}\n`);

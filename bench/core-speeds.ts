@@ -1,0 +1,87 @@
+// How fast each core of this machine runs the VM, and what that allows a parallel executor. The
+// cores of one machine are not always equal: a VM's virtual CPUs run on host threads that may
+// share a physical core or its caches with a busy neighbour, and hybrid CPUs differ by design. On
+// the 2-core VM this project was built on, CPU 0 once ran the sequential executor on the p2p
+// 10,000 block 1.6-1.7x slower than CPU 1 (six pinned processes in turn, over a few minutes), and
+// minutes later as fast as CPU 1: while it lasts, no executor can reach 1.8x at 2 threads over a
+// baseline on CPU 1. Neither /proc/stat's steal nor other processes' load shows it.
+// The probe runs in a child process (core-probe.ts) that pins itself to each CPU in turn with
+// taskset (Linux, util-linux); elsewhere it reports why it could not measure, never a guess.
+// What the speeds allow (the ceiling at t threads) is read in reports/cores.ts.
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { distRoot } from '../impl/runtime/pool.js';
+import type { CoreProbeRecord } from '../reports/schema.js';
+import type { ProbeReply, ProbeRequest } from './core-probe.js';
+
+export interface ProbeOptions {
+  /** Passes over every CPU (default 3 up to 8 CPUs, else 1). */
+  readonly rounds?: number;
+  /** Blocks timed per CPU per pass (default 3). */
+  readonly reps?: number;
+  /** The p2p block's size (default 10,000, the suite's: a smaller one fits in caches a busy neighbour would share). */
+  readonly txs?: number;
+  /** The taskset command (tests give a missing one). */
+  readonly taskset?: string;
+  /** Kills a probe that takes longer than this. */
+  readonly timeoutMs?: number;
+}
+
+/** "0-3,8,10-11" (Linux's cpu list format) as [0, 1, 2, 3, 8, 10, 11]. */
+export function parseCpuList(text: string): number[] {
+  const cpus: number[] = [];
+  for (const part of text.trim().split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new Error(`not a cpu list: "${text.trim()}"`);
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    for (let c = lo; c <= hi; c++) cpus.push(c);
+  }
+  return cpus;
+}
+
+function allowedCpus(): number[] | string {
+  let status: string;
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return `no /proc/self/status on ${process.platform}`;
+  }
+  const line = /^Cpus_allowed_list:\s*(.+)$/m.exec(status);
+  return line ? parseCpuList(line[1]!) : 'no Cpus_allowed_list in /proc/self/status';
+}
+
+/**
+ * Times the sequential executor on each allowed CPU alone: each CPU's median time and its speed
+ * over the fastest CPU's (1 for the fastest), or `unavailable` saying why it could not.
+ */
+export function probeCoreSpeeds(options: ProbeOptions = {}): CoreProbeRecord {
+  if (process.platform !== 'linux') return { unavailable: `per-core timing needs Linux's taskset; this is ${process.platform}` };
+  const cpus = allowedCpus();
+  if (typeof cpus === 'string') return { unavailable: cpus };
+  const request: ProbeRequest = {
+    cpus, rounds: options.rounds ?? (cpus.length <= 8 ? 3 : 1), reps: options.reps ?? 3, txs: options.txs ?? 10_000,
+    taskset: options.taskset ?? 'taskset',
+  };
+  let reply: ProbeReply;
+  try {
+    const out = execFileSync(process.execPath, [join(distRoot(), 'bench', 'core-probe.js'), JSON.stringify(request)], {
+      encoding: 'utf8', timeout: options.timeoutMs ?? 120_000, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    reply = JSON.parse(out) as ProbeReply;
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    const why = /ENOENT|not found/.test(err.stderr ?? err.message) ? `${request.taskset} is not installed (util-linux)` : (err.stderr || err.message).trim().split('\n').pop();
+    return { unavailable: `per-core probe failed: ${why}` };
+  }
+  const fastest = Math.min(...reply.medianMs);
+  return {
+    speeds: {
+      method: 'taskset',
+      workload: `sequential executor, p2p ${request.txs} accounts x ${request.txs} txs, median of ${request.reps} blocks x ${request.rounds} rounds per CPU`,
+      cpus, medianMs: reply.medianMs, relative: reply.medianMs.map((ms) => fastest / ms),
+    },
+  };
+}

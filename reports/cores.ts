@@ -1,0 +1,37 @@
+// Reading a per-core speed probe (bench/core-speeds.ts): what unequal cores allow. The ceiling at
+// t threads is the sum of the t fastest cores' speeds over the fastest core's: what t workers
+// could do at best over one worker on the fastest core, before any executor overhead or sharing.
+// A baseline that the scheduler happened to run on a slower core can be beaten by more.
+
+import type { CoreProbeRecord } from './schema.js';
+
+/** A core this much slower than the fastest (or more) makes the cores "unequal" in warnings. */
+export const UNEQUAL_CORES = 0.9;
+
+export type CoreSpeedsRecord = Extract<CoreProbeRecord, { speeds: unknown }>['speeds'];
+
+export function coreCeiling(relative: readonly number[], threads: number): number {
+  const fastestFirst = [...relative].sort((a, b) => b - a);
+  let sum = 0;
+  for (let i = 0; i < Math.min(threads, fastestFirst.length); i++) sum += fastestFirst[i]!;
+  return sum;
+}
+
+/** "cpu0 0.59, cpu1 1.00" (the fastest is 1). */
+export function coreSpeedsText(speeds: CoreSpeedsRecord): string {
+  return speeds.cpus.map((c, i) => `cpu${c} ${speeds.relative[i]!.toFixed(2)}`).join(', ');
+}
+
+export function probeText(probe: CoreProbeRecord): string {
+  return 'speeds' in probe ? coreSpeedsText(probe.speeds) : `not measured: ${probe.unavailable}`;
+}
+
+/** Whether some core ran below UNEQUAL_CORES of the fastest. */
+export function unequal(probe: CoreProbeRecord): boolean {
+  return 'speeds' in probe && Math.min(...probe.speeds.relative) < UNEQUAL_CORES;
+}
+
+/** "1.59x at 2 threads, ..." for the thread counts given (capped at the cores measured). */
+export function ceilingsText(speeds: CoreSpeedsRecord, threads: readonly number[]): string {
+  return threads.map((t) => `${coreCeiling(speeds.relative, t).toFixed(2)}x at ${t} thread${t === 1 ? '' : 's'}`).join(', ');
+}

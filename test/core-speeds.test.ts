@@ -1,0 +1,78 @@
+// The per-core speed probe and what it allows: the cpu-list parser, the ceiling at t threads, a
+// real probe of this machine's cores (tiny), a missing taskset reported instead of thrown, and the
+// report's warning when cores ran at unequal speeds.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseCpuList, probeCoreSpeeds } from '../bench/core-speeds.js';
+import { coreCeiling, probeText, unequal } from '../reports/cores.js';
+import { merge } from '../reports/merge.js';
+import { renderMarkdown } from '../reports/render.js';
+import { parseResults, serializeResults } from '../reports/schema.js';
+import { canPin } from './helpers.js';
+import { sampleResults } from './report-fixture.js';
+
+const speeds = (relative: number[]) => ({
+  speeds: { method: 'taskset' as const, workload: 'test', cpus: relative.map((_, i) => i), medianMs: relative.map((r) => 10 / r), relative },
+});
+
+describe('core speeds', () => {
+  it('parses Linux cpu lists', () => {
+    expect(parseCpuList('0-3,8,10-11\n')).toEqual([0, 1, 2, 3, 8, 10, 11]);
+    expect(parseCpuList('5')).toEqual([5]);
+    expect(() => parseCpuList('0-x')).toThrow(/not a cpu list: "0-x"/);
+  });
+
+  it('adds the fastest cores for the ceiling at t threads', () => {
+    expect(coreCeiling([0.59, 1], 1)).toBe(1);
+    expect(coreCeiling([0.59, 1], 2)).toBeCloseTo(1.59);
+    expect(coreCeiling([0.5, 1, 0.9, 0.8], 3)).toBeCloseTo(2.7);
+    expect(coreCeiling([1, 1], 8)).toBe(2);
+    expect(unequal(speeds([0.59, 1]))).toBe(true);
+    expect(unequal(speeds([0.95, 1]))).toBe(false);
+    expect(unequal({ unavailable: 'no taskset' })).toBe(false);
+    expect(probeText(speeds([0.594, 1]))).toBe('cpu0 0.59, cpu1 1.00');
+  });
+
+  it('times every allowed CPU of this machine, or says why it cannot', () => {
+    const probe = probeCoreSpeeds({ rounds: 1, reps: 1, txs: 200 });
+    if (!canPin) {
+      expect(probe).toEqual({ unavailable: expect.stringMatching(/needs Linux|taskset is not installed/) });
+      return;
+    }
+    if (!('speeds' in probe)) throw new Error(`probe failed here: ${probe.unavailable}`);
+    const allowed = /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
+    expect(probe.speeds.cpus).toEqual(parseCpuList(allowed));
+    expect(Math.max(...probe.speeds.relative)).toBe(1);
+    for (const r of probe.speeds.relative) expect(r).toBeGreaterThan(0);
+    expect(probe.speeds.medianMs).toHaveLength(probe.speeds.cpus.length);
+  });
+
+  it('reports a missing taskset instead of failing', () => {
+    const probe = probeCoreSpeeds({ rounds: 1, reps: 1, txs: 50, taskset: '/nonexistent/taskset' });
+    expect(probe).toEqual({ unavailable: expect.stringMatching(process.platform === 'linux' ? /\/nonexistent\/taskset is not installed/ : /needs Linux/) });
+  });
+
+  it('keeps the probes in results files and warns in the report when cores were unequal', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    doc.cores = { start: speeds([0.59, 1]), end: speeds([0.97, 1]) };
+    const back = parseResults(serializeResults(doc), 'r.json');
+    expect(back.cores).toEqual(doc.cores);
+    const md = renderMarkdown(merge([{ file: 'r.json', doc: back }]), []);
+    expect(md).toMatch(/⚠ .*cores ran at unequal speeds \(at the start: cpu0 0\.59, cpu1 1\.00; at the end: cpu0 0\.97, cpu1 1\.00\); then over a baseline on the fastest core no executor could exceed 1\.59x at 2 threads/);
+    expect(md).toMatch(/\| Test CPU .* \| cpu0 0\.59, cpu1 1\.00 \| cpu0 0\.97, cpu1 1\.00 \|/);
+
+    doc.cores = { start: speeds([0.97, 1]), end: { unavailable: 'taskset is not installed (util-linux)' } };
+    const calm = renderMarkdown(merge([{ file: 'r.json', doc }]), []);
+    expect(calm).not.toMatch(/unequal speeds/);
+    expect(calm).toMatch(/\| cpu0 0\.97, cpu1 1\.00 \| not measured: taskset is not installed/);
+
+    delete doc.cores;
+    expect(renderMarkdown(merge([{ file: 'r.json', doc }]), [])).toMatch(/\| not recorded \| not recorded \|/);
+  });
+
+  it('rejects a probe whose lists disagree in length, naming the field', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 }) as unknown as Record<string, unknown>;
+    doc.cores = { start: speeds([0.5, 1]), end: { speeds: { ...speeds([1]).speeds, cpus: [0, 1] } } };
+    expect(() => parseResults(JSON.stringify(doc), 'r.json')).toThrow(/r\.json: cores\.end.*one entry per CPU/);
+  });
+});

@@ -14,7 +14,7 @@ import { newKeyTable, tableEntries, tableGet, tableSet } from '../impl/key-table
 import { runBlockStmSimulated } from '../impl/blockstm/simulate.js';
 import { finalize, sequentialFallback } from '../impl/blockstm/finalize.js';
 import {
-  ABORT_CAPACITY, ABORT_CONTENTION, ABORT_INCARNATIONS, ABORT_STALL, ABORTING, activeTaskCells, DONE, EMPTY, ESTIMATE, estimateCapacity, EXECUTED,
+  ABORT_CAPACITY, ABORT_CONTENTION, ABORT_INCARNATIONS, ABORT_STALL, ABORTING, DONE, EMPTY, ESTIMATE, estimateCapacity, EXECUTED,
   EXECUTING, H, incarnationOf, layoutFor, N_KEY, N_NEXT, N_TX, N_VERSION, NIL, NODE_CELLS, OUT_OF_CAPACITY, R_HEADER, R_INCARNATION, READY_TO_EXECUTE,
   RUNNING, WRITE_CELLS,
   keyHome, keyShift, S_BASE, S_HEAD, S_KEY, S_STATE, SLOT_BUSY, SLOT_CELLS, SLOT_EMPTY, SLOT_READY, statusWord, writeBlock, type Layout,
@@ -685,20 +685,6 @@ describe('stall watchdog', () => {
       now += 11;
       expect(check).toThrow();
       expect(i32[H.STATE]).toBe(ABORT_STALL);
-      // With per-worker shares, a task counted in any share is active.
-      i32[H.STATE] = RUNNING;
-      const share = 7 * 32 + 8;
-      const checkShares = stallWatchdog(i32, 10, [H.ACTIVE_TASKS, share]);
-      checkShares();
-      i32[share] = 1;
-      now += 100;
-      checkShares();
-      expect(i32[H.STATE]).toBe(RUNNING);
-      i32[share] = 0;
-      checkShares();
-      now += 11;
-      expect(checkShares).toThrow();
-      expect(i32[H.STATE]).toBe(ABORT_STALL);
       // Once ended, every check throws ABORTED at once and leaves the state alone.
       i32[H.STATE] = ABORT_CAPACITY;
       let thrown: unknown;
@@ -1116,29 +1102,22 @@ describe('scheduler: decrease_cnt counts every move of an index', () => {
 
 // ---- scheduler races, every interleaving with up to two preemptions --------------------------------
 
-/** num_active_tasks: the sum of its cells (the header's and each worker's share). */
-const active = (i32: Int32Array, L: Layout) => activeTaskCells(L).reduce((sum, cell) => sum + i32[cell]!, 0);
-
 describe('scheduler races (two workers, every schedule with at most two preemptions)', () => {
   /** Runs two one-iteration workers, each one scheduler call, under every schedule, checking the outcome each time. */
   function race(setup: (i32: Int32Array, L: Layout, s: Scheduler) => void, calls: readonly ((s: Scheduler) => number | boolean)[], check: (i32: Int32Array, L: Layout, results: (number | boolean)[], name: string) => void) {
     const block = counterBlock(4, 2);
     let runs = 0;
-    // Once with num_active_tasks in the shared header cell, once in per-worker shares.
-    for (const shares of [false, true]) {
-      for (const { name: order, schedule } of switchSchedules(40)) {
-        const name = `${order}${shares ? ' (per-worker shares)' : ''}`;
-        const { L, i32, f64 } = memoryFor(block, 1, shares ? 2 : 0);
-        setup(i32, L, new Scheduler(new PlainCells(i32, f64), L, 0, new Counters()));
-        const results: (number | boolean)[] = [];
-        const r = simulate(i32, f64, 2, (w, cells) => {
-          const s = new Scheduler(cells, L, 0, new Counters(), shares ? w : NIL);
-          return { step: () => ((results[w] = calls[w]!(s)), FINISHED), begin: () => {}, commit: () => {} };
-        }, 0, { schedule, maxSteps: 2_000 });
-        expect(r.stuck || r.exhausted, name).toBe(false);
-        check(i32, L, results, name);
-        runs++;
-      }
+    for (const { name, schedule } of switchSchedules(40)) {
+      const { L, i32, f64 } = memoryFor(block);
+      setup(i32, L, new Scheduler(new PlainCells(i32, f64), L, 0, new Counters()));
+      const results: (number | boolean)[] = [];
+      const r = simulate(i32, f64, 2, (w, cells) => {
+        const s = new Scheduler(cells, L, 0, new Counters());
+        return { step: () => ((results[w] = calls[w]!(s)), FINISHED), begin: () => {}, commit: () => {} };
+      }, 0, { schedule, maxSteps: 2_000 });
+      expect(r.stuck || r.exhausted, name).toBe(false);
+      check(i32, L, results, name);
+      runs++;
     }
     return runs;
   }
@@ -1152,10 +1131,10 @@ describe('scheduler races (two workers, every schedule with at most two preempti
     }, [(s) => s.finishExecution(0, 0, false), (s) => s.addDependency(1, 0)], (i32, L, [, suspended], name) => {
       if (suspended) {
         // Suspended: tx 1 was resumed with its next incarnation and execution_idx came back to it.
-        expect([i32[L.status + 1], i32[H.EXECUTION_IDX]! <= 1, active(i32, L)], name).toEqual([statusWord(1, READY_TO_EXECUTE), true, 0]);
+        expect([i32[L.status + 1], i32[H.EXECUTION_IDX]! <= 1, i32[H.ACTIVE_TASKS]], name).toEqual([statusWord(1, READY_TO_EXECUTE), true, 0]);
       } else {
         // Told to re-execute at once: it still holds its execution.
-        expect([i32[L.status + 1], active(i32, L)], name).toEqual([statusWord(0, EXECUTING), 1]);
+        expect([i32[L.status + 1], i32[H.ACTIVE_TASKS]], name).toEqual([statusWord(0, EXECUTING), 1]);
       }
       expect([i32[L.depHead], i32[L.depLock]], name).toEqual([NIL, 0]);
     });
@@ -1184,7 +1163,7 @@ describe('scheduler races (two workers, every schedule with at most two preempti
       }, [(s) => s.nextTask(), (s) => s.nextTask()], (i32, L, results, name) => {
         const got = results.filter((t) => t !== NO_TASK).map((t) => [taskKind(t as number), taskTx(t as number)]);
         expect(got, name).toEqual([[validation ? VALIDATION_TASK : EXECUTION_TASK, 3]]);
-        expect([active(i32, L), i32[L.lastRecord]], name).toEqual([1, record(L)]);
+        expect([i32[H.ACTIVE_TASKS], i32[L.lastRecord]], name).toEqual([1, record(L)]);
       });
     }
   });
@@ -1208,7 +1187,7 @@ describe('scheduler races (two workers, every schedule with at most two preempti
       [i32[H.EXECUTION_IDX], i32[H.ACTIVE_TASKS]] = [4, 4];
       expect([s.addDependency(3, 0), s.addDependency(2, 1)]).toEqual([true, true]);
     }, [(s) => s.finishExecution(0, 0, false), (s) => s.finishExecution(1, 0, false)], (i32, L, _r, name) => {
-      expect([i32[H.EXECUTION_IDX], i32[H.DECREASE_CNT], active(i32, L)], name).toEqual([2, 2, 0]);
+      expect([i32[H.EXECUTION_IDX], i32[H.DECREASE_CNT], i32[H.ACTIVE_TASKS]], name).toEqual([2, 2, 0]);
       expect([i32[L.status + 2], i32[L.status + 3]], name).toEqual([statusWord(1, READY_TO_EXECUTE), statusWord(1, READY_TO_EXECUTE)]);
     });
   });

@@ -7,7 +7,7 @@
 import { AtomicCells } from '../runtime/cells.js';
 import { faultHook, type InjectedFault } from '../runtime/pooled.js';
 import { FINISHED } from '../runtime/sim.js';
-import { activeTaskCells, type Layout } from './layout.js';
+import type { Layout } from './layout.js';
 import { NO_TASK, type Counters } from './scheduler.js';
 import { BlockStmThread, stallWatchdog } from './thread.js';
 
@@ -29,7 +29,7 @@ export interface BlockJob {
 export function runBlock(job: BlockJob): Counters {
   const i32 = new Int32Array(job.i32, 0, job.layout.i32Size);
   const f64 = new Float64Array(job.f64, 0, job.layout.f64Size);
-  const cells = new AtomicCells(i32, f64, stallWatchdog(i32, job.stallMs, activeTaskCells(job.layout)), job.threads === 1);
+  const cells = new AtomicCells(i32, f64, stallWatchdog(i32, job.stallMs), job.threads === 1);
   const thread = new BlockStmThread(cells, job.layout, f64, {
     bugs: job.bugs,
     maxIncarnations: job.maxIncarnations,

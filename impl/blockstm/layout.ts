@@ -140,25 +140,15 @@ export interface Capacity {
 }
 
 /**
- * Per-worker cells, 128 bytes apart. Allocation cursors: a worker takes the version nodes and
- * record cells it needs from a chunk of its own, and only takes a new chunk from the shared
- * NODE_TOP / ARENA_TOP with one add when the chunk runs out. Every execution otherwise did two or
- * three RMWs on those two cells, which both cores write all the time. Each cursor is (next, end),
- * read and written only by its worker (plain cells in the Cells contract).
- * C_ACTIVE is the worker's share of num_active_tasks (scheduler.ts): written only by its worker
- * (a plain read and a store), read by any worker's check_done (a load).
+ * Per-worker allocation cursors: a worker takes the version nodes and record cells it needs from
+ * a chunk of its own, and only takes a new chunk from the shared NODE_TOP / ARENA_TOP with one add
+ * when the chunk runs out. Every execution otherwise did two or three RMWs on those two cells,
+ * which both cores write all the time. Each cursor is (next, end), read and written only by its
+ * worker (plain cells in the Cells contract).
  */
 export const C_NODE = 0;
 export const C_ARENA = 2;
-export const C_ACTIVE = 4;
 export const CURSOR_CELLS = 32;
-
-/** The cells whose sum is num_active_tasks: the header's shared one, then each worker's share. */
-export function activeTaskCells(L: Layout): number[] {
-  const cells: number[] = [H.ACTIVE_TASKS];
-  for (let w = 0; w < (L.capacity.workers ?? 0); w++) cells.push(L.cursors + w * CURSOR_CELLS + C_ACTIVE);
-  return cells;
-}
 
 /** Nodes per chunk, and arena cells per chunk (about as many records): one for the smallest blocks, up to 32 from 256 transactions. */
 function chunks(txs: number): { node: number; arena: number } {

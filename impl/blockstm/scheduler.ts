@@ -6,13 +6,6 @@
 // decrease_cnt counts those moves so check_done can tell that nothing changed while it looked.
 // num_active_tasks counts tasks handed out and not finished: the block is done when both indices
 // are past the block, no task is active, and decrease_cnt did not move.
-// num_active_tasks is kept in shares, one per worker in the worker's own cells (layout.ts
-// C_ACTIVE), so taking and finishing a task is a store to a line no other core writes instead of
-// two RMWs on one line every core writes; check_done adds the shares up. Reading them one by one
-// is still exact: a worker seen idle can only get a task again from an index below the block,
-// which takes a decrease (validation_idx, execution_idx) and so moves decrease_cnt, and check_done
-// reads decrease_cnt before and after everything else. Workers without cells of their own (a
-// layout sized for fewer) share the header's ACTIVE_TASKS cell.
 //
 // txn_status is one Int32 word per transaction (incarnation * 4 + status) changed with CAS, which
 // gives each transition the atomicity of the paper's per-status mutex. txn_dependency is a list
@@ -23,8 +16,7 @@
 import type { Cells } from '../runtime/cells.js';
 import { BUG_BIT } from './bugs.js';
 import {
-  ABORTING, activeTaskCells, C_ACTIVE, CURSOR_CELLS, EXECUTED, EXECUTING, H, incarnationOf, NIL, READY_TO_EXECUTE, RUNNING, DONE, OUT_OF_CAPACITY, statusOf,
-  statusWord, type Layout,
+  ABORTING, EXECUTED, EXECUTING, H, incarnationOf, NIL, READY_TO_EXECUTE, RUNNING, DONE, OUT_OF_CAPACITY, statusOf, statusWord, type Layout,
 } from './layout.js';
 
 /** A task is one number: transaction * TX_UNIT + incarnation * 4 + kind; NO_TASK is the paper's ⊥. */
@@ -71,16 +63,9 @@ export class Scheduler {
   private readonly keepIncarnation: boolean;
   private readonly dropDependents: boolean;
   private readonly ignoreNewLocations: boolean;
-  /** This worker's num_active_tasks share, or NIL: it adds to the shared ACTIVE_TASKS cell. */
-  private readonly active: number;
-  /** The cells num_active_tasks is the sum of, for check_done. */
-  private readonly activeCells: number[];
 
-  /** `worker`: this worker's index, which gives it a num_active_tasks share of its own when the layout has cells for it. */
-  constructor(private readonly m: Cells, private readonly L: Layout, bugs: number, private readonly counters: Counters, worker = NIL) {
+  constructor(private readonly m: Cells, private readonly L: Layout, bugs: number, private readonly counters: Counters) {
     this.n = L.txs;
-    this.activeCells = activeTaskCells(L);
-    this.active = worker >= 0 && worker < (L.capacity.workers ?? 0) ? L.cursors + worker * CURSOR_CELLS + C_ACTIVE : NIL;
     this.validationGatesDone = (bugs & BUG_BIT['commit-before-validation']) === 0;
     this.keepIncarnation = (bugs & BUG_BIT['no-incarnation-bump']) !== 0;
     this.dropDependents = (bugs & BUG_BIT['lost-dependency-resume']) !== 0;
@@ -105,26 +90,12 @@ export class Scheduler {
     m.add(H.DECREASE_CNT, 1);
   }
 
-  /** Adds d to num_active_tasks: to this worker's share (only it writes there), or to the shared cell. */
-  private addActive(d: number): void {
-    const { m, active } = this;
-    if (active === NIL) m.add(H.ACTIVE_TASKS, d);
-    else m.store(active, m.read(active) + d);
-  }
-
-  private activeTasks(): number {
-    const { m } = this;
-    let sum = 0;
-    for (const cell of this.activeCells) sum += m.load(cell);
-    return sum;
-  }
-
   private checkDone(): void {
     const { m } = this;
     const observed = m.load(H.DECREASE_CNT);
     const executionIdx = m.load(H.EXECUTION_IDX);
     const validationIdx = this.validationGatesDone ? m.load(H.VALIDATION_IDX) : this.n;
-    if (Math.min(executionIdx, validationIdx) >= this.n && this.activeTasks() === 0 && observed === m.load(H.DECREASE_CNT)) {
+    if (Math.min(executionIdx, validationIdx) >= this.n && m.load(H.ACTIVE_TASKS) === 0 && observed === m.load(H.DECREASE_CNT)) {
       m.cas(H.STATE, RUNNING, DONE);
     }
   }
@@ -141,7 +112,7 @@ export class Scheduler {
         if (m.cas(cell, word, statusWord(incarnation, EXECUTING)) === word) return task(EXECUTION_TASK, txIdx, incarnation);
       }
     }
-    this.addActive(-1);
+    m.add(H.ACTIVE_TASKS, -1);
     return NO_TASK;
   }
 
@@ -151,7 +122,7 @@ export class Scheduler {
       this.checkDone();
       return NO_TASK;
     }
-    this.addActive(1);
+    m.add(H.ACTIVE_TASKS, 1);
     return this.tryIncarnate(m.add(H.EXECUTION_IDX, 1));
   }
 
@@ -161,13 +132,13 @@ export class Scheduler {
       this.checkDone();
       return NO_TASK;
     }
-    this.addActive(1);
+    m.add(H.ACTIVE_TASKS, 1);
     const idx = m.add(H.VALIDATION_IDX, 1);
     if (idx < this.n) {
       const word = m.load(this.L.status + idx);
       if (statusOf(word) === EXECUTED) return task(VALIDATION_TASK, idx, incarnationOf(word));
     }
-    this.addActive(-1);
+    m.add(H.ACTIVE_TASKS, -1);
     return NO_TASK;
   }
 
@@ -206,7 +177,7 @@ export class Scheduler {
     m.write(node + 1, m.load(L.depHead + blocking));
     m.store(L.depHead + blocking, node);
     this.unlock(blocking);
-    this.addActive(-1);
+    m.add(H.ACTIVE_TASKS, -1);
     return true;
   }
 
@@ -246,7 +217,7 @@ export class Scheduler {
       if (!wroteNewLocation || this.ignoreNewLocations) return task(VALIDATION_TASK, txIdx, incarnation);
       this.decreaseValidationIdx(txIdx);
     }
-    this.addActive(-1);
+    m.add(H.ACTIVE_TASKS, -1);
     return NO_TASK;
   }
 
@@ -265,7 +236,7 @@ export class Scheduler {
       // try_incarnate gives the task count back itself when it fails.
       if (m.load(H.EXECUTION_IDX) > txIdx) return this.tryIncarnate(txIdx);
     }
-    this.addActive(-1);
+    m.add(H.ACTIVE_TASKS, -1);
     return NO_TASK;
   }
 }

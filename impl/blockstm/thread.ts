@@ -51,7 +51,7 @@ export interface ThreadOptions {
   readonly contentionWindow?: number;
   /** Workers running the block (the contention check's W). */
   readonly workers?: number;
-  /** This worker's index among them (its allocation cursors and num_active_tasks share); absent: none of its own. */
+  /** This worker's index among them (its allocation cursors); absent: none of its own. */
   readonly worker?: number;
 }
 
@@ -97,7 +97,7 @@ export class BlockStmThread {
 
   constructor(private readonly m: Cells, private readonly L: Layout, f64: Float64Array, private readonly options: ThreadOptions) {
     this.mv = new MVMemory(m, L, options.bugs, options.worker);
-    this.scheduler = new Scheduler(m, L, options.bugs, this.counters, options.worker);
+    this.scheduler = new Scheduler(m, L, options.bugs, this.counters);
     this.view = new MVView(this.mv, this.log);
     this.skipValidation = (options.bugs & BUG_BIT['skip-validation']) !== 0;
     this.contentionWindow = (options.workers ?? 1) > 1 ? (options.contentionWindow ?? 0) : 0;
@@ -228,10 +228,9 @@ export function contentionReason(i32: Int32Array): string {
 
 /**
  * The real runtime's spin check: throws ABORTED once the block is aborted, and aborts it with
- * ABORT_STALL when no task is active (the sum of `activeCells`, layout.ts activeTaskCells) and
- * the scheduler has not moved for stallMs.
+ * ABORT_STALL when no task is active and the scheduler has not moved for stallMs.
  */
-export function stallWatchdog(i32: Int32Array, stallMs: number, activeCells: readonly number[] = [H.ACTIVE_TASKS]): () => void {
+export function stallWatchdog(i32: Int32Array, stallMs: number): () => void {
   let since = performance.now();
   let executionIdx = -1;
   let validationIdx = -1;
@@ -242,9 +241,7 @@ export function stallWatchdog(i32: Int32Array, stallMs: number, activeCells: rea
     const e = Atomics.load(i32, H.EXECUTION_IDX);
     const v = Atomics.load(i32, H.VALIDATION_IDX);
     const d = Atomics.load(i32, H.DECREASE_CNT);
-    let active = 0;
-    for (const cell of activeCells) active += Atomics.load(i32, cell);
-    if (e !== executionIdx || v !== validationIdx || d !== decreases || active !== 0) {
+    if (e !== executionIdx || v !== validationIdx || d !== decreases || Atomics.load(i32, H.ACTIVE_TASKS) !== 0) {
       executionIdx = e;
       validationIdx = v;
       decreases = d;

@@ -6,10 +6,12 @@ import { describe, expect, it } from 'vitest';
 import type { Block } from '../spec/block.js';
 import { ruleFor } from '../spec/conflicts.js';
 import { generate } from '../bench/workloads.js';
-import { collectAccess, SlotTable } from '../impl/modular/access.js';
+import { AccessBuilder, allocateAccess, collectAccess } from '../impl/modular/access.js';
+import { SlotTable } from '../impl/modular/slot-table.js';
 import { COVERED, KINDS } from '../impl/modular/order.js';
 import { entityOf, partitionerFor, PARTITION_KINDS, affinityPartitioner, trainAffinity } from '../impl/modular/partition.js';
-import { planBlock, type LanePlanner } from '../impl/modular/plan.js';
+import { allocateLanes, LanePlanner, planBlock } from '../impl/modular/plan.js';
+import { PlanScratch } from '../impl/modular/scratch.js';
 
 const WORKLOADS = ['p2p', 'token', 'amm', 'nft', 'defi'] as const;
 const small = (w: string, seed = 1): Block => generate(w, { accounts: 50, txs: 300, seed, hashCost: 0 });
@@ -179,5 +181,48 @@ describe('lane plan', () => {
     }
     expect(dropped).toBeGreaterThan(0);
     expect([...bugged.home]).toEqual([...honest.home]);
+  });
+});
+
+describe('plan scratch (arrays lent from block to block)', () => {
+  it('lends zeroed views of exactly the asked length, growing when a block needs more', () => {
+    const scratch = new PlanScratch();
+    const a = scratch.int32('home', 100);
+    a.fill(7);
+    const b = scratch.int32('home', 40);
+    expect([b.length, b.every((v) => v === 0), b.buffer]).toEqual([40, true, a.buffer]);
+    const c = scratch.int32('home', 1000);
+    expect([c.length, c.every((v) => v === 0), c.buffer === a.buffer]).toEqual([1000, true, false]);
+    // Names are separate arrays.
+    expect(scratch.uint8('cross', 10).buffer).not.toBe(scratch.uint8('barrier', 10).buffer);
+    expect(scratch.float64('gasOf', 5)).toEqual(new Float64Array(5));
+  });
+
+  it('lends an emptied slot table when it has room, a new one when not', () => {
+    const scratch = new PlanScratch();
+    const t = scratch.slotTable(100);
+    for (let k = 0; k < 150; k++) t.getOrInsert(k * 16, k);
+    const again = scratch.slotTable(100);
+    expect(again).toBe(t);
+    expect([again.get(0), again.get(16 * 149)]).toEqual([-1, -1]);
+    expect(scratch.slotTable(100_000)).not.toBe(t);
+  });
+
+  it('plans a block the same with lent arrays as with fresh ones, before and after another block', () => {
+    const scratch = new PlanScratch();
+    const a = generate('defi', { accounts: 300, txs: 900, seed: 5 });
+    const b = generate('p2p', { accounts: 50, txs: 300, seed: 6 });
+    const moduleOf = partitionerFor('hash').forBlock(a, 5);
+    const fresh = planBlock(a, { modules: 5, moduleOf });
+    const lentPlan = (block: Block) => new LanePlanner(new AccessBuilder(block, allocateAccess(block), scratch), { modules: 5, moduleOf }, allocateLanes(5, block.txs.length), scratch);
+    for (const block of [a, b, a]) {
+      const p = lentPlan(block);
+      p.add(block.txs.length);
+      if (block !== a) continue;
+      expect(Array.from(p.home)).toEqual(Array.from(fresh.home));
+      expect(Array.from(p.cross)).toEqual(Array.from(fresh.cross));
+      expect(Array.from(p.access.entryWait)).toEqual(Array.from(fresh.access.entryWait));
+      expect(Array.from({ length: 5 }, (_, m) => p.lane(m))).toEqual(Array.from({ length: 5 }, (_, m) => fresh.lane(m)));
+    }
   });
 });

@@ -27,6 +27,7 @@ import { bugFlags, type BugName } from './bugs.js';
 import type { LanesJob } from './job.js';
 import { ABORT_EXTERNAL, H } from './layout.js';
 import { partitionerFor, type Partitioner } from './partition.js';
+import { PlanScratch } from './scratch.js';
 import { Counters } from './thread.js';
 
 const JOB: JobRef = { module: 'impl/modular/job.js', fn: 'runLanesJob' };
@@ -68,6 +69,7 @@ export class ModularExecutor implements Executor {
   /** The undeclared accesses of the last block, in block order. */
   violations: readonly Violation[] = [];
   private readonly buffers = new SharedArrays();
+  private readonly scratch = new PlanScratch();
   private readonly queue = new BlockQueue();
   private readonly partitioner: Partitioner;
   private readonly misroute: boolean;
@@ -121,7 +123,7 @@ export class ModularExecutor implements Executor {
     }
     const run = new BlockRun(block, {
       modules: this.modules, partitioner: this.partitioner, misroute: this.misroute, threads, outputScale: this.outputScale,
-    }, this.buffers);
+    }, this.buffers, this.scratch);
     const { i32, f64 } = this.buffers;
     while (run.nextWindow()) {
       const payloads = Array.from({ length: threads }, (_, worker): LanesJob => ({
@@ -135,6 +137,7 @@ export class ModularExecutor implements Executor {
       // main thread publishes chunk after chunk (synchronously; the workers need nothing else from it).
       await nextTurn();
       for (let chunk = 2 * FIRST_CHUNK; run.planSome(chunk); chunk = Math.min(MAX_CHUNK, 2 * chunk));
+      run.prepareLog();
       let counters: Counters[];
       try {
         counters = await lanes;

@@ -13,7 +13,8 @@
 import type { Block } from '../../spec/block.js';
 import { STRIDE } from '../../spec/contracts.js';
 import { KEY_LIMIT } from '../../spec/values.js';
-import { collectAccess, flatten, SlotTable, type AccessMap } from './access.js';
+import { collectAccess, flatten, type AccessMap } from './access.js';
+import { SlotTable } from './slot-table.js';
 
 export const PARTITION_KINDS = ['hash', 'range', 'affinity'] as const;
 export type PartitionKind = (typeof PARTITION_KINDS)[number];

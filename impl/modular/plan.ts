@@ -23,6 +23,7 @@
 import type { Block } from '../../spec/block.js';
 import { AccessBuilder, allocateAccess } from './access.js';
 import type { ModuleOf } from './partition.js';
+import { PlanScratch } from './scratch.js';
 
 /** Lane links: the first transaction of each lane, and each transaction's successor in its lane (-1: none yet). */
 export interface LaneArrays {
@@ -65,12 +66,13 @@ export class LanePlanner {
   private readonly mods: Int32Array;
   private readonly counts: Int32Array;
 
-  constructor(readonly access: AccessBuilder, private readonly options: PlanOptions, readonly lanes: LaneArrays) {
+  /** `scratch` lends the per-transaction and per-slot arrays (an executor keeps one from block to block). */
+  constructor(readonly access: AccessBuilder, private readonly options: PlanOptions, readonly lanes: LaneArrays, scratch = new PlanScratch()) {
     this.modules = options.modules;
     if (!Number.isInteger(this.modules) || this.modules < 1) throw new Error(`modules must be an integer >= 1, got ${this.modules}`);
-    this.home = new Int32Array(access.txs);
-    this.cross = new Uint8Array(access.txs);
-    this.moduleOfSlot = new Int32Array(access.slotKey.length);
+    this.home = scratch.int32('home', access.txs);
+    this.cross = scratch.uint8('cross', access.txs);
+    this.moduleOfSlot = scratch.int32('moduleOfSlot', access.slotKey.length);
     this.heat = new Int32Array(this.modules);
     this.tail = new Int32Array(this.modules).fill(-1);
     this.laneTxs = new Int32Array(this.modules);

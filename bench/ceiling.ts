@@ -1,8 +1,10 @@
 // The machine's ceiling for two threads on a benchmark block: two worker threads each run the
 // sequential executor over one half of the block, nothing shared between them, against the faster
-// of the two running the whole block, sampled in turn. No parallel executor can be expected to beat this
-// ratio on the same machine, so it says how much of a speedup goal the machine itself allows
-// (cores that slow each other down, V8's helper threads, caches) before any executor overhead.
+// of the two running the whole block, sampled in turn. On equal cores no parallel executor can be
+// expected to beat this ratio on the same machine, so it says how much of a speedup goal the
+// machine itself allows (cores that slow each other down, V8's helper threads, caches) before any
+// executor overhead. On unequal cores the fixed halves wait for the slower core, which an executor
+// handing out work as it goes does not: core-speeds.ts gives that bound.
 // Invariant: both sides run the same code on the same transactions, in worker threads alike.
 
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 // The child process of the per-core speed probe (core-speeds.ts): pins itself, all its threads,
-// to one CPU after another with `taskset -a -p` and times the sequential executor on a small p2p
-// block there, round after round, so slow moments of the machine fall on every CPU alike. Prints
+// to one CPU after another with `taskset -a -p` and times the sequential executor on a p2p block
+// there, round after round, so slow moments of the machine fall on every CPU alike. Prints
 // one JSON line: each CPU's median block time in ms.
 // Invariant: it only ever changes its own affinity, never another process's.
 // Usage (by core-speeds.ts): node dist/bench/core-probe.js '{"cpus":[0,1],"rounds":3,"reps":3,"txs":10000,"taskset":"taskset"}'
@@ -39,7 +39,7 @@ function timeOn(cpu: number, request: ProbeRequest, block: Block): number {
 }
 
 function probe(request: ProbeRequest): ProbeReply {
-  // The suite's p2p shape, small enough that 64 CPUs take seconds.
+  // The suite's p2p shape: with 3 blocks per CPU, 64 CPUs take a few seconds per pass.
   const block = generate('p2p', { accounts: request.txs, txs: request.txs, seed: 1 });
   // Compiled code first, so no CPU pays for the warm-up.
   for (let i = 0; i < 5; i++) executeSequential(block);

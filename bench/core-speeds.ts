@@ -1,10 +1,10 @@
 // How fast each core of this machine runs the VM, and what that allows a parallel executor. The
 // cores of one machine are not always equal: a VM's virtual CPUs run on host threads that may
 // share a physical core or its caches with a busy neighbour, and hybrid CPUs differ by design. On
-// the 2-core VM this project was built on, CPU 0 once ran the sequential executor on the p2p
-// 10,000 block 1.6-1.7x slower than CPU 1 (six pinned processes in turn, over a few minutes), and
-// minutes later as fast as CPU 1: while it lasts, no executor can reach 1.8x at 2 threads over a
-// baseline on CPU 1. Neither /proc/stat's steal nor other processes' load shows it.
+// the 2-core VM this project was built on, one core (CPU 0 mostly, CPU 1 at times) runs the
+// sequential executor on the p2p 10,000 block at 0.5-0.75 of the other's speed for minutes at a
+// time, then as fast again: while it lasts, no executor can reach 1.8x at 2 threads over a
+// baseline on the fast core. Neither /proc/stat's steal nor other processes' load shows it.
 // The probe runs in a child process (core-probe.ts) that pins itself to each CPU in turn with
 // taskset (Linux, util-linux); elsewhere it reports why it could not measure, never a guess.
 // What the speeds allow (the ceiling at t threads) is read in reports/cores.ts.

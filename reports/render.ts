@@ -83,7 +83,7 @@ function coreWarning(s: Source): string | null {
     .reduce((a, b) => (Math.min(...b.relative) < Math.min(...a.relative) ? b : a));
   const threads = s.doc.settings.threads.filter((t) => t > 1 && t <= slowest.cpus.length);
   const bound = threads.length ? `; then over a baseline on the fastest core no executor could exceed ${ceilingsText(slowest, threads)}` : '';
-  return `⚠ ${s.name}: its cores ran at unequal speeds (at the start: ${probeText(c.start)}; at the end: ${probeText(c.end)})${bound}. A baseline on a slower core makes speedups look larger, one on the fastest smaller: compare runs on equal cores.`;
+  return `⚠ ${s.name}: its cores ran at unequal speeds (at the start: ${probeText(c.start)}; at the end: ${probeText(c.end)})${bound}. A baseline sampled on a slower core makes speedups look larger; over one on the fastest core they are bounded as said: compare runs taken on equal cores.`;
 }
 
 function warnings(m: Merged): string[] {

@@ -152,6 +152,14 @@ export function isBusy(w: NoiseWindow): boolean {
   return (w.foreignCores ?? 0) > BUSY_FOREIGN_CORES || (w.stealFraction ?? 0) > BUSY_STEAL_FRACTION;
 }
 
+/** The CPU the calling thread last ran on (/proc/thread-self/stat, field 39); null where that is not readable. */
+export function currentCpu(): number | null {
+  const stat = readText('/proc/thread-self/stat');
+  if (stat === null) return null;
+  const cpu = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36]);
+  return Number.isInteger(cpu) ? cpu : null;
+}
+
 export function loadAverage(): [number, number, number] {
   const [a, b, c] = os.loadavg();
   return [a!, b!, c!];

@@ -12,7 +12,7 @@ import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { createExecutor } from '../impl/registry.js';
 import { idealSpeedup, type IdealBound } from './ideal.js';
-import { BUSY_FOREIGN_CORES, cpuSnapshot, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
+import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
 import { RunDetail } from './run-detail.js';
 
 /** Where a block came from, as recorded in the results file. */
@@ -58,6 +58,8 @@ export interface RunResult {
   detail: Record<string, number>;
   /** The share of blocks the executor finished sequentially. */
   fallbackShare: number;
+  /** Baseline runs: per sample, the CPU its round's samples mostly ran on (absent where unreadable). */
+  cpus?: number[];
 }
 
 export interface SweepResult {
@@ -87,6 +89,8 @@ export interface SweepResult {
 class RunAccumulator {
   readonly samples: number[] = [];
   readonly busy: boolean[] = [];
+  /** Per sample, the CPU of its round (baseline only); emptied for good once a round has none. */
+  cpus: number[] | null = [];
   private blocks = 0;
   private readonly counters = { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0 };
   private peakRss = 0;
@@ -117,8 +121,18 @@ class RunAccumulator {
       },
       peakRssBytes: this.peakRss, correct: this.correct, fallback: this.fallback,
       detail: this.detail.detail(), fallbackShare: this.detail.fallbackShare(),
+      ...(this.role === 'baseline' && this.cpus !== null && this.cpus.length === this.samples.length ? { cpus: this.cpus } : {}),
     };
   }
+}
+
+/** The value seen most often (the lowest of tied ones); null for none. */
+function mostOften(xs: readonly number[]): number | null {
+  const counts = new Map<number, number>();
+  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
+  let best: number | null = null;
+  for (const [x, n] of counts) if (best === null || n > counts.get(best)! || (n === counts.get(best) && x < best)) best = x;
+  return best;
 }
 
 function sameResult(a: BlockResult, b: BlockResult): boolean {
@@ -247,10 +261,12 @@ async function timeRound(
   const bench = new Bench({
     time: o.roundMs, iterations: o.minSamples, warmup, warmupIterations: 2, warmupTime: 0, retainSamples: true,
   });
-  // Per task: its accumulator and whether the machine was busy while its samples ran.
-  const slots = new Map<string, { acc: RunAccumulator; busy: boolean }>();
+  // Per task: its accumulator, whether the machine was busy while its samples ran, and (for the
+  // baseline, which runs on this thread) the CPU after each sample: cores can differ in speed
+  // (core-speeds.ts), and a report can then compare against the baseline on its fastest core.
+  const slots = new Map<string, { acc: RunAccumulator; busy: boolean; cpus: (number | null)[] }>();
   tasks.forEach(({ executor, acc }, i) => {
-    const slot = { acc, busy: false };
+    const slot = { acc, busy: false, cpus: [] as (number | null)[] };
     const name = `${i}:${acc.executor}`;
     slots.set(name, slot);
     let before = cpuSnapshot();
@@ -261,6 +277,9 @@ async function timeRound(
       beforeAll: (mode) => {
         if (mode === 'run') before = cpuSnapshot();
       },
+      afterEach: (mode) => {
+        if (mode === 'run' && acc.role === 'baseline') slot.cpus.push(currentCpu());
+      },
       afterAll: (mode) => {
         if (mode === 'run') slot.busy = record(noiseBetween(before, cpuSnapshot(), o.cores));
       },
@@ -268,14 +287,18 @@ async function timeRound(
   });
   const failed: { name: string; acc: RunAccumulator; message: string }[] = [];
   for (const task of await bench.run()) {
-    const { acc, busy } = slots.get(task.name)!;
+    const { acc, busy, cpus } = slots.get(task.name)!;
     const r = task.result;
     if (r.state === 'errored') {
       failed.push({ name: acc.executor, acc, message: r.error.message });
     } else if (r.state === 'completed') {
+      // tinybench sorts its samples, so each gets its round's CPU, as each gets its round's busy flag.
+      const cpu = cpus.includes(null) ? null : mostOften(cpus as number[]);
+      if (cpu === null) acc.cpus = null;
       for (const s of r.latency.samples ?? []) {
         acc.samples.push(roundMs(s));
         acc.busy.push(busy);
+        if (cpu !== null) acc.cpus?.push(cpu);
       }
     }
   }

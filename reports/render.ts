@@ -9,7 +9,7 @@ import { ALPHA } from './compare.js';
 import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import type { Merged, Source } from './merge.js';
 import { RECOMMENDED_SAMPLES } from './stats.js';
-import { idealAt, workloadLabel, type Row } from './summary.js';
+import { idealAt, MIN_CORE_SAMPLES, workloadLabel, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match } from './verdict.js';
 import { explain } from './why.js';
 
@@ -122,13 +122,15 @@ function resultsTable(m: Merged, unordered: readonly Row[]): Table {
   const rows = ordered(m, unordered);
   return {
     headers: [
-      'workload', ...(multi ? ['machine'] : []), 'executor', 'threads', 'tx/s', 'speedup', 'ideal', 'bound', 'efficiency',
+      'workload', ...(multi ? ['machine'] : []), 'executor', 'threads', 'tx/s', 'speedup', 'over fastest-core baseline', 'ideal', 'bound', 'efficiency',
       're-exec/tx', 'failed val/tx', 'p50 ms', 'p99 ms', 'peak RSS (process)', 'samples (busy)',
     ],
-    numeric: [false, ...(multi ? [false] : []), false, true, true, true, true, true, true, true, true, true, true, true, true],
+    numeric: [false, ...(multi ? [false] : []), false, true, true, true, true, true, true, true, true, true, true, true, true, true],
     rows: rows.map((r) => [
       r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? ' (baseline)' : ''}${r.correct ? '' : ' ✗'}`, String(r.threads),
-      tps(r.txPerSecond), r.role === 'baseline' ? '1 (def.)' : `${fixed(r.speedup)}x`, orDash(r.ideal, (v) => `${fixed(v)}x`), orDash(r.bound, (v) => `${fixed(v)}x`),
+      tps(r.txPerSecond), r.role === 'baseline' ? '1 (def.)' : `${fixed(r.speedup)}x`,
+      r.role === 'baseline' ? '–' : orDash(r.fastCoreSpeedup, (v) => `${fixed(v)}x`),
+      orDash(r.ideal, (v) => `${fixed(v)}x`), orDash(r.bound, (v) => `${fixed(v)}x`),
       r.role === 'baseline' ? '–' : orDash(r.efficiency, (v) => `${Math.round(v * 100)}%`),
       fixed(r.reExecutionsPerTx, 3), fixed(r.failedValidationsPerTx, 3), ms(r.p50Ms), ms(r.p99Ms), mib(r.peakRssBytes), `${r.samples} (${r.busySamples})`,
     ]),
@@ -272,6 +274,7 @@ function sections(m: Merged): Section[] {
     title: 'How to read this',
     paragraphs: [
       'speedup = median block time of the sequential baseline / the executor\'s, both timed in the same process, interleaved round by round.',
+      `over fastest-core baseline = the same, with the baseline's median taken only over its rounds on its fastest core (the CPU whose rounds, ${MIN_CORE_SAMPLES} samples or more, ran fastest). Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not. – where the file has no CPUs per sample.`,
       'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal.',
       're-exec/tx and failed val/tx: the executor\'s re-executions and failed validations per transaction, averaged over timed blocks. p50/p99: block latency percentiles.',
     ],

@@ -123,6 +123,8 @@ const Run = z.strictObject({
   detail: z.record(z.string(), finite).optional(),
   /** The share of the run's blocks the executor finished sequentially. */
   fallbackShare: z.number().min(0).max(1).optional(),
+  /** Baseline runs: per sample, the CPU its round mostly ran on. Optional: older files lack it. */
+  cpus: z.array(count).optional(),
 });
 
 const Simulated = z.strictObject({
@@ -172,6 +174,9 @@ export const ResultsSchema = z
       if (!ids.has(r.workload)) ctx.addIssue({ code: 'custom', path: ['runs', i, 'workload'], message: `no workload with id "${r.workload}"` });
       if (r.busy.length !== r.samplesMs.length) {
         ctx.addIssue({ code: 'custom', path: ['runs', i, 'busy'], message: `has ${r.busy.length} flags for ${r.samplesMs.length} samples` });
+      }
+      if (r.cpus !== undefined && r.cpus.length !== r.samplesMs.length) {
+        ctx.addIssue({ code: 'custom', path: ['runs', i, 'cpus'], message: `has ${r.cpus.length} CPUs for ${r.samplesMs.length} samples` });
       }
       if (r.role === 'executor' && !baselines.has(`${r.workload}@${r.threads}`)) {
         ctx.addIssue({ code: 'custom', path: ['runs', i], message: `no baseline run for workload "${r.workload}" at ${r.threads} thread${r.threads === 1 ? '' : 's'}` });

@@ -22,6 +22,12 @@ export interface Row {
   readonly p99Ms: number;
   readonly txPerSecond: number;
   readonly speedup: number;
+  /**
+   * Speedup over the baseline samples taken on the baseline's fastest core (the CPU whose rounds
+   * had the lowest median, among those with MIN_CORE_SAMPLES or more): cores can differ in speed,
+   * and a baseline that partly ran on a slow one flatters `speedup`. Null without per-sample CPUs.
+   */
+  readonly fastCoreSpeedup: number | null;
   /** The ideal list-schedule speedup and the bound min(t, work / critical path) at this thread count. */
   readonly ideal: number | null;
   readonly bound: number | null;
@@ -46,15 +52,37 @@ export function idealAt(w: WorkloadRecord, threads: number): { speedup: number; 
   return w.ideal.points.find((p) => p.threads === threads) ?? null;
 }
 
+/** Samples a core needs before its median can stand for the baseline on that core. */
+export const MIN_CORE_SAMPLES = 3;
+
+/** The median of the samples taken on the CPU whose samples ran fastest; null without CPUs. */
+export function fastestCoreMedian(samplesMs: readonly number[], cpus: readonly number[] | undefined): number | null {
+  if (cpus === undefined) return null;
+  const byCpu = new Map<number, number[]>();
+  samplesMs.forEach((ms, i) => {
+    const list = byCpu.get(cpus[i]!);
+    if (list) list.push(ms);
+    else byCpu.set(cpus[i]!, [ms]);
+  });
+  const medians = [...byCpu.values()].filter((xs) => xs.length >= MIN_CORE_SAMPLES).map((xs) => median(xs));
+  return medians.length === 0 ? null : Math.min(...medians);
+}
+
 /** One row per run (baselines included), in file order. */
 export function summarize(doc: ResultsFile, machine = doc.machine.label): Row[] {
   const workloads = new Map(doc.workloads.map((w) => [w.id, w]));
   const baselineMedian = new Map<string, number>();
-  for (const r of doc.runs) if (r.role === 'baseline') baselineMedian.set(`${r.workload}@${r.threads}`, median(r.samplesMs));
+  const baselineFastCore = new Map<string, number | null>();
+  for (const r of doc.runs) {
+    if (r.role !== 'baseline') continue;
+    baselineMedian.set(`${r.workload}@${r.threads}`, median(r.samplesMs));
+    baselineFastCore.set(`${r.workload}@${r.threads}`, fastestCoreMedian(r.samplesMs, r.cpus));
+  }
   return doc.runs.map((run): Row => {
     const workload = workloads.get(run.workload)!;
     const medianMs = median(run.samplesMs);
     const speedup = baselineMedian.get(`${run.workload}@${run.threads}`)! / medianMs;
+    const fastCore = baselineFastCore.get(`${run.workload}@${run.threads}`) ?? null;
     const ideal = idealAt(workload, run.threads);
     return {
       machine, workload, label: workloadLabel(workload), executor: run.executor, threads: run.threads, role: run.role,
@@ -63,6 +91,7 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label): Row[] 
       p50Ms: quantile(run.samplesMs, 0.5), p99Ms: quantile(run.samplesMs, 0.99),
       txPerSecond: workload.txs / (medianMs / 1000),
       speedup,
+      fastCoreSpeedup: fastCore === null ? null : fastCore / medianMs,
       ideal: ideal?.speedup ?? null, bound: ideal?.bound ?? null,
       efficiency: ideal ? speedup / ideal.speedup : null,
       reExecutionsPerTx: run.perTx.reExecutions, failedValidationsPerTx: run.perTx.failedValidations,

@@ -38,6 +38,11 @@ describe('concord bench', () => {
     expect(await benchCommand({ ...tiny, executor: 'reference', out })).toBe(0);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     expect(doc.settings).toMatchObject({ quick: true, threads: [1, 2], executors: ['reference'], baseline: 'sequential' });
+    // Each baseline sample carries the CPU its round ran on (Linux), for the fastest-core speedup.
+    for (const r of doc.runs.filter((x) => x.role === 'baseline')) {
+      if (process.platform === 'linux') expect(r.cpus?.length).toBe(r.samplesMs.length);
+      else expect(r.cpus).toBeUndefined();
+    }
     // Each core timed alone before and after the sweep (bench/core-speeds.ts), where taskset allows.
     for (const probe of [doc.cores!.start, doc.cores!.end]) {
       if (canPin) expect(probe).toMatchObject({ speeds: { method: 'taskset', cpus: expect.any(Array) } });

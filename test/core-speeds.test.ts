@@ -7,6 +7,7 @@ import { parseCpuList, probeCoreSpeeds } from '../bench/core-speeds.js';
 import { coreCeiling, probeText, unequal } from '../reports/cores.js';
 import { merge } from '../reports/merge.js';
 import { renderMarkdown } from '../reports/render.js';
+import { fastestCoreMedian, summarize } from '../reports/summary.js';
 import { parseResults, serializeResults } from '../reports/schema.js';
 import { canPin } from './helpers.js';
 import { sampleResults } from './report-fixture.js';
@@ -68,6 +69,28 @@ describe('core speeds', () => {
 
     delete doc.cores;
     expect(renderMarkdown(merge([{ file: 'r.json', doc }]), [])).toMatch(/\| not recorded \| not recorded \|/);
+  });
+
+  it('compares against the baseline on its fastest core when samples carry their CPU', () => {
+    // Rounds alternate cores: cpu 0 is the slow one (15 ms), cpu 1 the fast one (10 ms).
+    expect(fastestCoreMedian([15, 15, 16, 10, 10, 11], [0, 0, 0, 1, 1, 1])).toBe(10);
+    // A core with fewer than MIN_CORE_SAMPLES samples does not count.
+    expect(fastestCoreMedian([15, 15, 16, 9, 9], [0, 0, 0, 1, 1])).toBe(15);
+    expect(fastestCoreMedian([15, 15], undefined)).toBeNull();
+    const doc = sampleResults({ seqMs: 12, execMs: 6, samples: 8 });
+    const base = doc.runs.find((r) => r.role === 'baseline' && r.threads === 2)!;
+    base.samplesMs = [18, 18, 18, 18, 12, 12, 12, 12];
+    base.cpus = [0, 0, 0, 0, 1, 1, 1, 1];
+    const rows = summarize(parseResults(serializeResults(doc), 'r.json'));
+    const row = rows.find((r) => r.workload.id === base.workload && r.threads === 2 && r.role === 'executor')!;
+    expect(row.speedup).toBeCloseTo(15 / row.medianMs, 10);
+    expect(row.fastCoreSpeedup).toBeCloseTo(12 / row.medianMs, 10);
+    expect(rows.find((r) => r.threads === 1 && r.role === 'executor')!.fastCoreSpeedup).toBeNull();
+    const md = renderMarkdown(merge([{ file: 'r.json', doc }]), []);
+    expect(md).toContain(`| ${row.label} | fake-parallel | 2 | `);
+    expect(md).toMatch(new RegExp(`\\| ${(15 / row.medianMs).toFixed(2)}x \\| ${(12 / row.medianMs).toFixed(2)}x \\|`));
+    expect(() => parseResults(JSON.stringify({ ...doc, runs: doc.runs.map((r) => (r === base ? { ...r, cpus: [0] } : r)) }), 'r.json'))
+      .toThrow(/r\.json: runs\[\d+\]\.cpus: has 1 CPUs for 8 samples/);
   });
 
   it('rejects a probe whose lists disagree in length, naming the field', () => {

@@ -192,6 +192,13 @@ function startupTable(m: Merged): Table {
   };
 }
 
+/** "1.64x (1.13x)": the speedup, and in parentheses the one over the baseline's fastest core where that differs. */
+function speedupText(r: Row): string {
+  const plain = `${fixed(r.speedup)}x`;
+  const fast = r.fastCoreSpeedup === null ? plain : `${fixed(r.fastCoreSpeedup)}x`;
+  return fast === plain ? plain : `${plain} (${fast})`;
+}
+
 function pValue(p: number): string {
   return p < 0.001 ? 'p<0.001' : `p=${p.toFixed(3)}`;
 }
@@ -207,7 +214,7 @@ function outcomeText(x: Match): string {
 function verdictSection(m: Merged): Section {
   const title = 'Which executor wins, and why';
   const list = verdicts(m);
-  const method = `At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples.`;
+  const method = `At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. In parentheses: the speedup over the baseline's fastest core, where it differs. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples.`;
   if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.`], tables: [] };
   const multi = m.sources.length > 1;
   return {
@@ -220,7 +227,7 @@ function verdictSection(m: Merged): Section {
         const h = v.headline;
         const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}.`);
         return [
-          v.label, ...(multi ? [v.machine] : []), String(h.threads), `${fixed(h.blockStm.speedup)}x`, `${fixed(h.modular.speedup)}x`,
+          v.label, ...(multi ? [v.machine] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
           orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}`,
         ];
       }),

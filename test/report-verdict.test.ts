@@ -88,6 +88,18 @@ describe('which executor wins, and why', () => {
     );
   });
 
+  it('adds the speedups over the baseline\'s fastest core where the baseline recorded CPUs and they differ', () => {
+    const withCpus = structuredClone(doc);
+    const base = withCpus.runs.find((r) => r.role === 'baseline' && r.threads === 2 && r.workload.startsWith('p2p'))!;
+    // Half the rounds on a core that ran the baseline 1.5x slower: the plain median rises, the fastest core's does not.
+    base.samplesMs = base.samplesMs.map((ms, i) => (i < 5 ? ms * 1.5 : ms));
+    base.cpus = base.samplesMs.map((_, i) => (i < 5 ? 0 : 1));
+    const [, , blockStm, modular] = row(render(withCpus), 'p2p 1000 acc × 1000 tx');
+    expect(blockStm).toMatch(/^\d\.\d\dx \(1\.2\dx\)$/);
+    expect(modular).toMatch(/^\d\.\d\dx \(1\.8\dx\)$/);
+    expect(render(withCpus)).toContain('In parentheses: the speedup over the baseline\'s fastest core, where it differs.');
+  });
+
   it('block-stm wins a dependency chain it finished sequentially, quoting the fallback and modular\'s serialized lanes', () => {
     const [, , blockStm, modular, , verdict, why] = row(md, 'amm 1000 acc × 1000 tx');
     expect([blockStm, modular]).toEqual(['0.98x', '0.72x']);

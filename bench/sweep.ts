@@ -89,7 +89,7 @@ export interface SweepResult {
 class RunAccumulator {
   readonly samples: number[] = [];
   readonly busy: boolean[] = [];
-  /** Per sample, the CPU of its round (baseline only); emptied for good once a round has none. */
+  /** Per sample, the CPU of its round (baseline only); null for good once a round could not read its CPU. */
   cpus: number[] | null = [];
   private blocks = 0;
   private readonly counters = { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0 };

@@ -10,7 +10,7 @@
 // What the speeds allow (the ceiling at t threads) is read in reports/cores.ts.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { distRoot } from '../impl/runtime/pool.js';
 import type { CoreProbeRecord } from '../reports/schema.js';
@@ -42,7 +42,8 @@ export function parseCpuList(text: string): number[] {
   return cpus;
 }
 
-function allowedCpus(): number[] | string {
+/** The CPUs this process may run on (Cpus_allowed_list), or why they cannot be read. */
+export function allowedCpus(): number[] | string {
   let status: string;
   try {
     status = readFileSync('/proc/self/status', 'utf8');
@@ -84,4 +85,22 @@ export function probeCoreSpeeds(options: ProbeOptions = {}): CoreProbeRecord {
       cpus, medianMs: reply.medianMs, relative: reply.medianMs.map((ms) => fastest / ms),
     },
   };
+}
+
+/**
+ * Pins the calling thread alone (not V8's helper threads, not other workers) to `cpu`, or with
+ * null back to every CPU in `allowed`; false where taskset is missing or refused. The bench pins
+ * its sequential baseline round by round to each core in turn, so the baseline is sampled on
+ * every core instead of wherever the scheduler left the thread.
+ */
+export function pinThread(cpu: number | null, allowed: readonly number[], taskset = 'taskset'): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    // /proc/thread-self links to /proc/<pid>/task/<tid>: the calling thread's own id.
+    const tid = readlinkSync('/proc/thread-self').split('/').pop()!;
+    execFileSync(taskset, ['-p', '-c', cpu === null ? allowed.join(',') : String(cpu), tid], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -13,6 +13,7 @@ import { executeReference } from '../spec/reference.js';
 import { createExecutor } from '../impl/registry.js';
 import { idealSpeedup, type IdealBound } from './ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
+import { pinThread } from './core-speeds.js';
 import { RunDetail } from './run-detail.js';
 
 /** Where a block came from, as recorded in the results file. */
@@ -40,6 +41,11 @@ export interface SweepOptions {
   readonly roundMs: number;
   readonly minSamples: number;
   readonly cores: number;
+  /**
+   * CPUs to pin the baseline to, round r on pinCpus[r % length] (the thread running it only; the
+   * executors run unpinned); absent or empty: the baseline runs wherever the scheduler puts it.
+   */
+  readonly pinCpus?: readonly number[];
   readonly onProgress?: (done: number, total: number, what: string) => void;
 }
 
@@ -202,7 +208,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
           for (let round = 0; round < o.rounds; round++) {
             // Alternating the order each round keeps a drift in machine state from always favouring one side.
             const order = round % 2 === 0 ? tasks : [...tasks].reverse();
-            const failed = await timeRound(order, w.block, t, round === 0, o, record);
+            const failed = await timeRound(order, w.block, t, round, o, record);
             for (const f of failed) {
               result.failures.push({ executor: f.name, threads: t, workload: w.id, message: f.message });
               tasks.splice(tasks.findIndex((x) => x.acc === f.acc), 1);
@@ -255,12 +261,18 @@ async function startPools(names: readonly string[], t: number, warmBlock: Block 
 
 /** One round: each task timed back to back with tinybench; returns the tasks that threw. */
 async function timeRound(
-  tasks: readonly { executor: Executor; acc: RunAccumulator }[], block: Block, threads: number, warmup: boolean,
+  tasks: readonly { executor: Executor; acc: RunAccumulator }[], block: Block, threads: number, round: number,
   o: SweepOptions, record: (w: NoiseWindow) => boolean,
 ): Promise<{ name: string; acc: RunAccumulator; message: string }[]> {
   const bench = new Bench({
-    time: o.roundMs, iterations: o.minSamples, warmup, warmupIterations: 2, warmupTime: 0, retainSamples: true,
+    time: o.roundMs, iterations: o.minSamples, warmup: round === 0, warmupIterations: 2, warmupTime: 0, retainSamples: true,
   });
+  const pins = o.pinCpus ?? [];
+  const pin = (cpu: number | null) => {
+    if (pins.length === 0) return;
+    // Unpinning must not fail silently: every executor after it would run on one core.
+    if (!pinThread(cpu, pins) && cpu === null) throw new Error(`could not give the baseline's thread back its CPUs (${pins.join(',')}) after pinning it`);
+  };
   // Per task: its accumulator, whether the machine was busy while its samples ran, and (for the
   // baseline, which runs on this thread) the CPU after each sample: cores can differ in speed
   // (core-speeds.ts), and a report can then compare against the baseline on its fastest core.
@@ -275,6 +287,7 @@ async function timeRound(
       acc.count(r.stats);
     }, {
       beforeAll: (mode) => {
+        if (acc.role === 'baseline') pin(pins[round % pins.length] ?? null);
         if (mode === 'run') before = cpuSnapshot();
       },
       afterEach: (mode) => {
@@ -282,6 +295,7 @@ async function timeRound(
       },
       afterAll: (mode) => {
         if (mode === 'run') slot.busy = record(noiseBetween(before, cpuSnapshot(), o.cores));
+        if (acc.role === 'baseline') pin(null);
       },
     });
   });

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EXECUTORS } from '../impl/registry.js';
-import { probeCoreSpeeds } from '../bench/core-speeds.js';
+import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
 import { machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
 import { CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
@@ -68,6 +68,16 @@ function concordVersion(): string {
   }
 }
 
+/**
+ * The CPUs the baseline is pinned to in turn, round by round: every allowed CPU where the main
+ * thread can be pinned (and given back), none elsewhere.
+ */
+function baselineCpus(): number[] {
+  const cpus = allowedCpus();
+  if (typeof cpus === 'string' || cpus.length < 2) return [];
+  return pinThread(null, cpus) ? cpus : [];
+}
+
 /** Runs the sweep and simulation and builds the results document (the part `main` reuses; writing it validates it). */
 export async function runBench(o: BenchOptions, progress: Progress): Promise<ResultsFile> {
   const machine = machineFacts();
@@ -78,7 +88,8 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
     : o.executor.split(',').map((s) => s.trim()).filter(Boolean);
   if (executors.length === 0) progress.note('bench: no parallel executor in the registry yet: measuring the sequential baseline alone');
   const quick = o.quick === true;
-  const settings = { quick, threads, executors, baseline: BASELINE, rounds: quick ? 3 : 5, roundMs: quick ? 40 : 250 };
+  const pinCpus = baselineCpus();
+  const settings = { quick, threads, executors, baseline: BASELINE, rounds: quick ? 3 : 5, roundMs: quick ? 40 : 250, baselineCpus: pinCpus };
   progress.note(`bench: ${suite.length} workloads x threads ${threads.join(',')} x ${[BASELINE, ...executors].join(', ')}; ${settings.rounds} interleaved rounds each`);
   // Cores can differ in speed, and change while the sweep runs (a VM's neighbours), so both ends
   // are probed, on a p2p block as large as the suite's largest (up to 10,000 transactions).
@@ -88,7 +99,7 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
   progress.start(threads.length * suite.length * settings.rounds, 'bench');
   const result = await sweep({
     workloads: suite, executors, baseline: BASELINE, threads, idealThreads: SIMULATED_THREADS,
-    rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores,
+    rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus,
     onProgress: (done, _total, what) => progress.update(done, what),
   });
   progress.stop();

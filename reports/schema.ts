@@ -149,6 +149,8 @@ export const ResultsSchema = z
       baseline: z.string().min(1),
       rounds: z.number().int().min(1),
       roundMs: positive,
+      /** The CPUs the baseline's main thread was pinned to, round r on baselineCpus[r % length]; empty: not pinned. Optional: older files lack it. */
+      baselineCpus: z.array(count).optional(),
     }),
     machine: Machine,
     noise: Noise,

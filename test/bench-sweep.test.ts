@@ -12,6 +12,7 @@ import { UsageError } from '../cli/errors.js';
 import { createProgress } from '../cli/progress.js';
 import { BUSY_FOREIGN_CORES, isBusy, machineFacts, noiseBetween } from '../bench/machine.js';
 import { parseResults } from '../reports/schema.js';
+import { allowedCpus } from '../bench/core-speeds.js';
 import { canPin } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
@@ -35,14 +36,23 @@ describe('concord bench', () => {
   it('writes a valid results file with every executor x thread count next to the interleaved baseline', async () => {
     quiet();
     const out = join(dir, 'ok.json');
+    const threadCpus = () => /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/thread-self/status', 'utf8'))?.[1];
+    const cpusBefore = process.platform === 'linux' ? threadCpus() : undefined;
     expect(await benchCommand({ ...tiny, executor: 'reference', out })).toBe(0);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     expect(doc.settings).toMatchObject({ quick: true, threads: [1, 2], executors: ['reference'], baseline: 'sequential' });
-    // Each baseline sample carries the CPU its round ran on (Linux), for the fastest-core speedup.
+    // Each baseline sample carries the CPU its round ran on (Linux), for the fastest-core speedup;
+    // where the main thread can be pinned, rounds go to each allowed CPU in turn, and the main
+    // thread gets every CPU back afterwards.
+    const allowed = allowedCpus();
+    const pinnable = canPin && Array.isArray(allowed) && allowed.length > 1;
+    expect(doc.settings.baselineCpus).toEqual(pinnable ? allowed : []);
     for (const r of doc.runs.filter((x) => x.role === 'baseline')) {
       if (process.platform === 'linux') expect(r.cpus?.length).toBe(r.samplesMs.length);
       else expect(r.cpus).toBeUndefined();
+      if (pinnable) expect(new Set(r.cpus)).toEqual(new Set((allowed as number[]).slice(0, doc.settings.rounds)));
     }
+    if (process.platform === 'linux') expect(threadCpus()).toBe(cpusBefore);
     // Each core timed alone before and after the sweep (bench/core-speeds.ts), where taskset allows.
     for (const probe of [doc.cores!.start, doc.cores!.end]) {
       if (canPin) expect(probe).toMatchObject({ speeds: { method: 'taskset', cpus: expect.any(Array) } });

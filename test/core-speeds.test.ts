@@ -3,7 +3,8 @@
 // report's warning when cores ran at unequal speeds.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseCpuList, probeCoreSpeeds } from '../bench/core-speeds.js';
+import { allowedCpus, parseCpuList, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
+import { currentCpu } from '../bench/machine.js';
 import { coreCeiling, probeText, unequal } from '../reports/cores.js';
 import { merge } from '../reports/merge.js';
 import { renderMarkdown } from '../reports/render.js';
@@ -51,6 +52,28 @@ describe('core speeds', () => {
   it('reports a missing taskset instead of failing', () => {
     const probe = probeCoreSpeeds({ rounds: 1, reps: 1, txs: 50, taskset: '/nonexistent/taskset' });
     expect(probe).toEqual({ unavailable: expect.stringMatching(process.platform === 'linux' ? /\/nonexistent\/taskset is not installed/ : /needs Linux/) });
+  });
+
+  it('pins the calling thread to one CPU and gives it every allowed CPU back', () => {
+    const allowed = allowedCpus();
+    if (!canPin || typeof allowed === 'string') {
+      expect(pinThread(null, [0])).toBe(false);
+      return;
+    }
+    const threadCpus = () => /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/thread-self/status', 'utf8'))![1];
+    const before = threadCpus();
+    const last = allowed[allowed.length - 1]!;
+    try {
+      expect(pinThread(last, allowed)).toBe(true);
+      expect(threadCpus()).toBe(String(last));
+      let spin = 0;
+      for (let i = 0; i < 1e6; i++) spin += i;
+      expect([currentCpu(), spin > 0]).toEqual([last, true]);
+    } finally {
+      expect(pinThread(null, allowed)).toBe(true);
+    }
+    expect(parseCpuList(threadCpus())).toEqual(parseCpuList(before));
+    expect(pinThread(last, allowed, '/nonexistent/taskset')).toBe(false);
   });
 
   it('keeps the probes in results files and warns in the report when cores were unequal', () => {

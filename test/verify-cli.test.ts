@@ -9,6 +9,7 @@ import { parseBlock } from '../spec/block-file.js';
 import { executeReference } from '../spec/reference.js';
 import { guard } from '../cli/errors.js';
 import { verifyCommand, type VerifyOptions } from '../cli/verify.js';
+import { SHORT_VERIFY } from '../cli/main.js';
 
 const fixture = (name: string) => new URL(`./fixtures/verify/${name}`, import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), 'concord-verify-'));
@@ -35,6 +36,14 @@ describe('concord verify', () => {
     expect(j.executors).toHaveLength(1);
     expect(j.executors[0]).toMatchObject({ name: 'sequential', failed: false, uncovered: [] });
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('passes, covering every path, with the short budget `concord main` (npm start) gives it', async () => {
+    const r = await verify({ ...SHORT_VERIFY, json: true });
+    const j = JSON.parse(r.stdout);
+    expect(j.failures).toEqual([]);
+    for (const e of j.executors) expect([e.name, e.uncovered]).toEqual([e.name, []]);
+    expect(r.code).toBe(0);
   });
 
   it('checks a user module that is correct', async () => {

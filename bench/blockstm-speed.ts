@@ -12,6 +12,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Block } from '../spec/block.js';
+import { intOption } from '../cli/errors.js';
 import { executeSequential } from '../impl/sequential.js';
 import { BlockStmExecutor } from '../impl/blockstm/executor.js';
 import { generate } from './workloads.js';
@@ -19,16 +20,19 @@ import { twoThreadCeiling } from './ceiling.js';
 import { ceilingsText, probeText } from '../reports/cores.js';
 import { probeCoreSpeeds } from './core-speeds.js';
 
-const count = (min: number) => (raw: string): number => {
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got "${raw}"`);
-  return v;
+/** The CLI's integer check (cli/errors.ts), as commander's argument parser. */
+const count = (name: string, min: number) => (raw: string): number => {
+  try {
+    return intOption(name, raw, min, min);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 };
 const options = new Command('blockstm-speed')
   .description("Block-STM's speed goals against the sequential executor, sampled interleaved in one process")
-  .option('--samples <n>', 'interleaved samples per figure', count(1), 15)
-  .option('--txs <n>', 'transactions in the p2p and full-contention blocks', count(1), 10_000)
-  .option('--big <n>', 'transactions in the memory-check block (0: skip it)', count(0), 50_000)
+  .option('--samples <n>', 'interleaved samples per figure', count('--samples', 1), 15)
+  .option('--txs <n>', 'transactions in the p2p and full-contention blocks', count('--txs', 1), 10_000)
+  .option('--big <n>', 'transactions in the memory-check block (0: skip it)', count('--big', 0), 50_000)
   .parse()
   .opts<{ samples: number; txs: number; big: number }>();
 

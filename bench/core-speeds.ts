@@ -10,10 +10,11 @@
 // What the speeds allow (the ceiling at t threads) is read in reports/cores.ts.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { distRoot } from '../impl/runtime/pool.js';
 import type { CoreProbeRecord } from '../reports/schema.js';
+import { readText } from './machine.js';
 import type { ProbeReply, ProbeRequest } from './core-probe.js';
 
 export interface ProbeOptions {
@@ -44,12 +45,8 @@ export function parseCpuList(text: string): number[] {
 
 /** The CPUs this process may run on (Cpus_allowed_list), or why they cannot be read. */
 export function allowedCpus(): number[] | string {
-  let status: string;
-  try {
-    status = readFileSync('/proc/self/status', 'utf8');
-  } catch {
-    return `no /proc/self/status on ${process.platform}`;
-  }
+  const status = readText('/proc/self/status');
+  if (status === null) return `no /proc/self/status on ${process.platform}`;
   const line = /^Cpus_allowed_list:\s*(.+)$/m.exec(status);
   return line ? parseCpuList(line[1]!) : 'no Cpus_allowed_list in /proc/self/status';
 }

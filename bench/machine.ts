@@ -27,7 +27,8 @@ export interface MachineFacts {
   readonly os: string;
 }
 
-function readText(path: string): string | null {
+/** A file's text, or null where it cannot be read (a fact missing on this platform). */
+export function readText(path: string): string | null {
   try {
     return readFileSync(path, 'utf8');
   } catch {

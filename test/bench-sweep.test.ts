@@ -13,7 +13,7 @@ import { createProgress } from '../cli/progress.js';
 import { BUSY_FOREIGN_CORES, isBusy, machineFacts, noiseBetween } from '../bench/machine.js';
 import { parseResults } from '../reports/schema.js';
 import { allowedCpus } from '../bench/core-speeds.js';
-import { canPin } from './helpers.js';
+import { canPin, threadCpuList } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
 const tiny = { workload: 'p2p', accounts: '10', txs: '40', hashCost: '0', threads: '1,2', quick: true };
@@ -36,8 +36,7 @@ describe('concord bench', () => {
   it('writes a valid results file with every executor x thread count next to the interleaved baseline', async () => {
     quiet();
     const out = join(dir, 'ok.json');
-    const threadCpus = () => /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/thread-self/status', 'utf8'))?.[1];
-    const cpusBefore = process.platform === 'linux' ? threadCpus() : undefined;
+    const cpusBefore = process.platform === 'linux' ? threadCpuList() : undefined;
     expect(await benchCommand({ ...tiny, executor: 'reference', out })).toBe(0);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     expect(doc.settings).toMatchObject({ quick: true, threads: [1, 2], executors: ['reference'], baseline: 'sequential' });
@@ -52,7 +51,7 @@ describe('concord bench', () => {
       else expect(r.cpus).toBeUndefined();
       if (pinnable) expect(new Set(r.cpus)).toEqual(new Set((allowed as number[]).slice(0, doc.settings.rounds)));
     }
-    if (process.platform === 'linux') expect(threadCpus()).toBe(cpusBefore);
+    if (process.platform === 'linux') expect(threadCpuList()).toBe(cpusBefore);
     // Each core timed alone before and after the sweep (bench/core-speeds.ts), where taskset allows.
     for (const probe of [doc.cores!.start, doc.cores!.end]) {
       if (canPin) expect(probe).toMatchObject({ speeds: { method: 'taskset', cpus: expect.any(Array) } });

@@ -10,7 +10,7 @@ import { merge } from '../reports/merge.js';
 import { renderMarkdown } from '../reports/render.js';
 import { fastestCoreMedian, summarize } from '../reports/summary.js';
 import { parseResults, serializeResults } from '../reports/schema.js';
-import { canPin } from './helpers.js';
+import { canPin, threadCpuList } from './helpers.js';
 import { sampleResults } from './report-fixture.js';
 
 const speeds = (relative: number[]) => ({
@@ -60,19 +60,18 @@ describe('core speeds', () => {
       expect(pinThread(null, [0])).toBe(false);
       return;
     }
-    const threadCpus = () => /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/thread-self/status', 'utf8'))![1];
-    const before = threadCpus();
+    const before = threadCpuList()!;
     const last = allowed[allowed.length - 1]!;
     try {
       expect(pinThread(last, allowed)).toBe(true);
-      expect(threadCpus()).toBe(String(last));
+      expect(threadCpuList()!).toBe(String(last));
       let spin = 0;
       for (let i = 0; i < 1e6; i++) spin += i;
       expect([currentCpu(), spin > 0]).toEqual([last, true]);
     } finally {
       expect(pinThread(null, allowed)).toBe(true);
     }
-    expect(parseCpuList(threadCpus())).toEqual(parseCpuList(before));
+    expect(parseCpuList(threadCpuList()!)).toEqual(parseCpuList(before));
     expect(pinThread(last, allowed, '/nonexistent/taskset')).toBe(false);
   });
 

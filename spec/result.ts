@@ -61,6 +61,23 @@ export function newOutcomeLog(txs: number): OutcomeLog {
   };
 }
 
+/**
+ * A log with room for exactly `outputs` outputs and `reads` reads, in one SharedArrayBuffer: a
+ * worker that fills it and posts it to the main thread shares the memory instead of copying it
+ * (copying a block's outcomes through postMessage cost milliseconds).
+ */
+export function sharedOutcomeLog(txs: number, outputs: number, reads: number): OutcomeLog {
+  const buffer = new SharedArrayBuffer(8 * (2 * txs + outputs + reads) + 4 * (2 * txs + reads) + txs);
+  const f64 = new Float64Array(buffer, 0, 2 * txs + outputs + reads);
+  const i32 = new Int32Array(buffer, f64.byteLength, 2 * txs);
+  return {
+    status: new Int8Array(buffer, f64.byteLength + i32.byteLength + 4 * reads, txs),
+    code: f64.subarray(0, txs), gas: f64.subarray(txs, 2 * txs), outputEnd: i32.subarray(0, txs), readEnd: i32.subarray(txs),
+    outputs: f64.subarray(2 * txs, 2 * txs + outputs), readKeys: new Uint32Array(buffer, f64.byteLength + i32.byteLength, reads),
+    readValues: f64.subarray(2 * txs + outputs), logged: 0, gasUsed: 0,
+  };
+}
+
 function grown<A extends Float64Array | Uint32Array>(a: A, needed: number, make: (length: number) => A): A {
   if (needed <= a.length) return a;
   const bigger = make(Math.max(needed, 2 * a.length));
@@ -90,33 +107,54 @@ export function logOutcome(log: OutcomeLog, t: number, out: TxOutcome): void {
   log.logged = t + 1;
 }
 
-function receiptsOf(log: OutcomeLog): Receipt[] {
-  const receipts = new Array<Receipt>(log.status.length).fill(SKIPPED);
-  for (let t = 0, at = 0; t < log.logged; t++) {
-    const end = log.outputEnd[t]!;
-    const outputs = end === at ? NO_OUTPUTS : Array.from(log.outputs.subarray(at, end));
-    receipts[t] = { status: STATUS_NAMES[log.status[t] as TxStatus], code: log.code[t]!, gasUsed: log.gas[t]!, outputs };
-    at = end;
+/** Keeps the first `count` logged outcomes only: the later ones turned out to be skipped. */
+export function keepOutcomes(log: OutcomeLog, count: number): void {
+  if (count >= log.logged) return;
+  log.logged = Math.max(0, count);
+  log.gasUsed = 0;
+  for (let t = 0; t < log.logged; t++) log.gasUsed += log.gas[t]!;
+}
+
+/**
+ * A block's outcomes as consecutive logs: the first covers transactions from 0, each next one
+ * starts where the previous one's logged transactions end, and every transaction after the last
+ * logged one, up to `txs`, was skipped.
+ */
+interface Segments {
+  readonly logs: readonly OutcomeLog[];
+  readonly txs: number;
+}
+
+function receiptsOf({ logs, txs }: Segments): Receipt[] {
+  const receipts = new Array<Receipt>(txs).fill(SKIPPED);
+  let t = 0;
+  for (const log of logs) {
+    for (let i = 0, at = 0; i < log.logged; i++, t++) {
+      const end = log.outputEnd[i]!;
+      const outputs = end === at ? NO_OUTPUTS : Array.from(log.outputs.subarray(at, end));
+      receipts[t] = { status: STATUS_NAMES[log.status[i] as TxStatus], code: log.code[i]!, gasUsed: log.gas[i]!, outputs };
+      at = end;
+    }
   }
   return receipts;
 }
 
-function readSetsOf(log: OutcomeLog): ReadSet[] {
-  const reads = new Array<ReadSet>(log.status.length);
-  for (let t = 0, at = 0; t < reads.length; t++) {
-    if (t >= log.logged) {
-      reads[t] = [];
-      continue;
+function readSetsOf({ logs, txs }: Segments): ReadSet[] {
+  const reads = new Array<ReadSet>(txs);
+  let t = 0;
+  for (const log of logs) {
+    for (let i = 0, at = 0; i < log.logged; i++, t++) {
+      const end = log.readEnd[i]!;
+      if (end === at) {
+        reads[t] = NO_READS;
+        continue;
+      }
+      const set = new Array<readonly [number, number]>(end - at);
+      for (let r = 0; at < end; r++, at++) set[r] = [log.readKeys[at]!, log.readValues[at]!];
+      reads[t] = set;
     }
-    const end = log.readEnd[t]!;
-    if (end === at) {
-      reads[t] = NO_READS;
-      continue;
-    }
-    const set = new Array<readonly [number, number]>(end - at);
-    for (let r = 0; at < end; r++, at++) set[r] = [log.readKeys[at]!, log.readValues[at]!];
-    reads[t] = set;
   }
+  for (; t < txs; t++) reads[t] = [];
   return reads;
 }
 
@@ -137,11 +175,21 @@ export function blockResult(
   return assemble(state, () => receipts, () => reads, gasUsed, stats);
 }
 
-/** blockResult() for outcomes in a log: its receipts and read sets are built on first access too. */
-export function loggedResult(state: Map<number, number> | (() => Map<number, number>), log: OutcomeLog, stats: ExecutionStats): BlockResult {
+/**
+ * blockResult() for outcomes in a log, or in consecutive logs of a block of `txs` transactions
+ * (one per worker that read back a share of the block, each counting its own transactions from
+ * 0): receipts and read sets are built on first access, without copying the logs together first.
+ */
+export function loggedResult(
+  state: Map<number, number> | (() => Map<number, number>), outcomes: OutcomeLog | { readonly logs: readonly OutcomeLog[]; readonly txs: number },
+  stats: ExecutionStats,
+): BlockResult {
+  const segments: Segments = 'logs' in outcomes ? outcomes : { logs: [outcomes], txs: outcomes.status.length };
+  let gasUsed = 0;
+  for (const log of segments.logs) gasUsed += log.gasUsed;
   let receipts: readonly Receipt[] | undefined;
   let reads: readonly ReadSet[] | undefined;
-  return assemble(state, () => (receipts ??= receiptsOf(log)), () => (reads ??= readSetsOf(log)), log.gasUsed, stats);
+  return assemble(state, () => (receipts ??= receiptsOf(segments)), () => (reads ??= readSetsOf(segments)), gasUsed, stats);
 }
 
 function assemble(

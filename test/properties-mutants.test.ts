@@ -704,11 +704,15 @@ describe('finalize', () => {
   const expected = executeReference(block);
   // Run inside each test (not while collecting them, and keeping no state between tests).
   const run = () => runToDone(block, 3, 7);
+  /** finalize on a tampered copy, read back whole and in three shares as three workers do: both must agree. */
   const tampered = (change: (i32: Int32Array, L: Layout) => void) => {
     const done = run();
     const i32 = done.i32.slice();
     change(i32, done.L);
-    return finalize(block, done.L, i32, emptyStats());
+    const whole = finalize(block, done.L, i32, emptyStats());
+    const shared = finalize(block, done.L, i32, emptyStats(), 3);
+    expect(typeof shared === 'string' ? shared : sameResult(expected, shared)).toEqual(typeof whole === 'string' ? whole : sameResult(expected, whole));
+    return whole;
   };
   /** The node holding tx's write (every transaction of counterBlock writes exactly one key). */
   const nodeOf = (i32: Int32Array, L: Layout, tx: number) => {
@@ -770,9 +774,11 @@ describe('finalize', () => {
           if (mem.i32[at + N_TX]! >= skipped) mem.i32[at + N_VERSION] = ESTIMATE;
         }
       }
-      const r = finalize(limited, mem.L, mem.i32, emptyStats());
-      expect(typeof r, `gas limit ${limit}`).not.toBe('string');
-      expect(sameResult(ref, r as Exclude<typeof r, string>), `gas limit ${limit}`).toBe(true);
+      for (const parts of [1, 3, 8, 11]) {
+        const r = finalize(limited, mem.L, mem.i32, emptyStats(), parts);
+        expect(typeof r, `gas limit ${limit}, ${parts} shares`).not.toBe('string');
+        expect(sameResult(ref, r as Exclude<typeof r, string>), `gas limit ${limit}, ${parts} shares`).toBe(true);
+      }
     }
   });
 

@@ -1,9 +1,12 @@
 // The OutcomeLog behind every optimized executor's receipts and read sets: it must build exactly
 // what receiptOf/readSetOf build however far its arrays grow, read every transaction it was not
-// given as skipped, and refuse an outcome logged out of block order.
+// given as skipped, and refuse an outcome logged out of block order. Consecutive logs (one per
+// worker's share of a block) must read exactly as one log holding them all.
 import { describe, expect, it } from 'vitest';
 import { emptyStats } from '../spec/block.js';
-import { blockResult, loggedResult, logOutcome, newOutcomeLog, readSetOf, receiptOf, SKIPPED } from '../spec/result.js';
+import {
+  blockResult, keepOutcomes, loggedResult, logOutcome, newOutcomeLog, readSetOf, receiptOf, sharedOutcomeLog, SKIPPED,
+} from '../spec/result.js';
 import { newOutcome, TxStatus, type TxOutcome } from '../spec/vm.js';
 
 function outcome(t: number): TxOutcome {
@@ -40,5 +43,29 @@ describe('OutcomeLog', () => {
     expect(() => logOutcome(log, 2, outcome(2))).toThrow('outcome of transaction 2 logged out of order (expected 1)');
     const r = loggedResult(new Map(), log, emptyStats());
     expect([r.receipts[1], r.reads[1], r.receipts[2], r.gasUsed]).toEqual([SKIPPED, [], SKIPPED, 101]);
+  });
+
+  it('reads consecutive logs, shared or not, cut where the later transactions were skipped, as one log', () => {
+    const n = 40;
+    const whole = newOutcomeLog(n);
+    for (let t = 0; t < 33; t++) logOutcome(whole, t, outcome(t));
+    // Shares [0, 10), [10, 25), [25, 40): the last cut at 33, where the gas limit stopped the block.
+    const shares = [[0, 10], [10, 25], [25, 40]].map(([from, to], i) => {
+      const outs = Array.from({ length: to! - from! }, (_, k) => outcome(from! + k));
+      const log = i === 1
+        ? sharedOutcomeLog(outs.length, outs.reduce((a, o) => a + o.outputCount, 0), outs.reduce((a, o) => a + o.readCount, 0))
+        : newOutcomeLog(outs.length);
+      outs.forEach((o, k) => logOutcome(log, k, o));
+      return log;
+    });
+    expect(shares[1]!.readKeys.buffer).toBeInstanceOf(SharedArrayBuffer);
+    keepOutcomes(shares[2]!, 33 - 25);
+    expect([shares[2]!.logged, shares[2]!.gasUsed]).toEqual([8, Array.from({ length: 8 }, (_, k) => 100 + 25 + k).reduce((a, g) => a + g)]);
+    const joined = loggedResult(new Map(), { logs: shares, txs: n }, emptyStats());
+    const single = loggedResult(new Map(), whole, emptyStats());
+    expect(joined.receipts).toEqual(single.receipts);
+    expect(joined.reads).toEqual(single.reads);
+    expect([joined.gasUsed, joined.receiptsRoot]).toEqual([single.gasUsed, single.receiptsRoot]);
+    expect(loggedResult(new Map(), { logs: [], txs: 2 }, emptyStats()).receipts).toEqual([SKIPPED, SKIPPED]);
   });
 });

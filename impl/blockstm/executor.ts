@@ -1,7 +1,7 @@
 // The Block-STM executor (`--executor block-stm`): the paper's algorithm on a persistent pool of
 // worker threads over SharedArrayBuffers. Per block the main thread writes the block into the
 // buffers (growing them when the block needs more), starts the job on `threads` workers, waits,
-// and builds the BlockResult from shared memory (finalize.ts).
+// and puts the BlockResult together from the shares the workers read back (finalize.ts).
 // Bad cases, none of which returns a partial state:
 // - buffers too small: the block is aborted and rerun from scratch with doubled capacities, up to
 //   maxBufferBytes, then execute() rejects with a clear error;
@@ -21,12 +21,11 @@ import { WorkerPool, type JobRef } from '../runtime/pool.js';
 import { BlockQueue, countOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
 import { bugMask, type BugName } from './bugs.js';
-import { finalize, sequentialFallback } from './finalize.js';
-import type { BlockJob } from './job.js';
+import { finalResult, sequentialFallback } from './finalize.js';
+import type { BlockJob, BlockJobResult } from './job.js';
 import {
   ABORT_CAPACITY, ABORT_CONTENTION, ABORT_EXTERNAL, ABORT_INCARNATIONS, ABORT_STALL, DONE, H, estimateCapacity, layoutFor, writeBlock, type Layout,
 } from './layout.js';
-import type { Counters } from './scheduler.js';
 import { sequentialIfContended } from '../preflight.js';
 import { contentionReason, DEFAULT_MAX_INCARNATIONS } from './thread.js';
 
@@ -103,7 +102,7 @@ export class BlockStmExecutor implements Executor {
     return this.queue.enqueue((fault) => this.executeNow(block, threads, fault));
   }
 
-  /** The shared arrays for a block (reused across blocks: finalize() copies out all a result keeps), within maxBufferBytes. */
+  /** The shared arrays for a block (reused across blocks: the workers' shares copy out all a result keeps), within maxBufferBytes. */
   private buffers(L: Layout): SharedArrays {
     const bytes = L.i32Size * 4 + L.f64Size * 8;
     if (bytes > this.maxBufferBytes) {
@@ -128,13 +127,13 @@ export class BlockStmExecutor implements Executor {
         i32: i32.buffer as SharedArrayBuffer, f64: f64.buffer as SharedArrayBuffer, layout: L, threads, bugs: this.bugs, maxIncarnations: this.maxIncarnations, contentionWindow: this.contentionWindow,
         stallMs: this.stallMs, fault,
       };
-      let counters: Counters[];
+      let replies: BlockJobResult[];
       try {
-        counters = await this.pool.run<Counters>(JOB, Array.from({ length: threads }, (_, worker) => ({ ...job, worker })), () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL));
+        replies = await this.pool.run<BlockJobResult>(JOB, Array.from({ length: threads }, (_, worker) => ({ ...job, worker })), () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL));
       } catch (e) {
         throw new BlockStmError(`block-stm: the block was abandoned because a worker failed: ${(e as Error).message}`);
       }
-      for (const c of counters) {
+      for (const { counters: c } of replies) {
         stats.executions += c.executions;
         stats.validations += c.validations;
         stats.failedValidations += c.failedValidations;
@@ -149,7 +148,7 @@ export class BlockStmExecutor implements Executor {
         continue;
       }
       if (state === DONE) {
-        const result = finalize(block, L, i32, stats);
+        const result = finalResult(block, replies.map((r) => r.part!), stats);
         return typeof result === 'string' ? sequentialFallback(block, stats, `invariant violated: ${result}`) : result;
       }
       if (state === ABORT_INCARNATIONS) {

@@ -1,13 +1,15 @@
 // The Block-STM job each pooled worker runs for a block: the paper's thread loop over Atomics on
 // the block's SharedArrayBuffers, until the block is done or aborted. Loaded by the worker pool
 // from dist/; the main thread has already written the block into the buffers.
-// Invariant: the job returns (never hangs) once the STATE cell leaves RUNNING, and returns only
-// this worker's counters: everything else it produced is in shared memory.
+// Invariant: the job returns (never hangs) once the STATE cell leaves RUNNING, with this worker's
+// counters and, when the block is DONE, its share of the result read back (finalize.ts), so the
+// main thread only puts the shares together.
 
 import { AtomicCells } from '../runtime/cells.js';
 import { faultHook, type InjectedFault } from '../runtime/pooled.js';
 import { FINISHED } from '../runtime/sim.js';
-import type { Layout } from './layout.js';
+import { finalizePart, type FinalPart } from './finalize.js';
+import { DONE, H, type Layout } from './layout.js';
 import { NO_TASK, type Counters } from './scheduler.js';
 import { BlockStmThread, stallWatchdog } from './thread.js';
 
@@ -26,7 +28,13 @@ export interface BlockJob {
   readonly worker: number;
 }
 
-export function runBlock(job: BlockJob): Counters {
+export interface BlockJobResult {
+  readonly counters: Counters;
+  /** This worker's share of the result; null unless the block ended DONE. */
+  readonly part: FinalPart | null;
+}
+
+export function runBlock(job: BlockJob): BlockJobResult {
   const i32 = new Int32Array(job.i32, 0, job.layout.i32Size);
   const f64 = new Float64Array(job.f64, 0, job.layout.f64Size);
   const cells = new AtomicCells(i32, f64, stallWatchdog(i32, job.stallMs), job.threads === 1);
@@ -40,5 +48,7 @@ export function runBlock(job: BlockJob): Counters {
   });
   let held = NO_TASK;
   while ((held = thread.step(held)) !== FINISHED) if (held !== NO_TASK) cells.resetSpins();
-  return thread.counters;
+  // STATE never leaves DONE, and reaching it happens-after every record any worker published.
+  const part = Atomics.load(i32, H.STATE) === DONE ? finalizePart(job.layout, i32, job.worker, job.threads) : null;
+  return { counters: thread.counters, part };
 }

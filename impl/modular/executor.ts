@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import type { Block, BlockResult } from '../../spec/block.js';
 import { sequentialIfContended } from '../preflight.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
-import { WorkerPool, type JobRef } from '../runtime/pool.js';
+import { WorkerPool, type JobGate, type JobRef } from '../runtime/pool.js';
 import { BlockQueue, countOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
 import { BlockRun, type Violation } from './block-run.js';
@@ -74,7 +74,7 @@ export class ModularExecutor implements Executor {
   private readonly partitioner: Partitioner;
   private readonly misroute: boolean;
   private readonly stallMs: number;
-  /** Workers that start on the first chunk; the others wait for the whole plan (see LanesJob.waitForPlan). */
+  /** Workers that start on the first chunk; the others get their job once the window is planned (and wait for it, see LanesJob.waitForPlan). */
   private readonly startAtOnce: number;
   private readonly preflight: boolean;
   private outputScale = 1;
@@ -132,11 +132,19 @@ export class ModularExecutor implements Executor {
       }));
       run.planSome(FIRST_CHUNK);
       const started = performance.now();
-      const lanes = this.pool.run<Counters>(JOB, payloads, () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL));
+      // The workers beyond the free cores get their job once the window is planned: woken at
+      // once, they took a core from the planning main thread just to go to sleep.
+      let planned = () => {};
+      const gate: JobGate = { from: this.startAtOnce, open: new Promise<void>((resolve) => (planned = resolve)) };
+      const lanes = this.pool.run<Counters>(JOB, payloads, () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL), gate);
       // Planning the rest of the window overlaps the lanes: once the workers have their job, the
       // main thread publishes chunk after chunk (synchronously; the workers need nothing else from it).
-      await nextTurn();
-      for (let chunk = 2 * FIRST_CHUNK; run.planSome(chunk); chunk = Math.min(MAX_CHUNK, 2 * chunk));
+      try {
+        await nextTurn();
+        for (let chunk = 2 * FIRST_CHUNK; run.planSome(chunk); chunk = Math.min(MAX_CHUNK, 2 * chunk));
+      } finally {
+        planned();
+      }
       run.prepareLog();
       let counters: Counters[];
       try {

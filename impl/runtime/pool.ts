@@ -38,6 +38,12 @@ export function distRoot(): string {
   return join(dir, 'dist');
 }
 
+/** Workers whose job waits for `open` (see WorkerPool.run). */
+export interface JobGate {
+  readonly from: number;
+  readonly open: Promise<void>;
+}
+
 interface Slot {
   worker: Worker;
   /** Settles the job in flight on this worker, if any. */
@@ -140,14 +146,18 @@ export class WorkerPool {
    * results in order. When one fails (throws, dies), `onFailure` is called at once, so the caller
    * can tell the others through shared memory to stop; the run then rejects with that first
    * failure once every other worker has settled (or was terminated after a grace period).
+   * With a `gate`, workers from `gate.from` on get their job only once `gate.open` settles, so
+   * they do not wake (and take a core from the caller) before the caller has work for them; the
+   * caller must settle it, or the run never ends.
    */
-  async run<R>(job: JobRef, payloads: readonly unknown[], onFailure: (error: Error) => void = () => {}): Promise<R[]> {
+  async run<R>(job: JobRef, payloads: readonly unknown[], onFailure: (error: Error) => void = () => {}, gate?: JobGate): Promise<R[]> {
     await this.ensure(payloads.length);
     const url = this.moduleUrl(job.module);
     let first: Error | null = null;
     let survivorsDeadline: ReturnType<typeof setTimeout> | null = null;
+    const start = (i: number, payload: unknown) => this.call(i, { module: url, fn: job.fn, payload });
     const calls = payloads.map((payload, i) =>
-      this.call(i, { module: url, fn: job.fn, payload }).catch((e: Error) => {
+      (gate && i >= gate.from ? gate.open.then(() => start(i, payload), () => start(i, payload)) : start(i, payload)).catch((e: Error) => {
         if (first === null) {
           first = e;
           onFailure(e);

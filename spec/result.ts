@@ -120,12 +120,12 @@ export function keepOutcomes(log: OutcomeLog, count: number): void {
  * starts where the previous one's logged transactions end, and every transaction after the last
  * logged one, up to `txs`, was skipped.
  */
-interface Segments {
+export interface OutcomeSegments {
   readonly logs: readonly OutcomeLog[];
   readonly txs: number;
 }
 
-function receiptsOf({ logs, txs }: Segments): Receipt[] {
+function receiptsOf({ logs, txs }: OutcomeSegments): Receipt[] {
   const receipts = new Array<Receipt>(txs).fill(SKIPPED);
   let t = 0;
   for (const log of logs) {
@@ -139,7 +139,7 @@ function receiptsOf({ logs, txs }: Segments): Receipt[] {
   return receipts;
 }
 
-function readSetsOf({ logs, txs }: Segments): ReadSet[] {
+function readSetsOf({ logs, txs }: OutcomeSegments): ReadSet[] {
   const reads = new Array<ReadSet>(txs);
   let t = 0;
   for (const log of logs) {
@@ -181,10 +181,9 @@ export function blockResult(
  * 0): receipts and read sets are built on first access, without copying the logs together first.
  */
 export function loggedResult(
-  state: Map<number, number> | (() => Map<number, number>), outcomes: OutcomeLog | { readonly logs: readonly OutcomeLog[]; readonly txs: number },
-  stats: ExecutionStats,
+  state: Map<number, number> | (() => Map<number, number>), outcomes: OutcomeLog | OutcomeSegments, stats: ExecutionStats,
 ): BlockResult {
-  const segments: Segments = 'logs' in outcomes ? outcomes : { logs: [outcomes], txs: outcomes.status.length };
+  const segments: OutcomeSegments = 'logs' in outcomes ? outcomes : { logs: [outcomes], txs: outcomes.status.length };
   let gasUsed = 0;
   for (const log of segments.logs) gasUsed += log.gasUsed;
   let receipts: readonly Receipt[] | undefined;

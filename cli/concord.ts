@@ -14,7 +14,7 @@ import { mainCommand } from './main.js';
 import { proveCommand } from './prove.js';
 import { reportCommand } from './report.js';
 import { verifyCommand } from './verify.js';
-import { runCommand } from './run.js';
+import { DEFAULT_WARMUP_MS, runCommand } from './run.js';
 
 const program = new Command('concord')
   .description('Proves parallel blockchain executors equivalent to a sequential reference and measures their speedup.')
@@ -42,6 +42,7 @@ workloadOptions(
     .option('--modules <m>', 'modules (modular executor)')
     .option('--partition <kind>', 'partition function (modular executor): hash, range, affinity')
     .option('--repeat <r>', 'runs; the median time is reported', '1')
+    .option('--warmup <ms>', 'untimed runs first, for at least this long (0: time the first, cold run)', String(DEFAULT_WARMUP_MS))
     .option('--json', 'print one JSON object'),
 ).action(async (file: string | undefined, o) => {
   exitCode = await guard('run', () => runCommand(file, o));

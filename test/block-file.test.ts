@@ -63,7 +63,7 @@ describe('block file errors', () => {
   });
 
   it('the CLI rejects a missing file, an unknown executor and bad parameters with exit 2', () => {
-    for (const args of [['run', '/nonexistent/block.json'], ['run', '--executor', 'nope'], ['run', '--txs', '-3'], ['gen', '--workload', 'nope'], ['run', 'x.json', '--workload', 'p2p']]) {
+    for (const args of [['run', '/nonexistent/block.json'], ['run', '--executor', 'nope'], ['run', '--txs', '-3'], ['run', '--warmup', '-5'], ['run', '--warmup', '0.5'], ['gen', '--workload', 'nope'], ['run', 'x.json', '--workload', 'p2p']]) {
       const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(/^concord (run|gen): /);
@@ -79,6 +79,16 @@ describe('block file errors', () => {
     const direct = JSON.parse(execFileSync(process.execPath, [cli, 'run', '--workload', 'defi', '--accounts', '30', '--txs', '200', '--seed', '4', '--json', '--executor', 'reference'], { encoding: 'utf8' }));
     expect(fromFile.stateRoot).toBe(direct.stateRoot);
     expect(fromFile.receiptsRoot).toBe(direct.receiptsRoot);
-    for (const k of ['stateRoot', 'receiptsRoot', 'txs', 'gasUsed', 'medianMs', 'executor', 'threads']) expect(fromFile).toHaveProperty(k);
+    for (const k of ['stateRoot', 'receiptsRoot', 'txs', 'gasUsed', 'medianMs', 'executor', 'threads', 'warmupRuns']) expect(fromFile).toHaveProperty(k);
+  });
+
+  it('run times the block after untimed warm-up runs, or cold with --warmup 0, and says which', () => {
+    const run = (...extra: string[]) => execFileSync(process.execPath, [cli, 'run', '--workload', 'p2p', '--accounts', '20', '--txs', '50', ...extra], { encoding: 'utf8' });
+    const warm = JSON.parse(run('--warmup', '150', '--repeat', '3', '--json'));
+    expect(warm.warmupRuns).toBeGreaterThan(1);
+    expect(warm.repeat).toBe(3);
+    expect(JSON.parse(run('--warmup', '0', '--json')).warmupRuns).toBe(0);
+    expect(run('--warmup', '0')).toMatch(/median time +[\d.]+ ms over 1 run, cold \(/);
+    expect(run('--warmup', '150')).toMatch(/median time +[\d.]+ ms over 1 run after \d+ warm-up runs \(/);
   });
 });

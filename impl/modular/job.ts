@@ -2,7 +2,8 @@
 // (thread.ts) over Atomics on the block's SharedArrayBuffers, until every lane of the window is
 // finished or the lanes are aborted. Loaded by the worker pool from dist/; the main thread has
 // opened the window and keeps publishing the plan while the job runs (workers beyond the free
-// cores sleep until it is all published).
+// cores get the job once it is all published, and still wait for it here, so the job does not
+// depend on when it was posted).
 // Invariant: the job returns (never hangs) once the STATE cell leaves RUNNING; a spin that sees
 // no lane move and no plan published for stallMs aborts the lanes with ABORT_STALL (a broken
 // protocol becomes an in-order finish, not a hang). It returns only this worker's counters: the

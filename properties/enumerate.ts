@@ -202,7 +202,7 @@ export function explore(block: Block, options: ExploreOptions, expected: BlockRe
       fail(incompleteExplanation(i32[H.STATE] === ABORT_CAPACITY ? 'capacity' : 'incarnation-bound', aborted));
       return 1;
     }
-    const result = i32[H.STATE] === DONE ? finalize(block, L, i32, { ...emptyStats() }) : 'workers stopped before the block was DONE';
+    const result = i32[H.STATE] === DONE ? finalize(block, L, i32, { ...emptyStats() }, threads) : 'workers stopped before the block was DONE';
     if (typeof result === 'string') fail(incompleteExplanation('invariant', `invariant violated: ${result}`));
     else if (!sameResult(expected, result)) fail(explain(block, expected, result, memoryProvenance(L, i32, path))!);
     else {

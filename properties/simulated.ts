@@ -271,7 +271,7 @@ export function simulateBlockStm(block: Block, o: SimOptions): SimRun {
   else if (state === ABORT_CAPACITY) [outcome, reason] = ['capacity', 'shared buffers too small for the block'];
   else if (state !== DONE) [outcome, reason] = ['invariant', `the block ended in state ${state}`];
   else {
-    const r = finalize(block, L, i32, stats);
+    const r = finalize(block, L, i32, stats, threads);
     if (typeof r === 'string') [outcome, reason] = ['invariant', `invariant violated: ${r}`];
     else {
       result = r;

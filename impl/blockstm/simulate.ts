@@ -114,7 +114,8 @@ export function runBlockStmSimulated(block: Block, options: SimulatedRunOptions)
   } else if (state !== DONE) {
     throw new Error(`simulated Block-STM ended in state ${state}`);
   } else {
-    result = finalize(block, L, i32, stats);
+    // Read back in one share per virtual worker, as the real workers do.
+    result = finalize(block, L, i32, stats, threads);
     if (typeof result === 'string') {
       outcome = 'invariant';
       reason = `invariant violated: ${result}`;

@@ -13,8 +13,7 @@
 // sends away is executed by the sequential executor, equal to the reference by its own tests.
 // Footprints are promises, not facts: a program without one makes the preflight abstain.
 
-import type { AccessKind, Block, BlockResult } from '../spec/block.js';
-import { footprintKeys } from '../spec/block.js';
+import type { AccessKind, Block, BlockResult, Footprint } from '../spec/block.js';
 import { ACCESS_KINDS, ruleFor } from '../spec/conflicts.js';
 import { executeSequential } from './sequential.js';
 
@@ -25,11 +24,10 @@ export const PREFLIGHT_MIN_TXS = 256;
 /** Parallelism below which a parallel executor on W >= 2 workers is expected to lose to one sequential thread. */
 export const MIN_PARALLELISM = 1.4;
 
-/** For each access kind a, the kinds b whose earlier accesses it must follow. */
-const ORDERED_AFTER: ReadonlyMap<AccessKind, readonly number[]> = new Map(
-  ACCESS_KINDS.map((a) => [a, ACCESS_KINDS.flatMap((b, i) => (ruleFor(b, a).verdict === 'commute' ? [] : [i]))]),
-);
+/** For each access kind a (by its index in ACCESS_KINDS), the kinds b whose earlier accesses it must follow. */
+const ORDERED_AFTER: readonly (readonly number[])[] = ACCESS_KINDS.map((a) => ACCESS_KINDS.flatMap((b, i) => (ruleFor(b, a).verdict === 'commute' ? [] : [i])));
 const KIND_INDEX: ReadonlyMap<AccessKind, number> = new Map(ACCESS_KINDS.map((k, i) => [k, i]));
+const KINDS = ACCESS_KINDS.length;
 
 export interface Preflight {
   /** Transactions looked at. */
@@ -38,31 +36,70 @@ export interface Preflight {
   readonly chain: number;
 }
 
+/** A program's footprint as parallel arrays, so resolving it per transaction allocates nothing. */
+interface FlatFootprint {
+  readonly arg: Int32Array;
+  readonly mul: Float64Array;
+  readonly add: Float64Array;
+  readonly kind: Int32Array;
+}
+
+function flat(fp: Footprint): FlatFootprint {
+  return {
+    arg: Int32Array.from(fp, (e) => e.key.arg ?? -1),
+    mul: Float64Array.from(fp, (e) => e.key.mul ?? 1),
+    add: Float64Array.from(fp, (e) => e.key.add),
+    kind: Int32Array.from(fp, (e) => KIND_INDEX.get(e.access)!),
+  };
+}
+
 /**
  * The chain of the block's first `prefix` transactions, or null when one of them has no declared
- * footprint (nothing is known about its accesses).
+ * footprint (nothing is known about its accesses). It runs on the main thread before every
+ * parallel block, so it allocates per key, not per access (0.35 ms for 512 transactions before).
  */
 export function preflight(block: Block, prefix = PREFLIGHT_PREFIX): Preflight | null {
   const n = Math.min(prefix, block.txs.length);
-  // Per key, per access kind: the longest chain ending in a transaction that accessed it that way.
-  const depth = new Map<number, number[]>();
+  const flats = new Map<number, FlatFootprint>();
+  let widest = 0;
+  for (let t = 0; t < n; t++) {
+    const program = block.txs[t]!.program;
+    if (flats.has(program)) continue;
+    const fp = block.programs[program]!.footprint;
+    if (fp === undefined) return null;
+    flats.set(program, flat(fp));
+    widest = Math.max(widest, fp.length);
+  }
+  // Per key (numbered in order of first access), per access kind: the longest chain ending in a
+  // transaction that accessed it that way.
+  const keyIndex = new Map<number, number>();
+  let depth = new Int32Array(KINDS * Math.max(16, 4 * n));
+  const at = new Int32Array(widest);
   let chain = 0;
   for (let t = 0; t < n; t++) {
     const tx = block.txs[t]!;
-    const footprint = block.programs[tx.program]!.footprint;
-    if (footprint === undefined) return null;
-    const accesses = footprintKeys(footprint, tx.args);
+    const f = flats.get(tx.program)!;
     let d = 0;
-    for (const { key, access } of accesses) {
-      const seen = depth.get(key);
-      if (seen) for (const b of ORDERED_AFTER.get(access)!) d = Math.max(d, seen[b]!);
+    for (let e = 0; e < f.arg.length; e++) {
+      const a = f.arg[e]!;
+      const key = (a < 0 ? 0 : tx.args[a]! * f.mul[e]!) + f.add[e]!;
+      let k = keyIndex.get(key);
+      if (k === undefined) {
+        k = keyIndex.size;
+        keyIndex.set(key, k);
+        if (KINDS * (k + 1) > depth.length) {
+          const bigger = new Int32Array(2 * depth.length);
+          bigger.set(depth);
+          depth = bigger;
+        }
+      }
+      at[e] = KINDS * k;
+      for (const b of ORDERED_AFTER[f.kind[e]!]!) d = Math.max(d, depth[KINDS * k + b]!);
     }
     d += 1;
-    for (const { key, access } of accesses) {
-      let seen = depth.get(key);
-      if (!seen) depth.set(key, (seen = [0, 0, 0]));
-      const k = KIND_INDEX.get(access)!;
-      seen[k] = Math.max(seen[k]!, d);
+    for (let e = 0; e < f.arg.length; e++) {
+      const cell = at[e]! + f.kind[e]!;
+      depth[cell] = Math.max(depth[cell]!, d);
     }
     chain = Math.max(chain, d);
   }

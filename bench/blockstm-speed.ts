@@ -10,9 +10,9 @@
 // Usage: npm run build && node dist/bench/blockstm-speed.js [--samples N] [--txs N] [--big N]
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import type { Block } from '../spec/block.js';
-import { intOption } from '../cli/errors.js';
+import { intArgument as count } from '../cli/errors.js';
 import { executeSequential } from '../impl/sequential.js';
 import { BlockStmExecutor } from '../impl/blockstm/executor.js';
 import { generate } from './workloads.js';
@@ -20,14 +20,6 @@ import { twoThreadCeiling } from './ceiling.js';
 import { ceilingsText, probeText } from '../reports/cores.js';
 import { probeCoreSpeeds } from './core-speeds.js';
 
-/** The CLI's integer check (cli/errors.ts), as commander's argument parser. */
-const count = (name: string, min: number) => (raw: string): number => {
-  try {
-    return intOption(name, raw, min, min);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-};
 const options = new Command('blockstm-speed')
   .description("Block-STM's speed goals against the sequential executor, sampled interleaved in one process")
   .option('--samples <n>', 'interleaved samples per figure', count('--samples', 1), 15)

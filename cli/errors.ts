@@ -2,6 +2,7 @@
 // no stack trace, nothing written to stdout. Invariant: only UsageError and the spec's input
 // errors become exit 2; anything else is a bug and keeps its stack.
 
+import { InvalidArgumentError } from 'commander';
 import { BlockFileError } from '../spec/block-file.js';
 import { UnknownExecutorError } from '../impl/registry.js';
 
@@ -32,4 +33,15 @@ export function intOption(name: string, raw: string | undefined, fallback: numbe
   const v = Number(raw);
   if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(v) || v < min) throw new UsageError(`${name} expects an integer >= ${min}, got "${raw}"`);
   return v;
+}
+
+/** intOption as a commander argument parser (for scripts that parse with commander directly). */
+export function intArgument(name: string, min: number): (raw: string) => number {
+  return (raw) => {
+    try {
+      return intOption(name, raw, min, min);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
 }

@@ -1,0 +1,121 @@
+// Interleaved A/B of two builds of one executor on one block: the tool behind every "A/B" figure
+// in the executors' READMEs. Both builds' executors live in this process and are timed in ABBA
+// order round after round (A, B, B, A), beside the sequential executor, so a drift of the machine
+// (this VM's cores change speed for minutes at a time) hits both sides alike. A plain AB order
+// favoured whichever executor ran second by about 4% here. The figure to read is the median over
+// rounds of (A1 + A2) / (B1 + B2): above 1, B is faster.
+// Invariant: A and B run the same block with the same settings; each build is loaded from its
+// own compiled tree (DIR/dist), so two checkouts of the project (git worktree) compare directly.
+// Usage: npm run build && node dist/bench/ab.js --a DIR --b DIR [--executor block-stm] [--threads 2]
+//   [--rounds 30] [--workload p2p --accounts 10000 --txs 10000]
+
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Command } from 'commander';
+import type { Block } from '../spec/block.js';
+import type { Executor } from '../spec/executor.js';
+import { intArgument as count } from '../cli/errors.js';
+import { executeSequential } from '../impl/sequential.js';
+import { median } from '../reports/stats.js';
+import { generate } from './workloads.js';
+
+export interface ABOptions {
+  /** Project checkouts holding a build (DIR/dist). */
+  readonly a: string;
+  readonly b: string;
+  /** A registry name (block-stm, modular, ...) or a module path, as `concord run --executor` takes. */
+  readonly executor: string;
+  readonly threads: number;
+  readonly rounds: number;
+  readonly block: Block;
+}
+
+export interface ABResult {
+  /** Medians of every sample, ms. */
+  readonly sequentialMs: number;
+  readonly aMs: number;
+  readonly bMs: number;
+  /** Median over rounds of (A1 + A2) / (B1 + B2). */
+  readonly ratio: number;
+  readonly rounds: number;
+}
+
+/** Untimed runs of each side before the rounds: the first runs of a block meet unoptimised code. */
+const WARM_UP = 5;
+
+async function executorOf(dir: string, name: string, threads: number): Promise<Executor> {
+  const registry = join(resolve(dir), 'dist', 'impl', 'registry.js');
+  if (!existsSync(registry)) throw new Error(`${dir}: no build at ${registry} (run npm run build there)`);
+  const { createExecutor } = (await import(pathToFileURL(registry).href)) as typeof import('../impl/registry.js');
+  return createExecutor(name, { threads });
+}
+
+export async function interleavedAB(o: ABOptions): Promise<ABResult> {
+  const A = await executorOf(o.a, o.executor, o.threads);
+  try {
+    const B = await executorOf(o.b, o.executor, o.threads);
+    try {
+      const time = async (executor: Executor): Promise<number> => {
+        const t0 = performance.now();
+        await executor.execute(o.block, { threads: o.threads });
+        return performance.now() - t0;
+      };
+      for (let i = 0; i < WARM_UP; i++) {
+        await time(A);
+        await time(B);
+      }
+      const a: number[] = [];
+      const b: number[] = [];
+      const s: number[] = [];
+      const ratios: number[] = [];
+      for (let r = 0; r < o.rounds; r++) {
+        const t0 = performance.now();
+        executeSequential(o.block);
+        s.push(performance.now() - t0);
+        const a1 = await time(A);
+        const b1 = await time(B);
+        const b2 = await time(B);
+        const a2 = await time(A);
+        a.push(a1, a2);
+        b.push(b1, b2);
+        ratios.push((a1 + a2) / (b1 + b2));
+      }
+      return { sequentialMs: median(s), aMs: median(a), bMs: median(b), ratio: median(ratios), rounds: o.rounds };
+    } finally {
+      await B.close();
+    }
+  } finally {
+    await A.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const o = new Command('ab')
+    .description('interleaved ABBA comparison of two builds of one executor on one block')
+    .requiredOption('--a <dir>', 'checkout of build A (holding dist/)')
+    .requiredOption('--b <dir>', 'checkout of build B')
+    .option('--executor <name>', 'executor name or module path', 'block-stm')
+    .option('--threads <n>', 'worker threads', count('--threads', 1), 2)
+    .option('--rounds <n>', 'ABBA rounds', count('--rounds', 1), 30)
+    .option('--workload <name>', 'workload generator', 'p2p')
+    .option('--accounts <n>', 'accounts', count('--accounts', 1), 10_000)
+    .option('--txs <n>', 'transactions', count('--txs', 1), 10_000)
+    .parse()
+    .opts<{ a: string; b: string; executor: string; threads: number; rounds: number; workload: string; accounts: number; txs: number }>();
+  const block = generate(o.workload, { accounts: o.accounts, txs: o.txs });
+  const r = await interleavedAB({ ...o, block });
+  const x = (ms: number) => `${(r.sequentialMs / ms).toFixed(2)}x`;
+  console.log(
+    `${o.executor}, ${o.threads} thread${o.threads > 1 ? 's' : ''}, ${o.workload} ${o.accounts} accounts x ${o.txs} txs, ${r.rounds} ABBA rounds: `
+    + `sequential ${r.sequentialMs.toFixed(1)} ms; A ${r.aMs.toFixed(1)} ms (${x(r.aMs)}); B ${r.bMs.toFixed(1)} ms (${x(r.bMs)}); `
+    + `A/B per round, median ${r.ratio.toFixed(3)} (above 1: B is faster)`,
+  );
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: Error) => {
+    console.error(`ab: ${e.message}`);
+    process.exitCode = 1;
+  });
+}

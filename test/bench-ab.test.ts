@@ -1,0 +1,26 @@
+// bench/ab.ts, the ABBA comparison of two builds: it loads each build from its own dist/, times
+// both on the same block round after round, and refuses a checkout without a build by name.
+// (npm test builds dist/ first; here both sides are this checkout.)
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { interleavedAB } from '../bench/ab.js';
+import { generate } from '../bench/workloads.js';
+import { distRoot } from '../impl/runtime/pool.js';
+
+const root = dirname(distRoot());
+const block = generate('p2p', { accounts: 50, txs: 200, seed: 2, hashCost: 0 });
+
+describe('interleavedAB', () => {
+  it('times both builds beside the sequential executor, round by round', async () => {
+    const r = await interleavedAB({ a: root, b: root, executor: 'block-stm', threads: 2, rounds: 3, block });
+    expect(r.rounds).toBe(3);
+    for (const ms of [r.sequentialMs, r.aMs, r.bMs]) expect(ms).toBeGreaterThan(0);
+    expect(Number.isFinite(r.ratio) && r.ratio > 0).toBe(true);
+  });
+
+  it('names a checkout that holds no build', async () => {
+    const missing = join(root, 'no-such-checkout');
+    await expect(interleavedAB({ a: missing, b: root, executor: 'sequential', threads: 1, rounds: 1, block }))
+      .rejects.toThrow(`${missing}: no build at ${join(missing, 'dist', 'impl', 'registry.js')}`);
+  });
+});

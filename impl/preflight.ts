@@ -13,7 +13,7 @@
 // sends away is executed by the sequential executor, equal to the reference by its own tests.
 // Footprints are promises, not facts: a program without one makes the preflight abstain.
 
-import type { AccessKind, Block, BlockResult, Footprint } from '../spec/block.js';
+import { flattenFootprints, type AccessKind, type Block, type BlockResult } from '../spec/block.js';
 import { ACCESS_KINDS, ruleFor } from '../spec/conflicts.js';
 import { executeSequential } from './sequential.js';
 
@@ -36,23 +36,6 @@ export interface Preflight {
   readonly chain: number;
 }
 
-/** A program's footprint as parallel arrays, so resolving it per transaction allocates nothing. */
-interface FlatFootprint {
-  readonly arg: Int32Array;
-  readonly mul: Float64Array;
-  readonly add: Float64Array;
-  readonly kind: Int32Array;
-}
-
-function flat(fp: Footprint): FlatFootprint {
-  return {
-    arg: Int32Array.from(fp, (e) => e.key.arg ?? -1),
-    mul: Float64Array.from(fp, (e) => e.key.mul ?? 1),
-    add: Float64Array.from(fp, (e) => e.key.add),
-    kind: Int32Array.from(fp, (e) => KIND_INDEX.get(e.access)!),
-  };
-}
-
 /**
  * The chain of the block's first `prefix` transactions, or null when one of them has no declared
  * footprint (nothing is known about its accesses). It runs on the main thread before every
@@ -60,39 +43,30 @@ function flat(fp: Footprint): FlatFootprint {
  */
 export function preflight(block: Block, prefix = PREFLIGHT_PREFIX): Preflight | null {
   const n = Math.min(prefix, block.txs.length);
-  const flats = new Map<number, FlatFootprint>();
+  const flats = flattenFootprints(block, (kind) => KIND_INDEX.get(kind)!);
   let widest = 0;
+  let entries = 0;
   for (let t = 0; t < n; t++) {
-    const program = block.txs[t]!.program;
-    if (flats.has(program)) continue;
-    const fp = block.programs[program]!.footprint;
-    if (fp === undefined) return null;
-    flats.set(program, flat(fp));
-    widest = Math.max(widest, fp.length);
+    const f = flats[block.txs[t]!.program];
+    if (!f) return null;
+    widest = Math.max(widest, f.arg.length);
+    entries += f.arg.length;
   }
-  // Per key (numbered in order of first access), per access kind: the longest chain ending in a
-  // transaction that accessed it that way.
+  // Per key (numbered in order of first access; at most one per entry), per access kind: the
+  // longest chain ending in a transaction that accessed it that way.
   const keyIndex = new Map<number, number>();
-  let depth = new Int32Array(KINDS * Math.max(16, 4 * n));
+  const depth = new Int32Array(KINDS * entries);
   const at = new Int32Array(widest);
   let chain = 0;
   for (let t = 0; t < n; t++) {
     const tx = block.txs[t]!;
-    const f = flats.get(tx.program)!;
+    const f = flats[tx.program]!;
     let d = 0;
     for (let e = 0; e < f.arg.length; e++) {
       const a = f.arg[e]!;
       const key = (a < 0 ? 0 : tx.args[a]! * f.mul[e]!) + f.add[e]!;
       let k = keyIndex.get(key);
-      if (k === undefined) {
-        k = keyIndex.size;
-        keyIndex.set(key, k);
-        if (KINDS * (k + 1) > depth.length) {
-          const bigger = new Int32Array(2 * depth.length);
-          bigger.set(depth);
-          depth = bigger;
-        }
-      }
+      if (k === undefined) keyIndex.set(key, (k = keyIndex.size));
       at[e] = KINDS * k;
       for (const b of ORDERED_AFTER[f.kind[e]!]!) d = Math.max(d, depth[KINDS * k + b]!);
     }

@@ -101,4 +101,29 @@ export function footprintKeys(fp: Footprint, args: readonly number[]): { key: nu
   }));
 }
 
+/**
+ * A program's footprint as parallel arrays (arg -1: no argument; kind: the caller's code for the
+ * access kind), so the executors' planners resolve it per transaction without allocating.
+ */
+export interface FlatFootprint {
+  readonly arg: Int32Array;
+  readonly mul: Float64Array;
+  readonly add: Float64Array;
+  readonly kind: Int32Array;
+}
+
+/** Each program's flattened footprint, kinds coded by `kindCode`; null for a program that declares none. */
+export function flattenFootprints(block: Block, kindCode: (kind: AccessKind) => number): (FlatFootprint | null)[] {
+  return block.programs.map((p) => {
+    const fp = p.footprint;
+    if (!fp) return null;
+    return {
+      arg: Int32Array.from(fp, (e) => e.key.arg ?? -1),
+      mul: Float64Array.from(fp, (e) => e.key.mul ?? 1),
+      add: Float64Array.from(fp, (e) => e.key.add),
+      kind: Int32Array.from(fp, (e) => kindCode(e.access)),
+    };
+  });
+}
+
 export const DEFAULT_BLOCK_GAS_LIMIT = Number.MAX_SAFE_INTEGER;

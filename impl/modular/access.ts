@@ -13,7 +13,7 @@
 // transaction; a transaction whose program declares no footprint is a barrier (it may touch any
 // key) and has no entries; slot numbers are dense in [0, slots) in order of first declaration.
 
-import type { Block } from '../../spec/block.js';
+import { flattenFootprints, type Block, type FlatFootprint } from '../../spec/block.js';
 import { KEY_LIMIT } from '../../spec/values.js';
 import { kindBit, KIND_COUNT, ORDERS_OF } from './order.js';
 import { PlanScratch } from './scratch.js';
@@ -39,26 +39,9 @@ export interface AccessMap extends AccessArrays {
   readonly table: SlotTable;
 }
 
-/** A program's footprint flattened into parallel arrays, so resolving it allocates nothing. */
-export interface FlatFootprint {
-  readonly arg: Int32Array;
-  readonly mul: Float64Array;
-  readonly add: Float64Array;
-  readonly kind: Int32Array;
-}
-
-/** Each program's flattened footprint; null for a program that declares none. */
+/** Each program's flattened footprint, kinds as bits of KINDS (order.ts); null for a program that declares none. */
 export function flatten(block: Block): (FlatFootprint | null)[] {
-  return block.programs.map((p) => {
-    const fp = p.footprint;
-    if (!fp) return null;
-    return {
-      arg: Int32Array.from(fp, (e) => e.key.arg ?? -1),
-      mul: Float64Array.from(fp, (e) => e.key.mul ?? 1),
-      add: Float64Array.from(fp, (e) => e.key.add),
-      kind: Int32Array.from(fp, (e) => kindBit(e.access)),
-    };
-  });
+  return flattenFootprints(block, kindBit);
 }
 
 /** The most entries a block can have: every footprint entry of every transaction. */

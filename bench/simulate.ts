@@ -24,6 +24,7 @@ import { finalize } from '../impl/blockstm/finalize.js';
 import { DONE, H, estimateCapacity, layoutFor, writeBlock } from '../impl/blockstm/layout.js';
 import { NO_TASK } from '../impl/blockstm/scheduler.js';
 import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/thread.js';
+import { median } from '../reports/stats.js';
 import { generate } from './workloads.js';
 import type { RunResult, SweepWorkload } from './sweep.js';
 
@@ -209,12 +210,6 @@ function simulationBlock(w: SweepWorkload): Block {
   const s = w.source;
   if (s.kind !== 'generated' || s.hashCost === 0) return w.block;
   return generate(s.workload, { accounts: s.accounts, txs: s.txs, seed: s.seed, hashCost: 0, ...(s.zipf === undefined ? {} : { zipf: s.zipf }) });
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /**

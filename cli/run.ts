@@ -7,6 +7,7 @@
 import type { BlockResult } from '../spec/block.js';
 import { FAULT_NAMES } from '../spec/values.js';
 import { createExecutor } from '../impl/registry.js';
+import { median } from '../reports/stats.js';
 import { intOption } from './errors.js';
 import { loadBlock, type WorkloadOptions } from './block-source.js';
 
@@ -31,12 +32,6 @@ export function statusCounts(result: BlockResult): Record<string, number> {
 
 /** Warm-up time when --warmup is not given. */
 export const DEFAULT_WARMUP_MS = 1000;
-
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 export async function runCommand(file: string | undefined, o: RunOptions): Promise<number> {
   const { block, label } = loadBlock(file, o);

@@ -26,6 +26,8 @@ export interface ProbeOptions {
   readonly txs?: number;
   /** The taskset command (tests give a missing one). */
   readonly taskset?: string;
+  /** Cache-line round trips timed between the first CPU and each other one (default 20,000; 0: none). */
+  readonly roundTrips?: number;
   /** Kills a probe that takes longer than this. */
   readonly timeoutMs?: number;
 }
@@ -61,7 +63,7 @@ export function probeCoreSpeeds(options: ProbeOptions = {}): CoreProbeRecord {
   if (typeof cpus === 'string') return { unavailable: cpus };
   const request: ProbeRequest = {
     cpus, rounds: options.rounds ?? (cpus.length <= 8 ? 3 : 1), reps: options.reps ?? 3, txs: options.txs ?? 10_000,
-    taskset: options.taskset ?? 'taskset',
+    taskset: options.taskset ?? 'taskset', roundTrips: options.roundTrips ?? 20_000,
   };
   let reply: ProbeReply;
   try {
@@ -80,6 +82,7 @@ export function probeCoreSpeeds(options: ProbeOptions = {}): CoreProbeRecord {
       method: 'taskset',
       workload: `sequential executor, p2p ${request.txs} accounts x ${request.txs} txs, median of ${request.reps} blocks x ${request.rounds} rounds per CPU`,
       cpus, medianMs: reply.medianMs, relative: reply.medianMs.map((ms) => fastest / ms),
+      ...(reply.crossCore && reply.crossCore.pairs.length > 0 ? { crossCore: { method: 'ping-pong' as const, ...reply.crossCore } } : {}),
     },
   };
 }

@@ -1,9 +1,11 @@
 // Reading a per-core speed probe (bench/core-speeds.ts): what unequal cores allow. The ceiling at
 // t threads is the sum of the t fastest cores' speeds over the fastest core's: what t workers
 // could do at best over one worker on the fastest core, before any executor overhead or sharing.
-// A baseline that the scheduler happened to run on a slower core can be beaten by more.
+// A baseline that the scheduler happened to run on a slower core can be beaten by more. The
+// cache-line round trip between cores (bench/core-latency.ts) prices what workers share.
 
 import type { CoreProbeRecord } from './schema.js';
+import { median } from './stats.js';
 
 /** A core this much slower than the fastest (or more) makes the cores "unequal" in warnings. */
 export const UNEQUAL_CORES = 0.9;
@@ -22,8 +24,22 @@ export function coreSpeedsText(speeds: CoreSpeedsRecord): string {
   return speeds.cpus.map((c, i) => `cpu${c} ${speeds.relative[i]!.toFixed(2)}`).join(', ');
 }
 
+/**
+ * "cache-line round trip cpu0-cpu1 450 ns", or over many pairs "cache-line round trips from cpu0
+ * to the 63 others: median 180 ns, 120-460 ns"; null where none was measured.
+ */
+export function crossCoreText(speeds: CoreSpeedsRecord): string | null {
+  const c = speeds.crossCore;
+  if (!c) return null;
+  const ns = c.roundTripNs;
+  if (ns.length === 1) return `cache-line round trip cpu${c.pairs[0]![0]}-cpu${c.pairs[0]![1]} ${ns[0]!.toFixed(0)} ns`;
+  return `cache-line round trips from cpu${c.pairs[0]![0]} to the ${ns.length} others: median ${median(ns).toFixed(0)} ns, ${Math.min(...ns).toFixed(0)}-${Math.max(...ns).toFixed(0)} ns`;
+}
+
 export function probeText(probe: CoreProbeRecord): string {
-  return 'speeds' in probe ? coreSpeedsText(probe.speeds) : `not measured: ${probe.unavailable}`;
+  if (!('speeds' in probe)) return `not measured: ${probe.unavailable}`;
+  const crossCore = crossCoreText(probe.speeds);
+  return crossCore === null ? coreSpeedsText(probe.speeds) : `${coreSpeedsText(probe.speeds)}; ${crossCore}`;
 }
 
 /** Whether some core ran below UNEQUAL_CORES of the fastest. */

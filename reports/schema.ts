@@ -49,6 +49,12 @@ const CoreProbe = z.union([
       cpus: z.array(count).min(1),
       medianMs: z.array(positive).min(1),
       relative: z.array(z.number().positive().max(1)).min(1),
+      /** bench/core-latency.ts: cache-line round trips from the first CPU to each other one; absent in older files. */
+      crossCore: z.strictObject({
+        method: z.literal('ping-pong'),
+        pairs: z.array(z.tuple([count, count])).min(1),
+        roundTripNs: z.array(positive).min(1),
+      }).refine((c) => c.roundTripNs.length === c.pairs.length, 'crossCore needs one round trip per pair').optional(),
     }).refine((s) => s.medianMs.length === s.cpus.length && s.relative.length === s.cpus.length, 'cpus, medianMs and relative must have one entry per CPU'),
   }),
   z.strictObject({ unavailable: z.string().min(1) }),

@@ -47,6 +47,17 @@ describe('core speeds', () => {
     expect(Math.max(...probe.speeds.relative)).toBe(1);
     for (const r of probe.speeds.relative) expect(r).toBeGreaterThan(0);
     expect(probe.speeds.medianMs).toHaveLength(probe.speeds.cpus.length);
+    const { cpus, crossCore } = probe.speeds;
+    if (cpus.length < 2) {
+      expect(crossCore).toBeUndefined();
+      return;
+    }
+    // One pair per CPU after the first, each a positive time below a millisecond (a cache line, not a wake-up).
+    expect(crossCore!.pairs).toEqual(cpus.slice(1).map((b) => [cpus[0], b]));
+    for (const ns of crossCore!.roundTripNs) expect(ns > 0 && ns < 1e6).toBe(true);
+    expect(probeText(probe)).toMatch(/; cache-line round trips? (cpu\d+-cpu\d+ \d+ ns|from cpu\d+ to the \d+ others: median \d+ ns, \d+-\d+ ns)$/);
+    const none = probeCoreSpeeds({ rounds: 1, reps: 1, txs: 200, roundTrips: 0 });
+    expect('speeds' in none && none.speeds.crossCore).toBeUndefined();
   });
 
   it('reports a missing taskset instead of failing', () => {
@@ -119,5 +130,19 @@ describe('core speeds', () => {
     const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 }) as unknown as Record<string, unknown>;
     doc.cores = { start: speeds([0.5, 1]), end: { speeds: { ...speeds([1]).speeds, cpus: [0, 1] } } };
     expect(() => parseResults(JSON.stringify(doc), 'r.json')).toThrow(/r\.json: cores\.end.*one entry per CPU/);
+    const crossCore = { method: 'ping-pong', pairs: [[0, 1], [0, 2]], roundTripNs: [400] };
+    doc.cores = { start: speeds([1, 1, 1]), end: { speeds: { ...speeds([1, 1, 1]).speeds, crossCore } } };
+    expect(() => parseResults(JSON.stringify(doc), 'r.json')).toThrow(/r\.json: cores\.end\.speeds\.crossCore.*one round trip per pair/);
+  });
+
+  it('keeps cache-line round trips in results files and shows them beside the core speeds', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    const two = { ...speeds([1, 0.98]).speeds, crossCore: { method: 'ping-pong' as const, pairs: [[0, 1]] as [number, number][], roundTripNs: [451.7] } };
+    const many = { ...speeds([1, 1, 1, 1]).speeds, crossCore: { method: 'ping-pong' as const, pairs: [[0, 1], [0, 2], [0, 3]] as [number, number][], roundTripNs: [120, 460, 180] } };
+    doc.cores = { start: { speeds: two }, end: { speeds: many } };
+    const back = parseResults(serializeResults(doc), 'r.json');
+    expect(back.cores).toEqual(doc.cores);
+    const md = renderMarkdown(merge([{ file: 'r.json', doc: back }]), []);
+    expect(md).toContain('| cpu0 1.00, cpu1 0.98; cache-line round trip cpu0-cpu1 452 ns | cpu0 1.00, cpu1 1.00, cpu2 1.00, cpu3 1.00; cache-line round trips from cpu0 to the 3 others: median 180 ns, 120-460 ns |');
   });
 });

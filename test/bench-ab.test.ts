@@ -3,7 +3,7 @@
 // (npm test builds dist/ first; here both sides are this checkout.)
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { interleavedAB } from '../bench/ab.js';
+import { interleavedAB, timeAB } from '../bench/ab.js';
 import { generate } from '../bench/workloads.js';
 import { distRoot } from '../impl/runtime/pool.js';
 
@@ -16,6 +16,21 @@ describe('interleavedAB', () => {
     expect(r.rounds).toBe(3);
     for (const ms of [r.sequentialMs, r.aMs, r.bMs]) expect(ms).toBeGreaterThan(0);
     expect(Number.isFinite(r.ratio) && r.ratio > 0).toBe(true);
+  });
+
+  it('balances the order: each side runs first, last and right after itself equally often', async () => {
+    const calls: string[] = [];
+    const fake = (name: string) => ({
+      name,
+      execute: async () => {
+        calls.push(name);
+        return undefined as never;
+      },
+      close: async () => {},
+    });
+    await timeAB(fake('A'), fake('B'), { threads: 1, rounds: 2, block });
+    const timed = calls.slice(10).join('');
+    expect(timed).toBe('ABBABAAB'.repeat(2));
   });
 
   it('names a checkout that holds no build', async () => {

@@ -2,14 +2,19 @@
 // partitioned into M modules, one lane per module, lanes run in parallel on a persistent pool of
 // worker threads (impl/runtime/pool.ts) over SharedArrayBuffers, cross-module transactions
 // coordinated by per-key waits (plan.ts). Per window between barriers the main thread plans a
-// first chunk, starts the lanes on `threads` workers, publishes the rest of the plan chunk by
-// chunk while they run, waits, and finally builds the BlockResult (block-run.ts).
+// first chunk, starts the lanes on the workers, publishes the rest of the plan chunk by chunk
+// while they run, and finally builds the BlockResult (block-run.ts). At 1 thread one worker runs
+// the lanes while the main thread plans; from 2 threads on the main thread is one of the
+// `threads`: once the window is planned it runs lanes beside threads - 1 workers (joinLanes),
+// until it finds none left to claim, then waits for the workers.
 // Bad cases, none of which returns a partial state:
 // - an undeclared access, a full outputs arena or the stall watchdog: the lanes stop, the block
 //   is finished in order on the main thread and stats.fallback says why (undeclared accesses are
 //   listed in stats.undeclared with transaction and key); a full arena is grown for the next block;
 // - a worker that throws or dies: the others are stopped through the STATE cell and execute()
 //   rejects naming the worker; the pool replaces a dead worker, so the next block runs normally.
+//   An exception on the main thread while it runs lanes stops the workers the same way and
+//   execute() rejects naming the main thread.
 // A block whose declared footprints show a near-serial chain (impl/preflight.ts) goes to the
 // sequential executor instead, as with Block-STM: the lanes would run it in block order anyway,
 // at their extra cost per transaction. Its footprints are then not checked (the result is the
@@ -24,7 +29,7 @@ import { BlockQueue, countOption, warmUp, type InjectedFault } from '../runtime/
 import { SharedArrays } from '../runtime/shared-arrays.js';
 import { BlockRun, type Violation } from './block-run.js';
 import { bugFlags, type BugName } from './bugs.js';
-import type { LanesJob } from './job.js';
+import { joinLanes, type LanesJob } from './job.js';
 import { ABORT_EXTERNAL, H } from './layout.js';
 import { partitionerFor, type Partitioner } from './partition.js';
 import { PlanScratch } from './scratch.js';
@@ -46,7 +51,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export const DEFAULT_MODULES = 8;
 
 export interface ModularOptions {
-  /** Default worker threads per block (os.availableParallelism() when absent). */
+  /** Default threads per block running lanes, the main thread among them from 2 on (os.availableParallelism() when absent). */
   readonly threads?: number;
   readonly modules?: number;
   /** A partition kind (hash, range, affinity) or a partitioner (an affinity placement trained on a sample). */
@@ -94,7 +99,7 @@ export class ModularExecutor implements Executor {
     // Fail on a bad partition or bug name before starting any worker.
     if (typeof options.partition !== 'object') partitionerFor(options.partition ?? 'hash');
     bugFlags(options.bugs);
-    const pool = await WorkerPool.start(threads, [JOB.module]);
+    const pool = await WorkerPool.start(poolSize(threads), [JOB.module]);
     const executor = new ModularExecutor(pool, threads, modules, options);
     if (options.warmUp ?? true) await warmUp(pool, (block) => executor.execute(block));
     return executor;
@@ -125,11 +130,13 @@ export class ModularExecutor implements Executor {
       modules: this.modules, partitioner: this.partitioner, misroute: this.misroute, threads, outputScale: this.outputScale,
     }, this.buffers, this.scratch);
     const { i32, f64 } = this.buffers;
+    const workers = poolSize(threads);
     while (run.nextWindow()) {
-      const payloads = Array.from({ length: threads }, (_, worker): LanesJob => ({
+      const job = (worker: number): LanesJob => ({
         i32: i32.buffer as SharedArrayBuffer, f64: f64.buffer as SharedArrayBuffer, layout: run.L, worker, stallMs: this.stallMs,
         waitForPlan: worker >= this.startAtOnce, fault,
-      }));
+      });
+      const payloads = Array.from({ length: workers }, (_, worker) => job(worker));
       run.planSome(FIRST_CHUNK);
       const started = performance.now();
       // The workers beyond the free cores get their job once the window is planned: woken at
@@ -146,13 +153,28 @@ export class ModularExecutor implements Executor {
         planned();
       }
       run.prepareLog();
+      // From 2 threads on, the main thread is one of them: once it has planned the window it runs
+      // lanes beside the workers, with the plan it just wrote still in its caches, instead of
+      // waking one more worker and sleeping. (Not in a window of one hot lane, as the late workers.)
+      let mine = new Counters();
+      let mainFailure: Error | null = null;
+      if (threads > 1 && Atomics.load(i32, H.JOIN) === 1) {
+        try {
+          // A thread cannot end the process's main thread: an injected 'exit' throws here.
+          mine = joinLanes({ ...job(workers), waitForPlan: false, fault: fault && { ...fault, kind: 'throw' } });
+        } catch (e) {
+          mainFailure = e as Error;
+          Atomics.store(i32, H.STATE, ABORT_EXTERNAL);
+        }
+      }
       let counters: Counters[];
       try {
         counters = await lanes;
       } catch (e) {
         throw new ModularError(`modular: the block was abandoned because a worker failed: ${(e as Error).message}`);
       }
-      run.closeWindow(Counters.sum(counters), performance.now() - started);
+      if (mainFailure) throw new ModularError(`modular: the block was abandoned because the main thread failed in the lanes: ${mainFailure.message}`);
+      run.closeWindow(Counters.sum([...counters, mine]), performance.now() - started);
     }
     if (run.outOfOutputs) this.outputScale *= 2;
     this.violations = run.violations;
@@ -164,6 +186,9 @@ export class ModularExecutor implements Executor {
     await this.pool.close();
   }
 }
+
+/** Workers for `threads` lane threads: at 1 the main thread plans while one worker runs the lanes; from 2 on it is one of the threads. */
+const poolSize = (threads: number): number => Math.max(1, threads - 1);
 
 function checkCount(what: string, n: number): number {
   return countOption('modular', what, n, (message) => new ModularError(message));

@@ -3,7 +3,9 @@
 // finished or the lanes are aborted. Loaded by the worker pool from dist/; the main thread has
 // opened the window and keeps publishing the plan while the job runs (workers beyond the free
 // cores get the job once it is all published, and still wait for it here, so the job does not
-// depend on when it was posted).
+// depend on when it was posted). From 2 threads on the main thread runs the same loop once the
+// window is planned (joinLanes), but returns to its event loop as soon as it finds no lane to
+// claim, so the pool can report a worker that failed holding one.
 // Invariant: the job returns (never hangs) once the STATE cell leaves RUNNING; a spin that sees
 // no lane move and no plan published for stallMs aborts the lanes with ABORT_STALL (a broken
 // protocol becomes an in-order finish, not a hang). It returns only this worker's counters: the
@@ -50,7 +52,26 @@ function stallWatchdog(i32: Int32Array, L: Layout, stallMs: number): () => void 
 /** How long a waiting worker sleeps between checks that the lanes were not aborted meanwhile. */
 const PLAN_WAIT_MS = 20;
 
+/**
+ * How long the main thread, running lanes beside the workers (joinLanes), may find no lane to claim
+ * before it returns to its event loop: the lanes left are then the workers' to finish, and a
+ * worker that died holding one is reported by the pool instead of waited for.
+ */
+const MAIN_IDLE_MS = 1;
+
 export function runLanesJob(job: LanesJob): Counters {
+  return lanesOf(job, Infinity);
+}
+
+/**
+ * The main thread's share of a fully planned window: the lanes it can claim, beside the workers,
+ * until none is left to claim (MAIN_IDLE_MS). Not for a window JOIN marks as one hot lane.
+ */
+export function joinLanes(job: LanesJob): Counters {
+  return lanesOf(job, MAIN_IDLE_MS);
+}
+
+function lanesOf(job: LanesJob, idleMs: number): Counters {
   const L = job.layout;
   const i32 = new Int32Array(job.i32, 0, L.i32Size);
   const f64 = new Float64Array(job.f64, 0, L.f64Size);
@@ -63,6 +84,6 @@ export function runLanesJob(job: LanesJob): Counters {
   }
   const cells = new AtomicCells(i32, f64, stallWatchdog(i32, L, job.stallMs));
   const thread = new LaneThread(cells, L, i32, f64, job.worker, job.fault ? faultHook(job.fault) : null);
-  runLanes(thread, () => cells.resetSpins());
+  runLanes(thread, () => cells.resetSpins(), idleMs);
   return thread.counters;
 }

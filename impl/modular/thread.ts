@@ -316,12 +316,23 @@ export class LaneThread {
   }
 }
 
-/** Runs a worker's loop to the end on the real runtime. */
-export function runLanes(thread: LaneThread, onProgress: () => void): void {
+/**
+ * Runs a worker's loop on the real runtime: to the end, or with `idleMs`, until it has held no lane
+ * and claimed none for that long (it never stops holding a lane).
+ */
+export function runLanes(thread: LaneThread, onProgress: () => void, idleMs = Infinity): void {
   let state = IDLE;
+  let idleSince = -1;
   while (state !== FINISHED) {
     const next = thread.step(state);
-    if (next !== IDLE) onProgress();
+    if (next !== IDLE) {
+      onProgress();
+      idleSince = -1;
+    } else if (idleMs !== Infinity) {
+      const now = performance.now();
+      if (idleSince < 0) idleSince = now;
+      else if (now - idleSince > idleMs) return;
+    }
     state = next;
   }
 }

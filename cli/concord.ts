@@ -38,7 +38,7 @@ workloadOptions(
     .description('execute one block (a block file or --workload) and print its roots, receipts, gas and median time')
     .argument('[block.json]', 'a block file (docs/block-format.md)')
     .option('--executor <name>', `executor: ${[...EXECUTORS.keys()].join(', ')}, or a path to your module.js`, 'sequential')
-    .option('--threads <n>', 'worker threads (parallel executors)')
+    .option('--threads <n>', 'threads executing the block (parallel executors; modular counts its main thread from 2 on)')
     .option('--modules <m>', 'modules (modular executor)')
     .option('--partition <kind>', 'partition function (modular executor): hash, range, affinity')
     .option('--repeat <r>', 'runs; the median time is reported', '1')

@@ -3,6 +3,7 @@
 // report's warning when cores ran at unequal speeds.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { crossCoreRoundTrips } from '../bench/core-latency.js';
 import { allowedCpus, parseCpuList, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
 import { currentCpu } from '../bench/machine.js';
 import { coreCeiling, probeText, unequal } from '../reports/cores.js';
@@ -58,6 +59,11 @@ describe('core speeds', () => {
     expect(probeText(probe)).toMatch(/; cache-line round trips? (cpu\d+-cpu\d+ \d+ ns|from cpu\d+ to the \d+ others: median \d+ ns, \d+-\d+ ns)$/);
     const none = probeCoreSpeeds({ rounds: 1, reps: 1, txs: 200, roundTrips: 0 });
     expect('speeds' in none && none.speeds.crossCore).toBeUndefined();
+  });
+
+  it('times no round trip for one CPU, and rejects (never hangs) when the threads cannot be pinned', async () => {
+    expect(await crossCoreRoundTrips([0], 100, 'taskset')).toEqual({ pairs: [], roundTripNs: [] });
+    await expect(crossCoreRoundTrips([0, 1], 100, '/nonexistent/taskset')).rejects.toThrow(/ENOENT/);
   });
 
   it('reports a missing taskset instead of failing', () => {

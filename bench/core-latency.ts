@@ -3,8 +3,9 @@
 // a status word, a record validated by another worker). Two threads pinned to two CPUs pass a
 // counter through one shared Int32 cell, each waiting for the other's store before its own, so
 // every round trip moves the line there and back. On the 2-core VM this project was built on a
-// round trip took 400-530 ns, where a sequential transaction costs about 3 us: ten lines moved
-// per transaction cost a 2-thread executor more than half a core.
+// round trip mostly took 400-640 ns (now and then 90-190 ns for a few seconds: the host moves the
+// virtual CPUs), where a sequential transaction costs about 3 us: ten lines moved per
+// transaction cost a 2-thread executor more than half a core.
 // Runs inside the probe child (core-probe.ts), which owns its affinity: the main thread pins
 // itself to the first CPU of each pair, the worker to the second.
 // Invariant: the spinning main thread gives up with an error instead of hanging when the worker

@@ -13,7 +13,7 @@
 // sends away is executed by the sequential executor, equal to the reference by its own tests.
 // Footprints are promises, not facts: a program without one makes the preflight abstain.
 
-import { flattenFootprints, type AccessKind, type Block, type BlockResult } from '../spec/block.js';
+import { flatKey, flattenFootprints, type AccessKind, type Block, type BlockResult } from '../spec/block.js';
 import { ACCESS_KINDS, ruleFor } from '../spec/conflicts.js';
 import { executeSequential } from './sequential.js';
 
@@ -63,8 +63,7 @@ export function preflight(block: Block, prefix = PREFLIGHT_PREFIX): Preflight | 
     const f = flats[tx.program]!;
     let d = 0;
     for (let e = 0; e < f.arg.length; e++) {
-      const a = f.arg[e]!;
-      const key = (a < 0 ? 0 : tx.args[a]! * f.mul[e]!) + f.add[e]!;
+      const key = flatKey(f.arg[e]!, f.mul[e]!, f.add[e]!, tx.args);
       let k = keyIndex.get(key);
       if (k === undefined) keyIndex.set(key, (k = keyIndex.size));
       at[e] = KINDS * k;

@@ -92,9 +92,18 @@ export function emptyStats(): ExecutionStats {
   return { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0, estimateWaits: 0, dependencyResumes: 0, fallback: '' };
 }
 
+/**
+ * The key a footprint entry names for a call with `args` (arg -1: none). An argument the call does
+ * not give counts as 0, as the VM's register does, so every planner resolves the key the program
+ * will compute.
+ */
+export function flatKey(arg: number, mul: number, add: number, args: readonly number[]): number {
+  return (arg < 0 ? 0 : (args[arg] ?? 0) * mul) + add;
+}
+
 export function footprintKeys(fp: Footprint, args: readonly number[]): { key: number; access: AccessKind; lo?: number; hi?: number }[] {
   return fp.map((e) => ({
-    key: (e.key.arg === undefined ? 0 : args[e.key.arg]! * (e.key.mul ?? 1)) + e.key.add,
+    key: flatKey(e.key.arg ?? -1, e.key.mul ?? 1, e.key.add, args),
     access: e.access,
     ...(e.lo === undefined ? {} : { lo: e.lo }),
     ...(e.hi === undefined ? {} : { hi: e.hi }),

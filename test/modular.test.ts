@@ -152,6 +152,25 @@ describe('on the simulated runtime', () => {
     expect(run.result.stats.undeclared).toBe('tx 150 key 112 (acct7.balance); tx 260 key 144 (acct9.balance)');
   });
 
+  it('plans a footprint key on an argument the call does not give as 0, as the VM reads it', () => {
+    // `bump` increments the key args[1] * 16 + 16001; called with one argument, it touches key
+    // 16001, which no account of the block holds.
+    const bump: Program = {
+      name: 'bump', arity: 2,
+      code: assemble([['muli', 'r4', 'r1', 16], ['addi', 'r4', 'r4', 16001], ['read', 'r5', 'r4'], ['addi', 'r5', 'r5', 1], ['write', 'r4', 'r5'], ['stop']]),
+      footprint: [{ key: { arg: 1, mul: 16, add: 16001 }, access: 'read' }, { key: { arg: 1, mul: 16, add: 16001 }, access: 'write' }],
+    };
+    const base = generate('p2p', { accounts: 20, txs: 300, seed: 8, hashCost: 0 });
+    const txs = [...base.txs];
+    for (const at of [40, 120, 121, 250]) txs.splice(at, 0, { program: base.programs.length, args: [3], gasLimit: 100_000 });
+    const block: Block = { ...base, programs: [...base.programs, bump], txs };
+    const run = runModularSimulated(block, { threads: 2, modules: 4, schedule: 'random', seed: 4 });
+    expectSame(run.result, executeReference(block), 'missing argument');
+    expect(run.result.stats.undeclaredAccesses).toBe(0);
+    expect(run.result.stats.fallback).toBe('');
+    expect(run.result.state.get(16001)).toBe(4);
+  });
+
   it('finishes in order when the outputs arena runs out', () => {
     const block = generate('amm', { accounts: 10, txs: 60, seed: 1, hashCost: 0 });
     const run = runModularSimulated(block, { threads: 2, modules: 2, schedule: 'random', seed: 1, outputScale: 0.01 });

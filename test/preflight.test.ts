@@ -76,6 +76,19 @@ describe('preflight', () => {
     }), { seed: 11, numRuns: 200 });
   });
 
+  it('resolves an argument the call does not give as 0, as the VM register reads', () => {
+    const fp = [{ key: { arg: 2, mul: 16, add: 5 }, access: 'write' as const }];
+    expect(footprintKeys(fp, [7]).map((e) => e.key)).toEqual([5]);
+    // Two such calls write the same key, so they chain; with NaN keys they would not.
+    const block: Block = {
+      programs: [{ name: 'w', code: new Float64Array(0), arity: 3, footprint: fp }],
+      txs: [{ program: 0, args: [1] }, { program: 0, args: [] }].map((t) => ({ ...t, gasLimit: 1000 })),
+      preState: new Map(),
+      gasLimit: Number.MAX_SAFE_INTEGER,
+    };
+    expect(preflight(block)).toEqual({ prefix: 2, chain: 2 });
+  });
+
   it('agrees with the brute force on the generated workloads, hot and spread', () => {
     for (const w of ['p2p', 'token', 'amm', 'nft', 'defi']) {
       for (const accounts of [2, 30]) {

@@ -13,7 +13,7 @@
 // transaction; a transaction whose program declares no footprint is a barrier (it may touch any
 // key) and has no entries; slot numbers are dense in [0, slots) in order of first declaration.
 
-import { flattenFootprints, type Block, type FlatFootprint } from '../../spec/block.js';
+import { flatKey, flattenFootprints, type Block, type FlatFootprint } from '../../spec/block.js';
 import { KEY_LIMIT } from '../../spec/values.js';
 import { kindBit, KIND_COUNT, ORDERS_OF } from './order.js';
 import { PlanScratch } from './scratch.js';
@@ -106,10 +106,8 @@ export class AccessBuilder implements AccessMap {
       if (!f) {
         this.barrier[i] = 1;
       } else {
-        const args = tx.args;
         for (let e = 0; e < f.arg.length; e++) {
-          const a = f.arg[e]!;
-          const key = (a < 0 ? 0 : (args[a] ?? 0) * f.mul[e]!) + f.add[e]!;
+          const key = flatKey(f.arg[e]!, f.mul[e]!, f.add[e]!, tx.args);
           // A key outside the range can never be accessed: the VM faults before asking the view.
           if (!(key >= 0 && key < KEY_LIMIT)) continue;
           let at = first;

@@ -10,6 +10,7 @@
 // Usage: npm run build && node dist/bench/blockstm-speed.js [--samples N] [--txs N] [--big N]
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import type { Block } from '../spec/block.js';
 import { intArgument as count } from '../cli/errors.js';
@@ -19,6 +20,8 @@ import { generate } from './workloads.js';
 import { twoThreadCeiling } from './ceiling.js';
 import { ceilingsText, probeText } from '../reports/cores.js';
 import { probeCoreSpeeds } from './core-speeds.js';
+import { cpuSnapshot, noiseBetween } from './machine.js';
+import { median as statsMedian } from '../reports/stats.js';
 
 const options = new Command('blockstm-speed')
   .description("Block-STM's speed goals against the sequential executor, sampled interleaved in one process")
@@ -35,14 +38,7 @@ function printCores(when: string): void {
   console.log(`core speeds ${when} (sequential executor pinned to each core): ${probeText(probe)}${bound}`);
 }
 
-/** Busy and total jiffies of the whole machine. */
-function machine(): { busy: number; total: number } {
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const idle = cpu[3]! + (cpu[4] ?? 0);
-  const total = cpu.reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
-}
-
+/** USER_HZ, as in bench/machine.ts: /proc counts in 1/100 s. */
 const JIFFY_MS = 10;
 
 /** CPU jiffies of each of this process's threads, by thread id. */
@@ -83,7 +79,7 @@ interface Sample {
 }
 
 async function timed(run: () => unknown): Promise<Sample> {
-  const m0 = machine();
+  const m0 = cpuSnapshot();
   const j0 = threadJiffies();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -91,7 +87,7 @@ async function timed(run: () => unknown): Promise<Sample> {
   const ms = performance.now() - t0;
   const c1 = process.cpuUsage(c0);
   const j1 = threadJiffies();
-  const m1 = machine();
+  const m1 = cpuSnapshot();
   const split: CpuSplit = { main: 0, workers: 0, other: 0 };
   for (const [tid, jiffies] of j1) {
     const used = (jiffies - (j0.get(tid) ?? 0)) * JIFFY_MS;
@@ -99,15 +95,11 @@ async function timed(run: () => unknown): Promise<Sample> {
     else if (poolThreads.has(tid)) split.workers += used;
     else split.other += used;
   }
-  const ownMs = (c1.user + c1.system) / 1000;
-  const othersMs = Math.max(0, (m1.busy - m0.busy) * JIFFY_MS - ownMs);
-  return { ms, split, cpu: ownMs, others: othersMs / ms };
+  return { ms, split, cpu: (c1.user + c1.system) / 1000, others: noiseBetween(m0, m1, availableParallelism()).foreignCores ?? 0 };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
+/** NaN where every sample was noisy, so the line still prints. */
+const median = (xs: number[]): number => (xs.length === 0 ? NaN : statsMedian(xs));
 
 const QUIET = 0.1;
 

@@ -3,7 +3,6 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { charts, renderSvg } from './charts.js';
 import { merge } from './merge.js';
 import { renderHtml, renderMarkdown, type RenderedChart } from './render.js';
 import type { ResultsFile } from './schema.js';
@@ -16,6 +15,8 @@ export interface WrittenReport {
 
 export async function renderCharts(inputs: readonly { file: string; doc: ResultsFile }[]): Promise<{ merged: ReturnType<typeof merge>; rendered: RenderedChart[] }> {
   const merged = merge(inputs);
+  // Vega takes about 0.5 s to load, so only the commands that draw charts load it.
+  const { charts, renderSvg } = await import('./charts.js');
   const rendered: RenderedChart[] = [];
   for (const c of charts(merged)) rendered.push({ name: c.name, title: c.title, svg: await renderSvg(c.spec) });
   return { merged, rendered };

@@ -1,9 +1,10 @@
 // The z3 context every Concord proof shares, and its lifecycle, plus the few term helpers the
 // encodings all need. Invariant: at most one z3 module is live per process; `closeZ3` kills z3's
 // worker threads (so a command exits promptly) and a later `openZ3` starts a fresh module.
-// z3-solver must stay external to any bundle (it loads its own wasm and workers).
+// z3-solver must stay external to any bundle (it loads its own wasm and workers), and it is
+// loaded only when a proof opens it, so the other commands start without it.
 
-import { init, killThreads, type Arith, type Bool, type Context, type Model } from 'z3-solver';
+import type { Arith, Bool, Context, Model } from 'z3-solver';
 import { MAX_VALUE, MIN_VALUE } from '../values.js';
 
 export type Z = Context<'concord'>;
@@ -19,7 +20,7 @@ interface Live {
 let live: Promise<Live> | undefined;
 
 export function openZ3(): Promise<Z> {
-  live ??= init().then((api) => ({ z: api.Context('concord'), em: api.em }));
+  live ??= import('z3-solver').then(({ init }) => init()).then((api) => ({ z: api.Context('concord'), em: api.em }));
   return live.then((l) => l.z);
 }
 
@@ -37,6 +38,7 @@ export async function closeZ3(): Promise<void> {
   for (let waited = 0; em.PThread.runningWorkers.length > 0 && waited < 500; waited += 10) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  const { killThreads } = await import('z3-solver');
   await killThreads(em);
 }
 

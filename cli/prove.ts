@@ -9,7 +9,7 @@ import { asExpected, runClaims, type Claim, type ClaimResult } from '../spec/smt
 import { contractClaims, libraryClaims } from '../spec/smt/contract-claims.js';
 import { ruleClaims } from '../spec/smt/rules.js';
 import { ContractFileError, loadContractFile } from '../spec/smt/user-contract.js';
-import { closeZ3, openZ3 } from '../spec/smt/z3.js';
+import { closeZ3, openZ3, Z3MissingError } from '../spec/smt/z3.js';
 
 export interface ProveOptions {
   contract?: string;
@@ -50,6 +50,10 @@ export async function proveCommand(opts: ProveOptions): Promise<number> {
   let results: ClaimResult[];
   try {
     results = await runClaims(await openZ3(), claims, progress);
+  } catch (e) {
+    if (!(e instanceof Z3MissingError)) throw e;
+    process.stderr.write(`concord prove: ${e.message}\n`);
+    return 1;
   } finally {
     if (progress) process.stderr.write('\r\x1b[K');
     await closeZ3();

@@ -19,8 +19,18 @@ interface Live {
 
 let live: Promise<Live> | undefined;
 
+/** z3-solver is not installed here, as in an archive from bench/pack-offline.sh. */
+export class Z3MissingError extends Error {}
+
+function loadZ3(): Promise<typeof import('z3-solver')> {
+  return import('z3-solver').catch((e: unknown) => {
+    if ((e as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    throw new Z3MissingError(`z3-solver is not installed (${(e as Error).message.split('\n')[0]}); install it with npm install z3-solver`);
+  });
+}
+
 export function openZ3(): Promise<Z> {
-  live ??= import('z3-solver').then(({ init }) => init()).then((api) => ({ z: api.Context('concord'), em: api.em }));
+  live ??= loadZ3().then(({ init }) => init()).then((api) => ({ z: api.Context('concord'), em: api.em }));
   return live.then((l) => l.z);
 }
 
@@ -32,13 +42,16 @@ export async function closeZ3(): Promise<void> {
   const l = live;
   live = undefined;
   if (!l) return;
-  const em = (await l).em as Threads;
+  // A z3 that never loaded has no threads to end; openZ3's caller saw why.
+  const loaded = await l.catch(() => undefined);
+  if (!loaded) return;
+  const em = loaded.em as Threads;
   // A solver thread that just finished still has to hand itself back to the pool; terminating
   // it first makes emscripten print "received cleanupThread from terminated worker".
   for (let waited = 0; em.PThread.runningWorkers.length > 0 && waited < 500; waited += 10) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  const { killThreads } = await import('z3-solver');
+  const { killThreads } = await loadZ3();
   await killThreads(em);
 }
 

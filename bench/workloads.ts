@@ -7,6 +7,7 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { Block, Program, Transaction } from '../spec/block.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
+import { MAX_HASH_ITERATIONS } from '../spec/bytecode.js';
 import { contractProgram, keyOf } from '../spec/contracts.js';
 
 /**
@@ -15,6 +16,9 @@ import { contractProgram, keyOf } from '../spec/contracts.js';
  */
 export const DEFAULT_HASH_COST = 3;
 export const TX_GAS_LIMIT = 1_000_000;
+/** A million accounts is a 51 MB block file and 180-370 MB of pre-state in memory; V8's Map stops at 2^24 entries. */
+export const MAX_ACCOUNTS = 1_000_000;
+export const MAX_TXS = 1_000_000;
 
 export interface WorkloadParams {
   readonly accounts: number;
@@ -212,8 +216,12 @@ export function generate(name: string, params: Partial<WorkloadParams> = {}): Bl
   const w = WORKLOADS.get(name);
   if (!w) throw new Error(`unknown workload "${name}" (known: ${[...WORKLOADS.keys()].join(', ')})`);
   const p: WorkloadParams = { accounts: 100, txs: 1000, seed: 1, hashCost: DEFAULT_HASH_COST, ...params };
-  if (!Number.isInteger(p.accounts) || p.accounts < 1) throw new Error(`--accounts must be an integer >= 1, got ${p.accounts}`);
-  if (!Number.isInteger(p.txs) || p.txs < 0) throw new Error(`--txs must be an integer >= 0, got ${p.txs}`);
+  const check = (field: string, v: number, min: number, max: number) => {
+    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`--${field} must be an integer from ${min} to ${max}, got ${v}`);
+  };
+  check('accounts', p.accounts, 1, MAX_ACCOUNTS);
+  check('txs', p.txs, 0, MAX_TXS);
+  check('hash-cost', p.hashCost, 0, MAX_HASH_ITERATIONS);
   return w.generate(p);
 }
 

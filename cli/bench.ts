@@ -5,10 +5,8 @@
 // against the results schema first; exit 1 when an executor failed or disagreed with the
 // reference, because then its timings are not valid speedups.
 
-import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { EXECUTORS } from '../impl/registry.js';
+import { checkExecutorName, EXECUTORS } from '../impl/registry.js';
+import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
 import { machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
@@ -17,8 +15,10 @@ import { sweep, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { resultsMarkdown } from '../reports/render.js';
 import { RESULTS_FORMAT, serializeResults, type ResultsFile } from '../reports/schema.js';
-import { fileBlock, workloadParams, type WorkloadOptions } from './block-source.js';
+import { fileBlock, noWorkloadOptions, workloadParams, type WorkloadOptions } from './block-source.js';
 import { EXIT, intOption, UsageError } from './errors.js';
+import { checkOutFile, writeWhole } from './output.js';
+import { concordVersion } from './version.js';
 import { createProgress, type Progress } from './progress.js';
 
 export interface BenchOptions extends WorkloadOptions {
@@ -33,19 +33,24 @@ export interface BenchOptions extends WorkloadOptions {
   out?: string;
 }
 
-/** Executors that are not parallel: the specification and the baseline itself. */
-const NOT_PARALLEL = new Set(['reference', 'sequential']);
 export const BASELINE = 'sequential';
 
 function threadList(raw: string | undefined, cores: number): number[] {
   if (raw === undefined) return Array.from({ length: cores }, (_, i) => i + 1);
-  const list = raw.split(',').map((s) => intOption('--threads', s.trim(), 1, 1));
+  const list = raw.split(',').map((s) => intOption('--threads', s.trim(), 1, 1, maxThreads()));
   return [...new Set(list)].sort((a, b) => a - b);
 }
 
 function workloads(o: BenchOptions): SweepWorkload[] {
   if (o.block !== undefined && o.workload !== undefined) throw new UsageError('give either --block FILE or --workload NAME, not both');
-  if (o.block !== undefined) return [fromFile(o.block, fileBlock(o.block).block)];
+  if (o.block !== undefined) {
+    noWorkloadOptions(o, '--block FILE');
+    return [fromFile(o.block, fileBlock(o.block).block)];
+  }
+  if (o.workload === undefined) {
+    const sized = [o.accounts && '--accounts', o.txs && '--txs', o.zipf && '--zipf'].filter(Boolean);
+    if (sized.length) throw new UsageError(`${sized.join(', ')}: only with --workload; the suite's blocks have fixed sizes (bench/suite.ts)`);
+  }
   const p = workloadParams(o);
   if (o.workload !== undefined) {
     try {
@@ -55,17 +60,6 @@ function workloads(o: BenchOptions): SweepWorkload[] {
     }
   }
   return defaultSuite(o.quick === true, p.seed, p.hashCost);
-}
-
-/** Concord's package version: the nearest package.json above this file (cli/ when run from source, dist/cli/ when built). */
-function concordVersion(): string {
-  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
-    try {
-      return (JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { version: string }).version;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || dir.pathname === '/') throw e;
-    }
-  }
 }
 
 /**
@@ -84,17 +78,18 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
   const threads = threadList(o.threads, machine.effectiveCores);
   const suite = workloads(o);
   const executors = o.executor === undefined
-    ? [...EXECUTORS.keys()].filter((n) => !NOT_PARALLEL.has(n))
+    ? [...EXECUTORS.values()].filter((e) => e.parallel).map((e) => e.name)
     : o.executor.split(',').map((s) => s.trim()).filter(Boolean);
+  executors.forEach(checkExecutorName);
   if (executors.length === 0) progress.note('bench: no parallel executor in the registry yet: measuring the sequential baseline alone');
   const quick = o.quick === true;
   const pinCpus = baselineCpus();
   const settings = { quick, threads, executors, baseline: BASELINE, rounds: quick ? 3 : 5, roundMs: quick ? 40 : 250, baselineCpus: pinCpus };
-  progress.note(`bench: ${suite.length} workloads x threads ${threads.join(',')} x ${[BASELINE, ...executors].join(', ')}; ${settings.rounds} interleaved rounds each`);
+  progress.info(`bench: ${suite.length} workloads x threads ${threads.join(',')} x ${[BASELINE, ...executors].join(', ')}; ${settings.rounds} interleaved rounds each`);
   // Cores can differ in speed, and change while the sweep runs (a VM's neighbours), so both ends
   // are probed, on a p2p block as large as the suite's largest (up to 10,000 transactions).
   const probe = { txs: Math.min(10_000, Math.max(1_000, ...suite.map((w) => w.block.txs.length))) };
-  progress.note('bench: timing each core alone (bench/core-speeds.ts)');
+  progress.info('bench: timing each core alone (bench/core-speeds.ts)');
   const coresAtStart = probeCoreSpeeds(probe);
   progress.start(threads.length * suite.length * settings.rounds, 'bench');
   const result = await sweep({
@@ -130,13 +125,13 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
 
 export async function benchCommand(o: BenchOptions): Promise<number> {
   const progress = createProgress({ json: o.json === true });
+  if (o.out !== undefined) checkOutFile(o.out, '--out');
   const doc = await runBench(o, progress);
   // Serializing validates: a file bench writes is always one that report and compare accept.
   const text = serializeResults(doc, o.out ?? 'results');
   if (o.out !== undefined) {
-    await mkdir(dirname(o.out), { recursive: true });
-    await writeFile(o.out, text);
-    progress.note(`bench: results written to ${o.out}`);
+    writeWhole(o.out, text);
+    progress.info(`bench: results written to ${o.out}`);
   }
   if (o.json) process.stdout.write(text);
   else process.stdout.write(resultsMarkdown(merge([{ file: o.out ?? '(not written)', doc }])));

@@ -5,8 +5,10 @@
 import { readFileSync } from 'node:fs';
 import type { Block } from '../spec/block.js';
 import { parseBlock } from '../spec/block-file.js';
-import { DEFAULT_HASH_COST, generate, WORKLOADS, type WorkloadParams } from '../bench/workloads.js';
+import { MAX_HASH_ITERATIONS } from '../spec/bytecode.js';
+import { DEFAULT_HASH_COST, generate, MAX_ACCOUNTS, MAX_TXS, WORKLOADS, type WorkloadParams } from '../bench/workloads.js';
 import { intOption, UsageError } from './errors.js';
+import { fsReason } from './output.js';
 
 export interface WorkloadOptions {
   workload?: string;
@@ -20,11 +22,12 @@ export interface WorkloadOptions {
 export function workloadParams(o: WorkloadOptions): WorkloadParams {
   const zipf = o.zipf === undefined ? undefined : Number(o.zipf);
   if (zipf !== undefined && !(zipf >= 0)) throw new UsageError(`--zipf expects a number >= 0, got "${o.zipf}"`);
+  if (zipf !== undefined && o.workload !== undefined && o.workload !== 'defi') throw new UsageError(`--zipf shapes the defi workload's hot spots; ${o.workload} has none`);
   return {
-    accounts: intOption('--accounts', o.accounts, 100, 1),
-    txs: intOption('--txs', o.txs, 1000, 0),
+    accounts: intOption('--accounts', o.accounts, 100, 1, MAX_ACCOUNTS),
+    txs: intOption('--txs', o.txs, 1000, 0, MAX_TXS),
     seed: intOption('--seed', o.seed, 1, 0),
-    hashCost: intOption('--hash-cost', o.hashCost, DEFAULT_HASH_COST, 0),
+    hashCost: intOption('--hash-cost', o.hashCost, DEFAULT_HASH_COST, 0, MAX_HASH_ITERATIONS),
     ...(zipf === undefined ? {} : { zipf }),
   };
 }
@@ -41,13 +44,25 @@ export function fileBlock(file: string): { block: Block; label: string } {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`${file}: cannot read: ${fsReason(e)}`);
   }
   return { block: parseBlock(text, file), label: file };
 }
 
+/** The workload options given, by flag: a block file has its own transactions, so they must not be. */
+const WORKLOAD_FLAGS: Record<keyof WorkloadOptions, string> = {
+  workload: '--workload', accounts: '--accounts', txs: '--txs', seed: '--seed', hashCost: '--hash-cost', zipf: '--zipf',
+};
+
+/** Refuses workload options beside a block file (`what`: how the command names the file), where they would be ignored. */
+export function noWorkloadOptions(o: WorkloadOptions, what: string): void {
+  const given = (Object.keys(WORKLOAD_FLAGS) as (keyof WorkloadOptions)[]).filter((k) => o[k] !== undefined).map((k) => WORKLOAD_FLAGS[k]);
+  if (given.length) throw new UsageError(`give ${what} or ${given.join(', ')}, not both: the file has its own transactions`);
+}
+
 /** A block file when one is given, otherwise the workload the options name. */
 export function loadBlock(file: string | undefined, o: WorkloadOptions): { block: Block; label: string } {
-  if (file !== undefined && o.workload !== undefined) throw new UsageError('give either a block file or --workload, not both');
-  return file !== undefined ? fileBlock(file) : workloadBlock(o);
+  if (file === undefined) return workloadBlock(o);
+  noWorkloadOptions(o, 'a block file');
+  return fileBlock(file);
 }

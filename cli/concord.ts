@@ -5,7 +5,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { EXECUTORS } from '../impl/registry.js';
-import { WORKLOADS } from '../bench/workloads.js';
+import { DEFAULT_HASH_COST, MAX_ACCOUNTS, MAX_TXS, WORKLOADS } from '../bench/workloads.js';
 import { EXIT, guard } from './errors.js';
 import { genCommand } from './gen.js';
 import { benchCommand } from './bench.js';
@@ -15,19 +15,21 @@ import { proveCommand } from './prove.js';
 import { reportCommand } from './report.js';
 import { verifyCommand } from './verify.js';
 import { DEFAULT_WARMUP_MS, runCommand } from './run.js';
+import { concordVersion } from './version.js';
 
 const program = new Command('concord')
   .description('Proves parallel blockchain executors equivalent to a sequential reference and measures their speedup.')
+  .version(concordVersion())
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 function workloadOptions(c: Command): Command {
   return c
     .option('--workload <name>', `generated workload (${[...WORKLOADS.keys()].join(', ')})`)
-    .option('--accounts <n>', 'accounts in the workload', '100')
-    .option('--txs <n>', 'transactions in the block', '1000')
-    .option('--seed <s>', 'generator seed', '1')
-    .option('--hash-cost <k>', 'sha256 iterations per transaction (signature-check cost)')
+    .option('--accounts <n>', `accounts in the workload (default 100, at most ${MAX_ACCOUNTS.toLocaleString('en-US')})`)
+    .option('--txs <n>', `transactions in the block (default 1000, at most ${MAX_TXS.toLocaleString('en-US')})`)
+    .option('--seed <s>', 'generator seed (default 1)')
+    .option('--hash-cost <k>', `sha256 iterations per transaction, the signature-check cost (default ${DEFAULT_HASH_COST})`)
     .option('--zipf <s>', 'Zipf exponent of hot spots (defi workload)');
 }
 

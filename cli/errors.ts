@@ -27,11 +27,12 @@ export async function guard(command: string, body: () => Promise<number>): Promi
   }
 }
 
-/** Parses an integer option, naming the option when it is not one. */
-export function intOption(name: string, raw: string | undefined, fallback: number, min = 0): number {
+/** Parses an integer option in [min, max], naming the option and its range when it is not one. */
+export function intOption(name: string, raw: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(v) || v < min) throw new UsageError(`${name} expects an integer >= ${min}, got "${raw}"`);
+  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max.toLocaleString('en-US')}`;
+  if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(v) || v < min || v > max) throw new UsageError(`${name} expects an integer ${range}, got "${raw}"`);
   return v;
 }
 

@@ -1,9 +1,8 @@
 // `concord gen`: writes a seeded workload as a block file (format concord-block/1).
 // Invariant: the file is written whole or not at all (temp file, then rename).
 
-import { renameSync, writeFileSync } from 'node:fs';
 import { writeBlock } from '../spec/block-file.js';
-import { UsageError } from './errors.js';
+import { writeWhole } from './output.js';
 import { workloadBlock, type WorkloadOptions } from './block-source.js';
 
 export async function genCommand(o: WorkloadOptions & { out?: string }): Promise<number> {
@@ -16,13 +15,7 @@ export async function genCommand(o: WorkloadOptions & { out?: string }): Promise
     process.stdout.write(text);
     return 0;
   }
-  const tmp = `${o.out}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, o.out);
-  } catch (e) {
-    throw new UsageError(`${o.out}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  writeWhole(o.out, text);
   process.stderr.write(`wrote ${block.txs.length} transactions to ${o.out}\n`);
   return 0;
 }

@@ -1,7 +1,7 @@
 // Progress for long commands (bench, verify, main): a bar on a terminal's stderr, silent when
 // stdout carries JSON, when the CI environment variable is set, or when stderr is not a TTY (so
-// logs and pipes never fill with redraws). Notes (skips, warnings, where output went) are
-// printed either way, above the bar when one is shown.
+// logs and pipes never fill with redraws). Notes (skips, warnings) are printed either way, above
+// the bar when one is shown; info lines (the plan, where output went) are left out under --json.
 // Invariant: nothing here ever writes to stdout, which belongs to the command's results.
 
 import cliProgress from 'cli-progress';
@@ -23,8 +23,10 @@ export interface Progress {
   update(done: number, item: string): void;
   /** Ends the phase, leaving its bar's last state on screen. */
   stop(): void;
-  /** One line for the reader, shown whether or not bars are. */
+  /** One line for the reader (a warning, a skip), shown whether or not bars are. */
   note(line: string): void;
+  /** What the command is doing (its plan, where output went): a note, except under --json, which asks for quiet. */
+  info(line: string): void;
 }
 
 export function createProgress(o: ProgressOptions = {}): Progress {
@@ -33,6 +35,10 @@ export function createProgress(o: ProgressOptions = {}): Progress {
   const active = !o.json && !env.CI && stream.isTTY === true;
   let multi: cliProgress.MultiBar | null = null;
   let bar: cliProgress.SingleBar | null = null;
+  const note = (line: string) => {
+    if (multi) multi.log(`${line}\n`);
+    else stream.write(`${line}\n`);
+  };
   const stop = () => {
     multi?.stop();
     multi = null;
@@ -53,9 +59,9 @@ export function createProgress(o: ProgressOptions = {}): Progress {
       bar?.update(done, { item });
     },
     stop,
-    note(line) {
-      if (multi) multi.log(`${line}\n`);
-      else stream.write(`${line}\n`);
+    note,
+    info(line) {
+      if (!o.json) note(line);
     },
   };
 }

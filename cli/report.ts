@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parseResults, ResultsFileError, type ResultsFile } from '../reports/schema.js';
 import { writeReport } from '../reports/report.js';
 import { EXIT, UsageError } from './errors.js';
+import { checkOutDir, fsReason } from './output.js';
 
 export interface ReportOptions {
   files: string[];
@@ -21,7 +22,7 @@ export async function readResults(files: readonly string[]): Promise<{ file: str
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      throw new UsageError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UsageError(`${file}: cannot read: ${fsReason(e)}`);
     }
     try {
       out.push({ file, doc: parseResults(text, file) });
@@ -35,7 +36,9 @@ export async function readResults(files: readonly string[]): Promise<{ file: str
 
 export async function reportCommand(o: ReportOptions): Promise<number> {
   if (o.files.length === 0) throw new UsageError('report: give at least one results file');
-  const written = await writeReport(await readResults(o.files), o.out);
+  const inputs = await readResults(o.files);
+  checkOutDir(o.out, '--out');
+  const written = await writeReport(inputs, o.out);
   process.stderr.write(`report: ${written.html}\nreport: ${written.markdown} (+ ${written.charts.length} SVG charts)\n`);
   return EXIT.OK;
 }

@@ -6,9 +6,11 @@
 
 import type { BlockResult } from '../spec/block.js';
 import { FAULT_NAMES } from '../spec/values.js';
-import { createExecutor } from '../impl/registry.js';
+import { createExecutor, EXECUTORS } from '../impl/registry.js';
+import { MAX_MODULES, maxThreads } from '../impl/runtime/pooled.js';
+import { PARTITION_KINDS } from '../impl/modular/partition.js';
 import { median } from '../reports/stats.js';
-import { intOption } from './errors.js';
+import { intOption, UsageError } from './errors.js';
 import { loadBlock, type WorkloadOptions } from './block-source.js';
 
 export interface RunOptions extends WorkloadOptions {
@@ -19,6 +21,10 @@ export interface RunOptions extends WorkloadOptions {
   modules?: string;
   partition?: string;
   json?: boolean;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 export function statusCounts(result: BlockResult): Record<string, number> {
@@ -34,12 +40,23 @@ export function statusCounts(result: BlockResult): Record<string, number> {
 export const DEFAULT_WARMUP_MS = 1000;
 
 export async function runCommand(file: string | undefined, o: RunOptions): Promise<number> {
-  const { block, label } = loadBlock(file, o);
-  const threads = intOption('--threads', o.threads, 0, 1) || undefined;
+  const name = o.executor ?? 'sequential';
+  const threads = intOption('--threads', o.threads, 0, 1, maxThreads()) || undefined;
   const repeat = intOption('--repeat', o.repeat, 1, 1);
   const warmupMs = intOption('--warmup', o.warmup, DEFAULT_WARMUP_MS, 0);
-  const name = o.executor ?? 'sequential';
-  const modules = intOption('--modules', o.modules, 0, 1) || undefined;
+  const modules = intOption('--modules', o.modules, 0, 1, MAX_MODULES) || undefined;
+  if (o.partition !== undefined && !(PARTITION_KINDS as readonly string[]).includes(o.partition)) {
+    throw new UsageError(`--partition: unknown partition "${o.partition}" (known: ${PARTITION_KINDS.join(', ')})`);
+  }
+  // A built-in executor that would ignore an option is told so; a user's module gets them all.
+  const builtIn = EXECUTORS.get(name);
+  if (builtIn) {
+    if (threads !== undefined && !builtIn.parallel) throw new UsageError(`--threads: the ${name} executor runs on one thread`);
+    for (const [flag, given] of [['--modules', modules], ['--partition', o.partition]] as const) {
+      if (given !== undefined && name !== 'modular') throw new UsageError(`${flag} configures the modular executor, not ${name}`);
+    }
+  }
+  const { block, label } = loadBlock(file, o);
   const startedAt = performance.now();
   const executor = await createExecutor(name, {
     ...(threads ? { threads } : {}), ...(modules ? { modules } : {}), ...(o.partition ? { partition: o.partition } : {}),
@@ -82,13 +99,13 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     return 0;
   }
   const lines = [
-    `block          ${label} (${block.txs.length} transactions)`,
-    `executor       ${executor.name}${threads ? ` (${threads} threads)` : ''}`,
+    `block          ${label} (${plural(block.txs.length, 'transaction')})`,
+    `executor       ${executor.name}${threads ? ` (${plural(threads, 'thread')})` : ''}`,
     `state root     ${r.stateRoot}`,
     `receipts root  ${r.receiptsRoot}`,
-    `receipts       ${Object.entries(summary.statuses).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `receipts       ${Object.entries(summary.statuses).map(([k, v]) => `${k} ${v}`).join(', ') || 'none (an empty block)'}`,
     `gas used       ${r.gasUsed}`,
-    `median time    ${medianMs.toFixed(2)} ms over ${repeat} run${repeat > 1 ? 's' : ''}${warmupRuns > 0 ? ` after ${warmupRuns} warm-up run${warmupRuns > 1 ? 's' : ''}` : ', cold'} (${Math.round(summary.txPerSecond).toLocaleString('en-US')} tx/s; start-up ${startupMs.toFixed(1)} ms apart)`,
+    `median time    ${medianMs.toFixed(2)} ms over ${plural(repeat, 'run')}${warmupRuns > 0 ? ` after ${plural(warmupRuns, 'warm-up run')}` : ', cold'} (${Math.round(summary.txPerSecond).toLocaleString('en-US')} tx/s; start-up ${startupMs.toFixed(1)} ms apart)`,
   ];
   const counters = Object.entries(r.stats).filter(([, v]) => v !== 0 && v !== '');
   // Timings and shares are floats: three significant digits say all a reader can use.

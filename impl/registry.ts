@@ -1,6 +1,7 @@
 // Executors by name, as `--executor NAME` selects them, plus a user's own ES module by path.
 // Invariant: every name here builds a fresh executor that the caller must close().
 
+import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import type { Executor } from '../spec/executor.js';
@@ -19,18 +20,20 @@ export interface ExecutorSettings {
 export interface ExecutorEntry {
   readonly name: string;
   readonly doc: string;
+  /** False for the executors that run a block on the calling thread alone (the specification and the baseline). */
+  readonly parallel: boolean;
   create(settings: ExecutorSettings): Executor | Promise<Executor>;
 }
 
 const entries: ExecutorEntry[] = [
-  { name: 'reference', doc: 'the executable specification: plain Map, one transaction after another', create: referenceExecutor },
-  { name: 'sequential', doc: 'fast sequential baseline over a typed-array hash table', create: sequentialExecutor },
+  { name: 'reference', doc: 'the executable specification: plain Map, one transaction after another', parallel: false, create: referenceExecutor },
+  { name: 'sequential', doc: 'fast sequential baseline over a typed-array hash table', parallel: false, create: sequentialExecutor },
   {
-    name: 'modular', doc: 'state partitioned into modules (--modules M, --partition hash|range|affinity), one lane each, lanes in parallel on worker threads',
+    name: 'modular', parallel: true, doc: 'state partitioned into modules (--modules M, --partition hash|range|affinity), one lane each, lanes in parallel on worker threads',
     create: (s) => createModularExecutor({ ...(s.threads ? { threads: s.threads } : {}), ...(s.modules ? { modules: s.modules } : {}), ...(s.partition ? { partition: s.partition } : {}) }),
   },
   {
-    name: 'block-stm', doc: 'Block-STM (Gelashvili et al., PPoPP\'23) on a persistent pool of worker threads (--threads N)',
+    name: 'block-stm', parallel: true, doc: 'Block-STM (Gelashvili et al., PPoPP\'23) on a persistent pool of worker threads (--threads N)',
     create: (s) => createBlockStmExecutor(s.threads ? { threads: s.threads } : {}),
   },
 ];
@@ -39,13 +42,20 @@ export const EXECUTORS: ReadonlyMap<string, ExecutorEntry> = new Map(entries.map
 
 export class UnknownExecutorError extends Error {}
 
+/** Throws UnknownExecutorError, before anything starts, for a name that is neither built in nor an existing module file. */
+export function checkExecutorName(nameOrPath: string): void {
+  if (EXECUTORS.has(nameOrPath)) return;
+  if (!/\.m?js$/.test(nameOrPath)) {
+    throw new UnknownExecutorError(`unknown executor "${nameOrPath}" (built in: ${[...EXECUTORS.keys()].join(', ')}; or a path to an ES module ending in .js or .mjs)`);
+  }
+  if (!existsSync(nameOrPath)) throw new UnknownExecutorError(`${nameOrPath}: no such module file`);
+}
+
 /** A built-in executor by name, or a user's module (a path ending in .js/.mjs) whose default export is an Executor or a function returning one. */
 export async function createExecutor(nameOrPath: string, settings: ExecutorSettings = {}): Promise<Executor> {
   const entry = EXECUTORS.get(nameOrPath);
   if (entry) return entry.create(settings);
-  if (!/\.(m?js)$/.test(nameOrPath)) {
-    throw new UnknownExecutorError(`unknown executor "${nameOrPath}" (built in: ${[...EXECUTORS.keys()].join(', ')}; or a path to an ES module ending in .js)`);
-  }
+  checkExecutorName(nameOrPath);
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(resolve(nameOrPath)).href)) as { default?: unknown };

@@ -76,10 +76,12 @@ describe('concord bench', () => {
 
   it('--json prints the same document on stdout', async () => {
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     expect(await benchCommand({ ...tiny, threads: '1', executor: 'reference', json: true })).toBe(0);
     const printed = out.mock.calls.map((c) => String(c[0])).join('');
     expect(parseResults(printed, 'stdout').runs).toHaveLength(2);
+    // Quiet: the plan and the core probe are not announced; only warnings would be.
+    expect(err.mock.calls.map((c) => String(c[0])).join('')).not.toMatch(/interleaved rounds|timing each core/);
   });
 
   it('an executor that disagrees with the reference is still timed, marked incorrect, and fails the command', async () => {
@@ -144,16 +146,17 @@ describe('progress', () => {
   }
   const sink = () => new Sink() as Sink & NodeJS.WriteStream;
 
-  it('is silent under CI, with --json, or off a terminal, but still prints notes', () => {
-    for (const [o, why] of [[{ env: { CI: 'true' } }, 'CI'], [{ env: {}, json: true }, 'json']] as const) {
+  it('is silent under CI, with --json, or off a terminal, but still prints notes; info lines only without --json', () => {
+    for (const [o, why, expected] of [[{ env: { CI: 'true' } }, 'CI', 'skipped: y\nplan: z\n'], [{ env: {}, json: true }, 'json', 'skipped: y\n']] as const) {
       const s = sink();
       const p = createProgress({ ...o, stream: s });
       expect(p.active, why).toBe(false);
       p.start(3, 'bench');
       p.update(1, 'x');
       p.note('skipped: y');
+      p.info('plan: z');
       p.stop();
-      expect(s.text).toBe('skipped: y\n');
+      expect(s.text, why).toBe(expected);
     }
     const pipe = sink();
     pipe.isTTY = false;

@@ -18,7 +18,7 @@ import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
 import { emptyStats } from '../../spec/block.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobRef } from '../runtime/pool.js';
-import { BlockQueue, countOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
+import { BlockQueue, countOption, maxThreads, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
 import { bugMask, type BugName } from './bugs.js';
 import { finalResult, sequentialFallback } from './finalize.js';
@@ -167,7 +167,7 @@ export class BlockStmExecutor implements Executor {
 }
 
 function checkThreads(threads: number): number {
-  return countOption('block-stm', 'threads', threads, (message) => new BlockStmError(message));
+  return countOption('block-stm', 'threads', threads, maxThreads(), (message) => new BlockStmError(message));
 }
 
 export function createBlockStmExecutor(options: BlockStmOptions = {}): Promise<BlockStmExecutor> {

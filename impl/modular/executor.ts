@@ -25,7 +25,7 @@ import type { Block, BlockResult } from '../../spec/block.js';
 import { sequentialIfContended } from '../preflight.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobGate, type JobRef } from '../runtime/pool.js';
-import { BlockQueue, countOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
+import { BlockQueue, countOption, MAX_MODULES, maxThreads, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
 import { BlockRun, type Violation } from './block-run.js';
 import { bugFlags, type BugName } from './bugs.js';
@@ -94,8 +94,8 @@ export class ModularExecutor implements Executor {
 
   /** Starts the pool (and warms it up) once; every block then reuses it. */
   static async create(options: ModularOptions = {}): Promise<ModularExecutor> {
-    const threads = checkCount('threads', options.threads ?? availableParallelism());
-    const modules = checkCount('modules', options.modules ?? DEFAULT_MODULES);
+    const threads = checkCount('threads', options.threads ?? availableParallelism(), maxThreads());
+    const modules = checkCount('modules', options.modules ?? DEFAULT_MODULES, MAX_MODULES);
     // Fail on a bad partition or bug name before starting any worker.
     if (typeof options.partition !== 'object') partitionerFor(options.partition ?? 'hash');
     bugFlags(options.bugs);
@@ -116,7 +116,7 @@ export class ModularExecutor implements Executor {
   }
 
   execute(block: Block, options: ExecuteOptions = {}): Promise<BlockResult> {
-    const threads = checkCount('threads', options.threads ?? this.threads);
+    const threads = checkCount('threads', options.threads ?? this.threads, maxThreads());
     return this.queue.enqueue((fault) => this.executeNow(block, threads, fault));
   }
 
@@ -190,8 +190,8 @@ export class ModularExecutor implements Executor {
 /** Workers for `threads` lane threads: at 1 the main thread plans while one worker runs the lanes; from 2 on it is one of the threads. */
 const poolSize = (threads: number): number => Math.max(1, threads - 1);
 
-function checkCount(what: string, n: number): number {
-  return countOption('modular', what, n, (message) => new ModularError(message));
+function checkCount(what: string, n: number, max: number): number {
+  return countOption('modular', what, n, max, (message) => new ModularError(message));
 }
 
 export function createModularExecutor(options: ModularOptions = {}): Promise<ModularExecutor> {

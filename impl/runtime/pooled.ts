@@ -4,6 +4,7 @@
 // Invariant: a block starts only once the previous one settled (fulfilled or rejected), so two
 // blocks never share the pool's workers or an executor's reused buffers.
 
+import { availableParallelism } from 'node:os';
 import type { Block } from '../../spec/block.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../../spec/block.js';
 import { contractProgram, keyOf } from '../../spec/contracts.js';
@@ -78,8 +79,20 @@ export async function warmUp(pool: WorkerPool, execute: (block: Block) => Promis
   pool.startupMs += performance.now() - start;
 }
 
-/** `n` when it is an integer >= 1; otherwise the error `fail` makes of a sentence naming the option. */
-export function countOption(executor: string, what: string, n: number, fail: (message: string) => Error): number {
-  if (!Number.isInteger(n) || n < 1) throw fail(`${executor}: ${what} must be an integer >= 1, got ${n}`);
+/**
+ * The most threads an executor starts: 4 per core, and at least 64 so that a small machine can
+ * still run a large machine's thread counts. Each worker holds about 18 MB, and threads beyond
+ * that only queue for the cores; far more (a typo) would exhaust memory before failing.
+ */
+export function maxThreads(): number {
+  return Math.max(64, 4 * availableParallelism());
+}
+
+/** Each module is a lane with its own cursor and counters; far more than the block's keys is a typo. */
+export const MAX_MODULES = 65_536;
+
+/** `n` when it is an integer in [1, max]; otherwise the error `fail` makes of a sentence naming the option. */
+export function countOption(executor: string, what: string, n: number, max: number, fail: (message: string) => Error): number {
+  if (!Number.isInteger(n) || n < 1 || n > max) throw fail(`${executor}: ${what} must be an integer from 1 to ${max}, got ${n}`);
   return n;
 }

@@ -1,0 +1,67 @@
+// Where commands read and write files: checks made before a long run starts, so that a bad
+// --out fails in a second instead of after the run, and whole-file writes (temp file, then rename)
+// so that a reader never sees half a file. Invariant: every failure is a UsageError naming the
+// path and the reason in words.
+
+import { accessSync, constants, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { UsageError } from './errors.js';
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EISDIR: 'is a folder, not a file',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+};
+
+/** A file system error in words, with its code for searching. */
+export function fsReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === undefined) return (e as Error).message;
+  return REASONS[code] ? `${REASONS[code]} (${code})` : code;
+}
+
+function isDirectory(path: string): boolean | null {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return null;
+  }
+}
+
+/** Before a run that ends by writing the file `path` (option `flag`): its folder exists or is made, and is writable. */
+export function checkOutFile(path: string, flag: string): void {
+  if (isDirectory(path) === true) throw new UsageError(`${flag} ${path}: is a folder; give a file name`);
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`${flag} ${path}: cannot write there: ${fsReason(e)}`);
+  }
+}
+
+/** Before writing into the folder `path` (option `flag`): it exists or is made, and is a folder. */
+export function checkOutDir(path: string, flag: string): void {
+  if (isDirectory(path) === false) throw new UsageError(`${flag} ${path}: is a file; give a folder`);
+  try {
+    mkdirSync(path, { recursive: true });
+    accessSync(path, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`${flag} ${path}: cannot write there: ${fsReason(e)}`);
+  }
+}
+
+/** Writes `text` to `path` whole: a temp file beside it, then a rename. */
+export function writeWhole(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    throw new UsageError(`${path}: cannot write: ${fsReason(e)}`);
+  }
+}

@@ -1,0 +1,68 @@
+// The concord command's option checks, run as a user runs them: every bad option or combination
+// is one line on stderr naming the option, exit 2, nothing on stdout, no stack trace, and it fails
+// before any long work starts (a bench with a bad --out must not run the benchmark first).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
+const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+describe('concord options', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'concord-cli-'));
+  const empty = join(dir, 'empty.json');
+  writeFileSync(empty, '{"format":"concord-block/1","transactions":[]}');
+
+  it('refuses out-of-range, misplaced and unknown options with one line and exit 2', () => {
+    const cases: [string[], RegExp][] = [
+      [['run', '--workload', 'p2p', '--hash-cost', '2000000'], /--hash-cost expects an integer from 0 to 1,000,000, got "2000000"/],
+      [['gen', '--workload', 'defi', '--accounts', '100000000'], /--accounts expects an integer from 1 to 1,000,000/],
+      [['run', '--workload', 'p2p', '--txs', '99999999999999999'], /--txs expects an integer from 0 to 1,000,000/],
+      [['run', '--workload', 'p2p', '--executor', 'block-stm', '--threads', '100000'], /--threads expects an integer from 1 to \d+, got "100000"/],
+      [['run', '--workload', 'p2p', '--executor', 'modular', '--modules', '99999999'], /--modules expects an integer from 1 to 65,536/],
+      [['run', '--workload', 'p2p', '--executor', 'modular', '--partition', 'nope'], /--partition: unknown partition "nope" \(known: hash, range, affinity\)/],
+      [['run', '--workload', 'p2p', '--executor', 'block-stm', '--modules', '4'], /--modules configures the modular executor, not block-stm/],
+      [['run', '--workload', 'p2p', '--executor', 'sequential', '--threads', '2'], /--threads: the sequential executor runs on one thread/],
+      [['run', empty, '--txs', '5'], /give a block file or --txs, not both/],
+      [['run', '--workload', 'p2p', '--zipf', '2'], /--zipf shapes the defi workload's hot spots; p2p has none/],
+      [['run', join(dir, 'missing.json')], /cannot read: no such file or folder \(ENOENT\)/],
+      [['run', dir], /cannot read: is a folder, not a file \(EISDIR\)/],
+      [['bench', '--quick', '--workload', 'p2p', '--executor', 'nope'], /unknown executor "nope" .*ending in \.js or \.mjs/],
+      [['bench', '--quick', '--workload', 'p2p', '--executor', join(dir, 'none.mjs')], /none\.mjs: no such module file/],
+      [['bench', '--quick', '--txs', '200'], /--txs: only with --workload; the suite's blocks have fixed sizes/],
+      [['bench', '--block', empty, '--seed', '3'], /give --block FILE or --seed, not both/],
+      [['bench', '--quick', '--workload', 'p2p', '--out', dir], /--out .*: is a folder; give a file name/],
+      [['report', join(dir, 'r.json'), '--out', empty], /cannot read: no such file or folder/],
+    ];
+    for (const [args, message] of cases) {
+      const r = concord(...args);
+      const label = args.join(' ');
+      expect(r.status, label).toBe(2);
+      expect(r.stderr, label).toMatch(message);
+      expect(r.stderr.trim().split('\n'), label).toHaveLength(1);
+      expect(r.stdout, label).toBe('');
+    }
+  });
+
+  it('report refuses a file as its output folder before writing anything', () => {
+    const results = join(dir, 'results.json');
+    writeFileSync(results, readFileSync(new URL('../reports/published/results.json', import.meta.url)));
+    const r = concord('report', results, '--out', empty);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--out .*empty\.json: is a file; give a folder/);
+    expect(readFileSync(empty, 'utf8')).toContain('concord-block/1');
+  });
+
+  it('prints its version, and an empty block says so', () => {
+    const version = concord('--version');
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version);
+    const run = concord('run', empty, '--warmup', '0');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/\(0 transactions\)/);
+    expect(run.stdout).toMatch(/receipts +none \(an empty block\)/);
+    expect(run.stdout).toMatch(/over 1 run, cold/);
+  });
+});

@@ -41,7 +41,7 @@ workloadOptions(
     .argument('[block.json]', 'a block file (docs/block-format.md)')
     .option('--executor <name>', `executor: ${[...EXECUTORS.keys()].join(', ')}, or a path to your module.js`, 'sequential')
     .option('--threads <n>', 'threads executing the block (parallel executors; modular counts its main thread from 2 on)')
-    .option('--modules <m>', 'modules (modular executor)')
+    .option('--modules <m>', 'modules (modular executor; default 8, at most 4096: a claim scans every lane, so a few per thread pay best)')
     .option('--partition <kind>', 'partition function (modular executor): hash, range, affinity')
     .option('--repeat <r>', 'runs; the median time is reported', '1')
     .option('--warmup <ms>', 'untimed runs first, for at least this long (0: time the first, cold run)', String(DEFAULT_WARMUP_MS))

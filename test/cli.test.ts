@@ -21,7 +21,7 @@ describe('concord options', () => {
       [['gen', '--workload', 'defi', '--accounts', '100000000'], /--accounts expects an integer from 1 to 1,000,000/],
       [['run', '--workload', 'p2p', '--txs', '99999999999999999'], /--txs expects an integer from 0 to 1,000,000/],
       [['run', '--workload', 'p2p', '--executor', 'block-stm', '--threads', '100000'], /--threads expects an integer from 1 to \d+, got "100000"/],
-      [['run', '--workload', 'p2p', '--executor', 'modular', '--modules', '99999999'], /--modules expects an integer from 1 to 65,536/],
+      [['run', '--workload', 'p2p', '--executor', 'modular', '--modules', '99999999'], /--modules expects an integer from 1 to 4,096/],
       [['run', '--workload', 'p2p', '--executor', 'modular', '--partition', 'nope'], /--partition: unknown partition "nope" \(known: hash, range, affinity\)/],
       [['run', '--workload', 'p2p', '--executor', 'block-stm', '--modules', '4'], /--modules configures the modular executor, not block-stm/],
       [['run', '--workload', 'p2p', '--executor', 'sequential', '--threads', '2'], /--threads: the sequential executor runs on one thread/],

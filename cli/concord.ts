@@ -5,6 +5,8 @@
 
 import { Command, CommanderError } from 'commander';
 import { EXECUTORS } from '../impl/registry.js';
+import { DEFAULT_MODULES } from '../impl/modular/executor.js';
+import { MAX_MODULES } from '../impl/runtime/pooled.js';
 import { DEFAULT_HASH_COST, MAX_ACCOUNTS, MAX_TXS, WORKLOADS } from '../bench/workloads.js';
 import { EXIT, guard } from './errors.js';
 import { genCommand } from './gen.js';
@@ -41,7 +43,7 @@ workloadOptions(
     .argument('[block.json]', 'a block file (docs/block-format.md)')
     .option('--executor <name>', `executor: ${[...EXECUTORS.keys()].join(', ')}, or a path to your module.js`, 'sequential')
     .option('--threads <n>', 'threads executing the block (parallel executors; modular counts its main thread from 2 on)')
-    .option('--modules <m>', 'modules (modular executor; default 8, at most 4096: a claim scans every lane, so a few per thread pay best)')
+    .option('--modules <m>', `modules (modular executor; default ${DEFAULT_MODULES}, at most ${MAX_MODULES}: a claim scans every lane, so a few per thread pay best)`)
     .option('--partition <kind>', 'partition function (modular executor): hash, range, affinity')
     .option('--repeat <r>', 'runs; the median time is reported', '1')
     .option('--warmup <ms>', 'untimed runs first, for at least this long (0: time the first, cold run)', String(DEFAULT_WARMUP_MS))

@@ -107,7 +107,9 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
     onProgress: (done, total, what) => (done === 0 ? progress.start(total, 'simulate') : progress.update(done, what)),
   });
   progress.stop();
-  for (const gap of simulation.gaps) progress.note(`bench: no prediction: ${gap}`);
+  const unpredicted = suite.filter((w) => !simulated.includes(w)).map((w) => w.id);
+  const gaps = unpredicted.length ? [...simulation.gaps, `--quick predicts the p2p grid only, not ${unpredicted.join(', ')}`] : simulation.gaps;
+  for (const gap of gaps) progress.note(`bench: no prediction: ${gap}`);
   const doc: ResultsFile = {
     format: RESULTS_FORMAT,
     createdAt: new Date().toISOString(),
@@ -118,7 +120,7 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
     cores,
     ...result,
     simulated: simulation.points,
-    simulatedGaps: simulation.gaps,
+    simulatedGaps: gaps,
   };
   return doc;
 }

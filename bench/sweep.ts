@@ -10,7 +10,7 @@ import { Bench } from 'tinybench';
 import type { Block, BlockResult, ExecutionStats } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
-import { createExecutor } from '../impl/registry.js';
+import { createExecutor, type ExecutorSettings } from '../impl/registry.js';
 import { idealSpeedup, type IdealBound } from './ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
 import { pinThread } from './core-speeds.js';
@@ -46,6 +46,8 @@ export interface SweepOptions {
    * executors run unpinned); absent or empty: the baseline runs wherever the scheduler puts it.
    */
   readonly pinCpus?: readonly number[];
+  /** Settings every measured executor is created with beside its threads (--modules, --partition). */
+  readonly executorSettings?: Omit<ExecutorSettings, 'threads'>;
   readonly onProgress?: (done: number, total: number, what: string) => void;
 }
 
@@ -187,7 +189,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const baseline = await createExecutor(o.baseline);
   try {
     for (const t of o.threads) {
-      const pools = await startPools(o.executors, t, o.workloads[0]?.block, result);
+      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0]?.block, result);
       try {
         for (const w of o.workloads) {
           const reference = references.get(w.id)!;
@@ -235,13 +237,14 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
 }
 
 /** Creates each executor's pool for t threads, timing creation and its first (cold) block apart. */
-async function startPools(names: readonly string[], t: number, warmBlock: Block | undefined, result: SweepResult): Promise<Map<string, Executor>> {
+async function startPools(names: readonly string[], settings: ExecutorSettings & { threads: number }, warmBlock: Block | undefined, result: SweepResult): Promise<Map<string, Executor>> {
+  const t = settings.threads;
   const pools = new Map<string, Executor>();
   for (const name of names) {
     let executor: Executor | undefined;
     try {
       const started = performance.now();
-      executor = await createExecutor(name, { threads: t });
+      executor = await createExecutor(name, settings);
       const createMs = performance.now() - started;
       let firstBlockMs = 0;
       if (warmBlock) {

@@ -17,11 +17,12 @@ import { resultsMarkdown } from '../reports/render.js';
 import { RESULTS_FORMAT, serializeResults, type ResultsFile } from '../reports/schema.js';
 import { fileBlock, noWorkloadOptions, workloadParams, type WorkloadOptions } from './block-source.js';
 import { EXIT, intOption, UsageError } from './errors.js';
+import { partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { checkOutFile, writeWhole } from './output.js';
 import { concordVersion } from './version.js';
 import { createProgress, type Progress } from './progress.js';
 
-export interface BenchOptions extends WorkloadOptions {
+export interface BenchOptions extends WorkloadOptions, PartitionOptions {
   /** Comma-separated thread counts; default 1 .. the machine's effective cores. */
   threads?: string;
   /** Comma-separated executors; default every parallel executor in the registry. */
@@ -81,10 +82,11 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
     ? [...EXECUTORS.values()].filter((e) => e.parallel).map((e) => e.name)
     : o.executor.split(',').map((s) => s.trim()).filter(Boolean);
   executors.forEach(checkExecutorName);
+  const partition = partitionSettings(o, executors);
   if (executors.length === 0) progress.note('bench: no parallel executor in the registry yet: measuring the sequential baseline alone');
   const quick = o.quick === true;
   const pinCpus = baselineCpus();
-  const settings = { quick, threads, executors, baseline: BASELINE, rounds: quick ? 3 : 5, roundMs: quick ? 40 : 250, baselineCpus: pinCpus };
+  const settings = { quick, threads, executors, baseline: BASELINE, rounds: quick ? 3 : 5, roundMs: quick ? 40 : 250, baselineCpus: pinCpus, ...partition };
   progress.info(`bench: ${suite.length} workloads x threads ${threads.join(',')} x ${[BASELINE, ...executors].join(', ')}; ${settings.rounds} interleaved rounds each`);
   // Cores can differ in speed, and change while the sweep runs (a VM's neighbours), so both ends
   // are probed, on a p2p block as large as the suite's largest (up to 10,000 transactions).
@@ -94,7 +96,7 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
   progress.start(threads.length * suite.length * settings.rounds, 'bench');
   const result = await sweep({
     workloads: suite, executors, baseline: BASELINE, threads, idealThreads: SIMULATED_THREADS,
-    rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus,
+    rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus, executorSettings: partition,
     onProgress: (done, _total, what) => progress.update(done, what),
   });
   progress.stop();

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { EXECUTORS } from '../impl/registry.js';
 import { DEFAULT_MODULES } from '../impl/modular/executor.js';
 import { MAX_MODULES } from '../impl/runtime/pooled.js';
+import { PARTITION_KINDS } from '../impl/modular/partition.js';
 import { DEFAULT_HASH_COST, MAX_ACCOUNTS, MAX_TXS, WORKLOADS } from '../bench/workloads.js';
 import { EXIT, guard } from './errors.js';
 import { genCommand } from './gen.js';
@@ -35,6 +36,9 @@ function workloadOptions(c: Command): Command {
     .option('--zipf <s>', 'Zipf exponent of hot spots (defi workload)');
 }
 
+const MODULES_HELP = `modules (modular executor; default ${DEFAULT_MODULES}, at most ${MAX_MODULES}: a claim scans every lane, so a few per thread pay best)`;
+const PARTITION_HELP = `partition function (modular executor): ${PARTITION_KINDS.join(', ')}`;
+
 let exitCode: number = EXIT.OK;
 
 workloadOptions(
@@ -43,8 +47,8 @@ workloadOptions(
     .argument('[block.json]', 'a block file (docs/block-format.md)')
     .option('--executor <name>', `executor: ${[...EXECUTORS.keys()].join(', ')}, or a path to your module.js`, 'sequential')
     .option('--threads <n>', 'threads executing the block (parallel executors; modular counts its main thread from 2 on)')
-    .option('--modules <m>', `modules (modular executor; default ${DEFAULT_MODULES}, at most ${MAX_MODULES}: a claim scans every lane, so a few per thread pay best)`)
-    .option('--partition <kind>', 'partition function (modular executor): hash, range, affinity')
+    .option('--modules <m>', MODULES_HELP)
+    .option('--partition <kind>', PARTITION_HELP)
     .option('--repeat <r>', 'runs; the median time is reported', '1')
     .option('--warmup <ms>', 'untimed runs first, for at least this long (0: time the first, cold run)', String(DEFAULT_WARMUP_MS))
     .option('--json', 'print one JSON object'),
@@ -90,6 +94,8 @@ workloadOptions(
     .option('--executor <names>', 'comma-separated executors (default: every parallel executor)')
     .option('--threads <list>', 'comma-separated thread counts (default: 1 .. available cores)')
     .option('--block <file>', 'benchmark a block file instead of the suite')
+    .option('--modules <m>', MODULES_HELP)
+    .option('--partition <kind>', PARTITION_HELP)
     .option('--quick', 'a short run')
     .option('--out <file>', 'write the results file (JSON)')
     .option('--json', 'print the results as JSON on stdout'),

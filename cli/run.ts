@@ -7,19 +7,17 @@
 import type { BlockResult } from '../spec/block.js';
 import { FAULT_NAMES } from '../spec/values.js';
 import { createExecutor, EXECUTORS } from '../impl/registry.js';
-import { MAX_MODULES, maxThreads } from '../impl/runtime/pooled.js';
-import { PARTITION_KINDS } from '../impl/modular/partition.js';
+import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
 import { intOption, UsageError } from './errors.js';
 import { loadBlock, type WorkloadOptions } from './block-source.js';
+import { partitionSettings, type PartitionOptions } from './executor-settings.js';
 
-export interface RunOptions extends WorkloadOptions {
+export interface RunOptions extends WorkloadOptions, PartitionOptions {
   executor?: string;
   threads?: string;
   repeat?: string;
   warmup?: string;
-  modules?: string;
-  partition?: string;
   json?: boolean;
 }
 
@@ -44,23 +42,11 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const threads = intOption('--threads', o.threads, 0, 1, maxThreads()) || undefined;
   const repeat = intOption('--repeat', o.repeat, 1, 1);
   const warmupMs = intOption('--warmup', o.warmup, DEFAULT_WARMUP_MS, 0);
-  const modules = intOption('--modules', o.modules, 0, 1, MAX_MODULES) || undefined;
-  if (o.partition !== undefined && !(PARTITION_KINDS as readonly string[]).includes(o.partition)) {
-    throw new UsageError(`--partition: unknown partition "${o.partition}" (known: ${PARTITION_KINDS.join(', ')})`);
-  }
-  // A built-in executor that would ignore an option is told so; a user's module gets them all.
-  const builtIn = EXECUTORS.get(name);
-  if (builtIn) {
-    if (threads !== undefined && !builtIn.parallel) throw new UsageError(`--threads: the ${name} executor runs on one thread`);
-    for (const [flag, given] of [['--modules', modules], ['--partition', o.partition]] as const) {
-      if (given !== undefined && name !== 'modular') throw new UsageError(`${flag} configures the modular executor, not ${name}`);
-    }
-  }
+  const partition = partitionSettings(o, [name]);
+  if (threads !== undefined && EXECUTORS.get(name)?.parallel === false) throw new UsageError(`--threads: the ${name} executor runs on one thread`);
   const { block, label } = loadBlock(file, o);
   const startedAt = performance.now();
-  const executor = await createExecutor(name, {
-    ...(threads ? { threads } : {}), ...(modules ? { modules } : {}), ...(o.partition ? { partition: o.partition } : {}),
-  });
+  const executor = await createExecutor(name, { ...(threads ? { threads } : {}), ...partition });
   const startupMs = performance.now() - startedAt;
   const times: number[] = [];
   let result: BlockResult | undefined;

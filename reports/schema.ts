@@ -157,6 +157,9 @@ export const ResultsSchema = z
       roundMs: positive,
       /** The CPUs the baseline's main thread was pinned to, round r on baselineCpus[r % length]; empty: not pinned. Optional: older files lack it. */
       baselineCpus: z.array(count).optional(),
+      /** --modules and --partition as given; absent: the executors' defaults. */
+      modules: count.optional(),
+      partition: z.string().min(1).optional(),
     }),
     machine: Machine,
     noise: Noise,

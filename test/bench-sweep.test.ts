@@ -74,6 +74,17 @@ describe('concord bench', () => {
     expect(doc.machine.effectiveCores).toBeGreaterThanOrEqual(1);
   });
 
+  it('creates the modular executor with --modules and --partition, and records them', async () => {
+    quiet();
+    const out = join(dir, 'modular.json');
+    expect(await benchCommand({ ...tiny, threads: '2', executor: 'modular', modules: '3', partition: 'range', out })).toBe(0);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    expect(doc.settings).toMatchObject({ modules: 3, partition: 'range' });
+    const run = doc.runs.find((r) => r.executor === 'modular')!;
+    expect(run.correct).toBe(true);
+    expect(run.detail?.modules).toBe(3);
+  });
+
   it('--json prints the same document on stdout', async () => {
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

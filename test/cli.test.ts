@@ -31,6 +31,7 @@ describe('concord options', () => {
       [['run', dir], /cannot read: is a folder, not a file \(EISDIR\)/],
       [['bench', '--quick', '--workload', 'p2p', '--executor', 'nope'], /unknown executor "nope" .*ending in \.js or \.mjs/],
       [['bench', '--quick', '--workload', 'p2p', '--executor', join(dir, 'none.mjs')], /none\.mjs: no such module file/],
+      [['bench', '--quick', '--workload', 'p2p', '--executor', 'block-stm', '--partition', 'range'], /--partition configures the modular executor, not block-stm/],
       [['bench', '--quick', '--txs', '200'], /--txs: only with --workload; the suite's blocks have fixed sizes/],
       [['bench', '--block', empty, '--seed', '3'], /give --block FILE or --seed, not both/],
       [['bench', '--quick', '--workload', 'p2p', '--out', dir], /--out .*: is a folder; give a file name/],

@@ -1,0 +1,26 @@
+// The options that configure executors (--modules, --partition), checked against the executors
+// they would configure: a built-in executor that would ignore one is an error, not a silent
+// default; a user's module (a path) receives them all, as its factory may use them.
+
+import { EXECUTORS } from '../impl/registry.js';
+import { PARTITION_KINDS } from '../impl/modular/partition.js';
+import { MAX_MODULES } from '../impl/runtime/pooled.js';
+import { intOption, UsageError } from './errors.js';
+
+export interface PartitionOptions {
+  modules?: string;
+  partition?: string;
+}
+
+/** The settings for `executors`, from the options as given. */
+export function partitionSettings(o: PartitionOptions, executors: readonly string[]): { modules?: number; partition?: string } {
+  const modules = intOption('--modules', o.modules, 0, 1, MAX_MODULES) || undefined;
+  if (o.partition !== undefined && !(PARTITION_KINDS as readonly string[]).includes(o.partition)) {
+    throw new UsageError(`--partition: unknown partition "${o.partition}" (known: ${PARTITION_KINDS.join(', ')})`);
+  }
+  const takers = executors.filter((name) => name === 'modular' || !EXECUTORS.has(name));
+  for (const [flag, given] of [['--modules', modules], ['--partition', o.partition]] as const) {
+    if (given !== undefined && takers.length === 0) throw new UsageError(`${flag} configures the modular executor, not ${executors.join(', ')}`);
+  }
+  return { ...(modules ? { modules } : {}), ...(o.partition ? { partition: o.partition } : {}) };
+}

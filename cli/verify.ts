@@ -4,9 +4,13 @@
 // terminal, explained and shrunk failures with their replay command, and a summary.
 // Invariant: exit 0 = every property held (and, for --planted, every bug was caught), 1 = a
 // counterexample was found (or a green run missed required coverage, or a planted bug escaped),
-// 2 = usage or input error. --json prints exactly one JSON object on stdout and nothing else.
+// 2 = usage or input error. --json prints exactly one JSON object on stdout and nothing else, and
+// its `ok` is true exactly when the exit code is 0. A time limit is a budget, not a failure: what
+// it cut still exits 0, but is never called a pass, in the text or the JSON.
 
-import { replayFailure, runVerify, type RunReport, type SubjectSource } from '../properties/runner.js';
+import {
+  BATCH, CHECK_DEFS, checkRuns, replayFailure, runVerify, shardBatches, type ExecutorReport, type RunReport, type SubjectSource,
+} from '../properties/runner.js';
 import { decodeToken, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
 import { formatFailure } from '../properties/report.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
@@ -34,6 +38,7 @@ export interface VerifyOptions {
 
 /** Blocks per executor for the equivalence check by default; sized so the default run stays well under 60 s here. */
 export const DEFAULT_RUNS = 2000;
+export const DEFAULT_SEED = 1;
 export const DEFAULT_OUT = 'concord-out/verify';
 
 function parseShard(raw: string | undefined): { index: number; count: number } | undefined {
@@ -43,6 +48,13 @@ function parseShard(raw: string | undefined): { index: number; count: number } |
   const count = m ? Number(m[2]) : NaN;
   if (!(count >= 1 && index >= 1 && index <= count)) throw new UsageError(`--shard expects I/N with 1 <= I <= N (e.g. 2/4), got "${raw}"`);
   return { index, count };
+}
+
+/** A shard with no batch of any check would check nothing and then fail the coverage gate: a matrix too wide for --runs is a usage error. */
+function requireShardRuns(runs: number, shard: { index: number; count: number } | undefined): void {
+  if (!shard || CHECK_DEFS.some((c) => shardBatches(checkRuns(runs, c), shard).length > 0)) return;
+  throw new UsageError(`--shard ${shard.index}/${shard.count} of --runs ${runs} gets no runs: runs go to shards in batches of ${BATCH}, `
+    + `so ${shard.count} shards need --runs >= ${BATCH * (shard.count - 1) + 1}`);
 }
 
 function parseTimeLimit(raw: string | undefined): number | undefined {
@@ -60,9 +72,10 @@ function sourceFor(name: string): SubjectSource {
   return name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name);
 }
 
-/** The JSON summary: the run's report plus rates (and the planted tally). */
-function summary(r: RunReport, planted?: PlantedReport): object {
+/** The JSON summary: the verdict (ok = exit 0), the run's report plus rates (and the planted tally). */
+function summary(ok: boolean, r: RunReport, planted?: PlantedReport): object {
   return {
+    ok,
     executors: r.executors.map((e) => ({
       ...e, elapsedMs: Math.round(e.elapsedMs), blocksPerSecond: rate(e.blocksChecked, e.elapsedMs), schedulesPerSecond: rate(e.schedulesExplored, e.elapsedMs),
     })),
@@ -71,6 +84,12 @@ function summary(r: RunReport, planted?: PlantedReport): object {
     elapsedMs: Math.round(r.elapsedMs), seed: r.seed, shard: r.shard, timedOut: r.timedOut, failures: r.failures,
     ...(planted ? { caught: planted.caught, total: planted.total, planted: planted.bugs } : {}),
   };
+}
+
+/** The checks of `e` the time limit stopped, with how far each got ("interleaving 3/20 batches", "exhaustive not run"). */
+function cutChecks(e: ExecutorReport): string[] {
+  if (!e.checks.length) return ['not started: no check ran'];
+  return e.checks.filter((c) => c.status === 'cut').map((c) => `${c.name} ${c.batches ? `${c.batches}/${c.of} batches` : 'not run'}`);
 }
 
 function textSummary(r: RunReport): string[] {
@@ -84,6 +103,10 @@ function textSummary(r: RunReport): string[] {
   }
   lines.push(`${r.blocksChecked.toLocaleString('en-US')} blocks checked (${rate(r.blocksChecked, r.elapsedMs).toLocaleString('en-US')}/s), `
     + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, r.elapsedMs).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s; seed ${r.seed}, shard ${r.shard}`);
+  if (r.timedOut) {
+    lines.push('time limit reached: these checks did not run in full, so they are not passed:');
+    for (const e of r.executors.filter((x) => x.cut)) lines.push(`  ${e.name.padEnd(24)} ${cutChecks(e).join(', ')}`);
+  }
   return lines;
 }
 
@@ -99,7 +122,7 @@ async function replay(o: VerifyOptions): Promise<number> {
   }
   const { report, observer } = replayed;
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({ executors: [token.executor], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [report] : [], reproduced: Boolean(report) })}\n`);
+    process.stdout.write(`${JSON.stringify({ ok: !report, executors: [token.executor], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [report] : [], reproduced: Boolean(report) })}\n`);
   } else if (report) {
     process.stdout.write(`${formatFailure(report).join('\n')}\n`);
   } else {
@@ -114,9 +137,10 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
     return replay(o);
   }
   const runs = intOption('--runs', o.runs, DEFAULT_RUNS, 1);
-  const seed = intOption('--seed', o.seed, 1, 0);
+  const seed = intOption('--seed', o.seed, DEFAULT_SEED, 0);
   const timeLimitMs = parseTimeLimit(o.timeLimit);
   const shard = parseShard(o.shard);
+  requireShardRuns(runs, shard);
   const outDir = o.out ?? DEFAULT_OUT;
   const progress = createProgress({ json: Boolean(o.json) });
   const txs = o.txs === undefined ? undefined : intOption('--txs', o.txs, 1, 1);
@@ -127,8 +151,9 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   if (o.planted) {
     if (o.executor?.length) throw new UsageError('--planted checks the planted-bug catalogue: leave out --executor');
     const planted = await runPlanted(base);
+    const ok = planted.caught === planted.total;
     if (o.json) {
-      process.stdout.write(`${JSON.stringify(summary(planted.run, planted))}\n`);
+      process.stdout.write(`${JSON.stringify(summary(ok, planted.run, planted))}\n`);
     } else {
       for (const b of planted.bugs) {
         process.stdout.write(`${b.caught ? 'caught ' : 'MISSED '} ${b.name.padEnd(28)} ${b.caught ? `${b.check} after ${b.blocks} blocks: ${b.anomaly}` : `survived ${b.blocks} blocks`}  ${b.doc}\n`);
@@ -136,7 +161,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
       process.stdout.write(`${textSummary(planted.run).join('\n')}\n`);
       process.stdout.write(`planted bugs caught: ${planted.caught}/${planted.total}\n`);
     }
-    return planted.caught === planted.total ? EXIT.OK : EXIT.FAILED;
+    return ok ? EXIT.OK : EXIT.FAILED;
   }
 
   const names = o.executor?.length ? o.executor : defaultExecutors();
@@ -145,14 +170,18 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   for (const s of sources) await (await s.create()).close();
   const r = await runVerify({ subjects: sources, ...base });
   const uncovered = r.executors.filter((e) => e.uncovered.length > 0);
+  const ok = !r.failures.length && !uncovered.length;
   if (o.json) {
-    process.stdout.write(`${JSON.stringify(summary(r))}\n`);
+    process.stdout.write(`${JSON.stringify(summary(ok, r))}\n`);
   } else {
     for (const f of r.failures) process.stdout.write(`${formatFailure(f).join('\n')}\n\n`);
     process.stdout.write(`${textSummary(r).join('\n')}\n`);
-    if (r.timedOut) process.stdout.write('time limit reached: the executors marked "cut" were not checked in full\n');
     for (const e of uncovered) process.stdout.write(`FAIL ${e.name}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did\n`);
-    if (!r.failures.length && !uncovered.length) process.stdout.write('all properties hold\n');
+    if (uncovered.length) {
+      const perShard = shard ? `, split over ${shard.count} shards` : '';
+      process.stdout.write(`  hint: these paths show up only with enough runs; this run had --runs ${runs}${perShard} (default ${DEFAULT_RUNS}): raise --runs\n`);
+    }
+    if (ok) process.stdout.write(r.timedOut ? 'no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full\n' : 'all properties hold\n');
   }
-  return r.failures.length || uncovered.length ? EXIT.FAILED : EXIT.OK;
+  return ok ? EXIT.OK : EXIT.FAILED;
 }

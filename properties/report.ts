@@ -44,7 +44,7 @@ export function formatBlock(block: Block): string[] {
 }
 
 export function formatFailure(f: FailureReport): string[] {
-  const lines = [`FAIL ${f.executor}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} steps`];
+  const lines = [`FAIL ${f.executor}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} step${f.numShrinks === 1 ? '' : 's'}`];
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
   if (f.error) lines.push(`  error        the executor threw: ${f.error}`);
   if (f.transactions > 0) lines.push(...formatBlock(blockFromJson(f.block, 'failure')).map((l) => `  ${l}`));

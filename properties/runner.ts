@@ -72,6 +72,18 @@ export interface FailureReport {
   readonly block: object;
 }
 
+/**
+ * How far one check got on this shard: passed (every batch ran, no counterexample), failed (it
+ * found the counterexample), cut (the time limit stopped it after `batches` of its `of` batches,
+ * possibly 0), skipped (an earlier check of the executor had already failed).
+ */
+export interface CheckReport {
+  readonly name: CheckName;
+  readonly status: 'passed' | 'failed' | 'cut' | 'skipped';
+  readonly batches: number;
+  readonly of: number;
+}
+
 export interface ExecutorReport {
   readonly name: string;
   readonly blocksChecked: number;
@@ -84,6 +96,8 @@ export interface ExecutorReport {
   readonly failed: boolean;
   /** The time limit cut this executor's checks short (coverage is then not judged). */
   readonly cut: boolean;
+  /** Every check that applies to the executor, in the order they run; none when the time limit came before the executor's turn. */
+  readonly checks: readonly CheckReport[];
   readonly elapsedMs: number;
 }
 
@@ -178,34 +192,39 @@ async function checkBatch(
   const details = await fc.check(property, { seed, ...run });
   if (!details.failed) return undefined;
   const [input] = details.counterexample ?? [];
-  let shrinks = 0;
+  // A replay starts at the end of fast-check's shrink path (one segment per shrink after the run's
+  // index) and so counts none of them; count them, so the replay reports the original's steps.
+  let shrinks = 'path' in run ? run.path.split(':').length - 1 : 0;
   if (input) {
     const rest = input.slice(1);
     const { spec, steps } = await minimize(input[0], async (s) => !(await check.run(subject, o, [s, ...rest])));
-    shrinks = steps;
+    shrinks += steps;
     // Run the final block once more, so the recorded failure is exactly the reported block's.
     if (steps > 0) await check.run(subject, o, [spec, ...rest]);
   }
   return failureReport(subject.name, { ...check, txs }, seed, details, shrinks, o.last, outDir);
 }
 
-function checkRuns(runs: number, check: CheckDef): number {
+/** Runs of `check` in a run of --runs `runs` (before sharding). */
+export function checkRuns(runs: number, check: CheckDef): number {
   return Math.max(1, Math.round(runs * check.runsFactor));
 }
 
 /** Runs one check on one subject over this shard's batches; stops at the first counterexample. */
 async function runCheck(
   subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, opts: RunnerOptions, deadline: number, progress: () => void,
-): Promise<FailureReport | 'timeout' | undefined> {
+): Promise<{ report: CheckReport; failure?: FailureReport }> {
   const runs = checkRuns(opts.runs, check);
-  for (const b of shardBatches(runs, opts.shard)) {
-    if (performance.now() > deadline) return 'timeout';
+  const batches = shardBatches(runs, opts.shard);
+  const report = (status: CheckReport['status'], done: number): CheckReport => ({ name: check.name, status, batches: done, of: batches.length });
+  for (const [i, b] of batches.entries()) {
+    if (performance.now() > deadline) return { report: report('cut', i) };
     const txs = opts.txs === undefined || check.fixedSize ? check.txs : { min: opts.txs, max: opts.txs };
     const failure = await checkBatch(subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir);
     progress();
-    if (failure) return failure;
+    if (failure) return { report: report('failed', i + 1), failure };
   }
-  return undefined;
+  return { report: report('passed', batches.length) };
 }
 
 /** Runs every applicable check on every subject. */
@@ -218,8 +237,12 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
   let timedOut = false;
   const sum = (f: (e: ExecutorReport) => number) => executors.reduce((n, e) => n + f(e), 0);
   for (const source of opts.subjects) {
+    // Not even started: creating the executor (a worker pool) would spend more time past the limit.
     if (timedOut) {
-      executors.push({ name: source.name, blocksChecked: 0, schedulesExplored: 0, statesExplored: 0, interleavingsCovered: 0, coverage: {}, uncovered: [], failed: false, cut: true, elapsedMs: 0 });
+      executors.push({
+        name: source.name, blocksChecked: 0, schedulesExplored: 0, statesExplored: 0, interleavingsCovered: 0, coverage: {}, uncovered: [],
+        failed: false, cut: true, checks: [], elapsedMs: 0,
+      });
       continue;
     }
     const subjectStarted = performance.now();
@@ -228,16 +251,22 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     let failed = false;
     let cut = false;
     const applicable = checks.filter((c) => c.applies(subject));
+    const owned = (c: CheckDef) => shardBatches(checkRuns(opts.runs, c), opts.shard).length;
+    const checkReports: CheckReport[] = [];
     let done = 0;
-    opts.progress?.start(applicable.reduce((n, c) => n + shardBatches(checkRuns(opts.runs, c), opts.shard).length, 0), subject.name);
+    opts.progress?.start(applicable.reduce((n, c) => n + owned(c), 0), subject.name);
     try {
       for (const check of applicable) {
-        if (failed || cut) continue;
+        if (failed) {
+          checkReports.push({ name: check.name, status: 'skipped', batches: 0, of: owned(check) });
+          continue;
+        }
         const progress = () => opts.progress?.update(++done, `${check.name}: ${o.blocks} blocks, ${o.schedules} schedules`);
         const r = await runCheck(subject, check, o, opts, deadline, progress);
-        if (r === 'timeout') cut = timedOut = true;
-        else if (r) {
-          failures.push(r);
+        checkReports.push(r.report);
+        if (r.report.status === 'cut') cut = timedOut = true;
+        if (r.failure) {
+          failures.push(r.failure);
           failed = true;
         }
       }
@@ -250,7 +279,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     const uncovered = failed || cut ? [] : required.filter((e) => o.coverage[e] === 0);
     executors.push({
       name: subject.name, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings,
-      coverage: o.coverage, uncovered, failed, cut, elapsedMs: performance.now() - subjectStarted,
+      coverage: o.coverage, uncovered, failed, cut, checks: checkReports, elapsedMs: performance.now() - subjectStarted,
     });
   }
   return {

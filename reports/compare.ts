@@ -102,31 +102,57 @@ function fmtMs(v: number): string {
   return v >= 100 ? v.toFixed(1) : v >= 10 ? v.toFixed(2) : v.toFixed(3);
 }
 
-function fmtSide(s: Side): string {
-  if (s.interval === null) return `${fmtMs(s.median)} ± ∞ ¹`;
+/** A side as its two parts: the median and its interval ("± 3%", or "± ∞ ¹" with too few samples). */
+function fmtSide(s: Side): [string, string] {
+  if (s.interval === null) return [fmtMs(s.median), '± ∞ ¹'];
   const half = Math.max(s.interval.hi - s.median, s.median - s.interval.lo) / s.median;
-  return `${fmtMs(s.median)} ± ${Math.round(half * 100)}%`;
+  return [fmtMs(s.median), `± ${Math.round(half * 100)}%`];
 }
 
-function fmtDelta(r: CompareRow): string {
-  const n = `n=${r.base.n}+${r.next.n}`;
-  if (!r.significant) return `~ (p=${r.p.toFixed(3)} ${n})`;
-  return `${r.deltaPct >= 0 ? '+' : ''}${r.deltaPct.toFixed(2)}% (p=${r.p.toFixed(3)} ${n})`;
+/** The delta as its two parts: the change (or `~`) and its test ("(p=0.002 n=12+12)"). */
+function fmtDelta(r: CompareRow): [string, string] {
+  const test = `(p=${r.p.toFixed(3)} n=${r.base.n}+${r.next.n})`;
+  return [r.significant ? `${r.deltaPct >= 0 ? '+' : ''}${r.deltaPct.toFixed(2)}%` : '~', test];
+}
+
+/**
+ * A column of the text table: a header over parts that each align on their own, so medians line
+ * up on their last digit and intervals on their `±` whatever a row's footnote mark or delta width.
+ */
+interface Column {
+  readonly header: string;
+  readonly sub: readonly string[];
+  readonly right: readonly boolean[];
 }
 
 /** The benchstat-style text table. */
 export function formatComparison(c: Comparison, baseName: string, nextName: string): string {
-  const header = ['block time (ms)', baseName, nextName, 'vs base'];
-  const sub = ['', 'median ± 95%', 'median ± 95%', ''];
-  const body = c.rows.map((r) => [r.name, fmtSide(r.base), fmtSide(r.next), fmtDelta(r)]);
+  const columns: Column[] = [
+    { header: 'block time (ms)', sub: [''], right: [false] },
+    { header: baseName, sub: ['median', '± 95%'], right: [true, false] },
+    { header: nextName, sub: ['median', '± 95%'], right: [true, false] },
+    { header: 'vs base', sub: ['', ''], right: [true, false] },
+  ];
+  const body: string[][][] = c.rows.map((r) => [[r.name], fmtSide(r.base), fmtSide(r.next), fmtDelta(r)]);
   if (c.geomean) {
     const d = c.geomean.deltaPct;
-    body.push(['geomean', fmtMs(c.geomean.base), fmtMs(c.geomean.next), `${d >= 0 ? '+' : ''}${d.toFixed(2)}%`]);
+    body.push([['geomean'], [fmtMs(c.geomean.base), ''], [fmtMs(c.geomean.next), ''], [`${d >= 0 ? '+' : ''}${d.toFixed(2)}%`, '']]);
   }
-  const all = [header, sub, ...body];
-  const width = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(width[i]!) : cell.padStart(width[i]!))).join('   ').trimEnd();
-  const out = all.map(line);
+  const span = (w: readonly number[]) => w.reduce((a, b) => a + b, 0) + w.length - 1;
+  const widths = columns.map((col, i) => {
+    const w = col.sub.map((s, j) => Math.max(s.length, ...body.map((r) => r[i]![j]!.length)));
+    // A header wider than its parts widens the last part, so the parts keep their alignment.
+    w[w.length - 1]! += Math.max(0, col.header.length - span(w));
+    return w;
+  });
+  const line = (cells: readonly (readonly string[])[]) => cells
+    .map((parts, i) => parts.map((p, j) => (columns[i]!.right[j] ? p.padStart(widths[i]![j]!) : p.padEnd(widths[i]![j]!))).join(' '))
+    .join('   ').trimEnd();
+  const out = [
+    columns.map((col, i) => col.header.padEnd(span(widths[i]!))).join('   ').trimEnd(),
+    line(columns.map((col) => col.sub)),
+    ...body.map(line),
+  ];
   if (c.rows.some((r) => r.base.interval === null || r.next.interval === null)) out.push('', '¹ need >= 6 samples for a 95% confidence interval');
   for (const w of c.warnings) out.push(`warning: ${w}`);
   return `${out.join('\n')}\n`;

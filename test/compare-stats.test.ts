@@ -1,13 +1,15 @@
 // compare's statistics on known samples (reference values from scipy.stats 1.17 and the binomial
-// order-statistic tables), and `concord compare` itself: `~`, deltas, geomean, warnings and the
-// --fail-on-regression gate.
+// order-statistic tables), and `concord compare` itself: `~`, deltas, geomean, warnings, the
+// text table's alignment, the --fail-on-regression gate and files with nothing in common.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compareCommand } from '../cli/compare.js';
+import { guard } from '../cli/errors.js';
 import { compare, formatComparison, regressions } from '../reports/compare.js';
 import { geomean, mannWhitney, median, medianInterval } from '../reports/stats.js';
+import type { ResultsFile } from '../reports/schema.js';
 import { sampleResults } from './report-fixture.js';
 
 describe('statistics', () => {
@@ -106,6 +108,27 @@ describe('compare', () => {
     expect(formatComparison(c, 'a', 'b')).toMatch(/± ∞ ¹/);
   });
 
+  it('aligns medians, intervals and tests in their columns whatever a row\'s footnote or delta', async () => {
+    const slower = sampleResults({ seqMs: 10, execMs: 9, samples: 12 });
+    // One run with too few samples for an interval: its cell reads "± ∞ ¹", the others "± 2%".
+    const few: ResultsFile = { ...slower, runs: slower.runs.map((r, i) => (i === 1 ? { ...r, samplesMs: r.samplesMs.slice(0, 4), busy: r.busy.slice(0, 4) } : r)) };
+    const lines = formatComparison(compare(base, few), 'base-results.json', 'new-results.json').split('\n');
+    const [header, sub] = lines;
+    const body = lines.slice(2, lines.findIndex((l) => l.startsWith('geomean')));
+    const geo = lines.find((l) => l.startsWith('geomean'))!;
+    expect(body.some((l) => l.includes('± ∞ ¹')) && body.some((l) => /± \d+%\s+~/.test(l))).toBe(true);
+    const pm = (l: string) => [l.indexOf('±'), l.lastIndexOf('±')];
+    for (const l of body) expect(pm(l)).toEqual(pm(sub!));
+    for (const l of body) expect(l.indexOf('(p=')).toBe(body[0]!.indexOf('(p='));
+    // File names start their columns, over the medians, which end where the geomeans do.
+    expect(header!.indexOf('base-results.json')).toBe(sub!.indexOf('median'));
+    expect(header!.indexOf('new-results.json')).toBe(sub!.lastIndexOf('median'));
+    const [b, n] = pm(sub!);
+    expect(geo.slice(b! - 3, b!)).toMatch(/\d $/);
+    expect(geo.slice(n! - 3, n!)).toMatch(/\d $/);
+    expect(header!.indexOf('vs base')).toBeLessThan(body[0]!.indexOf('(p='));
+  });
+
   it('concord compare exits 0, or 1 with --fail-on-regression when a row is significantly slower', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-compare-'));
     const a = join(dir, 'base.json');
@@ -117,5 +140,36 @@ describe('compare', () => {
     expect(await compareCommand({ base: a, next: b, failOnRegression: '10' })).toBe(1);
     expect(await compareCommand({ base: a, next: b, failOnRegression: '80' })).toBe(0);
     expect(out.mock.calls.map((c) => String(c[0])).join('')).toMatch(/regression: .*fake-parallel/);
+  });
+
+  it('concord compare exits 2 when the files have no run in common, with the gate or without', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-compare-'));
+    const a = join(dir, 'base.json');
+    const b = join(dir, 'empty.json');
+    writeFileSync(a, JSON.stringify(base));
+    writeFileSync(b, JSON.stringify({ ...base, runs: [] }));
+    let stdout = '';
+    let stderr = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+    for (const o of [{ failOnRegression: '5' }, { json: true }, {}]) {
+      expect(await guard('compare', () => compareCommand({ base: a, next: b, ...o }))).toBe(2);
+    }
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual(Array(3).fill(`concord compare: ${a} (8 runs) and ${b} (0 runs) have no run in common (same workload, executor and thread count): nothing to compare`));
+  });
+
+  it('concord compare --json says ok exactly when the gate passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-compare-'));
+    const a = join(dir, 'base.json');
+    const b = join(dir, 'new.json');
+    writeFileSync(a, JSON.stringify(base));
+    writeFileSync(b, JSON.stringify(sampleResults({ seqMs: 10, execMs: 9, samples: 12 })));
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    expect(await compareCommand({ base: a, next: b, json: true, failOnRegression: '10' })).toBe(1);
+    expect(await compareCommand({ base: a, next: b, json: true })).toBe(0);
+    const [gated, plain] = out.mock.calls.map((c) => JSON.parse(String(c[0])));
+    expect(gated).toMatchObject({ ok: false, regressions: [expect.stringMatching(/fake-parallel @2/), expect.stringMatching(/fake-parallel @2/)] });
+    expect(plain).toMatchObject({ ok: true, regressions: [] });
   });
 });

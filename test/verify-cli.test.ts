@@ -32,9 +32,12 @@ describe('concord verify', () => {
     const r = await verify({ executor: ['sequential'], runs: '100', json: true });
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ blocksChecked: 125, schedulesExplored: 0, failures: [], seed: 1, shard: '1/1' });
+    expect(j).toMatchObject({ ok: true, blocksChecked: 125, schedulesExplored: 0, failures: [], seed: 1, shard: '1/1' });
     expect(j.executors).toHaveLength(1);
     expect(j.executors[0]).toMatchObject({ name: 'sequential', failed: false, uncovered: [] });
+    expect(j.executors[0].checks).toEqual([
+      { name: 'equivalence', status: 'passed', batches: 2, of: 2 }, { name: 'determinism', status: 'passed', batches: 1, of: 1 },
+    ]);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
   });
 
@@ -44,6 +47,23 @@ describe('concord verify', () => {
     expect(j.failures).toEqual([]);
     for (const e of j.executors) expect([e.name, e.uncovered]).toEqual([e.name, []]);
     expect(r.code).toBe(0);
+  });
+
+  // At seed 2 a single run per check never stops a block at its gas limit (skip-rest), which the coverage gate requires.
+  it('fails missing coverage with ok false in the JSON, whose failures are empty', async () => {
+    const r = await verify({ executor: ['sequential'], runs: '1', seed: '2', json: true });
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ ok: false, failures: [], timedOut: false });
+    expect(j.executors[0]).toMatchObject({ failed: false, cut: false, uncovered: ['skip-rest'] });
+  });
+
+  it('says which paths a green run missed and that --runs, default 2000, was too small', async () => {
+    const r = await verify({ executor: ['sequential'], runs: '1', seed: '2' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL sequential: a green run must exercise skip-rest, and this one never did/);
+    expect(r.stdout).toMatch(/hint: .*--runs 1 \(default 2000\): raise --runs/);
+    expect(r.stdout).not.toMatch(/all properties hold/);
   });
 
   it('checks a user module that is correct', async () => {
@@ -69,7 +89,8 @@ describe('concord verify', () => {
     const again = await verify({ replay: f.token, json: true });
     expect(again.code).toBe(1);
     const g = JSON.parse(again.stdout);
-    expect(g.reproduced).toBe(true);
+    expect(g).toMatchObject({ ok: false, reproduced: true });
+    expect(g.failures[0].numShrinks).toBe(f.numShrinks);
     expect(g.failures[0].block).toEqual(f.block);
     expect(g.failures[0].explanation).toEqual(f.explanation);
   });
@@ -100,11 +121,13 @@ describe('concord verify', () => {
     [{ timeLimit: '-1' }, /--time-limit expects a number of seconds > 0/],
     [{ executor: ['nope'] }, /unknown executor "nope"/],
     [{ executor: [fixture('not-an-executor.mjs')] }, /default export must be an Executor/],
-    [{ executor: ['missing-file.js'] }, /cannot load the module/],
+    [{ executor: ['missing-file.js'] }, /missing-file\.js: no such module file/],
     [{ replay: 'garbage' }, /not a replay token/],
     [{ replay: 'cv1_AAAA' }, /damaged/],
     [{ planted: true, executor: ['sequential'] }, /leave out --executor/],
     [{ replay: 'cv1_AAAA', shard: '1/2' }, /give it alone/],
+    [{ executor: ['sequential'], runs: '5', shard: '2/4' }, /^concord verify: --shard 2\/4 of --runs 5 gets no runs: .* 4 shards need --runs >= 151\n$/],
+    [{ planted: true, runs: '100', shard: '3/4' }, /--shard 3\/4 of --runs 100 gets no runs/],
   ] as [VerifyOptions, RegExp][])('exits 2 on bad input %#', async (o, message) => {
     const r = await verify({ runs: '10', ...o });
     expect(r.code).toBe(2);
@@ -112,11 +135,26 @@ describe('concord verify', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('stops at the time limit and says so', async () => {
+  it('stops at the time limit and says in the JSON which checks did not run in full', async () => {
     const r = await verify({ executor: ['sequential', 'reference'], runs: '100000', timeLimit: '0.2', json: true });
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.timedOut).toBe(true);
-    expect(j.executors.some((e: { cut: boolean }) => e.cut)).toBe(true);
+    expect(j).toMatchObject({ ok: true, timedOut: true, failures: [] });
+    const [seq, ref] = j.executors;
+    expect(seq).toMatchObject({ name: 'sequential', cut: true, uncovered: [] });
+    expect(seq.checks[0]).toMatchObject({ name: 'equivalence', status: 'cut', of: 2000 });
+    expect(seq.checks[0].batches).toBeGreaterThan(0);
+    expect(seq.checks[1]).toEqual({ name: 'determinism', status: 'cut', batches: 0, of: 500 });
+    expect(ref).toMatchObject({ name: 'reference', cut: true, blocksChecked: 0, checks: [] });
+  });
+
+  it('never calls a run the time limit cut a pass', async () => {
+    const r = await verify({ executor: ['sequential', 'reference'], runs: '100000', timeLimit: '0.2' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/all properties hold/);
+    expect(r.stdout).toMatch(/time limit reached: these checks did not run in full, so they are not passed:/);
+    expect(r.stdout).toMatch(/^ {2}sequential +equivalence \d+\/2000 batches, determinism not run$/m);
+    expect(r.stdout).toMatch(/^ {2}reference +not started: no check ran$/m);
+    expect(r.stdout).toMatch(/no counterexample in what ran, but the time limit cut the checks above/);
   });
 });

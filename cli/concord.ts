@@ -16,7 +16,7 @@ import { compareCommand } from './compare.js';
 import { mainCommand } from './main.js';
 import { proveCommand } from './prove.js';
 import { reportCommand } from './report.js';
-import { verifyCommand } from './verify.js';
+import { DEFAULT_RUNS, DEFAULT_SEED, verifyCommand } from './verify.js';
 import { DEFAULT_WARMUP_MS, runCommand } from './run.js';
 import { concordVersion } from './version.js';
 
@@ -74,9 +74,9 @@ program.command('prove')
 
 program.command('verify')
   .description('check executors against the reference: equivalence, determinism, interleavings; shrink and explain failures')
-  .option('--executor <name...>', 'executors to check (built-in names or paths to your module.js); default: every parallel one')
-  .option('--runs <n>', 'generated blocks per executor')
-  .option('--seed <s>', 'fast-check seed')
+  .option('--executor <name...>', 'executors to check (built-in names or paths to your module.js); default: every built-in except reference')
+  .option('--runs <n>', `generated blocks per executor (default ${DEFAULT_RUNS})`)
+  .option('--seed <s>', `fast-check seed (default ${DEFAULT_SEED})`)
   .option('--txs <n>', 'transactions per generated block')
   .option('--time-limit <sec>', 'stop generating new blocks after this many seconds')
   .option('--shard <i/n>', 'check shard i of n of the seed space (a CI matrix shares one big run)')

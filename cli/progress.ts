@@ -49,8 +49,11 @@ export function createProgress(o: ProgressOptions = {}): Progress {
     start(total, phase) {
       if (!active) return;
       stop();
+      const line = (eta: string) => `${phase.padEnd(10)} [{bar}] {value}/{total} ${eta} {item}`;
       multi = new cliProgress.MultiBar({
-        stream, format: `${phase.padEnd(10)} [{bar}] {value}/{total} {eta_formatted} left  {item}`,
+        stream,
+        // Before the first step there is no rate to estimate from: cli-progress would say "0s left".
+        format: (options, params, payload) => cliProgress.Format.Formatter({ ...options, format: line(params.value === 0 ? '' : '{eta_formatted} left ') }, params, payload),
         barsize: 24, hideCursor: true, clearOnComplete: false, etaBuffer: 20,
       }, cliProgress.Presets.shades_classic);
       bar = multi.create(total, 0, { item: '' });

@@ -179,8 +179,14 @@ describe('progress', () => {
     const p = createProgress({ env: {}, stream: s });
     expect(p.active).toBe(true);
     p.start(2, 'bench');
+    p.stop();
+    // Nothing done yet: no rate, so no time left is claimed.
+    expect(s.text).toContain('0/2');
+    expect(s.text).not.toContain('left');
+    p.start(2, 'bench');
     p.update(1, 'p2p');
     p.stop();
     expect(s.text).toContain('bench');
+    expect(s.text).toMatch(/1\/2 \S+ left +p2p/);
   });
 });

@@ -3,13 +3,19 @@
 // the file, the transaction index and the field, so no executor ever sees a half-valid block.
 // Invariant: parseBlock(writeBlock(b)) executes exactly like b (same roots, receipts and reads).
 
-import { AssembleError, assemble, disassemble, type ReadableOp } from './bytecode.js';
+import { AssembleError, MAX_HASH_ITERATIONS, OP, WIDTH, assemble, disassemble, type ReadableOp } from './bytecode.js';
 import type { Block, Footprint, FootprintEntry, Program, Transaction } from './block.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from './block.js';
 import { CONTRACTS, FIELD, FIELDS, MAX_ENTITY, STRIDE, contractProgram, type Field } from './contracts.js';
-import { isKey, isValue } from './values.js';
+import { MAX_VALUE, isKey, isValue } from './values.js';
 
 export const BLOCK_FORMAT = 'concord-block/1';
+/**
+ * The most gas one transaction may be given. The VM runs about 1e8 gas/s, so this bounds a
+ * transaction to about a second; the heaviest legitimate one, a hash of MAX_HASH_ITERATIONS,
+ * needs about 3e7.
+ */
+export const MAX_TX_GAS_LIMIT = 100_000_000;
 
 export class BlockFileError extends Error {
   constructor(readonly file: string, readonly where: string, readonly problem: string) {
@@ -30,7 +36,8 @@ function isObj(v: unknown): v is Obj {
 export function parseBlock(text: string, file = 'block'): Block {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // Editors on Windows often save UTF-8 with a byte-order mark, which JSON.parse rejects.
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new BlockFileError(file, 'JSON', (e as Error).message);
   }
@@ -78,20 +85,25 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
       if (!isKey(k)) fail(where, `key ${name} outside [0, 2^32)`);
       return k;
     }
+    // Any other number ("1.5", "-1", "1e3") would otherwise split at its dot into entity and field.
+    if (name.trim() !== '' && !Number.isNaN(Number(name))) fail(where, `expected a key number (an integer in [0, 2^32)) or "entity.field", got ${describe(name)}`);
     const dot = name.lastIndexOf('.');
     if (dot <= 0) fail(where, `expected a key "entity.field" or a key number, got ${describe(name)}`);
     const field = name.slice(dot + 1);
     if (!(field in FIELD)) fail(where, `unknown field "${field}" (fields: ${FIELDS.join(', ')})`);
     return entity(name.slice(0, dot), where) * STRIDE + FIELD[field as Field];
   };
-  const intField = (v: Json | undefined, where: string, min: number, fallback?: number): number => {
+  const intField = (v: Json | undefined, where: string, min: number, fallback?: number, max = MAX_VALUE): number => {
     if (v === undefined && fallback !== undefined) return fallback;
-    if (!isValue(v) || v < min) fail(where, `expected an integer >= ${min}, got ${describe(v)}`);
+    const range = max === MAX_VALUE ? `>= ${min}` : `from ${min} to ${max.toLocaleString('en-US')}`;
+    if (!isValue(v) || v < min || v > max) fail(where, `expected an integer ${range}, got ${describe(v)}`);
     return v as number;
   };
+  // The contract's HASH instruction carries hashCost, so it has that instruction's limit.
+  const hashCostField = (v: Json | undefined, where: string, fallback: number) => intField(v, where, 0, fallback, MAX_HASH_ITERATIONS);
 
   const blockGasLimit = intField(json.gasLimit, 'field gasLimit', 0, DEFAULT_BLOCK_GAS_LIMIT);
-  const defaultHashCost = intField(json.hashCost, 'field hashCost', 0, 0);
+  const defaultHashCost = hashCostField(json.hashCost, 'field hashCost', 0);
 
   const preState = new Map<number, number>();
   if (json.preState !== undefined) {
@@ -119,13 +131,24 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
     if (!isObj(def)) return fail(at.replace(/[.: ]+$/, ''), `expected a program object, got ${describe(def)}`);
     for (const k of Object.keys(def)) if (!['ops', 'footprint', 'arity'].includes(k)) fail(`${at}${k}`, 'unknown field (known: ops, footprint, arity)');
     if (!Array.isArray(def.ops)) fail(`${at}ops`, `expected an array of instructions, got ${describe(def.ops)}`);
+    const ops = def.ops as ReadableOp[];
     let code: Float64Array;
     try {
-      code = assemble(def.ops as ReadableOp[], resolveImmediate);
+      code = assemble(ops, resolveImmediate);
     } catch (e) {
       if (e instanceof AssembleError) return fail(`${at}ops[${e.instruction}] ${e.field}`, e.message);
       throw e;
     }
+    // A delta whose bounds hold no value always reverts, so such bounds are a mistake. Labels take
+    // no slot in the code, hence the separate count.
+    let pc = 0;
+    ops.forEach((op, j) => {
+      if (op[0] === 'label') return;
+      const base = pc++ * WIDTH;
+      if (code[base] === OP.DELTA && code[base + 3]! > code[base + 4]!) {
+        fail(`${at}ops[${j}] operand 2`, `delta bounds lo ${code[base + 3]} above hi ${code[base + 4]}: every delta would revert`);
+      }
+    });
     const arity = intField(def.arity, `${at}arity`, 0, 16);
     if (arity > 16) fail(`${at}arity`, 'at most 16 arguments (registers r0..r15)');
     const footprint = def.footprint === undefined ? undefined : parseFootprint(def.footprint, `${at}footprint`, arity, fail);
@@ -147,13 +170,18 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
     for (const k of Object.keys(t)) if (!['call', 'ops', 'program', 'args', 'gasLimit', 'hashCost', 'footprint'].includes(k)) fail(`${at}: field ${k}`, 'unknown field');
     const forms = ['call', 'ops', 'program'].filter((f) => t[f] !== undefined);
     if (forms.length !== 1) fail(at, 'needs exactly one of "call" (a library contract), "ops" (inline bytecode) or "program" (a name from programs)');
-    const gasLimit = intField(t.gasLimit, `${at}: field gasLimit`, 0, 1_000_000);
+    // A field that the transaction's form does not use would be silently ignored, like an unknown one.
+    if (t.hashCost !== undefined && t.call === undefined) fail(`${at}: field hashCost`, 'only a "call" takes hashCost; inline code hashes with a "hash" instruction');
+    if (t.footprint !== undefined && t.ops === undefined) {
+      fail(`${at}: field footprint`, t.call !== undefined ? 'a library contract declares its own footprint' : 'a named program declares its footprint in "programs"');
+    }
+    const gasLimit = intField(t.gasLimit, `${at}: field gasLimit`, 0, 1_000_000, MAX_TX_GAS_LIMIT);
     let program: number;
     let args: number[];
     if (t.call !== undefined) {
       const def = typeof t.call === 'string' ? CONTRACTS.get(t.call) : undefined;
       if (!def) return fail(`${at}: field call`, `unknown contract ${describe(t.call)} (known: ${[...CONTRACTS.keys()].join(', ')})`);
-      const hashCost = intField(t.hashCost, `${at}: field hashCost`, 0, defaultHashCost);
+      const hashCost = hashCostField(t.hashCost, `${at}: field hashCost`, defaultHashCost);
       const id = `${def.name}#${hashCost}`;
       let p = contractIndex.get(id);
       if (p === undefined) {
@@ -187,7 +215,13 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
       }
       const raw = t.args ?? [];
       if (!Array.isArray(raw)) return fail(`${at}: field args`, `expected an array of values, got ${describe(raw)}`);
-      if (raw.length > 16) fail(`${at}: field args`, 'at most 16 arguments (registers r0..r15)');
+      // Fewer arguments are fine (the rest read 0); more would land in registers the program does not expect.
+      const { arity } = programs[program]!;
+      if (raw.length > arity) {
+        fail(`${at}: field args`, t.ops !== undefined
+          ? `at most ${arity} arguments (registers r0..r15)`
+          : `program ${t.program as string} takes ${arity === 0 ? 'no' : arity} argument${arity === 1 ? '' : 's'}, got ${raw.length}`);
+      }
       args = raw.map((v, j) => {
         if (typeof v === 'string') {
           const r = resolveImmediate(v);
@@ -208,12 +242,25 @@ function parseFootprint(raw: Json, where: string, arity: number, fail: (where: s
   return raw.map((e, i): FootprintEntry => {
     const at = `${where}[${i}]`;
     if (!isObj(e) || !isObj(e.key)) return fail(at, 'expected { key: { arg?, mul?, add }, access: read|write|delta, lo?, hi? }');
+    for (const f of Object.keys(e)) if (!['key', 'access', 'lo', 'hi'].includes(f)) fail(`${at}.${f}`, 'unknown field (known: key, access, lo, hi)');
     const access = e.access;
     if (access !== 'read' && access !== 'write' && access !== 'delta') return fail(`${at}.access`, `expected read, write or delta, got ${describe(access)}`);
     const k = e.key as Obj;
-    if (k.arg !== undefined && (!Number.isInteger(k.arg) || (k.arg as number) < 0 || (k.arg as number) >= arity)) fail(`${at}.key.arg`, `expected an argument index below ${arity}`);
+    for (const f of Object.keys(k)) if (!['arg', 'mul', 'add'].includes(f)) fail(`${at}.key.${f}`, 'unknown field (known: arg, mul, add)');
+    if (k.arg !== undefined && (!Number.isInteger(k.arg) || (k.arg as number) < 0 || (k.arg as number) >= arity)) {
+      fail(`${at}.key.arg`, arity === 0
+        ? `"arg": ${describe(k.arg)} names no argument: the program takes none ("arity": 0); declare its "arity"`
+        : `expected an argument index from 0 to ${arity - 1} (the program's arity is ${arity}), got ${describe(k.arg)}`);
+    }
     for (const f of ['mul', 'add'] as const) if (k[f] !== undefined && !isValue(k[f])) fail(`${at}.key.${f}`, 'expected an integer');
     if (k.add === undefined) fail(`${at}.key.add`, 'missing');
+    // Bounds on a read or write would be silently ignored, and a malformed bound silently dropped.
+    for (const f of ['lo', 'hi'] as const) {
+      if (e[f] === undefined) continue;
+      if (access !== 'delta') fail(`${at}.${f}`, `only a delta entry has bounds, this one is a ${access}`);
+      if (!isValue(e[f])) fail(`${at}.${f}`, `expected an integer in the value range, got ${describe(e[f])}`);
+    }
+    if (isValue(e.lo) && isValue(e.hi) && e.lo > e.hi) fail(`${at}.lo`, `lo ${e.lo} above hi ${e.hi}: no value is within the bounds`);
     const entry: FootprintEntry = {
       key: { add: k.add as number, ...(k.arg === undefined ? {} : { arg: k.arg as number }), ...(k.mul === undefined ? {} : { mul: k.mul as number }) },
       access,

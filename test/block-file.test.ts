@@ -3,11 +3,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BlockFileError, parseBlock } from '../spec/block-file.js';
+import { BlockFileError, MAX_TX_GAS_LIMIT, parseBlock, writeBlock } from '../spec/block-file.js';
+import { MAX_HASH_ITERATIONS } from '../spec/bytecode.js';
+import { executeReference } from '../spec/reference.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const head = '"format": "concord-block/1"';
-const tx = (t: string) => `{ ${head}, "transactions": [ {"call":"p2p","args":{"from":"a","to":"b","amount":1,"seq":0}}, ${t} ] }`;
+const p2p = '{"call":"p2p","args":{"from":"a","to":"b","amount":1,"seq":0}}';
+const tx = (t: string) => `{ ${head}, "transactions": [ ${p2p}, ${t} ] }`;
+/** A block with program p of the given arity and footprint, called by transaction 1 with `args`. */
+const prog = (arity: number, args: string, footprint = '[]') =>
+  `{ ${head}, "programs": {"p": {"arity": ${arity}, "ops": [["stop"]], "footprint": ${footprint}}}, "transactions": [ ${p2p}, {"program":"p","args":${args}} ] }`;
 
 // Each case: the file's text, then what the error must name (where) and say (problem).
 const cases: [string, string, RegExp, RegExp][] = [
@@ -27,7 +33,29 @@ const cases: [string, string, RegExp, RegExp][] = [
   ['contract call missing argument', tx('{"call": "p2p", "args": {"from":"a","to":"b","amount":1}}'), /transaction 1: field args.seq/, /expected an integer/],
   ['contract call unknown argument', tx('{"call": "token", "args": {"from":"a","to":"b","amount":1,"memo":3}}'), /transaction 1: field args.memo/, /no argument memo/],
   ['contract call wrong type', tx('{"call": "token", "args": {"from":"a","to":"b","amount":1.5}}'), /transaction 1: field args.amount/, /expected an integer/],
-  ['negative gas limit', tx('{"call": "token", "args": {"from":"a","to":"b","amount":1}, "gasLimit": -1}'), /transaction 1: field gasLimit/, /integer >= 0/],
+  ['negative gas limit', tx('{"call": "token", "args": {"from":"a","to":"b","amount":1}, "gasLimit": -1}'), /transaction 1: field gasLimit/, /integer from 0 to 100,000,000, got -1/],
+  ['gas limit above the cap', tx('{"ops": [["label","spin"],["jump","spin"]], "gasLimit": 9007199254740991}'), /transaction 1: field gasLimit/, /integer from 0 to 100,000,000, got 9007199254740991/],
+  ['block hashCost above the hash limit', `{ ${head}, "hashCost": 1e9, "transactions": [ ${p2p} ] }`, /field hashCost/, /integer from 0 to 1,000,000, got 1000000000/],
+  ['call hashCost above the hash limit', tx('{"call": "token", "args": {"from":"a","to":"b","amount":1}, "hashCost": 1e9}'), /transaction 1: field hashCost/, /integer from 0 to 1,000,000, got 1000000000/],
+  ['negative hashCost', tx('{"call": "token", "args": {"from":"a","to":"b","amount":1}, "hashCost": -1}'), /transaction 1: field hashCost/, /integer from 0 to 1,000,000, got -1/],
+  ['fractional hashCost', `{ ${head}, "hashCost": 2.5, "transactions": [] }`, /field hashCost/, /got 2.5/],
+  ['hashCost on inline ops', tx('{"ops": [["stop"]], "hashCost": 5}'), /transaction 1: field hashCost/, /only a "call" takes hashCost/],
+  ['hashCost on a named program', prog(1, '[]').replace('"program":"p"', '"program":"p","hashCost":5'), /transaction 1: field hashCost/, /only a "call" takes hashCost/],
+  ['footprint on a named program call', prog(1, '[]').replace('"program":"p"', '"program":"p","footprint":"garbage"'), /transaction 1: field footprint/, /declares its footprint in "programs"/],
+  ['footprint on a contract call', tx('{"call": "token", "args": {"from":"a","to":"b","amount":1}, "footprint": []}'), /transaction 1: field footprint/, /library contract declares its own footprint/],
+  ['more arguments than the arity', prog(2, '[1, 2, 3]'), /transaction 1: field args/, /^program p takes 2 arguments, got 3$/],
+  ['arguments to a program of arity 0', prog(0, '[1]'), /transaction 1: field args/, /^program p takes no arguments, got 1$/],
+  ['footprint arg at the arity', prog(2, '[]', '[{"key":{"arg":2,"add":0},"access":"read"}]'), /field programs.p.footprint\[0\].key.arg/, /from 0 to 1 \(the program's arity is 2\), got 2/],
+  ['footprint arg with arity 0', prog(0, '[]', '[{"key":{"arg":0,"add":0},"access":"read"}]'), /field programs.p.footprint\[0\].key.arg/, /takes none \("arity": 0\); declare its "arity"/],
+  ['footprint lo above hi', prog(1, '[]', '[{"key":{"arg":0,"add":0},"access":"delta","lo":5,"hi":1}]'), /field programs.p.footprint\[0\].lo/, /lo 5 above hi 1/],
+  ['footprint bounds on a read', prog(1, '[]', '[{"key":{"arg":0,"add":0},"access":"read","lo":0}]'), /field programs.p.footprint\[0\].lo/, /only a delta entry has bounds/],
+  ['footprint bound not a value', prog(1, '[]', '[{"key":{"arg":0,"add":0},"access":"delta","hi":"max"}]'), /field programs.p.footprint\[0\].hi/, /expected an integer/],
+  ['unknown footprint entry field', prog(1, '[]', '[{"key":{"arg":0,"add":0},"access":"read","acess":"write"}]'), /field programs.p.footprint\[0\].acess/, /unknown field/],
+  ['unknown footprint key field', prog(1, '[]', '[{"key":{"arg":0,"add":0,"mull":2},"access":"read"}]'), /field programs.p.footprint\[0\].key.mull/, /unknown field/],
+  ['inline footprint on a missing argument register', tx('{"ops": [["stop"]], "footprint": [{"key":{"arg":16,"add":0},"access":"read"}]}'), /transaction 1: field footprint\[0\].key.arg/, /from 0 to 15/],
+  ['delta instruction lo above hi', tx('{"ops": [["label","top"],["const","r0",1],["delta","r0","r0",10,0]]}'), /transaction 1: field ops\[2\] operand 2/, /lo 10 above hi 0/],
+  ['fractional pre-state key', `{ ${head}, "preState": {"1.5": 1}, "transactions": [] }`, /field preState.1.5/, /expected a key number .* or "entity.field", got "1.5"/],
+  ['negative pre-state key', `{ ${head}, "preState": {"-1": 1}, "transactions": [] }`, /field preState.-1/, /expected a key number/],
   ['two forms', tx('{"call": "token", "ops": []}'), /transaction 1/, /exactly one of/],
   ['unknown program', tx('{"program": "nope"}'), /transaction 1: field program/, /unknown program/],
   ['transaction not an object', tx('7'), /transaction 1/, /expected an object/],
@@ -46,6 +74,28 @@ describe('block file errors', () => {
     expect(e.file).toBe('bad.json');
     expect(e.where).toMatch(where);
     expect(e.problem).toMatch(problem);
+  });
+
+  it('accepts the limits themselves, hashCost 0 and fewer arguments than the arity', () => {
+    const block = parseBlock(`{ ${head}, "hashCost": ${MAX_HASH_ITERATIONS}, "transactions": [
+      {"call":"token","args":{"from":"a","to":"b","amount":1},"hashCost":0,"gasLimit":${MAX_TX_GAS_LIMIT}},
+      {"ops":[["emit","r0"],["emit","r1"]],"args":[7],"gasLimit":${MAX_TX_GAS_LIMIT}} ] }`);
+    expect(block.programs[0]!.contract).toEqual({ name: 'token', hashCost: 0 });
+    expect(block.txs.map((t) => t.gasLimit)).toEqual([MAX_TX_GAS_LIMIT, MAX_TX_GAS_LIMIT]);
+    // The missing second argument reads 0, as documented.
+    expect(executeReference(block).receipts[1]!.outputs).toEqual([7, 0]);
+  });
+
+  it('reads a file that starts with a UTF-8 byte-order mark', () => {
+    expect(parseBlock(`\uFEFF{ ${head}, "transactions": [ ${p2p} ] }`).txs).toHaveLength(1);
+  });
+
+  it('loads what writeBlock writes for a program with a delta footprint and fewer arguments than its arity', () => {
+    const text = prog(2, '[5]', '[{"key":{"arg":0,"add":0},"access":"delta","lo":0,"hi":9},{"key":{"arg":1,"add":3},"access":"read"}]');
+    const block = parseBlock(text);
+    const again = parseBlock(JSON.stringify(writeBlock(block)));
+    expect(again.programs.find((p) => p.name === 'p')).toEqual(block.programs.find((p) => p.name === 'p'));
+    expect(again.txs).toEqual(block.txs);
   });
 
   it('the CLI names file, transaction and field, exits 2, prints no stack and no partial output', () => {

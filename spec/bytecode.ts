@@ -87,6 +87,8 @@ export function assemble(
 ): Float64Array {
   const labels = new Map<string, number>();
   const body: ReadableOp[] = [];
+  // Errors name the instruction's index in `ops`, where the writer can find it; labels take no slot in the code.
+  const source: number[] = [];
   ops.forEach((op, i) => {
     if (!Array.isArray(op) || op.length === 0 || typeof op[0] !== 'string') {
       throw new AssembleError(`instruction ${i} must be an array starting with an opcode name`, i, 'op');
@@ -98,27 +100,29 @@ export function assemble(
       labels.set(name, body.length);
     } else {
       body.push(op);
+      source.push(i);
     }
   });
   const code = new Float64Array(body.length * WIDTH);
   body.forEach((op, pc) => {
+    const at = source[pc]!;
     const name = op[0] as string;
     const info = OP_BY_NAME.get(name);
-    if (!info) throw new AssembleError(`unknown opcode "${name}"`, pc, 'op');
+    if (!info) throw new AssembleError(`unknown opcode "${name}"`, at, 'op');
     if (op.length - 1 !== info.operands.length) {
-      throw new AssembleError(`"${name}" takes ${info.operands.length} operands, got ${op.length - 1}`, pc, 'operands');
+      throw new AssembleError(`"${name}" takes ${info.operands.length} operands, got ${op.length - 1}`, at, 'operands');
     }
     code[pc * WIDTH] = info.code;
     info.operands.forEach((kind, j) => {
-      code[pc * WIDTH + 1 + j] = operand(kind, op[j + 1]!, pc, j, body.length, labels, resolveName);
+      code[pc * WIDTH + 1 + j] = operand(kind, op[j + 1]!, at, j, body.length, labels, resolveName);
     });
     if (info.code === OP.REVERT && code[pc * WIDTH + 1]! < 0) {
-      throw new AssembleError('revert codes must be >= 0 (negative codes are VM faults)', pc, 'operand 0');
+      throw new AssembleError('revert codes must be >= 0 (negative codes are VM faults)', at, 'operand 0');
     }
     if (info.code === OP.HASH) {
       const n = code[pc * WIDTH + 3]!;
       if (n < 1 || n > MAX_HASH_ITERATIONS) {
-        throw new AssembleError(`hash iterations must be in [1, ${MAX_HASH_ITERATIONS}], got ${n}`, pc, 'operand 2');
+        throw new AssembleError(`hash iterations must be in [1, ${MAX_HASH_ITERATIONS}], got ${n}`, at, 'operand 2');
       }
     }
   });
@@ -126,25 +130,25 @@ export function assemble(
 }
 
 function operand(
-  kind: OperandKind, raw: string | number, pc: number, j: number, length: number,
+  kind: OperandKind, raw: string | number, at: number, j: number, length: number,
   labels: ReadonlyMap<string, number>, resolveName: (name: string) => number | undefined,
 ): number {
   const field = `operand ${j}`;
   if (kind === 'reg') {
     const m = typeof raw === 'string' ? /^r(\d+)$/.exec(raw) : null;
     const r = m ? Number(m[1]) : NaN;
-    if (!(r >= 0 && r < REGISTERS)) throw new AssembleError(`expected a register r0..r${REGISTERS - 1}, got ${JSON.stringify(raw)}`, pc, field);
+    if (!(r >= 0 && r < REGISTERS)) throw new AssembleError(`expected a register r0..r${REGISTERS - 1}, got ${JSON.stringify(raw)}`, at, field);
     return r;
   }
   if (kind === 'target') {
     const t = typeof raw === 'string' ? labels.get(raw) : raw;
-    if (t === undefined) throw new AssembleError(`unknown label ${JSON.stringify(raw)}`, pc, field);
-    if (!Number.isInteger(t) || t < 0 || t > length) throw new AssembleError(`jump target ${t} outside the program [0, ${length}]`, pc, field);
+    if (t === undefined) throw new AssembleError(`unknown label ${JSON.stringify(raw)}`, at, field);
+    if (!Number.isInteger(t) || t < 0 || t > length) throw new AssembleError(`jump target ${t} outside the program [0, ${length}]`, at, field);
     return t;
   }
   const v = typeof raw === 'string' ? resolveName(raw) : raw;
-  if (v === undefined) throw new AssembleError(`unknown name ${JSON.stringify(raw)}`, pc, field);
-  if (!isValue(v)) throw new AssembleError(`immediate ${v} is not an integer in the value range`, pc, field);
+  if (v === undefined) throw new AssembleError(`unknown name ${JSON.stringify(raw)}`, at, field);
+  if (!isValue(v)) throw new AssembleError(`immediate ${v} is not an integer in the value range`, at, field);
   return v;
 }
 

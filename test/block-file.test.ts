@@ -23,6 +23,7 @@ const cases: [string, string, RegExp, RegExp][] = [
   ['unknown top-level field', `{ ${head}, "transactions": [], "gaslimit": 5 }`, /field gaslimit/, /unknown field/],
   ['missing transactions', `{ ${head} }`, /field transactions/, /expected an array/],
   ['unknown op', tx('{"ops": [["const","r0",1],["fly","r0"]]}'), /transaction 1: field ops\[1\] op/, /unknown opcode "fly"/],
+  ['unknown op after a label', tx('{"ops": [["label","a"],["const","r0",1],["fly","r0"]]}'), /transaction 1: field ops\[2\] op/, /unknown opcode "fly"/],
   ['jump out of range', tx('{"ops": [["jump", 9]]}'), /transaction 1: field ops\[0\] operand 0/, /outside the program/],
   ['bad register', tx('{"ops": [["mov","r0","x9"]]}'), /transaction 1: field ops\[0\] operand 1/, /expected a register/],
   ['value out of range', tx('{"ops": [["const","r0",9007199254740992]]}'), /transaction 1: field ops\[0\] operand 1/, /value range/],

@@ -105,7 +105,7 @@ describe('concord report', () => {
     writeFileSync(bad, JSON.stringify({ ...doc, runs: [{ ...doc.runs[0], threads: 0 }] }));
     await expect(reportCommand({ files: [bad], out: join(dir, 'out') })).rejects.toThrow(UsageError);
     await expect(reportCommand({ files: [bad], out: join(dir, 'out') })).rejects.toThrow(`${bad}: runs[0].threads: `);
-    await expect(reportCommand({ files: [join(dir, 'none.json')], out: join(dir, 'out') })).rejects.toThrow(/none\.json: cannot read: ENOENT/);
+    await expect(reportCommand({ files: [join(dir, 'none.json')], out: join(dir, 'out') })).rejects.toThrow(/none\.json: cannot read: no such file or folder \(ENOENT\)/);
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 });

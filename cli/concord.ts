@@ -5,7 +5,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { EXECUTORS } from '../impl/registry.js';
-import { DEFAULT_MODULES } from '../impl/modular/executor.js';
+import { defaultModules } from '../impl/modular/executor.js';
 import { MAX_MODULES } from '../impl/runtime/pooled.js';
 import { PARTITION_KINDS } from '../impl/modular/partition.js';
 import { DEFAULT_HASH_COST, MAX_ACCOUNTS, MAX_TXS, WORKLOADS } from '../bench/workloads.js';
@@ -36,7 +36,7 @@ function workloadOptions(c: Command): Command {
     .option('--zipf <s>', 'Zipf exponent of hot spots (defi workload)');
 }
 
-const MODULES_HELP = `modules (modular executor; default ${DEFAULT_MODULES}, at most ${MAX_MODULES}: a claim scans every lane, so a few per thread pay best)`;
+const MODULES_HELP = `modules (modular executor; default 2 per core and at least 8, here ${defaultModules()}; at most ${MAX_MODULES}: a claim scans every lane)`;
 const PARTITION_HELP = `partition function (modular executor): ${PARTITION_KINDS.join(', ')}`;
 
 let exitCode: number = EXIT.OK;

@@ -47,8 +47,16 @@ export const MAX_CHUNK = 4096;
 /** Yields to the event loop once: the pool posts the job to its workers in a microtask of run(). */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Modules when none are asked for: a few lanes per thread, so idle workers find a ready lane. */
-export const DEFAULT_MODULES = 8;
+/**
+ * Modules when none are asked for: two lanes per core and at least 8, so that idle workers find a
+ * ready lane at every thread count the machine runs well (8 lanes would cap 16 threads at 8). It
+ * depends on the machine, never on a block's thread count, so one executor partitions alike at
+ * every thread count. Every claim scans all lanes, hence no more: at 2 threads on a p2p block of
+ * 10,000 transactions, 8 modules took 17.7 ms, 64 took 19.7 ms and 256 took 31.3 ms.
+ */
+export function defaultModules(cores = availableParallelism()): number {
+  return Math.min(MAX_MODULES, Math.max(8, 2 * cores));
+}
 
 export interface ModularOptions {
   /** Default threads per block running lanes, the main thread among them from 2 on (os.availableParallelism() when absent). */
@@ -95,7 +103,7 @@ export class ModularExecutor implements Executor {
   /** Starts the pool (and warms it up) once; every block then reuses it. */
   static async create(options: ModularOptions = {}): Promise<ModularExecutor> {
     const threads = checkCount('threads', options.threads ?? availableParallelism(), maxThreads());
-    const modules = checkCount('modules', options.modules ?? DEFAULT_MODULES, MAX_MODULES);
+    const modules = checkCount('modules', options.modules ?? defaultModules(options.cores), MAX_MODULES);
     // Fail on a bad partition or bug name before starting any worker.
     if (typeof options.partition !== 'object') partitionerFor(options.partition ?? 'hash');
     bugFlags(options.bugs);

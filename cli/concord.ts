@@ -74,7 +74,7 @@ program.command('prove')
 
 program.command('verify')
   .description('check executors against the reference: equivalence, determinism, interleavings; shrink and explain failures')
-  .option('--executor <name...>', 'executors to check (built-in names or paths to your module.js); default: every built-in except reference')
+  .option('--executor <name...>', 'executors to check, repeated or comma-separated (built-in names or paths to your module.js); default: every built-in except reference')
   .option('--runs <n>', `generated blocks per executor (default ${DEFAULT_RUNS})`)
   .option('--seed <s>', `fast-check seed (default ${DEFAULT_SEED})`)
   .option('--txs <n>', 'transactions per generated block')

@@ -164,7 +164,9 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
     return ok ? EXIT.OK : EXIT.FAILED;
   }
 
-  const names = o.executor?.length ? o.executor : defaultExecutors();
+  // Repeated or comma-separated, as bench takes them.
+  const given = (o.executor ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean);
+  const names = given.length ? given : defaultExecutors();
   const sources = names.map(sourceFor);
   // Load every module up front, so a bad path is a usage error before minutes of checking.
   for (const s of sources) await (await s.create()).close();

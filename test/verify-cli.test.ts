@@ -28,6 +28,11 @@ async function verify(o: VerifyOptions): Promise<{ code: number; stdout: string;
 afterEach(() => vi.restoreAllMocks());
 
 describe('concord verify', () => {
+  it('takes executors comma-separated as well as repeated', async () => {
+    const r = await verify({ executor: ['sequential,reference', 'sequential'], runs: '20', json: true });
+    expect(JSON.parse(r.stdout).executors.map((e: { name: string }) => e.name)).toEqual(['sequential', 'reference', 'sequential']);
+  });
+
   it('passes the sequential executor and prints one JSON object', async () => {
     const r = await verify({ executor: ['sequential'], runs: '100', json: true });
     expect(r.code).toBe(0);

@@ -236,9 +236,15 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
   const failures: FailureReport[] = [];
   let timedOut = false;
   const sum = (f: (e: ExecutorReport) => number) => executors.reduce((n, e) => n + f(e), 0);
-  for (const source of opts.subjects) {
+  // The time limit is shared out, so that it cuts every executor and every check a little rather
+  // than starve the last ones: each executor gets an equal part of what is left when it starts, and
+  // each of its checks an equal part of the executor's remainder (time one leaves unused goes to
+  // the next). A check always runs its first batch if any time is left.
+  const share = (end: number, parts: number) => (end === Infinity ? Infinity : performance.now() + Math.max(0, end - performance.now()) / parts);
+  for (const [s, source] of opts.subjects.entries()) {
     // Not even started: creating the executor (a worker pool) would spend more time past the limit.
-    if (timedOut) {
+    if (performance.now() > deadline) {
+      timedOut = true;
       executors.push({
         name: source.name, blocksChecked: 0, schedulesExplored: 0, statesExplored: 0, interleavingsCovered: 0, coverage: {}, uncovered: [],
         failed: false, cut: true, checks: [], elapsedMs: 0,
@@ -246,6 +252,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
       continue;
     }
     const subjectStarted = performance.now();
+    const subjectDeadline = share(deadline, opts.subjects.length - s);
     const subject = await source.create();
     const o = newObserver(subject);
     let failed = false;
@@ -256,13 +263,13 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     let done = 0;
     opts.progress?.start(applicable.reduce((n, c) => n + owned(c), 0), subject.name);
     try {
-      for (const check of applicable) {
+      for (const [c, check] of applicable.entries()) {
         if (failed) {
           checkReports.push({ name: check.name, status: 'skipped', batches: 0, of: owned(check) });
           continue;
         }
         const progress = () => opts.progress?.update(++done, `${check.name}: ${o.blocks} blocks, ${o.schedules} schedules`);
-        const r = await runCheck(subject, check, o, opts, deadline, progress);
+        const r = await runCheck(subject, check, o, opts, share(subjectDeadline, applicable.length - c), progress);
         checkReports.push(r.report);
         if (r.report.status === 'cut') cut = timedOut = true;
         if (r.failure) {

@@ -32,10 +32,15 @@ function isDirectory(path: string): boolean | null {
   }
 }
 
-/** Before a run that ends by writing the file `path` (option `flag`): its folder exists or is made, and is writable. */
-export function checkOutFile(path: string, flag: string): void {
-  if (isDirectory(path) === true) throw new UsageError(`${flag} ${path}: is a folder; give a file name`);
-  const dir = dirname(path);
+/**
+ * Before a run that ends by writing `path` (option `flag`), a file or a folder of files: where it
+ * goes exists or is made and is writable, and it is not the other kind.
+ */
+function checkOut(path: string, flag: string, kind: 'file' | 'folder'): void {
+  const directory = isDirectory(path);
+  if (kind === 'file' && directory === true) throw new UsageError(`${flag} ${path}: is a folder; give a file name`);
+  if (kind === 'folder' && directory === false) throw new UsageError(`${flag} ${path}: is a file; give a folder`);
+  const dir = kind === 'file' ? dirname(path) : path;
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
@@ -44,16 +49,8 @@ export function checkOutFile(path: string, flag: string): void {
   }
 }
 
-/** Before writing into the folder `path` (option `flag`): it exists or is made, and is a folder. */
-export function checkOutDir(path: string, flag: string): void {
-  if (isDirectory(path) === false) throw new UsageError(`${flag} ${path}: is a file; give a folder`);
-  try {
-    mkdirSync(path, { recursive: true });
-    accessSync(path, constants.W_OK);
-  } catch (e) {
-    throw new UsageError(`${flag} ${path}: cannot write there: ${fsReason(e)}`);
-  }
-}
+export const checkOutFile = (path: string, flag: string): void => checkOut(path, flag, 'file');
+export const checkOutDir = (path: string, flag: string): void => checkOut(path, flag, 'folder');
 
 /** Writes `text` to `path` whole: a temp file beside it, then a rename. */
 export function writeWhole(path: string, text: string): void {

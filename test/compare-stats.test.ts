@@ -129,12 +129,18 @@ describe('compare', () => {
     expect(header!.indexOf('vs base')).toBeLessThan(body[0]!.indexOf('(p='));
   });
 
-  it('concord compare exits 0, or 1 with --fail-on-regression when a row is significantly slower', async () => {
+  /** The base results and `next` as two files. */
+  function resultFiles(next: object): { a: string; b: string } {
     const dir = mkdtempSync(join(tmpdir(), 'concord-compare-'));
     const a = join(dir, 'base.json');
     const b = join(dir, 'new.json');
     writeFileSync(a, JSON.stringify(base));
-    writeFileSync(b, JSON.stringify(sampleResults({ seqMs: 10, execMs: 9, samples: 12 })));
+    writeFileSync(b, JSON.stringify(next));
+    return { a, b };
+  }
+
+  it('concord compare exits 0, or 1 with --fail-on-regression when a row is significantly slower', async () => {
+    const { a, b } = resultFiles(sampleResults({ seqMs: 10, execMs: 9, samples: 12 }));
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     expect(await compareCommand({ base: a, next: b })).toBe(0);
     expect(await compareCommand({ base: a, next: b, failOnRegression: '10' })).toBe(1);
@@ -143,11 +149,7 @@ describe('compare', () => {
   });
 
   it('concord compare exits 2 when the files have no run in common, with the gate or without', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'concord-compare-'));
-    const a = join(dir, 'base.json');
-    const b = join(dir, 'empty.json');
-    writeFileSync(a, JSON.stringify(base));
-    writeFileSync(b, JSON.stringify({ ...base, runs: [] }));
+    const { a, b } = resultFiles({ ...base, runs: [] });
     let stdout = '';
     let stderr = '';
     vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
@@ -160,11 +162,7 @@ describe('compare', () => {
   });
 
   it('concord compare --json says ok exactly when the gate passes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'concord-compare-'));
-    const a = join(dir, 'base.json');
-    const b = join(dir, 'new.json');
-    writeFileSync(a, JSON.stringify(base));
-    writeFileSync(b, JSON.stringify(sampleResults({ seqMs: 10, execMs: 9, samples: 12 })));
+    const { a, b } = resultFiles(sampleResults({ seqMs: 10, execMs: 9, samples: 12 }));
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     expect(await compareCommand({ base: a, next: b, json: true, failOnRegression: '10' })).toBe(1);
     expect(await compareCommand({ base: a, next: b, json: true })).toBe(0);

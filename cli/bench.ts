@@ -5,7 +5,7 @@
 // against the results schema first; exit 1 when an executor failed or disagreed with the
 // reference, because then its timings are not valid speedups.
 
-import { checkExecutorName, EXECUTORS } from '../impl/registry.js';
+import { checkExecutorName, createExecutor, EXECUTORS } from '../impl/registry.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
 import { machineFacts } from '../bench/machine.js';
@@ -83,6 +83,9 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
     : o.executor.split(',').map((s) => s.trim()).filter(Boolean);
   executors.forEach(checkExecutorName);
   const partition = partitionSettings(o, executors);
+  // A module that does not load, or exports no executor, is a usage error now, not a failure
+  // reported after minutes of sweeping (verify loads its modules up front the same way).
+  for (const name of executors.filter((e) => !EXECUTORS.has(e))) await (await createExecutor(name, { threads: 1, ...partition })).close();
   if (executors.length === 0) progress.note('bench: no parallel executor in the registry yet: measuring the sequential baseline alone');
   const quick = o.quick === true;
   const pinCpus = baselineCpus();

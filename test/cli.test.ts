@@ -14,6 +14,8 @@ describe('concord options', () => {
   const dir = mkdtempSync(join(tmpdir(), 'concord-cli-'));
   const empty = join(dir, 'empty.json');
   writeFileSync(empty, '{"format":"concord-block/1","transactions":[]}');
+  const notAnExecutor = join(dir, 'forty-two.mjs');
+  writeFileSync(notAnExecutor, 'export default 42;\n');
 
   it('refuses out-of-range, misplaced and unknown options with one line and exit 2', () => {
     const cases: [string[], RegExp][] = [
@@ -32,6 +34,7 @@ describe('concord options', () => {
       [['bench', '--quick', '--workload', 'p2p', '--executor', 'nope'], /unknown executor "nope" .*ending in \.js or \.mjs/],
       [['bench', '--quick', '--workload', 'p2p', '--executor', join(dir, 'none.mjs')], /none\.mjs: no such module file/],
       [['bench', '--quick', '--workload', 'p2p', '--executor', 'block-stm', '--partition', 'range'], /--partition configures the modular executor, not block-stm/],
+      [['bench', '--quick', '--workload', 'p2p', '--executor', notAnExecutor], /forty-two\.mjs: the default export must be an Executor/],
       [['bench', '--quick', '--txs', '200'], /--txs: only with --workload; the suite's blocks have fixed sizes/],
       [['bench', '--block', empty, '--seed', '3'], /give --block FILE or --seed, not both/],
       [['bench', '--quick', '--workload', 'p2p', '--out', dir], /--out .*: is a folder; give a file name/],

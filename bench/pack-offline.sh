@@ -5,6 +5,8 @@
 # else (`concord run`, `bench`, `verify`, `report`, `compare`) runs from the archive alone.
 # Usage: bench/pack-offline.sh [--node 22] [--out concord-out/offline.tgz]
 # On the target: tar xzf offline.tgz && concord/bin/concord bench ... (Node >= 20.19 on PATH, or the packed one).
+# The archive also holds node_modules/concord, a link to concord/, so that an executor module of
+# yours anywhere in the folder it was unpacked in imports concord/dist/... as the README shows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node_version=""
@@ -35,6 +37,8 @@ if [ -x "$here/node" ]; then exec "$here/node" "$here/../dist/cli/concord.js" "$
 exec node "$here/../dist/cli/concord.js" "$@"
 EOF
 chmod +x "$root/bin/concord"
+mkdir -p "$stage/node_modules"
+ln -s ../concord "$stage/node_modules/concord"
 mkdir -p "$(dirname "$out")"
-tar czf "$out" -C "$stage" concord
+tar czf "$out" -C "$stage" concord node_modules
 echo "pack-offline: $out ($(du -h "$out" | cut -f1)), node: ${node_version:-from PATH}"

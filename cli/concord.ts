@@ -3,8 +3,10 @@
 // and reports/. Invariant: exit 0 = success, 1 = a check failed, 2 = usage or input error; input
 // errors print one line naming what and where, never a stack trace.
 
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { EXECUTORS } from '../impl/registry.js';
+import { CONTRACTS } from '../spec/contracts.js';
 import { defaultModules } from '../impl/modular/executor.js';
 import { MAX_MODULES } from '../impl/runtime/pooled.js';
 import { PARTITION_KINDS } from '../impl/modular/partition.js';
@@ -28,7 +30,7 @@ const program = new Command('concord')
 
 function workloadOptions(c: Command): Command {
   return c
-    .option('--workload <name>', `generated workload (${[...WORKLOADS.keys()].join(', ')})`)
+    .option('--workload <name>', `generated workload (${[...WORKLOADS.keys()].join(', ')}; default p2p)`)
     .option('--accounts <n>', `accounts in the workload (default 100, at most ${MAX_ACCOUNTS.toLocaleString('en-US')})`)
     .option('--txs <n>', `transactions in the block (default 1000, at most ${MAX_TXS.toLocaleString('en-US')})`)
     .option('--seed <s>', 'generator seed (default 1)')
@@ -46,7 +48,7 @@ workloadOptions(
     .description('execute one block (a block file or --workload) and print its roots, receipts, gas and median time')
     .argument('[block.json]', 'a block file (docs/block-format.md)')
     .option('--executor <name>', `executor: ${[...EXECUTORS.keys()].join(', ')}, or a path to your module.js`, 'sequential')
-    .option('--threads <n>', 'threads executing the block (parallel executors; modular counts its main thread from 2 on)')
+    .option('--threads <n>', `threads executing the block (parallel executors; default: the available cores, here ${availableParallelism()}; modular counts its main thread from 2 on)`)
     .option('--modules <m>', MODULES_HELP)
     .option('--partition <kind>', PARTITION_HELP)
     .option('--repeat <r>', 'runs; the median time is reported', '1')
@@ -79,7 +81,7 @@ program.command('verify')
   .option('--seed <s>', `fast-check seed (default ${DEFAULT_SEED})`)
   .option('--txs <n>', 'transactions per generated block')
   .option('--time-limit <sec>', 'stop generating new blocks after this many seconds')
-  .option('--shard <i/n>', 'check shard i of n of the seed space (a CI matrix shares one big run)')
+  .option('--shard <i/n>', 'check shard i of n: the run goes in batches of 50 blocks and shard i takes every n-th (a CI matrix shares one big run)')
   .option('--planted', 'run the catalogue of planted-bug executors and report caught/total')
   .option('--replay <token>', 'rerun one failure exactly, from the token a failure prints')
   .option('--out <dir>', 'where failing blocks are written', 'concord-out/verify')
@@ -112,7 +114,7 @@ program.command('report')
   });
 
 program.command('compare')
-  .description('compare two results files the way benchstat does')
+  .description('compare two results files the way benchstat does (exit 1: --fail-on-regression found a slowdown; 2: the files share no run)')
   .argument('<base.json>')
   .argument('<new.json>')
   .option('--fail-on-regression <pct>', 'exit 1 when a significant slowdown exceeds PCT percent')
@@ -130,6 +132,12 @@ program.command('main')
 
 program.command('executors').description('list the built-in executors').action(() => {
   for (const e of EXECUTORS.values()) process.stdout.write(`${e.name.padEnd(12)} ${e.doc}\n`);
+});
+
+program.command('contracts').description('list the library contracts a block file can call, with their arguments').action(() => {
+  for (const c of CONTRACTS.values()) {
+    process.stdout.write(`${c.name}(${c.params.map((q) => `${q.name}: ${q.kind}`).join(', ')})\n    ${c.doc}\n`);
+  }
 });
 
 program.command('workloads').description('list the workload generators').action(() => {

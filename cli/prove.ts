@@ -10,6 +10,7 @@ import { contractClaims, libraryClaims } from '../spec/smt/contract-claims.js';
 import { ruleClaims } from '../spec/smt/rules.js';
 import { ContractFileError, loadContractFile } from '../spec/smt/user-contract.js';
 import { closeZ3, openZ3, Z3MissingError } from '../spec/smt/z3.js';
+import { EXIT } from './errors.js';
 
 export interface ProveOptions {
   contract?: string;
@@ -53,7 +54,7 @@ export async function proveCommand(opts: ProveOptions): Promise<number> {
   } catch (e) {
     if (!(e instanceof Z3MissingError)) throw e;
     process.stderr.write(`concord prove: ${e.message}\n`);
-    return 1;
+    return EXIT.USAGE;
   } finally {
     if (progress) process.stderr.write('\r\x1b[K');
     await closeZ3();

@@ -59,6 +59,12 @@ describe('concord options', () => {
     expect(readFileSync(empty, 'utf8')).toContain('concord-block/1');
   });
 
+  it('lists the library contracts with their arguments', () => {
+    const r = concord('contracts');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^p2p\(from: entity, to: entity, amount: value, seq: value\)$/m);
+  });
+
   it('prints its version, and an empty block says so', () => {
     const version = concord('--version');
     expect(version.status).toBe(0);

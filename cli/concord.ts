@@ -53,6 +53,8 @@ workloadOptions(
     .option('--partition <kind>', PARTITION_HELP)
     .option('--repeat <r>', 'runs; the median time is reported', '1')
     .option('--warmup <ms>', 'untimed runs first, for at least this long (0: time the first, cold run)', String(DEFAULT_WARMUP_MS))
+    .option('--check', 'also run the reference executor and explain the first difference (exit 1 when there is one)')
+    .option('--receipts', 'print every transaction\'s receipt (status, revert code, gas, outputs)')
     .option('--json', 'print one JSON object'),
 ).action(async (file: string | undefined, o) => {
   exitCode = await guard('run', () => runCommand(file, o));

@@ -4,12 +4,14 @@
 // sequential run and 2.5 ms from its seventh on), so a cold time would describe V8, not the
 // executor. Invariant: --json prints exactly one JSON object on stdout and nothing else.
 
-import type { BlockResult } from '../spec/block.js';
+import type { BlockResult, Receipt } from '../spec/block.js';
+import { executeReference } from '../spec/reference.js';
+import { explain, formatExplanation } from '../properties/explain.js';
 import { FAULT_NAMES } from '../spec/values.js';
 import { createExecutor, EXECUTORS } from '../impl/registry.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
-import { intOption, UsageError } from './errors.js';
+import { EXIT, intOption, UsageError } from './errors.js';
 import { loadBlock, type WorkloadOptions } from './block-source.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
 
@@ -18,6 +20,10 @@ export interface RunOptions extends WorkloadOptions, PartitionOptions {
   threads?: string;
   repeat?: string;
   warmup?: string;
+  /** Also run the reference and report the first difference (exit 1 when there is one). */
+  check?: boolean;
+  /** Print every transaction's receipt. */
+  receipts?: boolean;
   json?: boolean;
 }
 
@@ -64,6 +70,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   }
   const r = result!;
   const medianMs = median(times);
+  const difference = o.check ? explain(block, executeReference(block), r) : undefined;
   const summary = {
     block: label,
     executor: executor.name,
@@ -79,10 +86,13 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     txPerSecond: block.txs.length / (medianMs / 1000),
     startupMs,
     stats: r.stats,
+    ...(o.check ? { check: { same: difference === undefined, ...(difference ? { difference } : {}) } } : {}),
+    ...(o.receipts ? { receipts: r.receipts } : {}),
   };
+  const code = difference ? EXIT.FAILED : EXIT.OK;
   if (o.json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
-    return 0;
+    return code;
   }
   const lines = [
     `block          ${label} (${plural(block.txs.length, 'transaction')})`,
@@ -97,6 +107,17 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // Timings and shares are floats: three significant digits say all a reader can use.
   const shown = (v: unknown): string => (typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(3))) : String(v));
   if (counters.length) lines.push(`statistics     ${counters.map(([k, v]) => `${k} ${shown(v)}`).join(', ')}`);
+  if (o.receipts) lines.push(...r.receipts.map((x, i) => receiptLine(i, x)));
+  if (o.check) {
+    lines.push(difference
+      ? `check          DIFFERS from the reference; the first difference:\n${formatExplanation(difference).map((l) => `  ${l}`).join('\n')}`
+      : 'check          the same state root, receipts and reads as the reference');
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
+  return code;
+}
+
+function receiptLine(i: number, x: Receipt): string {
+  const code = x.status === 'reverted' ? ` code ${x.code}${FAULT_NAMES[x.code] ? ` (${FAULT_NAMES[x.code]})` : ''}` : '';
+  return `tx ${String(i).padStart(5)}       ${x.status}${code}, gas ${x.gasUsed}${x.outputs.length ? `, outputs ${x.outputs.join(' ')}` : ''}`;
 }

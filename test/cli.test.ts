@@ -59,6 +59,24 @@ describe('concord options', () => {
     expect(readFileSync(empty, 'utf8')).toContain('concord-block/1');
   });
 
+  it('run --check explains the first difference from the reference and exits 1; --receipts lists every receipt', () => {
+    const reversed = join(dir, 'reversed.mjs');
+    const reference = new URL('../dist/spec/reference.js', import.meta.url).href;
+    writeFileSync(reversed, `import { executeReference } from '${reference}';
+export default { name: 'reversed', async execute(block) { return executeReference({ ...block, txs: [...block.txs].reverse() }); }, async close() {} };\n`);
+    const example = new URL('../examples/transfer.json', import.meta.url).pathname;
+    const bad = concord('run', example, '--executor', reversed, '--check', '--warmup', '0');
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/^check +DIFFERS from the reference; the first difference:\n {2}anomaly /m);
+    const json = concord('run', example, '--executor', reversed, '--check', '--warmup', '0', '--json');
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout).check.same).toBe(false);
+    const good = concord('run', example, '--executor', 'block-stm', '--threads', '2', '--check', '--receipts', '--warmup', '0');
+    expect(good.status).toBe(0);
+    expect(good.stdout).toMatch(/^check +the same state root, receipts and reads as the reference$/m);
+    expect(good.stdout).toMatch(/^tx +7 +out-of-gas, gas 100$/m);
+  });
+
   it('lists the library contracts with their arguments', () => {
     const r = concord('contracts');
     expect(r.status).toBe(0);

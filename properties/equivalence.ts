@@ -23,7 +23,10 @@ export type Simulated =
 
 /** The executor being checked, seen the way every check needs it. */
 export interface Subject {
+  /** What commands name it by (--executor, replay tokens, `concord run`): a built-in name or a module path. */
   readonly name: string;
+  /** How reports show it, when `name` alone would hide what the executor calls itself. */
+  readonly label?: string;
   /** Events its green runs must have exercised (skip-rest is always required). */
   readonly coverage: readonly CoverageGoal[];
   execute(block: Block, threads: number): Promise<BlockResult>;

@@ -44,7 +44,7 @@ export function formatBlock(block: Block): string[] {
 }
 
 export function formatFailure(f: FailureReport): string[] {
-  const lines = [`FAIL ${f.executor}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} step${f.numShrinks === 1 ? '' : 's'}`];
+  const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} step${f.numShrinks === 1 ? '' : 's'}`];
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
   if (f.error) lines.push(`  error        the executor threw: ${f.error}`);
   if (f.transactions > 0) lines.push(...formatBlock(blockFromJson(f.block, 'failure')).map((l) => `  ${l}`));
@@ -56,7 +56,7 @@ export function formatFailure(f: FailureReport): string[] {
     if (steps.length > MAX_STEPS) lines.push(`               ... ${steps.length - MAX_STEPS} more steps`);
   }
   // Planted bugs exist only inside `concord verify`; other executors can rerun the file with `concord run`.
-  const rerun = f.executor.startsWith(PLANTED_PREFIX) ? '' : `  (rerun: concord run ${f.blockFile} --executor ${f.executor})`;
+  const rerun = f.executor.startsWith(PLANTED_PREFIX) ? '' : `  (rerun: concord run ${f.blockFile} --executor ${f.executor} --check)`;
   if (f.blockFile) lines.push(`  block file   ${f.blockFile}${rerun}`);
   lines.push(`  seed         ${f.seed}, path ${f.path}`);
   lines.push(`  replay       ${f.replay}`);

@@ -54,7 +54,10 @@ export interface ProgressSink {
 }
 
 export interface FailureReport {
+  /** The executor as commands name it (the replay token and the rerun command carry it). */
   readonly executor: string;
+  /** The executor as reports show it (Subject.label). */
+  readonly label: string;
   readonly check: CheckName;
   readonly setting: string;
   readonly seed: number;
@@ -86,6 +89,8 @@ export interface CheckReport {
 
 export interface ExecutorReport {
   readonly name: string;
+  /** How reports show it (Subject.label); `name` until the executor was created. */
+  readonly label: string;
   readonly blocksChecked: number;
   readonly schedulesExplored: number;
   readonly statesExplored: number;
@@ -144,13 +149,14 @@ function writeFailure(outDir: string, r: Omit<FailureReport, 'blockFile'>): stri
 
 /** The report of one failing fast-check run, from the failure the property recorded last. */
 export function failureReport(
-  executor: string, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined, outDir?: string,
+  subject: Pick<Subject, 'name' | 'label'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined, outDir?: string,
 ): FailureReport {
   const path = details.counterexamplePath ?? '0';
+  const executor = subject.name;
   const token: ReplayToken = { executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path };
   const block: Block | undefined = last?.block;
   const base: Omit<FailureReport, 'blockFile'> = {
-    executor, check: check.name, setting: last?.setting ?? '', seed, path,
+    executor, label: subject.label ?? executor, check: check.name, setting: last?.setting ?? '', seed, path,
     token: encodeToken(token), replay: replayCommand(token),
     transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks,
     ...(last?.explanation ? { explanation: last.explanation } : {}),
@@ -202,7 +208,7 @@ async function checkBatch(
     // Run the final block once more, so the recorded failure is exactly the reported block's.
     if (steps > 0) await check.run(subject, o, [spec, ...rest]);
   }
-  return failureReport(subject.name, { ...check, txs }, seed, details, shrinks, o.last, outDir);
+  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, outDir);
 }
 
 /** Runs of `check` in a run of --runs `runs` (before sharding). */
@@ -246,7 +252,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     if (performance.now() > deadline) {
       timedOut = true;
       executors.push({
-        name: source.name, blocksChecked: 0, schedulesExplored: 0, statesExplored: 0, interleavingsCovered: 0, coverage: {}, uncovered: [],
+        name: source.name, label: source.name, blocksChecked: 0, schedulesExplored: 0, statesExplored: 0, interleavingsCovered: 0, coverage: {}, uncovered: [],
         failed: false, cut: true, checks: [], elapsedMs: 0,
       });
       continue;
@@ -261,7 +267,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     const owned = (c: CheckDef) => shardBatches(checkRuns(opts.runs, c), opts.shard).length;
     const checkReports: CheckReport[] = [];
     let done = 0;
-    opts.progress?.start(applicable.reduce((n, c) => n + owned(c), 0), subject.name);
+    opts.progress?.start(applicable.reduce((n, c) => n + owned(c), 0), subject.label ?? subject.name);
     try {
       for (const [c, check] of applicable.entries()) {
         if (failed) {
@@ -285,7 +291,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     // A run cut short by a failure or by the time limit is judged by what it found, not by what it did not reach.
     const uncovered = failed || cut ? [] : required.filter((e) => o.coverage[e] === 0);
     executors.push({
-      name: subject.name, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings,
+      name: subject.name, label: subject.label ?? subject.name, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings,
       coverage: o.coverage, uncovered, failed, cut, checks: checkReports, elapsedMs: performance.now() - subjectStarted,
     });
   }
@@ -298,14 +304,16 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
 }
 
 /** Reruns one failure from its token: the same check, seed and shrink path, hence the same counterexample. */
-export async function replayFailure(source: SubjectSource, token: ReplayToken, outDir?: string): Promise<{ report?: FailureReport; observer: Observer }> {
+export async function replayFailure(
+  source: SubjectSource, token: ReplayToken, outDir?: string,
+): Promise<{ report?: FailureReport; observer: Observer; label: string }> {
   const check = CHECK_DEFS.find((c) => c.name === token.check)!;
   const subject = await source.create();
   const o = newObserver(subject);
   try {
     if (!check.applies(subject)) throw new ReplayTokenError(`--replay: the ${token.check} check does not apply to ${token.executor}`);
     const report = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, { path: token.path }, outDir);
-    return { observer: o, ...(report ? { report } : {}) };
+    return { observer: o, label: subject.label ?? subject.name, ...(report ? { report } : {}) };
   } finally {
     await subject.close();
   }

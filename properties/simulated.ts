@@ -166,12 +166,13 @@ export function completionViolation(block: Block, L: Layout, i32: Int32Array, f6
       if (came.tx === should.tx && came.incarnation === should.incarnation) continue;
       const anomaly: AnomalyName = came.tx > t ? 'read of a later transaction' : came.tx === should.tx ? 'read of an aborted incarnation' : 'stale read';
       const what = i32[at + 3] === 1 ? 'the base of its DELTA' : 'its read';
+      const expected = status === READ_ERROR ? 'an ESTIMATE (the writer was aborted)' : String(mv.value);
+      const actual = String(valueOf(i32[at + READ_VALUE]!, i32[at + READ_VALUE + 1]!));
+      const luck = expected === actual ? ` The two versions hold the same value (${actual}), so the result still matches the reference, but only by luck of this interleaving.` : '';
       return {
-        anomaly, elle: ELLE[anomaly], tx: t, key, keyName: name(key), expected: status === READ_ERROR ? 'an ESTIMATE (the writer was aborted)' : String(mv.value),
-        actual: String(valueOf(i32[at + READ_VALUE]!, i32[at + READ_VALUE + 1]!)), shouldComeFrom: should, cameFrom: came,
+        anomaly, elle: ELLE[anomaly], tx: t, key, keyName: name(key), expected, actual, shouldComeFrom: should, cameFrom: came,
         detail: `tx ${t} committed incarnation ${incarnationOf(i32[L.status + t]!)} although ${what} of ${name(key)} came from ${versionText(came)}, `
-          + `while the final multi-version memory holds ${versionText(should)} there: the block completed without this read set passing validation`
-          + ' (when the two values coincide the result still matches the reference, but only by luck of this interleaving).',
+          + `while the final multi-version memory holds ${versionText(should)} there: the block completed without this read set passing validation.${luck}`,
       };
     }
   }

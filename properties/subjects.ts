@@ -15,10 +15,13 @@ const BUILT_IN: Readonly<Record<string, { coverage: readonly CoverageGoal[]; sim
   modular: { coverage: MODULAR_COVERAGE, simulated: { kind: 'modular', bugs: [] } },
 };
 
-/** Wraps an Executor; `coverage` lists the parallel paths a green run must take (none for a user's module). */
+/**
+ * Wraps an Executor; `coverage` lists the parallel paths a green run must take (none for a user's
+ * module). A module loaded by path is labelled by its own name too, as `concord run` shows it.
+ */
 export function executorSubject(executor: Executor, name: string, coverage: readonly CoverageGoal[] = [], simulated?: Simulated): Subject {
   return {
-    name, coverage, ...(simulated ? { simulated } : {}),
+    name, coverage, ...(simulated ? { simulated } : {}), ...(executor.name === name ? {} : { label: `${executor.name} (${name})` }),
     execute: (block, threads) => executor.execute(block, { threads }),
     close: () => executor.close(),
   };

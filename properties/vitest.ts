@@ -30,7 +30,7 @@ export interface VerifyExecutorOptions {
 export class EquivalenceError extends Error {
   constructor(readonly report: RunReport) {
     const lines = report.failures.flatMap((f) => [...formatFailure(f), '']);
-    for (const e of report.executors) if (e.uncovered.length) lines.push(`${e.name}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did`);
+    for (const e of report.executors) if (e.uncovered.length) lines.push(`${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did`);
     super(`Concord found ${report.failures.length ? 'a counterexample' : 'missing coverage'}:\n${lines.join('\n')}`);
     this.name = 'EquivalenceError';
   }

@@ -10,6 +10,7 @@ import { executeReference } from '../spec/reference.js';
 import { guard } from '../cli/errors.js';
 import { verifyCommand, type VerifyOptions } from '../cli/verify.js';
 import { SHORT_VERIFY } from '../cli/main.js';
+import { PLANTED } from '../properties/planted.js';
 
 const fixture = (name: string) => new URL(`./fixtures/verify/${name}`, import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), 'concord-verify-'));
@@ -80,8 +81,12 @@ describe('concord verify', () => {
   it('catches, shrinks, explains, writes and replays the bug in a user module', async () => {
     const r = await verify({ executor: [fixture('batch-executor.mjs')], json: true });
     expect(r.code).toBe(1);
-    const [f] = JSON.parse(r.stdout).failures;
+    const j = JSON.parse(r.stdout);
+    const [f] = j.failures;
+    // Commands need the path; people read the name the module gives itself, as `concord run` shows it.
     expect(f.executor).toBe(fixture('batch-executor.mjs'));
+    expect(f.label).toBe(`batch-executor (${fixture('batch-executor.mjs')})`);
+    expect(j.executors[0]).toMatchObject({ name: f.executor, label: f.label });
     expect(f.transactions).toBeLessThanOrEqual(3);
     expect(['stale read', 'wrong receipt']).toContain(f.explanation.anomaly);
     expect(f.replay).toMatch(/^concord verify --replay cv1_/);
@@ -103,7 +108,9 @@ describe('concord verify', () => {
   it('prints the explanation, the shrunk block and the replay command on a terminal', async () => {
     const r = await verify({ executor: [fixture('batch-executor.mjs')] });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/FAIL .*batch-executor\.mjs: equivalence check/);
+    expect(r.stdout).toMatch(/^FAIL batch-executor \(\S*batch-executor\.mjs\): equivalence check/m);
+    expect(r.stdout).toMatch(/^ {2}batch-executor \(\S*batch-executor\.mjs\) +\d+ blocks .* FAILED$/m);
+    expect(r.stdout).toMatch(/\(rerun: concord run \S+\.block\.json --executor \S*batch-executor\.mjs --check\)/);
     expect(r.stdout).toMatch(/anomaly {6}(stale read|wrong receipt)/);
     expect(r.stdout).toMatch(/block {8}\d transactions?/);
     expect(r.stdout).toMatch(/block file {3}.*\.block\.json/);
@@ -119,6 +126,38 @@ describe('concord verify', () => {
     expect(parts.map((p) => p.shard)).toEqual(['1/3', '2/3', '3/3']);
   });
 
+  // Each shard judges coverage on its own share, so the advice must give every shard enough runs, not just one batch.
+  it('advises a --runs at which a too-small shard passes', async () => {
+    const small = await verify({ executor: ['sequential'], runs: '151', shard: '4/4' });
+    expect(small.code).toBe(1);
+    expect(small.stdout).toMatch(/^ {2}hint: .*--runs 151 \(default 2000\), split over 4 shards, each judged on its own share: raise --runs to 2000 \(500 a shard\)$/m);
+    const advised = await verify({ executor: ['sequential'], runs: '2000', shard: '4/4' });
+    expect(advised.code).toBe(0);
+    expect(advised.stdout).toMatch(/all properties hold/);
+  });
+
+  it('prints the first planted catch in full, a replay command for each other catch, and a --runs hint for the misses', async () => {
+    const r = await verify({ planted: true, runs: '50' });
+    expect(r.code).toBe(1);
+    const rows = r.stdout.split('\n').map((l) => /^(caught|MISSED) {2}(\S+) +/.exec(l)).filter((m) => m !== null);
+    expect(rows).toHaveLength(PLANTED.length);
+    // The column after the names lines up, however long the longest name is.
+    expect(new Set(rows.map((m) => m[0].length)).size).toBe(1);
+    const caught = rows.filter((m) => m[1] === 'caught').map((m) => m[2]!);
+    expect(caught.length).toBeGreaterThan(1);
+    expect(caught.length).toBeLessThan(PLANTED.length);
+    expect(r.stdout).toMatch(new RegExp(`^FAIL ${caught[0]}: \\w+ check`, 'm'));
+    expect(r.stdout).toMatch(/^ {2}anomaly {6}\S/m);
+    expect(r.stdout).toMatch(/^ {2}replay {7}concord verify --replay cv1_\S+$/m);
+    expect(r.stdout).toContain(`each replay prints its full report, as above; their blocks are in ${out}\n`);
+    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +concord verify --replay cv1_\\S+$`, 'm'));
+    // The per-executor summary lines up too.
+    const counts = r.stdout.split('\n').filter((l) => /^ {2}planted:\S+ +\d+ blocks/.test(l)).map((l) => l.indexOf(' blocks'));
+    expect(counts).toHaveLength(PLANTED.length);
+    expect(new Set(counts).size).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}hint: .*--runs 50 \(default 2000\): raise --runs$/m);
+  });
+
   it.each([
     [{ shard: '3/2' }, /--shard expects I\/N/],
     [{ shard: 'x' }, /--shard/],
@@ -131,8 +170,8 @@ describe('concord verify', () => {
     [{ replay: 'cv1_AAAA' }, /damaged/],
     [{ planted: true, executor: ['sequential'] }, /leave out --executor/],
     [{ replay: 'cv1_AAAA', shard: '1/2' }, /give it alone/],
-    [{ executor: ['sequential'], runs: '5', shard: '2/4' }, /^concord verify: --shard 2\/4 of --runs 5 gets no runs: .* 4 shards need --runs >= 151\n$/],
-    [{ planted: true, runs: '100', shard: '3/4' }, /--shard 3\/4 of --runs 100 gets no runs/],
+    [{ executor: ['sequential'], runs: '5', shard: '2/4' }, /^concord verify: --shard 2\/4 of --runs 5 gets no runs: .* 4 shards need --runs >= 2000 \(500 a shard\)\n$/],
+    [{ planted: true, runs: '100', shard: '3/4' }, /--shard 3\/4 of --runs 100 gets no runs: .* 4 shards need --runs >= 8000 \(2000 a shard\)/],
   ] as [VerifyOptions, RegExp][])('exits 2 on bad input %#', async (o, message) => {
     const r = await verify({ runs: '10', ...o });
     expect(r.code).toBe(2);

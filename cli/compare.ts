@@ -5,7 +5,7 @@
 // no run in common are an input error (exit 2), gate or not: comparing nothing must not pass.
 // --json prints one object whose `ok` is true exactly when the exit code is 0.
 
-import { compare, formatComparison, regressions } from '../reports/compare.js';
+import { compare, formatComparison, pValue, regressions } from '../reports/compare.js';
 import { EXIT, UsageError } from './errors.js';
 import { readResults } from './report.js';
 
@@ -34,7 +34,7 @@ export async function compareCommand(o: CompareOptions): Promise<number> {
     process.stdout.write(`${JSON.stringify({ ok: slower.length === 0, ...c, regressions: slower.map((r) => r.name) })}\n`);
   } else {
     process.stdout.write(formatComparison(c, o.base, o.next));
-    for (const r of slower) process.stdout.write(`regression: ${r.name}: ${r.deltaPct.toFixed(2)}% slower (p=${r.p.toFixed(3)}), above ${threshold}%\n`);
+    for (const r of slower) process.stdout.write(`regression: ${r.name}: ${r.deltaPct.toFixed(2)}% slower (${pValue(r.p)}), above ${threshold}%\n`);
   }
   return slower.length > 0 ? EXIT.FAILED : EXIT.OK;
 }

@@ -1,17 +1,21 @@
 // Charts of a (merged) report as vega-lite specifications rendered to SVG in plain Node (vega's
 // headless 'none' renderer: no browser, no canvas). Speedup vs threads per workload with the
-// ideal list-schedule line, simulated predictions and the Block-STM paper's figures; throughput;
-// efficiency against the ideal.
-// Invariant: every series a chart draws is named in its legend, so a reader (and the tests) can
-// find each one in the SVG's text.
+// ideal list-schedule line, simulated predictions and the Block-STM paper's figures (on the
+// workloads anchorsFor gives them, as the tables do); throughput; efficiency against the ideal.
+// Invariants: every series a chart draws is named in its legend, so a reader (and the tests) can
+// find each one in the SVG's text; a series has the same colour in every chart of a report; the
+// points of runs the sequential executor partly or wholly ran are ringed, and the ring is in the
+// legend too.
 
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { BLOCK_STM_ANCHORS, P2P_GRID_GROUP } from './anchors.js';
+import { anchorsFor, BLOCK_STM_ANCHORS, type Anchor } from './anchors.js';
 import type { Merged } from './merge.js';
-import { workloadLabel } from './summary.js';
+import { fellBack, workloadLabel } from './summary.js';
 
 export const IDEAL_SERIES = 'ideal (list schedule)';
+/** The legend entry of the ring around a point whose run fell back. */
+export const FALLBACK_POINT = 'fell back to the sequential executor';
 
 type Kind = 'measured' | 'ideal' | 'simulated' | 'paper';
 
@@ -21,6 +25,8 @@ interface Point {
   value: number;
   series: string;
   kind: Kind;
+  /** A measured run the sequential executor partly or wholly ran: its figure is not the parallel engine's alone. */
+  fallback?: boolean;
 }
 
 export interface Chart {
@@ -41,6 +47,32 @@ function seriesName(m: Merged, executor: string, machine: string): string {
   return m.sources.length > 1 ? `${executor} · ${machine}` : executor;
 }
 
+const simulatedName = (m: Merged, executor: string, machine: string) => `${seriesName(m, executor, machine)} (simulated)`;
+const paperName = (a: Anchor) => `paper: ${a.setting}`;
+
+/** vega's tableau10, then the lighter partners tableau20 pairs with them: ten distinct hues before any returns lighter. */
+const PALETTE = [
+  '#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac',
+  '#9ecae9', '#ffbf79', '#ff9d98', '#83bcb6', '#88d27a', '#f2cf5b', '#d6a5c9', '#fcbfd2', '#d8b5a5', '#79706e',
+];
+const IDEAL_COLOR = '#333333';
+
+/**
+ * Every series any chart of the report can draw, with its colour: the ideal in near-black, the rest
+ * in the palette's order by first appearance. Each chart picks its own series from this one map, so
+ * vega's per-chart colour assignment cannot give a colour two meanings.
+ */
+function seriesColors(m: Merged): Map<string, string> {
+  const names = [
+    ...m.rows.map((r) => seriesName(m, r.executor, r.machine)),
+    ...m.sources.flatMap((s) => s.doc.simulated.map((x) => simulatedName(m, x.executor, s.name))),
+    ...BLOCK_STM_ANCHORS.map(paperName),
+  ];
+  const colors = new Map([[IDEAL_SERIES, IDEAL_COLOR]]);
+  for (const n of names) if (!colors.has(n)) colors.set(n, PALETTE[(colors.size - 1) % PALETTE.length]!);
+  return colors;
+}
+
 function workloadOrder(m: Merged): string[] {
   return [...new Set(m.sources.flatMap((s) => s.doc.workloads.map(workloadLabel)))];
 }
@@ -50,6 +82,9 @@ const KINDS: Kind[] = ['measured', 'ideal', 'simulated', 'paper'];
 const DASHES = [[1, 0], [6, 3], [2, 2], [1, 0]];
 
 function facetChart(m: Merged, points: Point[], title: string, yTitle: string, yLog: boolean): TopLevelSpec {
+  const colors = seriesColors(m);
+  const order = [...colors.keys()];
+  const domain = [...new Set(points.map((p) => p.series))].sort((a, b) => order.indexOf(a) - order.indexOf(b));
   // A line style per kind only where kinds differ; its legend draws line samples, not dots.
   const kinds = KINDS.filter((k) => k !== 'paper' && points.some((p) => p.kind === k));
   const strokeDash = kinds.length > 1
@@ -60,7 +95,17 @@ function facetChart(m: Merged, points: Point[], title: string, yTitle: string, y
     scale: { type: 'log' as const, base: 2 }, axis: { values: THREAD_TICKS, format: 'd' },
   };
   const y = { field: 'value', type: 'quantitative' as const, title: yTitle, ...(yLog ? { scale: { type: 'log' as const, base: 2 } } : {}) };
-  const color = { field: 'series', type: 'nominal' as const, title: 'series', legend: { labelLimit: 360, orient: 'bottom' as const, columns: 2 } };
+  const color = {
+    field: 'series', type: 'nominal' as const, title: 'series',
+    scale: { domain, range: domain.map((s) => colors.get(s)!) },
+    legend: { labelLimit: 360, orient: 'bottom' as const, columns: 2 },
+  };
+  // A ring over each fallback point, in the legend by a constant datum; drawn only where there is one, so no chart names a mark it lacks.
+  const fallbackRing = points.some((p) => p.fallback) ? [{
+    mark: { type: 'point' as const, size: 170, filled: false, strokeWidth: 1.5, color: '#000000' },
+    transform: [{ filter: 'datum.fallback === true' }],
+    encoding: { x, y, shape: { datum: FALLBACK_POINT, title: 'marked', scale: { range: ['square'] }, legend: { labelLimit: 360, orient: 'bottom' as const } } },
+  }] : [];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -81,6 +126,7 @@ function facetChart(m: Merged, points: Point[], title: string, yTitle: string, y
           transform: [{ filter: "datum.kind === 'paper'" }],
           encoding: { x, y, color },
         },
+        ...fallbackRing,
       ],
     },
     resolve: { scale: { y: 'independent' } },
@@ -97,33 +143,29 @@ export function speedupChart(m: Merged): Chart {
       if (!idealDone.has(label)) {
         idealDone.add(label);
         for (const p of w.ideal.points) points.push({ workload: label, threads: p.threads, value: p.speedup, series: IDEAL_SERIES, kind: 'ideal' });
-        if (w.group === P2P_GRID_GROUP) {
-          for (const a of BLOCK_STM_ANCHORS) {
-            points.push({ workload: label, threads: a.threads, value: a.speedup, series: `paper: ${a.setting}`, kind: 'paper' });
-          }
-        }
+        for (const a of anchorsFor(w)) points.push({ workload: label, threads: a.threads, value: a.speedup, series: paperName(a), kind: 'paper' });
       }
       for (const sim of s.doc.simulated.filter((x) => x.workload === w.id)) {
-        points.push({ workload: label, threads: sim.threads, value: sim.speedup, series: `${seriesName(m, sim.executor, s.name)} (simulated)`, kind: 'simulated' });
+        points.push({ workload: label, threads: sim.threads, value: sim.speedup, series: simulatedName(m, sim.executor, s.name), kind: 'simulated' });
       }
     }
   }
   for (const r of m.rows) {
-    if (r.role === 'executor') points.push({ workload: r.label, threads: r.threads, value: r.speedup, series: seriesName(m, r.executor, r.machine), kind: 'measured' });
+    if (r.role === 'executor') points.push({ workload: r.label, threads: r.threads, value: r.speedup, series: seriesName(m, r.executor, r.machine), kind: 'measured', fallback: fellBack(r) });
   }
   return chart('speedup', 'Speedup over the sequential baseline vs threads', facetChart(m, points, 'Speedup over sequential vs threads, against the ideal', 'speedup (x)', true), points);
 }
 
 export function throughputChart(m: Merged): Chart {
   const points: Point[] = m.rows.map((r) => ({
-    workload: r.label, threads: r.threads, value: r.txPerSecond, series: seriesName(m, r.executor, r.machine), kind: 'measured' as const,
+    workload: r.label, threads: r.threads, value: r.txPerSecond, series: seriesName(m, r.executor, r.machine), kind: 'measured' as const, fallback: fellBack(r),
   }));
   return chart('throughput', 'Throughput (transactions per second)', facetChart(m, points, 'Throughput vs threads', 'tx/s', false), points);
 }
 
 export function efficiencyChart(m: Merged): Chart {
   const points: Point[] = m.rows.filter((r) => r.role === 'executor' && r.efficiency !== null).map((r) => ({
-    workload: r.label, threads: r.threads, value: r.efficiency!, series: seriesName(m, r.executor, r.machine), kind: 'measured' as const,
+    workload: r.label, threads: r.threads, value: r.efficiency!, series: seriesName(m, r.executor, r.machine), kind: 'measured' as const, fallback: fellBack(r),
   }));
   return chart('efficiency', 'Efficiency: measured speedup / ideal speedup', facetChart(m, points, 'Efficiency against the ideal (1 = the physical limit)', 'measured / ideal', false), points);
 }

@@ -98,6 +98,11 @@ export function regressions(c: Comparison, pct: number): CompareRow[] {
   return c.rows.filter((r) => r.significant && r.deltaPct > pct);
 }
 
+/** A p-value as the report prints it: "p<0.001" rather than a "p=0.000" that reads as certainty. */
+export function pValue(p: number): string {
+  return p < 0.001 ? 'p<0.001' : `p=${p.toFixed(3)}`;
+}
+
 function fmtMs(v: number): string {
   return v >= 100 ? v.toFixed(1) : v >= 10 ? v.toFixed(2) : v.toFixed(3);
 }
@@ -111,7 +116,7 @@ function fmtSide(s: Side): [string, string] {
 
 /** The delta as its two parts: the change (or `~`) and its test ("(p=0.002 n=12+12)"). */
 function fmtDelta(r: CompareRow): [string, string] {
-  const test = `(p=${r.p.toFixed(3)} n=${r.base.n}+${r.next.n})`;
+  const test = `(${pValue(r.p)} n=${r.base.n}+${r.next.n})`;
   return [r.significant ? `${r.deltaPct >= 0 ? '+' : ''}${r.deltaPct.toFixed(2)}%` : '~', test];
 }
 

@@ -2,22 +2,27 @@
 // HTML page (inline SVG charts, inline CSS, no scripts, nothing fetched). Both are built from the
 // same table model, so they always show the same figures.
 // Invariant: every measured speedup is printed next to the ideal at its thread count, and every
-// warning (busy machine, incorrect executor, failures, too few samples) appears in both forms.
+// warning (busy machine, incorrect executor, failures, too few samples) appears in both forms; a
+// speedup of a run the sequential executor partly or wholly ran says so in its cell, with the share
+// and the reason in a footnote under its table, and an efficiency above 100% carries a footnote on
+// what can produce it.
 
-import { BLOCK_STM_ANCHORS, P2P_GRID_GROUP } from './anchors.js';
-import { ALPHA } from './compare.js';
+import { anchorsFor, BLOCK_STM_ANCHORS, P2P_GRID_GROUP } from './anchors.js';
+import { ALPHA, pValue } from './compare.js';
 import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import type { Merged, Source } from './merge.js';
 import { RECOMMENDED_SAMPLES } from './stats.js';
-import { idealAt, MIN_CORE_SAMPLES, workloadLabel, type Row } from './summary.js';
+import { fellBack, idealAt, MIN_CORE_SAMPLES, workloadLabel, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match } from './verdict.js';
-import { explain } from './why.js';
+import { explain, pct, preflightGap } from './why.js';
 
 interface Table {
   readonly headers: readonly string[];
   /** Columns aligned right (numbers). */
   readonly numeric: readonly boolean[];
   readonly rows: readonly (readonly string[])[];
+  /** Footnotes printed under the table, each starting with the mark its cells carry. */
+  readonly notes?: readonly string[];
 }
 
 interface Section {
@@ -38,6 +43,52 @@ const tps = (v: number) => (v >= 10_000 ? `${Math.round(v / 1000)}k` : v >= 1000
 const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
 const threadsText = (t: number) => `${t} thread${t === 1 ? '' : 's'}`;
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const superscript = (n: number) => [...String(n)].map((d) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(d)]).join('');
+
+/** A table's footnotes, numbered in order of first use as `concord compare` marks its own: each distinct text once. */
+interface Footnotes {
+  /** The marks of these notes, to follow a cell's text ("¹,²"), numbering those not seen before. */
+  mark(...texts: string[]): string;
+  /** The notes as printed under the table. */
+  lines(): string[];
+}
+
+function footnotes(): Footnotes {
+  const texts: string[] = [];
+  return {
+    mark: (...marked) => marked.map((t) => superscript((texts.includes(t) ? texts.indexOf(t) : texts.push(t) - 1) + 1)).join(','),
+    lines: () => texts.map((t, i) => `${superscript(i + 1)} ${t}`),
+  };
+}
+
+/** How much of a run the sequential executor ran, and why, from the run's own record. */
+function fallbackNote(r: Row): string {
+  const share = r.run.fallbackShare;
+  const what = share === undefined ? 'some or all of the run\'s blocks (this file does not say how many) went to the sequential executor'
+    : share >= 1 ? 'every block of the run went to the sequential executor, so its speedup and efficiency are the sequential executor\'s, not the parallel engine\'s'
+    : `${pct(share)} of the run's blocks went to the sequential executor, so its speedup mixes the parallel engine's blocks with the sequential executor's`;
+  const gap = preflightGap(r);
+  return `Fell back: ${what}. Why: ${r.fallback}.${gap === null ? '' : ` The ideal is higher because ${gap}.`}`;
+}
+
+/** "0.97x (fell back)¹" where the sequential executor ran some of the run's blocks, so its speed is never taken for the parallel engine's. */
+function speedupCell(r: Row, notes: Footnotes): string {
+  if (r.role === 'baseline') return '1 (def.)';
+  if (!fellBack(r)) return `${fixed(r.speedup)}x`;
+  const share = r.run.fallbackShare;
+  return `${fixed(r.speedup)}x (${share === undefined || share >= 1 ? '' : `${pct(share)} `}fell back)${notes.mark(fallbackNote(r))}`;
+}
+
+const ABOVE_THREADS = 'Efficiency above 100% from a speedup above the thread count, which only noise or a baseline that ran on a slower core produces; see the core speeds in the report\'s Noise section.';
+const ABOVE_IDEAL = 'Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).';
+
+/** Efficiency, with the fallback's footnote and, above 100%, one on what can carry a speedup past the ideal. */
+function efficiencyCell(r: Row, notes: Footnotes): string {
+  if (r.role === 'baseline' || r.efficiency === null) return '–';
+  const shown = Math.round(r.efficiency * 100);
+  const marked = [...(fellBack(r) ? [fallbackNote(r)] : []), ...(shown > 100 ? [r.speedup > r.threads ? ABOVE_THREADS : ABOVE_IDEAL] : [])];
+  return `${shown}%${notes.mark(...marked)}`;
+}
 
 function machineTable(sources: readonly Source[]): Table {
   return {
@@ -119,21 +170,22 @@ function ordered(m: Merged, rows: readonly Row[]): Row[] {
 
 function resultsTable(m: Merged, unordered: readonly Row[]): Table {
   const multi = m.sources.length > 1;
-  const rows = ordered(m, unordered);
+  const notes = footnotes();
+  const rows = ordered(m, unordered).map((r) => [
+    r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? ' (baseline)' : ''}${r.correct ? '' : ' ✗'}`, String(r.threads),
+    tps(r.txPerSecond), speedupCell(r, notes),
+    r.role === 'baseline' ? '–' : orDash(r.fastCoreSpeedup, (v) => `${fixed(v)}x`),
+    orDash(r.ideal, (v) => `${fixed(v)}x`), orDash(r.bound, (v) => `${fixed(v)}x`), efficiencyCell(r, notes),
+    fixed(r.reExecutionsPerTx, 3), fixed(r.failedValidationsPerTx, 3), ms(r.p50Ms), ms(r.p99Ms), mib(r.peakRssBytes), `${r.samples} (${r.busySamples})`,
+  ]);
   return {
     headers: [
       'workload', ...(multi ? ['machine'] : []), 'executor', 'threads', 'tx/s', 'speedup', 'over fastest-core baseline', 'ideal', 'bound', 'efficiency',
       're-exec/tx', 'failed val/tx', 'p50 ms', 'p99 ms', 'peak RSS (process)', 'samples (busy)',
     ],
     numeric: [false, ...(multi ? [false] : []), false, true, true, true, true, true, true, true, true, true, true, true, true, true],
-    rows: rows.map((r) => [
-      r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? ' (baseline)' : ''}${r.correct ? '' : ' ✗'}`, String(r.threads),
-      tps(r.txPerSecond), r.role === 'baseline' ? '1 (def.)' : `${fixed(r.speedup)}x`,
-      r.role === 'baseline' ? '–' : orDash(r.fastCoreSpeedup, (v) => `${fixed(v)}x`),
-      orDash(r.ideal, (v) => `${fixed(v)}x`), orDash(r.bound, (v) => `${fixed(v)}x`),
-      r.role === 'baseline' ? '–' : orDash(r.efficiency, (v) => `${Math.round(v * 100)}%`),
-      fixed(r.reExecutionsPerTx, 3), fixed(r.failedValidationsPerTx, 3), ms(r.p50Ms), ms(r.p99Ms), mib(r.peakRssBytes), `${r.samples} (${r.busySamples})`,
-    ]),
+    rows,
+    notes: notes.lines(),
   };
 }
 
@@ -141,35 +193,37 @@ function resultsTable(m: Merged, unordered: readonly Row[]): Table {
 function hardwareTable(m: Merged): Table {
   const names = m.sources.map((s) => s.name);
   const keys = [...new Set(ordered(m, m.rows).map((r) => `${r.label}\0${r.executor}\0${r.threads}`))];
+  const notes = footnotes();
+  const rows = keys.map((k) => {
+    const [label, executor, threads] = k.split('\0') as [string, string, string];
+    const cells = names.flatMap((n) => {
+      const r = m.rows.find((x) => x.machine === n && x.label === label && x.executor === executor && x.threads === Number(threads));
+      if (!r) return ['–', '–'];
+      return [tps(r.txPerSecond), speedupCell(r, notes)];
+    });
+    return [label, executor, threads, ...cells];
+  });
   return {
     headers: ['workload', 'executor', 'threads', ...names.flatMap((n) => [`tx/s · ${n}`, `speedup · ${n}`])],
     numeric: [false, false, true, ...names.flatMap(() => [true, true])],
-    rows: keys.map((k) => {
-      const [label, executor, threads] = k.split('\0') as [string, string, string];
-      const cells = names.flatMap((n) => {
-        const r = m.rows.find((x) => x.machine === n && x.label === label && x.executor === executor && x.threads === Number(threads));
-        if (!r) return ['–', '–'];
-        return [tps(r.txPerSecond), r.role === 'baseline' ? '1 (def.)' : `${fixed(r.speedup)}x`];
-      });
-      return [label, executor, threads, ...cells];
-    }),
+    rows,
+    notes: notes.lines(),
   };
 }
 
 function predictionTable(m: Merged): Table | null {
   const rows: string[][] = [];
+  const notes = footnotes();
   for (const s of m.sources) {
     for (const w of s.doc.workloads) {
       const sims = s.doc.simulated.filter((x) => x.workload === w.id);
       for (const sim of sims) {
         const measured = m.rows.find((r) => r.machine === s.name && r.workload.id === w.id && r.executor === sim.executor && r.threads === sim.threads && r.role === 'executor');
-        const paper = w.group === P2P_GRID_GROUP && sim.threads === 32
-          ? BLOCK_STM_ANCHORS.filter((a) => a.threads === 32).map((a) => `${a.setting} ${fixed(a.speedup, 1)}x${a.derived ? '*' : ''}`).join('; ')
-          : '';
+        const paper = anchorsFor(w).filter((a) => a.threads === sim.threads).map((a) => `${a.setting} ${fixed(a.speedup, 1)}x${a.derived ? '*' : ''}`).join('; ');
         rows.push([
           workloadLabel(w), ...(m.sources.length > 1 ? [s.name] : []), sim.executor, String(sim.threads),
           orDash(idealAt(w, sim.threads)?.speedup ?? null, (v) => `${fixed(v)}x`), `${fixed(sim.speedup)}x`,
-          measured ? `${fixed(measured.speedup)}x` : '–', paper,
+          measured ? speedupCell(measured, notes) : '–', paper,
         ]);
       }
     }
@@ -180,6 +234,7 @@ function predictionTable(m: Merged): Table | null {
     headers: ['workload', ...(multi ? ['machine'] : []), 'executor', 'threads', 'ideal', 'simulated', 'measured', 'Block-STM paper'],
     numeric: [false, ...(multi ? [false] : []), false, true, true, true, true, false],
     rows,
+    notes: notes.lines(),
   };
 }
 
@@ -197,10 +252,6 @@ function speedupText(r: Row): string {
   const plain = `${fixed(r.speedup)}x`;
   const fast = r.fastCoreSpeedup === null ? plain : `${fixed(r.fastCoreSpeedup)}x`;
   return fast === plain ? plain : `${plain} (${fast})`;
-}
-
-function pValue(p: number): string {
-  return p < 0.001 ? 'p<0.001' : `p=${p.toFixed(3)}`;
 }
 
 function outcomeText(x: Match): string {
@@ -284,6 +335,7 @@ function sections(m: Merged): Section[] {
       `over fastest-core baseline = the same, with the baseline's median taken only over its rounds on its fastest core (the CPU whose rounds, ${MIN_CORE_SAMPLES} samples or more, ran fastest; where it can, the bench pins the baseline to each CPU in turn, round by round). Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not. – where the file has no CPUs per sample.`,
       'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal.',
       're-exec/tx and failed val/tx: the executor\'s re-executions and failed validations per transaction, averaged over timed blocks. p50/p99: block latency percentiles.',
+      '(fell back) after a speedup: the parallel executor handed some or all of the run\'s blocks to the sequential executor (its preflight or its contention check judged them too contended), so the figure is partly or wholly the sequential executor\'s; the footnote under the table says how many blocks and why. The charts mark such runs\' points too. A footnote on an efficiency above 100% says what can cause it.',
     ],
     tables: [],
   });
@@ -297,7 +349,8 @@ function mdCell(s: string): string {
 function mdTable(t: Table): string {
   const head = `| ${t.headers.map(mdCell).join(' | ')} |`;
   const rule = `| ${t.numeric.map((n) => (n ? '---:' : '---')).join(' | ')} |`;
-  return [head, rule, ...t.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n');
+  // Each note a paragraph of its own: a line right under a table would join its last row.
+  return [[head, rule, ...t.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n'), ...(t.notes ?? [])].join('\n\n');
 }
 
 function title(m: Merged): string {
@@ -336,14 +389,15 @@ function esc(s: string): string {
 function htmlTable(t: Table): string {
   const th = t.headers.map((h, i) => `<th${t.numeric[i] ? ' class="n"' : ''}>${esc(h)}</th>`).join('');
   const rows = t.rows.map((r) => `<tr>${r.map((c, i) => `<td${t.numeric[i] ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<table><thead><tr>${th}</tr></thead><tbody>\n${rows}\n</tbody></table>`;
+  const notes = (t.notes ?? []).map((n) => `\n<p class="note">${esc(n)}</p>`).join('');
+  return `<table><thead><tr>${th}</tr></thead><tbody>\n${rows}\n</tbody></table>${notes}`;
 }
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1400px;padding:0 1em;color:#222}
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.8em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.6em 0;font-size:12.5px}th,td{border:1px solid #ddd;padding:3px 7px;text-align:left}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}thead{background:#f4f4f4}
-figure{margin:1.2em 0;overflow-x:auto}figcaption{font-weight:600;margin-bottom:.4em}`;
+figure{margin:1.2em 0;overflow-x:auto}figcaption{font-weight:600;margin-bottom:.4em}p.note{font-size:12.5px;margin:.2em 0}`;
 
 /** One self-contained page: inline CSS and SVG, no scripts, nothing loaded from elsewhere. */
 export function renderHtml(m: Merged, charts: readonly RenderedChart[]): string {

@@ -52,6 +52,14 @@ export function idealAt(w: WorkloadRecord, threads: number): { speedup: number; 
   return w.ideal.points.find((p) => p.threads === threads) ?? null;
 }
 
+/**
+ * Whether the sequential executor ran some of the run's blocks: a share above 0, or a reason
+ * without a share (files from before shares were recorded).
+ */
+export function fellBack(r: Row): boolean {
+  return r.fallback !== '' && r.run.fallbackShare !== 0;
+}
+
 /** Samples a core needs before its median can stand for the baseline on that core. */
 export const MIN_CORE_SAMPLES = 3;
 

@@ -1,8 +1,9 @@
 // Why one of block-stm and modular won (or neither did), in one sentence built from the recorded
-// numbers: fallbacks with their reasons, Block-STM's re-executions and failed validations,
-// modular's cross-module share, lane imbalance and cross-lane waits, the block's ideal bound, and
-// how noisy the samples were. Executor statistics come from the run's `detail`, read by the names
-// the executors report; a results file without it says so instead of guessing.
+// numbers: fallbacks with their reasons (and, where the preflight sent away a block with room for
+// parallelism, why it did), Block-STM's re-executions and failed validations, modular's
+// cross-module share, lane imbalance and cross-lane waits, the block's ideal bound, and how noisy
+// the samples were. Executor statistics come from the run's `detail`, read by the names the
+// executors report; a results file without it says so instead of guessing.
 // Invariant: every number quoted is read from (or divided out of) the results file, and each
 // clause appears only when the data for it is present.
 
@@ -32,7 +33,7 @@ export const FAR_BELOW_IDEAL = 0.5;
 /** A share of busy samples (across both executors and the baseline) from which a verdict is flagged as rough. */
 export const NOISY_BUSY_SHARE = 0.25;
 
-const pct = (v: number) => `${v < 0.1 && v > 0 ? (v * 100).toFixed(1) : Math.round(v * 100)}%`;
+export const pct = (v: number) => `${v < 0.1 && v > 0 ? (v * 100).toFixed(1) : Math.round(v * 100)}%`;
 /** A rate: two decimals, or one significant digit when it is smaller than 0.1 (0.004, not 0.00). */
 const rate = (v: number) => (v === 0 ? '0' : v >= 0.1 ? v.toFixed(2) : String(Number(v.toPrecision(1))));
 const times = (v: number) => `${v.toFixed(2)}x`;
@@ -43,10 +44,25 @@ function fallbackFact(row: Row): string | null {
   return `${row.executor} fell back to sequential execution${share === undefined ? '' : ` on ${pct(share)} of its blocks`} (${row.fallback})`;
 }
 
+/** How impl/preflight.ts starts its reasons: it sent the block to the sequential executor before any worker ran. */
+const PREFLIGHT = 'preflight:';
+
 /** True when every block fell back (or some did and the file does not say how many): then the parallel counters describe aborted attempts only. */
 function allFellBack(row: Row): boolean {
   const share = row.run.fallbackShare;
   return row.fallback !== '' && (share === undefined || share >= 1);
+}
+
+/**
+ * Why the preflight sent every block of a run to the sequential executor although the block's
+ * ideal is above the sequential pace; null for other runs. The two judge different things: the
+ * ideal reads the reference run's values, the preflight only the declared footprints.
+ */
+export function preflightGap(row: Row): string | null {
+  if (!allFellBack(row) || !row.fallback.startsWith(PREFLIGHT) || row.ideal === null || row.ideal <= CHAIN_IDEAL) return null;
+  return 'the preflight judges from declared footprints before any value is known, so it keeps in block order every pair of accesses to one key '
+    + 'that does not always commute, bounded delta-adds included (they commute only when every bound check passes in either order), '
+    + 'while the ideal checks that headroom on the reference run\'s values and lets such delta-adds run in any order';
 }
 
 function blockStmFacts(row: Row, txs: number): string[] {
@@ -113,6 +129,14 @@ function boundFact(m: Match): string | null {
   return null;
 }
 
+/** The ideal out of reach because the preflight sent the block to the sequential executor: it stands in for boundFact, whose reasons do not apply then. */
+function preflightFact(m: Match): string | null {
+  const sent = [m.blockStm, m.modular].filter((r) => preflightGap(r) !== null);
+  if (sent.length === 0) return null;
+  return `the ideal ${times(m.blockStm.ideal!)} at ${m.threads} threads was out of reach because the preflight sent every block of ${sent.map((r) => r.executor).join(' and ')} `
+    + `to the sequential executor: ${preflightGap(sent[0]!)}`;
+}
+
 function noiseFact(m: Match): string | null {
   const rows = [m.blockStm, m.modular, m.baseline];
   const samples = rows.reduce((s, r) => s + r.samples, 0);
@@ -133,7 +157,7 @@ export function explain(m: Match): string {
     ...(m.modular.correct ? [] : [`${MODULAR} did not match the reference, so its times are not valid speedups`]),
     ...blockStmFacts(m.blockStm, txs),
     ...modularFacts(m.modular, txs, m.threads),
-    boundFact(m),
+    preflightFact(m) ?? boundFact(m),
     noiseFact(m),
   ].filter((f): f is string => f !== null);
   return `${facts.join('; ')}.`;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compareCommand } from '../cli/compare.js';
 import { guard } from '../cli/errors.js';
-import { compare, formatComparison, regressions } from '../reports/compare.js';
+import { compare, formatComparison, pValue, regressions } from '../reports/compare.js';
 import { geomean, mannWhitney, median, medianInterval } from '../reports/stats.js';
 import type { ResultsFile } from '../reports/schema.js';
 import { sampleResults } from './report-fixture.js';
@@ -70,6 +70,10 @@ describe('statistics', () => {
   it('geometric mean', () => {
     expect(geomean([1, 4, 16])).toBeCloseTo(4, 12);
   });
+
+  it('p-values read as the report prints them: three decimals, or p<0.001 below that', () => {
+    expect([0.0004, 0.001, 0.25, 1].map(pValue)).toEqual(['p<0.001', 'p=0.001', 'p=0.250', 'p=1.000']);
+  });
 });
 
 describe('compare', () => {
@@ -94,7 +98,9 @@ describe('compare', () => {
     const row = c.rows.find((r) => r.executor === 'fake-parallel' && r.threads === 2)!;
     expect(row.significant).toBe(true);
     expect(row.deltaPct).toBeGreaterThan(40);
-    expect(formatComparison(c, 'a', 'b')).toMatch(/\+\d+\.\d\d% \(p=0\.000 n=12\+12\)/);
+    // The report's p formatting: below 0.001 it says so instead of printing a p of zero.
+    expect(formatComparison(c, 'a', 'b')).toMatch(/\+\d+\.\d\d% \(p<0\.001 n=12\+12\)/);
+    expect(formatComparison(c, 'a', 'b')).not.toContain('p=0.000');
     expect(regressions(c, 10).map((r) => `${r.executor}@${r.threads}`)).toEqual(['fake-parallel@2', 'fake-parallel@2']);
     expect(regressions(c, 60)).toEqual([]);
     expect(c.geomean!.deltaPct).toBeGreaterThan(0);
@@ -119,14 +125,15 @@ describe('compare', () => {
     expect(body.some((l) => l.includes('± ∞ ¹')) && body.some((l) => /± \d+%\s+~/.test(l))).toBe(true);
     const pm = (l: string) => [l.indexOf('±'), l.lastIndexOf('±')];
     for (const l of body) expect(pm(l)).toEqual(pm(sub!));
-    for (const l of body) expect(l.indexOf('(p=')).toBe(body[0]!.indexOf('(p='));
+    expect(body.some((l) => l.includes('(p<0.001')) && body.some((l) => l.includes('(p=1.000'))).toBe(true);
+    for (const l of body) expect(l.indexOf('(p')).toBe(body[0]!.indexOf('(p'));
     // File names start their columns, over the medians, which end where the geomeans do.
     expect(header!.indexOf('base-results.json')).toBe(sub!.indexOf('median'));
     expect(header!.indexOf('new-results.json')).toBe(sub!.lastIndexOf('median'));
     const [b, n] = pm(sub!);
     expect(geo.slice(b! - 3, b!)).toMatch(/\d $/);
     expect(geo.slice(n! - 3, n!)).toMatch(/\d $/);
-    expect(header!.indexOf('vs base')).toBeLessThan(body[0]!.indexOf('(p='));
+    expect(header!.indexOf('vs base')).toBeLessThan(body[0]!.indexOf('(p'));
   });
 
   /** The base results and `next` as two files. */

@@ -1,8 +1,12 @@
 // Small, valid results documents for the report and compare tests, samples jittered
 // deterministically around the given medians. sampleResults: two workloads (one in the p2p grid
 // group, one contract mix), the sequential baseline and a fake parallel executor at 1 and 2
-// threads. contestResults: block-stm against modular on workloads described case by case.
+// threads; optionally a third, a dependency chain the executor hands to the sequential executor.
+// contestResults: block-stm against modular on workloads described case by case.
 import { RESULTS_FORMAT, type ResultsFile } from '../reports/schema.js';
+
+/** The reason impl/preflight.ts gives for a block whose first 512 transactions form one chain. */
+export const PREFLIGHT_CHAIN = 'preflight: the first 512 transactions\' declared footprints chain 512 of them in block order (parallelism 1.00 < 1.4)';
 
 export interface FixtureOptions {
   seqMs: number;
@@ -11,6 +15,11 @@ export interface FixtureOptions {
   jitterSeed?: number;
   machine?: string;
   simulated?: boolean;
+  /**
+   * Adds "p2p 2 acc × 1000 tx" to the p2p grid: one dependency chain (ideal 1x), which at 2 threads
+   * the preflight sends wholly to the sequential executor (fallbackShare 1), 3% slower than the baseline.
+   */
+  chain?: boolean;
 }
 
 /** Park-Miller: deterministic jitter, so every test sees the same samples. */
@@ -29,9 +38,13 @@ export function sampleResults(o: FixtureOptions): ResultsFile {
     work: 100_000, criticalPath: Math.round(100_000 / limit), edges: 10,
     points: [1, 2, 4, 8, 16, 32, 64].map((t) => ({ threads: t, speedup: Math.min(t, limit), bound: Math.min(t, limit) })),
   });
+  const chain: ResultsFile['workloads'][number] = {
+    id: 'p2p-a2-t1000-s1-h3', group: 'Block-STM p2p grid', source: { kind: 'generated', workload: 'p2p', accounts: 2, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, gasUsed: 100_000, ideal: ideal(1),
+  };
   const workloads: ResultsFile['workloads'] = [
     { id: 'p2p-a100-t1000-s1-h3', group: 'Block-STM p2p grid', source: { kind: 'generated', workload: 'p2p', accounts: 100, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, gasUsed: 100_000, ideal: ideal(14) },
     { id: 'token-a100-t1000-s1-h3', group: 'contract mixes', source: { kind: 'generated', workload: 'token', accounts: 100, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, gasUsed: 100_000, ideal: ideal(18) },
+    ...(o.chain ? [chain] : []),
   ];
   const perTx = { executions: 1, reExecutions: 0, validations: 0, failedValidations: 0 };
   const runs: ResultsFile['runs'] = [];
@@ -39,10 +52,13 @@ export function sampleResults(o: FixtureOptions): ResultsFile {
     for (const threads of [1, 2]) {
       const seq = samples(o.seqMs);
       runs.push({ workload: w.id, executor: 'sequential', threads, role: 'baseline', samplesMs: seq, busy: seq.map(() => false), perTx, peakRssBytes: 100 * 2 ** 20, correct: true, fallback: '' });
-      const ex = samples(threads === 1 ? o.seqMs * 1.1 : o.execMs);
+      // One thread never asks the preflight.
+      const sent = w === chain && threads > 1;
+      const ex = samples(sent ? o.seqMs * 1.03 : threads === 1 ? o.seqMs * 1.1 : o.execMs);
       runs.push({
         workload: w.id, executor: 'fake-parallel', threads, role: 'executor', samplesMs: ex, busy: ex.map(() => false),
-        perTx: { executions: 1.1, reExecutions: 0.1, validations: 1.1, failedValidations: 0.05 }, peakRssBytes: 120 * 2 ** 20, correct: true, fallback: '',
+        perTx: sent ? perTx : { executions: 1.1, reExecutions: 0.1, validations: 1.1, failedValidations: 0.05 }, peakRssBytes: 120 * 2 ** 20, correct: true,
+        ...(sent ? { fallback: PREFLIGHT_CHAIN, fallbackShare: 1 } : { fallback: '' }),
       });
     }
   }

@@ -216,14 +216,15 @@ export function checkRuns(runs: number, check: CheckDef): number {
   return Math.max(1, Math.round(runs * check.runsFactor));
 }
 
-/** Runs one check on one subject over this shard's batches; stops at the first counterexample. */
+/** Runs one check on one subject over this shard's batches from batch `from` on; stops at the first counterexample. */
 async function runCheck(
-  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, opts: RunnerOptions, deadline: number, progress: () => void,
+  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, opts: RunnerOptions, deadline: number, progress: () => void, from = 0,
 ): Promise<{ report: CheckReport; failure?: FailureReport }> {
   const runs = checkRuns(opts.runs, check);
   const batches = shardBatches(runs, opts.shard);
   const report = (status: CheckReport['status'], done: number): CheckReport => ({ name: check.name, status, batches: done, of: batches.length });
   for (const [i, b] of batches.entries()) {
+    if (i < from) continue;
     if (performance.now() > deadline) return { report: report('cut', i) };
     const txs = opts.txs === undefined || check.fixedSize ? check.txs : { min: opts.txs, max: opts.txs };
     const failure = await checkBatch(subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir);
@@ -245,7 +246,8 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
   // The time limit is shared out, so that it cuts every executor and every check a little rather
   // than starve the last ones: each executor gets an equal part of what is left when it starts, and
   // each of its checks an equal part of the executor's remainder (time one leaves unused goes to
-  // the next). A check always runs its first batch if any time is left.
+  // the next). A check always runs its first batch if any time is left. Checks cut short then
+  // share what the others left, pass after pass, until none is cut or the executor's part is spent.
   const share = (end: number, parts: number) => (end === Infinity ? Infinity : performance.now() + Math.max(0, end - performance.now()) / parts);
   for (const [s, source] of opts.subjects.entries()) {
     // Not even started: creating the executor (a worker pool) would spend more time past the limit.
@@ -265,24 +267,30 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     let cut = false;
     const applicable = checks.filter((c) => c.applies(subject));
     const owned = (c: CheckDef) => shardBatches(checkRuns(opts.runs, c), opts.shard).length;
-    const checkReports: CheckReport[] = [];
+    const checkReports: CheckReport[] = applicable.map((c) => ({ name: c.name, status: 'skipped', batches: 0, of: owned(c) }));
     let done = 0;
     opts.progress?.start(applicable.reduce((n, c) => n + owned(c), 0), subject.label ?? subject.name);
     try {
-      for (const [c, check] of applicable.entries()) {
-        if (failed) {
-          checkReports.push({ name: check.name, status: 'skipped', batches: 0, of: owned(check) });
-          continue;
+      let pending = applicable.map((_, c) => c);
+      while (pending.length > 0 && !failed) {
+        const cutNow: number[] = [];
+        for (const [k, c] of pending.entries()) {
+          if (failed) break;
+          const check = applicable[c]!;
+          const progress = () => opts.progress?.update(++done, `${check.name}: ${o.blocks} blocks, ${o.schedules} schedules`);
+          const r = await runCheck(subject, check, o, opts, share(subjectDeadline, pending.length - k), progress, checkReports[c]!.batches);
+          checkReports[c] = r.report;
+          if (r.report.status === 'cut') cutNow.push(c);
+          if (r.failure) {
+            failures.push(r.failure);
+            failed = true;
+          }
         }
-        const progress = () => opts.progress?.update(++done, `${check.name}: ${o.blocks} blocks, ${o.schedules} schedules`);
-        const r = await runCheck(subject, check, o, opts, share(subjectDeadline, applicable.length - c), progress);
-        checkReports.push(r.report);
-        if (r.report.status === 'cut') cut = timedOut = true;
-        if (r.failure) {
-          failures.push(r.failure);
-          failed = true;
-        }
+        if (performance.now() > subjectDeadline) break;
+        pending = cutNow;
       }
+      cut = checkReports.some((r) => r.status === 'cut');
+      timedOut ||= cut;
     } finally {
       opts.progress?.stop();
       await subject.close();

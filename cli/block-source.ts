@@ -5,8 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Block } from '../spec/block.js';
 import { parseBlock } from '../spec/block-file.js';
-import { MAX_HASH_ITERATIONS } from '../spec/bytecode.js';
-import { DEFAULT_HASH_COST, generate, MAX_ACCOUNTS, MAX_TXS, WORKLOADS, type WorkloadParams } from '../bench/workloads.js';
+import { DEFAULT_HASH_COST, generate, MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOADS, type WorkloadParams } from '../bench/workloads.js';
 import { intOption, UsageError } from './errors.js';
 import { fsReason } from './output.js';
 
@@ -22,12 +21,12 @@ export interface WorkloadOptions {
 export function workloadParams(o: WorkloadOptions): WorkloadParams {
   const zipf = o.zipf === undefined ? undefined : Number(o.zipf);
   if (zipf !== undefined && !(zipf >= 0)) throw new UsageError(`--zipf expects a number >= 0, got "${o.zipf}"`);
-  if (zipf !== undefined && o.workload !== undefined && o.workload !== 'defi') throw new UsageError(`--zipf shapes the defi workload's hot spots; ${o.workload} has none`);
+  if (zipf !== undefined && (o.workload ?? 'p2p') !== 'defi') throw new UsageError(`--zipf shapes the defi workload's hot spots; ${o.workload ?? 'p2p (the default)'} has none`);
   return {
     accounts: intOption('--accounts', o.accounts, 100, 1, MAX_ACCOUNTS),
     txs: intOption('--txs', o.txs, 1000, 0, MAX_TXS),
     seed: intOption('--seed', o.seed, 1, 0),
-    hashCost: intOption('--hash-cost', o.hashCost, DEFAULT_HASH_COST, 0, MAX_HASH_ITERATIONS),
+    hashCost: intOption('--hash-cost', o.hashCost, DEFAULT_HASH_COST, 0, MAX_WORKLOAD_HASH_COST),
     ...(zipf === undefined ? {} : { zipf }),
   };
 }

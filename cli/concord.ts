@@ -10,7 +10,7 @@ import { CONTRACTS } from '../spec/contracts.js';
 import { defaultModules } from '../impl/modular/executor.js';
 import { MAX_MODULES } from '../impl/runtime/pooled.js';
 import { PARTITION_KINDS } from '../impl/modular/partition.js';
-import { DEFAULT_HASH_COST, MAX_ACCOUNTS, MAX_TXS, WORKLOADS } from '../bench/workloads.js';
+import { DEFAULT_HASH_COST, MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOADS } from '../bench/workloads.js';
 import { EXIT, guard } from './errors.js';
 import { genCommand } from './gen.js';
 import { benchCommand } from './bench.js';
@@ -34,7 +34,7 @@ function workloadOptions(c: Command): Command {
     .option('--accounts <n>', `accounts in the workload (default 100, at most ${MAX_ACCOUNTS.toLocaleString('en-US')})`)
     .option('--txs <n>', `transactions in the block (default 1000, at most ${MAX_TXS.toLocaleString('en-US')})`)
     .option('--seed <s>', 'generator seed (default 1)')
-    .option('--hash-cost <k>', `sha256 iterations per transaction, the signature-check cost (default ${DEFAULT_HASH_COST})`)
+    .option('--hash-cost <k>', `sha256 iterations per transaction, the signature-check cost (default ${DEFAULT_HASH_COST}, at most ${MAX_WORKLOAD_HASH_COST})`)
     .option('--zipf <s>', 'Zipf exponent of hot spots (defi workload)');
 }
 

@@ -47,6 +47,8 @@ export const DEFAULT_OUT = 'concord-out/verify';
  * of --runs 4000 in 8 (seeds 2 and 3).
  */
 export const SHARD_RUNS = 500;
+/** Every check runs the reference beside the executor on thousands of blocks: beyond this a run takes hours and gigabytes. */
+const MAX_VERIFY_TXS = 10_000;
 
 interface Shard {
   readonly index: number;
@@ -190,7 +192,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   requireShardRuns(runs, shard, o.planted ? DEFAULT_RUNS : SHARD_RUNS);
   const outDir = o.out ?? DEFAULT_OUT;
   const progress = createProgress({ json: Boolean(o.json) });
-  const txs = o.txs === undefined ? undefined : intOption('--txs', o.txs, 1, 1);
+  const txs = o.txs === undefined ? undefined : intOption('--txs', o.txs, 1, 1, MAX_VERIFY_TXS);
   const base = {
     runs, seed, outDir, progress, ...(timeLimitMs === undefined ? {} : { timeLimitMs }), ...(shard ? { shard } : {}), ...(txs === undefined ? {} : { txs }),
   };

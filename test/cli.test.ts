@@ -19,7 +19,9 @@ describe('concord options', () => {
 
   it('refuses out-of-range, misplaced and unknown options with one line and exit 2', () => {
     const cases: [string[], RegExp][] = [
-      [['run', '--workload', 'p2p', '--hash-cost', '2000000'], /--hash-cost expects an integer from 0 to 1,000,000, got "2000000"/],
+      [['run', '--workload', 'p2p', '--hash-cost', '40000'], /--hash-cost expects an integer from 0 to 33,000, got "40000"/],
+      [['run', '--zipf', '2'], /--zipf shapes the defi workload's hot spots; p2p \(the default\) has none/],
+      [['verify', '--txs', '100000000'], /--txs expects an integer from 1 to 10,000/],
       [['gen', '--workload', 'defi', '--accounts', '100000000'], /--accounts expects an integer from 1 to 1,000,000/],
       [['run', '--workload', 'p2p', '--txs', '99999999999999999'], /--txs expects an integer from 0 to 1,000,000/],
       [['run', '--workload', 'p2p', '--executor', 'block-stm', '--threads', '100000'], /--threads expects an integer from 1 to \d+, got "100000"/],

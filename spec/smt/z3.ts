@@ -29,6 +29,14 @@ function loadZ3(): Promise<typeof import('z3-solver')> {
   });
 }
 
+/** Whether z3-solver can be loaded here (without starting it). */
+export function z3Installed(): Promise<boolean> {
+  return loadZ3().then(() => true, (e: unknown) => {
+    if (e instanceof Z3MissingError) return false;
+    throw e;
+  });
+}
+
 export function openZ3(): Promise<Z> {
   live ??= loadZ3().then(({ init }) => init()).then((api) => ({ z: api.Context('concord'), em: api.em }));
   return live.then((l) => l.z);

@@ -20,7 +20,7 @@ import { generate } from './workloads.js';
 import { twoThreadCeiling } from './ceiling.js';
 import { ceilingsText, probeText } from '../reports/cores.js';
 import { probeCoreSpeeds } from './core-speeds.js';
-import { cpuSnapshot, noiseBetween } from './machine.js';
+import { cpuSnapshot, JIFFY_MS, noiseBetween } from './machine.js';
 import { median as statsMedian } from '../reports/stats.js';
 
 const options = new Command('blockstm-speed')
@@ -38,8 +38,6 @@ function printCores(when: string): void {
   console.log(`core speeds ${when} (sequential executor pinned to each core): ${probeText(probe)}${bound}`);
 }
 
-/** USER_HZ, as in bench/machine.ts: /proc counts in 1/100 s. */
-const JIFFY_MS = 10;
 
 /** CPU jiffies of each of this process's threads, by thread id. */
 function threadJiffies(): Map<number, number> {
@@ -95,7 +93,10 @@ async function timed(run: () => unknown): Promise<Sample> {
     else if (poolThreads.has(tid)) split.workers += used;
     else split.other += used;
   }
-  return { ms, split, cpu: (c1.user + c1.system) / 1000, others: noiseBetween(m0, m1, availableParallelism()).foreignCores ?? 0 };
+  // Steal (the host running others on these cores) is noise too; without /proc nothing counts as quiet.
+  const noise = noiseBetween(m0, m1, availableParallelism());
+  const others = noise.foreignCores === null ? Infinity : noise.foreignCores + (noise.stealFraction ?? 0) * availableParallelism();
+  return { ms, split, cpu: (c1.user + c1.system) / 1000, others };
 }
 
 /** NaN where every sample was noisy, so the line still prints. */

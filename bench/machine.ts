@@ -104,7 +104,7 @@ export interface CpuSnapshot {
 }
 
 /** USER_HZ: /proc/stat counts in 1/100 s on every Linux Node supports. */
-const JIFFY_MS = 10;
+export const JIFFY_MS = 10;
 
 export function cpuSnapshot(): CpuSnapshot {
   const usage = process.cpuUsage();

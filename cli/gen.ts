@@ -2,10 +2,11 @@
 // Invariant: the file is written whole or not at all (temp file, then rename).
 
 import { writeBlock } from '../spec/block-file.js';
-import { writeWhole } from './output.js';
+import { checkOutFile, writeWhole } from './output.js';
 import { workloadBlock, type WorkloadOptions } from './block-source.js';
 
 export async function genCommand(o: WorkloadOptions & { out?: string }): Promise<number> {
+  if (o.out && o.out !== '-') checkOutFile(o.out, '--out');
   const { block } = workloadBlock(o);
   const { transactions, ...head } = writeBlock(block) as { transactions: unknown[] };
   // One transaction per line keeps large files readable and diffable.

@@ -3,7 +3,7 @@
 // so that a reader never sees half a file. Invariant: every failure is a UsageError naming the
 // path and the reason in words.
 
-import { accessSync, constants, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -11,6 +11,7 @@ const REASONS: Record<string, string> = {
   ENOENT: 'no such file or folder',
   EISDIR: 'is a folder, not a file',
   ENOTDIR: 'a part of the path is a file, not a folder',
+  EEXIST: 'a part of the path is a file, not a folder',
   EACCES: 'permission denied',
   EPERM: 'permission denied',
   EROFS: 'read-only file system',
@@ -59,6 +60,7 @@ export function writeWhole(path: string, text: string): void {
     writeFileSync(tmp, text);
     renameSync(tmp, path);
   } catch (e) {
+    rmSync(tmp, { force: true });
     throw new UsageError(`${path}: cannot write: ${fsReason(e)}`);
   }
 }

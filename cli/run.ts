@@ -8,7 +8,7 @@ import type { BlockResult, Receipt } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { explain, formatExplanation } from '../properties/explain.js';
 import { FAULT_NAMES } from '../spec/values.js';
-import { createExecutor, EXECUTORS } from '../impl/registry.js';
+import { checkExecutorName, createExecutor, EXECUTORS } from '../impl/registry.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
 import { EXIT, intOption, UsageError } from './errors.js';
@@ -48,6 +48,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const threads = intOption('--threads', o.threads, 0, 1, maxThreads()) || undefined;
   const repeat = intOption('--repeat', o.repeat, 1, 1);
   const warmupMs = intOption('--warmup', o.warmup, DEFAULT_WARMUP_MS, 0);
+  checkExecutorName(name);
   const partition = partitionSettings(o, [name]);
   if (threads !== undefined && EXECUTORS.get(name)?.parallel === false) throw new UsageError(`--threads: the ${name} executor runs on one thread`);
   const { block, label } = loadBlock(file, o);

@@ -43,6 +43,11 @@ export function formatBlock(block: Block): string[] {
   return lines;
 }
 
+/** `s` as one shell word: quoted when it holds anything but plain path characters (a space, say). */
+function shellWord(s: string): string {
+  return /^[\w./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
 export function formatFailure(f: FailureReport): string[] {
   const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} step${f.numShrinks === 1 ? '' : 's'}`];
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
@@ -56,7 +61,7 @@ export function formatFailure(f: FailureReport): string[] {
     if (steps.length > MAX_STEPS) lines.push(`               ... ${steps.length - MAX_STEPS} more steps`);
   }
   // Planted bugs exist only inside `concord verify`; other executors can rerun the file with `concord run`.
-  const rerun = f.executor.startsWith(PLANTED_PREFIX) ? '' : `  (rerun: concord run ${f.blockFile} --executor ${f.executor} --check)`;
+  const rerun = f.executor.startsWith(PLANTED_PREFIX) ? '' : `  (rerun: concord run ${shellWord(f.blockFile ?? '')} --executor ${shellWord(f.executor)} --check)`;
   if (f.blockFile) lines.push(`  block file   ${f.blockFile}${rerun}`);
   lines.push(`  seed         ${f.seed}, path ${f.path}`);
   lines.push(`  replay       ${f.replay}`);

@@ -7,7 +7,7 @@
 
 import { geomean, mannWhitney, median, medianInterval, RECOMMENDED_SAMPLES } from './stats.js';
 import type { ResultsFile } from './schema.js';
-import { workloadLabel } from './summary.js';
+import { executorSettingsText, workloadLabel } from './summary.js';
 
 export const ALPHA = 0.05;
 
@@ -74,6 +74,10 @@ export function compare(base: ResultsFile, next: ResultsFile, alpha = ALPHA): Co
   }
   if (base.machine.label !== next.machine.label) {
     warnings.push(`different machines: base ran on "${base.machine.label}", new on "${next.machine.label}"; differences include the hardware`);
+  }
+  const [baseSettings, nextSettings] = [executorSettingsText(base) || 'the defaults', executorSettingsText(next) || 'the defaults'];
+  if (baseSettings !== nextSettings) {
+    warnings.push(`different executor settings: base ran with ${baseSettings}, new with ${nextSettings}; differences include them`);
   }
   const few = rows.filter((r) => r.base.n < RECOMMENDED_SAMPLES || r.next.n < RECOMMENDED_SAMPLES).length;
   if (few > 0) warnings.push(`${few} of ${rows.length} rows have fewer than ${RECOMMENDED_SAMPLES} samples on a side: need >= ${RECOMMENDED_SAMPLES} samples for a trustworthy p-value and interval`);

@@ -12,9 +12,12 @@ import { ALPHA, pValue } from './compare.js';
 import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import type { Merged, Source } from './merge.js';
 import { RECOMMENDED_SAMPLES } from './stats.js';
-import { fellBack, idealAt, MIN_CORE_SAMPLES, workloadLabel, type Row } from './summary.js';
+import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, workloadLabel, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match } from './verdict.js';
 import { explain, pct, preflightGap } from './why.js';
+
+const settingsNote = (doc: Source['doc']): string => (executorSettingsText(doc) ? `, ${executorSettingsText(doc)}` : '');
+
 
 interface Table {
   readonly headers: readonly string[];
@@ -360,7 +363,7 @@ function title(m: Merged): string {
 /** Markdown for a pull request; charts are linked as `<chartDir>/<name>.svg`. */
 export function renderMarkdown(m: Merged, charts: readonly { name: string; title: string }[], chartDir = '.'): string {
   const parts = [`# ${title(m)}`, ''];
-  parts.push(`Sources: ${m.sources.map((s) => `\`${s.file}\` (${s.name}, ${s.doc.settings.quick ? 'quick' : 'full'} run, threads ${s.doc.settings.threads.join(',')})`).join('; ')}.`, '');
+  parts.push(`Sources: ${m.sources.map((s) => `\`${s.file}\` (${s.name}, ${s.doc.settings.quick ? 'quick' : 'full'} run, threads ${s.doc.settings.threads.join(',')}${settingsNote(s.doc)})`).join('; ')}.`, '');
   for (const s of sections(m)) {
     parts.push(`## ${s.title}`, '');
     for (const p of s.paragraphs) if (p) parts.push(p, '');
@@ -402,7 +405,7 @@ figure{margin:1.2em 0;overflow-x:auto}figcaption{font-weight:600;margin-bottom:.
 /** One self-contained page: inline CSS and SVG, no scripts, nothing loaded from elsewhere. */
 export function renderHtml(m: Merged, charts: readonly RenderedChart[]): string {
   const body: string[] = [`<h1>${esc(title(m))}</h1>`];
-  body.push(`<p>Sources: ${m.sources.map((s) => `<code>${esc(s.file)}</code> (${esc(s.name)})`).join('; ')}.</p>`);
+  body.push(`<p>Sources: ${m.sources.map((s) => `<code>${esc(s.file)}</code> (${esc(s.name)}${esc(settingsNote(s.doc))})`).join('; ')}.</p>`);
   body.push('<h2>Charts</h2>');
   for (const c of charts) body.push(`<figure id="chart-${esc(c.name)}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`);
   for (const s of sections(m)) {

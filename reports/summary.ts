@@ -107,3 +107,9 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label): Row[] 
     };
   });
 }
+
+/** The executor settings a results file records (bench's --modules and --partition), as options; '' when it ran with the defaults. */
+export function executorSettingsText(doc: ResultsFile): string {
+  const { modules, partition } = doc.settings;
+  return [modules === undefined ? '' : `--modules ${modules}`, partition === undefined ? '' : `--partition ${partition}`].filter(Boolean).join(' ');
+}

@@ -10,6 +10,8 @@ import { guard } from '../cli/errors.js';
 import { compare, formatComparison, pValue, regressions } from '../reports/compare.js';
 import { geomean, mannWhitney, median, medianInterval } from '../reports/stats.js';
 import type { ResultsFile } from '../reports/schema.js';
+import { merge } from '../reports/merge.js';
+import { renderMarkdown } from '../reports/render.js';
 import { sampleResults } from './report-fixture.js';
 
 describe('statistics', () => {
@@ -134,6 +136,13 @@ describe('compare', () => {
     expect(geo.slice(b! - 3, b!)).toMatch(/\d $/);
     expect(geo.slice(n! - 3, n!)).toMatch(/\d $/);
     expect(header!.indexOf('vs base')).toBeLessThan(body[0]!.indexOf('(p'));
+  });
+
+  it('warns when the two files ran the executors with different settings, and says how they are shown', () => {
+    const next: ResultsFile = { ...base, settings: { ...base.settings, modules: 4, partition: 'range' } };
+    expect(compare(base, next).warnings).toContain('different executor settings: base ran with the defaults, new with --modules 4 --partition range; differences include them');
+    expect(compare(base, base).warnings.join('\n')).not.toMatch(/executor settings/);
+    expect(renderMarkdown(merge([{ file: 'n.json', doc: next }]), [])).toMatch(/^Sources: `n\.json` .*, --modules 4 --partition range\)\.$/m);
   });
 
   /** The base results and `next` as two files. */

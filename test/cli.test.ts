@@ -2,16 +2,17 @@
 // is one line on stderr naming the option, exit 2, nothing on stdout, no stack trace, and it fails
 // before any long work starts (a bench with a bad --out must not run the benchmark first).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 describe('concord options', () => {
   const dir = mkdtempSync(join(tmpdir(), 'concord-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const empty = join(dir, 'empty.json');
   writeFileSync(empty, '{"format":"concord-block/1","transactions":[]}');
   const notAnExecutor = join(dir, 'forty-two.mjs');

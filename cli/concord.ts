@@ -7,8 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { EXECUTORS } from '../impl/registry.js';
 import { CONTRACTS } from '../spec/contracts.js';
-import { defaultModules } from '../impl/modular/executor.js';
-import { MAX_MODULES } from '../impl/runtime/pooled.js';
+import { defaultModules, MAX_MODULES } from '../impl/modular/executor.js';
 import { PARTITION_KINDS } from '../impl/modular/partition.js';
 import { DEFAULT_HASH_COST, MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOADS } from '../bench/workloads.js';
 import { EXIT, guard } from './errors.js';
@@ -19,6 +18,7 @@ import { mainCommand } from './main.js';
 import { proveCommand } from './prove.js';
 import { reportCommand } from './report.js';
 import { DEFAULT_RUNS, DEFAULT_SEED, SHARD_RUNS, verifyCommand } from './verify.js';
+import { BATCH } from '../properties/runner.js';
 import { DEFAULT_WARMUP_MS, runCommand } from './run.js';
 import { concordVersion } from './version.js';
 
@@ -83,7 +83,7 @@ program.command('verify')
   .option('--seed <s>', `fast-check seed (default ${DEFAULT_SEED})`)
   .option('--txs <n>', 'transactions per generated block')
   .option('--time-limit <sec>', 'stop generating new blocks after this many seconds')
-  .option('--shard <i/n>', `check shard i of n: runs go to shards in batches of 50, so n shards together make the unsharded run; each shard is judged on its own share, so give each about ${SHARD_RUNS} runs (--runs >= ${SHARD_RUNS} x n)`)
+  .option('--shard <i/n>', `check shard i of n: runs go to shards in batches of ${BATCH}, so n shards together make the unsharded run; each shard is judged on its own share, so give each about ${SHARD_RUNS} runs (--runs >= ${SHARD_RUNS} x n)`)
   .option('--planted', 'run the catalogue of planted-bug executors and report caught/total')
   .option('--replay <token>', 'rerun one failure exactly, from the token a failure prints')
   .option('--out <dir>', 'where failing blocks are written', 'concord-out/verify')

@@ -3,8 +3,8 @@
 // default; a user's module (a path) receives them all, as its factory may use them.
 
 import { EXECUTORS } from '../impl/registry.js';
+import { MAX_MODULES } from '../impl/modular/executor.js';
 import { PARTITION_KINDS } from '../impl/modular/partition.js';
-import { MAX_MODULES } from '../impl/runtime/pooled.js';
 import { intOption, UsageError } from './errors.js';
 
 export interface PartitionOptions {

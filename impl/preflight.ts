@@ -79,12 +79,15 @@ export function preflight(block: Block, prefix = PREFLIGHT_PREFIX): Preflight | 
   return { prefix: n, chain };
 }
 
+/** How the preflight's reasons in stats.fallback start, so reports can tell them from the executors' own fallbacks. */
+export const PREFLIGHT_REASON = 'preflight';
+
 /** Why the block should run sequentially, or null when parallel execution may pay. */
 export function contendedBlock(block: Block): string | null {
   if (block.txs.length < PREFLIGHT_MIN_TXS) return null;
   const p = preflight(block);
   if (p === null || p.prefix >= p.chain * MIN_PARALLELISM) return null;
-  return `preflight: the first ${p.prefix} transactions' declared footprints chain ${p.chain} of them in block order (parallelism ${(p.prefix / p.chain).toFixed(2)} < ${MIN_PARALLELISM})`;
+  return `${PREFLIGHT_REASON}: the first ${p.prefix} transactions' declared footprints chain ${p.chain} of them in block order (parallelism ${(p.prefix / p.chain).toFixed(2)} < ${MIN_PARALLELISM})`;
 }
 
 /**

@@ -10,6 +10,7 @@
 import { RECOMMENDED_SAMPLES } from './stats.js';
 import type { Row } from './summary.js';
 import { BLOCK_STM, MODULAR, type Match } from './verdict.js';
+import { PREFLIGHT_REASON } from '../impl/preflight.js';
 
 /**
  * Events per transaction (re-executions, failed validations, cross-lane waits) from which they are
@@ -44,8 +45,6 @@ function fallbackFact(row: Row): string | null {
   return `${row.executor} fell back to sequential execution${share === undefined ? '' : ` on ${pct(share)} of its blocks`} (${row.fallback})`;
 }
 
-/** How impl/preflight.ts starts its reasons: it sent the block to the sequential executor before any worker ran. */
-const PREFLIGHT = 'preflight:';
 
 /** True when every block fell back (or some did and the file does not say how many): then the parallel counters describe aborted attempts only. */
 function allFellBack(row: Row): boolean {
@@ -59,7 +58,7 @@ function allFellBack(row: Row): boolean {
  * ideal reads the reference run's values, the preflight only the declared footprints.
  */
 export function preflightGap(row: Row): string | null {
-  if (!allFellBack(row) || !row.fallback.startsWith(PREFLIGHT) || row.ideal === null || row.ideal <= CHAIN_IDEAL) return null;
+  if (!allFellBack(row) || !row.fallback.startsWith(`${PREFLIGHT_REASON}:`) || row.ideal === null || row.ideal <= CHAIN_IDEAL) return null;
   return 'the preflight judges from declared footprints before any value is known, so it keeps in block order every pair of accesses to one key '
     + 'that does not always commute, bounded delta-adds included (they commute only when every bound check passes in either order), '
     + 'while the ideal checks that headroom on the reference run\'s values and lets such delta-adds run in any order';

@@ -25,7 +25,7 @@ import type { Block, BlockResult } from '../../spec/block.js';
 import { sequentialIfContended } from '../preflight.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobGate, type JobRef } from '../runtime/pool.js';
-import { BlockQueue, countOption, MAX_MODULES, maxThreads, warmUp, type InjectedFault } from '../runtime/pooled.js';
+import { BlockQueue, countOption, maxThreads, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
 import { BlockRun, type Violation } from './block-run.js';
 import { bugFlags, type BugName } from './bugs.js';
@@ -46,6 +46,13 @@ export const MAX_CHUNK = 4096;
 
 /** Yields to the event loop once: the pool posts the job to its workers in a microtask of run(). */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * A worker claiming a lane scans every lane's cursor (impl/modular/thread.ts), so the modules set
+ * the cost of each claim: a p2p block of 2,000 transactions took 23 ms at 64 modules, 0.6 s at
+ * 4,096 and 5.6 s at 65,536. Beyond this many, a typo.
+ */
+export const MAX_MODULES = 4096;
 
 /**
  * Modules when none are asked for: two lanes per core and at least 8, so that idle workers find a

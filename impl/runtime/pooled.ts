@@ -88,12 +88,6 @@ export function maxThreads(): number {
   return Math.max(64, 4 * availableParallelism());
 }
 
-/**
- * A worker claiming a lane scans every lane's cursor (impl/modular/thread.ts), so the modules set
- * the cost of each claim: a p2p block of 2,000 transactions took 23 ms at 64 modules, 0.6 s at
- * 4,096 and 5.6 s at 65,536. Beyond this many, a typo.
- */
-export const MAX_MODULES = 4096;
 
 /** `n` when it is an integer in [1, max]; otherwise the error `fail` makes of a sentence naming the option. */
 export function countOption(executor: string, what: string, n: number, max: number, fail: (message: string) => Error): number {

@@ -36,7 +36,7 @@ describe('verify --time-limit', () => {
 
   it('reports a check the whole budget cannot hold as cut, with the batches it ran', async () => {
     const report = await runVerify({
-      subjects: [executorSource('sequential')], runs: 500, seed: 1, timeLimitMs: 200,
+      subjects: [executorSource('sequential')], runs: 500, seed: 1, timeLimitMs: 400,
       checks: [spinning('equivalence', 1, 1), spinning('determinism', 0.002, 1)],
     });
     const [equivalence, determinism] = report.executors[0]!.checks;

@@ -1,6 +1,6 @@
 // The options that configure executors (--modules, --partition), checked against the executors
-// they would configure: a built-in executor that would ignore one is an error, not a silent
-// default; a user's module (a path) receives them all, as its factory may use them.
+// they would configure (the registry's `takes`): a built-in executor that would ignore one is an
+// error, not a silent default; a user's module (a path) receives them all, as its factory may use them.
 
 import { EXECUTORS } from '../impl/registry.js';
 import { MAX_MODULES } from '../impl/modular/executor.js';
@@ -18,9 +18,12 @@ export function partitionSettings(o: PartitionOptions, executors: readonly strin
   if (o.partition !== undefined && !(PARTITION_KINDS as readonly string[]).includes(o.partition)) {
     throw new UsageError(`--partition: unknown partition "${o.partition}" (known: ${PARTITION_KINDS.join(', ')})`);
   }
-  const takers = executors.filter((name) => name === 'modular' || !EXECUTORS.has(name));
-  for (const [flag, given] of [['--modules', modules], ['--partition', o.partition]] as const) {
-    if (given !== undefined && takers.length === 0) throw new UsageError(`${flag} configures the modular executor, not ${executors.join(', ')}`);
+  for (const [setting, given] of [['modules', modules], ['partition', o.partition]] as const) {
+    const takers = executors.filter((name) => EXECUTORS.get(name)?.takes.includes(setting) ?? true);
+    if (given !== undefined && takers.length === 0) {
+      const by = [...EXECUTORS.values()].filter((e) => e.takes.includes(setting)).map((e) => e.name).join(', ');
+      throw new UsageError(`--${setting} configures the ${by} executor, not ${executors.join(', ')}`);
+    }
   }
   return { ...(modules ? { modules } : {}), ...(o.partition ? { partition: o.partition } : {}) };
 }

@@ -22,18 +22,20 @@ export interface ExecutorEntry {
   readonly doc: string;
   /** False for the executors that run a block on the calling thread alone (the specification and the baseline). */
   readonly parallel: boolean;
+  /** The settings beyond threads that it reads; the CLI refuses the others for it rather than ignore them. */
+  readonly takes: readonly ('modules' | 'partition')[];
   create(settings: ExecutorSettings): Executor | Promise<Executor>;
 }
 
 const entries: ExecutorEntry[] = [
-  { name: 'reference', doc: 'the executable specification: plain Map, one transaction after another', parallel: false, create: referenceExecutor },
-  { name: 'sequential', doc: 'fast sequential baseline over a typed-array hash table', parallel: false, create: sequentialExecutor },
+  { name: 'reference', doc: 'the executable specification: plain Map, one transaction after another', parallel: false, takes: [], create: referenceExecutor },
+  { name: 'sequential', doc: 'fast sequential baseline over a typed-array hash table', parallel: false, takes: [], create: sequentialExecutor },
   {
-    name: 'modular', parallel: true, doc: 'state partitioned into modules (--modules M, --partition hash|range|affinity), one lane each, lanes in parallel on worker threads',
+    name: 'modular', parallel: true, takes: ['modules', 'partition'], doc: 'state partitioned into modules (--modules M, --partition hash|range|affinity), one lane each, lanes in parallel on worker threads',
     create: (s) => createModularExecutor({ ...(s.threads ? { threads: s.threads } : {}), ...(s.modules ? { modules: s.modules } : {}), ...(s.partition ? { partition: s.partition } : {}) }),
   },
   {
-    name: 'block-stm', parallel: true, doc: 'Block-STM (Gelashvili et al., PPoPP\'23) on a persistent pool of worker threads (--threads N)',
+    name: 'block-stm', parallel: true, takes: [], doc: 'Block-STM (Gelashvili et al., PPoPP\'23) on a persistent pool of worker threads (--threads N)',
     create: (s) => createBlockStmExecutor(s.threads ? { threads: s.threads } : {}),
   },
 ];

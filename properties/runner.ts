@@ -225,7 +225,8 @@ async function runCheck(
   const report = (status: CheckReport['status'], done: number): CheckReport => ({ name: check.name, status, batches: done, of: batches.length });
   for (const [i, b] of batches.entries()) {
     if (i < from) continue;
-    if (performance.now() > deadline) return { report: report('cut', i) };
+    // Every check runs its first batch whatever the clock says: a run that checked nothing must not pass.
+    if (i > 0 && performance.now() > deadline) return { report: report('cut', i) };
     const txs = opts.txs === undefined || check.fixedSize ? check.txs : { min: opts.txs, max: opts.txs };
     const failure = await checkBatch(subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir);
     progress();
@@ -246,19 +247,12 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
   // The time limit is shared out, so that it cuts every executor and every check a little rather
   // than starve the last ones: each executor gets an equal part of what is left when it starts, and
   // each of its checks an equal part of the executor's remainder (time one leaves unused goes to
-  // the next). A check always runs its first batch if any time is left. Checks cut short then
-  // share what the others left, pass after pass, until none is cut or the executor's part is spent.
+  // the next). Every executor starts and every check runs its first batch even past the limit, so
+  // a time-limited run never passes on nothing; it overruns by at most one batch per check. Checks
+  // cut short then share what the others left, pass after pass, until none is cut or the
+  // executor's part is spent.
   const share = (end: number, parts: number) => (end === Infinity ? Infinity : performance.now() + Math.max(0, end - performance.now()) / parts);
   for (const [s, source] of opts.subjects.entries()) {
-    // Not even started: creating the executor (a worker pool) would spend more time past the limit.
-    if (performance.now() > deadline) {
-      timedOut = true;
-      executors.push({
-        name: source.name, label: source.name, blocksChecked: 0, schedulesExplored: 0, statesExplored: 0, interleavingsCovered: 0, coverage: {}, uncovered: [],
-        failed: false, cut: true, checks: [], elapsedMs: 0,
-      });
-      continue;
-    }
     const subjectStarted = performance.now();
     const subjectDeadline = share(deadline, opts.subjects.length - s);
     const subject = await source.create();

@@ -34,6 +34,17 @@ describe('verify --time-limit', () => {
     expect(report.timedOut).toBe(false);
   });
 
+  it('runs every check\'s first batch even when the budget is spent before it starts', async () => {
+    const report = await runVerify({
+      subjects: [executorSource('sequential'), executorSource('reference')], runs: 500, seed: 1, timeLimitMs: 1,
+      checks: [spinning('equivalence', 1, 1), spinning('determinism', 0.002, 1)],
+    });
+    for (const e of report.executors) {
+      expect(e.checks.map((c) => [c.name, c.batches])).toEqual([['equivalence', 1], ['determinism', 1]]);
+    }
+    expect(report.timedOut).toBe(true);
+  });
+
   it('reports a check the whole budget cannot hold as cut, with the batches it ran', async () => {
     const report = await runVerify({
       subjects: [executorSource('sequential')], runs: 500, seed: 1, timeLimitMs: 400,

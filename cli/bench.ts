@@ -80,8 +80,9 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
   const suite = workloads(o);
   const executors = o.executor === undefined
     ? [...EXECUTORS.values()].filter((e) => e.parallel).map((e) => e.name)
-    : o.executor.split(',').map((s) => s.trim()).filter(Boolean);
+    : [...new Set(o.executor.split(',').map((s) => s.trim()).filter(Boolean))];
   executors.forEach(checkExecutorName);
+  if (executors.includes(BASELINE)) throw new UsageError(`--executor: ${BASELINE} is the baseline every executor is measured against; name the executors to measure beside it`);
   const partition = partitionSettings(o, executors);
   // A module that does not load, or exports no executor, is a usage error now, not a failure
   // reported after minutes of sweeping (verify loads its modules up front the same way).
@@ -90,7 +91,7 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
   const quick = o.quick === true;
   const pinCpus = baselineCpus();
   const settings = { quick, threads, executors, baseline: BASELINE, rounds: quick ? 3 : 5, roundMs: quick ? 40 : 250, baselineCpus: pinCpus, ...partition };
-  progress.info(`bench: ${suite.length} workloads x threads ${threads.join(',')} x ${[BASELINE, ...executors].join(', ')}; ${settings.rounds} interleaved rounds each`);
+  progress.info(`bench: ${suite.length} workload${suite.length === 1 ? '' : 's'} x threads ${threads.join(',')} x ${[BASELINE, ...executors].join(', ')}; ${settings.rounds} interleaved rounds each`);
   // Cores can differ in speed, and change while the sweep runs (a VM's neighbours), so both ends
   // are probed, on a p2p block as large as the suite's largest (up to 10,000 transactions).
   const probe = { txs: Math.min(10_000, Math.max(1_000, ...suite.map((w) => w.block.txs.length))) };

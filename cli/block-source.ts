@@ -35,7 +35,7 @@ export function workloadBlock(o: WorkloadOptions): { block: Block; label: string
   const name = o.workload ?? 'p2p';
   if (!WORKLOADS.has(name)) throw new UsageError(`--workload: unknown workload "${name}" (known: ${[...WORKLOADS.keys()].join(', ')})`);
   const p = workloadParams(o);
-  return { block: generate(name, p), label: `${name} accounts=${p.accounts} txs=${p.txs} seed=${p.seed} hash-cost=${p.hashCost}` };
+  return { block: generate(name, p), label: `${name} accounts=${p.accounts} txs=${p.txs} seed=${p.seed} hash-cost=${p.hashCost}${p.zipf === undefined ? '' : ` zipf=${p.zipf}`}` };
 }
 
 export function fileBlock(file: string): { block: Block; label: string } {
@@ -56,7 +56,7 @@ const WORKLOAD_FLAGS: Record<keyof WorkloadOptions, string> = {
 /** Refuses workload options beside a block file (`what`: how the command names the file), where they would be ignored. */
 export function noWorkloadOptions(o: WorkloadOptions, what: string): void {
   const given = (Object.keys(WORKLOAD_FLAGS) as (keyof WorkloadOptions)[]).filter((k) => o[k] !== undefined).map((k) => WORKLOAD_FLAGS[k]);
-  if (given.length) throw new UsageError(`give ${what} or ${given.join(', ')}, not both: the file has its own transactions`);
+  if (given.length) throw new UsageError(`give ${what} or ${given.join(', ')}, not both: the file sets its own transactions, accounts and hash costs`);
 }
 
 /** A block file when one is given, otherwise the workload the options name. */

@@ -34,6 +34,17 @@ function isDirectory(path: string): boolean | null {
 }
 
 /**
+ * mkdir -p one level at a time: Node 20's recursive mkdirSync loops forever under a folder that
+ * cannot hold folders (`/proc/x`), where this gets the error.
+ */
+function makeFolders(dir: string): void {
+  if (isDirectory(dir) === true) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeFolders(parent);
+  mkdirSync(dir);
+}
+
+/**
  * Before a run that ends by writing `path` (option `flag`), a file or a folder of files: where it
  * goes exists or is made and is writable, and it is not the other kind.
  */
@@ -43,7 +54,7 @@ function checkOut(path: string, flag: string, kind: 'file' | 'folder'): void {
   if (kind === 'folder' && directory === false) throw new UsageError(`${flag} ${path}: is a file; give a folder`);
   const dir = kind === 'file' ? dirname(path) : path;
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
     accessSync(dir, constants.W_OK);
   } catch (e) {
     throw new UsageError(`${flag} ${path}: cannot write there: ${fsReason(e)}`);

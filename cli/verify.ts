@@ -209,7 +209,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   }
 
   // Repeated or comma-separated, as bench takes them.
-  const given = (o.executor ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean);
+  const given = [...new Set((o.executor ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean))];
   const names = given.length ? given : defaultExecutors();
   const sources = names.map(sourceFor);
   // Load every module up front, so a bad path is a usage error before minutes of checking.

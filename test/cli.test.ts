@@ -38,6 +38,7 @@ describe('concord options', () => {
       [['bench', '--quick', '--workload', 'p2p', '--executor', join(dir, 'none.mjs')], /none\.mjs: no such module file/],
       [['bench', '--quick', '--workload', 'p2p', '--executor', 'block-stm', '--partition', 'range'], /--partition configures the modular executor, not block-stm/],
       [['bench', '--quick', '--workload', 'p2p', '--executor', notAnExecutor], /forty-two\.mjs: the default export must be an Executor/],
+      [['bench', '--quick', '--workload', 'p2p', '--executor', 'block-stm,sequential'], /--executor: sequential is the baseline every executor is measured against/],
       [['bench', '--quick', '--txs', '200'], /--txs: only with --workload; the suite's blocks have fixed sizes/],
       [['bench', '--block', empty, '--seed', '3'], /give --block FILE or --seed, not both/],
       [['bench', '--quick', '--workload', 'p2p', '--out', dir], /--out .*: is a folder; give a file name/],
@@ -51,6 +52,14 @@ describe('concord options', () => {
       expect(r.stderr.trim().split('\n'), label).toHaveLength(1);
       expect(r.stdout, label).toBe('');
     }
+  });
+
+  it.skipIf(process.platform !== 'linux')('refuses an --out under /proc at once (a recursive mkdir loops there on Node 20)', () => {
+    const results = join(dir, 'results-proc.json');
+    writeFileSync(results, readFileSync(new URL('../reports/published/results.json', import.meta.url)));
+    const r = concord('report', results, '--out', '/proc/concord-test/report');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^concord report: --out \/proc\/concord-test\/report: cannot write there: /);
   });
 
   it('report refuses a file as its output folder before writing anything', () => {

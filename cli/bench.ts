@@ -15,9 +15,9 @@ import { sweep, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { resultsMarkdown } from '../reports/render.js';
 import { RESULTS_FORMAT, serializeResults, type ResultsFile } from '../reports/schema.js';
-import { fileBlock, noWorkloadOptions, workloadParams, type WorkloadOptions } from './block-source.js';
+import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadParams, type WorkloadOptions } from './block-source.js';
 import { EXIT, intOption, UsageError } from './errors.js';
-import { partitionSettings, type PartitionOptions } from './executor-settings.js';
+import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { checkOutFile, writeWhole } from './output.js';
 import { concordVersion } from './version.js';
 import { createProgress, type Progress } from './progress.js';
@@ -49,7 +49,7 @@ function workloads(o: BenchOptions): SweepWorkload[] {
     return [fromFile(o.block, fileBlock(o.block).block)];
   }
   if (o.workload === undefined) {
-    const sized = [o.accounts && '--accounts', o.txs && '--txs', o.zipf && '--zipf'].filter(Boolean);
+    const sized = givenWorkloadFlags(o, ['accounts', 'txs', 'zipf']);
     if (sized.length) throw new UsageError(`${sized.join(', ')}: only with --workload; the suite's blocks have fixed sizes (bench/suite.ts)`);
   }
   const p = workloadParams(o);
@@ -80,7 +80,7 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
   const suite = workloads(o);
   const executors = o.executor === undefined
     ? [...EXECUTORS.values()].filter((e) => e.parallel).map((e) => e.name)
-    : [...new Set(o.executor.split(',').map((s) => s.trim()).filter(Boolean))];
+    : executorNames([o.executor]);
   executors.forEach(checkExecutorName);
   if (executors.includes(BASELINE)) throw new UsageError(`--executor: ${BASELINE} is the baseline every executor is measured against; name the executors to measure beside it`);
   const partition = partitionSettings(o, executors);

@@ -48,14 +48,19 @@ export function fileBlock(file: string): { block: Block; label: string } {
   return { block: parseBlock(text, file), label: file };
 }
 
-/** The workload options given, by flag: a block file has its own transactions, so they must not be. */
+/** The command-line flag of each workload option. */
 const WORKLOAD_FLAGS: Record<keyof WorkloadOptions, string> = {
   workload: '--workload', accounts: '--accounts', txs: '--txs', seed: '--seed', hashCost: '--hash-cost', zipf: '--zipf',
 };
 
+/** The flags of the options among `keys` (default: all) that were given. */
+export function givenWorkloadFlags(o: WorkloadOptions, keys = Object.keys(WORKLOAD_FLAGS) as (keyof WorkloadOptions)[]): string[] {
+  return keys.filter((k) => o[k] !== undefined).map((k) => WORKLOAD_FLAGS[k]);
+}
+
 /** Refuses workload options beside a block file (`what`: how the command names the file), where they would be ignored. */
 export function noWorkloadOptions(o: WorkloadOptions, what: string): void {
-  const given = (Object.keys(WORKLOAD_FLAGS) as (keyof WorkloadOptions)[]).filter((k) => o[k] !== undefined).map((k) => WORKLOAD_FLAGS[k]);
+  const given = givenWorkloadFlags(o);
   if (given.length) throw new UsageError(`give ${what} or ${given.join(', ')}, not both: the file sets its own transactions, accounts and hash costs`);
 }
 

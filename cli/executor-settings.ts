@@ -12,6 +12,11 @@ export interface PartitionOptions {
   partition?: string;
 }
 
+/** Executor names as --executor gives them, repeated or comma-separated: each once, in order. */
+export function executorNames(raw: readonly string[]): string[] {
+  return [...new Set(raw.flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean))];
+}
+
 /** The settings for `executors`, from the options as given. */
 export function partitionSettings(o: PartitionOptions, executors: readonly string[]): { modules?: number; partition?: string } {
   const modules = intOption('--modules', o.modules, 0, 1, MAX_MODULES) || undefined;

@@ -17,6 +17,7 @@ import { defaultExecutors, executorSource } from '../properties/subjects.js';
 import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
 import { EXIT, intOption, UsageError } from './errors.js';
 import { createProgress } from './progress.js';
+import { executorNames } from './executor-settings.js';
 
 export interface VerifyOptions {
   /** --executor NAME|PATH.js, repeatable (commander: '--executor <name...>'). */
@@ -208,8 +209,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
     return ok ? EXIT.OK : EXIT.FAILED;
   }
 
-  // Repeated or comma-separated, as bench takes them.
-  const given = [...new Set((o.executor ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean))];
+  const given = executorNames(o.executor ?? []);
   const names = given.length ? given : defaultExecutors();
   const sources = names.map(sourceFor);
   // Load every module up front, so a bad path is a usage error before minutes of checking.

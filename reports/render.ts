@@ -16,7 +16,11 @@ import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, workloadLabe
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match } from './verdict.js';
 import { explain, pct, preflightGap } from './why.js';
 
-const settingsNote = (doc: Source['doc']): string => (executorSettingsText(doc) ? `, ${executorSettingsText(doc)}` : '');
+/** ", --modules 4 --partition range" after a source's run settings; nothing with the defaults. */
+function settingsNote(doc: Source['doc']): string {
+  const text = executorSettingsText(doc);
+  return text ? `, ${text}` : '';
+}
 
 
 interface Table {

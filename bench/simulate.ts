@@ -26,6 +26,7 @@ import { NO_TASK } from '../impl/blockstm/scheduler.js';
 import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/thread.js';
 import { median } from '../reports/stats.js';
 import { generate } from './workloads.js';
+import { MODULAR_EXECUTOR, predictModular, type ModularSettings } from './simulate-modular.js';
 import type { RunResult, SweepWorkload } from './sweep.js';
 
 /** The registry name of the executor whose algorithm is simulated. */
@@ -237,58 +238,92 @@ export interface SimulateOptions {
    * on a hot key re-executes dozens of times per transaction, which costs minutes to simulate.
    */
   readonly maxExecutionsPerTx: number;
+  /** The modular executor's --modules and --partition in the sweep, where given. */
+  readonly modular?: ModularSettings;
   readonly onProgress?: (done: number, total: number, what: string) => void;
 }
 
+/** The executors with a model, by registry name. */
+export const SIMULATED_EXECUTORS = [SIMULATED_EXECUTOR, MODULAR_EXECUTOR] as const;
+
 /**
- * Predicts Block-STM's speedup on every workload at `threads` virtual workers, calibrated from
- * the sweep's 1-thread runs of the baseline and of Block-STM.
+ * Predicts the speedup of Block-STM and of the modular executor on every workload at `threads`
+ * virtual workers, each calibrated from the sweep's 1-thread runs of the baseline and of itself.
  */
 export function simulateScaling(workloads: readonly SweepWorkload[], runs: readonly RunResult[], o: SimulateOptions): Simulation {
   const { threads, onProgress } = o;
-  if (!runs.some((r) => r.executor === SIMULATED_EXECUTOR && r.threads === 1)) {
-    return { points: [], gaps: [`${SIMULATED_EXECUTOR} was not measured at 1 thread (not in the registry, not selected, or 1 not among --threads): nothing to calibrate from`] };
+  const ran = (executor: string): boolean => runs.some((r) => r.executor === executor);
+  const modelled = SIMULATED_EXECUTORS.filter((e) => runs.some((r) => r.executor === e && r.threads === 1));
+  const missing: string[] = SIMULATED_EXECUTORS.filter((e) => ran(e) && !modelled.includes(e))
+    .map((e) => `${e} was not measured at 1 thread (1 not among --threads): nothing to calibrate from`);
+  if (modelled.length === 0) {
+    if (missing.length === 0) missing.push(`neither ${SIMULATED_EXECUTORS.join(' nor ')} was measured at 1 thread (not in the registry, not selected, or 1 not among --threads): nothing to calibrate from`);
+    return { points: [], gaps: missing };
   }
   const points: SimulatedPoint[] = [];
-  const missing: string[] = [];
-  const total = workloads.length * threads.length;
+  const total = workloads.length * threads.length * modelled.length;
   let done = 0;
   onProgress?.(0, total, '');
   for (const w of workloads) {
     const baseline = runs.find((r) => r.workload === w.id && r.role === 'baseline' && r.threads === 1);
-    const measured = runs.find((r) => r.workload === w.id && r.executor === SIMULATED_EXECUTOR && r.threads === 1 && r.correct);
-    if (!baseline || !measured) {
-      missing.push(`${w.id}: needs ${SIMULATED_EXECUTOR} and the baseline measured at 1 thread`);
-      done += threads.length;
-      continue;
-    }
-    const seqMs = median(baseline.samplesMs);
-    const oneMs = median(measured.samplesMs);
     const receipts = executeReference(w.block).receipts;
     const gas = receipts.reduce((s, r) => s + r.gasUsed, 0);
-    // Zero-gas (skipped) transactions still cost a little to schedule: the op cost covers that.
-    const txMs = Float64Array.from(receipts, (r) => (gas === 0 ? 0 : (r.gasUsed / gas) * seqMs));
     const block = simulationBlock(w);
-    const fit = completedRun(block, 1, txMs, 0, { maxSteps: Number.MAX_SAFE_INTEGER, maxExecutions: Number.MAX_SAFE_INTEGER });
-    if (fit.failure) {
-      missing.push(`${w.id}: the 1-worker calibration run failed: ${fit.failure}`);
-      done += threads.length;
-      continue;
-    }
-    const opMs = Math.max(0, (oneMs - fit.vmMs) / fit.steps);
-    const model = `VM ${((seqMs / Math.max(1, gas)) * 1e6).toFixed(2)} ns/gas (sequential baseline ${seqMs.toFixed(2)} ms), `
-      + `${(opMs * 1e6).toFixed(0)} ns per shared-memory operation (fitted to ${SIMULATED_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)`;
-    for (const t of threads) {
-      const run = completedRun(block, t, txMs, opMs, {
-        maxSteps: Math.min(o.maxSteps, Math.ceil(o.stepBudget * fit.steps)), maxExecutions: o.maxExecutionsPerTx * Math.max(1, block.txs.length),
-      });
-      onProgress?.(++done, total, `${w.id} @ ${t} virtual workers`);
-      if (run.failure) {
-        missing.push(`${w.id} at ${t} workers: ${run.failure}`);
+    for (const executor of modelled) {
+      const measured = runs.find((r) => r.workload === w.id && r.executor === executor && r.threads === 1 && r.correct);
+      if (!baseline || !measured || measured.fallbackShare > 0) {
+        missing.push(measured && measured.fallbackShare > 0
+          ? `${w.id}: ${executor} fell back to the sequential executor at 1 thread, so there is no parallel run to calibrate from`
+          : `${w.id}: needs ${executor} and the baseline measured at 1 thread`);
+        done += threads.length;
         continue;
       }
-      points.push({ workload: w.id, executor: SIMULATED_EXECUTOR, threads: t, speedup: seqMs / run.makespanMs, model });
+      const seqMs = median(baseline.samplesMs);
+      const oneMs = median(measured.samplesMs);
+      // Zero-gas (skipped) transactions still cost a little to schedule: the op cost covers that.
+      const txMs = Float64Array.from(receipts, (r) => (gas === 0 ? 0 : (r.gasUsed / gas) * seqMs));
+      const vm = `VM ${((seqMs / Math.max(1, gas)) * 1e6).toFixed(2)} ns/gas (sequential baseline ${seqMs.toFixed(2)} ms)`;
+      const input: ModelInput = { id: w.id, block: w.block, simBlock: block, seqMs, oneMs, txMs, threads, vm };
+      const predicted = executor === MODULAR_EXECUTOR ? predictModular(input, o.modular ?? {}) : predictBlockStm(input, o);
+      points.push(...predicted.points);
+      missing.push(...predicted.gaps);
+      done += threads.length;
+      onProgress?.(done, total, `${w.id}: ${executor}`);
     }
   }
   return { points, gaps: missing };
+}
+
+/** What a model of one executor gets for one workload. */
+export interface ModelInput {
+  readonly id: string;
+  readonly block: Block;
+  /** The block to run the model on: for a generated block, its hash-free twin. */
+  readonly simBlock: Block;
+  /** The sequential baseline's and the executor's measured 1-thread medians. */
+  readonly seqMs: number;
+  readonly oneMs: number;
+  /** Each transaction's VM time: its share of the block's gas, of seqMs. */
+  readonly txMs: Float64Array;
+  readonly threads: readonly number[];
+  /** The VM cost, in words, for the model's description. */
+  readonly vm: string;
+}
+
+/** Block-STM's points on one workload: fits the shared-memory cost to its 1-thread median, then runs the virtual workers. */
+function predictBlockStm({ id, simBlock: block, seqMs, oneMs, txMs, threads, vm }: ModelInput, o: SimulateOptions): { points: SimulatedPoint[]; gaps: string[] } {
+  const fit = completedRun(block, 1, txMs, 0, { maxSteps: Number.MAX_SAFE_INTEGER, maxExecutions: Number.MAX_SAFE_INTEGER });
+  if (fit.failure) return { points: [], gaps: [`${id}: the 1-worker calibration run failed: ${fit.failure}`] };
+  const opMs = Math.max(0, (oneMs - fit.vmMs) / fit.steps);
+  const model = `${vm}, ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation (fitted to ${SIMULATED_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)`;
+  const points: SimulatedPoint[] = [];
+  const gaps: string[] = [];
+  for (const t of threads) {
+    const run = completedRun(block, t, txMs, opMs, {
+      maxSteps: Math.min(o.maxSteps, Math.ceil(o.stepBudget * fit.steps)), maxExecutions: o.maxExecutionsPerTx * Math.max(1, block.txs.length),
+    });
+    if (run.failure) gaps.push(`${id} at ${t} workers: ${run.failure}`);
+    else points.push({ workload: id, executor: SIMULATED_EXECUTOR, threads: t, speedup: seqMs / run.makespanMs, model });
+  }
+  return { points, gaps };
 }

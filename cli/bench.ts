@@ -109,7 +109,7 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
   // --quick predicts the paper's grid only, with a smaller step budget, so `npm start` keeps its time.
   const simulated = quick ? suite.filter((w) => w.group === P2P_GRID_GROUP) : suite;
   const simulation = simulateScaling(simulated, result.runs, {
-    threads: virtualThreads, stepBudget: quick ? 12 : 20, maxSteps: quick ? 1_500_000 : 12_000_000, maxExecutionsPerTx: 12,
+    threads: virtualThreads, stepBudget: quick ? 12 : 20, maxSteps: quick ? 1_500_000 : 12_000_000, maxExecutionsPerTx: 12, modular: partition,
     onProgress: (done, total, what) => (done === 0 ? progress.start(total, 'simulate') : progress.update(done, what)),
   });
   progress.stop();

@@ -1,9 +1,10 @@
-// Simulated scaling: the virtual-time model of Block-STM respects the physical limits (independent
+// Simulated scaling: the virtual-time model of Block-STM (the modular model has its own test file) respects the physical limits (independent
 // transactions scale with workers, a dependency chain cannot be sped up), the calibration
 // reproduces the measured 1-thread run exactly, and missing inputs are reported, not invented.
 import { describe, expect, it } from 'vitest';
 import { idealSpeedup } from '../bench/ideal.js';
 import { simulateScaling, SIMULATED_EXECUTOR, virtualRun } from '../bench/simulate.js';
+import { MODULAR_EXECUTOR } from '../bench/simulate-modular.js';
 import { generated } from '../bench/suite.js';
 import type { RunResult } from '../bench/sweep.js';
 
@@ -63,6 +64,20 @@ describe('simulateScaling', () => {
   it('says why when there is nothing to calibrate from', () => {
     const sim = simulateScaling([w], [run(w.id, 'sequential', 1, 4)], { threads: [4], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 });
     expect(sim.points).toEqual([]);
-    expect(sim.gaps).toEqual([expect.stringMatching(/block-stm was not measured at 1 thread/)]);
+    expect(sim.gaps).toEqual([expect.stringMatching(/neither block-stm nor modular was measured at 1 thread/)]);
+    const twoOnly = simulateScaling([w], [run(w.id, 'sequential', 1, 4), run(w.id, SIMULATED_EXECUTOR, 2, 3)], { threads: [4], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 });
+    expect(twoOnly.gaps).toEqual(['block-stm was not measured at 1 thread (1 not among --threads): nothing to calibrate from']);
+  });
+
+  it('predicts each modelled executor from its own 1-thread run, and names one that fell back', () => {
+    const fellBack = { ...run(w.id, MODULAR_EXECUTOR, 1, 6), fallbackShare: 1 };
+    const runs = [run(w.id, 'sequential', 1, 4), run(w.id, SIMULATED_EXECUTOR, 1, 5), run(w.id, MODULAR_EXECUTOR, 1, 6)];
+    const both = simulateScaling([w], runs, { threads: [1, 4], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 });
+    expect(both.gaps).toEqual([]);
+    expect(both.points.map((p) => `${p.executor}@${p.threads}`)).toEqual(['block-stm@1', 'block-stm@4', 'modular@1', 'modular@4']);
+    expect(both.points[2]!.speedup).toBeCloseTo(4 / 6, 6);
+    const partial = simulateScaling([w], [...runs.slice(0, 2), fellBack], { threads: [4], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 });
+    expect(partial.points.map((p) => p.executor)).toEqual(['block-stm']);
+    expect(partial.gaps).toEqual([expect.stringMatching(/modular fell back to the sequential executor at 1 thread/)]);
   });
 });

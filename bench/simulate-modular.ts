@@ -1,0 +1,433 @@
+// Simulated scaling of the modular executor: its lane protocol replayed on the block's own plan as
+// a discrete-event model in virtual time, to predict its speedup at thread counts this machine
+// does not have.
+//
+// Block-STM's prediction (simulate.ts) steps its real thread code one shared-memory operation at
+// a time; the lane threads cannot be run that way at many workers (a claim scans every lane, and
+// the simulated runtime re-runs an iteration from its start at each operation). So the real
+// planner plans the block (home lanes, lane order, and per key the count of finished accesses
+// each transaction waits for), and the model replays the protocol on that plan: a worker holding
+// a lane runs its next transaction once it is published and its waits are met, else releases the
+// lane and claims the free lane whose next transaction is ready and lowest in block order
+// (thread.ts), or waits for the next event. The main thread is modelled as the executor uses it
+// (executor.ts): before each window it runs barriers, plans a first chunk, then publishes the rest
+// chunk by chunk while the lanes run; at 1 thread one worker runs the lanes, from 2 threads on the
+// main thread joins them once the window is planned; after the window it collects the results.
+//
+// Costs: a transaction's VM run costs its gas x (sequential baseline median / block gas); the
+// main thread's steps (barriers, planning per transaction, allocating the log, collecting) cost
+// what they took here, timed in this process on the same block; each shared-memory operation
+// costs one fitted figure, counted per execution (measured here with one lane thread) and per
+// claim (per lane scanned), fitted so that the 1-thread model takes
+// exactly the modular executor's measured 1-thread median. Not modelled: cache effects, memory
+// bandwidth, wake-up latency, SMT, the modules' effect on the plan beyond the lanes it makes.
+// Invariant: a point is predicted only from a measured 1-thread run that ran the lanes, and only
+// at thread counts where the executor would run them (its preflight sends near-serial blocks to
+// the sequential executor from 2 threads on); otherwise the reason is given.
+
+import { availableParallelism } from 'node:os';
+import type { Block } from '../spec/block.js';
+import type { Cells } from '../impl/runtime/cells.js';
+import { AtomicCells } from '../impl/runtime/cells.js';
+import { SharedArrays } from '../impl/runtime/shared-arrays.js';
+import { contendedBlock } from '../impl/preflight.js';
+import { BlockRun } from '../impl/modular/block-run.js';
+import { defaultModules, FIRST_CHUNK, MAX_CHUNK } from '../impl/modular/executor.js';
+import { partitionerFor } from '../impl/modular/partition.js';
+import { PlanScratch } from '../impl/modular/scratch.js';
+import { H, type Layout } from '../impl/modular/layout.js';
+import { LaneThread } from '../impl/modular/thread.js';
+import { FINISHED } from '../impl/runtime/sim.js';
+import { median } from '../reports/stats.js';
+import type { ModelInput, SimulatedPoint } from './simulate.js';
+
+/** The registry name of the executor this file models. */
+export const MODULAR_EXECUTOR = 'modular';
+/**
+ * In-process runs of the block before and while the main thread is timed: the planning code takes
+ * about 15 runs of a 10,000-transaction block to reach its steady speed in a fresh process (1.7 us
+ * per transaction at first, 0.3-0.5 us after), and the median of the timed runs is kept.
+ */
+const WARM_RUNS = 10;
+const TIMED_RUNS = 5;
+
+/** One window of lane transactions, as planned. */
+interface PlannedWindow {
+  readonly from: number;
+  readonly to: number;
+  /** Whether the main thread joins the lanes once it has planned the window (not beside one hot lane). */
+  readonly mainJoins: boolean;
+  /** Each lane's transactions in this window, in block order. */
+  readonly lanes: readonly Int32Array[];
+}
+
+/** The block's plan as the modular executor makes it with some number of modules, and the lane thread's operations on it. */
+export interface ModularPlan {
+  readonly modules: number;
+  readonly windows: readonly PlannedWindow[];
+  /** Per transaction, its entries' range in `slot` and `wait`. */
+  readonly entryStart: Int32Array;
+  readonly slot: Int32Array;
+  readonly wait: Int32Array;
+  readonly slots: number;
+  /** Shared-memory operations per executed transaction, and per lane a claim scans, counted with one lane thread. */
+  readonly opsPerTx: number;
+  readonly scanOpsPerLane: number;
+}
+
+/** How long the main thread's steps take, timed in this process. */
+export interface MainThreadCosts {
+  /** Before each window's lanes (barriers, opening it), in ms. */
+  readonly preMs: readonly number[];
+  /** Planning, per transaction. */
+  readonly planMsPerTx: number;
+  /** Allocating the result's log (once per block). */
+  readonly prepareMs: number;
+  /** Collecting each window (the last one includes the barriers after it and building the result). */
+  readonly closeMs: readonly number[];
+}
+
+/** The modules the executor would use on a machine with `threads` cores, unless the run set them. */
+export function modulesFor(threads: number, settings: { readonly modules?: number }): number {
+  return settings.modules ?? defaultModules(Math.max(threads, availableParallelism()));
+}
+
+/** Counts the operations that are atomic when workers share the arrays (plain reads and writes are not). */
+class CountingCells implements Cells {
+  ops = 0;
+  constructor(private readonly inner: Cells) {}
+  load(i: number): number {
+    this.ops++;
+    return this.inner.load(i);
+  }
+  store(i: number, v: number): void {
+    this.ops++;
+    this.inner.store(i, v);
+  }
+  add(i: number, v: number): number {
+    this.ops++;
+    return this.inner.add(i, v);
+  }
+  cas(i: number, expected: number, v: number): number {
+    this.ops++;
+    return this.inner.cas(i, expected, v);
+  }
+  loadF(i: number): number {
+    this.ops++;
+    return this.inner.loadF(i);
+  }
+  storeF(i: number, v: number): void {
+    this.ops++;
+    this.inner.storeF(i, v);
+  }
+  read(i: number): number {
+    return this.inner.read(i);
+  }
+  write(i: number, v: number): void {
+    this.inner.write(i, v);
+  }
+  readF(i: number): number {
+    return this.inner.readF(i);
+  }
+  writeF(i: number, v: number): void {
+    this.inner.writeF(i, v);
+  }
+  pause(): void {
+    this.inner.pause();
+  }
+}
+
+/** The main thread's steps, timed, and the lane thread's operations, counted, in one run of the block. */
+interface TimedRun {
+  readonly layout: Layout;
+  readonly preMs: readonly number[];
+  readonly planMs: number;
+  readonly prepareMs: number;
+  readonly closeMs: readonly number[];
+  readonly executions: number;
+  /** Operations of steps that ran or released a lane. */
+  readonly executeOps: number;
+  /** Operations of steps that claimed a lane (or found none), and how many lanes those steps scanned in all. */
+  readonly claimOps: number;
+  readonly lanesScanned: number;
+}
+
+/**
+ * Runs the block once in this process as the executor's main thread would, with one lane thread
+ * over plain memory running each window once it is planned, timing the main thread's steps.
+ * `capture` sees each window once it is planned, before its lanes run.
+ */
+function timedRun(block: Block, modules: number, partition: string, buffers: SharedArrays, scratch: PlanScratch, capture: (run: BlockRun) => void): TimedRun {
+  const run = new BlockRun(block, { modules, partitioner: partitionerFor(partition), misroute: false, threads: 1, outputScale: 1 }, buffers, scratch);
+  const { i32, f64 } = run.buffers;
+  const cells = new CountingCells(new AtomicCells(i32, f64, () => {}, true));
+  const preMs: number[] = [];
+  const closeMs: number[] = [];
+  let planMs = 0;
+  let prepareMs = 0;
+  let executions = 0;
+  let executeOps = 0;
+  let claimOps = 0;
+  let lanesScanned = 0;
+  for (let t0 = performance.now(); ; t0 = performance.now()) {
+    const more = run.nextWindow();
+    const t1 = performance.now();
+    if (!more) {
+      // Barriers after the last window, and building the result, follow the last collection.
+      run.result();
+      const tailMs = performance.now() - t0;
+      if (closeMs.length > 0) closeMs[closeMs.length - 1]! += tailMs;
+      break;
+    }
+    while (run.planSome(block.txs.length));
+    const t2 = performance.now();
+    run.prepareLog();
+    const t3 = performance.now();
+    preMs.push(t1 - t0);
+    planMs += t2 - t1;
+    prepareMs += t3 - t2;
+    capture(run);
+    const thread = new LaneThread(cells, run.L, i32, f64, 0);
+    for (let state = 0; state !== FINISHED;) {
+      const before = cells.ops;
+      const claiming = state === 0;
+      state = thread.step(state);
+      if (claiming) {
+        claimOps += cells.ops - before;
+        lanesScanned += modules;
+      } else {
+        executeOps += cells.ops - before;
+      }
+    }
+    executions += thread.counters.executions;
+    const t4 = performance.now();
+    run.closeWindow(thread.counters, 0);
+    closeMs.push(performance.now() - t4);
+  }
+  if (run.fallback) throw new Error(`the in-process run fell back: ${run.fallback}`);
+  return { layout: run.L, preMs, planMs, prepareMs, closeMs, executions, executeOps, claimOps, lanesScanned };
+}
+
+/** The plan of the window the run has just planned: its range, whether the main thread joins, each lane's transactions. */
+function captureWindow(run: BlockRun, after: number): PlannedWindow {
+  const { L } = run;
+  const { i32 } = run.buffers;
+  const to = i32[H.WINDOW_END]!;
+  const lanes: Int32Array[] = [];
+  let from = to;
+  for (let lane = 0; lane < L.modules; lane++) {
+    const txs: number[] = [];
+    for (let tx = i32[L.laneHead + lane]!; tx >= 0 && tx < to; tx = i32[L.nextInLane + tx]!) if (tx >= after) txs.push(tx);
+    if (txs.length > 0) from = Math.min(from, txs[0]!);
+    lanes.push(Int32Array.from(txs));
+  }
+  return { from, to, mainJoins: i32[H.JOIN] === 1, lanes };
+}
+
+/** Plans the block with `modules` modules, as the executor would, and counts one lane thread's operations on it. */
+export function planModular(block: Block, modules: number, partition: string): ModularPlan {
+  const windows: PlannedWindow[] = [];
+  const buffers = new SharedArrays();
+  const run = timedRun(block, modules, partition, buffers, new PlanScratch(), (r) => windows.push(captureWindow(r, windows.at(-1)?.to ?? 0)));
+  const n = block.txs.length;
+  const { txStart, entrySlot, entryWait } = run.layout;
+  const entryStart = buffers.i32.slice(txStart, txStart + n + 1);
+  const entries = entryStart[n]!;
+  const slot = buffers.i32.slice(entrySlot, entrySlot + entries);
+  return {
+    modules,
+    windows,
+    entryStart,
+    slot,
+    wait: buffers.i32.slice(entryWait, entryWait + entries),
+    slots: slot.reduce((m, x) => Math.max(m, x + 1), 0),
+    opsPerTx: run.executions === 0 ? 0 : run.executeOps / run.executions,
+    scanOpsPerLane: run.lanesScanned === 0 ? 0 : run.claimOps / run.lanesScanned,
+  };
+}
+
+/** Times the main thread's steps on the block: the median of TIMED_RUNS in-process runs after WARM_RUNS. */
+export function timeMainThread(block: Block, modules: number, partition: string): MainThreadCosts {
+  const buffers = new SharedArrays();
+  const scratch = new PlanScratch();
+  const runs = Array.from({ length: WARM_RUNS + TIMED_RUNS }, () => timedRun(block, modules, partition, buffers, scratch, () => {})).slice(WARM_RUNS);
+  const n = block.txs.length;
+  return {
+    preMs: runs[0]!.preMs.map((_, w) => median(runs.map((t) => t.preMs[w]!))),
+    planMsPerTx: median(runs.map((t) => t.planMs)) / Math.max(1, n),
+    prepareMs: median(runs.map((t) => t.prepareMs)),
+    closeMs: runs[0]!.closeMs.map((_, w) => median(runs.map((t) => t.closeMs[w]!))),
+  };
+}
+
+export interface ModularVirtualRun {
+  /** Virtual time from the block's start to its result, in ms. */
+  readonly makespanMs: number;
+  /** Shared-memory operations charged over all workers. */
+  readonly ops: number;
+}
+
+/** When the main thread publishes each chunk of a window's plan, from `start` on. */
+function publications(from: number, to: number, start: number, msPerTx: number): { upTo: number[]; at: number[] } {
+  const upTo: number[] = [];
+  const at: number[] = [];
+  let t = start;
+  let planned = from;
+  for (let chunk = FIRST_CHUNK; planned < to; chunk = Math.min(MAX_CHUNK, 2 * chunk)) {
+    const c = Math.min(chunk, to - planned);
+    planned += c;
+    t += c * msPerTx;
+    upTo.push(planned);
+    at.push(t);
+  }
+  return { upTo, at };
+}
+
+/**
+ * The modular executor on `threads` threads in virtual time, over the plan: `txMs[i]` is
+ * transaction i's VM run, `opMs` one shared-memory operation.
+ */
+export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, threads: number, txMs: Float64Array, opMs: number): ModularVirtualRun {
+  const { modules, entryStart, slot, wait } = plan;
+  const served = new Int32Array(plan.slots);
+  const execMs = plan.opsPerTx * opMs;
+  const scanOps = plan.scanOpsPerLane * modules;
+  const scanMs = scanOps * opMs;
+  // Workers 0 .. threads - 2 are the pool's; from 2 threads on the last is the main thread.
+  const workers = threads === 1 ? 1 : threads;
+  const free = new Float64Array(workers);
+  const running = new Int32Array(workers);
+  const held = new Int32Array(workers);
+  const owner = new Int32Array(modules);
+  const cursor = new Int32Array(modules);
+  let ops = 0;
+  let clock = 0;
+  const ready = (tx: number): boolean => {
+    for (let e = entryStart[tx]!; e < entryStart[tx + 1]!; e++) if (served[slot[e]!]! < wait[e]!) return false;
+    return true;
+  };
+  plan.windows.forEach((win, w) => {
+    const { lanes } = win;
+    const pub = publications(win.from, win.to, clock + main.preMs[w]!, main.planMsPerTx);
+    const lanesStart = pub.at[0] ?? clock;
+    const planEnd = pub.at.at(-1) ?? clock;
+    const mainReady = planEnd + (w === 0 ? main.prepareMs : 0);
+    let published = 0;
+    let remaining = lanes.reduce((s, l) => s + l.length, 0);
+    free.fill(lanesStart);
+    running.fill(-1);
+    held.fill(-1);
+    owner.fill(-1);
+    cursor.fill(0);
+    if (threads > 1) free[workers - 1] = win.mainJoins ? mainReady : Infinity;
+    const start = (worker: number, lane: number, at: number): void => {
+      const tx = lanes[lane]![cursor[lane]!++]!;
+      running[worker] = tx;
+      free[worker] = at + txMs[tx]! + execMs;
+      ops += plan.opsPerTx;
+    };
+    /** The lane's next transaction if it may start now, else -1. */
+    const startable = (lane: number, now: number): number => {
+      while (published < pub.at.length && pub.at[published]! <= now) published++;
+      const upTo = published === 0 ? win.from : pub.upTo[published - 1]!;
+      const tx = cursor[lane]! < lanes[lane]!.length ? lanes[lane]![cursor[lane]!]! : -1;
+      return tx >= 0 && tx < upTo && ready(tx) ? tx : -1;
+    };
+    let end = lanesStart;
+    while (remaining > 0) {
+      // The earliest worker; at equal times one finishing a transaction goes first, so a claim sees every finish up to now.
+      let k = -1;
+      for (let u = 0; u < workers; u++) {
+        if (k < 0 || free[u]! < free[k]! || (free[u] === free[k] && running[u]! >= 0 && running[k]! < 0)) k = u;
+      }
+      const now = free[k]!;
+      if (!Number.isFinite(now)) throw new Error(`modular model: window ${w} stuck with ${remaining} transactions left`);
+      const finished = running[k]!;
+      if (finished >= 0) {
+        for (let e = entryStart[finished]!; e < entryStart[finished + 1]!; e++) served[slot[e]!]!++;
+        running[k] = -1;
+        end = now;
+        if (--remaining === 0) break;
+      }
+      const mine = held[k]!;
+      if (mine >= 0) {
+        if (startable(mine, now) >= 0) {
+          start(k, mine, now);
+          continue;
+        }
+        owner[mine] = -1;
+        held[k] = -1;
+      }
+      ops += scanOps;
+      const scanned = now + scanMs;
+      let best = -1;
+      let bestTx = Infinity;
+      for (let lane = 0; lane < modules; lane++) {
+        if (owner[lane]! >= 0) continue;
+        const tx = startable(lane, now);
+        if (tx >= 0 && tx < bestTx) {
+          best = lane;
+          bestTx = tx;
+        }
+      }
+      if (best >= 0) {
+        owner[best] = k;
+        held[k] = best;
+        start(k, best, scanned);
+        continue;
+      }
+      // Nothing to claim: wait for the next finish or publication.
+      let next = published < pub.at.length ? pub.at[published]! : Infinity;
+      for (let u = 0; u < workers; u++) if (running[u]! >= 0 && free[u]! > now) next = Math.min(next, free[u]!);
+      free[k] = Math.max(scanned, next);
+    }
+    // The main thread collects the window once the lanes are done and it has planned all of it.
+    clock = Math.max(end, mainReady) + main.closeMs[w]!;
+  });
+  return { makespanMs: clock, ops };
+}
+
+/** What the modular executor ran with in the sweep: --modules and --partition, where given. */
+export interface ModularSettings {
+  readonly modules?: number;
+  readonly partition?: string;
+}
+
+/**
+ * Predicts the modular executor's speedup at each thread count on a block, calibrated from its
+ * measured 1-thread median. The plan is made from `simBlock`: a hash-free twin has the same
+ * footprints, so the same plan.
+ */
+export function predictModular(
+  { id, block, simBlock, seqMs, oneMs, txMs, threads, vm }: ModelInput, settings: ModularSettings,
+): { points: SimulatedPoint[]; gaps: string[] } {
+  const partition = settings.partition ?? 'hash';
+  const plans = new Map<number, ModularPlan>();
+  const planFor = (modules: number): ModularPlan => {
+    let plan = plans.get(modules);
+    if (!plan) plans.set(modules, (plan = planModular(simBlock, modules, partition)));
+    return plan;
+  };
+  const modules = modulesFor(1, settings);
+  const calibration = planFor(modules);
+  if (calibration.windows.length === 0) return { points: [], gaps: [`${id}: every transaction is a barrier, so the modular executor runs none in a lane`] };
+  // The main thread's steps hardly depend on the modules: timed once, with the measured run's.
+  const main = timeMainThread(simBlock, modules, partition);
+  const fit = modularVirtualRun(calibration, main, 1, txMs, 0);
+  const opMs = fit.ops === 0 ? 0 : Math.max(0, (oneMs - fit.makespanMs) / fit.ops);
+  const model = `lanes replayed on the block's plan; ${vm}; main thread as timed here: planning ${(main.planMsPerTx * 1e3).toFixed(2)} us per transaction, `
+    + `collecting ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation `
+    + `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms); modules: ${settings.modules ?? 'two per core, at least 8'}`;
+  const points: SimulatedPoint[] = [];
+  const gaps: string[] = [];
+  const serial = contendedBlock(block);
+  for (const t of threads) {
+    if (t > 1 && serial !== null) {
+      gaps.push(`${id} at ${t} threads: ${MODULAR_EXECUTOR} runs it on the sequential executor (${serial})`);
+      continue;
+    }
+    const run = modularVirtualRun(planFor(modulesFor(t, settings)), main, t, txMs, opMs);
+    points.push({ workload: id, executor: MODULAR_EXECUTOR, threads: t, speedup: seqMs / run.makespanMs, model });
+  }
+  return { points, gaps };
+}

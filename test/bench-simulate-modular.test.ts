@@ -1,0 +1,82 @@
+// The modular executor's scaling model: it replays the lane protocol on the real plan, so it never
+// beats the block's ideal or the lanes' own limits, the main thread's serial steps bound it as they
+// bound the executor, the calibration reproduces the measured 1-thread run, and the blocks the
+// executor would not run in lanes are reported instead of predicted.
+import { describe, expect, it } from 'vitest';
+import { idealSpeedup } from '../bench/ideal.js';
+import { modularVirtualRun, planModular, predictModular, type MainThreadCosts } from '../bench/simulate-modular.js';
+import type { ModelInput } from '../bench/simulate.js';
+import { generated } from '../bench/suite.js';
+
+const noMain: MainThreadCosts = { preMs: [0], planMsPerTx: 0, prepareMs: 0, closeMs: [0] };
+
+describe('modular virtual run', () => {
+  it('runs every transaction once and scales independent transactions up to the lanes it has', () => {
+    const block = generated('p2p', { accounts: 100_000, txs: 64, seed: 1, hashCost: 0 }, 'g').block;
+    const plan = planModular(block, 8, 'hash');
+    const txMs = new Float64Array(64).fill(1);
+    expect(plan.windows).toHaveLength(1);
+    expect(plan.windows[0]!.lanes.reduce((s, l) => s + l.length, 0)).toBe(64);
+    expect(modularVirtualRun(plan, noMain, 1, txMs, 0).makespanMs).toBe(64);
+    const heaviest = Math.max(...plan.windows[0]!.lanes.map((l) => l.length));
+    const four = 64 / modularVirtualRun(plan, noMain, 4, txMs, 0).makespanMs;
+    expect(four).toBeGreaterThan(2);
+    expect(four).toBeLessThanOrEqual(4);
+    // Past 8 threads, 8 lanes cannot keep more workers busy, and no lane runs faster than its own transactions.
+    const sixteen = 64 / modularVirtualRun(plan, noMain, 16, txMs, 0).makespanMs;
+    expect(sixteen).toBeLessThanOrEqual(Math.min(8, 64 / heaviest) + 1e-9);
+  });
+
+  it('a dependency chain is never predicted faster than its ideal', () => {
+    const w = generated('p2p', { accounts: 3, txs: 40, seed: 1, hashCost: 0 }, 'g');
+    const plan = planModular(w.block, 8, 'hash');
+    const txMs = new Float64Array(40).fill(1);
+    const ideal = idealSpeedup(w.block, [4]).points[0]!.speedup;
+    expect(40 / modularVirtualRun(plan, noMain, 4, txMs, 0).makespanMs).toBeLessThanOrEqual(ideal + 1e-9);
+  });
+
+  it('the main thread bounds it: planning, allocating the log and collecting are serial', () => {
+    const block = generated('p2p', { accounts: 100_000, txs: 64, seed: 1, hashCost: 0 }, 'g').block;
+    const plan = planModular(block, 64, 'hash');
+    const txMs = new Float64Array(64).fill(1);
+    const main: MainThreadCosts = { preMs: [2], planMsPerTx: 0.5, prepareMs: 3, closeMs: [5] };
+    // 2 before the window, 32 planning, 3 allocating, 5 collecting: the main thread's 42 at any thread count.
+    expect(modularVirtualRun(plan, main, 64, txMs, 0).makespanMs).toBeGreaterThanOrEqual(42);
+    // At 1 thread a worker runs the lanes while the main thread plans: 2 + the first chunk (32) + 64 + 5.
+    expect(modularVirtualRun(plan, main, 1, txMs, 0).makespanMs).toBe(2 + 32 + 64 + 5);
+  });
+
+  it('charges each claim its lanes: more modules, more time per claim', () => {
+    const block = generated('p2p', { accounts: 100_000, txs: 200, seed: 1, hashCost: 0 }, 'g').block;
+    const txMs = new Float64Array(200).fill(0.001);
+    const few = modularVirtualRun(planModular(block, 8, 'hash'), noMain, 2, txMs, 1e-3);
+    const many = modularVirtualRun(planModular(block, 512, 'hash'), noMain, 2, txMs, 1e-3);
+    expect(many.ops).toBeGreaterThan(10 * few.ops);
+    expect(many.makespanMs).toBeGreaterThan(few.makespanMs);
+  });
+});
+
+describe('predictModular', () => {
+  const input = (accounts: number, threads: number[], seqMs: number, oneMs: number): ModelInput => {
+    const w = generated('p2p', { accounts, txs: 300, seed: 1, hashCost: 3 }, 'g');
+    const twin = generated('p2p', { accounts, txs: 300, seed: 1, hashCost: 0 }, 'g').block;
+    return { id: w.id, block: w.block, simBlock: twin, seqMs, oneMs, txMs: new Float64Array(300).fill(seqMs / 300), threads, vm: 'VM' };
+  };
+
+  it('fits the operation cost to the measured 1-thread run and predicts beyond it', () => {
+    const { points, gaps } = predictModular(input(10_000, [1, 2, 8], 30, 45), {});
+    expect(gaps).toEqual([]);
+    expect(points.map((p) => p.threads)).toEqual([1, 2, 8]);
+    expect(points[0]!.speedup).toBeCloseTo(30 / 45, 6);
+    expect(points[1]!.speedup).toBeGreaterThan(points[0]!.speedup);
+    expect(points[2]!.speedup).toBeLessThanOrEqual(8);
+    expect(points[0]!.model).toMatch(/ns per shared-memory operation \(fitted to modular's measured 1-thread 45\.00 ms\); modules: two per core, at least 8/);
+  });
+
+  it('says which thread counts the executor would not run in lanes (its preflight)', () => {
+    const { points, gaps } = predictModular(input(2, [1, 4], 30, 45), { modules: 16 });
+    expect(points.map((p) => p.threads)).toEqual([1]);
+    expect(points[0]!.model).toMatch(/modules: 16$/);
+    expect(gaps).toEqual([expect.stringMatching(/at 4 threads: modular runs it on the sequential executor \(preflight: /)]);
+  });
+});

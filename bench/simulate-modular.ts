@@ -30,7 +30,6 @@ import type { Block } from '../spec/block.js';
 import type { Cells } from '../impl/runtime/cells.js';
 import { AtomicCells } from '../impl/runtime/cells.js';
 import { SharedArrays } from '../impl/runtime/shared-arrays.js';
-import { contendedBlock } from '../impl/preflight.js';
 import { BlockRun } from '../impl/modular/block-run.js';
 import { defaultModules, FIRST_CHUNK, MAX_CHUNK } from '../impl/modular/executor.js';
 import { partitionerFor } from '../impl/modular/partition.js';
@@ -39,7 +38,7 @@ import { H, type Layout } from '../impl/modular/layout.js';
 import { LaneThread } from '../impl/modular/thread.js';
 import { FINISHED } from '../impl/runtime/sim.js';
 import { median } from '../reports/stats.js';
-import type { ModelInput, SimulatedPoint } from './simulate.js';
+import { serialFromTwoThreads, type ModelInput, type SimulatedPoint } from './prediction.js';
 
 /** The registry name of the executor this file models. */
 export const MODULAR_EXECUTOR = 'modular';
@@ -420,14 +419,14 @@ export function predictModular(
     + `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms); modules: ${settings.modules ?? 'two per core, at least 8'}`;
   const points: SimulatedPoint[] = [];
   const gaps: string[] = [];
-  const serial = contendedBlock(block);
+  const serial = serialFromTwoThreads(id, MODULAR_EXECUTOR, block);
   for (const t of threads) {
-    if (t > 1 && serial !== null) {
-      gaps.push(`${id} at ${t} threads: ${MODULAR_EXECUTOR} runs it on the sequential executor (${serial})`);
+    if (t > 1 && serial.gap) {
+      gaps.push(serial.gap(t));
       continue;
     }
     const run = modularVirtualRun(planFor(modulesFor(t, settings)), main, t, txMs, opMs);
-    points.push({ workload: id, executor: MODULAR_EXECUTOR, threads: t, speedup: seqMs / run.makespanMs, model });
+    points.push({ workload: id, executor: MODULAR_EXECUTOR, threads: t, speedup: seqMs / (run.makespanMs + (t > 1 ? serial.preflightMs : 0)), model });
   }
   return { points, gaps };
 }

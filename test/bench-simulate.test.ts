@@ -69,6 +69,13 @@ describe('simulateScaling', () => {
     expect(twoOnly.gaps).toEqual(['block-stm was not measured at 1 thread (1 not among --threads): nothing to calibrate from']);
   });
 
+  it('leaves out the thread counts at which the preflight sends the block to the sequential executor', () => {
+    const hot = generated('p2p', { accounts: 2, txs: 300, seed: 1, hashCost: 3 }, 'g');
+    const sim = simulateScaling([hot], [run(hot.id, 'sequential', 1, 4), run(hot.id, SIMULATED_EXECUTOR, 1, 5)], { threads: [1, 4], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 });
+    expect(sim.points.map((p) => p.threads)).toEqual([1]);
+    expect(sim.gaps).toEqual([expect.stringMatching(/at 4 threads: block-stm runs it on the sequential executor \(preflight: /)]);
+  });
+
   it('predicts each modelled executor from its own 1-thread run, and names one that fell back', () => {
     const fellBack = { ...run(w.id, MODULAR_EXECUTOR, 1, 6), fallbackShare: 1 };
     const runs = [run(w.id, 'sequential', 1, 4), run(w.id, SIMULATED_EXECUTOR, 1, 5), run(w.id, MODULAR_EXECUTOR, 1, 6)];

@@ -43,10 +43,16 @@ export function medianTime(f: () => void): number {
 
 /**
  * What the shared preflight (impl/preflight.ts) does from 2 threads on: either it sends the block
- * to the sequential executor (`gap` says so for a thread count), or it only costs its check.
+ * to the sequential executor (then `skipped` are the thread counts not to predict, and `gap` says
+ * why, in one line for all of them), or it only costs its check.
  */
-export function serialFromTwoThreads(id: string, executor: string, block: Block): { gap: ((threads: number) => string) | null; preflightMs: number } {
+export function serialFromTwoThreads(
+  id: string, executor: string, block: Block, threads: readonly number[],
+): { skipped: ReadonlySet<number>; gap: string | null; preflightMs: number } {
   const reason = contendedBlock(block);
-  if (reason !== null) return { gap: (t) => `${id} at ${t} threads: ${executor} runs it on the sequential executor (${reason})`, preflightMs: 0 };
-  return { gap: null, preflightMs: medianTime(() => contendedBlock(block)) };
+  const skipped = threads.filter((t) => t > 1);
+  if (reason !== null && skipped.length > 0) {
+    return { skipped: new Set(skipped), gap: `${id} at ${skipped.join(', ')} threads: ${executor} runs it on the sequential executor (${reason})`, preflightMs: 0 };
+  }
+  return { skipped: new Set(), gap: null, preflightMs: reason === null ? medianTime(() => contendedBlock(block)) : 0 };
 }

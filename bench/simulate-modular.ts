@@ -419,12 +419,10 @@ export function predictModular(
     + `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms); modules: ${settings.modules ?? 'two per core, at least 8'}`;
   const points: SimulatedPoint[] = [];
   const gaps: string[] = [];
-  const serial = serialFromTwoThreads(id, MODULAR_EXECUTOR, block);
+  const serial = serialFromTwoThreads(id, MODULAR_EXECUTOR, block, threads);
+  if (serial.gap) gaps.push(serial.gap);
   for (const t of threads) {
-    if (t > 1 && serial.gap) {
-      gaps.push(serial.gap(t));
-      continue;
-    }
+    if (serial.skipped.has(t)) continue;
     const run = modularVirtualRun(planFor(modulesFor(t, settings)), main, t, txMs, opMs);
     points.push({ workload: id, executor: MODULAR_EXECUTOR, threads: t, speedup: seqMs / (run.makespanMs + (t > 1 ? serial.preflightMs : 0)), model });
   }

@@ -304,12 +304,10 @@ function predictBlockStm({ id, block: real, simBlock: block, seqMs, oneMs, txMs,
     + `main thread as timed here: laying out and writing the block ${setupMs.toFixed(2)} ms`;
   const points: SimulatedPoint[] = [];
   const gaps: string[] = [];
-  const serial = serialFromTwoThreads(id, SIMULATED_EXECUTOR, real);
+  const serial = serialFromTwoThreads(id, SIMULATED_EXECUTOR, real, threads);
+  if (serial.gap) gaps.push(serial.gap);
   for (const t of threads) {
-    if (t > 1 && serial.gap) {
-      gaps.push(serial.gap(t));
-      continue;
-    }
+    if (serial.skipped.has(t)) continue;
     const run = completedRun(block, t, txMs, opMs, {
       maxSteps: Math.min(o.maxSteps, Math.ceil(o.stepBudget * fit.steps)), maxExecutions: o.maxExecutionsPerTx * Math.max(1, block.txs.length),
     });

@@ -79,11 +79,14 @@ export class AssembleError extends Error {
 /**
  * Turns readable instructions into bytecode. `["label", "name"]` marks a jump target; a target
  * operand is a label or an instruction index. Immediates are numbers or names that `resolveName`
- * maps to values (key names such as "alice.balance").
+ * maps to values (key names such as "alice.balance"). With `refuseEmptyDeltaBounds`, a delta
+ * whose bounds hold no value (lo > hi: it always reverts) is an error: in a user's block it is a
+ * mistake, while the VM's own tests assemble such deltas on purpose.
  */
 export function assemble(
   ops: readonly ReadableOp[],
   resolveName: (name: string) => number | undefined = () => undefined,
+  { refuseEmptyDeltaBounds = false } = {},
 ): Float64Array {
   const labels = new Map<string, number>();
   const body: ReadableOp[] = [];
@@ -124,6 +127,10 @@ export function assemble(
       if (n < 1 || n > MAX_HASH_ITERATIONS) {
         throw new AssembleError(`hash iterations must be in [1, ${MAX_HASH_ITERATIONS}], got ${n}`, at, 'operand 2');
       }
+    }
+    const bounds = pc * WIDTH + 3;
+    if (info.code === OP.DELTA && refuseEmptyDeltaBounds && code[bounds]! > code[bounds + 1]!) {
+      throw new AssembleError(`delta bounds lo ${code[bounds]} above hi ${code[bounds + 1]}: every delta would revert`, at, 'operand 2');
     }
   });
   return code;

@@ -160,6 +160,19 @@ describe('assembler', () => {
     expect(() => assemble(ops)).toThrow(message);
   });
 
+  it('refuses a delta whose bounds hold no value only when asked, naming its index in ops', () => {
+    const ops: ReadableOp[] = [['label', 'top'], ['const', 'r0', 1], ['delta', 'r0', 'r0', 10, 0]];
+    expect(assemble(ops)).toHaveLength(2 * 5);
+    let error: unknown;
+    try {
+      assemble(ops, undefined, { refuseEmptyDeltaBounds: true });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AssembleError);
+    expect(error).toMatchObject({ instruction: 2, field: 'operand 2', message: 'delta bounds lo 10 above hi 0: every delta would revert' });
+  });
+
   it('documents every opcode', () => {
     for (const o of OPS) expect(o.doc.length).toBeGreaterThan(5);
   });

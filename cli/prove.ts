@@ -9,6 +9,7 @@ import { asExpected, runClaims, type Claim, type ClaimResult } from '../spec/smt
 import { contractClaims, libraryClaims } from '../spec/smt/contract-claims.js';
 import { ruleClaims } from '../spec/smt/rules.js';
 import { ContractFileError, loadContractFile } from '../spec/smt/user-contract.js';
+import { fsReason } from './output.js';
 import { closeZ3, openZ3, Z3MissingError } from '../spec/smt/z3.js';
 import { EXIT } from './errors.js';
 
@@ -36,7 +37,7 @@ export async function proveCommand(opts: ProveOptions): Promise<number> {
   let claims: Claim[];
   if (opts.contract) {
     try {
-      claims = contractClaims(await loadContractFile(opts.contract), String);
+      claims = contractClaims(await loadContractFile(opts.contract, fsReason), String);
     } catch (e) {
       if (!(e instanceof ContractFileError)) throw e;
       process.stderr.write(`concord prove: ${e.message}\n`);

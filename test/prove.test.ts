@@ -224,7 +224,7 @@ describe('user contract files', () => {
 
   it.each([
     ['bad-access.json', null, 'footprint[0].access: expected one of read, write, delta, got "modify"'],
-    ['missing.json', null, '(file): cannot read it (ENOENT)'],
+    ['missing.json', null, '(file): cannot read it: no such file or folder (ENOENT)'],
     ['x.json', '{"name": "x", ', '(JSON): '],
     ['x.json', { name: 'x', params: ['a'], code: [['stop'], ['jmp', 0]], footprint: [] }, 'code[1]: unknown opcode "jmp"'],
     ['x.json', { name: 'x', params: ['a'], code: [['label', 'l'], ['add', 'r1', 'r2', 'q7']], footprint: [] }, 'code[1][3]: expected a register r0..r15, got "q7"'],

@@ -102,12 +102,15 @@ function parseContractFile(json: unknown, file: string): ContractSpec {
   }
 }
 
-export async function loadContractFile(file: string): Promise<ContractSpec> {
+/** Reads and checks a contract file; `reason` words a file system error (the CLI's says "no such file or folder (ENOENT)"). */
+export async function loadContractFile(
+  file: string, reason: (e: unknown) => string = (e) => (e as NodeJS.ErrnoException).code ?? String(e),
+): Promise<ContractSpec> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new ContractFileError(file, '(file)', `cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new ContractFileError(file, '(file)', `cannot read it: ${reason(e)}`);
   }
   let json: unknown;
   try {

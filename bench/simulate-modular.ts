@@ -12,10 +12,12 @@
 // (thread.ts), or waits for the next event. The main thread is modelled as the executor uses it
 // (executor.ts): before each window it runs barriers, plans a first chunk, then publishes the rest
 // chunk by chunk while the lanes run; at 1 thread one worker runs the lanes, from 2 threads on the
-// main thread joins them once the window is planned; after the window it collects the results.
+// main thread joins them once the window is planned; once the lanes are done, the workers and the
+// main thread read back an equal share of the window each (collect.ts), and the main thread takes
+// the results in block order.
 //
 // Costs: a transaction's VM run costs its gas x (sequential baseline median / block gas); the
-// main thread's steps (barriers, planning per transaction, allocating the log, collecting) cost
+// main thread's steps (barriers, planning per transaction, reading back, taking the results) cost
 // what they took here, timed in this process on the same block; each shared-memory operation
 // costs one fitted figure, counted per execution (measured here with one lane thread) and per
 // claim (per lane scanned), fitted so that the 1-thread model takes
@@ -34,6 +36,7 @@ import { BlockRun } from '../impl/modular/block-run.js';
 import { defaultModules, FIRST_CHUNK, MAX_CHUNK } from '../impl/modular/executor.js';
 import { partitionerFor } from '../impl/modular/partition.js';
 import { PlanScratch } from '../impl/modular/scratch.js';
+import { collectChunks, COLLECT_CHUNK, type CollectedChunk } from '../impl/modular/collect.js';
 import { H, type Layout } from '../impl/modular/layout.js';
 import { LaneThread } from '../impl/modular/thread.js';
 import { FINISHED } from '../impl/runtime/sim.js';
@@ -80,9 +83,9 @@ export interface MainThreadCosts {
   readonly preMs: readonly number[];
   /** Planning, per transaction. */
   readonly planMsPerTx: number;
-  /** Allocating the result's log (once per block). */
-  readonly prepareMs: number;
-  /** Collecting each window (the last one includes the barriers after it and building the result). */
+  /** Reading each window back (collect.ts), all of it on one thread; the model shares it out. */
+  readonly collectMs: readonly number[];
+  /** Taking each window's results in block order (the last one includes the barriers after it and building the result). */
   readonly closeMs: readonly number[];
 }
 
@@ -141,7 +144,7 @@ interface TimedRun {
   readonly layout: Layout;
   readonly preMs: readonly number[];
   readonly planMs: number;
-  readonly prepareMs: number;
+  readonly collectMs: readonly number[];
   readonly closeMs: readonly number[];
   readonly executions: number;
   /** Operations of steps that ran or released a lane. */
@@ -161,9 +164,9 @@ function timedRun(block: Block, modules: number, partition: string, buffers: Sha
   const { i32, f64 } = run.buffers;
   const cells = new CountingCells(new AtomicCells(i32, f64, () => {}, true));
   const preMs: number[] = [];
+  const collectMs: number[] = [];
   const closeMs: number[] = [];
   let planMs = 0;
-  let prepareMs = 0;
   let executions = 0;
   let executeOps = 0;
   let claimOps = 0;
@@ -180,11 +183,8 @@ function timedRun(block: Block, modules: number, partition: string, buffers: Sha
     }
     while (run.planSome(block.txs.length));
     const t2 = performance.now();
-    run.prepareLog();
-    const t3 = performance.now();
     preMs.push(t1 - t0);
     planMs += t2 - t1;
-    prepareMs += t3 - t2;
     capture(run);
     const thread = new LaneThread(cells, run.L, i32, f64, 0);
     for (let state = 0; state !== FINISHED;) {
@@ -199,12 +199,16 @@ function timedRun(block: Block, modules: number, partition: string, buffers: Sha
       }
     }
     executions += thread.counters.executions;
+    const t3 = performance.now();
+    const chunks: CollectedChunk[] = [];
+    collectChunks(i32, f64, run.L, chunks);
     const t4 = performance.now();
-    run.closeWindow(thread.counters, 0);
+    run.closeWindow(thread.counters, 0, chunks);
+    collectMs.push(t4 - t3);
     closeMs.push(performance.now() - t4);
   }
   if (run.fallback) throw new Error(`the in-process run fell back: ${run.fallback}`);
-  return { layout: run.L, preMs, planMs, prepareMs, closeMs, executions, executeOps, claimOps, lanesScanned };
+  return { layout: run.L, preMs, planMs, collectMs, closeMs, executions, executeOps, claimOps, lanesScanned };
 }
 
 /** The plan of the window the run has just planned: its range, whether the main thread joins, each lane's transactions. */
@@ -254,7 +258,7 @@ export function timeMainThread(block: Block, modules: number, partition: string)
   return {
     preMs: runs[0]!.preMs.map((_, w) => median(runs.map((t) => t.preMs[w]!))),
     planMsPerTx: median(runs.map((t) => t.planMs)) / Math.max(1, n),
-    prepareMs: median(runs.map((t) => t.prepareMs)),
+    collectMs: runs[0]!.collectMs.map((_, w) => median(runs.map((t) => t.collectMs[w]!))),
     closeMs: runs[0]!.closeMs.map((_, w) => median(runs.map((t) => t.closeMs[w]!))),
   };
 }
@@ -310,7 +314,7 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
     const pub = publications(win.from, win.to, clock + main.preMs[w]!, main.planMsPerTx);
     const lanesStart = pub.at[0] ?? clock;
     const planEnd = pub.at.at(-1) ?? clock;
-    const mainReady = planEnd + (w === 0 ? main.prepareMs : 0);
+    const mainReady = planEnd;
     let published = 0;
     let remaining = lanes.reduce((s, l) => s + l.length, 0);
     free.fill(lanesStart);
@@ -380,8 +384,12 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
       for (let u = 0; u < workers; u++) if (running[u]! >= 0 && free[u]! > now) next = Math.min(next, free[u]!);
       free[k] = Math.max(scanned, next);
     }
-    // The main thread collects the window once the lanes are done and it has planned all of it.
-    clock = Math.max(end, mainReady) + main.closeMs[w]!;
+    // The workers and the main thread read back an equal share of the chunks at once (at 1 thread
+    // the main thread beside the one worker); the main thread then takes them in order.
+    const chunks = Math.ceil((win.to - win.from) / COLLECT_CHUNK);
+    const readers = Math.min(chunks, threads === 1 ? 2 : threads);
+    const readMs = (main.collectMs[w]! * Math.ceil(chunks / Math.max(1, readers))) / Math.max(1, chunks);
+    clock = Math.max(end + readMs, mainReady) + main.closeMs[w]!;
   });
   return { makespanMs: clock, ops };
 }
@@ -415,7 +423,7 @@ export function predictModular(
   const fit = modularVirtualRun(calibration, main, 1, txMs, 0);
   const opMs = fit.ops === 0 ? 0 : Math.max(0, (oneMs - fit.makespanMs) / fit.ops);
   const model = `lanes replayed on the block's plan; ${vm}; main thread as timed here: planning ${(main.planMsPerTx * 1e3).toFixed(2)} us per transaction, `
-    + `collecting ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation `
+    + `reading back ${main.collectMs.reduce((a, b) => a + b, 0).toFixed(2)} ms (shared out), taking the results ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation `
     + `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms); modules: ${settings.modules ?? 'two per core, at least 8'}`;
   const points: SimulatedPoint[] = [];
   const gaps: string[] = [];

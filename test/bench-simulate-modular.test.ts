@@ -5,10 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { idealSpeedup } from '../bench/ideal.js';
 import { modularVirtualRun, planModular, predictModular, type MainThreadCosts } from '../bench/simulate-modular.js';
+import { COLLECT_CHUNK } from '../impl/modular/collect.js';
 import type { ModelInput } from '../bench/simulate.js';
 import { generated } from '../bench/suite.js';
 
-const noMain: MainThreadCosts = { preMs: [0], planMsPerTx: 0, prepareMs: 0, closeMs: [0] };
+const noMain: MainThreadCosts = { preMs: [0], planMsPerTx: 0, collectMs: [0], closeMs: [0] };
 
 describe('modular virtual run', () => {
   it('runs every transaction once and scales independent transactions up to the lanes it has', () => {
@@ -35,15 +36,24 @@ describe('modular virtual run', () => {
     expect(40 / modularVirtualRun(plan, noMain, 4, txMs, 0).makespanMs).toBeLessThanOrEqual(ideal + 1e-9);
   });
 
-  it('the main thread bounds it: planning, allocating the log and collecting are serial', () => {
+  it('the main thread bounds it: planning and taking the results are serial, reading back is shared out', () => {
     const block = generated('p2p', { accounts: 100_000, txs: 64, seed: 1, hashCost: 0 }, 'g').block;
     const plan = planModular(block, 64, 'hash');
     const txMs = new Float64Array(64).fill(1);
-    const main: MainThreadCosts = { preMs: [2], planMsPerTx: 0.5, prepareMs: 3, closeMs: [5] };
-    // 2 before the window, 32 planning, 3 allocating, 5 collecting: the main thread's 42 at any thread count.
-    expect(modularVirtualRun(plan, main, 64, txMs, 0).makespanMs).toBeGreaterThanOrEqual(42);
-    // At 1 thread a worker runs the lanes while the main thread plans: 2 + the first chunk (32) + 64 + 5.
-    expect(modularVirtualRun(plan, main, 1, txMs, 0).makespanMs).toBe(2 + 32 + 64 + 5);
+    const main: MainThreadCosts = { preMs: [2], planMsPerTx: 0.5, collectMs: [4], closeMs: [5] };
+    // 2 before the window, 32 planning, 5 taking the results: the main thread's 39 at any thread count.
+    expect(modularVirtualRun(plan, main, 64, txMs, 0).makespanMs).toBeGreaterThanOrEqual(39);
+    // At 1 thread a worker runs the lanes while the main thread plans, then reads all back: 2 + the first chunk (32) + 64 + 4 + 5.
+    expect(modularVirtualRun(plan, main, 1, txMs, 0).makespanMs).toBe(2 + 32 + 64 + 4 + 5);
+    // A block of several chunks is read back by several threads at once: at 1 thread the worker and the main thread.
+    const big = generated('p2p', { accounts: 100_000, txs: 8 * COLLECT_CHUNK, seed: 1, hashCost: 0 }, 'g').block;
+    const bigPlan = planModular(big, 8, 'hash');
+    const reading: MainThreadCosts = { ...noMain, collectMs: [40] };
+    const small = new Float64Array(8 * COLLECT_CHUNK).fill(0.001);
+    const readBack = (threads: number) => modularVirtualRun(bigPlan, reading, threads, small, 0).makespanMs - modularVirtualRun(bigPlan, noMain, threads, small, 0).makespanMs;
+    expect(readBack(1)).toBeCloseTo(20, 9);
+    expect(readBack(4)).toBeCloseTo(10, 9);
+    expect(readBack(16)).toBeCloseTo(5, 9);
   });
 
   it('charges each claim its lanes: more modules, more time per claim', () => {

@@ -253,6 +253,14 @@ describe('on the worker pool', () => {
     }
   });
 
+  it('agrees when the gas limit falls inside a window of many read-back chunks', async () => {
+    const executor = executors.get('hash')!;
+    const block = generate('p2p', { accounts: 3000, txs: 2000, seed: 21, hashCost: 0 });
+    for (const b of [block, withGasLimit(block, 0.3), withGasLimit(block, 0.62), withGasLimit(block, 0.999)]) {
+      for (const threads of [1, 2, 4]) expectSame(await executor.execute(b, { threads }), executeReference(b), `gas limit ${b.gasLimit} at ${threads} threads`);
+    }
+  });
+
   it('keeps a result exact after the executor ran the next blocks on the same buffers and planning arrays', async () => {
     const executor = executors.get('affinity')!;
     const first = generate('token', { accounts: 300, txs: 1200, seed: 11, hashCost: 0 });

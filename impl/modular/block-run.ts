@@ -1,7 +1,10 @@
 // One block on the modular executor, seen from the main thread: planning, the shared buffers, and
 // the in-order bookkeeping around the parallel windows. A driver (real worker pool or simulated
 // runtime) loops: `while (run.nextWindow()) { plan some; start the lanes; plan the rest
-// (run.planSome) while they run; wait; run.closeWindow(...) }`, then `run.result()`.
+// (run.planSome) while they run; wait; run.closeWindow(..., chunks read back) }`, then
+// `run.result()`. Outcomes are kept as consecutive logs (spec/result.ts OutcomeSegments): each
+// window's chunks as the threads read them back (collect.ts; closeWindow reads any left), and the
+// main thread's own logs of what it ran in order between them.
 //
 // Windows. Barriers (transactions without a footprint, which may touch anything) split the block;
 // between two barriers the lanes run in parallel, and each barrier runs alone on the main thread.
@@ -24,10 +27,11 @@
 import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
 import { emptyStats } from '../../spec/block.js';
 import { keyName } from '../../spec/contracts.js';
-import { loggedResult, logOutcome, newOutcomeLog, type OutcomeLog } from '../../spec/result.js';
+import { keepOutcomes, loggedResult, logOutcome, newOutcomeLog, type OutcomeLog } from '../../spec/result.js';
 import { newOutcome, runTransaction, TxStatus, type StateView } from '../../spec/vm.js';
 import type { SharedArrays } from '../runtime/shared-arrays.js';
 import { AccessBuilder } from './access.js';
+import { collectChunks, type CollectedChunk } from './collect.js';
 import {
   ABORT_CAPACITY, ABORT_EXTERNAL, ABORT_STALL, ABORT_UNDECLARED, accessViews, beginBlock, F_VIOLATION_KEY, H, laneViews, layoutFor,
   outputCapacity, R_DONE, R_HEADER, R_OUT_AT, R_OUT_COUNT, R_READS, R_STATUS, RF_CODE, RF_GAS, RF_HEADER, RUNNING,
@@ -76,8 +80,14 @@ export class BlockRun {
   private readonly planner: LanePlanner;
   /** Per program: whether it declares a footprint (transactions of the others are barriers). */
   private readonly declared: boolean[];
-  /** Allocated when first needed, or by prepareLog() while the lanes run. */
-  private log: OutcomeLog | null = null;
+  /**
+   * The block's outcomes as consecutive logs (OutcomeSegments): the chunks read back from each
+   * window, and between them the main thread's own logs of what it ran in order.
+   */
+  private readonly segments: OutcomeLog[] = [];
+  /** The main thread's log being filled, and the transaction its first entry is; null when a window's chunks came last. */
+  private mainLog: OutcomeLog | null = null;
+  private mainFrom = 0;
   /** Keys no footprint of the planned prefix declares, written by transactions run on the main thread. */
   private readonly overflow = new Map<number, number>();
   private readonly out = newOutcome();
@@ -134,8 +144,10 @@ export class BlockRun {
         return false;
       }
       if (!this.declared[block.txs[this.next]!.program]) {
-        this.planTo(this.next + 1);
-        this.runInOrder(this.next, this.next + 1);
+        let to = this.next + 1;
+        while (to < n && !this.declared[block.txs[to]!.program]) to++;
+        this.planTo(to);
+        this.runInOrder(this.next, to);
         continue;
       }
       let to = this.next + 1;
@@ -144,6 +156,9 @@ export class BlockRun {
       this.windowOpen = true;
       this.windowLaneTxs = this.planner.laneTxs.slice();
       Atomics.store(this.i32, H.WINDOW_END, to);
+      Atomics.store(this.i32, H.WINDOW_START, this.next);
+      Atomics.store(this.i32, H.COLLECT, 0);
+      Atomics.store(this.i32, H.DONE, 0);
       Atomics.store(this.i32, H.ABORT_TX, n);
       Atomics.store(this.i32, H.STATE, RUNNING);
       this.windows++;
@@ -153,16 +168,17 @@ export class BlockRun {
   }
 
   /**
-   * Allocates the result's outcome log. Fresh memory costs page faults (about 1.3 ms for 10,000
-   * transactions on the development VM): the executor calls this once it has published the plan,
-   * while the lanes run, rather than before they start.
+   * Logs transaction tx's outcome (from `out`) in the main thread's log. A new log starts after a
+   * window's chunks or when the last one is full, sized up to `last`: the main thread runs
+   * [tx, last) in order unless the gas limit stops it.
    */
-  prepareLog(): void {
-    this.outcomes();
-  }
-
-  private outcomes(): OutcomeLog {
-    return (this.log ??= newOutcomeLog(this.n));
+  private logMain(tx: number, last: number): void {
+    if (this.mainLog === null || tx - this.mainFrom >= this.mainLog.status.length) {
+      this.mainLog = newOutcomeLog(last - tx);
+      this.mainFrom = tx;
+      this.segments.push(this.mainLog);
+    }
+    logOutcome(this.mainLog, tx - this.mainFrom, this.out);
   }
 
   /** Plans and publishes up to `count` more transactions of the open window; false once all of it is. */
@@ -216,19 +232,27 @@ export class BlockRun {
     return heaviest < HOT_LANE_SHARE * total;
   }
 
-  /** Takes the workers' finished window (they ran for `ms`): results in block order, the gas limit, or the fallback. */
-  closeWindow(counters: Counters, ms: number): void {
+  /**
+   * Takes the workers' finished window (they ran for `ms`, and read back `chunks` of it,
+   * collect.ts): results in block order, the gas limit, or the fallback.
+   */
+  closeWindow(counters: Counters, ms: number, chunks: CollectedChunk[] = []): void {
     counters.addTo(this.counters);
     this.lanesMs += ms;
     this.windowOpen = false;
-    const { i32, L } = this;
+    const { i32, f64, L } = this;
     const state = i32[H.STATE]!;
     if (state === ABORT_EXTERNAL) throw new Error('closeWindow after an external abort');
     const from = this.next;
     const to = this.windowEnd;
     let done = from;
     while (done < to && i32[L.records + done * L.recordI + R_DONE] === 1) done++;
-    if (state === RUNNING && done < to) throw new Error(`lanes finished with transaction ${done} not done`);
+    if (state === RUNNING) {
+      if (done < to) throw new Error(`lanes finished with transaction ${done} not done`);
+      collectChunks(i32, f64, L, chunks);
+      this.takeChunks(chunks, from, to);
+      return;
+    }
     for (let i = from; i < done; i++) {
       if (this.gas >= this.block.gasLimit) {
         this.discarded += this.rollBack(i, to);
@@ -238,7 +262,6 @@ export class BlockRun {
       this.collect(i);
     }
     this.next = done;
-    if (state === RUNNING) return;
     this.reExecutions += this.rollBack(done, to);
     const tx = i32[H.ABORT_TX]!;
     const what = state === ABORT_UNDECLARED
@@ -249,6 +272,31 @@ export class BlockRun {
     this.fallback = `${what}; finished the block in order from transaction ${done}`;
     this.planTo(this.n);
     this.runInOrder(done, this.n);
+  }
+
+  /** The window's chunks in block order, into the segments, with their gas against the block's limit. */
+  private takeChunks(chunks: CollectedChunk[], from: number, to: number): void {
+    chunks.sort((a, b) => a.chunk - b.chunk);
+    chunks.forEach((c, k) => {
+      if (c.chunk !== k) throw new Error(`window [${from}, ${to}) read back with chunk ${k} ${c.chunk < k ? 'twice' : 'missing'}`);
+    });
+    this.mainLog = null;
+    let i = from;
+    for (const { log } of chunks) {
+      for (let t = 0; t < log.logged; t++, i++) {
+        if (this.gas >= this.block.gasLimit) {
+          keepOutcomes(log, t);
+          this.segments.push(log);
+          this.discarded += this.rollBack(i, to);
+          this.skipRest();
+          return;
+        }
+        this.gasOf[i] = log.gas[t]!;
+        this.gas += log.gas[t]!;
+      }
+      this.segments.push(log);
+    }
+    this.next = to;
   }
 
   /** Builds the BlockResult once nextWindow() returned false. */
@@ -265,7 +313,7 @@ export class BlockRun {
       for (let s = 0; s < values.length; s++) map.set(slotKey[s]!, values[s]!);
       return map;
     };
-    return loggedResult(state, this.outcomes(), this.stats());
+    return loggedResult(state, { logs: this.segments, txs: this.n }, this.stats());
   }
 
   private stats(): ExecutionStats {
@@ -337,7 +385,7 @@ export class BlockRun {
       out.readKeys[r] = entryKey[i32[rec + R_HEADER + r]!]!;
       out.readValues[r] = f64[recF + RF_HEADER + r]!;
     }
-    logOutcome(this.outcomes(), i, out);
+    this.logMain(i, this.n);
     this.gasOf[i] = out.gasUsed;
     this.gas += out.gasUsed;
   }
@@ -384,7 +432,7 @@ export class BlockRun {
           else overflow.set(key, out.writeValues[w]!);
         }
       }
-      logOutcome(this.outcomes(), tx, out);
+      this.logMain(tx, to);
       this.gas += out.gasUsed;
     }
     this.next = to;

@@ -3,10 +3,12 @@
 // worker threads (impl/runtime/pool.ts) over SharedArrayBuffers, cross-module transactions
 // coordinated by per-key waits (plan.ts). Per window between barriers the main thread plans a
 // first chunk, starts the lanes on the workers, publishes the rest of the plan chunk by chunk
-// while they run, and finally builds the BlockResult (block-run.ts). At 1 thread one worker runs
-// the lanes while the main thread plans; from 2 threads on the main thread is one of the
-// `threads`: once the window is planned it runs lanes beside threads - 1 workers (joinLanes),
-// until it finds none left to claim, then waits for the workers.
+// while they run; once the lanes are done, the workers and the main thread read the window back
+// in chunks (collect.ts), and the main thread takes them in block order and finally builds the
+// BlockResult (block-run.ts). At 1 thread one worker runs the lanes while the main thread plans;
+// from 2 threads on the main thread is one of the `threads`: once the window is planned it runs
+// lanes beside threads - 1 workers (joinLanes), until it finds none left to claim, then sleeps
+// until the lanes are done (DONE) to read back beside the workers.
 // Bad cases, none of which returns a partial state:
 // - an undeclared access, a full outputs arena or the stall watchdog: the lanes stop, the block
 //   is finished in order on the main thread and stats.fallback says why (undeclared accesses are
@@ -29,8 +31,9 @@ import { BlockQueue, countOption, maxThreads, warmUp, type InjectedFault } from 
 import { SharedArrays } from '../runtime/shared-arrays.js';
 import { BlockRun, type Violation } from './block-run.js';
 import { bugFlags, type BugName } from './bugs.js';
-import { joinLanes, type LanesJob } from './job.js';
-import { ABORT_EXTERNAL, H } from './layout.js';
+import { joinLanes, type LanesJob, type LanesResult } from './job.js';
+import { collectChunks, type CollectedChunk } from './collect.js';
+import { ABORT_EXTERNAL, H, RUNNING } from './layout.js';
 import { partitionerFor, type Partitioner } from './partition.js';
 import { PlanScratch } from './scratch.js';
 import { Counters } from './thread.js';
@@ -158,7 +161,7 @@ export class ModularExecutor implements Executor {
       // once, they took a core from the planning main thread just to go to sleep.
       let planned = () => {};
       const gate: JobGate = { from: this.startAtOnce, open: new Promise<void>((resolve) => (planned = resolve)) };
-      const lanes = this.pool.run<Counters>(JOB, payloads, () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL), gate);
+      const lanes = this.pool.run<LanesResult>(JOB, payloads, () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL), gate);
       // Planning the rest of the window overlaps the lanes: once the workers have their job, the
       // main thread publishes chunk after chunk (synchronously; the workers need nothing else from it).
       try {
@@ -167,11 +170,10 @@ export class ModularExecutor implements Executor {
       } finally {
         planned();
       }
-      run.prepareLog();
       // From 2 threads on, the main thread is one of them: once it has planned the window it runs
       // lanes beside the workers, with the plan it just wrote still in its caches, instead of
       // waking one more worker and sleeping. (Not in a window of one hot lane, as the late workers.)
-      let mine = new Counters();
+      let mine: LanesResult = { counters: new Counters(), chunks: [] };
       let mainFailure: Error | null = null;
       if (threads > 1 && Atomics.load(i32, H.JOIN) === 1) {
         try {
@@ -182,18 +184,35 @@ export class ModularExecutor implements Executor {
           Atomics.store(i32, H.STATE, ABORT_EXTERNAL);
         }
       }
-      let counters: Counters[];
+      if (!mainFailure) await this.readBackBeside(lanes, run, mine.chunks);
+      let results: LanesResult[];
       try {
-        counters = await lanes;
+        results = await lanes;
       } catch (e) {
         throw new ModularError(`modular: the block was abandoned because a worker failed: ${(e as Error).message}`);
       }
       if (mainFailure) throw new ModularError(`modular: the block was abandoned because the main thread failed in the lanes: ${mainFailure.message}`);
-      run.closeWindow(Counters.sum([...counters, mine]), performance.now() - started);
+      const all = [...results, mine];
+      run.closeWindow(Counters.sum(all.map((r) => r.counters)), performance.now() - started, all.flatMap((r) => r.chunks));
     }
     if (run.outOfOutputs) this.outputScale *= 2;
     this.violations = run.violations;
     return run.result();
+  }
+
+  /**
+   * Reads back chunks of the window beside the workers (collect.ts) once the lanes have finished:
+   * the main thread sleeps on DONE until the first worker out of the lanes sets it, or until the
+   * workers' job settles (an abort, a failure: then there is nothing to read back here).
+   */
+  private async readBackBeside(lanes: Promise<LanesResult[]>, run: BlockRun, into: CollectedChunk[]): Promise<void> {
+    const { i32, f64 } = this.buffers;
+    const waiting = Atomics.waitAsync(i32, H.DONE, 0);
+    if (waiting.async) {
+      const settled = lanes.then(() => {}, () => {}).then(() => Atomics.notify(i32, H.DONE));
+      await Promise.race([waiting.value, settled]);
+    }
+    if (Atomics.load(i32, H.DONE) === 1 && Atomics.load(i32, H.STATE) === RUNNING) collectChunks(i32, f64, run.L, into);
   }
 
   async close(): Promise<void> {

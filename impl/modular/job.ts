@@ -8,12 +8,13 @@
 // claim, so the pool can report a worker that failed holding one.
 // Invariant: the job returns (never hangs) once the STATE cell leaves RUNNING; a spin that sees
 // no lane move and no plan published for stallMs aborts the lanes with ABORT_STALL (a broken
-// protocol becomes an in-order finish, not a hang). It returns only this worker's counters: the
-// rest is in shared memory.
+// protocol becomes an in-order finish, not a hang). A thread that leaves the finished window reads
+// back chunks of it (collect.ts) and returns them with its counters: the rest is in shared memory.
 
 import { AtomicCells } from '../runtime/cells.js';
 import { faultHook, type InjectedFault } from '../runtime/pooled.js';
 import { ABORT_STALL, H, L_LAST, PAD, RUNNING, type Layout } from './layout.js';
+import { collectChunks, markDone, type CollectedChunk } from './collect.js';
 import { Counters, LaneThread, runLanes } from './thread.js';
 
 export interface LanesJob {
@@ -59,7 +60,13 @@ const PLAN_WAIT_MS = 20;
  */
 const MAIN_IDLE_MS = 1;
 
-export function runLanesJob(job: LanesJob): Counters {
+/** What a thread brings back from a window: its counters, and the chunks it read back once the lanes were done. */
+export interface LanesResult {
+  readonly counters: Counters;
+  readonly chunks: CollectedChunk[];
+}
+
+export function runLanesJob(job: LanesJob): LanesResult {
   return lanesOf(job, Infinity);
 }
 
@@ -67,23 +74,27 @@ export function runLanesJob(job: LanesJob): Counters {
  * The main thread's share of a fully planned window: the lanes it can claim, beside the workers,
  * until none is left to claim (MAIN_IDLE_MS). Not for a window JOIN marks as one hot lane.
  */
-export function joinLanes(job: LanesJob): Counters {
+export function joinLanes(job: LanesJob): LanesResult {
   return lanesOf(job, MAIN_IDLE_MS);
 }
 
-function lanesOf(job: LanesJob, idleMs: number): Counters {
+function lanesOf(job: LanesJob, idleMs: number): LanesResult {
   const L = job.layout;
   const i32 = new Int32Array(job.i32, 0, L.i32Size);
   const f64 = new Float64Array(job.f64, 0, L.f64Size);
+  const chunks: CollectedChunk[] = [];
   if (job.waitForPlan) {
     const end = Atomics.load(i32, H.WINDOW_END);
     for (let planned = Atomics.load(i32, H.PLANNED); planned < end && Atomics.load(i32, H.STATE) === RUNNING; planned = Atomics.load(i32, H.PLANNED)) {
       Atomics.wait(i32, H.PLANNED, planned, PLAN_WAIT_MS);
     }
-    if (Atomics.load(i32, H.JOIN) === 0) return new Counters();
+    if (Atomics.load(i32, H.JOIN) === 0) return { counters: new Counters(), chunks };
   }
   const cells = new AtomicCells(i32, f64, stallWatchdog(i32, L, job.stallMs));
   const thread = new LaneThread(cells, L, i32, f64, job.worker, job.fault ? faultHook(job.fault) : null);
-  runLanes(thread, () => cells.resetSpins(), idleMs);
-  return thread.counters;
+  if (runLanes(thread, () => cells.resetSpins(), idleMs) && Atomics.load(i32, H.STATE) === RUNNING) {
+    markDone(i32);
+    collectChunks(i32, f64, L, chunks);
+  }
+  return { counters: thread.counters, chunks };
 }

@@ -6,7 +6,8 @@
 //
 // Int32 cells                                          Float64 cells
 //   header: STATE, ABORT_TX, OUT_TOP, PLANNED,           VIOLATION_KEY
-//     WINDOW_END, JOIN (128 bytes apart)                 program code, arguments, gas limits
+//     WINDOW_END, JOIN, WINDOW_START, COLLECT, DONE      program code, arguments, gas limits
+//     (128 bytes apart)
 //   lanes: OWNER, LAST (128 bytes apart per lane)        entry keys
 //   program table, transaction table                     state: value per slot
 //   entries: start per tx, slot, kinds, wait             per tx record: code, gas used, per entry
@@ -34,8 +35,10 @@ import type { LaneArrays } from './plan.js';
 
 /** Header cells, one per 128 bytes so hot cells do not share cache lines. */
 export const PAD = 32;
-export const H = { STATE: 0, ABORT_TX: PAD, OUT_TOP: 2 * PAD, PLANNED: 3 * PAD, WINDOW_END: 4 * PAD, JOIN: 5 * PAD } as const;
-const HEADER_CELLS = 6 * PAD;
+export const H = {
+  STATE: 0, ABORT_TX: PAD, OUT_TOP: 2 * PAD, PLANNED: 3 * PAD, WINDOW_END: 4 * PAD, JOIN: 5 * PAD, WINDOW_START: 6 * PAD, COLLECT: 7 * PAD, DONE: 8 * PAD,
+} as const;
+const HEADER_CELLS = 9 * PAD;
 /** Float64 header: the key of the undeclared access that aborted the lanes. */
 export const F_VIOLATION_KEY = 0;
 const F_HEADER_CELLS = 1;

@@ -318,9 +318,10 @@ export class LaneThread {
 
 /**
  * Runs a worker's loop on the real runtime: to the end, or with `idleMs`, until it has held no lane
- * and claimed none for that long (it never stops holding a lane).
+ * and claimed none for that long (it never stops holding a lane). True when it ran to the end: the
+ * window is finished, or the lanes were stopped (STATE says which).
  */
-export function runLanes(thread: LaneThread, onProgress: () => void, idleMs = Infinity): void {
+export function runLanes(thread: LaneThread, onProgress: () => void, idleMs = Infinity): boolean {
   let state = IDLE;
   let idleSince = -1;
   while (state !== FINISHED) {
@@ -331,8 +332,9 @@ export function runLanes(thread: LaneThread, onProgress: () => void, idleMs = In
     } else if (idleMs !== Infinity) {
       const now = performance.now();
       if (idleSince < 0) idleSince = now;
-      else if (now - idleSince > idleMs) return;
+      else if (now - idleSince > idleMs) return false;
     }
     state = next;
   }
+  return true;
 }

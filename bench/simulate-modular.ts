@@ -20,8 +20,8 @@
 // main thread's steps (barriers, planning per transaction, reading back, taking the results) cost
 // what they took here, timed in this process on the same block; each shared-memory operation
 // costs one fitted figure, counted per execution (measured here with one lane thread) and per
-// claim (per lane scanned), fitted so that the 1-thread model takes
-// exactly the modular executor's measured 1-thread median. Not modelled: cache effects, memory
+// claim (per lane scanned), fitted (by bisection) so that the 1-thread model takes the modular
+// executor's measured 1-thread median, or 0 when the model takes longer even without them. Not modelled: cache effects, memory
 // bandwidth, wake-up latency, SMT, the modules' effect on the plan beyond the lanes it makes.
 // Invariant: a point is predicted only from a measured 1-thread run that ran the lanes, and only
 // at thread counts where the executor would run them (its preflight sends near-serial blocks to
@@ -160,7 +160,10 @@ interface TimedRun {
  * `capture` sees each window once it is planned, before its lanes run.
  */
 function timedRun(block: Block, modules: number, partition: string, buffers: SharedArrays, scratch: PlanScratch, capture: (run: BlockRun) => void): TimedRun {
+  const started = performance.now();
   const run = new BlockRun(block, { modules, partitioner: partitionerFor(partition), misroute: false, threads: 1, outputScale: 1 }, buffers, scratch);
+  // Partitioning, the layout and the access map's set-up: the main thread's, before the first window.
+  const setupMs = performance.now() - started;
   const { i32, f64 } = run.buffers;
   const cells = new CountingCells(new AtomicCells(i32, f64, () => {}, true));
   const preMs: number[] = [];
@@ -183,7 +186,7 @@ function timedRun(block: Block, modules: number, partition: string, buffers: Sha
     }
     while (run.planSome(block.txs.length));
     const t2 = performance.now();
-    preMs.push(t1 - t0);
+    preMs.push(t1 - t0 + (preMs.length === 0 ? setupMs : 0));
     planMs += t2 - t1;
     capture(run);
     const thread = new LaneThread(cells, run.L, i32, f64, 0);
@@ -211,8 +214,12 @@ function timedRun(block: Block, modules: number, partition: string, buffers: Sha
   return { layout: run.L, preMs, planMs, collectMs, closeMs, executions, executeOps, claimOps, lanesScanned };
 }
 
-/** The plan of the window the run has just planned: its range, whether the main thread joins, each lane's transactions. */
-function captureWindow(run: BlockRun, after: number): PlannedWindow {
+/**
+ * The plan of the window the run has just planned: its range, whether the main thread joins, each
+ * lane's transactions. `last` holds each lane's last transaction seen in earlier windows (-1:
+ * none), so each link is followed once over the block.
+ */
+function captureWindow(run: BlockRun, last: Int32Array): PlannedWindow {
   const { L } = run;
   const { i32 } = run.buffers;
   const to = i32[H.WINDOW_END]!;
@@ -220,8 +227,12 @@ function captureWindow(run: BlockRun, after: number): PlannedWindow {
   let from = to;
   for (let lane = 0; lane < L.modules; lane++) {
     const txs: number[] = [];
-    for (let tx = i32[L.laneHead + lane]!; tx >= 0 && tx < to; tx = i32[L.nextInLane + tx]!) if (tx >= after) txs.push(tx);
-    if (txs.length > 0) from = Math.min(from, txs[0]!);
+    const seen = last[lane]!;
+    for (let tx = seen < 0 ? i32[L.laneHead + lane]! : i32[L.nextInLane + seen]!; tx >= 0 && tx < to; tx = i32[L.nextInLane + tx]!) txs.push(tx);
+    if (txs.length > 0) {
+      from = Math.min(from, txs[0]!);
+      last[lane] = txs[txs.length - 1]!;
+    }
     lanes.push(Int32Array.from(txs));
   }
   return { from, to, mainJoins: i32[H.JOIN] === 1, lanes };
@@ -231,7 +242,8 @@ function captureWindow(run: BlockRun, after: number): PlannedWindow {
 export function planModular(block: Block, modules: number, partition: string): ModularPlan {
   const windows: PlannedWindow[] = [];
   const buffers = new SharedArrays();
-  const run = timedRun(block, modules, partition, buffers, new PlanScratch(), (r) => windows.push(captureWindow(r, windows.at(-1)?.to ?? 0)));
+  const last = new Int32Array(modules).fill(-1);
+  const run = timedRun(block, modules, partition, buffers, new PlanScratch(), (r) => windows.push(captureWindow(r, last)));
   const n = block.txs.length;
   const { txStart, entrySlot, entryWait } = run.layout;
   const entryStart = buffers.i32.slice(txStart, txStart + n + 1);
@@ -329,9 +341,8 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
       free[worker] = at + txMs[tx]! + execMs;
       ops += plan.opsPerTx;
     };
-    /** The lane's next transaction if it may start now, else -1. */
-    const startable = (lane: number, now: number): number => {
-      while (published < pub.at.length && pub.at[published]! <= now) published++;
+    /** The lane's next transaction if it may start now (`published` brought up to now), else -1. */
+    const startable = (lane: number): number => {
       const upTo = published === 0 ? win.from : pub.upTo[published - 1]!;
       const tx = cursor[lane]! < lanes[lane]!.length ? lanes[lane]![cursor[lane]!]! : -1;
       return tx >= 0 && tx < upTo && ready(tx) ? tx : -1;
@@ -345,6 +356,7 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
       }
       const now = free[k]!;
       if (!Number.isFinite(now)) throw new Error(`modular model: window ${w} stuck with ${remaining} transactions left`);
+      while (published < pub.at.length && pub.at[published]! <= now) published++;
       const finished = running[k]!;
       if (finished >= 0) {
         for (let e = entryStart[finished]!; e < entryStart[finished + 1]!; e++) served[slot[e]!]!++;
@@ -354,7 +366,7 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
       }
       const mine = held[k]!;
       if (mine >= 0) {
-        if (startable(mine, now) >= 0) {
+        if (startable(mine) >= 0) {
           start(k, mine, now);
           continue;
         }
@@ -367,7 +379,7 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
       let bestTx = Infinity;
       for (let lane = 0; lane < modules; lane++) {
         if (owner[lane]! >= 0) continue;
-        const tx = startable(lane, now);
+        const tx = startable(lane);
         if (tx >= 0 && tx < bestTx) {
           best = lane;
           bestTx = tx;
@@ -379,7 +391,7 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
         start(k, best, scanned);
         continue;
       }
-      // Nothing to claim: wait for the next finish or publication.
+      // Nothing to claim: wait for the next finish or publication (both later than now).
       let next = published < pub.at.length ? pub.at[published]! : Infinity;
       for (let u = 0; u < workers; u++) if (running[u]! >= 0 && free[u]! > now) next = Math.min(next, free[u]!);
       free[k] = Math.max(scanned, next);
@@ -394,6 +406,28 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
   return { makespanMs: clock, ops };
 }
 
+/**
+ * The operation cost at which `makespan` (rising with it) equals `target`: 0 when even free
+ * operations take longer, else found by bisection (the 1-thread makespan is not linear in it once
+ * the one worker catches up with the planning main thread).
+ */
+export function fitOpMs(makespan: (opMs: number) => number, target: number): number {
+  if (makespan(0) >= target) return 0;
+  let hi = 1e-6;
+  // Up to 1 ms an operation: a makespan that no operation cost reaches has no operations at all.
+  while (makespan(hi) < target) {
+    if (hi > 1) return 0;
+    hi *= 2;
+  }
+  let lo = 0;
+  for (let i = 0; i < 30; i++) {
+    const mid = (lo + hi) / 2;
+    if (makespan(mid) < target) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
 /** What the modular executor ran with in the sweep: --modules and --partition, where given. */
 export interface ModularSettings {
   readonly modules?: number;
@@ -405,9 +439,17 @@ export interface ModularSettings {
  * measured 1-thread median. The plan is made from `simBlock`: a hash-free twin has the same
  * footprints, so the same plan.
  */
-export function predictModular(
-  { id, block, simBlock, seqMs, oneMs, txMs, threads, vm }: ModelInput, settings: ModularSettings,
-): { points: SimulatedPoint[]; gaps: string[] } {
+export function predictModular(input: ModelInput, settings: ModularSettings): { points: SimulatedPoint[]; gaps: string[] } {
+  try {
+    return predicted(input, settings);
+  } catch (e) {
+    // The in-process run behind the model fell back (say an outputs arena the executor had grown
+    // by then): no plan to replay.
+    return { points: [], gaps: [`${input.id}: the modular model could not be calibrated: ${(e as Error).message}`] };
+  }
+}
+
+function predicted({ id, block, simBlock, seqMs, oneMs, txMs, threads, vm }: ModelInput, settings: ModularSettings): { points: SimulatedPoint[]; gaps: string[] } {
   const partition = settings.partition ?? 'hash';
   const plans = new Map<number, ModularPlan>();
   const planFor = (modules: number): ModularPlan => {
@@ -420,8 +462,7 @@ export function predictModular(
   if (calibration.windows.length === 0) return { points: [], gaps: [`${id}: every transaction is a barrier, so the modular executor runs none in a lane`] };
   // The main thread's steps hardly depend on the modules: timed once, with the measured run's.
   const main = timeMainThread(simBlock, modules, partition);
-  const fit = modularVirtualRun(calibration, main, 1, txMs, 0);
-  const opMs = fit.ops === 0 ? 0 : Math.max(0, (oneMs - fit.makespanMs) / fit.ops);
+  const opMs = fitOpMs((op) => modularVirtualRun(calibration, main, 1, txMs, op).makespanMs, oneMs);
   const model = `lanes replayed on the block's plan; ${vm}; main thread as timed here: planning ${(main.planMsPerTx * 1e3).toFixed(2)} us per transaction, `
     + `reading back ${main.collectMs.reduce((a, b) => a + b, 0).toFixed(2)} ms (shared out), taking the results ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation `
     + `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms); modules: ${settings.modules ?? 'two per core, at least 8'}`;

@@ -6,11 +6,12 @@
 // The cost model, calibrated per workload from this run's measurements: a transaction's VM run
 // costs its gas x (sequential baseline median / block gas), charged when a worker starts executing
 // it (again for every re-execution); every shared-memory operation costs a fixed time, fitted so
-// that one virtual worker plus the main thread's serial steps (laying out and writing the block,
-// timed here; the preflight's check from 2 threads on) take exactly Block-STM's measured 1-thread
-// median. The scheduler always advances the worker that is earliest in virtual time, and a worker
-// woken from a pause resumes at the waker's time; the makespan is the latest worker clock.
-// Predicted speedup = sequential median / (serial steps + makespan). Not modelled: cache effects, memory bandwidth, wake-up latency, SMT.
+// that one virtual worker plus the main thread's serial setup (laying out and writing the block,
+// timed here) take exactly Block-STM's measured 1-thread median. From 2 threads on the
+// preflight's check (timed here) is serial too. The scheduler always advances the worker that is
+// earliest in virtual time, and a worker woken from a pause resumes at the waker's time; the
+// makespan is the latest worker clock. Predicted speedup = sequential median / (serial steps +
+// makespan). Not modelled: cache effects, memory bandwidth, wake-up latency, SMT.
 //
 // The simulation runs a twin of a generated block without its hash iterations (a contract's hash
 // cost changes no state effect, so reads, writes and conflicts are identical) while charging the
@@ -269,7 +270,7 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
       const measured = runs.find((r) => r.workload === w.id && r.executor === executor && r.threads === 1 && r.correct);
       if (!baseline || !measured || measured.fallbackShare > 0) {
         missing.push(measured && measured.fallbackShare > 0
-          ? `${w.id}: ${executor} fell back to the sequential executor at 1 thread, so there is no parallel run to calibrate from`
+          ? `${w.id}: ${executor} did not run in parallel at 1 thread (${measured.fallback || 'fell back'}), so there is no parallel run to calibrate from`
           : `${w.id}: needs ${executor} and the baseline measured at 1 thread`);
         done += threads.length;
         continue;

@@ -9,9 +9,9 @@ import { asExpected, runClaims, type Claim, type ClaimResult } from '../spec/smt
 import { contractClaims, libraryClaims } from '../spec/smt/contract-claims.js';
 import { ruleClaims } from '../spec/smt/rules.js';
 import { ContractFileError, loadContractFile } from '../spec/smt/user-contract.js';
-import { fsReason } from './output.js';
 import { closeZ3, openZ3, Z3MissingError } from '../spec/smt/z3.js';
 import { EXIT } from './errors.js';
+import { fsReason } from './output.js';
 
 export interface ProveOptions {
   contract?: string;

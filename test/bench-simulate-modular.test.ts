@@ -4,9 +4,9 @@
 // executor would not run in lanes are reported instead of predicted.
 import { describe, expect, it } from 'vitest';
 import { idealSpeedup } from '../bench/ideal.js';
-import { modularVirtualRun, planModular, predictModular, type MainThreadCosts } from '../bench/simulate-modular.js';
+import { fitOpMs, modularVirtualRun, planModular, predictModular, type MainThreadCosts } from '../bench/simulate-modular.js';
 import { COLLECT_CHUNK } from '../impl/modular/collect.js';
-import type { ModelInput } from '../bench/simulate.js';
+import type { ModelInput } from '../bench/prediction.js';
 import { generated } from '../bench/suite.js';
 
 const noMain: MainThreadCosts = { preMs: [0], planMsPerTx: 0, collectMs: [0], closeMs: [0] };
@@ -54,6 +54,26 @@ describe('modular virtual run', () => {
     expect(readBack(1)).toBeCloseTo(20, 9);
     expect(readBack(4)).toBeCloseTo(10, 9);
     expect(readBack(16)).toBeCloseTo(5, 9);
+  });
+
+  it('finishes when every lane is held and idle workers wait for the next publication (free claims)', () => {
+    const block = generated('p2p', { accounts: 100_000, txs: 400, seed: 1, hashCost: 0 }, 'g').block;
+    const plan = planModular(block, 2, 'hash');
+    // Long transactions, quick planning: at every publication both lanes are held, and the two idle workers must still move on.
+    const run = modularVirtualRun(plan, { ...noMain, planMsPerTx: 1e-4 }, 4, new Float64Array(400).fill(1), 0);
+    const heaviest = Math.max(...plan.windows[0]!.lanes.map((l) => l.length));
+    expect(run.makespanMs).toBeGreaterThanOrEqual(heaviest);
+    expect(run.makespanMs).toBeLessThanOrEqual(400);
+  });
+
+  it('fits the operation cost exactly even where the one worker waits for the planning main thread', () => {
+    const block = generated('p2p', { accounts: 100_000, txs: 2000, seed: 1, hashCost: 0 }, 'g').block;
+    const plan = planModular(block, 8, 'hash');
+    const main: MainThreadCosts = { ...noMain, planMsPerTx: 0.004 };
+    const txMs = new Float64Array(2000).fill(0.002);
+    const makespan = (op: number) => modularVirtualRun(plan, main, 1, txMs, op).makespanMs;
+    for (const target of [makespan(0) * 1.1, makespan(0) * 2]) expect(makespan(fitOpMs(makespan, target))).toBeCloseTo(target, 6);
+    expect(fitOpMs(makespan, makespan(0) / 2)).toBe(0);
   });
 
   it('charges each claim its lanes: more modules, more time per claim', () => {

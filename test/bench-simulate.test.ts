@@ -85,6 +85,6 @@ describe('simulateScaling', () => {
     expect(both.points[2]!.speedup).toBeCloseTo(4 / 6, 6);
     const partial = simulateScaling([w], [...runs.slice(0, 2), fellBack], { threads: [4], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 });
     expect(partial.points.map((p) => p.executor)).toEqual(['block-stm']);
-    expect(partial.gaps).toEqual([expect.stringMatching(/modular fell back to the sequential executor at 1 thread/)]);
+    expect(partial.gaps).toEqual([expect.stringMatching(/modular did not run in parallel at 1 thread \(fell back\)/)]);
   });
 });

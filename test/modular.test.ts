@@ -16,7 +16,12 @@ import { generate } from '../bench/workloads.js';
 import { blockArb } from '../properties/arbitraries.js';
 import { BUG_NAMES, BUGS } from '../impl/modular/bugs.js';
 import { createModularExecutor, ModularError, type ModularExecutor } from '../impl/modular/executor.js';
-import { PARTITION_KINDS } from '../impl/modular/partition.js';
+import { BlockRun } from '../impl/modular/block-run.js';
+import { collectChunks, COLLECT_CHUNK, type CollectedChunk } from '../impl/modular/collect.js';
+import { PARTITION_KINDS, partitionerFor } from '../impl/modular/partition.js';
+import { LaneThread, runLanes } from '../impl/modular/thread.js';
+import { AtomicCells } from '../impl/runtime/cells.js';
+import { SharedArrays } from '../impl/runtime/shared-arrays.js';
 import { runModularSimulated } from '../impl/modular/simulate.js';
 import { createExecutor } from '../impl/registry.js';
 
@@ -259,6 +264,32 @@ describe('on the worker pool', () => {
     for (const b of [block, withGasLimit(block, 0.3), withGasLimit(block, 0.62), withGasLimit(block, 0.999)]) {
       for (const threads of [1, 2, 4]) expectSame(await executor.execute(b, { threads }), executeReference(b), `gas limit ${b.gasLimit} at ${threads} threads`);
     }
+  });
+
+  it('refuses a window read back with a chunk twice or one missing, instead of shifting receipts', () => {
+    const block = generate('p2p', { accounts: 3000, txs: 3 * COLLECT_CHUNK, seed: 1, hashCost: 0 });
+    const finished = () => {
+      const run = new BlockRun(block, { modules: 8, partitioner: partitionerFor('hash'), misroute: false, threads: 1, outputScale: 1 }, new SharedArrays());
+      run.nextWindow();
+      while (run.planSome(block.txs.length));
+      const { i32, f64 } = run.buffers;
+      const thread = new LaneThread(new AtomicCells(i32, f64, () => {}, true), run.L, i32, f64, 0);
+      runLanes(thread, () => {});
+      const chunks: CollectedChunk[] = [];
+      collectChunks(i32, f64, run.L, chunks);
+      expect(chunks.map((c) => c.chunk)).toEqual([0, 1, 2]);
+      return { run, counters: thread.counters, chunks };
+    };
+    const twice = finished();
+    expect(() => twice.run.closeWindow(twice.counters, 0, [twice.chunks[0]!, ...twice.chunks])).toThrow(/read back chunk 0 twice/);
+    const gap = finished();
+    expect(() => gap.run.closeWindow(gap.counters, 0, [gap.chunks[0]!, gap.chunks[2]!])).toThrow(/read back without chunk 1/);
+    const short = finished();
+    expect(() => short.run.closeWindow(short.counters, 0, short.chunks.slice(0, 2))).toThrow(/read back in 2 chunks, not 3/);
+    const whole = finished();
+    whole.run.closeWindow(whole.counters, 0, whole.chunks);
+    expect(whole.run.nextWindow()).toBe(false);
+    expectSame(whole.run.result(), executeReference(block), 'read back by hand');
   });
 
   it('keeps a result exact after the executor ran the next blocks on the same buffers and planning arrays', async () => {

@@ -31,7 +31,7 @@ import { keepOutcomes, loggedResult, logOutcome, newOutcomeLog, type OutcomeLog 
 import { newOutcome, runTransaction, TxStatus, type StateView } from '../../spec/vm.js';
 import type { SharedArrays } from '../runtime/shared-arrays.js';
 import { AccessBuilder } from './access.js';
-import { collectChunks, type CollectedChunk } from './collect.js';
+import { chunksOf, collectChunks, type CollectedChunk } from './collect.js';
 import {
   ABORT_CAPACITY, ABORT_EXTERNAL, ABORT_STALL, ABORT_UNDECLARED, accessViews, beginBlock, F_VIOLATION_KEY, H, laneViews, layoutFor,
   outputCapacity, R_DONE, R_HEADER, R_OUT_AT, R_OUT_COUNT, R_READS, R_STATUS, RF_CODE, RF_GAS, RF_HEADER, RUNNING,
@@ -277,9 +277,11 @@ export class BlockRun {
   /** The window's chunks in block order, into the segments, with their gas against the block's limit. */
   private takeChunks(chunks: CollectedChunk[], from: number, to: number): void {
     chunks.sort((a, b) => a.chunk - b.chunk);
+    const expected = chunksOf(this.i32);
     chunks.forEach((c, k) => {
-      if (c.chunk !== k) throw new Error(`window [${from}, ${to}) read back with chunk ${k} ${c.chunk < k ? 'twice' : 'missing'}`);
+      if (c.chunk !== k) throw new Error(`window [${from}, ${to}) read back ${c.chunk < k ? `chunk ${c.chunk} twice` : `without chunk ${k}`}`);
     });
+    if (chunks.length !== expected) throw new Error(`window [${from}, ${to}) read back in ${chunks.length} chunks, not ${expected}`);
     this.mainLog = null;
     let i = from;
     for (const { log } of chunks) {

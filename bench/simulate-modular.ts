@@ -17,27 +17,27 @@
 // the results in block order.
 //
 // Costs: a transaction's VM run costs its gas x (sequential baseline median / block gas); the
-// main thread's steps (barriers, planning per transaction, reading back, taking the results) cost
-// what they took here, timed in this process on the same block; each shared-memory operation
-// costs one fitted figure, counted per execution (measured here with one lane thread) and per
-// claim (per lane scanned), fitted (by bisection) so that the 1-thread model takes the modular
-// executor's measured 1-thread median, or 0 when the model takes longer even without them. Not modelled: cache effects, memory
-// bandwidth, wake-up latency, SMT, the modules' effect on the plan beyond the lanes it makes.
+// main thread's steps (set-up, barriers, planning per transaction, reading back, taking the
+// results) cost what they took here, timed in this process on the same block; each shared-memory
+// operation costs one figure, counted per execution (with one lane thread, here) and per lane a
+// claim scans, and fitted by bisection so that the 1-thread model takes the modular executor's
+// measured 1-thread median (0 when the model takes longer even without them). Not modelled: cache
+// effects, memory bandwidth, wake-up latency, SMT, the modules' effect on the plan beyond the
+// lanes it makes.
 // Invariant: a point is predicted only from a measured 1-thread run that ran the lanes, and only
 // at thread counts where the executor would run them (its preflight sends near-serial blocks to
 // the sequential executor from 2 threads on); otherwise the reason is given.
 
 import { availableParallelism } from 'node:os';
 import type { Block } from '../spec/block.js';
-import type { Cells } from '../impl/runtime/cells.js';
-import { AtomicCells } from '../impl/runtime/cells.js';
+import { AtomicCells, type Cells } from '../impl/runtime/cells.js';
 import { SharedArrays } from '../impl/runtime/shared-arrays.js';
 import { BlockRun } from '../impl/modular/block-run.js';
 import { defaultModules, FIRST_CHUNK, MAX_CHUNK } from '../impl/modular/executor.js';
 import { partitionerFor } from '../impl/modular/partition.js';
 import { PlanScratch } from '../impl/modular/scratch.js';
 import { collectChunks, COLLECT_CHUNK, type CollectedChunk } from '../impl/modular/collect.js';
-import { H, type Layout } from '../impl/modular/layout.js';
+import { H, RUNNING, type Layout } from '../impl/modular/layout.js';
 import { LaneThread } from '../impl/modular/thread.js';
 import { FINISHED } from '../impl/runtime/sim.js';
 import { median } from '../reports/stats.js';
@@ -190,6 +190,7 @@ function timedRun(block: Block, modules: number, partition: string, buffers: Sha
     planMs += t2 - t1;
     capture(run);
     const thread = new LaneThread(cells, run.L, i32, f64, 0);
+    // State 0: holding no lane, so the step claims one (thread.ts).
     for (let state = 0; state !== FINISHED;) {
       const before = cells.ops;
       const claiming = state === 0;
@@ -204,7 +205,7 @@ function timedRun(block: Block, modules: number, partition: string, buffers: Sha
     executions += thread.counters.executions;
     const t3 = performance.now();
     const chunks: CollectedChunk[] = [];
-    collectChunks(i32, f64, run.L, chunks);
+    if (i32[H.STATE] === RUNNING) collectChunks(i32, f64, run.L, chunks);
     const t4 = performance.now();
     run.closeWindow(thread.counters, 0, chunks);
     collectMs.push(t4 - t3);
@@ -326,7 +327,6 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
     const pub = publications(win.from, win.to, clock + main.preMs[w]!, main.planMsPerTx);
     const lanesStart = pub.at[0] ?? clock;
     const planEnd = pub.at.at(-1) ?? clock;
-    const mainReady = planEnd;
     let published = 0;
     let remaining = lanes.reduce((s, l) => s + l.length, 0);
     free.fill(lanesStart);
@@ -334,7 +334,7 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
     held.fill(-1);
     owner.fill(-1);
     cursor.fill(0);
-    if (threads > 1) free[workers - 1] = win.mainJoins ? mainReady : Infinity;
+    if (threads > 1) free[workers - 1] = win.mainJoins ? planEnd : Infinity;
     const start = (worker: number, lane: number, at: number): void => {
       const tx = lanes[lane]![cursor[lane]!++]!;
       running[worker] = tx;
@@ -401,7 +401,7 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
     const chunks = Math.ceil((win.to - win.from) / COLLECT_CHUNK);
     const readers = Math.min(chunks, threads === 1 ? 2 : threads);
     const readMs = (main.collectMs[w]! * Math.ceil(chunks / Math.max(1, readers))) / Math.max(1, chunks);
-    clock = Math.max(end + readMs, mainReady) + main.closeMs[w]!;
+    clock = Math.max(end + readMs, planEnd) + main.closeMs[w]!;
   });
   return { makespanMs: clock, ops };
 }

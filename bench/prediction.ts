@@ -41,18 +41,33 @@ export function medianTime(f: () => void): number {
   return median(times);
 }
 
+/** One executor's predictions on one workload, and why some thread counts have none. */
+export interface Predictions {
+  readonly points: SimulatedPoint[];
+  readonly gaps: string[];
+}
+
 /**
- * What the shared preflight (impl/preflight.ts) does from 2 threads on: either it sends the block
- * to the sequential executor (then `skipped` are the thread counts not to predict, and `gap` says
- * why, in one line for all of them), or it only costs its check.
+ * An executor's points on a workload at each thread count: `makespanAt(t)` is the modelled block
+ * time in ms, or why there is none. From 2 threads on the shared preflight (impl/preflight.ts)
+ * either sends the block to the sequential executor (those thread counts are one gap) or costs
+ * its check, which is added here.
  */
-export function serialFromTwoThreads(
-  id: string, executor: string, block: Block, threads: readonly number[],
-): { skipped: ReadonlySet<number>; gap: string | null; preflightMs: number } {
+export function predictEach(
+  { id, block, seqMs, threads }: ModelInput, executor: string, model: string, makespanAt: (threads: number) => number | string,
+): Predictions {
+  const points: SimulatedPoint[] = [];
+  const gaps: string[] = [];
   const reason = contendedBlock(block);
-  const skipped = threads.filter((t) => t > 1);
-  if (reason !== null && skipped.length > 0) {
-    return { skipped: new Set(skipped), gap: `${id} at ${skipped.join(', ')} threads: ${executor} runs it on the sequential executor (${reason})`, preflightMs: 0 };
+  const parallel = reason === null ? threads : threads.filter((t) => t === 1);
+  if (reason !== null && parallel.length < threads.length) {
+    gaps.push(`${id} at ${threads.filter((t) => t > 1).join(', ')} threads: ${executor} runs it on the sequential executor (${reason})`);
   }
-  return { skipped: new Set(), gap: null, preflightMs: reason === null ? medianTime(() => contendedBlock(block)) : 0 };
+  const preflightMs = reason === null && threads.some((t) => t > 1) ? medianTime(() => contendedBlock(block)) : 0;
+  for (const t of parallel) {
+    const ms = makespanAt(t);
+    if (typeof ms === 'string') gaps.push(`${id} at ${t} threads: ${ms}`);
+    else points.push({ workload: id, executor, threads: t, speedup: seqMs / (ms + (t > 1 ? preflightMs : 0)), model });
+  }
+  return { points, gaps };
 }

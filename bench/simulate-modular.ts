@@ -30,7 +30,7 @@
 
 import { availableParallelism } from 'node:os';
 import type { Block } from '../spec/block.js';
-import { AtomicCells, type Cells } from '../impl/runtime/cells.js';
+import { AtomicCells, observedCells } from '../impl/runtime/cells.js';
 import { SharedArrays } from '../impl/runtime/shared-arrays.js';
 import { BlockRun } from '../impl/modular/block-run.js';
 import { defaultModules, FIRST_CHUNK, MAX_CHUNK } from '../impl/modular/executor.js';
@@ -41,7 +41,7 @@ import { H, RUNNING, type Layout } from '../impl/modular/layout.js';
 import { LaneThread } from '../impl/modular/thread.js';
 import { FINISHED } from '../impl/runtime/sim.js';
 import { median } from '../reports/stats.js';
-import { serialFromTwoThreads, type ModelInput, type SimulatedPoint } from './prediction.js';
+import { predictEach, type ModelInput, type Predictions } from './prediction.js';
 
 /** The registry name of the executor this file models. */
 export const MODULAR_EXECUTOR = 'modular';
@@ -94,51 +94,6 @@ export function modulesFor(threads: number, settings: { readonly modules?: numbe
   return settings.modules ?? defaultModules(Math.max(threads, availableParallelism()));
 }
 
-/** Counts the operations that are atomic when workers share the arrays (plain reads and writes are not). */
-class CountingCells implements Cells {
-  ops = 0;
-  constructor(private readonly inner: Cells) {}
-  load(i: number): number {
-    this.ops++;
-    return this.inner.load(i);
-  }
-  store(i: number, v: number): void {
-    this.ops++;
-    this.inner.store(i, v);
-  }
-  add(i: number, v: number): number {
-    this.ops++;
-    return this.inner.add(i, v);
-  }
-  cas(i: number, expected: number, v: number): number {
-    this.ops++;
-    return this.inner.cas(i, expected, v);
-  }
-  loadF(i: number): number {
-    this.ops++;
-    return this.inner.loadF(i);
-  }
-  storeF(i: number, v: number): void {
-    this.ops++;
-    this.inner.storeF(i, v);
-  }
-  read(i: number): number {
-    return this.inner.read(i);
-  }
-  write(i: number, v: number): void {
-    this.inner.write(i, v);
-  }
-  readF(i: number): number {
-    return this.inner.readF(i);
-  }
-  writeF(i: number, v: number): void {
-    this.inner.writeF(i, v);
-  }
-  pause(): void {
-    this.inner.pause();
-  }
-}
-
 /** The main thread's steps, timed, and the lane thread's operations, counted, in one run of the block. */
 interface TimedRun {
   readonly layout: Layout;
@@ -165,7 +120,9 @@ function timedRun(block: Block, modules: number, partition: string, buffers: Sha
   // Partitioning, the layout and the access map's set-up: the main thread's, before the first window.
   const setupMs = performance.now() - started;
   const { i32, f64 } = run.buffers;
-  const cells = new CountingCells(new AtomicCells(i32, f64, () => {}, true));
+  // Counts the operations that are atomic when workers share the arrays (plain reads and writes are not).
+  let ops = 0;
+  const cells = observedCells(new AtomicCells(i32, f64, () => {}, true), () => ops++);
   const preMs: number[] = [];
   const collectMs: number[] = [];
   const closeMs: number[] = [];
@@ -192,14 +149,14 @@ function timedRun(block: Block, modules: number, partition: string, buffers: Sha
     const thread = new LaneThread(cells, run.L, i32, f64, 0);
     // State 0: holding no lane, so the step claims one (thread.ts).
     for (let state = 0; state !== FINISHED;) {
-      const before = cells.ops;
+      const before = ops;
       const claiming = state === 0;
       state = thread.step(state);
       if (claiming) {
-        claimOps += cells.ops - before;
+        claimOps += ops - before;
         lanesScanned += modules;
       } else {
-        executeOps += cells.ops - before;
+        executeOps += ops - before;
       }
     }
     executions += thread.counters.executions;
@@ -439,7 +396,7 @@ export interface ModularSettings {
  * measured 1-thread median. The plan is made from `simBlock`: a hash-free twin has the same
  * footprints, so the same plan.
  */
-export function predictModular(input: ModelInput, settings: ModularSettings): { points: SimulatedPoint[]; gaps: string[] } {
+export function predictModular(input: ModelInput, settings: ModularSettings): Predictions {
   try {
     return predicted(input, settings);
   } catch (e) {
@@ -449,7 +406,8 @@ export function predictModular(input: ModelInput, settings: ModularSettings): { 
   }
 }
 
-function predicted({ id, block, simBlock, seqMs, oneMs, txMs, threads, vm }: ModelInput, settings: ModularSettings): { points: SimulatedPoint[]; gaps: string[] } {
+function predicted(input: ModelInput, settings: ModularSettings): Predictions {
+  const { id, simBlock, oneMs, txMs, vm } = input;
   const partition = settings.partition ?? 'hash';
   const plans = new Map<number, ModularPlan>();
   const planFor = (modules: number): ModularPlan => {
@@ -466,14 +424,5 @@ function predicted({ id, block, simBlock, seqMs, oneMs, txMs, threads, vm }: Mod
   const model = `lanes replayed on the block's plan; ${vm}; main thread as timed here: planning ${(main.planMsPerTx * 1e3).toFixed(2)} us per transaction, `
     + `reading back ${main.collectMs.reduce((a, b) => a + b, 0).toFixed(2)} ms (shared out), taking the results ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation `
     + `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms); modules: ${settings.modules ?? 'two per core, at least 8'}`;
-  const points: SimulatedPoint[] = [];
-  const gaps: string[] = [];
-  const serial = serialFromTwoThreads(id, MODULAR_EXECUTOR, block, threads);
-  if (serial.gap) gaps.push(serial.gap);
-  for (const t of threads) {
-    if (serial.skipped.has(t)) continue;
-    const run = modularVirtualRun(planFor(modulesFor(t, settings)), main, t, txMs, opMs);
-    points.push({ workload: id, executor: MODULAR_EXECUTOR, threads: t, speedup: seqMs / (run.makespanMs + (t > 1 ? serial.preflightMs : 0)), model });
-  }
-  return { points, gaps };
+  return predictEach(input, MODULAR_EXECUTOR, model, (t) => modularVirtualRun(planFor(modulesFor(t, settings)), main, t, txMs, opMs).makespanMs);
 }

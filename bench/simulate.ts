@@ -22,7 +22,7 @@
 
 import type { Block } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
-import type { Cells } from '../impl/runtime/cells.js';
+import { observedCells, type Cells } from '../impl/runtime/cells.js';
 import { simulate, type SimWorker } from '../impl/runtime/sim.js';
 import { finalize } from '../impl/blockstm/finalize.js';
 import { DONE, H, estimateCapacity, layoutFor, writeBlock } from '../impl/blockstm/layout.js';
@@ -31,7 +31,7 @@ import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/threa
 import { median } from '../reports/stats.js';
 import { generate } from './workloads.js';
 import { MODULAR_EXECUTOR, predictModular, type ModularSettings } from './simulate-modular.js';
-import { medianTime, serialFromTwoThreads, type ModelInput, type SimulatedPoint } from './prediction.js';
+import { medianTime, predictEach, type ModelInput, type Predictions, type SimulatedPoint } from './prediction.js';
 import type { RunResult, SweepWorkload } from './sweep.js';
 
 /** The registry name of the executor whose algorithm is simulated. */
@@ -66,15 +66,21 @@ export interface VirtualRun {
  * an ESTIMATE it is the dependency registration. A VM run repeated within one iteration (the
  * ESTIMATE's writer had already finished) is charged again, after its own reads.
  */
-class TimedCells implements Cells {
+class TimedCells {
   /** Cost of one VM run of the transaction this iteration executes. */
   txMs = 0;
   /** VM runs of this iteration already charged; reset when the iteration commits (re-runs of an interrupted iteration must not charge twice). */
   charged = 0;
   /** VM runs this iteration has made so far (the thread's execution counter since its last commit). */
   runs: () => number = () => 0;
+  /** The view the thread runs on. */
+  readonly cells: Cells;
 
-  constructor(private readonly inner: Cells, private readonly charge: (ms: number, runs: number) => void) {}
+  constructor(inner: Cells, private readonly charge: (ms: number, runs: number) => void) {
+    this.cells = observedCells(inner, (write) => {
+      if (write) this.beforeWrite();
+    });
+  }
 
   private beforeWrite(): void {
     const runs = this.runs();
@@ -82,44 +88,6 @@ class TimedCells implements Cells {
       this.charge((runs - this.charged) * this.txMs, runs - this.charged);
       this.charged = runs;
     }
-  }
-
-  load(i: number): number {
-    return this.inner.load(i);
-  }
-  store(i: number, v: number): void {
-    this.beforeWrite();
-    this.inner.store(i, v);
-  }
-  add(i: number, v: number): number {
-    this.beforeWrite();
-    return this.inner.add(i, v);
-  }
-  cas(i: number, expected: number, v: number): number {
-    this.beforeWrite();
-    return this.inner.cas(i, expected, v);
-  }
-  loadF(i: number): number {
-    return this.inner.loadF(i);
-  }
-  storeF(i: number, v: number): void {
-    this.beforeWrite();
-    this.inner.storeF(i, v);
-  }
-  read(i: number): number {
-    return this.inner.read(i);
-  }
-  write(i: number, v: number): void {
-    this.inner.write(i, v);
-  }
-  readF(i: number): number {
-    return this.inner.readF(i);
-  }
-  writeF(i: number, v: number): void {
-    this.inner.writeF(i, v);
-  }
-  pause(): void {
-    this.inner.pause();
   }
 }
 
@@ -150,7 +118,7 @@ export function virtualRun(block: Block, workers: number, txMs: Float64Array, op
       vmMs += ms;
       executions += runs;
     });
-    const thread = new BlockStmThread(timed, L, f64, {
+    const thread = new BlockStmThread(timed.cells, L, f64, {
       bugs: 0, maxIncarnations: DEFAULT_MAX_INCARNATIONS, worker,
       beforeExecute: (tx) => {
         timed.txMs = txMs[tx]!;
@@ -292,7 +260,8 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
 }
 
 /** Block-STM's points on one workload: fits the shared-memory cost to its 1-thread median, then runs the virtual workers. */
-function predictBlockStm({ id, block: real, simBlock: block, seqMs, oneMs, txMs, threads, vm }: ModelInput, o: SimulateOptions): { points: SimulatedPoint[]; gaps: string[] } {
+function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
+  const { id, block: real, simBlock: block, oneMs, txMs, vm } = input;
   const fit = completedRun(block, 1, txMs, 0, { maxSteps: Number.MAX_SAFE_INTEGER, maxExecutions: Number.MAX_SAFE_INTEGER });
   if (fit.failure) return { points: [], gaps: [`${id}: the 1-worker calibration run failed: ${fit.failure}`] };
   // The executor keeps its buffers from block to block, so these are allocated once, outside the timing.
@@ -303,18 +272,10 @@ function predictBlockStm({ id, block: real, simBlock: block, seqMs, oneMs, txMs,
   const opMs = Math.max(0, (oneMs - setupMs - fit.vmMs) / fit.steps);
   const model = `${vm}, ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation (fitted to ${SIMULATED_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms); `
     + `main thread as timed here: laying out and writing the block ${setupMs.toFixed(2)} ms`;
-  const points: SimulatedPoint[] = [];
-  const gaps: string[] = [];
-  const serial = serialFromTwoThreads(id, SIMULATED_EXECUTOR, real, threads);
-  if (serial.gap) gaps.push(serial.gap);
-  for (const t of threads) {
-    if (serial.skipped.has(t)) continue;
+  return predictEach(input, SIMULATED_EXECUTOR, model, (t) => {
     const run = completedRun(block, t, txMs, opMs, {
       maxSteps: Math.min(o.maxSteps, Math.ceil(o.stepBudget * fit.steps)), maxExecutions: o.maxExecutionsPerTx * Math.max(1, block.txs.length),
     });
-    const totalMs = run.makespanMs + setupMs + (t > 1 ? serial.preflightMs : 0);
-    if (run.failure) gaps.push(`${id} at ${t} workers: ${run.failure}`);
-    else points.push({ workload: id, executor: SIMULATED_EXECUTOR, threads: t, speedup: seqMs / totalMs, model });
-  }
-  return { points, gaps };
+    return run.failure || run.makespanMs + setupMs;
+  });
 }

@@ -115,3 +115,24 @@ export class AtomicCells implements Cells {
     this.spins = 0;
   }
 }
+
+/**
+ * `inner`, with `before(write)` called ahead of each of its shared-memory operations (`write`:
+ * store, add, cas, storeF); plain reads, writes and pauses pass straight through. For instruments
+ * that time or count what an algorithm does (bench/simulate.ts, bench/simulate-modular.ts).
+ */
+export function observedCells(inner: Cells, before: (write: boolean) => void): Cells {
+  return {
+    load: (i) => (before(false), inner.load(i)),
+    store: (i, v) => (before(true), inner.store(i, v)),
+    add: (i, v) => (before(true), inner.add(i, v)),
+    cas: (i, expected, v) => (before(true), inner.cas(i, expected, v)),
+    loadF: (i) => (before(false), inner.loadF(i)),
+    storeF: (i, v) => (before(true), inner.storeF(i, v)),
+    read: (i) => inner.read(i),
+    write: (i, v) => inner.write(i, v),
+    readF: (i) => inner.readF(i),
+    writeF: (i, v) => inner.writeF(i, v),
+    pause: () => inner.pause(),
+  };
+}

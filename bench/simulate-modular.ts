@@ -41,7 +41,7 @@ import { H, RUNNING, type Layout } from '../impl/modular/layout.js';
 import { LaneThread } from '../impl/modular/thread.js';
 import { FINISHED } from '../impl/runtime/sim.js';
 import { median } from '../reports/stats.js';
-import { predictEach, type ModelInput, type Predictions } from './prediction.js';
+import { predictEach, unfitted, type ModelInput, type Predictions } from './prediction.js';
 
 /** The registry name of the executor this file models. */
 export const MODULAR_EXECUTOR = 'modular';
@@ -420,9 +420,11 @@ function predicted(input: ModelInput, settings: ModularSettings): Predictions {
   if (calibration.windows.length === 0) return { points: [], gaps: [`${id}: every transaction is a barrier, so the modular executor runs none in a lane`] };
   // The main thread's steps hardly depend on the modules: timed once, with the measured run's.
   const main = timeMainThread(simBlock, modules, partition);
-  const opMs = fitOpMs((op) => modularVirtualRun(calibration, main, 1, txMs, op).makespanMs, oneMs);
+  const oneThread = (op: number) => modularVirtualRun(calibration, main, 1, txMs, op).makespanMs;
+  const opMs = fitOpMs(oneThread, oneMs);
+  const fitted = opMs > 0 ? `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(oneThread(0), oneMs).trim();
   const model = `lanes replayed on the block's plan; ${vm}; main thread as timed here: planning ${(main.planMsPerTx * 1e3).toFixed(2)} us per transaction, `
-    + `reading back ${main.collectMs.reduce((a, b) => a + b, 0).toFixed(2)} ms (shared out), taking the results ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation `
-    + `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms); modules: ${settings.modules ?? 'two per core, at least 8'}`;
-  return predictEach(input, MODULAR_EXECUTOR, model, (t) => modularVirtualRun(planFor(modulesFor(t, settings)), main, t, txMs, opMs).makespanMs);
+    + `reading back ${main.collectMs.reduce((a, b) => a + b, 0).toFixed(2)} ms (shared out), taking the results ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; `
+    + `${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; modules: ${settings.modules ?? 'two per core, at least 8'}`;
+  return predictEach(input, MODULAR_EXECUTOR, model, (t) => modularVirtualRun(planFor(modulesFor(t, settings)), main, t, txMs, opMs).makespanMs, (t) => modulesFor(t, settings));
 }

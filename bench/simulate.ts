@@ -31,7 +31,7 @@ import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/threa
 import { median } from '../reports/stats.js';
 import { generate } from './workloads.js';
 import { MODULAR_EXECUTOR, predictModular, type ModularSettings } from './simulate-modular.js';
-import { medianTime, predictEach, type ModelInput, type Predictions, type SimulatedPoint } from './prediction.js';
+import { medianTime, predictEach, unfitted, type ModelInput, type Predictions, type SimulatedPoint } from './prediction.js';
 import type { RunResult, SweepWorkload } from './sweep.js';
 
 /** The registry name of the executor whose algorithm is simulated. */
@@ -270,8 +270,8 @@ function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
   const f64 = new Float64Array(layout.f64Size);
   const setupMs = medianTime(() => writeBlock(real, layoutFor(real, estimateCapacity(real, 1, 1)), i32, f64));
   const opMs = Math.max(0, (oneMs - setupMs - fit.vmMs) / fit.steps);
-  const model = `${vm}, ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation (fitted to ${SIMULATED_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms); `
-    + `main thread as timed here: laying out and writing the block ${setupMs.toFixed(2)} ms`;
+  const fitted = opMs > 0 ? `(fitted to ${SIMULATED_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(setupMs + fit.vmMs, oneMs).trim();
+  const model = `${vm}, ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; main thread as timed here: laying out and writing the block ${setupMs.toFixed(2)} ms`;
   return predictEach(input, SIMULATED_EXECUTOR, model, (t) => {
     const run = completedRun(block, t, txMs, opMs, {
       maxSteps: Math.min(o.maxSteps, Math.ceil(o.stepBudget * fit.steps)), maxExecutions: o.maxExecutionsPerTx * Math.max(1, block.txs.length),

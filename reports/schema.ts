@@ -140,6 +140,8 @@ const Simulated = z.strictObject({
   speedup: positive,
   /** How the cost model was calibrated, in words. */
   model: z.string(),
+  /** The modular executor's modules (its lanes) at that thread count. */
+  modules: z.number().int().positive().optional(),
 });
 
 export const ResultsSchema = z

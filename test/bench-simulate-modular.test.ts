@@ -4,7 +4,7 @@
 // executor would not run in lanes are reported instead of predicted.
 import { describe, expect, it } from 'vitest';
 import { idealSpeedup } from '../bench/ideal.js';
-import { fitOpMs, modularVirtualRun, planModular, predictModular, type MainThreadCosts } from '../bench/simulate-modular.js';
+import { fitOpMs, modularVirtualRun, modulesFor, planModular, predictModular, type MainThreadCosts } from '../bench/simulate-modular.js';
 import { COLLECT_CHUNK } from '../impl/modular/collect.js';
 import type { ModelInput } from '../bench/prediction.js';
 import { generated } from '../bench/suite.js';
@@ -101,6 +101,20 @@ describe('predictModular', () => {
     expect(points[1]!.speedup).toBeGreaterThan(points[0]!.speedup);
     expect(points[2]!.speedup).toBeLessThanOrEqual(8);
     expect(points[0]!.model).toMatch(/ns per shared-memory operation \(fitted to modular's measured 1-thread 45\.00 ms\); modules: two per core, at least 8/);
+  });
+
+  it('says when the operation cost could not be fitted, and names each point\'s lanes', () => {
+    const { points } = predictModular(input(10_000, [1, 64], 30, 1), { modules: 16 });
+    expect(points[0]!.model).toMatch(/0 ns per shared-memory operation \(not fitted: even at no cost the model takes [\d.]+ ms at 1 thread, above the measured 1\.00 ms/);
+    expect(points.map((p) => p.modules)).toEqual([16, 16]);
+    expect(predictModular(input(10_000, [1, 8], 30, 45), {}).points.map((p) => p.modules)).toEqual([modulesFor(1, {}), modulesFor(8, {})]);
+  });
+
+  it('leaves out thread counts above the block\'s transactions', () => {
+    const w = generated('p2p', { accounts: 1000, txs: 8, seed: 1, hashCost: 3 }, 'g');
+    const { points, gaps } = predictModular({ id: w.id, block: w.block, simBlock: w.block, seqMs: 1, oneMs: 1.5, txMs: new Float64Array(8).fill(1 / 8), threads: [1, 8, 16, 64], vm: 'VM' }, {});
+    expect(points.map((p) => p.threads)).toEqual([1, 8]);
+    expect(gaps).toEqual([expect.stringMatching(/at 16, 64 threads: more threads than the block's 8 transactions, so modular is not predicted there/)]);
   });
 
   it('says which thread counts the executor would not run in lanes (its preflight)', () => {

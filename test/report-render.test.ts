@@ -150,6 +150,17 @@ describe('markdown', () => {
     expect(md).toMatch(/\| token 100 acc × 1000 tx \| fake-parallel \| 2 \| [\d.]+k \| 1\.98x \| – \| 2\.00x \| 2\.00x \| 99% \|/);
     expect(md).toContain('![Speedup](./speedup.svg)');
     expect(md).toMatch(/Block-STM paper, 32 threads: Diem p2p, low contention 20\.0x/);
+    // Without predictions the section says so, without describing the models.
+    expect(md).toContain('No predictions; the lines below say why.');
+    expect(md).not.toContain('Modular: the lane protocol replayed');
+  });
+
+  it('names the modular executor\'s lanes in each prediction row', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    doc.simulated.push({ workload: doc.workloads[0]!.id, executor: 'modular', threads: 16, speedup: 5, model: 'lanes', modules: 32 });
+    const md = renderMarkdown(merge([{ file: 'a.json', doc }]), []);
+    expect(md).toMatch(/\| modular \(32 lanes\) \| 16 \| [\d.]+x \| 5\.00x¹ \| – \|/);
+    expect(md).toContain('Modular: the lane protocol replayed');
   });
 
   it('marks a run that fell back to the sequential executor, with the share and the reason under its table', () => {
@@ -165,7 +176,9 @@ describe('markdown', () => {
     // The note follows the grid's table, before the next section; the predictions table marks its measured column too.
     const grid = md.slice(md.indexOf('## Results: Block-STM p2p grid'), md.indexOf('## Results: contract mixes'));
     expect(grid).toContain(`\n\n${note}\n`);
-    expect(mdRow(md, 'p2p 2 acc × 1000 tx', 'fake-parallel', '2', '1.00x', '0.80x')[5]).toBe('0.99x (fell back)¹');
+    expect(mdRow(md, 'p2p 2 acc × 1000 tx', 'fake-parallel', '2', '1.00x', '0.80x²')[5]).toBe('0.99x (fell back)¹');
+    // Each prediction's calibration is its footnote.
+    expect(md).toContain('² fake-parallel on p2p 2 acc × 1000 tx: test.');
     // bench's own table and the HTML page say the same.
     expect(resultsMarkdown(m)).toContain('| 0.99x (fell back)¹ |');
     expect(resultsMarkdown(m)).toContain(note);

@@ -1,7 +1,9 @@
 // `concord compare`: two results files side by side, the way benchstat does it. For every run
 // present in both (same workload, executor, thread count): median block time +- its 95%
 // interval, the delta, a Mann-Whitney p-value, `~` where the difference is not significant; a
-// geomean row; warnings on too few samples, busy machines and different hardware.
+// geomean row; warnings on too few samples, busy machines and different hardware. Below it, the
+// simulated speedups both files predict (same workload, executor and thread count), side by side:
+// one number per file, so a ratio and no test.
 // Invariant: a row counts as a regression only when it is significant (p <= alpha) and slower by
 // more than the threshold; lower block time is always better.
 
@@ -33,8 +35,18 @@ export interface CompareRow {
   readonly significant: boolean;
 }
 
+/** A prediction both files make: the simulated speedup of one executor on one workload at one thread count. */
+export interface PredictionRow {
+  readonly name: string;
+  readonly base: number;
+  readonly next: number;
+  /** next / base: above 1, the new file predicts more speedup. */
+  readonly ratio: number;
+}
+
 export interface Comparison {
   readonly rows: readonly CompareRow[];
+  readonly predictions: readonly PredictionRow[];
   readonly geomean: { readonly base: number; readonly next: number; readonly deltaPct: number } | null;
   readonly warnings: readonly string[];
 }
@@ -94,7 +106,17 @@ export function compare(base: ResultsFile, next: ResultsFile, alpha = ALPHA): Co
     const gn = geomean(rows.map((r) => r.next.median));
     return { base: gb, next: gn, deltaPct: (gn / gb - 1) * 100 };
   })();
-  return { rows, geomean: g, warnings };
+  return { rows, predictions: predictionRows(base, next, labels), geomean: g, warnings };
+}
+
+/** The predictions of both files for the same workload, executor and thread count, in base's order. */
+function predictionRows(base: ResultsFile, next: ResultsFile, labels: ReadonlyMap<string, string>): PredictionRow[] {
+  const key = (p: { workload: string; executor: string; threads: number }) => `${p.workload}\0${p.executor}\0${p.threads}`;
+  const nextPoints = new Map(next.simulated.map((p) => [key(p), p]));
+  return base.simulated.flatMap((b) => {
+    const n = nextPoints.get(key(b));
+    return n ? [{ name: `${labels.get(b.workload)} · ${b.executor} @${b.threads}`, base: b.speedup, next: n.speedup, ratio: n.speedup / b.speedup }] : [];
+  });
 }
 
 /** Rows significantly slower than base by more than pct percent. */
@@ -163,6 +185,17 @@ export function formatComparison(c: Comparison, baseName: string, nextName: stri
     ...body.map(line),
   ];
   if (c.rows.some((r) => r.base.interval === null || r.next.interval === null)) out.push('', '¹ need >= 6 samples for a 95% confidence interval');
+  if (c.predictions.length > 0) out.push('', ...predictionLines(c.predictions, baseName, nextName));
   for (const w of c.warnings) out.push(`warning: ${w}`);
   return `${out.join('\n')}\n`;
+}
+
+/** The predictions both files make, aligned: a name, each file's simulated speedup, and the ratio. */
+function predictionLines(rows: readonly PredictionRow[], baseName: string, nextName: string): string[] {
+  const cells = [
+    ['simulated speedup', baseName, nextName, 'new / base'],
+    ...rows.map((r) => [r.name, `${r.base.toFixed(2)}x`, `${r.next.toFixed(2)}x`, `${r.ratio.toFixed(2)}x`]),
+  ];
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  return cells.map((c) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('   ').trimEnd());
 }

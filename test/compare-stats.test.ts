@@ -108,6 +108,22 @@ describe('compare', () => {
     expect(c.geomean!.deltaPct).toBeGreaterThan(0);
   });
 
+  it('puts the predictions both files make side by side, with their ratio', () => {
+    const withPredictions = (speedup: number): ResultsFile => {
+      const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 12, simulated: true });
+      doc.simulated.push({ workload: doc.workloads[0]!.id, executor: 'modular', threads: 64, speedup, model: 'm', modules: 128 });
+      return doc;
+    };
+    const c = compare(withPredictions(4), withPredictions(6));
+    const row = c.predictions.find((r) => r.name.endsWith('modular @64'))!;
+    expect([row.base, row.next, row.ratio]).toEqual([4, 6, 1.5]);
+    const text = formatComparison(c, 'old.json', 'new.json');
+    expect(text).toMatch(/^simulated speedup\s+old\.json\s+new\.json\s+new \/ base$/m);
+    expect(text).toMatch(/modular @64\s+4\.00x\s+6\.00x\s+1\.50x$/m);
+    // Files without predictions in common print no such table.
+    expect(formatComparison(compare(base, base), 'a', 'b')).not.toContain('simulated speedup');
+  });
+
   it('warns on too few samples and different machines', () => {
     const few = sampleResults({ seqMs: 10, execMs: 6, samples: 4, machine: 'other box' });
     const c = compare(base, few);

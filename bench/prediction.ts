@@ -1,5 +1,6 @@
 // What a model of one executor's scaling gets and gives (simulate.ts for Block-STM,
-// simulate-modular.ts for the modular executor), and the main-thread costs both models share.
+// simulate-modular.ts for the modular executor), and what both models share: turning modelled
+// block times into points, the preflight's gaps and cost, timing a step, an unfitted model's words.
 // Invariant: a model reports a thread count either as a point or as a gap that says why.
 
 import type { Block } from '../spec/block.js';
@@ -80,5 +81,5 @@ export function predictEach(
 
 /** Says, in a model's description, that its operation cost could not be fitted (it is 0). */
 export function unfitted(modelMs: number, measuredMs: number): string {
-  return ` (not fitted: even at no cost the model takes ${modelMs.toFixed(2)} ms at 1 thread, above the measured ${measuredMs.toFixed(2)} ms, so it charges nothing for synchronisation and is optimistic at more threads)`;
+  return `(not fitted: even at no cost the model takes ${modelMs.toFixed(2)} ms at 1 thread, above the measured ${measuredMs.toFixed(2)} ms, so it charges nothing for synchronisation and is optimistic at more threads)`;
 }

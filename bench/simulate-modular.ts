@@ -422,7 +422,7 @@ function predicted(input: ModelInput, settings: ModularSettings): Predictions {
   const main = timeMainThread(simBlock, modules, partition);
   const oneThread = (op: number) => modularVirtualRun(calibration, main, 1, txMs, op).makespanMs;
   const opMs = fitOpMs(oneThread, oneMs);
-  const fitted = opMs > 0 ? `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(oneThread(0), oneMs).trim();
+  const fitted = opMs > 0 ? `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(oneThread(0), oneMs);
   const model = `lanes replayed on the block's plan; ${vm}; main thread as timed here: planning ${(main.planMsPerTx * 1e3).toFixed(2)} us per transaction, `
     + `reading back ${main.collectMs.reduce((a, b) => a + b, 0).toFixed(2)} ms (shared out), taking the results ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; `
     + `${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; modules: ${settings.modules ?? 'two per core, at least 8'}`;

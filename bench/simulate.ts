@@ -270,7 +270,7 @@ function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
   const f64 = new Float64Array(layout.f64Size);
   const setupMs = medianTime(() => writeBlock(real, layoutFor(real, estimateCapacity(real, 1, 1)), i32, f64));
   const opMs = Math.max(0, (oneMs - setupMs - fit.vmMs) / fit.steps);
-  const fitted = opMs > 0 ? `(fitted to ${SIMULATED_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(setupMs + fit.vmMs, oneMs).trim();
+  const fitted = opMs > 0 ? `(fitted to ${SIMULATED_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(setupMs + fit.vmMs, oneMs);
   const model = `${vm}, ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; main thread as timed here: laying out and writing the block ${setupMs.toFixed(2)} ms`;
   return predictEach(input, SIMULATED_EXECUTOR, model, (t) => {
     const run = completedRun(block, t, txMs, opMs, {

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { Block } from '../spec/block.js';
 import { ruleFor } from '../spec/conflicts.js';
 import { generate } from '../bench/workloads.js';
-import { AccessBuilder, allocateAccess, collectAccess } from '../impl/modular/access.js';
+import { AccessBuilder, allocateAccess, collectAccess, flatten } from '../impl/modular/access.js';
 import { SlotTable } from '../impl/modular/slot-table.js';
-import { COVERED, KINDS } from '../impl/modular/order.js';
+import { COVERED, kindBit, KINDS } from '../impl/modular/order.js';
 import { entityOf, partitionerFor, PARTITION_KINDS, affinityPartitioner, trainAffinity } from '../impl/modular/partition.js';
 import { allocateLanes, LanePlanner, planBlock } from '../impl/modular/plan.js';
 import { PlanScratch } from '../impl/modular/scratch.js';
@@ -21,6 +21,16 @@ function plan(block: Block, partition: string, modules: number, misroute = false
 }
 
 describe('access map', () => {
+  it('resolves each key expression of a footprint once, its declared kinds merged', () => {
+    const block = generate('p2p', { accounts: 50, txs: 10, seed: 1, hashCost: 0 });
+    const flat = flatten(block)[0]!;
+    const declared = block.programs[0]!.footprint!;
+    // p2p declares the sender's nonce and balance and the receiver's balance, each as a read and a write.
+    expect(declared.length).toBe(6);
+    expect(flat.arg.length).toBe(3);
+    expect([...flat.kind]).toEqual([0, 1, 2].map(() => kindBit('read') | kindBit('write')));
+  });
+
   it('resolves footprints per transaction, one entry per distinct key, kinds merged', () => {
     const block = small('p2p');
     const a = collectAccess(block);

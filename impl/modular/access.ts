@@ -39,9 +39,30 @@ export interface AccessMap extends AccessArrays {
   readonly table: SlotTable;
 }
 
-/** Each program's flattened footprint, kinds as bits of KINDS (order.ts); null for a program that declares none. */
+/**
+ * Each program's flattened footprint, kinds as bits of KINDS (order.ts); null for a program that
+ * declares none. Entries with the same key expression are merged into one with their kinds OR-ed
+ * (a read-write key is declared as a read and a write), so planning resolves each expression once.
+ */
 export function flatten(block: Block): (FlatFootprint | null)[] {
-  return flattenFootprints(block, kindBit);
+  return flattenFootprints(block, kindBit).map((f) => {
+    if (!f) return null;
+    const at: number[] = [];
+    const kinds: number[] = [];
+    for (let e = 0; e < f.arg.length; e++) {
+      const same = at.findIndex((a) => f.arg[a] === f.arg[e] && f.mul[a] === f.mul[e] && f.add[a] === f.add[e]);
+      if (same >= 0) {
+        kinds[same]! |= f.kind[e]!;
+      } else {
+        at.push(e);
+        kinds.push(f.kind[e]!);
+      }
+    }
+    return {
+      arg: Int32Array.from(at, (e) => f.arg[e]!), mul: Float64Array.from(at, (e) => f.mul[e]!),
+      add: Float64Array.from(at, (e) => f.add[e]!), kind: Int32Array.from(kinds),
+    };
+  });
 }
 
 /** The most entries a block can have: every footprint entry of every transaction. */

@@ -10,7 +10,7 @@
 // Invariant: forBlock() is a pure function of its input (same block, same modules, same placement)
 // whose result maps every key to a module in [0, modules), the same for every key of one entity.
 
-import type { Block } from '../../spec/block.js';
+import { flatKey, type Block } from '../../spec/block.js';
 import { STRIDE } from '../../spec/contracts.js';
 import { KEY_LIMIT } from '../../spec/values.js';
 import { collectAccess, flatten, type AccessMap } from './access.js';
@@ -54,8 +54,7 @@ function entityBounds(block: Block): [number, number] {
     const f = flat[tx.program];
     if (!f) continue;
     for (let e = 0; e < f.arg.length; e++) {
-      const a = f.arg[e]!;
-      const key = (a < 0 ? 0 : (tx.args[a] ?? 0) * f.mul[e]!) + f.add[e]!;
+      const key = flatKey(f.arg[e]!, f.mul[e]!, f.add[e]!, tx.args);
       if (!(key >= 0 && key < KEY_LIMIT)) continue;
       const entity = entityOf(key);
       if (entity < lo) lo = entity;

@@ -269,25 +269,34 @@ function outcomeText(x: Match): string {
   return `${x.outcome} wins (+${apart}, ${pValue(x.p)})`;
 }
 
+/** Both executors' simulated speedups on a workload at the highest thread count both models reach, or '–'. */
+function predictedText(m: Merged, machine: string, workload: string): string {
+  const sims = m.sources.find((s) => s.name === machine)?.doc.simulated.filter((x) => x.workload === workload) ?? [];
+  const at = (executor: string) => new Map(sims.filter((x) => x.executor === executor).map((x) => [x.threads, x.speedup]));
+  const [bs, mod] = [at(BLOCK_STM), at(MODULAR)];
+  const t = Math.max(-Infinity, ...[...bs.keys()].filter((k) => mod.has(k)));
+  return Number.isFinite(t) ? `${fixed(bs.get(t)!)}x / ${fixed(mod.get(t)!)}x at ${t}` : '–';
+}
+
 /** Which of block-stm and modular wins each workload, and why, at the highest thread count both ran. */
 function verdictSection(m: Merged): Section {
   const title = 'Which executor wins, and why';
   const list = verdicts(m);
-  const method = `At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. In parentheses: the speedup over the baseline's fastest core, where it differs. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples.`;
+  const method = `At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. In parentheses: the speedup over the baseline's fastest core, where it differs. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them.`;
   if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.`], tables: [] };
   const multi = m.sources.length > 1;
   return {
     title,
     paragraphs: [method],
     tables: [{
-      headers: ['workload', ...(multi ? ['machine'] : []), 'threads', BLOCK_STM, MODULAR, 'ideal', 'verdict', 'why'],
-      numeric: [false, ...(multi ? [false] : []), true, true, true, true, false, false],
+      headers: ['workload', ...(multi ? ['machine'] : []), 'threads', BLOCK_STM, MODULAR, 'ideal', 'verdict', 'why', `predicted (${BLOCK_STM} / ${MODULAR})`],
+      numeric: [false, ...(multi ? [false] : []), true, true, true, true, false, false, false],
       rows: list.map((v) => {
         const h = v.headline;
         const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}.`);
         return [
           v.label, ...(multi ? [v.machine] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
-          orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}`,
+          orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}`, predictedText(m, v.machine, v.workload.id),
         ];
       }),
     }],

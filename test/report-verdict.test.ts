@@ -76,7 +76,21 @@ describe('which executor wins, and why', () => {
 
   it('states how the verdict is reached', () => {
     expect(md).toContain('the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ 0.05) and by at least 5%; otherwise it is a tie.');
-    expect(md).toContain('| workload | threads | block-stm | modular | ideal | verdict | why |');
+    expect(md).toContain('| workload | threads | block-stm | modular | ideal | verdict | why | predicted (block-stm / modular) |');
+    expect(md).toContain('Predicted: both executors\' simulated speedups at the highest thread count both models reach');
+  });
+
+  it('quotes both models\' predictions at the highest thread count both reach, and – where they do not', () => {
+    const predicted = structuredClone(doc);
+    const p2p = predicted.workloads.find((w) => w.id.startsWith('p2p'))!.id;
+    predicted.simulated.push(
+      { workload: p2p, executor: 'block-stm', threads: 32, speedup: 12, model: 'b' },
+      { workload: p2p, executor: 'block-stm', threads: 64, speedup: 20, model: 'b' },
+      { workload: p2p, executor: 'modular', threads: 32, speedup: 7.5, model: 'm', modules: 64 },
+    );
+    const text = render(predicted);
+    expect(row(text, 'p2p 1000 acc × 1000 tx').at(-1)).toBe('12.00x / 7.50x at 32');
+    expect(row(text, 'amm 1000 acc × 1000 tx').at(-1)).toBe('–');
   });
 
   it('modular wins a low-contention block with few cross-module transactions', () => {

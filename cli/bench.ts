@@ -15,6 +15,7 @@ import { sweep, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { resultsMarkdown } from '../reports/render.js';
 import { RESULTS_FORMAT, serializeResults, type ResultsFile } from '../reports/schema.js';
+import { plural } from '../spec/plural.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadParams, type WorkloadOptions } from './block-source.js';
 import { EXIT, intOption, UsageError } from './errors.js';
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
@@ -91,7 +92,7 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
   const quick = o.quick === true;
   const pinCpus = baselineCpus();
   const settings = { quick, threads, executors, baseline: BASELINE, rounds: quick ? 3 : 5, roundMs: quick ? 40 : 250, baselineCpus: pinCpus, ...partition };
-  progress.info(`bench: ${suite.length} workload${suite.length === 1 ? '' : 's'} x threads ${threads.join(',')} x ${[BASELINE, ...executors].join(', ')}; ${settings.rounds} interleaved rounds each`);
+  progress.info(`bench: ${plural(suite.length, 'workload')} x threads ${threads.join(',')} x ${[BASELINE, ...executors].join(', ')}; ${settings.rounds} interleaved rounds each`);
   // Cores can differ in speed, and change while the sweep runs (a VM's neighbours), so both ends
   // are probed, on a p2p block as large as the suite's largest (up to 10,000 transactions).
   const probe = { txs: Math.min(10_000, Math.max(1_000, ...suite.map((w) => w.block.txs.length))) };

@@ -8,6 +8,7 @@ import type { BlockResult, Receipt } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { explain, formatExplanation } from '../properties/explain.js';
 import { FAULT_NAMES } from '../spec/values.js';
+import { plural } from '../spec/plural.js';
 import { checkExecutorName, createExecutor, EXECUTORS } from '../impl/registry.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
@@ -25,10 +26,6 @@ export interface RunOptions extends WorkloadOptions, PartitionOptions {
   /** Print every transaction's receipt. */
   receipts?: boolean;
   json?: boolean;
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 export function statusCounts(result: BlockResult): Record<string, number> {

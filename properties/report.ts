@@ -9,6 +9,7 @@ import type { Block } from '../spec/block.js';
 import { disassemble } from '../spec/bytecode.js';
 import { CONTRACTS, keyName } from '../spec/contracts.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
+import { plural } from '../spec/plural.js';
 import { formatExplanation } from './explain.js';
 import type { FailureReport } from './runner.js';
 
@@ -25,7 +26,7 @@ export function formatBlock(block: Block): string[] {
   const name = (k: number) => keyName(k, block.entityNames);
   const pre = [...block.preState].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${name(k)}=${v}`).join(' ');
   const lines = [
-    `block        ${block.txs.length} transaction${block.txs.length === 1 ? '' : 's'}`
+    `block        ${plural(block.txs.length, 'transaction')}`
       + `${block.gasLimit === DEFAULT_BLOCK_GAS_LIMIT ? '' : `, block gas limit ${block.gasLimit}`}; pre-state ${pre || '(empty)'}`,
   ];
   block.txs.forEach((tx, i) => {
@@ -49,7 +50,7 @@ function shellWord(s: string): string {
 }
 
 export function formatFailure(f: FailureReport): string[] {
-  const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} step${f.numShrinks === 1 ? '' : 's'}`];
+  const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}`];
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
   if (f.error) lines.push(`  error        the executor threw: ${f.error}`);
   if (f.transactions > 0) lines.push(...formatBlock(blockFromJson(f.block, 'failure')).map((l) => `  ${l}`));

@@ -28,6 +28,7 @@ import { blockSpecArb, buildBlock, type BlockSpec } from './arbitraries.js';
 import { countRun, type CheckDef, type Observer, type Subject } from './equivalence.js';
 import { ELLE, explain, sameResult, versionText, type AnomalyName, type Explanation, type Provenance, type Version } from './explain.js';
 import { keyName } from '../spec/contracts.js';
+import { plural } from '../spec/plural.js';
 import { PRE_STATE } from './trace.js';
 
 /**
@@ -76,7 +77,7 @@ function workerRuns(ran: readonly number[]): string[] {
   for (let i = 0; i < ran.length;) {
     let j = i;
     while (j < ran.length && ran[j] === ran[i]) j++;
-    out.push(`[${String(i).padStart(4)}] w${ran[i]} runs ${j - i} operation${j - i === 1 ? '' : 's'}`);
+    out.push(`[${String(i).padStart(4)}] w${ran[i]} runs ${plural(j - i, 'operation')}`);
     i = j;
   }
   return out;

@@ -7,6 +7,7 @@
 // Invariant: a row counts as a regression only when it is significant (p <= alpha) and slower by
 // more than the threshold; lower block time is always better.
 
+import { plural } from '../spec/plural.js';
 import { geomean, mannWhitney, median, medianInterval, RECOMMENDED_SAMPLES } from './stats.js';
 import type { ResultsFile } from './schema.js';
 import { executorSettingsText, workloadLabel } from './summary.js';
@@ -94,7 +95,7 @@ export function compare(base: ResultsFile, next: ResultsFile, alpha = ALPHA): Co
   const few = rows.filter((r) => r.base.n < RECOMMENDED_SAMPLES || r.next.n < RECOMMENDED_SAMPLES).length;
   if (few > 0) warnings.push(`${few} of ${rows.length} rows have fewer than ${RECOMMENDED_SAMPLES} samples on a side: need >= ${RECOMMENDED_SAMPLES} samples for a trustworthy p-value and interval`);
   const busy = rows.filter((r) => r.base.busy > 0 || r.next.busy > 0).length;
-  if (busy > 0) warnings.push(`${busy} row${busy === 1 ? '' : 's'} include${busy === 1 ? 's' : ''} samples taken while the machine was busy with other processes`);
+  if (busy > 0) warnings.push(`${plural(busy, 'row')} include${busy === 1 ? 's' : ''} samples taken while the machine was busy with other processes`);
   if (unmatched.length > 0) warnings.push(`only in base: ${listed(unmatched)}`);
   if (nextRuns.size > 0) warnings.push(`only in new: ${listed([...nextRuns.values()].map((r) => `${labels.get(r.workload)} · ${r.executor} @${r.threads}`))}`);
   // Each block's rows together: workloads in file order, the baseline first, then executors and thread counts.

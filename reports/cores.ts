@@ -6,6 +6,7 @@
 
 import type { CoreProbeRecord } from './schema.js';
 import { median } from './stats.js';
+import { plural } from '../spec/plural.js';
 
 /** A core this much slower than the fastest (or more) makes the cores "unequal" in warnings. */
 export const UNEQUAL_CORES = 0.9;
@@ -49,5 +50,5 @@ export function unequal(probe: CoreProbeRecord): boolean {
 
 /** "1.59x at 2 threads, ..." for the thread counts given (capped at the cores measured). */
 export function ceilingsText(speeds: CoreSpeedsRecord, threads: readonly number[]): string {
-  return threads.map((t) => `${coreCeiling(speeds.relative, t).toFixed(2)}x at ${t} thread${t === 1 ? '' : 's'}`).join(', ');
+  return threads.map((t) => `${coreCeiling(speeds.relative, t).toFixed(2)}x at ${plural(t, 'thread')}`).join(', ');
 }

@@ -15,6 +15,7 @@ import { RECOMMENDED_SAMPLES } from './stats.js';
 import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, workloadLabel, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match } from './verdict.js';
 import { explain, pct, preflightGap } from './why.js';
+import { plural } from '../spec/plural.js';
 
 /** ", --modules 4 --partition range" after a source's run settings; nothing with the defaults. */
 function settingsNote(doc: Source['doc']): string {
@@ -48,7 +49,7 @@ const fixed = (v: number, d = 2) => v.toFixed(d);
 const orDash = (v: number | null, f: (v: number) => string) => (v === null ? '–' : f(v));
 const tps = (v: number) => (v >= 10_000 ? `${Math.round(v / 1000)}k` : v >= 1000 ? `${(v / 1000).toFixed(1)}k` : v.toFixed(0));
 const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
-const threadsText = (t: number) => `${t} thread${t === 1 ? '' : 's'}`;
+const threadsText = (t: number) => plural(t, 'thread');
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const superscript = (n: number) => [...String(n)].map((d) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(d)]).join('');
 

@@ -7,6 +7,7 @@
 // naming the file and the field.
 
 import { z } from 'zod';
+import { plural } from '../spec/plural.js';
 
 export const RESULTS_FORMAT = 'concord-results/1';
 
@@ -192,7 +193,7 @@ export const ResultsSchema = z
         ctx.addIssue({ code: 'custom', path: ['runs', i, 'cpus'], message: `has ${r.cpus.length} CPUs for ${r.samplesMs.length} samples` });
       }
       if (r.role === 'executor' && !baselines.has(`${r.workload}@${r.threads}`)) {
-        ctx.addIssue({ code: 'custom', path: ['runs', i], message: `no baseline run for workload "${r.workload}" at ${r.threads} thread${r.threads === 1 ? '' : 's'}` });
+        ctx.addIssue({ code: 'custom', path: ['runs', i], message: `no baseline run for workload "${r.workload}" at ${plural(r.threads, 'thread')}` });
       }
     });
     doc.simulated.forEach((s, i) => {

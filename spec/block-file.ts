@@ -8,6 +8,7 @@ import type { Block, Footprint, FootprintEntry, Program, Transaction } from './b
 import { DEFAULT_BLOCK_GAS_LIMIT } from './block.js';
 import { CONTRACTS, FIELD, FIELDS, MAX_ENTITY, STRIDE, contractProgram, type Field } from './contracts.js';
 import { MAX_VALUE, isKey, isValue } from './values.js';
+import { plural } from './plural.js';
 
 export const BLOCK_FORMAT = 'concord-block/1';
 /**
@@ -210,7 +211,7 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
       if (raw.length > arity) {
         fail(`${at}: field args`, t.ops !== undefined
           ? `at most ${arity} arguments (registers r0..r15)`
-          : `program ${t.program as string} takes ${arity === 0 ? 'no' : arity} argument${arity === 1 ? '' : 's'}, got ${raw.length}`);
+          : `program ${t.program as string} takes ${arity === 0 ? 'no arguments' : plural(arity, 'argument')}, got ${raw.length}`);
       }
       args = raw.map((v, j) => {
         if (typeof v === 'string') {

@@ -58,13 +58,15 @@ function listed(names: readonly string[]): string {
   return names.length > 4 ? `${names.length} runs (${shown}; and ${names.length - 4} more)` : shown;
 }
 
+/** What a run and a prediction are matched on across the two files: the same workload, executor and thread count. */
+const key = (r: { workload: string; executor: string; threads: number }) => `${r.workload}\0${r.executor}\0${r.threads}`;
+
 function side(samples: readonly number[], busy: readonly boolean[]): Side {
   return { median: median(samples), interval: medianInterval(samples), n: samples.length, busy: busy.filter(Boolean).length };
 }
 
 export function compare(base: ResultsFile, next: ResultsFile, alpha = ALPHA): Comparison {
   const labels = new Map([...base.workloads, ...next.workloads].map((w) => [w.id, workloadLabel(w)]));
-  const key = (r: { workload: string; executor: string; threads: number }) => `${r.workload}\0${r.executor}\0${r.threads}`;
   const nextRuns = new Map(next.runs.map((r) => [key(r), r]));
   const rows: CompareRow[] = [];
   const warnings: string[] = [];
@@ -112,7 +114,6 @@ export function compare(base: ResultsFile, next: ResultsFile, alpha = ALPHA): Co
 
 /** The predictions of both files for the same workload, executor and thread count, in base's order. */
 function predictionRows(base: ResultsFile, next: ResultsFile, labels: ReadonlyMap<string, string>): PredictionRow[] {
-  const key = (p: { workload: string; executor: string; threads: number }) => `${p.workload}\0${p.executor}\0${p.threads}`;
   const nextPoints = new Map(next.simulated.map((p) => [key(p), p]));
   return base.simulated.flatMap((b) => {
     const n = nextPoints.get(key(b));

@@ -23,7 +23,6 @@ function settingsNote(doc: Source['doc']): string {
   return text ? `, ${text}` : '';
 }
 
-
 interface Table {
   readonly headers: readonly string[];
   /** Columns aligned right (numbers). */

@@ -45,7 +45,6 @@ function fallbackFact(row: Row): string | null {
   return `${row.executor} fell back to sequential execution${share === undefined ? '' : ` on ${pct(share)} of its blocks`} (${row.fallback})`;
 }
 
-
 /** True when every block fell back (or some did and the file does not say how many): then the parallel counters describe aborted attempts only. */
 function allFellBack(row: Row): boolean {
   const share = row.run.fallbackShare;

@@ -132,10 +132,9 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
     if (!isObj(def)) return fail(at.replace(/[.: ]+$/, ''), `expected a program object, got ${describe(def)}`);
     for (const k of Object.keys(def)) if (!['ops', 'footprint', 'arity'].includes(k)) fail(`${at}${k}`, 'unknown field (known: ops, footprint, arity)');
     if (!Array.isArray(def.ops)) fail(`${at}ops`, `expected an array of instructions, got ${describe(def.ops)}`);
-    const ops = def.ops as ReadableOp[];
     let code: Float64Array;
     try {
-      code = assemble(ops, resolveImmediate, { refuseEmptyDeltaBounds: true });
+      code = assemble(def.ops as ReadableOp[], resolveImmediate, { refuseEmptyDeltaBounds: true });
     } catch (e) {
       if (e instanceof AssembleError) return fail(`${at}ops[${e.instruction}] ${e.field}`, e.message);
       throw e;

@@ -88,7 +88,6 @@ export function maxThreads(): number {
   return Math.max(64, 4 * availableParallelism());
 }
 
-
 /** `n` when it is an integer in [1, max]; otherwise the error `fail` makes of a sentence naming the option. */
 export function countOption(executor: string, what: string, n: number, max: number, fail: (message: string) => Error): number {
   if (!Number.isInteger(n) || n < 1 || n > max) throw fail(`${executor}: ${what} must be an integer from 1 to ${max}, got ${n}`);

@@ -10,7 +10,8 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Block } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { executeSequential, sequentialExecutor } from '../impl/sequential.js';
-import { newKeyTable, tableEntries, tableGet, tableSet } from '../impl/key-table.js';
+import { generate } from '../bench/workloads.js';
+import { newKeyTable, resetKeyTable, tableEntries, tableGet, tableGetOrLoad, tablePairs, tableSet } from '../impl/key-table.js';
 import { runBlockStmSimulated } from '../impl/blockstm/simulate.js';
 import { finalize, sequentialFallback } from '../impl/blockstm/finalize.js';
 import {
@@ -931,6 +932,50 @@ describe('sequential executor', () => {
       expect(ref.receipts.filter((r) => r.status !== 'skipped')).toHaveLength(Math.ceil(limit / perTx));
       expect(sameResult(ref, executeSequential(limited)), `limit ${limit}`).toBe(true);
     }
+  });
+
+  it('keeps every result exact after its key table is reused, grown and replaced by later blocks', async () => {
+    const small = fc.sample(blockSpecArb({ maxTxs: 12, hashes: false }), { seed: 29, numRuns: 30 }).map(buildBlock);
+    // 300 transactions need a table of 2^11 slots; the small blocks then need 2^4 to 2^6 (a new one).
+    const big = generate('p2p', { accounts: 50, txs: 300, seed: 3 });
+    const blocks = [...small.slice(0, 10), big, ...small.slice(10), big, small[0]!];
+    const executor = sequentialExecutor();
+    const results = [];
+    for (const block of blocks) results.push(await executor.execute(block));
+    // Read only now: each result must not depend on the table the later blocks reused.
+    blocks.forEach((block, b) => expect(sameResult(executeReference(block), results[b]!), `block ${b}`).toBe(true));
+  });
+
+  it('loads a missed key once, reports every stored pair, and empties a kept table in place', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(300), fc.integer({ min: -5, max: 5 })), { maxLength: 400 }), fc.nat(32), (ops, expected) => {
+      const pre = (k: number) => (k % 3 === 0 ? 0 : k * 10);
+      const t = resetKeyTable(newKeyTable(expected), expected);
+      const model = new Map<number, number>();
+      let loads = 0;
+      for (const [write, k, v] of ops) {
+        if (write) {
+          tableSet(t, k, v);
+          model.set(k, v);
+        } else {
+          const got = tableGetOrLoad(t, k, (key) => (loads++, pre(key)));
+          if (!model.has(k)) model.set(k, pre(k));
+          if (got !== model.get(k)) return false;
+        }
+      }
+      const pairs = tablePairs(t);
+      const listed = new Map<number, number>();
+      for (let p = 0; p < pairs.length; p += 2) listed.set(pairs[p]!, pairs[p + 1]!);
+      // A key is loaded once, and only when it is read before anything was written to it.
+      const firstIsRead = new Map<number, boolean>();
+      for (const [write, k] of ops) if (!firstIsRead.has(k)) firstIsRead.set(k, !write);
+      const kept = resetKeyTable(t, expected);
+      return loads === [...firstIsRead.values()].filter(Boolean).length
+        && pairs.length === 2 * model.size && [...model].every(([k, v]) => listed.get(k) === v)
+        && kept === t && kept.size === 0 && tableGet(kept, ops[0]?.[1] ?? 0) === 0;
+    }), { seed: 37, numRuns: 150 });
+    const huge = newKeyTable(10_000);
+    expect(resetKeyTable(huge, 10)).not.toBe(huge);
+    expect(resetKeyTable(newKeyTable(10), 10_000).slots.length).toBeGreaterThanOrEqual(4 * 10_000);
   });
 
   it('keeps a key table exact across many growths and dense keys', () => {

@@ -27,6 +27,7 @@ import {
   ABORT_CAPACITY, ABORT_CONTENTION, ABORT_EXTERNAL, ABORT_INCARNATIONS, ABORT_STALL, DONE, H, estimateCapacity, layoutFor, writeBlock, type Layout,
 } from './layout.js';
 import { sequentialIfContended } from '../preflight.js';
+import { newSequentialScratch } from '../sequential.js';
 import { contentionReason, DEFAULT_MAX_INCARNATIONS } from './thread.js';
 
 const JOB: JobRef = { module: 'impl/blockstm/job.js', fn: 'runBlock' };
@@ -68,6 +69,8 @@ export class BlockStmExecutor implements Executor {
   private readonly stallMs: number;
   private readonly maxBufferBytes: number;
   private readonly arrays = new SharedArrays();
+  /** The sequential executor's table, for the blocks the preflight or a fallback sends there. */
+  private readonly sequential = newSequentialScratch();
 
   private constructor(private readonly pool: WorkerPool, readonly threads: number, private readonly options: BlockStmOptions) {
     this.bugs = bugMask(options.bugs);
@@ -116,7 +119,7 @@ export class BlockStmExecutor implements Executor {
 
   private async executeNow(block: Block, threads: number, fault: InjectedFault | null): Promise<BlockResult> {
     const stats: ExecutionStats = { ...emptyStats(), threads, capacityRetries: 0 };
-    const preflighted = (this.options.preflight ?? this.contentionWindow > 0) ? sequentialIfContended(block, threads) : null;
+    const preflighted = (this.options.preflight ?? this.contentionWindow > 0) ? sequentialIfContended(block, threads, this.sequential) : null;
     if (preflighted) return preflighted;
     let scale = this.options.capacityScale ?? 1;
     for (;;) {
@@ -149,13 +152,13 @@ export class BlockStmExecutor implements Executor {
       }
       if (state === DONE) {
         const result = finalResult(block, replies.map((r) => r.part!), stats);
-        return typeof result === 'string' ? sequentialFallback(block, stats, `invariant violated: ${result}`) : result;
+        return typeof result === 'string' ? sequentialFallback(block, stats, `invariant violated: ${result}`, this.sequential) : result;
       }
       if (state === ABORT_INCARNATIONS) {
-        return sequentialFallback(block, stats, `watchdog: transaction ${Atomics.load(i32, H.ABORT_TX)} passed ${this.maxIncarnations} incarnations`);
+        return sequentialFallback(block, stats, `watchdog: transaction ${Atomics.load(i32, H.ABORT_TX)} passed ${this.maxIncarnations} incarnations`, this.sequential);
       }
-      if (state === ABORT_STALL) return sequentialFallback(block, stats, `watchdog: no progress for ${this.stallMs} ms`);
-      if (state === ABORT_CONTENTION) return sequentialFallback(block, stats, contentionReason(i32));
+      if (state === ABORT_STALL) return sequentialFallback(block, stats, `watchdog: no progress for ${this.stallMs} ms`, this.sequential);
+      if (state === ABORT_CONTENTION) return sequentialFallback(block, stats, contentionReason(i32), this.sequential);
       throw new BlockStmError(`block-stm: workers stopped in state ${state}`);
     }
   }

@@ -18,7 +18,7 @@
 import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
 import { keepOutcomes, loggedResult, logOutcome, sharedOutcomeLog, type OutcomeLog } from '../../spec/result.js';
 import { newOutcome, type TxStatus } from '../../spec/vm.js';
-import { executeSequential } from '../sequential.js';
+import { executeSequential, type SequentialScratch } from '../sequential.js';
 import {
   EMPTY, ESTIMATE, EXECUTED, H, incarnationOf, N_KEY, N_TX, N_VERSION, NIL, NODE_CELLS, R_CODE, R_GAS, R_HEADER, R_INCARNATION,
   R_OUTPUTS, R_READS, R_STATUS, R_WRITES, READ_CELLS, READ_VALUE, statusOf, UNALLOCATED, valueOf, WRITE_CELLS, WRITE_VALUE, writesOf, type Layout,
@@ -188,10 +188,10 @@ export function finalize(block: Block, L: Layout, i32: Int32Array, stats: Execut
 /**
  * The block finished by the sequential executor instead: its result, with the parallel attempt's
  * counters and the reason in stats.fallback. (The stats object is swapped in place so the
- * result's state and roots stay lazy.)
+ * result's state and roots stay lazy.) `scratch`: the executor's own, kept from block to block.
  */
-export function sequentialFallback(block: Block, stats: ExecutionStats, reason: string): BlockResult {
-  const result = executeSequential(block);
+export function sequentialFallback(block: Block, stats: ExecutionStats, reason: string, scratch?: SequentialScratch): BlockResult {
+  const result = executeSequential(block, scratch);
   for (const key of Object.keys(result.stats)) delete result.stats[key];
   Object.assign(result.stats, stats, { fallback: reason });
   return result;

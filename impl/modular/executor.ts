@@ -25,6 +25,7 @@
 import { availableParallelism } from 'node:os';
 import type { Block, BlockResult } from '../../spec/block.js';
 import { sequentialIfContended } from '../preflight.js';
+import { newSequentialScratch } from '../sequential.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobGate, type JobRef } from '../runtime/pool.js';
 import { BlockQueue, countOption, maxThreads, warmUp, type InjectedFault } from '../runtime/pooled.js';
@@ -93,6 +94,8 @@ export class ModularExecutor implements Executor {
   violations: readonly Violation[] = [];
   private readonly buffers = new SharedArrays();
   private readonly scratch = new PlanScratch();
+  /** The sequential executor's table, for the blocks the preflight sends there. */
+  private readonly sequential = newSequentialScratch();
   private readonly queue = new BlockQueue();
   private readonly partitioner: Partitioner;
   private readonly misroute: boolean;
@@ -139,7 +142,7 @@ export class ModularExecutor implements Executor {
   }
 
   private async executeNow(block: Block, threads: number, fault: InjectedFault | null): Promise<BlockResult> {
-    const preflighted = this.preflight ? sequentialIfContended(block, threads) : null;
+    const preflighted = this.preflight ? sequentialIfContended(block, threads, this.sequential) : null;
     if (preflighted) {
       this.violations = [];
       return preflighted;

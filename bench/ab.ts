@@ -20,7 +20,7 @@ import { Command } from 'commander';
 import type { Block } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { intArgument as count } from '../cli/errors.js';
-import { executeSequential } from '../impl/sequential.js';
+import { executeSequential, newSequentialScratch } from '../impl/sequential.js';
 import { median } from '../reports/stats.js';
 import { generate } from './workloads.js';
 
@@ -72,9 +72,11 @@ export async function timeAB(A: Executor, B: Executor, o: Pick<ABOptions, 'threa
   const b: number[] = [];
   const s: number[] = [];
   const ratios: number[] = [];
+  // Kept from round to round, as `concord bench`'s baseline keeps its table.
+  const scratch = newSequentialScratch();
   for (let r = 0; r < o.rounds; r++) {
     const t0 = performance.now();
-    executeSequential(o.block);
+    executeSequential(o.block, scratch);
     s.push(performance.now() - t0);
     const round = { a: [] as number[], b: [] as number[] };
     for (const side of ['a', 'b', 'b', 'a', 'b', 'a', 'a', 'b'] as const) round[side].push(await time(side === 'a' ? A : B));

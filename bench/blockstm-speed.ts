@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import type { Block } from '../spec/block.js';
 import { intArgument as count } from '../cli/errors.js';
-import { executeSequential } from '../impl/sequential.js';
+import { executeSequential, newSequentialScratch } from '../impl/sequential.js';
 import { BlockStmExecutor } from '../impl/blockstm/executor.js';
 import { generate } from './workloads.js';
 import { twoThreadCeiling } from './ceiling.js';
@@ -103,6 +103,8 @@ async function timed(run: () => unknown): Promise<Sample> {
 const median = (xs: number[]): number => (xs.length === 0 ? NaN : statsMedian(xs));
 
 const QUIET = 0.1;
+/** The sequential executor's table, kept from block to block as `concord bench`'s baseline keeps it. */
+const sequential = newSequentialScratch();
 
 async function compare(label: string, block: Block, executor: BlockStmExecutor, threads: number[], samples: number): Promise<void> {
   const seq: Sample[] = [];
@@ -110,7 +112,7 @@ async function compare(label: string, block: Block, executor: BlockStmExecutor, 
   const reexec = new Map<number, number[]>(threads.map((t) => [t, []]));
   const fallbacks = new Set<string>();
   for (let s = 0; s < samples; s++) {
-    seq.push(await timed(() => executeSequential(block)));
+    seq.push(await timed(() => executeSequential(block, sequential)));
     for (const t of threads) {
       let stats: Record<string, unknown> = {};
       par.get(t)!.push(await timed(async () => {
@@ -155,8 +157,8 @@ const p2p = generate('p2p', { accounts: 10_000, txs, seed: 1 });
 const contended = generate('p2p', { accounts: 2, txs, seed: 1 });
 // Warm both executors on the measured shapes before sampling.
 for (let i = 0; i < 3; i++) {
-  executeSequential(p2p);
-  executeSequential(contended);
+  executeSequential(p2p, sequential);
+  executeSequential(contended, sequential);
   await executor.execute(p2p, { threads: 2 });
   await executor.execute(contended, { threads: 2 });
   await executor.execute(p2p, { threads: 1 });

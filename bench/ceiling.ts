@@ -19,14 +19,15 @@ const SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 (async () => {
   const { generate } = await import(workerData.workloads);
-  const { executeSequential } = await import(workerData.sequential);
+  const { executeSequential, newSequentialScratch } = await import(workerData.sequential);
+  const scratch = newSequentialScratch();
   const block = generate(workerData.workload, workerData.params);
   const mid = block.txs.length >> 1;
   const parts = { whole: block, first: { ...block, txs: block.txs.slice(0, mid) }, second: { ...block, txs: block.txs.slice(mid) } };
-  for (let i = 0; i < 3; i++) executeSequential(block);
+  for (let i = 0; i < 3; i++) executeSequential(block, scratch);
   parentPort.on('message', (part) => {
     const t0 = performance.now();
-    executeSequential(parts[part]);
+    executeSequential(parts[part], scratch);
     parentPort.postMessage(performance.now() - t0);
   });
   parentPort.postMessage('ready');

@@ -8,7 +8,7 @@
 
 import { execFileSync } from 'node:child_process';
 import type { Block } from '../spec/block.js';
-import { executeSequential } from '../impl/sequential.js';
+import { executeSequential, newSequentialScratch, type SequentialScratch } from '../impl/sequential.js';
 import { median } from '../reports/stats.js';
 import { generate } from './workloads.js';
 import { crossCoreRoundTrips, type CrossCoreReply } from './core-latency.js';
@@ -31,14 +31,14 @@ export interface ProbeReply {
   readonly crossCore?: CrossCoreReply;
 }
 
-function timeOn(cpu: number, request: ProbeRequest, block: Block): number {
+function timeOn(cpu: number, request: ProbeRequest, block: Block, scratch: SequentialScratch): number {
   execFileSync(request.taskset, ['-a', '-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
   // The first block after a move meets cold caches on the new CPU.
-  executeSequential(block);
+  executeSequential(block, scratch);
   const ms: number[] = [];
   for (let r = 0; r < request.reps; r++) {
     const t0 = performance.now();
-    executeSequential(block);
+    executeSequential(block, scratch);
     ms.push(performance.now() - t0);
   }
   return median(ms);
@@ -48,10 +48,12 @@ async function probe(request: ProbeRequest): Promise<ProbeReply> {
   // The suite's p2p shape: with 3 blocks per CPU, 64 CPUs take a few seconds per pass.
   const block = generate('p2p', { accounts: request.txs, txs: request.txs, seed: 1 });
   // Compiled code first, so no CPU pays for the warm-up.
-  for (let i = 0; i < 5; i++) executeSequential(block);
+  // The table kept from block to block, as the benchmark's baseline keeps it.
+  const scratch = newSequentialScratch();
+  for (let i = 0; i < 5; i++) executeSequential(block, scratch);
   const perCpu: number[][] = request.cpus.map(() => []);
   for (let round = 0; round < request.rounds; round++) {
-    request.cpus.forEach((cpu, i) => perCpu[i]!.push(timeOn(cpu, request, block)));
+    request.cpus.forEach((cpu, i) => perCpu[i]!.push(timeOn(cpu, request, block, scratch)));
   }
   const medianMs = perCpu.map((xs) => median(xs));
   if (request.roundTrips === 0 || request.cpus.length < 2) return { medianMs };

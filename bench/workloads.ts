@@ -4,7 +4,7 @@
 
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import type { Block, Program, Transaction } from '../spec/block.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
 import { contractProgram, keyOf } from '../spec/contracts.js';
@@ -40,7 +40,17 @@ export interface Workload {
   generate(p: WorkloadParams): Block;
 }
 
-type Rng = ReturnType<typeof xoroshiro128plus>;
+type Rng = ReturnType<typeof xoroshiro128plusFromState>;
+
+/**
+ * The generator for a seed. pure-rand's xoroshiro128plus(seed) is the state
+ * [-1, ~seed, seed | 0, 0]: it keeps only the low 32 bits, so seeds 0 and 2^32 would give the same
+ * block under different names. The high bits go into the word it leaves 0, which keeps every
+ * seed below 2^32 on the blocks it always gave and gives every other seed its own.
+ */
+function seeded(seed: number): Rng {
+  return xoroshiro128plusFromState([-1, ~seed, seed | 0, Math.floor(seed / 2 ** 32)]);
+}
 
 /** Draws indices in [0, n) with P(i) proportional to 1 / (i + 1)^s. */
 function zipf(n: number, s: number): (rng: Rng) => number {
@@ -105,7 +115,7 @@ function pickOther(rng: Rng, n: number, not: number): number {
 }
 
 function p2p(p: WorkloadParams): Block {
-  const rng = xoroshiro128plus(p.seed);
+  const rng = seeded(p.seed);
   const b = builder(p.hashCost);
   const acct = accounts(b, p.accounts, ['balance']);
   const seq = new Array<number>(p.accounts).fill(0);
@@ -118,7 +128,7 @@ function p2p(p: WorkloadParams): Block {
 }
 
 function token(p: WorkloadParams): Block {
-  const rng = xoroshiro128plus(p.seed);
+  const rng = seeded(p.seed);
   const b = builder(p.hashCost);
   const acct = accounts(b, p.accounts, ['token']);
   for (let i = 0; i < p.txs; i++) {
@@ -130,7 +140,7 @@ function token(p: WorkloadParams): Block {
 
 /** A mixed DeFi block: swaps on a few pools, mints, hand-offs, oracle updates and trades, all picked with Zipf-distributed hot spots. */
 function defi(p: WorkloadParams): Block {
-  const rng = xoroshiro128plus(p.seed);
+  const rng = seeded(p.seed);
   const b = builder(p.hashCost);
   const s = p.zipf ?? 1;
   const acct = accounts(b, p.accounts, ['balance', 'token']);
@@ -187,7 +197,7 @@ function defi(p: WorkloadParams): Block {
 
 function single(setup: (b: ReturnType<typeof builder>, acct: number[], rng: Rng, p: WorkloadParams) => void): (p: WorkloadParams) => Block {
   return (p) => {
-    const rng = xoroshiro128plus(p.seed);
+    const rng = seeded(p.seed);
     const b = builder(p.hashCost);
     const acct = accounts(b, p.accounts, ['balance', 'token']);
     setup(b, acct, rng, p);
@@ -227,6 +237,7 @@ export function generate(name: string, params: Partial<WorkloadParams> = {}): Bl
   check('accounts', p.accounts, 1, MAX_ACCOUNTS);
   check('txs', p.txs, 0, MAX_TXS);
   check('hash-cost', p.hashCost, 0, MAX_WORKLOAD_HASH_COST);
+  check('seed', p.seed, 0, Number.MAX_SAFE_INTEGER);
   return w.generate(p);
 }
 

@@ -74,20 +74,35 @@ function baselineCpus(): number[] {
   return pinThread(null, cpus) ? cpus : [];
 }
 
-/** Runs the sweep and simulation and builds the results document (the part `main` reuses; writing it validates it). */
+/**
+ * Runs the sweep and simulation and builds the results document (the part `main` reuses; writing
+ * it validates it). Every option, --out included, is checked before the long work starts, and
+ * --out, whose check makes folders, last of all.
+ */
 export async function runBench(o: BenchOptions, progress: Progress): Promise<ResultsFile> {
+  if (o.out === '') throw new UsageError('--out: empty file name; give a file');
   const machine = machineFacts();
-  const threads = threadList(o.threads, machine.effectiveCores);
   const suite = workloads(o);
   const executors = o.executor === undefined
     ? [...EXECUTORS.values()].filter((e) => e.parallel).map((e) => e.name)
     : executorNames([o.executor]);
   executors.forEach(checkExecutorName);
   if (executors.includes(BASELINE)) throw new UsageError(`--executor: ${BASELINE} is the baseline every executor is measured against; name the executors to measure beside it`);
+  // A one-thread executor timed "at 2 threads" is the same run under a claim of parallelism (a
+  // made-up efficiency), so it is measured at 1 thread only, as `run` allows.
+  const oneThread = executors.filter((e) => EXECUTORS.get(e)?.parallel === false);
+  const threads = threadList(o.threads, oneThread.length === executors.length ? 1 : machine.effectiveCores);
+  if (oneThread.length > 0 && threads.some((t) => t > 1)) {
+    const given = o.threads === undefined ? `--threads (default 1-${machine.effectiveCores})` : `--threads ${threads.join(',')}`;
+    const [runs, it] = oneThread.length === 1 ? ['executor runs', 'it'] : ['executors run', 'them'];
+    const apart = oneThread.length < executors.length ? ', apart from the parallel executors' : '';
+    throw new UsageError(`${given}: the ${oneThread.join(', ')} ${runs} on one thread; bench ${it} with --threads 1${apart}`);
+  }
   const partition = partitionSettings(o, executors);
   // A module that does not load, or exports no executor, is a usage error now, not a failure
   // reported after minutes of sweeping (verify loads its modules up front the same way).
   for (const name of executors.filter((e) => !EXECUTORS.has(e))) await (await createExecutor(name, { threads: 1, ...partition })).close();
+  if (o.out !== undefined) checkOutFile(o.out, '--out');
   if (executors.length === 0) progress.note('bench: no parallel executor in the registry yet: measuring the sequential baseline alone');
   const quick = o.quick === true;
   const pinCpus = baselineCpus();
@@ -134,7 +149,6 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
 
 export async function benchCommand(o: BenchOptions): Promise<number> {
   const progress = createProgress({ json: o.json === true });
-  if (o.out !== undefined) checkOutFile(o.out, '--out');
   const doc = await runBench(o, progress);
   // Serializing validates: a file bench writes is always one that report and compare accept.
   const text = serializeResults(doc, o.out ?? 'results');

@@ -18,9 +18,18 @@ export interface WorkloadOptions {
   zipf?: string;
 }
 
+/**
+ * A decimal option >= 0 (`what` names its kind): digits with an optional fraction and exponent.
+ * Number() alone would take "" as 0, "0x10" as 16 and "Infinity" as a value.
+ */
+export function nonNegativeNumberOption(name: string, raw: string, what: string): number {
+  const v = Number(raw);
+  if (!/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw.trim()) || !Number.isFinite(v)) throw new UsageError(`${name} expects ${what} >= 0, got "${raw}"`);
+  return v;
+}
+
 export function workloadParams(o: WorkloadOptions): WorkloadParams {
-  const zipf = o.zipf === undefined ? undefined : Number(o.zipf);
-  if (zipf !== undefined && !(zipf >= 0)) throw new UsageError(`--zipf expects a number >= 0, got "${o.zipf}"`);
+  const zipf = o.zipf === undefined ? undefined : nonNegativeNumberOption('--zipf', o.zipf, 'a number');
   if (zipf !== undefined && (o.workload ?? 'p2p') !== 'defi') throw new UsageError(`--zipf shapes the defi workload's hot spots; ${o.workload ?? 'p2p (the default)'} has none`);
   return {
     accounts: intOption('--accounts', o.accounts, 100, 1, MAX_ACCOUNTS),
@@ -31,11 +40,17 @@ export function workloadParams(o: WorkloadOptions): WorkloadParams {
   };
 }
 
-export function workloadBlock(o: WorkloadOptions): { block: Block; label: string } {
+/** The workload the options name, checked but not generated yet. */
+export function workloadSpec(o: WorkloadOptions): { name: string; params: WorkloadParams; label: string } {
   const name = o.workload ?? 'p2p';
   if (!WORKLOADS.has(name)) throw new UsageError(`--workload: unknown workload "${name}" (known: ${[...WORKLOADS.keys()].join(', ')})`);
   const p = workloadParams(o);
-  return { block: generate(name, p), label: `${name} accounts=${p.accounts} txs=${p.txs} seed=${p.seed} hash-cost=${p.hashCost}${p.zipf === undefined ? '' : ` zipf=${p.zipf}`}` };
+  return { name, params: p, label: `${name} accounts=${p.accounts} txs=${p.txs} seed=${p.seed} hash-cost=${p.hashCost}${p.zipf === undefined ? '' : ` zipf=${p.zipf}`}` };
+}
+
+export function workloadBlock(o: WorkloadOptions): { block: Block; label: string } {
+  const { name, params, label } = workloadSpec(o);
+  return { block: generate(name, params), label };
 }
 
 export function fileBlock(file: string): { block: Block; label: string } {

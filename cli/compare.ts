@@ -6,6 +6,7 @@
 // --json prints one object whose `ok` is true exactly when the exit code is 0.
 
 import { compare, formatComparison, pValue, regressions } from '../reports/compare.js';
+import { nonNegativeNumberOption } from './block-source.js';
 import { EXIT, UsageError } from './errors.js';
 import { readResults } from './report.js';
 
@@ -18,11 +19,7 @@ export interface CompareOptions {
 }
 
 export async function compareCommand(o: CompareOptions): Promise<number> {
-  let threshold: number | undefined;
-  if (o.failOnRegression !== undefined) {
-    threshold = Number(o.failOnRegression);
-    if (!Number.isFinite(threshold) || threshold < 0) throw new UsageError(`--fail-on-regression expects a percentage >= 0, got "${o.failOnRegression}"`);
-  }
+  const threshold = o.failOnRegression === undefined ? undefined : nonNegativeNumberOption('--fail-on-regression', o.failOnRegression, 'a percentage');
   const [base, next] = await readResults([o.base, o.next]);
   const c = compare(base!.doc, next!.doc);
   if (c.rows.length === 0) {

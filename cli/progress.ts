@@ -17,7 +17,7 @@ export interface ProgressOptions {
 export interface Progress {
   /** Whether a bar is drawn (false: silent mode, notes only). */
   readonly active: boolean;
-  /** Starts a phase of `total` steps, replacing any bar shown. */
+  /** Starts a phase of `total` steps, replacing any bar shown; a phase of none shows no bar. */
   start(total: number, phase: string): void;
   /** `done` of the phase's steps are complete; `item` names what runs now. */
   update(done: number, item: string): void;
@@ -49,6 +49,8 @@ export function createProgress(o: ProgressOptions = {}): Progress {
     start(total, phase) {
       if (!active) return;
       stop();
+      // cli-progress draws a stage of no steps as a full bar, "0/0": as if work had been done.
+      if (total === 0) return;
       const line = (eta: string) => `${phase.padEnd(10)} [{bar}] {value}/{total} ${eta} {item}`;
       multi = new cliProgress.MultiBar({
         stream,

@@ -37,9 +37,12 @@ describe('concord bench', () => {
     quiet();
     const out = join(dir, 'ok.json');
     const cpusBefore = process.platform === 'linux' ? threadCpuList() : undefined;
-    expect(await benchCommand({ ...tiny, executor: 'reference', out })).toBe(0);
+    // A user's module counts as parallel (bench refuses one-thread built-ins above 1 thread).
+    const ref = module('ref', `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+export default { name: 'ref', execute: async (block) => executeReference(block), close: async () => {} };`);
+    expect(await benchCommand({ ...tiny, executor: ref, out })).toBe(0);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
-    expect(doc.settings).toMatchObject({ quick: true, threads: [1, 2], executors: ['reference'], baseline: 'sequential' });
+    expect(doc.settings).toMatchObject({ quick: true, threads: [1, 2], executors: [ref], baseline: 'sequential' });
     // Each baseline sample carries the CPU its round ran on (Linux), for the fastest-core speedup;
     // where the main thread can be pinned, rounds go to each allowed CPU in turn, and the main
     // thread gets every CPU back afterwards.
@@ -58,7 +61,7 @@ describe('concord bench', () => {
       else expect(probe).toEqual({ unavailable: expect.stringMatching(/needs Linux|taskset is not installed/) });
     }
     expect(doc.runs.map((r) => `${r.role}:${r.executor}@${r.threads}`).sort()).toEqual(
-      ['baseline:sequential@1', 'baseline:sequential@2', 'executor:reference@1', 'executor:reference@2'],
+      ['baseline:sequential@1', 'baseline:sequential@2', `executor:${ref}@1`, `executor:${ref}@2`],
     );
     for (const r of doc.runs) {
       expect(r.correct).toBe(true);
@@ -69,7 +72,7 @@ describe('concord bench', () => {
     const [w] = doc.workloads;
     expect(w).toMatchObject({ id: 'p2p-a10-t40-s1-h0', group: 'custom', txs: 40 });
     expect(w!.ideal.points.map((p) => p.threads)).toEqual([1, 2, 4, 8, 16, 32, 64]);
-    expect(doc.startup.map((s) => `${s.executor}@${s.threads}`)).toEqual(['reference@1', 'reference@2']);
+    expect(doc.startup.map((s) => `${s.executor}@${s.threads}`)).toEqual([`${ref}@1`, `${ref}@2`]);
     expect(doc.noise.rounds).toBe(2 * 3 * 2);
     expect(doc.machine.effectiveCores).toBeGreaterThanOrEqual(1);
   });

@@ -1,0 +1,123 @@
+// Option handling of gen, run, bench and compare where a loose check used to let a value through:
+// a seed that names a block it does not generate, a thread count a one-thread executor cannot use,
+// numbers Number() reads too kindly, and a refused command that still made --out's folders.
+// Run as a user runs them (dist/cli/concord.js): one line on stderr naming the option, exit 2.
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generate, WORKLOADS } from '../bench/workloads.js';
+import { createProgress } from '../cli/progress.js';
+
+const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
+const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+const published = new URL('../reports/published/results.json', import.meta.url).pathname;
+
+function refused(args: string[], message: RegExp): void {
+  const r = concord(...args);
+  const label = args.join(' ');
+  expect(r.status, `${label}: ${r.stderr}`).toBe(2);
+  expect(r.stderr, label).toMatch(message);
+  expect(r.stderr.trim().split('\n'), label).toHaveLength(1);
+  expect(r.stdout, label).toBe('');
+}
+
+describe('concord option checks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'concord-options-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps the blocks of seeds below 2^32 and gives every seed from 2^32 on its own block', () => {
+    // Hashes of the blocks generated before seeds' high bits counted (published results name them).
+    const pinned: Record<string, string> = {
+      'p2p/0': 'c6a9176cf7255794', 'p2p/1': 'bf9bafd1f0f5b4de', 'p2p/7': 'c56163657682adc3', 'p2p/2147483648': 'de70e24235a5e970', 'p2p/4294967295': 'fdd71484007daa69',
+      'token/0': 'ef88a76d0d2683ca', 'token/1': '92ca6c338e84942f', 'token/7': '841d12fb28201349', 'token/2147483648': '32a5381838cc5515', 'token/4294967295': '840576a23e858924',
+      'amm/0': '45d19efc05de4f69', 'amm/1': 'e84bf6e94c5aa0bb', 'amm/7': '1fa44b97e8bcd965', 'amm/2147483648': 'b0ca230f0d864fa9', 'amm/4294967295': '148bfae161c480e0',
+      'nft/0': '85a95e1ff7412bb3', 'nft/1': 'caf34985c29b6922', 'nft/7': 'a8ac0333bc28b216', 'nft/2147483648': '7cb2d47b3cd9bfd3', 'nft/4294967295': 'f2acc1ebeb2c6673',
+      'defi/0': '744aa10c4c8aaaf1', 'defi/1': '7259229a840474bf', 'defi/7': '794e363b480c2161', 'defi/2147483648': 'f1e5460636acb51a', 'defi/4294967295': '6076a9a1551a2c30',
+    };
+    const hash = (name: string, seed: number) => {
+      const b = generate(name, { accounts: 10, txs: 50, seed, hashCost: 0 });
+      return createHash('sha256').update(JSON.stringify([b.txs, [...b.preState]])).digest('hex').slice(0, 16);
+    };
+    for (const key of Object.keys(pinned)) {
+      const [name, seed] = key.split('/');
+      expect(hash(name!, Number(seed)), key).toBe(pinned[key]);
+    }
+    for (const name of WORKLOADS.keys()) {
+      const seeds = [0, 2 ** 32, 2 ** 33, 2 ** 32 + 1, 1, Number.MAX_SAFE_INTEGER];
+      expect(new Set(seeds.map((s) => hash(name, s))).size, name).toBe(seeds.length);
+    }
+    expect(() => generate('p2p', { seed: 1.5 })).toThrow(/--seed must be an integer from 0 to 9007199254740991, got 1.5/);
+
+    const gen = (seed: string) => concord('gen', '--workload', 'p2p', '--accounts', '10', '--txs', '20', '--seed', seed);
+    const [low, high] = [gen('0'), gen('4294967296')];
+    expect([low.status, high.status]).toEqual([0, 0]);
+    expect(high.stdout).not.toBe(low.stdout);
+  });
+
+  it('bench measures a one-thread executor at 1 thread only', () => {
+    const tiny = ['--workload', 'p2p', '--accounts', '10', '--txs', '10', '--hash-cost', '0', '--quick'];
+    refused(['bench', '--executor', 'reference', '--threads', '2', ...tiny],
+      /^concord bench: --threads 2: the reference executor runs on one thread; bench it with --threads 1\n$/);
+    refused(['bench', '--executor', 'reference,block-stm', '--threads', '1,2', ...tiny],
+      /--threads 1,2: the reference executor runs on one thread; bench it with --threads 1, apart from the parallel executors/);
+    // Without --threads a one-thread executor gets 1 thread, not the parallel executors' 1 .. cores.
+    const r = concord('bench', '--executor', 'reference', '--json', ...tiny);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { settings: { threads: number[] }; runs: { threads: number }[] };
+    expect(doc.settings.threads).toEqual([1]);
+    expect(new Set(doc.runs.map((x) => x.threads))).toEqual(new Set([1]));
+  }, 120_000);
+
+  it('refuses numbers Number() would read too kindly, naming the option', () => {
+    for (const zipf of ['Infinity', '', ' ', '0x10', '-1', '1e999', 'NaN']) {
+      refused(['run', '--workload', 'defi', '--zipf', zipf], new RegExp(`^concord run: --zipf expects a number >= 0, got "${zipf}"\\n$`));
+    }
+    for (const pct of ['', '0x10', 'Infinity', '-5', '5%']) {
+      refused(['compare', published, published, '--fail-on-regression', pct], new RegExp(`^concord compare: --fail-on-regression expects a percentage >= 0, got "${pct}"\\n$`));
+    }
+    refused(['gen', '-o', ''], /^concord gen: --out: empty file name; give a file, or - for stdout\n$/);
+    refused(['bench', '--quick', '--workload', 'p2p', '--out', ''], /^concord bench: --out: empty file name; give a file\n$/);
+    for (const zipf of ['0', '1.5', '.5', '2e0']) {
+      expect(concord('gen', '--workload', 'defi', '--accounts', '5', '--txs', '5', '--zipf', zipf).status, zipf).toBe(0);
+    }
+    expect(concord('compare', published, published, '--fail-on-regression', '2.5').status).toBe(0);
+  });
+
+  it('makes no folder for --out when an option is refused', () => {
+    const cases: [string[], string, RegExp][] = [
+      [['gen', '--workload', 'nope'], 'gen', /--workload: unknown workload "nope"/],
+      [['gen', '--workload', 'p2p', '--seed', '-1'], 'gen-seed', /--seed expects an integer >= 0, got "-1"/],
+      [['bench', '--quick', '--workload', 'nope'], 'bench', /--workload: .*unknown workload "nope"/],
+      [['bench', '--quick', '--workload', 'p2p', '--executor', 'reference', '--threads', '2'], 'bench-threads', /the reference executor runs on one thread/],
+    ];
+    for (const [args, folder, message] of cases) {
+      const out = join(dir, folder, 'deeper', 'x.json');
+      refused([...args, args[0] === 'gen' ? '-o' : '--out', out], message);
+      expect(existsSync(join(dir, folder)), args.join(' ')).toBe(false);
+    }
+  });
+
+  it('draws no progress bar for a stage of no steps', () => {
+    class Sink extends Writable {
+      text = '';
+      isTTY = true;
+      override _write(chunk: Buffer, _enc: string, done: () => void): void {
+        this.text += chunk.toString();
+        done();
+      }
+    }
+    const s = new Sink() as Sink & NodeJS.WriteStream;
+    const p = createProgress({ env: {}, stream: s });
+    p.start(2, 'bench');
+    p.update(2, 'p2p');
+    p.start(0, 'simulate');
+    p.update(0, '');
+    p.stop();
+    expect(s.text).toContain('2/2');
+    expect(s.text).not.toContain('simulate');
+  });
+});

@@ -7,13 +7,21 @@
 // naming the file and the field.
 
 import { z } from 'zod';
+import { describeValue, jsonSyntaxProblem, oneLine } from '../spec/messages.js';
 import { plural } from '../spec/plural.js';
 
 export const RESULTS_FORMAT = 'concord-results/1';
 
 export class ResultsFileError extends Error {
-  constructor(readonly file: string, readonly field: string, readonly problem: string) {
-    super(`${file}: ${field}: ${problem}`);
+  readonly field: string;
+  readonly problem: string;
+  // zod's paths and messages quote the file's own keys, which may be huge or hold newlines.
+  constructor(readonly file: string, field: string, problem: string) {
+    const f = oneLine(field);
+    const p = oneLine(problem);
+    super(`${file}: ${f}: ${p}`);
+    this.field = f;
+    this.problem = p;
   }
 }
 
@@ -196,6 +204,17 @@ export const ResultsSchema = z
         ctx.addIssue({ code: 'custom', path: ['runs', i], message: `no baseline run for workload "${r.workload}" at ${plural(r.threads, 'thread')}` });
       }
     });
+    // report and compare look a run up by these four; a second entry would be silently ignored.
+    const runIndex = new Map<string, number>();
+    doc.runs.forEach((r, i) => {
+      const id = JSON.stringify([r.workload, r.executor, r.threads, r.role]);
+      const first = runIndex.get(id);
+      if (first === undefined) runIndex.set(id, i);
+      else ctx.addIssue({ code: 'custom', path: ['runs', i], message: `duplicates runs[${first}] (${r.workload}, ${r.executor}, ${plural(r.threads, 'thread')}, ${r.role})` });
+    });
+    doc.failures.forEach((f, i) => {
+      if (f.workload !== null && !ids.has(f.workload)) ctx.addIssue({ code: 'custom', path: ['failures', i, 'workload'], message: `no workload with id "${f.workload}"` });
+    });
     doc.simulated.forEach((s, i) => {
       if (!ids.has(s.workload)) ctx.addIssue({ code: 'custom', path: ['simulated', i, 'workload'], message: `no workload with id "${s.workload}"` });
     });
@@ -218,7 +237,7 @@ export function resultsFromJson(json: unknown, file = 'results'): ResultsFile {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ResultsFileError(file, 'top level', 'expected a JSON object');
   const format = (json as { format?: unknown }).format;
   if (format !== RESULTS_FORMAT) {
-    const seen = format === undefined ? 'no format field' : `format ${JSON.stringify(format)}`;
+    const seen = format === undefined ? 'no format field' : `format ${describeValue(format)}`;
     const hint = typeof format === 'string' && format.startsWith('concord-results/') ? 'an unknown version' : 'not a concord results file';
     throw new ResultsFileError(file, 'format', `${seen}: ${hint} (this concord reads "${RESULTS_FORMAT}")`);
   }
@@ -236,7 +255,7 @@ export function parseResults(text: string, file = 'results'): ResultsFile {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ResultsFileError(file, 'JSON', (e as Error).message);
+    throw new ResultsFileError(file, 'JSON', jsonSyntaxProblem(e, text));
   }
   return resultsFromJson(json, file);
 }

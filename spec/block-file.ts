@@ -9,6 +9,7 @@ import { DEFAULT_BLOCK_GAS_LIMIT } from './block.js';
 import { CONTRACTS, FIELD, FIELDS, MAX_ENTITY, STRIDE, contractProgram, type Field } from './contracts.js';
 import { MAX_VALUE, isKey, isValue } from './values.js';
 import { plural } from './plural.js';
+import { describeValue, jsonSyntaxProblem, oneLine } from './messages.js';
 
 export const BLOCK_FORMAT = 'concord-block/1';
 /**
@@ -19,15 +20,20 @@ export const BLOCK_FORMAT = 'concord-block/1';
 export const MAX_TX_GAS_LIMIT = 100_000_000;
 
 export class BlockFileError extends Error {
-  constructor(readonly file: string, readonly where: string, readonly problem: string) {
-    super(`${file}: ${where}: ${problem}`);
+  readonly where: string;
+  readonly problem: string;
+  // `where` quotes the file's own names (keys, programs, unknown fields), which may be huge or hold newlines.
+  constructor(readonly file: string, where: string, problem: string) {
+    const w = oneLine(where);
+    const p = oneLine(problem);
+    super(`${file}: ${w}: ${p}`);
+    this.where = w;
+    this.problem = p;
   }
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
-
-const describe = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
 
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -35,12 +41,13 @@ function isObj(v: unknown): v is Obj {
 
 /** Reads a block file's text. `file` only names the source in errors. */
 export function parseBlock(text: string, file = 'block'): Block {
+  // Editors on Windows often save UTF-8 with a byte-order mark, which JSON.parse rejects.
+  const body = text.replace(/^\uFEFF/, '');
   let json: unknown;
   try {
-    // Editors on Windows often save UTF-8 with a byte-order mark, which JSON.parse rejects.
-    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+    json = JSON.parse(body);
   } catch (e) {
-    throw new BlockFileError(file, 'JSON', (e as Error).message);
+    throw new BlockFileError(file, 'JSON', jsonSyntaxProblem(e, body));
   }
   return blockFromJson(json, file);
 }
@@ -49,10 +56,10 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
   const fail = (where: string, problem: string): never => {
     throw new BlockFileError(file, where, problem);
   };
-  if (!isObj(json)) return fail('top level', `expected an object, got ${describe(json)}`);
+  if (!isObj(json)) return fail('top level', `expected an object, got ${describeValue(json)}`);
   const known = new Set(['format', 'gasLimit', 'hashCost', 'entities', 'preState', 'programs', 'transactions']);
   for (const k of Object.keys(json)) if (!known.has(k)) fail(`field ${k}`, `unknown field (known: ${[...known].join(', ')})`);
-  if (json.format !== BLOCK_FORMAT) fail('field format', `expected "${BLOCK_FORMAT}", got ${describe(json.format)}`);
+  if (json.format !== BLOCK_FORMAT) fail('field format', `expected "${BLOCK_FORMAT}", got ${describeValue(json.format)}`);
 
   const entityNames: string[] = [];
   const entityIndex = new Map<string, number>();
@@ -63,7 +70,7 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
       if (i > MAX_ENTITY) fail(where, `entity index ${i} above ${MAX_ENTITY}`);
       return i;
     }
-    if (!/^[A-Za-z_][\w-]*$/.test(name)) fail(where, `entity name ${describe(name)} must start with a letter and hold only letters, digits, _ and -`);
+    if (!/^[A-Za-z_][\w-]*$/.test(name)) fail(where, `entity name ${describeValue(name)} must start with a letter and hold only letters, digits, _ and -`);
     let i = entityIndex.get(name);
     if (i === undefined) {
       i = entityNames.length;
@@ -73,10 +80,10 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
     return i;
   };
   if (json.entities !== undefined) {
-    if (!Array.isArray(json.entities)) fail('field entities', `expected an array of names, got ${describe(json.entities)}`);
+    if (!Array.isArray(json.entities)) fail('field entities', `expected an array of names, got ${describeValue(json.entities)}`);
     (json.entities as Json[]).forEach((n, i) => {
-      if (typeof n !== 'string') fail(`field entities[${i}]`, `expected a name, got ${describe(n)}`);
-      if (entityIndex.has(n as string)) fail(`field entities[${i}]`, `duplicate entity ${describe(n)}`);
+      if (typeof n !== 'string') fail(`field entities[${i}]`, `expected a name, got ${describeValue(n)}`);
+      if (entityIndex.has(n as string)) fail(`field entities[${i}]`, `duplicate entity ${describeValue(n)}`);
       entity(n as string, `field entities[${i}]`);
     });
   }
@@ -87,17 +94,18 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
       return k;
     }
     // Any other number ("1.5", "-1", "1e3") would otherwise split at its dot into entity and field.
-    if (name.trim() !== '' && !Number.isNaN(Number(name))) fail(where, `expected a key number (an integer in [0, 2^32)) or "entity.field", got ${describe(name)}`);
+    if (name.trim() !== '' && !Number.isNaN(Number(name))) fail(where, `expected a key number (an integer in [0, 2^32)) or "entity.field", got ${describeValue(name)}`);
     const dot = name.lastIndexOf('.');
-    if (dot <= 0) fail(where, `expected a key "entity.field" or a key number, got ${describe(name)}`);
+    if (dot <= 0) fail(where, `expected a key "entity.field" or a key number, got ${describeValue(name)}`);
     const field = name.slice(dot + 1);
-    if (!(field in FIELD)) fail(where, `unknown field "${field}" (fields: ${FIELDS.join(', ')})`);
+    // An own-property test: `in` would take "constructor" or "toString" from Object.prototype for a field.
+    if (!Object.hasOwn(FIELD, field)) fail(where, `unknown field "${field}" (fields: ${FIELDS.join(', ')})`);
     return entity(name.slice(0, dot), where) * STRIDE + FIELD[field as Field];
   };
   const intField = (v: Json | undefined, where: string, min: number, fallback?: number, max = MAX_VALUE): number => {
     if (v === undefined && fallback !== undefined) return fallback;
     const range = max === MAX_VALUE ? `>= ${min}` : `from ${min} to ${max.toLocaleString('en-US')}`;
-    if (!isValue(v) || v < min || v > max) fail(where, `expected an integer ${range}, got ${describe(v)}`);
+    if (!isValue(v) || v < min || v > max) fail(where, `expected an integer ${range}, got ${describeValue(v)}`);
     return v as number;
   };
   // The contract's HASH instruction carries hashCost, so it has that instruction's limit.
@@ -108,11 +116,11 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
 
   const preState = new Map<number, number>();
   if (json.preState !== undefined) {
-    if (!isObj(json.preState)) fail('field preState', `expected an object of key: value, got ${describe(json.preState)}`);
+    if (!isObj(json.preState)) fail('field preState', `expected an object of key: value, got ${describeValue(json.preState)}`);
     for (const [name, v] of Object.entries(json.preState as Obj)) {
       const where = `field preState.${name}`;
       const k = keyByName(name, where);
-      if (!isValue(v)) fail(where, `expected an integer value in the value range, got ${describe(v)}`);
+      if (!isValue(v)) fail(where, `expected an integer value in the value range, got ${describeValue(v)}`);
       if (preState.has(k)) fail(where, `key ${k} given twice`);
       preState.set(k, v as number);
     }
@@ -129,9 +137,15 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
   };
   // `at` prefixes every field name: "field programs.NAME." or "transaction 3: field ".
   const rawProgram = (def: Json, name: string, at: string): Program => {
-    if (!isObj(def)) return fail(at.replace(/[.: ]+$/, ''), `expected a program object, got ${describe(def)}`);
+    if (!isObj(def)) return fail(at.replace(/[.: ]+$/, ''), `expected a program object, got ${describeValue(def)}`);
     for (const k of Object.keys(def)) if (!['ops', 'footprint', 'arity'].includes(k)) fail(`${at}${k}`, 'unknown field (known: ops, footprint, arity)');
-    if (!Array.isArray(def.ops)) fail(`${at}ops`, `expected an array of instructions, got ${describe(def.ops)}`);
+    if (!Array.isArray(def.ops)) fail(`${at}ops`, `expected an array of instructions, got ${describeValue(def.ops)}`);
+    // The assembler quotes a bad operand whole; an array there could be nested past the stack's depth.
+    (def.ops as Json[]).forEach((op, j) => {
+      if (!Array.isArray(op)) return;
+      const bad = op.findIndex((x, n) => n > 0 && typeof x !== 'string' && typeof x !== 'number');
+      if (bad > 0) fail(`${at}ops[${j}] operand ${bad - 1}`, `expected a register ("r3"), a number, a label or a name, got ${describeValue(op[bad])}`);
+    });
     let code: Float64Array;
     try {
       code = assemble(def.ops as ReadableOp[], resolveImmediate, { refuseEmptyDeltaBounds: true });
@@ -145,18 +159,18 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
     return { name, code, arity, ...(footprint ? { footprint } : {}) };
   };
   if (json.programs !== undefined) {
-    if (!isObj(json.programs)) fail('field programs', `expected an object of name: program, got ${describe(json.programs)}`);
+    if (!isObj(json.programs)) fail('field programs', `expected an object of name: program, got ${describeValue(json.programs)}`);
     for (const [name, def] of Object.entries(json.programs as Obj)) {
       programIndex.set(name, programs.length);
       programs.push(rawProgram(def, name, `field programs.${name}.`));
     }
   }
 
-  if (!Array.isArray(json.transactions)) fail('field transactions', `expected an array, got ${describe(json.transactions)}`);
+  if (!Array.isArray(json.transactions)) fail('field transactions', `expected an array, got ${describeValue(json.transactions)}`);
   const contractIndex = new Map<string, number>();
   const txs: Transaction[] = (json.transactions as Json[]).map((t, i): Transaction => {
     const at = `transaction ${i}`;
-    if (!isObj(t)) return fail(at, `expected an object, got ${describe(t)}`);
+    if (!isObj(t)) return fail(at, `expected an object, got ${describeValue(t)}`);
     for (const k of Object.keys(t)) if (!['call', 'ops', 'program', 'args', 'gasLimit', 'hashCost', 'footprint'].includes(k)) fail(`${at}: field ${k}`, 'unknown field');
     const forms = ['call', 'ops', 'program'].filter((f) => t[f] !== undefined);
     if (forms.length !== 1) fail(at, 'needs exactly one of "call" (a library contract), "ops" (inline bytecode) or "program" (a name from programs)');
@@ -170,7 +184,7 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
     let args: number[];
     if (t.call !== undefined) {
       const def = typeof t.call === 'string' ? CONTRACTS.get(t.call) : undefined;
-      if (!def) return fail(`${at}: field call`, `unknown contract ${describe(t.call)} (known: ${[...CONTRACTS.keys()].join(', ')})`);
+      if (!def) return fail(`${at}: field call`, `unknown contract ${describeValue(t.call)} (known: ${[...CONTRACTS.keys()].join(', ')})`);
       const hashCost = hashCostField(t.hashCost, `${at}: field hashCost`, defaultHashCost);
       const id = `${def.name}#${hashCost}`;
       let p = contractIndex.get(id);
@@ -180,7 +194,7 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
         contractIndex.set(id, p);
       }
       program = p;
-      if (!isObj(t.args)) return fail(`${at}: field args`, `expected an object with ${def.params.map((q) => q.name).join(', ')}, got ${describe(t.args)}`);
+      if (!isObj(t.args)) return fail(`${at}: field args`, `expected an object with ${def.params.map((q) => q.name).join(', ')}, got ${describeValue(t.args)}`);
       const given = t.args as Obj;
       for (const k of Object.keys(given)) if (!def.params.some((q) => q.name === k)) fail(`${at}: field args.${k}`, `"${def.name}" has no argument ${k} (arguments: ${def.params.map((q) => q.name).join(', ')})`);
       args = def.params.map((q) => {
@@ -188,10 +202,10 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
         const where = `${at}: field args.${q.name}`;
         if (q.kind === 'entity') {
           if (typeof v === 'string') return entity(v, where);
-          if (!isValue(v) || v < 0 || v > MAX_ENTITY) fail(where, `expected an entity name or index in [0, ${MAX_ENTITY}], got ${describe(v)}`);
+          if (!isValue(v) || v < 0 || v > MAX_ENTITY) fail(where, `expected an entity name or index in [0, ${MAX_ENTITY}], got ${describeValue(v)}`);
           return v as number;
         }
-        if (!isValue(v)) fail(where, `expected an integer in the value range, got ${describe(v)}`);
+        if (!isValue(v)) fail(where, `expected an integer in the value range, got ${describeValue(v)}`);
         return v as number;
       });
     } else {
@@ -200,11 +214,11 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
         programs.push(rawProgram({ ops: t.ops, ...(t.footprint === undefined ? {} : { footprint: t.footprint }) }, `tx${i}`, `${at}: field `));
       } else {
         const p = typeof t.program === 'string' ? programIndex.get(t.program) : undefined;
-        if (p === undefined) return fail(`${at}: field program`, `unknown program ${describe(t.program)}`);
+        if (p === undefined) return fail(`${at}: field program`, `unknown program ${describeValue(t.program)}`);
         program = p;
       }
       const raw = t.args ?? [];
-      if (!Array.isArray(raw)) return fail(`${at}: field args`, `expected an array of values, got ${describe(raw)}`);
+      if (!Array.isArray(raw)) return fail(`${at}: field args`, `expected an array of values, got ${describeValue(raw)}`);
       // Fewer arguments are fine (the rest read 0); more would land in registers the program does not expect.
       const { arity } = programs[program]!;
       if (raw.length > arity) {
@@ -215,10 +229,11 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
       args = raw.map((v, j) => {
         if (typeof v === 'string') {
           const r = resolveImmediate(v);
-          if (r === undefined) fail(`${at}: field args[${j}]`, `unknown name ${describe(v)}`);
-          return r as number;
+          if (r !== undefined) return r;
+          // A dotted name was meant as a key: keyByName says what is wrong with it.
+          return v.includes('.') ? keyByName(v, `${at}: field args[${j}]`) : fail(`${at}: field args[${j}]`, `unknown name ${describeValue(v)}`);
         }
-        if (!isValue(v)) fail(`${at}: field args[${j}]`, `expected an integer in the value range, got ${describe(v)}`);
+        if (!isValue(v)) fail(`${at}: field args[${j}]`, `expected an integer in the value range, got ${describeValue(v)}`);
         return v as number;
       });
     }
@@ -228,19 +243,19 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
 }
 
 function parseFootprint(raw: Json, where: string, arity: number, fail: (where: string, problem: string) => never): Footprint {
-  if (!Array.isArray(raw)) return fail(where, `expected an array, got ${describe(raw)}`);
+  if (!Array.isArray(raw)) return fail(where, `expected an array, got ${describeValue(raw)}`);
   return raw.map((e, i): FootprintEntry => {
     const at = `${where}[${i}]`;
     if (!isObj(e) || !isObj(e.key)) return fail(at, 'expected { key: { arg?, mul?, add }, access: read|write|delta, lo?, hi? }');
     for (const f of Object.keys(e)) if (!['key', 'access', 'lo', 'hi'].includes(f)) fail(`${at}.${f}`, 'unknown field (known: key, access, lo, hi)');
     const access = e.access;
-    if (access !== 'read' && access !== 'write' && access !== 'delta') return fail(`${at}.access`, `expected read, write or delta, got ${describe(access)}`);
+    if (access !== 'read' && access !== 'write' && access !== 'delta') return fail(`${at}.access`, `expected read, write or delta, got ${describeValue(access)}`);
     const k = e.key as Obj;
     for (const f of Object.keys(k)) if (!['arg', 'mul', 'add'].includes(f)) fail(`${at}.key.${f}`, 'unknown field (known: arg, mul, add)');
     if (k.arg !== undefined && (!Number.isInteger(k.arg) || (k.arg as number) < 0 || (k.arg as number) >= arity)) {
       fail(`${at}.key.arg`, arity === 0
-        ? `"arg": ${describe(k.arg)} names no argument: the program takes none ("arity": 0); declare its "arity"`
-        : `expected an argument index from 0 to ${arity - 1} (the program's arity is ${arity}), got ${describe(k.arg)}`);
+        ? `"arg": ${describeValue(k.arg)} names no argument: the program takes none ("arity": 0); declare its "arity"`
+        : `expected an argument index from 0 to ${arity - 1} (the program's arity is ${arity}), got ${describeValue(k.arg)}`);
     }
     for (const f of ['mul', 'add'] as const) if (k[f] !== undefined && !isValue(k[f])) fail(`${at}.key.${f}`, 'expected an integer');
     if (k.add === undefined) fail(`${at}.key.add`, 'missing');
@@ -248,7 +263,7 @@ function parseFootprint(raw: Json, where: string, arity: number, fail: (where: s
     for (const f of ['lo', 'hi'] as const) {
       if (e[f] === undefined) continue;
       if (access !== 'delta') fail(`${at}.${f}`, `only a delta entry has bounds, this one is a ${access}`);
-      if (!isValue(e[f])) fail(`${at}.${f}`, `expected an integer in the value range, got ${describe(e[f])}`);
+      if (!isValue(e[f])) fail(`${at}.${f}`, `expected an integer in the value range, got ${describeValue(e[f])}`);
     }
     if (isValue(e.lo) && isValue(e.hi) && e.lo > e.hi) fail(`${at}.lo`, `lo ${e.lo} above hi ${e.hi}: no value is within the bounds`);
     const entry: FootprintEntry = {
@@ -270,10 +285,11 @@ export function writeBlock(block: Block): object {
     return names[e] !== undefined ? `${names[e]}.${FIELDS[k % STRIDE]}` : String(k);
   };
   const rawNames = new Map<number, string>();
-  const programs: Record<string, object> = {};
+  // No prototype: a program may be called "__proto__" or "constructor" like any other name.
+  const programs: Record<string, object> = Object.create(null);
   block.programs.forEach((p, i) => {
     if (p.contract) return;
-    const name = programs[p.name] === undefined ? p.name : `${p.name}_${i}`;
+    const name = Object.hasOwn(programs, p.name) ? `${p.name}_${i}` : p.name;
     rawNames.set(i, name);
     programs[name] = { ops: disassemble(p.code), arity: p.arity, ...(p.footprint ? { footprint: p.footprint } : {}) };
   });

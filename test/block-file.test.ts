@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BlockFileError, MAX_TX_GAS_LIMIT, parseBlock, writeBlock } from '../spec/block-file.js';
+import { describeValue, jsonSyntaxProblem } from '../spec/messages.js';
 import { MAX_HASH_ITERATIONS } from '../spec/bytecode.js';
 import { executeReference } from '../spec/reference.js';
 
@@ -60,7 +61,28 @@ const cases: [string, string, RegExp, RegExp][] = [
   ['two forms', tx('{"call": "token", "ops": []}'), /transaction 1/, /exactly one of/],
   ['unknown program', tx('{"program": "nope"}'), /transaction 1: field program/, /unknown program/],
   ['transaction not an object', tx('7'), /transaction 1/, /expected an object/],
+  // Names Object.prototype has are no fields, programs or names: `in` found them and made garbage keys.
+  ['inherited name as a pre-state key field', `{ ${head}, "preState": {"alice.constructor": 1}, "transactions": [] }`, /field preState.alice.constructor/, /^unknown field "constructor"/],
+  ['__proto__ as a pre-state key field', `{ ${head}, "preState": {"alice.__proto__": 1}, "transactions": [] }`, /field preState.alice.__proto__/, /^unknown field "__proto__"/],
+  ['inherited name as a key in program arguments', prog(1, '["bob.valueOf"]'), /transaction 1: field args\[0\]/, /^unknown field "valueOf"/],
+  ['inherited name as a key immediate', tx('{"ops": [["const","r0","x.hasOwnProperty"]]}'), /transaction 1: field ops\[0\] operand 1/, /^unknown name "x.hasOwnProperty"$/],
+  ['inherited name as a program', tx('{"program": "toString"}'), /transaction 1: field program/, /unknown program "toString"/],
+  ['an array as an operand', tx('{"ops": [["mov","r0",["r1"]]]}'), /transaction 1: field ops\[0\] operand 1/, /^expected a register .*, got \["r1"\]$/],
 ];
+
+/** The error parseBlock throws for `text`. */
+function blockError(text: string): BlockFileError {
+  try {
+    parseBlock(text, 'bad.json');
+  } catch (e) {
+    if (e instanceof BlockFileError) return e;
+    throw e;
+  }
+  throw new Error('accepted a malformed block');
+}
+
+/** Nested n deep: [[[...]]]. */
+const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
 
 describe('block file errors', () => {
   it.each(cases)('%s', (_label, text, where, problem) => {
@@ -75,6 +97,48 @@ describe('block file errors', () => {
     expect(e.file).toBe('bad.json');
     expect(e.where).toMatch(where);
     expect(e.problem).toMatch(problem);
+  });
+
+  it('quotes a huge or deeply nested value in a short line, never overflowing the stack', () => {
+    const nested = blockError(`{ ${head}, "transactions": ${deep(200_000)} }`);
+    expect(nested.where).toBe('transaction 0');
+    expect(nested.problem).toBe('expected an object, got [[[[…]]]] (1 item)');
+    const wide = blockError(`{ ${head}, "transactions": [${JSON.stringify(Array.from({ length: 200_000 }, (_, i) => i))}] }`);
+    expect(wide.problem).toMatch(/^expected an object, got \[0,1,2,.*,…\] \(200000 items\)$/);
+    expect(wide.message.length).toBeLessThan(200);
+    const operand = blockError(tx(`{"ops": [["mov", "r0", ${deep(200_000)}]]}`));
+    expect(operand.where).toBe('transaction 1: field ops[0] operand 1');
+    const name = blockError(`{ ${head}, "preState": {${JSON.stringify(`a\nb.${'x'.repeat(100_000)}`)}: 1}, "transactions": [] }`);
+    expect(name.message).not.toMatch(/\n/);
+    expect(name.message.length).toBeLessThan(700);
+    expect(describeValue({ a: 'y'.repeat(1000), b: [1, { c: [2] }] })).toMatch(/^\{"a":"y{10,60}…"(,.*)?\} \(2 fields\)$/);
+    expect(describeValue({ a: [1, { c: [2] }] })).toBe('{"a":[1,{"c":[…]}]} (1 field)');
+    expect(describeValue([1, 'two', null, true])).toBe('[1,"two",null,true]');
+  });
+
+  it('reports a JSON syntax error on one line, with a line and column only where the engine gives a position', () => {
+    const snippet = blockError(`{ ${head}, "transactions": [\n  NaN,\n  1] }`);
+    expect(snippet.where).toBe('JSON');
+    expect(snippet.message).not.toMatch(/[\n\r]/);
+    expect(snippet.problem).not.toMatch(/line \d/);
+    // Node 20 gives this message a position; Node 22 also a line and column, which come out the same.
+    expect(blockError(`{"format":\r\n "x",,}`).problem).toBe('line 2, column 6: Expected double-quoted property name in JSON');
+    expect(blockError(`\uFEFF{\n\n"a":1,}`).problem).toBe('line 3, column 7: Expected double-quoted property name in JSON');
+    expect(jsonSyntaxProblem(new SyntaxError('Unexpected token } in JSON at position 4'), 'ab\ncde')).toBe('line 2, column 2: Unexpected token } in JSON');
+    expect(jsonSyntaxProblem(new SyntaxError("Expected ',' or ']' after array element in JSON at position 4 (line 2 column 3)"), '[\n1 2]'))
+      .toBe("line 2, column 3: Expected ',' or ']' after array element in JSON");
+    expect(jsonSyntaxProblem(new SyntaxError('Unexpected end of JSON input'), '{')).toBe('Unexpected end of JSON input');
+  });
+
+  it('writes and reads back programs named like Object.prototype\'s properties under their own names', () => {
+    const text = `{ ${head}, "programs": {"constructor": {"ops": [["const","r0",1],["emit","r0"]]}, "__proto__": {"ops": [["const","r0",2],["emit","r0"]]}},
+      "transactions": [ {"program":"constructor"}, {"program":"__proto__"} ] }`;
+    const block = parseBlock(text);
+    const written = JSON.parse(JSON.stringify(writeBlock(block))) as { programs: object };
+    expect(Object.keys(written.programs)).toEqual(['constructor', '__proto__']);
+    const again = parseBlock(JSON.stringify(written));
+    expect(again.programs.map((p) => p.name)).toEqual(['constructor', '__proto__']);
+    expect(executeReference(again).receipts.map((r) => r.outputs)).toEqual([[1], [2]]);
   });
 
   it('accepts the limits themselves, hashCost 0 and fewer arguments than the arity', () => {
@@ -112,6 +176,26 @@ describe('block file errors', () => {
       expect(r.stderr, label).toContain(file);
       expect(r.stderr, label).toMatch(where);
       expect(r.stderr, label).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('the CLI refuses an inherited field name and a deeply nested value with exit 2, not a wrong result or a stack', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-'));
+    const example = JSON.parse(readFileSync(new URL('../examples/transfer.json', import.meta.url), 'utf8')) as { preState: Record<string, number> };
+    example.preState['alice.constructor'] = 1;
+    const inherited = join(dir, 'inherited.json');
+    writeFileSync(inherited, JSON.stringify(example));
+    const nested = join(dir, 'nested.json');
+    writeFileSync(nested, `{ ${head}, "transactions": ${deep(200_000)} }`);
+    for (const [file, args, message] of [
+      [inherited, ['--warmup', '0', '--check'], 'field preState.alice.constructor: unknown field "constructor"'],
+      [nested, [], 'transaction 0: expected an object, got [[[[…]]]] (1 item)'],
+    ] as const) {
+      const r = spawnSync(process.execPath, [cli, 'run', file, ...args], { encoding: 'utf8' });
+      expect(r.status, file).toBe(2);
+      expect(r.stdout, file).toBe('');
+      expect(r.stderr, file).toContain(`concord run: ${file}: ${message}`);
+      expect(r.stderr.trimEnd(), file).not.toMatch(/\n/);
     }
   });
 

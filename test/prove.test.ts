@@ -232,6 +232,14 @@ describe('user contract files', () => {
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['>>', 1, 2] }] }, 'invariants[0].holds[0]: ">>" is not a statement operator'],
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['<', ['pre', 3], true] }] }, 'invariants[0].holds[2]: expected an integer expression'],
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], extra: 1 }, 'extra: unknown field'],
+    // Names Object.prototype has are neither fields nor constants.
+    ['x.json', { name: 'x', params: ['a'], code: [['const', 'r0', 'constructor'], ['stop']], footprint: [] }, 'code[0][2]: unknown name "constructor"'],
+    ['x.json', { name: 'x', params: ['a'], code: [['const', 'r0', 'toString'], ['stop']], footprint: [] }, 'code[0][2]: unknown name "toString"'],
+    ['x.json', '{"name": "x",\n "params": [\n  NaN]}', '(JSON): Unexpected token'],
+    ['x.json', '{"name": "x",\n "params": ["a"],}', '(JSON): line 2, column 18: Expected double-quoted property name in JSON'],
+    ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'footprint[0]: nested more than 100 levels deep'],
+    ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": [], "invariants": [{"name": "i", "holds": ${'["not",'.repeat(50_000)}true${']'.repeat(50_000)}}]}`, 'invariants[0]: nested more than 100 levels deep'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [Array.from({ length: 200_000 }, (_, i) => i)] }, 'footprint[0]: expected an object, got [0,1,2,'],
   ])('%s: bad input exits 2 naming file and field', async (name, content, message) => {
     let file = join(FIXTURES, name);
     if (content !== null) {
@@ -241,7 +249,9 @@ describe('user contract files', () => {
     const r = await prove({ contract: file, json: true });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr.startsWith(`concord prove: ${file}: ${message}`)).toBe(true);
+    expect(r.stderr.startsWith(`concord prove: ${file}: ${message}`), r.stderr).toBe(true);
+    expect(r.stderr.trimEnd()).not.toMatch(/\n/);
+    expect(r.stderr.length).toBeLessThan(500);
   });
 });
 

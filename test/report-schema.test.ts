@@ -61,6 +61,43 @@ describe('results schema', () => {
     expect(rejection((d) => { (d.workloads as { id: string }[])[1]!.id = 'p2p-a100-t1000-s1-h3'; }).message).toMatch(/duplicate workload id/);
   });
 
+  it('refuses a duplicated run and a failure naming no workload', () => {
+    const dup = rejection((d) => { (d.runs as unknown[]).push(structuredClone((d.runs as unknown[])[3])); });
+    expect(dup.field).toBe('runs[8]');
+    expect(dup.message).toMatch(/^r\.json: runs\[8\]: duplicates runs\[3\] \(p2p-[^,]+, fake-parallel, 2 threads, executor\)$/);
+    const failure = { executor: 'fake-parallel', threads: 2, workload: 'nope', message: 'threw' };
+    expect(rejection((d) => { d.failures = [failure]; }).message).toMatch(/^r\.json: failures\[0\]\.workload: no workload with id "nope"$/);
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    doc.failures = [{ ...failure, workload: null }, { ...failure, workload: doc.workloads[0]!.id }];
+    expect(parseResults(serializeResults(doc), 'r.json').failures).toEqual(doc.failures);
+  });
+
+  it('accepts the published results file', () => {
+    const text = readFileSync(new URL('../reports/published/results.json', import.meta.url), 'utf8');
+    expect(parseResults(text, 'results.json').runs.length).toBeGreaterThan(0);
+  });
+
+  it('reports bad JSON and a deeply nested format on one short line', () => {
+    const bad = (text: string) => {
+      try {
+        parseResults(text, 'r.json');
+      } catch (e) {
+        if (e instanceof ResultsFileError) return e;
+        throw e;
+      }
+      throw new Error('accepted a malformed document');
+    };
+    const snippet = bad('{"format": "concord-results/1", "runs": [\n  NaN,\n  1] }');
+    expect(snippet.field).toBe('JSON');
+    expect(snippet.message).not.toMatch(/[\n\r]|line \d/);
+    expect(bad('{"format":\n "x",,}').message).toBe('r.json: JSON: line 2, column 6: Expected double-quoted property name in JSON');
+    const nested = bad(`{"format": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`);
+    expect(nested.message).toBe('r.json: format: format [[[[…]]]] (1 item): not a concord results file (this concord reads "concord-results/1")');
+    const key = rejection((d) => { (d.runs as Record<string, unknown>[])[1]!.detail = { [`a\nb${'c'.repeat(100_000)}`]: 'x' }; });
+    expect(key.message).not.toMatch(/\n/);
+    expect(key.message.length).toBeLessThan(700);
+  });
+
   it('docs/results-schema.md documents every field', () => {
     const doc = readFileSync(new URL('../docs/results-schema.md', import.meta.url), 'utf8');
     const fields = new Set<string>();

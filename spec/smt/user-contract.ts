@@ -8,32 +8,61 @@ import { readFile } from 'node:fs/promises';
 import { AssembleError, assemble, REGISTERS, type ReadableOp } from '../bytecode.js';
 import type { AccessKind, FootprintEntry } from '../block.js';
 import { ACCESS_KINDS } from '../conflicts.js';
-import { FIELD, STRIDE } from '../contracts.js';
+import { describeValue, jsonSyntaxProblem, oneLine } from '../messages.js';
+import { FIELD, STRIDE, type Field } from '../contracts.js';
 import { isValue, MAX_VALUE, MIN_VALUE } from '../values.js';
 import type { ContractSpec } from './contract-claims.js';
 import { FieldError, parseInvariant, parseKey, type Names } from './invariants.js';
 
 export class ContractFileError extends Error {
-  constructor(readonly file: string, readonly field: string, readonly what: string) {
-    super(`${file}: ${field}: ${what}`);
+  readonly field: string;
+  readonly what: string;
+  // `field` may quote the file's own names (an unknown field's), which may be huge or hold newlines.
+  constructor(readonly file: string, field: string, what: string) {
+    const f = oneLine(field);
+    const w = oneLine(what);
+    super(`${file}: ${f}: ${w}`);
+    this.field = f;
+    this.what = w;
   }
 }
 
 const TOP = ['name', 'doc', 'params', 'code', 'footprint', 'invariants'];
 
+const CONSTANTS: Readonly<Record<string, number>> = { STRIDE, MAX_VALUE, MIN_VALUE };
+
 /** Names an immediate may use: field numbers, the key stride, the value range's ends. */
 function immediateName(name: string): number | undefined {
-  if (name in FIELD) return FIELD[name as keyof typeof FIELD];
-  return ({ STRIDE, MAX_VALUE, MIN_VALUE } as Record<string, number>)[name];
+  // Own properties only: "constructor" or "toString" must not resolve to Object.prototype's.
+  if (Object.hasOwn(FIELD, name)) return FIELD[name as Field];
+  return Object.hasOwn(CONSTANTS, name) ? CONSTANTS[name] : undefined;
 }
 
 function object(json: unknown, field: string): Record<string, unknown> {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new FieldError(field, `expected an object, got ${JSON.stringify(json)}`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new FieldError(field, `expected an object, got ${describeValue(json)}`);
   return json as Record<string, unknown>;
 }
 
 function array(json: unknown, field: string): unknown[] {
-  if (!Array.isArray(json)) throw new FieldError(field, `expected an array, got ${JSON.stringify(json)}`);
+  if (!Array.isArray(json)) throw new FieldError(field, `expected an array, got ${describeValue(json)}`);
+  return json;
+}
+
+/** How deeply a footprint entry or an invariant may nest; an invariant needs a few dozen levels at most. */
+const MAX_NESTING = 100;
+
+/**
+ * `json`, unless it nests deeper than MAX_NESTING. Checked without recursion before the parsers
+ * in invariants.ts, which recurse once per level, see it: a file can nest values past the stack.
+ */
+function shallow(json: unknown, field: string): unknown {
+  const stack: [unknown, number][] = [[json, 0]];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [v, depth] = top;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth === MAX_NESTING) throw new FieldError(field, `nested more than ${MAX_NESTING} levels deep`);
+    for (const x of Object.values(v)) stack.push([x, depth + 1]);
+  }
   return json;
 }
 
@@ -41,7 +70,7 @@ function parseParams(json: unknown): string[] {
   const params = array(json, 'params');
   if (params.length > REGISTERS) throw new FieldError('params', `at most ${REGISTERS} (one register each), got ${params.length}`);
   params.forEach((p, i) => {
-    if (typeof p !== 'string' || !/^[A-Za-z_][\w-]*$/.test(p)) throw new FieldError(`params[${i}]`, `expected a name, got ${JSON.stringify(p)}`);
+    if (typeof p !== 'string' || !/^[A-Za-z_][\w-]*$/.test(p)) throw new FieldError(`params[${i}]`, `expected a name, got ${describeValue(p)}`);
     if (params.indexOf(p) !== i) throw new FieldError(`params[${i}]`, `"${p}" named twice`);
   });
   return params as string[];
@@ -52,7 +81,7 @@ function parseCode(json: unknown): Float64Array {
   if (ops.length === 0) throw new FieldError('code', 'a program needs at least one instruction');
   const body: number[] = [];
   ops.forEach((op, i) => {
-    if (!Array.isArray(op) || typeof op[0] !== 'string') throw new FieldError(`code[${i}]`, `expected an instruction ["op", operands...], got ${JSON.stringify(op)}`);
+    if (!Array.isArray(op) || typeof op[0] !== 'string') throw new FieldError(`code[${i}]`, `expected an instruction ["op", operands...], got ${describeValue(op)}`);
     if (op.some((x) => typeof x !== 'string' && typeof x !== 'number')) throw new FieldError(`code[${i}]`, 'operands are registers ("r3"), numbers, labels or names');
     if (op[0] !== 'label') body.push(i);
   });
@@ -68,16 +97,16 @@ function parseCode(json: unknown): Float64Array {
 }
 
 function parseEntry(json: unknown, field: string, names: Names): FootprintEntry {
-  const o = object(json, field);
+  const o = object(shallow(json, field), field);
   for (const k of Object.keys(o)) if (!['key', 'access', 'lo', 'hi'].includes(k)) throw new FieldError(`${field}.${k}`, 'unknown field (an entry has key, access, lo, hi)');
-  if (!ACCESS_KINDS.includes(o.access as AccessKind)) throw new FieldError(`${field}.access`, `expected one of ${ACCESS_KINDS.join(', ')}, got ${JSON.stringify(o.access)}`);
+  if (!ACCESS_KINDS.includes(o.access as AccessKind)) throw new FieldError(`${field}.access`, `expected one of ${ACCESS_KINDS.join(', ')}, got ${describeValue(o.access)}`);
   const access = o.access as AccessKind;
   const key = parseKey(o.key, `${field}.key`, names);
   const bounds: { lo?: number; hi?: number } = {};
   for (const b of ['lo', 'hi'] as const) {
     if (o[b] === undefined) continue;
     if (access !== 'delta') throw new FieldError(`${field}.${b}`, 'only a delta entry has bounds');
-    if (!isValue(o[b])) throw new FieldError(`${field}.${b}`, `expected an integer in the value range, got ${JSON.stringify(o[b])}`);
+    if (!isValue(o[b])) throw new FieldError(`${field}.${b}`, `expected an integer in the value range, got ${describeValue(o[b])}`);
     bounds[b] = o[b];
   }
   return { key, access, ...bounds };
@@ -94,7 +123,7 @@ function parseContractFile(json: unknown, file: string): ContractSpec {
     const names: Names = { params };
     const code = parseCode(o.code);
     const footprint = array(o.footprint, 'footprint').map((e, i) => parseEntry(e, `footprint[${i}]`, names));
-    const invariants = o.invariants === undefined ? [] : array(o.invariants, 'invariants').map((inv, i) => parseInvariant(inv, `invariants[${i}]`, names));
+    const invariants = o.invariants === undefined ? [] : array(o.invariants, 'invariants').map((inv, i) => parseInvariant(shallow(inv, `invariants[${i}]`), `invariants[${i}]`, names));
     return { name: o.name, params, code, footprint, invariants };
   } catch (e) {
     if (e instanceof FieldError) throw new ContractFileError(file, e.field, e.what);
@@ -116,7 +145,7 @@ export async function loadContractFile(
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ContractFileError(file, '(JSON)', (e as Error).message);
+    throw new ContractFileError(file, '(JSON)', jsonSyntaxProblem(e, text));
   }
   return parseContractFile(json, file);
 }

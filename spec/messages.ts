@@ -1,0 +1,81 @@
+// How Concord quotes a user's input in an error message: on one line, bounded in length, and
+// never by copying a value whole (a file's value can be megabytes long or nested thousands deep,
+// which JSON.stringify would copy into the message or overflow the stack on). Shared by every
+// reader of a user's file: block files, contract files, results files.
+// Invariant: every function here returns a single line of bounded length and never throws.
+
+import { plural } from './plural.js';
+
+/** How long one part of an input error (where, what) may grow before it is cut. */
+const MAX_ERROR_PART = 300;
+/** How much of a value an error message quotes. */
+const PREVIEW_CHARS = 60;
+/** How many levels of nested arrays and objects an error message quotes. */
+const PREVIEW_DEPTH = 3;
+
+/**
+ * Text for a one-line error message: control characters escaped (a JSON.parse snippet or a key may
+ * hold newlines) and the length bounded.
+ */
+export function oneLine(text: string, max = MAX_ERROR_PART): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return cut.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, escapeControl);
+}
+
+function escapeControl(c: string): string {
+  if (c === '\n') return '\\n';
+  if (c === '\r') return '\\r';
+  if (c === '\t') return '\\t';
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * A value as an error message quotes it: compact JSON, cut short with "…" past a few dozen
+ * characters or a few levels of nesting, with the size of a cut array or object.
+ */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const text = preview(v, PREVIEW_DEPTH, PREVIEW_CHARS);
+  if (typeof v !== 'object' || v === null || !text.includes('…')) return text;
+  return `${text} (${Array.isArray(v) ? plural(v.length, 'item') : plural(Object.keys(v).length, 'field')})`;
+}
+
+/** `v` in about `room` characters, `depth` levels deep; strings keep at least a few characters. */
+function preview(v: unknown, depth: number, room: number): string {
+  if (typeof v === 'string') {
+    const keep = Math.max(room, 10);
+    return JSON.stringify(v.length > keep ? `${v.slice(0, keep)}…` : v);
+  }
+  if (typeof v !== 'object' || v === null) return String(v);
+  const list = Array.isArray(v) ? (v as unknown[]) : null;
+  const keys = list ? [] : Object.keys(v);
+  const length = list ? list.length : keys.length;
+  const [open, close] = list ? ['[', ']'] : ['{', '}'];
+  if (length === 0) return `${open}${close}`;
+  if (depth === 0) return `${open}…${close}`;
+  const parts: string[] = [];
+  let used = 2;
+  for (let i = 0; i < length && parts.at(-1) !== '…'; i++) {
+    const part = used >= room ? '…'
+      : list ? preview(list[i], depth - 1, room - used)
+      : `${preview(keys[i]!, 0, room - used)}:${preview((v as Record<string, unknown>)[keys[i]!], depth - 1, room - used)}`;
+    parts.push(part);
+    used += part.length + 1;
+  }
+  return `${open}${parts.join(',')}${close}`;
+}
+
+/**
+ * A JSON.parse error as one line. Where the engine gives a position ("at position N", Node 22 adds
+ * "(line L column C)"), it is turned into the line and column of `text`, the text that was parsed;
+ * where it gives none (Node 20's "Unexpected token" messages), none is made up.
+ */
+export function jsonSyntaxProblem(e: unknown, text: string): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const at = / at position (\d+)(?: \(line \d+ column \d+\))?$/.exec(message);
+  if (!at) return oneLine(message);
+  const before = text.slice(0, Number(at[1]));
+  const line = 1 + (before.match(/\n/g)?.length ?? 0);
+  const column = before.length - before.lastIndexOf('\n');
+  return oneLine(`line ${line}, column ${column}: ${message.slice(0, at.index)}`);
+}

@@ -1,12 +1,26 @@
 // How every concord command reports bad input: one line naming what and where, exit code 2,
-// no stack trace, nothing written to stdout. Invariant: only UsageError and the spec's input
-// errors become exit 2; anything else is a bug and keeps its stack.
+// no stack trace, nothing written to stdout; and an executor under test that fails outside any
+// check: one line naming it, exit 1, and under --json a JSON object on stdout. Invariant: only
+// UsageError and the spec's input errors become exit 2, only ExecutorFailure becomes exit 1 here;
+// anything else is a bug and keeps its stack.
 
 import { InvalidArgumentError } from 'commander';
 import { BlockFileError } from '../spec/block-file.js';
 import { UnknownExecutorError } from '../impl/registry.js';
+import { stopAllProgress } from './progress.js';
 
 export class UsageError extends Error {}
+
+/**
+ * The executor under test threw, returned something no BlockResult is, or never settled. Exit 1,
+ * not 2: the input was fine, and the executor is what is being checked. `json` is what --json
+ * prints on stdout, the message added as `error`; absent without --json.
+ */
+export class ExecutorFailure extends Error {
+  constructor(message: string, readonly json?: object) {
+    super(message);
+  }
+}
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 
@@ -14,17 +28,37 @@ export function isInputError(e: unknown): e is Error {
   return e instanceof UsageError || e instanceof BlockFileError || e instanceof UnknownExecutorError;
 }
 
-/** Runs a command body, turning input errors into `concord CMD: message` and exit code 2. */
+/** Runs a command body, turning input errors into `concord CMD: message` and exit code 2, and executor failures into exit code 1. */
 export async function guard(command: string, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (e) {
+    stopAllProgress();
     if (isInputError(e)) {
       process.stderr.write(`concord ${command}: ${e.message}\n`);
       return EXIT.USAGE;
     }
+    if (e instanceof ExecutorFailure) {
+      process.stderr.write(`concord ${command}: ${e.message}\n`);
+      if (e.json) process.stdout.write(`${JSON.stringify({ ...e.json, error: e.message })}\n`);
+      return EXIT.FAILED;
+    }
     throw e;
   }
+}
+
+/**
+ * `work`, unless the process runs out of things to do while it is pending: then nothing is left
+ * that could settle it (a user's execute() whose promise is forgotten), and Node would end the
+ * process with exit code 13 and not a word. Rejects with `failure()` instead. Costs nothing while
+ * `work` runs: it only listens for 'beforeExit'.
+ */
+export function unlessStuck<T>(work: Promise<T>, failure: () => Error): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const stuck = () => reject(failure());
+    process.once('beforeExit', stuck);
+    work.then(resolve, reject).finally(() => process.off('beforeExit', stuck));
+  });
 }
 
 /** Parses an integer option in [min, max], naming the option and its range when it is not one. */

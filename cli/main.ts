@@ -4,13 +4,13 @@
 // Invariant: every part runs even when an earlier one fails (a failed check must not hide the
 // benchmark), and the exit code is the worst of the parts' exit codes.
 
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeReport } from '../reports/report.js';
 import { serializeResults } from '../reports/schema.js';
 import { z3Installed } from '../spec/smt/z3.js';
 import { runBench } from './bench.js';
 import { EXIT } from './errors.js';
+import { checkOutDir, writeWhole } from './output.js';
 import { createProgress, type Progress } from './progress.js';
 
 export interface MainOptions {
@@ -53,9 +53,9 @@ async function part(progress: Progress, name: string, file: string, exported: st
 }
 
 export async function mainCommand(o: MainOptions): Promise<number> {
+  checkOutDir(o.out, '--out');
   const progress = createProgress();
   const started = performance.now();
-  await mkdir(o.out, { recursive: true });
   const codes: number[] = [];
   codes.push(await part(progress, 'verify (short)', 'verify.js', 'verifyCommand', { ...SHORT_VERIFY, out: join(o.out, 'verify') }));
   // An archive from bench/pack-offline.sh leaves z3-solver out: the rest of the job still runs.
@@ -65,7 +65,7 @@ export async function mainCommand(o: MainOptions): Promise<number> {
   progress.note('main: bench (quick) ...');
   const doc = await runBench({ quick: true }, progress);
   const results = join(o.out, 'results.json');
-  await writeFile(results, serializeResults(doc, results));
+  writeWhole(results, serializeResults(doc, results));
   const bad = doc.failures.length + doc.runs.filter((r) => !r.correct).length;
   if (bad > 0) codes.push(EXIT.FAILED);
 

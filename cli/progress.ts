@@ -29,6 +29,14 @@ export interface Progress {
   info(line: string): void;
 }
 
+/** The stop() of every bar on screen, so that an error can clear them before it is printed. */
+const shown = new Set<() => void>();
+
+/** Stops every bar on screen (restoring the cursor they hide); a command's error is printed after. */
+export function stopAllProgress(): void {
+  for (const stop of [...shown]) stop();
+}
+
 export function createProgress(o: ProgressOptions = {}): Progress {
   const stream = o.stream ?? process.stderr;
   const env = o.env ?? process.env;
@@ -43,6 +51,7 @@ export function createProgress(o: ProgressOptions = {}): Progress {
     multi?.stop();
     multi = null;
     bar = null;
+    shown.delete(stop);
   };
   return {
     active,
@@ -58,7 +67,15 @@ export function createProgress(o: ProgressOptions = {}): Progress {
         format: (options, params, payload) => cliProgress.Format.Formatter({ ...options, format: line(params.value === 0 ? '' : '{eta_formatted} left ') }, params, payload),
         barsize: 24, hideCursor: true, clearOnComplete: false, etaBuffer: 20,
       }, cliProgress.Presets.shades_classic);
+      // The redraw timer must not keep the process alive: a command whose work stalls with nothing
+      // left to run (an executor's forgotten promise) has to reach 'beforeExit' and say so
+      // (unlessStuck, cli/errors.ts), bar or no bar. cli-progress sets the timer before each event.
+      const current = multi;
+      const unref = () => (current as unknown as { timer?: NodeJS.Timeout }).timer?.unref();
+      current.on('start', unref);
+      current.on('update-post', unref);
       bar = multi.create(total, 0, { item: '' });
+      shown.add(stop);
     },
     update(done, item) {
       bar?.update(done, { item });

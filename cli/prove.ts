@@ -12,6 +12,7 @@ import { ContractFileError, loadContractFile } from '../spec/smt/user-contract.j
 import { closeZ3, openZ3, Z3MissingError } from '../spec/smt/z3.js';
 import { EXIT } from './errors.js';
 import { fsReason } from './output.js';
+import { createProgress } from './progress.js';
 
 export interface ProveOptions {
   contract?: string;
@@ -46,18 +47,19 @@ export async function proveCommand(opts: ProveOptions): Promise<number> {
   } else {
     claims = [...ruleClaims(), ...libraryClaims()];
   }
-  const progress = process.stderr.isTTY && !opts.json
-    ? (done: number, of: number, name: string) => process.stderr.write(`\r\x1b[K[${done + 1}/${of}] ${name}`)
-    : undefined;
+  const progress = createProgress({ json: opts.json });
   let results: ClaimResult[];
   try {
-    results = await runClaims(await openZ3(), claims, progress);
+    const z3 = await openZ3();
+    progress.start(claims.length, 'prove');
+    results = await runClaims(z3, claims, (done, _of, name) => progress.update(done, name));
+    progress.update(claims.length, '');
   } catch (e) {
     if (!(e instanceof Z3MissingError)) throw e;
     process.stderr.write(`concord prove: ${e.message}\n`);
     return EXIT.USAGE;
   } finally {
-    if (progress) process.stderr.write('\r\x1b[K');
+    progress.stop();
     await closeZ3();
   }
   const ms = Math.round(performance.now() - t0);

@@ -2,17 +2,19 @@
 // gas and the median time over --repeat runs, after untimed warm-up runs: the first runs of a
 // block meet unoptimised code (a p2p block of 1,000 transactions took 39 ms on its first
 // sequential run and 2.5 ms from its seventh on), so a cold time would describe V8, not the
-// executor. Invariant: --json prints exactly one JSON object on stdout and nothing else.
+// executor. Invariant: --json prints exactly one JSON object on stdout and nothing else; an
+// executor that throws, returns what run cannot read or never settles is exit 1, one line naming it.
 
 import type { BlockResult, Receipt } from '../spec/block.js';
+import { oneLine } from '../spec/messages.js';
 import { executeReference } from '../spec/reference.js';
-import { explain, formatExplanation } from '../properties/explain.js';
+import { explain, formatExplanation, malformation } from '../properties/explain.js';
 import { FAULT_NAMES } from '../spec/values.js';
 import { plural } from '../spec/plural.js';
 import { checkExecutorName, createExecutor, EXECUTORS } from '../impl/registry.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
-import { EXIT, intOption, UsageError } from './errors.js';
+import { EXIT, ExecutorFailure, intOption, isInputError, unlessStuck, UsageError } from './errors.js';
 import { loadBlock, type WorkloadOptions } from './block-source.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
 
@@ -39,34 +41,65 @@ export function statusCounts(result: BlockResult): Record<string, number> {
 
 /** Warm-up time when --warmup is not given. */
 export const DEFAULT_WARMUP_MS = 1000;
+/** Past a few seconds warm-up finds nothing left to optimise; ten minutes bounds a typo, not a choice. */
+export const MAX_WARMUP_MS = 600_000;
+/** A median over this many runs is as steady as it gets; the times are kept, so a typo would fill memory. */
+export const MAX_REPEAT = 100_000;
+
+/** A thrown value as verify's failure reports word it (`Error: boom`), on one bounded line. */
+function thrown(e: unknown): string {
+  return oneLine(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+}
 
 export async function runCommand(file: string | undefined, o: RunOptions): Promise<number> {
   const name = o.executor ?? 'sequential';
   const threads = intOption('--threads', o.threads, 0, 1, maxThreads()) || undefined;
-  const repeat = intOption('--repeat', o.repeat, 1, 1);
-  const warmupMs = intOption('--warmup', o.warmup, DEFAULT_WARMUP_MS, 0);
+  const repeat = intOption('--repeat', o.repeat, 1, 1, MAX_REPEAT);
+  const warmupMs = intOption('--warmup', o.warmup, DEFAULT_WARMUP_MS, 0, MAX_WARMUP_MS);
   checkExecutorName(name);
   const partition = partitionSettings(o, [name]);
   if (threads !== undefined && EXECUTORS.get(name)?.parallel === false) throw new UsageError(`--threads: the ${name} executor runs on one thread`);
   const { block, label } = loadBlock(file, o);
-  const startedAt = performance.now();
-  const executor = await createExecutor(name, { ...(threads ? { threads } : {}), ...partition });
-  const startupMs = performance.now() - startedAt;
-  const times: number[] = [];
-  let result: BlockResult | undefined;
-  let warmupRuns = 0;
-  const warmupStart = performance.now();
-  try {
-    for (; performance.now() - warmupStart < warmupMs; warmupRuns++) await executor.execute(block, threads ? { threads } : {});
-    for (let i = 0; i < repeat; i++) {
-      const t = performance.now();
-      result = await executor.execute(block, threads ? { threads } : {});
-      times.push(performance.now() - t);
+  const failed = (what: string) => new ExecutorFailure(`the executor ${name}${what}`, o.json ? { block: label, executor: name } : undefined);
+  const options = threads ? { threads } : {};
+  // Named in the message should the executor never settle what it is doing.
+  let doing = ' never finished loading';
+  /** The executor's `f`, whose throw becomes the executor's failure (a bad module path stays an input error). */
+  const attempt = async <T>(what: string, f: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (e) {
+      throw isInputError(e) ? e : failed(` threw ${what}: ${thrown(e)}`);
     }
-  } finally {
-    await executor.close();
-  }
-  const r = result!;
+  };
+  const runs = async () => {
+    const startedAt = performance.now();
+    const executor = await attempt('while starting', () => createExecutor(name, { ...options, ...partition }));
+    const startupMs = performance.now() - startedAt;
+    const times: number[] = [];
+    let result: unknown;
+    let warmupRuns = 0;
+    doing = `: execute() never settled on ${label}`;
+    try {
+      await attempt(`on ${label}`, async () => {
+        const warmupStart = performance.now();
+        for (; performance.now() - warmupStart < warmupMs; warmupRuns++) await executor.execute(block, options);
+        for (let i = 0; i < repeat; i++) {
+          const t = performance.now();
+          result = await executor.execute(block, options);
+          times.push(performance.now() - t);
+        }
+      });
+    } finally {
+      doing = ': close() never settled';
+      await attempt('while closing', () => executor.close());
+    }
+    return { executor, startupMs, times, result, warmupRuns };
+  };
+  const { executor, startupMs, times, result, warmupRuns } = await unlessStuck(runs(), () => failed(`${doing}: nothing was left running that could settle it`));
+  const problem = malformation(result);
+  if (problem) throw failed(` returned a malformed result on ${label}: ${problem}`);
+  const r = result as BlockResult;
   const medianMs = median(times);
   const difference = o.check ? explain(block, executeReference(block), r) : undefined;
   const summary = {

@@ -3,20 +3,23 @@
 // planted-bug catalogue (--planted), or replays one failure (--replay TOKEN); prints progress on a
 // terminal, explained and shrunk failures with their replay command, and a summary.
 // Invariant: exit 0 = every property held (and, for --planted, every bug was caught), 1 = a
-// counterexample was found (or a green run missed required coverage, or a planted bug escaped),
-// 2 = usage or input error. --json prints exactly one JSON object on stdout and nothing else, and
-// its `ok` is true exactly when the exit code is 0. A time limit is a budget, not a failure: what
-// it cut still exits 0, but is never called a pass, in the text or the JSON.
+// counterexample was found (or a green run missed required coverage, or a planted bug escaped, or
+// an executor left a call unsettled with nothing left to settle it), 2 = usage or input error.
+// --json prints exactly one JSON object on stdout and nothing else, and its `ok` is true exactly
+// when the exit code is 0. A time limit is a budget, not a failure: what it cut still exits 0, but
+// is never called a pass, in the text or the JSON.
 
 import { EXECUTORS } from '../impl/registry.js';
 import {
-  BATCH, CHECK_DEFS, checkRuns, replayFailure, runVerify, shardBatches, type ExecutorReport, type RunReport, type SubjectSource,
+  BATCH, CHECK_DEFS, checkRuns, MAX_RUNS, MAX_SEED, replayFailure, runVerify, shardBatches, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
 import { decodeToken, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
 import { formatFailure } from '../properties/report.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
 import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
-import { EXIT, intOption, UsageError } from './errors.js';
+import { plural } from '../spec/plural.js';
+import { EXIT, ExecutorFailure, intOption, unlessStuck, UsageError } from './errors.js';
+import { checkOutDir } from './output.js';
 import { createProgress } from './progress.js';
 import { executorNames } from './executor-settings.js';
 
@@ -95,9 +98,31 @@ function rate(n: number, ms: number): number {
   return ms > 0 ? Math.round((n / ms) * 1000) : 0;
 }
 
-function sourceFor(name: string): SubjectSource {
-  return name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name);
+/** What the executor under test is doing, kept for the message should it never settle. */
+interface Doing {
+  now: string;
 }
+
+/** `source` recording in `doing` what its executor is doing, before each call into it. */
+function tracked(source: SubjectSource, doing: Doing): SubjectSource {
+  const call = <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    doing.now = `the executor ${source.name}: ${what}`;
+    return work();
+  };
+  return {
+    name: source.name,
+    create: async () => {
+      const subject = await call('never finished loading', () => source.create());
+      return {
+        ...subject,
+        execute: (block, threads) => call(`execute() never settled on a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`, () => subject.execute(block, threads)),
+        close: () => call('close() never settled', () => subject.close()),
+      };
+    },
+  };
+}
+
+type Sources = (name: string) => SubjectSource;
 
 /** The JSON summary: the verdict (ok = exit 0), the run's report plus rates (and the planted tally). */
 function summary(ok: boolean, r: RunReport, planted?: PlantedReport): object {
@@ -160,12 +185,14 @@ function plantedText(p: PlantedReport, runs: number, shard: Shard | undefined, o
   return lines;
 }
 
-async function replay(o: VerifyOptions): Promise<number> {
+async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   let token: ReplayToken;
   let replayed: Awaited<ReturnType<typeof replayFailure>>;
   try {
     token = decodeToken(o.replay!);
-    replayed = await replayFailure(sourceFor(token.executor), token, o.out ?? DEFAULT_OUT);
+    const outDir = o.out ?? DEFAULT_OUT;
+    checkOutDir(outDir, '--out');
+    replayed = await replayFailure(sourceFor(token.executor), token, outDir);
   } catch (e) {
     if (e instanceof ReplayTokenError) throw new UsageError(e.message);
     throw e;
@@ -182,12 +209,19 @@ async function replay(o: VerifyOptions): Promise<number> {
 }
 
 export async function verifyCommand(o: VerifyOptions): Promise<number> {
+  const doing: Doing = { now: 'the run never finished' };
+  const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name), doing);
+  // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
+  return unlessStuck(verify(o, sourceFor), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it`, o.json ? { ok: false } : undefined));
+}
+
+async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   if (o.replay !== undefined) {
     if (o.executor?.length || o.planted || o.shard !== undefined) throw new UsageError('--replay reruns one failure: give it alone (with --json or --out)');
-    return replay(o);
+    return replay(o, sourceFor);
   }
-  const runs = intOption('--runs', o.runs, DEFAULT_RUNS, 1);
-  const seed = intOption('--seed', o.seed, DEFAULT_SEED, 0);
+  const runs = intOption('--runs', o.runs, DEFAULT_RUNS, 1, MAX_RUNS);
+  const seed = intOption('--seed', o.seed, DEFAULT_SEED, 0, MAX_SEED);
   const timeLimitMs = parseTimeLimit(o.timeLimit);
   const shard = parseShard(o.shard);
   requireShardRuns(runs, shard, o.planted ? DEFAULT_RUNS : SHARD_RUNS);
@@ -200,6 +234,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
 
   if (o.planted) {
     if (o.executor?.length) throw new UsageError('--planted checks the planted-bug catalogue: leave out --executor');
+    checkOutDir(outDir, '--out');
     const planted = await runPlanted(base);
     const ok = planted.caught === planted.total;
     if (o.json) {
@@ -216,6 +251,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   // Load every user's module up front, so a bad path is a usage error before minutes of checking
   // (a built-in cannot fail to load, and starting its pool costs a second or more).
   for (const s of sources) if (!EXECUTORS.has(s.name)) await (await s.create()).close();
+  checkOutDir(outDir, '--out');
   const r = await runVerify({ subjects: sources, ...base });
   const uncovered = r.executors.filter((e) => e.uncovered.length > 0);
   const ok = !r.failures.length && !uncovered.length;

@@ -93,9 +93,32 @@ function sameState(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number
 }
 
 /** Full comparison: the hot path of every property, so it returns at the first difference. */
+const isNumber = (v: unknown) => typeof v === 'number';
+
+/**
+ * What makes `r` unreadable as a BlockResult (spec/block.ts), or undefined. A user's module may
+ * return anything (null, a plain object, receipts of the wrong shape); every reader of a result
+ * that came from outside asks this first instead of crashing on it.
+ */
+export function malformation(r: unknown): string | undefined {
+  if (typeof r !== 'object' || r === null) return `${r === null ? 'null' : typeof r} instead of a BlockResult object`;
+  const x = r as { [K in keyof BlockResult]?: unknown };
+  if (!Array.isArray(x.receipts)) return 'receipts is not a list';
+  const receipt = x.receipts.findIndex((t: Partial<Receipt> | null) => typeof t?.status !== 'string' || !isNumber(t.code) || !isNumber(t.gasUsed) || !Array.isArray(t.outputs) || !t.outputs.every(isNumber));
+  if (receipt >= 0) return `receipt ${receipt} is not { status, code, gasUsed, outputs }`;
+  if (!Array.isArray(x.reads)) return 'reads is not a list';
+  const reads = x.reads.findIndex((set: unknown) => !Array.isArray(set) || !set.every((p) => Array.isArray(p) && p.length === 2 && p.every(isNumber)));
+  if (reads >= 0) return `read set ${reads} is not a list of [key, value] pairs`;
+  if (typeof x.stateRoot !== 'string' || typeof x.receiptsRoot !== 'string') return 'stateRoot and receiptsRoot must be strings';
+  if (!isNumber(x.gasUsed)) return 'gasUsed must be a number';
+  if (!(x.state instanceof Map)) return 'state must be a Map';
+  if (typeof x.stats !== 'object' || x.stats === null || !Object.values(x.stats).every((v) => isNumber(v) || typeof v === 'string')) return 'stats must be an object of numbers and strings';
+  return undefined;
+}
+
 export function sameResult(expected: BlockResult, actual: BlockResult): boolean {
   const n = expected.receipts.length;
-  if (actual.receipts?.length !== n || actual.reads?.length !== n) return false;
+  if (malformation(actual) !== undefined || actual.receipts.length !== n || actual.reads.length !== n) return false;
   for (let i = 0; i < n; i++) {
     if (!sameReceipt(expected.receipts[i]!, actual.receipts[i]!) || !sameReads(expected.reads[i]!, actual.reads[i]!)) return false;
   }
@@ -261,10 +284,17 @@ function explainState(c: Context): Explanation | undefined {
 /** Explains the first divergence of `actual` from the reference result `expected`, or undefined when they agree. */
 export function explain(block: Block, expected: BlockResult, actual: BlockResult, prov: Provenance = {}): Explanation | undefined {
   const n = block.txs.length;
-  if (actual.receipts?.length !== n || actual.reads?.length !== n) {
+  const problem = malformation(actual);
+  if (problem !== undefined) {
+    return {
+      anomaly: 'malformed result', elle: ELLE['malformed result'], tx: -1, expected: 'a BlockResult', actual: problem,
+      detail: 'A BlockResult holds the state root, receipts, receipts root, read sets, gas used, final state and statistics (spec/block.ts).',
+    };
+  }
+  if (actual.receipts.length !== n || actual.reads.length !== n) {
     return {
       anomaly: 'malformed result', elle: ELLE['malformed result'], tx: -1, expected: `${n} receipts and read sets`,
-      actual: `${actual.receipts?.length ?? 'no'} receipts, ${actual.reads?.length ?? 'no'} read sets`,
+      actual: `${actual.receipts.length} receipts, ${actual.reads.length} read sets`,
       detail: 'A BlockResult must hold one receipt and one read set per transaction, in block order.',
     };
   }

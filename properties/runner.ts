@@ -1,12 +1,13 @@
 // The verify run: every check for every executor under test, in seeded batches, with a time limit
 // and sharding, collecting counts, coverage and explained, shrunk, replayable failures. Used by
 // `concord verify`, by the vitest helper and by the tests.
-// Invariant: a check's runs are split into batches; batch b runs fast-check with seed
-// batchSeed(seed, b), and shard I/N runs exactly the batches with b mod N = I - 1, so the shards
-// of a CI matrix together run exactly the unsharded run, and any failure replays from its
-// (seed, path) alone.
+// Invariant: a check's runs are split into batches; batch b runs fast-check from the key
+// batchSeed(seed, b), distinct for every (seed, b) the limits allow, and shard I/N runs exactly the
+// batches with b mod N = I - 1, so the shards of a CI matrix together run exactly the unsharded
+// run, and any failure replays from its (key, path) alone.
 
 import fc from 'fast-check';
+import { xorshift128plusFromState } from 'pure-rand/generator/xorshift128plus';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Block } from '../spec/block.js';
@@ -124,10 +125,29 @@ export interface RunReport {
 export const BATCH = 50;
 /** Property runs fast-check may spend shrinking one counterexample (minimize() then takes over). */
 export const SHRINK_BUDGET = 300;
+/** Batches each seed owns: keys are seed * 2^16 + b, and keys must be safe integers (replay tokens carry them). */
+const SEED_BATCHES = 2 ** 16;
+/** The most runs of a check whose batches all belong to its seed alone (no check has a runsFactor above 1). */
+export const MAX_RUNS = SEED_BATCHES * BATCH;
+/** The largest seed whose keys are all safe integers. */
+export const MAX_SEED = Math.floor(Number.MAX_SAFE_INTEGER / SEED_BATCHES);
 
-/** The fast-check seed of batch b: spread so neighbouring --seed values share no batch. */
+/**
+ * The key batch b of seed `seed` runs fast-check from. Below seed 2^15 it is what it always was
+ * (pinned tests and published examples keep their blocks); every (seed, b) within MAX_SEED and
+ * MAX_RUNS has its own.
+ */
 export function batchSeed(seed: number, b: number): number {
-  return (((seed % 32_768) * 65_536 + b) % 2 ** 31) | 0;
+  return seed * SEED_BATCHES + b;
+}
+
+/**
+ * fast-check settings that run from `key` with all its bits. fast-check keeps 32 of a seed
+ * (xorshift128plus(seed) is the state [-1, ~seed, seed | 0, 0]); the bits above go into the word
+ * it leaves 0, which keeps every key below 2^32 on the runs fast-check's own seed gave it.
+ */
+function fromKey(key: number): Pick<fc.Parameters<unknown>, 'seed' | 'randomType'> {
+  return { seed: key | 0, randomType: () => xorshift128plusFromState([-1, ~key, key | 0, Math.floor(key / 2 ** 32)]) };
 }
 
 /** The batches of `total` runs that shard I/N owns. */
@@ -195,7 +215,7 @@ async function checkBatch(
     failed ||= !ok;
     return ok;
   });
-  const details = await fc.check(property, { seed, ...run });
+  const details = await fc.check(property, { ...fromKey(seed), ...run });
   if (!details.failed) return undefined;
   const [input] = details.counterexample ?? [];
   // A replay starts at the end of fast-check's shrink path (one segment per shrink after the run's

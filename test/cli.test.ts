@@ -1,13 +1,17 @@
 // The concord command's option checks, run as a user runs them: every bad option or combination
 // is one line on stderr naming the option, exit 2, nothing on stdout, no stack trace, and it fails
-// before any long work starts (a bench with a bad --out must not run the benchmark first).
+// before any long work starts (a bench with a bad --out must not run the benchmark first). An
+// executor that throws, returns garbage or never settles is one line naming it, exit 1.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { proveCommand } from '../cli/prove.js';
+import { z3Installed } from '../spec/smt/z3.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
+const z3 = await z3Installed();
 const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 describe('concord options', () => {
@@ -43,6 +47,12 @@ describe('concord options', () => {
       [['bench', '--block', empty, '--seed', '3'], /give --block FILE or --seed, not both/],
       [['bench', '--quick', '--workload', 'p2p', '--out', dir], /--out .*: is a folder; give a file name/],
       [['report', join(dir, 'r.json'), '--out', empty], /cannot read: no such file or folder/],
+      [['verify', '--executor', 'sequential', '--runs', '10000000000', '--time-limit', '2', '--json'], /--runs expects an integer from 1 to 3,276,800, got "10000000000"/],
+      [['verify', '--executor', 'sequential', '--seed', '137438953472'], /--seed expects an integer from 0 to 137,438,953,471/],
+      [['verify', '--executor', 'sequential', '--runs', '50', '--out', empty, '--json'], /^concord verify: --out .*empty\.json: is a file; give a folder$/m],
+      [['run', empty, '--repeat', '100001'], /--repeat expects an integer from 1 to 100,000, got "100001"/],
+      [['run', empty, '--warmup', '99999999999'], /--warmup expects an integer from 0 to 600,000, got "99999999999"/],
+      [['main', '--out', empty], /^concord main: --out .*empty\.json: is a file; give a folder$/m],
     ];
     for (const [args, message] of cases) {
       const r = concord(...args);
@@ -57,9 +67,12 @@ describe('concord options', () => {
   it.skipIf(process.platform !== 'linux')('refuses an --out under /proc at once (a recursive mkdir loops there on Node 20)', () => {
     const results = join(dir, 'results-proc.json');
     writeFileSync(results, readFileSync(new URL('../reports/published/results.json', import.meta.url)));
-    const r = concord('report', results, '--out', '/proc/concord-test/report');
-    expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^concord report: --out \/proc\/concord-test\/report: cannot write there: /);
+    const buggy = new URL('./fixtures/verify/batch-executor.mjs', import.meta.url).pathname;
+    for (const [command, ...args] of [['report', results], ['verify', '--executor', buggy, '--runs', '50'], ['main']]) {
+      const r = concord(command!, ...args, '--out', `/proc/concord-test/${command}`);
+      expect(r.status, command).toBe(2);
+      expect(r.stderr.trim(), command).toMatch(new RegExp(`^concord ${command}: --out /proc/concord-test/${command}: cannot write there: [^\n]+$`));
+    }
   });
 
   it('report refuses a file as its output folder before writing anything', () => {
@@ -104,5 +117,80 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
     expect(run.stdout).toMatch(/\(0 transactions\)/);
     expect(run.stdout).toMatch(/receipts +none \(an empty block\)/);
     expect(run.stdout).toMatch(/over 1 run, cold/);
+  });
+
+  describe('an executor that fails outside any check', () => {
+    const example = new URL('../examples/transfer.json', import.meta.url).pathname;
+    const reference = new URL('../dist/spec/reference.js', import.meta.url).href;
+    const executor = (name: string, body: string) => {
+      const file = join(dir, `${name}.mjs`);
+      writeFileSync(file, `import { executeReference } from '${reference}';\nexport default { name: '${name}', ${body}, async close() {} };\n`);
+      return file;
+    };
+    const throws = executor('throws', "async execute() { throw new Error('boom\\nsecond line'); }");
+    const garbage = executor('garbage', 'async execute() { return { stateRoot: 5 }; }');
+    const nothing = executor('nothing', 'async execute() { return null; }');
+    const hangs = executor('hangs', 'execute() { return new Promise(() => {}); }');
+
+    /** Exit 1, one line on stderr; with --json, the same message in one JSON object on stdout. */
+    function failsWith(args: string[], message: RegExp): Record<string, unknown> {
+      const text = concord(...args);
+      const label = args.join(' ');
+      expect(text.status, label).toBe(1);
+      expect(text.stderr.trim().split('\n'), label).toEqual([expect.stringMatching(message)]);
+      expect(text.stdout, label).toBe('');
+      const json = concord(...args, '--json');
+      expect(json.status, label).toBe(1);
+      expect(json.stderr.trim().split('\n'), label).toEqual([expect.stringMatching(message)]);
+      const j = JSON.parse(json.stdout) as Record<string, unknown>;
+      expect(`concord ${args[0]}: ${String(j.error)}`, label).toMatch(message);
+      return j;
+    }
+
+    it('run names the executor and what it did, with and without --check', () => {
+      for (const check of [[], ['--check']]) {
+        const run = (file: string) => ['run', example, '--executor', file, '--warmup', '0', ...check];
+        const j = failsWith(run(throws), /^concord run: the executor \S+throws\.mjs threw on \S+transfer\.json: Error: boom\\nsecond line$/);
+        expect(j).toMatchObject({ block: example, executor: throws });
+        failsWith(run(garbage), /^concord run: the executor \S+garbage\.mjs returned a malformed result on \S+transfer\.json: receipts is not a list$/);
+        failsWith(run(nothing), /^concord run: the executor \S+nothing\.mjs returned a malformed result on \S+transfer\.json: null instead of a BlockResult object$/);
+      }
+    });
+
+    it('run and verify say which call never settled, instead of exiting 13 without a word', () => {
+      failsWith(['run', example, '--executor', hangs, '--warmup', '0'], /^concord run: the executor \S+hangs\.mjs: execute\(\) never settled on \S+transfer\.json: nothing was left running that could settle it$/);
+      const j = failsWith(['verify', '--executor', hangs, '--runs', '50', '--time-limit', '5', '--out', join(dir, 'hangs')],
+        /^concord verify: the executor \S+hangs\.mjs: execute\(\) never settled on a generated block of \d+ transactions? \(threads \d\): nothing was left running/);
+      expect(j.ok).toBe(false);
+    });
+
+    it('run still waits for a slow executor that has a timer pending', () => {
+      const slow = executor('slow', 'execute(block) { return new Promise((done) => setTimeout(() => done(executeReference(block)), 300)); }');
+      const r = concord('run', example, '--executor', slow, '--warmup', '0', '--check');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^check +the same state root, receipts and reads as the reference$/m);
+    });
+  });
+
+  it.skipIf(!z3)('prove draws its bar on a terminal only, never under CI (the rule bench and verify follow)', async () => {
+    const contract = new URL('./fixtures/prove/reads-outside.json', import.meta.url).pathname;
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+    try {
+      for (const ci of ['1', '']) {
+        vi.stubEnv('CI', ci);
+        let stderr = '';
+        vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+        vi.spyOn(process.stderr, 'write').mockImplementation((x) => ((stderr += String(x)), true));
+        await proveCommand({ contract, json: false });
+        vi.restoreAllMocks();
+        if (ci) expect(stderr, 'CI set').toBe('');
+        else expect(stderr, 'a terminal').toMatch(/prove +\[.*\] 2\/2/);
+      }
+    } finally {
+      vi.unstubAllEnvs();
+      if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
+      else delete (process.stderr as { isTTY?: boolean }).isTTY;
+    }
   });
 });

@@ -106,6 +106,17 @@ describe('explain', () => {
   it('names a wrong read set, a malformed result and a wrong root', () => {
     expect(explain(chain, good, altered(good, { reads: [good.reads[0]!, [[1, 5], [2, 7]], good.reads[2]!] }))).toMatchObject({ anomaly: 'wrong read set', tx: 1 });
     expect(explain(chain, good, altered(good, { receipts: good.receipts.slice(0, 2) }))).toMatchObject({ anomaly: 'malformed result' });
+    // A user's module may return anything: neither the explainer nor sameResult may crash on it.
+    const shapes: [unknown, RegExp][] = [
+      [null, /^null instead/], [42, /^number instead/], [{ ...good, receipts: 'no' }, /^receipts is not a list/],
+      [altered(good, { receipts: [good.receipts[0]!, { status: 'success' } as Receipt, good.receipts[2]!] }), /^receipt 1 is not/],
+      [altered(good, { reads: [good.reads[0]!, [[1]] as unknown as ReadSet, good.reads[2]!] }), /^read set 1 is not/],
+      [{ ...good, state: {} }, /^state must be a Map/],
+    ];
+    for (const [r, problem] of shapes) {
+      expect(sameResult(good, r as BlockResult)).toBe(false);
+      expect(explain(chain, good, r as BlockResult)).toMatchObject({ anomaly: 'malformed result', actual: expect.stringMatching(problem) });
+    }
     expect(explain(chain, good, { ...good, stateRoot: '00', receiptsRoot: good.receiptsRoot, state: good.state, receipts: good.receipts, reads: good.reads, gasUsed: good.gasUsed, stats: good.stats })).toMatchObject({ anomaly: 'wrong root' });
   });
 

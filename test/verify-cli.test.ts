@@ -1,7 +1,7 @@
 // `concord verify` end to end, in process: exit codes, the --json object, a user's executor module
-// (good, buggy, malformed), the failure report with its block file and replay token, sharding and
-// input errors. The fixtures import dist/, which `npm test` builds first.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+// (good, buggy, malformed), the failure report with its block file and replay token, seeds,
+// sharding and input errors. The fixtures import dist/, which `npm test` builds first.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -11,9 +11,12 @@ import { guard } from '../cli/errors.js';
 import { verifyCommand, type VerifyOptions } from '../cli/verify.js';
 import { SHORT_VERIFY } from '../cli/main.js';
 import { PLANTED } from '../properties/planted.js';
+import { MAX_SEED } from '../properties/runner.js';
 
 const fixture = (name: string) => new URL(`./fixtures/verify/${name}`, import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), 'concord-verify-'));
+const aFile = join(out, 'a-file');
+writeFileSync(aFile, '');
 
 /** Runs the command as the CLI does, capturing stdout and stderr. */
 async function verify(o: VerifyOptions): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -118,6 +121,21 @@ describe('concord verify', () => {
     expect(r.stdout).toMatch(/seed {9}\d+, path [\d:]+/);
   });
 
+  // Seeds used to be taken mod 2^15, so --seed 32769 checked exactly the blocks of --seed 1.
+  it('checks different blocks for every seed, keeps the blocks of the seeds below 2^15, and replays each', async () => {
+    const found = [];
+    for (const seed of ['1', '32769', String(MAX_SEED)]) {
+      const [f] = JSON.parse((await verify({ executor: [fixture('batch-executor.mjs')], seed, json: true })).stdout).failures;
+      const again = JSON.parse((await verify({ replay: f.token, json: true })).stdout);
+      expect(again.failures[0].block, `seed ${seed}`).toEqual(f.block);
+      found.push(f);
+    }
+    // 65536 is seed 1's first batch, as docs/verify.md shows it.
+    expect(found[0].seed).toBe(65536);
+    expect(new Set(found.map((f) => f.seed)).size).toBe(3);
+    expect(new Set(found.map((f) => JSON.stringify(f.block))).size).toBe(3);
+  });
+
   it('splits the seed space over shards that together make the whole run', async () => {
     const whole = JSON.parse((await verify({ executor: ['sequential'], runs: '200', json: true })).stdout);
     const parts = [];
@@ -161,7 +179,7 @@ describe('concord verify', () => {
   it.each([
     [{ shard: '3/2' }, /--shard expects I\/N/],
     [{ shard: 'x' }, /--shard/],
-    [{ runs: '0' }, /--runs expects an integer >= 1/],
+    [{ runs: '0' }, /--runs expects an integer from 1 to 3,276,800, got "0"/],
     [{ timeLimit: '-1' }, /--time-limit expects a number of seconds > 0/],
     [{ executor: ['nope'] }, /unknown executor "nope"/],
     [{ executor: [fixture('not-an-executor.mjs')] }, /default export must be an Executor/],
@@ -172,6 +190,8 @@ describe('concord verify', () => {
     [{ replay: 'cv1_AAAA', shard: '1/2' }, /give it alone/],
     [{ executor: ['sequential'], runs: '5', shard: '2/4' }, /^concord verify: --shard 2\/4 of --runs 5 gets no runs: .* 4 shards need --runs >= 2000 \(500 a shard\)\n$/],
     [{ planted: true, runs: '100', shard: '3/4' }, /--shard 3\/4 of --runs 100 gets no runs: .* 4 shards need --runs >= 8000 \(2000 a shard\)/],
+    [{ executor: [fixture('batch-executor.mjs')], out: aFile, json: true }, /^concord verify: --out \S+a-file: is a file; give a folder\n$/],
+    [{ planted: true, out: aFile }, /--out \S+a-file: is a file; give a folder/],
   ] as [VerifyOptions, RegExp][])('exits 2 on bad input %#', async (o, message) => {
     const r = await verify({ runs: '10', ...o });
     expect(r.code).toBe(2);

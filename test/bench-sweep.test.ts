@@ -177,6 +177,18 @@ describe('progress', () => {
     expect(createProgress({ env: {}, stream: pipe }).active).toBe(false);
   });
 
+  it('draws no bar for a stage of no steps', () => {
+    const s = sink();
+    const p = createProgress({ env: {}, stream: s });
+    p.start(2, 'bench');
+    p.update(2, 'p2p');
+    p.start(0, 'simulate');
+    p.update(0, '');
+    p.stop();
+    expect(s.text).toContain('2/2');
+    expect(s.text).not.toContain('simulate');
+  });
+
   it('draws a bar on a terminal', () => {
     const s = sink();
     const p = createProgress({ env: {}, stream: s });

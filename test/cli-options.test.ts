@@ -7,10 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate, WORKLOADS } from '../bench/workloads.js';
-import { createProgress } from '../cli/progress.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -99,25 +97,5 @@ describe('concord option checks', () => {
       refused([...args, args[0] === 'gen' ? '-o' : '--out', out], message);
       expect(existsSync(join(dir, folder)), args.join(' ')).toBe(false);
     }
-  });
-
-  it('draws no progress bar for a stage of no steps', () => {
-    class Sink extends Writable {
-      text = '';
-      isTTY = true;
-      override _write(chunk: Buffer, _enc: string, done: () => void): void {
-        this.text += chunk.toString();
-        done();
-      }
-    }
-    const s = new Sink() as Sink & NodeJS.WriteStream;
-    const p = createProgress({ env: {}, stream: s });
-    p.start(2, 'bench');
-    p.update(2, 'p2p');
-    p.start(0, 'simulate');
-    p.update(0, '');
-    p.stop();
-    expect(s.text).toContain('2/2');
-    expect(s.text).not.toContain('simulate');
   });
 });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Block } from '../spec/block.js';
 import { parseBlock } from '../spec/block-file.js';
 import { DEFAULT_HASH_COST, generate, MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOADS, type WorkloadParams } from '../bench/workloads.js';
-import { intOption, UsageError } from './errors.js';
+import { intOption, nonNegativeNumberOption, UsageError } from './errors.js';
 import { fsReason } from './output.js';
 
 export interface WorkloadOptions {
@@ -16,16 +16,6 @@ export interface WorkloadOptions {
   seed?: string;
   hashCost?: string;
   zipf?: string;
-}
-
-/**
- * A decimal option >= 0 (`what` names its kind): digits with an optional fraction and exponent.
- * Number() alone would take "" as 0, "0x10" as 16 and "Infinity" as a value.
- */
-export function nonNegativeNumberOption(name: string, raw: string, what: string): number {
-  const v = Number(raw);
-  if (!/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw.trim()) || !Number.isFinite(v)) throw new UsageError(`${name} expects ${what} >= 0, got "${raw}"`);
-  return v;
 }
 
 export function workloadParams(o: WorkloadOptions): WorkloadParams {

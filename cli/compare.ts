@@ -6,8 +6,7 @@
 // --json prints one object whose `ok` is true exactly when the exit code is 0.
 
 import { compare, formatComparison, pValue, regressions } from '../reports/compare.js';
-import { nonNegativeNumberOption } from './block-source.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT, nonNegativeNumberOption, UsageError } from './errors.js';
 import { readResults } from './report.js';
 
 export interface CompareOptions {

@@ -70,6 +70,16 @@ export function intOption(name: string, raw: string | undefined, fallback: numbe
   return v;
 }
 
+/**
+ * A decimal option >= 0 (`what` names its kind): digits with an optional fraction and exponent.
+ * Number() alone would take "" as 0, "0x10" as 16 and "Infinity" as a value.
+ */
+export function nonNegativeNumberOption(name: string, raw: string, what: string): number {
+  const v = Number(raw);
+  if (!/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw.trim()) || !Number.isFinite(v)) throw new UsageError(`${name} expects ${what} >= 0, got "${raw}"`);
+  return v;
+}
+
 /** intOption as a commander argument parser (for scripts that parse with commander directly). */
 export function intArgument(name: string, min: number): (raw: string) => number {
   return (raw) => {

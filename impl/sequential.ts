@@ -4,11 +4,10 @@
 // The table holds the keys the block touches. A pre-state no larger than what the block is
 // expected to touch is copied in first (iterating a Map beats a lookup per key); a larger one is
 // read through, each key loaded on its first read, so a block costs what it touches, not the size
-// of the state. An executor keeps its table from
-// block to block, as the parallel executors keep their shared buffers: on this project's 2-core VM
-// fresh memory costs about 13 us a page, and a table allocated per block made the baseline slower
-// in a long benchmark process than alone. The result therefore keeps a copy of the touched
-// entries, never the table.
+// of the state. An executor keeps its table from block to block, as the parallel executors keep
+// their shared buffers: on this project's 2-core VM fresh memory costs about 13 us a page, and a
+// table allocated per block made the baseline slower in a long benchmark process than alone. The
+// result therefore keeps a copy of the touched entries, never the table.
 // Invariant: its BlockResult equals the reference's for every block (checked by the tests), and
 // stays equal after the table is reused for later blocks.
 

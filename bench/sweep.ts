@@ -203,7 +203,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
               accumulators.push(acc);
               live.push({ executor, acc });
             } catch (e) {
-              result.failures.push({ executor: name, threads: t, workload: w.id, message: (e as Error).message });
+              result.failures.push({ executor: name, threads: t, workload: w.id, message: errorText(e) });
             }
           }
           const tasks = [{ executor: baseline, acc: accumulators[0]! }, ...live];
@@ -222,7 +222,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
           }
         }
       } finally {
-        for (const executor of pools.values()) await executor.close();
+        for (const [name, executor] of pools) await closeRecording(name, executor, t, result);
       }
     }
   } finally {
@@ -234,6 +234,20 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     result.noise.stealFraction = Math.min(1, noise.stealCoreMs / (noise.wallMs * o.cores));
   }
   return result;
+}
+
+/** A thrown value's message (a user's module may throw anything, null included). */
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Closes an executor; a close() that throws or rejects is its failure, recorded like any other. */
+async function closeRecording(name: string, executor: Executor, t: number, result: SweepResult): Promise<void> {
+  try {
+    await executor.close();
+  } catch (e) {
+    result.failures.push({ executor: name, threads: t, workload: null, message: `close() threw: ${errorText(e)}` });
+  }
 }
 
 /** Creates each executor's pool for t threads, timing creation and its first (cold) block apart. */
@@ -255,8 +269,8 @@ async function startPools(names: readonly string[], settings: ExecutorSettings &
       result.startup.push({ executor: name, threads: t, createMs, firstBlockMs });
       pools.set(name, executor);
     } catch (e) {
-      await executor?.close();
-      result.failures.push({ executor: name, threads: t, workload: null, message: (e as Error).message });
+      result.failures.push({ executor: name, threads: t, workload: null, message: errorText(e) });
+      if (executor) await closeRecording(name, executor, t, result);
     }
   }
   return pools;

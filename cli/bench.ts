@@ -17,7 +17,7 @@ import { resultsMarkdown } from '../reports/render.js';
 import { RESULTS_FORMAT, serializeResults, type ResultsFile } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadParams, type WorkloadOptions } from './block-source.js';
-import { EXIT, intOption, UsageError } from './errors.js';
+import { callExecutor, EXIT, ExecutorFailure, intOption, unlessStuck, UsageError } from './errors.js';
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { checkOutFile, writeWhole } from './output.js';
 import { concordVersion } from './version.js';
@@ -101,7 +101,11 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
   const partition = partitionSettings(o, executors);
   // A module that does not load, or exports no executor, is a usage error now, not a failure
   // reported after minutes of sweeping (verify loads its modules up front the same way).
-  for (const name of executors.filter((e) => !EXECUTORS.has(e))) await (await createExecutor(name, { threads: 1, ...partition })).close();
+  for (const name of executors.filter((e) => !EXECUTORS.has(e))) {
+    const json = o.json ? { executor: name } : undefined;
+    const executor = await callExecutor(name, 'while loading', () => createExecutor(name, { threads: 1, ...partition }), json);
+    await callExecutor(name, 'while closing', () => executor.close(), json);
+  }
   if (o.out !== undefined) checkOutFile(o.out, '--out');
   if (executors.length === 0) progress.note('bench: no parallel executor in the registry yet: measuring the sequential baseline alone');
   const quick = o.quick === true;
@@ -149,7 +153,12 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
 
 export async function benchCommand(o: BenchOptions): Promise<number> {
   const progress = createProgress({ json: o.json === true });
-  const doc = await runBench(o, progress);
+  let last = 'the start of the sweep';
+  const tracked: Progress = { ...progress, update: (done, item) => progress.update(done, (last = item)) };
+  // Without this, a user's execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
+  const doc = await unlessStuck(runBench(o, tracked), () => new ExecutorFailure(
+    `the run stalled at ${last}: a call into an executor never settled, and nothing was left running that could settle it`, o.json ? {} : undefined,
+  ));
   // Serializing validates: a file bench writes is always one that report and compare accept.
   const text = serializeResults(doc, o.out ?? 'results');
   if (o.out !== undefined) {

@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from 'commander';
 import { BlockFileError } from '../spec/block-file.js';
 import { UnknownExecutorError } from '../impl/registry.js';
+import { oneLine } from '../spec/messages.js';
 import { stopAllProgress } from './progress.js';
 
 export class UsageError extends Error {}
@@ -44,6 +45,24 @@ export async function guard(command: string, body: () => Promise<number>): Promi
       return EXIT.FAILED;
     }
     throw e;
+  }
+}
+
+/** A thrown value as failure reports word it (`Error: boom`), on one bounded line. */
+export function thrownText(e: unknown): string {
+  return oneLine(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+}
+
+/**
+ * `f()`, a call into the executor `name` (a user's module, mostly); its throw becomes that
+ * executor's failure, `the executor NAME threw WHAT: Error: ...` (exit 1, `json` under --json),
+ * while an input error (a module path that does not load) stays one.
+ */
+export async function callExecutor<T>(name: string, what: string, f: () => T | Promise<T>, json?: object): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw isInputError(e) ? e : new ExecutorFailure(`the executor ${name} threw ${what}: ${thrownText(e)}`, json);
   }
 }
 

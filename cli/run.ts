@@ -6,7 +6,6 @@
 // executor that throws, returns what run cannot read or never settles is exit 1, one line naming it.
 
 import type { BlockResult, Receipt } from '../spec/block.js';
-import { oneLine } from '../spec/messages.js';
 import { executeReference } from '../spec/reference.js';
 import { explain, formatExplanation, malformation } from '../properties/explain.js';
 import { FAULT_NAMES } from '../spec/values.js';
@@ -14,7 +13,7 @@ import { plural } from '../spec/plural.js';
 import { checkExecutorName, createExecutor, EXECUTORS } from '../impl/registry.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
-import { EXIT, ExecutorFailure, intOption, isInputError, unlessStuck, UsageError } from './errors.js';
+import { callExecutor, EXIT, ExecutorFailure, intOption, unlessStuck, UsageError } from './errors.js';
 import { loadBlock, type WorkloadOptions } from './block-source.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
 
@@ -46,11 +45,6 @@ export const MAX_WARMUP_MS = 600_000;
 /** A median over this many runs is as steady as it gets; the times are kept, so a typo would fill memory. */
 export const MAX_REPEAT = 100_000;
 
-/** A thrown value as verify's failure reports word it (`Error: boom`), on one bounded line. */
-function thrown(e: unknown): string {
-  return oneLine(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-}
-
 export async function runCommand(file: string | undefined, o: RunOptions): Promise<number> {
   const name = o.executor ?? 'sequential';
   const threads = intOption('--threads', o.threads, 0, 1, maxThreads()) || undefined;
@@ -60,18 +54,12 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const partition = partitionSettings(o, [name]);
   if (threads !== undefined && EXECUTORS.get(name)?.parallel === false) throw new UsageError(`--threads: the ${name} executor runs on one thread`);
   const { block, label } = loadBlock(file, o);
-  const failed = (what: string) => new ExecutorFailure(`the executor ${name}${what}`, o.json ? { block: label, executor: name } : undefined);
+  const json = o.json ? { block: label, executor: name } : undefined;
+  const failed = (what: string) => new ExecutorFailure(`the executor ${name}${what}`, json);
   const options = threads ? { threads } : {};
   // Named in the message should the executor never settle what it is doing.
   let doing = ' never finished loading';
-  /** The executor's `f`, whose throw becomes the executor's failure (a bad module path stays an input error). */
-  const attempt = async <T>(what: string, f: () => T | Promise<T>): Promise<T> => {
-    try {
-      return await f();
-    } catch (e) {
-      throw isInputError(e) ? e : failed(` threw ${what}: ${thrown(e)}`);
-    }
-  };
+  const attempt = <T>(what: string, f: () => T | Promise<T>): Promise<T> => callExecutor(name, what, f, json);
   const runs = async () => {
     const startedAt = performance.now();
     const executor = await attempt('while starting', () => createExecutor(name, { ...options, ...partition }));
@@ -90,10 +78,14 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
           times.push(performance.now() - t);
         }
       });
-    } finally {
+    } catch (e) {
+      // Why execute() failed is the news; a close() that fails after it would only hide it.
       doing = ': close() never settled';
-      await attempt('while closing', () => executor.close());
+      await Promise.resolve().then(() => executor.close()).catch(() => {});
+      throw e;
     }
+    doing = ': close() never settled';
+    await attempt('while closing', () => executor.close());
     return { executor, startupMs, times, result, warmupRuns };
   };
   const { executor, startupMs, times, result, warmupRuns } = await unlessStuck(runs(), () => failed(`${doing}: nothing was left running that could settle it`));

@@ -18,7 +18,7 @@ import { formatFailure } from '../properties/report.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
 import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
 import { plural } from '../spec/plural.js';
-import { EXIT, ExecutorFailure, intOption, unlessStuck, UsageError } from './errors.js';
+import { callExecutor, EXIT, ExecutorFailure, intOption, unlessStuck, UsageError } from './errors.js';
 import { checkOutDir } from './output.js';
 import { createProgress } from './progress.js';
 import { executorNames } from './executor-settings.js';
@@ -103,20 +103,31 @@ interface Doing {
   now: string;
 }
 
-/** `source` recording in `doing` what its executor is doing, before each call into it. */
-function tracked(source: SubjectSource, doing: Doing): SubjectSource {
-  const call = <T>(what: string, work: () => Promise<T>): Promise<T> => {
+/** What `doing` says between calls into an executor. */
+const BETWEEN_CALLS = 'the run stalled between calls into the executors';
+
+/**
+ * `source` recording in `doing` what its executor is doing while each call into it is pending; a
+ * throw while loading or closing is that executor's failure (one line, exit 1), since no check
+ * can judge it (a throw from execute() is one the checks report).
+ */
+function tracked(source: SubjectSource, doing: Doing, json: object | undefined): SubjectSource {
+  const call = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
     doing.now = `the executor ${source.name}: ${what}`;
-    return work();
+    try {
+      return await work();
+    } finally {
+      doing.now = BETWEEN_CALLS;
+    }
   };
   return {
     name: source.name,
     create: async () => {
-      const subject = await call('never finished loading', () => source.create());
+      const subject = await call('never finished loading', () => callExecutor(source.name, 'while loading', () => source.create(), json));
       return {
         ...subject,
         execute: (block, threads) => call(`execute() never settled on a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`, () => subject.execute(block, threads)),
-        close: () => call('close() never settled', () => subject.close()),
+        close: () => call('close() never settled', () => callExecutor(source.name, 'while closing', () => subject.close(), json)),
       };
     },
   };
@@ -209,10 +220,11 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
 }
 
 export async function verifyCommand(o: VerifyOptions): Promise<number> {
-  const doing: Doing = { now: 'the run never finished' };
-  const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name), doing);
+  const doing: Doing = { now: BETWEEN_CALLS };
+  const json = o.json ? { ok: false } : undefined;
+  const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name), doing, json);
   // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
-  return unlessStuck(verify(o, sourceFor), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it`, o.json ? { ok: false } : undefined));
+  return unlessStuck(verify(o, sourceFor), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it`, json));
 }
 
 async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {

@@ -62,7 +62,7 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
   try {
     mod = (await import(pathToFileURL(resolve(nameOrPath)).href)) as { default?: unknown };
   } catch (e) {
-    throw new UnknownExecutorError(`${nameOrPath}: cannot load the module: ${(e as Error).message}`);
+    throw new UnknownExecutorError(`${nameOrPath}: cannot load the module: ${e instanceof Error ? e.message : String(e)}`);
   }
   const d = mod.default;
   const executor = typeof d === 'function' ? await (d as (s: ExecutorSettings) => unknown)(settings) : d;

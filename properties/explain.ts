@@ -101,6 +101,15 @@ const isNumber = (v: unknown) => typeof v === 'number';
  * that came from outside asks this first instead of crashing on it.
  */
 export function malformation(r: unknown): string | undefined {
+  try {
+    return shapeProblem(r);
+  } catch (e) {
+    // A getter of the user's object may throw.
+    return `reading it threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+  }
+}
+
+function shapeProblem(r: unknown): string | undefined {
   if (typeof r !== 'object' || r === null) return `${r === null ? 'null' : typeof r} instead of a BlockResult object`;
   const x = r as { [K in keyof BlockResult]?: unknown };
   if (!Array.isArray(x.receipts)) return 'receipts is not a list';

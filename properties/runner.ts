@@ -257,6 +257,10 @@ async function runCheck(
 
 /** Runs every applicable check on every subject. */
 export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
+  // Past these, batch keys would spill into the next seed's or lose integer precision: runs
+  // that were promised to be new would repeat others.
+  if (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > MAX_SEED) throw new RangeError(`seed must be an integer from 0 to ${MAX_SEED}, got ${opts.seed}`);
+  if (!Number.isInteger(opts.runs) || opts.runs < 1 || opts.runs > MAX_RUNS) throw new RangeError(`runs must be an integer from 1 to ${MAX_RUNS}, got ${opts.runs}`);
   const started = performance.now();
   const deadline = opts.timeLimitMs === undefined ? Infinity : started + opts.timeLimitMs;
   const checks = opts.checks ?? CHECK_DEFS;

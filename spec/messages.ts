@@ -68,7 +68,7 @@ function preview(v: unknown, depth: number, room: number): string {
 /**
  * A JSON.parse error as one line. Where the engine gives a position ("at position N", Node 22 adds
  * "(line L column C)"), it is turned into the line and column of `text`, the text that was parsed;
- * where it gives none (Node 20's "Unexpected token" messages), none is made up.
+ * where it gives none ("Unexpected token" messages, in Node 20, 22 and 24 alike), none is made up.
  */
 export function jsonSyntaxProblem(e: unknown, text: string): string {
   const message = e instanceof Error ? e.message : String(e);

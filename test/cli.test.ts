@@ -131,6 +131,14 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
     const garbage = executor('garbage', 'async execute() { return { stateRoot: 5 }; }');
     const nothing = executor('nothing', 'async execute() { return null; }');
     const hangs = executor('hangs', 'execute() { return new Promise(() => {}); }');
+    const module = (name: string, text: string) => {
+      const file = join(dir, `${name}.mjs`);
+      writeFileSync(file, text);
+      return file;
+    };
+    const noEngine = module('no-engine', "export default () => { throw new Error('no engine'); };");
+    const badClose = module('bad-close', "export default { name: 'bad-close', async execute() { return null; }, async close() { throw new Error('still busy'); } };");
+    const bothThrow = module('both-throw', "export default { name: 'both-throw', async execute() { throw new Error('boom'); }, async close() { throw new Error('still busy'); } };");
 
     /** Exit 1, one line on stderr; with --json, the same message in one JSON object on stdout. */
     function failsWith(args: string[], message: RegExp): Record<string, unknown> {
@@ -154,7 +162,25 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
         expect(j).toMatchObject({ block: example, executor: throws });
         failsWith(run(garbage), /^concord run: the executor \S+garbage\.mjs returned a malformed result on \S+transfer\.json: receipts is not a list$/);
         failsWith(run(nothing), /^concord run: the executor \S+nothing\.mjs returned a malformed result on \S+transfer\.json: null instead of a BlockResult object$/);
+        // Why execute() failed is what the user needs; the close() that fails after it is not.
+        failsWith(run(bothThrow), /^concord run: the executor \S+both-throw\.mjs threw on \S+transfer\.json: Error: boom$/);
       }
+    });
+
+    it('verify and bench name a module that throws while loading or closing, and bench one that never settles', () => {
+      const tiny = ['--workload', 'p2p', '--accounts', '10', '--txs', '10', '--threads', '1', '--quick'];
+      failsWith(['verify', '--executor', noEngine, '--runs', '50', '--out', join(dir, 'no-engine')], /^concord verify: the executor \S+no-engine\.mjs threw while loading: Error: no engine$/);
+      failsWith(['verify', '--executor', badClose, '--runs', '50', '--out', join(dir, 'bad-close')], /^concord verify: the executor \S+bad-close\.mjs threw while closing: Error: still busy$/);
+      failsWith(['bench', '--executor', noEngine, ...tiny], /^concord bench: the executor \S+no-engine\.mjs threw while loading: Error: no engine$/);
+      // bench says what it is about to do before it starts (not under --json), so the error is its last line.
+      const stalled = /^concord bench: the run stalled at .+: a call into an executor never settled, and nothing was left running that could settle it$/;
+      const text = concord('bench', '--executor', hangs, ...tiny);
+      expect(text.status).toBe(1);
+      expect(text.stderr.trim().split('\n').at(-1)).toMatch(stalled);
+      const json = concord('bench', '--executor', hangs, ...tiny, '--json');
+      expect(json.status).toBe(1);
+      expect(json.stderr.trim().split('\n')).toEqual([expect.stringMatching(stalled)]);
+      expect(`concord bench: ${String((JSON.parse(json.stdout) as { error: string }).error)}`).toMatch(stalled);
     });
 
     it('run and verify say which call never settled, instead of exiting 13 without a word', () => {

@@ -112,6 +112,7 @@ describe('explain', () => {
       [altered(good, { receipts: [good.receipts[0]!, { status: 'success' } as Receipt, good.receipts[2]!] }), /^receipt 1 is not/],
       [altered(good, { reads: [good.reads[0]!, [[1]] as unknown as ReadSet, good.reads[2]!] }), /^read set 1 is not/],
       [{ ...good, state: {} }, /^state must be a Map/],
+      [{ get receipts() { throw new Error('lazy field failed'); } }, /^reading it threw Error: lazy field failed$/],
     ];
     for (const [r, problem] of shapes) {
       expect(sameResult(good, r as BlockResult)).toBe(false);

@@ -7,21 +7,15 @@
 // naming the file and the field.
 
 import { z } from 'zod';
-import { describeValue, jsonSyntaxProblem, oneLine } from '../spec/messages.js';
+import { describeValue, InputFileError, jsonSyntaxProblem } from '../spec/messages.js';
 import { plural } from '../spec/plural.js';
 
 export const RESULTS_FORMAT = 'concord-results/1';
 
-export class ResultsFileError extends Error {
-  readonly field: string;
-  readonly problem: string;
-  // zod's paths and messages quote the file's own keys, which may be huge or hold newlines.
-  constructor(readonly file: string, field: string, problem: string) {
-    const f = oneLine(field);
-    const p = oneLine(problem);
-    super(`${file}: ${f}: ${p}`);
-    this.field = f;
-    this.problem = p;
+export class ResultsFileError extends InputFileError {
+  /** Where in the file, as a path of fields (`runs[2].samplesMs[1]`). */
+  get field(): string {
+    return this.where;
   }
 }
 

@@ -9,7 +9,7 @@ import { DEFAULT_BLOCK_GAS_LIMIT } from './block.js';
 import { CONTRACTS, FIELD, FIELDS, MAX_ENTITY, STRIDE, contractProgram, type Field } from './contracts.js';
 import { MAX_VALUE, isKey, isValue } from './values.js';
 import { plural } from './plural.js';
-import { describeValue, jsonSyntaxProblem, oneLine } from './messages.js';
+import { describeValue, InputFileError, jsonSyntaxProblem } from './messages.js';
 
 export const BLOCK_FORMAT = 'concord-block/1';
 /**
@@ -19,18 +19,7 @@ export const BLOCK_FORMAT = 'concord-block/1';
  */
 export const MAX_TX_GAS_LIMIT = 100_000_000;
 
-export class BlockFileError extends Error {
-  readonly where: string;
-  readonly problem: string;
-  // `where` quotes the file's own names (keys, programs, unknown fields), which may be huge or hold newlines.
-  constructor(readonly file: string, where: string, problem: string) {
-    const w = oneLine(where);
-    const p = oneLine(problem);
-    super(`${file}: ${w}: ${p}`);
-    this.where = w;
-    this.problem = p;
-  }
-}
+export class BlockFileError extends InputFileError {}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };

@@ -6,6 +6,23 @@
 
 import { plural } from './plural.js';
 
+/**
+ * An error in a user's file: `FILE: WHERE: PROBLEM`, each part on one bounded line, since both may
+ * quote the file's own names (keys, programs, unknown fields), which may be huge or hold newlines.
+ * Block, contract and results files each have their own subclass, so a command can tell them apart.
+ */
+export class InputFileError extends Error {
+  readonly where: string;
+  readonly problem: string;
+  constructor(readonly file: string, where: string, problem: string) {
+    const w = oneLine(where);
+    const p = oneLine(problem);
+    super(`${file}: ${w}: ${p}`);
+    this.where = w;
+    this.problem = p;
+  }
+}
+
 /** How long one part of an input error (where, what) may grow before it is cut. */
 const MAX_ERROR_PART = 300;
 /** How much of a value an error message quotes. */

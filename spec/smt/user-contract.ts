@@ -8,24 +8,13 @@ import { readFile } from 'node:fs/promises';
 import { AssembleError, assemble, REGISTERS, type ReadableOp } from '../bytecode.js';
 import type { AccessKind, FootprintEntry } from '../block.js';
 import { ACCESS_KINDS } from '../conflicts.js';
-import { describeValue, jsonSyntaxProblem, oneLine } from '../messages.js';
+import { describeValue, InputFileError, jsonSyntaxProblem } from '../messages.js';
 import { FIELD, STRIDE, type Field } from '../contracts.js';
 import { isValue, MAX_VALUE, MIN_VALUE } from '../values.js';
 import type { ContractSpec } from './contract-claims.js';
 import { FieldError, parseInvariant, parseKey, type Names } from './invariants.js';
 
-export class ContractFileError extends Error {
-  readonly field: string;
-  readonly what: string;
-  // `field` may quote the file's own names (an unknown field's), which may be huge or hold newlines.
-  constructor(readonly file: string, field: string, what: string) {
-    const f = oneLine(field);
-    const w = oneLine(what);
-    super(`${file}: ${f}: ${w}`);
-    this.field = f;
-    this.what = w;
-  }
-}
+export class ContractFileError extends InputFileError {}
 
 const TOP = ['name', 'doc', 'params', 'code', 'footprint', 'invariants'];
 

@@ -121,6 +121,19 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
     expect(doc.runs.map((r) => r.executor)).toEqual(['sequential']);
   });
 
+  it('an executor whose close() throws after the sweep is timed, then reported as a failure', async () => {
+    quiet();
+    // The first close() is bench's up-front load of the module; the sweep's is the second.
+    const flaky = module('flaky-close', `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+let closes = 0;
+export default () => ({ name: 'flaky', execute: async (block) => executeReference(block), close: async () => { if (++closes > 1) throw new Error('still busy'); } });`);
+    const out = join(dir, 'flaky-close.json');
+    expect(await benchCommand({ ...tiny, threads: '1', executor: flaky, out })).toBe(1);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    expect(doc.failures).toEqual([{ executor: flaky, threads: 1, workload: null, message: 'close() threw: still busy' }]);
+    expect(doc.runs.find((r) => r.executor === flaky)?.correct).toBe(true);
+  });
+
   it('rejects bad options as usage errors', async () => {
     await expect(benchCommand({ ...tiny, threads: '0' })).rejects.toThrow(UsageError);
     await expect(benchCommand({ ...tiny, block: 'x.json' })).rejects.toThrow(/either --block FILE or --workload NAME/);

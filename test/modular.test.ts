@@ -157,6 +157,16 @@ describe('on the simulated runtime', () => {
     expect(run.result.stats.undeclared).toBe('tx 150 key 112 (acct7.balance); tx 260 key 144 (acct9.balance)');
   });
 
+  it('keeps the finished prefix of an aborted window exact under a block gas limit that cuts it or the in-order rest', () => {
+    for (const share of [0.1, 0.3, 0.5, 0.8]) {
+      const block = withGasLimit(undeclaredBlock(), share);
+      for (const seed of [3, 4]) {
+        const run = runModularSimulated(block, { threads: 2, modules: 4, schedule: 'random', seed });
+        expectSame(run.result, executeReference(block), `gas share ${share} seed ${seed}`);
+      }
+    }
+  });
+
   it('plans a footprint key on an argument the call does not give as 0, as the VM reads it', () => {
     // `bump` increments the key args[1] * 16 + 16001; called with one argument, it touches key
     // 16001, which no account of the block holds.

@@ -31,10 +31,10 @@ import { keepOutcomes, loggedResult, logOutcome, newOutcomeLog, type OutcomeLog 
 import { newOutcome, runTransaction, TxStatus, type StateView } from '../../spec/vm.js';
 import type { SharedArrays } from '../runtime/shared-arrays.js';
 import { AccessBuilder } from './access.js';
-import { chunksOf, collectChunks, type CollectedChunk } from './collect.js';
+import { chunksOf, collectChunks, readBack, type CollectedChunk } from './collect.js';
 import {
   ABORT_CAPACITY, ABORT_EXTERNAL, ABORT_STALL, ABORT_UNDECLARED, accessViews, beginBlock, F_VIOLATION_KEY, H, laneViews, layoutFor,
-  outputCapacity, R_DONE, R_HEADER, R_OUT_AT, R_OUT_COUNT, R_READS, R_STATUS, RF_CODE, RF_GAS, RF_HEADER, RUNNING,
+  outputCapacity, R_DONE, R_HEADER, RF_HEADER, RUNNING,
   writeTxs, type Layout,
 } from './layout.js';
 import { COVERED, kindBit } from './order.js';
@@ -253,15 +253,8 @@ export class BlockRun {
       this.takeChunks(chunks, from, to);
       return;
     }
-    for (let i = from; i < done; i++) {
-      if (this.gas >= this.block.gasLimit) {
-        this.discarded += this.rollBack(i, to);
-        this.skipRest();
-        return;
-      }
-      this.collect(i);
-    }
-    this.next = done;
+    // The finished prefix is kept: read back like a window's chunk, then taken in block order.
+    if (!this.takeLogs(done > from ? [readBack(i32, f64, L, from, done)] : [], from, to)) return;
     this.reExecutions += this.rollBack(done, to);
     const tx = i32[H.ABORT_TX]!;
     const what = state === ABORT_UNDECLARED
@@ -282,23 +275,33 @@ export class BlockRun {
       if (c.chunk !== k) throw new Error(`window [${from}, ${to}) read back ${c.chunk < k ? `chunk ${c.chunk} twice` : `without chunk ${k}`}`);
     });
     if (chunks.length !== expected) throw new Error(`window [${from}, ${to}) read back in ${chunks.length} chunks, not ${expected}`);
+    this.takeLogs(chunks.map((c) => c.log), from, to);
+  }
+
+  /**
+   * Logs of the window's transactions from `from` on, in block order, into the segments, with their
+   * gas against the block's limit. False when the limit cut them: the rest of the window (up to
+   * `to`) is rolled back and the block's rest skipped.
+   */
+  private takeLogs(logs: readonly OutcomeLog[], from: number, to: number): boolean {
     this.mainLog = null;
     let i = from;
-    for (const { log } of chunks) {
+    for (const log of logs) {
       for (let t = 0; t < log.logged; t++, i++) {
         if (this.gas >= this.block.gasLimit) {
           keepOutcomes(log, t);
           this.segments.push(log);
           this.discarded += this.rollBack(i, to);
           this.skipRest();
-          return;
+          return false;
         }
         this.gasOf[i] = log.gas[t]!;
         this.gas += log.gas[t]!;
       }
       this.segments.push(log);
     }
-    this.next = to;
+    this.next = i;
+    return true;
   }
 
   /** Builds the BlockResult once nextWindow() returned false. */
@@ -368,28 +371,6 @@ export class BlockRun {
       }
     }
     return undone;
-  }
-
-  /** Receipt and reads of transaction i from the lanes' results. */
-  private collect(i: number): void {
-    const { i32, f64, L, out } = this;
-    const { entryKey } = this.access;
-    const rec = L.records + i * L.recordI;
-    const recF = L.recordsF + i * L.recordF;
-    out.status = i32[rec + R_STATUS] as TxStatus;
-    out.code = f64[recF + RF_CODE]!;
-    out.gasUsed = f64[recF + RF_GAS]!;
-    out.outputCount = i32[rec + R_OUT_COUNT]!;
-    const outAt = L.outputs + i32[rec + R_OUT_AT]!;
-    for (let o = 0; o < out.outputCount; o++) out.outputs[o] = f64[outAt + o]!;
-    out.readCount = i32[rec + R_READS]!;
-    for (let r = 0; r < out.readCount; r++) {
-      out.readKeys[r] = entryKey[i32[rec + R_HEADER + r]!]!;
-      out.readValues[r] = f64[recF + RF_HEADER + r]!;
-    }
-    this.logMain(i, this.n);
-    this.gasOf[i] = out.gasUsed;
-    this.gas += out.gasUsed;
   }
 
   /**

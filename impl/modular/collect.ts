@@ -45,7 +45,7 @@ export function collectChunks(i32: Int32Array, f64: Float64Array, L: Layout, int
 }
 
 /** Transactions [from, to) from their records into a log of their own (its transaction 0 is `from`). */
-function readBack(i32: Int32Array, f64: Float64Array, L: Layout, from: number, to: number): OutcomeLog {
+export function readBack(i32: Int32Array, f64: Float64Array, L: Layout, from: number, to: number): OutcomeLog {
   let outputs = 0;
   let reads = 0;
   for (let i = from; i < to; i++) {

@@ -22,6 +22,7 @@ import type { Executor } from '../spec/executor.js';
 import { intArgument as count } from '../cli/errors.js';
 import { executeSequential, newSequentialScratch } from '../impl/sequential.js';
 import { median } from '../reports/stats.js';
+import { plural } from '../spec/plural.js';
 import { generate } from './workloads.js';
 
 export interface ABOptions {
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
   const r = await interleavedAB({ ...o, block });
   const x = (ms: number) => `${(r.sequentialMs / ms).toFixed(2)}x`;
   console.log(
-    `${o.executor}, ${o.threads} thread${o.threads > 1 ? 's' : ''}, ${o.workload} ${o.accounts} accounts x ${o.txs} txs, ${r.rounds} rounds of ABBA BAAB: `
+    `${o.executor}, ${plural(o.threads, 'thread')}, ${o.workload} ${o.accounts} accounts x ${o.txs} txs, ${r.rounds} rounds of ABBA BAAB: `
     + `sequential ${r.sequentialMs.toFixed(1)} ms; A ${r.aMs.toFixed(1)} ms (${x(r.aMs)}); B ${r.bMs.toFixed(1)} ms (${x(r.bMs)}); `
     + `A over B per round, median ${r.ratio.toFixed(3)} (above 1: B is faster)`,
   );

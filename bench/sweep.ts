@@ -10,6 +10,7 @@ import { Bench } from 'tinybench';
 import type { Block, BlockResult, ExecutionStats } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
+import { plural } from '../spec/plural.js';
 import { createExecutor, type ExecutorSettings } from '../impl/registry.js';
 import { idealSpeedup, type IdealBound } from './ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
@@ -215,7 +216,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
               result.failures.push({ executor: f.name, threads: t, workload: w.id, message: f.message });
               tasks.splice(tasks.findIndex((x) => x.acc === f.acc), 1);
             }
-            o.onProgress?.(++done, total, `${w.id} @ ${t} thread${t > 1 ? 's' : ''}`);
+            o.onProgress?.(++done, total, `${w.id} @ ${plural(t, 'thread')}`);
           }
           for (const acc of accumulators) {
             if (acc.samples.length > 0) result.runs.push(acc.result(w.id, t, w.block.txs.length));

@@ -8,6 +8,7 @@ import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus'
 import type { Block, Program, Transaction } from '../spec/block.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
 import { contractProgram, keyOf } from '../spec/contracts.js';
+import { seedState } from '../spec/seed.js';
 
 /**
  * sha256 iterations per transaction by default: about 3 us each here, so a p2p transfer costs
@@ -42,14 +43,9 @@ export interface Workload {
 
 type Rng = ReturnType<typeof xoroshiro128plusFromState>;
 
-/**
- * The generator for a seed. pure-rand's xoroshiro128plus(seed) is the state
- * [-1, ~seed, seed | 0, 0]: it keeps only the low 32 bits, so seeds 0 and 2^32 would give the same
- * block under different names. The high bits go into the word it leaves 0, which keeps every
- * seed below 2^32 on the blocks it always gave and gives every other seed its own.
- */
+/** The generator for a seed, from all of its bits (spec/seed.ts): seeds below 2^32 give the blocks they always gave. */
 function seeded(seed: number): Rng {
-  return xoroshiro128plusFromState([-1, ~seed, seed | 0, Math.floor(seed / 2 ** 32)]);
+  return xoroshiro128plusFromState(seedState(seed));
 }
 
 /** Draws indices in [0, n) with P(i) proportional to 1 / (i + 1)^s. */

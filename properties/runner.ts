@@ -11,6 +11,7 @@ import { xorshift128plusFromState } from 'pure-rand/generator/xorshift128plus';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Block } from '../spec/block.js';
+import { seedState } from '../spec/seed.js';
 import { writeBlock } from '../spec/block-file.js';
 import {
   determinismCheck, emptyCoverage, equivalenceCheck, SKIP_REST,
@@ -142,12 +143,11 @@ export function batchSeed(seed: number, b: number): number {
 }
 
 /**
- * fast-check settings that run from `key` with all its bits. fast-check keeps 32 of a seed
- * (xorshift128plus(seed) is the state [-1, ~seed, seed | 0, 0]); the bits above go into the word
- * it leaves 0, which keeps every key below 2^32 on the runs fast-check's own seed gave it.
+ * fast-check settings that run from `key` with all its bits (spec/seed.ts): fast-check itself keeps
+ * 32 of a seed, and every key below 2^32 keeps the runs fast-check's own seed gave it.
  */
 function fromKey(key: number): Pick<fc.Parameters<unknown>, 'seed' | 'randomType'> {
-  return { seed: key | 0, randomType: () => xorshift128plusFromState([-1, ~key, key | 0, Math.floor(key / 2 ** 32)]) };
+  return { seed: key | 0, randomType: () => xorshift128plusFromState(seedState(key)) };
 }
 
 /** The batches of `total` runs that shard I/N owns. */

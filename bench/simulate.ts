@@ -25,7 +25,7 @@ import { executeReference } from '../spec/reference.js';
 import { observedCells, type Cells } from '../impl/runtime/cells.js';
 import { simulate, type SimWorker } from '../impl/runtime/sim.js';
 import { finalize } from '../impl/blockstm/finalize.js';
-import { DONE, H, estimateCapacity, layoutFor, writeBlock } from '../impl/blockstm/layout.js';
+import { DONE, H, estimateCapacity, layoutFor, loadsDeclaredOnly, writeBlock, type Capacity } from '../impl/blockstm/layout.js';
 import { NO_TASK } from '../impl/blockstm/scheduler.js';
 import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/thread.js';
 import { median } from '../reports/stats.js';
@@ -265,10 +265,11 @@ function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
   const fit = completedRun(block, 1, txMs, 0, { maxSteps: Number.MAX_SAFE_INTEGER, maxExecutions: Number.MAX_SAFE_INTEGER });
   if (fit.failure) return { points: [], gaps: [`${id}: the 1-worker calibration run failed: ${fit.failure}`] };
   // The executor keeps its buffers from block to block, so these are allocated once, outside the timing.
-  const layout = layoutFor(real, estimateCapacity(real, 1, 1));
+  const capacity = (): Capacity => estimateCapacity(real, 1, 1, loadsDeclaredOnly(real));
+  const layout = layoutFor(real, capacity());
   const i32 = new Int32Array(layout.i32Size);
   const f64 = new Float64Array(layout.f64Size);
-  const setupMs = medianTime(() => writeBlock(real, layoutFor(real, estimateCapacity(real, 1, 1)), i32, f64));
+  const setupMs = medianTime(() => writeBlock(real, layoutFor(real, capacity()), i32, f64));
   const opMs = Math.max(0, (oneMs - setupMs - fit.vmMs) / fit.steps);
   const fitted = opMs > 0 ? `(fitted to ${SIMULATED_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(setupMs + fit.vmMs, oneMs);
   const model = `${vm}, ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; main thread as timed here: laying out and writing the block ${setupMs.toFixed(2)} ms`;

@@ -1,7 +1,8 @@
 // Block-STM on real worker threads: agreement with the reference (state root, receipts, every
 // transaction's reads) on every workload at 1, 2 and 4 threads, the block gas limit, deltas whose
-// outcome depends on their base, determinism across thread counts, and the bad cases: a worker
-// that throws or dies, buffers that are too small, the watchdog. Workers run the compiled code in
+// outcome depends on their base, determinism across thread counts, a pre-state far larger than the
+// block (with a read past a footprint), and the bad cases: a worker that throws or dies, buffers
+// that are too small, the watchdog. Workers run the compiled code in
 // dist/ (npm test builds it first).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import { ABORT_STALL, H } from '../impl/blockstm/layout.js';
 import { ABORTED, stallWatchdog } from '../impl/blockstm/thread.js';
 import { MIN_PARALLELISM, preflight } from '../impl/preflight.js';
 import { createExecutor } from '../impl/registry.js';
-import { blockOf } from './helpers.js';
+import { blockOf, withLargePreState, withReadPastFootprint } from './helpers.js';
 
 function expectSameResult(actual: BlockResult, expected: BlockResult): void {
   expect(actual.receipts).toEqual(expected.receipts);
@@ -103,6 +104,26 @@ describe('block-stm on worker threads', () => {
       const expected = executeReference(block);
       expect(expected.receipts.some((r) => r.status === 'reverted')).toBe(true);
       for (const threads of [1, 2, 4]) expectSameResult(await executor.execute(block, { threads }), expected);
+    }
+  });
+
+  it('loads only the declared keys of a pre-state far larger than the block, and reruns with all of it after a read past a footprint', async () => {
+    const base = generate('token', { accounts: 40, txs: 300, seed: 12, hashCost: 1 });
+    const large = withLargePreState(base, 5_000);
+    const expected = executeReference(large);
+    for (const threads of [1, 2, 4]) {
+      const result = await executor.execute(large, { threads });
+      expectSameResult(result, expected);
+      expect(result.stats.preStateReloads).toBe(0);
+    }
+    const past = withReadPastFootprint(base, 5_000, 150);
+    const pastExpected = executeReference(past);
+    expect(pastExpected.receipts[150]!.outputs).toEqual([1_007]);
+    for (const threads of [1, 2, 4]) {
+      const result = await executor.execute(past, { threads });
+      expectSameResult(result, pastExpected);
+      expect(result.stats.preStateReloads).toBe(1);
+      expect(result.stats.fallback).toBe('');
     }
   });
 

@@ -1,4 +1,5 @@
-// Small builders shared by the tests: a block from readable programs, a one-transaction run; and
+// Small builders shared by the tests: a block from readable programs, a pre-state far larger than
+// a block's footprints (with or without a read past them); and
 // whether this machine can pin a process to a core, and the calling thread's allowed CPUs.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -27,3 +28,32 @@ export function threadCpuList(): string | undefined {
 
 /** Whether this machine can pin a process to a core: Linux with util-linux's taskset (bench/core-speeds.ts). */
 export const canPin = process.platform === 'linux' && spawnSync('taskset', ['-V']).status === 0;
+
+/** The first entity of the filler `withLargePreState` adds: far above any workload's accounts. */
+export const FILLER_ENTITY = 2_000_000;
+
+/**
+ * The block with `extra` more pre-state balances, of entities no transaction names, so the
+ * pre-state dwarfs the keys the footprints declare (Block-STM then loads only those).
+ */
+export function withLargePreState(block: Block, extra: number): Block {
+  const preState = new Map(block.preState);
+  for (let e = 0; e < extra; e++) preState.set((FILLER_ENTITY + e) * 16, 1_000 + e);
+  return { ...block, preState };
+}
+
+/**
+ * withLargePreState(block, extra) with a transaction inserted at `at` that declares a read of one
+ * account's balance but also reads a filler entity's and emits it: a read past its footprint, of a
+ * key whose pre-state value is not 0.
+ */
+export function withReadPastFootprint(block: Block, extra: number, at: number): Block {
+  const peek: Program = {
+    name: 'peek', arity: 2,
+    code: assemble([['muli', 'r2', 'r0', 16], ['read', 'r3', 'r2'], ['muli', 'r4', 'r1', 16], ['read', 'r5', 'r4'], ['emit', 'r5'], ['stop']]),
+    footprint: [{ key: { arg: 0, mul: 16, add: 0 }, access: 'read' }],
+  };
+  const txs = [...block.txs];
+  txs.splice(at, 0, { program: block.programs.length, args: [1, FILLER_ENTITY + 7], gasLimit: 100_000 });
+  return withLargePreState({ ...block, programs: [...block.programs, peek], txs }, extra);
+}

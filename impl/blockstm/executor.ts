@@ -5,6 +5,9 @@
 // Bad cases, none of which returns a partial state:
 // - buffers too small: the block is aborted and rerun from scratch with doubled capacities, up to
 //   maxBufferBytes, then execute() rejects with a clear error;
+// - a pre-state far larger than the block's footprints: only the declared keys are loaded
+//   (layout.ts), and a read of any other key's pre-state value aborts the block, which is rerun
+//   from scratch with the whole pre-state (stats.preStateReloads);
 // - a block whose declared footprints show it is a near-serial chain (impl/preflight.ts) never reaches
 //   the workers: the sequential executor runs it, and stats.fallback says why;
 // - the watchdog (incarnation bound, or no progress), the contention check (parallel execution
@@ -24,7 +27,8 @@ import { bugMask, type BugName } from './bugs.js';
 import { finalResult, sequentialFallback } from './finalize.js';
 import type { BlockJob, BlockJobResult } from './job.js';
 import {
-  ABORT_CAPACITY, ABORT_CONTENTION, ABORT_EXTERNAL, ABORT_INCARNATIONS, ABORT_STALL, DONE, H, estimateCapacity, layoutFor, writeBlock, type Layout,
+  ABORT_CAPACITY, ABORT_CONTENTION, ABORT_EXTERNAL, ABORT_INCARNATIONS, ABORT_STALL, ABORT_UNDECLARED, DONE, H, estimateCapacity, layoutFor, loadsDeclaredOnly,
+  writeBlock, type Layout,
 } from './layout.js';
 import { sequentialIfContended } from '../preflight.js';
 import { newSequentialScratch } from '../sequential.js';
@@ -118,12 +122,13 @@ export class BlockStmExecutor implements Executor {
   }
 
   private async executeNow(block: Block, threads: number, fault: InjectedFault | null): Promise<BlockResult> {
-    const stats: ExecutionStats = { ...emptyStats(), threads, capacityRetries: 0 };
+    const stats: ExecutionStats = { ...emptyStats(), threads, capacityRetries: 0, preStateReloads: 0 };
     const preflighted = (this.options.preflight ?? this.contentionWindow > 0) ? sequentialIfContended(block, threads, this.sequential) : null;
     if (preflighted) return preflighted;
     let scale = this.options.capacityScale ?? 1;
+    let declaredOnly = loadsDeclaredOnly(block);
     for (;;) {
-      const L = layoutFor(block, estimateCapacity(block, scale, threads));
+      const L = layoutFor(block, estimateCapacity(block, scale, threads, declaredOnly));
       const { i32, f64 } = this.buffers(L);
       writeBlock(block, L, i32, f64);
       const job: Omit<BlockJob, 'worker'> = {
@@ -148,6 +153,11 @@ export class BlockStmExecutor implements Executor {
       if (state === ABORT_CAPACITY) {
         scale *= 2;
         (stats.capacityRetries as number)++;
+        continue;
+      }
+      if (state === ABORT_UNDECLARED) {
+        declaredOnly = false;
+        (stats.preStateReloads as number)++;
         continue;
       }
       if (state === DONE) {

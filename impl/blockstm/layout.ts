@@ -20,9 +20,16 @@
 // so a published record or node is never reused and is read without locks (the paper's RCU).
 // Capacities are estimates: exhausting one aborts the block with ABORT_CAPACITY and the executor
 // retries with bigger buffers.
+// The key table starts with the pre-state: all of it, or, when it is far larger than what the
+// block's footprints declare, only the declared keys (the workers cannot read the main thread's
+// Map, so copying all of it would make a block cost the size of the state). Then a slot a worker
+// adds has an UNKNOWN base, and a read that needs one aborts the block with ABORT_UNDECLARED: the
+// executor reruns it with the whole pre-state.
 
 import type { Block } from '../../spec/block.js';
+import { flatKey, flattenFootprints } from '../../spec/block.js';
 import { OP, WIDTH } from '../../spec/bytecode.js';
+import { isKey } from '../../spec/values.js';
 
 export const NIL = -1;
 
@@ -56,6 +63,11 @@ export const ABORT_CAPACITY = 4;
 export const ABORT_EXTERNAL = 5;
 /** The contention check (thread.ts) found too many executions wasted: parallel execution is losing. */
 export const ABORT_CONTENTION = 6;
+/** A read needed the pre-state value of a key that was not loaded (only the declared keys were). */
+export const ABORT_UNDECLARED = 7;
+
+/** Thrown when a read needs a pre-state value that was not loaded: the block is rerun with all of it. */
+export const UNDECLARED_READ: unique symbol = Symbol('undeclared read');
 
 /** Header cells, one per 128 bytes so the hot counters do not share cache lines. */
 const PAD = 32;
@@ -86,7 +98,8 @@ export const NODE_CELLS = 4;
 
 /**
  * Key table slot fields, 16 bytes: state, key, head of the version list, and where the key's
- * pre-state value is in the Float64 storage array (NIL: not in the pre-state, so 0). Keeping the
+ * pre-state value is in the Float64 storage array (NIL: not in the pre-state, so 0; UNKNOWN: not
+ * loaded, for a key a worker added while only the declared keys were). Keeping the
  * slots small keeps the table, walked at every read, in as few cache lines as possible.
  */
 export const S_STATE = 0;
@@ -94,6 +107,7 @@ export const S_KEY = 1;
 export const S_HEAD = 2;
 export const S_BASE = 3;
 export const SLOT_CELLS = 4;
+export const UNKNOWN = -2;
 
 /** Key table slot states. */
 export const SLOT_EMPTY = 0;
@@ -137,6 +151,11 @@ export interface Capacity {
   readonly arena: number;
   /** Workers with their own allocation cursors (others allocate from the shared tops one at a time); 0 when absent. */
   readonly workers?: number;
+  /**
+   * Set when only the keys the footprints declare are loaded from the pre-state: how many entries
+   * the footprints have (an upper bound on the declared keys). Absent: the whole pre-state.
+   */
+  readonly declared?: number;
 }
 
 /**
@@ -182,6 +201,8 @@ export interface Layout {
   readonly args: number;
   readonly storage: number;
   readonly f64Size: number;
+  /** Only the declared keys were loaded from the pre-state (capacity.declared is set). */
+  readonly declaredOnly: boolean;
 }
 
 export const PROG_CELLS = 2;
@@ -209,12 +230,35 @@ function shape(code: Float64Array, footprint: Block['programs'][number]['footpri
 
 const nextPow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(64, n)));
 
+/** How many key entries the block's footprints have, with repeats; -1 when a transaction's program declares none. */
+export function declaredEntries(block: Block): number {
+  const sizes = block.programs.map((p) => (p.footprint ? p.footprint.length : -1));
+  let entries = 0;
+  for (const tx of block.txs) {
+    const size = sizes[tx.program]!;
+    if (size < 0) return -1;
+    entries += size;
+  }
+  return entries;
+}
+
+/**
+ * Whether to load only the declared keys: when every program declares a footprint and the
+ * pre-state is more than twice their entries. Iterating a Map beats a lookup per key, so a
+ * pre-state about the size of the footprints is copied whole.
+ */
+export function loadsDeclaredOnly(block: Block): boolean {
+  const entries = declaredEntries(block);
+  return entries >= 0 && block.preState.size > 2 * entries;
+}
+
 /**
  * Capacities for a block. `scale` grows them after a block ran out. Records are counted about
  * three times per transaction because every incarnation writes a fresh one; the key table holds
- * at most the pre-state plus every write at under 3/4 load.
+ * at most the loaded pre-state plus every write at under 3/4 load. `declaredOnly`: load only the
+ * declared keys (the caller has checked that every program declares a footprint).
  */
-export function estimateCapacity(block: Block, scale = 1, workers = 0): Capacity {
+export function estimateCapacity(block: Block, scale = 1, workers = 0, declaredOnly = false): Capacity {
   const shapes = block.programs.map((p) => shape(p.code, p.footprint));
   let writes = 0;
   let arena = 0;
@@ -226,11 +270,13 @@ export function estimateCapacity(block: Block, scale = 1, workers = 0): Capacity
   const chunk = chunks(block.txs.length);
   // Each worker may leave the unused rest of its last chunks behind.
   const nodes = Math.ceil((writes * 1.25 + 64) * scale) + workers * chunk.node;
+  const declared = declaredOnly ? Math.max(0, declaredEntries(block)) : -1;
   return {
     nodes,
-    keys: nextPow2(((block.preState.size + nodes) * 4) / 3 + 1),
+    keys: nextPow2((((declared < 0 ? block.preState.size : declared) + nodes) * 4) / 3 + 1),
     arena: Math.ceil((3 * arena + 1024) * scale) + workers * chunk.arena,
     workers,
+    ...(declared < 0 ? {} : { declared }),
   };
 }
 
@@ -267,11 +313,11 @@ export function layoutFor(block: Block, capacity: Capacity): Layout {
   const code = takeF(codeSize);
   const txGas = takeF(n);
   const args = takeF(argsSize);
-  const storage = takeF(block.preState.size);
+  const storage = takeF(capacity.declared ?? block.preState.size);
   return {
     txs: n, programs: block.programs.length, capacity,
     progTable, txTable, status, lastRecord, depLock, depHead, keys, nodes, arena, cursors, nodeChunk: chunk.node, arenaChunk: chunk.arena, i32Size,
-    code, txGas, args, storage, f64Size: f,
+    code, txGas, args, storage, f64Size: f, declaredOnly: capacity.declared !== undefined,
   };
 }
 
@@ -286,7 +332,9 @@ export function keyShift(slots: number): number {
 
 /**
  * Writes a block into the arrays (fresh, or left over from an earlier block): programs,
- * transactions, the pre-state as storage in the key table. Everything before the record arena is
+ * transactions, the pre-state (all of it, or the declared keys) as storage in the key table. A
+ * declared key that is not in the pre-state still gets a slot, with base NIL: the workers then
+ * know it holds 0. Everything before the record arena is
  * zeroed first, which means an empty header and cursors, every status READY_TO_EXECUTE with
  * incarnation 0, free locks, free key slots, and nodes whose version is 0 (never allocated: the
  * rest of a worker's last chunk); records are written whole when allocated, so their old bytes
@@ -315,18 +363,60 @@ export function writeBlock(block: Block, L: Layout, i32: Int32Array, f64: Float6
   }
   i32.fill(NIL, L.lastRecord, L.lastRecord + n);
   i32.fill(NIL, L.depHead, L.depHead + n);
+  i32[H.KEY_COUNT] = L.declaredOnly ? writeDeclared(block, L, i32, f64) : writePreState(block, L, i32, f64);
+}
+
+/** The free slot for a key not in the table yet, or NIL when the key is there. */
+function freeSlot(L: Layout, i32: Int32Array, key: number): number {
   const shift = keyShift(L.capacity.keys);
   const mask = L.capacity.keys - 1;
+  for (let h = keyHome(key, shift); ; h = (h + 1) & mask) {
+    const slot = L.keys + h * SLOT_CELLS;
+    if (i32[slot + S_STATE] === SLOT_EMPTY) return slot;
+    if (i32[slot + S_KEY]! >>> 0 === key) return NIL;
+  }
+}
+
+function fillSlot(i32: Int32Array, slot: number, key: number, base: number): void {
+  i32[slot + S_STATE] = SLOT_READY;
+  i32[slot + S_KEY] = key | 0;
+  i32[slot + S_HEAD] = NIL;
+  i32[slot + S_BASE] = base;
+}
+
+/** The whole pre-state into the key table; returns the slots taken. */
+function writePreState(block: Block, L: Layout, i32: Int32Array, f64: Float64Array): number {
   let base = 0;
   for (const [key, value] of block.preState) {
-    let h = keyHome(key, shift);
-    while (i32[L.keys + h * SLOT_CELLS + S_STATE] !== SLOT_EMPTY) h = (h + 1) & mask;
-    const slot = L.keys + h * SLOT_CELLS;
-    i32[slot + S_STATE] = SLOT_READY;
-    i32[slot + S_KEY] = key | 0;
-    i32[slot + S_HEAD] = NIL;
-    i32[slot + S_BASE] = base;
+    fillSlot(i32, freeSlot(L, i32, key), key, base);
     f64[L.storage + base++] = value;
   }
-  i32[H.KEY_COUNT] = block.preState.size;
+  return base;
+}
+
+/** Every key the footprints declare into the key table, with its pre-state value when it has one; returns the slots taken. */
+function writeDeclared(block: Block, L: Layout, i32: Int32Array, f64: Float64Array): number {
+  const footprints = flattenFootprints(block, () => 0);
+  const pre = block.preState;
+  let slots = 0;
+  let base = 0;
+  for (const tx of block.txs) {
+    const fp = footprints[tx.program];
+    if (!fp) throw new Error(`writeBlock: program ${tx.program} declares no footprint, so its keys cannot be loaded alone`);
+    for (let e = 0; e < fp.arg.length; e++) {
+      const key = flatKey(fp.arg[e]!, fp.mul[e]!, fp.add[e]!, tx.args);
+      // A key outside the VM's range faults before any read, so it needs no slot.
+      if (!isKey(key)) continue;
+      const slot = freeSlot(L, i32, key);
+      if (slot === NIL) continue;
+      const value = pre.get(key);
+      if (value === undefined) fillSlot(i32, slot, key, NIL);
+      else {
+        fillSlot(i32, slot, key, base);
+        f64[L.storage + base++] = value;
+      }
+      slots++;
+    }
+  }
+  return slots;
 }

@@ -20,6 +20,8 @@
 // - A DELTA's base is read and validated like any other read (flagged, so results can leave it
 //   out of the program-observed reads): a delta's outcome, including its bound check, is then
 //   exactly the reference's for the base the final incarnation saw.
+// - A read that would need a pre-state value that was not loaded (layout.ts: only the declared
+//   keys were) throws UNDECLARED_READ instead of guessing 0.
 
 import type { Cells } from '../runtime/cells.js';
 import type { TxOutcome } from '../../spec/vm.js';
@@ -27,7 +29,7 @@ import { BUG_BIT } from './bugs.js';
 import {
   C_ARENA, C_NODE, CURSOR_CELLS, EMPTY, ESTIMATE, H, highOf, keyHome, keyShift, lowOf, N_KEY, N_NEXT, N_TX, N_VERSION, NIL, NODE_CELLS, OUT_OF_CAPACITY,
   R_CODE, R_GAS, R_HEADER, R_INCARNATION, R_OUTPUTS, R_READS, R_STATUS, R_WRITES, READ_CELLS, READ_VALUE, S_BASE, S_HEAD,
-  S_KEY, S_STATE, SLOT_BUSY, SLOT_CELLS, SLOT_EMPTY, SLOT_READY, valueOf, WRITE_CELLS, WRITE_VALUE, writesOf, type Layout,
+  S_KEY, S_STATE, SLOT_BUSY, SLOT_CELLS, SLOT_EMPTY, SLOT_READY, UNDECLARED_READ, UNKNOWN, valueOf, WRITE_CELLS, WRITE_VALUE, writesOf, type Layout,
 } from './layout.js';
 
 export const READ_OK = 0;
@@ -55,6 +57,8 @@ export class MVMemory {
   private readonly keyMask: number;
   private readonly keyShift: number;
   private readonly keyLimit: number;
+  /** The base of a slot a worker adds: NIL (the key is not in the pre-state) or UNKNOWN (only declared keys were loaded). */
+  private readonly newBase: number;
   private readonly readHigher: boolean;
   private readonly noEstimate: boolean;
   private readonly trustDeltas: boolean;
@@ -69,6 +73,7 @@ export class MVMemory {
     this.keyMask = L.capacity.keys - 1;
     this.keyShift = keyShift(L.capacity.keys);
     this.keyLimit = (L.capacity.keys * 3) >>> 2;
+    this.newBase = L.declaredOnly ? UNKNOWN : NIL;
     this.readHigher = (bugs & BUG_BIT['read-higher-tx']) !== 0;
     this.noEstimate = (bugs & BUG_BIT['no-estimate']) !== 0;
     this.trustDeltas = (bugs & BUG_BIT['wrong-delta-resolution']) !== 0;
@@ -101,7 +106,7 @@ export class MVMemory {
         if (m.cas(slot + S_STATE, SLOT_EMPTY, SLOT_BUSY) !== SLOT_EMPTY) continue;
         m.write(slot + S_KEY, key | 0);
         m.write(slot + S_HEAD, NIL);
-        m.write(slot + S_BASE, NIL);
+        m.write(slot + S_BASE, this.newBase);
         m.store(slot + S_STATE, SLOT_READY);
         if (m.add(H.KEY_COUNT, 1) >= this.keyLimit) throw OUT_OF_CAPACITY;
         return slot;
@@ -152,12 +157,14 @@ export class MVMemory {
 
   /**
    * The paper's read(location, txn_idx): sets tx/incarnation/value/slot and returns READ_OK,
-   * READ_NOT_FOUND (value from storage) or READ_ERROR (tx is the writer of the ESTIMATE).
+   * READ_NOT_FOUND (value from storage) or READ_ERROR (tx is the writer of the ESTIMATE); throws
+   * UNDECLARED_READ when the value is in a pre-state that was not loaded.
    */
   read(key: number, txIdx: number): number {
     const slot = this.lookup(key);
     this.slot = slot;
     if (slot !== NIL) return this.readSlot(slot, txIdx);
+    if (this.newBase === UNKNOWN) throw UNDECLARED_READ;
     this.tx = NIL;
     this.incarnation = 0;
     this.value = 0;
@@ -188,6 +195,7 @@ export class MVMemory {
     this.tx = NIL;
     this.incarnation = 0;
     const base = m.read(slot + S_BASE);
+    if (base === UNKNOWN) throw UNDECLARED_READ;
     this.value = base === NIL ? 0 : m.readF(L.storage + base);
     return READ_NOT_FOUND;
   }

@@ -2,10 +2,12 @@
 // shrink and replay interleavings. The same thread logic, multi-version memory and scheduler as
 // the real executor run as N virtual workers over plain memory, one shared-memory operation per
 // scheduling point, under a seeded random, PCT or recorded schedule.
-// Invariant: (block, threads, bugs, maxIncarnations, capacityScale, schedule) determines the run
-// bit for bit, so `schedule: run.schedule` replays it; the result is always complete: when the
-// parallel run cannot finish (stuck, out of steps, watchdog, a violated invariant) the block is
-// executed sequentially and `outcome` and stats.fallback say why.
+// Invariant: (block, threads, bugs, maxIncarnations, capacityScale, declaredOnly, schedule)
+// determines the run bit for bit, so `schedule: run.schedule` replays it; the result is always
+// complete: when the parallel run cannot finish (stuck, out of steps, watchdog, a violated
+// invariant, a read of a pre-state value that was not loaded) the block is executed sequentially
+// and `outcome` and stats.fallback say why. (The real executor reruns that last case in parallel
+// with the whole pre-state; one run per schedule keeps replay exact here.)
 
 import type { Block, BlockResult } from '../../spec/block.js';
 import { emptyStats } from '../../spec/block.js';
@@ -13,7 +15,7 @@ import type { Cells } from '../runtime/cells.js';
 import { simulate, type Schedule, type SimWorker } from '../runtime/sim.js';
 import { bugMask, type BugName } from './bugs.js';
 import { finalize, sequentialFallback } from './finalize.js';
-import { ABORT_CAPACITY, ABORT_CONTENTION, ABORT_INCARNATIONS, DONE, H, estimateCapacity, layoutFor, writeBlock } from './layout.js';
+import { ABORT_CAPACITY, ABORT_CONTENTION, ABORT_INCARNATIONS, ABORT_UNDECLARED, DONE, H, estimateCapacity, layoutFor, writeBlock } from './layout.js';
 import { Counters, NO_TASK } from './scheduler.js';
 import { BlockStmThread, contentionReason, DEFAULT_MAX_INCARNATIONS } from './thread.js';
 
@@ -34,9 +36,11 @@ export interface SimulatedRunOptions {
   readonly capacityScale?: number;
   /** The contention check's window (off by default, so runs exercise the parallel algorithm). */
   readonly contentionWindow?: number;
+  /** Load only the declared keys of the pre-state (layout.ts); every program must declare a footprint. */
+  readonly declaredOnly?: boolean;
 }
 
-export type SimulatedOutcome = 'done' | 'stuck' | 'exhausted' | 'incarnation-bound' | 'contention' | 'capacity' | 'invariant';
+export type SimulatedOutcome = 'done' | 'stuck' | 'exhausted' | 'incarnation-bound' | 'contention' | 'capacity' | 'undeclared' | 'invariant';
 
 export interface SimulatedRun {
   readonly result: BlockResult;
@@ -64,7 +68,7 @@ export function runBlockStmSimulated(block: Block, options: SimulatedRunOptions)
   const { threads } = options;
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be an integer >= 1, got ${threads}`);
   const maxIncarnations = options.maxIncarnations ?? DEFAULT_MAX_INCARNATIONS;
-  const L = layoutFor(block, estimateCapacity(block, options.capacityScale ?? 1, threads));
+  const L = layoutFor(block, estimateCapacity(block, options.capacityScale ?? 1, threads, options.declaredOnly ?? false));
   const i32 = new Int32Array(L.i32Size);
   const f64 = new Float64Array(L.f64Size);
   writeBlock(block, L, i32, f64);
@@ -111,6 +115,9 @@ export function runBlockStmSimulated(block: Block, options: SimulatedRunOptions)
   } else if (state === ABORT_CAPACITY) {
     outcome = 'capacity';
     reason = 'shared buffers too small for the block';
+  } else if (state === ABORT_UNDECLARED) {
+    outcome = 'undeclared';
+    reason = 'a read needed the pre-state value of a key no footprint declares, and only the declared keys were loaded';
   } else if (state !== DONE) {
     throw new Error(`simulated Block-STM ended in state ${state}`);
   } else {

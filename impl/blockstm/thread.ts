@@ -26,8 +26,8 @@ import type { Cells } from '../runtime/cells.js';
 import { FINISHED } from '../runtime/sim.js';
 import { BUG_BIT } from './bugs.js';
 import {
-  ABORT_CAPACITY, ABORT_CONTENTION, ABORT_INCARNATIONS, ABORT_STALL, H, incarnationOf, NIL, OUT_OF_CAPACITY, PROG_CELLS, RUNNING,
-  TX_CELLS, type Layout,
+  ABORT_CAPACITY, ABORT_CONTENTION, ABORT_INCARNATIONS, ABORT_STALL, ABORT_UNDECLARED, H, incarnationOf, NIL, OUT_OF_CAPACITY, PROG_CELLS, RUNNING,
+  TX_CELLS, UNDECLARED_READ, type Layout,
 } from './layout.js';
 import { MVMemory, READ_ERROR, READ_OK, ReadLog } from './mv-memory.js';
 import {
@@ -125,8 +125,8 @@ export class BlockStmThread {
       return next;
     } catch (e) {
       if (e === ABORTED) return FINISHED;
-      if (e === OUT_OF_CAPACITY) {
-        m.cas(H.STATE, RUNNING, ABORT_CAPACITY);
+      if (e === OUT_OF_CAPACITY || e === UNDECLARED_READ) {
+        m.cas(H.STATE, RUNNING, e === OUT_OF_CAPACITY ? ABORT_CAPACITY : ABORT_UNDECLARED);
         return FINISHED;
       }
       throw e;

@@ -25,7 +25,7 @@ import { executeReference } from '../spec/reference.js';
 import { observedCells, type Cells } from '../impl/runtime/cells.js';
 import { simulate, type SimWorker } from '../impl/runtime/sim.js';
 import { finalize } from '../impl/blockstm/finalize.js';
-import { DONE, H, estimateCapacity, layoutFor, loadsDeclaredOnly, writeBlock, type Capacity } from '../impl/blockstm/layout.js';
+import { ABORT_UNDECLARED, DONE, H, estimateCapacity, layoutFor, loadsDeclaredOnly, writeBlock, type Capacity } from '../impl/blockstm/layout.js';
 import { NO_TASK } from '../impl/blockstm/scheduler.js';
 import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/thread.js';
 import { median } from '../reports/stats.js';
@@ -97,15 +97,20 @@ export interface RunLimits {
   readonly maxExecutions: number;
 }
 
+const UNDECLARED_FAILURE = 'a read needed the pre-state value of a key no footprint declares';
+
 /** Thrown out of the scheduler to stop a run past its execution limit. */
 const TOO_CONTENDED: unique symbol = Symbol('too contended');
 
 /**
  * One virtual-time run of Block-STM on `workers` virtual workers. `txMs[i]` is the cost of
- * executing transaction i once; `opMs` the cost of one shared-memory operation.
+ * executing transaction i once; `opMs` the cost of one shared-memory operation. The pre-state is
+ * loaded as the executor first loads it (all of it, or the declared keys).
  */
-export function virtualRun(block: Block, workers: number, txMs: Float64Array, opMs: number, limits: RunLimits, capacityScale = 1): VirtualRun {
-  const L = layoutFor(block, estimateCapacity(block, capacityScale, workers));
+export function virtualRun(
+  block: Block, workers: number, txMs: Float64Array, opMs: number, limits: RunLimits, capacityScale = 1, declaredOnly = loadsDeclaredOnly(block),
+): VirtualRun {
+  const L = layoutFor(block, estimateCapacity(block, capacityScale, workers, declaredOnly));
   const i32 = new Int32Array(L.i32Size);
   const f64 = new Float64Array(L.f64Size);
   writeBlock(block, L, i32, f64);
@@ -163,6 +168,7 @@ export function virtualRun(block: Block, workers: number, txMs: Float64Array, op
   let failure = '';
   if (sim.stuck) failure = 'every virtual worker was waiting';
   else if (sim.exhausted) failure = `stopped after ${sim.steps} scheduling points (the step budget)`;
+  else if (i32[H.STATE] === ABORT_UNDECLARED) failure = UNDECLARED_FAILURE;
   else if (i32[H.STATE] !== DONE) failure = `the block was aborted (state ${i32[H.STATE]}: out of capacity or past the incarnation bound)`;
   else {
     const checked = finalize(block, L, i32, { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0, estimateWaits: 0, dependencyResumes: 0, fallback: '' });
@@ -183,8 +189,14 @@ function simulationBlock(w: SweepWorkload): Block {
  * 4x the estimate: a capacity abort is discovered late, so trying 1x first usually costs a run.
  */
 function completedRun(block: Block, workers: number, txMs: Float64Array, opMs: number, limits: RunLimits): VirtualRun {
-  const run = virtualRun(block, workers, txMs, opMs, limits, 4);
-  return run.failure.startsWith('the block was aborted') ? virtualRun(block, workers, txMs, opMs, limits, 16) : run;
+  let declaredOnly = loadsDeclaredOnly(block);
+  let run = virtualRun(block, workers, txMs, opMs, limits, 4, declaredOnly);
+  if (run.failure === UNDECLARED_FAILURE) {
+    // As in the executor: a read past the footprints reruns the block with the whole pre-state.
+    declaredOnly = false;
+    run = virtualRun(block, workers, txMs, opMs, limits, 4, declaredOnly);
+  }
+  return run.failure.startsWith('the block was aborted') ? virtualRun(block, workers, txMs, opMs, limits, 16, declaredOnly) : run;
 }
 
 export interface SimulateOptions {

@@ -1,5 +1,6 @@
-// The benchmark suites: the Block-STM paper's p2p grid, the contract mixes and the Zipf hot-spot
-// DeFi block, at full size or --quick size, plus single custom workloads and block files.
+// The benchmark suites: the Block-STM paper's p2p grid, the contract mixes, the Zipf hot-spot
+// DeFi block and a block over a large state, at full size or --quick size, plus single custom
+// workloads and block files.
 // Invariant: a workload id names its block exactly (generator, accounts, txs, seed, hash cost,
 // zipf), so two results files with the same id measured the same block.
 
@@ -10,6 +11,9 @@ import type { BlockSource, SweepWorkload } from './sweep.js';
 export const P2P_GRID_GROUP = 'Block-STM p2p grid';
 export const MIXES_GROUP = 'contract mixes';
 export const DEFI_GROUP = 'DeFi hot spot (Zipf)';
+export const LARGE_STATE_GROUP = 'large state';
+/** Accounts in the large-state block: a state a thousand times the block, as on a live chain. */
+export const LARGE_STATE_ACCOUNTS = 1_000_000;
 export const CUSTOM_GROUP = 'custom';
 
 /** The Block-STM paper's grid: accounts x block size. */
@@ -34,8 +38,10 @@ export function fromFile(path: string, block: Block): SweepWorkload {
 
 /**
  * The default suite. Full: the whole p2p grid, the token/amm/nft mixes and the DeFi block at
- * 1,000 accounts x 10,000 transactions. Quick: the grid's 1,000-transaction row and the mixes at
- * 1,000 transactions, so `npm start` fits its time budget.
+ * 1,000 accounts x 10,000 transactions, and p2p with 1,000 transactions over 1,000,000 accounts
+ * (an executor should pay for what a block touches, not for the size of the state). Quick: the
+ * grid's 1,000-transaction row and the mixes at 1,000 transactions, so `npm start` fits its time
+ * budget.
  */
 export function defaultSuite(quick: boolean, seed: number, hashCost: number): SweepWorkload[] {
   const txsList = quick ? [1000] : P2P_TXS;
@@ -47,5 +53,6 @@ export function defaultSuite(quick: boolean, seed: number, hashCost: number): Sw
   }
   for (const name of ['token', 'amm', 'nft']) out.push(generated(name, { accounts: mixAccounts, txs: mixTxs, seed, hashCost }, MIXES_GROUP));
   out.push(generated('defi', { accounts: mixAccounts, txs: mixTxs, seed, hashCost, zipf: 1 }, DEFI_GROUP));
+  if (!quick) out.push(generated('p2p', { accounts: LARGE_STATE_ACCOUNTS, txs: 1000, seed, hashCost }, LARGE_STATE_GROUP));
   return out;
 }

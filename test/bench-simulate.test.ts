@@ -1,12 +1,14 @@
-// Simulated scaling: the virtual-time model of Block-STM (the modular model has its own test file) respects the physical limits (independent
-// transactions scale with workers, a dependency chain cannot be sped up), the calibration
-// reproduces the measured 1-thread run exactly, and missing inputs are reported, not invented.
+// Simulated scaling: the virtual-time model of Block-STM (the modular model has its own test file)
+// respects the physical limits (independent transactions scale with workers, a dependency chain
+// cannot be sped up), loads the pre-state as the executor does, its calibration reproduces the
+// measured 1-thread run exactly, and missing inputs are reported, not invented.
 import { describe, expect, it } from 'vitest';
 import { idealSpeedup } from '../bench/ideal.js';
 import { simulateScaling, SIMULATED_EXECUTOR, virtualRun } from '../bench/simulate.js';
 import { MODULAR_EXECUTOR } from '../bench/simulate-modular.js';
-import { generated } from '../bench/suite.js';
+import { fromFile, generated } from '../bench/suite.js';
 import type { RunResult } from '../bench/sweep.js';
+import { withLargePreState, withReadPastFootprint } from './helpers.js';
 
 const free = { maxSteps: 1e7, maxExecutions: 1e9 };
 const perTx = { executions: 1, reExecutions: 0, validations: 0, failedValidations: 0 };
@@ -36,6 +38,19 @@ describe('virtual-time Block-STM', () => {
     expect(run4.failure).toBe('');
     expect(24 / run4.makespanMs).toBeLessThanOrEqual(ideal + 1e-9);
     expect(run4.executions).toBeGreaterThan(24);
+  });
+
+  it('loads a large pre-state as the executor does: the declared keys, then all of it after a read past a footprint', () => {
+    const base = generated('p2p', { accounts: 50, txs: 40, seed: 1, hashCost: 0 }, 'g').block;
+    const txMs = new Float64Array(41).fill(1);
+    expect(virtualRun(withLargePreState(base, 1_000), 2, txMs, 0, free).failure).toBe('');
+    const past = withReadPastFootprint(base, 1_000, 20);
+    expect(virtualRun(past, 2, txMs, 0, free).failure).toMatch(/a read needed the pre-state value of a key no footprint declares/);
+    expect(virtualRun(past, 2, txMs, 0, free, 1, false).failure).toBe('');
+    const file = fromFile('past.json', past);
+    const sim = simulateScaling([file], [run(file.id, 'sequential', 1, 4), run(file.id, SIMULATED_EXECUTOR, 1, 5)], { threads: [1, 2], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 });
+    expect(sim.gaps).toEqual([]);
+    expect(sim.points.map((p) => p.threads)).toEqual([1, 2]);
   });
 
   it('reports a run that exceeds its step budget instead of predicting it', () => {

@@ -1,7 +1,7 @@
 // `concord bench` end to end on tiny blocks: the results file is valid and complete (baseline and
 // executors at every thread count, interleaved samples with busy flags, the ideal bound, start-up
-// apart), wrong or crashing executors are reported and fail the command; plus the machine facts,
-// the noise arithmetic and the progress helper's silence rules.
+// apart), wrong or crashing executors are reported and fail the command; plus the default suite's
+// blocks, the machine facts, the noise arithmetic and the progress helper's silence rules.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { createProgress } from '../cli/progress.js';
 import { BUSY_FOREIGN_CORES, isBusy, machineFacts, noiseBetween } from '../bench/machine.js';
 import { parseResults } from '../reports/schema.js';
 import { allowedCpus } from '../bench/core-speeds.js';
+import { defaultSuite, LARGE_STATE_ACCOUNTS, LARGE_STATE_GROUP } from '../bench/suite.js';
 import { canPin, threadCpuList } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
@@ -138,6 +139,16 @@ export default () => ({ name: 'flaky', execute: async (block) => executeReferenc
     await expect(benchCommand({ ...tiny, threads: '0' })).rejects.toThrow(UsageError);
     await expect(benchCommand({ ...tiny, block: 'x.json' })).rejects.toThrow(/either --block FILE or --workload NAME/);
     await expect(benchCommand({ ...tiny, workload: 'nope' })).rejects.toThrow(/unknown workload "nope"/);
+  });
+});
+
+describe('the default suite', () => {
+  it('adds a block over a state a thousand times its size to the full suite, not to --quick', () => {
+    const full = defaultSuite(false, 1, 3);
+    const large = full.filter((w) => w.group === LARGE_STATE_GROUP);
+    expect(large.map((w) => w.id)).toEqual([`p2p-a${LARGE_STATE_ACCOUNTS}-t1000-s1-h3`]);
+    expect(large[0]!.block.preState.size).toBeGreaterThanOrEqual(1000 * large[0]!.block.txs.length);
+    expect(defaultSuite(true, 1, 3).some((w) => w.group === LARGE_STATE_GROUP)).toBe(false);
   });
 });
 

@@ -4,6 +4,7 @@
 // footprints declare, and a smoke check that every planted
 // bug changes something (the property suite proper lives in properties/).
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Block, BlockResult, Program } from '../spec/block.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
@@ -11,8 +12,9 @@ import { assemble, type ReadableOp } from '../spec/bytecode.js';
 import { executeReference } from '../spec/reference.js';
 import { generate } from '../bench/workloads.js';
 import { BUG_NAMES, BUGS } from '../impl/blockstm/bugs.js';
-import { loadsDeclaredOnly } from '../impl/blockstm/layout.js';
+import { declaredEntries, loadsDeclaredOnly } from '../impl/blockstm/layout.js';
 import { runBlockStmSimulated } from '../impl/blockstm/simulate.js';
+import { blockArb } from '../properties/arbitraries.js';
 import { FILLER_ENTITY, withLargePreState, withReadPastFootprint } from './helpers.js';
 
 function expectSameResult(actual: BlockResult, expected: BlockResult): void {
@@ -89,6 +91,24 @@ describe('block-stm on the simulated runtime', () => {
       expect(run.outcome).toBe('undeclared');
       expectSameResult(run.result, raceExpected);
     }
+  });
+
+  it('agrees with the reference on random contract blocks over a large pre-state, with and without a read past a footprint', () => {
+    fc.assert(
+      fc.property(
+        blockArb({ minTxs: 1, maxTxs: 16, mix: 'contracts', hashes: false }), fc.integer({ min: 1, max: 4 }),
+        fc.constantFrom('random' as const, 'pct' as const), fc.nat(1000), fc.boolean(),
+        (block, threads, schedule, seed, past) => {
+          const filler = 2 * declaredEntries(block) + 8;
+          const large = past ? withReadPastFootprint(block, filler, seed % (block.txs.length + 1)) : withLargePreState(block, filler);
+          expect(loadsDeclaredOnly(large)).toBe(true);
+          const run = runBlockStmSimulated(large, { threads, schedule, seed, declaredOnly: true });
+          expect(run.outcome, run.reason).toBe(past ? 'undeclared' : 'done');
+          expectSameResult(run.result, executeReference(large));
+        },
+      ),
+      { numRuns: 120, seed: 17 },
+    );
   });
 
   it('replays a recorded schedule into the identical run', () => {

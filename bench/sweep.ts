@@ -50,7 +50,17 @@ export interface SweepOptions {
   /** Settings every measured executor is created with beside its threads (--modules, --partition). */
   readonly executorSettings?: Omit<ExecutorSettings, 'threads'>;
   readonly onProgress?: (done: number, total: number, what: string) => void;
+  /**
+   * Every call into a measured executor (loading, execute(), close()) goes through this, with
+   * `what` naming it: the CLI's watch for hung executors (cli/errors.ts). Default: the call alone.
+   */
+  readonly watch?: CallThrough;
 }
+
+/** Makes a call into an executor; `what` names it ("the executor X: execute() on W at 2 threads"). */
+export type CallThrough = <T>(what: string, work: () => Promise<T>) => Promise<T>;
+
+const direct: CallThrough = (_what, work) => work();
 
 export interface RunResult {
   workload: string;
@@ -187,10 +197,11 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
 
   const total = o.threads.length * o.workloads.length * o.rounds;
   let done = 0;
+  const watch = o.watch ?? direct;
   const baseline = await createExecutor(o.baseline);
   try {
     for (const t of o.threads) {
-      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0]?.block, result);
+      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0], result, watch);
       try {
         for (const w of o.workloads) {
           const reference = references.get(w.id)!;
@@ -199,7 +210,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
           for (const [name, executor] of pools) {
             try {
               // The first execution of each block is untimed: it checks the result and warms the JIT.
-              const first = await executor.execute(w.block, { threads: t });
+              const first = await watch(executeWhat(name, w.id, t), () => executor.execute(w.block, { threads: t }));
               const acc = new RunAccumulator(name, 'executor', sameResult(first, reference));
               accumulators.push(acc);
               live.push({ executor, acc });
@@ -211,7 +222,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
           for (let round = 0; round < o.rounds; round++) {
             // Alternating the order each round keeps a drift in machine state from always favouring one side.
             const order = round % 2 === 0 ? tasks : [...tasks].reverse();
-            const failed = await timeRound(order, w.block, t, round, o, record);
+            const failed = await timeRound(order, w, t, round, o, record, watch);
             for (const f of failed) {
               result.failures.push({ executor: f.name, threads: t, workload: w.id, message: f.message });
               tasks.splice(tasks.findIndex((x) => x.acc === f.acc), 1);
@@ -223,7 +234,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
           }
         }
       } finally {
-        for (const [name, executor] of pools) await closeRecording(name, executor, t, result);
+        for (const [name, executor] of pools) await closeRecording(name, executor, t, result, watch);
       }
     }
   } finally {
@@ -242,36 +253,41 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+const executeWhat = (name: string, workload: string, threads: number): string => `the executor ${name}: execute() on ${workload} at ${plural(threads, 'thread')}`;
+
 /** Closes an executor; a close() that throws or rejects is its failure, recorded like any other. */
-async function closeRecording(name: string, executor: Executor, t: number, result: SweepResult): Promise<void> {
+async function closeRecording(name: string, executor: Executor, t: number, result: SweepResult, watch: CallThrough): Promise<void> {
   try {
-    await executor.close();
+    await watch(`the executor ${name}: close()`, () => executor.close());
   } catch (e) {
     result.failures.push({ executor: name, threads: t, workload: null, message: `close() threw: ${errorText(e)}` });
   }
 }
 
 /** Creates each executor's pool for t threads, timing creation and its first (cold) block apart. */
-async function startPools(names: readonly string[], settings: ExecutorSettings & { threads: number }, warmBlock: Block | undefined, result: SweepResult): Promise<Map<string, Executor>> {
+async function startPools(
+  names: readonly string[], settings: ExecutorSettings & { threads: number }, warmBlock: SweepWorkload | undefined, result: SweepResult, watch: CallThrough,
+): Promise<Map<string, Executor>> {
   const t = settings.threads;
   const pools = new Map<string, Executor>();
   for (const name of names) {
     let executor: Executor | undefined;
     try {
       const started = performance.now();
-      executor = await createExecutor(name, settings);
+      executor = await watch(`the executor ${name}: loading at ${plural(t, 'thread')}`, () => createExecutor(name, settings));
       const createMs = performance.now() - started;
       let firstBlockMs = 0;
       if (warmBlock) {
         const first = performance.now();
-        await executor.execute(warmBlock, { threads: t });
+        const loaded = executor;
+        await watch(executeWhat(name, warmBlock.id, t), () => loaded.execute(warmBlock.block, { threads: t }));
         firstBlockMs = performance.now() - first;
       }
       result.startup.push({ executor: name, threads: t, createMs, firstBlockMs });
       pools.set(name, executor);
     } catch (e) {
       result.failures.push({ executor: name, threads: t, workload: null, message: errorText(e) });
-      if (executor) await closeRecording(name, executor, t, result);
+      if (executor) await closeRecording(name, executor, t, result, watch);
     }
   }
   return pools;
@@ -279,8 +295,8 @@ async function startPools(names: readonly string[], settings: ExecutorSettings &
 
 /** One round: each task timed back to back with tinybench; returns the tasks that threw. */
 async function timeRound(
-  tasks: readonly { executor: Executor; acc: RunAccumulator }[], block: Block, threads: number, round: number,
-  o: SweepOptions, record: (w: NoiseWindow) => boolean,
+  tasks: readonly { executor: Executor; acc: RunAccumulator }[], workload: SweepWorkload, threads: number, round: number,
+  o: SweepOptions, record: (w: NoiseWindow) => boolean, watch: CallThrough,
 ): Promise<{ name: string; acc: RunAccumulator; message: string }[]> {
   const bench = new Bench({
     time: o.roundMs, iterations: o.minSamples, warmup: round === 0, warmupIterations: 2, warmupTime: 0, retainSamples: true,
@@ -300,8 +316,10 @@ async function timeRound(
     const name = `${i}:${acc.executor}`;
     slots.set(name, slot);
     let before = cpuSnapshot();
+    // Every task, the baseline's too, goes through the watch, so its small cost falls on both sides.
+    const what = executeWhat(acc.executor, workload.id, threads);
     bench.add(name, async () => {
-      const r = await executor.execute(block, { threads });
+      const r = await watch(what, () => executor.execute(workload.block, { threads }));
       acc.count(r.stats);
     }, {
       beforeAll: (mode) => {

@@ -17,7 +17,7 @@ import { resultsMarkdown } from '../reports/render.js';
 import { RESULTS_FORMAT, serializeResults, type ResultsFile } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadParams, type WorkloadOptions } from './block-source.js';
-import { callExecutor, EXIT, ExecutorFailure, intOption, unlessStuck, UsageError } from './errors.js';
+import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { checkOutFile, writeWhole } from './output.js';
 import { concordVersion } from './version.js';
@@ -33,6 +33,8 @@ export interface BenchOptions extends WorkloadOptions, PartitionOptions {
   quick?: boolean;
   json?: boolean;
   out?: string;
+  /** Seconds a call into an executor may stay pending (cli/errors.ts watchCalls). */
+  timeout?: string;
 }
 
 export const BASELINE = 'sequential';
@@ -79,8 +81,9 @@ function baselineCpus(): number[] {
  * it validates it). Every option, --out included, is checked before the long work starts, and
  * --out, whose check makes folders, last of all.
  */
-export async function runBench(o: BenchOptions, progress: Progress): Promise<ResultsFile> {
+export async function runBench(o: BenchOptions, progress: Progress, command = 'bench'): Promise<ResultsFile> {
   if (o.out === '') throw new UsageError('--out: empty file name; give a file');
+  const timeout = timeoutOption(o.timeout);
   const machine = machineFacts();
   const suite = workloads(o);
   const executors = o.executor === undefined
@@ -101,10 +104,11 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
   const partition = partitionSettings(o, executors);
   // A module that does not load, or exports no executor, is a usage error now, not a failure
   // reported after minutes of sweeping (verify loads its modules up front the same way).
+  const watch = watchCalls(command, timeout, o.json ? {} : undefined);
   for (const name of executors.filter((e) => !EXECUTORS.has(e))) {
     const json = o.json ? { executor: name } : undefined;
-    const executor = await callExecutor(name, 'while loading', () => createExecutor(name, { threads: 1, ...partition }), json);
-    await callExecutor(name, 'while closing', () => executor.close(), json);
+    const executor = await watch.call(`the executor ${name}: loading`, () => callExecutor(name, 'while loading', () => createExecutor(name, { threads: 1, ...partition }), json));
+    await watch.call(`the executor ${name}: close()`, () => callExecutor(name, 'while closing', () => executor.close(), json));
   }
   if (o.out !== undefined) checkOutFile(o.out, '--out');
   if (executors.length === 0) progress.note('bench: no parallel executor in the registry yet: measuring the sequential baseline alone');
@@ -121,7 +125,7 @@ export async function runBench(o: BenchOptions, progress: Progress): Promise<Res
   const result = await sweep({
     workloads: suite, executors, baseline: BASELINE, threads, idealThreads: SIMULATED_THREADS,
     rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus, executorSettings: partition,
-    onProgress: (done, _total, what) => progress.update(done, what),
+    onProgress: (done, _total, what) => progress.update(done, what), watch: (what, work) => watch.call(what, work),
   });
   progress.stop();
   const cores = { start: coresAtStart, end: probeCoreSpeeds(probe) };

@@ -10,7 +10,7 @@ import { CONTRACTS } from '../spec/contracts.js';
 import { defaultModules, MAX_MODULES } from '../impl/modular/executor.js';
 import { PARTITION_KINDS } from '../impl/modular/partition.js';
 import { DEFAULT_HASH_COST, MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOADS } from '../bench/workloads.js';
-import { EXIT, guard } from './errors.js';
+import { DEFAULT_CALL_TIMEOUT_S, EXIT, guard } from './errors.js';
 import { genCommand } from './gen.js';
 import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
@@ -40,6 +40,7 @@ function workloadOptions(c: Command): Command {
 
 const MODULES_HELP = `modules (modular executor; default 2 per core and at least 8, here ${defaultModules()}; at most ${MAX_MODULES}: a claim scans every lane)`;
 const PARTITION_HELP = `partition function (modular executor): ${PARTITION_KINDS.join(', ')}`;
+const TIMEOUT_HELP = `fail (exit 1) when a call into an executor (loading, execute(), close()) is still pending after this many seconds: it is hung (default ${DEFAULT_CALL_TIMEOUT_S}; 0: wait for ever)`;
 
 let exitCode: number = EXIT.OK;
 
@@ -53,6 +54,7 @@ workloadOptions(
     .option('--partition <kind>', PARTITION_HELP)
     .option('--repeat <r>', 'runs; the median time is reported', '1')
     .option('--warmup <ms>', 'untimed runs first, for at least this long (0: time the first, cold run)', String(DEFAULT_WARMUP_MS))
+    .option('--timeout <sec>', TIMEOUT_HELP)
     .option('--check', 'also run the reference executor and explain the first difference (exit 1 when there is one)')
     .option('--receipts', 'print every transaction\'s receipt (status, revert code, gas, outputs)')
     .option('--json', 'print one JSON object'),
@@ -83,6 +85,7 @@ program.command('verify')
   .option('--seed <s>', `fast-check seed (default ${DEFAULT_SEED})`)
   .option('--txs <n>', 'transactions per generated block')
   .option('--time-limit <sec>', 'stop generating new blocks after this many seconds')
+  .option('--timeout <sec>', `${TIMEOUT_HELP}; a hung execute()'s block is written to --out`)
   .option('--shard <i/n>', `check shard i of n: runs go to shards in batches of ${BATCH}, so n shards together make the unsharded run; each shard is judged on its own share, so give each about ${SHARD_RUNS} runs (--runs >= ${SHARD_RUNS} x n)`)
   .option('--planted', 'run the catalogue of planted-bug executors and report caught/total')
   .option('--replay <token>', 'rerun one failure exactly, from the token a failure prints')
@@ -101,6 +104,7 @@ workloadOptions(
     .option('--modules <m>', MODULES_HELP)
     .option('--partition <kind>', PARTITION_HELP)
     .option('--quick', 'a short run')
+    .option('--timeout <sec>', TIMEOUT_HELP)
     .option('--out <file>', 'write the results file (JSON)')
     .option('--json', 'print the results as JSON on stdout'),
 ).action(async (o) => {

@@ -1,8 +1,9 @@
 // How every concord command reports bad input: one line naming what and where, exit code 2,
 // no stack trace, nothing written to stdout; and an executor under test that fails outside any
-// check: one line naming it, exit 1, and under --json a JSON object on stdout. Invariant: only
-// UsageError and the spec's input errors become exit 2, only ExecutorFailure becomes exit 1 here;
-// anything else is a bug and keeps its stack.
+// check (throws while loading, never settles, hangs past --timeout): one line naming it, exit 1,
+// and under --json a JSON object on stdout. Invariant: only UsageError and the spec's input
+// errors become exit 2, only ExecutorFailure becomes exit 1 here; anything else is a bug and
+// keeps its stack.
 
 import { InvalidArgumentError } from 'commander';
 import { BlockFileError } from '../spec/block-file.js';
@@ -40,12 +41,17 @@ export async function guard(command: string, body: () => Promise<number>): Promi
       return EXIT.USAGE;
     }
     if (e instanceof ExecutorFailure) {
-      process.stderr.write(`concord ${command}: ${e.message}\n`);
-      if (e.json) process.stdout.write(`${JSON.stringify({ ...e.json, error: e.message })}\n`);
+      reportFailure(command, e);
       return EXIT.FAILED;
     }
     throw e;
   }
+}
+
+/** An executor's failure as every command prints it: one line on stderr, and the JSON object on stdout under --json. */
+function reportFailure(command: string, e: ExecutorFailure): void {
+  process.stderr.write(`concord ${command}: ${e.message}\n`);
+  if (e.json) process.stdout.write(`${JSON.stringify({ ...e.json, error: e.message })}\n`);
 }
 
 /** A thrown value as failure reports word it (`Error: boom`), on one bounded line. */
@@ -78,6 +84,59 @@ export function unlessStuck<T>(work: Promise<T>, failure: () => Error): Promise<
     process.once('beforeExit', stuck);
     work.then(resolve, reject).finally(() => process.off('beforeExit', stuck));
   });
+}
+
+/** The default of --timeout: seconds a call into an executor may stay pending before the command gives up on it. */
+export const DEFAULT_CALL_TIMEOUT_S = 300;
+/** The largest --timeout: a day. */
+export const MAX_CALL_TIMEOUT_S = 86_400;
+
+/** Every call a command makes into an executor under test goes through one of these. */
+export interface CallWatch {
+  /** `work()`, named by `what` ("the executor X: execute() on block.json") should it hang. */
+  call<T>(what: string, work: () => T | Promise<T>): Promise<T>;
+}
+
+/**
+ * Watches the calls a command makes into executors, one at a time. A call still pending `seconds`
+ * after it began (0: never) means the executor is hung, and a hung executor's worker threads or
+ * timers would keep the process alive for ever, so the command stops at once: `onHang(what)`
+ * may add to the message (where the block was written), the failure is printed as guard() prints
+ * one, and the process exits with EXIT.FAILED. One unref'd timer serves every call, checked four
+ * times per limit (at least once a second), so a call costs two assignments, not a timer of its
+ * own, and the timer never keeps the process alive.
+ */
+export function watchCalls(command: string, seconds: number, json?: object, onHang: (what: string) => string = () => ''): CallWatch {
+  let pending = '';
+  let since = 0;
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const limitMs = seconds * 1000;
+  const check = () => {
+    if (pending === '' || performance.now() - since < limitMs) return;
+    stopAllProgress();
+    reportFailure(command, new ExecutorFailure(`${pending} did not settle within ${seconds} s${onHang(pending)}`, json));
+    process.exit(EXIT.FAILED);
+  };
+  return {
+    async call(what, work) {
+      if (seconds > 0 && timer === null) timer = setInterval(check, Math.min(1000, limitMs / 4)).unref();
+      pending = what;
+      since = performance.now();
+      try {
+        return await work();
+      } finally {
+        pending = '';
+      }
+    },
+  };
+}
+
+/** --timeout: seconds >= 0, fractions allowed, at most MAX_CALL_TIMEOUT_S; DEFAULT_CALL_TIMEOUT_S when absent. */
+export function timeoutOption(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_CALL_TIMEOUT_S;
+  const v = nonNegativeNumberOption('--timeout', raw, 'seconds');
+  if (v > MAX_CALL_TIMEOUT_S) throw new UsageError(`--timeout expects seconds from 0 to ${MAX_CALL_TIMEOUT_S.toLocaleString('en-US')} (a day), got "${raw}"`);
+  return v;
 }
 
 /** Parses an integer option in [min, max], naming the option and its range when it is not one. */

@@ -63,7 +63,7 @@ export async function mainCommand(o: MainOptions): Promise<number> {
   else progress.note('main: prove: skipped (z3-solver is not installed here)');
 
   progress.note('main: bench (quick) ...');
-  const doc = await runBench({ quick: true }, progress);
+  const doc = await runBench({ quick: true }, progress, 'main');
   const results = join(o.out, 'results.json');
   writeWhole(results, serializeResults(doc, results));
   const bad = doc.failures.length + doc.runs.filter((r) => !r.correct).length;

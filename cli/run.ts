@@ -3,7 +3,8 @@
 // block meet unoptimised code (a p2p block of 1,000 transactions took 39 ms on its first
 // sequential run and 2.5 ms from its seventh on), so a cold time would describe V8, not the
 // executor. Invariant: --json prints exactly one JSON object on stdout and nothing else; an
-// executor that throws, returns what run cannot read or never settles is exit 1, one line naming it.
+// executor that throws, returns what run cannot read, never settles or hangs past --timeout is
+// exit 1, one line naming it.
 
 import type { BlockResult, Receipt } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
@@ -13,7 +14,7 @@ import { plural } from '../spec/plural.js';
 import { checkExecutorName, createExecutor, EXECUTORS } from '../impl/registry.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
-import { callExecutor, EXIT, ExecutorFailure, intOption, unlessStuck, UsageError } from './errors.js';
+import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
 import { loadBlock, type WorkloadOptions } from './block-source.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
 
@@ -22,6 +23,8 @@ export interface RunOptions extends WorkloadOptions, PartitionOptions {
   threads?: string;
   repeat?: string;
   warmup?: string;
+  /** Seconds a call into the executor may stay pending (cli/errors.ts watchCalls). */
+  timeout?: string;
   /** Also run the reference and report the first difference (exit 1 when there is one). */
   check?: boolean;
   /** Print every transaction's receipt. */
@@ -50,6 +53,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const threads = intOption('--threads', o.threads, 0, 1, maxThreads()) || undefined;
   const repeat = intOption('--repeat', o.repeat, 1, 1, MAX_REPEAT);
   const warmupMs = intOption('--warmup', o.warmup, DEFAULT_WARMUP_MS, 0, MAX_WARMUP_MS);
+  const timeout = timeoutOption(o.timeout);
   checkExecutorName(name);
   const partition = partitionSettings(o, [name]);
   if (threads !== undefined && EXECUTORS.get(name)?.parallel === false) throw new UsageError(`--threads: the ${name} executor runs on one thread`);
@@ -60,10 +64,19 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // Named in the message should the executor never settle what it is doing.
   let doing = ' never finished loading';
   const attempt = <T>(what: string, f: () => T | Promise<T>): Promise<T> => callExecutor(name, what, f, json);
+  const watch = watchCalls('run', timeout, json);
   const runs = async () => {
     const startedAt = performance.now();
-    const executor = await attempt('while starting', () => createExecutor(name, { ...options, ...partition }));
+    const executor = await watch.call(`the executor ${name}: loading`, () => attempt('while starting', () => createExecutor(name, { ...options, ...partition })));
     const startupMs = performance.now() - startedAt;
+    // Timed inside the watch, so the watch's own cost stays out of the times.
+    const execute = (times?: number[]) => watch.call(`the executor ${name}: execute() on ${label}`, async () => {
+      const t = performance.now();
+      const r = await executor.execute(block, options);
+      times?.push(performance.now() - t);
+      return r;
+    });
+    const close = () => watch.call(`the executor ${name}: close()`, () => executor.close());
     const times: number[] = [];
     let result: unknown;
     let warmupRuns = 0;
@@ -71,21 +84,17 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     try {
       await attempt(`on ${label}`, async () => {
         const warmupStart = performance.now();
-        for (; performance.now() - warmupStart < warmupMs; warmupRuns++) await executor.execute(block, options);
-        for (let i = 0; i < repeat; i++) {
-          const t = performance.now();
-          result = await executor.execute(block, options);
-          times.push(performance.now() - t);
-        }
+        for (; performance.now() - warmupStart < warmupMs; warmupRuns++) await execute();
+        for (let i = 0; i < repeat; i++) result = await execute(times);
       });
     } catch (e) {
       // Why execute() failed is the news; a close() that fails after it would only hide it.
       doing = ': close() never settled';
-      await Promise.resolve().then(() => executor.close()).catch(() => {});
+      await Promise.resolve().then(close).catch(() => {});
       throw e;
     }
     doing = ': close() never settled';
-    await attempt('while closing', () => executor.close());
+    await attempt('while closing', close);
     return { executor, startupMs, times, result, warmupRuns };
   };
   const { executor, startupMs, times, result, warmupRuns } = await unlessStuck(runs(), () => failed(`${doing}: nothing was left running that could settle it`));

@@ -4,21 +4,24 @@
 // terminal, explained and shrunk failures with their replay command, and a summary.
 // Invariant: exit 0 = every property held (and, for --planted, every bug was caught), 1 = a
 // counterexample was found (or a green run missed required coverage, or a planted bug escaped, or
-// an executor left a call unsettled with nothing left to settle it), 2 = usage or input error.
+// an executor left a call unsettled with nothing left to settle it, or hung past --timeout), 2 =
+// usage or input error.
 // --json prints exactly one JSON object on stdout and nothing else, and its `ok` is true exactly
 // when the exit code is 0. A time limit is a budget, not a failure: what it cut still exits 0, but
 // is never called a pass, in the text or the JSON.
 
 import { EXECUTORS } from '../impl/registry.js';
 import {
-  BATCH, CHECK_DEFS, checkRuns, MAX_RUNS, MAX_SEED, replayFailure, runVerify, shardBatches, type ExecutorReport, type RunReport, type SubjectSource,
+  BATCH, CHECK_DEFS, checkRuns, MAX_RUNS, MAX_SEED, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
 import { decodeToken, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
-import { formatFailure } from '../properties/report.js';
+import { formatFailure, rerunCommand } from '../properties/report.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
 import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
+import type { Block } from '../spec/block.js';
+import { writeBlock } from '../spec/block-file.js';
 import { plural } from '../spec/plural.js';
-import { callExecutor, EXIT, ExecutorFailure, intOption, unlessStuck, UsageError } from './errors.js';
+import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { checkOutDir } from './output.js';
 import { createProgress } from './progress.js';
 import { executorNames } from './executor-settings.js';
@@ -39,6 +42,8 @@ export interface VerifyOptions {
   out?: string;
   /** --txs N: every generated block has exactly N transactions (exhaustive enumeration keeps its tiny blocks). */
   txs?: string;
+  /** --timeout SEC: a call into an executor pending this long is a hang (cli/errors.ts watchCalls). */
+  timeout?: string;
 }
 
 /** Blocks per executor for the equivalence check by default; sized so the default run stays well under 60 s here. */
@@ -98,39 +103,61 @@ function rate(n: number, ms: number): number {
   return ms > 0 ? Math.round((n / ms) * 1000) : 0;
 }
 
-/** What the executor under test is doing, kept for the message should it never settle. */
+/** What the executor under test is doing, kept for the message should it never settle or hang. */
 interface Doing {
   now: string;
+  /** The executor and the block of the execute() in flight; null between calls and in other calls. */
+  executor: string;
+  block: Block | null;
 }
 
 /** What `doing` says between calls into an executor. */
 const BETWEEN_CALLS = 'the run stalled between calls into the executors';
 
 /**
- * `source` recording in `doing` what its executor is doing while each call into it is pending; a
- * throw while loading or closing is that executor's failure (one line, exit 1), since no check
- * can judge it (a throw from execute() is one the checks report).
+ * `source` recording in `doing` what its executor is doing while each call into it is pending, and
+ * making each call through `watch` (--timeout); a throw while loading or closing is that
+ * executor's failure (one line, exit 1), since no check can judge it (a throw from execute() is
+ * one the checks report). `pending` names a call for --timeout, `stuck` for a call nothing is
+ * left to settle.
  */
-function tracked(source: SubjectSource, doing: Doing, json: object | undefined): SubjectSource {
-  const call = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
-    doing.now = `the executor ${source.name}: ${what}`;
+function tracked(source: SubjectSource, doing: Doing, json: object | undefined, watch: CallWatch): SubjectSource {
+  const call = async <T>(pending: string, stuck: string, work: () => Promise<T>, block: Block | null = null): Promise<T> => {
+    doing.now = `the executor ${source.name}: ${stuck}`;
+    doing.executor = source.name;
+    doing.block = block;
     try {
-      return await work();
+      return await watch.call(`the executor ${source.name}: ${pending}`, work);
     } finally {
       doing.now = BETWEEN_CALLS;
+      doing.block = null;
     }
   };
   return {
     name: source.name,
     create: async () => {
-      const subject = await call('never finished loading', () => callExecutor(source.name, 'while loading', () => source.create(), json));
+      const subject = await call('loading', 'never finished loading', () => callExecutor(source.name, 'while loading', () => source.create(), json));
       return {
         ...subject,
-        execute: (block, threads) => call(`execute() never settled on a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`, () => subject.execute(block, threads)),
-        close: () => call('close() never settled', () => callExecutor(source.name, 'while closing', () => subject.close(), json)),
+        execute: (block, threads) => {
+          const on = `a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`;
+          return call(`execute() on ${on}`, `execute() never settled on ${on}`, () => subject.execute(block, threads), block);
+        },
+        close: () => call('close()', 'close() never settled', () => callExecutor(source.name, 'while closing', () => subject.close(), json)),
       };
     },
   };
+}
+
+/** Where a hung execute()'s block went, for the --timeout message: written to `outDir` so it can be rerun alone. */
+function hungBlock(doing: Doing, outDir: string): string {
+  if (!doing.block) return '';
+  try {
+    const file = writeExecutorBlock(outDir, doing.executor, 'hung', writeBlock(doing.block));
+    return `; its block is in ${file} (rerun: ${rerunCommand(file, doing.executor)})`;
+  } catch (e) {
+    return `; its block could not be written to ${outDir}: ${(e as Error).message}`;
+  }
 }
 
 type Sources = (name: string) => SubjectSource;
@@ -220,9 +247,11 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
 }
 
 export async function verifyCommand(o: VerifyOptions): Promise<number> {
-  const doing: Doing = { now: BETWEEN_CALLS };
+  const doing: Doing = { now: BETWEEN_CALLS, executor: '', block: null };
   const json = o.json ? { ok: false } : undefined;
-  const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name), doing, json);
+  const outDir = o.out ?? DEFAULT_OUT;
+  const watch = watchCalls('verify', timeoutOption(o.timeout), json, () => hungBlock(doing, outDir));
+  const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name), doing, json, watch);
   // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
   return unlessStuck(verify(o, sourceFor), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it`, json));
 }

@@ -49,6 +49,11 @@ function shellWord(s: string): string {
   return /^[\w./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }
 
+/** The command that runs a written block on an executor and compares it with the reference. */
+export function rerunCommand(blockFile: string, executor: string): string {
+  return `concord run ${shellWord(blockFile)} --executor ${shellWord(executor)} --check`;
+}
+
 export function formatFailure(f: FailureReport): string[] {
   const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}`];
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
@@ -62,7 +67,7 @@ export function formatFailure(f: FailureReport): string[] {
     if (steps.length > MAX_STEPS) lines.push(`               ... ${steps.length - MAX_STEPS} more steps`);
   }
   // Planted bugs exist only inside `concord verify`; other executors can rerun the file with `concord run`.
-  const rerun = f.executor.startsWith(PLANTED_PREFIX) ? '' : `  (rerun: concord run ${shellWord(f.blockFile ?? '')} --executor ${shellWord(f.executor)} --check)`;
+  const rerun = f.executor.startsWith(PLANTED_PREFIX) ? '' : `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor)})`;
   if (f.blockFile) lines.push(`  block file   ${f.blockFile}${rerun}`);
   lines.push(`  seed         ${f.seed}, path ${f.path}`);
   lines.push(`  replay       ${f.replay}`);

@@ -158,13 +158,21 @@ export function shardBatches(total: number, shard?: { index: number; count: numb
   return out;
 }
 
+/**
+ * Writes a block file (spec/block-file.ts `writeBlock` output) into `outDir`, named for the
+ * executor and `tag`, and returns its path.
+ */
+export function writeExecutorBlock(outDir: string, executor: string, tag: string, block: object): string {
+  mkdirSync(outDir, { recursive: true });
+  const safe = basename(executor).replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '');
+  const file = join(outDir, `${safe}-${tag}.block.json`);
+  writeFileSync(file, `${JSON.stringify(block, null, 1)}\n`);
+  return file;
+}
+
 /** Writes the failing block next to the others; the file name carries executor, check and seed. */
 function writeFailure(outDir: string, r: Omit<FailureReport, 'blockFile'>): string {
-  mkdirSync(outDir, { recursive: true });
-  const safe = basename(r.executor).replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '');
-  const file = join(outDir, `${safe}-${r.check}-${r.seed}.block.json`);
-  writeFileSync(file, `${JSON.stringify(r.block, null, 1)}\n`);
-  return file;
+  return writeExecutorBlock(outDir, r.executor, `${r.check}-${r.seed}`, r.block);
 }
 
 /** The report of one failing fast-check run, from the failure the property recorded last. */

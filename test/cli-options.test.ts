@@ -77,6 +77,12 @@ describe('concord option checks', () => {
     for (const pct of ['', '0x10', 'Infinity', '-5', '5%']) {
       refused(['compare', published, published, '--fail-on-regression', pct], new RegExp(`^concord compare: --fail-on-regression expects a percentage >= 0, got "${pct}"\\n$`));
     }
+    for (const [command, rest] of [['run', ['--workload', 'p2p']], ['verify', []], ['bench', ['--quick']]] as const) {
+      for (const timeout of ['', '-1', 'Infinity', '0x10', '1m']) {
+        refused([command, ...rest, '--timeout', timeout], new RegExp(`^concord ${command}: --timeout expects seconds >= 0, got "${timeout}"\\n$`));
+      }
+      refused([command, ...rest, '--timeout', '86401'], new RegExp(`^concord ${command}: --timeout expects seconds from 0 to 86,400 \\(a day\\), got "86401"\\n$`));
+    }
     refused(['gen', '-o', ''], /^concord gen: --out: empty file name; give a file, or - for stdout\n$/);
     refused(['bench', '--quick', '--workload', 'p2p', '--out', ''], /^concord bench: --out: empty file name; give a file\n$/);
     for (const zipf of ['0', '1.5', '.5', '2e0']) {

@@ -1,7 +1,8 @@
 // The concord command's option checks, run as a user runs them: every bad option or combination
 // is one line on stderr naming the option, exit 2, nothing on stdout, no stack trace, and it fails
 // before any long work starts (a bench with a bad --out must not run the benchmark first). An
-// executor that throws, returns garbage or never settles is one line naming it, exit 1.
+// executor that throws, returns garbage, never settles or hangs past --timeout is one line naming
+// it, exit 1.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { proveCommand } from '../cli/prove.js';
 import { z3Installed } from '../spec/smt/z3.js';
+import { parseBlock } from '../spec/block-file.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const z3 = await z3Installed();
@@ -131,6 +133,8 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
     const garbage = executor('garbage', 'async execute() { return { stateRoot: 5 }; }');
     const nothing = executor('nothing', 'async execute() { return null; }');
     const hangs = executor('hangs', 'execute() { return new Promise(() => {}); }');
+    // A deadlocked engine: its threads (here a timer) keep the process alive, so only --timeout ends it.
+    const deadlocks = executor('deadlocks', 'execute() { setInterval(() => {}, 1000); return new Promise(() => {}); }');
     const module = (name: string, text: string) => {
       const file = join(dir, `${name}.mjs`);
       writeFileSync(file, text);
@@ -188,6 +192,22 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
       const j = failsWith(['verify', '--executor', hangs, '--runs', '50', '--time-limit', '5', '--out', join(dir, 'hangs')],
         /^concord verify: the executor \S+hangs\.mjs: execute\(\) never settled on a generated block of \d+ transactions? \(threads \d\): nothing was left running/);
       expect(j.ok).toBe(false);
+    });
+
+    it('run, verify and bench stop an executor hung past --timeout, naming the call; verify writes its block', () => {
+      failsWith(['run', example, '--executor', deadlocks, '--warmup', '0', '--timeout', '0.4'],
+        /^concord run: the executor \S+deadlocks\.mjs: execute\(\) on \S+transfer\.json did not settle within 0\.4 s$/);
+      const out = join(dir, 'deadlocks');
+      const j = failsWith(['verify', '--executor', deadlocks, '--runs', '50', '--timeout', '0.4', '--out', out],
+        /^concord verify: the executor \S+deadlocks\.mjs: execute\(\) on a generated block of \d+ transactions? \(threads \d\) did not settle within 0\.4 s; its block is in \S+deadlocks\.mjs-hung\.block\.json \(rerun: concord run \S+ --executor \S+deadlocks\.mjs --check\)$/);
+      expect(j.ok).toBe(false);
+      const written = join(out, 'deadlocks.mjs-hung.block.json');
+      expect(parseBlock(readFileSync(written, 'utf8'), written).txs.length).toBeGreaterThan(0);
+      const tiny = ['--workload', 'p2p', '--accounts', '10', '--txs', '10', '--threads', '1', '--quick', '--timeout', '0.4'];
+      const hung = /^concord bench: the executor \S+deadlocks\.mjs: execute\(\) on p2p-a10-t10-s1-h3 at 1 thread did not settle within 0\.4 s$/;
+      const text = concord('bench', '--executor', deadlocks, ...tiny);
+      expect(text.status).toBe(1);
+      expect(text.stderr.trim().split('\n').at(-1)).toMatch(hung);
     });
 
     it('run still waits for a slow executor that has a timer pending', () => {

@@ -99,7 +99,7 @@ workloadOptions(
   program.command('bench')
     .description('measure speedup over the fast sequential executor across thread counts, next to the ideal bound')
     .option('--executor <names>', 'comma-separated executors (default: every parallel executor)')
-    .option('--threads <list>', 'comma-separated thread counts (default: 1 .. the effective cores: the available cores, capped by the cgroup CPU quota; 1 for one-thread executors)')
+    .option('--threads <list>', 'comma-separated thread counts (default: the powers of two below the effective cores, and the effective cores: the available cores, capped by the cgroup CPU quota; 1 for one-thread executors)')
     .option('--block <file>', 'benchmark a block file instead of the suite')
     .option('--modules <m>', MODULES_HELP)
     .option('--partition <kind>', PARTITION_HELP)

@@ -1,13 +1,14 @@
 // `concord bench` end to end on tiny blocks: the results file is valid and complete (baseline and
 // executors at every thread count, interleaved samples with busy flags, the ideal bound, start-up
-// apart), wrong or crashing executors are reported and fail the command; plus the default suite's
-// blocks, the machine facts, the noise arithmetic and the progress helper's silence rules.
+// apart), wrong or crashing executors are reported and fail the command; plus the default thread
+// counts and suite, the machine facts, the noise arithmetic and the progress helper's silence
+// rules.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { benchCommand } from '../cli/bench.js';
+import { benchCommand, threadList } from '../cli/bench.js';
 import { UsageError } from '../cli/errors.js';
 import { createProgress } from '../cli/progress.js';
 import { BUSY_FOREIGN_CORES, isBusy, machineFacts, noiseBetween } from '../bench/machine.js';
@@ -139,6 +140,15 @@ export default () => ({ name: 'flaky', execute: async (block) => executeReferenc
     await expect(benchCommand({ ...tiny, threads: '0' })).rejects.toThrow(UsageError);
     await expect(benchCommand({ ...tiny, block: 'x.json' })).rejects.toThrow(/either --block FILE or --workload NAME/);
     await expect(benchCommand({ ...tiny, workload: 'nope' })).rejects.toThrow(/unknown workload "nope"/);
+  });
+});
+
+describe('the default thread counts', () => {
+  it('are the powers of two below the cores and the cores, so a many-core sweep stays short', () => {
+    expect([1, 2, 3, 12, 16, 64].map((cores) => threadList(undefined, cores))).toEqual([
+      [1], [1, 2], [1, 2, 3], [1, 2, 4, 8, 12], [1, 2, 4, 8, 16], [1, 2, 4, 8, 16, 32, 64],
+    ]);
+    expect(threadList('4,2, 2,1', 64)).toEqual([1, 2, 4]);
   });
 });
 

@@ -99,8 +99,8 @@ export const NODE_CELLS = 4;
 /**
  * Key table slot fields, 16 bytes: state, key, head of the version list, and where the key's
  * pre-state value is in the Float64 storage array (NIL: not in the pre-state, so 0; UNKNOWN: not
- * loaded, for a key a worker added while only the declared keys were). Keeping the
- * slots small keeps the table, walked at every read, in as few cache lines as possible.
+ * loaded, for a key a worker added while only the declared keys were). Keeping the slots small
+ * keeps the table, walked at every read, in as few cache lines as possible.
  */
 export const S_STATE = 0;
 export const S_KEY = 1;
@@ -334,11 +334,11 @@ export function keyShift(slots: number): number {
  * Writes a block into the arrays (fresh, or left over from an earlier block): programs,
  * transactions, the pre-state (all of it, or the declared keys) as storage in the key table. A
  * declared key that is not in the pre-state still gets a slot, with base NIL: the workers then
- * know it holds 0. Everything before the record arena is
- * zeroed first, which means an empty header and cursors, every status READY_TO_EXECUTE with
- * incarnation 0, free locks, free key slots, and nodes whose version is 0 (never allocated: the
- * rest of a worker's last chunk); records are written whole when allocated, so their old bytes
- * are never read. Runs before any worker starts, so plain writes are enough.
+ * know it holds 0. Everything before the record arena is zeroed first, which means an empty
+ * header and cursors, every status READY_TO_EXECUTE with incarnation 0, free locks, free key
+ * slots, and nodes whose version is 0 (never allocated: the rest of a worker's last chunk);
+ * records are written whole when allocated, so their old bytes are never read. Runs before any
+ * worker starts, so plain writes are enough.
  */
 export function writeBlock(block: Block, L: Layout, i32: Int32Array, f64: Float64Array): void {
   const n = L.txs;

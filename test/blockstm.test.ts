@@ -2,8 +2,8 @@
 // transaction's reads) on every workload at 1, 2 and 4 threads, the block gas limit, deltas whose
 // outcome depends on their base, determinism across thread counts, a pre-state far larger than the
 // block (with a read past a footprint), and the bad cases: a worker that throws or dies, buffers
-// that are too small, the watchdog. Workers run the compiled code in
-// dist/ (npm test builds it first).
+// that are too small, the watchdog. Workers run the compiled code in dist/ (npm test builds it
+// first).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Block, BlockResult } from '../spec/block.js';

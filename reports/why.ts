@@ -10,7 +10,13 @@
 import { RECOMMENDED_SAMPLES } from './stats.js';
 import type { Row } from './summary.js';
 import { BLOCK_STM, MODULAR, type Match } from './verdict.js';
-import { PREFLIGHT_REASON } from '../impl/preflight.js';
+
+/**
+ * How a fallback reason the preflight wrote begins (impl/preflight.ts writes `preflight: ...` into
+ * stats.fallback). Kept here, not imported: reports/ reads results files and depends on no
+ * executor code (test/report-verdict.test.ts holds the two equal).
+ */
+export const PREFLIGHT_REASON = 'preflight';
 
 /**
  * Events per transaction (re-executions, failed validations, cross-lane waits) from which they are

@@ -3,13 +3,16 @@
 // fell back and modular's lanes were serialized, a tie on noisy samples with a differing 1-thread
 // verdict), the reasons quoted from the recorded numbers, a block the preflight sent away although
 // its ideal is higher (nft), a results file from before `detail` was recorded, and the same
-// sentences in the HTML page.
+// sentences in the HTML page; and the names reports/ keeps its own copies of match their writers.
 import { describe, expect, it } from 'vitest';
 import { merge } from '../reports/merge.js';
 import { renderHtml, renderMarkdown } from '../reports/render.js';
 import { parseResults, serializeResults, type ResultsFile } from '../reports/schema.js';
 import { verdicts } from '../reports/verdict.js';
-import { explain } from '../reports/why.js';
+import { explain, PREFLIGHT_REASON as REPORTS_PREFLIGHT } from '../reports/why.js';
+import { P2P_GRID_GROUP as REPORTS_P2P_GRID } from '../reports/anchors.js';
+import { PREFLIGHT_REASON as IMPL_PREFLIGHT } from '../impl/preflight.js';
+import { P2P_GRID_GROUP as BENCH_P2P_GRID } from '../bench/suite.js';
 import { contestResults, PREFLIGHT_CHAIN, sampleResults, type ContestCase } from './report-fixture.js';
 
 const CONTENTION = 'contention: transactions 256 to 512 needed 400 executions';
@@ -69,6 +72,13 @@ function row(md: string, label: string): string[] {
   expect(line, `no row for ${label}`).toBeDefined();
   return line!.slice(2, -2).split(' | ');
 }
+
+describe('the names reports/ shares with the code that writes results files', () => {
+  it('match: reports/ keeps its own copies so that it imports no executor or benchmark code', () => {
+    expect(REPORTS_PREFLIGHT).toBe(IMPL_PREFLIGHT);
+    expect(REPORTS_P2P_GRID).toBe(BENCH_P2P_GRID);
+  });
+});
 
 describe('which executor wins, and why', () => {
   const doc = contestResults([MODULAR_WINS, BLOCK_STM_FELL_BACK, TIE]);

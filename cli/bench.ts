@@ -17,7 +17,7 @@ import { resultsMarkdown } from '../reports/render.js';
 import { RESULTS_FORMAT, serializeResults, type ResultsFile } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadParams, type WorkloadOptions } from './block-source.js';
-import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
+import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { checkOutFile, writeWhole } from './output.js';
 import { concordVersion } from './version.js';
@@ -90,9 +90,8 @@ function baselineCpus(): number[] {
  * it validates it). Every option, --out included, is checked before the long work starts, and
  * --out, whose check makes folders, last of all.
  */
-export async function runBench(o: BenchOptions, progress: Progress, command = 'bench'): Promise<ResultsFile> {
+export async function runBench(o: BenchOptions, progress: Progress, watch: CallWatch): Promise<ResultsFile> {
   if (o.out === '') throw new UsageError('--out: empty file name; give a file');
-  const timeout = timeoutOption(o.timeout);
   const machine = machineFacts();
   const suite = workloads(o);
   const executors = o.executor === undefined
@@ -113,7 +112,6 @@ export async function runBench(o: BenchOptions, progress: Progress, command = 'b
   const partition = partitionSettings(o, executors);
   // A module that does not load, or exports no executor, is a usage error now, not a failure
   // reported after minutes of sweeping (verify loads its modules up front the same way).
-  const watch = watchCalls(command, timeout, o.json ? {} : undefined);
   for (const name of executors.filter((e) => !EXECUTORS.has(e))) {
     const json = o.json ? { executor: name } : undefined;
     const executor = await watch.call(`the executor ${name}: loading`, () => callExecutor(name, 'while loading', () => createExecutor(name, { threads: 1, ...partition }), json));
@@ -165,12 +163,12 @@ export async function runBench(o: BenchOptions, progress: Progress, command = 'b
 }
 
 export async function benchCommand(o: BenchOptions): Promise<number> {
+  const json = o.json ? {} : undefined;
+  const watch = watchCalls('bench', timeoutOption(o.timeout), json);
   const progress = createProgress({ json: o.json === true });
-  let last = 'the start of the sweep';
-  const tracked: Progress = { ...progress, update: (done, item) => progress.update(done, (last = item)) };
   // Without this, a user's execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
-  const doc = await unlessStuck(runBench(o, tracked), () => new ExecutorFailure(
-    `the run stalled at ${last}: a call into an executor never settled, and nothing was left running that could settle it`, o.json ? {} : undefined,
+  const doc = await unlessStuck(runBench(o, progress, watch), () => new ExecutorFailure(
+    `${watch.pending() || 'a call into an executor'} never settled, and nothing was left running that could settle it`, json,
   ));
   // Serializing validates: a file bench writes is always one that report and compare accept.
   const text = serializeResults(doc, o.out ?? 'results');

@@ -160,3 +160,6 @@ try {
   }
 }
 process.exitCode = exitCode;
+// A failed command may leave a user's executor behind with threads or timers alive (a close()
+// that never settled after its execute() threw): once the output is out, nothing is left to wait for.
+if (exitCode !== EXIT.OK) process.stdout.write('', () => process.stderr.write('', () => process.exit(exitCode)));

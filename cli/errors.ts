@@ -95,6 +95,9 @@ export const MAX_CALL_TIMEOUT_S = 86_400;
 export interface CallWatch {
   /** `work()`, named by `what` ("the executor X: execute() on block.json") should it hang. */
   call<T>(what: string, work: () => T | Promise<T>): Promise<T>;
+  /** The call pending now, as `what` named it; '' between calls. */
+  pending(): string;
+  readonly seconds: number;
 }
 
 /**
@@ -128,7 +131,23 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
         pending = '';
       }
     },
+    pending: () => pending,
+    seconds,
   };
+}
+
+/** How long a clean-up call (a close() after execute() failed) is waited for at most (less when --timeout is shorter) before the failure is reported anyway. */
+export const CLEANUP_MS = 5000;
+
+/**
+ * Waits for `work()`, a clean-up call into an executor whose result does not matter, for at most
+ * `ms`: whether it settles, throws or hangs, the failure that made it needed is the one to report.
+ * The timer is not unref'd, so a call that never settles cannot end the process before then.
+ */
+export async function cleanUp(work: () => unknown, ms = CLEANUP_MS): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([Promise.resolve().then(work).catch(() => {}), new Promise<void>((done) => (timer = setTimeout(done, ms)))]);
+  clearTimeout(timer);
 }
 
 /** --timeout: seconds >= 0, fractions allowed, at most MAX_CALL_TIMEOUT_S; DEFAULT_CALL_TIMEOUT_S when absent. */

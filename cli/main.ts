@@ -9,7 +9,7 @@ import { writeReport } from '../reports/report.js';
 import { serializeResults } from '../reports/schema.js';
 import { z3Installed } from '../spec/smt/z3.js';
 import { runBench } from './bench.js';
-import { EXIT } from './errors.js';
+import { DEFAULT_CALL_TIMEOUT_S, EXIT, watchCalls } from './errors.js';
 import { checkOutDir, writeWhole } from './output.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -63,7 +63,7 @@ export async function mainCommand(o: MainOptions): Promise<number> {
   else progress.note('main: prove: skipped (z3-solver is not installed here)');
 
   progress.note('main: bench (quick) ...');
-  const doc = await runBench({ quick: true }, progress, 'main');
+  const doc = await runBench({ quick: true }, progress, watchCalls('main', DEFAULT_CALL_TIMEOUT_S));
   const results = join(o.out, 'results.json');
   writeWhole(results, serializeResults(doc, results));
   const bad = doc.failures.length + doc.runs.filter((r) => !r.correct).length;

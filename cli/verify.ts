@@ -149,12 +149,15 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
   };
 }
 
-/** Where a hung execute()'s block went, for the --timeout message: written to `outDir` so it can be rerun alone. */
-function hungBlock(doing: Doing, outDir: string): string {
+/**
+ * Where the block of an execute() that hung or never settled went, for the message: written to
+ * `outDir` so it can be rerun alone (with the same --timeout).
+ */
+function hungBlock(doing: Doing, outDir: string, timeoutS: number): string {
   if (!doing.block) return '';
   try {
     const file = writeExecutorBlock(outDir, doing.executor, 'hung', writeBlock(doing.block));
-    return `; its block is in ${file} (rerun: ${rerunCommand(file, doing.executor)})`;
+    return `; its block is in ${file} (rerun: ${rerunCommand(file, doing.executor)} --timeout ${timeoutS})`;
   } catch (e) {
     return `; its block could not be written to ${outDir}: ${(e as Error).message}`;
   }
@@ -250,10 +253,11 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const doing: Doing = { now: BETWEEN_CALLS, executor: '', block: null };
   const json = o.json ? { ok: false } : undefined;
   const outDir = o.out ?? DEFAULT_OUT;
-  const watch = watchCalls('verify', timeoutOption(o.timeout), json, () => hungBlock(doing, outDir));
+  const timeoutS = timeoutOption(o.timeout);
+  const watch = watchCalls('verify', timeoutS, json, () => hungBlock(doing, outDir, timeoutS));
   const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name), doing, json, watch);
   // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
-  return unlessStuck(verify(o, sourceFor), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it`, json));
+  return unlessStuck(verify(o, sourceFor), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock(doing, outDir, timeoutS)}`, json));
 }
 
 async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {

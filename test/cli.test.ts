@@ -177,7 +177,7 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
       failsWith(['verify', '--executor', badClose, '--runs', '50', '--out', join(dir, 'bad-close')], /^concord verify: the executor \S+bad-close\.mjs threw while closing: Error: still busy$/);
       failsWith(['bench', '--executor', noEngine, ...tiny], /^concord bench: the executor \S+no-engine\.mjs threw while loading: Error: no engine$/);
       // bench says what it is about to do before it starts (not under --json), so the error is its last line.
-      const stalled = /^concord bench: the run stalled at .+: a call into an executor never settled, and nothing was left running that could settle it$/;
+      const stalled = /^concord bench: the executor \S+hangs\.mjs: execute\(\) on p2p-a10-t10-s1-h3 at 1 thread never settled, and nothing was left running that could settle it$/;
       const text = concord('bench', '--executor', hangs, ...tiny);
       expect(text.status).toBe(1);
       expect(text.stderr.trim().split('\n').at(-1)).toMatch(stalled);
@@ -190,8 +190,10 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
     it('run and verify say which call never settled, instead of exiting 13 without a word', () => {
       failsWith(['run', example, '--executor', hangs, '--warmup', '0'], /^concord run: the executor \S+hangs\.mjs: execute\(\) never settled on \S+transfer\.json: nothing was left running that could settle it$/);
       const j = failsWith(['verify', '--executor', hangs, '--runs', '50', '--time-limit', '5', '--out', join(dir, 'hangs')],
-        /^concord verify: the executor \S+hangs\.mjs: execute\(\) never settled on a generated block of \d+ transactions? \(threads \d\): nothing was left running/);
+        /^concord verify: the executor \S+hangs\.mjs: execute\(\) never settled on a generated block of \d+ transactions? \(threads \d\): nothing was left running that could settle it; its block is in \S+hangs\.mjs-hung\.block\.json \(rerun: concord run \S+ --executor \S+hangs\.mjs --check --timeout 300\)$/);
       expect(j.ok).toBe(false);
+      const written = join(dir, 'hangs', 'hangs.mjs-hung.block.json');
+      expect(parseBlock(readFileSync(written, 'utf8'), written).txs.length).toBeGreaterThan(0);
     });
 
     it('run, verify and bench stop an executor hung past --timeout, naming the call; verify writes its block', () => {
@@ -199,7 +201,7 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
         /^concord run: the executor \S+deadlocks\.mjs: execute\(\) on \S+transfer\.json did not settle within 0\.4 s$/);
       const out = join(dir, 'deadlocks');
       const j = failsWith(['verify', '--executor', deadlocks, '--runs', '50', '--timeout', '0.4', '--out', out],
-        /^concord verify: the executor \S+deadlocks\.mjs: execute\(\) on a generated block of \d+ transactions? \(threads \d\) did not settle within 0\.4 s; its block is in \S+deadlocks\.mjs-hung\.block\.json \(rerun: concord run \S+ --executor \S+deadlocks\.mjs --check\)$/);
+        /^concord verify: the executor \S+deadlocks\.mjs: execute\(\) on a generated block of \d+ transactions? \(threads \d\) did not settle within 0\.4 s; its block is in \S+deadlocks\.mjs-hung\.block\.json \(rerun: concord run \S+ --executor \S+deadlocks\.mjs --check --timeout 0\.4\)$/);
       expect(j.ok).toBe(false);
       const written = join(out, 'deadlocks.mjs-hung.block.json');
       expect(parseBlock(readFileSync(written, 'utf8'), written).txs.length).toBeGreaterThan(0);
@@ -208,6 +210,11 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
       const text = concord('bench', '--executor', deadlocks, ...tiny);
       expect(text.status).toBe(1);
       expect(text.stderr.trim().split('\n').at(-1)).toMatch(hung);
+    });
+
+    it('run reports why execute() failed even when the close() after it hangs', () => {
+      const stuckClose = module('stuck-close', "export default { name: 'stuck-close', async execute() { throw new Error('boom'); }, close() { setInterval(() => {}, 1000); return new Promise(() => {}); } };");
+      failsWith(['run', example, '--executor', stuckClose, '--warmup', '0', '--timeout', '1'], /^concord run: the executor \S+stuck-close\.mjs threw on \S+transfer\.json: Error: boom$/);
     });
 
     it('run still waits for a slow executor that has a timer pending', () => {

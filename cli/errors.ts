@@ -97,7 +97,6 @@ export interface CallWatch {
   call<T>(what: string, work: () => T | Promise<T>): Promise<T>;
   /** The call pending now, as `what` named it; '' between calls. */
   pending(): string;
-  readonly seconds: number;
 }
 
 /**
@@ -132,7 +131,6 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
       }
     },
     pending: () => pending,
-    seconds,
   };
 }
 

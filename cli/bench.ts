@@ -132,7 +132,7 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   const result = await sweep({
     workloads: suite, executors, baseline: BASELINE, threads, idealThreads: SIMULATED_THREADS,
     rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus, executorSettings: partition,
-    onProgress: (done, _total, what) => progress.update(done, what), watch: (what, work) => watch.call(what, work),
+    onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call,
   });
   progress.stop();
   const cores = { start: coresAtStart, end: probeCoreSpeeds(probe) };

@@ -134,15 +134,17 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
   };
 }
 
-/** How long a clean-up call (a close() after execute() failed) is waited for at most (less when --timeout is shorter) before the failure is reported anyway. */
-export const CLEANUP_MS = 5000;
+/** How long a clean-up call (a close() after execute() failed) is waited for at most before the failure is reported anyway. */
+const CLEANUP_MS = 5000;
 
 /**
  * Waits for `work()`, a clean-up call into an executor whose result does not matter, for at most
- * `ms`: whether it settles, throws or hangs, the failure that made it needed is the one to report.
- * The timer is not unref'd, so a call that never settles cannot end the process before then.
+ * CLEANUP_MS, or `timeoutS` (--timeout) when that is shorter: whether it settles, throws or hangs,
+ * the failure that made it needed is the one to report. The timer is not unref'd, so a call that
+ * never settles cannot end the process before then.
  */
-export async function cleanUp(work: () => unknown, ms = CLEANUP_MS): Promise<void> {
+export async function cleanUp(work: () => unknown, timeoutS: number): Promise<void> {
+  const ms = timeoutS > 0 ? Math.min(CLEANUP_MS, timeoutS * 1000) : CLEANUP_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([Promise.resolve().then(work).catch(() => {}), new Promise<void>((done) => (timer = setTimeout(done, ms)))]);
   clearTimeout(timer);

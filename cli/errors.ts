@@ -9,6 +9,7 @@ import { InvalidArgumentError } from 'commander';
 import { BlockFileError } from '../spec/block-file.js';
 import { UnknownExecutorError } from '../impl/registry.js';
 import { oneLine } from '../spec/messages.js';
+import { nameAndMessage } from '../properties/explain.js';
 import { stopAllProgress } from './progress.js';
 
 export class UsageError extends Error {}
@@ -56,7 +57,7 @@ function reportFailure(command: string, e: ExecutorFailure): void {
 
 /** A thrown value as failure reports word it (`Error: boom`), on one bounded line. */
 export function thrownText(e: unknown): string {
-  return oneLine(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  return oneLine(nameAndMessage(e));
 }
 
 /**

@@ -13,7 +13,7 @@ import type { BugName as BlockStmBug } from '../impl/blockstm/bugs.js';
 import type { BugName as ModularBug } from '../impl/modular/bugs.js';
 import { executeReference } from '../spec/reference.js';
 import { blockSpecArb, buildBlock, type BlockSpec } from './arbitraries.js';
-import { explain, sameResult, type Explanation, type Provenance } from './explain.js';
+import { explain, nameAndMessage, sameResult, type Explanation, type Provenance } from './explain.js';
 import type { CheckName } from './replay.js';
 
 /** Which simulated runtime the executor's algorithm also runs on, and which planted bugs are switched on. */
@@ -103,10 +103,6 @@ export class UntrustedRun extends Error {
   }
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-}
-
 /**
  * Runs `block` on the subject and compares; records and returns false on a difference or a throw.
  * A result that matches is counted toward coverage; a differing one is not (its paths proved nothing).
@@ -121,7 +117,7 @@ export async function checkRun(
     if (e instanceof UntrustedRun) {
       o.fail({ spec, block, setting, explanation: e.explanation, ...(e.provenance ? { provenance: e.provenance } : {}), ...(e.schedule ? { schedule: e.schedule } : {}) });
     } else {
-      o.fail({ spec, block, error: message(e), setting });
+      o.fail({ spec, block, error: nameAndMessage(e), setting });
     }
     return false;
   }

@@ -92,8 +92,12 @@ function sameState(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number
   return true;
 }
 
-/** Full comparison: the hot path of every property, so it returns at the first difference. */
 const isNumber = (v: unknown) => typeof v === 'number';
+
+/** A thrown value as failures report it: `Error: boom` for an Error, its string otherwise (a user's module may throw anything). */
+export function nameAndMessage(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
 
 /**
  * What makes `r` unreadable as a BlockResult (spec/block.ts), or undefined. A user's module may
@@ -105,7 +109,7 @@ export function malformation(r: unknown): string | undefined {
     return shapeProblem(r);
   } catch (e) {
     // A getter of the user's object may throw.
-    return `reading it threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+    return `reading it threw ${nameAndMessage(e)}`;
   }
 }
 
@@ -125,6 +129,7 @@ function shapeProblem(r: unknown): string | undefined {
   return undefined;
 }
 
+/** Full comparison: the hot path of every property, so it returns at the first difference. */
 export function sameResult(expected: BlockResult, actual: BlockResult): boolean {
   const n = expected.receipts.length;
   if (malformation(actual) !== undefined || actual.receipts.length !== n || actual.reads.length !== n) return false;

@@ -7,6 +7,7 @@ import { BlockFileError, MAX_TX_GAS_LIMIT, parseBlock, writeBlock } from '../spe
 import { describeValue, jsonSyntaxProblem } from '../spec/messages.js';
 import { MAX_HASH_ITERATIONS } from '../spec/bytecode.js';
 import { executeReference } from '../spec/reference.js';
+import { errorOf } from './helpers.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const head = '"format": "concord-block/1"';
@@ -71,15 +72,7 @@ const cases: [string, string, RegExp, RegExp][] = [
 ];
 
 /** The error parseBlock throws for `text`. */
-function blockError(text: string): BlockFileError {
-  try {
-    parseBlock(text, 'bad.json');
-  } catch (e) {
-    if (e instanceof BlockFileError) return e;
-    throw e;
-  }
-  throw new Error('accepted a malformed block');
-}
+const blockError = (text: string): BlockFileError => errorOf(BlockFileError, () => parseBlock(text, 'bad.json'));
 
 /** Nested n deep: [[[...]]]. */
 const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;

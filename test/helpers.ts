@@ -1,5 +1,5 @@
 // Small builders shared by the tests: a block from readable programs, a pre-state far larger than
-// a block's footprints (with or without a read past them); and
+// a block's footprints (with or without a read past them), the error a parser throws; and
 // whether this machine can pin a process to a core, and the calling thread's allowed CPUs.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -19,6 +19,17 @@ export function blockOf(
   const programs = txs.map((t, i) => program(t.ops, `tx${i}`));
   const list: Transaction[] = txs.map((t, i) => ({ program: i, args: t.args ?? [], gasLimit: t.gasLimit ?? 100_000 }));
   return { programs, txs: list, preState: new Map(preState), gasLimit };
+}
+
+/** The error of class `type` that `f` throws; any other error is rethrown, and throwing nothing fails. */
+export function errorOf<E extends Error>(type: abstract new (...args: never[]) => E, f: () => unknown): E {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof type) return e;
+    throw e;
+  }
+  throw new Error(`expected ${type.name}, but nothing was thrown`);
 }
 
 /** The calling thread's allowed CPUs as Linux writes them ("0-1"), from /proc/thread-self/status. */

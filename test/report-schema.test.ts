@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseResults, RESULTS_FORMAT, ResultsFileError, ResultsSchema, serializeResults } from '../reports/schema.js';
 import { sampleResults } from './report-fixture.js';
+import { errorOf } from './helpers.js';
 
 function rejection(mutate: (doc: Record<string, unknown>) => void): ResultsFileError {
   const doc = structuredClone(sampleResults({ seqMs: 10, execMs: 6, samples: 8 })) as unknown as Record<string, unknown>;
@@ -78,15 +79,7 @@ describe('results schema', () => {
   });
 
   it('reports bad JSON and a deeply nested format on one short line', () => {
-    const bad = (text: string) => {
-      try {
-        parseResults(text, 'r.json');
-      } catch (e) {
-        if (e instanceof ResultsFileError) return e;
-        throw e;
-      }
-      throw new Error('accepted a malformed document');
-    };
+    const bad = (text: string) => errorOf(ResultsFileError, () => parseResults(text, 'r.json'));
     const snippet = bad('{"format": "concord-results/1", "runs": [\n  NaN,\n  1] }');
     expect(snippet.field).toBe('JSON');
     expect(snippet.message).not.toMatch(/[\n\r]|line \d/);

@@ -11,6 +11,7 @@ import { UnknownExecutorError } from '../impl/registry.js';
 import { oneLine } from '../spec/messages.js';
 import { nameAndMessage } from '../properties/explain.js';
 import { stopAllProgress } from './progress.js';
+import { startWatchdog, type Watchdog } from './watchdog.js';
 
 export class UsageError extends Error {}
 
@@ -98,7 +99,17 @@ export interface CallWatch {
   call<T>(what: string, work: () => T | Promise<T>): Promise<T>;
   /** The call pending now, as `what` named it; '' between calls. */
   pending(): string;
+  /**
+   * Waits for `work()`, a clean-up call into an executor whose result does not matter (a close()
+   * after execute() failed), for at most CLEANUP_MS, or --timeout when that is shorter: whether it
+   * settles, throws or hangs, the failure that made it needed is the one to report. Unlike `call`,
+   * running past the limit is no failure of its own.
+   */
+  cleanUp(what: string, work: () => unknown): Promise<void>;
 }
+
+/** How long a clean-up call is waited for at most (CallWatch.cleanUp). */
+const CLEANUP_MS = 5000;
 
 /**
  * Watches the calls a command makes into executors, one at a time. A call still pending `seconds`
@@ -106,49 +117,55 @@ export interface CallWatch {
  * timers would keep the process alive for ever, so the command stops at once: `onHang(what)`
  * may add to the message (where the block was written), the failure is printed as guard() prints
  * one, and the process exits with EXIT.FAILED. One unref'd timer serves every call, checked four
- * times per limit (at least once a second), so a call costs two assignments, not a timer of its
- * own, and the timer never keeps the process alive.
+ * times per limit (at least once a second), so a call costs a few stores, not a timer of its own,
+ * and the timer never keeps the process alive. An executor that holds the main thread keeps that
+ * timer from firing; the watchdog thread (cli/watchdog.ts), started with the first call, then
+ * interrupts it, and the hang is reported the same way.
  */
 export function watchCalls(command: string, seconds: number, json?: object, onHang: (what: string) => string = () => ''): CallWatch {
   let pending = '';
   let since = 0;
+  let seq = 0;
   let timer: ReturnType<typeof setInterval> | null = null;
+  let dog: Watchdog | null = null;
   const limitMs = seconds * 1000;
+  const tickMs = seconds > 0 ? Math.min(1000, limitMs / 4) : 1000;
+  const cleanUpMs = seconds > 0 ? Math.min(CLEANUP_MS, limitMs) : CLEANUP_MS;
+  const watchdog = () => (dog ??= startWatchdog(command, tickMs, json));
   const check = () => {
     if (pending === '' || performance.now() - since < limitMs) return;
     stopAllProgress();
-    reportFailure(command, new ExecutorFailure(`${pending} did not settle within ${seconds} s${onHang(pending)}`, json));
+    const held = dog?.interrupted(seq) ? '; it held the main thread (a busy loop or a blocking wait) until interrupted' : '';
+    reportFailure(command, new ExecutorFailure(`${pending} did not settle within ${seconds} s${held}${onHang(pending)}`, json));
     process.exit(EXIT.FAILED);
   };
   return {
     async call(what, work) {
-      if (seconds > 0 && timer === null) timer = setInterval(check, Math.min(1000, limitMs / 4)).unref();
+      if (seconds > 0 && timer === null) timer = setInterval(check, tickMs).unref();
       pending = what;
       since = performance.now();
+      if (seconds > 0) seq = watchdog().begin(what, limitMs);
       try {
         return await work();
       } finally {
         pending = '';
+        dog?.end();
       }
     },
     pending: () => pending,
+    async cleanUp(what, work) {
+      let timeout: ReturnType<typeof setTimeout> | undefined;
+      // Not unref'd, so a call that never settles cannot end the process before the wait is over.
+      const waited = new Promise<void>((done) => (timeout = setTimeout(done, cleanUpMs)));
+      watchdog().begin(what, cleanUpMs);
+      try {
+        await Promise.race([Promise.resolve().then(work).catch(() => {}), waited]);
+      } finally {
+        clearTimeout(timeout);
+        dog?.end();
+      }
+    },
   };
-}
-
-/** How long a clean-up call (a close() after execute() failed) is waited for at most before the failure is reported anyway. */
-const CLEANUP_MS = 5000;
-
-/**
- * Waits for `work()`, a clean-up call into an executor whose result does not matter, for at most
- * CLEANUP_MS, or `timeoutS` (--timeout) when that is shorter: whether it settles, throws or hangs,
- * the failure that made it needed is the one to report. The timer is not unref'd, so a call that
- * never settles cannot end the process before then.
- */
-export async function cleanUp(work: () => unknown, timeoutS: number): Promise<void> {
-  const ms = timeoutS > 0 ? Math.min(CLEANUP_MS, timeoutS * 1000) : CLEANUP_MS;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([Promise.resolve().then(work).catch(() => {}), new Promise<void>((done) => (timer = setTimeout(done, ms)))]);
-  clearTimeout(timer);
 }
 
 /** --timeout: seconds >= 0, fractions allowed, at most MAX_CALL_TIMEOUT_S; DEFAULT_CALL_TIMEOUT_S when absent. */

@@ -14,7 +14,7 @@ import { plural } from '../spec/plural.js';
 import { checkExecutorName, createExecutor, EXECUTORS } from '../impl/registry.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
-import { callExecutor, cleanUp, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
+import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
 import { loadBlock, type WorkloadOptions } from './block-source.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
 
@@ -89,7 +89,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
       });
     } catch (e) {
       // Why execute() failed is the news; a close() that fails or hangs after it would only hide it.
-      await cleanUp(() => executor.close(), timeout);
+      await watch.cleanUp(`the executor ${name}: close() after execute() failed`, () => executor.close());
       throw e;
     }
     doing = ': close() never settled';

@@ -212,6 +212,43 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
       expect(text.stderr.trim().split('\n').at(-1)).toMatch(hung);
     });
 
+    it('run, verify and bench stop an executor that holds the main thread past --timeout (a busy loop, a blocking wait)', () => {
+      const spins = executor('spins', 'execute() { for (;;); }');
+      const blocks = executor('blocks', 'async execute() { await null; Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); }');
+      const held = 'did not settle within 0\\.4 s; it held the main thread \\(a busy loop or a blocking wait\\) until interrupted';
+      failsWith(['run', example, '--executor', spins, '--warmup', '0', '--timeout', '0.4'],
+        new RegExp(`^concord run: the executor \\S+spins\\.mjs: execute\\(\\) on \\S+transfer\\.json ${held}$`));
+      const out = join(dir, 'blocks');
+      const verify = concord('verify', '--executor', blocks, '--runs', '50', '--timeout', '0.4', '--out', out);
+      expect(verify.status).toBe(1);
+      expect(verify.stderr.trim().split('\n')).toEqual([expect.stringMatching(
+        new RegExp(`^concord verify: the executor \\S+blocks\\.mjs: execute\\(\\) on a generated block of \\d+ transactions? \\(threads \\d\\) ${held}; its block is in \\S+blocks\\.mjs-hung\\.block\\.json `))]);
+      const written = join(out, 'blocks.mjs-hung.block.json');
+      expect(parseBlock(readFileSync(written, 'utf8'), written).txs.length).toBeGreaterThan(0);
+      const bench = concord('bench', '--executor', spins, '--workload', 'p2p', '--accounts', '10', '--txs', '10', '--threads', '1', '--quick', '--timeout', '0.4', '--json');
+      expect(bench.status).toBe(1);
+      expect(JSON.parse(bench.stdout)).toMatchObject({ error: expect.stringMatching(new RegExp(`^the executor \\S+spins\\.mjs: execute\\(\\) on p2p-a10-t10-s1-h3 at 1 thread ${held}$`)) });
+    });
+
+    it('run still reports why execute() failed when the close() after it holds the main thread, with or without --timeout', () => {
+      const spinningClose = module('spinning-close', "export default { name: 'spinning-close', async execute() { throw new Error('boom'); }, close() { for (;;); } };");
+      const boom = /^concord run: the executor \S+spinning-close\.mjs threw on \S+transfer\.json: Error: boom$/;
+      failsWith(['run', example, '--executor', spinningClose, '--warmup', '0', '--timeout', '0.4'], boom);
+      // --timeout 0 waits for ever on a call, but a clean-up still gets its 5 s.
+      const r = concord('run', example, '--executor', spinningClose, '--warmup', '0', '--timeout', '0');
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(boom)]);
+    });
+
+    it('kills the process, saying why, when an executor holds the main thread where no interrupt reaches (a blocking native call)', () => {
+      const native = module('native', "import { execFileSync } from 'node:child_process';\nexport default { name: 'native', execute() { execFileSync('sleep', ['10']); }, async close() {} };");
+      const r = concord('run', example, '--executor', native, '--warmup', '0', '--timeout', '0.4', '--json');
+      expect(r.signal).toBe('SIGKILL');
+      const message = /^concord run: the executor \S+native\.mjs: execute\(\) on \S+transfer\.json did not settle within 0\.4 s and held the main thread, which could not be interrupted, so the process is killed$/;
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+      expect(`concord run: ${String((JSON.parse(r.stdout) as { error: string }).error)}`).toMatch(message);
+    });
+
     it('run reports why execute() failed even when the close() after it hangs', () => {
       const stuckClose = module('stuck-close', "export default { name: 'stuck-close', async execute() { throw new Error('boom'); }, close() { setInterval(() => {}, 1000); return new Promise(() => {}); } };");
       failsWith(['run', example, '--executor', stuckClose, '--warmup', '0', '--timeout', '1'], /^concord run: the executor \S+stuck-close\.mjs threw on \S+transfer\.json: Error: boom$/);

@@ -1,0 +1,55 @@
+// The watchdog thread (started by cli/watchdog.ts, which says why it exists): every tick it reads
+// the call the main thread published; past the call's limit plus the grace it interrupts the main
+// thread's JavaScript through the inspector, and should the process still be alive a grace later,
+// it prints the failure line itself and kills the process.
+// Invariant: acts only on a call that is pending and has not changed number since it was read, and
+// interrupts each call at most once.
+
+import { writeSync } from 'node:fs';
+import { workerData } from 'node:worker_threads';
+import { epochMs, INTERRUPTED, LIMIT, PENDING, SEQ, SINCE, WHAT_LENGTH, type WatchdogData } from './watchdog.js';
+
+const { control, clock, what, tickMs, graceMs, command, json } = workerData as WatchdogData;
+const decoder = new TextDecoder();
+
+/** The call that is overdue now, or null: pending, past its limit and the grace, and the same call throughout the read. */
+function overdue(): { seq: number; limitMs: number } | null {
+  const seq = Atomics.load(control, SEQ);
+  if (Atomics.load(control, PENDING) !== 1) return null;
+  const since = clock[SINCE]!;
+  const limitMs = clock[LIMIT]!;
+  if (epochMs() - since < limitMs + graceMs) return null;
+  if (Atomics.load(control, SEQ) !== seq || Atomics.load(control, PENDING) !== 1) return null;
+  return { seq, limitMs };
+}
+
+/** Runtime.terminateExecution on the main thread: unwinds the JavaScript running there (a busy loop, an Atomics.wait) back to the event loop. */
+async function interruptMainThread(): Promise<void> {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connectToMainThread();
+  // An attached session would make Node print "Waiting for the debugger to disconnect..." at exit.
+  await new Promise<void>((done) => session.post('Runtime.terminateExecution', () => done()));
+  session.disconnect();
+}
+
+/**
+ * The last resort: the main thread did not report within the grace after the interrupt, so this
+ * thread says what hung, as cli/errors.ts reportFailure would, and ends the process.
+ */
+function kill(limitMs: number): void {
+  const name = decoder.decode(what.slice(0, Atomics.load(control, WHAT_LENGTH)));
+  const error = `${name} did not settle within ${limitMs / 1000} s and held the main thread, which could not be interrupted, so the process is killed`;
+  writeSync(2, `concord ${command}: ${error}\n`);
+  if (json) writeSync(1, `${JSON.stringify({ ...json, error })}\n`);
+  process.kill(process.pid, 'SIGKILL');
+}
+
+setInterval(() => {
+  const call = overdue();
+  if (!call || Atomics.load(control, INTERRUPTED) === call.seq) return;
+  Atomics.store(control, INTERRUPTED, call.seq);
+  // Without an inspector in this Node the interrupt fails, and the kill below is all there is.
+  interruptMainThread().catch(() => {});
+  setTimeout(() => kill(call.limitMs), graceMs);
+}, tickMs);

@@ -1,0 +1,86 @@
+// The main thread's side of the watchdog thread behind --timeout (cli/errors.ts watchCalls). The
+// main thread's own timer cannot fire while an executor holds the main thread in synchronous code:
+// a busy loop, or an Atomics.wait that nobody notifies (Node allows both on the main thread). So
+// a second thread (watchdog-thread.ts) watches the same call from outside. A call is published in
+// shared memory: its start, its limit, and what to call it. Once the call has stayed pending past
+// its limit plus a grace that the main thread's own timer would have used, the watchdog interrupts
+// the main thread's JavaScript through the inspector (Runtime.terminateExecution). The
+// interrupted call never settles, the event loop runs again, and the main thread reports the
+// hang as it reports any other. Should the main thread still not exit (no inspector in this
+// Node, or a native call that termination cannot reach), the watchdog prints the line itself and
+// kills the process.
+// Invariant: the watchdog interrupts only a call that is still the one pending, past its limit
+// plus the grace, and at most once per call.
+
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { distRoot } from '../impl/runtime/pool.js';
+
+/** Cells of the Int32Array: the number of the latest call, whether it is pending, the call interrupted last, and the length of its name. */
+export const SEQ = 0;
+export const PENDING = 1;
+export const INTERRUPTED = 2;
+export const WHAT_LENGTH = 3;
+/** Cells of the Float64Array: when the call began (ms since the epoch, high resolution) and its limit in ms. */
+export const SINCE = 0;
+export const LIMIT = 1;
+/** The longest call name kept for the last-resort message, in UTF-8 bytes. */
+export const WHAT_BYTES = 1024;
+
+/** What the watchdog thread is started with. */
+export interface WatchdogData {
+  readonly control: Int32Array;
+  readonly clock: Float64Array;
+  readonly what: Uint8Array;
+  /** How often it looks, in ms. */
+  readonly tickMs: number;
+  /** How long past a call's limit it waits before it interrupts, and again before it kills. */
+  readonly graceMs: number;
+  /** The concord command, and what --json prints on failure (absent without it), for the last-resort message. */
+  readonly command: string;
+  readonly json: object | undefined;
+}
+
+/** Milliseconds since the epoch at high resolution, comparable between threads (performance.now() is per thread). */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export interface Watchdog {
+  /** The call named `what` starts now and may take `limitMs`; returns its number. */
+  begin(what: string, limitMs: number): number;
+  /** The call begun last has settled. */
+  end(): void;
+  /** Whether the watchdog interrupted the main thread during call `seq`. */
+  interrupted(seq: number): boolean;
+}
+
+/**
+ * Starts the watchdog thread for `command`'s calls (`json` as for ExecutorFailure); it looks every `tickMs` and never keeps the
+ * process alive. The grace is two ticks, the time the main thread's own timer (one tick) takes to
+ * notice a call past its limit when the main thread is free, and at least a second, the time it
+ * takes to report and exit.
+ */
+export function startWatchdog(command: string, tickMs: number, json: object | undefined): Watchdog {
+  const control = new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
+  const clock = new Float64Array(new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT));
+  const what = new Uint8Array(new SharedArrayBuffer(WHAT_BYTES));
+  const data: WatchdogData = { control, clock, what, tickMs, graceMs: Math.max(2 * tickMs, 1000), command, json };
+  new Worker(join(distRoot(), 'cli', 'watchdog-thread.js'), { workerData: data }).unref();
+  const encoder = new TextEncoder();
+  return {
+    begin(name, limitMs) {
+      Atomics.store(control, WHAT_LENGTH, encoder.encodeInto(name, what).written);
+      clock[SINCE] = epochMs();
+      clock[LIMIT] = limitMs;
+      // The atomic stores publish the plain ones above to the watchdog, which reads SEQ first.
+      const seq = Atomics.add(control, SEQ, 1) + 1;
+      Atomics.store(control, PENDING, 1);
+      return seq;
+    },
+    end() {
+      Atomics.store(control, PENDING, 0);
+    },
+    interrupted: (seq) => Atomics.load(control, INTERRUPTED) === seq,
+  };
+}

@@ -26,6 +26,8 @@ export interface ModelInput {
   /** The sequential baseline's and the executor's measured 1-thread medians. */
   readonly seqMs: number;
   readonly oneMs: number;
+  /** The executor's measured 2-thread median, where it ran in parallel at 2 threads. */
+  readonly twoMs?: number;
   /** Each transaction's VM time: its share of the block's gas, of seqMs. */
   readonly txMs: Float64Array;
   readonly threads: readonly number[];
@@ -59,7 +61,7 @@ export interface Predictions {
  */
 export function predictEach(
   { id, block, seqMs, threads }: ModelInput, executor: string, model: string,
-  makespanAt: (threads: number) => number | string, modulesAt?: (threads: number) => number,
+  makespanAt: (threads: number) => number | string, modulesAt?: (threads: number) => number, preflightMs = preflightCost(block),
 ): Predictions {
   const points: SimulatedPoint[] = [];
   const gaps: string[] = [];
@@ -70,7 +72,6 @@ export function predictEach(
   const serial = reason === null ? [] : threads.filter((t) => t > 1 && !tooMany.includes(t));
   if (serial.length > 0) gaps.push(`${id} at ${serial.join(', ')} threads: ${executor} runs it on the sequential executor (${reason})`);
   const parallel = threads.filter((t) => !tooMany.includes(t) && !serial.includes(t));
-  const preflightMs = reason === null && parallel.some((t) => t > 1) ? medianTime(() => contendedBlock(block)) : 0;
   for (const t of parallel) {
     const ms = makespanAt(t);
     if (typeof ms === 'string') gaps.push(`${id} at ${t} threads: ${executor}: ${ms}`);
@@ -79,7 +80,79 @@ export function predictEach(
   return { points, gaps };
 }
 
+/** What the preflight's check (impl/preflight.ts) costs the main thread from 2 threads on, in ms; 0 for a block it sends to the sequential executor. */
+export function preflightCost(block: Block): number {
+  return contendedBlock(block) === null ? medianTime(() => contendedBlock(block)) : 0;
+}
+
 /** Says, in a model's description, that its operation cost could not be fitted (it is 0). */
 export function unfitted(modelMs: number, measuredMs: number): string {
   return `(not fitted: even at no cost the model takes ${modelMs.toFixed(2)} ms at 1 thread, above the measured ${measuredMs.toFixed(2)} ms, so it charges nothing for synchronisation and is optimistic at more threads)`;
+}
+
+/** A 2-worker run of a model at a given cost per handover: its block time (ms) and handovers, or why it failed. */
+type TransferProbe = (transferMs: number) => { ms: number; transfers: number } | string;
+
+/** The transfer cost first tried when fitting: about what one costs between two cores of one socket. */
+const FIRST_TRANSFER_MS = 100e-6;
+/** The highest transfer cost a fit may give: a microsecond is more than a cross-socket miss. */
+const MAX_TRANSFER_MS = 1e-3;
+/** A fit stops within this share of the measured 2-thread time, or after FIT_PROBES runs past the bracket. */
+const FIT_TOLERANCE = 0.01;
+const FIT_PROBES = 6;
+
+/**
+ * The cost of one `handover` (Block-STM: a cache line taken from another worker, bench/coherence.ts;
+ * modular: a slot or lane taken over) at which the 2-worker model takes `twoMs`, the executor's
+ * measured 2-thread median, with its words for the model's description. The model's block time
+ * rises with that cost, nearly in proportion, so regula falsi (Illinois) between no cost and a
+ * cost found by doubling fits it within FIT_TOLERANCE in a few runs. It is 0, and the words say
+ * why, without a parallel 2-thread measurement or when the model at no cost is already as slow
+ * as the measurement.
+ */
+export function fitTransfer(probe: TransferProbe, twoMs: number | undefined, txs: number, handover: string): { ms: number; words: string } {
+  const none = (why: string) => ({ ms: 0, words: `no cost per ${handover} (${why})` });
+  if (twoMs === undefined) return none('not fitted: no parallel 2-thread measurement, so the model is optimistic at more threads');
+  const failed = (why: string) => none(`not fitted: the 2-worker run failed: ${why}`);
+  const free = probe(0);
+  if (typeof free === 'string') return failed(free);
+  if (free.ms >= twoMs) return none(`at no cost the model already takes ${free.ms.toFixed(2)} ms at 2 threads, the measured ${twoMs.toFixed(2)} ms or more`);
+  let lo = { cost: 0, gap: free.ms - twoMs };
+  let hi = { cost: FIRST_TRANSFER_MS, gap: 0 };
+  let best = { cost: 0, transfers: free.transfers, gap: Infinity };
+  const measure = (cost: number): number | string => {
+    const at = probe(cost);
+    if (typeof at === 'string') return at;
+    const gap = at.ms - twoMs;
+    if (Math.abs(gap) < Math.abs(best.gap)) best = { cost, transfers: at.transfers, gap };
+    return gap;
+  };
+  for (;;) {
+    const gap = measure(hi.cost);
+    if (typeof gap === 'string') return failed(gap);
+    hi.gap = gap;
+    if (gap >= 0) break;
+    if (hi.cost >= MAX_TRANSFER_MS) return none(`not fitted: even ${(MAX_TRANSFER_MS * 1e6).toFixed(0)} ns each leaves the 2-worker model below the measured ${twoMs.toFixed(2)} ms`);
+    lo = { ...hi };
+    hi = { cost: Math.min(MAX_TRANSFER_MS, 2 * hi.cost), gap: 0 };
+  }
+  let side = 0;
+  for (let probes = 0; probes < FIT_PROBES && Math.abs(best.gap) > FIT_TOLERANCE * twoMs; probes++) {
+    const cost = hi.cost - (hi.gap * (hi.cost - lo.cost)) / (hi.gap - lo.gap);
+    const gap = measure(cost);
+    if (typeof gap === 'string') return failed(gap);
+    if (gap >= 0) {
+      hi = { cost, gap };
+      if (side === 1) lo.gap /= 2;
+      side = 1;
+    } else {
+      lo = { cost, gap };
+      if (side === -1) hi.gap /= 2;
+      side = -1;
+    }
+  }
+  return {
+    ms: best.cost,
+    words: `${(best.cost * 1e6).toFixed(0)} ns per ${handover} (fitted to the measured 2-thread ${twoMs.toFixed(2)} ms; ${(best.transfers / Math.max(1, txs)).toFixed(1)} per transaction at 2 workers)`,
+  };
 }

@@ -21,9 +21,11 @@
 // results) cost what they took here, timed in this process on the same block; each shared-memory
 // operation costs one figure, counted per execution (with one lane thread, here) and per lane a
 // claim scans, and fitted by bisection so that the 1-thread model takes the modular executor's
-// measured 1-thread median (0 when the model takes longer even without them). Not modelled: cache
-// effects, memory bandwidth, wake-up latency, SMT, the modules' effect on the plan beyond the
-// lanes it makes.
+// measured 1-thread median (0 when the model takes longer even without them); each slot or lane
+// a worker takes over from another (their cache lines move between cores) costs another, fitted
+// so that the 2-thread model takes the measured 2-thread median. Not modelled: the other lines
+// that cross (records, plan entries), cache capacity, memory bandwidth, wake-up latency, SMT, the
+// modules' effect on the plan beyond the lanes it makes.
 // Invariant: a point is predicted only from a measured 1-thread run that ran the lanes, and only
 // at thread counts where the executor would run them (its preflight sends near-serial blocks to
 // the sequential executor from 2 threads on); otherwise the reason is given.
@@ -41,7 +43,8 @@ import { H, RUNNING, type Layout } from '../impl/modular/layout.js';
 import { LaneThread } from '../impl/modular/thread.js';
 import { FINISHED } from '../impl/runtime/sim.js';
 import { median } from '../reports/stats.js';
-import { predictEach, unfitted, type ModelInput, type Predictions } from './prediction.js';
+import { Coherence } from './coherence.js';
+import { fitTransfer, predictEach, preflightCost, unfitted, type ModelInput, type Predictions } from './prediction.js';
 
 /** The registry name of the executor this file models. */
 export const MODULAR_EXECUTOR = 'modular';
@@ -238,6 +241,8 @@ export interface ModularVirtualRun {
   readonly makespanMs: number;
   /** Shared-memory operations charged over all workers. */
   readonly ops: number;
+  /** Slots and lanes a worker took over from another (each a cache line moving between cores). */
+  readonly transfers: number;
 }
 
 /** When the main thread publishes each chunk of a window's plan, from `start` on. */
@@ -258,11 +263,21 @@ function publications(from: number, to: number, start: number, msPerTx: number):
 
 /**
  * The modular executor on `threads` threads in virtual time, over the plan: `txMs[i]` is
- * transaction i's VM run, `opMs` one shared-memory operation.
+ * transaction i's VM run, `opMs` one shared-memory operation, `transferMs` one handover: a slot
+ * (the cache line of its value and count) or a lane (of its cursor) that a worker reads after
+ * another wrote it, or writes while another holds it, followed as bench/coherence.ts follows
+ * lines. A worker reads a lane's cursor and the slots of its next transaction when it checks
+ * whether that may start, and writes them when it runs it. With one worker there are none, so the
+ * 1-thread fit does not depend on it.
  */
-export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, threads: number, txMs: Float64Array, opMs: number): ModularVirtualRun {
+export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, threads: number, txMs: Float64Array, opMs: number, transferMs = 0): ModularVirtualRun {
   const { modules, entryStart, slot, wait } = plan;
   const served = new Int32Array(plan.slots);
+  // One line per slot, then one per lane, as Int32 cells 16 apart.
+  const lines = new Coherence(16 * (plan.slots + modules), 0);
+  const laneLine = (lane: number): number => 16 * (plan.slots + lane);
+  /** Handovers of the step being modelled, charged to its worker. */
+  let moved = 0;
   const execMs = plan.opsPerTx * opMs;
   const scanOps = plan.scanOpsPerLane * modules;
   const scanMs = scanOps * opMs;
@@ -275,8 +290,11 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
   const cursor = new Int32Array(modules);
   let ops = 0;
   let clock = 0;
-  const ready = (tx: number): boolean => {
-    for (let e = entryStart[tx]!; e < entryStart[tx + 1]!; e++) if (served[slot[e]!]! < wait[e]!) return false;
+  const ready = (worker: number, tx: number): boolean => {
+    for (let e = entryStart[tx]!; e < entryStart[tx + 1]!; e++) {
+      if (lines.access(worker, false, 16 * slot[e]!, false)) moved++;
+      if (served[slot[e]!]! < wait[e]!) return false;
+    }
     return true;
   };
   plan.windows.forEach((win, w) => {
@@ -294,15 +312,19 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
     if (threads > 1) free[workers - 1] = win.mainJoins ? planEnd : Infinity;
     const start = (worker: number, lane: number, at: number): void => {
       const tx = lanes[lane]![cursor[lane]!++]!;
+      if (lines.access(worker, true, laneLine(lane), false)) moved++;
+      for (let e = entryStart[tx]!; e < entryStart[tx + 1]!; e++) if (lines.access(worker, true, 16 * slot[e]!, false)) moved++;
       running[worker] = tx;
-      free[worker] = at + txMs[tx]! + execMs;
+      free[worker] = at + txMs[tx]! + execMs + moved * transferMs;
+      moved = 0;
       ops += plan.opsPerTx;
     };
-    /** The lane's next transaction if it may start now (`published` brought up to now), else -1. */
-    const startable = (lane: number): number => {
+    /** The lane's next transaction if `worker` may start it now (`published` brought up to now), else -1. */
+    const startable = (worker: number, lane: number): number => {
       const upTo = published === 0 ? win.from : pub.upTo[published - 1]!;
+      if (lines.access(worker, false, laneLine(lane), false)) moved++;
       const tx = cursor[lane]! < lanes[lane]!.length ? lanes[lane]![cursor[lane]!]! : -1;
-      return tx >= 0 && tx < upTo && ready(tx) ? tx : -1;
+      return tx >= 0 && tx < upTo && ready(worker, tx) ? tx : -1;
     };
     let end = lanesStart;
     while (remaining > 0) {
@@ -323,7 +345,7 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
       }
       const mine = held[k]!;
       if (mine >= 0) {
-        if (startable(mine) >= 0) {
+        if (startable(k, mine) >= 0) {
           start(k, mine, now);
           continue;
         }
@@ -331,12 +353,12 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
         held[k] = -1;
       }
       ops += scanOps;
-      const scanned = now + scanMs;
+      let scanned = now + scanMs;
       let best = -1;
       let bestTx = Infinity;
       for (let lane = 0; lane < modules; lane++) {
         if (owner[lane]! >= 0) continue;
-        const tx = startable(lane);
+        const tx = startable(k, lane);
         if (tx >= 0 && tx < bestTx) {
           best = lane;
           bestTx = tx;
@@ -348,6 +370,8 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
         start(k, best, scanned);
         continue;
       }
+      scanned += moved * transferMs;
+      moved = 0;
       // Nothing to claim: wait for the next finish or publication (both later than now).
       let next = published < pub.at.length ? pub.at[published]! : Infinity;
       for (let u = 0; u < workers; u++) if (running[u]! >= 0 && free[u]! > now) next = Math.min(next, free[u]!);
@@ -360,7 +384,7 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
     const readMs = (main.collectMs[w]! * Math.ceil(chunks / Math.max(1, readers))) / Math.max(1, chunks);
     clock = Math.max(end + readMs, planEnd) + main.closeMs[w]!;
   });
-  return { makespanMs: clock, ops };
+  return { makespanMs: clock, ops, transfers: lines.transfers };
 }
 
 /**
@@ -423,8 +447,15 @@ function predicted(input: ModelInput, settings: ModularSettings): Predictions {
   const oneThread = (op: number) => modularVirtualRun(calibration, main, 1, txMs, op).makespanMs;
   const opMs = fitOpMs(oneThread, oneMs);
   const fitted = opMs > 0 ? `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(oneThread(0), oneMs);
+  const preflightMs = preflightCost(input.block);
+  const pair = planFor(modulesFor(2, settings));
+  const transfer = fitTransfer((transferMs) => {
+    const run = modularVirtualRun(pair, main, 2, txMs, opMs, transferMs);
+    return { ms: run.makespanMs + preflightMs, transfers: run.transfers };
+  }, input.twoMs, simBlock.txs.length, 'slot or lane a worker takes over from another');
   const model = `lanes replayed on the block's plan; ${vm}; main thread as timed here: planning ${(main.planMsPerTx * 1e3).toFixed(2)} us per transaction, `
     + `reading back ${main.collectMs.reduce((a, b) => a + b, 0).toFixed(2)} ms (shared out), taking the results ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; `
-    + `${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; modules: ${settings.modules ?? 'two per core, at least 8'}`;
-  return predictEach(input, MODULAR_EXECUTOR, model, (t) => modularVirtualRun(planFor(modulesFor(t, settings)), main, t, txMs, opMs).makespanMs, (t) => modulesFor(t, settings));
+    + `${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; modules: ${settings.modules ?? 'two per core, at least 8'}`;
+  return predictEach(input, MODULAR_EXECUTOR, model, (t) => modularVirtualRun(planFor(modulesFor(t, settings)), main, t, txMs, opMs, transfer.ms).makespanMs,
+    (t) => modulesFor(t, settings), preflightMs);
 }

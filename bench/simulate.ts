@@ -7,11 +7,13 @@
 // costs its gas x (sequential baseline median / block gas), charged when a worker starts executing
 // it (again for every re-execution); every shared-memory operation costs a fixed time, fitted so
 // that one virtual worker plus the main thread's serial setup (laying out and writing the block,
-// timed here) take exactly Block-STM's measured 1-thread median. From 2 threads on the
+// timed here) take exactly Block-STM's measured 1-thread median; every cache line a worker takes
+// from another (bench/coherence.ts; none with one worker) costs a fixed time too, fitted so that
+// two virtual workers take Block-STM's measured 2-thread median. From 2 threads on the
 // preflight's check (timed here) is serial too. The scheduler always advances the worker that is
 // earliest in virtual time, and a worker woken from a pause resumes at the waker's time; the
 // makespan is the latest worker clock. Predicted speedup = sequential median / (serial steps +
-// makespan). Not modelled: cache effects, memory bandwidth, wake-up latency, SMT.
+// makespan). Not modelled: cache capacity, memory bandwidth, wake-up latency, SMT.
 //
 // The simulation runs a twin of a generated block without its hash iterations (a contract's hash
 // cost changes no state effect, so reads, writes and conflicts are identical) while charging the
@@ -23,6 +25,7 @@
 import type { Block } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { observedCells, type Cells } from '../impl/runtime/cells.js';
+import { Coherence } from './coherence.js';
 import { simulate, type SimWorker } from '../impl/runtime/sim.js';
 import { finalize } from '../impl/blockstm/finalize.js';
 import { ABORT_UNDECLARED, DONE, H, estimateCapacity, layoutFor, loadsDeclaredOnly, writeBlock, type Capacity } from '../impl/blockstm/layout.js';
@@ -31,7 +34,7 @@ import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/threa
 import { median } from '../reports/stats.js';
 import { generate } from './workloads.js';
 import { MODULAR_EXECUTOR, predictModular, type ModularSettings } from './simulate-modular.js';
-import { medianTime, predictEach, unfitted, type ModelInput, type Predictions, type SimulatedPoint } from './prediction.js';
+import { fitTransfer, medianTime, predictEach, preflightCost, unfitted, type ModelInput, type Predictions, type SimulatedPoint } from './prediction.js';
 import type { RunResult, SweepWorkload } from './sweep.js';
 
 /** The registry name of the executor whose algorithm is simulated. */
@@ -54,6 +57,8 @@ export interface VirtualRun {
   readonly executions: number;
   /** VM time charged over all workers, in ms. */
   readonly vmMs: number;
+  /** Cache lines taken from another worker (bench/coherence.ts); 0 when transfers are not modelled. */
+  readonly transfers: number;
   /** '' when the block completed in parallel; else why not. */
   readonly failure: string;
 }
@@ -109,6 +114,7 @@ const TOO_CONTENDED: unique symbol = Symbol('too contended');
  */
 export function virtualRun(
   block: Block, workers: number, txMs: Float64Array, opMs: number, limits: RunLimits, capacityScale = 1, declaredOnly = loadsDeclaredOnly(block),
+  transferMs = 0,
 ): VirtualRun {
   const L = layoutFor(block, estimateCapacity(block, capacityScale, workers, declaredOnly));
   const i32 = new Int32Array(L.i32Size);
@@ -117,6 +123,7 @@ export function virtualRun(
   const clock = new Float64Array(workers);
   let executions = 0;
   let vmMs = 0;
+  const coherence = transferMs > 0 && workers > 1 ? new Coherence(L.i32Size, L.f64Size) : null;
   const create = (worker: number, cells: Cells): SimWorker => {
     const timed = new TimedCells(cells, (ms, runs) => {
       clock[worker] = clock[worker]! + ms;
@@ -159,10 +166,17 @@ export function virtualRun(
   };
   let sim: ReturnType<typeof simulate>;
   try {
-    sim = simulate(i32, f64, workers, create, NO_TASK, { schedule: earliest, maxSteps: limits.maxSteps });
+    sim = simulate(i32, f64, workers, create, NO_TASK, {
+      schedule: earliest, maxSteps: limits.maxSteps,
+      ...(coherence ? {
+        onAccess: (worker: number, write: boolean, index: number, float: boolean) => {
+          if (coherence.access(worker, write, index, float)) clock[worker] = clock[worker]! + transferMs;
+        },
+      } : {}),
+    });
   } catch (e) {
     if (e !== TOO_CONTENDED) throw e;
-    return { makespanMs: NaN, steps: NaN, executions, vmMs, failure: `stopped after ${executions} VM runs (${(executions / Math.max(1, block.txs.length)).toFixed(0)} per transaction): too contended to simulate` };
+    return { makespanMs: NaN, steps: NaN, executions, vmMs, transfers: coherence?.transfers ?? 0, failure: `stopped after ${executions} VM runs (${(executions / Math.max(1, block.txs.length)).toFixed(0)} per transaction): too contended to simulate` };
   }
   const makespanMs = clock.reduce((a, b) => Math.max(a, b), 0);
   let failure = '';
@@ -174,7 +188,7 @@ export function virtualRun(
     const checked = finalize(block, L, i32, { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0, estimateWaits: 0, dependencyResumes: 0, fallback: '' });
     if (typeof checked === 'string') failure = `invariant violated: ${checked}`;
   }
-  return { makespanMs, steps: sim.steps, executions, vmMs, failure };
+  return { makespanMs, steps: sim.steps, executions, vmMs, transfers: coherence?.transfers ?? 0, failure };
 }
 
 /** The block the simulation runs: a generated block's hash-free twin, or the block itself. */
@@ -188,15 +202,15 @@ function simulationBlock(w: SweepWorkload): Block {
  * Runs with more buffer capacity when a hot key needs more versions than the estimate. Starts at
  * 4x the estimate: a capacity abort is discovered late, so trying 1x first usually costs a run.
  */
-function completedRun(block: Block, workers: number, txMs: Float64Array, opMs: number, limits: RunLimits): VirtualRun {
+function completedRun(block: Block, workers: number, txMs: Float64Array, opMs: number, limits: RunLimits, transferMs = 0): VirtualRun {
   let declaredOnly = loadsDeclaredOnly(block);
-  let run = virtualRun(block, workers, txMs, opMs, limits, 4, declaredOnly);
+  let run = virtualRun(block, workers, txMs, opMs, limits, 4, declaredOnly, transferMs);
   if (run.failure === UNDECLARED_FAILURE) {
     // As in the executor: a read past the footprints reruns the block with the whole pre-state.
     declaredOnly = false;
-    run = virtualRun(block, workers, txMs, opMs, limits, 4, declaredOnly);
+    run = virtualRun(block, workers, txMs, opMs, limits, 4, declaredOnly, transferMs);
   }
-  return run.failure.startsWith('the block was aborted') ? virtualRun(block, workers, txMs, opMs, limits, 16, declaredOnly) : run;
+  return run.failure.startsWith('the block was aborted') ? virtualRun(block, workers, txMs, opMs, limits, 16, declaredOnly, transferMs) : run;
 }
 
 export interface SimulateOptions {
@@ -260,7 +274,8 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
       // Zero-gas (skipped) transactions still cost a little to schedule: the op cost covers that.
       const txMs = Float64Array.from(receipts, (r) => (gas === 0 ? 0 : (r.gasUsed / gas) * seqMs));
       const vm = `VM ${((seqMs / Math.max(1, gas)) * 1e6).toFixed(2)} ns/gas (sequential baseline ${seqMs.toFixed(2)} ms)`;
-      const input: ModelInput = { id: w.id, block: w.block, simBlock: block, seqMs, oneMs, txMs, threads, vm };
+      const pair = runs.find((r) => r.workload === w.id && r.executor === executor && r.threads === 2 && r.correct && r.fallbackShare === 0);
+      const input: ModelInput = { id: w.id, block: w.block, simBlock: block, seqMs, oneMs, ...(pair ? { twoMs: median(pair.samplesMs) } : {}), txMs, threads, vm };
       const predicted = executor === MODULAR_EXECUTOR ? predictModular(input, o.modular ?? {}) : predictBlockStm(input, o);
       points.push(...predicted.points);
       missing.push(...predicted.gaps);
@@ -271,9 +286,9 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
   return { points, gaps: missing };
 }
 
-/** Block-STM's points on one workload: fits the shared-memory cost to its 1-thread median, then runs the virtual workers. */
+/** Block-STM's points on one workload: fits the shared-memory cost to its 1-thread median and the cost of a cache-line transfer to its 2-thread median, then runs the virtual workers. */
 function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
-  const { id, block: real, simBlock: block, oneMs, txMs, vm } = input;
+  const { id, block: real, simBlock: block, oneMs, twoMs, txMs, vm } = input;
   const fit = completedRun(block, 1, txMs, 0, { maxSteps: Number.MAX_SAFE_INTEGER, maxExecutions: Number.MAX_SAFE_INTEGER });
   if (fit.failure) return { points: [], gaps: [`${id}: the 1-worker calibration run failed: ${fit.failure}`] };
   // The executor keeps its buffers from block to block, so these are allocated once, outside the timing.
@@ -284,11 +299,18 @@ function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
   const setupMs = medianTime(() => writeBlock(real, layoutFor(real, capacity()), i32, f64));
   const opMs = Math.max(0, (oneMs - setupMs - fit.vmMs) / fit.steps);
   const fitted = opMs > 0 ? `(fitted to ${SIMULATED_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(setupMs + fit.vmMs, oneMs);
-  const model = `${vm}, ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; main thread as timed here: laying out and writing the block ${setupMs.toFixed(2)} ms`;
-  return predictEach(input, SIMULATED_EXECUTOR, model, (t) => {
-    const run = completedRun(block, t, txMs, opMs, {
-      maxSteps: Math.min(o.maxSteps, Math.ceil(o.stepBudget * fit.steps)), maxExecutions: o.maxExecutionsPerTx * Math.max(1, block.txs.length),
-    });
-    return run.failure || run.makespanMs + setupMs;
+  const limits = (): RunLimits => ({
+    maxSteps: Math.min(o.maxSteps, Math.ceil(o.stepBudget * fit.steps)), maxExecutions: o.maxExecutionsPerTx * Math.max(1, block.txs.length),
   });
+  const preflightMs = preflightCost(real);
+  const transfer = fitTransfer((transferMs) => {
+    const run = completedRun(block, 2, txMs, opMs, limits(), transferMs);
+    return run.failure ? run.failure : { ms: run.makespanMs + setupMs + preflightMs, transfers: run.transfers };
+  }, twoMs, block.txs.length, 'cache line a worker takes from another');
+  const model = `${vm}, ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; `
+    + `main thread as timed here: laying out and writing the block ${setupMs.toFixed(2)} ms`;
+  return predictEach(input, SIMULATED_EXECUTOR, model, (t) => {
+    const run = completedRun(block, t, txMs, opMs, limits(), transfer.ms);
+    return run.failure || run.makespanMs + setupMs;
+  }, undefined, preflightMs);
 }

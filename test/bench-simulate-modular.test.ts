@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { idealSpeedup } from '../bench/ideal.js';
 import { fitOpMs, modularVirtualRun, modulesFor, planModular, predictModular, type MainThreadCosts } from '../bench/simulate-modular.js';
 import { COLLECT_CHUNK } from '../impl/modular/collect.js';
-import type { ModelInput } from '../bench/prediction.js';
+import { fitTransfer, type ModelInput } from '../bench/prediction.js';
 import { generated } from '../bench/suite.js';
 
 const noMain: MainThreadCosts = { preMs: [0], planMsPerTx: 0, collectMs: [0], closeMs: [0] };
@@ -76,6 +76,18 @@ describe('modular virtual run', () => {
     expect(fitOpMs(makespan, makespan(0) / 2)).toBe(0);
   });
 
+  it('charges a slot or lane taken over from another worker, never with one worker', () => {
+    const block = generated('p2p', { accounts: 1000, txs: 200, seed: 1, hashCost: 0 }, 'g').block;
+    const plan = planModular(block, 8, 'hash');
+    const txMs = new Float64Array(200).fill(0.01);
+    expect(modularVirtualRun(plan, noMain, 1, txMs, 1e-5, 1).transfers).toBe(0);
+    expect(modularVirtualRun(plan, noMain, 1, txMs, 1e-5, 1).makespanMs).toBe(modularVirtualRun(plan, noMain, 1, txMs, 1e-5).makespanMs);
+    const [none, dear] = [0, 1e-3].map((t) => modularVirtualRun(plan, noMain, 2, txMs, 1e-5, t));
+    expect(none!.transfers).toBeGreaterThan(0);
+    expect(dear!.transfers).toBeGreaterThan(0);
+    expect(dear!.makespanMs).toBeGreaterThan(none!.makespanMs);
+  });
+
   it('charges each claim its lanes: more modules, more time per claim', () => {
     const block = generated('p2p', { accounts: 100_000, txs: 200, seed: 1, hashCost: 0 }, 'g').block;
     const txMs = new Float64Array(200).fill(0.001);
@@ -100,7 +112,23 @@ describe('predictModular', () => {
     expect(points[0]!.speedup).toBeCloseTo(30 / 45, 6);
     expect(points[1]!.speedup).toBeGreaterThan(points[0]!.speedup);
     expect(points[2]!.speedup).toBeLessThanOrEqual(8);
-    expect(points[0]!.model).toMatch(/ns per shared-memory operation \(fitted to modular's measured 1-thread 45\.00 ms\); modules: two per core, at least 8/);
+    expect(points[0]!.model).toMatch(/ns per shared-memory operation \(fitted to modular's measured 1-thread 45\.00 ms\); no cost per slot or lane a worker takes over from another \(not fitted: no parallel 2-thread measurement, so the model is optimistic at more threads\); modules: two per core, at least 8/);
+  });
+
+  it('fits the cost of a slot or lane taken over from another worker to the measured 2-thread run', () => {
+    // With the main thread's costs fixed, so the fit is exact: 3 us a transaction, a tenth slower at 2 threads.
+    const block = generated('p2p', { accounts: 10_000, txs: 2000, seed: 1, hashCost: 0 }, 'g').block;
+    const plan = planModular(block, 8, 'hash');
+    const txMs = new Float64Array(2000).fill(0.003);
+    const at = (transferMs: number) => modularVirtualRun(plan, noMain, 2, txMs, 1e-5, transferMs);
+    const twoMs = at(0).makespanMs * 1.1;
+    const fit = fitTransfer((t) => ({ ms: at(t).makespanMs, transfers: at(t).transfers }), twoMs, 2000, 'slot or lane');
+    expect(fit.ms).toBeGreaterThan(0);
+    expect(at(fit.ms).makespanMs / twoMs).toBeCloseTo(1, 1);
+    expect(Math.abs(at(fit.ms).makespanMs / twoMs - 1)).toBeLessThan(0.01);
+    // predictModular hands the measured 2-thread median to that fit, which says what it made of it.
+    const { points } = predictModular({ ...input(10_000, [1, 2], 30, 45), twoMs: 12.5 }, {});
+    expect(points[1]!.model).toMatch(/; (\d+ ns|no cost) per slot or lane a worker takes over from another \((fitted to|at no cost the model already takes [\d.]+ ms at 2 threads,) the measured (2-thread )?12\.50 ms/);
   });
 
   it('says when the operation cost could not be fitted, and names each point\'s lanes', () => {

@@ -53,6 +53,19 @@ describe('virtual-time Block-STM', () => {
     expect(sim.points.map((p) => p.threads)).toEqual([1, 2]);
   });
 
+  it('charges a cache line taken from another worker: never with one worker, more the more it costs', () => {
+    const block = generated('p2p', { accounts: 1000, txs: 60, seed: 1, hashCost: 0 }, 'g').block;
+    const txMs = new Float64Array(60).fill(0.01);
+    const alone = virtualRun(block, 1, txMs, 1e-5, free, 1, undefined, 1e-3);
+    expect(alone.transfers).toBe(0);
+    expect(alone.makespanMs).toBe(virtualRun(block, 1, txMs, 1e-5, free).makespanMs);
+    const [none, cheap, dear] = [0, 1e-4, 1e-3].map((t) => virtualRun(block, 2, txMs, 1e-5, free, 1, undefined, t));
+    expect(none!.transfers).toBe(0);
+    expect(cheap!.transfers).toBeGreaterThan(60);
+    expect(cheap!.makespanMs).toBeGreaterThan(none!.makespanMs);
+    expect(dear!.makespanMs).toBeGreaterThan(cheap!.makespanMs);
+  });
+
   it('reports a run that exceeds its step budget instead of predicting it', () => {
     const block = generated('p2p', { accounts: 100, txs: 30, seed: 1, hashCost: 0 }, 'g').block;
     const r = virtualRun(block, 2, new Float64Array(30).fill(1), 0, { maxSteps: 50, maxExecutions: 1e9 });
@@ -74,6 +87,24 @@ describe('simulateScaling', () => {
     expect(four!.speedup).toBeGreaterThan(one!.speedup * 2);
     expect(four!.speedup).toBeLessThanOrEqual(idealSpeedup(w.block, [4]).points[0]!.speedup + 1e-9);
     expect(four!.model).toMatch(/ns\/gas .* ns per shared-memory operation \(fitted to block-stm's measured 1-thread 5\.00 ms\)/);
+  });
+
+  it('fits the cost of a line moving between workers to the measured 2-thread run, which it then reproduces', () => {
+    const big = generated('p2p', { accounts: 1000, txs: 200, seed: 1, hashCost: 3 }, 'Block-STM p2p grid');
+    // 10 us a transaction, so a slowdown of a fifth is a few hundred ns per line.
+    const runs = [run(big.id, 'sequential', 1, 2), run(big.id, SIMULATED_EXECUTOR, 1, 2.5)];
+    const o = { threads: [1, 2, 4], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 };
+    const free2 = simulateScaling([big], runs, o).points[1]!;
+    expect(free2.model).toMatch(/no cost per cache line a worker takes from another \(not fitted: no parallel 2-thread measurement/);
+    const measured = 2 / (free2.speedup * 0.8);
+    const sim = simulateScaling([big], [...runs, run(big.id, SIMULATED_EXECUTOR, 2, measured)], o);
+    expect(sim.gaps).toEqual([]);
+    const [one, two, four] = sim.points;
+    expect(one!.speedup).toBeCloseTo(2 / 2.5, 9);
+    expect(two!.speedup / (2 / measured)).toBeGreaterThan(0.98);
+    expect(two!.speedup / (2 / measured)).toBeLessThan(1.02);
+    expect(four!.speedup).toBeLessThan(simulateScaling([big], runs, o).points[2]!.speedup);
+    expect(two!.model).toMatch(/; \d+ ns per cache line a worker takes from another \(fitted to the measured 2-thread [\d.]+ ms; [\d.]+ per transaction at 2 workers\); main thread/);
   });
 
   it('says why when there is nothing to calibrate from', () => {

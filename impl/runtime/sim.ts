@@ -51,7 +51,16 @@ export interface SimOptions {
   readonly pctDepth?: number;
   /** PCT: the expected number of scheduling points, over which change points are drawn. */
   readonly pctSteps?: number;
+  /**
+   * Told of every access a worker performs, shared-memory operation or plain, once (an iteration's
+   * re-runs replay earlier accesses without telling again); `write` for store, add, cas (even a
+   * failed one: it takes the line as a write does), storeF and plain writes. For instruments that
+   * model the memory system (bench/coherence.ts).
+   */
+  readonly onAccess?: AccessObserver;
 }
+
+export type AccessObserver = (worker: number, write: boolean, index: number, float: boolean) => void;
 
 export interface SimOutcome {
   /** The index chosen at each scheduling point: pass it back as the schedule to replay the run. */
@@ -97,6 +106,7 @@ class SimCells implements Cells {
     private readonly memory: { writes: number },
     private readonly onWrite: () => void,
     private readonly onPause: () => void,
+    private readonly onAccess: (write: boolean, index: number, float: boolean) => void,
   ) {}
 
   grant(): void {
@@ -139,6 +149,7 @@ class SimCells implements Cells {
   load(i: number): number {
     if (this.replaying()) return this.replay();
     this.gate();
+    this.onAccess(false, i, false);
     return this.record(this.i32[i]!);
   }
 
@@ -148,6 +159,7 @@ class SimCells implements Cells {
       return;
     }
     this.gate();
+    this.onAccess(true, i, false);
     this.i32[i] = v;
     this.record(0);
     this.onWrite();
@@ -156,6 +168,7 @@ class SimCells implements Cells {
   add(i: number, v: number): number {
     if (this.replaying()) return this.replay();
     this.gate();
+    this.onAccess(true, i, false);
     const old = this.i32[i]!;
     this.i32[i] = old + v;
     this.onWrite();
@@ -165,6 +178,7 @@ class SimCells implements Cells {
   cas(i: number, expected: number, v: number): number {
     if (this.replaying()) return this.replay();
     this.gate();
+    this.onAccess(true, i, false);
     const old = this.i32[i]!;
     if (old === expected) {
       this.i32[i] = v;
@@ -176,6 +190,7 @@ class SimCells implements Cells {
   loadF(i: number): number {
     if (this.replaying()) return this.replay();
     this.gate();
+    this.onAccess(false, i, true);
     return this.record(this.f64[i]!);
   }
 
@@ -185,6 +200,7 @@ class SimCells implements Cells {
       return;
     }
     this.gate();
+    this.onAccess(true, i, true);
     this.f64[i] = v;
     this.record(0);
     this.onWrite();
@@ -193,7 +209,9 @@ class SimCells implements Cells {
   // Plain reads are not scheduling points, but a re-run must see what the first run saw: the
   // iteration itself may have stored to the cell since (a record's own lastRecord, for instance).
   read(i: number): number {
-    return this.replaying() ? this.replay() : this.record(this.i32[i]!);
+    if (this.replaying()) return this.replay();
+    this.onAccess(false, i, false);
+    return this.record(this.i32[i]!);
   }
 
   // Plain writes go to unpublished cells, but once the publishing operation has happened another
@@ -203,12 +221,15 @@ class SimCells implements Cells {
       this.pos++;
       return;
     }
+    this.onAccess(true, i, false);
     this.i32[i] = v;
     this.record(0);
   }
 
   readF(i: number): number {
-    return this.replaying() ? this.replay() : this.record(this.f64[i]!);
+    if (this.replaying()) return this.replay();
+    this.onAccess(false, i, true);
+    return this.record(this.f64[i]!);
   }
 
   writeF(i: number, v: number): void {
@@ -216,6 +237,7 @@ class SimCells implements Cells {
       this.pos++;
       return;
     }
+    this.onAccess(true, i, true);
     this.f64[i] = v;
     this.record(0);
   }
@@ -289,8 +311,11 @@ export function simulate(
   const park = () => {
     pool[current]!.parked = true;
   };
+  const { onAccess } = options;
+  const silent = () => {};
   for (let id = 0; id < workers; id++) {
-    const cells = new SimCells(i32, f64, memory, wakeOthers, park);
+    const access = onAccess ? (write: boolean, index: number, float: boolean) => onAccess(id, write, index, float) : silent;
+    const cells = new SimCells(i32, f64, memory, wakeOthers, park, access);
     pool.push({ id, cells, program: create(id, cells), state: initial, finished: false, parked: false });
   }
   const choices: number[] = [];

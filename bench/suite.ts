@@ -4,7 +4,11 @@
 // Invariant: a workload id names its block exactly (generator, accounts, txs, seed, hash cost,
 // zipf), so two results files with the same id measured the same block.
 
+import { basename } from 'node:path';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Block } from '../spec/block.js';
+import { writeBlock } from '../spec/block-file.js';
 import { generate, type WorkloadParams } from './workloads.js';
 import type { BlockSource, SweepWorkload } from './sweep.js';
 
@@ -32,8 +36,14 @@ export function generated(name: string, p: WorkloadParams, group: string): Sweep
   return { id: workloadId(name, p), group, source, block: generate(name, p) };
 }
 
+/**
+ * A block file's workload. Its id names the file and a digest of the block it holds, so results
+ * files agree on it whatever path reached the file (`blk.json`, `./blk.json`), and two different
+ * blocks of one name in different folders never pass for one in `compare` or `report`.
+ */
 export function fromFile(path: string, block: Block): SweepWorkload {
-  return { id: `file:${path}`, group: CUSTOM_GROUP, source: { kind: 'file', path }, block };
+  const digest = bytesToHex(sha256(utf8ToBytes(JSON.stringify(writeBlock(block))))).slice(0, 12);
+  return { id: `file:${basename(path)}#${digest}`, group: CUSTOM_GROUP, source: { kind: 'file', path }, block };
 }
 
 /**

@@ -178,7 +178,11 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   }
   if (o.json) process.stdout.write(text);
   else process.stdout.write(resultsMarkdown(merge([{ file: o.out ?? '(not written)', doc }])));
-  const bad = doc.failures.length + doc.runs.filter((r) => !r.correct).length;
-  if (bad > 0) progress.note(`bench: ${bad} executor runs failed or disagreed with the reference (see the warnings)`);
+  // Each on stderr too: under --json (or in a CI log) the report's warnings are not shown.
+  for (const f of doc.failures) progress.note(`bench: ${f.executor} at ${plural(f.threads, 'thread')}${f.workload ? ` on ${f.workload}` : ''} failed: ${f.message}`);
+  const wrong = doc.runs.filter((r) => !r.correct);
+  for (const r of wrong) progress.note(`bench: ${r.executor} at ${plural(r.threads, 'thread')} on ${r.workload} disagreed with the reference`);
+  const bad = doc.failures.length + wrong.length;
+  if (bad > 0) progress.note(`bench: ${plural(bad, 'executor run')} failed or disagreed with the reference`);
   return bad > 0 ? EXIT.FAILED : EXIT.OK;
 }

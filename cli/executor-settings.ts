@@ -12,9 +12,14 @@ export interface PartitionOptions {
   partition?: string;
 }
 
-/** Executor names as --executor gives them, repeated or comma-separated: each once, in order. */
+/**
+ * Executor names as --executor gives them, repeated or comma-separated: each once, in order. An
+ * --executor that names none (`--executor ,`) is refused: it would silently mean the defaults.
+ */
 export function executorNames(raw: readonly string[]): string[] {
-  return [...new Set(raw.flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean))];
+  const names = [...new Set(raw.flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean))];
+  if (raw.length > 0 && names.length === 0) throw new UsageError(`--executor names no executor (got ${raw.map((e) => JSON.stringify(e)).join(', ')})`);
+  return names;
 }
 
 /** The settings for `executors`, from the options as given. */

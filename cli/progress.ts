@@ -37,6 +37,23 @@ export function stopAllProgress(): void {
   for (const stop of [...shown]) stop();
 }
 
+/**
+ * A bar hides the cursor and turns line wrapping off; Ctrl-C (or a kill) would leave the user's
+ * terminal that way. So while one is shown, the first such signal stops every bar and is raised
+ * again, the listener gone, so the process still ends as that signal ends it.
+ */
+let signalsWatched = false;
+function restoreTerminalOnSignals(): void {
+  if (signalsWatched) return;
+  signalsWatched = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      stopAllProgress();
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
 export function createProgress(o: ProgressOptions = {}): Progress {
   const stream = o.stream ?? process.stderr;
   const env = o.env ?? process.env;
@@ -76,6 +93,7 @@ export function createProgress(o: ProgressOptions = {}): Progress {
       current.on('update-post', unref);
       bar = multi.create(total, 0, { item: '' });
       shown.add(stop);
+      restoreTerminalOnSignals();
     },
     update(done, item) {
       bar?.update(done, { item });

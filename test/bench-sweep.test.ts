@@ -3,6 +3,7 @@
 // apart), wrong or crashing executors are reported and fail the command; plus the default thread
 // counts and suite, the machine facts, the noise arithmetic and the progress helper's silence
 // rules.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,8 @@ import { createProgress } from '../cli/progress.js';
 import { BUSY_FOREIGN_CORES, isBusy, machineFacts, noiseBetween } from '../bench/machine.js';
 import { parseResults } from '../reports/schema.js';
 import { allowedCpus } from '../bench/core-speeds.js';
-import { defaultSuite, LARGE_STATE_ACCOUNTS, LARGE_STATE_GROUP } from '../bench/suite.js';
+import { defaultSuite, fromFile, LARGE_STATE_ACCOUNTS, LARGE_STATE_GROUP } from '../bench/suite.js';
+import { generate } from '../bench/workloads.js';
 import { canPin, threadCpuList } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
@@ -106,11 +108,15 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
       return { stateRoot: 'bad', receiptsRoot: 'bad', receipts: [], reads: [], gasUsed: 0, state: new Map(), stats: ${STATS} };
     }, async close() {} };`);
     const out = join(dir, 'liar.json');
-    expect(await benchCommand({ ...tiny, threads: '2', executor: liar, out })).toBe(1);
+    expect(await benchCommand({ ...tiny, threads: '2', executor: liar, out, json: true })).toBe(1);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     const run = doc.runs.find((r) => r.executor === liar)!;
     expect(run.correct).toBe(false);
     expect(run.samplesMs.length).toBeGreaterThan(0);
+    // Under --json the report's warnings are not printed, so stderr says which run and why.
+    const err = vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('');
+    expect(err).toContain(`bench: ${liar} at 2 threads on p2p-a10-t40-s1-h0 disagreed with the reference\n`);
+    expect(err).toContain('bench: 1 executor run failed or disagreed with the reference\n');
   });
 
   it('an executor that throws is reported as a failure', async () => {
@@ -120,6 +126,7 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
     expect(await benchCommand({ ...tiny, threads: '1', executor: broken, out })).toBe(1);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     expect(doc.failures).toEqual([{ executor: broken, threads: 1, workload: null, message: 'boom' }]);
+    expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain(`bench: ${broken} at 1 thread failed: boom\n`);
     expect(doc.runs.map((r) => r.executor)).toEqual(['sequential']);
   });
 
@@ -149,6 +156,19 @@ describe('the default thread counts', () => {
       [1], [1, 2], [1, 2, 3], [1, 2, 4, 8, 12], [1, 2, 4, 8, 16], [1, 2, 4, 8, 16, 32, 64],
     ]);
     expect(threadList('4,2, 2,1', 64)).toEqual([1, 2, 4]);
+  });
+});
+
+describe('a block file\'s workload', () => {
+  it('is named by its file name and a digest of the block: the same block by any path, never two blocks by one name', () => {
+    const block = generate('p2p', { accounts: 10, txs: 20, seed: 1, hashCost: 0 });
+    const other = generate('p2p', { accounts: 10, txs: 20, seed: 2, hashCost: 0 });
+    const id = fromFile('blk.json', block).id;
+    expect(id).toMatch(/^file:blk\.json#[0-9a-f]{12}$/);
+    expect(fromFile('./blk.json', block).id).toBe(id);
+    expect(fromFile('/elsewhere/blk.json', generate('p2p', { accounts: 10, txs: 20, seed: 1, hashCost: 0 })).id).toBe(id);
+    expect(fromFile('sub/blk.json', other).id).not.toBe(id);
+    expect(fromFile('sub/blk.json', other).source).toEqual({ kind: 'file', path: 'sub/blk.json' });
   });
 });
 
@@ -221,6 +241,25 @@ describe('progress', () => {
     p.stop();
     expect(s.text).toContain('2/2');
     expect(s.text).not.toContain('simulate');
+  });
+
+  it('gives the terminal back its cursor and line wrapping when a signal ends the command mid-bar, and still dies of it', () => {
+    // The bar's output goes straight to stdout (fd 1), so it is all there however the child ends.
+    const child = `import { writeSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { createProgress } from '${new URL('../dist/cli/progress.js', import.meta.url).href}';
+const tty = Object.assign(new Writable({ write(chunk, _enc, done) { writeSync(1, chunk); done(); } }), { isTTY: true, columns: 80 });
+createProgress({ env: {}, stream: tty }).start(5, 'bench');
+setTimeout(() => process.kill(process.pid, 'SIGINT'), 50);
+setTimeout(() => {}, 5000);`;
+    const file = join(dir, 'signal.mjs');
+    writeFileSync(file, child);
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 10_000 });
+    expect(r.signal).toBe('SIGINT');
+    const drawn = r.stdout;
+    expect(drawn).toContain('\u001b[?25l');
+    expect(drawn.lastIndexOf('\u001b[?25h')).toBeGreaterThan(drawn.lastIndexOf('\u001b[?25l'));
+    expect(drawn.lastIndexOf('\u001b[?7h')).toBeGreaterThan(drawn.lastIndexOf('\u001b[?7l'));
   });
 
   it('draws a bar on a terminal', () => {

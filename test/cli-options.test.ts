@@ -70,6 +70,11 @@ describe('concord option checks', () => {
     expect(new Set(doc.runs.map((x) => x.threads))).toEqual(new Set([1]));
   }, 120_000);
 
+  it('refuses an --executor that names no executor instead of falling back to the defaults', () => {
+    refused(['bench', '--executor', ',', '--workload', 'p2p', '--accounts', '10', '--txs', '10', '--quick'], /^concord bench: --executor names no executor \(got ","\)\n$/);
+    refused(['verify', '--executor', ' '], /^concord verify: --executor names no executor \(got " "\)\n$/);
+  });
+
   it('refuses numbers Number() would read too kindly, naming the option', () => {
     for (const zipf of ['Infinity', '', ' ', '0x10', '-1', '1e999', 'NaN']) {
       refused(['run', '--workload', 'defi', '--zipf', zipf], new RegExp(`^concord run: --zipf expects a number >= 0, got "${zipf}"\\n$`));

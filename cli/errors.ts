@@ -137,6 +137,7 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
     stopAllProgress();
     const held = dog?.interrupted(seq) ? '; it held the main thread (a busy loop or a blocking wait) until interrupted' : '';
     reportFailure(command, new ExecutorFailure(`${pending} did not settle within ${seconds} s${held}${onHang(pending)}`, json));
+    dog?.quiet();
     process.exit(EXIT.FAILED);
   };
   return {
@@ -163,6 +164,8 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
       } finally {
         clearTimeout(timeout);
         dog?.end();
+        // The command ends soon after a clean-up: the interrupt's session must be closed by then.
+        dog?.quiet();
       }
     },
   };

@@ -7,7 +7,7 @@
 
 import { writeSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
-import { epochMs, INTERRUPTED, LIMIT, PENDING, SEQ, SINCE, WHAT_LENGTH, type WatchdogData } from './watchdog.js';
+import { epochMs, INTERRUPTED, LIMIT, PENDING, SEQ, SESSION, SINCE, WHAT_LENGTH, type WatchdogData } from './watchdog.js';
 
 const { control, clock, what, tickMs, graceMs, command, json } = workerData as WatchdogData;
 const decoder = new TextDecoder();
@@ -27,10 +27,15 @@ function overdue(): { seq: number; limitMs: number } | null {
 async function interruptMainThread(): Promise<void> {
   const { Session } = await import('node:inspector');
   const session = new Session();
-  session.connectToMainThread();
-  // An attached session would make Node print "Waiting for the debugger to disconnect..." at exit.
-  await new Promise<void>((done) => session.post('Runtime.terminateExecution', () => done()));
-  session.disconnect();
+  Atomics.store(control, SESSION, 1);
+  try {
+    session.connectToMainThread();
+    await new Promise<void>((done) => session.post('Runtime.terminateExecution', () => done()));
+    session.disconnect();
+  } finally {
+    Atomics.store(control, SESSION, 0);
+    Atomics.notify(control, SESSION);
+  }
 }
 
 /**

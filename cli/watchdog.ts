@@ -16,11 +16,19 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { distRoot } from '../impl/runtime/pool.js';
 
-/** Cells of the Int32Array: the number of the latest call, whether it is pending, the call interrupted last, and the length of its name. */
+/**
+ * Cells of the Int32Array: the number of the latest call, whether it is pending, the call
+ * interrupted last, the length of its name, and whether the watchdog's inspector session is open
+ * (Node prints "Waiting for the debugger to disconnect..." when a process exits with one open).
+ */
 export const SEQ = 0;
 export const PENDING = 1;
 export const INTERRUPTED = 2;
 export const WHAT_LENGTH = 3;
+export const SESSION = 4;
+const CONTROL_CELLS = 5;
+/** How long the main thread waits, before it exits, for the watchdog to close its session. */
+const SESSION_CLOSE_MS = 2000;
 /** Cells of the Float64Array: when the call began (ms since the epoch, high resolution) and its limit in ms. */
 export const SINCE = 0;
 export const LIMIT = 1;
@@ -53,6 +61,8 @@ export interface Watchdog {
   end(): void;
   /** Whether the watchdog interrupted the main thread during call `seq`. */
   interrupted(seq: number): boolean;
+  /** Waits (a while at most) until the session the interrupt opened is closed; call before exiting after an interrupt. */
+  quiet(): void;
 }
 
 /**
@@ -62,7 +72,7 @@ export interface Watchdog {
  * takes to report and exit.
  */
 export function startWatchdog(command: string, tickMs: number, json: object | undefined): Watchdog {
-  const control = new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_CELLS * Int32Array.BYTES_PER_ELEMENT));
   const clock = new Float64Array(new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT));
   const what = new Uint8Array(new SharedArrayBuffer(WHAT_BYTES));
   const data: WatchdogData = { control, clock, what, tickMs, graceMs: Math.max(2 * tickMs, 1000), command, json };
@@ -82,5 +92,8 @@ export function startWatchdog(command: string, tickMs: number, json: object | un
       Atomics.store(control, PENDING, 0);
     },
     interrupted: (seq) => Atomics.load(control, INTERRUPTED) === seq,
+    quiet() {
+      Atomics.wait(control, SESSION, 1, SESSION_CLOSE_MS);
+    },
   };
 }

@@ -44,6 +44,13 @@ const TIMEOUT_HELP = `fail (exit 1) when a call into an executor (loading, execu
 
 let exitCode: number = EXIT.OK;
 
+// Under --json stdout holds one JSON object: what an executor under test logs with console.log
+// (or info, debug) would break it for whoever parses it, so it goes to stderr.
+program.hook('preAction', (_program, command) => {
+  if (command.opts().json !== true) return;
+  for (const method of ['log', 'info', 'debug'] as const) console[method] = console.error;
+});
+
 workloadOptions(
   program.command('run')
     .description('execute one block (a block file or --workload) and print its roots, receipts, gas and median time')
@@ -160,6 +167,7 @@ try {
   }
 }
 process.exitCode = exitCode;
-// A failed command may leave a user's executor behind with threads or timers alive (a close()
-// that never settled after its execute() threw): once the output is out, nothing is left to wait for.
-if (exitCode !== EXIT.OK) process.stdout.write('', () => process.stderr.write('', () => process.exit(exitCode)));
+// A user's executor may leave threads or timers alive, after a passing run as after a failed one
+// (a close() that never settled after its execute() threw, a timer its close() forgot): once the
+// output is out, nothing is left to wait for, and a CI job must not hang after a green verdict.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(exitCode)));

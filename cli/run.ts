@@ -100,6 +100,12 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const problem = malformation(result);
   if (problem) throw failed(` returned a malformed result on ${label}: ${problem}`);
   const r = result as BlockResult;
+  // Without --check nothing else compares the result with the block (with it, the explanation
+  // says what is missing): a receipt and a read set per transaction is the least a result owes it.
+  const n = block.txs.length;
+  for (const [got, what] of [[r.receipts.length, 'receipt'], [r.reads.length, 'read set']] as const) {
+    if (!o.check && got !== n) throw failed(` returned a malformed result on ${label}: ${plural(got, what)} for ${plural(n, 'transaction')}`);
+  }
   const medianMs = median(times);
   const difference = o.check ? explain(block, executeReference(block), r) : undefined;
   const summary = {

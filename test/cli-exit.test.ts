@@ -1,0 +1,52 @@
+// What `concord` gives back around an executor under test, run as a user runs it
+// (dist/cli/concord.js): once its output is out it exits with its code, whatever the executor left
+// alive (a passing verify must not hang a CI job after its green verdict); under --json stdout
+// holds the JSON object alone, whatever the executor logs; and `run` without --check still refuses
+// a result that has not a receipt and a read set per transaction.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
+const reference = new URL('../dist/spec/reference.js', import.meta.url).href;
+const example = new URL('../examples/transfer.json', import.meta.url).pathname;
+const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+describe('concord ends', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'concord-exit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const module = (name: string, text: string) => {
+    const file = join(dir, `${name}.mjs`);
+    writeFileSync(file, `import { executeReference } from '${reference}';\n${text}\n`);
+    return file;
+  };
+
+  it('after a passing run, even when the executor left a timer running', () => {
+    const lingers = module('lingers', "export default () => { setInterval(() => {}, 1000); return { name: 'lingers', execute: async (b) => executeReference(b), close: async () => {} }; };");
+    const verify = concord('verify', '--executor', lingers, '--runs', '50', '--out', join(dir, 'out'));
+    expect(verify.error).toBeUndefined();
+    expect(verify.status, verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/all properties hold\n$/);
+    const run = concord('run', example, '--executor', lingers, '--warmup', '0', '--check');
+    expect(run.error).toBeUndefined();
+    expect(run.status, run.stderr).toBe(0);
+  });
+
+  it('keeps stdout for the JSON object under --json: what the executor logs goes to stderr', () => {
+    const chatty = module('chatty', "export default { name: 'chatty', async execute(b) { console.log('engine: warming up'); console.info('engine: done'); return executeReference(b); }, async close() {} };");
+    const r = concord('run', example, '--executor', chatty, '--warmup', '0', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ executor: 'chatty' });
+    expect(r.stderr).toBe('engine: warming up\nengine: done\n');
+  });
+
+  it('run without --check refuses a result short of a receipt or a read set per transaction', () => {
+    const drops = module('drops', "export default { name: 'drops', async execute(b) { const r = executeReference(b); return { ...r, stats: r.stats, receipts: r.receipts.slice(1) }; }, async close() {} };");
+    const r = concord('run', example, '--executor', drops, '--warmup', '0');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^concord run: the executor \S+drops\.mjs returned a malformed result on \S+transfer\.json: 7 receipts for 8 transactions\n$/);
+    expect(r.stdout).toBe('');
+  });
+});

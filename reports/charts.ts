@@ -11,7 +11,7 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { anchorsFor, BLOCK_STM_ANCHORS, type Anchor } from './anchors.js';
 import type { Merged } from './merge.js';
-import { fellBack, workloadLabel } from './summary.js';
+import { fellBack } from './summary.js';
 
 export const IDEAL_SERIES = 'ideal (list schedule)';
 /** The legend entry of the ring around a point whose run fell back. */
@@ -20,6 +20,7 @@ export const FALLBACK_POINT = 'fell back to the sequential executor';
 type Kind = 'measured' | 'ideal' | 'simulated' | 'paper';
 
 interface Point {
+  /** The workload's label, its panel: one per workload id, since merge keeps labels distinct per id. */
   workload: string;
   threads: number;
   value: number;
@@ -74,7 +75,7 @@ function seriesColors(m: Merged): Map<string, string> {
 }
 
 function workloadOrder(m: Merged): string[] {
-  return [...new Set(m.sources.flatMap((s) => s.doc.workloads.map(workloadLabel)))];
+  return [...new Set(m.sources.flatMap((s) => s.doc.workloads.map((w) => m.labels.get(w.id)!)))];
 }
 
 const THREAD_TICKS = [1, 2, 4, 8, 16, 32, 64];
@@ -139,9 +140,9 @@ export function speedupChart(m: Merged): Chart {
   const idealDone = new Set<string>();
   for (const s of m.sources) {
     for (const w of s.doc.workloads) {
-      const label = workloadLabel(w);
-      if (!idealDone.has(label)) {
-        idealDone.add(label);
+      const label = m.labels.get(w.id)!;
+      if (!idealDone.has(w.id)) {
+        idealDone.add(w.id);
         for (const p of w.ideal.points) points.push({ workload: label, threads: p.threads, value: p.speedup, series: IDEAL_SERIES, kind: 'ideal' });
         for (const a of anchorsFor(w)) points.push({ workload: label, threads: a.threads, value: a.speedup, series: paperName(a), kind: 'paper' });
       }

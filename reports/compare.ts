@@ -4,13 +4,15 @@
 // geomean row; warnings on too few samples, busy machines and different hardware. Below it, the
 // simulated speedups both files predict (same workload, executor and thread count), side by side:
 // one number per file, so a ratio and no test.
-// Invariant: a row counts as a regression only when it is significant (p <= alpha) and slower by
-// more than the threshold; lower block time is always better.
+// Invariants: a row counts as a regression only when it is significant (p <= alpha) and slower by
+// more than the threshold; lower block time is always better. A side whose run did not match the
+// reference is marked, and every run of the new file that did not, or executor that failed there,
+// is listed in `broken`: a time of wrong results is no speed-up, so such a file never passes.
 
 import { plural } from '../spec/plural.js';
 import { geomean, mannWhitney, median, medianInterval, RECOMMENDED_SAMPLES } from './stats.js';
-import type { ResultsFile } from './schema.js';
-import { executorSettingsText, workloadLabel } from './summary.js';
+import type { ResultsFile, RunRecord } from './schema.js';
+import { executorSettingsText, workloadLabels } from './summary.js';
 
 export const ALPHA = 0.05;
 
@@ -19,6 +21,8 @@ export interface Side {
   readonly interval: { lo: number; hi: number } | null;
   readonly n: number;
   readonly busy: number;
+  /** The run's untimed first execution matched the reference result. */
+  readonly correct: boolean;
 }
 
 export interface CompareRow {
@@ -50,6 +54,8 @@ export interface Comparison {
   readonly predictions: readonly PredictionRow[];
   readonly geomean: { readonly base: number; readonly next: number; readonly deltaPct: number } | null;
   readonly warnings: readonly string[];
+  /** The new file's runs that did not match the reference and its executors' failures, one line each (whether compared or not). */
+  readonly broken: readonly string[];
 }
 
 /** A list for a warning line: the first few names and how many more. */
@@ -61,27 +67,50 @@ function listed(names: readonly string[]): string {
 /** What a run and a prediction are matched on across the two files: the same workload, executor and thread count. */
 const key = (r: { workload: string; executor: string; threads: number }) => `${r.workload}\0${r.executor}\0${r.threads}`;
 
-function side(samples: readonly number[], busy: readonly boolean[]): Side {
-  return { median: median(samples), interval: medianInterval(samples), n: samples.length, busy: busy.filter(Boolean).length };
+function side(r: RunRecord): Side {
+  return { median: median(r.samplesMs), interval: medianInterval(r.samplesMs), n: r.samplesMs.length, busy: r.busy.filter(Boolean).length, correct: r.correct };
+}
+
+/** A fallback share as a percentage, to a tenth of a percent. */
+const share = (v: number) => `${Number((v * 100).toFixed(1))}%`;
+
+/** A run as its row is named: workload, executor (the baseline marked) and threads. */
+function runName(labels: ReadonlyMap<string, string>, r: RunRecord): string {
+  return `${labels.get(r.workload)} · ${r.executor}${r.role === 'baseline' ? ' (baseline)' : ''} @${r.threads}`;
+}
+
+/** The new file's runs that did not match the reference and its failures, each named by workload, executor and threads. */
+function brokenRuns(next: ResultsFile, labels: ReadonlyMap<string, string>): string[] {
+  return [
+    ...next.runs.filter((r) => !r.correct).map((r) => `${runName(labels, r)}: did not match the reference result`),
+    ...next.failures.map((f) => (f.workload === null
+      ? `${f.executor} @${f.threads}: failed to start: ${f.message}`
+      : `${labels.get(f.workload)} · ${f.executor} @${f.threads}: failed: ${f.message}`)),
+  ];
 }
 
 export function compare(base: ResultsFile, next: ResultsFile, alpha = ALPHA): Comparison {
-  const labels = new Map([...base.workloads, ...next.workloads].map((w) => [w.id, workloadLabel(w)]));
+  const labels = workloadLabels([...base.workloads, ...next.workloads]);
   const nextRuns = new Map(next.runs.map((r) => [key(r), r]));
   const rows: CompareRow[] = [];
   const warnings: string[] = [];
   const unmatched: string[] = [];
+  const shares: string[] = [];
   for (const b of base.runs) {
     const n = nextRuns.get(key(b));
-    const name = `${labels.get(b.workload)} · ${b.executor}${b.role === 'baseline' ? ' (baseline)' : ''} @${b.threads}`;
+    const name = runName(labels, b);
     if (!n) {
       unmatched.push(name);
       continue;
     }
     nextRuns.delete(key(b));
+    // A share absent from either file is unknown (older files), not a difference.
+    if (b.fallbackShare !== undefined && n.fallbackShare !== undefined && b.fallbackShare !== n.fallbackShare) {
+      shares.push(`${name} (base ${share(b.fallbackShare)}, new ${share(n.fallbackShare)})`);
+    }
     const test = mannWhitney(b.samplesMs, n.samplesMs);
-    const bs = side(b.samplesMs, b.busy);
-    const ns = side(n.samplesMs, n.busy);
+    const bs = side(b);
+    const ns = side(n);
     rows.push({
       name, workload: b.workload, executor: b.executor, threads: b.threads, baseline: b.role === 'baseline', base: bs, next: ns,
       deltaPct: (ns.median / bs.median - 1) * 100, p: test.p, significant: test.p <= alpha,
@@ -98,8 +127,9 @@ export function compare(base: ResultsFile, next: ResultsFile, alpha = ALPHA): Co
   if (few > 0) warnings.push(`${few} of ${rows.length} rows have fewer than ${RECOMMENDED_SAMPLES} samples on a side: need >= ${RECOMMENDED_SAMPLES} samples for a trustworthy p-value and interval`);
   const busy = rows.filter((r) => r.base.busy > 0 || r.next.busy > 0).length;
   if (busy > 0) warnings.push(`${plural(busy, 'row')} include${busy === 1 ? 's' : ''} samples taken while the machine was busy with other processes`);
+  if (shares.length > 0) warnings.push(`these runs fell back to the sequential executor on a different share of their blocks: ${listed(shares)}; such rows compare partly different code`);
   if (unmatched.length > 0) warnings.push(`only in base: ${listed(unmatched)}`);
-  if (nextRuns.size > 0) warnings.push(`only in new: ${listed([...nextRuns.values()].map((r) => `${labels.get(r.workload)} · ${r.executor} @${r.threads}`))}`);
+  if (nextRuns.size > 0) warnings.push(`only in new: ${listed([...nextRuns.values()].map((r) => runName(labels, r)))}`);
   // Each block's rows together: workloads in file order, the baseline first, then executors and thread counts.
   const order = new Map(base.workloads.map((w, i) => [w.id, i]));
   rows.sort((a, b) => order.get(a.workload)! - order.get(b.workload)! || Number(b.baseline) - Number(a.baseline)
@@ -109,7 +139,7 @@ export function compare(base: ResultsFile, next: ResultsFile, alpha = ALPHA): Co
     const gn = geomean(rows.map((r) => r.next.median));
     return { base: gb, next: gn, deltaPct: (gn / gb - 1) * 100 };
   })();
-  return { rows, predictions: predictionRows(base, next, labels), geomean: g, warnings };
+  return { rows, predictions: predictionRows(base, next, labels), geomean: g, warnings, broken: brokenRuns(next, labels) };
 }
 
 /** The predictions of both files for the same workload, executor and thread count, in base's order. */
@@ -135,11 +165,15 @@ function fmtMs(v: number): string {
   return v >= 100 ? v.toFixed(1) : v >= 10 ? v.toFixed(2) : v.toFixed(3);
 }
 
-/** A side as its two parts: the median and its interval ("± 3%", or "± ∞ ¹" with too few samples). */
+/** What marks a side whose run did not match the reference, after its interval. */
+const WRONG = '✗';
+
+/** A side as its two parts: the median and its interval ("± 3%", or "± ∞ ¹" with too few samples), then ✗ if its run was wrong. */
 function fmtSide(s: Side): [string, string] {
-  if (s.interval === null) return [fmtMs(s.median), '± ∞ ¹'];
+  const mark = s.correct ? '' : ` ${WRONG}`;
+  if (s.interval === null) return [fmtMs(s.median), `± ∞ ¹${mark}`];
   const half = Math.max(s.interval.hi - s.median, s.median - s.interval.lo) / s.median;
-  return [fmtMs(s.median), `± ${Math.round(half * 100)}%`];
+  return [fmtMs(s.median), `± ${Math.round(half * 100)}%${mark}`];
 }
 
 /** The delta as its two parts: the change (or `~`) and its test ("(p=0.002 n=12+12)"). */
@@ -186,7 +220,11 @@ export function formatComparison(c: Comparison, baseName: string, nextName: stri
     line(columns.map((col) => col.sub)),
     ...body.map(line),
   ];
-  if (c.rows.some((r) => r.base.interval === null || r.next.interval === null)) out.push('', '¹ need >= 6 samples for a 95% confidence interval');
+  const notes = [
+    ...(c.rows.some((r) => r.base.interval === null || r.next.interval === null) ? ['¹ need >= 6 samples for a 95% confidence interval'] : []),
+    ...(c.rows.some((r) => !r.base.correct || !r.next.correct) ? [`${WRONG} the run did not match the reference result: its time is not that of a correct execution`] : []),
+  ];
+  if (notes.length > 0) out.push('', ...notes);
   if (c.predictions.length > 0) out.push('', ...predictionLines(c.predictions, baseName, nextName));
   for (const w of c.warnings) out.push(`warning: ${w}`);
   return `${out.join('\n')}\n`;

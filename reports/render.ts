@@ -12,7 +12,7 @@ import { ALPHA, pValue } from './compare.js';
 import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import type { Merged, Source } from './merge.js';
 import { RECOMMENDED_SAMPLES } from './stats.js';
-import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, workloadLabel, type Row } from './summary.js';
+import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match } from './verdict.js';
 import { explain, pct, preflightGap } from './why.js';
 import { plural } from '../spec/plural.js';
@@ -168,10 +168,10 @@ function warnings(m: Merged): string[] {
 /** Rows by workload (in file order), then machine, baseline first, executor, threads: each block's rows together. */
 function ordered(m: Merged, rows: readonly Row[]): Row[] {
   const order = new Map<string, number>();
-  for (const r of m.rows) if (!order.has(r.label)) order.set(r.label, order.size);
+  for (const r of m.rows) if (!order.has(r.workload.id)) order.set(r.workload.id, order.size);
   const machines = m.sources.map((s) => s.name);
   return [...rows].sort((a, b) =>
-    order.get(a.label)! - order.get(b.label)! || machines.indexOf(a.machine) - machines.indexOf(b.machine) ||
+    order.get(a.workload.id)! - order.get(b.workload.id)! || machines.indexOf(a.machine) - machines.indexOf(b.machine) ||
     (a.role === b.role ? 0 : a.role === 'baseline' ? -1 : 1) || a.executor.localeCompare(b.executor) || a.threads - b.threads);
 }
 
@@ -199,16 +199,16 @@ function resultsTable(m: Merged, unordered: readonly Row[]): Table {
 /** With several sources: one row per workload, executor and thread count, one column pair per machine. */
 function hardwareTable(m: Merged): Table {
   const names = m.sources.map((s) => s.name);
-  const keys = [...new Set(ordered(m, m.rows).map((r) => `${r.label}\0${r.executor}\0${r.threads}`))];
+  const keys = [...new Set(ordered(m, m.rows).map((r) => `${r.workload.id}\0${r.executor}\0${r.threads}`))];
   const notes = footnotes();
   const rows = keys.map((k) => {
-    const [label, executor, threads] = k.split('\0') as [string, string, string];
+    const [id, executor, threads] = k.split('\0') as [string, string, string];
     const cells = names.flatMap((n) => {
-      const r = m.rows.find((x) => x.machine === n && x.label === label && x.executor === executor && x.threads === Number(threads));
+      const r = m.rows.find((x) => x.machine === n && x.workload.id === id && x.executor === executor && x.threads === Number(threads));
       if (!r) return ['–', '–'];
       return [tps(r.txPerSecond), speedupCell(r, notes)];
     });
-    return [label, executor, threads, ...cells];
+    return [m.labels.get(id)!, executor, threads, ...cells];
   });
   return {
     headers: ['workload', 'executor', 'threads', ...names.flatMap((n) => [`tx/s · ${n}`, `speedup · ${n}`])],
@@ -228,9 +228,10 @@ function predictionTable(m: Merged): Table | null {
         const measured = m.rows.find((r) => r.machine === s.name && r.workload.id === w.id && r.executor === sim.executor && r.threads === sim.threads && r.role === 'executor');
         const paper = anchorsFor(w).filter((a) => a.threads === sim.threads).map((a) => `${a.setting} ${fixed(a.speedup, 1)}x${a.derived ? '*' : ''}`).join('; ');
         const measuredCell = measured ? speedupCell(measured, notes) : '–';
+        const label = m.labels.get(w.id)!;
         rows.push([
-          workloadLabel(w), ...(m.sources.length > 1 ? [s.name] : []), sim.modules === undefined ? sim.executor : `${sim.executor} (${sim.modules} lanes)`, String(sim.threads),
-          orDash(idealAt(w, sim.threads)?.speedup ?? null, (v) => `${fixed(v)}x`), `${fixed(sim.speedup)}x${notes.mark(`${sim.executor} on ${workloadLabel(w)}: ${sim.model}.`)}`,
+          label, ...(m.sources.length > 1 ? [s.name] : []), sim.modules === undefined ? sim.executor : `${sim.executor} (${sim.modules} lanes)`, String(sim.threads),
+          orDash(idealAt(w, sim.threads)?.speedup ?? null, (v) => `${fixed(v)}x`), `${fixed(sim.speedup)}x${notes.mark(`${sim.executor} on ${label}: ${sim.model}.`)}`,
           measuredCell, paper,
         ]);
       }

@@ -245,11 +245,15 @@ export function resultsFromJson(json: unknown, file = 'results'): ResultsFile {
 
 /** Parses a results file's text. */
 export function parseResults(text: string, file = 'results'): ResultsFile {
+  // Editors on Windows often save UTF-8 with a byte-order mark, which JSON.parse rejects (as block files do, spec/block-file.ts).
+  const body = text.replace(/^\uFEFF/, '');
+  // JSON.parse calls no text at all "Unexpected end of JSON input", as if the file were cut short.
+  if (body.trim() === '') throw new ResultsFileError(file, 'JSON', body === '' ? 'the file is empty' : 'the file holds nothing but white space');
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(body);
   } catch (e) {
-    throw new ResultsFileError(file, 'JSON', jsonSyntaxProblem(e, text));
+    throw new ResultsFileError(file, 'JSON', jsonSyntaxProblem(e, body));
   }
   return resultsFromJson(json, file);
 }

@@ -40,12 +40,36 @@ export interface Row {
   readonly run: RunRecord;
 }
 
-/** "p2p 100 accounts x 1000 txs" for generated blocks, the file name for block files. */
-export function workloadLabel(w: WorkloadRecord): string {
+/** "p2p 100 accounts x 1000 txs" for generated blocks, the file name for block files: what a report shows unless two workloads share it. */
+function workloadLabel(w: WorkloadRecord): string {
   const s = w.source;
   if (s.kind === 'file') return s.path.split(/[\\/]/).pop()!;
   const zipf = s.zipf === undefined ? '' : ` zipf ${s.zipf}`;
   return `${s.workload} ${s.accounts} acc × ${s.txs} tx${zipf}`;
+}
+
+/** The short label with what it leaves out: the seed and hash cost of a generated block, a block file's whole path. */
+function fullLabel(w: WorkloadRecord): string {
+  const s = w.source;
+  return s.kind === 'file' ? s.path : `${workloadLabel(w)} (seed ${s.seed}, hash cost ${s.hashCost})`;
+}
+
+/**
+ * A label per workload id, distinct for distinct ids: the short label where no other workload has
+ * it, else the full one, and where even that is shared the short label with the id (ids are
+ * unique). Reports key rows on the id but show the label, so two workloads (from two merged files)
+ * that differ only in what the short label leaves out must not read as one.
+ */
+export function workloadLabels(workloads: Iterable<WorkloadRecord>): Map<string, string> {
+  const records = new Map<string, WorkloadRecord>();
+  for (const w of workloads) if (!records.has(w.id)) records.set(w.id, w);
+  const labels = new Map([...records.values()].map((w) => [w.id, workloadLabel(w)]));
+  for (const longer of [fullLabel, (w: WorkloadRecord) => `${workloadLabel(w)} (${w.id})`]) {
+    const uses = new Map<string, number>();
+    for (const l of labels.values()) uses.set(l, (uses.get(l) ?? 0) + 1);
+    for (const [id, l] of labels) if (uses.get(l)! > 1) labels.set(id, longer(records.get(id)!));
+  }
+  return labels;
 }
 
 export function idealAt(w: WorkloadRecord, threads: number): { speedup: number; bound: number } | null {
@@ -76,8 +100,8 @@ export function fastestCoreMedian(samplesMs: readonly number[], cpus: readonly n
   return medians.length === 0 ? null : Math.min(...medians);
 }
 
-/** One row per run (baselines included), in file order. */
-export function summarize(doc: ResultsFile, machine = doc.machine.label): Row[] {
+/** One row per run (baselines included), in file order; `labels` names the workloads (merged files share one map). */
+export function summarize(doc: ResultsFile, machine = doc.machine.label, labels = workloadLabels(doc.workloads)): Row[] {
   const workloads = new Map(doc.workloads.map((w) => [w.id, w]));
   const baselineMedian = new Map<string, number>();
   const baselineFastCore = new Map<string, number | null>();
@@ -93,7 +117,7 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label): Row[] 
     const fastCore = baselineFastCore.get(`${run.workload}@${run.threads}`) ?? null;
     const ideal = idealAt(workload, run.threads);
     return {
-      machine, workload, label: workloadLabel(workload), executor: run.executor, threads: run.threads, role: run.role,
+      machine, workload, label: labels.get(workload.id)!, executor: run.executor, threads: run.threads, role: run.role,
       samples: run.samplesMs.length, busySamples: run.busy.filter(Boolean).length,
       medianMs, interval: medianInterval(run.samplesMs),
       p50Ms: quantile(run.samplesMs, 0.5), p99Ms: quantile(run.samplesMs, 0.99),

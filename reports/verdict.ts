@@ -88,7 +88,7 @@ export function verdicts(m: Merged): Verdict[] {
     if (headline) out.push({ machine: headline.baseline.machine, workload: headline.baseline.workload, label: headline.baseline.label, headline, others: matches });
   }
   const workloadOrder = new Map<string, number>();
-  for (const r of m.rows) if (!workloadOrder.has(r.label)) workloadOrder.set(r.label, workloadOrder.size);
+  for (const r of m.rows) if (!workloadOrder.has(r.workload.id)) workloadOrder.set(r.workload.id, workloadOrder.size);
   const machines = m.sources.map((s) => s.name);
-  return out.sort((a, b) => workloadOrder.get(a.label)! - workloadOrder.get(b.label)! || machines.indexOf(a.machine) - machines.indexOf(b.machine));
+  return out.sort((a, b) => workloadOrder.get(a.workload.id)! - workloadOrder.get(b.workload.id)! || machines.indexOf(a.machine) - machines.indexOf(b.machine));
 }

@@ -1,6 +1,7 @@
 // compare's statistics on known samples (reference values from scipy.stats 1.17 and the binomial
 // order-statistic tables), and `concord compare` itself: `~`, deltas, geomean, warnings, the
-// text table's alignment, the --fail-on-regression gate and files with nothing in common.
+// text table's alignment, the --fail-on-regression gate, runs that did not match the reference or
+// failed (which fail it, gate or not), and files with nothing but the baseline in common.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -191,6 +192,67 @@ describe('compare', () => {
     }
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual(Array(3).fill(`concord compare: ${a} (8 runs) and ${b} (0 runs) have no run in common (same workload, executor and thread count): nothing to compare`));
+  });
+
+  it('concord compare exits 2 when the files share only the sequential baseline\'s runs', async () => {
+    const { a, b } = resultFiles({ ...base, runs: base.runs.filter((r) => r.role === 'baseline') });
+    let stderr = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+    for (const o of [{ failOnRegression: '5' }, {}]) {
+      expect(await guard('compare', () => compareCommand({ base: a, next: b, ...o }))).toBe(2);
+    }
+    expect(stderr.trim().split('\n')).toEqual(Array(2).fill(`concord compare: ${a} (8 runs) and ${b} (4 runs) have only the sequential baseline's runs in common, no executor's (same workload, executor and thread count): nothing to compare`));
+  });
+
+  it('marks runs that did not match the reference; one in the new file, or a failure there, fails compare with or without the gate', async () => {
+    // The new file's fake-parallel @2 on p2p runs twice as fast, and wrongly.
+    const wrong = structuredClone(base);
+    const run = wrong.runs.find((r) => r.executor === 'fake-parallel' && r.threads === 2)!;
+    Object.assign(run, { correct: false, samplesMs: run.samplesMs.map((ms) => ms / 2) });
+    const c = compare(base, wrong);
+    const row = c.rows.find((r) => r.workload === run.workload && r.executor === 'fake-parallel' && r.threads === 2)!;
+    expect([row.base.correct, row.next.correct, c.rows.filter((r) => !r.next.correct).length]).toEqual([true, false, 1]);
+    expect(c.broken).toEqual(['p2p 100 acc × 1000 tx · fake-parallel @2: did not match the reference result']);
+    const text = formatComparison(c, 'a', 'b');
+    expect(text).toMatch(/^p2p 100 acc × 1000 tx · fake-parallel @2 +[\d.]+ ± \d+% +[\d.]+ ± \d+% ✗ +-\d+\.\d\d% /m);
+    expect(text.split('\n').filter((l) => l.includes('✗'))).toHaveLength(2);
+    expect(text).toContain('\n✗ the run did not match the reference result: its time is not that of a correct execution\n');
+    // A wrong run in base only is marked, and fails nothing.
+    const back = compare(wrong, base);
+    expect([back.rows.filter((r) => !r.base.correct).length, back.broken]).toEqual([1, []]);
+
+    const failed = structuredClone(base);
+    failed.failures = [{ executor: 'fake-parallel', threads: 4, workload: null, message: 'no workers' }, { executor: 'fake-parallel', threads: 2, workload: base.workloads[1]!.id, message: 'threw' }];
+    expect(compare(base, failed).broken).toEqual(['fake-parallel @4: failed to start: no workers', 'token 100 acc × 1000 tx · fake-parallel @2: failed: threw']);
+
+    let stdout = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
+    const { a, b } = resultFiles(wrong);
+    expect(await compareCommand({ base: a, next: b })).toBe(1);
+    expect(stdout).toContain(`\nbroken: ${b}: p2p 100 acc × 1000 tx · fake-parallel @2: did not match the reference result\n`);
+    expect(await compareCommand({ base: a, next: b, failOnRegression: '50' })).toBe(1);
+    stdout = '';
+    expect(await compareCommand({ base: a, next: b, json: true })).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, broken: c.broken, regressions: [] });
+    const f = resultFiles(failed);
+    expect(await compareCommand({ base: f.a, next: f.b })).toBe(1);
+    // The same files the other way round: the wrong run is base's, and compare passes.
+    expect(await compareCommand({ base: b, next: a })).toBe(0);
+  });
+
+  it('warns when a run fell back to the sequential executor in a different share of blocks, and names baselines only in new', () => {
+    const next = structuredClone(base);
+    const run = (doc: ResultsFile) => doc.runs.find((r) => r.executor === 'fake-parallel' && r.threads === 2)!;
+    Object.assign(run(next), { fallback: 'contention', fallbackShare: 8 / 19 });
+    // Absent from base: unknown, not a difference.
+    expect(compare(base, next).warnings.join('\n')).not.toMatch(/share/);
+    const shared = structuredClone(base);
+    run(shared).fallbackShare = 0;
+    expect(compare(shared, next).warnings).toContain('these runs fell back to the sequential executor on a different share of their blocks: p2p 100 acc × 1000 tx · fake-parallel @2 (base 0%, new 42.1%); such rows compare partly different code');
+    const fewer = { ...base, runs: base.runs.filter((r) => r.threads === 1) };
+    expect(compare(fewer, base).warnings).toContain('only in new: p2p 100 acc × 1000 tx · sequential (baseline) @2; p2p 100 acc × 1000 tx · fake-parallel @2; token 100 acc × 1000 tx · sequential (baseline) @2; token 100 acc × 1000 tx · fake-parallel @2');
+    expect(compare(base, fewer).warnings).toContain('only in base: p2p 100 acc × 1000 tx · sequential (baseline) @2; p2p 100 acc × 1000 tx · fake-parallel @2; token 100 acc × 1000 tx · sequential (baseline) @2; token 100 acc × 1000 tx · fake-parallel @2');
   });
 
   it('concord compare --json says ok exactly when the gate passes', async () => {

@@ -1,21 +1,25 @@
 // Reports: the charts' SVG holds every expected series, each in one colour across the charts, the
 // paper's figures only beside the workloads whose ideal reaches them, runs that fell back to the
 // sequential executor marked in charts and tables alike; Markdown shows each speedup next to its
-// ideal and flags an efficiency above 100%; several machines merge into one comparison; and the
-// HTML page opens in headless Chromium without console errors and with its charts drawn (a
-// screenshot that is not blank).
+// ideal and flags an efficiency above 100%; several machines merge into one comparison, where two
+// workloads keep their own rows, panels and labels even when their short labels agree; `concord
+// report` refuses a file without runs; and the HTML page opens in headless Chromium without console
+// errors and with its charts drawn (a screenshot that is not blank).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { UsageError } from '../cli/errors.js';
+import { guard, UsageError } from '../cli/errors.js';
 import { reportCommand } from '../cli/report.js';
 import { anchorsFor, BLOCK_STM_ANCHORS } from '../reports/anchors.js';
 import { charts, FALLBACK_POINT, IDEAL_SERIES, renderSvg, speedupChart, type Chart } from '../reports/charts.js';
 import { merge } from '../reports/merge.js';
 import { renderHtml, renderMarkdown, resultsMarkdown } from '../reports/render.js';
 import { writeReport } from '../reports/report.js';
+import type { ResultsFile } from '../reports/schema.js';
+import { workloadLabels } from '../reports/summary.js';
+import { verdicts } from '../reports/verdict.js';
 import { contestResults, PREFLIGHT_CHAIN, sampleResults } from './report-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -43,6 +47,17 @@ function colours(c: Chart): Map<string, string> {
   const { domain, range } = (c.spec as unknown as { spec: { layer: { encoding: { color: { scale: { domain: string[]; range: string[] } } } }[] } })
     .spec.layer[0]!.encoding.color.scale;
   return new Map(domain.map((s, i) => [s, range[i]!]));
+}
+
+/** The document with its generated workloads' hash cost (and so their ids) changed: other blocks of the same short label. */
+function withHashCost(doc: ResultsFile, hashCost: number): ResultsFile {
+  const id = (w: string) => w.replace(/-h\d+$/, `-h${hashCost}`);
+  return {
+    ...doc,
+    workloads: doc.workloads.map((w) => ({ ...w, id: id(w.id), source: w.source.kind === 'generated' ? { ...w.source, hashCost } : w.source })),
+    runs: doc.runs.map((r) => ({ ...r, workload: id(r.workload) })),
+    simulated: doc.simulated.map((x) => ({ ...x, workload: id(x.workload) })),
+  };
 }
 
 /** The cells of a Markdown table row that starts with these cells. */
@@ -135,6 +150,45 @@ describe('charts', () => {
     expect(md).toMatch(/\| box A \| .* \| box B \|/s);
     expect(md).toMatch(/## Hardware comparison/);
     expect(md).toMatch(/\| workload \| executor \| threads \| tx\/s · box A \| speedup · box A \| tx\/s · box B \| speedup · box B \|/);
+  });
+});
+
+describe('workloads that share a short label', () => {
+  it('get labels that tell them apart: seed and hash cost, a block file\'s path, else the id', () => {
+    const p2p = sampleResults({ seqMs: 10, execMs: 6, samples: 10 }).workloads[0]!;
+    const file = (id: string, path: string): ResultsFile['workloads'][number] => ({ ...p2p, id, source: { kind: 'file', path } });
+    const labels = workloadLabels([
+      p2p, { ...p2p, id: 'p2p-a100-t1000-s2-h3', source: { kind: 'generated', workload: 'p2p', accounts: 100, txs: 1000, seed: 2, hashCost: 3 } },
+      file('file:blk.json#aa', 'blk.json'), file('file:blk.json#bb', 'sub/blk.json'), file('file:blk.json#cc', 'sub/blk.json'),
+      // The same id twice (as two merged files have it) is one workload.
+      file('file:other.json#dd', 'x/other.json'), p2p,
+    ]);
+    expect([...labels.values()]).toEqual([
+      'p2p 100 acc × 1000 tx (seed 1, hash cost 3)', 'p2p 100 acc × 1000 tx (seed 2, hash cost 3)',
+      'blk.json', 'blk.json (file:blk.json#bb)', 'blk.json (file:blk.json#cc)', 'other.json',
+    ]);
+  });
+
+  it('keep their own rows, chart panels and ideal lines when two files are merged', () => {
+    const a = sampleResults({ seqMs: 10, execMs: 6, samples: 10, machine: 'box A' });
+    const b = withHashCost(sampleResults({ seqMs: 8, execMs: 3, samples: 10, machine: 'box B' }), 0);
+    const m = merge([{ file: 'a.json', doc: a }, { file: 'b.json', doc: b }]);
+    const md = renderMarkdown(m, []);
+    const hardware = md.slice(md.indexOf('## Hardware comparison'), md.indexOf('\n## ', md.indexOf('## Hardware comparison') + 1));
+    const [h3, h0] = ['p2p 100 acc × 1000 tx (seed 1, hash cost 3)', 'p2p 100 acc × 1000 tx (seed 1, hash cost 0)'];
+    expect(mdRow(hardware, h3, 'fake-parallel', '2').slice(5)).toEqual(['–', '–']);
+    expect(mdRow(hardware, h0, 'fake-parallel', '2').slice(3, 5)).toEqual(['–', '–']);
+    // The results table keeps each block's rows together, in file order.
+    const grid = md.slice(md.indexOf('## Results: Block-STM p2p grid'), md.indexOf('## Results: contract mixes'));
+    const labels = grid.split('\n').filter((l) => l.startsWith('| p2p')).map((l) => l.split(' | ')[0]!.slice(2));
+    expect(labels).toEqual([...Array(4).fill(h3), ...Array(4).fill(h0)]);
+    const speedup = points(speedupChart(m));
+    for (const w of [h3, h0]) expect(speedup.filter((p) => p.workload === w && p.series === IDEAL_SERIES)).toHaveLength(7);
+    expect((speedupChart(m).spec as unknown as { facet: { sort: string[] } }).facet.sort).toEqual([h3, 'token 100 acc × 1000 tx (seed 1, hash cost 3)', h0, 'token 100 acc × 1000 tx (seed 1, hash cost 0)']);
+    // So do the verdicts: one per workload, in file order.
+    const contest = contestResults([{ workload: 'p2p', idealLimit: 4, seqMs: 10, blockStm: { 1: { ms: 11 }, 2: { ms: 7 } }, modular: { 1: { ms: 11 }, 2: { ms: 6 } } }], 'box A');
+    const both = merge([{ file: 'a.json', doc: contest }, { file: 'b.json', doc: withHashCost({ ...contest, machine: { ...contest.machine, label: 'box B' } }, 0) }]);
+    expect(verdicts(both).map((v) => `${v.label} (${v.machine})`)).toEqual(['p2p 1000 acc × 1000 tx (seed 1, hash cost 3) (box A)', 'p2p 1000 acc × 1000 tx (seed 1, hash cost 0) (box B)']);
   });
 });
 
@@ -253,6 +307,30 @@ describe('concord report', () => {
     await expect(reportCommand({ files: [bad], out: join(dir, 'out') })).rejects.toThrow(`${bad}: runs[0].threads: `);
     await expect(reportCommand({ files: [join(dir, 'none.json')], out: join(dir, 'out') })).rejects.toThrow(/none\.json: cannot read: no such file or folder \(ENOENT\)/);
     expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('refuses a results file that holds no runs, and an empty --out, writing nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-report-empty-'));
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    const good = join(dir, 'a.json');
+    const noRuns = join(dir, 'noruns.json');
+    const nothing = join(dir, 'nothing.json');
+    writeFileSync(good, JSON.stringify(doc));
+    writeFileSync(noRuns, JSON.stringify({ ...doc, runs: [] }));
+    const failure = { executor: 'fake-parallel', threads: 2, workload: null, message: 'no workers' };
+    writeFileSync(nothing, JSON.stringify({ ...doc, workloads: [], runs: [], failures: [failure] }));
+    let stderr = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+    const out = join(dir, 'out');
+    for (const [files, o] of [[[good, noRuns], out], [[nothing], out], [[good], '']] as const) {
+      expect(await guard('report', () => reportCommand({ files: [...files], out: o }))).toBe(2);
+    }
+    expect(stderr.trim().split('\n')).toEqual([
+      `concord report: ${noRuns}: holds no runs: nothing to report`,
+      `concord report: ${nothing}: holds no runs (only 1 failure): nothing to report`,
+      'concord report: --out: empty folder name; give a folder',
+    ]);
+    expect(existsSync(out)).toBe(false);
   });
 });
 

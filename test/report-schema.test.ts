@@ -1,6 +1,6 @@
-// The results schema: a valid document survives serialize -> parse unchanged; malformed files,
-// unknown versions and broken cross-references are rejected naming the file and the field; the
-// documentation names every field the schema has.
+// The results schema: a valid document survives serialize -> parse unchanged, with a byte-order
+// mark too; malformed or empty files, unknown versions and broken cross-references are rejected
+// naming the file and the field; the documentation names every field the schema has.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseResults, RESULTS_FORMAT, ResultsFileError, ResultsSchema, serializeResults } from '../reports/schema.js';
@@ -89,6 +89,17 @@ describe('results schema', () => {
     const key = rejection((d) => { (d.runs as Record<string, unknown>[])[1]!.detail = { [`a\nb${'c'.repeat(100_000)}`]: 'x' }; });
     expect(key.message).not.toMatch(/\n/);
     expect(key.message.length).toBeLessThan(700);
+  });
+
+  it('reads a file saved with a UTF-8 byte-order mark, and calls an empty file empty', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    expect(parseResults(`\uFEFF${serializeResults(doc)}`, 'r.json')).toEqual(doc);
+    const bad = (text: string) => errorOf(ResultsFileError, () => parseResults(text, 'r.json')).message;
+    expect(bad('')).toBe('r.json: JSON: the file is empty');
+    expect(bad('\uFEFF')).toBe('r.json: JSON: the file is empty');
+    expect(bad(' \n\t')).toBe('r.json: JSON: the file holds nothing but white space');
+    // A mark anywhere but first is no byte-order mark: the file is not JSON.
+    expect(bad(` \uFEFF${serializeResults(doc)}`)).toMatch(/^r\.json: JSON: /);
   });
 
   it('docs/results-schema.md documents every field', () => {

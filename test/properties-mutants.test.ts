@@ -169,6 +169,22 @@ describe('simulated runtime: one operation per scheduling point, exact replay', 
     }
   });
 
+  it('tells an access observer of each access once, in order, though the iteration re-runs at every point', () => {
+    const iteration = (c: Cells): number => {
+      c.write(10, c.read(10) + 1);
+      c.store(11, c.load(11) + 1);
+      c.cas(14, 1, 9); // fails, but takes the line as a write does
+      c.storeF(11, c.loadF(11) + 1);
+      c.writeF(3, 1);
+      return FINISHED;
+    };
+    const seen: string[] = [];
+    simulate(new Int32Array(16), new Float64Array(16), 1, program([iteration]), 0, {
+      schedule: 'random', onAccess: (worker, write, index, float) => seen.push(`${worker}:${write ? 'w' : 'r'}${float ? 'f' : ''}${index}`),
+    });
+    expect(seen).toEqual(['0:r10', '0:w10', '0:r11', '0:w11', '0:w14', '0:rf11', '0:wf11', '0:wf3']);
+  });
+
   it('matches a sequential model when workers interleave on their own cells', () => {
     // Worker w counts cell w up to 4 through load/store, two operations per iteration.
     const create = (w: number, cells: Cells): SimWorker => ({

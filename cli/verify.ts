@@ -14,8 +14,8 @@ import { EXECUTORS } from '../impl/registry.js';
 import {
   BATCH, CHECK_DEFS, checkRuns, MAX_RUNS, MAX_SEED, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
-import { decodeToken, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
-import { formatFailure, rerunCommand } from '../properties/report.js';
+import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
+import { formatFailure, passedAloneText, rerunCommand } from '../properties/report.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
 import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
 import type { Block } from '../spec/block.js';
@@ -106,9 +106,10 @@ function rate(n: number, ms: number): number {
 /** What the executor under test is doing, kept for the message should it never settle or hang. */
 interface Doing {
   now: string;
-  /** The executor and the block of the execute() in flight; null between calls and in other calls. */
+  /** The executor, the block and the thread count of the execute() in flight; block null between calls and in other calls. */
   executor: string;
   block: Block | null;
+  threads: number;
 }
 
 /** What `doing` says between calls into an executor. */
@@ -119,13 +120,16 @@ const BETWEEN_CALLS = 'the run stalled between calls into the executors';
  * making each call through `watch` (--timeout); a throw while loading or closing is that
  * executor's failure (one line, exit 1), since no check can judge it (a throw from execute() is
  * one the checks report). `pending` names a call for --timeout, `stuck` for a call nothing is
- * left to settle.
+ * left to settle. A close() after a counterexample is a clean-up (CallWatch.cleanUp): it gets a
+ * few seconds at most, and its throw or hang is no failure of its own, so the counterexample is
+ * still reported in full; after a run that passed, its hang is the hang it is.
  */
 function tracked(source: SubjectSource, doing: Doing, json: object | undefined, watch: CallWatch): SubjectSource {
-  const call = async <T>(pending: string, stuck: string, work: () => Promise<T>, block: Block | null = null): Promise<T> => {
+  const call = async <T>(pending: string, stuck: string, work: () => Promise<T>, block: Block | null = null, threads = 0): Promise<T> => {
     doing.now = `the executor ${source.name}: ${stuck}`;
     doing.executor = source.name;
     doing.block = block;
+    doing.threads = threads;
     try {
       return await watch.call(`the executor ${source.name}: ${pending}`, work);
     } finally {
@@ -141,9 +145,11 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
         ...subject,
         execute: (block, threads) => {
           const on = `a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`;
-          return call(`execute() on ${on}`, `execute() never settled on ${on}`, () => subject.execute(block, threads), block);
+          return call(`execute() on ${on}`, `execute() never settled on ${on}`, () => subject.execute(block, threads), block, threads);
         },
-        close: () => call('close()', 'close() never settled', () => callExecutor(source.name, 'while closing', () => subject.close(), json)),
+        close: (afterFailure) => (afterFailure
+          ? watch.cleanUp(`the executor ${source.name}: close() after a counterexample`, () => subject.close(true))
+          : call('close()', 'close() never settled', () => callExecutor(source.name, 'while closing', () => subject.close(false), json))),
       };
     },
   };
@@ -151,13 +157,13 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
 
 /**
  * Where the block of an execute() that hung or never settled went, for the message: written to
- * `outDir` so it can be rerun alone (with the same --timeout).
+ * `outDir` so it can be rerun alone (at the same thread count, with the same --timeout).
  */
 function hungBlock(doing: Doing, outDir: string, timeoutS: number): string {
   if (!doing.block) return '';
   try {
     const file = writeExecutorBlock(outDir, doing.executor, 'hung', writeBlock(doing.block));
-    return `; its block is in ${file} (rerun: ${rerunCommand(file, doing.executor)} --timeout ${timeoutS})`;
+    return `; its block is in ${file} (rerun: ${rerunCommand(file, doing.executor, doing.threads)} --timeout ${timeoutS})`;
   } catch (e) {
     return `; its block could not be written to ${outDir}: ${(e as Error).message}`;
   }
@@ -231,6 +237,10 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   let replayed: Awaited<ReturnType<typeof replayFailure>>;
   try {
     token = decodeToken(o.replay!);
+    if (token.executor.startsWith(HELPER_PREFIX)) {
+      throw new UsageError(`--replay: this token is of the executor ${token.executor.slice(HELPER_PREFIX.length)} that a test gave verifyExecutor as an object or a factory, `
+        + `which no command can build: replay it in that test, with verifyExecutor(executor, { replay: TOKEN })`);
+    }
     const outDir = o.out ?? DEFAULT_OUT;
     checkOutDir(outDir, '--out');
     replayed = await replayFailure(sourceFor(token.executor), token, outDir);
@@ -239,18 +249,26 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     throw e;
   }
   const { report, observer } = replayed;
+  // A counterexample that failed only after earlier blocks on its instance, or only sometimes, could
+  // pass alone when it was found too: passing now says nothing about whether it is gone.
+  const unknown = report || !token.failsOnly ? undefined : passedAloneText(replayed.label, token, token.failsOnly);
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({ ok: !report, executors: [token.executor], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [report] : [], reproduced: Boolean(report) })}\n`);
+    process.stdout.write(`${JSON.stringify({
+      ok: !report && !unknown, executors: [token.executor], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [report] : [],
+      reproduced: Boolean(report), ...(unknown ? { failsOnly: token.failsOnly, error: unknown } : {}),
+    })}\n`);
   } else if (report) {
     process.stdout.write(`${formatFailure(report).join('\n')}\n`);
+  } else if (unknown) {
+    process.stdout.write(`${unknown}\n`);
   } else {
     process.stdout.write(`replayed ${replayed.label} ${token.check} seed ${token.seed} path ${token.path}: the counterexample no longer fails\n`);
   }
-  return report ? EXIT.FAILED : EXIT.OK;
+  return report || unknown ? EXIT.FAILED : EXIT.OK;
 }
 
 export async function verifyCommand(o: VerifyOptions): Promise<number> {
-  const doing: Doing = { now: BETWEEN_CALLS, executor: '', block: null };
+  const doing: Doing = { now: BETWEEN_CALLS, executor: '', block: null, threads: 0 };
   const json = o.json ? { ok: false } : undefined;
   const outDir = o.out ?? DEFAULT_OUT;
   const timeoutS = timeoutOption(o.timeout);
@@ -262,7 +280,10 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
 
 async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   if (o.replay !== undefined) {
-    if (o.executor?.length || o.planted || o.shard !== undefined) throw new UsageError('--replay reruns one failure: give it alone (with --json or --out)');
+    // The token fixes everything these would set, so each would be silently ignored.
+    const ignored = ([['--executor', o.executor?.length ? o.executor : undefined], ['--planted', o.planted || undefined], ['--shard', o.shard], ['--runs', o.runs],
+      ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
+    if (ignored.length) throw new UsageError(`--replay reruns one failure: give it alone (with --json, --out or --timeout), not with ${ignored.join(', ')}`);
     return replay(o, sourceFor);
   }
   const runs = intOption('--runs', o.runs, DEFAULT_RUNS, 1, MAX_RUNS);
@@ -295,7 +316,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   const sources = names.map(sourceFor);
   // Load every user's module up front, so a bad path is a usage error before minutes of checking
   // (a built-in cannot fail to load, and starting its pool costs a second or more).
-  for (const s of sources) if (!EXECUTORS.has(s.name)) await (await s.create()).close();
+  for (const s of sources) if (!EXECUTORS.has(s.name)) await (await s.create()).close(false);
   checkOutDir(outDir, '--out');
   const r = await runVerify({ subjects: sources, ...base });
   const uncovered = r.executors.filter((e) => e.uncovered.length > 0);

@@ -1,6 +1,6 @@
 // The watchdog thread (started by cli/watchdog.ts, which says why it exists): every tick it reads
 // the call the main thread published; past the call's limit plus the grace it interrupts the main
-// thread's JavaScript through the inspector, and should the process still be alive a grace later,
+// thread's JavaScript through the inspector, and should that call still be pending a grace later,
 // it prints the failure line itself and kills the process.
 // Invariant: acts only on a call that is pending and has not changed number since it was read, and
 // interrupts each call at most once.
@@ -56,5 +56,9 @@ setInterval(() => {
   Atomics.store(control, INTERRUPTED, call.seq);
   // Without an inspector in this Node the interrupt fails, and the kill below is all there is.
   interruptMainThread().catch(() => {});
-  setTimeout(() => kill(call.limitMs), graceMs);
+  // A main thread that got back from the interrupted call (a clean-up ends, and the command goes
+  // on to report) has ended it; only one still inside it is past help.
+  setTimeout(() => {
+    if (Atomics.load(control, SEQ) === call.seq && Atomics.load(control, PENDING) === 1) kill(call.limitMs);
+  }, graceMs);
 }, tickMs);

@@ -31,7 +31,11 @@ export interface Subject {
   readonly coverage: readonly CoverageGoal[];
   execute(block: Block, threads: number): Promise<BlockResult>;
   readonly simulated?: Simulated;
-  close(): Promise<void>;
+  /**
+   * Releases the executor. `afterFailure`: the run found a counterexample, so this close() is a
+   * clean-up, and its throw or hang must not keep the failure from being reported.
+   */
+  close(afterFailure: boolean): Promise<void>;
 }
 
 /** One failing run: what it ran and what went wrong. */
@@ -43,6 +47,8 @@ export interface Failure {
   readonly error?: string;
   /** How the run was set up, e.g. "threads 2, repeat 1" or "pct schedule, 2 workers". */
   readonly setting: string;
+  /** The thread count execute() was called with; absent for a simulated run, which has virtual workers instead. */
+  readonly threads?: number;
   readonly provenance?: Provenance;
   readonly schedule?: readonly number[];
 }
@@ -115,9 +121,9 @@ export async function checkRun(
     actual = await subject.execute(block, threads);
   } catch (e) {
     if (e instanceof UntrustedRun) {
-      o.fail({ spec, block, setting, explanation: e.explanation, ...(e.provenance ? { provenance: e.provenance } : {}), ...(e.schedule ? { schedule: e.schedule } : {}) });
+      o.fail({ spec, block, setting, threads, explanation: e.explanation, ...(e.provenance ? { provenance: e.provenance } : {}), ...(e.schedule ? { schedule: e.schedule } : {}) });
     } else {
-      o.fail({ spec, block, error: nameAndMessage(e), setting });
+      o.fail({ spec, block, error: nameAndMessage(e), setting, threads });
     }
     return false;
   }
@@ -125,7 +131,7 @@ export async function checkRun(
     countRun(subject, o, expected, actual);
     return true;
   }
-  o.fail({ spec, block, setting, explanation: explain(block, expected, actual) ?? explainUnexplained() });
+  o.fail({ spec, block, setting, threads, explanation: explain(block, expected, actual) ?? explainUnexplained() });
   return false;
 }
 

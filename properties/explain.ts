@@ -86,9 +86,14 @@ function sameReads(a: ReadSet, b: ReadSet): boolean {
   return true;
 }
 
+/**
+ * A key holding 0 is the same as an absent key (spec/state.ts: writing 0 deletes, and the state
+ * root leaves it out), so a state that lists a key at 0 which the other leaves out is the same
+ * state; explainState reads them alike (a user's map may even hold undefined, which reads as 0 too).
+ */
 function sameState(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  for (const [k, v] of a) if ((b.get(k) ?? 0) !== (v ?? 0)) return false;
+  for (const [k, v] of b) if ((a.get(k) ?? 0) !== (v ?? 0)) return false;
   return true;
 }
 

@@ -4,12 +4,15 @@
 // Invariant: a check's runs are split into batches; batch b runs fast-check from the key
 // batchSeed(seed, b), distinct for every (seed, b) the limits allow, and shard I/N runs exactly the
 // batches with b mod N = I - 1, so the shards of a CI matrix together run exactly the unsharded
-// run, and any failure replays from its (key, path) alone.
+// run, and any failure replays from its (key, path) alone, unless it failed only after the blocks run
+// before it on the same executor instance, or only sometimes: the report and the token then say so.
 
 import fc from 'fast-check';
 import { xorshift128plusFromState } from 'pure-rand/generator/xorshift128plus';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Block } from '../spec/block.js';
 import { seedState } from '../spec/seed.js';
 import { writeBlock } from '../spec/block-file.js';
@@ -21,7 +24,7 @@ import type { Explanation } from './explain.js';
 import { exhaustiveCheck } from './enumerate.js';
 import { minimize } from './minimize.js';
 import { interleavingCheck } from './simulated.js';
-import { encodeToken, replayCommand, ReplayTokenError, type CheckName, type ReplayToken } from './replay.js';
+import { encodeToken, replayCommand, ReplayTokenError, type CheckName, type FailsOnly, type ReplayToken } from './replay.js';
 
 /** How to build one executor under test; `create` is called once per run and closed at its end. */
 export interface SubjectSource {
@@ -62,6 +65,8 @@ export interface FailureReport {
   readonly label: string;
   readonly check: CheckName;
   readonly setting: string;
+  /** The thread count of the failing execute() (the rerun command passes it on); absent for a simulated run. */
+  readonly threads?: number;
   readonly seed: number;
   readonly path: string;
   readonly token: string;
@@ -69,6 +74,11 @@ export interface FailureReport {
   readonly transactions: number;
   readonly numShrinks: number;
   readonly blockFile?: string;
+  /**
+   * Why the shrunk block may pass when rerun alone (the block file's rerun, the replay): it passed on
+   * a fresh executor instance, or when run again on its own; absent when it fails alone.
+   */
+  readonly failsOnly?: FailsOnly;
   readonly explanation?: Explanation;
   readonly error?: string;
   readonly interleaving?: readonly string[];
@@ -159,13 +169,23 @@ export function shardBatches(total: number, shard?: { index: number; count: numb
 }
 
 /**
+ * The executor as a file name: a built-in or planted name as it is; a module by its file name and a
+ * digest of the path it resolves to, since two modules in one run may share a file name
+ * (./badroot.mjs, ./sub/badroot.mjs) and must not overwrite each other's blocks. The same module
+ * file gets the same name run after run, however the path to it is written.
+ */
+function fileStem(executor: string): string {
+  const digest = /\.m?js$/.test(executor) ? `-${bytesToHex(sha256(utf8ToBytes(resolve(executor)))).slice(0, 8)}` : '';
+  return `${basename(executor).replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '')}${digest}`;
+}
+
+/**
  * Writes a block file (spec/block-file.ts `writeBlock` output) into `outDir`, named for the
  * executor and `tag`, and returns its path.
  */
 export function writeExecutorBlock(outDir: string, executor: string, tag: string, block: object): string {
   mkdirSync(outDir, { recursive: true });
-  const safe = basename(executor).replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '');
-  const file = join(outDir, `${safe}-${tag}.block.json`);
+  const file = join(outDir, `${fileStem(executor)}-${tag}.block.json`);
   writeFileSync(file, `${JSON.stringify(block, null, 1)}\n`);
   return file;
 }
@@ -175,17 +195,21 @@ function writeFailure(outDir: string, r: Omit<FailureReport, 'blockFile'>): stri
   return writeExecutorBlock(outDir, r.executor, `${r.check}-${r.seed}`, r.block);
 }
 
-/** The report of one failing fast-check run, from the failure the property recorded last. */
+/**
+ * The report of one failing fast-check run, from the failure the property recorded last;
+ * `failsOnly`: why the shrunk block may pass when rerun alone.
+ */
 export function failureReport(
-  subject: Pick<Subject, 'name' | 'label'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined, outDir?: string,
+  subject: Pick<Subject, 'name' | 'label'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined,
+  failsOnly: FailsOnly | undefined, outDir?: string,
 ): FailureReport {
   const path = details.counterexamplePath ?? '0';
   const executor = subject.name;
-  const token: ReplayToken = { executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path };
+  const token: ReplayToken = { executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path, ...(failsOnly ? { failsOnly } : {}) };
   const block: Block | undefined = last?.block;
   const base: Omit<FailureReport, 'blockFile'> = {
-    executor, label: subject.label ?? executor, check: check.name, setting: last?.setting ?? '', seed, path,
-    token: encodeToken(token), replay: replayCommand(token),
+    executor, label: subject.label ?? executor, check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }), seed, path,
+    token: encodeToken(token), replay: replayCommand(token), ...(failsOnly ? { failsOnly } : {}),
     transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks,
     ...(last?.explanation ? { explanation: last.explanation } : {}),
     ...(last?.error ? { error: last.error } : !last && details.errorInstance ? { error: String(details.errorInstance) } : {}),
@@ -205,11 +229,33 @@ export function newObserver(subject: Subject): Observer & { last?: Failure } {
 }
 
 /**
+ * Runs the shrunk counterexample `input` once more on `subject`, so the recorded failure is exactly
+ * the reported block's, and when it fails again, once on an executor instance of its own, made from
+ * `source`. Returns why a rerun of the block alone may pass: it passed the second time ('sometimes'),
+ * or on the fresh instance ('after earlier blocks': state kept between blocks); undefined when it
+ * failed both times. The instance is made only if the check calls execute() at all: the simulated
+ * checks run the algorithm, not the instance, and fail alike on a fresh one.
+ */
+async function howItFails(source: SubjectSource, subject: Subject, check: CheckDef, o: Observer, input: CheckInput): Promise<FailsOnly | undefined> {
+  if (await check.run(subject, o, input)) return 'sometimes';
+  let fresh: Subject | undefined;
+  const alone: Subject = { ...subject, execute: async (block, threads) => (fresh ??= await source.create()).execute(block, threads) };
+  try {
+    return (await check.run(alone, newObserver(subject), input)) ? 'after earlier blocks' : undefined;
+  } finally {
+    // A counterexample was found, so this close() is a clean-up too.
+    await fresh?.close(true);
+  }
+}
+
+/**
  * Checks `numRuns` inputs from `seed` (or exactly the one at `path`); on a counterexample, shrinks
- * it further with minimize() and returns the report of the smallest failing run.
+ * it further with minimize() and returns the report of the smallest failing run. `source` makes a
+ * fresh instance to rerun that run on alone (howItFails); a replay, which runs on one, gives none.
  */
 async function checkBatch(
-  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | { path: string }, outDir?: string,
+  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | { path: string },
+  outDir?: string, source?: SubjectSource,
 ): Promise<FailureReport | undefined> {
   // Shrinking stops after SHRINK_BUDGET runs past the first failure (later candidates count as
   // passing): a rare interleaving bug would otherwise make fast-check try thousands of blocks that
@@ -229,14 +275,16 @@ async function checkBatch(
   // A replay starts at the end of fast-check's shrink path (one segment per shrink after the run's
   // index) and so counts none of them; count them, so the replay reports the original's steps.
   let shrinks = 'path' in run ? run.path.split(':').length - 1 : 0;
+  let failsOnly: FailsOnly | undefined;
   if (input) {
     const rest = input.slice(1);
     const { spec, steps } = await minimize(input[0], async (s) => !(await check.run(subject, o, [s, ...rest])));
     shrinks += steps;
-    // Run the final block once more, so the recorded failure is exactly the reported block's.
-    if (steps > 0) await check.run(subject, o, [spec, ...rest]);
+    if (source) failsOnly = await howItFails(source, subject, check, o, [spec, ...rest]);
+    // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
+    else if (steps > 0) await check.run(subject, o, [spec, ...rest]);
   }
-  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, outDir);
+  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, failsOnly, outDir);
 }
 
 /** Runs of `check` in a run of --runs `runs` (before sharding). */
@@ -244,9 +292,12 @@ export function checkRuns(runs: number, check: CheckDef): number {
   return Math.max(1, Math.round(runs * check.runsFactor));
 }
 
-/** Runs one check on one subject over this shard's batches from batch `from` on; stops at the first counterexample. */
+/**
+ * Runs one check on `subject` (made by `source`) over this shard's batches from batch `from` on;
+ * stops at the first counterexample.
+ */
 async function runCheck(
-  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, opts: RunnerOptions, deadline: number, progress: () => void, from = 0,
+  source: SubjectSource, subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, opts: RunnerOptions, deadline: number, progress: () => void, from = 0,
 ): Promise<{ report: CheckReport; failure?: FailureReport }> {
   const runs = checkRuns(opts.runs, check);
   const batches = shardBatches(runs, opts.shard);
@@ -256,7 +307,7 @@ async function runCheck(
     // Every check runs its first batch whatever the clock says: a run that checked nothing must not pass.
     if (i > 0 && performance.now() > deadline) return { report: report('cut', i) };
     const txs = opts.txs === undefined || check.fixedSize ? check.txs : { min: opts.txs, max: opts.txs };
-    const failure = await checkBatch(subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir);
+    const failure = await checkBatch(subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir, source);
     progress();
     if (failure) return { report: report('failed', i + 1), failure };
   }
@@ -304,7 +355,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
           if (failed) break;
           const check = applicable[c]!;
           const progress = () => opts.progress?.update(++done, `${check.name}: ${o.blocks} blocks, ${o.schedules} schedules`);
-          const r = await runCheck(subject, check, o, opts, share(subjectDeadline, pending.length - k), progress, checkReports[c]!.batches);
+          const r = await runCheck(source, subject, check, o, opts, share(subjectDeadline, pending.length - k), progress, checkReports[c]!.batches);
           checkReports[c] = r.report;
           if (r.report.status === 'cut') cutNow.push(c);
           if (r.failure) {
@@ -319,7 +370,8 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
       timedOut ||= cut;
     } finally {
       opts.progress?.stop();
-      await subject.close();
+      // After a counterexample, the close() is a clean-up: a hang or throw of its own must not hide the failure.
+      await subject.close(failed);
     }
     const required = [...subject.coverage.map((g) => g.event), SKIP_REST];
     // A run cut short by a failure or by the time limit is judged by what it found, not by what it did not reach.
@@ -337,18 +389,23 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
   };
 }
 
-/** Reruns one failure from its token: the same check, seed and shrink path, hence the same counterexample. */
+/**
+ * Reruns one failure from its token on a fresh executor instance: the same check, seed and shrink
+ * path, hence the same counterexample. One that failed only after the blocks run before it on the
+ * same instance, or only sometimes (token.failsOnly), may pass here.
+ */
 export async function replayFailure(
   source: SubjectSource, token: ReplayToken, outDir?: string,
 ): Promise<{ report?: FailureReport; observer: Observer; label: string }> {
   const check = CHECK_DEFS.find((c) => c.name === token.check)!;
   const subject = await source.create();
   const o = newObserver(subject);
+  let report: FailureReport | undefined;
   try {
     if (!check.applies(subject)) throw new ReplayTokenError(`--replay: the ${token.check} check does not apply to ${token.executor}`);
-    const report = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, { path: token.path }, outDir);
-    return { observer: o, label: subject.label ?? subject.name, ...(report ? { report } : {}) };
+    report = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, { path: token.path }, outDir);
   } finally {
-    await subject.close();
+    await subject.close(report !== undefined);
   }
+  return { observer: o, label: subject.label ?? subject.name, ...(report ? { report } : {}) };
 }

@@ -27,14 +27,17 @@ export function executorSubject(executor: Executor, name: string, coverage: read
   };
 }
 
-/** A built-in executor (its name) or a user's module (a path ending in .js or .mjs). */
-export function executorSource(nameOrPath: string, settings: ExecutorSettings = {}): SubjectSource {
+/**
+ * A built-in executor (its name) or a user's module (a path ending in .js or .mjs). `coverage`
+ * replaces the paths its green runs must take (by default a built-in's own, none for a module).
+ */
+export function executorSource(nameOrPath: string, settings: ExecutorSettings = {}, coverage?: readonly CoverageGoal[]): SubjectSource {
   return {
     name: nameOrPath,
     create: async () => {
       const executor = await createExecutor(nameOrPath, settings);
       const known = EXECUTORS.has(nameOrPath) ? BUILT_IN[nameOrPath] : undefined;
-      return executorSubject(executor, nameOrPath, known?.coverage, known?.simulated);
+      return executorSubject(executor, nameOrPath, coverage ?? known?.coverage, known?.simulated);
     },
   };
 }

@@ -3,13 +3,15 @@
 // counterexample, throws an Error whose message is the full failure report (explanation, shrunk
 // block, block file, replay command).
 // Invariant: seeds are pinned (default 1), so a suite that passes once passes every time on the
-// same code, and mutation testing can match its tests between runs.
+// same code, and mutation testing can match its tests between runs. An executor given as an object
+// or a factory is named in tokens as no command can build it (HELPER_PREFIX), so its failure's
+// replay is this helper's own option, never a `concord verify --replay` that runs something else.
 
 import type { Executor } from '../spec/executor.js';
-import type { CoverageGoal } from './equivalence.js';
+import type { CoverageGoal, Subject } from './equivalence.js';
 import { executorSubject, executorSource } from './subjects.js';
-import { formatFailure } from './report.js';
-import { decodeToken } from './replay.js';
+import { formatFailure, passedAloneText } from './report.js';
+import { decodeToken, HELPER_PREFIX } from './replay.js';
 import { replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
 
 export interface VerifyExecutorOptions {
@@ -36,10 +38,17 @@ export class EquivalenceError extends Error {
   }
 }
 
+/** An executor only this helper holds: named for tokens so that no command takes it for another, shown by its own name. */
+function heldSubject(e: Executor, coverage: readonly CoverageGoal[]): Subject {
+  return { ...executorSubject(e, `${HELPER_PREFIX}${e.name}`, coverage), label: e.name };
+}
+
 /**
  * Checks an executor: an Executor object (left open: the caller owns it), a factory (closed
  * afterwards), or a built-in name / module path. Resolves to the run's report; throws
- * EquivalenceError on a counterexample or missing coverage.
+ * EquivalenceError on a counterexample or missing coverage. A replay of a counterexample that failed
+ * only after the blocks run before it on its instance, or only sometimes, throws an Error that says
+ * so when it passes: passing alone does not make it gone.
  */
 export async function verifyExecutor(
   executor: Executor | (() => Executor | Promise<Executor>) | string, options: VerifyExecutorOptions = {},
@@ -47,14 +56,17 @@ export async function verifyExecutor(
   const coverage = options.coverage ?? [];
   let source: SubjectSource;
   if (typeof executor === 'string') {
-    source = executorSource(executor);
+    source = executorSource(executor, {}, options.coverage);
   } else if (typeof executor === 'function') {
-    source = { name: 'executor', create: async () => { const e = await executor(); return executorSubject(e, e.name, coverage); } };
+    source = { name: `${HELPER_PREFIX}executor`, create: async () => heldSubject(await executor(), coverage) };
   } else {
-    source = { name: executor.name, create: async () => ({ ...executorSubject(executor, executor.name, coverage), close: async () => {} }) };
+    source = { name: `${HELPER_PREFIX}${executor.name}`, create: async () => ({ ...heldSubject(executor, coverage), close: async () => {} }) };
   }
   if (options.replay !== undefined) {
-    const { report, observer } = await replayFailure(source, decodeToken(options.replay), options.outDir);
+    const token = decodeToken(options.replay);
+    const { report, observer, label } = await replayFailure(source, token, options.outDir);
+    // A counterexample that failed only after earlier blocks, or only sometimes, is not gone because it passes alone.
+    if (!report && token.failsOnly) throw new Error(passedAloneText(label, token, token.failsOnly));
     const run: RunReport = {
       executors: [], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, statesExplored: observer.states, interleavingsCovered: observer.interleavings,
       failures: report ? [report] : [], elapsedMs: 0, timedOut: false, seed: options.seed ?? 1, shard: '1/1',

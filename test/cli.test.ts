@@ -4,7 +4,7 @@
 // executor that throws, returns garbage, never settles or hangs past --timeout is one line naming
 // it, exit 1.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -66,6 +66,25 @@ describe('concord options', () => {
     }
   });
 
+  // The token fixes the check, its block size, seed and shrink path: these options would be ignored.
+  it('verify --replay refuses the options a replay would ignore, and a token only the vitest helper can replay', () => {
+    const token = (executor: string) => `cv1_${Buffer.from(JSON.stringify([executor, 'equivalence', 1, 20, 65536, '0'])).toString('base64url')}`;
+    const alone = /^concord verify: --replay reruns one failure: give it alone \(with --json, --out or --timeout\), not with /;
+    for (const [option, value] of [['--seed', '5'], ['--runs', '10'], ['--txs', '3'], ['--time-limit', '5'], ['--shard', '1/2']]) {
+      const r = concord('verify', '--replay', token('sequential'), option!, value!, '--out', join(dir, 'replay'));
+      expect(r.status, option).toBe(2);
+      expect(r.stderr.trim().split('\n'), option).toEqual([expect.stringMatching(new RegExp(`${alone.source}${option}$`))]);
+      expect(r.stdout, option).toBe('');
+    }
+    const both = concord('verify', '--replay', token('sequential'), '--seed', '5', '--runs', '10');
+    expect(both.stderr.trim()).toMatch(new RegExp(`${alone.source}--runs, --seed$`));
+    // The vitest helper names an executor object so that no command takes it for a built-in of the same name.
+    const held = concord('verify', '--replay', token('test:sequential'), '--out', join(dir, 'replay'));
+    expect(held.status).toBe(2);
+    expect(held.stderr.trim().split('\n')).toEqual([expect.stringMatching(
+      /^concord verify: --replay: this token is of the executor sequential that a test gave verifyExecutor as an object or a factory, which no command can build: replay it in that test, with verifyExecutor\(executor, \{ replay: TOKEN \}\)$/)]);
+  });
+
   it.skipIf(process.platform !== 'linux')('refuses an --out under /proc at once (a recursive mkdir loops there on Node 20)', () => {
     const results = join(dir, 'results-proc.json');
     writeFileSync(results, readFileSync(new URL('../reports/published/results.json', import.meta.url)));
@@ -102,6 +121,62 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
     expect(good.status).toBe(0);
     expect(good.stdout).toMatch(/^check +the same state root, receipts and reads as the reference$/m);
     expect(good.stdout).toMatch(/^tx +7 +out-of-gas, gas 100$/m);
+  });
+
+  /** A module that returns the reference's result, altered by `alter` (JavaScript over `r`, the result, and `b`, the block). */
+  const altering = (file: string, name: string, alter: string) => {
+    const reference = new URL('../dist/spec/reference.js', import.meta.url).href;
+    writeFileSync(file, `import { executeReference } from '${reference}';
+export default { name: '${name}', async execute(b, o) { const r = executeReference(b); ${alter} }, async close() {} };\n`);
+    return file;
+  };
+
+  // spec/state.ts: a key holding 0 is an absent key, which the state root leaves out.
+  it('run --check and verify agree that a state listing a key at 0 is the state without it', () => {
+    const zero = altering(join(dir, 'zero-state.mjs'), 'zero-state', 'return { ...r, state: new Map(r.state).set(999, 0) };');
+    const example = new URL('../examples/transfer.json', import.meta.url).pathname;
+    const run = concord('run', example, '--executor', zero, '--check', '--warmup', '0');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^check +the same state root, receipts and reads as the reference$/m);
+    const verify = concord('verify', '--executor', zero, '--runs', '100', '--out', join(dir, 'zero-state'));
+    expect(verify.stdout).toMatch(/^all properties hold$/m);
+    expect(verify.status).toBe(0);
+  });
+
+  it('verify keeps the blocks of two modules of one file name apart, each rerun running its own', () => {
+    mkdirSync(join(dir, 'twins', 'sub'), { recursive: true });
+    const wrong = (n: number) => `return b.txs.length <= ${n} ? r : { ...r, stateRoot: '00'.repeat(32) };`;
+    const one = altering(join(dir, 'twins', 'badroot.mjs'), 'badroot', wrong(5));
+    const other = altering(join(dir, 'twins', 'sub', 'badroot.mjs'), 'badroot', wrong(2));
+    const r = concord('verify', '--executor', `${one},${other}`, '--runs', '100', '--out', join(dir, 'twins-out'), '--json');
+    expect(r.status).toBe(1);
+    const failures = (JSON.parse(r.stdout) as { failures: { executor: string; blockFile: string; block: object }[] }).failures;
+    expect(failures.map((f) => f.executor)).toEqual([one, other]);
+    expect(new Set(failures.map((f) => f.blockFile)).size).toBe(2);
+    for (const f of failures) {
+      expect(JSON.parse(readFileSync(f.blockFile, 'utf8')), f.executor).toEqual(f.block);
+      expect(concord('run', f.blockFile, '--executor', f.executor, '--check', '--warmup', '0').status, f.executor).toBe(1);
+    }
+  });
+
+  it('verify says a counterexample fails only after the blocks run before it on the same instance, and its replay never calls it gone', () => {
+    // Keeps every key it saw, and leaks it into the next block's pre-state.
+    const leaky = join(dir, 'leaky.mjs');
+    writeFileSync(leaky, `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+export default () => { const table = new Map(); return { name: 'leaky', async execute(b) {
+  const r = executeReference({ ...b, preState: new Map([...table, ...b.preState]) }); for (const [k, v] of r.state) table.set(k, v); return r; }, async close() {} }; };\n`);
+    const out = join(dir, 'leaky-out');
+    const r = concord('verify', '--executor', leaky, '--runs', '100', '--out', out);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}fails only {3}after the blocks run before it on the same executor instance \(state kept between blocks\): on a fresh instance this block passes/m);
+    const token = /replay {7}concord verify --replay (cv1_\S+)/.exec(r.stdout)![1]!;
+    const again = concord('verify', '--replay', token, '--out', out);
+    expect(again.status).toBe(1);
+    expect(again.stdout).toMatch(/^replayed leaky \(\S+leaky\.mjs\) equivalence seed \d+ path [\d:]+: the block passes, but when it was found it failed only after the blocks run before it on the same executor instance \(state kept between blocks\), so passing alone does not make the failure gone: rerun the whole verify to see whether it still fails$/m);
+    expect(again.stdout).not.toMatch(/no longer fails/);
+    const json = concord('verify', '--replay', token, '--out', out, '--json');
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, reproduced: false, failsOnly: 'after earlier blocks', failures: [] });
   });
 
   it('lists the library contracts with their arguments', () => {
@@ -190,9 +265,10 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
     it('run and verify say which call never settled, instead of exiting 13 without a word', () => {
       failsWith(['run', example, '--executor', hangs, '--warmup', '0'], /^concord run: the executor \S+hangs\.mjs: execute\(\) never settled on \S+transfer\.json: nothing was left running that could settle it$/);
       const j = failsWith(['verify', '--executor', hangs, '--runs', '50', '--time-limit', '5', '--out', join(dir, 'hangs')],
-        /^concord verify: the executor \S+hangs\.mjs: execute\(\) never settled on a generated block of \d+ transactions? \(threads \d\): nothing was left running that could settle it; its block is in \S+hangs\.mjs-hung\.block\.json \(rerun: concord run \S+ --executor \S+hangs\.mjs --check --timeout 300\)$/);
+        /^concord verify: the executor \S+hangs\.mjs: execute\(\) never settled on a generated block of \d+ transactions? \(threads (\d)\): nothing was left running that could settle it; its block is in \S+hangs\.mjs-[0-9a-f]{8}-hung\.block\.json \(rerun: concord run \S+ --executor \S+hangs\.mjs --threads \1 --check --timeout 300\)$/);
       expect(j.ok).toBe(false);
-      const written = join(dir, 'hangs', 'hangs.mjs-hung.block.json');
+      const written = /its block is in (\S+)/.exec(String(j.error))![1]!;
+      expect(written.startsWith(`${join(dir, 'hangs')}/`)).toBe(true);
       expect(parseBlock(readFileSync(written, 'utf8'), written).txs.length).toBeGreaterThan(0);
     });
 
@@ -201,15 +277,36 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
         /^concord run: the executor \S+deadlocks\.mjs: execute\(\) on \S+transfer\.json did not settle within 0\.4 s$/);
       const out = join(dir, 'deadlocks');
       const j = failsWith(['verify', '--executor', deadlocks, '--runs', '50', '--timeout', '0.4', '--out', out],
-        /^concord verify: the executor \S+deadlocks\.mjs: execute\(\) on a generated block of \d+ transactions? \(threads \d\) did not settle within 0\.4 s; its block is in \S+deadlocks\.mjs-hung\.block\.json \(rerun: concord run \S+ --executor \S+deadlocks\.mjs --check --timeout 0\.4\)$/);
+        /^concord verify: the executor \S+deadlocks\.mjs: execute\(\) on a generated block of \d+ transactions? \(threads (\d)\) did not settle within 0\.4 s; its block is in \S+deadlocks\.mjs-[0-9a-f]{8}-hung\.block\.json \(rerun: concord run \S+ --executor \S+deadlocks\.mjs --threads \1 --check --timeout 0\.4\)$/);
       expect(j.ok).toBe(false);
-      const written = join(out, 'deadlocks.mjs-hung.block.json');
+      const written = /its block is in (\S+)/.exec(String(j.error))![1]!;
+      expect(written.startsWith(out)).toBe(true);
       expect(parseBlock(readFileSync(written, 'utf8'), written).txs.length).toBeGreaterThan(0);
       const tiny = ['--workload', 'p2p', '--accounts', '10', '--txs', '10', '--threads', '1', '--quick', '--timeout', '0.4'];
       const hung = /^concord bench: the executor \S+deadlocks\.mjs: execute\(\) on p2p-a10-t10-s1-h3 at 1 thread did not settle within 0\.4 s$/;
       const text = concord('bench', '--executor', deadlocks, ...tiny);
       expect(text.status).toBe(1);
       expect(text.stderr.trim().split('\n').at(-1)).toMatch(hung);
+    });
+
+    // A failure or hang that shows at 4 threads alone passed when rerun without them.
+    it('verify reruns a failure and a hang at the thread count of the failing call', () => {
+      const reference = new URL('../dist/spec/reference.js', import.meta.url).href;
+      const at4 = module('wrong-at-4', `import { executeReference } from '${reference}';
+export default { name: 'wrong-at-4', async execute(b, o) { const r = executeReference(b);
+  return o?.threads === 4 && b.txs.length >= 3 ? { ...r, receipts: r.receipts.map((x, i) => (i === 1 ? { ...x, outputs: [...x.outputs, 1] } : x)) } : r; }, async close() {} };\n`);
+      const r = concord('verify', '--executor', at4, '--runs', '100', '--seed', '11', '--out', join(dir, 'wrong-at-4'));
+      expect(r.status).toBe(1);
+      expect(r.stdout).toMatch(/^FAIL wrong-at-4 \(\S+\): equivalence check \(threads 4\)/m);
+      const rerun = /\(rerun: concord (run \S+ --executor \S+wrong-at-4\.mjs --threads 4 --check)\)/.exec(r.stdout)![1]!;
+      expect(concord(...rerun.split(' '), '--warmup', '0').status).toBe(1);
+      const hangsAt4 = module('hangs-at-4', `import { executeReference } from '${reference}';
+export default { name: 'hangs-at-4', execute(b, o) { if (o?.threads === 4 && b.txs.length >= 3) { setInterval(() => {}, 1000); return new Promise(() => {}); }
+  return Promise.resolve(executeReference(b)); }, async close() {} };\n`);
+      const hung = concord('verify', '--executor', hangsAt4, '--runs', '100', '--timeout', '0.4', '--out', join(dir, 'hangs-at-4'));
+      expect(hung.status).toBe(1);
+      expect(hung.stderr.trim().split('\n')).toEqual([expect.stringMatching(
+        /^concord verify: the executor \S+hangs-at-4\.mjs: execute\(\) on a generated block of \d+ transactions \(threads 4\) did not settle within 0\.4 s; its block is in \S+ \(rerun: concord run \S+ --executor \S+hangs-at-4\.mjs --threads 4 --check --timeout 0\.4\)$/)]);
     });
 
     it('run, verify and bench stop an executor that holds the main thread past --timeout (a busy loop, a blocking wait)', () => {
@@ -222,8 +319,9 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
       const verify = concord('verify', '--executor', blocks, '--runs', '50', '--timeout', '0.4', '--out', out);
       expect(verify.status).toBe(1);
       expect(verify.stderr.trim().split('\n')).toEqual([expect.stringMatching(
-        new RegExp(`^concord verify: the executor \\S+blocks\\.mjs: execute\\(\\) on a generated block of \\d+ transactions? \\(threads \\d\\) ${held}; its block is in \\S+blocks\\.mjs-hung\\.block\\.json `))]);
-      const written = join(out, 'blocks.mjs-hung.block.json');
+        new RegExp(`^concord verify: the executor \\S+blocks\\.mjs: execute\\(\\) on a generated block of \\d+ transactions? \\(threads \\d\\) ${held}; its block is in \\S+blocks\\.mjs-[0-9a-f]{8}-hung\\.block\\.json `))]);
+      const written = /its block is in (\S+)/.exec(verify.stderr)![1]!;
+      expect(written.startsWith(out)).toBe(true);
       expect(parseBlock(readFileSync(written, 'utf8'), written).txs.length).toBeGreaterThan(0);
       const bench = concord('bench', '--executor', spins, '--workload', 'p2p', '--accounts', '10', '--txs', '10', '--threads', '1', '--quick', '--timeout', '0.4', '--json');
       expect(bench.status).toBe(1);
@@ -252,6 +350,30 @@ export default { name: 'reversed', async execute(block) { return executeReferenc
     it('run reports why execute() failed even when the close() after it hangs', () => {
       const stuckClose = module('stuck-close', "export default { name: 'stuck-close', async execute() { throw new Error('boom'); }, close() { setInterval(() => {}, 1000); return new Promise(() => {}); } };");
       failsWith(['run', example, '--executor', stuckClose, '--warmup', '0', '--timeout', '1'], /^concord run: the executor \S+stuck-close\.mjs threw on \S+transfer\.json: Error: boom$/);
+    });
+
+    // Its close() is a clean-up after a counterexample (at most 5 s, or --timeout when shorter), as `run` has it.
+    it('verify still reports a counterexample in full when the close() after it hangs; after a passing run, such a close() is the hang it is', () => {
+      // Each closes at once until it has executed a block, so verify's load check up front passes.
+      const stuckAfter = (name: string, execute: string) => module(name, `export default () => { let ran = false; return { name: '${name}', ${execute},
+  close() { if (!ran) return Promise.resolve(); setInterval(() => {}, 1000); return new Promise(() => {}); } }; };\n`);
+      const thrown = stuckAfter('throws-then-stuck', "async execute() { ran = true; throw new Error('boom'); }");
+      const out = join(dir, 'throws-then-stuck');
+      const r = concord('verify', '--executor', thrown, '--runs', '50', '--timeout', '1', '--out', out);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/^FAIL throws-then-stuck \(\S+throws-then-stuck\.mjs\): equivalence check/m);
+      expect(r.stdout).toMatch(/^ {2}error {8}the executor threw: Error: boom$/m);
+      expect(r.stdout).toMatch(/^ {2}replay {7}concord verify --replay cv1_\S+$/m);
+      const written = /^ {2}block file {3}(\S+)/m.exec(r.stdout)![1]!;
+      expect(written.startsWith(out)).toBe(true);
+      expect(parseBlock(readFileSync(written, 'utf8'), written).txs.length).toBeGreaterThan(0);
+      const reference = new URL('../dist/spec/reference.js', import.meta.url).href;
+      const passes = module('passes-then-stuck', `import { executeReference } from '${reference}';
+export default () => { let ran = false; return { name: 'passes-then-stuck', async execute(b) { ran = true; return executeReference(b); },
+  close() { if (!ran) return Promise.resolve(); setInterval(() => {}, 1000); return new Promise(() => {}); } }; };\n`);
+      failsWith(['verify', '--executor', passes, '--runs', '50', '--timeout', '1', '--out', join(dir, 'passes-then-stuck')],
+        /^concord verify: the executor \S+passes-then-stuck\.mjs: close\(\) did not settle within 1 s$/);
     });
 
     it('run still waits for a slow executor that has a timer pending', () => {

@@ -121,6 +121,19 @@ describe('explain', () => {
     expect(explain(chain, good, { ...good, stateRoot: '00', receiptsRoot: good.receiptsRoot, state: good.state, receipts: good.receipts, reads: good.reads, gasUsed: good.gasUsed, stats: good.stats })).toMatchObject({ anomaly: 'wrong root' });
   });
 
+  // spec/state.ts: a key holding 0 is an absent key (the state root leaves it out), as `concord run --check` has it.
+  it('takes a key the state lists at 0 for the absent key it is, and names a key that really differs', () => {
+    const zero = new Map(good.state).set(999, 0);
+    const listed = { ...good, state: zero };
+    expect(sameResult(good, listed)).toBe(true);
+    expect(explain(chain, good, listed)).toBeUndefined();
+    // And the other way round: the reference's key at 0, left out of the executor's state.
+    expect(sameResult(listed, good)).toBe(true);
+    const extra = { ...good, state: new Map(good.state).set(999, 4) };
+    expect(sameResult(good, extra)).toBe(false);
+    expect(explain(chain, good, extra)).toMatchObject({ anomaly: 'wrong final value', key: 999, expected: '0', actual: '4' });
+  });
+
   it('agrees with sameResult on random pairs of results', () => {
     fc.assert(fc.property(blockSpecArb({ maxTxs: 6 }), blockSpecArb({ maxTxs: 6 }), (a, b) => {
       const block = buildBlock(a);

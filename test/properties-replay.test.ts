@@ -1,9 +1,14 @@
 // Replay tokens and the seed/shard arithmetic: tokens round-trip and reject damage, and the shards
-// of a run together cover exactly its batches, each once.
+// of a run together cover exactly its batches, each once. The commands a failure prints rerun the
+// failing call as it was, and the blocks of two executors never overwrite each other.
 import fc from 'fast-check';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeToken, encodeToken, replayCommand, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
-import { BATCH, batchSeed, shardBatches } from '../properties/runner.js';
+import { rerunCommand } from '../properties/report.js';
+import { BATCH, batchSeed, shardBatches, writeExecutorBlock } from '../properties/runner.js';
 
 const token: ReplayToken = { executor: './my executor.js', check: 'interleaving', minTxs: 1, maxTxs: 40, seed: -123, path: '4:0:2' };
 
@@ -21,6 +26,47 @@ describe('replay tokens', () => {
     }
     const wrongCheck = `cv1_${Buffer.from(JSON.stringify(['x', 'nope', 1, 5, 1, '0'])).toString('base64url')}`;
     expect(() => decodeToken(wrongCheck)).toThrow(/damaged/);
+    for (const mark of [0, 3, 1.5, '1']) {
+      const wrongMark = `cv1_${Buffer.from(JSON.stringify(['x', 'equivalence', 1, 5, 1, '0', mark])).toString('base64url')}`;
+      expect(() => decodeToken(wrongMark), String(mark)).toThrow(/damaged/);
+    }
+  });
+
+  it('carry why a failure may pass alone, and read the tokens made before that mark', () => {
+    for (const failsOnly of ['after earlier blocks', 'sometimes'] as const) {
+      const marked: ReplayToken = { ...token, failsOnly };
+      expect(decodeToken(encodeToken(marked))).toEqual(marked);
+    }
+    const older = `cv1_${Buffer.from(JSON.stringify([token.executor, token.check, token.minTxs, token.maxTxs, token.seed, token.path])).toString('base64url')}`;
+    expect(older).toBe(encodeToken(token));
+    expect(decodeToken(older)).toEqual(token);
+  });
+
+  it('replay an executor only the vitest helper holds through the helper, never through a command', () => {
+    expect(replayCommand({ ...token, executor: 'test:sequential' })).toBe(`verifyExecutor(executor, { replay: '${encodeToken({ ...token, executor: 'test:sequential' })}' })`);
+  });
+});
+
+describe('the commands a failure prints', () => {
+  // A failure at 4 threads alone passes when rerun without them.
+  it('rerun a block at the thread count of the failing call, where the executor takes one', () => {
+    expect(rerunCommand('out/x.block.json', './mine.mjs', 4)).toBe('concord run out/x.block.json --executor ./mine.mjs --threads 4 --check');
+    expect(rerunCommand('out/x.block.json', 'block-stm', 2)).toBe('concord run out/x.block.json --executor block-stm --threads 2 --check');
+    // `concord run` refuses --threads for the one-thread built-ins.
+    expect(rerunCommand('out/x.block.json', 'sequential', 4)).toBe('concord run out/x.block.json --executor sequential --check');
+    // A simulated run has virtual workers, not a thread count.
+    expect(rerunCommand('out/x.block.json', './mine.mjs')).toBe('concord run out/x.block.json --executor ./mine.mjs --check');
+  });
+
+  it('name block files so that two modules of one file name keep their own, under the same name every run', () => {
+    const out = mkdtempSync(join(tmpdir(), 'concord-blocks-'));
+    const here = writeExecutorBlock(out, './badroot.mjs', 'equivalence-1', {});
+    const there = writeExecutorBlock(out, './sub/badroot.mjs', 'equivalence-1', {});
+    expect(here).not.toBe(there);
+    expect(basename(here)).toMatch(/^badroot\.mjs-[0-9a-f]{8}-equivalence-1\.block\.json$/);
+    expect(writeExecutorBlock(out, './badroot.mjs', 'equivalence-1', {})).toBe(here);
+    expect(writeExecutorBlock(out, 'badroot.mjs', 'equivalence-1', {})).toBe(here);
+    expect(basename(writeExecutorBlock(out, 'block-stm', 'hung', {}))).toBe('block-stm-hung.block.json');
   });
 });
 

@@ -69,6 +69,22 @@ const cases: [string, string, RegExp, RegExp][] = [
   ['inherited name as a key immediate', tx('{"ops": [["const","r0","x.hasOwnProperty"]]}'), /transaction 1: field ops\[0\] operand 1/, /^unknown name "x.hasOwnProperty"$/],
   ['inherited name as a program', tx('{"program": "toString"}'), /transaction 1: field program/, /unknown program "toString"/],
   ['an array as an operand', tx('{"ops": [["mov","r0",["r1"]]]}'), /transaction 1: field ops\[0\] operand 1/, /^expected a register .*, got \["r1"\]$/],
+  // JSON.parse keeps the last of a repeated key, so each would otherwise run with one of two values.
+  ['key given twice at the top level', `{ ${head}, "transactions": [], "transactions": [ ${p2p} ] }`, /field transactions/, /^line 1, column 52: key "transactions" given twice \(first at line 1, column 32\)$/],
+  ['key given twice in a transaction', tx('{"call":"p2p","call":"token","args":{"from":"a","to":"b","amount":1}}'), /transaction 1: field call/, /^line 1, column \d+: key "call" given twice \(first at line 1, column \d+\)$/],
+  ['key given twice in args', tx('{"call":"token","args":{"from":"a","to":"b","amount":1,"amount":5}}'), /transaction 1: field args.amount/, /key "amount" given twice/],
+  ['key given twice in the pre-state', `{ ${head}, "preState": {"a.balance": 5, "a.balance": 7}, "transactions": [] }`, /field preState.a.balance/, /key "a.balance" given twice/],
+  ['program given twice', `{ ${head}, "programs": {"p": {"ops": [["stop"]]}, "p": {"ops": [["fly"]]}}, "transactions": [] }`, /field programs.p/, /key "p" given twice/],
+  ['key given twice in a footprint entry', prog(1, '[]', '[{"key":{"add":0,"add":1},"access":"read"}]'), /field programs.p.footprint\[0\].key.add/, /key "add" given twice/],
+  ['key given twice, once spelled with an escape', tx('{"call":"token","args":{"from":"a","to":"b","amount":1,"\\u0061mount":5}}'), /transaction 1: field args.amount/, /key "amount" given twice/],
+  // JSON.parse rounds what a double cannot hold: the error quotes the file's number, not the rounded one.
+  ['integer past 2^53', tx('{"call":"token","args":{"from":"a","to":"b","amount":9007199254740993}}'), /transaction 1: field args.amount/, /^line 1, column \d+: expected an integer in the value range \(every number in a block file is one\), got 9007199254740993$/],
+  ['block gas limit past 2^53', `{ ${head}, "gasLimit": 9007199254740993, "transactions": [] }`, /field gasLimit/, /got 9007199254740993$/],
+  ['number past the largest double', tx('{"call":"token","args":{"from":"a","to":"b","amount":1e400}}'), /transaction 1: field args.amount/, /got 1e400$/],
+  ['fraction JSON.parse rounds to an integer', tx('{"call":"token","args":{"from":"a","to":"b","amount":1.0000000000000001}}'), /transaction 1: field args.amount/, /got 1.0000000000000001$/],
+  ['fraction JSON.parse rounds to 0', `{ ${head}, "preState": {"a.balance": 1e-400}, "transactions": [] }`, /field preState.a.balance/, /got 1e-400$/],
+  ['operand past 2^53', tx('{"ops": [["const","r0",-9007199254740993]]}'), /transaction 1: field ops\[0\] operand 1/, /got -9007199254740993$/],
+  ['program operand past 2^53', `{ ${head}, "programs": {"p": {"ops": [["jump",18446744073709551616]]}}, "transactions": [] }`, /field programs.p.ops\[0\] operand 0/, /got 18446744073709551616$/],
 ];
 
 /** The error parseBlock throws for `text`. */
@@ -121,6 +137,36 @@ describe('block file errors', () => {
     expect(jsonSyntaxProblem(new SyntaxError("Expected ',' or ']' after array element in JSON at position 4 (line 2 column 3)"), '[\n1 2]'))
       .toBe("line 2, column 3: Expected ',' or ']' after array element in JSON");
     expect(jsonSyntaxProblem(new SyntaxError('Unexpected end of JSON input'), '{')).toBe('Unexpected end of JSON input');
+  });
+
+  it('names the line and column of a repeated key and of its first use, in small objects and large', () => {
+    const twice = blockError(`{\n  ${head},\n  "preState": {"a.balance": 5,\n    "a.balance": 7},\n  "transactions": []\n}`);
+    expect(twice.message).toBe('bad.json: field preState.a.balance: line 4, column 5: key "a.balance" given twice (first at line 3, column 16)');
+    // Past 16 keys an object's keys are hashed where they stand in the text; an escape sends them to a Map.
+    const many = Array.from({ length: 40 }, (_, i) => `"#${i}.balance": ${i}`);
+    for (const [extra, where] of [
+      ['"#7.balance": 0', 'field preState.#7.balance'],
+      ['"#39.balance": 0', 'field preState.#39.balance'],
+      ['"\\u00237.balance": 0', 'field preState.#7.balance'],
+      ['"": 0, "": 1', 'field preState.'],
+    ] as const) {
+      const e = blockError(`{ ${head}, "preState": {${[...many, extra].join(', ')}}, "transactions": [] }`);
+      expect(e.where, extra).toBe(where);
+      expect(e.problem, extra).toMatch(/^line 1, column \d+: key ".*" given twice \(first at line 1, column \d+\)$/);
+    }
+    // Distinct keys, escaped or not, many or few, and a string after an empty object are no repeat.
+    expect(parseBlock(`{ ${head}, "preState": {${many.join(', ')}, "\\u00231.f13": 0}, "transactions": [] }`).preState.size).toBe(41);
+    expect(parseBlock(tx('{"call":"token","args":{"from":"a","\\u0074o":"b","amount":1}}')).txs).toHaveLength(2);
+    expect(blockError(`{ ${head}, "entities": ["a", {}, "b", "c"], "transactions": [] }`).where).toBe('field entities[1]');
+  });
+
+  it('takes a number however it is written when JSON.parse holds it exactly', () => {
+    const block = parseBlock(tx('{"call":"token","args":{"from":"a","to":"b","amount":100000000000000000000e-20},"gasLimit":1.5e3}')
+      .replace('"amount":1,', '"amount":9007199254740991,'));
+    expect(block.txs.map((t) => t.args[2])).toEqual([9007199254740991, 1]);
+    expect(block.txs[1]!.gasLimit).toBe(1500);
+    // Exactly 2^53 is no rounding: it is quoted as written and refused by the field's own check.
+    expect(blockError(tx('{"call":"token","args":{"from":"a","to":"b","amount":9007199254740992}}')).problem).toBe('expected an integer in the value range, got 9007199254740992');
   });
 
   it('writes and reads back programs named like Object.prototype\'s properties under their own names', () => {
@@ -189,6 +235,23 @@ describe('block file errors', () => {
       expect(r.stdout, file).toBe('');
       expect(r.stderr, file).toContain(`concord run: ${file}: ${message}`);
       expect(r.stderr.trimEnd(), file).not.toMatch(/\n/);
+    }
+  });
+
+  it('the CLI refuses a repeated key and a number JSON.parse would round with exit 2 and one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-'));
+    for (const [name, text, message] of [
+      ['dupkey.json', '{"format":"concord-block/1","transactions":[{"call":"p2p","args":{"from":"a","to":"b","amount":1,"amount":5,"seq":0}}]}',
+        'transaction 0: field args.amount: line 1, column 98: key "amount" given twice (first at line 1, column 87)'],
+      ['hugenum.json', '{"format":"concord-block/1","transactions":[{"call":"p2p","args":{"from":"a","to":"b","amount":9007199254740993,"seq":0}}]}',
+        'transaction 0: field args.amount: line 1, column 96: expected an integer in the value range (every number in a block file is one), got 9007199254740993'],
+    ] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      const r = spawnSync(process.execPath, [cli, 'run', file], { encoding: 'utf8' });
+      expect(r.status, name).toBe(2);
+      expect(r.stdout, name).toBe('');
+      expect(r.stderr, name).toBe(`concord run: ${file}: ${message}\n`);
     }
   });
 

@@ -108,9 +108,9 @@ const FIT_PROBES = 6;
  * rises with that cost, nearly in proportion, so regula falsi (Illinois) between no cost and a
  * cost found by doubling fits it within FIT_TOLERANCE in a few runs. It is 0, and the words say
  * why, without a parallel 2-thread measurement or when the model at no cost is already as slow
- * as the measurement.
+ * as the measurement. `beside`: a figure to read the fitted cost against, added to the words.
  */
-export function fitTransfer(probe: TransferProbe, twoMs: number | undefined, txs: number, handover: string): { ms: number; words: string } {
+export function fitTransfer(probe: TransferProbe, twoMs: number | undefined, txs: number, handover: string, beside?: string): { ms: number; words: string } {
   const none = (why: string) => ({ ms: 0, words: `no cost per ${handover} (${why})` });
   if (twoMs === undefined) return none('not fitted: no parallel 2-thread measurement, so the model is optimistic at more threads');
   const failed = (why: string) => none(`not fitted: the 2-worker run failed: ${why}`);
@@ -153,6 +153,6 @@ export function fitTransfer(probe: TransferProbe, twoMs: number | undefined, txs
   }
   return {
     ms: best.cost,
-    words: `${(best.cost * 1e6).toFixed(0)} ns per ${handover} (fitted to the measured 2-thread ${twoMs.toFixed(2)} ms; ${(best.transfers / Math.max(1, txs)).toFixed(1)} per transaction at 2 workers)`,
+    words: `${(best.cost * 1e6).toFixed(0)} ns per ${handover} (fitted to the measured 2-thread ${twoMs.toFixed(2)} ms; ${(best.transfers / Math.max(1, txs)).toFixed(1)} per transaction at 2 workers${beside ? `; ${beside}` : ''})`,
   };
 }

@@ -231,6 +231,8 @@ export interface SimulateOptions {
   readonly maxExecutionsPerTx: number;
   /** The modular executor's --modules and --partition in the sweep, where given. */
   readonly modular?: ModularSettings;
+  /** The cross-core round trip the core probes measured (bench/core-latency.ts), in ns: Block-STM's fitted cost per line is shown beside half of it. */
+  readonly crossCoreNs?: number;
   readonly onProgress?: (done: number, total: number, what: string) => void;
 }
 
@@ -306,7 +308,8 @@ function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
   const transfer = fitTransfer((transferMs) => {
     const run = completedRun(block, 2, txMs, opMs, limits(), transferMs);
     return run.failure ? run.failure : { ms: run.makespanMs + setupMs + preflightMs, transfers: run.transfers };
-  }, twoMs, block.txs.length, 'cache line a worker takes from another');
+  }, twoMs, block.txs.length, 'cache line a worker takes from another',
+  o.crossCoreNs === undefined ? undefined : `half the cross-core round trip the probes measured: ${(o.crossCoreNs / 2).toFixed(0)} ns`);
   const model = `${vm}, ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; `
     + `main thread as timed here: laying out and writing the block ${setupMs.toFixed(2)} ms`;
   return predictEach(input, SIMULATED_EXECUTOR, model, (t) => {

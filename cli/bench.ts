@@ -16,6 +16,7 @@ import { merge } from '../reports/merge.js';
 import { resultsMarkdown } from '../reports/render.js';
 import { RESULTS_FORMAT, serializeResults, type ResultsFile } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
+import { median } from '../reports/stats.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadParams, type WorkloadOptions } from './block-source.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
@@ -139,8 +140,11 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   const virtualThreads = [...new Set([...threads, ...(quick ? QUICK_SIMULATED_THREADS : SIMULATED_THREADS)])].sort((a, b) => a - b);
   // --quick predicts the paper's grid only, with a smaller step budget, so `npm start` keeps its time.
   const simulated = quick ? suite.filter((w) => w.group === P2P_GRID_GROUP) : suite;
+  // The cross-core round trips the probes measured, beside which the model's fitted cost per line is shown.
+  const trips = [cores.start, cores.end].flatMap((c) => ('speeds' in c ? c.speeds.crossCore?.roundTripNs ?? [] : []));
   const simulation = simulateScaling(simulated, result.runs, {
     threads: virtualThreads, stepBudget: quick ? 12 : 20, maxSteps: quick ? 1_500_000 : 12_000_000, maxExecutionsPerTx: 12, modular: partition,
+    ...(trips.length > 0 ? { crossCoreNs: median(trips) } : {}),
     onProgress: (done, total, what) => (done === 0 ? progress.start(total, 'simulate') : progress.update(done, what)),
   });
   progress.stop();

@@ -97,14 +97,14 @@ describe('simulateScaling', () => {
     const free2 = simulateScaling([big], runs, o).points[1]!;
     expect(free2.model).toMatch(/no cost per cache line a worker takes from another \(not fitted: no parallel 2-thread measurement/);
     const measured = 2 / (free2.speedup * 0.8);
-    const sim = simulateScaling([big], [...runs, run(big.id, SIMULATED_EXECUTOR, 2, measured)], o);
+    const sim = simulateScaling([big], [...runs, run(big.id, SIMULATED_EXECUTOR, 2, measured)], { ...o, crossCoreNs: 156 });
     expect(sim.gaps).toEqual([]);
     const [one, two, four] = sim.points;
     expect(one!.speedup).toBeCloseTo(2 / 2.5, 9);
     expect(two!.speedup / (2 / measured)).toBeGreaterThan(0.98);
     expect(two!.speedup / (2 / measured)).toBeLessThan(1.02);
     expect(four!.speedup).toBeLessThan(simulateScaling([big], runs, o).points[2]!.speedup);
-    expect(two!.model).toMatch(/; \d+ ns per cache line a worker takes from another \(fitted to the measured 2-thread [\d.]+ ms; [\d.]+ per transaction at 2 workers\); main thread/);
+    expect(two!.model).toMatch(/; \d+ ns per cache line a worker takes from another \(fitted to the measured 2-thread [\d.]+ ms; [\d.]+ per transaction at 2 workers; half the cross-core round trip the probes measured: 78 ns\); main thread/);
   });
 
   it('says why when there is nothing to calibrate from', () => {

@@ -28,7 +28,7 @@ import { observedCells, type Cells } from '../impl/runtime/cells.js';
 import { Coherence } from './coherence.js';
 import { simulate, type SimWorker } from '../impl/runtime/sim.js';
 import { finalize } from '../impl/blockstm/finalize.js';
-import { ABORT_UNDECLARED, DONE, H, estimateCapacity, layoutFor, loadsDeclaredOnly, writeBlock, type Capacity } from '../impl/blockstm/layout.js';
+import { ABORT_UNDECLARED, DONE, H, estimateCapacity, layoutFor, loadsDeclaredOnly, writeBlock, type Capacity, type Layout } from '../impl/blockstm/layout.js';
 import { NO_TASK } from '../impl/blockstm/scheduler.js';
 import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/thread.js';
 import { median } from '../reports/stats.js';
@@ -59,6 +59,8 @@ export interface VirtualRun {
   readonly vmMs: number;
   /** Cache lines taken from another worker (bench/coherence.ts); 0 when transfers are not modelled. */
   readonly transfers: number;
+  /** The transfers by the section of the shared arrays they were in (sectionOf). */
+  readonly transfersBySection: ReadonlyMap<string, number>;
   /** '' when the block completed in parallel; else why not. */
   readonly failure: string;
 }
@@ -124,6 +126,8 @@ export function virtualRun(
   let executions = 0;
   let vmMs = 0;
   const coherence = transferMs > 0 && workers > 1 ? new Coherence(L.i32Size, L.f64Size) : null;
+  const section = sectionOf(L);
+  const transfersBySection = new Map<string, number>();
   const create = (worker: number, cells: Cells): SimWorker => {
     const timed = new TimedCells(cells, (ms, runs) => {
       clock[worker] = clock[worker]! + ms;
@@ -170,13 +174,16 @@ export function virtualRun(
       schedule: earliest, maxSteps: limits.maxSteps,
       ...(coherence ? {
         onAccess: (worker: number, write: boolean, index: number, float: boolean) => {
-          if (coherence.access(worker, write, index, float)) clock[worker] = clock[worker]! + transferMs;
+          if (!coherence.access(worker, write, index, float)) return;
+          clock[worker] = clock[worker]! + transferMs;
+          const name = section(index, float);
+          transfersBySection.set(name, (transfersBySection.get(name) ?? 0) + 1);
         },
       } : {}),
     });
   } catch (e) {
     if (e !== TOO_CONTENDED) throw e;
-    return { makespanMs: NaN, steps: NaN, executions, vmMs, transfers: coherence?.transfers ?? 0, failure: `stopped after ${executions} VM runs (${(executions / Math.max(1, block.txs.length)).toFixed(0)} per transaction): too contended to simulate` };
+    return { makespanMs: NaN, steps: NaN, executions, vmMs, transfers: coherence?.transfers ?? 0, transfersBySection, failure: `stopped after ${executions} VM runs (${(executions / Math.max(1, block.txs.length)).toFixed(0)} per transaction): too contended to simulate` };
   }
   const makespanMs = clock.reduce((a, b) => Math.max(a, b), 0);
   let failure = '';
@@ -188,7 +195,39 @@ export function virtualRun(
     const checked = finalize(block, L, i32, { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0, estimateWaits: 0, dependencyResumes: 0, fallback: '' });
     if (typeof checked === 'string') failure = `invariant violated: ${checked}`;
   }
-  return { makespanMs, steps: sim.steps, executions, vmMs, transfers: coherence?.transfers ?? 0, failure };
+  return { makespanMs, steps: sim.steps, executions, vmMs, transfers: coherence?.transfers ?? 0, transfersBySection, failure };
+}
+
+/** The sections with the most transfers, per transaction: "status words 3.1, execution_idx 2.4, ...". */
+function sectionsText(by: ReadonlyMap<string, number>, txs: number): string {
+  const top = [...by].sort((a, b) => b[1] - a[1]).slice(0, SECTIONS_SHOWN);
+  return top.map(([name, n]) => `${name} ${(n / Math.max(1, txs)).toFixed(1)}`).join(', ');
+}
+
+/** How many sections the model's words name. */
+const SECTIONS_SHOWN = 5;
+
+/**
+ * The section of Block-STM's shared arrays (layout.ts) a cell is in, named as the code names it:
+ * a header cell by its H name in lower case (execution_idx, validation_idx, active_tasks, ...),
+ * else its table (status words, records, version nodes, ...). So the model can say where the
+ * lines that move between workers are.
+ */
+export function sectionOf(L: Layout): (index: number, float: boolean) => string {
+  const ints: [number, string][] = [
+    ...Object.entries(H).map(([name, at]): [number, string] => [at, name.toLowerCase()]),
+    [L.cursors, 'worker cursors'], [L.progTable, 'programs'], [L.txTable, 'transactions'], [L.status, 'status words'],
+    [L.lastRecord, 'last records'], [L.depLock, 'dependency locks'], [L.depHead, 'dependency lists'], [L.keys, 'key table'],
+    [L.nodes, 'version nodes'], [L.arena, 'records'],
+  ];
+  const floats: [number, string][] = [[L.code, 'code'], [L.txGas, 'gas limits'], [L.args, 'arguments'], [L.storage, 'pre-state values']];
+  for (const starts of [ints, floats]) starts.sort((a, b) => a[0] - b[0]);
+  const last = (starts: readonly [number, string][], index: number): string => {
+    let name = starts[0]![1];
+    for (const [start, n] of starts) if (index >= start) name = n;
+    return name;
+  };
+  return (index, float) => last(float ? floats : ints, index);
 }
 
 /** The block the simulation runs: a generated block's hash-free twin, or the block itself. */
@@ -307,7 +346,7 @@ function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
   const preflightMs = preflightCost(real);
   const transfer = fitTransfer((transferMs) => {
     const run = completedRun(block, 2, txMs, opMs, limits(), transferMs);
-    return run.failure ? run.failure : { ms: run.makespanMs + setupMs + preflightMs, transfers: run.transfers };
+    return run.failure ? run.failure : { ms: run.makespanMs + setupMs + preflightMs, transfers: run.transfers, where: sectionsText(run.transfersBySection, block.txs.length) };
   }, twoMs, block.txs.length, 'cache line a worker takes from another',
   o.crossCoreNs === undefined ? undefined : `half the cross-core round trip the probes measured: ${(o.crossCoreNs / 2).toFixed(0)} ns`);
   const model = `${vm}, ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; `

@@ -4,7 +4,8 @@
 // measured 1-thread run exactly, and missing inputs are reported, not invented.
 import { describe, expect, it } from 'vitest';
 import { idealSpeedup } from '../bench/ideal.js';
-import { simulateScaling, SIMULATED_EXECUTOR, virtualRun } from '../bench/simulate.js';
+import { sectionOf, simulateScaling, SIMULATED_EXECUTOR, virtualRun } from '../bench/simulate.js';
+import { estimateCapacity, H, layoutFor } from '../impl/blockstm/layout.js';
 import { MODULAR_EXECUTOR } from '../bench/simulate-modular.js';
 import { fromFile, generated } from '../bench/suite.js';
 import type { RunResult } from '../bench/sweep.js';
@@ -66,6 +67,15 @@ describe('virtual-time Block-STM', () => {
     expect(dear!.makespanMs).toBeGreaterThan(cheap!.makespanMs);
   });
 
+  it('names the section of the shared arrays a cell is in, as the code names it', () => {
+    const block = generated('p2p', { accounts: 100, txs: 20, seed: 1, hashCost: 0 }, 'g').block;
+    const L = layoutFor(block, estimateCapacity(block, 1, 2, false));
+    const section = sectionOf(L);
+    expect([H.STATE, H.EXECUTION_IDX, H.VALIDATION_IDX + 1, H.ACTIVE_TASKS].map((i) => section(i, false))).toEqual(['state', 'execution_idx', 'validation_idx', 'active_tasks']);
+    expect([L.status, L.lastRecord - 1, L.nodes, L.arena, L.cursors].map((i) => section(i, false))).toEqual(['status words', 'status words', 'version nodes', 'records', 'worker cursors']);
+    expect([L.code, L.args, L.storage].map((i) => section(i, true))).toEqual(['code', 'arguments', 'pre-state values']);
+  });
+
   it('reports a run that exceeds its step budget instead of predicting it', () => {
     const block = generated('p2p', { accounts: 100, txs: 30, seed: 1, hashCost: 0 }, 'g').block;
     const r = virtualRun(block, 2, new Float64Array(30).fill(1), 0, { maxSteps: 50, maxExecutions: 1e9 });
@@ -104,7 +114,7 @@ describe('simulateScaling', () => {
     expect(two!.speedup / (2 / measured)).toBeGreaterThan(0.98);
     expect(two!.speedup / (2 / measured)).toBeLessThan(1.02);
     expect(four!.speedup).toBeLessThan(simulateScaling([big], runs, o).points[2]!.speedup);
-    expect(two!.model).toMatch(/; \d+ ns per cache line a worker takes from another \(fitted to the measured 2-thread [\d.]+ ms; [\d.]+ per transaction at 2 workers; half the cross-core round trip the probes measured: 78 ns\); main thread/);
+    expect(two!.model).toMatch(/; \d+ ns per cache line a worker takes from another \(fitted to the measured 2-thread [\d.]+ ms; [\d.]+ per transaction at 2 workers, most in ([a-z_ -]+ [\d.]+, ){0,4}[a-z_ -]+ [\d.]+; half the cross-core round trip the probes measured: 78 ns\); main thread/);
   });
 
   it('says why when there is nothing to calibrate from', () => {

@@ -5,10 +5,8 @@
 // zipf), so two results files with the same id measured the same block.
 
 import { basename } from 'node:path';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Block } from '../spec/block.js';
-import { writeBlock } from '../spec/block-file.js';
+import { blockDigest } from '../spec/block-file.js';
 import { generate, type WorkloadParams } from './workloads.js';
 import type { BlockSource, SweepWorkload } from './sweep.js';
 
@@ -42,8 +40,7 @@ export function generated(name: string, p: WorkloadParams, group: string): Sweep
  * blocks of one name in different folders never pass for one in `compare` or `report`.
  */
 export function fromFile(path: string, block: Block): SweepWorkload {
-  const digest = bytesToHex(sha256(utf8ToBytes(JSON.stringify(writeBlock(block))))).slice(0, 12);
-  return { id: `file:${basename(path)}#${digest}`, group: CUSTOM_GROUP, source: { kind: 'file', path }, block };
+  return { id: `file:${basename(path)}#${blockDigest(block)}`, group: CUSTOM_GROUP, source: { kind: 'file', path }, block };
 }
 
 /**

@@ -8,6 +8,7 @@
 
 import type { BlockResult, Receipt } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
+import { blockDigest } from '../spec/block-file.js';
 import { explain, formatExplanation, malformation } from '../properties/explain.js';
 import { FAULT_NAMES } from '../spec/values.js';
 import { plural } from '../spec/plural.js';
@@ -65,6 +66,9 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   let doing = ' never finished loading';
   const attempt = <T>(what: string, f: () => T | Promise<T>): Promise<T> => callExecutor(name, what, f, json);
   const watch = watchCalls('run', timeout, json);
+  // --check compares with the reference on the block as given, before the executor has it: an
+  // executor that changes its input must not be judged against a reference run on the changed block.
+  const given = o.check ? { expected: executeReference(block), digest: blockDigest(block) } : undefined;
   const runs = async () => {
     const startedAt = performance.now();
     const executor = await watch.call(`the executor ${name}: loading`, () => attempt('while starting', () => createExecutor(name, { ...options, ...partition })));
@@ -107,7 +111,8 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     if (!o.check && got !== n) throw failed(` returned a malformed result on ${label}: ${plural(got, what)} for ${plural(n, 'transaction')}`);
   }
   const medianMs = median(times);
-  const difference = o.check ? explain(block, executeReference(block), r) : undefined;
+  if (given && blockDigest(block) !== given.digest) throw failed(` changed the block it was given (${label}): an executor must leave its input as it found it`);
+  const difference = given ? explain(block, given.expected, r) : undefined;
   const summary = {
     block: label,
     executor: executor.name,

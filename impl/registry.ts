@@ -3,6 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Executor } from '../spec/executor.js';
 import { referenceExecutor } from '../spec/reference.js';
@@ -53,6 +54,21 @@ export function checkExecutorName(nameOrPath: string): void {
   if (!existsSync(nameOrPath)) throw new UnknownExecutorError(`${nameOrPath}: no such module file`);
 }
 
+/**
+ * Where a module's syntax error is, " (at FILE:LINE:COLUMN)": import() gives only the message (Node
+ * prints the place for an uncaught error alone), so `node --check` is asked. '' when that does not
+ * find it there (the error is in a module it imports).
+ */
+function syntaxErrorAt(e: unknown, file: string): string {
+  if (!(e instanceof SyntaxError)) return '';
+  const check = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 });
+  const [where, , caret] = (check.stderr ?? '').split('\n');
+  const at = /^(.+):(\d+)$/.exec(where ?? '');
+  if (!at) return '';
+  const column = caret?.indexOf('^') ?? -1;
+  return ` (at ${at[1]}:${at[2]}${column >= 0 ? `:${column + 1}` : ''})`;
+}
+
 /** A built-in executor by name, or a user's module (a path ending in .js/.mjs) whose default export is an Executor or a function returning one. */
 export async function createExecutor(nameOrPath: string, settings: ExecutorSettings = {}): Promise<Executor> {
   const entry = EXECUTORS.get(nameOrPath);
@@ -62,11 +78,12 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
   try {
     mod = (await import(pathToFileURL(resolve(nameOrPath)).href)) as { default?: unknown };
   } catch (e) {
-    throw new UnknownExecutorError(`${nameOrPath}: cannot load the module: ${e instanceof Error ? e.message : String(e)}`);
+    throw new UnknownExecutorError(`${nameOrPath}: cannot load the module: ${e instanceof Error ? `${e.message}${syntaxErrorAt(e, resolve(nameOrPath))}` : String(e)}`);
   }
   const d = mod.default;
   const executor = typeof d === 'function' ? await (d as (s: ExecutorSettings) => unknown)(settings) : d;
-  const ok = typeof executor === 'object' && executor !== null && typeof (executor as Executor).execute === 'function' && typeof (executor as Executor).close === 'function';
-  if (!ok) throw new UnknownExecutorError(`${nameOrPath}: the default export must be an Executor ({ name, execute(block, options), close() }) or a function returning one`);
+  const ok = typeof executor === 'object' && executor !== null && typeof (executor as Executor).execute === 'function' && typeof (executor as Executor).close === 'function'
+    && typeof (executor as Executor).name === 'string' && (executor as Executor).name !== '';
+  if (!ok) throw new UnknownExecutorError(`${nameOrPath}: the default export must be an Executor ({ name, execute(block, options), close() }, name a non-empty string) or a function returning one`);
   return executor as Executor;
 }

@@ -101,7 +101,17 @@ const isNumber = (v: unknown) => typeof v === 'number';
 
 /** A thrown value as failures report it: `Error: boom` for an Error, its string otherwise (a user's module may throw anything). */
 export function nameAndMessage(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  // String() says "[object Object]" of a thrown plain object (`throw { code: 42 }`); its JSON says what it holds.
+  if (typeof e === 'object' && e !== null) {
+    try {
+      const json = JSON.stringify(e);
+      if (json !== undefined && json !== '{}') return json;
+    } catch {
+      // A cycle or a BigInt: String() is all there is.
+    }
+  }
+  return String(e);
 }
 
 /**

@@ -5,6 +5,8 @@
 // and a block parsed from text holds what the text says: a key given twice or a number JSON.parse
 // would round is refused, never settled silently.
 
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { AssembleError, MAX_HASH_ITERATIONS, assemble, disassemble, type ReadableOp } from './bytecode.js';
 import type { Block, Footprint, FootprintEntry, Program, Transaction } from './block.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from './block.js';
@@ -519,6 +521,15 @@ function parseFootprint(raw: Json, where: string, arity: number, fail: (where: s
     };
     return entry;
   });
+}
+
+/**
+ * A digest of what a block holds (transactions, programs, pre-state, gas limit; not how a file
+ * spells it): the first 12 hex digits of the sha256 of its file form. It names a block file's
+ * workload in results files, and tells whether an executor changed the block it was given.
+ */
+export function blockDigest(block: Block): string {
+  return bytesToHex(sha256(utf8ToBytes(JSON.stringify(writeBlock(block))))).slice(0, 12);
 }
 
 /** The block as a file: contract calls by name with named arguments, raw programs as readable ops. */

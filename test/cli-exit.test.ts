@@ -1,8 +1,10 @@
 // What `concord` gives back around an executor under test, run as a user runs it
 // (dist/cli/concord.js): once its output is out it exits with its code, whatever the executor left
 // alive (a passing verify must not hang a CI job after its green verdict); under --json stdout
-// holds the JSON object alone, whatever the executor logs; and `run` without --check still refuses
-// a result that has not a receipt and a read set per transaction.
+// holds the JSON object alone, whatever the executor logs; `run` without --check still refuses
+// a result that has not a receipt and a read set per transaction, and with --check one that changed
+// its block; and what goes wrong in a user's module is said plainly (a thrown object's contents, a
+// syntax error's place, a missing name).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +42,27 @@ describe('concord ends', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ executor: 'chatty' });
     expect(r.stderr).toBe('engine: warming up\nengine: done\n');
+  });
+
+  it('run --check judges against the block as given, and names an executor that changed it', () => {
+    const mutates = module('mutates', "export default { name: 'mutates', async execute(b) { const r = executeReference(b); b.txs.pop(); return r; }, async close() {} };");
+    const r = concord('run', example, '--executor', mutates, '--warmup', '0', '--check');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^concord run: the executor \S+mutates\.mjs changed the block it was given \(\S+transfer\.json\): an executor must leave its input as it found it\n$/);
+  });
+
+  it('says what a user\'s module did wrong: a thrown object\'s contents, a syntax error\'s place, a missing name', () => {
+    const throwsObject = module('throws-object', "export default { name: 'throws-object', async execute() { throw { code: 42 }; }, async close() {} };");
+    expect(concord('run', example, '--executor', throwsObject, '--warmup', '0').stderr).toMatch(/threw on \S+transfer\.json: \{"code":42\}\n$/);
+    const broken = join(dir, 'broken.mjs');
+    writeFileSync(broken, "export default {\n  name: 'broken',\n  execute( }\n");
+    const r = concord('run', example, '--executor', broken);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`concord run: ${broken}: cannot load the module: Unexpected token '}' (at ${broken}:3:12)\n`);
+    const nameless = module('nameless', 'export default { async execute(b) { return executeReference(b); }, async close() {} };');
+    const n = concord('run', example, '--executor', nameless);
+    expect(n.status).toBe(2);
+    expect(n.stderr).toMatch(/the default export must be an Executor \(\{ name, execute\(block, options\), close\(\) \}, name a non-empty string\)/);
   });
 
   it('run without --check refuses a result short of a receipt or a read set per transaction', () => {

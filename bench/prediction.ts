@@ -28,6 +28,8 @@ export interface ModelInput {
   readonly oneMs: number;
   /** The executor's measured 2-thread median, where it ran in parallel at 2 threads. */
   readonly twoMs?: number;
+  /** What the preflight's check costs the main thread from 2 threads on (preflightCost), timed once per block for every model. */
+  readonly preflightMs: number;
   /** Each transaction's VM time: its share of the block's gas, of seqMs. */
   readonly txMs: Float64Array;
   readonly threads: readonly number[];
@@ -60,8 +62,8 @@ export interface Predictions {
  * counts above the block's transactions are one gap too: there is no work for the extra threads.
  */
 export function predictEach(
-  { id, block, seqMs, threads }: ModelInput, executor: string, model: string,
-  makespanAt: (threads: number) => number | string, modulesAt?: (threads: number) => number, preflightMs = preflightCost(block),
+  { id, block, seqMs, threads, preflightMs }: ModelInput, executor: string, model: string,
+  makespanAt: (threads: number) => number | string, modulesAt?: (threads: number) => number,
 ): Predictions {
   const points: SimulatedPoint[] = [];
   const gaps: string[] = [];

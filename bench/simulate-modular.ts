@@ -44,7 +44,7 @@ import { LaneThread } from '../impl/modular/thread.js';
 import { FINISHED } from '../impl/runtime/sim.js';
 import { median } from '../reports/stats.js';
 import { Coherence } from './coherence.js';
-import { fitTransfer, predictEach, preflightCost, unfitted, type ModelInput, type Predictions } from './prediction.js';
+import { fitTransfer, predictEach, unfitted, type ModelInput, type Predictions } from './prediction.js';
 
 /** The registry name of the executor this file models. */
 export const MODULAR_EXECUTOR = 'modular';
@@ -273,8 +273,9 @@ function publications(from: number, to: number, start: number, msPerTx: number):
 export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, threads: number, txMs: Float64Array, opMs: number, transferMs = 0): ModularVirtualRun {
   const { modules, entryStart, slot, wait } = plan;
   const served = new Int32Array(plan.slots);
-  // One line per slot, then one per lane, as Int32 cells 16 apart.
-  const lines = new Coherence(16 * (plan.slots + modules), 0);
+  // One line per slot, then one per lane, as Int32 cells 16 apart; with one worker nothing moves,
+  // so the 1-thread runs (the operation cost's bisection makes dozens) follow nothing.
+  const lines = threads > 1 ? new Coherence(16 * (plan.slots + modules), 0) : null;
   const laneLine = (lane: number): number => 16 * (plan.slots + lane);
   /** Handovers of the step being modelled, charged to its worker. */
   let moved = 0;
@@ -292,7 +293,7 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
   let clock = 0;
   const ready = (worker: number, tx: number): boolean => {
     for (let e = entryStart[tx]!; e < entryStart[tx + 1]!; e++) {
-      if (lines.access(worker, false, 16 * slot[e]!, false)) moved++;
+      if (lines?.access(worker, false, 16 * slot[e]!, false)) moved++;
       if (served[slot[e]!]! < wait[e]!) return false;
     }
     return true;
@@ -312,8 +313,8 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
     if (threads > 1) free[workers - 1] = win.mainJoins ? planEnd : Infinity;
     const start = (worker: number, lane: number, at: number): void => {
       const tx = lanes[lane]![cursor[lane]!++]!;
-      if (lines.access(worker, true, laneLine(lane), false)) moved++;
-      for (let e = entryStart[tx]!; e < entryStart[tx + 1]!; e++) if (lines.access(worker, true, 16 * slot[e]!, false)) moved++;
+      if (lines?.access(worker, true, laneLine(lane), false)) moved++;
+      for (let e = entryStart[tx]!; e < entryStart[tx + 1]!; e++) if (lines?.access(worker, true, 16 * slot[e]!, false)) moved++;
       running[worker] = tx;
       free[worker] = at + txMs[tx]! + execMs + moved * transferMs;
       moved = 0;
@@ -322,7 +323,7 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
     /** The lane's next transaction if `worker` may start it now (`published` brought up to now), else -1. */
     const startable = (worker: number, lane: number): number => {
       const upTo = published === 0 ? win.from : pub.upTo[published - 1]!;
-      if (lines.access(worker, false, laneLine(lane), false)) moved++;
+      if (lines?.access(worker, false, laneLine(lane), false)) moved++;
       const tx = cursor[lane]! < lanes[lane]!.length ? lanes[lane]![cursor[lane]!]! : -1;
       return tx >= 0 && tx < upTo && ready(worker, tx) ? tx : -1;
     };
@@ -384,7 +385,7 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
     const readMs = (main.collectMs[w]! * Math.ceil(chunks / Math.max(1, readers))) / Math.max(1, chunks);
     clock = Math.max(end + readMs, planEnd) + main.closeMs[w]!;
   });
-  return { makespanMs: clock, ops, transfers: lines.transfers };
+  return { makespanMs: clock, ops, transfers: lines?.transfers ?? 0 };
 }
 
 /**
@@ -447,15 +448,14 @@ function predicted(input: ModelInput, settings: ModularSettings): Predictions {
   const oneThread = (op: number) => modularVirtualRun(calibration, main, 1, txMs, op).makespanMs;
   const opMs = fitOpMs(oneThread, oneMs);
   const fitted = opMs > 0 ? `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(oneThread(0), oneMs);
-  const preflightMs = preflightCost(input.block);
   const pair = planFor(modulesFor(2, settings));
   const transfer = fitTransfer((transferMs) => {
     const run = modularVirtualRun(pair, main, 2, txMs, opMs, transferMs);
-    return { ms: run.makespanMs + preflightMs, transfers: run.transfers };
+    return { ms: run.makespanMs + input.preflightMs, transfers: run.transfers };
   }, input.twoMs, simBlock.txs.length, 'slot or lane a worker takes over from another');
   const model = `lanes replayed on the block's plan; ${vm}; main thread as timed here: planning ${(main.planMsPerTx * 1e3).toFixed(2)} us per transaction, `
     + `reading back ${main.collectMs.reduce((a, b) => a + b, 0).toFixed(2)} ms (shared out), taking the results ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; `
     + `${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; modules: ${settings.modules ?? 'two per core, at least 8'}`;
   return predictEach(input, MODULAR_EXECUTOR, model, (t) => modularVirtualRun(planFor(modulesFor(t, settings)), main, t, txMs, opMs, transfer.ms).makespanMs,
-    (t) => modulesFor(t, settings), preflightMs);
+    (t) => modulesFor(t, settings));
 }

@@ -26,7 +26,7 @@ import type { Block } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { observedCells, type Cells } from '../impl/runtime/cells.js';
 import { Coherence } from './coherence.js';
-import { simulate, type SimWorker } from '../impl/runtime/sim.js';
+import { simulate, type AccessObserver, type SimWorker } from '../impl/runtime/sim.js';
 import { finalize } from '../impl/blockstm/finalize.js';
 import { ABORT_UNDECLARED, DONE, H, estimateCapacity, layoutFor, loadsDeclaredOnly, writeBlock, type Capacity, type Layout } from '../impl/blockstm/layout.js';
 import { NO_TASK } from '../impl/blockstm/scheduler.js';
@@ -125,9 +125,9 @@ export function virtualRun(
   const clock = new Float64Array(workers);
   let executions = 0;
   let vmMs = 0;
-  const coherence = transferMs > 0 && workers > 1 ? new Coherence(L.i32Size, L.f64Size) : null;
-  const section = sectionOf(L);
   const transfersBySection = new Map<string, number>();
+  const onAccess = transferMs > 0 && workers > 1 ? transferCharge(L, clock, transferMs, transfersBySection) : undefined;
+  const transfers = () => [...transfersBySection.values()].reduce((a, b) => a + b, 0);
   const create = (worker: number, cells: Cells): SimWorker => {
     const timed = new TimedCells(cells, (ms, runs) => {
       clock[worker] = clock[worker]! + ms;
@@ -171,19 +171,11 @@ export function virtualRun(
   let sim: ReturnType<typeof simulate>;
   try {
     sim = simulate(i32, f64, workers, create, NO_TASK, {
-      schedule: earliest, maxSteps: limits.maxSteps,
-      ...(coherence ? {
-        onAccess: (worker: number, write: boolean, index: number, float: boolean) => {
-          if (!coherence.access(worker, write, index, float)) return;
-          clock[worker] = clock[worker]! + transferMs;
-          const name = section(index, float);
-          transfersBySection.set(name, (transfersBySection.get(name) ?? 0) + 1);
-        },
-      } : {}),
+      schedule: earliest, maxSteps: limits.maxSteps, ...(onAccess ? { onAccess } : {}),
     });
   } catch (e) {
     if (e !== TOO_CONTENDED) throw e;
-    return { makespanMs: NaN, steps: NaN, executions, vmMs, transfers: coherence?.transfers ?? 0, transfersBySection, failure: `stopped after ${executions} VM runs (${(executions / Math.max(1, block.txs.length)).toFixed(0)} per transaction): too contended to simulate` };
+    return { makespanMs: NaN, steps: NaN, executions, vmMs, transfers: transfers(), transfersBySection, failure: `stopped after ${executions} VM runs (${(executions / Math.max(1, block.txs.length)).toFixed(0)} per transaction): too contended to simulate` };
   }
   const makespanMs = clock.reduce((a, b) => Math.max(a, b), 0);
   let failure = '';
@@ -195,7 +187,22 @@ export function virtualRun(
     const checked = finalize(block, L, i32, { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0, estimateWaits: 0, dependencyResumes: 0, fallback: '' });
     if (typeof checked === 'string') failure = `invariant violated: ${checked}`;
   }
-  return { makespanMs, steps: sim.steps, executions, vmMs, transfers: coherence?.transfers ?? 0, transfersBySection, failure };
+  return { makespanMs, steps: sim.steps, executions, vmMs, transfers: transfers(), transfersBySection, failure };
+}
+
+/**
+ * The observer that charges each cache line a worker takes from another (bench/coherence.ts) to
+ * that worker's clock, and counts it under its section of the arrays (sectionOf).
+ */
+function transferCharge(L: Layout, clock: Float64Array, transferMs: number, bySection: Map<string, number>): AccessObserver {
+  const coherence = new Coherence(L.i32Size, L.f64Size);
+  const section = sectionOf(L);
+  return (worker, write, index, float) => {
+    if (!coherence.access(worker, write, index, float)) return;
+    clock[worker] = clock[worker]! + transferMs;
+    const name = section(index, float);
+    bySection.set(name, (bySection.get(name) ?? 0) + 1);
+  };
 }
 
 /** The sections with the most transfers, per transaction: "status words 3.1, execution_idx 2.4, ...". */
@@ -301,6 +308,7 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
     const receipts = executeReference(w.block).receipts;
     const gas = receipts.reduce((s, r) => s + r.gasUsed, 0);
     const block = simulationBlock(w);
+    const preflightMs = preflightCost(w.block);
     for (const executor of modelled) {
       const measured = runs.find((r) => r.workload === w.id && r.executor === executor && r.threads === 1 && r.correct);
       if (!baseline || !measured || measured.fallbackShare > 0) {
@@ -316,7 +324,9 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
       const txMs = Float64Array.from(receipts, (r) => (gas === 0 ? 0 : (r.gasUsed / gas) * seqMs));
       const vm = `VM ${((seqMs / Math.max(1, gas)) * 1e6).toFixed(2)} ns/gas (sequential baseline ${seqMs.toFixed(2)} ms)`;
       const pair = runs.find((r) => r.workload === w.id && r.executor === executor && r.threads === 2 && r.correct && r.fallbackShare === 0);
-      const input: ModelInput = { id: w.id, block: w.block, simBlock: block, seqMs, oneMs, ...(pair ? { twoMs: median(pair.samplesMs) } : {}), txMs, threads, vm };
+      const input: ModelInput = {
+        id: w.id, block: w.block, simBlock: block, seqMs, oneMs, ...(pair ? { twoMs: median(pair.samplesMs) } : {}), preflightMs, txMs, threads, vm,
+      };
       const predicted = executor === MODULAR_EXECUTOR ? predictModular(input, o.modular ?? {}) : predictBlockStm(input, o);
       points.push(...predicted.points);
       missing.push(...predicted.gaps);
@@ -329,7 +339,7 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
 
 /** Block-STM's points on one workload: fits the shared-memory cost to its 1-thread median and the cost of a cache-line transfer to its 2-thread median, then runs the virtual workers. */
 function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
-  const { id, block: real, simBlock: block, oneMs, twoMs, txMs, vm } = input;
+  const { id, block: real, simBlock: block, oneMs, twoMs, preflightMs, txMs, vm } = input;
   const fit = completedRun(block, 1, txMs, 0, { maxSteps: Number.MAX_SAFE_INTEGER, maxExecutions: Number.MAX_SAFE_INTEGER });
   if (fit.failure) return { points: [], gaps: [`${id}: the 1-worker calibration run failed: ${fit.failure}`] };
   // The executor keeps its buffers from block to block, so these are allocated once, outside the timing.
@@ -340,19 +350,19 @@ function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
   const setupMs = medianTime(() => writeBlock(real, layoutFor(real, capacity()), i32, f64));
   const opMs = Math.max(0, (oneMs - setupMs - fit.vmMs) / fit.steps);
   const fitted = opMs > 0 ? `(fitted to ${SIMULATED_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(setupMs + fit.vmMs, oneMs);
-  const limits = (): RunLimits => ({
+  const limits: RunLimits = {
     maxSteps: Math.min(o.maxSteps, Math.ceil(o.stepBudget * fit.steps)), maxExecutions: o.maxExecutionsPerTx * Math.max(1, block.txs.length),
-  });
-  const preflightMs = preflightCost(real);
-  const transfer = fitTransfer((transferMs) => {
-    const run = completedRun(block, 2, txMs, opMs, limits(), transferMs);
+  };
+  const probe = (transferMs: number) => {
+    const run = completedRun(block, 2, txMs, opMs, limits, transferMs);
     return run.failure ? run.failure : { ms: run.makespanMs + setupMs + preflightMs, transfers: run.transfers, where: sectionsText(run.transfersBySection, block.txs.length) };
-  }, twoMs, block.txs.length, 'cache line a worker takes from another',
-  o.crossCoreNs === undefined ? undefined : `half the cross-core round trip the probes measured: ${(o.crossCoreNs / 2).toFixed(0)} ns`);
+  };
+  const beside = o.crossCoreNs === undefined ? undefined : `half the cross-core round trip the probes measured: ${(o.crossCoreNs / 2).toFixed(0)} ns`;
+  const transfer = fitTransfer(probe, twoMs, block.txs.length, 'cache line a worker takes from another', beside);
   const model = `${vm}, ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; `
     + `main thread as timed here: laying out and writing the block ${setupMs.toFixed(2)} ms`;
   return predictEach(input, SIMULATED_EXECUTOR, model, (t) => {
-    const run = completedRun(block, t, txMs, opMs, limits(), transfer.ms);
+    const run = completedRun(block, t, txMs, opMs, limits, transfer.ms);
     return run.failure || run.makespanMs + setupMs;
-  }, undefined, preflightMs);
+  });
 }

@@ -66,10 +66,10 @@ export interface Watchdog {
 }
 
 /**
- * Starts the watchdog thread for `command`'s calls (`json` as for ExecutorFailure); it looks every `tickMs` and never keeps the
- * process alive. The grace is two ticks, the time the main thread's own timer (one tick) takes to
- * notice a call past its limit when the main thread is free, and at least a second, the time it
- * takes to report and exit.
+ * Starts the watchdog thread for `command`'s calls (`json` as for ExecutorFailure); it looks every
+ * `tickMs` and never keeps the process alive. The grace is two ticks, the time the main thread's
+ * own timer (one tick) takes to notice a call past its limit when the main thread is free, and at
+ * least a second, the time it takes to report and exit.
  */
 export function startWatchdog(command: string, tickMs: number, json: object | undefined): Watchdog {
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_CELLS * Int32Array.BYTES_PER_ELEMENT));

@@ -134,20 +134,30 @@ function coresTable(sources: readonly Source[]): Table {
   };
 }
 
-function coreWarning(s: Source): string | null {
+/**
+ * The warning for a source whose cores ran at unequal speeds, or null. What it says holds at any
+ * thread count, 1 included (there the baseline and the executor each ran on one core, either of
+ * which may have been the slow one); only a run with parallel thread counts gets their ceilings.
+ * It points to the fastest-core column only where the file has the CPUs that column needs.
+ */
+function coreWarning(s: Source, rows: readonly Row[]): string | null {
   const c = s.doc.cores;
   if (!c || !(unequal(c.start) || unequal(c.end))) return null;
   const slowest = [c.start, c.end].flatMap((p) => ('speeds' in p ? [p.speeds] : []))
     .reduce((a, b) => (Math.min(...b.relative) < Math.min(...a.relative) ? b : a));
   const threads = s.doc.settings.threads.filter((t) => t > 1 && t <= slowest.cpus.length);
   const bound = threads.length ? `; then over a baseline on the fastest core no executor could exceed ${ceilingsText(slowest, threads)}` : '';
-  return `⚠ ${s.name}: its cores ran at unequal speeds (at the start: ${probeText(c.start)}; at the end: ${probeText(c.end)})${bound}. A baseline sampled on a slower core makes speedups look larger; over one on the fastest core they are bounded as said: compare runs taken on equal cores.`;
+  const column = rows.some((r) => r.machine === s.name && r.fastCoreSpeedup !== null);
+  const todo = column
+    ? 'Read the "over fastest-core baseline" column (the baseline on its fastest core only), or rerun on a machine whose cores run at equal speeds.'
+    : 'Rerun on a machine whose cores run at equal speeds.';
+  return `⚠ ${s.name}: its cores ran at unequal speeds (at the start: ${probeText(c.start)}; at the end: ${probeText(c.end)})${bound}. A baseline timed on a slower core makes a speedup look larger, and an executor slowed by one makes it look smaller. ${todo}`;
 }
 
 function warnings(m: Merged): string[] {
   const out: string[] = [];
   for (const s of m.sources) {
-    const cores = coreWarning(s);
+    const cores = coreWarning(s, m.rows);
     if (cores) out.push(cores);
     const n = s.doc.noise;
     if (n.busyRounds > 0) {
@@ -405,8 +415,14 @@ export function resultsMarkdown(m: Merged): string {
   return parts.join('\n');
 }
 
+/**
+ * Text for HTML, as element content or a quoted attribute value: every string the page shows goes
+ * through here once, since file names, executor and machine names, workload labels, failure
+ * messages and fallback reasons come from results files anyone can write. Both quotes are escaped,
+ * so the text is safe in an attribute whichever quote delimits it.
+ */
 function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 function htmlTable(t: Table): string {
@@ -427,6 +443,7 @@ export function renderHtml(m: Merged, charts: readonly RenderedChart[]): string 
   const body: string[] = [`<h1>${esc(title(m))}</h1>`];
   body.push(`<p>Sources: ${m.sources.map((s) => `<code>${esc(s.file)}</code> (${esc(s.name)}${esc(settingsNote(s.doc))})`).join('; ')}.</p>`);
   body.push('<h2>Charts</h2>');
+  // Vega's SVG writer escapes the text and attributes it draws (series, workload labels): the SVG goes in as it is.
   for (const c of charts) body.push(`<figure id="chart-${esc(c.name)}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`);
   for (const s of sections(m)) {
     body.push(`<h2>${esc(s.title)}</h2>`);

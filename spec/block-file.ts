@@ -2,8 +2,8 @@
 // docs/block-format.md. Parsing validates everything up front and throws BlockFileError naming
 // the file, the transaction index and the field, so no executor ever sees a half-valid block.
 // Invariant: parseBlock(writeBlock(b)) executes exactly like b (same roots, receipts and reads),
-// and a block parsed from text holds what the text says: a key given twice or a number JSON.parse
-// would round is refused, never settled silently.
+// and a block parsed from text holds what the text says: a key given twice, a number JSON.parse
+// would round or a negative zero is refused, never settled silently.
 
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
@@ -69,13 +69,15 @@ const FIRST_SLOTS = 64;
 
 /**
  * What JSON.parse hides, checked on the text it accepted: a key given twice in one object (it
- * keeps the last) and a number it cannot hold exactly (it rounds 9007199254740993 to
- * 9007199254740992, 1e400 to Infinity, 1.0000000000000001 to 1). Either throws BlockFileError
- * with the line and column, the place as blockFromJson names it, and the key or the number as
- * written. One pass without recursion or a tree, since a block file may hold a million
- * transactions or arrays nested 200,000 deep: per nesting level it keeps the container's kind,
- * where its current key starts or its current index, and its keys so far, so the place is known
- * without a second pass.
+ * keeps the last), a number it cannot hold exactly (it rounds 9007199254740993 to
+ * 9007199254740992, 1e400 to Infinity, 1.0000000000000001 to 1) and a negative zero (-0, -0.0,
+ * -0e5: it keeps the sign, which the VM takes off every value it computes, and every check of a
+ * value's range passes it; writeBlock would write it back as 0). Each throws BlockFileError with
+ * the line and column, the place as blockFromJson names it, and the key or the number as written.
+ * One pass without recursion or a tree, since a block file may hold a million transactions or
+ * arrays nested 200,000 deep: per nesting level it keeps the container's kind, where its current
+ * key starts or its current index, and its keys so far, so the place is known without a second
+ * pass.
  * The text must be valid JSON: an unterminated string would run past its end.
  */
 function checkSource(text: string, file: string): void {
@@ -134,6 +136,10 @@ function checkSource(text: string, file: string): void {
         if (exactDecimal(written) !== exactDecimal(String(Number(written)))) {
           throw new BlockFileError(file, place(), `${lineColumn(text, i)}: expected an integer in the value range (every number in a block file is one), got ${written}`);
         }
+      }
+      // JSON forbids "-01", so a number written "-0..." is zero unless a fraction or exponent makes it more.
+      if (c === MINUS && text.charCodeAt(i + 1) === ZERO && (end === i + 2 || exactDecimal(text.slice(i, end)) === '0')) {
+        throw new BlockFileError(file, place(), `${lineColumn(text, i)}: got ${text.slice(i, end)}, a negative zero; write zero as 0`);
       }
       i = end - 1;
     }

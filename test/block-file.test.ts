@@ -85,6 +85,12 @@ const cases: [string, string, RegExp, RegExp][] = [
   ['fraction JSON.parse rounds to 0', `{ ${head}, "preState": {"a.balance": 1e-400}, "transactions": [] }`, /field preState.a.balance/, /got 1e-400$/],
   ['operand past 2^53', tx('{"ops": [["const","r0",-9007199254740993]]}'), /transaction 1: field ops\[0\] operand 1/, /got -9007199254740993$/],
   ['program operand past 2^53', `{ ${head}, "programs": {"p": {"ops": [["jump",18446744073709551616]]}}, "transactions": [] }`, /field programs.p.ops\[0\] operand 0/, /got 18446744073709551616$/],
+  // JSON.parse keeps the sign of a negative zero, which every range check passes and writeBlock drops.
+  ['negative zero sequence number', tx('{"call":"p2p","args":{"from":"a","to":"b","amount":1,"seq":-0}}'), /transaction 1: field args.seq/, /^line 1, column \d+: got -0, a negative zero; write zero as 0$/],
+  ['negative zero amount with a fraction', tx('{"call":"token","args":{"from":"a","to":"b","amount":-0.0}}'), /transaction 1: field args.amount/, /got -0\.0, a negative zero/],
+  ['negative zero pre-state value with an exponent', `{ ${head}, "preState": {"a.balance": -0e5}, "transactions": [] }`, /field preState.a.balance/, /got -0e5, a negative zero/],
+  ['negative zero operand', tx('{"ops": [["const","r0",-0E-3]]}'), /transaction 1: field ops\[0\] operand 1/, /got -0E-3, a negative zero/],
+  ['negative zero gas limit', `{ ${head}, "gasLimit": -0, "transactions": [] }`, /field gasLimit/, /got -0, a negative zero/],
 ];
 
 /** The error parseBlock throws for `text`. */
@@ -169,6 +175,21 @@ describe('block file errors', () => {
     expect(blockError(tx('{"call":"token","args":{"from":"a","to":"b","amount":9007199254740992}}')).problem).toBe('expected an integer in the value range, got 9007199254740992');
   });
 
+  it('refuses a negative zero however it is written, with its line and column, and takes 0 and what only starts like -0', () => {
+    const e = blockError(`{\n  ${head},\n  "transactions": [\n    {"call":"p2p","args":{"from":"a","to":"b","amount":1,\n      "seq": -0.000e-7}}\n  ]\n}`);
+    expect(e.message).toBe('bad.json: transaction 0: field args.seq: line 5, column 14: got -0.000e-7, a negative zero; write zero as 0');
+    // An argument in an array names its index; a zero anywhere in a program's ops is refused too.
+    expect(blockError(prog(2, '[1, -0]')).where).toBe('transaction 1: field args[1]');
+    expect(blockError(`{ ${head}, "programs": {"p": {"ops": [["const","r0",-0],["stop"]]}}, "transactions": [] }`).where).toBe('field programs.p.ops[0] operand 1');
+    // Plain zeros and numbers that only start with "-0" are no negative zero.
+    const zeros = parseBlock(`{ ${head}, "preState": {"a.balance": 0.0e3}, "transactions": [ {"call":"p2p","args":{"from":"a","to":"b","amount":0,"seq":0.0},"gasLimit":0} ] }`);
+    const values = [...zeros.preState.values(), ...zeros.txs[0]!.args.slice(2), zeros.txs[0]!.gasLimit];
+    expect(values.map((v) => Object.is(v, 0))).toEqual([true, true, true, true]);
+    expect(blockError(tx('{"call":"token","args":{"from":"a","to":"b","amount":-0.5}}')).problem).toBe('expected an integer in the value range, got -0.5');
+    // A negative number too small for a double rounds to -0: that is rounding, quoted as written.
+    expect(blockError(tx('{"call":"token","args":{"from":"a","to":"b","amount":-1e-400}}')).problem).toMatch(/expected an integer in the value range \(every number in a block file is one\), got -1e-400$/);
+  });
+
   it('writes and reads back programs named like Object.prototype\'s properties under their own names', () => {
     const text = `{ ${head}, "programs": {"constructor": {"ops": [["const","r0",1],["emit","r0"]]}, "__proto__": {"ops": [["const","r0",2],["emit","r0"]]}},
       "transactions": [ {"program":"constructor"}, {"program":"__proto__"} ] }`;
@@ -238,13 +259,15 @@ describe('block file errors', () => {
     }
   });
 
-  it('the CLI refuses a repeated key and a number JSON.parse would round with exit 2 and one line', () => {
+  it('the CLI refuses a repeated key, a number JSON.parse would round and a negative zero with exit 2 and one line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-'));
     for (const [name, text, message] of [
       ['dupkey.json', '{"format":"concord-block/1","transactions":[{"call":"p2p","args":{"from":"a","to":"b","amount":1,"amount":5,"seq":0}}]}',
         'transaction 0: field args.amount: line 1, column 98: key "amount" given twice (first at line 1, column 87)'],
       ['hugenum.json', '{"format":"concord-block/1","transactions":[{"call":"p2p","args":{"from":"a","to":"b","amount":9007199254740993,"seq":0}}]}',
         'transaction 0: field args.amount: line 1, column 96: expected an integer in the value range (every number in a block file is one), got 9007199254740993'],
+      ['negzero.json', '{"format":"concord-block/1","transactions":[{"call":"p2p","args":{"from":"a","to":"b","amount":1,"seq":-0}}]}',
+        'transaction 0: field args.seq: line 1, column 104: got -0, a negative zero; write zero as 0'],
     ] as const) {
       const file = join(dir, name);
       writeFileSync(file, text);

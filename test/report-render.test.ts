@@ -1,10 +1,11 @@
 // Reports: the charts' SVG holds every expected series, each in one colour across the charts, the
 // paper's figures only beside the workloads whose ideal reaches them, runs that fell back to the
 // sequential executor marked in charts and tables alike; Markdown shows each speedup next to its
-// ideal and flags an efficiency above 100%; several machines merge into one comparison, where two
-// workloads keep their own rows, panels and labels even when their short labels agree; `concord
-// report` refuses a file without runs; and the HTML page opens in headless Chromium without console
-// errors and with its charts drawn (a screenshot that is not blank).
+// ideal, flags an efficiency above 100% and words its unequal-cores warning for 1-thread and
+// parallel runs alike; several machines merge into one comparison, where two workloads keep their
+// own rows, panels and labels even when their short labels agree; `concord report` refuses a file
+// without runs; and the HTML page opens in headless Chromium without console errors and with its
+// charts drawn (a screenshot that is not blank).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -238,7 +239,7 @@ describe('markdown', () => {
     expect(resultsMarkdown(m)).toContain(note);
     const html = renderHtml(m, []);
     expect(html).toContain('<td class="n">0.99x (fell back)¹</td>');
-    expect(html).toContain(`<p class="note">${note.replace('<', '&lt;')}</p>`);
+    expect(html).toContain(`<p class="note">${note.replace('<', '&lt;').replace(/'/g, '&#39;')}</p>`);
     // A share below 1 is named in the cell; a file from before shares were recorded says it does not know.
     const partly = structuredClone(doc);
     Object.assign(partly.runs.find((r) => r.fallback !== '')!, { fallback: 'contention: transactions 33 to 66 needed 49 executions', fallbackShare: 0.25 });
@@ -269,6 +270,24 @@ describe('markdown', () => {
     expect(md).toContain('³ Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).');
     // At or below 100%, no mark.
     expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '2')[8]).toBe('84%');
+  });
+
+  it('warns about unequal cores in words that fit a 1-thread run as well as a parallel one, and says what to do', () => {
+    const speeds = (relative: number[]) => ({ speeds: { method: 'taskset' as const, workload: 'test', cpus: [0, 1], medianMs: relative.map((r) => 10 / r), relative } });
+    const coreWarning = (doc: ResultsFile) => renderMarkdown(merge([{ file: 'a.json', doc }]), []).split('\n').find((l) => l.includes('unequal speeds'));
+    const head = '⚠ Test CPU (family 1 model 2), 2 cores, 8 GiB, Node 20: its cores ran at unequal speeds (at the start: cpu0 0.59, cpu1 1.00; at the end: cpu0 0.97, cpu1 1.00)';
+    const effect = 'A baseline timed on a slower core makes a speedup look larger, and an executor slowed by one makes it look smaller.';
+    const parallel = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    parallel.cores = { start: speeds([0.59, 1]), end: speeds([0.97, 1]) };
+    // The baseline's samples name their CPUs, so the fastest-core column has figures to point to.
+    for (const r of parallel.runs) if (r.role === 'baseline') r.cpus = r.samplesMs.map((_, i) => i % 2);
+    expect(coreWarning(parallel)).toBe(`${head}; then over a baseline on the fastest core no executor could exceed 1.59x at 2 threads. ${effect} Read the "over fastest-core baseline" column (the baseline on its fastest core only), or rerun on a machine whose cores run at equal speeds.`);
+    // `bench --threads 1`: no ceiling to quote, and no sentence that leans on one; without CPUs per sample, no column to read.
+    const single = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    single.cores = parallel.cores;
+    single.settings.threads = [1];
+    single.runs = single.runs.filter((r) => r.threads === 1);
+    expect(coreWarning(single)).toBe(`${head}. ${effect} Rerun on a machine whose cores run at equal speeds.`);
   });
 
   it('warns about busy rounds, mismatches and failures', () => {

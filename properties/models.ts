@@ -214,7 +214,11 @@ type Task = readonly [kind: number, tx: number, incarnation: number];
 const NONE: Task = [NO_TASK, 0, 0];
 const decode = (t: number): Task => (t === NO_TASK ? NONE : [taskKind(t), taskTx(t), taskIncarnation(t)]);
 
-/** Algorithms 4 and 5 of the paper, sequentially, with plain fields. */
+/**
+ * Algorithms 4 and 5 of the paper, sequentially, with plain fields, and next_task's one change
+ * (impl/blockstm/scheduler.ts): while executions remain, a transaction still EXECUTING at
+ * validation_idx sends the worker to execute.
+ */
 class SchedulerModel {
   executionIdx = 0;
   validationIdx = 0;
@@ -239,7 +243,8 @@ class SchedulerModel {
   }
 
   nextTask(): Task {
-    if (this.validationIdx < this.executionIdx) {
+    const executing = this.validationIdx < MODEL_TXS && this.status[this.validationIdx]!.status === EXECUTING;
+    if (this.validationIdx < this.executionIdx && (this.executionIdx >= MODEL_TXS || !executing)) {
       if (this.validationIdx >= MODEL_TXS) return this.checkDone(), NONE;
       this.activeTasks++;
       const tx = this.validationIdx++;

@@ -12,7 +12,7 @@ import { executeReference } from '../spec/reference.js';
 import { MAX_VALUE } from '../spec/values.js';
 import { generate } from '../bench/workloads.js';
 import { BlockStmExecutor, BlockStmError } from '../impl/blockstm/executor.js';
-import { ABORT_STALL, H } from '../impl/blockstm/layout.js';
+import { ABORT_STALL, activeTaskCell, estimateCapacity, H, layoutFor } from '../impl/blockstm/layout.js';
 import { ABORTED, stallWatchdog } from '../impl/blockstm/thread.js';
 import { MIN_PARALLELISM, preflight } from '../impl/preflight.js';
 import { createExecutor } from '../impl/registry.js';
@@ -283,13 +283,15 @@ describe('block-stm on worker threads', () => {
   });
 
   it('aborts a stalled block: no active task and no scheduler move for stallMs', async () => {
-    const i32 = new Int32Array(new SharedArrayBuffer(4 * (H.ABORT_WASTED + 1)));
-    const check = stallWatchdog(i32, 300);
+    const block = generate('p2p', { accounts: 10, txs: 10, seed: 1, hashCost: 1 });
+    const L = layoutFor(block, estimateCapacity(block, 1, 2));
+    const i32 = new Int32Array(new SharedArrayBuffer(4 * L.i32Size));
+    const check = stallWatchdog(i32, L, 300);
     check();
-    Atomics.store(i32, H.ACTIVE_TASKS, 1);
+    Atomics.store(i32, activeTaskCell(L, 1), 1);
     await new Promise((r) => setTimeout(r, 400));
     check(); // a task is active: someone is working, however long it takes
-    Atomics.store(i32, H.ACTIVE_TASKS, 0);
+    Atomics.store(i32, activeTaskCell(L, 1), 0);
     check();
     await new Promise((r) => setTimeout(r, 400));
     let thrown: unknown;

@@ -14,7 +14,7 @@ describe('model-based', () => {
     fc.assert(mvMemoryProperty(), RUNS);
   });
 
-  it('scheduler agrees with the paper\'s Algorithms 4 and 5', () => {
+  it('scheduler agrees with the paper\'s Algorithms 4 and 5, next_task changed as documented', () => {
     fc.assert(schedulerProperty(), RUNS);
   });
 

@@ -15,7 +15,7 @@ import { newKeyTable, resetKeyTable, tableEntries, tableGet, tableGetOrLoad, tab
 import { runBlockStmSimulated } from '../impl/blockstm/simulate.js';
 import { finalize, sequentialFallback } from '../impl/blockstm/finalize.js';
 import {
-  ABORT_CAPACITY, ABORT_CONTENTION, ABORT_INCARNATIONS, ABORT_STALL, ABORTING, DONE, EMPTY, ESTIMATE, estimateCapacity, EXECUTED,
+  ABORT_CAPACITY, ABORT_CONTENTION, activeTaskCell, ABORT_INCARNATIONS, ABORT_STALL, ABORTING, DONE, EMPTY, ESTIMATE, estimateCapacity, EXECUTED,
   EXECUTING, H, incarnationOf, layoutFor, N_KEY, N_NEXT, N_TX, N_VERSION, NIL, NODE_CELLS, OUT_OF_CAPACITY, R_HEADER, R_INCARNATION, READY_TO_EXECUTE,
   RUNNING, WRITE_CELLS,
   keyHome, keyShift, S_BASE, S_HEAD, S_KEY, S_STATE, SLOT_BUSY, SLOT_CELLS, SLOT_EMPTY, SLOT_READY, statusWord, writeBlock, type Layout,
@@ -659,7 +659,8 @@ describe('contention check', () => {
   it('ends a hot block run with contention, falling back to the sequential result', () => {
     const block = counterBlock(96, 1);
     let contention = 0;
-    for (let seed = 0; seed < 6; seed++) {
+    // The check looks at a few early moments only, so it fires in about one random schedule in seven.
+    for (let seed = 0; seed < 30; seed++) {
       const r = runBlockStmSimulated(block, { threads: 4, schedule: 'random', seed, contentionWindow: 2 });
       if (r.outcome !== 'contention') continue;
       contention++;
@@ -678,8 +679,8 @@ describe('stall watchdog', () => {
     let now = 1000;
     const spy = vi.spyOn(performance, 'now').mockImplementation(() => now);
     try {
-      const i32 = new Int32Array(8 * 32);
-      const check = stallWatchdog(i32, 10);
+      const { L, i32 } = memoryFor(sparseBlock, 1, 2);
+      const check = stallWatchdog(i32, L, 10);
       check(); // first look: records the indices
       now += 10;
       check(); // exactly stallMs: not yet
@@ -693,11 +694,14 @@ describe('stall watchdog', () => {
         check();
         expect(i32[H.STATE], `progress on cell ${cell}`).toBe(RUNNING);
       }
-      i32[H.ACTIVE_TASKS] = 1;
-      now += 100;
-      check();
-      expect(i32[H.STATE]).toBe(RUNNING);
-      i32[H.ACTIVE_TASKS] = 0;
+      // An active task, counted in the shared cell or in a worker's own share, does too.
+      for (const cell of [H.ACTIVE_TASKS, activeTaskCell(L, 1)]) {
+        i32[cell] = 1;
+        now += 100;
+        check();
+        expect(i32[H.STATE], `active task in cell ${cell}`).toBe(RUNNING);
+        i32[cell] = 0;
+      }
       check(); // the active task finished: the clock starts again now
       now += 11;
       expect(check).toThrow();
@@ -705,7 +709,7 @@ describe('stall watchdog', () => {
       // Once ended, every check throws ABORTED at once and leaves the state alone.
       i32[H.STATE] = ABORT_CAPACITY;
       let thrown: unknown;
-      try { stallWatchdog(i32, 1e9)(); } catch (e) { thrown = e; }
+      try { stallWatchdog(i32, L, 1e9)(); } catch (e) { thrown = e; }
       expect(thrown).toBe(ABORTED);
       expect(i32[H.STATE]).toBe(ABORT_CAPACITY);
     } finally {
@@ -1052,6 +1056,28 @@ describe('multi-version memory: capacities, probing and read results', () => {
     expect(thrown(() => none.mv(0).record(0, 0, writesOutcome([[0, 1]]), new ReadLog()))).toBe(OUT_OF_CAPACITY);
   });
 
+  it('counts the keys a worker adds against the key table\'s budget in chunks of its own, to the exact bound', () => {
+    const wide = counterBlock(64, 8);
+    const setup = () => {
+      const { L, i32, f64 } = memoryFor(wide, 1, 2);
+      return { L, i32, mv: (w: number) => new MVMemory(new PlainCells(i32, f64), L, 0, w) };
+    };
+    const { L, i32, mv } = setup();
+    const [w0, w1] = [mv(0), mv(1)];
+    const preState = i32[H.KEY_COUNT]!;
+    w0.record(0, 0, writesOutcome([[16, 1]]), new ReadLog());
+    w1.record(1, 0, writesOutcome([[32, 2]]), new ReadLog());
+    w0.record(2, 0, writesOutcome([[48, 3]]), new ReadLog());
+    // Three new keys, two chunks taken: worker 0's second key came from its own chunk.
+    expect(i32[H.KEY_COUNT]).toBe(preState + 2 * L.nodeChunk);
+    // The last chunk is cut at the limit (3/4 of the slots): one key fits, the next does not.
+    const full = setup();
+    full.i32[H.KEY_COUNT] = (full.L.capacity.keys * 3) / 4 - 1;
+    const last = full.mv(1);
+    expect(thrown(() => last.record(0, 0, writesOutcome([[16, 1]]), new ReadLog()))).toBeUndefined();
+    expect(thrown(() => last.record(1, 0, writesOutcome([[32, 1]]), new ReadLog()))).toBe(OUT_OF_CAPACITY);
+  });
+
   it('fills the record arena, the node pool and the key table exactly to their bounds', () => {
     // A record of no reads, no outputs and one write takes R_HEADER + WRITE_CELLS cells.
     const size = R_HEADER + WRITE_CELLS;
@@ -1170,16 +1196,22 @@ describe('scheduler: decrease_cnt counts every move of an index', () => {
 // ---- scheduler races, every interleaving with up to two preemptions --------------------------------
 
 describe('scheduler races (two workers, every schedule with at most two preemptions)', () => {
-  /** Runs two one-iteration workers, each one scheduler call, under every schedule, checking the outcome each time. */
-  function race(setup: (i32: Int32Array, L: Layout, s: Scheduler) => void, calls: readonly ((s: Scheduler) => number | boolean)[], check: (i32: Int32Array, L: Layout, results: (number | boolean)[], name: string) => void) {
+  /**
+   * Runs two one-iteration workers, each one scheduler call, under every schedule, checking the
+   * outcome each time. `shares`: the workers count their active tasks in cells of their own.
+   */
+  function race(
+    setup: (i32: Int32Array, L: Layout, s: Scheduler) => void, calls: readonly ((s: Scheduler) => number | boolean)[],
+    check: (i32: Int32Array, L: Layout, results: (number | boolean)[], name: string) => void, shares = false,
+  ) {
     const block = counterBlock(4, 2);
     let runs = 0;
     for (const { name, schedule } of switchSchedules(40)) {
-      const { L, i32, f64 } = memoryFor(block);
+      const { L, i32, f64 } = memoryFor(block, 1, shares ? 2 : 0);
       setup(i32, L, new Scheduler(new PlainCells(i32, f64), L, 0, new Counters()));
       const results: (number | boolean)[] = [];
       const r = simulate(i32, f64, 2, (w, cells) => {
-        const s = new Scheduler(cells, L, 0, new Counters());
+        const s = new Scheduler(cells, L, 0, new Counters(), w);
         return { step: () => ((results[w] = calls[w]!(s)), FINISHED), begin: () => {}, commit: () => {} };
       }, 0, { schedule, maxSteps: 2_000 });
       expect(r.stuck || r.exhausted, name).toBe(false);
@@ -1217,6 +1249,32 @@ describe('scheduler races (two workers, every schedule with at most two preempti
       expect(i32[H.VALIDATION_IDX]! <= 2, name).toBe(true);
       if (next !== NO_TASK) expect([taskKind(next as number), taskTx(next as number)], name).toEqual([VALIDATION_TASK, 1]);
     });
+  });
+
+  it('never declares the block done while a worker holding a task in its own share pulls validation_idx back', () => {
+    race((i32, L) => {
+      for (const t of [0, 2, 3]) i32[L.status + t] = statusWord(0, EXECUTED);
+      executing(i32, L, [1]);
+      [i32[H.EXECUTION_IDX], i32[H.VALIDATION_IDX], i32[activeTaskCell(L, 1)]] = [4, 4, 1];
+    }, [(s) => s.nextTask(), (s) => s.finishExecution(1, 0, true)], (i32, L, [next], name) => {
+      expect([i32[H.STATE], i32[H.ACTIVE_TASKS], i32[activeTaskCell(L, 1)]], name).toEqual([RUNNING, 0, 0]);
+      expect(i32[H.VALIDATION_IDX]! <= 2, name).toBe(true);
+      // Worker 0 either got the validation of tx 1 (its share counts it) or nothing.
+      if (next !== NO_TASK) expect([taskKind(next as number), taskTx(next as number)], name).toEqual([VALIDATION_TASK, 1]);
+      expect(i32[activeTaskCell(L, 0)], name).toBe(next === NO_TASK ? 0 : 1);
+    }, true);
+  });
+
+  it('declares the block done once every share is 0, and not while one is 1', () => {
+    for (const held of [0, 1]) {
+      race((i32, L) => {
+        for (const t of [0, 1, 2, 3]) i32[L.status + t] = statusWord(0, EXECUTED);
+        [i32[H.EXECUTION_IDX], i32[H.VALIDATION_IDX], i32[activeTaskCell(L, 1)]] = [4, 4, held];
+      }, [(s) => s.nextTask(), (s) => s.nextTask()], (i32, _L, results, name) => {
+        expect(results, name).toEqual([NO_TASK, NO_TASK]);
+        expect(i32[H.STATE], name).toBe(held ? RUNNING : DONE);
+      }, true);
+    }
   });
 
   it('hands the last transaction to one of two racing workers, the other gets nothing', () => {

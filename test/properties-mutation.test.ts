@@ -87,17 +87,17 @@ describe('Block-STM on the simulated runtime', () => {
 
 describe('planted bugs on small blocks', () => {
   // The catalogue test (verify-planted.test.ts) runs the full default budget; this one finds the
-  // Block-STM bugs on blocks of up to 6 transactions within a few hundred schedules, fast enough
+  // Block-STM bugs on blocks of up to 6 transactions within 600 schedules, fast enough
   // for every mutant of a bug flag's plumbing. no-estimate and no-incarnation-bump need longer
   // blocks to show; the model tests (properties-model.test.ts) catch those two directly.
   const bugs = BUG_NAMES.filter((b) => b !== 'no-estimate' && b !== 'no-incarnation-bump');
-  it.each(bugs)('catches %s within 400 schedules', async (bug) => {
+  it.each(bugs)('catches %s within 600 schedules', async (bug) => {
     const subject = simulatedSubject(`planted:${bug}`, { kind: 'block-stm', bugs: [bug] });
     const o = newObserver(subject);
-    const inputs = fc.sample(interleavingCheck.inputs({ min: 2, max: 6 }, subject), { seed: SEED, numRuns: 400 });
+    const inputs = fc.sample(interleavingCheck.inputs({ min: 2, max: 6 }, subject), { seed: SEED, numRuns: 600 });
     let caught = -1;
     for (let i = 0; i < inputs.length && caught < 0; i++) if (!(await interleavingCheck.run(subject, o, inputs[i]!))) caught = i;
-    expect(caught, `${bug} survived 400 schedules`).toBeGreaterThanOrEqual(0);
+    expect(caught, `${bug} survived 600 schedules`).toBeGreaterThanOrEqual(0);
     expect(o.last?.explanation).toBeDefined();
   });
 });

@@ -37,7 +37,7 @@ export interface BlockJobResult {
 export function runBlock(job: BlockJob): BlockJobResult {
   const i32 = new Int32Array(job.i32, 0, job.layout.i32Size);
   const f64 = new Float64Array(job.f64, 0, job.layout.f64Size);
-  const cells = new AtomicCells(i32, f64, stallWatchdog(i32, job.stallMs), job.threads === 1);
+  const cells = new AtomicCells(i32, f64, stallWatchdog(i32, job.layout, job.stallMs), job.threads === 1);
   const thread = new BlockStmThread(cells, job.layout, f64, {
     bugs: job.bugs,
     maxIncarnations: job.maxIncarnations,

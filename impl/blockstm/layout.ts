@@ -4,7 +4,7 @@
 //
 // Int32 cells                                       Float64 cells (read-only during the block)
 //   header: scheduler counters, 128 bytes apart       program code
-//   per worker: its allocation cursors, 128 bytes apart
+//   per worker: its allocation cursors and its share of num_active_tasks, 128 bytes apart
 //   program table, transaction table                  transaction gas limits, arguments
 //   per transaction: status word, last record,        pre-state values (storage)
 //     dependency lock, dependency list head
@@ -159,15 +159,35 @@ export interface Capacity {
 }
 
 /**
- * Per-worker allocation cursors: a worker takes the version nodes and record cells it needs from
- * a chunk of its own, and only takes a new chunk from the shared NODE_TOP / ARENA_TOP with one add
- * when the chunk runs out. Every execution otherwise did two or three RMWs on those two cells,
+ * Per-worker cells. Allocation cursors: a worker takes the version nodes and record cells it needs
+ * from a chunk of its own, and only takes a new chunk from the shared NODE_TOP / ARENA_TOP with one
+ * add when the chunk runs out. Every execution otherwise did two or three RMWs on those two cells,
  * which both cores write all the time. Each cursor is (next, end), read and written only by its
  * worker (plain cells in the Cells contract).
+ * C_ACTIVE is the worker's share of num_active_tasks (0 or 1: a worker holds one task at most),
+ * written only by its worker, atomically, and summed with H.ACTIVE_TASKS (the count of workers
+ * without cells of their own) by check_done: one shared counter that every task start and finish
+ * wrote was the line that crossed cores most often at 16 workers and more (bench/simulate.ts).
  */
 export const C_NODE = 0;
 export const C_ARENA = 2;
+/** The same kind of cursor over the key table's budget of slots (H.KEY_COUNT), for the keys a worker adds. */
+export const C_KEYS = 4;
+export const C_ACTIVE = 6;
 export const CURSOR_CELLS = 32;
+
+/** The cell where `worker` counts its active task: its own, or the shared H.ACTIVE_TASKS for a worker without cells. */
+export function activeTaskCell(L: Layout, worker: number): number {
+  return worker >= 0 && worker < (L.capacity.workers ?? 0) ? L.cursors + worker * CURSOR_CELLS + C_ACTIVE : H.ACTIVE_TASKS;
+}
+
+/** True when num_active_tasks, the shared cell plus every worker's share, may be above 0 (`load` reads one cell atomically). */
+export function anyActiveTask(L: Layout, load: (cell: number) => number): boolean {
+  if (load(H.ACTIVE_TASKS) !== 0) return true;
+  const workers = L.capacity.workers ?? 0;
+  for (let w = 0; w < workers; w++) if (load(L.cursors + w * CURSOR_CELLS + C_ACTIVE) !== 0) return true;
+  return false;
+}
 
 /** Nodes per chunk, and arena cells per chunk (about as many records): one for the smallest blocks, up to 32 from 256 transactions. */
 function chunks(txs: number): { node: number; arena: number } {

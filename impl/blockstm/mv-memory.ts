@@ -27,7 +27,7 @@ import type { Cells } from '../runtime/cells.js';
 import type { TxOutcome } from '../../spec/vm.js';
 import { BUG_BIT } from './bugs.js';
 import {
-  C_ARENA, C_NODE, CURSOR_CELLS, EMPTY, ESTIMATE, H, highOf, keyHome, keyShift, lowOf, N_KEY, N_NEXT, N_TX, N_VERSION, NIL, NODE_CELLS, OUT_OF_CAPACITY,
+  C_ARENA, C_KEYS, C_NODE, CURSOR_CELLS, EMPTY, ESTIMATE, H, highOf, keyHome, keyShift, lowOf, N_KEY, N_NEXT, N_TX, N_VERSION, NIL, NODE_CELLS, OUT_OF_CAPACITY,
   R_CODE, R_GAS, R_HEADER, R_INCARNATION, R_OUTPUTS, R_READS, R_STATUS, R_WRITES, READ_CELLS, READ_VALUE, S_BASE, S_HEAD,
   S_KEY, S_STATE, SLOT_BUSY, SLOT_CELLS, SLOT_EMPTY, SLOT_READY, UNDECLARED_READ, UNKNOWN, valueOf, WRITE_CELLS, WRITE_VALUE, writesOf, type Layout,
 } from './layout.js';
@@ -108,7 +108,7 @@ export class MVMemory {
         m.write(slot + S_HEAD, NIL);
         m.write(slot + S_BASE, this.newBase);
         m.store(slot + S_STATE, SLOT_READY);
-        if (m.add(H.KEY_COUNT, 1) >= this.keyLimit) throw OUT_OF_CAPACITY;
+        this.allocate(H.KEY_COUNT, C_KEYS, this.L.nodeChunk, 1, this.keyLimit);
         return slot;
       }
       if (s === SLOT_BUSY) {

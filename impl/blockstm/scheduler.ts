@@ -6,6 +6,14 @@
 // decrease_cnt counts those moves so check_done can tell that nothing changed while it looked.
 // num_active_tasks counts tasks handed out and not finished: the block is done when both indices
 // are past the block, no task is active, and decrease_cnt did not move.
+// Unlike the paper's, next_task does not take the validation of a transaction that is still
+// executing while executions remain (nextTask below).
+// num_active_tasks is kept in shares, one per worker (layout.ts, C_ACTIVE), each written only by
+// its worker, so starting or finishing a task writes no line another core reads on every task;
+// check_done reads the shares after both indices. That is as safe as one counter: work that
+// appears after check_done read the indices needs one of them decreased, by a worker holding a
+// task, whose share drops to 0 only after the decrease; so check_done either reads that share
+// at 1 or sees decrease_cnt moved.
 //
 // txn_status is one Int32 word per transaction (incarnation * 4 + status) changed with CAS, which
 // gives each transition the atomicity of the paper's per-status mutex. txn_dependency is a list
@@ -16,7 +24,8 @@
 import type { Cells } from '../runtime/cells.js';
 import { BUG_BIT } from './bugs.js';
 import {
-  ABORTING, EXECUTED, EXECUTING, H, incarnationOf, NIL, READY_TO_EXECUTE, RUNNING, DONE, OUT_OF_CAPACITY, statusOf, statusWord, type Layout,
+  ABORTING, activeTaskCell, anyActiveTask, EXECUTED, EXECUTING, H, incarnationOf, NIL, READY_TO_EXECUTE, RUNNING, DONE, OUT_OF_CAPACITY, statusOf,
+  statusWord, type Layout,
 } from './layout.js';
 
 /** A task is one number: transaction * TX_UNIT + incarnation * 4 + kind; NO_TASK is the paper's ⊥. */
@@ -63,9 +72,14 @@ export class Scheduler {
   private readonly keepIncarnation: boolean;
   private readonly dropDependents: boolean;
   private readonly ignoreNewLocations: boolean;
+  /** This worker's share of num_active_tasks. */
+  private readonly active: number;
+  private readonly load = (cell: number): number => this.m.load(cell);
 
-  constructor(private readonly m: Cells, private readonly L: Layout, bugs: number, private readonly counters: Counters) {
+  /** `worker`: this worker's index, which gives it its own share of num_active_tasks when the layout has cells for it. */
+  constructor(private readonly m: Cells, private readonly L: Layout, bugs: number, private readonly counters: Counters, worker = NIL) {
     this.n = L.txs;
+    this.active = activeTaskCell(L, worker);
     this.validationGatesDone = (bugs & BUG_BIT['commit-before-validation']) === 0;
     this.keepIncarnation = (bugs & BUG_BIT['no-incarnation-bump']) !== 0;
     this.dropDependents = (bugs & BUG_BIT['lost-dependency-resume']) !== 0;
@@ -95,7 +109,7 @@ export class Scheduler {
     const observed = m.load(H.DECREASE_CNT);
     const executionIdx = m.load(H.EXECUTION_IDX);
     const validationIdx = this.validationGatesDone ? m.load(H.VALIDATION_IDX) : this.n;
-    if (Math.min(executionIdx, validationIdx) >= this.n && m.load(H.ACTIVE_TASKS) === 0 && observed === m.load(H.DECREASE_CNT)) {
+    if (Math.min(executionIdx, validationIdx) >= this.n && !anyActiveTask(this.L, this.load) && observed === m.load(H.DECREASE_CNT)) {
       m.cas(H.STATE, RUNNING, DONE);
     }
   }
@@ -112,7 +126,7 @@ export class Scheduler {
         if (m.cas(cell, word, statusWord(incarnation, EXECUTING)) === word) return task(EXECUTION_TASK, txIdx, incarnation);
       }
     }
-    m.add(H.ACTIVE_TASKS, -1);
+    m.add(this.active, -1);
     return NO_TASK;
   }
 
@@ -122,7 +136,7 @@ export class Scheduler {
       this.checkDone();
       return NO_TASK;
     }
-    m.add(H.ACTIVE_TASKS, 1);
+    m.add(this.active, 1);
     return this.tryIncarnate(m.add(H.EXECUTION_IDX, 1));
   }
 
@@ -132,19 +146,29 @@ export class Scheduler {
       this.checkDone();
       return NO_TASK;
     }
-    m.add(H.ACTIVE_TASKS, 1);
+    m.add(this.active, 1);
     const idx = m.add(H.VALIDATION_IDX, 1);
     if (idx < this.n) {
       const word = m.load(this.L.status + idx);
       if (statusOf(word) === EXECUTED) return task(VALIDATION_TASK, idx, incarnationOf(word));
     }
-    m.add(H.ACTIVE_TASKS, -1);
+    m.add(this.active, -1);
     return NO_TASK;
   }
 
+  /**
+   * The paper's next_task, except that validation_idx is left at a transaction that is still
+   * EXECUTING while executions remain: the paper's worker would increment it and get ⊥, a write
+   * to the line every worker reads on every call, and the transaction's own finish_execution,
+   * seeing validation_idx not past it, leaves its validation to the counter as after any abort.
+   */
   nextTask(): number {
     const { m } = this;
-    if (m.load(H.VALIDATION_IDX) < m.load(H.EXECUTION_IDX)) return this.nextVersionToValidate();
+    const validationIdx = m.load(H.VALIDATION_IDX);
+    const executionIdx = m.load(H.EXECUTION_IDX);
+    if (validationIdx < executionIdx && (executionIdx >= this.n || statusOf(m.load(this.L.status + validationIdx)) !== EXECUTING)) {
+      return this.nextVersionToValidate();
+    }
     return this.nextVersionToExecute();
   }
 
@@ -177,7 +201,7 @@ export class Scheduler {
     m.write(node + 1, m.load(L.depHead + blocking));
     m.store(L.depHead + blocking, node);
     this.unlock(blocking);
-    m.add(H.ACTIVE_TASKS, -1);
+    m.add(this.active, -1);
     return true;
   }
 
@@ -217,7 +241,7 @@ export class Scheduler {
       if (!wroteNewLocation || this.ignoreNewLocations) return task(VALIDATION_TASK, txIdx, incarnation);
       this.decreaseValidationIdx(txIdx);
     }
-    m.add(H.ACTIVE_TASKS, -1);
+    m.add(this.active, -1);
     return NO_TASK;
   }
 
@@ -236,7 +260,7 @@ export class Scheduler {
       // try_incarnate gives the task count back itself when it fails.
       if (m.load(H.EXECUTION_IDX) > txIdx) return this.tryIncarnate(txIdx);
     }
-    m.add(H.ACTIVE_TASKS, -1);
+    m.add(this.active, -1);
     return NO_TASK;
   }
 }

@@ -26,7 +26,7 @@ import type { Cells } from '../runtime/cells.js';
 import { FINISHED } from '../runtime/sim.js';
 import { BUG_BIT } from './bugs.js';
 import {
-  ABORT_CAPACITY, ABORT_CONTENTION, ABORT_INCARNATIONS, ABORT_STALL, ABORT_UNDECLARED, H, incarnationOf, NIL, OUT_OF_CAPACITY, PROG_CELLS, RUNNING,
+  ABORT_CAPACITY, ABORT_CONTENTION, ABORT_INCARNATIONS, ABORT_STALL, ABORT_UNDECLARED, anyActiveTask, H, incarnationOf, NIL, OUT_OF_CAPACITY, PROG_CELLS, RUNNING,
   TX_CELLS, UNDECLARED_READ, type Layout,
 } from './layout.js';
 import { MVMemory, READ_ERROR, READ_OK, ReadLog } from './mv-memory.js';
@@ -51,7 +51,7 @@ export interface ThreadOptions {
   readonly contentionWindow?: number;
   /** Workers running the block (the contention check's W). */
   readonly workers?: number;
-  /** This worker's index among them (its allocation cursors); absent: none of its own. */
+  /** This worker's index among them (its allocation cursors and share of num_active_tasks); absent: none of its own. */
   readonly worker?: number;
 }
 
@@ -97,7 +97,7 @@ export class BlockStmThread {
 
   constructor(private readonly m: Cells, private readonly L: Layout, f64: Float64Array, private readonly options: ThreadOptions) {
     this.mv = new MVMemory(m, L, options.bugs, options.worker);
-    this.scheduler = new Scheduler(m, L, options.bugs, this.counters);
+    this.scheduler = new Scheduler(m, L, options.bugs, this.counters, options.worker);
     this.view = new MVView(this.mv, this.log);
     this.skipValidation = (options.bugs & BUG_BIT['skip-validation']) !== 0;
     this.contentionWindow = (options.workers ?? 1) > 1 ? (options.contentionWindow ?? 0) : 0;
@@ -230,7 +230,8 @@ export function contentionReason(i32: Int32Array): string {
  * The real runtime's spin check: throws ABORTED once the block is aborted, and aborts it with
  * ABORT_STALL when no task is active and the scheduler has not moved for stallMs.
  */
-export function stallWatchdog(i32: Int32Array, stallMs: number): () => void {
+export function stallWatchdog(i32: Int32Array, L: Layout, stallMs: number): () => void {
+  const load = (cell: number): number => Atomics.load(i32, cell);
   let since = performance.now();
   let executionIdx = -1;
   let validationIdx = -1;
@@ -241,7 +242,7 @@ export function stallWatchdog(i32: Int32Array, stallMs: number): () => void {
     const e = Atomics.load(i32, H.EXECUTION_IDX);
     const v = Atomics.load(i32, H.VALIDATION_IDX);
     const d = Atomics.load(i32, H.DECREASE_CNT);
-    if (e !== executionIdx || v !== validationIdx || d !== decreases || Atomics.load(i32, H.ACTIVE_TASKS) !== 0) {
+    if (e !== executionIdx || v !== validationIdx || d !== decreases || anyActiveTask(L, load)) {
       executionIdx = e;
       validationIdx = v;
       decreases = d;

@@ -3,9 +3,10 @@
 // behind the public interface. Equivalence: for every generated block, the executor's result
 // equals the reference's in full (state root, state, every receipt, every transaction's reads).
 // Determinism: the same block at 1, 2 and 4 threads, twice each, gives that same result each time.
-// Invariant: a check's run() returns false exactly when a run differed from the reference, threw
-// or could not be trusted, and has then called observer.fail for that very run; the runner runs
-// the final shrunk input last, so the last recorded failure describes the reported counterexample.
+// Invariant: a check's run() returns false exactly when a run differed from the reference, threw,
+// changed the block it was given or could not be trusted, and has then called observer.fail for
+// that very run; the runner runs the final shrunk input last, so the last recorded failure
+// describes the reported counterexample.
 
 import fc from 'fast-check';
 import type { Block, BlockResult } from '../spec/block.js';
@@ -13,6 +14,7 @@ import type { BugName as BlockStmBug } from '../impl/blockstm/bugs.js';
 import type { BugName as ModularBug } from '../impl/modular/bugs.js';
 import { executeReference } from '../spec/reference.js';
 import { blockSpecArb, buildBlock, type BlockSpec } from './arbitraries.js';
+import { snapshotBlock, undoChange } from './block-change.js';
 import { explain, nameAndMessage, sameResult, type Explanation, type Provenance } from './explain.js';
 import type { CheckName } from './replay.js';
 
@@ -112,14 +114,27 @@ export class UntrustedRun extends Error {
 /**
  * Runs `block` on the subject and compares; records and returns false on a difference or a throw.
  * A result that matches is counted toward coverage; a differing one is not (its paths proved nothing).
+ * A subject that changed the block it was given fails for that, whatever it returned or threw
+ * (block-change.ts): its result may come from another block than the reference's, and comparing
+ * them would blame the difference on something else. The block is put back as it was.
  */
 export async function checkRun(
   subject: Subject, o: Observer, spec: BlockSpec, block: Block, expected: BlockResult, threads: number, setting: string,
 ): Promise<boolean> {
-  let actual: BlockResult;
+  const before = snapshotBlock(block);
+  let outcome: { readonly actual: BlockResult } | { readonly thrown: unknown };
   try {
-    actual = await subject.execute(block, threads);
+    outcome = { actual: await subject.execute(block, threads) };
   } catch (e) {
+    outcome = { thrown: e };
+  }
+  const changed = undoChange(before, block, subject.label ?? subject.name);
+  if (changed) {
+    o.fail({ spec, block, setting, threads, explanation: changed, ...('thrown' in outcome ? { error: nameAndMessage(outcome.thrown) } : {}) });
+    return false;
+  }
+  if ('thrown' in outcome) {
+    const e = outcome.thrown;
     if (e instanceof UntrustedRun) {
       o.fail({ spec, block, setting, threads, explanation: e.explanation, ...(e.provenance ? { provenance: e.provenance } : {}), ...(e.schedule ? { schedule: e.schedule } : {}) });
     } else {
@@ -127,6 +142,7 @@ export async function checkRun(
     }
     return false;
   }
+  const { actual } = outcome;
   if (sameResult(expected, actual)) {
     countRun(subject, o, expected, actual);
     return true;

@@ -22,6 +22,7 @@ export type AnomalyName =
   | 'wrong final value'
   | 'wrong root'
   | 'malformed result'
+  | 'changed input'
   | 'no progress'
   | 'invariant violated';
 
@@ -36,6 +37,7 @@ export const ELLE: Readonly<Record<AnomalyName, string>> = {
   'wrong final value': 'dirty write (the final value comes from no committed write)',
   'wrong root': 'roots disagree with the content they summarise',
   'malformed result': 'result does not describe every transaction',
+  'changed input': 'the executor wrote to the block it was given',
   'no progress': 'liveness: deadlock, lost wake-up or livelock',
   'invariant violated': 'the run reached a state the algorithm forbids',
 };

@@ -1,11 +1,14 @@
 // The mismatch explainer: each anomaly, produced by a small hand-made wrong result, gets its name,
-// its transaction and key, expected vs actual, and the versions the read came from and should have.
+// its transaction and key, expected vs actual, and the versions the read came from and should have;
+// and a block an executor changed (properties/block-change.ts) is named where it changed and put back.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { BlockResult, Receipt, ReadSet } from '../spec/block.js';
+import type { Block, BlockResult, Receipt, ReadSet } from '../spec/block.js';
+import { contractProgram } from '../spec/contracts.js';
 import { executeReference } from '../spec/reference.js';
 import { blockResult } from '../spec/result.js';
-import { blockSpecArb, buildBlock } from '../properties/arbitraries.js';
+import { blockSpecArb, buildBlock, type BlockSpec } from '../properties/arbitraries.js';
+import { snapshotBlock, undoChange } from '../properties/block-change.js';
 import { explain, formatExplanation, sameResult } from '../properties/explain.js';
 import { PRE_STATE } from '../properties/trace.js';
 import { blockOf } from './helpers.js';
@@ -142,5 +145,64 @@ describe('explain', () => {
       const r = executeReference(other);
       return sameResult(ref, r) === (explain(block, ref, r) === undefined);
     }), { seed: 7, numRuns: 150 });
+  });
+});
+
+describe('undoChange: an executor that changed the block it was given', () => {
+  // tx 0 raw, tx 1 raw with arguments; pre-state keys 1 and 2.
+  const given = () => blockOf([
+    { ops: [['const', 'r0', 1], ['read', 'r1', 'r0'], ['emit', 'r1']] },
+    { ops: [['const', 'r1', 5], ['write', 'r0', 'r1']], args: [2, 9] },
+  ], [[1, 1], [2, 7]]);
+  type Writable = { -readonly [K in keyof Block]: unknown } & { txs: { args: number[]; gasLimit: number }[]; preState: Map<number, number> };
+
+  it('finds no change in generated blocks nobody wrote to', () => {
+    fc.assert(fc.property(blockSpecArb({ maxTxs: 20 }), (spec) => {
+      const block = buildBlock(spec);
+      const snap = snapshotBlock(block);
+      executeReference(block);
+      return undoChange(snap, block, 'x') === undefined;
+    }), { seed: 3, numRuns: 200 });
+  });
+
+  it.each<[string, (b: Writable) => void, object, RegExp]>([
+    ['an argument', (b) => { b.txs[1]!.args[0] = 3; }, { tx: 1, expected: 'args[0] 2 (as given)', actual: 'args[0] 3 (after execute())' }, /transaction 1's args\[0\] was 2 before execute\(\) and is 3 after/],
+    ['a transaction pushed', (b) => { b.txs.push(b.txs[0]!); }, { tx: 2, expected: '2 transactions (as given)', actual: '3 transactions (after execute())' }, /the list of transactions was 2 long before execute\(\) and is 3 long after/],
+    ['a transaction popped', (b) => { b.txs.pop(); }, { tx: 1, expected: '2 transactions (as given)', actual: '1 transaction (after execute())' }, /the list of transactions was 2 long/],
+    ['a pre-state value', (b) => { b.preState.set(2, 8); }, { tx: -1, key: 2, keyName: '#0.token', expected: '7 (as given)', actual: '8 (after execute())' }, /the pre-state's key #0.token \(2\) was 7 before execute\(\) and is 8 after/],
+    ['a pre-state key deleted', (b) => { b.preState.delete(1); }, { key: 1, expected: '1 (as given)', actual: 'absent (after execute())' }, /key #0.seq \(1\) was 1 before execute\(\) and is absent after/],
+    ['a pre-state key added', (b) => { b.preState.set(5, 1); }, { key: 5, expected: 'absent (as given)', actual: '1 (after execute())' }, /key #0.\w+ \(5\) was absent/],
+    ['program code', (b) => { (b.programs as { code: Float64Array }[])[1]!.code[1] = 6; }, { tx: 1, expected: 'code[1] 1 (as given)', actual: 'code[1] 6 (after execute())' }, /program 1 \(tx1\)'s code\[1\], which transaction 1 calls, was 1 before/],
+    ['the block gas limit', (b) => { b.gasLimit = 5; }, { tx: -1 }, /the block's gasLimit was \d+ before execute\(\) and is 5 after/],
+    ['a field added to a transaction', (b) => { Object.assign(b.txs[0]!, { compiled: {} }); }, { tx: 0, actual: 'compiled a record (after execute())' }, /transaction 0's compiled was absent before execute\(\) and is a record after/],
+    ['a list replaced', (b) => { Object.assign(b.txs[1]!, { args: null }); }, { tx: 1, actual: 'args null (after execute())' }, /transaction 1's args was a list before execute\(\) and is null after/],
+  ])('names %s that changed, and puts the block back as it was', (_, change, fields, detail) => {
+    const block = given();
+    const snap = snapshotBlock(block);
+    const programs = block.programs;
+    change(block as unknown as Writable);
+    const x = undoChange(snap, block, 'mine (./engine.js)')!;
+    expect(x).toMatchObject({ anomaly: 'changed input', ...fields });
+    expect(x.detail).toMatch(/^The executor mine \(.\/engine.js\) changed the block it was given: /);
+    expect(x.detail).toMatch(detail);
+    expect(formatExplanation(x)[0]).toBe('anomaly      changed input  [Elle: the executor wrote to the block it was given]');
+    // Put back in place: the same objects, holding what they held.
+    expect(block.programs).toBe(programs);
+    expect(block).toEqual(given());
+    expect(undoChange(snap, block, 'mine')).toBeUndefined();
+  });
+
+  // Generated blocks share their contract programs: one left changed would change every block checked after it.
+  it('puts a contract program that other blocks share back in place', () => {
+    const call = (args: number[]): BlockSpec => ({ keys: 3, pre: [], gasLimit: null, txs: [{ kind: 'call', contract: 'p2p', args, hashCost: 0, gas: 100_000 }] });
+    const a = buildBlock(call([0, 1, 0, 5]));
+    const b = buildBlock(call([1, 2, 0, 3]));
+    expect(a.programs[0]).toBe(b.programs[0]);
+    const snap = snapshotBlock(a);
+    const code = a.programs[0]!.code;
+    code[0] = 99;
+    expect(undoChange(snap, a, 'mine')).toMatchObject({ anomaly: 'changed input', tx: 0, expected: expect.stringMatching(/^code\[0\] /) });
+    expect(b.programs[0]!.code).toBe(code);
+    expect([...code]).toEqual([...contractProgram('p2p', 0).code]);
   });
 });

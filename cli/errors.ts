@@ -10,6 +10,7 @@ import { BlockFileError } from '../spec/block-file.js';
 import { UnknownExecutorError } from '../impl/registry.js';
 import { oneLine } from '../spec/messages.js';
 import { nameAndMessage } from '../properties/explain.js';
+import { failureLines } from './failure-lines.js';
 import { stopAllProgress } from './progress.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 
@@ -52,8 +53,9 @@ export async function guard(command: string, body: () => Promise<number>): Promi
 
 /** An executor's failure as every command prints it: one line on stderr, and the JSON object on stdout under --json. */
 function reportFailure(command: string, e: ExecutorFailure): void {
-  process.stderr.write(`concord ${command}: ${e.message}\n`);
-  if (e.json) process.stdout.write(`${JSON.stringify({ ...e.json, error: e.message })}\n`);
+  const lines = failureLines(command, e.message, e.json);
+  process.stderr.write(lines.stderr);
+  if (lines.stdout) process.stdout.write(lines.stdout);
 }
 
 /** A thrown value as failure reports word it (`Error: boom`), on one bounded line. */

@@ -7,6 +7,7 @@
 
 import { writeSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
+import { failureLines } from './failure-lines.js';
 import { epochMs, INTERRUPTED, LIMIT, PENDING, SEQ, SESSION, SINCE, WHAT_LENGTH, type WatchdogData } from './watchdog.js';
 
 const { control, clock, what, tickMs, graceMs, command, json } = workerData as WatchdogData;
@@ -40,13 +41,14 @@ async function interruptMainThread(): Promise<void> {
 
 /**
  * The last resort: the main thread did not report within the grace after the interrupt, so this
- * thread says what hung, as cli/errors.ts reportFailure would, and ends the process.
+ * thread says what hung, in the lines cli/errors.ts reportFailure prints, and ends the process.
  */
 function kill(limitMs: number): void {
   const name = decoder.decode(what.slice(0, Atomics.load(control, WHAT_LENGTH)));
   const error = `${name} did not settle within ${limitMs / 1000} s and held the main thread, which could not be interrupted, so the process is killed`;
-  writeSync(2, `concord ${command}: ${error}\n`);
-  if (json) writeSync(1, `${JSON.stringify({ ...json, error })}\n`);
+  const lines = failureLines(command, error, json);
+  writeSync(2, lines.stderr);
+  if (lines.stdout) writeSync(1, lines.stdout);
   process.kill(process.pid, 'SIGKILL');
 }
 

@@ -134,13 +134,15 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
   const tickMs = seconds > 0 ? Math.min(1000, limitMs / 4) : 1000;
   const cleanUpMs = seconds > 0 ? Math.min(CLEANUP_MS, limitMs) : CLEANUP_MS;
   const watchdog = () => (dog ??= startWatchdog(command, tickMs, json));
-  const check = () => {
-    if (pending === '' || performance.now() - since < limitMs) return;
+  const giveUp = (why: string) => {
     stopAllProgress();
-    const held = dog?.interrupted(seq) ? '; it held the main thread (a busy loop or a blocking wait) until interrupted' : '';
-    reportFailure(command, new ExecutorFailure(`${pending} did not settle within ${seconds} s${held}${onHang(pending)}`, json));
+    reportFailure(command, new ExecutorFailure(`${pending} did not settle within ${seconds} s${why}${onHang(pending)}`, json));
     dog?.quiet();
     process.exit(EXIT.FAILED);
+  };
+  const check = () => {
+    if (pending === '' || performance.now() - since < limitMs) return;
+    giveUp(dog?.interrupted(seq) ? '; it held the main thread (a busy loop or a blocking wait) until interrupted' : '');
   };
   return {
     async call(what, work) {
@@ -151,6 +153,12 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
       try {
         return await work();
       } finally {
+        // A call that held the main thread past the limit and then returned was never seen by the
+        // timer. It failed all the same, and the watchdog may have sent an interrupt that would
+        // land in whatever runs next: so it ends the command here, with the call still published
+        // as pending, for the watchdog's kill to cover a report the interrupt cuts short.
+        const tookMs = performance.now() - since;
+        if (seconds > 0 && tookMs >= limitMs) giveUp(` (it returned after ${(tookMs / 1000).toFixed(2)} s)`);
         pending = '';
         dog?.end();
       }

@@ -86,6 +86,11 @@ function speedupCell(r: Row, notes: Footnotes): string {
   return `${fixed(r.speedup)}x (${share === undefined || share >= 1 ? '' : `${pct(share)} `}fell back)${notes.mark(fallbackNote(r))}`;
 }
 
+/** A speedup cell outside the run's own row, where no executor column carries the ✗ of a run that did not match the reference. */
+function checkedSpeedupCell(r: Row, notes: Footnotes): string {
+  return `${speedupCell(r, notes)}${r.correct ? '' : ' ✗'}`;
+}
+
 const ABOVE_THREADS = 'Efficiency above 100% from a speedup above the thread count, which only noise or a baseline that ran on a slower core produces; see the core speeds in the report\'s Noise section.';
 const ABOVE_IDEAL = 'Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).';
 
@@ -216,7 +221,7 @@ function hardwareTable(m: Merged): Table {
     const cells = names.flatMap((n) => {
       const r = m.rows.find((x) => x.machine === n && x.workload.id === id && x.executor === executor && x.threads === Number(threads));
       if (!r) return ['–', '–'];
-      return [tps(r.txPerSecond), speedupCell(r, notes)];
+      return [tps(r.txPerSecond), checkedSpeedupCell(r, notes)];
     });
     return [m.labels.get(id)!, executor, threads, ...cells];
   });
@@ -237,7 +242,7 @@ function predictionTable(m: Merged): Table | null {
       for (const sim of sims) {
         const measured = m.rows.find((r) => r.machine === s.name && r.workload.id === w.id && r.executor === sim.executor && r.threads === sim.threads && r.role === 'executor');
         const paper = anchorsFor(w).filter((a) => a.threads === sim.threads).map((a) => `${a.setting} ${fixed(a.speedup, 1)}x${a.derived ? '*' : ''}`).join('; ');
-        const measuredCell = measured ? speedupCell(measured, notes) : '–';
+        const measuredCell = measured ? checkedSpeedupCell(measured, notes) : '–';
         const label = m.labels.get(w.id)!;
         rows.push([
           label, ...(m.sources.length > 1 ? [s.name] : []), sim.modules === undefined ? sim.executor : `${sim.executor} (${sim.modules} lanes)`, String(sim.threads),

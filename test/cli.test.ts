@@ -328,6 +328,21 @@ export default { name: 'hangs-at-4', execute(b, o) { if (o?.threads === 4 && b.t
       expect(JSON.parse(bench.stdout)).toMatchObject({ error: expect.stringMatching(new RegExp(`^the executor \\S+spins\\.mjs: execute\\(\\) on p2p-a10-t10-s1-h3 at 1 thread ${held}$`)) });
     });
 
+    it('run and verify fail a call that held the main thread past --timeout and then returned, at once, whenever it returned', () => {
+      const slow = executor('slow', 'execute(b) { const end = performance.now() + 600; while (performance.now() < end); return executeReference(b); }');
+      failsWith(['run', example, '--executor', slow, '--warmup', '0', '--timeout', '0.4'],
+        /^concord run: the executor \S+slow\.mjs: execute\(\) on \S+transfer\.json did not settle within 0\.4 s \(it returned after 0\.\d\d s\)$/);
+      // Returning just as the watchdog sends its interrupt (the limit plus its 1 s grace): the
+      // command still ends on the first call, with one line, whichever of the two ended it.
+      const racing = executor('racing', 'execute(b) { const end = performance.now() + 1400; while (performance.now() < end); return executeReference(b); }');
+      const started = performance.now();
+      const r = concord('verify', '--executor', racing, '--runs', '50', '--timeout', '0.4', '--out', join(dir, 'racing'));
+      expect(r.status).toBe(1);
+      expect(performance.now() - started).toBeLessThan(20_000);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(
+        /^concord verify: the executor \S+racing\.mjs: execute\(\) on a generated block of \d+ transactions? \(threads \d\) did not settle within 0\.4 s(; it held the main thread \(a busy loop or a blocking wait\) until interrupted| \(it returned after 1\.\d\d s\)); its block is in /)]);
+    });
+
     it('run still reports why execute() failed when the close() after it holds the main thread, with or without --timeout', () => {
       const spinningClose = module('spinning-close', "export default { name: 'spinning-close', async execute() { throw new Error('boom'); }, close() { for (;;); } };");
       const boom = /^concord run: the executor \S+spinning-close\.mjs threw on \S+transfer\.json: Error: boom$/;

@@ -254,6 +254,13 @@ describe('markdown', () => {
     const hardware = two.slice(two.indexOf('## Hardware comparison'), two.indexOf('\n## ', two.indexOf('## Hardware comparison') + 1));
     expect(mdRow(hardware, 'p2p 2 acc × 1000 tx', 'fake-parallel', '2').filter((c) => c === '0.99x (fell back)¹')).toHaveLength(2);
     expect(hardware).toContain(note);
+    // A run that did not match the reference is marked ✗ there too, where no executor column says so.
+    const wrong = structuredClone(doc);
+    wrong.runs.find((r) => r.role === 'executor' && r.workload === 'p2p-a100-t1000-s1-h3' && r.threads === 2)!.correct = false;
+    const both = renderMarkdown(merge([{ file: 'a.json', doc: { ...wrong, simulated: [] } }, { file: 'b.json', doc: { ...doc, simulated: [] } }]), []);
+    const compared = both.slice(both.indexOf('## Hardware comparison'), both.indexOf('\n## ', both.indexOf('## Hardware comparison') + 1));
+    const cells = mdRow(compared, 'p2p 100 acc × 1000 tx', 'fake-parallel', '2');
+    expect([cells[4]!.endsWith(' ✗'), cells[6]!.endsWith(' ✗')]).toEqual([true, false]);
   });
 
   it('flags an efficiency above 100%: above the thread count it is noise or unequal cores, above the ideal only it may be real', () => {

@@ -11,7 +11,7 @@ import type { Block, BlockResult, ExecutionStats } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { plural } from '../spec/plural.js';
-import { createExecutor, type ExecutorSettings } from '../impl/registry.js';
+import { createExecutor, EXECUTORS, isModulePath, type ExecutorSettings } from '../impl/registry.js';
 import { idealSpeedup, type IdealBound } from './ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
 import { pinThread } from './core-speeds.js';
@@ -264,18 +264,34 @@ async function closeRecording(name: string, executor: Executor, t: number, resul
   }
 }
 
-/** Creates each executor's pool for t threads, timing creation and its first (cold) block apart. */
+/**
+ * What the results call the executors `names` (registry names or module paths) loaded as `loaded`:
+ * a registry name as it is; a module by the name it declares, so that its runs compare across
+ * results files whatever path reached it, and no local path is published. Beside its path where
+ * that name is a registry executor's or another selected module's, so no run passes for another.
+ */
+export function runLabels(names: readonly string[], loaded: readonly Executor[]): string[] {
+  const declared = names.map((n, i) => (isModulePath(n) ? loaded[i]!.name : n));
+  return names.map((n, i) => {
+    const d = declared[i]!;
+    if (!isModulePath(n)) return n;
+    const shared = EXECUTORS.has(d) || declared.some((other, j) => j !== i && other === d);
+    return shared ? `${d} (${n})` : d;
+  });
+}
+
+/** Creates each executor's pool for t threads, timing creation and its first (cold) block apart; keyed by runLabels. */
 async function startPools(
   names: readonly string[], settings: ExecutorSettings & { threads: number }, warmBlock: SweepWorkload | undefined, result: SweepResult, watch: CallThrough,
 ): Promise<Map<string, Executor>> {
   const t = settings.threads;
-  const pools = new Map<string, Executor>();
+  const started: { name: string; executor: Executor; createMs: number; firstBlockMs: number }[] = [];
   for (const name of names) {
     let executor: Executor | undefined;
     try {
-      const started = performance.now();
+      const begun = performance.now();
       executor = await watch(`the executor ${name}: loading at ${plural(t, 'thread')}`, () => createExecutor(name, settings));
-      const createMs = performance.now() - started;
+      const createMs = performance.now() - begun;
       let firstBlockMs = 0;
       if (warmBlock) {
         const first = performance.now();
@@ -283,13 +299,18 @@ async function startPools(
         await watch(executeWhat(name, warmBlock.id, t), () => loaded.execute(warmBlock.block, { threads: t }));
         firstBlockMs = performance.now() - first;
       }
-      result.startup.push({ executor: name, threads: t, createMs, firstBlockMs });
-      pools.set(name, executor);
+      started.push({ name, executor, createMs, firstBlockMs });
     } catch (e) {
       result.failures.push({ executor: name, threads: t, workload: null, message: errorText(e) });
       if (executor) await closeRecording(name, executor, t, result, watch);
     }
   }
+  const labels = runLabels(started.map((s) => s.name), started.map((s) => s.executor));
+  const pools = new Map<string, Executor>();
+  started.forEach(({ executor, createMs, firstBlockMs }, i) => {
+    result.startup.push({ executor: labels[i]!, threads: t, createMs, firstBlockMs });
+    pools.set(labels[i]!, executor);
+  });
   return pools;
 }
 

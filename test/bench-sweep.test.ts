@@ -17,6 +17,7 @@ import { parseResults } from '../reports/schema.js';
 import { allowedCpus } from '../bench/core-speeds.js';
 import { defaultSuite, fromFile, LARGE_STATE_ACCOUNTS, LARGE_STATE_GROUP } from '../bench/suite.js';
 import { generate } from '../bench/workloads.js';
+import { runLabels } from '../bench/sweep.js';
 import { canPin, threadCpuList } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
@@ -29,6 +30,15 @@ function module(name: string, body: string): string {
 }
 
 const STATS = "{ executions: block.txs.length, reExecutions: 0, validations: 0, failedValidations: 0, estimateWaits: 0, dependencyResumes: 0, fallback: '' }";
+
+describe('runLabels', () => {
+  const named = (name: string) => ({ name, execute: async () => { throw new Error('not run'); }, close: async () => {} });
+  it('calls a module by its declared name, beside its path where a registry executor or another module declares the same', () => {
+    expect(runLabels(['./a/naive.mjs', 'block-stm'], [named('naive'), named('block-stm')])).toEqual(['naive', 'block-stm']);
+    expect(runLabels(['./a/x.mjs', '/b/x.mjs', 'modular'], [named('x'), named('x'), named('modular')])).toEqual(['x (./a/x.mjs)', 'x (/b/x.mjs)', 'modular']);
+    expect(runLabels(['./fake.mjs'], [named('block-stm')])).toEqual(['block-stm (./fake.mjs)']);
+  });
+});
 
 describe('concord bench', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -65,7 +75,7 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
       else expect(probe).toEqual({ unavailable: expect.stringMatching(/needs Linux|taskset is not installed/) });
     }
     expect(doc.runs.map((r) => `${r.role}:${r.executor}@${r.threads}`).sort()).toEqual(
-      ['baseline:sequential@1', 'baseline:sequential@2', `executor:${ref}@1`, `executor:${ref}@2`],
+      ['baseline:sequential@1', 'baseline:sequential@2', 'executor:ref@1', 'executor:ref@2'],
     );
     for (const r of doc.runs) {
       expect(r.correct).toBe(true);
@@ -76,7 +86,8 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
     const [w] = doc.workloads;
     expect(w).toMatchObject({ id: 'p2p-a10-t40-s1-h0', group: 'custom', txs: 40 });
     expect(w!.ideal.points.map((p) => p.threads)).toEqual([1, 2, 4, 8, 16, 32, 64]);
-    expect(doc.startup.map((s) => `${s.executor}@${s.threads}`)).toEqual([`${ref}@1`, `${ref}@2`]);
+    // A module's runs carry the name it declares, not the path that reached it (settings keep the path).
+    expect(doc.startup.map((s) => `${s.executor}@${s.threads}`)).toEqual(['ref@1', 'ref@2']);
     expect(doc.noise.rounds).toBe(2 * 3 * 2);
     expect(doc.machine.effectiveCores).toBeGreaterThanOrEqual(1);
   });
@@ -110,12 +121,12 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
     const out = join(dir, 'liar.json');
     expect(await benchCommand({ ...tiny, threads: '2', executor: liar, out, json: true })).toBe(1);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
-    const run = doc.runs.find((r) => r.executor === liar)!;
+    const run = doc.runs.find((r) => r.executor === 'liar')!;
     expect(run.correct).toBe(false);
     expect(run.samplesMs.length).toBeGreaterThan(0);
     // Under --json the report's warnings are not printed, so stderr says which run and why.
     const err = vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('');
-    expect(err).toContain(`bench: ${liar} at 2 threads on p2p-a10-t40-s1-h0 disagreed with the reference\n`);
+    expect(err).toContain('bench: liar at 2 threads on p2p-a10-t40-s1-h0 disagreed with the reference\n');
     expect(err).toContain('bench: 1 executor run failed or disagreed with the reference\n');
   });
 
@@ -139,8 +150,8 @@ export default () => ({ name: 'flaky', execute: async (block) => executeReferenc
     const out = join(dir, 'flaky-close.json');
     expect(await benchCommand({ ...tiny, threads: '1', executor: flaky, out })).toBe(1);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
-    expect(doc.failures).toEqual([{ executor: flaky, threads: 1, workload: null, message: 'close() threw: still busy' }]);
-    expect(doc.runs.find((r) => r.executor === flaky)?.correct).toBe(true);
+    expect(doc.failures).toEqual([{ executor: 'flaky', threads: 1, workload: null, message: 'close() threw: still busy' }]);
+    expect(doc.runs.find((r) => r.executor === 'flaky')?.correct).toBe(true);
   });
 
   it('rejects bad options as usage errors', async () => {

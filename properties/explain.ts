@@ -178,23 +178,45 @@ interface Context {
   readonly name: (key: number) => string;
 }
 
+/** Where a bad read most plausibly came from (`came`), and a later write of the same value it may have come from instead (`later`). */
+interface Source {
+  readonly came?: Version;
+  readonly later?: Version;
+}
+
 /**
- * Which version a bad read most plausibly came from, when the run did not record it: a later
- * transaction's write, an older write (or the pre-state) than the correct source, or failing
- * both, no committed write at all (an aborted incarnation's).
+ * Which version a bad read most plausibly came from, when the run did not record it (the run's own
+ * provenance always wins): an older write than the correct source (the highest such, or the
+ * pre-state), since that is the explanation the block order allows (a stale read); failing that, a
+ * later transaction's write (G1c); failing both, no committed write at all (an aborted
+ * incarnation's). When an older version and a later write both hold the value, the older one is
+ * named and the later one returned beside it, since the value alone cannot tell them apart.
  */
-function inferSource(c: Context, tx: number, key: number, value: number, correct: number): Version | undefined {
+function inferSource(c: Context, tx: number, key: number, value: number, correct: number): Source {
   const fromProv = c.prov.readFrom?.(tx, key);
-  if (fromProv) return fromProv;
-  const aborted = c.prov.writersOf?.(key, value) ?? [];
+  if (fromProv) return { came: fromProv };
+  const laterWriter = (): Version | undefined => {
+    for (let i = tx + 1; i < c.block.txs.length; i++) {
+      if (replayWrites(c.block, c.trace, i, c.actual.reads[i]!).get(key) === value) return { tx: i };
+    }
+    return undefined;
+  };
+  let older: Version | undefined;
+  for (let i = correct - 1; i >= 0 && !older; i--) if (c.trace.txs[i]!.writes.get(key) === value) older = { tx: i };
+  if (!older && correct !== PRE_STATE && (c.block.preState.get(key) ?? 0) === value) older = { tx: PRE_STATE };
+  const later = laterWriter();
+  if (older) return later ? { came: older, later } : { came: older };
+  if (later) return { came: later };
   const final = (v: Version) => v.incarnation === undefined || v.incarnation === c.prov.finalIncarnation?.(v.tx);
-  const abortedWriter = aborted.find((v) => !final(v));
-  for (let i = tx + 1; i < c.block.txs.length; i++) {
-    if (replayWrites(c.block, c.trace, i, c.actual.reads[i]!).get(key) === value) return { tx: i };
-  }
-  for (let i = correct - 1; i >= 0; i--) if (c.trace.txs[i]!.writes.get(key) === value) return { tx: i };
-  if (correct !== PRE_STATE && (c.block.preState.get(key) ?? 0) === value) return { tx: PRE_STATE };
-  return abortedWriter;
+  const abortedWriter = (c.prov.writersOf?.(key, value) ?? []).find((v) => !final(v));
+  return abortedWriter ? { came: abortedWriter } : {};
+}
+
+/** The note on a stale read whose value a later transaction also wrote. */
+function alsoLater(later: Version | undefined, tx: number): string {
+  return later
+    ? ` (${versionText(later)}, after tx ${tx} in block order, wrote the same value, so it may instead be a read of a later transaction [G1c]; the block order makes the stale read the likelier)`
+    : '';
 }
 
 function explainRead(c: Context, tx: number, index: number): Explanation {
@@ -214,7 +236,7 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
   const correct = c.trace.txs[tx]!.sources.get(key) ?? PRE_STATE;
   const final = (t: number) => c.prov.finalIncarnation?.(t);
   const should: Version = correct === PRE_STATE ? { tx: PRE_STATE } : { tx: correct, ...(final(correct) === undefined ? {} : { incarnation: final(correct)! }) };
-  const came = inferSource(c, tx, key, a[1], correct);
+  const { came, later } = inferSource(c, tx, key, a[1], correct);
   let anomaly: AnomalyName;
   let why: string;
   const finalOfCame = came ? final(came.tx) : undefined;
@@ -226,7 +248,7 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
     why = `tx ${tx} saw the write of ${versionText(came)}, an incarnation that was aborted (incarnation ${finalOfCame} is the one that committed)`;
   } else if (came && came.tx < correct) {
     anomaly = 'stale read';
-    why = `tx ${tx} saw ${versionText(came)} instead of the newer write of ${versionText(should, final)}`;
+    why = `tx ${tx} saw ${versionText(came)} instead of the newer write of ${versionText(should, final)}${alsoLater(later, tx)}`;
   } else {
     anomaly = 'read of an aborted incarnation';
     why = came
@@ -249,25 +271,34 @@ function explainReceipt(c: Context, tx: number): Explanation {
   const e = c.expected.receipts[tx]!;
   const a = c.actual.receipts[tx]!;
   const t = c.trace.txs[tx]!;
-  if (e.status === 'skipped' || a.status === 'skipped') {
+  if ((e.status === 'skipped') !== (a.status === 'skipped')) {
+    // Every receipt before tx matched, so both sides agree on the gas the transactions before it used.
+    const used = c.expected.receipts.slice(0, tx).reduce((n, r) => n + r.gasUsed, 0);
     const detail = e.status === 'skipped'
-      ? `the block gas limit (${c.block.gasLimit}) is reached before tx ${tx}, so it and every later transaction must be skipped (skip-rest); the executor ran it`
-      : `tx ${tx} fits under the block gas limit (${c.block.gasLimit}) but the executor skipped it`;
+      ? `the block gas limit (${c.block.gasLimit}) is reached before tx ${tx} (the transactions before it used ${used} gas), so it and every later transaction must be skipped (skip-rest); the executor ran it`
+      : `tx ${tx} fits under the block gas limit (${c.block.gasLimit}) but the executor skipped it: the transactions before it in block order used ${used} gas, below the limit, so it must run `
+        + '(an executor that spends the limit in another order than the block\'s skips the wrong transactions)';
     return { anomaly: 'wrong receipt', elle: ELLE['wrong receipt'], tx, expected: receiptText(e), actual: receiptText(a), detail: `${detail}.` };
   }
   for (const key of t.deltaBases) {
     const correct = t.sources.get(key) ?? PRE_STATE;
-    const candidates: Version[] = [{ tx: PRE_STATE }, ...c.block.txs.map((_, i) => ({ tx: i }))].filter((v) => v.tx !== correct && v.tx !== tx);
+    const base = valueBefore(c.block, c.trace, key, tx);
+    // Older versions first, newest first, then later writes: a later base (G1c) is named only when no older one reproduces the receipt.
+    const earlier: Version[] = [...c.block.txs.keys()].slice(0, tx).reverse().map((i) => ({ tx: i }));
+    const candidates = [...earlier, { tx: PRE_STATE }, ...c.block.txs.map((_, i) => ({ tx: i })).slice(tx + 1)].filter((v) => v.tx !== correct);
+    const valueOf = (v: Version) => (v.tx === PRE_STATE ? c.block.preState.get(key) ?? 0 : v.tx < tx ? c.trace.txs[v.tx]!.writes.get(key) : replayWrites(c.block, c.trace, v.tx, c.actual.reads[v.tx]!).get(key));
+    const reproduces = (value: number | undefined): value is number => value !== undefined && value !== base
+      && sameReceipt(replayTx(c.block, c.trace, tx, c.actual.reads[tx]!, new Map([[key, value]])).receipt, a);
     for (const v of candidates) {
-      const value = v.tx === PRE_STATE ? c.block.preState.get(key) ?? 0 : v.tx < tx ? c.trace.txs[v.tx]!.writes.get(key) : replayWrites(c.block, c.trace, v.tx, c.actual.reads[v.tx]!).get(key);
-      if (value === undefined || value === valueBefore(c.block, c.trace, key, tx)) continue;
-      if (!sameReceipt(replayTx(c.block, c.trace, tx, c.actual.reads[tx]!, new Map([[key, value]])).receipt, a)) continue;
+      const value = valueOf(v);
+      if (!reproduces(value)) continue;
       const anomaly: AnomalyName = v.tx > tx ? 'read of a later transaction' : 'stale read';
+      const later = v.tx < tx ? candidates.find((w) => w.tx > tx && reproduces(valueOf(w))) : undefined;
       const should: Version = { tx: correct };
       return {
-        anomaly, elle: ELLE[anomaly], tx, key, keyName: c.name(key), expected: String(valueBefore(c.block, c.trace, key, tx)), actual: String(value),
+        anomaly, elle: ELLE[anomaly], tx, key, keyName: c.name(key), expected: String(base), actual: String(value),
         shouldComeFrom: should, cameFrom: v,
-        detail: `tx ${tx}'s DELTA on ${c.name(key)} was resolved against the base ${value} from ${versionText(v)} instead of ${versionText(should)}: `
+        detail: `tx ${tx}'s DELTA on ${c.name(key)} was resolved against the base ${value} from ${versionText(v)} instead of ${versionText(should)}${alsoLater(later, tx)}: `
           + `with that base the VM gives exactly the executor's receipt (${receiptText(a)}), since the base decides the bound check. `
           + 'DELTA bases are not part of the read set, so only the receipt shows it.',
       };
@@ -334,6 +365,9 @@ export function explain(block: Block, expected: BlockResult, actual: BlockResult
   for (let i = 0; i < n; i++) {
     const er = expected.reads[i]!;
     const ar = actual.reads[i]!;
+    // A transaction skipped where the reference ran it (or run where the reference skipped it) reads
+    // nothing (or something) for that reason alone: its receipt says why, its read set only echoes it.
+    if ((expected.receipts[i]!.status === 'skipped') !== (actual.receipts[i]!.status === 'skipped')) return explainReceipt(c, i);
     if (!sameReads(er, ar)) {
       let j = 0;
       while (j < er.length && j < ar.length && er[j]![0] === ar[j]![0] && er[j]![1] === ar[j]![1]) j++;

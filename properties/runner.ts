@@ -228,24 +228,47 @@ export function newObserver(subject: Subject): Observer & { last?: Failure } {
   return o;
 }
 
+/** Reruns of a shrunk counterexample on the instance that found it, and on fresh instances (one each), that howItFails makes at most. */
+export const RERUNS = 3;
+
 /**
- * Runs the shrunk counterexample `input` once more on `subject`, so the recorded failure is exactly
- * the reported block's, and when it fails again, once on an executor instance of its own, made from
- * `source`. Returns why a rerun of the block alone may pass: it passed the second time ('sometimes'),
- * or on the fresh instance ('after earlier blocks': state kept between blocks); undefined when it
- * failed both times. The instance is made only if the check calls execute() at all: the simulated
- * checks run the algorithm, not the instance, and fail alike on a fresh one.
+ * Runs the shrunk counterexample `input` again, up to RERUNS times on `subject` (the first on `o`,
+ * so the recorded failure is exactly the reported block's) and up to RERUNS times on executor
+ * instances of their own, each made from `source` for that one rerun. Returns why a rerun of the
+ * block alone may pass: 'after earlier blocks' (state kept between blocks) only when every rerun on
+ * `subject` failed and every one on a fresh instance passed; 'sometimes' when the outcome changed
+ * on either side (an executor wrong on a share of its calls, whatever the instance, is flaky, not
+ * stateful: one rerun each way used to call it stateful about a fifth of the time at a quarter);
+ * undefined when every rerun failed. It stops as soon as the answer is 'sometimes', so a failure
+ * costs at most 2 * RERUNS runs and RERUNS instances. A fresh instance is made only if the check
+ * calls execute() at all: the simulated checks run the algorithm, not the instance, and fail alike
+ * on a fresh one, so one such rerun settles it.
  */
-async function howItFails(source: SubjectSource, subject: Subject, check: CheckDef, o: Observer, input: CheckInput): Promise<FailsOnly | undefined> {
+export async function howItFails(source: SubjectSource, subject: Subject, check: CheckDef, o: Observer, input: CheckInput): Promise<FailsOnly | undefined> {
   if (await check.run(subject, o, input)) return 'sometimes';
-  let fresh: Subject | undefined;
-  const alone: Subject = { ...subject, execute: async (block, threads) => (fresh ??= await source.create()).execute(block, threads) };
-  try {
-    return (await check.run(alone, newObserver(subject), input)) ? 'after earlier blocks' : undefined;
-  } finally {
-    // A counterexample was found, so this close() is a clean-up too.
-    await fresh?.close(true);
+  let freshPassed = 0;
+  let freshFailed = 0;
+  let keptFailed = 1;
+  for (let k = 0; k < RERUNS; k++) {
+    let fresh: Subject | undefined;
+    const alone: Subject = { ...subject, execute: async (block, threads) => (fresh ??= await source.create()).execute(block, threads) };
+    let passed: boolean;
+    try {
+      passed = await check.run(alone, newObserver(subject), input);
+    } finally {
+      // A counterexample was found, so this close() is a clean-up too.
+      await fresh?.close(true);
+    }
+    if (!fresh) return passed ? 'sometimes' : undefined;
+    if (passed) freshPassed++;
+    else freshFailed++;
+    if (freshPassed > 0 && freshFailed > 0) return 'sometimes';
+    if (keptFailed < RERUNS) {
+      if (await check.run(subject, newObserver(subject), input)) return 'sometimes';
+      keptFailed++;
+    }
   }
+  return freshPassed === RERUNS ? 'after earlier blocks' : undefined;
 }
 
 /**

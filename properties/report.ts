@@ -3,7 +3,9 @@
 // reads them. Shared by `concord verify` and the vitest helper, so a failing test reads exactly like
 // a failing CLI run.
 // Invariant: every line is derived from the FailureReport (or the replay token) alone, with no
-// re-execution, so printing a report never changes what it says.
+// re-execution, so printing a report never changes what it says. A big block is printed in part
+// (at most MAX_TXS transactions: those the explanation names, their neighbours, then the first
+// ones), with a line that counts the rest and says where the whole block is.
 
 import { blockFromJson } from '../spec/block-file.js';
 import type { Block } from '../spec/block.js';
@@ -12,7 +14,7 @@ import { CONTRACTS, keyName } from '../spec/contracts.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
 import { plural } from '../spec/plural.js';
 import { EXECUTORS } from '../impl/registry.js';
-import { formatExplanation } from './explain.js';
+import { formatExplanation, type Explanation } from './explain.js';
 import { HELPER_PREFIX, type FailsOnly, type ReplayToken } from './replay.js';
 import type { FailureReport } from './runner.js';
 
@@ -23,16 +25,53 @@ const PLANTED_PREFIX = 'planted:';
 const IDLE = 'finds no task and waits';
 /** At most this many interleaving steps are printed (the rest are counted); the schedule itself is in the token. */
 const MAX_STEPS = 40;
+/** At most this many transactions of a block are printed (the rest are counted); the whole block is in the block file. */
+export const MAX_TXS = 40;
+/** Transactions shown on each side of one the explanation names. */
+const NEIGHBOURS = 2;
 
-/** The block, one line per transaction: contract calls with named arguments, raw programs as their instructions. */
-export function formatBlock(block: Block): string[] {
+/**
+ * Which of a block's `count` transactions to print when there are more than `max`: each of `named`
+ * (in the order given, most important first) with NEIGHBOURS on each side, then the first ones,
+ * until `max` are chosen; in block order. All of them when `count` <= `max`.
+ */
+export function shownTxs(count: number, named: readonly number[], max = MAX_TXS): number[] {
+  if (count <= max) return Array.from({ length: count }, (_, i) => i);
+  const chosen = new Set<number>();
+  const add = (i: number) => {
+    if (chosen.size < max && Number.isInteger(i) && i >= 0 && i < count) chosen.add(i);
+  };
+  for (const t of named) for (let d = 0; d <= NEIGHBOURS; d++) { add(t - d); add(t + d); }
+  for (let i = 0; chosen.size < max; i++) add(i);
+  return [...chosen].sort((a, b) => a - b);
+}
+
+/** The transactions an explanation names, most important first: the diverging one, then where its value should have come from and where it did. */
+function namedTxs(x: Explanation | undefined): number[] {
+  if (!x) return [];
+  return [x.tx, x.shouldComeFrom?.tx, x.cameFrom?.tx].filter((t): t is number => t !== undefined && t >= 0);
+}
+
+/**
+ * The block, one line per transaction: contract calls with named arguments, raw programs as their
+ * instructions. `only` (indices in block order) prints just those, with a line counting each run of
+ * the others left out.
+ */
+export function formatBlock(block: Block, only?: readonly number[]): string[] {
   const name = (k: number) => keyName(k, block.entityNames);
   const pre = [...block.preState].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${name(k)}=${v}`).join(' ');
   const lines = [
     `block        ${plural(block.txs.length, 'transaction')}`
       + `${block.gasLimit === DEFAULT_BLOCK_GAS_LIMIT ? '' : `, block gas limit ${block.gasLimit}`}; pre-state ${pre || '(empty)'}`,
   ];
-  block.txs.forEach((tx, i) => {
+  const omitted = (from: number, to: number) => {
+    if (to > from) lines.push(`  ... ${plural(to - from, 'transaction')} not shown (${to - from === 1 ? `tx ${from}` : `tx ${from}-${to - 1}`})`);
+  };
+  let next = 0;
+  for (const i of only ?? block.txs.keys()) {
+    omitted(next, i);
+    next = i + 1;
+    const tx = block.txs[i]!;
     const p = block.programs[tx.program]!;
     const gas = ` (gas limit ${tx.gasLimit})`;
     if (p.contract) {
@@ -43,7 +82,8 @@ export function formatBlock(block: Block): string[] {
       const ops = disassemble(p.code).map((op) => op.join(' ')).join('; ');
       lines.push(`  tx ${i}  ${ops}${tx.args.length ? ` args [${tx.args.join(', ')}]` : ''}${gas}`);
     }
-  });
+  }
+  omitted(next, block.txs.length);
   return lines;
 }
 
@@ -87,7 +127,16 @@ export function formatFailure(f: FailureReport): string[] {
   const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}`];
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
   if (f.error) lines.push(`  error        the executor threw: ${f.error}`);
-  if (f.transactions > 0) lines.push(...formatBlock(blockFromJson(f.block, 'failure')).map((l) => `  ${l}`));
+  if (f.transactions > 0) {
+    const block = blockFromJson(f.block, 'failure');
+    const only = shownTxs(block.txs.length, namedTxs(f.explanation));
+    lines.push(...formatBlock(block, only).map((l) => `  ${l}`));
+    const left = block.txs.length - only.length;
+    if (left > 0) {
+      const where = f.blockFile ? `the whole block is in ${f.blockFile}` : 'the whole block is in the report\'s block (no block file was written)';
+      lines.push(`  not shown    ${plural(left, 'transaction')} of ${block.txs.length}: ${where}`);
+    }
+  }
   // Idle polls carry no information; the full interleaving (and the schedule) stays in the JSON report.
   const steps = (f.interleaving ?? []).filter((x) => !x.endsWith(IDLE));
   if (steps.length) {

@@ -28,7 +28,7 @@ export function executorSubject(executor: Executor, name: string, coverage: read
 }
 
 /**
- * A built-in executor (its name) or a user's module (a path ending in .js or .mjs). `coverage`
+ * A built-in executor (its name) or a user's module (a path: impl/registry.ts isModulePath). `coverage`
  * replaces the paths its green runs must take (by default a built-in's own, none for a module).
  */
 export function executorSource(nameOrPath: string, settings: ExecutorSettings = {}, coverage?: readonly CoverageGoal[]): SubjectSource {

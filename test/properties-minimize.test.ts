@@ -1,0 +1,179 @@
+// The second shrinking pass (properties/minimize.ts) on big blocks, and the failure report of a big
+// block: a bug that needs two transactions of a 2,000-transaction block shrinks to those two within
+// the attempt cap (chunks first, the way delta debugging does), deterministically, every accepted
+// step failing; the report of a block too big to read prints at most MAX_TXS transactions (those the
+// explanation names and their neighbours first) and says how many it left out and where they are.
+// Seeds are pinned so the suite is deterministic and mutation testing can match its tests.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { writeBlock } from '../spec/block-file.js';
+import type { Block } from '../spec/block.js';
+import { executeReference } from '../spec/reference.js';
+import type { Executor } from '../spec/executor.js';
+import { blockSpecArb, buildBlock, type BlockSpec, type TxSpec } from '../properties/arbitraries.js';
+import { equivalenceCheck } from '../properties/equivalence.js';
+import { MAX_ATTEMPTS, minimize } from '../properties/minimize.js';
+import { formatFailure, MAX_TXS, shownTxs } from '../properties/report.js';
+import { newObserver, type FailureReport } from '../properties/runner.js';
+import { executorSubject } from '../properties/subjects.js';
+
+const SEED = 20_240_601;
+const BIG = 2000;
+
+/** One generated spec of exactly `n` transactions. */
+function specOf(n: number, seed = SEED): BlockSpec {
+  return fc.sample(blockSpecArb({ minTxs: n, maxTxs: n }), { seed, numRuns: 1 })[0]!;
+}
+
+/** Runs `minimize` counting the property's runs and checking that every accepted step failed. */
+async function minimizeCounted(spec: BlockSpec, fails: (s: BlockSpec) => boolean | Promise<boolean>) {
+  let runs = 0;
+  const failing = new Set<BlockSpec>();
+  const r = await minimize(spec, async (s) => {
+    runs++;
+    const f = await fails(s);
+    if (f) failing.add(s);
+    return f;
+  });
+  return { ...r, runs, failedWhenTried: failing.has(r.spec) };
+}
+
+describe('minimize on a big block', () => {
+  it('shrinks a planted 2-transaction bug in a 2,000-transaction block to those two, within the attempt cap', async () => {
+    const spec = specOf(BIG);
+    expect(spec.txs).toHaveLength(BIG);
+    // The bug: the block fails when it still holds tx 700 and, after it, tx 1500 (as they were generated).
+    const a = spec.txs[700]!;
+    const b = spec.txs[1500]!;
+    const fails = (s: BlockSpec) => {
+      const i = s.txs.indexOf(a);
+      return i >= 0 && s.txs.indexOf(b) > i;
+    };
+    const r = await minimizeCounted(spec, fails);
+    expect(r.spec.txs.length).toBeLessThanOrEqual(4);
+    expect(r.spec.txs).toEqual([a, b]);
+    expect(r.failedWhenTried).toBe(true);
+    expect(r.runs).toBeLessThanOrEqual(MAX_ATTEMPTS);
+    // Chunks first: a few dozen runs, not one per transaction.
+    expect(r.runs).toBeLessThan(100);
+    expect(r.steps).toBeGreaterThan(0);
+    expect(r.steps).toBeLessThanOrEqual(r.runs);
+    // Deterministic: a replay reaches the same block in the same number of steps.
+    const again = await minimizeCounted(spec, fails);
+    expect(again.spec).toEqual(r.spec);
+    expect(again.steps).toBe(r.steps);
+    expect(again.runs).toBe(r.runs);
+  });
+
+  it('shrinks a 2,000-transaction counterexample of an executor that swaps two transactions, against the real check, in seconds', async () => {
+    const reorder: Executor = {
+      name: 'reorder',
+      async execute(block: Block) {
+        if (block.txs.length < 2) return executeReference(block);
+        const txs = [...block.txs];
+        [txs[0], txs[1]] = [txs[1]!, txs[0]!];
+        return executeReference({ ...block, txs });
+      },
+      async close() {},
+    };
+    const subject = executorSubject(reorder, 'reorder');
+    const o = newObserver(subject);
+    const [input] = fc.sample(equivalenceCheck.inputs({ min: BIG, max: BIG }, subject), { seed: SEED, numRuns: 1 });
+    const [spec, ...rest] = input!;
+    const fails = async (s: BlockSpec) => !(await equivalenceCheck.run(subject, o, [s, ...rest]));
+    expect(await fails(spec as BlockSpec)).toBe(true);
+    const started = performance.now();
+    const r = await minimizeCounted(spec as BlockSpec, fails);
+    const seconds = (performance.now() - started) / 1000;
+    expect(r.spec.txs.length).toBeLessThanOrEqual(4);
+    expect(r.spec.txs.length).toBeGreaterThanOrEqual(2);
+    expect(r.failedWhenTried).toBe(true);
+    expect(r.runs).toBeLessThanOrEqual(MAX_ATTEMPTS);
+    expect(seconds).toBeLessThan(30);
+  }, 60_000);
+
+  it('keeps at least one transaction and is never larger than its input', async () => {
+    const spec = specOf(300, SEED + 1);
+    // Fails always: everything that can go goes, down to one transaction.
+    const r = await minimizeCounted(spec, () => true);
+    expect(r.spec.txs).toHaveLength(1);
+    expect(r.spec.pre).toHaveLength(1);
+    expect(r.runs).toBeLessThanOrEqual(MAX_ATTEMPTS);
+    // Fails never: nothing is accepted, and the input comes back as it was.
+    const none = await minimizeCounted(spec, () => false);
+    expect(none.spec).toBe(spec);
+    expect(none.steps).toBe(0);
+    expect(none.runs).toBeLessThanOrEqual(MAX_ATTEMPTS);
+  });
+
+  it('stops at the attempt cap when no transaction can go', async () => {
+    const spec = specOf(BIG, SEED + 2);
+    const r = await minimizeCounted(spec, (s) => s.txs.length === BIG && s.txs.every((t: TxSpec, i) => t === spec.txs[i]));
+    expect(r.runs).toBe(MAX_ATTEMPTS);
+    expect(r.spec).toBe(spec);
+    expect(r.steps).toBe(0);
+  });
+});
+
+/** A failure report of `spec`'s block as the runner builds one (no re-execution: formatFailure reads the report alone). */
+function reportOf(spec: BlockSpec, extra: Partial<FailureReport> = {}): FailureReport {
+  const block = buildBlock(spec);
+  return {
+    executor: './reorder.mjs', label: 'reorder', check: 'equivalence', setting: 'threads 4', threads: 4, seed: 65_536, path: '0',
+    token: 'cv1_x', replay: 'concord verify --replay cv1_x', transactions: block.txs.length, numShrinks: 0, block: writeBlock(block),
+    ...extra,
+  };
+}
+
+const txLines = (lines: readonly string[]) => lines.filter((l) => /^ {4}tx \d+ {2}/.test(l)).map((l) => Number(/tx (\d+)/.exec(l)![1]));
+
+describe('the failure report of a big block', () => {
+  const spec = specOf(1600, SEED + 3);
+  const file = 'concord-out/verify/reorder.mjs-92df4e24-equivalence-65536.block.json';
+
+  it('prints at most MAX_TXS transactions, those the explanation names and their neighbours first, and says where the rest are', () => {
+    const lines = formatFailure(reportOf(spec, {
+      blockFile: file,
+      explanation: {
+        anomaly: 'stale read', elle: 'G-single', tx: 900, key: 1, keyName: '#0.balance', expected: '1', actual: '0',
+        shouldComeFrom: { tx: 3 }, cameFrom: { tx: 1599 }, detail: 'tx 900 read a stale value.',
+      },
+    }));
+    const shown = txLines(lines);
+    expect(shown.length).toBeLessThanOrEqual(MAX_TXS);
+    expect(shown.length).toBeGreaterThan(0);
+    for (const t of [898, 899, 900, 901, 902, 1, 2, 3, 4, 5, 1597, 1598, 1599, 0]) expect(shown, `tx ${t}`).toContain(t);
+    expect(shown).toEqual([...shown].sort((x, y) => x - y));
+    expect(lines.length).toBeLessThan(MAX_TXS + 30);
+    expect(lines.join('\n').length).toBeLessThan(24_000);
+    const left = 1600 - shown.length;
+    expect(lines).toContain(`  not shown    ${left} transactions of 1600: the whole block is in ${file}`);
+    // Each run of transactions left out is counted where it was.
+    expect(lines.some((l) => /^ {4}\.\.\. \d+ transactions? not shown \(tx \d+(-\d+)?\)$/.test(l))).toBe(true);
+    // 13 named or neighbours (tx 1-5, 898-902, 1597-1599), then the first ones up to 40: tx 0-31.
+    expect(shown).toEqual([...Array.from({ length: 32 }, (_, i) => i), 898, 899, 900, 901, 902, 1597, 1598, 1599]);
+    expect(lines).toContain('    ... 866 transactions not shown (tx 32-897)');
+    expect(lines).toContain('    ... 694 transactions not shown (tx 903-1596)');
+    expect(lines.some((l) => l.startsWith(`  block file   ${file}`))).toBe(true);
+  });
+
+  it('prints the first MAX_TXS transactions when nothing names one, and says so without a block file', () => {
+    const lines = formatFailure(reportOf(spec, { error: 'boom' }));
+    expect(txLines(lines)).toEqual(Array.from({ length: MAX_TXS }, (_, i) => i));
+    expect(lines).toContain(`    ... ${1600 - MAX_TXS} transactions not shown (tx ${MAX_TXS}-1599)`);
+    expect(lines.find((l) => l.startsWith('  not shown'))).toMatch(/^ {2}not shown {4}1560 transactions of 1600: the whole block is in the report's block/);
+  });
+
+  it('prints a block of MAX_TXS transactions or fewer in full', () => {
+    const small = specOf(MAX_TXS, SEED + 4);
+    const lines = formatFailure(reportOf(small, { blockFile: file }));
+    expect(txLines(lines)).toEqual(Array.from({ length: MAX_TXS }, (_, i) => i));
+    expect(lines.some((l) => l.includes('not shown'))).toBe(false);
+  });
+
+  it('choose transactions deterministically, in block order, ignoring what is out of range', () => {
+    expect(shownTxs(10, [3])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(shownTxs(100, [50, -1, 500], 8)).toEqual([0, 1, 2, 48, 49, 50, 51, 52]);
+    expect(shownTxs(100, [99, 0], 6)).toEqual([0, 1, 2, 97, 98, 99]);
+  });
+});

@@ -20,7 +20,7 @@ import { median } from '../reports/stats.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadParams, type WorkloadOptions } from './block-source.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
-import { checkOutFile, writeWhole } from './output.js';
+import { checkOutFile, writeStdout, writeWhole } from './output.js';
 import { concordVersion } from './version.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -180,8 +180,8 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     writeWhole(o.out, text);
     progress.info(`bench: results written to ${o.out}`);
   }
-  if (o.json) process.stdout.write(text);
-  else process.stdout.write(resultsMarkdown(merge([{ file: o.out ?? '(not written)', doc }])));
+  if (o.json) writeStdout(text);
+  else writeStdout(resultsMarkdown(merge([{ file: o.out ?? '(not written)', doc }])));
   // Each on stderr too: under --json (or in a CI log) the report's warnings are not shown.
   for (const f of doc.failures) progress.note(`bench: ${f.executor} at ${plural(f.threads, 'thread')}${f.workload ? ` on ${f.workload}` : ''} failed: ${f.message}`);
   const wrong = doc.runs.filter((r) => !r.correct);

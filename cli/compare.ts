@@ -10,6 +10,7 @@
 import { compare, formatComparison, pValue, regressions } from '../reports/compare.js';
 import { EXIT, nonNegativeNumberOption, UsageError } from './errors.js';
 import { readResults } from './report.js';
+import { writeStdout } from './output.js';
 
 export interface CompareOptions {
   base: string;
@@ -33,11 +34,11 @@ export async function compareCommand(o: CompareOptions): Promise<number> {
   const slower = threshold === undefined ? [] : regressions(c, threshold);
   const ok = slower.length === 0 && c.broken.length === 0;
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({ ok, ...c, regressions: slower.map((r) => r.name) })}\n`);
+    writeStdout(`${JSON.stringify({ ok, ...c, regressions: slower.map((r) => r.name) })}\n`);
   } else {
-    process.stdout.write(formatComparison(c, o.base, o.next));
-    for (const b of c.broken) process.stdout.write(`broken: ${o.next}: ${b}\n`);
-    for (const r of slower) process.stdout.write(`regression: ${r.name}: ${r.deltaPct.toFixed(2)}% slower (${pValue(r.p)}), above ${threshold}%\n`);
+    writeStdout(formatComparison(c, o.base, o.next));
+    for (const b of c.broken) writeStdout(`broken: ${o.next}: ${b}\n`);
+    for (const r of slower) writeStdout(`regression: ${r.name}: ${r.deltaPct.toFixed(2)}% slower (${pValue(r.p)}), above ${threshold}%\n`);
   }
   return ok ? EXIT.OK : EXIT.FAILED;
 }

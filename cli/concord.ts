@@ -21,6 +21,7 @@ import { DEFAULT_RUNS, DEFAULT_SEED, SHARD_RUNS, verifyCommand } from './verify.
 import { BATCH } from '../properties/runner.js';
 import { DEFAULT_WARMUP_MS, runCommand } from './run.js';
 import { concordVersion } from './version.js';
+import { divertStdout, writeStdout } from './output.js';
 
 const program = new Command('concord')
   .description('Proves parallel blockchain executors equivalent to a sequential reference and measures their speedup.')
@@ -45,10 +46,12 @@ const TIMEOUT_HELP = `fail (exit 1) when a call into an executor (loading, execu
 let exitCode: number = EXIT.OK;
 
 // Under --json stdout holds one JSON object: what an executor under test logs with console.log
-// (or info, debug) would break it for whoever parses it, so it goes to stderr.
+// (or info, debug) or writes to process.stdout itself (a logger) would break it for whoever parses
+// it, so it goes to stderr; Concord's own output still reaches stdout (divertStdout, cli/output.ts).
 program.hook('preAction', (_program, command) => {
   if (command.opts().json !== true) return;
   for (const method of ['log', 'info', 'debug'] as const) console[method] = console.error;
+  divertStdout();
 });
 
 workloadOptions(
@@ -144,17 +147,17 @@ program.command('main')
   });
 
 program.command('executors').description('list the built-in executors').action(() => {
-  for (const e of EXECUTORS.values()) process.stdout.write(`${e.name.padEnd(12)} ${e.doc}\n`);
+  for (const e of EXECUTORS.values()) writeStdout(`${e.name.padEnd(12)} ${e.doc}\n`);
 });
 
 program.command('contracts').description('list the library contracts a block file can call, with their arguments').action(() => {
   for (const c of CONTRACTS.values()) {
-    process.stdout.write(`${c.name}(${c.params.map((q) => `${q.name}: ${q.kind}`).join(', ')})\n    ${c.doc}\n`);
+    writeStdout(`${c.name}(${c.params.map((q) => `${q.name}: ${q.kind}`).join(', ')})\n    ${c.doc}\n`);
   }
 });
 
 program.command('workloads').description('list the workload generators').action(() => {
-  for (const w of WORKLOADS.values()) process.stdout.write(`${w.name.padEnd(8)} ${w.doc}\n`);
+  for (const w of WORKLOADS.values()) writeStdout(`${w.name.padEnd(8)} ${w.doc}\n`);
 });
 
 try {
@@ -170,4 +173,4 @@ process.exitCode = exitCode;
 // A user's executor may leave threads or timers alive, after a passing run as after a failed one
 // (a close() that never settled after its execute() threw, a timer its close() forgot): once the
 // output is out, nothing is left to wait for, and a CI job must not hang after a green verdict.
-process.stdout.write('', () => process.stderr.write('', () => process.exit(exitCode)));
+writeStdout('', () => process.stderr.write('', () => process.exit(exitCode)));

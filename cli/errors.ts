@@ -13,6 +13,7 @@ import { nameAndMessage } from '../properties/explain.js';
 import { failureLines } from './failure-lines.js';
 import { stopAllProgress } from './progress.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
+import { writeStdout } from './output.js';
 
 export class UsageError extends Error {}
 
@@ -55,7 +56,7 @@ export async function guard(command: string, body: () => Promise<number>): Promi
 function reportFailure(command: string, e: ExecutorFailure): void {
   const lines = failureLines(command, e.message, e.json);
   process.stderr.write(lines.stderr);
-  if (lines.stdout) process.stdout.write(lines.stdout);
+  if (lines.stdout) writeStdout(lines.stdout);
 }
 
 /** A thrown value as failure reports word it (`Error: boom`), on one bounded line. */
@@ -193,7 +194,8 @@ export function timeoutOption(raw: string | undefined): number {
 export function intOption(name: string, raw: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max.toLocaleString('en-US')}`;
+  // The largest integers are a limit of doubles, said only to a value past it.
+  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}${v > max ? ' and at most 2^53 - 1' : ''}` : `from ${min} to ${max.toLocaleString('en-US')}`;
   if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(v) || v < min || v > max) throw new UsageError(`${name} expects an integer ${range}, got "${raw}"`);
   return v;
 }
@@ -204,7 +206,8 @@ export function intOption(name: string, raw: string | undefined, fallback: numbe
  */
 export function nonNegativeNumberOption(name: string, raw: string, what: string): number {
   const v = Number(raw);
-  if (!/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw.trim()) || !Number.isFinite(v)) throw new UsageError(`${name} expects ${what} >= 0, got "${raw}"`);
+  const numeral = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw.trim());
+  if (!numeral || !Number.isFinite(v)) throw new UsageError(`${name} expects ${what} >= 0${numeral ? ' that a double can hold' : ''}, got "${raw}"`);
   return v;
 }
 

@@ -5,7 +5,7 @@
 import { writeBlock } from '../spec/block-file.js';
 import { generate } from '../bench/workloads.js';
 import { UsageError } from './errors.js';
-import { checkOutFile, writeWhole } from './output.js';
+import { checkOutFile, writeStdout, writeWhole } from './output.js';
 import { workloadSpec, type WorkloadOptions } from './block-source.js';
 
 export async function genCommand(o: WorkloadOptions & { out?: string }): Promise<number> {
@@ -21,7 +21,7 @@ export async function genCommand(o: WorkloadOptions & { out?: string }): Promise
   const headText = JSON.stringify(head, null, 1).slice(0, -2);
   const text = `${headText},\n "transactions": [\n${transactions.map((t) => `  ${JSON.stringify(t)}`).join(',\n')}\n ]\n}\n`;
   if (out === undefined) {
-    process.stdout.write(text);
+    writeStdout(text);
     return 0;
   }
   writeWhole(out, text);

@@ -10,7 +10,7 @@ import { serializeResults } from '../reports/schema.js';
 import { z3Installed } from '../spec/smt/z3.js';
 import { runBench } from './bench.js';
 import { DEFAULT_CALL_TIMEOUT_S, EXIT, watchCalls } from './errors.js';
-import { checkOutDir, writeWhole } from './output.js';
+import { checkOutDir, writeStdout, writeWhole } from './output.js';
 import { createProgress, type Progress } from './progress.js';
 
 export interface MainOptions {
@@ -71,6 +71,6 @@ export async function mainCommand(o: MainOptions): Promise<number> {
 
   const report = await writeReport([{ file: relative(o.out, results) || results, doc }], o.out);
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
-  process.stdout.write(`concord: done in ${seconds} s. Report: ${report.html} (Markdown: ${report.markdown}; results: ${results})\n`);
+  writeStdout(`concord: done in ${seconds} s. Report: ${report.html} (Markdown: ${report.markdown}; results: ${results})\n`);
   return Math.max(...codes);
 }

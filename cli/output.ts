@@ -75,3 +75,27 @@ export function writeWhole(path: string, text: string): void {
     throw new UsageError(`${path}: cannot write: ${fsReason(e)}`);
   }
 }
+
+type Write = (chunk: string, done?: (error?: Error | null) => void) => boolean;
+
+/** stdout's own write, kept by divertStdout for Concord's output; null while nothing is diverted. */
+let stdoutWrite: Write | null = null;
+
+/** Writes Concord's own output (results, JSON, the flush before exit) to stdout, diverted or not. */
+export function writeStdout(text: string, done?: (error?: Error | null) => void): boolean {
+  return stdoutWrite ? stdoutWrite(text, done) : process.stdout.write(text, done);
+}
+
+/**
+ * Under --json stdout holds one JSON object, and whatever else writes to process.stdout (an
+ * executor's logger, console.log, a worker thread's output piped through) would break it for
+ * whoever parses it: from here on such writes go to stderr, and only writeStdout, which every
+ * command's own output goes through, reaches stdout. Called before any user module loads. Writes
+ * straight to file descriptor 1 (fs.writeSync(1), sonic-boom's default destination for pino) are
+ * out of reach.
+ */
+export function divertStdout(): void {
+  if (stdoutWrite) return;
+  stdoutWrite = process.stdout.write.bind(process.stdout) as Write;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+}

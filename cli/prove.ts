@@ -11,7 +11,7 @@ import { ruleClaims } from '../spec/smt/rules.js';
 import { ContractFileError, loadContractFile } from '../spec/smt/user-contract.js';
 import { closeZ3, openZ3, Z3MissingError } from '../spec/smt/z3.js';
 import { EXIT } from './errors.js';
-import { fsReason } from './output.js';
+import { fsReason, writeStdout } from './output.js';
 import { createProgress } from './progress.js';
 
 export interface ProveOptions {
@@ -64,6 +64,6 @@ export async function proveCommand(opts: ProveOptions): Promise<number> {
   }
   const ms = Math.round(performance.now() - t0);
   const ok = results.every(asExpected);
-  process.stdout.write(opts.json ? `${JSON.stringify({ ok, ms, claims: results })}\n` : formatTable(results, ms));
+  writeStdout(opts.json ? `${JSON.stringify({ ok, ms, claims: results })}\n` : formatTable(results, ms));
   return ok ? 0 : 1;
 }

@@ -18,6 +18,7 @@ import { median } from '../reports/stats.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
 import { loadBlock, type WorkloadOptions } from './block-source.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
+import { writeStdout } from './output.js';
 
 export interface RunOptions extends WorkloadOptions, PartitionOptions {
   executor?: string;
@@ -66,9 +67,10 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   let doing = ' never finished loading';
   const attempt = <T>(what: string, f: () => T | Promise<T>): Promise<T> => callExecutor(name, what, f, json);
   const watch = watchCalls('run', timeout, json);
-  // --check compares with the reference on the block as given, before the executor has it: an
-  // executor that changes its input must not be judged against a reference run on the changed block.
-  const given = o.check ? { expected: executeReference(block), digest: blockDigest(block) } : undefined;
+  // Taken before the executor has the block: an executor that changes its input must be told so,
+  // not judged (--check) or counted (the receipts below, the figures) against the changed block.
+  const digest = blockDigest(block);
+  const expected = o.check ? executeReference(block) : undefined;
   const runs = async () => {
     const startedAt = performance.now();
     const executor = await watch.call(`the executor ${name}: loading`, () => attempt('while starting', () => createExecutor(name, { ...options, ...partition })));
@@ -101,6 +103,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     return { executor, startupMs, times, result, warmupRuns };
   };
   const { executor, startupMs, times, result, warmupRuns } = await unlessStuck(runs(), () => failed(`${doing}: nothing was left running that could settle it`));
+  if (blockDigest(block) !== digest) throw failed(` changed the block it was given (${label}): an executor must leave its input as it found it`);
   const problem = malformation(result);
   if (problem) throw failed(` returned a malformed result on ${label}: ${problem}`);
   const r = result as BlockResult;
@@ -111,8 +114,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     if (!o.check && got !== n) throw failed(` returned a malformed result on ${label}: ${plural(got, what)} for ${plural(n, 'transaction')}`);
   }
   const medianMs = median(times);
-  if (given && blockDigest(block) !== given.digest) throw failed(` changed the block it was given (${label}): an executor must leave its input as it found it`);
-  const difference = given ? explain(block, given.expected, r) : undefined;
+  const difference = expected ? explain(block, expected, r) : undefined;
   const summary = {
     block: label,
     executor: executor.name,
@@ -133,7 +135,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   };
   const code = difference ? EXIT.FAILED : EXIT.OK;
   if (o.json) {
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    writeStdout(`${JSON.stringify(summary)}\n`);
     return code;
   }
   const lines = [
@@ -155,7 +157,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
       ? `check          DIFFERS from the reference; the first difference:\n${formatExplanation(difference).map((l) => `  ${l}`).join('\n')}`
       : 'check          the same state root, receipts and reads as the reference');
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  writeStdout(`${lines.join('\n')}\n`);
   return code;
 }
 

@@ -22,7 +22,7 @@ import type { Block } from '../spec/block.js';
 import { writeBlock } from '../spec/block-file.js';
 import { plural } from '../spec/plural.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
-import { checkOutDir } from './output.js';
+import { checkOutDir, writeStdout } from './output.js';
 import { createProgress } from './progress.js';
 import { executorNames } from './executor-settings.js';
 
@@ -253,16 +253,16 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   // pass alone when it was found too: passing now says nothing about whether it is gone.
   const unknown = report || !token.failsOnly ? undefined : passedAloneText(replayed.label, token, token.failsOnly);
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({
+    writeStdout(`${JSON.stringify({
       ok: !report && !unknown, executors: [token.executor], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [report] : [],
       reproduced: Boolean(report), ...(unknown ? { failsOnly: token.failsOnly, error: unknown } : {}),
     })}\n`);
   } else if (report) {
-    process.stdout.write(`${formatFailure(report).join('\n')}\n`);
+    writeStdout(`${formatFailure(report).join('\n')}\n`);
   } else if (unknown) {
-    process.stdout.write(`${unknown}\n`);
+    writeStdout(`${unknown}\n`);
   } else {
-    process.stdout.write(`replayed ${replayed.label} ${token.check} seed ${token.seed} path ${token.path}: the counterexample no longer fails\n`);
+    writeStdout(`replayed ${replayed.label} ${token.check} seed ${token.seed} path ${token.path}: the counterexample no longer fails\n`);
   }
   return report || unknown ? EXIT.FAILED : EXIT.OK;
 }
@@ -304,9 +304,9 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     const planted = await runPlanted(base);
     const ok = planted.caught === planted.total;
     if (o.json) {
-      process.stdout.write(`${JSON.stringify(summary(ok, planted.run, planted))}\n`);
+      writeStdout(`${JSON.stringify(summary(ok, planted.run, planted))}\n`);
     } else {
-      process.stdout.write(`${plantedText(planted, runs, shard, outDir).join('\n')}\n`);
+      writeStdout(`${plantedText(planted, runs, shard, outDir).join('\n')}\n`);
     }
     return ok ? EXIT.OK : EXIT.FAILED;
   }
@@ -322,13 +322,13 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   const uncovered = r.executors.filter((e) => e.uncovered.length > 0);
   const ok = !r.failures.length && !uncovered.length;
   if (o.json) {
-    process.stdout.write(`${JSON.stringify(summary(ok, r))}\n`);
+    writeStdout(`${JSON.stringify(summary(ok, r))}\n`);
   } else {
-    for (const f of r.failures) process.stdout.write(`${formatFailure(f).join('\n')}\n\n`);
-    process.stdout.write(`${textSummary(r).join('\n')}\n`);
-    for (const e of uncovered) process.stdout.write(`FAIL ${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did\n`);
-    if (uncovered.length) process.stdout.write(`  hint: these paths show up only with enough runs; ${raiseRuns(runs, shard, SHARD_RUNS)}\n`);
-    if (ok) process.stdout.write(r.timedOut ? 'no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full\n' : 'all properties hold\n');
+    for (const f of r.failures) writeStdout(`${formatFailure(f).join('\n')}\n\n`);
+    writeStdout(`${textSummary(r).join('\n')}\n`);
+    for (const e of uncovered) writeStdout(`FAIL ${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did\n`);
+    if (uncovered.length) writeStdout(`  hint: these paths show up only with enough runs; ${raiseRuns(runs, shard, SHARD_RUNS)}\n`);
+    if (ok) writeStdout(r.timedOut ? 'no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full\n' : 'all properties hold\n');
   }
   return ok ? EXIT.OK : EXIT.FAILED;
 }

@@ -45,13 +45,39 @@ export const EXECUTORS: ReadonlyMap<string, ExecutorEntry> = new Map(entries.map
 
 export class UnknownExecutorError extends Error {}
 
+/**
+ * Whether `--executor` names a module rather than a built-in: a file Node loads as JavaScript
+ * (.js, .mjs, .cjs), TypeScript (.ts, .mts, .cts: Node loads it only with type stripping or a
+ * loader; see loadHint) or anything with a path separator in it ("./engine/index").
+ */
+export function isModulePath(nameOrPath: string): boolean {
+  return /\.[cm]?[jt]s$/.test(nameOrPath) || /[\\/]/.test(nameOrPath);
+}
+
 /** Throws UnknownExecutorError, before anything starts, for a name that is neither built in nor an existing module file. */
 export function checkExecutorName(nameOrPath: string): void {
   if (EXECUTORS.has(nameOrPath)) return;
-  if (!/\.m?js$/.test(nameOrPath)) {
-    throw new UnknownExecutorError(`unknown executor "${nameOrPath}" (built in: ${[...EXECUTORS.keys()].join(', ')}; or a path to an ES module ending in .js or .mjs)`);
+  if (!isModulePath(nameOrPath)) {
+    throw new UnknownExecutorError(`unknown executor "${nameOrPath}" (built in: ${[...EXECUTORS.keys()].join(', ')}; or a path to your module: a file ending in .js, .mjs or .cjs, or a path with a / in it)`);
   }
   if (!existsSync(nameOrPath)) throw new UnknownExecutorError(`${nameOrPath}: no such module file`);
+}
+
+/**
+ * What to do about a module that does not load, when the error says: ESM syntax in a file Node
+ * reads as CommonJS (a .js file under a package.json without "type": "module", which is what
+ * `npm init -y` writes), or TypeScript that this Node cannot strip. '' otherwise.
+ */
+function loadHint(e: unknown, file: string): string {
+  const message = e instanceof Error ? e.message : '';
+  const code = (e as { code?: unknown } | null)?.code;
+  if (e instanceof SyntaxError && /Cannot use import statement outside a module|Unexpected token 'export'/.test(message) && !/\.mjs$/.test(file)) {
+    return '; hint: the module uses ES module syntax (import/export) but Node loads it as CommonJS: name it .mjs, or set "type": "module" in the package.json nearest to it';
+  }
+  if (/\.[cm]?ts$/.test(file) && (code === 'ERR_UNKNOWN_FILE_EXTENSION' || code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING' || /strip-types|type stripping/i.test(message))) {
+    return `; hint: this Node (${process.version}) cannot load TypeScript: compile it to JavaScript (tsc) and pass the .js/.mjs file, or run Concord under a TypeScript loader (node --import tsx ...concord.js)`;
+  }
+  return '';
 }
 
 /**
@@ -69,21 +95,66 @@ function syntaxErrorAt(e: unknown, file: string): string {
   return ` (at ${at[1]}:${at[2]}${column >= 0 ? `:${column + 1}` : ''})`;
 }
 
-/** A built-in executor by name, or a user's module (a path ending in .js/.mjs) whose default export is an Executor or a function returning one. */
+/** Whether `x` has an Executor's shape: name (a non-empty string), execute() and close(). */
+function isExecutor(x: unknown): x is Executor {
+  return typeof x === 'object' && x !== null && typeof (x as Executor).execute === 'function' && typeof (x as Executor).close === 'function'
+    && typeof (x as Executor).name === 'string' && (x as Executor).name !== '';
+}
+
+/** Whether `f` is a class (which must be called with `new`), as opposed to a plain or arrow function. */
+function isClass(f: (...args: never[]) => unknown): boolean {
+  return /^class\b/.test(Function.prototype.toString.call(f));
+}
+
+/** A value in a few words, for a message: what a default export or a factory gave instead of an Executor. */
+function described(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (typeof x !== 'object') return `a ${typeof x}`;
+  const keys = Object.keys(x);
+  return keys.length ? `an object with ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}` : 'an object with no own properties';
+}
+
+const SHAPES = 'an Executor ({ name, execute(block, options), close() }, name a non-empty string), a function returning one or a class constructing one (either receives the settings: threads, modules, partition)';
+
+/**
+ * A built-in executor by name, or a user's module (a path: see isModulePath) whose default export
+ * is an Executor, a function returning one (maybe a promise of one), or a class constructing one;
+ * the function and the class get the settings. A module compiled to CommonJS by TypeScript or
+ * Babel (`exports.default = ...` beside `__esModule`) arrives from import() as
+ * `{ default: { __esModule, default } }`: the inner default is the export meant.
+ */
 export async function createExecutor(nameOrPath: string, settings: ExecutorSettings = {}): Promise<Executor> {
   const entry = EXECUTORS.get(nameOrPath);
   if (entry) return entry.create(settings);
   checkExecutorName(nameOrPath);
-  let mod: { default?: unknown };
+  let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(resolve(nameOrPath)).href)) as { default?: unknown };
+    mod = (await import(pathToFileURL(resolve(nameOrPath)).href)) as Record<string, unknown>;
   } catch (e) {
-    throw new UnknownExecutorError(`${nameOrPath}: cannot load the module: ${e instanceof Error ? `${e.message}${syntaxErrorAt(e, resolve(nameOrPath))}` : String(e)}`);
+    const file = resolve(nameOrPath);
+    throw new UnknownExecutorError(`${nameOrPath}: cannot load the module: ${e instanceof Error ? `${e.message}${syntaxErrorAt(e, file)}` : String(e)}${loadHint(e, file)}`);
   }
-  const d = mod.default;
-  const executor = typeof d === 'function' ? await (d as (s: ExecutorSettings) => unknown)(settings) : d;
-  const ok = typeof executor === 'object' && executor !== null && typeof (executor as Executor).execute === 'function' && typeof (executor as Executor).close === 'function'
-    && typeof (executor as Executor).name === 'string' && (executor as Executor).name !== '';
-  if (!ok) throw new UnknownExecutorError(`${nameOrPath}: the default export must be an Executor ({ name, execute(block, options), close() }, name a non-empty string) or a function returning one`);
-  return executor as Executor;
+  let d = mod.default;
+  if (d === undefined) {
+    const names = Object.keys(mod);
+    throw new UnknownExecutorError(`${nameOrPath}: the module has no default export${names.length ? ` (it exports ${names.slice(0, 6).join(', ')}${names.length > 6 ? ', ...' : ''})` : ''}; export default ${SHAPES}`);
+  }
+  if (typeof d === 'object' && d !== null && (d as { __esModule?: unknown }).__esModule && 'default' in d) {
+    const inner = (d as { default: unknown }).default;
+    if (isExecutor(inner) || typeof inner === 'function') d = inner;
+  }
+  let executor: unknown = d;
+  let what = 'the default export';
+  if (typeof d === 'function') {
+    const make = d as (s: ExecutorSettings) => unknown;
+    if (isClass(make)) {
+      executor = new (make as unknown as new (s: ExecutorSettings) => unknown)(settings);
+      what = `new ${make.name || 'the default export'}(settings)`;
+    } else {
+      executor = await make(settings);
+      what = 'what the default export returned';
+    }
+  }
+  if (!isExecutor(executor)) throw new UnknownExecutorError(`${nameOrPath}: the default export must be ${SHAPES}; ${what} is ${described(executor)}`);
+  return executor;
 }

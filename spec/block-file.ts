@@ -36,6 +36,7 @@ function isObj(v: unknown): v is Obj {
 export function parseBlock(text: string, file = 'block'): Block {
   // Editors on Windows often save UTF-8 with a byte-order mark, which JSON.parse rejects.
   const body = text.replace(/^\uFEFF/, '');
+  if (body.trim() === '') throw new BlockFileError(file, 'JSON', body === '' ? 'the file is empty' : 'the file holds nothing but white space');
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -323,7 +324,7 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
       if (i > MAX_ENTITY) fail(where, `entity index ${i} above ${MAX_ENTITY}`);
       return i;
     }
-    if (!/^[A-Za-z_][\w-]*$/.test(name)) fail(where, `entity name ${describeValue(name)} must start with a letter and hold only letters, digits, _ and -`);
+    if (!/^[A-Za-z_][\w-]*$/.test(name)) fail(where, `entity name ${describeValue(name)} must start with an ASCII letter or _ and hold only ASCII letters, digits, _ and -`);
     let i = entityIndex.get(name);
     if (i === undefined) {
       i = entityNames.length;

@@ -143,6 +143,9 @@ describe('block file errors', () => {
     expect(jsonSyntaxProblem(new SyntaxError("Expected ',' or ']' after array element in JSON at position 4 (line 2 column 3)"), '[\n1 2]'))
       .toBe("line 2, column 3: Expected ',' or ']' after array element in JSON");
     expect(jsonSyntaxProblem(new SyntaxError('Unexpected end of JSON input'), '{')).toBe('Unexpected end of JSON input');
+    // An empty file says so, as an empty results file does.
+    expect(blockError('').problem).toBe('the file is empty');
+    expect(blockError('\uFEFF \n\t').problem).toBe('the file holds nothing but white space');
   });
 
   it('names the line and column of a repeated key and of its first use, in small objects and large', () => {

@@ -44,11 +44,33 @@ describe('concord ends', () => {
     expect(r.stderr).toBe('engine: warming up\nengine: done\n');
   });
 
-  it('run --check judges against the block as given, and names an executor that changed it', () => {
+  it('under --json, writes to process.stdout from the executor (a logger, a worker thread) go to stderr too', () => {
+    const logs = module('logs', `import { Worker } from 'node:worker_threads';
+export default { name: 'logs', async execute(b) {
+  process.stdout.write('{"level":30,"msg":"engine: start"}\\n');
+  await new Promise((r) => new Worker("process.stdout.write('worker: up\\\\n')", { eval: true }).on('exit', r));
+  return executeReference(b);
+}, async close() { process.stdout.write('engine: closed\\n'); } };`);
+    const r = concord('run', example, '--executor', logs, '--warmup', '0', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ executor: 'logs' });
+    // A worker's output reaches the main thread asynchronously: its place among the lines may vary.
+    expect(r.stderr.split('\n').sort()).toEqual(['', 'engine: closed', 'worker: up', '{"level":30,"msg":"engine: start"}']);
+    const verify = concord('verify', '--executor', logs, '--runs', '10', '--json', '--out', join(dir, 'out-logs'));
+    expect(verify.status, verify.stderr).toBe(0);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true });
+    const plain = concord('run', example, '--executor', logs, '--warmup', '0');
+    expect(plain.stdout).toMatch(/^\{"level":30,"msg":"engine: start"\}\n/);
+    expect(plain.stdout).toContain('worker: up\n');
+  });
+
+  it('run, with --check or without, names an executor that changed the block it was given (not its result\'s length)', () => {
     const mutates = module('mutates', "export default { name: 'mutates', async execute(b) { const r = executeReference(b); b.txs.pop(); return r; }, async close() {} };");
-    const r = concord('run', example, '--executor', mutates, '--warmup', '0', '--check');
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^concord run: the executor \S+mutates\.mjs changed the block it was given \(\S+transfer\.json\): an executor must leave its input as it found it\n$/);
+    for (const check of [['--check'], []]) {
+      const r = concord('run', example, '--executor', mutates, '--warmup', '0', ...check);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^concord run: the executor \S+mutates\.mjs changed the block it was given \(\S+transfer\.json\): an executor must leave its input as it found it\n$/);
+    }
   });
 
   it('says what a user\'s module did wrong: a thrown object\'s contents, a syntax error\'s place, a missing name', () => {

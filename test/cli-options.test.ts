@@ -76,9 +76,12 @@ describe('concord option checks', () => {
   });
 
   it('refuses numbers Number() would read too kindly, naming the option', () => {
-    for (const zipf of ['Infinity', '', ' ', '0x10', '-1', '1e999', 'NaN']) {
+    for (const zipf of ['Infinity', '', ' ', '0x10', '-1', 'NaN']) {
       refused(['run', '--workload', 'defi', '--zipf', zipf], new RegExp(`^concord run: --zipf expects a number >= 0, got "${zipf}"\\n$`));
     }
+    // A numeral past what a double holds, and an integer past 2^53 - 1, say so rather than repeat the sign rule.
+    refused(['run', '--workload', 'defi', '--zipf', '1e999'], /^concord run: --zipf expects a number >= 0 that a double can hold, got "1e999"\n$/);
+    refused(['gen', '--workload', 'p2p', '--seed', '9007199254740992'], /^concord gen: --seed expects an integer >= 0 and at most 2\^53 - 1, got "9007199254740992"\n$/);
     for (const pct of ['', '0x10', 'Infinity', '-5', '5%']) {
       refused(['compare', published, published, '--fail-on-regression', pct], new RegExp(`^concord compare: --fail-on-regression expects a percentage >= 0, got "${pct}"\\n$`));
     }

@@ -40,7 +40,7 @@ describe('concord options', () => {
       [['run', '--workload', 'p2p', '--zipf', '2'], /--zipf shapes the defi workload's hot spots; p2p has none/],
       [['run', join(dir, 'missing.json')], /cannot read: no such file or folder \(ENOENT\)/],
       [['run', dir], /cannot read: is a folder, not a file \(EISDIR\)/],
-      [['bench', '--quick', '--workload', 'p2p', '--executor', 'nope'], /unknown executor "nope" .*ending in \.js or \.mjs/],
+      [['bench', '--quick', '--workload', 'p2p', '--executor', 'nope'], /unknown executor "nope" .*ending in \.js, \.mjs or \.cjs/],
       [['bench', '--quick', '--workload', 'p2p', '--executor', join(dir, 'none.mjs')], /none\.mjs: no such module file/],
       [['bench', '--quick', '--workload', 'p2p', '--executor', 'block-stm', '--partition', 'range'], /--partition configures the modular executor, not block-stm/],
       [['bench', '--quick', '--workload', 'p2p', '--executor', notAnExecutor], /forty-two\.mjs: the default export must be an Executor/],

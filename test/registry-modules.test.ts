@@ -1,0 +1,94 @@
+// The shapes a user's executor module may take, run as a user runs them (dist/cli/concord.js):
+// a class as the default export is constructed with the settings; TypeScript or Babel compiled to
+// CommonJS (`exports.default` beside `__esModule`) is unwrapped; a .cjs path is a module like .js
+// and .mjs; and what cannot load says what to do (ES module syntax in a file Node reads as
+// CommonJS, TypeScript this Node cannot strip, a module without a default export).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkExecutorName, isModulePath, UnknownExecutorError } from '../impl/registry.js';
+import { errorOf } from './helpers.js';
+
+const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
+const reference = new URL('../dist/spec/reference.js', import.meta.url);
+const example = new URL('../examples/transfer.json', import.meta.url).pathname;
+
+describe('executor modules', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'concord-modules-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, text);
+    return path;
+  };
+  // From `dir`, as a user runs it: paths relative to where they are.
+  const run = (executor: string, ...more: string[]) =>
+    spawnSync(process.execPath, [cli, 'run', example, '--executor', executor, '--warmup', '0', ...more], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+
+  it('constructs a class exported as the default, with the settings', () => {
+    file('cls.mjs', `import { executeReference } from '${reference.href}';
+export default class MyExecutor {
+  constructor(settings) { this.name = 'cls-' + settings.threads; }
+  async execute(block) { return executeReference(block); }
+  async close() {}
+}
+`);
+    const r = run('./cls.mjs', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ executor: 'cls-undefined' });
+  });
+
+  it('unwraps TypeScript compiled to CommonJS (exports.default beside __esModule), in a .cjs file under a sub-folder', () => {
+    file('ex/cjs2.cjs', `"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+const reference_1 = require(${JSON.stringify(reference.pathname)});
+class Engine { constructor() { this.name = 'cjs2'; } async execute(block) { return (0, reference_1.executeReference)(block); } async close() {} }
+exports.default = Engine;
+`);
+    const r = run('./ex/cjs2.cjs', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ executor: 'cjs2' });
+    file('ex/plain.cjs', `const { executeReference } = require(${JSON.stringify(reference.pathname)});
+module.exports = () => ({ name: 'plain-cjs', execute: async (b) => executeReference(b), close: async () => {} });
+`);
+    expect(JSON.parse(run('./ex/plain.cjs', '--json').stdout)).toMatchObject({ executor: 'plain-cjs' });
+  });
+
+  it('says to name the file .mjs or set "type": "module" when ES module syntax lands in a CommonJS package', () => {
+    file('cjs-project/package.json', '{ "name": "mine", "type": "commonjs" }\n');
+    file('cjs-project/my-executor.js', `import { executeReference } from '${reference.href}';
+export default { name: 'mine', async execute(block) { return executeReference(block); }, async close() {} };
+`);
+    const r = run('./cjs-project/my-executor.js');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^concord run: \.\/cjs-project\/my-executor\.js: cannot load the module: Cannot use import statement outside a module.*; hint: .*name it \.mjs, or set "type": "module" in the package\.json nearest to it\n$/m);
+  });
+
+  it('says to compile TypeScript, or use a loader, when this Node cannot load it', () => {
+    file('engine.ts', "const e: { name: string } = { name: 'ts' };\nexport default e;\n");
+    const r = run('./engine.ts');
+    // Node 22.18+ and 23.6+ strip types themselves: the module loads, and is refused for its shape.
+    expect(r.status).toBe(2);
+    const strips = (process.features as { typescript?: unknown }).typescript;
+    if (!strips) expect(r.stderr).toMatch(/Unknown file extension "\.ts".*; hint: this Node \(v[\d.]+\) cannot load TypeScript: compile it to JavaScript \(tsc\)/);
+  });
+
+  it('names the accepted shapes when the default export is none of them, or missing', () => {
+    file('named.mjs', 'export const executor = {};\nexport const other = 1;\n');
+    const named = run('./named.mjs');
+    expect(named.status).toBe(2);
+    expect(named.stderr).toMatch(/^concord run: \.\/named\.mjs: the module has no default export \(it exports executor, other\); export default an Executor \(.*\), a function returning one or a class constructing one/);
+    file('returns-nothing.mjs', 'export default () => undefined;\n');
+    expect(run('./returns-nothing.mjs').stderr).toMatch(/the default export must be an Executor .*; what the default export returned is undefined\n$/);
+  });
+
+  it('recognises module paths: .js, .mjs, .cjs, TypeScript, or anything with a path separator', () => {
+    for (const p of ['x.js', 'x.mjs', 'x.cjs', 'x.ts', 'x.mts', 'x.cts', './engine/index', 'engine\\index']) expect(isModulePath(p), p).toBe(true);
+    for (const p of ['sequential', 'mine', 'x.json']) expect(isModulePath(p), p).toBe(false);
+    expect(errorOf(UnknownExecutorError, () => checkExecutorName('mine')).message).toMatch(/^unknown executor "mine" \(built in: .*; or a path to your module: a file ending in \.js, \.mjs or \.cjs, or a path with a \/ in it\)$/);
+    expect(errorOf(UnknownExecutorError, () => checkExecutorName(join(dir, 'missing.cjs'))).message).toMatch(/missing\.cjs: no such module file$/);
+  });
+});

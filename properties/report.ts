@@ -110,7 +110,7 @@ const FAILS_ONLY: Readonly<Record<FailsOnly, { readonly why: string; readonly fo
   },
   sometimes: {
     why: 'sometimes (the executor\'s result changes from run to run of the same block)',
-    found: 'run again on the same instance, this block passed',
+    found: 'run again, on the same instance or on fresh ones, this block passed some times and failed others',
   },
 };
 

@@ -5,7 +5,8 @@
 // against the results schema first; exit 1 when an executor failed or disagreed with the
 // reference, because then its timings are not valid speedups.
 
-import { checkExecutorName, createExecutor, EXECUTORS } from '../impl/registry.js';
+import { checkExecutorName, createExecutor, EXECUTORS, isModulePath } from '../impl/registry.js';
+import { rerunCommand, rerunGeneratedCommand } from '../properties/report.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
 import { machineFacts } from '../bench/machine.js';
@@ -185,8 +186,27 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   // Each on stderr too: under --json (or in a CI log) the report's warnings are not shown.
   for (const f of doc.failures) progress.note(`bench: ${f.executor} at ${plural(f.threads, 'thread')}${f.workload ? ` on ${f.workload}` : ''} failed: ${f.message}`);
   const wrong = doc.runs.filter((r) => !r.correct);
-  for (const r of wrong) progress.note(`bench: ${r.executor} at ${plural(r.threads, 'thread')} on ${r.workload} disagreed with the reference`);
+  for (const r of wrong) {
+    const rerun = rerunWrong(doc, r.executor, r.workload, r.threads);
+    progress.note(`bench: ${r.executor} at ${plural(r.threads, 'thread')} on ${r.workload} disagreed with the reference${rerun ? ` (what differs: ${rerun})` : ''}`);
+  }
   const bad = doc.failures.length + wrong.length;
   if (bad > 0) progress.note(`bench: ${plural(bad, 'executor run')} failed or disagreed with the reference`);
   return bad > 0 ? EXIT.FAILED : EXIT.OK;
+}
+
+/**
+ * The `concord run --check` that shows where executor `label` disagreed on a workload, or '' where
+ * the command cannot be known: the module path behind a declared name (bench/sweep.ts runLabels)
+ * is known only when one module was given or the label carries it.
+ */
+function rerunWrong(doc: ResultsFile, label: string, workload: string, threads: number): string {
+  const source = doc.workloads.find((w) => w.id === workload)?.source;
+  const modules = doc.settings.executors.filter((e) => isModulePath(e));
+  const inLabel = /^.+ \((.+)\)$/.exec(label)?.[1];
+  const executor = doc.settings.executors.includes(label) ? label : inLabel ?? (modules.length === 1 ? modules[0]! : undefined);
+  if (!source || executor === undefined) return '';
+  if (source.kind === 'file') return rerunCommand(source.path, executor, threads);
+  const zipf = source.zipf === undefined ? '' : ` --zipf ${source.zipf}`;
+  return rerunGeneratedCommand(`--workload ${source.workload} --accounts ${source.accounts} --txs ${source.txs} --seed ${source.seed} --hash-cost ${source.hashCost}${zipf}`, executor, threads);
 }

@@ -98,8 +98,17 @@ function shellWord(s: string): string {
  * one-thread built-ins get no --threads: `concord run` refuses it for them.
  */
 export function rerunCommand(blockFile: string, executor: string, threads?: number): string {
+  return runCheckCommand(shellWord(blockFile), executor, threads);
+}
+
+/** The same for a generated block, named by `concord run`'s workload options ("--workload p2p --accounts 10 ..."). */
+export function rerunGeneratedCommand(workloadOptions: string, executor: string, threads?: number): string {
+  return runCheckCommand(workloadOptions, executor, threads);
+}
+
+function runCheckCommand(block: string, executor: string, threads: number | undefined): string {
   const onThreads = threads !== undefined && EXECUTORS.get(executor)?.parallel !== false ? ` --threads ${threads}` : '';
-  return `concord run ${shellWord(blockFile)} --executor ${shellWord(executor)}${onThreads} --check`;
+  return `concord run ${block} --executor ${shellWord(executor)}${onThreads} --check`;
 }
 
 /** When a FailsOnly counterexample fails ("fails only ..."), and what the runner saw that says so. */

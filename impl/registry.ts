@@ -131,6 +131,10 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
   try {
     mod = (await import(pathToFileURL(resolve(nameOrPath)).href)) as Record<string, unknown>;
   } catch (e) {
+    // What Node could not load (a syntax error, a missing import, a file type it does not run) is
+    // the command's input at fault; a throw from the module's own code as it ran is the executor's
+    // failure, as a throw from its factory is, and goes to the caller as it is.
+    if (!(e instanceof SyntaxError) && !/^ERR_/.test(String((e as { code?: unknown } | null)?.code ?? ''))) throw e;
     const file = resolve(nameOrPath);
     throw new UnknownExecutorError(`${nameOrPath}: cannot load the module: ${e instanceof Error ? `${e.message}${syntaxErrorAt(e, file)}` : String(e)}${loadHint(e, file)}`);
   }

@@ -28,6 +28,20 @@ describe('executor modules', () => {
   const run = (executor: string, ...more: string[]) =>
     spawnSync(process.execPath, [cli, 'run', example, '--executor', executor, '--warmup', '0', ...more], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
 
+  it('fails a module whose own code throws as it loads (exit 1), as a factory that throws does; what Node cannot load is the input (exit 2)', () => {
+    file('top.mjs', "throw new Error('init failed');\nexport default {};\n");
+    file('fact.mjs', "export default function () { throw new Error('factory failed'); }\n");
+    file('missing.mjs', "import x from './nope.mjs';\nexport default x;\n");
+    for (const [module, status, message] of [
+      ['./top.mjs', 1, /^concord run: the executor \.\/top\.mjs threw while starting: Error: init failed\n$/],
+      ['./fact.mjs', 1, /^concord run: the executor \.\/fact\.mjs threw while starting: Error: factory failed\n$/],
+      ['./missing.mjs', 2, /^concord run: \.\/missing\.mjs: cannot load the module: Cannot find module '\S+nope\.mjs' imported from \S+missing\.mjs\n$/],
+    ] as const) {
+      const r = run(module);
+      expect([r.status, r.stderr], module).toEqual([status, expect.stringMatching(message)]);
+    }
+  });
+
   it('constructs a class exported as the default, with the settings', () => {
     file('cls.mjs', `import { executeReference } from '${reference.href}';
 export default class MyExecutor {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseBlock } from '../spec/block-file.js';
 import { executeReference } from '../spec/reference.js';
-import { guard } from '../cli/errors.js';
-import { verifyCommand, type VerifyOptions } from '../cli/verify.js';
+import type { VerifyOptions } from '../cli/verify.js';
+import { capturedVerify } from './verify-capture.js';
 import { SHORT_VERIFY } from '../cli/main.js';
 import { PLANTED } from '../properties/planted.js';
 import { MAX_SEED } from '../properties/runner.js';
@@ -18,16 +18,7 @@ const out = mkdtempSync(join(tmpdir(), 'concord-verify-'));
 const aFile = join(out, 'a-file');
 writeFileSync(aFile, '');
 
-/** Runs the command as the CLI does, capturing stdout and stderr. */
-async function verify(o: VerifyOptions): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-  const code = await guard('verify', () => verifyCommand({ out, ...o }));
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const verify = capturedVerify(out);
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -12,8 +12,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseBlock } from '../spec/block-file.js';
 import { CONTRACTS, contractProgram } from '../spec/contracts.js';
 import { buildBlock, type BlockSpec } from '../properties/arbitraries.js';
-import { guard } from '../cli/errors.js';
-import { verifyCommand, type VerifyOptions } from '../cli/verify.js';
+import { capturedVerify } from './verify-capture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-verify-mutation-'));
 const out = join(dir, 'out');
@@ -28,16 +27,7 @@ export default { name: '${name}', async execute(block) { ${change} return execut
   return file;
 }
 
-/** Runs the command as the CLI does, capturing stdout and stderr. */
-async function verify(o: VerifyOptions): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-  const code = await guard('verify', () => verifyCommand({ out, ...o }));
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+const verify = capturedVerify(out);
 
 afterEach(() => vi.restoreAllMocks());
 

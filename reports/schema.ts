@@ -7,7 +7,7 @@
 // naming the file and the field.
 
 import { z } from 'zod';
-import { describeValue, InputFileError, jsonSyntaxProblem } from '../spec/messages.js';
+import { describeValue, InputFileError, parseJsonText } from '../spec/messages.js';
 import { plural } from '../spec/plural.js';
 
 export const RESULTS_FORMAT = 'concord-results/1';
@@ -245,17 +245,7 @@ export function resultsFromJson(json: unknown, file = 'results'): ResultsFile {
 
 /** Parses a results file's text. */
 export function parseResults(text: string, file = 'results'): ResultsFile {
-  // Editors on Windows often save UTF-8 with a byte-order mark, which JSON.parse rejects (as block files do, spec/block-file.ts).
-  const body = text.replace(/^\uFEFF/, '');
-  // JSON.parse calls no text at all "Unexpected end of JSON input", as if the file were cut short.
-  if (body.trim() === '') throw new ResultsFileError(file, 'JSON', body === '' ? 'the file is empty' : 'the file holds nothing but white space');
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch (e) {
-    throw new ResultsFileError(file, 'JSON', jsonSyntaxProblem(e, body));
-  }
-  return resultsFromJson(json, file);
+  return resultsFromJson(parseJsonText(text, (problem) => new ResultsFileError(file, 'JSON', problem)).json, file);
 }
 
 /** The results file's text: validated first, so `concord bench` never writes a file `report` would reject. */

@@ -13,7 +13,7 @@ import { DEFAULT_BLOCK_GAS_LIMIT } from './block.js';
 import { CONTRACTS, FIELD, FIELDS, MAX_ENTITY, STRIDE, contractProgram, type Field } from './contracts.js';
 import { MAX_VALUE, isKey, isValue } from './values.js';
 import { plural } from './plural.js';
-import { describeValue, InputFileError, jsonSyntaxProblem } from './messages.js';
+import { describeValue, InputFileError, parseJsonText } from './messages.js';
 
 export const BLOCK_FORMAT = 'concord-block/1';
 /**
@@ -34,15 +34,7 @@ function isObj(v: unknown): v is Obj {
 
 /** Reads a block file's text. `file` only names the source in errors. */
 export function parseBlock(text: string, file = 'block'): Block {
-  // Editors on Windows often save UTF-8 with a byte-order mark, which JSON.parse rejects.
-  const body = text.replace(/^\uFEFF/, '');
-  if (body.trim() === '') throw new BlockFileError(file, 'JSON', body === '' ? 'the file is empty' : 'the file holds nothing but white space');
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch (e) {
-    throw new BlockFileError(file, 'JSON', jsonSyntaxProblem(e, body));
-  }
+  const { body, json } = parseJsonText(text, (problem) => new BlockFileError(file, 'JSON', problem));
   checkSource(body, file);
   return blockFromJson(json, file);
 }

@@ -96,3 +96,20 @@ export function jsonSyntaxProblem(e: unknown, text: string): string {
   const column = before.length - before.lastIndexOf('\n');
   return oneLine(`line ${line}, column ${column}: ${message.slice(0, at.index)}`);
 }
+
+/**
+ * A user's JSON file (a block or a results file) parsed: a UTF-8 byte-order mark taken off (editors
+ * on Windows save one, and JSON.parse rejects it), an empty or blank file said to be one (JSON.parse
+ * calls no text at all "Unexpected end of JSON input", as if the file were cut short), a syntax
+ * error as jsonSyntaxProblem words it. `fail` makes the command's own error of a problem. Returns
+ * the text parsed and its value.
+ */
+export function parseJsonText(text: string, fail: (problem: string) => Error): { readonly body: string; readonly json: unknown } {
+  const body = text.replace(/^\uFEFF/, '');
+  if (body.trim() === '') throw fail(body === '' ? 'the file is empty' : 'the file holds nothing but white space');
+  try {
+    return { body, json: JSON.parse(body) as unknown };
+  } catch (e) {
+    throw fail(jsonSyntaxProblem(e, body));
+  }
+}

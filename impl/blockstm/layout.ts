@@ -176,16 +176,22 @@ export const C_KEYS = 4;
 export const C_ACTIVE = 6;
 export const CURSOR_CELLS = 32;
 
+/** Where `worker`'s own cells start, or NIL for a worker the layout has none for (it uses the shared ones). */
+export function workerCells(L: Layout, worker: number): number {
+  return worker >= 0 && worker < (L.capacity.workers ?? 0) ? L.cursors + worker * CURSOR_CELLS : NIL;
+}
+
 /** The cell where `worker` counts its active task: its own, or the shared H.ACTIVE_TASKS for a worker without cells. */
 export function activeTaskCell(L: Layout, worker: number): number {
-  return worker >= 0 && worker < (L.capacity.workers ?? 0) ? L.cursors + worker * CURSOR_CELLS + C_ACTIVE : H.ACTIVE_TASKS;
+  const cells = workerCells(L, worker);
+  return cells === NIL ? H.ACTIVE_TASKS : cells + C_ACTIVE;
 }
 
 /** True when num_active_tasks, the shared cell plus every worker's share, may be above 0 (`load` reads one cell atomically). */
 export function anyActiveTask(L: Layout, load: (cell: number) => number): boolean {
   if (load(H.ACTIVE_TASKS) !== 0) return true;
   const workers = L.capacity.workers ?? 0;
-  for (let w = 0; w < workers; w++) if (load(L.cursors + w * CURSOR_CELLS + C_ACTIVE) !== 0) return true;
+  for (let w = 0; w < workers; w++) if (load(activeTaskCell(L, w)) !== 0) return true;
   return false;
 }
 

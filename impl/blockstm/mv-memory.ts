@@ -27,9 +27,9 @@ import type { Cells } from '../runtime/cells.js';
 import type { TxOutcome } from '../../spec/vm.js';
 import { BUG_BIT } from './bugs.js';
 import {
-  C_ARENA, C_KEYS, C_NODE, CURSOR_CELLS, EMPTY, ESTIMATE, H, highOf, keyHome, keyShift, lowOf, N_KEY, N_NEXT, N_TX, N_VERSION, NIL, NODE_CELLS, OUT_OF_CAPACITY,
+  C_ARENA, C_KEYS, C_NODE, EMPTY, ESTIMATE, H, highOf, keyHome, keyShift, lowOf, N_KEY, N_NEXT, N_TX, N_VERSION, NIL, NODE_CELLS, OUT_OF_CAPACITY,
   R_CODE, R_GAS, R_HEADER, R_INCARNATION, R_OUTPUTS, R_READS, R_STATUS, R_WRITES, READ_CELLS, READ_VALUE, S_BASE, S_HEAD,
-  S_KEY, S_STATE, SLOT_BUSY, SLOT_CELLS, SLOT_EMPTY, SLOT_READY, UNDECLARED_READ, UNKNOWN, valueOf, WRITE_CELLS, WRITE_VALUE, writesOf, type Layout,
+  S_KEY, S_STATE, SLOT_BUSY, SLOT_CELLS, SLOT_EMPTY, SLOT_READY, UNDECLARED_READ, UNKNOWN, valueOf, workerCells, WRITE_CELLS, WRITE_VALUE, writesOf, type Layout,
 } from './layout.js';
 
 export const READ_OK = 0;
@@ -69,7 +69,7 @@ export class MVMemory {
 
   /** `worker`: this worker's index, which gives it its own allocation cursors when the layout has them. */
   constructor(private readonly m: Cells, private readonly L: Layout, bugs: number, worker = NIL) {
-    this.cursor = worker >= 0 && worker < (L.capacity.workers ?? 0) ? L.cursors + worker * CURSOR_CELLS : NIL;
+    this.cursor = workerCells(L, worker);
     this.keyMask = L.capacity.keys - 1;
     this.keyShift = keyShift(L.capacity.keys);
     this.keyLimit = (L.capacity.keys * 3) >>> 2;

@@ -18,7 +18,7 @@ import { resultsMarkdown } from '../reports/render.js';
 import { RESULTS_FORMAT, serializeResults, type ResultsFile } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
 import { median } from '../reports/stats.js';
-import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadParams, type WorkloadOptions } from './block-source.js';
+import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadFlags, workloadParams, type WorkloadOptions } from './block-source.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { checkOutFile, writeStdout, writeWhole } from './output.js';
@@ -206,7 +206,5 @@ function rerunWrong(doc: ResultsFile, label: string, workload: string, threads: 
   const inLabel = /^.+ \((.+)\)$/.exec(label)?.[1];
   const executor = doc.settings.executors.includes(label) ? label : inLabel ?? (modules.length === 1 ? modules[0]! : undefined);
   if (!source || executor === undefined) return '';
-  if (source.kind === 'file') return rerunCommand(source.path, executor, threads);
-  const zipf = source.zipf === undefined ? '' : ` --zipf ${source.zipf}`;
-  return rerunGeneratedCommand(`--workload ${source.workload} --accounts ${source.accounts} --txs ${source.txs} --seed ${source.seed} --hash-cost ${source.hashCost}${zipf}`, executor, threads);
+  return source.kind === 'file' ? rerunCommand(source.path, executor, threads) : rerunGeneratedCommand(workloadFlags(source), executor, threads);
 }

@@ -58,6 +58,11 @@ const WORKLOAD_FLAGS: Record<keyof WorkloadOptions, string> = {
   workload: '--workload', accounts: '--accounts', txs: '--txs', seed: '--seed', hashCost: '--hash-cost', zipf: '--zipf',
 };
 
+/** The options that make `concord run` generate the block they name: "--workload p2p --accounts 10 ...". */
+export function workloadFlags(o: { readonly [K in keyof WorkloadOptions]?: string | number }): string {
+  return (Object.keys(WORKLOAD_FLAGS) as (keyof WorkloadOptions)[]).filter((k) => o[k] !== undefined).map((k) => `${WORKLOAD_FLAGS[k]} ${o[k]}`).join(' ');
+}
+
 /** The flags of the options among `keys` (default: all) that were given. */
 export function givenWorkloadFlags(o: WorkloadOptions, keys = Object.keys(WORKLOAD_FLAGS) as (keyof WorkloadOptions)[]): string[] {
   return keys.filter((k) => o[k] !== undefined).map((k) => WORKLOAD_FLAGS[k]);

@@ -46,12 +46,10 @@ const TIMEOUT_HELP = `fail (exit 1) when a call into an executor (loading, execu
 let exitCode: number = EXIT.OK;
 
 // Under --json stdout holds one JSON object: what an executor under test logs with console.log
-// (or info, debug) or writes to process.stdout itself (a logger) would break it for whoever parses
-// it, so it goes to stderr; Concord's own output still reaches stdout (divertStdout, cli/output.ts).
+// or writes to process.stdout itself (a logger) would break it for whoever parses it, so it goes to
+// stderr; Concord's own output still reaches stdout (divertStdout, cli/output.ts).
 program.hook('preAction', (_program, command) => {
-  if (command.opts().json !== true) return;
-  for (const method of ['log', 'info', 'debug'] as const) console[method] = console.error;
-  divertStdout();
+  if (command.opts().json === true) divertStdout();
 });
 
 workloadOptions(

@@ -8,8 +8,8 @@
 
 import type { BlockResult, Receipt } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
-import { blockDigest } from '../spec/block-file.js';
 import { explain, formatExplanation, malformation } from '../properties/explain.js';
+import { snapshotBlock, undoChange } from '../properties/block-change.js';
 import { FAULT_NAMES } from '../spec/values.js';
 import { plural } from '../spec/plural.js';
 import { checkExecutorName, createExecutor, EXECUTORS } from '../impl/registry.js';
@@ -69,7 +69,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const watch = watchCalls('run', timeout, json);
   // Taken before the executor has the block: an executor that changes its input must be told so,
   // not judged (--check) or counted (the receipts below, the figures) against the changed block.
-  const digest = blockDigest(block);
+  const given = snapshotBlock(block);
   const expected = o.check ? executeReference(block) : undefined;
   const runs = async () => {
     const startedAt = performance.now();
@@ -103,7 +103,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     return { executor, startupMs, times, result, warmupRuns };
   };
   const { executor, startupMs, times, result, warmupRuns } = await unlessStuck(runs(), () => failed(`${doing}: nothing was left running that could settle it`));
-  if (blockDigest(block) !== digest) throw failed(` changed the block it was given (${label}): an executor must leave its input as it found it`);
+  if (undoChange(given, block, name)) throw failed(` changed the block it was given (${label}): an executor must leave its input as it found it`);
   const problem = malformation(result);
   if (problem) throw failed(` returned a malformed result on ${label}: ${problem}`);
   const r = result as BlockResult;

@@ -1,10 +1,10 @@
 // Whether an executor changed the block it was given: a deep snapshot of the block taken before
 // execute() (snapshotBlock) is compared with the block afterwards (undoChange, which names the
-// first change), as `concord run --check` compares its digest (spec/block-file.ts blockDigest)
-// before and after. Not that digest here: it could not say what changed nor put it back, it leaves
-// a contract's code out (a block file names contracts), and it costs a block file's text: two of
-// them took 124 us a generated block against 16 us for snapshot and comparison (34 ms against 2 ms
-// at 2000 transactions). A changed block is put back as it was, in place: a generated block shares
+// first change); used by `concord verify` around every execute() and by `concord run` around its
+// runs. Not a digest of the block file's text (spec/block-file.ts blockDigest): it could not say
+// what changed nor put it back, it leaves a contract's code out (a block file names contracts), and
+// it costs a block file's text: two of them took 124 us a generated block against 16 us for
+// snapshot and comparison (34 ms against 2 ms at 2000 transactions). A changed block is put back as it was, in place: a generated block shares
 // its contract programs with every other block (arbitraries.ts), and a program left changed would
 // change the blocks checked after it, and the reference's runs on them.
 // Invariant: undoChange(snapshotBlock(b), b) is undefined until something writes to b, and after it

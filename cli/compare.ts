@@ -2,14 +2,19 @@
 // interval, delta, Mann-Whitney p, `~` when not significant, geomean, sample warnings).
 // Invariant: exit 0 whatever the numbers, unless NEW holds a run that did not match the reference
 // or an executor failure (exit 1, gate or not: a broken executor must never pass), or
-// --fail-on-regression PCT is given and some row is significantly slower by more than PCT percent
-// (exit 1): then it is a CI gate. Two files with no executor run in common (none at all, or only
-// the sequential baseline's) are an input error (exit 2), gate or not: comparing nothing must not
-// pass. --json prints one object whose `ok` is true exactly when the exit code is 0.
+// --fail-on-regression PCT is given and some executor's row is significantly slower by more than
+// PCT percent (exit 1): then it is a CI gate. The sequential baseline's own rows never fail it:
+// they measure the machine, not the engine under test; where they moved by more than PCT (without
+// a gate, significantly at all) a warning says so. Two files with no executor run in common (none
+// at all, or only the sequential baseline's) are an input error (exit 2), gate or not: comparing
+// nothing must not pass. A file compared with itself (the same real path, or a byte-identical
+// copy) is the first warning, not an error: no row can differ, so a gate on it cannot fail, but an
+// A/A comparison is legitimate, and two separate runs are never byte-identical. --json prints one
+// object whose `ok` is true exactly when the exit code is 0.
 
 import { compare, formatComparison, pValue, regressions } from '../reports/compare.js';
 import { EXIT, nonNegativeNumberOption, UsageError } from './errors.js';
-import { readResults } from './report.js';
+import { readResults, repeatedRun } from './report.js';
 import { writeStdout } from './output.js';
 
 export interface CompareOptions {
@@ -23,7 +28,12 @@ export interface CompareOptions {
 export async function compareCommand(o: CompareOptions): Promise<number> {
   const threshold = o.failOnRegression === undefined ? undefined : nonNegativeNumberOption('--fail-on-regression', o.failOnRegression, 'a percentage');
   const [base, next] = await readResults([o.base, o.next]);
-  const c = compare(base!.doc, next!.doc);
+  const compared = compare(base!.doc, next!.doc, { threshold });
+  const repeated = repeatedRun([base!, next!]);
+  const c = repeated === null ? compared : {
+    ...compared,
+    warnings: [`${repeated}: every row compares a run with itself, so no difference can show${threshold === undefined ? '' : ' and --fail-on-regression cannot fail'}`, ...compared.warnings],
+  };
   const files = `${o.base} (${base!.doc.runs.length} runs) and ${o.next} (${next!.doc.runs.length} runs)`;
   if (c.rows.length === 0) {
     throw new UsageError(`${files} have no run in common (same workload, executor and thread count): nothing to compare`);

@@ -1,9 +1,13 @@
 // `concord report RESULTS.json... --out DIR`: Markdown and a self-contained HTML page with charts
 // from one or more results files (several machines merge into one comparison of hardware).
 // Invariant: a malformed or unknown-version results file, or one that holds no runs, is an input
-// error (exit 2) naming the file (and the field); nothing is written then.
+// error (exit 2) naming the file (and the field); nothing is written then. So is one run given
+// twice, naming both: the same file (by real path, so `a.json`, `./a.json` and a link to it are
+// one) or two files with the same bytes. A report would count that run twice, as "(run 2)" of its
+// machine, and compare a machine with itself. Byte-identical content is taken as a copy, not as a
+// second run: a bench writes its creation time and measured samples, which two runs never share.
 
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { parseResults, ResultsFileError, type ResultsFile } from '../reports/schema.js';
 import { writeReport } from '../reports/report.js';
 import { plural } from '../spec/plural.js';
@@ -15,9 +19,18 @@ export interface ReportOptions {
   out: string;
 }
 
+/** A results file as read: the name it was given by, its document, and what tells one run given twice. */
+export interface ResultsInput {
+  readonly file: string;
+  readonly doc: ResultsFile;
+  /** The file's real path; the name as given where it has none (a pipe such as /dev/stdin). */
+  readonly realPath: string;
+  readonly text: string;
+}
+
 /** Reads and validates results files, turning schema errors into usage errors (exit 2). */
-export async function readResults(files: readonly string[]): Promise<{ file: string; doc: ResultsFile }[]> {
-  const out: { file: string; doc: ResultsFile }[] = [];
+export async function readResults(files: readonly string[]): Promise<ResultsInput[]> {
+  const out: ResultsInput[] = [];
   for (const file of files) {
     let text: string;
     try {
@@ -26,7 +39,7 @@ export async function readResults(files: readonly string[]): Promise<{ file: str
       throw new UsageError(`${file}: cannot read: ${fsReason(e)}`);
     }
     try {
-      out.push({ file, doc: parseResults(text, file) });
+      out.push({ file, doc: parseResults(text, file), realPath: await realpath(file).catch(() => file), text });
     } catch (e) {
       if (e instanceof ResultsFileError) throw new UsageError(e.message);
       throw e;
@@ -35,10 +48,29 @@ export async function readResults(files: readonly string[]): Promise<{ file: str
   return out;
 }
 
+/**
+ * The first input that repeats an earlier one, in words ("b.json: the same file as a.json"), or
+ * null: the same real path, or else the same bytes.
+ */
+export function repeatedRun(inputs: readonly ResultsInput[]): string | null {
+  for (const [i, later] of inputs.entries()) {
+    for (const earlier of inputs.slice(0, i)) {
+      if (later.realPath === earlier.realPath) {
+        const real = later.file === later.realPath && earlier.file === earlier.realPath ? '' : ` (${later.realPath})`;
+        return later.file === earlier.file ? `${later.file}: given twice` : `${later.file}: the same file as ${earlier.file}${real}`;
+      }
+      if (later.text === earlier.text) return `${later.file}: byte for byte the same as ${earlier.file}, a copy of one run`;
+    }
+  }
+  return null;
+}
+
 export async function reportCommand(o: ReportOptions): Promise<number> {
   if (o.files.length === 0) throw new UsageError('report: give at least one results file');
   if (o.out === '') throw new UsageError('--out: empty folder name; give a folder');
   const inputs = await readResults(o.files);
+  const repeated = repeatedRun(inputs);
+  if (repeated !== null) throw new UsageError(`${repeated}: one run would count twice in the report; give each run's results file once`);
   // A sweep whose every run failed still writes a file; its report would be headings without a figure.
   const empty = inputs.find((i) => i.doc.runs.length === 0);
   if (empty) {

@@ -4,10 +4,15 @@
 // geomean row; warnings on too few samples, busy machines and different hardware. Below it, the
 // simulated speedups both files predict (same workload, executor and thread count), side by side:
 // one number per file, so a ratio and no test.
-// Invariants: a row counts as a regression only when it is significant (p <= alpha) and slower by
-// more than the threshold; lower block time is always better. A side whose run did not match the
-// reference is marked, and every run of the new file that did not, or executor that failed there,
-// is listed in `broken`: a time of wrong results is no speed-up, so such a file never passes.
+// Invariants: a row counts as a regression only when it is an executor's (never one of the
+// sequential baseline's own rows), significant (p <= alpha) and slower by more than the threshold;
+// lower block time is always better. The baseline's rows measure the machine and Concord's
+// baseline, not the engine under test: a gate must not fail because a shared runner was slower
+// that day. A baseline row that moved significantly (faster or slower, and by more than the
+// threshold when one is given) is named with its delta in a warning, since the other rows' deltas
+// include that move. A side whose run did not match the reference is marked, and every run of the
+// new file that did not, or executor that failed there, is listed in `broken`: a time of wrong
+// results is no speed-up, so such a file never passes.
 
 import { plural } from '../spec/plural.js';
 import { geomean, mannWhitney, median, medianInterval, RECOMMENDED_SAMPLES } from './stats.js';
@@ -74,6 +79,9 @@ function side(r: RunRecord): Side {
 /** A fallback share as a percentage, to a tenth of a percent. */
 const share = (v: number) => `${Number((v * 100).toFixed(1))}%`;
 
+/** A delta in percent with its sign, to two decimals. */
+const fmtPct = (d: number) => `${d >= 0 ? '+' : ''}${d.toFixed(2)}%`;
+
 /** A run as its row is named: workload, executor (the baseline marked) and threads. */
 function runName(labels: ReadonlyMap<string, string>, r: RunRecord): string {
   return `${labels.get(r.workload)} · ${r.executor}${r.role === 'baseline' ? ' (baseline)' : ''} @${r.threads}`;
@@ -89,7 +97,14 @@ function brokenRuns(next: ResultsFile, labels: ReadonlyMap<string, string>): str
   ];
 }
 
-export function compare(base: ResultsFile, next: ResultsFile, alpha = ALPHA): Comparison {
+export interface CompareOptions {
+  /** Percent: with it, the baseline's rows are warned about only when they moved by more than this (the gate's threshold). */
+  readonly threshold?: number;
+  readonly alpha?: number;
+}
+
+export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions = {}): Comparison {
+  const alpha = o.alpha ?? ALPHA;
   const labels = workloadLabels([...base.workloads, ...next.workloads]);
   const nextRuns = new Map(next.runs.map((r) => [key(r), r]));
   const rows: CompareRow[] = [];
@@ -128,15 +143,23 @@ export function compare(base: ResultsFile, next: ResultsFile, alpha = ALPHA): Co
   const busy = rows.filter((r) => r.base.busy > 0 || r.next.busy > 0).length;
   if (busy > 0) warnings.push(`${plural(busy, 'row')} include${busy === 1 ? 's' : ''} samples taken while the machine was busy with other processes`);
   if (shares.length > 0) warnings.push(`these runs fell back to the sequential executor on a different share of their blocks: ${listed(shares)}; such rows compare partly different code`);
+  const moved = rows.filter((r) => r.baseline && r.significant && Math.abs(r.deltaPct) > (o.threshold ?? 0));
+  if (moved.length > 0) {
+    const beyond = o.threshold === undefined ? '' : ` by more than ${o.threshold}%`;
+    warnings.push(`the sequential baseline's own runs moved${beyond}: ${listed(moved.map((r) => `${r.name} ${fmtPct(r.deltaPct)} (${pValue(r.p)})`))}; `
+      + 'the machine or the baseline executor changed between the files, so the other rows\' deltas include that move');
+  }
   if (unmatched.length > 0) warnings.push(`only in base: ${listed(unmatched)}`);
   if (nextRuns.size > 0) warnings.push(`only in new: ${listed([...nextRuns.values()].map((r) => runName(labels, r)))}`);
   // Each block's rows together: workloads in file order, the baseline first, then executors and thread counts.
   const order = new Map(base.workloads.map((w, i) => [w.id, i]));
   rows.sort((a, b) => order.get(a.workload)! - order.get(b.workload)! || Number(b.baseline) - Number(a.baseline)
     || a.executor.localeCompare(b.executor) || a.threads - b.threads);
-  const g = rows.length === 0 ? null : (() => {
-    const gb = geomean(rows.map((r) => r.base.median));
-    const gn = geomean(rows.map((r) => r.next.median));
+  // Over the executors' rows alone, as the gate: a machine that moved would otherwise move it too.
+  const executorRows = rows.filter((r) => !r.baseline);
+  const g = executorRows.length === 0 ? null : (() => {
+    const gb = geomean(executorRows.map((r) => r.base.median));
+    const gn = geomean(executorRows.map((r) => r.next.median));
     return { base: gb, next: gn, deltaPct: (gn / gb - 1) * 100 };
   })();
   return { rows, predictions: predictionRows(base, next, labels), geomean: g, warnings, broken: brokenRuns(next, labels) };
@@ -151,9 +174,9 @@ function predictionRows(base: ResultsFile, next: ResultsFile, labels: ReadonlyMa
   });
 }
 
-/** Rows significantly slower than base by more than pct percent. */
+/** The executors' rows significantly slower than base by more than pct percent; the baseline's rows are warnings, not regressions. */
 export function regressions(c: Comparison, pct: number): CompareRow[] {
-  return c.rows.filter((r) => r.significant && r.deltaPct > pct);
+  return c.rows.filter((r) => !r.baseline && r.significant && r.deltaPct > pct);
 }
 
 /** A p-value as the report prints it: "p<0.001" rather than a "p=0.000" that reads as certainty. */
@@ -179,7 +202,7 @@ function fmtSide(s: Side): [string, string] {
 /** The delta as its two parts: the change (or `~`) and its test ("(p=0.002 n=12+12)"). */
 function fmtDelta(r: CompareRow): [string, string] {
   const test = `(${pValue(r.p)} n=${r.base.n}+${r.next.n})`;
-  return [r.significant ? `${r.deltaPct >= 0 ? '+' : ''}${r.deltaPct.toFixed(2)}%` : '~', test];
+  return [r.significant ? fmtPct(r.deltaPct) : '~', test];
 }
 
 /**
@@ -202,8 +225,7 @@ export function formatComparison(c: Comparison, baseName: string, nextName: stri
   ];
   const body: string[][][] = c.rows.map((r) => [[r.name], fmtSide(r.base), fmtSide(r.next), fmtDelta(r)]);
   if (c.geomean) {
-    const d = c.geomean.deltaPct;
-    body.push([['geomean'], [fmtMs(c.geomean.base), ''], [fmtMs(c.geomean.next), ''], [`${d >= 0 ? '+' : ''}${d.toFixed(2)}%`, '']]);
+    body.push([['geomean'], [fmtMs(c.geomean.base), ''], [fmtMs(c.geomean.next), ''], [fmtPct(c.geomean.deltaPct), '']]);
   }
   const span = (w: readonly number[]) => w.reduce((a, b) => a + b, 0) + w.length - 1;
   const widths = columns.map((col, i) => {

@@ -95,10 +95,17 @@ export function emptyStats(): ExecutionStats {
 /**
  * The key a footprint entry names for a call with `args` (arg -1: none). An argument the call does
  * not give counts as 0, as the VM's register does, so every planner resolves the key the program
- * will compute.
+ * will compute. Exact, as `concord prove` reads a footprint: arg * mul may pass 2^53 while the key
+ * is in range (3 * 3002399751580331 - 9007199254740991 = 2), where doubles would round it to 1.
  */
 export function flatKey(arg: number, mul: number, add: number, args: readonly number[]): number {
-  return (arg < 0 ? 0 : (args[arg] ?? 0) * mul) + add;
+  if (arg < 0) return add;
+  const x = args[arg] ?? 0;
+  const product = x * mul;
+  const key = product + add;
+  // Past 2^53 an integer product or sum has lost its low bits; anything else is exact or no key.
+  if ((Number.isSafeInteger(product) && Number.isSafeInteger(key)) || !Number.isSafeInteger(x) || !Number.isSafeInteger(mul) || !Number.isSafeInteger(add)) return key;
+  return Number(BigInt(x) * BigInt(mul) + BigInt(add));
 }
 
 export function footprintKeys(fp: Footprint, args: readonly number[]): { key: number; access: AccessKind; lo?: number; hi?: number }[] {

@@ -24,6 +24,7 @@ import { executorNames, partitionSettings, type PartitionOptions } from './execu
 import { checkOutFile, writeStdout, writeWhole } from './output.js';
 import { concordVersion } from './version.js';
 import { createProgress, type Progress } from './progress.js';
+import { resourceCounts, warnLeftAlive } from './leaks.js';
 
 export interface BenchOptions extends WorkloadOptions, PartitionOptions {
   /** Comma-separated thread counts; default the powers of two below the machine's effective cores, and the cores (threadList). */
@@ -59,6 +60,8 @@ export function threadList(raw: string | undefined, cores: number): number[] {
 function workloads(o: BenchOptions): SweepWorkload[] {
   if (o.block !== undefined && o.workload !== undefined) throw new UsageError('give either --block FILE or --workload NAME, not both');
   if (o.block !== undefined) {
+    // A results file names its block file, and a disagreeing run's rerun line gives it to concord run.
+    if (o.block === '-') throw new UsageError('--block -: bench names the block file in its results and rerun lines, so it reads no standard input; write the block to a file first');
     noWorkloadOptions(o, '--block FILE');
     return [fromFile(o.block, fileBlock(o.block).block)];
   }
@@ -116,8 +119,10 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   // reported after minutes of sweeping (verify loads its modules up front the same way).
   for (const name of executors.filter((e) => !EXECUTORS.has(e))) {
     const json = o.json ? { executor: name } : undefined;
+    const alive = resourceCounts();
     const executor = await watch.call(`the executor ${name}: loading`, () => callExecutor(name, 'while loading', () => createExecutor(name, { threads: 1, ...partition }), json));
     await watch.call(`the executor ${name}: close()`, () => callExecutor(name, 'while closing', () => executor.close(), json));
+    await warnLeftAlive('bench', `the executor ${name}`, alive);
   }
   if (o.out !== undefined) checkOutFile(o.out, '--out');
   if (executors.length === 0) progress.note('bench: no parallel executor in the registry yet: measuring the sequential baseline alone');
@@ -130,6 +135,9 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   const probe = { txs: Math.min(10_000, Math.max(1_000, ...suite.map((w) => w.block.txs.length))) };
   progress.info('bench: timing each core alone (bench/core-speeds.ts)');
   const coresAtStart = probeCoreSpeeds(probe);
+  // The sweep starts and closes one instance of every executor at each thread count, the baseline's
+  // too, so what is left alive after it is told of them all together.
+  const alive = resourceCounts();
   progress.start(threads.length * suite.length * settings.rounds, 'bench');
   const result = await sweep({
     workloads: suite, executors, baseline: BASELINE, threads, idealThreads: SIMULATED_THREADS,
@@ -137,6 +145,7 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
     onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call,
   });
   progress.stop();
+  await warnLeftAlive('bench', `the sweep's executors (${[BASELINE, ...executors].join(', ')})`, alive);
   const cores = { start: coresAtStart, end: probeCoreSpeeds(probe) };
   const virtualThreads = [...new Set([...threads, ...(quick ? QUICK_SIMULATED_THREADS : SIMULATED_THREADS)])].sort((a, b) => a - b);
   // --quick predicts the paper's grid only, with a smaller step budget, so `npm start` keeps its time.

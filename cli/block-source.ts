@@ -43,6 +43,9 @@ export function workloadBlock(o: WorkloadOptions): { block: Block; label: string
   return { block: generate(name, params), label };
 }
 
+/** What a command calls standard input when it reads the block from there (the file `-`). */
+export const STDIN_LABEL = 'stdin';
+
 export function fileBlock(file: string): { block: Block; label: string } {
   let text: string;
   try {
@@ -51,6 +54,22 @@ export function fileBlock(file: string): { block: Block; label: string } {
     throw new UsageError(`${file}: cannot read: ${fsReason(e)}`);
   }
   return { block: parseBlock(text, file), label: file };
+}
+
+/**
+ * The block piped into standard input (`concord gen ... --out - | concord run -`). Read as a
+ * stream: a synchronous read of a pipe the writer has not filled yet fails with EAGAIN.
+ */
+async function stdinBlock(): Promise<{ block: Block; label: string }> {
+  // Reading a terminal would wait for a block nobody is about to type.
+  if (process.stdin.isTTY) throw new UsageError('-: reads the block from standard input, which is a terminal here; pipe a block into it (concord gen ... --out - | concord run -) or give a file');
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  } catch (e) {
+    throw new UsageError(`${STDIN_LABEL}: cannot read: ${fsReason(e)}`);
+  }
+  return { block: parseBlock(Buffer.concat(chunks).toString('utf8'), STDIN_LABEL), label: STDIN_LABEL };
 }
 
 /** The command-line flag of each workload option. */
@@ -74,9 +93,9 @@ export function noWorkloadOptions(o: WorkloadOptions, what: string): void {
   if (given.length) throw new UsageError(`give ${what} or ${given.join(', ')}, not both: the file sets its own transactions, accounts and hash costs`);
 }
 
-/** A block file when one is given, otherwise the workload the options name. */
-export function loadBlock(file: string | undefined, o: WorkloadOptions): { block: Block; label: string } {
+/** A block file (`-`: standard input) when one is given, otherwise the workload the options name. */
+export async function loadBlock(file: string | undefined, o: WorkloadOptions): Promise<{ block: Block; label: string }> {
   if (file === undefined) return workloadBlock(o);
   noWorkloadOptions(o, 'a block file');
-  return fileBlock(file);
+  return file === '-' ? stdinBlock() : fileBlock(file);
 }

@@ -55,7 +55,7 @@ program.hook('preAction', (_program, command) => {
 workloadOptions(
   program.command('run')
     .description('execute one block (a block file or --workload) and print its roots, receipts, gas and median time')
-    .argument('[block.json]', 'a block file (docs/block-format.md)')
+    .argument('[block.json]', 'a block file (docs/block-format.md), or - to read one from standard input')
     .option('--executor <name>', `executor: ${[...EXECUTORS.keys()].join(', ')}, or a path to your module.js`, 'sequential')
     .option('--threads <n>', `threads executing the block (parallel executors; default: the available cores, here ${availableParallelism()}; modular counts its main thread from 2 on)`)
     .option('--modules <m>', MODULES_HELP)

@@ -10,6 +10,7 @@ import { BlockFileError } from '../spec/block-file.js';
 import { UnknownExecutorError } from '../impl/registry.js';
 import { oneLine } from '../spec/messages.js';
 import { nameAndMessage } from '../properties/explain.js';
+import { CLEANUP_MS, MAX_CALL_TIMEOUT_S } from '../properties/verify-limits.js';
 import { failureLines } from './failure-lines.js';
 import { stopAllProgress } from './progress.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
@@ -93,8 +94,6 @@ export function unlessStuck<T>(work: Promise<T>, failure: () => Error): Promise<
 
 /** The default of --timeout: seconds a call into an executor may stay pending before the command gives up on it. */
 export const DEFAULT_CALL_TIMEOUT_S = 300;
-/** The largest --timeout: a day. */
-export const MAX_CALL_TIMEOUT_S = 86_400;
 
 /** Every call a command makes into an executor under test goes through one of these. */
 export interface CallWatch {
@@ -104,15 +103,14 @@ export interface CallWatch {
   pending(): string;
   /**
    * Waits for `work()`, a clean-up call into an executor whose result does not matter (a close()
-   * after execute() failed), for at most CLEANUP_MS, or --timeout when that is shorter: whether it
+   * after execute() failed), within the command's clean-up budget: CLEANUP_MS, or --timeout when
+   * that is shorter, for all its clean-ups together, each spending what it waited. Whether it
    * settles, throws or hangs, the failure that made it needed is the one to report. Unlike `call`,
-   * running past the limit is no failure of its own.
+   * running past the budget is no failure of its own; once the budget is spent, a clean-up is
+   * still called but not waited for.
    */
   cleanUp(what: string, work: () => unknown): Promise<void>;
 }
-
-/** How long a clean-up call is waited for at most (CallWatch.cleanUp). */
-const CLEANUP_MS = 5000;
 
 /**
  * Watches the calls a command makes into executors, one at a time. A call still pending `seconds`
@@ -133,7 +131,7 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
   let dog: Watchdog | null = null;
   const limitMs = seconds * 1000;
   const tickMs = seconds > 0 ? Math.min(1000, limitMs / 4) : 1000;
-  const cleanUpMs = seconds > 0 ? Math.min(CLEANUP_MS, limitMs) : CLEANUP_MS;
+  let cleanUpLeftMs = seconds > 0 ? Math.min(CLEANUP_MS, limitMs) : CLEANUP_MS;
   const watchdog = () => (dog ??= startWatchdog(command, tickMs, json));
   const giveUp = (why: string) => {
     stopAllProgress();
@@ -167,12 +165,14 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
     pending: () => pending,
     async cleanUp(what, work) {
       let timeout: ReturnType<typeof setTimeout> | undefined;
+      const began = performance.now();
       // Not unref'd, so a call that never settles cannot end the process before the wait is over.
-      const waited = new Promise<void>((done) => (timeout = setTimeout(done, cleanUpMs)));
-      watchdog().begin(what, cleanUpMs);
+      const waited = new Promise<void>((done) => (timeout = setTimeout(done, cleanUpLeftMs)));
+      watchdog().begin(what, cleanUpLeftMs);
       try {
         await Promise.race([Promise.resolve().then(work).catch(() => {}), waited]);
       } finally {
+        cleanUpLeftMs = Math.max(0, cleanUpLeftMs - (performance.now() - began));
         clearTimeout(timeout);
         dog?.end();
         // The command ends soon after a clean-up: the interrupt's session must be closed by then.

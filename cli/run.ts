@@ -17,6 +17,7 @@ import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
 import { loadBlock, type WorkloadOptions } from './block-source.js';
+import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { writeStdout } from './output.js';
 
@@ -59,7 +60,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   checkExecutorName(name);
   const partition = partitionSettings(o, [name]);
   if (threads !== undefined && EXECUTORS.get(name)?.parallel === false) throw new UsageError(`--threads: the ${name} executor runs on one thread`);
-  const { block, label } = loadBlock(file, o);
+  const { block, label } = await loadBlock(file, o);
   const json = o.json ? { block: label, executor: name } : undefined;
   const failed = (what: string) => new ExecutorFailure(`the executor ${name}${what}`, json);
   const options = threads ? { threads } : {};
@@ -72,6 +73,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const given = snapshotBlock(block);
   const expected = o.check ? executeReference(block) : undefined;
   const runs = async () => {
+    const alive = resourceCounts();
     const startedAt = performance.now();
     const executor = await watch.call(`the executor ${name}: loading`, () => attempt('while starting', () => createExecutor(name, { ...options, ...partition })));
     const startupMs = performance.now() - startedAt;
@@ -100,6 +102,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     }
     doing = ': close() never settled';
     await attempt('while closing', close);
+    await warnLeftAlive('run', `the executor ${name}`, alive);
     return { executor, startupMs, times, result, warmupRuns };
   };
   const { executor, startupMs, times, result, warmupRuns } = await unlessStuck(runs(), () => failed(`${doing}: nothing was left running that could settle it`));
@@ -114,11 +117,15 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     if (!o.check && got !== n) throw failed(` returned a malformed result on ${label}: ${plural(got, what)} for ${plural(n, 'transaction')}`);
   }
   const medianMs = median(times);
+  // The count the executor ran with when --threads left it to its default: its own figure, where
+  // it reports one; null only for a module that does not say.
+  const reported = r.stats.threads;
+  const usedThreads = threads ?? (typeof reported === 'number' ? reported : EXECUTORS.get(name)?.parallel === false ? 1 : null);
   const difference = expected ? explain(block, expected, r) : undefined;
   const summary = {
     block: label,
     executor: executor.name,
-    threads: threads ?? null,
+    threads: usedThreads,
     txs: block.txs.length,
     stateRoot: r.stateRoot,
     receiptsRoot: r.receiptsRoot,
@@ -140,7 +147,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   }
   const lines = [
     `block          ${label} (${plural(block.txs.length, 'transaction')})`,
-    `executor       ${executor.name}${threads ? ` (${plural(threads, 'thread')})` : ''}`,
+    `executor       ${executor.name}${usedThreads ? ` (${plural(usedThreads, 'thread')})` : ''}`,
     `state root     ${r.stateRoot}`,
     `receipts root  ${r.receiptsRoot}`,
     `receipts       ${Object.entries(summary.statuses).map(([k, v]) => `${k} ${v}`).join(', ') || 'none (an empty block)'}`,

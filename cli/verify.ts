@@ -24,7 +24,9 @@ import { plural } from '../spec/plural.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { checkOutDir, writeStdout } from './output.js';
 import { createProgress } from './progress.js';
+import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { executorNames } from './executor-settings.js';
+import { MAX_VERIFY_TXS } from '../properties/verify-limits.js';
 
 export interface VerifyOptions {
   /** --executor NAME|PATH.js, repeatable (commander: '--executor <name...>'). */
@@ -57,8 +59,6 @@ export const DEFAULT_OUT = 'concord-out/verify';
  * of --runs 4000 in 8 (seeds 2 and 3).
  */
 export const SHARD_RUNS = 500;
-/** Every check runs the reference beside the executor on thousands of blocks: beyond this a run takes hours and gigabytes. */
-const MAX_VERIFY_TXS = 10_000;
 
 interface Shard {
   readonly index: number;
@@ -122,7 +122,8 @@ const BETWEEN_CALLS = 'the run stalled between calls into the executors';
  * one the checks report). `pending` names a call for --timeout, `stuck` for a call nothing is
  * left to settle. A close() after a counterexample is a clean-up (CallWatch.cleanUp): it gets a
  * few seconds at most, and its throw or hang is no failure of its own, so the counterexample is
- * still reported in full; after a run that passed, its hang is the hang it is.
+ * still reported in full; after a run that passed, its hang is the hang it is, and what a close()
+ * that settled left alive is a warning (cli/leaks.ts).
  */
 function tracked(source: SubjectSource, doing: Doing, json: object | undefined, watch: CallWatch): SubjectSource {
   const call = async <T>(pending: string, stuck: string, work: () => Promise<T>, block: Block | null = null, threads = 0): Promise<T> => {
@@ -137,9 +138,12 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
       doing.block = null;
     }
   };
+  // Verify loads a module up front and again to check it: one warning says what its close() leaves.
+  let warned = false;
   return {
     name: source.name,
     create: async () => {
+      const alive = resourceCounts();
       const subject = await call('loading', 'never finished loading', () => callExecutor(source.name, 'while loading', () => source.create(), json));
       return {
         ...subject,
@@ -149,7 +153,10 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
         },
         close: (afterFailure) => (afterFailure
           ? watch.cleanUp(`the executor ${source.name}: close() after a counterexample`, () => subject.close(true))
-          : call('close()', 'close() never settled', () => callExecutor(source.name, 'while closing', () => subject.close(false), json))),
+          : call('close()', 'close() never settled', () => callExecutor(source.name, 'while closing', () => subject.close(false), json))
+            .then(async () => {
+              warned ||= await warnLeftAlive('verify', `the executor ${source.name}`, alive);
+            })),
       };
     },
   };

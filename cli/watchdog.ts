@@ -49,6 +49,11 @@ export interface WatchdogData {
   readonly json: object | undefined;
 }
 
+/** The watchdog thread's script: Concord's own thread, which cli/leaks.ts never blames on an executor. */
+export function watchdogThreadFile(): string {
+  return join(distRoot(), 'cli', 'watchdog-thread.js');
+}
+
 /** Milliseconds since the epoch at high resolution, comparable between threads (performance.now() is per thread). */
 export function epochMs(): number {
   return performance.timeOrigin + performance.now();
@@ -76,7 +81,7 @@ export function startWatchdog(command: string, tickMs: number, json: object | un
   const clock = new Float64Array(new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT));
   const what = new Uint8Array(new SharedArrayBuffer(WHAT_BYTES));
   const data: WatchdogData = { control, clock, what, tickMs, graceMs: Math.max(2 * tickMs, 1000), command, json };
-  new Worker(join(distRoot(), 'cli', 'watchdog-thread.js'), { workerData: data }).unref();
+  new Worker(watchdogThreadFile(), { workerData: data }).unref();
   const encoder = new TextEncoder();
   return {
     begin(name, limitMs) {

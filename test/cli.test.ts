@@ -196,6 +196,29 @@ export default () => { const table = new Map(); return { name: 'leaky', async ex
     expect(run.stdout).toMatch(/over 1 run, cold/);
   });
 
+  it('run - reads the block piped into it, says so when nothing came, and --json names the threads that ran it', () => {
+    const piped = (input: string, ...args: string[]) => spawnSync(process.execPath, [cli, 'run', '-', '--warmup', '0', ...args], { encoding: 'utf8', timeout: 60_000, input });
+    const generated = concord('gen', '--workload', 'p2p', '--accounts', '20', '--txs', '30', '--out', '-');
+    expect(generated.status).toBe(0);
+    const r = piped(generated.stdout, '--executor', 'block-stm', '--check', '--json');
+    expect(r.status).toBe(0);
+    const summary = JSON.parse(r.stdout) as { block: string; txs: number; threads: number; check: { same: boolean } };
+    expect(summary).toMatchObject({ block: 'stdin', txs: 30, check: { same: true } });
+    // Not null: the executor reports the count its default gave it.
+    expect(summary.threads).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse(piped(generated.stdout, '--json').stdout).threads).toBe(1);
+    const none = piped('');
+    expect(none.status).toBe(2);
+    expect(none.stderr).toBe('concord run: stdin: JSON: the file is empty\n');
+    const cut = piped(generated.stdout.slice(0, 200));
+    expect(cut.status).toBe(2);
+    expect(cut.stderr).toMatch(/^concord run: stdin: JSON: /);
+    // bench names its block file in results and rerun lines: a pipe has no name to give.
+    const bench = spawnSync(process.execPath, [cli, 'bench', '--block', '-'], { encoding: 'utf8', timeout: 60_000, input: generated.stdout });
+    expect(bench.status).toBe(2);
+    expect(bench.stderr).toMatch(/^concord bench: --block -: bench names the block file in its results and rerun lines, so it reads no standard input/);
+  });
+
   describe('an executor that fails outside any check', () => {
     const example = new URL('../examples/transfer.json', import.meta.url).pathname;
     const reference = new URL('../dist/spec/reference.js', import.meta.url).href;

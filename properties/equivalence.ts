@@ -15,7 +15,7 @@ import type { BugName as ModularBug } from '../impl/modular/bugs.js';
 import { executeReference } from '../spec/reference.js';
 import { blockSpecArb, buildBlock, type BlockSpec } from './arbitraries.js';
 import { snapshotBlock, undoChange } from './block-change.js';
-import { explain, nameAndMessage, sameResult, type Explanation, type Provenance } from './explain.js';
+import { explain, nameAndMessage, sameResult, thrownAt, type Explanation, type Provenance } from './explain.js';
 import type { CheckName } from './replay.js';
 
 /** Which simulated runtime the executor's algorithm also runs on, and which planted bugs are switched on. */
@@ -47,6 +47,8 @@ export interface Failure {
   /** The comparison with the reference; absent when the executor threw. */
   readonly explanation?: Explanation;
   readonly error?: string;
+  /** Where the executor threw `error` (explain.ts thrownAt); absent when it did not throw or its throw had no stack. */
+  readonly stack?: readonly string[];
   /** How the run was set up, e.g. "threads 2, repeat 1" or "pct schedule, 2 workers". */
   readonly setting: string;
   /** The thread count execute() was called with; absent for a simulated run, which has virtual workers instead. */
@@ -130,7 +132,7 @@ export async function checkRun(
   }
   const changed = undoChange(before, block, subject.label ?? subject.name);
   if (changed) {
-    o.fail({ spec, block, setting, threads, explanation: changed, ...('thrown' in outcome ? { error: nameAndMessage(outcome.thrown) } : {}) });
+    o.fail({ spec, block, setting, threads, explanation: changed, ...('thrown' in outcome ? thrown(outcome.thrown) : {}) });
     return false;
   }
   if ('thrown' in outcome) {
@@ -138,7 +140,7 @@ export async function checkRun(
     if (e instanceof UntrustedRun) {
       o.fail({ spec, block, setting, threads, explanation: e.explanation, ...(e.provenance ? { provenance: e.provenance } : {}), ...(e.schedule ? { schedule: e.schedule } : {}) });
     } else {
-      o.fail({ spec, block, error: nameAndMessage(e), setting, threads });
+      o.fail({ spec, block, ...thrown(e), setting, threads });
     }
     return false;
   }
@@ -149,6 +151,12 @@ export async function checkRun(
   }
   o.fail({ spec, block, setting, threads, explanation: explain(block, expected, actual) ?? explainUnexplained() });
   return false;
+}
+
+/** A throw of the executor as a failure records it: what it threw and where. */
+function thrown(e: unknown): Pick<Failure, 'error' | 'stack'> {
+  const stack = thrownAt(e);
+  return { error: nameAndMessage(e), ...(stack.length ? { stack } : {}) };
 }
 
 /** sameResult and explain agree by construction; this guards the impossible case without crashing a report. */

@@ -7,6 +7,7 @@
 // Invariant: sameResult(a, b) is true exactly when explain() finds no divergence; transactions
 // before the reported one read exactly what the reference read, so their writes were right.
 
+import { fileURLToPath } from 'node:url';
 import type { Block, BlockResult, Receipt, ReadSet } from '../spec/block.js';
 import { keyName } from '../spec/contracts.js';
 import { FAULT_NAMES } from '../spec/values.js';
@@ -21,6 +22,7 @@ export type AnomalyName =
   | 'lost write'
   | 'wrong final value'
   | 'wrong root'
+  | 'wrong gas total'
   | 'malformed result'
   | 'changed input'
   | 'no progress'
@@ -36,6 +38,7 @@ export const ELLE: Readonly<Record<AnomalyName, string>> = {
   'lost write': 'P4 lost update (a committed write is missing from the final state)',
   'wrong final value': 'dirty write (the final value comes from no committed write)',
   'wrong root': 'roots disagree with the content they summarise',
+  'wrong gas total': 'the block total disagrees with the receipts it sums',
   'malformed result': 'result does not describe every transaction',
   'changed input': 'the executor wrote to the block it was given',
   'no progress': 'liveness: deadlock, lost wake-up or livelock',
@@ -67,6 +70,8 @@ export interface Explanation {
   readonly tx: number;
   readonly key?: number;
   readonly keyName?: string;
+  /** The BlockResult field that differs, when only a block-wide one does (stateRoot, receiptsRoot, gasUsed). */
+  readonly field?: string;
   readonly expected: string;
   readonly actual: string;
   /** Where the correct value came from, and where the bad one did (undefined when unknown). */
@@ -114,6 +119,43 @@ export function nameAndMessage(e: unknown): string {
     }
   }
   return String(e);
+}
+
+/** Frames of a thrown stack a report shows: where the user's code threw, not how Concord got there. */
+const MAX_FRAMES = 5;
+/** Concord's own code, compiled (dist/spec/, ...) or as sources under vitest: frames in it are how the executor was called. */
+const OWN_DIRS: readonly string[] = ['spec', 'impl', 'properties', 'cli', 'bench', 'reports'].flatMap((d) => {
+  const dir = new URL(`../${d}/`, import.meta.url);
+  return [dir.href, fileURLToPath(dir)];
+});
+
+/**
+ * Where `e` was thrown: the frames of its stack from the first one outside Concord's own code (and
+ * node: internals) up to the next one inside it, at most MAX_FRAMES ("deep (/x/engine.mjs:2:9)").
+ * A throw from Concord's own code (a built-in executor) keeps its top frames. Empty when `e`
+ * carries no stack (a user's module may throw anything).
+ */
+export function thrownAt(e: unknown): string[] {
+  let stack: unknown;
+  try {
+    stack = e instanceof Error ? e.stack : undefined;
+  } catch {
+    // A getter of the user's error may throw.
+  }
+  if (typeof stack !== 'string') return [];
+  const frames = stack.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('at ') && !/\(?node:|<anonymous>/.test(l)).map((l) => l.slice(3));
+  const own = (f: string) => OWN_DIRS.some((d) => f.includes(d));
+  const start = frames.findIndex((f) => !own(f));
+  const end = frames.findIndex((f, i) => i > start && own(f));
+  const shown = start < 0 ? frames.slice(0, MAX_FRAMES) : frames.slice(start, end < 0 ? undefined : end).slice(0, MAX_FRAMES);
+  // A module's frames name it by URL; a path is what an editor opens.
+  return shown.map((f) => f.replace(/file:\/\/[^\s()]+?(?=(:\d+)*\)?$)/, (url) => {
+    try {
+      return fileURLToPath(url);
+    } catch {
+      return url;
+    }
+  }));
 }
 
 /**
@@ -377,15 +419,29 @@ export function explain(block: Block, expected: BlockResult, actual: BlockResult
   }
   const state = explainState(c);
   if (state) return state;
-  const roots: [string, string, string][] = [
-    ['state root', expected.stateRoot, actual.stateRoot], ['receipts root', expected.receiptsRoot, actual.receiptsRoot],
-    ['gas used', String(expected.gasUsed), String(actual.gasUsed)],
+  return explainTotals(c);
+}
+
+/**
+ * With every read, receipt and final value right, what is left are the fields that summarise them:
+ * each named, with what it summarises, since a wrong gas total and a wrong root are different bugs.
+ */
+function explainTotals(c: Context): Explanation | undefined {
+  const { expected: e, actual: a } = c;
+  const fields: readonly [keyof BlockResult, string, string, string][] = [
+    ['stateRoot', e.stateRoot, a.stateRoot, 'the root of the final state'],
+    ['receiptsRoot', e.receiptsRoot, a.receiptsRoot, 'the root of the receipts'],
+    ['gasUsed', String(e.gasUsed), String(a.gasUsed), 'the sum of the receipts\' gas'],
   ];
-  const bad = roots.find(([, e, a]) => e !== a);
-  if (!bad) return undefined;
+  const bad = fields.filter(([, x, y]) => x !== y);
+  if (bad.length === 0) return undefined;
+  const [field, expected, actual, what] = bad[0]!;
+  const anomaly: AnomalyName = field === 'gasUsed' ? 'wrong gas total' : 'wrong root';
+  const also = bad.length > 1 ? ` (${bad.slice(1).map(([f]) => f).join(' and ')} ${bad.length > 2 ? 'are' : 'is'} wrong too)` : '';
   return {
-    anomaly: 'wrong root', elle: ELLE['wrong root'], tx: -1, expected: bad[1], actual: bad[2],
-    detail: `Every read, receipt and final value matched, but the ${bad[0]} did not; build results with spec/result.ts blockResult() so roots are computed one way.`,
+    anomaly, elle: ELLE[anomaly], tx: -1, field, expected, actual,
+    detail: `Every read, receipt and final value matched, but the result's ${field} is not ${what}${also}; `
+      + 'build results with spec/result.ts blockResult() so they are computed one way.',
   };
 }
 
@@ -394,6 +450,7 @@ export function formatExplanation(x: Explanation): string[] {
   const lines = [`anomaly      ${x.anomaly}  [Elle: ${x.elle}]`];
   if (x.tx >= 0) lines.push(`transaction  tx ${x.tx}${x.keyName ? `, key ${x.keyName} (${x.key})` : ''}`);
   else if (x.keyName) lines.push(`key          ${x.keyName} (${x.key})`);
+  if (x.field) lines.push(`field        ${x.field}`);
   if (x.expected === x.actual && x.shouldComeFrom && x.cameFrom) {
     // A shrunk block drives values toward 0, so a read of the wrong version often returns the right
     // value by coincidence (a completion invariant still catches it): the versions are the difference.

@@ -18,9 +18,10 @@ export type CheckName = 'equivalence' | 'determinism' | 'interleaving' | 'exhaus
 export const CHECKS: readonly CheckName[] = ['equivalence', 'determinism', 'interleaving', 'exhaustive'];
 
 /**
- * Why rerunning a counterexample alone may pass: it failed again on its executor instance but passed
- * on a fresh one ('after earlier blocks': state kept between blocks), or it passed when run again on
- * its own instance ('sometimes': the executor's result changes between runs of the same block).
+ * Why rerunning a counterexample alone may pass (runner.ts howItFails): on fresh instances it passed
+ * alone and failed after the blocks run before it, every time ('after earlier blocks': state kept
+ * between blocks), or its reruns gave different outcomes, or none failed ('sometimes': a race, or
+ * state kept from blocks older than those it was rerun after).
  */
 export type FailsOnly = 'after earlier blocks' | 'sometimes';
 /** In a token, FailsOnly is its index here plus one. */

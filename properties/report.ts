@@ -111,17 +111,24 @@ function runCheckCommand(block: string, executor: string, threads: number | unde
   return `concord run ${block} --executor ${shellWord(executor)}${onThreads} --check`;
 }
 
-/** When a FailsOnly counterexample fails ("fails only ..."), and what the runner saw that says so. */
-const FAILS_ONLY: Readonly<Record<FailsOnly, { readonly why: string; readonly found: string }>> = {
+/**
+ * When a FailsOnly counterexample fails ("fails only ..."), and what the runner saw that says so
+ * (runner.ts howItFails), given how many earlier blocks it was found to need. 'sometimes' may be a
+ * race or state kept from blocks older than those replayed: it says so rather than name one.
+ */
+const FAILS_ONLY: Readonly<Record<FailsOnly, { readonly why: string; found(earlier: number): string }>> = {
   'after earlier blocks': {
     why: 'after the blocks run before it on the same executor instance (state kept between blocks)',
-    found: 'on a fresh instance this block passes',
+    found: (earlier) => `on a fresh instance this block passes, and fails after the ${earlier === 1 ? 'block' : `${earlier} blocks`} run just before it, every time`,
   },
   sometimes: {
     why: 'sometimes (the executor\'s result changes from run to run of the same block)',
-    found: 'run again, on the same instance or on fresh ones, this block passed some times and failed others',
+    found: () => 'run again, on the same instance or on fresh ones, this block passed some times and failed others (also after the blocks run before it, '
+      + 'replayed on a fresh instance): a race, or state kept between blocks from before those',
   },
 };
+/** At most this many earlier blocks are listed (the rest are counted); their files are all written. */
+const MAX_EARLIER = 8;
 
 /**
  * What a replay of token `t` says when the counterexample passed, but it failed only after earlier
@@ -132,10 +139,23 @@ export function passedAloneText(label: string, t: ReplayToken, failsOnly: FailsO
     + 'so passing alone does not make the failure gone: rerun the whole verify to see whether it still fails';
 }
 
+/**
+ * What the printed seed is: fast-check's seed of one batch, not the run's --seed (which a rerun
+ * with --seed 458752 would take it for, and check other blocks), and what reproduces the failure.
+ */
+function seedOrigin(f: FailureReport): string {
+  if (f.runSeed === undefined || f.batch === undefined) return '';
+  const helper = f.executor.startsWith(HELPER_PREFIX);
+  const seed = `${helper ? 'seed' : '--seed'} ${f.runSeed}`;
+  return ` (fast-check's, for batch ${f.batch} of ${seed}: to reproduce, use the replay below or ${seed} with the same ${helper ? 'runs' : '--runs and --shard'})`;
+}
+
 export function formatFailure(f: FailureReport): string[] {
   const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}`];
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
   if (f.error) lines.push(`  error        the executor threw: ${f.error}`);
+  const [top, ...below] = f.stack ?? [];
+  if (top) lines.push(`  thrown at    ${top}`, ...below.map((frame) => `               ${frame}`));
   if (f.transactions > 0) {
     const block = blockFromJson(f.block, 'failure');
     const only = shownTxs(block.txs.length, namedTxs(f.explanation));
@@ -155,13 +175,21 @@ export function formatFailure(f: FailureReport): string[] {
   }
   if (f.failsOnly) {
     const { why, found } = FAILS_ONLY[f.failsOnly];
-    lines.push(`  fails only   ${why}: ${found}, so running it alone (a rerun of its block file, a replay) may not repeat the failure; rerun the whole verify to see it again`);
+    lines.push(`  fails only   ${why}: ${found(f.earlier?.length ?? 0)}, so running it alone (a rerun of its block file, a replay) may not repeat the failure; `
+      + 'rerun the whole verify to see it again');
+  }
+  if (f.earlier?.length) {
+    const files = f.earlier.flatMap((e) => (e.blockFile ? [`${e.blockFile} (threads ${e.threads})`] : []));
+    const where = files.length ? 'run them in this order on one instance, then this block' : 'no block files were written: the failure\'s `earlier` holds them';
+    lines.push(`  earlier      ${plural(f.earlier.length, 'block')} this one fails after, oldest first (${where})`);
+    lines.push(...files.slice(0, MAX_EARLIER).map((file) => `               ${file}`));
+    if (files.length > MAX_EARLIER) lines.push(`               ... ${files.length - MAX_EARLIER} more, named alike`);
   }
   // Planted bugs exist only inside `concord verify`, and an executor object only inside the test
   // that gave it to the vitest helper; other executors can rerun the file with `concord run`.
   const rerun = f.executor.startsWith(PLANTED_PREFIX) || f.executor.startsWith(HELPER_PREFIX) ? '' : `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor, f.threads)})`;
   if (f.blockFile) lines.push(`  block file   ${f.blockFile}${rerun}`);
-  lines.push(`  seed         ${f.seed}, path ${f.path}`);
+  lines.push(`  seed         ${f.seed}, path ${f.path}${seedOrigin(f)}`);
   lines.push(`  replay       ${f.replay}`);
   return lines;
 }

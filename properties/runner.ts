@@ -6,6 +6,7 @@
 // batches with b mod N = I - 1, so the shards of a CI matrix together run exactly the unsharded
 // run, and any failure replays from its (key, path) alone, unless it failed only after the blocks run
 // before it on the same executor instance, or only sometimes: the report and the token then say so.
+// Telling those apart costs at most 2 * RERUNS + log2(HISTORY_BLOCKS) executor instances a failure.
 
 import fc from 'fast-check';
 import { xorshift128plusFromState } from 'pure-rand/generator/xorshift128plus';
@@ -13,7 +14,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import type { Block } from '../spec/block.js';
+import type { Block, BlockResult } from '../spec/block.js';
+import { executeReference } from '../spec/reference.js';
 import { seedState } from '../spec/seed.js';
 import { writeBlock } from '../spec/block-file.js';
 import { isModulePath } from '../impl/registry.js';
@@ -21,7 +23,7 @@ import {
   determinismCheck, emptyCoverage, equivalenceCheck, SKIP_REST,
   type CheckDef, type CheckInput, type Coverage, type Failure, type Observer, type Subject, type TxRange,
 } from './equivalence.js';
-import type { Explanation } from './explain.js';
+import { sameResult, type Explanation } from './explain.js';
 import { exhaustiveCheck } from './enumerate.js';
 import { minimize } from './minimize.js';
 import { interleavingCheck } from './simulated.js';
@@ -68,7 +70,11 @@ export interface FailureReport {
   readonly setting: string;
   /** The thread count of the failing execute() (the rerun command passes it on); absent for a simulated run. */
   readonly threads?: number;
+  /** fast-check's seed: batchSeed(runSeed, batch), which the token replays from. */
   readonly seed: number;
+  /** The run's --seed and the batch of it that failed (absent for a token's seed no run makes). */
+  readonly runSeed?: number;
+  readonly batch?: number;
   readonly path: string;
   readonly token: string;
   readonly replay: string;
@@ -77,15 +83,31 @@ export interface FailureReport {
   readonly blockFile?: string;
   /**
    * Why the shrunk block may pass when rerun alone (the block file's rerun, the replay): it passed on
-   * a fresh executor instance, or when run again on its own; absent when it fails alone.
+   * a fresh executor instance and failed there after `earlier`, or its reruns disagreed or all
+   * passed (howItFails); absent when it fails alone.
    */
   readonly failsOnly?: FailsOnly;
+  /**
+   * With failsOnly 'after earlier blocks': the blocks its instance ran just before it, oldest first,
+   * after which it failed on a fresh instance every time (as block file objects, with the thread
+   * count each ran at, and the file each was written to).
+   */
+  readonly earlier?: readonly EarlierBlock[];
   readonly explanation?: Explanation;
   readonly error?: string;
+  /** Where the executor threw `error`: the frames of its own code (explain.ts thrownAt). */
+  readonly stack?: readonly string[];
   readonly interleaving?: readonly string[];
   readonly schedule?: readonly number[];
   /** The shrunk block, as a block file object (format concord-block/1). */
   readonly block: object;
+}
+
+/** A block the failing one needs run before it on the same instance (FailureReport.earlier). */
+export interface EarlierBlock {
+  readonly threads: number;
+  readonly block: object;
+  readonly blockFile?: string;
 }
 
 /**
@@ -155,6 +177,11 @@ export function batchSeed(seed: number, b: number): number {
   return seed * SEED_BATCHES + b;
 }
 
+/** The run's seed and batch whose key is `key` (batchSeed inverted); undefined for a key no run makes. */
+export function batchOf(key: number): { readonly seed: number; readonly batch: number } | undefined {
+  return Number.isSafeInteger(key) && key >= 0 ? { seed: Math.floor(key / SEED_BATCHES), batch: key % SEED_BATCHES } : undefined;
+}
+
 /**
  * fast-check settings that run from `key` with all its bits (spec/seed.ts): fast-check itself keeps
  * 32 of a seed, and every key below 2^32 keeps the runs fast-check's own seed gave it.
@@ -199,28 +226,39 @@ function writeFailure(outDir: string, r: Omit<FailureReport, 'blockFile'>): stri
 }
 
 /**
- * The report of one failing fast-check run, from the failure the property recorded last;
- * `failsOnly`: why the shrunk block may pass when rerun alone.
+ * The report of one failing fast-check run, from the failure the property recorded last; `how`:
+ * why the shrunk block may pass when rerun alone, and the earlier blocks it needs (written next to
+ * it, each named for how many blocks before it it ran: ...-before-1.block.json ran just before).
  */
 export function failureReport(
   subject: Pick<Subject, 'name' | 'label'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined,
-  failsOnly: FailsOnly | undefined, outDir?: string,
+  how: HowItFails, outDir?: string,
 ): FailureReport {
   const path = details.counterexamplePath ?? '0';
   const executor = subject.name;
+  const { failsOnly } = how;
   const token: ReplayToken = { executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path, ...(failsOnly ? { failsOnly } : {}) };
   const block: Block | undefined = last?.block;
+  const run = batchOf(seed);
   const base: Omit<FailureReport, 'blockFile'> = {
-    executor, label: subject.label ?? executor, check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }), seed, path,
+    executor, label: subject.label ?? executor, check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }),
+    seed, ...(run ? { runSeed: run.seed, batch: run.batch } : {}), path,
     token: encodeToken(token), replay: replayCommand(token), ...(failsOnly ? { failsOnly } : {}),
     transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks,
     ...(last?.explanation ? { explanation: last.explanation } : {}),
     ...(last?.error ? { error: last.error } : !last && details.errorInstance ? { error: String(details.errorInstance) } : {}),
+    ...(last?.stack ? { stack: last.stack } : {}),
     ...(last?.provenance?.interleaving ? { interleaving: last.provenance.interleaving } : {}),
     ...(last?.schedule ? { schedule: last.schedule } : {}),
     block: block ? writeBlock(block) : {},
   };
-  return { ...base, ...(outDir && block ? { blockFile: writeFailure(outDir, base) } : {}) };
+  const before = how.after ?? [];
+  const earlier = before.map(({ block: b, threads }, i): EarlierBlock => {
+    const file = writeBlock(b);
+    const tag = `${check.name}-${seed}-before-${before.length - i}`;
+    return { threads, block: file, ...(outDir && block ? { blockFile: writeExecutorBlock(outDir, executor, tag, file) } : {}) };
+  });
+  return { ...base, ...(earlier.length ? { earlier } : {}), ...(outDir && block ? { blockFile: writeFailure(outDir, base) } : {}) };
 }
 
 export function newObserver(subject: Subject): Observer & { last?: Failure } {
@@ -231,58 +269,125 @@ export function newObserver(subject: Subject): Observer & { last?: Failure } {
   return o;
 }
 
-/** Reruns of a shrunk counterexample on the instance that found it, and on fresh instances (one each), that howItFails makes at most. */
+/** Reruns of a shrunk counterexample alone on fresh instances, and after the blocks run before it, that howItFails makes at most. */
 export const RERUNS = 3;
+/** The executes recorded per instance (the most earlier blocks a failure can be found to need), and the most transactions they hold together. */
+export const HISTORY_BLOCKS = 64;
+const HISTORY_TXS = 4000;
+
+/** One execute() of an instance: what a fresh instance runs again to rebuild the state the first one kept. */
+export interface Executed {
+  readonly block: Block;
+  readonly threads: number;
+}
 
 /**
- * Runs the shrunk counterexample `input` again, up to RERUNS times on `subject` (the first on `o`,
- * so the recorded failure is exactly the reported block's) and up to RERUNS times on executor
- * instances of their own, each made from `source` for that one rerun. Returns why a rerun of the
- * block alone may pass: 'after earlier blocks' (state kept between blocks) only when every rerun on
- * `subject` failed and every one on a fresh instance passed; 'sometimes' when the outcome changed
- * on either side (an executor wrong on a share of its calls, whatever the instance, is flaky, not
- * stateful: one rerun each way used to call it stateful about a fifth of the time at a quarter);
- * undefined when every rerun failed. It stops as soon as the answer is 'sometimes', so a failure
- * costs at most 2 * RERUNS runs and RERUNS instances. A fresh instance is made only if the check
- * calls execute() at all: the simulated checks run the algorithm, not the instance, and fail alike
- * on a fresh one, so one such rerun settles it.
+ * `subject`, recording its execute() calls: the last HISTORY_BLOCKS, and of those only as many of
+ * the latest as hold HISTORY_TXS transactions together (the latest always). history() returns an
+ * array that is replaced, never changed, so what it returned before a run stays what it was.
  */
-export async function howItFails(source: SubjectSource, subject: Subject, check: CheckDef, o: Observer, input: CheckInput): Promise<FailsOnly | undefined> {
-  if (await check.run(subject, o, input)) return 'sometimes';
-  let freshPassed = 0;
-  let freshFailed = 0;
-  let keptFailed = 1;
-  for (let k = 0; k < RERUNS; k++) {
+function recording(subject: Subject): { readonly subject: Subject; history(): readonly Executed[] } {
+  let runs: readonly Executed[] = [];
+  const execute = (block: Block, threads: number): Promise<BlockResult> => {
+    const next = [...runs.slice(1 - HISTORY_BLOCKS), { block, threads }];
+    let from = next.length - 1;
+    for (let txs = block.txs.length; from > 0 && txs + next[from - 1]!.block.txs.length <= HISTORY_TXS; from--) txs += next[from - 1]!.block.txs.length;
+    runs = next.slice(from);
+    return subject.execute(block, threads);
+  };
+  return { subject: { ...subject, execute }, history: () => runs };
+}
+
+/** Why a counterexample may pass when rerun alone, and with 'after earlier blocks' the fewest of the blocks before it (oldest first) after which it fails. */
+export interface HowItFails {
+  readonly failsOnly?: FailsOnly;
+  readonly after?: readonly Executed[];
+}
+
+const SOMETIMES: HowItFails = { failsOnly: 'sometimes' };
+
+/**
+ * Reruns the shrunk counterexample `input`, which failed on `subject` after the blocks `history`
+ * (its last executes before that run, oldest first), to tell why it may pass when rerun alone. A
+ * round runs it alone on a fresh instance (made from `source` for that one run); when that fails,
+ * once more on `subject`; when it passes, on another fresh instance after `history`'s blocks. A
+ * deterministic executor gives the same outcome to the same calls from a fresh instance, so:
+ * undefined failsOnly (it fails alone) when every rerun failed; 'after earlier blocks' when it
+ * passed alone and failed after `history` every time, and `history`'s blocks passed or failed alike
+ * each time (state kept between blocks); 'sometimes' as soon as outcomes differ, or when it passed
+ * after `history` too (a race, or state older than `history`: the report words it as ambiguous).
+ * A stateless executor wrong on a quarter of its calls passes 3 times alone and fails 3 times
+ * after `history` 0.7% of the time (less, when `history`'s own outcomes are compared too). At most
+ * RERUNS rounds, stopping at the first difference, so at most 2 * RERUNS instances; then, for
+ * 'after earlier blocks', one instance each for the last 1, 2, 4, ... blocks of `history` until one
+ * fails. A fresh instance is made only if the check calls execute() at all: the simulated checks
+ * run the algorithm, not the instance, and fail alike on a fresh one, so one such rerun settles it.
+ */
+export async function howItFails(source: SubjectSource, subject: Subject, check: CheckDef, input: CheckInput, history: readonly Executed[]): Promise<HowItFails> {
+  const references = new Map<Block, BlockResult>();
+  /** Runs `input` on a fresh instance after `before`; `earlier`: whether each of `before`'s blocks matched the reference there. */
+  const onFresh = async (before: readonly Executed[]): Promise<{ passed: boolean; earlier: string; made: boolean }> => {
     let fresh: Subject | undefined;
-    const alone: Subject = { ...subject, execute: async (block, threads) => (fresh ??= await source.create()).execute(block, threads) };
-    let passed: boolean;
+    const instance = async () => (fresh ??= await source.create());
     try {
-      passed = await check.run(alone, newObserver(subject), input);
+      let earlier = '';
+      for (const { block, threads } of before) {
+        const expected = references.get(block) ?? references.set(block, executeReference(block)).get(block)!;
+        earlier += await (await instance()).execute(block, threads).then((r) => (sameResult(expected, r) ? '+' : '-'), () => '-');
+      }
+      const passed = await check.run({ ...subject, execute: async (block, threads) => (await instance()).execute(block, threads) }, newObserver(subject), input);
+      return { passed, earlier, made: fresh !== undefined };
     } finally {
       // A counterexample was found, so this close() is a clean-up too.
       await fresh?.close(true);
     }
-    if (!fresh) return passed ? 'sometimes' : undefined;
-    if (passed) freshPassed++;
-    else freshFailed++;
-    if (freshPassed > 0 && freshFailed > 0) return 'sometimes';
-    if (keptFailed < RERUNS) {
-      if (await check.run(subject, newObserver(subject), input)) return 'sometimes';
-      keptFailed++;
+  };
+  let alonePassed: boolean | undefined;
+  let earlier: string | undefined;
+  for (let k = 0; k < RERUNS; k++) {
+    const alone = await onFresh([]);
+    if (!alone.made) return alone.passed ? SOMETIMES : {};
+    if (alonePassed !== undefined && alone.passed !== alonePassed) return SOMETIMES;
+    alonePassed = alone.passed;
+    if (!alone.passed) {
+      // It fails alone: a rerun on its own instance, which costs no new one, tells a flaky executor from it too.
+      if (await check.run(subject, newObserver(subject), input)) return SOMETIMES;
+      continue;
     }
+    const after = await onFresh(history);
+    if (after.passed || (earlier !== undefined && after.earlier !== earlier)) return SOMETIMES;
+    earlier = after.earlier;
   }
-  return freshPassed === RERUNS ? 'after earlier blocks' : undefined;
+  if (!alonePassed) return {};
+  for (let n = 1; n < history.length; n *= 2) {
+    if (!(await onFresh(history.slice(-n))).passed) return { failsOnly: 'after earlier blocks', after: history.slice(-n) };
+  }
+  return { failsOnly: 'after earlier blocks', after: history };
+}
+
+/** How checkBatch reruns a counterexample (howItFails): `source` makes fresh instances, `history` is what `subject` ran so far. */
+interface Rerun {
+  readonly source: SubjectSource;
+  history(): readonly Executed[];
 }
 
 /**
  * Checks `numRuns` inputs from `seed` (or exactly the one at `path`); on a counterexample, shrinks
- * it further with minimize() and returns the report of the smallest failing run. `source` makes a
- * fresh instance to rerun that run on alone (howItFails); a replay, which runs on one, gives none.
+ * it further with minimize() and returns the report of the smallest failing run, rerun as `rerun`
+ * says (howItFails); a replay, which runs on one fresh instance, gives none.
  */
 async function checkBatch(
   subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | { path: string },
-  outDir?: string, source?: SubjectSource,
+  outDir?: string, rerun?: Rerun,
 ): Promise<FailureReport | undefined> {
+  // What the subject ran before the run that failed last, which is the reported one's (the shrunk block's).
+  let failedAfter: readonly Executed[] = [];
+  const checkOnce = async (input: CheckInput): Promise<boolean> => {
+    const before = rerun?.history() ?? [];
+    const ok = await check.run(subject, o, input);
+    if (!ok) failedAfter = before;
+    return ok;
+  };
   // Shrinking stops after SHRINK_BUDGET runs past the first failure (later candidates count as
   // passing): a rare interleaving bug would otherwise make fast-check try thousands of blocks that
   // pass. A replay starts at the shrunk case, so it takes no shrink step at all.
@@ -291,7 +396,7 @@ async function checkBatch(
   let shrinkRuns = 0;
   const property = fc.asyncProperty(check.inputs(txs, subject), async (input) => {
     if (failed && ++shrinkRuns > budget) return true;
-    const ok = await check.run(subject, o, input);
+    const ok = await checkOnce(input);
     failed ||= !ok;
     return ok;
   });
@@ -305,16 +410,16 @@ async function checkBatch(
   // A replay starts at the end of fast-check's shrink path (one segment per shrink after the run's
   // index) and so counts none of them; count them, so the replay reports the original's steps.
   let shrinks = 'path' in run ? run.path.split(':').length - 1 : 0;
-  let failsOnly: FailsOnly | undefined;
+  let how: HowItFails = {};
   if (input) {
     const rest = input.slice(1);
-    const { spec, steps } = await minimize(input[0], async (s) => !(await check.run(subject, o, [s, ...rest])));
+    const { spec, steps } = await minimize(input[0], async (s) => !(await checkOnce([s, ...rest])));
     shrinks += steps;
-    if (source) failsOnly = await howItFails(source, subject, check, o, [spec, ...rest]);
+    if (rerun) how = await howItFails(rerun.source, subject, check, [spec, ...rest], failedAfter);
     // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
     else if (steps > 0) await check.run(subject, o, [spec, ...rest]);
   }
-  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, failsOnly, outDir);
+  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir);
 }
 
 /** Runs of `check` in a run of --runs `runs` (before sharding). */
@@ -323,11 +428,11 @@ export function checkRuns(runs: number, check: CheckDef): number {
 }
 
 /**
- * Runs one check on `subject` (made by `source`) over this shard's batches from batch `from` on;
- * stops at the first counterexample.
+ * Runs one check on `subject` over this shard's batches from batch `from` on; stops at the first
+ * counterexample, rerun as `rerun` says.
  */
 async function runCheck(
-  source: SubjectSource, subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, opts: RunnerOptions, deadline: number, progress: () => void, from = 0,
+  rerun: Rerun, subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, opts: RunnerOptions, deadline: number, progress: () => void, from = 0,
 ): Promise<{ report: CheckReport; failure?: FailureReport }> {
   const runs = checkRuns(opts.runs, check);
   const batches = shardBatches(runs, opts.shard);
@@ -337,7 +442,7 @@ async function runCheck(
     // Every check runs its first batch whatever the clock says: a run that checked nothing must not pass.
     if (i > 0 && performance.now() > deadline) return { report: report('cut', i) };
     const txs = opts.txs === undefined || check.fixedSize ? check.txs : { min: opts.txs, max: opts.txs };
-    const failure = await checkBatch(subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir, source);
+    const failure = await checkBatch(subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir, rerun);
     progress();
     if (failure) return { report: report('failed', i + 1), failure };
   }
@@ -368,7 +473,9 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
   for (const [s, source] of opts.subjects.entries()) {
     const subjectStarted = performance.now();
     const subjectDeadline = share(deadline, opts.subjects.length - s);
-    const subject = await source.create();
+    const recorded = recording(await source.create());
+    const { subject } = recorded;
+    const rerun: Rerun = { source, history: recorded.history };
     const o = newObserver(subject);
     let failed = false;
     let cut = false;
@@ -385,7 +492,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
           if (failed) break;
           const check = applicable[c]!;
           const progress = () => opts.progress?.update(++done, `${check.name}: ${o.blocks} blocks, ${o.schedules} schedules`);
-          const r = await runCheck(source, subject, check, o, opts, share(subjectDeadline, pending.length - k), progress, checkReports[c]!.batches);
+          const r = await runCheck(rerun, subject, check, o, opts, share(subjectDeadline, pending.length - k), progress, checkReports[c]!.batches);
           checkReports[c] = r.report;
           if (r.report.status === 'cut') cutNow.push(c);
           if (r.failure) {

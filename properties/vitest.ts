@@ -1,24 +1,63 @@
-// A helper for a user's own test suite (vitest, jest, node:test: it only throws): checks an
-// executor against the reference with Concord's equivalence and determinism properties and, on a
-// counterexample, throws an Error whose message is the full failure report (explanation, shrunk
-// block, block file, replay command).
+// A helper for a user's own test suite (vitest, node:test, or jest in ESM mode: it only throws;
+// docs/verify.md says which module setups load it): checks an executor against the reference with
+// Concord's equivalence and determinism properties and, on a counterexample, throws an Error whose
+// message is the full failure report (explanation, shrunk block, block file, replay). A call into
+// the executor that hangs past `timeout` rejects with ExecutorTimeoutError (properties/call-timeout.ts).
 // Invariant: seeds are pinned (default 1), so a suite that passes once passes every time on the
 // same code, and mutation testing can match its tests between runs. An executor given as an object
 // or a factory is named in tokens as no command can build it (HELPER_PREFIX), so its failure's
 // replay is this helper's own option, never a `concord verify --replay` that runs something else.
+// Options mean what `concord verify`'s of the same name mean, within the same limits (runner.ts,
+// verify-limits.ts), in milliseconds where the CLI takes seconds; a bad one throws before anything runs.
 
 import type { Executor } from '../spec/executor.js';
 import type { CoverageGoal, Subject } from './equivalence.js';
 import { executorSubject, executorSource } from './subjects.js';
 import { formatFailure, passedAloneText } from './report.js';
 import { decodeToken, HELPER_PREFIX } from './replay.js';
-import { replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
+import { CHECK_DEFS, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
+import { withCallLimit } from './call-timeout.js';
+import { MAX_CALL_TIMEOUT_S, MAX_VERIFY_TXS } from './verify-limits.js';
+
+export { ExecutorTimeoutError, type Hang } from './call-timeout.js';
+
+/**
+ * Blocks for the equivalence check when `runs` is not given: a tenth of `concord verify`'s 2000,
+ * since a unit test suite runs on every change and this costs a few seconds, not a minute.
+ */
+export const DEFAULT_HELPER_RUNS = 200;
+/**
+ * Milliseconds a call into the executor may stay pending when `timeout` is not given: a thousand
+ * times what a generated block takes, and below the raised test timeouts a verify run needs anyway.
+ */
+export const DEFAULT_HELPER_TIMEOUT_MS = 10_000;
 
 export interface VerifyExecutorOptions {
-  /** Generated blocks for the equivalence check (the determinism check runs a quarter as many). */
+  /**
+   * Generated blocks for the equivalence check, 1 to MAX_RUNS (default DEFAULT_HELPER_RUNS, 200);
+   * determinism gets a quarter, interleavings half, exhaustive enumeration a fiftieth.
+   */
   readonly runs?: number;
+  /** The run's seed, 0 to MAX_SEED (default 1): the same seed checks the same blocks. */
   readonly seed?: number;
-  /** Where failing blocks are written (default: nowhere; the report still prints them). */
+  /**
+   * Transactions in every generated block, 1 to MAX_VERIFY_TXS (`concord verify --txs`). Default:
+   * 1 to 20 (1 to 40 for interleavings), which miss a bug that needs a bigger block: run both.
+   * Exhaustive enumeration keeps its tiny blocks.
+   */
+  readonly txs?: number;
+  /**
+   * A budget in milliseconds, shared out over the checks as `concord verify --time-limit` (seconds)
+   * shares it. A run it cuts resolves, with `timedOut` true in the report: not a pass of the checks cut.
+   */
+  readonly timeLimit?: number;
+  /**
+   * Milliseconds a call into the executor (create, execute(), close()) may stay pending before the
+   * run rejects with ExecutorTimeoutError (default DEFAULT_HELPER_TIMEOUT_MS, 10,000; 0 waits for
+   * ever; at most a day). Keep it below your test's own timeout, which gives no block and no replay.
+   */
+  readonly timeout?: number;
+  /** Where failing and hung blocks are written (default: nowhere; the report still prints them). */
   readonly outDir?: string;
   /**
    * Parallel paths a green run must have taken, as statistics counters your executor reports, e.g.
@@ -43,40 +82,95 @@ function heldSubject(e: Executor, coverage: readonly CoverageGoal[]): Subject {
   return { ...executorSubject(e, `${HELPER_PREFIX}${e.name}`, coverage), label: e.name };
 }
 
+/** A value as an option message shows it: a string quoted, so that "64" is not read as 64. */
+function shown(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+function numberOption(name: string, v: unknown): number {
+  if (typeof v !== 'number') throw new TypeError(`verifyExecutor: ${name} must be a number, got ${shown(v)}`);
+  return v;
+}
+
+/** An integer option in [min, max], or `fallback` when absent. */
+function intOption(name: string, v: unknown, fallback: number, min: number, max: number): number {
+  if (v === undefined) return fallback;
+  const n = numberOption(name, v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`verifyExecutor: ${name} must be an integer from ${min} to ${max.toLocaleString('en-US')}, got ${n}`);
+  return n;
+}
+
+/** Milliseconds: `timeLimit` > 0, `timeout` from 0 (no limit) to a day. */
+function msOptions(o: VerifyExecutorOptions): { timeLimitMs?: number; timeoutMs: number } {
+  let timeLimitMs: number | undefined;
+  if (o.timeLimit !== undefined) {
+    timeLimitMs = numberOption('timeLimit', o.timeLimit);
+    if (!(timeLimitMs > 0) || !Number.isFinite(timeLimitMs)) throw new RangeError(`verifyExecutor: timeLimit must be milliseconds > 0, got ${timeLimitMs}`);
+  }
+  let timeoutMs = DEFAULT_HELPER_TIMEOUT_MS;
+  if (o.timeout !== undefined) {
+    timeoutMs = numberOption('timeout', o.timeout);
+    const max = MAX_CALL_TIMEOUT_S * 1000;
+    if (!(timeoutMs >= 0 && timeoutMs <= max)) throw new RangeError(`verifyExecutor: timeout must be milliseconds from 0 (no limit) to ${max.toLocaleString('en-US')} (a day), got ${timeoutMs}`);
+  }
+  return { ...(timeLimitMs === undefined ? {} : { timeLimitMs }), timeoutMs };
+}
+
 /**
  * Checks an executor: an Executor object (left open: the caller owns it), a factory (closed
  * afterwards), or a built-in name / module path. Resolves to the run's report; throws
- * EquivalenceError on a counterexample or missing coverage. A replay of a counterexample that failed
- * only after the blocks run before it on its instance, or only sometimes, throws an Error that says
- * so when it passes: passing alone does not make it gone.
+ * EquivalenceError on a counterexample or missing coverage, ExecutorTimeoutError when a call into
+ * the executor hangs past `timeout`, and RangeError or TypeError for a bad option. A replay of a
+ * counterexample that failed only after the blocks run before it on its instance, or only
+ * sometimes, throws an Error that says so when it passes: passing alone does not make it gone.
  */
 export async function verifyExecutor(
   executor: Executor | (() => Executor | Promise<Executor>) | string, options: VerifyExecutorOptions = {},
 ): Promise<RunReport> {
+  const runs = intOption('runs', options.runs, DEFAULT_HELPER_RUNS, 1, MAX_RUNS);
+  const seed = intOption('seed', options.seed, 1, 0, MAX_SEED);
+  const txs = options.txs === undefined ? undefined : intOption('txs', options.txs, 1, 1, MAX_VERIFY_TXS);
+  const { timeLimitMs, timeoutMs } = msOptions(options);
   const coverage = options.coverage ?? [];
   let source: SubjectSource;
+  let creating: string;
   if (typeof executor === 'string') {
     source = executorSource(executor, {}, options.coverage);
+    creating = `loading the executor ${executor}`;
   } else if (typeof executor === 'function') {
     source = { name: `${HELPER_PREFIX}executor`, create: async () => heldSubject(await executor(), coverage) };
+    creating = 'the executor factory given to verifyExecutor';
   } else {
     source = { name: `${HELPER_PREFIX}${executor.name}`, create: async () => ({ ...heldSubject(executor, coverage), close: async () => {} }) };
+    creating = `the executor ${executor.name}`;
   }
+  // An empty outDir, as before, writes nothing.
+  const outDir = options.outDir ? options.outDir : undefined;
   if (options.replay !== undefined) {
+    // The token fixes what these set: each would be silently ignored.
+    const ignored = (['runs', 'seed', 'txs', 'timeLimit'] as const).filter((k) => options[k] !== undefined);
+    if (ignored.length) throw new TypeError(`verifyExecutor: replay reruns the one counterexample its token fixes: give it without ${ignored.join(', ')}`);
     const token = decodeToken(options.replay);
-    const { report, observer, label } = await replayFailure(source, token, options.outDir);
-    // A counterexample that failed only after earlier blocks, or only sometimes, is not gone because it passes alone.
-    if (!report && token.failsOnly) throw new Error(passedAloneText(label, token, token.failsOnly));
-    const run: RunReport = {
-      executors: [], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, statesExplored: observer.states, interleavingsCovered: observer.interleavings,
-      failures: report ? [report] : [], elapsedMs: 0, timedOut: false, seed: options.seed ?? 1, shard: '1/1',
-    };
-    if (report) throw new EquivalenceError(run);
-    return run;
+    const limit = { timeoutMs, seed, creating, replay: token, ...(outDir === undefined ? {} : { outDir }) };
+    return withCallLimit(source, CHECK_DEFS, limit, async (timed) => {
+      const { report, observer, label } = await replayFailure(timed, token, outDir);
+      // A counterexample that failed only after earlier blocks, or only sometimes, is not gone because it passes alone.
+      if (!report && token.failsOnly) throw new Error(passedAloneText(label, token, token.failsOnly));
+      const run: RunReport = {
+        executors: [], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, statesExplored: observer.states, interleavingsCovered: observer.interleavings,
+        failures: report ? [report] : [], elapsedMs: 0, timedOut: false, seed, shard: '1/1',
+      };
+      if (report) throw new EquivalenceError(run);
+      return run;
+    });
   }
-  const report = await runVerify({
-    subjects: [source], runs: options.runs ?? 200, seed: options.seed ?? 1, ...(options.outDir ? { outDir: options.outDir } : {}),
+  const limit = { timeoutMs, seed, creating, ...(outDir === undefined ? {} : { outDir }) };
+  return withCallLimit(source, CHECK_DEFS, limit, async (timed, checks) => {
+    const report = await runVerify({
+      subjects: [timed], checks, runs, seed, ...(outDir === undefined ? {} : { outDir }), ...(txs === undefined ? {} : { txs }),
+      ...(timeLimitMs === undefined ? {} : { timeLimitMs }),
+    });
+    if (report.failures.length || report.executors.some((e) => e.uncovered.length)) throw new EquivalenceError(report);
+    return report;
   });
-  if (report.failures.length || report.executors.some((e) => e.uncovered.length)) throw new EquivalenceError(report);
-  return report;
 }

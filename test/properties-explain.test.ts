@@ -121,7 +121,7 @@ describe('explain', () => {
       expect(sameResult(good, r as BlockResult)).toBe(false);
       expect(explain(chain, good, r as BlockResult)).toMatchObject({ anomaly: 'malformed result', actual: expect.stringMatching(problem) });
     }
-    expect(explain(chain, good, { ...good, stateRoot: '00', receiptsRoot: good.receiptsRoot, state: good.state, receipts: good.receipts, reads: good.reads, gasUsed: good.gasUsed, stats: good.stats })).toMatchObject({ anomaly: 'wrong root' });
+    expect(explain(chain, good, { ...good, stateRoot: '00', receiptsRoot: good.receiptsRoot, state: good.state, receipts: good.receipts, reads: good.reads, gasUsed: good.gasUsed, stats: good.stats })).toMatchObject({ anomaly: 'wrong root', field: 'stateRoot' });
   });
 
   // spec/state.ts: a key holding 0 is an absent key (the state root leaves it out), as `concord run --check` has it.

@@ -1,6 +1,8 @@
 // The helper for a user's own test suite: a correct executor passes, a buggy one throws an Error
-// whose message is the full report, its token replays through the helper, and coverage goals apply.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+// whose message is the full report, its token replays through the helper, and coverage goals apply;
+// a call that hangs past `timeout` rejects naming the call, its block and a replay; `txs` and
+// `timeLimit` mean what verify's options mean, and a bad option throws naming it.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +10,10 @@ import { executeReference, referenceExecutor } from '../spec/reference.js';
 import { sequentialExecutor } from '../impl/sequential.js';
 import { BLOCKSTM_COVERAGE } from '../properties/equivalence.js';
 import { decodeToken } from '../properties/replay.js';
-import { EquivalenceError, verifyExecutor } from '../properties/vitest.js';
+import { batchSeed } from '../properties/runner.js';
+import { EquivalenceError, ExecutorTimeoutError, verifyExecutor } from '../properties/vitest.js';
+import { writeBlock } from '../spec/block-file.js';
+import type { Block } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 
 const batchExecutor = new URL('./fixtures/verify/batch-executor.mjs', import.meta.url).pathname;
@@ -27,6 +32,25 @@ function leaky(): Executor {
     async close() {},
   };
 }
+
+/** The reference, except that execute() never settles on a block `hangs` picks; `closed` counts its close() calls. */
+function hanging(hangs: (block: Block) => boolean, closed = { count: 0 }): () => Executor {
+  return () => ({
+    name: 'hangs',
+    execute: async (block) => (hangs(block) ? new Promise<never>(() => {}) : executeReference(block)),
+    async close() { closed.count++; },
+  });
+}
+
+/** The blocks execute() is given, in order, for a run of `options` on the reference. */
+async function blocksOf(options: { runs: number; txs?: number }): Promise<Block[]> {
+  const blocks: Block[] = [];
+  const recorder: Executor = { name: 'recorder', async execute(block) { blocks.push(block); return executeReference(block); }, async close() {} };
+  await verifyExecutor(recorder, options);
+  return blocks;
+}
+
+const fileOf = (block: Block | object): string => JSON.stringify('txs' in block ? writeBlock(block as Block) : block);
 
 describe('verifyExecutor', () => {
   it('passes a correct executor object and reports what it checked', async () => {
@@ -106,5 +130,111 @@ describe('verifyExecutor', () => {
     const [f] = (error as EquivalenceError).report.failures;
     expect(f!.failsOnly).toBe('sometimes');
     expect((error as Error).message).toMatch(/^ {2}fails only {3}sometimes \(the executor's result changes from run to run of the same block\): run again, on the same instance or on fresh ones, this block passed some times and failed others/m);
+  });
+
+  // A hung execute() used to leave only the test runner's "Test timed out": no call, no block, no replay.
+  it('rejects naming a hung execute(), writes its block, closes the instance, and the replay hangs on the same block', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'concord-vitest-'));
+    const closed = { count: 0 };
+    const factory = hanging((b) => b.txs.length >= 5, closed);
+    const error = await verifyExecutor(factory, { runs: 50, timeout: 300, outDir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExecutorTimeoutError);
+    const { hang, message } = error as ExecutorTimeoutError;
+    expect(message).toMatch(/^verifyExecutor: the executor hangs: execute\(\) on a generated block of \d+ transactions \(threads [124]\) did not settle within 300 ms \(the timeout option\)$/m);
+    expect(message).toMatch(/^ {2}block {8}\d+ transactions[,;] /m);
+    expect(message).toMatch(/^ {2}replay {7}verifyExecutor\(executor, \{ replay: 'cv1_\S+', timeout: 300 \}\)$/m);
+    expect(hang.blockFile).toMatch(/test_hangs-hung\.block\.json$/);
+    expect(JSON.parse(readFileSync(hang.blockFile!, 'utf8'))).toEqual(hang.block);
+    expect(closed.count).toBe(1);
+    const again = await verifyExecutor(factory, { replay: hang.token!, timeout: 300 }).catch((e: unknown) => e);
+    expect((again as ExecutorTimeoutError).hang.block).toEqual(hang.block);
+    expect((again as ExecutorTimeoutError).hang.token).toBe(hang.token);
+  });
+
+  it('gives a hung execute() past the first batch the replay of its own block', async () => {
+    const target = fileOf((await blocksOf({ runs: 60 }))[57]!);
+    const error = await verifyExecutor(hanging((b) => fileOf(b) === target), { runs: 60, timeout: 300 }).catch((e: unknown) => e);
+    const { hang, message } = error as ExecutorTimeoutError;
+    expect(fileOf(hang.block!)).toBe(target);
+    // No outDir: the block is shown, and the message says how to have it written.
+    expect(message).toMatch(/^ {2}seed {9}65537, path 7$/m);
+    expect(message).not.toMatch(/block file/);
+    expect(decodeToken(hang.token!)).toMatchObject({ executor: 'test:hangs', check: 'equivalence', seed: batchSeed(1, 1), path: '7' });
+    const again = await verifyExecutor(hanging((b) => fileOf(b) === target), { replay: hang.token!, timeout: 300 }).catch((e: unknown) => e);
+    expect(fileOf((again as ExecutorTimeoutError).hang.block!)).toBe(target);
+  });
+
+  it('reports a call that held the thread past the timeout and then returned', async () => {
+    const busy: Executor = {
+      name: 'busy',
+      async execute(block) {
+        const until = performance.now() + 150;
+        while (performance.now() < until);
+        return executeReference(block);
+      },
+      async close() {},
+    };
+    await expect(verifyExecutor(busy, { runs: 5, timeout: 50 })).rejects.toThrow(
+      /^verifyExecutor: the executor busy: execute\(\) on a generated block of \d+ transactions? \(threads \d\) took \d+ ms, past the timeout of 50 ms: it held the thread/);
+  });
+
+  it('rejects naming a factory or a close() that never settles, with no replay for a call no generated run makes', async () => {
+    const never = (): Promise<Executor> => new Promise(() => {});
+    const error = await verifyExecutor(never, { runs: 5, timeout: 100 }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('verifyExecutor: the executor factory given to verifyExecutor did not settle within 100 ms (the timeout option)\n'
+      + '  replay       rerun this test: its seed is pinned, so it makes the same calls in the same order');
+    const stuck = (): Executor => ({ ...referenceExecutor(), name: 'stuck', close: () => new Promise<void>(() => {}) });
+    await expect(verifyExecutor(stuck, { runs: 5, timeout: 300 })).rejects.toThrow(/^verifyExecutor: the executor stuck: close\(\) did not settle within 300 ms/);
+  });
+
+  it('still reports the counterexample when the close() after it never settles', async () => {
+    const stuck = async (): Promise<Executor> => ({ ...(await buggy()), close: () => new Promise<void>(() => {}) });
+    // The clean-up budget is the timeout here, 1 s, for the close() of every instance the counterexample was rerun on.
+    await expect(verifyExecutor(stuck, { runs: 200, timeout: 1000 })).rejects.toBeInstanceOf(EquivalenceError);
+  });
+
+  // The README's advice, "run both", had no helper option to follow: generated blocks hold 1 to 20 transactions.
+  it('gives every block exactly txs transactions, which catches a bug only bigger blocks have', async () => {
+    expect(new Set((await blocksOf({ runs: 8, txs: 64 })).map((b) => b.txs.length))).toEqual(new Set([64]));
+    // Wrong from the 33rd transaction on, as an engine that batches by 32 might be.
+    const batches: Executor = {
+      name: 'batches',
+      async execute(block) {
+        const r = executeReference(block);
+        return block.txs.length > 32 ? { ...r, gasUsed: r.gasUsed + 1 } : r;
+      },
+      async close() {},
+    };
+    await expect(verifyExecutor(batches, { runs: 100 })).resolves.toMatchObject({ failures: [] });
+    await expect(verifyExecutor(batches, { runs: 5, txs: 40 })).rejects.toThrow(/^FAIL batches: equivalence check \(threads \d\), shrunk to 33 transactions/m);
+  });
+
+  it('stops at timeLimit, saying so in the report rather than calling the cut checks passed', async () => {
+    const report = await verifyExecutor(referenceExecutor(), { runs: 100_000, timeLimit: 1 });
+    expect(report.timedOut).toBe(true);
+    expect(report.executors[0]!.checks.map((c) => [c.name, c.status, c.batches])).toEqual([['equivalence', 'cut', 1], ['determinism', 'cut', 1]]);
+  });
+
+  it('throws a RangeError or TypeError naming a bad option before it calls the executor', async () => {
+    let made = 0;
+    const factory = (): Executor => { made++; return referenceExecutor(); };
+    const cases: [object, ErrorConstructor, RegExp][] = [
+      [{ runs: 0 }, RangeError, /^verifyExecutor: runs must be an integer from 1 to 3,276,800, got 0$/],
+      [{ runs: 2.5 }, RangeError, /runs must be an integer/],
+      [{ seed: -1 }, RangeError, /^verifyExecutor: seed must be an integer from 0 to 137,438,953,471, got -1$/],
+      [{ txs: '64' }, TypeError, /^verifyExecutor: txs must be a number, got "64"$/],
+      [{ txs: 10_001 }, RangeError, /^verifyExecutor: txs must be an integer from 1 to 10,000, got 10001$/],
+      [{ timeout: -1 }, RangeError, /^verifyExecutor: timeout must be milliseconds from 0 \(no limit\) to 86,400,000 \(a day\), got -1$/],
+      [{ timeout: Number.NaN }, RangeError, /timeout must be milliseconds/],
+      [{ timeLimit: 0 }, RangeError, /^verifyExecutor: timeLimit must be milliseconds > 0, got 0$/],
+      [{ timeLimit: Infinity }, RangeError, /timeLimit must be milliseconds > 0, got Infinity/],
+      [{ replay: 'cv1_x', txs: 64, runs: 5 }, TypeError, /^verifyExecutor: replay reruns the one counterexample its token fixes: give it without runs, txs$/],
+    ];
+    for (const [options, type, message] of cases) {
+      const error = await verifyExecutor(factory, options).catch((e: unknown) => e);
+      expect(error, JSON.stringify(options)).toBeInstanceOf(type);
+      expect((error as Error).message).toMatch(message);
+    }
+    expect(made).toBe(0);
   });
 });

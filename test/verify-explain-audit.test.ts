@@ -2,7 +2,8 @@
 // limit is explained as skipped, not as a wrong read set; a stale read whose value a later
 // transaction also wrote is a stale read (G1c only when no older version holds the value, and the
 // run's own provenance still wins); and a stateless executor wrong on a quarter of its calls is
-// "sometimes" wrong, not "after earlier blocks", except by rare chance.
+// "sometimes" wrong, not "after earlier blocks", except by rare chance, while a deterministic one
+// whose state changes with every block is "after earlier blocks", with the blocks it needs.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { guard } from '../cli/errors.js';
 import { verifyCommand } from '../cli/verify.js';
 import { equivalenceCheck, type CheckDef, type Subject } from '../properties/equivalence.js';
 import { explain } from '../properties/explain.js';
-import { howItFails, newObserver, RERUNS, type SubjectSource } from '../properties/runner.js';
+import { HISTORY_BLOCKS, howItFails, RERUNS, type Executed, type SubjectSource } from '../properties/runner.js';
 import { PRE_STATE } from '../properties/trace.js';
 import { EquivalenceError, verifyExecutor } from '../properties/vitest.js';
 import { blockOf } from './helpers.js';
@@ -159,7 +160,9 @@ describe('how a failure fails: a flaky executor is not a stateful one', () => {
   /** A check that runs the block once and passes exactly when the executor returned the reference's result object. */
   const check = { ...equivalenceCheck, run: async (s: Subject) => (await s.execute(block, 1)) === good } as CheckDef;
   const subjectOf = (execute: () => BlockResult): Subject => ({ name: 'stub', coverage: [], execute: async () => execute(), close: async () => {} });
-  const wrong = { ...good };
+  const wrong = { ...good, gasUsed: good.gasUsed + 1 };
+  /** Earlier blocks the failure is rerun after: the same block, so the stubs' results for them are right or wrong alike. */
+  const ran = (n: number): Executed[] => Array.from({ length: n }, () => ({ block, threads: 1 }));
 
   /** Every instance is wrong on a quarter of its calls, from one seeded stream. */
   function flaky(seed: number): { source: SubjectSource; subject: Subject; calls: () => number; made: () => number } {
@@ -171,33 +174,64 @@ describe('how a failure fails: a flaky executor is not a stateful one', () => {
   }
 
   it('rarely calls a stateless executor wrong on 25% of calls stateful (one rerun each way did about 19% of the time)', async () => {
-    const counts = { 'after earlier blocks': 0, sometimes: 0, alone: 0 };
-    const trials = 2000;
-    let calls = 0;
-    let made = 0;
-    for (let t = 0; t < trials; t++) {
-      const f = flaky(t + 1);
-      const s = f.subject;
-      counts[(await howItFails(f.source, s, check, newObserver(s), [{} as never])) ?? 'alone']++;
-      calls += f.calls();
-      made += f.made();
-      expect(f.calls()).toBeLessThanOrEqual(2 * RERUNS);
-      expect(f.made()).toBeLessThanOrEqual(RERUNS);
+    for (const earlier of [0, 4]) {
+      const counts = { 'after earlier blocks': 0, sometimes: 0, alone: 0 };
+      const trials = 2000;
+      let made = 0;
+      for (let t = 0; t < trials; t++) {
+        const f = flaky(t + 1);
+        counts[(await howItFails(f.source, f.subject, check, [{} as never], ran(earlier))).failsOnly ?? 'alone']++;
+        made += f.made();
+        // Alone and after the earlier blocks, RERUNS times each at most, then halving the earlier blocks.
+        expect(f.made()).toBeLessThanOrEqual(2 * RERUNS + Math.log2(HISTORY_BLOCKS));
+      }
+      // Expected with no earlier blocks: 0.75^3 * 0.25^3, about 0.7%; with 4, whose outcomes must repeat too, about 0.01%.
+      expect(counts['after earlier blocks'] / trials, `${earlier} earlier blocks`).toBeLessThan(earlier ? 0.002 : 0.02);
+      expect(counts.sometimes / trials).toBeGreaterThan(0.97);
+      // Most flaky failures settle by the second instance.
+      expect(made / trials).toBeLessThan(2.5);
     }
-    // Expected: 0.25^3 * 0.75^3, about 0.7%; 'sometimes' for nearly all the rest.
-    expect(counts['after earlier blocks'] / trials).toBeLessThan(0.02);
-    expect(counts.sometimes / trials).toBeGreaterThan(0.97);
-    // The added cost is small: most flaky failures settle on the first rerun or two.
-    expect(calls / trials).toBeLessThan(2.5);
-    expect(made / trials).toBeLessThan(1);
   });
 
-  it('still calls an executor that keeps state between blocks stateful, and one that always fails, failing alone', async () => {
-    const stateful = subjectOf(() => wrong);
-    const fresh = { name: 'stub', create: async () => subjectOf(() => good) };
-    expect(await howItFails(fresh, stateful, check, newObserver(stateful), [{} as never])).toBe('after earlier blocks');
+  /** An executor that is wrong exactly when one of the `lag` blocks it ran before was `marker`: deterministic, and it forgets. */
+  function stateful(marker: Block, lag: number): { source: SubjectSource; made: () => number } {
+    let made = 0;
+    const make = (): Subject => {
+      const seen: Block[] = [];
+      return {
+        name: 'stub', coverage: [], close: async () => {},
+        execute: async (b) => {
+          const poisoned = seen.slice(-lag).includes(marker);
+          seen.push(b);
+          return poisoned ? wrong : good;
+        },
+      };
+    };
+    return { source: { name: 'stub', create: async () => (made++, make()) }, made: () => made };
+  }
+
+  it('calls an executor whose state changes with every block stateful, though a rerun on its instance passes, and finds the blocks it needs', async () => {
+    const marker = blockOf([{ ops: [['const', 'r0', 2], ['emit', 'r0']] }]);
+    // The marker ran 3 blocks before the failure: rerun on the same instance right after, the block passes.
+    const history: Executed[] = [...ran(5), { block: marker, threads: 2 }, ...ran(2)];
+    const s = stateful(marker, 3);
+    const found = await howItFails(s.source, subjectOf(() => good), check, [{} as never], history);
+    expect(found).toEqual({ failsOnly: 'after earlier blocks', after: history.slice(-4) });
+    // 3 alone, 3 after all 8 earlier blocks, then after the last 1, 2 and 4.
+    expect(s.made()).toBe(9);
+    const right = stateful(marker, 1);
+    expect(await howItFails(right.source, subjectOf(() => good), check, [{} as never], history.slice(0, 6))).toEqual({ failsOnly: 'after earlier blocks', after: history.slice(5, 6) });
+  });
+
+  it('calls one that always fails failing alone, and one that fails alone but passed again on its instance "sometimes"', async () => {
     const always = { name: 'stub', create: async () => subjectOf(() => wrong) };
-    expect(await howItFails(always, stateful, check, newObserver(stateful), [{} as never])).toBeUndefined();
+    expect(await howItFails(always, subjectOf(() => wrong), check, [{} as never], ran(3))).toEqual({});
+    expect(await howItFails(always, subjectOf(() => good), check, [{} as never], ran(3))).toEqual({ failsOnly: 'sometimes' });
+  });
+
+  it('says "sometimes" when no rerun from a fresh instance fails: a race, or state older than the blocks it was rerun after', async () => {
+    const fresh = { name: 'stub', create: async () => subjectOf(() => good) };
+    expect(await howItFails(fresh, subjectOf(() => wrong), check, [{} as never], ran(3))).toEqual({ failsOnly: 'sometimes' });
   });
 
   it('says "sometimes" of a stateless 25%-random executor behind the vitest helper', async () => {

@@ -1,0 +1,237 @@
+// A time limit on every call into the executor under test, for a caller that must not end the
+// process (the vitest helper; `concord verify --timeout` exits instead, cli/errors.ts watchCalls):
+// a call (create, execute, close) still pending past the limit, or one that held the thread past it
+// and then returned, makes the run reject with ExecutorTimeoutError, which names the call, shows
+// its block (written to outDir when one is given) and the replay that makes the same call again.
+// Invariant: once a call has hung, no call reaches the executor again and no pending call settles
+// into the run, so a run that rejected never goes on checking behind its caller's back; the
+// instances the run made are closed first, as a clean-up. A close() after a counterexample is a
+// clean-up from the start: all of them together are waited for CLEANUP_MS at most (or the limit,
+// when shorter), and whether they settle, throw or hang, the counterexample is what is reported.
+
+import type { Block } from '../spec/block.js';
+import { writeBlock } from '../spec/block-file.js';
+import { plural } from '../spec/plural.js';
+import type { CheckDef, Subject, TxRange } from './equivalence.js';
+import { formatBlock, rerunCommand, shownTxs } from './report.js';
+import { encodeToken, HELPER_PREFIX, type CheckName, type ReplayToken } from './replay.js';
+import { BATCH, batchSeed, writeExecutorBlock, type SubjectSource } from './runner.js';
+import { CLEANUP_MS } from './verify-limits.js';
+
+export interface CallLimit {
+  /** Milliseconds a call may stay pending; 0 waits for ever. */
+  readonly timeoutMs: number;
+  /** The run's seed: a hung execute() of a generated run replays from it. */
+  readonly seed: number;
+  /** Where the block of a hung execute() is written; undefined: nowhere (the message shows the block). */
+  readonly outDir?: string;
+  /** The create() call as messages name it ("the executor factory", "loading the executor ./x.mjs"). */
+  readonly creating: string;
+  /** The token being replayed, if the run is a replay: a hang in it replays with the same token. */
+  readonly replay?: ReplayToken;
+}
+
+/** What hung, for a test to inspect beside the message. */
+export interface Hang {
+  /** The call as the message names it: "the executor mine: execute() on a generated block of 3 transactions (threads 2)". */
+  readonly call: string;
+  readonly timeoutMs: number;
+  /** How long a call that held the thread took before it returned; absent for one still pending. */
+  readonly tookMs?: number;
+  /** The block of a hung execute(), as a block file object (format concord-block/1), and where it was written. */
+  readonly block?: object;
+  readonly blockFile?: string;
+  readonly threads?: number;
+  /** The replay token of a hung execute() in a generated run (or of the replay it hung in). */
+  readonly token?: string;
+}
+
+export class ExecutorTimeoutError extends Error {
+  constructor(message: string, readonly hang: Hang) {
+    super(message);
+    this.name = 'ExecutorTimeoutError';
+  }
+}
+
+/** The generated run a check is in, while the runner is not shrinking or rerunning a counterexample: its fast-check path is known. */
+interface Position {
+  readonly check: CheckName;
+  readonly txs: TxRange;
+  /** The check's runs before this one, over all its batches. */
+  readonly before: number;
+}
+
+/**
+ * The token that regenerates the input of generated run `p`: a check's runs go in batches of BATCH
+ * from batch 0 (runner.ts), each from its own key, and fast-check's path for the i-th input of a
+ * batch is "i".
+ */
+function positionToken(executor: string, seed: number, p: Position): ReplayToken {
+  return {
+    executor, check: p.check, minTxs: p.txs.min, maxTxs: p.txs.max, seed: batchSeed(seed, Math.floor(p.before / BATCH)), path: String(p.before % BATCH),
+  };
+}
+
+/** The replay as the caller of the helper runs it: in the test for an executor only it holds, else with `concord verify`. */
+function replayText(t: ReplayToken, timeoutMs: number): string {
+  const token = encodeToken(t);
+  return t.executor.startsWith(HELPER_PREFIX)
+    ? `verifyExecutor(executor, { replay: '${token}', timeout: ${timeoutMs} })`
+    : `concord verify --replay ${token} --timeout ${timeoutMs / 1000}`;
+}
+
+/** The message of a hang; writes the block of a hung execute() to `limit.outDir`. */
+function hangError(executor: string, limit: CallLimit, call: string, position: Position | undefined, block?: Block, threads?: number, tookMs?: number): ExecutorTimeoutError {
+  const ms = limit.timeoutMs;
+  const lines = [tookMs === undefined
+    ? `verifyExecutor: ${call} did not settle within ${ms} ms (the timeout option)`
+    : `verifyExecutor: ${call} took ${Math.round(tookMs)} ms, past the timeout of ${ms} ms: it held the thread (a busy loop or a blocking wait) until it returned`];
+  let blockFile: string | undefined;
+  const token = limit.replay ?? (block && position ? positionToken(executor, limit.seed, position) : undefined);
+  if (block) {
+    const only = shownTxs(block.txs.length, []);
+    lines.push(...formatBlock(block, only).map((l) => `  ${l}`));
+    let where = 'give verifyExecutor an outDir to have it written';
+    if (limit.outDir !== undefined) {
+      try {
+        blockFile = writeExecutorBlock(limit.outDir, executor, 'hung', writeBlock(block));
+        where = `it is in ${blockFile}`;
+        // An executor only the test holds has no command that builds it.
+        const rerun = executor.startsWith(HELPER_PREFIX) ? '' : `  (rerun: ${rerunCommand(blockFile, executor, threads)} --timeout ${ms / 1000})`;
+        lines.push(`  block file   ${blockFile}${rerun}`);
+      } catch (e) {
+        where = `it could not be written to ${limit.outDir}: ${(e as Error).message}`;
+        lines.push(`  block file   none: ${where}`);
+      }
+    }
+    const left = block.txs.length - only.length;
+    if (left > 0) lines.push(`  not shown    ${plural(left, 'transaction')} of ${block.txs.length}: ${blockFile ? `the whole block is in ${blockFile}` : where}`);
+  }
+  if (token) {
+    lines.push(`  seed         ${token.seed}, path ${token.path}`, `  replay       ${replayText(token, ms)}`);
+  } else {
+    // create(), close(), or an execute() while a counterexample was shrunk or rerun: no generated run's path names it.
+    lines.push('  replay       rerun this test: its seed is pinned, so it makes the same calls in the same order');
+  }
+  const hang: Hang = {
+    call, timeoutMs: ms, ...(tookMs === undefined ? {} : { tookMs }), ...(block ? { block: writeBlock(block) } : {}), ...(blockFile ? { blockFile } : {}),
+    ...(threads === undefined ? {} : { threads }), ...(token ? { token: encodeToken(token) } : {}),
+  };
+  return new ExecutorTimeoutError(lines.join('\n'), hang);
+}
+
+/**
+ * Calls `run` with `source` and `checks` wrapped so that every call into the executor is timed,
+ * and settles as `run` does, unless a call hangs: then it rejects with ExecutorTimeoutError at once
+ * (after closing the instances made, as a clean-up), and `run` is left parked where it was. `run`
+ * makes every call into the executor through the source it is given, and runs generated checks
+ * from the checks it is given: they tell where in the run a hung call was, for its replay.
+ */
+export function withCallLimit<T>(
+  source: SubjectSource, checks: readonly CheckDef[], limit: CallLimit, run: (source: SubjectSource, checks: readonly CheckDef[]) => Promise<T>,
+): Promise<T> {
+  let stopped = false;
+  let fail!: (e: Error) => void;
+  const hung = new Promise<never>((_, reject) => { fail = reject; });
+  const open = new Set<Subject>();
+  let cleanUpLeftMs = limit.timeoutMs > 0 ? Math.min(CLEANUP_MS, limit.timeoutMs) : CLEANUP_MS;
+  let position: Position | undefined;
+  // Set by a run that failed: the calls after it shrink or rerun a counterexample, whose fast-check path is not known here.
+  let shrinking = false;
+  const parked = <U>(): Promise<U> => new Promise<U>(() => {});
+
+  const cleanUp = async (work: () => Promise<unknown>): Promise<void> => {
+    const began = performance.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Not unref'd: a clean-up that never settles must not let the process end before the wait is over.
+    const waited = new Promise<void>((done) => { timer = setTimeout(done, cleanUpLeftMs); });
+    try {
+      await Promise.race([Promise.resolve().then(work).catch(() => {}), waited]);
+    } finally {
+      clearTimeout(timer);
+      cleanUpLeftMs = Math.max(0, cleanUpLeftMs - (performance.now() - began));
+    }
+  };
+
+  // `executor`: the name the executor's failure reports and tokens carry (Subject.name), the source's before it exists.
+  const hang = async (executor: string, call: string, block?: Block, threads?: number, tookMs?: number): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    const error = hangError(executor, limit, call, position, block, threads, tookMs);
+    for (const s of open) await cleanUp(() => s.close(true));
+    open.clear();
+    fail(error);
+  };
+
+  const call = <U>(executor: string, what: string, work: () => Promise<U>, block?: Block, threads?: number): Promise<U> => {
+    if (stopped) return parked();
+    if (limit.timeoutMs === 0) return work();
+    const began = performance.now();
+    return new Promise<U>((resolve, reject) => {
+      // Not unref'd either: it is what ends a wait on a promise nothing else would ever settle.
+      const timer = setTimeout(() => void hang(executor, what, block, threads), limit.timeoutMs);
+      Promise.resolve().then(work).then((v) => {
+        clearTimeout(timer);
+        if (stopped) return;
+        // A call that held the thread kept the timer from firing: it hung all the same.
+        const took = performance.now() - began;
+        if (took >= limit.timeoutMs) void hang(executor, what, block, threads, took);
+        else resolve(v);
+      }, (e: unknown) => {
+        clearTimeout(timer);
+        if (!stopped) reject(e);
+      });
+    });
+  };
+
+  const timed = (s: Subject): Subject => {
+    const name = `the executor ${s.label ?? s.name}`;
+    return {
+      ...s,
+      execute: (block, threads) => call(s.name, `${name}: execute() on a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`,
+        () => s.execute(block, threads), block, threads),
+      close: (afterFailure) => {
+        if (stopped) return parked();
+        open.delete(s);
+        return afterFailure ? cleanUp(() => s.close(true)) : call(s.name, `${name}: close()`, () => s.close(false));
+      },
+    };
+  };
+
+  const timedSource: SubjectSource = {
+    name: source.name,
+    create: () => call(source.name, limit.creating, async () => {
+      const s = await source.create();
+      // Made after a hang: nothing will use it, so it is closed at once.
+      if (stopped) void Promise.resolve().then(() => s.close(true)).catch(() => {});
+      else open.add(s);
+      return timed(s);
+    }),
+  };
+
+  const timedChecks = checks.map((check): CheckDef => {
+    let txs = check.txs;
+    let runs = 0;
+    return {
+      ...check,
+      inputs: (range, subject) => {
+        txs = range;
+        return check.inputs(range, subject);
+      },
+      run: async (subject, o, input) => {
+        position = shrinking ? undefined : { check: check.name, txs, before: runs };
+        runs++;
+        let ok = false;
+        try {
+          ok = await check.run(subject, o, input);
+          return ok;
+        } finally {
+          shrinking ||= !ok;
+          position = undefined;
+        }
+      },
+    };
+  });
+
+  return Promise.race([run(timedSource, timedChecks), hung]);
+}

@@ -10,7 +10,9 @@
 // when the exit code is 0. A time limit is a budget, not a failure: what it cut still exits 0, but
 // is never called a pass, in the text or the JSON.
 
-import { EXECUTORS } from '../impl/registry.js';
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { EXECUTORS, isModulePath } from '../impl/registry.js';
 import {
   BATCH, CHECK_DEFS, checkRuns, MAX_RUNS, MAX_SEED, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
@@ -247,6 +249,11 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     if (token.executor.startsWith(HELPER_PREFIX)) {
       throw new UsageError(`--replay: this token is of the executor ${token.executor.slice(HELPER_PREFIX.length)} that a test gave verifyExecutor as an object or a factory, `
         + `which no command can build: replay it in that test, with verifyExecutor(executor, { replay: TOKEN })`);
+    }
+    // The token keeps the module path as verify was given it, so it names the file from that folder only.
+    if (isModulePath(token.executor) && !isAbsolute(token.executor) && !existsSync(token.executor)) {
+      throw new UsageError(`--replay: the token's executor ${token.executor} is a path from the folder verify ran in, and ${process.cwd()} has no such file: `
+        + 'run the replay from the folder the failing verify ran in');
     }
     const outDir = o.out ?? DEFAULT_OUT;
     checkOutDir(outDir, '--out');

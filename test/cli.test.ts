@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { proveCommand } from '../cli/prove.js';
 import { z3Installed } from '../spec/smt/z3.js';
 import { parseBlock } from '../spec/block-file.js';
+import { encodeToken } from '../properties/replay.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const z3 = await z3Installed();
@@ -194,6 +195,14 @@ export default () => { const table = new Map(); return { name: 'leaky', async ex
     expect(run.stdout).toMatch(/\(0 transactions\)/);
     expect(run.stdout).toMatch(/receipts +none \(an empty block\)/);
     expect(run.stdout).toMatch(/over 1 run, cold/);
+  });
+
+  it('verify --replay names the folder a token\'s relative module path is from, run elsewhere', () => {
+    const token = encodeToken({ executor: './engine-of-another-folder.mjs', check: 'equivalence', minTxs: 1, maxTxs: 20, seed: 65536, path: '0' });
+    const r = concord('verify', '--replay', token);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`concord verify: --replay: the token's executor ./engine-of-another-folder.mjs is a path from the folder verify ran in, and ${process.cwd()} has no such file: `
+      + 'run the replay from the folder the failing verify ran in\n');
   });
 
   it('run - reads the block piped into it, says so when nothing came, and --json names the threads that ran it', () => {

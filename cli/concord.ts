@@ -16,6 +16,7 @@ import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
 import { mainCommand } from './main.js';
 import { proveCommand } from './prove.js';
+import { CLAIM_BUDGET_MS } from '../spec/smt/claims.js';
 import { reportCommand } from './report.js';
 import { DEFAULT_RUNS, DEFAULT_SEED, SHARD_RUNS, verifyCommand } from './verify.js';
 import { BATCH } from '../properties/runner.js';
@@ -42,6 +43,7 @@ function workloadOptions(c: Command): Command {
 const MODULES_HELP = `modules (modular executor; default 2 per core and at least 8, here ${defaultModules()}; at most ${MAX_MODULES}: a claim scans every lane)`;
 const PARTITION_HELP = `partition function (modular executor): ${PARTITION_KINDS.join(', ')}`;
 const TIMEOUT_HELP = `fail (exit 1) when a call into an executor (loading, execute(), close()) is still pending after this many seconds: it is hung (default ${DEFAULT_CALL_TIMEOUT_S}; 0: wait for ever)`;
+const PROVE_TIMEOUT_HELP = `give a claim up as unknown when it is still running after this many seconds (default ${CLAIM_BUDGET_MS / 1000}; 0: no limit)`;
 
 let exitCode: number = EXIT.OK;
 
@@ -80,10 +82,11 @@ workloadOptions(
 
 program.command('prove')
   .description('prove the conflict rules and the contracts\' footprints and invariants with z3')
-  .option('--contract <file>', 'check your own contract instead (docs/prove.md)')
+  .option('--contract <file>', 'check your own contract instead (docs/prove.md); repeat it for several', (v: string, given?: string[]) => [...(given ?? []), v])
+  .option('--timeout <sec>', PROVE_TIMEOUT_HELP)
   .option('--json', 'print one JSON object')
-  .action(async (o: { contract?: string; json?: boolean }) => {
-    exitCode = await proveCommand({ ...(o.contract ? { contract: o.contract } : {}), json: Boolean(o.json) });
+  .action(async (o: { contract?: string[]; timeout?: string; json?: boolean }) => {
+    exitCode = await guard('prove', () => proveCommand({ ...(o.contract ? { contract: o.contract } : {}), ...(o.timeout === undefined ? {} : { timeout: o.timeout }), json: Boolean(o.json) }));
   });
 
 program.command('verify')

@@ -98,7 +98,7 @@ export function jsonSyntaxProblem(e: unknown, text: string): string {
 }
 
 /**
- * A user's JSON file (a block or a results file) parsed: a UTF-8 byte-order mark taken off (editors
+ * A user's JSON file (a block, contract or results file) parsed: a UTF-8 byte-order mark taken off (editors
  * on Windows save one, and JSON.parse rejects it), an empty or blank file said to be one (JSON.parse
  * calls no text at all "Unexpected end of JSON input", as if the file were cut short), a syntax
  * error as jsonSyntaxProblem words it. `fail` makes the command's own error of a problem. Returns

@@ -2,6 +2,7 @@
 // conflict table that must be refuted, user contract files (sound, unsound, malformed), and the
 // symbolic VM checked against the real VM path by path on random programs.
 
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +37,7 @@ interface Printed {
 }
 
 /** Runs the command with stdout and stderr captured. */
-async function prove(opts: { contract?: string; json: boolean }): Promise<Printed> {
+async function prove(opts: { contract?: string | string[]; json: boolean }): Promise<Printed> {
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
@@ -168,12 +169,18 @@ describe('user contract files', () => {
     expect(r.code).toBe(1);
     const c = byName((JSON.parse(r.stdout) as { claims: ClaimResult[] }).claims, 'sneaky-transfer: footprint sound');
     expect(c.result).toBe('refuted');
-    const w = c.witness as unknown as { args: number[]; pre: Record<string, number>; key: number };
+    const w = c.witness as unknown as { args: number[]; pre: Record<string, number>; key: number; instruction: number; summary: string };
     expect(w.args[2]).toBeGreaterThan(1000);
+    // The file's code[14] is the READ: the two labels before it are counted, as parse errors count them.
+    expect(w.instruction).toBe(14);
+    expect(w.summary).toMatch(/: the READ at code\[14\] touches key 112 \(7\.balance\), outside the footprint$/);
+    // Keys are named entity.field, as the library's witnesses name them.
+    expect(w.summary).toMatch(/ with pre \{(\d+\.balance=-?\d+(, )?)*\}:/);
+    expect(Object.keys(w.pre).every((k) => /^\d+\.balance$/.test(k))).toBe(true);
     // Independently of the prover: the VM, run on the witness, asks for a key the footprint lacks.
     const spec = await loadContractFile(file);
     const asked: number[] = [];
-    const pre = new Map(Object.entries(w.pre).map(([k, v]) => [Number(k), v]));
+    const pre = new Map(Object.entries(w.pre).map(([k, v]) => [Number(k.split('.')[0]) * 16, v]));
     runTransaction(spec.code, w.args, MAX_VALUE, { read: (k) => (asked.push(k), pre.get(k) ?? 0) }, newOutcome());
     const declared = footprintKeys(spec.footprint, w.args).map((e) => e.key);
     expect(asked).toContain(w.key);
@@ -240,6 +247,23 @@ describe('user contract files', () => {
     ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'footprint[0]: nested more than 100 levels deep'],
     ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": [], "invariants": [{"name": "i", "holds": ${'["not",'.repeat(50_000)}true${']'.repeat(50_000)}}]}`, 'invariants[0]: nested more than 100 levels deep'],
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [Array.from({ length: 200_000 }, (_, i) => i)] }, 'footprint[0]: expected an object, got [0,1,2,'],
+    // Read as strictly as a block file: what JSON.parse settles silently is refused, as written, with line and column.
+    ['x.json', '{"name":"x","name":"y","params":["a"],"code":[["stop"]],"footprint":[]}', 'name: line 1, column 13: key "name" given twice (first at line 1, column 2)'],
+    ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[{"key":{"add":0},"access":"read","access":"write"}]}', 'footprint[0].access: line 1, column 92: key "access" given twice (first at line 1, column 76)'],
+    ['x.json', '{"name":"x","params":["a"],"code":[["const","r1",1.0000000000000001],["stop"]],"footprint":[]}', 'code[0][2]: line 1, column 50: expected an integer in the value range (every number in a contract file is one), got 1.0000000000000001'],
+    ['x.json', '{"name":"x","params":["a"],"code":[["const","r1",9007199254740993],["stop"]],"footprint":[]}', 'code[0][2]: line 1, column 50: expected an integer in the value range (every number in a contract file is one), got 9007199254740993'],
+    ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[{"key":{"arg":0,"add":-0},"access":"write"}]}', 'footprint[0].key.add: line 1, column 81: got -0, a negative zero; write zero as 0'],
+    ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[],"invariants":[{"name":"i","holds":["<",["pre",0],1e400]}]}', 'invariants[0].holds[2]: line 1, column 110: expected an integer in the value range (every number in a contract file is one), got 1e400'],
+    ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[],"invariants":[{"name":"i","holds":["<",["pre",0],123456789012345678901234567890]}]}', 'invariants[0].holds[2]: line 1, column 110: expected an integer in the value range (every number in a contract file is one), got 123456789012345678901234567890'],
+    ['x.json', '\uFEFF', '(JSON): the file is empty'],
+    // Bounds that hold no value: `run` refuses them in a block file, so prove must not call them sound.
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 0, add: 0 }, access: 'delta', lo: 5, hi: 1 }] }, 'footprint[0].lo: lo 5 above hi 1: no value is within the bounds'],
+    ['x.json', { name: 'x', params: ['a'], code: [['label', 'l'], ['delta', 'r0', 'r0', 5, 1]], footprint: [] }, 'code[1][3]: delta bounds lo 5 above hi 1: every delta would revert'],
+    // Names are shown in the table's rows: nothing that breaks a line or reorders the text.
+    ['x.json', { name: 'a\nb', params: ['a'], code: [['stop']], footprint: [] }, 'name: character 2 is U+000A, a control character or line break'],
+    ['x.json', { name: 'transfer\u202E', params: ['a'], code: [['stop']], footprint: [] }, 'name: character 9 is U+202E, a bidi control character'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'ok\u2066', holds: true }] }, 'invariants[0].name: character 3 is U+2066, a bidi control character'],
+    ['x.json', { name: 'x', params: ['montant\u00e9'], code: [['stop']], footprint: [] }, 'params[0]: expected a name that starts with an ASCII letter or _ and holds only ASCII letters, digits, _ and -, got "montanté"'],
   ])('%s: bad input exits 2 naming file and field', async (name, content, message) => {
     let file = join(FIXTURES, name);
     if (content !== null) {
@@ -252,6 +276,86 @@ describe('user contract files', () => {
     expect(r.stderr.startsWith(`concord prove: ${file}: ${message}`), r.stderr).toBe(true);
     expect(r.stderr.trimEnd()).not.toMatch(/\n/);
     expect(r.stderr.length).toBeLessThan(500);
+  });
+});
+
+describe('several contract files, and the faults a footprint witness tells apart', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'concord-prove-'));
+  const write = (name: string, text: string): string => (writeFileSync(join(dir, name), text), join(dir, name));
+  const tiny = (name: string) => ({ name, params: ['a'], code: [['stop']], footprint: [] });
+
+  it('refuses an empty --contract value (an unset variable) and a file given twice, proving nothing', async () => {
+    const file = write('tiny.json', JSON.stringify(tiny('tiny')));
+    for (const contract of ['', [file, '']]) {
+      const r = await prove({ contract, json: true });
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: '', stderr: 'concord prove: --contract needs a file name, got an empty one (an unset variable?)\n' });
+    }
+    const again = `${dir}/./tiny.json`;
+    const twice = await prove({ contract: [file, again, file], json: true });
+    expect({ code: twice.code, stdout: twice.stdout, stderr: twice.stderr }).toEqual({
+      code: 2, stdout: '', stderr: `concord prove: --contract ${again} is the same file as ${file}\nconcord prove: --contract ${file} given twice\n`,
+    });
+  });
+
+  it('takes --contract repeated, refuses an empty one, and gives a claim past --timeout up as unknown, from the command line', () => {
+    const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
+    const concord = (...args: string[]) => spawnSync(process.execPath, [cli, 'prove', ...args], { encoding: 'utf8', timeout: 120_000 });
+    const a = write('cli-a.json', JSON.stringify(tiny('first')));
+    const b = write('cli-b.json', JSON.stringify(tiny('second')));
+    const both = concord('--contract', a, '--contract', b, '--json');
+    expect(both.status).toBe(0);
+    expect((JSON.parse(both.stdout) as { claims: { file: string }[] }).claims.map((c) => c.file)).toEqual([a, b]);
+    const empty = concord('--contract', '');
+    expect([empty.status, empty.stderr]).toEqual([2, 'concord prove: --contract needs a file name, got an empty one (an unset variable?)\n']);
+    const bad = concord('--timeout', 'soon');
+    expect([bad.status, bad.stderr]).toEqual([2, 'concord prove: --timeout expects seconds >= 0, got "soon"\n']);
+    // A loop bounded by an argument nothing checks: without the budget, about an hour of z3.
+    const loop = write('cli-loop.json', JSON.stringify({
+      name: 'cnt', params: ['n'], footprint: [],
+      code: [['const', 'r1', 0], ['label', 'l'], ['lt', 'r2', 'r1', 'r0'], ['not', 'r2', 'r2'], ['jumpi', 'r2', 'end'], ['addi', 'r1', 'r1', 1], ['jump', 'l'], ['label', 'end'], ['emit', 'r1']],
+    }));
+    const cut = concord('--contract', loop, '--timeout', '0.5', '--json');
+    expect(cut.status).toBe(1);
+    const [claim] = (JSON.parse(cut.stdout) as { claims: ClaimResult[] }).claims;
+    expect(claim).toMatchObject({ result: 'unknown' });
+    expect(claim!.reason).toBe('the claim\'s time budget of 0.5 s ran out');
+  });
+
+  it('proves every file given, each claim naming its file; a BOM is allowed; one bad file stops the run before z3', async () => {
+    // A constant past 2^53 is written as a product: the arithmetic is exact.
+    const big = { ...tiny('big'), invariants: [{ name: 'values stay below 10^24', holds: ['<', ['pre', 0], ['*', 1000000000000, 1000000000000]] }] };
+    const a = write('a.json', `\uFEFF${JSON.stringify(big)}`);
+    const b = write('b.json', JSON.stringify(tiny('b')));
+    const r = await prove({ contract: [a, b], json: true });
+    expect(r.code).toBe(0);
+    const claims = (JSON.parse(r.stdout) as { claims: (ClaimResult & { file: string })[] }).claims;
+    expect(claims.map((c) => [c.file, c.name, c.result])).toEqual([
+      [a, 'big: footprint sound', 'proved'], [a, 'big: values stay below 10^24', 'proved'], [b, 'b: footprint sound', 'proved'],
+    ]);
+    expect(formatTable(claims, 10)).toMatch(new RegExp(`^${a}:\n {2}big: footprint sound .*\n {2}big: values .*\n${b}:\n {2}b: footprint sound `, 'm'));
+    const bad = write('bad.json', '{"name":"x","name":"y"}');
+    const stopped = await prove({ contract: [a, bad], json: true });
+    expect({ code: stopped.code, stdout: stopped.stdout, stderr: stopped.stderr }).toEqual({
+      code: 2, stdout: '', stderr: `concord prove: ${bad}: name: line 1, column 13: key "name" given twice (first at line 1, column 2)\n`,
+    });
+  });
+
+  it('blames declared delta bounds wider than the instruction\'s, not the key, and a key declared for another access', async () => {
+    const doc = readFileSync(new URL('../docs/prove.md', import.meta.url), 'utf8');
+    const example = JSON.parse(/```json\n([\s\S]*?)```/.exec(doc)![1]!) as { code: unknown[][] };
+    // code[9] of the documented transfer is its delta; bound it to [0, 1000] while the footprint still declares [0, MAX_VALUE].
+    expect(example.code[9]![0]).toBe('delta');
+    example.code[9] = ['delta', 'r7', 'r2', 0, 1000];
+    const r = await prove({ contract: write('narrow.json', JSON.stringify(example)), json: true });
+    expect(r.code).toBe(1);
+    const w = byName((JSON.parse(r.stdout) as { claims: ClaimResult[] }).claims, 'transfer: footprint sound').witness!;
+    expect(w.summary).toMatch(/: footprint\[2\] declares a delta on key \d+ \(\d+\.balance\) with bounds \[0, 9007199254740991\], but the DELTA at code\[9\] applies it with bounds \[0, 1000\]: the declared hi 9007199254740991 is above the instruction's 1000\. .*; declare bounds within \[0, 1000\]/);
+    expect(w).toMatchObject({ instruction: 9, access: 'delta', entry: 2, lo: 0, hi: 1000 });
+
+    const readOnly = { name: 'peek', params: ['a'], code: [['const', 'r1', 1], ['delta', 'r0', 'r1', 0, 'MAX_VALUE'], ['stop']], footprint: [{ key: { arg: 0, add: 0 }, access: 'read' }] };
+    const ro = await prove({ contract: write('ro.json', JSON.stringify(readOnly)), json: true });
+    const summary = (JSON.parse(ro.stdout) as { claims: ClaimResult[] }).claims[0]!.witness!.summary;
+    expect(summary).toMatch(/: the DELTA at code\[1\] touches key \d+( \([^)]*\))?, which the footprint declares read only \(footprint\[0\]\); it needs a delta entry, or read and write both$/);
   });
 });
 

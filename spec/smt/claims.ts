@@ -3,9 +3,9 @@
 // Invariant: 'proved' only ever comes from an 'unsat' answer to the claim's negation; 'refuted'
 // only with a witness: a z3 model replayed on the real VM (spec/vm.ts) showing the failure, or,
 // for the conflict table's shape, the entries at fault; anything else (timeout, exploration
-// bound, a model that does not replay) is 'unknown'.
+// bound, the claim's time budget spent, a model that does not replay) is 'unknown'.
 
-import { ExplorationLimit, type World } from './symvm.js';
+import { claimBudget, ExplorationLimit, OutOfTime, type World } from './symvm.js';
 import { SOLVER_TIMEOUT_MS, type B, type Z, type ZModel } from './z3.js';
 
 export type Result = 'proved' | 'refuted' | 'unknown';
@@ -52,16 +52,22 @@ export type Search = { readonly found: false } | { readonly found: true; readonl
 export async function search(world: World, goals: readonly B[]): Promise<Search> {
   const z = world.z;
   const s = new z.Solver();
-  s.set('timeout', SOLVER_TIMEOUT_MS);
+  s.set('timeout', world.solverTimeout(SOLVER_TIMEOUT_MS));
   s.add(...world.assumptions, ...goals);
   const answer = await s.check();
   if (answer === 'unsat') return { found: false };
-  if (answer === 'unknown') return { unknown: `z3 answered unknown (${s.reasonUnknown()})` };
+  if (answer === 'unknown') {
+    // z3's own timeout was cut short by the budget: the budget is the reason.
+    world.inTime();
+    return { unknown: `z3 answered unknown (${s.reasonUnknown()})` };
+  }
   const raw = s.model();
   const free = [...world.inputs, ...world.baseKeys.map((k) => world.stateAt(k))];
-  s.set('timeout', NICE_TIMEOUT_MS);
   for (const { bound, preferred } of NICE) {
     if (preferred && world.preferences.length === 0) continue;
+    // A witness is in hand: a spent budget leaves it raw rather than unknown.
+    if (world.spent()) break;
+    s.set('timeout', world.solverTimeout(NICE_TIMEOUT_MS));
     s.push();
     s.add(...free.map((x) => z.And(x.ge(-bound), x.le(bound))), ...world.limits.map((l) => l.eq(NICE_GAS)));
     if (preferred) s.add(...world.preferences);
@@ -71,18 +77,40 @@ export async function search(world: World, goals: readonly B[]): Promise<Search>
   return { found: true, model: raw };
 }
 
-/** Runs claims one after another (z3 serialises checks anyway), timing each. */
-export async function runClaims(z: Z, claims: readonly Claim[], progress?: (done: number, of: number, name: string) => void): Promise<ClaimResult[]> {
+/**
+ * Wall-clock time one claim may take before it is unknown: no built-in claim takes a second, and
+ * a user's loop bounded by nothing reaches the exploration limits well within it.
+ */
+export const CLAIM_BUDGET_MS = 60_000;
+
+/**
+ * Runs claims one after another (z3 serialises checks anyway), timing each; a claim still
+ * running `budgetMs` after it started (Infinity: never) is unknown. `progress` hears as each
+ * claim starts, then about every second while it runs, `item` saying for how long, so that a
+ * terminal shows a long claim is alive.
+ */
+export async function runClaims(
+  z: Z, claims: readonly Claim[], progress?: (done: number, of: number, item: string) => void, budgetMs: number = CLAIM_BUDGET_MS,
+): Promise<ClaimResult[]> {
   const out: ClaimResult[] = [];
   for (const claim of claims) {
-    progress?.(out.length, claims.length, claim.name);
+    const done = out.length;
+    progress?.(done, claims.length, claim.name);
     const t0 = performance.now();
+    const tick = progress && setInterval(() => {
+      const s = Math.round((performance.now() - t0) / 1000);
+      progress(done, claims.length, `${claim.name} (${s} s${Number.isFinite(budgetMs) ? `, at most ${budgetMs / 1000} s` : ''})`);
+    }, 1000);
+    tick?.unref();
     let verdict: Verdict;
     try {
-      verdict = await claim.check(z);
+      verdict = await claimBudget.run({ ms: budgetMs, deadline: t0 + budgetMs }, () => claim.check(z));
     } catch (e) {
-      if (!(e instanceof ExplorationLimit)) throw e;
-      verdict = { result: 'unknown', reason: `exploration stopped: ${e.message}` };
+      if (e instanceof OutOfTime) verdict = { result: 'unknown', reason: e.message };
+      else if (e instanceof ExplorationLimit) verdict = { result: 'unknown', reason: `exploration stopped: ${e.message}` };
+      else throw e;
+    } finally {
+      clearInterval(tick);
     }
     out.push({ name: claim.name, expected: claim.expected, ...verdict, ms: Math.round(performance.now() - t0) });
   }

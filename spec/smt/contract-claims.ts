@@ -3,7 +3,8 @@
 // program executes touches a key its footprint declares with that access (a DELTA may also use a
 // key declared read and write); (b) its stated invariants hold for all arguments, pre-states and
 // gas limits; (c) two calls whose declared footprints share no key commute.
-// Invariant: a refutation carries the arguments and pre-state that make it, replayed on the VM.
+// Invariant: a refutation carries the arguments and pre-state that make it, replayed on the VM,
+// and names instructions as the contract's source does (`code[i]` of a user's file).
 
 import { assemble, OP, WIDTH } from '../bytecode.js';
 import type { Footprint, FootprintEntry, KeyExpr, Program } from '../block.js';
@@ -23,12 +24,17 @@ export interface ContractSpec {
   readonly name: string;
   readonly params: readonly string[];
   readonly code: Float64Array;
+  /**
+   * For a user's file: the index in its `code` of each instruction, which counts labels the
+   * bytecode has no slot for. Absent for the library, whose instructions are numbered as assembled.
+   */
+  readonly codeIndex?: readonly number[];
   readonly footprint: Footprint;
   readonly invariants: readonly Invariant[];
 }
 
-/** Keys as the library lays them out: entity.field. */
-function libraryKeyName(k: number): string {
+/** Keys as the library lays them out, and as a contract file names fields: entity.field. */
+export function libraryKeyName(k: number): string {
   return `${Math.floor(k / STRIDE)}.${FIELDS[k % STRIDE]}`;
 }
 
@@ -40,11 +46,21 @@ function keyOf(alg: Alg, k: KeyExpr, args: readonly Val[]): Int {
   return alg.int(k.arg === undefined ? BigInt(k.add) : alg.add(alg.mul(args[k.arg]!, BigInt(k.mul ?? 1)), BigInt(k.add)));
 }
 
+/** The instruction at bytecode index `pc` as the contract's source names it. */
+function instructionAt(c: ContractSpec, pc: number): string {
+  return c.codeIndex ? `code[${c.codeIndex[pc]}]` : `instruction ${pc}`;
+}
+
 function shows(c: ContractSpec, args: readonly number[]): string {
   return `${c.name}(${c.params.map((p, i) => `${p}=${args[i]}`).join(', ')})`;
 }
 
-/** Declared bounds constrain a DELTA only if its own bounds are at least as wide (so a headroom check on the declared bounds is sound). */
+/**
+ * Declared bounds constrain a DELTA only if they lie within its own: executors decide whether two
+ * deltas on a key commute by a headroom check on the declared bounds, and the VM checks the
+ * instruction's, so declared bounds wider than the instruction's would let a delta that reverts
+ * in one order and not the other pass as commuting.
+ */
 function boundsCover(alg: Alg, e: FootprintEntry, lo: Val, hi: Val): Cond {
   return alg.and(e.lo === undefined ? true : alg.le(lo, BigInt(e.lo)), e.hi === undefined ? true : alg.le(BigInt(e.hi), hi));
 }
@@ -78,6 +94,47 @@ function reachesKey(c: ContractSpec, acc: Access, args: readonly number[], pre: 
   return out.status === TxStatus.Success && out.outputs[out.outputCount - 1] === key;
 }
 
+/** A delta entry's bounds as written: `bounds [0, 10]`, or the one side it gives. */
+function declared(e: FootprintEntry): string {
+  if (e.lo !== undefined && e.hi !== undefined) return `bounds [${e.lo}, ${e.hi}]`;
+  return e.lo !== undefined ? `lo ${e.lo}` : `hi ${e.hi}`;
+}
+
+/**
+ * Why an access escapes the footprint, as what to fix: a DELTA on a key declared delta with bounds
+ * wider than the instruction's (the bounds are at fault, not the key), a key declared with other
+ * accesses only, or a key not declared at all. `declares` says whether an entry names the key in
+ * the witness; `bounds` are the DELTA's own in the witness.
+ */
+function escapeFault(
+  c: ContractSpec, acc: Access, key: number, name: (k: number) => string, declares: (e: FootprintEntry) => boolean, bounds: readonly [number, number] | undefined,
+): { fault: string; entry?: number; lo?: number; hi?: number } {
+  const shown = name(key) === String(key) ? `key ${key}` : `key ${key} (${name(key)})`;
+  const what = `the ${acc.op.toUpperCase()} at ${instructionAt(c, acc.pc)}`;
+  const entries = c.footprint.map((e, j) => ({ e, j })).filter(({ e }) => declares(e));
+  const delta = entries.find(({ e }) => e.access === 'delta');
+  if (bounds && delta) {
+    const [lo, hi] = bounds;
+    const { e, j } = delta;
+    const wider = [
+      ...(e.lo !== undefined && e.lo < lo ? [`lo ${e.lo} is below the instruction's ${lo}`] : []),
+      ...(e.hi !== undefined && e.hi > hi ? [`hi ${e.hi} is above the instruction's ${hi}`] : []),
+    ];
+    return {
+      fault: `footprint[${j}] declares a delta on ${shown} with ${declared(e)}, but ${what} applies it with bounds [${lo}, ${hi}]: ` +
+        `the declared ${wider.join(' and the declared ')}. Executors check delta headroom on the declared bounds, so two deltas on the key could pass as commuting ` +
+        `while the instruction's narrower bounds make one order revert; declare bounds within [${lo}, ${hi}] (or the key read and write)`,
+      entry: j, lo, hi,
+    };
+  }
+  if (entries.length > 0) {
+    const kinds = [...new Set(entries.map(({ e }) => e.access))].join(' and ');
+    const need = acc.op === 'delta' ? 'a delta entry, or read and write both' : `a ${acc.op} entry`;
+    return { fault: `${what} touches ${shown}, which the footprint declares ${kinds} only (footprint[${entries.map(({ j }) => j).join('], footprint[')}]); it needs ${need}` };
+  }
+  return { fault: `${what} touches ${shown}, outside the footprint` };
+}
+
 function footprintClaim(c: ContractSpec, name: (k: number) => string): Claim {
   return {
     name: `${c.name}: footprint sound`,
@@ -98,12 +155,14 @@ function footprintClaim(c: ContractSpec, name: (k: number) => string): Claim {
       const key = Number(valueOf(z, m, acc.key));
       const pre = preStateOf(world, m);
       if (!reachesKey(c, acc, argv, pre, key)) return { result: 'unknown', reason: 'z3 found a witness that does not replay on the VM (an encoding slip)' };
-      const shown = name(key) === String(key) ? String(key) : `${key} (${name(key)})`;
+      const at = (e: FootprintEntry) => Number(valueOf(z, m, keyOf(alg, e.key, args))) === key;
+      const bounds = acc.op === 'delta' ? [acc.lo!, acc.hi!].map((b) => Number(valueOf(z, m, alg.int(b)))) as [number, number] : undefined;
+      const { fault, ...detail } = escapeFault(c, acc, key, name, at, bounds);
       return {
         result: 'refuted',
         witness: {
-          summary: `${shows(c, argv)} with pre ${showState(pre, name)}: the ${acc.op.toUpperCase()} at instruction ${acc.pc} touches key ${shown}, outside the footprint`,
-          args: argv, pre: Object.fromEntries(pre), instruction: acc.pc, access: acc.op, key,
+          summary: `${shows(c, argv)} with pre ${showState(pre, name)}: ${fault}`,
+          args: argv, pre: Object.fromEntries([...pre].map(([k, v]) => [name(k), v])), instruction: c.codeIndex?.[acc.pc] ?? acc.pc, access: acc.op, key, ...detail,
         },
       };
     },

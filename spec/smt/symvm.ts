@@ -4,15 +4,18 @@
 // raises (overflow, division by zero, key out of range, delta outside its bounds) splits the path
 // in two, as does every JUMPI on an unknown condition and every DIV or MOD on operands of unknown
 // sign. HASH is an uninterpreted function of (value, iterations) into [0, 2^53), so what is
-// proven holds for every hash function, sha256 included.
+// proven holds for every hash function, sha256 included. A JUMPI's branch that z3 finds
+// infeasible is dropped (in a loop always, so a loop bounded by a check ends; in forward code once
+// an exploration has grown, see EXPLORE_LIMITS); a branch z3 cannot decide is followed.
 // Invariant: for every input that satisfies a path's condition, runTransaction with unlimited gas
 // follows exactly that path, with its accesses, reads, writes, outputs, status, code and gas; a
 // finite gas limit L cuts the path at the first instruction whose cumulative gas exceeds L. The
 // paths are mutually exclusive and, under the world's assumptions, cover every input.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { HASH_GAS_PER_ITERATION, OP, OPS, REGISTERS, WIDTH } from '../bytecode.js';
 import { FAULT, KEY_LIMIT } from '../values.js';
-import { inValueRange, MAX, MIN, SOLVER_TIMEOUT_MS, type B, type Int, type Z } from './z3.js';
+import { inValueRange, MAX, MIN, SOLVER_TIMEOUT_MS, type B, type Int, type Z, type ZModel } from './z3.js';
 
 /** A register's content: known integer, z3 integer term, or z3 truth value (read as 1/0). */
 export type Val = bigint | Int | B;
@@ -20,6 +23,116 @@ export type Val = bigint | Int | B;
 export type Cond = boolean | B;
 
 let worlds = 0;
+
+/**
+ * Bounds on exploration; past them a claim comes out unknown rather than running forever. A
+ * forward JUMPI's branches are checked for feasibility only once an exploration has `pruneAfter`
+ * paths (finished or waiting): small programs pay no solver calls (a non-linear one can take
+ * seconds), while independent ifs cannot multiply into thousands of impossible paths.
+ * `feasibilityMs` bounds each such check; past it the branch is followed.
+ */
+export const EXPLORE_LIMITS = { paths: 2000, steps: 20_000, pruneAfter: 64, feasibilityMs: SOLVER_TIMEOUT_MS };
+
+/**
+ * Whether a path is checked at its `visit`-th pass of a loop's JUMPI: the 1st, 2nd, 4th, ... 64th
+ * and every 64th after. A loop bounded by a check overruns its bound by less than the last gap
+ * (the overrun's waiting branches are checked and dropped when resumed), and one bounded by
+ * nothing reaches the step limit with ~1/64 of the solver calls.
+ */
+function checkpoint(visit: number): boolean {
+  return visit <= 64 ? (visit & (visit - 1)) === 0 : visit % 64 === 0;
+}
+
+export class ExplorationLimit extends Error {}
+
+/** A claim's wall-clock budget, as runClaims sets it around the claim. */
+export interface Budget {
+  readonly ms: number;
+  /** performance.now() past which the claim stops. */
+  readonly deadline: number;
+}
+
+/** The budget of the claim running in this async context; a World takes it when made. */
+export const claimBudget = new AsyncLocalStorage<Budget>();
+
+/** The claim's wall-clock budget ran out: it is unknown, whatever stage it reached. */
+export class OutOfTime extends Error {
+  constructor(readonly budget: Budget) {
+    super(`the claim's time budget of ${budget.ms / 1000} s ran out`);
+  }
+}
+
+/** A model of the world's first `facts` assumptions and a path's first `conds` conditions. */
+export interface Witness {
+  readonly model: ZModel;
+  readonly facts: number;
+  readonly conds: number;
+}
+
+/** What z3 says of a path; a caller must treat 'unknown' as possible. `witness` is the freshest model known for it. */
+export interface Feasible {
+  readonly answer: 'sat' | 'unsat' | 'unknown';
+  readonly witness: Witness | undefined;
+}
+
+/**
+ * Path feasibility, incrementally. A model of the path so far decides most branches without a
+ * solver call (at a split it satisfies one side or the other). Otherwise one solver whose push
+ * levels hold one path's conditions in order, a level per check: moving to a path that shares a
+ * prefix with the last pops only what differs, and each check adds only the new conditions
+ * (re-adding the whole path made a loop's cost grow with the square of its length). Only a
+ * solver's 'unsat' prunes, so a model can never drop a feasible path. Invariant: the solver holds
+ * exactly the world's assumptions so far plus the conditions in `levels`; an assumption that
+ * arrives while levels are pushed goes on the top one and is re-added lower when that one is popped.
+ */
+class Feasibility {
+  private readonly solver;
+  private readonly levels: { readonly conds: readonly B[]; readonly facts: B[] }[] = [];
+  private known = 0;
+
+  constructor(private readonly world: World) {
+    this.solver = new world.z.Solver();
+  }
+
+  async check(conds: readonly B[], hint: Witness | undefined): Promise<Feasible> {
+    const z = this.world.z;
+    const facts = this.world.assumptions;
+    if (hint) {
+      const rest = [...facts.slice(hint.facts), ...conds.slice(hint.conds)];
+      if (rest.length === 0 || z.isTrue(hint.model.eval(z.And(...rest), true))) {
+        return { answer: 'sat', witness: { model: hint.model, facts: facts.length, conds: conds.length } };
+      }
+    }
+    let kept = 0;
+    let held = 0;
+    for (const { conds: level } of this.levels) {
+      if (held + level.length > conds.length || level.some((c, i) => c !== conds[held + i])) break;
+      kept++;
+      held += level.length;
+    }
+    if (kept < this.levels.length) {
+      this.solver.pop(this.levels.length - kept);
+      this.assert(this.levels.splice(kept).flatMap((l) => l.facts));
+    }
+    if (held < conds.length) {
+      const level = conds.slice(held);
+      this.solver.push();
+      this.solver.add(...level);
+      this.levels.push({ conds: level, facts: [] });
+    }
+    this.assert(facts.slice(this.known));
+    this.known = facts.length;
+    this.solver.set('timeout', this.world.solverTimeout(EXPLORE_LIMITS.feasibilityMs));
+    const answer = await this.solver.check();
+    return { answer, witness: answer === 'sat' ? { model: this.solver.model(), facts: this.known, conds: conds.length } : hint };
+  }
+
+  private assert(more: readonly B[]): void {
+    if (more.length === 0) return;
+    this.solver.add(...more);
+    this.levels.at(-1)?.facts.push(...more);
+  }
+}
 
 /**
  * The shared frame of one proof: the pre-state, the facts every model must satisfy (values in
@@ -40,7 +153,9 @@ export class World {
   /** The pre-state, key -> value: a function, since every store lives in a Memory, never in z3. */
   private readonly state;
   private readonly hashFn;
-  private pruner: { readonly solver: InstanceType<Z['Solver']>; known: number } | undefined;
+  /** The claim's budget: every exploration step and solver call of this world keeps within it. */
+  readonly budget: Budget | undefined = claimBudget.getStore();
+  private feasibility: Feasibility | undefined;
   private readonly id = ++worlds;
   private count = 0;
 
@@ -100,21 +215,26 @@ export class World {
     return h;
   }
 
-  /** Whether some input satisfies the assumptions and conds (unknown counts as possible). */
-  async possible(conds: readonly B[]): Promise<boolean> {
-    // One incremental solver: the assumptions only ever grow, so each call adds the new ones.
-    if (!this.pruner) {
-      this.pruner = { solver: new this.z.Solver(), known: 0 };
-      this.pruner.solver.set('timeout', SOLVER_TIMEOUT_MS);
-    }
-    const { solver } = this.pruner;
-    solver.add(...this.assumptions.slice(this.pruner.known));
-    this.pruner.known = this.assumptions.length;
-    solver.push();
-    solver.add(...conds);
-    const answer = await solver.check();
-    solver.pop();
-    return answer !== 'unsat';
+  /** Whether some input satisfies the assumptions and conds; `hint`, a model of part of them, may answer at once. */
+  feasible(conds: readonly B[], hint?: Witness): Promise<Feasible> {
+    this.feasibility ??= new Feasibility(this);
+    return this.feasibility.check(conds, hint);
+  }
+
+  /** Whether the claim's budget is spent. */
+  spent(): boolean {
+    return this.budget !== undefined && performance.now() >= this.budget.deadline;
+  }
+
+  /** Throws OutOfTime once the claim's budget is spent. */
+  inTime(): void {
+    if (this.spent()) throw new OutOfTime(this.budget!);
+  }
+
+  /** A solver call's timeout: at most `ms`, and never past the claim's budget (OutOfTime once it is spent). */
+  solverTimeout(ms: number): number {
+    this.inTime();
+    return this.budget ? Math.min(ms, Math.ceil(this.budget.deadline - performance.now())) : ms;
   }
 }
 
@@ -320,11 +440,6 @@ export interface ExploreOptions {
   readonly immediate?: (pc: number, operand: number) => Val | undefined;
 }
 
-/** Bounds on exploration; past them a claim comes out unknown rather than running forever. */
-export const EXPLORE_LIMITS = { paths: 2000, steps: 20_000 };
-
-export class ExplorationLimit extends Error {}
-
 interface State {
   pc: number;
   regs: Val[];
@@ -339,6 +454,10 @@ interface State {
   reads: ReadEvent[];
   visits: Map<number, number>;
   steps: number;
+  /** A model of a prefix of conds, from the last feasibility check on this path. */
+  witness: Witness | undefined;
+  /** Its last cond is a JUMPI branch not yet checked: check before running on. */
+  pending: boolean;
 }
 
 const GAS = OPS.map((o) => o.gas);
@@ -347,7 +466,7 @@ const GAS = OPS.map((o) => o.gas);
 function fork(s: State, c: B, z: Z): State {
   const branch: State = {
     ...s, regs: [...s.regs], conds: [...s.conds, c], outputs: [...s.outputs], writes: [...s.writes], seen: [...s.seen],
-    reads: [...s.reads], visits: new Map(s.visits), trace: `${s.trace}1`,
+    reads: [...s.reads], visits: new Map(s.visits), trace: `${s.trace}1`, pending: false,
   };
   s.conds.push(z.Not(c));
   s.trace += '0';
@@ -363,8 +482,11 @@ export async function explore(
   const paths: Path[] = [];
   const accesses: Access[] = [];
   const end = code.length / WIDTH;
+  let executed = 0;
   const regs: Val[] = Array.from({ length: REGISTERS }, (_, i) => args[i] ?? 0n);
-  const stack: State[] = [{ pc: 0, regs, conds: [], gas: 0, mem, outputs: [], writes: [], trace: '', seen: [], reads: [], visits: new Map(), steps: 0 }];
+  const stack: State[] = [{
+    pc: 0, regs, conds: [], gas: 0, mem, outputs: [], writes: [], trace: '', seen: [], reads: [], visits: new Map(), steps: 0, witness: undefined, pending: false,
+  }];
   const all = (conds: readonly B[]) => (conds.length === 0 ? z.Bool.val(true) : conds.length === 1 ? conds[0]! : z.And(...conds));
 
   const finish = (s: State, status: Path['status'], failure: number) => {
@@ -387,7 +509,17 @@ export async function explore(
 
   while (stack.length > 0) {
     const s = stack.pop()!;
+    if (s.pending) {
+      const { answer, witness } = await world.feasible(s.conds, s.witness);
+      if (answer === 'unsat') continue;
+      s.witness = witness;
+      s.pending = false;
+    }
     run: for (;;) {
+      world.inTime();
+      // A long stretch without a solver call would starve timers and signal handlers (a
+      // terminal's progress, Ctrl-C): hand the event loop a turn now and then.
+      if (++executed % 4096 === 0) await new Promise((resolve) => setImmediate(resolve));
       if (s.pc >= end) {
         finish(s, 'success', 0);
         break;
@@ -401,7 +533,11 @@ export async function explore(
       const imm = (j: number): Val => opts.immediate?.(pc, j) ?? BigInt(code[at + 1 + j]!);
       const r = s.regs;
       s.gas += op === OP.HASH ? GAS[op]! + HASH_GAS_PER_ITERATION * c : GAS[op]!;
-      if (++s.steps > EXPLORE_LIMITS.steps) throw new ExplorationLimit(`a path longer than ${EXPLORE_LIMITS.steps} instructions`);
+      if (++s.steps > EXPLORE_LIMITS.steps) {
+        // A loop's path may have run on unchecked since its last checkpoint.
+        if ((await world.feasible(s.conds, s.witness)).answer === 'unsat') break run;
+        throw new ExplorationLimit(`a path longer than ${EXPLORE_LIMITS.steps} instructions`);
+      }
       const visit = (s.visits.get(pc) ?? 0) + 1;
       s.visits.set(pc, visit);
       s.pc++;
@@ -511,12 +647,18 @@ export async function explore(
             if (taken) s.pc = b;
             break;
           }
-          // Straight-line code always ends; in a loop, only feasible branches are followed.
+          // s runs on now, so it is checked now (at a loop's checkpoints); the jump waits and is
+          // checked when resumed.
+          const loop = visit > 1;
+          const prune = loop || paths.length + stack.length >= EXPLORE_LIMITS.pruneAfter;
           const jump = fork(s, taken, z);
           jump.pc = b;
-          const loop = visit > 1;
-          if (!loop || (await world.possible(jump.conds))) stack.push(jump);
-          if (loop && !(await world.possible(s.conds))) break run;
+          jump.pending = prune;
+          stack.push(jump);
+          if (!prune || !checkpoint(visit)) break;
+          const { answer, witness } = await world.feasible(s.conds, s.witness);
+          if (answer === 'unsat') break run;
+          s.witness = witness;
           break;
         }
         case OP.REVERT:

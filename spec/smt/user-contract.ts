@@ -2,13 +2,17 @@
 // parameters, code in readable assembly, declared footprint, and the invariants to prove.
 // Invariant: a file either loads completely, every field checked, or fails with one
 // ContractFileError naming the file, the field (e.g. `code[4]`, `footprint[1].access`) and what
-// is wrong with it; nothing half-checked reaches the prover.
+// is wrong with it; nothing half-checked reaches the prover. The text is read as strictly as a
+// block file's (spec/strict-json.ts), and what a block file refuses in a footprint or in code
+// (empty delta bounds) a contract file refuses too, so prove never calls sound what run refuses.
 
 import { readFile } from 'node:fs/promises';
 import { AssembleError, assemble, REGISTERS, type ReadableOp } from '../bytecode.js';
 import type { AccessKind, FootprintEntry } from '../block.js';
+import { emptyBounds } from '../block-file.js';
 import { ACCESS_KINDS } from '../conflicts.js';
-import { describeValue, InputFileError, jsonSyntaxProblem } from '../messages.js';
+import { describeValue, InputFileError } from '../messages.js';
+import { parseStrictJson } from '../strict-json.js';
 import { FIELD, STRIDE, type Field } from '../contracts.js';
 import { isValue, MAX_VALUE, MIN_VALUE } from '../values.js';
 import type { ContractSpec } from './contract-claims.js';
@@ -55,17 +59,46 @@ function shallow(json: unknown, field: string): unknown {
   return json;
 }
 
+/**
+ * Characters a name shown in a claim's row must not hold: C0 and C1 controls and line and paragraph
+ * separators (they break the row), and the bidi controls (U+061C, U+200E/F, U+202A-E, U+2066-9),
+ * which reorder what the terminal shows after them.
+ */
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u;
+
+/** A name that claims are named by: non-empty, and every character shown as itself on one line. */
+function displayName(json: unknown, field: string): string {
+  if (typeof json !== 'string' || json.trim() === '') throw new FieldError(field, `expected a non-empty string, got ${describeValue(json)}`);
+  const chars = [...json];
+  const at = chars.findIndex((c) => UNSHOWABLE.test(c));
+  if (at >= 0) {
+    const c = chars[at]!;
+    const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    const kind = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(c) ? 'a bidi control character, which reorders the text after it' : 'a control character or line break';
+    throw new FieldError(field, `character ${at + 1} is ${code}, ${kind}; a name is shown on one line of the table: leave it out`);
+  }
+  return json;
+}
+
 function parseParams(json: unknown): string[] {
   const params = array(json, 'params');
   if (params.length > REGISTERS) throw new FieldError('params', `at most ${REGISTERS} (one register each), got ${params.length}`);
   params.forEach((p, i) => {
-    if (typeof p !== 'string' || !/^[A-Za-z_][\w-]*$/.test(p)) throw new FieldError(`params[${i}]`, `expected a name, got ${describeValue(p)}`);
+    if (typeof p !== 'string' || !/^[A-Za-z_][\w-]*$/.test(p)) {
+      throw new FieldError(`params[${i}]`, `expected a name that starts with an ASCII letter or _ and holds only ASCII letters, digits, _ and -, got ${describeValue(p)}`);
+    }
     if (params.indexOf(p) !== i) throw new FieldError(`params[${i}]`, `"${p}" named twice`);
   });
   return params as string[];
 }
 
-function parseCode(json: unknown): Float64Array {
+/** A program's bytecode, and the index in the file's `code` of each instruction (labels take no slot). */
+interface ParsedCode {
+  readonly code: Float64Array;
+  readonly codeIndex: readonly number[];
+}
+
+function parseCode(json: unknown): ParsedCode {
   const ops = array(json, 'code');
   if (ops.length === 0) throw new FieldError('code', 'a program needs at least one instruction');
   const body: number[] = [];
@@ -75,7 +108,7 @@ function parseCode(json: unknown): Float64Array {
     if (op[0] !== 'label') body.push(i);
   });
   try {
-    return assemble(ops as ReadableOp[], immediateName);
+    return { code: assemble(ops as ReadableOp[], immediateName, { refuseEmptyDeltaBounds: true }), codeIndex: body };
   } catch (e) {
     if (!(e instanceof AssembleError)) throw e;
     // Label errors count instructions with labels, every other error without them.
@@ -98,6 +131,8 @@ function parseEntry(json: unknown, field: string, names: Names): FootprintEntry 
     if (!isValue(o[b])) throw new FieldError(`${field}.${b}`, `expected an integer in the value range, got ${describeValue(o[b])}`);
     bounds[b] = o[b];
   }
+  const empty = emptyBounds(bounds.lo, bounds.hi);
+  if (empty) throw new FieldError(`${field}.lo`, empty);
   return { key, access, ...bounds };
 }
 
@@ -106,18 +141,28 @@ function parseContractFile(json: unknown, file: string): ContractSpec {
   try {
     const o = object(json, '(top level)');
     for (const k of Object.keys(o)) if (!TOP.includes(k)) throw new FieldError(k, `unknown field (a contract file has ${TOP.join(', ')})`);
-    if (typeof o.name !== 'string' || o.name.trim() === '') throw new FieldError('name', 'expected a non-empty string');
+    const name = displayName(o.name, 'name');
     if (o.doc !== undefined && typeof o.doc !== 'string') throw new FieldError('doc', 'expected a string');
     const params = parseParams(o.params);
     const names: Names = { params };
-    const code = parseCode(o.code);
+    const { code, codeIndex } = parseCode(o.code);
     const footprint = array(o.footprint, 'footprint').map((e, i) => parseEntry(e, `footprint[${i}]`, names));
-    const invariants = o.invariants === undefined ? [] : array(o.invariants, 'invariants').map((inv, i) => parseInvariant(shallow(inv, `invariants[${i}]`), `invariants[${i}]`, names));
-    return { name: o.name, params, code, footprint, invariants };
+    const invariants = o.invariants === undefined ? [] : array(o.invariants, 'invariants').map((inv, i) => {
+      const parsed = parseInvariant(shallow(inv, `invariants[${i}]`), `invariants[${i}]`, names);
+      displayName(parsed.name, `invariants[${i}].name`);
+      return parsed;
+    });
+    return { name, params, code, codeIndex, footprint, invariants };
   } catch (e) {
     if (e instanceof FieldError) throw new ContractFileError(file, e.field, e.what);
     throw e;
   }
+}
+
+/** A place in the JSON named as this file's field errors name it: `footprint[1].lo`, `code[4][2]`. */
+function fieldPath(path: readonly (string | number)[]): string {
+  if (path.length === 0) return '(top level)';
+  return path.map((p, n) => (typeof p === 'number' ? `[${p}]` : n === 0 ? p : `.${p}`)).join('');
 }
 
 /** Reads and checks a contract file; `reason` words a file system error (the CLI's says "no such file or folder (ENOENT)"). */
@@ -130,11 +175,8 @@ export async function loadContractFile(
   } catch (e) {
     throw new ContractFileError(file, '(file)', `cannot read it: ${reason(e)}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ContractFileError(file, '(JSON)', jsonSyntaxProblem(e, text));
-  }
+  const json = parseStrictJson(text, {
+    kind: 'a contract file', syntaxWhere: '(JSON)', place: fieldPath, fail: (where, problem) => new ContractFileError(file, where, problem),
+  });
   return parseContractFile(json, file);
 }

@@ -10,7 +10,8 @@ import { BlockFileError } from '../spec/block-file.js';
 import { UnknownExecutorError } from '../impl/registry.js';
 import { oneLine } from '../spec/messages.js';
 import { nameAndMessage } from '../properties/explain.js';
-import { CLEANUP_MS, MAX_CALL_TIMEOUT_S } from '../properties/verify-limits.js';
+import { MAX_CALL_TIMEOUT_S } from '../properties/verify-limits.js';
+import { cleanUpBudget } from '../properties/clean-up.js';
 import { failureLines } from './failure-lines.js';
 import { stopAllProgress } from './progress.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
@@ -103,11 +104,11 @@ export interface CallWatch {
   pending(): string;
   /**
    * Waits for `work()`, a clean-up call into an executor whose result does not matter (a close()
-   * after execute() failed), within the command's clean-up budget: CLEANUP_MS, or --timeout when
-   * that is shorter, for all its clean-ups together, each spending what it waited. Whether it
+   * after execute() failed), within the command's clean-up budget (properties/clean-up.ts: 5 s, or
+   * --timeout when that is shorter, for all its clean-ups together, each spending what it waited). Whether it
    * settles, throws or hangs, the failure that made it needed is the one to report. Unlike `call`,
    * running past the budget is no failure of its own; once the budget is spent, a clean-up is
-   * still called but not waited for.
+   * skipped (the command exits once its output is out, whatever is left running).
    */
   cleanUp(what: string, work: () => unknown): Promise<void>;
 }
@@ -131,7 +132,7 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
   let dog: Watchdog | null = null;
   const limitMs = seconds * 1000;
   const tickMs = seconds > 0 ? Math.min(1000, limitMs / 4) : 1000;
-  let cleanUpLeftMs = seconds > 0 ? Math.min(CLEANUP_MS, limitMs) : CLEANUP_MS;
+  const cleanUps = cleanUpBudget(limitMs);
   const watchdog = () => (dog ??= startWatchdog(command, tickMs, json));
   const giveUp = (why: string) => {
     stopAllProgress();
@@ -163,22 +164,16 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
       }
     },
     pending: () => pending,
-    async cleanUp(what, work) {
-      let timeout: ReturnType<typeof setTimeout> | undefined;
-      const began = performance.now();
-      // Not unref'd, so a call that never settles cannot end the process before the wait is over.
-      const waited = new Promise<void>((done) => (timeout = setTimeout(done, cleanUpLeftMs)));
-      watchdog().begin(what, cleanUpLeftMs);
-      try {
-        await Promise.race([Promise.resolve().then(work).catch(() => {}), waited]);
-      } finally {
-        cleanUpLeftMs = Math.max(0, cleanUpLeftMs - (performance.now() - began));
-        clearTimeout(timeout);
+    // A spent budget skips the call: with no time left, a close() that holds the main thread or a
+    // native call could not be interrupted gently, and the command exits once its report is out.
+    cleanUp: (what, work) => cleanUps.run(work, (ms) => {
+      watchdog().begin(what, ms);
+      return () => {
         dog?.end();
         // The command ends soon after a clean-up: the interrupt's session must be closed by then.
         dog?.quiet();
-      }
-    },
+      };
+    }),
   };
 }
 

@@ -74,8 +74,8 @@ export function leftAliveText(left: ResourceCounts): string {
 }
 
 /** Looks again this often, this many times, while something seems left: a worker whose terminate() was not awaited takes a few ms to end. */
-const SETTLE_MS = 40;
-const SETTLE_LOOKS = 5;
+const SETTLE_MS = 50;
+const SETTLE_LOOKS = 20;
 
 /**
  * What a close() that has just settled left alive since `before`: counted after the event loop

@@ -16,7 +16,7 @@ import type { CheckDef, Subject, TxRange } from './equivalence.js';
 import { formatBlock, rerunCommand, shownTxs } from './report.js';
 import { encodeToken, HELPER_PREFIX, type CheckName, type ReplayToken } from './replay.js';
 import { BATCH, batchSeed, writeExecutorBlock, type SubjectSource } from './runner.js';
-import { CLEANUP_MS } from './verify-limits.js';
+import { cleanUpBudget } from './clean-up.js';
 
 export interface CallLimit {
   /** Milliseconds a call may stay pending; 0 waits for ever. */
@@ -134,24 +134,13 @@ export function withCallLimit<T>(
   let fail!: (e: Error) => void;
   const hung = new Promise<never>((_, reject) => { fail = reject; });
   const open = new Set<Subject>();
-  let cleanUpLeftMs = limit.timeoutMs > 0 ? Math.min(CLEANUP_MS, limit.timeoutMs) : CLEANUP_MS;
+  const budget = cleanUpBudget(limit.timeoutMs);
   let position: Position | undefined;
   // Set by a run that failed: the calls after it shrink or rerun a counterexample, whose fast-check path is not known here.
   let shrinking = false;
   const parked = <U>(): Promise<U> => new Promise<U>(() => {});
 
-  const cleanUp = async (work: () => Promise<unknown>): Promise<void> => {
-    const began = performance.now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // Not unref'd: a clean-up that never settles must not let the process end before the wait is over.
-    const waited = new Promise<void>((done) => { timer = setTimeout(done, cleanUpLeftMs); });
-    try {
-      await Promise.race([Promise.resolve().then(work).catch(() => {}), waited]);
-    } finally {
-      clearTimeout(timer);
-      cleanUpLeftMs = Math.max(0, cleanUpLeftMs - (performance.now() - began));
-    }
-  };
+  const cleanUp = (work: () => Promise<unknown>): Promise<void> => budget.run(work);
 
   // `executor`: the name the executor's failure reports and tokens carry (Subject.name), the source's before it exists.
   const hang = async (executor: string, call: string, block?: Block, threads?: number, tookMs?: number): Promise<void> => {

@@ -119,7 +119,7 @@ function runCheckCommand(block: string, executor: string, threads: number | unde
 const FAILS_ONLY: Readonly<Record<FailsOnly, { readonly why: string; found(earlier: number): string }>> = {
   'after earlier blocks': {
     why: 'after the blocks run before it on the same executor instance (state kept between blocks)',
-    found: (earlier) => `on a fresh instance this block passes, and fails after the ${earlier === 1 ? 'block' : `${earlier} blocks`} run just before it, every time`,
+    found: (earlier) => `on a fresh instance this block passes, and fails after the blocks run before it, every time (after the last ${earlier === 1 ? 'one' : earlier} of them too)`,
   },
   sometimes: {
     why: 'sometimes (the executor\'s result changes from run to run of the same block)',
@@ -147,7 +147,7 @@ function seedOrigin(f: FailureReport): string {
   if (f.runSeed === undefined || f.batch === undefined) return '';
   const helper = f.executor.startsWith(HELPER_PREFIX);
   const seed = `${helper ? 'seed' : '--seed'} ${f.runSeed}`;
-  return ` (fast-check's, for batch ${f.batch} of ${seed}: to reproduce, use the replay below or ${seed} with the same ${helper ? 'runs' : '--runs and --shard'})`;
+  return ` (fast-check's, for batch ${f.batch} of ${seed}: to reproduce, use the replay below or ${seed} with the same ${helper ? 'runs and txs' : '--runs, --txs and --shard'})`;
 }
 
 export function formatFailure(f: FailureReport): string[] {

@@ -309,16 +309,19 @@ const SOMETIMES: HowItFails = { failsOnly: 'sometimes' };
 /**
  * Reruns the shrunk counterexample `input`, which failed on `subject` after the blocks `history`
  * (its last executes before that run, oldest first), to tell why it may pass when rerun alone. A
- * round runs it alone on a fresh instance (made from `source` for that one run); when that fails,
- * once more on `subject`; when it passes, on another fresh instance after `history`'s blocks. A
- * deterministic executor gives the same outcome to the same calls from a fresh instance, so:
- * undefined failsOnly (it fails alone) when every rerun failed; 'after earlier blocks' when it
+ * round runs it alone on a fresh instance (made from `source` for that one run) and, when that
+ * passes, on another fresh instance after `history`'s blocks. A deterministic executor gives the
+ * same outcome to the same calls from a fresh instance, so: undefined failsOnly (it fails alone,
+ * and its replay, on a fresh instance, fails too) when every rerun failed, whatever `subject`
+ * itself would do now with the state it kept (when `subject` passes it, RERUNS more fresh reruns
+ * must fail too: a flaky executor fails 2 * RERUNS in a row rarely); 'after earlier blocks' when it
  * passed alone and failed after `history` every time, and `history`'s blocks passed or failed alike
  * each time (state kept between blocks); 'sometimes' as soon as outcomes differ, or when it passed
  * after `history` too (a race, or state older than `history`: the report words it as ambiguous).
  * A stateless executor wrong on a quarter of its calls passes 3 times alone and fails 3 times
  * after `history` 0.7% of the time (less, when `history`'s own outcomes are compared too). At most
- * RERUNS rounds, stopping at the first difference, so at most 2 * RERUNS instances; then, for
+ * RERUNS rounds, stopping at the first difference, so at most 2 * RERUNS instances (as many for
+ * one that fails alone); then, for
  * 'after earlier blocks', one instance each for the last 1, 2, 4, ... blocks of `history` until one
  * fails. A fresh instance is made only if the check calls execute() at all: the simulated checks
  * run the algorithm, not the instance, and fail alike on a fresh one, so one such rerun settles it.
@@ -349,16 +352,19 @@ export async function howItFails(source: SubjectSource, subject: Subject, check:
     if (!alone.made) return alone.passed ? SOMETIMES : {};
     if (alonePassed !== undefined && alone.passed !== alonePassed) return SOMETIMES;
     alonePassed = alone.passed;
-    if (!alone.passed) {
-      // It fails alone: a rerun on its own instance, which costs no new one, tells a flaky executor from it too.
-      if (await check.run(subject, newObserver(subject), input)) return SOMETIMES;
-      continue;
-    }
+    if (!alone.passed) continue;
     const after = await onFresh(history);
     if (after.passed || (earlier !== undefined && after.earlier !== earlier)) return SOMETIMES;
     earlier = after.earlier;
   }
-  if (!alonePassed) return {};
+  if (!alonePassed) {
+    // Every fresh rerun failed. Passing on its own instance now is a flaky executor's luck, or state
+    // it kept that makes the block pass there; as many fresh reruns again tell the two apart.
+    if (await check.run(subject, newObserver(subject), input)) {
+      for (let k = 0; k < RERUNS; k++) if ((await onFresh([])).passed) return SOMETIMES;
+    }
+    return {};
+  }
   for (let n = 1; n < history.length; n *= 2) {
     if (!(await onFresh(history.slice(-n))).passed) return { failsOnly: 'after earlier blocks', after: history.slice(-n) };
   }

@@ -8,10 +8,3 @@ export const MAX_VERIFY_TXS = 10_000;
 
 /** The longest time limit on one call into an executor (--timeout, `timeout`): a day. */
 export const MAX_CALL_TIMEOUT_S = 86_400;
-
-/**
- * How long one run waits at most for all its clean-up calls together (a close() after a failure),
- * or the call limit when that is shorter: one budget, not one wait per call, since after a
- * counterexample verify closes the instance that found it and every fresh one it reran it on.
- */
-export const CLEANUP_MS = 5000;

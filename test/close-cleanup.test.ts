@@ -2,7 +2,8 @@
 // all its clean-ups together at most CLEANUP_MS, or --timeout when that is shorter, however many
 // it makes. verify makes several after a counterexample (the instance that found it, and each
 // fresh instance it reran the counterexample on), and each used to wait the whole limit.
-// Bounds here are loose, for a hang: twice the limit where the old code took four times it.
+// Bounds here are loose, for a hang: two and a half times the limit where the old code took four
+// times it (the span also holds the report and the process's exit, slow on a busy machine).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ const reference = new URL('../dist/spec/reference.js', import.meta.url).href;
 const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 /** The limit the tests give clean-ups, in seconds (--timeout). */
-const LIMIT_S = 1;
+const LIMIT_S = 2;
 
 describe('clean-ups that never settle', () => {
   const dir = mkdtempSync(join(tmpdir(), 'concord-close-cleanup-'));
@@ -44,7 +45,7 @@ export default () => { let ran = false; return { name: '${name}', ${execute},
     const r = concord('verify', '--executor', wrong, '--runs', '20', '--timeout', String(LIMIT_S), '--out', join(dir, 'out'));
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^FAIL wrong-then-stuck \(\S+wrong-then-stuck\.mjs\): equivalence check/m);
-    expect(cleanUpMs(r.stderr)).toBeLessThan(2 * LIMIT_S * 1000);
+    expect(cleanUpMs(r.stderr)).toBeLessThan(2.5 * LIMIT_S * 1000);
   });
 
   it('run waits for its clean-up at most the limit too', () => {
@@ -52,15 +53,15 @@ export default () => { let ran = false; return { name: '${name}', ${execute},
     const r = concord('run', '--workload', 'p2p', '--txs', '10', '--executor', throws, '--warmup', '0', '--timeout', String(LIMIT_S));
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^concord run: the executor \S+throws-then-stuck\.mjs threw on p2p \S+ txs=10 \S+ \S+: Error: boom$/m);
-    expect(cleanUpMs(r.stderr)).toBeLessThan(2 * LIMIT_S * 1000);
+    expect(cleanUpMs(r.stderr)).toBeLessThan(2.5 * LIMIT_S * 1000);
   });
 
-  it('a CallWatch spends one budget on all its clean-ups: once it is spent, a clean-up is called but not waited for', async () => {
+  it('a CallWatch spends one budget on all its clean-ups: once it is spent, a clean-up is skipped', async () => {
     const watch = watchCalls('verify', LIMIT_S);
     let calls = 0;
     const started = performance.now();
     for (let i = 0; i < 3; i++) await watch.cleanUp(`clean-up ${i}`, () => (calls++, new Promise(() => {})));
-    expect(calls).toBe(3);
-    expect(performance.now() - started).toBeLessThan(2 * LIMIT_S * 1000);
+    expect(calls).toBe(1);
+    expect(performance.now() - started).toBeLessThan(2.5 * LIMIT_S * 1000);
   });
 });

@@ -113,7 +113,6 @@ describe('forward branches', () => {
 
   it('keep a branch z3 cannot decide (a * b = a large prime), and drop one it refutes (a * b = 4)', async () => {
     EXPLORE_LIMITS.pruneAfter = 0;
-    EXPLORE_LIMITS.feasibilityMs = 50;
     const hits = async (product: number) => {
       const ops: ReadableOp[] = [
         ['const', 'r2', 3], ['lt', 'r3', 'r0', 'r2'], ['jumpi', 'r3', 'out'], ['lt', 'r3', 'r1', 'r2'], ['jumpi', 'r3', 'out'],
@@ -124,8 +123,10 @@ describe('forward branches', () => {
       const { paths } = await explore(world, assemble(ops), [world.value('a'), world.value('b')], world.initial());
       return paths.filter((p) => p.outputs.length === 1).length;
     };
-    expect(await hits(4_503_599_627_370_449)).toBe(1);
+    // Refuting a * b = 4 takes z3 a moment, which a busy machine must not turn into a timeout.
     expect(await hits(4)).toBe(0);
+    EXPLORE_LIMITS.forwardMs = 50;
+    expect(await hits(4_503_599_627_370_449)).toBe(1);
   });
 });
 
@@ -169,7 +170,7 @@ describe('the time budget per claim', () => {
     expect(r!.ms).toBeGreaterThanOrEqual(2_500);
     expect(r!.ms).toBeLessThan(20_000);
     expect(items[0]).toBe('cnt: footprint sound');
-    expect(items).toContain('cnt: footprint sound (1 s, at most 2.5 s)');
+    expect(items.some((i) => /^cnt: footprint sound \(\d s, at most 2\.5 s\)$/.test(i))).toBe(true);
   }, 60_000);
 
   it('cuts a solver call short: unknown naming the budget, well before the solver\'s own 10 s', async () => {

@@ -68,7 +68,7 @@ describe('an executor whose cache leaks from block to block', () => {
       expect(f.earlier[0].blockFile).toMatch(/-before-1\.block\.json$/);
       expect(existsSync(f.earlier[0].blockFile)).toBe(true);
       const text = await verify({ executor: [keepsState], runs: '500', seed, out });
-      expect(text.stdout).toMatch(/^ {2}fails only {3}after the blocks run before it on the same executor instance \(state kept between blocks\): on a fresh instance this block passes, and fails after the block run just before it, every time/m);
+      expect(text.stdout).toMatch(/^ {2}fails only {3}after the blocks run before it on the same executor instance \(state kept between blocks\): on a fresh instance this block passes, and fails after the blocks run before it, every time \(after the last one of them too\)/m);
       expect(text.stdout).toMatch(/^ {2}earlier {6}1 block this one fails after, oldest first \(run them in this order on one instance, then this block\)\n {15}\S+-before-1\.block\.json \(threads \d\)$/m);
     });
   }
@@ -104,7 +104,7 @@ describe('the seed a failure prints', () => {
   it('is a batch\'s fast-check seed, and says of which --seed, and what reproduces it', async () => {
     const off = module('gas-seed', "export default { name: 'gas', async execute(block) { const r = executeReference(block); return { ...r, gasUsed: r.gasUsed + 1 }; }, async close() {} };");
     const text = await verify({ executor: [off], runs: '50', seed: '7', out: join(dir, 'seed') });
-    expect(text.stdout).toMatch(/^ {2}seed {9}458752, path [\d:]+ \(fast-check's, for batch 0 of --seed 7: to reproduce, use the replay below or --seed 7 with the same --runs and --shard\)$/m);
+    expect(text.stdout).toMatch(/^ {2}seed {9}458752, path [\d:]+ \(fast-check's, for batch 0 of --seed 7: to reproduce, use the replay below or --seed 7 with the same --runs, --txs and --shard\)$/m);
     const json = await verify({ executor: [off], runs: '50', seed: '7', out: join(dir, 'seed'), json: true });
     expect(JSON.parse(json.stdout).failures[0]).toMatchObject({ seed: 458752, runSeed: 7, batch: 0 });
   });
@@ -113,7 +113,7 @@ describe('the seed a failure prints', () => {
     const off: Executor = { name: 'off', async execute(b) { const r = executeReference(b); return { ...r, gasUsed: r.gasUsed + 1 }; }, async close() {} };
     const error = await verifyExecutor(off, { runs: 20, seed: 3 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EquivalenceError);
-    expect((error as Error).message).toMatch(/^ {2}seed {9}196608, path [\d:]+ \(fast-check's, for batch 0 of seed 3: to reproduce, use the replay below or seed 3 with the same runs\)$/m);
+    expect((error as Error).message).toMatch(/^ {2}seed {9}196608, path [\d:]+ \(fast-check's, for batch 0 of seed 3: to reproduce, use the replay below or seed 3 with the same runs and txs\)$/m);
   });
 
   it('inverts batchSeed for every seed and batch a run makes', () => {

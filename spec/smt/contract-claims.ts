@@ -46,9 +46,14 @@ function keyOf(alg: Alg, k: KeyExpr, args: readonly Val[]): Int {
   return alg.int(k.arg === undefined ? BigInt(k.add) : alg.add(alg.mul(args[k.arg]!, BigInt(k.mul ?? 1)), BigInt(k.add)));
 }
 
+/** Bytecode index `pc` as an index of the contract file's `code` (labels counted); `pc` for a library contract. */
+function codeIndexOf(c: ContractSpec, pc: number): number {
+  return c.codeIndex?.[pc] ?? pc;
+}
+
 /** The instruction at bytecode index `pc` as the contract's source names it. */
 function instructionAt(c: ContractSpec, pc: number): string {
-  return c.codeIndex ? `code[${c.codeIndex[pc]}]` : `instruction ${pc}`;
+  return c.codeIndex ? `code[${codeIndexOf(c, pc)}]` : `instruction ${pc}`;
 }
 
 function shows(c: ContractSpec, args: readonly number[]): string {
@@ -162,7 +167,7 @@ function footprintClaim(c: ContractSpec, name: (k: number) => string): Claim {
         result: 'refuted',
         witness: {
           summary: `${shows(c, argv)} with pre ${showState(pre, name)}: ${fault}`,
-          args: argv, pre: Object.fromEntries([...pre].map(([k, v]) => [name(k), v])), instruction: c.codeIndex?.[acc.pc] ?? acc.pc, access: acc.op, key, ...detail,
+          args: argv, pre: Object.fromEntries([...pre].map(([k, v]) => [name(k), v])), instruction: codeIndexOf(c, acc.pc), access: acc.op, key, ...detail,
         },
       };
     },

@@ -29,9 +29,11 @@ let worlds = 0;
  * forward JUMPI's branches are checked for feasibility only once an exploration has `pruneAfter`
  * paths (finished or waiting): small programs pay no solver calls (a non-linear one can take
  * seconds), while independent ifs cannot multiply into thousands of impossible paths.
- * `feasibilityMs` bounds each such check; past it the branch is followed.
+ * `feasibilityMs` bounds each check of a loop's branch, `forwardMs` each of a forward branch; past
+ * it the branch is followed. A forward check only saves paths, so it gets less: a few hard
+ * non-linear ones at the full limit would spend a claim's whole budget.
  */
-export const EXPLORE_LIMITS = { paths: 2000, steps: 20_000, pruneAfter: 64, feasibilityMs: SOLVER_TIMEOUT_MS };
+export const EXPLORE_LIMITS = { paths: 2000, steps: 20_000, pruneAfter: 64, feasibilityMs: SOLVER_TIMEOUT_MS, forwardMs: 1000 };
 
 /**
  * Whether a path is checked at its `visit`-th pass of a loop's JUMPI: the 1st, 2nd, 4th, ... 64th
@@ -94,7 +96,7 @@ class Feasibility {
     this.solver = new world.z.Solver();
   }
 
-  async check(conds: readonly B[], hint: Witness | undefined): Promise<Feasible> {
+  async check(conds: readonly B[], hint: Witness | undefined, ms: number): Promise<Feasible> {
     const z = this.world.z;
     const facts = this.world.assumptions;
     if (hint) {
@@ -122,7 +124,7 @@ class Feasibility {
     }
     this.assert(facts.slice(this.known));
     this.known = facts.length;
-    this.solver.set('timeout', this.world.solverTimeout(EXPLORE_LIMITS.feasibilityMs));
+    this.solver.set('timeout', this.world.solverTimeout(ms));
     const answer = await this.solver.check();
     return { answer, witness: answer === 'sat' ? { model: this.solver.model(), facts: this.known, conds: conds.length } : hint };
   }
@@ -215,10 +217,13 @@ export class World {
     return h;
   }
 
-  /** Whether some input satisfies the assumptions and conds; `hint`, a model of part of them, may answer at once. */
-  feasible(conds: readonly B[], hint?: Witness): Promise<Feasible> {
+  /**
+   * Whether some input satisfies the assumptions and conds, asking z3 for at most `ms`; `hint`, a
+   * model of part of them, may answer at once.
+   */
+  feasible(conds: readonly B[], hint?: Witness, ms: number = EXPLORE_LIMITS.feasibilityMs): Promise<Feasible> {
     this.feasibility ??= new Feasibility(this);
-    return this.feasibility.check(conds, hint);
+    return this.feasibility.check(conds, hint, ms);
   }
 
   /** Whether the claim's budget is spent. */
@@ -456,8 +461,8 @@ interface State {
   steps: number;
   /** A model of a prefix of conds, from the last feasibility check on this path. */
   witness: Witness | undefined;
-  /** Its last cond is a JUMPI branch not yet checked: check before running on. */
-  pending: boolean;
+  /** Its last cond is a JUMPI branch not yet checked, of a loop or of forward code: check before running on. */
+  pending: 'loop' | 'forward' | false;
 }
 
 const GAS = OPS.map((o) => o.gas);
@@ -510,7 +515,7 @@ export async function explore(
   while (stack.length > 0) {
     const s = stack.pop()!;
     if (s.pending) {
-      const { answer, witness } = await world.feasible(s.conds, s.witness);
+      const { answer, witness } = await world.feasible(s.conds, s.witness, s.pending === 'loop' ? EXPLORE_LIMITS.feasibilityMs : EXPLORE_LIMITS.forwardMs);
       if (answer === 'unsat') continue;
       s.witness = witness;
       s.pending = false;
@@ -653,10 +658,10 @@ export async function explore(
           const prune = loop || paths.length + stack.length >= EXPLORE_LIMITS.pruneAfter;
           const jump = fork(s, taken, z);
           jump.pc = b;
-          jump.pending = prune;
+          jump.pending = prune && (loop ? 'loop' : 'forward');
           stack.push(jump);
           if (!prune || !checkpoint(visit)) break;
-          const { answer, witness } = await world.feasible(s.conds, s.witness);
+          const { answer, witness } = await world.feasible(s.conds, s.witness, loop ? EXPLORE_LIMITS.feasibilityMs : EXPLORE_LIMITS.forwardMs);
           if (answer === 'unsat') break run;
           s.witness = witness;
           break;

@@ -1,0 +1,41 @@
+// The clean-up budget of one run: the close() calls made after a failure (a failed execute(), a
+// counterexample, a hang), whose results do not matter, share CLEANUP_MS, or the call limit when
+// that is shorter. verify makes several (the instance that found a counterexample and every fresh
+// one it was rerun on), and a close() that never settles would otherwise cost the whole limit once
+// per instance. Used by the CLI (cli/errors.ts watchCalls) and the vitest helper (call-timeout.ts).
+// Invariant: all of one budget's waits together last at most its limit (plus timer slack); once it
+// is spent a clean-up is skipped, since the caller reports its failure and ends regardless.
+
+/** How long one run waits at most for all its clean-up calls together. */
+export const CLEANUP_MS = 5000;
+
+export interface CleanUpBudget {
+  /**
+   * Calls `work()` and waits for it to settle, throw or hang for at most what is left, which the
+   * wait spends; `around(ms)`, told the wait's bound before it starts, returns what to do after it
+   * ends. Does nothing once the budget is spent.
+   */
+  run(work: () => unknown, around?: (ms: number) => () => void): Promise<void>;
+}
+
+/** A budget for the clean-ups of a run whose calls may take `limitMs` each (0: no limit). */
+export function cleanUpBudget(limitMs: number): CleanUpBudget {
+  let leftMs = limitMs > 0 ? Math.min(CLEANUP_MS, limitMs) : CLEANUP_MS;
+  return {
+    async run(work, around) {
+      if (leftMs <= 0) return;
+      const began = performance.now();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      // Not unref'd, so a clean-up that never settles cannot let the process end before the wait is over.
+      const waited = new Promise<void>((done) => { timer = setTimeout(done, leftMs); });
+      const after = around?.(leftMs);
+      try {
+        await Promise.race([Promise.resolve().then(work).catch(() => {}), waited]);
+      } finally {
+        clearTimeout(timer);
+        leftMs = Math.max(0, leftMs - (performance.now() - began));
+        after?.();
+      }
+    },
+  };
+}

@@ -280,37 +280,52 @@ export function runLabels(names: readonly string[], loaded: readonly Executor[])
   });
 }
 
-/** Creates each executor's pool for t threads, timing creation and its first (cold) block apart; keyed by runLabels. */
+/**
+ * Creates each executor's pool for t threads, timing creation and its first (cold) block apart;
+ * keyed by runLabels. A pool that does not load or create failed to start (no workload); one whose
+ * first block throws started, so that failure is the warm-up workload's, under its run label.
+ */
 async function startPools(
   names: readonly string[], settings: ExecutorSettings & { threads: number }, warmBlock: SweepWorkload | undefined, result: SweepResult, watch: CallThrough,
 ): Promise<Map<string, Executor>> {
   const t = settings.threads;
-  const started: { name: string; executor: Executor; createMs: number; firstBlockMs: number }[] = [];
+  const started: { name: string; executor: Executor; createMs: number; firstBlockMs: number; warmFailure: string | null }[] = [];
   for (const name of names) {
-    let executor: Executor | undefined;
+    let executor: Executor;
+    const begun = performance.now();
     try {
-      const begun = performance.now();
       executor = await watch(`the executor ${name}: loading at ${plural(t, 'thread')}`, () => createExecutor(name, settings));
-      const createMs = performance.now() - begun;
-      let firstBlockMs = 0;
-      if (warmBlock) {
-        const first = performance.now();
-        const loaded = executor;
-        await watch(executeWhat(name, warmBlock.id, t), () => loaded.execute(warmBlock.block, { threads: t }));
-        firstBlockMs = performance.now() - first;
-      }
-      started.push({ name, executor, createMs, firstBlockMs });
     } catch (e) {
       result.failures.push({ executor: name, threads: t, workload: null, message: errorText(e) });
-      if (executor) await closeRecording(name, executor, t, result, watch);
+      continue;
     }
+    const createMs = performance.now() - begun;
+    let firstBlockMs = 0;
+    let warmFailure: string | null = null;
+    if (warmBlock) {
+      const first = performance.now();
+      try {
+        await watch(executeWhat(name, warmBlock.id, t), () => executor.execute(warmBlock.block, { threads: t }));
+      } catch (e) {
+        warmFailure = `execute() threw on the warm-up block (the first workload's), so its pool was closed and it ran no workload at ${plural(t, 'thread')}: ${errorText(e)}`;
+      }
+      firstBlockMs = performance.now() - first;
+    }
+    started.push({ name, executor, createMs, firstBlockMs, warmFailure });
   }
+  // Labels over every loaded executor, failed ones too, so a failure names the run as its runs would be named.
   const labels = runLabels(started.map((s) => s.name), started.map((s) => s.executor));
   const pools = new Map<string, Executor>();
-  started.forEach(({ executor, createMs, firstBlockMs }, i) => {
-    result.startup.push({ executor: labels[i]!, threads: t, createMs, firstBlockMs });
-    pools.set(labels[i]!, executor);
-  });
+  for (const [i, { executor, createMs, firstBlockMs, warmFailure }] of started.entries()) {
+    const label = labels[i]!;
+    if (warmFailure !== null) {
+      result.failures.push({ executor: label, threads: t, workload: warmBlock!.id, message: warmFailure });
+      await closeRecording(label, executor, t, result, watch);
+      continue;
+    }
+    result.startup.push({ executor: label, threads: t, createMs, firstBlockMs });
+    pools.set(label, executor);
+  }
   return pools;
 }
 

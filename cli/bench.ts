@@ -15,7 +15,7 @@ import { CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from 
 import { sweep, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { resultsMarkdown } from '../reports/render.js';
-import { RESULTS_FORMAT, serializeResults, type ResultsFile } from '../reports/schema.js';
+import { RESULTS_FORMAT, serializeResults, type CoreProbeRecord, type ResultsFile } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
 import { median } from '../reports/stats.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadFlags, workloadParams, type WorkloadOptions } from './block-source.js';
@@ -38,6 +38,8 @@ export interface BenchOptions extends WorkloadOptions, PartitionOptions {
   out?: string;
   /** Seconds a call into an executor may stay pending (cli/errors.ts watchCalls). */
   timeout?: string;
+  /** The results file's machine.label instead of the one machineFacts makes up (two boxes of one type look alike). */
+  label?: string;
 }
 
 export const BASELINE = 'sequential';
@@ -55,6 +57,44 @@ export function threadList(raw: string | undefined, cores: number): number[] {
   }
   const list = raw.split(',').map((s) => intOption('--threads', s.trim(), 1, 1, maxThreads()));
   return [...new Set(list)].sort((a, b) => a - b);
+}
+
+/** Longest --label: a report's column header and a chart's legend entry hold it whole. */
+export const MAX_LABEL = 80;
+
+/** --label checked: one line of printable text, not blank, at most MAX_LABEL characters (surrounding spaces dropped). */
+export function labelOption(raw: string): string {
+  const label = raw.trim();
+  if (label === '') throw new UsageError('--label: empty; give the name that tells this machine apart in report and compare');
+  if (/[\u0000-\u001f\u007f]/.test(label)) throw new UsageError(`--label: one line of text without control characters, got ${JSON.stringify(raw)}`);
+  if (label.length > MAX_LABEL) throw new UsageError(`--label: at most ${MAX_LABEL} characters (it heads report columns and chart legends), got ${label.length}`);
+  return label;
+}
+
+/**
+ * Notes for a sweep whose thread counts exceed the machine's effective cores: those runs' threads
+ * take turns on the cores, so they measure sharing, not parallelism past the cores.
+ */
+export function oversubscribedNote(threads: readonly number[], cores: number): string | null {
+  const over = threads.filter((t) => t > cores);
+  if (over.length === 0) return null;
+  return `bench: --threads ${over.join(',')}: more threads than this machine's ${plural(cores, 'effective core')}, so those runs' threads share cores; the report takes their ideal and efficiency at ${cores}`;
+}
+
+/**
+ * What bench says when it could not pin the baseline or time each core alone (no taskset, no
+ * Linux): otherwise the only trace is a cell in the report's Noise table, and unequal cores, which
+ * bend every speedup, would go unnoticed. `pinned`: whether the baseline gets pinned round by round.
+ */
+export function pinningNotes(allowed: readonly number[] | string, pinned: boolean, probe: CoreProbeRecord): string[] {
+  if ('unavailable' in probe) {
+    const missing = /is not installed/.exec(probe.unavailable) ? 'taskset is not installed (util-linux)' : `core speeds could not be measured (${probe.unavailable})`;
+    return [`bench: ${missing}: ${pinned ? '' : 'the baseline is not pinned and '}core speeds are not measured; unequal cores would go unnoticed`];
+  }
+  if (!pinned && typeof allowed !== 'string' && allowed.length > 1) {
+    return ['bench: taskset could not pin the baseline\'s thread: it runs wherever the scheduler puts it, and the over-fastest-core speedup has fewer samples per core'];
+  }
+  return [];
 }
 
 function workloads(o: BenchOptions): SweepWorkload[] {
@@ -97,7 +137,7 @@ function baselineCpus(): number[] {
  */
 export async function runBench(o: BenchOptions, progress: Progress, watch: CallWatch): Promise<ResultsFile> {
   if (o.out === '') throw new UsageError('--out: empty file name; give a file');
-  const machine = machineFacts();
+  const machine = o.label === undefined ? machineFacts() : { ...machineFacts(), label: labelOption(o.label) };
   const suite = workloads(o);
   const executors = o.executor === undefined
     ? [...EXECUTORS.values()].filter((e) => e.parallel).map((e) => e.name)
@@ -129,12 +169,15 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   const quick = o.quick === true;
   const pinCpus = baselineCpus();
   const settings = { quick, threads, executors, baseline: BASELINE, rounds: quick ? 3 : 5, roundMs: quick ? 40 : 250, baselineCpus: pinCpus, ...partition };
+  const over = oversubscribedNote(threads, machine.effectiveCores);
+  if (over !== null) progress.note(over);
   progress.info(`bench: ${plural(suite.length, 'workload')} x threads ${threads.join(',')} x ${[BASELINE, ...executors].join(', ')}; ${settings.rounds} interleaved rounds each`);
   // Cores can differ in speed, and change while the sweep runs (a VM's neighbours), so both ends
   // are probed, on a p2p block as large as the suite's largest (up to 10,000 transactions).
   const probe = { txs: Math.min(10_000, Math.max(1_000, ...suite.map((w) => w.block.txs.length))) };
   progress.info('bench: timing each core alone (bench/core-speeds.ts)');
   const coresAtStart = probeCoreSpeeds(probe);
+  for (const line of pinningNotes(allowedCpus(), pinCpus.length > 0, coresAtStart)) progress.note(line);
   // The sweep starts and closes one instance of every executor at each thread count, the baseline's
   // too, so what is left alive after it is told of them all together.
   const alive = resourceCounts();

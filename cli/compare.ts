@@ -7,7 +7,8 @@
 // they measure the machine, not the engine under test; where they moved by more than PCT (without
 // a gate, significantly at all) a warning says so. Two files with no executor run in common (none
 // at all, or only the sequential baseline's) are an input error (exit 2), gate or not: comparing
-// nothing must not pass. A file compared with itself (the same real path, or a byte-identical
+// nothing must not pass; unless NEW is broken, which exits 1 and lists its broken runs whether
+// anything was compared or not, so a CI job sees a broken executor rather than an input error. A file compared with itself (the same real path, or a byte-identical
 // copy) is the first warning, not an error: no row can differ, so a gate on it cannot fail, but an
 // A/A comparison is legitimate, and two separate runs are never byte-identical. --json prints one
 // object whose `ok` is true exactly when the exit code is 0.
@@ -35,18 +36,22 @@ export async function compareCommand(o: CompareOptions): Promise<number> {
     warnings: [`${repeated}: every row compares a run with itself, so no difference can show${threshold === undefined ? '' : ' and --fail-on-regression cannot fail'}`, ...compared.warnings],
   };
   const files = `${o.base} (${base!.doc.runs.length} runs) and ${o.next} (${next!.doc.runs.length} runs)`;
-  if (c.rows.length === 0) {
-    throw new UsageError(`${files} have no run in common (same workload, executor and thread count): nothing to compare`);
-  }
-  if (c.rows.every((r) => r.baseline)) {
-    throw new UsageError(`${files} have only the sequential baseline's runs in common, no executor's (same workload, executor and thread count): nothing to compare`);
-  }
+  const nothing = c.rows.length === 0
+    ? `${files} have no run in common (same workload, executor and thread count): nothing to compare`
+    : c.rows.every((r) => r.baseline)
+      ? `${files} have only the sequential baseline's runs in common, no executor's (same workload, executor and thread count): nothing to compare`
+      : null;
+  if (nothing !== null && c.broken.length === 0) throw new UsageError(nothing);
   const slower = threshold === undefined ? [] : regressions(c, threshold);
   const ok = slower.length === 0 && c.broken.length === 0;
   if (o.json) {
-    writeStdout(`${JSON.stringify({ ok, ...c, regressions: slower.map((r) => r.name) })}\n`);
+    writeStdout(`${JSON.stringify({ ok, ...c, regressions: slower.map((r) => r.name), ...(nothing === null ? {} : { nothingCompared: nothing }) })}\n`);
   } else {
-    writeStdout(formatComparison(c, o.base, o.next));
+    if (nothing === null) writeStdout(formatComparison(c, o.base, o.next));
+    else {
+      process.stderr.write(`concord compare: ${nothing}; ${o.next} is broken (below)\n`);
+      for (const w of c.warnings) writeStdout(`warning: ${w}\n`);
+    }
     for (const b of c.broken) writeStdout(`broken: ${o.next}: ${b}\n`);
     for (const r of slower) writeStdout(`regression: ${r.name}: ${r.deltaPct.toFixed(2)}% slower (${pValue(r.p)}), above ${threshold}%\n`);
   }

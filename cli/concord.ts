@@ -117,6 +117,7 @@ workloadOptions(
     .option('--quick', 'a short run')
     .option('--timeout <sec>', TIMEOUT_HELP)
     .option('--out <file>', 'write the results file (JSON)')
+    .option('--label <name>', 'name this machine in the results (machine.label; one line, up to 80 characters), so report and compare tell two boxes of one type apart (default: CPU model, cores, memory, Node version)')
     .option('--json', 'print the results as JSON on stdout'),
 ).action(async (o) => {
   exitCode = await guard('bench', () => benchCommand(o));
@@ -131,7 +132,7 @@ program.command('report')
   });
 
 program.command('compare')
-  .description('compare two results files the way benchstat does (exit 1: --fail-on-regression found a slowdown; 2: the files share no run)')
+  .description('compare two results files the way benchstat does (exit 1: NEW holds a run that did not match the reference or an executor failure, or --fail-on-regression found a slowdown; 2: the files share no executor run and NEW is not broken)')
   .argument('<base.json>')
   .argument('<new.json>')
   .option('--fail-on-regression <pct>', 'exit 1 when a significant slowdown exceeds PCT percent')

@@ -5,8 +5,9 @@
 // after --timeout seconds (default 60) is given up as unknown, so no contract runs for an hour.
 // Invariants: exit 0 only when every claim comes out as expected, 1 when one does not, 2 for a
 // bad contract file or --contract value (`concord prove: <file>: <field>: <what>` on stderr, a
-// line for each bad file) and then nothing is proved; --json prints exactly one JSON object on
-// stdout; z3's threads are shut down before returning, so the process exits.
+// line for each bad file) and then nothing is proved; 2 also without z3-solver installed (as in
+// the offline archive), when --json prints { ok: false, error }; past the contract files, --json
+// prints exactly one JSON object on stdout; z3's threads are shut down before returning, so the process exits.
 
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -108,6 +109,7 @@ export async function proveCommand(opts: ProveOptions): Promise<number> {
   } catch (e) {
     if (!(e instanceof Z3MissingError)) throw e;
     process.stderr.write(`concord prove: ${e.message}\n`);
+    if (opts.json) writeStdout(`${JSON.stringify({ ok: false, error: e.message })}\n`);
     return EXIT.USAGE;
   } finally {
     progress.stop();

@@ -10,6 +10,7 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { parseResults, ResultsFileError, type ResultsFile } from '../reports/schema.js';
 import { writeReport } from '../reports/report.js';
+import { concordVersion } from './version.js';
 import { plural } from '../spec/plural.js';
 import { EXIT, UsageError } from './errors.js';
 import { checkOutDir, fsReason } from './output.js';
@@ -39,7 +40,7 @@ export async function readResults(files: readonly string[]): Promise<ResultsInpu
       throw new UsageError(`${file}: cannot read: ${fsReason(e)}`);
     }
     try {
-      out.push({ file, doc: parseResults(text, file), realPath: await realpath(file).catch(() => file), text });
+      out.push({ file, doc: parseResults(text, file, concordVersion()), realPath: await realpath(file).catch(() => file), text });
     } catch (e) {
       if (e instanceof ResultsFileError) throw new UsageError(e.message);
       throw e;

@@ -99,13 +99,15 @@ function facetChart(m: Merged, points: Point[], title: string, yTitle: string, y
   const color = {
     field: 'series', type: 'nominal' as const, title: 'series',
     scale: { domain, range: domain.map((s) => colors.get(s)!) },
-    legend: { labelLimit: 360, orient: 'bottom' as const, columns: 2 },
+    // No label limit (0): a series names its machine with the full label (60+ characters), and a
+    // cut one loses what tells two machines, or a run from its simulation, apart.
+    legend: { labelLimit: 0, orient: 'bottom' as const, columns: 2 },
   };
   // A ring over each fallback point, in the legend by a constant datum; drawn only where there is one, so no chart names a mark it lacks.
   const fallbackRing = points.some((p) => p.fallback) ? [{
     mark: { type: 'point' as const, size: 170, filled: false, strokeWidth: 1.5, color: '#000000' },
     transform: [{ filter: 'datum.fallback === true' }],
-    encoding: { x, y, shape: { datum: FALLBACK_POINT, title: 'marked', scale: { range: ['square'] }, legend: { labelLimit: 360, orient: 'bottom' as const } } },
+    encoding: { x, y, shape: { datum: FALLBACK_POINT, title: 'marked', scale: { range: ['square'] }, legend: { labelLimit: 0, orient: 'bottom' as const } } },
   }] : [];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -168,7 +170,7 @@ export function efficiencyChart(m: Merged): Chart {
   const points: Point[] = m.rows.filter((r) => r.role === 'executor' && r.efficiency !== null).map((r) => ({
     workload: r.label, threads: r.threads, value: r.efficiency!, series: seriesName(m, r.executor, r.machine), kind: 'measured' as const, fallback: fellBack(r),
   }));
-  return chart('efficiency', 'Efficiency: measured speedup / ideal speedup', facetChart(m, points, 'Efficiency against the ideal (1 = the physical limit)', 'measured / ideal', false), points);
+  return chart('efficiency', 'Efficiency: measured speedup / ideal speedup', facetChart(m, points, 'Efficiency against the ideal at min(threads, cores) (1 = the limit of the block\'s dependencies on the cores that ran)', 'measured / ideal', false), points);
 }
 
 /** The charts that have something to draw (no efficiency chart without a parallel executor). */

@@ -3,7 +3,9 @@
 // interval, the delta, a Mann-Whitney p-value, `~` where the difference is not significant; a
 // geomean row; warnings on too few samples, busy machines and different hardware. Below it, the
 // simulated speedups both files predict (same workload, executor and thread count), side by side:
-// one number per file, so a ratio and no test.
+// one number per file, so a ratio and no test. A prediction whose model charged no fitted cost per
+// handover (no usable 2-thread run to fit it to, so it is optimistic) is marked, and a warning
+// names the predictions fitted on one side only: their ratio compares two different models.
 // Invariants: a row counts as a regression only when it is an executor's (never one of the
 // sequential baseline's own rows), significant (p <= alpha) and slower by more than the threshold;
 // lower block time is always better. The baseline's rows measure the machine and Concord's
@@ -52,6 +54,21 @@ export interface PredictionRow {
   readonly next: number;
   /** next / base: above 1, the new file predicts more speedup. */
   readonly ratio: number;
+  /** Whether each side's model charged a cost per handover fitted to a measured 2-thread run (handoverFitted). */
+  readonly baseFitted: boolean;
+  readonly nextFitted: boolean;
+}
+
+/**
+ * Whether a prediction's model charged a cost per handover (Block-STM: a cache line; modular: a
+ * slot or lane) fitted to the executor's measured 2-thread run. The file records the fit only in
+ * the model's words: bench/prediction.ts fitTransfer writes "no cost per <handover> (not fitted:
+ * why)" exactly when it had no 2-thread run to fit to or its 2-worker run failed. The absence of a
+ * 2-thread run in the file is no reliable proxy: one that fell back or was wrong is not fitted to
+ * either, and a failed 2-worker run leaves the cost unfitted beside a good 2-thread run.
+ */
+export function handoverFitted(model: string): boolean {
+  return !/no cost per [^(]*\(not fitted: /.test(model);
 }
 
 export interface Comparison {
@@ -149,6 +166,12 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     warnings.push(`the sequential baseline's own runs moved${beyond}: ${listed(moved.map((r) => `${r.name} ${fmtPct(r.deltaPct)} (${pValue(r.p)})`))}; `
       + 'the machine or the baseline executor changed between the files, so the other rows\' deltas include that move');
   }
+  const predictions = predictionRows(base, next, labels);
+  const unlike = predictions.filter((p) => p.baseFitted !== p.nextFitted);
+  if (unlike.length > 0) {
+    warnings.push(`the cost per handover is fitted to a 2-thread run on one side only for ${listed(unlike.map((p) => `${p.name} (fitted in ${p.baseFitted ? 'base' : 'new'})`))}; `
+      + `the unfitted side charges none and is optimistic, so those ratios compare different models (marked ${UNFITTED})`);
+  }
   if (unmatched.length > 0) warnings.push(`only in base: ${listed(unmatched)}`);
   if (nextRuns.size > 0) warnings.push(`only in new: ${listed([...nextRuns.values()].map((r) => runName(labels, r)))}`);
   // Each block's rows together: workloads in file order, the baseline first, then executors and thread counts.
@@ -162,7 +185,7 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     const gn = geomean(executorRows.map((r) => r.next.median));
     return { base: gb, next: gn, deltaPct: (gn / gb - 1) * 100 };
   })();
-  return { rows, predictions: predictionRows(base, next, labels), geomean: g, warnings, broken: brokenRuns(next, labels) };
+  return { rows, predictions, geomean: g, warnings, broken: brokenRuns(next, labels) };
 }
 
 /** The predictions of both files for the same workload, executor and thread count, in base's order. */
@@ -170,7 +193,10 @@ function predictionRows(base: ResultsFile, next: ResultsFile, labels: ReadonlyMa
   const nextPoints = new Map(next.simulated.map((p) => [key(p), p]));
   return base.simulated.flatMap((b) => {
     const n = nextPoints.get(key(b));
-    return n ? [{ name: `${labels.get(b.workload)} · ${b.executor} @${b.threads}`, base: b.speedup, next: n.speedup, ratio: n.speedup / b.speedup }] : [];
+    return n ? [{
+      name: `${labels.get(b.workload)} · ${b.executor} @${b.threads}`, base: b.speedup, next: n.speedup, ratio: n.speedup / b.speedup,
+      baseFitted: handoverFitted(b.model), nextFitted: handoverFitted(n.model),
+    }] : [];
   });
 }
 
@@ -187,6 +213,9 @@ export function pValue(p: number): string {
 function fmtMs(v: number): string {
   return v >= 100 ? v.toFixed(1) : v >= 10 ? v.toFixed(2) : v.toFixed(3);
 }
+
+/** What marks a predicted speedup whose model charged no fitted cost per handover. */
+const UNFITTED = '†';
 
 /** What marks a side whose run did not match the reference, after its interval. */
 const WRONG = '✗';
@@ -252,12 +281,17 @@ export function formatComparison(c: Comparison, baseName: string, nextName: stri
   return `${out.join('\n')}\n`;
 }
 
-/** The predictions both files make, aligned: a name, each file's simulated speedup, and the ratio. */
+/** The predictions both files make, aligned: a name, each file's simulated speedup (marked where unfitted), and the ratio. */
 function predictionLines(rows: readonly PredictionRow[], baseName: string, nextName: string): string[] {
+  const anyUnfitted = rows.some((r) => !r.baseFitted || !r.nextFitted);
+  // Marks are as wide as the mark, so the speedups align on their last digit with or without one.
+  const speedup = (v: number, fitted: boolean) => `${v.toFixed(2)}x${anyUnfitted ? (fitted ? ' ' : UNFITTED) : ''}`;
   const cells = [
     ['simulated speedup', baseName, nextName, 'new / base'],
-    ...rows.map((r) => [r.name, `${r.base.toFixed(2)}x`, `${r.next.toFixed(2)}x`, `${r.ratio.toFixed(2)}x`]),
+    ...rows.map((r) => [r.name, speedup(r.base, r.baseFitted), speedup(r.next, r.nextFitted), `${r.ratio.toFixed(2)}x`]),
   ];
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
-  return cells.map((c) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('   ').trimEnd());
+  const lines = cells.map((c) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('   ').trimEnd());
+  if (anyUnfitted) lines.push('', `${UNFITTED} no cost per handover fitted (no usable 2-thread run to fit it to): the model charges none and is optimistic`);
+  return lines;
 }

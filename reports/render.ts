@@ -12,7 +12,7 @@ import { ALPHA, pValue } from './compare.js';
 import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import type { Merged, Source } from './merge.js';
 import { RECOMMENDED_SAMPLES } from './stats.js';
-import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, type Row } from './summary.js';
+import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, oversubscribed, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match } from './verdict.js';
 import { explain, pct, preflightGap } from './why.js';
 import { plural } from '../spec/plural.js';
@@ -91,14 +91,20 @@ function checkedSpeedupCell(r: Row, notes: Footnotes): string {
   return `${speedupCell(r, notes)}${r.correct ? '' : ' ✗'}`;
 }
 
-const ABOVE_THREADS = 'Efficiency above 100% from a speedup above the thread count, which only noise or a baseline that ran on a slower core produces; see the core speeds in the report\'s Noise section.';
+const ABOVE_THREADS = 'Efficiency above 100% from a speedup above the thread count (or the machine\'s cores, where fewer), which only noise or a baseline that ran on a slower core produces; see the core speeds in the report\'s Noise section.';
 const ABOVE_IDEAL = 'Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).';
+
+/** The thread count, with a footnote where it exceeds the machine's cores: its ideal is taken at the cores. */
+function threadsCell(r: Row, notes: Footnotes): string {
+  if (!oversubscribed(r)) return String(r.threads);
+  return `${r.threads}${notes.mark(`more threads than the machine's ${plural(r.cores, 'effective core')}: those runs' threads shared the cores, so at most ${r.cores} ran at once; their ideal, bound and efficiency are taken at ${r.cores} threads.`)}`;
+}
 
 /** Efficiency, with the fallback's footnote and, above 100%, one on what can carry a speedup past the ideal. */
 function efficiencyCell(r: Row, notes: Footnotes): string {
   if (r.role === 'baseline' || r.efficiency === null) return '–';
   const shown = Math.round(r.efficiency * 100);
-  const marked = [...(fellBack(r) ? [fallbackNote(r)] : []), ...(shown > 100 ? [r.speedup > r.threads ? ABOVE_THREADS : ABOVE_IDEAL] : [])];
+  const marked = [...(fellBack(r) ? [fallbackNote(r)] : []), ...(shown > 100 ? [r.speedup > Math.min(r.threads, r.cores) ? ABOVE_THREADS : ABOVE_IDEAL] : [])];
   return `${shown}%${notes.mark(...marked)}`;
 }
 
@@ -194,7 +200,7 @@ function resultsTable(m: Merged, unordered: readonly Row[]): Table {
   const multi = m.sources.length > 1;
   const notes = footnotes();
   const rows = ordered(m, unordered).map((r) => [
-    r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? ' (baseline)' : ''}${r.correct ? '' : ' ✗'}`, String(r.threads),
+    r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? ' (baseline)' : ''}${r.correct ? '' : ' ✗'}`, threadsCell(r, notes),
     tps(r.txPerSecond), speedupCell(r, notes),
     r.role === 'baseline' ? '–' : orDash(r.fastCoreSpeedup, (v) => `${fixed(v)}x`),
     orDash(r.ideal, (v) => `${fixed(v)}x`), orDash(r.bound, (v) => `${fixed(v)}x`), efficiencyCell(r, notes),
@@ -371,7 +377,7 @@ function sections(m: Merged): Section[] {
     paragraphs: [
       'speedup = median block time of the sequential baseline / the executor\'s, both timed in the same process, interleaved round by round.',
       `over fastest-core baseline = the same, with the baseline's median taken only over its rounds on its fastest core (the CPU whose rounds, ${MIN_CORE_SAMPLES} samples or more, ran fastest; where it can, the bench pins the baseline to each CPU in turn, round by round). Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not. – where the file has no CPUs per sample.`,
-      'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal.',
+      'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal. Both are taken at min(threads, the machine\'s effective cores): threads beyond the cores share them, so no more than the cores run at once, and a footnote marks such rows.',
       're-exec/tx and failed val/tx: the executor\'s re-executions and failed validations per transaction, averaged over timed blocks. p50/p99: block latency percentiles.',
       '(fell back) after a speedup: the parallel executor handed some or all of the run\'s blocks to the sequential executor (its preflight or its contention check judged them too contended), so the figure is partly or wholly the sequential executor\'s; the footnote under the table says how many blocks and why. The charts mark such runs\' points too. A footnote on an efficiency above 100% says what can cause it.',
     ],

@@ -226,26 +226,49 @@ function fieldName(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
 }
 
-/** Checks a parsed JSON value against the schema; `file` only names the source in errors. */
-export function resultsFromJson(json: unknown, file = 'results'): ResultsFile {
+/** A version's release numbers ("0.2.0-rc.1" -> [0, 2, 0]); null for text that is no version. */
+function releaseOf(version: string): number[] | null {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version);
+  return m ? m.slice(1).map(Number) : null;
+}
+
+/**
+ * Why a file this Concord cannot read may still be fine: written by a newer Concord, whose files
+ * may hold fields and formats this one does not know. '' when the file names no newer version than
+ * `own`, the reader's (the caller knows it: reports/ reads no package file).
+ */
+export function newerWriterHint(json: object, own: string | undefined): string {
+  if (own === undefined) return '';
+  const theirs = (json as { concordVersion?: unknown }).concordVersion;
+  const [a, b] = [typeof theirs === 'string' ? releaseOf(theirs) : null, releaseOf(own)];
+  if (a === null || b === null) return '';
+  const i = a.findIndex((v, j) => v !== b[j]);
+  return i >= 0 && a[i]! > b[i]! ? `; written by Concord ${String(theirs)}, newer than this one (${own}): upgrade Concord to read it` : '';
+}
+
+/**
+ * Checks a parsed JSON value against the schema; `file` only names the source in errors, and
+ * `reader`, the reading Concord's version, lets them say when a newer Concord wrote the file.
+ */
+export function resultsFromJson(json: unknown, file = 'results', reader?: string): ResultsFile {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ResultsFileError(file, 'top level', 'expected a JSON object');
   const format = (json as { format?: unknown }).format;
   if (format !== RESULTS_FORMAT) {
     const seen = format === undefined ? 'no format field' : `format ${describeValue(format)}`;
     const hint = typeof format === 'string' && format.startsWith('concord-results/') ? 'an unknown version' : 'not a concord results file';
-    throw new ResultsFileError(file, 'format', `${seen}: ${hint} (this concord reads "${RESULTS_FORMAT}")`);
+    throw new ResultsFileError(file, 'format', `${seen}: ${hint} (this concord reads "${RESULTS_FORMAT}")${newerWriterHint(json, reader)}`);
   }
   const parsed = ResultsSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ResultsFileError(file, fieldName(issue.path), issue.message);
+    throw new ResultsFileError(file, fieldName(issue.path), `${issue.message}${newerWriterHint(json, reader)}`);
   }
   return parsed.data;
 }
 
 /** Parses a results file's text. */
-export function parseResults(text: string, file = 'results'): ResultsFile {
-  return resultsFromJson(parseJsonText(text, (problem) => new ResultsFileError(file, 'JSON', problem)).json, file);
+export function parseResults(text: string, file = 'results', reader?: string): ResultsFile {
+  return resultsFromJson(parseJsonText(text, (problem) => new ResultsFileError(file, 'JSON', problem)).json, file, reader);
 }
 
 /** The results file's text: validated first, so `concord bench` never writes a file `report` would reject. */

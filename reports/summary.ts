@@ -2,7 +2,8 @@
 // (median, 95% interval, p50/p99), throughput, speedup against the interleaved sequential
 // baseline, the ideal bound at that thread count, efficiency against it, and the executor's
 // counters. Invariant: speedup is always baseline median / executor median from runs of the same
-// workload and thread count in the same file; efficiency is speedup / ideal list-schedule speedup.
+// workload and thread count in the same file; efficiency is speedup / ideal list-schedule speedup
+// at min(threads, the machine's effective cores).
 
 import { median, medianInterval, quantile } from './stats.js';
 import type { ResultsFile, RunRecord, WorkloadRecord } from './schema.js';
@@ -28,7 +29,13 @@ export interface Row {
    * and a baseline that partly ran on a slow one flatters `speedup`. Null without per-sample CPUs.
    */
   readonly fastCoreSpeedup: number | null;
-  /** The ideal list-schedule speedup and the bound min(t, work / critical path) at this thread count. */
+  /** The machine's effective cores (machine.effectiveCores): more threads than these share cores. */
+  readonly cores: number;
+  /**
+   * The ideal list-schedule speedup and the bound min(t, work / critical path) at min(threads,
+   * cores): threads beyond the cores take turns on them, so no more than `cores` run at once and
+   * the ideal at `threads` would claim a limit the machine cannot reach.
+   */
   readonly ideal: number | null;
   readonly bound: number | null;
   readonly efficiency: number | null;
@@ -76,6 +83,11 @@ export function idealAt(w: WorkloadRecord, threads: number): { speedup: number; 
   return w.ideal.points.find((p) => p.threads === threads) ?? null;
 }
 
+/** Whether the run had more threads than the machine's effective cores, so its threads shared cores. */
+export function oversubscribed(r: Row): boolean {
+  return r.threads > r.cores;
+}
+
 /**
  * Whether the sequential executor ran some of the run's blocks: a share above 0, or a reason
  * without a share (files from before shares were recorded).
@@ -115,7 +127,8 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
     const medianMs = median(run.samplesMs);
     const speedup = baselineMedian.get(`${run.workload}@${run.threads}`)! / medianMs;
     const fastCore = baselineFastCore.get(`${run.workload}@${run.threads}`) ?? null;
-    const ideal = idealAt(workload, run.threads);
+    const cores = doc.machine.effectiveCores;
+    const ideal = idealAt(workload, Math.min(run.threads, cores));
     return {
       machine, workload, label: labels.get(workload.id)!, executor: run.executor, threads: run.threads, role: run.role,
       samples: run.samplesMs.length, busySamples: run.busy.filter(Boolean).length,
@@ -124,7 +137,7 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
       txPerSecond: workload.txs / (medianMs / 1000),
       speedup,
       fastCoreSpeedup: fastCore === null ? null : fastCore / medianMs,
-      ideal: ideal?.speedup ?? null, bound: ideal?.bound ?? null,
+      cores, ideal: ideal?.speedup ?? null, bound: ideal?.bound ?? null,
       efficiency: ideal ? speedup / ideal.speedup : null,
       reExecutionsPerTx: run.perTx.reExecutions, failedValidationsPerTx: run.perTx.failedValidations,
       peakRssBytes: run.peakRssBytes, correct: run.correct, fallback: run.fallback, run,

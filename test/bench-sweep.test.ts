@@ -134,15 +134,28 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
     expect(err).toContain('bench: 1 executor run failed or disagreed with the reference\n');
   });
 
-  it('an executor that throws is reported as a failure', async () => {
+  it('an executor that throws on the warm-up block fails that workload under its declared name, not start-up under its path', async () => {
     quiet();
-    const broken = module('broken', "export default { name: 'broken', async execute() { throw new Error('boom'); }, async close() {} };");
+    const broken = module('broken', "export default { name: 'mine', async execute() { throw new Error('boom'); }, async close() {} };");
     const out = join(dir, 'broken.json');
-    expect(await benchCommand({ ...tiny, threads: '1', executor: broken, out })).toBe(1);
+    // --label names the machine in the results (bench's only end-to-end check of it).
+    expect(await benchCommand({ ...tiny, threads: '1', executor: broken, out, label: ' box A ' })).toBe(1);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
-    expect(doc.failures).toEqual([{ executor: broken, threads: 1, workload: null, message: 'boom' }]);
-    expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain(`bench: ${broken} at 1 thread failed: boom\n`);
+    expect(doc.machine.label).toBe('box A');
+    const message = "execute() threw on the warm-up block (the first workload's), so its pool was closed and it ran no workload at 1 thread: boom";
+    expect(doc.failures).toEqual([{ executor: 'mine', threads: 1, workload: 'p2p-a10-t40-s1-h0', message }]);
+    expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain(`bench: mine at 1 thread on p2p-a10-t40-s1-h0 failed: ${message}\n`);
     expect(doc.runs.map((r) => r.executor)).toEqual(['sequential']);
+  });
+
+  it('an executor that cannot be created at a thread count failed to start there', async () => {
+    quiet();
+    // The up-front load (1 thread) succeeds; the sweep's pool at 2 threads does not.
+    const picky = module('picky', "export default ({ threads }) => { if (threads > 1) throw new Error('one thread only'); return { name: 'picky', async execute() { throw new Error('not reached'); }, async close() {} }; };");
+    const out = join(dir, 'picky.json');
+    expect(await benchCommand({ ...tiny, threads: '2', executor: picky, out })).toBe(1);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    expect(doc.failures).toEqual([{ executor: picky, threads: 2, workload: null, message: 'one thread only' }]);
   });
 
   it('an executor whose close() throws after the sweep is timed, then reported as a failure', async () => {

@@ -154,6 +154,36 @@ describe('charts', () => {
   });
 });
 
+describe('runs with more threads than the machine has cores', () => {
+  it('are footnoted, and their ideal, bound and efficiency are taken at the cores, not the threads', async () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    doc.machine.effectiveCores = 1;
+    const m = merge([{ file: 'one-core.json', doc }]);
+    const row = m.rows.find((r) => r.executor === 'fake-parallel' && r.threads === 2)!;
+    expect([row.ideal, row.bound, row.efficiency]).toEqual([1, 1, row.speedup]);
+    const md = renderMarkdown(m, []);
+    expect(md).toMatch(/\| fake-parallel \| 2¹ \| .* \| 1\.00x \| 1\.00x \|/);
+    expect(md).toContain("¹ more threads than the machine's 1 effective core: those runs' threads shared the cores, so at most 1 ran at once; their ideal, bound and efficiency are taken at 1 threads.");
+    expect(md).toContain('Both are taken at min(threads, the machine\'s effective cores)');
+    // Within the cores nothing changes: the fixture's 2-core machine takes the ideal at 2 threads.
+    const within = merge([{ file: 'two-core.json', doc: sampleResults({ seqMs: 10, execMs: 6, samples: 10 }) }]);
+    expect(within.rows.find((r) => r.executor === 'fake-parallel' && r.threads === 2)!.ideal).toBe(2);
+    expect(renderMarkdown(within, [])).not.toContain('more threads than');
+  });
+});
+
+describe('chart legends', () => {
+  it('name every series whole, however long the machine labels', async () => {
+    const long = (n: number) => `AMD EPYC 7B13 64-Core Processor (family 25 model 1), 2 cores, 8 GiB, Node 22 (run ${n})`;
+    const m = merge([
+      { file: 'a.json', doc: sampleResults({ seqMs: 10, execMs: 6, samples: 10, machine: long(1), simulated: true }) },
+      { file: 'b.json', doc: sampleResults({ seqMs: 8, execMs: 3, samples: 10, machine: long(2), simulated: true }) },
+    ]);
+    const texts = svgTexts(await renderSvg(speedupChart(m).spec));
+    for (const n of [1, 2]) expect(texts).toEqual(expect.arrayContaining([`fake-parallel · ${long(n)}`, `fake-parallel · ${long(n)} (simulated)`]));
+  });
+});
+
 describe('workloads that share a short label', () => {
   it('get labels that tell them apart: seed and hash cost, a block file\'s path, else the id', () => {
     const p2p = sampleResults({ seqMs: 10, execMs: 6, samples: 10 }).workloads[0]!;
@@ -271,7 +301,7 @@ describe('markdown', () => {
     const md = renderMarkdown(merge([{ file: 'a.json', doc }]), []);
     const [, , , , speedup, , , , efficiency] = mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '1');
     expect([speedup, efficiency]).toEqual(['1.68x', '168%¹']);
-    expect(md).toContain('¹ Efficiency above 100% from a speedup above the thread count, which only noise or a baseline that ran on a slower core produces; see the core speeds in the report\'s Noise section.');
+    expect(md).toContain('¹ Efficiency above 100% from a speedup above the thread count (or the machine\'s cores, where fewer), which only noise or a baseline that ran on a slower core produces; see the core speeds in the report\'s Noise section.');
     const chain = mdRow(md, 'p2p 2 acc × 1000 tx', 'fake-parallel', '2');
     expect([chain[4], chain[8]]).toEqual(['1.32x (fell back)²', '132%²,³']);
     expect(md).toContain('³ Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).');

@@ -3,7 +3,7 @@
 // naming the file and the field; the documentation names every field the schema has.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseResults, RESULTS_FORMAT, ResultsFileError, ResultsSchema, serializeResults } from '../reports/schema.js';
+import { newerWriterHint, parseResults, RESULTS_FORMAT, ResultsFileError, ResultsSchema, serializeResults } from '../reports/schema.js';
 import { sampleResults } from './report-fixture.js';
 import { errorOf } from './helpers.js';
 
@@ -11,7 +11,7 @@ function rejection(mutate: (doc: Record<string, unknown>) => void): ResultsFileE
   const doc = structuredClone(sampleResults({ seqMs: 10, execMs: 6, samples: 8 })) as unknown as Record<string, unknown>;
   mutate(doc);
   try {
-    parseResults(JSON.stringify(doc), 'r.json');
+    parseResults(JSON.stringify(doc), 'r.json', '0.1.0');
   } catch (e) {
     if (e instanceof ResultsFileError) return e;
     throw e;
@@ -122,5 +122,21 @@ describe('results schema', () => {
     expect(fields.size).toBeGreaterThan(50);
     const missing = [...fields].filter((f) => !doc.includes(`\`${f}\``));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('a results file from a newer Concord', () => {
+  it('says so when this Concord cannot read it, and not when an older or equal one wrote it', () => {
+    const newer = rejection((d) => { d.concordVersion = '99.2.0'; (d.runs as Record<string, unknown>[])[0]!.energyJ = 1; });
+    expect(newer.message).toMatch(/^r\.json: runs\[0\]: Unrecognized key: "energyJ"; written by Concord 99\.2\.0, newer than this one \(0\.1\.0\): upgrade Concord to read it$/);
+    expect(rejection((d) => { d.concordVersion = '99.0.0'; d.format = 'concord-results/2'; }).message).toMatch(/an unknown version .*; written by Concord 99\.0\.0, newer than this one/);
+    expect(rejection((d) => { d.concordVersion = '0.0.1'; (d.runs as Record<string, unknown>[])[0]!.energyJ = 1; }).message).not.toMatch(/newer/);
+  });
+
+  it('compares release numbers, not text', () => {
+    expect(newerWriterHint({ concordVersion: '0.10.0' }, '0.9.3')).toMatch(/^; written by Concord 0\.10\.0, newer than this one \(0\.9\.3\)/);
+    expect(newerWriterHint({ concordVersion: '0.9.3' }, '0.10.0')).toBe('');
+    expect(newerWriterHint({ concordVersion: '0.1.0' }, '0.1.0')).toBe('');
+    expect(newerWriterHint({ concordVersion: 'dev' }, '0.1.0')).toBe('');
   });
 });

@@ -55,12 +55,20 @@ export interface SweepOptions {
    * `what` naming it: the CLI's watch for hung executors (cli/errors.ts). Default: the call alone.
    */
   readonly watch?: CallThrough;
+  /**
+   * A close() after the executor failed, whose result does not matter (cli/errors.ts cleanUp:
+   * bounded, never a failure of its own). Default: the call, its throw ignored.
+   */
+  readonly cleanUp?: (what: string, work: () => unknown) => Promise<void>;
 }
 
 /** Makes a call into an executor; `what` names it ("the executor X: execute() on W at 2 threads"). */
 export type CallThrough = <T>(what: string, work: () => Promise<T>) => Promise<T>;
 
 const direct: CallThrough = (_what, work) => work();
+const directCleanUp = async (_what: string, work: () => unknown): Promise<void> => {
+  await Promise.resolve().then(work).catch(() => {});
+};
 
 export interface RunResult {
   workload: string;
@@ -169,7 +177,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     noise: { loadBefore, loadAfter: loadBefore, foreignCores: null, stealFraction: null, busyThresholdCores: BUSY_FOREIGN_CORES, busyRounds: 0, rounds: 0 },
     workloads: [], startup: [], runs: [], failures: [],
   };
-  const allThreads = [...new Set([...o.threads, ...o.idealThreads])].sort((a, b) => a - b);
+  // A count above the cores is judged against the ideal at the cores (reports/summary.ts): have it.
+  const allThreads = [...new Set([...o.threads, ...o.threads.map((t) => Math.min(t, o.cores)), ...o.idealThreads])].sort((a, b) => a - b);
   const references = new Map<string, BlockResult>();
   for (const w of o.workloads) {
     const reference = executeReference(w.block);
@@ -201,7 +210,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const baseline = await createExecutor(o.baseline);
   try {
     for (const t of o.threads) {
-      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0], result, watch);
+      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0], result, watch, o.cleanUp ?? directCleanUp);
       try {
         for (const w of o.workloads) {
           const reference = references.get(w.id)!;
@@ -287,6 +296,7 @@ export function runLabels(names: readonly string[], loaded: readonly Executor[])
  */
 async function startPools(
   names: readonly string[], settings: ExecutorSettings & { threads: number }, warmBlock: SweepWorkload | undefined, result: SweepResult, watch: CallThrough,
+  cleanUp: NonNullable<SweepOptions['cleanUp']>,
 ): Promise<Map<string, Executor>> {
   const t = settings.threads;
   const started: { name: string; executor: Executor; createMs: number; firstBlockMs: number; warmFailure: string | null }[] = [];
@@ -320,7 +330,8 @@ async function startPools(
     const label = labels[i]!;
     if (warmFailure !== null) {
       result.failures.push({ executor: label, threads: t, workload: warmBlock!.id, message: warmFailure });
-      await closeRecording(label, executor, t, result, watch);
+      // Its failure is the news: a close() that throws or hangs after it must neither add a second failure nor hide it.
+      await cleanUp(`the executor ${label}: close() after its warm-up block failed`, () => executor.close());
       continue;
     }
     result.startup.push({ executor: label, threads: t, createMs, firstBlockMs });

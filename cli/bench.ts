@@ -17,6 +17,7 @@ import { merge } from '../reports/merge.js';
 import { resultsMarkdown } from '../reports/render.js';
 import { RESULTS_FORMAT, serializeResults, type CoreProbeRecord, type ResultsFile } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
+import { unshowable } from '../spec/messages.js';
 import { median } from '../reports/stats.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadFlags, workloadParams, type WorkloadOptions } from './block-source.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
@@ -66,7 +67,8 @@ export const MAX_LABEL = 80;
 export function labelOption(raw: string): string {
   const label = raw.trim();
   if (label === '') throw new UsageError('--label: empty; give the name that tells this machine apart in report and compare');
-  if (/[\u0000-\u001f\u007f]/.test(label)) throw new UsageError(`--label: one line of text without control characters, got ${JSON.stringify(raw)}`);
+  const bad = unshowable(label);
+  if (bad) throw new UsageError(`--label: ${bad}; the label heads report columns and chart legends on one line: leave it out`);
   if (label.length > MAX_LABEL) throw new UsageError(`--label: at most ${MAX_LABEL} characters (it heads report columns and chart legends), got ${label.length}`);
   return label;
 }
@@ -185,7 +187,7 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   const result = await sweep({
     workloads: suite, executors, baseline: BASELINE, threads, idealThreads: SIMULATED_THREADS,
     rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus, executorSettings: partition,
-    onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call,
+    onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call, cleanUp: watch.cleanUp,
   });
   progress.stop();
   await warnLeftAlive('bench', `the sweep's executors (${[BASELINE, ...executors].join(', ')})`, alive);

@@ -132,7 +132,7 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
   let dog: Watchdog | null = null;
   const limitMs = seconds * 1000;
   const tickMs = seconds > 0 ? Math.min(1000, limitMs / 4) : 1000;
-  const cleanUps = cleanUpBudget(limitMs);
+  const cleanUps = cleanUpBudget(limitMs, true);
   const watchdog = () => (dog ??= startWatchdog(command, tickMs, json));
   const giveUp = (why: string) => {
     stopAllProgress();

@@ -32,6 +32,13 @@ export interface ResultsInput {
 /** Reads and validates results files, turning schema errors into usage errors (exit 2). */
 export async function readResults(files: readonly string[]): Promise<ResultsInput[]> {
   const out: ResultsInput[] = [];
+  // Only a file this Concord cannot read needs it, to say whether a newer one wrote it; a package.json it cannot read must not stop the others.
+  let reader: string | undefined;
+  try {
+    reader = concordVersion();
+  } catch {
+    reader = undefined;
+  }
   for (const file of files) {
     let text: string;
     try {
@@ -40,7 +47,7 @@ export async function readResults(files: readonly string[]): Promise<ResultsInpu
       throw new UsageError(`${file}: cannot read: ${fsReason(e)}`);
     }
     try {
-      out.push({ file, doc: parseResults(text, file, concordVersion()), realPath: await realpath(file).catch(() => file), text });
+      out.push({ file, doc: parseResults(text, file, reader), realPath: await realpath(file).catch(() => file), text });
     } catch (e) {
       if (e instanceof ResultsFileError) throw new UsageError(e.message);
       throw e;

@@ -18,7 +18,7 @@
 
 import { plural } from '../spec/plural.js';
 import { geomean, mannWhitney, median, medianInterval, RECOMMENDED_SAMPLES } from './stats.js';
-import type { ResultsFile, RunRecord } from './schema.js';
+import type { MachineRecord, ResultsFile, RunRecord } from './schema.js';
 import { executorSettingsText, workloadLabels } from './summary.js';
 
 export const ALPHA = 0.05;
@@ -99,6 +99,19 @@ const share = (v: number) => `${Number((v * 100).toFixed(1))}%`;
 /** A delta in percent with its sign, to two decimals. */
 const fmtPct = (d: number) => `${d >= 0 ? '+' : ''}${d.toFixed(2)}%`;
 
+/**
+ * What differs between two machines, field by field: the recorded facts, not the label, which
+ * `bench --label` lets a user choose (one box under two labels, or two boxes under one).
+ */
+function hardwareDifferences(a: MachineRecord, b: MachineRecord): string[] {
+  const facts: readonly [string, (m: MachineRecord) => unknown][] = [
+    ['CPU', (m) => `${m.cpuModel} (family ${m.cpuFamily} model ${m.cpuModelNumber} stepping ${m.cpuStepping})`],
+    ['effective cores', (m) => m.effectiveCores], ['logical CPUs', (m) => m.logicalCpus], ['cgroup cpu.max', (m) => m.cgroupCpuMax],
+    ['memory', (m) => m.memoryBytes], ['Node', (m) => m.node], ['OS', (m) => m.os],
+  ];
+  return facts.filter(([, f]) => f(a) !== f(b)).map(([name, f]) => `${name} ${String(f(a))} -> ${String(f(b))}`);
+}
+
 /** A run as its row is named: workload, executor (the baseline marked) and threads. */
 function runName(labels: ReadonlyMap<string, string>, r: RunRecord): string {
   return `${labels.get(r.workload)} · ${r.executor}${r.role === 'baseline' ? ' (baseline)' : ''} @${r.threads}`;
@@ -148,8 +161,9 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
       deltaPct: (ns.median / bs.median - 1) * 100, p: test.p, significant: test.p <= alpha,
     });
   }
-  if (base.machine.label !== next.machine.label) {
-    warnings.push(`different machines: base ran on "${base.machine.label}", new on "${next.machine.label}"; differences include the hardware`);
+  const hardware = hardwareDifferences(base.machine, next.machine);
+  if (hardware.length > 0) {
+    warnings.push(`different machines: base ran on "${base.machine.label}", new on "${next.machine.label}" (${hardware.join('; ')}); differences include the hardware`);
   }
   const [baseSettings, nextSettings] = [executorSettingsText(base) || 'the defaults', executorSettingsText(next) || 'the defaults'];
   if (baseSettings !== nextSettings) {
@@ -292,6 +306,6 @@ function predictionLines(rows: readonly PredictionRow[], baseName: string, nextN
   ];
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
   const lines = cells.map((c) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('   ').trimEnd());
-  if (anyUnfitted) lines.push('', `${UNFITTED} no cost per handover fitted (no usable 2-thread run to fit it to): the model charges none and is optimistic`);
+  if (anyUnfitted) lines.push('', `${UNFITTED} no cost per handover fitted (no usable 2-thread run to fit it to, or its 2-worker model run failed): the model charges none and is optimistic`);
   return lines;
 }

@@ -97,7 +97,7 @@ const ABOVE_IDEAL = 'Efficiency above 100%: a speedup above the ideal, which cou
 /** The thread count, with a footnote where it exceeds the machine's cores: its ideal is taken at the cores. */
 function threadsCell(r: Row, notes: Footnotes): string {
   if (!oversubscribed(r)) return String(r.threads);
-  return `${r.threads}${notes.mark(`more threads than the machine's ${plural(r.cores, 'effective core')}: those runs' threads shared the cores, so at most ${r.cores} ran at once; their ideal, bound and efficiency are taken at ${r.cores} threads.`)}`;
+  return `${r.threads}${notes.mark(`more threads than the machine's ${plural(r.cores, 'effective core')}: those runs' threads shared the cores, so at most ${r.cores} ran at once; their ideal, bound and efficiency are taken at ${plural(r.cores, 'thread')}.`)}`;
 }
 
 /** Efficiency, with the fallback's footnote and, above 100%, one on what can carry a speedup past the ideal. */

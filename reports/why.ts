@@ -120,15 +120,22 @@ function modularFacts(row: Row, txs: number, threads: number): string[] {
   return facts;
 }
 
+/** Where a match's ideal was taken: min(threads, cores) (summary.ts), said as such. */
+function idealAt(m: Match): { readonly at: number; readonly where: string } {
+  const at = Math.min(m.threads, m.blockStm.cores);
+  return { at, where: at === m.threads ? `${m.threads} threads` : `the machine's ${at} cores` };
+}
+
 function boundFact(m: Match): string | null {
   const ideal = m.blockStm.ideal;
-  // On one thread the ideal is 1 for every block: it says nothing about the block.
-  if (ideal === null || m.threads === 1) return null;
+  const { at, where } = idealAt(m);
+  // At 1 the ideal is 1 for every block: it says nothing about the block.
+  if (ideal === null || at === 1) return null;
   if (ideal <= CHAIN_IDEAL) {
-    return `the block is essentially one dependency chain (ideal ${times(ideal)} at ${m.threads} threads), so neither can beat the sequential executor by much`;
+    return `the block is essentially one dependency chain (ideal ${times(ideal)} at ${where}), so neither can beat the sequential executor by much`;
   }
   if (Math.max(m.blockStm.speedup, m.modular.speedup) < FAR_BELOW_IDEAL * ideal) {
-    return `both stay below half of the ${times(ideal)} the block's dependencies allow at ${m.threads} threads: their own costs limit them, not the block`;
+    return `both stay below half of the ${times(ideal)} the block's dependencies allow at ${where}: their own costs limit them, not the block`;
   }
   return null;
 }
@@ -137,7 +144,7 @@ function boundFact(m: Match): string | null {
 function preflightFact(m: Match): string | null {
   const sent = [m.blockStm, m.modular].filter((r) => preflightGap(r) !== null);
   if (sent.length === 0) return null;
-  return `the ideal ${times(m.blockStm.ideal!)} at ${m.threads} threads was out of reach because the preflight sent every block of ${sent.map((r) => r.executor).join(' and ')} `
+  return `the ideal ${times(m.blockStm.ideal!)} at ${idealAt(m).where} was out of reach because the preflight sent every block of ${sent.map((r) => r.executor).join(' and ')} `
     + `to the sequential executor: ${preflightGap(sent[0]!)}`;
 }
 

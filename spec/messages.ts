@@ -113,3 +113,21 @@ export function parseJsonText(text: string, fail: (problem: string) => Error): {
     throw fail(jsonSyntaxProblem(e, body));
   }
 }
+
+/**
+ * Characters a name shown on one line (a table row, a legend) must not hold: C0 and C1 controls
+ * and line and paragraph separators (they break the line), and the bidi controls (U+061C,
+ * U+200E/F, U+202A-E, U+2066-9), which reorder what a terminal shows after them.
+ */
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u;
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+
+/** The first character of `name` that UNSHOWABLE holds, in words ("character 14 is U+202E, a bidi control ..."), or null. */
+export function unshowable(name: string): string | null {
+  const chars = [...name];
+  const at = chars.findIndex((c) => UNSHOWABLE.test(c));
+  if (at < 0) return null;
+  const c = chars[at]!;
+  const kind = BIDI.test(c) ? 'a bidi control character, which reorders the text after it' : 'a control character or line break';
+  return `character ${at + 1} is U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}, ${kind}`;
+}

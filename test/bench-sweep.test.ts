@@ -14,6 +14,7 @@ import { UsageError } from '../cli/errors.js';
 import { createProgress } from '../cli/progress.js';
 import { BUSY_FOREIGN_CORES, isBusy, machineFacts, noiseBetween } from '../bench/machine.js';
 import { parseResults } from '../reports/schema.js';
+import { summarize } from '../reports/summary.js';
 import { allowedCpus } from '../bench/core-speeds.js';
 import { defaultSuite, fromFile, LARGE_STATE_ACCOUNTS, LARGE_STATE_GROUP } from '../bench/suite.js';
 import { generate } from '../bench/workloads.js';
@@ -90,6 +91,18 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
     expect(doc.startup.map((s) => `${s.executor}@${s.threads}`)).toEqual(['ref@1', 'ref@2']);
     expect(doc.noise.rounds).toBe(2 * 3 * 2);
     expect(doc.machine.effectiveCores).toBeGreaterThanOrEqual(1);
+  });
+
+  it('records the ideal at the machine\'s cores for a thread count above them, where the report takes it', async () => {
+    quiet();
+    const out = join(dir, 'over.json');
+    expect(await benchCommand({ ...tiny, executor: 'block-stm', threads: '1,3', out })).toBe(0);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    const at = Math.min(3, doc.machine.effectiveCores);
+    for (const w of doc.workloads) expect(w.ideal.points.map((p) => p.threads)).toContain(at);
+    const rows = summarize(doc).filter((r) => r.threads === 3);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r.ideal).not.toBeNull();
   });
 
   it('creates the modular executor with --modules and --partition, and records them', async () => {

@@ -127,10 +127,17 @@ describe('compare', () => {
 
   it('warns on too few samples and different machines', () => {
     const few = sampleResults({ seqMs: 10, execMs: 6, samples: 4, machine: 'other box' });
-    const c = compare(base, few);
+    const c = compare(base, { ...few, machine: { ...few.machine, effectiveCores: 16, cpuModel: 'Another CPU' } });
     expect(c.warnings.join('\n')).toMatch(/fewer than 10 samples/);
-    expect(c.warnings.join('\n')).toMatch(/different machines/);
+    expect(c.warnings.join('\n')).toMatch(/different machines: base ran on "[^"]+", new on "other box" \(CPU .* -> Another CPU .*; effective cores \d+ -> 16\); differences include the hardware/);
     expect(formatComparison(c, 'a', 'b')).toMatch(/± ∞ ¹/);
+  });
+
+  it('tells machines apart by what was recorded of them, not by their label (bench --label)', () => {
+    const relabelled = { ...base, machine: { ...base.machine, label: 'box A' } };
+    expect(compare(base, relabelled).warnings.join('\n')).not.toMatch(/different machines/);
+    const otherNode = { ...base, machine: { ...base.machine, node: '99.0.0' } };
+    expect(compare(base, otherNode).warnings.join('\n')).toMatch(/different machines: .*\(Node [^ ]+ -> 99\.0\.0\)/);
   });
 
   it('aligns medians, intervals and tests in their columns whatever a row\'s footnote or delta', async () => {

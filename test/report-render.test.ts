@@ -163,7 +163,7 @@ describe('runs with more threads than the machine has cores', () => {
     expect([row.ideal, row.bound, row.efficiency]).toEqual([1, 1, row.speedup]);
     const md = renderMarkdown(m, []);
     expect(md).toMatch(/\| fake-parallel \| 2¹ \| .* \| 1\.00x \| 1\.00x \|/);
-    expect(md).toContain("¹ more threads than the machine's 1 effective core: those runs' threads shared the cores, so at most 1 ran at once; their ideal, bound and efficiency are taken at 1 threads.");
+    expect(md).toContain("¹ more threads than the machine's 1 effective core: those runs' threads shared the cores, so at most 1 ran at once; their ideal, bound and efficiency are taken at 1 thread.");
     expect(md).toContain('Both are taken at min(threads, the machine\'s effective cores)');
     // Within the cores nothing changes: the fixture's 2-core machine takes the ideal at 2 threads.
     const within = merge([{ file: 'two-core.json', doc: sampleResults({ seqMs: 10, execMs: 6, samples: 10 }) }]);

@@ -11,7 +11,7 @@ import { AssembleError, assemble, REGISTERS, type ReadableOp } from '../bytecode
 import type { AccessKind, FootprintEntry } from '../block.js';
 import { emptyBounds } from '../block-file.js';
 import { ACCESS_KINDS } from '../conflicts.js';
-import { describeValue, InputFileError } from '../messages.js';
+import { describeValue, InputFileError, unshowable } from '../messages.js';
 import { parseStrictJson } from '../strict-json.js';
 import { FIELD, STRIDE, type Field } from '../contracts.js';
 import { isValue, MAX_VALUE, MIN_VALUE } from '../values.js';
@@ -59,24 +59,11 @@ function shallow(json: unknown, field: string): unknown {
   return json;
 }
 
-/**
- * Characters a name shown in a claim's row must not hold: C0 and C1 controls and line and paragraph
- * separators (they break the row), and the bidi controls (U+061C, U+200E/F, U+202A-E, U+2066-9),
- * which reorder what the terminal shows after them.
- */
-const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u;
-
 /** A name that claims are named by: non-empty, and every character shown as itself on one line. */
 function displayName(json: unknown, field: string): string {
   if (typeof json !== 'string' || json.trim() === '') throw new FieldError(field, `expected a non-empty string, got ${describeValue(json)}`);
-  const chars = [...json];
-  const at = chars.findIndex((c) => UNSHOWABLE.test(c));
-  if (at >= 0) {
-    const c = chars[at]!;
-    const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-    const kind = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(c) ? 'a bidi control character, which reorders the text after it' : 'a control character or line break';
-    throw new FieldError(field, `character ${at + 1} is ${code}, ${kind}; a name is shown on one line of the table: leave it out`);
-  }
+  const bad = unshowable(json);
+  if (bad) throw new FieldError(field, `${bad}; a name is shown on one line of the table: leave it out`);
   return json;
 }
 

@@ -19,7 +19,8 @@ import { proveCommand } from './prove.js';
 import { CLAIM_BUDGET_MS } from '../spec/smt/claims.js';
 import { reportCommand } from './report.js';
 import { DEFAULT_RUNS, DEFAULT_SEED, SHARD_RUNS, verifyCommand } from './verify.js';
-import { BATCH } from '../properties/runner.js';
+import { BATCH, MAX_RUNS, MAX_SEED } from '../properties/runner.js';
+import { MAX_VERIFY_TXS } from '../properties/verify-limits.js';
 import { DEFAULT_WARMUP_MS, runCommand } from './run.js';
 import { concordVersion } from './version.js';
 import { divertStdout, writeStdout } from './output.js';
@@ -37,11 +38,11 @@ function workloadOptions(c: Command): Command {
     .option('--txs <n>', `transactions in the block (default 1000, at most ${MAX_TXS.toLocaleString('en-US')})`)
     .option('--seed <s>', 'generator seed (default 1)')
     .option('--hash-cost <k>', `sha256 iterations per transaction, the signature-check cost (default ${DEFAULT_HASH_COST}, at most ${MAX_WORKLOAD_HASH_COST})`)
-    .option('--zipf <s>', 'Zipf exponent of hot spots (defi workload)');
+    .option('--zipf <s>', 'Zipf exponent of hot spots (defi workload; default 1)');
 }
 
 const MODULES_HELP = `modules (modular executor; default 2 per core and at least 8, here ${defaultModules()}; at most ${MAX_MODULES}: a claim scans every lane)`;
-const PARTITION_HELP = `partition function (modular executor): ${PARTITION_KINDS.join(', ')}`;
+const PARTITION_HELP = `partition function (modular executor): ${PARTITION_KINDS.join(', ')} (default hash)`;
 const TIMEOUT_HELP = `fail (exit 1) when a call into an executor (loading, execute(), close()) is still pending after this many seconds: it is hung (default ${DEFAULT_CALL_TIMEOUT_S}; 0: wait for ever)`;
 const PROVE_TIMEOUT_HELP = `give a claim up as unknown when it is still running after this many seconds (default ${CLAIM_BUDGET_MS / 1000}; 0: no limit)`;
 
@@ -92,10 +93,10 @@ program.command('prove')
 program.command('verify')
   .description('check executors against the reference: equivalence, determinism, interleavings; shrink and explain failures')
   .option('--executor <name...>', 'executors to check, repeated or comma-separated (built-in names or paths to your module.js); default: every built-in except reference')
-  .option('--runs <n>', `generated blocks per executor (default ${DEFAULT_RUNS})`)
-  .option('--seed <s>', `fast-check seed (default ${DEFAULT_SEED})`)
-  .option('--txs <n>', 'transactions per generated block')
-  .option('--time-limit <sec>', 'stop generating new blocks after this many seconds')
+  .option('--runs <n>', `generated blocks per executor (default ${DEFAULT_RUNS}, at most ${MAX_RUNS.toLocaleString('en-US')})`)
+  .option('--seed <s>', `the run's seed, 0 to ${MAX_SEED.toLocaleString('en-US')} (default ${DEFAULT_SEED}); not the fast-check seed a failure prints`)
+  .option('--txs <n>', `exactly this many transactions in every generated block (at most ${MAX_VERIFY_TXS.toLocaleString('en-US')}; default: 1 to 20, 40 for interleavings)`)
+  .option('--time-limit <sec>', 'a budget in seconds shared over the checks; each check still runs its first batch, and checks cut short are listed as not passed (exit 0)')
   .option('--timeout <sec>', `${TIMEOUT_HELP}; a hung execute()'s block is written to --out`)
   .option('--shard <i/n>', `check shard i of n: runs go to shards in batches of ${BATCH}, so n shards together make the unsharded run; each shard is judged on its own share, so give each about ${SHARD_RUNS} runs (--runs >= ${SHARD_RUNS} x n)`)
   .option('--planted', 'run the catalogue of planted-bug executors and report caught/total')
@@ -117,7 +118,7 @@ workloadOptions(
     .option('--quick', 'a short run')
     .option('--timeout <sec>', TIMEOUT_HELP)
     .option('--out <file>', 'write the results file (JSON)')
-    .option('--label <name>', 'name this machine in the results (machine.label; one line, up to 80 characters), so report and compare tell two boxes of one type apart (default: CPU model, cores, memory, Node version)')
+    .option('--label <name>', 'name this machine in the results (machine.label; one line, up to 80 characters), so a report tells two boxes of one type apart (default: CPU model, cores, memory, Node version; compare reads the recorded hardware, not the label)')
     .option('--json', 'print the results as JSON on stdout'),
 ).action(async (o) => {
   exitCode = await guard('bench', () => benchCommand(o));

@@ -58,7 +58,7 @@ export function isModulePath(nameOrPath: string): boolean {
 export function checkExecutorName(nameOrPath: string): void {
   if (EXECUTORS.has(nameOrPath)) return;
   if (!isModulePath(nameOrPath)) {
-    throw new UnknownExecutorError(`unknown executor "${nameOrPath}" (built in: ${[...EXECUTORS.keys()].join(', ')}; or a path to your module: a file ending in .js, .mjs or .cjs, or a path with a / in it)`);
+    throw new UnknownExecutorError(`unknown executor "${nameOrPath}" (built in: ${[...EXECUTORS.keys()].join(', ')}; or a path to your module: a file ending in .js, .mjs or .cjs (or .ts, .mts, .cts where Node loads them), or a path with a / in it)`);
   }
   if (!existsSync(nameOrPath)) throw new UnknownExecutorError(`${nameOrPath}: no such module file`);
 }

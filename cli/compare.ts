@@ -8,10 +8,11 @@
 // a gate, significantly at all) a warning says so. Two files with no executor run in common (none
 // at all, or only the sequential baseline's) are an input error (exit 2), gate or not: comparing
 // nothing must not pass; unless NEW is broken, which exits 1 and lists its broken runs whether
-// anything was compared or not, so a CI job sees a broken executor rather than an input error. A file compared with itself (the same real path, or a byte-identical
-// copy) is the first warning, not an error: no row can differ, so a gate on it cannot fail, but an
-// A/A comparison is legitimate, and two separate runs are never byte-identical. --json prints one
-// object whose `ok` is true exactly when the exit code is 0.
+// anything was compared or not, so a CI job sees a broken executor rather than an input error. A
+// file compared with itself (the same real path, or a byte-identical copy) is the first warning,
+// not an error: no row can differ, so a gate on it cannot fail, but an A/A comparison is
+// legitimate, and two separate runs are never byte-identical. --json prints one object whose `ok`
+// is true exactly when the exit code is 0.
 
 import { compare, formatComparison, pValue, regressions } from '../reports/compare.js';
 import { EXIT, nonNegativeNumberOption, UsageError } from './errors.js';

@@ -13,6 +13,8 @@ export interface SimulatedPoint {
   threads: number;
   speedup: number;
   model: string;
+  /** Whether the model's cost per handover was fitted to a measured 2-thread run (fitTransfer); false: it charges none and is optimistic. */
+  handoverFitted: boolean;
   /** The modular executor's modules (its lanes) at that thread count. */
   modules?: number;
 }
@@ -62,7 +64,7 @@ export interface Predictions {
  * counts above the block's transactions are one gap too: there is no work for the extra threads.
  */
 export function predictEach(
-  { id, block, seqMs, threads, preflightMs }: ModelInput, executor: string, model: string,
+  { id, block, seqMs, threads, preflightMs }: ModelInput, executor: string, model: { readonly words: string; readonly handoverFitted: boolean },
   makespanAt: (threads: number) => number | string, modulesAt?: (threads: number) => number,
 ): Predictions {
   const points: SimulatedPoint[] = [];
@@ -77,7 +79,12 @@ export function predictEach(
   for (const t of parallel) {
     const ms = makespanAt(t);
     if (typeof ms === 'string') gaps.push(`${id} at ${t} threads: ${executor}: ${ms}`);
-    else points.push({ workload: id, executor, threads: t, speedup: seqMs / (ms + (t > 1 ? preflightMs : 0)), model, ...(modulesAt ? { modules: modulesAt(t) } : {}) });
+    else {
+      points.push({
+        workload: id, executor, threads: t, speedup: seqMs / (ms + (t > 1 ? preflightMs : 0)), model: model.words, handoverFitted: model.handoverFitted,
+        ...(modulesAt ? { modules: modulesAt(t) } : {}),
+      });
+    }
   }
   return { points, gaps };
 }
@@ -112,13 +119,15 @@ const FIT_PROBES = 6;
  * why, without a parallel 2-thread measurement or when the model at no cost is already as slow
  * as the measurement. `beside`: a figure to read the fitted cost against, added to the words.
  */
-export function fitTransfer(probe: TransferProbe, twoMs: number | undefined, txs: number, handover: string, beside?: string): { ms: number; words: string } {
-  const none = (why: string) => ({ ms: 0, words: `no cost per ${handover} (${why})` });
-  if (twoMs === undefined) return none('not fitted: no parallel 2-thread measurement, so the model is optimistic at more threads');
-  const failed = (why: string) => none(`not fitted: the 2-worker run failed: ${why}`);
+export function fitTransfer(
+  probe: TransferProbe, twoMs: number | undefined, txs: number, handover: string, beside?: string,
+): { ms: number; words: string; fitted: boolean } {
+  const none = (why: string, fitted: boolean) => ({ ms: 0, words: `no cost per ${handover} (${why})`, fitted });
+  if (twoMs === undefined) return none('not fitted: no parallel 2-thread measurement, so the model is optimistic at more threads', false);
+  const failed = (why: string) => none(`not fitted: the 2-worker run failed: ${why}`, false);
   const free = probe(0);
   if (typeof free === 'string') return failed(free);
-  if (free.ms >= twoMs) return none(`at no cost the model already takes ${free.ms.toFixed(2)} ms at 2 threads, the measured ${twoMs.toFixed(2)} ms or more`);
+  if (free.ms >= twoMs) return none(`at no cost the model already takes ${free.ms.toFixed(2)} ms at 2 threads, the measured ${twoMs.toFixed(2)} ms or more`, true);
   let lo = { cost: 0, gap: free.ms - twoMs };
   let hi = { cost: FIRST_TRANSFER_MS, gap: 0 };
   let best = { cost: 0, transfers: free.transfers, where: free.where, gap: Infinity };
@@ -138,6 +147,7 @@ export function fitTransfer(probe: TransferProbe, twoMs: number | undefined, txs
       // Charging nothing would be the most optimistic choice left; the most the fit allows is the nearest to what was measured.
       return {
         ms: MAX_TRANSFER_MS,
+        fitted: true,
         words: `${(MAX_TRANSFER_MS * 1e6).toFixed(0)} ns per ${handover}, the most a fit gives (the measured 2-thread ${twoMs.toFixed(2)} ms is slower than the 2-worker model even at that cost, ${(twoMs + gap).toFixed(2)} ms: the model is optimistic)`,
       };
     }
@@ -161,6 +171,7 @@ export function fitTransfer(probe: TransferProbe, twoMs: number | undefined, txs
   }
   return {
     ms: best.cost,
+    fitted: true,
     words: `${(best.cost * 1e6).toFixed(0)} ns per ${handover} (fitted to the measured 2-thread ${twoMs.toFixed(2)} ms; ${(best.transfers / Math.max(1, txs)).toFixed(1)} per transaction at 2 workers${best.where ? `, most in ${best.where}` : ''}${beside ? `; ${beside}` : ''})`,
   };
 }

@@ -456,6 +456,6 @@ function predicted(input: ModelInput, settings: ModularSettings): Predictions {
   const model = `lanes replayed on the block's plan; ${vm}; main thread as timed here: planning ${(main.planMsPerTx * 1e3).toFixed(2)} us per transaction, `
     + `reading back ${main.collectMs.reduce((a, b) => a + b, 0).toFixed(2)} ms (shared out), taking the results ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; `
     + `${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; modules: ${settings.modules ?? 'two per core, at least 8'}`;
-  return predictEach(input, MODULAR_EXECUTOR, model, (t) => modularVirtualRun(planFor(modulesFor(t, settings)), main, t, txMs, opMs, transfer.ms).makespanMs,
+  return predictEach(input, MODULAR_EXECUTOR, { words: model, handoverFitted: transfer.fitted }, (t) => modularVirtualRun(planFor(modulesFor(t, settings)), main, t, txMs, opMs, transfer.ms).makespanMs,
     (t) => modulesFor(t, settings));
 }

@@ -361,7 +361,7 @@ function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
   const transfer = fitTransfer(probe, twoMs, block.txs.length, 'cache line a worker takes from another', beside);
   const model = `${vm}, ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; `
     + `main thread as timed here: laying out and writing the block ${setupMs.toFixed(2)} ms`;
-  return predictEach(input, SIMULATED_EXECUTOR, model, (t) => {
+  return predictEach(input, SIMULATED_EXECUTOR, { words: model, handoverFitted: transfer.fitted }, (t) => {
     const run = completedRun(block, t, txMs, opMs, limits, transfer.ms);
     return run.failure || run.makespanMs + setupMs;
   });

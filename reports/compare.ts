@@ -61,8 +61,8 @@ export interface PredictionRow {
 
 /**
  * Whether a prediction's model charged a cost per handover (Block-STM: a cache line; modular: a
- * slot or lane) fitted to the executor's measured 2-thread run. The file records the fit only in
- * the model's words: bench/prediction.ts fitTransfer writes "no cost per <handover> (not fitted:
+ * slot or lane) fitted to the executor's measured 2-thread run, for a file from before points
+ * recorded `handoverFitted`, which records the fit only in the model's words: bench/prediction.ts fitTransfer writes "no cost per <handover> (not fitted:
  * why)" exactly when it had no 2-thread run to fit to or its 2-worker run failed. The absence of a
  * 2-thread run in the file is no reliable proxy: one that fell back or was wrong is not fitted to
  * either, and a failed 2-worker run leaves the cost unfitted beside a good 2-thread run.
@@ -209,7 +209,7 @@ function predictionRows(base: ResultsFile, next: ResultsFile, labels: ReadonlyMa
     const n = nextPoints.get(key(b));
     return n ? [{
       name: `${labels.get(b.workload)} · ${b.executor} @${b.threads}`, base: b.speedup, next: n.speedup, ratio: n.speedup / b.speedup,
-      baseFitted: handoverFitted(b.model), nextFitted: handoverFitted(n.model),
+      baseFitted: b.handoverFitted ?? handoverFitted(b.model), nextFitted: n.handoverFitted ?? handoverFitted(n.model),
     }] : [];
   });
 }

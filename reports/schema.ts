@@ -143,6 +143,8 @@ const Simulated = z.strictObject({
   speedup: positive,
   /** How the cost model was calibrated, in words. */
   model: z.string(),
+  /** Whether its cost per handover was fitted to a measured 2-thread run (files from before it say so only in `model`). */
+  handoverFitted: z.boolean().optional(),
   /** The modular executor's modules (its lanes) at that thread count. */
   modules: z.number().int().positive().optional(),
 });

@@ -90,6 +90,17 @@ describe('predictions fitted on one side only', () => {
     // A model that at no cost is already slower than the measurement was fitted to it: its cost is 0.
     expect(handoverFitted(fitTransfer(probe, 0.5, 10, 'cache line').words)).toBe(true);
     expect(handoverFitted(fitTransfer(() => 'stuck', 0.5, 10, 'cache line').words)).toBe(false);
+    // bench records the fit as a field too, which compare reads first.
+    expect([fitTransfer(probe, 0.5, 10, 'cache line').fitted, fitTransfer(probe, undefined, 10, 'cache line').fitted, fitTransfer(() => 'stuck', 0.5, 10, 'cache line').fitted]).toEqual([true, false, false]);
+  });
+
+  it('takes a point\'s recorded handoverFitted over its words', () => {
+    const recorded = (speedup: number, fittedHere: boolean): ResultsFile => {
+      const doc = structuredClone(base);
+      doc.simulated = [{ workload: doc.workloads[0]!.id, executor: 'block-stm', threads: 8, speedup, model: 'VM; words from another version', handoverFitted: fittedHere }];
+      return doc;
+    };
+    expect(compare(recorded(4, true), recorded(5, false)).predictions.map((p) => [p.baseFitted, p.nextFitted])).toEqual([[true, false]]);
   });
 
   function predicting(speedup: number, model: string): ResultsFile {

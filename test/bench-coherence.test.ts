@@ -55,9 +55,9 @@ describe('fitTransfer', () => {
 
   it('charges nothing, and says why, without a 2-thread run, when the model is already slower, or when its run fails', () => {
     const probe = linear(10, 0.5, 1000);
-    expect(fitTransfer(probe, undefined, 500, 'line')).toEqual({ ms: 0, words: 'no cost per line (not fitted: no parallel 2-thread measurement, so the model is optimistic at more threads)' });
-    expect(fitTransfer(probe, 9, 500, 'line')).toEqual({ ms: 0, words: 'no cost per line (at no cost the model already takes 10.00 ms at 2 threads, the measured 9.00 ms or more)' });
-    expect(fitTransfer(() => 'stuck', 12, 500, 'line').words).toBe('no cost per line (not fitted: the 2-worker run failed: stuck)');
+    expect(fitTransfer(probe, undefined, 500, 'line')).toEqual({ ms: 0, fitted: false, words: 'no cost per line (not fitted: no parallel 2-thread measurement, so the model is optimistic at more threads)' });
+    expect(fitTransfer(probe, 9, 500, 'line')).toEqual({ ms: 0, fitted: true, words: 'no cost per line (at no cost the model already takes 10.00 ms at 2 threads, the measured 9.00 ms or more)' });
+    expect(fitTransfer(() => 'stuck', 12, 500, 'line')).toEqual({ ms: 0, fitted: false, words: 'no cost per line (not fitted: the 2-worker run failed: stuck)' });
   });
 
   it('fits a model that is not linear in the cost, and never more than a microsecond', () => {
@@ -65,7 +65,7 @@ describe('fitTransfer', () => {
     const fit = fitTransfer(bent, 20, 100, 'line');
     expect(Math.abs(bent(fit.ms).ms - 20)).toBeLessThan(0.2);
     expect(fitTransfer(linear(10, 1e-6, 1), 1e6, 500, 'line')).toEqual({
-      ms: 1e-3, words: '1000 ns per line, the most a fit gives (the measured 2-thread 1000000.00 ms is slower than the 2-worker model even at that cost, 10.00 ms: the model is optimistic)',
+      ms: 1e-3, fitted: true, words: '1000 ns per line, the most a fit gives (the measured 2-thread 1000000.00 ms is slower than the 2-worker model even at that cost, 10.00 ms: the model is optimistic)',
     });
   });
 });

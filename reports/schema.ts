@@ -7,7 +7,7 @@
 // naming the file and the field.
 
 import { z } from 'zod';
-import { describeValue, InputFileError, parseJsonText } from '../spec/messages.js';
+import { describeValue, InputFileError, jsonPath, parseJsonText } from '../spec/messages.js';
 import { plural } from '../spec/plural.js';
 
 export const RESULTS_FORMAT = 'concord-results/1';
@@ -224,8 +224,7 @@ export type CoreProbeRecord = NonNullable<ResultsFile['cores']>['start'];
 
 /** "runs[3].samplesMs[0]" from a zod path. */
 function fieldName(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return 'top level';
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+  return jsonPath(path) || 'top level';
 }
 
 /** A version's release numbers ("0.2.0-rc.1" -> [0, 2, 0]); null for text that is no version. */

@@ -131,3 +131,8 @@ export function unshowable(name: string): string | null {
   const kind = BIDI.test(c) ? 'a bidi control character, which reorders the text after it' : 'a control character or line break';
   return `character ${at + 1} is U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}, ${kind}`;
 }
+
+/** A place in parsed JSON as errors name it: `runs[2].samplesMs[1]`, `footprint[0].key.add`; '' for the top level, which each file words its own way. */
+export function jsonPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}

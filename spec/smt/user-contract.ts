@@ -11,7 +11,7 @@ import { AssembleError, assemble, REGISTERS, type ReadableOp } from '../bytecode
 import type { AccessKind, FootprintEntry } from '../block.js';
 import { emptyBounds } from '../block-file.js';
 import { ACCESS_KINDS } from '../conflicts.js';
-import { describeValue, InputFileError, unshowable } from '../messages.js';
+import { describeValue, InputFileError, jsonPath, unshowable } from '../messages.js';
 import { parseStrictJson } from '../strict-json.js';
 import { FIELD, STRIDE, type Field } from '../contracts.js';
 import { isValue, MAX_VALUE, MIN_VALUE } from '../values.js';
@@ -148,8 +148,7 @@ function parseContractFile(json: unknown, file: string): ContractSpec {
 
 /** A place in the JSON named as this file's field errors name it: `footprint[1].lo`, `code[4][2]`. */
 function fieldPath(path: readonly (string | number)[]): string {
-  if (path.length === 0) return '(top level)';
-  return path.map((p, n) => (typeof p === 'number' ? `[${p}]` : n === 0 ? p : `.${p}`)).join('');
+  return jsonPath(path) || '(top level)';
 }
 
 /** Reads and checks a contract file; `reason` words a file system error (the CLI's says "no such file or folder (ENOENT)"). */

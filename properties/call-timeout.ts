@@ -14,7 +14,7 @@ import { writeBlock } from '../spec/block-file.js';
 import { plural } from '../spec/plural.js';
 import type { CheckDef, Subject, TxRange } from './equivalence.js';
 import { formatBlock, rerunCommand, shownTxs } from './report.js';
-import { encodeToken, HELPER_PREFIX, type CheckName, type ReplayToken } from './replay.js';
+import { encodeToken, HELPER_PREFIX, replayCommand, type CheckName, type ReplayToken } from './replay.js';
 import { BATCH, batchSeed, writeExecutorBlock, type SubjectSource } from './runner.js';
 import { cleanUpBudget } from './clean-up.js';
 
@@ -72,14 +72,6 @@ function positionToken(executor: string, seed: number, p: Position): ReplayToken
   };
 }
 
-/** The replay as the caller of the helper runs it: in the test for an executor only it holds, else with `concord verify`. */
-function replayText(t: ReplayToken, timeoutMs: number): string {
-  const token = encodeToken(t);
-  return t.executor.startsWith(HELPER_PREFIX)
-    ? `verifyExecutor(executor, { replay: '${token}', timeout: ${timeoutMs} })`
-    : `concord verify --replay ${token} --timeout ${timeoutMs / 1000}`;
-}
-
 /** The message of a hang; writes the block of a hung execute() to `limit.outDir`. */
 function hangError(executor: string, limit: CallLimit, call: string, position: Position | undefined, block?: Block, threads?: number, tookMs?: number): ExecutorTimeoutError {
   const ms = limit.timeoutMs;
@@ -108,7 +100,7 @@ function hangError(executor: string, limit: CallLimit, call: string, position: P
     if (left > 0) lines.push(`  not shown    ${plural(left, 'transaction')} of ${block.txs.length}: ${blockFile ? `the whole block is in ${blockFile}` : where}`);
   }
   if (token) {
-    lines.push(`  seed         ${token.seed}, path ${token.path}`, `  replay       ${replayText(token, ms)}`);
+    lines.push(`  seed         ${token.seed}, path ${token.path}`, `  replay       ${replayCommand(token, ms)}`);
   } else {
     // create(), close(), or an execute() while a counterexample was shrunk or rerun: no generated run's path names it.
     lines.push('  replay       rerun this test: its seed is pinned, so it makes the same calls in the same order');

@@ -73,7 +73,10 @@ export function decodeToken(token: string): ReplayToken {
  * The one command that reproduces a failure: `concord verify --replay`, or for an executor only the
  * vitest helper holds, the helper's own replay option, called in the test with that executor.
  */
-export function replayCommand(t: ReplayToken): string {
+export function replayCommand(t: ReplayToken, timeoutMs?: number): string {
   const token = encodeToken(t);
-  return t.executor.startsWith(HELPER_PREFIX) ? `verifyExecutor(executor, { replay: '${token}' })` : `concord verify --replay ${token}`;
+  // A replay of a hang keeps the call limit it hung under, in each caller's unit.
+  return t.executor.startsWith(HELPER_PREFIX)
+    ? `verifyExecutor(executor, { replay: '${token}'${timeoutMs === undefined ? '' : `, timeout: ${timeoutMs}`} })`
+    : `concord verify --replay ${token}${timeoutMs === undefined ? '' : ` --timeout ${timeoutMs / 1000}`}`;
 }

@@ -3,8 +3,8 @@
 // so that a reader never sees half a file. Invariant: every failure is a UsageError naming the
 // path and the reason in words.
 
-import { accessSync, constants, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
 const REASONS: Record<string, string> = {
@@ -17,6 +17,19 @@ const REASONS: Record<string, string> = {
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on the device',
 };
+
+/**
+ * A file as one path whatever names it (`a.json`, `./a.json`, a link to it), so a file given twice
+ * is told; the absolute name as given where there is no real path (a file that does not exist,
+ * which reading it then says).
+ */
+export function realPathOf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return resolve(file);
+  }
+}
 
 /** A file system error in words, with its code for searching. */
 export function fsReason(e: unknown): string {

@@ -9,15 +9,13 @@
 // the offline archive), when --json prints { ok: false, error }; past the contract files, --json
 // prints exactly one JSON object on stdout; z3's threads are shut down before returning, so the process exits.
 
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { asExpected, CLAIM_BUDGET_MS, runClaims, type Claim, type ClaimResult } from '../spec/smt/claims.js';
 import { contractClaims, libraryClaims } from '../spec/smt/contract-claims.js';
 import { ruleClaims } from '../spec/smt/rules.js';
 import { ContractFileError, loadContractFile } from '../spec/smt/user-contract.js';
 import { closeZ3, openZ3, Z3MissingError } from '../spec/smt/z3.js';
 import { EXIT, nonNegativeNumberOption } from './errors.js';
-import { fsReason, writeStdout } from './output.js';
+import { fsReason, realPathOf, writeStdout } from './output.js';
 import { createProgress } from './progress.js';
 
 export interface ProveOptions {
@@ -49,19 +47,10 @@ export function formatTable(results: readonly ProveResult[], ms: number): string
   return `${lines.join('\n')}\n`;
 }
 
-/** A file as one path whatever names it (`a.json`, `./a.json`, a link to it); as given when it does not exist, which loading then says. */
-function samePath(file: string): string {
-  try {
-    return realpathSync(file);
-  } catch {
-    return resolve(file);
-  }
-}
-
 /** Why a --contract value cannot name a file to prove, or undefined: empty (an unset variable in `--contract "$FILE"`), or given before. */
 function badContractValue(file: string, i: number, files: readonly string[]): string | undefined {
   if (file.trim() === '') return `--contract needs a file name, got ${file === '' ? 'an empty one (an unset variable?)' : 'only white space'}`;
-  const first = files.findIndex((f) => samePath(f) === samePath(file));
+  const first = files.findIndex((f) => realPathOf(f) === realPathOf(file));
   if (first < i) return files[first] === file ? `--contract ${file} given twice` : `--contract ${file} is the same file as ${files[first]}`;
   return undefined;
 }

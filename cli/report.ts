@@ -7,13 +7,13 @@
 // machine, and compare a machine with itself. Byte-identical content is taken as a copy, not as a
 // second run: a bench writes its creation time and measured samples, which two runs never share.
 
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { parseResults, ResultsFileError, type ResultsFile } from '../reports/schema.js';
 import { writeReport } from '../reports/report.js';
 import { concordVersion } from './version.js';
 import { plural } from '../spec/plural.js';
 import { EXIT, UsageError } from './errors.js';
-import { checkOutDir, fsReason } from './output.js';
+import { checkOutDir, fsReason, realPathOf } from './output.js';
 
 export interface ReportOptions {
   files: string[];
@@ -24,7 +24,7 @@ export interface ReportOptions {
 export interface ResultsInput {
   readonly file: string;
   readonly doc: ResultsFile;
-  /** The file's real path; the name as given where it has none (a pipe such as /dev/stdin). */
+  /** The file's real path (output.ts realPathOf). */
   readonly realPath: string;
   readonly text: string;
 }
@@ -47,7 +47,7 @@ export async function readResults(files: readonly string[]): Promise<ResultsInpu
       throw new UsageError(`${file}: cannot read: ${fsReason(e)}`);
     }
     try {
-      out.push({ file, doc: parseResults(text, file, reader), realPath: await realpath(file).catch(() => file), text });
+      out.push({ file, doc: parseResults(text, file, reader), realPath: realPathOf(file), text });
     } catch (e) {
       if (e instanceof ResultsFileError) throw new UsageError(e.message);
       throw e;

@@ -1,8 +1,9 @@
 // Path feasibility and time budgets in `concord prove`: forward branches that cannot both happen
 // are pruned instead of multiplying into thousands of paths, a loop bounded by a free argument
 // reaches the step limit in seconds rather than an hour, a claim never outlives its wall-clock
-// budget (exploration here; a solver call in prove-budget.test.ts), and pruning never drops a path some input takes: checked
-// against the real VM with pruning forced on, and with z3 answering unknown.
+// budget (exploration here; a solver call in prove-budget.test.ts), and pruning never drops a
+// path some input takes: checked against the real VM with pruning forced on, and with z3
+// answering unknown.
 
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

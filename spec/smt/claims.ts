@@ -6,7 +6,7 @@
 // bound, the claim's time budget spent, a model that does not replay) is 'unknown'.
 
 import { claimBudget, ExplorationLimit, OutOfTime, type World } from './symvm.js';
-import { SOLVER_TIMEOUT_MS, type B, type Z, type ZModel } from './z3.js';
+import { restartZ3, SOLVER_TIMEOUT_MS, Z3AbortedError, z3Aborted, z3Death, type B, type Z, type ZModel } from './z3.js';
 
 export type Result = 'proved' | 'refuted' | 'unknown';
 export type Expected = 'proved' | 'refuted';
@@ -83,20 +83,33 @@ export async function search(world: World, goals: readonly B[]): Promise<Search>
  */
 export const CLAIM_BUDGET_MS = 60_000;
 
+/** Whether z3's words say it ran out of the memory openZ3 lets it have. */
+function outOfMemory(words: string | undefined): words is string {
+  return words !== undefined && /out of memory|memory exceeded/i.test(words);
+}
+
 /**
  * Runs claims one after another (z3 serialises checks anyway), timing each; a claim still
  * running `budgetMs` after it started (Infinity: never) is unknown. `progress` hears as each
  * claim starts, then about every second while it runs, `item` saying for how long, so that a
  * terminal shows a long claim is alive.
+ * Memory: z3 keeps what earlier claims left until the garbage collector frees their solvers, and
+ * its heap never shrinks. Where z3 aborts or runs out of memory, the claims go on on a fresh z3
+ * (restartZ3; `z`, opened by openZ3, may be closed by then), and the claim it happened in runs
+ * once more there, within its budget, unless it was the first on its z3: then it is unknown, why
+ * said.
  */
 export async function runClaims(
   z: Z, claims: readonly Claim[], progress?: (done: number, of: number, item: string) => void, budgetMs: number = CLAIM_BUDGET_MS,
 ): Promise<ClaimResult[]> {
   const out: ClaimResult[] = [];
+  let live = z;
+  let claimsOnLive = 0;
   for (const claim of claims) {
     const done = out.length;
     progress?.(done, claims.length, claim.name);
     const t0 = performance.now();
+    const deadline = t0 + budgetMs;
     const tick = progress && setInterval(() => {
       const s = Math.round((performance.now() - t0) / 1000);
       progress(done, claims.length, `${claim.name} (${s} s${Number.isFinite(budgetMs) ? `, at most ${budgetMs / 1000} s` : ''})`);
@@ -104,7 +117,33 @@ export async function runClaims(
     tick?.unref();
     let verdict: Verdict;
     try {
-      verdict = await claimBudget.run({ ms: budgetMs, deadline: t0 + budgetMs }, () => claim.check(z));
+      for (;;) {
+        const z3 = live;
+        const first = claimsOnLive++ === 0;
+        let spent: string;
+        try {
+          const v = await claimBudget.run({ ms: budgetMs, deadline }, () => Promise.race([claim.check(z3), z3Aborted(z3)]));
+          if (v.result !== 'unknown' || !outOfMemory(v.reason)) {
+            verdict = v;
+            break;
+          }
+          spent = v.reason;
+        } catch (e) {
+          const why = e instanceof Z3AbortedError ? e.message : z3Death(z3) ?? (e instanceof Error && outOfMemory(e.message) ? `z3 ran out of memory (${e.message})` : undefined);
+          if (why === undefined) throw e;
+          spent = why;
+        }
+        live = await restartZ3();
+        claimsOnLive = 0;
+        if (first) {
+          verdict = { result: 'unknown', reason: `${spent}, on a fresh z3: this claim alone needs more memory than z3 may use` };
+          break;
+        }
+        if (performance.now() >= deadline) {
+          verdict = { result: 'unknown', reason: `${spent}, after other claims, and no time was left to run it on a fresh z3` };
+          break;
+        }
+      }
     } catch (e) {
       if (e instanceof OutOfTime) verdict = { result: 'unknown', reason: e.message };
       else if (e instanceof ExplorationLimit) verdict = { result: 'unknown', reason: `exploration stopped: ${e.message}` };

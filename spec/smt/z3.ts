@@ -1,6 +1,10 @@
 // The z3 context every Concord proof shares, and its lifecycle, plus the few term helpers the
 // encodings all need. Invariant: at most one z3 module is live per process; `closeZ3` kills z3's
 // worker threads (so a command exits promptly) and a later `openZ3` starts a fresh module.
+// z3's WebAssembly heap is 2 GiB and never given back, so a long proof can run out of it. z3 is
+// asked to stop at Z3_MEMORY_MB (the solver then answers unknown, "out of memory"); where it
+// aborts instead, the module is dead: `z3Aborted` says so, its error output is kept off the
+// terminal, and its crashed thread neither ends the process nor leaves a check waiting for ever.
 // z3-solver must stay external to any bundle (it loads its own wasm and workers), and it is
 // loaded only when a proof opens it, so the other commands start without it.
 
@@ -17,7 +21,27 @@ interface Live {
   readonly em: unknown;
 }
 
+interface Fate {
+  /** Why the module aborted; unset while it lives. */
+  reason?: string;
+  /** Rejects with Z3AbortedError once the module aborts; never settles otherwise. */
+  readonly aborted: Promise<never>;
+}
+
 let live: Promise<Live> | undefined;
+/** Each module's fate, by its context. */
+const fates = new WeakMap<Z, Fate>();
+/** The memory limit given to the last openZ3, so that restartZ3 opens the same z3. */
+let memoryMb = 0;
+
+/**
+ * What z3 is asked to stay within, in MB of its own allocations: below the 2 GiB heap with room
+ * for fragmentation, which z3 does not count.
+ */
+export const Z3_MEMORY_MB = 1536;
+
+/** z3 aborted (out of memory, mostly): its module is dead, and what was asked of it is lost. */
+export class Z3AbortedError extends Error {}
 
 /** z3-solver is not installed here, as in an archive from bench/pack-offline.sh. */
 export class Z3MissingError extends Error {}
@@ -39,13 +63,103 @@ export function z3Installed(): Promise<boolean> {
   });
 }
 
-export function openZ3(): Promise<Z> {
-  live ??= loadZ3().then(({ init }) => init()).then((api) => ({ z: api.Context('concord'), em: api.em }));
+interface Emscripten {
+  /** How every solver call starts on a thread; z3-solver's high-level API looks it up at each call. */
+  async_call: (...args: unknown[]) => Promise<unknown>;
+  readonly PThread: {
+    readonly runningWorkers: readonly unknown[];
+    loadWasmModuleToWorker: (worker: { onerror: (e: Error) => void }) => Promise<unknown>;
+  };
+}
+
+/** Opens a fresh module whose abort rejects `aborted` and whose threads' crash is reported there rather than thrown. */
+async function start(limitMb: number): Promise<Live> {
+  const { init } = await loadZ3();
+  let die!: (e: Z3AbortedError) => void;
+  const aborted = new Promise<never>((_resolve, reject) => { die = reject; });
+  aborted.catch(() => undefined);
+  const fate: Fate = { aborted };
+  const onAbort = (what: unknown): void => {
+    if (fate.reason !== undefined) return;
+    fate.reason = `z3 aborted (${String(what).split('\n')[0].slice(0, 200)})`;
+    die(new Z3AbortedError(fate.reason));
+  };
+  const api = await init({
+    onAbort,
+    // What follows an abort is its trace (the thread, the stack), which the error sums up.
+    printErr: (line: unknown) => {
+      if (fate.reason === undefined) process.stderr.write(`${String(line)}\n`);
+    },
+  });
+  const em = api.em as Emscripten;
+  // A call in flight when its thread aborts never settles, and z3-solver holds one process-wide
+  // lock over every check: it must reject, or no later z3 could check anything. The call also sets
+  // a 10-minute timer to keep the process alive while its thread runs, cleared by the thread as it
+  // ends: after an abort, that is left to this wrapper.
+  const call = em.async_call;
+  em.async_call = (...args) => {
+    const keepAlive: ReturnType<typeof setTimeout>[] = [];
+    const set = globalThis.setTimeout;
+    globalThis.setTimeout = ((...timer: Parameters<typeof setTimeout>) => {
+      const t = set(...timer);
+      keepAlive.push(t);
+      return t;
+    }) as typeof setTimeout;
+    let pending: Promise<unknown>;
+    try {
+      pending = call(...args);
+    } finally {
+      globalThis.setTimeout = set;
+    }
+    return Promise.race([pending, aborted.catch((e: unknown) => {
+      for (const t of keepAlive) clearTimeout(t);
+      throw e;
+    })]);
+  };
+  // Each solver thread's crash reaches emscripten's worker.onerror, which rethrows it as the
+  // process's uncaught exception; every thread is loaded through this one function.
+  const pthreads = em.PThread;
+  const load = pthreads.loadWasmModuleToWorker;
+  pthreads.loadWasmModuleToWorker = (worker) => {
+    const loaded = load(worker);
+    worker.onerror = (e) => onAbort(e.message);
+    return loaded;
+  };
+  if (limitMb > 0) api.setParam('memory_max_size', String(limitMb));
+  const z = api.Context('concord');
+  fates.set(z, fate);
+  return { z, em: api.em };
+}
+
+/**
+ * The live module's context, started if none is. `memoryMb`: what z3 may allocate before its
+ * solvers answer unknown (0: no limit); tests give a small one to make z3 abort in seconds.
+ */
+export function openZ3(options: { memoryMb?: number } = {}): Promise<Z> {
+  if (!live) {
+    memoryMb = options.memoryMb ?? Z3_MEMORY_MB;
+    live = start(memoryMb);
+  }
   return live.then((l) => l.z);
 }
 
-interface Threads {
-  readonly PThread: { readonly runningWorkers: readonly unknown[] };
+/** Rejects with Z3AbortedError when z's module aborts; never settles otherwise. */
+export function z3Aborted(z: Z): Promise<never> {
+  const fate = fates.get(z);
+  if (!fate) throw new Error('z3Aborted(z) for a context openZ3 did not open');
+  return fate.aborted;
+}
+
+/** Why z's module aborted, or undefined while it lives (a throw from z3 may be its abort). */
+export function z3Death(z: Z): string | undefined {
+  return fates.get(z)?.reason;
+}
+
+/** Ends the live module, dead or not, and opens a fresh one with the same memory limit. */
+export async function restartZ3(): Promise<Z> {
+  const limit = memoryMb;
+  await closeZ3();
+  return openZ3({ memoryMb: limit });
 }
 
 export async function closeZ3(): Promise<void> {
@@ -55,10 +169,11 @@ export async function closeZ3(): Promise<void> {
   // A z3 that never loaded has no threads to end; openZ3's caller saw why.
   const loaded = await l.catch(() => undefined);
   if (!loaded) return;
-  const em = loaded.em as Threads;
+  const em = loaded.em as Emscripten;
   // A solver thread that just finished still has to hand itself back to the pool; terminating
-  // it first makes emscripten print "received cleanupThread from terminated worker".
-  for (let waited = 0; em.PThread.runningWorkers.length > 0 && waited < 500; waited += 10) {
+  // it first makes emscripten print "received cleanupThread from terminated worker". A crashed
+  // one never will.
+  for (let waited = 0; em.PThread.runningWorkers.length > 0 && z3Death(loaded.z) === undefined && waited < 500; waited += 10) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   const { killThreads } = await loadZ3();

@@ -41,6 +41,7 @@ export function formatTable(results: readonly ProveResult[], ms: number): string
     lines.push(`${asExpected(r) ? ' ' : '!'} ${r.name.padEnd(width)}  ${r.expected.padEnd(8)}  ${r.result.padEnd(8)}  ${String(r.ms).padStart(6)}`);
     if (r.witness) lines.push(`    witness: ${r.witness.summary}`);
     if (r.reason) lines.push(`    why: ${r.reason}`);
+    if (r.retried) lines.push(`    ran again on a fresh z3: ${r.retried}`);
   });
   const off = results.filter((r) => !asExpected(r));
   lines.push('', `${results.length} claims, ${results.length - off.length} as expected${off.length ? `, ${off.length} not (marked !)` : ''}; ${(ms / 1000).toFixed(1)} s`);

@@ -5,6 +5,7 @@
 // 256-bit one stops gracefully (z3 5.2.0, the same each run).
 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { formatTable } from '../cli/prove.js';
 import { runClaims, type Claim } from '../spec/smt/claims.js';
 import { closeZ3, openZ3, z3Death, type Z } from '../spec/smt/z3.js';
 
@@ -57,6 +58,11 @@ describe('z3 out of memory', () => {
       // there after b, then alone on a fresh z3; the 256-bit one was first on its z3.
       expect(results[3]!.reason).toMatch(/^z3 aborted \(.+\), on a fresh z3: this claim alone needs more memory than z3 may use$/);
       expect(results[4]!.reason).toBe('out of memory, on a fresh z3: this claim alone needs more memory than z3 may use');
+      expect(results.map((r) => r.retried)).toEqual([
+        undefined, undefined, 'z3 threw "out of memory", after other claims', expect.stringMatching(/^z3 aborted \(.+\), after other claims$/), undefined, undefined,
+      ]);
+      expect(formatTable(results, 0)).toContain('  b  ');
+      expect(formatTable(results, 0)).toContain('\n    ran again on a fresh z3: z3 threw "out of memory", after other claims\n');
       expect(z3Death(z)).toBeUndefined();
       expect(stderr.mock.calls.map((c) => String(c[0])).filter((line) => /abort|pthread|wasm/i.test(line))).toEqual([]);
     } finally {

@@ -34,6 +34,8 @@ export interface ClaimResult extends Verdict {
   readonly name: string;
   readonly expected: Expected;
   readonly ms: number;
+  /** Why the claim ran a second time, on a fresh z3 (its ms count both runs). */
+  readonly retried?: string;
 }
 
 /**
@@ -116,6 +118,7 @@ export async function runClaims(
     }, 1000);
     tick?.unref();
     let verdict: Verdict;
+    let retried: string | undefined;
     try {
       for (;;) {
         const z3 = live;
@@ -129,7 +132,7 @@ export async function runClaims(
           }
           spent = v.reason;
         } catch (e) {
-          const why = e instanceof Z3AbortedError ? e.message : z3Death(z3) ?? (e instanceof Error && outOfMemory(e.message) ? `z3 ran out of memory (${e.message})` : undefined);
+          const why = e instanceof Z3AbortedError ? e.message : z3Death(z3) ?? (e instanceof Error && outOfMemory(e.message) ? `z3 threw "${e.message}"` : undefined);
           if (why === undefined) throw e;
           spent = why;
         }
@@ -143,6 +146,7 @@ export async function runClaims(
           verdict = { result: 'unknown', reason: `${spent}, after other claims, and no time was left to run it on a fresh z3` };
           break;
         }
+        retried = `${spent}, after other claims`;
       }
     } catch (e) {
       if (e instanceof OutOfTime) verdict = { result: 'unknown', reason: e.message };
@@ -151,7 +155,7 @@ export async function runClaims(
     } finally {
       clearInterval(tick);
     }
-    out.push({ name: claim.name, expected: claim.expected, ...verdict, ms: Math.round(performance.now() - t0) });
+    out.push({ name: claim.name, expected: claim.expected, ...verdict, ms: Math.round(performance.now() - t0), ...(retried === undefined ? {} : { retried }) });
   }
   return out;
 }

@@ -17,6 +17,7 @@ export type AnomalyName =
   | 'stale read'
   | 'read of a later transaction'
   | 'read of an aborted incarnation'
+  | 'read of an earlier block'
   | 'wrong read set'
   | 'wrong receipt'
   | 'lost write'
@@ -33,6 +34,7 @@ export const ELLE: Readonly<Record<AnomalyName, string>> = {
   'stale read': 'G-single (a read missed a write ordered before it: an anti-dependency against the block order)',
   'read of a later transaction': 'G1c (information flowed from a later transaction to an earlier one: a cycle with the block order)',
   'read of an aborted incarnation': 'G1a (aborted read)',
+  'read of an earlier block': 'state kept between blocks (no transaction of this block wrote the value)',
   'wrong read set': 'reported reads the program cannot have made',
   'wrong receipt': 'reads matched, the receipt did not',
   'lost write': 'P4 lost update (a committed write is missing from the final state)',
@@ -305,6 +307,45 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
 }
 
 /**
+ * The explanation of a block that fails only after the blocks its instance ran before it: a read
+ * of a value no transaction of this block wrote (which explainRead, seeing this block alone, can
+ * only call an aborted incarnation's) is a value kept from those blocks.
+ */
+export function afterEarlierBlocks(x: Explanation): Explanation {
+  if (x.anomaly !== 'read of an aborted incarnation' || x.cameFrom !== undefined || x.shouldComeFrom === undefined) return x;
+  const anomaly: AnomalyName = 'read of an earlier block';
+  return {
+    ...x, anomaly, elle: ELLE[anomaly],
+    detail: `tx ${x.tx} saw ${x.actual}, which no transaction of this block wrote to ${x.keyName}, and the block passes on a fresh instance: `
+      + `the executor kept the value from an earlier block (state not cleared between blocks). It should have read ${x.expected} from ${versionText(x.shouldComeFrom)}.`,
+  };
+}
+
+/**
+ * Where the executor's receipts, taken together, are exactly the reference's but out of order: the
+ * transaction whose reference receipt tx got (a swap partner first), else undefined. Equal
+ * receipts are common (transfers cost the same), so a single wrong receipt that happens to equal
+ * another transaction's is not taken for a reordering: the whole list must be a permutation, and
+ * every read set right (an executor that ran tx 1 where it should have run tx 0 and skipped tx 1
+ * swaps equal receipts too, but reads differently).
+ */
+function reorderedFrom(c: Context, tx: number): number | undefined {
+  const { receipts: expected } = c.expected;
+  const { receipts: actual } = c.actual;
+  if (!c.expected.reads.every((r, i) => sameReads(r, c.actual.reads[i]!))) return undefined;
+  const text = (r: Receipt) => `${r.status} ${r.code} ${r.gasUsed} ${r.outputs.join(',')}`;
+  const count = new Map<string, number>();
+  for (const r of expected) count.set(text(r), (count.get(text(r)) ?? 0) + 1);
+  for (const r of actual) {
+    const left = count.get(text(r)) ?? 0;
+    if (left === 0) return undefined;
+    count.set(text(r), left - 1);
+  }
+  const candidates = expected.map((_, j) => j).filter((j) => j !== tx && sameReceipt(expected[j]!, actual[tx]!));
+  return candidates.find((j) => sameReceipt(actual[j]!, expected[tx]!)) ?? candidates[0];
+}
+
+/**
  * A receipt that differs although every read matched: the DELTA bases (which the read set leaves
  * out) are tried first; if one older, later or unknown base reproduces the executor's receipt
  * exactly, the bad base read is named like any bad read.
@@ -313,6 +354,14 @@ function explainReceipt(c: Context, tx: number): Explanation {
   const e = c.expected.receipts[tx]!;
   const a = c.actual.receipts[tx]!;
   const t = c.trace.txs[tx]!;
+  const from = reorderedFrom(c, tx);
+  if (from !== undefined) {
+    return {
+      anomaly: 'wrong receipt', elle: ELLE['wrong receipt'], tx, expected: receiptText(e), actual: receiptText(a),
+      detail: `the executor's receipts are the reference's in another order: tx ${tx} got the receipt of tx ${from}`
+        + `${sameReceipt(c.actual.receipts[from]!, e) ? `, and tx ${from} got tx ${tx}'s` : ''}. Receipts must be listed in block order, one per transaction.`,
+    };
+  }
   if ((e.status === 'skipped') !== (a.status === 'skipped')) {
     // Every receipt before tx matched, so both sides agree on the gas the transactions before it used.
     const used = c.expected.receipts.slice(0, tx).reduce((n, r) => n + r.gasUsed, 0);

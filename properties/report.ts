@@ -95,7 +95,10 @@ function shellWord(s: string): string {
 /**
  * The command that runs a written block on an executor and compares it with the reference, at the
  * thread count of the failing call (`threads`), since a failure may show at 4 threads alone. The
- * one-thread built-ins get no --threads: `concord run` refuses it for them.
+ * one-thread built-ins get no --threads: `concord run` refuses it for them. --warmup 0: the block
+ * runs once on a fresh instance, as the counterexample was rerun (`run` otherwise checks only the
+ * last of thousands of runs on one instance, after an executor that keeps state between blocks
+ * has been warmed up on this one).
  */
 export function rerunCommand(blockFile: string, executor: string, threads?: number): string {
   return runCheckCommand(shellWord(blockFile), executor, threads);
@@ -108,7 +111,7 @@ export function rerunGeneratedCommand(workloadOptions: string, executor: string,
 
 function runCheckCommand(block: string, executor: string, threads: number | undefined): string {
   const onThreads = threads !== undefined && EXECUTORS.get(executor)?.parallel !== false ? ` --threads ${threads}` : '';
-  return `concord run ${block} --executor ${shellWord(executor)}${onThreads} --check`;
+  return `concord run ${block} --executor ${shellWord(executor)}${onThreads} --warmup 0 --check`;
 }
 
 /**

@@ -23,7 +23,7 @@ import {
   determinismCheck, emptyCoverage, equivalenceCheck, SKIP_REST,
   type CheckDef, type CheckInput, type Coverage, type Failure, type Observer, type Subject, type TxRange,
 } from './equivalence.js';
-import { sameResult, type Explanation } from './explain.js';
+import { afterEarlierBlocks, sameResult, type Explanation } from './explain.js';
 import { exhaustiveCheck } from './enumerate.js';
 import { minimize } from './minimize.js';
 import { interleavingCheck } from './simulated.js';
@@ -245,7 +245,7 @@ export function failureReport(
     seed, ...(run ? { runSeed: run.seed, batch: run.batch } : {}), path,
     token: encodeToken(token), replay: replayCommand(token), ...(failsOnly ? { failsOnly } : {}),
     transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks,
-    ...(last?.explanation ? { explanation: last.explanation } : {}),
+    ...(last?.explanation ? { explanation: failsOnly === 'after earlier blocks' ? afterEarlierBlocks(last.explanation) : last.explanation } : {}),
     ...(last?.error ? { error: last.error } : !last && details.errorInstance ? { error: String(details.errorInstance) } : {}),
     ...(last?.stack ? { stack: last.stack } : {}),
     ...(last?.provenance?.interleaving ? { interleaving: last.provenance.interleaving } : {}),

@@ -140,7 +140,7 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
     // Under --json the report's warnings are not printed, so stderr says which run and why.
     const err = vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('');
     // With the command that shows what differs, which reruns the same block and fails the same way.
-    const rerun = `concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${liar} --threads 2 --check`;
+    const rerun = `concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${liar} --threads 2 --warmup 0 --check`;
     expect(err).toContain(`bench: liar at 2 threads on p2p-a10-t40-s1-h0 disagreed with the reference (what differs: ${rerun})\n`);
     const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.split(' ').slice(1)], { encoding: 'utf8' });
     expect([again.status, again.stdout]).toEqual([1, expect.stringMatching(/^check +DIFFERS from the reference/m)]);

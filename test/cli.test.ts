@@ -297,7 +297,7 @@ export default () => { const table = new Map(); return { name: 'leaky', async ex
     it('run and verify say which call never settled, instead of exiting 13 without a word', () => {
       failsWith(['run', example, '--executor', hangs, '--warmup', '0'], /^concord run: the executor \S+hangs\.mjs: execute\(\) never settled on \S+transfer\.json: nothing was left running that could settle it$/);
       const j = failsWith(['verify', '--executor', hangs, '--runs', '50', '--time-limit', '5', '--out', join(dir, 'hangs')],
-        /^concord verify: the executor \S+hangs\.mjs: execute\(\) never settled on a generated block of \d+ transactions? \(threads (\d)\): nothing was left running that could settle it; its block is in \S+hangs\.mjs-[0-9a-f]{8}-hung\.block\.json \(rerun: concord run \S+ --executor \S+hangs\.mjs --threads \1 --check --timeout 300\)$/);
+        /^concord verify: the executor \S+hangs\.mjs: execute\(\) never settled on a generated block of \d+ transactions? \(threads (\d)\): nothing was left running that could settle it; its block is in \S+hangs\.mjs-[0-9a-f]{8}-hung\.block\.json \(rerun: concord run \S+ --executor \S+hangs\.mjs --threads \1 --warmup 0 --check --timeout 300\)$/);
       expect(j.ok).toBe(false);
       const written = /its block is in (\S+)/.exec(String(j.error))![1]!;
       expect(written.startsWith(`${join(dir, 'hangs')}/`)).toBe(true);
@@ -309,7 +309,7 @@ export default () => { const table = new Map(); return { name: 'leaky', async ex
         /^concord run: the executor \S+deadlocks\.mjs: execute\(\) on \S+transfer\.json did not settle within 0\.4 s$/);
       const out = join(dir, 'deadlocks');
       const j = failsWith(['verify', '--executor', deadlocks, '--runs', '50', '--timeout', '0.4', '--out', out],
-        /^concord verify: the executor \S+deadlocks\.mjs: execute\(\) on a generated block of \d+ transactions? \(threads (\d)\) did not settle within 0\.4 s; its block is in \S+deadlocks\.mjs-[0-9a-f]{8}-hung\.block\.json \(rerun: concord run \S+ --executor \S+deadlocks\.mjs --threads \1 --check --timeout 0\.4\)$/);
+        /^concord verify: the executor \S+deadlocks\.mjs: execute\(\) on a generated block of \d+ transactions? \(threads (\d)\) did not settle within 0\.4 s; its block is in \S+deadlocks\.mjs-[0-9a-f]{8}-hung\.block\.json \(rerun: concord run \S+ --executor \S+deadlocks\.mjs --threads \1 --warmup 0 --check --timeout 0\.4\)$/);
       expect(j.ok).toBe(false);
       const written = /its block is in (\S+)/.exec(String(j.error))![1]!;
       expect(written.startsWith(out)).toBe(true);
@@ -330,7 +330,7 @@ export default { name: 'wrong-at-4', async execute(b, o) { const r = executeRefe
       const r = concord('verify', '--executor', at4, '--runs', '100', '--seed', '11', '--out', join(dir, 'wrong-at-4'));
       expect(r.status).toBe(1);
       expect(r.stdout).toMatch(/^FAIL wrong-at-4 \(\S+\): equivalence check \(threads 4\)/m);
-      const rerun = /\(rerun: concord (run \S+ --executor \S+wrong-at-4\.mjs --threads 4 --check)\)/.exec(r.stdout)![1]!;
+      const rerun = /\(rerun: concord (run \S+ --executor \S+wrong-at-4\.mjs --threads 4 --warmup 0 --check)\)/.exec(r.stdout)![1]!;
       expect(concord(...rerun.split(' '), '--warmup', '0').status).toBe(1);
       const hangsAt4 = module('hangs-at-4', `import { executeReference } from '${reference}';
 export default { name: 'hangs-at-4', execute(b, o) { if (o?.threads === 4 && b.txs.length >= 3) { setInterval(() => {}, 1000); return new Promise(() => {}); }
@@ -338,7 +338,7 @@ export default { name: 'hangs-at-4', execute(b, o) { if (o?.threads === 4 && b.t
       const hung = concord('verify', '--executor', hangsAt4, '--runs', '100', '--timeout', '0.4', '--out', join(dir, 'hangs-at-4'));
       expect(hung.status).toBe(1);
       expect(hung.stderr.trim().split('\n')).toEqual([expect.stringMatching(
-        /^concord verify: the executor \S+hangs-at-4\.mjs: execute\(\) on a generated block of \d+ transactions \(threads 4\) did not settle within 0\.4 s; its block is in \S+ \(rerun: concord run \S+ --executor \S+hangs-at-4\.mjs --threads 4 --check --timeout 0\.4\)$/)]);
+        /^concord verify: the executor \S+hangs-at-4\.mjs: execute\(\) on a generated block of \d+ transactions \(threads 4\) did not settle within 0\.4 s; its block is in \S+ \(rerun: concord run \S+ --executor \S+hangs-at-4\.mjs --threads 4 --warmup 0 --check --timeout 0\.4\)$/)]);
     });
 
     it('run, verify and bench stop an executor that holds the main thread past --timeout (a busy loop, a blocking wait)', () => {

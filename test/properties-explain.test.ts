@@ -9,7 +9,7 @@ import { executeReference } from '../spec/reference.js';
 import { blockResult } from '../spec/result.js';
 import { blockSpecArb, buildBlock, type BlockSpec } from '../properties/arbitraries.js';
 import { snapshotBlock, undoChange } from '../properties/block-change.js';
-import { explain, formatExplanation, sameResult } from '../properties/explain.js';
+import { afterEarlierBlocks, explain, formatExplanation, sameResult } from '../properties/explain.js';
 import { PRE_STATE } from '../properties/trace.js';
 import { blockOf } from './helpers.js';
 
@@ -63,6 +63,28 @@ describe('explain', () => {
     expect(explain(chain, good, bad, prov)).toMatchObject({ anomaly: 'read of an aborted incarnation', tx: 2, cameFrom: { tx: 1, incarnation: 0 }, shouldComeFrom: { tx: 1, incarnation: 1 } });
     // Without provenance, a value nobody committed is still an aborted incarnation's.
     expect(explain(chain, good, bad)).toMatchObject({ anomaly: 'read of an aborted incarnation', tx: 2 });
+  });
+
+  it('calls a read of a value no transaction wrote, in a block that fails only after earlier blocks, a read of an earlier block', () => {
+    const bad = altered(good, { reads: [good.reads[0]!, good.reads[1]!, [[1, 4]]] });
+    const x = afterEarlierBlocks(explain(chain, good, bad)!);
+    expect(x).toMatchObject({ anomaly: 'read of an earlier block', tx: 2, key: 1, expected: '7', actual: '4' });
+    expect(x.detail).toBe('tx 2 saw 4, which no transaction of this block wrote to #0.seq, and the block passes on a fresh instance: '
+      + 'the executor kept the value from an earlier block (state not cleared between blocks). It should have read 7 from tx 1.');
+    // A read whose source is known keeps its anomaly.
+    const stale = explain(chain, good, altered(good, { reads: [good.reads[0]!, [[1, 1]], good.reads[2]!] }))!;
+    expect(afterEarlierBlocks(stale)).toBe(stale);
+  });
+
+  it('names receipts listed out of block order, only when the reads are right and the receipts a permutation', () => {
+    const block = blockOf([{ ops: [['const', 'r0', 1], ['emit', 'r0']] }, { ops: [['const', 'r0', 2], ['emit', 'r0'], ['emit', 'r0']] }], [[1, 1]]);
+    const ref = executeReference(block);
+    const swapped = explain(block, ref, altered(ref, { receipts: [ref.receipts[1]!, ref.receipts[0]!] }))!;
+    expect(swapped).toMatchObject({ anomaly: 'wrong receipt', tx: 0 });
+    expect(swapped.detail).toBe('the executor\'s receipts are the reference\'s in another order: tx 0 got the receipt of tx 1, and tx 1 got tx 0\'s. Receipts must be listed in block order, one per transaction.');
+    // tx 0's receipt given to both: not a permutation, so a plain wrong receipt.
+    const twice = explain(block, ref, altered(ref, { receipts: [ref.receipts[1]!, ref.receipts[1]!] }))!;
+    expect(twice.detail).not.toMatch(/another order/);
   });
 
   it('names a lost write when reads and receipts match but a committed write is missing', () => {

@@ -105,7 +105,7 @@ describe('concord verify', () => {
     expect(r.stdout).toMatch(/^FAIL batch-executor \(\S*batch-executor\.mjs\): equivalence check/m);
     expect(r.stdout).toMatch(/^ {2}batch-executor \(\S*batch-executor\.mjs\) +\d+ blocks .* FAILED$/m);
     // At the thread count of the failing call: a failure may show at one thread count alone.
-    expect(r.stdout).toMatch(/^FAIL batch-executor \(\S*batch-executor\.mjs\): equivalence check \(threads (\d)\)[^]*\(rerun: concord run \S+\.block\.json --executor \S*batch-executor\.mjs --threads \1 --check\)/m);
+    expect(r.stdout).toMatch(/^FAIL batch-executor \(\S*batch-executor\.mjs\): equivalence check \(threads (\d)\)[^]*\(rerun: concord run \S+\.block\.json --executor \S*batch-executor\.mjs --threads \1 --warmup 0 --check\)/m);
     expect(r.stdout).toMatch(/anomaly {6}(stale read|wrong receipt)/);
     expect(r.stdout).toMatch(/block {8}\d transactions?/);
     expect(r.stdout).toMatch(/block file {3}.*\.block\.json/);

@@ -12,6 +12,7 @@ import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { plural } from '../spec/plural.js';
 import { createExecutor, EXECUTORS, isModulePath, type ExecutorSettings } from '../impl/registry.js';
+import { malformation } from '../properties/explain.js';
 import { idealSpeedup, type IdealBound } from './ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
 import { pinThread } from './core-speeds.js';
@@ -127,6 +128,8 @@ class RunAccumulator {
   constructor(readonly executor: string, readonly role: 'baseline' | 'executor', public correct: boolean) {}
 
   count(stats: ExecutionStats): void {
+    const missing = missingCounters(stats);
+    if (missing) throw new Error(`returned a result whose ${missing}`);
     this.blocks++;
     this.counters.executions += stats.executions;
     this.counters.reExecutions += stats.reExecutions;
@@ -160,6 +163,27 @@ function mostOften(xs: readonly number[]): number | null {
   let best: number | null = null;
   for (const [x, n] of counts) if (best === null || n > counts.get(best)! || (n === counts.get(best) && x < best)) best = x;
   return best;
+}
+
+/** The counters a run reports per transaction (RunResult.perTx). */
+const COUNTERS = ['executions', 'reExecutions', 'validations', 'failedValidations'] as const;
+
+/** Which of the counters bench reports a result's stats lacks, in words, or undefined. */
+function missingCounters(stats: ExecutionStats): string | undefined {
+  const missing = COUNTERS.filter((k) => !Number.isFinite(stats[k]));
+  return missing.length === 0 ? undefined
+    : `stats has no number for ${missing.join(', ')}: bench reports them per transaction (emptyStats() in spec/block.ts starts every counter at 0)`;
+}
+
+/**
+ * Why a result cannot be timed, in `concord run`'s words, or undefined: not a BlockResult, or
+ * without the counters bench reports. A well-formed wrong result is timed and marked incorrect.
+ */
+function resultProblem(r: unknown): string | undefined {
+  const shape = malformation(r);
+  if (shape !== undefined) return `returned a malformed result: ${shape}`;
+  const missing = missingCounters((r as BlockResult).stats);
+  return missing && `returned a result whose ${missing}`;
 }
 
 function sameResult(a: BlockResult, b: BlockResult): boolean {
@@ -220,6 +244,11 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
             try {
               // The first execution of each block is untimed: it checks the result and warms the JIT.
               const first = await watch(executeWhat(name, w.id, t), () => executor.execute(w.block, { threads: t }));
+              const problem = resultProblem(first);
+              if (problem !== undefined) {
+                result.failures.push({ executor: name, threads: t, workload: w.id, message: problem });
+                continue;
+              }
               const acc = new RunAccumulator(name, 'executor', sameResult(first, reference));
               accumulators.push(acc);
               live.push({ executor, acc });

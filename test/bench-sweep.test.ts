@@ -161,6 +161,22 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
     expect(doc.runs.map((r) => r.executor)).toEqual(['sequential']);
   });
 
+  it('an executor whose result is not a BlockResult, or lacks the counters bench reports, fails with run\'s words, and the others are written', async () => {
+    quiet();
+    const ref = `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';`;
+    const shapeless = module('shapeless', "export default { name: 'shapeless', execute: async () => ({ hello: 1 }), close: async () => {} };");
+    const uncounted = module('uncounted', `${ref}
+export default { name: 'uncounted', execute: async (block) => ({ ...executeReference(block), stats: { threads: 1, fallback: '' } }), close: async () => {} };`);
+    const out = join(dir, 'shapeless.json');
+    expect(await benchCommand({ ...tiny, threads: '1', executor: `${shapeless},${uncounted},block-stm`, out })).toBe(1);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    expect(doc.failures).toEqual([
+      { executor: 'shapeless', threads: 1, workload: 'p2p-a10-t40-s1-h0', message: 'returned a malformed result: receipts is not a list' },
+      { executor: 'uncounted', threads: 1, workload: 'p2p-a10-t40-s1-h0', message: 'returned a result whose stats has no number for executions, reExecutions, validations, failedValidations: bench reports them per transaction (emptyStats() in spec/block.ts starts every counter at 0)' },
+    ]);
+    expect(doc.runs.map((r) => r.executor).sort()).toEqual(['block-stm', 'sequential']);
+  });
+
   it('an executor that cannot be created at a thread count failed to start there', async () => {
     quiet();
     // The up-front load (1 thread) succeeds; the sweep's pool at 2 threads does not.

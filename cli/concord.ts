@@ -10,7 +10,7 @@ import { CONTRACTS } from '../spec/contracts.js';
 import { defaultModules, MAX_MODULES } from '../impl/modular/executor.js';
 import { PARTITION_KINDS } from '../impl/modular/partition.js';
 import { DEFAULT_HASH_COST, MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOADS } from '../bench/workloads.js';
-import { DEFAULT_CALL_TIMEOUT_S, EXIT, guard } from './errors.js';
+import { closeModuleExecutors, DEFAULT_CALL_TIMEOUT_S, EXIT, guard } from './errors.js';
 import { genCommand } from './gen.js';
 import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
@@ -51,7 +51,9 @@ let exitCode: number = EXIT.OK;
 // Under --json stdout holds one JSON object: what an executor under test logs with console.log
 // or writes to process.stdout itself (a logger) would break it for whoever parses it, so it goes to
 // stderr; Concord's own output still reaches stdout (divertStdout, cli/output.ts).
+let commandName = '';
 program.hook('preAction', (_program, command) => {
+  commandName = command.name();
   if (command.opts().json === true) divertStdout();
 });
 
@@ -172,6 +174,8 @@ try {
     throw e;
   }
 }
+// A module's executor object served every use of it in the command (impl/registry.ts): now it is done.
+if (!(await closeModuleExecutors(commandName)) && exitCode === EXIT.OK) exitCode = EXIT.FAILED;
 process.exitCode = exitCode;
 // A user's executor may leave threads or timers alive, after a passing run as after a failed one
 // (a close() that never settled after its execute() threw, a timer its close() forgot): once the

@@ -7,7 +7,7 @@
 
 import { InvalidArgumentError } from 'commander';
 import { BlockFileError } from '../spec/block-file.js';
-import { UnknownExecutorError } from '../impl/registry.js';
+import { forgetModuleObjects, openModuleObjects, UnknownExecutorError } from '../impl/registry.js';
 import { oneLine } from '../spec/messages.js';
 import { nameAndMessage } from '../properties/explain.js';
 import { MAX_CALL_TIMEOUT_S } from '../properties/verify-limits.js';
@@ -52,6 +52,30 @@ export async function guard(command: string, body: () => Promise<number>): Promi
     }
     throw e;
   }
+}
+
+/**
+ * Closes the executor objects modules exported (impl/registry.ts: one instance each, left open
+ * between the command's uses of it) once the command is done, within the clean-up budget; a
+ * close() that throws or hangs gets a line on stderr. Returns whether every one closed.
+ */
+export async function closeModuleExecutors(command: string): Promise<boolean> {
+  const budget = cleanUpBudget(0, true);
+  let ok = true;
+  for (const { name, executor } of openModuleObjects()) {
+    let settled = false;
+    await budget.run(() => Promise.resolve().then(() => executor.close()).then(() => { settled = true; }, (e: unknown) => {
+      settled = true;
+      ok = false;
+      process.stderr.write(`concord ${command}: the executor ${name} threw while closing: ${oneLine(thrownText(e))}\n`);
+    }));
+    if (!settled) {
+      ok = false;
+      process.stderr.write(`concord ${command}: the executor ${name}: close() did not settle within the clean-up time; the process ends anyway\n`);
+    }
+  }
+  forgetModuleObjects();
+  return ok;
 }
 
 /** An executor's failure as every command prints it: one line on stderr, and the JSON object on stdout under --json. */

@@ -1,5 +1,9 @@
 // Executors by name, as `--executor NAME` selects them, plus a user's own ES module by path.
-// Invariant: every name here builds a fresh executor that the caller must close().
+// Invariant: every name here builds a fresh executor that the caller must close(), except a
+// module whose default export is one executor object: there is only that one, so every create
+// hands out a view of it whose close() does nothing, and the object itself is closed once, by
+// closeModuleObjects, when the command is done with it (a command that closed it after one
+// thread count, then ran the next, would otherwise run a closed executor).
 
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -160,5 +164,34 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
     }
   }
   if (!isExecutor(executor)) throw new UnknownExecutorError(`${nameOrPath}: the default export must be ${SHAPES}; ${what} is ${described(executor)}`);
-  return executor;
+  return executor === d ? moduleObject(nameOrPath, executor) : executor;
+}
+
+/** The modules' executor objects handed out, by the name they were loaded by, to close once. */
+const moduleObjects = new Map<string, Executor>();
+
+/**
+ * A view of a module's one executor object for a caller that will close() it: every property and
+ * method is the object's own (methods bound to it, so private fields and getters work), except a
+ * close() that leaves it open for the next caller.
+ */
+function moduleObject(name: string, executor: Executor): Executor {
+  if (![...moduleObjects.values()].includes(executor)) moduleObjects.set(name, executor);
+  return new Proxy(executor, {
+    get(target, key) {
+      if (key === 'close') return async () => {};
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The executor objects modules exported, as createExecutor handed them out, for closeModuleObjects. */
+export function openModuleObjects(): readonly { readonly name: string; readonly executor: Executor }[] {
+  return [...moduleObjects].map(([name, executor]) => ({ name, executor }));
+}
+
+/** Forgets the module objects once their close() was called (closeModuleObjects, cli/errors.ts). */
+export function forgetModuleObjects(): void {
+  moduleObjects.clear();
 }

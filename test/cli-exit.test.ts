@@ -6,7 +6,7 @@
 // transaction, and with --check one that changed its block; and what goes wrong in a user's module
 // is said plainly (a thrown object's contents, a syntax error's place, a missing name).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,34 @@ describe('concord ends', () => {
     writeFileSync(file, `import { executeReference } from '${reference}';\n${text}\n`);
     return file;
   };
+
+  it('with a module whose default export is one executor object: bench and verify reuse it open, and close it once at the end', () => {
+    const closes = join(dir, 'closes.txt');
+    const text = (close: string) => `import { appendFileSync } from 'node:fs';
+let closed = false;
+export default {
+  name: 'one',
+  async execute(block) { if (closed) throw new Error('execute() after close()'); return executeReference(block); },
+  async close() { closed = true; appendFileSync(${JSON.stringify(closes)}, 'closed\\n'); ${close} },
+};`;
+    const one = module('one', text(''));
+    const count = () => { try { return readFileSync(closes, 'utf8').split('\n').filter(Boolean).length; } catch { return 0; } };
+    for (const args of [
+      ['bench', '--executor', one, '--threads', '1,2', '--workload', 'p2p', '--accounts', '10', '--txs', '40', '--quick', '--json'],
+      ['verify', '--executor', one, '--runs', '30', '--out', join(dir, 'out')],
+      ['run', example, '--executor', one, '--warmup', '0', '--check'],
+    ]) {
+      rmSync(closes, { force: true });
+      const r = concord(...args);
+      expect(r.status, `${args[0]}: ${r.stderr}`).toBe(0);
+      expect(count(), args[0]).toBe(1);
+    }
+    // A close() that throws when the command is done is said, and fails a command that passed.
+    const throws = module('throws-at-end', text("throw new Error('flush failed');"));
+    const r = concord('run', example, '--executor', throws, '--warmup', '0');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^concord run: the executor \S+throws-at-end\.mjs threw while closing: Error: flush failed\n$/);
+  });
 
   it('after a passing run, even when the executor left a timer running', () => {
     const lingers = module('lingers', "export default () => { setInterval(() => {}, 1000); return { name: 'lingers', execute: async (b) => executeReference(b), close: async () => {} }; };");

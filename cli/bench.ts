@@ -5,7 +5,7 @@
 // against the results schema first; exit 1 when an executor failed or disagreed with the
 // reference, because then its timings are not valid speedups.
 
-import { checkExecutorName, createExecutor, EXECUTORS, isModulePath } from '../impl/registry.js';
+import { checkExecutorName, createExecutor, EXECUTORS } from '../impl/registry.js';
 import { rerunCommand, rerunGeneratedCommand } from '../properties/report.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
@@ -135,9 +135,10 @@ function baselineCpus(): number[] {
 /**
  * Runs the sweep and simulation and builds the results document (the part `main` reuses; writing
  * it validates it). Every option, --out included, is checked before the long work starts, and
- * --out, whose check makes folders, last of all.
+ * --out, whose check makes folders, last of all. `moduleOf` hears the module path behind each
+ * module's declared name, which labels its runs.
  */
-export async function runBench(o: BenchOptions, progress: Progress, watch: CallWatch): Promise<ResultsFile> {
+export async function runBench(o: BenchOptions, progress: Progress, watch: CallWatch, moduleOf = new Map<string, string>()): Promise<ResultsFile> {
   if (o.out === '') throw new UsageError('--out: empty file name; give a file');
   const machine = o.label === undefined ? machineFacts() : { ...machineFacts(), label: labelOption(o.label) };
   const suite = workloads(o);
@@ -163,6 +164,7 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
     const json = o.json ? { executor: name } : undefined;
     const alive = resourceCounts();
     const executor = await watch.call(`the executor ${name}: loading`, () => callExecutor(name, 'while loading', () => createExecutor(name, { threads: 1, ...partition }), json));
+    moduleOf.set(executor.name, name);
     await watch.call(`the executor ${name}: close()`, () => callExecutor(name, 'while closing', () => executor.close(), json));
     await warnLeftAlive('bench', `the executor ${name}`, alive);
   }
@@ -226,7 +228,8 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   const watch = watchCalls('bench', timeoutOption(o.timeout), json);
   const progress = createProgress({ json: o.json === true });
   // Without this, a user's execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
-  const doc = await unlessStuck(runBench(o, progress, watch), () => new ExecutorFailure(
+  const moduleOf = new Map<string, string>();
+  const doc = await unlessStuck(runBench(o, progress, watch, moduleOf), () => new ExecutorFailure(
     `${watch.pending() || 'a call into an executor'} never settled, and nothing was left running that could settle it`, json,
   ));
   // Serializing validates: a file bench writes is always one that report and compare accept.
@@ -241,7 +244,7 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   for (const f of doc.failures) progress.note(`bench: ${f.executor} at ${plural(f.threads, 'thread')}${f.workload ? ` on ${f.workload}` : ''} failed: ${f.message}`);
   const wrong = doc.runs.filter((r) => !r.correct);
   for (const r of wrong) {
-    const rerun = rerunWrong(doc, r.executor, r.workload, r.threads);
+    const rerun = rerunWrong(doc, moduleOf, r.executor, r.workload, r.threads);
     progress.note(`bench: ${r.executor} at ${plural(r.threads, 'thread')} on ${r.workload} disagreed with the reference${rerun ? ` (what differs: ${rerun})` : ''}`);
   }
   const bad = doc.failures.length + wrong.length;
@@ -251,14 +254,14 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
 
 /**
  * The `concord run --check` that shows where executor `label` disagreed on a workload, or '' where
- * the command cannot be known: the module path behind a declared name (bench/sweep.ts runLabels)
- * is known only when one module was given or the label carries it.
+ * the command cannot be known. A module's run is labelled by its declared name (bench/sweep.ts
+ * runLabels), with its path beside it where the name is not unique; `moduleOf` gives the path of
+ * each declared name.
  */
-function rerunWrong(doc: ResultsFile, label: string, workload: string, threads: number): string {
+function rerunWrong(doc: ResultsFile, moduleOf: ReadonlyMap<string, string>, label: string, workload: string, threads: number): string {
   const source = doc.workloads.find((w) => w.id === workload)?.source;
-  const modules = doc.settings.executors.filter((e) => isModulePath(e));
   const inLabel = /^.+ \((.+)\)$/.exec(label)?.[1];
-  const executor = doc.settings.executors.includes(label) ? label : inLabel ?? (modules.length === 1 ? modules[0]! : undefined);
+  const executor = doc.settings.executors.includes(label) ? label : inLabel ?? moduleOf.get(label);
   if (!source || executor === undefined) return '';
   return source.kind === 'file' ? rerunCommand(source.path, executor, threads) : rerunGeneratedCommand(workloadFlags(source), executor, threads);
 }

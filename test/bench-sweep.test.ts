@@ -131,8 +131,11 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
     const liar = module('liar', `export default { name: 'liar', async execute(block) {
       return { stateRoot: 'bad', receiptsRoot: 'bad', receipts: [], reads: [], gasUsed: 0, state: new Map(), stats: ${STATS} };
     }, async close() {} };`);
+    // A second module: the rerun command still finds which path the name 'liar' came from.
+    const honest = module('honest', `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+export default { name: 'honest', execute: async (block) => executeReference(block), close: async () => {} };`);
     const out = join(dir, 'liar.json');
-    expect(await benchCommand({ ...tiny, threads: '2', executor: liar, out, json: true })).toBe(1);
+    expect(await benchCommand({ ...tiny, threads: '2', executor: `${liar},${honest}`, out, json: true })).toBe(1);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     const run = doc.runs.find((r) => r.executor === 'liar')!;
     expect(run.correct).toBe(false);

@@ -176,7 +176,10 @@ export function formatFailure(f: FailureReport): string[] {
     lines.push(`  interleaving ${shown[0]}`, ...shown.slice(1).map((s) => `               ${s}`));
     if (steps.length > MAX_STEPS) lines.push(`               ... ${steps.length - MAX_STEPS} more steps`);
   }
-  if (f.failsOnly) {
+  if (f.failsOnly && f.replayed) {
+    lines.push(`  fails only   ${FAILS_ONLY[f.failsOnly].why}, when it was found; this replay failed too, so the failure is still there, `
+      + 'but an executor whose results vary may shrink to another block than the one found then (this one is written apart, ...-replay.block.json)');
+  } else if (f.failsOnly) {
     const { why, found } = FAILS_ONLY[f.failsOnly];
     lines.push(`  fails only   ${why}: ${found(f.earlier?.length ?? 0)}, so running it alone (a rerun of its block file, a replay) may not repeat the failure; `
       + 'rerun the whole verify to see it again');

@@ -88,6 +88,12 @@ export interface FailureReport {
    */
   readonly failsOnly?: FailsOnly;
   /**
+   * A replay of a token with failsOnly that failed again: failsOnly is the token's, from when the
+   * counterexample was found, and its block was written apart from the one found then
+   * (`...-replay.block.json`), since an executor whose results vary may shrink to another.
+   */
+  readonly replayed?: true;
+  /**
    * With failsOnly 'after earlier blocks': the blocks its instance ran just before it, oldest first,
    * after which it failed on a fresh instance every time (as block file objects, with the thread
    * count each ran at, and the file each was written to).
@@ -222,7 +228,7 @@ export function writeExecutorBlock(outDir: string, executor: string, tag: string
 
 /** Writes the failing block next to the others; the file name carries executor, check and seed. */
 function writeFailure(outDir: string, r: Omit<FailureReport, 'blockFile'>): string {
-  return writeExecutorBlock(outDir, r.executor, `${r.check}-${r.seed}`, r.block);
+  return writeExecutorBlock(outDir, r.executor, `${r.check}-${r.seed}${r.replayed ? '-replay' : ''}`, r.block);
 }
 
 /**
@@ -243,7 +249,7 @@ export function failureReport(
   const base: Omit<FailureReport, 'blockFile'> = {
     executor, label: subject.label ?? executor, check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }),
     seed, ...(run ? { runSeed: run.seed, batch: run.batch } : {}), path,
-    token: encodeToken(token), replay: replayCommand(token), ...(failsOnly ? { failsOnly } : {}),
+    token: encodeToken(token), replay: replayCommand(token), ...(failsOnly ? { failsOnly } : {}), ...(how.replayed ? { replayed: true } : {}),
     transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks,
     ...(last?.explanation ? { explanation: failsOnly === 'after earlier blocks' ? afterEarlierBlocks(last.explanation) : last.explanation } : {}),
     ...(last?.error ? { error: last.error } : !last && details.errorInstance ? { error: String(details.errorInstance) } : {}),
@@ -302,6 +308,8 @@ function recording(subject: Subject): { readonly subject: Subject; history(): re
 export interface HowItFails {
   readonly failsOnly?: FailsOnly;
   readonly after?: readonly Executed[];
+  /** Known from the replayed token, not found by rerunning (FailureReport.replayed). */
+  readonly replayed?: true;
 }
 
 const SOMETIMES: HowItFails = { failsOnly: 'sometimes' };
@@ -384,7 +392,7 @@ interface Rerun {
  */
 async function checkBatch(
   subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | { path: string },
-  outDir?: string, rerun?: Rerun,
+  outDir?: string, rerun?: Rerun, replayedFailsOnly?: FailsOnly,
 ): Promise<FailureReport | undefined> {
   // What the subject ran before the run that failed last, which is the reported one's (the shrunk block's).
   let failedAfter: readonly Executed[] = [];
@@ -416,7 +424,7 @@ async function checkBatch(
   // A replay starts at the end of fast-check's shrink path (one segment per shrink after the run's
   // index) and so counts none of them; count them, so the replay reports the original's steps.
   let shrinks = 'path' in run ? run.path.split(':').length - 1 : 0;
-  let how: HowItFails = {};
+  let how: HowItFails = replayedFailsOnly ? { failsOnly: replayedFailsOnly, replayed: true } : {};
   if (input) {
     const rest = input.slice(1);
     const { spec, steps } = await minimize(input[0], async (s) => !(await checkOnce([s, ...rest])));
@@ -546,7 +554,7 @@ export async function replayFailure(
   let report: FailureReport | undefined;
   try {
     if (!check.applies(subject)) throw new ReplayTokenError(`--replay: the ${token.check} check does not apply to ${token.executor}`);
-    report = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, { path: token.path }, outDir);
+    report = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, { path: token.path }, outDir, undefined, token.failsOnly);
   } finally {
     await subject.close(report !== undefined);
   }

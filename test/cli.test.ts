@@ -180,6 +180,29 @@ export default () => { const table = new Map(); return { name: 'leaky', async ex
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, reproduced: false, failsOnly: 'after earlier blocks', failures: [] });
   });
 
+  it('a replay that reproduces a counterexample found to fail only sometimes keeps that label, and writes its block apart', () => {
+    // Wrong on every other call while verify looks for it; wrong on every call while it is replayed.
+    const flaky = join(dir, 'flaky.mjs');
+    writeFileSync(flaky, `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+let calls = 0;
+export default () => ({ name: 'flaky', async execute(b) {
+  const r = executeReference(b); const wrong = process.env.ALWAYS_WRONG === '1' || calls++ % 2 === 1;
+  return wrong ? { ...r, gasUsed: r.gasUsed + 1, state: r.state, stats: r.stats } : r; }, async close() {} });\n`);
+    const out = join(dir, 'flaky-out');
+    const r = concord('verify', '--executor', flaky, '--runs', '100', '--out', out);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}fails only {3}sometimes /m);
+    const token = /replay {7}concord verify --replay (cv1_\S+)/.exec(r.stdout)![1]!;
+    const found = /^ {2}block file {3}(\S+)/m.exec(r.stdout)![1]!;
+    const again = spawnSync(process.execPath, [cli, 'verify', '--replay', token, '--out', out, '--json'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ALWAYS_WRONG: '1' } });
+    expect(again.status).toBe(1);
+    const doc = JSON.parse(again.stdout) as { reproduced: boolean; failures: { failsOnly?: string; replayed?: boolean; blockFile: string; token: string }[] };
+    expect(doc).toMatchObject({ reproduced: true, failures: [{ failsOnly: 'sometimes', replayed: true }] });
+    expect(doc.failures[0]!.blockFile).toBe(found.replace(/\.block\.json$/, '-replay.block.json'));
+    // Its token still says so, for the next replay.
+    expect(doc.failures[0]!.token).toBe(token);
+  });
+
   it('lists the library contracts with their arguments', () => {
     const r = concord('contracts');
     expect(r.status).toBe(0);

@@ -326,13 +326,13 @@ export function afterEarlierBlocks(x: Explanation): Explanation {
  * transaction whose reference receipt tx got (a swap partner first), else undefined. Equal
  * receipts are common (transfers cost the same), so a single wrong receipt that happens to equal
  * another transaction's is not taken for a reordering: the whole list must be a permutation, and
- * every read set right (an executor that ran tx 1 where it should have run tx 0 and skipped tx 1
- * swaps equal receipts too, but reads differently).
+ * every read set and the final state right (an executor that ran tx 1 where it should have run
+ * tx 0 and skipped tx 1 swaps receipts too, but reads or writes differently).
  */
 function reorderedFrom(c: Context, tx: number): number | undefined {
   const { receipts: expected } = c.expected;
   const { receipts: actual } = c.actual;
-  if (!c.expected.reads.every((r, i) => sameReads(r, c.actual.reads[i]!))) return undefined;
+  if (!c.expected.reads.every((r, i) => sameReads(r, c.actual.reads[i]!)) || explainState(c) !== undefined) return undefined;
   const text = (r: Receipt) => `${r.status} ${r.code} ${r.gasUsed} ${r.outputs.join(',')}`;
   const count = new Map<string, number>();
   for (const r of expected) count.set(text(r), (count.get(text(r)) ?? 0) + 1);
@@ -355,13 +355,8 @@ function explainReceipt(c: Context, tx: number): Explanation {
   const a = c.actual.receipts[tx]!;
   const t = c.trace.txs[tx]!;
   const from = reorderedFrom(c, tx);
-  if (from !== undefined) {
-    return {
-      anomaly: 'wrong receipt', elle: ELLE['wrong receipt'], tx, expected: receiptText(e), actual: receiptText(a),
-      detail: `the executor's receipts are the reference's in another order: tx ${tx} got the receipt of tx ${from}`
-        + `${sameReceipt(c.actual.receipts[from]!, e) ? `, and tx ${from} got tx ${tx}'s` : ''}. Receipts must be listed in block order, one per transaction.`,
-    };
-  }
+  const reordered = from === undefined ? ''
+    : `the executor's receipts are the reference's in another order: tx ${tx} got the receipt of tx ${from}${sameReceipt(c.actual.receipts[from]!, e) ? `, and tx ${from} got tx ${tx}'s` : ''}`;
   if ((e.status === 'skipped') !== (a.status === 'skipped')) {
     // Every receipt before tx matched, so both sides agree on the gas the transactions before it used.
     const used = c.expected.receipts.slice(0, tx).reduce((n, r) => n + r.gasUsed, 0);
@@ -369,7 +364,15 @@ function explainReceipt(c: Context, tx: number): Explanation {
       ? `the block gas limit (${c.block.gasLimit}) is reached before tx ${tx} (the transactions before it used ${used} gas), so it and every later transaction must be skipped (skip-rest); the executor ran it`
       : `tx ${tx} fits under the block gas limit (${c.block.gasLimit}) but the executor skipped it: the transactions before it in block order used ${used} gas, below the limit, so it must run `
         + '(an executor that spends the limit in another order than the block\'s skips the wrong transactions)';
-    return { anomaly: 'wrong receipt', elle: ELLE['wrong receipt'], tx, expected: receiptText(e), actual: receiptText(a), detail: `${detail}.` };
+    // Transactions alike in all but their place give the same reads and state either way.
+    const or = reordered && `. Or else ${reordered}, and it listed them out of block order`;
+    return { anomaly: 'wrong receipt', elle: ELLE['wrong receipt'], tx, expected: receiptText(e), actual: receiptText(a), detail: `${detail}${or}.` };
+  }
+  if (reordered) {
+    return {
+      anomaly: 'wrong receipt', elle: ELLE['wrong receipt'], tx, expected: receiptText(e), actual: receiptText(a),
+      detail: `${reordered}. Receipts must be listed in block order, one per transaction.`,
+    };
   }
   for (const key of t.deltaBases) {
     const correct = t.sources.get(key) ?? PRE_STATE;
@@ -421,17 +424,24 @@ function explainState(c: Context): Explanation | undefined {
   const a = act.get(key) ?? 0;
   const writer: Version = { tx: firstWriter };
   // An older value of the key (pre-state or an earlier committed write) means the last write was dropped.
-  const older = firstWriter === PRE_STATE ? [] : [valueBefore(c.block, c.trace, key, firstWriter), ...c.trace.txs.slice(0, firstWriter).map((t) => t.writes.get(key))];
+  const older = firstWriter === PRE_STATE ? [] : [c.block.preState.get(key) ?? 0, ...c.trace.txs.slice(0, firstWriter).map((t) => t.writes.get(key))];
   const lost = older.includes(a);
+  const came = lost ? olderVersion(c, key, firstWriter, a) : undefined;
   const delta = firstWriter !== PRE_STATE && c.trace.txs[firstWriter]!.deltaKeys.has(key);
   const anomaly: AnomalyName = lost ? 'lost write' : 'wrong final value';
   const why = lost
-    ? `the final value ${a} is an older value of the key: the committed write of ${versionText(writer)} is missing`
+    ? `the final value ${a} is an older value of the key (${versionText(came)}'s): the committed write of ${versionText(writer)} is missing`
     : `the final value ${a} was written by no committed transaction${delta ? `; ${versionText(writer)} wrote it by DELTA, so the delta was resolved against the wrong base` : firstWriter === PRE_STATE ? ' (the key should still hold its pre-state value)' : ` (it should be ${versionText(writer)}'s write)`}`;
   return {
     anomaly, elle: ELLE[anomaly], tx: firstWriter === PRE_STATE ? -1 : firstWriter, key, keyName: c.name(key),
-    expected: String(e), actual: String(a), shouldComeFrom: writer, detail: `Every read and receipt matched, yet ${why}.`,
+    expected: String(e), actual: String(a), shouldComeFrom: writer, ...(came ? { cameFrom: came } : {}), detail: `Every read and receipt matched, yet ${why}.`,
   };
+}
+
+/** The newest version of `key` before transaction `before` that holds `value`: a write of an earlier transaction, or the pre-state. */
+function olderVersion(c: Context, key: number, before: number, value: number): Version {
+  for (let t = before - 1; t >= 0; t--) if (c.trace.txs[t]!.writes.get(key) === value) return { tx: t };
+  return { tx: PRE_STATE };
 }
 
 /** Explains the first divergence of `actual` from the reference result `expected`, or undefined when they agree. */

@@ -90,7 +90,11 @@ describe('explain', () => {
   it('names a lost write when reads and receipts match but a committed write is missing', () => {
     const state = new Map(good.state);
     state.set(1, 5);
-    expect(explain(chain, good, altered(good, { state }))).toMatchObject({ anomaly: 'lost write', key: 1, tx: 1, expected: '7', actual: '5' });
+    const x = explain(chain, good, altered(good, { state }))!;
+    expect(x).toMatchObject({ anomaly: 'lost write', key: 1, tx: 1, expected: '7', actual: '5', shouldComeFrom: { tx: 1 }, cameFrom: { tx: 0 } });
+    expect(x.detail).toBe('Every read and receipt matched, yet the final value 5 is an older value of the key (tx 0\'s): the committed write of tx 1 is missing.');
+    state.set(1, 1);
+    expect(explain(chain, good, altered(good, { state }))).toMatchObject({ anomaly: 'lost write', cameFrom: { tx: PRE_STATE } });
   });
 
   it('names a wrong final value (a delta resolved against the wrong base)', () => {

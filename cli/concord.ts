@@ -52,8 +52,10 @@ let exitCode: number = EXIT.OK;
 // or writes to process.stdout itself (a logger) would break it for whoever parses it, so it goes to
 // stderr; Concord's own output still reaches stdout (divertStdout, cli/output.ts).
 let commandName = '';
+let commandTimeout: string | undefined;
 program.hook('preAction', (_program, command) => {
   commandName = command.name();
+  commandTimeout = command.opts().timeout as string | undefined;
   if (command.opts().json === true) divertStdout();
 });
 
@@ -175,7 +177,7 @@ try {
   }
 }
 // A module's executor object served every use of it in the command (impl/registry.ts): now it is done.
-if (!(await closeModuleExecutors(commandName)) && exitCode === EXIT.OK) exitCode = EXIT.FAILED;
+if (!(await closeModuleExecutors(commandName, commandTimeout, exitCode !== EXIT.OK)) && exitCode === EXIT.OK) exitCode = EXIT.FAILED;
 process.exitCode = exitCode;
 // A user's executor may leave threads or timers alive, after a passing run as after a failed one
 // (a close() that never settled after its execute() threw, a timer its close() forgot): once the

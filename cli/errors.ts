@@ -9,7 +9,7 @@ import { InvalidArgumentError } from 'commander';
 import { BlockFileError } from '../spec/block-file.js';
 import { forgetModuleObjects, openModuleObjects, UnknownExecutorError } from '../impl/registry.js';
 import { oneLine } from '../spec/messages.js';
-import { nameAndMessage } from '../properties/explain.js';
+import { nameAndMessage, thrownAt } from '../properties/explain.js';
 import { MAX_CALL_TIMEOUT_S } from '../properties/verify-limits.js';
 import { cleanUpBudget } from '../properties/clean-up.js';
 import { failureLines } from './failure-lines.js';
@@ -56,25 +56,40 @@ export async function guard(command: string, body: () => Promise<number>): Promi
 
 /**
  * Closes the executor objects modules exported (impl/registry.ts: one instance each, left open
- * between the command's uses of it) once the command is done, within the clean-up budget; a
- * close() that throws or hangs gets a line on stderr. Returns whether every one closed.
+ * between the command's uses of it) once the command is done, each through a call watch as every
+ * call into an executor is (a hang or a held main thread is stopped): after a command that
+ * failed, as a clean-up whose result does not matter; after one that passed, as a call whose
+ * throw or hang fails the command. `timeout` is the command's --timeout, read only when there is
+ * something to close. Returns whether every one closed.
  */
-export async function closeModuleExecutors(command: string): Promise<boolean> {
-  const budget = cleanUpBudget(0, true);
+export async function closeModuleExecutors(command: string, timeout: string | undefined, failed: boolean): Promise<boolean> {
+  const objects = openModuleObjects();
+  forgetModuleObjects();
+  if (objects.length === 0) return true;
+  let seconds = DEFAULT_CALL_TIMEOUT_S;
+  try {
+    seconds = timeoutOption(timeout);
+  } catch {
+    // The command refused its --timeout already; the default serves its clean-up.
+  }
+  // No JSON here: under --json the command has printed its one object.
+  const watch = watchCalls(command, seconds);
   let ok = true;
-  for (const { name, executor } of openModuleObjects()) {
-    let settled = false;
-    await budget.run(() => Promise.resolve().then(() => executor.close()).then(() => { settled = true; }, (e: unknown) => {
-      settled = true;
+  for (const { name, executor } of objects) {
+    const what = `the executor ${name}: close()`;
+    const close = () => callExecutor(name, 'while closing', () => executor.close());
+    if (failed) {
+      await watch.cleanUp(what, close);
+      continue;
+    }
+    try {
+      await watch.call(what, close);
+    } catch (e) {
+      if (!(e instanceof ExecutorFailure)) throw e;
+      reportFailure(command, e);
       ok = false;
-      process.stderr.write(`concord ${command}: the executor ${name} threw while closing: ${oneLine(thrownText(e))}\n`);
-    }));
-    if (!settled) {
-      ok = false;
-      process.stderr.write(`concord ${command}: the executor ${name}: close() did not settle within the clean-up time; the process ends anyway\n`);
     }
   }
-  forgetModuleObjects();
   return ok;
 }
 
@@ -99,7 +114,10 @@ export async function callExecutor<T>(name: string, what: string, f: () => T | P
   try {
     return await f();
   } catch (e) {
-    throw isInputError(e) ? e : new ExecutorFailure(`the executor ${name} threw ${what}: ${thrownText(e)}`, json);
+    if (isInputError(e)) throw e;
+    // Where in the user's code, as verify's `thrown at` says it: the first frame outside Concord.
+    const [at] = thrownAt(e);
+    throw new ExecutorFailure(`the executor ${name} threw ${what}: ${thrownText(e)}${at ? ` (at ${at})` : ''}`, json);
   }
 }
 

@@ -50,7 +50,7 @@ export default {
     const throws = module('throws-at-end', text("throw new Error('flush failed');"));
     const r = concord('run', example, '--executor', throws, '--warmup', '0');
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^concord run: the executor \S+throws-at-end\.mjs threw while closing: Error: flush failed\n$/);
+    expect(r.stderr).toMatch(/^concord run: the executor \S+throws-at-end\.mjs threw while closing: Error: flush failed \(at Object\.close \(\S+throws-at-end\.mjs:7:\d+\)\)\n$/);
   });
 
   it('after a passing run, even when the executor left a timer running', () => {

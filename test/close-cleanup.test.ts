@@ -52,7 +52,7 @@ export default () => { let ran = false; return { name: '${name}', ${execute},
     const throws = stuckAfterUse('throws-then-stuck', "async execute() { ran = true; throw new Error('boom'); }");
     const r = concord('run', '--workload', 'p2p', '--txs', '10', '--executor', throws, '--warmup', '0', '--timeout', String(LIMIT_S));
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^concord run: the executor \S+throws-then-stuck\.mjs threw on p2p \S+ txs=10 \S+ \S+: Error: boom$/m);
+    expect(r.stderr).toMatch(/^concord run: the executor \S+throws-then-stuck\.mjs threw on p2p \S+ txs=10 \S+ \S+: Error: boom(?: \(at [^\n]+\))?$/m);
     expect(cleanUpMs(r.stderr)).toBeLessThan(2.5 * LIMIT_S * 1000);
   });
 

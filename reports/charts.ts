@@ -5,19 +5,25 @@
 // Invariants: every series a chart draws is named in its legend, so a reader (and the tests) can
 // find each one in the SVG's text; a series has the same colour in every chart of a report; the
 // points of runs the sequential executor partly or wholly ran are ringed, and the ring is in the
-// legend too.
+// legend too; a run that did not match the reference is never drawn as a valid figure: its point is
+// crossed out, its line dashed apart from its series' correct runs, and its series' legend entry
+// says so, since a chart is often pasted where no table stands beside it.
 
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { anchorsFor, BLOCK_STM_ANCHORS, type Anchor } from './anchors.js';
 import type { Merged } from './merge.js';
-import { fellBack } from './summary.js';
+import { fellBack, type Row } from './summary.js';
 
 export const IDEAL_SERIES = 'ideal (list schedule)';
 /** The legend entry of the ring around a point whose run fell back. */
 export const FALLBACK_POINT = 'fell back to the sequential executor';
+/** The legend entry of the cross over a point whose run did not match the reference. */
+export const WRONG_POINT = '✗ did not match the reference: not a valid figure';
+/** The kind of a measured run that did not match the reference, as the line legend names it. */
+export const WRONG_KIND = 'wrong results';
 
-type Kind = 'measured' | 'ideal' | 'simulated' | 'paper';
+type Kind = 'measured' | typeof WRONG_KIND | 'ideal' | 'simulated' | 'paper';
 
 interface Point {
   /** The workload's label, its panel: one per workload id, since merge keeps labels distinct per id. */
@@ -43,10 +49,20 @@ function chart(name: string, title: string, spec: TopLevelSpec, points: readonly
   return { name, title, spec, series: [...new Set(points.map((p) => p.series))] };
 }
 
-/** Series name of an executor: with several machines, which machine it ran on too. */
+/**
+ * Series name of an executor: with several machines, which machine it ran on too; and where any of
+ * its runs did not match the reference, how many, so the legend says so wherever the chart goes.
+ */
 function seriesName(m: Merged, executor: string, machine: string): string {
-  return m.sources.length > 1 ? `${executor} · ${machine}` : executor;
+  const name = m.sources.length > 1 ? `${executor} · ${machine}` : executor;
+  const runs = m.rows.filter((r) => r.executor === executor && r.machine === machine);
+  const wrong = runs.filter((r) => !r.correct).length;
+  if (wrong === 0) return name;
+  return `${name} ✗ ${wrong === runs.length ? 'wrong results' : `wrong results in ${wrong} of ${runs.length} runs`}`;
 }
+
+/** A measured run's kind: one that did not match the reference is drawn apart from its series' valid runs. */
+const measuredKind = (r: Row): Kind => (r.correct ? 'measured' : WRONG_KIND);
 
 const simulatedName = (m: Merged, executor: string, machine: string) => `${seriesName(m, executor, machine)} (simulated)`;
 const paperName = (a: Anchor) => `paper: ${a.setting}`;
@@ -79,17 +95,20 @@ function workloadOrder(m: Merged): string[] {
 }
 
 const THREAD_TICKS = [1, 2, 4, 8, 16, 32, 64];
-const KINDS: Kind[] = ['measured', 'ideal', 'simulated', 'paper'];
-const DASHES = [[1, 0], [6, 3], [2, 2], [1, 0]];
+const KINDS: Kind[] = ['measured', WRONG_KIND, 'ideal', 'simulated', 'paper'];
+const DASHES = [[1, 0], [8, 3, 2, 3], [6, 3], [2, 2], [1, 0]];
+/** A cross (an X) in the unit square vega sizes symbol paths in. */
+const CROSS = 'M-1,-1L1,1M1,-1L-1,1';
 
 function facetChart(m: Merged, points: Point[], title: string, yTitle: string, yLog: boolean): TopLevelSpec {
   const colors = seriesColors(m);
   const order = [...colors.keys()];
   const domain = [...new Set(points.map((p) => p.series))].sort((a, b) => order.indexOf(a) - order.indexOf(b));
-  // A line style per kind only where kinds differ; its legend draws line samples, not dots.
+  // A line style per kind only where kinds differ, or where a run's results were wrong, which no
+  // chart draws as a plain line; its legend draws line samples, not dots.
   const kinds = KINDS.filter((k) => k !== 'paper' && points.some((p) => p.kind === k));
-  const strokeDash = kinds.length > 1
-    ? { strokeDash: { field: 'kind', type: 'nominal' as const, title: 'line', scale: { domain: kinds, range: kinds.map((k) => DASHES[KINDS.indexOf(k)]!) }, legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } } }
+  const strokeDash = kinds.length > 1 || kinds.includes(WRONG_KIND)
+    ? { strokeDash: { field: 'kind', type: 'nominal' as const, title: 'line', scale: { domain: kinds, range: kinds.map((k) => DASHES[KINDS.indexOf(k)]!) }, legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 400, encode: { symbols: { update: { stroke: { value: '#333333' } } } } } } }
     : {};
   const x = {
     field: 'threads', type: 'quantitative' as const, title: 'threads',
@@ -103,12 +122,19 @@ function facetChart(m: Merged, points: Point[], title: string, yTitle: string, y
     // cut one loses what tells two machines, or a run from its simulation, apart.
     legend: { labelLimit: 0, orient: 'bottom' as const, columns: 2 },
   };
-  // A ring over each fallback point, in the legend by a constant datum; drawn only where there is one, so no chart names a mark it lacks.
-  const fallbackRing = points.some((p) => p.fallback) ? [{
+  // A ring over each fallback point and a cross over each wrong one, in the legend by a constant
+  // datum; each drawn only where there is one, so no chart names a mark it lacks. The layers share
+  // one shape scale, so each names every mark drawn.
+  const marks = [
+    { label: FALLBACK_POINT, shape: 'square', filter: 'datum.fallback === true', drawn: points.some((p) => p.fallback) },
+    { label: WRONG_POINT, shape: CROSS, filter: `datum.kind === '${WRONG_KIND}'`, drawn: points.some((p) => p.kind === WRONG_KIND) },
+  ].filter((k) => k.drawn);
+  const markScale = { domain: marks.map((k) => k.label), range: marks.map((k) => k.shape) };
+  const markLayers = marks.map((k) => ({
     mark: { type: 'point' as const, size: 170, filled: false, strokeWidth: 1.5, color: '#000000' },
-    transform: [{ filter: 'datum.fallback === true' }],
-    encoding: { x, y, shape: { datum: FALLBACK_POINT, title: 'marked', scale: { range: ['square'] }, legend: { labelLimit: 0, orient: 'bottom' as const } } },
-  }] : [];
+    transform: [{ filter: k.filter }],
+    encoding: { x, y, shape: { datum: k.label, title: 'marked', scale: markScale, legend: { labelLimit: 0, orient: 'bottom' as const } } },
+  }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -129,7 +155,7 @@ function facetChart(m: Merged, points: Point[], title: string, yTitle: string, y
           transform: [{ filter: "datum.kind === 'paper'" }],
           encoding: { x, y, color },
         },
-        ...fallbackRing,
+        ...markLayers,
       ],
     },
     resolve: { scale: { y: 'independent' } },
@@ -154,21 +180,21 @@ export function speedupChart(m: Merged): Chart {
     }
   }
   for (const r of m.rows) {
-    if (r.role === 'executor') points.push({ workload: r.label, threads: r.threads, value: r.speedup, series: seriesName(m, r.executor, r.machine), kind: 'measured', fallback: fellBack(r) });
+    if (r.role === 'executor') points.push({ workload: r.label, threads: r.threads, value: r.speedup, series: seriesName(m, r.executor, r.machine), kind: measuredKind(r), fallback: fellBack(r) });
   }
   return chart('speedup', 'Speedup over the sequential baseline vs threads', facetChart(m, points, 'Speedup over sequential vs threads, against the ideal', 'speedup (x)', true), points);
 }
 
 export function throughputChart(m: Merged): Chart {
   const points: Point[] = m.rows.map((r) => ({
-    workload: r.label, threads: r.threads, value: r.txPerSecond, series: seriesName(m, r.executor, r.machine), kind: 'measured' as const, fallback: fellBack(r),
+    workload: r.label, threads: r.threads, value: r.txPerSecond, series: seriesName(m, r.executor, r.machine), kind: measuredKind(r), fallback: fellBack(r),
   }));
   return chart('throughput', 'Throughput (transactions per second)', facetChart(m, points, 'Throughput vs threads', 'tx/s', false), points);
 }
 
 export function efficiencyChart(m: Merged): Chart {
   const points: Point[] = m.rows.filter((r) => r.role === 'executor' && r.efficiency !== null).map((r) => ({
-    workload: r.label, threads: r.threads, value: r.efficiency!, series: seriesName(m, r.executor, r.machine), kind: 'measured' as const, fallback: fellBack(r),
+    workload: r.label, threads: r.threads, value: r.efficiency!, series: seriesName(m, r.executor, r.machine), kind: measuredKind(r), fallback: fellBack(r),
   }));
   return chart('efficiency', 'Efficiency: measured speedup / ideal speedup', facetChart(m, points, 'Efficiency against the ideal at min(threads, cores) (1 = the limit of the block\'s dependencies on the cores that ran)', 'measured / ideal', false), points);
 }

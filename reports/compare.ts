@@ -14,7 +14,8 @@
 // threshold when one is given) is named with its delta in a warning, since the other rows' deltas
 // include that move. A side whose run did not match the reference is marked, and every run of the
 // new file that did not, or executor that failed there, is listed in `broken`: a time of wrong
-// results is no speed-up, so such a file never passes.
+// results is no speed-up, so such a file never passes; nor does such a row enter the geomean or
+// count as a regression, on whichever side it was wrong.
 
 import { plural } from '../spec/plural.js';
 import { geomean, mannWhitney, median, medianInterval, RECOMMENDED_SAMPLES } from './stats.js';
@@ -74,7 +75,11 @@ export function handoverFitted(model: string): boolean {
 export interface Comparison {
   readonly rows: readonly CompareRow[];
   readonly predictions: readonly PredictionRow[];
-  readonly geomean: { readonly base: number; readonly next: number; readonly deltaPct: number } | null;
+  /**
+   * Over the executors' rows whose runs matched the reference on both sides (`rows` of them);
+   * `incorrect` counts the executors' rows left out for not matching it. Null without such rows.
+   */
+  readonly geomean: { readonly base: number; readonly next: number; readonly deltaPct: number; readonly rows: number; readonly incorrect: number } | null;
   readonly warnings: readonly string[];
   /** The new file's runs that did not match the reference and its executors' failures, one line each (whether compared or not). */
   readonly broken: readonly string[];
@@ -117,15 +122,24 @@ function runName(labels: ReadonlyMap<string, string>, r: RunRecord): string {
   return `${labels.get(r.workload)} · ${r.executor}${r.role === 'baseline' ? ' (baseline)' : ''} @${r.threads}`;
 }
 
-/** The new file's runs that did not match the reference and its failures, each named by workload, executor and threads. */
+/**
+ * The new file's runs that did not match the reference and its failures, each named by workload,
+ * executor and threads. A failure without a workload is one of loading or creating the executor, or
+ * of its close() after its runs (results-schema.md): a pool in `startup` at that thread count was
+ * created, so its failure came after it started, and its message says what failed.
+ */
 function brokenRuns(next: ResultsFile, labels: ReadonlyMap<string, string>): string[] {
+  const started = (f: ResultsFile['failures'][number]) => next.startup.some((s) => s.executor === f.executor && s.threads === f.threads);
   return [
     ...next.runs.filter((r) => !r.correct).map((r) => `${runName(labels, r)}: did not match the reference result`),
-    ...next.failures.map((f) => (f.workload === null
-      ? `${f.executor} @${f.threads}: failed to start: ${f.message}`
-      : `${labels.get(f.workload)} · ${f.executor} @${f.threads}: failed: ${f.message}`)),
+    ...next.failures.map((f) => (f.workload !== null
+      ? `${labels.get(f.workload)} · ${f.executor} @${f.threads}: failed: ${f.message}`
+      : `${f.executor} @${f.threads}: ${started(f) ? 'failed after it started' : 'failed to start'}: ${f.message}`)),
   ];
 }
+
+/** Whether both sides of a row matched the reference: only then is its time, and its delta, an execution's. */
+const bothCorrect = (r: CompareRow) => r.base.correct && r.next.correct;
 
 export interface CompareOptions {
   /** Percent: with it, the baseline's rows are warned about only when they moved by more than this (the gate's threshold). */
@@ -192,12 +206,15 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   const order = new Map(base.workloads.map((w, i) => [w.id, i]));
   rows.sort((a, b) => order.get(a.workload)! - order.get(b.workload)! || Number(b.baseline) - Number(a.baseline)
     || a.executor.localeCompare(b.executor) || a.threads - b.threads);
-  // Over the executors' rows alone, as the gate: a machine that moved would otherwise move it too.
+  // Over the executors' rows alone, as the gate: a machine that moved would otherwise move it too;
+  // and over correct runs alone: a wrong run's time would move it as if it were a speed.
   const executorRows = rows.filter((r) => !r.baseline);
-  const g = executorRows.length === 0 ? null : (() => {
-    const gb = geomean(executorRows.map((r) => r.base.median));
-    const gn = geomean(executorRows.map((r) => r.next.median));
-    return { base: gb, next: gn, deltaPct: (gn / gb - 1) * 100 };
+  const counted = executorRows.filter(bothCorrect);
+  const incorrect = executorRows.length - counted.length;
+  const g = counted.length === 0 ? null : (() => {
+    const gb = geomean(counted.map((r) => r.base.median));
+    const gn = geomean(counted.map((r) => r.next.median));
+    return { base: gb, next: gn, deltaPct: (gn / gb - 1) * 100, rows: counted.length, incorrect };
   })();
   return { rows, predictions, geomean: g, warnings, broken: brokenRuns(next, labels) };
 }
@@ -214,9 +231,13 @@ function predictionRows(base: ResultsFile, next: ResultsFile, labels: ReadonlyMa
   });
 }
 
-/** The executors' rows significantly slower than base by more than pct percent; the baseline's rows are warnings, not regressions. */
+/**
+ * The executors' rows significantly slower than base by more than pct percent; the baseline's rows
+ * are warnings, not regressions, and a row wrong on either side is no regression either: its delta
+ * compares a wrong run's time (a wrong new run fails the comparison as broken on its own).
+ */
 export function regressions(c: Comparison, pct: number): CompareRow[] {
-  return c.rows.filter((r) => !r.baseline && r.significant && r.deltaPct > pct);
+  return c.rows.filter((r) => !r.baseline && bothCorrect(r) && r.significant && r.deltaPct > pct);
 }
 
 /** A p-value as the report prints it: "p<0.001" rather than a "p=0.000" that reads as certainty. */
@@ -285,9 +306,13 @@ export function formatComparison(c: Comparison, baseName: string, nextName: stri
     line(columns.map((col) => col.sub)),
     ...body.map(line),
   ];
+  const incorrect = c.rows.filter((r) => !r.baseline && !bothCorrect(r)).length;
   const notes = [
     ...(c.rows.some((r) => r.base.interval === null || r.next.interval === null) ? ['¹ need >= 6 samples for a 95% confidence interval'] : []),
-    ...(c.rows.some((r) => !r.base.correct || !r.next.correct) ? [`${WRONG} the run did not match the reference result: its time is not that of a correct execution`] : []),
+    ...(c.rows.some((r) => !bothCorrect(r)) ? [`${WRONG} the run did not match the reference result: its time is not that of a correct execution, so its row is left out of the geomean and never counts as a regression`] : []),
+    ...(incorrect === 0 ? [] : [c.geomean
+      ? `geomean: over the ${plural(c.geomean.rows, 'executor row')} whose runs matched the reference on both sides; ${plural(incorrect, 'row')} marked ${WRONG} left out`
+      : `no geomean: ${incorrect === 1 ? 'the one executor row is' : `all ${incorrect} executor rows are`} marked ${WRONG}`]),
   ];
   if (notes.length > 0) out.push('', ...notes);
   if (c.predictions.length > 0) out.push('', ...predictionLines(c.predictions, baseName, nextName));

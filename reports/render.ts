@@ -4,8 +4,9 @@
 // Invariant: every measured speedup is printed next to the ideal at its thread count, and every
 // warning (busy machine, incorrect executor, failures, too few samples) appears in both forms; a
 // speedup of a run the sequential executor partly or wholly ran says so in its cell, with the share
-// and the reason in a footnote under its table, and an efficiency above 100% carries a footnote on
-// what can produce it.
+// and the reason in a footnote under its table, as does one of a run that stopped part-way, with
+// its samples and error; an efficiency above 100% carries a footnote on what can produce it; and
+// both forms show every string from a results file as text, escaped for each (esc, mdText).
 
 import { anchorsFor, BLOCK_STM_ANCHORS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, pValue } from './compare.js';
@@ -78,12 +79,23 @@ function fallbackNote(r: Row): string {
   return `Fell back: ${what}. Why: ${r.fallback}.${gap === null ? '' : ` The ideal is higher because ${gap}.`}`;
 }
 
-/** "0.97x (fell back)¹" where the sequential executor ran some of the run's blocks, so its speed is never taken for the parallel engine's. */
+/** How a run that stopped part-way ended, and what its figures rest on. */
+function partialNote(r: Row): string {
+  return `Partial run: ${r.executor} threw in a timed round at ${threadsText(r.threads)} on ${r.label} (${r.stoppedBy}), so the rounds after it `
+    + `did not run and its figures come from the ${plural(r.samples, 'sample')} it took before.`;
+}
+
+/**
+ * "0.97x (fell back)¹" where the sequential executor ran some of the run's blocks, so its speed is
+ * never taken for the parallel engine's; "(partial)²" where the run stopped part-way, so its speed
+ * is never taken for a whole run's.
+ */
 function speedupCell(r: Row, notes: Footnotes): string {
   if (r.role === 'baseline') return '1 (def.)';
-  if (!fellBack(r)) return `${fixed(r.speedup)}x`;
   const share = r.run.fallbackShare;
-  return `${fixed(r.speedup)}x (${share === undefined || share >= 1 ? '' : `${pct(share)} `}fell back)${notes.mark(fallbackNote(r))}`;
+  const fell = fellBack(r) ? ` (${share === undefined || share >= 1 ? '' : `${pct(share)} `}fell back)${notes.mark(fallbackNote(r))}` : '';
+  const partial = r.stoppedBy === null ? '' : ` (partial)${notes.mark(partialNote(r))}`;
+  return `${fixed(r.speedup)}x${fell}${partial}`;
 }
 
 /** A speedup cell outside the run's own row, where no executor column carries the ✗ of a run that did not match the reference. */
@@ -379,22 +391,42 @@ function sections(m: Merged): Section[] {
       `over fastest-core baseline = the same, with the baseline's median taken only over its rounds on its fastest core (the CPU whose rounds, ${MIN_CORE_SAMPLES} samples or more, ran fastest; where it can, the bench pins the baseline to each CPU in turn, round by round). Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not. – where the file has no CPUs per sample.`,
       'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal. Both are taken at min(threads, the machine\'s effective cores): threads beyond the cores share them, so no more than the cores run at once, and a footnote marks such rows.',
       're-exec/tx and failed val/tx: the executor\'s re-executions and failed validations per transaction, averaged over timed blocks. p50/p99: block latency percentiles.',
-      '(fell back) after a speedup: the parallel executor handed some or all of the run\'s blocks to the sequential executor (its preflight or its contention check judged them too contended), so the figure is partly or wholly the sequential executor\'s; the footnote under the table says how many blocks and why. The charts mark such runs\' points too. A footnote on an efficiency above 100% says what can cause it.',
+      '(fell back) after a speedup: the parallel executor handed some or all of the run\'s blocks to the sequential executor (its preflight or its contention check judged them too contended), so the figure is partly or wholly the sequential executor\'s; the footnote under the table says how many blocks and why. The charts mark such runs\' points too. (partial) after a speedup: the executor threw part-way through its timed rounds, so the figures of its row come from the samples it took before; the footnote says how many. A footnote on an efficiency above 100% says what can cause it.',
     ],
     tables: [],
   });
   return out;
 }
 
-function mdCell(s: string): string {
-  return s.replace(/\|/g, '\\|');
+/**
+ * Text for Markdown, as a table cell, heading or paragraph: every string the Markdown shows goes
+ * through here once, as every string the page shows goes through esc(), since names, labels,
+ * messages and reasons come from results files anyone can write. A backslash goes before each
+ * character that GitHub's Markdown gives a meaning inside a line (emphasis, code, links,
+ * strikethrough, math, table cells), before a < that could open an HTML tag and an & that could
+ * open an entity (a "1.00 < 1.4" in a reason stays readable, in the file and on bench's terminal),
+ * and a line break becomes a space: one would end the table row or paragraph it stands in.
+ */
+function mdText(s: string): string {
+  return s.replace(/\r\n?|\n/g, ' ').replace(/[\\`*_[\]~|$]|<(?=[A-Za-z/!?])|&(?=[A-Za-z#])/g, '\\$&');
+}
+
+/**
+ * A code span that shows s as written: CommonMark ends a span at a run of backticks as long as its
+ * fence, and strips one space from each end of a padded one.
+ */
+function mdCode(s: string): string {
+  const text = s.replace(/\r\n?|\n/g, ' ');
+  const fence = '`'.repeat(Math.max(0, ...[...text.matchAll(/`+/g)].map((r) => r[0].length)) + 1);
+  const pad = /^[` ]|[` ]$/.test(text) ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
 }
 
 function mdTable(t: Table): string {
-  const head = `| ${t.headers.map(mdCell).join(' | ')} |`;
+  const head = `| ${t.headers.map(mdText).join(' | ')} |`;
   const rule = `| ${t.numeric.map((n) => (n ? '---:' : '---')).join(' | ')} |`;
   // Each note a paragraph of its own: a line right under a table would join its last row.
-  return [[head, rule, ...t.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n'), ...(t.notes ?? [])].join('\n\n');
+  return [[head, rule, ...t.rows.map((r) => `| ${r.map(mdText).join(' | ')} |`)].join('\n'), ...(t.notes ?? []).map(mdText)].join('\n\n');
 }
 
 function title(m: Merged): string {
@@ -403,24 +435,25 @@ function title(m: Merged): string {
 
 /** Markdown for a pull request; charts are linked as `<chartDir>/<name>.svg`. */
 export function renderMarkdown(m: Merged, charts: readonly { name: string; title: string }[], chartDir = '.'): string {
-  const parts = [`# ${title(m)}`, ''];
-  parts.push(`Sources: ${m.sources.map((s) => `\`${s.file}\` (${s.name}, ${s.doc.settings.quick ? 'quick' : 'full'} run, threads ${s.doc.settings.threads.join(',')}${settingsNote(s.doc)})`).join('; ')}.`, '');
+  const parts = [`# ${mdText(title(m))}`, ''];
+  const source = (s: Source) => `${mdCode(s.file)} (${mdText(`${s.name}, ${s.doc.settings.quick ? 'quick' : 'full'} run, threads ${s.doc.settings.threads.join(',')}${settingsNote(s.doc)}`)})`;
+  parts.push(`Sources: ${m.sources.map(source).join('; ')}.`, '');
   for (const s of sections(m)) {
-    parts.push(`## ${s.title}`, '');
-    for (const p of s.paragraphs) if (p) parts.push(p, '');
+    parts.push(`## ${mdText(s.title)}`, '');
+    for (const p of s.paragraphs) if (p) parts.push(mdText(p), '');
     for (const t of s.tables) parts.push(mdTable(t), '');
   }
   parts.push('## Charts', '');
-  for (const c of charts) parts.push(`![${c.title}](${chartDir}/${c.name}.svg)`, '');
+  for (const c of charts) parts.push(`![${mdText(c.title)}](${chartDir}/${c.name}.svg)`, '');
   return parts.join('\n');
 }
 
 /** The terminal summary `concord bench` prints: warnings, the results tables and the predictions. */
 export function resultsMarkdown(m: Merged): string {
   const parts: string[] = [];
-  for (const w of warnings(m)) parts.push(w, '');
+  for (const w of warnings(m)) parts.push(mdText(w), '');
   const groups = [...new Set(m.rows.map((r) => r.workload.group))];
-  for (const g of groups) parts.push(`## ${g}`, '', mdTable(resultsTable(m, m.rows.filter((r) => r.workload.group === g))), '');
+  for (const g of groups) parts.push(`## ${mdText(g)}`, '', mdTable(resultsTable(m, m.rows.filter((r) => r.workload.group === g))), '');
   const predictions = predictionTable(m);
   if (predictions) parts.push('## Simulated scaling', '', mdTable(predictions), '');
   return parts.join('\n');

@@ -44,6 +44,12 @@ export interface Row {
   readonly peakRssBytes: number;
   readonly correct: boolean;
   readonly fallback: string;
+  /**
+   * The message of the failure that stopped the run part-way, or null: an executor that throws in
+   * a timed round keeps the samples of its earlier rounds, and its failure names the run's
+   * workload, executor and thread count (a throw before any sample leaves a failure but no run).
+   */
+  readonly stoppedBy: string | null;
   readonly run: RunRecord;
 }
 
@@ -122,6 +128,7 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
     baselineMedian.set(`${r.workload}@${r.threads}`, median(r.samplesMs));
     baselineFastCore.set(`${r.workload}@${r.threads}`, fastestCoreMedian(r.samplesMs, r.cpus));
   }
+  const failures = new Map(doc.failures.filter((f) => f.workload !== null).map((f) => [`${f.workload}\0${f.executor}@${f.threads}`, f.message]));
   return doc.runs.map((run): Row => {
     const workload = workloads.get(run.workload)!;
     const medianMs = median(run.samplesMs);
@@ -140,7 +147,8 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
       cores, ideal: ideal?.speedup ?? null, bound: ideal?.bound ?? null,
       efficiency: ideal ? speedup / ideal.speedup : null,
       reExecutionsPerTx: run.perTx.reExecutions, failedValidationsPerTx: run.perTx.failedValidations,
-      peakRssBytes: run.peakRssBytes, correct: run.correct, fallback: run.fallback, run,
+      peakRssBytes: run.peakRssBytes, correct: run.correct, fallback: run.fallback,
+      stoppedBy: run.role === 'executor' ? failures.get(`${run.workload}\0${run.executor}@${run.threads}`) ?? null : null, run,
     };
   });
 }

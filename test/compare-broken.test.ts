@@ -63,6 +63,8 @@ describe('compare with a broken NEW and no run in common', () => {
   it('exits 1 too when only the baseline\'s runs are shared', async () => {
     const doc = structuredClone(base);
     doc.runs = doc.runs.filter((r) => r.role === 'baseline');
+    // It never started: no pool of it was created, so no startup record.
+    doc.startup = [];
     doc.failures = [{ executor: 'fake-parallel', threads: 2, workload: null, message: 'no workers' }];
     const { a, b } = files(doc);
     const r = await run({ base: a, next: b });

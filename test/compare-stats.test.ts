@@ -223,8 +223,9 @@ describe('compare', () => {
     expect(c.broken).toEqual(['p2p 100 acc × 1000 tx · fake-parallel @2: did not match the reference result']);
     const text = formatComparison(c, 'a', 'b');
     expect(text).toMatch(/^p2p 100 acc × 1000 tx · fake-parallel @2 +[\d.]+ ± \d+% +[\d.]+ ± \d+% ✗ +-\d+\.\d\d% /m);
-    expect(text.split('\n').filter((l) => l.includes('✗'))).toHaveLength(2);
-    expect(text).toContain('\n✗ the run did not match the reference result: its time is not that of a correct execution\n');
+    expect(text.split('\n').filter((l) => l.includes('✗'))).toHaveLength(3);
+    expect(text).toContain('\n✗ the run did not match the reference result: its time is not that of a correct execution, so its row is left out of the geomean and never counts as a regression\n');
+    expect(text).toContain('\ngeomean: over the 3 executor rows whose runs matched the reference on both sides; 1 row marked ✗ left out\n');
     // A wrong run in base only is marked, and fails nothing.
     const back = compare(wrong, base);
     expect([back.rows.filter((r) => !r.base.correct).length, back.broken]).toEqual([1, []]);

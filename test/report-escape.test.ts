@@ -1,7 +1,8 @@
 // Report text from results files, which anyone can write: in the HTML page every name, label,
 // message and reason is escaped once (element content and attributes alike, charts included), so a
 // file, executor, machine or workload called `<b>x</b>`, `a&b` or `</script>` shows as written and
-// adds no element or attribute; the Markdown keeps the text as written.
+// adds no element or attribute; in the Markdown each is escaped too (HTML, emphasis, code, links,
+// table pipes, line breaks), so it reads as written there as well.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,17 +12,20 @@ import { merge } from '../reports/merge.js';
 import { renderMarkdown } from '../reports/render.js';
 import { writeReport } from '../reports/report.js';
 import type { ResultsFile } from '../reports/schema.js';
-import { sampleResults } from './report-fixture.js';
+import { mdUnescaped, sampleResults } from './report-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-/** Every character HTML gives a meaning, a closing script tag and an attribute that would run code. */
-const NASTY = `<b>x</b> a&b "q" 's' </script><script>alert(1)</script><img src=x onerror="alert(2)">`;
+/** Every character HTML gives a meaning, a closing script tag, an attribute that would run code, and Markdown's inline markup. */
+const NASTY = `<b>x</b> a&b "q" 's' </script><script>alert(1)</script><img src=x onerror="alert(2)"> *x* _y_ \`c\` [l](u) ~~s~~ $m$ a|b \\`;
 const EXECUTOR = `exec ${NASTY}`;
 const MACHINE = `box ${NASTY}`;
 /** A block file's label is its name after the last slash, so this one holds none. */
 const BLOCK_FILE = `<u a="1" b='2'>&w.json`;
 const FILE = `results ${NASTY}.json`;
+
+/** The same text as the Markdown must write it: a backslash before each character its lines give a meaning. */
+const mdEscaped = (s: string) => s.replace(/[\\`*_[\]~|$]|<(?=[A-Za-z/!?])|&(?=[A-Za-z#])/g, '\\$&');
 
 /** The same HTML-special text, as the page must write it. */
 const escaped = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -40,7 +44,7 @@ function hostile(): ResultsFile {
     startup: doc.startup.map((s) => ({ ...s, executor: executor(s.executor) })),
     simulated: doc.simulated.map((s) => ({ ...s, executor: executor(s.executor), model: `model ${NASTY}` })),
     simulatedGaps: [`gap ${NASTY}`],
-    failures: [{ executor: EXECUTOR, threads: 2, workload: `workload ${NASTY}`, message: `message ${NASTY}` }],
+    failures: [{ executor: EXECUTOR, threads: 2, workload: `workload ${NASTY}`, message: `message ${NASTY}\nat its second line` }],
     cores: { start: { unavailable: `probe ${NASTY}` }, end: { unavailable: `probe ${NASTY}` } },
   };
 }
@@ -75,11 +79,22 @@ describe('HTML report from a results file with hostile names', () => {
     expect(readFileSync(written.charts.find((f) => f.endsWith('speedup.svg'))!, 'utf8')).toContain(panel);
   });
 
-  it('keeps the names as written in the Markdown', () => {
+  it('escapes every name, label, message and reason in the Markdown, so each reads as written and adds no markup', () => {
     const md = renderMarkdown(merge([{ file: FILE, doc: hostile() }]), []);
-    expect(md).toContain(`\`${FILE}\` (${MACHINE}, `);
-    expect(md).toContain(`| ${BLOCK_FILE} | ${EXECUTOR} | 2 |`);
-    expect(md).toContain(`message ${NASTY}`);
+    for (const text of [EXECUTOR, MACHINE, BLOCK_FILE, `group ${NASTY}`, `cpu ${NASTY}`, `reason ${NASTY}`, `model ${NASTY}`, `gap ${NASTY}`, `probe ${NASTY}`]) {
+      expect(mdUnescaped(mdEscaped(text))).toBe(text);
+      expect(md).toContain(mdEscaped(text));
+    }
+    expect(md).toContain(`| ${mdEscaped(BLOCK_FILE)} | ${mdEscaped(EXECUTOR)} | 2 |`);
+    expect(md).toContain(`## Results: ${mdEscaped(`group ${NASTY}`)}\n`);
+    // A line break in a message would end the paragraph (or a table row) it stands in.
+    expect(md).toContain(`${mdEscaped(`message ${NASTY}`)} at its second line`);
+    // The file name stands in a code span, whose fence is longer than any run of backticks in it.
+    expect(md).toContain(`Sources: \`\`${FILE}\`\` (${mdEscaped(MACHINE)}, `);
+    // Outside that span no character Markdown reads as markup stands unescaped, but the tables' own
+    // pipes: a < that could open a tag, an & that could open an entity, or any of the others.
+    const prose = md.replace(`\`\`${FILE}\`\``, '').split('\n').map((l) => l.replace(/^\| | \|$/g, '').replace(/ \| /g, ' '));
+    expect(prose.filter((l) => /(?<!\\)(\\\\)*([`*_[\]~|$]|<[A-Za-z/!?]|&[A-Za-z#])/.test(l))).toEqual([]);
   });
 
   it.skipIf(!existsSync(CHROMIUM))('shows every name as text in a browser, with no element the names would inject', async () => {

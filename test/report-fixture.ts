@@ -2,8 +2,14 @@
 // deterministically around the given medians. sampleResults: two workloads (one in the p2p grid
 // group, one contract mix), the sequential baseline and a fake parallel executor at 1 and 2
 // threads; optionally a third, a dependency chain the executor hands to the sequential executor.
-// contestResults: block-stm against modular on workloads described case by case.
+// contestResults: block-stm against modular on workloads described case by case. mdUnescaped: the
+// text a reader of the Markdown sees.
 import { RESULTS_FORMAT, type ResultsFile } from '../reports/schema.js';
+
+/** Markdown text as a reader sees it: CommonMark drops the backslash before any ASCII punctuation it escapes. */
+export function mdUnescaped(md: string): string {
+  return md.replace(/\\([!-/:-@[-`{-~])/g, '$1');
+}
 
 /** The reason impl/preflight.ts gives for a block whose first 512 transactions form one chain. */
 export const PREFLIGHT_CHAIN = 'preflight: the first 512 transactions\' declared footprints chain 512 of them in block order (parallelism 1.00 < 1.4)';

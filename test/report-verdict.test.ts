@@ -13,7 +13,7 @@ import { explain, PREFLIGHT_REASON as REPORTS_PREFLIGHT } from '../reports/why.j
 import { P2P_GRID_GROUP as REPORTS_P2P_GRID } from '../reports/anchors.js';
 import { PREFLIGHT_REASON as IMPL_PREFLIGHT } from '../impl/preflight.js';
 import { P2P_GRID_GROUP as BENCH_P2P_GRID } from '../bench/suite.js';
-import { contestResults, PREFLIGHT_CHAIN, sampleResults, type ContestCase } from './report-fixture.js';
+import { contestResults, mdUnescaped, PREFLIGHT_CHAIN, sampleResults, type ContestCase } from './report-fixture.js';
 
 const CONTENTION = 'contention: transactions 256 to 512 needed 400 executions';
 
@@ -70,7 +70,7 @@ function render(doc: ResultsFile): string {
 function row(md: string, label: string): string[] {
   const line = md.split('\n').find((l) => l.startsWith(`| ${label} |`));
   expect(line, `no row for ${label}`).toBeDefined();
-  return line!.slice(2, -2).split(' | ');
+  return line!.slice(2, -2).split(' | ').map(mdUnescaped);
 }
 
 describe('the names reports/ shares with the code that writes results files', () => {

@@ -2,8 +2,8 @@
 // Invariant: every name here builds a fresh executor that the caller must close(), except a
 // module whose default export is one executor object: there is only that one, so every create
 // hands out a view of it whose close() does nothing, and the object itself is closed once, by
-// closeModuleObjects, when the command is done with it (a command that closed it after one
-// thread count, then ran the next, would otherwise run a closed executor).
+// closeModuleExecutors (cli/errors.ts), when the command is done with it (a command that closed
+// it after one thread count, then ran the next, would otherwise run a closed executor).
 
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -186,12 +186,12 @@ function moduleObject(name: string, executor: Executor): Executor {
   });
 }
 
-/** The executor objects modules exported, as createExecutor handed them out, for closeModuleObjects. */
+/** The executor objects modules exported, as createExecutor handed them out, for closeModuleExecutors (cli/errors.ts). */
 export function openModuleObjects(): readonly { readonly name: string; readonly executor: Executor }[] {
   return [...moduleObjects].map(([name, executor]) => ({ name, executor }));
 }
 
-/** Forgets the module objects once their close() was called (closeModuleObjects, cli/errors.ts). */
+/** Forgets the module objects once closeModuleExecutors (cli/errors.ts) has taken them to close. */
 export function forgetModuleObjects(): void {
   moduleObjects.clear();
 }

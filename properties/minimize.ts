@@ -5,41 +5,107 @@
 // delta debugging (ddmin) does: chunks of half the block, then quarters, eighths, ... down to pairs,
 // each chunk tried once per size, last chunk first, keeping every removal after which the block
 // still fails; a 2-transaction bug in a 2,000-transaction block takes a few dozen attempts, not one
-// per transaction. Then it greedily tries removing each single transaction, statement
-// and pre-state entry and simplifying gas limits and contention, keeping every change that still
-// fails, until nothing more can go. Both passes share one cap on attempts (MAX_ATTEMPTS).
+// per transaction. Then it walks single changes round and round, keeping each after which the
+// block still fails, until every change of the current block has failed: first single removals (a
+// transaction, a pre-state entry), then those and the simplifications (a statement less, a
+// transaction's gas limit reset, a transaction made the no-op NOOP, the block gas limit removed,
+// zeroed or halved, one hot key); then ddmin's chunks again, since simpler bodies can let chunks
+// go, and the walk again, while they do. Where a round of single changes would take more than half
+// the attempts left (a block of many transactions the bug needs for their positions alone: a bug
+// in the 65th transaction needs 64 before it), chunks of transactions become NOOPs first, the
+// ddmin way. All of it shares one cap on attempts (MAX_ATTEMPTS): each attempt runs the executor.
 // Invariant: the result still fails (every accepted step failed when tried) and is no larger than
-// the input on any measure (the block keeps at least one transaction); `steps` counts the accepted
-// changes; the pass is deterministic (its attempts depend only on the spec and on which of them
-// failed), so a replay reaches the same block in the same number of steps.
+// the input: no more transactions, pre-state entries or keys, no longer transaction bodies (a
+// contract call may become the one-statement NOOP), a block gas limit only removed or lowered, at
+// least one transaction; `steps` counts the accepted changes and `attempts` the blocks tried, and
+// `capped` is true exactly when the cap left a change untried; the pass is deterministic (its
+// attempts depend only on the spec and on which of them failed), so a replay reaches the same
+// block in the same steps.
 
 import type { BlockSpec, TxSpec } from './arbitraries.js';
 
-/** Blocks tried in all (both passes together); each is one run of the failing property. */
+/** Blocks tried in all (all passes together); each is one run of the failing property. */
 export const MAX_ATTEMPTS = 400;
 
-/** Single-change candidates: one transaction, statement or pre-state entry less, or a simpler value. */
-function* candidates(s: BlockSpec): Generator<BlockSpec> {
-  for (let i = s.txs.length - 1; i >= 0 && s.txs.length > 1; i--) yield { ...s, txs: s.txs.filter((_, j) => j !== i) };
-  for (let k = s.pre.length - 1; k >= 0 && s.pre.length > 1; k--) yield { ...s, pre: s.pre.filter((_, j) => j !== k) };
-  for (let i = 0; i < s.txs.length; i++) {
-    const t = s.txs[i]!;
-    const replace = (tx: TxSpec): BlockSpec => ({ ...s, txs: s.txs.map((x, j) => (j === i ? tx : x)) });
-    if (t.kind === 'code') {
-      for (let k = t.body.length - 1; k >= 0 && t.body.length > 1; k--) yield replace({ ...t, body: t.body.filter((_, j) => j !== k) });
-    }
-    if (t.gas !== 100_000) yield replace({ ...t, gas: 100_000 });
-  }
-  if (s.gasLimit !== null) yield { ...s, gasLimit: null };
-  if (s.keys !== 1) yield { ...s, keys: 1 };
+/** The gas limit generated transactions mostly get, and the one a simplified transaction gets. */
+const AMPLE_GAS = 100_000;
+
+/** The simplest transaction: one statement that touches no state and emits nothing. */
+export const NOOP: TxSpec = { kind: 'code', body: [{ s: 'addi', dst: 0, imm: 0 }], gas: AMPLE_GAS };
+
+/** Structural equality of plain spec data (NOOP itself is shared, so mostly the identity check decides). */
+const same = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
+
+/** What minimize found, and whether it had to stop early. */
+export interface Minimized {
+  readonly spec: BlockSpec;
+  /** Changes accepted. */
+  readonly steps: number;
+  /** Blocks tried, at most MAX_ATTEMPTS. */
+  readonly attempts: number;
+  /** The cap stopped the pass while changes were left untried: a smaller failing block may exist. */
+  readonly capped: boolean;
 }
 
-/** Shrinks `spec` while `fails` holds; returns the smallest failing spec found and how many steps were taken. */
-export async function minimize(spec: BlockSpec, fails: (s: BlockSpec) => Promise<boolean>): Promise<{ spec: BlockSpec; steps: number }> {
+/**
+ * Indices of `xs` whose removal is worth a try, last first: none when one is left (a block keeps a
+ * transaction and a pre-state entry, a program a statement), and of a run of equal neighbours only
+ * the last, since removing any of them gives the same block (a run of NOOPs costs one attempt).
+ */
+function removable<T>(xs: readonly T[]): number[] {
+  const out: number[] = [];
+  for (let i = xs.length - 1; i >= 0 && xs.length > 1; i--) if (i === xs.length - 1 || !same(xs[i], xs[i + 1])) out.push(i);
+  return out;
+}
+
+/**
+ * Lower block gas limits than `g`, simplest first: none at all, then 0 (every transaction
+ * skipped), then half. Lowering, not only removing, matters for a bug in skipping: without a
+ * limit nothing is skipped, and while the limit stays, removing a transaction that ran lets a
+ * skipped one run. Halving again is a later step, so a limit takes about log2(g) steps to shrink.
+ */
+function lowerGasLimits(g: number | null): (number | null)[] {
+  if (g === null) return [];
+  return [null, ...new Set([0, Math.floor(g / 2)])].filter((x) => x === null || x < g);
+}
+
+/** Removals of one transaction or pre-state entry, last first; built lazily, since only a few are tried per block. */
+function removals(s: BlockSpec): (() => BlockSpec)[] {
+  return [
+    ...removable(s.txs).map((i) => () => ({ ...s, txs: s.txs.filter((_, j) => j !== i) })),
+    ...removable(s.pre).map((k) => () => ({ ...s, pre: s.pre.filter((_, j) => j !== k) })),
+  ];
+}
+
+/** Simplifications that keep every transaction and pre-state entry: each transaction in turn, then the block's settings. */
+function simplifications(s: BlockSpec): (() => BlockSpec)[] {
+  const out: (() => BlockSpec)[] = [];
+  s.txs.forEach((t, i) => {
+    if (same(t, NOOP)) return;
+    const replace = (tx: TxSpec) => (): BlockSpec => ({ ...s, txs: s.txs.map((x, j) => (j === i ? tx : x)) });
+    if (t.kind === 'code') for (const k of removable(t.body)) out.push(replace({ ...t, body: t.body.filter((_, j) => j !== k) }));
+    if (t.gas !== AMPLE_GAS) out.push(replace({ ...t, gas: AMPLE_GAS }));
+    // Last: tried before the statements, a NOOP that still failed took bodies that later removals
+    // needed, and planted bugs shrank to larger blocks.
+    out.push(replace(NOOP));
+  });
+  for (const gasLimit of lowerGasLimits(s.gasLimit)) out.push(() => ({ ...s, gasLimit }));
+  if (s.keys !== 1) out.push(() => ({ ...s, keys: 1 }));
+  return out;
+}
+
+/** Shrinks `spec` while `fails` holds; returns the smallest failing spec found and how it got there. */
+export async function minimize(spec: BlockSpec, fails: (s: BlockSpec) => Promise<boolean>): Promise<Minimized> {
   let current = spec;
   let steps = 0;
   let attempts = 0;
+  // Set when a candidate is left untried for want of attempts; every loop below stops on it.
+  let capped = false;
   const tryCandidate = async (c: BlockSpec): Promise<boolean> => {
+    if (attempts >= MAX_ATTEMPTS) {
+      capped = true;
+      return false;
+    }
     attempts++;
     if (!(await fails(c))) return false;
     current = c;
@@ -47,28 +113,62 @@ export async function minimize(spec: BlockSpec, fails: (s: BlockSpec) => Promise
     return true;
   };
 
-  // Chunk removal (ddmin's "reduce to complement"), sizes halving down to 1. Within a size the
-  // chunks are taken from the end; removing [start, end) leaves the transactions before `start`
-  // where they were, so the walk continues below it whether or not the removal was kept.
-  // Single transactions (size 1) are left to the greedy pass below, which tries them anyway.
-  for (let size = Math.ceil(current.txs.length / 2); size > 1 && attempts < MAX_ATTEMPTS; size = Math.min(Math.ceil(size / 2), Math.ceil(current.txs.length / 2))) {
-    for (let end = current.txs.length; end > 0 && attempts < MAX_ATTEMPTS; end -= size) {
-      const start = Math.max(0, end - size);
-      // The block keeps at least one transaction.
-      if (current.txs.length - (end - start) < 1) continue;
-      await tryCandidate({ ...current, txs: [...current.txs.slice(0, start), ...current.txs.slice(end)] });
-    }
-  }
-
-  for (let progress = true; progress && attempts < MAX_ATTEMPTS;) {
-    progress = false;
-    for (const c of candidates(current)) {
-      if (attempts >= MAX_ATTEMPTS) break;
-      if (await tryCandidate(c)) {
-        progress = true;
-        break;
+  // ddmin's chunk walk, sizes halving down to 2 (true if it kept any change). Within a size the
+  // chunks are taken from the end; changing [start, end) leaves the transactions before `start`
+  // where they were, so the walk continues below it whether or not the change was kept. `edit`
+  // gives undefined for a chunk not worth a try. Single transactions are left to the walks.
+  const byChunks = async (edit: (start: number, end: number) => BlockSpec | undefined): Promise<boolean> => {
+    const before = steps;
+    for (let size = Math.ceil(current.txs.length / 2); size > 1 && !capped; size = Math.min(Math.ceil(size / 2), Math.ceil(current.txs.length / 2))) {
+      for (let end = current.txs.length; end > 0 && !capped; end -= size) {
+        const c = edit(Math.max(0, end - size), end);
+        if (c) await tryCandidate(c);
       }
     }
+    return steps > before;
+  };
+  // ddmin's "reduce to complement"; the block keeps at least one transaction.
+  const removeChunks = () => byChunks((start, end) => (current.txs.length - (end - start) < 1
+    ? undefined
+    : { ...current, txs: [...current.txs.slice(0, start), ...current.txs.slice(end)] }));
+
+  // Walks `make`'s candidates round and round until every candidate of the current block has
+  // failed. After a kept change it goes on at the same index (the list is rebuilt, and what
+  // followed the kept change is mostly at that index now), not at the first candidate: restarting
+  // retried every failing removal after each step, and on a block of 65 transactions that all had
+  // to stay spent the cap on them after six changes, with 63 bodies untouched.
+  const walk = async (make: (s: BlockSpec) => (() => BlockSpec)[]): Promise<void> => {
+    let list = make(current);
+    for (let pos = 0, failedInARow = 0; failedInARow < list.length && !capped; pos = list.length === 0 ? 0 : pos % list.length) {
+      if (await tryCandidate(list[pos]!())) {
+        list = make(current);
+        failedInARow = 0;
+      } else {
+        failedInARow++;
+        pos++;
+      }
+    }
+  };
+  const everything = (s: BlockSpec) => [...removals(s), ...simplifications(s)];
+
+  // Whether one round of `make`'s candidates would take more than half the attempts left.
+  const tooMany = (make: (s: BlockSpec) => (() => BlockSpec)[]) => make(current).length > (MAX_ATTEMPTS - attempts) / 2;
+
+  await removeChunks();
+  // Single removals before any body changes, unless they alone would spend the attempts.
+  if (!tooMany(removals)) await walk(removals);
+  // Bodies in bulk only where the single changes would take more than half the attempts left: a
+  // NOOP chunk can take a body that a later removal needed (planted bugs shrank to larger blocks),
+  // so a small block is better shrunk one change at a time. A chunk of NOOPs already is not tried.
+  if (tooMany(everything)) {
+    await byChunks((start, end) => (current.txs.slice(start, end).every((t) => same(t, NOOP))
+      ? undefined
+      : { ...current, txs: current.txs.map((t, j) => (j >= start && j < end ? NOOP : t)) }));
   }
-  return { spec: current, steps };
+  // Simpler bodies can let chunks go that could not before: chunks again, then single changes
+  // again, while the chunks remove anything.
+  do {
+    await walk(everything);
+  } while (!capped && (await removeChunks()));
+  return { spec: current, steps, attempts, capped };
 }

@@ -16,6 +16,7 @@ import { plural } from '../spec/plural.js';
 import { EXECUTORS } from '../impl/registry.js';
 import { formatExplanation, type Explanation } from './explain.js';
 import { HELPER_PREFIX, type FailsOnly, type ReplayToken } from './replay.js';
+import { MAX_ATTEMPTS } from './minimize.js';
 import type { FailureReport } from './runner.js';
 
 /** Mirrors planted.ts's prefix without importing the catalogue (and the simulated runtimes) into every report. */
@@ -67,21 +68,31 @@ export function formatBlock(block: Block, only?: readonly number[]): string[] {
   const omitted = (from: number, to: number) => {
     if (to > from) lines.push(`  ... ${plural(to - from, 'transaction')} not shown (${to - from === 1 ? `tx ${from}` : `tx ${from}-${to - 1}`})`);
   };
-  let next = 0;
-  for (const i of only ?? block.txs.keys()) {
-    omitted(next, i);
-    next = i + 1;
+  const text = (i: number): string => {
     const tx = block.txs[i]!;
     const p = block.programs[tx.program]!;
     const gas = ` (gas limit ${tx.gasLimit})`;
     if (p.contract) {
       const def = CONTRACTS.get(p.contract.name)!;
       const args = def.params.map((q, j) => `${q.name} ${q.kind === 'entity' ? `#${tx.args[j]}` : tx.args[j]}`).join(', ');
-      lines.push(`  tx ${i}  ${p.contract.name}(${args})${p.contract.hashCost ? ` hash-cost ${p.contract.hashCost}` : ''}${gas}`);
-    } else {
-      const ops = disassemble(p.code).map((op) => op.join(' ')).join('; ');
-      lines.push(`  tx ${i}  ${ops}${tx.args.length ? ` args [${tx.args.join(', ')}]` : ''}${gas}`);
+      return `${p.contract.name}(${args})${p.contract.hashCost ? ` hash-cost ${p.contract.hashCost}` : ''}${gas}`;
     }
+    const ops = disassemble(p.code).map((op) => op.join(' ')).join('; ');
+    return `${ops}${tx.args.length ? ` args [${tx.args.join(', ')}]` : ''}${gas}`;
+  };
+  const shown = [...(only ?? block.txs.keys())].map((i) => ({ i, text: text(i) }));
+  let next = 0;
+  for (let k = 0; k < shown.length;) {
+    const { i, text: t } = shown[k]!;
+    // A run of transactions alike (the no-ops a shrunk block keeps for their positions) is one line.
+    let end = k + 1;
+    while (end < shown.length && shown[end]!.i === i + (end - k) && shown[end]!.text === t) end++;
+    omitted(next, i);
+    const last = shown[end - 1]!.i;
+    lines.push(end - k >= 3 ? `  tx ${i}-${last}  ${t}  (${end - k} transactions alike)` : `  tx ${i}  ${t}`);
+    if (end - k < 3) end = k + 1;
+    next = shown[end - 1]!.i + 1;
+    k = end;
   }
   omitted(next, block.txs.length);
   return lines;
@@ -154,16 +165,19 @@ function seedOrigin(f: FailureReport): string {
 }
 
 export function formatFailure(f: FailureReport): string[] {
-  const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}`];
+  const capped = f.shrinkCapped ? ` (the shrinker stopped at its cap of ${MAX_ATTEMPTS} tries: a smaller failing block may exist)` : '';
+  const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}${capped}`];
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
   if (f.error) lines.push(`  error        the executor threw: ${f.error}`);
   const [top, ...below] = f.stack ?? [];
   if (top) lines.push(`  thrown at    ${top}`, ...below.map((frame) => `               ${frame}`));
   if (f.transactions > 0) {
     const block = blockFromJson(f.block, 'failure');
-    const only = shownTxs(block.txs.length, namedTxs(f.explanation));
-    lines.push(...formatBlock(block, only).map((l) => `  ${l}`));
-    const left = block.txs.length - only.length;
+    // Runs of transactions alike take a line each, so a block that folds into few lines is shown whole.
+    const whole = formatBlock(block);
+    const only = whole.length - 1 <= MAX_TXS ? undefined : shownTxs(block.txs.length, namedTxs(f.explanation));
+    lines.push(...(only ? formatBlock(block, only) : whole).map((l) => `  ${l}`));
+    const left = only ? block.txs.length - only.length : 0;
     if (left > 0) {
       const where = f.blockFile ? `the whole block is in ${f.blockFile}` : 'the whole block is in the report\'s block (no block file was written)';
       lines.push(`  not shown    ${plural(left, 'transaction')} of ${block.txs.length}: ${where}`);

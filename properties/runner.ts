@@ -80,6 +80,8 @@ export interface FailureReport {
   readonly replay: string;
   readonly transactions: number;
   readonly numShrinks: number;
+  /** The shrinker stopped at its cap on tries (minimize.ts MAX_ATTEMPTS) with changes untried: a smaller failing block may exist. */
+  readonly shrinkCapped?: true;
   readonly blockFile?: string;
   /**
    * Why the shrunk block may pass when rerun alone (the block file's rerun, the replay): it passed on
@@ -238,7 +240,7 @@ function writeFailure(outDir: string, r: Omit<FailureReport, 'blockFile'>): stri
  */
 export function failureReport(
   subject: Pick<Subject, 'name' | 'label'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined,
-  how: HowItFails, outDir?: string,
+  how: HowItFails, outDir?: string, shrinkCapped = false,
 ): FailureReport {
   const path = details.counterexamplePath ?? '0';
   const executor = subject.name;
@@ -250,8 +252,9 @@ export function failureReport(
     executor, label: subject.label ?? executor, check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }),
     seed, ...(run ? { runSeed: run.seed, batch: run.batch } : {}), path,
     token: encodeToken(token), replay: replayCommand(token), ...(failsOnly ? { failsOnly } : {}), ...(how.replayed ? { replayed: true } : {}),
-    transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks,
-    ...(last?.explanation ? { explanation: failsOnly === 'after earlier blocks' ? afterEarlierBlocks(last.explanation) : last.explanation } : {}),
+    transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks, ...(shrinkCapped ? { shrinkCapped: true } : {}),
+    // A replay that failed ran on a fresh instance, where a value kept from earlier blocks cannot be.
+    ...(last?.explanation ? { explanation: failsOnly === 'after earlier blocks' && !how.replayed ? afterEarlierBlocks(last.explanation) : last.explanation } : {}),
     ...(last?.error ? { error: last.error } : !last && details.errorInstance ? { error: String(details.errorInstance) } : {}),
     ...(last?.stack ? { stack: last.stack } : {}),
     ...(last?.provenance?.interleaving ? { interleaving: last.provenance.interleaving } : {}),
@@ -425,15 +428,17 @@ async function checkBatch(
   // index) and so counts none of them; count them, so the replay reports the original's steps.
   let shrinks = 'path' in run ? run.path.split(':').length - 1 : 0;
   let how: HowItFails = replayedFailsOnly ? { failsOnly: replayedFailsOnly, replayed: true } : {};
+  let capped = false;
   if (input) {
     const rest = input.slice(1);
-    const { spec, steps } = await minimize(input[0], async (s) => !(await checkOnce([s, ...rest])));
+    const { spec, steps, capped: stopped } = await minimize(input[0], async (s) => !(await checkOnce([s, ...rest])));
+    capped = stopped;
     shrinks += steps;
     if (rerun) how = await howItFails(rerun.source, subject, check, [spec, ...rest], failedAfter);
     // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
     else if (steps > 0) await check.run(subject, o, [spec, ...rest]);
   }
-  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir);
+  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir, capped);
 }
 
 /** Runs of `check` in a run of --runs `runs` (before sharding). */

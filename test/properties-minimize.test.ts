@@ -1,8 +1,11 @@
 // The second shrinking pass (properties/minimize.ts) on big blocks, and the failure report of a big
 // block: a bug that needs two transactions of a 2,000-transaction block shrinks to those two within
 // the attempt cap (chunks first, the way delta debugging does), deterministically, every accepted
-// step failing; the report of a block too big to read prints at most MAX_TXS transactions (those the
-// explanation names and their neighbours first) and says how many it left out and where they are.
+// step failing; a bug that needs a transaction at a position keeps the transactions before it but
+// not their bodies, and a bug in skipping loses the transactions it does not need once the block
+// gas limit is lowered; the pass says when the cap stopped it. The report of a block too big to read
+// prints at most MAX_TXS transactions (those the explanation names and their neighbours first) and
+// says how many it left out and where they are.
 // Seeds are pinned so the suite is deterministic and mutation testing can match its tests.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,9 +13,10 @@ import { writeBlock } from '../spec/block-file.js';
 import type { Block } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import type { Executor } from '../spec/executor.js';
+import { blockResult } from '../spec/result.js';
 import { blockSpecArb, buildBlock, type BlockSpec, type TxSpec } from '../properties/arbitraries.js';
 import { equivalenceCheck } from '../properties/equivalence.js';
-import { MAX_ATTEMPTS, minimize } from '../properties/minimize.js';
+import { MAX_ATTEMPTS, minimize, NOOP } from '../properties/minimize.js';
 import { formatFailure, MAX_TXS, shownTxs } from '../properties/report.js';
 import { newObserver, type FailureReport } from '../properties/runner.js';
 import { executorSubject } from '../properties/subjects.js';
@@ -58,6 +62,8 @@ describe('minimize on a big block', () => {
     expect(r.runs).toBeLessThan(100);
     expect(r.steps).toBeGreaterThan(0);
     expect(r.steps).toBeLessThanOrEqual(r.runs);
+    expect(r.attempts).toBe(r.runs);
+    expect(r.capped).toBe(false);
     // Deterministic: a replay reaches the same block in the same number of steps.
     const again = await minimizeCounted(spec, fails);
     expect(again.spec).toEqual(r.spec);
@@ -112,6 +118,72 @@ describe('minimize on a big block', () => {
     expect(r.runs).toBe(MAX_ATTEMPTS);
     expect(r.spec).toBe(spec);
     expect(r.steps).toBe(0);
+    // ... and says so.
+    expect(r.attempts).toBe(MAX_ATTEMPTS);
+    expect(r.capped).toBe(true);
+  });
+
+  it('empties the bodies of the transactions a bug needs for their positions alone, in a fixed-size block', async () => {
+    const spec = specOf(100, SEED + 5);
+    const [a, b] = [spec.txs[63]!, spec.txs[64]!];
+    // The bug (an executor working in chunks of 64): the block fails while it still holds tx 63
+    // and tx 64, as generated, at those positions. No transaction before them can go, and before
+    // the fix the cap was spent retrying their removals: 63 random bodies were left.
+    const fails = (s: BlockSpec) => s.txs[63] === a && s.txs[64] === b;
+    const r = await minimizeCounted(spec, fails);
+    expect(r.spec.txs).toHaveLength(65);
+    expect(r.spec.txs.slice(0, 63).every((t) => t === NOOP)).toBe(true);
+    expect(r.spec.txs.slice(63)).toEqual([a, b]);
+    expect(r.spec.pre).toHaveLength(1);
+    expect(r.spec.gasLimit).toBeNull();
+    expect(r.spec.keys).toBe(1);
+    expect(r.failedWhenTried).toBe(true);
+    expect(r.capped).toBe(false);
+    expect(r.attempts).toBe(r.runs);
+    expect(r.runs).toBeLessThanOrEqual(MAX_ATTEMPTS);
+    const again = await minimizeCounted(spec, fails);
+    expect(again.spec).toEqual(r.spec);
+    expect(again.steps).toBe(r.steps);
+    expect(again.runs).toBe(r.runs);
+  });
+
+  it('lowers the block gas limit, so that a bug in skipping shrinks to one transaction, against the real check', async () => {
+    // Returns receipts and read sets for the transactions that ran only: the block fails while one is skipped.
+    const noSkip: Executor = {
+      name: 'no-skip',
+      async execute(block: Block) {
+        const r = executeReference(block);
+        const ran = r.receipts.flatMap((x, i) => (x.status === 'skipped' ? [] : [i]));
+        return blockResult(new Map(r.state), ran.map((i) => r.receipts[i]!), ran.map((i) => r.reads[i]!), r.stats);
+      },
+      async close() {},
+    };
+    const subject = executorSubject(noSkip, 'no-skip');
+    const o = newObserver(subject);
+    const check = (s: BlockSpec, rest: readonly unknown[]) => equivalenceCheck.run(subject, o, [s, ...rest]);
+    // The first of these blocks that skips some but not all of its transactions: removing a
+    // transaction that ran lets a skipped one run, and removing the limit skips none, so only a
+    // lower limit lets the block shrink.
+    const inputs = fc.sample(equivalenceCheck.inputs({ min: 12, max: 12 }, subject), { seed: SEED, numRuns: 200 });
+    let found: { spec: BlockSpec; rest: readonly unknown[] } | undefined;
+    for (const [spec, ...rest] of inputs) {
+      const s = spec as BlockSpec;
+      const skipped = executeReference(buildBlock(s)).receipts.filter((x) => x.status === 'skipped').length;
+      if (skipped > 0 && skipped < 6) {
+        found = { spec: s, rest };
+        break;
+      }
+    }
+    expect(found).toBeDefined();
+    const { spec, rest } = found!;
+    const fails = async (s: BlockSpec) => !(await check(s, rest));
+    expect(await fails(spec)).toBe(true);
+    const r = await minimizeCounted(spec, fails);
+    expect(r.spec.txs).toHaveLength(1);
+    expect(r.spec.gasLimit).toBe(0);
+    expect(r.failedWhenTried).toBe(true);
+    expect(r.capped).toBe(false);
+    expect(r.runs).toBeLessThanOrEqual(MAX_ATTEMPTS);
   });
 });
 
@@ -169,6 +241,19 @@ describe('the failure report of a big block', () => {
     const lines = formatFailure(reportOf(small, { blockFile: file }));
     expect(txLines(lines)).toEqual(Array.from({ length: MAX_TXS }, (_, i) => i));
     expect(lines.some((l) => l.includes('not shown'))).toBe(false);
+  });
+
+  it('folds a run of transactions alike into one line, so a shrunk block of no-ops kept for their positions shows whole, and says when shrinking hit its cap', () => {
+    const tail = specOf(2, SEED + 5);
+    const padded: BlockSpec = { ...tail, txs: [...Array.from({ length: 63 }, () => NOOP), ...tail.txs] };
+    const lines = formatFailure(reportOf(padded, { blockFile: file, shrinkCapped: true }));
+    expect(lines[0]).toMatch(new RegExp(`shrunk to 65 transactions in 0 steps \\(the shrinker stopped at its cap of ${MAX_ATTEMPTS} tries: a smaller failing block may exist\\)$`));
+    expect(lines).toContain('    tx 0-62  addi r0 r0 0 (gas limit 100000)  (63 transactions alike)');
+    expect(txLines(lines)).toEqual([63, 64]);
+    expect(lines.some((l) => l.includes('not shown'))).toBe(false);
+    // Two alike are two lines.
+    const two = formatFailure(reportOf({ ...tail, txs: [NOOP, NOOP, ...tail.txs] }));
+    expect(txLines(two)).toEqual([0, 1, 2, 3]);
   });
 
   it('choose transactions deterministically, in block order, ignoring what is out of range', () => {

@@ -5,7 +5,7 @@
 // against the results schema first; exit 1 when an executor failed or disagreed with the
 // reference, because then its timings are not valid speedups.
 
-import { checkExecutorName, createExecutor, EXECUTORS } from '../impl/registry.js';
+import { checkExecutorName, createExecutor, EXECUTORS, isModuleObject } from '../impl/registry.js';
 import { rerunCommand, rerunGeneratedCommand } from '../properties/report.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
@@ -20,7 +20,7 @@ import { plural } from '../spec/plural.js';
 import { unshowable } from '../spec/messages.js';
 import { median } from '../reports/stats.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadFlags, workloadParams, type WorkloadOptions } from './block-source.js';
-import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
+import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { checkOutFile, writeStdout, writeWhole } from './output.js';
 import { concordVersion } from './version.js';
@@ -166,7 +166,8 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
     const executor = await watch.call(`the executor ${name}: loading`, () => callExecutor(name, 'while loading', () => createExecutor(name, { threads: 1, ...partition }), json));
     moduleOf.set(executor.name, name);
     await watch.call(`the executor ${name}: close()`, () => callExecutor(name, 'while closing', () => executor.close(), json));
-    await warnLeftAlive('bench', `the executor ${name}`, alive);
+    // A module's executor object stays open until bench is done with it (impl/registry.ts).
+    if (!isModuleObject(name)) await warnLeftAlive('bench', `the executor ${name}`, alive);
   }
   if (o.out !== undefined) checkOutFile(o.out, '--out');
   if (executors.length === 0) progress.note('bench: no parallel executor in the registry yet: measuring the sequential baseline alone');
@@ -192,7 +193,7 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
     onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call, cleanUp: watch.cleanUp,
   });
   progress.stop();
-  await warnLeftAlive('bench', `the sweep's executors (${[BASELINE, ...executors].join(', ')})`, alive);
+  if (!executors.some(isModuleObject)) await warnLeftAlive('bench', `the sweep's executors (${[BASELINE, ...executors].join(', ')})`, alive);
   const cores = { start: coresAtStart, end: probeCoreSpeeds(probe) };
   const virtualThreads = [...new Set([...threads, ...(quick ? QUICK_SIMULATED_THREADS : SIMULATED_THREADS)])].sort((a, b) => a - b);
   // --quick predicts the paper's grid only, with a smaller step budget, so `npm start` keeps its time.
@@ -232,6 +233,12 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   const doc = await unlessStuck(runBench(o, progress, watch, moduleOf), () => new ExecutorFailure(
     `${watch.pending() || 'a call into an executor'} never settled, and nothing was left running that could settle it`, json,
   ));
+  // A module's executor object is closed once the sweep is done with it; a failure there is one
+  // of the run's, in the results like a close() that threw after a thread count.
+  const last = doc.settings.threads.at(-1)!;
+  for (const { name, message } of await closeModuleExecutors('bench', o.timeout, doc.failures.length > 0)) {
+    doc.failures.push({ executor: [...moduleOf].find(([, path]) => path === name)?.[0] ?? name, threads: last, workload: null, message });
+  }
   // Serializing validates: a file bench writes is always one that report and compare accept.
   const text = serializeResults(doc, o.out ?? 'results');
   if (o.out !== undefined) {

@@ -176,8 +176,12 @@ try {
     throw e;
   }
 }
-// A module's executor object served every use of it in the command (impl/registry.ts): now it is done.
-if (!(await closeModuleExecutors(commandName, commandTimeout, exitCode !== EXIT.OK)) && exitCode === EXIT.OK) exitCode = EXIT.FAILED;
+// A module's executor object served every use of it in the command (impl/registry.ts): run,
+// verify and bench closed theirs before their output; any other command's is closed now.
+for (const { message } of await closeModuleExecutors(commandName, commandTimeout, exitCode !== EXIT.OK)) {
+  process.stderr.write(`concord ${commandName}: ${message}\n`);
+  if (exitCode === EXIT.OK) exitCode = EXIT.FAILED;
+}
 process.exitCode = exitCode;
 // A user's executor may leave threads or timers alive, after a passing run as after a failed one
 // (a close() that never settled after its execute() threw, a timer its close() forgot): once the

@@ -7,7 +7,7 @@
 
 import { InvalidArgumentError } from 'commander';
 import { BlockFileError } from '../spec/block-file.js';
-import { forgetModuleObjects, openModuleObjects, UnknownExecutorError } from '../impl/registry.js';
+import { takeModuleObjects, UnknownExecutorError } from '../impl/registry.js';
 import { oneLine } from '../spec/messages.js';
 import { nameAndMessage, thrownAt } from '../properties/explain.js';
 import { MAX_CALL_TIMEOUT_S } from '../properties/verify-limits.js';
@@ -55,26 +55,27 @@ export async function guard(command: string, body: () => Promise<number>): Promi
 }
 
 /**
- * Closes the executor objects modules exported (impl/registry.ts: one instance each, left open
- * between the command's uses of it) once the command is done, each through a call watch as every
- * call into an executor is (a hang or a held main thread is stopped): after a command that
- * failed, as a clean-up whose result does not matter; after one that passed, as a call whose
- * throw or hang fails the command. `timeout` is the command's --timeout, read only when there is
- * something to close. Returns whether every one closed.
+ * Closes the executor objects modules exported that are still open (impl/registry.ts: one instance
+ * each, left open between the command's uses of it) once the command is done with them, each
+ * through a call watch as every call into an executor is (a hang or a held main thread is
+ * stopped): after a command that failed, as a clean-up whose result does not matter; after one that
+ * passed, as a call whose throw or hang is a failure. `timeout` is the command's --timeout, read
+ * only when there is something to close. Returns each failure (the module, the message), for the command to
+ * report before it writes its output (run, verify and bench call this first; cli/concord.ts once
+ * more, for any command that did not).
  */
-export async function closeModuleExecutors(command: string, timeout: string | undefined, failed: boolean): Promise<boolean> {
-  const objects = openModuleObjects();
-  forgetModuleObjects();
-  if (objects.length === 0) return true;
+export async function closeModuleExecutors(command: string, timeout: string | undefined, failed: boolean): Promise<{ name: string; message: string }[]> {
+  const objects = takeModuleObjects();
+  if (objects.length === 0) return [];
   let seconds = DEFAULT_CALL_TIMEOUT_S;
   try {
     seconds = timeoutOption(timeout);
   } catch {
     // The command refused its --timeout already; the default serves its clean-up.
   }
-  // No JSON here: under --json the command has printed its one object.
+  // A hang is reported on stderr alone: the command's output is not written yet, or is already.
   const watch = watchCalls(command, seconds);
-  let ok = true;
+  const failures: { name: string; message: string }[] = [];
   for (const { name, executor } of objects) {
     const what = `the executor ${name}: close()`;
     const close = () => callExecutor(name, 'while closing', () => executor.close());
@@ -86,11 +87,10 @@ export async function closeModuleExecutors(command: string, timeout: string | un
       await watch.call(what, close);
     } catch (e) {
       if (!(e instanceof ExecutorFailure)) throw e;
-      reportFailure(command, e);
-      ok = false;
+      failures.push({ name, message: e.message });
     }
   }
-  return ok;
+  return failures;
 }
 
 /** An executor's failure as every command prints it: one line on stderr, and the JSON object on stdout under --json. */

@@ -92,9 +92,9 @@ export async function proveCommand(opts: ProveOptions): Promise<number> {
   const progress = createProgress({ json: opts.json });
   let results: ProveResult[];
   try {
-    const z3 = await openZ3();
     progress.start(claims.length, 'prove');
-    results = (await runClaims(z3, claims, (done, _of, name) => progress.update(done, name), budgetMs)).map((r, i) => (files[i] === undefined ? r : { ...r, file: files[i] }));
+    // Not kept here: runClaims replaces a z3 that ran out of memory, whose heap must not stay reachable.
+    results = (await runClaims(await openZ3(), claims, (done, _of, name) => progress.update(done, name), budgetMs)).map((r, i) => (files[i] === undefined ? r : { ...r, file: files[i] }));
     progress.update(claims.length, '');
   } catch (e) {
     if (!(e instanceof Z3MissingError)) throw e;

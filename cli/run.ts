@@ -12,7 +12,7 @@ import { explain, formatExplanation, malformation } from '../properties/explain.
 import { snapshotBlock, undoChange } from '../properties/block-change.js';
 import { FAULT_NAMES } from '../spec/values.js';
 import { plural } from '../spec/plural.js';
-import { checkExecutorName, createExecutor, EXECUTORS } from '../impl/registry.js';
+import { checkExecutorName, closeForGood, createExecutor, EXECUTORS } from '../impl/registry.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
@@ -84,7 +84,8 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
       times?.push(performance.now() - t);
       return r;
     });
-    const close = () => watch.call(`the executor ${name}: close()`, () => executor.close());
+    // run is the executor's one user: a module's executor object is closed here, like any other.
+    const close = () => watch.call(`the executor ${name}: close()`, () => closeForGood(executor));
     const times: number[] = [];
     let result: unknown;
     let warmupRuns = 0;
@@ -97,7 +98,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
       });
     } catch (e) {
       // Why execute() failed is the news; a close() that fails or hangs after it would only hide it.
-      await watch.cleanUp(`the executor ${name}: close() after execute() failed`, () => executor.close());
+      await watch.cleanUp(`the executor ${name}: close() after execute() failed`, () => closeForGood(executor));
       throw e;
     }
     doing = ': close() never settled';

@@ -12,7 +12,7 @@
 
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { EXECUTORS, isModulePath } from '../impl/registry.js';
+import { EXECUTORS, isModuleObject, isModulePath } from '../impl/registry.js';
 import {
   BATCH, CHECK_DEFS, checkRuns, MAX_RUNS, MAX_SEED, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
@@ -23,7 +23,7 @@ import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '.
 import type { Block } from '../spec/block.js';
 import { writeBlock } from '../spec/block-file.js';
 import { plural } from '../spec/plural.js';
-import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
+import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { checkOutDir, writeStdout } from './output.js';
 import { createProgress } from './progress.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
@@ -157,7 +157,8 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
           ? watch.cleanUp(`the executor ${source.name}: close() after a counterexample`, () => subject.close(true))
           : call('close()', 'close() never settled', () => callExecutor(source.name, 'while closing', () => subject.close(false), json))
             .then(async () => {
-              warned ||= await warnLeftAlive('verify', `the executor ${source.name}`, alive);
+              // A module's executor object stays open until verify is done with it (impl/registry.ts).
+              if (!isModuleObject(source.name)) warned ||= await warnLeftAlive('verify', `the executor ${source.name}`, alive);
             })),
       };
     },
@@ -334,9 +335,12 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   checkOutDir(outDir, '--out');
   const r = await runVerify({ subjects: sources, ...base });
   const uncovered = r.executors.filter((e) => e.uncovered.length > 0);
-  const ok = !r.failures.length && !uncovered.length;
+  const checked = !r.failures.length && !uncovered.length;
+  const unclosed = await closeModuleExecutors('verify', o.timeout, !checked);
+  for (const u of unclosed) process.stderr.write(`concord verify: ${u.message}\n`);
+  const ok = checked && unclosed.length === 0;
   if (o.json) {
-    writeStdout(`${JSON.stringify(summary(ok, r))}\n`);
+    writeStdout(`${JSON.stringify({ ...summary(ok, r), ...(unclosed.length ? { error: unclosed.map((u) => u.message).join('; ') } : {}) })}\n`);
   } else {
     for (const f of r.failures) writeStdout(`${formatFailure(f).join('\n')}\n\n`);
     writeStdout(`${textSummary(r).join('\n')}\n`);

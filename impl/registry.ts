@@ -169,6 +169,8 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
 
 /** The modules' executor objects handed out, by the name they were loaded by, to close once. */
 const moduleObjects = new Map<string, Executor>();
+/** The name behind each view handed out. */
+const views = new WeakMap<Executor, string>();
 
 /**
  * A view of a module's one executor object for a caller that will close() it: every property and
@@ -177,21 +179,40 @@ const moduleObjects = new Map<string, Executor>();
  */
 function moduleObject(name: string, executor: Executor): Executor {
   if (![...moduleObjects.values()].includes(executor)) moduleObjects.set(name, executor);
-  return new Proxy(executor, {
+  const view = new Proxy(executor, {
     get(target, key) {
       if (key === 'close') return async () => {};
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+  views.set(view, name);
+  return view;
 }
 
-/** The executor objects modules exported, as createExecutor handed them out, for closeModuleExecutors (cli/errors.ts). */
-export function openModuleObjects(): readonly { readonly name: string; readonly executor: Executor }[] {
-  return [...moduleObjects].map(([name, executor]) => ({ name, executor }));
+/**
+ * Whether the executor loaded as `name` is a module's executor object still open: what its view's
+ * close() left alive is its own, not a leak (cli/leaks.ts).
+ */
+export function isModuleObject(name: string): boolean {
+  return moduleObjects.has(name);
 }
 
-/** Forgets the module objects once closeModuleExecutors (cli/errors.ts) has taken them to close. */
-export function forgetModuleObjects(): void {
+/**
+ * Closes `executor` for good, for a caller that is its last user: a view of a module's executor
+ * object closes the object itself, which is then forgotten.
+ */
+export async function closeForGood(executor: Executor): Promise<void> {
+  const name = views.get(executor);
+  const object = name === undefined ? undefined : moduleObjects.get(name);
+  if (object === undefined) return executor.close();
+  moduleObjects.delete(name!);
+  return object.close();
+}
+
+/** Takes the module objects still open, to close (closeModuleExecutors, cli/errors.ts): the registry forgets them. */
+export function takeModuleObjects(): { readonly name: string; readonly executor: Executor }[] {
+  const open = [...moduleObjects].map(([name, executor]) => ({ name, executor }));
   moduleObjects.clear();
+  return open;
 }

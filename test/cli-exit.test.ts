@@ -46,11 +46,26 @@ export default {
       expect(r.status, `${args[0]}: ${r.stderr}`).toBe(0);
       expect(count(), args[0]).toBe(1);
     }
-    // A close() that throws when the command is done is said, and fails a command that passed.
+    // A close() that throws when the command is done is said, and fails a command that passed:
+    // in verify's JSON too, and in bench's results.
     const throws = module('throws-at-end', text("throw new Error('flush failed');"));
     const r = concord('run', example, '--executor', throws, '--warmup', '0');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^concord run: the executor \S+throws-at-end\.mjs threw while closing: Error: flush failed \(at Object\.close \(\S+throws-at-end\.mjs:7:\d+\)\)\n$/);
+    const v = concord('verify', '--executor', throws, '--runs', '20', '--out', join(dir, 'out'), '--json');
+    expect(v.status).toBe(1);
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: false, failures: [], error: expect.stringMatching(/threw while closing: Error: flush failed/) });
+    const b = concord('bench', '--executor', throws, '--threads', '1', '--workload', 'p2p', '--accounts', '10', '--txs', '40', '--quick', '--json');
+    expect(b.status).toBe(1);
+    expect(JSON.parse(b.stdout).failures).toEqual([{ executor: 'one', threads: 1, workload: null, message: expect.stringMatching(/threw while closing: Error: flush failed/) }]);
+    // What the object holds open between the command's uses of it is not a leak of its close().
+    const holds = module('holds', `let timer;
+export default { name: 'holds', async execute(block) { timer ??= setInterval(() => {}, 1000); return executeReference(block); }, async close() { clearInterval(timer); timer = undefined; } };`);
+    for (const args of [['verify', '--executor', holds, '--runs', '20', '--out', join(dir, 'out')], ['bench', '--executor', holds, '--threads', '1', '--workload', 'p2p', '--accounts', '10', '--txs', '40', '--quick', '--json']]) {
+      const h = concord(...args);
+      expect(h.status, `${args[0]}: ${h.stderr}`).toBe(0);
+      expect(h.stderr, args[0]).not.toMatch(/left .* alive/);
+    }
   });
 
   it('after a passing run, even when the executor left a timer running', () => {

@@ -5,6 +5,7 @@
 // for the conflict table's shape, the entries at fault; anything else (timeout, exploration
 // bound, the claim's time budget spent, a model that does not replay) is 'unknown'.
 
+import type { Solver } from 'z3-solver';
 import { claimBudget, ExplorationLimit, OutOfTime, type World } from './symvm.js';
 import { restartZ3, SOLVER_TIMEOUT_MS, Z3AbortedError, z3Aborted, z3Death, type B, type Z, type ZModel } from './z3.js';
 
@@ -50,10 +51,21 @@ const NICE_TIMEOUT_MS = 2_000;
 
 export type Search = { readonly found: false } | { readonly found: true; readonly model: ZModel } | { readonly unknown: string };
 
-/** Looks for inputs satisfying the world's assumptions and the goals. */
+/**
+ * Looks for inputs satisfying the world's assumptions and the goals. The solver is released at
+ * once: z3 counts what the garbage collector has not yet freed against its memory limit.
+ */
 export async function search(world: World, goals: readonly B[]): Promise<Search> {
+  const s = new world.z.Solver();
+  try {
+    return await searchWith(s, world, goals);
+  } finally {
+    s.release();
+  }
+}
+
+async function searchWith(s: Solver<'concord'>, world: World, goals: readonly B[]): Promise<Search> {
   const z = world.z;
-  const s = new z.Solver();
   s.set('timeout', world.solverTimeout(SOLVER_TIMEOUT_MS));
   s.add(...world.assumptions, ...goals);
   const answer = await s.check();
@@ -105,7 +117,6 @@ export async function runClaims(
   z: Z, claims: readonly Claim[], progress?: (done: number, of: number, item: string) => void, budgetMs: number = CLAIM_BUDGET_MS,
 ): Promise<ClaimResult[]> {
   const out: ClaimResult[] = [];
-  let live = z;
   let claimsOnLive = 0;
   for (const claim of claims) {
     const done = out.length;
@@ -121,7 +132,7 @@ export async function runClaims(
     let retried: string | undefined;
     try {
       for (;;) {
-        const z3 = live;
+        const z3 = z;
         const first = claimsOnLive++ === 0;
         let spent: string;
         try {
@@ -136,10 +147,13 @@ export async function runClaims(
           if (why === undefined) throw e;
           spent = why;
         }
-        live = await restartZ3();
+        // The parameter itself is replaced: nothing may keep a dead module's heap reachable.
+        z = await restartZ3();
         claimsOnLive = 0;
         if (first) {
-          verdict = { result: 'unknown', reason: `${spent}, on a fresh z3: this claim alone needs more memory than z3 may use` };
+          // An abort says why only in emscripten's words ("native code called abort()" is z3 at its memory limit, mostly).
+          const alone = outOfMemory(spent) ? 'needs more memory than z3 may use' : 'makes z3 abort (most often by needing more memory than z3 may use)';
+          verdict = { result: 'unknown', reason: `${spent}, on a fresh z3: this claim alone ${alone}` };
           break;
         }
         if (performance.now() >= deadline) {

@@ -79,10 +79,18 @@ async function start(limitMb: number): Promise<Live> {
   const aborted = new Promise<never>((_resolve, reject) => { die = reject; });
   aborted.catch(() => undefined);
   const fate: Fate = { aborted };
+  // The solver call in flight (z3-solver runs one at a time): what rejects it, and its keep-alive timers.
+  let inFlight: { readonly fail: (e: Z3AbortedError) => void; readonly keepAlive: ReturnType<typeof setTimeout>[] } | undefined;
   const onAbort = (what: unknown): void => {
     if (fate.reason !== undefined) return;
     fate.reason = `z3 aborted (${String(what).split('\n')[0].slice(0, 200)})`;
-    die(new Z3AbortedError(fate.reason));
+    const error = new Z3AbortedError(fate.reason);
+    if (inFlight) {
+      for (const t of inFlight.keepAlive) clearTimeout(t);
+      inFlight.fail(error);
+      inFlight = undefined;
+    }
+    die(error);
   };
   const api = await init({
     onAbort,
@@ -95,9 +103,10 @@ async function start(limitMb: number): Promise<Live> {
   // A call in flight when its thread aborts never settles, and z3-solver holds one process-wide
   // lock over every check: it must reject, or no later z3 could check anything. The call also sets
   // a 10-minute timer to keep the process alive while its thread runs, cleared by the thread as it
-  // ends: after an abort, that is left to this wrapper.
+  // ends: after an abort, that is left to onAbort. A dead module is asked nothing more.
   const call = em.async_call;
   em.async_call = (...args) => {
+    if (fate.reason !== undefined) return Promise.reject(new Z3AbortedError(fate.reason));
     const keepAlive: ReturnType<typeof setTimeout>[] = [];
     const set = globalThis.setTimeout;
     globalThis.setTimeout = ((...timer: Parameters<typeof setTimeout>) => {
@@ -111,10 +120,13 @@ async function start(limitMb: number): Promise<Live> {
     } finally {
       globalThis.setTimeout = set;
     }
-    return Promise.race([pending, aborted.catch((e: unknown) => {
-      for (const t of keepAlive) clearTimeout(t);
-      throw e;
-    })]);
+    return new Promise((resolve, reject) => {
+      const record = { fail: reject, keepAlive };
+      inFlight = record;
+      pending.then(resolve, reject).finally(() => {
+        if (inFlight === record) inFlight = undefined;
+      });
+    });
   };
   // Each solver thread's crash reaches emscripten's worker.onerror, which rethrows it as the
   // process's uncaught exception; every thread is loaded through this one function.

@@ -200,6 +200,11 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     warnings.push(`the cost per handover is fitted to a 2-thread run on one side only for ${listed(unlike.map((p) => `${p.name} (fitted in ${p.baseFitted ? 'base' : 'new'})`))}; `
       + `the unfitted side charges none and is optimistic, so those ratios compare different models (marked ${UNFITTED})`);
   }
+  // NEW's wrong runs fail the comparison as broken; BASE's would pass unnoticed, their rows judged by nothing.
+  const wrongInBase = rows.filter((r) => !r.baseline && !r.base.correct && r.next.correct);
+  if (wrongInBase.length > 0) {
+    warnings.push(`in base, these runs did not match the reference, so new's rows are not compared with them (no delta counts, no regression can be found): ${listed(wrongInBase.map((r) => r.name))}`);
+  }
   if (unmatched.length > 0) warnings.push(`only in base: ${listed(unmatched)}`);
   if (nextRuns.size > 0) warnings.push(`only in new: ${listed([...nextRuns.values()].map((r) => runName(labels, r)))}`);
   // Each block's rows together: workloads in file order, the baseline first, then executors and thread counts.

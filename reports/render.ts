@@ -403,12 +403,13 @@ function sections(m: Merged): Section[] {
  * through here once, as every string the page shows goes through esc(), since names, labels,
  * messages and reasons come from results files anyone can write. A backslash goes before each
  * character that GitHub's Markdown gives a meaning inside a line (emphasis, code, links,
- * strikethrough, math, table cells), before a < that could open an HTML tag and an & that could
- * open an entity (a "1.00 < 1.4" in a reason stays readable, in the file and on bench's terminal),
- * and a line break becomes a space: one would end the table row or paragraph it stands in.
+ * strikethrough, math, table cells, an @mention or a #123 reference once pasted into a comment),
+ * before a < that could open an HTML tag and an & that could open an entity (a "1.00 < 1.4" in a
+ * reason stays readable, in the file and on bench's terminal), and a line break becomes a space:
+ * one would end the table row or paragraph it stands in.
  */
 function mdText(s: string): string {
-  return s.replace(/\r\n?|\n/g, ' ').replace(/[\\`*_[\]~|$]|<(?=[A-Za-z/!?])|&(?=[A-Za-z#])/g, '\\$&');
+  return s.replace(/\r\n?|\n/g, ' ').replace(/[\\`*_[\]~|$@]|<(?=[A-Za-z/!?])|&(?=[A-Za-z#])|#(?=\d)/g, '\\$&');
 }
 
 /**

@@ -119,6 +119,8 @@ describe('compare with rows that did not match the reference', () => {
     const row = c.rows.find((r) => r.workload === P2P && r.executor === 'fake-parallel' && r.threads === 2)!;
     expect([row.significant, row.deltaPct > 100]).toEqual([true, true]);
     expect(regressions(c, 10)).toEqual([]);
+    // Passing, but not silently: the warning names the rows base cannot judge.
+    expect(c.warnings).toContainEqual(expect.stringMatching(/^in base, these runs did not match the reference, so new's rows are not compared with them \(no delta counts, no regression can be found\): .*fake-parallel @2/));
     const back = files(wrongBase(), base);
     expect((await command({ base: back.a, next: back.b, failOnRegression: '10' })).code).toBe(0);
     // New's run wrong and three times slower: broken, and no regression line for its wrong time.

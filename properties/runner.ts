@@ -468,6 +468,9 @@ async function runCheck(
   return { report: report('passed', batches.length) };
 }
 
+/** The least time left for which a cut executor gets a second turn (a fresh instance's start-up, a worker pool's, would eat a shorter one). */
+const SECOND_TURN_MS = 1000;
+
 /** Runs every applicable check on every subject. */
 export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
   // Past these, batch keys would spill into the next seed's or lose integer precision: runs
@@ -477,66 +480,93 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
   const started = performance.now();
   const deadline = opts.timeLimitMs === undefined ? Infinity : started + opts.timeLimitMs;
   const checks = opts.checks ?? CHECK_DEFS;
-  const executors: ExecutorReport[] = [];
   const failures: FailureReport[] = [];
-  let timedOut = false;
-  const sum = (f: (e: ExecutorReport) => number) => executors.reduce((n, e) => n + f(e), 0);
   // The time limit is shared out, so that it cuts every executor and every check a little rather
   // than starve the last ones: each executor gets an equal part of what is left when it starts, and
   // each of its checks an equal part of the executor's remainder (time one leaves unused goes to
   // the next). Every executor starts and every check runs its first batch even past the limit, so
   // a time-limited run never passes on nothing; it overruns by at most one batch per check. Checks
   // cut short then share what the others left, pass after pass, until none is cut or the
-  // executor's part is spent.
+  // executor's part is spent; and what later executors left unused goes back to the executors cut
+  // before them, on a fresh instance each, resuming each cut check where it stopped.
   const share = (end: number, parts: number) => (end === Infinity ? Infinity : performance.now() + Math.max(0, end - performance.now()) / parts);
-  for (const [s, source] of opts.subjects.entries()) {
-    const subjectStarted = performance.now();
-    const subjectDeadline = share(deadline, opts.subjects.length - s);
-    const recorded = recording(await source.create());
+  interface Turns {
+    readonly source: SubjectSource;
+    name: string;
+    label: string;
+    o?: Observer & { last?: Failure };
+    applicable: CheckDef[];
+    checkReports: CheckReport[];
+    required: string[];
+    failed: boolean;
+    elapsedMs: number;
+  }
+  const turns: Turns[] = opts.subjects.map((source) => ({ source, name: source.name, label: source.name, applicable: [], checkReports: [], required: [], failed: false, elapsedMs: 0 }));
+  /** One turn of an executor until `until`: all its checks the first time, the cut ones after. */
+  const turn = async (t: Turns, until: number, first: boolean): Promise<void> => {
+    const turnStarted = performance.now();
+    const recorded = recording(await t.source.create());
     const { subject } = recorded;
-    const rerun: Rerun = { source, history: recorded.history };
-    const o = newObserver(subject);
-    let failed = false;
-    let cut = false;
-    const applicable = checks.filter((c) => c.applies(subject));
-    const owned = (c: CheckDef) => shardBatches(checkRuns(opts.runs, c), opts.shard).length;
-    const checkReports: CheckReport[] = applicable.map((c) => ({ name: c.name, status: 'skipped', batches: 0, of: owned(c) }));
-    let done = 0;
-    opts.progress?.start(applicable.reduce((n, c) => n + owned(c), 0), subject.label ?? subject.name);
+    const rerun: Rerun = { source: t.source, history: recorded.history };
+    // Every turn's counts go to one observer: the report is the executor's, over all its instances.
+    const o = t.o ?? newObserver(subject);
+    t.o = o;
+    t.name = subject.name;
+    t.label = subject.label ?? subject.name;
+    if (first) {
+      t.applicable = checks.filter((c) => c.applies(subject));
+      const owned = (c: CheckDef) => shardBatches(checkRuns(opts.runs, c), opts.shard).length;
+      t.checkReports = t.applicable.map((c) => ({ name: c.name, status: 'skipped', batches: 0, of: owned(c) }));
+      t.required = [...subject.coverage.map((g) => g.event), SKIP_REST];
+    }
+    let done = t.checkReports.reduce((n, r) => n + r.batches, 0);
+    opts.progress?.start(t.checkReports.reduce((n, r) => n + r.of, 0), t.label);
+    if (!first) opts.progress?.update(done, 'resumed on a fresh instance with time the others left');
     try {
-      let pending = applicable.map((_, c) => c);
-      while (pending.length > 0 && !failed) {
+      let pending = t.applicable.map((_, c) => c).filter((c) => first || t.checkReports[c]!.status === 'cut');
+      while (pending.length > 0 && !t.failed) {
         const cutNow: number[] = [];
         for (const [k, c] of pending.entries()) {
-          if (failed) break;
-          const check = applicable[c]!;
+          if (t.failed) break;
+          const check = t.applicable[c]!;
           const progress = () => opts.progress?.update(++done, `${check.name}: ${o.blocks} blocks, ${o.schedules} schedules`);
-          const r = await runCheck(rerun, subject, check, o, opts, share(subjectDeadline, pending.length - k), progress, checkReports[c]!.batches);
-          checkReports[c] = r.report;
+          const r = await runCheck(rerun, subject, check, o, opts, share(until, pending.length - k), progress, t.checkReports[c]!.batches);
+          t.checkReports[c] = r.report;
           if (r.report.status === 'cut') cutNow.push(c);
           if (r.failure) {
             failures.push(r.failure);
-            failed = true;
+            t.failed = true;
           }
         }
-        if (performance.now() > subjectDeadline) break;
+        if (performance.now() > until) break;
         pending = cutNow;
       }
-      cut = checkReports.some((r) => r.status === 'cut');
-      timedOut ||= cut;
     } finally {
       opts.progress?.stop();
       // After a counterexample, the close() is a clean-up: a hang or throw of its own must not hide the failure.
-      await subject.close(failed);
+      await subject.close(t.failed);
+      t.elapsedMs += performance.now() - turnStarted;
     }
-    const required = [...subject.coverage.map((g) => g.event), SKIP_REST];
-    // A run cut short by a failure or by the time limit is judged by what it found, not by what it did not reach.
-    const uncovered = failed || cut ? [] : required.filter((e) => o.coverage[e] === 0);
-    executors.push({
-      name: subject.name, label: subject.label ?? subject.name, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings,
-      coverage: o.coverage, uncovered, failed, cut, checks: checkReports, elapsedMs: performance.now() - subjectStarted,
-    });
+  };
+  for (const [s, t] of turns.entries()) await turn(t, share(deadline, turns.length - s), true);
+  // A fresh instance costs a start-up (a worker pool's, say): a second turn needs time worth it.
+  const cut = (t: Turns) => !t.failed && t.checkReports.some((r) => r.status === 'cut');
+  const again = turns.filter(cut);
+  for (const [k, t] of again.entries()) {
+    if (deadline - performance.now() < SECOND_TURN_MS) break;
+    await turn(t, share(deadline, again.length - k), false);
   }
+  const executors: ExecutorReport[] = turns.map((t) => {
+    const o = t.o!;
+    // A run cut short by a failure or by the time limit is judged by what it found, not by what it did not reach.
+    const uncovered = t.failed || cut(t) ? [] : t.required.filter((e) => o.coverage[e] === 0);
+    return {
+      name: t.name, label: t.label, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings,
+      coverage: o.coverage, uncovered, failed: t.failed, cut: cut(t), checks: t.checkReports, elapsedMs: t.elapsedMs,
+    };
+  });
+  const timedOut = executors.some((e) => e.cut);
+  const sum = (f: (e: ExecutorReport) => number) => executors.reduce((n, e) => n + f(e), 0);
   return {
     executors, blocksChecked: sum((e) => e.blocksChecked), schedulesExplored: sum((e) => e.schedulesExplored),
     statesExplored: sum((e) => e.statesExplored), interleavingsCovered: sum((e) => e.interleavingsCovered),

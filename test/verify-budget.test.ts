@@ -34,6 +34,23 @@ describe('verify --time-limit', () => {
     expect(report.timedOut).toBe(false);
   });
 
+  it('gives an executor cut short the time the executors after it left unused, on a fresh instance, where it stopped', async () => {
+    // sequential: 30 batches of 50 blocks at 2 ms, 3 s in all; its first share, half of 4 s, cuts
+    // it. reference runs one block and leaves about 2 s, which sequential's second turn gets.
+    const heavy = { ...spinning('equivalence', 1, 2), applies: (s: { name: string }) => s.name === 'sequential' };
+    let created = 0;
+    const counted = executorSource('sequential');
+    const report = await runVerify({
+      subjects: [{ ...counted, create: () => (created++, counted.create()) }, executorSource('reference')], runs: 1500, seed: 1, timeLimitMs: 4000,
+      checks: [heavy, spinning('determinism', 0.0005, 1)],
+    });
+    expect(report.executors.map((e) => e.checks)).toEqual([
+      [{ name: 'equivalence', status: 'passed', batches: 30, of: 30 }, { name: 'determinism', status: 'passed', batches: 1, of: 1 }],
+      [{ name: 'determinism', status: 'passed', batches: 1, of: 1 }],
+    ]);
+    expect([created, report.timedOut]).toEqual([2, false]);
+  });
+
   it('runs every check\'s first batch even when the budget is spent before it starts', async () => {
     const report = await runVerify({
       subjects: [executorSource('sequential'), executorSource('reference')], runs: 500, seed: 1, timeLimitMs: 1,

@@ -198,6 +198,10 @@ export function formatFailure(f: FailureReport): string[] {
     lines.push(`  fails only   ${why}: ${found(f.earlier?.length ?? 0)}, so running it alone (a rerun of its block file, a replay) may not repeat the failure; `
       + 'rerun the whole verify to see it again');
   }
+  if (f.sharedInstance) {
+    lines.push('  instance     the module exports one executor object, so the reruns "on a fresh instance" ran on it again: whether this block fails alone '
+      + 'or only after the blocks before it is unknown; export a function or a class for a fresh instance each time');
+  }
   if (f.earlier?.length) {
     const files = f.earlier.flatMap((e) => (e.blockFile ? [`${e.blockFile} (threads ${e.threads})`] : []));
     const where = files.length ? 'run them in this order on one instance, then this block' : 'no block files were written: the failure\'s `earlier` holds them';

@@ -18,7 +18,7 @@ import type { Block, BlockResult } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { seedState } from '../spec/seed.js';
 import { writeBlock } from '../spec/block-file.js';
-import { isModulePath } from '../impl/registry.js';
+import { isModuleObject, isModulePath } from '../impl/registry.js';
 import {
   determinismCheck, emptyCoverage, equivalenceCheck, SKIP_REST,
   type CheckDef, type CheckInput, type Coverage, type Failure, type Observer, type Subject, type TxRange,
@@ -89,6 +89,11 @@ export interface FailureReport {
    * passed (howItFails); absent when it fails alone.
    */
   readonly failsOnly?: FailsOnly;
+  /**
+   * The executor is a module's one exported object (impl/registry.ts): verify had no fresh instance
+   * to rerun the counterexample on, so whether it fails alone or only after earlier blocks is unknown.
+   */
+  readonly sharedInstance?: true;
   /**
    * A replay of a token with failsOnly that failed again: failsOnly is the token's, from when the
    * counterexample was found, and its block was written apart from the one found then
@@ -252,6 +257,7 @@ export function failureReport(
     executor, label: subject.label ?? executor, check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }),
     seed, ...(run ? { runSeed: run.seed, batch: run.batch } : {}), path,
     token: encodeToken(token), replay: replayCommand(token), ...(failsOnly ? { failsOnly } : {}), ...(how.replayed ? { replayed: true } : {}),
+    ...(isModuleObject(executor) ? { sharedInstance: true } : {}),
     transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks, ...(shrinkCapped ? { shrinkCapped: true } : {}),
     // A replay that failed ran on a fresh instance, where a value kept from earlier blocks cannot be.
     ...(last?.explanation ? { explanation: failsOnly === 'after earlier blocks' && !how.replayed ? afterEarlierBlocks(last.explanation) : last.explanation } : {}),

@@ -58,6 +58,12 @@ export default {
     const b = concord('bench', '--executor', throws, '--threads', '1', '--workload', 'p2p', '--accounts', '10', '--txs', '40', '--quick', '--json');
     expect(b.status).toBe(1);
     expect(JSON.parse(b.stdout).failures).toEqual([{ executor: 'one', threads: 1, workload: null, message: expect.stringMatching(/threw while closing: Error: flush failed/) }]);
+    // verify cannot rerun a counterexample of such an object on a fresh instance, and says so.
+    const leaky = module('leaky-object', `const kept = new Map();
+export default { name: 'leaky', async execute(block) { const r = executeReference({ ...block, preState: new Map([...kept, ...block.preState]) }); for (const [k, v] of r.state) kept.set(k, v); return r; }, async close() {} };`);
+    const l = concord('verify', '--executor', leaky, '--runs', '200', '--out', join(dir, 'out'));
+    expect(l.status).toBe(1);
+    expect(l.stdout).toMatch(/^ {2}instance {5}the module exports one executor object, so the reruns "on a fresh instance" ran on it again/m);
     // What the object holds open between the command's uses of it is not a leak of its close().
     const holds = module('holds', `let timer;
 export default { name: 'holds', async execute(block) { timer ??= setInterval(() => {}, 1000); return executeReference(block); }, async close() { clearInterval(timer); timer = undefined; } };`);

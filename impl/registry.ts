@@ -164,7 +164,41 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
     }
   }
   if (!isExecutor(executor)) throw new UnknownExecutorError(`${nameOrPath}: the default export must be ${SHAPES}; ${what} is ${described(executor)}`);
-  return executor === d ? moduleObject(nameOrPath, executor) : executor;
+  return executor === d ? moduleObject(nameOrPath, executor) : made(nameOrPath, executor);
+}
+
+/**
+ * `executor` as its caller sees it: every property and method is its own (methods bound to it,
+ * so private fields and getters work), but close() is `close`.
+ */
+function view(executor: Executor, close: () => Promise<void>): Executor {
+  return new Proxy(executor, {
+    get(target, key) {
+      if (key === 'close') return close;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The executors a module's function or class made whose close() was called. */
+const closedMade = new WeakSet<Executor>();
+
+/**
+ * An executor a module's function or class made, refused when it is one made before and closed
+ * since: a factory that hands out one shared engine (`export default () => engine`) would
+ * otherwise be run closed at bench's next thread count or verify's next rerun, and fail there
+ * with whatever its closed state throws.
+ */
+function made(name: string, executor: Executor): Executor {
+  if (closedMade.has(executor)) {
+    throw new UnknownExecutorError(`${name}: the default export returned an executor it returned before and that was closed since: return a new one from each call `
+      + '(bench makes one per thread count, verify one per rerun), or export the one object itself, which stays open until the command is done');
+  }
+  return view(executor, () => {
+    closedMade.add(executor);
+    return Promise.resolve(executor.close());
+  });
 }
 
 /** The modules' executor objects handed out, by the name they were loaded by, to close once. */
@@ -172,22 +206,12 @@ const moduleObjects = new Map<string, Executor>();
 /** The name behind each view handed out. */
 const views = new WeakMap<Executor, string>();
 
-/**
- * A view of a module's one executor object for a caller that will close() it: every property and
- * method is the object's own (methods bound to it, so private fields and getters work), except a
- * close() that leaves it open for the next caller.
- */
+/** A view of a module's one executor object for a caller that will close() it, whose close() leaves it open for the next caller. */
 function moduleObject(name: string, executor: Executor): Executor {
   if (![...moduleObjects.values()].includes(executor)) moduleObjects.set(name, executor);
-  const view = new Proxy(executor, {
-    get(target, key) {
-      if (key === 'close') return async () => {};
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  views.set(view, name);
-  return view;
+  const shared = view(executor, async () => {});
+  views.set(shared, name);
+  return shared;
 }
 
 /**

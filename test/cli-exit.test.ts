@@ -58,6 +58,11 @@ export default {
     const b = concord('bench', '--executor', throws, '--threads', '1', '--workload', 'p2p', '--accounts', '10', '--txs', '40', '--quick', '--json');
     expect(b.status).toBe(1);
     expect(JSON.parse(b.stdout).failures).toEqual([{ executor: 'one', threads: 1, workload: null, message: expect.stringMatching(/threw while closing: Error: flush failed/) }]);
+    // A factory that hands out one shared executor is refused plainly where a command makes its second.
+    const shared = module('shared-factory', "const engine = { name: 'shared', execute: async (b) => executeReference(b), close: async () => {} };\nexport default () => engine;");
+    const again = concord('verify', '--executor', shared, '--runs', '20', '--out', join(dir, 'out'));
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/^concord verify: \S+shared-factory\.mjs: the default export returned an executor it returned before and that was closed since: return a new one from each call /);
     // verify cannot rerun a counterexample of such an object on a fresh instance, and says so.
     const leaky = module('leaky-object', `const kept = new Map();
 export default { name: 'leaky', async execute(block) { const r = executeReference({ ...block, preState: new Map([...kept, ...block.preState]) }); for (const [k, v] of r.state) kept.set(k, v); return r; }, async close() {} };`);

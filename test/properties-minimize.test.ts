@@ -29,6 +29,20 @@ function specOf(n: number, seed = SEED): BlockSpec {
   return fc.sample(blockSpecArb({ minTxs: n, maxTxs: n }), { seed, numRuns: 1 })[0]!;
 }
 
+/**
+ * The pass `r` stopped before its cap, counting every block it tried, and is deterministic: a
+ * replay reaches the same block in the same steps and runs.
+ */
+async function expectUncappedAndReplayable(r: Awaited<ReturnType<typeof minimizeCounted>>, spec: BlockSpec, fails: (s: BlockSpec) => boolean | Promise<boolean>): Promise<void> {
+  expect(r.capped).toBe(false);
+  expect(r.attempts).toBe(r.runs);
+  expect(r.runs).toBeLessThanOrEqual(MAX_ATTEMPTS);
+  const again = await minimizeCounted(spec, fails);
+  expect(again.spec).toEqual(r.spec);
+  expect(again.steps).toBe(r.steps);
+  expect(again.runs).toBe(r.runs);
+}
+
 /** Runs `minimize` counting the property's runs and checking that every accepted step failed. */
 async function minimizeCounted(spec: BlockSpec, fails: (s: BlockSpec) => boolean | Promise<boolean>) {
   let runs = 0;
@@ -62,13 +76,7 @@ describe('minimize on a big block', () => {
     expect(r.runs).toBeLessThan(100);
     expect(r.steps).toBeGreaterThan(0);
     expect(r.steps).toBeLessThanOrEqual(r.runs);
-    expect(r.attempts).toBe(r.runs);
-    expect(r.capped).toBe(false);
-    // Deterministic: a replay reaches the same block in the same number of steps.
-    const again = await minimizeCounted(spec, fails);
-    expect(again.spec).toEqual(r.spec);
-    expect(again.steps).toBe(r.steps);
-    expect(again.runs).toBe(r.runs);
+    await expectUncappedAndReplayable(r, spec, fails);
   });
 
   it('shrinks a 2,000-transaction counterexample of an executor that swaps two transactions, against the real check, in seconds', async () => {
@@ -138,13 +146,7 @@ describe('minimize on a big block', () => {
     expect(r.spec.gasLimit).toBeNull();
     expect(r.spec.keys).toBe(1);
     expect(r.failedWhenTried).toBe(true);
-    expect(r.capped).toBe(false);
-    expect(r.attempts).toBe(r.runs);
-    expect(r.runs).toBeLessThanOrEqual(MAX_ATTEMPTS);
-    const again = await minimizeCounted(spec, fails);
-    expect(again.spec).toEqual(r.spec);
-    expect(again.steps).toBe(r.steps);
-    expect(again.runs).toBe(r.runs);
+    await expectUncappedAndReplayable(r, spec, fails);
   });
 
   it('lowers the block gas limit, so that a bug in skipping shrinks to one transaction, against the real check', async () => {

@@ -37,11 +37,13 @@ const entries: ExecutorEntry[] = [
   { name: 'sequential', doc: 'fast sequential baseline over a typed-array hash table', parallel: false, takes: [], create: sequentialExecutor },
   {
     name: 'modular', parallel: true, takes: ['modules', 'partition'], doc: 'state partitioned into modules (--modules M, --partition hash|range|affinity), one lane each, lanes in parallel on worker threads',
-    create: (s) => createModularExecutor({ ...(s.threads ? { threads: s.threads } : {}), ...(s.modules ? { modules: s.modules } : {}), ...(s.partition ? { partition: s.partition } : {}) }),
+    create: (s) => createModularExecutor({
+      ...(s.threads === undefined ? {} : { threads: s.threads }), ...(s.modules === undefined ? {} : { modules: s.modules }), ...(s.partition === undefined ? {} : { partition: s.partition }),
+    }),
   },
   {
     name: 'block-stm', parallel: true, takes: [], doc: 'Block-STM (Gelashvili et al., PPoPP\'23) on a persistent pool of worker threads (--threads N)',
-    create: (s) => createBlockStmExecutor(s.threads ? { threads: s.threads } : {}),
+    create: (s) => createBlockStmExecutor(s.threads === undefined ? {} : { threads: s.threads }),
   },
 ];
 

@@ -21,7 +21,7 @@ import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
 import { emptyStats } from '../../spec/block.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobRef } from '../runtime/pool.js';
-import { BlockQueue, countOption, maxThreads, warmUp, type InjectedFault } from '../runtime/pooled.js';
+import { BlockQueue, countOption, flagOption, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
 import { bugMask, type BugName } from './bugs.js';
 import { finalResult, sequentialFallback } from './finalize.js';
@@ -33,6 +33,7 @@ import {
 import { sequentialIfContended } from '../preflight.js';
 import { newSequentialScratch } from '../sequential.js';
 import { contentionReason, DEFAULT_MAX_INCARNATIONS } from './thread.js';
+import { INCARNATION_LIMIT } from './scheduler.js';
 
 const JOB: JobRef = { module: 'impl/blockstm/job.js', fn: 'runBlock' };
 
@@ -76,6 +77,8 @@ export class BlockStmExecutor implements Executor {
   /** The sequential executor's table, for the blocks the preflight or a fallback sends there. */
   private readonly sequential = newSequentialScratch();
 
+  private closed = false;
+
   private constructor(private readonly pool: WorkerPool, readonly threads: number, private readonly options: BlockStmOptions) {
     this.bugs = bugMask(options.bugs);
     this.maxIncarnations = options.maxIncarnations ?? DEFAULT_MAX_INCARNATIONS;
@@ -84,13 +87,22 @@ export class BlockStmExecutor implements Executor {
     this.maxBufferBytes = options.maxBufferBytes ?? 2 ** 31;
   }
 
-  /** Starts the pool (and warms it up) once; every block then reuses it. */
+  /**
+   * Starts the pool (and warms it up) once; every block then reuses it. Every option is checked
+   * before a worker starts, and a pool whose warm-up fails is closed: no caller holds it.
+   */
   static async create(options: BlockStmOptions = {}): Promise<BlockStmExecutor> {
     const threads = checkThreads(options.threads ?? availableParallelism());
+    checkOptions(options);
     const pool = await WorkerPool.start(threads, [JOB.module]);
-    const executor = new BlockStmExecutor(pool, threads, options);
-    if (options.warmUp ?? true) await warmUp(pool, (block) => executor.execute(block));
-    return executor;
+    try {
+      const executor = new BlockStmExecutor(pool, threads, options);
+      if (options.warmUp ?? true) await warmUp(pool, (block) => executor.execute(block));
+      return executor;
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
   }
 
   /** Time spent starting (and warming) workers so far, reported apart from block times. */
@@ -105,6 +117,7 @@ export class BlockStmExecutor implements Executor {
 
   /** Blocks run one at a time, in call order. */
   async execute(block: Block, options: ExecuteOptions = {}): Promise<BlockResult> {
+    if (this.closed) throw new BlockStmError('block-stm: the executor is closed');
     const threads = checkThreads(options.threads ?? this.threads);
     return this.queue.enqueue((fault) => this.executeNow(block, threads, fault));
   }
@@ -113,9 +126,8 @@ export class BlockStmExecutor implements Executor {
   private buffers(L: Layout): SharedArrays {
     const bytes = L.i32Size * 4 + L.f64Size * 8;
     if (bytes > this.maxBufferBytes) {
-      throw new BlockStmError(
-        `block-stm: the block needs ${(bytes / 2 ** 20).toFixed(0)} MiB of shared buffers, above the limit of ${(this.maxBufferBytes / 2 ** 20).toFixed(0)} MiB`,
-      );
+      const size = (b: number) => (b < 2 ** 20 ? `${b} bytes` : `${(b / 2 ** 20).toFixed(0)} MiB`);
+      throw new BlockStmError(`block-stm: the block needs ${size(bytes)} of shared buffers, above the limit of ${size(this.maxBufferBytes)}`);
     }
     this.arrays.fit(L.i32Size, L.f64Size, this.maxBufferBytes);
     return this.arrays;
@@ -174,13 +186,33 @@ export class BlockStmExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.queue.drained();
     await this.pool.close();
   }
 }
 
-function checkThreads(threads: number): number {
-  return countOption('block-stm', 'threads', threads, maxThreads(), (message) => new BlockStmError(message));
+const fail = (message: string) => new BlockStmError(message);
+
+function checkThreads(threads: unknown): number {
+  return countOption('block-stm', 'threads', threads, maxThreads(), fail);
+}
+
+/** Every option but threads: a bad one would otherwise be ignored, hang a block (a scale of 0) or fail it later in other words. */
+function checkOptions(o: BlockStmOptions): void {
+  const given = <T>(v: T | undefined, check: (v: T) => unknown) => v === undefined || check(v);
+  given(o.maxIncarnations, (v) => numberOption('block-stm', 'maxIncarnations', v, 0, INCARNATION_LIMIT - 1, fail));
+  given(o.contentionWindow, (v) => numberOption('block-stm', 'contentionWindow', v, 0, 2 ** 31 - 1, fail));
+  given(o.stallMs, (v) => numberOption('block-stm', 'stallMs', v, 1, MAX_STALL_MS, fail, true));
+  given(o.capacityScale, (v) => numberOption('block-stm', 'capacityScale', v, 1e-6, 1e6, fail, true));
+  given(o.maxBufferBytes, (v) => numberOption('block-stm', 'maxBufferBytes', v, 1, Number.MAX_SAFE_INTEGER, fail));
+  flagOption('block-stm', 'preflight', o.preflight, fail);
+  flagOption('block-stm', 'warmUp', o.warmUp, fail);
+  try {
+    bugMask(o.bugs);
+  } catch (e) {
+    throw new BlockStmError(`block-stm: ${(e as Error).message}`);
+  }
 }
 
 export function createBlockStmExecutor(options: BlockStmOptions = {}): Promise<BlockStmExecutor> {

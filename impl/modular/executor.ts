@@ -28,14 +28,14 @@ import { sequentialIfContended } from '../preflight.js';
 import { newSequentialScratch } from '../sequential.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobGate, type JobRef } from '../runtime/pool.js';
-import { BlockQueue, countOption, maxThreads, warmUp, type InjectedFault } from '../runtime/pooled.js';
+import { BlockQueue, countOption, flagOption, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
 import { BlockRun, type Violation } from './block-run.js';
 import { bugFlags, type BugName } from './bugs.js';
 import { joinLanes, type LanesJob, type LanesResult } from './job.js';
 import { collectChunks, type CollectedChunk } from './collect.js';
 import { ABORT_EXTERNAL, H, RUNNING } from './layout.js';
-import { partitionerFor, type Partitioner } from './partition.js';
+import { PARTITION_KINDS, partitionerFor, type Partitioner } from './partition.js';
 import { PlanScratch } from './scratch.js';
 import { Counters } from './thread.js';
 
@@ -104,6 +104,7 @@ export class ModularExecutor implements Executor {
   private readonly startAtOnce: number;
   private readonly preflight: boolean;
   private outputScale = 1;
+  private closed = false;
 
   private constructor(private readonly pool: WorkerPool, readonly threads: number, readonly modules: number, options: ModularOptions) {
     this.partitioner = typeof options.partition === 'object' ? options.partition : partitionerFor(options.partition ?? 'hash');
@@ -113,17 +114,24 @@ export class ModularExecutor implements Executor {
     this.preflight = options.preflight ?? true;
   }
 
-  /** Starts the pool (and warms it up) once; every block then reuses it. */
+  /**
+   * Starts the pool (and warms it up) once; every block then reuses it. Every option is checked
+   * before a worker starts, and a pool whose warm-up fails is closed: no caller holds it.
+   */
   static async create(options: ModularOptions = {}): Promise<ModularExecutor> {
     const threads = checkCount('threads', options.threads ?? availableParallelism(), maxThreads());
+    if (options.cores !== undefined) checkCount('cores', options.cores, MAX_MODULES);
     const modules = checkCount('modules', options.modules ?? defaultModules(options.cores), MAX_MODULES);
-    // Fail on a bad partition or bug name before starting any worker.
-    if (typeof options.partition !== 'object') partitionerFor(options.partition ?? 'hash');
-    bugFlags(options.bugs);
+    checkOptions(options);
     const pool = await WorkerPool.start(poolSize(threads), [JOB.module]);
-    const executor = new ModularExecutor(pool, threads, modules, options);
-    if (options.warmUp ?? true) await warmUp(pool, (block) => executor.execute(block));
-    return executor;
+    try {
+      const executor = new ModularExecutor(pool, threads, modules, options);
+      if (options.warmUp ?? true) await warmUp(pool, (block) => executor.execute(block));
+      return executor;
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
   }
 
   /** Time spent starting (and warming) workers so far, reported apart from block times. */
@@ -136,7 +144,8 @@ export class ModularExecutor implements Executor {
     this.queue.inject(fault);
   }
 
-  execute(block: Block, options: ExecuteOptions = {}): Promise<BlockResult> {
+  async execute(block: Block, options: ExecuteOptions = {}): Promise<BlockResult> {
+    if (this.closed) throw new ModularError('modular: the executor is closed');
     const threads = checkCount('threads', options.threads ?? this.threads, maxThreads());
     return this.queue.enqueue((fault) => this.executeNow(block, threads, fault));
   }
@@ -165,6 +174,9 @@ export class ModularExecutor implements Executor {
       let planned = () => {};
       const gate: JobGate = { from: this.startAtOnce, open: new Promise<void>((resolve) => (planned = resolve)) };
       const lanes = this.pool.run<LanesResult>(JOB, payloads, () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL), gate);
+      // Awaited below, after planning: a rejection before then (a pool that cannot start a worker)
+      // must not count as unhandled meanwhile, which would end the process.
+      lanes.catch(() => {});
       // Planning the rest of the window overlaps the lanes: once the workers have their job, the
       // main thread publishes chunk after chunk (synchronously; the workers need nothing else from it).
       try {
@@ -219,6 +231,7 @@ export class ModularExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.queue.drained();
     await this.pool.close();
   }
@@ -227,8 +240,27 @@ export class ModularExecutor implements Executor {
 /** Workers for `threads` lane threads: at 1 the main thread plans while one worker runs the lanes; from 2 on it is one of the threads. */
 const poolSize = (threads: number): number => Math.max(1, threads - 1);
 
-function checkCount(what: string, n: number, max: number): number {
-  return countOption('modular', what, n, max, (message) => new ModularError(message));
+const fail = (message: string) => new ModularError(message);
+
+function checkCount(what: string, n: unknown, max: number): number {
+  return countOption('modular', what, n, max, fail);
+}
+
+/** The options beyond the counts: a bad one would otherwise be ignored or fail every block later in other words. */
+function checkOptions(o: ModularOptions): void {
+  if (o.stallMs !== undefined) numberOption('modular', 'stallMs', o.stallMs, 1, MAX_STALL_MS, fail, true);
+  flagOption('modular', 'preflight', o.preflight, fail);
+  flagOption('modular', 'warmUp', o.warmUp, fail);
+  const p: unknown = o.partition;
+  if (typeof p === 'object' && (p === null || typeof (p as Partial<Partitioner>).forBlock !== 'function')) {
+    throw new ModularError(`modular: partition must be one of ${PARTITION_KINDS.join(', ')} or a partitioner (an object with forBlock), got ${p === null ? 'null' : 'an object without forBlock'}`);
+  }
+  try {
+    if (typeof p !== 'object') partitionerFor(o.partition === undefined ? 'hash' : String(o.partition));
+    bugFlags(o.bugs);
+  } catch (e) {
+    throw new ModularError(`modular: ${(e as Error).message}`);
+  }
 }
 
 export function createModularExecutor(options: ModularOptions = {}): Promise<ModularExecutor> {

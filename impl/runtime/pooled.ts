@@ -88,8 +88,33 @@ export function maxThreads(): number {
   return Math.max(64, 4 * availableParallelism());
 }
 
+/** A value as an option's error message shows it: a string quoted, so that "2" is not read as 2. */
+function shown(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
 /** `n` when it is an integer in [1, max]; otherwise the error `fail` makes of a sentence naming the option. */
-export function countOption(executor: string, what: string, n: number, max: number, fail: (message: string) => Error): number {
-  if (!Number.isInteger(n) || n < 1 || n > max) throw fail(`${executor}: ${what} must be an integer from 1 to ${max}, got ${n}`);
+export function countOption(executor: string, what: string, n: unknown, max: number, fail: (message: string) => Error): number {
+  return numberOption(executor, what, n, 1, max, fail);
+}
+
+/**
+ * `n` when it is a number in [min, max], an integer unless `fractions`; otherwise the error `fail`
+ * makes of a sentence naming the option and the value given. Options reach an executor from
+ * JavaScript too, where nothing checked their types.
+ */
+export function numberOption(executor: string, what: string, n: unknown, min: number, max: number, fail: (message: string) => Error, fractions = false): number {
+  if (typeof n !== 'number' || !(fractions ? Number.isFinite(n) : Number.isInteger(n)) || n < min || n > max) {
+    throw fail(`${executor}: ${what} must be ${fractions ? 'a number' : 'an integer'} from ${min} to ${max}, got ${shown(n)}`);
+  }
   return n;
 }
+
+/** `b` when it is a boolean or absent; otherwise the error `fail` makes of a sentence naming the option. */
+export function flagOption(executor: string, what: string, b: unknown, fail: (message: string) => Error): boolean | undefined {
+  if (b !== undefined && typeof b !== 'boolean') throw fail(`${executor}: ${what} must be true or false, got ${shown(b)}`);
+  return b;
+}
+
+/** The most milliseconds a watchdog option may name: a day (a stall limit, not a timeout of the whole block). */
+export const MAX_STALL_MS = 86_400_000;

@@ -1,0 +1,73 @@
+// The parallel executors as a library (a node's block loop calls them from JavaScript, where
+// nothing checks types): every option is checked before a worker starts, with the option and the
+// value named; a failed create leaves no worker behind; execute() always returns a promise, and
+// after close() it rejects rather than end the process (a user audit found modular's did).
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { generate } from '../bench/workloads.js';
+import { BlockStmExecutor, BlockStmError } from '../impl/blockstm/executor.js';
+import { ModularError, ModularExecutor } from '../impl/modular/executor.js';
+import { createExecutor } from '../impl/registry.js';
+import type { BlockResult } from '../spec/block.js';
+import { executeReference } from '../spec/reference.js';
+
+const block = generate('p2p', { accounts: 10, txs: 20, hashCost: 0 });
+const osThreads = () => readdirSync('/proc/self/task').length;
+
+describe('the parallel executors as a library', () => {
+  it('refuse a bad option before starting a worker, naming it and the value given', async () => {
+    const blockStm = [
+      [{ capacityScale: 0 }, 'block-stm: capacityScale must be a number from 0.000001 to 1000000, got 0'],
+      [{ maxIncarnations: 'x' }, 'block-stm: maxIncarnations must be an integer from 0 to'],
+      [{ stallMs: -1 }, 'block-stm: stallMs must be a number from 1 to 86400000, got -1'],
+      [{ contentionWindow: Number.NaN }, 'block-stm: contentionWindow must be an integer from 0 to 2147483647, got NaN'],
+      [{ maxBufferBytes: 0 }, 'block-stm: maxBufferBytes must be an integer from 1 to'],
+      [{ threads: '2' }, 'block-stm: threads must be an integer from 1 to 64, got "2"'],
+      [{ warmUp: 'no' }, 'block-stm: warmUp must be true or false, got "no"'],
+      [{ bugs: ['nope'] }, 'block-stm: unknown planted bug "nope"'],
+    ] as const;
+    for (const [options, message] of blockStm) {
+      await expect(BlockStmExecutor.create({ threads: 2, ...options } as never), JSON.stringify(options)).rejects.toThrow(expect.objectContaining({ message: expect.stringContaining(message) }));
+      await expect(BlockStmExecutor.create({ threads: 2, ...options } as never)).rejects.toBeInstanceOf(BlockStmError);
+    }
+    const modular = [
+      [{ partition: null }, 'modular: partition must be one of hash, range, affinity or a partitioner (an object with forBlock), got null'],
+      [{ partition: 'rings' }, 'modular: unknown partition "rings"'],
+      [{ stallMs: 0 }, 'modular: stallMs must be a number from 1 to 86400000, got 0'],
+      [{ cores: 0 }, 'modular: cores must be an integer from 1 to'],
+      [{ preflight: 1 }, 'modular: preflight must be true or false, got 1'],
+    ] as const;
+    for (const [options, message] of modular) {
+      await expect(ModularExecutor.create({ threads: 2, ...options } as never), JSON.stringify(options)).rejects.toThrow(expect.objectContaining({ message: expect.stringContaining(message) }));
+      await expect(ModularExecutor.create({ threads: 2, ...options } as never)).rejects.toBeInstanceOf(ModularError);
+    }
+    // Through the registry, a 0 is a bad count, not "the default".
+    await expect(createExecutor('block-stm', { threads: 0 })).rejects.toThrow('block-stm: threads must be an integer from 1 to');
+    await expect(createExecutor('modular', { modules: 0 })).rejects.toThrow('modular: modules must be an integer from 1 to');
+  });
+
+  it('close the pool when the warm-up fails, so a retried create leaves no worker behind', async () => {
+    const before = osThreads();
+    for (let i = 0; i < 3; i++) {
+      // A 1 KB buffer limit fails the warm-up block, after the pool started.
+      await expect(BlockStmExecutor.create({ threads: 3, maxBufferBytes: 1024 })).rejects.toThrow(/above the limit of 1024 bytes/);
+    }
+    // Terminated workers' threads are gone once the pool's close() settled.
+    expect(osThreads()).toBeLessThanOrEqual(before + 1);
+  });
+
+  it('reject, never throw or crash, on a bad per-call thread count and after close(), also with a call in flight', async () => {
+    for (const create of [() => ModularExecutor.create({ threads: 2, warmUp: false }), () => BlockStmExecutor.create({ threads: 2, warmUp: false })]) {
+      const ex = await create();
+      let call: Promise<unknown> | undefined;
+      expect(() => { call = ex.execute(block, { threads: 0 }); }).not.toThrow();
+      await expect(call).rejects.toThrow(/threads must be an integer from 1 to \d+, got 0/);
+      const inFlight = ex.execute(block);
+      const closing = ex.close();
+      await expect(ex.execute(block)).rejects.toThrow(`${ex.name}: the executor is closed`);
+      expect((await inFlight as BlockResult).stateRoot).toBe(executeReference(block).stateRoot);
+      await closing;
+      await expect(ex.execute(block)).rejects.toThrow(`${ex.name}: the executor is closed`);
+    }
+  });
+});

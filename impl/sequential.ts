@@ -14,6 +14,7 @@
 import type { Block, BlockResult } from '../spec/block.js';
 import { emptyStats } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
+import { blockProblem } from '../spec/block-check.js';
 import { loggedResult, logOutcome, newOutcomeLog } from '../spec/result.js';
 import { newOutcome, runTransaction, TxStatus, type StateView } from '../spec/vm.js';
 import { resetKeyTable, tableGetOrLoad, tablePairs, tableSet, type KeyTable } from './key-table.js';
@@ -65,7 +66,11 @@ export function sequentialExecutor(): Executor {
   const scratch = newSequentialScratch();
   return {
     name: 'sequential',
-    execute: async (block) => executeSequential(block, scratch),
+    execute: async (block) => {
+      const problem = blockProblem(block);
+      if (problem !== undefined) throw new Error(`sequential: the block is malformed: ${problem}`);
+      return executeSequential(block, scratch);
+    },
     close: async () => {},
   };
 }

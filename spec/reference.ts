@@ -6,6 +6,7 @@
 import type { Block, BlockResult, Receipt, ReadSet } from './block.js';
 import { emptyStats } from './block.js';
 import type { Executor } from './executor.js';
+import { blockProblem } from './block-check.js';
 import { blockResult, readSetOf, receiptOf, SKIPPED } from './result.js';
 import { newOutcome, runTransaction, TxStatus } from './vm.js';
 
@@ -38,7 +39,11 @@ export function executeReference(block: Block): BlockResult {
 export function referenceExecutor(): Executor {
   return {
     name: 'reference',
-    execute: async (block) => executeReference(block),
+    execute: async (block) => {
+      const problem = blockProblem(block);
+      if (problem !== undefined) throw new Error(`reference: the block is malformed: ${problem}`);
+      return executeReference(block);
+    },
     close: async () => {},
   };
 }

@@ -1,7 +1,9 @@
 // The parallel executors as a library (a node's block loop calls them from JavaScript, where
 // nothing checks types): every option is checked before a worker starts, with the option and the
 // value named; a failed create leaves no worker behind; execute() always returns a promise, and
-// after close() it rejects rather than end the process (a user audit found modular's did).
+// after close() it rejects rather than end the process (a user audit found modular's did); a block
+// built in memory with a bad field is refused by every built-in executor, naming the transaction
+// and the field (Block-STM ran a fractional argument to another root than the reference's).
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../bench/workloads.js';
@@ -54,6 +56,26 @@ describe('the parallel executors as a library', () => {
     }
     // Terminated workers' threads are gone once the pool's close() settled.
     expect(osThreads()).toBeLessThanOrEqual(before + 1);
+  });
+
+  it('refuse a block built in memory with a bad field, naming where, and run the next block', async () => {
+    const bad: [object, string][] = [
+      [{ ...block, txs: block.txs.map((t, i) => (i === 2 ? { ...t, args: [0, 1, 1.5] } : t)) }, 'transaction 2: field args[2]: expected an integer in the value range, got 1.5'],
+      [{ ...block, txs: block.txs.map((t, i) => (i === 1 ? { ...t, program: '0' } : t)) }, `transaction 1: field program: expected a program index from 0 to ${block.programs.length - 1}, got "0"`],
+      [{ ...block, txs: block.txs.map((t, i) => (i === 0 ? { ...t, gasLimit: -1 } : t)) }, 'transaction 0: field gasLimit: expected an integer from 0 to 100000000, got -1'],
+      [{ ...block, preState: {} }, 'field preState: expected a Map of key to value, got an object'],
+      [{ ...block, gasLimit: Number.NaN }, 'field gasLimit: expected an integer >= 0, got NaN'],
+    ];
+    const root = executeReference(block).stateRoot;
+    for (const name of ['block-stm', 'modular', 'sequential', 'reference']) {
+      const ex = await createExecutor(name, name === 'block-stm' || name === 'modular' ? { threads: 2 } : {});
+      try {
+        for (const [b, message] of bad) await expect(ex.execute(b as never), `${name}: ${message}`).rejects.toThrow(`${name}: the block is malformed: ${message}`);
+        expect((await ex.execute(block)).stateRoot).toBe(root);
+      } finally {
+        await ex.close();
+      }
+    }
   });
 
   it('reject, never throw or crash, on a bad per-call thread count and after close(), also with a call in flight', async () => {

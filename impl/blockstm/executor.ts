@@ -19,6 +19,7 @@
 import { availableParallelism } from 'node:os';
 import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
 import { emptyStats } from '../../spec/block.js';
+import { blockProblem } from '../../spec/block-check.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobRef } from '../runtime/pool.js';
 import { BlockQueue, countOption, flagOption, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
@@ -118,6 +119,8 @@ export class BlockStmExecutor implements Executor {
   /** Blocks run one at a time, in call order. */
   async execute(block: Block, options: ExecuteOptions = {}): Promise<BlockResult> {
     if (this.closed) throw new BlockStmError('block-stm: the executor is closed');
+    const problem = blockProblem(block);
+    if (problem !== undefined) throw new BlockStmError(`block-stm: the block is malformed: ${problem}`);
     const threads = checkThreads(options.threads ?? this.threads);
     return this.queue.enqueue((fault) => this.executeNow(block, threads, fault));
   }

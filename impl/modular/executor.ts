@@ -24,6 +24,7 @@
 
 import { availableParallelism } from 'node:os';
 import type { Block, BlockResult } from '../../spec/block.js';
+import { blockProblem } from '../../spec/block-check.js';
 import { sequentialIfContended } from '../preflight.js';
 import { newSequentialScratch } from '../sequential.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
@@ -146,6 +147,8 @@ export class ModularExecutor implements Executor {
 
   async execute(block: Block, options: ExecuteOptions = {}): Promise<BlockResult> {
     if (this.closed) throw new ModularError('modular: the executor is closed');
+    const problem = blockProblem(block);
+    if (problem !== undefined) throw new ModularError(`modular: the block is malformed: ${problem}`);
     const threads = checkCount('threads', options.threads ?? this.threads, maxThreads());
     return this.queue.enqueue((fault) => this.executeNow(block, threads, fault));
   }

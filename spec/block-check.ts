@@ -1,0 +1,43 @@
+// What a Block built in memory must hold for an executor to run it: what spec/block-file.ts checks
+// of a block file, for the blocks a program builds itself (a node's block loop, a harness), where
+// nothing checked types. blockProblem names the first problem as a block file's errors do
+// ("transaction 3: field args[2]: ..."), and an executor refuses the block before running any of
+// it. The pre-state's entries are not walked: a block costs what it touches, not the size of the
+// state it runs on (a 1,000-transaction block over a million accounts), so its values are the
+// caller's to keep in range, as a block file's are checked when it is read.
+
+import type { Block } from './block.js';
+import { MAX_TX_GAS_LIMIT } from './block-file.js';
+import { isValue } from './values.js';
+
+/** A value as a message shows it: strings quoted, so that "2" is not read as 2. */
+function shown(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v !== 'object' || v === null) return String(v);
+  return Array.isArray(v) ? 'a list' : v instanceof Map ? 'a Map' : 'an object';
+}
+
+const isCount = (v: unknown, max: number): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
+
+/** The first thing that keeps `block` from being a Block an executor can run, or undefined. */
+export function blockProblem(block: unknown): string | undefined {
+  if (typeof block !== 'object' || block === null) return `expected a block object, got ${shown(block)}`;
+  const { programs, txs, preState, gasLimit } = block as Partial<Record<keyof Block, unknown>>;
+  if (!isCount(gasLimit, Number.MAX_SAFE_INTEGER)) return `field gasLimit: expected an integer >= 0, got ${shown(gasLimit)}`;
+  if (!Array.isArray(programs)) return `field programs: expected a list, got ${shown(programs)}`;
+  for (const [p, program] of programs.entries()) {
+    if (!((program as { code?: unknown } | null)?.code instanceof Float64Array)) return `program ${p}: field code: expected a Float64Array (spec/bytecode.ts assemble)`;
+  }
+  if (!(preState instanceof Map)) return `field preState: expected a Map of key to value, got ${shown(preState)}`;
+  if (!Array.isArray(txs)) return `field txs: expected a list, got ${shown(txs)}`;
+  for (const [t, tx] of (txs as unknown[]).entries()) {
+    const { program, args, gasLimit: gas } = (tx ?? {}) as { program?: unknown; args?: unknown; gasLimit?: unknown };
+    if (!isCount(program, programs.length - 1)) return `transaction ${t}: field program: expected a program index from 0 to ${programs.length - 1}, got ${shown(program)}`;
+    if (!isCount(gas, MAX_TX_GAS_LIMIT)) return `transaction ${t}: field gasLimit: expected an integer from 0 to ${MAX_TX_GAS_LIMIT}, got ${shown(gas)}`;
+    if (!Array.isArray(args)) return `transaction ${t}: field args: expected a list, got ${shown(args)}`;
+    for (const [j, a] of args.entries()) {
+      if (!isValue(a)) return `transaction ${t}: field args[${j}]: expected an integer in the value range, got ${shown(a)}`;
+    }
+  }
+  return undefined;
+}

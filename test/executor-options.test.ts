@@ -63,7 +63,7 @@ describe('the parallel executors as a library', () => {
       [{ ...block, txs: block.txs.map((t, i) => (i === 2 ? { ...t, args: [0, 1, 1.5] } : t)) }, 'transaction 2: field args[2]: expected an integer in the value range, got 1.5'],
       [{ ...block, txs: block.txs.map((t, i) => (i === 1 ? { ...t, program: '0' } : t)) }, `transaction 1: field program: expected a program index from 0 to ${block.programs.length - 1}, got "0"`],
       [{ ...block, txs: block.txs.map((t, i) => (i === 0 ? { ...t, gasLimit: -1 } : t)) }, 'transaction 0: field gasLimit: expected an integer from 0 to 100000000, got -1'],
-      [{ ...block, preState: {} }, 'field preState: expected a Map of key to value, got an object'],
+      [{ ...block, preState: {} }, 'field preState: expected a Map of key to value, got {}'],
       [{ ...block, gasLimit: Number.NaN }, 'field gasLimit: expected an integer >= 0, got NaN'],
     ];
     const root = executeReference(block).stateRoot;

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { Block } from '../../spec/block.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../../spec/block.js';
 import { contractProgram, keyOf } from '../../spec/contracts.js';
+import { describeValue } from '../../spec/messages.js';
 import type { WorkerPool } from './pool.js';
 
 /** A fault to inject, for tests: the worker that executes `tx` throws, or ends its thread. */
@@ -88,11 +89,6 @@ export function maxThreads(): number {
   return Math.max(64, 4 * availableParallelism());
 }
 
-/** A value as an option's error message shows it: a string quoted, so that "2" is not read as 2. */
-function shown(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
-}
-
 /** `n` when it is an integer in [1, max]; otherwise the error `fail` makes of a sentence naming the option. */
 export function countOption(executor: string, what: string, n: unknown, max: number, fail: (message: string) => Error): number {
   return numberOption(executor, what, n, 1, max, fail);
@@ -105,14 +101,14 @@ export function countOption(executor: string, what: string, n: unknown, max: num
  */
 export function numberOption(executor: string, what: string, n: unknown, min: number, max: number, fail: (message: string) => Error, fractions = false): number {
   if (typeof n !== 'number' || !(fractions ? Number.isFinite(n) : Number.isInteger(n)) || n < min || n > max) {
-    throw fail(`${executor}: ${what} must be ${fractions ? 'a number' : 'an integer'} from ${min} to ${max}, got ${shown(n)}`);
+    throw fail(`${executor}: ${what} must be ${fractions ? 'a number' : 'an integer'} from ${min} to ${max}, got ${describeValue(n)}`);
   }
   return n;
 }
 
 /** `b` when it is a boolean or absent; otherwise the error `fail` makes of a sentence naming the option. */
 export function flagOption(executor: string, what: string, b: unknown, fail: (message: string) => Error): boolean | undefined {
-  if (b !== undefined && typeof b !== 'boolean') throw fail(`${executor}: ${what} must be true or false, got ${shown(b)}`);
+  if (b !== undefined && typeof b !== 'boolean') throw fail(`${executor}: ${what} must be true or false, got ${describeValue(b)}`);
   return b;
 }
 

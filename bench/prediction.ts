@@ -28,8 +28,9 @@ export interface ModelInput {
   /** The sequential baseline's and the executor's measured 1-thread medians. */
   readonly seqMs: number;
   readonly oneMs: number;
-  /** The executor's measured 2-thread median, where it ran in parallel at 2 threads. */
+  /** The executor's measured 2-thread median, where it ran in parallel at 2 threads; else `unfitted` says why not. */
   readonly twoMs?: number;
+  readonly unfitted?: string;
   /** What the preflight's check costs the main thread from 2 threads on (preflightCost), timed once per block for every model. */
   readonly preflightMs: number;
   /** Each transaction's VM time: its share of the block's gas, of seqMs. */
@@ -120,10 +121,10 @@ const FIT_PROBES = 6;
  * as the measurement. `beside`: a figure to read the fitted cost against, added to the words.
  */
 export function fitTransfer(
-  probe: TransferProbe, twoMs: number | undefined, txs: number, handover: string, beside?: string,
+  probe: TransferProbe, twoMs: number | undefined, txs: number, handover: string, beside?: string, unfittedWhy = 'no parallel 2-thread measurement',
 ): { ms: number; words: string; fitted: boolean } {
   const none = (why: string, fitted: boolean) => ({ ms: 0, words: `no cost per ${handover} (${why})`, fitted });
-  if (twoMs === undefined) return none('not fitted: no parallel 2-thread measurement, so the model is optimistic at more threads', false);
+  if (twoMs === undefined) return none(`not fitted: ${unfittedWhy}, so the model is optimistic at more threads`, false);
   const failed = (why: string) => none(`not fitted: the 2-worker run failed: ${why}`, false);
   const free = probe(0);
   if (typeof free === 'string') return failed(free);

@@ -452,7 +452,7 @@ function predicted(input: ModelInput, settings: ModularSettings): Predictions {
   const transfer = fitTransfer((transferMs) => {
     const run = modularVirtualRun(pair, main, 2, txMs, opMs, transferMs);
     return { ms: run.makespanMs + input.preflightMs, transfers: run.transfers };
-  }, input.twoMs, simBlock.txs.length, 'slot or lane a worker takes over from another');
+  }, input.twoMs, simBlock.txs.length, 'slot or lane a worker takes over from another', undefined, input.unfitted);
   const model = `lanes replayed on the block's plan; ${vm}; main thread as timed here: planning ${(main.planMsPerTx * 1e3).toFixed(2)} us per transaction, `
     + `reading back ${main.collectMs.reduce((a, b) => a + b, 0).toFixed(2)} ms (shared out), taking the results ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; `
     + `${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; modules: ${settings.modules ?? 'two per core, at least 8'}`;

@@ -323,9 +323,13 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
       // Zero-gas (skipped) transactions still cost a little to schedule: the op cost covers that.
       const txMs = Float64Array.from(receipts, (r) => (gas === 0 ? 0 : (r.gasUsed / gas) * seqMs));
       const vm = `VM ${((seqMs / Math.max(1, gas)) * 1e6).toFixed(2)} ns/gas (sequential baseline ${seqMs.toFixed(2)} ms)`;
-      const pair = runs.find((r) => r.workload === w.id && r.executor === executor && r.threads === 2 && r.correct && r.fallbackShare === 0);
+      // The handover cost is fitted to a 2-thread run only where every block of it ran in parallel.
+      const two = runs.find((r) => r.workload === w.id && r.executor === executor && r.threads === 2);
+      const unfitted = !two ? 'no 2-thread run' : !two.correct ? 'the 2-thread run did not match the reference'
+        : two.fallbackShare === undefined ? 'the 2-thread run does not record how many blocks it sent to the sequential executor'
+          : two.fallbackShare > 0 ? `the 2-thread run sent ${(two.fallbackShare * 100).toFixed(1)}% of its blocks to the sequential executor` : undefined;
       const input: ModelInput = {
-        id: w.id, block: w.block, simBlock: block, seqMs, oneMs, ...(pair ? { twoMs: median(pair.samplesMs) } : {}), preflightMs, txMs, threads, vm,
+        id: w.id, block: w.block, simBlock: block, seqMs, oneMs, ...(unfitted === undefined ? { twoMs: median(two!.samplesMs) } : { unfitted }), preflightMs, txMs, threads, vm,
       };
       const predicted = executor === MODULAR_EXECUTOR ? predictModular(input, o.modular ?? {}) : predictBlockStm(input, o);
       points.push(...predicted.points);
@@ -358,7 +362,7 @@ function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
     return run.failure ? run.failure : { ms: run.makespanMs + setupMs + preflightMs, transfers: run.transfers, where: sectionsText(run.transfersBySection, block.txs.length) };
   };
   const beside = o.crossCoreNs === undefined ? undefined : `half the cross-core round trip the probes measured: ${(o.crossCoreNs / 2).toFixed(0)} ns`;
-  const transfer = fitTransfer(probe, twoMs, block.txs.length, 'cache line a worker takes from another', beside);
+  const transfer = fitTransfer(probe, twoMs, block.txs.length, 'cache line a worker takes from another', beside, input.unfitted);
   const model = `${vm}, ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; `
     + `main thread as timed here: laying out and writing the block ${setupMs.toFixed(2)} ms`;
   return predictEach(input, SIMULATED_EXECUTOR, { words: model, handoverFitted: transfer.fitted }, (t) => {

@@ -65,7 +65,7 @@ function seriesName(m: Merged, executor: string, machine: string): string {
 const measuredKind = (r: Row): Kind => (r.correct ? 'measured' : WRONG_KIND);
 
 const simulatedName = (m: Merged, executor: string, machine: string) => `${seriesName(m, executor, machine)} (simulated)`;
-const paperName = (a: Anchor) => `paper: ${a.setting}`;
+const paperName = (a: Anchor) => `paper: ${a.setting}${a.derived ? ' (derived from throughput)' : ''}`;
 
 /** vega's tableau10, then the lighter partners tableau20 pairs with them: ten distinct hues before any returns lighter. */
 const PALETTE = [

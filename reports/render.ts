@@ -24,6 +24,14 @@ function settingsNote(doc: Source['doc']): string {
   return text ? `, ${text}` : '';
 }
 
+/** How a source's run was made, enough to make it again: its settings, Concord's version, when, and the command. */
+function sourceWords(s: Source): string {
+  const { settings, concordVersion, createdAt, command } = s.doc;
+  const pinned = settings.baselineCpus?.length ? `, the baseline pinned to CPU ${settings.baselineCpus.join(', ')} round by round` : '';
+  return `${s.name}, ${settings.quick ? 'quick' : 'full'} run, threads ${settings.threads.join(',')}, ${settings.rounds} interleaved rounds of ${settings.roundMs} ms${pinned}`
+    + `${settingsNote(s.doc)}; Concord ${concordVersion}, written ${createdAt}, by concord ${command.join(' ')}`;
+}
+
 interface Table {
   readonly headers: readonly string[];
   /** Columns aligned right (numbers). */
@@ -103,7 +111,7 @@ function checkedSpeedupCell(r: Row, notes: Footnotes): string {
   return `${speedupCell(r, notes)}${r.correct ? '' : ' ✗'}`;
 }
 
-const ABOVE_THREADS = 'Efficiency above 100% from a speedup above the thread count (or the machine\'s cores, where fewer), which only noise or a baseline that ran on a slower core produces; see the core speeds in the report\'s Noise section.';
+const ABOVE_THREADS = 'Efficiency above 100% from a speedup above the thread count (or the machine\'s cores, where fewer), which noise or a baseline that ran on a slower core produces (see the core speeds in the report\'s Noise section), or an executor that uses a core beyond its threads: the modular executor\'s main thread plans beside its one worker at 1 thread.';
 const ABOVE_IDEAL = 'Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).';
 
 /** The thread count, with a footnote where it exceeds the machine's cores: its ideal is taken at the cores. */
@@ -375,7 +383,9 @@ function sections(m: Merged): Section[] {
         'Block-STM: its own thread logic run as N virtual workers in the simulated runtime, in virtual time: each VM run costs its gas at the sequential baseline\'s time per gas, each shared-memory operation a cost fitted so one virtual worker matches Block-STM\'s measured 1-thread time, and each cache line a worker takes from another (a line another worker wrote, or one others hold when it writes: 64-byte lines followed as MESI would) a cost fitted so two virtual workers match its measured 2-thread time; the main thread lays out and writes the block first, at the time that took in this process.',
         'Modular: the lane protocol replayed on the block\'s own plan (its lanes, and the finished accesses each transaction waits for) in virtual time, with the main thread as the executor uses it: it plans the window chunk by chunk while the lanes run (joining them from 2 threads on), reads the finished window back beside the workers (shared out evenly), and takes the results in block order, each step at the time it took in this process. VM runs cost as for Block-STM; each shared-memory operation (counted per execution and per lane a claim scans) a cost fitted so the 1-thread model matches modular\'s measured 1-thread time, and each slot or lane a worker takes over from another (the cache lines of its value and count, or of its cursor) a cost fitted so the 2-thread model matches modular\'s measured 2-thread time. Modules: two per core and at least 8, as on a machine with that many cores, unless the run set --modules. The main thread\'s serial steps bound its speedup at many threads.',
         'Both pay the preflight\'s check from 2 threads on; where the preflight sends a block to the sequential executor, that thread count is not predicted (listed below).',
-        'Each prediction rests on the calibration in its footnote, made from the 1- and 2-thread runs, so the 2-thread point matches its measurement by construction and the measured points beyond it test the model; on a noisy machine two runs can differ by tens of percent at 64 threads, and rounds that ran beside other processes make the fitted costs too high. Without a parallel 2-thread run no line moving between cores is charged, and the prediction is optimistic. Neither model charges cache capacity, memory bandwidth or waking the workers. The modular executor gets more lanes as the cores grow, and every claim scans them all: on a small block its prediction can fall as threads rise.',
+        'Each prediction rests on the calibration in its footnote, made from the 1- and 2-thread runs, so the 2-thread point of a fitted model matches its measurement by construction, up to the baseline: a prediction divides by the 1-thread baseline\'s time, a measured speedup by the baseline interleaved with that thread count. '
+          + (m.rows.some((r) => r.role === 'executor' && r.threads > 2) ? 'The measured points beyond 2 threads test the model. ' : 'This run measured no thread count above 2, so nothing here tests the predictions beyond it. ')
+          + 'On a noisy machine two runs can differ by tens of percent at 64 threads, and rounds that ran beside other processes make the fitted costs too high. A footnote that says "not fitted" charges no line moving between cores, and that prediction is optimistic. Neither model charges cache capacity, memory bandwidth or waking the workers. The modular executor gets more lanes as the cores grow, and every claim scans them all: on a small block its prediction can fall as threads rise.',
       ] : [gaps.length ? 'No predictions; the lines below say why.' : 'No predictions.']),
       `Block-STM paper, 32 threads: ${BLOCK_STM_ANCHORS.map((a) => `${a.setting} ${fixed(a.speedup, 1)}x (${tps(a.txPerSecond)} tx/s)${a.derived ? '*' : ''}`).join('; ')}.`,
       paperNote,
@@ -437,7 +447,7 @@ function title(m: Merged): string {
 /** Markdown for a pull request; charts are linked as `<chartDir>/<name>.svg`. */
 export function renderMarkdown(m: Merged, charts: readonly { name: string; title: string }[], chartDir = '.'): string {
   const parts = [`# ${mdText(title(m))}`, ''];
-  const source = (s: Source) => `${mdCode(s.file)} (${mdText(`${s.name}, ${s.doc.settings.quick ? 'quick' : 'full'} run, threads ${s.doc.settings.threads.join(',')}${settingsNote(s.doc)}`)})`;
+  const source = (s: Source) => `${mdCode(s.file)} (${mdText(sourceWords(s))})`;
   parts.push(`Sources: ${m.sources.map(source).join('; ')}.`, '');
   for (const s of sections(m)) {
     parts.push(`## ${mdText(s.title)}`, '');
@@ -486,7 +496,7 @@ figure{margin:1.2em 0;overflow-x:auto}figcaption{font-weight:600;margin-bottom:.
 /** One self-contained page: inline CSS and SVG, no scripts, nothing loaded from elsewhere. */
 export function renderHtml(m: Merged, charts: readonly RenderedChart[]): string {
   const body: string[] = [`<h1>${esc(title(m))}</h1>`];
-  body.push(`<p>Sources: ${m.sources.map((s) => `<code>${esc(s.file)}</code> (${esc(s.name)}${esc(settingsNote(s.doc))})`).join('; ')}.</p>`);
+  body.push(`<p>Sources: ${m.sources.map((s) => `<code>${esc(s.file)}</code> (${esc(sourceWords(s))})`).join('; ')}.</p>`);
   body.push('<h2>Charts</h2>');
   // Vega's SVG writer escapes the text and attributes it draws (series, workload labels): the SVG goes in as it is.
   for (const c of charts) body.push(`<figure id="chart-${esc(c.name)}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`);

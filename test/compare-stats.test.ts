@@ -166,7 +166,7 @@ describe('compare', () => {
     const next: ResultsFile = { ...base, settings: { ...base.settings, modules: 4, partition: 'range' } };
     expect(compare(base, next).warnings).toContain('different executor settings: base ran with the defaults, new with --modules 4 --partition range; differences include them');
     expect(compare(base, base).warnings.join('\n')).not.toMatch(/executor settings/);
-    expect(renderMarkdown(merge([{ file: 'n.json', doc: next }]), [])).toMatch(/^Sources: `n\.json` .*, --modules 4 --partition range\)\.$/m);
+    expect(renderMarkdown(merge([{ file: 'n.json', doc: next }]), [])).toMatch(/^Sources: `n\.json` .*, --modules 4 --partition range; Concord .*\)\.$/m);
   });
 
   /** The base results and `next` as two files. */

@@ -66,7 +66,7 @@ describe('HTML report from a results file with hostile names', () => {
     expect(tags.filter((t) => /\son\w*=/i.test(t) || t.includes("'"))).toEqual([]);
     // In the page's own text each string is escaped once, never twice.
     expect(html).not.toContain('&amp;amp;');
-    expect(html).toContain(`<code>${escaped(FILE)}</code> (${escaped(MACHINE)})`);
+    expect(html).toContain(`<code>${escaped(FILE)}</code> (${escaped(MACHINE)}, `);
     expect(html).toContain(`<td>${escaped(EXECUTOR)}</td>`);
     expect(html).toContain(`<td>${escaped(BLOCK_FILE)}</td>`);
     expect(html).toContain(`<h2>Results: group ${escaped(NASTY)}</h2>`);

@@ -74,7 +74,7 @@ describe('charts', () => {
   it('the speedup chart draws measured, ideal, simulated and the paper\'s figures its workload reaches, each in the legend', async () => {
     const speedup = charts(one).find((c) => c.name === 'speedup')!;
     // The fixture's p2p block allows 14x at 32 threads: the paper's contended figures (8-9x) fit it, its 17-20x do not.
-    const expected = ['fake-parallel', IDEAL_SERIES, 'fake-parallel (simulated)', 'paper: Diem p2p, contended', 'paper: Aptos p2p, contended'];
+    const expected = ['fake-parallel', IDEAL_SERIES, 'fake-parallel (simulated)', 'paper: Diem p2p, contended (derived from throughput)', 'paper: Aptos p2p, contended (derived from throughput)'];
     expect([...speedup.series].sort()).toEqual([...expected].sort());
     const texts = svgTexts(await renderSvg(speedup.spec));
     for (const s of expected) expect(texts).toContain(s);
@@ -90,11 +90,11 @@ describe('charts', () => {
     // A prediction at 32 threads on each grid workload, so the table has a row where the paper's figures could go.
     for (const w of ['p2p-a2-t1000-s1-h3', wide.id]) doc.simulated.push({ workload: w, executor: 'fake-parallel', threads: 32, speedup: 0.9, model: 'test' });
     const m = merge([{ file: 'a.json', doc }]);
-    const all = BLOCK_STM_ANCHORS.map((a) => `paper: ${a.setting}`);
+    const all = BLOCK_STM_ANCHORS.map((a) => `paper: ${a.setting}${a.derived ? ' (derived from throughput)' : ''}`);
     expect(anchorsFor(doc.workloads[1]!)).toEqual([]);
     const paperOn = (label: string) => points(speedupChart(m)).filter((p) => p.kind === 'paper' && p.workload === label).map((p) => p.series);
     expect(paperOn('p2p 2 acc × 1000 tx')).toEqual([]);
-    expect(paperOn('p2p 100 acc × 1000 tx')).toEqual(['paper: Diem p2p, contended', 'paper: Aptos p2p, contended']);
+    expect(paperOn('p2p 100 acc × 1000 tx')).toEqual(['paper: Diem p2p, contended (derived from throughput)', 'paper: Aptos p2p, contended (derived from throughput)']);
     expect(paperOn('p2p 1000 acc × 1000 tx')).toEqual(all);
     expect(paperOn('token 100 acc × 1000 tx')).toEqual([]);
     const md = renderMarkdown(m, []);
@@ -303,7 +303,7 @@ describe('markdown', () => {
     const md = renderMarkdown(merge([{ file: 'a.json', doc }]), []);
     const [, , , , speedup, , , , efficiency] = mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '1');
     expect([speedup, efficiency]).toEqual(['1.68x', '168%¹']);
-    expect(md).toContain('¹ Efficiency above 100% from a speedup above the thread count (or the machine\'s cores, where fewer), which only noise or a baseline that ran on a slower core produces; see the core speeds in the report\'s Noise section.');
+    expect(md).toContain('¹ Efficiency above 100% from a speedup above the thread count (or the machine\'s cores, where fewer), which noise or a baseline that ran on a slower core produces (see the core speeds in the report\'s Noise section), or an executor that uses a core beyond its threads: the modular executor\'s main thread plans beside its one worker at 1 thread.');
     const chain = mdRow(md, 'p2p 2 acc × 1000 tx', 'fake-parallel', '2');
     expect([chain[4], chain[8]]).toEqual(['1.32x (fell back)²', '132%²,³']);
     expect(md).toContain('³ Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).');

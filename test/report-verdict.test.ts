@@ -152,6 +152,15 @@ describe('which executor wins, and why', () => {
     );
   });
 
+  it('flags a verdict one of whose runs took a tenth of its samples or more on a busy machine, naming that run', () => {
+    const doc = contestResults([{ workload: 'p2p', idealLimit: 18, seqMs: 10, blockStm: { 1: { ms: 11 }, 2: { ms: 8 } }, modular: { 1: { ms: 10 }, 2: { ms: 6 } } }]);
+    // One busy round of five in block-stm's 2-thread run alone: 20% of its samples, 1 in 15 of the three runs'.
+    const busy = doc.runs.find((r) => r.executor === 'block-stm' && r.threads === 2)!;
+    busy.busy = busy.busy.map((_, i) => i < busy.busy.length / 5);
+    const why = row(section(renderMarkdown(merge([{ file: 'r.json', doc }]), [])), 'p2p 1000 acc × 1000 tx')[6]!;
+    expect(why).toContain('⚠ 20% of block-stm\'s samples ran on a busy machine: a rough verdict');
+  });
+
   it('two executors that both ran the sequential executor on every block tie, whatever their timings', () => {
     const bothFellBack = contestResults([{
       ...BLOCK_STM_FELL_BACK,

@@ -324,7 +324,7 @@ function predictedText(m: Merged, machine: string, workload: string): string {
 function verdictSection(m: Merged): Section {
   const title = 'Which executor wins, and why';
   const list = verdicts(m);
-  const method = `At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. In parentheses: the speedup over the baseline's fastest core, where it differs. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them.`;
+  const method = `At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. In parentheses: the speedup over the baseline's fastest core, where it differs. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements, and one whose footnote says "not fitted" is optimistic. The p-values treat every sample as independent, which samples of one round are not: a small p says the samples taken agree, not that another run will.`;
   if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.`], tables: [] };
   const multi = m.sources.length > 1;
   return {
@@ -336,9 +336,14 @@ function verdictSection(m: Merged): Section {
       rows: list.map((v) => {
         const h = v.headline;
         const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}.`);
+        // Where one thread already shows most of the gap, it is each executor's cost per transaction, not how it scales.
+        const one = v.others.find((o) => o.threads === 1);
+        const sameAtOne = one && h.threads > 1 && h.outcome !== 'tie' && one.outcome === h.outcome && one.ratio >= 1 + 0.8 * (h.ratio - 1)
+          ? ` At 1 thread already ${speedupText(one.blockStm)} against ${speedupText(one.modular)}: most of the gap is each executor's cost per transaction, not its scaling.`
+          : '';
         return [
           v.label, ...(multi ? [v.machine] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
-          orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}`, predictedText(m, v.machine, v.workload.id),
+          orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}${sameAtOne}`, predictedText(m, v.machine, v.workload.id),
         ];
       }),
     }],

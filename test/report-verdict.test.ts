@@ -161,6 +161,17 @@ describe('which executor wins, and why', () => {
     expect(why).toContain('⚠ 20% of block-stm\'s samples ran on a busy machine: a rough verdict');
   });
 
+  it('says when most of the gap is there at 1 thread already, and not otherwise', () => {
+    const whyOf = (modularOneMs: number) => {
+      const doc = contestResults([{ workload: 'p2p', idealLimit: 18, seqMs: 10, blockStm: { 1: { ms: 11 }, 2: { ms: 8 } }, modular: { 1: { ms: modularOneMs }, 2: { ms: 6 } } }]);
+      return row(section(renderMarkdown(merge([{ file: 'r.json', doc }]), [])), 'p2p 1000 acc × 1000 tx')[6]!;
+    };
+    // 2 threads: about 1.67x against 1.25x; 1 thread: 1.26x against 0.90x, as far apart (the fixture's samples spread around each ms).
+    expect(whyOf(8)).toContain('At 1 thread already 0.90x against 1.26x: most of the gap is each executor\'s cost per transaction, not its scaling.');
+    // 1 thread: 1.11x against 0.91x, a smaller gap: the rest is scaling, so nothing is said.
+    expect(whyOf(9)).not.toContain('At 1 thread already');
+  });
+
   it('two executors that both ran the sequential executor on every block tie, whatever their timings', () => {
     const bothFellBack = contestResults([{
       ...BLOCK_STM_FELL_BACK,

@@ -60,9 +60,9 @@ export async function guard(command: string, body: () => Promise<number>): Promi
  * through a call watch as every call into an executor is (a hang or a held main thread is
  * stopped): after a command that failed, as a clean-up whose result does not matter; after one that
  * passed, as a call whose throw or hang is a failure. `timeout` is the command's --timeout, read
- * only when there is something to close. Returns each failure (the module, the message), for the command to
- * report before it writes its output (run, verify and bench call this first; cli/concord.ts once
- * more, for any command that did not).
+ * only when there is something to close. Returns each failure (the module, the message), for the
+ * command to report before it writes its output (verify and bench call this first, run closes its
+ * own; cli/concord.ts once more, for any command that did not).
  */
 export async function closeModuleExecutors(command: string, timeout: string | undefined, failed: boolean): Promise<{ name: string; message: string }[]> {
   const objects = takeModuleObjects();

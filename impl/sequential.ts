@@ -14,7 +14,7 @@
 import type { Block, BlockResult } from '../spec/block.js';
 import { emptyStats } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
-import { blockProblem } from '../spec/block-check.js';
+import { checkBlock } from '../spec/block-check.js';
 import { loggedResult, logOutcome, newOutcomeLog } from '../spec/result.js';
 import { newOutcome, runTransaction, TxStatus, type StateView } from '../spec/vm.js';
 import { resetKeyTable, tableGetOrLoad, tablePairs, tableSet, type KeyTable } from './key-table.js';
@@ -67,8 +67,7 @@ export function sequentialExecutor(): Executor {
   return {
     name: 'sequential',
     execute: async (block) => {
-      const problem = blockProblem(block);
-      if (problem !== undefined) throw new Error(`sequential: the block is malformed: ${problem}`);
+      checkBlock('sequential', block);
       return executeSequential(block, scratch);
     },
     close: async () => {},

@@ -13,6 +13,12 @@ import { isValue } from './values.js';
 
 const isCount = (v: unknown, max: number): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
 
+/** Throws what `fail` makes of "EXECUTOR: the block is malformed: ..." when `block` is not one an executor can run. */
+export function checkBlock(executor: string, block: unknown, fail: (message: string) => Error = (m) => new Error(m)): void {
+  const problem = blockProblem(block);
+  if (problem !== undefined) throw fail(`${executor}: the block is malformed: ${problem}`);
+}
+
 /** The first thing that keeps `block` from being a Block an executor can run, or undefined. */
 export function blockProblem(block: unknown): string | undefined {
   if (typeof block !== 'object' || block === null) return `expected a block object, got ${describeValue(block)}`;

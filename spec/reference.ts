@@ -6,7 +6,7 @@
 import type { Block, BlockResult, Receipt, ReadSet } from './block.js';
 import { emptyStats } from './block.js';
 import type { Executor } from './executor.js';
-import { blockProblem } from './block-check.js';
+import { checkBlock } from './block-check.js';
 import { blockResult, readSetOf, receiptOf, SKIPPED } from './result.js';
 import { newOutcome, runTransaction, TxStatus } from './vm.js';
 
@@ -40,8 +40,7 @@ export function referenceExecutor(): Executor {
   return {
     name: 'reference',
     execute: async (block) => {
-      const problem = blockProblem(block);
-      if (problem !== undefined) throw new Error(`reference: the block is malformed: ${problem}`);
+      checkBlock('reference', block);
       return executeReference(block);
     },
     close: async () => {},

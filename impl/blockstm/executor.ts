@@ -19,10 +19,10 @@
 import { availableParallelism } from 'node:os';
 import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
 import { emptyStats } from '../../spec/block.js';
-import { blockProblem } from '../../spec/block-check.js';
+import { checkBlock } from '../../spec/block-check.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobRef } from '../runtime/pool.js';
-import { BlockQueue, countOption, flagOption, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
+import { BlockQueue, closingOnFailure, countOption, flagOption, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
 import { bugMask, type BugName } from './bugs.js';
 import { finalResult, sequentialFallback } from './finalize.js';
@@ -78,8 +78,6 @@ export class BlockStmExecutor implements Executor {
   /** The sequential executor's table, for the blocks the preflight or a fallback sends there. */
   private readonly sequential = newSequentialScratch();
 
-  private closed = false;
-
   private constructor(private readonly pool: WorkerPool, readonly threads: number, private readonly options: BlockStmOptions) {
     this.bugs = bugMask(options.bugs);
     this.maxIncarnations = options.maxIncarnations ?? DEFAULT_MAX_INCARNATIONS;
@@ -96,14 +94,11 @@ export class BlockStmExecutor implements Executor {
     const threads = checkThreads(options.threads ?? availableParallelism());
     checkOptions(options);
     const pool = await WorkerPool.start(threads, [JOB.module]);
-    try {
+    return closingOnFailure(pool, async () => {
       const executor = new BlockStmExecutor(pool, threads, options);
       if (options.warmUp ?? true) await warmUp(pool, (block) => executor.execute(block));
       return executor;
-    } catch (e) {
-      await pool.close();
-      throw e;
-    }
+    });
   }
 
   /** Time spent starting (and warming) workers so far, reported apart from block times. */
@@ -118,9 +113,8 @@ export class BlockStmExecutor implements Executor {
 
   /** Blocks run one at a time, in call order. */
   async execute(block: Block, options: ExecuteOptions = {}): Promise<BlockResult> {
-    if (this.closed) throw new BlockStmError('block-stm: the executor is closed');
-    const problem = blockProblem(block);
-    if (problem !== undefined) throw new BlockStmError(`block-stm: the block is malformed: ${problem}`);
+    if (this.queue.closed) throw new BlockStmError('block-stm: the executor is closed');
+    checkBlock('block-stm', block, fail);
     const threads = checkThreads(options.threads ?? this.threads);
     return this.queue.enqueue((fault) => this.executeNow(block, threads, fault));
   }
@@ -189,8 +183,7 @@ export class BlockStmExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await this.queue.drained();
+    await this.queue.close();
     await this.pool.close();
   }
 }

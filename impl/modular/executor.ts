@@ -24,12 +24,12 @@
 
 import { availableParallelism } from 'node:os';
 import type { Block, BlockResult } from '../../spec/block.js';
-import { blockProblem } from '../../spec/block-check.js';
+import { checkBlock } from '../../spec/block-check.js';
 import { sequentialIfContended } from '../preflight.js';
 import { newSequentialScratch } from '../sequential.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { WorkerPool, type JobGate, type JobRef } from '../runtime/pool.js';
-import { BlockQueue, countOption, flagOption, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
+import { BlockQueue, closingOnFailure, countOption, flagOption, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
 import { BlockRun, type Violation } from './block-run.js';
 import { bugFlags, type BugName } from './bugs.js';
@@ -105,7 +105,6 @@ export class ModularExecutor implements Executor {
   private readonly startAtOnce: number;
   private readonly preflight: boolean;
   private outputScale = 1;
-  private closed = false;
 
   private constructor(private readonly pool: WorkerPool, readonly threads: number, readonly modules: number, options: ModularOptions) {
     this.partitioner = typeof options.partition === 'object' ? options.partition : partitionerFor(options.partition ?? 'hash');
@@ -125,14 +124,11 @@ export class ModularExecutor implements Executor {
     const modules = checkCount('modules', options.modules ?? defaultModules(options.cores), MAX_MODULES);
     checkOptions(options);
     const pool = await WorkerPool.start(poolSize(threads), [JOB.module]);
-    try {
+    return closingOnFailure(pool, async () => {
       const executor = new ModularExecutor(pool, threads, modules, options);
       if (options.warmUp ?? true) await warmUp(pool, (block) => executor.execute(block));
       return executor;
-    } catch (e) {
-      await pool.close();
-      throw e;
-    }
+    });
   }
 
   /** Time spent starting (and warming) workers so far, reported apart from block times. */
@@ -146,9 +142,8 @@ export class ModularExecutor implements Executor {
   }
 
   async execute(block: Block, options: ExecuteOptions = {}): Promise<BlockResult> {
-    if (this.closed) throw new ModularError('modular: the executor is closed');
-    const problem = blockProblem(block);
-    if (problem !== undefined) throw new ModularError(`modular: the block is malformed: ${problem}`);
+    if (this.queue.closed) throw new ModularError('modular: the executor is closed');
+    checkBlock('modular', block, fail);
     const threads = checkCount('threads', options.threads ?? this.threads, maxThreads());
     return this.queue.enqueue((fault) => this.executeNow(block, threads, fault));
   }
@@ -234,8 +229,7 @@ export class ModularExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await this.queue.drained();
+    await this.queue.close();
     await this.pool.close();
   }
 }

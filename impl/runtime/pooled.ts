@@ -30,6 +30,8 @@ export function faultHook(fault: InjectedFault): (tx: number) => void {
 export class BlockQueue {
   private tail: Promise<unknown> = Promise.resolve();
   private fault: InjectedFault | null = null;
+  /** Set by close(): the executor takes no more blocks. */
+  closed = false;
 
   inject(fault: InjectedFault): void {
     this.fault = fault;
@@ -43,9 +45,23 @@ export class BlockQueue {
     return block;
   }
 
-  /** Settles once every queued block has. */
-  drained(): Promise<unknown> {
+  /** Takes no more blocks (`closed`), and settles once every queued block has. */
+  close(): Promise<unknown> {
+    this.closed = true;
     return this.tail;
+  }
+}
+
+/**
+ * `make()` on a pool just started, the pool closed when it throws (a warm-up block that fails):
+ * no caller would hold the pool to close it.
+ */
+export async function closingOnFailure<T>(pool: WorkerPool, make: () => Promise<T>): Promise<T> {
+  try {
+    return await make();
+  } catch (e) {
+    await pool.close();
+    throw e;
   }
 }
 

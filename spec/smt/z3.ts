@@ -1,10 +1,11 @@
 // The z3 context every Concord proof shares, and its lifecycle, plus the few term helpers the
 // encodings all need. Invariant: at most one z3 module is live per process; `closeZ3` kills z3's
 // worker threads (so a command exits promptly) and a later `openZ3` starts a fresh module.
-// z3's WebAssembly heap is 2 GiB and never given back, so a long proof can run out of it. z3 is
-// asked to stop at Z3_MEMORY_MB (the solver then answers unknown, "out of memory"); where it
-// aborts instead, the module is dead: `z3Aborted` says so, its error output is kept off the
-// terminal, and its crashed thread neither ends the process nor leaves a check waiting for ever.
+// z3's WebAssembly heap is 2 GiB and never given back, so a long proof can run out of it, and z3
+// then aborts: the module is dead, `z3Aborted` says so, its error output is kept off the terminal,
+// and its crashed thread neither ends the process nor leaves a check waiting for ever. z3 is given
+// no memory limit of its own by default: at one (memory_max_size) it mostly answers unknown, "out
+// of memory", but once its heap was corrupted there ("address zero", a CI run on Node 24).
 // z3-solver must stay external to any bundle (it loads its own wasm and workers), and it is
 // loaded only when a proof opens it, so the other commands start without it.
 
@@ -33,12 +34,6 @@ let live: Promise<Live> | undefined;
 const fates = new WeakMap<Z, Fate>();
 /** The memory limit given to the last openZ3, so that restartZ3 opens the same z3. */
 let memoryMb = 0;
-
-/**
- * What z3 is asked to stay within, in MB of its own allocations: below the 2 GiB heap with room
- * for fragmentation, which z3 does not count.
- */
-export const Z3_MEMORY_MB = 1536;
 
 /** z3 aborted (out of memory, mostly): its module is dead, and what was asked of it is lost. */
 export class Z3AbortedError extends Error {}
@@ -149,7 +144,7 @@ async function start(limitMb: number): Promise<Live> {
  */
 export function openZ3(options: { memoryMb?: number } = {}): Promise<Z> {
   if (!live) {
-    memoryMb = options.memoryMb ?? Z3_MEMORY_MB;
+    memoryMb = options.memoryMb ?? 0;
     live = start(memoryMb);
   }
   return live.then((l) => l.z);

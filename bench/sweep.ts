@@ -88,6 +88,8 @@ export interface RunResult {
   fallbackShare: number;
   /** Baseline runs: per sample, the CPU its round's samples mostly ran on (absent where unreadable). */
   cpus?: number[];
+  /** Per sample, the round (from 0) it was timed in, so a report can compare the sides round by round. */
+  rounds: number[];
 }
 
 export interface SweepResult {
@@ -117,6 +119,7 @@ export interface SweepResult {
 class RunAccumulator {
   readonly samples: number[] = [];
   readonly busy: boolean[] = [];
+  readonly rounds: number[] = [];
   /** Per sample, the CPU of its round (baseline only); null for good once a round could not read its CPU. */
   cpus: number[] | null = [];
   private blocks = 0;
@@ -144,7 +147,7 @@ class RunAccumulator {
     const per = (v: number) => (this.blocks === 0 || txs === 0 ? 0 : v / this.blocks / txs);
     return {
       workload, executor: this.executor, threads, role: this.role,
-      samplesMs: this.samples, busy: this.busy,
+      samplesMs: this.samples, busy: this.busy, rounds: this.rounds,
       perTx: {
         executions: per(this.counters.executions), reExecutions: per(this.counters.reExecutions),
         validations: per(this.counters.validations), failedValidations: per(this.counters.failedValidations),
@@ -424,6 +427,7 @@ async function timeRound(
       for (const s of r.latency.samples ?? []) {
         acc.samples.push(roundMs(s));
         acc.busy.push(busy);
+        acc.rounds.push(round);
         if (cpu !== null) acc.cpus?.push(cpu);
       }
     }

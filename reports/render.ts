@@ -12,7 +12,7 @@ import { anchorsFor, BLOCK_STM_ANCHORS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, pValue } from './compare.js';
 import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import type { Merged, Source } from './merge.js';
-import { RECOMMENDED_SAMPLES } from './stats.js';
+import { MIN_SAMPLES_FOR_CI, RECOMMENDED_SAMPLES } from './stats.js';
 import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, oversubscribed, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match } from './verdict.js';
 import { explain, pct, preflightGap } from './why.js';
@@ -103,7 +103,13 @@ function speedupCell(r: Row, notes: Footnotes): string {
   const share = r.run.fallbackShare;
   const fell = fellBack(r) ? ` (${share === undefined || share >= 1 ? '' : `${pct(share)} `}fell back)${notes.mark(fallbackNote(r))}` : '';
   const partial = r.stoppedBy === null ? '' : ` (partial)${notes.mark(partialNote(r))}`;
-  return `${fixed(r.speedup)}x${fell}${partial}`;
+  return `${fixed(r.speedup)}x${roundsRange(r)}${fell}${partial}`;
+}
+
+/** " (1.52–1.61)": where the speedup lies as the rounds saw it (Row.roundSpeedups); '' without per-sample rounds. */
+function roundsRange(r: Row): string {
+  const s = r.roundSpeedups;
+  return s === null ? '' : ` (${fixed(s.lo)}–${fixed(s.hi)})`;
 }
 
 /** A speedup cell outside the run's own row, where no executor column carries the ✗ of a run that did not match the reference. */
@@ -403,6 +409,7 @@ function sections(m: Merged): Section[] {
     title: 'How to read this',
     paragraphs: [
       'speedup = median block time of the sequential baseline / the executor\'s, both timed in the same process, interleaved round by round.',
+      `(lo–hi) after a speedup: how far it moved between rounds. Each round times the baseline and the executor back to back, and a round's speedup is the baseline's median block time over the executor's in that round. With ${MIN_SAMPLES_FOR_CI} rounds or more the range is the 95% confidence interval of the median per-round speedup (order statistics); with fewer, it runs from the lowest per-round speedup to the highest, which holds that median with probability 1 - 2 × 0.5^rounds (94% with 5 rounds, 88% with 4). Samples of one round share its machine state, so this range, more than the number of samples, says how far a rerun may move the figure. Absent for files written before rounds were recorded.`,
       `over fastest-core baseline = the same, with the baseline's median taken only over its rounds on its fastest core (the CPU whose rounds, ${MIN_CORE_SAMPLES} samples or more, ran fastest; where it can, the bench pins the baseline to each CPU in turn, round by round). Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not. – where the file has no CPUs per sample.`,
       'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal. Both are taken at min(threads, the machine\'s effective cores): threads beyond the cores share them, so no more than the cores run at once, and a footnote marks such rows.',
       're-exec/tx and failed val/tx: the executor\'s re-executions and failed validations per transaction, averaged over timed blocks. p50/p99: block latency percentiles.',

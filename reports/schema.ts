@@ -134,6 +134,8 @@ const Run = z.strictObject({
   fallbackShare: z.number().min(0).max(1).optional(),
   /** Baseline runs: per sample, the CPU its round mostly ran on. Optional: older files lack it. */
   cpus: z.array(count).optional(),
+  /** Per sample, the round (from 0) it was timed in. Optional: older files lack it. */
+  rounds: z.array(count).optional(),
 });
 
 const Simulated = z.strictObject({
@@ -195,6 +197,9 @@ export const ResultsSchema = z
       }
       if (r.cpus !== undefined && r.cpus.length !== r.samplesMs.length) {
         ctx.addIssue({ code: 'custom', path: ['runs', i, 'cpus'], message: `has ${r.cpus.length} CPUs for ${r.samplesMs.length} samples` });
+      }
+      if (r.rounds !== undefined && r.rounds.length !== r.samplesMs.length) {
+        ctx.addIssue({ code: 'custom', path: ['runs', i, 'rounds'], message: `has ${r.rounds.length} round numbers for ${r.samplesMs.length} samples` });
       }
       if (r.role === 'executor' && !baselines.has(`${r.workload}@${r.threads}`)) {
         ctx.addIssue({ code: 'custom', path: ['runs', i], message: `no baseline run for workload "${r.workload}" at ${plural(r.threads, 'thread')}` });

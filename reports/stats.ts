@@ -45,6 +45,22 @@ export function medianInterval(xs: readonly number[]): { lo: number; hi: number 
   return { lo: s[k - 1]!, hi: s[n - k]! };
 }
 
+/**
+ * Where the median of a quantity measured once per round lies, from its per-round values: with
+ * MIN_SAMPLES_FOR_CI rounds or more, medianInterval's 95% interval; with fewer, the lowest and
+ * highest value, which hold the median with probability 1 - 2 * 0.5^n (93.75% with 5 rounds).
+ * Distribution-free, and honest about drift between rounds, which samples of one round share.
+ * Null with fewer than 2 values.
+ */
+export function roundsInterval(xs: readonly number[]): { lo: number; hi: number; confidence: number } | null {
+  const n = xs.length;
+  if (n < 2) return null;
+  const ci = medianInterval(xs);
+  if (ci !== null) return { ...ci, confidence: 0.95 };
+  const s = sorted(xs);
+  return { lo: s[0]!, hi: s[n - 1]!, confidence: 1 - 2 * 0.5 ** n };
+}
+
 /** Standard normal cumulative probability. */
 function normalCdf(z: number): number {
   return 0.5 * (1 + errorFunction(z / Math.SQRT2));

@@ -5,7 +5,7 @@
 // workload and thread count in the same file; efficiency is speedup / ideal list-schedule speedup
 // at min(threads, the machine's effective cores).
 
-import { median, medianInterval, quantile } from './stats.js';
+import { median, medianInterval, quantile, roundsInterval } from './stats.js';
 import type { ResultsFile, RunRecord, WorkloadRecord } from './schema.js';
 
 export interface Row {
@@ -29,6 +29,13 @@ export interface Row {
    * and a baseline that partly ran on a slow one flatters `speedup`. Null without per-sample CPUs.
    */
   readonly fastCoreSpeedup: number | null;
+  /**
+   * Where the run's speedup lies as the rounds saw it: each round's baseline median over the
+   * executor's median in the same round (timed back to back), then roundsInterval over the rounds
+   * (`rounds` of them, both sides having samples in each). Null for a baseline, with fewer than 2
+   * such rounds, or without per-sample rounds (files from before they were recorded).
+   */
+  readonly roundSpeedups: { lo: number; hi: number; confidence: number; rounds: number } | null;
   /** The machine's effective cores (machine.effectiveCores): more threads than these share cores. */
   readonly cores: number;
   /**
@@ -118,13 +125,36 @@ export function fastestCoreMedian(samplesMs: readonly number[], cpus: readonly n
   return medians.length === 0 ? null : Math.min(...medians);
 }
 
+/** Per round present on both sides, the baseline's median over the run's; null without rounds on either side. */
+export function perRoundSpeedups(baseline: RunRecord, run: RunRecord): number[] | null {
+  if (baseline.rounds === undefined || run.rounds === undefined) return null;
+  const byRound = (r: RunRecord) => {
+    const rounds = new Map<number, number[]>();
+    r.samplesMs.forEach((ms, i) => {
+      const list = rounds.get(r.rounds![i]!);
+      if (list) list.push(ms);
+      else rounds.set(r.rounds![i]!, [ms]);
+    });
+    return rounds;
+  };
+  const base = byRound(baseline);
+  const speedups: number[] = [];
+  for (const [round, samples] of byRound(run)) {
+    const b = base.get(round);
+    if (b) speedups.push(median(b) / median(samples));
+  }
+  return speedups;
+}
+
 /** One row per run (baselines included), in file order; `labels` names the workloads (merged files share one map). */
 export function summarize(doc: ResultsFile, machine = doc.machine.label, labels = workloadLabels(doc.workloads)): Row[] {
   const workloads = new Map(doc.workloads.map((w) => [w.id, w]));
   const baselineMedian = new Map<string, number>();
   const baselineFastCore = new Map<string, number | null>();
+  const baselineRun = new Map<string, RunRecord>();
   for (const r of doc.runs) {
     if (r.role !== 'baseline') continue;
+    baselineRun.set(`${r.workload}@${r.threads}`, r);
     baselineMedian.set(`${r.workload}@${r.threads}`, median(r.samplesMs));
     baselineFastCore.set(`${r.workload}@${r.threads}`, fastestCoreMedian(r.samplesMs, r.cpus));
   }
@@ -136,6 +166,8 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
     const fastCore = baselineFastCore.get(`${run.workload}@${run.threads}`) ?? null;
     const cores = doc.machine.effectiveCores;
     const ideal = idealAt(workload, Math.min(run.threads, cores));
+    const rounds = run.role === 'executor' ? perRoundSpeedups(baselineRun.get(`${run.workload}@${run.threads}`)!, run) : null;
+    const spread = rounds === null ? null : roundsInterval(rounds);
     return {
       machine, workload, label: labels.get(workload.id)!, executor: run.executor, threads: run.threads, role: run.role,
       samples: run.samplesMs.length, busySamples: run.busy.filter(Boolean).length,
@@ -144,6 +176,7 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
       txPerSecond: workload.txs / (medianMs / 1000),
       speedup,
       fastCoreSpeedup: fastCore === null ? null : fastCore / medianMs,
+      roundSpeedups: spread === null ? null : { ...spread, rounds: rounds!.length },
       cores, ideal: ideal?.speedup ?? null, bound: ideal?.bound ?? null,
       efficiency: ideal ? speedup / ideal.speedup : null,
       reExecutionsPerTx: run.perTx.reExecutions, failedValidationsPerTx: run.perTx.failedValidations,

@@ -70,6 +70,11 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
       if (pinnable) expect(new Set(r.cpus)).toEqual(new Set((allowed as number[]).slice(0, doc.settings.rounds)));
     }
     if (process.platform === 'linux') expect(threadCpuList()).toBe(cpusBefore);
+    // Every sample names its round, in order, so a report can pair the sides round by round.
+    for (const r of doc.runs) {
+      expect(r.rounds).toHaveLength(r.samplesMs.length);
+      expect([...new Set(r.rounds)]).toEqual(Array.from({ length: doc.settings.rounds }, (_, k) => k));
+    }
     // Each core timed alone before and after the sweep (bench/core-speeds.ts), where taskset allows.
     for (const probe of [doc.cores!.start, doc.cores!.end]) {
       if (canPin) expect(probe).toMatchObject({ speeds: { method: 'taskset', cpus: expect.any(Array) } });

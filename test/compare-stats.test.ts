@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compareCommand } from '../cli/compare.js';
 import { guard } from '../cli/errors.js';
 import { compare, formatComparison, pValue, regressions } from '../reports/compare.js';
-import { geomean, mannWhitney, median, medianInterval } from '../reports/stats.js';
+import { geomean, mannWhitney, median, medianInterval, roundsInterval } from '../reports/stats.js';
 import type { ResultsFile } from '../reports/schema.js';
 import { merge } from '../reports/merge.js';
 import { renderMarkdown } from '../reports/render.js';
@@ -25,6 +25,15 @@ describe('statistics', () => {
     expect(medianInterval(ten)).toEqual({ lo: 2, hi: 9 });
     const twenty = Array.from({ length: 20 }, (_, i) => 20 - i);
     expect(medianInterval(twenty)).toEqual({ lo: 6, hi: 15 });
+  });
+
+  it('a per-round quantity: the 95% interval from 6 rounds on, the whole range with its own confidence below', () => {
+    expect(roundsInterval([])).toBeNull();
+    expect(roundsInterval([1.5])).toBeNull();
+    expect(roundsInterval([1.6, 1.5])).toEqual({ lo: 1.5, hi: 1.6, confidence: 0.5 });
+    expect(roundsInterval([1.6, 1.4, 1.5, 1.7, 1.55])).toEqual({ lo: 1.4, hi: 1.7, confidence: 0.9375 });
+    const ten = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1];
+    expect(roundsInterval(ten)).toEqual({ lo: 2, hi: 9, confidence: 0.95 });
   });
 
   it('Mann-Whitney exact p-values match scipy', () => {

@@ -18,7 +18,7 @@ import { charts, FALLBACK_POINT, IDEAL_SERIES, renderSvg, speedupChart, type Cha
 import { merge } from '../reports/merge.js';
 import { renderHtml, renderMarkdown, resultsMarkdown } from '../reports/render.js';
 import { writeReport } from '../reports/report.js';
-import type { ResultsFile } from '../reports/schema.js';
+import { parseResults, serializeResults, type ResultsFile } from '../reports/schema.js';
 import { workloadLabels } from '../reports/summary.js';
 import { verdicts } from '../reports/verdict.js';
 import { contestResults, mdUnescaped, PREFLIGHT_CHAIN, sampleResults } from './report-fixture.js';
@@ -238,6 +238,29 @@ describe('markdown', () => {
     // Without predictions the section says so, without describing the models.
     expect(md).toContain('No predictions; the lines below say why.');
     expect(md).not.toContain('Modular: the lane protocol replayed');
+  });
+
+  it('gives each speedup the range its rounds spread over, where samples name their rounds', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 5, samples: 10 });
+    const runs = doc.runs.filter((r) => r.workload === doc.workloads[0]!.id && r.threads === 2);
+    const [base, exec] = [runs.find((r) => r.role === 'baseline')!, runs.find((r) => r.role === 'executor')!];
+    // Five rounds of two samples; round k's speedup is 10 / (5 + k / 10): 2.00, 1.96, ... 1.85.
+    base.samplesMs = Array.from({ length: 10 }, () => 10);
+    exec.samplesMs = Array.from({ length: 10 }, (_, i) => 5 + Math.floor(i / 2) / 10);
+    base.rounds = exec.rounds = Array.from({ length: 10 }, (_, i) => Math.floor(i / 2));
+    let md = renderMarkdown(merge([{ file: 'a.json', doc: parseResults(serializeResults(doc), 'a.json') }]), []);
+    expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '2')[4]).toBe('1.92x (1.85–2.00)');
+    // The baseline has no speedup range; a run without rounds (an older file) has none either.
+    expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'sequential (baseline)', '2')[4]).toBe('1 (def.)');
+    expect(mdRow(md, 'token 100 acc × 1000 tx', 'fake-parallel', '2')[4]).toMatch(/^\d\.\d\dx$/);
+    expect(md).toContain('(lo–hi) after a speedup: how far it moved between rounds.');
+    // Only rounds both sides timed count: one round alone gives no range.
+    exec.rounds = Array.from({ length: 10 }, () => 4);
+    base.rounds = Array.from({ length: 10 }, (_, i) => Math.min(4, i));
+    md = renderMarkdown(merge([{ file: 'a.json', doc }]), []);
+    expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '2')[4]).toMatch(/^\d\.\d\dx$/);
+    expect(() => parseResults(JSON.stringify({ ...doc, runs: doc.runs.map((r) => (r === exec ? { ...r, rounds: [0] } : r)) }), 'a.json'))
+      .toThrow(/a\.json: runs\[\d+\]\.rounds: has 1 round numbers for 10 samples/);
   });
 
   it('names the modular executor\'s lanes in each prediction row', () => {

@@ -19,7 +19,7 @@ import { RESULTS_FORMAT, serializeResults, type CoreProbeRecord, type ResultsFil
 import { plural } from '../spec/plural.js';
 import { unshowable } from '../spec/messages.js';
 import { median } from '../reports/stats.js';
-import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadFlags, workloadParams, type WorkloadOptions } from './block-source.js';
+import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadFlags, workloadParams, workloadSpec, type WorkloadOptions } from './block-source.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { checkOutFile, writeStdout, writeWhole } from './output.js';
@@ -111,14 +111,11 @@ function workloads(o: BenchOptions): SweepWorkload[] {
     const sized = givenWorkloadFlags(o, ['accounts', 'txs', 'zipf']);
     if (sized.length) throw new UsageError(`${sized.join(', ')}: only with --workload; the suite's blocks have fixed sizes (bench/suite.ts)`);
   }
-  const p = workloadParams(o);
   if (o.workload !== undefined) {
-    try {
-      return [generated(o.workload, p, CUSTOM_GROUP)];
-    } catch (e) {
-      throw new UsageError(`--workload: ${(e as Error).message}`);
-    }
+    const { name, params } = workloadSpec(o);
+    return [generated(name, params, CUSTOM_GROUP)];
   }
+  const p = workloadParams(o);
   return defaultSuite(o.quick === true, p.seed, p.hashCost);
 }
 

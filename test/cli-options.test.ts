@@ -48,7 +48,15 @@ describe('concord option checks', () => {
       const seeds = [0, 2 ** 32, 2 ** 33, 2 ** 32 + 1, 1, Number.MAX_SAFE_INTEGER];
       expect(new Set(seeds.map((s) => hash(name, s))).size, name).toBe(seeds.length);
     }
-    expect(() => generate('p2p', { seed: 1.5 })).toThrow(/--seed must be an integer from 0 to 9007199254740991, got 1.5/);
+    expect(() => generate('p2p', { seed: 1.5 })).toThrow('generate("p2p"): seed must be an integer from 0 to 9007199254740991, got 1.5');
+    // A library caller's mistakes name the call and the parameter, never a CLI flag; a typo is no default.
+    expect(() => generate('p2p', { acounts: 5 } as never)).toThrow('generate("p2p"): unknown parameter "acounts" (known: accounts, txs, seed, hashCost, zipf)');
+    expect(() => generate('p2p', { accounts: 0 })).toThrow('generate("p2p"): accounts must be an integer from 1 to 1000000, got 0');
+    expect(() => generate('p2p', { txs: '5' as never })).toThrow('generate("p2p"): txs must be an integer from 0 to 1000000, got "5"');
+    expect(() => generate('p2p', { zipf: 1 })).toThrow('generate("p2p"): zipf shapes the defi workload\'s hot spots; p2p has none');
+    expect(() => generate('defi', { zipf: Number.NaN })).toThrow('generate("defi"): zipf must be a finite number >= 0, got NaN');
+    expect(() => generate('p2pp')).toThrow('generate("p2pp"): unknown workload (known: p2p, token, amm, nft, defi)');
+    expect(generate('p2p', { accounts: undefined, txs: 3 }).txs).toHaveLength(3);
 
     const gen = (seed: string) => concord('gen', '--workload', 'p2p', '--accounts', '10', '--txs', '20', '--seed', seed);
     const [low, high] = [gen('0'), gen('4294967296')];

@@ -1,7 +1,10 @@
 // `concord compare`: two results files side by side, the way benchstat does it. For every run
 // present in both (same workload, executor, thread count): median block time +- its 95%
 // interval, the delta, a Mann-Whitney p-value, `~` where the difference is not significant; a
-// geomean row; warnings on too few samples, busy machines and different hardware. Below it, the
+// geomean row; warnings on too few samples, busy machines and different hardware. Where both
+// files name each sample's round (bench does), the interval and the test are over the rounds'
+// medians, as benchstat's are over separate runs: samples of one round share its machine state, so
+// over samples a small p says they agree, not that a rerun will. Below it, the
 // simulated speedups both files predict (same workload, executor and thread count), side by side:
 // one number per file, so a ratio and no test. A prediction whose model charged no fitted cost per
 // handover (no usable 2-thread run to fit it to, so it is optimistic) is marked, and a warning
@@ -18,7 +21,7 @@
 // count as a regression, on whichever side it was wrong.
 
 import { plural } from '../spec/plural.js';
-import { geomean, mannWhitney, median, medianInterval, RECOMMENDED_SAMPLES } from './stats.js';
+import { geomean, mannWhitney, median, medianInterval, RECOMMENDED_SAMPLES, roundsInterval } from './stats.js';
 import type { MachineRecord, ResultsFile, RunRecord } from './schema.js';
 import { executorSettingsText, workloadLabels } from './summary.js';
 
@@ -26,7 +29,9 @@ export const ALPHA = 0.05;
 
 export interface Side {
   readonly median: number;
+  /** The median's interval: over the rounds' medians where the row is tested by rounds (roundsInterval), else over the samples (95%). */
   readonly interval: { lo: number; hi: number } | null;
+  /** What the test and interval count: rounds where the row is tested by rounds, else samples. */
   readonly n: number;
   readonly busy: number;
   /** The run's untimed first execution matched the reference result. */
@@ -46,7 +51,16 @@ export interface CompareRow {
   readonly deltaPct: number;
   readonly p: number;
   readonly significant: boolean;
+  /** What the test compared: each side's rounds' medians (both files name each sample's round, MIN_ROUNDS of them or more a side), else the samples. */
+  readonly unit: 'rounds' | 'samples';
 }
+
+/**
+ * Rounds a side needs before a row is tested over rounds' medians: with 4 against 4 the exact U
+ * test reaches p = 0.029, below ALPHA; with 3 against 3 it never gets below 0.1, and a gate that
+ * cannot fail is worse than samples' overconfident p-values (warned about).
+ */
+export const MIN_ROUNDS = 4;
 
 /** A prediction both files make: the simulated speedup of one executor on one workload at one thread count. */
 export interface PredictionRow {
@@ -94,8 +108,24 @@ function listed(names: readonly string[]): string {
 /** What a run and a prediction are matched on across the two files: the same workload, executor and thread count. */
 const key = (r: { workload: string; executor: string; threads: number }) => `${r.workload}\0${r.executor}\0${r.threads}`;
 
-function side(r: RunRecord): Side {
-  return { median: median(r.samplesMs), interval: medianInterval(r.samplesMs), n: r.samplesMs.length, busy: r.busy.filter(Boolean).length, correct: r.correct };
+/** The median of each round's samples, in round order; null where the file does not name samples' rounds. */
+function roundMedians(r: RunRecord): number[] | null {
+  if (r.rounds === undefined) return null;
+  const byRound = new Map<number, number[]>();
+  r.samplesMs.forEach((ms, i) => {
+    const list = byRound.get(r.rounds![i]!);
+    if (list) list.push(ms);
+    else byRound.set(r.rounds![i]!, [ms]);
+  });
+  return [...byRound].sort((a, b) => a[0] - b[0]).map(([, xs]) => median(xs));
+}
+
+function side(r: RunRecord, rounds: number[] | null): Side {
+  const interval = rounds === null ? medianInterval(r.samplesMs) : roundsInterval(rounds);
+  return {
+    median: median(r.samplesMs), interval: interval && { lo: interval.lo, hi: interval.hi }, n: rounds === null ? r.samplesMs.length : rounds.length,
+    busy: r.busy.filter(Boolean).length, correct: r.correct,
+  };
 }
 
 /** A fallback share as a percentage, to a tenth of a percent. */
@@ -167,12 +197,14 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     if (b.fallbackShare !== undefined && n.fallbackShare !== undefined && b.fallbackShare !== n.fallbackShare) {
       shares.push(`${name} (base ${share(b.fallbackShare)}, new ${share(n.fallbackShare)})`);
     }
-    const test = mannWhitney(b.samplesMs, n.samplesMs);
-    const bs = side(b);
-    const ns = side(n);
+    const [rb, rn] = [roundMedians(b), roundMedians(n)];
+    const byRounds = rb !== null && rn !== null && rb.length >= MIN_ROUNDS && rn.length >= MIN_ROUNDS;
+    const test = byRounds ? mannWhitney(rb, rn) : mannWhitney(b.samplesMs, n.samplesMs);
+    const bs = side(b, byRounds ? rb : null);
+    const ns = side(n, byRounds ? rn : null);
     rows.push({
       name, workload: b.workload, executor: b.executor, threads: b.threads, baseline: b.role === 'baseline', base: bs, next: ns,
-      deltaPct: (ns.median / bs.median - 1) * 100, p: test.p, significant: test.p <= alpha,
+      deltaPct: (ns.median / bs.median - 1) * 100, p: test.p, significant: test.p <= alpha, unit: byRounds ? 'rounds' : 'samples',
     });
   }
   const hardware = hardwareDifferences(base.machine, next.machine);
@@ -183,8 +215,16 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   if (baseSettings !== nextSettings) {
     warnings.push(`different executor settings: base ran with ${baseSettings}, new with ${nextSettings}; differences include them`);
   }
-  const few = rows.filter((r) => r.base.n < RECOMMENDED_SAMPLES || r.next.n < RECOMMENDED_SAMPLES).length;
+  const bySamples = rows.filter((r) => r.unit === 'samples');
+  const few = bySamples.filter((r) => r.base.n < RECOMMENDED_SAMPLES || r.next.n < RECOMMENDED_SAMPLES).length;
   if (few > 0) warnings.push(`${few} of ${rows.length} rows have fewer than ${RECOMMENDED_SAMPLES} samples on a side: need >= ${RECOMMENDED_SAMPLES} samples for a trustworthy p-value and interval`);
+  // Files from before rounds were recorded are compared as they always were; a file that names
+  // rounds but has too few, or one compared with such an old file, is told what its p-values rest on.
+  const namesRounds = base.runs.some((r) => r.rounds !== undefined) || next.runs.some((r) => r.rounds !== undefined);
+  if (namesRounds && bySamples.length > 0) {
+    warnings.push(`${bySamples.length === rows.length ? 'every row is' : `${bySamples.length} of ${rows.length} rows are`} tested over samples, not rounds (a side has fewer than ${MIN_ROUNDS} rounds, or its file does not name each sample's round): `
+      + 'samples of one round share its machine state, so a small p-value says they agree, not that a rerun will');
+  }
   const busy = rows.filter((r) => r.base.busy > 0 || r.next.busy > 0).length;
   if (busy > 0) warnings.push(`${plural(busy, 'row')} include${busy === 1 ? 's' : ''} samples taken while the machine was busy with other processes`);
   if (shares.length > 0) warnings.push(`these runs fell back to the sequential executor on a different share of their blocks: ${listed(shares)}; such rows compare partly different code`);
@@ -268,9 +308,9 @@ function fmtSide(s: Side): [string, string] {
   return [fmtMs(s.median), `± ${Math.round(half * 100)}%${mark}`];
 }
 
-/** The delta as its two parts: the change (or `~`) and its test ("(p=0.002 n=12+12)"). */
+/** The delta as its two parts: the change (or `~`) and its test ("(p=0.008 5+5 rounds)", "(p=0.002 n=12+12)"). */
 function fmtDelta(r: CompareRow): [string, string] {
-  const test = `(${pValue(r.p)} n=${r.base.n}+${r.next.n})`;
+  const test = r.unit === 'rounds' ? `(${pValue(r.p)} ${r.base.n}+${r.next.n} rounds)` : `(${pValue(r.p)} n=${r.base.n}+${r.next.n})`;
   return [r.significant ? fmtPct(r.deltaPct) : '~', test];
 }
 
@@ -313,6 +353,9 @@ export function formatComparison(c: Comparison, baseName: string, nextName: stri
   ];
   const incorrect = c.rows.filter((r) => !r.baseline && !bothCorrect(r)).length;
   const notes = [
+    ...(c.rows.some((r) => r.unit === 'rounds')
+      ? ['± 95% where the test counts rounds: over the rounds\' medians, the 95% interval of their median with 6 rounds or more, else their whole range (94% with 5 rounds, 88% with 4)']
+      : []),
     ...(c.rows.some((r) => r.base.interval === null || r.next.interval === null) ? ['¹ need >= 6 samples for a 95% confidence interval'] : []),
     ...(c.rows.some((r) => !bothCorrect(r)) ? [`${WRONG} the run did not match the reference result: its time is not that of a correct execution, so its row is left out of the geomean and never counts as a regression`] : []),
     ...(incorrect === 0 ? [] : [c.geomean

@@ -104,6 +104,38 @@ describe('compare', () => {
     expect(c.warnings).toEqual([]);
   });
 
+  it('tests over the rounds\' medians where both files name each sample\'s round: drift between rounds is no regression', () => {
+    // Every run: five rounds of 40 tight samples around each round's median, which drifts by ±3%.
+    const withRounds = (doc: ResultsFile, medians: readonly number[], scale = (_r: ResultsFile['runs'][number]) => 1): ResultsFile => ({
+      ...doc,
+      runs: doc.runs.map((r) => {
+        const samplesMs = medians.flatMap((m) => Array.from({ length: 40 }, (_, i) => m * scale(r) * (1 + 0.002 * (i / 40 - 0.5))));
+        return { ...r, samplesMs, busy: samplesMs.map(() => false), rounds: samplesMs.map((_, i) => Math.floor(i / 40)) };
+      }),
+    });
+    const drift = [10, 10.3, 9.7, 10.2, 9.8];
+    const roundsBase = withRounds(base, drift);
+    // 0.6% slower in every round: over 200 samples a side that is p < 0.001, over five rounds' medians it is drift.
+    const c = compare(roundsBase, withRounds(base, drift, (r) => (r.role === 'executor' ? 1.006 : 1)));
+    const row = c.rows.find((r) => r.executor === 'fake-parallel' && r.threads === 2)!;
+    expect(row).toMatchObject({ unit: 'rounds', significant: false, base: { n: 5 }, next: { n: 5 } });
+    expect(mannWhitney(roundsBase.runs[0]!.samplesMs, roundsBase.runs[0]!.samplesMs.map((v) => v * 1.006)).p).toBeLessThan(0.001);
+    expect(row.base.interval).toEqual({ lo: expect.closeTo(9.7, 1), hi: expect.closeTo(10.3, 1) });
+    const text = formatComparison(c, 'base.json', 'new.json');
+    expect(text).toMatch(/~ \(p=0\.690 5\+5 rounds\)/);
+    expect(text).toContain('± 95% where the test counts rounds: over the rounds\' medians');
+    expect(c.warnings).toEqual([]);
+    // 8% slower in every round is a regression: p = 2/252 with five rounds a side.
+    const slower = compare(roundsBase, withRounds(base, drift, (r) => (r.role === 'executor' ? 1.08 : 1)));
+    expect(regressions(slower, 5).map((r) => `${r.executor}@${r.threads}`)).toEqual(['fake-parallel@1', 'fake-parallel@2', 'fake-parallel@1', 'fake-parallel@2']);
+    expect(formatComparison(slower, 'a', 'b')).toMatch(/\+8\.00% \(p=0\.008 5\+5 rounds\)/);
+    // Three rounds a side can never reach p <= 0.05, so such rows are tested over samples, with a warning; so is a file without rounds beside one with them.
+    const three = compare(withRounds(base, drift.slice(0, 3)), withRounds(base, drift.slice(0, 3), (r) => (r.role === 'executor' ? 1.08 : 1)));
+    expect(three.rows.every((r) => r.unit === 'samples' && r.significant === !r.baseline)).toBe(true);
+    expect(three.warnings).toEqual([expect.stringMatching(/^every row is tested over samples, not rounds \(a side has fewer than 4 rounds/)]);
+    expect(compare(base, roundsBase).warnings).toEqual([expect.stringMatching(/^every row is tested over samples, not rounds/)]);
+  });
+
   it('reports a significant slowdown with its delta and flags it past the threshold', () => {
     const slower = sampleResults({ seqMs: 10, execMs: 9, samples: 12 });
     const c = compare(base, slower);

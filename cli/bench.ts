@@ -14,6 +14,7 @@ import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../
 import { CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
 import { sweep, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
+import { MIN_ROUNDS } from '../reports/compare.js';
 import { resultsMarkdown } from '../reports/render.js';
 import { RESULTS_FORMAT, serializeResults, type CoreProbeRecord, type ResultsFile } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
@@ -170,7 +171,8 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   if (executors.length === 0) progress.note('bench: no parallel executor in the registry yet: measuring the sequential baseline alone');
   const quick = o.quick === true;
   const pinCpus = baselineCpus();
-  const settings = { quick, threads, executors, baseline: BASELINE, rounds: quick ? 3 : 5, roundMs: quick ? 40 : 250, baselineCpus: pinCpus, ...partition };
+  // --quick: four rounds, the fewest whose medians compare can test (reports/compare.ts MIN_ROUNDS), in the time three took.
+  const settings = { quick, threads, executors, baseline: BASELINE, rounds: quick ? MIN_ROUNDS : 5, roundMs: quick ? 30 : 250, baselineCpus: pinCpus, ...partition };
   const over = oversubscribedNote(threads, machine.effectiveCores);
   if (over !== null) progress.note(over);
   progress.info(`bench: ${plural(suite.length, 'workload')} x threads ${threads.join(',')} x ${[BASELINE, ...executors].join(', ')}; ${settings.rounds} interleaved rounds each`);

@@ -36,6 +36,8 @@ export interface BenchOptions extends WorkloadOptions, PartitionOptions {
   /** A block file instead of the suite. */
   block?: string;
   quick?: boolean;
+  /** Interleaved rounds per workload and thread count (default 5, 4 with --quick). */
+  rounds?: string;
   json?: boolean;
   out?: string;
   /** Seconds a call into an executor may stay pending (cli/errors.ts watchCalls). */
@@ -45,6 +47,8 @@ export interface BenchOptions extends WorkloadOptions, PartitionOptions {
 }
 
 export const BASELINE = 'sequential';
+/** --rounds at most: each round times every executor at every thread count on every workload. */
+export const MAX_ROUNDS = 1000;
 
 /**
  * The thread counts to measure: --threads, or by default the powers of two below the effective
@@ -140,6 +144,9 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   if (o.out === '') throw new UsageError('--out: empty file name; give a file');
   const machine = o.label === undefined ? machineFacts() : { ...machineFacts(), label: labelOption(o.label) };
   const suite = workloads(o);
+  // --quick: four rounds, the fewest whose medians compare can test (reports/compare.ts
+  // MIN_ROUNDS), in the time three took; 6 or more give each speedup's range a 95% confidence.
+  const rounds = intOption('--rounds', o.rounds, o.quick === true ? MIN_ROUNDS : 5, 1, MAX_ROUNDS);
   const executors = o.executor === undefined
     ? [...EXECUTORS.values()].filter((e) => e.parallel).map((e) => e.name)
     : executorNames([o.executor]);
@@ -171,8 +178,7 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   if (executors.length === 0) progress.note('bench: no parallel executor in the registry yet: measuring the sequential baseline alone');
   const quick = o.quick === true;
   const pinCpus = baselineCpus();
-  // --quick: four rounds, the fewest whose medians compare can test (reports/compare.ts MIN_ROUNDS), in the time three took.
-  const settings = { quick, threads, executors, baseline: BASELINE, rounds: quick ? MIN_ROUNDS : 5, roundMs: quick ? 30 : 250, baselineCpus: pinCpus, ...partition };
+  const settings = { quick, threads, executors, baseline: BASELINE, rounds, roundMs: quick ? 30 : 250, baselineCpus: pinCpus, ...partition };
   const over = oversubscribedNote(threads, machine.effectiveCores);
   if (over !== null) progress.note(over);
   progress.info(`bench: ${plural(suite.length, 'workload')} x threads ${threads.join(',')} x ${[BASELINE, ...executors].join(', ')}; ${settings.rounds} interleaved rounds each`);

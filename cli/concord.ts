@@ -120,6 +120,7 @@ workloadOptions(
     .option('--modules <m>', MODULES_HELP)
     .option('--partition <kind>', PARTITION_HELP)
     .option('--quick', 'a short run')
+    .option('--rounds <n>', 'interleaved rounds per workload and thread count, each timing the baseline and every executor back to back (default 5, 4 with --quick; at most 1000): each speedup\'s range comes from its rounds, a 95% interval from 6 rounds on')
     .option('--timeout <sec>', TIMEOUT_HELP)
     .option('--out <file>', 'write the results file (JSON)')
     .option('--label <name>', 'name this machine in the results (machine.label; one line, up to 80 characters), so a report tells two boxes of one type apart (default: CPU model, cores, memory, Node version; compare reads the recorded hardware, not the label)')

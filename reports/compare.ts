@@ -23,7 +23,7 @@
 import { plural } from '../spec/plural.js';
 import { geomean, mannWhitney, median, medianInterval, RECOMMENDED_SAMPLES, roundsInterval } from './stats.js';
 import type { MachineRecord, ResultsFile, RunRecord } from './schema.js';
-import { executorSettingsText, workloadLabels } from './summary.js';
+import { executorSettingsText, samplesByRound, workloadLabels } from './summary.js';
 
 export const ALPHA = 0.05;
 
@@ -110,14 +110,8 @@ const key = (r: { workload: string; executor: string; threads: number }) => `${r
 
 /** The median of each round's samples, in round order; null where the file does not name samples' rounds. */
 function roundMedians(r: RunRecord): number[] | null {
-  if (r.rounds === undefined) return null;
-  const byRound = new Map<number, number[]>();
-  r.samplesMs.forEach((ms, i) => {
-    const list = byRound.get(r.rounds![i]!);
-    if (list) list.push(ms);
-    else byRound.set(r.rounds![i]!, [ms]);
-  });
-  return [...byRound].sort((a, b) => a[0] - b[0]).map(([, xs]) => median(xs));
+  const byRound = samplesByRound(r);
+  return byRound === null ? null : [...byRound.values()].map(median);
 }
 
 function side(r: RunRecord, rounds: number[] | null): Side {

@@ -125,21 +125,25 @@ export function fastestCoreMedian(samplesMs: readonly number[], cpus: readonly n
   return medians.length === 0 ? null : Math.min(...medians);
 }
 
+/** A run's samples by round, in round order; null where the file does not name each sample's round. */
+export function samplesByRound(r: RunRecord): Map<number, number[]> | null {
+  const { rounds } = r;
+  if (rounds === undefined) return null;
+  const byRound = new Map<number, number[]>();
+  r.samplesMs.forEach((ms, i) => {
+    const list = byRound.get(rounds[i]!);
+    if (list) list.push(ms);
+    else byRound.set(rounds[i]!, [ms]);
+  });
+  return new Map([...byRound].sort((a, b) => a[0] - b[0]));
+}
+
 /** Per round present on both sides, the baseline's median over the run's; null without rounds on either side. */
 export function perRoundSpeedups(baseline: RunRecord, run: RunRecord): number[] | null {
-  if (baseline.rounds === undefined || run.rounds === undefined) return null;
-  const byRound = (r: RunRecord) => {
-    const rounds = new Map<number, number[]>();
-    r.samplesMs.forEach((ms, i) => {
-      const list = rounds.get(r.rounds![i]!);
-      if (list) list.push(ms);
-      else rounds.set(r.rounds![i]!, [ms]);
-    });
-    return rounds;
-  };
-  const base = byRound(baseline);
+  const [base, own] = [samplesByRound(baseline), samplesByRound(run)];
+  if (base === null || own === null) return null;
   const speedups: number[] = [];
-  for (const [round, samples] of byRound(run)) {
+  for (const [round, samples] of own) {
     const b = base.get(round);
     if (b) speedups.push(median(b) / median(samples));
   }

@@ -213,6 +213,17 @@ export default () => ({ name: 'flaky', execute: async (block) => executeReferenc
     await expect(benchCommand({ ...tiny, threads: '0' })).rejects.toThrow(UsageError);
     await expect(benchCommand({ ...tiny, block: 'x.json' })).rejects.toThrow(/either --block FILE or --workload NAME/);
     await expect(benchCommand({ ...tiny, workload: 'nope' })).rejects.toThrow(/unknown workload "nope"/);
+    await expect(benchCommand({ ...tiny, rounds: '0' })).rejects.toThrow('--rounds expects an integer from 1 to 1,000, got "0"');
+    await expect(benchCommand({ ...tiny, rounds: '2.5' })).rejects.toThrow(UsageError);
+  });
+
+  it('times --rounds rounds, and every sample names its own', async () => {
+    quiet();
+    const out = join(dir, 'rounds.json');
+    expect(await benchCommand({ ...tiny, executor: 'block-stm', threads: '2', rounds: '2', out })).toBe(0);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    expect(doc.settings.rounds).toBe(2);
+    for (const r of doc.runs) expect([...new Set(r.rounds)]).toEqual([0, 1]);
   });
 });
 

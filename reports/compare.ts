@@ -23,7 +23,7 @@
 import { plural } from '../spec/plural.js';
 import { geomean, mannWhitney, median, medianInterval, RECOMMENDED_SAMPLES, roundsInterval } from './stats.js';
 import type { MachineRecord, ResultsFile, RunRecord } from './schema.js';
-import { executorSettingsText, samplesByRound, workloadLabels } from './summary.js';
+import { executorSettingsText, roundMedians, workloadLabels } from './summary.js';
 
 export const ALPHA = 0.05;
 
@@ -108,10 +108,13 @@ function listed(names: readonly string[]): string {
 /** What a run and a prediction are matched on across the two files: the same workload, executor and thread count. */
 const key = (r: { workload: string; executor: string; threads: number }) => `${r.workload}\0${r.executor}\0${r.threads}`;
 
-/** The median of each round's samples, in round order; null where the file does not name samples' rounds. */
-function roundMedians(r: RunRecord): number[] | null {
-  const byRound = samplesByRound(r);
-  return byRound === null ? null : [...byRound.values()].map(median);
+/**
+ * Both runs' round medians where both name each sample's round and have MIN_ROUNDS rounds or more,
+ * so a test can compare rounds rather than samples that share a round's machine state; else nulls.
+ */
+export function testedRounds(a: RunRecord, b: RunRecord): [number[], number[]] | [null, null] {
+  const [ra, rb] = [roundMedians(a), roundMedians(b)];
+  return ra !== null && rb !== null && ra.length >= MIN_ROUNDS && rb.length >= MIN_ROUNDS ? [ra, rb] : [null, null];
 }
 
 function side(r: RunRecord, rounds: number[] | null): Side {
@@ -191,11 +194,11 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     if (b.fallbackShare !== undefined && n.fallbackShare !== undefined && b.fallbackShare !== n.fallbackShare) {
       shares.push(`${name} (base ${share(b.fallbackShare)}, new ${share(n.fallbackShare)})`);
     }
-    const [rb, rn] = [roundMedians(b), roundMedians(n)];
-    const byRounds = rb !== null && rn !== null && rb.length >= MIN_ROUNDS && rn.length >= MIN_ROUNDS;
-    const test = byRounds ? mannWhitney(rb, rn) : mannWhitney(b.samplesMs, n.samplesMs);
-    const bs = side(b, byRounds ? rb : null);
-    const ns = side(n, byRounds ? rn : null);
+    const [rb, rn] = testedRounds(b, n);
+    const test = rb !== null ? mannWhitney(rb, rn!) : mannWhitney(b.samplesMs, n.samplesMs);
+    const bs = side(b, rb);
+    const ns = side(n, rn);
+    const byRounds = rb !== null;
     rows.push({
       name, workload: b.workload, executor: b.executor, threads: b.threads, baseline: b.role === 'baseline', base: bs, next: ns,
       deltaPct: (ns.median / bs.median - 1) * 100, p: test.p, significant: test.p <= alpha, unit: byRounds ? 'rounds' : 'samples',

@@ -9,7 +9,7 @@
 // both forms show every string from a results file as text, escaped for each (esc, mdText).
 
 import { anchorsFor, BLOCK_STM_ANCHORS, P2P_GRID_GROUP } from './anchors.js';
-import { ALPHA, pValue } from './compare.js';
+import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
 import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import type { Merged, Source } from './merge.js';
 import { MIN_SAMPLES_FOR_CI, RECOMMENDED_SAMPLES } from './stats.js';
@@ -330,7 +330,7 @@ function predictedText(m: Merged, machine: string, workload: string): string {
 function verdictSection(m: Merged): Section {
   const title = 'Which executor wins, and why';
   const list = verdicts(m);
-  const method = `At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. In parentheses: the speedup over the baseline's fastest core, where it differs. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements, and one whose footnote says "not fitted" is optimistic. The p-values treat every sample as independent, which samples of one round are not: a small p says the samples taken agree, not that another run will.`;
+  const method = `At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. In parentheses: the speedup over the baseline's fastest core, where it differs. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements, and one whose footnote says "not fitted" is optimistic. Where the results file names each sample's round (bench's do), the test compares the two executors' round medians (${MIN_ROUNDS} rounds or more each; both are timed in every round), so drift between rounds is not taken for a difference, and with 5 rounds no p is below 0.008; otherwise it treats every sample as independent, which samples of one round are not: a small p then says the samples taken agree, not that another run will.`;
   if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.`], tables: [] };
   const multi = m.sources.length > 1;
   return {

@@ -138,6 +138,12 @@ export function samplesByRound(r: RunRecord): Map<number, number[]> | null {
   return new Map([...byRound].sort((a, b) => a[0] - b[0]));
 }
 
+/** The median of each round's samples, in round order; null where the file does not name each sample's round. */
+export function roundMedians(r: RunRecord): number[] | null {
+  const byRound = samplesByRound(r);
+  return byRound === null ? null : [...byRound.values()].map((xs) => median(xs));
+}
+
 /** Per round present on both sides, the baseline's median over the run's; null without rounds on either side. */
 export function perRoundSpeedups(baseline: RunRecord, run: RunRecord): number[] | null {
   const [base, own] = [samplesByRound(baseline), samplesByRound(run)];

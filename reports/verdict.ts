@@ -2,12 +2,13 @@
 // which both ran it, the one with the higher speedup over the interleaved sequential baseline, or a
 // tie; the lower thread counts they share are judged the same way.
 // Invariants: a winner is named only when the two executors' block times differ significantly
-// (Mann-Whitney p <= ALPHA, as `concord compare` decides) and by at least TIE_BELOW; an executor
+// (Mann-Whitney p <= ALPHA over their rounds' medians where the file names rounds, else over their
+// samples, as `concord compare` decides) and by at least TIE_BELOW; an executor
 // that did not match the reference never wins; two that both handed every block to the sequential
 // executor tie, whatever the timings (the same code ran); every figure comes from the results
 // file's rows.
 
-import { ALPHA } from './compare.js';
+import { ALPHA, testedRounds } from './compare.js';
 import type { Merged } from './merge.js';
 import type { WorkloadRecord } from './schema.js';
 import { mannWhitney } from './stats.js';
@@ -33,8 +34,9 @@ export interface Match {
   readonly modular: Row;
   readonly baseline: Row;
   readonly outcome: Outcome;
-  /** Two-sided Mann-Whitney p-value of the two executors' block times. */
+  /** Two-sided Mann-Whitney p-value of the two executors' block times: their rounds' medians where the file names rounds (compare.ts testedRounds), else their samples. */
   readonly p: number;
+  readonly unit: 'rounds' | 'samples';
   /** The faster one's speedup over the slower one's (>= 1). */
   readonly ratio: number;
   /** Both fell back to the sequential executor on every block: their timings are the same code's. */
@@ -52,13 +54,14 @@ export interface Verdict {
 }
 
 function judge(threads: number, blockStm: Row, modular: Row, baseline: Row): Match {
-  const { p } = mannWhitney(blockStm.run.samplesMs, modular.run.samplesMs);
+  const [a, b] = testedRounds(blockStm.run, modular.run);
+  const { p } = a !== null ? mannWhitney(a, b!) : mannWhitney(blockStm.run.samplesMs, modular.run.samplesMs);
   const ratio = Math.max(modular.speedup / blockStm.speedup, blockStm.speedup / modular.speedup);
   const bothSequential = blockStm.run.fallbackShare === 1 && modular.run.fallbackShare === 1;
   const outcome: Outcome = !blockStm.correct || !modular.correct ? 'no verdict'
     : !bothSequential && p <= ALPHA && ratio - 1 >= TIE_BELOW ? (modular.speedup > blockStm.speedup ? MODULAR : BLOCK_STM)
     : 'tie';
-  return { threads, blockStm, modular, baseline, outcome, p, ratio, bothSequential };
+  return { threads, blockStm, modular, baseline, outcome, p, unit: a !== null ? 'rounds' : 'samples', ratio, bothSequential };
 }
 
 /**

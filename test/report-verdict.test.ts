@@ -214,6 +214,26 @@ describe('which executor wins, and why', () => {
     expect(close.headline.outcome).toBe('tie');
   });
 
+  it('compares the executors\' round medians where the file names rounds: a gap that drifts from round to round is a tie', () => {
+    // Five rounds of 20 samples, both executors timed in each: modular's median is 6% lower over
+    // all samples, but its rounds drift more; round by round the two trade places.
+    const doc = contestResults([{ ...MODULAR_WINS, blockStm: { 1: { ms: 12 }, 2: { ms: 7 } }, modular: { 1: { ms: 12 }, 2: { ms: 6.3, detail: {} } } }]);
+    const drift = { 'block-stm': [7.2, 6.4, 7.6, 6.8, 7.0], modular: [6.2, 7.8, 5.6, 6.9, 6.6] } as Record<string, number[]>;
+    for (const r of doc.runs) {
+      const medians = drift[r.executor] && r.threads === 2 ? drift[r.executor]! : [1, 2, 3, 4, 5].map(() => r.samplesMs[0]!);
+      r.samplesMs = medians.flatMap((m) => Array.from({ length: 20 }, (_, i) => m * (1 + 0.002 * (i / 20 - 0.5))));
+      r.busy = r.samplesMs.map(() => false);
+      r.rounds = r.samplesMs.map((_, i) => Math.floor(i / 20));
+    }
+    const v = verdicts(merge([{ file: 'r.json', doc: parseResults(serializeResults(doc), 'r.json') }]))[0]!.headline;
+    expect(v).toMatchObject({ unit: 'rounds', outcome: 'tie' });
+    expect(v.p).toBeCloseTo(0.421, 3);
+    expect(render(doc)).toContain('the test compares the two executors\' round medians (4 rounds or more each');
+    // Without rounds the same samples, tested one by one, made modular the winner.
+    for (const r of doc.runs) delete r.rounds;
+    expect(verdicts(merge([{ file: 'r.json', doc }]))[0]!.headline).toMatchObject({ unit: 'samples', outcome: 'modular' });
+  });
+
   it('both far below the ideal and few samples are named', () => {
     const far = contestResults([{ workload: 'nft', idealLimit: 8, seqMs: 10, blockStm: { 1: { ms: 11 }, 2: { ms: 12 } }, modular: { 1: { ms: 11 }, 2: { ms: 30, detail: {} } } }]);
     for (const r of far.runs) {

@@ -223,6 +223,9 @@ const list: Workload[] = [
 
 export const WORKLOADS: ReadonlyMap<string, Workload> = new Map(list.map((w) => [w.name, w]));
 
+/** A parameter's value as an error quotes it: a string in quotes, so "5" does not read as 5. */
+const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+
 /** The parameters generate() takes, with their defaults (zipf: absent, which defi reads as 1). */
 const DEFAULTS: WorkloadParams = { accounts: 100, txs: 1000, seed: 1, hashCost: DEFAULT_HASH_COST };
 const PARAMS = ['accounts', 'txs', 'seed', 'hashCost', 'zipf'] as const;
@@ -233,17 +236,17 @@ const PARAMS = ['accounts', 'txs', 'seed', 'hashCost', 'zipf'] as const;
  * would otherwise be ignored and the default used), a value out of its range, a zipf for a
  * workload without hot spots. The CLI checks its flags first, in its own words.
  */
-export function generate(name: string, params: Partial<WorkloadParams> = {}): Block {
+export function generate(name: string, params: Partial<WorkloadParams> | null = {}): Block {
   const w = WORKLOADS.get(name);
   const where = `generate(${JSON.stringify(name)})`;
   if (!w) throw new Error(`${where}: unknown workload (known: ${[...WORKLOADS.keys()].join(', ')})`);
-  const unknown = Object.keys(params).filter((k) => !(PARAMS as readonly string[]).includes(k));
+  const unknown = Object.keys(params ?? {}).filter((k) => !(PARAMS as readonly string[]).includes(k));
   if (unknown.length > 0) throw new Error(`${where}: unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} (known: ${PARAMS.join(', ')})`);
-  const given = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as Partial<WorkloadParams>;
+  const given = Object.fromEntries(Object.entries(params ?? {}).filter(([, v]) => v !== undefined)) as Partial<WorkloadParams>;
   const p: WorkloadParams = { ...DEFAULTS, ...given };
   const check = (field: keyof WorkloadParams, min: number, max: number) => {
     const v: unknown = p[field];
-    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) throw new Error(`${where}: ${field} must be an integer from ${min} to ${max}, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) throw new Error(`${where}: ${field} must be an integer from ${min} to ${max}, got ${shown(v)}`);
   };
   check('accounts', 1, MAX_ACCOUNTS);
   check('txs', 0, MAX_TXS);
@@ -251,7 +254,7 @@ export function generate(name: string, params: Partial<WorkloadParams> = {}): Bl
   check('seed', 0, Number.MAX_SAFE_INTEGER);
   if (p.zipf !== undefined) {
     if (name !== 'defi') throw new Error(`${where}: zipf shapes the defi workload's hot spots; ${name} has none`);
-    if (typeof p.zipf !== 'number' || !Number.isFinite(p.zipf) || p.zipf < 0) throw new Error(`${where}: zipf must be a finite number >= 0, got ${String(p.zipf)}`);
+    if (typeof p.zipf !== 'number' || !Number.isFinite(p.zipf) || p.zipf < 0) throw new Error(`${where}: zipf must be a finite number >= 0, got ${shown(p.zipf)}`);
   }
   return w.generate(p);
 }

@@ -2,7 +2,7 @@
 // present in both (same workload, executor, thread count): median block time +- its 95%
 // interval, the delta, a Mann-Whitney p-value, `~` where the difference is not significant; a
 // geomean row; warnings on too few samples, busy machines and different hardware. Where both
-// files name each sample's round (bench does), the interval and the test are over the rounds'
+// files name each sample's round (bench does), the median, interval and test are over the rounds'
 // medians, as benchstat's are over separate runs: samples of one round share its machine state, so
 // over samples a small p says they agree, not that a rerun will. Below it, the
 // simulated speedups both files predict (same workload, executor and thread count), side by side:
@@ -21,7 +21,7 @@
 // count as a regression, on whichever side it was wrong.
 
 import { plural } from '../spec/plural.js';
-import { geomean, mannWhitney, median, medianInterval, RECOMMENDED_SAMPLES, roundsInterval } from './stats.js';
+import { geomean, mannWhitney, median, medianInterval, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES, roundsInterval } from './stats.js';
 import type { MachineRecord, ResultsFile, RunRecord } from './schema.js';
 import { executorSettingsText, roundMedians, workloadLabels } from './summary.js';
 
@@ -108,19 +108,30 @@ function listed(names: readonly string[]): string {
 /** What a run and a prediction are matched on across the two files: the same workload, executor and thread count. */
 const key = (r: { workload: string; executor: string; threads: number }) => `${r.workload}\0${r.executor}\0${r.threads}`;
 
-/**
- * Both runs' round medians where both name each sample's round and have MIN_ROUNDS rounds or more,
- * so a test can compare rounds rather than samples that share a round's machine state; else nulls.
- */
-export function testedRounds(a: RunRecord, b: RunRecord): [number[], number[]] | [null, null] {
-  const [ra, rb] = [roundMedians(a), roundMedians(b)];
-  return ra !== null && rb !== null && ra.length >= MIN_ROUNDS && rb.length >= MIN_ROUNDS ? [ra, rb] : [null, null];
+/** Two runs' block times compared: what the test counted, its p-value, and each side's round medians when it counted rounds. */
+export interface BlockTimeTest {
+  readonly unit: 'rounds' | 'samples';
+  readonly p: number;
+  /** Each side's round medians, in round order, when unit is 'rounds'. */
+  readonly rounds: readonly [number[], number[]] | null;
 }
 
+/**
+ * The Mann-Whitney test of two runs' block times: over their round medians where both name each
+ * sample's round and have MIN_ROUNDS rounds or more (samples of one round share its machine
+ * state, so drift between rounds is not taken for a difference), else over their samples.
+ */
+export function testBlockTimes(a: RunRecord, b: RunRecord): BlockTimeTest {
+  const [ra, rb] = [roundMedians(a), roundMedians(b)];
+  if (ra !== null && rb !== null && ra.length >= MIN_ROUNDS && rb.length >= MIN_ROUNDS) return { unit: 'rounds', p: mannWhitney(ra, rb).p, rounds: [ra, rb] };
+  return { unit: 'samples', p: mannWhitney(a.samplesMs, b.samplesMs).p, rounds: null };
+}
+
+/** One side of a row: over its round medians when the row's test counted rounds (so the delta, the interval and the test agree), else over its samples. */
 function side(r: RunRecord, rounds: number[] | null): Side {
   const interval = rounds === null ? medianInterval(r.samplesMs) : roundsInterval(rounds);
   return {
-    median: median(r.samplesMs), interval: interval && { lo: interval.lo, hi: interval.hi }, n: rounds === null ? r.samplesMs.length : rounds.length,
+    median: median(rounds ?? r.samplesMs), interval: interval && { lo: interval.lo, hi: interval.hi }, n: rounds === null ? r.samplesMs.length : rounds.length,
     busy: r.busy.filter(Boolean).length, correct: r.correct,
   };
 }
@@ -194,14 +205,12 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     if (b.fallbackShare !== undefined && n.fallbackShare !== undefined && b.fallbackShare !== n.fallbackShare) {
       shares.push(`${name} (base ${share(b.fallbackShare)}, new ${share(n.fallbackShare)})`);
     }
-    const [rb, rn] = testedRounds(b, n);
-    const test = rb !== null ? mannWhitney(rb, rn!) : mannWhitney(b.samplesMs, n.samplesMs);
-    const bs = side(b, rb);
-    const ns = side(n, rn);
-    const byRounds = rb !== null;
+    const test = testBlockTimes(b, n);
+    const bs = side(b, test.rounds?.[0] ?? null);
+    const ns = side(n, test.rounds?.[1] ?? null);
     rows.push({
       name, workload: b.workload, executor: b.executor, threads: b.threads, baseline: b.role === 'baseline', base: bs, next: ns,
-      deltaPct: (ns.median / bs.median - 1) * 100, p: test.p, significant: test.p <= alpha, unit: byRounds ? 'rounds' : 'samples',
+      deltaPct: (ns.median / bs.median - 1) * 100, p: test.p, significant: test.p <= alpha, unit: test.unit,
     });
   }
   const hardware = hardwareDifferences(base.machine, next.machine);
@@ -291,6 +300,9 @@ function fmtMs(v: number): string {
   return v >= 100 ? v.toFixed(1) : v >= 10 ? v.toFixed(2) : v.toFixed(3);
 }
 
+/** How often the range of n round medians holds their median, as a whole percentage. */
+const confidence = (n: number) => `${Math.round(rangeConfidence(n) * 100)}%`;
+
 /** What marks a predicted speedup whose model charged no fitted cost per handover. */
 const UNFITTED = '†';
 
@@ -351,7 +363,7 @@ export function formatComparison(c: Comparison, baseName: string, nextName: stri
   const incorrect = c.rows.filter((r) => !r.baseline && !bothCorrect(r)).length;
   const notes = [
     ...(c.rows.some((r) => r.unit === 'rounds')
-      ? ['± 95% where the test counts rounds: over the rounds\' medians, the 95% interval of their median with 6 rounds or more, else their whole range (94% with 5 rounds, 88% with 4)']
+      ? [`median and ± 95% where the test counts rounds: over the rounds' medians, the 95% interval of their median with ${MIN_SAMPLES_FOR_CI} rounds or more, else their whole range (${confidence(5)} with 5 rounds, ${confidence(4)} with 4)`]
       : []),
     ...(c.rows.some((r) => r.base.interval === null || r.next.interval === null) ? ['¹ need >= 6 samples for a 95% confidence interval'] : []),
     ...(c.rows.some((r) => !bothCorrect(r)) ? [`${WRONG} the run did not match the reference result: its time is not that of a correct execution, so its row is left out of the geomean and never counts as a regression`] : []),

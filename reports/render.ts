@@ -12,7 +12,7 @@ import { anchorsFor, BLOCK_STM_ANCHORS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
 import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import type { Merged, Source } from './merge.js';
-import { MIN_SAMPLES_FOR_CI, RECOMMENDED_SAMPLES } from './stats.js';
+import { MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
 import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, oversubscribed, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match } from './verdict.js';
 import { explain, pct, preflightGap } from './why.js';
@@ -103,13 +103,23 @@ function speedupCell(r: Row, notes: Footnotes): string {
   const share = r.run.fallbackShare;
   const fell = fellBack(r) ? ` (${share === undefined || share >= 1 ? '' : `${pct(share)} `}fell back)${notes.mark(fallbackNote(r))}` : '';
   const partial = r.stoppedBy === null ? '' : ` (partial)${notes.mark(partialNote(r))}`;
-  return `${fixed(r.speedup)}x${roundsRange(r)}${fell}${partial}`;
+  return `${fixed(r.speedup)}x${roundsRange(r, notes)}${fell}${partial}`;
 }
 
-/** " (1.52–1.61)": where the speedup lies as the rounds saw it (Row.roundSpeedups); '' without per-sample rounds. */
-function roundsRange(r: Row): string {
+/** Ranges below this confidence (fewer than MIN_ROUNDS rounds) are footnoted with theirs. */
+const LOW_CONFIDENCE = rangeConfidence(MIN_ROUNDS);
+
+/**
+ * " (1.52–1.61)": where the speedup lies as the rounds saw it (Row.roundSpeedups); '' without a
+ * range. A range over too few rounds to mean much is footnoted with how often it holds the median.
+ */
+function roundsRange(r: Row, notes: Footnotes): string {
   const s = r.roundSpeedups;
-  return s === null ? '' : ` (${fixed(s.lo)}–${fixed(s.hi)})`;
+  if (s === null) return '';
+  const weak = s.confidence < LOW_CONFIDENCE
+    ? notes.mark(`A range over ${plural(s.rounds, 'round')} only: it holds the median per-round speedup with probability ${pct(s.confidence)}.`)
+    : '';
+  return ` (${fixed(s.lo)}–${fixed(s.hi)})${weak}`;
 }
 
 /** A speedup cell outside the run's own row, where no executor column carries the ✗ of a run that did not match the reference. */
@@ -312,9 +322,11 @@ function speedupText(r: Row): string {
 
 function outcomeText(x: Match): string {
   const apart = `${Math.round((x.ratio - 1) * 100)}%`;
-  if (x.outcome === 'tie') return x.bothSequential ? 'tie (both ran the sequential executor)' : `tie (${apart} apart, ${pValue(x.p)})`;
+  // In a file that names rounds, a test that fell back to samples (a side with too few rounds) says so.
+  const over = x.unit === 'samples' && (x.blockStm.run.rounds !== undefined || x.modular.run.rounds !== undefined) ? ' over samples' : '';
+  if (x.outcome === 'tie') return x.bothSequential ? 'tie (both ran the sequential executor)' : `tie (${apart} apart, ${pValue(x.p)}${over})`;
   if (x.outcome === 'no verdict') return 'no verdict';
-  return `${x.outcome} wins (+${apart}, ${pValue(x.p)})`;
+  return `${x.outcome} wins (+${apart}, ${pValue(x.p)}${over})`;
 }
 
 /** Both executors' simulated speedups on a workload at the highest thread count both models reach, or '–'. */
@@ -330,7 +342,10 @@ function predictedText(m: Merged, machine: string, workload: string): string {
 function verdictSection(m: Merged): Section {
   const title = 'Which executor wins, and why';
   const list = verdicts(m);
-  const method = `At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. In parentheses: the speedup over the baseline's fastest core, where it differs. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements, and one whose footnote says "not fitted" is optimistic. Where the results file names each sample's round (bench's do), the test compares the two executors' round medians (${MIN_ROUNDS} rounds or more each; both are timed in every round), so drift between rounds is not taken for a difference, and with 5 rounds no p is below 0.008; otherwise it treats every sample as independent, which samples of one round are not: a small p then says the samples taken agree, not that another run will.`;
+  const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
+  const method = `At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. In parentheses: the speedup over the baseline's fastest core, where it differs. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements, and one whose footnote says "not fitted" is optimistic. ${roundsTested
+    ? `The test compares the two executors' round medians (both are timed in each round; ${MIN_ROUNDS} rounds or more each), so drift between rounds is not taken for a difference, and with 5 rounds a side no p is below 2/252 (0.008). A verdict marked "over samples" had fewer rounds on a side and treats every sample as independent, which samples of one round are not: its small p says the samples taken agree, not that another run will.`
+    : 'The p-values treat every sample as independent, which samples of one round are not: a small p says the samples taken agree, not that another run will.'}`;
   if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.`], tables: [] };
   const multi = m.sources.length > 1;
   return {
@@ -394,7 +409,7 @@ function sections(m: Merged): Section[] {
         'Block-STM: its own thread logic run as N virtual workers in the simulated runtime, in virtual time: each VM run costs its gas at the sequential baseline\'s time per gas, each shared-memory operation a cost fitted so one virtual worker matches Block-STM\'s measured 1-thread time, and each cache line a worker takes from another (a line another worker wrote, or one others hold when it writes: 64-byte lines followed as MESI would) a cost fitted so two virtual workers match its measured 2-thread time; the main thread lays out and writes the block first, at the time that took in this process.',
         'Modular: the lane protocol replayed on the block\'s own plan (its lanes, and the finished accesses each transaction waits for) in virtual time, with the main thread as the executor uses it: it plans the window chunk by chunk while the lanes run (joining them from 2 threads on), reads the finished window back beside the workers (shared out evenly), and takes the results in block order, each step at the time it took in this process. VM runs cost as for Block-STM; each shared-memory operation (counted per execution and per lane a claim scans) a cost fitted so the 1-thread model matches modular\'s measured 1-thread time, and each slot or lane a worker takes over from another (the cache lines of its value and count, or of its cursor) a cost fitted so the 2-thread model matches modular\'s measured 2-thread time. Modules: two per core and at least 8, as on a machine with that many cores, unless the run set --modules. The main thread\'s serial steps bound its speedup at many threads.',
         'Both pay the preflight\'s check from 2 threads on; where the preflight sends a block to the sequential executor, that thread count is not predicted (listed below).',
-        'Each prediction rests on the calibration in its footnote, made from the 1- and 2-thread runs, so the 2-thread point of a fitted model matches its measurement by construction, up to the baseline: a prediction divides by the 1-thread baseline\'s time, a measured speedup by the baseline interleaved with that thread count. '
+        'Each prediction rests on the calibration in its footnote, made from the 1- and 2-thread runs, so the 2-thread point of a fitted model matches its measurement by construction, up to the baseline: a prediction divides by the 1-thread baseline\'s time, a measured speedup by the baseline interleaved with that thread count. The fit takes block-time medians over all samples, while a measured speedup is the median of its rounds\' speedups where the file names rounds: where rounds drifted, the two can differ at 1 and 2 threads as well. '
           + (m.rows.some((r) => r.role === 'executor' && r.threads > 2) ? 'The measured points beyond 2 threads test the model. ' : 'This run measured no thread count above 2, so nothing here tests the predictions beyond it. ')
           + 'On a noisy machine two runs can differ by tens of percent at 64 threads, and rounds that ran beside other processes make the fitted costs too high. A footnote that says "not fitted" charges no line moving between cores, and that prediction is optimistic. Neither model charges cache capacity, memory bandwidth or waking the workers. The modular executor gets more lanes as the cores grow, and every claim scans them all: on a small block its prediction can fall as threads rise.',
       ] : [gaps.length ? 'No predictions; the lines below say why.' : 'No predictions.']),
@@ -405,14 +420,17 @@ function sections(m: Merged): Section[] {
     tables: predictions ? [predictions] : [],
   });
   out.push({ title: 'Start-up (apart from the timings above)', paragraphs: ['Pool creation and the first, cold block, measured once per executor and thread count; every timed sample above ran on a warm pool.'], tables: [startupTable(m)] });
+  const ranged = m.rows.some((r) => r.roundSpeedups !== null);
   out.push({
     title: 'How to read this',
     paragraphs: [
-      'speedup = median block time of the sequential baseline / the executor\'s, both timed in the same process, interleaved round by round.',
-      `(lo–hi) after a speedup: how far it moved between rounds. Each round times the baseline and the executor back to back, and a round's speedup is the baseline's median block time over the executor's in that round. With ${MIN_SAMPLES_FOR_CI} rounds or more the range is the 95% confidence interval of the median per-round speedup (order statistics); with fewer, it runs from the lowest per-round speedup to the highest, which holds that median with probability 1 - 2 × 0.5^rounds (94% with 5 rounds, 88% with 4). Samples of one round share its machine state, so this range, more than the number of samples, says how far a rerun may move the figure. Absent for files written before rounds were recorded.`,
+      ...(ranged ? [
+        'speedup = the median over the rounds of the round\'s speedup: each round times the baseline and the executor back to back in the same process, and a round\'s speedup is the baseline\'s median block time over the executor\'s in that round (a file from before rounds were recorded: the baseline\'s median over the executor\'s, over all samples).',
+        `(lo–hi) after a speedup: how far it moved between rounds. With ${MIN_SAMPLES_FOR_CI} rounds or more the range is the 95% confidence interval of the median per-round speedup (order statistics); with fewer, it runs from the lowest per-round speedup to the highest, which holds that median with probability 1 - 2 × 0.5^rounds (${pct(rangeConfidence(5))} with 5 rounds, ${pct(rangeConfidence(4))} with 4; a footnote marks fewer). Samples of one round share its machine state, so this range, more than the number of samples, says how far a rerun may move the figure. Absent where the two runs shared fewer than 2 rounds.`,
+      ] : ['speedup = median block time of the sequential baseline / the executor\'s, both timed in the same process, interleaved round by round.']),
       `over fastest-core baseline = the same, with the baseline's median taken only over its rounds on its fastest core (the CPU whose rounds, ${MIN_CORE_SAMPLES} samples or more, ran fastest; where it can, the bench pins the baseline to each CPU in turn, round by round). Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not. – where the file has no CPUs per sample.`,
       'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal. Both are taken at min(threads, the machine\'s effective cores): threads beyond the cores share them, so no more than the cores run at once, and a footnote marks such rows.',
-      're-exec/tx and failed val/tx: the executor\'s re-executions and failed validations per transaction, averaged over timed blocks. p50/p99: block latency percentiles.',
+      're-exec/tx and failed val/tx: the executor\'s re-executions and failed validations per transaction, averaged over timed blocks. p50/p99: block latency percentiles; with 100 samples or fewer (the samples column), the p99 lies between the run\'s two slowest samples: it says how slow the slowest blocks were, not how often a block is that slow.',
       '(fell back) after a speedup: the parallel executor handed some or all of the run\'s blocks to the sequential executor (its preflight or its contention check judged them too contended), so the figure is partly or wholly the sequential executor\'s; the footnote under the table says how many blocks and why. The charts mark such runs\' points too. (partial) after a speedup: the executor threw part-way through its timed rounds, so the figures of its row come from the samples it took before; the footnote says how many. A footnote on an efficiency above 100% says what can cause it.',
     ],
     tables: [],

@@ -201,6 +201,10 @@ export const ResultsSchema = z
       if (r.rounds !== undefined && r.rounds.length !== r.samplesMs.length) {
         ctx.addIssue({ code: 'custom', path: ['runs', i, 'rounds'], message: `has ${r.rounds.length} round numbers for ${r.samplesMs.length} samples` });
       }
+      const beyond = r.rounds?.find((round) => round >= doc.settings.rounds);
+      if (beyond !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['runs', i, 'rounds'], message: `names round ${beyond}, but settings.rounds is ${doc.settings.rounds} (rounds count from 0)` });
+      }
       if (r.role === 'executor' && !baselines.has(`${r.workload}@${r.threads}`)) {
         ctx.addIssue({ code: 'custom', path: ['runs', i], message: `no baseline run for workload "${r.workload}" at ${plural(r.threads, 'thread')}` });
       }

@@ -58,7 +58,12 @@ export function roundsInterval(xs: readonly number[]): { lo: number; hi: number;
   const ci = medianInterval(xs);
   if (ci !== null) return { ...ci, confidence: 0.95 };
   const s = sorted(xs);
-  return { lo: s[0]!, hi: s[n - 1]!, confidence: 1 - 2 * 0.5 ** n };
+  return { lo: s[0]!, hi: s[n - 1]!, confidence: rangeConfidence(n) };
+}
+
+/** The probability that the range of n values holds their distribution's median: 1 - 2 * 0.5^n. */
+export function rangeConfidence(n: number): number {
+  return 1 - 2 * 0.5 ** n;
 }
 
 /** Standard normal cumulative probability. */

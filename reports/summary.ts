@@ -1,9 +1,11 @@
 // Every figure a report shows, derived from a results file's raw samples in one place: block time
 // (median, 95% interval, p50/p99), throughput, speedup against the interleaved sequential
 // baseline, the ideal bound at that thread count, efficiency against it, and the executor's
-// counters. Invariant: speedup is always baseline median / executor median from runs of the same
-// workload and thread count in the same file; efficiency is speedup / ideal list-schedule speedup
-// at min(threads, the machine's effective cores).
+// counters. Invariant: speedup always compares runs of the same workload and thread count in the
+// same file: the median over their shared rounds of baseline median / executor median in the
+// round, or, in a file that does not name rounds, baseline median / executor median; it lies in
+// its round range. Efficiency is speedup / ideal list-schedule speedup at min(threads, the
+// machine's effective cores).
 
 import { median, medianInterval, quantile, roundsInterval } from './stats.js';
 import type { ResultsFile, RunRecord, WorkloadRecord } from './schema.js';
@@ -22,6 +24,10 @@ export interface Row {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly txPerSecond: number;
+  /**
+   * The median over the rounds both runs timed of the round's speedup (baseline median / executor
+   * median in it), where the file names rounds; else baseline median / executor median.
+   */
   readonly speedup: number;
   /**
    * Speedup over the baseline samples taken on the baseline's fastest core (the CPU whose rounds
@@ -112,30 +118,27 @@ export function fellBack(r: Row): boolean {
 /** Samples a core needs before its median can stand for the baseline on that core. */
 export const MIN_CORE_SAMPLES = 3;
 
+/** Samples grouped by a per-sample tag (a CPU, a round), in ascending tag order. */
+function groupedBy(samplesMs: readonly number[], tags: readonly number[]): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  samplesMs.forEach((ms, i) => {
+    const list = groups.get(tags[i]!);
+    if (list) list.push(ms);
+    else groups.set(tags[i]!, [ms]);
+  });
+  return new Map([...groups].sort((a, b) => a[0] - b[0]));
+}
+
 /** The median of the samples taken on the CPU whose samples ran fastest; null without CPUs. */
 export function fastestCoreMedian(samplesMs: readonly number[], cpus: readonly number[] | undefined): number | null {
   if (cpus === undefined) return null;
-  const byCpu = new Map<number, number[]>();
-  samplesMs.forEach((ms, i) => {
-    const list = byCpu.get(cpus[i]!);
-    if (list) list.push(ms);
-    else byCpu.set(cpus[i]!, [ms]);
-  });
-  const medians = [...byCpu.values()].filter((xs) => xs.length >= MIN_CORE_SAMPLES).map((xs) => median(xs));
+  const medians = [...groupedBy(samplesMs, cpus).values()].filter((xs) => xs.length >= MIN_CORE_SAMPLES).map((xs) => median(xs));
   return medians.length === 0 ? null : Math.min(...medians);
 }
 
 /** A run's samples by round, in round order; null where the file does not name each sample's round. */
 export function samplesByRound(r: RunRecord): Map<number, number[]> | null {
-  const { rounds } = r;
-  if (rounds === undefined) return null;
-  const byRound = new Map<number, number[]>();
-  r.samplesMs.forEach((ms, i) => {
-    const list = byRound.get(rounds[i]!);
-    if (list) list.push(ms);
-    else byRound.set(rounds[i]!, [ms]);
-  });
-  return new Map([...byRound].sort((a, b) => a[0] - b[0]));
+  return r.rounds === undefined ? null : groupedBy(r.samplesMs, r.rounds);
 }
 
 /** The median of each round's samples, in round order; null where the file does not name each sample's round. */
@@ -172,11 +175,13 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
   return doc.runs.map((run): Row => {
     const workload = workloads.get(run.workload)!;
     const medianMs = median(run.samplesMs);
-    const speedup = baselineMedian.get(`${run.workload}@${run.threads}`)! / medianMs;
+    const rounds = run.role === 'executor' ? perRoundSpeedups(baselineRun.get(`${run.workload}@${run.threads}`)!, run) : null;
+    // Paired round by round where the file names rounds: tinybench takes more samples in a fast
+    // round, so pooled medians lean to the rounds where the machine ran fast, on either side.
+    const speedup = rounds !== null && rounds.length > 0 ? median(rounds) : baselineMedian.get(`${run.workload}@${run.threads}`)! / medianMs;
     const fastCore = baselineFastCore.get(`${run.workload}@${run.threads}`) ?? null;
     const cores = doc.machine.effectiveCores;
     const ideal = idealAt(workload, Math.min(run.threads, cores));
-    const rounds = run.role === 'executor' ? perRoundSpeedups(baselineRun.get(`${run.workload}@${run.threads}`)!, run) : null;
     const spread = rounds === null ? null : roundsInterval(rounds);
     return {
       machine, workload, label: labels.get(workload.id)!, executor: run.executor, threads: run.threads, role: run.role,

@@ -8,10 +8,9 @@
 // executor tie, whatever the timings (the same code ran); every figure comes from the results
 // file's rows.
 
-import { ALPHA, testedRounds } from './compare.js';
+import { ALPHA, testBlockTimes } from './compare.js';
 import type { Merged } from './merge.js';
 import type { WorkloadRecord } from './schema.js';
-import { mannWhitney } from './stats.js';
 import type { Row } from './summary.js';
 
 export const BLOCK_STM = 'block-stm';
@@ -34,7 +33,7 @@ export interface Match {
   readonly modular: Row;
   readonly baseline: Row;
   readonly outcome: Outcome;
-  /** Two-sided Mann-Whitney p-value of the two executors' block times: their rounds' medians where the file names rounds (compare.ts testedRounds), else their samples. */
+  /** Two-sided Mann-Whitney p-value of the two executors' block times: their rounds' medians where the file names rounds (compare.ts testBlockTimes), else their samples. */
   readonly p: number;
   readonly unit: 'rounds' | 'samples';
   /** The faster one's speedup over the slower one's (>= 1). */
@@ -54,14 +53,13 @@ export interface Verdict {
 }
 
 function judge(threads: number, blockStm: Row, modular: Row, baseline: Row): Match {
-  const [a, b] = testedRounds(blockStm.run, modular.run);
-  const { p } = a !== null ? mannWhitney(a, b!) : mannWhitney(blockStm.run.samplesMs, modular.run.samplesMs);
+  const { p, unit } = testBlockTimes(blockStm.run, modular.run);
   const ratio = Math.max(modular.speedup / blockStm.speedup, blockStm.speedup / modular.speedup);
   const bothSequential = blockStm.run.fallbackShare === 1 && modular.run.fallbackShare === 1;
   const outcome: Outcome = !blockStm.correct || !modular.correct ? 'no verdict'
     : !bothSequential && p <= ALPHA && ratio - 1 >= TIE_BELOW ? (modular.speedup > blockStm.speedup ? MODULAR : BLOCK_STM)
     : 'tie';
-  return { threads, blockStm, modular, baseline, outcome, p, unit: a !== null ? 'rounds' : 'samples', ratio, bothSequential };
+  return { threads, blockStm, modular, baseline, outcome, p, unit, ratio, bothSequential };
 }
 
 /**

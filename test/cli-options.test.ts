@@ -57,6 +57,8 @@ describe('concord option checks', () => {
     expect(() => generate('defi', { zipf: Number.NaN })).toThrow('generate("defi"): zipf must be a finite number >= 0, got NaN');
     expect(() => generate('p2pp')).toThrow('generate("p2pp"): unknown workload (known: p2p, token, amm, nft, defi)');
     expect(generate('p2p', { accounts: undefined, txs: 3 }).txs).toHaveLength(3);
+    expect(() => generate('defi', { zipf: '2' as never })).toThrow('generate("defi"): zipf must be a finite number >= 0, got "2"');
+    expect(generate('p2p', null).txs).toHaveLength(1000);
 
     const gen = (seed: string) => concord('gen', '--workload', 'p2p', '--accounts', '10', '--txs', '20', '--seed', seed);
     const [low, high] = [gen('0'), gen('4294967296')];

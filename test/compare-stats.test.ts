@@ -32,6 +32,8 @@ describe('statistics', () => {
     expect(roundsInterval([1.5])).toBeNull();
     expect(roundsInterval([1.6, 1.5])).toEqual({ lo: 1.5, hi: 1.6, confidence: 0.5 });
     expect(roundsInterval([1.6, 1.4, 1.5, 1.7, 1.55])).toEqual({ lo: 1.4, hi: 1.7, confidence: 0.9375 });
+    // From 6 rounds the order-statistic interval, which at 6 is still the whole range (96.9%).
+    expect(roundsInterval([1.6, 1.4, 1.5, 1.7, 1.55, 1.45])).toEqual({ lo: 1.4, hi: 1.7, confidence: 0.95 });
     const ten = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1];
     expect(roundsInterval(ten)).toEqual({ lo: 2, hi: 9, confidence: 0.95 });
   });
@@ -134,6 +136,14 @@ describe('compare', () => {
     expect(three.rows.every((r) => r.unit === 'samples' && r.significant === !r.baseline)).toBe(true);
     expect(three.warnings).toEqual([expect.stringMatching(/^every row is tested over samples, not rounds \(a side has fewer than 4 rounds/)]);
     expect(compare(base, roundsBase).warnings).toEqual([expect.stringMatching(/^every row is tested over samples, not rounds/)]);
+    // One run with too few rounds falls back alone, and the warning counts it.
+    const short = withRounds(base, drift);
+    short.runs[0] = withRounds({ ...base, runs: [base.runs[0]!] }, drift.slice(0, 2)).runs[0]!;
+    const mixed = compare(roundsBase, short);
+    expect(mixed.rows.filter((r) => r.unit === 'samples')).toHaveLength(1);
+    expect(mixed.warnings).toContainEqual(expect.stringMatching(new RegExp(`^1 of ${mixed.rows.length} rows are tested over samples, not rounds`)));
+    // Tested by rounds, a side's median is its rounds' median, so delta, interval and test agree.
+    expect(row.base.median).toBeCloseTo(10, 3);
   });
 
   it('reports a significant slowdown with its delta and flags it past the threshold', () => {

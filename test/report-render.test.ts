@@ -248,6 +248,7 @@ describe('markdown', () => {
     base.samplesMs = Array.from({ length: 10 }, () => 10);
     exec.samplesMs = Array.from({ length: 10 }, (_, i) => 5 + Math.floor(i / 2) / 10);
     base.rounds = exec.rounds = Array.from({ length: 10 }, (_, i) => Math.floor(i / 2));
+    doc.settings.rounds = 5;
     let md = renderMarkdown(merge([{ file: 'a.json', doc: parseResults(serializeResults(doc), 'a.json') }]), []);
     expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '2')[4]).toBe('1.92x (1.85–2.00)');
     // The baseline has no speedup range; a run without rounds (an older file) has none either.
@@ -261,6 +262,38 @@ describe('markdown', () => {
     expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '2')[4]).toMatch(/^\d\.\d\dx$/);
     expect(() => parseResults(JSON.stringify({ ...doc, runs: doc.runs.map((r) => (r === exec ? { ...r, rounds: [0] } : r)) }), 'a.json'))
       .toThrow(/a\.json: runs\[\d+\]\.rounds: has 1 round numbers for 10 samples/);
+  });
+
+  it('takes the speedup round by round, so it lies in its range however many samples each round took', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 5, samples: 10 });
+    doc.settings.rounds = 5;
+    const runs = doc.runs.filter((r) => r.workload === doc.workloads[0]!.id && r.threads === 2);
+    const [base, exec] = [runs.find((r) => r.role === 'baseline')!, runs.find((r) => r.role === 'executor')!];
+    // The baseline's last two rounds ran slow (16 ms) and took fewer samples, as a time-boxed round
+    // does; the executor's rounds, listed out of order, ran at 5 ms throughout. Pooled medians
+    // would give 10 / 5 = 2.00x, below every round but the two slow ones.
+    const round = (r: number, ms: number, n: number) => Array.from({ length: n }, () => [r, ms] as const);
+    const baseSamples = [...round(0, 10, 6), ...round(1, 10, 6), ...round(2, 10, 6), ...round(3, 16, 3), ...round(4, 16, 3)];
+    const execSamples = [...round(4, 5, 4), ...round(2, 5, 4), ...round(0, 5, 4), ...round(3, 5, 4), ...round(1, 5, 4)];
+    for (const [run, samples] of [[base, baseSamples], [exec, execSamples]] as const) {
+      run.samplesMs = samples.map(([, ms]) => ms);
+      run.rounds = samples.map(([r]) => r);
+      run.busy = samples.map(() => false);
+    }
+    let md = renderMarkdown(merge([{ file: 'a.json', doc: parseResults(serializeResults(doc), 'a.json') }]), []);
+    // Per round: 2, 2, 2, 3.2, 3.2; their median is 2.00 and the range 2.00-3.20.
+    expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '2')[4]).toBe('2.00x (2.00–3.20)');
+    // An executor that stopped after two rounds is paired over those two: a range that holds the median half the time, and says so.
+    exec.samplesMs = exec.samplesMs.slice(0, 8);
+    exec.rounds = [0, 0, 0, 0, 3, 3, 3, 3];
+    exec.busy = exec.busy.slice(0, 8);
+    md = renderMarkdown(merge([{ file: 'a.json', doc }]), []);
+    const cell = mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '2')[4]!;
+    expect(cell).toMatch(/^2\.60x \(2\.00–3\.20\)(¹|²|³)$/);
+    expect(md).toContain('A range over 2 rounds only: it holds the median per-round speedup with probability 50%.');
+    // A round the settings do not have is refused.
+    expect(() => parseResults(JSON.stringify({ ...doc, runs: doc.runs.map((r) => (r === exec ? { ...r, rounds: exec.rounds!.map(() => 5) } : r)) }), 'a.json'))
+      .toThrow(/a\.json: runs\[\d+\]\.rounds: names round 5, but settings\.rounds is 5 \(rounds count from 0\)/);
   });
 
   it('names the modular executor\'s lanes in each prediction row', () => {

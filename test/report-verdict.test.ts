@@ -225,10 +225,15 @@ describe('which executor wins, and why', () => {
       r.busy = r.samplesMs.map(() => false);
       r.rounds = r.samplesMs.map((_, i) => Math.floor(i / 20));
     }
+    doc.settings.rounds = 5;
     const v = verdicts(merge([{ file: 'r.json', doc: parseResults(serializeResults(doc), 'r.json') }]))[0]!.headline;
     expect(v).toMatchObject({ unit: 'rounds', outcome: 'tie' });
     expect(v.p).toBeCloseTo(0.421, 3);
-    expect(render(doc)).toContain('the test compares the two executors\' round medians (4 rounds or more each');
+    expect(render(doc)).toContain('The test compares the two executors\' round medians (both are timed in each round; 4 rounds or more each)');
+    // A side with fewer than 4 rounds is tested over samples, and its verdict says so.
+    const stopped = doc.runs.find((r) => r.executor === 'modular' && r.threads === 2)!;
+    stopped.rounds = stopped.rounds!.map((r) => Math.min(r, 2));
+    expect(row(render(doc), 'p2p 1000 acc × 1000 tx')[5]).toMatch(/ over samples\)$/);
     // Without rounds the same samples, tested one by one, made modular the winner.
     for (const r of doc.runs) delete r.rounds;
     expect(verdicts(merge([{ file: 'r.json', doc }]))[0]!.headline).toMatchObject({ unit: 'samples', outcome: 'modular' });

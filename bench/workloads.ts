@@ -227,7 +227,7 @@ export const WORKLOADS: ReadonlyMap<string, Workload> = new Map(list.map((w) => 
 const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
 /** The parameters generate() takes, with their defaults (zipf: absent, which defi reads as 1). */
-const DEFAULTS: WorkloadParams = { accounts: 100, txs: 1000, seed: 1, hashCost: DEFAULT_HASH_COST };
+export const WORKLOAD_DEFAULTS: WorkloadParams = { accounts: 100, txs: 1000, seed: 1, hashCost: DEFAULT_HASH_COST };
 const PARAMS = ['accounts', 'txs', 'seed', 'hashCost', 'zipf'] as const;
 
 /**
@@ -243,7 +243,7 @@ export function generate(name: string, params: Partial<WorkloadParams> | null = 
   const unknown = Object.keys(params ?? {}).filter((k) => !(PARAMS as readonly string[]).includes(k));
   if (unknown.length > 0) throw new Error(`${where}: unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} (known: ${PARAMS.join(', ')})`);
   const given = Object.fromEntries(Object.entries(params ?? {}).filter(([, v]) => v !== undefined)) as Partial<WorkloadParams>;
-  const p: WorkloadParams = { ...DEFAULTS, ...given };
+  const p: WorkloadParams = { ...WORKLOAD_DEFAULTS, ...given };
   const check = (field: keyof WorkloadParams, min: number, max: number) => {
     const v: unknown = p[field];
     if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) throw new Error(`${where}: ${field} must be an integer from ${min} to ${max}, got ${shown(v)}`);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Block } from '../spec/block.js';
 import { parseBlock } from '../spec/block-file.js';
-import { DEFAULT_HASH_COST, generate, MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOADS, type WorkloadParams } from '../bench/workloads.js';
+import { generate, MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOAD_DEFAULTS, WORKLOADS, type WorkloadParams } from '../bench/workloads.js';
 import { intOption, nonNegativeNumberOption, UsageError } from './errors.js';
 import { fsReason } from './output.js';
 
@@ -22,10 +22,10 @@ export function workloadParams(o: WorkloadOptions): WorkloadParams {
   const zipf = o.zipf === undefined ? undefined : nonNegativeNumberOption('--zipf', o.zipf, 'a number');
   if (zipf !== undefined && (o.workload ?? 'p2p') !== 'defi') throw new UsageError(`--zipf shapes the defi workload's hot spots; ${o.workload ?? 'p2p (the default)'} has none`);
   return {
-    accounts: intOption('--accounts', o.accounts, 100, 1, MAX_ACCOUNTS),
-    txs: intOption('--txs', o.txs, 1000, 0, MAX_TXS),
-    seed: intOption('--seed', o.seed, 1, 0),
-    hashCost: intOption('--hash-cost', o.hashCost, DEFAULT_HASH_COST, 0, MAX_WORKLOAD_HASH_COST),
+    accounts: intOption('--accounts', o.accounts, WORKLOAD_DEFAULTS.accounts, 1, MAX_ACCOUNTS),
+    txs: intOption('--txs', o.txs, WORKLOAD_DEFAULTS.txs, 0, MAX_TXS),
+    seed: intOption('--seed', o.seed, WORKLOAD_DEFAULTS.seed, 0),
+    hashCost: intOption('--hash-cost', o.hashCost, WORKLOAD_DEFAULTS.hashCost, 0, MAX_WORKLOAD_HASH_COST),
     ...(zipf === undefined ? {} : { zipf }),
   };
 }

@@ -9,7 +9,7 @@ import { EXECUTORS } from '../impl/registry.js';
 import { CONTRACTS } from '../spec/contracts.js';
 import { defaultModules, MAX_MODULES } from '../impl/modular/executor.js';
 import { PARTITION_KINDS } from '../impl/modular/partition.js';
-import { DEFAULT_HASH_COST, MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOADS } from '../bench/workloads.js';
+import { MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOAD_DEFAULTS, WORKLOADS } from '../bench/workloads.js';
 import { closeModuleExecutors, DEFAULT_CALL_TIMEOUT_S, EXIT, guard } from './errors.js';
 import { genCommand } from './gen.js';
 import { benchCommand } from './bench.js';
@@ -34,10 +34,10 @@ const program = new Command('concord')
 function workloadOptions(c: Command): Command {
   return c
     .option('--workload <name>', `generated workload (${[...WORKLOADS.keys()].join(', ')}; default p2p)`)
-    .option('--accounts <n>', `accounts in the workload (default 100, at most ${MAX_ACCOUNTS.toLocaleString('en-US')})`)
-    .option('--txs <n>', `transactions in the block (default 1000, at most ${MAX_TXS.toLocaleString('en-US')})`)
-    .option('--seed <s>', 'generator seed (default 1)')
-    .option('--hash-cost <k>', `sha256 iterations per transaction, the signature-check cost (default ${DEFAULT_HASH_COST}, at most ${MAX_WORKLOAD_HASH_COST})`)
+    .option('--accounts <n>', `accounts in the workload (default ${WORKLOAD_DEFAULTS.accounts}, at most ${MAX_ACCOUNTS.toLocaleString('en-US')})`)
+    .option('--txs <n>', `transactions in the block (default ${WORKLOAD_DEFAULTS.txs}, at most ${MAX_TXS.toLocaleString('en-US')})`)
+    .option('--seed <s>', `generator seed (default ${WORKLOAD_DEFAULTS.seed})`)
+    .option('--hash-cost <k>', `sha256 iterations per transaction, the signature-check cost (default ${WORKLOAD_DEFAULTS.hashCost}, at most ${MAX_WORKLOAD_HASH_COST})`)
     .option('--zipf <s>', 'Zipf exponent of hot spots (defi workload; default 1)');
 }
 

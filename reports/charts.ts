@@ -53,8 +53,8 @@ function chart(name: string, title: string, spec: TopLevelSpec, points: readonly
  * Series name of an executor: with several machines, which machine it ran on too; and where any of
  * its runs did not match the reference, how many, so the legend says so wherever the chart goes.
  */
-function seriesName(m: Merged, executor: string, machine: string): string {
-  const name = m.sources.length > 1 ? `${executor} · ${machine}` : executor;
+function seriesName(m: Merged, executor: string, machine: string, shown = executor): string {
+  const name = m.sources.length > 1 ? `${shown} · ${machine}` : shown;
   const runs = m.rows.filter((r) => r.executor === executor && r.machine === machine);
   const wrong = runs.filter((r) => !r.correct).length;
   if (wrong === 0) return name;
@@ -186,8 +186,10 @@ export function speedupChart(m: Merged): Chart {
 }
 
 export function throughputChart(m: Merged): Chart {
+  // The baseline is one thread timed beside each thread count, not the sequential executor run on that many.
   const points: Point[] = m.rows.map((r) => ({
-    workload: r.label, threads: r.threads, value: r.txPerSecond, series: seriesName(m, r.executor, r.machine), kind: measuredKind(r), fallback: fellBack(r),
+    workload: r.label, threads: r.threads, value: r.txPerSecond, kind: measuredKind(r), fallback: fellBack(r),
+    series: seriesName(m, r.executor, r.machine, r.role === 'baseline' ? `${r.executor} baseline (1 thread, timed beside each count)` : r.executor),
   }));
   return chart('throughput', 'Throughput (transactions per second)', facetChart(m, points, 'Throughput vs threads', 'tx/s', false), points);
 }

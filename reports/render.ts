@@ -330,12 +330,19 @@ function outcomeText(x: Match): string {
 }
 
 /** Both executors' simulated speedups on a workload at the highest thread count both models reach, or '–'. */
-function predictedText(m: Merged, machine: string, workload: string): string {
+/**
+ * Both executors' simulated speedups on a workload at the highest thread count both models reach,
+ * or '–'; a model whose calibration says "not fitted" (it charges nothing it could not fit, so it
+ * is optimistic) is marked with the footnote `unfitted`.
+ */
+function predictedText(m: Merged, machine: string, workload: string, unfitted: () => string): string {
   const sims = m.sources.find((s) => s.name === machine)?.doc.simulated.filter((x) => x.workload === workload) ?? [];
-  const at = (executor: string) => new Map(sims.filter((x) => x.executor === executor).map((x) => [x.threads, x.speedup]));
+  const at = (executor: string) => new Map(sims.filter((x) => x.executor === executor).map((x) => [x.threads, x]));
   const [bs, mod] = [at(BLOCK_STM), at(MODULAR)];
   const t = Math.max(-Infinity, ...[...bs.keys()].filter((k) => mod.has(k)));
-  return Number.isFinite(t) ? `${fixed(bs.get(t)!)}x / ${fixed(mod.get(t)!)}x at ${t}` : '–';
+  if (!Number.isFinite(t)) return '–';
+  const cell = (x: { speedup: number; model: string }) => `${fixed(x.speedup)}x${x.model.includes('not fitted') ? unfitted() : ''}`;
+  return `${cell(bs.get(t)!)} / ${cell(mod.get(t)!)} at ${t}`;
 }
 
 /** Which of block-stm and modular wins each workload, and why, at the highest thread count both ran. */
@@ -348,25 +355,29 @@ function verdictSection(m: Merged): Section {
     : 'The p-values treat every sample as independent, which samples of one round are not: a small p says the samples taken agree, not that another run will.'}`;
   if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.`], tables: [] };
   const multi = m.sources.length > 1;
+  const notes = footnotes();
+  const rows = list.map((v) => {
+    const h = v.headline;
+    const unfitted = () => notes.mark('Not fitted: the model could not fit a cost to this machine\'s runs and charges none for it, so the prediction is optimistic (its footnote under the simulated scaling table says why).');
+    const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}.`);
+    // Where one thread already shows most of the gap, it is each executor's cost per transaction, not how it scales.
+    const one = v.others.find((o) => o.threads === 1);
+    const sameAtOne = one && h.threads > 1 && h.outcome !== 'tie' && one.outcome === h.outcome && one.ratio >= 1 + 0.8 * (h.ratio - 1)
+      ? ` At 1 thread already ${speedupText(one.blockStm)} against ${speedupText(one.modular)}: most of the gap is each executor's cost per transaction, not its scaling.`
+      : '';
+    return [
+      v.label, ...(multi ? [v.machine] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
+      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}${sameAtOne}`, predictedText(m, v.machine, v.workload.id, unfitted),
+    ];
+  });
   return {
     title,
     paragraphs: [method],
     tables: [{
       headers: ['workload', ...(multi ? ['machine'] : []), 'threads', BLOCK_STM, MODULAR, 'ideal', 'verdict', 'why', `predicted (${BLOCK_STM} / ${MODULAR})`],
       numeric: [false, ...(multi ? [false] : []), true, true, true, true, false, false, false],
-      rows: list.map((v) => {
-        const h = v.headline;
-        const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}.`);
-        // Where one thread already shows most of the gap, it is each executor's cost per transaction, not how it scales.
-        const one = v.others.find((o) => o.threads === 1);
-        const sameAtOne = one && h.threads > 1 && h.outcome !== 'tie' && one.outcome === h.outcome && one.ratio >= 1 + 0.8 * (h.ratio - 1)
-          ? ` At 1 thread already ${speedupText(one.blockStm)} against ${speedupText(one.modular)}: most of the gap is each executor's cost per transaction, not its scaling.`
-          : '';
-        return [
-          v.label, ...(multi ? [v.machine] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
-          orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}${sameAtOne}`, predictedText(m, v.machine, v.workload.id),
-        ];
-      }),
+      rows,
+      notes: notes.lines(),
     }],
   };
 }

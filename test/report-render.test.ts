@@ -131,7 +131,8 @@ describe('charts', () => {
 
   it('throughput shows the baseline and the executor; efficiency only executors', async () => {
     const [, throughput, efficiency] = charts(one);
-    expect(svgTexts(await renderSvg(throughput!.spec))).toEqual(expect.arrayContaining(['sequential', 'fake-parallel']));
+    // The baseline's legend says it is one thread, timed beside each thread count.
+    expect(svgTexts(await renderSvg(throughput!.spec))).toEqual(expect.arrayContaining(['sequential baseline (1 thread, timed beside each count)', 'fake-parallel']));
     expect(efficiency!.series).toEqual(['fake-parallel']);
     const baselineOnly = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
     baselineOnly.runs = baselineOnly.runs.filter((r) => r.role === 'baseline');

@@ -98,9 +98,14 @@ describe('which executor wins, and why', () => {
       { workload: p2p, executor: 'block-stm', threads: 64, speedup: 20, model: 'b' },
       { workload: p2p, executor: 'modular', threads: 32, speedup: 7.5, model: 'm', modules: 64 },
     );
-    const text = render(predicted);
+    let text = render(predicted);
     expect(row(text, 'p2p 1000 acc × 1000 tx').at(-1)).toBe('12.00x / 7.50x at 32');
     expect(row(text, 'amm 1000 acc × 1000 tx').at(-1)).toBe('–');
+    // A model that could not be fitted is optimistic: its cell says so, as its footnote in the simulated section does.
+    predicted.simulated[2]!.model = 'm (not fitted: no usable 2-thread run)';
+    text = render(predicted);
+    expect(row(text, 'p2p 1000 acc × 1000 tx').at(-1)).toBe('12.00x / 7.50x¹ at 32');
+    expect(text).toContain('¹ Not fitted: the model could not fit a cost to this machine\'s runs and charges none for it, so the prediction is optimistic');
   });
 
   it('modular wins a low-contention block with few cross-module transactions', () => {

@@ -161,6 +161,28 @@ describe('loops', () => {
   });
 });
 
+describe('faults', () => {
+  it('no input reaches are no paths once an exploration has grown: a bounded sum over a long loop ends, where it ran out of paths', async () => {
+    // if (a < 0 || a > 100) revert 1; for (i = 0; i < 300; i++) acc += a; emit acc. Every pass's
+    // add may overflow as far as the simplifier can tell, but acc <= 30,000 never does.
+    const ops: ReadableOp[] = [
+      ['const', 'r3', 100], ['lt', 'r2', 'r3', 'r0'], ['jumpi', 'r2', 'bad'], ['const', 'r3', 0], ['lt', 'r2', 'r0', 'r3'], ['jumpi', 'r2', 'bad'],
+      ['const', 'r1', 0], ['const', 'r4', 0], ['const', 'r5', 300],
+      ['label', 'l'], ['lt', 'r2', 'r4', 'r5'], ['not', 'r2', 'r2'], ['jumpi', 'r2', 'end'],
+      ['add', 'r1', 'r1', 'r0'], ['addi', 'r4', 'r4', 1], ['jump', 'l'], ['label', 'end'], ['emit', 'r1'], ['stop'], ['label', 'bad'], ['revert', 1],
+    ];
+    const code = assemble(ops);
+    EXPLORE_LIMITS.paths = 200;
+    const world = new World(z);
+    const sym = [world.value('n')];
+    const { paths } = await explore(world, code, sym, world.initial());
+    // Before the exploration grew to pruneAfter, faults were split off unchecked, as they always were.
+    expect(paths.length).toBeLessThan(EXPLORE_LIMITS.pruneAfter + 4);
+    expect(paths.filter((p) => p.status === 'success')).toHaveLength(1);
+    await agrees(world, paths, code, sym, [[-1], [0], [7], [100], [101]]);
+  });
+});
+
 describe('the time budget per claim', () => {
   it('stops an exploration no limit stops, as unknown naming the budget, and shows progress while it runs', async () => {
     EXPLORE_LIMITS.steps = Number.MAX_SAFE_INTEGER;

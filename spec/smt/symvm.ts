@@ -500,12 +500,22 @@ export async function explore(
       cond: all(s.conds), status, code: failure, gas: s.gas, outputs: s.outputs, reads: s.reads, mem: s.mem, writes: s.writes, trace: s.trace,
     });
   };
-  /** Splits off the path where `bad` holds as a revert with `failure`; says whether s goes on. */
-  const guard = (s: State, bad: Cond, failure: number): boolean => {
+  /**
+   * Splits off the path where `bad` holds as a revert with `failure`; says whether s goes on. Once
+   * the exploration has grown (the forward branches' rule), the fault is checked first, and one no
+   * input reaches is no path and no condition on s: a loop whose every pass may overflow as far as
+   * the simplifier can tell would otherwise spend the path limit on overflows no input reaches, and
+   * pile their negations onto every later check.
+   */
+  const guard = async (s: State, bad: Cond, failure: number): Promise<boolean> => {
     if (bad === false) return true;
     if (bad === true) {
       finish(s, 'reverted', failure);
       return false;
+    }
+    if (paths.length + stack.length >= EXPLORE_LIMITS.pruneAfter) {
+      const { answer } = await world.feasible([...s.conds, bad], s.witness, EXPLORE_LIMITS.forwardMs);
+      if (answer === 'unsat') return true;
     }
     finish(fork(s, bad, z), 'reverted', failure);
     return true;
@@ -558,7 +568,7 @@ export async function explore(
           r[a] = r[b]!;
           break;
         case OP.READ: {
-          if (!guard(s, badKey(r[b]!), FAULT.BAD_KEY)) break run;
+          if (!(await guard(s, badKey(r[b]!), FAULT.BAD_KEY))) break run;
           const key = alg.int(r[b]!);
           accesses.push({ pc, visit, op: 'read', key, keyReg: b, cond: all(s.conds) });
           const value = s.mem.select(key);
@@ -569,7 +579,7 @@ export async function explore(
           break;
         }
         case OP.WRITE: {
-          if (!guard(s, badKey(r[a]!), FAULT.BAD_KEY)) break run;
+          if (!(await guard(s, badKey(r[a]!), FAULT.BAD_KEY))) break run;
           const key = alg.int(r[a]!);
           accesses.push({ pc, visit, op: 'write', key, keyReg: a, cond: all(s.conds) });
           const value = alg.int(r[b]!);
@@ -579,15 +589,15 @@ export async function explore(
           break;
         }
         case OP.DELTA: {
-          if (!guard(s, badKey(r[a]!), FAULT.BAD_KEY)) break run;
+          if (!(await guard(s, badKey(r[a]!), FAULT.BAD_KEY))) break run;
           const key = alg.int(r[a]!);
           const lo = imm(2);
           const hi = imm(3);
           accesses.push({ pc, visit, op: 'delta', key, keyReg: a, cond: all(s.conds), lo, hi });
           world.pre(key);
           v = alg.add(s.mem.select(key), r[b]!);
-          if (!guard(s, alg.not(alg.inRange(v)), FAULT.OVERFLOW)) break run;
-          if (!guard(s, alg.or(alg.lt(v, lo), alg.lt(hi, v)), FAULT.DELTA_BOUND)) break run;
+          if (!(await guard(s, alg.not(alg.inRange(v)), FAULT.OVERFLOW))) break run;
+          if (!(await guard(s, alg.or(alg.lt(v, lo), alg.lt(hi, v)), FAULT.DELTA_BOUND))) break run;
           const value = alg.int(v);
           s.mem = s.mem.store(key, value);
           s.writes.push({ key, value });
@@ -601,13 +611,13 @@ export async function explore(
         case OP.MULI: {
           const y = op === OP.ADDI || op === OP.MULI ? imm(2) : r[c]!;
           v = op === OP.SUB ? alg.sub(r[b]!, y) : op === OP.MUL || op === OP.MULI ? alg.mul(r[b]!, y) : alg.add(r[b]!, y);
-          if (!guard(s, alg.not(alg.inRange(v)), FAULT.OVERFLOW)) break run;
+          if (!(await guard(s, alg.not(alg.inRange(v)), FAULT.OVERFLOW))) break run;
           r[a] = v;
           break;
         }
         case OP.DIV:
         case OP.MOD: {
-          if (!guard(s, alg.eq(r[c]!, 0n), FAULT.DIV_BY_ZERO)) break run;
+          if (!(await guard(s, alg.eq(r[c]!, 0n), FAULT.DIV_BY_ZERO))) break run;
           // Math.trunc(x / y) and x % y on safe integers are exact (the float quotient's error is
           // below 1/|y|, its distance to the next integer at least 1/|y|). The path splits on the
           // operands' signs, so each branch divides non-negative numbers, where z3's div and mod

@@ -53,6 +53,11 @@ function chart(name: string, title: string, spec: TopLevelSpec, points: readonly
  * Series name of an executor: with several machines, which machine it ran on too; and where any of
  * its runs did not match the reference, how many, so the legend says so wherever the chart goes.
  */
+/** A run's series: its executor's, or for the baseline what it is, one thread timed beside each thread count (not the sequential executor run on that many). */
+function rowSeries(m: Merged, r: Row): string {
+  return seriesName(m, r.executor, r.machine, r.role === 'baseline' ? `${r.executor} baseline (1 thread, timed beside each count)` : r.executor);
+}
+
 function seriesName(m: Merged, executor: string, machine: string, shown = executor): string {
   const name = m.sources.length > 1 ? `${shown} · ${machine}` : shown;
   const runs = m.rows.filter((r) => r.executor === executor && r.machine === machine);
@@ -81,7 +86,7 @@ const IDEAL_COLOR = '#333333';
  */
 function seriesColors(m: Merged): Map<string, string> {
   const names = [
-    ...m.rows.map((r) => seriesName(m, r.executor, r.machine)),
+    ...m.rows.map((r) => rowSeries(m, r)),
     ...m.sources.flatMap((s) => s.doc.simulated.map((x) => simulatedName(m, x.executor, s.name))),
     ...BLOCK_STM_ANCHORS.map(paperName),
   ];
@@ -180,23 +185,21 @@ export function speedupChart(m: Merged): Chart {
     }
   }
   for (const r of m.rows) {
-    if (r.role === 'executor') points.push({ workload: r.label, threads: r.threads, value: r.speedup, series: seriesName(m, r.executor, r.machine), kind: measuredKind(r), fallback: fellBack(r) });
+    if (r.role === 'executor') points.push({ workload: r.label, threads: r.threads, value: r.speedup, series: rowSeries(m, r), kind: measuredKind(r), fallback: fellBack(r) });
   }
   return chart('speedup', 'Speedup over the sequential baseline vs threads', facetChart(m, points, 'Speedup over sequential vs threads, against the ideal', 'speedup (x)', true), points);
 }
 
 export function throughputChart(m: Merged): Chart {
-  // The baseline is one thread timed beside each thread count, not the sequential executor run on that many.
   const points: Point[] = m.rows.map((r) => ({
-    workload: r.label, threads: r.threads, value: r.txPerSecond, kind: measuredKind(r), fallback: fellBack(r),
-    series: seriesName(m, r.executor, r.machine, r.role === 'baseline' ? `${r.executor} baseline (1 thread, timed beside each count)` : r.executor),
+    workload: r.label, threads: r.threads, value: r.txPerSecond, series: rowSeries(m, r), kind: measuredKind(r), fallback: fellBack(r),
   }));
   return chart('throughput', 'Throughput (transactions per second)', facetChart(m, points, 'Throughput vs threads', 'tx/s', false), points);
 }
 
 export function efficiencyChart(m: Merged): Chart {
   const points: Point[] = m.rows.filter((r) => r.role === 'executor' && r.efficiency !== null).map((r) => ({
-    workload: r.label, threads: r.threads, value: r.efficiency!, series: seriesName(m, r.executor, r.machine), kind: measuredKind(r), fallback: fellBack(r),
+    workload: r.label, threads: r.threads, value: r.efficiency!, series: rowSeries(m, r), kind: measuredKind(r), fallback: fellBack(r),
   }));
   return chart('efficiency', 'Efficiency: measured speedup / ideal speedup', facetChart(m, points, 'Efficiency against the ideal at min(threads, cores) (1 = the limit of the block\'s dependencies on the cores that ran)', 'measured / ideal', false), points);
 }

@@ -114,10 +114,13 @@ describe('charts', () => {
     for (const [i, map] of maps.entries()) {
       expect([...map.keys()].sort()).toEqual([...drawn[i]!.series].sort());
       expect(new Set(map.values()).size).toBe(map.size);
+      // Every series has a colour of its own: one without is drawn in none, so it does not show.
+      for (const colour of map.values()) expect(colour).toMatch(/^#[0-9a-f]{6}$/i);
       for (const [series, colour] of map) for (const other of maps) if (other.has(series)) expect(other.get(series)).toBe(colour);
     }
     const modular = maps[1]!.get('modular')!;
     for (const c of drawn) expect(await renderSvg(c.spec)).toContain(modular);
+    expect(await renderSvg(drawn[1]!.spec)).toContain(maps[1]!.get('sequential baseline (1 thread, timed beside each count)')!);
   });
 
   it('rings the points of runs that fell back to the sequential executor, and says so in the legend', async () => {

@@ -227,7 +227,7 @@ export const WORKLOADS: ReadonlyMap<string, Workload> = new Map(list.map((w) => 
 const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
 /** The parameters generate() takes, with their defaults (zipf: absent, which defi reads as 1). */
-export const WORKLOAD_DEFAULTS: WorkloadParams = { accounts: 100, txs: 1000, seed: 1, hashCost: DEFAULT_HASH_COST };
+export const WORKLOAD_DEFAULTS: Readonly<WorkloadParams> = Object.freeze({ accounts: 100, txs: 1000, seed: 1, hashCost: DEFAULT_HASH_COST });
 const PARAMS = ['accounts', 'txs', 'seed', 'hashCost', 'zipf'] as const;
 
 /**

@@ -49,15 +49,16 @@ function chart(name: string, title: string, spec: TopLevelSpec, points: readonly
   return { name, title, spec, series: [...new Set(points.map((p) => p.series))] };
 }
 
-/**
- * Series name of an executor: with several machines, which machine it ran on too; and where any of
- * its runs did not match the reference, how many, so the legend says so wherever the chart goes.
- */
 /** A run's series: its executor's, or for the baseline what it is, one thread timed beside each thread count (not the sequential executor run on that many). */
 function rowSeries(m: Merged, r: Row): string {
   return seriesName(m, r.executor, r.machine, r.role === 'baseline' ? `${r.executor} baseline (1 thread, timed beside each count)` : r.executor);
 }
 
+/**
+ * Series name of an executor (`shown` as): with several machines, which machine it ran on too; and
+ * where any of its runs did not match the reference, how many, so the legend says so wherever the
+ * chart goes.
+ */
 function seriesName(m: Merged, executor: string, machine: string, shown = executor): string {
   const name = m.sources.length > 1 ? `${shown} · ${machine}` : shown;
   const runs = m.rows.filter((r) => r.executor === executor && r.machine === machine);

@@ -329,11 +329,11 @@ function outcomeText(x: Match): string {
   return `${x.outcome} wins (+${apart}, ${pValue(x.p)}${over})`;
 }
 
-/** Both executors' simulated speedups on a workload at the highest thread count both models reach, or '–'. */
 /**
  * Both executors' simulated speedups on a workload at the highest thread count both models reach,
- * or '–'; a model whose calibration says "not fitted" (it charges nothing it could not fit, so it
- * is optimistic) is marked with the footnote `unfitted`.
+ * or '–'; above 1 thread, a model whose calibration says "not fitted" (it charges nothing it could
+ * not fit, so it is optimistic there; at 1 thread its point is the measurement's) is marked with
+ * the footnote `unfitted`.
  */
 function predictedText(m: Merged, machine: string, workload: string, unfitted: () => string): string {
   const sims = m.sources.find((s) => s.name === machine)?.doc.simulated.filter((x) => x.workload === workload) ?? [];
@@ -341,7 +341,7 @@ function predictedText(m: Merged, machine: string, workload: string, unfitted: (
   const [bs, mod] = [at(BLOCK_STM), at(MODULAR)];
   const t = Math.max(-Infinity, ...[...bs.keys()].filter((k) => mod.has(k)));
   if (!Number.isFinite(t)) return '–';
-  const cell = (x: { speedup: number; model: string }) => `${fixed(x.speedup)}x${x.model.includes('not fitted') ? unfitted() : ''}`;
+  const cell = (x: { speedup: number; model: string }) => `${fixed(x.speedup)}x${t > 1 && x.model.includes('not fitted') ? unfitted() : ''}`;
   return `${cell(bs.get(t)!)} / ${cell(mod.get(t)!)} at ${t}`;
 }
 
@@ -439,8 +439,9 @@ function sections(m: Merged): Section[] {
         'speedup = the median over the rounds of the round\'s speedup: each round times the baseline and the executor back to back in the same process, and a round\'s speedup is the baseline\'s median block time over the executor\'s in that round (a file from before rounds were recorded: the baseline\'s median over the executor\'s, over all samples).',
         `(lo–hi) after a speedup: how far it moved between rounds. With ${MIN_SAMPLES_FOR_CI} rounds or more the range is the 95% confidence interval of the median per-round speedup (order statistics); with fewer, it runs from the lowest per-round speedup to the highest, which holds that median with probability 1 - 2 × 0.5^rounds (${pct(rangeConfidence(5))} with 5 rounds, ${pct(rangeConfidence(4))} with 4; a footnote marks fewer). Samples of one round share its machine state, so this range, more than the number of samples, says how far a rerun may move the figure. Absent where the two runs shared fewer than 2 rounds.`,
       ] : ['speedup = median block time of the sequential baseline / the executor\'s, both timed in the same process, interleaved round by round.']),
-      `over fastest-core baseline = the same, with the baseline's median taken only over its rounds on its fastest core (the CPU whose rounds, ${MIN_CORE_SAMPLES} samples or more, ran fastest; where it can, the bench pins the baseline to each CPU in turn, round by round). Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not. – where the file has no CPUs per sample.`,
+      `over fastest-core baseline = the same, taken only over the rounds in which the baseline ran on its fastest core (the CPU whose rounds, ${MIN_CORE_SAMPLES} samples or more, ran fastest; where it can, the bench pins the baseline to each CPU in turn, round by round). Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not. – where the file has no CPUs per sample.`,
       'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal. Both are taken at min(threads, the machine\'s effective cores): threads beyond the cores share them, so no more than the cores run at once, and a footnote marks such rows.',
+      ...(ranged ? ['tx/s: transactions over the median block time of all the run\'s samples; where rounds drifted, two runs\' tx/s can stand in another ratio than their speedup, which is taken round by round.'] : []),
       're-exec/tx and failed val/tx: the executor\'s re-executions and failed validations per transaction, averaged over timed blocks. p50/p99: block latency percentiles; with 100 samples or fewer (the samples column), the p99 lies between the run\'s two slowest samples: it says how slow the slowest blocks were, not how often a block is that slow.',
       '(fell back) after a speedup: the parallel executor handed some or all of the run\'s blocks to the sequential executor (its preflight or its contention check judged them too contended), so the figure is partly or wholly the sequential executor\'s; the footnote under the table says how many blocks and why. The charts mark such runs\' points too. (partial) after a speedup: the executor threw part-way through its timed rounds, so the figures of its row come from the samples it took before; the footnote says how many. A footnote on an efficiency above 100% says what can cause it.',
     ],

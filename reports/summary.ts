@@ -31,7 +31,8 @@ export interface Row {
   readonly speedup: number;
   /**
    * Speedup over the baseline samples taken on the baseline's fastest core (the CPU whose rounds
-   * had the lowest median, among those with MIN_CORE_SAMPLES or more): cores can differ in speed,
+   * had the lowest median, among those with MIN_CORE_SAMPLES or more), taken as `speedup` is: over
+   * the rounds the baseline ran on that CPU, where rounds are named. Cores can differ in speed,
    * and a baseline that partly ran on a slow one flatters `speedup`. Null without per-sample CPUs.
    */
   readonly fastCoreSpeedup: number | null;
@@ -129,11 +130,21 @@ function groupedBy(samplesMs: readonly number[], tags: readonly number[]): Map<n
   return new Map([...groups].sort((a, b) => a[0] - b[0]));
 }
 
+/** The CPU whose samples ran fastest (among those with MIN_CORE_SAMPLES or more) and their median; null without CPUs. */
+function fastestCore(samplesMs: readonly number[], cpus: readonly number[] | undefined): { cpu: number; medianMs: number } | null {
+  if (cpus === undefined) return null;
+  let best: { cpu: number; medianMs: number } | null = null;
+  for (const [cpu, xs] of groupedBy(samplesMs, cpus)) {
+    if (xs.length < MIN_CORE_SAMPLES) continue;
+    const m = median(xs);
+    if (best === null || m < best.medianMs) best = { cpu, medianMs: m };
+  }
+  return best;
+}
+
 /** The median of the samples taken on the CPU whose samples ran fastest; null without CPUs. */
 export function fastestCoreMedian(samplesMs: readonly number[], cpus: readonly number[] | undefined): number | null {
-  if (cpus === undefined) return null;
-  const medians = [...groupedBy(samplesMs, cpus).values()].filter((xs) => xs.length >= MIN_CORE_SAMPLES).map((xs) => median(xs));
-  return medians.length === 0 ? null : Math.min(...medians);
+  return fastestCore(samplesMs, cpus)?.medianMs ?? null;
 }
 
 /** A run's samples by round, in round order; null where the file does not name each sample's round. */
@@ -147,39 +158,49 @@ export function roundMedians(r: RunRecord): number[] | null {
   return byRound === null ? null : [...byRound.values()].map((xs) => median(xs));
 }
 
-/** Per round present on both sides, the baseline's median over the run's; null without rounds on either side. */
-export function perRoundSpeedups(baseline: RunRecord, run: RunRecord): number[] | null {
+/**
+ * Per round present on both sides (and kept by `keep`), the baseline's median over the run's;
+ * null without rounds on either side.
+ */
+export function perRoundSpeedups(baseline: RunRecord, run: RunRecord, keep: (round: number) => boolean = () => true): number[] | null {
   const [base, own] = [samplesByRound(baseline), samplesByRound(run)];
   if (base === null || own === null) return null;
   const speedups: number[] = [];
   for (const [round, samples] of own) {
     const b = base.get(round);
-    if (b) speedups.push(median(b) / median(samples));
+    if (b && keep(round)) speedups.push(median(b) / median(samples));
   }
   return speedups;
+}
+
+/**
+ * The speedup over the baseline on its fastest core: where rounds are named, the median of the
+ * per-round speedups of the rounds the baseline ran on that CPU (as the speedup itself is taken);
+ * else that CPU's baseline median over the run's median. Null without CPUs, or without such a round.
+ */
+function fastCoreSpeedup(baseline: RunRecord, run: RunRecord): number | null {
+  const fastest = fastestCore(baseline.samplesMs, baseline.cpus);
+  if (fastest === null) return null;
+  if (baseline.rounds === undefined || run.rounds === undefined) return fastest.medianMs / median(run.samplesMs);
+  const cpuOf = new Map(baseline.rounds.map((round, i) => [round, baseline.cpus![i]!]));
+  const speedups = perRoundSpeedups(baseline, run, (round) => cpuOf.get(round) === fastest.cpu)!;
+  return speedups.length === 0 ? null : median(speedups);
 }
 
 /** One row per run (baselines included), in file order; `labels` names the workloads (merged files share one map). */
 export function summarize(doc: ResultsFile, machine = doc.machine.label, labels = workloadLabels(doc.workloads)): Row[] {
   const workloads = new Map(doc.workloads.map((w) => [w.id, w]));
-  const baselineMedian = new Map<string, number>();
-  const baselineFastCore = new Map<string, number | null>();
   const baselineRun = new Map<string, RunRecord>();
-  for (const r of doc.runs) {
-    if (r.role !== 'baseline') continue;
-    baselineRun.set(`${r.workload}@${r.threads}`, r);
-    baselineMedian.set(`${r.workload}@${r.threads}`, median(r.samplesMs));
-    baselineFastCore.set(`${r.workload}@${r.threads}`, fastestCoreMedian(r.samplesMs, r.cpus));
-  }
+  for (const r of doc.runs) if (r.role === 'baseline') baselineRun.set(`${r.workload}@${r.threads}`, r);
   const failures = new Map(doc.failures.filter((f) => f.workload !== null).map((f) => [`${f.workload}\0${f.executor}@${f.threads}`, f.message]));
   return doc.runs.map((run): Row => {
     const workload = workloads.get(run.workload)!;
     const medianMs = median(run.samplesMs);
-    const rounds = run.role === 'executor' ? perRoundSpeedups(baselineRun.get(`${run.workload}@${run.threads}`)!, run) : null;
+    const baseline = baselineRun.get(`${run.workload}@${run.threads}`)!;
+    const rounds = run.role === 'executor' ? perRoundSpeedups(baseline, run) : null;
     // Paired round by round where the file names rounds: tinybench takes more samples in a fast
     // round, so pooled medians lean to the rounds where the machine ran fast, on either side.
-    const speedup = rounds !== null && rounds.length > 0 ? median(rounds) : baselineMedian.get(`${run.workload}@${run.threads}`)! / medianMs;
-    const fastCore = baselineFastCore.get(`${run.workload}@${run.threads}`) ?? null;
+    const speedup = rounds !== null && rounds.length > 0 ? median(rounds) : median(baseline.samplesMs) / medianMs;
     const cores = doc.machine.effectiveCores;
     const ideal = idealAt(workload, Math.min(run.threads, cores));
     const spread = rounds === null ? null : roundsInterval(rounds);
@@ -190,7 +211,7 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
       p50Ms: quantile(run.samplesMs, 0.5), p99Ms: quantile(run.samplesMs, 0.99),
       txPerSecond: workload.txs / (medianMs / 1000),
       speedup,
-      fastCoreSpeedup: fastCore === null ? null : fastCore / medianMs,
+      fastCoreSpeedup: fastCoreSpeedup(baseline, run),
       roundSpeedups: spread === null ? null : { ...spread, rounds: rounds!.length },
       cores, ideal: ideal?.speedup ?? null, bound: ideal?.bound ?? null,
       efficiency: ideal ? speedup / ideal.speedup : null,

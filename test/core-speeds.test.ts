@@ -132,6 +132,22 @@ describe('core speeds', () => {
       .toThrow(/r\.json: runs\[\d+\]\.cpus: has 1 CPUs for 8 samples/);
   });
 
+  it('takes the fastest-core speedup round by round too, over the rounds the baseline ran on that core, where rounds are named', () => {
+    const doc = sampleResults({ seqMs: 12, execMs: 6, samples: 8 });
+    doc.settings.rounds = 4;
+    const base = doc.runs.find((r) => r.role === 'baseline' && r.threads === 2)!;
+    const exec = doc.runs.find((r) => r.role === 'executor' && r.threads === 2 && r.workload === base.workload)!;
+    // Rounds alternate cores: cpu 0 is the slow one (18 ms), cpu 1 the fast one (12 ms).
+    base.samplesMs = [18, 18, 12, 12, 18, 18, 12, 12];
+    base.cpus = [0, 0, 1, 1, 0, 0, 1, 1];
+    base.rounds = exec.rounds = [0, 0, 1, 1, 2, 2, 3, 3];
+    exec.samplesMs = [6, 6, 6, 6, 6, 6, 7, 7];
+    const row = summarize(parseResults(serializeResults(doc), 'r.json')).find((r) => r.workload.id === base.workload && r.threads === 2 && r.role === 'executor')!;
+    // Per round 3, 2, 3 and 12/7: the speedup is their median, the fastest-core one that of rounds 1 and 3.
+    expect(row.speedup).toBeCloseTo(2.5, 10);
+    expect(row.fastCoreSpeedup).toBeCloseTo((2 + 12 / 7) / 2, 10);
+  });
+
   it('rejects a probe whose lists disagree in length, naming the field', () => {
     const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 }) as unknown as Record<string, unknown>;
     doc.cores = { start: speeds([0.5, 1]), end: { speeds: { ...speeds([1]).speeds, cpus: [0, 1] } } };

@@ -162,16 +162,18 @@ describe('loops', () => {
 });
 
 describe('faults', () => {
+  /** if (a < 0 || a > cap) revert 1; for (i = 0; i < 300; i++) acc += a; emit acc (no cap: only a < 0 reverts). */
+  const sum = (cap: number | null): ReadableOp[] => [
+    ...(cap === null ? [] : [['const', 'r3', cap], ['lt', 'r2', 'r3', 'r0'], ['jumpi', 'r2', 'bad']] as ReadableOp[]),
+    ['const', 'r3', 0], ['lt', 'r2', 'r0', 'r3'], ['jumpi', 'r2', 'bad'],
+    ['const', 'r1', 0], ['const', 'r4', 0], ['const', 'r5', 300],
+    ['label', 'l'], ['lt', 'r2', 'r4', 'r5'], ['not', 'r2', 'r2'], ['jumpi', 'r2', 'end'],
+    ['add', 'r1', 'r1', 'r0'], ['addi', 'r4', 'r4', 1], ['jump', 'l'], ['label', 'end'], ['emit', 'r1'], ['stop'], ['label', 'bad'], ['revert', 1],
+  ];
+
   it('no input reaches are no paths once an exploration has grown: a bounded sum over a long loop ends, where it ran out of paths', async () => {
-    // if (a < 0 || a > 100) revert 1; for (i = 0; i < 300; i++) acc += a; emit acc. Every pass's
-    // add may overflow as far as the simplifier can tell, but acc <= 30,000 never does.
-    const ops: ReadableOp[] = [
-      ['const', 'r3', 100], ['lt', 'r2', 'r3', 'r0'], ['jumpi', 'r2', 'bad'], ['const', 'r3', 0], ['lt', 'r2', 'r0', 'r3'], ['jumpi', 'r2', 'bad'],
-      ['const', 'r1', 0], ['const', 'r4', 0], ['const', 'r5', 300],
-      ['label', 'l'], ['lt', 'r2', 'r4', 'r5'], ['not', 'r2', 'r2'], ['jumpi', 'r2', 'end'],
-      ['add', 'r1', 'r1', 'r0'], ['addi', 'r4', 'r4', 1], ['jump', 'l'], ['label', 'end'], ['emit', 'r1'], ['stop'], ['label', 'bad'], ['revert', 1],
-    ];
-    const code = assemble(ops);
+    // Every pass's add may overflow as far as the simplifier can tell, but acc <= 30,000 never does.
+    const code = assemble(sum(100));
     EXPLORE_LIMITS.paths = 200;
     const world = new World(z);
     const sym = [world.value('n')];
@@ -180,6 +182,26 @@ describe('faults', () => {
     expect(paths.length).toBeLessThan(EXPLORE_LIMITS.pruneAfter + 4);
     expect(paths.filter((p) => p.status === 'success')).toHaveLength(1);
     await agrees(world, paths, code, sym, [[-1], [0], [7], [100], [101]]);
+  });
+
+  it('some input reaches are kept, found reachable once and split off unchecked after that', async () => {
+    // Unbounded a overflows in some pass for every a > MAX_VALUE / 300.
+    const code = assemble(sum(null));
+    const world = new World(z);
+    const sym = [world.value('n')];
+    const { paths } = await explore(world, code, sym, world.initial());
+    expect(paths.filter((p) => p.status === 'reverted' && p.code !== 1).length).toBeGreaterThanOrEqual(299);
+    await agrees(world, paths, code, sym, [[-1], [0], [2 ** 40], [Math.floor(MAX_VALUE / 2)], [MAX_VALUE]]);
+  });
+
+  it('a check z3 cannot decide keeps the fault', async () => {
+    const code = assemble(sum(100));
+    const world = new World(z);
+    world.feasible = async () => ({ answer: 'unknown', witness: undefined });
+    const sym = [world.value('n')];
+    const { paths } = await explore(world, code, sym, world.initial());
+    // Every pass's overflow is split off, as before faults were checked: one path each.
+    expect(paths.filter((p) => p.status === 'reverted' && p.code !== 1)).toHaveLength(300);
   });
 });
 

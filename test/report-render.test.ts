@@ -275,7 +275,7 @@ describe('markdown', () => {
     const [base, exec] = [runs.find((r) => r.role === 'baseline')!, runs.find((r) => r.role === 'executor')!];
     // The baseline's last two rounds ran slow (16 ms) and took fewer samples, as a time-boxed round
     // does; the executor's rounds, listed out of order, ran at 5 ms throughout. Pooled medians
-    // would give 10 / 5 = 2.00x, below every round but the two slow ones.
+    // give 10 / 5 = 2.00x here too; the stopped run below is where they part.
     const round = (r: number, ms: number, n: number) => Array.from({ length: n }, () => [r, ms] as const);
     const baseSamples = [...round(0, 10, 6), ...round(1, 10, 6), ...round(2, 10, 6), ...round(3, 16, 3), ...round(4, 16, 3)];
     const execSamples = [...round(4, 5, 4), ...round(2, 5, 4), ...round(0, 5, 4), ...round(3, 5, 4), ...round(1, 5, 4)];

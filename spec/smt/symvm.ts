@@ -6,7 +6,8 @@
 // sign. HASH is an uninterpreted function of (value, iterations) into [0, 2^53), so what is
 // proven holds for every hash function, sha256 included. A JUMPI's branch that z3 finds
 // infeasible is dropped (in a loop always, so a loop bounded by a check ends; in forward code once
-// an exploration has grown, see EXPLORE_LIMITS); a branch z3 cannot decide is followed.
+// an exploration has grown, see EXPLORE_LIMITS), and so, once it has grown, is a fault's at an
+// instruction where no fault has yet been found reachable; a branch z3 cannot decide is followed.
 // Invariant: for every input that satisfies a path's condition, runTransaction with unlimited gas
 // follows exactly that path, with its accesses, reads, writes, outputs, status, code and gas; a
 // finite gas limit L cuts the path at the first instruction whose cumulative gas exceeds L. The
@@ -26,12 +27,13 @@ let worlds = 0;
 
 /**
  * Bounds on exploration; past them a claim comes out unknown rather than running forever. A
- * forward JUMPI's branches are checked for feasibility only once an exploration has `pruneAfter`
- * paths (finished or waiting): small programs pay no solver calls (a non-linear one can take
- * seconds), while independent ifs cannot multiply into thousands of impossible paths.
- * `feasibilityMs` bounds each check of a loop's branch, `forwardMs` each of a forward branch; past
- * it the branch is followed. A forward check only saves paths, so it gets less: a few hard
- * non-linear ones at the full limit would spend a claim's whole budget.
+ * forward JUMPI's branches, and faults, are checked for feasibility only once an exploration has
+ * `pruneAfter` paths (finished or waiting): small programs pay no solver calls (a non-linear one
+ * can take seconds), while independent ifs cannot multiply into thousands of impossible paths, nor
+ * a loop's passes into thousands of impossible faults. `feasibilityMs` bounds each check of a
+ * loop's branch, `forwardMs` each of a forward branch or a fault; past it the branch is followed.
+ * A forward check only saves paths, so it gets less: a few hard non-linear ones at the full limit
+ * would spend a claim's whole budget.
  */
 export const EXPLORE_LIMITS = { paths: 2000, steps: 20_000, pruneAfter: 64, feasibilityMs: SOLVER_TIMEOUT_MS, forwardMs: 1000 };
 
@@ -500,12 +502,18 @@ export async function explore(
       cond: all(s.conds), status, code: failure, gas: s.gas, outputs: s.outputs, reads: s.reads, mem: s.mem, writes: s.writes, trace: s.trace,
     });
   };
+  /** Whether the exploration has grown enough that a forward branch or a fault is worth a solver call. */
+  const grown = () => paths.length + stack.length >= EXPLORE_LIMITS.pruneAfter;
+  /** Instructions where a fault was found reachable (or undecided): a check there is likely wasted. */
+  const reachableFaults = new Set<number>();
   /**
    * Splits off the path where `bad` holds as a revert with `failure`; says whether s goes on. Once
-   * the exploration has grown (the forward branches' rule), the fault is checked first, and one no
-   * input reaches is no path and no condition on s: a loop whose every pass may overflow as far as
-   * the simplifier can tell would otherwise spend the path limit on overflows no input reaches, and
-   * pile their negations onto every later check.
+   * the exploration has grown, a fault at an instruction where none was found reachable yet is
+   * checked first, and one no input reaches is no path and no condition on s (its trace still
+   * records the split, as the branch not taken): a loop whose every pass may overflow as far as
+   * the simplifier can tell would otherwise spend the path limit on overflows no input reaches.
+   * A fault found reachable at an instruction is not checked there again, so a loop whose faults
+   * do happen costs one solver call, not one per pass.
    */
   const guard = async (s: State, bad: Cond, failure: number): Promise<boolean> => {
     if (bad === false) return true;
@@ -513,9 +521,13 @@ export async function explore(
       finish(s, 'reverted', failure);
       return false;
     }
-    if (paths.length + stack.length >= EXPLORE_LIMITS.pruneAfter) {
+    if (grown() && !reachableFaults.has(s.pc)) {
       const { answer } = await world.feasible([...s.conds, bad], s.witness, EXPLORE_LIMITS.forwardMs);
-      if (answer === 'unsat') return true;
+      if (answer === 'unsat') {
+        s.trace += '0';
+        return true;
+      }
+      reachableFaults.add(s.pc);
     }
     finish(fork(s, bad, z), 'reverted', failure);
     return true;
@@ -665,7 +677,7 @@ export async function explore(
           // s runs on now, so it is checked now (at a loop's checkpoints); the jump waits and is
           // checked when resumed.
           const loop = visit > 1;
-          const prune = loop || paths.length + stack.length >= EXPLORE_LIMITS.pruneAfter;
+          const prune = loop || grown();
           const jump = fork(s, taken, z);
           jump.pc = b;
           jump.pending = prune && (loop ? 'loop' : 'forward');

@@ -8,6 +8,7 @@ import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus'
 import type { Block, Program, Transaction } from '../spec/block.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
 import { contractProgram, keyOf } from '../spec/contracts.js';
+import { describeValue } from '../spec/messages.js';
 import { seedState } from '../spec/seed.js';
 
 /**
@@ -223,9 +224,6 @@ const list: Workload[] = [
 
 export const WORKLOADS: ReadonlyMap<string, Workload> = new Map(list.map((w) => [w.name, w]));
 
-/** A parameter's value as an error quotes it: a string in quotes, so "5" does not read as 5. */
-const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
-
 /** The parameters generate() takes, with their defaults (zipf: absent, which defi reads as 1). */
 export const WORKLOAD_DEFAULTS: Readonly<WorkloadParams> = Object.freeze({ accounts: 100, txs: 1000, seed: 1, hashCost: DEFAULT_HASH_COST });
 const PARAMS = ['accounts', 'txs', 'seed', 'hashCost', 'zipf'] as const;
@@ -246,7 +244,7 @@ export function generate(name: string, params: Partial<WorkloadParams> | null = 
   const p: WorkloadParams = { ...WORKLOAD_DEFAULTS, ...given };
   const check = (field: keyof WorkloadParams, min: number, max: number) => {
     const v: unknown = p[field];
-    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) throw new Error(`${where}: ${field} must be an integer from ${min} to ${max}, got ${shown(v)}`);
+    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) throw new Error(`${where}: ${field} must be an integer from ${min} to ${max}, got ${describeValue(v)}`);
   };
   check('accounts', 1, MAX_ACCOUNTS);
   check('txs', 0, MAX_TXS);
@@ -254,7 +252,7 @@ export function generate(name: string, params: Partial<WorkloadParams> | null = 
   check('seed', 0, Number.MAX_SAFE_INTEGER);
   if (p.zipf !== undefined) {
     if (name !== 'defi') throw new Error(`${where}: zipf shapes the defi workload's hot spots; ${name} has none`);
-    if (typeof p.zipf !== 'number' || !Number.isFinite(p.zipf) || p.zipf < 0) throw new Error(`${where}: zipf must be a finite number >= 0, got ${shown(p.zipf)}`);
+    if (typeof p.zipf !== 'number' || !Number.isFinite(p.zipf) || p.zipf < 0) throw new Error(`${where}: zipf must be a finite number >= 0, got ${describeValue(p.zipf)}`);
   }
   return w.generate(p);
 }

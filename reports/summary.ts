@@ -131,7 +131,7 @@ function groupedBy(samplesMs: readonly number[], tags: readonly number[]): Map<n
 }
 
 /** The CPU whose samples ran fastest (among those with MIN_CORE_SAMPLES or more) and their median; null without CPUs. */
-function fastestCore(samplesMs: readonly number[], cpus: readonly number[] | undefined): { cpu: number; medianMs: number } | null {
+export function fastestCore(samplesMs: readonly number[], cpus: readonly number[] | undefined): { cpu: number; medianMs: number } | null {
   if (cpus === undefined) return null;
   let best: { cpu: number; medianMs: number } | null = null;
   for (const [cpu, xs] of groupedBy(samplesMs, cpus)) {
@@ -142,13 +142,8 @@ function fastestCore(samplesMs: readonly number[], cpus: readonly number[] | und
   return best;
 }
 
-/** The median of the samples taken on the CPU whose samples ran fastest; null without CPUs. */
-export function fastestCoreMedian(samplesMs: readonly number[], cpus: readonly number[] | undefined): number | null {
-  return fastestCore(samplesMs, cpus)?.medianMs ?? null;
-}
-
 /** A run's samples by round, in round order; null where the file does not name each sample's round. */
-export function samplesByRound(r: RunRecord): Map<number, number[]> | null {
+function samplesByRound(r: RunRecord): Map<number, number[]> | null {
   return r.rounds === undefined ? null : groupedBy(r.samplesMs, r.rounds);
 }
 
@@ -162,7 +157,7 @@ export function roundMedians(r: RunRecord): number[] | null {
  * Per round present on both sides (and kept by `keep`), the baseline's median over the run's;
  * null without rounds on either side.
  */
-export function perRoundSpeedups(baseline: RunRecord, run: RunRecord, keep: (round: number) => boolean = () => true): number[] | null {
+function perRoundSpeedups(baseline: RunRecord, run: RunRecord, keep: (round: number) => boolean = () => true): number[] | null {
   const [base, own] = [samplesByRound(baseline), samplesByRound(run)];
   if (base === null || own === null) return null;
   const speedups: number[] = [];
@@ -173,15 +168,21 @@ export function perRoundSpeedups(baseline: RunRecord, run: RunRecord, keep: (rou
   return speedups;
 }
 
+/** What every run of a workload and thread count is measured against: the baseline run, its median and its fastest core. */
+interface Baseline {
+  readonly run: RunRecord;
+  readonly medianMs: number;
+  readonly fastest: { cpu: number; medianMs: number } | null;
+}
+
 /**
  * The speedup over the baseline on its fastest core: where rounds are named, the median of the
  * per-round speedups of the rounds the baseline ran on that CPU (as the speedup itself is taken);
  * else that CPU's baseline median over the run's median. Null without CPUs, or without such a round.
  */
-function fastCoreSpeedup(baseline: RunRecord, run: RunRecord): number | null {
-  const fastest = fastestCore(baseline.samplesMs, baseline.cpus);
+function fastCoreSpeedup({ run: baseline, fastest }: Baseline, run: RunRecord, medianMs: number): number | null {
   if (fastest === null) return null;
-  if (baseline.rounds === undefined || run.rounds === undefined) return fastest.medianMs / median(run.samplesMs);
+  if (baseline.rounds === undefined || run.rounds === undefined) return fastest.medianMs / medianMs;
   const cpuOf = new Map(baseline.rounds.map((round, i) => [round, baseline.cpus![i]!]));
   const speedups = perRoundSpeedups(baseline, run, (round) => cpuOf.get(round) === fastest.cpu)!;
   return speedups.length === 0 ? null : median(speedups);
@@ -190,17 +191,19 @@ function fastCoreSpeedup(baseline: RunRecord, run: RunRecord): number | null {
 /** One row per run (baselines included), in file order; `labels` names the workloads (merged files share one map). */
 export function summarize(doc: ResultsFile, machine = doc.machine.label, labels = workloadLabels(doc.workloads)): Row[] {
   const workloads = new Map(doc.workloads.map((w) => [w.id, w]));
-  const baselineRun = new Map<string, RunRecord>();
-  for (const r of doc.runs) if (r.role === 'baseline') baselineRun.set(`${r.workload}@${r.threads}`, r);
+  const baselines = new Map<string, Baseline>();
+  for (const r of doc.runs) {
+    if (r.role === 'baseline') baselines.set(`${r.workload}@${r.threads}`, { run: r, medianMs: median(r.samplesMs), fastest: fastestCore(r.samplesMs, r.cpus) });
+  }
   const failures = new Map(doc.failures.filter((f) => f.workload !== null).map((f) => [`${f.workload}\0${f.executor}@${f.threads}`, f.message]));
   return doc.runs.map((run): Row => {
     const workload = workloads.get(run.workload)!;
     const medianMs = median(run.samplesMs);
-    const baseline = baselineRun.get(`${run.workload}@${run.threads}`)!;
-    const rounds = run.role === 'executor' ? perRoundSpeedups(baseline, run) : null;
+    const baseline = baselines.get(`${run.workload}@${run.threads}`)!;
+    const rounds = run.role === 'executor' ? perRoundSpeedups(baseline.run, run) : null;
     // Paired round by round where the file names rounds: tinybench takes more samples in a fast
     // round, so pooled medians lean to the rounds where the machine ran fast, on either side.
-    const speedup = rounds !== null && rounds.length > 0 ? median(rounds) : median(baseline.samplesMs) / medianMs;
+    const speedup = rounds !== null && rounds.length > 0 ? median(rounds) : baseline.medianMs / medianMs;
     const cores = doc.machine.effectiveCores;
     const ideal = idealAt(workload, Math.min(run.threads, cores));
     const spread = rounds === null ? null : roundsInterval(rounds);
@@ -211,7 +214,7 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
       p50Ms: quantile(run.samplesMs, 0.5), p99Ms: quantile(run.samplesMs, 0.99),
       txPerSecond: workload.txs / (medianMs / 1000),
       speedup,
-      fastCoreSpeedup: fastCoreSpeedup(baseline, run),
+      fastCoreSpeedup: fastCoreSpeedup(baseline, run, medianMs),
       roundSpeedups: spread === null ? null : { ...spread, rounds: rounds!.length },
       cores, ideal: ideal?.speedup ?? null, bound: ideal?.bound ?? null,
       efficiency: ideal ? speedup / ideal.speedup : null,

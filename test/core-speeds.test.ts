@@ -9,7 +9,7 @@ import { currentCpu } from '../bench/machine.js';
 import { coreCeiling, probeText, unequal } from '../reports/cores.js';
 import { merge } from '../reports/merge.js';
 import { renderMarkdown } from '../reports/render.js';
-import { fastestCoreMedian, summarize } from '../reports/summary.js';
+import { fastestCore, summarize } from '../reports/summary.js';
 import { parseResults, serializeResults } from '../reports/schema.js';
 import { canPin, threadCpuList } from './helpers.js';
 import { sampleResults } from './report-fixture.js';
@@ -112,10 +112,10 @@ describe('core speeds', () => {
 
   it('compares against the baseline on its fastest core when samples carry their CPU', () => {
     // Rounds alternate cores: cpu 0 is the slow one (15 ms), cpu 1 the fast one (10 ms).
-    expect(fastestCoreMedian([15, 15, 16, 10, 10, 11], [0, 0, 0, 1, 1, 1])).toBe(10);
+    expect(fastestCore([15, 15, 16, 10, 10, 11], [0, 0, 0, 1, 1, 1])?.medianMs).toBe(10);
     // A core with fewer than MIN_CORE_SAMPLES samples does not count.
-    expect(fastestCoreMedian([15, 15, 16, 9, 9], [0, 0, 0, 1, 1])).toBe(15);
-    expect(fastestCoreMedian([15, 15], undefined)).toBeNull();
+    expect(fastestCore([15, 15, 16, 9, 9], [0, 0, 0, 1, 1])?.medianMs).toBe(15);
+    expect(fastestCore([15, 15], undefined)).toBeNull();
     const doc = sampleResults({ seqMs: 12, execMs: 6, samples: 8 });
     const base = doc.runs.find((r) => r.role === 'baseline' && r.threads === 2)!;
     base.samplesMs = [18, 18, 18, 18, 12, 12, 12, 12];

@@ -1,25 +1,27 @@
 // A second shrinking pass over a failing block spec, after fast-check's: fast-check shrinks each
 // part of a record in turn and can stop at a local minimum (a transaction that no longer matters
-// kept because removing it was never tried once the others had shrunk), and a block of a fixed
-// size (--txs) cannot lose transactions there at all. This pass first removes transactions the way
-// delta debugging (ddmin) does: chunks of half the block, then quarters, eighths, ... down to pairs,
-// each chunk tried once per size, last chunk first, keeping every removal after which the block
-// still fails; a 2-transaction bug in a 2,000-transaction block takes a few dozen attempts, not one
-// per transaction. Then it walks single changes round and round, keeping each after which the
-// block still fails, until every change of the current block has failed: first single removals (a
+// kept because removing it was never tried once the others had shrunk), and a block of a fixed size
+// (--txs) cannot lose transactions there at all. This pass first removes prefixes of 2^k
+// transactions (..., 128, 64, ... 2), so that a bug at an engine's batch boundary moves to an
+// earlier boundary instead of keeping every transaction before it, then transactions the way delta
+// debugging (ddmin) does: chunks of half the block, then quarters, eighths, ... down to pairs, each
+// chunk tried once per size, last chunk first; both keep every removal after which the block still
+// fails, and a 2-transaction bug in a 2,000-transaction block takes a few dozen attempts, not one
+// per transaction. Then it walks single changes round and round, keeping each after which the block
+// still fails, until every change of the current block has failed: first single removals (a
 // transaction, a pre-state entry), then those and the simplifications (a statement less, a
 // transaction's gas limit reset, a transaction made the no-op NOOP, the block gas limit removed,
-// zeroed or halved, one hot key); then ddmin's chunks again, since simpler bodies can let chunks
-// go, and the walk again, while they do. Where a round of single changes would take more than half
-// the attempts left (a block of many transactions the bug needs for their positions alone: a bug
-// in the 65th transaction needs 64 before it), chunks of transactions become NOOPs first, the
-// ddmin way. All of it shares one cap on attempts (MAX_ATTEMPTS): each attempt runs the executor.
-// Invariant: the result still fails (every accepted step failed when tried) and is no larger than
-// the input: no more transactions, pre-state entries or keys, no longer transaction bodies (a
-// contract call may become the one-statement NOOP), a block gas limit only removed or lowered, at
-// least one transaction; `steps` counts the accepted changes and `attempts` the blocks tried, and
-// `capped` is true exactly when the cap left a change untried; the pass is deterministic (its
-// attempts depend only on the spec and on which of them failed), so a replay reaches the same
+// zeroed or halved, one hot key); then the prefixes and ddmin's chunks again, since simpler bodies
+// can let chunks go, and the walk again, while they do. Where a round of single changes would take
+// more than half the attempts left (a block of many transactions the bug needs for their positions
+// alone: a bug in the 65th transaction needs 64 before it), chunks of transactions become NOOPs
+// first, the ddmin way. All of it shares one cap on attempts (MAX_ATTEMPTS): each attempt runs the
+// executor. Invariant: the result still fails (every accepted step failed when tried) and is no
+// larger than the input: no more transactions, pre-state entries or keys, no longer transaction
+// bodies (a contract call may become the one-statement NOOP), a block gas limit only removed or
+// lowered, at least one transaction; `steps` counts the accepted changes and `attempts` the blocks
+// tried, and `capped` is true exactly when the cap left a change untried; the pass is deterministic
+// (its attempts depend only on the spec and on which of them failed), so a replay reaches the same
 // block in the same steps.
 
 import type { BlockSpec, TxSpec } from './arbitraries.js';
@@ -128,9 +130,24 @@ export async function minimize(spec: BlockSpec, fails: (s: BlockSpec) => Promise
     return steps > before;
   };
   // ddmin's "reduce to complement"; the block keeps at least one transaction.
-  const removeChunks = () => byChunks((start, end) => (current.txs.length - (end - start) < 1
+  const removeDdminChunks = () => byChunks((start, end) => (current.txs.length - (end - start) < 1
     ? undefined
     : { ...current, txs: [...current.txs.slice(0, start), ...current.txs.slice(end)] }));
+  // Prefixes of 2^k transactions, largest first. ddmin's chunks shift every later transaction by
+  // a size that is seldom a multiple of an engine's batch, so a bug at a batch boundary (tx 192
+  // missing tx 191's write, batches of 64) kept all 192 before it; removing 128 moves the pair to
+  // the boundary at 64, for one try per power of two.
+  const removePrefixes = async (): Promise<boolean> => {
+    const before = steps;
+    for (let size = 2 ** Math.floor(Math.log2(current.txs.length - 1)); size >= 2 && !capped; size /= 2) {
+      if (size < current.txs.length) await tryCandidate({ ...current, txs: current.txs.slice(size) });
+    }
+    return steps > before;
+  };
+  const removeChunks = async (): Promise<boolean> => {
+    const prefixes = await removePrefixes();
+    return (await removeDdminChunks()) || prefixes;
+  };
 
   // Walks `make`'s candidates round and round until every candidate of the current block has
   // failed. After a kept change it goes on at the same index (the list is rebuilt, and what

@@ -2,10 +2,11 @@
 // block: a bug that needs two transactions of a 2,000-transaction block shrinks to those two within
 // the attempt cap (chunks first, the way delta debugging does), deterministically, every accepted
 // step failing; a bug that needs a transaction at a position keeps the transactions before it but
-// not their bodies, and a bug in skipping loses the transactions it does not need once the block
-// gas limit is lowered; the pass says when the cap stopped it. The report of a block too big to read
-// prints at most MAX_TXS transactions (those the explanation names and their neighbours first) and
-// says how many it left out and where they are.
+// not their bodies, and one at a later batch boundary moves to the first boundary, and a bug in
+// skipping loses the transactions it does not need once the block gas limit is lowered; the pass
+// says when the cap stopped it. The report of a block too big to read prints at most MAX_TXS
+// transactions (those the explanation names and their neighbours first) and says how many it left
+// out and where they are.
 // Seeds are pinned so the suite is deterministic and mutation testing can match its tests.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -145,6 +146,21 @@ describe('minimize on a big block', () => {
     expect(r.spec.pre).toHaveLength(1);
     expect(r.spec.gasLimit).toBeNull();
     expect(r.spec.keys).toBe(1);
+    expect(r.failedWhenTried).toBe(true);
+    await expectUncappedAndReplayable(r, spec, fails);
+  });
+
+  it('moves a bug at a later batch boundary to the first one, in a fixed-size block', async () => {
+    const spec = specOf(200, SEED + 6);
+    const [a, b] = [spec.txs[191]!, spec.txs[192]!];
+    // Batches of 64: the block fails while a and b straddle any boundary. ddmin's chunks (100, 50,
+    // 25, ...) move them off it, so before the prefixes of 2^k the block kept all 192 transactions
+    // before b and spent the cap.
+    const fails = (s: BlockSpec) => s.txs.some((t, i) => i > 0 && i % 64 === 0 && t === b && s.txs[i - 1] === a);
+    const r = await minimizeCounted(spec, fails);
+    expect(r.spec.txs).toHaveLength(65);
+    expect(r.spec.txs.slice(0, 63).every((t) => t === NOOP)).toBe(true);
+    expect(r.spec.txs.slice(63)).toEqual([a, b]);
     expect(r.failedWhenTried).toBe(true);
     await expectUncappedAndReplayable(r, spec, fails);
   });

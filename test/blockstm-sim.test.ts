@@ -1,8 +1,9 @@
 // Block-STM on the deterministic simulated runtime: agreement with the reference under many
 // random and PCT schedules, exact replay of a recorded schedule, enumerating schedules from the
-// recorded branching, the watchdog and capacity outcomes, a pre-state loaded only where the
-// footprints declare, and a smoke check that every planted
-// bug changes something (the property suite proper lives in properties/).
+// recorded branching, a worker's first iteration run on the memory (not on what the worker read
+// while it was built), the watchdog and capacity outcomes, a pre-state loaded only where the
+// footprints declare, and a smoke check that every planted bug changes something (the property
+// suite proper lives in properties/).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import { generate } from '../bench/workloads.js';
 import { BUG_NAMES, BUGS } from '../impl/blockstm/bugs.js';
 import { declaredEntries, loadsDeclaredOnly } from '../impl/blockstm/layout.js';
 import { runBlockStmSimulated } from '../impl/blockstm/simulate.js';
+import { FINISHED, simulate } from '../impl/runtime/sim.js';
 import { blockArb } from '../properties/arbitraries.js';
 import { FILLER_ENTITY, withLargePreState, withReadPastFootprint } from './helpers.js';
 
@@ -123,6 +125,16 @@ describe('block-stm on the simulated runtime', () => {
       expect(again.result.reads).toEqual(first.result.reads);
       expect(again.result.stateRoot).toBe(first.result.stateRoot);
     }
+  });
+
+  it("starts each worker's first iteration on the memory, not on what the worker read while it was built", () => {
+    const i32 = new Int32Array([42, 7]);
+    const seen: number[] = [];
+    simulate(i32, new Float64Array(1), 2, (_, cells) => {
+      cells.read(0);
+      return { step: () => { seen.push(cells.load(1)); return FINISHED; }, begin: () => {}, commit: () => {} };
+    }, 0, { schedule: 'random', seed: 1 });
+    expect(seen).toEqual([7, 7]);
   });
 
   it('extends a schedule prefix with index 0 and exposes every alternative, so schedules can be enumerated', () => {

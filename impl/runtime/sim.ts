@@ -316,7 +316,12 @@ export function simulate(
   for (let id = 0; id < workers; id++) {
     const access = onAccess ? (write: boolean, index: number, float: boolean) => onAccess(id, write, index, float) : silent;
     const cells = new SimCells(i32, f64, memory, wakeOthers, park, access);
-    pool.push({ id, cells, program: create(id, cells), state: initial, finished: false, parked: false });
+    const program = create(id, cells);
+    // What the worker read while being built (a Block-STM thread reads the program table) belongs
+    // to no iteration: left in the log, it answered the first iteration's operations, so every
+    // worker began with a step on made-up values (an idle poll, or a task nobody handed out).
+    cells.clear();
+    pool.push({ id, cells, program, state: initial, finished: false, parked: false });
   }
   const choices: number[] = [];
   const branching: number[] = [];

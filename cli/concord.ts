@@ -24,6 +24,7 @@ import { MAX_VERIFY_TXS } from '../properties/verify-limits.js';
 import { DEFAULT_WARMUP_MS, runCommand } from './run.js';
 import { concordVersion } from './version.js';
 import { divertStdout, writeStdout } from './output.js';
+import { exitOnPurpose, guardProcess } from './process-guard.js';
 
 const program = new Command('concord')
   .description('Proves parallel blockchain executors equivalent to a sequential reference and measures their speedup.')
@@ -52,11 +53,14 @@ let exitCode: number = EXIT.OK;
 // or writes to process.stdout itself (a logger) would break it for whoever parses it, so it goes to
 // stderr; Concord's own output still reaches stdout (divertStdout, cli/output.ts).
 let commandName = '';
+/** The commands that load and call executors, a user's module among them. */
+const CALLS_EXECUTORS = new Set(['run', 'verify', 'bench', 'main']);
 let commandTimeout: string | undefined;
 program.hook('preAction', (_program, command) => {
   commandName = command.name();
   commandTimeout = command.opts().timeout as string | undefined;
   if (command.opts().json === true) divertStdout();
+  if (CALLS_EXECUTORS.has(commandName)) guardProcess(commandName, command.opts().json === true);
 });
 
 workloadOptions(
@@ -187,4 +191,4 @@ process.exitCode = exitCode;
 // A user's executor may leave threads or timers alive, after a passing run as after a failed one
 // (a close() that never settled after its execute() threw, a timer its close() forgot): once the
 // output is out, nothing is left to wait for, and a CI job must not hang after a green verdict.
-writeStdout('', () => process.stderr.write('', () => process.exit(exitCode)));
+writeStdout('', () => process.stderr.write('', () => exitOnPurpose(exitCode)));

@@ -16,6 +16,7 @@ import { failureLines } from './failure-lines.js';
 import { stopAllProgress } from './progress.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 import { writeStdout } from './output.js';
+import { exitOnPurpose, setPendingCall } from './process-guard.js';
 
 export class UsageError extends Error {}
 
@@ -180,7 +181,7 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
     stopAllProgress();
     reportFailure(command, new ExecutorFailure(`${pending} did not settle within ${seconds} s${why}${onHang(pending)}`, json));
     dog?.quiet();
-    process.exit(EXIT.FAILED);
+    exitOnPurpose(EXIT.FAILED);
   };
   const check = () => {
     if (pending === '' || performance.now() - since < limitMs) return;
@@ -190,6 +191,7 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
     async call(what, work) {
       if (seconds > 0 && timer === null) timer = setInterval(check, tickMs).unref();
       pending = what;
+      setPendingCall(what, json);
       since = performance.now();
       if (seconds > 0) seq = watchdog().begin(what, limitMs);
       try {
@@ -202,6 +204,7 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
         const tookMs = performance.now() - since;
         if (seconds > 0 && tookMs >= limitMs) giveUp(` (it returned after ${(tookMs / 1000).toFixed(2)} s)`);
         pending = '';
+        setPendingCall('', undefined);
         dog?.end();
       }
     },

@@ -160,6 +160,12 @@ export function thrownAt(e: unknown): string[] {
   }));
 }
 
+/** True when every frame of `e`'s stack is Concord's own or Node's: a throw no user's code made. */
+export function fromConcord(e: unknown): boolean {
+  const [first] = thrownAt(e);
+  return first !== undefined && OWN_DIRS.some((d) => first.includes(d));
+}
+
 /**
  * What makes `r` unreadable as a BlockResult (spec/block.ts), or undefined. A user's module may
  * return anything (null, a plain object, receipts of the wrong shape); every reader of a result

@@ -4,7 +4,8 @@
 // alive is a warning); under --json stdout holds the JSON object alone, whatever the executor
 // logs; `run` without --check still refuses a result that has not a receipt and a read set per
 // transaction, and with --check one that changed its block; and what goes wrong in a user's module
-// is said plainly (a thrown object's contents, a syntax error's place, a missing name).
+// is said plainly (a thrown object's contents, a syntax error's place, a missing name), as is an
+// executor that ends the process itself or throws where no call waits for it (exit 1, one line).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,6 +92,27 @@ export default { name: 'holds', async execute(block) { timer ??= setInterval(() 
     expect(run.error).toBeUndefined();
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/^concord run: warning: the executor \S+lingers\.mjs: close\(\) left 1 Timeout alive: [^\n]+\n$/);
+  });
+
+  it('with exit 1 and one line when the executor ends the process, throws from a callback or leaves a rejection unhandled', () => {
+    const exits = module('exits', "let n = 0; export default { name: 'exits', async execute(b) { if (++n === 3) process.exit(0); return executeReference(b); }, async close() {} };");
+    const v = concord('verify', '--executor', exits, '--runs', '50', '--out', join(dir, 'out'), '--json');
+    expect(v.status, v.stderr).toBe(1);
+    const message = /^the executor \S+exits\.mjs: execute\(\) on a generated block of \d+ transactions? \(threads \d\): the process was made to exit \(code 0\) before the command finished/;
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: false, error: expect.stringMatching(message) });
+    const run = concord('run', example, '--executor', exits, '--repeat', '5', '--warmup', '0');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^concord run: the executor \S+exits\.mjs: execute\(\) on \S+transfer\.json: the process was made to exit \(code 0\)[^\n]+\n$/);
+    for (const [name, body, how] of [
+      ['timer', "setTimeout(() => { throw new Error('boom'); }, 0)", 'an exception nothing caught'],
+      ['rejects', "Promise.reject(new Error('boom'))", 'a promise rejected with no handler'],
+    ] as const) {
+      const file = module(name, `let n = 0; export default { name: '${name}', async execute(b) { if (++n === 3) ${body}; await new Promise((r) => setTimeout(r, 5)); return executeReference(b); }, async close() {} };`);
+      const r = concord('verify', '--executor', file, '--runs', '50', '--out', join(dir, 'out'));
+      expect(r.status, r.stderr).toBe(1);
+      // One line naming the call and the user's line, no stack.
+      expect(r.stderr).toMatch(new RegExp(`^concord verify: the executor \\S+${name}\\.mjs: execute\\(\\) on a generated block [^\n]+: ${how}[^\n]*: Error: boom \\(at [^\n]*${name}\\.mjs:\\d+:\\d+\\)+\n$`));
+    }
   });
 
   it('keeps stdout for the JSON object under --json: what the executor logs goes to stderr', () => {

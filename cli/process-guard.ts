@@ -1,0 +1,65 @@
+// What ends a command that no call into an executor was waiting for: an exception thrown where
+// nothing catches it (a timer's callback, an event handler, a worker thread's 'error' with no
+// listener), a promise rejected with no handler, or the executor's own code calling
+// process.exit(). Node would print a raw stack and exit 1 for the first two, and for the last end
+// the process with whatever code was passed, 0 included, and nothing said: a CI job would go green
+// on a verify that never finished. Each is reported as an executor's failure (one line naming the
+// call pending then, the JSON object under --json) and the process exits 1.
+// Invariant: once guardProcess ran, the process ends with a code other than 1 only through
+// exitOnPurpose (the command's own end, a hang it reported), and never with a raw stack for an
+// error thrown in a user's code.
+
+import { fromConcord, nameAndMessage, thrownAt } from '../properties/explain.js';
+import { oneLine } from '../spec/messages.js';
+import { failureLines } from './failure-lines.js';
+import { writeStdout } from './output.js';
+import { stopAllProgress } from './progress.js';
+
+/** The call into an executor pending now, as the command's call watch names it, and what --json prints with a failure. */
+let pending = '';
+let pendingJson: object | undefined;
+let ending = false;
+
+/** Called by the call watch (cli/errors.ts) as each call begins (`what`) and ends (''). */
+export function setPendingCall(what: string, json: object | undefined): void {
+  pending = what;
+  pendingJson = json;
+}
+
+/** Ends the process with `code`, as the command meant to: the guard lets it through. */
+export function exitOnPurpose(code: number): never {
+  ending = true;
+  process.exit(code);
+}
+
+/**
+ * Guards the process for the rest of `command` (run, verify, bench, main: the commands that call
+ * executors). `json` is the --json flag: without a call pending, a failure prints `{ error }`.
+ */
+export function guardProcess(command: string, json: boolean): void {
+  const fail = (message: string) => {
+    stopAllProgress();
+    const lines = failureLines(command, message, pending ? pendingJson : json ? { ok: false } : undefined);
+    process.stderr.write(lines.stderr);
+    if (lines.stdout) writeStdout(lines.stdout);
+  };
+  const thrown = (how: string) => (e: unknown) => {
+    const [at] = thrownAt(e);
+    fail(`${where()}${how}: ${oneLine(nameAndMessage(e))}${at ? ` (at ${at})` : ''}`);
+    // A throw from Concord's own code is a bug in Concord: its whole stack is what a fix needs.
+    if (fromConcord(e) && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    exitOnPurpose(1);
+  };
+  process.on('uncaughtException', thrown('an exception nothing caught (thrown from a callback, an event or a worker thread)'));
+  process.on('unhandledRejection', thrown('a promise rejected with no handler'));
+  process.on('exit', (code) => {
+    if (ending) return;
+    // process.exit() from the executor's code, or Node ending a command left with nothing to run.
+    fail(`${where()}the process was made to exit (code ${code}) before the command finished, so nothing it was to check or print is known`);
+    process.exitCode = 1;
+  });
+
+  function where(): string {
+    return pending ? `${pending}: ` : 'an executor under test, between calls: ';
+  }
+}

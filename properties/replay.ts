@@ -50,11 +50,17 @@ export function encodeToken(t: ReplayToken): string {
 
 export function decodeToken(token: string): ReplayToken {
   if (!token.startsWith(TOKEN_PREFIX)) throw new ReplayTokenError(`--replay: "${token.slice(0, 24)}" is not a replay token (they start with ${TOKEN_PREFIX})`);
+  const damaged = () => new ReplayTokenError('--replay: the token is damaged (copy it whole, it is one word)');
+  const body = token.slice(TOKEN_PREFIX.length);
+  const bytes = Buffer.from(body, 'base64url');
+  // Node's decoder skips characters it cannot read and stops at padding: a token with a few
+  // characters more or changed would decode to the original and replay as if whole.
+  if (bytes.toString('base64url') !== body) throw damaged();
   let parts: unknown;
   try {
-    parts = JSON.parse(Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8'));
+    parts = JSON.parse(bytes.toString('utf8'));
   } catch {
-    throw new ReplayTokenError('--replay: the token is damaged (copy it whole, it is one word)');
+    throw damaged();
   }
   // A seventh element gives FailsOnly (tokens made before it have six).
   const ok = Array.isArray(parts) && (parts.length === 6 || (parts.length === 7 && Number.isSafeInteger(parts[6]) && (parts[6] as number) >= 1 && (parts[6] as number) <= FAILS_ONLY.length))
@@ -64,7 +70,7 @@ export function decodeToken(token: string): ReplayToken {
     && Number.isSafeInteger(parts[3]) && (parts[3] as number) >= (parts[2] as number)
     && Number.isSafeInteger(parts[4])
     && typeof parts[5] === 'string' && /^\d+(:\d+)*$/.test(parts[5]);
-  if (!ok) throw new ReplayTokenError('--replay: the token is damaged (copy it whole, it is one word)');
+  if (!ok) throw damaged();
   const [executor, check, minTxs, maxTxs, seed, path, failsOnly] = parts as [string, CheckName, number, number, number, string, number?];
   return { executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}) };
 }

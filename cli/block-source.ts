@@ -4,7 +4,8 @@
 
 import { readFileSync } from 'node:fs';
 import type { Block } from '../spec/block.js';
-import { parseBlock } from '../spec/block-file.js';
+import { BlockFileError, parseBlock } from '../spec/block-file.js';
+import { utf8Text } from '../spec/messages.js';
 import { generate, MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOAD_DEFAULTS, WORKLOADS, type WorkloadParams } from '../bench/workloads.js';
 import { intOption, nonNegativeNumberOption, UsageError } from './errors.js';
 import { fsReason } from './output.js';
@@ -47,13 +48,13 @@ export function workloadBlock(o: WorkloadOptions): { block: Block; label: string
 export const STDIN_LABEL = 'stdin';
 
 export function fileBlock(file: string): { block: Block; label: string } {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     throw new UsageError(`${file}: cannot read: ${fsReason(e)}`);
   }
-  return { block: parseBlock(text, file), label: file };
+  return { block: parseBlock(blockText(bytes, file), file), label: file };
 }
 
 /**
@@ -69,7 +70,11 @@ async function stdinBlock(): Promise<{ block: Block; label: string }> {
   } catch (e) {
     throw new UsageError(`${STDIN_LABEL}: cannot read: ${fsReason(e)}`);
   }
-  return { block: parseBlock(Buffer.concat(chunks).toString('utf8'), STDIN_LABEL), label: STDIN_LABEL };
+  return { block: parseBlock(blockText(Buffer.concat(chunks), STDIN_LABEL), STDIN_LABEL), label: STDIN_LABEL };
+}
+
+function blockText(bytes: Buffer, file: string): string {
+  return utf8Text(bytes, (problem) => new BlockFileError(file, 'encoding', problem));
 }
 
 /** The command-line flag of each workload option. */

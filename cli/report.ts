@@ -9,6 +9,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { parseResults, ResultsFileError, type ResultsFile } from '../reports/schema.js';
+import { utf8Text } from '../spec/messages.js';
 import { writeReport } from '../reports/report.js';
 import { concordVersion } from './version.js';
 import { plural } from '../spec/plural.js';
@@ -40,13 +41,14 @@ export async function readResults(files: readonly string[]): Promise<ResultsInpu
     reader = undefined;
   }
   for (const file of files) {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(file, 'utf8');
+      bytes = await readFile(file);
     } catch (e) {
       throw new UsageError(`${file}: cannot read: ${fsReason(e)}`);
     }
     try {
+      const text = utf8Text(bytes, (problem) => new ResultsFileError(file, 'encoding', problem));
       out.push({ file, doc: parseResults(text, file, reader), realPath: realPathOf(file), text });
     } catch (e) {
       if (e instanceof ResultsFileError) throw new UsageError(e.message);

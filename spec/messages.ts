@@ -98,6 +98,33 @@ export function jsonSyntaxProblem(e: unknown, text: string): string {
 }
 
 /**
+ * A user's file as text, or `fail(problem)` where it is not UTF-8: Node's decoder would put U+FFFD
+ * for every bad byte and leave the JSON parser to complain of a character the file does not hold
+ * ("Unexpected token '�'"). A UTF-16 file (PowerShell's `>` writes one) is named as such.
+ */
+export function utf8Text(bytes: Uint8Array, fail: (problem: string) => Error): string {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff)) {
+    throw fail(`the file is UTF-16 (it starts with the byte-order mark ${hex(b.subarray(0, 2))}); save it as UTF-8`);
+  }
+  const text = b.toString('utf8');
+  // Each U+FFFD is a bad byte unless the file spells it out itself (EF BF BD).
+  for (let i = text.indexOf('\uFFFD'); i >= 0; i = text.indexOf('\uFFFD', i + 1)) {
+    const at = Buffer.byteLength(text.slice(0, i));
+    if (b[at] === 0xef && b[at + 1] === 0xbf && b[at + 2] === 0xbd) continue;
+    const before = text.slice(0, i);
+    const line = before.split('\n').length;
+    const column = i - before.lastIndexOf('\n');
+    throw fail(`line ${line}, column ${column}: byte ${hex(b.subarray(at, at + 1))} is not UTF-8 (a file saved in another encoding?); save it as UTF-8`);
+  }
+  return text;
+}
+
+function hex(bytes: Uint8Array): string {
+  return [...bytes].map((x) => x.toString(16).toUpperCase().padStart(2, '0')).join(' ');
+}
+
+/**
  * A user's JSON file (a block, contract or results file) parsed: a UTF-8 byte-order mark taken off (editors
  * on Windows save one, and JSON.parse rejects it), an empty or blank file said to be one (JSON.parse
  * calls no text at all "Unexpected end of JSON input", as if the file were cut short), a syntax

@@ -281,6 +281,26 @@ describe('block file errors', () => {
     }
   });
 
+  it('the CLI names a file that is not UTF-8: UTF-16 by its byte-order mark, another encoding by the line and column of its first bad byte', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-'));
+    const text = '{"format":"concord-block/1",\n"entities":["caf\u00e9"]}';
+    const u16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const latin1 = Buffer.from(text, 'latin1');
+    // U+FFFD written out in UTF-8 is a character of the file, not a bad byte: the block's own error follows.
+    const replacement = Buffer.from('{"format":"concord-block/1","entities":["\uFFFD"]}', 'utf8');
+    for (const [name, bytes, message] of [
+      ['u16.json', u16, 'encoding: the file is UTF-16 (it starts with the byte-order mark FF FE); save it as UTF-8'],
+      ['latin1.json', latin1, 'encoding: line 2, column 17: byte E9 is not UTF-8 (a file saved in another encoding?); save it as UTF-8'],
+      ['fffd.json', replacement, 'field entities[0]: entity name "\uFFFD" must start with an ASCII letter'],
+    ] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, bytes);
+      const r = spawnSync(process.execPath, [cli, 'run', file], { encoding: 'utf8' });
+      expect(r.status, name).toBe(2);
+      expect(r.stderr.startsWith(`concord run: ${file}: ${message}`), `${name}: ${r.stderr}`).toBe(true);
+    }
+  });
+
   it('the CLI rejects a missing file, an unknown executor and bad parameters with exit 2', () => {
     for (const args of [['run', '/nonexistent/block.json'], ['run', '--executor', 'nope'], ['run', '--txs', '-3'], ['run', '--warmup', '-5'], ['run', '--warmup', '0.5'], ['gen', '--workload', 'nope'], ['run', 'x.json', '--workload', 'p2p']]) {
       const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });

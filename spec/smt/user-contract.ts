@@ -11,7 +11,7 @@ import { AssembleError, assemble, REGISTERS, type ReadableOp } from '../bytecode
 import type { AccessKind, FootprintEntry } from '../block.js';
 import { emptyBounds } from '../block-file.js';
 import { ACCESS_KINDS } from '../conflicts.js';
-import { describeValue, InputFileError, jsonPath, unshowable } from '../messages.js';
+import { describeValue, InputFileError, jsonPath, unshowable, utf8Text } from '../messages.js';
 import { parseStrictJson } from '../strict-json.js';
 import { FIELD, STRIDE, type Field } from '../contracts.js';
 import { isValue, MAX_VALUE, MIN_VALUE } from '../values.js';
@@ -155,12 +155,13 @@ function fieldPath(path: readonly (string | number)[]): string {
 export async function loadContractFile(
   file: string, reason: (e: unknown) => string = (e) => (e as NodeJS.ErrnoException).code ?? String(e),
 ): Promise<ContractSpec> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (e) {
     throw new ContractFileError(file, '(file)', `cannot read it: ${reason(e)}`);
   }
+  const text = utf8Text(bytes, (problem) => new ContractFileError(file, '(file)', problem));
   const json = parseStrictJson(text, {
     kind: 'a contract file', syntaxWhere: '(JSON)', place: fieldPath, fail: (where, problem) => new ContractFileError(file, where, problem),
   });

@@ -103,11 +103,19 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
       throw e;
     }
     doing = ': close() never settled';
-    await attempt('while closing', close);
-    await warnLeftAlive('run', `the executor ${name}`, alive);
-    return { executor, startupMs, times, result, warmupRuns };
+    // A close() that throws fails the run, but after the result and its check are printed: a
+    // wrong result would otherwise be hidden behind it.
+    let closeFailure: ExecutorFailure | undefined;
+    try {
+      await attempt('while closing', close);
+      await warnLeftAlive('run', `the executor ${name}`, alive);
+    } catch (e) {
+      if (!(e instanceof ExecutorFailure)) throw e;
+      closeFailure = e;
+    }
+    return { executor, startupMs, times, result, warmupRuns, closeFailure };
   };
-  const { executor, startupMs, times, result, warmupRuns } = await unlessStuck(runs(), () => failed(`${doing}: nothing was left running that could settle it`));
+  const { executor, startupMs, times, result, warmupRuns, closeFailure } = await unlessStuck(runs(), () => failed(`${doing}: nothing was left running that could settle it`));
   if (undoChange(given, block, name)) throw failed(` changed the block it was given (${label}): an executor must leave its input as it found it`);
   const problem = malformation(result);
   if (problem) throw failed(` returned a malformed result on ${label}: ${problem}`);
@@ -141,8 +149,10 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     stats: r.stats,
     ...(o.check ? { check: { same: difference === undefined, ...(difference ? { difference } : {}) } } : {}),
     ...(o.receipts ? { receipts: r.receipts } : {}),
+    ...(closeFailure ? { error: closeFailure.message } : {}),
   };
-  const code = difference ? EXIT.FAILED : EXIT.OK;
+  const code = difference || closeFailure ? EXIT.FAILED : EXIT.OK;
+  if (closeFailure) process.stderr.write(`concord run: ${closeFailure.message}\n`);
   if (o.json) {
     writeStdout(`${JSON.stringify(summary)}\n`);
     return code;

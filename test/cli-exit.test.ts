@@ -50,9 +50,14 @@ export default {
     // A close() that throws when the command is done is said, and fails a command that passed:
     // in verify's JSON too, and in bench's results.
     const throws = module('throws-at-end', text("throw new Error('flush failed');"));
-    const r = concord('run', example, '--executor', throws, '--warmup', '0');
+    const r = concord('run', example, '--executor', throws, '--warmup', '0', '--check');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^concord run: the executor \S+throws-at-end\.mjs threw while closing: Error: flush failed \(at Object\.close \(\S+throws-at-end\.mjs:7:\d+\)\)\n$/);
+    // The result and its check are printed all the same: a wrong one must not hide behind the close().
+    expect(r.stdout).toMatch(/^check {10}the same state root, receipts and reads as the reference$/m);
+    const j = concord('run', example, '--executor', throws, '--warmup', '0', '--json');
+    expect(j.status).toBe(1);
+    expect(JSON.parse(j.stdout)).toMatchObject({ executor: 'one', stateRoot: expect.any(String), error: expect.stringMatching(/threw while closing: Error: flush failed/) });
     const v = concord('verify', '--executor', throws, '--runs', '20', '--out', join(dir, 'out'), '--json');
     expect(v.status).toBe(1);
     expect(JSON.parse(v.stdout)).toMatchObject({ ok: false, failures: [], error: expect.stringMatching(/threw while closing: Error: flush failed/) });

@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { madeUpLabel } from '../reports/schema.js';
 
 export interface MachineFacts {
   /** Short human label used to tell machines apart in merged reports. */
@@ -74,9 +75,8 @@ export function machineFacts(): MachineFacts {
   const family = numberOrNull(cpuinfoField(cpuinfo, 'cpu family'));
   const model = numberOrNull(cpuinfoField(cpuinfo, 'model'));
   const memoryBytes = os.totalmem();
-  const familyText = family !== null && model !== null ? ` (family ${family} model ${model})` : '';
   return {
-    label: `${cpuModel}${familyText}, ${effectiveCores} cores, ${Math.round(memoryBytes / 2 ** 30)} GiB, Node ${process.versions.node}`,
+    label: madeUpLabel({ cpuModel, cpuFamily: family, cpuModelNumber: model, effectiveCores, memoryBytes, node: process.versions.node }),
     cpuModel,
     cpuFamily: family,
     cpuModelNumber: model,

@@ -16,9 +16,8 @@ import { sweep, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { MIN_ROUNDS } from '../reports/compare.js';
 import { resultsMarkdown } from '../reports/render.js';
-import { RESULTS_FORMAT, serializeResults, type CoreProbeRecord, type ResultsFile } from '../reports/schema.js';
+import { labelProblem, RESULTS_FORMAT, serializeResults, type CoreProbeRecord, type ResultsFile } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
-import { unshowable } from '../spec/messages.js';
 import { median } from '../reports/stats.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadFlags, workloadParams, workloadSpec, type WorkloadOptions } from './block-source.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
@@ -65,16 +64,11 @@ export function threadList(raw: string | undefined, cores: number): number[] {
   return [...new Set(list)].sort((a, b) => a - b);
 }
 
-/** Longest --label: a report's column header and a chart's legend entry hold it whole. */
-export const MAX_LABEL = 80;
-
-/** --label checked: one line of printable text, not blank, at most MAX_LABEL characters (surrounding spaces dropped). */
+/** --label checked by the results schema's rule (labelProblem), surrounding spaces dropped. */
 export function labelOption(raw: string): string {
   const label = raw.trim();
-  if (label === '') throw new UsageError('--label: empty; give the name that tells this machine apart in report and compare');
-  const bad = unshowable(label);
-  if (bad) throw new UsageError(`--label: ${bad}; the label heads report columns and chart legends on one line: leave it out`);
-  if (label.length > MAX_LABEL) throw new UsageError(`--label: at most ${MAX_LABEL} characters (it heads report columns and chart legends), got ${label.length}`);
+  const problem = labelProblem(label);
+  if (problem !== null) throw new UsageError(`--label: ${problem}`);
   return label;
 }
 

@@ -7,7 +7,7 @@
 // naming the file and the field.
 
 import { z } from 'zod';
-import { describeValue, InputFileError, jsonPath, parseJsonText } from '../spec/messages.js';
+import { describeValue, InputFileError, jsonPath, parseJsonText, unshowable } from '../spec/messages.js';
 import { plural } from '../spec/plural.js';
 
 export const RESULTS_FORMAT = 'concord-results/1';
@@ -24,8 +24,42 @@ const positive = z.number().positive();
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const threads = z.number().int().min(1);
 
+/** Longest machine label `bench --label` takes: a report's column header and a chart's legend entry hold it whole. */
+export const MAX_LABEL = 80;
+
+/** The facts the label bench makes up is built from. */
+interface LabelFacts {
+  readonly cpuModel: string;
+  readonly cpuFamily: number | null;
+  readonly cpuModelNumber: number | null;
+  readonly effectiveCores: number;
+  readonly memoryBytes: number;
+  readonly node: string;
+}
+
+/** The label bench gives a machine without --label: its CPU, effective cores, memory and Node version. */
+export function madeUpLabel(m: LabelFacts): string {
+  const family = m.cpuFamily !== null && m.cpuModelNumber !== null ? ` (family ${m.cpuFamily} model ${m.cpuModelNumber})` : '';
+  return `${m.cpuModel}${family}, ${m.effectiveCores} cores, ${Math.round(m.memoryBytes / 2 ** 30)} GiB, Node ${m.node}`;
+}
+
+/**
+ * Why `label` cannot name a machine, in words, or null: blank, a character that breaks or
+ * reorders its line, or over MAX_LABEL characters. `bench --label` and this schema both ask here,
+ * so report and compare refuse what bench would. `madeUp`: the label is the one bench made up
+ * (madeUpLabel), which no length limit has ever held to: a long CPU model name makes it longer,
+ * and bench's own files must stay readable.
+ */
+export function labelProblem(label: string, madeUp = false): string | null {
+  if (label.trim() === '') return 'empty; give the name that tells this machine apart in report and compare';
+  const bad = unshowable(label);
+  if (bad) return `${bad}; the label heads report columns and chart legends on one line: leave it out`;
+  if (!madeUp && label.length > MAX_LABEL) return `at most ${MAX_LABEL} characters (it heads report columns and chart legends), got ${label.length}`;
+  return null;
+}
+
 const Machine = z.strictObject({
-  label: z.string().min(1),
+  label: z.string(),
   cpuModel: z.string(),
   cpuFamily: z.number().nullable(),
   cpuModelNumber: z.number().nullable(),
@@ -39,6 +73,9 @@ const Machine = z.strictObject({
   node: z.string(),
   v8: z.string(),
   os: z.string(),
+}).superRefine((m, ctx) => {
+  const problem = labelProblem(m.label, m.label === madeUpLabel(m));
+  if (problem !== null) ctx.addIssue({ code: 'custom', path: ['label'], message: problem });
 });
 
 const Load = z.tuple([finite, finite, finite]);

@@ -2,7 +2,8 @@
 // the machine's cores, a baseline left unpinned or cores left untimed (no taskset), and the
 // machine label a user gives with --label.
 import { describe, expect, it } from 'vitest';
-import { labelOption, MAX_LABEL, oversubscribedNote, pinningNotes } from '../cli/bench.js';
+import { labelOption, oversubscribedNote, pinningNotes } from '../cli/bench.js';
+import { MAX_LABEL } from '../reports/schema.js';
 import { UsageError } from '../cli/errors.js';
 import { probeCoreSpeeds } from '../bench/core-speeds.js';
 

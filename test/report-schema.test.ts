@@ -1,9 +1,14 @@
 // The results schema: a valid document survives serialize -> parse unchanged, with a byte-order
 // mark too; malformed or empty files, unknown versions and broken cross-references are rejected
 // naming the file and the field; the documentation names every field the schema has.
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { newerWriterHint, parseResults, RESULTS_FORMAT, ResultsFileError, ResultsSchema, serializeResults } from '../reports/schema.js';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { compareCommand } from '../cli/compare.js';
+import { guard } from '../cli/errors.js';
+import { reportCommand } from '../cli/report.js';
+import { madeUpLabel, MAX_LABEL, newerWriterHint, parseResults, RESULTS_FORMAT, ResultsFileError, ResultsSchema, serializeResults } from '../reports/schema.js';
 import { sampleResults } from './report-fixture.js';
 import { errorOf } from './helpers.js';
 
@@ -71,6 +76,35 @@ describe('results schema', () => {
     const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
     doc.failures = [{ ...failure, workload: null }, { ...failure, workload: doc.workloads[0]!.id }];
     expect(parseResults(serializeResults(doc), 'r.json').failures).toEqual(doc.failures);
+  });
+
+  it('holds machine.label to bench --label\'s rule, so report and compare refuse what bench would, naming the field', async () => {
+    const label = (l: string) => rejection((d) => { (d.machine as { label: string }).label = l; });
+    for (const bad of ['', '   ', 'a\nb', 'tab\there', 'a\u2028b', 'box \u202eA', 'x'.repeat(MAX_LABEL + 1)]) expect(label(bad).field).toBe('machine.label');
+    expect(label('box \u202eA').message).toBe('r.json: machine.label: character 5 is U+202E, a bidi control character, which reorders the text after it; the label heads report columns and chart legends on one line: leave it out');
+    expect(label('x'.repeat(MAX_LABEL + 1)).message).toBe(`r.json: machine.label: at most ${MAX_LABEL} characters (it heads report columns and chart legends), got ${MAX_LABEL + 1}`);
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    expect(parseResults(serializeResults({ ...doc, machine: { ...doc.machine, label: 'x'.repeat(MAX_LABEL) } })).machine.label).toBe('x'.repeat(MAX_LABEL));
+    // The label bench makes up without --label has no limit (a long CPU model name), and bench's own files stay readable.
+    const xeon = { ...doc.machine, cpuModel: 'Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz', cpuFamily: 6, cpuModelNumber: 106, memoryBytes: 8 * 2 ** 30, node: '20.19.0' };
+    const madeUp = madeUpLabel(xeon);
+    expect(madeUp).toBe('Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz (family 6 model 106), 2 cores, 8 GiB, Node 20.19.0');
+    expect(madeUp.length).toBeGreaterThan(MAX_LABEL);
+    expect(parseResults(serializeResults({ ...doc, machine: { ...xeon, label: madeUp } })).machine.label).toBe(madeUp);
+    expect(() => serializeResults({ ...doc, machine: { ...xeon, label: `${madeUp} ` } })).toThrow(/machine\.label: at most 80 characters/);
+    // The commands: an input error (exit 2) naming the file and the field.
+    const dir = mkdtempSync(join(tmpdir(), 'concord-label-'));
+    const [good, bad] = [join(dir, 'good.json'), join(dir, 'bad.json')];
+    writeFileSync(good, JSON.stringify(doc));
+    writeFileSync(bad, JSON.stringify({ ...doc, machine: { ...doc.machine, label: 'box\nA' } }));
+    let stderr = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+    expect(await guard('report', () => reportCommand({ files: [bad], out: join(dir, 'out') }))).toBe(2);
+    expect(await guard('compare', () => compareCommand({ base: good, next: bad }))).toBe(2);
+    vi.restoreAllMocks();
+    const why = 'machine.label: character 4 is U+000A, a control character or line break';
+    expect(stderr.trim().split('\n')).toEqual([expect.stringContaining(`concord report: ${bad}: ${why}`), expect.stringContaining(`concord compare: ${bad}: ${why}`)]);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
   it('accepts the published results file', () => {

@@ -19,6 +19,7 @@ import { resultsMarkdown } from '../reports/render.js';
 import { labelProblem, RESULTS_FORMAT, serializeResults, type CoreProbeRecord, type ResultsFile } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
 import { median } from '../reports/stats.js';
+import { workloadLabels } from '../reports/summary.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadFlags, workloadParams, workloadSpec, type WorkloadOptions } from './block-source.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
@@ -246,12 +247,14 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   }
   if (o.json) writeStdout(text);
   else writeStdout(resultsMarkdown(merge([{ file: o.out ?? '(not written)', doc }])));
-  // Each on stderr too: under --json (or in a CI log) the report's warnings are not shown.
-  for (const f of doc.failures) progress.note(`bench: ${f.executor} at ${plural(f.threads, 'thread')}${f.workload ? ` on ${f.workload}` : ''} failed: ${f.message}`);
+  // Each on stderr too: under --json (or in a CI log) the report's warnings are not shown. A
+  // workload is named by its label, as the report names it; the id stays in the JSON.
+  const labels = workloadLabels(doc.workloads);
+  for (const f of doc.failures) progress.note(`bench: ${f.executor} at ${plural(f.threads, 'thread')}${f.workload ? ` on ${labels.get(f.workload)!}` : ''} failed: ${f.message}`);
   const wrong = doc.runs.filter((r) => !r.correct);
   for (const r of wrong) {
     const rerun = rerunWrong(doc, moduleOf, r.executor, r.workload, r.threads);
-    progress.note(`bench: ${r.executor} at ${plural(r.threads, 'thread')} on ${r.workload} disagreed with the reference${rerun ? ` (what differs: ${rerun})` : ''}`);
+    progress.note(`bench: ${r.executor} at ${plural(r.threads, 'thread')} on ${labels.get(r.workload)!} disagreed with the reference${rerun ? ` (what differs: ${rerun})` : ''}`);
   }
   const bad = doc.failures.length + wrong.length;
   if (bad > 0) progress.note(`bench: ${plural(bad, 'executor run')} failed or disagreed with the reference`);

@@ -211,7 +211,7 @@ function warnings(m: Merged): string[] {
       out.push(`⚠ ${s.name}: ${n.busyRounds} of ${n.rounds} rounds ran while other processes used more than ${n.busyThresholdCores} cores; their samples are counted in the "busy" column.`);
     }
     for (const f of s.doc.failures) {
-      out.push(`⚠ ${s.name}: ${f.executor} at ${threadsText(f.threads)}${f.workload ? ` on ${f.workload}` : ''} failed: ${f.message}`);
+      out.push(`⚠ ${s.name}: ${f.executor} at ${threadsText(f.threads)}${f.workload ? ` on ${m.labels.get(f.workload)!}` : ''} failed: ${f.message}`);
     }
   }
   for (const r of m.rows) {
@@ -501,10 +501,14 @@ export function renderMarkdown(m: Merged, charts: readonly { name: string; title
   return parts.join('\n');
 }
 
-/** The terminal summary `concord bench` prints: warnings, the results tables and the predictions. */
+/**
+ * The terminal summary `concord bench` prints: warnings, the results tables and the predictions.
+ * The warnings are plain lines, as bench's notes on stderr are: a terminal shows no Markdown, so
+ * an escape would stand in the text (`p2p\_1.json`); the tables stay Markdown, pasteable.
+ */
 export function resultsMarkdown(m: Merged): string {
   const parts: string[] = [];
-  for (const w of warnings(m)) parts.push(mdText(w), '');
+  for (const w of warnings(m)) parts.push(w.replace(/\r\n?|\n/g, ' '), '');
   const groups = [...new Set(m.rows.map((r) => r.workload.group))];
   for (const g of groups) parts.push(`## ${mdText(g)}`, '', mdTable(resultsTable(m, m.rows.filter((r) => r.workload.group === g))), '');
   const predictions = predictionTable(m);

@@ -150,7 +150,7 @@ export default { name: 'honest', execute: async (block) => executeReference(bloc
     const err = vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('');
     // With the command that shows what differs, which reruns the same block and fails the same way.
     const rerun = `concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${liar} --threads 2 --warmup 0 --check`;
-    expect(err).toContain(`bench: liar at 2 threads on p2p-a10-t40-s1-h0 disagreed with the reference (what differs: ${rerun})\n`);
+    expect(err).toContain(`bench: liar at 2 threads on p2p 10 acc × 40 tx disagreed with the reference (what differs: ${rerun})\n`);
     const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.split(' ').slice(1)], { encoding: 'utf8' });
     expect([again.status, again.stdout]).toEqual([1, expect.stringMatching(/^check +DIFFERS from the reference/m)]);
     expect(err).toContain('bench: 1 executor run failed or disagreed with the reference\n');
@@ -166,7 +166,7 @@ export default { name: 'honest', execute: async (block) => executeReference(bloc
     expect(doc.machine.label).toBe('box A');
     const message = "execute() threw on the warm-up block (the first workload's), so its pool was closed and it ran no workload at 1 thread: boom";
     expect(doc.failures).toEqual([{ executor: 'mine', threads: 1, workload: 'p2p-a10-t40-s1-h0', message }]);
-    expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain(`bench: mine at 1 thread on p2p-a10-t40-s1-h0 failed: ${message}\n`);
+    expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain(`bench: mine at 1 thread on p2p 10 acc × 40 tx failed: ${message}\n`);
     expect(doc.runs.map((r) => r.executor)).toEqual(['sequential']);
   });
 

@@ -44,7 +44,7 @@ function hostile(): ResultsFile {
     startup: doc.startup.map((s) => ({ ...s, executor: executor(s.executor) })),
     simulated: doc.simulated.map((s) => ({ ...s, executor: executor(s.executor), model: `model ${NASTY}` })),
     simulatedGaps: [`gap ${NASTY}`],
-    failures: [{ executor: EXECUTOR, threads: 2, workload: `workload ${NASTY}`, message: `message ${NASTY}\nat its second line` }],
+    failures: [{ executor: EXECUTOR, threads: 2, workload: first!.id, message: `message ${NASTY}\nat its second line` }],
     cores: { start: { unavailable: `probe ${NASTY}` }, end: { unavailable: `probe ${NASTY}` } },
   };
 }

@@ -399,6 +399,26 @@ describe('markdown', () => {
     expect(md).toMatch(/⚠ fake-parallel at 1 thread on p2p 100 acc × 1000 tx .* did NOT match the reference/);
     expect(md).toMatch(/⚠ .*broken at 2 threads failed: no workers/);
   });
+
+  it('names a failure\'s workload by its label, as a mismatch\'s, and prints bench\'s warnings with no Markdown escape', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 5, samples: 10 });
+    // A block file's id holds its digest after a #, which Markdown escapes before a digit.
+    const id = 'file:p2p_1.json#2a95205cf080';
+    const old = doc.workloads[1]!.id;
+    doc.workloads[1] = { ...doc.workloads[1]!, id, source: { kind: 'file', path: 'blocks/p2p_1.json' } };
+    doc.runs = doc.runs.map((r) => (r.workload === old ? { ...r, workload: id } : r));
+    doc.runs.find((r) => r.workload === id && r.role === 'executor')!.correct = false;
+    doc.failures.push({ executor: 'throws', threads: 1, workload: id, message: 'boom' });
+    const m = merge([{ file: 'a.json', doc }]);
+    const md = renderMarkdown(m, []);
+    expect(md).toContain(': throws at 1 thread on p2p\\_1.json failed: boom');
+    expect(md).toMatch(/⚠ fake-parallel at \d threads? on p2p\\_1\.json \(/);
+    expect(md).not.toContain('2a95205cf080');
+    const terminal = resultsMarkdown(m);
+    expect(terminal).toContain(': throws at 1 thread on p2p_1.json failed: boom\n');
+    expect(terminal).toMatch(/⚠ fake-parallel at \d threads? on p2p_1\.json \(.* did NOT match the reference result: its timings are not valid speedups\.\n/);
+    expect(renderHtml(m, [])).toContain(': throws at 1 thread on p2p_1.json failed: boom');
+  });
 });
 
 describe('concord report', () => {

@@ -1,4 +1,4 @@
-// `concord compare BASE.json NEW.json`: benchstat-style comparison of block times (median +- 95%
+// `concord compare BASE.json NEW.json`: benchstat-style comparison of block times (median and its
 // interval, delta, Mann-Whitney p, `~` when not significant, geomean, sample warnings).
 // Invariant: exit 0 whatever the numbers, unless NEW holds a run that did not match the reference
 // or an executor failure (exit 1, gate or not: a broken executor must never pass), or

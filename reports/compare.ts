@@ -1,6 +1,7 @@
 // `concord compare`: two results files side by side, the way benchstat does it. For every run
-// present in both (same workload, executor, thread count): median block time +- its 95%
-// interval, the delta, a Mann-Whitney p-value, `~` where the difference is not significant; a
+// present in both (same workload, executor, thread count): median block time and its interval
+// (95%, or below 6 rounds the rounds' whole range, whose confidence its cell states; its two sides
+// apart where they differ, never one ± of the wider), the delta, a Mann-Whitney p-value, `~` where the difference is not significant; a
 // geomean row; warnings on too few samples, busy machines and different hardware. Where both
 // files name each sample's round (bench does), the median, interval and test are over the rounds'
 // medians, as benchstat's are over separate runs: samples of one round share its machine state, so
@@ -29,8 +30,12 @@ export const ALPHA = 0.05;
 
 export interface Side {
   readonly median: number;
-  /** The median's interval: over the rounds' medians where the row is tested by rounds (roundsInterval), else over the samples (95%). */
-  readonly interval: { lo: number; hi: number } | null;
+  /**
+   * The median's interval: over the rounds' medians where the row is tested by rounds
+   * (roundsInterval), else over the samples (95%); `confidence`, how often it holds the median:
+   * 0.95, or below 6 rounds their whole range's rangeConfidence (0.9375 with 5, 0.875 with 4).
+   */
+  readonly interval: { lo: number; hi: number; confidence: number } | null;
   /** What the test and interval count: rounds where the row is tested by rounds, else samples. */
   readonly n: number;
   readonly busy: number;
@@ -127,11 +132,17 @@ export function testBlockTimes(a: RunRecord, b: RunRecord): BlockTimeTest {
   return { unit: 'samples', p: mannWhitney(a.samplesMs, b.samplesMs).p, rounds: null };
 }
 
+/** medianInterval's 95% interval of the samples' median, with its confidence as roundsInterval gives one. */
+function samplesInterval(samplesMs: readonly number[]): { lo: number; hi: number; confidence: number } | null {
+  const ci = medianInterval(samplesMs);
+  return ci && { ...ci, confidence: 0.95 };
+}
+
 /** One side of a row: over its round medians when the row's test counted rounds (so the delta, the interval and the test agree), else over its samples. */
 function side(r: RunRecord, rounds: number[] | null): Side {
-  const interval = rounds === null ? medianInterval(r.samplesMs) : roundsInterval(rounds);
+  const interval = rounds === null ? samplesInterval(r.samplesMs) : roundsInterval(rounds);
   return {
-    median: median(rounds ?? r.samplesMs), interval: interval && { lo: interval.lo, hi: interval.hi }, n: rounds === null ? r.samplesMs.length : rounds.length,
+    median: median(rounds ?? r.samplesMs), interval: interval && { lo: interval.lo, hi: interval.hi, confidence: interval.confidence }, n: rounds === null ? r.samplesMs.length : rounds.length,
     busy: r.busy.filter(Boolean).length, correct: r.correct,
   };
 }
@@ -300,8 +311,14 @@ function fmtMs(v: number): string {
   return v >= 100 ? v.toFixed(1) : v >= 10 ? v.toFixed(2) : v.toFixed(3);
 }
 
+/** A probability as a whole percentage. */
+const wholePct = (p: number) => `${Math.round(p * 100)}%`;
+
 /** How often the range of n round medians holds their median, as a whole percentage. */
-const confidence = (n: number) => `${Math.round(rangeConfidence(n) * 100)}%`;
+const confidence = (n: number) => wholePct(rangeConfidence(n));
+
+/** The interval column's header: 95% where it can be, else the rounds' range with its confidence in its cells. */
+const INTERVAL = '95% CI / range';
 
 /** What marks a predicted speedup whose model charged no fitted cost per handover. */
 const UNFITTED = '†';
@@ -309,12 +326,25 @@ const UNFITTED = '†';
 /** What marks a side whose run did not match the reference, after its interval. */
 const WRONG = '✗';
 
-/** A side as its two parts: the median and its interval ("± 3%", or "± ∞ ¹" with too few samples), then ✗ if its run was wrong. */
+/**
+ * An interval around its median in whole percent: "± 3%" where both sides round alike, else each
+ * side ("-5% +296%"): one ± of the larger side would put a block time of 3 ms with a range up to
+ * 12 ms at "± 296%", below zero.
+ */
+function fmtInterval(median: number, interval: { lo: number; hi: number }): string {
+  const [below, above] = [Math.round(((median - interval.lo) / median) * 100), Math.round(((interval.hi - median) / median) * 100)];
+  return below === above ? `± ${above}%` : `-${below}% +${above}%`;
+}
+
+/**
+ * A side as its two parts: the median and its interval ("± 3%", "-2% +9%", with its confidence
+ * where it is not 95%: "± 3% (94%)"; "± ∞ ¹" with too few samples), then ✗ if its run was wrong.
+ */
 function fmtSide(s: Side): [string, string] {
   const mark = s.correct ? '' : ` ${WRONG}`;
   if (s.interval === null) return [fmtMs(s.median), `± ∞ ¹${mark}`];
-  const half = Math.max(s.interval.hi - s.median, s.median - s.interval.lo) / s.median;
-  return [fmtMs(s.median), `± ${Math.round(half * 100)}%${mark}`];
+  const held = s.interval.confidence < 0.95 ? ` (${wholePct(s.interval.confidence)})` : '';
+  return [fmtMs(s.median), `${fmtInterval(s.median, s.interval)}${held}${mark}`];
 }
 
 /** The delta as its two parts: the change (or `~`) and its test ("(p=0.008 5+5 rounds)", "(p=0.002 n=12+12)"). */
@@ -337,8 +367,8 @@ interface Column {
 export function formatComparison(c: Comparison, baseName: string, nextName: string): string {
   const columns: Column[] = [
     { header: 'block time (ms)', sub: [''], right: [false] },
-    { header: baseName, sub: ['median', '± 95%'], right: [true, false] },
-    { header: nextName, sub: ['median', '± 95%'], right: [true, false] },
+    { header: baseName, sub: ['median', INTERVAL], right: [true, false] },
+    { header: nextName, sub: ['median', INTERVAL], right: [true, false] },
     { header: 'vs base', sub: ['', ''], right: [true, false] },
   ];
   const body: string[][][] = c.rows.map((r) => [[r.name], fmtSide(r.base), fmtSide(r.next), fmtDelta(r)]);
@@ -363,7 +393,10 @@ export function formatComparison(c: Comparison, baseName: string, nextName: stri
   const incorrect = c.rows.filter((r) => !r.baseline && !bothCorrect(r)).length;
   const notes = [
     ...(c.rows.some((r) => r.unit === 'rounds')
-      ? [`median and ± 95% where the test counts rounds: over the rounds' medians, the 95% interval of their median with ${MIN_SAMPLES_FOR_CI} rounds or more, else their whole range (${confidence(5)} with 5 rounds, ${confidence(4)} with 4)`]
+      ? [`median and ${INTERVAL} where the test counts rounds: over the rounds' medians, the 95% interval of their median with ${MIN_SAMPLES_FOR_CI} rounds or more, else their whole range, which holds that median with the probability in parentheses (${confidence(5)} with 5 rounds, ${confidence(4)} with 4)`]
+      : []),
+    ...(c.rows.some((r) => [r.base, r.next].some((s) => s.interval !== null && fmtInterval(s.median, s.interval).startsWith('-')))
+      ? ['-x% +y%: an interval from x% below the median to y% above it, where the two sides differ']
       : []),
     ...(c.rows.some((r) => r.base.interval === null || r.next.interval === null) ? ['¹ need >= 6 samples for a 95% confidence interval'] : []),
     ...(c.rows.some((r) => !bothCorrect(r)) ? [`${WRONG} the run did not match the reference result: its time is not that of a correct execution, so its row is left out of the geomean and never counts as a regression`] : []),

@@ -122,10 +122,12 @@ describe('compare', () => {
     const row = c.rows.find((r) => r.executor === 'fake-parallel' && r.threads === 2)!;
     expect(row).toMatchObject({ unit: 'rounds', significant: false, base: { n: 5 }, next: { n: 5 } });
     expect(mannWhitney(roundsBase.runs[0]!.samplesMs, roundsBase.runs[0]!.samplesMs.map((v) => v * 1.006)).p).toBeLessThan(0.001);
-    expect(row.base.interval).toEqual({ lo: expect.closeTo(9.7, 1), hi: expect.closeTo(10.3, 1) });
+    // Five rounds' range holds their median with probability 1 - 2 x 0.5^5: the cell says so, not "95%".
+    expect(row.base.interval).toEqual({ lo: expect.closeTo(9.7, 1), hi: expect.closeTo(10.3, 1), confidence: 0.9375 });
     const text = formatComparison(c, 'base.json', 'new.json');
     expect(text).toMatch(/~ \(p=0\.690 5\+5 rounds\)/);
-    expect(text).toContain('± 95% where the test counts rounds: over the rounds\' medians');
+    expect(text).toMatch(/^p2p 100 acc × 1000 tx · fake-parallel @2 +10\.000 ± 3% \(94%\) +10\.06 ± 3% \(94%\) +~ /m);
+    expect(text).toContain('median and 95% CI / range where the test counts rounds: over the rounds\' medians');
     expect(c.warnings).toEqual([]);
     // 8% slower in every round is a regression: p = 2/252 with five rounds a side.
     const slower = compare(roundsBase, withRounds(base, drift, (r) => (r.role === 'executor' ? 1.08 : 1)));
@@ -144,6 +146,29 @@ describe('compare', () => {
     expect(mixed.warnings).toContainEqual(expect.stringMatching(new RegExp(`^1 of ${mixed.rows.length} rows are tested over samples, not rounds`)));
     // Tested by rounds, a side's median is its rounds' median, so delta, interval and test agree.
     expect(row.base.median).toBeCloseTo(10, 3);
+  });
+
+  it('heads the interval column honestly and shows a lopsided interval as its two sides, with its confidence below 95%', () => {
+    // Each run's rounds: one sample per round at the given medians.
+    const byRounds = (medians: readonly number[]): ResultsFile => ({
+      ...base,
+      settings: { ...base.settings, rounds: medians.length },
+      runs: base.runs.map((r) => ({ ...r, samplesMs: [...medians], busy: medians.map(() => false), rounds: medians.map((_, i) => i) })),
+    });
+    // Five rounds, one of them four times slower: the range runs from 4% below the median to 296% above it.
+    const lopsided = [3.1, 3.15, 3.22, 3.3, 12.75];
+    const five = compare(byRounds(lopsided), byRounds(lopsided));
+    expect(five.rows[0]!.next.interval).toEqual({ lo: 3.1, hi: 12.75, confidence: 0.9375 });
+    const text = formatComparison(five, 'a', 'b').split('\n');
+    expect(text[1]).toMatch(/^ +median 95% CI \/ range +median 95% CI \/ range$/);
+    expect(text[2]).toMatch(/ 3\.220 -4% \+296% \(94%\) +3\.220 -4% \+296% \(94%\) +~ /);
+    expect(text.join('\n')).not.toContain('± 296%');
+    expect(text).toContain('-x% +y%: an interval from x% below the median to y% above it, where the two sides differ');
+    // Four rounds: 88%. Eight rounds: a 95% interval, whose confidence the header states; a symmetric one keeps its ±.
+    expect(formatComparison(compare(byRounds([10, 10.2, 9.9, 10.1]), byRounds([10, 10.2, 9.9, 10.1])), 'a', 'b')).toMatch(/ 10\.05 ± 1% \(88%\) /);
+    const eight = compare(byRounds([10, 10.1, 9.9, 10.2, 9.8, 10.3, 9.7, 10]), byRounds([10, 10.1, 9.9, 10.2, 9.8, 10.3, 9.7, 10]));
+    expect(eight.rows[0]!.next.interval).toEqual({ lo: 9.7, hi: 10.3, confidence: 0.95 });
+    expect(formatComparison(eight, 'a', 'b').split('\n')[2]).toMatch(/ 10\.00 ± 3% +10\.00 ± 3% +~ /);
   });
 
   it('reports a significant slowdown with its delta and flags it past the threshold', () => {
@@ -193,15 +218,15 @@ describe('compare', () => {
 
   it('aligns medians, intervals and tests in their columns whatever a row\'s footnote or delta', async () => {
     const slower = sampleResults({ seqMs: 10, execMs: 9, samples: 12 });
-    // One run with too few samples for an interval: its cell reads "± ∞ ¹", the others "± 2%".
+    // One run with too few samples for an interval: its cell reads "± ∞ ¹", the others "± 2%" or, lopsided, "-2% +3%".
     const few: ResultsFile = { ...slower, runs: slower.runs.map((r, i) => (i === 1 ? { ...r, samplesMs: r.samplesMs.slice(0, 4), busy: r.busy.slice(0, 4) } : r)) };
     const lines = formatComparison(compare(base, few), 'base-results.json', 'new-results.json').split('\n');
     const [header, sub] = lines;
     const body = lines.slice(2, lines.findIndex((l) => l.startsWith('geomean')));
     const geo = lines.find((l) => l.startsWith('geomean'))!;
-    expect(body.some((l) => l.includes('± ∞ ¹')) && body.some((l) => /± \d+%\s+~/.test(l))).toBe(true);
-    const pm = (l: string) => [l.indexOf('±'), l.lastIndexOf('±')];
-    for (const l of body) expect(pm(l)).toEqual(pm(sub!));
+    expect(body.some((l) => l.includes('± ∞ ¹')) && body.some((l) => /(± \d+%|-\d+% \+\d+%)\s+~/.test(l))).toBe(true);
+    const pm = (l: string) => [l.indexOf('95% CI'), l.lastIndexOf('95% CI')];
+    for (const l of body) expect(pm(sub!).map((i) => l[i])).toEqual([expect.stringMatching(/[±-]/), expect.stringMatching(/[±-]/)]);
     expect(body.some((l) => l.includes('(p<0.001')) && body.some((l) => l.includes('(p=1.000'))).toBe(true);
     for (const l of body) expect(l.indexOf('(p')).toBe(body[0]!.indexOf('(p'));
     // File names start their columns, over the medians, which end where the geomeans do.
@@ -273,7 +298,7 @@ describe('compare', () => {
     expect([row.base.correct, row.next.correct, c.rows.filter((r) => !r.next.correct).length]).toEqual([true, false, 1]);
     expect(c.broken).toEqual(['p2p 100 acc × 1000 tx · fake-parallel @2: did not match the reference result']);
     const text = formatComparison(c, 'a', 'b');
-    expect(text).toMatch(/^p2p 100 acc × 1000 tx · fake-parallel @2 +[\d.]+ ± \d+% +[\d.]+ ± \d+% ✗ +-\d+\.\d\d% /m);
+    expect(text).toMatch(/^p2p 100 acc × 1000 tx · fake-parallel @2 +[\d.]+ (± \d+%|-\d+% \+\d+%) +[\d.]+ (± \d+%|-\d+% \+\d+%) ✗ +-\d+\.\d\d% /m);
     expect(text.split('\n').filter((l) => l.includes('✗'))).toHaveLength(3);
     expect(text).toContain('\n✗ the run did not match the reference result: its time is not that of a correct execution, so its row is left out of the geomean and never counts as a regression\n');
     expect(text).toContain('\ngeomean: over the 3 executor rows whose runs matched the reference on both sides; 1 row marked ✗ left out\n');

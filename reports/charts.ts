@@ -1,7 +1,9 @@
 // Charts of a (merged) report as vega-lite specifications rendered to SVG in plain Node (vega's
 // headless 'none' renderer: no browser, no canvas). Speedup vs threads per workload with the
 // ideal list-schedule line, simulated predictions and the Block-STM paper's figures (on the
-// workloads anchorsFor gives them, as the tables do); throughput; efficiency against the ideal.
+// workloads anchorsFor gives them, as the tables do), and where measured runs had more threads
+// than the machine's cores, the ideal at the cores carried on to them, the ideal the results table
+// gives those runs; throughput; efficiency against the ideal.
 // Invariants: every series a chart draws is named in its legend, so a reader (and the tests) can
 // find each one in the SVG's text; a series has the same colour in every chart of a report; the
 // points of runs the sequential executor partly or wholly ran are ringed, and the ring is in the
@@ -13,9 +15,12 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { anchorsFor, BLOCK_STM_ANCHORS, type Anchor } from './anchors.js';
 import type { Merged } from './merge.js';
-import { fellBack, type Row } from './summary.js';
+import { fellBack, oversubscribed, type Row } from './summary.js';
+import { plural } from '../spec/plural.js';
 
 export const IDEAL_SERIES = 'ideal (list schedule)';
+/** The legend entry of the ideal that measured runs with more threads than `cores` are held to: the ideal at the cores. */
+export const coresIdealName = (cores: number) => `ideal on ${plural(cores, 'core')}: more threads share them`;
 /** The legend entry of the ring around a point whose run fell back. */
 export const FALLBACK_POINT = 'fell back to the sequential executor';
 /** The legend entry of the cross over a point whose run did not match the reference. */
@@ -88,6 +93,7 @@ const IDEAL_COLOR = '#333333';
 function seriesColors(m: Merged): Map<string, string> {
   const names = [
     ...m.rows.map((r) => rowSeries(m, r)),
+    ...m.rows.filter((r) => r.role === 'executor' && oversubscribed(r)).map((r) => coresIdealName(r.cores)),
     ...m.sources.flatMap((s) => s.doc.simulated.map((x) => simulatedName(m, x.executor, s.name))),
     ...BLOCK_STM_ANCHORS.map(paperName),
   ];
@@ -185,8 +191,19 @@ export function speedupChart(m: Merged): Chart {
       }
     }
   }
+  // The ideal line is the block's limit on that many workers, as the simulated and the paper's
+  // points have them, so it is not capped; a measured run whose threads shared fewer cores is held
+  // to the ideal at the cores, flat from the cores to its threads, the figure the results table gives.
+  const capped = new Set<string>();
   for (const r of m.rows) {
-    if (r.role === 'executor') points.push({ workload: r.label, threads: r.threads, value: r.speedup, series: rowSeries(m, r), kind: measuredKind(r), fallback: fellBack(r) });
+    if (r.role !== 'executor') continue;
+    points.push({ workload: r.label, threads: r.threads, value: r.speedup, series: rowSeries(m, r), kind: measuredKind(r), fallback: fellBack(r) });
+    if (!oversubscribed(r) || r.ideal === null) continue;
+    for (const threads of [r.cores, r.threads]) {
+      const at = JSON.stringify([r.label, r.cores, threads]);
+      if (!capped.has(at)) points.push({ workload: r.label, threads, value: r.ideal, series: coresIdealName(r.cores), kind: 'ideal' });
+      capped.add(at);
+    }
   }
   return chart('speedup', 'Speedup over the sequential baseline vs threads', facetChart(m, points, 'Speedup over sequential vs threads, against the ideal', 'speedup (x)', true), points);
 }

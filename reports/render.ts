@@ -275,6 +275,17 @@ function hardwareTable(m: Merged): Table {
   };
 }
 
+/**
+ * " (2.00x on 2 cores)¹" after the simulation's ideal where the measured run beside it had more
+ * threads than the machine's cores: the simulation's virtual workers each have a core, the
+ * measured run's threads shared fewer, and the results table holds it to the ideal at the cores.
+ */
+function coresIdeal(measured: Row, notes: Footnotes): string {
+  if (!oversubscribed(measured) || measured.ideal === null) return '';
+  const note = 'In parentheses after an ideal: the measured run had more threads than the machine\'s effective cores, which its threads shared, so it is held to the ideal at the cores, as in the results table; the simulation\'s virtual workers each have a core of their own, so its ideal is the one at its thread count.';
+  return ` (${fixed(measured.ideal)}x on ${plural(measured.cores, 'core')})${notes.mark(note)}`;
+}
+
 function predictionTable(m: Merged): Table | null {
   const rows: string[][] = [];
   const notes = footnotes();
@@ -288,7 +299,7 @@ function predictionTable(m: Merged): Table | null {
         const label = m.labels.get(w.id)!;
         rows.push([
           label, ...(m.sources.length > 1 ? [s.name] : []), sim.modules === undefined ? sim.executor : `${sim.executor} (${sim.modules} lanes)`, String(sim.threads),
-          orDash(idealAt(w, sim.threads)?.speedup ?? null, (v) => `${fixed(v)}x`), `${fixed(sim.speedup)}x${notes.mark(`${sim.executor} on ${label}: ${sim.model}.`)}`,
+          `${orDash(idealAt(w, sim.threads)?.speedup ?? null, (v) => `${fixed(v)}x`)}${measured ? coresIdeal(measured, notes) : ''}`, `${fixed(sim.speedup)}x${notes.mark(`${sim.executor} on ${label}: ${sim.model}.`)}`,
           measuredCell, paper,
         ]);
       }

@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { guard, UsageError } from '../cli/errors.js';
 import { reportCommand } from '../cli/report.js';
 import { anchorsFor, BLOCK_STM_ANCHORS } from '../reports/anchors.js';
-import { charts, FALLBACK_POINT, IDEAL_SERIES, renderSvg, speedupChart, type Chart } from '../reports/charts.js';
+import { charts, coresIdealName, FALLBACK_POINT, IDEAL_SERIES, renderSvg, speedupChart, type Chart } from '../reports/charts.js';
 import { merge } from '../reports/merge.js';
 import { renderHtml, renderMarkdown, resultsMarkdown } from '../reports/render.js';
 import { writeReport } from '../reports/report.js';
@@ -173,6 +173,28 @@ describe('runs with more threads than the machine has cores', () => {
     const within = merge([{ file: 'two-core.json', doc: sampleResults({ seqMs: 10, execMs: 6, samples: 10 }) }]);
     expect(within.rows.find((r) => r.executor === 'fake-parallel' && r.threads === 2)!.ideal).toBe(2);
     expect(renderMarkdown(within, [])).not.toContain('more threads than');
+  });
+
+  it('hold the speedup chart and the simulated scaling table to the ideal at the cores, as the results table does', async () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    doc.machine.effectiveCores = 1;
+    doc.simulated.push({ workload: doc.workloads[0]!.id, executor: 'fake-parallel', threads: 2, speedup: 1.6, model: 'test' });
+    const m = merge([{ file: 'one-core.json', doc }]);
+    const label = 'p2p 100 acc × 1000 tx';
+    // The simulation's 2 virtual workers have the ideal at 2; beside it, the measured run's, at its 1 core.
+    const md = renderMarkdown(m, []);
+    expect(md).toMatch(new RegExp(`\\| ${label} \\| fake-parallel \\| 2 \\| 2\\.00x \\(1\\.00x on 1 core\\)¹ \\| 1\\.60x² \\| [\\d.]+x \\|`));
+    expect(md).toContain('¹ In parentheses after an ideal: the measured run had more threads than the machine\'s effective cores');
+    // The chart's ideal line stays the block's limit on 2 workers; the measured points above the cores get the ideal at the cores, carried flat to them.
+    const chart = speedupChart(m);
+    const at = (series: string) => points(chart).filter((p) => p.workload === label && p.series === series).map((p) => [p.threads, p.value]);
+    expect(at(IDEAL_SERIES)).toContainEqual([2, 2]);
+    expect(at(coresIdealName(1))).toEqual([[1, 1], [2, 1]]);
+    expect(svgTexts(await renderSvg(chart.spec))).toContain('ideal on 1 core: more threads share them');
+    // Within the cores there is no such series, and no such cell.
+    const within = merge([{ file: 'two-core.json', doc: { ...doc, machine: { ...doc.machine, effectiveCores: 2 } } }]);
+    expect(speedupChart(within).series).not.toContain(coresIdealName(2));
+    expect(renderMarkdown(within, [])).not.toContain(' on 2 cores)');
   });
 });
 

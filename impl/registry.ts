@@ -140,8 +140,14 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
     // What Node could not load (a syntax error, a missing import, a file type it does not run) is
     // the command's input at fault; a throw from the module's own code as it ran is the executor's
     // failure, as a throw from its factory is, and goes to the caller as it is.
-    if (!(e instanceof SyntaxError) && !/^ERR_/.test(String((e as { code?: unknown } | null)?.code ?? ''))) throw e;
     const file = resolve(nameOrPath);
+    // CommonJS in a file Node runs as an ES module fails as it runs, but is a file of the wrong
+    // kind, as a syntax error is; Node's own advice ends its message, past the length a thrown
+    // message is cut to, so it is said here.
+    if (e instanceof ReferenceError && /^(require|module|exports|__dirname|__filename) is not defined in ES module scope/.test(e.message)) {
+      throw new UnknownExecutorError(`${nameOrPath}: cannot load the module: it is CommonJS (${e.message.split(' ')[0]}), but Node runs it as an ES module (a .js file under "type": "module" in the nearest package.json, or .mjs); hint: name it .cjs, or use import/export`);
+    }
+    if (!(e instanceof SyntaxError) && !/^ERR_/.test(String((e as { code?: unknown } | null)?.code ?? ''))) throw e;
     throw new UnknownExecutorError(`${nameOrPath}: cannot load the module: ${e instanceof Error ? `${e.message}${syntaxErrorAt(e, file)}` : String(e)}${loadHint(e, file)}`);
   }
   let d = mod.default;

@@ -81,6 +81,17 @@ export default { name: 'mine', async execute(block) { return executeReference(bl
     expect(r.stderr).toMatch(/^concord run: \.\/cjs-project\/my-executor\.js: cannot load the module: Cannot use import statement outside a module.*; hint: .*name it \.mjs, or set "type": "module" in the package\.json nearest to it\n$/m);
   });
 
+  it('says to name the file .cjs when CommonJS lands in an ES module package (exit 2, the hint whole)', () => {
+    file('esm-project/package.json', '{ "name": "mine", "type": "module" }\n');
+    file('esm-project/my-executor.js', `const { executeReference } = require(${JSON.stringify(reference.pathname)});
+module.exports = { name: 'mine', async execute(block) { return executeReference(block); }, async close() {} };
+`);
+    const r = run('./esm-project/my-executor.js');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('concord run: ./esm-project/my-executor.js: cannot load the module: it is CommonJS (require), but Node runs it as an ES module'
+      + ' (a .js file under "type": "module" in the nearest package.json, or .mjs); hint: name it .cjs, or use import/export\n');
+  });
+
   it('says to compile TypeScript, or use a loader, when this Node cannot load it', () => {
     file('engine.ts', "const e: { name: string } = { name: 'ts' };\nexport default e;\n");
     const r = run('./engine.ts');

@@ -165,7 +165,7 @@ function seedOrigin(f: FailureReport): string {
 }
 
 export function formatFailure(f: FailureReport): string[] {
-  const capped = f.shrinkCapped ? ` (the shrinker stopped at its cap of ${MAX_ATTEMPTS} tries: a smaller failing block may exist)` : '';
+  const capped = f.shrinkCapped ? ` (a step is a change kept; the shrinker stopped at its cap of ${MAX_ATTEMPTS} tries with changes left untried: a smaller failing block may exist)` : '';
   const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}${capped}`];
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
   if (f.error) lines.push(`  error        the executor threw: ${f.error}`);

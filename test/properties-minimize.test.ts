@@ -265,7 +265,7 @@ describe('the failure report of a big block', () => {
     const tail = specOf(2, SEED + 5);
     const padded: BlockSpec = { ...tail, txs: [...Array.from({ length: 63 }, () => NOOP), ...tail.txs] };
     const lines = formatFailure(reportOf(padded, { blockFile: file, shrinkCapped: true }));
-    expect(lines[0]).toMatch(new RegExp(`shrunk to 65 transactions in 0 steps \\(the shrinker stopped at its cap of ${MAX_ATTEMPTS} tries: a smaller failing block may exist\\)$`));
+    expect(lines[0]).toMatch(new RegExp(`shrunk to 65 transactions in 0 steps \\(a step is a change kept; the shrinker stopped at its cap of ${MAX_ATTEMPTS} tries with changes left untried: a smaller failing block may exist\\)$`));
     expect(lines).toContain('    tx 0-62  addi r0 r0 0 (gas limit 100000)  (63 transactions alike)');
     expect(txLines(lines)).toEqual([63, 64]);
     expect(lines.some((l) => l.includes('not shown'))).toBe(false);

@@ -76,7 +76,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const runs = async () => {
     const alive = resourceCounts();
     const startedAt = performance.now();
-    const executor = await watch.call(`the executor ${name}: loading`, () => attempt('while starting', () => createExecutor(name, { ...options, ...partition })));
+    const executor = await watch.call(`the executor ${name}: loading`, () => attempt('while loading', () => createExecutor(name, { ...options, ...partition })));
     const startupMs = performance.now() - startedAt;
     // Timed inside the watch, so the watch's own cost stays out of the times.
     const execute = (times?: number[]) => watch.call(`the executor ${name}: execute() on ${label}`, async () => {

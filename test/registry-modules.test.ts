@@ -33,8 +33,8 @@ describe('executor modules', () => {
     file('fact.mjs', "export default function () { throw new Error('factory failed'); }\n");
     file('missing.mjs', "import x from './nope.mjs';\nexport default x;\n");
     for (const [module, status, message] of [
-      ['./top.mjs', 1, /^concord run: the executor \.\/top\.mjs threw while starting: Error: init failed(?: \(at [^\n]+\))?\n$/],
-      ['./fact.mjs', 1, /^concord run: the executor \.\/fact\.mjs threw while starting: Error: factory failed(?: \(at [^\n]+\))?\n$/],
+      ['./top.mjs', 1, /^concord run: the executor \.\/top\.mjs threw while loading: Error: init failed(?: \(at [^\n]+\))?\n$/],
+      ['./fact.mjs', 1, /^concord run: the executor \.\/fact\.mjs threw while loading: Error: factory failed(?: \(at [^\n]+\))?\n$/],
       ['./missing.mjs', 2, /^concord run: \.\/missing\.mjs: cannot load the module: Cannot find module '\S+nope\.mjs' imported from \S+missing\.mjs\n$/],
     ] as const) {
       const r = run(module);

@@ -77,6 +77,8 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     const alive = resourceCounts();
     const startedAt = performance.now();
     const executor = await watch.call(`the executor ${name}: loading`, () => attempt('while loading', () => createExecutor(name, { ...options, ...partition })));
+    // From here a failure's JSON names the executor as a success's does: by the name it declares.
+    if (json) json.executor = executor.name;
     const startupMs = performance.now() - startedAt;
     // Timed inside the watch, so the watch's own cost stays out of the times.
     const execute = (times?: number[]) => watch.call(`the executor ${name}: execute() on ${label}`, async () => {

@@ -108,6 +108,8 @@ export default { name: 'holds', async execute(block) { timer ??= setInterval(() 
     const run = concord('run', example, '--executor', exits, '--repeat', '5', '--warmup', '0');
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^concord run: the executor \S+exits\.mjs: execute\(\) on \S+transfer\.json: the process was made to exit \(code 0\)[^\n]+\n$/);
+    // Its JSON names the executor as a passing run's does, by the name it declares.
+    expect(JSON.parse(concord('run', example, '--executor', exits, '--repeat', '5', '--warmup', '0', '--json').stdout)).toMatchObject({ executor: 'exits', error: expect.any(String) });
     for (const [name, body, how] of [
       ['timer', "setTimeout(() => { throw new Error('boom'); }, 0)", 'an exception nothing caught'],
       ['rejects', "Promise.reject(new Error('boom'))", 'a promise rejected with no handler'],

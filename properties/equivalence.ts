@@ -189,6 +189,12 @@ export interface CheckDef {
   applies(subject: Subject): boolean;
   inputs(txs: TxRange, subject: Subject): fc.Arbitrary<CheckInput>;
   run(subject: Subject, o: Observer, input: CheckInput): Promise<boolean>;
+  /**
+   * What else to run a smaller block under, beside the block, when it passes under what the
+   * failure ran (`rest`: the input after the block), in the order to try them; a function of
+   * `rest` alone, so shrinking stays deterministic. Absent: only `rest`.
+   */
+  alternatives?(rest: readonly unknown[]): readonly (readonly unknown[])[];
 }
 
 export const equivalenceCheck: CheckDef = {

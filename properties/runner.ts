@@ -436,8 +436,17 @@ async function checkBatch(
   let how: HowItFails = replayedFailsOnly ? { failsOnly: replayedFailsOnly, replayed: true } : {};
   let capped = false;
   if (input) {
-    const rest = input.slice(1);
-    const { spec, steps, capped: stopped } = await minimize(input[0], async (s) => !(await checkOnce([s, ...rest])));
+    let rest: readonly unknown[] = input.slice(1);
+    // A smaller block that passes under the failure's other inputs is tried under the check's
+    // alternatives, and the first it fails under is kept for the steps after.
+    const { spec, steps, capped: stopped } = await minimize(input[0], async (s) => {
+      for (const r of [rest, ...(check.alternatives?.(rest) ?? [])]) {
+        if (await checkOnce([s, ...r])) continue;
+        rest = r;
+        return true;
+      }
+      return false;
+    });
     capped = stopped;
     shrinks += steps;
     if (rerun) how = await howItFails(rerun.source, subject, check, [spec, ...rest], failedAfter);

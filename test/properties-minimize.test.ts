@@ -19,8 +19,9 @@ import { blockSpecArb, buildBlock, type BlockSpec, type TxSpec } from '../proper
 import { equivalenceCheck } from '../properties/equivalence.js';
 import { MAX_ATTEMPTS, minimize, NOOP } from '../properties/minimize.js';
 import { formatFailure, MAX_TXS, shownTxs } from '../properties/report.js';
-import { newObserver, type FailureReport } from '../properties/runner.js';
-import { executorSubject } from '../properties/subjects.js';
+import { newObserver, runVerify, type FailureReport } from '../properties/runner.js';
+import { executorSource, executorSubject } from '../properties/subjects.js';
+import type { CheckDef, CheckInput } from '../properties/equivalence.js';
 
 const SEED = 20_240_601;
 const BIG = 2000;
@@ -163,6 +164,31 @@ describe('minimize on a big block', () => {
     expect(r.spec.txs.slice(63)).toEqual([a, b]);
     expect(r.failedWhenTried).toBe(true);
     await expectUncappedAndReplayable(r, spec, fails);
+  });
+
+  it('tries a smaller block under the check\'s alternatives when it passes under the failing input, and keeps the one it fails under', async () => {
+    // A race met under schedule 'A' by the whole block, and under 'B' by any block holding tx 7:
+    // with 'A' alone no transaction can go, since every smaller block runs another interleaving.
+    const spec = specOf(120, SEED + 7);
+    const racy = spec.txs[7]!;
+    const check = (alternatives: boolean): CheckDef => ({
+      name: 'interleaving', runsFactor: 1, txs: { min: 1, max: 1 }, applies: () => true,
+      inputs: () => fc.constant([spec, 'A'] as unknown as CheckInput),
+      run: async (_, o, [s, schedule]) => {
+        const fails = schedule === 'A' ? s.txs.length === spec.txs.length : s.txs.includes(racy);
+        if (fails) o.fail({ spec: s, block: buildBlock(s), setting: `schedule ${String(schedule)}` });
+        return !fails;
+      },
+      ...(alternatives ? { alternatives: () => [['B']] } : {}),
+    });
+    const shrunk = async (alternatives: boolean) => {
+      const report = await runVerify({ subjects: [executorSource('sequential')], runs: 1, seed: 1, txs: 120, checks: [check(alternatives)] });
+      return report.failures[0]!;
+    };
+    const without = await shrunk(false);
+    expect([without.transactions, without.setting]).toEqual([120, 'schedule A']);
+    const withAlternatives = await shrunk(true);
+    expect([withAlternatives.transactions, withAlternatives.setting]).toEqual([1, 'schedule B']);
   });
 
   it('lowers the block gas limit, so that a bug in skipping shrinks to one transaction, against the real check', async () => {

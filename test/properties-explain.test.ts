@@ -150,6 +150,35 @@ describe('explain', () => {
     expect(explain(chain, good, { ...good, stateRoot: '00', receiptsRoot: good.receiptsRoot, state: good.state, receipts: good.receipts, reads: good.reads, gasUsed: good.gasUsed, stats: good.stats })).toMatchObject({ anomaly: 'wrong root', field: 'stateRoot' });
   });
 
+  // NaN, a BigInt or a string key passed for numbers, and were explained as reads and final values that never happened.
+  it('names a key or value that is not the VM\'s kind of number as a malformed result, with the field and the value', () => {
+    const result = (o: Partial<Record<keyof BlockResult, unknown>>): BlockResult => ({
+      stateRoot: good.stateRoot, receiptsRoot: good.receiptsRoot, receipts: good.receipts, reads: good.reads, gasUsed: good.gasUsed, state: good.state, stats: good.stats, ...o,
+    } as BlockResult);
+    const values = 'not an integer from -(2^53 - 1) to 2^53 - 1';
+    const keys = 'is not a key (an integer from 0 to 2^32 - 1)';
+    const [r0, r1, r2] = good.receipts as [Receipt, Receipt, Receipt];
+    const cases: [BlockResult, string][] = [
+      [result({ state: new Map(good.state).set(1, Number.NaN) }), `state value for key 1 is NaN, ${values}`],
+      [result({ state: new Map<number, unknown>(good.state).set(1, 7n) }), `state value for key 1 is 7n (a BigInt), ${values}`],
+      [result({ state: new Map(good.state).set(2, 2 ** 53) }), `state value for key 2 is 9007199254740992, ${values}`],
+      [result({ state: new Map([...good.state].map(([k, v]) => [String(k), v])) }), `state key "1" (a string) ${keys}`],
+      [result({ state: new Map(good.state).set(2 ** 32, 1) }), `state key 4294967296 ${keys}`],
+      [result({ reads: [good.reads[0]!, [[1, Number.NaN]], good.reads[2]!] }), `reads of tx 1: the value read at key 1 is NaN, ${values}`],
+      [result({ reads: [good.reads[0]!, [['1', 5]], good.reads[2]!] }), `reads of tx 1: key "1" (a string) ${keys}`],
+      [result({ receipts: [{ ...r0, gasUsed: Number.NaN }, r1, r2] }), 'receipt of tx 0: gasUsed is NaN, not an integer >= 0'],
+      [result({ receipts: [r0, { ...r1, code: 0.5 }, r2] }), `receipt of tx 1: code is 0.5, ${values}`],
+      [result({ receipts: [r0, r1, { ...r2, outputs: [7n] }] }), `receipt of tx 2: output 0 is 7n (a BigInt), ${values}`],
+      [result({ gasUsed: Infinity }), 'gasUsed is Infinity, not an integer >= 0'],
+    ];
+    for (const [r, problem] of cases) {
+      expect(sameResult(good, r), problem).toBe(false);
+      expect(explain(chain, good, r), problem).toMatchObject({ anomaly: 'malformed result', tx: -1, actual: problem });
+    }
+    // A value the state holds as undefined reads as 0, an absent key, as before.
+    expect(explain(chain, good, result({ state: new Map<number, unknown>(good.state).set(3, undefined) }))).toBeUndefined();
+  });
+
   // spec/state.ts: a key holding 0 is an absent key (the state root leaves it out), as `concord run --check` has it.
   it('takes a key the state lists at 0 for the absent key it is, and names a key that really differs', () => {
     const zero = new Map(good.state).set(999, 0);

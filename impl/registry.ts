@@ -159,20 +159,31 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
     const inner = (d as { default: unknown }).default;
     if (isExecutor(inner) || typeof inner === 'function') d = inner;
   }
-  let executor: unknown = d;
-  let what = 'the default export';
-  if (typeof d === 'function') {
-    const make = d as (s: ExecutorSettings) => unknown;
+  const executor = await executorFrom(d, settings, 'the default export', (problem) => new UnknownExecutorError(`${nameOrPath}: ${problem}`));
+  return executor === d ? moduleObject(nameOrPath, executor) : made(nameOrPath, executor);
+}
+
+/**
+ * The Executor that `x` is or makes, as a module's default export or the value given to
+ * verifyExecutor may be: an Executor is itself, a class is constructed and a function called (its
+ * promise awaited), both with `settings`. Otherwise throws what `fail` makes of the problem, which
+ * names `x` as `subject` ("the default export must be ...; what the default export returned is null").
+ */
+export async function executorFrom(x: unknown, settings: ExecutorSettings, subject: string, fail: (problem: string) => Error): Promise<Executor> {
+  let executor = x;
+  let what = subject;
+  if (typeof x === 'function') {
+    const make = x as (s: ExecutorSettings) => unknown;
     if (isClass(make)) {
       executor = new (make as unknown as new (s: ExecutorSettings) => unknown)(settings);
-      what = `new ${make.name || 'the default export'}(settings)`;
+      what = `new ${make.name || subject}(settings)`;
     } else {
       executor = await make(settings);
-      what = 'what the default export returned';
+      what = `what ${subject} returned`;
     }
   }
-  if (!isExecutor(executor)) throw new UnknownExecutorError(`${nameOrPath}: the default export must be ${SHAPES}; ${what} is ${described(executor)}`);
-  return executor === d ? moduleObject(nameOrPath, executor) : made(nameOrPath, executor);
+  if (!isExecutor(executor)) throw fail(`${subject} must be ${SHAPES}; ${what} is ${described(executor)}`);
+  return executor;
 }
 
 /**

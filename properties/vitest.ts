@@ -11,6 +11,7 @@
 // verify-limits.ts), in milliseconds where the CLI takes seconds; a bad one throws before anything runs.
 
 import type { Executor } from '../spec/executor.js';
+import { executorFrom, type ExecutorSettings } from '../impl/registry.js';
 import type { CoverageGoal, Subject } from './equivalence.js';
 import { executorSubject, executorSource } from './subjects.js';
 import { formatFailure, passedAloneText } from './report.js';
@@ -82,6 +83,9 @@ function heldSubject(e: Executor, coverage: readonly CoverageGoal[]): Subject {
   return { ...executorSubject(e, `${HELPER_PREFIX}${e.name}`, coverage), label: e.name };
 }
 
+/** What verifyExecutor throws for a value that is no executor, in the words `concord verify` uses for a module's default export. */
+const notExecutor = (problem: string): TypeError => new TypeError(`verifyExecutor: ${problem}`);
+
 /** A value as an option message shows it: a string quoted, so that "64" is not read as 64. */
 function shown(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
@@ -117,15 +121,18 @@ function msOptions(o: VerifyExecutorOptions): { timeLimitMs?: number; timeoutMs:
 }
 
 /**
- * Checks an executor: an Executor object (left open: the caller owns it), a factory (closed
- * afterwards), or a built-in name / module path. Resolves to the run's report; throws
+ * Checks an executor: an Executor object (left open: the caller owns it), a factory or a class
+ * (called or constructed with no settings, `{}`, as `concord verify` does a module's; each instance
+ * closed afterwards), or a built-in name / module path. Resolves to the run's report; throws
  * EquivalenceError on a counterexample or missing coverage, ExecutorTimeoutError when a call into
- * the executor hangs past `timeout`, and RangeError or TypeError for a bad option. A replay of a
+ * the executor hangs past `timeout`, and RangeError or TypeError for a bad option or a value that
+ * is no executor (impl/registry.ts executorFrom, as for a module's default export). A replay of a
  * counterexample that failed only after the blocks run before it on its instance, or only
  * sometimes, throws an Error that says so when it passes: passing alone does not make it gone.
  */
 export async function verifyExecutor(
-  executor: Executor | (() => Executor | Promise<Executor>) | string, options: VerifyExecutorOptions = {},
+  executor: Executor | ((settings: ExecutorSettings) => Executor | Promise<Executor>) | (new (settings: ExecutorSettings) => Executor) | string,
+  options: VerifyExecutorOptions = {},
 ): Promise<RunReport> {
   const runs = intOption('runs', options.runs, DEFAULT_HELPER_RUNS, 1, MAX_RUNS);
   const seed = intOption('seed', options.seed, 1, 0, MAX_SEED);
@@ -138,11 +145,13 @@ export async function verifyExecutor(
     source = executorSource(executor, {}, options.coverage);
     creating = `loading the executor ${executor}`;
   } else if (typeof executor === 'function') {
-    source = { name: `${HELPER_PREFIX}executor`, create: async () => heldSubject(await executor(), coverage) };
+    // Each create makes a fresh instance, as the CLI makes of a module's function or class: reruns need one.
+    source = { name: `${HELPER_PREFIX}executor`, create: async () => heldSubject(await executorFrom(executor, {}, 'the executor', notExecutor), coverage) };
     creating = 'the executor factory given to verifyExecutor';
   } else {
-    source = { name: `${HELPER_PREFIX}${executor.name}`, create: async () => ({ ...heldSubject(executor, coverage), close: async () => {} }) };
-    creating = `the executor ${executor.name}`;
+    const object = await executorFrom(executor, {}, 'the executor', notExecutor);
+    source = { name: `${HELPER_PREFIX}${object.name}`, create: async () => ({ ...heldSubject(object, coverage), close: async () => {} }) };
+    creating = `the executor ${object.name}`;
   }
   // An empty outDir, as before, writes nothing.
   const outDir = options.outDir ? options.outDir : undefined;

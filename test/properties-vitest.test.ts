@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { executeReference, referenceExecutor } from '../spec/reference.js';
 import { sequentialExecutor } from '../impl/sequential.js';
+import { createExecutor } from '../impl/registry.js';
 import { BLOCKSTM_COVERAGE } from '../properties/equivalence.js';
 import { decodeToken } from '../properties/replay.js';
 import { batchSeed } from '../properties/runner.js';
@@ -17,6 +18,7 @@ import type { Block } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 
 const batchExecutor = new URL('./fixtures/verify/batch-executor.mjs', import.meta.url).pathname;
+const notAnExecutor = new URL('./fixtures/verify/not-an-executor.mjs', import.meta.url).pathname;
 const buggy = async (): Promise<Executor> => (await import(batchExecutor)).default();
 
 /** Keeps every key it ever saw from block to block, and leaks it into the next block's pre-state. */
@@ -210,6 +212,36 @@ describe('verifyExecutor', () => {
     const report = await verifyExecutor(referenceExecutor(), { runs: 100_000, timeLimit: 1 });
     expect(report.timedOut).toBe(true);
     expect(report.executors[0]!.checks.map((c) => [c.name, c.status, c.batches])).toEqual([['equivalence', 'cut', 1], ['determinism', 'cut', 1]]);
+  });
+
+  // A class was called without new, null crashed reading its name, and an object without execute() was reported as a shrunk counterexample.
+  it('constructs a class as the CLI does a module\'s, and refuses what is no executor in the CLI\'s words before it calls anything', async () => {
+    const counts = { made: 0, closed: 0 };
+    class Wrapped {
+      readonly name = 'wrapped';
+      constructor() { counts.made++; }
+      execute(block: Block) { return Promise.resolve(executeReference(block)); }
+      async close() { counts.closed++; }
+    }
+    await expect(verifyExecutor(Wrapped, { runs: 5 })).resolves.toMatchObject({ failures: [] });
+    expect(counts.made).toBeGreaterThan(0);
+    expect(counts.closed).toBe(counts.made);
+    const cli = await createExecutor(notAnExecutor).then(() => '', (e: unknown) => (e as Error).message);
+    const shapes = /: the default export must be (.+); the default export is an object with name$/.exec(cli)![1]!;
+    let calls = 0;
+    const cases: [unknown, string][] = [
+      [null, 'the executor is null'],
+      [42, 'the executor is a number'],
+      [{ name: 'half', execute: () => { calls++; } }, 'the executor is an object with name, execute'],
+      [() => null, 'what the executor returned is null'],
+      [class Empty {}, 'new Empty(settings) is an object with no own properties'],
+    ];
+    for (const [value, what] of cases) {
+      const error = await verifyExecutor(value as Executor, { runs: 5 }).catch((e: unknown) => e);
+      expect(error, what).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toBe(`verifyExecutor: the executor must be ${shapes}; ${what}`);
+    }
+    expect(calls).toBe(0);
   });
 
   it('throws a RangeError or TypeError naming a bad option before it calls the executor', async () => {

@@ -8,7 +8,8 @@
 // or a factory is named in tokens as no command can build it (HELPER_PREFIX), so its failure's
 // replay is this helper's own option, never a `concord verify --replay` that runs something else.
 // Options mean what `concord verify`'s of the same name mean, within the same limits (runner.ts,
-// verify-limits.ts), in milliseconds where the CLI takes seconds; a bad one throws before anything runs.
+// verify-limits.ts), in milliseconds where the CLI takes seconds; a bad one, or one it does not
+// know, throws before anything runs.
 
 import type { Executor } from '../spec/executor.js';
 import { executorFrom, type ExecutorSettings } from '../impl/registry.js';
@@ -104,6 +105,19 @@ function intOption(name: string, v: unknown, fallback: number, min: number, max:
   return n;
 }
 
+/** Every option's name: one the helper does not know (`runz`, `threads`) throws rather than being ignored. */
+const OPTION_NAMES: Readonly<Record<keyof VerifyExecutorOptions, true>> = {
+  runs: true, seed: true, txs: true, timeLimit: true, timeout: true, outDir: true, coverage: true, replay: true,
+};
+
+function checkOptionNames(options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`verifyExecutor: options must be an object, got ${shown(options)}`);
+  const unknown = Object.keys(options).filter((k) => !Object.hasOwn(OPTION_NAMES, k));
+  if (unknown.length === 0) return;
+  const threads = unknown.includes('threads') ? '; threads is not one: the checks run every block at 1, 2 and 4 threads themselves, and your factory picks its pool size' : '';
+  throw new TypeError(`verifyExecutor: unknown option${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}: the options are ${Object.keys(OPTION_NAMES).join(', ')}${threads}`);
+}
+
 /** Milliseconds: `timeLimit` > 0, `timeout` from 0 (no limit) to a day. */
 function msOptions(o: VerifyExecutorOptions): { timeLimitMs?: number; timeoutMs: number } {
   let timeLimitMs: number | undefined;
@@ -134,6 +148,7 @@ export async function verifyExecutor(
   executor: Executor | ((settings: ExecutorSettings) => Executor | Promise<Executor>) | (new (settings: ExecutorSettings) => Executor) | string,
   options: VerifyExecutorOptions = {},
 ): Promise<RunReport> {
+  checkOptionNames(options);
   const runs = intOption('runs', options.runs, DEFAULT_HELPER_RUNS, 1, MAX_RUNS);
   const seed = intOption('seed', options.seed, 1, 0, MAX_SEED);
   const txs = options.txs === undefined ? undefined : intOption('txs', options.txs, 1, 1, MAX_VERIFY_TXS);

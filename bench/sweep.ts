@@ -12,7 +12,7 @@ import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { plural } from '../spec/plural.js';
 import { createExecutor, EXECUTORS, isModulePath, type ExecutorSettings } from '../impl/registry.js';
-import { malformation } from '../properties/explain.js';
+import { malformation, missingCounters } from '../properties/explain.js';
 import { idealSpeedup, type IdealBound } from './ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
 import { pinThread } from './core-speeds.js';
@@ -168,25 +168,13 @@ function mostOften(xs: readonly number[]): number | null {
   return best;
 }
 
-/** The counters a run reports per transaction (RunResult.perTx). */
-const COUNTERS = ['executions', 'reExecutions', 'validations', 'failedValidations'] as const;
-
-/** Which of the counters bench reports a result's stats lacks, in words, or undefined. */
-function missingCounters(stats: ExecutionStats): string | undefined {
-  const missing = COUNTERS.filter((k) => !Number.isFinite(stats[k]));
-  return missing.length === 0 ? undefined
-    : `stats has no number for ${missing.join(', ')}: bench reports them per transaction (emptyStats() in spec/block.ts starts every counter at 0)`;
-}
-
 /**
- * Why a result cannot be timed, in `concord run`'s words, or undefined: not a BlockResult, or
- * without the counters bench reports. A well-formed wrong result is timed and marked incorrect.
+ * Why a result cannot be timed, in `concord run`'s words, or undefined: not a BlockResult, which
+ * takes the counters bench reports (missingCounters). A well-formed wrong result is timed and marked incorrect.
  */
 function resultProblem(r: unknown): string | undefined {
   const shape = malformation(r);
-  if (shape !== undefined) return `returned a malformed result: ${shape}`;
-  const missing = missingCounters((r as BlockResult).stats);
-  return missing && `returned a result whose ${missing}`;
+  return shape && `returned a malformed result: ${shape}`;
 }
 
 function sameResult(a: BlockResult, b: BlockResult): boolean {

@@ -249,7 +249,21 @@ function shapeProblem(r: unknown): string | undefined {
   const state = stateProblem(x.state);
   if (state !== undefined) return state;
   if (typeof x.stats !== 'object' || x.stats === null || !Object.values(x.stats).every((v) => typeof v === 'number' || typeof v === 'string')) return 'stats must be an object of numbers and strings';
-  return undefined;
+  return missingCounters(x.stats as Readonly<Record<string, unknown>>);
+}
+
+/**
+ * The counters every result's stats must hold a number for (spec/block.ts ExecutionStats; README,
+ * "Plugging in your own executor"): bench reports them per transaction and cannot time a result
+ * without them, so verify and run refuse one too, rather than pass an executor bench then refuses.
+ */
+const COUNTERS = ['executions', 'reExecutions', 'validations', 'failedValidations'] as const;
+
+/** Which of COUNTERS `stats` holds no finite number for, in words, or undefined. */
+export function missingCounters(stats: Readonly<Record<string, unknown>>): string | undefined {
+  const missing = COUNTERS.filter((k) => !Number.isFinite(stats[k]));
+  return missing.length === 0 ? undefined
+    : `stats has no number for ${missing.join(', ')}: every result counts them, and bench reports them per transaction (emptyStats() in spec/block.ts starts every counter at 0)`;
 }
 
 /** Full comparison: the hot path of every property, so it returns at the first difference. */

@@ -3,7 +3,7 @@
 // and a block an executor changed (properties/block-change.ts) is named where it changed and put back.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Block, BlockResult, Receipt, ReadSet } from '../spec/block.js';
+import { emptyStats, type Block, type BlockResult, type Receipt, type ReadSet } from '../spec/block.js';
 import { contractProgram } from '../spec/contracts.js';
 import { executeReference } from '../spec/reference.js';
 import { blockResult } from '../spec/result.js';
@@ -177,6 +177,24 @@ describe('explain', () => {
     }
     // A value the state holds as undefined reads as 0, an absent key, as before.
     expect(explain(chain, good, result({ state: new Map<number, unknown>(good.state).set(3, undefined) }))).toBeUndefined();
+  });
+
+  // verify passed a result with stats {}, which bench then refused: the counters bench reports are part of a BlockResult.
+  it('names the counters a result\'s stats lack as a malformed result, as bench refuses it', () => {
+    const withStats = (stats: object): BlockResult => ({
+      stateRoot: good.stateRoot, receiptsRoot: good.receiptsRoot, receipts: good.receipts, reads: good.reads, gasUsed: good.gasUsed, state: good.state, stats,
+    } as BlockResult);
+    const why = ': every result counts them, and bench reports them per transaction (emptyStats() in spec/block.ts starts every counter at 0)';
+    const cases: [object, string][] = [
+      [{}, `stats has no number for executions, reExecutions, validations, failedValidations${why}`],
+      [{ ...emptyStats(), validations: Number.NaN, failedValidations: '0' }, `stats has no number for validations, failedValidations${why}`],
+    ];
+    for (const [stats, problem] of cases) {
+      expect(sameResult(good, withStats(stats))).toBe(false);
+      expect(explain(chain, good, withStats(stats))).toMatchObject({ anomaly: 'malformed result', actual: problem });
+    }
+    // The other counters, and counters of its own, are the executor's to report or not.
+    expect(explain(chain, good, withStats({ executions: 3, reExecutions: 0, validations: 0, failedValidations: 0, lanes: 3 }))).toBeUndefined();
   });
 
   // spec/state.ts: a key holding 0 is an absent key (the state root leaves it out), as `concord run --check` has it.

@@ -82,9 +82,7 @@ export function createProgress(o: ProgressOptions = {}): Progress {
         stream,
         // Before the first step there is no rate to estimate from: cli-progress would say "0s left".
         format: (options, params, payload) => cliProgress.Format.Formatter({ ...options, format: line(params.value === 0 ? '' : '{eta_formatted} left ') }, params, payload),
-        barsize: 24, hideCursor: true, etaBuffer: 20,
-        // A finished stage's last frame ("2/3 4s left ...") would stay above the summary that follows.
-        clearOnComplete: true,
+        barsize: 24, hideCursor: true, clearOnComplete: false, etaBuffer: 20,
       }, cliProgress.Presets.shades_classic);
       // The redraw timer must not keep the process alive: a command whose work stalls with nothing
       // left to run (an executor's forgotten promise) has to reach 'beforeExit' and say so

@@ -471,7 +471,7 @@ export default () => { let ran = false; return { name: 'passes-then-stuck', asyn
         await proveCommand({ contract, json: false });
         vi.restoreAllMocks();
         if (ci) expect(stderr, 'CI set').toBe('');
-        else expect(stderr, 'a terminal').toMatch(/prove +\[.*\] \d\/2/);
+        else expect(stderr, 'a terminal').toMatch(/prove +\[.*\] 2\/2/);
       }
     } finally {
       vi.unstubAllEnvs();

@@ -3,8 +3,9 @@
 // round interleaved with it, next to the block's ideal-speedup bound.
 // Invariants: a pool is created once per executor and thread count, warmed, and reused for every
 // workload, its start-up reported apart; every timed sample belongs to exactly one round, whose
-// machine noise decides its busy flag; an executor whose result differs from the reference is
-// still timed but marked incorrect, never silently dropped.
+// machine noise decides its busy flag; an executor whose result differs from the reference (its
+// untimed first execution of a block, or the last call of any round) is still timed but marked
+// incorrect, never silently dropped.
 
 import { Bench } from 'tinybench';
 import type { Block, BlockResult, ExecutionStats } from '../spec/block.js';
@@ -251,7 +252,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
           for (let round = 0; round < o.rounds; round++) {
             // Alternating the order each round keeps a drift in machine state from always favouring one side.
             const order = round % 2 === 0 ? tasks : [...tasks].reverse();
-            const failed = await timeRound(order, w, t, round, o, record, watch);
+            const failed = await timeRound(order, w, reference, t, round, o, record, watch);
             for (const f of failed) {
               result.failures.push({ executor: f.name, threads: t, workload: w.id, message: f.message });
               tasks.splice(tasks.findIndex((x) => x.acc === f.acc), 1);
@@ -360,9 +361,12 @@ async function startPools(
   return pools;
 }
 
-/** One round: each task timed back to back with tinybench; returns the tasks that threw. */
+/**
+ * One round: each task timed back to back with tinybench, then the last result of each checked
+ * against the reference; returns the tasks that threw or returned a malformed result.
+ */
 async function timeRound(
-  tasks: readonly { executor: Executor; acc: RunAccumulator }[], workload: SweepWorkload, threads: number, round: number,
+  tasks: readonly { executor: Executor; acc: RunAccumulator }[], workload: SweepWorkload, reference: BlockResult, threads: number, round: number,
   o: SweepOptions, record: (w: NoiseWindow) => boolean, watch: CallThrough,
 ): Promise<{ name: string; acc: RunAccumulator; message: string }[]> {
   const bench = new Bench({
@@ -377,9 +381,11 @@ async function timeRound(
   // Per task: its accumulator, whether the machine was busy while its samples ran, and (for the
   // baseline, which runs on this thread) the CPU after each sample: cores can differ in speed
   // (core-speeds.ts), and a report can then compare against the baseline on its fastest core.
-  const slots = new Map<string, { acc: RunAccumulator; busy: boolean; cpus: (number | null)[] }>();
+  // `last`: the task's latest result, kept (not compared) in the timed calls, so that checking it
+  // costs the timings nothing.
+  const slots = new Map<string, { acc: RunAccumulator; busy: boolean; cpus: (number | null)[]; last: unknown }>();
   tasks.forEach(({ executor, acc }, i) => {
-    const slot = { acc, busy: false, cpus: [] as (number | null)[] };
+    const slot = { acc, busy: false, cpus: [] as (number | null)[], last: undefined as unknown };
     const name = `${i}:${acc.executor}`;
     slots.set(name, slot);
     let before = cpuSnapshot();
@@ -388,6 +394,7 @@ async function timeRound(
     bench.add(name, async () => {
       const r = await watch(what, () => executor.execute(workload.block, { threads }));
       acc.count(r.stats);
+      slot.last = r;
     }, {
       beforeAll: (mode) => {
         if (acc.role === 'baseline') pin(pins[round % pins.length] ?? null);
@@ -404,11 +411,19 @@ async function timeRound(
   });
   const failed: { name: string; acc: RunAccumulator; message: string }[] = [];
   for (const task of await bench.run()) {
-    const { acc, busy, cpus } = slots.get(task.name)!;
+    const { acc, busy, cpus, last } = slots.get(task.name)!;
     const r = task.result;
     if (r.state === 'errored') {
       failed.push({ name: acc.executor, acc, message: r.error.message });
     } else if (r.state === 'completed') {
+      // An executor can be right on its first calls and go wrong later (a cache, a path taken once
+      // warm), so each round's last result is held to the reference as the first one is.
+      const problem = resultProblem(last);
+      if (problem !== undefined) {
+        failed.push({ name: acc.executor, acc, message: problem });
+        continue;
+      }
+      if (!sameResult(last as BlockResult, reference)) acc.correct = false;
       // tinybench sorts its samples, so each gets its round's CPU, as each gets its round's busy flag.
       const cpu = cpus.includes(null) ? null : mostOften(cpus as number[]);
       if (cpu === null) acc.cpus = null;

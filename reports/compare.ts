@@ -39,7 +39,7 @@ export interface Side {
   /** What the test and interval count: rounds where the row is tested by rounds, else samples. */
   readonly n: number;
   readonly busy: number;
-  /** The run's untimed first execution matched the reference result. */
+  /** The run's checked results (its untimed first execution, each round's last call) matched the reference result. */
   readonly correct: boolean;
 }
 

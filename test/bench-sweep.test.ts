@@ -156,6 +156,24 @@ export default { name: 'honest', execute: async (block) => executeReference(bloc
     expect(err).toContain('bench: 1 executor run failed or disagreed with the reference\n');
   });
 
+  it('an executor right on its first calls and wrong on later, timed ones is marked incorrect and fails the command', async () => {
+    quiet();
+    // Calls 1 and 2 are the pool's warm-up block and the block's untimed first execution.
+    const turncoat = module('turncoat', `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+let calls = 0;
+export default { name: 'turncoat', async execute(block) {
+  const r = executeReference(block);
+  return ++calls <= 2 ? r : { ...r, stateRoot: 'bad' };
+}, async close() {} };`);
+    const out = join(dir, 'turncoat.json');
+    expect(await benchCommand({ ...tiny, threads: '2', executor: turncoat, out, json: true })).toBe(1);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    expect(doc.runs.find((r) => r.executor === 'turncoat')?.correct).toBe(false);
+    expect(doc.runs.find((r) => r.role === 'baseline')?.correct).toBe(true);
+    const err = vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('');
+    expect(err).toMatch(/bench: turncoat at 2 threads on p2p-a10-t40-s1-h0 disagreed with the reference/);
+  });
+
   it('an executor that throws on the warm-up block fails that workload under its declared name, not start-up under its path', async () => {
     quiet();
     const broken = module('broken', "export default { name: 'mine', async execute() { throw new Error('boom'); }, async close() {} };");

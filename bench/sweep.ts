@@ -131,9 +131,13 @@ class RunAccumulator {
 
   constructor(readonly executor: string, readonly role: 'baseline' | 'executor', public correct: boolean) {}
 
-  count(stats: ExecutionStats): void {
-    const missing = missingCounters(stats);
-    if (missing) throw new Error(`returned a result whose ${missing}`);
+  /**
+   * Adds a timed call's result. One it cannot count fails in the words of the untimed first
+   * call's check (resultProblem), whose full walk of the result is left for that failure alone.
+   */
+  count(r: unknown): void {
+    const stats = (r as { stats?: unknown } | null | undefined)?.stats as ExecutionStats | undefined;
+    if (typeof stats !== 'object' || stats === null || missingCounters(stats)) throw new Error(resultProblem(r) ?? 'returned a malformed result');
     this.blocks++;
     this.counters.executions += stats.executions;
     this.counters.reExecutions += stats.reExecutions;
@@ -393,7 +397,7 @@ async function timeRound(
     const what = executeWhat(acc.executor, workload.id, threads);
     bench.add(name, async () => {
       const r = await watch(what, () => executor.execute(workload.block, { threads }));
-      acc.count(r.stats);
+      acc.count(r);
       slot.last = r;
     }, {
       beforeAll: (mode) => {

@@ -204,6 +204,19 @@ export default { name: 'uncounted', execute: async (block) => ({ ...executeRefer
     expect(doc.runs.map((r) => r.executor).sort()).toEqual(['block-stm', 'sequential']);
   });
 
+  it('a malformed result from a timed call fails in the words of the first call\'s check, not with an internal error', async () => {
+    quiet();
+    const fading = module('fading', `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+let calls = 0;
+export default { name: 'fading', execute: async (block) => (++calls <= 2 ? executeReference(block) : undefined), close: async () => {} };`);
+    const out = join(dir, 'fading.json');
+    expect(await benchCommand({ ...tiny, threads: '1', executor: fading, out })).toBe(1);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    const message = 'returned a malformed result: undefined instead of a BlockResult object';
+    expect(doc.failures).toEqual([{ executor: 'fading', threads: 1, workload: 'p2p-a10-t40-s1-h0', message }]);
+    expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain(`bench: fading at 1 thread on p2p-a10-t40-s1-h0 failed: ${message}\n`);
+  });
+
   it('an executor that cannot be created at a thread count failed to start there', async () => {
     quiet();
     // The up-front load (1 thread) succeeds; the sweep's pool at 2 threads does not.

@@ -234,25 +234,24 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       try {
         for (const w of o.workloads) {
           const reference = references.get(w.id)!;
-          const accumulators = [new RunAccumulator(o.baseline, 'baseline', true)];
-          const live: { executor: Executor; acc: RunAccumulator }[] = [];
-          for (const [name, executor] of pools) {
+          const tasks: { executor: Executor; acc: RunAccumulator }[] = [];
+          const sides = [{ name: o.baseline, role: 'baseline' as const, executor: baseline }, ...[...pools].map(([name, executor]) => ({ name, role: 'executor' as const, executor }))];
+          for (const { name, role, executor } of sides) {
             try {
-              // The first execution of each block is untimed: it checks the result and warms the JIT.
+              // The first execution of each block is untimed, the baseline's too: it checks the
+              // result and warms the JIT, which a round-0 time would otherwise pay for one side only.
               const first = await watch(executeWhat(name, w.id, t), () => executor.execute(w.block, { threads: t }));
               const problem = resultProblem(first);
               if (problem !== undefined) {
                 result.failures.push({ executor: name, threads: t, workload: w.id, message: problem });
                 continue;
               }
-              const acc = new RunAccumulator(name, 'executor', sameResult(first, reference));
-              accumulators.push(acc);
-              live.push({ executor, acc });
+              tasks.push({ executor, acc: new RunAccumulator(name, role, sameResult(first, reference)) });
             } catch (e) {
               result.failures.push({ executor: name, threads: t, workload: w.id, message: errorText(e) });
             }
           }
-          const tasks = [{ executor: baseline, acc: accumulators[0]! }, ...live];
+          const accumulators = tasks.map((x) => x.acc);
           for (let round = 0; round < o.rounds; round++) {
             // Alternating the order each round keeps a drift in machine state from always favouring one side.
             const order = round % 2 === 0 ? tasks : [...tasks].reverse();
@@ -373,8 +372,11 @@ async function timeRound(
   tasks: readonly { executor: Executor; acc: RunAccumulator }[], workload: SweepWorkload, reference: BlockResult, threads: number, round: number,
   o: SweepOptions, record: (w: NoiseWindow) => boolean, watch: CallThrough,
 ): Promise<{ name: string; acc: RunAccumulator; message: string }[]> {
+  // Round 0 first warms every task, the baseline too, for as long and as many calls as a round
+  // times: after two calls, a short round's (--quick's 30 ms) baseline median came out up to
+  // several times its later rounds', inflating round 0's speedups.
   const bench = new Bench({
-    time: o.roundMs, iterations: o.minSamples, warmup: round === 0, warmupIterations: 2, warmupTime: 0, retainSamples: true,
+    time: o.roundMs, iterations: o.minSamples, warmup: round === 0, warmupIterations: o.minSamples, warmupTime: o.roundMs, retainSamples: true,
   });
   const pins = o.pinCpus ?? [];
   const pin = (cpu: number | null) => {

@@ -16,9 +16,9 @@ import { BUSY_FOREIGN_CORES, isBusy, machineFacts, noiseBetween } from '../bench
 import { parseResults } from '../reports/schema.js';
 import { summarize } from '../reports/summary.js';
 import { allowedCpus } from '../bench/core-speeds.js';
-import { defaultSuite, fromFile, LARGE_STATE_ACCOUNTS, LARGE_STATE_GROUP } from '../bench/suite.js';
+import { CUSTOM_GROUP, defaultSuite, fromFile, generated, LARGE_STATE_ACCOUNTS, LARGE_STATE_GROUP } from '../bench/suite.js';
 import { generate } from '../bench/workloads.js';
-import { runLabels } from '../bench/sweep.js';
+import { runLabels, sweep } from '../bench/sweep.js';
 import { canPin, threadCpuList } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
@@ -255,6 +255,37 @@ export default () => ({ name: 'flaky', execute: async (block) => executeReferenc
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     expect(doc.settings.rounds).toBe(2);
     for (const r of doc.runs) expect([...new Set(r.rounds)]).toEqual([0, 1]);
+  });
+});
+
+describe('the sweep\'s warm-up', () => {
+  it('gives the baseline a checked, untimed first execution of each block and, before round 0, a round\'s time of warm-up calls', async () => {
+    // Each call at least 1 ms, so a warm-up of a round's time is many calls; the first call of all is wrong.
+    const base = module('slow-base', `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+export default { name: 'slow-base', async execute(block) {
+  const begun = performance.now();
+  while (performance.now() - begun < 1);
+  const calls = (globalThis.slowBaseCalls ??= []);
+  const r = executeReference(block);
+  calls.push({ txs: block.txs.length, begun, ended: performance.now() });
+  return calls.length === 1 ? { ...r, stateRoot: 'bad' } : r;
+}, async close() {} };`);
+    const params = { accounts: 10, seed: 1, hashCost: 0 };
+    const workloads = [generated('p2p', { ...params, txs: 40 }, CUSTOM_GROUP), generated('p2p', { ...params, txs: 20 }, CUSTOM_GROUP)];
+    const roundMs = 30;
+    const minSamples = 3;
+    const result = await sweep({ workloads, executors: [], baseline: base, threads: [1], idealThreads: [], rounds: 1, roundMs, minSamples, cores: 1 });
+    const calls = (globalThis as { slowBaseCalls?: { txs: number; begun: number; ended: number }[] }).slowBaseCalls!;
+    expect(result.runs.map((r) => [r.workload, r.correct])).toEqual([[workloads[0]!.id, false], [workloads[1]!.id, true]]);
+    for (const [i, w] of workloads.entries()) {
+      const own = calls.filter((c) => c.txs === w.block.txs.length);
+      // In order: the first execution, the warm-up, the timed samples.
+      const warmup = own.slice(1, own.length - result.runs[i]!.samplesMs.length);
+      expect(warmup.length).toBeGreaterThanOrEqual(minSamples);
+      // tinybench stops warming once the calls' times add up to a round; the wall time they span
+      // holds them all, but for what its clock counts just outside the first and last call.
+      expect(warmup.at(-1)!.ended - warmup[0]!.begun).toBeGreaterThan(roundMs * 0.8);
+    }
   });
 });
 

@@ -5,14 +5,14 @@
 // workload, its start-up reported apart; every timed sample belongs to exactly one round, whose
 // machine noise decides its busy flag; an executor whose result differs from the reference (its
 // untimed first execution of a block, or the last call of any round) is still timed but marked
-// incorrect, never silently dropped.
+// incorrect, never silently dropped, with the number of the call into its instance that differed.
 
 import { Bench } from 'tinybench';
 import type { Block, BlockResult, ExecutionStats } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { plural } from '../spec/plural.js';
-import { createExecutor, EXECUTORS, isModulePath, type ExecutorSettings } from '../impl/registry.js';
+import { createExecutor, EXECUTORS, isModuleObject, isModulePath, type ExecutorSettings } from '../impl/registry.js';
 import { malformation, missingCounters } from '../properties/explain.js';
 import { idealSpeedup, type IdealBound } from './ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
@@ -82,6 +82,12 @@ export interface RunResult {
   perTx: { executions: number; reExecutions: number; validations: number; failedValidations: number };
   peakRssBytes: number;
   correct: boolean;
+  /**
+   * Where `correct` is false: the call into its executor instance's execute() (from 1, over all
+   * of that instance's calls in the sweep) whose result was the first found to differ, which a
+   * rerun repeats up to.
+   */
+  wrongCall?: number;
   fallback: string;
   /** The executor's own numeric statistics, mean per block (bench/run-detail.ts). */
   detail: Record<string, number>;
@@ -116,6 +122,16 @@ export interface SweepResult {
   failures: { executor: string; threads: number; workload: string | null; message: string }[];
 }
 
+/**
+ * An executor instance and the execute() calls it has had, which a rerun must make as many of to
+ * reach one; a module's exported executor object, one instance under a view per thread count,
+ * shares one count between them.
+ */
+interface Instance {
+  readonly executor: Executor;
+  readonly count: { calls: number };
+}
+
 /** Accumulates one run's samples and counters across rounds. */
 class RunAccumulator {
   readonly samples: number[] = [];
@@ -128,8 +144,15 @@ class RunAccumulator {
   private peakRss = 0;
   private readonly detail = new RunDetail();
   fallback = '';
+  /** The call whose result first differed from the reference; undefined while all checked agree. */
+  private wrongCall: number | undefined;
 
-  constructor(readonly executor: string, readonly role: 'baseline' | 'executor', public correct: boolean) {}
+  constructor(readonly executor: string, readonly role: 'baseline' | 'executor') {}
+
+  /** Holds the result of call `call` to the reference. */
+  check(r: BlockResult, reference: BlockResult, call: number): void {
+    if (this.wrongCall === undefined && !sameResult(r, reference)) this.wrongCall = call;
+  }
 
   /**
    * Adds a timed call's result. One it cannot count fails in the words of the untimed first
@@ -157,7 +180,9 @@ class RunAccumulator {
         executions: per(this.counters.executions), reExecutions: per(this.counters.reExecutions),
         validations: per(this.counters.validations), failedValidations: per(this.counters.failedValidations),
       },
-      peakRssBytes: this.peakRss, correct: this.correct, fallback: this.fallback,
+      peakRssBytes: this.peakRss, correct: this.wrongCall === undefined,
+      ...(this.wrongCall === undefined ? {} : { wrongCall: this.wrongCall }),
+      fallback: this.fallback,
       detail: this.detail.detail(), fallbackShare: this.detail.fallbackShare(),
       ...(this.role === 'baseline' && this.cpus !== null && this.cpus.length === this.samples.length ? { cpus: this.cpus } : {}),
     };
@@ -227,26 +252,30 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const total = o.threads.length * o.workloads.length * o.rounds;
   let done = 0;
   const watch = o.watch ?? direct;
-  const baseline = await createExecutor(o.baseline);
+  const baseline: Instance = { executor: await createExecutor(o.baseline), count: { calls: 0 } };
+  const objectCounts = new Map<string, { calls: number }>();
   try {
     for (const t of o.threads) {
-      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0], result, watch, o.cleanUp ?? directCleanUp);
+      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0], result, watch, o.cleanUp ?? directCleanUp, objectCounts);
       try {
         for (const w of o.workloads) {
           const reference = references.get(w.id)!;
-          const tasks: { executor: Executor; acc: RunAccumulator }[] = [];
-          const sides = [{ name: o.baseline, role: 'baseline' as const, executor: baseline }, ...[...pools].map(([name, executor]) => ({ name, role: 'executor' as const, executor }))];
-          for (const { name, role, executor } of sides) {
+          const tasks: { instance: Instance; acc: RunAccumulator }[] = [];
+          const sides = [{ name: o.baseline, role: 'baseline' as const, instance: baseline }, ...[...pools].map(([name, instance]) => ({ name, role: 'executor' as const, instance }))];
+          for (const { name, role, instance } of sides) {
             try {
               // The first execution of each block is untimed, the baseline's too: it checks the
               // result and warms the JIT, which a round-0 time would otherwise pay for one side only.
-              const first = await watch(executeWhat(name, w.id, t), () => executor.execute(w.block, { threads: t }));
+              instance.count.calls++;
+              const first = await watch(executeWhat(name, w.id, t), () => instance.executor.execute(w.block, { threads: t }));
               const problem = resultProblem(first);
               if (problem !== undefined) {
                 result.failures.push({ executor: name, threads: t, workload: w.id, message: problem });
                 continue;
               }
-              tasks.push({ executor, acc: new RunAccumulator(name, role, sameResult(first, reference)) });
+              const acc = new RunAccumulator(name, role);
+              acc.check(first, reference, instance.count.calls);
+              tasks.push({ instance, acc });
             } catch (e) {
               result.failures.push({ executor: name, threads: t, workload: w.id, message: errorText(e) });
             }
@@ -267,11 +296,11 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
           }
         }
       } finally {
-        for (const [name, executor] of pools) await closeRecording(name, executor, t, result, watch);
+        for (const [name, { executor }] of pools) await closeRecording(name, executor, t, result, watch);
       }
     }
   } finally {
-    await baseline.close();
+    await baseline.executor.close();
   }
   result.noise.loadAfter = loadAverage();
   if (noise.measured && noise.wallMs > 0) {
@@ -315,13 +344,15 @@ export function runLabels(names: readonly string[], loaded: readonly Executor[])
 
 /**
  * Creates each executor's pool for t threads, timing creation and its first (cold) block apart;
- * keyed by runLabels. A pool that does not load or create failed to start (no workload); one whose
- * first block throws started, so that failure is the warm-up workload's, under its run label.
+ * keyed by runLabels, each with that block counted as a call (`objectCounts`: the counts of
+ * modules' executor objects, by path, carried from one thread count to the next). A pool that does
+ * not load or create failed to start (no workload); one whose first block throws started, so that
+ * failure is the warm-up workload's, under its run label.
  */
 async function startPools(
   names: readonly string[], settings: ExecutorSettings & { threads: number }, warmBlock: SweepWorkload | undefined, result: SweepResult, watch: CallThrough,
-  cleanUp: NonNullable<SweepOptions['cleanUp']>,
-): Promise<Map<string, Executor>> {
+  cleanUp: NonNullable<SweepOptions['cleanUp']>, objectCounts: Map<string, { calls: number }>,
+): Promise<Map<string, Instance>> {
   const t = settings.threads;
   const started: { name: string; executor: Executor; createMs: number; firstBlockMs: number; warmFailure: string | null }[] = [];
   for (const name of names) {
@@ -349,8 +380,8 @@ async function startPools(
   }
   // Labels over every loaded executor, failed ones too, so a failure names the run as its runs would be named.
   const labels = runLabels(started.map((s) => s.name), started.map((s) => s.executor));
-  const pools = new Map<string, Executor>();
-  for (const [i, { executor, createMs, firstBlockMs, warmFailure }] of started.entries()) {
+  const pools = new Map<string, Instance>();
+  for (const [i, { name, executor, createMs, firstBlockMs, warmFailure }] of started.entries()) {
     const label = labels[i]!;
     if (warmFailure !== null) {
       result.failures.push({ executor: label, threads: t, workload: warmBlock!.id, message: warmFailure });
@@ -359,7 +390,11 @@ async function startPools(
       continue;
     }
     result.startup.push({ executor: label, threads: t, createMs, firstBlockMs });
-    pools.set(label, executor);
+    const object = isModuleObject(name);
+    const count = (object ? objectCounts.get(name) : undefined) ?? { calls: 0 };
+    if (object) objectCounts.set(name, count);
+    if (warmBlock) count.calls++;
+    pools.set(label, { executor, count });
   }
   return pools;
 }
@@ -369,7 +404,7 @@ async function startPools(
  * against the reference; returns the tasks that threw or returned a malformed result.
  */
 async function timeRound(
-  tasks: readonly { executor: Executor; acc: RunAccumulator }[], workload: SweepWorkload, reference: BlockResult, threads: number, round: number,
+  tasks: readonly { instance: Instance; acc: RunAccumulator }[], workload: SweepWorkload, reference: BlockResult, threads: number, round: number,
   o: SweepOptions, record: (w: NoiseWindow) => boolean, watch: CallThrough,
 ): Promise<{ name: string; acc: RunAccumulator; message: string }[]> {
   // Round 0 first warms every task, the baseline too, for as long and as many calls as a round
@@ -389,16 +424,17 @@ async function timeRound(
   // (core-speeds.ts), and a report can then compare against the baseline on its fastest core.
   // `last`: the task's latest result, kept (not compared) in the timed calls, so that checking it
   // costs the timings nothing.
-  const slots = new Map<string, { acc: RunAccumulator; busy: boolean; cpus: (number | null)[]; last: unknown }>();
-  tasks.forEach(({ executor, acc }, i) => {
-    const slot = { acc, busy: false, cpus: [] as (number | null)[], last: undefined as unknown };
+  const slots = new Map<string, { instance: Instance; acc: RunAccumulator; busy: boolean; cpus: (number | null)[]; last: unknown }>();
+  tasks.forEach(({ instance, acc }, i) => {
+    const slot = { instance, acc, busy: false, cpus: [] as (number | null)[], last: undefined as unknown };
     const name = `${i}:${acc.executor}`;
     slots.set(name, slot);
     let before = cpuSnapshot();
     // Every task, the baseline's too, goes through the watch, so its small cost falls on both sides.
     const what = executeWhat(acc.executor, workload.id, threads);
     bench.add(name, async () => {
-      const r = await watch(what, () => executor.execute(workload.block, { threads }));
+      instance.count.calls++;
+      const r = await watch(what, () => instance.executor.execute(workload.block, { threads }));
       acc.count(r);
       slot.last = r;
     }, {
@@ -417,7 +453,7 @@ async function timeRound(
   });
   const failed: { name: string; acc: RunAccumulator; message: string }[] = [];
   for (const task of await bench.run()) {
-    const { acc, busy, cpus, last } = slots.get(task.name)!;
+    const { instance, acc, busy, cpus, last } = slots.get(task.name)!;
     const r = task.result;
     if (r.state === 'errored') {
       failed.push({ name: acc.executor, acc, message: r.error.message });
@@ -429,7 +465,8 @@ async function timeRound(
         failed.push({ name: acc.executor, acc, message: problem });
         continue;
       }
-      if (!sameResult(last as BlockResult, reference)) acc.correct = false;
+      // Its last call was the instance's latest: no other task calls it.
+      acc.check(last as BlockResult, reference, instance.count.calls);
       // tinybench sorts its samples, so each gets its round's CPU, as each gets its round's busy flag.
       const cpu = cpus.includes(null) ? null : mostOften(cpus as number[]);
       if (cpu === null) acc.cpus = null;

@@ -16,7 +16,7 @@ import { sweep, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { MIN_ROUNDS } from '../reports/compare.js';
 import { resultsMarkdown } from '../reports/render.js';
-import { labelProblem, RESULTS_FORMAT, serializeResults, type CoreProbeRecord, type ResultsFile } from '../reports/schema.js';
+import { labelProblem, RESULTS_FORMAT, serializeResults, type CoreProbeRecord, type ResultsFile, type RunRecord } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
 import { median } from '../reports/stats.js';
 import { workloadLabels } from '../reports/summary.js';
@@ -25,6 +25,7 @@ import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, t
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { checkOutFile, writeStdout, writeWhole } from './output.js';
 import { concordVersion } from './version.js';
+import { MAX_REPEAT } from './run.js';
 import { createProgress, type Progress } from './progress.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 
@@ -236,6 +237,8 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   // A module's executor object is closed once the sweep is done with it; a failure there is one
   // of the run's, in the results like a close() that threw after a thread count.
   const last = doc.settings.threads.at(-1)!;
+  // Which modules were one object for every thread count, asked before closing forgets them.
+  const objects = new Set(doc.settings.executors.filter(isModuleObject));
   for (const { name, message } of await closeModuleExecutors('bench', o.timeout, doc.failures.length > 0)) {
     doc.failures.push({ executor: [...moduleOf].find(([, path]) => path === name)?.[0] ?? name, threads: last, workload: null, message });
   }
@@ -253,8 +256,9 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   for (const f of doc.failures) progress.note(`bench: ${f.executor} at ${plural(f.threads, 'thread')}${f.workload ? ` on ${labels.get(f.workload)!}` : ''} failed: ${f.message}`);
   const wrong = doc.runs.filter((r) => !r.correct);
   for (const r of wrong) {
-    const rerun = rerunWrong(doc, moduleOf, r.executor, r.workload, r.threads);
-    progress.note(`bench: ${r.executor} at ${plural(r.threads, 'thread')} on ${labels.get(r.workload)!} disagreed with the reference${rerun ? ` (what differs: ${rerun})` : ''}`);
+    const rerun = rerunWrong(doc, moduleOf, objects, r);
+    const call = r.wrongCall === undefined ? '' : ` on its call ${r.wrongCall.toLocaleString('en-US')}`;
+    progress.note(`bench: ${r.executor} at ${plural(r.threads, 'thread')} on ${labels.get(r.workload)!} disagreed with the reference${call}${rerun ? ` (what differs: ${rerun})` : ''}`);
   }
   const bad = doc.failures.length + wrong.length;
   if (bad > 0) progress.note(`bench: ${plural(bad, 'executor run')} failed or disagreed with the reference`);
@@ -262,15 +266,34 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
 }
 
 /**
- * The `concord run --check` that shows where executor `label` disagreed on a workload, or '' where
+ * The `concord run --check` that shows where run `r` disagreed, and what it repeats, or '' where
  * the command cannot be known. A module's run is labelled by its declared name (bench/sweep.ts
  * runLabels), with its path beside it where the name is not unique; `moduleOf` gives the path of
- * each declared name.
+ * each declared name; `objects`, the modules whose one executor object served every thread count.
+ * A result that differed only on a later call is no cold run's: the command makes as many calls on
+ * a fresh instance, so `run` checks the same call.
  */
-function rerunWrong(doc: ResultsFile, moduleOf: ReadonlyMap<string, string>, label: string, workload: string, threads: number): string {
-  const source = doc.workloads.find((w) => w.id === workload)?.source;
+export function rerunWrong(
+  doc: Pick<ResultsFile, 'workloads' | 'settings'>, moduleOf: ReadonlyMap<string, string>, objects: ReadonlySet<string>, r: RunRecord,
+): string {
+  const source = doc.workloads.find((w) => w.id === r.workload)?.source;
+  const label = r.executor;
   const inLabel = /^.+ \((.+)\)$/.exec(label)?.[1];
-  const executor = doc.settings.executors.includes(label) ? label : inLabel ?? moduleOf.get(label);
+  const executor = doc.settings.executors.includes(label) || label === doc.settings.baseline ? label : inLabel ?? moduleOf.get(label);
   if (!source || executor === undefined) return '';
-  return source.kind === 'file' ? rerunCommand(source.path, executor, threads) : rerunGeneratedCommand(workloadFlags(source), executor, threads);
+  const calls = r.wrongCall ?? 1;
+  const repeat = Math.min(calls, MAX_REPEAT);
+  const command = source.kind === 'file'
+    ? rerunCommand(source.path, executor, r.threads, repeat)
+    : rerunGeneratedCommand(workloadFlags(source), executor, r.threads, repeat);
+  if (repeat === 1) return command;
+  // A pool serves every workload at its thread count; the baseline's instance and a module's
+  // executor object serve every thread count too. Bench's earlier calls may then have run other
+  // blocks or thread counts, which run cannot.
+  const everyCount = r.role === 'baseline' || objects.has(executor);
+  const alone = r.workload === doc.workloads[0]?.id && (!everyCount || r.threads === doc.settings.threads[0]);
+  const what = repeat < calls ? `${repeat.toLocaleString('en-US')} calls (run's most; bench's was call ${calls.toLocaleString('en-US')})`
+    : `bench's ${calls.toLocaleString('en-US')} calls`;
+  const others = alone ? '' : '; some of bench\'s were on other workloads\' blocks or at other thread counts, which run cannot repeat: all of these run this block';
+  return `${command}: ${what} on a fresh instance, the last checked${others}`;
 }

@@ -109,20 +109,21 @@ function shellWord(s: string): string {
  * one-thread built-ins get no --threads: `concord run` refuses it for them. --warmup 0: the block
  * runs once on a fresh instance, as the counterexample was rerun (`run` otherwise checks only the
  * last of thousands of runs on one instance, after an executor that keeps state between blocks
- * has been warmed up on this one).
+ * has been warmed up on this one). `repeat` above 1: the failure was the instance's call `repeat`
+ * (bench), so the rerun makes that many calls on its fresh instance and `run` checks the last.
  */
-export function rerunCommand(blockFile: string, executor: string, threads?: number): string {
-  return runCheckCommand(shellWord(blockFile), executor, threads);
+export function rerunCommand(blockFile: string, executor: string, threads?: number, repeat = 1): string {
+  return runCheckCommand(shellWord(blockFile), executor, threads, repeat);
 }
 
 /** The same for a generated block, named by `concord run`'s workload options ("--workload p2p --accounts 10 ..."). */
-export function rerunGeneratedCommand(workloadOptions: string, executor: string, threads?: number): string {
-  return runCheckCommand(workloadOptions, executor, threads);
+export function rerunGeneratedCommand(workloadOptions: string, executor: string, threads?: number, repeat = 1): string {
+  return runCheckCommand(workloadOptions, executor, threads, repeat);
 }
 
-function runCheckCommand(block: string, executor: string, threads: number | undefined): string {
+function runCheckCommand(block: string, executor: string, threads: number | undefined, repeat: number): string {
   const onThreads = threads !== undefined && EXECUTORS.get(executor)?.parallel !== false ? ` --threads ${threads}` : '';
-  return `concord run ${block} --executor ${shellWord(executor)}${onThreads} --warmup 0 --check`;
+  return `concord run ${block} --executor ${shellWord(executor)}${onThreads}${repeat > 1 ? ` --repeat ${repeat}` : ''} --warmup 0 --check`;
 }
 
 /**

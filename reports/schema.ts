@@ -161,6 +161,8 @@ const Run = z.strictObject({
   perTx: PerTx,
   peakRssBytes: count,
   correct: z.boolean(),
+  /** Where correct is false: the call into the executor instance whose result first differed. Optional: older files lack it. */
+  wrongCall: z.number().int().positive().optional(),
   fallback: z.string(),
   /**
    * The executor's own numeric statistics (BlockResult.stats beyond perTx's counters), mean per
@@ -241,6 +243,9 @@ export const ResultsSchema = z
       const beyond = r.rounds?.find((round) => round >= doc.settings.rounds);
       if (beyond !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['runs', i, 'rounds'], message: `names round ${beyond}, but settings.rounds is ${doc.settings.rounds} (rounds count from 0)` });
+      }
+      if (r.wrongCall !== undefined && r.correct) {
+        ctx.addIssue({ code: 'custom', path: ['runs', i, 'wrongCall'], message: `names call ${r.wrongCall} as differing from the reference, but the run is correct` });
       }
       if (r.role === 'executor' && !baselines.has(`${r.workload}@${r.threads}`)) {
         ctx.addIssue({ code: 'custom', path: ['runs', i], message: `no baseline run for workload "${r.workload}" at ${plural(r.threads, 'thread')}` });

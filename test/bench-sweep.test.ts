@@ -149,8 +149,10 @@ export default { name: 'honest', execute: async (block) => executeReference(bloc
     // Under --json the report's warnings are not printed, so stderr says which run and why.
     const err = vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('');
     // With the command that shows what differs, which reruns the same block and fails the same way.
-    const rerun = `concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${liar} --threads 2 --warmup 0 --check`;
-    expect(err).toContain(`bench: liar at 2 threads on p2p 10 acc × 40 tx disagreed with the reference (what differs: ${rerun})\n`);
+    // Its first checked result was its second call: the pool's warm-up block was its first.
+    expect(run.wrongCall).toBe(2);
+    const rerun = `concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${liar} --threads 2 --repeat 2 --warmup 0 --check`;
+    expect(err).toContain(`bench: liar at 2 threads on p2p 10 acc × 40 tx disagreed with the reference on its call 2 (what differs: ${rerun}: bench's 2 calls on a fresh instance, the last checked)\n`);
     const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.split(' ').slice(1)], { encoding: 'utf8' });
     expect([again.status, again.stdout]).toEqual([1, expect.stringMatching(/^check +DIFFERS from the reference/m)]);
     expect(err).toContain('bench: 1 executor run failed or disagreed with the reference\n');
@@ -168,10 +170,18 @@ export default { name: 'turncoat', async execute(block) {
     const out = join(dir, 'turncoat.json');
     expect(await benchCommand({ ...tiny, threads: '2', executor: turncoat, out, json: true })).toBe(1);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
-    expect(doc.runs.find((r) => r.executor === 'turncoat')?.correct).toBe(false);
+    const run = doc.runs.find((r) => r.executor === 'turncoat')!;
+    expect(run.correct).toBe(false);
     expect(doc.runs.find((r) => r.role === 'baseline')?.correct).toBe(true);
+    // Found at the end of round 0: past the 2 right calls, the warm-up and the round's samples.
+    expect(run.wrongCall).toBeGreaterThan(2 + run.rounds!.filter((k) => k === 0).length);
     const err = vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('');
-    expect(err).toMatch(/bench: turncoat at 2 threads on p2p-a10-t40-s1-h0 disagreed with the reference/);
+    const at = `--threads 2 --repeat ${run.wrongCall} --warmup 0 --check`;
+    const rerun = new RegExp(`bench: turncoat at 2 threads on p2p-a10-t40-s1-h0 disagreed with the reference on its call ${run.wrongCall} \\(what differs: (concord run .* ${at}): bench's ${run.wrongCall} calls on a fresh instance, the last checked\\)\n`);
+    expect(err).toMatch(rerun);
+    // The suggested rerun makes as many calls, so it fails the same way; one cold call would pass.
+    const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.exec(err)![1]!.split(' ').slice(1)], { encoding: 'utf8' });
+    expect([again.status, again.stdout]).toEqual([1, expect.stringMatching(/^check +DIFFERS from the reference/m)]);
   });
 
   it('an executor that throws on the warm-up block fails that workload under its declared name, not start-up under its path', async () => {

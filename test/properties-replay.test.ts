@@ -57,6 +57,8 @@ describe('the commands a failure prints', () => {
     expect(rerunCommand('out/x.block.json', 'sequential', 4)).toBe('concord run out/x.block.json --executor sequential --warmup 0 --check');
     // A simulated run has virtual workers, not a thread count.
     expect(rerunCommand('out/x.block.json', './mine.mjs')).toBe('concord run out/x.block.json --executor ./mine.mjs --warmup 0 --check');
+    // A failure on an instance's 37th call (bench) is rerun with as many calls; run checks the last.
+    expect(rerunCommand('out/x.block.json', './mine.mjs', 2, 37)).toBe('concord run out/x.block.json --executor ./mine.mjs --threads 2 --repeat 37 --warmup 0 --check');
   });
 
   it('name block files so that two modules of one file name keep their own, under the same name every run', () => {

@@ -65,6 +65,12 @@ describe('results schema', () => {
       .toMatch(/runs\[0\]: no baseline run for workload "p2p-a100-t1000-s1-h3" at 1 thread/);
     expect(rejection((d) => { (d.runs as { busy: boolean[] }[])[3]!.busy.pop(); }).message).toMatch(/runs\[3\]\.busy: has 7 flags for 8 samples/);
     expect(rejection((d) => { (d.workloads as { id: string }[])[1]!.id = 'p2p-a100-t1000-s1-h3'; }).message).toMatch(/duplicate workload id/);
+    // A call that differed belongs to a run that did not match the reference.
+    expect(rejection((d) => { (d.runs as Record<string, unknown>[])[1]!.wrongCall = 5; }).message)
+      .toMatch(/runs\[1\]\.wrongCall: names call 5 as differing from the reference, but the run is correct/);
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    doc.runs[1] = { ...doc.runs[1]!, correct: false, wrongCall: 5 };
+    expect(parseResults(serializeResults(doc), 'r.json').runs[1]).toMatchObject({ correct: false, wrongCall: 5 });
   });
 
   it('refuses a duplicated run and a failure naming no workload', () => {

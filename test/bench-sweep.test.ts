@@ -177,7 +177,7 @@ export default { name: 'turncoat', async execute(block) {
     expect(run.wrongCall).toBeGreaterThan(2 + run.rounds!.filter((k) => k === 0).length);
     const err = vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('');
     const at = `--threads 2 --repeat ${run.wrongCall} --warmup 0 --check`;
-    const rerun = new RegExp(`bench: turncoat at 2 threads on p2p-a10-t40-s1-h0 disagreed with the reference on its call ${run.wrongCall} \\(what differs: (concord run .* ${at}): bench's ${run.wrongCall} calls on a fresh instance, the last checked\\)\n`);
+    const rerun = new RegExp(`bench: turncoat at 2 threads on p2p 10 acc × 40 tx disagreed with the reference on its call ${run.wrongCall} \\(what differs: (concord run .* ${at}): bench's ${run.wrongCall} calls on a fresh instance, the last checked\\)\n`);
     expect(err).toMatch(rerun);
     // The suggested rerun makes as many calls, so it fails the same way; one cold call would pass.
     const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.exec(err)![1]!.split(' ').slice(1)], { encoding: 'utf8' });
@@ -224,7 +224,7 @@ export default { name: 'fading', execute: async (block) => (++calls <= 2 ? execu
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     const message = 'returned a malformed result: undefined instead of a BlockResult object';
     expect(doc.failures).toEqual([{ executor: 'fading', threads: 1, workload: 'p2p-a10-t40-s1-h0', message }]);
-    expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain(`bench: fading at 1 thread on p2p-a10-t40-s1-h0 failed: ${message}\n`);
+    expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain(`bench: fading at 1 thread on p2p 10 acc × 40 tx failed: ${message}\n`);
   });
 
   it('an executor that cannot be created at a thread count failed to start there', async () => {

@@ -115,7 +115,10 @@ function checkSource(text: string, reader: StrictReader): void {
       }
       if (!plain) {
         const written = text.slice(i, end);
-        if (exactDecimal(written) !== exactDecimal(String(Number(written)))) {
+        // A fraction (15e-1, 2.5) JSON.parse holds exactly is refused here too, where its line and
+        // column are known, rather than by the field's check, which quotes only the value.
+        const value = Number(written);
+        if (!Number.isInteger(value) || exactDecimal(written) !== exactDecimal(String(value))) {
           throw reader.fail(place(), `${lineColumn(text, i)}: expected an integer in the value range (every number in ${reader.kind} is one), got ${written}`);
         }
       }

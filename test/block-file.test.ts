@@ -188,7 +188,7 @@ describe('block file errors', () => {
     const zeros = parseBlock(`{ ${head}, "preState": {"a.balance": 0.0e3}, "transactions": [ {"call":"p2p","args":{"from":"a","to":"b","amount":0,"seq":0.0},"gasLimit":0} ] }`);
     const values = [...zeros.preState.values(), ...zeros.txs[0]!.args.slice(2), zeros.txs[0]!.gasLimit];
     expect(values.map((v) => Object.is(v, 0))).toEqual([true, true, true, true]);
-    expect(blockError(tx('{"call":"token","args":{"from":"a","to":"b","amount":-0.5}}')).problem).toBe('expected an integer in the value range, got -0.5');
+    expect(blockError(tx('{"call":"token","args":{"from":"a","to":"b","amount":-0.5}}')).problem).toMatch(/^line \d+, column \d+: expected an integer in the value range \(every number in a block file is one\), got -0\.5$/);
     // A negative number too small for a double rounds to -0: that is rounding, quoted as written.
     expect(blockError(tx('{"call":"token","args":{"from":"a","to":"b","amount":-1e-400}}')).problem).toMatch(/expected an integer in the value range \(every number in a block file is one\), got -1e-400$/);
   });
@@ -269,6 +269,9 @@ describe('block file errors', () => {
         'transaction 0: field args.amount: line 1, column 98: key "amount" given twice (first at line 1, column 87)'],
       ['hugenum.json', '{"format":"concord-block/1","transactions":[{"call":"p2p","args":{"from":"a","to":"b","amount":9007199254740993,"seq":0}}]}',
         'transaction 0: field args.amount: line 1, column 96: expected an integer in the value range (every number in a block file is one), got 9007199254740993'],
+      // A fraction JSON.parse holds exactly is named where it is written, as one it would round is.
+      ['fraction.json', '{"format":"concord-block/1","transactions":[{"call":"p2p","args":{"from":"a","to":"b","amount":15e-1,"seq":0}}]}',
+        'transaction 0: field args.amount: line 1, column 96: expected an integer in the value range (every number in a block file is one), got 15e-1'],
       ['negzero.json', '{"format":"concord-block/1","transactions":[{"call":"p2p","args":{"from":"a","to":"b","amount":1,"seq":-0}}]}',
         'transaction 0: field args.seq: line 1, column 104: got -0, a negative zero; write zero as 0'],
     ] as const) {

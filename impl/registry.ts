@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import type { Executor } from '../spec/executor.js';
 import { referenceExecutor } from '../spec/reference.js';
 import { sequentialExecutor } from './sequential.js';
@@ -66,7 +66,9 @@ export function checkExecutorName(nameOrPath: string): void {
   if (!isModulePath(nameOrPath)) {
     throw new UnknownExecutorError(`unknown executor "${nameOrPath}" (built in: ${[...EXECUTORS.keys()].join(', ')}; or a path to your module: a file ending in .js, .mjs or .cjs (or .ts, .mts, .cts where Node loads them), or a path with a / in it)`);
   }
-  if (!existsSync(nameOrPath)) throw new UnknownExecutorError(`${nameOrPath}: no such module file`);
+  // A relative path is taken from the working folder, which is not where a test file calling the
+  // vitest helper is: the path tried says which folder that was.
+  if (!existsSync(nameOrPath)) throw new UnknownExecutorError(`${nameOrPath}: no such module file${isAbsolute(nameOrPath) ? '' : ` (looked for ${resolve(nameOrPath)})`}`);
 }
 
 /**

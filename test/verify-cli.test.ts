@@ -175,7 +175,7 @@ describe('concord verify', () => {
     [{ timeLimit: '-1' }, /--time-limit expects a number of seconds > 0/],
     [{ executor: ['nope'] }, /unknown executor "nope"/],
     [{ executor: [fixture('not-an-executor.mjs')] }, /default export must be an Executor/],
-    [{ executor: ['missing-file.js'] }, /missing-file\.js: no such module file/],
+    [{ executor: ['missing-file.js'] }, /missing-file\.js: no such module file \(looked for \/\S+\/missing-file\.js\)/],
     [{ replay: 'garbage', runs: undefined }, /not a replay token/],
     [{ replay: 'cv1_AAAA', runs: undefined }, /damaged/],
     [{ planted: true, executor: ['sequential'] }, /leave out --executor/],

@@ -107,17 +107,37 @@ export function utf8Text(bytes: Uint8Array, fail: (problem: string) => Error): s
   if ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff)) {
     throw fail(`the file is UTF-16 (it starts with the byte-order mark ${hex(b.subarray(0, 2))}); save it as UTF-8`);
   }
-  const text = b.toString('utf8');
-  // Each U+FFFD is a bad byte unless the file spells it out itself (EF BF BD).
-  for (let i = text.indexOf('\uFFFD'); i >= 0; i = text.indexOf('\uFFFD', i + 1)) {
-    const at = Buffer.byteLength(text.slice(0, i));
-    if (b[at] === 0xef && b[at + 1] === 0xbf && b[at + 2] === 0xbd) continue;
-    const before = text.slice(0, i);
-    const line = before.split('\n').length;
-    const column = i - before.lastIndexOf('\n');
-    throw fail(`line ${line}, column ${column}: byte ${hex(b.subarray(at, at + 1))} is not UTF-8 (a file saved in another encoding?); save it as UTF-8`);
+  try {
+    // ignoreBOM keeps a UTF-8 byte-order mark in the text, for parseJsonText to take off.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(b);
+  } catch {
+    throw fail(badByte(b));
   }
-  return text;
+}
+
+/** Where the first byte of `b` that is not UTF-8 is, in words: one pass, whatever the file holds. */
+function badByte(b: Buffer): string {
+  const text = b.toString('utf8');
+  let at = 0;
+  let line = 1;
+  let lineStart = 0;
+  let i = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    // U+FFFD stands for bad bytes unless the file spells it out itself (EF BF BD).
+    if (cp === 0xfffd && !(b[at] === 0xef && b[at + 1] === 0xbf && b[at + 2] === 0xbd)) {
+      // A byte-order mark is no column: parseJsonText counts without it.
+      const column = i - lineStart + (line === 1 && text.startsWith('\uFEFF') ? 0 : 1);
+      return `line ${line}, column ${column}: byte ${hex(b.subarray(at, at + 1))} is not UTF-8 (a file saved in another encoding?); save it as UTF-8`;
+    }
+    if (cp === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+    at += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    i += ch.length;
+  }
+  return 'bytes that are not UTF-8 (a file saved in another encoding?); save it as UTF-8';
 }
 
 function hex(bytes: Uint8Array): string {

@@ -88,6 +88,12 @@ function loadHint(e: unknown, file: string): string {
   return '';
 }
 
+/** Whether `e` was thrown at the top of its stack in `file` (its first frame names it). */
+function thrownIn(e: Error, file: string): boolean {
+  const top = (e.stack ?? '').split('\n').find((l) => l.trim().startsWith('at '));
+  return top !== undefined && (top.includes(pathToFileURL(file).href) || top.includes(file));
+}
+
 /**
  * Where a module's syntax error is, " (at FILE:LINE:COLUMN)": import() gives only the message (Node
  * prints the place for an uncaught error alone), so `node --check` is asked. '' when that does not
@@ -145,8 +151,10 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
     const file = resolve(nameOrPath);
     // CommonJS in a file Node runs as an ES module fails as it runs, but is a file of the wrong
     // kind, as a syntax error is; Node's own advice ends its message, past the length a thrown
-    // message is cut to, so it is said here.
-    if (e instanceof ReferenceError && /^(require|module|exports|__dirname|__filename) is not defined in ES module scope/.test(e.message)) {
+    // message is cut to, so it is said here. Only of the module itself (a dependency's file is
+    // named by the throw's place) and only of require, module and exports: an ES module using
+    // __dirname needs import.meta.dirname, not a .cjs name.
+    if (e instanceof ReferenceError && /^(require|module|exports) is not defined in ES module scope/.test(e.message) && thrownIn(e, file)) {
       throw new UnknownExecutorError(`${nameOrPath}: cannot load the module: it is CommonJS (${e.message.split(' ')[0]}), but Node runs it as an ES module (a .js file under "type": "module" in the nearest package.json, or .mjs); hint: name it .cjs, or use import/export`);
     }
     if (!(e instanceof SyntaxError) && !/^ERR_/.test(String((e as { code?: unknown } | null)?.code ?? ''))) throw e;

@@ -90,6 +90,12 @@ module.exports = { name: 'mine', async execute(block) { return executeReference(
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('concord run: ./esm-project/my-executor.js: cannot load the module: it is CommonJS (require), but Node runs it as an ES module'
       + ' (a .js file under "type": "module" in the nearest package.json, or .mjs); hint: name it .cjs, or use import/export\n');
+    // A dependency of the module that is CommonJS is named by where it threw, not blamed on the module.
+    file('esm-project/dep.js', "const fs = require('node:fs');\nexport default fs;\n");
+    file('esm-project/uses-dep.js', "import fs from './dep.js';\nexport default { name: 'uses', async execute() { return fs; }, async close() {} };\n");
+    const dep = run('./esm-project/uses-dep.js');
+    expect(dep.status).toBe(1);
+    expect(dep.stderr).toMatch(/threw while loading: ReferenceError: require is not defined in ES module scope.*\(at \S+esm-project\/dep\.js:1:\d+\)\n$/);
   });
 
   it('says to compile TypeScript, or use a loader, when this Node cannot load it', () => {

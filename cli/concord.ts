@@ -24,7 +24,7 @@ import { MAX_VERIFY_TXS } from '../properties/verify-limits.js';
 import { DEFAULT_WARMUP_MS, runCommand } from './run.js';
 import { concordVersion } from './version.js';
 import { divertStdout, writeStdout } from './output.js';
-import { exitOnPurpose, guardProcess } from './process-guard.js';
+import { exitOnPurpose, guardProcess, unexpectedError } from './process-guard.js';
 
 const program = new Command('concord')
   .description('Proves parallel blockchain executors equivalent to a sequential reference and measures their speedup.')
@@ -56,9 +56,11 @@ let commandName = '';
 /** The commands that load and call executors, a user's module among them. */
 const CALLS_EXECUTORS = new Set(['run', 'verify', 'bench', 'main']);
 let commandTimeout: string | undefined;
+let commandJson = false;
 program.hook('preAction', (_program, command) => {
   commandName = command.name();
   commandTimeout = command.opts().timeout as string | undefined;
+  commandJson = command.opts().json === true;
   if (command.opts().json === true) divertStdout();
   if (CALLS_EXECUTORS.has(commandName)) guardProcess(commandName, command.opts().json === true);
 });
@@ -178,7 +180,7 @@ try {
   if (e instanceof CommanderError) {
     exitCode = e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
   } else {
-    throw e;
+    exitCode = unexpectedError(commandName || 'concord', e, commandJson);
   }
 }
 // A module's executor object served every use of it in the command (impl/registry.ts): run,

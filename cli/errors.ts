@@ -213,7 +213,9 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
     // native call could not be interrupted gently, and the command exits once its report is out.
     cleanUp: (what, work) => cleanUps.run(work, (ms) => {
       watchdog().begin(what, ms);
+      setPendingCall(what, json);
       return () => {
+        setPendingCall('', undefined);
         dog?.end();
         // The command ends soon after a clean-up: the interrupt's session must be closed by then.
         dog?.quiet();

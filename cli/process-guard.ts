@@ -34,7 +34,8 @@ export function exitOnPurpose(code: number): never {
 
 /**
  * Guards the process for the rest of `command` (run, verify, bench, main: the commands that call
- * executors). `json` is the --json flag: without a call pending, a failure prints `{ error }`.
+ * executors). `json` is the --json flag: without a call pending, a failure prints
+ * `{ ok: false, error }`; with one, the object the call's watch was given.
  */
 export function guardProcess(command: string, json: boolean): void {
   const fail = (message: string) => {
@@ -43,23 +44,42 @@ export function guardProcess(command: string, json: boolean): void {
     process.stderr.write(lines.stderr);
     if (lines.stdout) writeStdout(lines.stdout);
   };
-  const thrown = (how: string) => (e: unknown) => {
-    const [at] = thrownAt(e);
-    fail(`${where()}${how}: ${oneLine(nameAndMessage(e))}${at ? ` (at ${at})` : ''}`);
-    // A throw from Concord's own code is a bug in Concord: its whole stack is what a fix needs.
-    if (fromConcord(e) && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  const where = () => (pending ? `${pending}: ` : 'an executor under test, between calls: ');
+  // The command's own promise rejecting never comes here: cli/concord.ts catches it (unexpectedError).
+  process.on('uncaughtException', (e, origin) => {
+    fail(`${where()}${origin === 'unhandledRejection' ? 'a promise rejected with no handler' : 'an exception nothing caught (thrown from a callback, an event or a worker thread)'}: ${thrownText(e)}`);
+    ownStack(e);
     exitOnPurpose(1);
-  };
-  process.on('uncaughtException', thrown('an exception nothing caught (thrown from a callback, an event or a worker thread)'));
-  process.on('unhandledRejection', thrown('a promise rejected with no handler'));
+  });
   process.on('exit', (code) => {
     if (ending) return;
     // process.exit() from the executor's code, or Node ending a command left with nothing to run.
     fail(`${where()}the process was made to exit (code ${code}) before the command finished, so nothing it was to check or print is known`);
     process.exitCode = 1;
   });
+}
 
-  function where(): string {
-    return pending ? `${pending}: ` : 'an executor under test, between calls: ';
-  }
+/**
+ * An error the command did not expect, thrown out of it (not from a callback): a bug in Concord,
+ * or a user's code Concord ran outside any call it watches (a getter of the result it reads). One
+ * line naming where it was thrown (and `{ ok: false, error }` on stdout under --json), and the
+ * stack when that was Concord's own code. Returns the exit code, 1.
+ */
+export function unexpectedError(command: string, e: unknown, json: boolean): number {
+  stopAllProgress();
+  const lines = failureLines(command, `an error outside any call into an executor: ${thrownText(e)}`, json ? { ok: false } : undefined);
+  process.stderr.write(lines.stderr);
+  if (lines.stdout) writeStdout(lines.stdout);
+  ownStack(e);
+  return 1;
+}
+
+function thrownText(e: unknown): string {
+  const [at] = thrownAt(e);
+  return `${oneLine(nameAndMessage(e))}${at ? ` (at ${at})` : ''}`;
+}
+
+/** A throw from Concord's own code is a bug in Concord: its whole stack is what a fix needs. */
+function ownStack(e: unknown): void {
+  if (fromConcord(e) && e instanceof Error) process.stderr.write(`${e.stack}\n`);
 }

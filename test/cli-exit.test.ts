@@ -122,6 +122,14 @@ export default { name: 'holds', async execute(block) { timer ??= setInterval(() 
     }
   });
 
+  it('with exit 1 and one line when the executor\'s code throws as the command reads its result (a getter), not as if from a callback', () => {
+    const getter = module('getter', "export default { name: 'getter', async execute(b) { const r = executeReference(b); let n = 0; return { ...r, get stateRoot() { if (++n > 1) throw new Error('gotcha'); return r.stateRoot; } }; }, async close() {} };");
+    const r = concord('run', example, '--executor', getter, '--warmup', '0', '--json');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^concord run: an error outside any call into an executor: Error: gotcha \(at [^\n]*getter\.mjs:\d+:\d+\)\)\n$/);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: expect.stringMatching(/^an error outside any call into an executor: Error: gotcha/) });
+  });
+
   it('keeps stdout for the JSON object under --json: what the executor logs goes to stderr', () => {
     const chatty = module('chatty', "export default { name: 'chatty', async execute(b) { console.log('engine: warming up'); console.info('engine: done'); return executeReference(b); }, async close() {} };");
     const r = concord('run', example, '--executor', chatty, '--warmup', '0', '--json');

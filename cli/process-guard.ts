@@ -67,7 +67,8 @@ export function guardProcess(command: string, json: boolean): void {
  */
 export function unexpectedError(command: string, e: unknown, json: boolean): number {
   stopAllProgress();
-  const lines = failureLines(command, `an error outside any call into an executor: ${thrownText(e)}`, json ? { ok: false } : undefined);
+  const what = fromConcord(e) ? 'a bug in Concord (the stack below is what a report of it needs)' : 'an error outside any call into an executor';
+  const lines = failureLines(command, `${what}: ${thrownText(e)}`, json ? { ok: false } : undefined);
   process.stderr.write(lines.stderr);
   if (lines.stdout) writeStdout(lines.stdout);
   ownStack(e);

@@ -158,9 +158,12 @@ class RunAccumulator {
    * Adds a timed call's result. One it cannot count fails in the words of the untimed first
    * call's check (resultProblem), whose full walk of the result is left for that failure alone.
    */
-  count(r: unknown): void {
+  count(r: unknown, timed: boolean): void {
     const stats = (r as { stats?: unknown } | null | undefined)?.stats as ExecutionStats | undefined;
     if (typeof stats !== 'object' || stats === null || missingCounters(stats)) throw new Error(resultProblem(r) ?? 'returned a malformed result');
+    // Round 0's warm-up calls are looked at, not counted: the counters, statistics and peak
+    // memory are the timed blocks', as the results file says.
+    if (!timed) return;
     this.blocks++;
     this.counters.executions += stats.executions;
     this.counters.reExecutions += stats.reExecutions;
@@ -432,13 +435,15 @@ async function timeRound(
     let before = cpuSnapshot();
     // Every task, the baseline's too, goes through the watch, so its small cost falls on both sides.
     const what = executeWhat(acc.executor, workload.id, threads);
+    let timed = false;
     bench.add(name, async () => {
       instance.count.calls++;
       const r = await watch(what, () => instance.executor.execute(workload.block, { threads }));
-      acc.count(r);
+      acc.count(r, timed);
       slot.last = r;
     }, {
       beforeAll: (mode) => {
+        timed = mode === 'run';
         if (acc.role === 'baseline') pin(pins[round % pins.length] ?? null);
         if (mode === 'run') before = cpuSnapshot();
       },

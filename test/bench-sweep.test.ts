@@ -184,6 +184,26 @@ export default { name: 'turncoat', async execute(block) {
     expect([again.status, again.stdout]).toEqual([1, expect.stringMatching(/^check +DIFFERS from the reference/m)]);
   });
 
+  it('counts the timed calls\' statistics only, not round 0\'s warm-up calls', async () => {
+    quiet();
+    // Each result reports its call number; the timed calls are the instance's last, one per sample.
+    const calls = join(dir, 'calls.txt');
+    const numbered = module('numbered', `import { writeFileSync } from 'node:fs';
+import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+let call = 0;
+export default () => ({ name: 'numbered', async execute(block) { call++; return { ...executeReference(block), stats: { ...executeReference(block).stats, call } }; },
+  async close() { writeFileSync(${JSON.stringify(calls)}, String(call)); } });`);
+    const out = join(dir, 'numbered.json');
+    expect(await benchCommand({ ...tiny, threads: '1', executor: numbered, out })).toBe(0);
+    const run = parseResults(readFileSync(out, 'utf8'), out).runs.find((r) => r.executor === 'numbered')!;
+    const total = Number(readFileSync(calls, 'utf8'));
+    const timed = run.samplesMs.length;
+    // Warm-up calls (the pool's block, the first execution, round 0's warm-up) came first: had they
+    // been counted, the mean call number would fall below the timed calls' own.
+    expect(total).toBeGreaterThan(timed + 2);
+    expect(run.detail?.call).toBeCloseTo(total - (timed - 1) / 2, 6);
+  });
+
   it('an executor that throws on the warm-up block fails that workload under its declared name, not start-up under its path', async () => {
     quiet();
     const broken = module('broken', "export default { name: 'mine', async execute() { throw new Error('boom'); }, async close() {} };");

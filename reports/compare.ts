@@ -1,15 +1,16 @@
 // `concord compare`: two results files side by side, the way benchstat does it. For every run
-// present in both (same workload, executor, thread count): median block time and its interval
-// (95%, or below 6 rounds the rounds' whole range, whose confidence its cell states; its two sides
-// apart where they differ, never one ± of the wider), the delta, a Mann-Whitney p-value, `~` where the difference is not significant; a
-// geomean row; warnings on too few samples, busy machines and different hardware. Where both
-// files name each sample's round (bench does), the median, interval and test are over the rounds'
-// medians, as benchstat's are over separate runs: samples of one round share its machine state, so
-// over samples a small p says they agree, not that a rerun will. Below it, the
-// simulated speedups both files predict (same workload, executor and thread count), side by side:
-// one number per file, so a ratio and no test. A prediction whose model charged no fitted cost per
-// handover (no usable 2-thread run to fit it to, so it is optimistic) is marked, and a warning
-// names the predictions fitted on one side only: their ratio compares two different models.
+// present in both (same workload, executor, thread count): median block time and its interval (95%,
+// or below 6 rounds the rounds' whole range, whose confidence its cell states; its two sides apart
+// where they differ, never one ± of the wider), the delta, a Mann-Whitney p-value, `~` where the
+// difference is not significant; a geomean row; warnings on too few samples, busy machines and
+// different hardware. Where both files name each sample's round (bench does), the median, interval
+// and test are over the rounds' medians, as benchstat's are over separate runs: samples of one
+// round share its machine state, so over samples a small p says they agree, not that a rerun will.
+// Below it, the simulated speedups both files predict (same workload, executor and thread count),
+// side by side: one number per file, so a ratio and no test. A prediction whose model charged no
+// fitted cost per handover (no usable 2-thread run to fit it to, so it is optimistic) is marked,
+// and a warning names the predictions fitted on one side only: their ratio compares two different
+// models.
 // Invariants: a row counts as a regression only when it is an executor's (never one of the
 // sequential baseline's own rows), significant (p <= alpha) and slower by more than the threshold;
 // lower block time is always better. The baseline's rows measure the machine and Concord's

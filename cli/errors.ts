@@ -8,15 +8,13 @@
 import { InvalidArgumentError } from 'commander';
 import { BlockFileError } from '../spec/block-file.js';
 import { takeModuleObjects, UnknownExecutorError } from '../impl/registry.js';
-import { oneLine } from '../spec/messages.js';
-import { nameAndMessage, thrownAt } from '../properties/explain.js';
 import { MAX_CALL_TIMEOUT_S } from '../properties/verify-limits.js';
 import { cleanUpBudget } from '../properties/clean-up.js';
 import { failureLines } from './failure-lines.js';
 import { stopAllProgress } from './progress.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 import { writeStdout } from './output.js';
-import { exitOnPurpose, setPendingCall } from './process-guard.js';
+import { exitOnPurpose, setPendingCall, thrownText } from './process-guard.js';
 
 export class UsageError extends Error {}
 
@@ -101,11 +99,6 @@ function reportFailure(command: string, e: ExecutorFailure): void {
   if (lines.stdout) writeStdout(lines.stdout);
 }
 
-/** A thrown value as failure reports word it (`Error: boom`), on one bounded line. */
-export function thrownText(e: unknown): string {
-  return oneLine(nameAndMessage(e));
-}
-
 /**
  * `f()`, a call into the executor `name` (a user's module, mostly); its throw becomes that
  * executor's failure, `the executor NAME threw WHAT: Error: ...` (exit 1, `json` under --json),
@@ -116,9 +109,7 @@ export async function callExecutor<T>(name: string, what: string, f: () => T | P
     return await f();
   } catch (e) {
     if (isInputError(e)) throw e;
-    // Where in the user's code, as verify's `thrown at` says it: the first frame outside Concord.
-    const [at] = thrownAt(e);
-    throw new ExecutorFailure(`the executor ${name} threw ${what}: ${thrownText(e)}${at ? ` (at ${at})` : ''}`, json);
+    throw new ExecutorFailure(`the executor ${name} threw ${what}: ${thrownText(e)}`, json);
   }
 }
 

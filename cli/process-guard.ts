@@ -75,7 +75,12 @@ export function unexpectedError(command: string, e: unknown, json: boolean): num
   return 1;
 }
 
-function thrownText(e: unknown): string {
+/**
+ * A thrown value as failure reports word it, on one bounded line, with where in the user's code it
+ * was thrown, as verify's `thrown at` says it (the first frame outside Concord): `Error: boom (at
+ * /x/engine.mjs:2:9)`.
+ */
+export function thrownText(e: unknown): string {
   const [at] = thrownAt(e);
   return `${oneLine(nameAndMessage(e))}${at ? ` (at ${at})` : ''}`;
 }

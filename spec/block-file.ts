@@ -121,11 +121,16 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
   const preState = new Map<number, number>();
   if (json.preState !== undefined) {
     if (!isObj(json.preState)) fail('field preState', `expected an object of key: value, got ${describeValue(json.preState)}`);
+    // Two spellings of one key ("7" and "007", or an entity's field and its number) are not the
+    // same JSON key, so the strict reader cannot place them: the message names both.
+    const spelling = new Map<number, string>();
     for (const [name, v] of Object.entries(json.preState as Obj)) {
       const where = `field preState.${name}`;
       const k = keyByName(name, where);
       if (!isValue(v)) fail(where, `expected an integer value in the value range, got ${describeValue(v)}`);
-      if (preState.has(k)) fail(where, `key ${k} given twice`);
+      const other = spelling.get(k);
+      if (other !== undefined) fail(where, `key ${k} given twice: also as preState.${other}`);
+      spelling.set(k, name);
       preState.set(k, v as number);
     }
   }

@@ -73,6 +73,7 @@ const cases: [string, string, RegExp, RegExp][] = [
   ['key given twice at the top level', `{ ${head}, "transactions": [], "transactions": [ ${p2p} ] }`, /field transactions/, /^line 1, column 52: key "transactions" given twice \(first at line 1, column 32\)$/],
   ['key given twice in a transaction', tx('{"call":"p2p","call":"token","args":{"from":"a","to":"b","amount":1}}'), /transaction 1: field call/, /^line 1, column \d+: key "call" given twice \(first at line 1, column \d+\)$/],
   ['key given twice in args', tx('{"call":"token","args":{"from":"a","to":"b","amount":1,"amount":5}}'), /transaction 1: field args.amount/, /key "amount" given twice/],
+  ['one pre-state key in two spellings', `{ ${head}, "preState": {"7": 5, "007": 6}, "transactions": [] }`, /field preState.007/, /^key 7 given twice: also as preState.7$/],
   ['key given twice in the pre-state', `{ ${head}, "preState": {"a.balance": 5, "a.balance": 7}, "transactions": [] }`, /field preState.a.balance/, /key "a.balance" given twice/],
   ['program given twice', `{ ${head}, "programs": {"p": {"ops": [["stop"]]}, "p": {"ops": [["fly"]]}}, "transactions": [] }`, /field programs.p/, /key "p" given twice/],
   ['key given twice in a footprint entry', prog(1, '[]', '[{"key":{"add":0,"add":1},"access":"read"}]'), /field programs.p.footprint\[0\].key.add/, /key "add" given twice/],

@@ -9,12 +9,13 @@ import { InvalidArgumentError } from 'commander';
 import { BlockFileError } from '../spec/block-file.js';
 import { takeModuleObjects, UnknownExecutorError } from '../impl/registry.js';
 import { MAX_CALL_TIMEOUT_S } from '../properties/verify-limits.js';
+import { thrownText } from '../properties/explain.js';
 import { cleanUpBudget } from '../properties/clean-up.js';
 import { failureLines } from './failure-lines.js';
 import { stopAllProgress } from './progress.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 import { writeStdout } from './output.js';
-import { exitOnPurpose, setPendingCall, thrownText } from './process-guard.js';
+import { exitOnPurpose, setPendingCall } from './process-guard.js';
 
 export class UsageError extends Error {}
 

@@ -9,8 +9,7 @@
 // exitOnPurpose (the command's own end, a hang it reported), and never with a raw stack for an
 // error thrown in a user's code.
 
-import { fromConcord, nameAndMessage, thrownAt } from '../properties/explain.js';
-import { oneLine } from '../spec/messages.js';
+import { fromConcord, thrownText } from '../properties/explain.js';
 import { failureLines } from './failure-lines.js';
 import { writeStdout } from './output.js';
 import { stopAllProgress } from './progress.js';
@@ -73,16 +72,6 @@ export function unexpectedError(command: string, e: unknown, json: boolean): num
   if (lines.stdout) writeStdout(lines.stdout);
   ownStack(e);
   return 1;
-}
-
-/**
- * A thrown value as failure reports word it, on one bounded line, with where in the user's code it
- * was thrown, as verify's `thrown at` says it (the first frame outside Concord): `Error: boom (at
- * /x/engine.mjs:2:9)`.
- */
-export function thrownText(e: unknown): string {
-  const [at] = thrownAt(e);
-  return `${oneLine(nameAndMessage(e))}${at ? ` (at ${at})` : ''}`;
 }
 
 /** A throw from Concord's own code is a bug in Concord: its whole stack is what a fix needs. */

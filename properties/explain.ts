@@ -10,7 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Block, BlockResult, Receipt, ReadSet } from '../spec/block.js';
 import { keyName } from '../spec/contracts.js';
-import { describeValue } from '../spec/messages.js';
+import { describeValue, oneLine } from '../spec/messages.js';
 import { FAULT_NAMES, isKey, isValue } from '../spec/values.js';
 import { PRE_STATE, replayTx, replayWrites, traceReference, valueBefore, type ReferenceTrace } from './trace.js';
 
@@ -157,6 +157,16 @@ export function thrownAt(e: unknown): string[] {
       return url;
     }
   }));
+}
+
+/**
+ * A thrown value as failure reports word it, on one bounded line, with where in the user's code it
+ * was thrown, as verify's `thrown at` says it (the first frame outside Concord): `Error: boom (at
+ * /x/engine.mjs:2:9)`.
+ */
+export function thrownText(e: unknown): string {
+  const [at] = thrownAt(e);
+  return `${oneLine(nameAndMessage(e))}${at ? ` (at ${at})` : ''}`;
 }
 
 /** True when every frame of `e`'s stack is Concord's own or Node's: a throw no user's code made. */

@@ -15,6 +15,7 @@ import type { Executor } from '../spec/executor.js';
 import { executorFrom, type ExecutorSettings } from '../impl/registry.js';
 import type { CoverageGoal, Subject } from './equivalence.js';
 import { executorSubject, executorSource } from './subjects.js';
+import { thrownText } from './explain.js';
 import { formatFailure, passedAloneText } from './report.js';
 import { decodeToken, HELPER_PREFIX } from './replay.js';
 import { CHECK_DEFS, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
@@ -82,6 +83,29 @@ export class EquivalenceError extends Error {
 /** An executor only this helper holds: named for tokens so that no command takes it for another, shown by its own name. */
 function heldSubject(e: Executor, coverage: readonly CoverageGoal[]): Subject {
   return { ...executorSubject(e, `${HELPER_PREFIX}${e.name}`, coverage), label: e.name };
+}
+
+/**
+ * `source`, whose executors' close() throws name the executor, as `concord verify` says it: the bare
+ * error ("pool gone") did not say that the checks had run, nor which call threw.
+ */
+function closeNamed(source: SubjectSource): SubjectSource {
+  return {
+    ...source,
+    create: async () => {
+      const s = await source.create();
+      return {
+        ...s,
+        close: async (afterFailure) => {
+          try {
+            await s.close(afterFailure);
+          } catch (e) {
+            throw new Error(`verifyExecutor: the executor ${s.label ?? s.name} threw while closing: ${thrownText(e)}`, { cause: e });
+          }
+        },
+      };
+    },
+  };
 }
 
 /** What verifyExecutor throws for a value that is no executor, in the words `concord verify` uses for a module's default export. */
@@ -157,11 +181,11 @@ export async function verifyExecutor(
   let source: SubjectSource;
   let creating: string;
   if (typeof executor === 'string') {
-    source = executorSource(executor, {}, options.coverage);
+    source = closeNamed(executorSource(executor, {}, options.coverage));
     creating = `loading the executor ${executor}`;
   } else if (typeof executor === 'function') {
     // Each create makes a fresh instance, as the CLI makes of a module's function or class: reruns need one.
-    source = { name: `${HELPER_PREFIX}executor`, create: async () => heldSubject(await executorFrom(executor, {}, 'the executor', notExecutor), coverage) };
+    source = closeNamed({ name: `${HELPER_PREFIX}executor`, create: async () => heldSubject(await executorFrom(executor, {}, 'the executor', notExecutor), coverage) });
     creating = 'the executor factory given to verifyExecutor';
   } else {
     const object = await executorFrom(executor, {}, 'the executor', notExecutor);

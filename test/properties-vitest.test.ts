@@ -186,6 +186,15 @@ describe('verifyExecutor', () => {
     await expect(verifyExecutor(stuck, { runs: 5, timeout: 300 })).rejects.toThrow(/^verifyExecutor: the executor stuck: close\(\) did not settle within 300 ms/);
   });
 
+  it('names the executor and the call when close() throws after the checks passed, and still reports a counterexample whose close() throws', async () => {
+    const throwing = (): Executor => ({ ...referenceExecutor(), name: 'mine', close: async () => { throw new Error('pool gone'); } });
+    const error = await verifyExecutor(throwing, { runs: 5 }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^verifyExecutor: the executor mine threw while closing: Error: pool gone \(at .*properties-vitest\.test\.ts:\d+:\d+\)\)$/);
+    expect((error as Error).cause).toBeInstanceOf(Error);
+    const buggyThrowing = async (): Promise<Executor> => ({ ...(await buggy()), close: async () => { throw new Error('pool gone'); } });
+    await expect(verifyExecutor(buggyThrowing, { runs: 200 })).rejects.toBeInstanceOf(EquivalenceError);
+  });
+
   it('still reports the counterexample when the close() after it never settles', async () => {
     const stuck = async (): Promise<Executor> => ({ ...(await buggy()), close: () => new Promise<void>(() => {}) });
     // The clean-up budget is the timeout here, 1 s, for the close() of every instance the counterexample was rerun on.

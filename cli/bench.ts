@@ -19,7 +19,7 @@ import { resultsMarkdown } from '../reports/render.js';
 import { labelProblem, RESULTS_FORMAT, serializeResults, type CoreProbeRecord, type ResultsFile, type RunRecord } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
 import { median } from '../reports/stats.js';
-import { workloadLabels } from '../reports/summary.js';
+import { withLabels, workloadLabels } from '../reports/summary.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadFlags, workloadParams, workloadSpec, type WorkloadOptions } from './block-source.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
@@ -209,7 +209,6 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   progress.stop();
   const unpredicted = suite.filter((w) => !simulated.includes(w)).map((w) => w.id);
   const gaps = unpredicted.length ? [...simulation.gaps, `--quick predicts the p2p grid only, not ${unpredicted.join(', ')}`] : simulation.gaps;
-  for (const gap of gaps) progress.note(`bench: no prediction: ${gap}`);
   const doc: ResultsFile = {
     format: RESULTS_FORMAT,
     createdAt: new Date().toISOString(),
@@ -253,6 +252,7 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   // Each on stderr too: under --json (or in a CI log) the report's warnings are not shown. A
   // workload is named by its label, as the report names it; the id stays in the JSON.
   const labels = workloadLabels(doc.workloads);
+  for (const gap of doc.simulatedGaps) progress.note(`bench: no prediction: ${withLabels(gap, labels)}`);
   for (const f of doc.failures) progress.note(`bench: ${f.executor} at ${plural(f.threads, 'thread')}${f.workload ? ` on ${labels.get(f.workload)!}` : ''} failed: ${f.message}`);
   const wrong = doc.runs.filter((r) => !r.correct);
   for (const r of wrong) {

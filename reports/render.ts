@@ -13,7 +13,7 @@ import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
 import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import type { Merged, Source } from './merge.js';
 import { MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
-import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, oversubscribed, type Row } from './summary.js';
+import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, oversubscribed, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match } from './verdict.js';
 import { explain, pct, preflightGap } from './why.js';
 import { plural } from '../spec/plural.js';
@@ -423,7 +423,7 @@ function sections(m: Merged): Section[] {
   const paperNote = BLOCK_STM_ANCHORS.some((a) => a.derived)
     ? '* derived: the paper gives throughput only; speedup = throughput / the sequential throughput its headline figures imply.'
     : '';
-  const gaps = m.sources.flatMap((s) => s.doc.simulatedGaps.map((g) => `Missing prediction${m.sources.length > 1 ? ` (${s.name})` : ''}: ${g}.`));
+  const gaps = m.sources.flatMap((s) => s.doc.simulatedGaps.map((g) => `Missing prediction${m.sources.length > 1 ? ` (${s.name})` : ''}: ${withLabels(g, m.labels)}.`));
   out.push({
     title: 'Simulated scaling against measurements and the Block-STM paper',
     paragraphs: [

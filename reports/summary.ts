@@ -82,6 +82,19 @@ function fullLabel(w: WorkloadRecord): string {
 }
 
 /**
+ * `text` with each workload id in it shown as its label: the results file keeps lines such as a
+ * missing prediction's ("p2p-a2-t1000-s1-h3 at 2 threads: ...") by id, which a reader of the report
+ * or the terminal, who sees the workloads by label everywhere else, cannot match. An id is replaced
+ * only where it stands alone (not inside a longer id: "...-h3" and "...-h3-z1").
+ */
+export function withLabels(text: string, labels: ReadonlyMap<string, string>): string {
+  const ids = [...labels.keys()].sort((a, b) => b.length - a.length);
+  if (ids.length === 0) return text;
+  const escaped = ids.map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return text.replace(new RegExp(`(?<![\\w-])(?:${escaped.join('|')})(?![\\w-])`, 'g'), (id) => labels.get(id)!);
+}
+
+/**
  * A label per workload id, distinct for distinct ids: the short label where no other workload has
  * it, else the full one, and where even that is shared the short label with the id (ids are
  * unique). Reports key rows on the id but show the label, so two workloads (from two merged files)

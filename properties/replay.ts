@@ -1,9 +1,12 @@
 // Replay tokens: everything `concord verify --replay TOKEN` needs to rerun one failing check on one
 // counterexample, as a single shell-safe word. A token names the executor, the check, the check's
-// generation settings and fast-check's seed and shrink path; regenerating with them yields the
-// same shrunk block (and schedule) bit for bit. It also says when the counterexample failed only
-// after the blocks run before it on the same executor instance, which no replay runs again, or only
-// sometimes: then a replay that passes does not mean the failure is gone.
+// generation settings, fast-check's seed and shrink path, and the changes minimize() kept after
+// fast-check (by attempt number, with the schedule each failed under); regenerating with them
+// yields the same shrunk block (and schedule) bit for bit without running a candidate, so a replay
+// runs the reported block and nothing else, even for an executor whose results vary from run to
+// run. It also says when the counterexample failed only after the blocks run before it on the same
+// executor instance, which no replay runs again, or only sometimes: then a replay that passes does
+// not mean the failure is gone.
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did
 // not produce with a ReplayTokenError naming the problem (never a crash).
 
@@ -39,12 +42,44 @@ export interface ReplayToken {
   readonly path: string;
   /** Why the counterexample may pass when rerun alone; absent when it failed alone on a fresh instance. */
   readonly failsOnly?: FailsOnly;
+  /**
+   * The steps minimize() kept after fast-check's shrinking: for each, the number of the attempt
+   * (0 for its first) and the index of the check's input alternative it failed under (0: the
+   * failure's own). Absent in tokens made before it was recorded: their replay shrinks again.
+   */
+  readonly minimized?: readonly ShrinkStep[];
+}
+
+export type ShrinkStep = readonly [attempt: number, alternative: number];
+
+/** minimized as a short word: each step's attempt as base-36 gap from the previous kept attempt, with "-k" for alternative k, joined by dots. */
+function traceText(steps: readonly ShrinkStep[]): string {
+  let previous = -1;
+  return steps.map(([attempt, alternative]) => {
+    const gap = attempt - previous - 1;
+    previous = attempt;
+    return `${gap.toString(36)}${alternative > 0 ? `-${alternative}` : ''}`;
+  }).join('.');
+}
+
+const TRACE = /^(?:[0-9a-z]{1,4}(?:-[1-9])?(?:\.[0-9a-z]{1,4}(?:-[1-9])?)*)?$/;
+
+function traceSteps(text: string): ShrinkStep[] {
+  if (text === '') return [];
+  let previous = -1;
+  return text.split('.').map((item) => {
+    const [gap, alternative] = item.split('-');
+    previous += parseInt(gap!, 36) + 1;
+    return [previous, alternative === undefined ? 0 : Number(alternative)] as const;
+  });
 }
 
 export class ReplayTokenError extends Error {}
 
 export function encodeToken(t: ReplayToken): string {
-  const body = JSON.stringify([t.executor, t.check, t.minTxs, t.maxTxs, t.seed, t.path, ...(t.failsOnly ? [FAILS_ONLY.indexOf(t.failsOnly) + 1] : [])]);
+  const mark = t.failsOnly ? FAILS_ONLY.indexOf(t.failsOnly) + 1 : 0;
+  const tail = t.minimized ? [mark, traceText(t.minimized)] : mark > 0 ? [mark] : [];
+  const body = JSON.stringify([t.executor, t.check, t.minTxs, t.maxTxs, t.seed, t.path, ...tail]);
   return TOKEN_PREFIX + Buffer.from(body, 'utf8').toString('base64url');
 }
 
@@ -62,8 +97,11 @@ export function decodeToken(token: string): ReplayToken {
   } catch {
     throw damaged();
   }
-  // A seventh element gives FailsOnly (tokens made before it have six).
-  const ok = Array.isArray(parts) && (parts.length === 6 || (parts.length === 7 && Number.isSafeInteger(parts[6]) && (parts[6] as number) >= 1 && (parts[6] as number) <= FAILS_ONLY.length))
+  // A seventh element gives FailsOnly (tokens made before it have six; 0, none, only beside an
+  // eighth), an eighth the minimize() steps (tokens made before them have six or seven).
+  const mark = (m: unknown, least: number) => Number.isSafeInteger(m) && (m as number) >= least && (m as number) <= FAILS_ONLY.length;
+  const ok = Array.isArray(parts)
+    && (parts.length === 6 || (parts.length === 7 && mark(parts[6], 1)) || (parts.length === 8 && mark(parts[6], 0) && typeof parts[7] === 'string' && TRACE.test(parts[7])))
     && typeof parts[0] === 'string' && parts[0].length > 0
     && CHECKS.includes(parts[1] as CheckName)
     && Number.isSafeInteger(parts[2]) && (parts[2] as number) > 0
@@ -71,8 +109,11 @@ export function decodeToken(token: string): ReplayToken {
     && Number.isSafeInteger(parts[4])
     && typeof parts[5] === 'string' && /^\d+(:\d+)*$/.test(parts[5]);
   if (!ok) throw damaged();
-  const [executor, check, minTxs, maxTxs, seed, path, failsOnly] = parts as [string, CheckName, number, number, number, string, number?];
-  return { executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}) };
+  const [executor, check, minTxs, maxTxs, seed, path, failsOnly, trace] = parts as [string, CheckName, number, number, number, string, number?, string?];
+  return {
+    executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}),
+    ...(trace === undefined ? {} : { minimized: traceSteps(trace) }),
+  };
 }
 
 /**

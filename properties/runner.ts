@@ -27,7 +27,7 @@ import { afterEarlierBlocks, sameResult, type Explanation } from './explain.js';
 import { exhaustiveCheck } from './enumerate.js';
 import { minimize } from './minimize.js';
 import { interleavingCheck } from './simulated.js';
-import { encodeToken, replayCommand, ReplayTokenError, type CheckName, type FailsOnly, type ReplayToken } from './replay.js';
+import { encodeToken, replayCommand, ReplayTokenError, type CheckName, type FailsOnly, type ReplayToken, type ShrinkStep } from './replay.js';
 
 /** How to build one executor under test; `create` is called once per run and closed at its end. */
 export interface SubjectSource {
@@ -245,12 +245,14 @@ function writeFailure(outDir: string, r: Omit<FailureReport, 'blockFile'>): stri
  */
 export function failureReport(
   subject: Pick<Subject, 'name' | 'label'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined,
-  how: HowItFails, outDir?: string, shrinkCapped = false,
+  how: HowItFails, outDir?: string, shrinkCapped = false, minimized?: readonly ShrinkStep[],
 ): FailureReport {
   const path = details.counterexamplePath ?? '0';
   const executor = subject.name;
   const { failsOnly } = how;
-  const token: ReplayToken = { executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path, ...(failsOnly ? { failsOnly } : {}) };
+  const token: ReplayToken = {
+    executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path, ...(failsOnly ? { failsOnly } : {}), ...(minimized ? { minimized } : {}),
+  };
   const block: Block | undefined = last?.block;
   const run = batchOf(seed);
   const base: Omit<FailureReport, 'blockFile'> = {
@@ -394,15 +396,26 @@ interface Rerun {
   history(): readonly Executed[];
 }
 
+/** A token's replay: fast-check's shrink path, and minimize()'s steps where the token records them. */
+type Replay = { readonly path: string; readonly minimized?: readonly ShrinkStep[] };
+
+/** Reruns of a fresh counterexample before it is shrunk: one that passes shows a failure that comes and goes. */
+const FLAKY_PROBES = 2;
+/** Runs each shrink candidate gets, alternatives included, when the counterexample came and went. */
+const FLAKY_TRIES = 3;
+
 /**
  * Checks `numRuns` inputs from `seed` (or exactly the one at `path`); on a counterexample, shrinks
  * it further with minimize() and returns the report of the smallest failing run, rerun as `rerun`
- * says (howItFails); a replay, which runs on one fresh instance, gives none.
+ * says (howItFails); a replay, which runs on one fresh instance, gives none. A counterexample that
+ * passes when run again (a race) would let most shrink candidates pass by chance and stay large:
+ * then each candidate gets FLAKY_TRIES runs before it counts as passing.
  */
 async function checkBatch(
-  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | { path: string },
+  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | Replay,
   outDir?: string, rerun?: Rerun, replayedFailsOnly?: FailsOnly,
 ): Promise<FailureReport | undefined> {
+  if ('path' in run && run.minimized) return replayShrunk(subject, check, o, seed, txs, run.path, run.minimized, replayedFailsOnly, outDir);
   // What the subject ran before the run that failed last, which is the reported one's (the shrunk block's).
   let failedAfter: readonly Executed[] = [];
   const checkOnce = async (input: CheckInput): Promise<boolean> => {
@@ -413,12 +426,13 @@ async function checkBatch(
   };
   // Shrinking stops after SHRINK_BUDGET runs past the first failure (later candidates count as
   // passing): a rare interleaving bug would otherwise make fast-check try thousands of blocks that
-  // pass. A replay starts at the shrunk case, so it takes no shrink step at all.
-  const budget = 'path' in run ? 0 : SHRINK_BUDGET;
+  // pass. A replay runs the case at its path and nothing else: fast-check goes on to the case's
+  // siblings when it passes, and past the failure to shrink it.
   let failed = false;
   let shrinkRuns = 0;
+  let evaluated = 0;
   const property = fc.asyncProperty(check.inputs(txs, subject), async (input) => {
-    if (failed && ++shrinkRuns > budget) return true;
+    if ('path' in run ? evaluated++ > 0 : failed && ++shrinkRuns > SHRINK_BUDGET) return true;
     const ok = await checkOnce(input);
     failed ||= !ok;
     return ok;
@@ -435,15 +449,24 @@ async function checkBatch(
   let shrinks = 'path' in run ? run.path.split(':').length - 1 : 0;
   let how: HowItFails = replayedFailsOnly ? { failsOnly: replayedFailsOnly, replayed: true } : {};
   let capped = false;
+  const kept: ShrinkStep[] = [];
   if (input) {
     let rest: readonly unknown[] = input.slice(1);
+    let tries = 1;
+    for (let probe = 0; probe < FLAKY_PROBES && tries === 1 && !('path' in run); probe++) if (await checkOnce(input)) tries = FLAKY_TRIES;
     // A smaller block that passes under the failure's other inputs is tried under the check's
     // alternatives, and the first it fails under is kept for the steps after.
+    let attempt = 0;
     const { spec, steps, capped: stopped } = await minimize(input[0], async (s) => {
-      for (const r of [rest, ...(check.alternatives?.(rest) ?? [])]) {
-        if (await checkOnce([s, ...r])) continue;
-        rest = r;
-        return true;
+      const number = attempt++;
+      const choices = [rest, ...(check.alternatives?.(rest) ?? [])];
+      for (let t = 0; t < tries; t++) {
+        for (const [k, r] of choices.entries()) {
+          if (await checkOnce([s, ...r])) continue;
+          rest = r;
+          kept.push([number, k]);
+          return true;
+        }
       }
       return false;
     });
@@ -453,7 +476,42 @@ async function checkBatch(
     // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
     else if (steps > 0) await check.run(subject, o, [spec, ...rest]);
   }
-  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir, capped);
+  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir, capped, input ? kept : undefined);
+}
+
+/**
+ * Replays a token that records minimize()'s steps: the case at fast-check's path is generated but
+ * not run, the recorded steps are applied to it without running a candidate (minimize() is
+ * deterministic given which attempts failed), and the reported block runs once. So an executor
+ * whose results vary is judged on the block the token names, never on another that happened to
+ * fail on the way; its passing is the replay's answer.
+ */
+async function replayShrunk(
+  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, path: string, minimized: readonly ShrinkStep[],
+  failsOnly: FailsOnly | undefined, outDir?: string,
+): Promise<FailureReport | undefined> {
+  const damaged = () => new ReplayTokenError('--replay: the token is damaged (copy it whole, it is one word)');
+  let found: CheckInput | undefined;
+  const details = await fc.check(fc.asyncProperty(check.inputs(txs, subject), async (input) => {
+    found = input;
+    return false;
+  }), { ...fromKey(seed), path, endOnFailure: true });
+  if (!found) throw damaged();
+  let rest: readonly unknown[] = found.slice(1);
+  const kept = new Map(minimized);
+  let attempt = 0;
+  const { spec, steps, capped } = await minimize(found[0], async () => {
+    const k = kept.get(attempt++);
+    if (k === undefined) return false;
+    const r = [rest, ...(check.alternatives?.(rest) ?? [])][k];
+    if (!r) throw damaged();
+    rest = r;
+    return true;
+  });
+  if (steps !== minimized.length) throw damaged();
+  if (await check.run(subject, o, [spec, ...rest])) return undefined;
+  const shrinks = path.split(':').length - 1 + steps;
+  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, failsOnly ? { failsOnly, replayed: true } : {}, outDir, capped, minimized);
 }
 
 /** Runs of `check` in a run of --runs `runs` (before sharding). */
@@ -604,7 +662,8 @@ export async function replayFailure(
   let report: FailureReport | undefined;
   try {
     if (!check.applies(subject)) throw new ReplayTokenError(`--replay: the ${token.check} check does not apply to ${token.executor}`);
-    report = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, { path: token.path }, outDir, undefined, token.failsOnly);
+    const replay: Replay = { path: token.path, ...(token.minimized ? { minimized: token.minimized } : {}) };
+    report = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, replay, outDir, undefined, token.failsOnly);
   } finally {
     await subject.close(report !== undefined);
   }

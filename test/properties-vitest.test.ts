@@ -13,7 +13,7 @@ import { BLOCKSTM_COVERAGE } from '../properties/equivalence.js';
 import { decodeToken } from '../properties/replay.js';
 import { batchSeed } from '../properties/runner.js';
 import { EquivalenceError, ExecutorTimeoutError, verifyExecutor } from '../properties/vitest.js';
-import { writeBlock } from '../spec/block-file.js';
+import { blockFromJson, writeBlock } from '../spec/block-file.js';
 import type { Block } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 
@@ -114,13 +114,17 @@ describe('verifyExecutor', () => {
   });
 
   it('says a failure that passed when run again fails only sometimes', async () => {
-    // Wrong on every other call of three transactions or more, whatever the instance: a reproducible coin.
-    let calls = 0;
+    // Wrong the first time any instance is given a block of three transactions or more, right
+    // every time after: a failure that is gone when the block is run again, however many runs the
+    // shrinking and the reruns make (a coin on the call count was, and its outcome moved with them).
+    const seen = new Set<string>();
     const alternating = (): Executor => ({
       name: 'alternating',
       async execute(block) {
         const r = executeReference(block);
-        if (block.txs.length < 3 || calls++ % 2 === 1) return r;
+        const id = JSON.stringify([block.txs, [...block.preState], block.gasLimit]);
+        if (block.txs.length < 3 || seen.has(id)) return r;
+        seen.add(id);
         return { ...r, gasUsed: r.gasUsed + 1 };
       },
       async close() {},
@@ -129,6 +133,42 @@ describe('verifyExecutor', () => {
     const [f] = (error as EquivalenceError).report.failures;
     expect(f!.failsOnly).toBe('sometimes');
     expect((error as Error).message).toMatch(/^ {2}fails only {3}sometimes \(the executor's result changes from run to run of the same block\): run again, on the same instance or on fresh ones, this block passed some times and failed others/m);
+  });
+
+  it('replays a failure that comes and goes on the reported block alone, and on no other', async () => {
+    // Wrong the first time its instance is given a block of three transactions or more.
+    const blocks: string[] = [];
+    const firstTimeWrong = (): Executor => {
+      const seen = new Set<string>();
+      return {
+        name: 'first-time-wrong',
+        async execute(block) {
+          const r = executeReference(block);
+          const id = fileOf(block);
+          blocks.push(id);
+          if (block.txs.length < 3 || seen.has(id)) return r;
+          seen.add(id);
+          return { ...r, gasUsed: r.gasUsed + 1 };
+        },
+        async close() {},
+      };
+    };
+    const error = await verifyExecutor(firstTimeWrong, { runs: 100 }).catch((e: unknown) => e);
+    const [f] = (error as EquivalenceError).report.failures;
+    expect(decodeToken(f!.token).minimized).toBeDefined();
+    blocks.length = 0;
+    const replayed = await verifyExecutor(firstTimeWrong, { replay: f!.token }).catch((e: unknown) => e);
+    const [again] = (replayed as EquivalenceError).report.failures;
+    expect(JSON.stringify(again!.block)).toBe(JSON.stringify(f!.block));
+    expect(again!.token).toBe(f!.token);
+    expect(new Set(blocks)).toEqual(new Set([fileOf(again!.block)]));
+    // On an instance that has seen it the block passes, and the replay runs nothing else looking
+    // for a failure (it went on to other blocks, and called one that failed a reproduction).
+    const seenIt = firstTimeWrong();
+    await seenIt.execute(blockFromJson(f!.block), {});
+    blocks.length = 0;
+    expect((await verifyExecutor(seenIt, { replay: f!.token })).failures).toEqual([]);
+    expect(new Set(blocks)).toEqual(new Set([fileOf(again!.block)]));
   });
 
   // A hung execute() used to leave only the test runner's "Test timed out": no call, no block, no replay.

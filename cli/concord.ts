@@ -19,7 +19,7 @@ import { proveCommand } from './prove.js';
 import { CLAIM_BUDGET_MS } from '../spec/smt/claims.js';
 import { reportCommand } from './report.js';
 import { DEFAULT_RUNS, DEFAULT_SEED, SHARD_RUNS, verifyCommand } from './verify.js';
-import { BATCH, MAX_RUNS, MAX_SEED } from '../properties/runner.js';
+import { BATCH, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED } from '../properties/runner.js';
 import { MAX_VERIFY_TXS } from '../properties/verify-limits.js';
 import { DEFAULT_WARMUP_MS, runCommand } from './run.js';
 import { concordVersion } from './version.js';
@@ -111,6 +111,7 @@ program.command('verify')
   .option('--shard <i/n>', `check shard i of n: runs go to shards in batches of ${BATCH}, so n shards together make the unsharded run; each shard is judged on its own share, so give each about ${SHARD_RUNS} runs (--runs >= ${SHARD_RUNS} x n)`)
   .option('--planted', 'run the catalogue of planted-bug executors and report caught/total')
   .option('--replay <token>', 'rerun one failure exactly, from the token a failure prints')
+  .option('--repeat <n>', `with --replay: run the replayed block up to n times on one instance, stopping at its first failure, for a failure that comes and goes (default 1, at most ${MAX_REPLAY_REPEAT.toLocaleString('en-US')})`)
   .option('--out <dir>', 'where failing blocks are written', 'concord-out/verify')
   .option('--json', 'print one JSON object')
   .action(async (o) => {

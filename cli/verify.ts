@@ -14,10 +14,10 @@ import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { EXECUTORS, isModuleObject, isModulePath } from '../impl/registry.js';
 import {
-  BATCH, CHECK_DEFS, checkRuns, MAX_RUNS, MAX_SEED, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
+  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
 import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
-import { formatFailure, passedAloneText, rerunCommand } from '../properties/report.js';
+import { formatFailure, passedAloneText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
 import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
 import type { Block } from '../spec/block.js';
@@ -41,6 +41,8 @@ export interface VerifyOptions {
   shard?: string;
   planted?: boolean;
   replay?: string;
+  /** --repeat N: with --replay, run the replayed block up to N times. */
+  repeat?: string;
   json?: boolean;
   /** --out DIR: where failing blocks are written (default concord-out/verify). */
   out?: string;
@@ -243,6 +245,7 @@ function plantedText(p: PlantedReport, runs: number, shard: Shard | undefined, o
 }
 
 async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
+  const repeat = intOption('--repeat', o.repeat, 1, 1, MAX_REPLAY_REPEAT);
   let token: ReplayToken;
   let replayed: Awaited<ReturnType<typeof replayFailure>>;
   try {
@@ -258,26 +261,29 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     }
     const outDir = o.out ?? DEFAULT_OUT;
     checkOutDir(outDir, '--out');
-    replayed = await replayFailure(sourceFor(token.executor), token, outDir);
+    replayed = await replayFailure(sourceFor(token.executor), token, outDir, repeat);
   } catch (e) {
     if (e instanceof ReplayTokenError) throw new UsageError(e.message);
     throw e;
   }
-  const { report, observer } = replayed;
+  const { report, observer, runs } = replayed;
   // A counterexample that failed only after earlier blocks on its instance, or only sometimes, could
   // pass alone when it was found too: passing now says nothing about whether it is gone.
-  const unknown = report || !token.failsOnly ? undefined : passedAloneText(replayed.label, token, token.failsOnly);
+  const unknown = report || !token.failsOnly ? undefined : passedAloneText(replayed.label, token, token.failsOnly, runs);
   if (o.json) {
     writeStdout(`${JSON.stringify({
       ok: !report && !unknown, executors: [token.executor], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [report] : [],
-      reproduced: Boolean(report), ...(unknown ? { failsOnly: token.failsOnly, error: unknown } : {}),
+      reproduced: Boolean(report), runs, ...(unknown ? { failsOnly: token.failsOnly, error: unknown } : {}),
     })}\n`);
   } else if (report) {
-    writeStdout(`${formatFailure(report).join('\n')}\n`);
+    const [first, ...rest] = formatFailure(report);
+    const line = replayRunsLine(runs, repeat);
+    writeStdout(`${[first, ...(line ? [line] : []), ...rest].join('\n')}\n`);
   } else if (unknown) {
     writeStdout(`${unknown}\n`);
   } else {
-    writeStdout(`replayed ${replayed.label} ${token.check} seed ${token.seed} path ${token.path}: the counterexample no longer fails\n`);
+    const times = runs > 1 ? ` in ${runs.toLocaleString('en-US')} runs` : '';
+    writeStdout(`replayed ${replayed.label} ${token.check} seed ${token.seed} path ${token.path}: the counterexample no longer fails${times}\n`);
   }
   return report || unknown ? EXIT.FAILED : EXIT.OK;
 }
@@ -298,9 +304,10 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     // The token fixes everything these would set, so each would be silently ignored.
     const ignored = ([['--executor', o.executor?.length ? o.executor : undefined], ['--planted', o.planted || undefined], ['--shard', o.shard], ['--runs', o.runs],
       ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
-    if (ignored.length) throw new UsageError(`--replay reruns one failure: give it alone (with --json, --out or --timeout), not with ${ignored.join(', ')}`);
+    if (ignored.length) throw new UsageError(`--replay reruns one failure: give it alone (with --repeat, --json, --out or --timeout), not with ${ignored.join(', ')}`);
     return replay(o, sourceFor);
   }
+  if (o.repeat !== undefined) throw new UsageError('--repeat runs a replayed block again: give it with --replay TOKEN');
   const runs = intOption('--runs', o.runs, DEFAULT_RUNS, 1, MAX_RUNS);
   const seed = intOption('--seed', o.seed, DEFAULT_SEED, 0, MAX_SEED);
   const timeLimitMs = parseTimeLimit(o.timeLimit);

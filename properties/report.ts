@@ -149,9 +149,16 @@ const MAX_EARLIER = 8;
  * What a replay of token `t` says when the counterexample passed, but it failed only after earlier
  * blocks or only sometimes (`failsOnly`, from the token): passing alone does not make it gone.
  */
-export function passedAloneText(label: string, t: ReplayToken, failsOnly: FailsOnly): string {
-  return `replayed ${label} ${t.check} seed ${t.seed} path ${t.path}: the block passes, but when it was found it failed only ${FAILS_ONLY[failsOnly].why}, `
-    + 'so passing alone does not make the failure gone: rerun the whole verify to see whether it still fails';
+export function passedAloneText(label: string, t: ReplayToken, failsOnly: FailsOnly, runs = 1): string {
+  const passes = runs > 1 ? `passed all ${runs.toLocaleString('en-US')} runs` : 'passes';
+  const more = failsOnly === 'sometimes' ? 'replay it with more runs (--repeat N, or repeat: N in verifyExecutor), or ' : '';
+  return `replayed ${label} ${t.check} seed ${t.seed} path ${t.path}: the block ${passes}, but when it was found it failed only ${FAILS_ONLY[failsOnly].why}, `
+    + `so passing alone does not make the failure gone: ${more}rerun the whole verify to see whether it still fails`;
+}
+
+/** What a replay that failed adds to the report when it ran its block more than once. */
+export function replayRunsLine(runs: number, repeat: number): string | undefined {
+  return repeat > 1 ? `  replayed     failed on run ${runs.toLocaleString('en-US')} of up to ${repeat.toLocaleString('en-US')}` : undefined;
 }
 
 /**
@@ -162,7 +169,11 @@ function seedOrigin(f: FailureReport): string {
   if (f.runSeed === undefined || f.batch === undefined) return '';
   const helper = f.executor.startsWith(HELPER_PREFIX);
   const seed = `${helper ? 'seed' : '--seed'} ${f.runSeed}`;
-  return ` (fast-check's, for batch ${f.batch} of ${seed}: to reproduce, use the replay below or ${seed} with the same ${helper ? 'runs and txs' : '--runs, --txs and --shard'})`;
+  const same = `${seed} with the same ${helper ? 'runs and txs' : '--runs, --txs and --shard'}`;
+  // A seed makes the same blocks, not the same timings: a race may not show again on either.
+  return f.failsOnly === 'sometimes'
+    ? ` (fast-check's, for batch ${f.batch} of ${seed}: the replay below runs this block again, and ${helper ? 'repeat: N' : '--repeat N'} runs it up to N times; ${same} makes the same blocks, which may pass)`
+    : ` (fast-check's, for batch ${f.batch} of ${seed}: to reproduce, use the replay below or ${same})`;
 }
 
 export function formatFailure(f: FailureReport): string[] {

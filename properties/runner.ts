@@ -648,24 +648,33 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
   };
 }
 
+/** The most times one replay may run its block (--repeat). */
+export const MAX_REPLAY_REPEAT = 100_000;
+
 /**
  * Reruns one failure from its token on a fresh executor instance: the same check, seed and shrink
- * path, hence the same counterexample. One that failed only after the blocks run before it on the
- * same instance, or only sometimes (token.failsOnly), may pass here.
+ * path, hence the same counterexample, up to `repeat` times on that instance, stopping at the first
+ * failure (a race may need many runs to show again); `runs` says how many were made. One that
+ * failed only after the blocks run before it on the same instance, or only sometimes
+ * (token.failsOnly), may pass here.
  */
 export async function replayFailure(
-  source: SubjectSource, token: ReplayToken, outDir?: string,
-): Promise<{ report?: FailureReport; observer: Observer; label: string }> {
+  source: SubjectSource, token: ReplayToken, outDir?: string, repeat = 1,
+): Promise<{ report?: FailureReport; observer: Observer; label: string; runs: number }> {
   const check = CHECK_DEFS.find((c) => c.name === token.check)!;
   const subject = await source.create();
   const o = newObserver(subject);
   let report: FailureReport | undefined;
+  let runs = 0;
   try {
     if (!check.applies(subject)) throw new ReplayTokenError(`--replay: the ${token.check} check does not apply to ${token.executor}`);
     const replay: Replay = { path: token.path, ...(token.minimized ? { minimized: token.minimized } : {}) };
-    report = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, replay, outDir, undefined, token.failsOnly);
+    while (!report && runs < repeat) {
+      runs++;
+      report = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, replay, outDir, undefined, token.failsOnly);
+    }
   } finally {
     await subject.close(report !== undefined);
   }
-  return { observer: o, label: subject.label ?? subject.name, ...(report ? { report } : {}) };
+  return { observer: o, label: subject.label ?? subject.name, runs, ...(report ? { report } : {}) };
 }

@@ -18,7 +18,7 @@ import { executorSubject, executorSource } from './subjects.js';
 import { thrownText } from './explain.js';
 import { formatFailure, passedAloneText } from './report.js';
 import { decodeToken, HELPER_PREFIX } from './replay.js';
-import { CHECK_DEFS, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
+import { CHECK_DEFS, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
 import { withCallLimit } from './call-timeout.js';
 import { MAX_CALL_TIMEOUT_S, MAX_VERIFY_TXS } from './verify-limits.js';
 
@@ -69,6 +69,11 @@ export interface VerifyExecutorOptions {
   readonly coverage?: readonly CoverageGoal[];
   /** A replay token from an earlier failure: rerun just that counterexample (against this executor). */
   readonly replay?: string;
+  /**
+   * With `replay`: run the counterexample up to this many times on one instance, stopping at its
+   * first failure, for a failure that comes and goes (default 1).
+   */
+  readonly repeat?: number;
 }
 
 export class EquivalenceError extends Error {
@@ -131,7 +136,7 @@ function intOption(name: string, v: unknown, fallback: number, min: number, max:
 
 /** Every option's name: one the helper does not know (`runz`, `threads`) throws rather than being ignored. */
 const OPTION_NAMES: Readonly<Record<keyof VerifyExecutorOptions, true>> = {
-  runs: true, seed: true, txs: true, timeLimit: true, timeout: true, outDir: true, coverage: true, replay: true,
+  runs: true, seed: true, txs: true, timeLimit: true, timeout: true, outDir: true, coverage: true, replay: true, repeat: true,
 };
 
 function checkOptionNames(options: unknown): void {
@@ -198,12 +203,13 @@ export async function verifyExecutor(
     // The token fixes what these set: each would be silently ignored.
     const ignored = (['runs', 'seed', 'txs', 'timeLimit'] as const).filter((k) => options[k] !== undefined);
     if (ignored.length) throw new TypeError(`verifyExecutor: replay reruns the one counterexample its token fixes: give it without ${ignored.join(', ')}`);
+    const repeat = intOption('repeat', options.repeat, 1, 1, MAX_REPLAY_REPEAT);
     const token = decodeToken(options.replay);
     const limit = { timeoutMs, seed, creating, replay: token, ...(outDir === undefined ? {} : { outDir }) };
     return withCallLimit(source, CHECK_DEFS, limit, async (timed) => {
-      const { report, observer, label } = await replayFailure(timed, token, outDir);
+      const { report, observer, label, runs: made } = await replayFailure(timed, token, outDir, repeat);
       // A counterexample that failed only after earlier blocks, or only sometimes, is not gone because it passes alone.
-      if (!report && token.failsOnly) throw new Error(passedAloneText(label, token, token.failsOnly));
+      if (!report && token.failsOnly) throw new Error(passedAloneText(label, token, token.failsOnly, made));
       const run: RunReport = {
         executors: [], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, statesExplored: observer.states, interleavingsCovered: observer.interleavings,
         failures: report ? [report] : [], elapsedMs: 0, timedOut: false, seed, shard: '1/1',
@@ -212,6 +218,7 @@ export async function verifyExecutor(
       return run;
     });
   }
+  if (options.repeat !== undefined) throw new TypeError('verifyExecutor: repeat runs a replayed counterexample again: give it with replay');
   const limit = { timeoutMs, seed, creating, ...(outDir === undefined ? {} : { outDir }) };
   return withCallLimit(source, CHECK_DEFS, limit, async (timed, checks) => {
     const report = await runVerify({

@@ -70,7 +70,7 @@ describe('concord options', () => {
   // The token fixes the check, its block size, seed and shrink path: these options would be ignored.
   it('verify --replay refuses the options a replay would ignore, and a token only the vitest helper can replay', () => {
     const token = (executor: string) => `cv1_${Buffer.from(JSON.stringify([executor, 'equivalence', 1, 20, 65536, '0'])).toString('base64url')}`;
-    const alone = /^concord verify: --replay reruns one failure: give it alone \(with --json, --out or --timeout\), not with /;
+    const alone = /^concord verify: --replay reruns one failure: give it alone \(with --repeat, --json, --out or --timeout\), not with /;
     for (const [option, value] of [['--seed', '5'], ['--runs', '10'], ['--txs', '3'], ['--time-limit', '5'], ['--shard', '1/2']]) {
       const r = concord('verify', '--replay', token('sequential'), option!, value!, '--out', join(dir, 'replay'));
       expect(r.status, option).toBe(2);
@@ -201,6 +201,42 @@ export default () => ({ name: 'flaky', async execute(b) {
     expect(doc.failures[0]!.blockFile).toBe(found.replace(/\.block\.json$/, '-replay.block.json'));
     // Its token still says so, for the next replay.
     expect(doc.failures[0]!.token).toBe(token);
+  });
+
+  it('verify --replay --repeat N runs the reported block until it fails, and runs no other', () => {
+    // Wrong on every other call while verify looks for it; while replayed, right for the first
+    // WRONG_AFTER calls of the process and wrong after them. Every block it is given is logged.
+    const late = join(dir, 'late.mjs');
+    const log = join(dir, 'late-blocks.txt');
+    writeFileSync(late, `import { appendFileSync } from 'node:fs';
+import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+let calls = 0;
+export default () => ({ name: 'late', async execute(b) {
+  calls++;
+  if (process.env.BLOCK_LOG) appendFileSync(process.env.BLOCK_LOG, JSON.stringify(b.txs) + '\\n');
+  const r = executeReference(b);
+  const after = Number(process.env.WRONG_AFTER ?? -1);
+  const wrong = after >= 0 ? calls > after : calls % 2 === 0;
+  return wrong ? { ...r, gasUsed: r.gasUsed + 1, state: r.state, stats: r.stats } : r; }, async close() {} });\n`);
+    const out = join(dir, 'late-out');
+    const r = concord('verify', '--executor', late, '--runs', '100', '--out', out);
+    expect(r.status).toBe(1);
+    const token = /replay {7}concord verify --replay (cv1_\S+)/.exec(r.stdout)![1]!;
+    const replay = (...extra: string[]) => spawnSync(process.execPath, [cli, 'verify', '--replay', token, '--out', out, ...extra],
+      { encoding: 'utf8', timeout: 60_000, env: { ...process.env, WRONG_AFTER: '20', BLOCK_LOG: log } });
+    const once = replay('--json');
+    expect(once.status).toBe(1);
+    expect(JSON.parse(once.stdout)).toMatchObject({ ok: false, reproduced: false, runs: 1, failsOnly: 'sometimes' });
+    expect(JSON.parse(once.stdout).error).toMatch(/the block passes, .* replay it with more runs \(--repeat N, or repeat: N in verifyExecutor\), or rerun the whole verify/);
+    writeFileSync(log, '');
+    const more = replay('--repeat', '50');
+    expect(more.status).toBe(1);
+    expect(more.stdout).toMatch(/^ {2}replayed {5}failed on run ([2-9]|\d\d) of up to 50$/m);
+    // Every call of the replay was given the one reported block.
+    expect(new Set(readFileSync(log, 'utf8').trim().split('\n')).size).toBe(1);
+    const alone = concord('verify', '--executor', late, '--repeat', '5');
+    expect(alone.status).toBe(2);
+    expect(alone.stderr).toBe('concord verify: --repeat runs a replayed block again: give it with --replay TOKEN\n');
   });
 
   it('lists the library contracts with their arguments', () => {

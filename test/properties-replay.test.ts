@@ -43,6 +43,18 @@ describe('replay tokens', () => {
     expect(decodeToken(older)).toEqual(token);
   });
 
+  it('carry the steps the shrinking kept, as a short word, and refuse a damaged one', () => {
+    const shrunk: ReplayToken = { ...token, minimized: [[0, 0], [3, 2], [4, 0], [399, 0]] };
+    expect(decodeToken(encodeToken(shrunk))).toEqual(shrunk);
+    expect(JSON.parse(Buffer.from(encodeToken(shrunk).slice(4), 'base64url').toString())).toEqual([...JSON.parse(Buffer.from(encodeToken(token).slice(4), 'base64url').toString()), 0, '0.2-2.0.ay']);
+    expect(decodeToken(encodeToken({ ...shrunk, failsOnly: 'sometimes' }))).toEqual({ ...shrunk, failsOnly: 'sometimes' });
+    // No step kept is a trace too: the replay then runs the block at the path, unshrunk.
+    expect(decodeToken(encodeToken({ ...token, minimized: [] }))).toEqual({ ...token, minimized: [] });
+    const body = (trace: unknown, mark: unknown = 0) => `cv1_${Buffer.from(JSON.stringify([token.executor, token.check, 1, 40, -123, '4:0:2', mark, trace])).toString('base64url')}`;
+    for (const bad of ['0.', '.0', '0-0', '0-', 'A', '0..1', 7, null]) expect(() => decodeToken(body(bad)), String(bad)).toThrow(/damaged/);
+    expect(() => decodeToken(body('0', 3))).toThrow(/damaged/);
+  });
+
   it('replay an executor only the vitest helper holds through the helper, never through a command', () => {
     expect(replayCommand({ ...token, executor: 'test:sequential' })).toBe(`verifyExecutor(executor, { replay: '${encodeToken({ ...token, executor: 'test:sequential' })}' })`);
   });

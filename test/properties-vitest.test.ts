@@ -307,9 +307,11 @@ describe('verifyExecutor', () => {
       [{ timeLimit: 0 }, RangeError, /^verifyExecutor: timeLimit must be milliseconds > 0, got 0$/],
       [{ timeLimit: Infinity }, RangeError, /timeLimit must be milliseconds > 0, got Infinity/],
       [{ replay: 'cv1_x', txs: 64, runs: 5 }, TypeError, /^verifyExecutor: replay reruns the one counterexample its token fixes: give it without runs, txs$/],
+      [{ repeat: 5 }, TypeError, /^verifyExecutor: repeat runs a replayed counterexample again: give it with replay$/],
+      [{ replay: 'cv1_x', repeat: 0 }, RangeError, /^verifyExecutor: repeat must be an integer from 1 to 100,000, got 0$/],
       // A misspelt or unknown option was ignored, and the run went ahead without it.
-      [{ runz: 1 }, TypeError, /^verifyExecutor: unknown option runz: the options are runs, seed, txs, timeLimit, timeout, outDir, coverage, replay$/],
-      [{ runs: 5, threads: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options threads, pool: the options are runs, .*, replay; threads is not one: the checks run every block at 1, 2 and 4 threads themselves/],
+      [{ runz: 1 }, TypeError, /^verifyExecutor: unknown option runz: the options are runs, seed, txs, timeLimit, timeout, outDir, coverage, replay, repeat$/],
+      [{ runs: 5, threads: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options threads, pool: the options are runs, .*, repeat; threads is not one: the checks run every block at 1, 2 and 4 threads themselves/],
       [null as unknown as object, TypeError, /^verifyExecutor: options must be an object, got null$/],
     ];
     for (const [options, type, message] of cases) {

@@ -47,6 +47,8 @@ export interface Minimized {
   readonly attempts: number;
   /** The cap stopped the pass while changes were left untried: a smaller failing block may exist. */
   readonly capped: boolean;
+  /** It was the deadline, not MAX_ATTEMPTS, that stopped it (capped is then true). */
+  readonly outOfTime: boolean;
 }
 
 /**
@@ -96,15 +98,21 @@ function simplifications(s: BlockSpec): (() => BlockSpec)[] {
   return out;
 }
 
-/** Shrinks `spec` while `fails` holds; returns the smallest failing spec found and how it got there. */
-export async function minimize(spec: BlockSpec, fails: (s: BlockSpec) => Promise<boolean>): Promise<Minimized> {
+/**
+ * Shrinks `spec` while `fails` holds; returns the smallest failing spec found and how it got there.
+ * Past `deadline` (performance.now()) no candidate is tried, as past the cap: a time-limited verify
+ * keeps its budget, with the smallest block found so far.
+ */
+export async function minimize(spec: BlockSpec, fails: (s: BlockSpec) => Promise<boolean>, deadline = Infinity): Promise<Minimized> {
   let current = spec;
   let steps = 0;
   let attempts = 0;
-  // Set when a candidate is left untried for want of attempts; every loop below stops on it.
+  // Set when a candidate is left untried for want of attempts or time; every loop below stops on it.
   let capped = false;
+  let outOfTime = false;
   const tryCandidate = async (c: BlockSpec): Promise<boolean> => {
-    if (attempts >= MAX_ATTEMPTS) {
+    if (attempts >= MAX_ATTEMPTS || performance.now() > deadline) {
+      outOfTime ||= attempts < MAX_ATTEMPTS;
       capped = true;
       return false;
     }
@@ -187,5 +195,5 @@ export async function minimize(spec: BlockSpec, fails: (s: BlockSpec) => Promise
   do {
     await walk(everything);
   } while (!capped && (await removeChunks()));
-  return { spec: current, steps, attempts, capped };
+  return { spec: current, steps, attempts, capped, outOfTime };
 }

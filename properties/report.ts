@@ -177,7 +177,8 @@ function seedOrigin(f: FailureReport): string {
 }
 
 export function formatFailure(f: FailureReport): string[] {
-  const capped = f.shrinkCapped ? ` (a step is a change kept; the shrinker stopped at its cap of ${MAX_ATTEMPTS} tries with changes left untried: a smaller failing block may exist)` : '';
+  const stop = f.shrinkTimeLimited ? 'at the time limit (--time-limit)' : `at its cap of ${MAX_ATTEMPTS} tries`;
+  const capped = f.shrinkCapped ? ` (a step is a change kept; the shrinker stopped ${stop} with changes left untried: a smaller failing block may exist)` : '';
   const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}${capped}`];
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
   if (f.error) lines.push(`  error        the executor threw: ${f.error}`);

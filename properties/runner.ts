@@ -80,8 +80,10 @@ export interface FailureReport {
   readonly replay: string;
   readonly transactions: number;
   readonly numShrinks: number;
-  /** The shrinker stopped at its cap on tries (minimize.ts MAX_ATTEMPTS) with changes untried: a smaller failing block may exist. */
+  /** The shrinker stopped at its cap on tries (minimize.ts MAX_ATTEMPTS), or at the time limit, with changes untried: a smaller failing block may exist. */
   readonly shrinkCapped?: true;
+  /** It was --time-limit that stopped the shrinker (shrinkCapped is then set too). */
+  readonly shrinkTimeLimited?: true;
   readonly blockFile?: string;
   /**
    * Why the shrunk block may pass when rerun alone (the block file's rerun, the replay): it passed on
@@ -245,7 +247,7 @@ function writeFailure(outDir: string, r: Omit<FailureReport, 'blockFile'>): stri
  */
 export function failureReport(
   subject: Pick<Subject, 'name' | 'label'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined,
-  how: HowItFails, outDir?: string, shrinkCapped = false, minimized?: readonly ShrinkStep[],
+  how: HowItFails, outDir?: string, shrinkCapped: false | 'attempts' | 'time' = false, minimized?: readonly ShrinkStep[],
 ): FailureReport {
   const path = details.counterexamplePath ?? '0';
   const executor = subject.name;
@@ -260,7 +262,7 @@ export function failureReport(
     seed, ...(run ? { runSeed: run.seed, batch: run.batch } : {}), path,
     token: encodeToken(token), replay: replayCommand(token), ...(failsOnly ? { failsOnly } : {}), ...(how.replayed ? { replayed: true } : {}),
     ...(isModuleObject(executor) ? { sharedInstance: true } : {}),
-    transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks, ...(shrinkCapped ? { shrinkCapped: true } : {}),
+    transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks, ...(shrinkCapped ? { shrinkCapped: true } : {}), ...(shrinkCapped === 'time' ? { shrinkTimeLimited: true } : {}),
     // A replay that failed ran on a fresh instance, where a value kept from earlier blocks cannot be.
     ...(last?.explanation ? { explanation: failsOnly === 'after earlier blocks' && !how.replayed ? afterEarlierBlocks(last.explanation) : last.explanation } : {}),
     ...(last?.error ? { error: last.error } : !last && details.errorInstance ? { error: String(details.errorInstance) } : {}),
@@ -399,6 +401,8 @@ interface Rerun {
 /** A token's replay: fast-check's shrink path, and minimize()'s steps where the token records them. */
 type Replay = { readonly path: string; readonly minimized?: readonly ShrinkStep[] };
 
+/** The least time a time-limited run spends shrinking a counterexample, whatever is left of its budget. */
+const MIN_SHRINK_MS = 2000;
 /** Reruns of a fresh counterexample before it is shrunk: one that passes shows a failure that comes and goes. */
 const FLAKY_PROBES = 2;
 /** Runs each shrink candidate gets, alternatives included, when the counterexample came and went. */
@@ -413,7 +417,7 @@ const FLAKY_TRIES = 3;
  */
 async function checkBatch(
   subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | Replay,
-  outDir?: string, rerun?: Rerun, replayedFailsOnly?: FailsOnly,
+  outDir?: string, rerun?: Rerun, replayedFailsOnly?: FailsOnly, deadline = Infinity,
 ): Promise<FailureReport | undefined> {
   if ('path' in run && run.minimized) return replayShrunk(subject, check, o, seed, txs, run.path, run.minimized, replayedFailsOnly, outDir);
   // What the subject ran before the run that failed last, which is the reported one's (the shrunk block's).
@@ -431,9 +435,13 @@ async function checkBatch(
   let failed = false;
   let shrinkRuns = 0;
   let evaluated = 0;
+  // A time-limited run shrinks until its deadline, but for MIN_SHRINK_MS at least: a failure found
+  // at the deadline would otherwise be shown as generated.
+  let shrinkUntil = deadline;
   const property = fc.asyncProperty(check.inputs(txs, subject), async (input) => {
-    if ('path' in run ? evaluated++ > 0 : failed && ++shrinkRuns > SHRINK_BUDGET) return true;
+    if ('path' in run ? evaluated++ > 0 : failed && (++shrinkRuns > SHRINK_BUDGET || performance.now() > shrinkUntil)) return true;
     const ok = await checkOnce(input);
+    if (!ok && !failed) shrinkUntil = Math.max(deadline, performance.now() + MIN_SHRINK_MS);
     failed ||= !ok;
     return ok;
   });
@@ -448,7 +456,7 @@ async function checkBatch(
   // index) and so counts none of them; count them, so the replay reports the original's steps.
   let shrinks = 'path' in run ? run.path.split(':').length - 1 : 0;
   let how: HowItFails = replayedFailsOnly ? { failsOnly: replayedFailsOnly, replayed: true } : {};
-  let capped = false;
+  let capped: false | 'attempts' | 'time' = false;
   const kept: ShrinkStep[] = [];
   if (input) {
     let rest: readonly unknown[] = input.slice(1);
@@ -457,7 +465,7 @@ async function checkBatch(
     // A smaller block that passes under the failure's other inputs is tried under the check's
     // alternatives, and the first it fails under is kept for the steps after.
     let attempt = 0;
-    const { spec, steps, capped: stopped } = await minimize(input[0], async (s) => {
+    const { spec, steps, capped: stopped, outOfTime } = await minimize(input[0], async (s) => {
       const number = attempt++;
       const choices = [rest, ...(check.alternatives?.(rest) ?? [])];
       for (let t = 0; t < tries; t++) {
@@ -469,8 +477,8 @@ async function checkBatch(
         }
       }
       return false;
-    });
-    capped = stopped;
+    }, shrinkUntil);
+    capped = outOfTime ? 'time' : stopped && 'attempts';
     shrinks += steps;
     if (rerun) how = await howItFails(rerun.source, subject, check, [spec, ...rest], failedAfter);
     // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
@@ -500,7 +508,7 @@ async function replayShrunk(
   let rest: readonly unknown[] = found.slice(1);
   const kept = new Map(minimized);
   let attempt = 0;
-  const { spec, steps, capped } = await minimize(found[0], async () => {
+  const { spec, steps, capped: stopped } = await minimize(found[0], async () => {
     const k = kept.get(attempt++);
     if (k === undefined) return false;
     const r = [rest, ...(check.alternatives?.(rest) ?? [])][k];
@@ -511,7 +519,7 @@ async function replayShrunk(
   if (steps !== minimized.length) throw damaged();
   if (await check.run(subject, o, [spec, ...rest])) return undefined;
   const shrinks = path.split(':').length - 1 + steps;
-  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, failsOnly ? { failsOnly, replayed: true } : {}, outDir, capped, minimized);
+  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, failsOnly ? { failsOnly, replayed: true } : {}, outDir, stopped && 'attempts', minimized);
 }
 
 /** Runs of `check` in a run of --runs `runs` (before sharding). */
@@ -534,7 +542,7 @@ async function runCheck(
     // Every check runs its first batch whatever the clock says: a run that checked nothing must not pass.
     if (i > 0 && performance.now() > deadline) return { report: report('cut', i) };
     const txs = opts.txs === undefined || check.fixedSize ? check.txs : { min: opts.txs, max: opts.txs };
-    const failure = await checkBatch(subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir, rerun);
+    const failure = await checkBatch(subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir, rerun, undefined, deadline);
     progress();
     if (failure) return { report: report('failed', i + 1), failure };
   }

@@ -133,6 +133,23 @@ describe('minimize on a big block', () => {
     expect(r.capped).toBe(true);
   });
 
+  it('stops at its deadline as at the cap, saying which stopped it', async () => {
+    const spec = specOf(BIG, SEED + 2);
+    let runs = 0;
+    const deadline = performance.now() + 50;
+    const r = await minimize(spec, async () => {
+      runs++;
+      await new Promise((done) => setTimeout(done, 10));
+      return false;
+    }, deadline);
+    expect(r.capped).toBe(true);
+    expect(r.outOfTime).toBe(true);
+    expect(runs).toBeLessThan(20);
+    expect(r.spec).toBe(spec);
+    const capped = await minimize(spec, async () => false);
+    expect(capped.outOfTime).toBe(false);
+  });
+
   it('empties the bodies of the transactions a bug needs for their positions alone, in a fixed-size block', async () => {
     const spec = specOf(100, SEED + 5);
     const [a, b] = [spec.txs[63]!, spec.txs[64]!];

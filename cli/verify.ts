@@ -19,6 +19,7 @@ import {
 import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
 import { formatFailure, passedAloneText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
+import type { CoverageGoal } from '../properties/equivalence.js';
 import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
 import type { Block } from '../spec/block.js';
 import { writeBlock } from '../spec/block-file.js';
@@ -43,6 +44,8 @@ export interface VerifyOptions {
   replay?: string;
   /** --repeat N: with --replay, run the replayed block up to N times. */
   repeat?: string;
+  /** --coverage A,B: stats counters a green run of each executor must have seen above 0. */
+  coverage?: string;
   json?: boolean;
   /** --out DIR: where failing blocks are written (default concord-out/verify). */
   out?: string;
@@ -210,7 +213,8 @@ function textSummary(r: RunReport): string[] {
     const state = e.failed ? 'FAILED' : e.cut ? 'cut by the time limit' : e.uncovered.length ? `never exercised: ${e.uncovered.join(', ')}` : 'ok';
     const exhaustive = e.statesExplored ? `, ${e.statesExplored.toLocaleString('en-US')} states covering ${e.interleavingsCovered.toExponential(2)} interleavings` : '';
     lines.push(`  ${e.label.padEnd(width)} ${String(e.blocksChecked).padStart(7)} blocks (${rate(e.blocksChecked, e.elapsedMs)}/s) ${String(e.schedulesExplored).padStart(7)} schedules${exhaustive}  ${state}`);
-    lines.push(`  ${''.padEnd(width)} coverage: ${cov}`);
+    // Each block runs several times (threads 1, 2 and 4; the determinism check's repeats): the counts are per call, not per block.
+    lines.push(`  ${''.padEnd(width)} coverage, summed over its execute() calls: ${cov}`);
   }
   lines.push(`${r.blocksChecked.toLocaleString('en-US')} blocks checked (${rate(r.blocksChecked, r.elapsedMs).toLocaleString('en-US')}/s), `
     + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, r.elapsedMs).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s; seed ${r.seed}, shard ${r.shard}`);
@@ -242,6 +246,17 @@ function plantedText(p: PlantedReport, runs: number, shard: Shard | undefined, o
     lines.push(`  hint: the test suite catches every planted bug at the default --runs; ${raiseRuns(runs, shard, DEFAULT_RUNS)}${cut}`);
   }
   return lines;
+}
+
+/**
+ * --coverage: stats counters (e.g. reExecutions,failedValidations), each a path a green run must
+ * have taken; for a built-in they replace its own. A name no result could carry is a usage error.
+ */
+export function coverageOption(raw: string): CoverageGoal[] {
+  const counters = raw.split(',').map((c) => c.trim());
+  const bad = counters.find((c) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(c));
+  if (bad !== undefined) throw new UsageError(`--coverage expects comma-separated stats counter names (e.g. reExecutions,failedValidations), got ${JSON.stringify(bad)} in ${JSON.stringify(raw)}`);
+  return [...new Set(counters)].map((counter) => ({ event: counter, counter }));
 }
 
 async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
@@ -294,7 +309,8 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const outDir = o.out ?? DEFAULT_OUT;
   const timeoutS = timeoutOption(o.timeout);
   const watch = watchCalls('verify', timeoutS, json, () => hungBlock(doing, outDir, timeoutS));
-  const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name), doing, json, watch);
+  const coverage = o.coverage === undefined ? undefined : coverageOption(o.coverage);
+  const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, {}, coverage), doing, json, watch);
   // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
   return unlessStuck(verify(o, sourceFor), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock(doing, outDir, timeoutS)}`, json));
 }
@@ -303,7 +319,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   if (o.replay !== undefined) {
     // The token fixes everything these would set, so each would be silently ignored.
     const ignored = ([['--executor', o.executor?.length ? o.executor : undefined], ['--planted', o.planted || undefined], ['--shard', o.shard], ['--runs', o.runs],
-      ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
+      ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit], ['--coverage', o.coverage]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
     if (ignored.length) throw new UsageError(`--replay reruns one failure: give it alone (with --repeat, --json, --out or --timeout), not with ${ignored.join(', ')}`);
     return replay(o, sourceFor);
   }
@@ -321,7 +337,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   };
 
   if (o.planted) {
-    if (o.executor?.length) throw new UsageError('--planted checks the planted-bug catalogue: leave out --executor');
+    if (o.executor?.length || o.coverage !== undefined) throw new UsageError(`--planted checks the planted-bug catalogue: leave out ${o.executor?.length ? '--executor' : '--coverage'}`);
     checkOutDir(outDir, '--out');
     const planted = await runPlanted(base);
     const ok = planted.caught === planted.total;
@@ -352,7 +368,8 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     for (const f of r.failures) writeStdout(`${formatFailure(f).join('\n')}\n\n`);
     writeStdout(`${textSummary(r).join('\n')}\n`);
     for (const e of uncovered) writeStdout(`FAIL ${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did\n`);
-    if (uncovered.length) writeStdout(`  hint: these paths show up only with enough runs; ${raiseRuns(runs, shard, SHARD_RUNS)}\n`);
+    const named = o.coverage === undefined ? '' : ', and a --coverage counter only where the executor\'s stats report it under that name';
+    if (uncovered.length) writeStdout(`  hint: these paths show up only with enough runs${named}; ${raiseRuns(runs, shard, SHARD_RUNS)}\n`);
     if (ok) writeStdout(r.timedOut ? 'no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full\n' : 'all properties hold\n');
   }
   return ok ? EXIT.OK : EXIT.FAILED;

@@ -239,6 +239,23 @@ export default () => ({ name: 'late', async execute(b) {
     expect(alone.stderr).toBe('concord verify: --repeat runs a replayed block again: give it with --replay TOKEN\n');
   });
 
+  it('verify --coverage requires the named stats counters of any executor, and refuses names no stats can carry', () => {
+    const wrapper = new URL('./fixtures/verify/reference-wrapper.mjs', import.meta.url).pathname;
+    const out = join(dir, 'coverage-out');
+    const ok = concord('verify', '--executor', wrapper, '--runs', '60', '--coverage', 'executions', '--out', out);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^ +coverage, summed over its execute\(\) calls: executions \d+, skip-rest \d+$/m);
+    const missing = concord('verify', '--executor', wrapper, '--runs', '60', '--coverage', 'executions, failedValidations', '--out', out);
+    expect(missing.status).toBe(1);
+    expect(missing.stdout).toMatch(/^FAIL reference-wrapper \(\S+\): a green run must exercise failedValidations, and this one never did$/m);
+    expect(missing.stdout).toMatch(/a --coverage counter only where the executor's stats report it under that name/);
+    for (const args of [['--coverage', 're-executions'], ['--coverage', ''], ['--planted', '--coverage', 'executions']]) {
+      const r = concord('verify', ...args, '--out', out);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/^concord verify: (--coverage expects comma-separated stats counter names|--planted checks the planted-bug catalogue: leave out --coverage)/);
+    }
+  });
+
   it('lists the library contracts with their arguments', () => {
     const r = concord('contracts');
     expect(r.status).toBe(0);

@@ -1,7 +1,8 @@
 // Progress for long commands (bench, verify, main): a bar on a terminal's stderr, silent when
-// stdout carries JSON, when the CI environment variable is set, or when stderr is not a TTY (so
-// logs and pipes never fill with redraws). Notes (skips, warnings) are printed either way, above
-// the bar when one is shown; info lines (the plan, where output went) are left out under --json.
+// stdout carries JSON, when the CI environment variable is set (to anything but "", "0" or
+// "false"), or when stderr is not a TTY (so logs and pipes never fill with redraws). Notes (skips,
+// warnings) are printed either way, above the bar when one is shown; info lines (the plan, where
+// output went) are left out under --json.
 // Invariant: nothing here ever writes to stdout, which belongs to the command's results.
 
 import cliProgress from 'cli-progress';
@@ -54,10 +55,19 @@ function restoreTerminalOnSignals(): void {
   }
 }
 
+/**
+ * Whether the environment says CI. Any non-empty string is truthy, so `CI=false` (how a developer
+ * turns a CI setting off in a shell or a Makefile) or `CI=0` would count as on.
+ */
+function isCI(env: NodeJS.ProcessEnv): boolean {
+  const value = (env.CI ?? '').trim().toLowerCase();
+  return value !== '' && value !== '0' && value !== 'false';
+}
+
 export function createProgress(o: ProgressOptions = {}): Progress {
   const stream = o.stream ?? process.stderr;
   const env = o.env ?? process.env;
-  const active = !o.json && !env.CI && stream.isTTY === true;
+  const active = !o.json && !isCI(env) && stream.isTTY === true;
   let multi: cliProgress.MultiBar | null = null;
   let bar: cliProgress.SingleBar | null = null;
   const note = (line: string) => {

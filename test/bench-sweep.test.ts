@@ -400,6 +400,15 @@ describe('progress', () => {
     expect(createProgress({ env: {}, stream: pipe }).active).toBe(false);
   });
 
+  it('takes CI unset, empty, "0" or "false" in any case as not CI, and any other value as CI', () => {
+    for (const CI of [undefined, '', '0', 'false', 'FALSE', 'False', ' false ']) {
+      expect(createProgress({ env: { CI }, stream: sink() }).active, `CI=${CI}`).toBe(true);
+    }
+    for (const CI of ['1', 'true', 'TRUE', 'yes', 'woodpecker']) {
+      expect(createProgress({ env: { CI }, stream: sink() }).active, `CI=${CI}`).toBe(false);
+    }
+  });
+
   it('draws no bar for a stage of no steps', () => {
     const s = sink();
     const p = createProgress({ env: {}, stream: s });

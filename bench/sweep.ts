@@ -4,8 +4,9 @@
 // Invariants: a pool is created once per executor and thread count, warmed, and reused for every
 // workload, its start-up reported apart; every timed sample belongs to exactly one round, whose
 // machine noise decides its busy flag; an executor whose result differs from the reference (its
-// untimed first execution of a block, or the last call of any round) is still timed but marked
-// incorrect, never silently dropped, with the number of the call into its instance that differed.
+// pool's cold warm-up block, its untimed first execution of a block, or the last call of any
+// round) is still timed but marked incorrect, never silently dropped, with the number of the call
+// into its instance that differed.
 
 import { Bench } from 'tinybench';
 import type { Block, BlockResult, ExecutionStats } from '../spec/block.js';
@@ -130,6 +131,14 @@ export interface SweepResult {
 interface Instance {
   readonly executor: Executor;
   readonly count: { calls: number };
+}
+
+/**
+ * A measured executor's instance at one thread count, with the result of its warm-up call on the
+ * first workload's block (startPools), which that workload's run checks; undefined without one.
+ */
+interface Pool extends Instance {
+  readonly warm: { readonly result: unknown; readonly call: number } | undefined;
 }
 
 /** Accumulates one run's samples and counters across rounds. */
@@ -264,20 +273,26 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
         for (const w of o.workloads) {
           const reference = references.get(w.id)!;
           const tasks: { instance: Instance; acc: RunAccumulator }[] = [];
-          const sides = [{ name: o.baseline, role: 'baseline' as const, instance: baseline }, ...[...pools].map(([name, instance]) => ({ name, role: 'executor' as const, instance }))];
-          for (const { name, role, instance } of sides) {
+          const sides = [
+            { name: o.baseline, role: 'baseline' as const, instance: baseline, warm: undefined },
+            ...[...pools].map(([name, pool]) => ({ name, role: 'executor' as const, instance: pool, warm: w === o.workloads[0] ? pool.warm : undefined })),
+          ];
+          for (const { name, role, instance, warm } of sides) {
             try {
               // The first execution of each block is untimed, the baseline's too: it checks the
               // result and warms the JIT, which a round-0 time would otherwise pay for one side only.
               instance.count.calls++;
               const first = await watch(executeWhat(name, w.id, t), () => instance.executor.execute(w.block, { threads: t }));
-              const problem = resultProblem(first);
+              // The pool's warm-up call ran this block before it, cold: an executor wrong only on
+              // its first call is found there alone, so it is checked as this one is.
+              const checked = [...(warm ? [warm] : []), { result: first, call: instance.count.calls }];
+              const problem = checked.map((c) => resultProblem(c.result)).find((p) => p !== undefined);
               if (problem !== undefined) {
                 result.failures.push({ executor: name, threads: t, workload: w.id, message: problem });
                 continue;
               }
               const acc = new RunAccumulator(name, role);
-              acc.check(first, reference, instance.count.calls);
+              for (const c of checked) acc.check(c.result as BlockResult, reference, c.call);
               tasks.push({ instance, acc });
             } catch (e) {
               result.failures.push({ executor: name, threads: t, workload: w.id, message: errorText(e) });
@@ -348,16 +363,17 @@ export function runLabels(names: readonly string[], loaded: readonly Executor[])
 /**
  * Creates each executor's pool for t threads, timing creation and its first (cold) block apart;
  * keyed by runLabels, each with that block counted as a call (`objectCounts`: the counts of
- * modules' executor objects, by path, carried from one thread count to the next). A pool that does
- * not load or create failed to start (no workload); one whose first block throws started, so that
- * failure is the warm-up workload's, under its run label.
+ * modules' executor objects, by path, carried from one thread count to the next) and its result
+ * kept for the warm-up workload's run to check. A pool that does not load or create failed to
+ * start (no workload); one whose first block throws started, so that failure is the warm-up
+ * workload's, under its run label.
  */
 async function startPools(
   names: readonly string[], settings: ExecutorSettings & { threads: number }, warmBlock: SweepWorkload | undefined, result: SweepResult, watch: CallThrough,
   cleanUp: NonNullable<SweepOptions['cleanUp']>, objectCounts: Map<string, { calls: number }>,
-): Promise<Map<string, Instance>> {
+): Promise<Map<string, Pool>> {
   const t = settings.threads;
-  const started: { name: string; executor: Executor; createMs: number; firstBlockMs: number; warmFailure: string | null }[] = [];
+  const started: { name: string; executor: Executor; createMs: number; firstBlockMs: number; warmResult: unknown; warmFailure: string | null }[] = [];
   for (const name of names) {
     let executor: Executor;
     const begun = performance.now();
@@ -369,22 +385,23 @@ async function startPools(
     }
     const createMs = performance.now() - begun;
     let firstBlockMs = 0;
+    let warmResult: unknown;
     let warmFailure: string | null = null;
     if (warmBlock) {
       const first = performance.now();
       try {
-        await watch(executeWhat(name, warmBlock.id, t), () => executor.execute(warmBlock.block, { threads: t }));
+        warmResult = await watch(executeWhat(name, warmBlock.id, t), () => executor.execute(warmBlock.block, { threads: t }));
       } catch (e) {
         warmFailure = `execute() threw on the warm-up block (the first workload's), so its pool was closed and it ran no workload at ${plural(t, 'thread')}: ${errorText(e)}`;
       }
       firstBlockMs = performance.now() - first;
     }
-    started.push({ name, executor, createMs, firstBlockMs, warmFailure });
+    started.push({ name, executor, createMs, firstBlockMs, warmResult, warmFailure });
   }
   // Labels over every loaded executor, failed ones too, so a failure names the run as its runs would be named.
   const labels = runLabels(started.map((s) => s.name), started.map((s) => s.executor));
-  const pools = new Map<string, Instance>();
-  for (const [i, { name, executor, createMs, firstBlockMs, warmFailure }] of started.entries()) {
+  const pools = new Map<string, Pool>();
+  for (const [i, { name, executor, createMs, firstBlockMs, warmResult, warmFailure }] of started.entries()) {
     const label = labels[i]!;
     if (warmFailure !== null) {
       result.failures.push({ executor: label, threads: t, workload: warmBlock!.id, message: warmFailure });
@@ -397,7 +414,7 @@ async function startPools(
     const count = (object ? objectCounts.get(name) : undefined) ?? { calls: 0 };
     if (object) objectCounts.set(name, count);
     if (warmBlock) count.calls++;
-    pools.set(label, { executor, count });
+    pools.set(label, { executor, count, warm: warmBlock ? { result: warmResult, call: count.calls } : undefined });
   }
   return pools;
 }

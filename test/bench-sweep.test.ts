@@ -149,13 +149,44 @@ export default { name: 'honest', execute: async (block) => executeReference(bloc
     // Under --json the report's warnings are not printed, so stderr says which run and why.
     const err = vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('');
     // With the command that shows what differs, which reruns the same block and fails the same way.
-    // Its first checked result was its second call: the pool's warm-up block was its first.
-    expect(run.wrongCall).toBe(2);
-    const rerun = `concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${liar} --threads 2 --repeat 2 --warmup 0 --check`;
-    expect(err).toContain(`bench: liar at 2 threads on p2p 10 acc × 40 tx disagreed with the reference on its call 2 (what differs: ${rerun}: bench's 2 calls on a fresh instance, the last checked)\n`);
+    // Its first call, the pool's warm-up block, was already wrong.
+    expect(run.wrongCall).toBe(1);
+    const rerun = `concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${liar} --threads 2 --warmup 0 --check`;
+    expect(err).toContain(`bench: liar at 2 threads on p2p 10 acc × 40 tx disagreed with the reference on its call 1 (what differs: ${rerun})\n`);
     const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.split(' ').slice(1)], { encoding: 'utf8' });
     expect([again.status, again.stdout]).toEqual([1, expect.stringMatching(/^check +DIFFERS from the reference/m)]);
     expect(err).toContain('bench: 1 executor run failed or disagreed with the reference\n');
+  });
+
+  it('an executor wrong on its first call alone, the pool\'s untimed warm-up block, is marked incorrect and fails the command', async () => {
+    quiet();
+    const coldliar = module('coldliar', `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+let calls = 0;
+export default () => ({ name: 'coldliar', async execute(block) {
+  const r = executeReference(block);
+  return ++calls === 1 ? { ...r, stateRoot: 'bad' } : r;
+}, async close() {} });`);
+    const out = join(dir, 'coldliar.json');
+    expect(await benchCommand({ ...tiny, threads: '2', executor: coldliar, out, json: true })).toBe(1);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    const run = doc.runs.find((r) => r.executor === 'coldliar')!;
+    expect([run.correct, run.wrongCall, doc.failures]).toEqual([false, 1, []]);
+    const err = vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('');
+    const rerun = `concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${coldliar} --threads 2 --warmup 0 --check`;
+    expect(err).toContain(`bench: coldliar at 2 threads on p2p 10 acc × 40 tx disagreed with the reference on its call 1 (what differs: ${rerun})\n`);
+    const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.split(' ').slice(1)], { encoding: 'utf8' });
+    expect([again.status, again.stdout]).toEqual([1, expect.stringMatching(/^check +DIFFERS from the reference/m)]);
+  });
+
+  it('an executor whose warm-up block alone returns a malformed result fails that workload in run\'s words', async () => {
+    quiet();
+    const coldshape = module('coldshape', `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+let calls = 0;
+export default { name: 'coldshape', execute: async (block) => (++calls === 1 ? { hello: 1 } : executeReference(block)), close: async () => {} };`);
+    const out = join(dir, 'coldshape.json');
+    expect(await benchCommand({ ...tiny, threads: '1', executor: coldshape, out })).toBe(1);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    expect(doc.failures).toEqual([{ executor: 'coldshape', threads: 1, workload: 'p2p-a10-t40-s1-h0', message: 'returned a malformed result: receipts is not a list' }]);
   });
 
   it('an executor right on its first calls and wrong on later, timed ones is marked incorrect and fails the command', async () => {

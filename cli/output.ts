@@ -1,9 +1,10 @@
 // Where commands read and write files: checks made before a long run starts, so that a bad
 // --out fails in a second instead of after the run, and whole-file writes (temp file, then rename)
 // so that a reader never sees half a file. Invariant: every failure is a UsageError naming the
-// path and the reason in words.
+// path and the reason in words, and a folder made by the check that is still empty when the
+// process exits is removed (a passing verify writes nothing into its --out).
 
-import { accessSync, constants, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -46,6 +47,25 @@ function isDirectory(path: string): boolean | null {
   }
 }
 
+/** The folders makeFolders made, parents before their children. */
+const made: string[] = [];
+
+/**
+ * The check must make the folder to know it can be written, but a command that then writes
+ * nothing there (a passing verify) would leave an empty `concord-out/verify/` in the user's
+ * project. rmdir removes only an empty folder, so whatever a command wrote stays; deepest first,
+ * so a parent emptied by its child's removal goes too.
+ */
+function removeEmptyMade(): void {
+  for (const dir of made.reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // Not empty (the command wrote there) or already gone: either way it stays as it is.
+    }
+  }
+}
+
 /**
  * mkdir -p one level at a time: Node 20's recursive mkdirSync loops forever under a folder that
  * cannot hold folders (`/proc/x`), where this gets the error.
@@ -55,6 +75,8 @@ function makeFolders(dir: string): void {
   const parent = dirname(dir);
   if (parent !== dir) makeFolders(parent);
   mkdirSync(dir);
+  if (made.length === 0) process.once('exit', removeEmptyMade);
+  made.push(resolve(dir));
 }
 
 /**

@@ -4,7 +4,7 @@
 // executor that throws, returns garbage, never settles or hangs past --timeout is one line naming
 // it, exit 1.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -95,6 +95,19 @@ describe('concord options', () => {
       expect(r.status, command).toBe(2);
       expect(r.stderr.trim(), command).toMatch(new RegExp(`^concord ${command}: --out /proc/concord-test/${command}: cannot write there: [^\n]+$`));
     }
+  });
+
+  it('verify leaves no output folder it made when it wrote nothing there, and keeps one it wrote to or found', () => {
+    const cwd = mkdtempSync(join(dir, 'out-'));
+    const verify = (...args: string[]) => spawnSync(process.execPath, [cli, 'verify', '--runs', '50', ...args], { encoding: 'utf8', timeout: 60_000, cwd });
+    expect(verify('--executor', 'sequential').status).toBe(0);
+    expect(readdirSync(cwd), 'a passing verify').toEqual([]);
+    mkdirSync(join(cwd, 'mine'));
+    expect(verify('--executor', 'sequential', '--out', 'mine').status).toBe(0);
+    expect(readdirSync(cwd), 'a folder that was there').toEqual(['mine']);
+    const buggy = new URL('./fixtures/verify/batch-executor.mjs', import.meta.url).pathname;
+    expect(verify('--executor', buggy).status).toBe(1);
+    expect(readdirSync(join(cwd, 'concord-out/verify')), 'a failing verify').toEqual([expect.stringMatching(/\.block\.json$/)]);
   });
 
   it('report refuses a file as its output folder before writing anything', () => {

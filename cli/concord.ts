@@ -5,7 +5,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError } from 'commander';
-import { EXECUTORS } from '../impl/registry.js';
+import { EXECUTORS, loadingForCommand } from '../impl/registry.js';
 import { CONTRACTS } from '../spec/contracts.js';
 import { defaultModules, MAX_MODULES } from '../impl/modular/executor.js';
 import { PARTITION_KINDS } from '../impl/modular/partition.js';
@@ -59,6 +59,7 @@ let commandTimeout: string | undefined;
 let commandJson = false;
 program.hook('preAction', (_program, command) => {
   commandName = command.name();
+  loadingForCommand();
   commandTimeout = command.opts().timeout as string | undefined;
   commandJson = command.opts().json === true;
   if (command.opts().json === true) divertStdout();

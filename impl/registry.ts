@@ -72,6 +72,19 @@ export function checkExecutorName(nameOrPath: string): void {
 }
 
 /**
+ * Whether modules are loaded for Concord's command (cli/concord.ts says so before any command
+ * runs) or for a program that imported Concord, a test calling verifyExecutor with a path: the
+ * advice for TypeScript differs (a command can run under a loader; a test can import the module
+ * itself, its runner loading TypeScript, and pass the executor).
+ */
+let forCommand = false;
+
+/** Called by Concord's command, before it loads any module. */
+export function loadingForCommand(): void {
+  forCommand = true;
+}
+
+/**
  * What to do about a module that does not load, when the error says: ESM syntax in a file Node
  * reads as CommonJS (a .js file under a package.json without "type": "module", which is what
  * `npm init -y` writes), or TypeScript that this Node cannot strip. '' otherwise.
@@ -83,7 +96,10 @@ function loadHint(e: unknown, file: string): string {
     return '; hint: the module uses ES module syntax (import/export) but Node loads it as CommonJS: name it .mjs, or set "type": "module" in the package.json nearest to it';
   }
   if (/\.[cm]?ts$/.test(file) && (code === 'ERR_UNKNOWN_FILE_EXTENSION' || code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING' || /strip-types|type stripping/i.test(message))) {
-    return `; hint: this Node (${process.version}) cannot load TypeScript: compile it to JavaScript (tsc) and pass the .js/.mjs file, or run Concord under a TypeScript loader (node --import tsx ...concord.js)`;
+    const cannot = `; hint: this Node (${process.version}) cannot load TypeScript`;
+    // Concord loads the path with Node's own import(), which a test runner's TypeScript support does not reach.
+    if (!forCommand) return `${cannot} by its path: in a test (vitest), import the module there and pass verifyExecutor its executor, or the function or class that makes one; or compile it to JavaScript (tsc) and pass the .js/.mjs file`;
+    return `${cannot}: compile it to JavaScript (tsc) and pass the .js/.mjs file, or run Concord under a TypeScript loader (node --import tsx ...concord.js)`;
   }
   return '';
 }

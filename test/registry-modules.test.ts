@@ -107,6 +107,17 @@ module.exports = { name: 'mine', async execute(block) { return executeReference(
     if (!strips) expect(r.stderr).toMatch(/Unknown file extension "\.ts".*; hint: this Node \(v[\d.]+\) cannot load TypeScript: compile it to JavaScript \(tsc\)/);
   });
 
+  it.skipIf((process.features as { typescript?: unknown }).typescript)('says to import TypeScript in the test, not to run Concord under a loader, when verifyExecutor is given its path', () => {
+    file('engine.ts', "const e: { name: string } = { name: 'ts' };\nexport default e;\n");
+    // A program that imported Concord, as a test does; a test runner's own TypeScript support does
+    // not reach the import() that loads the path.
+    const helper = new URL('../dist/properties/vitest.js', import.meta.url).href;
+    const script = `import { verifyExecutor } from '${helper}';\nverifyExecutor('./engine.ts', { runs: 1 }).catch((e) => console.log(e.message));\n`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout).toMatch(/Unknown file extension "\.ts".*; hint: this Node \(v[\d.]+\) cannot load TypeScript by its path: in a test \(vitest\), import the module there and pass verifyExecutor its executor, or the function or class that makes one; or compile it to JavaScript \(tsc\) and pass the \.js\/\.mjs file\n$/);
+    expect(r.stdout).not.toMatch(/loader/);
+  });
+
   it('names the accepted shapes when the default export is none of them, or missing', () => {
     file('named.mjs', 'export const executor = {};\nexport const other = 1;\n');
     const named = run('./named.mjs');

@@ -3,17 +3,19 @@
 // servers, child processes and the like are the kinds process.getActiveResourcesInfo() names
 // ('Timeout', 'TCPSocketWrap', ...); it lists only what holds the event loop, so an unref'd timer
 // is not one. Worker threads it leaves out (Node 20 to 24), so they are counted apart, as 'Worker
-// thread', from the inspector's list of the process's workers, which the main thread keeps itself:
-// asking a worker (process.report does) would wait for ever on one blocked in native code.
+// thread', from the workers Node announces as it constructs them (the 'worker_threads' diagnostics
+// channel), alive until their thread has ended. The inspector's list of workers would miss one
+// still starting (tens of ms: all of a quick command's life), and asking a worker (process.report
+// does) would wait for ever on one blocked in native code.
 // Invariant: a diff blames the executor only for kinds whose count grew, and never for Concord's
-// own thread (the watchdog's: cli/watchdog.ts) nor for its own timers, which are unref'd.
+// own thread (the watchdog's: cli/watchdog.ts) nor for its own timers, which are unref'd; every
+// worker constructed after this module loaded (before any executor is) is counted from its
+// constructor on.
 
-import { pathToFileURL } from 'node:url';
+import { subscribe } from 'node:diagnostics_channel';
+import type { Worker } from 'node:worker_threads';
 import { plural } from '../spec/plural.js';
-import { watchdogThreadFile } from './watchdog.js';
-
-// A Node built without the inspector throws on importing it.
-const inspector = process.features.inspector ? await import('node:inspector') : undefined;
+import { isWatchdogThread } from './watchdog.js';
 
 /** Active resources by kind, each kind with a count above 0. */
 export type ResourceCounts = Readonly<Record<string, number>>;
@@ -21,29 +23,23 @@ export type ResourceCounts = Readonly<Record<string, number>>;
 /** The kind a live worker thread is counted as. */
 export const WORKER_THREAD = 'Worker thread';
 
-/**
- * The worker threads alive now that are not Concord's own. The inspector reports each existing
- * worker while its NodeWorker domain is being enabled, synchronously, from the main thread's own
- * list; a Node without an inspector counts none.
- */
+/** The workers constructed since this module loaded whose thread had not ended when last looked at. */
+const workers = new Set<Worker>();
+
+/** Forgets the workers whose thread has ended: Node gives those the thread id -1, listener or none. */
+function forgetEnded(): void {
+  for (const w of workers) if (w.threadId === -1) workers.delete(w);
+}
+
+subscribe('worker_threads', (message) => {
+  forgetEnded();
+  workers.add((message as { worker: Worker }).worker);
+});
+
+/** The worker threads alive now, started or still starting, that are not Concord's own. */
 function workerThreads(): number {
-  if (!inspector) return 0;
-  const own = pathToFileURL(watchdogThreadFile()).href;
-  const session = new inspector.Session();
-  let count = 0;
-  try {
-    session.connect();
-    session.on('NodeWorker.attachedToWorker', ({ params }) => {
-      if (params.workerInfo.url !== own) count++;
-    });
-    session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
-    session.post('NodeWorker.disable');
-  } catch {
-    return 0;
-  } finally {
-    session.disconnect();
-  }
-  return count;
+  forgetEnded();
+  return [...workers].filter((w) => !isWatchdogThread(w.threadId)).length;
 }
 
 /** What keeps this process running now, by kind (WORKER_THREAD for worker threads). */

@@ -49,9 +49,16 @@ export interface WatchdogData {
   readonly json: object | undefined;
 }
 
-/** The watchdog thread's script: Concord's own thread, which cli/leaks.ts never blames on an executor. */
+/** The watchdog thread's script. */
 export function watchdogThreadFile(): string {
   return join(distRoot(), 'cli', 'watchdog-thread.js');
+}
+
+/** The thread ids of the watchdog threads started: Concord's own, which cli/leaks.ts never blames on an executor. */
+const watchdogThreads = new Set<number>();
+
+export function isWatchdogThread(threadId: number): boolean {
+  return watchdogThreads.has(threadId);
 }
 
 /** Milliseconds since the epoch at high resolution, comparable between threads (performance.now() is per thread). */
@@ -81,7 +88,9 @@ export function startWatchdog(command: string, tickMs: number, json: object | un
   const clock = new Float64Array(new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT));
   const what = new Uint8Array(new SharedArrayBuffer(WHAT_BYTES));
   const data: WatchdogData = { control, clock, what, tickMs, graceMs: Math.max(2 * tickMs, 1000), command, json };
-  new Worker(watchdogThreadFile(), { workerData: data }).unref();
+  const thread = new Worker(watchdogThreadFile(), { workerData: data });
+  watchdogThreads.add(thread.threadId);
+  thread.unref();
   const encoder = new TextEncoder();
   return {
     begin(name, limitMs) {

@@ -51,6 +51,14 @@ describe('resourceCounts and leftAfterClose', () => {
     expect(left).not.toHaveProperty('TCPServerWrap');
   });
 
+  it('count a worker thread from its constructor on, before it has finished starting, until its thread ends', async () => {
+    const before = resourceCounts();
+    const worker = spinning();
+    expect(leftAlive(before, resourceCounts())).toEqual({ [WORKER_THREAD]: 1 });
+    await worker.terminate();
+    expect(leftAlive(before, resourceCounts())).toEqual({});
+  });
+
   it('after close(), still count what is left', async () => {
     const before = resourceCounts();
     const worker = spinning();
@@ -108,6 +116,13 @@ export default () => { ${factory}; return { name: '${name}', async execute(b) { 
       warning('bench', `the executor ${leaky}`, '2 Worker threads and 1 Timeout'),
       warning('bench', `the sweep's executors (sequential, ${leaky})`, '2 Worker threads and 1 Timeout'),
     ]);
+  });
+
+  it('warns of a worker started by the factory even when the command ends before it has finished starting', () => {
+    const started = module('started', "new Worker('setInterval(() => {}, 1000)', { eval: true })", '');
+    const run = concord('run', ...small, '--executor', started, '--warmup', '0');
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe(`${warning('run', `the executor ${started}`, '1 Worker thread')}\n`);
   });
 
   it('says nothing of a close() that ended what it started, nor of Concord\'s own executors', () => {

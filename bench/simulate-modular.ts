@@ -11,10 +11,10 @@
 // lane and claims the free lane whose next transaction is ready and lowest in block order
 // (thread.ts), or waits for the next event. The main thread is modelled as the executor uses it
 // (executor.ts): before each window it runs barriers, plans a first chunk, then publishes the rest
-// chunk by chunk while the lanes run; at 1 thread one worker runs the lanes, from 2 threads on the
-// main thread joins them once the window is planned; once the lanes are done, the workers and the
-// main thread read back an equal share of the window each (collect.ts), and the main thread takes
-// the results in block order.
+// chunk by chunk while the lanes run; at 1 thread the one worker is given the window once it is
+// planned and reads it back alone, from 2 threads on the main thread joins the lanes once the
+// window is planned, and once they are done the workers and the main thread read back an equal
+// share of the window each (collect.ts); the main thread takes the results in block order.
 //
 // Costs: a transaction's VM run costs its gas x (sequential baseline median / block gas); the
 // main thread's steps (set-up, barriers, planning per transaction, reading back, taking the
@@ -301,8 +301,9 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
   plan.windows.forEach((win, w) => {
     const { lanes } = win;
     const pub = publications(win.from, win.to, clock + main.preMs[w]!, main.planMsPerTx);
-    const lanesStart = pub.at[0] ?? clock;
     const planEnd = pub.at.at(-1) ?? clock;
+    // At 1 thread the one worker is given the window once it is planned.
+    const lanesStart = threads === 1 ? planEnd : pub.at[0] ?? clock;
     let published = 0;
     let remaining = lanes.reduce((s, l) => s + l.length, 0);
     free.fill(lanesStart);
@@ -379,9 +380,9 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
       free[k] = Math.max(scanned, next);
     }
     // The workers and the main thread read back an equal share of the chunks at once (at 1 thread
-    // the main thread beside the one worker); the main thread then takes them in order.
+    // the one worker alone); the main thread then takes them in order.
     const chunks = Math.ceil((win.to - win.from) / COLLECT_CHUNK);
-    const readers = Math.min(chunks, threads === 1 ? 2 : threads);
+    const readers = Math.min(chunks, threads);
     const readMs = (main.collectMs[w]! * Math.ceil(chunks / Math.max(1, readers))) / Math.max(1, chunks);
     clock = Math.max(end + readMs, planEnd) + main.closeMs[w]!;
   });

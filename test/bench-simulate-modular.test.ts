@@ -43,15 +43,18 @@ describe('modular virtual run', () => {
     const main: MainThreadCosts = { preMs: [2], planMsPerTx: 0.5, collectMs: [4], closeMs: [5] };
     // 2 before the window, 32 planning, 5 taking the results: the main thread's 39 at any thread count.
     expect(modularVirtualRun(plan, main, 64, txMs, 0).makespanMs).toBeGreaterThanOrEqual(39);
-    // At 1 thread a worker runs the lanes while the main thread plans, then reads all back: 2 + the first chunk (32) + 64 + 4 + 5.
+    // At 1 thread the worker runs the lanes once the main thread has planned them, then reads all back: 2 + the plan (32) + 64 + 4 + 5.
     expect(modularVirtualRun(plan, main, 1, txMs, 0).makespanMs).toBe(2 + 32 + 64 + 4 + 5);
-    // A block of several chunks is read back by several threads at once: at 1 thread the worker and the main thread.
+    // Planned in several chunks, the window still starts at 1 thread only once all of them are: 2 + 256 + 512 + 4 + 5.
+    const chunked = generated('p2p', { accounts: 100_000, txs: 512, seed: 1, hashCost: 0 }, 'g').block;
+    expect(modularVirtualRun(planModular(chunked, 64, 'hash'), main, 1, new Float64Array(512).fill(1), 0).makespanMs).toBe(2 + 256 + 512 + 4 + 5);
+    // A block of several chunks is read back by several threads at once; at 1 thread by the worker alone.
     const big = generated('p2p', { accounts: 100_000, txs: 8 * COLLECT_CHUNK, seed: 1, hashCost: 0 }, 'g').block;
     const bigPlan = planModular(big, 8, 'hash');
     const reading: MainThreadCosts = { ...noMain, collectMs: [40] };
     const small = new Float64Array(8 * COLLECT_CHUNK).fill(0.001);
     const readBack = (threads: number) => modularVirtualRun(bigPlan, reading, threads, small, 0).makespanMs - modularVirtualRun(bigPlan, noMain, threads, small, 0).makespanMs;
-    expect(readBack(1)).toBeCloseTo(20, 9);
+    expect(readBack(1)).toBeCloseTo(40, 9);
     expect(readBack(4)).toBeCloseTo(10, 9);
     expect(readBack(16)).toBeCloseTo(5, 9);
   });

@@ -253,6 +253,10 @@ describe('on the worker pool', () => {
     const spread = await executor.execute(p2p, { threads: 4 });
     expectSame(spread, executeReference(p2p), 'p2p');
     expect(spread.stats.hotLaneWindows).toBe(0);
+    // At 1 thread the one worker is a late one too (it waits for the whole plan), yet it runs such a window: no one else would.
+    const alone = await executor.execute(amm, { threads: 1 });
+    expectSame(alone, executeReference(amm), 'amm at 1 thread');
+    expect([alone.stats.fallback, alone.stats.hotLaneWindows]).toEqual(['', 1]);
   });
 
   it('agrees with barriers and a block gas limit that stops the block part-way', async () => {

@@ -5,8 +5,8 @@
 // first chunk, starts the lanes on the workers, publishes the rest of the plan chunk by chunk
 // while they run; once the lanes are done, the workers and the main thread read the window back
 // in chunks (collect.ts), and the main thread takes them in block order and finally builds the
-// BlockResult (block-run.ts). At 1 thread one worker runs the lanes while the main thread plans;
-// from 2 threads on the main thread is one of the `threads`: once the window is planned it runs
+// BlockResult (block-run.ts). At 1 thread the main thread plans the window, then one worker runs
+// and reads back the lanes; from 2 threads on the main thread is one of the `threads`: once the window is planned it runs
 // lanes beside threads - 1 workers (joinLanes), until it finds none left to claim, then sleeps
 // until the lanes are done (DONE) to read back beside the workers.
 // Bad cases, none of which returns a partial state:
@@ -159,6 +159,11 @@ export class ModularExecutor implements Executor {
     }, this.buffers, this.scratch);
     const { i32, f64 } = this.buffers;
     const workers = poolSize(threads);
+    // At 1 thread one thread works at a time: the worker is given the window once it is planned
+    // (and then runs it whatever JOIN says, being the only one), and reads it back alone. Planning
+    // beside it used a second core, which "1 thread" must not (it read 114% efficiency on a block
+    // whose planning it hid that way).
+    const gateFrom = threads === 1 ? 0 : this.startAtOnce;
     while (run.nextWindow()) {
       const job = (worker: number): LanesJob => ({
         i32: i32.buffer as SharedArrayBuffer, f64: f64.buffer as SharedArrayBuffer, layout: run.L, worker, stallMs: this.stallMs,
@@ -170,7 +175,7 @@ export class ModularExecutor implements Executor {
       // The workers beyond the free cores get their job once the window is planned: woken at
       // once, they took a core from the planning main thread just to go to sleep.
       let planned = () => {};
-      const gate: JobGate = { from: this.startAtOnce, open: new Promise<void>((resolve) => (planned = resolve)) };
+      const gate: JobGate = { from: gateFrom, open: new Promise<void>((resolve) => (planned = resolve)) };
       const lanes = this.pool.run<LanesResult>(JOB, payloads, () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL), gate);
       // Awaited below, after planning: a rejection before then (a pool that cannot start a worker)
       // must not count as unhandled meanwhile, which would end the process.
@@ -197,7 +202,7 @@ export class ModularExecutor implements Executor {
           Atomics.store(i32, H.STATE, ABORT_EXTERNAL);
         }
       }
-      if (!mainFailure) await this.readBackBeside(lanes, run, mine.chunks);
+      if (!mainFailure && threads > 1) await this.readBackBeside(lanes, run, mine.chunks);
       let results: LanesResult[];
       try {
         results = await lanes;
@@ -234,7 +239,7 @@ export class ModularExecutor implements Executor {
   }
 }
 
-/** Workers for `threads` lane threads: at 1 the main thread plans while one worker runs the lanes; from 2 on it is one of the threads. */
+/** Workers for `threads` lane threads: at 1 the main thread plans, then one worker runs the lanes; from 2 on it is one of the threads. */
 const poolSize = (threads: number): number => Math.max(1, threads - 1);
 
 const fail = (message: string) => new ModularError(message);

@@ -187,9 +187,11 @@ function hungBlock(doing: Doing, outDir: string, timeoutS: number): string {
 type Sources = (name: string) => SubjectSource;
 
 /** The JSON summary: the verdict (ok = exit 0), the run's report plus rates (and the planted tally). */
-function summary(ok: boolean, r: RunReport, planted?: PlantedReport): object {
+function summary(ok: boolean, r: RunReport, settings: { runs: number; txs: number | undefined }, planted?: PlantedReport): object {
   return {
     ok,
+    // What each shard of a matrix must share for the shards to add up to the unsharded run.
+    runs: settings.runs, txs: settings.txs ?? null,
     executors: r.executors.map((e) => ({
       ...e, elapsedMs: Math.round(e.elapsedMs), blocksPerSecond: rate(e.blocksChecked, e.elapsedMs), schedulesPerSecond: rate(e.schedulesExplored, e.elapsedMs),
     })),
@@ -198,6 +200,18 @@ function summary(ok: boolean, r: RunReport, planted?: PlantedReport): object {
     elapsedMs: Math.round(r.elapsedMs), seed: r.seed, shard: r.shard, timedOut: r.timedOut, failures: r.failures,
     ...(planted ? { caught: planted.caught, total: planted.total, planted: planted.bugs } : {}),
   };
+}
+
+/**
+ * Under --json, what stderr says (stdout holds only the JSON): each counterexample's first line
+ * and replay, each executor that missed its required paths, and the checks the time limit cut.
+ */
+function jsonLogLines(r: RunReport, uncovered: readonly ExecutorReport[]): string[] {
+  return [
+    ...r.failures.map((f) => `${formatFailure(f)[0]!}; replay: ${f.replay}`),
+    ...uncovered.map((e) => `FAIL ${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did`),
+    ...(r.timedOut ? [`the time limit cut these checks, which are not passed: ${r.executors.filter((e) => e.cut).map((e) => `${e.label} ${cutChecks(e).join(', ')}`).join('; ')}`] : []),
+  ];
 }
 
 /** The checks of `e` the time limit stopped, with how far each got ("interleaving 3/20 batches"). */
@@ -342,7 +356,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     const planted = await runPlanted(base);
     const ok = planted.caught === planted.total;
     if (o.json) {
-      writeStdout(`${JSON.stringify(summary(ok, planted.run, planted))}\n`);
+      writeStdout(`${JSON.stringify(summary(ok, planted.run, { runs, txs }, planted))}\n`);
     } else {
       writeStdout(`${plantedText(planted, runs, shard, outDir).join('\n')}\n`);
     }
@@ -363,7 +377,9 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   for (const u of unclosed) process.stderr.write(`concord verify: ${u.message}\n`);
   const ok = checked && unclosed.length === 0;
   if (o.json) {
-    writeStdout(`${JSON.stringify({ ...summary(ok, r), ...(unclosed.length ? { error: unclosed.map((u) => u.message).join('; ') } : {}) })}\n`);
+    writeStdout(`${JSON.stringify({ ...summary(ok, r, { runs, txs }), ...(unclosed.length ? { error: unclosed.map((u) => u.message).join('; ') } : {}) })}\n`);
+    // A CI job sends stdout to a file: its log would show nothing of why it failed, or that it was cut.
+    for (const line of jsonLogLines(r, uncovered)) process.stderr.write(`concord verify: ${line}\n`);
   } else {
     for (const f of r.failures) writeStdout(`${formatFailure(f).join('\n')}\n\n`);
     writeStdout(`${textSummary(r).join('\n')}\n`);

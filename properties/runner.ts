@@ -128,11 +128,12 @@ export interface EarlierBlock {
 /**
  * How far one check got on this shard: passed (every batch ran, no counterexample), failed (it
  * found the counterexample), cut (the time limit stopped it after `batches` of its `of` batches,
- * possibly 0), skipped (an earlier check of the executor had already failed).
+ * possibly 0), skipped (an earlier check of the executor had already failed), none (this shard
+ * owns no batch of it: a summary that counted it passed would count what no shard ran).
  */
 export interface CheckReport {
   readonly name: CheckName;
-  readonly status: 'passed' | 'failed' | 'cut' | 'skipped';
+  readonly status: 'passed' | 'failed' | 'cut' | 'skipped' | 'none';
   readonly batches: number;
   readonly of: number;
 }
@@ -546,7 +547,7 @@ async function runCheck(
     progress();
     if (failure) return { report: report('failed', i + 1), failure };
   }
-  return { report: report('passed', batches.length) };
+  return { report: report(batches.length === 0 ? 'none' : 'passed', batches.length) };
 }
 
 /** The least time left for which a cut executor gets a second turn (a fresh instance's start-up, a worker pool's, would eat a shorter one). */

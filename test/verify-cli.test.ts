@@ -32,7 +32,7 @@ describe('concord verify', () => {
     const r = await verify({ executor: ['sequential'], runs: '100', json: true });
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ ok: true, blocksChecked: 125, schedulesExplored: 0, failures: [], seed: 1, shard: '1/1' });
+    expect(j).toMatchObject({ ok: true, runs: 100, txs: null, blocksChecked: 125, schedulesExplored: 0, failures: [], seed: 1, shard: '1/1' });
     expect(j.executors).toHaveLength(1);
     expect(j.executors[0]).toMatchObject({ name: 'sequential', failed: false, uncovered: [] });
     expect(j.executors[0].checks).toEqual([
@@ -84,6 +84,8 @@ describe('concord verify', () => {
     expect(f.transactions).toBeLessThanOrEqual(3);
     expect(['stale read', 'wrong receipt']).toContain(f.explanation.anomaly);
     expect(f.replay).toMatch(/^concord verify --replay cv1_/);
+    // A CI job sends the JSON to a file: its log still says what failed and how to replay it.
+    expect(r.stderr).toBe(`concord verify: FAIL ${f.label}: ${f.check} check (${f.setting}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} steps; replay: ${f.replay}\n`);
     // The block file is a valid block on which the module really differs from the reference.
     expect(existsSync(f.blockFile)).toBe(true);
     const block = parseBlock(readFileSync(f.blockFile, 'utf8'), f.blockFile);
@@ -134,6 +136,8 @@ describe('concord verify', () => {
     for (const shard of ['1/3', '2/3', '3/3']) parts.push(JSON.parse((await verify({ executor: ['sequential'], runs: '200', shard, json: true })).stdout));
     expect(parts.reduce((n, p) => n + p.blocksChecked, 0)).toBe(whole.blocksChecked);
     expect(parts.map((p) => p.shard)).toEqual(['1/3', '2/3', '3/3']);
+    // Determinism's 50 runs are one batch, shard 1's: the others ran none of it, and do not call it passed.
+    expect(parts.map((p) => p.executors[0].checks.find((c: { name: string }) => c.name === 'determinism').status)).toEqual(['passed', 'none', 'none']);
   });
 
   // Each shard judges coverage on its own share, so the advice must give every shard enough runs, not just one batch.

@@ -13,7 +13,7 @@ import { xorshift128plusFromState } from 'pure-rand/generator/xorshift128plus';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import type { Block, BlockResult } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { seedState } from '../spec/seed.js';
@@ -216,12 +216,13 @@ export function shardBatches(total: number, shard?: { index: number; count: numb
 
 /**
  * The executor as a file name: a built-in or planted name as it is; a module by its file name and a
- * digest of the path it resolves to, since two modules in one run may share a file name
- * (./badroot.mjs, ./sub/badroot.mjs) and must not overwrite each other's blocks. The same module
- * file gets the same name run after run, however the path to it is written.
+ * digest of its path from the folder verify runs in, since two modules in one run may share a file
+ * name (./badroot.mjs, ./sub/badroot.mjs) and must not overwrite each other's blocks. The same
+ * module file gets the same name run after run, however the path to it is written, and in a
+ * checkout elsewhere (a CI job's block file keeps its name when the failure is replayed locally).
  */
 function fileStem(executor: string): string {
-  const digest = isModulePath(executor) ? `-${bytesToHex(sha256(utf8ToBytes(resolve(executor)))).slice(0, 8)}` : '';
+  const digest = isModulePath(executor) ? `-${bytesToHex(sha256(utf8ToBytes(relative(process.cwd(), resolve(executor))))).slice(0, 8)}` : '';
   return `${basename(executor).replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '')}${digest}`;
 }
 

@@ -44,6 +44,25 @@ function hanging(hangs: (block: Block) => boolean, closed = { count: 0 }): () =>
   });
 }
 
+/**
+ * The reference, except wrong (a gas count off by one) the first time it is given a block of three
+ * transactions or more that is not in `seen`; logs each block it is given into `log`.
+ */
+function firstTimeWrong(seen: Set<string>, log: string[] = []): Executor {
+  return {
+    name: 'first-time-wrong',
+    async execute(block) {
+      const r = executeReference(block);
+      const id = fileOf(block);
+      log.push(id);
+      if (block.txs.length < 3 || seen.has(id)) return r;
+      seen.add(id);
+      return { ...r, gasUsed: r.gasUsed + 1 };
+    },
+    async close() {},
+  };
+}
+
 /** The blocks execute() is given, in order, for a run of `options` on the reference. */
 async function blocksOf(options: { runs: number; txs?: number }): Promise<Block[]> {
   const blocks: Block[] = [];
@@ -114,57 +133,32 @@ describe('verifyExecutor', () => {
   });
 
   it('says a failure that passed when run again fails only sometimes', async () => {
-    // Wrong the first time any instance is given a block of three transactions or more, right
-    // every time after: a failure that is gone when the block is run again, however many runs the
-    // shrinking and the reruns make (a coin on the call count was, and its outcome moved with them).
+    // Wrong the first time any instance is given a block: a failure that is gone when the block is
+    // run again, however many runs the shrinking and the reruns make (a coin on the call count
+    // was, and its outcome moved with them).
     const seen = new Set<string>();
-    const alternating = (): Executor => ({
-      name: 'alternating',
-      async execute(block) {
-        const r = executeReference(block);
-        const id = JSON.stringify([block.txs, [...block.preState], block.gasLimit]);
-        if (block.txs.length < 3 || seen.has(id)) return r;
-        seen.add(id);
-        return { ...r, gasUsed: r.gasUsed + 1 };
-      },
-      async close() {},
-    });
-    const error = await verifyExecutor(alternating, { runs: 100 }).catch((e: unknown) => e);
+    const error = await verifyExecutor(() => firstTimeWrong(seen), { runs: 100 }).catch((e: unknown) => e);
     const [f] = (error as EquivalenceError).report.failures;
     expect(f!.failsOnly).toBe('sometimes');
     expect((error as Error).message).toMatch(/^ {2}fails only {3}sometimes \(the executor's result changes from run to run of the same block\): run again, on the same instance or on fresh ones, this block passed some times and failed others/m);
   });
 
   it('replays a failure that comes and goes on the reported block alone, and on no other', async () => {
-    // Wrong the first time its instance is given a block of three transactions or more.
+    // Wrong the first time its own instance is given a block.
     const blocks: string[] = [];
-    const firstTimeWrong = (): Executor => {
-      const seen = new Set<string>();
-      return {
-        name: 'first-time-wrong',
-        async execute(block) {
-          const r = executeReference(block);
-          const id = fileOf(block);
-          blocks.push(id);
-          if (block.txs.length < 3 || seen.has(id)) return r;
-          seen.add(id);
-          return { ...r, gasUsed: r.gasUsed + 1 };
-        },
-        async close() {},
-      };
-    };
-    const error = await verifyExecutor(firstTimeWrong, { runs: 100 }).catch((e: unknown) => e);
+    const fresh = () => firstTimeWrong(new Set(), blocks);
+    const error = await verifyExecutor(fresh, { runs: 100 }).catch((e: unknown) => e);
     const [f] = (error as EquivalenceError).report.failures;
     expect(decodeToken(f!.token).minimized).toBeDefined();
     blocks.length = 0;
-    const replayed = await verifyExecutor(firstTimeWrong, { replay: f!.token }).catch((e: unknown) => e);
+    const replayed = await verifyExecutor(fresh, { replay: f!.token }).catch((e: unknown) => e);
     const [again] = (replayed as EquivalenceError).report.failures;
     expect(JSON.stringify(again!.block)).toBe(JSON.stringify(f!.block));
     expect(again!.token).toBe(f!.token);
     expect(new Set(blocks)).toEqual(new Set([fileOf(again!.block)]));
     // On an instance that has seen it the block passes, and the replay runs nothing else looking
     // for a failure (it went on to other blocks, and called one that failed a reproduction).
-    const seenIt = firstTimeWrong();
+    const seenIt = fresh();
     await seenIt.execute(blockFromJson(f!.block), {});
     blocks.length = 0;
     expect((await verifyExecutor(seenIt, { replay: f!.token })).failures).toEqual([]);

@@ -12,9 +12,10 @@ import { anchorsFor, BLOCK_STM_ANCHORS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
 import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import type { Merged, Source } from './merge.js';
+import type { ResultsFile } from './schema.js';
 import { MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
 import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, oversubscribed, withLabels, type Row } from './summary.js';
-import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match } from './verdict.js';
+import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match, type Verdict } from './verdict.js';
 import { explain, pct, preflightGap } from './why.js';
 import { plural } from '../spec/plural.js';
 
@@ -340,28 +341,60 @@ function outcomeText(x: Match): string {
   return `${x.outcome} wins (+${apart}, ${pValue(x.p)}${over})`;
 }
 
-/**
- * Both executors' simulated speedups on a workload at the highest thread count both models reach,
- * or '–'; above 1 thread, a model whose calibration says "not fitted" (it charges nothing it could
- * not fit, so it is optimistic there; at 1 thread its point is the measurement's) is marked with
- * the footnote `unfitted`.
- */
-function predictedText(m: Merged, machine: string, workload: string, unfitted: () => string): string {
+type SimulatedRecord = ResultsFile['simulated'][number];
+
+/** Both executors' simulated points on a workload at the highest thread count both models reach, or null. */
+function predictedPair(m: Merged, machine: string, workload: string): { threads: number; blockStm: SimulatedRecord; modular: SimulatedRecord } | null {
   const sims = m.sources.find((s) => s.name === machine)?.doc.simulated.filter((x) => x.workload === workload) ?? [];
   const at = (executor: string) => new Map(sims.filter((x) => x.executor === executor).map((x) => [x.threads, x]));
   const [bs, mod] = [at(BLOCK_STM), at(MODULAR)];
   const t = Math.max(-Infinity, ...[...bs.keys()].filter((k) => mod.has(k)));
-  if (!Number.isFinite(t)) return '–';
-  const cell = (x: { speedup: number; model: string }) => `${fixed(x.speedup)}x${t > 1 && x.model.includes('not fitted') ? unfitted() : ''}`;
-  return `${cell(bs.get(t)!)} / ${cell(mod.get(t)!)} at ${t}`;
+  return Number.isFinite(t) ? { threads: t, blockStm: bs.get(t)!, modular: mod.get(t)! } : null;
+}
+
+/**
+ * "17.14x / 7.56x at 64", or '–' without a pair; above 1 thread, a model whose calibration says
+ * "not fitted" (it charges nothing it could not fit, so it is optimistic there; at 1 thread its
+ * point is the measurement's) is marked with the footnote `unfitted`.
+ */
+function predictedText(pair: ReturnType<typeof predictedPair>, unfitted: () => string): string {
+  if (pair === null) return '–';
+  const cell = (x: SimulatedRecord) => `${fixed(x.speedup)}x${pair.threads > 1 && x.model.includes('not fitted') ? unfitted() : ''}`;
+  return `${cell(pair.blockStm)} / ${cell(pair.modular)} at ${pair.threads}`;
+}
+
+/**
+ * A sentence for the why column where the predictions, at more threads than the verdict's, rank
+ * the executors the other way (by TIE_BELOW or more): a reader who sees both columns must not
+ * take the row's verdict for the one at many threads, nor the model's ranking for a verdict.
+ */
+function reversedText(h: Match, pair: ReturnType<typeof predictedPair>): string {
+  if (pair === null || pair.threads <= h.threads || (h.outcome !== BLOCK_STM && h.outcome !== MODULAR)) return '';
+  const [bs, mod] = [pair.blockStm.speedup, pair.modular.speedup];
+  const predicted = bs / mod >= 1 + TIE_BELOW ? BLOCK_STM : mod / bs >= 1 + TIE_BELOW ? MODULAR : null;
+  if (predicted === null || predicted === h.outcome) return '';
+  return ` The predictions rank them the other way at ${threadsText(pair.threads)} (${BLOCK_STM} ${fixed(bs)}x, ${MODULAR} ${fixed(mod)}x): a model's, not a measurement, so no verdict is drawn from it.`;
+}
+
+/**
+ * The thread counts the verdicts stand at, in words for the section's title: "at 2 threads, the
+ * most this machine measured" where every verdict is at its machine's highest measured count.
+ */
+function verdictScope(m: Merged, list: readonly Verdict[]): string {
+  const counts = [...new Set(list.map((v) => v.headline.threads))].sort((a, b) => a - b);
+  const most = list.every((v) => v.headline.threads === Math.max(...m.sources.find((s) => s.name === v.machine)!.doc.settings.threads));
+  const which = m.sources.length > 1 ? 'each machine' : 'this machine';
+  if (counts.length === 1) return `at ${threadsText(counts[0]!)}${most ? `, the most ${which} measured` : ''}`;
+  return `at ${counts.join(' or ')} threads${most ? `, the most ${which} measured` : ', the most both executors ran'}`;
 }
 
 /** Which of block-stm and modular wins each workload, and why, at the highest thread count both ran. */
 function verdictSection(m: Merged): Section {
-  const title = 'Which executor wins, and why';
   const list = verdicts(m);
+  const scope = list.length ? verdictScope(m, list) : '';
+  const title = `Which executor wins, and why${scope ? ` (${scope})` : ''}`;
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
-  const method = `At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. In parentheses: the speedup over the baseline's fastest core, where it differs. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements, and one whose footnote says "not fitted" is optimistic. ${roundsTested
+  const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. In parentheses: the speedup over the baseline's fastest core, where it differs. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), and one whose footnote says "not fitted" is optimistic. ${roundsTested
     ? `The test compares the two executors' round medians (both are timed in each round; ${MIN_ROUNDS} rounds or more each), so drift between rounds is not taken for a difference, and with 5 rounds a side no p is below 2/252 (0.008). A verdict marked "over samples" had fewer rounds on a side and treats every sample as independent, which samples of one round are not: its small p says the samples taken agree, not that another run will.`
     : 'The p-values treat every sample as independent, which samples of one round are not: a small p says the samples taken agree, not that another run will.'}`;
   if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.`], tables: [] };
@@ -376,9 +409,10 @@ function verdictSection(m: Merged): Section {
     const sameAtOne = one && h.threads > 1 && h.outcome !== 'tie' && one.outcome === h.outcome && one.ratio >= 1 + 0.8 * (h.ratio - 1)
       ? ` At 1 thread already ${speedupText(one.blockStm)} against ${speedupText(one.modular)}: most of the gap is each executor's cost per transaction, not its scaling.`
       : '';
+    const pair = predictedPair(m, v.machine, v.workload.id);
     return [
       v.label, ...(multi ? [v.machine] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
-      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}${sameAtOne}`, predictedText(m, v.machine, v.workload.id, unfitted),
+      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}${sameAtOne}${reversedText(h, pair)}`, predictedText(pair, unfitted),
     ];
   });
   return {

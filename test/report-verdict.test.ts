@@ -1,4 +1,5 @@
-// The report's "Which executor wins, and why" section: the verdict at the highest shared thread
+// The report's "Which executor wins, and why" section: its scope (the thread count of its verdicts)
+// in its title, a row that says where the predictions rank the executors the other way, the verdict at the highest shared thread
 // count (a clear modular win with few cross-module transactions, a block-stm win where block-stm
 // fell back and modular's lanes were serialized, a tie on noisy samples with a differing 1-thread
 // verdict), the reasons quoted from the recorded numbers, a block the preflight sent away although
@@ -88,6 +89,34 @@ describe('which executor wins, and why', () => {
     expect(md).toContain('the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ 0.05) and by at least 5%; otherwise it is a tie.');
     expect(md).toContain('| workload | threads | block-stm | modular | ideal | verdict | why | predicted (block-stm / modular) |');
     expect(md).toContain('Predicted: both executors\' simulated speedups at the highest thread count both models reach');
+  });
+
+  it('says up front at which thread count its verdicts stand, and that it is the most the machine measured', () => {
+    expect(md).toMatch(/^## Which executor wins, and why \(at 2 threads, the most this machine measured\)\n/);
+    expect(md).toContain('Every verdict here is at 2 threads, the most this machine measured: what holds there need not hold on more cores');
+    // A file that measured 4 threads, where the two executors share only 1 and 2, does not call 2 the most.
+    const wider = structuredClone(doc);
+    wider.settings.threads = [1, 2, 4];
+    expect(render(wider)).toMatch(/^## Which executor wins, and why \(at 2 threads\)\n/);
+  });
+
+  it('says in the row where the predictions at more threads rank the executors the other way, drawing no verdict from them', () => {
+    const predicted = structuredClone(doc);
+    const id = (name: string) => predicted.workloads.find((w) => w.id.startsWith(name))!.id;
+    predicted.simulated.push(
+      // Modular wins p2p at 2 threads; the models put block-stm well ahead at 64.
+      { workload: id('p2p'), executor: 'block-stm', threads: 64, speedup: 17.14, model: 'b' },
+      { workload: id('p2p'), executor: 'modular', threads: 64, speedup: 7.56, model: 'm', modules: 128 },
+      // The token tie, and models within 5% of each other, say nothing.
+      { workload: id('token'), executor: 'block-stm', threads: 64, speedup: 15, model: 'b' },
+      { workload: id('token'), executor: 'modular', threads: 64, speedup: 7, model: 'm', modules: 128 },
+    );
+    const text = render(predicted);
+    expect(row(text, 'p2p 1000 acc × 1000 tx')[6]).toMatch(/ The predictions rank them the other way at 64 threads \(block-stm 17\.14x, modular 7\.56x\): a model's, not a measurement, so no verdict is drawn from it\.$/);
+    expect(row(text, 'p2p 1000 acc × 1000 tx')[5]).toBe('modular wins (+47%, p<0.001)');
+    expect(row(text, 'token 1000 acc × 1000 tx')[6]).not.toContain('other way');
+    predicted.simulated[1]!.speedup = 16.5;
+    expect(row(render(predicted), 'p2p 1000 acc × 1000 tx')[6]).not.toContain('other way');
   });
 
   it('quotes both models\' predictions at the highest thread count both reach, and – where they do not', () => {
@@ -306,7 +335,7 @@ describe('which executor wins, and why', () => {
 
   it('the HTML page shows the same verdicts and reasons', () => {
     const html = renderHtml(merge([{ file: 'r.json', doc }]), []);
-    expect(html).toContain('<h2>Which executor wins, and why</h2>');
+    expect(html).toContain('<h2>Which executor wins, and why (at 2 threads, the most this machine measured)</h2>');
     expect(html).toContain('<td>modular wins (+47%, p&lt;0.001)</td>');
     expect(html).toContain(`<td>block-stm fell back to sequential execution on 100% of its blocks (${CONTENTION}); `);
     expect(html).toContain('<td>tie (2% apart, p=0.315)</td>');

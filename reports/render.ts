@@ -128,7 +128,13 @@ function checkedSpeedupCell(r: Row, notes: Footnotes): string {
   return `${speedupCell(r, notes)}${r.correct ? '' : ' ✗'}`;
 }
 
-const ABOVE_THREADS = 'Efficiency above 100% from a speedup above the thread count (or the machine\'s cores, where fewer), which noise or a baseline that ran on a slower core produces (see the core speeds in the report\'s Noise section), or an executor that uses a core beyond its threads: the modular executor\'s main thread plans beside its one worker at 1 thread.';
+const ABOVE_THREADS = 'Efficiency above 100% from a speedup above the thread count (or the machine\'s cores, where fewer), which noise or a baseline that ran on a slower core produces (see the core speeds in the report\'s Noise section), or an executor that uses a core beyond its threads.';
+/**
+ * Modular at 1 thread once ran its lanes on a worker while the main thread planned, on a second
+ * core; it now plans first and then lets one worker run, so a file that shows it above 100% there
+ * was, most likely, written before that change, and a results file does not say which build wrote it.
+ */
+const MODULAR_TWO_CORES = 'Modular above 100% at 1 thread: its 1-thread run uses one core at a time (the main thread plans, then one worker runs), but builds before that change ran the lanes on a worker while the main thread planned, on a second core, and a results file they wrote shows it above 1x at 1 thread, as here: read this figure as two cores\' and not as one.';
 const ABOVE_IDEAL = 'Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).';
 
 /** The thread count, with a footnote where it exceeds the machine's cores: its ideal is taken at the cores. */
@@ -141,7 +147,8 @@ function threadsCell(r: Row, notes: Footnotes): string {
 function efficiencyCell(r: Row, notes: Footnotes): string {
   if (r.role === 'baseline' || r.efficiency === null) return '–';
   const shown = Math.round(r.efficiency * 100);
-  const marked = [...(fellBack(r) ? [fallbackNote(r)] : []), ...(shown > 100 ? [r.speedup > Math.min(r.threads, r.cores) ? ABOVE_THREADS : ABOVE_IDEAL] : [])];
+  const above = r.speedup <= Math.min(r.threads, r.cores) ? ABOVE_IDEAL : r.executor === MODULAR && r.threads === 1 ? MODULAR_TWO_CORES : ABOVE_THREADS;
+  const marked = [...(fellBack(r) ? [fallbackNote(r)] : []), ...(shown > 100 ? [above] : [])];
   return `${shown}%${notes.mark(...marked)}`;
 }
 
@@ -485,6 +492,7 @@ function sections(m: Merged): Section[] {
         `(lo–hi) after a speedup: how far it moved between rounds. With ${MIN_SAMPLES_FOR_CI} rounds or more the range is the 95% confidence interval of the median per-round speedup (order statistics); with fewer, it runs from the lowest per-round speedup to the highest, which holds that median with probability 1 - 2 × 0.5^rounds (${pct(rangeConfidence(5))} with 5 rounds, ${pct(rangeConfidence(4))} with 4; a footnote marks fewer). Samples of one round share its machine state, so this range, more than the number of samples, says how far a rerun may move the figure. Absent where the two runs shared fewer than 2 rounds.`,
       ] : ['speedup = median block time of the sequential baseline / the executor\'s, both timed in the same process, interleaved round by round.']),
       `over fastest-core baseline = the same, taken only over the rounds in which the baseline ran on its fastest core (the CPU whose rounds, ${MIN_CORE_SAMPLES} samples or more, ran fastest; where it can, the bench pins the baseline to each CPU in turn, round by round). Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not. – where the file has no CPUs per sample.`,
+      `threads: for ${BLOCK_STM}, N threads are N workers while the main thread waits for them; for ${MODULAR}, the main thread is one of the N from 2 threads on (N - 1 workers, and the main thread plans and then runs lanes beside them), and at 1 thread the main thread plans and then one worker runs, one thread at a time (builds before that change ran the worker beside the planning main thread, on a second core: a footnote marks a 1-thread ${MODULAR} efficiency above 100%). The sequential baseline always runs on one thread.`,
       'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal. Both are taken at min(threads, the machine\'s effective cores): threads beyond the cores share them, so no more than the cores run at once, and a footnote marks such rows.',
       ...(ranged ? ['tx/s: transactions over the median block time of all the run\'s samples; where rounds drifted, two runs\' tx/s can stand in another ratio than their speedup, which is taken round by round.'] : []),
       're-exec/tx and failed val/tx: the executor\'s re-executions and failed validations per transaction, averaged over timed blocks. p50/p99: block latency percentiles; with 100 samples or fewer (the samples column), the p99 lies between the run\'s two slowest samples: it says how slow the slowest blocks were, not how often a block is that slow.',

@@ -395,12 +395,28 @@ describe('markdown', () => {
     const md = renderMarkdown(merge([{ file: 'a.json', doc }]), []);
     const [, , , , speedup, , , , efficiency] = mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '1');
     expect([speedup, efficiency]).toEqual(['1.68x', '168%¹']);
-    expect(md).toContain('¹ Efficiency above 100% from a speedup above the thread count (or the machine\'s cores, where fewer), which noise or a baseline that ran on a slower core produces (see the core speeds in the report\'s Noise section), or an executor that uses a core beyond its threads: the modular executor\'s main thread plans beside its one worker at 1 thread.');
+    expect(md).toContain('¹ Efficiency above 100% from a speedup above the thread count (or the machine\'s cores, where fewer), which noise or a baseline that ran on a slower core produces (see the core speeds in the report\'s Noise section), or an executor that uses a core beyond its threads.');
+    expect(md).not.toContain('Modular above 100% at 1 thread');
     const chain = mdRow(md, 'p2p 2 acc × 1000 tx', 'fake-parallel', '2');
     expect([chain[4], chain[8]]).toEqual(['1.32x (fell back)²', '132%²,³']);
     expect(md).toContain('³ Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).');
     // At or below 100%, no mark.
     expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '2')[8]).toBe('84%');
+  });
+
+  it('says what a thread is for each executor, and footnotes modular above 100% at 1 thread as a file from the two-core builds', () => {
+    const run = (blockStm: number, modular: number) => ({ blockStm: { 1: { ms: blockStm }, 2: { ms: 6 } }, modular: { 1: { ms: modular }, 2: { ms: 5.5 } } });
+    // Modular 10 / 8.8 = 1.14x at 1 thread, as the published file's p2p 1000000 acc × 1000 tx; block-stm 0.9x.
+    const md = renderMarkdown(merge([{ file: 'a.json', doc: contestResults([{ workload: 'p2p', idealLimit: 14, seqMs: 10, ...run(11, 8.8) }]) }]), []);
+    expect(md).toContain('threads: for block-stm, N threads are N workers while the main thread waits for them; for modular, the main thread is one of the N from 2 threads on');
+    expect(md).toContain('at 1 thread the main thread plans and then one worker runs, one thread at a time');
+    const [, , , , , , , , efficiency] = mdRow(md, 'p2p 1000 acc × 1000 tx', 'modular', '1');
+    expect(efficiency).toMatch(/^11\d%(¹|²)$/);
+    expect(md).toContain('Modular above 100% at 1 thread: its 1-thread run uses one core at a time (the main thread plans, then one worker runs), but builds before that change ran the lanes on a worker while the main thread planned, on a second core');
+    // Block-STM at 1 thread above 100% gets the general note, not modular's.
+    const other = renderMarkdown(merge([{ file: 'a.json', doc: contestResults([{ workload: 'p2p', idealLimit: 14, seqMs: 10, ...run(8.8, 11) }]) }]), []);
+    expect(mdRow(other, 'p2p 1000 acc × 1000 tx', 'block-stm', '1')[8]).toMatch(/^11\d%¹$/);
+    expect(other).not.toContain('Modular above 100% at 1 thread');
   });
 
   it('warns about unequal cores in words that fit a 1-thread run as well as a parallel one, and says what to do', () => {

@@ -14,7 +14,7 @@ import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
 import { MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
-import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, oversubscribed, withLabels, type Row } from './summary.js';
+import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match, type Verdict } from './verdict.js';
 import { explain, pct, preflightGap } from './why.js';
 import { plural } from '../spec/plural.js';
@@ -209,11 +209,50 @@ function coreWarning(s: Source, rows: readonly Row[]): string | null {
   return `⚠ ${s.name}: its cores ran at unequal speeds (at the start: ${probeText(c.start)}; at the end: ${probeText(c.end)})${bound}. A baseline timed on a slower core makes a speedup look larger, and an executor slowed by one makes it look smaller. ${todo}`;
 }
 
+/**
+ * Round medians of one baseline run further apart than this (slowest over fastest) mean something
+ * slowed whole rounds: a quiet run's rounds agree within a few percent, and busy rounds are
+ * flagged on their own, so drift that passed as quiet is what this catches.
+ */
+export const ROUND_DRIFT = 1.2;
+
+/**
+ * The warning for a source whose baseline rounds drifted, or null: each run with its spread. A
+ * speedup pairs each round's executor with its own round's baseline, so drift widens the ranges
+ * more than it moves the medians; tx/s and the models' fits, over all samples, take it in whole.
+ */
+function driftWarning(s: Source, rows: readonly Row[]): string | null {
+  const baselines = rows.filter((r) => r.machine === s.name && r.role === 'baseline');
+  const drifted = baselines.flatMap((r) => {
+    const medians = roundMedians(r.run);
+    if (medians === null || medians.length < 2) return [];
+    const spread = Math.max(...medians) / Math.min(...medians);
+    return spread > ROUND_DRIFT ? [`${r.label} at ${threadsText(r.threads)} (${fixed(spread)}x)`] : [];
+  });
+  if (drifted.length === 0) return null;
+  return `⚠ ${s.name}: in ${drifted.length} of ${baselines.length} baseline runs the median block time of one round stood more than ${ROUND_DRIFT}x from another's (slowest round over fastest): ${drifted.join(', ')}. `
+    + 'Something slowed whole rounds without showing as busy. Each speedup pairs an executor\'s round with the baseline of the same round, so such drift widens the (lo–hi) ranges more than it moves the speedups; tx/s and the predictions\' fits, taken over all samples, carry it whole.';
+}
+
+/**
+ * The A/A evidence a file holds, or null: where both executors sent every block to the sequential
+ * executor, the same code ran twice, so how far their speedups differ is the noise alone.
+ */
+function aaText(m: Merged): string | null {
+  const same = verdicts(m).flatMap((v) => [v.headline, ...v.others].filter((x) => x.bothSequential).map((x) => ({ v, x })));
+  if (same.length === 0) return null;
+  const listed = same.map(({ v, x }) => `${v.label}${m.sources.length > 1 ? ` (${v.machine})` : ''} at ${threadsText(x.threads)}: ${fixed(x.blockStm.speedup)}x and ${fixed(x.modular.speedup)}x`);
+  const most = Math.max(...same.map(({ x }) => x.ratio));
+  return `A/A: where both ${BLOCK_STM} and ${MODULAR} sent every block to the sequential executor, the same code ran twice, and their speedups differ by ${Math.round((most - 1) * 100)}% at most (${listed.join('; ')}): a gap of that size between the executors elsewhere is within this machine's noise.`;
+}
+
 function warnings(m: Merged): string[] {
   const out: string[] = [];
   for (const s of m.sources) {
     const cores = coreWarning(s, m.rows);
     if (cores) out.push(cores);
+    const drift = driftWarning(s, m.rows);
+    if (drift) out.push(drift);
     const n = s.doc.noise;
     if (n.busyRounds > 0) {
       out.push(`⚠ ${s.name}: ${n.busyRounds} of ${n.rounds} rounds ran while other processes used more than ${n.busyThresholdCores} cores; their samples are counted in the "busy" column.`);
@@ -443,7 +482,8 @@ function sections(m: Merged): Section[] {
     paragraphs: [
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy.',
       `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU.`,
-      ...(warn.length ? warn : ['No warnings: no busy rounds, unequal cores, failures, mismatches or short runs.']),
+      ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, failures, mismatches or short runs.']),
+      aaText(m) ?? '',
     ],
     tables: [noiseTable(m.sources), coresTable(m.sources)],
   });

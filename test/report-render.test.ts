@@ -437,6 +437,29 @@ describe('markdown', () => {
     expect(coreWarning(single)).toBe(`${head}. ${effect} Rerun on a machine whose cores run at equal speeds.`);
   });
 
+  it('warns where a baseline\'s rounds drifted apart, naming the workload, thread count and spread', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    doc.settings.rounds = 5;
+    for (const r of doc.runs) r.rounds = r.samplesMs.map((_, i) => Math.floor(i / 2));
+    const quiet = renderMarkdown(merge([{ file: 'a.json', doc }]), []);
+    expect(quiet).not.toContain('baseline runs the median block time of one round');
+    expect(quiet).toContain('No warnings: no busy rounds, drifting rounds, unequal cores');
+    // Round 3 of the p2p baseline at 1 thread ran 1.6x slower: a round the busy check did not catch.
+    const base = doc.runs.find((r) => r.role === 'baseline' && r.workload === 'p2p-a100-t1000-s1-h3' && r.threads === 1)!;
+    base.samplesMs = base.samplesMs.map((ms, i) => (base.rounds![i] === 3 ? ms * 1.6 : ms));
+    const md = mdUnescaped(renderMarkdown(merge([{ file: 'a.json', doc }]), []));
+    expect(md).toMatch(/⚠ Test CPU \(family 1 model 2\), 2 cores, 8 GiB, Node 20: in 1 of 4 baseline runs the median block time of one round stood more than 1\.2x from another's \(slowest round over fastest\): p2p 100 acc × 1000 tx at 1 thread \(1\.[5-7]\dx\)\. /);
+    expect(md).not.toContain('No warnings');
+  });
+
+  it('states the A/A evidence where both executors ran every block on the sequential executor', () => {
+    const sequential = { ms: 10.2, fallback: PREFLIGHT_CHAIN, fallbackShare: 1 };
+    const doc = contestResults([{ workload: 'amm', idealLimit: 1, seqMs: 10, blockStm: { 1: { ms: 11 }, 2: sequential }, modular: { 1: { ms: 11 }, 2: { ...sequential, ms: 10.5 } } }]);
+    const md = mdUnescaped(renderMarkdown(merge([{ file: 'a.json', doc }]), []));
+    expect(md).toMatch(/A\/A: where both block-stm and modular sent every block to the sequential executor, the same code ran twice, and their speedups differ by \d% at most \(amm 1000 acc × 1000 tx at 2 threads: 0\.9\dx and 0\.9\dx\): a gap of that size between the executors elsewhere is within this machine's noise\./);
+    expect(renderMarkdown(merge([{ file: 'a.json', doc: sampleResults({ seqMs: 10, execMs: 6, samples: 10 }) }]), [])).not.toContain('A/A');
+  });
+
   it('warns about busy rounds, mismatches and failures', () => {
     const doc = sampleResults({ seqMs: 10, execMs: 5, samples: 10 });
     doc.noise.busyRounds = 3;

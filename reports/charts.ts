@@ -3,7 +3,7 @@
 // ideal list-schedule line, simulated predictions and the Block-STM paper's figures (on the
 // workloads anchorsFor gives them, as the tables do), and where measured runs had more threads
 // than the machine's cores, the ideal at the cores carried on to them, the ideal the results table
-// gives those runs; throughput; efficiency against the ideal.
+// gives those runs; throughput; efficiency against the ideal, of runs that ran in parallel.
 // Invariants: every series a chart draws is named in its legend, so a reader (and the tests) can
 // find each one in the SVG's text; a series has the same colour in every chart of a report; the
 // points of runs the sequential executor partly or wholly ran are ringed, and the ring is in the
@@ -15,7 +15,7 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { anchorsFor, BLOCK_STM_ANCHORS, type Anchor } from './anchors.js';
 import type { Merged } from './merge.js';
-import { fellBack, oversubscribed, type Row } from './summary.js';
+import { allSequential, fellBack, oversubscribed, type Row } from './summary.js';
 import { plural } from '../spec/plural.js';
 
 export const IDEAL_SERIES = 'ideal (list schedule)';
@@ -215,8 +215,9 @@ export function throughputChart(m: Merged): Chart {
   return chart('throughput', 'Throughput (transactions per second)', facetChart(m, points, 'Throughput vs threads', 'tx/s', false), points);
 }
 
+/** Efficiency of the runs that ran in parallel: one that sent every block to the sequential executor has none (the tables say n/a). */
 export function efficiencyChart(m: Merged): Chart {
-  const points: Point[] = m.rows.filter((r) => r.role === 'executor' && r.efficiency !== null).map((r) => ({
+  const points: Point[] = m.rows.filter((r) => r.role === 'executor' && r.efficiency !== null && !allSequential(r)).map((r) => ({
     workload: r.label, threads: r.threads, value: r.efficiency!, series: rowSeries(m, r), kind: measuredKind(r), fallback: fellBack(r),
   }));
   return chart('efficiency', 'Efficiency: measured speedup / ideal speedup', facetChart(m, points, 'Efficiency against the ideal at min(threads, cores) (1 = the limit of the block\'s dependencies on the cores that ran)', 'measured / ideal', false), points);

@@ -5,7 +5,8 @@
 // warning (busy machine, incorrect executor, failures, too few samples) appears in both forms; a
 // speedup of a run the sequential executor partly or wholly ran says so in its cell, with the share
 // and the reason in a footnote under its table, as does one of a run that stopped part-way, with
-// its samples and error; an efficiency above 100% carries a footnote on what can produce it; and
+// its samples and error; a run the sequential executor wholly ran has no efficiency (n/a); an
+// efficiency above 100% carries a footnote on what can produce it; and
 // both forms show every string from a results file as text, escaped for each (esc, mdText).
 
 import { anchorsFor, BLOCK_STM_ANCHORS, P2P_GRID_GROUP } from './anchors.js';
@@ -14,7 +15,7 @@ import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
 import { MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
-import { executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
+import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match, type Verdict } from './verdict.js';
 import { explain, pct, preflightGap } from './why.js';
 import { plural } from '../spec/plural.js';
@@ -82,7 +83,7 @@ function footnotes(): Footnotes {
 function fallbackNote(r: Row): string {
   const share = r.run.fallbackShare;
   const what = share === undefined ? 'some or all of the run\'s blocks (this file does not say how many) went to the sequential executor'
-    : share >= 1 ? 'every block of the run went to the sequential executor, so its speedup and efficiency are the sequential executor\'s, not the parallel engine\'s'
+    : share >= 1 ? 'every block of the run went to the sequential executor, so its speedup is the sequential executor\'s, not the parallel engine\'s, and it has no efficiency against the ideal'
     : `${pct(share)} of the run's blocks went to the sequential executor, so its speedup mixes the parallel engine's blocks with the sequential executor's`;
   const gap = preflightGap(r);
   return `Fell back: ${what}. Why: ${r.fallback}.${gap === null ? '' : ` The ideal is higher because ${gap}.`}`;
@@ -143,9 +144,15 @@ function threadsCell(r: Row, notes: Footnotes): string {
   return `${r.threads}${notes.mark(`more threads than the machine's ${plural(r.cores, 'effective core')}: those runs' threads shared the cores, so at most ${r.cores} ran at once; their ideal, bound and efficiency are taken at ${plural(r.cores, 'thread')}.`)}`;
 }
 
-/** Efficiency, with the fallback's footnote and, above 100%, one on what can carry a speedup past the ideal. */
+/**
+ * Efficiency, with the fallback's footnote and, above 100%, one on what can carry a speedup past
+ * the ideal. A run that sent every block to the sequential executor never ran in parallel: its
+ * speedup over the baseline is one sequential executor against another, and no ideal for parallel
+ * work applies, so it reads "n/a (sequential)".
+ */
 function efficiencyCell(r: Row, notes: Footnotes): string {
   if (r.role === 'baseline' || r.efficiency === null) return '–';
+  if (allSequential(r)) return `n/a (sequential)${notes.mark(fallbackNote(r))}`;
   const shown = Math.round(r.efficiency * 100);
   const above = r.speedup <= Math.min(r.threads, r.cores) ? ABOVE_IDEAL : r.executor === MODULAR && r.threads === 1 ? MODULAR_TWO_CORES : ABOVE_THREADS;
   const marked = [...(fellBack(r) ? [fallbackNote(r)] : []), ...(shown > 100 ? [above] : [])];
@@ -536,7 +543,7 @@ function sections(m: Merged): Section[] {
       'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal. Both are taken at min(threads, the machine\'s effective cores): threads beyond the cores share them, so no more than the cores run at once, and a footnote marks such rows.',
       ...(ranged ? ['tx/s: transactions over the median block time of all the run\'s samples; where rounds drifted, two runs\' tx/s can stand in another ratio than their speedup, which is taken round by round.'] : []),
       're-exec/tx and failed val/tx: the executor\'s re-executions and failed validations per transaction, averaged over timed blocks. p50/p99: block latency percentiles; with 100 samples or fewer (the samples column), the p99 lies between the run\'s two slowest samples: it says how slow the slowest blocks were, not how often a block is that slow.',
-      '(fell back) after a speedup: the parallel executor handed some or all of the run\'s blocks to the sequential executor (its preflight or its contention check judged them too contended), so the figure is partly or wholly the sequential executor\'s; the footnote under the table says how many blocks and why. The charts mark such runs\' points too. (partial) after a speedup: the executor threw part-way through its timed rounds, so the figures of its row come from the samples it took before; the footnote says how many. A footnote on an efficiency above 100% says what can cause it.',
+      '(fell back) after a speedup: the parallel executor handed some or all of the run\'s blocks to the sequential executor (its preflight or its contention check judged them too contended), so the figure is partly or wholly the sequential executor\'s; the footnote under the table says how many blocks and why. The charts mark such runs\' points too. A run that sent every block there never ran in parallel: its efficiency reads n/a (sequential), and the efficiency chart leaves it out. (partial) after a speedup: the executor threw part-way through its timed rounds, so the figures of its row come from the samples it took before; the footnote says how many. A footnote on an efficiency above 100% says what can cause it.',
     ],
     tables: [],
   });

@@ -129,6 +129,11 @@ export function fellBack(r: Row): boolean {
   return r.fallback !== '' && r.run.fallbackShare !== 0;
 }
 
+/** Whether the sequential executor ran every block of the run: it never ran in parallel. */
+export function allSequential(r: Row): boolean {
+  return r.role === 'executor' && r.run.fallbackShare === 1;
+}
+
 /** Samples a core needs before its median can stand for the baseline on that core. */
 export const MIN_CORE_SAMPLES = 3;
 

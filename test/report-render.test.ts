@@ -125,10 +125,18 @@ describe('charts', () => {
 
   it('rings the points of runs that fell back to the sequential executor, and says so in the legend', async () => {
     const m = merge([{ file: 'a.json', doc: sampleResults({ seqMs: 10, execMs: 6, samples: 10, chain: true }) }]);
-    for (const c of charts(m)) {
+    const [speedup, throughput, efficiency] = charts(m);
+    for (const c of [speedup!, throughput!]) {
       expect(points(c).filter((p) => p.fallback).map((p) => `${p.workload} · ${p.series} @${p.threads}`)).toEqual(['p2p 2 acc × 1000 tx · fake-parallel @2']);
       expect(svgTexts(await renderSvg(c.spec))).toContain(FALLBACK_POINT);
     }
+    // A run that sent every block to the sequential executor has no efficiency to draw: it never ran in parallel.
+    expect(points(efficiency!).filter((p) => p.workload === 'p2p 2 acc × 1000 tx').map((p) => p.threads)).toEqual([1]);
+    // One that sent only some does, ringed.
+    const partly = sampleResults({ seqMs: 10, execMs: 6, samples: 10, chain: true });
+    partly.runs.find((r) => r.fallbackShare === 1)!.fallbackShare = 0.5;
+    const ringed = points(charts(merge([{ file: 'a.json', doc: partly }]))[2]!).filter((p) => p.fallback);
+    expect(ringed.map((p) => `${p.workload} @${p.threads}`)).toEqual(['p2p 2 acc × 1000 tx @2']);
     for (const c of charts(one)) expect(svgTexts(await renderSvg(c.spec))).not.toContain(FALLBACK_POINT);
   });
 
@@ -345,9 +353,10 @@ describe('markdown', () => {
     doc.simulated.push({ workload: 'p2p-a2-t1000-s1-h3', executor: 'fake-parallel', threads: 2, speedup: 0.8, model: 'test' });
     const m = merge([{ file: 'a.json', doc }]);
     const md = renderMarkdown(m, []);
-    const note = `¹ Fell back: every block of the run went to the sequential executor, so its speedup and efficiency are the sequential executor's, not the parallel engine's. Why: ${PREFLIGHT_CHAIN}.`;
+    const note = `¹ Fell back: every block of the run went to the sequential executor, so its speedup is the sequential executor's, not the parallel engine's, and it has no efficiency against the ideal. Why: ${PREFLIGHT_CHAIN}.`;
     const [, , , , speedup, , ideal, , efficiency] = mdRow(md, 'p2p 2 acc × 1000 tx', 'fake-parallel', '2');
-    expect([speedup, ideal, efficiency]).toEqual(['0.99x (fell back)¹', '1.00x', '99%¹']);
+    // It never ran in parallel: no efficiency against the ideal, rather than the sequential executor's 99%.
+    expect([speedup, ideal, efficiency]).toEqual(['0.99x (fell back)¹', '1.00x', 'n/a (sequential)¹']);
     // One thread never asks the preflight: that run is the parallel engine's own.
     expect(mdRow(md, 'p2p 2 acc × 1000 tx', 'fake-parallel', '1')[4]).toBe('0.92x');
     // The note follows the grid's table, before the next section; the predictions table marks its measured column too.
@@ -397,9 +406,16 @@ describe('markdown', () => {
     expect([speedup, efficiency]).toEqual(['1.68x', '168%¹']);
     expect(md).toContain('¹ Efficiency above 100% from a speedup above the thread count (or the machine\'s cores, where fewer), which noise or a baseline that ran on a slower core produces (see the core speeds in the report\'s Noise section), or an executor that uses a core beyond its threads.');
     expect(md).not.toContain('Modular above 100% at 1 thread');
+    // The chain ran on the sequential executor throughout: what "a small excess can be real" says of parallel work cannot apply.
     const chain = mdRow(md, 'p2p 2 acc × 1000 tx', 'fake-parallel', '2');
-    expect([chain[4], chain[8]]).toEqual(['1.32x (fell back)²', '132%²,³']);
-    expect(md).toContain('³ Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).');
+    expect([chain[4], chain[8]]).toEqual(['1.32x (fell back)²', 'n/a (sequential)²']);
+    expect(md).not.toContain('a speedup above the ideal, which counts work in gas');
+    // Where only part of it went there, the efficiency is shown, with both notes.
+    const partly = structuredClone(doc);
+    partly.runs.find((r) => r.fallbackShare === 1)!.fallbackShare = 0.5;
+    const partlyMd = renderMarkdown(merge([{ file: 'a.json', doc: partly }]), []);
+    expect(mdRow(partlyMd, 'p2p 2 acc × 1000 tx', 'fake-parallel', '2')[8]).toBe('132%²,³');
+    expect(partlyMd).toContain('³ Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).');
     // At or below 100%, no mark.
     expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '2')[8]).toBe('84%');
   });

@@ -12,6 +12,7 @@
 import { anchorsFor, BLOCK_STM_ANCHORS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
 import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
+import { optimistic, pessimistic } from './fit.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
 import { MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
@@ -56,6 +57,10 @@ export interface RenderedChart {
 }
 
 const fixed = (v: number, d = 2) => v.toFixed(d);
+/** The footnote of a prediction whose model charges nothing for a cost it could not fit. */
+const UNFITTED = 'Not fitted: the model could not fit a cost to this machine\'s runs and charges none for it, so the prediction is optimistic (its footnote under the simulated scaling table says why).';
+/** The footnote of a prediction whose model is slower than the measured 2-thread run even with no handover cost. */
+const PESSIMISTIC = 'Slower than measured at 2 threads: even charging nothing for a handover, the model is slower than the executor\'s measured 2-thread run, so no handover cost was fitted, its 2-thread point does not match the measurement, and the prediction is pessimistic.';
 const orDash = (v: number | null, f: (v: number) => string) => (v === null ? '–' : f(v));
 const tps = (v: number) => (v >= 10_000 ? `${Math.round(v / 1000)}k` : v >= 1000 ? `${(v / 1000).toFixed(1)}k` : v.toFixed(0));
 const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
@@ -353,7 +358,7 @@ function predictionTable(m: Merged): Table | null {
         const label = m.labels.get(w.id)!;
         rows.push([
           label, ...(m.sources.length > 1 ? [s.name] : []), sim.modules === undefined ? sim.executor : `${sim.executor} (${sim.modules} lanes)`, String(sim.threads),
-          `${orDash(idealAt(w, sim.threads)?.speedup ?? null, (v) => `${fixed(v)}x`)}${measured ? coresIdeal(measured, notes) : ''}`, `${fixed(sim.speedup)}x${notes.mark(`${sim.executor} on ${label}: ${sim.model}.`)}`,
+          `${orDash(idealAt(w, sim.threads)?.speedup ?? null, (v) => `${fixed(v)}x`)}${measured ? coresIdeal(measured, notes) : ''}`, `${fixed(sim.speedup)}x${notes.mark(`${sim.executor} on ${label}: ${sim.model}.`, ...(sim.threads > 1 && pessimistic(sim.model) ? [PESSIMISTIC] : []))}`,
           measuredCell, paper,
         ]);
       }
@@ -408,11 +413,13 @@ function predictedPair(m: Merged, machine: string, workload: string): { threads:
 /**
  * "17.14x / 7.56x at 64", or '–' without a pair; above 1 thread, a model whose calibration says
  * "not fitted" (it charges nothing it could not fit, so it is optimistic there; at 1 thread its
- * point is the measurement's) is marked with the footnote `unfitted`.
+ * point is the measurement's) is marked with the footnote UNFITTED, and one slower than its
+ * 2-thread measurement even at no handover cost with PESSIMISTIC.
  */
-function predictedText(pair: ReturnType<typeof predictedPair>, unfitted: () => string): string {
+function predictedText(pair: ReturnType<typeof predictedPair>, notes: Footnotes): string {
   if (pair === null) return '–';
-  const cell = (x: SimulatedRecord) => `${fixed(x.speedup)}x${pair.threads > 1 && x.model.includes('not fitted') ? unfitted() : ''}`;
+  const marks = (x: SimulatedRecord) => (pair.threads > 1 ? [...(optimistic(x.model) ? [UNFITTED] : []), ...(pessimistic(x.model) ? [PESSIMISTIC] : [])] : []);
+  const cell = (x: SimulatedRecord) => `${fixed(x.speedup)}x${notes.mark(...marks(x))}`;
   return `${cell(pair.blockStm)} / ${cell(pair.modular)} at ${pair.threads}`;
 }
 
@@ -447,7 +454,7 @@ function verdictSection(m: Merged): Section {
   const scope = list.length ? verdictScope(m, list) : '';
   const title = `Which executor wins, and why${scope ? ` (${scope})` : ''}`;
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
-  const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. In parentheses: the speedup over the baseline's fastest core, where it differs. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), and one whose footnote says "not fitted" is optimistic. ${roundsTested
+  const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. In parentheses: the speedup over the baseline's fastest core, where it differs. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${roundsTested
     ? `The test compares the two executors' round medians (both are timed in each round; ${MIN_ROUNDS} rounds or more each), so drift between rounds is not taken for a difference, and with 5 rounds a side no p is below 2/252 (0.008). A verdict marked "over samples" had fewer rounds on a side and treats every sample as independent, which samples of one round are not: its small p says the samples taken agree, not that another run will.`
     : 'The p-values treat every sample as independent, which samples of one round are not: a small p says the samples taken agree, not that another run will.'}`;
   if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.`], tables: [] };
@@ -455,7 +462,6 @@ function verdictSection(m: Merged): Section {
   const notes = footnotes();
   const rows = list.map((v) => {
     const h = v.headline;
-    const unfitted = () => notes.mark('Not fitted: the model could not fit a cost to this machine\'s runs and charges none for it, so the prediction is optimistic (its footnote under the simulated scaling table says why).');
     const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}.`);
     // Where one thread already shows most of the gap, it is each executor's cost per transaction, not how it scales.
     const one = v.others.find((o) => o.threads === 1);
@@ -465,7 +471,7 @@ function verdictSection(m: Merged): Section {
     const pair = predictedPair(m, v.machine, v.workload.id);
     return [
       v.label, ...(multi ? [v.machine] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
-      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}${sameAtOne}${reversedText(h, pair)}`, predictedText(pair, unfitted),
+      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}${sameAtOne}${reversedText(h, pair)}`, predictedText(pair, notes),
     ];
   });
   return {
@@ -519,7 +525,7 @@ function sections(m: Merged): Section[] {
         'Block-STM: its own thread logic run as N virtual workers in the simulated runtime, in virtual time: each VM run costs its gas at the sequential baseline\'s time per gas, each shared-memory operation a cost fitted so one virtual worker matches Block-STM\'s measured 1-thread time, and each cache line a worker takes from another (a line another worker wrote, or one others hold when it writes: 64-byte lines followed as MESI would) a cost fitted so two virtual workers match its measured 2-thread time; the main thread lays out and writes the block first, at the time that took in this process.',
         'Modular: the lane protocol replayed on the block\'s own plan (its lanes, and the finished accesses each transaction waits for) in virtual time, with the main thread as the executor uses it: it plans the window chunk by chunk while the lanes run (joining them from 2 threads on), reads the finished window back beside the workers (shared out evenly), and takes the results in block order, each step at the time it took in this process. VM runs cost as for Block-STM; each shared-memory operation (counted per execution and per lane a claim scans) a cost fitted so the 1-thread model matches modular\'s measured 1-thread time, and each slot or lane a worker takes over from another (the cache lines of its value and count, or of its cursor) a cost fitted so the 2-thread model matches modular\'s measured 2-thread time. Modules: two per core and at least 8, as on a machine with that many cores, unless the run set --modules. The main thread\'s serial steps bound its speedup at many threads.',
         'Both pay the preflight\'s check from 2 threads on; where the preflight sends a block to the sequential executor, that thread count is not predicted (listed below).',
-        'Each prediction rests on the calibration in its footnote, made from the 1- and 2-thread runs, so the 2-thread point of a fitted model matches its measurement by construction, up to the baseline: a prediction divides by the 1-thread baseline\'s time, a measured speedup by the baseline interleaved with that thread count. The fit takes block-time medians over all samples, while a measured speedup is the median of its rounds\' speedups where the file names rounds: where rounds drifted, the two can differ at 1 and 2 threads as well. '
+        'Each prediction rests on the calibration in its footnote, made from the 1- and 2-thread runs, so the 2-thread point of a fitted model matches its measurement by construction, up to the baseline (except where the model, charging nothing for a handover, is already slower than the 2-thread measurement: its footnote says so, nothing is fitted there, and the prediction is pessimistic): a prediction divides by the 1-thread baseline\'s time, a measured speedup by the baseline interleaved with that thread count. The fit takes block-time medians over all samples, while a measured speedup is the median of its rounds\' speedups where the file names rounds: where rounds drifted, the two can differ at 1 and 2 threads as well. '
           + (m.rows.some((r) => r.role === 'executor' && r.threads > 2) ? 'The measured points beyond 2 threads test the model. ' : 'This run measured no thread count above 2, so nothing here tests the predictions beyond it. ')
           + 'On a noisy machine two runs can differ by tens of percent at 64 threads, and rounds that ran beside other processes make the fitted costs too high. A footnote that says "not fitted" charges no line moving between cores, and that prediction is optimistic. Neither model charges cache capacity, memory bandwidth or waking the workers. The modular executor gets more lanes as the cores grow, and every claim scans them all: on a small block its prediction can fall as threads rise.',
       ] : [gaps.length ? 'No predictions; the lines below say why.' : 'No predictions.']),

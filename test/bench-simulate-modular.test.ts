@@ -1,6 +1,7 @@
 // The modular executor's scaling model: it replays the lane protocol on the real plan, so it never
 // beats the block's ideal or the lanes' own limits, the main thread's serial steps bound it as they
-// bound the executor, the calibration reproduces the measured 1-thread run, and the blocks the
+// bound the executor, the calibration reproduces the measured 1-thread run (and the 2-thread one,
+// or says it is slower than it even at no handover cost: pessimistic), and the blocks the
 // executor would not run in lanes are reported instead of predicted.
 import { describe, expect, it } from 'vitest';
 import { idealSpeedup } from '../bench/ideal.js';
@@ -8,6 +9,7 @@ import { fitOpMs, modularVirtualRun, modulesFor, planModular, predictModular, ty
 import { COLLECT_CHUNK } from '../impl/modular/collect.js';
 import { fitTransfer, preflightCost, type ModelInput } from '../bench/prediction.js';
 import { generated } from '../bench/suite.js';
+import { pessimistic, SLOWER_AT_TWO } from '../reports/fit.js';
 
 const noMain: MainThreadCosts = { preMs: [0], planMsPerTx: 0, collectMs: [0], closeMs: [0] };
 
@@ -130,8 +132,19 @@ describe('predictModular', () => {
     expect(at(fit.ms).makespanMs / twoMs).toBeCloseTo(1, 1);
     expect(Math.abs(at(fit.ms).makespanMs / twoMs - 1)).toBeLessThan(0.01);
     // predictModular hands the measured 2-thread median to that fit, which says what it made of it.
-    const { points } = predictModular({ ...input(10_000, [1, 2], 30, 45), twoMs: 12.5 }, {});
-    expect(points[1]!.model).toMatch(/; (\d+ ns|no cost) per slot or lane a worker takes over from another \((fitted to|at no cost the model already takes [\d.]+ ms at 2 threads,) the measured (2-thread )?12\.50 ms/);
+    const { points } = predictModular({ ...input(10_000, [1, 2], 30, 45), twoMs: 40 }, {});
+    expect(points[1]!.model).toMatch(/; \d+ ns per slot or lane a worker takes over from another(, the most a fit gives)? \((fitted to )?the measured 2-thread 40\.00 ms/);
+    expect(points[1]!.handoverFitted).toBe(true);
+    expect(pessimistic(points[1]!.model)).toBe(false);
+  });
+
+  it('says a model slower than the measured 2-thread run even at no handover cost is pessimistic, not fitted to it', () => {
+    const { points } = predictModular({ ...input(10_000, [1, 2, 8], 30, 45), twoMs: 12.5 }, {});
+    expect(points[1]!.model).toMatch(new RegExp(`; no cost per slot or lane a worker takes over from another \\(${SLOWER_AT_TWO}: the model takes [\\d.]+ ms at 2 threads, the measured 12\\.50 ms\\)`));
+    expect(30 / points[1]!.speedup).toBeGreaterThan(12.5);
+    // Not optimistic: the report reads "not fitted" as a model that charges too little.
+    expect(points[1]!.model).not.toContain('not fitted');
+    expect(pessimistic(points[1]!.model)).toBe(true);
   });
 
   it('says when the operation cost could not be fitted, and names each point\'s lanes', () => {

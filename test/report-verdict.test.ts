@@ -10,6 +10,7 @@ import { merge } from '../reports/merge.js';
 import { renderHtml, renderMarkdown } from '../reports/render.js';
 import { parseResults, serializeResults, type ResultsFile } from '../reports/schema.js';
 import { verdicts } from '../reports/verdict.js';
+import { SLOWER_AT_TWO } from '../reports/fit.js';
 import { explain, PREFLIGHT_REASON as REPORTS_PREFLIGHT } from '../reports/why.js';
 import { P2P_GRID_GROUP as REPORTS_P2P_GRID } from '../reports/anchors.js';
 import { PREFLIGHT_REASON as IMPL_PREFLIGHT } from '../impl/preflight.js';
@@ -117,6 +118,34 @@ describe('which executor wins, and why', () => {
     expect(row(text, 'token 1000 acc × 1000 tx')[6]).not.toContain('other way');
     predicted.simulated[1]!.speedup = 16.5;
     expect(row(render(predicted), 'p2p 1000 acc × 1000 tx')[6]).not.toContain('other way');
+  });
+
+  it('marks a model slower than the measured 2-thread run even at no handover cost as pessimistic, in old files\' words and new', () => {
+    const predicted = structuredClone(doc);
+    const p2p = predicted.workloads.find((w) => w.id.startsWith('p2p'))!.id;
+    // As the published file's p2p 10 acc × 1000 tx: handoverFitted true, yet the model is slower than measured at 2 threads.
+    const before = 'no cost per slot or lane a worker takes over from another (at no cost the model already takes 2.36 ms at 2 threads, the measured 2.09 ms or more)';
+    predicted.simulated.push(
+      { workload: p2p, executor: 'block-stm', threads: 64, speedup: 17, model: 'b; 35 ns per cache line (fitted to the measured 2-thread 22.63 ms)', handoverFitted: true },
+      { workload: p2p, executor: 'modular', threads: 64, speedup: 0.3, model: `m; ${before}`, handoverFitted: true, modules: 128 },
+    );
+    const pessimistic = 'Slower than measured at 2 threads: even charging nothing for a handover, the model is slower than the executor\'s measured 2-thread run, so no handover cost was fitted, its 2-thread point does not match the measurement, and the prediction is pessimistic.';
+    let text = render(predicted);
+    expect(row(text, 'p2p 1000 acc × 1000 tx').at(-1)).toBe('17.00x / 0.30x¹ at 64');
+    expect(mdUnescaped(text)).toContain(`¹ ${pessimistic}`);
+    expect(text).not.toContain('optimistic (its footnote');
+    // The new words, from bench/simulate-modular.ts, and a file from before handoverFitted, read the same.
+    predicted.simulated[1]!.model = `m; no cost per slot or lane a worker takes over from another (${SLOWER_AT_TWO}: the model takes 2.36 ms at 2 threads, the measured 2.09 ms)`;
+    delete predicted.simulated[1]!.handoverFitted;
+    text = render(parseResults(serializeResults(predicted), 'r.json'));
+    expect(row(text, 'p2p 1000 acc × 1000 tx').at(-1)).toBe('17.00x / 0.30x¹ at 64');
+    // A model both optimistic at 1 thread's fit and pessimistic at 2 carries both marks, apart.
+    predicted.simulated[1]!.model += '; 0 ns per shared-memory operation (not fitted: even at no cost the model takes 3.87 ms at 1 thread)';
+    expect(row(render(predicted), 'p2p 1000 acc × 1000 tx').at(-1)).toBe('17.00x / 0.30x¹,² at 64');
+    // The simulated scaling table marks the point too, beside its calibration.
+    const full = mdUnescaped(renderMarkdown(merge([{ file: 'r.json', doc: predicted }]), []));
+    expect(full).toMatch(/\| p2p 1000 acc × 1000 tx \| modular \(128 lanes\) \| 64 \| – \| 0\.30x[¹²³⁴],[¹²³⁴] \|/);
+    expect(full).toContain('except where the model, charging nothing for a handover, is already slower than the 2-thread measurement');
   });
 
   it('quotes both models\' predictions at the highest thread count both reach, and – where they do not', () => {

@@ -1,9 +1,9 @@
 // Charts of a (merged) report as vega-lite specifications rendered to SVG in plain Node (vega's
 // headless 'none' renderer: no browser, no canvas). Speedup vs threads per workload with the
 // ideal list-schedule line, simulated predictions and the Block-STM paper's figures (on the
-// workloads anchorsFor gives them, as the tables do), and where measured runs had more threads
-// than the machine's cores, the ideal at the cores carried on to them, the ideal the results table
-// gives those runs; throughput; efficiency against the ideal, of runs that ran in parallel.
+// workloads anchorsFor gives them, as the tables do, and only in panels with a Block-STM series),
+// and where measured runs had more threads than the machine's cores, the ideal at the cores
+// carried on to them, the ideal the results table gives those runs; throughput; efficiency against the ideal, of runs that ran in parallel.
 // Invariants: every series a chart draws is named in its legend, so a reader (and the tests) can
 // find each one in the SVG's text; a series has the same colour in every chart of a report; the
 // points of runs the sequential executor partly or wholly ran are ringed, and the ring is in the
@@ -15,6 +15,7 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { anchorsFor, BLOCK_STM_ANCHORS, type Anchor } from './anchors.js';
 import type { Merged } from './merge.js';
+import { BLOCK_STM } from './verdict.js';
 import { allSequential, fellBack, oversubscribed, type Row } from './summary.js';
 import { plural } from '../spec/plural.js';
 
@@ -76,7 +77,7 @@ function seriesName(m: Merged, executor: string, machine: string, shown = execut
 const measuredKind = (r: Row): Kind => (r.correct ? 'measured' : WRONG_KIND);
 
 const simulatedName = (m: Merged, executor: string, machine: string) => `${seriesName(m, executor, machine)} (simulated)`;
-const paperName = (a: Anchor) => `paper: ${a.setting}${a.derived ? ' (derived from throughput)' : ''}`;
+const paperName = (a: Anchor) => `${BLOCK_STM} paper: ${a.setting}${a.derived ? ' (derived from throughput)' : ''}`;
 
 /** vega's tableau10, then the lighter partners tableau20 pairs with them: ten distinct hues before any returns lighter. */
 const PALETTE = [
@@ -184,7 +185,8 @@ export function speedupChart(m: Merged): Chart {
       if (!idealDone.has(w.id)) {
         idealDone.add(w.id);
         for (const p of w.ideal.points) points.push({ workload: label, threads: p.threads, value: p.speedup, series: IDEAL_SERIES, kind: 'ideal' });
-        for (const a of anchorsFor(w)) points.push({ workload: label, threads: a.threads, value: a.speedup, series: paperName(a), kind: 'paper' });
+        const blockStm = m.rows.some((r) => r.workload.id === w.id && r.executor === BLOCK_STM) || m.sources.some((x) => x.doc.simulated.some((p) => p.workload === w.id && p.executor === BLOCK_STM));
+        for (const a of blockStm ? anchorsFor(w) : []) points.push({ workload: label, threads: a.threads, value: a.speedup, series: paperName(a), kind: 'paper' });
       }
       for (const sim of s.doc.simulated.filter((x) => x.workload === w.id)) {
         points.push({ workload: label, threads: sim.threads, value: sim.speedup, series: simulatedName(m, sim.executor, s.name), kind: 'simulated' });

@@ -9,7 +9,7 @@
 // efficiency above 100% carries a footnote on what can produce it; and
 // both forms show every string from a results file as text, escaped for each (esc, mdText).
 
-import { anchorsFor, BLOCK_STM_ANCHORS, P2P_GRID_GROUP } from './anchors.js';
+import { anchorsFor, BLOCK_STM_ANCHORS, LOW_CONTENTION_ACCOUNTS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
 import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import { optimistic, pessimistic } from './fit.js';
@@ -353,7 +353,7 @@ function predictionTable(m: Merged): Table | null {
       const sims = s.doc.simulated.filter((x) => x.workload === w.id);
       for (const sim of sims) {
         const measured = m.rows.find((r) => r.machine === s.name && r.workload.id === w.id && r.executor === sim.executor && r.threads === sim.threads && r.role === 'executor');
-        const paper = anchorsFor(w).filter((a) => a.threads === sim.threads).map((a) => `${a.setting} ${fixed(a.speedup, 1)}x${a.derived ? '*' : ''}`).join('; ');
+        const paper = (sim.executor === BLOCK_STM ? anchorsFor(w) : []).filter((a) => a.threads === sim.threads).map((a) => `${a.setting} ${fixed(a.speedup, 1)}x${a.derived ? '*' : ''}`).join('; ');
         const measuredCell = measured ? checkedSpeedupCell(measured, notes) : '–';
         const label = m.labels.get(w.id)!;
         rows.push([
@@ -530,6 +530,7 @@ function sections(m: Merged): Section[] {
           + 'On a noisy machine two runs can differ by tens of percent at 64 threads, and rounds that ran beside other processes make the fitted costs too high. A footnote that says "not fitted" charges no line moving between cores, and that prediction is optimistic. Neither model charges cache capacity, memory bandwidth or waking the workers. The modular executor gets more lanes as the cores grow, and every claim scans them all: on a small block its prediction can fall as threads rise.',
       ] : [gaps.length ? 'No predictions; the lines below say why.' : 'No predictions.']),
       `Block-STM paper, 32 threads: ${BLOCK_STM_ANCHORS.map((a) => `${a.setting} ${fixed(a.speedup, 1)}x (${tps(a.txPerSecond)} tx/s)${a.derived ? '*' : ''}`).join('; ')}.`,
+      `The paper's figures stand beside the p2p grid's ${BLOCK_STM} predictions and series only (they measure Block-STM, not the other executors): its low-contention figures beside blocks of ${LOW_CONTENTION_ACCOUNTS} accounts or more, its contended ones beside blocks of fewer, each only where the block's ideal at 32 threads reaches it.`,
       paperNote,
       ...gaps,
     ],

@@ -16,7 +16,7 @@ import { optimistic, pessimistic } from './fit.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
 import { MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
-import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
+import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, mediansByRound, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match, type Verdict } from './verdict.js';
 import { explain, pct, preflightGap } from './why.js';
 import { plural } from '../spec/plural.js';
@@ -383,20 +383,43 @@ function startupTable(m: Merged): Table {
   };
 }
 
-/** "1.64x (1.13x)": the speedup, and in parentheses the one over the baseline's fastest core where that differs. */
+/**
+ * "1.64x (fastest core 1.13x)": the speedup, and the one over the baseline's fastest core where
+ * that differs, named, since "(lo–hi)" after a speedup in the results table is a range.
+ */
 function speedupText(r: Row): string {
   const plain = `${fixed(r.speedup)}x`;
   const fast = r.fastCoreSpeedup === null ? plain : `${fixed(r.fastCoreSpeedup)}x`;
-  return fast === plain ? plain : `${plain} (${fast})`;
+  return fast === plain ? plain : `${plain} (fastest core ${fast})`;
+}
+
+/**
+ * "faster in 5 of 5 rounds": in how many of the rounds both timed the winner's median block time
+ * was the lower, paired round by round; '' without rounds. The test behind a verdict compares the
+ * two sets of round medians unpaired, and ranges can overlap while one executor led every round.
+ */
+function roundsWon(x: Match, winner: Row): string {
+  const [mine, theirs] = [mediansByRound(winner.run), mediansByRound((winner === x.blockStm ? x.modular : x.blockStm).run)];
+  if (mine === null || theirs === null) return '';
+  const shared = [...mine.keys()].filter((round) => theirs.has(round));
+  if (shared.length < 2) return '';
+  return `faster in ${shared.filter((round) => mine.get(round)! < theirs.get(round)!).length} of ${shared.length} rounds`;
 }
 
 function outcomeText(x: Match): string {
   const apart = `${Math.round((x.ratio - 1) * 100)}%`;
   // In a file that names rounds, a test that fell back to samples (a side with too few rounds) says so.
   const over = x.unit === 'samples' && (x.blockStm.run.rounds !== undefined || x.modular.run.rounds !== undefined) ? ' over samples' : '';
-  if (x.outcome === 'tie') return x.bothSequential ? 'tie (both ran the sequential executor)' : `tie (${apart} apart, ${pValue(x.p)}${over})`;
+  if (x.outcome === 'tie') {
+    if (x.bothSequential) return 'tie (both ran the sequential executor)';
+    // In a tie, the rounds the one with the higher speedup led in: a tie can be one led in most rounds.
+    const ahead = x.modular.speedup > x.blockStm.speedup ? x.modular : x.blockStm;
+    const led = roundsWon(x, ahead);
+    return `tie (${apart} apart, ${pValue(x.p)}${over}${led ? `; ${ahead.executor} ${led}` : ''})`;
+  }
   if (x.outcome === 'no verdict') return 'no verdict';
-  return `${x.outcome} wins (+${apart}, ${pValue(x.p)}${over})`;
+  const led = roundsWon(x, x.outcome === BLOCK_STM ? x.blockStm : x.modular);
+  return `${x.outcome} wins (+${apart}, ${pValue(x.p)}${over}${led ? `, ${led}` : ''})`;
 }
 
 type SimulatedRecord = ResultsFile['simulated'][number];
@@ -454,7 +477,7 @@ function verdictSection(m: Merged): Section {
   const scope = list.length ? verdictScope(m, list) : '';
   const title = `Which executor wins, and why${scope ? ` (${scope})` : ''}`;
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
-  const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. In parentheses: the speedup over the baseline's fastest core, where it differs. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${roundsTested
+  const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. "fastest core" after a speedup: the speedup over the baseline's fastest core, where it differs. "Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${roundsTested
     ? `The test compares the two executors' round medians (both are timed in each round; ${MIN_ROUNDS} rounds or more each), so drift between rounds is not taken for a difference, and with 5 rounds a side no p is below 2/252 (0.008). A verdict marked "over samples" had fewer rounds on a side and treats every sample as independent, which samples of one round are not: its small p says the samples taken agree, not that another run will.`
     : 'The p-values treat every sample as independent, which samples of one round are not: a small p says the samples taken agree, not that another run will.'}`;
   if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.`], tables: [] };

@@ -165,6 +165,12 @@ function samplesByRound(r: RunRecord): Map<number, number[]> | null {
   return r.rounds === undefined ? null : groupedBy(r.samplesMs, r.rounds);
 }
 
+/** Each round's median block time by round; null where the file does not name each sample's round. */
+export function mediansByRound(r: RunRecord): Map<number, number> | null {
+  const byRound = samplesByRound(r);
+  return byRound === null ? null : new Map([...byRound].map(([round, xs]) => [round, median(xs)]));
+}
+
 /** The median of each round's samples, in round order; null where the file does not name each sample's round. */
 export function roundMedians(r: RunRecord): number[] | null {
   const byRound = samplesByRound(r);

@@ -190,9 +190,27 @@ describe('which executor wins, and why', () => {
     base.samplesMs = base.samplesMs.map((ms, i) => (i < 5 ? ms * 1.5 : ms));
     base.cpus = base.samplesMs.map((_, i) => (i < 5 ? 0 : 1));
     const [, , blockStm, modular] = row(render(withCpus), 'p2p 1000 acc × 1000 tx');
-    expect(blockStm).toMatch(/^\d\.\d\dx \(1\.2\dx\)$/);
-    expect(modular).toMatch(/^\d\.\d\dx \(1\.8\dx\)$/);
-    expect(render(withCpus)).toContain('In parentheses: the speedup over the baseline\'s fastest core, where it differs.');
+    // Named, since "(lo–hi)" after a speedup in the results table is a range.
+    expect(blockStm).toMatch(/^\d\.\d\dx \(fastest core 1\.2\dx\)$/);
+    expect(modular).toMatch(/^\d\.\d\dx \(fastest core 1\.8\dx\)$/);
+    expect(render(withCpus)).toContain('"fastest core" after a speedup: the speedup over the baseline\'s fastest core, where it differs.');
+  });
+
+  it('says in how many rounds the winner was faster, paired round by round', () => {
+    const paired = structuredClone(doc);
+    paired.settings.rounds = 5;
+    for (const r of paired.runs) r.rounds = r.samplesMs.map((_, i) => Math.floor(i / 2));
+    // Modular 5.5 ms against block-stm's 8 ms: faster in every round, however the unpaired test reads them.
+    let verdict = row(render(paired), 'p2p 1000 acc × 1000 tx')[5];
+    expect(verdict).toMatch(/^modular wins \(\+4\d%, p=0\.008, faster in 5 of 5 rounds\)$/);
+    // One round where block-stm ran faster is counted against modular: with 5 rounds a side, that is a tie, led by modular in 4.
+    const slow = paired.runs.find((r) => r.executor === 'modular' && r.threads === 2 && r.workload.startsWith('p2p'))!;
+    slow.samplesMs = slow.samplesMs.map((ms, i) => (slow.rounds![i] === 4 ? ms * 2 : ms));
+    verdict = row(render(paired), 'p2p 1000 acc × 1000 tx')[5];
+    expect(verdict).toMatch(/^tie \(\d+% apart, p=0\.\d+; modular faster in 4 of 5 rounds\)$/);
+    expect(render(paired)).toContain('"Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower');
+    // Without rounds, nothing to pair.
+    expect(row(md, 'p2p 1000 acc × 1000 tx')[5]).toBe('modular wins (+47%, p<0.001)');
   });
 
   it('block-stm wins a dependency chain it finished sequentially, quoting the fallback and modular\'s serialized lanes', () => {
@@ -303,7 +321,8 @@ describe('which executor wins, and why', () => {
     // A side with fewer than 4 rounds is tested over samples, and its verdict says so.
     const stopped = doc.runs.find((r) => r.executor === 'modular' && r.threads === 2)!;
     stopped.rounds = stopped.rounds!.map((r) => Math.min(r, 2));
-    expect(row(render(doc), 'p2p 1000 acc × 1000 tx')[5]).toMatch(/ over samples\)$/);
+    // The count of rounds each led in still pairs the three rounds both timed.
+    expect(row(render(doc), 'p2p 1000 acc × 1000 tx')[5]).toMatch(/ over samples, faster in \d of 3 rounds\)$/);
     // Without rounds the same samples, tested one by one, made modular the winner.
     for (const r of doc.runs) delete r.rounds;
     expect(verdicts(merge([{ file: 'r.json', doc }]))[0]!.headline).toMatchObject({ unit: 'samples', outcome: 'modular' });

@@ -65,7 +65,11 @@ const orDash = (v: number | null, f: (v: number) => string) => (v === null ? '�
 const tps = (v: number) => (v >= 10_000 ? `${Math.round(v / 1000)}k` : v >= 1000 ? `${(v / 1000).toFixed(1)}k` : v.toFixed(0));
 const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
 const threadsText = (t: number) => plural(t, 'thread');
-const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+/** Three significant figures: rounded first, so 9.9987 reads "10.0" beside its neighbours, not "10.00". */
+const ms = (v: number) => {
+  const r = Number(v.toPrecision(3));
+  return r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2);
+};
 const superscript = (n: number) => [...String(n)].map((d) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(d)]).join('');
 
 /** A table's footnotes, numbered in order of first use as `concord compare` marks its own: each distinct text once. */
@@ -147,6 +151,14 @@ const ABOVE_IDEAL = 'Efficiency above 100%: a speedup above the ideal, which cou
 function threadsCell(r: Row, notes: Footnotes): string {
   if (!oversubscribed(r)) return String(r.threads);
   return `${r.threads}${notes.mark(`more threads than the machine's ${plural(r.cores, 'effective core')}: those runs' threads shared the cores, so at most ${r.cores} ran at once; their ideal, bound and efficiency are taken at ${plural(r.cores, 'thread')}.`)}`;
+}
+
+/**
+ * " (baseline, 1 thread, timed beside the 2-thread runs)": a baseline row's thread count is that of
+ * the runs it was interleaved with, round by round, not the threads it ran on.
+ */
+function baselineWords(r: Row): string {
+  return ` (baseline, 1 thread, timed beside the ${r.threads}-thread runs)`;
 }
 
 /**
@@ -295,10 +307,11 @@ function resultsTable(m: Merged, unordered: readonly Row[]): Table {
   const multi = m.sources.length > 1;
   const notes = footnotes();
   const rows = ordered(m, unordered).map((r) => [
-    r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? ' (baseline)' : ''}${r.correct ? '' : ' ✗'}`, threadsCell(r, notes),
+    r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? baselineWords(r) : ''}${r.correct ? '' : ' ✗'}`, threadsCell(r, notes),
     tps(r.txPerSecond), speedupCell(r, notes),
     r.role === 'baseline' ? '–' : orDash(r.fastCoreSpeedup, (v) => `${fixed(v)}x`),
-    orDash(r.ideal, (v) => `${fixed(v)}x`), orDash(r.bound, (v) => `${fixed(v)}x`), efficiencyCell(r, notes),
+    // A baseline runs on one thread whatever its row's count: the ideal at that count is its executors', not its own.
+    ...(r.role === 'baseline' ? ['–', '–'] : [orDash(r.ideal, (v) => `${fixed(v)}x`), orDash(r.bound, (v) => `${fixed(v)}x`)]), efficiencyCell(r, notes),
     fixed(r.reExecutionsPerTx, 3), fixed(r.failedValidationsPerTx, 3), ms(r.p50Ms), ms(r.p99Ms), mib(r.peakRssBytes), `${r.samples} (${r.busySamples})`,
   ]);
   return {

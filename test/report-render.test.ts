@@ -316,7 +316,7 @@ describe('markdown', () => {
     let md = renderMarkdown(merge([{ file: 'a.json', doc: parseResults(serializeResults(doc), 'a.json') }]), []);
     expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '2')[4]).toBe('1.92x (1.85–2.00)');
     // The baseline has no speedup range; a run without rounds (an older file) has none either.
-    expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'sequential (baseline)', '2')[4]).toBe('1 (def.)');
+    expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'sequential (baseline, 1 thread, timed beside the 2-thread runs)', '2')[4]).toBe('1 (def.)');
     expect(mdRow(md, 'token 100 acc × 1000 tx', 'fake-parallel', '2')[4]).toMatch(/^\d\.\d\dx$/);
     expect(md).toContain('(lo–hi) after a speedup: how far it moved between rounds.');
     // Only rounds both sides timed count: one round alone gives no range.
@@ -358,6 +358,18 @@ describe('markdown', () => {
     // A round the settings do not have is refused.
     expect(() => parseResults(JSON.stringify({ ...doc, runs: doc.runs.map((r) => (r === exec ? { ...r, rounds: exec.rounds!.map(() => 5) } : r)) }), 'a.json'))
       .toThrow(/a\.json: runs\[\d+\]\.rounds: names round 5, but settings\.rounds is 5 \(rounds count from 0\)/);
+  });
+
+  it('says a baseline row is the one thread timed beside its row\'s thread count, with no ideal or bound, and rounds times to three figures', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    const base = doc.runs.find((r) => r.role === 'baseline' && r.workload === 'p2p-a100-t1000-s1-h3' && r.threads === 2)!;
+    base.samplesMs = base.samplesMs.map(() => 9.9987);
+    const md = renderMarkdown(merge([{ file: 'a.json', doc }]), []);
+    const [, , , , , , ideal, bound, , , , p50] = mdRow(md, 'p2p 100 acc × 1000 tx', 'sequential (baseline, 1 thread, timed beside the 2-thread runs)', '2');
+    expect([ideal, bound]).toEqual(['–', '–']);
+    // 9.9987 ms reads as its neighbours do (10.1, 9.97), not "10.00".
+    expect(p50).toBe('10.0');
+    expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '2')[6]).toBe('2.00x');
   });
 
   it('names the modular executor\'s lanes in each prediction row', () => {

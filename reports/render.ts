@@ -234,6 +234,20 @@ function coreWarning(s: Source, rows: readonly Row[]): string | null {
 }
 
 /**
+ * The warning for a source whose whole machine ran slower at the end than at the start, or null:
+ * the core probes time one block on each core, and cores that slowed alike pass the equal-speed
+ * check, yet every round between ran somewhere on that slope.
+ */
+function slowdownWarning(s: Source): string | null {
+  const c = s.doc.cores;
+  if (!c || !('speeds' in c.start) || !('speeds' in c.end)) return null;
+  const [before, after] = [Math.min(...c.start.speeds.medianMs), Math.min(...c.end.speeds.medianMs)];
+  const ratio = Math.max(before, after) / Math.min(before, after);
+  if (ratio <= ROUND_DRIFT) return null;
+  return `⚠ ${s.name}: its fastest core took ${ms(before)} ms on the probe block at the start and ${ms(after)} ms at the end (${fixed(ratio)}x ${after > before ? 'slower' : 'faster'}), its cores alike: the whole machine changed speed during the sweep (a neighbour on the host, or throttling), which neither steal nor foreign CPU shows. Rounds timed while it did are not comparable with the others; rerun when the probes agree.`;
+}
+
+/**
  * Round medians of one baseline run further apart than this (slowest over fastest) mean something
  * slowed whole rounds: a quiet run's rounds agree within a few percent, and busy rounds are
  * flagged on their own, so drift that passed as quiet is what this catches.
@@ -275,6 +289,8 @@ function warnings(m: Merged): string[] {
   for (const s of m.sources) {
     const cores = coreWarning(s, m.rows);
     if (cores) out.push(cores);
+    const slowdown = slowdownWarning(s);
+    if (slowdown) out.push(slowdown);
     const drift = driftWarning(s, m.rows);
     if (drift) out.push(drift);
     const n = s.doc.noise;
@@ -531,7 +547,7 @@ function sections(m: Merged): Section[] {
     paragraphs: [
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy.',
       `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU.`,
-      ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, failures, mismatches or short runs.']),
+      ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed, failures, mismatches or short runs.']),
       aaText(m) ?? '',
     ],
     tables: [noiseTable(m.sources), coresTable(m.sources)],

@@ -485,13 +485,23 @@ describe('markdown', () => {
     expect(coreWarning(single)).toBe(`${head}. ${effect} Rerun on a machine whose cores run at equal speeds.`);
   });
 
+  it('warns where the whole machine changed speed between the start and the end, its cores alike', () => {
+    const speeds = (ms: number) => ({ speeds: { method: 'taskset' as const, workload: 'test', cpus: [0, 1], medianMs: [ms, ms * 1.01], relative: [1, 1 / 1.01] } });
+    const slowdown = (doc: ResultsFile) => renderMarkdown(merge([{ file: 'a.json', doc }]), []).split('\n').find((l) => l.includes('changed speed during the sweep'));
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    doc.cores = { start: speeds(27.8), end: speeds(47.6) };
+    expect(slowdown(doc)).toMatch(/^⚠ Test CPU \(family 1 model 2\), 2 cores, 8 GiB, Node 20: its fastest core took 27\.8 ms on the probe block at the start and 47\.6 ms at the end \(1\.71x slower\), its cores alike: /);
+    doc.cores = { start: speeds(27.8), end: speeds(30) };
+    expect(slowdown(doc)).toBeUndefined();
+  });
+
   it('warns where a baseline\'s rounds drifted apart, naming the workload, thread count and spread', () => {
     const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
     doc.settings.rounds = 5;
     for (const r of doc.runs) r.rounds = r.samplesMs.map((_, i) => Math.floor(i / 2));
     const quiet = renderMarkdown(merge([{ file: 'a.json', doc }]), []);
     expect(quiet).not.toContain('baseline runs the median block time of one round');
-    expect(quiet).toContain('No warnings: no busy rounds, drifting rounds, unequal cores');
+    expect(quiet).toContain('No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed');
     // Round 3 of the p2p baseline at 1 thread ran 1.6x slower: a round the busy check did not catch.
     const base = doc.runs.find((r) => r.role === 'baseline' && r.workload === 'p2p-a100-t1000-s1-h3' && r.threads === 1)!;
     base.samplesMs = base.samplesMs.map((ms, i) => (base.rounds![i] === 3 ? ms * 1.6 : ms));

@@ -54,7 +54,9 @@ const made: string[] = [];
  * The check must make the folder to know it can be written, but a command that then writes
  * nothing there (a passing verify) would leave an empty `concord-out/verify/` in the user's
  * project. rmdir removes only an empty folder, so whatever a command wrote stays; deepest first,
- * so a parent emptied by its child's removal goes too.
+ * so a parent emptied by its child's removal goes too. Another Concord process may have found
+ * such a folder there and be about to write into it: every writer makes its folder again at the
+ * write (writeWhole, and properties/runner.ts writeExecutorBlock).
  */
 function removeEmptyMade(): void {
   for (const dir of made.reverse()) {
@@ -103,6 +105,8 @@ export const checkOutDir = (path: string, flag: string): void => checkOut(path, 
 export function writeWhole(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
+    // Made again if gone: another Concord process that found it empty at its exit removed it.
+    makeFolders(dirname(path));
     writeFileSync(tmp, text);
     renameSync(tmp, path);
   } catch (e) {

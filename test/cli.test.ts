@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { writeWhole } from '../cli/output.js';
 import { proveCommand } from '../cli/prove.js';
 import { z3Installed } from '../spec/smt/z3.js';
 import { parseBlock } from '../spec/block-file.js';
@@ -108,6 +109,12 @@ describe('concord options', () => {
     const buggy = new URL('./fixtures/verify/batch-executor.mjs', import.meta.url).pathname;
     expect(verify('--executor', buggy).status).toBe(1);
     expect(readdirSync(join(cwd, 'concord-out/verify')), 'a failing verify').toEqual([expect.stringMatching(/\.block\.json$/)]);
+    // A command that found its folder made by another, which removed it empty at its exit, makes it again to write.
+    const results = join(cwd, 'gone', 'deeper', 'results.json');
+    mkdirSync(join(cwd, 'gone', 'deeper'), { recursive: true });
+    rmSync(join(cwd, 'gone'), { recursive: true });
+    writeWhole(results, '{}');
+    expect(readFileSync(results, 'utf8')).toBe('{}');
   });
 
   it('report refuses a file as its output folder before writing anything', () => {

@@ -44,7 +44,7 @@ export interface VerifyOptions {
   replay?: string;
   /** --repeat N: with --replay, run the replayed block up to N times. */
   repeat?: string;
-  /** --coverage A,B: stats counters a green run of each executor must have seen above 0. */
+  /** --coverage A,B: stats counters a green run of each executor module must have seen above 0. */
   coverage?: string;
   json?: boolean;
   /** --out DIR: where failing blocks are written (default concord-out/verify). */
@@ -227,8 +227,9 @@ function textSummary(r: RunReport): string[] {
     const state = e.failed ? 'FAILED' : e.cut ? 'cut by the time limit' : e.uncovered.length ? `never exercised: ${e.uncovered.join(', ')}` : 'ok';
     const exhaustive = e.statesExplored ? `, ${e.statesExplored.toLocaleString('en-US')} states covering ${e.interleavingsCovered.toExponential(2)} interleavings` : '';
     lines.push(`  ${e.label.padEnd(width)} ${String(e.blocksChecked).padStart(7)} blocks (${rate(e.blocksChecked, e.elapsedMs)}/s) ${String(e.schedulesExplored).padStart(7)} schedules${exhaustive}  ${state}`);
-    // Each block runs several times (threads 1, 2 and 4; the determinism check's repeats): the counts are per call, not per block.
-    lines.push(`  ${''.padEnd(width)} coverage, summed over its execute() calls: ${cov}`);
+    // Each block runs several times (threads 1, 2 and 4; the determinism check's repeats; a
+    // built-in's simulated schedules): the counts are per run, not per block.
+    lines.push(`  ${''.padEnd(width)} coverage, summed over its runs: ${cov}`);
   }
   lines.push(`${r.blocksChecked.toLocaleString('en-US')} blocks checked (${rate(r.blocksChecked, r.elapsedMs).toLocaleString('en-US')}/s), `
     + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, r.elapsedMs).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s; seed ${r.seed}, shard ${r.shard}`);
@@ -263,8 +264,8 @@ function plantedText(p: PlantedReport, runs: number, shard: Shard | undefined, o
 }
 
 /**
- * --coverage: stats counters (e.g. reExecutions,failedValidations), each a path a green run must
- * have taken; for a built-in they replace its own. A name no result could carry is a usage error.
+ * --coverage: stats counters (e.g. reExecutions,failedValidations), each a path a green run of an
+ * executor module must have taken. A name no result could carry is a usage error.
  */
 export function coverageOption(raw: string): CoverageGoal[] {
   const counters = raw.split(',').map((c) => c.trim());
@@ -324,7 +325,9 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const timeoutS = timeoutOption(o.timeout);
   const watch = watchCalls('verify', timeoutS, json, () => hungBlock(doing, outDir, timeoutS));
   const coverage = o.coverage === undefined ? undefined : coverageOption(o.coverage);
-  const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, {}, coverage), doing, json, watch);
+  // A built-in keeps its own gate: its simulated runs count its paths under their own names.
+  const goals = (name: string) => (isModulePath(name) ? coverage : undefined);
+  const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, {}, goals(name)), doing, json, watch);
   // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
   return unlessStuck(verify(o, sourceFor), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock(doing, outDir, timeoutS)}`, json));
 }
@@ -351,7 +354,8 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   };
 
   if (o.planted) {
-    if (o.executor?.length || o.coverage !== undefined) throw new UsageError(`--planted checks the planted-bug catalogue: leave out ${o.executor?.length ? '--executor' : '--coverage'}`);
+    const beside = [...(o.executor?.length ? ['--executor'] : []), ...(o.coverage !== undefined ? ['--coverage'] : [])];
+    if (beside.length) throw new UsageError(`--planted checks the planted-bug catalogue: leave out ${beside.join(' and ')}`);
     checkOutDir(outDir, '--out');
     const planted = await runPlanted(base);
     const ok = planted.caught === planted.total;
@@ -364,6 +368,9 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   }
 
   const given = executorNames(o.executor ?? []);
+  if (o.coverage !== undefined && !given.some(isModulePath)) {
+    throw new UsageError('--coverage names the stats counters of your own executor module: give one with --executor (a built-in has its own gate)');
+  }
   const names = given.length ? given : defaultExecutors();
   const sources = names.map(sourceFor);
   // Load every user's module up front, so a bad path is a usage error before minutes of checking

@@ -48,9 +48,36 @@ export interface ReplayToken {
    * failure's own). Absent in tokens made before it was recorded: their replay shrinks again.
    */
   readonly minimized?: readonly ShrinkStep[];
+  /**
+   * Beside `minimized`: a digest of the shrunk block, which the replay's rebuilt block must match
+   * (a changed character elsewhere in the token rebuilds another block), and what stopped the
+   * shrinking early, if anything did (the replay, which tries no candidate, cannot know).
+   */
+  readonly shrunk?: Shrunk;
 }
 
 export type ShrinkStep = readonly [attempt: number, alternative: number];
+
+export interface Shrunk {
+  /** SHRUNK_DIGEST hex characters of the shrunk block spec's digest (runner.ts specDigest). */
+  readonly digest: string;
+  readonly capped?: 'attempts' | 'time';
+}
+
+export const SHRUNK_DIGEST = 12;
+const CAPPED: Readonly<Record<NonNullable<Shrunk['capped']>, string>> = { attempts: 'a', time: 't' };
+
+function shrunkText(s: Shrunk): string {
+  return `${s.digest}${s.capped ? CAPPED[s.capped] : ''}`;
+}
+
+function shrunkOf(text: string): Shrunk {
+  const mark = text.slice(SHRUNK_DIGEST);
+  const capped = (Object.keys(CAPPED) as NonNullable<Shrunk['capped']>[]).find((k) => CAPPED[k] === mark);
+  return { digest: text.slice(0, SHRUNK_DIGEST), ...(capped ? { capped } : {}) };
+}
+
+const SHRUNK = new RegExp(`^[0-9a-f]{${SHRUNK_DIGEST}}[at]?$`);
 
 /** minimized as a short word: each step's attempt as base-36 gap from the previous kept attempt, with "-k" for alternative k, joined by dots. */
 function traceText(steps: readonly ShrinkStep[]): string {
@@ -62,7 +89,7 @@ function traceText(steps: readonly ShrinkStep[]): string {
   }).join('.');
 }
 
-const TRACE = /^(?:[0-9a-z]{1,4}(?:-[1-9])?(?:\.[0-9a-z]{1,4}(?:-[1-9])?)*)?$/;
+const TRACE = /^(?:[0-9a-z]+(?:-[1-9]\d*)?(?:\.[0-9a-z]+(?:-[1-9]\d*)?)*)?$/;
 
 function traceSteps(text: string): ShrinkStep[] {
   if (text === '') return [];
@@ -78,7 +105,7 @@ export class ReplayTokenError extends Error {}
 
 export function encodeToken(t: ReplayToken): string {
   const mark = t.failsOnly ? FAILS_ONLY.indexOf(t.failsOnly) + 1 : 0;
-  const tail = t.minimized ? [mark, traceText(t.minimized)] : mark > 0 ? [mark] : [];
+  const tail = t.minimized ? [mark, traceText(t.minimized), ...(t.shrunk ? [shrunkText(t.shrunk)] : [])] : mark > 0 ? [mark] : [];
   const body = JSON.stringify([t.executor, t.check, t.minTxs, t.maxTxs, t.seed, t.path, ...tail]);
   return TOKEN_PREFIX + Buffer.from(body, 'utf8').toString('base64url');
 }
@@ -98,10 +125,13 @@ export function decodeToken(token: string): ReplayToken {
     throw damaged();
   }
   // A seventh element gives FailsOnly (tokens made before it have six; 0, none, only beside an
-  // eighth), an eighth the minimize() steps (tokens made before them have six or seven).
+  // eighth), an eighth the minimize() steps and a ninth the shrunk block's digest (tokens made
+  // before them have six or seven).
   const mark = (m: unknown, least: number) => Number.isSafeInteger(m) && (m as number) >= least && (m as number) <= FAILS_ONLY.length;
+  const text = (v: unknown, pattern: RegExp) => typeof v === 'string' && pattern.test(v);
   const ok = Array.isArray(parts)
-    && (parts.length === 6 || (parts.length === 7 && mark(parts[6], 1)) || (parts.length === 8 && mark(parts[6], 0) && typeof parts[7] === 'string' && TRACE.test(parts[7])))
+    && (parts.length === 6 || (parts.length === 7 && mark(parts[6], 1))
+      || ((parts.length === 8 || parts.length === 9) && mark(parts[6], 0) && text(parts[7], TRACE) && (parts.length === 8 || text(parts[8], SHRUNK))))
     && typeof parts[0] === 'string' && parts[0].length > 0
     && CHECKS.includes(parts[1] as CheckName)
     && Number.isSafeInteger(parts[2]) && (parts[2] as number) > 0
@@ -109,10 +139,14 @@ export function decodeToken(token: string): ReplayToken {
     && Number.isSafeInteger(parts[4])
     && typeof parts[5] === 'string' && /^\d+(:\d+)*$/.test(parts[5]);
   if (!ok) throw damaged();
-  const [executor, check, minTxs, maxTxs, seed, path, failsOnly, trace] = parts as [string, CheckName, number, number, number, string, number?, string?];
+  const [executor, check, minTxs, maxTxs, seed, path, failsOnly, trace, shrunk] = parts as [string, CheckName, number, number, number, string, number?, string?, string?];
+  const minimized = trace === undefined ? undefined : traceSteps(trace);
+  // A gap too long to count exactly is damage; one that is merely past the shrinker's cap rebuilds
+  // too few steps, which the replay reports as damage too.
+  if (minimized?.some(([attempt]) => !Number.isSafeInteger(attempt))) throw damaged();
   return {
     executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}),
-    ...(trace === undefined ? {} : { minimized: traceSteps(trace) }),
+    ...(minimized ? { minimized } : {}), ...(shrunk === undefined ? {} : { shrunk: shrunkOf(shrunk) }),
   };
 }
 

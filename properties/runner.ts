@@ -26,8 +26,9 @@ import {
 import { afterEarlierBlocks, sameResult, type Explanation } from './explain.js';
 import { exhaustiveCheck } from './enumerate.js';
 import { minimize } from './minimize.js';
+import type { BlockSpec } from './arbitraries.js';
 import { interleavingCheck } from './simulated.js';
-import { encodeToken, replayCommand, ReplayTokenError, type CheckName, type FailsOnly, type ReplayToken, type ShrinkStep } from './replay.js';
+import { encodeToken, replayCommand, ReplayTokenError, SHRUNK_DIGEST, type CheckName, type FailsOnly, type ReplayToken, type ShrinkStep, type Shrunk } from './replay.js';
 
 /** How to build one executor under test; `create` is called once per run and closed at its end. */
 export interface SubjectSource {
@@ -249,13 +250,13 @@ function writeFailure(outDir: string, r: Omit<FailureReport, 'blockFile'>): stri
  */
 export function failureReport(
   subject: Pick<Subject, 'name' | 'label'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined,
-  how: HowItFails, outDir?: string, shrinkCapped: false | 'attempts' | 'time' = false, minimized?: readonly ShrinkStep[],
+  how: HowItFails, outDir?: string, shrinkCapped: false | 'attempts' | 'time' = false, shrinking?: { minimized: readonly ShrinkStep[]; shrunk: Shrunk },
 ): FailureReport {
   const path = details.counterexamplePath ?? '0';
   const executor = subject.name;
   const { failsOnly } = how;
   const token: ReplayToken = {
-    executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path, ...(failsOnly ? { failsOnly } : {}), ...(minimized ? { minimized } : {}),
+    executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path, ...(failsOnly ? { failsOnly } : {}), ...shrinking,
   };
   const block: Block | undefined = last?.block;
   const run = batchOf(seed);
@@ -400,8 +401,10 @@ interface Rerun {
   history(): readonly Executed[];
 }
 
-/** A token's replay: fast-check's shrink path, and minimize()'s steps where the token records them. */
-type Replay = { readonly path: string; readonly minimized?: readonly ShrinkStep[] };
+/** The shrunk block's digest a token carries (ReplayToken.shrunk), so a replay knows it rebuilt that block. */
+function specDigest(spec: BlockSpec): string {
+  return bytesToHex(sha256(utf8ToBytes(JSON.stringify(spec)))).slice(0, SHRUNK_DIGEST);
+}
 
 /** The least time a time-limited run spends shrinking a counterexample, whatever is left of its budget. */
 const MIN_SHRINK_MS = 2000;
@@ -418,10 +421,9 @@ const FLAKY_TRIES = 3;
  * then each candidate gets FLAKY_TRIES runs before it counts as passing.
  */
 async function checkBatch(
-  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | Replay,
+  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | { path: string },
   outDir?: string, rerun?: Rerun, replayedFailsOnly?: FailsOnly, deadline = Infinity,
 ): Promise<FailureReport | undefined> {
-  if ('path' in run && run.minimized) return replayShrunk(subject, check, o, seed, txs, run.path, run.minimized, replayedFailsOnly, outDir);
   // What the subject ran before the run that failed last, which is the reported one's (the shrunk block's).
   let failedAfter: readonly Executed[] = [];
   const checkOnce = async (input: CheckInput): Promise<boolean> => {
@@ -459,8 +461,9 @@ async function checkBatch(
   let shrinks = 'path' in run ? run.path.split(':').length - 1 : 0;
   let how: HowItFails = replayedFailsOnly ? { failsOnly: replayedFailsOnly, replayed: true } : {};
   let capped: false | 'attempts' | 'time' = false;
-  const kept: ShrinkStep[] = [];
+  let shrinking: { minimized: readonly ShrinkStep[]; shrunk: Shrunk } | undefined;
   if (input) {
+    const kept: ShrinkStep[] = [];
     let rest: readonly unknown[] = input.slice(1);
     let tries = 1;
     for (let probe = 0; probe < FLAKY_PROBES && tries === 1 && !('path' in run); probe++) if (await checkOnce(input)) tries = FLAKY_TRIES;
@@ -481,36 +484,38 @@ async function checkBatch(
       return false;
     }, shrinkUntil);
     capped = outOfTime ? 'time' : stopped && 'attempts';
+    shrinking = { minimized: kept, shrunk: { digest: specDigest(spec), ...(capped ? { capped } : {}) } };
     shrinks += steps;
     if (rerun) how = await howItFails(rerun.source, subject, check, [spec, ...rest], failedAfter);
     // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
     else if (steps > 0) await check.run(subject, o, [spec, ...rest]);
   }
-  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir, capped, input ? kept : undefined);
+  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir, capped, shrinking);
 }
 
 /**
- * Replays a token that records minimize()'s steps: the case at fast-check's path is generated but
- * not run, the recorded steps are applied to it without running a candidate (minimize() is
- * deterministic given which attempts failed), and the reported block runs once. So an executor
+ * Replays a token that records minimize()'s steps, up to `repeat` times: the case at fast-check's
+ * path is generated but not run, the recorded steps are applied to it without running a candidate
+ * (minimize() is deterministic given which attempts failed), the block is checked against the
+ * token's digest, and then it runs until it fails or `repeat` runs have passed. So an executor
  * whose results vary is judged on the block the token names, never on another that happened to
  * fail on the way; its passing is the replay's answer.
  */
 async function replayShrunk(
-  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, path: string, minimized: readonly ShrinkStep[],
-  failsOnly: FailsOnly | undefined, outDir?: string,
-): Promise<FailureReport | undefined> {
+  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, token: ReplayToken & { minimized: readonly ShrinkStep[] }, outDir: string | undefined, repeat: number,
+): Promise<{ report?: FailureReport; runs: number }> {
   const damaged = () => new ReplayTokenError('--replay: the token is damaged (copy it whole, it is one word)');
+  const txs = { min: token.minTxs, max: token.maxTxs };
   let found: CheckInput | undefined;
   const details = await fc.check(fc.asyncProperty(check.inputs(txs, subject), async (input) => {
     found = input;
     return false;
-  }), { ...fromKey(seed), path, endOnFailure: true });
+  }), { ...fromKey(token.seed), path: token.path, endOnFailure: true });
   if (!found) throw damaged();
   let rest: readonly unknown[] = found.slice(1);
-  const kept = new Map(minimized);
+  const kept = new Map(token.minimized);
   let attempt = 0;
-  const { spec, steps, capped: stopped } = await minimize(found[0], async () => {
+  const { spec, steps, capped } = await minimize(found[0], async () => {
     const k = kept.get(attempt++);
     if (k === undefined) return false;
     const r = [rest, ...(check.alternatives?.(rest) ?? [])][k];
@@ -518,10 +523,20 @@ async function replayShrunk(
     rest = r;
     return true;
   });
-  if (steps !== minimized.length) throw damaged();
-  if (await check.run(subject, o, [spec, ...rest])) return undefined;
-  const shrinks = path.split(':').length - 1 + steps;
-  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, failsOnly ? { failsOnly, replayed: true } : {}, outDir, stopped && 'attempts', minimized);
+  if (steps !== token.minimized.length || (token.shrunk && token.shrunk.digest !== specDigest(spec))) throw damaged();
+  const input: CheckInput = [spec, ...rest];
+  for (let runs = 1; runs <= repeat; runs++) {
+    if (await check.run(subject, o, input)) continue;
+    const shrinks = token.path.split(':').length - 1 + steps;
+    // How the shrinking stopped is the token's: this rebuild tried no candidate, so its own cap says nothing.
+    const stopped = token.shrunk ? token.shrunk.capped ?? false : capped && 'attempts';
+    const how: HowItFails = token.failsOnly ? { failsOnly: token.failsOnly, replayed: true } : {};
+    const report = failureReport(subject, { ...check, txs }, token.seed, details, shrinks, o.last, how, outDir, stopped, {
+      minimized: token.minimized, shrunk: token.shrunk ?? { digest: specDigest(spec) },
+    });
+    return { report, runs };
+  }
+  return { runs: repeat };
 }
 
 /** Runs of `check` in a run of --runs `runs` (before sharding). */
@@ -678,10 +693,14 @@ export async function replayFailure(
   let runs = 0;
   try {
     if (!check.applies(subject)) throw new ReplayTokenError(`--replay: the ${token.check} check does not apply to ${token.executor}`);
-    const replay: Replay = { path: token.path, ...(token.minimized ? { minimized: token.minimized } : {}) };
-    while (!report && runs < repeat) {
-      runs++;
-      report = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, replay, outDir, undefined, token.failsOnly);
+    if (token.minimized) {
+      ({ report, runs } = await replayShrunk(subject, check, o, { ...token, minimized: token.minimized }, outDir, repeat));
+    } else {
+      // A token made before the shrinking's steps were recorded shrinks again on every run.
+      while (!report && runs < repeat) {
+        runs++;
+        report = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, { path: token.path }, outDir, undefined, token.failsOnly);
+      }
     }
   } finally {
     await subject.close(report !== undefined);

@@ -144,7 +144,7 @@ const ABOVE_THREADS = 'Efficiency above 100% from a speedup above the thread cou
  * core; it now plans first and then lets one worker run, so a file that shows it above 100% there
  * was, most likely, written before that change, and a results file does not say which build wrote it.
  */
-const MODULAR_TWO_CORES = 'Modular above 100% at 1 thread: its 1-thread run uses one core at a time (the main thread plans, then one worker runs), but builds before that change ran the lanes on a worker while the main thread planned, on a second core, and a results file they wrote shows it above 1x at 1 thread, as here: read this figure as two cores\' and not as one.';
+const MODULAR_TWO_CORES = 'Modular above 100% at 1 thread: its 1-thread run uses one core at a time (the main thread plans, then one worker runs), but builds before 2026-11-29 ran the lanes on a worker while the main thread planned, on a second core. If this file is older, read this figure as two cores\' and not as one; otherwise it is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).';
 const ABOVE_IDEAL = 'Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).';
 
 /** The thread count, with a footnote where it exceeds the machine's cores: its ideal is taken at the cores. */
@@ -233,6 +233,9 @@ function coreWarning(s: Source, rows: readonly Row[]): string | null {
   return `⚠ ${s.name}: its cores ran at unequal speeds (at the start: ${probeText(c.start)}; at the end: ${probeText(c.end)})${bound}. A baseline timed on a slower core makes a speedup look larger, and an executor slowed by one makes it look smaller. ${todo}`;
 }
 
+/** The fastest core's probe medians at the start and the end further apart than this mean the machine changed speed. */
+const MACHINE_DRIFT = 1.2;
+
 /**
  * The warning for a source whose whole machine ran slower at the end than at the start, or null:
  * the core probes time one block on each core, and cores that slowed alike pass the equal-speed
@@ -243,8 +246,8 @@ function slowdownWarning(s: Source): string | null {
   if (!c || !('speeds' in c.start) || !('speeds' in c.end)) return null;
   const [before, after] = [Math.min(...c.start.speeds.medianMs), Math.min(...c.end.speeds.medianMs)];
   const ratio = Math.max(before, after) / Math.min(before, after);
-  if (ratio <= ROUND_DRIFT) return null;
-  return `⚠ ${s.name}: its fastest core took ${ms(before)} ms on the probe block at the start and ${ms(after)} ms at the end (${fixed(ratio)}x ${after > before ? 'slower' : 'faster'}), its cores alike: the whole machine changed speed during the sweep (a neighbour on the host, or throttling), which neither steal nor foreign CPU shows. Rounds timed while it did are not comparable with the others; rerun when the probes agree.`;
+  if (ratio <= MACHINE_DRIFT) return null;
+  return `⚠ ${s.name}: its fastest core took ${ms(before)} ms on the probe block at the start and ${ms(after)} ms at the end (${fixed(ratio)}x ${after > before ? 'slower' : 'faster'}): the whole machine changed speed during the sweep (a neighbour on the host, or throttling), which neither steal nor foreign CPU shows. Rounds timed while it did are not comparable with the others; rerun when the probes agree.`;
 }
 
 /**

@@ -264,15 +264,15 @@ export default () => ({ name: 'late', async execute(b) {
     const out = join(dir, 'coverage-out');
     const ok = concord('verify', '--executor', wrapper, '--runs', '60', '--coverage', 'executions', '--out', out);
     expect(ok.status).toBe(0);
-    expect(ok.stdout).toMatch(/^ +coverage, summed over its execute\(\) calls: executions \d+, skip-rest \d+$/m);
+    expect(ok.stdout).toMatch(/^ +coverage, summed over its runs: executions \d+, skip-rest \d+$/m);
     const missing = concord('verify', '--executor', wrapper, '--runs', '60', '--coverage', 'executions, failedValidations', '--out', out);
     expect(missing.status).toBe(1);
     expect(missing.stdout).toMatch(/^FAIL reference-wrapper \(\S+\): a green run must exercise failedValidations, and this one never did$/m);
     expect(missing.stdout).toMatch(/a --coverage counter only where the executor's stats report it under that name/);
-    for (const args of [['--coverage', 're-executions'], ['--coverage', ''], ['--planted', '--coverage', 'executions']]) {
+    for (const args of [['--coverage', 're-executions'], ['--coverage', ''], ['--planted', '--coverage', 'executions'], ['--executor', 'sequential', '--coverage', 'executions']]) {
       const r = concord('verify', ...args, '--out', out);
       expect(r.status, args.join(' ')).toBe(2);
-      expect(r.stderr, args.join(' ')).toMatch(/^concord verify: (--coverage expects comma-separated stats counter names|--planted checks the planted-bug catalogue: leave out --coverage)/);
+      expect(r.stderr, args.join(' ')).toMatch(/^concord verify: (--coverage expects comma-separated stats counter names|--planted checks the planted-bug catalogue: leave out --coverage|--coverage names the stats counters of your own executor module: give one with --executor)/);
     }
   });
 

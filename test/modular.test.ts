@@ -253,7 +253,7 @@ describe('on the worker pool', () => {
     const spread = await executor.execute(p2p, { threads: 4 });
     expectSame(spread, executeReference(p2p), 'p2p');
     expect(spread.stats.hotLaneWindows).toBe(0);
-    // At 1 thread the one worker is a late one too (it waits for the whole plan), yet it runs such a window: no one else would.
+    // At 1 thread the pool holds the one worker's job until the window is planned, and it runs such a window whatever JOIN says: no one else would.
     const alone = await executor.execute(amm, { threads: 1 });
     expectSame(alone, executeReference(amm), 'amm at 1 thread');
     expect([alone.stats.fallback, alone.stats.hotLaneWindows]).toEqual(['', 1]);

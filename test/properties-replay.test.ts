@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeToken, encodeToken, replayCommand, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
+import { decodeToken, encodeToken, replayCommand, ReplayTokenError, type ReplayToken, type ShrinkStep, type Shrunk } from '../properties/replay.js';
 import { rerunCommand } from '../properties/report.js';
 import { BATCH, batchSeed, shardBatches, writeExecutorBlock } from '../properties/runner.js';
 
@@ -53,6 +53,17 @@ describe('replay tokens', () => {
     const body = (trace: unknown, mark: unknown = 0) => `cv1_${Buffer.from(JSON.stringify([token.executor, token.check, 1, 40, -123, '4:0:2', mark, trace])).toString('base64url')}`;
     for (const bad of ['0.', '.0', '0-0', '0-', 'A', '0..1', 7, null]) expect(() => decodeToken(body(bad)), String(bad)).toThrow(/damaged/);
     expect(() => decodeToken(body('0', 3))).toThrow(/damaged/);
+    // Any attempt number and alternative round-trips, not only those the shrinker makes today.
+    for (const minimized of [[[0, 10]], [[2_000_000, 0], [2_000_001, 12]]] as ShrinkStep[][]) expect(decodeToken(encodeToken({ ...token, minimized }))).toEqual({ ...token, minimized });
+  });
+
+  it('carry the shrunk block\'s digest and what stopped its shrinking, and refuse a damaged one', () => {
+    for (const shrunk of [{ digest: '0123456789ab' }, { digest: 'ba9876543210', capped: 'attempts' }, { digest: 'ffffffffffff', capped: 'time' }] as Shrunk[]) {
+      const t: ReplayToken = { ...token, minimized: [[1, 0]], shrunk };
+      expect(decodeToken(encodeToken(t))).toEqual(t);
+    }
+    const body = (shrunk: unknown) => `cv1_${Buffer.from(JSON.stringify([token.executor, token.check, 1, 40, -123, '4:0:2', 0, '1', shrunk])).toString('base64url')}`;
+    for (const bad of ['0123456789a', '0123456789abx', '0123456789AB', '', 7]) expect(() => decodeToken(body(bad)), String(bad)).toThrow(/damaged/);
   });
 
   it('replay an executor only the vitest helper holds through the helper, never through a command', () => {

@@ -1,10 +1,10 @@
 // Replay tokens: everything `concord verify --replay TOKEN` needs to rerun one failing check on one
 // counterexample, as a single shell-safe word. A token names the executor, the check, the check's
-// generation settings, fast-check's seed and shrink path, and the changes minimize() kept after
-// fast-check (by attempt number, with the schedule each failed under); regenerating with them
-// yields the same shrunk block (and schedule) bit for bit without running a candidate, so a replay
-// runs the reported block and nothing else, even for an executor whose results vary from run to
-// run. It also says when the counterexample failed only after the blocks run before it on the same
+// generation settings, fast-check's seed and shrink path, the changes minimize() kept after
+// fast-check (by attempt number, with the schedule each failed under) and a digest of the block
+// they led to; regenerating with them yields the same shrunk block (and schedule) bit for bit
+// without running a candidate, and the digest proves it, so a replay runs the reported block and
+// nothing else, even for an executor whose results vary from run to run. It also says when the counterexample failed only after the blocks run before it on the same
 // executor instance, which no replay runs again, or only sometimes: then a replay that passes does
 // not mean the failure is gone.
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did

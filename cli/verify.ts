@@ -202,6 +202,11 @@ function summary(ok: boolean, r: RunReport, settings: { runs: number; txs: numbe
   };
 }
 
+/** An executor whose green run missed paths the coverage gate requires. */
+function uncoveredLine(e: ExecutorReport): string {
+  return `FAIL ${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did`;
+}
+
 /**
  * Under --json, what stderr says (stdout holds only the JSON): each counterexample's first line
  * and replay, each executor that missed its required paths, and the checks the time limit cut.
@@ -209,7 +214,7 @@ function summary(ok: boolean, r: RunReport, settings: { runs: number; txs: numbe
 function jsonLogLines(r: RunReport, uncovered: readonly ExecutorReport[]): string[] {
   return [
     ...r.failures.map((f) => `${formatFailure(f)[0]!}; replay: ${f.replay}`),
-    ...uncovered.map((e) => `FAIL ${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did`),
+    ...uncovered.map(uncoveredLine),
     ...(r.timedOut ? [`the time limit cut these checks, which are not passed: ${r.executors.filter((e) => e.cut).map((e) => `${e.label} ${cutChecks(e).join(', ')}`).join('; ')}`] : []),
   ];
 }
@@ -390,7 +395,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   } else {
     for (const f of r.failures) writeStdout(`${formatFailure(f).join('\n')}\n\n`);
     writeStdout(`${textSummary(r).join('\n')}\n`);
-    for (const e of uncovered) writeStdout(`FAIL ${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did\n`);
+    for (const e of uncovered) writeStdout(`${uncoveredLine(e)}\n`);
     const named = o.coverage === undefined ? '' : ', and a --coverage counter only where the executor\'s stats report it under that name';
     if (uncovered.length) writeStdout(`  hint: these paths show up only with enough runs${named}; ${raiseRuns(runs, shard, SHARD_RUNS)}\n`);
     if (ok) writeStdout(r.timedOut ? 'no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full\n' : 'all properties hold\n');

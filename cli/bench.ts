@@ -24,7 +24,7 @@ import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadFlags, worklo
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { checkOutFile, writeStdout, writeWhole } from './output.js';
-import { concordVersion } from './version.js';
+import { concordCommit, concordVersion } from './version.js';
 import { MAX_REPEAT } from './run.js';
 import { createProgress, type Progress } from './progress.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
@@ -209,10 +209,11 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   progress.stop();
   const unpredicted = suite.filter((w) => !simulated.includes(w)).map((w) => w.id);
   const gaps = unpredicted.length ? [...simulation.gaps, `--quick predicts the p2p grid only, not ${unpredicted.join(', ')}`] : simulation.gaps;
+  const commit = concordCommit();
   const doc: ResultsFile = {
     format: RESULTS_FORMAT,
     createdAt: new Date().toISOString(),
-    concordVersion: concordVersion(),
+    concordVersion: concordVersion(), ...(commit ? { concordCommit: commit } : {}),
     command: process.argv.slice(2),
     settings,
     machine,

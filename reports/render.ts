@@ -29,10 +29,10 @@ function settingsNote(doc: Source['doc']): string {
 
 /** How a source's run was made, enough to make it again: its settings, Concord's version, when, and the command. */
 function sourceWords(s: Source): string {
-  const { settings, concordVersion, createdAt, command } = s.doc;
+  const { settings, concordVersion, concordCommit, createdAt, command } = s.doc;
   const pinned = settings.baselineCpus?.length ? `, the baseline pinned to CPU ${settings.baselineCpus.join(', ')} round by round` : '';
   return `${s.name}, ${settings.quick ? 'quick' : 'full'} run, threads ${settings.threads.join(',')}, ${settings.rounds} interleaved rounds of ${settings.roundMs} ms${pinned}`
-    + `${settingsNote(s.doc)}; Concord ${concordVersion}, written ${createdAt}, by concord ${command.join(' ')}`;
+    + `${settingsNote(s.doc)}; Concord ${concordVersion}${concordCommit ? ` (commit ${concordCommit})` : ''}, written ${createdAt}, by concord ${command.join(' ')}`;
 }
 
 interface Table {

@@ -195,6 +195,8 @@ export const ResultsSchema = z
     format: z.literal(RESULTS_FORMAT),
     createdAt: z.iso.datetime(),
     concordVersion: z.string(),
+    /** The commit of the checkout bench ran from (cli/version.ts concordCommit); absent from an installed package and from older files. */
+    concordCommit: z.string().regex(/^[0-9a-f]{12}(\+changes)?$/).optional(),
     command: z.array(z.string()),
     settings: z.strictObject({
       quick: z.boolean(),

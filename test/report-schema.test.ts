@@ -10,6 +10,9 @@ import { guard } from '../cli/errors.js';
 import { reportCommand } from '../cli/report.js';
 import { madeUpLabel, MAX_LABEL, newerWriterHint, parseResults, RESULTS_FORMAT, ResultsFileError, ResultsSchema, serializeResults } from '../reports/schema.js';
 import { sampleResults } from './report-fixture.js';
+import { concordCommit } from '../cli/version.js';
+import { merge } from '../reports/merge.js';
+import { renderMarkdown } from '../reports/render.js';
 import { errorOf } from './helpers.js';
 
 function rejection(mutate: (doc: Record<string, unknown>) => void): ResultsFileError {
@@ -30,6 +33,17 @@ describe('results schema', () => {
     const text = serializeResults(doc);
     expect(parseResults(text, 'r.json')).toEqual(doc);
     expect(JSON.parse(text).format).toBe(RESULTS_FORMAT);
+  });
+
+  it('records the commit of the checkout bench ran from, which the report shows beside the version', () => {
+    const commit = concordCommit();
+    // This test runs from a clone; a copy without .git names no commit.
+    if (existsSync(new URL('../.git', import.meta.url))) expect(commit).toMatch(/^[0-9a-f]{12}(\+changes)?$/);
+    else expect(commit).toBeUndefined();
+    const doc = { ...sampleResults({ seqMs: 10, execMs: 6, samples: 8 }), concordCommit: '0123456789ab+changes' };
+    expect(parseResults(serializeResults(doc), 'r.json')).toEqual(doc);
+    expect(renderMarkdown(merge([{ file: 'r.json', doc }]), [])).toContain('Concord 0.1.0 (commit 0123456789ab+changes), written');
+    expect(rejection((d) => { d.concordCommit = 'HEAD'; }).message).toMatch(/concordCommit/);
   });
 
   it('rejects an unknown version and non-results files by the format field', () => {

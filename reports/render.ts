@@ -9,6 +9,7 @@
 // efficiency above 100% carries a footnote on what can produce it; and
 // both forms show every string from a results file as text, escaped for each (esc, mdText).
 
+import { WORKLOADS } from '../bench/workloads.js';
 import { anchorsFor, BLOCK_STM_ANCHORS, LOW_CONTENTION_ACCOUNTS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
 import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
@@ -25,6 +26,17 @@ import { plural } from '../spec/plural.js';
 function settingsNote(doc: Source['doc']): string {
   const text = executorSettingsText(doc);
   return text ? `, ${text}` : '';
+}
+
+/**
+ * One sentence per kind of generated workload the report holds (bench/workloads.ts's own words),
+ * and what the labels leave out: a reader comparing executors needs to know what a block does.
+ */
+function workloadWords(m: Merged): string[] {
+  const kinds = new Set(m.sources.flatMap((s) => s.doc.workloads.flatMap((w) => (w.source.kind === 'generated' ? [w.source.workload] : []))));
+  if (kinds.size === 0) return [];
+  const known = [...kinds].map((k) => `${k}: ${WORKLOADS.get(k)?.doc ?? 'a workload this Concord does not know'}`);
+  return [`workloads: ${known.join('; ')}. Each transaction also hashes its signature-check cost (sha256 iterations, the hash cost in a workload's full label); "acc × tx" is the accounts the block draws on and its transactions, and zipf the exponent of the hot spots' skew (0: uniform).`];
 }
 
 /** How a source's run was made, enough to make it again: its settings, Concord's version, when, and the command. */
@@ -604,6 +616,8 @@ function sections(m: Merged): Section[] {
       `threads: for ${BLOCK_STM}, N threads are N workers while the main thread waits for them; for ${MODULAR}, the main thread is one of the N from 2 threads on (N - 1 workers, and the main thread plans and then runs lanes beside them), and at 1 thread the main thread plans and then one worker runs, one thread at a time (builds before that change ran the worker beside the planning main thread, on a second core: a footnote marks a 1-thread ${MODULAR} efficiency above 100%). The sequential baseline always runs on one thread.`,
       'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal. Both are taken at min(threads, the machine\'s effective cores): threads beyond the cores share them, so no more than the cores run at once, and a footnote marks such rows.',
       ...(ranged ? ['tx/s: transactions over the median block time of all the run\'s samples; where rounds drifted, two runs\' tx/s can stand in another ratio than their speedup, which is taken round by round.'] : []),
+      ...workloadWords(m),
+      'peak RSS (process): the benchmark process\'s peak resident memory when the run ended, for the whole process and cumulative over the sweep (a later row carries an earlier one\'s peak), so it bounds what a run needed rather than measuring it.',
       're-exec/tx and failed val/tx: the executor\'s re-executions and failed validations per transaction, averaged over timed blocks. p50/p99: block latency percentiles; with 100 samples or fewer (the samples column), the p99 lies between the run\'s two slowest samples: it says how slow the slowest blocks were, not how often a block is that slow.',
       '(fell back) after a speedup: the parallel executor handed some or all of the run\'s blocks to the sequential executor (its preflight or its contention check judged them too contended), so the figure is partly or wholly the sequential executor\'s; the footnote under the table says how many blocks and why. The charts mark such runs\' points too. A run that sent every block there never ran in parallel: its efficiency reads n/a (sequential), and the efficiency chart leaves it out. (partial) after a speedup: the executor threw part-way through its timed rounds, so the figures of its row come from the samples it took before; the footnote says how many. A footnote on an efficiency above 100% says what can cause it.',
     ],

@@ -485,6 +485,13 @@ describe('markdown', () => {
     expect(coreWarning(single)).toBe(`${head}. ${effect} Rerun on a machine whose cores run at equal speeds.`);
   });
 
+  it('says in How to read this what each kind of workload does, and what peak RSS covers', () => {
+    const md = renderMarkdown(merge([{ file: 'a.json', doc: sampleResults({ seqMs: 10, execMs: 6, samples: 10 }) }]), []);
+    const read = md.slice(md.indexOf('## How to read this'));
+    expect(read).toContain('workloads: p2p: Block-STM paper transfers with sequence numbers between uniformly chosen accounts; token: token transfers crediting the receiver by delta-add. Each transaction');
+    expect(read).toContain('peak RSS (process): the benchmark process\'s peak resident memory when the run ended, for the whole process and cumulative over the sweep');
+  });
+
   it('warns where the whole machine changed speed between the start and the end, its cores alike', () => {
     const speeds = (ms: number) => ({ speeds: { method: 'taskset' as const, workload: 'test', cpus: [0, 1], medianMs: [ms, ms * 1.01], relative: [1, 1 / 1.01] } });
     const slowdown = (doc: ResultsFile) => renderMarkdown(merge([{ file: 'a.json', doc }]), []).split('\n').find((l) => l.includes('changed speed during the sweep'));

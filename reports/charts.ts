@@ -84,22 +84,39 @@ const PALETTE = [
   '#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac',
   '#9ecae9', '#ffbf79', '#ff9d98', '#83bcb6', '#88d27a', '#f2cf5b', '#d6a5c9', '#fcbfd2', '#d8b5a5', '#79706e',
 ];
+/** The palette's distinct hues; PALETTE[i + HUES] is PALETTE[i]'s lighter partner. */
+const HUES = 10;
 const IDEAL_COLOR = '#333333';
 
 /**
- * Every series any chart of the report can draw, with its colour: the ideal in near-black, the rest
- * in the palette's order by first appearance. Each chart picks its own series from this one map, so
- * vega's per-chart colour assignment cannot give a colour two meanings.
+ * Every series any chart of the report can draw, with its colour: the ideal in near-black, an
+ * executor's simulated series in the lighter partner of its measured series' hue (a reader matches
+ * a prediction to its measurement by colour; they had unrelated ones), the rest in the palette's
+ * order by first appearance. Each chart picks its own series from this one map, so vega's
+ * per-chart colour assignment cannot give a colour two meanings.
  */
 function seriesColors(m: Merged): Map<string, string> {
+  const simulated = m.sources.flatMap((s) => s.doc.simulated.map((x) => ({ name: simulatedName(m, x.executor, s.name), measured: seriesName(m, x.executor, s.name) })));
   const names = [
     ...m.rows.map((r) => rowSeries(m, r)),
     ...m.rows.filter((r) => r.role === 'executor' && oversubscribed(r)).map((r) => coresIdealName(r.cores)),
-    ...m.sources.flatMap((s) => s.doc.simulated.map((x) => simulatedName(m, x.executor, s.name))),
+    ...simulated.map((x) => x.name),
     ...BLOCK_STM_ANCHORS.map(paperName),
   ];
   const colors = new Map([[IDEAL_SERIES, IDEAL_COLOR]]);
-  for (const n of names) if (!colors.has(n)) colors.set(n, PALETTE[(colors.size - 1) % PALETTE.length]!);
+  const used = new Set<string>();
+  const partner = new Map(simulated.map((x) => [x.name, x.measured]));
+  const take = (name: string, color: string) => {
+    colors.set(name, color);
+    used.add(color);
+  };
+  for (const n of names) {
+    if (colors.has(n)) continue;
+    const base = PALETTE.indexOf(colors.get(partner.get(n) ?? '') ?? '');
+    const light = base >= 0 && base < HUES ? PALETTE[base + HUES]! : undefined;
+    if (light && !used.has(light)) take(n, light);
+    else take(n, PALETTE.find((c) => !used.has(c)) ?? PALETTE[(colors.size - 1) % PALETTE.length]!);
+  }
   return colors;
 }
 

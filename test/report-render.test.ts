@@ -138,6 +138,8 @@ describe('charts', () => {
       for (const colour of map.values()) expect(colour).toMatch(/^#[0-9a-f]{6}$/i);
       for (const [series, colour] of map) for (const other of maps) if (other.has(series)) expect(other.get(series)).toBe(colour);
     }
+    // A prediction is drawn in the lighter partner of its measurement's hue (tableau20 pairs them).
+    expect([maps[0]!.get('block-stm'), maps[0]!.get('block-stm (simulated)')]).toEqual(['#f58518', '#ffbf79']);
     const modular = maps[1]!.get('modular')!;
     for (const c of drawn) expect(await renderSvg(c.spec)).toContain(modular);
     expect(await renderSvg(drawn[1]!.spec)).toContain(maps[1]!.get('sequential baseline (1 thread, timed beside each count)')!);

@@ -3,6 +3,7 @@
 // block times into points, the preflight's gaps and cost, timing a step, an unfitted model's words.
 // Invariant: a model reports a thread count either as a point or as a gap that says why.
 
+import { SLOWER_AT_TWO } from '../reports/fit.js';
 import type { Block } from '../spec/block.js';
 import { contendedBlock } from '../impl/preflight.js';
 import { median } from '../reports/stats.js';
@@ -128,7 +129,8 @@ export function fitTransfer(
   const failed = (why: string) => none(`not fitted: the 2-worker run failed: ${why}`, false);
   const free = probe(0);
   if (typeof free === 'string') return failed(free);
-  if (free.ms >= twoMs) return none(`at no cost the model already takes ${free.ms.toFixed(2)} ms at 2 threads, the measured ${twoMs.toFixed(2)} ms or more`, true);
+  // Nothing fitted there, and the model matches no measurement: the report marks it pessimistic (reports/fit.ts).
+  if (free.ms >= twoMs) return none(`${SLOWER_AT_TWO}: the model takes ${free.ms.toFixed(2)} ms at 2 threads, the measured ${twoMs.toFixed(2)} ms`, true);
   let lo = { cost: 0, gap: free.ms - twoMs };
   let hi = { cost: FIRST_TRANSFER_MS, gap: 0 };
   let best = { cost: 0, transfers: free.transfers, where: free.where, gap: Infinity };

@@ -43,7 +43,6 @@ import { collectChunks, COLLECT_CHUNK, type CollectedChunk } from '../impl/modul
 import { H, RUNNING, type Layout } from '../impl/modular/layout.js';
 import { LaneThread } from '../impl/modular/thread.js';
 import { FINISHED } from '../impl/runtime/sim.js';
-import { SLOWER_AT_TWO } from '../reports/fit.js';
 import { median } from '../reports/stats.js';
 import { Coherence } from './coherence.js';
 import { fitTransfer, predictEach, unfitted, type ModelInput, type Predictions } from './prediction.js';
@@ -453,18 +452,10 @@ function predicted(input: ModelInput, settings: ModularSettings): Predictions {
   const fitted = opMs > 0 ? `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(oneThread(0), oneMs);
   const pair = planFor(modulesFor(2, settings));
   const handover = 'slot or lane a worker takes over from another';
-  let freeMs = Infinity;
-  const fit = fitTransfer((transferMs) => {
+  const transfer = fitTransfer((transferMs) => {
     const run = modularVirtualRun(pair, main, 2, txMs, opMs, transferMs);
-    if (transferMs === 0) freeMs = run.makespanMs + input.preflightMs;
     return { ms: run.makespanMs + input.preflightMs, transfers: run.transfers };
   }, input.twoMs, simBlock.txs.length, handover, undefined, input.unfitted);
-  // A fit that stopped at no cost because the model was already slower than the 2-thread run
-  // matches no measurement: the report must not present it as fitted, nor as optimistic.
-  const slower = fit.fitted && fit.ms === 0 && input.twoMs !== undefined && freeMs >= input.twoMs;
-  const transfer = slower
-    ? { ...fit, words: `no cost per ${handover} (${SLOWER_AT_TWO}: the model takes ${freeMs.toFixed(2)} ms at 2 threads, the measured ${input.twoMs!.toFixed(2)} ms)` }
-    : fit;
   const model = `lanes replayed on the block's plan; ${vm}; main thread as timed here: planning ${(main.planMsPerTx * 1e3).toFixed(2)} us per transaction, `
     + `reading back ${main.collectMs.reduce((a, b) => a + b, 0).toFixed(2)} ms (shared out), taking the results ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; `
     + `${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; modules: ${settings.modules ?? 'two per core, at least 8'}`;

@@ -5,10 +5,10 @@
 // Invariant: a file written before the pessimistic case had words of its own reads the same as
 // one after: bench/prediction.ts's "at no cost the model already takes ... at 2 threads" says it too.
 
-/** The words bench puts in a model's description where the 2-thread model is slower than measured at no handover cost. */
+/** The words bench (bench/prediction.ts fitTransfer) puts in a model's description where the 2-thread model is slower than measured at no handover cost. */
 export const SLOWER_AT_TWO = 'slower than measured at 2 threads even at no cost: pessimistic';
 
-/** What bench/prediction.ts fitTransfer writes in that case, in files from before SLOWER_AT_TWO (and for Block-STM still). */
+/** What bench/prediction.ts fitTransfer wrote in that case in files from before SLOWER_AT_TWO. */
 const SLOWER_AT_TWO_BEFORE = /at no cost the model already takes [\d.]+ ms at 2 threads/;
 
 /** Whether a model's 2-thread point is slower than its measurement even at no handover cost. */

@@ -39,7 +39,7 @@ export const ELLE: Readonly<Record<AnomalyName, string>> = {
   'wrong read set': 'reported reads the program cannot have made',
   'wrong receipt': 'reads matched, the receipt did not',
   'lost write': 'P4 lost update (a committed write is missing from the final state)',
-  'wrong final value': 'dirty write (the final value comes from no committed write)',
+  'wrong final value': 'G1a-like (the final value comes from no committed write: an aborted, misdirected or miscomputed one)',
   'wrong root': 'roots disagree with the content they summarise',
   'wrong gas total': 'the block total disagrees with the receipts it sums',
   'malformed result': 'not a well-formed BlockResult (a field missing, or not the kind of number it holds)',
@@ -514,20 +514,66 @@ function explainState(c: Context): Explanation | undefined {
   const lost = older.includes(a);
   const came = lost ? olderVersion(c, key, firstWriter, a) : undefined;
   const delta = firstWriter !== PRE_STATE && c.trace.txs[firstWriter]!.deltaKeys.has(key);
+  // A DELTA's value is its base plus its amount: the base the reference used is the version before it.
+  const base = delta ? olderValue(c, key, firstWriter) : undefined;
+  const amount = base === undefined ? 0 : e - base;
+  const twice = delta && amount !== 0 && a === e + amount;
+  const staleBase = delta && !twice ? olderVersion(c, key, firstWriter, a - amount, true) : undefined;
+  const stray = lost || delta ? undefined : misdirected(c, key, a);
   const anomaly: AnomalyName = lost ? 'lost write' : 'wrong final value';
+  const orBase = lost && staleBase ? `; or ${versionText(writer)}'s DELTA of ${amount} was resolved against ${versionText(staleBase)}'s value, ${a - amount}, and the two coincide` : '';
   const why = lost
-    ? `the final value ${a} is an older value of the key (${versionText(came)}'s): the committed write of ${versionText(writer)} is missing`
-    : `the final value ${a} was written by no committed transaction${delta ? `; ${versionText(writer)} wrote it by DELTA, so the delta was resolved against the wrong base` : firstWriter === PRE_STATE ? ' (the key should still hold its pre-state value)' : ` (it should be ${versionText(writer)}'s write)`}`;
+    ? `the final value ${a} is an older value of the key (${versionText(came)}'s): the committed write of ${versionText(writer)} is missing${orBase}`
+    : twice
+      ? `the final value ${a} is ${versionText(writer)}'s DELTA of ${amount} applied twice to the right base, ${base}`
+      : staleBase
+        ? `the final value ${a} was written by no committed transaction; ${versionText(writer)} wrote it by DELTA of ${amount}, resolved against ${versionText(staleBase)}'s value ${a - amount} instead of ${base}`
+        : stray
+          ? `the final value ${a} is what ${versionText({ tx: stray.tx })} wrote to ${c.name(stray.key)} (key ${stray.key}), which does not hold it: a write applied to the wrong key`
+          : `the final value ${a} was written by no committed transaction${delta ? `; ${versionText(writer)} wrote it by DELTA of ${amount}, and no version of the key plus that amount gives it` : firstWriter === PRE_STATE ? ' (the key should still hold its pre-state value)' : ` (it should be ${versionText(writer)}'s write)`}`;
+  const blamed = stray ? stray.tx : firstWriter === PRE_STATE ? -1 : firstWriter;
   return {
-    anomaly, elle: ELLE[anomaly], tx: firstWriter === PRE_STATE ? -1 : firstWriter, key, keyName: c.name(key),
-    expected: String(e), actual: String(a), shouldComeFrom: writer, ...(came ? { cameFrom: came } : {}), detail: `Every read and receipt matched, yet ${why}.`,
+    anomaly, elle: ELLE[anomaly], tx: blamed, key, keyName: c.name(key),
+    expected: String(e), actual: String(a), shouldComeFrom: writer, ...(came ? { cameFrom: came } : stray ? { cameFrom: { tx: stray.tx } } : {}),
+    detail: `Every read and receipt matched, yet ${why}.`,
   };
 }
 
-/** The newest version of `key` before transaction `before` that holds `value`: a write of an earlier transaction, or the pre-state. */
-function olderVersion(c: Context, key: number, before: number, value: number): Version {
+/** The value of `key` just before transaction `before`: the last earlier write, or the pre-state. */
+function olderValue(c: Context, key: number, before: number): number {
+  for (let t = before - 1; t >= 0; t--) {
+    const v = c.trace.txs[t]!.writes.get(key);
+    if (v !== undefined) return v;
+  }
+  return c.block.preState.get(key) ?? 0;
+}
+
+/**
+ * A committed write of `value` to another key that does not hold it in the result: the value went
+ * to `key` instead (a write applied to the wrong key). The latest such write; undefined when none,
+ * or when the value is one no key kept either way (a coincidence is then likelier than a stray).
+ */
+function misdirected(c: Context, key: number, value: number): { tx: number; key: number } | undefined {
+  for (let t = c.trace.txs.length - 1; t >= 0; t--) {
+    for (const [k, v] of c.trace.txs[t]!.writes) {
+      if (k === key || v !== value || c.trace.lastWriter.get(k) !== t) continue;
+      if ((c.actual.state.get(k) ?? 0) !== value) return { tx: t, key: k };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The newest version of `key` before transaction `before` that holds `value`: a write of an earlier
+ * transaction, or the pre-state. With `strict`, undefined where none holds it (without, the
+ * pre-state, for a value the caller knows one of them holds).
+ */
+function olderVersion(c: Context, key: number, before: number, value: number, strict: true): Version | undefined;
+function olderVersion(c: Context, key: number, before: number, value: number): Version;
+function olderVersion(c: Context, key: number, before: number, value: number, strict = false): Version | undefined {
   for (let t = before - 1; t >= 0; t--) if (c.trace.txs[t]!.writes.get(key) === value) return { tx: t };
-  return { tx: PRE_STATE };
+  if (!strict || (c.block.preState.get(key) ?? 0) === value) return { tx: PRE_STATE };
+  return undefined;
 }
 
 /** Explains the first divergence of `actual` from the reference result `expected`, or undefined when they agree. */

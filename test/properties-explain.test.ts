@@ -109,6 +109,42 @@ describe('explain', () => {
     expect(x.detail).toMatch(/DELTA/);
   });
 
+  it('tells a DELTA resolved against an older version (named) from one applied twice', () => {
+    // Pre-state k1 = 1; tx0: k1 = 5; tx1: k1 += 3 by DELTA, so 8.
+    const block = blockOf([
+      { ops: [['const', 'r0', 1], ['const', 'r1', 5], ['write', 'r0', 'r1']] },
+      { ops: [['const', 'r0', 1], ['const', 'r1', 3], ['delta', 'r0', 'r1', 0, 100]] },
+    ], [[1, 1]]);
+    const ref = executeReference(block);
+    const withFinal = (v: number) => explain(block, ref, altered(ref, { state: new Map([...ref.state, [1, v]]) }))!;
+    expect(withFinal(4).detail).toBe('Every read and receipt matched, yet the final value 4 was written by no committed transaction; tx 1 wrote it by DELTA of 3, resolved against the pre-state\'s value 1 instead of 5.');
+    expect(withFinal(11).detail).toBe('Every read and receipt matched, yet the final value 11 is tx 1\'s DELTA of 3 applied twice to the right base, 5.');
+    // 5 is tx 0's write, and also 2 + 3: a lost write, or a DELTA against a base of 2, which no version holds: no second reading.
+    expect(withFinal(5)).toMatchObject({ anomaly: 'lost write', cameFrom: { tx: 0 } });
+    expect(withFinal(5).detail).not.toMatch(/coincide/);
+  });
+
+  it('gives the second reading where a lost write\'s value is also a DELTA against an older version', () => {
+    // Pre-state k0 = 10; tx0: k0 = 12; tx1: k0 += 2 by DELTA (14). 12 is tx 0's write, and 10 + 2.
+    const block = blockOf([
+      { ops: [['const', 'r1', 12], ['const', 'r12', 0], ['write', 'r12', 'r1']] },
+      { ops: [['const', 'r12', 0], ['const', 'r13', 2], ['delta', 'r12', 'r13', -100, 100]] },
+    ], [[0, 10]]);
+    const ref = executeReference(block);
+    const x = explain(block, ref, altered(ref, { state: new Map([...ref.state, [0, 12]]) }))!;
+    expect(x).toMatchObject({ anomaly: 'lost write', tx: 1, cameFrom: { tx: 0 } });
+    expect(x.detail).toMatch(/; or tx 1's DELTA of 2 was resolved against the pre-state's value, 10, and the two coincide\.$/);
+  });
+
+  it('names a committed write applied to the wrong key, and the transaction that wrote it', () => {
+    // tx0 writes 5 to k1 (pre-state 1); the result has k1 = 1 and the 5 on k2 (pre-state 7).
+    const block = blockOf([{ ops: [['const', 'r0', 1], ['const', 'r1', 5], ['write', 'r0', 'r1']] }], [[1, 1], [2, 7]]);
+    const ref = executeReference(block);
+    const y = explain(block, ref, altered(ref, { state: new Map([[1, 1], [2, 5]]) }))!;
+    expect(y).toMatchObject({ anomaly: 'wrong final value', tx: 0, key: 2, expected: '7', actual: '5', cameFrom: { tx: 0 } });
+    expect(y.detail).toBe('Every read and receipt matched, yet the final value 5 is what tx 0 wrote to #0.seq (key 1), which does not hold it: a write applied to the wrong key.');
+  });
+
   it('names a wrong receipt, and says when skip-rest was ignored', () => {
     const block = blockOf([{ ops: [['const', 'r0', 1], ['emit', 'r0']] }, { ops: [['const', 'r0', 2], ['emit', 'r0']] }], [[1, 1]], 1);
     const ref = executeReference(block);

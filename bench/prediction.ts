@@ -130,7 +130,7 @@ export function fitTransfer(
   const free = probe(0);
   if (typeof free === 'string') return failed(free);
   // Nothing fitted there, and the model matches no measurement: the report marks it pessimistic (reports/fit.ts).
-  if (free.ms >= twoMs) return none(`${SLOWER_AT_TWO}: the model takes ${free.ms.toFixed(2)} ms at 2 threads, the measured ${twoMs.toFixed(2)} ms`, true);
+  if (free.ms >= twoMs) return none(`${SLOWER_AT_TWO}, so it may be pessimistic: the model takes ${free.ms.toFixed(2)} ms at 2 threads against the measured ${twoMs.toFixed(2)} ms`, true);
   let lo = { cost: 0, gap: free.ms - twoMs };
   let hi = { cost: FIRST_TRANSFER_MS, gap: 0 };
   let best = { cost: 0, transfers: free.transfers, where: free.where, gap: Infinity };

@@ -36,7 +36,11 @@ function workloadWords(m: Merged): string[] {
   const kinds = new Set(m.sources.flatMap((s) => s.doc.workloads.flatMap((w) => (w.source.kind === 'generated' ? [w.source.workload] : []))));
   if (kinds.size === 0) return [];
   const known = [...kinds].map((k) => `${k}: ${WORKLOADS.get(k)?.doc ?? 'a workload this Concord does not know'}`);
-  return [`workloads: ${known.join('; ')}. Each transaction also hashes its signature-check cost (sha256 iterations, the hash cost in a workload's full label); "acc × tx" is the accounts the block draws on and its transactions, and zipf the exponent of the hot spots' skew (0: uniform).`];
+  const costs = new Set(m.sources.flatMap((s) => s.doc.workloads.flatMap((w) => (w.source.kind === 'generated' ? [w.source.hashCost] : []))));
+  const hash = costs.size === 1
+    ? `Each transaction also pays a signature check of ${[...costs][0]} sha256 iterations (hash cost ${[...costs][0]} in every generated workload here)`
+    : 'Each transaction also pays a signature check of sha256 iterations (its workload\'s hash cost, which differs between workloads here: see the Sources line and the results file)';
+  return [`workloads: ${known.join('; ')}. ${hash}; "acc × tx" is the accounts the block draws on and its transactions, and zipf the exponent of the hot spots' skew (0: uniform).`];
 }
 
 /** How a source's run was made, enough to make it again: its settings, Concord's version, when, and the command. */
@@ -44,7 +48,7 @@ function sourceWords(s: Source): string {
   const { settings, concordVersion, concordCommit, createdAt, command } = s.doc;
   const pinned = settings.baselineCpus?.length ? `, the baseline pinned to CPU ${settings.baselineCpus.join(', ')} round by round` : '';
   return `${s.name}, ${settings.quick ? 'quick' : 'full'} run, threads ${settings.threads.join(',')}, ${settings.rounds} interleaved rounds of ${settings.roundMs} ms${pinned}`
-    + `${settingsNote(s.doc)}; Concord ${concordVersion}${concordCommit ? ` (commit ${concordCommit})` : ''}, written ${createdAt}, by concord ${command.join(' ')}`;
+    + `${settingsNote(s.doc)}; Concord ${concordVersion} (${concordCommit ? `commit ${concordCommit}` : 'commit not recorded'}), written ${createdAt}, by concord ${command.join(' ')}`;
 }
 
 interface Table {
@@ -161,6 +165,8 @@ const ABOVE_IDEAL = 'Efficiency above 100%: a speedup above the ideal, which cou
 
 /** The thread count, with a footnote where it exceeds the machine's cores: its ideal is taken at the cores. */
 function threadsCell(r: Row, notes: Footnotes): string {
+  // The baseline runs on one thread, whatever the count of the runs it was timed beside (its label says which).
+  if (r.role === 'baseline') return '1';
   if (!oversubscribed(r)) return String(r.threads);
   return `${r.threads}${notes.mark(`more threads than the machine's ${plural(r.cores, 'effective core')}: those runs' threads shared the cores, so at most ${r.cores} ran at once; their ideal, bound and efficiency are taken at ${plural(r.cores, 'thread')}.`)}`;
 }
@@ -170,7 +176,7 @@ function threadsCell(r: Row, notes: Footnotes): string {
  * the runs it was interleaved with, round by round, not the threads it ran on.
  */
 function baselineWords(r: Row): string {
-  return ` (baseline, 1 thread, timed beside the ${r.threads}-thread runs)`;
+  return ` (baseline, timed beside the ${r.threads}-thread runs)`;
 }
 
 /**
@@ -447,7 +453,10 @@ function roundsWon(x: Match, winner: Row): string {
   if (mine === null || theirs === null) return '';
   const shared = [...mine.keys()].filter((round) => theirs.has(round));
   if (shared.length < 2) return '';
-  return `faster in ${shared.filter((round) => mine.get(round)! < theirs.get(round)!).length} of ${shared.length} rounds`;
+  const k = shared.filter((round) => mine.get(round)! < theirs.get(round)!).length;
+  // "faster in 2 of 5" reads as support for the one named; there the other led most rounds.
+  if (2 * k <= shared.length) return `each faster in some rounds (${winner.executor} ${k}, the other ${shared.length - k}, of ${shared.length})`;
+  return `faster in ${k} of ${shared.length} rounds`;
 }
 
 function outcomeText(x: Match): string {
@@ -500,7 +509,11 @@ function reversedText(h: Match, pair: ReturnType<typeof predictedPair>): string 
   const [bs, mod] = [pair.blockStm.speedup, pair.modular.speedup];
   const predicted = bs / mod >= 1 + TIE_BELOW ? BLOCK_STM : mod / bs >= 1 + TIE_BELOW ? MODULAR : null;
   if (predicted === null || predicted === h.outcome) return '';
-  return ` The predictions rank them the other way at ${threadsText(pair.threads)} (${BLOCK_STM} ${fixed(bs)}x, ${MODULAR} ${fixed(mod)}x): a model's, not a measurement, so no verdict is drawn from it.`;
+  // A model marked optimistic or pessimistic leans the way its mark says: a ranking that rests on
+  // one is the calibration's as much as the executors'.
+  const marked = [pair.blockStm, pair.modular].filter((x) => optimistic(x.model) || pessimistic(x.model)).map((x) => `${x.executor}'s is ${optimistic(x.model) ? 'optimistic' : 'pessimistic'}`);
+  const lean = marked.length ? `, but ${marked.join(' and ')} (see ${marked.length > 1 ? 'their notes' : 'its note'}), so no ranking follows from them either` : ': a model\'s, not a measurement, so no verdict is drawn from it';
+  return ` The predictions rank them the other way at ${threadsText(pair.threads)} (${BLOCK_STM} ${fixed(bs)}x, ${MODULAR} ${fixed(mod)}x)${lean}.`;
 }
 
 /**
@@ -594,7 +607,7 @@ function sections(m: Merged): Section[] {
         'Both pay the preflight\'s check from 2 threads on; where the preflight sends a block to the sequential executor, that thread count is not predicted (listed below).',
         'Each prediction rests on the calibration in its footnote, made from the 1- and 2-thread runs, so the 2-thread point of a fitted model matches its measurement by construction, up to the baseline (except where the model, charging nothing for a handover, is already slower than the 2-thread measurement: its footnote says so, nothing is fitted there, and the prediction is pessimistic): a prediction divides by the 1-thread baseline\'s time, a measured speedup by the baseline interleaved with that thread count. The fit takes block-time medians over all samples, while a measured speedup is the median of its rounds\' speedups where the file names rounds: where rounds drifted, the two can differ at 1 and 2 threads as well. '
           + (m.rows.some((r) => r.role === 'executor' && r.threads > 2) ? 'The measured points beyond 2 threads test the model. ' : 'This run measured no thread count above 2, so nothing here tests the predictions beyond it. ')
-          + 'On a noisy machine two runs can differ by tens of percent at 64 threads, and rounds that ran beside other processes make the fitted costs too high. A footnote that says "not fitted" charges no line moving between cores, and that prediction is optimistic. Neither model charges cache capacity, memory bandwidth or waking the workers. The modular executor gets more lanes as the cores grow, and every claim scans them all: on a small block its prediction can fall as threads rise.',
+          + 'On a noisy machine two runs can differ by tens of percent at 64 threads, and rounds that ran beside other processes make the fitted costs too high. A footnote that says "not fitted" charges no line moving between cores, and that prediction is optimistic. Neither model charges cache capacity, memory bandwidth or waking the workers. The modular executor gets more lanes as the cores grow, and every claim scans them all: on a block with few accounts or hot keys its prediction can fall as threads rise.',
       ] : [gaps.length ? 'No predictions; the lines below say why.' : 'No predictions.']),
       `Block-STM paper, 32 threads: ${BLOCK_STM_ANCHORS.map((a) => `${a.setting} ${fixed(a.speedup, 1)}x (${tps(a.txPerSecond)} tx/s)${a.derived ? '*' : ''}`).join('; ')}.`,
       `The paper's figures stand beside the p2p grid's ${BLOCK_STM} predictions and series only (they measure Block-STM, not the other executors): its low-contention figures beside blocks of ${LOW_CONTENTION_ACCOUNTS} accounts or more, its contended ones beside blocks of fewer, each only where the block's ideal at 32 threads reaches it.`,
@@ -617,7 +630,7 @@ function sections(m: Merged): Section[] {
       'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal. Both are taken at min(threads, the machine\'s effective cores): threads beyond the cores share them, so no more than the cores run at once, and a footnote marks such rows.',
       ...(ranged ? ['tx/s: transactions over the median block time of all the run\'s samples; where rounds drifted, two runs\' tx/s can stand in another ratio than their speedup, which is taken round by round.'] : []),
       ...workloadWords(m),
-      'peak RSS (process): the benchmark process\'s peak resident memory when the run ended, for the whole process and cumulative over the sweep (a later row carries an earlier one\'s peak), so it bounds what a run needed rather than measuring it.',
+      'peak RSS (process): the highest resident memory of the whole benchmark process (its worker threads included) seen after each of the run\'s timed blocks; it includes what earlier runs left allocated, so it bounds what the run needed rather than measuring it.',
       're-exec/tx and failed val/tx: the executor\'s re-executions and failed validations per transaction, averaged over timed blocks. p50/p99: block latency percentiles; with 100 samples or fewer (the samples column), the p99 lies between the run\'s two slowest samples: it says how slow the slowest blocks were, not how often a block is that slow.',
       '(fell back) after a speedup: the parallel executor handed some or all of the run\'s blocks to the sequential executor (its preflight or its contention check judged them too contended), so the figure is partly or wholly the sequential executor\'s; the footnote under the table says how many blocks and why. The charts mark such runs\' points too. A run that sent every block there never ran in parallel: its efficiency reads n/a (sequential), and the efficiency chart leaves it out. (partial) after a speedup: the executor threw part-way through its timed rounds, so the figures of its row come from the samples it took before; the footnote says how many. A footnote on an efficiency above 100% says what can cause it.',
     ],

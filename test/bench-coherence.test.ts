@@ -56,7 +56,7 @@ describe('fitTransfer', () => {
   it('charges nothing, and says why, without a 2-thread run, when the model is already slower, or when its run fails', () => {
     const probe = linear(10, 0.5, 1000);
     expect(fitTransfer(probe, undefined, 500, 'line')).toEqual({ ms: 0, fitted: false, words: 'no cost per line (not fitted: no parallel 2-thread measurement, so the model is optimistic at more threads)' });
-    expect(fitTransfer(probe, 9, 500, 'line')).toEqual({ ms: 0, fitted: true, words: 'no cost per line (slower than measured at 2 threads even at no cost: pessimistic: the model takes 10.00 ms at 2 threads, the measured 9.00 ms)' });
+    expect(fitTransfer(probe, 9, 500, 'line')).toEqual({ ms: 0, fitted: true, words: 'no cost per line (slower than measured at 2 threads even at no cost, so it may be pessimistic: the model takes 10.00 ms at 2 threads against the measured 9.00 ms)' });
     expect(fitTransfer(() => 'stuck', 12, 500, 'line')).toEqual({ ms: 0, fitted: false, words: 'no cost per line (not fitted: the 2-worker run failed: stuck)' });
   });
 

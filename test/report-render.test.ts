@@ -318,7 +318,7 @@ describe('markdown', () => {
     let md = renderMarkdown(merge([{ file: 'a.json', doc: parseResults(serializeResults(doc), 'a.json') }]), []);
     expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '2')[4]).toBe('1.92x (1.85–2.00)');
     // The baseline has no speedup range; a run without rounds (an older file) has none either.
-    expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'sequential (baseline, 1 thread, timed beside the 2-thread runs)', '2')[4]).toBe('1 (def.)');
+    expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'sequential (baseline, timed beside the 2-thread runs)', '1')[4]).toBe('1 (def.)');
     expect(mdRow(md, 'token 100 acc × 1000 tx', 'fake-parallel', '2')[4]).toMatch(/^\d\.\d\dx$/);
     expect(md).toContain('(lo–hi) after a speedup: how far it moved between rounds.');
     // Only rounds both sides timed count: one round alone gives no range.
@@ -367,7 +367,7 @@ describe('markdown', () => {
     const base = doc.runs.find((r) => r.role === 'baseline' && r.workload === 'p2p-a100-t1000-s1-h3' && r.threads === 2)!;
     base.samplesMs = base.samplesMs.map(() => 9.9987);
     const md = renderMarkdown(merge([{ file: 'a.json', doc }]), []);
-    const [, , , , , , ideal, bound, , , , p50] = mdRow(md, 'p2p 100 acc × 1000 tx', 'sequential (baseline, 1 thread, timed beside the 2-thread runs)', '2');
+    const [, , , , , , ideal, bound, , , , p50] = mdRow(md, 'p2p 100 acc × 1000 tx', 'sequential (baseline, timed beside the 2-thread runs)', '1');
     expect([ideal, bound]).toEqual(['–', '–']);
     // 9.9987 ms reads as its neighbours do (10.1, 9.97), not "10.00".
     expect(p50).toBe('10.0');
@@ -490,8 +490,8 @@ describe('markdown', () => {
   it('says in How to read this what each kind of workload does, and what peak RSS covers', () => {
     const md = renderMarkdown(merge([{ file: 'a.json', doc: sampleResults({ seqMs: 10, execMs: 6, samples: 10 }) }]), []);
     const read = md.slice(md.indexOf('## How to read this'));
-    expect(read).toContain('workloads: p2p: Block-STM paper transfers with sequence numbers between uniformly chosen accounts; token: token transfers crediting the receiver by delta-add. Each transaction');
-    expect(read).toContain('peak RSS (process): the benchmark process\'s peak resident memory when the run ended, for the whole process and cumulative over the sweep');
+    expect(read).toContain('workloads: p2p: Block-STM paper transfers with sequence numbers between uniformly chosen accounts; token: token transfers crediting the receiver by delta-add. Each transaction also pays a signature check of 3 sha256 iterations (hash cost 3 in every generated workload here)');
+    expect(read).toContain('peak RSS (process): the highest resident memory of the whole benchmark process (its worker threads included) seen after each of the run\'s timed blocks');
   });
 
   it('warns where the whole machine changed speed between the start and the end, its cores alike', () => {

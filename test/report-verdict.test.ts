@@ -6,6 +6,7 @@
 // its ideal is higher (nft), a results file from before `detail` was recorded, and the same
 // sentences in the HTML page; and the names reports/ keeps its own copies of match their writers.
 import { describe, expect, it } from 'vitest';
+import { optimistic, pessimistic } from '../reports/fit.js';
 import { merge } from '../reports/merge.js';
 import { renderHtml, renderMarkdown } from '../reports/render.js';
 import { parseResults, serializeResults, type ResultsFile } from '../reports/schema.js';
@@ -116,6 +117,9 @@ describe('which executor wins, and why', () => {
     expect(row(text, 'p2p 1000 acc × 1000 tx')[6]).toMatch(/ The predictions rank them the other way at 64 threads \(block-stm 17\.14x, modular 7\.56x\): a model's, not a measurement, so no verdict is drawn from it\.$/);
     expect(row(text, 'p2p 1000 acc × 1000 tx')[5]).toBe('modular wins (+47%, p<0.001)');
     expect(row(text, 'token 1000 acc × 1000 tx')[6]).not.toContain('other way');
+    // A ranking that rests on a marked model says so, and draws nothing from it.
+    predicted.simulated[0]!.model = 'no cost per line (not fitted: no parallel 2-thread measurement, so the model is optimistic at more threads)';
+    expect(row(render(predicted), 'p2p 1000 acc × 1000 tx')[6]).toMatch(/ \(block-stm 17\.14x, modular 7\.56x\), but block-stm's is optimistic \(see its note\), so no ranking follows from them either\.$/);
     predicted.simulated[1]!.speedup = 16.5;
     expect(row(render(predicted), 'p2p 1000 acc × 1000 tx')[6]).not.toContain('other way');
   });
@@ -208,6 +212,17 @@ describe('which executor wins, and why', () => {
     slow.samplesMs = slow.samplesMs.map((ms, i) => (slow.rounds![i] === 4 ? ms * 2 : ms));
     verdict = row(render(paired), 'p2p 1000 acc × 1000 tx')[5];
     expect(verdict).toMatch(/^tie \(\d+% apart, p=0\.\d+; modular faster in 4 of 5 rounds\)$/);
+    // Led in fewer rounds than not (rounds where the baseline, and so the speedups, ran slow can put
+    // the higher median speedup on the one that lost most rounds), it is not called faster.
+    const base = paired.runs.find((r) => r.role === 'baseline' && r.threads === 2 && r.workload.startsWith('p2p'))!;
+    const blockStm = paired.runs.find((r) => r.executor === 'block-stm' && r.threads === 2 && r.workload.startsWith('p2p'))!;
+    // Per-round speedups, block-stm / modular: rounds 0-1 1 / 10, round 2 6 / 5, rounds 3-4 2 / 1:
+    // medians 2 and 5, and modular faster in rounds 0 and 1 only.
+    const set = (r: typeof base, times: number[]) => { r.samplesMs = r.samplesMs.map((_, i) => times[r.rounds![i]!]!); };
+    set(base, [10, 10, 30, 10, 10]);
+    set(blockStm, [10, 10, 5, 5, 5]);
+    set(slow, [1, 1, 6, 10, 10]);
+    expect(row(render(paired), 'p2p 1000 acc × 1000 tx')[5]).toMatch(/each faster in some rounds \(modular 2, the other 3, of 5\)\)$/);
     expect(render(paired)).toContain('"Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower');
     // Without rounds, nothing to pair.
     expect(row(md, 'p2p 1000 acc × 1000 tx')[5]).toBe('modular wins (+47%, p<0.001)');
@@ -393,5 +408,20 @@ describe('which executor wins, and why', () => {
     const v = verdicts(merge([{ file: 'r.json', doc }]));
     expect(v.map((x) => `${x.label}: ${x.headline.outcome}`)).toEqual(['p2p 1000 acc × 1000 tx: modular', 'amm 1000 acc × 1000 tx: block-stm', 'token 1000 acc × 1000 tx: tie']);
     expect(row(md, 'token 1000 acc × 1000 tx')[6]).toContain(explain(v[2]!.headline));
+  });
+});
+
+describe('a model\'s calibration, read from its words', () => {
+  it('is pessimistic only where the model is slower than measured at 2 threads by 5% or more, in every wording bench has used', () => {
+    expect(pessimistic('no cost per line (slower than measured at 2 threads even at no cost, so it may be pessimistic: the model takes 10.00 ms at 2 threads against the measured 9.00 ms)')).toBe(true);
+    expect(pessimistic('no cost per slot (slower than measured at 2 threads even at no cost: pessimistic: the model takes 2.09 ms at 2 threads, the measured 2.05 ms)')).toBe(false);
+    expect(pessimistic('no cost per line (at no cost the model already takes 31.21 ms at 2 threads, the measured 29.16 ms or more)')).toBe(true);
+    expect(pessimistic('12 ns per line (fitted)')).toBe(false);
+  });
+
+  it('is optimistic where a cost was not fitted or its fit stopped at the most it gives', () => {
+    expect(optimistic('no cost per line (not fitted: no parallel 2-thread measurement, so the model is optimistic at more threads)')).toBe(true);
+    expect(optimistic('1000 ns per slot, the most a fit gives (the measured 2-thread 3.10 ms is slower than the 2-worker model even at that cost, 2.90 ms: the model is optimistic)')).toBe(true);
+    expect(optimistic('12 ns per line (fitted)')).toBe(false);
   });
 });

@@ -515,7 +515,7 @@ function explainState(c: Context): Explanation | undefined {
   const came = lost ? olderVersion(c, key, firstWriter, a) : undefined;
   const delta = firstWriter !== PRE_STATE && c.trace.txs[firstWriter]!.deltaKeys.has(key);
   // A DELTA's value is its base plus its amount: the base the reference used is the version before it.
-  const base = delta ? olderValue(c, key, firstWriter) : undefined;
+  const base = delta ? valueBefore(c.block, c.trace, key, firstWriter) : undefined;
   const amount = base === undefined ? 0 : e - base;
   const twice = delta && amount !== 0 && a === e + amount;
   const staleBase = delta && !twice ? olderVersion(c, key, firstWriter, a - amount, true) : undefined;
@@ -537,15 +537,6 @@ function explainState(c: Context): Explanation | undefined {
     expected: String(e), actual: String(a), shouldComeFrom: writer, ...(came ? { cameFrom: came } : stray ? { cameFrom: { tx: stray.tx } } : {}),
     detail: `Every read and receipt matched, yet ${why}.`,
   };
-}
-
-/** The value of `key` just before transaction `before`: the last earlier write, or the pre-state. */
-function olderValue(c: Context, key: number, before: number): number {
-  for (let t = before - 1; t >= 0; t--) {
-    const v = c.trace.txs[t]!.writes.get(key);
-    if (v !== undefined) return v;
-  }
-  return c.block.preState.get(key) ?? 0;
 }
 
 /**

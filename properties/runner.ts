@@ -401,6 +401,15 @@ interface Rerun {
   history(): readonly Executed[];
 }
 
+/**
+ * The other inputs a shrink candidate is tried under, in order: the failure's own, then the check's
+ * alternatives to them. A token names a step's choice by its index here, so the shrinking and its
+ * replay must list them alike.
+ */
+function inputChoices(check: CheckDef, rest: readonly unknown[]): readonly (readonly unknown[])[] {
+  return [rest, ...(check.alternatives?.(rest) ?? [])];
+}
+
 /** The shrunk block's digest a token carries (ReplayToken.shrunk), so a replay knows it rebuilt that block. */
 function specDigest(spec: BlockSpec): string {
   return bytesToHex(sha256(utf8ToBytes(JSON.stringify(spec)))).slice(0, SHRUNK_DIGEST);
@@ -472,7 +481,7 @@ async function checkBatch(
     let attempt = 0;
     const { spec, steps, capped: stopped, outOfTime } = await minimize(input[0], async (s) => {
       const number = attempt++;
-      const choices = [rest, ...(check.alternatives?.(rest) ?? [])];
+      const choices = inputChoices(check, rest);
       for (let t = 0; t < tries; t++) {
         for (const [k, r] of choices.entries()) {
           if (await checkOnce([s, ...r])) continue;
@@ -518,7 +527,7 @@ async function replayShrunk(
   const { spec, steps, capped } = await minimize(found[0], async () => {
     const k = kept.get(attempt++);
     if (k === undefined) return false;
-    const r = [rest, ...(check.alternatives?.(rest) ?? [])][k];
+    const r = inputChoices(check, rest)[k];
     if (!r) throw damaged();
     rest = r;
     return true;

@@ -11,11 +11,9 @@ import { takeModuleObjects, UnknownExecutorError } from '../impl/registry.js';
 import { MAX_CALL_TIMEOUT_S } from '../properties/verify-limits.js';
 import { thrownText } from '../properties/explain.js';
 import { cleanUpBudget } from '../properties/clean-up.js';
-import { failureLines } from './failure-lines.js';
 import { stopAllProgress } from './progress.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
-import { writeStdout } from './output.js';
-import { exitOnPurpose, setPendingCall } from './process-guard.js';
+import { exitOnPurpose, printFailure, setPendingCall } from './process-guard.js';
 
 export class UsageError extends Error {}
 
@@ -47,7 +45,7 @@ export async function guard(command: string, body: () => Promise<number>): Promi
       return EXIT.USAGE;
     }
     if (e instanceof ExecutorFailure) {
-      reportFailure(command, e);
+      printFailure(command, e.message, e.json);
       return EXIT.FAILED;
     }
     throw e;
@@ -91,13 +89,6 @@ export async function closeModuleExecutors(command: string, timeout: string | un
     }
   }
   return failures;
-}
-
-/** An executor's failure as every command prints it: one line on stderr, and the JSON object on stdout under --json. */
-function reportFailure(command: string, e: ExecutorFailure): void {
-  const lines = failureLines(command, e.message, e.json);
-  process.stderr.write(lines.stderr);
-  if (lines.stdout) writeStdout(lines.stdout);
 }
 
 /**
@@ -171,7 +162,7 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
   const watchdog = () => (dog ??= startWatchdog(command, tickMs, json));
   const giveUp = (why: string) => {
     stopAllProgress();
-    reportFailure(command, new ExecutorFailure(`${pending} did not settle within ${seconds} s${why}${onHang(pending)}`, json));
+    printFailure(command, `${pending} did not settle within ${seconds} s${why}${onHang(pending)}`, json);
     dog?.quiet();
     exitOnPurpose(EXIT.FAILED);
   };

@@ -1,5 +1,5 @@
 // How an executor's failure is printed: one line for stderr and, under --json, the command's
-// object with the error for stdout. Shared by the main thread (cli/errors.ts) and the watchdog
+// object with the error for stdout. Shared by the main thread (cli/process-guard.ts printFailure) and the watchdog
 // thread (cli/watchdog-thread.ts), which must load no module of the CLI that starts anything.
 // Invariant: imports nothing.
 

@@ -39,9 +39,7 @@ export function exitOnPurpose(code: number): never {
 export function guardProcess(command: string, json: boolean): void {
   const fail = (message: string) => {
     stopAllProgress();
-    const lines = failureLines(command, message, pending ? pendingJson : json ? { ok: false } : undefined);
-    process.stderr.write(lines.stderr);
-    if (lines.stdout) writeStdout(lines.stdout);
+    printFailure(command, message, pending ? pendingJson : json ? { ok: false } : undefined);
   };
   const where = () => (pending ? `${pending}: ` : 'an executor under test, between calls: ');
   // The command's own promise rejecting never comes here: cli/concord.ts catches it (unexpectedError).
@@ -67,11 +65,16 @@ export function guardProcess(command: string, json: boolean): void {
 export function unexpectedError(command: string, e: unknown, json: boolean): number {
   stopAllProgress();
   const what = fromConcord(e) ? 'a bug in Concord (the stack below is what a report of it needs)' : 'an error outside any call into an executor';
-  const lines = failureLines(command, `${what}: ${thrownText(e)}`, json ? { ok: false } : undefined);
-  process.stderr.write(lines.stderr);
-  if (lines.stdout) writeStdout(lines.stdout);
+  printFailure(command, `${what}: ${thrownText(e)}`, json ? { ok: false } : undefined);
   ownStack(e);
   return 1;
+}
+
+/** A failure as every command prints it: one line on stderr, and under --json (`json`) its object on stdout. */
+export function printFailure(command: string, message: string, json: object | undefined): void {
+  const lines = failureLines(command, message, json);
+  process.stderr.write(lines.stderr);
+  if (lines.stdout) writeStdout(lines.stdout);
 }
 
 /** A throw from Concord's own code is a bug in Concord: its whole stack is what a fix needs. */

@@ -20,6 +20,7 @@ import { loadBlock, type WorkloadOptions } from './block-source.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { writeStdout } from './output.js';
+import { printFailure } from './process-guard.js';
 
 export interface RunOptions extends WorkloadOptions, PartitionOptions {
   executor?: string;
@@ -154,7 +155,8 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     ...(closeFailure ? { error: closeFailure.message } : {}),
   };
   const code = difference || closeFailure ? EXIT.FAILED : EXIT.OK;
-  if (closeFailure) process.stderr.write(`concord run: ${closeFailure.message}\n`);
+  // Its JSON is run's own summary above, which carries the error: stderr's line alone here.
+  if (closeFailure) printFailure('run', closeFailure.message, undefined);
   if (o.json) {
     writeStdout(`${JSON.stringify(summary)}\n`);
     return code;

@@ -41,7 +41,7 @@ async function interruptMainThread(): Promise<void> {
 
 /**
  * The last resort: the main thread did not report within the grace after the interrupt, so this
- * thread says what hung, in the lines cli/errors.ts reportFailure prints, and ends the process.
+ * thread says what hung, in the lines cli/process-guard.ts printFailure prints, and ends the process.
  */
 function kill(limitMs: number): void {
   const name = decoder.decode(what.slice(0, Atomics.load(control, WHAT_LENGTH)));

@@ -173,8 +173,8 @@ export function mediansByRound(r: RunRecord): Map<number, number> | null {
 
 /** The median of each round's samples, in round order; null where the file does not name each sample's round. */
 export function roundMedians(r: RunRecord): number[] | null {
-  const byRound = samplesByRound(r);
-  return byRound === null ? null : [...byRound.values()].map((xs) => median(xs));
+  const byRound = mediansByRound(r);
+  return byRound === null ? null : [...byRound.values()];
 }
 
 /**

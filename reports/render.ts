@@ -172,8 +172,8 @@ function threadsCell(r: Row, notes: Footnotes): string {
 }
 
 /**
- * " (baseline, 1 thread, timed beside the 2-thread runs)": a baseline row's thread count is that of
- * the runs it was interleaved with, round by round, not the threads it ran on.
+ * " (baseline, timed beside the 2-thread runs)": which runs a baseline row was interleaved with,
+ * round by round; its threads cell says the one thread it ran on.
  */
 function baselineWords(r: Row): string {
   return ` (baseline, timed beside the ${r.threads}-thread runs)`;
@@ -297,8 +297,8 @@ function driftWarning(s: Source, rows: readonly Row[]): string | null {
  * The A/A evidence a file holds, or null: where both executors sent every block to the sequential
  * executor, the same code ran twice, so how far their speedups differ is the noise alone.
  */
-function aaText(m: Merged): string | null {
-  const same = verdicts(m).flatMap((v) => [v.headline, ...v.others].filter((x) => x.bothSequential).map((x) => ({ v, x })));
+function aaText(m: Merged, list: readonly Verdict[]): string | null {
+  const same = list.flatMap((v) => [v.headline, ...v.others].filter((x) => x.bothSequential).map((x) => ({ v, x })));
   if (same.length === 0) return null;
   const listed = same.map(({ v, x }) => `${v.label}${m.sources.length > 1 ? ` (${v.machine})` : ''} at ${threadsText(x.threads)}: ${fixed(x.blockStm.speedup)}x and ${fixed(x.modular.speedup)}x`);
   const most = Math.max(...same.map(({ x }) => x.ratio));
@@ -529,8 +529,7 @@ function verdictScope(m: Merged, list: readonly Verdict[]): string {
 }
 
 /** Which of block-stm and modular wins each workload, and why, at the highest thread count both ran. */
-function verdictSection(m: Merged): Section {
-  const list = verdicts(m);
+function verdictSection(m: Merged, list: readonly Verdict[]): Section {
   const scope = list.length ? verdictScope(m, list) : '';
   const title = `Which executor wins, and why${scope ? ` (${scope})` : ''}`;
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
@@ -570,13 +569,15 @@ function sections(m: Merged): Section[] {
   const out: Section[] = [];
   out.push({ title: 'Machines', paragraphs: [], tables: [machineTable(m.sources)] });
   const warn = warnings(m);
+  // The A/A evidence in the Noise section and the verdicts below read the same judgements.
+  const judged = verdicts(m);
   out.push({
     title: 'Noise',
     paragraphs: [
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy.',
       `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU.`,
       ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed, failures, mismatches or short runs.']),
-      aaText(m) ?? '',
+      aaText(m, judged) ?? '',
     ],
     tables: [noiseTable(m.sources), coresTable(m.sources)],
   });
@@ -592,7 +593,7 @@ function sections(m: Merged): Section[] {
       tables: [resultsTable(m, rows)],
     });
   }
-  out.push(verdictSection(m));
+  out.push(verdictSection(m, judged));
   const predictions = predictionTable(m);
   const paperNote = BLOCK_STM_ANCHORS.some((a) => a.derived)
     ? '* derived: the paper gives throughput only; speedup = throughput / the sequential throughput its headline figures imply.'
@@ -626,7 +627,7 @@ function sections(m: Merged): Section[] {
         `(lo–hi) after a speedup: how far it moved between rounds. With ${MIN_SAMPLES_FOR_CI} rounds or more the range is the 95% confidence interval of the median per-round speedup (order statistics); with fewer, it runs from the lowest per-round speedup to the highest, which holds that median with probability 1 - 2 × 0.5^rounds (${pct(rangeConfidence(5))} with 5 rounds, ${pct(rangeConfidence(4))} with 4; a footnote marks fewer). Samples of one round share its machine state, so this range, more than the number of samples, says how far a rerun may move the figure. Absent where the two runs shared fewer than 2 rounds.`,
       ] : ['speedup = median block time of the sequential baseline / the executor\'s, both timed in the same process, interleaved round by round.']),
       `over fastest-core baseline = the same, taken only over the rounds in which the baseline ran on its fastest core (the CPU whose rounds, ${MIN_CORE_SAMPLES} samples or more, ran fastest; where it can, the bench pins the baseline to each CPU in turn, round by round). Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not. – where the file has no CPUs per sample.`,
-      `threads: for ${BLOCK_STM}, N threads are N workers while the main thread waits for them; for ${MODULAR}, the main thread is one of the N from 2 threads on (N - 1 workers, and the main thread plans and then runs lanes beside them), and at 1 thread the main thread plans and then one worker runs, one thread at a time (builds before that change ran the worker beside the planning main thread, on a second core: a footnote marks a 1-thread ${MODULAR} efficiency above 100%). The sequential baseline always runs on one thread.`,
+      `threads: for ${BLOCK_STM}, N threads are N workers while the main thread waits for them; for ${MODULAR}, the main thread is one of the N from 2 threads on (N - 1 workers, and the main thread plans and then runs lanes beside them), and at 1 thread the main thread plans and then one worker runs, one thread at a time (builds before 2026-11-29 ran the worker beside the planning main thread, on a second core: a footnote marks a 1-thread ${MODULAR} efficiency above 100%). The sequential baseline always runs on one thread.`,
       'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal. Both are taken at min(threads, the machine\'s effective cores): threads beyond the cores share them, so no more than the cores run at once, and a footnote marks such rows.',
       ...(ranged ? ['tx/s: transactions over the median block time of all the run\'s samples; where rounds drifted, two runs\' tx/s can stand in another ratio than their speedup, which is taken round by round.'] : []),
       ...workloadWords(m),

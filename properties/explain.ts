@@ -380,10 +380,14 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
     anomaly = 'stale read';
     why = `tx ${tx} saw ${versionText(came)} instead of the newer write of ${versionText(should, final)}${alsoLater(later, tx)}`;
   } else {
+    const miscount = came ? undefined : deltaMiscount(c, key, correct, e[1], a[1]);
+    if (miscount?.stale) return staleDeltaBase(c, key, correct, miscount, miscount.stale, tx);
     anomaly = 'read of an aborted incarnation';
     why = came
       ? `tx ${tx} saw a value from ${versionText(came)}, which no committed incarnation wrote`
-      : `tx ${tx} saw a value that no committed incarnation of any transaction wrote to this key (an aborted incarnation's, or a miscomputed one)`;
+      : miscount?.twice
+        ? `tx ${tx} read ${versionText(should, final)}'s write, as it should, but that is its DELTA of ${miscount.amount} applied twice to the right base, ${miscount.base}`
+        : `tx ${tx} saw a value that no committed incarnation of any transaction wrote to this key (an aborted incarnation's, or a miscomputed one)`;
   }
   return {
     anomaly, elle: ELLE[anomaly], tx, key, keyName: c.name(key), expected: String(e[1]), actual: String(a[1]), shouldComeFrom: should,
@@ -513,12 +517,10 @@ function explainState(c: Context): Explanation | undefined {
   const older = firstWriter === PRE_STATE ? [] : [c.block.preState.get(key) ?? 0, ...c.trace.txs.slice(0, firstWriter).map((t) => t.writes.get(key))];
   const lost = older.includes(a);
   const came = lost ? olderVersion(c, key, firstWriter, a) : undefined;
-  const delta = firstWriter !== PRE_STATE && c.trace.txs[firstWriter]!.deltaKeys.has(key);
-  // A DELTA's value is its base plus its amount: the base the reference used is the version before it.
-  const base = delta ? valueBefore(c.block, c.trace, key, firstWriter) : undefined;
-  const amount = base === undefined ? 0 : e - base;
-  const twice = delta && amount !== 0 && a === e + amount;
-  const staleBase = delta && !twice ? olderVersion(c, key, firstWriter, a - amount, true) : undefined;
+  const miscount = deltaMiscount(c, key, firstWriter, e, a);
+  const delta = miscount !== undefined;
+  const { base, amount = 0, twice = false } = miscount ?? {};
+  const staleBase = miscount?.stale?.version;
   const stray = lost || delta ? undefined : misdirected(c, key, a);
   const anomaly: AnomalyName = lost ? 'lost write' : 'wrong final value';
   const orBase = lost && staleBase ? `; or ${versionText(writer)}'s DELTA of ${amount} was resolved against ${versionText(staleBase)}'s value, ${a - amount}, and the two coincide` : '';
@@ -536,6 +538,46 @@ function explainState(c: Context): Explanation | undefined {
     anomaly, elle: ELLE[anomaly], tx: blamed, key, keyName: c.name(key),
     expected: String(e), actual: String(a), shouldComeFrom: writer, ...(came ? { cameFrom: came } : stray ? { cameFrom: { tx: stray.tx } } : {}),
     detail: `Every read and receipt matched, yet ${why}.`,
+  };
+}
+
+/** How a DELTA's written value went wrong: applied twice to the right base, or resolved against an older version's value. */
+interface DeltaMiscount {
+  readonly base: number;
+  readonly amount: number;
+  readonly twice: boolean;
+  /** The older version whose value plus the amount is the executor's value, and that value. */
+  readonly stale?: { readonly version: Version; readonly value: number };
+}
+
+/**
+ * Where `writer` wrote `key` by DELTA (undefined otherwise) and the executor's value of that write
+ * is `actual` where the reference's is `expected`: a DELTA's value is its base plus its amount, and
+ * the base the reference used is the version before it, so the amount is known and an older
+ * version that holds `actual - amount` is the base the executor used.
+ */
+function deltaMiscount(c: Context, key: number, writer: number, expected: number, actual: number): DeltaMiscount | undefined {
+  if (writer === PRE_STATE || !c.trace.txs[writer]!.deltaKeys.has(key)) return undefined;
+  const base = valueBefore(c.block, c.trace, key, writer);
+  const amount = expected - base;
+  const twice = amount !== 0 && actual === expected + amount;
+  const staleBase = twice ? undefined : olderVersion(c, key, writer, actual - amount, true);
+  return { base, amount, twice, ...(staleBase ? { stale: { version: staleBase, value: actual - amount } } : {}) };
+}
+
+/**
+ * A read of the right version whose value is wrong because its writer resolved a DELTA against an
+ * older version: the writer's stale base read is the anomaly, and `reader` the first read it showed
+ * in (a DELTA base is not in the writer's read set, and a later write may hide it from the state).
+ */
+function staleDeltaBase(c: Context, key: number, writer: number, m: DeltaMiscount, stale: NonNullable<DeltaMiscount['stale']>, reader: number): Explanation {
+  const should: Version = { tx: c.trace.txs[writer]!.sources.get(key) ?? PRE_STATE };
+  return {
+    anomaly: 'stale read', elle: ELLE['stale read'], tx: writer, key, keyName: c.name(key), expected: String(m.base), actual: String(stale.value),
+    shouldComeFrom: should, cameFrom: stale.version,
+    detail: `tx ${writer}'s DELTA of ${m.amount} on ${c.name(key)} was resolved against the base ${stale.value} from ${versionText(stale.version)} instead of ${m.base} from ${versionText(should)}, `
+      + `so it wrote ${stale.value + m.amount} where the reference writes ${m.base + m.amount}; tx ${reader} read that write, the first read that differs. `
+      + 'DELTA bases are not part of the read set, so only a later read of the key shows it.',
   };
 }
 

@@ -124,6 +124,28 @@ describe('explain', () => {
     expect(withFinal(5).detail).not.toMatch(/coincide/);
   });
 
+  it('blames a DELTA resolved against an older version on its writer when only a later read shows it', () => {
+    // Pre-state k1 = 1; tx0: k1 = 5; tx1: k1 += 3 by DELTA (8); tx2 emits k1; tx3: k1 = 0, so the final state hides tx 1's write.
+    const block = blockOf([
+      { ops: [['const', 'r0', 1], ['const', 'r1', 5], ['write', 'r0', 'r1']] },
+      { ops: [['const', 'r0', 1], ['const', 'r1', 3], ['delta', 'r0', 'r1', 0, 100]] },
+      { ops: [['const', 'r0', 1], ['read', 'r1', 'r0'], ['emit', 'r1']] },
+      { ops: [['const', 'r0', 1], ['const', 'r1', 0], ['write', 'r0', 'r1']] },
+    ], [[1, 1]]);
+    const ref = executeReference(block);
+    const readerSaw = (v: number) => explain(block, ref, altered(ref, {
+      reads: ref.reads.map((r, i) => (i === 2 ? [[1, v]] : r)), receipts: ref.receipts.map((r, i) => (i === 2 ? { ...r, outputs: [v] } : r)),
+    }))!;
+    const x = readerSaw(4);
+    expect(x).toMatchObject({ anomaly: 'stale read', tx: 1, key: 1, expected: '5', actual: '1', shouldComeFrom: { tx: 0 }, cameFrom: { tx: PRE_STATE } });
+    expect(x.detail).toBe('tx 1\'s DELTA of 3 on #0.seq was resolved against the base 1 from the pre-state instead of 5 from tx 0, so it wrote 4 where the reference writes 8; '
+      + 'tx 2 read that write, the first read that differs. DELTA bases are not part of the read set, so only a later read of the key shows it.');
+    expect(readerSaw(11)).toMatchObject({ anomaly: 'read of an aborted incarnation', tx: 2 });
+    expect(readerSaw(11).detail).toMatch(/^tx 2 read tx 1's write, as it should, but that is its DELTA of 3 applied twice to the right base, 5\./);
+    // No version plus 3 gives 100: the read is left unexplained, as before.
+    expect(readerSaw(100).detail).toMatch(/no committed incarnation of any transaction wrote/);
+  });
+
   it('gives the second reading where a lost write\'s value is also a DELTA against an older version', () => {
     // Pre-state k0 = 10; tx0: k0 = 12; tx1: k0 += 2 by DELTA (14). 12 is tx 0's write, and 10 + 2.
     const block = blockOf([

@@ -312,14 +312,16 @@ interface Context {
 interface Source {
   readonly came?: Version;
   readonly later?: Version;
+  /** `came` reverted in the reference: the value is one of the writes it made before reverting. */
+  readonly reverted?: true;
 }
 
 /**
  * Which version a bad read most plausibly came from, when the run did not record it (the run's own
  * provenance always wins): an older write than the correct source (the highest such, or the
  * pre-state), since that is the explanation the block order allows (a stale read); failing that, a
- * later transaction's write (G1c); failing both, no committed write at all (an aborted
- * incarnation's). When an older version and a later write both hold the value, the older one is
+ * later transaction's write (G1c); failing both, an aborted incarnation's that the run recorded,
+ * or a write a reverted transaction made before it reverted. When an older version and a later write both hold the value, the older one is
  * named and the later one returned beside it, since the value alone cannot tell them apart.
  */
 function inferSource(c: Context, tx: number, key: number, value: number, correct: number): Source {
@@ -339,7 +341,23 @@ function inferSource(c: Context, tx: number, key: number, value: number, correct
   if (later) return { came: later };
   const final = (v: Version) => v.incarnation === undefined || v.incarnation === c.prov.finalIncarnation?.(v.tx);
   const abortedWriter = (c.prov.writersOf?.(key, value) ?? []).find((v) => !final(v));
-  return abortedWriter ? { came: abortedWriter } : {};
+  if (abortedWriter) return { came: abortedWriter };
+  const reverted = revertedWriter(c, key, value, tx);
+  return reverted === undefined ? {} : { came: { tx: reverted }, reverted: true };
+}
+
+/** The reverted transaction that wrote `value` to `key` before it reverted: the highest below `before`, else the lowest above it. */
+function revertedWriter(c: Context, key: number, value: number, before: number): number | undefined {
+  const wrote = (i: number) => c.trace.txs[i]!.revertedWrites.get(key) === value;
+  for (let i = Math.min(before, c.block.txs.length) - 1; i >= 0; i--) if (wrote(i)) return i;
+  for (let i = before + 1; i < c.block.txs.length; i++) if (wrote(i)) return i;
+  return undefined;
+}
+
+/** Why a reverted transaction's write must not be seen, with its fault. */
+function revertedWords(c: Context, writer: number): string {
+  const r = c.expected.receipts[writer]!;
+  return `tx ${writer} reverted (${FAULT_NAMES[r.code] ?? `code ${r.code}`}) in the reference, so none of its writes may be kept`;
 }
 
 /** The note on a stale read whose value a later transaction also wrote. */
@@ -366,11 +384,14 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
   const correct = c.trace.txs[tx]!.sources.get(key) ?? PRE_STATE;
   const final = (t: number) => c.prov.finalIncarnation?.(t);
   const should: Version = correct === PRE_STATE ? { tx: PRE_STATE } : { tx: correct, ...(final(correct) === undefined ? {} : { incarnation: final(correct)! }) };
-  const { came, later } = inferSource(c, tx, key, a[1], correct);
+  const { came, later, reverted } = inferSource(c, tx, key, a[1], correct);
   let anomaly: AnomalyName;
   let why: string;
   const finalOfCame = came ? final(came.tx) : undefined;
-  if (came && came.tx > tx) {
+  if (came && reverted) {
+    anomaly = 'read of an aborted incarnation';
+    why = `tx ${tx} saw ${a[1]}, which tx ${came.tx} wrote before it reverted: ${revertedWords(c, came.tx)}`;
+  } else if (came && came.tx > tx) {
     anomaly = 'read of a later transaction';
     why = `tx ${tx} saw the write of ${versionText(came)}, which comes after it in block order`;
   } else if (came?.incarnation !== undefined && finalOfCame !== undefined && came.incarnation !== finalOfCame) {
@@ -521,7 +542,8 @@ function explainState(c: Context): Explanation | undefined {
   const delta = miscount !== undefined;
   const { base, amount = 0, twice = false } = miscount ?? {};
   const staleBase = miscount?.stale?.version;
-  const stray = lost || delta ? undefined : misdirected(c, key, a);
+  const leaked = lost || twice || staleBase ? undefined : revertedWriter(c, key, a, c.block.txs.length);
+  const stray = lost || delta || leaked !== undefined ? undefined : misdirected(c, key, a);
   const anomaly: AnomalyName = lost ? 'lost write' : 'wrong final value';
   const orBase = lost && staleBase ? `; or ${versionText(writer)}'s DELTA of ${amount} was resolved against ${versionText(staleBase)}'s value, ${a - amount}, and the two coincide` : '';
   const why = lost
@@ -530,13 +552,16 @@ function explainState(c: Context): Explanation | undefined {
       ? `the final value ${a} is ${versionText(writer)}'s DELTA of ${amount} applied twice to the right base, ${base}`
       : staleBase
         ? `the final value ${a} was written by no committed transaction; ${versionText(writer)} wrote it by DELTA of ${amount}, resolved against ${versionText(staleBase)}'s value ${a - amount} instead of ${base}`
-        : stray
-          ? `the final value ${a} is what ${versionText({ tx: stray.tx })} wrote to ${c.name(stray.key)} (key ${stray.key}), which does not hold it: a write applied to the wrong key`
-          : `the final value ${a} was written by no committed transaction${delta ? `; ${versionText(writer)} wrote it by DELTA of ${amount}, and no version of the key plus that amount gives it` : firstWriter === PRE_STATE ? ' (the key should still hold its pre-state value)' : ` (it should be ${versionText(writer)}'s write)`}`;
-  const blamed = stray ? stray.tx : firstWriter === PRE_STATE ? -1 : firstWriter;
+        : leaked !== undefined
+          ? `the final value ${a} is what tx ${leaked} wrote before it reverted: ${revertedWords(c, leaked)}`
+          : stray
+            ? `the final value ${a} is what ${versionText({ tx: stray.tx })} wrote to ${c.name(stray.key)} (key ${stray.key}), which does not hold it: a write applied to the wrong key`
+            : `the final value ${a} was written by no committed transaction${delta ? `; ${versionText(writer)} wrote it by DELTA of ${amount}, and no version of the key plus that amount gives it` : firstWriter === PRE_STATE ? ' (the key should still hold its pre-state value)' : ` (it should be ${versionText(writer)}'s write)`}`;
+  const blamed = stray ? stray.tx : leaked ?? (firstWriter === PRE_STATE ? -1 : firstWriter);
+  const cameFrom = came ?? (stray ? { tx: stray.tx } : leaked !== undefined ? { tx: leaked } : undefined);
   return {
     anomaly, elle: ELLE[anomaly], tx: blamed, key, keyName: c.name(key),
-    expected: String(e), actual: String(a), shouldComeFrom: writer, ...(came ? { cameFrom: came } : stray ? { cameFrom: { tx: stray.tx } } : {}),
+    expected: String(e), actual: String(a), shouldComeFrom: writer, ...(cameFrom ? { cameFrom } : {}),
     detail: `Every read and receipt matched, yet ${why}.`,
   };
 }

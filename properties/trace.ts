@@ -24,6 +24,8 @@ export interface TxTrace {
   readonly sources: ReadonlyMap<number, number>;
   /** Keys whose value only a DELTA's base consulted (not in the read set). */
   readonly deltaBases: ReadonlySet<number>;
+  /** Reverted transactions only: what it wrote before it reverted, which no executor may keep. */
+  readonly revertedWrites: ReadonlyMap<number, number>;
 }
 
 export interface ReferenceTrace {
@@ -54,7 +56,7 @@ export function traceReference(block: Block): ReferenceTrace {
   block.txs.forEach((tx, i) => {
     if (gasUsed >= block.gasLimit) {
       skipFrom = Math.min(skipFrom, i);
-      txs.push({ skipped: true, status: TxStatus.Success, writes: new Map(), deltaKeys: new Set(), sources: new Map(), deltaBases: new Set() });
+      txs.push({ skipped: true, status: TxStatus.Success, writes: new Map(), deltaKeys: new Set(), sources: new Map(), deltaBases: new Set(), revertedWrites: new Map() });
       return;
     }
     const sources = new Map<number, number>();
@@ -72,7 +74,9 @@ export function traceReference(block: Block): ReferenceTrace {
       state.set(k, v);
       lastWriter.set(k, i);
     }
-    txs.push({ skipped: false, status: out.status, writes, deltaKeys, sources, deltaBases });
+    const revertedWrites = new Map<number, number>();
+    for (let w = 0; w < out.revertedWriteCount; w++) revertedWrites.set(out.writeKeys[w]!, out.writeValues[w]!);
+    txs.push({ skipped: false, status: out.status, writes, deltaKeys, sources, deltaBases, revertedWrites });
   });
   return { txs, lastWriter, skipFrom };
 }

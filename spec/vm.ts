@@ -40,12 +40,14 @@ export interface TxOutcome {
   /** Per write: true when only DELTAs touched the key (so the write is base + writeDeltas[i]). */
   writeIsDelta: boolean[];
   writeDeltas: number[];
+  /** Writes a reverted execution made before it reverted (the first entries of writeKeys and writeValues; writeCount is 0): only explanations read them. */
+  revertedWriteCount: number;
 }
 
 export function newOutcome(): TxOutcome {
   return {
     status: TxStatus.Success, code: 0, gasUsed: 0, outputCount: 0, outputs: [], readCount: 0, readKeys: [], readValues: [],
-    deltaBaseCount: 0, deltaBaseKeys: [], deltaBaseValues: [], writeCount: 0, writeKeys: [], writeValues: [], writeIsDelta: [], writeDeltas: [],
+    deltaBaseCount: 0, deltaBaseKeys: [], deltaBaseValues: [], writeCount: 0, writeKeys: [], writeValues: [], writeIsDelta: [], writeDeltas: [], revertedWriteCount: 0,
   };
 }
 
@@ -247,6 +249,7 @@ export function runTransaction(
   const ok = status === TxStatus.Success;
   out.outputCount = ok ? outputs : 0;
   out.writeCount = ok ? writes : 0;
+  out.revertedWriteCount = ok ? 0 : writes;
   out.readCount = reads;
   out.deltaBaseCount = bases;
   return out;

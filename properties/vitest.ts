@@ -16,7 +16,7 @@ import { executorFrom, type ExecutorSettings } from '../impl/registry.js';
 import type { CoverageGoal, Subject } from './equivalence.js';
 import { executorSubject, executorSource } from './subjects.js';
 import { thrownText } from './explain.js';
-import { formatFailure, passedAloneText } from './report.js';
+import { formatFailure, passedAloneText, replayRunsLine } from './report.js';
 import { decodeToken, HELPER_PREFIX } from './replay.js';
 import { CHECK_DEFS, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
 import { withCallLimit } from './call-timeout.js';
@@ -77,8 +77,13 @@ export interface VerifyExecutorOptions {
 }
 
 export class EquivalenceError extends Error {
-  constructor(readonly report: RunReport) {
-    const lines = report.failures.flatMap((f) => [...formatFailure(f), '']);
+  /** `replayed`: a replay's runs of its block (the last one failed) and the most it was given, as `concord verify --replay --repeat` prints them. */
+  constructor(readonly report: RunReport, replayed?: { readonly runs: number; readonly repeat: number }) {
+    const runsLine = replayed && replayRunsLine(replayed.runs, replayed.repeat);
+    const lines = report.failures.flatMap((f) => {
+      const [first, ...rest] = formatFailure(f);
+      return [first!, ...(runsLine ? [runsLine] : []), ...rest, ''];
+    });
     for (const e of report.executors) if (e.uncovered.length) lines.push(`${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did`);
     super(`Concord found ${report.failures.length ? 'a counterexample' : 'missing coverage'}:\n${lines.join('\n')}`);
     this.name = 'EquivalenceError';
@@ -214,7 +219,7 @@ export async function verifyExecutor(
         executors: [], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, statesExplored: observer.states, interleavingsCovered: observer.interleavings,
         failures: report ? [report] : [], elapsedMs: 0, timedOut: false, seed, shard: '1/1',
       };
-      if (report) throw new EquivalenceError(run);
+      if (report) throw new EquivalenceError(run, { runs: made, repeat });
       return run;
     });
   }

@@ -165,6 +165,24 @@ describe('verifyExecutor', () => {
     expect(new Set(blocks)).toEqual(new Set([fileOf(again!.block)]));
   });
 
+  it('says on which run a repeated replay failed, as concord verify --replay --repeat does', async () => {
+    const error = await verifyExecutor(() => firstTimeWrong(new Set()), { runs: 100 }).catch((e: unknown) => e);
+    const [f] = (error as EquivalenceError).report.failures;
+    // Right on its first two calls, wrong from its third.
+    let calls = 0;
+    const wrongFromThird: Executor = {
+      name: 'first-time-wrong',
+      async execute(block) {
+        const r = executeReference(block);
+        return ++calls >= 3 ? { ...r, gasUsed: r.gasUsed + 1 } : r;
+      },
+      async close() {},
+    };
+    const replayed = await verifyExecutor(wrongFromThird, { replay: f!.token, repeat: 5 }).catch((e: unknown) => e);
+    expect((replayed as Error).message).toMatch(/^FAIL first-time-wrong: equivalence check.*\n {2}replayed {5}failed on run 3 of up to 5\n/m);
+    expect(calls).toBe(3);
+  });
+
   // A hung execute() used to leave only the test runner's "Test timed out": no call, no block, no replay.
   it('rejects naming a hung execute(), writes its block, closes the instance, and the replay hangs on the same block', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'concord-vitest-'));

@@ -52,10 +52,52 @@ export function medianTime(f: () => void): number {
   return median(times);
 }
 
-/** One executor's predictions on one workload, and why some thread counts have none. */
+/** One executor's predictions on one workload; why it has none at all (`gaps`), or none at some thread counts (`threadGaps`). */
 export interface Predictions {
   readonly points: SimulatedPoint[];
   readonly gaps: string[];
+  readonly threadGaps: ThreadGap[];
+}
+
+/**
+ * Thread counts an executor has no prediction at, and why: the reason kept apart from its words so
+ * that executors sharing it at the same thread counts share one line (gapLines), as both do where
+ * the shared preflight sends a block to the sequential executor.
+ */
+export interface ThreadGap {
+  readonly id: string;
+  readonly threads: readonly number[];
+  readonly executor: string;
+  /** `detail`: the block's transactions; the preflight's reason; the model run's failure. */
+  readonly kind: 'more threads than transactions' | 'sequential' | 'failed';
+  readonly detail: string;
+}
+
+/** Groups in order of first appearance. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return [...groups.values()];
+}
+
+/** One line per reason: an executor's thread counts with the same reason together, then the executors with the same reason at the same thread counts. */
+export function gapLines(gaps: readonly ThreadGap[]): string[] {
+  const reason = (g: ThreadGap) => `${g.id}\0${g.kind}\0${g.detail}`;
+  const perExecutor = groupBy(gaps, (g) => `${reason(g)}\0${g.executor}`)
+    .map((group) => ({ ...group[0]!, threads: group.flatMap((g) => g.threads).sort((a, b) => a - b) }));
+  return groupBy(perExecutor, (g) => `${reason(g)}\0${g.threads.join()}`).map((group) => {
+    const g = group[0]!;
+    const who = group.map((e) => e.executor).join(' and ');
+    const at = `${g.id} at ${g.threads.join(', ')} threads: `;
+    if (g.kind === 'more threads than transactions') return `${at}more threads than the block's ${g.detail} transactions, so ${who} ${group.length > 1 ? 'are' : 'is'} not predicted there`;
+    if (g.kind === 'sequential') return `${at}${who} run${group.length > 1 ? '' : 's'} it on the sequential executor (${g.detail})`;
+    return `${at}${who}: ${g.detail}`;
+  });
 }
 
 /**
@@ -70,17 +112,17 @@ export function predictEach(
   makespanAt: (threads: number) => number | string, modulesAt?: (threads: number) => number,
 ): Predictions {
   const points: SimulatedPoint[] = [];
-  const gaps: string[] = [];
+  const threadGaps: ThreadGap[] = [];
   const txs = block.txs.length;
   const tooMany = threads.filter((t) => t > Math.max(1, txs));
-  if (tooMany.length > 0) gaps.push(`${id} at ${tooMany.join(', ')} threads: more threads than the block's ${txs} transactions, so ${executor} is not predicted there`);
+  if (tooMany.length > 0) threadGaps.push({ id, threads: tooMany, executor, kind: 'more threads than transactions', detail: String(txs) });
   const reason = contendedBlock(block);
   const serial = reason === null ? [] : threads.filter((t) => t > 1 && !tooMany.includes(t));
-  if (serial.length > 0) gaps.push(`${id} at ${serial.join(', ')} threads: ${executor} runs it on the sequential executor (${reason})`);
+  if (serial.length > 0) threadGaps.push({ id, threads: serial, executor, kind: 'sequential', detail: reason! });
   const parallel = threads.filter((t) => !tooMany.includes(t) && !serial.includes(t));
   for (const t of parallel) {
     const ms = makespanAt(t);
-    if (typeof ms === 'string') gaps.push(`${id} at ${t} threads: ${executor}: ${ms}`);
+    if (typeof ms === 'string') threadGaps.push({ id, threads: [t], executor, kind: 'failed', detail: ms });
     else {
       points.push({
         workload: id, executor, threads: t, speedup: seqMs / (ms + (t > 1 ? preflightMs : 0)), model: model.words, handoverFitted: model.handoverFitted,
@@ -88,7 +130,7 @@ export function predictEach(
       });
     }
   }
-  return { points, gaps };
+  return { points, gaps: [], threadGaps };
 }
 
 /** What the preflight's check (impl/preflight.ts) costs the main thread from 2 threads on, in ms; 0 for a block it sends to the sequential executor. */

@@ -429,7 +429,7 @@ export function predictModular(input: ModelInput, settings: ModularSettings): Pr
   } catch (e) {
     // The in-process run behind the model fell back (say an outputs arena the executor had grown
     // by then): no plan to replay.
-    return { points: [], gaps: [`${input.id}: the modular model could not be calibrated: ${(e as Error).message}`] };
+    return { points: [], gaps: [`${input.id}: the modular model could not be calibrated: ${(e as Error).message}`], threadGaps: [] };
   }
 }
 
@@ -444,7 +444,7 @@ function predicted(input: ModelInput, settings: ModularSettings): Predictions {
   };
   const modules = modulesFor(1, settings);
   const calibration = planFor(modules);
-  if (calibration.windows.length === 0) return { points: [], gaps: [`${id}: every transaction is a barrier, so the modular executor runs none in a lane`] };
+  if (calibration.windows.length === 0) return { points: [], gaps: [`${id}: every transaction is a barrier, so the modular executor runs none in a lane`], threadGaps: [] };
   // The main thread's steps hardly depend on the modules: timed once, with the measured run's.
   const main = timeMainThread(simBlock, modules, partition);
   const oneThread = (op: number) => modularVirtualRun(calibration, main, 1, txMs, op).makespanMs;

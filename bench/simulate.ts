@@ -34,7 +34,7 @@ import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/threa
 import { median } from '../reports/stats.js';
 import { generate } from './workloads.js';
 import { MODULAR_EXECUTOR, predictModular, type ModularSettings } from './simulate-modular.js';
-import { fitTransfer, medianTime, predictEach, preflightCost, unfitted, type ModelInput, type Predictions, type SimulatedPoint } from './prediction.js';
+import { fitTransfer, gapLines, medianTime, predictEach, preflightCost, unfitted, type ModelInput, type Predictions, type SimulatedPoint, type ThreadGap } from './prediction.js';
 import type { RunResult, SweepWorkload } from './sweep.js';
 
 /** The registry name of the executor whose algorithm is simulated. */
@@ -309,6 +309,7 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
     const gas = receipts.reduce((s, r) => s + r.gasUsed, 0);
     const block = simulationBlock(w);
     const preflightMs = preflightCost(w.block);
+    const threadGaps: ThreadGap[] = [];
     for (const executor of modelled) {
       const measured = runs.find((r) => r.workload === w.id && r.executor === executor && r.threads === 1 && r.correct);
       if (!baseline || !measured || measured.fallbackShare > 0) {
@@ -334,9 +335,11 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
       const predicted = executor === MODULAR_EXECUTOR ? predictModular(input, o.modular ?? {}) : predictBlockStm(input, o);
       points.push(...predicted.points);
       missing.push(...predicted.gaps);
+      threadGaps.push(...predicted.threadGaps);
       done += threads.length;
       onProgress?.(done, total, `${w.id}: ${executor}`);
     }
+    missing.push(...gapLines(threadGaps));
   }
   return { points, gaps: missing };
 }
@@ -345,7 +348,7 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
 function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
   const { id, block: real, simBlock: block, oneMs, twoMs, preflightMs, txMs, vm } = input;
   const fit = completedRun(block, 1, txMs, 0, { maxSteps: Number.MAX_SAFE_INTEGER, maxExecutions: Number.MAX_SAFE_INTEGER });
-  if (fit.failure) return { points: [], gaps: [`${id}: the 1-worker calibration run failed: ${fit.failure}`] };
+  if (fit.failure) return { points: [], gaps: [`${id}: the 1-worker calibration run failed: ${fit.failure}`], threadGaps: [] };
   // The executor keeps its buffers from block to block, so these are allocated once, outside the timing.
   const capacity = (): Capacity => estimateCapacity(real, 1, 1, loadsDeclaredOnly(real));
   const layout = layoutFor(real, capacity());

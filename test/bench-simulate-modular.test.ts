@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { idealSpeedup } from '../bench/ideal.js';
 import { fitOpMs, modularVirtualRun, modulesFor, planModular, predictModular, type MainThreadCosts } from '../bench/simulate-modular.js';
 import { COLLECT_CHUNK } from '../impl/modular/collect.js';
-import { fitTransfer, preflightCost, type ModelInput } from '../bench/prediction.js';
+import { fitTransfer, gapLines, preflightCost, type ModelInput } from '../bench/prediction.js';
 import { generated } from '../bench/suite.js';
 import { pessimistic, SLOWER_AT_TWO } from '../reports/fit.js';
 
@@ -156,15 +156,15 @@ describe('predictModular', () => {
 
   it('leaves out thread counts above the block\'s transactions', () => {
     const w = generated('p2p', { accounts: 1000, txs: 8, seed: 1, hashCost: 3 }, 'g');
-    const { points, gaps } = predictModular({ id: w.id, block: w.block, simBlock: w.block, seqMs: 1, oneMs: 1.5, txMs: new Float64Array(8).fill(1 / 8), threads: [1, 8, 16, 64], vm: 'VM' }, {});
+    const { points, threadGaps } = predictModular({ id: w.id, block: w.block, simBlock: w.block, seqMs: 1, oneMs: 1.5, txMs: new Float64Array(8).fill(1 / 8), threads: [1, 8, 16, 64], vm: 'VM' }, {});
     expect(points.map((p) => p.threads)).toEqual([1, 8]);
-    expect(gaps).toEqual([expect.stringMatching(/at 16, 64 threads: more threads than the block's 8 transactions, so modular is not predicted there/)]);
+    expect(gapLines(threadGaps)).toEqual([expect.stringMatching(/at 16, 64 threads: more threads than the block's 8 transactions, so modular is not predicted there/)]);
   });
 
   it('says which thread counts the executor would not run in lanes (its preflight)', () => {
-    const { points, gaps } = predictModular(input(2, [1, 4], 30, 45), { modules: 16 });
+    const { points, threadGaps } = predictModular(input(2, [1, 4], 30, 45), { modules: 16 });
     expect(points.map((p) => p.threads)).toEqual([1]);
     expect(points[0]!.model).toMatch(/modules: 16$/);
-    expect(gaps).toEqual([expect.stringMatching(/at 4 threads: modular runs it on the sequential executor \(preflight: /)]);
+    expect(gapLines(threadGaps)).toEqual([expect.stringMatching(/at 4 threads: modular runs it on the sequential executor \(preflight: /)]);
   });
 });

@@ -7,6 +7,7 @@ import { idealSpeedup } from '../bench/ideal.js';
 import { sectionOf, simulateScaling, SIMULATED_EXECUTOR, virtualRun } from '../bench/simulate.js';
 import { estimateCapacity, H, layoutFor } from '../impl/blockstm/layout.js';
 import { MODULAR_EXECUTOR } from '../bench/simulate-modular.js';
+import { gapLines } from '../bench/prediction.js';
 import { fromFile, generated } from '../bench/suite.js';
 import type { RunResult } from '../bench/sweep.js';
 import { withLargePreState, withReadPastFootprint } from './helpers.js';
@@ -130,6 +131,22 @@ describe('simulateScaling', () => {
     const sim = simulateScaling([hot], [run(hot.id, 'sequential', 1, 4), run(hot.id, SIMULATED_EXECUTOR, 1, 5)], { threads: [1, 4], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 });
     expect(sim.points.map((p) => p.threads)).toEqual([1]);
     expect(sim.gaps).toEqual([expect.stringMatching(/at 4 threads: block-stm runs it on the sequential executor \(preflight: /)]);
+  });
+
+  it('gives both executors one line where the preflight sends the block to the sequential executor for both', () => {
+    const hot = generated('p2p', { accounts: 2, txs: 300, seed: 1, hashCost: 3 }, 'g');
+    const runs = [run(hot.id, 'sequential', 1, 4), run(hot.id, SIMULATED_EXECUTOR, 1, 5), run(hot.id, MODULAR_EXECUTOR, 1, 5)];
+    const sim = simulateScaling([hot], runs, { threads: [1, 4, 8], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 });
+    expect(sim.gaps).toEqual([expect.stringMatching(/^p2p-a2-t300-s1-h3 at 4, 8 threads: block-stm and modular run it on the sequential executor \(preflight: /)]);
+  });
+
+  it('joins an executor\'s thread counts that failed the same way, and executors that share a reason', () => {
+    const failed = (threads: number, executor: string) => ({ id: 'w', threads: [threads], executor, kind: 'failed' as const, detail: 'stopped after 9 scheduling points (the step budget)' });
+    expect(gapLines([failed(32, 'block-stm'), failed(64, 'block-stm'), failed(64, 'modular'), { id: 'w', threads: [128], executor: 'block-stm', kind: 'more threads than transactions', detail: '100' }])).toEqual([
+      'w at 32, 64 threads: block-stm: stopped after 9 scheduling points (the step budget)',
+      'w at 64 threads: modular: stopped after 9 scheduling points (the step budget)',
+      'w at 128 threads: more threads than the block\'s 100 transactions, so block-stm is not predicted there',
+    ]);
   });
 
   it('predicts each modelled executor from its own 1-thread run, and names one that fell back', () => {

@@ -63,10 +63,11 @@ export interface VerifyExecutorOptions {
   /** Where failing and hung blocks are written (default: nowhere; the report still prints them). */
   readonly outDir?: string;
   /**
-   * Parallel paths a green run must have taken, as statistics counters your executor reports, e.g.
-   * BLOCKSTM_COVERAGE (re-executions, ESTIMATE waits, dependency resumes, failed validations).
+   * Parallel paths a green run must have taken, as statistics counters your executor reports: names
+   * (`['reExecutions']`, as `--coverage` takes them) or goals such as BLOCKSTM_COVERAGE
+   * (re-executions, ESTIMATE waits, dependency resumes, failed validations).
    */
-  readonly coverage?: readonly CoverageGoal[];
+  readonly coverage?: readonly (string | CoverageGoal)[];
   /** A replay token from an earlier failure: rerun just that counterexample (against this executor). */
   readonly replay?: string;
   /**
@@ -152,6 +153,27 @@ function checkOptionNames(options: unknown): void {
   throw new TypeError(`verifyExecutor: unknown option${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}: the options are ${Object.keys(OPTION_NAMES).join(', ')}${threads}`);
 }
 
+/**
+ * `coverage` as goals: a counter name stands for itself, as `--coverage` reads it. Anything else
+ * throws: unchecked, an array of names became goals with no counter, demanded as "exercise ,".
+ */
+function coverageGoals(v: unknown): CoverageGoal[] {
+  if (v === undefined) return [];
+  const goal = (g: unknown): CoverageGoal | undefined => {
+    if (typeof g === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(g)) return { event: g, counter: g };
+    if (typeof g !== 'object' || g === null) return undefined;
+    const { event, counter } = g as Partial<CoverageGoal>;
+    return typeof event === 'string' && typeof counter === 'string' && counter !== '' ? { event, counter } : undefined;
+  };
+  const goals = Array.isArray(v) ? v.map(goal) : [undefined];
+  const bad = goals.findIndex((g) => g === undefined);
+  if (bad >= 0) {
+    const got = Array.isArray(v) ? `${shown(v[bad])} at index ${bad}` : shown(v);
+    throw new TypeError(`verifyExecutor: coverage must be an array of stats counter names (['reExecutions']) or goals ({ event, counter }, as BLOCKSTM_COVERAGE), got ${got}`);
+  }
+  return goals as CoverageGoal[];
+}
+
 /** Milliseconds: `timeLimit` > 0, `timeout` from 0 (no limit) to a day. */
 function msOptions(o: VerifyExecutorOptions): { timeLimitMs?: number; timeoutMs: number } {
   let timeLimitMs: number | undefined;
@@ -187,11 +209,11 @@ export async function verifyExecutor(
   const seed = intOption('seed', options.seed, 1, 0, MAX_SEED);
   const txs = options.txs === undefined ? undefined : intOption('txs', options.txs, 1, 1, MAX_VERIFY_TXS);
   const { timeLimitMs, timeoutMs } = msOptions(options);
-  const coverage = options.coverage ?? [];
+  const coverage = coverageGoals(options.coverage);
   let source: SubjectSource;
   let creating: string;
   if (typeof executor === 'string') {
-    source = closeNamed(executorSource(executor, {}, options.coverage));
+    source = closeNamed(executorSource(executor, {}, options.coverage === undefined ? undefined : coverage));
     creating = `loading the executor ${executor}`;
   } else if (typeof executor === 'function') {
     // Each create makes a fresh instance, as the CLI makes of a module's function or class: reruns need one.

@@ -112,6 +112,10 @@ describe('verifyExecutor', () => {
     await expect(verifyExecutor(sequentialExecutor, { runs: 30, coverage: BLOCKSTM_COVERAGE })).rejects.toThrow(/must exercise re-execution/);
   });
 
+  it('takes coverage counters by name, as --coverage does', async () => {
+    await expect(verifyExecutor(sequentialExecutor, { runs: 30, coverage: ['reExecutions'] })).rejects.toThrow(/a green run must exercise reExecutions, and this one never did/);
+  });
+
   it('requires the coverage it is given of a module path too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-vitest-'));
     const module = join(dir, 'plain.mjs');
@@ -319,6 +323,9 @@ describe('verifyExecutor', () => {
       [{ timeLimit: 0 }, RangeError, /^verifyExecutor: timeLimit must be milliseconds > 0, got 0$/],
       [{ timeLimit: Infinity }, RangeError, /timeLimit must be milliseconds > 0, got Infinity/],
       [{ replay: 'cv1_x', txs: 64, runs: 5 }, TypeError, /^verifyExecutor: replay reruns the one counterexample its token fixes: give it without runs, txs$/],
+      // An unchecked array of anything but goals demanded a counter named undefined: "must exercise , ...".
+      [{ coverage: [42] }, TypeError, /^verifyExecutor: coverage must be an array of stats counter names \(\['reExecutions'\]\) or goals \(\{ event, counter \}, as BLOCKSTM_COVERAGE\), got 42 at index 0$/],
+      [{ coverage: 'reExecutions' }, TypeError, /coverage must be an array .*, got "reExecutions"$/],
       [{ repeat: 5 }, TypeError, /^verifyExecutor: repeat runs a replayed counterexample again: give it with replay$/],
       [{ replay: 'cv1_x', repeat: 0 }, RangeError, /^verifyExecutor: repeat must be an integer from 1 to 100,000, got 0$/],
       // A misspelt or unknown option was ignored, and the run went ahead without it.

@@ -12,6 +12,7 @@ import type { Block, BlockResult, Receipt, ReadSet } from '../spec/block.js';
 import { keyName } from '../spec/contracts.js';
 import { describeValue, oneLine } from '../spec/messages.js';
 import { FAULT_NAMES, isKey, isValue } from '../spec/values.js';
+import { footprintEscape, footprintEscapeText } from './footprint-escape.js';
 import { PRE_STATE, replayTx, replayWrites, traceReference, valueBefore, type ReferenceTrace } from './trace.js';
 
 export type AnomalyName =
@@ -82,6 +83,8 @@ export interface Explanation {
   readonly cameFrom?: Version;
   /** One or two sentences a person can act on. */
   readonly detail: string;
+  /** The block's own part, when a transaction up to the diverging one left its declared footprint. */
+  readonly footprint?: string;
 }
 
 function sameReceipt(a: Receipt, b: Receipt): boolean {
@@ -654,6 +657,14 @@ export function explain(block: Block, expected: BlockResult, actual: BlockResult
   }
   const trace = traceReference(block);
   const c: Context = { block, trace, expected, actual, prov, name: (k) => keyName(k, block.entityNames) };
+  const x = firstDivergence(c);
+  const escape = x && footprintEscape(block, trace, x.tx < 0 ? n - 1 : x.tx);
+  return escape ? { ...x, footprint: footprintEscapeText(escape, c.name) } : x;
+}
+
+function firstDivergence(c: Context): Explanation | undefined {
+  const { expected, actual } = c;
+  const n = c.block.txs.length;
   for (let i = 0; i < n; i++) {
     const er = expected.reads[i]!;
     const ar = actual.reads[i]!;
@@ -711,5 +722,6 @@ export function formatExplanation(x: Explanation): string[] {
     lines.push(`actual       ${x.actual}${x.cameFrom ? `  (from ${versionText(x.cameFrom)})` : ''}`);
   }
   lines.push(`why          ${x.detail}`);
+  if (x.footprint) lines.push(`footprint    ${x.footprint}`);
   return lines;
 }

@@ -20,6 +20,7 @@ import { MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stat
 import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, mediansByRound, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match, type Verdict } from './verdict.js';
 import { explain, pct, preflightGap } from './why.js';
+import { executorStatsTables } from './executor-stats.js';
 import { plural } from '../spec/plural.js';
 
 /** ", --modules 4 --partition range" after a source's run settings; nothing with the defaults. */
@@ -617,6 +618,14 @@ function sections(m: Merged): Section[] {
     ],
     tables: predictions ? [predictions] : [],
   });
+  const stats = executorStatsTables(ordered(m, m.rows), m.sources.length > 1);
+  if (stats.length) {
+    out.push({
+      title: 'Executor statistics',
+      paragraphs: [`Each executor's own counters (BlockResult.stats beyond those the tables above show per transaction), as the mean per timed block: ${stats.map((t) => t.executor).join(', ')}.`],
+      tables: stats,
+    });
+  }
   out.push({ title: 'Start-up (apart from the timings above)', paragraphs: ['Pool creation and the first, cold block, measured once per executor and thread count; every timed sample above ran on a warm pool.'], tables: [startupTable(m)] });
   const ranged = m.rows.some((r) => r.roundSpeedups !== null);
   out.push({

@@ -1,0 +1,41 @@
+// The executors' own statistics in a report: the counters each run's `detail` recorded (every
+// numeric field of BlockResult.stats beyond the four the results table shows per transaction),
+// one table per executor, since each names its own (block-stm's estimateWaits, modular's
+// crossModuleTxs, a user's module its waves or conflict-graph sizes). Without them a report
+// showed a user's engine only through counters made for Block-STM (re-executions, failed
+// validations), which an engine that schedules from access lists never moves.
+// Invariant: every value shown is one recorded, as the mean per timed block it is; an executor
+// that recorded none gets no table.
+
+import type { Row } from './summary.js';
+
+export interface StatsTable {
+  readonly executor: string;
+  readonly headers: readonly string[];
+  readonly numeric: readonly boolean[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+/** A mean per block: one decimal from 100 on, three below (a rate per block such as 0.123), no trailing zeros. */
+function meanText(v: number): string {
+  return String(Number(v.toFixed(Math.abs(v) >= 100 ? 1 : 3)));
+}
+
+/** One table per executor with recorded statistics, rows in the order given, columns in the order first recorded. */
+export function executorStatsTables(rows: readonly Row[], withMachine: boolean): StatsTable[] {
+  const runs = rows.filter((r) => r.role === 'executor' && r.run.detail && Object.keys(r.run.detail).length > 0);
+  const executors = [...new Set(runs.map((r) => r.executor))];
+  return executors.map((executor) => {
+    const mine = runs.filter((r) => r.executor === executor);
+    const names = [...new Set(mine.flatMap((r) => Object.keys(r.run.detail!)))];
+    return {
+      executor,
+      headers: [...(withMachine ? ['machine'] : []), 'workload', 'threads', ...names],
+      numeric: [...(withMachine ? [false] : []), false, true, ...names.map(() => true)],
+      rows: mine.map((r) => [
+        ...(withMachine ? [r.machine] : []), r.label, String(r.threads),
+        ...names.map((n) => (r.run.detail![n] === undefined ? '–' : meanText(r.run.detail![n]!))),
+      ]),
+    };
+  });
+}

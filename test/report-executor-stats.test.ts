@@ -1,0 +1,33 @@
+// A report shows each executor's own statistics (a results file's runs[].detail), so an engine whose
+// parallel paths are not Block-STM's (waves, conflict-graph edges) has its counters in the report
+// it publishes, as recorded, and an executor that recorded none gets no table (reports/executor-stats.ts).
+import { describe, expect, it } from 'vitest';
+import { merge } from '../reports/merge.js';
+import { renderHtml, renderMarkdown } from '../reports/render.js';
+import { mdUnescaped, sampleResults } from './report-fixture.js';
+
+function withDetail() {
+  const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 6 });
+  let n = 0;
+  return {
+    ...doc,
+    runs: doc.runs.map((r) => (r.role === 'executor' ? { ...r, detail: { waves: 40 + n++, parallelTxs: 999.5, edgeShare: 0.123456 } } : r)),
+  };
+}
+
+describe('executor statistics in a report', () => {
+  it('tabulates every recorded counter per workload and thread count, as the mean per block', () => {
+    const md = mdUnescaped(renderMarkdown(merge([{ file: 'a.json', doc: withDetail() }]), []));
+    const section = md.slice(md.indexOf('## Executor statistics'), md.indexOf('## Start-up'));
+    expect(section).toContain('as the mean per timed block: fake-parallel.');
+    expect(section).toContain('| workload | threads | waves | parallelTxs | edgeShare |');
+    expect(section).toContain('| p2p 100 acc × 1000 tx | 1 | 40 | 999.5 | 0.123 |');
+    expect(section).toContain('| token 100 acc × 1000 tx | 2 | 43 | 999.5 | 0.123 |');
+    expect(renderHtml(merge([{ file: 'a.json', doc: withDetail() }]), [])).toContain('<h2>Executor statistics</h2>');
+  });
+
+  it('leaves the section out when no run recorded statistics', () => {
+    const md = renderMarkdown(merge([{ file: 'a.json', doc: sampleResults({ seqMs: 10, execMs: 6, samples: 6 }) }]), []);
+    expect(md).not.toContain('Executor statistics');
+  });
+});

@@ -13,6 +13,7 @@ import { keyName } from '../spec/contracts.js';
 import { describeValue, oneLine } from '../spec/messages.js';
 import { FAULT_NAMES, isKey, isValue } from '../spec/values.js';
 import { footprintEscape, footprintEscapeText } from './footprint-escape.js';
+import { missedEdge } from './missed-edge.js';
 import { PRE_STATE, replayTx, replayWrites, traceReference, valueBefore, type ReferenceTrace } from './trace.js';
 
 export type AnomalyName =
@@ -85,6 +86,8 @@ export interface Explanation {
   readonly detail: string;
   /** The block's own part, when a transaction up to the diverging one left its declared footprint. */
   readonly footprint?: string;
+  /** The edge between the declared footprints of the bad read's writer and reader that orders them (properties/missed-edge.ts). */
+  readonly dependency?: string;
 }
 
 function sameReceipt(a: Receipt, b: Receipt): boolean {
@@ -658,8 +661,10 @@ export function explain(block: Block, expected: BlockResult, actual: BlockResult
   const trace = traceReference(block);
   const c: Context = { block, trace, expected, actual, prov, name: (k) => keyName(k, block.entityNames) };
   const x = firstDivergence(c);
-  const escape = x && footprintEscape(block, trace, x.tx < 0 ? n - 1 : x.tx);
-  return escape ? { ...x, footprint: footprintEscapeText(escape, c.name) } : x;
+  if (!x) return undefined;
+  const escape = footprintEscape(block, trace, x.tx < 0 ? n - 1 : x.tx);
+  const edge = x.key !== undefined && x.shouldComeFrom ? missedEdge(block, x.shouldComeFrom.tx, x.tx, x.key, c.name) : undefined;
+  return { ...x, ...(escape ? { footprint: footprintEscapeText(escape, c.name) } : {}), ...(edge ? { dependency: edge } : {}) };
 }
 
 function firstDivergence(c: Context): Explanation | undefined {
@@ -722,6 +727,7 @@ export function formatExplanation(x: Explanation): string[] {
     lines.push(`actual       ${x.actual}${x.cameFrom ? `  (from ${versionText(x.cameFrom)})` : ''}`);
   }
   lines.push(`why          ${x.detail}`);
+  if (x.dependency) lines.push(`dependency   ${x.dependency}`);
   if (x.footprint) lines.push(`footprint    ${x.footprint}`);
   return lines;
 }

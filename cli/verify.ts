@@ -19,7 +19,7 @@ import {
 import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
 import { formatFailure, passedAloneText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
-import type { CoverageGoal } from '../properties/equivalence.js';
+import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
 import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
 import type { Block } from '../spec/block.js';
 import { writeBlock } from '../spec/block-file.js';
@@ -274,9 +274,9 @@ function plantedText(p: PlantedReport, runs: number, shard: Shard | undefined, o
  */
 export function coverageOption(raw: string): CoverageGoal[] {
   const counters = raw.split(',').map((c) => c.trim());
-  const bad = counters.find((c) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(c));
+  const bad = counters.find((c) => counterGoal(c) === undefined);
   if (bad !== undefined) throw new UsageError(`--coverage expects comma-separated stats counter names (e.g. reExecutions,failedValidations), got ${JSON.stringify(bad)} in ${JSON.stringify(raw)}`);
-  return [...new Set(counters)].map((counter) => ({ event: counter, counter }));
+  return [...new Set(counters)].map((counter) => counterGoal(counter)!);
 }
 
 async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {

@@ -63,6 +63,11 @@ export interface CoverageGoal {
   readonly counter: string;
 }
 
+/** The goal a stats counter name stands for (`--coverage reExecutions`), or undefined for a name no result could carry. */
+export function counterGoal(name: string): CoverageGoal | undefined {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? { event: name, counter: name } : undefined;
+}
+
 /** Block-STM's parallel paths: a run that never took them only proves the sequential-looking ones. */
 export const BLOCKSTM_COVERAGE: readonly CoverageGoal[] = [
   { event: 're-execution', counter: 'reExecutions' },

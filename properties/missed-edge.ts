@@ -2,7 +2,8 @@
 // transaction read (or applied a DELTA on) a key without the write of the earlier transaction it
 // should have seen, the two transactions' declared footprints both name that key, and the
 // conflict rules (spec/conflicts.ts) say why their order matters. An access-list scheduler builds
-// its dependency graph from exactly these entries and rules, so this is the edge it dropped.
+// its dependency graph from exactly these entries and rules, so for one this is the edge it
+// dropped; an optimistic executor (Block-STM) is told which order its validation had to restore.
 // Invariant: an edge is named only where the footprints make one: both declare the key with
 // accesses whose rule is not 'commute', or one of the two programs declares no footprint, which
 // orders it against every transaction; a footprint that leaves the key out is the block's fault
@@ -26,7 +27,7 @@ export function missedEdge(block: Block, writer: number, reader: number, key: nu
   if (!w && !r) return undefined;
   if (!w || !r) {
     return `tx ${w ? reader : writer} declares no footprint, so it may touch any key and is ordered against every transaction: `
-      + `tx ${reader} must run after tx ${writer}; an executor that schedules by declared footprints missed this edge`;
+      + `tx ${reader} must run after tx ${writer}: an edge a scheduler by declared footprints must keep`;
   }
   // The pair the failure is about first: the writer's write (or delta) against the reader's read (or delta).
   const byWriter: readonly AccessKind[] = ['write', 'delta', 'read'];
@@ -38,6 +39,6 @@ export function missedEdge(block: Block, writer: number, reader: number, key: nu
   const which = rule.verdict === 'conflict'
     ? `a ${a}/${b} conflict (${rule.why})`
     : `${a}/${b}, which commute only while ${rule.condition} holds (${CONDITIONS[rule.condition!].doc}), and here it does not`;
-  return `tx ${writer} declares ${a} ${k} and tx ${reader} declares ${b} ${k}: ${which}, so tx ${reader} must run after tx ${writer}; `
-    + 'an executor that schedules by declared footprints missed this edge';
+  return `tx ${writer} declares ${a} ${k} and tx ${reader} declares ${b} ${k}: ${which}, so tx ${reader} must run after tx ${writer}: `
+    + 'an edge a scheduler by declared footprints must keep';
 }

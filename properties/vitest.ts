@@ -13,7 +13,7 @@
 
 import type { Executor } from '../spec/executor.js';
 import { executorFrom, type ExecutorSettings } from '../impl/registry.js';
-import type { CoverageGoal, Subject } from './equivalence.js';
+import { counterGoal, type CoverageGoal, type Subject } from './equivalence.js';
 import { executorSubject, executorSource } from './subjects.js';
 import { thrownText } from './explain.js';
 import { formatFailure, passedAloneText, replayRunsLine } from './report.js';
@@ -160,7 +160,7 @@ function checkOptionNames(options: unknown): void {
 function coverageGoals(v: unknown): CoverageGoal[] {
   if (v === undefined) return [];
   const goal = (g: unknown): CoverageGoal | undefined => {
-    if (typeof g === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(g)) return { event: g, counter: g };
+    if (typeof g === 'string') return counterGoal(g);
     if (typeof g !== 'object' || g === null) return undefined;
     const { event, counter } = g as Partial<CoverageGoal>;
     return typeof event === 'string' && typeof counter === 'string' && counter !== '' ? { event, counter } : undefined;

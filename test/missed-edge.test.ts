@@ -29,7 +29,7 @@ describe('the missed dependency in a mismatch report', () => {
     const x = explain(b, executeReference(b), oneWave(b))!;
     expect(x).toMatchObject({ anomaly: 'stale read', tx: 1, keyName: 'coll.price' });
     expect(x.dependency).toBe('tx 0 declares write coll.price and tx 1 declares read coll.price: a write/read conflict (the read sees the old or the new value), '
-      + 'so tx 1 must run after tx 0; an executor that schedules by declared footprints missed this edge');
+      + 'so tx 1 must run after tx 0: an edge a scheduler by declared footprints must keep');
     expect(formatExplanation(x)).toContain(`dependency   ${x.dependency}`);
   });
 
@@ -50,7 +50,7 @@ describe('the missed dependency in a mismatch report', () => {
     const x = explain(b, executeReference(b), oneWave(b))!;
     expect(x.anomaly).toBe('stale read');
     expect(x.dependency).toBe('tx 0 declares no footprint, so it may touch any key and is ordered against every transaction: '
-      + 'tx 1 must run after tx 0; an executor that schedules by declared footprints missed this edge');
+      + 'tx 1 must run after tx 0: an edge a scheduler by declared footprints must keep');
     const none = blockOf({ 5: 1 }, [writer, reader]);
     expect(explain(none, executeReference(none), oneWave(none))!.dependency).toBeUndefined();
   });

@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { cgroupQuota, coresWithin } from '../impl/runtime/cores.js';
 import { madeUpLabel } from '../reports/schema.js';
 
 export interface MachineFacts {
@@ -20,7 +21,7 @@ export interface MachineFacts {
   readonly availableParallelism: number;
   /** The cgroup CPU quota as written ("max 100000", "200000 100000"), v2 cpu.max or v1 cfs_quota/period; null when absent. */
   readonly cgroupCpuMax: string | null;
-  /** min(availableParallelism, cgroup quota in cores): os.availableParallelism() ignores the quota. */
+  /** min(availableParallelism, cgroup quota in cores), impl/runtime/cores.ts: os.availableParallelism() ignores the quota. */
   readonly effectiveCores: number;
   readonly memoryBytes: number;
   readonly node: string;
@@ -49,29 +50,13 @@ function numberOrNull(s: string | null): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
-/** The quota text and its value in cores (Infinity when unlimited). */
-function cgroupQuota(): { text: string | null; cores: number } {
-  const v2 = readText('/sys/fs/cgroup/cpu.max');
-  if (v2 !== null) {
-    const [quota, period] = v2.trim().split(/\s+/);
-    const cores = quota === 'max' ? Infinity : Number(quota) / Number(period);
-    return { text: v2.trim(), cores: Number.isFinite(cores) && cores > 0 ? cores : Infinity };
-  }
-  const quota = readText('/sys/fs/cgroup/cpu/cpu.cfs_quota_us');
-  const period = readText('/sys/fs/cgroup/cpu/cpu.cfs_period_us');
-  if (quota === null || period === null) return { text: null, cores: Infinity };
-  const q = Number(quota.trim());
-  const text = `${q < 0 ? 'max' : q} ${period.trim()}`;
-  return { text, cores: q > 0 ? q / Number(period.trim()) : Infinity };
-}
-
 export function machineFacts(): MachineFacts {
   const cpuinfo = readText('/proc/cpuinfo');
   const cpus = os.cpus();
   const cpuModel = cpuinfoField(cpuinfo, 'model name') ?? cpus[0]?.model ?? 'unknown';
   const available = os.availableParallelism();
   const quota = cgroupQuota();
-  const effectiveCores = Math.max(1, Math.min(available, Math.floor(quota.cores)));
+  const effectiveCores = coresWithin(quota, available);
   const family = numberOrNull(cpuinfoField(cpuinfo, 'cpu family'));
   const model = numberOrNull(cpuinfoField(cpuinfo, 'model'));
   const memoryBytes = os.totalmem();

@@ -3,12 +3,12 @@
 // and reports/. Invariant: exit 0 = success, 1 = a check failed, 2 = usage or input error; input
 // errors print one line naming what and where, never a stack trace.
 
-import { availableParallelism } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { EXECUTORS, loadingForCommand } from '../impl/registry.js';
 import { CONTRACTS } from '../spec/contracts.js';
 import { defaultModules, MAX_MODULES } from '../impl/modular/executor.js';
 import { PARTITION_KINDS } from '../impl/modular/partition.js';
+import { effectiveCores } from '../impl/runtime/cores.js';
 import { MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOAD_DEFAULTS, WORKLOADS } from '../bench/workloads.js';
 import { closeModuleExecutors, DEFAULT_CALL_TIMEOUT_S, EXIT, guard } from './errors.js';
 import { genCommand } from './gen.js';
@@ -42,7 +42,7 @@ function workloadOptions(c: Command): Command {
     .option('--zipf <s>', 'Zipf exponent of hot spots (defi workload; default 1)');
 }
 
-const MODULES_HELP = `modules (modular executor; default 2 per core and at least 8, here ${defaultModules()}; at most ${MAX_MODULES}: a claim scans every lane)`;
+const MODULES_HELP = `modules (modular executor; default 2 per effective core and at least 8, here ${defaultModules()}; at most ${MAX_MODULES}: a claim scans every lane)`;
 const PARTITION_HELP = `partition function (modular executor): ${PARTITION_KINDS.join(', ')} (default hash)`;
 const TIMEOUT_HELP = `fail (exit 1) when a call into an executor (loading, execute(), close()) is still pending after this many seconds: it is hung (default ${DEFAULT_CALL_TIMEOUT_S}; 0: wait for ever)`;
 const PROVE_TIMEOUT_HELP = `give a claim up as unknown when it is still running after this many seconds (default ${CLAIM_BUDGET_MS / 1000}; 0: no limit)`;
@@ -71,7 +71,7 @@ workloadOptions(
     .description('execute one block (a block file or --workload) and print its roots, receipts, gas and median time')
     .argument('[block.json]', 'a block file (docs/block-format.md), or - to read one from standard input')
     .option('--executor <name>', `executor: ${[...EXECUTORS.keys()].join(', ')}, or a path to your module.js`, 'sequential')
-    .option('--threads <n>', `threads executing the block (parallel executors; default: the available cores, here ${availableParallelism()}; modular counts its main thread from 2 on)`)
+    .option('--threads <n>', `threads executing the block (parallel executors; default: the effective cores (the available cores, capped by the cgroup CPU quota), here ${effectiveCores()}; modular counts its main thread from 2 on)`)
     .option('--modules <m>', MODULES_HELP)
     .option('--partition <kind>', PARTITION_HELP)
     .option('--repeat <r>', 'runs; the median time is reported', '1')

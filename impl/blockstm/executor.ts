@@ -16,11 +16,11 @@
 // - a worker that throws or dies: the others are stopped through the STATE cell and execute()
 //   rejects naming the worker; the pool replaces a dead worker, so the next block runs normally.
 
-import { availableParallelism } from 'node:os';
 import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
 import { emptyStats } from '../../spec/block.js';
 import { checkBlock } from '../../spec/block-check.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
+import { effectiveCores } from '../runtime/cores.js';
 import { WorkerPool, type JobRef } from '../runtime/pool.js';
 import { BlockQueue, closingOnFailure, countOption, flagOption, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
@@ -39,7 +39,7 @@ import { INCARNATION_LIMIT } from './scheduler.js';
 const JOB: JobRef = { module: 'impl/blockstm/job.js', fn: 'runBlock' };
 
 export interface BlockStmOptions {
-  /** Default worker threads per block (os.availableParallelism() when absent). */
+  /** Default worker threads per block (when absent, the effective cores: impl/runtime/cores.ts, capped by the cgroup CPU quota). */
   readonly threads?: number;
   /** Watchdog: an incarnation number above this finishes the block sequentially. */
   readonly maxIncarnations?: number;
@@ -91,7 +91,7 @@ export class BlockStmExecutor implements Executor {
    * before a worker starts, and a pool whose warm-up fails is closed: no caller holds it.
    */
   static async create(options: BlockStmOptions = {}): Promise<BlockStmExecutor> {
-    const threads = checkThreads(options.threads ?? availableParallelism());
+    const threads = checkThreads(options.threads ?? effectiveCores());
     checkOptions(options);
     const pool = await WorkerPool.start(threads, [JOB.module]);
     return closingOnFailure(pool, async () => {

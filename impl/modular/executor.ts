@@ -22,12 +22,12 @@
 // at their extra cost per transaction. Its footprints are then not checked (the result is the
 // sequential executor's, exact either way); `preflight: false` keeps every block on the lanes.
 
-import { availableParallelism } from 'node:os';
 import type { Block, BlockResult } from '../../spec/block.js';
 import { checkBlock } from '../../spec/block-check.js';
 import { sequentialIfContended } from '../preflight.js';
 import { newSequentialScratch } from '../sequential.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
+import { effectiveCores } from '../runtime/cores.js';
 import { WorkerPool, type JobGate, type JobRef } from '../runtime/pool.js';
 import { BlockQueue, closingOnFailure, countOption, flagOption, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
@@ -60,18 +60,18 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export const MAX_MODULES = 4096;
 
 /**
- * Modules when none are asked for: two lanes per core and at least 8, so that idle workers find a
+ * Modules when none are asked for: two lanes per core (the effective cores, impl/runtime/cores.ts) and at least 8, so that idle workers find a
  * ready lane at every thread count the machine runs well (8 lanes would cap 16 threads at 8). It
  * depends on the machine, never on a block's thread count, so one executor partitions alike at
  * every thread count. Every claim scans all lanes, hence no more: at 2 threads on a p2p block of
  * 10,000 transactions, 8 modules took 17.7 ms, 64 took 19.7 ms and 256 took 31.3 ms.
  */
-export function defaultModules(cores = availableParallelism()): number {
+export function defaultModules(cores = effectiveCores()): number {
   return Math.min(MAX_MODULES, Math.max(8, 2 * cores));
 }
 
 export interface ModularOptions {
-  /** Default threads per block running lanes, the main thread among them from 2 on (os.availableParallelism() when absent). */
+  /** Default threads per block running lanes, the main thread among them from 2 on (the effective cores when absent: impl/runtime/cores.ts). */
   readonly threads?: number;
   readonly modules?: number;
   /** A partition kind (hash, range, affinity) or a partitioner (an affinity placement trained on a sample). */
@@ -81,7 +81,7 @@ export interface ModularOptions {
   readonly stallMs?: number;
   /** Run a small block through the pool at start-up so the first real block meets compiled code (default true). */
   readonly warmUp?: boolean;
-  /** Cores to plan for (os.availableParallelism() when absent): the main thread plans on one while cores - 1 workers start. */
+  /** Cores to plan for (the effective cores when absent: impl/runtime/cores.ts): the main thread plans on one while cores - 1 workers start. */
   readonly cores?: number;
   /** Send near-serial blocks of 256 transactions or more to the sequential executor (impl/preflight.ts; default true). */
   readonly preflight?: boolean;
@@ -110,7 +110,7 @@ export class ModularExecutor implements Executor {
     this.partitioner = typeof options.partition === 'object' ? options.partition : partitionerFor(options.partition ?? 'hash');
     this.misroute = bugFlags(options.bugs).misroute;
     this.stallMs = options.stallMs ?? 2000;
-    this.startAtOnce = Math.max(1, (options.cores ?? availableParallelism()) - 1);
+    this.startAtOnce = Math.max(1, (options.cores ?? effectiveCores()) - 1);
     this.preflight = options.preflight ?? true;
   }
 
@@ -119,7 +119,7 @@ export class ModularExecutor implements Executor {
    * before a worker starts, and a pool whose warm-up fails is closed: no caller holds it.
    */
   static async create(options: ModularOptions = {}): Promise<ModularExecutor> {
-    const threads = checkCount('threads', options.threads ?? availableParallelism(), maxThreads());
+    const threads = checkCount('threads', options.threads ?? effectiveCores(), maxThreads());
     if (options.cores !== undefined) checkCount('cores', options.cores, MAX_MODULES);
     const modules = checkCount('modules', options.modules ?? defaultModules(options.cores), MAX_MODULES);
     checkOptions(options);

@@ -4,11 +4,11 @@
 // Invariant: a block starts only once the previous one settled (fulfilled or rejected), so two
 // blocks never share the pool's workers or an executor's reused buffers.
 
-import { availableParallelism } from 'node:os';
 import type { Block } from '../../spec/block.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../../spec/block.js';
 import { contractProgram, keyOf } from '../../spec/contracts.js';
 import { describeValue } from '../../spec/messages.js';
+import { effectiveCores } from './cores.js';
 import type { WorkerPool } from './pool.js';
 
 /** A fault to inject, for tests: the worker that executes `tx` throws, or ends its thread. */
@@ -97,12 +97,12 @@ export async function warmUp(pool: WorkerPool, execute: (block: Block) => Promis
 }
 
 /**
- * The most threads an executor starts: 4 per core, and at least 64 so that a small machine can
- * still run a large machine's thread counts. Each worker holds about 18 MB, and threads beyond
+ * The most threads an executor starts: 4 per core (effective: within the cgroup quota), and at
+ * least 64 so that a small machine can still run a large machine's thread counts. Each worker holds about 18 MB, and threads beyond
  * that only queue for the cores; far more (a typo) would exhaust memory before failing.
  */
 export function maxThreads(): number {
-  return Math.max(64, 4 * availableParallelism());
+  return Math.max(64, 4 * effectiveCores());
 }
 
 /** `n` when it is an integer in [1, max]; otherwise the error `fail` makes of a sentence naming the option. */

@@ -31,10 +31,10 @@
 // at thread counts where the executor would run them (its preflight sends near-serial blocks to
 // the sequential executor from 2 threads on); otherwise the reason is given.
 
-import { availableParallelism } from 'node:os';
 import type { Block } from '../spec/block.js';
 import { AtomicCells, observedCells } from '../impl/runtime/cells.js';
 import { SharedArrays } from '../impl/runtime/shared-arrays.js';
+import { effectiveCores } from '../impl/runtime/cores.js';
 import { BlockRun } from '../impl/modular/block-run.js';
 import { defaultModules, FIRST_CHUNK, MAX_CHUNK } from '../impl/modular/executor.js';
 import { partitionerFor } from '../impl/modular/partition.js';
@@ -93,9 +93,9 @@ export interface MainThreadCosts {
   readonly closeMs: readonly number[];
 }
 
-/** The modules the executor would use on a machine with `threads` cores, unless the run set them. */
+/** The modules the executor would use on a machine with `threads` cores (this one's effective cores at least, as the measured runs had), unless the run set them. */
 export function modulesFor(threads: number, settings: { readonly modules?: number }): number {
-  return settings.modules ?? defaultModules(Math.max(threads, availableParallelism()));
+  return settings.modules ?? defaultModules(Math.max(threads, effectiveCores()));
 }
 
 /** The main thread's steps, timed, and the lane thread's operations, counted, in one run of the block. */

@@ -15,6 +15,7 @@ import { BlockStmExecutor, BlockStmError } from '../impl/blockstm/executor.js';
 import { ABORT_STALL, activeTaskCell, estimateCapacity, H, layoutFor } from '../impl/blockstm/layout.js';
 import { ABORTED, stallWatchdog } from '../impl/blockstm/thread.js';
 import { MIN_PARALLELISM, preflight } from '../impl/preflight.js';
+import { contentionWorkers } from '../impl/blockstm/job.js';
 import { createExecutor } from '../impl/registry.js';
 import { blockOf, withLargePreState, withReadPastFootprint } from './helpers.js';
 
@@ -255,6 +256,10 @@ describe('block-stm on worker threads', () => {
     } finally {
       await checking.close();
     }
+  });
+
+  it('judges contention against the cores where threads outnumber them, and against two at least', () => {
+    expect([contentionWorkers(1, 2), contentionWorkers(2, 2), contentionWorkers(8, 2), contentionWorkers(8, 1), contentionWorkers(8, 16)]).toEqual([1, 2, 2, 2, 8]);
   });
 
   it('sends a block whose declared footprints chain it in block order to the sequential executor (preflight)', async () => {

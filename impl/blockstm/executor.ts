@@ -142,7 +142,7 @@ export class BlockStmExecutor implements Executor {
       writeBlock(block, L, i32, f64);
       const job: Omit<BlockJob, 'worker'> = {
         i32: i32.buffer as SharedArrayBuffer, f64: f64.buffer as SharedArrayBuffer, layout: L, threads, bugs: this.bugs, maxIncarnations: this.maxIncarnations, contentionWindow: this.contentionWindow,
-        stallMs: this.stallMs, fault,
+        cores: effectiveCores(), stallMs: this.stallMs, fault,
       };
       let replies: BlockJobResult[];
       try {

@@ -22,6 +22,8 @@ export interface BlockJob {
   readonly bugs: number;
   readonly maxIncarnations: number;
   readonly contentionWindow: number;
+  /** The cores the workers share (impl/runtime/cores.ts), for the contention check's W (contentionWorkers). */
+  readonly cores: number;
   readonly stallMs: number;
   readonly fault: InjectedFault | null;
   /** This worker's index, 0 to threads - 1. */
@@ -34,6 +36,15 @@ export interface BlockJobResult {
   readonly part: FinalPart | null;
 }
 
+/**
+ * The contention check's W: the threads, or the cores where threads outnumber them, since no more
+ * run at once; 2 at least where threads run in parallel (on one core the check still judges them
+ * as two, rather than turning off or failing every block).
+ */
+export function contentionWorkers(threads: number, cores: number): number {
+  return threads > 1 ? Math.max(2, Math.min(threads, cores)) : 1;
+}
+
 export function runBlock(job: BlockJob): BlockJobResult {
   const i32 = new Int32Array(job.i32, 0, job.layout.i32Size);
   const f64 = new Float64Array(job.f64, 0, job.layout.f64Size);
@@ -42,7 +53,7 @@ export function runBlock(job: BlockJob): BlockJobResult {
     bugs: job.bugs,
     maxIncarnations: job.maxIncarnations,
     contentionWindow: job.contentionWindow,
-    workers: job.threads,
+    workers: contentionWorkers(job.threads, job.cores),
     worker: job.worker,
     beforeExecute: job.fault ? faultHook(job.fault) : null,
   });

@@ -618,12 +618,14 @@ function sections(m: Merged): Section[] {
     ],
     tables: predictions ? [predictions] : [],
   });
-  const stats = executorStatsTables(ordered(m, m.rows), m.sources.length > 1);
-  if (stats.length) {
+  for (const [i, t] of executorStatsTables(ordered(m, m.rows), m.sources.length > 1).entries()) {
     out.push({
-      title: 'Executor statistics',
-      paragraphs: [`Each executor's own counters (BlockResult.stats beyond those the tables above show per transaction), as the mean per timed block: ${stats.map((t) => t.executor).join(', ')}.`],
-      tables: stats,
+      title: `Executor statistics: ${t.executor}`,
+      paragraphs: [
+        ...(i === 0 ? ['Each executor\'s own counters (BlockResult.stats beyond those the tables above show per transaction), as the mean per timed block; – where a run did not report one (a block the preflight sent to the sequential executor reports that executor\'s).'] : []),
+        ...(t.allZero.length ? [`0 in every run: ${t.allZero.join(', ')}.`] : []),
+      ],
+      tables: [t],
     });
   }
   out.push({ title: 'Start-up (apart from the timings above)', paragraphs: ['Pool creation and the first, cold block, measured once per executor and thread count; every timed sample above ran on a warm pool.'], tables: [startupTable(m)] });

@@ -18,12 +18,21 @@ function withDetail() {
 describe('executor statistics in a report', () => {
   it('tabulates every recorded counter per workload and thread count, as the mean per block', () => {
     const md = mdUnescaped(renderMarkdown(merge([{ file: 'a.json', doc: withDetail() }]), []));
-    const section = md.slice(md.indexOf('## Executor statistics'), md.indexOf('## Start-up'));
-    expect(section).toContain('as the mean per timed block: fake-parallel.');
+    const section = md.slice(md.indexOf('## Executor statistics: fake-parallel'), md.indexOf('## Start-up'));
+    expect(section).toContain('as the mean per timed block;');
     expect(section).toContain('| workload | threads | waves | parallelTxs | edgeShare |');
     expect(section).toContain('| p2p 100 acc × 1000 tx | 1 | 40 | 999.5 | 0.123 |');
     expect(section).toContain('| token 100 acc × 1000 tx | 2 | 43 | 999.5 | 0.123 |');
-    expect(renderHtml(merge([{ file: 'a.json', doc: withDetail() }]), [])).toContain('<h2>Executor statistics</h2>');
+    expect(renderHtml(merge([{ file: 'a.json', doc: withDetail() }]), [])).toContain('<h2>Executor statistics: fake-parallel</h2>');
+  });
+
+  it('names the counters that stayed 0 apart, and leaves out a threads counter that repeats the thread count', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 6 });
+    const zeros = { ...doc, runs: doc.runs.map((r) => (r.role === 'executor' ? { ...r, detail: { waves: 3, estimateWaits: 0, threads: r.threads } } : r)) };
+    const md = mdUnescaped(renderMarkdown(merge([{ file: 'a.json', doc: zeros }]), []));
+    const section = md.slice(md.indexOf('## Executor statistics: fake-parallel'), md.indexOf('## Start-up'));
+    expect(section).toContain('0 in every run: estimateWaits.');
+    expect(section).toContain('| workload | threads | waves |');
   });
 
   it('leaves the section out when no run recorded statistics', () => {

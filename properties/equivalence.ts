@@ -103,10 +103,24 @@ export interface Observer {
   fail(f: Failure): void;
 }
 
+/** Stats every executor reports (its per-transaction counters) or that count nothing (threads): no executor's own paths. */
+const NOT_OWN_COUNTERS: ReadonlySet<string> = new Set(['executions', 'reExecutions', 'validations', 'failedValidations', 'threads']);
+
+/**
+ * Adds a matching run's counts: each coverage goal's counter, skip-rest, and for an executor with
+ * no built-in model (a user's module) every other finite number in its stats too, so a summary
+ * shows its own parallel paths (waves, conflict-graph edges) without their being required.
+ */
 export function countRun(subject: Subject, o: Observer, expected: BlockResult, actual: BlockResult): void {
   for (const { event, counter } of subject.coverage) {
     const v = actual.stats?.[counter];
     if (typeof v === 'number') o.coverage[event] = (o.coverage[event] ?? 0) + v;
+  }
+  if (!subject.simulated && actual.stats) {
+    const goals = new Set(subject.coverage.map((g) => g.counter));
+    for (const [counter, v] of Object.entries(actual.stats)) {
+      if (typeof v === 'number' && Number.isFinite(v) && !goals.has(counter) && !NOT_OWN_COUNTERS.has(counter)) o.coverage[counter] = (o.coverage[counter] ?? 0) + v;
+    }
   }
   if (expected.receipts.length > 0 && expected.receipts[expected.receipts.length - 1]!.status === 'skipped') o.coverage[SKIP_REST] = (o.coverage[SKIP_REST] ?? 0) + 1;
 }

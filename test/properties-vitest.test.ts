@@ -112,6 +112,22 @@ describe('verifyExecutor', () => {
     await expect(verifyExecutor(sequentialExecutor, { runs: 30, coverage: BLOCKSTM_COVERAGE })).rejects.toThrow(/must exercise re-execution/);
   });
 
+  it('sums a user executor\'s own stats counters into its coverage, required or not', async () => {
+    const counting: Executor = {
+      name: 'counting',
+      async execute(block) {
+        const r = executeReference(block);
+        return { ...r, stats: { ...r.stats, waves: 2, threads: 4 } };
+      },
+      async close() {},
+    };
+    const report = await verifyExecutor(counting, { runs: 30 });
+    expect(report.executors[0]!.coverage.waves).toBeGreaterThan(0);
+    // threads counts nothing, and the per-transaction counters are every executor's, not its own paths.
+    expect(report.executors[0]!.coverage).not.toHaveProperty('threads');
+    expect(report.executors[0]!.coverage).not.toHaveProperty('executions');
+  });
+
   it('takes coverage counters by name, as --coverage does', async () => {
     await expect(verifyExecutor(sequentialExecutor, { runs: 30, coverage: ['reExecutions'] })).rejects.toThrow(/a green run must exercise reExecutions, and this one never did/);
   });

@@ -360,10 +360,16 @@ function revertedWriter(c: Context, key: number, value: number, before: number):
   return undefined;
 }
 
-/** Why a reverted transaction's write must not be seen, with its fault. */
+/** How a transaction that kept no writes ended: reverted, or ran out of gas (whose receipt has code 0, no fault). */
+function endedText(c: Context, writer: number): string {
+  return c.expected.receipts[writer]!.status === 'out-of-gas' ? 'ran out of gas' : 'reverted';
+}
+
+/** Why a reverted (or out-of-gas) transaction's write must not be seen, with its fault. */
 function revertedWords(c: Context, writer: number): string {
   const r = c.expected.receipts[writer]!;
-  return `tx ${writer} reverted (${FAULT_NAMES[r.code] ?? `code ${r.code}`}) in the reference, so none of its writes may be kept`;
+  const fault = r.status === 'reverted' ? ` (${FAULT_NAMES[r.code] ?? `code ${r.code}`})` : '';
+  return `tx ${writer} ${endedText(c, writer)}${fault} in the reference, so none of its writes may be kept`;
 }
 
 /** The note on a stale read whose value a later transaction also wrote. */
@@ -396,7 +402,7 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
   const finalOfCame = came ? final(came.tx) : undefined;
   if (came && reverted) {
     anomaly = 'read of an aborted incarnation';
-    why = `tx ${tx} saw ${a[1]}, which tx ${came.tx} wrote before it reverted: ${revertedWords(c, came.tx)}`;
+    why = `tx ${tx} saw ${a[1]}, which tx ${came.tx} wrote before it ${endedText(c, came.tx)}: ${revertedWords(c, came.tx)}`;
   } else if (came && came.tx > tx) {
     anomaly = 'read of a later transaction';
     why = `tx ${tx} saw the write of ${versionText(came)}, which comes after it in block order`;
@@ -559,7 +565,7 @@ function explainState(c: Context): Explanation | undefined {
       : staleBase
         ? `the final value ${a} was written by no committed transaction; ${versionText(writer)} wrote it by DELTA of ${amount}, resolved against ${versionText(staleBase)}'s value ${a - amount} instead of ${base}`
         : leaked !== undefined
-          ? `the final value ${a} is what tx ${leaked} wrote before it reverted: ${revertedWords(c, leaked)}`
+          ? `the final value ${a} is what tx ${leaked} wrote before it ${endedText(c, leaked)}: ${revertedWords(c, leaked)}`
           : stray
             ? `the final value ${a} is what ${versionText({ tx: stray.tx })} wrote to ${c.name(stray.key)} (key ${stray.key}), which does not hold it: a write applied to the wrong key`
             : `the final value ${a} was written by no committed transaction${delta ? `; ${versionText(writer)} wrote it by DELTA of ${amount}, and no version of the key plus that amount gives it` : firstWriter === PRE_STATE ? ' (the key should still hold its pre-state value)' : ` (it should be ${versionText(writer)}'s write)`}`;

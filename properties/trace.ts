@@ -24,7 +24,7 @@ export interface TxTrace {
   readonly sources: ReadonlyMap<number, number>;
   /** Keys whose value only a DELTA's base consulted (not in the read set). */
   readonly deltaBases: ReadonlySet<number>;
-  /** Reverted transactions only: what it wrote before it reverted, which no executor may keep. */
+  /** Reverted and out-of-gas transactions only: what it wrote before it stopped, which no executor may keep. */
   readonly revertedWrites: ReadonlyMap<number, number>;
 }
 

@@ -40,7 +40,7 @@ export interface TxOutcome {
   /** Per write: true when only DELTAs touched the key (so the write is base + writeDeltas[i]). */
   writeIsDelta: boolean[];
   writeDeltas: number[];
-  /** Writes a reverted execution made before it reverted (the first entries of writeKeys and writeValues; writeCount is 0): only explanations read them. */
+  /** Writes a reverted or out-of-gas execution made before it stopped (the first entries of writeKeys and writeValues; writeCount is 0): only explanations read them. */
   revertedWriteCount: number;
 }
 

@@ -161,6 +161,20 @@ describe('explain', () => {
     expect(state.detail).toBe('Every read and receipt matched, yet the final value 9 is what tx 0 wrote before it reverted: tx 0 reverted (code 7) in the reference, so none of its writes may be kept.');
   });
 
+  it('says a transaction that ran out of gas ran out of gas, not that it reverted with code 0', () => {
+    // Pre-state k1 = 1; tx0: k1 = 9, then runs out of gas (43 of 44); tx1 emits k1 (1 in the reference).
+    const block = blockOf([
+      { ops: [['const', 'r0', 1], ['const', 'r1', 9], ['write', 'r0', 'r1'], ['const', 'r2', 1], ['const', 'r2', 1]], gasLimit: 43 },
+      { ops: [['const', 'r0', 1], ['read', 'r1', 'r0'], ['emit', 'r1']] },
+    ], [[1, 1]]);
+    const ref = executeReference(block);
+    expect(ref.receipts[0]!.status).toBe('out-of-gas');
+    const read = explain(block, ref, altered(ref, { reads: [ref.reads[0]!, [[1, 9]]], receipts: [ref.receipts[0]!, { ...ref.receipts[1]!, outputs: [9] }] }))!;
+    expect(read.detail).toBe('tx 1 saw 9, which tx 0 wrote before it ran out of gas: tx 0 ran out of gas in the reference, so none of its writes may be kept. It should have read 1 from the pre-state.');
+    const state = explain(block, ref, altered(ref, { state: new Map([[1, 9]]) }))!;
+    expect(state.detail).toBe('Every read and receipt matched, yet the final value 9 is what tx 0 wrote before it ran out of gas: tx 0 ran out of gas in the reference, so none of its writes may be kept.');
+  });
+
   it('gives the second reading where a lost write\'s value is also a DELTA against an older version', () => {
     // Pre-state k0 = 10; tx0: k0 = 12; tx1: k0 += 2 by DELTA (14). 12 is tx 0's write, and 10 + 2.
     const block = blockOf([

@@ -43,6 +43,23 @@ describe('the missed dependency in a mismatch report', () => {
     expect(x.dependency).toMatch(/^tx 0 declares delta coll\.supply and tx 1 declares delta coll\.supply: delta\/delta, which commute only while delta-headroom holds \(every bound check passes in both orders\), and here it does not/);
   });
 
+  it('names no edge for a final value a reverted transaction or a write to another key left', () => {
+    const write = (key: number, value: number, revert: boolean) => ({
+      ops: [['const', 'r1', key], ['const', 'r2', value], ['write', 'r1', 'r2'], ...(revert ? [['revert', 7]] : [])], args: [],
+      footprint: [{ key: { add: key }, access: 'write' }],
+    });
+    const leak = blockOf({ 5: 1 }, [write(5, 3, false), write(5, 9, true)]);
+    const leakRef = executeReference(leak);
+    const kept = explain(leak, leakRef, blockResult(new Map([[5, 9]]), leakRef.receipts, leakRef.reads, leakRef.stats))!;
+    expect(kept).toMatchObject({ anomaly: 'wrong final value', tx: 1 });
+    expect(kept.dependency).toBeUndefined();
+    const stray = blockOf({ 5: 1 }, [write(5, 3, false), { ...write(6, 7, false), footprint: undefined }]);
+    const ref = executeReference(stray);
+    const moved = explain(stray, ref, blockResult(new Map([[5, 7]]), ref.receipts, ref.reads, ref.stats))!;
+    expect(moved).toMatchObject({ anomaly: 'wrong final value', tx: 1 });
+    expect(moved.dependency).toBeUndefined();
+  });
+
   it('orders a program that declares no footprint against everything, and names nothing where neither declares one', () => {
     const writer = { ops: [['const', 'r1', 5], ['const', 'r2', 7], ['write', 'r1', 'r2']], args: [] };
     const reader = { ops: [['const', 'r1', 5], ['read', 'r2', 'r1'], ['emit', 'r2']], args: [] };

@@ -672,7 +672,7 @@ export function explain(block: Block, expected: BlockResult, actual: BlockResult
   // A final-state explanation's tx is the transaction blamed for the value (a reverted one whose
   // write was kept, one whose write went to another key), not a reader of the key: no edge orders it.
   const read = x.anomaly !== 'lost write' && x.anomaly !== 'wrong final value';
-  const edge = read && x.key !== undefined && x.shouldComeFrom ? missedEdge(block, x.shouldComeFrom.tx, x.tx, x.key, c.name) : undefined;
+  const edge = read && x.key !== undefined && x.shouldComeFrom ? missedEdge(block, trace, expected.receipts, x.shouldComeFrom.tx, x.tx, x.key, c.name) : undefined;
   return { ...x, ...(escape ? { footprint: footprintEscapeText(escape, c.name) } : {}), ...(edge ? { dependency: edge } : {}) };
 }
 

@@ -5,12 +5,15 @@
 // its dependency graph from exactly these entries and rules, so for one this is the edge it
 // dropped; an optimistic executor (Block-STM) is told which order its validation had to restore.
 // Invariant: an edge is named only where the footprints make one: both declare the key with
-// accesses whose rule is not 'commute', or one of the two programs declares no footprint, which
+// accesses whose rule is not 'commute' (for 'commute-if', not where the reference's delta amounts
+// show its condition holding), or one of the two programs declares no footprint, which
 // orders it against every transaction; a footprint that leaves the key out is the block's fault
 // (properties/footprint-escape.ts).
 
-import { footprintKeys, type AccessKind, type Block } from '../spec/block.js';
-import { CONDITIONS, ruleFor, type ConflictRule } from '../spec/conflicts.js';
+import { footprintKeys, type AccessKind, type Block, type Receipt } from '../spec/block.js';
+import { CONDITIONS, deltaHeadroom, ruleFor, type ConflictRule, type DeltaAccess } from '../spec/conflicts.js';
+import { FAULT } from '../spec/values.js';
+import { valueBefore, type ReferenceTrace } from './trace.js';
 
 /** The accesses transaction `t` declares on `key`, or undefined when its program declares no footprint. */
 function declaredOn(block: Block, t: number, key: number): AccessKind[] | undefined {
@@ -19,8 +22,35 @@ function declaredOn(block: Block, t: number, key: number): AccessKind[] | undefi
   return fp && [...new Set(footprintKeys(fp, tx.args).filter((e) => e.key === key).map((e) => e.access))];
 }
 
+/**
+ * Transaction `t`'s one declared delta on `key` with the amount its reference run added, or
+ * undefined where that is not known: more than one delta entry, no bounds, or no kept pure-delta write.
+ */
+function deltaOf(block: Block, trace: ReferenceTrace, t: number, key: number): DeltaAccess | undefined {
+  const tx = block.txs[t]!;
+  const deltas = footprintKeys(block.programs[tx.program]!.footprint ?? [], tx.args).filter((e) => e.key === key && e.access === 'delta');
+  const run = trace.txs[t]!;
+  const written = run.writes.get(key);
+  const d = deltas[0];
+  if (deltas.length !== 1 || d?.lo === undefined || d.hi === undefined || written === undefined || !run.deltaKeys.has(key)) return undefined;
+  return { amount: written - valueBefore(block, trace, key, t), lo: d.lo, hi: d.hi };
+}
+
+/**
+ * Whether delta-headroom holds for the two transactions' deltas on `key` at the value before
+ * `writer`; where the reader kept no delta, false if it reverted with DELTA_BOUND in block order
+ * (a bound check failed, most likely this one, which the pair must pass), else undefined.
+ */
+function headroom(block: Block, trace: ReferenceTrace, receipts: readonly Receipt[], writer: number, reader: number, key: number): boolean | undefined {
+  const x = deltaOf(block, trace, writer, key);
+  const y = deltaOf(block, trace, reader, key);
+  if (x && y) return deltaHeadroom(valueBefore(block, trace, key, writer), x, y);
+  const r = receipts[reader]!;
+  return r.status === 'reverted' && r.code === FAULT.DELTA_BOUND ? false : undefined;
+}
+
 /** One line naming the edge from `writer` to `reader` on `key`, or undefined when the footprints do not make one. */
-export function missedEdge(block: Block, writer: number, reader: number, key: number, name: (key: number) => string): string | undefined {
+export function missedEdge(block: Block, trace: ReferenceTrace, receipts: readonly Receipt[], writer: number, reader: number, key: number, name: (key: number) => string): string | undefined {
   if (writer < 0 || writer >= reader) return undefined;
   const w = declaredOn(block, writer, key);
   const r = declaredOn(block, reader, key);
@@ -35,10 +65,13 @@ export function missedEdge(block: Block, writer: number, reader: number, key: nu
   const pairs = byWriter.filter((a) => w.includes(a)).flatMap((a) => byReader.filter((b) => r.includes(b)).map((b): [AccessKind, AccessKind, ConflictRule] => [a, b, ruleFor(a, b)]));
   const [a, b, rule] = pairs.find(([, , x]) => x.verdict !== 'commute') ?? [];
   if (!rule) return undefined;
+  // commute-if: where the reference's amounts show the condition holding, the two may share a wave and no edge orders them.
+  const holds = rule.verdict === 'commute-if' ? headroom(block, trace, receipts, writer, reader, key) : false;
+  if (holds) return undefined;
   const k = name(key);
   const which = rule.verdict === 'conflict'
     ? `a ${a}/${b} conflict (${rule.why})`
-    : `${a}/${b}, which commute only while ${rule.condition} holds (${CONDITIONS[rule.condition!].doc}), and here it does not`;
+    : `${a}/${b}, which commute only while ${rule.condition} holds (${CONDITIONS[rule.condition!].doc}), and ${holds === false ? 'here it does not' : 'nothing here shows that it does'}`;
   return `tx ${writer} declares ${a} ${k} and tx ${reader} declares ${b} ${k}: ${which}, so tx ${reader} must run after tx ${writer}: `
     + 'an edge a scheduler by declared footprints must keep';
 }

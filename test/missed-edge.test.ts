@@ -60,6 +60,19 @@ describe('the missed dependency in a mismatch report', () => {
     expect(moved.dependency).toBeUndefined();
   });
 
+  it('names no edge for two deltas whose headroom holds: they may share a wave, so the bug is the merge', () => {
+    // Pre-state k5 = 0; tx0 adds 5 and tx1 adds 3, both within [0, 100] in either order; tx2 reads 8. The run resolved tx 1 against the pre-state.
+    const add = (amount: number) => ({
+      ops: [['const', 'r1', 5], ['const', 'r2', amount], ['delta', 'r1', 'r2', 0, 100]], args: [], footprint: [{ key: { add: 5 }, access: 'delta', lo: 0, hi: 100 }],
+    });
+    const read = { ops: [['const', 'r1', 5], ['read', 'r2', 'r1'], ['emit', 'r2']], args: [], footprint: [{ key: { add: 5 }, access: 'read' }] };
+    const b = blockOf({}, [add(5), add(3), read]);
+    const ref = executeReference(b);
+    const x = explain(b, ref, blockResult(new Map([[5, 3]]), ref.receipts.map((r, i) => (i === 2 ? { ...r, outputs: [3] } : r)), [[], [], [[5, 3]]], ref.stats))!;
+    expect(x).toMatchObject({ anomaly: 'stale read', tx: 1 });
+    expect(x.dependency).toBeUndefined();
+  });
+
   it('orders a program that declares no footprint against everything, and names nothing where neither declares one', () => {
     const writer = { ops: [['const', 'r1', 5], ['const', 'r2', 7], ['write', 'r1', 'r2']], args: [] };
     const reader = { ops: [['const', 'r1', 5], ['read', 'r2', 'r1'], ['emit', 'r2']], args: [] };

@@ -174,8 +174,10 @@ function keyExprOps(dst: string, at: number, keys: number): ReadableOp[] {
 const stmtKey = (raw: number, keys: number): number => keyOf(raw % keys, 'balance');
 
 /**
- * A random program's exact footprint where every key it touches is a constant: each key with the
- * kinds of access the VM makes, a delta with its bounds. A DELTA on a key the program also reads or
+ * A random program's footprint where every key it touches is a constant: each key with the kinds
+ * of access its statements make, a delta with its bounds, so it covers every access the VM makes
+ * (a read after the program's own write of the key is declared, though the VM answers it from the
+ * write and does not read the state). A DELTA on a key the program also reads or
  * writes is a write of a value computed from the state (the VM reports it so), declared as read and
  * write, which covers it; on a key touched only by DELTAs it is a delta-add. One that computes a
  * key (readAt, writeAt) may touch any key in the block's space and declares none, so an executor

@@ -327,8 +327,9 @@ interface Source {
  * provenance always wins): an older write than the correct source (the highest such, or the
  * pre-state), since that is the explanation the block order allows (a stale read); failing that, a
  * later transaction's write (G1c); failing both, an aborted incarnation's that the run recorded,
- * or a write a reverted transaction made before it reverted. When an older version and a later write both hold the value, the older one is
- * named and the later one returned beside it, since the value alone cannot tell them apart.
+ * or a write a reverted transaction made before it reverted. When an older version and a later
+ * write both hold the value, the older one is named and the later one returned beside it, since
+ * the value alone cannot tell them apart.
  */
 function inferSource(c: Context, tx: number, key: number, value: number, correct: number): Source {
   const fromProv = c.prov.readFrom?.(tx, key);
@@ -676,6 +677,7 @@ export function explain(block: Block, expected: BlockResult, actual: BlockResult
   return { ...x, ...(escape ? { footprint: footprintEscapeText(escape, c.name) } : {}), ...(edge ? { dependency: edge } : {}) };
 }
 
+/** The first transaction, in block order, whose read set or receipt differs; else the final state or the totals. */
 function firstDivergence(c: Context): Explanation | undefined {
   const { expected, actual } = c;
   const n = c.block.txs.length;

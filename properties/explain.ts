@@ -671,8 +671,11 @@ export function explain(block: Block, expected: BlockResult, actual: BlockResult
   if (!x) return undefined;
   const escape = footprintEscape(block, trace, x.tx < 0 ? n - 1 : x.tx);
   // A final-state explanation's tx is the transaction blamed for the value (a reverted one whose
-  // write was kept, one whose write went to another key), not a reader of the key: no edge orders it.
-  const read = x.anomaly !== 'lost write' && x.anomaly !== 'wrong final value';
+  // write was kept, one whose write went to another key), not a reader of the key; and a read of a
+  // write its transaction did not keep (it reverted or ran out of gas) is wrong in any order: no
+  // edge orders either.
+  const unkept = x.cameFrom !== undefined && x.cameFrom.tx >= 0 && trace.txs[x.cameFrom.tx]!.revertedWrites.size > 0;
+  const read = x.anomaly !== 'lost write' && x.anomaly !== 'wrong final value' && !unkept;
   const edge = read && x.key !== undefined && x.shouldComeFrom ? missedEdge(block, trace, expected.receipts, x.shouldComeFrom.tx, x.tx, x.key, c.name) : undefined;
   return { ...x, ...(escape ? { footprint: footprintEscapeText(escape, c.name) } : {}), ...(edge ? { dependency: edge } : {}) };
 }

@@ -18,9 +18,10 @@ export interface StatsTable {
   readonly allZero: readonly string[];
 }
 
-/** A mean per block: one decimal from 100 on, three below (a rate per block such as 0.123), no trailing zeros. */
+/** A mean per block: one decimal from 100 on, three below (a rate per block such as 0.123), two significant digits below 0.001 (not a 0 that hides a count), no trailing zeros. */
 function meanText(v: number): string {
-  return String(Number(v.toFixed(Math.abs(v) >= 100 ? 1 : 3)));
+  const a = Math.abs(v);
+  return String(Number(a > 0 && a < 0.001 ? v.toPrecision(2) : v.toFixed(a >= 100 ? 1 : 3)));
 }
 
 /**

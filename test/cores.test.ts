@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cgroupQuota, coresWithin, effectiveCores } from '../impl/runtime/cores.js';
+import { cgroupQuota, coresWithin, effectiveCores, ownCgroup } from '../impl/runtime/cores.js';
 import { machineFacts } from '../bench/machine.js';
 import { BlockStmExecutor } from '../impl/blockstm/executor.js';
 import { defaultModules, ModularExecutor } from '../impl/modular/executor.js';
@@ -53,6 +53,28 @@ describe('cgroup v2 cpu.max', () => {
   it('wins over v1 files beside it', () => {
     const root = fakeRoot({ 'cpu.max': '400000 100000', 'cpu/cpu.cfs_quota_us': '100000', 'cpu/cpu.cfs_period_us': '100000' });
     expect(cgroupQuota(root).cores).toBe(4);
+  });
+});
+
+describe('the process\'s own cgroup and its ancestors', () => {
+  it('takes the tightest quota from its own cgroup up to the root (a systemd slice\'s CPUQuota limits the services below it)', () => {
+    const root = fakeRoot({ 'system.slice/cpu.max': '100000 100000', 'system.slice/ci.service/cpu.max': 'max 100000' });
+    expect(cgroupQuota(root, '0::/system.slice/ci.service\n')).toEqual({ text: '100000 100000', cores: 1 });
+    // Read at the root only, as before, the slice's quota was missed.
+    expect(cgroupQuota(root, '0::/\n').cores).toBe(Infinity);
+  });
+
+  it('follows v1\'s cpu controller line, and its ancestors', () => {
+    const root = fakeRoot({ 'cpu/docker/cpu.cfs_quota_us': '300000', 'cpu/docker/cpu.cfs_period_us': '100000', 'cpu/docker/abc/cpu.cfs_quota_us': '-1', 'cpu/docker/abc/cpu.cfs_period_us': '100000' });
+    expect(cgroupQuota(root, '4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n0::/\n')).toEqual({ text: '300000 100000', cores: 3 });
+  });
+
+  it('reads /proc/self/cgroup lines, "/" when none names the hierarchy', () => {
+    const text = '12:cpu,cpuacct:/kubepods/pod1\n0::/user.slice/session-1.scope\n';
+    expect(ownCgroup(text, false)).toBe('/user.slice/session-1.scope');
+    expect(ownCgroup(text, true)).toBe('/kubepods/pod1');
+    expect(ownCgroup(null, false)).toBe('/');
+    expect(ownCgroup('garbage', true)).toBe('/');
   });
 });
 

@@ -60,6 +60,18 @@ describe('the missed dependency in a mismatch report', () => {
     expect(moved.dependency).toBeUndefined();
   });
 
+  it('names no edge for a read of a write its transaction did not keep: no order makes that read right', () => {
+    // tx0 writes 7 to k5 and reverts; tx1 reads k5 (1 in the reference); the run kept tx 0's write.
+    const b = blockOf({ 5: 1 }, [
+      { ops: [['const', 'r1', 5], ['const', 'r2', 7], ['write', 'r1', 'r2'], ['revert', 3]], args: [], footprint: [{ key: { add: 5 }, access: 'write' }] },
+      { ops: [['const', 'r1', 5], ['read', 'r2', 'r1'], ['emit', 'r2']], args: [], footprint: [{ key: { add: 5 }, access: 'read' }] },
+    ]);
+    const ref = executeReference(b);
+    const x = explain(b, ref, blockResult(new Map([[5, 1]]), [ref.receipts[0]!, { ...ref.receipts[1]!, outputs: [7] }], [[], [[5, 7]]], ref.stats))!;
+    expect(x).toMatchObject({ anomaly: 'read of an aborted incarnation', tx: 1, cameFrom: { tx: 0 } });
+    expect(x.dependency).toBeUndefined();
+  });
+
   it('names no edge for two deltas whose headroom holds: they may share a wave, so the bug is the merge', () => {
     // Pre-state k5 = 0; tx0 adds 5 and tx1 adds 3, both within [0, 100] in either order; tx2 reads 8. The run resolved tx 1 against the pre-state.
     const add = (amount: number) => ({

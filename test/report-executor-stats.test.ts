@@ -28,11 +28,13 @@ describe('executor statistics in a report', () => {
 
   it('names the counters that stayed 0 apart, and leaves out a threads counter that repeats the thread count', () => {
     const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 6 });
-    const zeros = { ...doc, runs: doc.runs.map((r) => (r.role === 'executor' ? { ...r, detail: { waves: 3, estimateWaits: 0, threads: r.threads } } : r)) };
+    const zeros = { ...doc, runs: doc.runs.map((r) => (r.role === 'executor' ? { ...r, detail: { waves: 3, estimateWaits: 0, threads: r.threads, rare: 0.000123 } } : r)) };
     const md = mdUnescaped(renderMarkdown(merge([{ file: 'a.json', doc: zeros }]), []));
     const section = md.slice(md.indexOf('## Executor statistics: fake-parallel'), md.indexOf('## Start-up'));
     expect(section).toContain('0 in every run: estimateWaits.');
-    expect(section).toContain('| workload | threads | waves |');
+    // A mean below 0.001 keeps two significant digits: 0.000 would read as never.
+    expect(section).toContain('| workload | threads | waves | rare |');
+    expect(section).toMatch(/\| 3 \| 0\.00012 \|/);
   });
 
   it('leaves the section out when no run recorded statistics', () => {

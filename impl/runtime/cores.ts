@@ -30,18 +30,56 @@ function quotaCores(quota: string | undefined, period: string | undefined): numb
   return Number.isFinite(cores) && cores > 0 ? cores : Infinity;
 }
 
-/** The quota under `root` (a test passes a folder of fake files): v2's cpu.max first, else v1's pair. */
-export function cgroupQuota(root = CGROUP_ROOT): CgroupQuota {
-  const v2 = readText(`${root}/cpu.max`);
-  if (v2 !== null) {
-    const [quota, period] = v2.trim().split(/\s+/);
-    return { text: v2.trim(), cores: quota === 'max' ? Infinity : quotaCores(quota, period) };
+/**
+ * This process's cgroup, from /proc/self/cgroup's text: the v2 line ("0::/path"), or with `v1`
+ * the line whose controllers include cpu ("4:cpu,cpuacct:/path"); "/" when none says.
+ */
+export function ownCgroup(procText: string | null, v1: boolean): string {
+  for (const line of (procText ?? '').split('\n')) {
+    const first = line.indexOf(':');
+    const second = line.indexOf(':', first + 1);
+    if (first < 0 || second < 0) continue;
+    const controllers = line.slice(first + 1, second);
+    if (v1 ? controllers.split(',').includes('cpu') : line.slice(0, first) === '0' && controllers === '') return line.slice(second + 1) || '/';
   }
-  const quota = readText(`${root}/cpu/cpu.cfs_quota_us`);
-  const period = readText(`${root}/cpu/cpu.cfs_period_us`);
-  if (quota === null || period === null) return { text: null, cores: Infinity };
+  return '/';
+}
+
+/** `base` joined with `path` and each of its ancestors, the process's own cgroup first, `base` last. */
+function upFrom(base: string, path: string): string[] {
+  const parts = path.split('/').filter((p) => p !== '' && p !== '..');
+  return Array.from({ length: parts.length + 1 }, (_, i) => [base, ...parts.slice(0, parts.length - i)].join('/'));
+}
+
+/** The v2 quota in `dir`'s cpu.max, or null without one. */
+function v2Quota(dir: string): CgroupQuota | null {
+  const text = readText(`${dir}/cpu.max`);
+  if (text === null) return null;
+  const [quota, period] = text.trim().split(/\s+/);
+  return { text: text.trim(), cores: quota === 'max' ? Infinity : quotaCores(quota, period) };
+}
+
+/** The v1 quota in `dir`'s cfs files, or null without both. */
+function v1Quota(dir: string): CgroupQuota | null {
+  const quota = readText(`${dir}/cpu.cfs_quota_us`);
+  const period = readText(`${dir}/cpu.cfs_period_us`);
+  if (quota === null || period === null) return null;
   const q = Number(quota.trim());
-  return { text: `${q < 0 ? 'max' : q} ${period.trim()}`, cores: quotaCores(quota.trim(), period.trim()) };
+  return { text: `${Number.isNaN(q) ? quota.trim() : q < 0 ? 'max' : q} ${period.trim()}`, cores: quotaCores(quota.trim(), period.trim()) };
+}
+
+/**
+ * The quota that binds this process: the smallest in its own cgroup and every ancestor up to
+ * `root` (a quota on a parent, a systemd slice's CPUQuota, limits every cgroup below it), v2's
+ * cpu.max first, else v1's pair under root/cpu. In a container the process's cgroup is the root
+ * of what it sees. A test passes a folder of fake files and the text of a fake /proc/self/cgroup.
+ */
+export function cgroupQuota(root = CGROUP_ROOT, procText: string | null = readText('/proc/self/cgroup')): CgroupQuota {
+  const tightest = (found: (CgroupQuota | null)[]): CgroupQuota | null =>
+    found.reduce<CgroupQuota | null>((best, q) => (q && (!best || q.cores < best.cores) ? q : best), null);
+  return tightest(upFrom(root, ownCgroup(procText, false)).map(v2Quota))
+    ?? tightest(upFrom(`${root}/cpu`, ownCgroup(procText, true)).map(v1Quota))
+    ?? { text: null, cores: Infinity };
 }
 
 /**

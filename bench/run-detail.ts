@@ -6,10 +6,10 @@
 // blocks only (a retry counter) is not diluted by the others; only finite numbers are recorded,
 // because a results file holds nothing else.
 
-import type { ExecutionStats } from '../spec/block.js';
+import { PER_TX_COUNTERS, type ExecutionStats } from '../spec/block.js';
 
 /** Recorded per transaction in the run's `perTx`; repeating them per block would say the same twice. */
-const IN_PER_TX: ReadonlySet<string> = new Set(['executions', 'reExecutions', 'validations', 'failedValidations']);
+const IN_PER_TX: ReadonlySet<string> = new Set(PER_TX_COUNTERS);
 
 export class RunDetail {
   private blocks = 0;

@@ -9,7 +9,7 @@
 // describes the reported counterexample.
 
 import fc from 'fast-check';
-import type { Block, BlockResult } from '../spec/block.js';
+import { PER_TX_COUNTERS, type Block, type BlockResult } from '../spec/block.js';
 import type { BugName as BlockStmBug } from '../impl/blockstm/bugs.js';
 import type { BugName as ModularBug } from '../impl/modular/bugs.js';
 import { executeReference } from '../spec/reference.js';
@@ -104,7 +104,7 @@ export interface Observer {
 }
 
 /** Stats every executor reports (its per-transaction counters) or that count nothing (threads): no executor's own paths. */
-const NOT_OWN_COUNTERS: ReadonlySet<string> = new Set(['executions', 'reExecutions', 'validations', 'failedValidations', 'threads']);
+const NOT_OWN_COUNTERS: ReadonlySet<string> = new Set([...PER_TX_COUNTERS, 'threads']);
 
 /**
  * Adds a matching run's counts: each coverage goal's counter, skip-rest, and for an executor with

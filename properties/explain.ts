@@ -8,7 +8,7 @@
 // before the reported one read exactly what the reference read, so their writes were right.
 
 import { fileURLToPath } from 'node:url';
-import type { Block, BlockResult, Receipt, ReadSet } from '../spec/block.js';
+import { PER_TX_COUNTERS, type Block, type BlockResult, type Receipt, type ReadSet } from '../spec/block.js';
 import { keyName } from '../spec/contracts.js';
 import { describeValue, oneLine } from '../spec/messages.js';
 import { FAULT_NAMES, isKey, isValue } from '../spec/values.js';
@@ -269,15 +269,13 @@ function shapeProblem(r: unknown): string | undefined {
 }
 
 /**
- * The counters every result's stats must hold a number for (spec/block.ts ExecutionStats; README,
- * "Plugging in your own executor"): bench reports them per transaction and cannot time a result
- * without them, so verify and run refuse one too, rather than pass an executor bench then refuses.
+ * Which of the counters every result's stats must hold a number for (spec/block.ts
+ * PER_TX_COUNTERS; README, "Plugging in your own executor") `stats` holds no finite number for, in
+ * words, or undefined: bench reports them per transaction and cannot time a result without them,
+ * so verify and run refuse one too, rather than pass an executor bench then refuses.
  */
-const COUNTERS = ['executions', 'reExecutions', 'validations', 'failedValidations'] as const;
-
-/** Which of COUNTERS `stats` holds no finite number for, in words, or undefined. */
 export function missingCounters(stats: Readonly<Record<string, unknown>>): string | undefined {
-  const missing = COUNTERS.filter((k) => !Number.isFinite(stats[k]));
+  const missing = PER_TX_COUNTERS.filter((k) => !Number.isFinite(stats[k]));
   return missing.length === 0 ? undefined
     : `stats has no number for ${missing.join(', ')}: every result counts them, and bench reports them per transaction (emptyStats() in spec/block.ts starts every counter at 0)`;
 }

@@ -77,6 +77,9 @@ export interface ExecutionStats {
   [extra: string]: number | string;
 }
 
+/** The counters every result must hold a number for, and bench reports per transaction (its `perTx`). */
+export const PER_TX_COUNTERS = ['executions', 'reExecutions', 'validations', 'failedValidations'] as const;
+
 export interface BlockResult {
   readonly stateRoot: string;
   readonly receiptsRoot: string;

@@ -24,9 +24,9 @@
 // measured 1-thread median (0 when the model takes longer even without them); each slot or lane
 // a worker takes over from another (their cache lines move between cores) costs another, fitted
 // so that the 2-thread model takes the measured 2-thread median (0 when it takes longer even
-// without them: its words then say it is slower than measured, so pessimistic). Not modelled: the other lines
-// that cross (records, plan entries), cache capacity, memory bandwidth, wake-up latency, SMT, the
-// modules' effect on the plan beyond the lanes it makes.
+// without them: its words then say it is slower than measured, so pessimistic). Not modelled: the
+// other lines that cross (records, plan entries), cache capacity, memory bandwidth, wake-up
+// latency, SMT, the modules' effect on the plan beyond the lanes it makes.
 // Invariant: a point is predicted only from a measured 1-thread run that ran the lanes, and only
 // at thread counts where the executor would run them (its preflight sends near-serial blocks to
 // the sequential executor from 2 threads on); otherwise the reason is given.

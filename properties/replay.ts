@@ -4,9 +4,10 @@
 // fast-check (by attempt number, with the schedule each failed under) and a digest of the block
 // they led to; regenerating with them yields the same shrunk block (and schedule) bit for bit
 // without running a candidate, and the digest proves it, so a replay runs the reported block and
-// nothing else, even for an executor whose results vary from run to run. It also says when the counterexample failed only after the blocks run before it on the same
-// executor instance, which no replay runs again, or only sometimes: then a replay that passes does
-// not mean the failure is gone.
+// nothing else, even for an executor whose results vary from run to run. It also says when the
+// counterexample failed only after the blocks run before it on the same executor instance, which
+// no replay runs again, or only sometimes: then a replay that passes does not mean the failure is
+// gone.
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did
 // not produce with a ReplayTokenError naming the problem (never a crash).
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { cgroupQuota, coresWithin } from '../impl/runtime/cores.js';
+import { execEnginesCpuMs } from '../impl/exec-executor.js';
 import { madeUpLabel } from '../reports/schema.js';
 
 export interface MachineFacts {
@@ -84,7 +85,7 @@ export interface CpuSnapshot {
   /** Whole-machine busy and steal time in ms from /proc/stat; null where /proc/stat is absent. */
   readonly busyMs: number | null;
   readonly stealMs: number | null;
-  /** This process's CPU (all its threads, workers included) in ms. */
+  /** This process's CPU (all its threads, workers included) and its exec: engines' in ms. */
   readonly ownMs: number;
 }
 
@@ -93,7 +94,7 @@ export const JIFFY_MS = 10;
 
 export function cpuSnapshot(): CpuSnapshot {
   const usage = process.cpuUsage();
-  const ownMs = (usage.user + usage.system) / 1000;
+  const ownMs = (usage.user + usage.system) / 1000 + execEnginesCpuMs();
   const wallMs = performance.now();
   const stat = readText('/proc/stat');
   const line = stat?.split('\n').find((l) => l.startsWith('cpu '));

@@ -70,7 +70,7 @@ workloadOptions(
   program.command('run')
     .description('execute one block (a block file or --workload) and print its roots, receipts, gas and median time')
     .argument('[block.json]', 'a block file (docs/block-format.md), or - to read one from standard input')
-    .option('--executor <name>', `executor: ${[...EXECUTORS.keys()].join(', ')}, or a path to your module.js`, 'sequential')
+    .option('--executor <name>', `executor: ${[...EXECUTORS.keys()].join(', ')}, a path to your module.js, or exec:COMMAND (an engine in another process, docs/exec-protocol.md)`, 'sequential')
     .option('--threads <n>', `threads executing the block (parallel executors; default: the effective cores (the available cores, capped by the cgroup CPU quota), here ${effectiveCores()}; modular counts its main thread from 2 on)`)
     .option('--modules <m>', MODULES_HELP)
     .option('--partition <kind>', PARTITION_HELP)
@@ -103,7 +103,7 @@ program.command('prove')
 
 program.command('verify')
   .description('check executors against the reference: equivalence, determinism, interleavings; shrink and explain failures')
-  .option('--executor <name...>', 'executors to check, repeated or comma-separated (built-in names or paths to your module.js); default: every built-in except reference')
+  .option('--executor <name...>', 'executors to check, repeated or comma-separated (built-in names, paths to your module.js, or exec:COMMAND for an engine in another process, which takes the rest of its --executor); default: every built-in except reference')
   .option('--runs <n>', `generated blocks per executor (default ${DEFAULT_RUNS}, at most ${MAX_RUNS.toLocaleString('en-US')})`)
   .option('--seed <s>', `the run's seed, 0 to ${MAX_SEED.toLocaleString('en-US')} (default ${DEFAULT_SEED}); not the fast-check seed a failure prints`)
   .option('--txs <n>', `exactly this many transactions in every generated block (at most ${MAX_VERIFY_TXS.toLocaleString('en-US')}; default: 1 to 20, 40 for interleavings)`)
@@ -123,7 +123,7 @@ program.command('verify')
 workloadOptions(
   program.command('bench')
     .description('measure speedup over the fast sequential executor across thread counts, next to the ideal bound')
-    .option('--executor <names>', 'comma-separated executors (default: every parallel executor)')
+    .option('--executor <names>', 'comma-separated executors: built-in names, paths to your module.js, or exec:COMMAND last (an engine in another process; it takes the rest) (default: every parallel executor)')
     .option('--threads <list>', 'comma-separated thread counts (default: the powers of two below the effective cores, and the effective cores: the available cores, capped by the cgroup CPU quota; 1 for one-thread executors)')
     .option('--block <file>', 'benchmark a block file instead of the suite')
     .option('--modules <m>', MODULES_HELP)
@@ -165,6 +165,7 @@ program.command('main')
 
 program.command('executors').description('list the built-in executors').action(() => {
   for (const e of EXECUTORS.values()) writeStdout(`${e.name.padEnd(12)} ${e.doc}\n`);
+  writeStdout('\nor your own: a path to an executor module (README: Plugging in your own executor), or exec:COMMAND, an engine in any language in another process (docs/exec-protocol.md)\n');
 });
 
 program.command('contracts').description('list the library contracts a block file can call, with their arguments').action(() => {

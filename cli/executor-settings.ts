@@ -1,8 +1,10 @@
 // The options that configure executors (--modules, --partition), checked against the executors
 // they would configure (the registry's `takes`): a built-in executor that would ignore one is an
-// error, not a silent default; a user's module (a path) receives them all, as its factory may use them.
+// error, not a silent default; a user's module (a path) receives them all, as its factory may use
+// them, and so does an engine in another process (`exec:`), in each request.
 
 import { EXECUTORS } from '../impl/registry.js';
+import { EXEC_PREFIX } from '../impl/exec-executor.js';
 import { MAX_MODULES } from '../impl/modular/executor.js';
 import { PARTITION_KINDS } from '../impl/modular/partition.js';
 import { intOption, UsageError } from './errors.js';
@@ -14,10 +16,18 @@ export interface PartitionOptions {
 
 /**
  * Executor names as --executor gives them, repeated or comma-separated: each once, in order. An
- * --executor that names none (`--executor ,`) is refused: it would silently mean the defaults.
+ * `exec:` command keeps the rest of its --executor whole, commas and all, since a command line may
+ * hold them (`block-stm,exec:./engine --sizes 1,2`). An --executor that names none (`--executor ,`)
+ * is refused: it would silently mean the defaults.
  */
 export function executorNames(raw: readonly string[]): string[] {
-  const names = [...new Set(raw.flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean))];
+  const split = (e: string): string[] => {
+    const at = e.search(new RegExp(`(^|,)\\s*${EXEC_PREFIX}`));
+    if (at < 0) return e.split(',');
+    const start = e.indexOf(EXEC_PREFIX, at);
+    return [...(at > 0 ? e.slice(0, at).split(',') : []), e.slice(start)];
+  };
+  const names = [...new Set(raw.flatMap(split).map((e) => e.trim()).filter(Boolean))];
   if (raw.length > 0 && names.length === 0) throw new UsageError(`--executor names no executor (got ${raw.map((e) => JSON.stringify(e)).join(', ')})`);
   return names;
 }

@@ -1,4 +1,5 @@
-// Executors by name, as `--executor NAME` selects them, plus a user's own ES module by path.
+// Executors by name, as `--executor NAME` selects them, plus a user's own ES module by path and an
+// engine in another process (`exec:COMMAND`, exec-executor.ts).
 // Invariant: every name here builds a fresh executor that the caller must close(), except a
 // module whose default export is one executor object: there is only that one, so every create
 // hands out a view of it whose close() does nothing, and the object itself is closed once, by
@@ -14,6 +15,7 @@ import { referenceExecutor } from '../spec/reference.js';
 import { sequentialExecutor } from './sequential.js';
 import { createBlockStmExecutor } from './blockstm/executor.js';
 import { createModularExecutor } from './modular/executor.js';
+import { createExecExecutor, EXEC_PREFIX, execCommand, isExecCommand } from './exec-executor.js';
 
 /** Settings some executors take (the modular executor's partitioning, for instance); others ignore them. */
 export interface ExecutorSettings {
@@ -57,14 +59,23 @@ export class UnknownExecutorError extends Error {}
  * loader; see loadHint) or anything with a path separator in it ("./engine/index").
  */
 export function isModulePath(nameOrPath: string): boolean {
+  if (isExecCommand(nameOrPath)) return false;
   return /\.[cm]?[jt]s$/.test(nameOrPath) || /[\\/]/.test(nameOrPath);
 }
 
 /** Throws UnknownExecutorError, before anything starts, for a name that is neither built in nor an existing module file. */
 export function checkExecutorName(nameOrPath: string): void {
   if (EXECUTORS.has(nameOrPath)) return;
+  if (isExecCommand(nameOrPath)) {
+    try {
+      execCommand(nameOrPath);
+    } catch (e) {
+      throw new UnknownExecutorError((e as Error).message);
+    }
+    return;
+  }
   if (!isModulePath(nameOrPath)) {
-    throw new UnknownExecutorError(`unknown executor "${nameOrPath}" (built in: ${[...EXECUTORS.keys()].join(', ')}; or a path to your module: a file ending in .js, .mjs or .cjs (or .ts, .mts, .cts where Node loads them), or a path with a / in it)`);
+    throw new UnknownExecutorError(`unknown executor "${nameOrPath}" (built in: ${[...EXECUTORS.keys()].join(', ')}; or a path to your module: a file ending in .js, .mjs or .cjs (or .ts, .mts, .cts where Node loads them), or a path with a / in it; or ${EXEC_PREFIX}COMMAND for an engine in another process, docs/exec-protocol.md)`);
   }
   // A relative path is taken from the working folder, which is not where a test file calling the
   // vitest helper is: the path tried says which folder that was.
@@ -157,6 +168,7 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
   const entry = EXECUTORS.get(nameOrPath);
   if (entry) return entry.create(settings);
   checkExecutorName(nameOrPath);
+  if (isExecCommand(nameOrPath)) return createExecExecutor(nameOrPath, settings);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(resolve(nameOrPath)).href)) as Record<string, unknown>;

@@ -19,6 +19,7 @@ import { executeReference } from '../spec/reference.js';
 import { seedState } from '../spec/seed.js';
 import { writeBlock } from '../spec/block-file.js';
 import { isModuleObject, isModulePath } from '../impl/registry.js';
+import { isExecCommand } from '../impl/exec-executor.js';
 import {
   determinismCheck, emptyCoverage, equivalenceCheck, SKIP_REST,
   type CheckDef, type CheckInput, type Coverage, type Failure, type Observer, type Subject, type TxRange,
@@ -217,13 +218,15 @@ export function shardBatches(total: number, shard?: { index: number; count: numb
 
 /**
  * The executor as a file name: a built-in or planted name as it is; a module by its file name and a
- * digest of its path from the folder verify runs in, since two modules in one run may share a file
+ * digest of its path from the folder verify runs in (an `exec:` engine by its command's last word
+ * and a digest of the command), since two modules in one run may share a file
  * name (./badroot.mjs, ./sub/badroot.mjs) and must not overwrite each other's blocks. The same
  * module file gets the same name run after run, however the path to it is written, and in a
  * checkout elsewhere (a CI job's block file keeps its name when the failure is replayed locally).
  */
 function fileStem(executor: string): string {
-  const digest = isModulePath(executor) ? `-${bytesToHex(sha256(utf8ToBytes(relative(process.cwd(), resolve(executor))))).slice(0, 8)}` : '';
+  const own = isModulePath(executor) ? relative(process.cwd(), resolve(executor)) : isExecCommand(executor) ? executor : undefined;
+  const digest = own === undefined ? '' : `-${bytesToHex(sha256(utf8ToBytes(own))).slice(0, 8)}`;
   return `${basename(executor).replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '')}${digest}`;
 }
 

@@ -272,7 +272,7 @@ export default () => ({ name: 'late', async execute(b) {
     for (const args of [['--coverage', 're-executions'], ['--coverage', ''], ['--planted', '--coverage', 'executions'], ['--executor', 'sequential', '--coverage', 'executions']]) {
       const r = concord('verify', ...args, '--out', out);
       expect(r.status, args.join(' ')).toBe(2);
-      expect(r.stderr, args.join(' ')).toMatch(/^concord verify: (--coverage expects comma-separated stats counter names|--planted checks the planted-bug catalogue: leave out --coverage|--coverage names the stats counters of your own executor module: give one with --executor)/);
+      expect(r.stderr, args.join(' ')).toMatch(/^concord verify: (--coverage expects comma-separated stats counter names|--planted checks the planted-bug catalogue: leave out --coverage|--coverage names the stats counters of your own executor: give its module or its exec: command with --executor)/);
     }
   });
 

@@ -130,7 +130,7 @@ module.exports = { name: 'mine', async execute(block) { return executeReference(
   it('recognises module paths: .js, .mjs, .cjs, TypeScript, or anything with a path separator', () => {
     for (const p of ['x.js', 'x.mjs', 'x.cjs', 'x.ts', 'x.mts', 'x.cts', './engine/index', 'engine\\index']) expect(isModulePath(p), p).toBe(true);
     for (const p of ['sequential', 'mine', 'x.json']) expect(isModulePath(p), p).toBe(false);
-    expect(errorOf(UnknownExecutorError, () => checkExecutorName('mine')).message).toMatch(/^unknown executor "mine" \(built in: .*; or a path to your module: a file ending in \.js, \.mjs or \.cjs \(or \.ts, \.mts, \.cts where Node loads them\), or a path with a \/ in it\)$/);
+    expect(errorOf(UnknownExecutorError, () => checkExecutorName('mine')).message).toMatch(/^unknown executor "mine" \(built in: .*; or a path to your module: a file ending in \.js, \.mjs or \.cjs \(or \.ts, \.mts, \.cts where Node loads them\), or a path with a \/ in it; or exec:COMMAND for an engine in another process, docs\/exec-protocol\.md\)$/);
     expect(errorOf(UnknownExecutorError, () => checkExecutorName(join(dir, 'missing.cjs'))).message).toMatch(/missing\.cjs: no such module file$/);
   });
 });

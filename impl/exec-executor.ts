@@ -1,0 +1,316 @@
+// An executor in another process, written in any language: `--executor 'exec:CMD'` starts CMD
+// (through the shell, in the working folder) and speaks concord-exec/1 with it, one JSON object a
+// line (docs/exec-protocol.md): each execute() writes one request holding the block as data
+// (bytecode, transactions, pre-state), and the engine answers it with one line holding the final
+// value of every key the block wrote, the receipts, every transaction's reads and its statistics.
+// The BlockResult is built from them as every executor's is (spec/result.ts blockResult), so
+// Concord compares and times an engine in Rust, Go or C++ the way it does its own.
+// Invariants: answers are matched to requests in order, by id; any line that is not a
+// well-formed answer to the oldest pending request, or an engine that ends its output or exits
+// while one is pending, rejects that call with an ExecEngineError naming the command, the request
+// and the field, stops the engine, and rejects every later call: a result is never built from part
+// of an answer. An answer `{"id", "error"}` rejects its call alone. close() ends the engine's input
+// and waits for it to exit; no engine outlives the Concord process that started it.
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Block, BlockResult, ExecutionStats, ReadSet, Receipt, Status } from '../spec/block.js';
+import type { Executor } from '../spec/executor.js';
+import { blockResult } from '../spec/result.js';
+
+export const EXEC_PREFIX = 'exec:';
+export const EXEC_PROTOCOL = 'concord-exec/1';
+
+/** How long close() waits for an engine to exit once its input has ended, before it is killed. */
+const CLOSE_GRACE_MS = 10_000;
+/** The end of the engine's standard error kept for messages, in characters. */
+const STDERR_TAIL = 2000;
+/** The most of a bad line a message quotes. */
+const QUOTE = 200;
+
+export class ExecEngineError extends Error {}
+
+/** Whether an --executor value names a command to run as an engine. */
+export function isExecCommand(name: string): boolean {
+  return name.startsWith(EXEC_PREFIX);
+}
+
+/** The command of an `exec:` executor name; throws ExecEngineError when there is none. */
+export function execCommand(name: string): string {
+  const command = name.slice(EXEC_PREFIX.length).trim();
+  if (command === '') throw new ExecEngineError(`${name}: no command after "${EXEC_PREFIX}" (give it as --executor 'exec:./my-engine --flag')`);
+  return command;
+}
+
+/** The block as a request carries it: Concord's data model as plain JSON, nothing to resolve by name. */
+export function requestBlock(block: Block): object {
+  return {
+    programs: block.programs.map((p) => ({ name: p.name, arity: p.arity, code: Array.from(p.code), ...(p.footprint ? { footprint: p.footprint } : {}) })),
+    txs: block.txs.map((tx) => ({ program: tx.program, args: tx.args, gasLimit: tx.gasLimit })),
+    preState: [...block.preState],
+    gasLimit: block.gasLimit,
+  };
+}
+
+const STATUSES: readonly Status[] = ['success', 'reverted', 'out-of-gas', 'skipped'];
+
+/** A JSON value in a few characters, for a message. */
+function quoted(x: unknown): string {
+  const s = JSON.stringify(x) ?? String(x);
+  return s.length > QUOTE ? `${s.slice(0, QUOTE)}...` : s;
+}
+
+const isInteger = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
+
+/** Reads one answer's fields, throwing a message that names the first one out of shape. */
+class Answer {
+  constructor(private readonly json: Record<string, unknown>) {}
+
+  list(field: string, length?: number): unknown[] {
+    const v = this.json[field];
+    if (!Array.isArray(v)) throw new Error(`${field} must be an array, got ${quoted(v)}`);
+    if (length !== undefined && v.length !== length) throw new Error(`${field} must hold one entry per transaction of the block (${length}), got ${v.length}`);
+    return v;
+  }
+
+  static pairs(v: unknown, where: string): [number, number][] {
+    if (!Array.isArray(v)) throw new Error(`${where} must be an array of [key, value] pairs, got ${quoted(v)}`);
+    v.forEach((p, i) => {
+      if (!Array.isArray(p) || p.length !== 2 || !isInteger(p[0]) || !isInteger(p[1])) throw new Error(`${where}[${i}] must be a [key, value] pair of integers, got ${quoted(p)}`);
+    });
+    return v as [number, number][];
+  }
+
+  receipts(txs: number): Receipt[] {
+    return this.list('receipts', txs).map((r, t) => {
+      const at = `receipts[${t}]`;
+      if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new Error(`${at} must be an object { status, code, gasUsed, outputs }, got ${quoted(r)}`);
+      const { status, code, gasUsed, outputs } = r as Record<string, unknown>;
+      if (!STATUSES.includes(status as Status)) throw new Error(`${at}.status must be one of ${STATUSES.map((s) => `"${s}"`).join(', ')}, got ${quoted(status)}`);
+      if (!isInteger(code)) throw new Error(`${at}.code must be an integer, got ${quoted(code)}`);
+      if (!isInteger(gasUsed) || gasUsed < 0) throw new Error(`${at}.gasUsed must be an integer >= 0, got ${quoted(gasUsed)}`);
+      if (!Array.isArray(outputs) || !outputs.every(isInteger)) throw new Error(`${at}.outputs must be an array of integers, got ${quoted(outputs)}`);
+      return { status: status as Status, code, gasUsed, outputs: outputs as number[] };
+    });
+  }
+
+  reads(txs: number): ReadSet[] {
+    return this.list('reads', txs).map((r, t) => Answer.pairs(r, `reads[${t}]`));
+  }
+
+  stats(): ExecutionStats {
+    const s = this.json.stats;
+    if (typeof s !== 'object' || s === null || Array.isArray(s)) throw new Error(`stats must be an object of counters, got ${quoted(s)}`);
+    for (const [k, v] of Object.entries(s)) {
+      if (!(typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))) throw new Error(`stats.${k} must be a number or a string, got ${quoted(v)}`);
+    }
+    return s as ExecutionStats;
+  }
+}
+
+interface Pending {
+  readonly id: number;
+  readonly block: Block;
+  resolve(result: BlockResult): void;
+  reject(error: Error): void;
+}
+
+/** Engines still running, killed if the process exits without closing them. */
+const live = new Set<ChildProcessWithoutNullStreams>();
+let exitHook = false;
+
+/**
+ * Kills an engine and every process below it: the shell may run the command as its child rather
+ * than in its own place, and killing the shell alone would leave the engine running.
+ */
+function stop(child: ChildProcessWithoutNullStreams): void {
+  const tree = child.pid === undefined ? [] : processTree(child.pid);
+  child.kill('SIGKILL');
+  for (const { pid } of tree.slice(1)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
+/** USER_HZ: /proc/PID/stat counts CPU in 1/100 s on every Linux Node supports. */
+const JIFFY_MS = 10;
+
+/**
+ * A process and every live process below it, each with the CPU it has used in ms, from /proc
+ * (the process first); only the process itself, with no CPU, where /proc cannot tell.
+ */
+function processTree(root: number): { pid: number; cpuMs: number }[] {
+  const tree: { pid: number; cpuMs: number }[] = [];
+  const todo = [root];
+  for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
+    try {
+      // The command name (field 2) may hold spaces and parentheses: the fields after it follow the
+      // last ')'; utime and stime, fields 14 and 15 of the line, are 12 and 13 after the name.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      tree.push({ pid, cpuMs: (Number(f[11]) + Number(f[12])) * JIFFY_MS });
+      todo.push(...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+    } catch {
+      if (pid === root) tree.push({ pid, cpuMs: 0 });
+    }
+  }
+  return tree;
+}
+
+/**
+ * CPU in ms used so far by the live engines and every process below them (the shell, the engine it
+ * started, that engine's helpers), for bench, which counts it as the executor's own rather than
+ * as another process making the machine busy. 0 where /proc is absent.
+ */
+export function execEnginesCpuMs(): number {
+  let ms = 0;
+  for (const c of live) if (c.pid !== undefined) for (const p of processTree(c.pid)) ms += p.cpuMs;
+  return ms;
+}
+
+/**
+ * The executor behind `exec:CMD`. `settings` (threads, modules, partition, as run and bench were
+ * given them) go with every request, a call's own `threads` over the setting.
+ */
+export function createExecExecutor(name: string, settings: { threads?: number; modules?: number; partition?: string } = {}): Executor {
+  const command = execCommand(name);
+  // In Concord's process group, so that Ctrl-C in a terminal reaches the engine too.
+  const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  live.add(child);
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const c of live) stop(c);
+    });
+  }
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => {
+    stderr = (stderr + d).slice(-STDERR_TAIL);
+  });
+  const tail = () => (stderr.trim() === '' ? '' : `; the end of its standard error: ${stderr.trim()}`);
+  // The engine's input closes when it exits; a write after that fails here, and the exit says why.
+  child.stdin.on('error', () => {});
+  const pending: Pending[] = [];
+  let failed: ExecEngineError | null = null;
+  /** What close() reports: an engine that did not exit cleanly once its input ended. */
+  let closeError: ExecEngineError | null = null;
+  let closing = false;
+  let killedAtClose = false;
+  let nextId = 1;
+
+  const fail = (problem: string): void => {
+    if (failed) return;
+    failed = new ExecEngineError(`${name}: ${problem}`);
+    for (const p of pending.splice(0)) p.reject(failed);
+    if (child.exitCode === null && child.signalCode === null) stop(child);
+  };
+
+  const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
+  lines.on('line', (line) => {
+    if (failed) return;
+    const p = pending.shift();
+    if (!p) {
+      fail(`wrote a line with no request pending (answers only, one a request; write logs to standard error): ${quoted(line)}`);
+      return;
+    }
+    const about = `the answer to request ${p.id} (a block of ${p.block.txs.length} transactions)`;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      pending.unshift(p);
+      fail(`${about} is not JSON (answers only, one a line; write logs to standard error): ${quoted(line)}`);
+      return;
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      pending.unshift(p);
+      fail(`${about} must be a JSON object, got ${quoted(json)}`);
+      return;
+    }
+    const o = json as Record<string, unknown>;
+    if (o.id !== p.id) {
+      pending.unshift(p);
+      fail(`${about} has id ${quoted(o.id)}: answer each request in order, with its id`);
+      return;
+    }
+    if ('error' in o) {
+      p.reject(new ExecEngineError(`${name}: the engine could not execute request ${p.id}: ${typeof o.error === 'string' ? o.error : quoted(o.error)}`));
+      return;
+    }
+    try {
+      const a = new Answer(o);
+      const txs = p.block.txs.length;
+      const receipts = a.receipts(txs);
+      const reads = a.reads(txs);
+      const writes = Answer.pairs(o.writes, 'writes');
+      const stats = a.stats();
+      const pre = p.block.preState;
+      p.resolve(blockResult(() => {
+        const state = new Map(pre);
+        for (const [k, v] of writes) state.set(k, v);
+        return state;
+      }, receipts, reads, stats));
+    } catch (e) {
+      pending.unshift(p);
+      fail(`${about}: ${(e as Error).message}`);
+    }
+  });
+
+  const closed = new Promise<void>((resolve) => {
+    child.once('error', (e) => {
+      fail(`could not start the command: ${e.message}`);
+      live.delete(child);
+      resolve();
+    });
+    child.once('close', (code, signal) => {
+      live.delete(child);
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      if (pending.length > 0) fail(`the engine ${how} with request ${pending[0]!.id} unanswered${tail()}`);
+      else if (!closing) fail(`the engine ${how} before Concord closed it${tail()}`);
+      else if (killedAtClose) closeError = new ExecEngineError(`${name}: the engine was still running ${CLOSE_GRACE_MS / 1000} s after its input ended, and was killed: exit when standard input ends`);
+      else if (code !== 0 && !failed) closeError = new ExecEngineError(`${name}: the engine ${how} when its input ended (expected 0)${tail()}`);
+      resolve();
+    });
+  });
+
+  return {
+    name,
+    execute(block, options) {
+      if (closing) return Promise.reject(new ExecEngineError(`${name}: the executor is closed`));
+      if (failed) return Promise.reject(failed);
+      const id = nextId++;
+      const threads = options?.threads ?? settings.threads;
+      const { modules, partition } = settings;
+      const request = {
+        format: EXEC_PROTOCOL, id,
+        ...(threads === undefined ? {} : { threads }),
+        ...(modules === undefined && partition === undefined ? {} : { settings: { ...(modules === undefined ? {} : { modules }), ...(partition === undefined ? {} : { partition }) } }),
+        block: requestBlock(block),
+      };
+      return new Promise<BlockResult>((resolve, reject) => {
+        pending.push({ id, block, resolve, reject });
+        child.stdin.write(`${JSON.stringify(request)}\n`);
+      });
+    },
+    async close() {
+      if (!closing) {
+        closing = true;
+        child.stdin.end();
+        const timer = setTimeout(() => {
+          killedAtClose = true;
+          stop(child);
+        }, CLOSE_GRACE_MS);
+        await closed;
+        clearTimeout(timer);
+      } else {
+        await closed;
+      }
+      if (closeError) throw closeError;
+    },
+  };
+}

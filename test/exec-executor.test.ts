@@ -1,0 +1,149 @@
+// Engines in another process (`exec:COMMAND`, impl/exec-executor.ts): the example engine agrees
+// with the reference through the library and the command line, verify catches and shrinks a
+// broken one, and every way an engine can break the protocol (a log line on standard output, an
+// answer of the wrong shape or id, an exit mid-block, a command that does not start, an exit code
+// at close) rejects with a message naming the command, the request and the field, without a
+// partial result and without leaving the engine running.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Executor } from '../spec/executor.js';
+import { executeReference } from '../spec/reference.js';
+import { generate } from '../bench/workloads.js';
+import { execEnginesCpuMs, ExecEngineError, requestBlock } from '../impl/exec-executor.js';
+import { checkExecutorName, createExecutor, isModulePath, UnknownExecutorError } from '../impl/registry.js';
+import { executorNames } from '../cli/executor-settings.js';
+import { blockOf, errorOf } from './helpers.js';
+
+const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
+const engine = new URL('../examples/exec-engine.mjs', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'concord-exec-'));
+
+/** An engine script in `dir`, run by node; `answer(request)` is the body of a function returning the answer object. */
+function engineScript(name: string, answer: string, atEnd = ''): string {
+  const path = join(dir, name);
+  writeFileSync(path, `import { createInterface } from 'node:readline';
+for await (const line of createInterface({ input: process.stdin })) {
+  const request = JSON.parse(line);
+  const reply = ((request) => { ${answer} })(request);
+  if (reply !== undefined) process.stdout.write(JSON.stringify(reply) + '\\n');
+}
+${atEnd}
+`);
+  return `exec:node ${path}`;
+}
+
+const block = blockOf([{ ops: [['const', 'r1', 5], ['write', 'r0', 'r1'], ['stop']], args: [7] }, { ops: [['read', 'r2', 'r0'], ['emit', 'r2'], ['stop']], args: [7] }]);
+/** A well-formed answer for `block` (two transactions), whatever was asked. */
+const GOOD = `return { id: request.id, writes: [[7, 5]], receipts: [{ status: 'success', code: 0, gasUsed: 3, outputs: [] }, { status: 'success', code: 0, gasUsed: 22, outputs: [5] }],
+  reads: [[], [[7, 5]]], stats: { executions: 2, reExecutions: 0, validations: 0, failedValidations: 0, threads: request.threads ?? -1 } };`;
+
+async function failure(executor: Executor, b = block): Promise<string> {
+  const e = await executor.execute(b).then(() => null, (x: unknown) => x);
+  expect(e).toBeInstanceOf(ExecEngineError);
+  return (e as Error).message;
+}
+
+describe('exec: engines', () => {
+  it('the example engine agrees with the reference, threads reach it, and close ends it', async () => {
+    const b = generate('token', { accounts: 50, txs: 200, seed: 3 });
+    const executor = await createExecutor(`exec:node ${engine}`, { threads: 3 });
+    try {
+      const r = await executor.execute(b, { threads: 2 });
+      const ref = executeReference(b);
+      expect(r.stateRoot).toBe(ref.stateRoot);
+      expect(r.receipts).toEqual(ref.receipts);
+      expect(r.reads).toEqual(ref.reads);
+      expect(r.stats.executions).toBe(200);
+      expect(executor.name).toBe(`exec:node ${engine}`);
+      expect(execEnginesCpuMs()).toBeGreaterThan(0);
+    } finally {
+      await executor.close();
+    }
+    await expect(executor.execute(b)).rejects.toThrow(/the executor is closed/);
+  });
+
+  it('sends the block as plain data, with threads and settings', async () => {
+    const executor = await createExecutor(engineScript('echo.mjs', `${GOOD.replace('threads: request.threads ?? -1', 'threads: request.threads ?? -1, modules: request.settings?.modules ?? -1, format: request.format')}`), { threads: 3, modules: 4 });
+    try {
+      const r = await executor.execute(block, { threads: 2 });
+      expect(r.stats).toMatchObject({ threads: 2, modules: 4, format: 'concord-exec/1' });
+      expect((await executor.execute(block)).stats.threads).toBe(3);
+      expect(r.stateRoot).toBe(executeReference(block).stateRoot);
+    } finally {
+      await executor.close();
+    }
+    const sent = JSON.parse(JSON.stringify(requestBlock(block))) as { programs: { code: number[] }[]; preState: unknown[]; txs: unknown[] };
+    expect(sent.programs[0]!.code).toEqual(Array.from(block.programs[0]!.code));
+    expect(sent.txs).toEqual(block.txs);
+    expect(sent.preState).toEqual([]);
+  });
+
+  it.each([
+    ['a log line on standard output', `process.stdout.write('starting block ' + request.id + '\\n'); ${GOOD}`, /the answer to request 1 \(a block of 2 transactions\) is not JSON \(answers only, one a line; write logs to standard error\): "starting block 1"/],
+    ['an answer with the wrong id', `return { ...(() => { ${GOOD} })(), id: 9 };`, /the answer to request 1 .* has id 9: answer each request in order, with its id/],
+    ['a receipt per transaction missing', `const a = (() => { ${GOOD} })(); a.receipts.pop(); return a;`, /receipts must hold one entry per transaction of the block \(2\), got 1/],
+    ['a status Concord does not know', `const a = (() => { ${GOOD} })(); a.receipts[1].status = 'ok'; return a;`, /receipts\[1\]\.status must be one of "success", "reverted", "out-of-gas", "skipped", got "ok"/],
+    ['a read that is not a pair', `const a = (() => { ${GOOD} })(); a.reads[1] = [[7]]; return a;`, /reads\[1\]\[0\] must be a \[key, value\] pair of integers, got \[7\]/],
+    ['no stats', `const a = (() => { ${GOOD} })(); delete a.stats; return a;`, /stats must be an object of counters, got undefined/],
+    ['an exit mid-block', `process.stderr.write('panicked at src/scheduler.rs:42\\n'); process.exit(3);`, /the engine exited with code 3 with request 1 unanswered; the end of its standard error: panicked at src\/scheduler\.rs:42/],
+  ])('%s rejects the call, names it, and stops the engine for good', async (name, answer, message) => {
+    const executor = await createExecutor(engineScript(`${name.replace(/\W+/g, '-')}.mjs`, answer));
+    try {
+      const m = await failure(executor);
+      expect(m).toMatch(/^exec:node \S+: /);
+      expect(m).toMatch(message);
+      // The engine is stopped: a later call gets the same error at once, not a second request.
+      expect(await failure(executor)).toBe(m);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('an answer { id, error } rejects that call alone', async () => {
+    const executor = await createExecutor(engineScript('refuses.mjs', `if (request.id === 1) return { id: 1, error: 'opcode 21 not implemented' }; ${GOOD}`));
+    try {
+      expect(await failure(executor)).toMatch(/the engine could not execute request 1: opcode 21 not implemented$/);
+      expect((await executor.execute(block)).receipts).toHaveLength(2);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('a command that does not start, and an exit code at close, are errors', async () => {
+    const missing = await createExecutor('exec:./no-such-engine --flag');
+    expect(await failure(missing)).toMatch(/^exec:\.\/no-such-engine --flag: the engine exited with code 127 with request 1 unanswered; the end of its standard error: .*not found/);
+    await missing.close();
+    const sloppy = await createExecutor(engineScript('exit-2.mjs', GOOD, 'process.exit(2);'));
+    expect((await sloppy.execute(block)).receipts).toHaveLength(2);
+    await expect(sloppy.close()).rejects.toThrow(/the engine exited with code 2 when its input ended \(expected 0\)/);
+  });
+
+  it('names: exec: takes the rest of its --executor, commas and all, and is not a module path', () => {
+    expect(executorNames(['block-stm,exec:./engine --sizes 1,2'])).toEqual(['block-stm', 'exec:./engine --sizes 1,2']);
+    expect(executorNames(['exec:./e', 'modular'])).toEqual(['exec:./e', 'modular']);
+    expect(isModulePath('exec:node ./engine.mjs')).toBe(false);
+    expect(errorOf(UnknownExecutorError, () => checkExecutorName('exec:  ')).message).toMatch(/^exec: {2}: no command after "exec:"/);
+  });
+
+  it('through the command line: run --check, verify, a broken engine caught and shrunk', () => {
+    const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+    const run = concord('run', '--workload', 'defi', '--txs', '300', '--executor', `exec:node ${engine}`, '--check', '--warmup', '0');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^check +the same state root, receipts and reads as the reference$/m);
+    const ok = concord('verify', '--executor', `exec:node ${engine}`, '--runs', '100', '--json');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true });
+    const broken = concord('verify', '--executor', `exec:node ${engine} --fail-on-tx 1`, '--runs', '200', '--out', dir);
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toMatch(/^FAIL exec:node \S+ --fail-on-tx 1: equivalence check \(threads 1\), shrunk to 2 transactions/m);
+    expect(broken.stdout).toMatch(/^ +actual +reverted\(code 99\)/m);
+    expect(broken.stdout).toMatch(/--executor 'exec:node \S+ --fail-on-tx 1'/);
+    const empty = concord('run', '--executor', 'exec:');
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/^concord run: exec:: no command after "exec:"/);
+  });
+});

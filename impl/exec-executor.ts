@@ -29,7 +29,14 @@ const STDERR_TAIL = 2000;
 /** The most of a bad line a message quotes. */
 const QUOTE = 200;
 
-export class ExecEngineError extends Error {}
+/** What an engine did wrong. Its place in Concord's code says nothing about the engine, so it has no stack frames. */
+export class ExecEngineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExecEngineError';
+    this.stack = `${this.name}: ${message}`;
+  }
+}
 
 /** Whether an --executor value names a command to run as an engine. */
 export function isExecCommand(name: string): boolean {
@@ -202,6 +209,7 @@ export function createExecExecutor(name: string, settings: { threads?: number; m
   let closing = false;
   let killedAtClose = false;
   let nextId = 1;
+  let answered = false;
 
   const fail = (problem: string): void => {
     if (failed) return;
@@ -213,6 +221,7 @@ export function createExecExecutor(name: string, settings: { threads?: number; m
   const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
   lines.on('line', (line) => {
     if (failed) return;
+    answered = true;
     const p = pending.shift();
     if (!p) {
       fail(`wrote a line with no request pending (answers only, one a request; write logs to standard error): ${quoted(line)}`);
@@ -269,7 +278,9 @@ export function createExecExecutor(name: string, settings: { threads?: number; m
     });
     child.once('close', (code, signal) => {
       live.delete(child);
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      // The shell's own codes for a command it could not run, before the engine answered anything.
+      const shell = !answered && code === 127 ? ' (the shell found no such command)' : !answered && code === 126 ? ' (the shell could not run the command: is it executable?)' : '';
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}${shell}`;
       if (pending.length > 0) fail(`the engine ${how} with request ${pending[0]!.id} unanswered${tail()}`);
       else if (!closing) fail(`the engine ${how} before Concord closed it${tail()}`);
       else if (killedAtClose) closeError = new ExecEngineError(`${name}: the engine was still running ${CLOSE_GRACE_MS / 1000} s after its input ended, and was killed: exit when standard input ends`);

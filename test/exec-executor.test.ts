@@ -114,7 +114,7 @@ describe('exec: engines', () => {
 
   it('a command that does not start, and an exit code at close, are errors', async () => {
     const missing = await createExecutor('exec:./no-such-engine --flag');
-    expect(await failure(missing)).toMatch(/^exec:\.\/no-such-engine --flag: the engine exited with code 127 with request 1 unanswered; the end of its standard error: .*not found/);
+    expect(await failure(missing)).toMatch(/^exec:\.\/no-such-engine --flag: the engine exited with code 127 \(the shell found no such command\) with request 1 unanswered; the end of its standard error: .*not found/);
     await missing.close();
     const sloppy = await createExecutor(engineScript('exit-2.mjs', GOOD, 'process.exit(2);'));
     expect((await sloppy.execute(block)).receipts).toHaveLength(2);

@@ -14,7 +14,7 @@ describe('the package', () => {
     const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const paths = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    for (const needed of ['package.json', 'README.md', 'dist/cli/concord.js', 'dist/properties/vitest.js', 'dist/properties/vitest.d.ts', 'dist/spec/executor.d.ts', 'spec/vm.ts', 'docs/verify.md', 'examples/transfer.json', 'examples/my-executor.mjs',
+    for (const needed of ['package.json', 'README.md', 'dist/cli/concord.js', 'dist/properties/vitest.js', 'dist/properties/vitest.d.ts', 'dist/spec/executor.d.ts', 'spec/vm.ts', 'docs/verify.md', 'examples/transfer.json', 'examples/my-executor.mjs', 'examples/exec-engine.py',
       'reports/published/report.md', 'reports/published/speedup.svg', 'reports/published/efficiency.svg', 'reports/published/throughput.svg']) {
       expect(paths).toContain(needed);
     }

@@ -1,0 +1,83 @@
+// examples/exec-engine.py, the engine in another language (plain Python 3, standard library only),
+// run as a user runs it (dist/cli/concord.js, `exec:python3 PATH`): verify finds it equivalent to
+// the reference, and `run --check` agrees on a workload and on a block of corners, some of which
+// verify's generator never reaches (a key outside [0, 2^32), div and mod of two negatives) or
+// rarely (division by zero), beside overflow of addi, mul and a delta, a read after the
+// transaction's own delta and write, hash of a negative value, a revert and an out-of-gas after
+// reads and writes, and the block gas limit crossed by a transaction that started below it.
+// python3 is required: .ci/run installs it.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
+const engine = new URL('../examples/exec-engine.py', import.meta.url).pathname;
+const executor = `exec:python3 '${engine}'`;
+
+const MAX = Number.MAX_SAFE_INTEGER;
+const corners = {
+  format: 'concord-block/1',
+  preState: { 5: MAX, 6: 4, 7: 11 },
+  gasLimit: 420,
+  transactions: [
+    { ops: [['const', 'r0', MAX], ['addi', 'r0', 'r0', 1]], args: [] },
+    { ops: [['const', 'r0', 94906267], ['mul', 'r1', 'r0', 'r0']], args: [] },
+    { ops: [['const', 'r0', -7], ['const', 'r1', 2], ['div', 'r2', 'r0', 'r1'], ['mod', 'r3', 'r0', 'r1'], ['const', 'r1', -2], ['div', 'r4', 'r0', 'r1'], ['mod', 'r5', 'r0', 'r1'], ['emit', 'r2'], ['emit', 'r3'], ['emit', 'r4'], ['emit', 'r5']], args: [] },
+    { ops: [['const', 'r0', 2 ** 32], ['read', 'r1', 'r0']], args: [] },
+    { ops: [['const', 'r0', 5], ['const', 'r1', 1], ['delta', 'r0', 'r1', -MAX, MAX]], args: [] },
+    { ops: [['const', 'r0', 6], ['const', 'r1', 3], ['delta', 'r0', 'r1', 0, 10], ['read', 'r2', 'r0'], ['emit', 'r2'], ['write', 'r0', 'r2'], ['read', 'r3', 'r0'], ['emit', 'r3']], args: [] },
+    { ops: [['const', 'r0', -5], ['hash', 'r1', 'r0', 2], ['emit', 'r1']], args: [] },
+    { ops: [['const', 'r0', 7], ['read', 'r1', 'r0'], ['const', 'r2', 8], ['write', 'r2', 'r1'], ['emit', 'r1'], ['revert', 3]], args: [] },
+    { ops: [['const', 'r0', 7], ['read', 'r1', 'r0'], ['write', 'r0', 'r0']], args: [], gasLimit: 30 },
+    { ops: [['const', 'r0', 0], ['div', 'r1', 'r0', 'r0']], args: [] },
+    { ops: [['const', 'r0', 8], ['const', 'r1', 1], ['write', 'r0', 'r1']], args: [] },
+    { ops: [['const', 'r0', 9], ['const', 'r1', 1], ['write', 'r0', 'r1']], args: [] },
+  ],
+};
+
+describe('examples/exec-engine.py', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'concord-exec-python-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+
+  it('has python3 to run on', () => {
+    const r = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+    expect(r.error?.message ?? r.status, 'python3 must be on PATH (.ci/run installs Debian\'s python3)').toBe(0);
+  });
+
+  it('passes verify', () => {
+    const r = concord('verify', '--executor', executor, '--runs', '300', '--json', '--out', join(dir, 'verify'));
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, failures: [], executors: [{ name: executor, failed: false }] });
+  });
+
+  it('agrees with the reference on a workload and on a block of corners', () => {
+    const run = concord('run', '--workload', 'defi', '--txs', '300', '--executor', executor, '--check', '--warmup', '0');
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toMatch(/^check +the same state root, receipts and reads as the reference$/m);
+    expect(run.stdout).toMatch(/^statistics +executions 300, executeMs [\d.]+, fallback sequential engine$/m);
+    const file = join(dir, 'corners.json');
+    writeFileSync(file, JSON.stringify(corners));
+    const r = concord('run', file, '--executor', executor, '--check', '--receipts', '--warmup', '0');
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(/^check +the same state root, receipts and reads as the reference$/m);
+    // The block reaches what it is for: every fault code, a revert, out-of-gas, skipped, the outputs.
+    const receipts = r.stdout.split('\n').filter((l) => l.startsWith('tx ')).map((l) => l.replace(/^tx +\d+ +/, ''));
+    expect(receipts).toEqual([
+      'reverted code -1 (arithmetic overflow), gas 3',
+      'reverted code -1 (arithmetic overflow), gas 4',
+      'success, gas 39, outputs -3 -1 3 -1',
+      'reverted code -3 (key out of range), gas 21',
+      'reverted code -1 (arithmetic overflow), gas 42',
+      'success, gas 132, outputs 7 7',
+      'success, gas 71, outputs 7711202158536937',
+      'reverted code 3, gas 68',
+      'out-of-gas, gas 30',
+      'reverted code -2 (division by zero), gas 5',
+      'success, gas 42',
+      'skipped, gas 0',
+    ]);
+  });
+});

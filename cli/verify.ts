@@ -220,9 +220,9 @@ function jsonLogLines(r: RunReport, uncovered: readonly ExecutorReport[]): strin
   ];
 }
 
-/** The checks of `e` the time limit stopped, with how far each got ("interleaving 3/20 batches"). */
+/** The checks of `e` the time limit stopped, with how far each got ("interleaving 3/20 batches and 7 runs of the next"). */
 function cutChecks(e: ExecutorReport): string[] {
-  return e.checks.filter((c) => c.status === 'cut').map((c) => `${c.name} ${c.batches}/${c.of} batches`);
+  return e.checks.filter((c) => c.status === 'cut').map((c) => `${c.name} ${c.batches}/${c.of} batches${c.partial ? ` and ${plural(c.partial, 'run')} of the next` : ''}`);
 }
 
 function textSummary(r: RunReport): string[] {

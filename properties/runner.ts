@@ -130,14 +130,18 @@ export interface EarlierBlock {
 /**
  * How far one check got on this shard: passed (every batch ran, no counterexample), failed (it
  * found the counterexample), cut (the time limit stopped it after `batches` of its `of` batches,
- * possibly 0), skipped (an earlier check of the executor had already failed), none (this shard
- * owns no batch of it: a summary that counted it passed would count what no shard ran).
+ * possibly 0, and `partial` runs of the next), skipped (an earlier check of the executor had
+ * already failed), none (this shard owns no batch of it: a summary that counted it passed would
+ * count what no shard ran).
  */
 export interface CheckReport {
   readonly name: CheckName;
   readonly status: 'passed' | 'failed' | 'cut' | 'skipped' | 'none';
+  /** Batches that ran in full: a batch the time limit stopped part-way is not one of them. */
   readonly batches: number;
   readonly of: number;
+  /** With status cut: the runs of the next batch that ran before the time limit stopped it; absent when none did. */
+  readonly partial?: number;
 }
 
 export interface ExecutorReport {
@@ -398,6 +402,24 @@ export async function howItFails(source: SubjectSource, subject: Subject, check:
   return { failsOnly: 'after earlier blocks', after: history };
 }
 
+/**
+ * The time limit of one batch: no run starts after `deadline`, unless `atLeastOne` and it would be
+ * the batch's first; the runs before `skip` passed on an earlier turn (the same draws, not run again).
+ */
+interface BatchLimit {
+  readonly deadline: number;
+  readonly skip: number;
+  readonly atLeastOne: boolean;
+}
+
+const NO_LIMIT: BatchLimit = { deadline: Infinity, skip: 0, atLeastOne: false };
+
+/** How a batch ended: a counterexample, or the time limit before run `stoppedAt` (the runs before it passed); neither: every run passed. */
+interface BatchEnd {
+  readonly failure?: FailureReport;
+  readonly stoppedAt?: number;
+}
+
 /** How checkBatch reruns a counterexample (howItFails): `source` makes fresh instances, `history` is what `subject` ran so far. */
 interface Rerun {
   readonly source: SubjectSource;
@@ -426,16 +448,17 @@ const FLAKY_PROBES = 2;
 const FLAKY_TRIES = 3;
 
 /**
- * Checks `numRuns` inputs from `seed` (or exactly the one at `path`); on a counterexample, shrinks
- * it further with minimize() and returns the report of the smallest failing run, rerun as `rerun`
- * says (howItFails); a replay, which runs on one fresh instance, gives none. A counterexample that
- * passes when run again (a race) would let most shrink candidates pass by chance and stay large:
- * then each candidate gets FLAKY_TRIES runs before it counts as passing.
+ * Checks `numRuns` inputs from `seed` (or exactly the one at `path`), stopping between two runs
+ * when `limit` says so; on a counterexample, shrinks it further with minimize() and returns the
+ * report of the smallest failing run, rerun as `rerun` says (howItFails); a replay, which runs on
+ * one fresh instance, gives none. A counterexample that passes when run again (a race) would let
+ * most shrink candidates pass by chance and stay large: then each candidate gets FLAKY_TRIES runs
+ * before it counts as passing.
  */
 async function checkBatch(
   subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | { path: string },
-  outDir?: string, rerun?: Rerun, replayedFailsOnly?: FailsOnly, deadline = Infinity,
-): Promise<FailureReport | undefined> {
+  outDir?: string, rerun?: Rerun, replayedFailsOnly?: FailsOnly, limit = NO_LIMIT,
+): Promise<BatchEnd> {
   // What the subject ran before the run that failed last, which is the reported one's (the shrunk block's).
   let failedAfter: readonly Executed[] = [];
   const checkOnce = async (input: CheckInput): Promise<boolean> => {
@@ -451,13 +474,27 @@ async function checkBatch(
   let failed = false;
   let shrinkRuns = 0;
   let evaluated = 0;
+  let stoppedAt: number | undefined;
   // A time-limited run shrinks until its deadline, but for MIN_SHRINK_MS at least: a failure found
   // at the deadline would otherwise be shown as generated.
-  let shrinkUntil = deadline;
+  let shrinkUntil = limit.deadline;
   const property = fc.asyncProperty(check.inputs(txs, subject), async (input) => {
-    if ('path' in run ? evaluated++ > 0 : failed && (++shrinkRuns > SHRINK_BUDGET || performance.now() > shrinkUntil)) return true;
+    if ('path' in run) {
+      if (evaluated++ > 0) return true;
+    } else if (failed) {
+      if (++shrinkRuns > SHRINK_BUDGET || performance.now() > shrinkUntil) return true;
+    } else {
+      const index = evaluated++;
+      if (index < limit.skip) return true;
+      if (performance.now() > limit.deadline && !(limit.atLeastOne && index === 0)) {
+        stoppedAt = index;
+        // fast-check's own interruptAfterTimeLimit races a run against a timer and leaves it
+        // running, an execute() in flight into the next check or close(); this stops between runs.
+        throw new fc.PreconditionFailure(true);
+      }
+    }
     const ok = await checkOnce(input);
-    if (!ok && !failed) shrinkUntil = Math.max(deadline, performance.now() + MIN_SHRINK_MS);
+    if (!ok && !failed) shrinkUntil = Math.max(limit.deadline, performance.now() + MIN_SHRINK_MS);
     failed ||= !ok;
     return ok;
   });
@@ -466,7 +503,10 @@ async function checkBatch(
   // checking them (20 of 31 s at 2000): there minimize() does all the shrinking, from the failure.
   const fixedSize = txs.min === txs.max && txs.min >= FIXED_SIZE_SHRINK;
   const details = await fc.check(property, { ...fromKey(seed), ...run, ...(fixedSize ? { endOnFailure: true } : {}) });
-  if (!details.failed) return undefined;
+  // Only the runs before a failure are ever interrupted, so this is no counterexample, though
+  // fast-check calls an interrupted check that passed no run failed.
+  if (stoppedAt !== undefined) return { stoppedAt };
+  if (!details.failed) return {};
   const [input] = details.counterexample ?? [];
   // A replay starts at the end of fast-check's shrink path (one segment per shrink after the run's
   // index) and so counts none of them; count them, so the replay reports the original's steps.
@@ -502,7 +542,7 @@ async function checkBatch(
     // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
     else if (steps > 0) await check.run(subject, o, [spec, ...rest]);
   }
-  return failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir, capped, shrinking);
+  return { failure: failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir, capped, shrinking) };
 }
 
 /**
@@ -557,23 +597,32 @@ export function checkRuns(runs: number, check: CheckDef): number {
 }
 
 /**
- * Runs one check on `subject` over this shard's batches from batch `from` on; stops at the first
- * counterexample, rerun as `rerun` says.
+ * Runs one check on `subject` over this shard's batches, from where `from` (its report so far)
+ * stopped: batch `from.batches`, after its first `from.partial` runs. Stops at the first
+ * counterexample, rerun as `rerun` says, or between two runs once `deadline` has passed.
  */
 async function runCheck(
-  rerun: Rerun, subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, opts: RunnerOptions, deadline: number, progress: () => void, from = 0,
+  rerun: Rerun, subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, opts: RunnerOptions, deadline: number, progress: () => void,
+  from: Pick<CheckReport, 'batches' | 'partial'> = { batches: 0 },
 ): Promise<{ report: CheckReport; failure?: FailureReport }> {
   const runs = checkRuns(opts.runs, check);
   const batches = shardBatches(runs, opts.shard);
-  const report = (status: CheckReport['status'], done: number): CheckReport => ({ name: check.name, status, batches: done, of: batches.length });
+  const report = (status: CheckReport['status'], done: number, partial = 0): CheckReport => ({
+    name: check.name, status, batches: done, of: batches.length, ...(partial > 0 ? { partial } : {}),
+  });
   for (const [i, b] of batches.entries()) {
-    if (i < from) continue;
-    // Every check runs its first batch whatever the clock says: a run that checked nothing must not pass.
-    if (i > 0 && performance.now() > deadline) return { report: report('cut', i) };
+    if (i < from.batches) continue;
+    const skip = i === from.batches ? from.partial ?? 0 : 0;
+    // A check that has run nothing runs one block whatever the clock says: a run that checked nothing must not pass.
+    const atLeastOne = i === 0 && skip === 0;
+    if (!atLeastOne && performance.now() > deadline) return { report: report('cut', i, skip) };
     const txs = opts.txs === undefined || check.fixedSize ? check.txs : { min: opts.txs, max: opts.txs };
-    const failure = await checkBatch(subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir, rerun, undefined, deadline);
+    const end = await checkBatch(
+      subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir, rerun, undefined, { deadline, skip, atLeastOne },
+    );
+    if (end.stoppedAt !== undefined) return { report: report('cut', i, end.stoppedAt) };
     progress();
-    if (failure) return { report: report('failed', i + 1), failure };
+    if (end.failure) return { report: report('failed', i + 1), failure: end.failure };
   }
   return { report: report(batches.length === 0 ? 'none' : 'passed', batches.length) };
 }
@@ -594,11 +643,13 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
   // The time limit is shared out, so that it cuts every executor and every check a little rather
   // than starve the last ones: each executor gets an equal part of what is left when it starts, and
   // each of its checks an equal part of the executor's remainder (time one leaves unused goes to
-  // the next). Every executor starts and every check runs its first batch even past the limit, so
-  // a time-limited run never passes on nothing; it overruns by at most one batch per check. Checks
-  // cut short then share what the others left, pass after pass, until none is cut or the
-  // executor's part is spent; and what later executors left unused goes back to the executors cut
-  // before them, on a fresh instance each, resuming each cut check where it stopped.
+  // the next). A check stops between two runs once its part is spent, but every executor starts
+  // and every check runs one block (one run) even past the limit, so a time-limited run never
+  // passes on nothing; it overruns by at most one run per check, and an executor's start-up and
+  // close(). Checks cut short then share what the others left, pass after pass, until none is cut
+  // or the executor's part is spent; and what later executors left unused goes back to the
+  // executors cut before them, on a fresh instance each, resuming each cut check at the run where
+  // it stopped.
   const share = (end: number, parts: number) => (end === Infinity ? Infinity : performance.now() + Math.max(0, end - performance.now()) / parts);
   interface Turns {
     readonly source: SubjectSource;
@@ -640,7 +691,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
           if (t.failed) break;
           const check = t.applicable[c]!;
           const progress = () => opts.progress?.update(++done, `${check.name}: ${o.blocks} blocks, ${o.schedules} schedules`);
-          const r = await runCheck(rerun, subject, check, o, opts, share(until, pending.length - k), progress, t.checkReports[c]!.batches);
+          const r = await runCheck(rerun, subject, check, o, opts, share(until, pending.length - k), progress, t.checkReports[c]!);
           t.checkReports[c] = r.report;
           if (r.report.status === 'cut') cutNow.push(c);
           if (r.failure) {
@@ -711,7 +762,7 @@ export async function replayFailure(
       // A token made before the shrinking's steps were recorded shrinks again on every run.
       while (!report && runs < repeat) {
         runs++;
-        report = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, { path: token.path }, outDir, undefined, token.failsOnly);
+        ({ failure: report } = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, { path: token.path }, outDir, undefined, token.failsOnly));
       }
     }
   } finally {

@@ -1,11 +1,13 @@
 // How verify shares a --time-limit (properties/runner.ts): checks cut short get the time the
-// others left over, so a budget that holds the whole run passes every check. Two fake checks
-// spin for a fixed time per block, so the budget's arithmetic, not the VM's speed, decides.
+// others left over, so a budget that holds the whole run passes every check, and a check stops
+// between two runs of a batch, resuming there on a later turn. Fake checks spin for a fixed time
+// per block, and a fake executor sleeps, so the budget's arithmetic, not the VM's speed, decides.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CheckDef, CheckInput } from '../properties/equivalence.js';
-import { runVerify } from '../properties/runner.js';
-import { executorSource } from '../properties/subjects.js';
+import { BATCH, runVerify, type SubjectSource } from '../properties/runner.js';
+import { executorSource, executorSubject } from '../properties/subjects.js';
+import { executeReference } from '../spec/reference.js';
 
 function spinning(name: CheckDef['name'], runsFactor: number, msPerBlock: number): CheckDef {
   return {
@@ -17,6 +19,33 @@ function spinning(name: CheckDef['name'], runsFactor: number, msPerBlock: number
     },
   };
 }
+
+/** A spinning check whose runs record what fast-check drew for them, in the order they ran. */
+function drawing(msPerBlock: number, drawn: number[]): CheckDef {
+  return {
+    ...spinning('equivalence', 1, msPerBlock),
+    applies: (s) => s.name === 'sequential',
+    inputs: () => fc.integer().map((n) => [{ keys: 1, txs: [] }, n] as unknown as CheckInput),
+    run: async (_subject, _o, input) => {
+      drawn.push(input[1] as number);
+      for (const end = performance.now() + msPerBlock; performance.now() < end;);
+      return true;
+    },
+  };
+}
+
+/** A correct executor that sleeps 100 ms over every block: one batch of 50 takes 5 s. */
+const slow: SubjectSource = {
+  name: 'slow',
+  create: async () => executorSubject({
+    name: 'slow',
+    execute: async (block) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return executeReference(block);
+    },
+    close: async () => {},
+  }, 'slow'),
+};
 
 describe('verify --time-limit', () => {
   it('gives a check cut short the time the checks after it left unused', async () => {
@@ -51,27 +80,68 @@ describe('verify --time-limit', () => {
     expect([created, report.timedOut]).toEqual([2, false]);
   });
 
-  it('runs every check\'s first batch even when the budget is spent before it starts', async () => {
+  it('runs one block of every check even when the budget is spent before it starts', async () => {
     const report = await runVerify({
       subjects: [executorSource('sequential'), executorSource('reference')], runs: 500, seed: 1, timeLimitMs: 1,
       checks: [spinning('equivalence', 1, 1), spinning('determinism', 0.002, 1)],
     });
     for (const e of report.executors) {
-      expect(e.checks.map((c) => [c.name, c.batches])).toEqual([['equivalence', 1], ['determinism', 1]]);
+      expect(e.checks).toEqual([
+        { name: 'equivalence', status: 'cut', batches: 0, of: 10, partial: 1 }, { name: 'determinism', status: 'passed', batches: 1, of: 1 },
+      ]);
     }
     expect(report.timedOut).toBe(true);
   });
 
-  it('reports a check the whole budget cannot hold as cut, with the batches it ran', async () => {
+  it('stops a slow executor\'s check part-way through a batch, and counts that batch as not run', async () => {
+    // A whole batch would take 5 s (equivalence) or 15 s (determinism, 25 blocks run six times);
+    // a 1 s limit stops each after a few blocks, determinism after its first (0.6 s) whatever the clock says.
+    const started = performance.now();
+    const report = await runVerify({ subjects: [slow], runs: 100, seed: 1, timeLimitMs: 1000 });
+    expect(performance.now() - started).toBeLessThan(3500);
+    const [executor] = report.executors;
+    const [equivalence, determinism] = executor!.checks;
+    expect(equivalence).toMatchObject({ name: 'equivalence', status: 'cut', batches: 0, of: 2 });
+    expect(determinism).toMatchObject({ name: 'determinism', status: 'cut', batches: 0, of: 1 });
+    expect(equivalence!.partial).toBeGreaterThan(0);
+    expect(equivalence!.partial).toBeLessThan(BATCH);
+    expect(determinism!.partial).toBeGreaterThan(0);
+    expect(executor!.blocksChecked).toBe(equivalence!.partial! + determinism!.partial!);
+    expect([executor!.cut, report.timedOut, report.failures]).toEqual([true, true, []]);
+  });
+
+  it('resumes a cut check at the run where it stopped, running each run of the batch once, as drawn without a limit', async () => {
+    // One batch of 50 blocks at 30 ms, 1.5 s. sequential's first turn (half of 2.4 s) stops it
+    // part-way twice; reference leaves about 1.2 s, in which a second turn runs the rest.
+    const uncut: number[] = [];
+    await runVerify({ subjects: [executorSource('sequential')], runs: 50, seed: 1, checks: [drawing(0, uncut)] });
+    const drawn: number[] = [];
+    let created = 0;
+    const counted = executorSource('sequential');
     const report = await runVerify({
-      subjects: [executorSource('sequential')], runs: 500, seed: 1, timeLimitMs: 400,
-      checks: [spinning('equivalence', 1, 1), spinning('determinism', 0.002, 1)],
+      subjects: [{ ...counted, create: () => (created++, counted.create()) }, executorSource('reference')], runs: 50, seed: 1, timeLimitMs: 2400,
+      checks: [drawing(30, drawn), spinning('determinism', 0.02, 1)],
     });
-    const [equivalence, determinism] = report.executors[0]!.checks;
-    expect(equivalence).toMatchObject({ status: 'cut', of: 10 });
-    expect(equivalence!.batches).toBeGreaterThan(0);
-    expect(equivalence!.batches).toBeLessThan(10);
-    expect(determinism).toEqual({ name: 'determinism', status: 'passed', batches: 1, of: 1 });
-    expect(report.timedOut).toBe(true);
+    expect(uncut).toHaveLength(BATCH);
+    expect(drawn).toEqual(uncut);
+    expect(report.executors[0]!.checks[0]).toEqual({ name: 'equivalence', status: 'passed', batches: 1, of: 1 });
+    expect([created, report.timedOut]).toEqual([2, false]);
+  });
+
+  it('never reports a check passed that a second turn could not finish, and counts the runs it did', async () => {
+    const uncut: number[] = [];
+    await runVerify({ subjects: [executorSource('sequential')], runs: 500, seed: 1, checks: [drawing(0, uncut)] });
+    // 10 batches at 10 ms, 5 s; sequential's first turn is half of 2.4 s, its second turn the rest.
+    const drawn: number[] = [];
+    let created = 0;
+    const counted = executorSource('sequential');
+    const report = await runVerify({
+      subjects: [{ ...counted, create: () => (created++, counted.create()) }, executorSource('reference')], runs: 500, seed: 1, timeLimitMs: 2400,
+      checks: [drawing(10, drawn), spinning('determinism', 0.002, 1)],
+    });
+    const [equivalence] = report.executors[0]!.checks;
+    expect(equivalence).toMatchObject({ name: 'equivalence', status: 'cut', of: 10 });
+    expect(drawn).toEqual(uncut.slice(0, equivalence!.batches * BATCH + (equivalence!.partial ?? 0)));
+    expect([created, report.timedOut]).toEqual([2, true]);
   });
 });

@@ -40,7 +40,21 @@ export type Stmt =
   | { readonly s: 'emit'; readonly src: number }
   | { readonly s: 'hash'; readonly dst: number; readonly iterations: number }
   /** Loops (value mod 8) times, so gas used (and out-of-gas) depends on what was read. */
-  | { readonly s: 'burn'; readonly src: number };
+  | { readonly s: 'burn'; readonly src: number }
+  // The statements below only appear in BlockArbOptions.vm blocks: the VM's corners, for engines that run a VM of their own.
+  /** A constant into a register: negative values and the ends of the range, where arithmetic faults or signs matter. */
+  | { readonly s: 'set'; readonly dst: number; readonly value: number }
+  /** dst = a OP b (`not`: dst = not a). */
+  | { readonly s: 'arith'; readonly op: ArithOp; readonly dst: number; readonly a: number; readonly b: number }
+  | { readonly s: 'muli'; readonly dst: number; readonly imm: number }
+  /** A read or write at the key a register holds as it is: it may lie outside [0, 2^32) (fault -3) or outside the block's keys. */
+  | { readonly s: 'readRaw'; readonly dst: number; readonly at: number }
+  | { readonly s: 'writeRaw'; readonly at: number; readonly src: number }
+  /** A DELTA of a register's value: one near the range's ends overflows (code -1) before its bounds are checked (-4). */
+  | { readonly s: 'deltaBy'; readonly key: number; readonly src: number; readonly lo: number; readonly hi: number };
+
+export const ARITH_OPS = ['add', 'sub', 'mul', 'div', 'mod', 'lt', 'le', 'eq', 'not'] as const;
+export type ArithOp = (typeof ARITH_OPS)[number];
 
 export type TxSpec =
   | { readonly kind: 'code'; readonly body: readonly Stmt[]; readonly gas: number }
@@ -70,6 +84,13 @@ export interface BlockArbOptions {
   readonly keys?: readonly number[];
   /** Allows HASH instructions and hashed contracts (sha256 costs ~3 us, so tiny exhaustive blocks leave it out). */
   readonly hashes?: boolean;
+  /**
+   * Random programs also exercise the VM's corners (every arithmetic op on negative and extreme
+   * values, keys outside the range, a DELTA that overflows, HASH of up to 5 iterations): for an
+   * engine that runs a VM of its own. Without it the arbitraries are exactly those of before, so
+   * every seed draws the blocks it always drew.
+   */
+  readonly vm?: boolean;
 }
 
 const reg = fc.nat(VALUE_REGS - 1);
@@ -83,7 +104,21 @@ const deltaStmt: fc.Arbitrary<Stmt> = fc.record({
   lo: fc.integer({ min: -2, max: 4 }), hi: fc.integer({ min: 4, max: 12 }),
 });
 
-function stmtArb(hashes: boolean): fc.Arbitrary<Stmt> {
+/** A value as the VM-corner statements use them: small of either sign, or the ends of the range. */
+const signed = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: -9, max: 9 }) }, { weight: 1, arbitrary: extreme }, { weight: 1, arbitrary: fc.constantFrom(MIN_VALUE + 1, -(2 ** 32), 2 ** 32, 2 ** 32 - 1) });
+
+/** The VM-corner statements (BlockArbOptions.vm). */
+const vmStmts: fc.WeightedArbitrary<Stmt>[] = [
+  { weight: 3, arbitrary: fc.record({ s: fc.constant('set' as const), dst: reg, value: signed }) },
+  { weight: 6, arbitrary: fc.record({ s: fc.constant('arith' as const), op: fc.constantFrom(...ARITH_OPS), dst: reg, a: reg, b: reg }) },
+  { weight: 1, arbitrary: fc.record({ s: fc.constant('muli' as const), dst: reg, imm: signed }) },
+  { weight: 1, arbitrary: fc.record({ s: fc.constant('readRaw' as const), dst: reg, at: reg }) },
+  { weight: 1, arbitrary: fc.record({ s: fc.constant('writeRaw' as const), at: reg, src: reg }) },
+  { weight: 1, arbitrary: fc.record({ s: fc.constant('deltaBy' as const), key: rawEntity, src: reg, lo: fc.integer({ min: -9, max: 0 }), hi: fc.integer({ min: 0, max: 9 }) }) },
+  { weight: 1, arbitrary: fc.record({ s: fc.constant('hash' as const), dst: reg, iterations: fc.integer({ min: 1, max: 5 }) }) },
+];
+
+function stmtArb(hashes: boolean, vm = false): fc.Arbitrary<Stmt> {
   const arbs: fc.WeightedArbitrary<Stmt>[] = [
     { weight: 6, arbitrary: fc.record({ s: fc.constant('read' as const), dst: reg, key: rawEntity }) },
     { weight: 2, arbitrary: fc.record({ s: fc.constant('readAt' as const), dst: reg, at: reg }) },
@@ -99,6 +134,7 @@ function stmtArb(hashes: boolean): fc.Arbitrary<Stmt> {
     { weight: 1, arbitrary: fc.record({ s: fc.constant('burn' as const), src: reg }) },
   ];
   if (hashes) arbs.push({ weight: 1, arbitrary: fc.record({ s: fc.constant('hash' as const), dst: reg, iterations: fc.integer({ min: 1, max: 2 }) }) });
+  if (vm) arbs.push(...vmStmts);
   return fc.oneof(...arbs);
 }
 
@@ -128,9 +164,9 @@ function callArb(hashes: boolean): fc.Arbitrary<TxSpec> {
  * in both orders. Mixed into the other statements they are rare (a read or write of the key
  * orders it anyway), and an executor that took commute-if for commute passed 2000 runs.
  */
-function codeArb(hashes: boolean): fc.Arbitrary<TxSpec> {
+function codeArb(hashes: boolean, vm = false): fc.Arbitrary<TxSpec> {
   const body = fc.oneof(
-    { weight: 5, arbitrary: fc.array(stmtArb(hashes), { minLength: 1, maxLength: 8 }) },
+    { weight: 5, arbitrary: fc.array(stmtArb(hashes, vm), { minLength: 1, maxLength: 8 }) },
     { weight: 1, arbitrary: fc.array(deltaStmt, { minLength: 1, maxLength: 3 }) },
   );
   return fc.record({ kind: fc.constant('code' as const), body, gas: txGas });
@@ -147,7 +183,8 @@ const preEntry: fc.Arbitrary<PreEntry> = fc.record({
 export function blockSpecArb(o: BlockArbOptions = {}): fc.Arbitrary<BlockSpec> {
   const hashes = o.hashes ?? true;
   const mix = o.mix ?? 'mixed';
-  const tx = mix === 'code' ? codeArb(hashes) : mix === 'contracts' ? callArb(hashes) : fc.oneof({ weight: 3, arbitrary: codeArb(hashes) }, { weight: 2, arbitrary: callArb(hashes) });
+  const vm = o.vm ?? false;
+  const tx = mix === 'code' ? codeArb(hashes, vm) : mix === 'contracts' ? callArb(hashes) : fc.oneof({ weight: 3, arbitrary: codeArb(hashes, vm) }, { weight: 2, arbitrary: callArb(hashes) });
   const maxTxs = o.maxTxs ?? 20;
   return fc.record({
     keys: fc.constantFrom(...(o.keys ?? CONTENTION_LEVELS)),
@@ -186,13 +223,13 @@ const stmtKey = (raw: number, keys: number): number => keyOf(raw % keys, 'balanc
  * contended keys, and on bounded delta-adds whose bounds the small pre-state values reach.
  */
 export function programFootprint(body: readonly Stmt[], keys: number): Footprint | undefined {
-  if (body.some((st) => st.s === 'readAt' || st.s === 'writeAt')) return undefined;
+  if (body.some((st) => st.s === 'readAt' || st.s === 'writeAt' || st.s === 'readRaw' || st.s === 'writeRaw')) return undefined;
   const plain = new Set(body.flatMap((st) => (st.s === 'read' || st.s === 'write' ? [stmtKey(st.key, keys)] : [])));
   const entries = new Map<string, FootprintEntry>();
   const declare = (e: FootprintEntry) => entries.set(JSON.stringify(e), e);
   for (const st of body) {
     if (st.s === 'read' || st.s === 'write') declare({ key: { add: stmtKey(st.key, keys) }, access: st.s });
-    else if (st.s === 'delta') {
+    else if (st.s === 'delta' || st.s === 'deltaBy') {
       const add = stmtKey(st.key, keys);
       if (plain.has(add)) {
         declare({ key: { add }, access: 'read' });
@@ -203,7 +240,13 @@ export function programFootprint(body: readonly Stmt[], keys: number): Footprint
   return [...entries.values()];
 }
 
-/** The bytecode of one random program over a key space of `keys` entities. */
+const VM_STMTS: ReadonlySet<Stmt['s']> = new Set(['set', 'arith', 'muli', 'readRaw', 'writeRaw', 'deltaBy']);
+
+/**
+ * The bytecode of one random program over a key space of `keys` entities. A program with
+ * VM-corner statements ends by emitting its value registers, so that what its arithmetic computed
+ * shows in the receipt even where nothing wrote it.
+ */
 export function programOps(body: readonly Stmt[], keys: number): ReadableOp[] {
   const key = (raw: number) => stmtKey(raw, keys);
   const ops: ReadableOp[] = [];
@@ -236,6 +279,24 @@ export function programOps(body: readonly Stmt[], keys: number): ReadableOp[] {
       case 'hash':
         ops.push(['hash', `r${st.dst}`, `r${st.dst}`, st.iterations]);
         break;
+      case 'set':
+        ops.push(['const', `r${st.dst}`, st.value]);
+        break;
+      case 'arith':
+        ops.push(st.op === 'not' ? ['not', `r${st.dst}`, `r${st.a}`] : [st.op, `r${st.dst}`, `r${st.a}`, `r${st.b}`]);
+        break;
+      case 'muli':
+        ops.push(['muli', `r${st.dst}`, `r${st.dst}`, st.imm]);
+        break;
+      case 'readRaw':
+        ops.push(['read', `r${st.dst}`, `r${st.at}`]);
+        break;
+      case 'writeRaw':
+        ops.push(['write', `r${st.at}`, `r${st.src}`]);
+        break;
+      case 'deltaBy':
+        ops.push(['const', 'r12', key(st.key)], ['delta', 'r12', `r${st.src}`, st.lo, st.hi]);
+        break;
       case 'burn':
         ops.push(
           ['const', 'r15', 8], ['mod', 'r14', `r${st.src}`, 'r15'], ['add', 'r14', 'r14', 'r15'], ['mod', 'r14', 'r14', 'r15'],
@@ -245,6 +306,7 @@ export function programOps(body: readonly Stmt[], keys: number): ReadableOp[] {
         break;
     }
   });
+  if (body.some((st) => VM_STMTS.has(st.s))) for (let r = 0; r < VALUE_REGS; r++) ops.push(['emit', `r${r}`]);
   return ops;
 }
 

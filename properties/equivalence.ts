@@ -13,10 +13,11 @@ import { PER_TX_COUNTERS, type Block, type BlockResult } from '../spec/block.js'
 import type { BugName as BlockStmBug } from '../impl/blockstm/bugs.js';
 import type { BugName as ModularBug } from '../impl/modular/bugs.js';
 import { executeReference } from '../spec/reference.js';
+import { EXECUTORS } from '../impl/registry.js';
 import { blockSpecArb, buildBlock, type BlockSpec } from './arbitraries.js';
 import { snapshotBlock, undoChange } from './block-change.js';
 import { explain, nameAndMessage, sameResult, thrownAt, type Explanation, type Provenance } from './explain.js';
-import type { CheckName } from './replay.js';
+import { PLANTED_PREFIX, type CheckName } from './replay.js';
 
 /** Which simulated runtime the executor's algorithm also runs on, and which planted bugs are switched on. */
 export type Simulated =
@@ -225,6 +226,20 @@ export const equivalenceCheck: CheckDef = {
     const block = buildBlock(spec);
     return checkRun(subject, o, spec, block, executeReference(block), threads, `threads ${threads}`);
   },
+};
+
+/**
+ * Equivalence on blocks of random programs that also take the VM's corners (arbitraries.ts
+ * BlockArbOptions.vm): arithmetic on negative and extreme values, keys outside the range, a DELTA
+ * that overflows, longer HASH chains. The built-in executors and the planted bugs run Concord's
+ * own VM, which the reference runs, so it applies to the others: an engine in another language
+ * (`exec:`) or a module with a VM of its own, where a ported opcode can differ.
+ */
+export const vmCornersCheck: CheckDef = {
+  name: 'vm-corners', txs: { min: 1, max: EQUIVALENCE_TXS }, runsFactor: 0.5,
+  applies: (subject) => !EXECUTORS.has(subject.name) && !subject.name.startsWith(PLANTED_PREFIX),
+  inputs: (txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max, mix: 'code', vm: true }), fc.constantFrom(...THREADS)),
+  run: equivalenceCheck.run,
 };
 
 export const determinismCheck: CheckDef = {

@@ -16,7 +16,9 @@ import { CHECK_DEFS, runVerify, type RunnerOptions, type RunReport, type Subject
 import { incompleteExplanation, simulateBlockStm, stepBudget } from './simulated.js';
 import { executeSequential } from '../impl/sequential.js';
 
-export const PLANTED_PREFIX = 'planted:';
+import { PLANTED_PREFIX } from './replay.js';
+
+export { PLANTED_PREFIX };
 /** Modules the modular executor's equivalence runs use. */
 const MODULES = 2;
 

@@ -17,9 +17,11 @@ export const TOKEN_PREFIX = 'cv1_';
  * can build it, so its failures replay only through the helper, in the test that found them.
  */
 export const HELPER_PREFIX = 'test:';
+/** How a token and a report name a planted bug of the catalogue (planted.ts). */
+export const PLANTED_PREFIX = 'planted:';
 
-export type CheckName = 'equivalence' | 'determinism' | 'interleaving' | 'exhaustive';
-export const CHECKS: readonly CheckName[] = ['equivalence', 'determinism', 'interleaving', 'exhaustive'];
+export type CheckName = 'equivalence' | 'vm-corners' | 'determinism' | 'interleaving' | 'exhaustive';
+export const CHECKS: readonly CheckName[] = ['equivalence', 'vm-corners', 'determinism', 'interleaving', 'exhaustive'];
 
 /**
  * Why rerunning a counterexample alone may pass (runner.ts howItFails): on fresh instances it passed

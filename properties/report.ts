@@ -15,12 +15,10 @@ import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
 import { plural } from '../spec/plural.js';
 import { EXECUTORS } from '../impl/registry.js';
 import { formatExplanation, type Explanation } from './explain.js';
-import { HELPER_PREFIX, type FailsOnly, type ReplayToken } from './replay.js';
+import { HELPER_PREFIX, PLANTED_PREFIX, type FailsOnly, type ReplayToken } from './replay.js';
 import { MAX_ATTEMPTS } from './minimize.js';
 import type { FailureReport } from './runner.js';
 
-/** Mirrors planted.ts's prefix without importing the catalogue (and the simulated runtimes) into every report. */
-const PLANTED_PREFIX = 'planted:';
 
 /** How simulated.ts words a worker's empty poll. */
 const IDLE = 'finds no task and waits';

@@ -1,13 +1,13 @@
 // examples/exec-engine.py, the engine in another language (plain Python 3, standard library only),
 // run as a user runs it (dist/cli/concord.js, `exec:python3 PATH`): verify finds it equivalent to
-// the reference, and `run --check` agrees on a workload and on a block of corners, some of which
-// verify's generator never reaches (a key outside [0, 2^32), div and mod of two negatives) or
-// rarely (division by zero), beside overflow of addi, mul and a delta, a read after the
-// transaction's own delta and write, hash of a negative value, a revert and an out-of-gas after
-// reads and writes, and the block gas limit crossed by a transaction that started below it.
-// python3 is required: .ci/run installs it.
+// the reference, and its vm-corners check catches a port of the VM that differs from Concord's (a
+// `mod` taking the divisor's sign, as Python's % does); `run --check` agrees on a workload and on
+// a block of corners (a key outside [0, 2^32), div and mod of two negatives, division by zero,
+// overflow of addi, mul and a delta, a read after the transaction's own delta and write, hash of
+// a negative value, a revert and an out-of-gas after reads and writes, and the block gas limit
+// crossed by a transaction that started below it). python3 is required: .ci/run installs it.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,19 @@ describe('examples/exec-engine.py', () => {
     const r = concord('verify', '--executor', executor, '--runs', '300', '--json', '--out', join(dir, 'verify'));
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, failures: [], executors: [{ name: executor, failed: false }] });
+  });
+
+  it("catches a port whose mod differs from Concord's in the vm-corners check", () => {
+    const source = readFileSync(engine, 'utf8');
+    const right = 'regs[a] = q if op == DIV else regs[b] - q * regs[c]';
+    expect(source).toContain(right);
+    const broken = join(dir, 'broken-mod.py');
+    writeFileSync(broken, source.replace(right, 'regs[a] = q if op == DIV else regs[b] % regs[c]'));
+    const r = concord('verify', '--executor', `exec:python3 '${broken}'`, '--seed', '1', '--out', join(dir, 'broken'));
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL exec:python3 '\S+broken-mod\.py': vm-corners check \(threads \d\), shrunk to [12] transactions? /m);
+    expect(r.stdout).toMatch(/^ +anomaly +wrong receipt/m);
+    expect(r.stdout).toMatch(/^ +tx \d+(-\d+)? +.*\bmod r\d r\d r\d\b/m);
   });
 
   it('agrees with the reference on a workload and on a block of corners', () => {

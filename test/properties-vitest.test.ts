@@ -77,7 +77,8 @@ describe('verifyExecutor', () => {
   it('passes a correct executor object and reports what it checked', async () => {
     const report = await verifyExecutor(referenceExecutor(), { runs: 60 });
     expect(report.failures).toEqual([]);
-    expect(report.blocksChecked).toBe(75);
+    // equivalence 60, vm-corners 30 (an executor object may run a VM of its own), determinism 15.
+    expect(report.blocksChecked).toBe(105);
   });
 
   it('throws the full report for a buggy executor, and the token replays it', async () => {
@@ -293,7 +294,7 @@ describe('verifyExecutor', () => {
     const report = await verifyExecutor(referenceExecutor(), { runs: 100_000, timeLimit: 1 });
     expect(report.timedOut).toBe(true);
     // Each check runs one block past the limit, and no batch in full.
-    expect(report.executors[0]!.checks.map((c) => [c.name, c.status, c.batches, c.partial])).toEqual([['equivalence', 'cut', 0, 1], ['determinism', 'cut', 0, 1]]);
+    expect(report.executors[0]!.checks.map((c) => [c.name, c.status, c.batches, c.partial])).toEqual([['equivalence', 'cut', 0, 1], ['vm-corners', 'cut', 0, 1], ['determinism', 'cut', 0, 1]]);
   });
 
   // A class was called without new, null crashed reading its name, and an object without execute() was reported as a shrunk counterexample.

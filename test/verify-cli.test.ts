@@ -229,7 +229,7 @@ describe('concord verify', () => {
     const r = await verify({ executor: [fixture('slow-reference.mjs')], runs: '100', timeLimit: '1' });
     expect(performance.now() - started).toBeLessThan(3500);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ {2}slow-reference \(\S+\) equivalence 0\/2 batches and \d+ runs? of the next, determinism 0\/1 batches and \d+ runs? of the next$/m);
+    expect(r.stdout).toMatch(/^ {2}slow-reference \(\S+\) equivalence 0\/2 batches and \d+ runs? of the next, vm-corners 0\/1 batches and \d+ runs? of the next, determinism 0\/1 batches and \d+ runs? of the next$/m);
     expect(r.stdout).toMatch(/^no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full$/m);
   });
 });

@@ -14,6 +14,7 @@ import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { plural } from '../spec/plural.js';
 import { createExecutor, EXECUTORS, isModuleObject, isModulePath, type ExecutorSettings } from '../impl/registry.js';
+import { isExecCommand } from '../impl/exec-executor.js';
 import { malformation, missingCounters } from '../properties/explain.js';
 import { idealSpeedup, type IdealBound } from './ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
@@ -144,6 +145,11 @@ interface Pool extends Instance {
 /** Accumulates one run's samples and counters across rounds. */
 class RunAccumulator {
   readonly samples: number[] = [];
+  /**
+   * An exec: engine's own time for each timed call (stats.executeMs, docs/exec-protocol.md), in
+   * the order of `samples`; null for good once a timed call did not give a positive one.
+   */
+  engineSamples: number[] | null;
   readonly busy: boolean[] = [];
   readonly rounds: number[] = [];
   /** Per sample, the CPU of its round (baseline only); null for good once a round could not read its CPU. */
@@ -156,7 +162,18 @@ class RunAccumulator {
   /** The call whose result first differed from the reference; undefined while all checked agree. */
   private wrongCall: number | undefined;
 
-  constructor(readonly executor: string, readonly role: 'baseline' | 'executor') {}
+  constructor(readonly executor: string, readonly role: 'baseline' | 'executor') {
+    this.engineSamples = isExecCommand(executor) ? [] : null;
+  }
+
+  /**
+   * A timed call's own time as its engine measured it, without the requests and answers crossing
+   * between the processes; null where the call's result gave none (the run is then timed whole).
+   */
+  static engineMs(r: unknown): number | null {
+    const ms = (r as { stats?: { executeMs?: unknown } } | null | undefined)?.stats?.executeMs;
+    return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : null;
+  }
 
   /** Holds the result of call `call` to the reference. */
   check(r: BlockResult, reference: BlockResult, call: number): void {
@@ -187,7 +204,9 @@ class RunAccumulator {
     const per = (v: number) => (this.blocks === 0 || txs === 0 ? 0 : v / this.blocks / txs);
     return {
       workload, executor: this.executor, threads, role: this.role,
-      samplesMs: this.samples, busy: this.busy, rounds: this.rounds,
+      ...(this.engineSamples !== null && this.engineSamples.length === this.samples.length
+        ? { samplesMs: this.engineSamples, timing: 'engine' as const } : { samplesMs: this.samples }),
+      busy: this.busy, rounds: this.rounds,
       perTx: {
         executions: per(this.counters.executions), reExecutions: per(this.counters.reExecutions),
         validations: per(this.counters.validations), failedValidations: per(this.counters.failedValidations),
@@ -444,9 +463,10 @@ async function timeRound(
   // (core-speeds.ts), and a report can then compare against the baseline on its fastest core.
   // `last`: the task's latest result, kept (not compared) in the timed calls, so that checking it
   // costs the timings nothing.
-  const slots = new Map<string, { instance: Instance; acc: RunAccumulator; busy: boolean; cpus: (number | null)[]; last: unknown }>();
+  // `engine`: an exec: engine's own time for each timed call of the round (RunAccumulator.engineMs).
+  const slots = new Map<string, { instance: Instance; acc: RunAccumulator; busy: boolean; cpus: (number | null)[]; engine: (number | null)[]; last: unknown }>();
   tasks.forEach(({ instance, acc }, i) => {
-    const slot = { instance, acc, busy: false, cpus: [] as (number | null)[], last: undefined as unknown };
+    const slot = { instance, acc, busy: false, cpus: [] as (number | null)[], engine: [] as (number | null)[], last: undefined as unknown };
     const name = `${i}:${acc.executor}`;
     slots.set(name, slot);
     let before = cpuSnapshot();
@@ -457,10 +477,12 @@ async function timeRound(
       instance.count.calls++;
       const r = await watch(what, () => instance.executor.execute(workload.block, { threads }));
       acc.count(r, timed);
+      if (timed && acc.engineSamples !== null) slot.engine.push(RunAccumulator.engineMs(r));
       slot.last = r;
     }, {
       beforeAll: (mode) => {
         timed = mode === 'run';
+        slot.engine = [];
         if (acc.role === 'baseline') pin(pins[round % pins.length] ?? null);
         if (mode === 'run') before = cpuSnapshot();
       },
@@ -475,7 +497,7 @@ async function timeRound(
   });
   const failed: { name: string; acc: RunAccumulator; message: string }[] = [];
   for (const task of await bench.run()) {
-    const { instance, acc, busy, cpus, last } = slots.get(task.name)!;
+    const { instance, acc, busy, cpus, engine, last } = slots.get(task.name)!;
     const r = task.result;
     if (r.state === 'errored') {
       failed.push({ name: acc.executor, acc, message: r.error.message });
@@ -492,11 +514,17 @@ async function timeRound(
       // tinybench sorts its samples, so each gets its round's CPU, as each gets its round's busy flag.
       const cpu = cpus.includes(null) ? null : mostOften(cpus as number[]);
       if (cpu === null) acc.cpus = null;
-      for (const s of r.latency.samples ?? []) {
+      const samples = r.latency.samples ?? [];
+      for (const s of samples) {
         acc.samples.push(roundMs(s));
         acc.busy.push(busy);
         acc.rounds.push(round);
         if (cpu !== null) acc.cpus?.push(cpu);
+      }
+      // Every timed call is one sample; a round with one the engine did not time is timed whole, and so is the run.
+      if (acc.engineSamples !== null) {
+        if (engine.length === samples.length && !engine.includes(null)) acc.engineSamples.push(...engine.map((ms) => Math.max(1e-4, roundMs(ms!))));
+        else acc.engineSamples = null;
       }
     }
   }

@@ -205,6 +205,7 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   const warnings: string[] = [];
   const unmatched: string[] = [];
   const shares: string[] = [];
+  const timings: string[] = [];
   for (const b of base.runs) {
     const n = nextRuns.get(key(b));
     const name = runName(labels, b);
@@ -217,6 +218,7 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     if (b.fallbackShare !== undefined && n.fallbackShare !== undefined && b.fallbackShare !== n.fallbackShare) {
       shares.push(`${name} (base ${share(b.fallbackShare)}, new ${share(n.fallbackShare)})`);
     }
+    if (b.timing !== n.timing) timings.push(`${name} (base ${b.timing === 'engine' ? 'by the engine' : 'whole'}, new ${n.timing === 'engine' ? 'by the engine' : 'whole'})`);
     const test = testBlockTimes(b, n);
     const bs = side(b, test.rounds?.[0] ?? null);
     const ns = side(n, test.rounds?.[1] ?? null);
@@ -224,6 +226,9 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
       name, workload: b.workload, executor: b.executor, threads: b.threads, baseline: b.role === 'baseline', base: bs, next: ns,
       deltaPct: (ns.median / bs.median - 1) * 100, p: test.p, significant: test.p <= alpha, unit: test.unit,
     });
+  }
+  if (timings.length > 0) {
+    warnings.push(`timed differently (an exec: engine's own time, or each call whole with the requests and answers between the processes): ${timings.join(', ')}; their differences include that`);
   }
   const hardware = hardwareDifferences(base.machine, next.machine);
   if (hardware.length > 0) {

@@ -162,6 +162,7 @@ const ABOVE_THREADS = 'Efficiency above 100% from a speedup above the thread cou
  * was, most likely, written before that change, and a results file does not say which build wrote it.
  */
 const MODULAR_TWO_CORES = 'Modular above 100% at 1 thread: its 1-thread run uses one core at a time (the main thread plans, then one worker runs), but builds before 2026-11-29 ran the lanes on a worker while the main thread planned, on a second core. If this file is older, read this figure as two cores\' and not as one; otherwise it is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).';
+const ENGINE_TIMED = 'Timed by the engine itself: an engine in another process (exec:) reports its own time for each block (stats.executeMs, docs/exec-protocol.md), without the request and the answer crossing between the processes, which bench would otherwise time with it. The baseline is Concord\'s sequential executor, in JavaScript, timed in Concord\'s process: a speedup over it also holds whatever the engine\'s language and build gain on one thread, so read the engine\'s rows against each other (its 1-thread row is its own baseline).';
 const ABOVE_IDEAL = 'Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).';
 
 /** The thread count, with a footnote where it exceeds the machine's cores: its ideal is taken at the cores. */
@@ -345,7 +346,7 @@ function resultsTable(m: Merged, unordered: readonly Row[]): Table {
   const multi = m.sources.length > 1;
   const notes = footnotes();
   const rows = ordered(m, unordered).map((r) => [
-    r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? baselineWords(r) : ''}${r.correct ? '' : ' ✗'}`, threadsCell(r, notes),
+    r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? baselineWords(r) : ''}${r.run.timing === 'engine' ? notes.mark(ENGINE_TIMED) : ''}${r.correct ? '' : ' ✗'}`, threadsCell(r, notes),
     tps(r.txPerSecond), speedupCell(r, notes),
     r.role === 'baseline' ? '–' : orDash(r.fastCoreSpeedup, (v) => `${fixed(v)}x`),
     // A baseline runs on one thread whatever its row's count: the ideal at that count is its executors', not its own.

@@ -175,6 +175,11 @@ const Run = z.strictObject({
   cpus: z.array(count).optional(),
   /** Per sample, the round (from 0) it was timed in. Optional: older files lack it. */
   rounds: z.array(count).optional(),
+  /**
+   * 'engine': samplesMs are an exec: engine's own times (its answers' stats.executeMs), without
+   * the requests and answers crossing between the processes. Absent: each execute() call timed whole.
+   */
+  timing: z.literal('engine').optional(),
 });
 
 const Simulated = z.strictObject({

@@ -1,11 +1,12 @@
 // Engines in another process (`exec:COMMAND`, impl/exec-executor.ts): the example engine agrees
 // with the reference through the library and the command line, verify catches and shrinks a
-// broken one, and every way an engine can break the protocol (a log line on standard output, an
+// broken one, bench takes an engine's own time where every answer gives one, and every way an
+// engine can break the protocol (a log line on standard output, an
 // answer of the wrong shape or id, an exit mid-block, a command that does not start, an exit code
 // at close) rejects with a message naming the command, the request and the field, without a
 // partial result and without leaving the engine running.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +16,13 @@ import { generate } from '../bench/workloads.js';
 import { execEnginesCpuMs, ExecEngineError, requestBlock } from '../impl/exec-executor.js';
 import { checkExecutorName, createExecutor, isModulePath, UnknownExecutorError } from '../impl/registry.js';
 import { executorNames } from '../cli/executor-settings.js';
+import { CUSTOM_GROUP, generated } from '../bench/suite.js';
+import { sweep } from '../bench/sweep.js';
+import { parseResults, type ResultsFile } from '../reports/schema.js';
+import { compare } from '../reports/compare.js';
+import { renderMarkdown } from '../reports/render.js';
+import { merge } from '../reports/merge.js';
+import { sampleResults } from './report-fixture.js';
 import { blockOf, errorOf } from './helpers.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
@@ -119,6 +127,31 @@ describe('exec: engines', () => {
     const sloppy = await createExecutor(engineScript('exit-2.mjs', GOOD, 'process.exit(2);'));
     expect((await sloppy.execute(block)).receipts).toHaveLength(2);
     await expect(sloppy.close()).rejects.toThrow(/the engine exited with code 2 when its input ended \(expected 0\)/);
+  });
+
+  it('bench times an engine by the executeMs its answers give, and a run where one gave none whole', async () => {
+    // The example engine over a 30-transaction block, answering executeMs 0.25 always (or never).
+    const source = readFileSync(engine, 'utf8');
+    const fixed = join(dir, 'fixed-time.mjs');
+    writeFileSync(fixed, source.replace(/from 'concord\//g, `from '${new URL('../', import.meta.url).href}`).replace('stats: { ...result.stats, executeMs }', 'stats: { ...result.stats, executeMs: 0.25 }'));
+    const untimed = join(dir, 'untimed.mjs');
+    writeFileSync(untimed, source.replace(/from 'concord\//g, `from '${new URL('../', import.meta.url).href}`).replace('stats: { ...result.stats, executeMs }', 'stats: result.stats'));
+    const workloads = [generated('p2p', { accounts: 10, txs: 30, seed: 1, hashCost: 0 }, CUSTOM_GROUP)];
+    const executors = [`exec:node ${fixed}`, `exec:node ${untimed}`];
+    const result = await sweep({ workloads, executors, baseline: 'sequential', threads: [1], idealThreads: [], rounds: 2, roundMs: 20, minSamples: 3, cores: 1 });
+    const run = (executor: string) => result.runs.find((r) => r.executor === executor)!;
+    expect(run(executors[0]!)).toMatchObject({ timing: 'engine', correct: true });
+    expect(new Set(run(executors[0]!).samplesMs)).toEqual(new Set([0.25]));
+    expect(run(executors[1]!).timing).toBeUndefined();
+    expect(run(executors[1]!).samplesMs.some((ms) => ms !== 0.25)).toBe(true);
+    expect(run('sequential').timing).toBeUndefined();
+    // A results file holds it; the report marks the row, and compare warns against a run timed whole.
+    const base = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    const next: ResultsFile = { ...base, runs: base.runs.map((r) => (r.role === 'executor' ? { ...r, timing: 'engine' as const } : r)) };
+    const parsed = parseResults(JSON.stringify(next), 'next.json');
+    expect(parsed.runs.filter((r) => r.timing === 'engine').length).toBeGreaterThan(0);
+    expect(renderMarkdown(merge([{ file: 'next.json', doc: parsed }]), [])).toMatch(/Timed by the engine itself/);
+    expect(compare(base, parsed).warnings.join('\n')).toMatch(/^timed differently \(an exec: engine's own time, or each call whole.*\(base whole, new by the engine\)/m);
   });
 
   it('names: exec: takes the rest of its --executor, commas and all, and is not a module path', () => {

@@ -8,9 +8,10 @@
 // Invariants: answers are matched to requests in order, by id; any line that is not a
 // well-formed answer to the oldest pending request, or an engine that ends its output or exits
 // while one is pending, rejects that call with an ExecEngineError naming the command, the request
-// and the field, stops the engine, and rejects every later call: a result is never built from part
-// of an answer. An answer `{"id", "error"}` rejects its call alone. close() ends the engine's input
-// and waits for it to exit; no engine outlives the Concord process that started it.
+// and the field, stops the engine, and rejects every later call (or, when no call is left to
+// reject, close()): a result is never built from part of an answer. An answer `{"id", "error"}`
+// rejects its call alone. close() ends the engine's input and waits for it to exit; no engine
+// outlives the Concord process that started it, whether it exits or is ended by a signal.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -28,6 +29,11 @@ const CLOSE_GRACE_MS = 10_000;
 const STDERR_TAIL = 2000;
 /** The most of a bad line a message quotes. */
 const QUOTE = 200;
+/**
+ * How long an engine that ended its output may take to exit before a pending call fails: its exit
+ * code and standard error say more than "ended its output", and a crash gives them at once.
+ */
+const EXIT_AFTER_OUTPUT_MS = 1000;
 
 /** What an engine did wrong. Its place in Concord's code says nothing about the engine, so it has no stack frames. */
 export class ExecEngineError extends Error {
@@ -112,6 +118,8 @@ class Answer {
     for (const [k, v] of Object.entries(s)) {
       if (!(typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))) throw new Error(`stats.${k} must be a number or a string, got ${quoted(v)}`);
     }
+    // bench writes it to the results file as a string; a number there fails the file, at the sweep's end.
+    if ('fallback' in s && typeof (s as Record<string, unknown>).fallback !== 'string') throw new Error(`stats.fallback must be a string (why the block ran sequentially, '' when it did not), got ${quoted((s as Record<string, unknown>).fallback)}`);
     return s as ExecutionStats;
   }
 }
@@ -126,6 +134,27 @@ interface Pending {
 /** Engines still running, killed if the process exits without closing them. */
 const live = new Set<ChildProcessWithoutNullStreams>();
 let exitHook = false;
+
+/**
+ * Stops every live engine when Concord exits, or when a signal ends it: 'exit' does not run then,
+ * and an engine that ignores its closed input (one that hangs, the case --timeout is for) would
+ * keep a core busy after a `kill` or a CI job's cancellation. A signal is raised again once no
+ * other listener is left, so the process still ends as that signal ends it.
+ */
+function stopEnginesOnExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  const stopAll = () => {
+    for (const c of live) stop(c);
+  };
+  process.once('exit', stopAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      stopAll();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
+}
 
 /**
  * Kills an engine and every process below it: the shell may run the command as its child rather
@@ -156,10 +185,12 @@ function processTree(root: number): { pid: number; cpuMs: number }[] {
   for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
     try {
       // The command name (field 2) may hold spaces and parentheses: the fields after it follow the
-      // last ')'; utime and stime, fields 14 and 15 of the line, are 12 and 13 after the name.
+      // last ')'; utime, stime, cutime and cstime, fields 14 to 17 of the line, are 12 to 15 after
+      // the name. cutime and cstime hold the children it has reaped: an engine's helper that
+      // exited is no longer in the tree, and its CPU would otherwise count as another process's.
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      tree.push({ pid, cpuMs: (Number(f[11]) + Number(f[12])) * JIFFY_MS });
+      tree.push({ pid, cpuMs: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * JIFFY_MS });
       todo.push(...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
     } catch {
       if (pid === root) tree.push({ pid, cpuMs: 0 });
@@ -188,12 +219,7 @@ export function createExecExecutor(name: string, settings: { threads?: number; m
   // In Concord's process group, so that Ctrl-C in a terminal reaches the engine too.
   const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'] });
   live.add(child);
-  if (!exitHook) {
-    exitHook = true;
-    process.once('exit', () => {
-      for (const c of live) stop(c);
-    });
-  }
+  stopEnginesOnExit();
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => {
@@ -204,6 +230,8 @@ export function createExecExecutor(name: string, settings: { threads?: number; m
   child.stdin.on('error', () => {});
   const pending: Pending[] = [];
   let failed: ExecEngineError | null = null;
+  /** Whether `failed` rejected a call: a line after the last answer fails close() instead. */
+  let reported = false;
   /** What close() reports: an engine that did not exit cleanly once its input ended. */
   let closeError: ExecEngineError | null = null;
   let closing = false;
@@ -214,11 +242,32 @@ export function createExecExecutor(name: string, settings: { threads?: number; m
   const fail = (problem: string): void => {
     if (failed) return;
     failed = new ExecEngineError(`${name}: ${problem}`);
+    reported = pending.length > 0;
     for (const p of pending.splice(0)) p.reject(failed);
     if (child.exitCode === null && child.signalCode === null) stop(child);
   };
 
+  // Registered before readline's: set when it hands over the last line, one with no newline.
+  let outputEnded = false;
+  /** The start of an answer the engine ended its output in, left for the exit to explain. */
+  let cutAnswer: string | null = null;
+  child.stdout.once('end', () => {
+    outputEnded = true;
+  });
+  // An engine that closed its output and runs on would leave a pending call waiting for ever.
+  let outputClosed = false;
+  const failIfStillRunning = (): void => {
+    setTimeout(() => {
+      if (pending.length > 0 && child.exitCode === null && child.signalCode === null) {
+        fail(`the engine closed its standard output but kept running, with request ${pending[0]!.id} unanswered${tail()}`);
+      }
+    }, EXIT_AFTER_OUTPUT_MS).unref();
+  };
   const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
+  lines.on('close', () => {
+    outputClosed = true;
+    failIfStillRunning();
+  });
   lines.on('line', (line) => {
     if (failed) return;
     answered = true;
@@ -233,7 +282,9 @@ export function createExecExecutor(name: string, settings: { threads?: number; m
       json = JSON.parse(line);
     } catch {
       pending.unshift(p);
-      fail(`${about} is not JSON (answers only, one a line; write logs to standard error): ${quoted(line)}`);
+      // A line cut off by the end of the output is an engine that stopped mid-answer: its exit says why.
+      if (outputEnded) cutAnswer = line;
+      else fail(`${about} is not JSON (answers only, one a line; write logs to standard error): ${quoted(line)}`);
       return;
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
@@ -281,7 +332,8 @@ export function createExecExecutor(name: string, settings: { threads?: number; m
       // The shell's own codes for a command it could not run, before the engine answered anything.
       const shell = !answered && code === 127 ? ' (the shell found no such command)' : !answered && code === 126 ? ' (the shell could not run the command: is it executable?)' : '';
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}${shell}`;
-      if (pending.length > 0) fail(`the engine ${how} with request ${pending[0]!.id} unanswered${tail()}`);
+      const cut = cutAnswer === null ? '' : ` after writing part of its answer (${quoted(cutAnswer)}, no newline)`;
+      if (pending.length > 0) fail(`the engine ${how} with request ${pending[0]!.id} unanswered${cut}${tail()}`);
       else if (!closing) fail(`the engine ${how} before Concord closed it${tail()}`);
       else if (killedAtClose) closeError = new ExecEngineError(`${name}: the engine was still running ${CLOSE_GRACE_MS / 1000} s after its input ended, and was killed: exit when standard input ends`);
       else if (code !== 0 && !failed) closeError = new ExecEngineError(`${name}: the engine ${how} when its input ended (expected 0)${tail()}`);
@@ -293,7 +345,10 @@ export function createExecExecutor(name: string, settings: { threads?: number; m
     name,
     execute(block, options) {
       if (closing) return Promise.reject(new ExecEngineError(`${name}: the executor is closed`));
-      if (failed) return Promise.reject(failed);
+      if (failed) {
+        reported = true;
+        return Promise.reject(failed);
+      }
       const id = nextId++;
       const threads = options?.threads ?? settings.threads;
       const { modules, partition } = settings;
@@ -306,6 +361,7 @@ export function createExecExecutor(name: string, settings: { threads?: number; m
       return new Promise<BlockResult>((resolve, reject) => {
         pending.push({ id, block, resolve, reject });
         child.stdin.write(`${JSON.stringify(request)}\n`);
+        if (outputClosed) failIfStillRunning();
       });
     },
     async close() {
@@ -320,6 +376,10 @@ export function createExecExecutor(name: string, settings: { threads?: number; m
         clearTimeout(timer);
       } else {
         await closed;
+      }
+      if (failed && !reported) {
+        reported = true;
+        throw failed;
       }
       if (closeError) throw closeError;
     },

@@ -5,8 +5,8 @@
 // answer of the wrong shape or id, an exit mid-block, a command that does not start, an exit code
 // at close) rejects with a message naming the command, the request and the field, without a
 // partial result and without leaving the engine running.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -97,6 +97,9 @@ describe('exec: engines', () => {
     ['a read that is not a pair', `const a = (() => { ${GOOD} })(); a.reads[1] = [[7]]; return a;`, /reads\[1\]\[0\] must be a \[key, value\] pair of integers, got \[7\]/],
     ['no stats', `const a = (() => { ${GOOD} })(); delete a.stats; return a;`, /stats must be an object of counters, got undefined/],
     ['an exit mid-block', `process.stderr.write('panicked at src/scheduler.rs:42\\n'); process.exit(3);`, /the engine exited with code 3 with request 1 unanswered; the end of its standard error: panicked at src\/scheduler\.rs:42/],
+    ['a fallback that is not a string', `const a = (() => { ${GOOD} })(); a.stats.fallback = 1; return a;`, /stats\.fallback must be a string .*, got 1$/],
+    ['an exit mid-answer', `process.stdout.write('{"id":1,"wri', () => { process.stderr.write('panicked at src/answer.rs:7\\n'); process.exit(101); });`,
+      /the engine exited with code 101 with request 1 unanswered after writing part of its answer \("\{\\"id\\":1,\\"wri", no newline\); the end of its standard error: panicked at src\/answer\.rs:7/],
   ])('%s rejects the call, names it, and stops the engine for good', async (name, answer, message) => {
     const executor = await createExecutor(engineScript(`${name.replace(/\W+/g, '-')}.mjs`, answer));
     try {
@@ -108,6 +111,65 @@ describe('exec: engines', () => {
     } finally {
       await executor.close();
     }
+  });
+
+  it('a line after the last answer fails close(), as no call is left to reject', async () => {
+    const executor = await createExecutor(engineScript('answers-twice.mjs', `const a = (() => { ${GOOD} })(); process.stdout.write(JSON.stringify(a) + '\\n'); return a;`));
+    expect((await executor.execute(block)).receipts).toHaveLength(2);
+    await expect(executor.close()).rejects.toThrow(/wrote a line with no request pending/);
+  });
+
+  it('an engine that closes its standard output and runs on fails the pending call, not hangs', async () => {
+    const path = join(dir, 'closes-output.mjs');
+    writeFileSync(path, `import { closeSync } from 'node:fs';\ncloseSync(1);\nprocess.stdin.resume();\nsetInterval(() => {}, 1000);\n`);
+    // exec: the shell would otherwise keep its own copy of the output open.
+    const executor = await createExecutor(`exec:exec node ${path}`);
+    try {
+      expect(await failure(executor)).toMatch(/the engine closed its standard output but kept running, with request 1 unanswered/);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('counts the CPU of the helpers an engine ran, once they have exited, as the engine\'s', async () => {
+    const path = join(dir, 'helper.mjs');
+    writeFileSync(path, `import { execFileSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+for await (const line of createInterface({ input: process.stdin })) {
+  execFileSync(process.execPath, ['-e', 'for (const t = Date.now(); Date.now() - t < 300;);']);
+  const request = JSON.parse(line);
+  process.stdout.write(JSON.stringify((() => { ${GOOD} })()) + '\\n');
+}
+`);
+    const executor = await createExecutor(`exec:node ${path}`);
+    try {
+      const before = execEnginesCpuMs();
+      await executor.execute(block);
+      await executor.execute(block);
+      // About 600 ms of the helpers' CPU; without them, the engine's own few ms.
+      expect(execEnginesCpuMs() - before).toBeGreaterThan(300);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('a signal that ends Concord stops a hung engine too', async () => {
+    const path = join(dir, 'hangs.mjs');
+    const pidFile = join(dir, 'hangs.pid');
+    // Busy for ever, deaf to SIGTERM and to the end of its input: only a SIGKILL stops it.
+    writeFileSync(path, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nprocess.on('SIGTERM', () => {});\nfor (;;);\n`);
+    const concord = spawn(process.execPath, [cli, 'run', '--workload', 'p2p', '--txs', '10', '--executor', `exec:node ${path}`, '--timeout', '0'], { stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => concord.once('exit', (_code, signal) => resolve(signal)));
+    for (const t = Date.now(); !existsSync(pidFile) && Date.now() - t < 20_000;) await new Promise((r) => setTimeout(r, 50));
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    concord.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    // Gone, or a zombie no one has reaped yet: not running.
+    const state = () => (existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0] : 'gone');
+    for (const t = Date.now(); !['gone', 'Z', 'X'].includes(state()!) && Date.now() - t < 5000;) await new Promise((r) => setTimeout(r, 50));
+    const left = state();
+    if (!['gone', 'Z', 'X'].includes(left!)) process.kill(pid, 'SIGKILL');
+    expect(['gone', 'Z', 'X']).toContain(left);
   });
 
   it('an answer { id, error } rejects that call alone', async () => {

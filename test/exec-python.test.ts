@@ -59,7 +59,7 @@ describe('examples/exec-engine.py', () => {
     expect(source).toContain(right);
     const broken = join(dir, 'broken-mod.py');
     writeFileSync(broken, source.replace(right, 'regs[a] = q if op == DIV else regs[b] % regs[c]'));
-    const r = concord('verify', '--executor', `exec:python3 '${broken}'`, '--seed', '1', '--out', join(dir, 'broken'));
+    const r = concord('verify', '--executor', `exec:python3 '${broken}'`, '--seed', '1', '--runs', '200', '--out', join(dir, 'broken'));
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/^FAIL exec:python3 '\S+broken-mod\.py': vm-corners check \(threads \d\), shrunk to [12] transactions? /m);
     expect(r.stdout).toMatch(/^ +anomaly +wrong receipt/m);

@@ -17,7 +17,7 @@ import { isExecCommand } from '../impl/exec-executor.js';
 import {
   BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
-import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
+import { decodeToken, HELPER_PREFIX, ReplayTokenError, shellWord, type ReplayToken } from '../properties/replay.js';
 import { formatFailure, passedAloneText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
@@ -290,6 +290,15 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
       throw new UsageError(`--replay: this token is of the executor ${token.executor.slice(HELPER_PREFIX.length)} that a test gave verifyExecutor as an object or a factory, `
         + `which no command can build: replay it in that test, with verifyExecutor(executor, { replay: TOKEN })`);
     }
+    // A token comes from logs and issues, and an exec: one holds a shell command: it runs only when
+    // --executor names the same command, as the printed replay line does.
+    const given = executorNames(o.executor ?? []);
+    if (isExecCommand(token.executor) ? given.length !== 1 || given[0] !== token.executor : given.length > 0) {
+      throw new UsageError(isExecCommand(token.executor)
+        ? `--replay: this token replays the engine command ${shellWord(token.executor)}, and a token never starts a command by itself: `
+          + `give the same command with --executor (concord verify --replay TOKEN --executor ${shellWord(token.executor)})${given.length ? `; --executor named ${given.map(shellWord).join(', ')}` : ''}`
+        : `--replay reruns one failure: give it alone (with --repeat, --json, --out or --timeout), not with --executor (the token names its executor, ${token.executor})`);
+    }
     // The token keeps the module path as verify was given it, so it names the file from that folder only.
     if (isModulePath(token.executor) && !isAbsolute(token.executor) && !existsSync(token.executor)) {
       throw new UsageError(`--replay: the token's executor ${token.executor} is a path from the folder verify ran in, and ${process.cwd()} has no such file: `
@@ -340,8 +349,9 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
 
 async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   if (o.replay !== undefined) {
-    // The token fixes everything these would set, so each would be silently ignored.
-    const ignored = ([['--executor', o.executor?.length ? o.executor : undefined], ['--planted', o.planted || undefined], ['--shard', o.shard], ['--runs', o.runs],
+    // The token fixes everything these would set, so each would be silently ignored; --executor
+    // only confirms the engine command of an exec: token (replay() checks it).
+    const ignored = ([['--planted', o.planted || undefined], ['--shard', o.shard], ['--runs', o.runs],
       ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit], ['--coverage', o.coverage]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
     if (ignored.length) throw new UsageError(`--replay reruns one failure: give it alone (with --repeat, --json, --out or --timeout), not with ${ignored.join(', ')}`);
     return replay(o, sourceFor);

@@ -11,6 +11,8 @@
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did
 // not produce with a ReplayTokenError naming the problem (never a crash).
 
+import { EXEC_PREFIX } from '../impl/exec-executor.js';
+
 export const TOKEN_PREFIX = 'cv1_';
 /**
  * How a token names an executor the vitest helper was given as an object or a factory: no command
@@ -160,7 +162,13 @@ export function decodeToken(token: string): ReplayToken {
 export function replayCommand(t: ReplayToken, timeoutMs?: number): string {
   const token = encodeToken(t);
   // A replay of a hang keeps the call limit it hung under, in each caller's unit.
-  return t.executor.startsWith(HELPER_PREFIX)
-    ? `verifyExecutor(executor, { replay: '${token}'${timeoutMs === undefined ? '' : `, timeout: ${timeoutMs}`} })`
-    : `concord verify --replay ${token}${timeoutMs === undefined ? '' : ` --timeout ${timeoutMs / 1000}`}`;
+  if (t.executor.startsWith(HELPER_PREFIX)) return `verifyExecutor(executor, { replay: '${token}'${timeoutMs === undefined ? '' : `, timeout: ${timeoutMs}`} })`;
+  // A token is pasted from logs and issues: it never starts a command by itself (cli/verify.ts), so the command is given beside it.
+  const engine = t.executor.startsWith(EXEC_PREFIX) ? ` --executor ${shellWord(t.executor)}` : '';
+  return `concord verify --replay ${token}${engine}${timeoutMs === undefined ? '' : ` --timeout ${timeoutMs / 1000}`}`;
+}
+
+/** `s` as one shell word: quoted when it holds anything but plain path characters (a space, say). */
+export function shellWord(s: string): string {
+  return /^[\w./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }

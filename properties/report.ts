@@ -15,10 +15,9 @@ import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
 import { plural } from '../spec/plural.js';
 import { EXECUTORS } from '../impl/registry.js';
 import { formatExplanation, type Explanation } from './explain.js';
-import { HELPER_PREFIX, PLANTED_PREFIX, type FailsOnly, type ReplayToken } from './replay.js';
+import { HELPER_PREFIX, PLANTED_PREFIX, shellWord, type FailsOnly, type ReplayToken } from './replay.js';
 import { MAX_ATTEMPTS } from './minimize.js';
 import type { FailureReport } from './runner.js';
-
 
 /** How simulated.ts words a worker's empty poll. */
 const IDLE = 'finds no task and waits';
@@ -94,11 +93,6 @@ export function formatBlock(block: Block, only?: readonly number[]): string[] {
   }
   omitted(next, block.txs.length);
   return lines;
-}
-
-/** `s` as one shell word: quoted when it holds anything but plain path characters (a space, say). */
-function shellWord(s: string): string {
-  return /^[\w./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }
 
 /**

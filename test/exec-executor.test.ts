@@ -237,6 +237,19 @@ for await (const line of createInterface({ input: process.stdin })) {
     expect(broken.stdout).toMatch(/^FAIL exec:node \S+ --fail-on-tx 1: equivalence check \(threads 1\), shrunk to 2 transactions/m);
     expect(broken.stdout).toMatch(/^ +actual +reverted\(code 99\)/m);
     expect(broken.stdout).toMatch(/--executor 'exec:node \S+ --fail-on-tx 1'/);
+    // A token is pasted from logs: an exec: one starts its command only beside the same --executor, as the printed line gives it.
+    expect(broken.stdout).toMatch(/^ +replay +concord verify --replay cv1_\S+ --executor 'exec:node \S+ --fail-on-tx 1'$/m);
+    const marker = join(dir, 'started');
+    const command = `exec:touch '${marker}'`;
+    const token = `cv1_${Buffer.from(JSON.stringify([command, 'equivalence', 1, 20, 65536, '0'])).toString('base64url')}`;
+    for (const given of [[], ['--executor', 'exec:node other.mjs']]) {
+      const refused = concord('verify', '--replay', token, ...given);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toMatch(/^concord verify: --replay: this token replays the engine command 'exec:touch .*', and a token never starts a command by itself: give the same command with --executor/);
+      expect(existsSync(marker)).toBe(false);
+    }
+    concord('verify', '--replay', token, '--executor', command, '--out', dir);
+    expect(existsSync(marker)).toBe(true);
     const empty = concord('run', '--executor', 'exec:');
     expect(empty.status).toBe(2);
     expect(empty.stderr).toMatch(/^concord run: exec:: no command after "exec:"/);

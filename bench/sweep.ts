@@ -521,9 +521,10 @@ async function timeRound(
         acc.rounds.push(round);
         if (cpu !== null) acc.cpus?.push(cpu);
       }
-      // Every timed call is one sample; a round with one the engine did not time is timed whole, and so is the run.
+      // Every timed call is one sample; a round with one the engine did not time is timed whole, and
+      // so is the run. Sorted like tinybench's, so a round's samples read alike either way.
       if (acc.engineSamples !== null) {
-        if (engine.length === samples.length && !engine.includes(null)) acc.engineSamples.push(...engine.map((ms) => Math.max(1e-4, roundMs(ms!))));
+        if (engine.length === samples.length && !engine.includes(null)) acc.engineSamples.push(...engine.map((ms) => Math.max(1e-4, roundMs(ms!))).sort((x, y) => x - y));
         else acc.engineSamples = null;
       }
     }

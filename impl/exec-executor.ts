@@ -19,6 +19,7 @@ import { createInterface } from 'node:readline';
 import type { Block, BlockResult, ExecutionStats, ReadSet, Receipt, Status } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { blockResult } from '../spec/result.js';
+import { emptyStats } from '../spec/block.js';
 
 export const EXEC_PREFIX = 'exec:';
 export const EXEC_PROTOCOL = 'concord-exec/1';
@@ -34,6 +35,11 @@ const QUOTE = 200;
  * code and standard error say more than "ended its output", and a crash gives them at once.
  */
 const EXIT_AFTER_OUTPUT_MS = 1000;
+/**
+ * The longest line an engine may write: JavaScript strings end near 512 MiB, and a longer line
+ * would crash Concord inside readline. A 1,000,000-transaction answer is about 100 MB.
+ */
+const MAX_LINE_BYTES = 256 * 2 ** 20;
 
 /** What an engine did wrong. Its place in Concord's code says nothing about the engine, so it has no stack frames. */
 export class ExecEngineError extends Error {
@@ -120,7 +126,10 @@ class Answer {
     }
     // bench writes it to the results file as a string; a number there fails the file, at the sweep's end.
     if ('fallback' in s && typeof (s as Record<string, unknown>).fallback !== 'string') throw new Error(`stats.fallback must be a string (why the block ran sequentially, '' when it did not), got ${quoted((s as Record<string, unknown>).fallback)}`);
-    return s as ExecutionStats;
+    // The counters the answer leaves out read 0, as in every executor's stats (emptyStats); the four
+    // every result must hold stay out if absent, so that run, verify and bench name them as missing.
+    const { executions, reExecutions, validations, failedValidations, ...rest } = emptyStats();
+    return { ...rest, ...(s as Record<string, number | string>) } as ExecutionStats;
   }
 }
 
@@ -264,6 +273,15 @@ export function createExecExecutor(name: string, settings: { threads?: number; m
     }, EXIT_AFTER_OUTPUT_MS).unref();
   };
   const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
+  let lineBytes = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    const newline = chunk.lastIndexOf(10);
+    lineBytes = newline < 0 ? lineBytes + chunk.length : chunk.length - newline - 1;
+    if (lineBytes > MAX_LINE_BYTES && !failed) {
+      fail(`wrote a line of more than ${MAX_LINE_BYTES / 2 ** 20} MiB without ending it${pending.length > 0 ? ` (request ${pending[0]!.id} unanswered)` : ''}`);
+      lines.close();
+    }
+  });
   lines.on('close', () => {
     outputClosed = true;
     failIfStillRunning();

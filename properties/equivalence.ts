@@ -104,8 +104,11 @@ export interface Observer {
   fail(f: Failure): void;
 }
 
-/** Stats every executor reports (its per-transaction counters) or that count nothing (threads): no executor's own paths. */
-const NOT_OWN_COUNTERS: ReadonlySet<string> = new Set([...PER_TX_COUNTERS, 'threads']);
+/**
+ * Stats every executor reports (its per-transaction counters) or that count nothing (threads, and
+ * executeMs, an exec: engine's own time for the block): no executor's own paths.
+ */
+const NOT_OWN_COUNTERS: ReadonlySet<string> = new Set([...PER_TX_COUNTERS, 'threads', 'executeMs']);
 
 /**
  * Adds a matching run's counts: each coverage goal's counter, skip-rest, and for an executor with

@@ -15,10 +15,10 @@ import { BLOCKSTM_COVERAGE, MODULAR_COVERAGE, UntrustedRun, type Simulated, type
 import { CHECK_DEFS, runVerify, type RunnerOptions, type RunReport, type SubjectSource } from './runner.js';
 import { incompleteExplanation, simulateBlockStm, stepBudget } from './simulated.js';
 import { executeSequential } from '../impl/sequential.js';
-
 import { PLANTED_PREFIX } from './replay.js';
 
 export { PLANTED_PREFIX };
+
 /** Modules the modular executor's equivalence runs use. */
 const MODULES = 2;
 

@@ -182,6 +182,19 @@ for await (const line of createInterface({ input: process.stdin })) {
     }
   });
 
+  it('a line longer than 256 MiB fails the call, not Concord', async () => {
+    const path = join(dir, 'endless-line.mjs');
+    writeFileSync(path, `process.stdin.once('data', () => {
+  const chunk = 'x'.repeat(1 << 20);
+  const more = () => { while (process.stdout.write(chunk)); process.stdout.once('drain', more); };
+  more();
+});
+`);
+    const executor = await createExecutor(`exec:node ${path}`);
+    expect(await failure(executor)).toMatch(/: wrote a line of more than 256 MiB without ending it \(request 1 unanswered\)$/);
+    await executor.close();
+  });
+
   it('a command that does not start, and an exit code at close, are errors', async () => {
     const missing = await createExecutor('exec:./no-such-engine --flag');
     expect(await failure(missing)).toMatch(/^exec:\.\/no-such-engine --flag: the engine exited with code 127 \(the shell found no such command\) with request 1 unanswered; the end of its standard error: .*not found/);

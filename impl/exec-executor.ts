@@ -16,10 +16,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Block, BlockResult, ExecutionStats, ReadSet, Receipt, Status } from '../spec/block.js';
+import { emptyStats, PER_TX_COUNTERS, type Block, type BlockResult, type ExecutionStats, type ReadSet, type Receipt, type Status } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { blockResult } from '../spec/result.js';
-import { emptyStats } from '../spec/block.js';
 
 export const EXEC_PREFIX = 'exec:';
 export const EXEC_PROTOCOL = 'concord-exec/1';
@@ -128,8 +127,9 @@ class Answer {
     if ('fallback' in s && typeof (s as Record<string, unknown>).fallback !== 'string') throw new Error(`stats.fallback must be a string (why the block ran sequentially, '' when it did not), got ${quoted((s as Record<string, unknown>).fallback)}`);
     // The counters the answer leaves out read 0, as in every executor's stats (emptyStats); the four
     // every result must hold stay out if absent, so that run, verify and bench name them as missing.
-    const { executions, reExecutions, validations, failedValidations, ...rest } = emptyStats();
-    return { ...rest, ...(s as Record<string, number | string>) } as ExecutionStats;
+    const defaults: Record<string, number | string> = emptyStats();
+    for (const counter of PER_TX_COUNTERS) delete defaults[counter];
+    return { ...defaults, ...(s as Record<string, number | string>) } as ExecutionStats;
   }
 }
 

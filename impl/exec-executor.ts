@@ -127,9 +127,9 @@ class Answer {
     if ('fallback' in s && typeof (s as Record<string, unknown>).fallback !== 'string') throw new Error(`stats.fallback must be a string (why the block ran sequentially, '' when it did not), got ${quoted((s as Record<string, unknown>).fallback)}`);
     // The counters the answer leaves out read 0, as in every executor's stats (emptyStats); the four
     // every result must hold stay out if absent, so that run, verify and bench name them as missing.
-    const defaults: Record<string, number | string> = emptyStats();
-    for (const counter of PER_TX_COUNTERS) delete defaults[counter];
-    return { ...defaults, ...(s as Record<string, number | string>) } as ExecutionStats;
+    const stats: Record<string, number | string> = { ...(s as Record<string, number | string>) };
+    for (const [counter, v] of Object.entries(emptyStats())) if (!(counter in stats) && !(PER_TX_COUNTERS as readonly string[]).includes(counter)) stats[counter] = v;
+    return stats as ExecutionStats;
   }
 }
 

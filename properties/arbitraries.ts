@@ -159,18 +159,18 @@ function callArb(hashes: boolean): fc.Arbitrary<TxSpec> {
 }
 
 /**
- * Some bodies are bounded delta-adds alone: transactions that touch a key only by DELTA may share
- * it under the conflict table's commute-if rule, which holds only while every bound check passes
- * in both orders. Mixed into the other statements they are rare (a read or write of the key
- * orders it anyway), and an executor that took commute-if for commute passed 2000 runs.
- */
-/**
  * A VM-corner program's body: its value registers set first (they start at 0, where most of the
  * corners are out of reach: a quotient of 0, a product of 0, a key of 0), then its statements.
  */
 const vmBody = (hashes: boolean): fc.Arbitrary<Stmt[]> => fc.tuple(fc.array(signed, { minLength: VALUE_REGS, maxLength: VALUE_REGS }), fc.array(stmtArb(hashes, true), { minLength: 1, maxLength: 8 }))
   .map(([values, stmts]) => [...values.map((value, dst): Stmt => ({ s: 'set', dst, value })), ...stmts]);
 
+/**
+ * Some bodies are bounded delta-adds alone: transactions that touch a key only by DELTA may share
+ * it under the conflict table's commute-if rule, which holds only while every bound check passes
+ * in both orders. Mixed into the other statements they are rare (a read or write of the key
+ * orders it anyway), and an executor that took commute-if for commute passed 2000 runs.
+ */
 function codeArb(hashes: boolean, vm = false): fc.Arbitrary<TxSpec> {
   const body = fc.oneof(
     { weight: 5, arbitrary: vm ? vmBody(hashes) : fc.array(stmtArb(hashes), { minLength: 1, maxLength: 8 }) },

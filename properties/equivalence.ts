@@ -1,8 +1,10 @@
 // What every check shares (the executor under test as a Subject, coverage goals, the observer that
-// counts and records failures, the CheckDef shape) and the two checks that apply to any executor
+// counts and records failures, the CheckDef shape) and the checks that apply to any executor
 // behind the public interface. Equivalence: for every generated block, the executor's result
 // equals the reference's in full (state root, state, every receipt, every transaction's reads).
-// Determinism: the same block at 1, 2 and 4 threads, twice each, gives that same result each time.
+// VM corners: the same on programs that take the VM's corners, for executors that may run a VM of
+// their own. Determinism: the same block at 1, 2 and 4 threads, twice each, gives that same result
+// each time.
 // Invariant: a check's run() returns false exactly when a run differed from the reference, threw,
 // changed the block it was given or could not be trusted, and has then called observer.fail for
 // that very run; the runner runs the final shrunk input last, so the last recorded failure

@@ -12,6 +12,7 @@ import { effectiveCores } from '../impl/runtime/cores.js';
 import { MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOAD_DEFAULTS, WORKLOADS } from '../bench/workloads.js';
 import { closeModuleExecutors, DEFAULT_CALL_TIMEOUT_S, EXIT, guard } from './errors.js';
 import { genCommand } from './gen.js';
+import { requestCommand, type RequestOptions } from './request.js';
 import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
 import { mainCommand } from './main.js';
@@ -90,6 +91,16 @@ workloadOptions(
     .option('-o, --out <file>', 'output file (default: stdout)'),
 ).action(async (o) => {
   exitCode = await guard('gen', () => genCommand({ workload: 'p2p', ...o }));
+});
+
+workloadOptions(
+  program.command('request')
+    .description('print a block as the concord-exec/1 request an engine in another process reads (docs/exec-protocol.md), or the reference\'s answer to it: to run your engine on a block outside Concord')
+    .argument('[block.json]', 'a block file (a failing block verify wrote, say), or - to read one from standard input')
+    .option('--threads <n>', 'the thread count the request asks for (default: none)')
+    .option('--answer', 'print the answer the reference gives to the request instead'),
+).action(async (file: string | undefined, o: RequestOptions) => {
+  exitCode = await guard('request', () => requestCommand(file, o));
 });
 
 program.command('prove')

@@ -71,6 +71,36 @@ export function requestBlock(block: Block): object {
   };
 }
 
+/** Settings a request carries beside the block: what run and bench were given. */
+export interface ExecSettings {
+  readonly threads?: number;
+  readonly modules?: number;
+  readonly partition?: string;
+}
+
+/** Request `id` for `block`, as an engine reads it (one JSON line). */
+export function execRequest(block: Block, id: number, settings: ExecSettings = {}): object {
+  const { threads, modules, partition } = settings;
+  return {
+    format: EXEC_PROTOCOL, id,
+    ...(threads === undefined ? {} : { threads }),
+    ...(modules === undefined && partition === undefined ? {} : { settings: { ...(modules === undefined ? {} : { modules }), ...(partition === undefined ? {} : { partition }) } }),
+    block: requestBlock(block),
+  };
+}
+
+/**
+ * The answer to request `id` that `result` (the reference's, for `concord request --answer`)
+ * makes: the final value of every key whose value changed (a key set to 0 as 0), the receipts,
+ * the reads and the statistics.
+ */
+export function execAnswer(block: Block, result: BlockResult, id: number): object {
+  const writes: [number, number][] = [];
+  for (const [k, v] of result.state) if (block.preState.get(k) !== v) writes.push([k, v]);
+  for (const k of block.preState.keys()) if (!result.state.has(k)) writes.push([k, 0]);
+  return { id, writes, receipts: result.receipts, reads: result.reads, stats: result.stats };
+}
+
 const STATUSES: readonly Status[] = ['success', 'reverted', 'out-of-gas', 'skipped'];
 
 /** A JSON value in a few characters, for a message. */
@@ -223,7 +253,7 @@ export function execEnginesCpuMs(): number {
  * The executor behind `exec:CMD`. `settings` (threads, modules, partition, as run and bench were
  * given them) go with every request, a call's own `threads` over the setting.
  */
-export function createExecExecutor(name: string, settings: { threads?: number; modules?: number; partition?: string } = {}): Executor {
+export function createExecExecutor(name: string, settings: ExecSettings = {}): Executor {
   const command = execCommand(name);
   // In Concord's process group, so that Ctrl-C in a terminal reaches the engine too.
   const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -369,13 +399,7 @@ export function createExecExecutor(name: string, settings: { threads?: number; m
       }
       const id = nextId++;
       const threads = options?.threads ?? settings.threads;
-      const { modules, partition } = settings;
-      const request = {
-        format: EXEC_PROTOCOL, id,
-        ...(threads === undefined ? {} : { threads }),
-        ...(modules === undefined && partition === undefined ? {} : { settings: { ...(modules === undefined ? {} : { modules }), ...(partition === undefined ? {} : { partition }) } }),
-        block: requestBlock(block),
-      };
+      const request = execRequest(block, id, { ...settings, ...(threads === undefined ? {} : { threads }) });
       return new Promise<BlockResult>((resolve, reject) => {
         pending.push({ id, block, resolve, reject });
         child.stdin.write(`${JSON.stringify(request)}\n`);

@@ -1,6 +1,7 @@
 // Engines in another process (`exec:COMMAND`, impl/exec-executor.ts): the example engine agrees
 // with the reference through the library and the command line, verify catches and shrinks a
-// broken one, bench takes an engine's own time where every answer gives one, and every way an
+// broken one, bench takes an engine's own time where every answer gives one, `concord request`
+// prints the line an engine reads and the reference's answer, and every way an
 // engine can break the protocol (a log line on standard output, an
 // answer of the wrong shape or id, an exit mid-block, a command that does not start, an exit code
 // at close) rejects with a message naming the command, the request and the field, without a
@@ -263,6 +264,17 @@ for await (const line of createInterface({ input: process.stdin })) {
     }
     concord('verify', '--replay', token, '--executor', command, '--out', dir);
     expect(existsSync(marker)).toBe(true);
+    // concord request: a written failing block as the line the engine reads, and the reference's answer to compare with.
+    const request = concord('request', '--workload', 'token', '--txs', '40', '--threads', '2');
+    expect(request.status, request.stderr).toBe(0);
+    expect(JSON.parse(request.stdout)).toMatchObject({ format: 'concord-exec/1', id: 1, threads: 2, block: { txs: expect.any(Array) } });
+    const answered = spawnSync(process.execPath, [engine], { input: request.stdout, encoding: 'utf8' });
+    const expected = concord('request', '--workload', 'token', '--txs', '40', '--answer');
+    const [got, want] = [JSON.parse(answered.stdout), JSON.parse(expected.stdout)] as { writes: [number, number][]; receipts: unknown[]; reads: unknown[] }[];
+    expect(got!.receipts).toHaveLength(40);
+    expect([got!.receipts, got!.reads, [...got!.writes].sort((x, y) => x[0] - y[0])]).toEqual([want!.receipts, want!.reads, [...want!.writes].sort((x, y) => x[0] - y[0])]);
+    const both = concord('request', 'block.json', '--workload', 'p2p');
+    expect([both.status, both.stderr]).toEqual([2, 'concord request: give a block file or --workload, not both: the file sets its own transactions, accounts and hash costs\n']);
     const empty = concord('run', '--executor', 'exec:');
     expect(empty.status).toBe(2);
     expect(empty.stderr).toMatch(/^concord run: exec:: no command after "exec:"/);

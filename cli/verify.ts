@@ -12,7 +12,7 @@
 
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { EXECUTORS, isModuleObject, isModulePath } from '../impl/registry.js';
+import { EXECUTORS, isModuleObject, isModulePath, isOwnExecutor } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
   BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
@@ -341,7 +341,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const watch = watchCalls('verify', timeoutS, json, () => hungBlock(doing, outDir, timeoutS));
   const coverage = o.coverage === undefined ? undefined : coverageOption(o.coverage);
   // A built-in keeps its own gate: its simulated runs count its paths under their own names.
-  const goals = (name: string) => (isModulePath(name) || isExecCommand(name) ? coverage : undefined);
+  const goals = (name: string) => (isOwnExecutor(name) ? coverage : undefined);
   const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, {}, goals(name)), doing, json, watch);
   // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
   return unlessStuck(verify(o, sourceFor), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock(doing, outDir, timeoutS)}`, json));
@@ -384,7 +384,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   }
 
   const given = executorNames(o.executor ?? []);
-  if (o.coverage !== undefined && !given.some((n) => isModulePath(n) || isExecCommand(n))) {
+  if (o.coverage !== undefined && !given.some(isOwnExecutor)) {
     throw new UsageError('--coverage names the stats counters of your own executor: give its module or its exec: command with --executor (a built-in has its own gate)');
   }
   const names = given.length ? given : defaultExecutors();

@@ -286,15 +286,9 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     if (child.exitCode === null && child.signalCode === null) stop(child);
   };
 
-  // Registered before readline's: set when it hands over the last line, one with no newline.
-  let outputEnded = false;
   /** The start of an answer the engine ended its output in, left for the exit to explain. */
   let cutAnswer: string | null = null;
-  child.stdout.once('end', () => {
-    outputEnded = true;
-  });
   // An engine that closed its output and runs on would leave a pending call waiting for ever.
-  let outputClosed = false;
   const failIfStillRunning = (): void => {
     setTimeout(() => {
       if (pending.length > 0 && child.exitCode === null && child.signalCode === null) {
@@ -302,6 +296,12 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       }
     }, EXIT_AFTER_OUTPUT_MS).unref();
   };
+  // Registered before readline's: set when it hands over the last line, one with no newline.
+  let outputEnded = false;
+  child.stdout.once('end', () => {
+    outputEnded = true;
+    failIfStillRunning();
+  });
   const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
   let lineBytes = 0;
   child.stdout.on('data', (chunk: Buffer) => {
@@ -311,10 +311,6 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       fail(`wrote a line of more than ${MAX_LINE_BYTES / 2 ** 20} MiB without ending it${pending.length > 0 ? ` (request ${pending[0]!.id} unanswered)` : ''}`);
       lines.close();
     }
-  });
-  lines.on('close', () => {
-    outputClosed = true;
-    failIfStillRunning();
   });
   lines.on('line', (line) => {
     if (failed) return;
@@ -403,7 +399,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       return new Promise<BlockResult>((resolve, reject) => {
         pending.push({ id, block, resolve, reject });
         child.stdin.write(`${JSON.stringify(request)}\n`);
-        if (outputClosed) failIfStillRunning();
+        if (outputEnded) failIfStillRunning();
       });
     },
     async close() {

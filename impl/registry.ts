@@ -63,6 +63,11 @@ export function isModulePath(nameOrPath: string): boolean {
   return /\.[cm]?[jt]s$/.test(nameOrPath) || /[\\/]/.test(nameOrPath);
 }
 
+/** Whether `--executor` names the user's own executor: a module, or an engine in another process. */
+export function isOwnExecutor(nameOrPath: string): boolean {
+  return isModulePath(nameOrPath) || isExecCommand(nameOrPath);
+}
+
 /** Throws UnknownExecutorError, before anything starts, for a name that is neither built in nor an existing module file. */
 export function checkExecutorName(nameOrPath: string): void {
   if (EXECUTORS.has(nameOrPath)) return;

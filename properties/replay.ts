@@ -11,7 +11,7 @@
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did
 // not produce with a ReplayTokenError naming the problem (never a crash).
 
-import { EXEC_PREFIX } from '../impl/exec-executor.js';
+import { isExecCommand } from '../impl/exec-executor.js';
 
 export const TOKEN_PREFIX = 'cv1_';
 /**
@@ -164,7 +164,7 @@ export function replayCommand(t: ReplayToken, timeoutMs?: number): string {
   // A replay of a hang keeps the call limit it hung under, in each caller's unit.
   if (t.executor.startsWith(HELPER_PREFIX)) return `verifyExecutor(executor, { replay: '${token}'${timeoutMs === undefined ? '' : `, timeout: ${timeoutMs}`} })`;
   // A token is pasted from logs and issues: it never starts a command by itself (cli/verify.ts), so the command is given beside it.
-  const engine = t.executor.startsWith(EXEC_PREFIX) ? ` --executor ${shellWord(t.executor)}` : '';
+  const engine = isExecCommand(t.executor) ? ` --executor ${shellWord(t.executor)}` : '';
   return `concord verify --replay ${token}${engine}${timeoutMs === undefined ? '' : ` --timeout ${timeoutMs / 1000}`}`;
 }
 

@@ -11,7 +11,7 @@
 // Invariant: A and B run the same block with the same settings; each build is loaded from its
 // own compiled tree (DIR/dist), so two checkouts of the project (git worktree) compare directly.
 // Usage: npm run build && node dist/bench/ab.js --a DIR --b DIR [--executor block-stm] [--threads 2]
-//   [--rounds 15] [--workload p2p --accounts 10000 --txs 10000]
+//   [--modules M] [--rounds 15] [--workload p2p --accounts 10000 --txs 10000]
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -32,6 +32,8 @@ export interface ABOptions {
   /** A registry name (block-stm, modular, ...) or a module path, as `concord run --executor` takes. */
   readonly executor: string;
   readonly threads: number;
+  /** --modules for the modular executor; absent: its default. */
+  readonly modules?: number;
   readonly rounds: number;
   readonly block: Block;
 }
@@ -49,11 +51,11 @@ export interface ABResult {
 /** Untimed runs of each side before the rounds: the first runs of a block meet unoptimised code. */
 const WARM_UP = 5;
 
-async function executorOf(dir: string, name: string, threads: number): Promise<Executor> {
+async function executorOf(dir: string, name: string, threads: number, modules: number | undefined): Promise<Executor> {
   const registry = join(resolve(dir), 'dist', 'impl', 'registry.js');
   if (!existsSync(registry)) throw new Error(`${dir}: no build at ${registry} (run npm run build there)`);
   const { createExecutor } = (await import(pathToFileURL(registry).href)) as typeof import('../impl/registry.js');
-  return createExecutor(name, { threads });
+  return createExecutor(name, { threads, ...(modules === undefined ? {} : { modules }) });
 }
 
 const sum = (xs: readonly number[]): number => xs.reduce((x, y) => x + y, 0);
@@ -89,9 +91,9 @@ export async function timeAB(A: Executor, B: Executor, o: Pick<ABOptions, 'threa
 }
 
 export async function interleavedAB(o: ABOptions): Promise<ABResult> {
-  const A = await executorOf(o.a, o.executor, o.threads);
+  const A = await executorOf(o.a, o.executor, o.threads, o.modules);
   try {
-    const B = await executorOf(o.b, o.executor, o.threads);
+    const B = await executorOf(o.b, o.executor, o.threads, o.modules);
     try {
       return await timeAB(A, B, o);
     } finally {
@@ -109,12 +111,13 @@ async function main(): Promise<void> {
     .requiredOption('--b <dir>', 'checkout of build B')
     .option('--executor <name>', 'executor name or module path', 'block-stm')
     .option('--threads <n>', 'worker threads', count('--threads', 1), 2)
+    .option('--modules <n>', 'modules, for the modular executor', count('--modules', 1))
     .option('--rounds <n>', 'rounds of A B B A B A A B', count('--rounds', 1), 15)
     .option('--workload <name>', 'workload generator', 'p2p')
     .option('--accounts <n>', 'accounts', count('--accounts', 1), 10_000)
     .option('--txs <n>', 'transactions', count('--txs', 1), 10_000)
     .parse()
-    .opts<{ a: string; b: string; executor: string; threads: number; rounds: number; workload: string; accounts: number; txs: number }>();
+    .opts<{ a: string; b: string; executor: string; threads: number; modules?: number; rounds: number; workload: string; accounts: number; txs: number }>();
   const block = generate(o.workload, { accounts: o.accounts, txs: o.txs });
   const r = await interleavedAB({ ...o, block });
   const x = (ms: number) => `${(r.sequentialMs / ms).toFixed(2)}x`;

@@ -20,7 +20,8 @@ import { BlockRun } from '../impl/modular/block-run.js';
 import { collectChunks, COLLECT_CHUNK, type CollectedChunk } from '../impl/modular/collect.js';
 import { PARTITION_KINDS, partitionerFor } from '../impl/modular/partition.js';
 import { LaneThread, runLanes } from '../impl/modular/thread.js';
-import { AtomicCells } from '../impl/runtime/cells.js';
+import { AtomicCells, observedCells } from '../impl/runtime/cells.js';
+import { FINISHED } from '../impl/runtime/sim.js';
 import { SharedArrays } from '../impl/runtime/shared-arrays.js';
 import { runModularSimulated } from '../impl/modular/simulate.js';
 import { createExecutor } from '../impl/registry.js';
@@ -184,6 +185,39 @@ describe('on the simulated runtime', () => {
     expect(run.result.stats.undeclaredAccesses).toBe(0);
     expect(run.result.stats.fallback).toBe('');
     expect(run.result.state.get(16001)).toBe(4);
+  });
+
+  it('claims a lane by reading one packed hint per lane, not each lane\'s cells', () => {
+    // 64 lanes, one lane thread over a planned window: every claim scans them all. Before the
+    // hints a claim loaded each lane's owner, cursor and link (four or more operations a lane).
+    const block = generate('p2p', { accounts: 2000, txs: 2000, seed: 3, hashCost: 0 });
+    const modules = 64;
+    const run = new BlockRun(block, { modules, partitioner: partitionerFor('hash'), misroute: false, threads: 1, outputScale: 1 }, new SharedArrays());
+    run.nextWindow();
+    while (run.planSome(block.txs.length));
+    const { i32, f64 } = run.buffers;
+    let ops = 0;
+    const thread = new LaneThread(observedCells(new AtomicCells(i32, f64, () => {}, true), () => ops++), run.L, i32, f64, 0);
+    let claimSteps = 0;
+    let claimOps = 0;
+    for (let state = 0; state !== FINISHED;) {
+      const before = ops;
+      const claiming = state === 0;
+      state = thread.step(state);
+      if (claiming) {
+        claimSteps++;
+        claimOps += ops - before;
+      }
+    }
+    expect(thread.counters.executions).toBe(block.txs.length);
+    expect(claimSteps).toBeGreaterThan(100);
+    // The first claims work out each lane's head from its cells; after that, about one operation a lane.
+    expect(claimOps / (claimSteps * modules)).toBeLessThan(1.5);
+    const chunks: CollectedChunk[] = [];
+    collectChunks(i32, f64, run.L, chunks);
+    run.closeWindow(thread.counters, 0, chunks);
+    expect(run.nextWindow()).toBe(false);
+    expectSame(run.result(), executeReference(block), 'one lane thread, 64 lanes');
   });
 
   it('finishes in order when the outputs arena runs out', () => {

@@ -33,7 +33,7 @@ import type { SharedArrays } from '../runtime/shared-arrays.js';
 import { AccessBuilder } from './access.js';
 import { chunksOf, collectChunks, readBack, type CollectedChunk } from './collect.js';
 import {
-  ABORT_CAPACITY, ABORT_EXTERNAL, ABORT_STALL, ABORT_UNDECLARED, accessViews, beginBlock, F_VIOLATION_KEY, H, laneViews, layoutFor,
+  ABORT_CAPACITY, ABORT_EXTERNAL, ABORT_STALL, ABORT_UNDECLARED, accessViews, beginBlock, F_VIOLATION_KEY, H, HINT_UNKNOWN, laneViews, layoutFor,
   outputCapacity, R_DONE, R_HEADER, RF_HEADER, RUNNING,
   writeTxs, type Layout,
 } from './layout.js';
@@ -155,6 +155,8 @@ export class BlockRun {
       this.windowEnd = to;
       this.windowOpen = true;
       this.windowLaneTxs = this.planner.laneTxs.slice();
+      // Lanes done in the last window may have transactions in this one.
+      this.i32.fill(HINT_UNKNOWN, this.L.hints, this.L.hints + this.L.modules);
       Atomics.store(this.i32, H.WINDOW_END, to);
       Atomics.store(this.i32, H.WINDOW_START, this.next);
       Atomics.store(this.i32, H.COLLECT, 0);

@@ -9,6 +9,7 @@
 //     WINDOW_END, JOIN, WINDOW_START, COLLECT, DONE      program code, arguments, gas limits
 //     (128 bytes apart)
 //   lanes: OWNER, LAST (128 bytes apart per lane)        entry keys
+//   lane hints, one cell per lane, packed
 //   program table, transaction table                     state: value per slot
 //   entries: start per tx, slot, kinds, wait             per tx record: code, gas used, per entry
 //   lane links: first tx per lane, next tx in lane         the value read and the value before a write
@@ -26,7 +27,8 @@
 // and workers touch only transactions below PLANNED and below WINDOW_END; a worker writes a
 // transaction's state, results, reads and undo values before it adds the transaction's accesses to
 // its slots' counts, which publishes them; a lane's OWNER and LAST change only by its owner (OWNER
-// by compare-and-swap from 0), and LAST only moves forward along the lane's links.
+// by compare-and-swap from 0), and LAST only moves forward along the lane's links. A lane's hint is
+// only a hint (claims re-check the lane), except HINT_DONE, which is final within a window.
 
 import type { Block } from '../../spec/block.js';
 import { OP, WIDTH } from '../../spec/bytecode.js';
@@ -46,6 +48,18 @@ const F_HEADER_CELLS = 1;
 /** Lane cells, at lanes + lane * PAD: the owning worker + 1 (0: free), and the last transaction the lane ran (-1: none). */
 export const L_OWNER = 0;
 export const L_LAST = 1;
+
+/**
+ * Lane hints, at hints + lane: what a claim needs to know of each lane, packed so that a claim
+ * reads M / 16 cache lines rather than a line or more per lane (with 256 lanes a claim scanning
+ * every lane's cells cost about 11 us). A lane's owner writes HINT_OWNED after claiming it and,
+ * as it releases it, the next transaction it stopped at (>= 0), HINT_DONE, or HINT_UNKNOWN when
+ * that transaction is not planned yet; a claim that works an unknown lane out stores what it found.
+ * Reset to HINT_UNKNOWN at every window.
+ */
+export const HINT_UNKNOWN = -1;
+export const HINT_OWNED = -2;
+export const HINT_DONE = -3;
 
 /** Values of H.STATE. Anything but RUNNING stops every worker at its next step. */
 export const RUNNING = 0;
@@ -93,6 +107,7 @@ export interface Layout {
   readonly recordF: number;
   // Int32 sections
   readonly lanes: number;
+  readonly hints: number;
   readonly progTable: number;
   readonly txTable: number;
   readonly txStart: number;
@@ -144,6 +159,7 @@ export function layoutFor(block: Block, modules: number, outCapacity: number): L
     return at;
   };
   const lanes = take(modules * PAD);
+  const hints = take(modules, LINE_I);
   const progTable = take(block.programs.length * PROG_CELLS);
   const txTable = take(n * TX_CELLS);
   const txStart = take(n + 1);
@@ -174,7 +190,7 @@ export function layoutFor(block: Block, modules: number, outCapacity: number): L
   const outputs = takeF(outCapacity);
   return {
     txs: n, programs: block.programs.length, modules, entries: E, widest, outCapacity, recordI, recordF,
-    lanes, progTable, txTable, txStart, entrySlot, entryKinds, entryWait, laneHead, nextInLane, served, records, i32Size,
+    lanes, hints, progTable, txTable, txStart, entrySlot, entryKinds, entryWait, laneHead, nextInLane, served, records, i32Size,
     code, args, txGas, entryKey, values, recordsF, outputs, f64Size: f,
   };
 }

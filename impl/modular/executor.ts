@@ -168,7 +168,7 @@ export class ModularExecutor implements Executor {
     while (run.nextWindow()) {
       const job = (worker: number): LanesJob => ({
         i32: i32.buffer as SharedArrayBuffer, f64: f64.buffer as SharedArrayBuffer, layout: run.L, worker, stallMs: this.stallMs,
-        waitForPlan: worker >= this.startAtOnce, fault,
+        waitForPlan: worker >= this.startAtOnce, alone: threads === 1, fault,
       });
       const payloads = Array.from({ length: workers }, (_, worker) => job(worker));
       run.planSome(FIRST_CHUNK);

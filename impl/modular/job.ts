@@ -29,6 +29,11 @@ export interface LanesJob {
    * threads never outnumber cores while it plans, nor spin beside one hot lane.
    */
   readonly waitForPlan: boolean;
+  /**
+   * The only thread touching the block's arrays while it runs (1 thread: the main thread waits
+   * for it once the window is planned), so its cells are plain accesses (AtomicCells `alone`).
+   */
+  readonly alone: boolean;
   readonly fault: InjectedFault | null;
 }
 
@@ -90,7 +95,7 @@ function lanesOf(job: LanesJob, idleMs: number): LanesResult {
     }
     if (Atomics.load(i32, H.JOIN) === 0) return { counters: new Counters(), chunks };
   }
-  const cells = new AtomicCells(i32, f64, stallWatchdog(i32, L, job.stallMs));
+  const cells = new AtomicCells(i32, f64, stallWatchdog(i32, L, job.stallMs), job.alone);
   const thread = new LaneThread(cells, L, i32, f64, job.worker, job.fault ? faultHook(job.fault) : null);
   if (runLanes(thread, () => cells.resetSpins(), idleMs) && Atomics.load(i32, H.STATE) === RUNNING) {
     markDone(i32);

@@ -1,12 +1,15 @@
 // The thread-count sweep: every executor on every workload at every thread count, timed with
-// tinybench (samples retained) against the fast sequential baseline in the same process, round by
-// round interleaved with it, next to the block's ideal-speedup bound.
+// tinybench (samples retained) against the baseline (the fast sequential executor, or the one
+// bench --baseline names) in the same process, round by round interleaved with it, next to the
+// block's ideal-speedup bound.
 // Invariants: a pool is created once per executor and thread count, warmed, and reused for every
 // workload, its start-up reported apart; every timed sample belongs to exactly one round, whose
 // machine noise decides its busy flag; an executor whose result differs from the reference (its
 // pool's cold warm-up block, its untimed first execution of a block, or the last call of any
 // round) is still timed but marked incorrect, never silently dropped, with the number of the call
-// into its instance that differed.
+// into its instance that differed. The baseline is held to the reference the same way; where it
+// has no timed samples on a block at a thread count (it failed), no executor's run is recorded
+// there either, since a speedup needs it, and its failure says so.
 
 import { Bench } from 'tinybench';
 import type { Block, BlockResult, ExecutionStats } from '../spec/block.js';
@@ -38,6 +41,13 @@ export interface SweepOptions {
   /** Executors measured against the baseline (registry names or module paths). */
   readonly executors: readonly string[];
   readonly baseline: string;
+  /** The thread count the baseline's execute() is given; absent: each run's own (Concord's sequential executor ignores it). */
+  readonly baselineThreads?: number;
+  /**
+   * Whether the baseline runs on this thread alone, so that each of its samples' CPU is this
+   * thread's (default true); false: no CPUs are recorded for its runs.
+   */
+  readonly baselineOnThisThread?: boolean;
   readonly threads: readonly number[];
   /** Thread counts at which to report the ideal bound besides the measured ones (for simulated scaling). */
   readonly idealThreads: readonly number[];
@@ -283,7 +293,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const total = o.threads.length * o.workloads.length * o.rounds;
   let done = 0;
   const watch = o.watch ?? direct;
-  const baseline: Instance = { executor: await createExecutor(o.baseline), count: { calls: 0 } };
+  const baselineSettings = o.baselineThreads === undefined ? {} : { threads: o.baselineThreads };
+  const baseline: Instance = { executor: await watch(`the executor ${o.baseline}: loading`, () => createExecutor(o.baseline, baselineSettings)), count: { calls: 0 } };
   const objectCounts = new Map<string, { calls: number }>();
   try {
     for (const t of o.threads) {
@@ -297,37 +308,46 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
             ...[...pools].map(([name, pool]) => ({ name, role: 'executor' as const, instance: pool, warm: w === o.workloads[0] ? pool.warm : undefined })),
           ];
           for (const { name, role, instance, warm } of sides) {
+            const threads = role === 'baseline' ? o.baselineThreads ?? t : t;
             try {
               // The first execution of each block is untimed, the baseline's too: it checks the
               // result and warms the JIT, which a round-0 time would otherwise pay for one side only.
               instance.count.calls++;
-              const first = await watch(executeWhat(name, w.id, t), () => instance.executor.execute(w.block, { threads: t }));
+              const first = await watch(executeWhat(name, w.id, threads), () => instance.executor.execute(w.block, { threads }));
               // The pool's warm-up call ran this block before it, cold: an executor wrong only on
               // its first call is found there alone, so it is checked as this one is.
               const checked = [...(warm ? [warm] : []), { result: first, call: instance.count.calls }];
               const problem = checked.map((c) => resultProblem(c.result)).find((p) => p !== undefined);
               if (problem !== undefined) {
-                result.failures.push({ executor: name, threads: t, workload: w.id, message: problem });
+                result.failures.push({ executor: name, threads: t, workload: w.id, message: problem + (role === 'baseline' ? UNMEASURED : '') });
                 continue;
               }
               const acc = new RunAccumulator(name, role);
+              if (role === 'baseline' && o.baselineOnThisThread === false) acc.cpus = null;
               for (const c of checked) acc.check(c.result as BlockResult, reference, c.call);
               tasks.push({ instance, acc });
             } catch (e) {
-              result.failures.push({ executor: name, threads: t, workload: w.id, message: errorText(e) });
+              result.failures.push({ executor: name, threads: t, workload: w.id, message: errorText(e) + (role === 'baseline' ? UNMEASURED : '') });
             }
           }
           const accumulators = tasks.map((x) => x.acc);
-          for (let round = 0; round < o.rounds; round++) {
+          const yardstick = accumulators.find((a) => a.role === 'baseline');
+          const progressAfter = done + o.rounds;
+          for (let round = 0; round < o.rounds && yardstick !== undefined; round++) {
             // Alternating the order each round keeps a drift in machine state from always favouring one side.
             const order = round % 2 === 0 ? tasks : [...tasks].reverse();
             const failed = await timeRound(order, w, reference, t, round, o, record, watch);
             for (const f of failed) {
-              result.failures.push({ executor: f.name, threads: t, workload: w.id, message: f.message });
+              // Rounds without the baseline would time executors against nothing.
+              const stops = f.acc === yardstick ? (f.acc.samples.length === 0 ? UNMEASURED : ` (the baseline: no executor was timed on this block at this thread count after round ${round})`) : '';
+              result.failures.push({ executor: f.name, threads: t, workload: w.id, message: f.message + stops });
               tasks.splice(tasks.findIndex((x) => x.acc === f.acc), 1);
             }
             o.onProgress?.(++done, total, `${w.id} @ ${plural(t, 'thread')}`);
+            if (!tasks.some((x) => x.acc === yardstick)) break;
           }
+          if (done < progressAfter) o.onProgress?.((done = progressAfter), total, `${w.id} @ ${plural(t, 'thread')}`);
+          if (yardstick === undefined || yardstick.samples.length === 0) continue;
           for (const acc of accumulators) {
             if (acc.samples.length > 0) result.runs.push(acc.result(w.id, t, w.block.txs.length));
           }
@@ -351,6 +371,9 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** What a baseline's failure adds where it leaves a block at a thread count without a yardstick. */
+const UNMEASURED = ' (the baseline: no executor was timed on this block at this thread count, for want of it)';
 
 const executeWhat = (name: string, workload: string, threads: number): string => `the executor ${name}: execute() on ${workload} at ${plural(threads, 'thread')}`;
 
@@ -471,11 +494,12 @@ async function timeRound(
     slots.set(name, slot);
     let before = cpuSnapshot();
     // Every task, the baseline's too, goes through the watch, so its small cost falls on both sides.
-    const what = executeWhat(acc.executor, workload.id, threads);
+    const given = acc.role === 'baseline' ? o.baselineThreads ?? threads : threads;
+    const what = executeWhat(acc.executor, workload.id, given);
     let timed = false;
     bench.add(name, async () => {
       instance.count.calls++;
-      const r = await watch(what, () => instance.executor.execute(workload.block, { threads }));
+      const r = await watch(what, () => instance.executor.execute(workload.block, { threads: given }));
       acc.count(r, timed);
       if (timed && acc.engineSamples !== null) slot.engine.push(RunAccumulator.engineMs(r));
       slot.last = r;

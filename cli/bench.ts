@@ -1,6 +1,7 @@
-// `concord bench`: the thread-count sweep of every parallel executor against the fast sequential
-// baseline and the ideal bound, with simulated scaling beside it; prints a summary table (or the
-// results JSON with --json) and writes the results file with --out.
+// `concord bench`: the thread-count sweep of every parallel executor against a baseline (the fast
+// sequential executor, or --baseline's: cli/bench-baseline.ts) and the ideal bound, with simulated
+// scaling beside it; prints a summary table (or the results JSON with --json) and writes the
+// results file with --out.
 // Invariants: --json prints exactly one JSON document on stdout; the file written is validated
 // against the results schema first; exit 1 when an executor failed or disagreed with the
 // reference, because then its timings are not valid speedups.
@@ -12,7 +13,7 @@ import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js
 import { machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
 import { CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
-import { sweep, type SweepWorkload } from '../bench/sweep.js';
+import { sweep, type RunResult, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { MIN_ROUNDS } from '../reports/compare.js';
 import { resultsMarkdown } from '../reports/render.js';
@@ -28,12 +29,16 @@ import { concordCommit, concordVersion } from './version.js';
 import { MAX_REPEAT } from './run.js';
 import { createProgress, type Progress } from './progress.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
+import { baselineError, baselineOption } from './bench-baseline.js';
+import { SEQUENTIAL_BASELINE } from '../reports/baseline.js';
 
 export interface BenchOptions extends WorkloadOptions, PartitionOptions {
   /** Comma-separated thread counts; default the powers of two below the machine's effective cores, and the cores (threadList). */
   threads?: string;
-  /** Comma-separated executors; default every parallel executor in the registry. */
+  /** Comma-separated executors; default every parallel executor in the registry but the baseline. */
   executor?: string;
+  /** The executor every speedup is measured against (cli/bench-baseline.ts); default sequential. */
+  baseline?: string;
   /** A block file instead of the suite. */
   block?: string;
   quick?: boolean;
@@ -47,7 +52,6 @@ export interface BenchOptions extends WorkloadOptions, PartitionOptions {
   label?: string;
 }
 
-export const BASELINE = 'sequential';
 /** --rounds at most: each round times every executor at every thread count on every workload. */
 export const MAX_ROUNDS = 1000;
 
@@ -87,14 +91,15 @@ export function oversubscribedNote(threads: readonly number[], cores: number): s
 /**
  * What bench says when it could not pin the baseline or time each core alone (no taskset, no
  * Linux): otherwise the only trace is a cell in the report's Noise table, and unequal cores, which
- * bend every speedup, would go unnoticed. `pinned`: whether the baseline gets pinned round by round.
+ * bend every speedup, would go unnoticed. `pinned`: whether the baseline gets pinned round by round;
+ * `pinnable`: whether bench tried (a baseline off the main thread is not, and its note says why).
  */
-export function pinningNotes(allowed: readonly number[] | string, pinned: boolean, probe: CoreProbeRecord): string[] {
+export function pinningNotes(allowed: readonly number[] | string, pinned: boolean, probe: CoreProbeRecord, pinnable = true): string[] {
   if ('unavailable' in probe) {
     const missing = /is not installed/.exec(probe.unavailable) ? 'taskset is not installed (util-linux)' : `core speeds could not be measured (${probe.unavailable})`;
-    return [`bench: ${missing}: ${pinned ? '' : 'the baseline is not pinned and '}core speeds are not measured; unequal cores would go unnoticed`];
+    return [`bench: ${missing}: ${pinned || !pinnable ? '' : 'the baseline is not pinned and '}core speeds are not measured; unequal cores would go unnoticed`];
   }
-  if (!pinned && typeof allowed !== 'string' && allowed.length > 1) {
+  if (pinnable && !pinned && typeof allowed !== 'string' && allowed.length > 1) {
     return ['bench: taskset could not pin the baseline\'s thread: it runs wherever the scheduler puts it, and the over-fastest-core speedup has fewer samples per core'];
   }
   return [];
@@ -131,6 +136,20 @@ function baselineCpus(): number[] {
 }
 
 /**
+ * Loads the executor `name` (a module or exec: command) and closes it, so that one that does not
+ * load, or exports no executor, is found before the sweep; returns the name it declares.
+ */
+async function loadOnce(name: string, settings: ReturnType<typeof partitionSettings>, json: boolean, watch: CallWatch): Promise<string> {
+  const failure = json ? { executor: name } : undefined;
+  const alive = resourceCounts();
+  const executor = await watch.call(`the executor ${name}: loading`, () => callExecutor(name, 'while loading', () => createExecutor(name, { threads: 1, ...settings }), failure));
+  await watch.call(`the executor ${name}: close()`, () => callExecutor(name, 'while closing', () => executor.close(), failure));
+  // A module's executor object stays open until bench is done with it (impl/registry.ts).
+  if (!isModuleObject(name)) await warnLeftAlive('bench', `the executor ${name}`, alive);
+  return executor.name;
+}
+
+/**
  * Runs the sweep and simulation and builds the results document (the part `main` reuses; writing
  * it validates it). Every option, --out included, is checked before the long work starts, and
  * --out, whose check makes folders, last of all. `moduleOf` hears the module path behind each
@@ -143,11 +162,15 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   // --quick: four rounds, the fewest whose medians compare can test (reports/compare.ts
   // MIN_ROUNDS), in the time three took; 6 or more give each speedup's range a 95% confidence.
   const rounds = intOption('--rounds', o.rounds, o.quick === true ? MIN_ROUNDS : 5, 1, MAX_ROUNDS);
+  // Without --executor, a parallel executor given as the baseline is measured against nothing but itself: left out.
   const executors = o.executor === undefined
-    ? [...EXECUTORS.values()].filter((e) => e.parallel).map((e) => e.name)
+    ? [...EXECUTORS.values()].filter((e) => e.parallel && e.name !== o.baseline?.trim()).map((e) => e.name)
     : executorNames([o.executor]);
   executors.forEach(checkExecutorName);
-  if (executors.includes(BASELINE)) throw new UsageError(`--executor: ${BASELINE} is the baseline every executor is measured against; name the executors to measure beside it`);
+  const baseline = baselineOption(o.baseline, executors);
+  if (executors.includes(SEQUENTIAL_BASELINE) && baseline.name === SEQUENTIAL_BASELINE) {
+    throw new UsageError(`--executor: ${SEQUENTIAL_BASELINE} is the baseline every executor is measured against; name the executors to measure beside it (or give --baseline another)`);
+  }
   // A one-thread executor timed "at 2 threads" is the same run under a claim of parallelism (a
   // made-up efficiency), so it is measured at 1 thread only, as `run` allows.
   const oneThread = executors.filter((e) => EXECUTORS.get(e)?.parallel === false);
@@ -161,54 +184,45 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   const partition = partitionSettings(o, executors);
   // A module that does not load, or exports no executor, is a usage error now, not a failure
   // reported after minutes of sweeping (verify loads its modules up front the same way).
-  for (const name of executors.filter((e) => !EXECUTORS.has(e))) {
-    const json = o.json ? { executor: name } : undefined;
-    const alive = resourceCounts();
-    const executor = await watch.call(`the executor ${name}: loading`, () => callExecutor(name, 'while loading', () => createExecutor(name, { threads: 1, ...partition }), json));
-    moduleOf.set(executor.name, name);
-    await watch.call(`the executor ${name}: close()`, () => callExecutor(name, 'while closing', () => executor.close(), json));
-    // A module's executor object stays open until bench is done with it (impl/registry.ts).
-    if (!isModuleObject(name)) await warnLeftAlive('bench', `the executor ${name}`, alive);
-  }
+  for (const name of executors.filter((e) => !EXECUTORS.has(e))) moduleOf.set(await loadOnce(name, partition, o.json === true, watch), name);
+  // The baseline is the yardstick of every figure: one that cannot run is a usage error, exit 2.
+  if (!EXECUTORS.has(baseline.name)) await loadOnce(baseline.name, {}, o.json === true, watch).catch((e: unknown) => Promise.reject(baselineError(baseline.name, e)));
   if (o.out !== undefined) checkOutFile(o.out, '--out');
-  if (executors.length === 0) progress.note('bench: no parallel executor in the registry yet: measuring the sequential baseline alone');
+  if (executors.length === 0) progress.note(`bench: no parallel executor in the registry yet: measuring the baseline ${baseline.name} alone`);
   const quick = o.quick === true;
-  const pinCpus = baselineCpus();
-  const settings = { quick, threads, executors, baseline: BASELINE, rounds, roundMs: quick ? 30 : 250, baselineCpus: pinCpus, ...partition };
+  // Pinning Concord's main thread pins only a baseline that runs on it alone.
+  const pinCpus = baseline.onMainThread ? baselineCpus() : [];
+  const settings = {
+    quick, threads, executors, baseline: baseline.name, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
+    rounds, roundMs: quick ? 30 : 250, baselineCpus: pinCpus, ...(baseline.notes.length > 0 ? { baselineNotes: [...baseline.notes] } : {}), ...partition,
+  };
   const over = oversubscribedNote(threads, machine.effectiveCores);
   if (over !== null) progress.note(over);
-  progress.info(`bench: ${plural(suite.length, 'workload')} x threads ${threads.join(',')} x ${[BASELINE, ...executors].join(', ')}; ${settings.rounds} interleaved rounds each`);
+  for (const line of baseline.notes) progress.note(`bench: ${line}`);
+  const sides = [baseline.threads === undefined ? baseline.name : `${baseline.name} (baseline, 1 thread)`, ...executors];
+  progress.info(`bench: ${plural(suite.length, 'workload')} x threads ${threads.join(',')} x ${sides.join(', ')}; ${settings.rounds} interleaved rounds each`);
   // Cores can differ in speed, and change while the sweep runs (a VM's neighbours), so both ends
   // are probed, on a p2p block as large as the suite's largest (up to 10,000 transactions).
   const probe = { txs: Math.min(10_000, Math.max(1_000, ...suite.map((w) => w.block.txs.length))) };
   progress.info('bench: timing each core alone (bench/core-speeds.ts)');
   const coresAtStart = probeCoreSpeeds(probe);
-  for (const line of pinningNotes(allowedCpus(), pinCpus.length > 0, coresAtStart)) progress.note(line);
+  for (const line of pinningNotes(allowedCpus(), pinCpus.length > 0, coresAtStart, baseline.onMainThread)) progress.note(line);
   // The sweep starts and closes one instance of every executor at each thread count, the baseline's
   // too, so what is left alive after it is told of them all together.
   const alive = resourceCounts();
   progress.start(threads.length * suite.length * settings.rounds, 'bench');
   const result = await sweep({
-    workloads: suite, executors, baseline: BASELINE, threads, idealThreads: SIMULATED_THREADS,
+    workloads: suite, executors, baseline: baseline.name, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
+    baselineOnThisThread: baseline.onMainThread, threads, idealThreads: SIMULATED_THREADS,
     rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus, executorSettings: partition,
     onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call, cleanUp: watch.cleanUp,
   });
   progress.stop();
-  if (!executors.some(isModuleObject)) await warnLeftAlive('bench', `the sweep's executors (${[BASELINE, ...executors].join(', ')})`, alive);
+  if (![baseline.name, ...executors].some(isModuleObject)) await warnLeftAlive('bench', `the sweep's executors (${[baseline.name, ...executors].join(', ')})`, alive);
   const cores = { start: coresAtStart, end: probeCoreSpeeds(probe) };
-  const virtualThreads = [...new Set([...threads, ...(quick ? QUICK_SIMULATED_THREADS : SIMULATED_THREADS)])].sort((a, b) => a - b);
-  // --quick predicts the paper's grid only, with a smaller step budget, so `npm start` keeps its time.
-  const simulated = quick ? suite.filter((w) => w.group === P2P_GRID_GROUP) : suite;
-  // The cross-core round trips the probes measured, beside which the model's fitted cost per line is shown.
-  const trips = [cores.start, cores.end].flatMap((c) => ('speeds' in c ? c.speeds.crossCore?.roundTripNs ?? [] : []));
-  const simulation = simulateScaling(simulated, result.runs, {
-    threads: virtualThreads, stepBudget: quick ? 12 : 20, maxSteps: quick ? 1_500_000 : 12_000_000, maxExecutionsPerTx: 12, modular: partition,
-    ...(trips.length > 0 ? { crossCoreNs: median(trips) } : {}),
-    onProgress: (done, total, what) => (done === 0 ? progress.start(total, 'simulate') : progress.update(done, what)),
-  });
-  progress.stop();
-  const unpredicted = suite.filter((w) => !simulated.includes(w)).map((w) => w.id);
-  const gaps = unpredicted.length ? [...simulation.gaps, `--quick predicts the p2p grid only, not ${unpredicted.join(', ')}`] : simulation.gaps;
+  const { points, gaps } = baseline.noPrediction === null
+    ? predict(suite, result.runs, { threads, quick, partition, cores, progress })
+    : { points: [], gaps: [baseline.noPrediction] };
   const commit = concordCommit();
   const doc: ResultsFile = {
     format: RESULTS_FORMAT,
@@ -219,10 +233,34 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
     machine,
     cores,
     ...result,
-    simulated: simulation.points,
+    simulated: points,
     simulatedGaps: gaps,
   };
   return doc;
+}
+
+/**
+ * The simulated scaling of the sweep's `runs` (bench/simulate.ts), calibrated on Concord's
+ * sequential baseline, and why any prediction is missing.
+ */
+function predict(
+  suite: readonly SweepWorkload[], runs: readonly RunResult[],
+  { threads, quick, partition, cores, progress }: { threads: readonly number[]; quick: boolean; partition: ReturnType<typeof partitionSettings>; cores: NonNullable<ResultsFile['cores']>; progress: Progress },
+): { points: ResultsFile['simulated']; gaps: string[] } {
+  const virtualThreads = [...new Set([...threads, ...(quick ? QUICK_SIMULATED_THREADS : SIMULATED_THREADS)])].sort((a, b) => a - b);
+  // --quick predicts the paper's grid only, with a smaller step budget, so `npm start` keeps its time.
+  const simulated = quick ? suite.filter((w) => w.group === P2P_GRID_GROUP) : suite;
+  // The cross-core round trips the probes measured, beside which the model's fitted cost per line is shown.
+  const trips = [cores.start, cores.end].flatMap((c) => ('speeds' in c ? c.speeds.crossCore?.roundTripNs ?? [] : []));
+  const simulation = simulateScaling(simulated, runs, {
+    threads: virtualThreads, stepBudget: quick ? 12 : 20, maxSteps: quick ? 1_500_000 : 12_000_000, maxExecutionsPerTx: 12, modular: partition,
+    ...(trips.length > 0 ? { crossCoreNs: median(trips) } : {}),
+    onProgress: (done, total, what) => (done === 0 ? progress.start(total, 'simulate') : progress.update(done, what)),
+  });
+  progress.stop();
+  const unpredicted = suite.filter((w) => !simulated.includes(w)).map((w) => w.id);
+  const gaps = unpredicted.length ? [...simulation.gaps, `--quick predicts the p2p grid only, not ${unpredicted.join(', ')}`] : simulation.gaps;
+  return { points: simulation.points, gaps };
 }
 
 export async function benchCommand(o: BenchOptions): Promise<number> {
@@ -259,7 +297,10 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   for (const r of wrong) {
     const rerun = rerunWrong(doc, moduleOf, objects, r);
     const call = r.wrongCall === undefined ? '' : ` on its call ${r.wrongCall.toLocaleString('en-US')}`;
-    progress.note(`bench: ${r.executor} at ${plural(r.threads, 'thread')} on ${labels.get(r.workload)!} disagreed with the reference${call}${rerun ? ` (what differs: ${rerun})` : ''}`);
+    // The baseline is every speedup's yardstick: a wrong one makes all of them beside it wrong too.
+    const who = r.role === 'baseline' ? `the baseline ${r.executor} (timed beside the ${r.threads}-thread runs)` : `${r.executor} at ${plural(r.threads, 'thread')}`;
+    const yardstick = r.role === 'baseline' ? '; no speedup over it there is valid' : '';
+    progress.note(`bench: ${who} on ${labels.get(r.workload)!} disagreed with the reference${call}${yardstick}${rerun ? ` (what differs: ${rerun})` : ''}`);
   }
   const bad = doc.failures.length + wrong.length;
   if (bad > 0) progress.note(`bench: ${plural(bad, 'executor run')} failed or disagreed with the reference`);
@@ -284,9 +325,11 @@ export function rerunWrong(
   if (!source || executor === undefined) return '';
   const calls = r.wrongCall ?? 1;
   const repeat = Math.min(calls, MAX_REPEAT);
+  // A baseline row's count is the runs it was timed beside; --baseline's ran on the one it was given.
+  const threads = r.role === 'baseline' ? doc.settings.baselineThreads ?? r.threads : r.threads;
   const command = source.kind === 'file'
-    ? rerunCommand(source.path, executor, r.threads, repeat)
-    : rerunGeneratedCommand(workloadFlags(source), executor, r.threads, repeat);
+    ? rerunCommand(source.path, executor, threads, repeat)
+    : rerunGeneratedCommand(workloadFlags(source), executor, threads, repeat);
   if (repeat === 1) return command;
   // A pool serves every workload at its thread count; the baseline's instance and a module's
   // executor object serve every thread count too. Bench's earlier calls may then have run other

@@ -18,6 +18,7 @@ import { compare, formatComparison, pValue, regressions } from '../reports/compa
 import { EXIT, nonNegativeNumberOption, UsageError } from './errors.js';
 import { readResults, repeatedRun } from './report.js';
 import { writeStdout } from './output.js';
+import { ownBaseline } from '../reports/baseline.js';
 
 export interface CompareOptions {
   base: string;
@@ -40,7 +41,7 @@ export async function compareCommand(o: CompareOptions): Promise<number> {
   const nothing = c.rows.length === 0
     ? `${files} have no run in common (same workload, executor and thread count): nothing to compare`
     : c.rows.every((r) => r.baseline)
-      ? `${files} have only the sequential baseline's runs in common, no executor's (same workload, executor and thread count): nothing to compare`
+      ? `${files} have only the ${ownBaseline(base!.doc.settings) ? `baseline ${base!.doc.settings.baseline}` : 'sequential baseline'}'s runs in common, no executor's (same workload, executor and thread count): nothing to compare`
       : null;
   if (nothing !== null && c.broken.length === 0) throw new UsageError(nothing);
   const slower = threshold === undefined ? [] : regressions(c, threshold);

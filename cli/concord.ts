@@ -133,8 +133,9 @@ program.command('verify')
 
 workloadOptions(
   program.command('bench')
-    .description('measure speedup over the fast sequential executor across thread counts, next to the ideal bound')
-    .option('--executor <names>', 'comma-separated executors: built-in names, paths to your module.js, or exec:COMMAND last (an engine in another process; it takes the rest) (default: every parallel executor)')
+    .description('measure speedup over the fast sequential executor (or --baseline) across thread counts, next to the ideal bound')
+    .option('--executor <names>', 'comma-separated executors: built-in names, paths to your module.js, or exec:COMMAND last (an engine in another process; it takes the rest) (default: every parallel executor but the baseline)')
+    .option('--baseline <executor>', 'the one executor every speedup is measured against, as --executor takes it (a built-in name, a module path, or exec:COMMAND: your engine\'s own sequential mode, e.g. --executor \'exec:./engine\' --baseline \'exec:./engine --sequential\'); run on 1 thread and checked against the reference like every executor; only the default, Concord\'s sequential executor, is pinned to each core in turn, and only over it are the over-fastest-core figure (an in-process one-thread built-in keeps both) and the simulated predictions given (default: sequential)')
     .option('--threads <list>', 'comma-separated thread counts (default: the powers of two below the effective cores, and the effective cores: the available cores, capped by the cgroup CPU quota; 1 for one-thread executors)')
     .option('--block <file>', 'benchmark a block file instead of the suite')
     .option('--modules <m>', MODULES_HELP)

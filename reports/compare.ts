@@ -26,6 +26,7 @@ import { plural } from '../spec/plural.js';
 import { geomean, mannWhitney, median, medianInterval, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES, roundsInterval } from './stats.js';
 import type { MachineRecord, ResultsFile, RunRecord } from './schema.js';
 import { executorSettingsText, roundMedians, workloadLabels } from './summary.js';
+import { differentBaselines, mixedTimingRuns, ownBaseline } from './baseline.js';
 
 export const ALPHA = 0.05;
 
@@ -111,8 +112,14 @@ function listed(names: readonly string[]): string {
   return names.length > 4 ? `${names.length} runs (${shown}; and ${names.length - 4} more)` : shown;
 }
 
-/** What a run and a prediction are matched on across the two files: the same workload, executor and thread count. */
+/** What a prediction is matched on across the two files: the same workload, executor and thread count. */
 const key = (r: { workload: string; executor: string; threads: number }) => `${r.workload}\0${r.executor}\0${r.threads}`;
+
+/**
+ * What a run is matched on: a prediction's key and its role, so that an executor one file took as
+ * its baseline (bench --baseline, given 1 thread) is not compared with its run at some thread count in the other.
+ */
+const runKey = (r: RunRecord) => `${key(r)}\0${r.role}`;
 
 /** Two runs' block times compared: what the test counted, its p-value, and each side's round medians when it counted rounds. */
 export interface BlockTimeTest {
@@ -200,20 +207,20 @@ export interface CompareOptions {
 export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions = {}): Comparison {
   const alpha = o.alpha ?? ALPHA;
   const labels = workloadLabels([...base.workloads, ...next.workloads]);
-  const nextRuns = new Map(next.runs.map((r) => [key(r), r]));
+  const nextRuns = new Map(next.runs.map((r) => [runKey(r), r]));
   const rows: CompareRow[] = [];
   const warnings: string[] = [];
   const unmatched: string[] = [];
   const shares: string[] = [];
   const timings: string[] = [];
   for (const b of base.runs) {
-    const n = nextRuns.get(key(b));
+    const n = nextRuns.get(runKey(b));
     const name = runName(labels, b);
     if (!n) {
       unmatched.push(name);
       continue;
     }
-    nextRuns.delete(key(b));
+    nextRuns.delete(runKey(b));
     // A share absent from either file is unknown (older files), not a difference.
     if (b.fallbackShare !== undefined && n.fallbackShare !== undefined && b.fallbackShare !== n.fallbackShare) {
       shares.push(`${name} (base ${share(b.fallbackShare)}, new ${share(n.fallbackShare)})`);
@@ -226,6 +233,18 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
       name, workload: b.workload, executor: b.executor, threads: b.threads, baseline: b.role === 'baseline', base: bs, next: ns,
       deltaPct: (ns.median / bs.median - 1) * 100, p: test.p, significant: test.p <= alpha, unit: test.unit,
     });
+  }
+  // First: every other line of the comparison reads differently once the yardsticks differ.
+  const yardsticks = differentBaselines([{ name: 'base', settings: base.settings }, { name: 'new', settings: next.settings }]);
+  if (yardsticks !== null) {
+    warnings.push(`${yardsticks}. The rows below compare block times, which stand whatever the baseline; `
+      + 'the baselines\' own rows are each in one file only, so no row says whether the machine moved between the files, and neither file\'s report\'s speedups compare with the other\'s');
+  }
+  for (const [name, doc] of [['base', base], ['new', next]] as const) {
+    const mixed = mixedTimingRuns(doc);
+    if (mixed.length > 0) {
+      warnings.push(`in ${name}, the speedups of ${listed(mixed)} over the baseline ${doc.settings.baseline} mix timings (one side timed by its engine, stats.executeMs, the other each call whole, requests and answers included): that file's report divides one kind of time by the other; the block times here are each timed one way`);
+    }
   }
   if (timings.length > 0) {
     warnings.push(`timed differently (an exec: engine's own time, or each call whole with the requests and answers between the processes): ${timings.join(', ')}; their differences include that`);
@@ -254,7 +273,8 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   const moved = rows.filter((r) => r.baseline && r.significant && Math.abs(r.deltaPct) > (o.threshold ?? 0));
   if (moved.length > 0) {
     const beyond = o.threshold === undefined ? '' : ` by more than ${o.threshold}%`;
-    warnings.push(`the sequential baseline's own runs moved${beyond}: ${listed(moved.map((r) => `${r.name} ${fmtPct(r.deltaPct)} (${pValue(r.p)})`))}; `
+    const who = ownBaseline(next.settings) ? `the baseline ${next.settings.baseline}` : 'the sequential baseline';
+    warnings.push(`${who}'s own runs moved${beyond}: ${listed(moved.map((r) => `${r.name} ${fmtPct(r.deltaPct)} (${pValue(r.p)})`))}; `
       + 'the machine or the baseline executor changed between the files, so the other rows\' deltas include that move');
   }
   const predictions = predictionRows(base, next, labels);

@@ -21,6 +21,7 @@ import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLE
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match, type Verdict } from './verdict.js';
 import { explain, pct, preflightGap } from './why.js';
 import { executorStatsTables } from './executor-stats.js';
+import { baselineSourceWords, differentBaselines, mixedTimingNote, ownBaseline } from './baseline.js';
 import { plural } from '../spec/plural.js';
 
 /** ", --modules 4 --partition range" after a source's run settings; nothing with the defaults. */
@@ -48,7 +49,7 @@ function workloadWords(m: Merged): string[] {
 function sourceWords(s: Source): string {
   const { settings, concordVersion, concordCommit, createdAt, command } = s.doc;
   const pinned = settings.baselineCpus?.length ? `, the baseline pinned to CPU ${settings.baselineCpus.join(', ')} round by round` : '';
-  return `${s.name}, ${settings.quick ? 'quick' : 'full'} run, threads ${settings.threads.join(',')}, ${settings.rounds} interleaved rounds of ${settings.roundMs} ms${pinned}`
+  return `${s.name}, ${settings.quick ? 'quick' : 'full'} run, threads ${settings.threads.join(',')}, ${settings.rounds} interleaved rounds of ${settings.roundMs} ms${pinned}${baselineSourceWords(settings)}`
     + `${settingsNote(s.doc)}; Concord ${concordVersion} (${concordCommit ? `commit ${concordCommit}` : 'commit not recorded'}), written ${createdAt}, by concord ${command.join(' ')}`;
 }
 
@@ -162,7 +163,9 @@ const ABOVE_THREADS = 'Efficiency above 100% from a speedup above the thread cou
  * was, most likely, written before that change, and a results file does not say which build wrote it.
  */
 const MODULAR_TWO_CORES = 'Modular above 100% at 1 thread: its 1-thread run uses one core at a time (the main thread plans, then one worker runs), but builds before 2026-11-29 ran the lanes on a worker while the main thread planned, on a second core. If this file is older, read this figure as two cores\' and not as one; otherwise it is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).';
-const ENGINE_TIMED = 'Timed by the engine itself: an engine in another process (exec:) reports its own time for each block (stats.executeMs, docs/exec-protocol.md), without the request and the answer crossing between the processes, which bench would otherwise time with it. The baseline is Concord\'s sequential executor, in JavaScript, timed in Concord\'s process: a speedup over it also holds whatever the engine\'s language and build gain on one thread, so read the engine\'s rows against each other (its 1-thread row is its own baseline).';
+const ENGINE_TIMED_BY = 'Timed by the engine itself: an engine in another process (exec:) reports its own time for each block (stats.executeMs, docs/exec-protocol.md), without the request and the answer crossing between the processes, which bench would otherwise time with it.';
+const ENGINE_TIMED = `${ENGINE_TIMED_BY} The baseline is Concord's sequential executor, in JavaScript, timed in Concord's process: a speedup over it also holds whatever the engine's language and build gain on one thread, so read the engine's rows against each other (its 1-thread row is its own baseline), or give bench your engine's own sequential mode as --baseline.`;
+const WRONG_YARDSTICK = 'Over a baseline that did NOT match the reference result (its row is marked ✗): a wrong execution\'s time is no yardstick, so this speedup is not valid.';
 const ABOVE_IDEAL = 'Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).';
 
 /** The thread count, with a footnote where it exceeds the machine's cores: its ideal is taken at the cores. */
@@ -175,10 +178,30 @@ function threadsCell(r: Row, notes: Footnotes): string {
 
 /**
  * " (baseline, timed beside the 2-thread runs)": which runs a baseline row was interleaved with,
- * round by round; its threads cell says the one thread it ran on.
+ * round by round; its threads cell says the one thread it ran on, and a --baseline's words say
+ * that it was given one.
  */
-function baselineWords(r: Row): string {
-  return ` (baseline, timed beside the ${r.threads}-thread runs)`;
+function baselineWords(r: Row, settings: ResultsFile['settings']): string {
+  const given = settings.baselineThreads === undefined ? '' : `given ${plural(settings.baselineThreads, 'thread')}, `;
+  return ` (baseline, ${given}timed beside the ${r.threads}-thread runs)`;
+}
+
+/**
+ * The engine-timed footnote for a file's rows: its last sentence, on a speedup over Concord's
+ * JavaScript executor, only where that is the baseline.
+ */
+function engineTimed(settings: ResultsFile['settings']): string {
+  return ownBaseline(settings) ? `${ENGINE_TIMED_BY} The speedups here are over the baseline ${settings.baseline}, not Concord's sequential executor.` : ENGINE_TIMED;
+}
+
+/**
+ * The fastest-core cell: '–' with its reason where the baseline ran off Concord's main thread,
+ * whose CPU is not the baseline's (bench neither pins it nor records its CPUs).
+ */
+function fastCoreCell(r: Row, baseline: Row, settings: ResultsFile['settings'], notes: Footnotes): string {
+  if (r.fastCoreSpeedup !== null) return `${fixed(r.fastCoreSpeedup)}x`;
+  if (!ownBaseline(settings) || baseline.run.cpus !== undefined) return '–';
+  return `–${notes.mark(`No speedup over the baseline's fastest core: the baseline ${settings.baseline} does not run on Concord's main thread alone (an engine in another process, a module, or a parallel executor), so bench did not pin it to each CPU in turn, and the CPU its samples ran on is not known.`)}`;
 }
 
 /**
@@ -325,8 +348,12 @@ function warnings(m: Merged): string[] {
     }
   }
   for (const r of m.rows) {
-    if (!r.correct) out.push(`⚠ ${r.executor} at ${threadsText(r.threads)} on ${r.label} (${r.machine}) did NOT match the reference result: its timings are not valid speedups.`);
+    if (!r.correct && r.role === 'baseline') {
+      out.push(`⚠ the baseline ${r.executor} timed beside the ${r.threads}-thread runs on ${r.label} (${r.machine}) did NOT match the reference result: no speedup over it there is valid.`);
+    } else if (!r.correct) out.push(`⚠ ${r.executor} at ${threadsText(r.threads)} on ${r.label} (${r.machine}) did NOT match the reference result: its timings are not valid speedups.`);
   }
+  const yardsticks = differentBaselines(m.sources.map((s) => ({ name: s.name, settings: s.doc.settings })));
+  if (yardsticks !== null) out.push(`⚠ ${yardsticks}.`);
   const few = m.rows.filter((r) => r.samples < RECOMMENDED_SAMPLES).length;
   if (few > 0) out.push(`⚠ ${few} runs have fewer than ${RECOMMENDED_SAMPLES} samples: treat their figures as rough (a --quick run?).`);
   return out;
@@ -345,14 +372,22 @@ function ordered(m: Merged, rows: readonly Row[]): Row[] {
 function resultsTable(m: Merged, unordered: readonly Row[]): Table {
   const multi = m.sources.length > 1;
   const notes = footnotes();
-  const rows = ordered(m, unordered).map((r) => [
-    r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? baselineWords(r) : ''}${r.run.timing === 'engine' ? notes.mark(ENGINE_TIMED) : ''}${r.correct ? '' : ' ✗'}`, threadsCell(r, notes),
-    tps(r.txPerSecond), speedupCell(r, notes),
-    r.role === 'baseline' ? '–' : orDash(r.fastCoreSpeedup, (v) => `${fixed(v)}x`),
-    // A baseline runs on one thread whatever its row's count: the ideal at that count is its executors', not its own.
-    ...(r.role === 'baseline' ? ['–', '–'] : [orDash(r.ideal, (v) => `${fixed(v)}x`), orDash(r.bound, (v) => `${fixed(v)}x`)]), efficiencyCell(r, notes),
-    fixed(r.reExecutionsPerTx, 3), fixed(r.failedValidationsPerTx, 3), ms(r.p50Ms), ms(r.p99Ms), mib(r.peakRssBytes), `${r.samples} (${r.busySamples})`,
-  ]);
+  const settings = new Map(m.sources.map((s) => [s.name, s.doc.settings]));
+  // The schema guarantees a baseline beside every executor run.
+  const baselineOf = (r: Row) => m.rows.find((b) => b.role === 'baseline' && b.machine === r.machine && b.workload.id === r.workload.id && b.threads === r.threads)!;
+  const rows = ordered(m, unordered).map((r) => {
+    const own = settings.get(r.machine)!;
+    const baseline = baselineOf(r);
+    const mixed = r.role === 'baseline' ? null : mixedTimingNote(r.run, baseline.run);
+    return [
+      r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? baselineWords(r, own) : ''}${r.run.timing === 'engine' ? notes.mark(engineTimed(own)) : ''}${r.correct ? '' : ' ✗'}`, threadsCell(r, notes),
+      tps(r.txPerSecond), `${speedupCell(r, notes)}${mixed === null ? '' : notes.mark(mixed)}${r.role === 'baseline' || baseline.correct ? '' : ` ✗${notes.mark(WRONG_YARDSTICK)}`}`,
+      r.role === 'baseline' ? '–' : fastCoreCell(r, baseline, own, notes),
+      // A baseline runs on one thread whatever its row's count: the ideal at that count is its executors', not its own.
+      ...(r.role === 'baseline' ? ['–', '–'] : [orDash(r.ideal, (v) => `${fixed(v)}x`), orDash(r.bound, (v) => `${fixed(v)}x`)]), efficiencyCell(r, notes),
+      fixed(r.reExecutionsPerTx, 3), fixed(r.failedValidationsPerTx, 3), ms(r.p50Ms), ms(r.p99Ms), mib(r.peakRssBytes), `${r.samples} (${r.busySamples})`,
+    ];
+  });
   return {
     headers: [
       'workload', ...(multi ? ['machine'] : []), 'executor', 'threads', 'tx/s', 'speedup', 'over fastest-core baseline', 'ideal', 'bound', 'efficiency',
@@ -639,6 +674,9 @@ function sections(m: Merged): Section[] {
         `(lo–hi) after a speedup: how far it moved between rounds. With ${MIN_SAMPLES_FOR_CI} rounds or more the range is the 95% confidence interval of the median per-round speedup (order statistics); with fewer, it runs from the lowest per-round speedup to the highest, which holds that median with probability 1 - 2 × 0.5^rounds (${pct(rangeConfidence(5))} with 5 rounds, ${pct(rangeConfidence(4))} with 4; a footnote marks fewer). Samples of one round share its machine state, so this range, more than the number of samples, says how far a rerun may move the figure. Absent where the two runs shared fewer than 2 rounds.`,
       ] : ['speedup = median block time of the sequential baseline / the executor\'s, both timed in the same process, interleaved round by round.']),
       `over fastest-core baseline = the same, taken only over the rounds in which the baseline ran on its fastest core (the CPU whose rounds, ${MIN_CORE_SAMPLES} samples or more, ran fastest; where it can, the bench pins the baseline to each CPU in turn, round by round). Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not. – where the file has no CPUs per sample.`,
+      ...(m.sources.some((s) => ownBaseline(s.doc.settings)) ? [
+        'baseline (where the Sources line names one other than sequential, bench --baseline): every speedup of that file is over that executor, not Concord\'s sequential executor in JavaScript: given 1 thread, timed in the same rounds and checked against the reference like every executor. Where it does not run on Concord\'s main thread alone, it is not pinned and has no fastest core; no scaling is simulated over it (the models take the VM\'s time per gas from Concord\'s sequential executor). A footnote marks a speedup whose executor and baseline were timed differently (one by its engine, one whole).',
+      ] : []),
       `threads: for ${BLOCK_STM}, N threads are N workers while the main thread waits for them; for ${MODULAR}, the main thread is one of the N from 2 threads on (N - 1 workers, and the main thread plans and then runs lanes beside them), and at 1 thread the main thread plans and then one worker runs, one thread at a time (builds before 2026-11-29 ran the worker beside the planning main thread, on a second core: a footnote marks a 1-thread ${MODULAR} efficiency above 100%). The sequential baseline always runs on one thread.`,
       'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal. Both are taken at min(threads, the machine\'s effective cores): threads beyond the cores share them, so no more than the cores run at once, and a footnote marks such rows.',
       ...(ranged ? ['tx/s: transactions over the median block time of all the run\'s samples; where rounds drifted, two runs\' tx/s can stand in another ratio than their speedup, which is taken round by round.'] : []),

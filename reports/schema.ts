@@ -154,7 +154,7 @@ const Run = z.strictObject({
   workload: z.string().min(1),
   executor: z.string().min(1),
   threads,
-  /** 'baseline': the fast sequential executor, interleaved round by round with the executors at the same thread count. */
+  /** 'baseline': settings.baseline (the fast sequential executor by default), interleaved round by round with the executors at the same thread count. */
   role: z.enum(['baseline', 'executor']),
   samplesMs: z.array(positive).min(1),
   busy: z.array(z.boolean()),
@@ -207,7 +207,19 @@ export const ResultsSchema = z
       quick: z.boolean(),
       threads: z.array(threads).min(1),
       executors: z.array(z.string().min(1)),
+      /** What every speedup is measured against: 'sequential' (Concord's own), or `bench --baseline`'s executor. */
       baseline: z.string().min(1),
+      /**
+       * The thread count the baseline's execute() was given, whatever the runs it was timed beside
+       * (`bench --baseline` other than sequential: 1). Absent: the run's own count, which Concord's
+       * sequential executor ignores.
+       */
+      baselineThreads: z.literal(1).optional(),
+      /**
+       * What bench left out, and why, because the baseline is not Concord's sequential executor
+       * (pinning, the fastest-core figure, predictions). Absent for that executor.
+       */
+      baselineNotes: z.array(z.string().min(1)).optional(),
       rounds: z.number().int().min(1),
       roundMs: positive,
       /** The CPUs the baseline's main thread was pinned to, round r on baselineCpus[r % length]; empty: not pinned. Optional: older files lack it. */

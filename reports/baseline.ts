@@ -1,0 +1,60 @@
+// What a results file's baseline makes of its speedups, in the words report and compare print: which
+// executor every speedup is over (settings.baseline: Concord's sequential executor unless bench
+// --baseline named another), what bench left out for it (settings.baselineNotes), and where a
+// speedup divides one kind of time by another (an engine's own time by a whole call's).
+// Invariants: a file with the default baseline gets no words from here, so its report reads as
+// before; a speedup whose run and baseline were timed differently is always said to mix them; two
+// files whose speedups are over different baselines are always said to be so.
+
+import type { ResultsFile, RunRecord } from './schema.js';
+
+/** Concord's fast sequential executor in JavaScript: the baseline of every file that names no other, and bench's without --baseline. */
+export const SEQUENTIAL_BASELINE = 'sequential';
+
+type Settings = ResultsFile['settings'];
+
+/** Whether the file's speedups are over another executor than Concord's sequential one. */
+export function ownBaseline(settings: Settings): boolean {
+  return settings.baseline !== SEQUENTIAL_BASELINE;
+}
+
+/** ", every speedup over exec:./engine --sequential (given 1 thread): notes": nothing for the default baseline. */
+export function baselineSourceWords(settings: Settings): string {
+  if (!ownBaseline(settings)) return '';
+  const given = settings.baselineThreads === undefined ? '' : ` (given ${settings.baselineThreads} thread)`;
+  const notes = settings.baselineNotes?.length ? `: ${settings.baselineNotes.join('; ')}` : '';
+  return `, every speedup over the baseline ${settings.baseline}${given}${notes}`;
+}
+
+/** How a run was timed, as a speedup's footnote names it. */
+function timingWords(r: RunRecord): string {
+  return r.timing === 'engine' ? 'by its engine (stats.executeMs)' : 'whole (each execute() call, with the request and answer between the processes where it is an exec: engine)';
+}
+
+/**
+ * The footnote of a speedup whose run and baseline were timed differently (one by its engine, one
+ * whole), or null where they were timed alike.
+ */
+export function mixedTimingNote(run: RunRecord, baseline: RunRecord): string | null {
+  if (run.timing === baseline.timing) return null;
+  return `Timed unlike its baseline: ${run.executor} ${timingWords(run)}, the baseline ${baseline.executor} ${timingWords(baseline)}; `
+    + 'the speedup divides one kind of time by the other, so it mixes the cost of crossing between the processes into one side only.';
+}
+
+/** The runs of a file whose speedups mix timings with their baseline's, as "executor @threads" once each. */
+export function mixedTimingRuns(doc: Pick<ResultsFile, 'runs'>): string[] {
+  const baselines = new Map(doc.runs.filter((r) => r.role === 'baseline').map((r) => [`${r.workload}@${r.threads}`, r]));
+  const mixed = doc.runs.filter((r) => r.role === 'executor' && r.timing !== baselines.get(`${r.workload}@${r.threads}`)?.timing);
+  return [...new Set(mixed.map((r) => `${r.executor} @${r.threads}`))];
+}
+
+/**
+ * The warning for files whose speedups are over different baselines, or null: each file's
+ * speedups (and predictions) are over its own, so set side by side they compare two yardsticks.
+ */
+export function differentBaselines(files: readonly { readonly name: string; readonly settings: Settings }[]): string | null {
+  const names = new Set(files.map((f) => f.settings.baseline));
+  if (names.size < 2) return null;
+  return `the speedups are over different baselines (${files.map((f) => `${f.name}: ${f.settings.baseline}`).join('; ')}): `
+    + 'a speedup is its own file\'s executor time over its own baseline\'s, so speedups from these files do not compare with each other; block times of the same executor do';
+}

@@ -1,0 +1,149 @@
+// `concord bench --baseline` (cli/bench-baseline.ts, reports/baseline.ts): an engine's own
+// sequential mode as the yardstick, given one thread, timed by its engine and held to the
+// reference; refused up front where it does not load or is also measured; a wrong or failing one
+// fails the command instead of becoming the yardstick; its file says what was left out and why,
+// its report names it, and compare warns when two files' speedups are over different baselines.
+// The default (no --baseline) keeps its file as before.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { baselineOption } from '../cli/bench-baseline.js';
+import { CUSTOM_GROUP, generated } from '../bench/suite.js';
+import { sweep } from '../bench/sweep.js';
+import { compare } from '../reports/compare.js';
+import { merge } from '../reports/merge.js';
+import { renderMarkdown } from '../reports/render.js';
+import { parseResults, type ResultsFile } from '../reports/schema.js';
+import { sampleResults } from './report-fixture.js';
+
+const root = new URL('../', import.meta.url);
+const cli = new URL('dist/cli/concord.js', root).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'concord-baseline-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The example engine, importing Concord from this checkout, its stats saying the thread count each request gave (0: none). */
+const probe = join(dir, 'threads-probe.mjs');
+writeFileSync(probe, readFileSync(new URL('examples/exec-engine.mjs', root), 'utf8')
+  .replace(/from 'concord\//g, `from '${root.href}`)
+  .replace('stats: { ...result.stats, executeMs }', 'stats: { ...result.stats, executeMs, threadsGiven: request.threads ?? 0 }'));
+const ENGINE = `exec:node ${probe}`;
+const tiny = ['--workload', 'p2p', '--accounts', '10', '--txs', '20', '--quick', '--rounds', '2'];
+
+function concord(...args: string[]) {
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, CI: '1' } });
+}
+
+describe('bench --baseline', () => {
+  it('times every executor against an exec: engine given 1 thread, and its file and report say so', () => {
+    const out = join(dir, 'own.json');
+    const r = concord('bench', ...tiny, '--threads', '2', '--executor', 'block-stm', '--baseline', ENGINE, '--json', '--out', out);
+    expect(r.stderr).not.toMatch(/disagreed|failed/);
+    expect(r.status).toBe(0);
+    const doc = parseResults(r.stdout);
+    expect(readFileSync(out, 'utf8')).toBe(r.stdout);
+    expect(doc.settings).toMatchObject({ baseline: ENGINE, baselineThreads: 1, executors: ['block-stm'], threads: [2], baselineCpus: [] });
+    expect(doc.settings.baselineNotes).toEqual([
+      expect.stringMatching(/is not pinned to each CPU in turn, and no speedup over its fastest core is given: it is an engine in another process; pinning Concord's main thread does not pin it/),
+    ]);
+    const baseline = doc.runs.find((x) => x.role === 'baseline')!;
+    // Timed beside the 2-thread runs, on the one thread its requests asked for, by its own clock.
+    expect(baseline).toMatchObject({ executor: ENGINE, threads: 2, timing: 'engine', correct: true, detail: expect.objectContaining({ threadsGiven: 1 }) });
+    expect(baseline.cpus).toBeUndefined();
+    expect(doc.runs.find((x) => x.role === 'executor')).toMatchObject({ executor: 'block-stm', threads: 2, correct: true });
+    expect(doc.simulated).toEqual([]);
+    expect(doc.simulatedGaps).toEqual([expect.stringMatching(/^no simulated scaling over the baseline exec:node .*threads-probe\.mjs: the models run Concord's VM/)]);
+    // The notes go to stderr under --json too: the results on stdout are not read by a person.
+    expect(r.stderr).toMatch(/^bench: the baseline exec:node \S+ is not pinned to each CPU in turn/m);
+    expect(r.stderr).toMatch(/^bench: no prediction: no simulated scaling over the baseline/m);
+    const report = renderMarkdown(merge([{ file: 'own.json', doc }]), []);
+    expect(report).toMatch(/every speedup over the baseline exec:node \S+threads-probe\.mjs \(given 1 thread\): the baseline/);
+    expect(report).toMatch(/\| exec:node \S+threads-probe\.mjs \(baseline, given 1 thread, timed beside the 2-thread runs\)¹ \| 1 \|/);
+    expect(report).toMatch(/The speedups here are over the baseline exec:node \S+, not Concord's sequential executor\./);
+    // block-stm is timed whole, its baseline by the engine: its speedup says it mixes the two; its fastest-core cell says why it is empty.
+    expect(report).toMatch(/\| block-stm \| 2 \| [^|]+ \| [\d.]+x[^|]*[¹²³⁴⁵] \| –[¹²³⁴⁵] \|/);
+    expect(report).toMatch(/Timed unlike its baseline: block-stm whole .*the baseline exec:node \S+ by its engine/);
+    expect(report).toMatch(/No speedup over the baseline's fastest core: the baseline exec:node \S+ does not run on Concord's main thread alone/);
+    expect(report).toMatch(/Missing prediction: no simulated scaling over the baseline/);
+  });
+
+  it('refuses, before any work, a baseline that is also measured, does not load or is not one executor, and keeps sequential to one thread', () => {
+    const cases: [string[], RegExp][] = [
+      [['--executor', `block-stm,${ENGINE}`, '--baseline', ENGINE], /^concord bench: --baseline exec:node \S+: also named in --executor; the baseline is timed beside every executor/],
+      [['--executor', 'block-stm', '--baseline', 'block-stm'], /^concord bench: --baseline block-stm: also named in --executor/],
+      [['--executor', 'block-stm', '--baseline', join(dir, 'none.mjs')], /^concord bench: --baseline: \S+none\.mjs: no such module file/],
+      [['--executor', 'block-stm', '--baseline', 'exec:./no-such-engine'], /^concord bench: --baseline: the executor exec:\.\/no-such-engine threw while closing: .*exited with code 127/],
+      [['--executor', 'block-stm', '--baseline', 'nope'], /^concord bench: --baseline: unknown executor "nope"/],
+      [['--executor', 'block-stm', '--baseline', 'reference,modular'], /^concord bench: --baseline reference,modular: one executor, not 2/],
+      // sequential may be measured against another baseline, on one thread as everywhere.
+      [['--executor', 'sequential', '--threads', '2', '--baseline', ENGINE], /^concord bench: --threads 2: the sequential executor runs on one thread; bench it with --threads 1/],
+    ];
+    for (const [args, message] of cases) {
+      const r = concord('bench', ...tiny, ...args);
+      expect(r.stderr.trim(), args.join(' ')).toMatch(message);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.status, args.join(' ')).toBe(2);
+    }
+  });
+
+  it('a wrong baseline fails the command and marks every speedup over it; one that fails leaves no executor timed against nothing', async () => {
+    const broken = 'exec:node examples/exec-engine.mjs --fail-on-tx 3';
+    const r = concord('bench', ...tiny, '--threads', '1', '--executor', 'sequential', '--baseline', broken);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^bench: the baseline exec:node examples\/exec-engine\.mjs --fail-on-tx 3 \(timed beside the 1-thread runs\) on p2p 10 acc × 20 tx disagreed with the reference on its call 1; no speedup over it there is valid \(what differs: concord run .* --executor 'exec:node examples\/exec-engine\.mjs --fail-on-tx 3' --threads 1 --warmup 0 --check\)$/m);
+    expect(r.stdout).toMatch(/\| sequential \| 1 \| [^|]+ \| [\d.]+x[^|]* ✗[¹²³⁴⁵] \|/);
+    expect(r.stdout).toMatch(/Over a baseline that did NOT match the reference result/);
+    // An engine that cannot run the block: the baseline's failure says why the executor has no run there.
+    const refuses = join(dir, 'refuses.mjs');
+    writeFileSync(refuses, `import { createInterface } from 'node:readline';
+for await (const line of createInterface({ input: process.stdin })) process.stdout.write(JSON.stringify({ id: JSON.parse(line).id, error: 'not yet' }) + '\\n');
+`);
+    const workloads = [generated('p2p', { accounts: 10, txs: 20, seed: 1, hashCost: 0 }, CUSTOM_GROUP)];
+    const result = await sweep({ workloads, executors: ['sequential'], baseline: `exec:node ${refuses}`, baselineThreads: 1, baselineOnThisThread: false, threads: [1], idealThreads: [], rounds: 2, roundMs: 10, minSamples: 2, cores: 1 });
+    expect(result.runs).toEqual([]);
+    expect(result.failures).toEqual([{
+      executor: `exec:node ${refuses}`, threads: 1, workload: workloads[0]!.id,
+      message: expect.stringMatching(/not yet.* \(the baseline: no executor was timed on this block at this thread count, for want of it\)$/),
+    }]);
+    // One that fails in its first timed round, with no sample taken: the executor's run there goes too.
+    const tires = join(dir, 'tires.mjs');
+    writeFileSync(tires, readFileSync(probe, 'utf8').replace('reply = answer(request);', "reply = request.id > 2 ? { id: request.id, error: 'tired' } : answer(request);"));
+    const tired = await sweep({ workloads, executors: ['sequential'], baseline: `exec:node ${tires}`, baselineThreads: 1, baselineOnThisThread: false, threads: [1], idealThreads: [], rounds: 2, roundMs: 10, minSamples: 2, cores: 1 });
+    expect(tired.runs).toEqual([]);
+    expect(tired.failures).toEqual([expect.objectContaining({ message: expect.stringMatching(/tired.* \(the baseline: no executor was timed on this block at this thread count, for want of it\)$/) })]);
+  });
+
+  it('compare warns, first, that two files\' speedups are over different baselines, and never matches a baseline run with an executor\'s', () => {
+    const base = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    const own = 'exec:./engine --sequential';
+    const next: ResultsFile = {
+      ...base,
+      settings: { ...base.settings, baseline: own, baselineThreads: 1 },
+      runs: base.runs.map((r) => (r.role === 'baseline' ? { ...r, executor: own, timing: 'engine' as const } : r)),
+    };
+    const c = compare(base, parseResults(JSON.stringify(next), 'next.json'));
+    expect(c.warnings[0]).toMatch(/^the speedups are over different baselines \(base: sequential; new: exec:\.\/engine --sequential\): .*speedups from these files do not compare with each other; block times of the same executor do\. The rows below compare block times/);
+    expect(c.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^in new, the speedups of fake-parallel @1; fake-parallel @2 over the baseline exec:\.\/engine --sequential mix timings/)]));
+    // The executors' rows still compare: block times do not depend on the yardstick.
+    expect(c.rows.filter((r) => !r.baseline)).toHaveLength(4);
+    expect(c.rows.filter((r) => r.baseline)).toEqual([]);
+    expect(compare(base, base).warnings.join('\n')).not.toMatch(/different baselines|mix timings/);
+    // fake-parallel as one file's baseline (1 thread) is not the other's fake-parallel at 1 thread.
+    const swapped: ResultsFile = { ...base, runs: base.runs.map((r) => ({ ...r, role: r.executor === 'sequential' ? 'executor' as const : 'baseline' as const })) };
+    expect(compare(base, swapped).rows).toEqual([]);
+  });
+
+  it('without --baseline, the baseline is Concord\'s sequential executor, as before', () => {
+    expect(baselineOption(undefined, ['block-stm'])).toEqual({ name: 'sequential', threads: undefined, onMainThread: true, notes: [], noPrediction: null });
+    expect(baselineOption(' sequential ', ['block-stm']).notes).toEqual([]);
+    const r = concord('bench', ...tiny, '--threads', '1', '--executor', 'block-stm', '--json');
+    expect(r.status).toBe(0);
+    const doc = parseResults(r.stdout);
+    expect(Object.keys(doc.settings).sort()).toEqual(['baseline', 'baselineCpus', 'executors', 'quick', 'roundMs', 'rounds', 'threads']);
+    expect(doc.settings.baseline).toBe('sequential');
+    expect(doc.runs.find((x) => x.role === 'baseline')).toMatchObject({ executor: 'sequential', threads: 1 });
+    expect(doc.simulatedGaps.join('\n')).not.toMatch(/over the baseline/);
+    expect(renderMarkdown(merge([{ file: 'default.json', doc }]), [])).not.toMatch(/every speedup over the baseline|given 1 thread/);
+  });
+});

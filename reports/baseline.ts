@@ -7,6 +7,7 @@
 // files whose speedups are over different baselines are always said to be so.
 
 import type { ResultsFile, RunRecord } from './schema.js';
+import { EXEC_PREFIX } from '../impl/exec-executor.js';
 
 /** Concord's fast sequential executor in JavaScript: the baseline of every file that names no other, and bench's without --baseline. */
 export const SEQUENTIAL_BASELINE = 'sequential';
@@ -28,7 +29,10 @@ export function baselineSourceWords(settings: Settings): string {
 
 /** How a run was timed, as a speedup's footnote names it. */
 function timingWords(r: RunRecord): string {
-  return r.timing === 'engine' ? 'by its engine (stats.executeMs)' : 'whole (each execute() call, with the request and answer between the processes where it is an exec: engine)';
+  if (r.timing === 'engine') return 'by its engine (stats.executeMs)';
+  return r.executor.startsWith(EXEC_PREFIX)
+    ? 'whole (each execute() call, the request and the answer between the processes included)'
+    : 'whole (each execute() call, in Concord\'s process)';
 }
 
 /**
@@ -38,7 +42,7 @@ function timingWords(r: RunRecord): string {
 export function mixedTimingNote(run: RunRecord, baseline: RunRecord): string | null {
   if (run.timing === baseline.timing) return null;
   return `Timed unlike its baseline: ${run.executor} ${timingWords(run)}, the baseline ${baseline.executor} ${timingWords(baseline)}; `
-    + 'the speedup divides one kind of time by the other, so it mixes the cost of crossing between the processes into one side only.';
+    + 'the speedup divides one kind of time by the other: the engine\'s own time leaves out reading its request and writing its answer, which the whole call counts.';
 }
 
 /** The runs of a file whose speedups mix timings with their baseline's, as "executor @threads" once each. */

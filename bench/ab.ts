@@ -7,7 +7,9 @@
 // sides were the same build (B's second run follows its first, with its buffers still in cache).
 // The figure to read is the median over rounds of A's time over B's: above 1, B is faster. Read
 // it against an A/A run (both sides the same build): here those gave 0.97-1.04 with 15 rounds,
-// so a difference inside that is noise; repeat the run before believing a few percent.
+// so a difference inside that is noise; repeat the run before believing a few percent. At 1
+// thread each side's one worker can stay on one core for the whole run, and this VM's cores can
+// differ in speed: run both orders (--a X --b Y, then --a Y --b X) before believing a figure.
 // Invariant: A and B run the same block with the same settings; each build is loaded from its
 // own compiled tree (DIR/dist), so two checkouts of the project (git worktree) compare directly.
 // Usage: npm run build && node dist/bench/ab.js --a DIR --b DIR [--executor block-stm] [--threads 2]

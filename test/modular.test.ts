@@ -400,6 +400,41 @@ describe('on the worker pool', () => {
     }
   });
 
+  it('a partitioner that throws while the lanes run rejects the block, and the next block runs on buffers no worker still touches', async () => {
+    // The partitioner fails on the 5,000th key it places, late in planning: the lanes have long started.
+    const block = generate('p2p', { accounts: 5000, txs: 3000, seed: 1, hashCost: 0 });
+    let armed = false;
+    let placed = 0;
+    const hash = partitionerFor('hash');
+    const partition = {
+      kind: 'hash' as const,
+      forBlock: (b: Block, modules: number) => {
+        const of = hash.forBlock(b, modules);
+        placed = 0;
+        return (key: number) => {
+          if (armed && ++placed === 5000) throw new Error('partitioner failed');
+          return of(key);
+        };
+      },
+    };
+    const next = generate('p2p', { accounts: 200, txs: 3000, seed: 2, hashCost: 0 });
+    const expected = executeReference(next);
+    const executor = await createModularExecutor({ threads: 2, modules: 4, partition, preflight: false, warmUp: false });
+    try {
+      // Before the failed block waited for its workers, the next block met them here in about 1 round in 3: an error, or wrong reads.
+      for (const threads of [1, 2, 2, 2, 1, 2, 2, 2, 2, 2]) {
+        armed = true;
+        const failed = executor.execute(block, { threads });
+        const after = executor.execute(next, { threads });
+        await expect(failed).rejects.toThrow(/partitioner failed/);
+        armed = false;
+        expectSame(await after, expected, `the block after a failed plan at ${threads} threads`);
+      }
+    } finally {
+      await executor.close();
+    }
+  });
+
   it('the planted misroute bug is caught on real threads too', async () => {
     const buggy = await createModularExecutor({ threads: 2, modules: 3, bugs: ['misroute'], warmUp: false });
     try {

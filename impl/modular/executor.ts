@@ -186,6 +186,14 @@ export class ModularExecutor implements Executor {
       try {
         await nextTurn();
         for (let chunk = 2 * FIRST_CHUNK; run.planSome(chunk); chunk = Math.min(MAX_CHUNK, 2 * chunk));
+      } catch (e) {
+        // Planning failed (a partitioner that throws): stop the lanes and let every worker leave
+        // before the error ends the block, or the next block would be laid out in the buffers under
+        // them (and, on a pool slot still busy, take their reply for its own).
+        Atomics.store(i32, H.STATE, ABORT_EXTERNAL);
+        planned();
+        await lanes.catch(() => {});
+        throw e;
       } finally {
         planned();
       }

@@ -10,7 +10,8 @@
 // while one is pending, rejects that call with an ExecEngineError naming the command, the request
 // and the field, stops the engine, and rejects every later call (or, when no call is left to
 // reject, close()): a result is never built from part of an answer. An answer `{"id", "error"}`
-// rejects its call alone. close() ends the engine's input and waits for it to exit; no engine
+// rejects its call alone, and so does a block that cannot be written as a request (nothing is sent,
+// no id used). close() ends the engine's input and waits for it to exit; no engine
 // outlives the Concord process that started it, whether it exits or is ended by a signal.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -393,12 +394,21 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
         reported = true;
         return Promise.reject(failed);
       }
-      const id = nextId++;
+      const id = nextId;
       const threads = options?.threads ?? settings.threads;
-      const request = execRequest(block, id, { ...settings, ...(threads === undefined ? {} : { threads }) });
+      // The line is made before the call is pending: a block it cannot be made of (a BigInt, a
+      // missing field) rejects this call alone, where a call left pending unsent would take the
+      // next request's answer as its own and stop the engine.
+      let line: string;
+      try {
+        line = `${JSON.stringify(execRequest(block, id, { ...settings, ...(threads === undefined ? {} : { threads }) }))}\n`;
+      } catch (e) {
+        return Promise.reject(new Error(`${name}: the block cannot be sent as a request: ${(e as Error).message}`));
+      }
+      nextId++;
       return new Promise<BlockResult>((resolve, reject) => {
         pending.push({ id, block, resolve, reject });
-        child.stdin.write(`${JSON.stringify(request)}\n`);
+        child.stdin.write(line);
         if (outputEnded) failIfStillRunning();
       });
     },

@@ -183,6 +183,24 @@ for await (const line of createInterface({ input: process.stdin })) {
     }
   });
 
+  it('a block that cannot be written as a request rejects that call alone, and the next call gets its own answer', async () => {
+    // Request ids must run 1, 2, 3: an answer whose id is not the call's fails the engine (GOOD echoes it).
+    const executor = await createExecutor(engineScript('echoes.mjs', `globalThis.seen = (globalThis.seen ?? 0) + 1; if (request.id !== globalThis.seen) return { id: -1 }; ${GOOD}`));
+    const bigint = { ...block, txs: [{ ...block.txs[0]!, args: [7n as unknown as number] }, block.txs[1]!] };
+    const shapeless = { ...block, programs: undefined as never };
+    try {
+      for (const bad of [bigint, shapeless]) {
+        // Before, the call stayed pending unsent (or execute() threw at once): the next answer was taken as its own and the engine stopped.
+        const failed = executor.execute(bad);
+        const next = executor.execute(block);
+        await expect(failed).rejects.toThrow(/^exec:node .*echoes\.mjs: the block cannot be sent as a request: /);
+        expect((await next).receipts).toHaveLength(2);
+      }
+    } finally {
+      await executor.close();
+    }
+  });
+
   it('a line longer than 256 MiB fails the call, not Concord', async () => {
     const path = join(dir, 'endless-line.mjs');
     writeFileSync(path, `process.stdin.once('data', () => {

@@ -4,7 +4,8 @@
 // parallel executors; knows nothing about any of them.
 // Invariants: run() settles only once every worker it used has replied, died or been terminated,
 // so no worker still touches the shared buffers when the caller reuses them; a worker that died
-// is replaced before the next run; start-up time (spawning, loading job modules) is accumulated
+// is replaced before the next run, and a start that fails rejects only once every other worker
+// started with it is ready or dead; start-up time (spawning, loading job modules) is accumulated
 // in startupMs, apart from job time.
 
 import { existsSync } from 'node:fs';
@@ -95,7 +96,12 @@ export class WorkerPool {
       starting.push(this.spawn(i));
     }
     if (starting.length === 0) return;
-    await Promise.all(starting);
+    // Every start settles before one that failed rejects: a worker still loading would otherwise
+    // count as live, and the next run's job, posted to it at once, would be settled by the load's
+    // reply while the worker went on to run the job on the buffers.
+    const started = await Promise.allSettled(starting);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
     this.startupMs += performance.now() - start;
   }
 

@@ -435,6 +435,27 @@ describe('on the worker pool', () => {
     }
   });
 
+  it('a partition function that names a module out of range rejects the block with the key and module, and the next block runs', async () => {
+    const hash = partitionerFor('hash');
+    let broken = true;
+    const partition = {
+      kind: 'hash' as const,
+      forBlock: (b: Block, modules: number) => {
+        const of = hash.forBlock(b, modules);
+        return (key: number) => (broken && key === 16 * 7 ? modules : of(key));
+      },
+    };
+    const block = generate('p2p', { accounts: 50, txs: 600, seed: 4, hashCost: 0 });
+    const executor = await createModularExecutor({ threads: 2, modules: 4, partition, preflight: false, warmUp: false });
+    try {
+      await expect(executor.execute(block)).rejects.toThrow(/the partition function put key 112 in module 4, outside 0\.\.3/);
+      broken = false;
+      expectSame(await executor.execute(block), executeReference(block), 'after a partition out of range');
+    } finally {
+      await executor.close();
+    }
+  });
+
   it('the planted misroute bug is caught on real threads too', async () => {
     const buggy = await createModularExecutor({ threads: 2, modules: 3, bugs: ['misroute'], warmUp: false });
     try {

@@ -88,7 +88,13 @@ export class LanePlanner {
   add(to: number): void {
     const { access, moduleOfSlot, home, heat, tail, mods, counts, lanes } = this;
     access.add(to);
-    for (let s = this.slotsSeen; s < access.slots; s++) moduleOfSlot[s] = this.options.moduleOf(access.slotKey[s]!);
+    for (let s = this.slotsSeen; s < access.slots; s++) {
+      const key = access.slotKey[s]!;
+      const m = this.options.moduleOf(key);
+      // A lane out of range is no lane: its transactions would wait for the stall watchdog.
+      if (!(Number.isInteger(m) && m >= 0 && m < this.modules)) throw new Error(`the partition function put key ${key} in module ${m}, outside 0..${this.modules - 1}`);
+      moduleOfSlot[s] = m;
+    }
     this.slotsSeen = access.slots;
     const { txStart, entrySlot, barrier } = access;
     const wait = access.entryWait;

@@ -52,10 +52,10 @@ export const L_LAST = 1;
 /**
  * Lane hints, at hints + lane: what a claim needs to know of each lane, packed so that a claim
  * reads M / 16 cache lines rather than a line or more per lane (with 256 lanes, one lane thread
- * in one process, a claim that read every lane's cells took 2.5 us; 1.4 us with the hints). A lane's owner writes HINT_OWNED after claiming it and,
- * as it releases it, the next transaction it stopped at (>= 0), HINT_DONE, or HINT_UNKNOWN when
- * that transaction is not planned yet; a claim that works an unknown lane out stores what it found.
- * Reset to HINT_UNKNOWN at every window.
+ * in one process, a claim that read every lane's cells took 2.5 us; 1.4 us with the hints). A
+ * lane's owner writes HINT_OWNED after claiming it and, as it releases it, the next transaction it
+ * stopped at (>= 0), HINT_DONE, or HINT_UNKNOWN when that transaction is not planned yet; a claim
+ * that works an unknown lane out stores what it found. Reset to HINT_UNKNOWN at every window.
  */
 export const HINT_UNKNOWN = -1;
 export const HINT_OWNED = -2;

@@ -435,7 +435,7 @@ describe('on the worker pool', () => {
     }
   });
 
-  it('a partition function that names a module out of range rejects the block with the key and module, and the next block runs', async () => {
+  it('a partition function that names a module out of range rejects the block with the key and module, clears the last violations, and the next block runs', async () => {
     const hash = partitionerFor('hash');
     let broken = true;
     const partition = {
@@ -448,7 +448,13 @@ describe('on the worker pool', () => {
     const block = generate('p2p', { accounts: 50, txs: 600, seed: 4, hashCost: 0 });
     const executor = await createModularExecutor({ threads: 2, modules: 4, partition, preflight: false, warmUp: false });
     try {
+      broken = false;
+      await executor.execute(undeclaredBlock());
+      expect(executor.violations).toHaveLength(2);
+      broken = true;
       await expect(executor.execute(block)).rejects.toThrow(/the partition function put key 112 in module 4, outside 0\.\.3/);
+      // The last block's violations, not the block before it's.
+      expect(executor.violations).toEqual([]);
       broken = false;
       expectSame(await executor.execute(block), executeReference(block), 'after a partition out of range');
     } finally {

@@ -92,7 +92,7 @@ export class ModularError extends Error {}
 
 export class ModularExecutor implements Executor {
   readonly name = 'modular';
-  /** The undeclared accesses of the last block, in block order. */
+  /** The undeclared accesses of the last block, in block order (none after a block that was rejected). */
   violations: readonly Violation[] = [];
   private readonly buffers = new SharedArrays();
   private readonly scratch = new PlanScratch();
@@ -150,11 +150,9 @@ export class ModularExecutor implements Executor {
   }
 
   private async executeNow(block: Block, threads: number, fault: InjectedFault | null): Promise<BlockResult> {
+    this.violations = [];
     const preflighted = this.preflight ? sequentialIfContended(block, threads, this.sequential) : null;
-    if (preflighted) {
-      this.violations = [];
-      return preflighted;
-    }
+    if (preflighted) return preflighted;
     const run = new BlockRun(block, {
       modules: this.modules, partitioner: this.partitioner, misroute: this.misroute, threads, outputScale: this.outputScale,
     }, this.buffers, this.scratch);

@@ -1,7 +1,7 @@
 // The worker pool's gated start (WorkerPool.run with a gate): workers from gate.from get their job
 // only once the gate settles, so a caller can keep them asleep while it still has the cores' work
 // to do. Any pure exported function of the compiled tree serves as the job (npm test builds it).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,7 @@ describe('WorkerPool.ensure', () => {
     } finally {
       delete process.env.CONCORD_POOL_START;
       await pool.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -7,7 +7,8 @@
 // files whose speedups are over different baselines are always said to be so.
 
 import type { ResultsFile, RunRecord } from './schema.js';
-import { EXEC_PREFIX } from '../impl/exec-executor.js';
+import { summarize } from './summary.js';
+import { isExecCommand } from '../impl/exec-executor.js';
 
 /** Concord's fast sequential executor in JavaScript: the baseline of every file that names no other, and bench's without --baseline. */
 export const SEQUENTIAL_BASELINE = 'sequential';
@@ -30,7 +31,7 @@ export function baselineSourceWords(settings: Settings): string {
 /** How a run was timed, as a speedup's footnote names it. */
 function timingWords(r: RunRecord): string {
   if (r.timing === 'engine') return 'by its engine (stats.executeMs)';
-  return r.executor.startsWith(EXEC_PREFIX)
+  return isExecCommand(r.executor)
     ? 'whole (each execute() call, the request and the answer between the processes included)'
     : 'whole (each execute() call, in Concord\'s process)';
 }
@@ -46,9 +47,8 @@ export function mixedTimingNote(run: RunRecord, baseline: RunRecord): string | n
 }
 
 /** The runs of a file whose speedups mix timings with their baseline's, as "executor @threads" once each. */
-export function mixedTimingRuns(doc: Pick<ResultsFile, 'runs'>): string[] {
-  const baselines = new Map(doc.runs.filter((r) => r.role === 'baseline').map((r) => [`${r.workload}@${r.threads}`, r]));
-  const mixed = doc.runs.filter((r) => r.role === 'executor' && r.timing !== baselines.get(`${r.workload}@${r.threads}`)?.timing);
+export function mixedTimingRuns(doc: ResultsFile): string[] {
+  const mixed = summarize(doc).filter((r) => r.role === 'executor' && r.run.timing !== r.baselineRun.timing);
   return [...new Set(mixed.map((r) => `${r.executor} @${r.threads}`))];
 }
 

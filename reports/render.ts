@@ -198,9 +198,9 @@ function engineTimed(settings: ResultsFile['settings']): string {
  * The fastest-core cell: '–' with its reason where the baseline ran off Concord's main thread,
  * whose CPU is not the baseline's (bench neither pins it nor records its CPUs).
  */
-function fastCoreCell(r: Row, baseline: Row, settings: ResultsFile['settings'], notes: Footnotes): string {
+function fastCoreCell(r: Row, settings: ResultsFile['settings'], notes: Footnotes): string {
   if (r.fastCoreSpeedup !== null) return `${fixed(r.fastCoreSpeedup)}x`;
-  if (!ownBaseline(settings) || baseline.run.cpus !== undefined) return '–';
+  if (!ownBaseline(settings) || r.baselineRun.cpus !== undefined) return '–';
   return `–${notes.mark(`No speedup over the baseline's fastest core: the baseline ${settings.baseline} does not run on Concord's main thread alone (an engine in another process, a module, or a parallel executor), so bench did not pin it to each CPU in turn, and the CPU its samples ran on is not known.`)}`;
 }
 
@@ -373,16 +373,13 @@ function resultsTable(m: Merged, unordered: readonly Row[]): Table {
   const multi = m.sources.length > 1;
   const notes = footnotes();
   const settings = new Map(m.sources.map((s) => [s.name, s.doc.settings]));
-  // The schema guarantees a baseline beside every executor run.
-  const baselineOf = (r: Row) => m.rows.find((b) => b.role === 'baseline' && b.machine === r.machine && b.workload.id === r.workload.id && b.threads === r.threads)!;
   const rows = ordered(m, unordered).map((r) => {
     const own = settings.get(r.machine)!;
-    const baseline = baselineOf(r);
-    const mixed = r.role === 'baseline' ? null : mixedTimingNote(r.run, baseline.run);
+    const mixed = r.role === 'baseline' ? null : mixedTimingNote(r.run, r.baselineRun);
     return [
       r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? baselineWords(r, own) : ''}${r.run.timing === 'engine' ? notes.mark(engineTimed(own)) : ''}${r.correct ? '' : ' ✗'}`, threadsCell(r, notes),
-      tps(r.txPerSecond), `${speedupCell(r, notes)}${mixed === null ? '' : notes.mark(mixed)}${r.role === 'baseline' || baseline.correct ? '' : ` ✗${notes.mark(WRONG_YARDSTICK)}`}`,
-      r.role === 'baseline' ? '–' : fastCoreCell(r, baseline, own, notes),
+      tps(r.txPerSecond), `${speedupCell(r, notes)}${mixed === null ? '' : notes.mark(mixed)}${r.role === 'baseline' || r.baselineRun.correct ? '' : ` ✗${notes.mark(WRONG_YARDSTICK)}`}`,
+      r.role === 'baseline' ? '–' : fastCoreCell(r, own, notes),
       // A baseline runs on one thread whatever its row's count: the ideal at that count is its executors', not its own.
       ...(r.role === 'baseline' ? ['–', '–'] : [orDash(r.ideal, (v) => `${fixed(v)}x`), orDash(r.bound, (v) => `${fixed(v)}x`)]), efficiencyCell(r, notes),
       fixed(r.reExecutionsPerTx, 3), fixed(r.failedValidationsPerTx, 3), ms(r.p50Ms), ms(r.p99Ms), mib(r.peakRssBytes), `${r.samples} (${r.busySamples})`,

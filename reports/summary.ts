@@ -65,6 +65,8 @@ export interface Row {
    */
   readonly stoppedBy: string | null;
   readonly run: RunRecord;
+  /** The baseline run this run's speedups are over (the same workload and thread count); a baseline row's own run. */
+  readonly baselineRun: RunRecord;
 }
 
 /** "p2p 100 accounts x 1000 txs" for generated blocks, the file name for block files: what a report shows unless two workloads share it. */
@@ -245,6 +247,7 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
       reExecutionsPerTx: run.perTx.reExecutions, failedValidationsPerTx: run.perTx.failedValidations,
       peakRssBytes: run.peakRssBytes, correct: run.correct, fallback: run.fallback,
       stoppedBy: run.role === 'executor' ? failures.get(`${run.workload}\0${run.executor}@${run.threads}`) ?? null : null, run,
+      baselineRun: baseline.run,
     };
   });
 }

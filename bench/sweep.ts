@@ -308,7 +308,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
             ...[...pools].map(([name, pool]) => ({ name, role: 'executor' as const, instance: pool, warm: w === o.workloads[0] ? pool.warm : undefined })),
           ];
           for (const { name, role, instance, warm } of sides) {
-            const threads = role === 'baseline' ? o.baselineThreads ?? t : t;
+            const threads = threadsGiven(o, role, t);
             try {
               // The first execution of each block is untimed, the baseline's too: it checks the
               // result and warms the JIT, which a round-0 time would otherwise pay for one side only.
@@ -374,6 +374,9 @@ function errorText(e: unknown): string {
 
 /** What a baseline's failure adds where it leaves a block at a thread count without a yardstick. */
 const UNMEASURED = ' (the baseline: no executor was timed on this block at this thread count, for want of it)';
+
+/** The thread count a side's execute() is given beside the runs at `threads`: a --baseline keeps its own. */
+const threadsGiven = (o: SweepOptions, role: 'baseline' | 'executor', threads: number): number => (role === 'baseline' ? o.baselineThreads ?? threads : threads);
 
 const executeWhat = (name: string, workload: string, threads: number): string => `the executor ${name}: execute() on ${workload} at ${plural(threads, 'thread')}`;
 
@@ -494,7 +497,7 @@ async function timeRound(
     slots.set(name, slot);
     let before = cpuSnapshot();
     // Every task, the baseline's too, goes through the watch, so its small cost falls on both sides.
-    const given = acc.role === 'baseline' ? o.baselineThreads ?? threads : threads;
+    const given = threadsGiven(o, acc.role, threads);
     const what = executeWhat(acc.executor, workload.id, given);
     let timed = false;
     bench.add(name, async () => {

@@ -16,6 +16,7 @@ import type { Block, BlockResult, ExecutionStats } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { plural } from '../spec/plural.js';
+import { errorText } from '../spec/messages.js';
 import { createExecutor, EXECUTORS, isModuleObject, isModulePath, type ExecutorSettings } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import { malformation, missingCounters } from '../properties/explain.js';
@@ -365,11 +366,6 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     result.noise.stealFraction = Math.min(1, noise.stealCoreMs / (noise.wallMs * o.cores));
   }
   return result;
-}
-
-/** A thrown value's message (a user's module may throw anything, null included). */
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** What a baseline's failure adds where it leaves a block at a thread count without a yardstick. */

@@ -11,6 +11,7 @@
 import { checkExecutorName, EXECUTORS } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import { UsageError } from './errors.js';
+import { errorText } from '../spec/messages.js';
 import { executorNames } from './executor-settings.js';
 import { SEQUENTIAL_BASELINE } from '../reports/baseline.js';
 
@@ -61,7 +62,7 @@ export function baselineOption(raw: string | undefined, executors: readonly stri
 
 /** An error met checking or loading the baseline as the usage error that names --baseline and its value. */
 export function baselineError(name: string, e: unknown): UsageError {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorText(e);
   // Most messages (no such module, a throw while loading) already name it.
   return new UsageError(`--baseline${message.includes(name) ? '' : ` ${name}`}: ${message}`);
 }

@@ -82,13 +82,18 @@ function preview(v: unknown, depth: number, room: number): string {
   return `${open}${parts.join(',')}${close}`;
 }
 
+/** A thrown value's message (a user's module may throw anything, null included). */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /**
  * A JSON.parse error as one line. Where the engine gives a position ("at position N", Node 22 adds
  * "(line L column C)"), it is turned into the line and column of `text`, the text that was parsed;
  * where it gives none ("Unexpected token" messages, in Node 20, 22 and 24 alike), none is made up.
  */
 export function jsonSyntaxProblem(e: unknown, text: string): string {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorText(e);
   const at = / at position (\d+)(?: \(line \d+ column \d+\))?$/.exec(message);
   if (!at) return oneLine(message);
   const before = text.slice(0, Number(at[1]));

@@ -53,6 +53,17 @@ export function mixedTimingRuns(doc: ResultsFile): string[] {
 }
 
 /**
+ * The verdict section's name for what the speedups are over: "the interleaved sequential baseline"
+ * for files with the default one, else that baseline named (each file's, where several are merged).
+ */
+export function verdictBaselineWords(settings: readonly Settings[]): string {
+  const names = [...new Set(settings.map((s) => s.baseline))];
+  if (names.length === 1 && names[0] === SEQUENTIAL_BASELINE) return 'the interleaved sequential baseline';
+  if (names.length === 1) return `the interleaved baseline ${names[0]}`;
+  return `each file's interleaved baseline (${names.join(', ')})`;
+}
+
+/**
  * The warning for files whose speedups are over different baselines, or null: each file's
  * speedups (and predictions) are over its own, so set side by side they compare two yardsticks.
  */

@@ -1,5 +1,5 @@
 // Which of block-stm and modular wins each workload, per machine: at the highest thread count at
-// which both ran it, the one with the higher speedup over the interleaved sequential baseline, or a
+// which both ran it, the one with the higher speedup over the interleaved baseline, or a
 // tie; the lower thread counts they share are judged the same way.
 // Invariants: a winner is named only when the two executors' block times differ significantly
 // (Mann-Whitney p <= ALPHA over their rounds' medians where the file names rounds, else over their

@@ -93,6 +93,14 @@ describe('which executor wins, and why', () => {
     expect(md).toContain('Predicted: both executors\' simulated speedups at the highest thread count both models reach');
   });
 
+  it('names the baseline the speedups are over where bench --baseline gave another', () => {
+    const own = structuredClone(doc);
+    own.settings.baseline = 'exec:./engine --sequential';
+    expect(render(own)).toContain('the one with the higher speedup over the interleaved baseline exec:./engine --sequential wins when');
+    const both = section(renderMarkdown(merge([{ file: 'a.json', doc }, { file: 'b.json', doc: own }]), []));
+    expect(both).toContain('the one with the higher speedup over each file\'s interleaved baseline (sequential, exec:./engine --sequential) wins when');
+  });
+
   it('says up front at which thread count its verdicts stand, and that it is the most the machine measured', () => {
     expect(md).toMatch(/^## Which executor wins, and why \(at 2 threads, the most this machine measured\)\n/);
     expect(md).toContain('Every verdict here is at 2 threads, the most this machine measured: what holds there need not hold on more cores');

@@ -12,7 +12,9 @@
 // reject, close()): a result is never built from part of an answer. An answer `{"id", "error"}`
 // rejects its call alone, and so does a block that cannot be written as a request (nothing is sent,
 // no id used). close() ends the engine's input and waits for it to exit; no engine
-// outlives the Concord process that started it, whether it exits or is ended by a signal.
+// outlives the Concord process that started it, whether it exits or is ended by a signal. A
+// process the engine left in the background holding its output is not waited for: once the engine
+// has exited and its pipes stay quiet, Concord stops reading them and says so.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -35,6 +37,8 @@ const QUOTE = 200;
  * code and standard error say more than "ended its output", and a crash gives them at once.
  */
 const EXIT_AFTER_OUTPUT_MS = 1000;
+/** Why Concord stopped reading an engine that had exited. */
+const HELD_OPEN = `a process it started (one left in the background, as by \`command &\`) still held its standard output or error open ${EXIT_AFTER_OUTPUT_MS / 1000} s after it exited; Concord stopped reading them, and that process may still be running`;
 /**
  * The longest line an engine may write: JavaScript strings end near 512 MiB, and a longer line
  * would crash Concord inside readline. A 1,000,000-transaction answer is about 100 MB.
@@ -305,7 +309,11 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   });
   const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
   let lineBytes = 0;
+  /** Chunks read from the engine's output and error so far: the pipes are still being drained while it grows. */
+  let heard = 0;
+  child.stderr.on('data', () => heard++);
   child.stdout.on('data', (chunk: Buffer) => {
+    heard++;
     const newline = chunk.lastIndexOf(10);
     lineBytes = newline < 0 ? lineBytes + chunk.length : chunk.length - newline - 1;
     if (lineBytes > MAX_LINE_BYTES && !failed) {
@@ -366,6 +374,31 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     }
   });
 
+  /** Set once the engine had exited and something else still held its output open (heldOpen below). */
+  let heldOpen = false;
+  let pipesClosed = false;
+  // A process the command left in the background (`sleep 30 & ./engine`) inherits the engine's
+  // output and error, and 'close' waits for every holder of them: close() and any call pending
+  // would wait for that process, and the grace timer would blame the engine, which had exited.
+  // Once the pipes stay quiet for a while after the exit, Concord stops reading them. The look
+  // runs after an I/O poll (setImmediate after the timer), so data the engine wrote before it
+  // exited is read even when a long answer kept the event loop busy past the timer.
+  child.once('exit', () => {
+    let seen = -1;
+    const look = (): void => {
+      if (pipesClosed) return;
+      if (heard === seen) {
+        heldOpen = true;
+        child.stdout.destroy();
+        child.stderr.destroy();
+        return;
+      }
+      seen = heard;
+      setTimeout(() => setImmediate(look), EXIT_AFTER_OUTPUT_MS).unref();
+    };
+    look();
+  });
+
   const closed = new Promise<void>((resolve) => {
     child.once('error', (e) => {
       fail(`could not start the command: ${e.message}`);
@@ -373,13 +406,16 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       resolve();
     });
     child.once('close', (code, signal) => {
+      pipesClosed = true;
       live.delete(child);
       // The shell's own codes for a command it could not run, before the engine answered anything.
       const shell = !answered && code === 127 ? ' (the shell found no such command)' : !answered && code === 126 ? ' (the shell could not run the command: is it executable?)' : '';
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}${shell}`;
       const cut = cutAnswer === null ? '' : ` after writing part of its answer (${quoted(cutAnswer)}, no newline)`;
-      if (pending.length > 0) fail(`the engine ${how} with request ${pending[0]!.id} unanswered${cut}${tail()}`);
-      else if (!closing) fail(`the engine ${how} before Concord closed it${tail()}`);
+      const held = heldOpen ? `; ${HELD_OPEN}` : '';
+      if (pending.length > 0) fail(`the engine ${how} with request ${pending[0]!.id} unanswered${cut}${held}${tail()}`);
+      else if (!closing) fail(`the engine ${how} before Concord closed it${held}${tail()}`);
+      else if (heldOpen && !failed) closeError = new ExecEngineError(`${name}: the engine ${how} when its input ended, but ${HELD_OPEN}: wait for or end every process the engine starts before it exits`);
       else if (killedAtClose) closeError = new ExecEngineError(`${name}: the engine was still running ${CLOSE_GRACE_MS / 1000} s after its input ended, and was killed: exit when standard input ends`);
       else if (code !== 0 && !failed) closeError = new ExecEngineError(`${name}: the engine ${how} when its input ended (expected 0)${tail()}`);
       resolve();

@@ -223,6 +223,17 @@ for await (const line of createInterface({ input: process.stdin })) {
     await expect(sloppy.close()).rejects.toThrow(/the engine exited with code 2 when its input ended \(expected 0\)/);
   });
 
+  it('a process the command leaves in the background holding the output neither stalls close() nor takes the blame', async () => {
+    // The background sleep holds the engine's output after the engine exits: close() waited for it
+    // to end (or blamed the engine for still running after 10 s); a pending call waited as long.
+    const left = await createExecutor(`exec:sleep 4 & node ${engine}`);
+    expect((await left.execute(block)).receipts).toHaveLength(2);
+    await expect(left.close()).rejects.toThrow(/^exec:sleep 4 & node \S+: the engine exited with code 0 when its input ended, but a process it started \(one left in the background, as by `command &`\) still held its standard output or error open 1 s after it exited; Concord stopped reading them, and that process may still be running: wait for or end every process the engine starts before it exits$/);
+    const crashed = await createExecutor(`exec:sleep 4 & ${engineScript('exit-at-once.mjs', 'process.exit(3);').slice('exec:'.length)}`);
+    expect(await failure(crashed)).toMatch(/: the engine exited with code 3 with request 1 unanswered; a process it started .* may still be running$/);
+    await crashed.close();
+  });
+
   it('bench times an engine by the executeMs its answers give, and a run where one gave none whole', async () => {
     // The example engine over a 30-transaction block, answering executeMs 0.25 always (or never).
     const source = readFileSync(engine, 'utf8');

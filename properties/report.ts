@@ -15,7 +15,7 @@ import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
 import { plural } from '../spec/plural.js';
 import { EXECUTORS } from '../impl/registry.js';
 import { formatExplanation, type Explanation } from './explain.js';
-import { HELPER_PREFIX, PLANTED_PREFIX, shellWord, type FailsOnly, type ReplayToken } from './replay.js';
+import { CONCORD, HELPER_PREFIX, PLANTED_PREFIX, shellWord, type FailsOnly, type ReplayToken } from './replay.js';
 import { MAX_ATTEMPTS } from './minimize.js';
 import type { FailureReport } from './runner.js';
 
@@ -115,7 +115,7 @@ export function rerunGeneratedCommand(workloadOptions: string, executor: string,
 
 function runCheckCommand(block: string, executor: string, threads: number | undefined, repeat: number): string {
   const onThreads = threads !== undefined && EXECUTORS.get(executor)?.parallel !== false ? ` --threads ${threads}` : '';
-  return `concord run ${block} --executor ${shellWord(executor)}${onThreads}${repeat > 1 ? ` --repeat ${repeat}` : ''} --warmup 0 --check`;
+  return `${CONCORD} run ${block} --executor ${shellWord(executor)}${onThreads}${repeat > 1 ? ` --repeat ${repeat}` : ''} --warmup 0 --check`;
 }
 
 /**

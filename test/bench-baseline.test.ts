@@ -91,7 +91,7 @@ describe('bench --baseline', () => {
     const broken = 'exec:node examples/exec-engine.mjs --fail-on-tx 3';
     const r = concord('bench', ...tiny, '--threads', '1', '--executor', 'sequential', '--baseline', broken);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^bench: the baseline exec:node examples\/exec-engine\.mjs --fail-on-tx 3 \(timed beside the 1-thread runs\) on p2p 10 acc × 20 tx disagreed with the reference on its call 1; no speedup over it there is valid \(what differs: concord run .* --executor 'exec:node examples\/exec-engine\.mjs --fail-on-tx 3' --threads 1 --warmup 0 --check\)$/m);
+    expect(r.stderr).toMatch(/^bench: the baseline exec:node examples\/exec-engine\.mjs --fail-on-tx 3 \(timed beside the 1-thread runs\) on p2p 10 acc × 20 tx disagreed with the reference on its call 1; no speedup over it there is valid \(what differs: npx concord run .* --executor 'exec:node examples\/exec-engine\.mjs --fail-on-tx 3' --threads 1 --warmup 0 --check\)$/m);
     expect(r.stdout).toMatch(/\| sequential \| 1 \| [^|]+ \| [\d.]+x[^|]* ✗[¹²³⁴⁵] \|/);
     expect(r.stdout).toMatch(/Over a baseline that did NOT match the reference result/);
     // An engine that cannot run the block: the baseline's failure says why the executor has no run there.

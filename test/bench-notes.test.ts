@@ -61,10 +61,10 @@ describe('the rerun of a run that disagreed', () => {
 
   it('repeats bench\'s calls into the instance up to the one that differed, and says so', () => {
     expect(rerunWrong(doc, new Map(), new Set(), run(first!, 'executor', 2, 37))).toBe(
-      `concord run ${flags(first!)} --executor fake-parallel --threads 2 --repeat 37 --warmup 0 --check: bench's 37 calls on a fresh instance, the last checked`,
+      `npx concord run ${flags(first!)} --executor fake-parallel --threads 2 --repeat 37 --warmup 0 --check: bench's 37 calls on a fresh instance, the last checked`,
     );
     // A first execution that differed at once is a cold run's.
-    expect(rerunWrong(doc, new Map(), new Set(), run(first!, 'baseline', 1, 1))).toBe(`concord run ${flags(first!)} --executor sequential --warmup 0 --check`);
+    expect(rerunWrong(doc, new Map(), new Set(), run(first!, 'baseline', 1, 1))).toBe(`npx concord run ${flags(first!)} --executor sequential --warmup 0 --check`);
   });
 
   it('says where bench\'s instance had run other blocks first, which the rerun replaces with this one', () => {

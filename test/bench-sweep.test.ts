@@ -151,9 +151,9 @@ export default { name: 'honest', execute: async (block) => executeReference(bloc
     // With the command that shows what differs, which reruns the same block and fails the same way.
     // Its first call, the pool's warm-up block, was already wrong.
     expect(run.wrongCall).toBe(1);
-    const rerun = `concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${liar} --threads 2 --warmup 0 --check`;
+    const rerun = `npx concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${liar} --threads 2 --warmup 0 --check`;
     expect(err).toContain(`bench: liar at 2 threads on p2p 10 acc × 40 tx disagreed with the reference on its call 1 (what differs: ${rerun})\n`);
-    const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.split(' ').slice(1)], { encoding: 'utf8' });
+    const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.split(' ').slice(2)], { encoding: 'utf8' });
     expect([again.status, again.stdout]).toEqual([1, expect.stringMatching(/^check +DIFFERS from the reference/m)]);
     expect(err).toContain('bench: 1 executor run failed or disagreed with the reference\n');
   });
@@ -172,9 +172,9 @@ export default () => ({ name: 'coldliar', async execute(block) {
     const run = doc.runs.find((r) => r.executor === 'coldliar')!;
     expect([run.correct, run.wrongCall, doc.failures]).toEqual([false, 1, []]);
     const err = vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('');
-    const rerun = `concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${coldliar} --threads 2 --warmup 0 --check`;
+    const rerun = `npx concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${coldliar} --threads 2 --warmup 0 --check`;
     expect(err).toContain(`bench: coldliar at 2 threads on p2p 10 acc × 40 tx disagreed with the reference on its call 1 (what differs: ${rerun})\n`);
-    const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.split(' ').slice(1)], { encoding: 'utf8' });
+    const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.split(' ').slice(2)], { encoding: 'utf8' });
     expect([again.status, again.stdout]).toEqual([1, expect.stringMatching(/^check +DIFFERS from the reference/m)]);
   });
 
@@ -208,10 +208,10 @@ export default { name: 'turncoat', async execute(block) {
     expect(run.wrongCall).toBeGreaterThan(2 + run.rounds!.filter((k) => k === 0).length);
     const err = vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('');
     const at = `--threads 2 --repeat ${run.wrongCall} --warmup 0 --check`;
-    const rerun = new RegExp(`bench: turncoat at 2 threads on p2p 10 acc × 40 tx disagreed with the reference on its call ${run.wrongCall} \\(what differs: (concord run .* ${at}): bench's ${run.wrongCall} calls on a fresh instance, the last checked\\)\n`);
+    const rerun = new RegExp(`bench: turncoat at 2 threads on p2p 10 acc × 40 tx disagreed with the reference on its call ${run.wrongCall} \\(what differs: (npx concord run .* ${at}): bench's ${run.wrongCall} calls on a fresh instance, the last checked\\)\n`);
     expect(err).toMatch(rerun);
     // The suggested rerun makes as many calls, so it fails the same way; one cold call would pass.
-    const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.exec(err)![1]!.split(' ').slice(1)], { encoding: 'utf8' });
+    const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.exec(err)![1]!.split(' ').slice(2)], { encoding: 'utf8' });
     expect([again.status, again.stdout]).toEqual([1, expect.stringMatching(/^check +DIFFERS from the reference/m)]);
   });
 

@@ -190,7 +190,7 @@ export default () => { const table = new Map(); return { name: 'leaky', async ex
     const r = concord('verify', '--executor', leaky, '--runs', '100', '--out', out);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^ {2}fails only {3}after the blocks run before it on the same executor instance \(state kept between blocks\): on a fresh instance this block passes/m);
-    const token = /replay {7}concord verify --replay (cv1_\S+)/.exec(r.stdout)![1]!;
+    const token = /replay {7}npx concord verify --replay (cv1_\S+)/.exec(r.stdout)![1]!;
     const again = concord('verify', '--replay', token, '--out', out);
     expect(again.status).toBe(1);
     expect(again.stdout).toMatch(/^replayed leaky \(\S+leaky\.mjs\) equivalence seed \d+ path [\d:]+: the block passes, but when it was found it failed only after the blocks run before it on the same executor instance \(state kept between blocks\), so passing alone does not make the failure gone: rerun the whole verify to see whether it still fails$/m);
@@ -212,7 +212,7 @@ export default () => ({ name: 'flaky', async execute(b) {
     const r = concord('verify', '--executor', flaky, '--runs', '100', '--out', out);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^ {2}fails only {3}sometimes /m);
-    const token = /replay {7}concord verify --replay (cv1_\S+)/.exec(r.stdout)![1]!;
+    const token = /replay {7}npx concord verify --replay (cv1_\S+)/.exec(r.stdout)![1]!;
     const found = /^ {2}block file {3}(\S+)/m.exec(r.stdout)![1]!;
     const again = spawnSync(process.execPath, [cli, 'verify', '--replay', token, '--out', out, '--json'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ALWAYS_WRONG: '1' } });
     expect(again.status).toBe(1);
@@ -241,7 +241,7 @@ export default () => ({ name: 'late', async execute(b) {
     const out = join(dir, 'late-out');
     const r = concord('verify', '--executor', late, '--runs', '100', '--out', out);
     expect(r.status).toBe(1);
-    const token = /replay {7}concord verify --replay (cv1_\S+)/.exec(r.stdout)![1]!;
+    const token = /replay {7}npx concord verify --replay (cv1_\S+)/.exec(r.stdout)![1]!;
     const replay = (...extra: string[]) => spawnSync(process.execPath, [cli, 'verify', '--replay', token, '--out', out, ...extra],
       { encoding: 'utf8', timeout: 60_000, env: { ...process.env, WRONG_AFTER: '20', BLOCK_LOG: log } });
     const once = replay('--json');
@@ -397,7 +397,7 @@ export default () => ({ name: 'late', async execute(b) {
     it('run and verify say which call never settled, instead of exiting 13 without a word', () => {
       failsWith(['run', example, '--executor', hangs, '--warmup', '0'], /^concord run: the executor \S+hangs\.mjs: execute\(\) never settled on \S+transfer\.json: nothing was left running that could settle it$/);
       const j = failsWith(['verify', '--executor', hangs, '--runs', '50', '--time-limit', '5', '--out', join(dir, 'hangs')],
-        /^concord verify: the executor \S+hangs\.mjs: execute\(\) never settled on a generated block of \d+ transactions? \(threads (\d)\): nothing was left running that could settle it; its block is in \S+hangs\.mjs-[0-9a-f]{8}-hung\.block\.json \(rerun: concord run \S+ --executor \S+hangs\.mjs --threads \1 --warmup 0 --check --timeout 300\)$/);
+        /^concord verify: the executor \S+hangs\.mjs: execute\(\) never settled on a generated block of \d+ transactions? \(threads (\d)\): nothing was left running that could settle it; its block is in \S+hangs\.mjs-[0-9a-f]{8}-hung\.block\.json \(rerun: npx concord run \S+ --executor \S+hangs\.mjs --threads \1 --warmup 0 --check --timeout 300\)$/);
       expect(j.ok).toBe(false);
       const written = /its block is in (\S+)/.exec(String(j.error))![1]!;
       expect(written.startsWith(`${join(dir, 'hangs')}/`)).toBe(true);
@@ -409,7 +409,7 @@ export default () => ({ name: 'late', async execute(b) {
         /^concord run: the executor \S+deadlocks\.mjs: execute\(\) on \S+transfer\.json did not settle within 0\.4 s$/);
       const out = join(dir, 'deadlocks');
       const j = failsWith(['verify', '--executor', deadlocks, '--runs', '50', '--timeout', '0.4', '--out', out],
-        /^concord verify: the executor \S+deadlocks\.mjs: execute\(\) on a generated block of \d+ transactions? \(threads (\d)\) did not settle within 0\.4 s; its block is in \S+deadlocks\.mjs-[0-9a-f]{8}-hung\.block\.json \(rerun: concord run \S+ --executor \S+deadlocks\.mjs --threads \1 --warmup 0 --check --timeout 0\.4\)$/);
+        /^concord verify: the executor \S+deadlocks\.mjs: execute\(\) on a generated block of \d+ transactions? \(threads (\d)\) did not settle within 0\.4 s; its block is in \S+deadlocks\.mjs-[0-9a-f]{8}-hung\.block\.json \(rerun: npx concord run \S+ --executor \S+deadlocks\.mjs --threads \1 --warmup 0 --check --timeout 0\.4\)$/);
       expect(j.ok).toBe(false);
       const written = /its block is in (\S+)/.exec(String(j.error))![1]!;
       expect(written.startsWith(out)).toBe(true);
@@ -430,7 +430,7 @@ export default { name: 'wrong-at-4', async execute(b, o) { const r = executeRefe
       const r = concord('verify', '--executor', at4, '--runs', '100', '--seed', '11', '--out', join(dir, 'wrong-at-4'));
       expect(r.status).toBe(1);
       expect(r.stdout).toMatch(/^FAIL wrong-at-4 \(\S+\): equivalence check \(threads 4\)/m);
-      const rerun = /\(rerun: concord (run \S+ --executor \S+wrong-at-4\.mjs --threads 4 --warmup 0 --check)\)/.exec(r.stdout)![1]!;
+      const rerun = /\(rerun: npx concord (run \S+ --executor \S+wrong-at-4\.mjs --threads 4 --warmup 0 --check)\)/.exec(r.stdout)![1]!;
       expect(concord(...rerun.split(' '), '--warmup', '0').status).toBe(1);
       const hangsAt4 = module('hangs-at-4', `import { executeReference } from '${reference}';
 export default { name: 'hangs-at-4', execute(b, o) { if (o?.threads === 4 && b.txs.length >= 3) { setInterval(() => {}, 1000); return new Promise(() => {}); }
@@ -438,7 +438,7 @@ export default { name: 'hangs-at-4', execute(b, o) { if (o?.threads === 4 && b.t
       const hung = concord('verify', '--executor', hangsAt4, '--runs', '100', '--timeout', '0.4', '--out', join(dir, 'hangs-at-4'));
       expect(hung.status).toBe(1);
       expect(hung.stderr.trim().split('\n')).toEqual([expect.stringMatching(
-        /^concord verify: the executor \S+hangs-at-4\.mjs: execute\(\) on a generated block of \d+ transactions \(threads 4\) did not settle within 0\.4 s; its block is in \S+ \(rerun: concord run \S+ --executor \S+hangs-at-4\.mjs --threads 4 --warmup 0 --check --timeout 0\.4\)$/)]);
+        /^concord verify: the executor \S+hangs-at-4\.mjs: execute\(\) on a generated block of \d+ transactions \(threads 4\) did not settle within 0\.4 s; its block is in \S+ \(rerun: npx concord run \S+ --executor \S+hangs-at-4\.mjs --threads 4 --warmup 0 --check --timeout 0\.4\)$/)]);
     });
 
     it('run, verify and bench stop an executor that holds the main thread past --timeout (a busy loop, a blocking wait)', () => {
@@ -511,7 +511,7 @@ export default { name: 'hangs-at-4', execute(b, o) { if (o?.threads === 4 && b.t
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/^FAIL throws-then-stuck \(\S+throws-then-stuck\.mjs\): equivalence check/m);
       expect(r.stdout).toMatch(/^ {2}error {8}the executor threw: Error: boom$/m);
-      expect(r.stdout).toMatch(/^ {2}replay {7}concord verify --replay cv1_\S+$/m);
+      expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv1_\S+$/m);
       const written = /^ {2}block file {3}(\S+)/m.exec(r.stdout)![1]!;
       expect(written.startsWith(out)).toBe(true);
       expect(parseBlock(readFileSync(written, 'utf8'), written).txs.length).toBeGreaterThan(0);

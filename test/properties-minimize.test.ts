@@ -253,7 +253,7 @@ function reportOf(spec: BlockSpec, extra: Partial<FailureReport> = {}): FailureR
   const block = buildBlock(spec);
   return {
     executor: './reorder.mjs', label: 'reorder', check: 'equivalence', setting: 'threads 4', threads: 4, seed: 65_536, path: '0',
-    token: 'cv1_x', replay: 'concord verify --replay cv1_x', transactions: block.txs.length, numShrinks: 0, block: writeBlock(block),
+    token: 'cv1_x', replay: 'npx concord verify --replay cv1_x', transactions: block.txs.length, numShrinks: 0, block: writeBlock(block),
     ...extra,
   };
 }

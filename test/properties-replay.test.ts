@@ -16,7 +16,7 @@ describe('replay tokens', () => {
   it('round-trip and make one shell-safe word', () => {
     expect(decodeToken(encodeToken(token))).toEqual(token);
     expect(encodeToken(token)).toMatch(/^cv1_[A-Za-z0-9_-]+$/);
-    expect(replayCommand(token)).toBe(`concord verify --replay ${encodeToken(token)}`);
+    expect(replayCommand(token)).toBe(`npx concord verify --replay ${encodeToken(token)}`);
   });
 
   it('reject what they did not produce', () => {
@@ -74,14 +74,14 @@ describe('replay tokens', () => {
 describe('the commands a failure prints', () => {
   // A failure at 4 threads alone passes when rerun without them.
   it('rerun a block at the thread count of the failing call, where the executor takes one', () => {
-    expect(rerunCommand('out/x.block.json', './mine.mjs', 4)).toBe('concord run out/x.block.json --executor ./mine.mjs --threads 4 --warmup 0 --check');
-    expect(rerunCommand('out/x.block.json', 'block-stm', 2)).toBe('concord run out/x.block.json --executor block-stm --threads 2 --warmup 0 --check');
+    expect(rerunCommand('out/x.block.json', './mine.mjs', 4)).toBe('npx concord run out/x.block.json --executor ./mine.mjs --threads 4 --warmup 0 --check');
+    expect(rerunCommand('out/x.block.json', 'block-stm', 2)).toBe('npx concord run out/x.block.json --executor block-stm --threads 2 --warmup 0 --check');
     // `concord run` refuses --threads for the one-thread built-ins.
-    expect(rerunCommand('out/x.block.json', 'sequential', 4)).toBe('concord run out/x.block.json --executor sequential --warmup 0 --check');
+    expect(rerunCommand('out/x.block.json', 'sequential', 4)).toBe('npx concord run out/x.block.json --executor sequential --warmup 0 --check');
     // A simulated run has virtual workers, not a thread count.
-    expect(rerunCommand('out/x.block.json', './mine.mjs')).toBe('concord run out/x.block.json --executor ./mine.mjs --warmup 0 --check');
+    expect(rerunCommand('out/x.block.json', './mine.mjs')).toBe('npx concord run out/x.block.json --executor ./mine.mjs --warmup 0 --check');
     // A failure on an instance's 37th call (bench) is rerun with as many calls; run checks the last.
-    expect(rerunCommand('out/x.block.json', './mine.mjs', 2, 37)).toBe('concord run out/x.block.json --executor ./mine.mjs --threads 2 --repeat 37 --warmup 0 --check');
+    expect(rerunCommand('out/x.block.json', './mine.mjs', 2, 37)).toBe('npx concord run out/x.block.json --executor ./mine.mjs --threads 2 --repeat 37 --warmup 0 --check');
   });
 
   it('name block files so that two modules of one file name keep their own, under the same name every run', () => {

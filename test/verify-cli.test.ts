@@ -83,7 +83,7 @@ describe('concord verify', () => {
     expect(j.executors[0]).toMatchObject({ name: f.executor, label: f.label });
     expect(f.transactions).toBeLessThanOrEqual(3);
     expect(['stale read', 'wrong receipt']).toContain(f.explanation.anomaly);
-    expect(f.replay).toMatch(/^concord verify --replay cv1_/);
+    expect(f.replay).toMatch(/^npx concord verify --replay cv1_/);
     // A CI job sends the JSON to a file: its log still says what failed and how to replay it.
     expect(r.stderr).toBe(`concord verify: FAIL ${f.label}: ${f.check} check (${f.setting}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} steps; replay: ${f.replay}\n`);
     // The block file is a valid block on which the module really differs from the reference.
@@ -107,11 +107,11 @@ describe('concord verify', () => {
     expect(r.stdout).toMatch(/^FAIL batch-executor \(\S*batch-executor\.mjs\): equivalence check/m);
     expect(r.stdout).toMatch(/^ {2}batch-executor \(\S*batch-executor\.mjs\) +\d+ blocks .* FAILED$/m);
     // At the thread count of the failing call: a failure may show at one thread count alone.
-    expect(r.stdout).toMatch(/^FAIL batch-executor \(\S*batch-executor\.mjs\): equivalence check \(threads (\d)\)[^]*\(rerun: concord run \S+\.block\.json --executor \S*batch-executor\.mjs --threads \1 --warmup 0 --check\)/m);
+    expect(r.stdout).toMatch(/^FAIL batch-executor \(\S*batch-executor\.mjs\): equivalence check \(threads (\d)\)[^]*\(rerun: npx concord run \S+\.block\.json --executor \S*batch-executor\.mjs --threads \1 --warmup 0 --check\)/m);
     expect(r.stdout).toMatch(/anomaly {6}(stale read|wrong receipt)/);
     expect(r.stdout).toMatch(/block {8}\d transactions?/);
     expect(r.stdout).toMatch(/block file {3}.*\.block\.json/);
-    expect(r.stdout).toMatch(/replay {7}concord verify --replay cv1_\S+/);
+    expect(r.stdout).toMatch(/replay {7}npx concord verify --replay cv1_\S+/);
     expect(r.stdout).toMatch(/seed {9}\d+, path [\d:]+/);
   });
 
@@ -162,9 +162,9 @@ describe('concord verify', () => {
     expect(caught.length).toBeLessThan(PLANTED.length);
     expect(r.stdout).toMatch(new RegExp(`^FAIL ${caught[0]}: \\w+ check`, 'm'));
     expect(r.stdout).toMatch(/^ {2}anomaly {6}\S/m);
-    expect(r.stdout).toMatch(/^ {2}replay {7}concord verify --replay cv1_\S+$/m);
+    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv1_\S+$/m);
     expect(r.stdout).toContain(`each replay prints its full report, as above; their blocks are in ${out}\n`);
-    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +concord verify --replay cv1_\\S+$`, 'm'));
+    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +npx concord verify --replay cv1_\\S+$`, 'm'));
     // The per-executor summary lines up too.
     const counts = r.stdout.split('\n').filter((l) => /^ {2}planted:\S+ +\d+ blocks/.test(l)).map((l) => l.indexOf(' blocks'));
     expect(counts).toHaveLength(PLANTED.length);

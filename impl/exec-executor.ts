@@ -38,7 +38,7 @@ const QUOTE = 200;
  */
 const EXIT_AFTER_OUTPUT_MS = 1000;
 /** Why Concord stopped reading an engine that had exited. */
-const HELD_OPEN = `a process it started (one left in the background, as by \`command &\`) still held its standard output or error open ${EXIT_AFTER_OUTPUT_MS / 1000} s after it exited; Concord stopped reading them, and that process may still be running`;
+const HELD_OPEN = `a process it left (in the background: \`command &\`) held its output open ${EXIT_AFTER_OUTPUT_MS / 1000} s later; Concord stopped reading it`;
 /**
  * The longest line an engine may write: JavaScript strings end near 512 MiB, and a longer line
  * would crash Concord inside readline. A 1,000,000-transaction answer is about 100 MB.
@@ -374,7 +374,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     }
   });
 
-  /** Set once the engine had exited and something else still held its output open (heldOpen below). */
+  /** Set when Concord stopped reading pipes that something else held open after the engine exited. */
   let heldOpen = false;
   let pipesClosed = false;
   // A process the command left in the background (`sleep 30 & ./engine`) inherits the engine's
@@ -415,7 +415,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       const held = heldOpen ? `; ${HELD_OPEN}` : '';
       if (pending.length > 0) fail(`the engine ${how} with request ${pending[0]!.id} unanswered${cut}${held}${tail()}`);
       else if (!closing) fail(`the engine ${how} before Concord closed it${held}${tail()}`);
-      else if (heldOpen && !failed) closeError = new ExecEngineError(`${name}: the engine ${how} when its input ended, but ${HELD_OPEN}: wait for or end every process the engine starts before it exits`);
+      else if (heldOpen && !failed) closeError = new ExecEngineError(`${name}: end every process the engine starts before it exits: it ${how}, but ${HELD_OPEN}`);
       else if (killedAtClose) closeError = new ExecEngineError(`${name}: the engine was still running ${CLOSE_GRACE_MS / 1000} s after its input ended, and was killed: exit when standard input ends`);
       else if (code !== 0 && !failed) closeError = new ExecEngineError(`${name}: the engine ${how} when its input ended (expected 0)${tail()}`);
       resolve();

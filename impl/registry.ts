@@ -6,10 +6,10 @@
 // closeModuleExecutors (cli/errors.ts), when the command is done with it (a command that closed
 // it after one thread count, then ran the next, would otherwise run a closed executor).
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { Executor } from '../spec/executor.js';
 import { referenceExecutor } from '../spec/reference.js';
 import { sequentialExecutor } from './sequential.js';
@@ -85,6 +85,8 @@ export function checkExecutorName(nameOrPath: string): void {
   // A relative path is taken from the working folder, which is not where a test file calling the
   // vitest helper is: the path tried says which folder that was.
   if (!existsSync(nameOrPath)) throw new UnknownExecutorError(`${nameOrPath}: no such module file${isAbsolute(nameOrPath) ? '' : ` (looked for ${resolve(nameOrPath)})`}`);
+  // Node imports no folder as an ES module (its message names Concord's own file as the importer).
+  if (statSync(nameOrPath).isDirectory()) throw new UnknownExecutorError(`${nameOrPath}: is a folder, not a module file: give the module's file (${join(nameOrPath, 'index.mjs')}, say)`);
 }
 
 /**

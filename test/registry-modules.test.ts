@@ -132,5 +132,10 @@ module.exports = { name: 'mine', async execute(block) { return executeReference(
     for (const p of ['sequential', 'mine', 'x.json']) expect(isModulePath(p), p).toBe(false);
     expect(errorOf(UnknownExecutorError, () => checkExecutorName('mine')).message).toMatch(/^unknown executor "mine" \(built in: .*; or a path to your module: a file ending in \.js, \.mjs or \.cjs \(or \.ts, \.mts, \.cts where Node loads them\), or a path with a \/ in it; or exec:COMMAND for an engine in another process, docs\/exec-protocol\.md\)$/);
     expect(errorOf(UnknownExecutorError, () => checkExecutorName(join(dir, 'missing.cjs'))).message).toMatch(/missing\.cjs: no such module file$/);
+    mkdirSync(join(dir, 'engine'), { recursive: true });
+    expect(errorOf(UnknownExecutorError, () => checkExecutorName(join(dir, 'engine'))).message).toMatch(/engine: is a folder, not a module file: give the module's file \(\S+engine\/index\.mjs, say\)$/);
+    const folder = run('./engine');
+    expect(folder.status).toBe(2);
+    expect(folder.stderr).toBe(`concord run: ./engine: is a folder, not a module file: give the module's file (engine/index.mjs, say)\n`);
   });
 });

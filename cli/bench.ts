@@ -277,7 +277,7 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   const last = doc.settings.threads.at(-1)!;
   // Which modules were one object for every thread count, asked before closing forgets them.
   const objects = new Set(doc.settings.executors.filter(isModuleObject));
-  for (const { name, message } of await closeModuleExecutors('bench', o.timeout, doc.failures.length > 0)) {
+  for (const { name, message } of await closeModuleExecutors('bench', o.timeout, doc.failures.length > 0, json)) {
     doc.failures.push({ executor: [...moduleOf].find(([, path]) => path === name)?.[0] ?? name, threads: last, workload: null, message });
   }
   // Serializing validates: a file bench writes is always one that report and compare accept.

@@ -60,9 +60,11 @@ export async function guard(command: string, body: () => Promise<number>): Promi
  * passed, as a call whose throw or hang is a failure. `timeout` is the command's --timeout, read
  * only when there is something to close. Returns each failure (the module, the message), for the
  * command to report before it writes its output (verify and bench call this first, run closes its
- * own; cli/concord.ts once more, for any command that did not).
+ * own; cli/concord.ts once more, for any command that did not). `json` is the object a hang ends
+ * the command with on stdout under --json, for a command whose output is not written yet (verify's
+ * `{ ok: false }`, bench's `{}`), as its other hangs do; without it a hang goes to stderr alone.
  */
-export async function closeModuleExecutors(command: string, timeout: string | undefined, failed: boolean): Promise<{ name: string; message: string }[]> {
+export async function closeModuleExecutors(command: string, timeout: string | undefined, failed: boolean, json?: object): Promise<{ name: string; message: string }[]> {
   const objects = takeModuleObjects();
   if (objects.length === 0) return [];
   let seconds = DEFAULT_CALL_TIMEOUT_S;
@@ -71,8 +73,7 @@ export async function closeModuleExecutors(command: string, timeout: string | un
   } catch {
     // The command refused its --timeout already; the default serves its clean-up.
   }
-  // A hang is reported on stderr alone: the command's output is not written yet, or is already.
-  const watch = watchCalls(command, seconds);
+  const watch = watchCalls(command, seconds, json);
   const failures: { name: string; message: string }[] = [];
   for (const { name, executor } of objects) {
     const what = `the executor ${name}: close()`;

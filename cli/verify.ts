@@ -396,7 +396,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   const r = await runVerify({ subjects: sources, ...base });
   const uncovered = r.executors.filter((e) => e.uncovered.length > 0);
   const checked = !r.failures.length && !uncovered.length;
-  const unclosed = await closeModuleExecutors('verify', o.timeout, !checked);
+  const unclosed = await closeModuleExecutors('verify', o.timeout, !checked, o.json ? { ok: false } : undefined);
   for (const u of unclosed) process.stderr.write(`concord verify: ${u.message}\n`);
   const ok = checked && unclosed.length === 0;
   if (o.json) {

@@ -64,4 +64,26 @@ export default () => { let ran = false; return { name: '${name}', ${execute},
     expect(calls).toBe(1);
     expect(performance.now() - started).toBeLessThan(2.5 * LIMIT_S * 1000);
   });
+
+  // Not a clean-up: a module's one executor object is closed once, after a run that passed, before
+  // verify and bench write their output, so its hang must end --json with the object, as every hang does.
+  it('a module\'s one executor object whose close() hangs after a passing run: verify and bench --json still print one JSON object naming it', () => {
+    const file = join(dir, 'one-object-stuck.mjs');
+    writeFileSync(file, `import { executeReference } from '${reference}';
+let ran = false;
+export default { name: 'one-object-stuck', async execute(b) { ran = true; return executeReference(b); },
+  close() { if (!ran) return Promise.resolve(); setInterval(() => {}, 1000); return new Promise(() => {}); } };
+`);
+    const message = new RegExp(`^the executor \\S+one-object-stuck\\.mjs: close\\(\\) did not settle within ${LIMIT_S} s$`);
+    const timeout = ['--timeout', String(LIMIT_S)];
+    const verify = concord('verify', '--executor', file, '--runs', '20', ...timeout, '--out', join(dir, 'one'), '--json');
+    expect(verify.status).toBe(1);
+    expect(verify.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^concord verify: the executor /)]);
+    const v = JSON.parse(verify.stdout) as { ok: boolean; error: string };
+    expect(v.ok).toBe(false);
+    expect(v.error).toMatch(message);
+    const bench = concord('bench', '--executor', file, '--workload', 'p2p', '--accounts', '10', '--txs', '10', '--threads', '1', '--quick', ...timeout, '--json');
+    expect(bench.status).toBe(1);
+    expect((JSON.parse(bench.stdout) as { error: string }).error).toMatch(message);
+  });
 });

@@ -31,7 +31,17 @@ const program = new Command('concord')
   .description('Proves parallel blockchain executors equivalent to a sequential reference and measures their speedup.')
   .version(concordVersion())
   .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  .configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+    // Commander's own usage errors (an unknown option, a missing value) open as every other does.
+    outputError: (s, write) => write(s.replace(/^error: /, `concord${usageCommand() ? ` ${usageCommand()}` : ''}: `)),
+  });
+
+/** The command being parsed, named as the user typed it, or '' before one is known. */
+function usageCommand(): string {
+  const typed = process.argv[2];
+  return program.commands.some((c) => c.name() === typed) ? typed! : '';
+}
 
 function workloadOptions(c: Command): Command {
   return c

@@ -57,6 +57,9 @@ describe('concord options', () => {
       [['run', empty, '--repeat', '100001'], /--repeat expects an integer from 1 to 100,000, got "100001"/],
       [['run', empty, '--warmup', '99999999999'], /--warmup expects an integer from 0 to 600,000, got "99999999999"/],
       [['main', '--out', empty], /^concord main: --out .*empty\.json: is a file; give a folder$/m],
+      [['run', '--bogus'], /^concord run: unknown option '--bogus'$/m],
+      [['bench', '--threads'], /^concord bench: option '--threads <list>' argument missing$/m],
+      [['bogus'], /^concord: unknown command 'bogus'$/m],
     ];
     for (const [args, message] of cases) {
       const r = concord(...args);

@@ -119,6 +119,10 @@ function loadHint(e: unknown, file: string): string {
     if (!forCommand) return `${cannot} by its path: in a test (vitest), import the module there and pass verifyExecutor its executor, or the function or class that makes one; or compile it to JavaScript (tsc) and pass the .js/.mjs file`;
     return `${cannot}: compile it to JavaScript (tsc) and pass the .js/.mjs file, or run Concord under a TypeScript loader (node --import tsx ...concord.js)`;
   }
+  // A Python script, a binary, a JSON file: not a module Node imports.
+  if (code === 'ERR_UNKNOWN_FILE_EXTENSION' || code === 'ERR_IMPORT_ATTRIBUTE_MISSING' || code === 'ERR_IMPORT_ASSERTION_TYPE_MISSING') {
+    return `; hint: an executor module is a JavaScript file (.js, .mjs, .cjs); an engine in another language, or any program to run, is given as ${EXEC_PREFIX}COMMAND (docs/exec-protocol.md)`;
+  }
   return '';
 }
 

@@ -32,7 +32,12 @@ describe('executor modules', () => {
     file('top.mjs', "throw new Error('init failed');\nexport default {};\n");
     file('fact.mjs', "export default function () { throw new Error('factory failed'); }\n");
     file('missing.mjs', "import x from './nope.mjs';\nexport default x;\n");
+    file('engine.py', 'print(1)\n');
+    file('engine.json', '{}\n');
+    const execHint = '; hint: an executor module is a JavaScript file \\(\\.js, \\.mjs, \\.cjs\\); an engine in another language, or any program to run, is given as exec:COMMAND \\(docs/exec-protocol\\.md\\)\n$';
     for (const [module, status, message] of [
+      ['./engine.py', 2, new RegExp(`^concord run: \\./engine\\.py: cannot load the module: Unknown file extension "\\.py" for \\S+engine\\.py${execHint}`)],
+      ['./engine.json', 2, new RegExp(`^concord run: \\./engine\\.json: cannot load the module: .*${execHint}`)],
       ['./top.mjs', 1, /^concord run: the executor \.\/top\.mjs threw while loading: Error: init failed(?: \(at [^\n]+\))?\n$/],
       ['./fact.mjs', 1, /^concord run: the executor \.\/fact\.mjs threw while loading: Error: factory failed(?: \(at [^\n]+\))?\n$/],
       ['./missing.mjs', 2, /^concord run: \.\/missing\.mjs: cannot load the module: Cannot find module '\S+nope\.mjs' imported from \S+missing\.mjs\n$/],

@@ -74,6 +74,7 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
       if (i > MAX_ENTITY) fail(where, `entity index ${i} above ${MAX_ENTITY}`);
       return i;
     }
+    if (name.startsWith('#')) fail(where, `entity index ${describeValue(name)} must be # and an integer from 0 to ${MAX_ENTITY}`);
     if (!/^[A-Za-z_][\w-]*$/.test(name)) fail(where, `entity name ${describeValue(name)} must start with an ASCII letter or _ and hold only ASCII letters, digits, _ and -`);
     let i = entityIndex.get(name);
     if (i === undefined) {
@@ -100,7 +101,7 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
     // Any other number ("1.5", "-1", "1e3") would otherwise split at its dot into entity and field.
     if (name.trim() !== '' && !Number.isNaN(Number(name))) fail(where, `expected a key number (an integer in [0, 2^32)) or "entity.field", got ${describeValue(name)}`);
     const dot = name.lastIndexOf('.');
-    if (dot <= 0) fail(where, `expected a key "entity.field" or a key number, got ${describeValue(name)}`);
+    if (dot <= 0 || name.indexOf('.') !== dot) fail(where, `expected a key "entity.field" (one dot) or a key number, got ${describeValue(name)}`);
     const field = name.slice(dot + 1);
     // An own-property test: `in` would take "constructor" or "toString" from Object.prototype for a field.
     if (!Object.hasOwn(FIELD, field)) fail(where, `unknown field "${field}" (fields: ${FIELDS.join(', ')})`);

@@ -12,8 +12,8 @@ import fc from 'fast-check';
 import { xorshift128plusFromState } from 'pure-rand/generator/xorshift128plus';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Block, BlockResult } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { seedState } from '../spec/seed.js';
@@ -235,11 +235,23 @@ function fileStem(executor: string): string {
 }
 
 /**
+ * mkdir -p one level at a time, returning the folders it made, parents first: Node 20's recursive
+ * mkdirSync loops for ever under a folder that cannot hold folders (`/proc/x`), where this throws.
+ */
+export function makeFolders(dir: string): string[] {
+  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true) return [];
+  const parent = dirname(dir);
+  const made = parent === dir ? [] : makeFolders(parent);
+  mkdirSync(dir);
+  return [...made, resolve(dir)];
+}
+
+/**
  * Writes a block file (spec/block-file.ts `writeBlock` output) into `outDir`, named for the
  * executor and `tag`, and returns its path.
  */
 export function writeExecutorBlock(outDir: string, executor: string, tag: string, block: object): string {
-  mkdirSync(outDir, { recursive: true });
+  makeFolders(outDir);
   const file = join(outDir, `${fileStem(executor)}-${tag}.block.json`);
   writeFileSync(file, `${JSON.stringify(block, null, 1)}\n`);
   return file;

@@ -11,6 +11,7 @@
 // verify-limits.ts), in milliseconds where the CLI takes seconds; a bad one, or one it does not
 // know, throws before anything runs.
 
+import { accessSync, constants, rmdirSync, statSync } from 'node:fs';
 import type { Executor } from '../spec/executor.js';
 import { executorFrom, type ExecutorSettings } from '../impl/registry.js';
 import { counterGoal, type CoverageGoal, type Subject } from './equivalence.js';
@@ -18,7 +19,7 @@ import { executorSubject, executorSource } from './subjects.js';
 import { thrownText } from './explain.js';
 import { formatFailure, passedAloneText, replayRunsLine } from './report.js';
 import { decodeToken, HELPER_PREFIX } from './replay.js';
-import { CHECK_DEFS, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
+import { CHECK_DEFS, makeFolders, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
 import { withCallLimit } from './call-timeout.js';
 import { MAX_CALL_TIMEOUT_S, MAX_VERIFY_TXS } from './verify-limits.js';
 
@@ -191,6 +192,39 @@ function msOptions(o: VerifyExecutorOptions): { timeLimitMs?: number; timeoutMs:
 }
 
 /**
+ * `outDir`, checked before the run as `concord verify --out` is: a folder, made now, that can be
+ * written. Unchecked, a number failed only once a counterexample was being written, and a folder
+ * that cannot be made (`/proc/x`) hung the test for ever on Node 20, whose recursive mkdirSync
+ * loops there. Returns the folders it made, which the run removes again where it wrote nothing.
+ */
+function outDirOption(v: unknown): { outDir?: string; made: string[] } {
+  // An empty outDir, as before, writes nothing.
+  if (v === undefined || v === '') return { made: [] };
+  if (typeof v !== 'string') throw new TypeError(`verifyExecutor: outDir must be a folder's path, got ${shown(v)}`);
+  if (statSync(v, { throwIfNoEntry: false })?.isDirectory() === false) throw new RangeError(`verifyExecutor: outDir ${v}: is a file; give a folder`);
+  let made: string[] = [];
+  try {
+    made = makeFolders(v);
+    accessSync(v, constants.W_OK);
+    return { outDir: v, made };
+  } catch (e) {
+    removeEmpty(made);
+    throw new RangeError(`verifyExecutor: outDir ${v}: cannot write there: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+}
+
+/** Removes the folders `made` (parents first) that are still empty, deepest first. */
+function removeEmpty(made: readonly string[]): void {
+  for (const dir of [...made].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // Not empty (a block was written there) or already gone: it stays as it is.
+    }
+  }
+}
+
+/**
  * Checks an executor: an Executor object (left open: the caller owns it), a factory or a class
  * (called or constructed with no settings, `{}`, as `concord verify` does a module's; each instance
  * closed afterwards), or a built-in name / module path. Resolves to the run's report; throws
@@ -210,6 +244,21 @@ export async function verifyExecutor(
   const txs = options.txs === undefined ? undefined : intOption('txs', options.txs, 1, 1, MAX_VERIFY_TXS);
   const { timeLimitMs, timeoutMs } = msOptions(options);
   const coverage = coverageGoals(options.coverage);
+  const { outDir, made } = outDirOption(options.outDir);
+  try {
+    return await check(executor, options, { runs, seed, txs, timeLimitMs, timeoutMs, coverage, outDir });
+  } finally {
+    removeEmpty(made);
+  }
+}
+
+/** verifyExecutor once its options are checked. */
+async function check(
+  executor: Parameters<typeof verifyExecutor>[0],
+  options: VerifyExecutorOptions,
+  o: { runs: number; seed: number; txs?: number; timeLimitMs?: number; timeoutMs: number; coverage: CoverageGoal[]; outDir?: string },
+): Promise<RunReport> {
+  const { runs, seed, txs, timeLimitMs, timeoutMs, coverage, outDir } = o;
   let source: SubjectSource;
   let creating: string;
   if (typeof executor === 'string') {
@@ -224,8 +273,6 @@ export async function verifyExecutor(
     source = { name: `${HELPER_PREFIX}${object.name}`, create: async () => ({ ...heldSubject(object, coverage), close: async () => {} }) };
     creating = `the executor ${object.name}`;
   }
-  // An empty outDir, as before, writes nothing.
-  const outDir = options.outDir ? options.outDir : undefined;
   if (options.replay !== undefined) {
     // The token fixes what these set: each would be silently ignored.
     const ignored = (['runs', 'seed', 'txs', 'timeLimit'] as const).filter((k) => options[k] !== undefined);

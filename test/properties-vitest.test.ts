@@ -2,7 +2,7 @@
 // whose message is the full report, its token replays through the helper, and coverage goals apply;
 // a call that hangs past `timeout` rejects naming the call, its block and a replay; `txs` and
 // `timeLimit` mean what verify's options mean, and a bad option throws naming it.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +20,8 @@ import type { Executor } from '../spec/executor.js';
 const batchExecutor = new URL('./fixtures/verify/batch-executor.mjs', import.meta.url).pathname;
 const notAnExecutor = new URL('./fixtures/verify/not-an-executor.mjs', import.meta.url).pathname;
 const buggy = async (): Promise<Executor> => (await import(batchExecutor)).default();
+const aFile = join(mkdtempSync(join(tmpdir(), 'concord-helper-')), 'a-file');
+writeFileSync(aFile, '');
 
 /** Keeps every key it ever saw from block to block, and leaks it into the next block's pre-state. */
 function leaky(): Executor {
@@ -350,6 +352,9 @@ describe('verifyExecutor', () => {
       [{ runz: 1 }, TypeError, /^verifyExecutor: unknown option runz: the options are runs, seed, txs, timeLimit, timeout, outDir, coverage, replay, repeat$/],
       [{ runs: 5, threads: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options threads, pool: the options are runs, .*, repeat; threads is not one: the checks run every block at 1, 2 and 4 threads themselves/],
       [null as unknown as object, TypeError, /^verifyExecutor: options must be an object, got null$/],
+      // outDir was used unchecked: a number failed only once a counterexample was written, a file with EEXIST.
+      [{ outDir: 5 }, TypeError, /^verifyExecutor: outDir must be a folder's path, got 5$/],
+      [{ outDir: aFile }, RangeError, /^verifyExecutor: outDir .*a-file: is a file; give a folder$/],
     ];
     for (const [options, type, message] of cases) {
       const error = await verifyExecutor(factory, options).catch((e: unknown) => e);
@@ -357,5 +362,20 @@ describe('verifyExecutor', () => {
       expect((error as Error).message).toMatch(message);
     }
     expect(made).toBe(0);
+  });
+
+  // Node 20's recursive mkdirSync loops for ever under /proc/x: a counterexample written there hung the test runner.
+  it.runIf(process.platform === 'linux')('refuses an outDir no folder can be made in before it runs, rather than hanging on the first counterexample', async () => {
+    let made = 0;
+    const error = await verifyExecutor(async () => { made++; return buggy(); }, { outDir: '/proc/concord-x/verify' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toMatch(/^verifyExecutor: outDir \/proc\/concord-x\/verify: cannot write there: ENOENT$/);
+    expect(made).toBe(0);
+  });
+
+  it('makes outDir before the run and leaves no empty folder behind a passing one', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'concord-helper-out-')), 'a', 'b');
+    await verifyExecutor(referenceExecutor(), { runs: 5, outDir: dir });
+    expect(existsSync(join(dir, '..'))).toBe(false);
   });
 });

@@ -18,7 +18,7 @@ import { counterGoal, type CoverageGoal, type Subject } from './equivalence.js';
 import { executorSubject, executorSource } from './subjects.js';
 import { thrownText } from './explain.js';
 import { formatFailure, passedAloneText, replayRunsLine } from './report.js';
-import { decodeToken, HELPER_PREFIX } from './replay.js';
+import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from './replay.js';
 import { CHECK_DEFS, makeFolders, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
 import { withCallLimit } from './call-timeout.js';
 import { MAX_CALL_TIMEOUT_S, MAX_VERIFY_TXS } from './verify-limits.js';
@@ -224,6 +224,17 @@ function removeEmpty(made: readonly string[]): void {
   }
 }
 
+/** `replay` as a token: a string that decodes, or a TypeError (not a string) or RangeError (no token) in the helper's words. */
+function replayOption(v: unknown): ReplayToken {
+  if (typeof v !== 'string') throw new TypeError(`verifyExecutor: replay must be a replay token (a string starting cv1_), got ${shown(v)}`);
+  try {
+    return decodeToken(v);
+  } catch (e) {
+    if (!(e instanceof ReplayTokenError)) throw e;
+    throw new RangeError(`verifyExecutor: replay: ${e.message.replace(/^--replay: /, '')}`, { cause: e });
+  }
+}
+
 /**
  * Checks an executor: an Executor object (left open: the caller owns it), a factory or a class
  * (called or constructed with no settings, `{}`, as `concord verify` does a module's; each instance
@@ -278,7 +289,7 @@ async function check(
     const ignored = (['runs', 'seed', 'txs', 'timeLimit'] as const).filter((k) => options[k] !== undefined);
     if (ignored.length) throw new TypeError(`verifyExecutor: replay reruns the one counterexample its token fixes: give it without ${ignored.join(', ')}`);
     const repeat = intOption('repeat', options.repeat, 1, 1, MAX_REPLAY_REPEAT);
-    const token = decodeToken(options.replay);
+    const token = replayOption(options.replay);
     const limit = { timeoutMs, seed, creating, replay: token, ...(outDir === undefined ? {} : { outDir }) };
     return withCallLimit(source, CHECK_DEFS, limit, async (timed) => {
       const { report, observer, label, runs: made } = await replayFailure(timed, token, outDir, repeat);

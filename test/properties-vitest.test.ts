@@ -352,6 +352,10 @@ describe('verifyExecutor', () => {
       [{ runz: 1 }, TypeError, /^verifyExecutor: unknown option runz: the options are runs, seed, txs, timeLimit, timeout, outDir, coverage, replay, repeat$/],
       [{ runs: 5, threads: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options threads, pool: the options are runs, .*, repeat; threads is not one: the checks run every block at 1, 2 and 4 threads themselves/],
       [null as unknown as object, TypeError, /^verifyExecutor: options must be an object, got null$/],
+      // A token that is no string failed inside the decoder ("token.startsWith is not a function"), a bad one in --replay's words.
+      [{ replay: 123 }, TypeError, /^verifyExecutor: replay must be a replay token \(a string starting cv1_\), got 123$/],
+      [{ replay: 'garbage' }, RangeError, /^verifyExecutor: replay: "garbage" is not a replay token \(they start with cv1_\)$/],
+      [{ replay: 'cv1_x' }, RangeError, /^verifyExecutor: replay: the token is damaged/],
       // outDir was used unchecked: a number failed only once a counterexample was written, a file with EEXIST.
       [{ outDir: 5 }, TypeError, /^verifyExecutor: outDir must be a folder's path, got 5$/],
       [{ outDir: aFile }, RangeError, /^verifyExecutor: outDir .*a-file: is a file; give a folder$/],

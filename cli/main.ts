@@ -63,11 +63,18 @@ export async function mainCommand(o: MainOptions): Promise<number> {
   else progress.note('main: prove: skipped (z3-solver is not installed here)');
 
   progress.note('main: bench (quick) ...');
+  const benchStarted = performance.now();
   const doc = await runBench({ quick: true }, progress, watchCalls('main', DEFAULT_CALL_TIMEOUT_S));
   const results = join(o.out, 'results.json');
   writeWhole(results, serializeResults(doc, results));
-  const bad = doc.failures.length + doc.runs.filter((r) => !r.correct).length;
-  if (bad > 0) codes.push(EXIT.FAILED);
+  // Said here as `concord bench` says it: otherwise main exited 1 with every part it named at exit 0.
+  for (const f of doc.failures) progress.note(`main: bench (quick): ${f.executor} at ${f.threads} thread${f.threads === 1 ? '' : 's'}${f.workload ? ` on ${f.workload}` : ''} failed: ${f.message}`);
+  const wrong = doc.runs.filter((r) => !r.correct);
+  for (const r of wrong) progress.note(`main: bench (quick): ${r.role === 'baseline' ? 'the baseline ' : ''}${r.executor} at ${r.threads} thread${r.threads === 1 ? '' : 's'} on ${r.workload} disagreed with the reference`);
+  const bad = doc.failures.length + wrong.length;
+  const benchCode = bad > 0 ? EXIT.FAILED : EXIT.OK;
+  codes.push(benchCode);
+  progress.note(`main: bench (quick): exit ${benchCode} after ${((performance.now() - benchStarted) / 1000).toFixed(1)} s${bad > 0 ? ` (${bad} executor run${bad === 1 ? '' : 's'} failed or disagreed with the reference; ${results})` : ''}`);
 
   const report = await writeReport([{ file: relative(o.out, results) || results, doc }], o.out);
   const seconds = ((performance.now() - started) / 1000).toFixed(0);

@@ -236,6 +236,8 @@ describe('user contract files', () => {
     ['x.json', { name: 'x', params: ['a'], code: [['stop'], ['jmp', 0]], footprint: [] }, 'code[1]: unknown opcode "jmp"'],
     ['x.json', { name: 'x', params: ['a'], code: [['label', 'l'], ['add', 'r1', 'r2', 'q7']], footprint: [] }, 'code[1][3]: expected a register r0..r15, got "q7"'],
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 'b', add: 0 }, access: 'read' }] }, 'footprint[0].key.arg: expected an argument index 0..0 or one of a'],
+    // A misspelt field name in a key was told only that add must be an integer.
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 0, mul: 16, add: 'Balance' }, access: 'read' }] }, 'footprint[0].key.add: unknown field name "Balance": add is an integer or one of balance, seq, token, '],
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['>>', 1, 2] }] }, 'invariants[0].holds[0]: ">>" is not a statement operator'],
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['<', ['pre', 3], true] }] }, 'invariants[0].holds[2]: expected an integer expression'],
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], extra: 1 }, 'extra: unknown field'],

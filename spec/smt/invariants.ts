@@ -73,6 +73,8 @@ export function parseKey(json: unknown, field: string, names: Names): KeyExpr {
   const o = json as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!['arg', 'mul', 'add'].includes(k)) throw new FieldError(`${field}.${k}`, 'unknown field (a key has arg, mul, add)');
   if (o.add === undefined) throw new FieldError(`${field}.add`, 'missing');
+  // A misspelt field name ("Balance") was told only that add must be an integer.
+  if (typeof o.add === 'string' && !isField(o.add)) throw new FieldError(`${field}.add`, `unknown field name ${JSON.stringify(o.add)}: add is an integer or one of ${FIELDS.join(', ')} (lower case)`);
   const add = typeof o.add === 'string' && isField(o.add) ? FIELD[o.add] : integer(o.add, `${field}.add`);
   if (o.arg === undefined) {
     if (o.mul !== undefined) throw new FieldError(`${field}.mul`, 'mul needs an arg');

@@ -44,7 +44,7 @@ export function formatTable(results: readonly ProveResult[], ms: number): string
     if (r.retried) lines.push(`    ran again on a fresh z3: ${r.retried}`);
   });
   const off = results.filter((r) => !asExpected(r));
-  lines.push('', `${results.length} claims, ${results.length - off.length} as expected${off.length ? `, ${off.length} not (marked !)` : ''}; ${(ms / 1000).toFixed(1)} s`);
+  lines.push('', `${results.length} claim${results.length === 1 ? '' : 's'}, ${results.length - off.length} as expected${off.length ? `, ${off.length} not (marked !)` : ''}; ${(ms / 1000).toFixed(1)} s`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -197,6 +197,11 @@ describe('user contract files', () => {
     }
   });
 
+  it('counts one claim as one claim in the table\'s last line', () => {
+    const table = formatTable([{ name: 'x: footprint sound', expected: 'proved', result: 'proved', ms: 3 }], 1000);
+    expect(table).toMatch(/^1 claim, 1 as expected; 1\.0 s$/m);
+  });
+
   it('explores a loop bounded by an argument, and gives up (unknown) on an unbounded one', async () => {
     const loop = (bounded: boolean) => ({
       name: 'repeat', params: ['account', 'n'],

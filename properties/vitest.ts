@@ -80,13 +80,15 @@ export interface VerifyExecutorOptions {
 
 export class EquivalenceError extends Error {
   /** `replayed`: a replay's runs of its block (the last one failed) and the most it was given, as `concord verify --replay --repeat` prints them. */
-  constructor(readonly report: RunReport, replayed?: { readonly runs: number; readonly repeat: number }) {
+  /** `hint`: a line under the missing coverage, as `concord verify` prints one (what to raise, what to check). */
+  constructor(readonly report: RunReport, replayed?: { readonly runs: number; readonly repeat: number }, hint?: string) {
     const runsLine = replayed && replayRunsLine(replayed.runs, replayed.repeat);
     const lines = report.failures.flatMap((f) => {
       const [first, ...rest] = formatFailure(f);
       return [first!, ...(runsLine ? [runsLine] : []), ...rest, ''];
     });
     for (const e of report.executors) if (e.uncovered.length) lines.push(`${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did`);
+    if (hint && report.executors.some((e) => e.uncovered.length)) lines.push(`  hint: ${hint}`);
     super(`Concord found ${report.failures.length ? 'a counterexample' : 'missing coverage'}:\n${lines.join('\n')}`);
     this.name = 'EquivalenceError';
   }
@@ -236,6 +238,17 @@ function replayOption(v: unknown): ReplayToken {
 }
 
 /**
+ * What to do about missing coverage, as `concord verify` hints it: raise runs; and, for goals the
+ * caller gave, check that the executor's stats report each counter under its name (a goal names its
+ * event, `ESTIMATE wait`, while the stats must carry its counter, `estimateWaits`: both are said).
+ */
+function coverageHint(runs: number, goals: readonly CoverageGoal[] | undefined): string {
+  const counters = goals?.filter((g) => g.event !== g.counter).map((g) => `${g.event}: stats.${g.counter}`) ?? [];
+  const named = goals === undefined ? '' : `, and a coverage counter only where the executor's stats report it under that name${counters.length ? ` (${counters.join(', ')})` : ''}`;
+  return `these paths show up only with enough runs${named}; this run had runs ${runs} (default ${DEFAULT_HELPER_RUNS}): raise runs`;
+}
+
+/**
  * Checks an executor: an Executor object (left open: the caller owns it), a factory or a class
  * (called or constructed with no settings, `{}`, as `concord verify` does a module's; each instance
  * closed afterwards), or a built-in name / module path. Resolves to the run's report; throws
@@ -310,7 +323,7 @@ async function check(
       subjects: [timed], checks, runs, seed, ...(outDir === undefined ? {} : { outDir }), ...(txs === undefined ? {} : { txs }),
       ...(timeLimitMs === undefined ? {} : { timeLimitMs }),
     });
-    if (report.failures.length || report.executors.some((e) => e.uncovered.length)) throw new EquivalenceError(report);
+    if (report.failures.length || report.executors.some((e) => e.uncovered.length)) throw new EquivalenceError(report, undefined, coverageHint(runs, options.coverage === undefined ? undefined : coverage));
     return report;
   });
 }

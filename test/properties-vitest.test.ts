@@ -115,6 +115,14 @@ describe('verifyExecutor', () => {
     await expect(verifyExecutor(sequentialExecutor, { runs: 30, coverage: BLOCKSTM_COVERAGE })).rejects.toThrow(/must exercise re-execution/);
   });
 
+  // The message named the goals' events ("ESTIMATE wait") with no word of the stats counters they read, nor of runs.
+  it('hints, as concord verify does, to raise runs and which stats counter each goal reads', async () => {
+    const error = await verifyExecutor(sequentialExecutor, { runs: 30, coverage: BLOCKSTM_COVERAGE }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/\n {2}hint: these paths show up only with enough runs, and a coverage counter only where the executor's stats report it under that name \(re-execution: stats\.reExecutions, ESTIMATE wait: stats\.estimateWaits, dependency resume: stats\.dependencyResumes, failed validation: stats\.failedValidations\); this run had runs 30 \(default 200\): raise runs$/);
+    const named = await verifyExecutor(sequentialExecutor, { runs: 30, coverage: ['reExecutions'] }).catch((e: unknown) => e);
+    expect((named as Error).message).toMatch(/\n {2}hint: .*under that name; this run had runs 30 \(default 200\): raise runs$/);
+  });
+
   it('sums a user executor\'s own stats counters into its coverage, required or not', async () => {
     const counting: Executor = {
       name: 'counting',

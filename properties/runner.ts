@@ -242,7 +242,13 @@ export function makeFolders(dir: string): string[] {
   if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true) return [];
   const parent = dirname(dir);
   const made = parent === dir ? [] : makeFolders(parent);
-  mkdirSync(dir);
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    // Made meanwhile by another process (two test files writing to one outDir): as good.
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || statSync(dir).isDirectory() !== true) throw e;
+    return made;
+  }
   return [...made, resolve(dir)];
 }
 

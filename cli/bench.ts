@@ -200,7 +200,7 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   if (over !== null) progress.note(over);
   for (const line of baseline.notes) progress.note(`bench: ${line}`);
   const sides = [baseline.threads === undefined ? baseline.name : `${baseline.name} (baseline, 1 thread)`, ...executors];
-  progress.info(`bench: ${plural(suite.length, 'workload')} x threads ${threads.join(',')} x ${sides.join(', ')}; ${settings.rounds} interleaved rounds each`);
+  progress.info(`bench: ${plural(suite.length, 'workload')} x threads ${threads.join(',')} x ${sides.join(', ')}; ${plural(settings.rounds, 'interleaved round')} each`);
   // Cores can differ in speed, and change while the sweep runs (a VM's neighbours), so both ends
   // are probed, on a p2p block as large as the suite's largest (up to 10,000 transactions).
   const probe = { txs: Math.min(10_000, Math.max(1_000, ...suite.map((w) => w.block.txs.length))) };
@@ -259,7 +259,7 @@ function predict(
   });
   progress.stop();
   const unpredicted = suite.filter((w) => !simulated.includes(w)).map((w) => w.id);
-  const gaps = unpredicted.length ? [...simulation.gaps, `--quick predicts the p2p grid only, not ${unpredicted.join(', ')}`] : simulation.gaps;
+  const gaps = unpredicted.length ? [...simulation.gaps, `--quick predicts only the blocks of the default suite's Block-STM p2p grid (drop --quick to predict every block), not ${unpredicted.join(', ')}`] : simulation.gaps;
   return { points: simulation.points, gaps };
 }
 

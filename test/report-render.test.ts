@@ -259,11 +259,11 @@ describe('workloads that share a short label', () => {
   it('are shown by label in a missing prediction, as everywhere else in the report', () => {
     const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
     const id = doc.workloads[0]!.id;
-    const gapped = { ...doc, simulatedGaps: [`${id} at 2 threads: block-stm runs it on the sequential executor`, `--quick predicts the p2p grid only, not ${id}, ${id}-z1`] };
+    const gapped = { ...doc, simulatedGaps: [`${id} at 2 threads: block-stm runs it on the sequential executor`, `--quick predicts only the blocks of the default suite's Block-STM p2p grid (drop --quick to predict every block), not ${id}, ${id}-z1`] };
     const md = renderMarkdown(merge([{ file: 'a.json', doc: gapped }]), []);
     expect(md).toContain('Missing prediction: p2p 100 acc × 1000 tx at 2 threads: block-stm runs it on the sequential executor.');
     // An id that only starts like a known one is left as it is.
-    expect(md).toContain(`Missing prediction: --quick predicts the p2p grid only, not p2p 100 acc × 1000 tx, ${id}-z1.`);
+    expect(md).toContain(`Missing prediction: --quick predicts only the blocks of the default suite's Block-STM p2p grid (drop --quick to predict every block), not p2p 100 acc × 1000 tx, ${id}-z1.`);
   });
 
   it('keep their own rows, chart panels and ideal lines when two files are merged', () => {

@@ -203,7 +203,13 @@ function outDirOption(v: unknown): { outDir?: string; made: string[] } {
   // An empty outDir, as before, writes nothing.
   if (v === undefined || v === '') return { made: [] };
   if (typeof v !== 'string') throw new TypeError(`verifyExecutor: outDir must be a folder's path, got ${shown(v)}`);
-  if (statSync(v, { throwIfNoEntry: false })?.isDirectory() === false) throw new RangeError(`verifyExecutor: outDir ${v}: is a file; give a folder`);
+  let directory: boolean | undefined;
+  try {
+    directory = statSync(v, { throwIfNoEntry: false })?.isDirectory();
+  } catch {
+    // Under a file (`a-file/x`), ENOTDIR: makeFolders throws it again below, in the helper's words.
+  }
+  if (directory === false) throw new RangeError(`verifyExecutor: outDir ${v}: is a file; give a folder`);
   let made: string[] = [];
   try {
     made = makeFolders(v);

@@ -367,6 +367,8 @@ describe('verifyExecutor', () => {
       // outDir was used unchecked: a number failed only once a counterexample was written, a file with EEXIST.
       [{ outDir: 5 }, TypeError, /^verifyExecutor: outDir must be a folder's path, got 5$/],
       [{ outDir: aFile }, RangeError, /^verifyExecutor: outDir .*a-file: is a file; give a folder$/],
+      // A folder under a file: stat threw Node's own ENOTDIR error, not one in the helper's words.
+      [{ outDir: join(aFile, 'x') }, RangeError, /^verifyExecutor: outDir .*a-file\/x: cannot write there: ENOTDIR$/],
     ];
     for (const [options, type, message] of cases) {
       const error = await verifyExecutor(factory, options).catch((e: unknown) => e);

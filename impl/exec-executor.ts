@@ -415,8 +415,9 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       const held = heldOpen ? `; ${HELD_OPEN}` : '';
       if (pending.length > 0) fail(`the engine ${how} with request ${pending[0]!.id} unanswered${cut}${held}${tail()}`);
       else if (!closing) fail(`the engine ${how} before Concord closed it${held}${tail()}`);
+      // Killed for running on: the SIGKILL is Concord's, and a process it left holding the output is said after.
+      else if (killedAtClose) closeError = new ExecEngineError(`${name}: the engine was still running ${CLOSE_GRACE_MS / 1000} s after its input ended, and was killed: exit when standard input ends${held}`);
       else if (heldOpen && !failed) closeError = new ExecEngineError(`${name}: end every process the engine starts before it exits: it ${how}, but ${HELD_OPEN}`);
-      else if (killedAtClose) closeError = new ExecEngineError(`${name}: the engine was still running ${CLOSE_GRACE_MS / 1000} s after its input ended, and was killed: exit when standard input ends`);
       else if (code !== 0 && !failed) closeError = new ExecEngineError(`${name}: the engine ${how} when its input ended (expected 0)${tail()}`);
       resolve();
     });

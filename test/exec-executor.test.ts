@@ -234,6 +234,14 @@ for await (const line of createInterface({ input: process.stdin })) {
     await crashed.close();
   });
 
+  // The engine ran on after its input ended and Concord killed it; a process left outside its tree
+  // held the output: close() said only 'it was killed by SIGKILL, but a process it left ...'.
+  it('an engine killed for running on after its input ended is said to be, whatever it left holding its output', async () => {
+    const stubborn = await createExecutor(`exec:(sleep 15 &); ${engineScript('runs-on.mjs', GOOD, 'setInterval(() => {}, 1000);').slice('exec:'.length)}`);
+    expect((await stubborn.execute(block)).receipts).toHaveLength(2);
+    await expect(stubborn.close()).rejects.toThrow(/: the engine was still running 10 s after its input ended, and was killed: exit when standard input ends; a process it left \(in the background: `command &`\) held its output open 1 s later; Concord stopped reading it$/);
+  }, 20_000);
+
   it('bench times an engine by the executeMs its answers give, and a run where one gave none whole', async () => {
     // The example engine over a 30-transaction block, answering executeMs 0.25 always (or never).
     const source = readFileSync(engine, 'utf8');

@@ -17,7 +17,7 @@ import { intArgument as count } from '../cli/errors.js';
 import { executeSequential, newSequentialScratch } from '../impl/sequential.js';
 import { BlockStmExecutor } from '../impl/blockstm/executor.js';
 import { generate } from './workloads.js';
-import { twoThreadCeiling } from './ceiling.js';
+import { threadCeiling } from './ceiling.js';
 import { ceilingsText, probeText } from '../reports/cores.js';
 import { probeCoreSpeeds } from './core-speeds.js';
 import { cpuSnapshot, JIFFY_MS, noiseBetween } from './machine.js';
@@ -164,10 +164,10 @@ for (let i = 0; i < 3; i++) {
   await executor.execute(p2p, { threads: 1 });
 }
 await compare('p2p, 10,000 accounts', p2p, executor, [1, 2], samples);
-const ceiling = await twoThreadCeiling('p2p', { accounts: 10_000, txs, seed: 1 }, samples);
+const ceiling = await threadCeiling(2, 'p2p', { accounts: 10_000, txs, seed: 1 }, samples);
 console.log(
   `  ceiling of this machine: two workers each running the sequential executor over half the block, nothing shared, ` +
-    `${ceiling.twoMs.toFixed(1)} ms against the faster of them over all of it, ${ceiling.oneMs.toFixed(1)} ms: ${ceiling.ratio.toFixed(2)}x`,
+    `${ceiling.partsMs.toFixed(1)} ms against the faster of them over all of it, ${ceiling.oneMs.toFixed(1)} ms: ${ceiling.ratio.toFixed(2)}x`,
 );
 await compare('full contention, 2 accounts', contended, executor, [2], samples);
 if (big > 0) {

@@ -10,6 +10,8 @@ import { checkExecutorName, createExecutor, EXECUTORS, isModuleObject } from '..
 import { rerunCommand, rerunGeneratedCommand } from '../properties/report.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
+import { threadCeiling } from '../bench/ceiling.js';
+import { ceilingsWords } from '../reports/cores.js';
 import { machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
 import { CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
@@ -207,6 +209,7 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   progress.info('bench: timing each core alone (bench/core-speeds.ts)');
   const coresAtStart = probeCoreSpeeds(probe);
   for (const line of pinningNotes(allowedCpus(), pinCpus.length > 0, coresAtStart, baseline.onMainThread)) progress.note(line);
+  const ceilings = await machineCeilings(threads.filter((t) => t > 1 && t <= machine.effectiveCores), probe.txs, quick, progress);
   // The sweep starts and closes one instance of every executor at each thread count, the baseline's
   // too, so what is left alive after it is told of them all together.
   const alive = resourceCounts();
@@ -232,11 +235,32 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
     settings,
     machine,
     cores,
+    ...(ceilings.length > 0 ? { ceilings } : {}),
     ...result,
     simulated: points,
     simulatedGaps: gaps,
   };
   return doc;
+}
+
+/** Samples of a machine ceiling: at 1,000-transaction blocks (3 ms here) fewer than about 10 swing by half. */
+const CEILING_SAMPLES = 15;
+const CEILING_SAMPLES_QUICK = 10;
+
+/**
+ * What the machine allows each parallel thread count before any executor's overhead
+ * (bench/ceiling.ts), on the probe block (p2p, `txs` accounts and transactions), so that a report
+ * can tell the machine's share of a missed speedup from the executor's.
+ */
+async function machineCeilings(threads: readonly number[], txs: number, quick: boolean, progress: Progress): Promise<NonNullable<ResultsFile['ceilings']>> {
+  const out: NonNullable<ResultsFile['ceilings']> = [];
+  for (const t of threads) {
+    progress.info(`bench: the machine's ceiling at ${plural(t, 'thread')} (bench/ceiling.ts)`);
+    const c = await threadCeiling(t, 'p2p', { accounts: txs, txs, seed: 1 }, quick ? CEILING_SAMPLES_QUICK : CEILING_SAMPLES);
+    out.push({ threads: t, workload: `sequential executor, p2p ${txs} accounts x ${txs} txs`, oneMs: c.oneMs, partsMs: c.partsMs, ratio: c.ratio });
+  }
+  if (out.length > 0) progress.info(`bench: the machine's ceiling: ${ceilingsWords(out)}`);
+  return out;
 }
 
 /**

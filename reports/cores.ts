@@ -2,9 +2,10 @@
 // t threads is the sum of the t fastest cores' speeds over the fastest core's: what t workers
 // could do at best over one worker on the fastest core, before any executor overhead or sharing.
 // A baseline that the scheduler happened to run on a slower core can be beaten by more. The
-// cache-line round trip between cores (bench/core-latency.ts) prices what workers share.
+// cache-line round trip between cores (bench/core-latency.ts) prices what workers share. The
+// machine's measured ceiling (bench/ceiling.ts) is what t workers sharing nothing reached at once.
 
-import type { CoreProbeRecord } from './schema.js';
+import type { CoreProbeRecord, ResultsFile } from './schema.js';
 import { median } from './stats.js';
 import { plural } from '../spec/plural.js';
 
@@ -46,6 +47,11 @@ export function probeText(probe: CoreProbeRecord): string {
 /** Whether some core ran below UNEQUAL_CORES of the fastest. */
 export function unequal(probe: CoreProbeRecord): boolean {
   return 'speeds' in probe && Math.min(...probe.speeds.relative) < UNEQUAL_CORES;
+}
+
+/** "1.88x at 2 threads, 3.50x at 4 threads": the machine's measured ceilings (bench/ceiling.ts). */
+export function ceilingsWords(ceilings: NonNullable<ResultsFile['ceilings']>): string {
+  return ceilings.map((c) => `${c.ratio.toFixed(2)}x at ${plural(c.threads, 'thread')}`).join(', ');
 }
 
 /** "1.59x at 2 threads, ..." for the thread counts given (capped at the cores measured). */

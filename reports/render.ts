@@ -12,7 +12,7 @@
 import { WORKLOADS } from '../bench/workloads.js';
 import { anchorsFor, BLOCK_STM_ANCHORS, LOW_CONTENTION_ACCOUNTS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
-import { ceilingsText, probeText, UNEQUAL_CORES, unequal } from './cores.js';
+import { ceilingsText, ceilingsWords, probeText, UNEQUAL_CORES, unequal } from './cores.js';
 import { optimistic, pessimistic } from './fit.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
@@ -250,9 +250,12 @@ function noiseTable(sources: readonly Source[]): Table {
 
 function coresTable(sources: readonly Source[]): Table {
   return {
-    headers: ['machine', 'core speeds at the start', 'at the end'],
-    numeric: [false, false, false],
-    rows: sources.map((s) => [s.name, ...(s.doc.cores ? [probeText(s.doc.cores.start), probeText(s.doc.cores.end)] : ['not recorded', 'not recorded'])]),
+    headers: ['machine', 'core speeds at the start', 'at the end', 'machine ceiling'],
+    numeric: [false, false, false, false],
+    rows: sources.map((s) => [
+      s.name, ...(s.doc.cores ? [probeText(s.doc.cores.start), probeText(s.doc.cores.end)] : ['not recorded', 'not recorded']),
+      s.doc.ceilings ? ceilingsWords(s.doc.ceilings) : 'not recorded',
+    ]),
   };
 }
 
@@ -609,7 +612,7 @@ function sections(m: Merged): Section[] {
     title: 'Noise',
     paragraphs: [
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy.',
-      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU.`,
+      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. Machine ceiling: at each thread count T the sweep ran within the cores, T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond.`,
       ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed, failures, mismatches or short runs.']),
       aaText(m, judged) ?? '',
     ],

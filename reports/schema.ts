@@ -232,6 +232,19 @@ export const ResultsSchema = z
     noise: Noise,
     /** Per-core speeds at the start and the end of the sweep; absent in files written before they were measured. */
     cores: z.strictObject({ start: CoreProbe, end: CoreProbe }).optional(),
+    /**
+     * The machine's ceiling at each parallel thread count the sweep ran within the effective cores
+     * (bench/ceiling.ts): T workers each running the sequential executor on one T-th of `workload`,
+     * nothing shared, over the fastest of them on all of it. Absent in older files and where no
+     * thread count above 1 fits the cores.
+     */
+    ceilings: z.array(z.strictObject({
+      threads: z.number().int().min(2),
+      workload: z.string().min(1),
+      oneMs: positive,
+      partsMs: positive,
+      ratio: positive,
+    })).min(1).optional(),
     workloads: z.array(Workload),
     startup: z.array(Startup),
     runs: z.array(Run),

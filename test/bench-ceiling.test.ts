@@ -1,13 +1,20 @@
-// The two-thread ceiling (bench/ceiling.ts): two workers on the halves of a block against the
-// faster of them on all of it, from real worker threads running the sequential executor.
+// The machine's ceiling (bench/ceiling.ts): T workers on the T parts of a block against the
+// fastest of them on all of it, from real worker threads running the sequential executor.
 import { describe, expect, it } from 'vitest';
-import { twoThreadCeiling } from '../bench/ceiling.js';
+import { threadCeiling } from '../bench/ceiling.js';
 
-describe('two-thread ceiling', () => {
-  it('times both workers on the whole block and the pair on its halves', async () => {
-    const c = await twoThreadCeiling('p2p', { accounts: 50, txs: 300, seed: 1, hashCost: 1 }, 3);
-    expect(c.oneMs).toBeGreaterThan(0);
-    expect(c.twoMs).toBeGreaterThan(0);
-    expect(c.ratio).toBeCloseTo(c.oneMs / c.twoMs, 10);
+describe('thread ceiling', () => {
+  it('times every worker on the whole block and all of them on their parts', async () => {
+    for (const threads of [2, 3]) {
+      const c = await threadCeiling(threads, 'p2p', { accounts: 50, txs: 301, seed: 1, hashCost: 1 }, 3);
+      expect(c).toMatchObject({ threads, txs: 301 });
+      expect(c.oneMs).toBeGreaterThan(0);
+      expect(c.partsMs).toBeGreaterThan(0);
+      expect(c.ratio).toBeCloseTo(c.oneMs / c.partsMs, 10);
+    }
+  });
+
+  it('needs two threads or more', async () => {
+    await expect(threadCeiling(1, 'p2p', { txs: 10 }, 1)).rejects.toThrow(/a ceiling needs 2 threads or more, got 1/);
   });
 });

@@ -97,6 +97,13 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
     // Two thread counts x --quick's four rounds x two timed tasks (the baseline and ref).
     expect(doc.noise.rounds).toBe(2 * 4 * 2);
     expect(doc.machine.effectiveCores).toBeGreaterThanOrEqual(1);
+    // The machine's ceiling at 2 threads (bench/ceiling.ts), measured where 2 threads fit the cores.
+    if (doc.machine.effectiveCores >= 2) {
+      expect(doc.ceilings).toEqual([{ threads: 2, workload: 'sequential executor, p2p 1000 accounts x 1000 txs', oneMs: expect.any(Number), partsMs: expect.any(Number), ratio: expect.any(Number) }]);
+      expect(doc.ceilings![0]!.ratio).toBeCloseTo(doc.ceilings![0]!.oneMs / doc.ceilings![0]!.partsMs, 10);
+    } else {
+      expect(doc.ceilings).toBeUndefined();
+    }
   });
 
   it('records the ideal at the machine\'s cores for a thread count above them, where the report takes it', async () => {

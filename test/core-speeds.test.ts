@@ -107,7 +107,24 @@ describe('core speeds', () => {
     expect(calm).toMatch(/\| cpu0 0\.97, cpu1 1\.00 \| not measured: taskset is not installed/);
 
     delete doc.cores;
-    expect(renderMarkdown(merge([{ file: 'r.json', doc }]), [])).toMatch(/\| not recorded \| not recorded \|/);
+    expect(renderMarkdown(merge([{ file: 'r.json', doc }]), [])).toMatch(/\| not recorded \| not recorded \| not recorded \|/);
+  });
+
+  it('keeps the machine ceilings in results files and shows them beside the core speeds', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    doc.ceilings = [
+      { threads: 2, workload: 'sequential executor, p2p 1000 accounts x 1000 txs', oneMs: 10, partsMs: 5.3, ratio: 10 / 5.3 },
+      { threads: 4, workload: 'sequential executor, p2p 1000 accounts x 1000 txs', oneMs: 10, partsMs: 2.9, ratio: 10 / 2.9 },
+    ];
+    const back = parseResults(serializeResults(doc), 'r.json');
+    expect(back.ceilings).toEqual(doc.ceilings);
+    const md = renderMarkdown(merge([{ file: 'r.json', doc: back }]), []);
+    expect(md).toMatch(/\| machine \| core speeds at the start \| at the end \| machine ceiling \|/);
+    expect(md).toMatch(/\| 1\.89x at 2 threads, 3\.45x at 4 threads \|/);
+    expect(md).toContain('Machine ceiling: at each thread count T the sweep ran within the cores, T workers each ran the sequential executor on one T-th of the probe block at once');
+    // A ceiling needs two threads: one at 1 thread is no ceiling, and the schema says where.
+    doc.ceilings = [{ threads: 1, workload: 'w', oneMs: 1, partsMs: 1, ratio: 1 }];
+    expect(() => parseResults(serializeResults(doc), 'r.json')).toThrow(/ceilings\[0\]\.threads/);
   });
 
   it('compares against the baseline on its fastest core when samples carry their CPU', () => {

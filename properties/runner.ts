@@ -239,7 +239,10 @@ function fileStem(executor: string): string {
  * mkdirSync loops for ever under a folder that cannot hold folders (`/proc/x`), where this throws.
  */
 export function makeFolders(dir: string): string[] {
-  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true) return [];
+  const found = statSync(dir, { throwIfNoEntry: false });
+  if (found?.isDirectory() === true) return [];
+  // A file on the way (`a-file/x`): Node 20's stat throws ENOTDIR below it, Node 22's finds nothing there.
+  if (found !== undefined) throw Object.assign(new Error(`${dir}: is a file, not a folder`), { code: 'ENOTDIR' });
   const parent = dirname(dir);
   const made = parent === dir ? [] : makeFolders(parent);
   try {

@@ -4,9 +4,10 @@
 // path and the reason in words, and a folder made by the check that is still empty when the
 // process exits is removed (a passing verify writes nothing into its --out).
 
-import { accessSync, constants, mkdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors.js';
+import { makeFolders, OutPathError, prepareOut, removeEmptyFolders } from '../properties/folders.js';
 
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file or folder',
@@ -39,46 +40,19 @@ export function fsReason(e: unknown): string {
   return REASONS[code] ? `${REASONS[code]} (${code})` : code;
 }
 
-function isDirectory(path: string): boolean | null {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return null;
-  }
-}
-
-/** The folders makeFolders made, parents before their children. */
+/** The folders the checks and writes made, parents before their children. */
 const made: string[] = [];
 
 /**
  * The check must make the folder to know it can be written, but a command that then writes
  * nothing there (a passing verify) would leave an empty `concord-out/verify/` in the user's
- * project. rmdir removes only an empty folder, so whatever a command wrote stays; deepest first,
- * so a parent emptied by its child's removal goes too. Another Concord process may have found
- * such a folder there and be about to write into it: every writer makes its folder again at the
- * write (writeWhole, and properties/runner.ts writeExecutorBlock).
+ * project: what is still empty when the process exits is removed. Another Concord process may
+ * have found such a folder there and be about to write into it: every writer makes its folder
+ * again at the write (writeWhole, and properties/runner.ts writeExecutorBlock).
  */
-function removeEmptyMade(): void {
-  for (const dir of made.reverse()) {
-    try {
-      rmdirSync(dir);
-    } catch {
-      // Not empty (the command wrote there) or already gone: either way it stays as it is.
-    }
-  }
-}
-
-/**
- * mkdir -p one level at a time: Node 20's recursive mkdirSync loops forever under a folder that
- * cannot hold folders (`/proc/x`), where this gets the error.
- */
-function makeFolders(dir: string): void {
-  if (isDirectory(dir) === true) return;
-  const parent = dirname(dir);
-  if (parent !== dir) makeFolders(parent);
-  mkdirSync(dir);
-  if (made.length === 0) process.once('exit', removeEmptyMade);
-  made.push(resolve(dir));
+function remember(folders: readonly string[]): void {
+  if (made.length === 0 && folders.length > 0) process.once('exit', () => removeEmptyFolders(made));
+  made.push(...folders);
 }
 
 /**
@@ -86,15 +60,11 @@ function makeFolders(dir: string): void {
  * goes exists or is made and is writable, and it is not the other kind.
  */
 function checkOut(path: string, flag: string, kind: 'file' | 'folder'): void {
-  const directory = isDirectory(path);
-  if (kind === 'file' && directory === true) throw new UsageError(`${flag} ${path}: is a folder; give a file name`);
-  if (kind === 'folder' && directory === false) throw new UsageError(`${flag} ${path}: is a file; give a folder`);
-  const dir = kind === 'file' ? dirname(path) : path;
   try {
-    makeFolders(dir);
-    accessSync(dir, constants.W_OK);
+    remember(prepareOut(path, kind, fsReason));
   } catch (e) {
-    throw new UsageError(`${flag} ${path}: cannot write there: ${fsReason(e)}`);
+    if (e instanceof OutPathError) throw new UsageError(`${flag} ${path}: ${e.problem}`);
+    throw e;
   }
 }
 
@@ -104,14 +74,17 @@ export const checkOutDir = (path: string, flag: string): void => checkOut(path, 
 /** Writes `text` to `path` whole: a temp file beside it, then a rename. */
 export function writeWhole(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
+  const folders: string[] = [];
   try {
     // Made again if gone: another Concord process that found it empty at its exit removed it.
-    makeFolders(dirname(path));
+    makeFolders(dirname(path), folders);
     writeFileSync(tmp, text);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw new UsageError(`${path}: cannot write: ${fsReason(e)}`);
+  } finally {
+    remember(folders);
   }
 }
 

@@ -12,8 +12,9 @@ import fc from 'fast-check';
 import { xorshift128plusFromState } from 'pure-rand/generator/xorshift128plus';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { makeFolders } from './folders.js';
 import type { Block, BlockResult } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { seedState } from '../spec/seed.js';
@@ -232,27 +233,6 @@ function fileStem(executor: string): string {
   const own = isModulePath(executor) ? relative(process.cwd(), resolve(executor)) : isExecCommand(executor) ? executor : undefined;
   const digest = own === undefined ? '' : `-${bytesToHex(sha256(utf8ToBytes(own))).slice(0, 8)}`;
   return `${basename(executor).replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '')}${digest}`;
-}
-
-/**
- * mkdir -p one level at a time, returning the folders it made, parents first: Node 20's recursive
- * mkdirSync loops for ever under a folder that cannot hold folders (`/proc/x`), where this throws.
- */
-export function makeFolders(dir: string): string[] {
-  const found = statSync(dir, { throwIfNoEntry: false });
-  if (found?.isDirectory() === true) return [];
-  // A file on the way (`a-file/x`): Node 20's stat throws ENOTDIR below it, Node 22's finds nothing there.
-  if (found !== undefined) throw Object.assign(new Error(`${dir}: is a file, not a folder`), { code: 'ENOTDIR' });
-  const parent = dirname(dir);
-  const made = parent === dir ? [] : makeFolders(parent);
-  try {
-    mkdirSync(dir);
-  } catch (e) {
-    // Made meanwhile by another process (two test files writing to one outDir): as good.
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || statSync(dir).isDirectory() !== true) throw e;
-    return made;
-  }
-  return [...made, resolve(dir)];
 }
 
 /**

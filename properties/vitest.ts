@@ -11,7 +11,6 @@
 // verify-limits.ts), in milliseconds where the CLI takes seconds; a bad one, or one it does not
 // know, throws before anything runs.
 
-import { accessSync, constants, rmdirSync, statSync } from 'node:fs';
 import type { Executor } from '../spec/executor.js';
 import { executorFrom, type ExecutorSettings } from '../impl/registry.js';
 import { counterGoal, type CoverageGoal, type Subject } from './equivalence.js';
@@ -19,7 +18,8 @@ import { executorSubject, executorSource } from './subjects.js';
 import { thrownText } from './explain.js';
 import { formatFailure, passedAloneText, replayRunsLine } from './report.js';
 import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from './replay.js';
-import { CHECK_DEFS, makeFolders, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
+import { OutPathError, prepareOut, removeEmptyFolders } from './folders.js';
+import { CHECK_DEFS, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
 import { withCallLimit } from './call-timeout.js';
 import { MAX_CALL_TIMEOUT_S, MAX_VERIFY_TXS } from './verify-limits.js';
 
@@ -203,32 +203,11 @@ function outDirOption(v: unknown): { outDir?: string; made: string[] } {
   // An empty outDir, as before, writes nothing.
   if (v === undefined || v === '') return { made: [] };
   if (typeof v !== 'string') throw new TypeError(`verifyExecutor: outDir must be a folder's path, got ${shown(v)}`);
-  let directory: boolean | undefined;
   try {
-    directory = statSync(v, { throwIfNoEntry: false })?.isDirectory();
-  } catch {
-    // Under a file (`a-file/x`), ENOTDIR: makeFolders throws it again below, in the helper's words.
-  }
-  if (directory === false) throw new RangeError(`verifyExecutor: outDir ${v}: is a file; give a folder`);
-  let made: string[] = [];
-  try {
-    made = makeFolders(v);
-    accessSync(v, constants.W_OK);
-    return { outDir: v, made };
+    return { outDir: v, made: prepareOut(v, 'folder', (e) => (e as NodeJS.ErrnoException).code ?? (e as Error).message) };
   } catch (e) {
-    removeEmpty(made);
-    throw new RangeError(`verifyExecutor: outDir ${v}: cannot write there: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
-}
-
-/** Removes the folders `made` (parents first) that are still empty, deepest first. */
-function removeEmpty(made: readonly string[]): void {
-  for (const dir of [...made].reverse()) {
-    try {
-      rmdirSync(dir);
-    } catch {
-      // Not empty (a block was written there) or already gone: it stays as it is.
-    }
+    if (e instanceof OutPathError) throw new RangeError(`verifyExecutor: outDir ${v}: ${e.problem}`, { cause: e.cause });
+    throw e;
   }
 }
 
@@ -278,7 +257,7 @@ export async function verifyExecutor(
   try {
     return await check(executor, options, { runs, seed, txs, timeLimitMs, timeoutMs, coverage, outDir });
   } finally {
-    removeEmpty(made);
+    removeEmptyFolders(made);
   }
 }
 

@@ -1,0 +1,80 @@
+// The folders Concord writes into (a command's --out, verifyExecutor's outDir, the blocks a failure
+// writes): made one level at a time, checked before a long run so that a bad path fails in a
+// second instead of after the run, and removed again when nothing was written there. Shared by the
+// commands (cli/output.ts) and the test-runner helper (vitest.ts), which word the problems each
+// in their own errors.
+// Invariants: makeFolders records exactly the folders it made, parents before their children;
+// removeEmptyFolders removes only empty folders, so whatever was written stays.
+
+import { accessSync, constants, mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/**
+ * mkdir -p one level at a time, pushing each folder it makes onto `made` (parents first), which it
+ * returns: Node 20's recursive mkdirSync loops for ever under a folder that cannot hold folders
+ * (`/proc/x`), where this throws. A file on the way throws ENOTDIR on every Node (Node 20's stat
+ * throws it below a file, Node 22's finds nothing there).
+ */
+export function makeFolders(dir: string, made: string[] = []): string[] {
+  const found = statSync(dir, { throwIfNoEntry: false });
+  if (found?.isDirectory() === true) return made;
+  if (found !== undefined) throw Object.assign(new Error(`${dir}: is a file, not a folder`), { code: 'ENOTDIR' });
+  const parent = dirname(dir);
+  if (parent !== dir) makeFolders(parent, made);
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    // Made meanwhile by another process (two test files writing to one outDir): as good.
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || statSync(dir).isDirectory() !== true) throw e;
+    return made;
+  }
+  made.push(resolve(dir));
+  return made;
+}
+
+/** Removes the folders of `made` (parents first, as makeFolders lists them) that are still empty, deepest first. */
+export function removeEmptyFolders(made: readonly string[]): void {
+  for (const dir of [...made].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // Not empty (something was written there) or already gone: it stays as it is.
+    }
+  }
+}
+
+/** Why an output path cannot be used: `problem` in words, to follow the option and the path. */
+export class OutPathError extends Error {
+  constructor(readonly problem: string, options?: ErrorOptions) {
+    super(problem, options);
+  }
+}
+
+function isDirectory(path: string): boolean | null {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Before a run that ends by writing `path`, a file or a folder of files: where it goes exists or is
+ * made and is writable, and `path` is not the other kind. Returns the folders it made (those it made
+ * before failing it removes again); throws OutPathError ("is a folder; give a file name", "is a
+ * file; give a folder", "cannot write there: " and `reason` of the file system's error).
+ */
+export function prepareOut(path: string, kind: 'file' | 'folder', reason: (e: unknown) => string): string[] {
+  const directory = isDirectory(path);
+  if (kind === 'file' && directory === true) throw new OutPathError('is a folder; give a file name');
+  if (kind === 'folder' && directory === false) throw new OutPathError('is a file; give a folder');
+  const made: string[] = [];
+  try {
+    makeFolders(kind === 'file' ? dirname(path) : path, made);
+    accessSync(kind === 'file' ? dirname(path) : path, constants.W_OK);
+    return made;
+  } catch (e) {
+    removeEmptyFolders(made);
+    throw new OutPathError(`cannot write there: ${reason(e)}`, { cause: e });
+  }
+}

@@ -5,7 +5,7 @@
 // cache-line round trip between cores (bench/core-latency.ts) prices what workers share. The
 // machine's measured ceiling (bench/ceiling.ts) is what t workers sharing nothing reached at once.
 
-import type { CoreProbeRecord, ResultsFile } from './schema.js';
+import type { CoreProbeRecord } from './schema.js';
 import { median } from './stats.js';
 import { plural } from '../spec/plural.js';
 
@@ -49,12 +49,15 @@ export function unequal(probe: CoreProbeRecord): boolean {
   return 'speeds' in probe && Math.min(...probe.speeds.relative) < UNEQUAL_CORES;
 }
 
-/** "1.88x at 2 threads, 3.50x at 4 threads": the machine's measured ceilings (bench/ceiling.ts). */
-export function ceilingsWords(ceilings: NonNullable<ResultsFile['ceilings']>): string {
+/**
+ * "1.88x at 2 threads, 3.50x at 4 threads": ceilings as every message words them, the machine's
+ * measured ones (ResultsFile['ceilings'], bench/ceiling.ts) as those the core speeds allow.
+ */
+export function ceilingsWords(ceilings: readonly { readonly threads: number; readonly ratio: number }[]): string {
   return ceilings.map((c) => `${c.ratio.toFixed(2)}x at ${plural(c.threads, 'thread')}`).join(', ');
 }
 
 /** "1.59x at 2 threads, ..." for the thread counts given (capped at the cores measured). */
 export function ceilingsText(speeds: CoreSpeedsRecord, threads: readonly number[]): string {
-  return threads.map((t) => `${coreCeiling(speeds.relative, t).toFixed(2)}x at ${plural(t, 'thread')}`).join(', ');
+  return ceilingsWords(threads.map((t) => ({ threads: t, ratio: coreCeiling(speeds.relative, t) })));
 }

@@ -39,6 +39,48 @@ export interface ModelInput {
   readonly threads: readonly number[];
   /** The VM cost, in words, for the model's description. */
   readonly vm: string;
+  /** How much slower each thread computes when `threads` run at once (machineSlowdown); absent: not at all. */
+  readonly slowdown?: MachineSlowdown;
+}
+
+/** The machine's ceilings at the thread counts the sweep measured (bench/ceiling.ts): what T threads of plain sequential work reach over one. */
+export interface MeasuredCeiling {
+  readonly threads: number;
+  readonly ratio: number;
+}
+
+/**
+ * How much slower a thread computes with `threads` running at once than alone, for the models to
+ * charge every worker's work, and its words for a model's description. The ceiling at T threads
+ * (T workers each on a T-th of a block, nothing shared) is ratio = T / slowdown, so a machine
+ * whose cores slow each other down (memory, a shared cache, the clock, SMT siblings) shows in the
+ * ceiling and not as handovers: without it, a model's fit puts that loss on the cache lines or
+ * lanes that move between workers, and scales it with their count at more threads. Above the
+ * highest thread count measured the slowdown is held at that one's (nothing more is known); below
+ * the lowest, and at 1 thread, there is none.
+ */
+export interface MachineSlowdown {
+  readonly at: (threads: number) => number;
+  readonly words: string;
+}
+
+export function machineSlowdown(ceilings: readonly MeasuredCeiling[]): MachineSlowdown | undefined {
+  const measured = [...ceilings].sort((a, b) => a.threads - b.threads);
+  if (measured.length === 0) return undefined;
+  // A ceiling above T (noise on a quiet machine) is no speed-up of each thread: at most none.
+  const of = (c: MeasuredCeiling) => Math.max(1, c.threads / c.ratio);
+  const at = (threads: number): number => {
+    const below = measured.filter((c) => c.threads <= threads);
+    return below.length === 0 ? 1 : of(below[below.length - 1]!);
+  };
+  const top = measured[measured.length - 1]!;
+  const each = measured.map((c) => `${of(c).toFixed(2)}x at ${c.threads} (ceiling ${c.ratio.toFixed(2)}x)`).join(', ');
+  return { at, words: `every thread's work slowed as the machine's ceiling measured: ${each}, held at ${of(top).toFixed(2)}x above ${top.threads} threads` };
+}
+
+/** Each transaction's time scaled by the slowdown `s` (the array itself when s is 1). */
+export function slowed(txMs: Float64Array, s: number): Float64Array {
+  return s === 1 ? txMs : txMs.map((ms) => ms * s);
 }
 
 /** The median time of `f` over 5 calls after 3 to warm it up, in ms. */

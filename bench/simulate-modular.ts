@@ -45,7 +45,7 @@ import { LaneThread } from '../impl/modular/thread.js';
 import { FINISHED } from '../impl/runtime/sim.js';
 import { median } from '../reports/stats.js';
 import { Coherence } from './coherence.js';
-import { fitTransfer, predictEach, unfitted, type ModelInput, type Predictions } from './prediction.js';
+import { fitTransfer, predictEach, slowed, unfitted, type ModelInput, type Predictions } from './prediction.js';
 
 /** The registry name of the executor this file models. */
 export const MODULAR_EXECUTOR = 'modular';
@@ -91,6 +91,11 @@ export interface MainThreadCosts {
   readonly collectMs: readonly number[];
   /** Taking each window's results in block order (the last one includes the barriers after it and building the result). */
   readonly closeMs: readonly number[];
+}
+
+/** The main thread's costs where each thread works `s` times slower: its planning and reading back, which run beside the lanes; not what it does while they wait. */
+function slowedMain(main: MainThreadCosts, s: number): MainThreadCosts {
+  return s === 1 ? main : { ...main, planMsPerTx: main.planMsPerTx * s, collectMs: main.collectMs.map((ms) => ms * s) };
 }
 
 /** The modules the executor would use on a machine with `threads` cores (this one's effective cores at least, as the measured runs had), unless the run set them. */
@@ -452,13 +457,19 @@ function predicted(input: ModelInput, settings: ModularSettings): Predictions {
   const fitted = opMs > 0 ? `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(oneThread(0), oneMs);
   const pair = planFor(modulesFor(2, settings));
   const handover = 'slot or lane a worker takes over from another';
+  // The machine's slowdown at T threads stretches what the threads do at once (prediction.ts machineSlowdown).
+  const slowAt = (t: number) => input.slowdown?.at(t) ?? 1;
+  const atThreads = (plan: ModularPlan, t: number, transferMs: number, costs = slowed(txMs, slowAt(t))) =>
+    modularVirtualRun(plan, slowedMain(main, slowAt(t)), t, costs, opMs * slowAt(t), transferMs);
+  const twoCosts = slowed(txMs, slowAt(2));
   const transfer = fitTransfer((transferMs) => {
-    const run = modularVirtualRun(pair, main, 2, txMs, opMs, transferMs);
+    const run = atThreads(pair, 2, transferMs, twoCosts);
     return { ms: run.makespanMs + input.preflightMs, transfers: run.transfers };
   }, input.twoMs, simBlock.txs.length, handover, undefined, input.unfitted);
   const model = `lanes replayed on the block's plan; ${vm}; main thread as timed here: planning ${(main.planMsPerTx * 1e3).toFixed(2)} us per transaction, `
     + `reading back ${main.collectMs.reduce((a, b) => a + b, 0).toFixed(2)} ms (shared out), taking the results ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; `
-    + `${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; modules: ${settings.modules ?? 'two per core, at least 8'}`;
-  return predictEach(input, MODULAR_EXECUTOR, { words: model, handoverFitted: transfer.fitted }, (t) => modularVirtualRun(planFor(modulesFor(t, settings)), main, t, txMs, opMs, transfer.ms).makespanMs,
+    + `${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; modules: ${settings.modules ?? 'two per core, at least 8'}`
+    + (input.slowdown ? `; ${input.slowdown.words} (the main thread's planning and reading back too, which run beside the lanes)` : '');
+  return predictEach(input, MODULAR_EXECUTOR, { words: model, handoverFitted: transfer.fitted }, (t) => atThreads(planFor(modulesFor(t, settings)), t, transfer.ms).makespanMs,
     (t) => modulesFor(t, settings));
 }

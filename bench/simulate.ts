@@ -34,7 +34,7 @@ import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/threa
 import { median } from '../reports/stats.js';
 import { generate } from './workloads.js';
 import { MODULAR_EXECUTOR, predictModular, type ModularSettings } from './simulate-modular.js';
-import { fitTransfer, gapLines, medianTime, predictEach, preflightCost, unfitted, type ModelInput, type Predictions, type SimulatedPoint, type ThreadGap } from './prediction.js';
+import { fitTransfer, gapLines, machineSlowdown, medianTime, predictEach, preflightCost, slowed, unfitted, type MeasuredCeiling, type ModelInput, type Predictions, type SimulatedPoint, type ThreadGap } from './prediction.js';
 import type { RunResult, SweepWorkload } from './sweep.js';
 
 /** The registry name of the executor whose algorithm is simulated. */
@@ -279,6 +279,8 @@ export interface SimulateOptions {
   readonly modular?: ModularSettings;
   /** The cross-core round trip the core probes measured (bench/core-latency.ts), in ns: Block-STM's fitted cost per line is shown beside half of it. */
   readonly crossCoreNs?: number;
+  /** The machine's ceilings the sweep measured: both models charge each thread the slowdown they show (prediction.ts machineSlowdown). */
+  readonly ceilings?: readonly MeasuredCeiling[];
   readonly onProgress?: (done: number, total: number, what: string) => void;
 }
 
@@ -300,6 +302,7 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
     return { points: [], gaps: missing };
   }
   const points: SimulatedPoint[] = [];
+  const slowdown = machineSlowdown(o.ceilings ?? []);
   const total = workloads.length * threads.length * modelled.length;
   let done = 0;
   onProgress?.(0, total, '');
@@ -331,6 +334,7 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
           : two.fallbackShare > 0 ? `the 2-thread run sent ${(two.fallbackShare * 100).toFixed(1)}% of its blocks to the sequential executor` : undefined;
       const input: ModelInput = {
         id: w.id, block: w.block, simBlock: block, seqMs, oneMs, ...(unfitted === undefined ? { twoMs: median(two!.samplesMs) } : { unfitted }), preflightMs, txMs, threads, vm,
+        ...(slowdown ? { slowdown } : {}),
       };
       const predicted = executor === MODULAR_EXECUTOR ? predictModular(input, o.modular ?? {}) : predictBlockStm(input, o);
       points.push(...predicted.points);
@@ -360,16 +364,20 @@ function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
   const limits: RunLimits = {
     maxSteps: Math.min(o.maxSteps, Math.ceil(o.stepBudget * fit.steps)), maxExecutions: o.maxExecutionsPerTx * Math.max(1, block.txs.length),
   };
+  // The machine's slowdown at T threads stretches every worker's work; a line moving between cores costs the same.
+  const slowAt = (t: number) => input.slowdown?.at(t) ?? 1;
+  const atThreads = (t: number, transferMs: number, costs = slowed(txMs, slowAt(t))) => completedRun(block, t, costs, opMs * slowAt(t), limits, transferMs);
+  const twoCosts = slowed(txMs, slowAt(2));
   const probe = (transferMs: number) => {
-    const run = completedRun(block, 2, txMs, opMs, limits, transferMs);
+    const run = atThreads(2, transferMs, twoCosts);
     return run.failure ? run.failure : { ms: run.makespanMs + setupMs + preflightMs, transfers: run.transfers, where: sectionsText(run.transfersBySection, block.txs.length) };
   };
   const beside = o.crossCoreNs === undefined ? undefined : `half the cross-core round trip the probes measured: ${(o.crossCoreNs / 2).toFixed(0)} ns`;
   const transfer = fitTransfer(probe, twoMs, block.txs.length, 'cache line a worker takes from another', beside, input.unfitted);
   const model = `${vm}, ${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; `
-    + `main thread as timed here: laying out and writing the block ${setupMs.toFixed(2)} ms`;
+    + `main thread as timed here: laying out and writing the block ${setupMs.toFixed(2)} ms${input.slowdown ? `; ${input.slowdown.words}` : ''}`;
   return predictEach(input, SIMULATED_EXECUTOR, { words: model, handoverFitted: transfer.fitted }, (t) => {
-    const run = completedRun(block, t, txMs, opMs, limits, transfer.ms);
+    const run = atThreads(t, transfer.ms);
     return run.failure || run.makespanMs + setupMs;
   });
 }

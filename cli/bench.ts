@@ -224,7 +224,7 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   if (![baseline.name, ...executors].some(isModuleObject)) await warnLeftAlive('bench', `the sweep's executors (${[baseline.name, ...executors].join(', ')})`, alive);
   const cores = { start: coresAtStart, end: probeCoreSpeeds(probe) };
   const { points, gaps } = baseline.noPrediction === null
-    ? predict(suite, result.runs, { threads, quick, partition, cores, progress })
+    ? predict(suite, result.runs, { threads, quick, partition, cores, ceilings, progress })
     : { points: [], gaps: [baseline.noPrediction] };
   const commit = concordCommit();
   const doc: ResultsFile = {
@@ -269,7 +269,9 @@ async function machineCeilings(threads: readonly number[], txs: number, quick: b
  */
 function predict(
   suite: readonly SweepWorkload[], runs: readonly RunResult[],
-  { threads, quick, partition, cores, progress }: { threads: readonly number[]; quick: boolean; partition: ReturnType<typeof partitionSettings>; cores: NonNullable<ResultsFile['cores']>; progress: Progress },
+  { threads, quick, partition, cores, ceilings, progress }: {
+    threads: readonly number[]; quick: boolean; partition: ReturnType<typeof partitionSettings>; cores: NonNullable<ResultsFile['cores']>; ceilings: NonNullable<ResultsFile['ceilings']>; progress: Progress;
+  },
 ): { points: ResultsFile['simulated']; gaps: string[] } {
   const virtualThreads = [...new Set([...threads, ...(quick ? QUICK_SIMULATED_THREADS : SIMULATED_THREADS)])].sort((a, b) => a - b);
   // --quick predicts the paper's grid only, with a smaller step budget, so `npm start` keeps its time.
@@ -279,6 +281,7 @@ function predict(
   const simulation = simulateScaling(simulated, runs, {
     threads: virtualThreads, stepBudget: quick ? 12 : 20, maxSteps: quick ? 1_500_000 : 12_000_000, maxExecutionsPerTx: 12, modular: partition,
     ...(trips.length > 0 ? { crossCoreNs: median(trips) } : {}),
+    ceilings,
     onProgress: (done, total, what) => (done === 0 ? progress.start(total, 'simulate') : progress.update(done, what)),
   });
   progress.stop();

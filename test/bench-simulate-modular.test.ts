@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { idealSpeedup } from '../bench/ideal.js';
 import { fitOpMs, modularVirtualRun, modulesFor, planModular, predictModular, type MainThreadCosts } from '../bench/simulate-modular.js';
 import { COLLECT_CHUNK } from '../impl/modular/collect.js';
-import { fitTransfer, gapLines, preflightCost, type ModelInput } from '../bench/prediction.js';
+import { fitTransfer, gapLines, machineSlowdown, preflightCost, type ModelInput } from '../bench/prediction.js';
 import { generated } from '../bench/suite.js';
 import { pessimistic, SLOWER_AT_TWO } from '../reports/fit.js';
 
@@ -136,6 +136,20 @@ describe('predictModular', () => {
     expect(points[1]!.model).toMatch(/; \d+ ns per slot or lane a worker takes over from another(, the most a fit gives)? \((fitted to )?the measured 2-thread 40\.00 ms/);
     expect(points[1]!.handoverFitted).toBe(true);
     expect(pessimistic(points[1]!.model)).toBe(false);
+  });
+
+  it("charges the machine's measured slowdown to every thread beside the lanes", () => {
+    const slowdown = machineSlowdown([{ threads: 2, ratio: 1.6 }])!;
+    const plain = predictModular(input(10_000, [1, 2, 8], 30, 45), {}).points;
+    const slowed = predictModular({ ...input(10_000, [1, 2, 8], 30, 45), slowdown }, {}).points;
+    expect(slowed[0]!.speedup).toBeCloseTo(plain[0]!.speedup, 6);
+    // The lanes are nearly all of the block's time: about the machine's 1.25x slower, never more.
+    for (const t of [1, 2]) {
+      expect(plain[t]!.speedup / slowed[t]!.speedup).toBeGreaterThan(1.15);
+      expect(plain[t]!.speedup / slowed[t]!.speedup).toBeLessThan(1.26);
+    }
+    expect(slowed[2]!.model).toMatch(/; every thread's work slowed as the machine's ceiling measured: 1\.25x at 2 \(ceiling 1\.60x\), held at 1\.25x above 2 threads \(the main thread's planning and reading back too, which run beside the lanes\)$/);
+    expect(plain[2]!.model).not.toMatch(/ceiling/);
   });
 
   it('says a model slower than the measured 2-thread run even at no handover cost is pessimistic, not fitted to it', () => {

@@ -7,7 +7,7 @@ import { idealSpeedup } from '../bench/ideal.js';
 import { sectionOf, simulateScaling, SIMULATED_EXECUTOR, virtualRun } from '../bench/simulate.js';
 import { estimateCapacity, H, layoutFor } from '../impl/blockstm/layout.js';
 import { MODULAR_EXECUTOR } from '../bench/simulate-modular.js';
-import { gapLines } from '../bench/prediction.js';
+import { gapLines, machineSlowdown } from '../bench/prediction.js';
 import { fromFile, generated } from '../bench/suite.js';
 import type { RunResult } from '../bench/sweep.js';
 import { withLargePreState, withReadPastFootprint } from './helpers.js';
@@ -118,6 +118,24 @@ describe('simulateScaling', () => {
     expect(two!.model).toMatch(/; \d+ ns per cache line a worker takes from another \(fitted to the measured 2-thread [\d.]+ ms; [\d.]+ per transaction at 2 workers, most in ([a-z_ -]+ [\d.]+, ){0,4}[a-z_ -]+ [\d.]+; half the cross-core round trip the probes measured: 78 ns\); main thread/);
   });
 
+  it("puts the machine's measured slowdown on every worker before fitting what is left to lines moving between them", () => {
+    const big = generated('p2p', { accounts: 1000, txs: 200, seed: 1, hashCost: 3 }, 'Block-STM p2p grid');
+    const runs = [run(big.id, 'sequential', 1, 2), run(big.id, SIMULATED_EXECUTOR, 1, 2.5)];
+    const o = { threads: [1, 2, 8], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 };
+    const free2 = simulateScaling([big], runs, o).points[1]!;
+    const measured = [...runs, run(big.id, SIMULATED_EXECUTOR, 2, 2 / (free2.speedup * 0.7))];
+    const lineNs = (model: string) => Number(/; (\d+) ns per cache line/.exec(model)![1]);
+    const plain = simulateScaling([big], measured, o).points;
+    const slowed = simulateScaling([big], measured, { ...o, ceilings: [{ threads: 2, ratio: 1.6 }] }).points;
+    // Both reproduce the measured 2-thread run; the one told of the machine's share fits a cheaper line.
+    expect(slowed[1]!.speedup / plain[1]!.speedup).toBeGreaterThan(0.97);
+    expect(slowed[1]!.speedup / plain[1]!.speedup).toBeLessThan(1.03);
+    expect(lineNs(slowed[1]!.model)).toBeLessThan(lineNs(plain[1]!.model));
+    expect(slowed[0]!.speedup).toBeCloseTo(plain[0]!.speedup, 9);
+    expect(slowed[2]!.model).toMatch(/; every thread's work slowed as the machine's ceiling measured: 1\.25x at 2 \(ceiling 1\.60x\), held at 1\.25x above 2 threads$/);
+    expect(plain[2]!.model).not.toMatch(/ceiling/);
+  });
+
   it('says why when there is nothing to calibrate from', () => {
     const sim = simulateScaling([w], [run(w.id, 'sequential', 1, 4)], { threads: [4], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 });
     expect(sim.points).toEqual([]);
@@ -159,5 +177,18 @@ describe('simulateScaling', () => {
     const partial = simulateScaling([w], [...runs.slice(0, 2), fellBack], { threads: [4], stepBudget: 50, maxSteps: 1e7, maxExecutionsPerTx: 100 });
     expect(partial.points.map((p) => p.executor)).toEqual(['block-stm']);
     expect(partial.gaps).toEqual([expect.stringMatching(/modular did not run in parallel at 1 thread \(fell back\)/)]);
+  });
+});
+
+describe('machineSlowdown', () => {
+  it("is each thread's slowdown the ceiling shows, held above the highest thread count measured and none below the lowest", () => {
+    const s = machineSlowdown([{ threads: 4, ratio: 3.2 }, { threads: 2, ratio: 1.6 }])!;
+    expect([1, 2, 3, 4, 16].map((t) => s.at(t))).toEqual([1, 1.25, 1.25, 1.25, 1.25]);
+    expect(machineSlowdown([{ threads: 4, ratio: 2 }])!.at(2)).toBe(1);
+    expect(machineSlowdown([{ threads: 4, ratio: 2 }])!.at(8)).toBe(2);
+    // A ceiling above the threads is noise, not threads that speed each other up.
+    expect(machineSlowdown([{ threads: 2, ratio: 2.1 }])!.at(2)).toBe(1);
+    expect(machineSlowdown([])).toBeUndefined();
+    expect(s.words).toBe("every thread's work slowed as the machine's ceiling measured: 1.25x at 2 (ceiling 1.60x), 1.25x at 4 (ceiling 3.20x), held at 1.25x above 4 threads");
   });
 });

@@ -19,7 +19,7 @@ import type { ResultsFile } from './schema.js';
 import { MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
 import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, mediansByRound, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match, type Verdict } from './verdict.js';
-import { explain, pct, preflightGap } from './why.js';
+import { explain, leadSplit, pct, preflightGap } from './why.js';
 import { executorStatsTables } from './executor-stats.js';
 import { baselineSourceWords, differentBaselines, mixedTimingNote, ownBaseline, verdictBaselineWords } from './baseline.js';
 import { plural } from '../spec/plural.js';
@@ -570,7 +570,7 @@ function verdictSection(m: Merged, list: readonly Verdict[]): Section {
   const scope = list.length ? verdictScope(m, list) : '';
   const title = `Which executor wins, and why${scope ? ` (${scope})` : ''}`;
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
-  const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. "fastest core" after a speedup: the speedup over the baseline's fastest core, where it differs. "Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${roundsTested
+  const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. "fastest core" after a speedup: the speedup over the baseline's fastest core, where it differs. "Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two, since each speedup is its 1-thread speedup (the executor's cost per transaction beside the sequential executor's) times its scaling from 1 thread: the larger of the two leads says where the win comes from, and the scaling reads beside the machine's ceiling where the run measured it. Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${roundsTested
     ? `The test compares the two executors' round medians (both are timed in each round; ${MIN_ROUNDS} rounds or more each), so drift between rounds is not taken for a difference, and with 5 rounds a side no p is below 2/252 (0.008). A verdict marked "over samples" had fewer rounds on a side and treats every sample as independent, which samples of one round are not: its small p says the samples taken agree, not that another run will.`
     : 'The p-values treat every sample as independent, which samples of one round are not: a small p says the samples taken agree, not that another run will.'}`;
   if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.`], tables: [] };
@@ -579,15 +579,12 @@ function verdictSection(m: Merged, list: readonly Verdict[]): Section {
   const rows = list.map((v) => {
     const h = v.headline;
     const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}.`);
-    // Where one thread already shows most of the gap, it is each executor's cost per transaction, not how it scales.
-    const one = v.others.find((o) => o.threads === 1);
-    const sameAtOne = one && h.threads > 1 && h.outcome !== 'tie' && one.outcome === h.outcome && one.ratio >= 1 + 0.8 * (h.ratio - 1)
-      ? ` At 1 thread already ${speedupText(one.blockStm)} against ${speedupText(one.modular)}: most of the gap is each executor's cost per transaction, not its scaling.`
-      : '';
+    const ceiling = m.sources.find((s) => s.name === v.machine)?.doc.ceilings?.find((c) => c.threads === h.threads)?.ratio ?? null;
+    const split = leadSplit(v.others.find((o) => o.threads === 1), h, ceiling);
     const pair = predictedPair(m, v.machine, v.workload.id);
     return [
       v.label, ...(multi ? [v.machine] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
-      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}${sameAtOne}${reversedText(h, pair)}`, predictedText(pair, notes),
+      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}${split ? ` ${split}` : ''}${reversedText(h, pair)}`, predictedText(pair, notes),
     ];
   });
   return {

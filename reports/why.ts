@@ -167,6 +167,32 @@ function noiseFact(m: Match): string | null {
   return why.length === 0 ? null : `⚠ ${why.join(' and ')}: a rough verdict`;
 }
 
+/**
+ * The winner's lead at T threads split by thread count, where both also ran at 1 thread: each
+ * speedup is its 1-thread speedup (what the executor's own work per transaction costs beside the
+ * sequential executor's) times its scaling from 1 to T threads (how it parallelizes), so the lead is
+ * the product of the two leads and the larger share names where it comes from. `ceiling`: the
+ * machine's at T (bench/ceiling.ts), beside which a scaling reads. Null for a tie, or where a run
+ * did not match the reference or ran the sequential executor on every block (then both sides time
+ * the same code).
+ */
+export function leadSplit(one: Match | undefined, at: Match, ceiling: number | null): string | null {
+  if (!one || at.threads === 1 || (at.outcome !== BLOCK_STM && at.outcome !== MODULAR)) return null;
+  const rows = [one.blockStm, one.modular, at.blockStm, at.modular];
+  if (rows.some((r) => !r.correct || allFellBack(r))) return null;
+  const [winner, loser] = at.outcome === BLOCK_STM ? [BLOCK_STM, MODULAR] as const : [MODULAR, BLOCK_STM] as const;
+  const side = (m: Match, e: string) => (e === BLOCK_STM ? m.blockStm : m.modular);
+  const gain = (e: string) => side(at, e).speedup / side(one, e).speedup;
+  const oneLead = side(one, winner).speedup / side(one, loser).speedup;
+  const gainLead = gain(winner) / gain(loser);
+  const source = oneLead <= 1 ? `all of ${winner}'s lead comes from how it scales (at 1 thread it is the slower)`
+    : gainLead <= 1 ? `all of ${winner}'s lead comes from its cost per transaction (it scales less)`
+    : Math.log(oneLead) >= Math.log(gainLead) ? `most of ${winner}'s lead comes from its cost per transaction` : `most of ${winner}'s lead comes from how it scales`;
+  const ceilingText = ceiling === null ? '' : ` (the machine's ceiling: ${times(ceiling)})`;
+  return `${winner}'s lead, split: at 1 thread ${BLOCK_STM} ${times(one.blockStm.speedup)} and ${MODULAR} ${times(one.modular.speedup)} (each one's cost per transaction beside the sequential executor's), `
+    + `and from 1 to ${at.threads} threads ${BLOCK_STM} scales by ${times(gain(BLOCK_STM))} and ${MODULAR} by ${times(gain(MODULAR))}${ceilingText}: ${source}.`;
+}
+
 /** The reasons behind a match, as one sentence. */
 export function explain(m: Match): string {
   const txs = m.baseline.workload.txs;

@@ -191,7 +191,8 @@ describe('which executor wins, and why', () => {
     expect(verdict).toBe('modular wins (+47%, p<0.001)');
     expect(why).toBe(
       'block-stm re-executed 0.30 and failed 0.28 validations per transaction, waiting on an estimate 0.15 times per transaction; '
-      + 'few of modular\'s transactions crossed modules (cross-module share 2.0%, lane imbalance 1.05). At 1 thread: tie (2% apart, p=0.393).',
+      + 'few of modular\'s transactions crossed modules (cross-module share 2.0%, lane imbalance 1.05). At 1 thread: tie (2% apart, p=0.393).'
+      + ' modular\'s lead, split: at 1 thread block-stm 0.90x and modular 0.92x (each one\'s cost per transaction beside the sequential executor\'s), and from 1 to 2 threads block-stm scales by 1.40x and modular by 2.02x: most of modular\'s lead comes from how it scales.',
     );
   });
 
@@ -272,15 +273,17 @@ describe('which executor wins, and why', () => {
     expect(why).toContain('⚠ 20% of block-stm\'s samples ran on a busy machine: a rough verdict');
   });
 
-  it('says when most of the gap is there at 1 thread already, and not otherwise', () => {
-    const whyOf = (modularOneMs: number) => {
+  it("splits the winner's lead into each executor's 1-thread speedup and its scaling to the threads, beside the machine's ceiling", () => {
+    const whyOf = (modularOneMs: number, ceilings?: { threads: number; ratio: number }[]) => {
       const doc = contestResults([{ workload: 'p2p', idealLimit: 18, seqMs: 10, blockStm: { 1: { ms: 11 }, 2: { ms: 8 } }, modular: { 1: { ms: modularOneMs }, 2: { ms: 6 } } }]);
-      return row(section(renderMarkdown(merge([{ file: 'r.json', doc }]), [])), 'p2p 1000 acc × 1000 tx')[6]!;
+      const withCeilings = ceilings ? { ...doc, ceilings: ceilings.map((c) => ({ ...c, workload: 'sequential executor, p2p 1000 accounts x 1000 txs', oneMs: 10, partsMs: 10 / c.ratio })) } : doc;
+      return row(section(renderMarkdown(merge([{ file: 'r.json', doc: withCeilings }]), [])), 'p2p 1000 acc × 1000 tx')[6]!;
     };
     // 2 threads: about 1.67x against 1.25x; 1 thread: 1.26x against 0.90x, as far apart (the fixture's samples spread around each ms).
-    expect(whyOf(8)).toContain('At 1 thread already 0.90x against 1.26x: most of the gap is each executor\'s cost per transaction, not its scaling.');
-    // 1 thread: 1.11x against 0.91x, a smaller gap: the rest is scaling, so nothing is said.
-    expect(whyOf(9)).not.toContain('At 1 thread already');
+    expect(whyOf(8)).toContain("modular's lead, split: at 1 thread block-stm 0.90x and modular 1.26x (each one's cost per transaction beside the sequential executor's), "
+      + "and from 1 to 2 threads block-stm scales by 1.40x and modular by 1.35x: all of modular's lead comes from its cost per transaction (it scales less).");
+    // 1 thread: about 1.0x against 0.9x, a smaller gap than modular's better scaling.
+    expect(whyOf(10, [{ threads: 2, ratio: 1.8 }])).toMatch(/and from 1 to 2 threads block-stm scales by [\d.]+x and modular by [\d.]+x \(the machine's ceiling: 1\.80x\): most of modular's lead comes from how it scales\.$/);
   });
 
   it('two executors that both ran the sequential executor on every block tie, whatever their timings', () => {
@@ -361,7 +364,9 @@ describe('which executor wins, and why', () => {
     expect(verdict).toBe('block-stm wins (+148%, p=0.002)');
     expect(why).toBe('block-stm met few conflicts (0 re-executions per transaction); '
       + 'both stay below half of the 2.00x the block\'s dependencies allow at 2 threads: their own costs limit them, not the block; '
-      + '⚠ only 6 samples in a run: a rough verdict. At 1 thread: tie (1% apart, p=1.000).');
+      + '⚠ only 6 samples in a run: a rough verdict. At 1 thread: tie (1% apart, p=1.000). '
+      + 'block-stm\'s lead, split: at 1 thread block-stm 0.89x and modular 0.90x (each one\'s cost per transaction beside the sequential executor\'s), '
+      + 'and from 1 to 2 threads block-stm scales by 0.95x and modular by 0.38x: all of block-stm\'s lead comes from how it scales (at 1 thread it is the slower).');
   });
 
   it('an executor that did not match the reference gets no verdict', () => {
@@ -383,7 +388,8 @@ describe('which executor wins, and why', () => {
     expect(row(oldMd, 'p2p 1000 acc × 1000 tx')[5]).toBe('modular wins (+47%, p<0.001)');
     expect(row(oldMd, 'p2p 1000 acc × 1000 tx')[6]).toBe(
       'block-stm re-executed 0.30 and failed 0.28 validations per transaction; '
-      + 'modular\'s own statistics (cross-module share, lane imbalance) are not in this results file. At 1 thread: tie (2% apart, p=0.393).',
+      + 'modular\'s own statistics (cross-module share, lane imbalance) are not in this results file. At 1 thread: tie (2% apart, p=0.393).'
+      + ' modular\'s lead, split: at 1 thread block-stm 0.90x and modular 0.92x (each one\'s cost per transaction beside the sequential executor\'s), and from 1 to 2 threads block-stm scales by 1.40x and modular by 2.02x: most of modular\'s lead comes from how it scales.',
     );
     expect(row(oldMd, 'amm 1000 acc × 1000 tx')[6]).toMatch(new RegExp(`^block-stm fell back to sequential execution \\(${CONTENTION}\\); modular's own statistics`));
   });

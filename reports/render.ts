@@ -20,6 +20,7 @@ import { MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stat
 import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, mediansByRound, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match, type Verdict } from './verdict.js';
 import { explain, leadSplit, pct, preflightGap } from './why.js';
+import { overviewSection } from './overview.js';
 import { executorStatsTables } from './executor-stats.js';
 import { baselineSourceWords, differentBaselines, mixedTimingNote, ownBaseline, verdictBaselineWords } from './baseline.js';
 import { plural } from '../spec/plural.js';
@@ -53,7 +54,7 @@ function sourceWords(s: Source): string {
     + `${settingsNote(s.doc)}; Concord ${concordVersion} (${concordCommit ? `commit ${concordCommit}` : 'commit not recorded'}), written ${createdAt}, by concord ${command.join(' ')}`;
 }
 
-interface Table {
+export interface Table {
   readonly headers: readonly string[];
   /** Columns aligned right (numbers). */
   readonly numeric: readonly boolean[];
@@ -62,7 +63,7 @@ interface Table {
   readonly notes?: readonly string[];
 }
 
-interface Section {
+export interface Section {
   readonly title: string;
   readonly paragraphs: readonly string[];
   readonly tables: readonly Table[];
@@ -601,10 +602,11 @@ function verdictSection(m: Merged, list: readonly Verdict[]): Section {
 
 function sections(m: Merged): Section[] {
   const out: Section[] = [];
+  // The overview, the A/A evidence in the Noise section and the verdicts below read the same judgements.
+  const judged = verdicts(m);
+  out.push(overviewSection(m, judged));
   out.push({ title: 'Machines', paragraphs: [], tables: [machineTable(m.sources)] });
   const warn = warnings(m);
-  // The A/A evidence in the Noise section and the verdicts below read the same judgements.
-  const judged = verdicts(m);
   out.push({
     title: 'Noise',
     paragraphs: [

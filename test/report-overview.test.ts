@@ -1,0 +1,59 @@
+// The report's overview: per executor and thread count the geometric mean of its speedups with the
+// lowest and highest workload, the workloads it ran sequentially, the verdict tally, the machine's
+// ceiling, and runs that did not match the reference counted apart, never averaged in.
+import { describe, expect, it } from 'vitest';
+import { merge } from '../reports/merge.js';
+import { renderMarkdown } from '../reports/render.js';
+import { contestResults, mdUnescaped, PREFLIGHT_CHAIN, type ContestCase } from './report-fixture.js';
+
+/** Modular 10/5 = 2x and block-stm 10/8 = 1.25x on p2p; on amm both hand every block to the sequential executor. */
+const CASES: ContestCase[] = [
+  { workload: 'p2p', idealLimit: 14, seqMs: 10, blockStm: { 1: { ms: 12 }, 2: { ms: 8 } }, modular: { 1: { ms: 11 }, 2: { ms: 5, detail: { crossShare: 0.5 } } } },
+  {
+    workload: 'amm', idealLimit: 1, seqMs: 10, blockStm: { 1: { ms: 12 }, 2: { ms: 10, fallback: PREFLIGHT_CHAIN, fallbackShare: 1, detail: {} } },
+    modular: { 1: { ms: 11 }, 2: { ms: 10, fallback: PREFLIGHT_CHAIN, fallbackShare: 1, detail: {} } },
+  },
+];
+
+function overview(md: string): string {
+  const text = mdUnescaped(md);
+  return text.slice(text.indexOf('## Overview'), text.indexOf('## Machines'));
+}
+
+const tableRow = (text: string, executor: string, threads: number) => text.split('\n').find((l) => l.startsWith(`| ${executor} | ${threads} |`))!.split(' | ').slice(2);
+
+describe('the report overview', () => {
+  it('gives each executor\'s geometric mean with its lowest and highest workload, and the workloads it ran sequentially', () => {
+    const text = overview(renderMarkdown(merge([{ file: 'r.json', doc: contestResults(CASES) }]), []));
+    const [workloads, mean, lowest, highest, sequential, wrong] = tableRow(text, 'modular', 2);
+    expect([workloads, sequential, wrong!.replace(' |', '')]).toEqual(['2', '1 of 2', '0']);
+    // About sqrt(2 x 1): the fixture jitters samples around each ms.
+    expect(Number(mean!.replace('x', ''))).toBeCloseTo(Math.SQRT2, 1);
+    expect(lowest).toMatch(/^1\.0\dx \(amm 1000 acc × 1000 tx\)$/);
+    expect(highest).toMatch(/^[12]\.\d\dx \(p2p 1000 acc × 1000 tx\)$/);
+    expect(tableRow(text, 'block-stm', 1)[4]).toBe('0');
+    expect(text).toContain('Which executor wins at the highest thread count both ran: modular on 1 workload, block-stm on 0, a tie on 1 (1 of them where both ran the sequential executor on every block); '
+      + 'the machine\'s ceiling was not measured (no thread count above 1 within the cores, or a file from before it was); all 12 runs, baselines included, matched the reference.');
+  });
+
+  it('names the machine\'s ceiling, and leaves a run that did not match the reference out of the mean', () => {
+    const doc = contestResults(CASES);
+    doc.ceilings = [{ threads: 2, workload: 'sequential executor, p2p 1000 accounts x 1000 txs', oneMs: 10, partsMs: 5.5, ratio: 1.82 }];
+    doc.runs.find((r) => r.executor === 'modular' && r.threads === 2 && r.workload.startsWith('p2p'))!.correct = false;
+    const text = overview(renderMarkdown(merge([{ file: 'r.json', doc }]), []));
+    const [workloads, mean, lowest, highest, , wrong] = tableRow(text, 'modular', 2);
+    expect([workloads, wrong!.replace(' |', '')]).toEqual(['2', '⚠ 1']);
+    expect(lowest).toBe(highest);
+    expect(mean).toBe(lowest!.split(' ')[0]);
+    expect(text).toContain('no verdict on 1 (a run that did not match the reference); the machine\'s ceiling: 1.82x at 2 threads; ⚠ 1 run did not match the reference (named under Noise).');
+  });
+
+  it('has a machine column and a line per machine when files are merged', () => {
+    const md = renderMarkdown(merge([{ file: 'a.json', doc: contestResults(CASES, 'box-a') }, { file: 'b.json', doc: contestResults(CASES, 'box-b') }]), []);
+    const text = overview(md);
+    expect(text).toContain('| machine | executor | threads |');
+    expect(text.split('\n').filter((l) => /^\| box-[ab] \| modular \| 2 \|/.test(l))).toHaveLength(2);
+    expect(text).toMatch(/^box-a: Which executor wins/m);
+    expect(text).toMatch(/^box-b: Which executor wins/m);
+  });
+});

@@ -357,13 +357,26 @@ const SOMETIMES: HowItFails = { failsOnly: 'sometimes' };
  * 'after earlier blocks', one instance each for the last 1, 2, 4, ... blocks of `history` until one
  * fails. A fresh instance is made only if the check calls execute() at all: the simulated checks
  * run the algorithm, not the instance, and fail alike on a fresh one, so one such rerun settles it.
+ * A throw from `source.create()` rejects with it: it is no failed rerun.
  */
 export async function howItFails(source: SubjectSource, subject: Subject, check: CheckDef, input: CheckInput, history: readonly Executed[]): Promise<HowItFails> {
   const references = new Map<Block, BlockResult>();
   /** Runs `input` on a fresh instance after `before`; `earlier`: whether each of `before`'s blocks matched the reference there. */
   const onFresh = async (before: readonly Executed[]): Promise<{ passed: boolean; earlier: string; made: boolean }> => {
     let fresh: Subject | undefined;
-    const instance = async () => (fresh ??= await source.create());
+    // A throw from making the instance is no outcome of the block: the check would take it for a
+    // throw from execute() and count the rerun failed, hiding why no fresh instance could be made (a
+    // factory refused for handing out an executor it made before, say). It goes to the caller.
+    let refused: { readonly error: unknown } | undefined;
+    const instance = async (): Promise<Subject> => {
+      if (fresh) return fresh;
+      try {
+        return (fresh = await source.create());
+      } catch (error) {
+        refused ??= { error };
+        throw error;
+      }
+    };
     try {
       let earlier = '';
       for (const { block, threads } of before) {
@@ -371,6 +384,7 @@ export async function howItFails(source: SubjectSource, subject: Subject, check:
         earlier += await (await instance()).execute(block, threads).then((r) => (sameResult(expected, r) ? '+' : '-'), () => '-');
       }
       const passed = await check.run({ ...subject, execute: async (block, threads) => (await instance()).execute(block, threads) }, newObserver(subject), input);
+      if (refused) throw refused.error;
       return { passed, earlier, made: fresh !== undefined };
     } finally {
       // A counterexample was found, so this close() is a clean-up too.

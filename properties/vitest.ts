@@ -125,6 +125,24 @@ function closeNamed(source: SubjectSource): SubjectSource {
 /** What verifyExecutor throws for a value that is no executor, in the words `concord verify` uses for a module's default export. */
 const notExecutor = (problem: string): TypeError => new TypeError(`verifyExecutor: ${problem}`);
 
+/**
+ * Every executor a factory or class given to verifyExecutor made, in any call: the helper closes
+ * each, so one made again is shared or already closed. Unrefused, the reruns of a counterexample
+ * "on a fresh instance" ran on that one object, closed by the rerun before; `concord verify`
+ * refuses such a module's the same way (impl/registry.ts made).
+ */
+const madeByFactories = new WeakSet<Executor>();
+
+/** `executor`, made by the factory or class the caller gave, refused when it was made before. */
+function freshFromFactory(executor: Executor): Executor {
+  if (madeByFactories.has(executor)) {
+    throw new TypeError(`verifyExecutor: what the executor returned (${executor.name}) is an executor it returned before: return a new one from each call `
+      + '(verifyExecutor makes one for the run and one for each rerun of a counterexample, and closes each), or give verifyExecutor the one object itself, which it leaves open');
+  }
+  madeByFactories.add(executor);
+  return executor;
+}
+
 /** A value as an option message shows it: a string quoted, so that "64" is not read as 64. */
 function shown(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
@@ -236,10 +254,10 @@ function coverageHint(runs: number, goals: readonly CoverageGoal[] | undefined):
 /**
  * Checks an executor: an Executor object (left open: the caller owns it), a factory or a class
  * (called or constructed with no settings, `{}`, as `concord verify` does a module's; each instance
- * closed afterwards), or a built-in name / module path. Resolves to the run's report; throws
- * EquivalenceError on a counterexample or missing coverage, ExecutorTimeoutError when a call into
- * the executor hangs past `timeout`, and RangeError or TypeError for a bad option or a value that
- * is no executor (impl/registry.ts executorFrom, as for a module's default export). A replay of a
+ * closed afterwards, and one it made before refused with a TypeError), or a built-in name / module
+ * path. Resolves to the run's report; throws EquivalenceError on a counterexample or missing
+ * coverage, ExecutorTimeoutError when a call into the executor hangs past `timeout`, and RangeError
+ * or TypeError for a bad option or a value that is no executor (impl/registry.ts executorFrom, as for a module's default export). A replay of a
  * counterexample that failed only after the blocks run before it on its instance, or only
  * sometimes, throws an Error that says so when it passes: passing alone does not make it gone.
  */
@@ -275,7 +293,7 @@ async function check(
     creating = `loading the executor ${executor}`;
   } else if (typeof executor === 'function') {
     // Each create makes a fresh instance, as the CLI makes of a module's function or class: reruns need one.
-    source = closeNamed({ name: `${HELPER_PREFIX}executor`, create: async () => heldSubject(await executorFrom(executor, {}, 'the executor', notExecutor), coverage) });
+    source = closeNamed({ name: `${HELPER_PREFIX}executor`, create: async () => heldSubject(freshFromFactory(await executorFrom(executor, {}, 'the executor', notExecutor)), coverage) });
     creating = 'the executor factory given to verifyExecutor';
   } else {
     const object = await executorFrom(executor, {}, 'the executor', notExecutor);

@@ -337,6 +337,37 @@ describe('verifyExecutor', () => {
     expect(calls).toBe(0);
   });
 
+  // The reruns of a counterexample "on a fresh instance" ran on the one object, closed by the rerun
+  // before, and a later call ran it closed from the start.
+  it('refuses a factory that returns an executor it returned before, as concord verify refuses such a module', async () => {
+    const engine = await buggy();
+    const calls = { closed: 0, afterClose: 0 };
+    const shared: Executor = {
+      name: 'shared',
+      execute: (block, options) => {
+        if (calls.closed) calls.afterClose++;
+        return engine.execute(block, options);
+      },
+      async close() { calls.closed++; },
+    };
+    const refused = 'verifyExecutor: what the executor returned (shared) is an executor it returned before: return a new one from each call '
+      + '(verifyExecutor makes one for the run and one for each rerun of a counterexample, and closes each), or give verifyExecutor the one object itself, which it leaves open';
+    const error = await verifyExecutor(() => shared, { runs: 200 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe(refused);
+    expect(calls).toEqual({ closed: 1, afterClose: 0 });
+    const right: Executor = { ...referenceExecutor(), name: 'right' };
+    await expect(verifyExecutor(() => right, { runs: 5 })).resolves.toMatchObject({ failures: [] });
+    await expect(verifyExecutor(() => right, { runs: 5 })).rejects.toThrow(refused.replace('(shared)', '(right)'));
+  });
+
+  it('refuses a module whose default export hands out one executor in the CLI\'s words, rather than report the reruns it failed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-vitest-'));
+    const module = join(dir, 'shared.mjs');
+    writeFileSync(module, `import create from '${new URL('./fixtures/verify/batch-executor.mjs', import.meta.url).href}';\nconst engine = create();\nexport default () => engine;\n`);
+    await expect(verifyExecutor(module, { runs: 200 })).rejects.toThrow(`${module}: the default export returned an executor it returned before and that was closed since`);
+  });
+
   it('throws a RangeError or TypeError naming a bad option before it calls the executor', async () => {
     let made = 0;
     const factory = (): Executor => { made++; return referenceExecutor(); };

@@ -234,6 +234,14 @@ describe('how a failure fails: a flaky executor is not a stateful one', () => {
     expect(await howItFails(fresh, subjectOf(() => wrong), check, [{} as never], ran(3))).toEqual({ failsOnly: 'sometimes' });
   });
 
+  // The check took the throw for the executor's, and called the counterexample one that fails alone.
+  it('lets a throw from making a fresh instance through rather than count a failed rerun', async () => {
+    const judged = { ...check, run: async (s: Subject) => s.execute(block, 1).then((r) => r === good, () => false) } as CheckDef;
+    const refused = new Error('no fresh instance');
+    const source = { name: 'stub', create: async (): Promise<Subject> => { throw refused; } };
+    await expect(howItFails(source, subjectOf(() => wrong), judged, [{} as never], ran(3))).rejects.toBe(refused);
+  });
+
   it('says "sometimes" of a stateless 25%-random executor behind the vitest helper', async () => {
     // Math.random stubbed with a seeded stream: the same verdicts on every run of the suite.
     const random = prng(2025);

@@ -21,6 +21,7 @@ import { CONCORD, decodeToken, HELPER_PREFIX, ReplayTokenError, shellWord, type 
 import { formatFailure, passedAloneText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
+import { coverageHint, raiseRuns, type HintOptionNames } from '../properties/coverage-hint.js';
 import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
 import type { Block } from '../spec/block.js';
 import { writeBlock } from '../spec/block-file.js';
@@ -93,12 +94,8 @@ function requireShardRuns(runs: number, shard: Shard | undefined, perShard: numb
     + `and each shard is judged on its own share, so ${shard.count} shards need --runs >= ${perShard * shard.count} (${perShard} a shard)`);
 }
 
-/** What to do when too few runs missed something; with shards, the --runs that gives each `perShard` runs. */
-function raiseRuns(runs: number, shard: Shard | undefined, perShard: number): string {
-  const split = shard ? `, split over ${shard.count} shards, each judged on its own share` : '';
-  const advice = shard && runs < perShard * shard.count ? `raise --runs to ${perShard * shard.count} (${perShard} a shard)` : 'raise --runs';
-  return `this run had --runs ${runs} (default ${DEFAULT_RUNS})${split}: ${advice}`;
-}
+/** How verify's hints name its options (properties/coverage-hint.ts words them for the vitest helper too). */
+export const VERIFY_OPTION_NAMES: HintOptionNames = { runs: '--runs', coverage: '--coverage' };
 
 function parseTimeLimit(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -264,7 +261,9 @@ function plantedText(p: PlantedReport, runs: number, shard: Shard | undefined, o
   lines.push('', ...textSummary(p.run), `planted bugs caught: ${p.caught}/${p.total}`);
   if (p.caught < p.total) {
     const cut = p.run.timedOut ? ', and --time-limit, which cut the checks listed above' : '';
-    lines.push(`  hint: the test suite catches every planted bug at the default --runs; ${raiseRuns(runs, shard, DEFAULT_RUNS)}${cut}`);
+    // A sharded --planted run must catch every bug on each shard: each needs the default budget.
+    const advice = raiseRuns(VERIFY_OPTION_NAMES, runs, DEFAULT_RUNS, shard && { count: shard.count, perShard: DEFAULT_RUNS });
+    lines.push(`  hint: the test suite catches every planted bug at the default --runs; ${advice}${cut}`);
   }
   return lines;
 }
@@ -344,10 +343,11 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const goals = (name: string) => (isOwnExecutor(name) ? coverage : undefined);
   const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, {}, goals(name)), doing, json, watch);
   // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
-  return unlessStuck(verify(o, sourceFor), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock(doing, outDir, timeoutS)}`, json));
+  return unlessStuck(verify(o, sourceFor, coverage), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock(doing, outDir, timeoutS)}`, json));
 }
 
-async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
+/** `coverage`: the goals --coverage gave, undefined without it. */
+async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly CoverageGoal[] | undefined): Promise<number> {
   if (o.replay !== undefined) {
     // The token fixes everything these would set, so each would be silently ignored; --executor
     // only confirms the engine command of an exec: token (replay() checks it).
@@ -407,8 +407,10 @@ async function verify(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     for (const f of r.failures) writeStdout(`${formatFailure(f).join('\n')}\n\n`);
     writeStdout(`${textSummary(r).join('\n')}\n`);
     for (const e of uncovered) writeStdout(`${uncoveredLine(e)}\n`);
-    const named = o.coverage === undefined ? '' : ', and a --coverage counter only where the executor\'s stats report it under that name';
-    if (uncovered.length) writeStdout(`  hint: these paths show up only with enough runs${named}; ${raiseRuns(runs, shard, SHARD_RUNS)}\n`);
+    if (uncovered.length) {
+      const shards = shard && { count: shard.count, perShard: SHARD_RUNS };
+      writeStdout(`  hint: ${coverageHint(VERIFY_OPTION_NAMES, runs, DEFAULT_RUNS, coverage, shards)}\n`);
+    }
     if (ok) writeStdout(r.timedOut ? 'no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full\n' : 'all properties hold\n');
   }
   return ok ? EXIT.OK : EXIT.FAILED;

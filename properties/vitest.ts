@@ -21,6 +21,7 @@ import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '
 import { OutPathError, prepareOut, removeEmptyFolders } from './folders.js';
 import { CHECK_DEFS, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
 import { withCallLimit } from './call-timeout.js';
+import { coverageHint, type HintOptionNames } from './coverage-hint.js';
 import { MAX_CALL_TIMEOUT_S, MAX_VERIFY_TXS } from './verify-limits.js';
 
 export { ExecutorTimeoutError, type Hang } from './call-timeout.js';
@@ -240,16 +241,8 @@ function replayOption(v: unknown): ReplayToken {
   }
 }
 
-/**
- * What to do about missing coverage, as `concord verify` hints it: raise runs; and, for goals the
- * caller gave, check that the executor's stats report each counter under its name (a goal names its
- * event, `ESTIMATE wait`, while the stats must carry its counter, `estimateWaits`: both are said).
- */
-function coverageHint(runs: number, goals: readonly CoverageGoal[] | undefined): string {
-  const counters = goals?.filter((g) => g.event !== g.counter).map((g) => `${g.event}: stats.${g.counter}`) ?? [];
-  const named = goals === undefined ? '' : `, and a coverage counter only where the executor's stats report it under that name${counters.length ? ` (${counters.join(', ')})` : ''}`;
-  return `these paths show up only with enough runs${named}; this run had runs ${runs} (default ${DEFAULT_HELPER_RUNS}): raise runs`;
-}
+/** How the helper's hints name its options: the sentences are `concord verify`'s (coverage-hint.ts). */
+const HELPER_OPTION_NAMES: HintOptionNames = { runs: 'runs', coverage: 'coverage' };
 
 /**
  * Checks an executor: an Executor object (left open: the caller owns it), a factory or a class
@@ -326,7 +319,9 @@ async function check(
       subjects: [timed], checks, runs, seed, ...(outDir === undefined ? {} : { outDir }), ...(txs === undefined ? {} : { txs }),
       ...(timeLimitMs === undefined ? {} : { timeLimitMs }),
     });
-    if (report.failures.length || report.executors.some((e) => e.uncovered.length)) throw new EquivalenceError(report, undefined, coverageHint(runs, options.coverage === undefined ? undefined : coverage));
+    if (report.failures.length || report.executors.some((e) => e.uncovered.length)) {
+      throw new EquivalenceError(report, undefined, coverageHint(HELPER_OPTION_NAMES, runs, DEFAULT_HELPER_RUNS, options.coverage === undefined ? undefined : coverage));
+    }
     return report;
   });
 }

@@ -9,10 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { executeReference, referenceExecutor } from '../spec/reference.js';
 import { sequentialExecutor } from '../impl/sequential.js';
 import { createExecutor } from '../impl/registry.js';
-import { BLOCKSTM_COVERAGE } from '../properties/equivalence.js';
+import { BLOCKSTM_COVERAGE, counterGoal } from '../properties/equivalence.js';
+import { coverageHint } from '../properties/coverage-hint.js';
+import { VERIFY_OPTION_NAMES } from '../cli/verify.js';
 import { decodeToken } from '../properties/replay.js';
 import { batchSeed } from '../properties/runner.js';
-import { EquivalenceError, ExecutorTimeoutError, verifyExecutor } from '../properties/vitest.js';
+import { DEFAULT_HELPER_RUNS, EquivalenceError, ExecutorTimeoutError, verifyExecutor } from '../properties/vitest.js';
 import { blockFromJson, writeBlock } from '../spec/block-file.js';
 import type { Block } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
@@ -121,6 +123,17 @@ describe('verifyExecutor', () => {
     expect((error as Error).message).toMatch(/\n {2}hint: these paths show up only with enough runs, and a coverage counter only where the executor's stats report it under that name \(re-execution: stats\.reExecutions, ESTIMATE wait: stats\.estimateWaits, dependency resume: stats\.dependencyResumes, failed validation: stats\.failedValidations\); this run had runs 30 \(default 200\): raise runs$/);
     const named = await verifyExecutor(sequentialExecutor, { runs: 30, coverage: ['reExecutions'] }).catch((e: unknown) => e);
     expect((named as Error).message).toMatch(/\n {2}hint: .*under that name; this run had runs 30 \(default 200\): raise runs$/);
+  });
+
+  // It kept a copy of verify's sentence, free to drift from it.
+  it('hints in concord verify\'s own sentence, with the helper\'s option names for verify\'s', async () => {
+    const helper = { runs: 'runs', coverage: 'coverage' };
+    const error = await verifyExecutor(sequentialExecutor, { runs: 30, coverage: BLOCKSTM_COVERAGE }).catch((e: unknown) => e);
+    expect((error as Error).message.split('\n')).toContain(`  hint: ${coverageHint(helper, 30, DEFAULT_HELPER_RUNS, BLOCKSTM_COVERAGE)}`);
+    for (const goals of [undefined, [counterGoal('reExecutions')!], BLOCKSTM_COVERAGE]) {
+      const verify = coverageHint(VERIFY_OPTION_NAMES, 30, DEFAULT_HELPER_RUNS, goals);
+      expect(coverageHint(helper, 30, DEFAULT_HELPER_RUNS, goals)).toBe(verify.replace(/--(runs|coverage)\b/g, '$1'));
+    }
   });
 
   it('sums a user executor\'s own stats counters into its coverage, required or not', async () => {

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseBlock } from '../spec/block-file.js';
 import { executeReference } from '../spec/reference.js';
-import type { VerifyOptions } from '../cli/verify.js';
+import { coverageOption, DEFAULT_RUNS, VERIFY_OPTION_NAMES, type VerifyOptions } from '../cli/verify.js';
+import { coverageHint } from '../properties/coverage-hint.js';
 import { capturedVerify } from './verify-capture.js';
 import { SHORT_VERIFY } from '../cli/main.js';
 import { PLANTED } from '../properties/planted.js';
@@ -64,6 +65,16 @@ describe('concord verify', () => {
     expect(r.stdout).toMatch(/FAIL sequential: a green run must exercise skip-rest, and this one never did/);
     expect(r.stdout).toMatch(/hint: .*--runs 1 \(default 2000\): raise --runs/);
     expect(r.stdout).not.toMatch(/all properties hold/);
+  });
+
+  // The helper repeated this sentence in its own copy, free to drift from verify's (coverage-hint.ts).
+  it('hints under missing --coverage in the sentence the vitest helper says too, in verify\'s option names', async () => {
+    const r = await verify({ executor: [fixture('reference-wrapper.mjs')], runs: '60', coverage: 'executions, failedValidations' });
+    expect(r.code).toBe(1);
+    const hint = '  hint: these paths show up only with enough runs, and a --coverage counter only where the executor\'s stats report it under that name; '
+      + 'this run had --runs 60 (default 2000): raise --runs';
+    expect(r.stdout.split('\n')).toContain(hint);
+    expect(hint).toBe(`  hint: ${coverageHint(VERIFY_OPTION_NAMES, 60, DEFAULT_RUNS, coverageOption('executions, failedValidations'))}`);
   });
 
   it('checks a user module that is correct', async () => {

@@ -114,6 +114,11 @@ function traceSteps(text: string): ShrinkStep[] {
 
 export class ReplayTokenError extends Error {}
 
+/** A token that decodes to no run, or that rebuilds another run than its own: `cause`, what found it, if anything threw. */
+export function damagedToken(cause?: unknown): ReplayTokenError {
+  return new ReplayTokenError('--replay: the token is damaged (copy it whole, it is one word)', cause === undefined ? undefined : { cause });
+}
+
 export function encodeToken(t: ReplayToken): string {
   const mark = t.failsOnly ? FAILS_ONLY.indexOf(t.failsOnly) + 1 : 0;
   const tail = t.minimized ? [mark, traceText(t.minimized), ...(t.shrunk ? [shrunkText(t.shrunk)] : [])] : mark > 0 ? [mark] : [];
@@ -123,17 +128,16 @@ export function encodeToken(t: ReplayToken): string {
 
 export function decodeToken(token: string): ReplayToken {
   if (!token.startsWith(TOKEN_PREFIX)) throw new ReplayTokenError(`--replay: "${token.slice(0, 24)}" is not a replay token (they start with ${TOKEN_PREFIX})`);
-  const damaged = () => new ReplayTokenError('--replay: the token is damaged (copy it whole, it is one word)');
   const body = token.slice(TOKEN_PREFIX.length);
   const bytes = Buffer.from(body, 'base64url');
   // Node's decoder skips characters it cannot read and stops at padding: a token with a few
   // characters more or changed would decode to the original and replay as if whole.
-  if (bytes.toString('base64url') !== body) throw damaged();
+  if (bytes.toString('base64url') !== body) throw damagedToken();
   let parts: unknown;
   try {
     parts = JSON.parse(bytes.toString('utf8'));
   } catch {
-    throw damaged();
+    throw damagedToken();
   }
   // A seventh element gives FailsOnly (tokens made before it have six; 0, none, only beside an
   // eighth), an eighth the minimize() steps and a ninth the shrunk block's digest (tokens made
@@ -149,12 +153,12 @@ export function decodeToken(token: string): ReplayToken {
     && Number.isSafeInteger(parts[3]) && (parts[3] as number) >= (parts[2] as number)
     && Number.isSafeInteger(parts[4])
     && typeof parts[5] === 'string' && /^\d+(:\d+)*$/.test(parts[5]);
-  if (!ok) throw damaged();
+  if (!ok) throw damagedToken();
   const [executor, check, minTxs, maxTxs, seed, path, failsOnly, trace, shrunk] = parts as [string, CheckName, number, number, number, string, number?, string?, string?];
   const minimized = trace === undefined ? undefined : traceSteps(trace);
   // A gap too long to count exactly is damage; one that is merely past the shrinker's cap rebuilds
   // too few steps, which the replay reports as damage too.
-  if (minimized?.some(([attempt]) => !Number.isSafeInteger(attempt))) throw damaged();
+  if (minimized?.some(([attempt]) => !Number.isSafeInteger(attempt))) throw damagedToken();
   return {
     executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}),
     ...(minimized ? { minimized } : {}), ...(shrunk === undefined ? {} : { shrunk: shrunkOf(shrunk) }),

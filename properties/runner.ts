@@ -30,7 +30,7 @@ import { exhaustiveCheck } from './enumerate.js';
 import { minimize } from './minimize.js';
 import type { BlockSpec } from './arbitraries.js';
 import { interleavingCheck } from './simulated.js';
-import { encodeToken, replayCommand, ReplayTokenError, SHRUNK_DIGEST, type CheckName, type FailsOnly, type ReplayToken, type ShrinkStep, type Shrunk } from './replay.js';
+import { damagedToken, encodeToken, replayCommand, ReplayTokenError, SHRUNK_DIGEST, type CheckName, type FailsOnly, type ReplayToken, type ShrinkStep, type Shrunk } from './replay.js';
 
 /** How to build one executor under test; `create` is called once per run and closed at its end. */
 export interface SubjectSource {
@@ -517,7 +517,10 @@ async function checkBatch(
   // only varies values, and for hundreds of transactions building its candidates costs more than
   // checking them (20 of 31 s at 2000): there minimize() does all the shrinking, from the failure.
   const fixedSize = txs.min === txs.max && txs.min >= FIXED_SIZE_SHRINK;
-  const details = await fc.check(property, { ...fromKey(seed), ...run, ...(fixedSize ? { endOnFailure: true } : {}) });
+  const params = { ...fromKey(seed), ...run, ...(fixedSize ? { endOnFailure: true } : {}) };
+  const details = await ('path' in run ? atTokenPath(() => fc.check(property, params)) : fc.check(property, params));
+  // A path that leads fast-check to no case runs nothing, and would pass.
+  if ('path' in run && evaluated === 0) throw damagedToken();
   // Only the runs before a failure are ever interrupted, so this is no counterexample, though
   // fast-check calls an interrupted check that passed no run failed.
   if (stoppedAt !== undefined) return { stoppedAt };
@@ -561,6 +564,19 @@ async function checkBatch(
 }
 
 /**
+ * `check()`, a fast-check run that replays a token's path: where the path leads to no case, as one
+ * with a step removed or changed by hand may, fast-check throws ("Unable to replay") or runs
+ * nothing, and no executor has run: the token is damaged, not the run.
+ */
+async function atTokenPath<T>(check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (e) {
+    throw damagedToken(e);
+  }
+}
+
+/**
  * Replays a token that records minimize()'s steps, up to `repeat` times: the case at fast-check's
  * path is generated but not run, the recorded steps are applied to it without running a candidate
  * (minimize() is deterministic given which attempts failed), the block is checked against the
@@ -571,14 +587,13 @@ async function checkBatch(
 async function replayShrunk(
   subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, token: ReplayToken & { minimized: readonly ShrinkStep[] }, outDir: string | undefined, repeat: number,
 ): Promise<{ report?: FailureReport; runs: number }> {
-  const damaged = () => new ReplayTokenError('--replay: the token is damaged (copy it whole, it is one word)');
   const txs = { min: token.minTxs, max: token.maxTxs };
   let found: CheckInput | undefined;
-  const details = await fc.check(fc.asyncProperty(check.inputs(txs, subject), async (input) => {
+  const details = await atTokenPath(() => fc.check(fc.asyncProperty(check.inputs(txs, subject), async (input) => {
     found = input;
     return false;
-  }), { ...fromKey(token.seed), path: token.path, endOnFailure: true });
-  if (!found) throw damaged();
+  }), { ...fromKey(token.seed), path: token.path, endOnFailure: true }));
+  if (!found) throw damagedToken();
   let rest: readonly unknown[] = found.slice(1);
   const kept = new Map(token.minimized);
   let attempt = 0;
@@ -586,11 +601,11 @@ async function replayShrunk(
     const k = kept.get(attempt++);
     if (k === undefined) return false;
     const r = inputChoices(check, rest)[k];
-    if (!r) throw damaged();
+    if (!r) throw damagedToken();
     rest = r;
     return true;
   });
-  if (steps !== token.minimized.length || (token.shrunk && token.shrunk.digest !== specDigest(spec))) throw damaged();
+  if (steps !== token.minimized.length || (token.shrunk && token.shrunk.digest !== specDigest(spec))) throw damagedToken();
   const input: CheckInput = [spec, ...rest];
   for (let runs = 1; runs <= repeat; runs++) {
     if (await check.run(subject, o, input)) continue;

@@ -230,14 +230,18 @@ function outDirOption(v: unknown): { outDir?: string; made: string[] } {
   }
 }
 
+/** A token the replay refused (ReplayTokenError, in `--replay`'s words) as a RangeError in the helper's: anything else as it is. */
+function replayRefused(e: unknown): unknown {
+  return e instanceof ReplayTokenError ? new RangeError(`verifyExecutor: replay: ${e.message.replace(/^--replay: /, '')}`, { cause: e }) : e;
+}
+
 /** `replay` as a token: a string that decodes, or a TypeError (not a string) or RangeError (no token) in the helper's words. */
 function replayOption(v: unknown): ReplayToken {
   if (typeof v !== 'string') throw new TypeError(`verifyExecutor: replay must be a replay token (a string starting cv1_), got ${shown(v)}`);
   try {
     return decodeToken(v);
   } catch (e) {
-    if (!(e instanceof ReplayTokenError)) throw e;
-    throw new RangeError(`verifyExecutor: replay: ${e.message.replace(/^--replay: /, '')}`, { cause: e });
+    throw replayRefused(e);
   }
 }
 
@@ -301,7 +305,8 @@ async function check(
     const token = replayOption(options.replay);
     const limit = { timeoutMs, seed, creating, replay: token, ...(outDir === undefined ? {} : { outDir }) };
     return withCallLimit(source, CHECK_DEFS, limit, async (timed) => {
-      const { report, observer, label, runs: made } = await replayFailure(timed, token, outDir, repeat);
+      // A token that decodes may still rebuild no run, or another than its own: refused as one that does not decode.
+      const { report, observer, label, runs: made } = await replayFailure(timed, token, outDir, repeat).catch((e: unknown) => { throw replayRefused(e); });
       // A counterexample that failed only after earlier blocks, or only sometimes, is not gone because it passes alone.
       if (!report && token.failsOnly) throw new Error(passedAloneText(label, token, token.failsOnly, made));
       const run: RunReport = {

@@ -12,7 +12,7 @@ import { createExecutor } from '../impl/registry.js';
 import { BLOCKSTM_COVERAGE, counterGoal } from '../properties/equivalence.js';
 import { coverageHint } from '../properties/coverage-hint.js';
 import { VERIFY_OPTION_NAMES } from '../cli/verify.js';
-import { decodeToken } from '../properties/replay.js';
+import { decodeToken, encodeToken } from '../properties/replay.js';
 import { batchSeed } from '../properties/runner.js';
 import { DEFAULT_HELPER_RUNS, EquivalenceError, ExecutorTimeoutError, verifyExecutor } from '../properties/vitest.js';
 import { blockFromJson, writeBlock } from '../spec/block-file.js';
@@ -420,6 +420,18 @@ describe('verifyExecutor', () => {
       expect((error as Error).message).toMatch(message);
     }
     expect(made).toBe(0);
+  });
+
+  // A token that decodes but rebuilds no run was refused in --replay's words, as a plain Error.
+  it('refuses a token that rebuilds no run in its own words, as one that does not decode, with the shrinking\'s steps or without', async () => {
+    // Wrong on every block: fast-check walks a path past its first step only from a case that fails.
+    const off: Executor = { name: 'off', async execute(block) { const r = executeReference(block); return { ...r, gasUsed: r.gasUsed + 1 }; }, async close() {} };
+    const fields = { executor: 'test:off', check: 'equivalence', minTxs: 1, maxTxs: 20, seed: 65536, path: '0:99999' } as const;
+    for (const token of [fields, { ...fields, minimized: [] }]) {
+      const error = await verifyExecutor(off, { replay: encodeToken(token) }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RangeError);
+      expect((error as Error).message).toBe('verifyExecutor: replay: the token is damaged (copy it whole, it is one word)');
+    }
   });
 
   // Node 20's recursive mkdirSync loops for ever under /proc/x: a counterexample written there hung the test runner.

@@ -13,6 +13,7 @@ import { capturedVerify } from './verify-capture.js';
 import { SHORT_VERIFY } from '../cli/main.js';
 import { PLANTED } from '../properties/planted.js';
 import { MAX_SEED } from '../properties/runner.js';
+import { encodeToken } from '../properties/replay.js';
 
 const fixture = (name: string) => new URL(`./fixtures/verify/${name}`, import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), 'concord-verify-'));
@@ -204,6 +205,18 @@ describe('concord verify', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
+  });
+
+  // fast-check's own "Unable to replay" came out as an error outside any call into an executor (exit 1), and a path that led to no
+  // case ran nothing and said the counterexample no longer fails (exit 0).
+  it('refuses as damaged a token whose path leads fast-check to no case, with the shrinking\'s steps or without', async () => {
+    const fields = { executor: 'reference', check: 'equivalence', minTxs: 1, maxTxs: 20, seed: 65536, path: '0:99999' } as const;
+    for (const token of [fields, { ...fields, minimized: [] }]) {
+      const r = await verify({ replay: encodeToken(token) });
+      expect(r.stderr).toBe('concord verify: --replay: the token is damaged (copy it whole, it is one word)\n');
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+    }
   });
 
   it('shares the time limit out: every check of every executor runs part of its batches, and the JSON says which were cut', async () => {

@@ -12,9 +12,9 @@
 import type { Block } from '../spec/block.js';
 import { writeBlock } from '../spec/block-file.js';
 import { plural } from '../spec/plural.js';
-import type { CheckDef, Subject, TxRange } from './equivalence.js';
+import type { CheckDef, CheckInput, Subject, TxRange } from './equivalence.js';
 import { formatBlock, rerunCommand, shownTxs } from './report.js';
-import { encodeToken, HELPER_PREFIX, replayCommand, type CheckName, type ReplayToken } from './replay.js';
+import { encodeToken, HELPER_PREFIX, replayCommand, sealToken, type CheckName, type ReplayToken } from './replay.js';
 import { BATCH, batchSeed, writeExecutorBlock, type SubjectSource } from './runner.js';
 import { cleanUpBudget } from './clean-up.js';
 
@@ -59,17 +59,18 @@ interface Position {
   readonly txs: TxRange;
   /** The check's runs before this one, over all its batches. */
   readonly before: number;
+  /** The run's input, which the token's digest covers. */
+  readonly input: CheckInput;
 }
 
 /**
- * The token that regenerates the input of generated run `p`: a check's runs go in batches of BATCH
- * from batch 0 (runner.ts), each from its own key, and fast-check's path for the i-th input of a
- * batch is "i".
+ * The token that regenerates the input of generated run `p`, unshrunk: a check's runs go in batches
+ * of BATCH from batch 0 (runner.ts), each from its own key, and fast-check's path for the i-th input
+ * of a batch is "i".
  */
 function positionToken(executor: string, seed: number, p: Position): ReplayToken {
-  return {
-    executor, check: p.check, minTxs: p.txs.min, maxTxs: p.txs.max, seed: batchSeed(seed, Math.floor(p.before / BATCH)), path: String(p.before % BATCH),
-  };
+  const fields = { executor, check: p.check, minTxs: p.txs.min, maxTxs: p.txs.max, seed: batchSeed(seed, Math.floor(p.before / BATCH)), path: String(p.before % BATCH) };
+  return sealToken(fields, [], undefined, p.input);
 }
 
 /** The message of a hang; writes the block of a hung execute() to `limit.outDir`. */
@@ -200,7 +201,7 @@ export function withCallLimit<T>(
         return check.inputs(range, subject);
       },
       run: async (subject, o, input) => {
-        position = shrinking ? undefined : { check: check.name, txs, before: runs };
+        position = shrinking ? undefined : { check: check.name, txs, before: runs, input };
         runs++;
         let ok = false;
         try {

@@ -1,19 +1,27 @@
 // Replay tokens: everything `concord verify --replay TOKEN` needs to rerun one failing check on one
 // counterexample, as a single shell-safe word. A token names the executor, the check, the check's
 // generation settings, fast-check's seed and shrink path, the changes minimize() kept after
-// fast-check (by attempt number, with the schedule each failed under) and a digest of the block
-// they led to; regenerating with them yields the same shrunk block (and schedule) bit for bit
-// without running a candidate, and the digest proves it, so a replay runs the reported block and
-// nothing else, even for an executor whose results vary from run to run. It also says when the
-// counterexample failed only after the blocks run before it on the same executor instance, which
-// no replay runs again, or only sometimes: then a replay that passes does not mean the failure is
-// gone.
+// fast-check (by attempt number, with the schedule each failed under) and a digest of the run they
+// led to; regenerating with them yields the same shrunk block (and thread count or schedule) bit for
+// bit without running a candidate, and the digest proves it, so a replay runs the reported block,
+// under the reported settings, and nothing else, even for an executor whose results vary from run to
+// run. It also says when the counterexample failed only after the blocks run before it on the same
+// executor instance, which no replay runs again, or only sometimes: then a replay that passes does
+// not mean the failure is gone.
+// Tokens of version 1 (cv1_) still replay, as CI logs hold them: their digest, where they have one,
+// covers the shrunk block alone, so one with a step of its path removed by hand could rebuild that
+// block at another thread count and replay it as the failure. Version 2 (cv2_) digests the whole
+// run and every field a replay reads but the executor, and is what Concord makes.
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did
-// not produce with a ReplayTokenError naming the problem (never a crash).
+// not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ token always has
+// its digest, which a replay checks before it runs anything.
 
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 
-export const TOKEN_PREFIX = 'cv1_';
+/** How a token of each version begins: Concord makes version 2, and reads both. */
+const PREFIXES = { 1: 'cv1_', 2: 'cv2_' } as const;
 /**
  * How the commands Concord prints for a user to paste begin: the way README.md runs it after `npm
  * ci`, in a clone or in a project that depends on it (a bare `concord` is found only once installed
@@ -41,7 +49,8 @@ export type FailsOnly = 'after earlier blocks' | 'sometimes';
 /** In a token, FailsOnly is its index here plus one. */
 const FAILS_ONLY: readonly FailsOnly[] = ['after earlier blocks', 'sometimes'];
 
-export interface ReplayToken {
+/** What every token names: the run's executor, check, generation settings, seed and path, and why it may pass alone. */
+export interface TokenFields {
   /** A built-in executor or planted bug name, or a module path as given on the command line. */
   readonly executor: string;
   readonly check: CheckName;
@@ -53,29 +62,76 @@ export interface ReplayToken {
   readonly path: string;
   /** Why the counterexample may pass when rerun alone; absent when it failed alone on a fresh instance. */
   readonly failsOnly?: FailsOnly;
+}
+
+/** A token of the version Concord makes (cv2_): sealed by a digest of the run it rebuilds (sealToken). */
+export interface TokenV2 extends TokenFields {
+  readonly version: 2;
   /**
    * The steps minimize() kept after fast-check's shrinking: for each, the number of the attempt
    * (0 for its first) and the index of the check's input alternative it failed under (0: the
-   * failure's own). Absent in tokens made before it was recorded: their replay shrinks again.
+   * failure's own). None for a run that was not shrunk (a hung one): the replay runs it as generated.
    */
-  readonly minimized?: readonly ShrinkStep[];
+  readonly minimized: readonly ShrinkStep[];
   /**
-   * Beside `minimized`: a digest of the shrunk block, which the replay's rebuilt block must match
-   * (a changed character elsewhere in the token rebuilds another block), and what stopped the
-   * shrinking early, if anything did (the replay, which tries no candidate, cannot know).
+   * The digest of the run the replay rebuilds (runDigest), which it must match, and what stopped
+   * the shrinking early, if anything did (the replay, which tries no candidate, cannot know).
    */
+  readonly shrunk: Shrunk;
+}
+
+/** A token of version 1 (cv1_), read from the logs that hold them, and printed back as it was. */
+export interface TokenV1 extends TokenFields {
+  readonly version: 1;
+  /** As TokenV2's; absent in tokens made before it was recorded: their replay shrinks again. */
+  readonly minimized?: readonly ShrinkStep[];
+  /** Beside `minimized` (absent in tokens made before it): a digest of the shrunk block alone (blockDigest), and what stopped the shrinking. */
   readonly shrunk?: Shrunk;
 }
+
+export type ReplayToken = TokenV2 | TokenV1;
 
 export type ShrinkStep = readonly [attempt: number, alternative: number];
 
 export interface Shrunk {
-  /** SHRUNK_DIGEST hex characters of the shrunk block spec's digest (runner.ts specDigest). */
+  /** SHRUNK_DIGEST hex characters: runDigest's (cv2_), blockDigest's (cv1_). */
   readonly digest: string;
   readonly capped?: 'attempts' | 'time';
 }
 
 export const SHRUNK_DIGEST = 12;
+
+/** SHRUNK_DIGEST hex digits of the sha256 of `value` as JSON. */
+function digestOf(value: unknown): string {
+  return bytesToHex(sha256(utf8ToBytes(JSON.stringify(value)))).slice(0, SHRUNK_DIGEST);
+}
+
+/** A cv1_ token's digest: of the shrunk block spec alone. */
+export function blockDigest(spec: unknown): string {
+  return digestOf(spec);
+}
+
+/**
+ * A cv2_ token's digest: of `input`, the run the replay rebuilds (the shrunk block spec and the
+ * check's settings after it: the thread count, the schedule), and of every field a replay reads
+ * but the executor, which names what the run is given to and comes from the caller anyway (the
+ * helper's own executor; --executor for an engine command).
+ */
+export function runDigest(t: Omit<TokenV2, 'version' | 'executor' | 'shrunk'>, capped: Shrunk['capped'], input: readonly unknown[]): string {
+  return digestOf([t.check, t.minTxs, t.maxTxs, t.seed, t.path, t.failsOnly ?? null, traceText(t.minimized), capped ?? null, input]);
+}
+
+/** `fields` as a cv2_ token of the run `input`, which `minimized` rebuilds from the case at the path. */
+export function sealToken(fields: TokenFields, minimized: readonly ShrinkStep[], capped: Shrunk['capped'], input: readonly unknown[]): TokenV2 {
+  const t = { ...fields, minimized };
+  return { ...t, version: 2, shrunk: { digest: runDigest(t, capped, input), ...(capped ? { capped } : {}) } };
+}
+
+/** Whether the run a replay rebuilt from `t` is the one `t` was made of: a cv1_ token without a digest cannot say, and passes. */
+export function digestMatches(t: ReplayToken, input: readonly [unknown, ...unknown[]]): boolean {
+  if (t.version === 2) return t.shrunk.digest === runDigest(t, t.shrunk.capped, input);
+  return t.shrunk === undefined || t.shrunk.digest === blockDigest(input[0]);
+}
 const CAPPED: Readonly<Record<NonNullable<Shrunk['capped']>, string>> = { attempts: 'a', time: 't' };
 
 function shrunkText(s: Shrunk): string {
@@ -119,16 +175,21 @@ export function damagedToken(cause?: unknown): ReplayTokenError {
   return new ReplayTokenError('--replay: the token is damaged (copy it whole, it is one word)', cause === undefined ? undefined : { cause });
 }
 
+/** A token as one word: its prefix, then its fields as a JSON array in base64url (a cv2_ one has all nine). */
 export function encodeToken(t: ReplayToken): string {
   const mark = t.failsOnly ? FAILS_ONLY.indexOf(t.failsOnly) + 1 : 0;
   const tail = t.minimized ? [mark, traceText(t.minimized), ...(t.shrunk ? [shrunkText(t.shrunk)] : [])] : mark > 0 ? [mark] : [];
   const body = JSON.stringify([t.executor, t.check, t.minTxs, t.maxTxs, t.seed, t.path, ...tail]);
-  return TOKEN_PREFIX + Buffer.from(body, 'utf8').toString('base64url');
+  return PREFIXES[t.version] + Buffer.from(body, 'utf8').toString('base64url');
 }
 
+/** What a message says tokens start with. */
+export const TOKEN_STARTS = `${PREFIXES[2]}, or ${PREFIXES[1]} for older ones`;
+
 export function decodeToken(token: string): ReplayToken {
-  if (!token.startsWith(TOKEN_PREFIX)) throw new ReplayTokenError(`--replay: "${token.slice(0, 24)}" is not a replay token (they start with ${TOKEN_PREFIX})`);
-  const body = token.slice(TOKEN_PREFIX.length);
+  const version = token.startsWith(PREFIXES[2]) ? 2 : token.startsWith(PREFIXES[1]) ? 1 : undefined;
+  if (version === undefined) throw new ReplayTokenError(`--replay: "${token.slice(0, 24)}" is not a replay token (they start with ${TOKEN_STARTS})`);
+  const body = token.slice(PREFIXES[version].length);
   const bytes = Buffer.from(body, 'base64url');
   // Node's decoder skips characters it cannot read and stops at padding: a token with a few
   // characters more or changed would decode to the original and replay as if whole.
@@ -139,14 +200,15 @@ export function decodeToken(token: string): ReplayToken {
   } catch {
     throw damagedToken();
   }
-  // A seventh element gives FailsOnly (tokens made before it have six; 0, none, only beside an
-  // eighth), an eighth the minimize() steps and a ninth the shrunk block's digest (tokens made
-  // before them have six or seven).
+  // A seventh element gives FailsOnly (0: none), an eighth the minimize() steps and a ninth the
+  // digest: a cv2_ token has all nine, since one without its digest could not be checked. A cv1_
+  // token made before them has six, or seven (a FailsOnly, not 0), or eight (no digest yet).
   const mark = (m: unknown, least: number) => Number.isSafeInteger(m) && (m as number) >= least && (m as number) <= FAILS_ONLY.length;
   const text = (v: unknown, pattern: RegExp) => typeof v === 'string' && pattern.test(v);
+  const shrinkTail = (p: unknown[]) => mark(p[6], 0) && text(p[7], TRACE) && (p.length === 8 || text(p[8], SHRUNK));
   const ok = Array.isArray(parts)
-    && (parts.length === 6 || (parts.length === 7 && mark(parts[6], 1))
-      || ((parts.length === 8 || parts.length === 9) && mark(parts[6], 0) && text(parts[7], TRACE) && (parts.length === 8 || text(parts[8], SHRUNK))))
+    && (version === 2 ? parts.length === 9 && shrinkTail(parts)
+      : parts.length === 6 || (parts.length === 7 && mark(parts[6], 1)) || ((parts.length === 8 || parts.length === 9) && shrinkTail(parts)))
     && typeof parts[0] === 'string' && parts[0].length > 0
     && CHECKS.includes(parts[1] as CheckName)
     && Number.isSafeInteger(parts[2]) && (parts[2] as number) > 0
@@ -159,10 +221,9 @@ export function decodeToken(token: string): ReplayToken {
   // A gap too long to count exactly is damage; one that is merely past the shrinker's cap rebuilds
   // too few steps, which the replay reports as damage too.
   if (minimized?.some(([attempt]) => !Number.isSafeInteger(attempt))) throw damagedToken();
-  return {
-    executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}),
-    ...(minimized ? { minimized } : {}), ...(shrunk === undefined ? {} : { shrunk: shrunkOf(shrunk) }),
-  };
+  const fields: TokenFields = { executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}) };
+  if (version === 2) return { ...fields, version, minimized: minimized!, shrunk: shrunkOf(shrunk!) };
+  return { ...fields, version, ...(minimized ? { minimized } : {}), ...(shrunk === undefined ? {} : { shrunk: shrunkOf(shrunk) }) };
 }
 
 /**

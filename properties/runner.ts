@@ -28,9 +28,10 @@ import {
 import { afterEarlierBlocks, sameResult, type Explanation } from './explain.js';
 import { exhaustiveCheck } from './enumerate.js';
 import { minimize } from './minimize.js';
-import type { BlockSpec } from './arbitraries.js';
 import { interleavingCheck } from './simulated.js';
-import { damagedToken, encodeToken, replayCommand, ReplayTokenError, SHRUNK_DIGEST, type CheckName, type FailsOnly, type ReplayToken, type ShrinkStep, type Shrunk } from './replay.js';
+import {
+  blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sealToken, type CheckName, type FailsOnly, type ReplayToken, type ShrinkStep, type TokenFields, type TokenV1,
+} from './replay.js';
 
 /** How to build one executor under test; `create` is called once per run and closed at its end. */
 export interface SubjectSource {
@@ -252,20 +253,25 @@ function writeFailure(outDir: string, r: Omit<FailureReport, 'blockFile'>): stri
 }
 
 /**
+ * The token of a failure fast-check reported with no counterexample to seal (never, as verify runs
+ * it): a cv1_ one without a digest, whose replay runs the case at its path and shrinks it again.
+ */
+const unsealed = (fields: TokenFields): TokenV1 => ({ ...fields, version: 1 });
+
+/**
  * The report of one failing fast-check run, from the failure the property recorded last; `how`:
  * why the shrunk block may pass when rerun alone, and the earlier blocks it needs (written next to
- * it, each named for how many blocks before it it ran: ...-before-1.block.json ran just before).
+ * it, each named for how many blocks before it it ran: ...-before-1.block.json ran just before);
+ * `tokenOf` completes the token from what every token names (sealToken, for the shrunk run).
  */
 export function failureReport(
   subject: Pick<Subject, 'name' | 'label'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined,
-  how: HowItFails, outDir?: string, shrinkCapped: false | 'attempts' | 'time' = false, shrinking?: { minimized: readonly ShrinkStep[]; shrunk: Shrunk },
+  how: HowItFails, outDir?: string, shrinkCapped: false | 'attempts' | 'time' = false, tokenOf: (fields: TokenFields) => ReplayToken = unsealed,
 ): FailureReport {
   const path = details.counterexamplePath ?? '0';
   const executor = subject.name;
   const { failsOnly } = how;
-  const token: ReplayToken = {
-    executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path, ...(failsOnly ? { failsOnly } : {}), ...shrinking,
-  };
+  const token = tokenOf({ executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path, ...(failsOnly ? { failsOnly } : {}) });
   const block: Block | undefined = last?.block;
   const run = batchOf(seed);
   const base: Omit<FailureReport, 'blockFile'> = {
@@ -450,11 +456,6 @@ function inputChoices(check: CheckDef, rest: readonly unknown[]): readonly (read
   return [rest, ...(check.alternatives?.(rest) ?? [])];
 }
 
-/** The shrunk block's digest a token carries (ReplayToken.shrunk), so a replay knows it rebuilt that block. */
-function specDigest(spec: BlockSpec): string {
-  return bytesToHex(sha256(utf8ToBytes(JSON.stringify(spec)))).slice(0, SHRUNK_DIGEST);
-}
-
 /** The least time a time-limited run spends shrinking a counterexample, whatever is left of its budget. */
 const MIN_SHRINK_MS = 2000;
 /** Reruns of a fresh counterexample before it is shrunk: one that passes shows a failure that comes and goes. */
@@ -531,7 +532,7 @@ async function checkBatch(
   let shrinks = 'path' in run ? run.path.split(':').length - 1 : 0;
   let how: HowItFails = replayedFailsOnly ? { failsOnly: replayedFailsOnly, replayed: true } : {};
   let capped: false | 'attempts' | 'time' = false;
-  let shrinking: { minimized: readonly ShrinkStep[]; shrunk: Shrunk } | undefined;
+  let tokenOf: ((fields: TokenFields) => ReplayToken) | undefined;
   if (input) {
     const kept: ShrinkStep[] = [];
     let rest: readonly unknown[] = input.slice(1);
@@ -554,13 +555,15 @@ async function checkBatch(
       return false;
     }, shrinkUntil);
     capped = outOfTime ? 'time' : stopped && 'attempts';
-    shrinking = { minimized: kept, shrunk: { digest: specDigest(spec), ...(capped ? { capped } : {}) } };
+    const shrunk: CheckInput = [spec, ...rest];
+    const cap = capped || undefined;
+    tokenOf = (fields) => sealToken(fields, kept, cap, shrunk);
     shrinks += steps;
-    if (rerun) how = await howItFails(rerun.source, subject, check, [spec, ...rest], failedAfter);
+    if (rerun) how = await howItFails(rerun.source, subject, check, shrunk, failedAfter);
     // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
-    else if (steps > 0) await check.run(subject, o, [spec, ...rest]);
+    else if (steps > 0) await check.run(subject, o, shrunk);
   }
-  return { failure: failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir, capped, shrinking) };
+  return { failure: failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir, capped, tokenOf) };
 }
 
 /**
@@ -579,13 +582,13 @@ async function atTokenPath<T>(check: () => Promise<T>): Promise<T> {
 /**
  * Replays a token that records minimize()'s steps, up to `repeat` times: the case at fast-check's
  * path is generated but not run, the recorded steps are applied to it without running a candidate
- * (minimize() is deterministic given which attempts failed), the block is checked against the
- * token's digest, and then it runs until it fails or `repeat` runs have passed. So an executor
- * whose results vary is judged on the block the token names, never on another that happened to
- * fail on the way; its passing is the replay's answer.
+ * (minimize() is deterministic given which attempts failed), the run is checked against the
+ * token's digest (a cv2_ token's covers the thread count or schedule too), and then it runs until
+ * it fails or `repeat` runs have passed. So an executor whose results vary is judged on the run the
+ * token names, never on another that happened to fail on the way; its passing is the replay's answer.
  */
 async function replayShrunk(
-  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, token: ReplayToken & { minimized: readonly ShrinkStep[] }, outDir: string | undefined, repeat: number,
+  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, token: ReplayToken & { readonly minimized: readonly ShrinkStep[] }, outDir: string | undefined, repeat: number,
 ): Promise<{ report?: FailureReport; runs: number }> {
   const txs = { min: token.minTxs, max: token.maxTxs };
   let found: CheckInput | undefined;
@@ -605,17 +608,19 @@ async function replayShrunk(
     rest = r;
     return true;
   });
-  if (steps !== token.minimized.length || (token.shrunk && token.shrunk.digest !== specDigest(spec))) throw damagedToken();
   const input: CheckInput = [spec, ...rest];
+  if (steps !== token.minimized.length || !digestMatches(token, input)) throw damagedToken();
   for (let runs = 1; runs <= repeat; runs++) {
     if (await check.run(subject, o, input)) continue;
     const shrinks = token.path.split(':').length - 1 + steps;
     // How the shrinking stopped is the token's: this rebuild tried no candidate, so its own cap says nothing.
     const stopped = token.shrunk ? token.shrunk.capped ?? false : capped && 'attempts';
     const how: HowItFails = token.failsOnly ? { failsOnly: token.failsOnly, replayed: true } : {};
-    const report = failureReport(subject, { ...check, txs }, token.seed, details, shrinks, o.last, how, outDir, stopped, {
-      minimized: token.minimized, shrunk: token.shrunk ?? { digest: specDigest(spec) },
-    });
+    // The token printed is the one replayed: a cv1_ one stays one, since no digest of its run was checked.
+    const tokenOf = (fields: TokenFields): ReplayToken => (token.version === 2
+      ? sealToken(fields, token.minimized, token.shrunk.capped, input)
+      : { ...fields, version: 1, minimized: token.minimized, shrunk: token.shrunk ?? { digest: blockDigest(spec) } });
+    const report = failureReport(subject, { ...check, txs }, token.seed, details, shrinks, o.last, how, outDir, stopped, tokenOf);
     return { report, runs };
   }
   return { runs: repeat };

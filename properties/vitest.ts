@@ -17,7 +17,7 @@ import { counterGoal, type CoverageGoal, type Subject } from './equivalence.js';
 import { executorSubject, executorSource } from './subjects.js';
 import { thrownText } from './explain.js';
 import { formatFailure, passedAloneText, replayRunsLine } from './report.js';
-import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from './replay.js';
+import { decodeToken, HELPER_PREFIX, ReplayTokenError, TOKEN_STARTS, type ReplayToken } from './replay.js';
 import { OutPathError, prepareOut, removeEmptyFolders } from './folders.js';
 import { CHECK_DEFS, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
 import { withCallLimit } from './call-timeout.js';
@@ -237,7 +237,7 @@ function replayRefused(e: unknown): unknown {
 
 /** `replay` as a token: a string that decodes, or a TypeError (not a string) or RangeError (no token) in the helper's words. */
 function replayOption(v: unknown): ReplayToken {
-  if (typeof v !== 'string') throw new TypeError(`verifyExecutor: replay must be a replay token (a string starting cv1_), got ${shown(v)}`);
+  if (typeof v !== 'string') throw new TypeError(`verifyExecutor: replay must be a replay token (a string starting ${TOKEN_STARTS}), got ${shown(v)}`);
   try {
     return decodeToken(v);
   } catch (e) {

@@ -1,22 +1,78 @@
-// Replay tokens and the seed/shard arithmetic: tokens round-trip and reject damage, and the shards
-// of a run together cover exactly its batches, each once. The commands a failure prints rerun the
-// failing call as it was, and the blocks of two executors never overwrite each other.
+// Replay tokens and the seed/shard arithmetic: tokens round-trip and reject damage, a cv2_ token's
+// digest covers its whole run, cv1_ tokens still read as they did, and the shards of a run together
+// cover exactly its batches, each once. The commands a failure prints rerun the failing call as it
+// was, and the blocks of two executors never overwrite each other.
 import fc from 'fast-check';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeToken, encodeToken, replayCommand, ReplayTokenError, type ReplayToken, type ShrinkStep, type Shrunk } from '../properties/replay.js';
+import {
+  blockDigest, decodeToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, runDigest, sealToken, type ReplayToken, type ShrinkStep, type Shrunk, type TokenFields, type TokenV1,
+} from '../properties/replay.js';
 import { rerunCommand } from '../properties/report.js';
 import { BATCH, batchSeed, shardBatches, writeExecutorBlock } from '../properties/runner.js';
 
-const token: ReplayToken = { executor: './my executor.js', check: 'interleaving', minTxs: 1, maxTxs: 40, seed: -123, path: '4:0:2' };
+const fields: TokenFields = { executor: './my executor.js', check: 'interleaving', minTxs: 1, maxTxs: 40, seed: -123, path: '4:0:2' };
+/** A run as a token's digest sees it: a block spec (any JSON here) and the check's settings after it. */
+const run = [{ txs: [{ program: 0 }] }, { kind: 'pct', seed: 7, threads: 2 }] as const;
+const sealed = sealToken(fields, [[0, 0], [3, 1]], undefined, run);
 
 describe('replay tokens', () => {
   it('round-trip and make one shell-safe word', () => {
+    expect(decodeToken(encodeToken(sealed))).toEqual(sealed);
+    expect(encodeToken(sealed)).toMatch(/^cv2_[A-Za-z0-9_-]+$/);
+    expect(replayCommand(sealed)).toBe(`npx concord verify --replay ${encodeToken(sealed)}`);
+  });
+
+  // The digest covered the shrunk block alone: a token with a step of its path removed by hand
+  // rebuilt that block at another thread count and replayed it as the failure.
+  it('seal a cv2_ token with a digest of the run it replays, thread count or schedule included, and of every other field but the executor', () => {
+    expect(digestMatches(sealed, run)).toBe(true);
+    expect(digestMatches(sealed, [run[0], { ...run[1], threads: 4 }])).toBe(false);
+    expect(digestMatches(sealToken(fields, [], undefined, [run[0], 1]), [run[0], 2])).toBe(false);
+    expect(digestMatches(sealed, [{ txs: [] }, run[1]])).toBe(false);
+    const changed: ReplayToken[] = [
+      { ...sealed, check: 'equivalence' }, { ...sealed, minTxs: 2 }, { ...sealed, maxTxs: 41 }, { ...sealed, seed: -124 }, { ...sealed, path: '4:0' },
+      { ...sealed, failsOnly: 'sometimes' }, { ...sealed, minimized: [[0, 0]] }, { ...sealed, shrunk: { ...sealed.shrunk, capped: 'attempts' } },
+    ];
+    for (const t of changed) expect(digestMatches(decodeToken(encodeToken(t)), run), JSON.stringify(t)).toBe(false);
+    // The executor is what the replay is given, by the caller: the run is the same.
+    expect(digestMatches({ ...sealed, executor: 'test:mine' }, run)).toBe(true);
+    expect(sealed.shrunk.digest).toBe(runDigest(sealed, undefined, run));
+    expect(sealToken(fields, [], 'time', run).shrunk).toEqual({ digest: runDigest({ ...fields, minimized: [] }, 'time', run), capped: 'time' });
+  });
+
+  it('replay an executor only the vitest helper holds through the helper, never through a command', () => {
+    expect(replayCommand({ ...sealed, executor: 'test:sequential' })).toBe(`verifyExecutor(executor, { replay: '${encodeToken({ ...sealed, executor: 'test:sequential' })}' })`);
+  });
+
+  it('refuse a cv2_ token without its steps and digest, which a cv1_ token may lack', () => {
+    const word = (prefix: string, parts: unknown[]) => `${prefix}${Buffer.from(JSON.stringify(parts)).toString('base64url')}`;
+    const head = [fields.executor, fields.check, 1, 40, -123, '4:0:2'];
+    for (const tail of [[], [1], [0, '0.2-1']]) {
+      expect(() => decodeToken(word('cv2_', [...head, ...tail])), JSON.stringify(tail)).toThrow(/damaged/);
+      expect(decodeToken(word('cv1_', [...head, ...tail])).version).toBe(1);
+    }
+    expect(decodeToken(word('cv2_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual(sealed);
+    expect(() => decodeToken('cv3_AAAA')).toThrow(/^--replay: "cv3_AAAA" is not a replay token \(they start with cv2_, or cv1_ for older ones\)$/);
+  });
+});
+
+/** A token as Concord made it before cv2_, as CI logs hold them. */
+const token: TokenV1 = { ...fields, version: 1 };
+
+describe('version 1 replay tokens (cv1_)', () => {
+  it('still round-trip as they were written', () => {
     expect(decodeToken(encodeToken(token))).toEqual(token);
     expect(encodeToken(token)).toMatch(/^cv1_[A-Za-z0-9_-]+$/);
-    expect(replayCommand(token)).toBe(`npx concord verify --replay ${encodeToken(token)}`);
+  });
+
+  it('match a run by its block alone, or, without a digest, any', () => {
+    const withDigest: TokenV1 = { ...token, minimized: [], shrunk: { digest: blockDigest(run[0]) } };
+    expect(digestMatches(withDigest, [run[0], { ...run[1], threads: 4 }])).toBe(true);
+    expect(digestMatches(withDigest, [{ txs: [] }, run[1]])).toBe(false);
+    expect(digestMatches(token, [{ txs: [] }])).toBe(true);
   });
 
   it('reject what they did not produce', () => {
@@ -64,10 +120,6 @@ describe('replay tokens', () => {
     }
     const body = (shrunk: unknown) => `cv1_${Buffer.from(JSON.stringify([token.executor, token.check, 1, 40, -123, '4:0:2', 0, '1', shrunk])).toString('base64url')}`;
     for (const bad of ['0123456789a', '0123456789abx', '0123456789AB', '', 7]) expect(() => decodeToken(body(bad)), String(bad)).toThrow(/damaged/);
-  });
-
-  it('replay an executor only the vitest helper holds through the helper, never through a command', () => {
-    expect(replayCommand({ ...token, executor: 'test:sequential' })).toBe(`verifyExecutor(executor, { replay: '${encodeToken({ ...token, executor: 'test:sequential' })}' })`);
   });
 });
 

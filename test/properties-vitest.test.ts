@@ -12,7 +12,7 @@ import { createExecutor } from '../impl/registry.js';
 import { BLOCKSTM_COVERAGE, counterGoal } from '../properties/equivalence.js';
 import { coverageHint } from '../properties/coverage-hint.js';
 import { VERIFY_OPTION_NAMES } from '../cli/verify.js';
-import { decodeToken, encodeToken } from '../properties/replay.js';
+import { decodeToken, encodeToken, type TokenV1 } from '../properties/replay.js';
 import { batchSeed } from '../properties/runner.js';
 import { DEFAULT_HELPER_RUNS, EquivalenceError, ExecutorTimeoutError, verifyExecutor } from '../properties/vitest.js';
 import { blockFromJson, writeBlock } from '../spec/block-file.js';
@@ -91,12 +91,37 @@ describe('verifyExecutor', () => {
     const message = (error as Error).message;
     expect(message).toMatch(/anomaly {6}\S/);
     // The executor lives only in this test, so its replay is the helper's own option.
-    expect(message).toMatch(/replay {7}verifyExecutor\(executor, \{ replay: '(cv1_\S+)' \}\)/);
-    const token = /replay: '(cv1_\S+)'/.exec(message)![1]!;
+    expect(message).toMatch(/replay {7}verifyExecutor\(executor, \{ replay: '(cv2_\S+)' \}\)/);
+    const token = /replay: '(cv2_\S+)'/.exec(message)![1]!;
     const again = await verifyExecutor(buggy, { replay: token }).catch((e: unknown) => e);
     expect((again as EquivalenceError).report.failures[0]!.block).toEqual((error as EquivalenceError).report.failures[0]!.block);
     // It failed again, and on a fresh instance too: it fails alone, every time.
     expect((error as EquivalenceError).report.failures[0]!.failsOnly).toBeUndefined();
+  });
+
+  // The token's digest covered the shrunk block alone: with a step of its shrink path removed by
+  // hand, it rebuilt that block at another thread count and replayed it as the failure.
+  it('refuses a token with a step of its shrink path removed, which a cv1_ token still replays, at another thread count', async () => {
+    const error = await verifyExecutor(buggy, { runs: 200 }).catch((e: unknown) => e);
+    const [f] = (error as EquivalenceError).report.failures;
+    expect(f!.token).toMatch(/^cv2_/);
+    const token = decodeToken(f!.token);
+    const steps = token.path.split(':');
+    const removed = steps.slice(1).map((_, i) => [...steps.slice(0, i + 1), ...steps.slice(i + 2)].join(':'));
+    // The same failure's cv1_ token, as a replay of one without a digest prints it with the block's.
+    const older = encodeToken({ ...token, version: 1, shrunk: undefined } as TokenV1);
+    const v1 = decodeToken((await verifyExecutor(buggy, { replay: older }).catch((e: unknown) => e) as EquivalenceError).report.failures[0]!.token);
+    expect(v1).toMatchObject({ version: 1, shrunk: { digest: expect.any(String) } });
+    const threads = new Set<number>();
+    for (const path of removed) {
+      const replayed = await verifyExecutor(buggy, { replay: encodeToken({ ...token, path }) }).catch((e: unknown) => e);
+      expect(replayed, path).toBeInstanceOf(RangeError);
+      expect((replayed as Error).message).toBe('verifyExecutor: replay: the token is damaged (copy it whole, it is one word)');
+      const again = await verifyExecutor(buggy, { replay: encodeToken({ ...v1, path }) }).catch((e: unknown) => e);
+      const [g] = again instanceof EquivalenceError ? again.report.failures : [];
+      if (g && JSON.stringify(g.block) === JSON.stringify(f!.block)) threads.add(g.threads!);
+    }
+    expect([...threads].filter((t) => t !== f!.threads)).not.toEqual([]);
   });
 
   // The token used to carry the executor's own name: `concord verify --replay` then ran the built-in
@@ -237,7 +262,7 @@ describe('verifyExecutor', () => {
     const { hang, message } = error as ExecutorTimeoutError;
     expect(message).toMatch(/^verifyExecutor: the executor hangs: execute\(\) on a generated block of \d+ transactions \(threads [124]\) did not settle within 300 ms \(the timeout option\)$/m);
     expect(message).toMatch(/^ {2}block {8}\d+ transactions[,;] /m);
-    expect(message).toMatch(/^ {2}replay {7}verifyExecutor\(executor, \{ replay: 'cv1_\S+', timeout: 300 \}\)$/m);
+    expect(message).toMatch(/^ {2}replay {7}verifyExecutor\(executor, \{ replay: 'cv2_\S+', timeout: 300 \}\)$/m);
     expect(hang.blockFile).toMatch(/test_hangs-hung\.block\.json$/);
     expect(JSON.parse(readFileSync(hang.blockFile!, 'utf8'))).toEqual(hang.block);
     expect(closed.count).toBe(1);
@@ -405,8 +430,8 @@ describe('verifyExecutor', () => {
       [{ runs: 5, threads: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options threads, pool: the options are runs, .*, repeat; threads is not one: the checks run every block at 1, 2 and 4 threads themselves/],
       [null as unknown as object, TypeError, /^verifyExecutor: options must be an object, got null$/],
       // A token that is no string failed inside the decoder ("token.startsWith is not a function"), a bad one in --replay's words.
-      [{ replay: 123 }, TypeError, /^verifyExecutor: replay must be a replay token \(a string starting cv1_\), got 123$/],
-      [{ replay: 'garbage' }, RangeError, /^verifyExecutor: replay: "garbage" is not a replay token \(they start with cv1_\)$/],
+      [{ replay: 123 }, TypeError, /^verifyExecutor: replay must be a replay token \(a string starting cv2_, or cv1_ for older ones\), got 123$/],
+      [{ replay: 'garbage' }, RangeError, /^verifyExecutor: replay: "garbage" is not a replay token \(they start with cv2_, or cv1_ for older ones\)$/],
       [{ replay: 'cv1_x' }, RangeError, /^verifyExecutor: replay: the token is damaged/],
       // outDir was used unchecked: a number failed only once a counterexample was written, a file with EEXIST.
       [{ outDir: 5 }, TypeError, /^verifyExecutor: outDir must be a folder's path, got 5$/],
@@ -426,7 +451,7 @@ describe('verifyExecutor', () => {
   it('refuses a token that rebuilds no run in its own words, as one that does not decode, with the shrinking\'s steps or without', async () => {
     // Wrong on every block: fast-check walks a path past its first step only from a case that fails.
     const off: Executor = { name: 'off', async execute(block) { const r = executeReference(block); return { ...r, gasUsed: r.gasUsed + 1 }; }, async close() {} };
-    const fields = { executor: 'test:off', check: 'equivalence', minTxs: 1, maxTxs: 20, seed: 65536, path: '0:99999' } as const;
+    const fields = { executor: 'test:off', check: 'equivalence', minTxs: 1, maxTxs: 20, seed: 65536, path: '0:99999', version: 1 } as const;
     for (const token of [fields, { ...fields, minimized: [] }]) {
       const error = await verifyExecutor(off, { replay: encodeToken(token) }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RangeError);

@@ -95,7 +95,7 @@ describe('concord verify', () => {
     expect(j.executors[0]).toMatchObject({ name: f.executor, label: f.label });
     expect(f.transactions).toBeLessThanOrEqual(3);
     expect(['stale read', 'wrong receipt']).toContain(f.explanation.anomaly);
-    expect(f.replay).toMatch(/^npx concord verify --replay cv1_/);
+    expect(f.replay).toMatch(/^npx concord verify --replay cv2_/);
     // A CI job sends the JSON to a file: its log still says what failed and how to replay it.
     expect(r.stderr).toBe(`concord verify: FAIL ${f.label}: ${f.check} check (${f.setting}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} steps; replay: ${f.replay}\n`);
     // The block file is a valid block on which the module really differs from the reference.
@@ -123,7 +123,7 @@ describe('concord verify', () => {
     expect(r.stdout).toMatch(/anomaly {6}(stale read|wrong receipt)/);
     expect(r.stdout).toMatch(/block {8}\d transactions?/);
     expect(r.stdout).toMatch(/block file {3}.*\.block\.json/);
-    expect(r.stdout).toMatch(/replay {7}npx concord verify --replay cv1_\S+/);
+    expect(r.stdout).toMatch(/replay {7}npx concord verify --replay cv2_\S+/);
     expect(r.stdout).toMatch(/seed {9}\d+, path [\d:]+/);
   });
 
@@ -174,9 +174,9 @@ describe('concord verify', () => {
     expect(caught.length).toBeLessThan(PLANTED.length);
     expect(r.stdout).toMatch(new RegExp(`^FAIL ${caught[0]}: \\w+ check`, 'm'));
     expect(r.stdout).toMatch(/^ {2}anomaly {6}\S/m);
-    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv1_\S+$/m);
+    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv2_\S+$/m);
     expect(r.stdout).toContain(`each replay prints its full report, as above; their blocks are in ${out}\n`);
-    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +npx concord verify --replay cv1_\\S+$`, 'm'));
+    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +npx concord verify --replay cv2_\\S+$`, 'm'));
     // The per-executor summary lines up too.
     const counts = r.stdout.split('\n').filter((l) => /^ {2}planted:\S+ +\d+ blocks/.test(l)).map((l) => l.indexOf(' blocks'));
     expect(counts).toHaveLength(PLANTED.length);
@@ -210,7 +210,7 @@ describe('concord verify', () => {
   // fast-check's own "Unable to replay" came out as an error outside any call into an executor (exit 1), and a path that led to no
   // case ran nothing and said the counterexample no longer fails (exit 0).
   it('refuses as damaged a token whose path leads fast-check to no case, with the shrinking\'s steps or without', async () => {
-    const fields = { executor: 'reference', check: 'equivalence', minTxs: 1, maxTxs: 20, seed: 65536, path: '0:99999' } as const;
+    const fields = { executor: 'reference', check: 'equivalence', minTxs: 1, maxTxs: 20, seed: 65536, path: '0:99999', version: 1 } as const;
     for (const token of [fields, { ...fields, minimized: [] }]) {
       const r = await verify({ replay: encodeToken(token) });
       expect(r.stderr).toBe('concord verify: --replay: the token is damaged (copy it whole, it is one word)\n');

@@ -315,23 +315,35 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   }
   if (o.json) writeStdout(text);
   else writeStdout(resultsMarkdown(merge([{ file: o.out ?? '(not written)', doc }])));
-  // Each on stderr too: under --json (or in a CI log) the report's warnings are not shown. A
-  // workload is named by its label, as the report names it; the id stays in the JSON.
+  // Gaps, failures and disagreements on stderr too: under --json (or in a CI log) the report's warnings are not shown.
   const labels = workloadLabels(doc.workloads);
   for (const gap of doc.simulatedGaps) progress.note(`bench: no prediction: ${withLabels(gap, labels)}`);
-  for (const f of doc.failures) progress.note(`bench: ${f.executor} at ${plural(f.threads, 'thread')}${f.workload ? ` on ${labels.get(f.workload)!}` : ''} failed: ${f.message}`);
-  const wrong = doc.runs.filter((r) => !r.correct);
-  for (const r of wrong) {
+  const bad = badRunLines('bench', doc, moduleOf, objects);
+  for (const line of bad) progress.note(line);
+  if (bad.length > 0) progress.note(`bench: ${plural(bad.length, 'executor run')} failed or disagreed with the reference`);
+  return bad.length > 0 ? EXIT.FAILED : EXIT.OK;
+}
+
+/**
+ * One line for each run of `doc` that failed or disagreed with the reference, after `prefix`
+ * (`bench`, or `main: bench (quick)`, which says them as bench does): a workload by its label, as
+ * the report names it (the id stays in the JSON), and a disagreeing run with the `concord run
+ * --check` that shows what differs (rerunWrong, given `moduleOf` and `objects`).
+ */
+export function badRunLines(
+  prefix: string, doc: Pick<ResultsFile, 'workloads' | 'settings' | 'runs' | 'failures'>, moduleOf: ReadonlyMap<string, string> = new Map(), objects: ReadonlySet<string> = new Set(),
+): string[] {
+  const labels = workloadLabels(doc.workloads);
+  const lines = doc.failures.map((f) => `${prefix}: ${f.executor} at ${plural(f.threads, 'thread')}${f.workload ? ` on ${labels.get(f.workload)!}` : ''} failed: ${f.message}`);
+  for (const r of doc.runs.filter((x) => !x.correct)) {
     const rerun = rerunWrong(doc, moduleOf, objects, r);
     const call = r.wrongCall === undefined ? '' : ` on its call ${r.wrongCall.toLocaleString('en-US')}`;
     // The baseline is every speedup's yardstick: a wrong one makes all of them beside it wrong too.
     const who = r.role === 'baseline' ? `the baseline ${r.executor} (timed beside the ${r.threads}-thread runs)` : `${r.executor} at ${plural(r.threads, 'thread')}`;
     const yardstick = r.role === 'baseline' ? '; no speedup over it there is valid' : '';
-    progress.note(`bench: ${who} on ${labels.get(r.workload)!} disagreed with the reference${call}${yardstick}${rerun ? ` (what differs: ${rerun})` : ''}`);
+    lines.push(`${prefix}: ${who} on ${labels.get(r.workload)!} disagreed with the reference${call}${yardstick}${rerun ? ` (what differs: ${rerun})` : ''}`);
   }
-  const bad = doc.failures.length + wrong.length;
-  if (bad > 0) progress.note(`bench: ${plural(bad, 'executor run')} failed or disagreed with the reference`);
-  return bad > 0 ? EXIT.FAILED : EXIT.OK;
+  return lines;
 }
 
 /**

@@ -9,7 +9,7 @@ import { writeReport } from '../reports/report.js';
 import { serializeResults } from '../reports/schema.js';
 import { z3Installed } from '../spec/smt/z3.js';
 import { plural } from '../spec/plural.js';
-import { runBench } from './bench.js';
+import { badRunLines, runBench } from './bench.js';
 import { DEFAULT_CALL_TIMEOUT_S, EXIT, watchCalls } from './errors.js';
 import { checkOutDir, writeStdout, writeWhole } from './output.js';
 import { createProgress, type Progress } from './progress.js';
@@ -68,14 +68,12 @@ export async function mainCommand(o: MainOptions): Promise<number> {
   const doc = await runBench({ quick: true }, progress, watchCalls('main', DEFAULT_CALL_TIMEOUT_S));
   const results = join(o.out, 'results.json');
   writeWhole(results, serializeResults(doc, results));
-  // Said here as `concord bench` says it: otherwise main exited 1 with every part it named at exit 0.
-  for (const f of doc.failures) progress.note(`main: bench (quick): ${f.executor} at ${plural(f.threads, 'thread')}${f.workload ? ` on ${f.workload}` : ''} failed: ${f.message}`);
-  const wrong = doc.runs.filter((r) => !r.correct);
-  for (const r of wrong) progress.note(`main: bench (quick): ${r.role === 'baseline' ? 'the baseline ' : ''}${r.executor} at ${plural(r.threads, 'thread')} on ${r.workload} disagreed with the reference`);
-  const bad = doc.failures.length + wrong.length;
-  const benchCode = bad > 0 ? EXIT.FAILED : EXIT.OK;
+  // Said as `concord bench` says it, by the same function: otherwise main exited 1 with every part it named at exit 0.
+  const bad = badRunLines('main: bench (quick)', doc);
+  for (const line of bad) progress.note(line);
+  const benchCode = bad.length > 0 ? EXIT.FAILED : EXIT.OK;
   codes.push(benchCode);
-  progress.note(`main: bench (quick): exit ${benchCode} after ${((performance.now() - benchStarted) / 1000).toFixed(1)} s${bad > 0 ? ` (${plural(bad, 'executor run')} failed or disagreed with the reference; ${results})` : ''}`);
+  progress.note(`main: bench (quick): exit ${benchCode} after ${((performance.now() - benchStarted) / 1000).toFixed(1)} s${bad.length > 0 ? ` (${plural(bad.length, 'executor run')} failed or disagreed with the reference; ${results})` : ''}`);
 
   const report = await writeReport([{ file: relative(o.out, results) || results, doc }], o.out);
   const seconds = ((performance.now() - started) / 1000).toFixed(0);

@@ -35,9 +35,19 @@ describe('concord main', () => {
     (wrong as { correct: boolean }).correct = false;
     const r = await main(doc);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`main: bench (quick): ${wrong.executor} at ${wrong.threads} thread${wrong.threads === 1 ? '' : 's'} on ${wrong.workload} disagreed with the reference`);
+    // bench's own line (cli/bench.ts badRunLines): the workload's label, and the command that shows what differs.
+    expect(r.stderr).toContain('main: bench (quick): fake-parallel at 1 thread on p2p 100 acc × 1000 tx disagreed with the reference '
+      + '(what differs: npx concord run --workload p2p --accounts 100 --txs 1000 --seed 1 --hash-cost 3 --executor fake-parallel --threads 1 --warmup 0 --check)\n');
     expect(r.stderr).toMatch(/main: bench \(quick\): exit 1 after [\d.]+ s \(1 executor run failed or disagreed with the reference; .*results\.json\)/);
     expect(r.stdout).toMatch(/^concord: done in \d+ s\. Report: /m);
+  });
+
+  it('names a failed run\'s workload by its label, as bench does', async () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 5, samples: 5 });
+    doc.failures.push({ executor: 'fake-parallel', threads: 2, workload: 'token-a100-t1000-s1-h3', message: 'execute() threw: Error: boom' });
+    const r = await main(doc);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('main: bench (quick): fake-parallel at 2 threads on token 100 acc × 1000 tx failed: execute() threw: Error: boom\n');
   });
 
   it('gives the bench part its exit line when it passes', async () => {

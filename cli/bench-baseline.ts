@@ -39,7 +39,7 @@ export function baselineOption(raw: string | undefined, executors: readonly stri
     return { name: SEQUENTIAL_BASELINE, threads: undefined, onMainThread: true, notes: [], noPrediction: null };
   }
   if (raw.trim() === '') throw new UsageError('--baseline: empty; give one executor (a built-in name, a module path, or exec:COMMAND)');
-  const names = executorNames([raw]);
+  const names = executorNames([raw], '--baseline');
   if (names.length !== 1) throw new UsageError(`--baseline ${raw}: one executor, not ${names.length} (${names.join(', ')}); an exec: command takes commas in its arguments as they are`);
   const name = names[0]!;
   try {

@@ -3,7 +3,8 @@
 // error, not a silent default; a user's module (a path) receives them all, as its factory may use
 // them, and so does an engine in another process (`exec:`), in each request.
 
-import { EXECUTORS } from '../impl/registry.js';
+import { resolve } from 'node:path';
+import { EXECUTORS, isModulePath } from '../impl/registry.js';
 import { EXEC_PREFIX } from '../impl/exec-executor.js';
 import { MAX_MODULES } from '../impl/modular/executor.js';
 import { PARTITION_KINDS } from '../impl/modular/partition.js';
@@ -15,20 +16,29 @@ export interface PartitionOptions {
 }
 
 /**
- * Executor names as --executor gives them, repeated or comma-separated: each once, in order. An
+ * Executor names as --executor (or `option`) gives them, repeated or comma-separated, in order. An
  * `exec:` command keeps the rest of its --executor whole, commas and all, since a command line may
  * hold them (`block-stm,exec:./engine --sizes 1,2`). An --executor that names none (`--executor ,`)
- * is refused: it would silently mean the defaults.
+ * is refused: it would silently mean the defaults; so is one that names an executor twice, by its
+ * name or by two paths to one module file: dropping the second would hide a typo for another.
  */
-export function executorNames(raw: readonly string[]): string[] {
+export function executorNames(raw: readonly string[], option = '--executor'): string[] {
   const split = (e: string): string[] => {
     const at = e.search(new RegExp(`(^|,)\\s*${EXEC_PREFIX}`));
     if (at < 0) return e.split(',');
     const start = e.indexOf(EXEC_PREFIX, at);
     return [...(at > 0 ? e.slice(0, at).split(',') : []), e.slice(start)];
   };
-  const names = [...new Set(raw.flatMap(split).map((e) => e.trim()).filter(Boolean))];
-  if (raw.length > 0 && names.length === 0) throw new UsageError(`--executor names no executor (got ${raw.map((e) => JSON.stringify(e)).join(', ')})`);
+  const names = raw.flatMap(split).map((e) => e.trim()).filter(Boolean);
+  if (raw.length > 0 && names.length === 0) throw new UsageError(`${option} names no executor (got ${raw.map((e) => JSON.stringify(e)).join(', ')})`);
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const key = isModulePath(name) ? resolve(name) : name;
+    const before = seen.get(key);
+    if (before === name) throw new UsageError(`${option}: ${name} is named twice`);
+    if (before !== undefined) throw new UsageError(`${option}: ${before} and ${name} are one module file (${key}), named twice`);
+    seen.set(key, name);
+  }
   return names;
 }
 

@@ -85,6 +85,15 @@ describe('concord option checks', () => {
     refused(['verify', '--executor', ' '], /^concord verify: --executor names no executor \(got " "\)\n$/);
   });
 
+  it('refuses an executor named twice, by its name or by two paths to one module, instead of dropping the second', () => {
+    refused(['bench', '--executor', 'block-stm,block-stm', '--workload', 'p2p', '--accounts', '10', '--txs', '20', '--quick', '--rounds', '1'], /^concord bench: --executor: block-stm is named twice\n$/);
+    refused(['bench', '--executor', 'block-stm,modular, block-stm'], /^concord bench: --executor: block-stm is named twice\n$/);
+    refused(['bench', '--executor', 'block-stm', '--baseline', 'reference,reference'], /^concord bench: --baseline: reference is named twice\n$/);
+    refused(['verify', '--executor', 'modular,modular', '--runs', '1'], /^concord verify: --executor: modular is named twice\n$/);
+    refused(['verify', '--executor', 'exec:./engine --x', '--executor', 'exec:./engine --x'], /^concord verify: --executor: exec:\.\/engine --x is named twice\n$/);
+    refused(['verify', '--executor', './engine.mjs', '--executor', 'engine.mjs'], new RegExp(`^concord verify: --executor: \\./engine\\.mjs and engine\\.mjs are one module file \\(${join(process.cwd(), 'engine.mjs').replace(/[.]/g, '\\.')}\\), named twice\n$`));
+  });
+
   it('refuses numbers Number() would read too kindly, naming the option', () => {
     for (const zipf of ['Infinity', '', ' ', '0x10', '-1', 'NaN']) {
       refused(['run', '--workload', 'defi', '--zipf', zipf], new RegExp(`^concord run: --zipf expects a number >= 0, got "${zipf}"\\n$`));

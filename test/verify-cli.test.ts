@@ -25,9 +25,11 @@ const verify = capturedVerify(out);
 afterEach(() => vi.restoreAllMocks());
 
 describe('concord verify', () => {
-  it('takes executors comma-separated as well as repeated, each once', async () => {
-    const r = await verify({ executor: ['sequential,reference', 'sequential'], runs: '20', json: true });
+  it('takes executors comma-separated as well as repeated, and refuses one named twice', async () => {
+    const r = await verify({ executor: ['sequential,', 'reference'], runs: '20', json: true });
     expect(JSON.parse(r.stdout).executors.map((e: { name: string }) => e.name)).toEqual(['sequential', 'reference']);
+    // Dropping the second would hide a typo for another executor.
+    expect(await verify({ executor: ['sequential,reference', 'sequential'], runs: '20', json: true })).toEqual({ code: 2, stdout: '', stderr: 'concord verify: --executor: sequential is named twice\n' });
   });
 
   it('passes the sequential executor and prints one JSON object', async () => {

@@ -70,7 +70,15 @@ async function stdinBlock(): Promise<{ block: Block; label: string }> {
   } catch (e) {
     throw new UsageError(`${STDIN_LABEL}: cannot read: ${fsReason(e)}`);
   }
-  return { block: parseBlock(blockText(Buffer.concat(chunks), STDIN_LABEL), STDIN_LABEL), label: STDIN_LABEL };
+  const text = blockText(Buffer.concat(chunks), STDIN_LABEL);
+  // The block parser words nothing to read as a file's ("the file is empty"): standard input is no
+  // file, and when it is empty, nothing was piped into it.
+  const body = text.replace(/^\uFEFF/, '');
+  if (body.trim() === '') {
+    const what = body === '' ? 'is empty' : 'holds nothing but white space';
+    throw new BlockFileError(STDIN_LABEL, 'JSON', `standard input ${what} (pipe a block into it: concord gen ... --out - | concord run -)`);
+  }
+  return { block: parseBlock(text, STDIN_LABEL), label: STDIN_LABEL };
 }
 
 function blockText(bytes: Buffer, file: string): string {

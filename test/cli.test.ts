@@ -319,7 +319,12 @@ export default () => ({ name: 'late', async execute(b) {
     expect(JSON.parse(piped(generated.stdout, '--json', '--executor', 'reference', '--threads', '1').stdout).threads).toBe(1);
     const none = piped('');
     expect(none.status).toBe(2);
-    expect(none.stderr).toBe('concord run: stdin: JSON: the file is empty\n');
+    // Standard input is no file: said as what it is, with how to fill it.
+    expect(none.stderr).toBe('concord run: stdin: JSON: standard input is empty (pipe a block into it: concord gen ... --out - | concord run -)\n');
+    expect(piped(' \n').stderr).toBe('concord run: stdin: JSON: standard input holds nothing but white space (pipe a block into it: concord gen ... --out - | concord run -)\n');
+    const request = spawnSync(process.execPath, [cli, 'request', '-'], { encoding: 'utf8', timeout: 60_000, input: '' });
+    expect(request.status).toBe(2);
+    expect(request.stderr).toMatch(/^concord request: stdin: JSON: standard input is empty /);
     const cut = piped(generated.stdout.slice(0, 200));
     expect(cut.status).toBe(2);
     expect(cut.stderr).toMatch(/^concord run: stdin: JSON: /);

@@ -9,7 +9,8 @@
 // round) is still timed but marked incorrect, never silently dropped, with the number of the call
 // into its instance that differed. The baseline is held to the reference the same way; where it
 // has no timed samples on a block at a thread count (it failed), no executor's run is recorded
-// there either, since a speedup needs it, and its failure says so.
+// there either, since a speedup needs it, and its failure says so; a baseline that does not load,
+// or whose close() throws, is a failure recorded as any executor's is.
 
 import { Bench } from 'tinybench';
 import type { Block, BlockResult, ExecutionStats } from '../spec/block.js';
@@ -42,6 +43,8 @@ export interface SweepOptions {
   /** Executors measured against the baseline (registry names or module paths). */
   readonly executors: readonly string[];
   readonly baseline: string;
+  /** What the baseline's runs and failures are called (runLabels: a module by the name it declares); default `baseline`. */
+  readonly baselineLabel?: string;
   /** The thread count the baseline's execute() is given; absent: each run's own (Concord's sequential executor ignores it). */
   readonly baselineThreads?: number;
   /**
@@ -295,7 +298,15 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   let done = 0;
   const watch = o.watch ?? direct;
   const baselineSettings = o.baselineThreads === undefined ? {} : { threads: o.baselineThreads };
-  const baseline: Instance = { executor: await watch(`the executor ${o.baseline}: loading`, () => createExecutor(o.baseline, baselineSettings)), count: { calls: 0 } };
+  const baselineLabel = o.baselineLabel ?? o.baseline;
+  let baseline: Instance;
+  try {
+    baseline = { executor: await watch(`the executor ${o.baseline}: loading`, () => createExecutor(o.baseline, baselineSettings)), count: { calls: 0 } };
+  } catch (e) {
+    // Loaded once for every thread count (bench loaded it before too, so this is no input error).
+    result.failures.push({ executor: baselineLabel, threads: o.threads[0]!, workload: null, message: `loading threw: ${errorText(e)} (the baseline: no executor was timed, for want of it)` });
+    return result;
+  }
   const objectCounts = new Map<string, { calls: number }>();
   try {
     for (const t of o.threads) {
@@ -305,7 +316,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
           const reference = references.get(w.id)!;
           const tasks: { instance: Instance; acc: RunAccumulator }[] = [];
           const sides = [
-            { name: o.baseline, role: 'baseline' as const, instance: baseline, warm: undefined },
+            { name: baselineLabel, role: 'baseline' as const, instance: baseline, warm: undefined },
             ...[...pools].map(([name, pool]) => ({ name, role: 'executor' as const, instance: pool, warm: w === o.workloads[0] ? pool.warm : undefined })),
           ];
           for (const { name, role, instance, warm } of sides) {
@@ -358,7 +369,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       }
     }
   } finally {
-    await baseline.executor.close();
+    await closeRecording(baselineLabel, baseline.executor, o.threads.at(-1)!, result, watch);
   }
   result.noise.loadAfter = loadAverage();
   if (noise.measured && noise.wallMs > 0) {
@@ -391,7 +402,7 @@ async function closeRecording(name: string, executor: Executor, t: number, resul
  * results files whatever path reached it, and no local path is published. Beside its path where
  * that name is a registry executor's or another selected module's, so no run passes for another.
  */
-export function runLabels(names: readonly string[], loaded: readonly Executor[]): string[] {
+export function runLabels(names: readonly string[], loaded: readonly Pick<Executor, 'name'>[]): string[] {
   const declared = names.map((n, i) => (isModulePath(n) ? loaded[i]!.name : n));
   return names.map((n, i) => {
     const d = declared[i]!;

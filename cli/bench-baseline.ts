@@ -6,7 +6,8 @@
 // samples carry their CPU, only where it runs on Concord's main thread alone (a registry one-thread
 // executor), since pinning that thread pins nothing else; the simulated predictions are made only
 // over Concord's sequential executor, whose median their models take the VM's time per gas from;
-// whatever is left out for a baseline is said, with why, in `notes` (settings.baselineNotes).
+// whatever is left out for a baseline is said, with why, in `notes` (settings.baselineNotes);
+// a module is named, there and in the results, by the name its executor declares (`label`).
 
 import { checkExecutorName, EXECUTORS } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
@@ -16,7 +17,14 @@ import { executorNames } from './executor-settings.js';
 import { SEQUENTIAL_BASELINE } from '../reports/baseline.js';
 
 export interface Baseline {
+  /** As --baseline gave it: what loads it. */
   readonly name: string;
+  /**
+   * What the results call it (settings.baseline, its runs): `name`, but a module by the name its
+   * executor declares, with its path beside it where that name is another executor's
+   * (bench/sweep.ts runLabels); `name` until bench has loaded it (withLabel).
+   */
+  readonly label: string;
   /** The thread count its execute() is given; undefined for the default, which is given each run's own and ignores it. */
   readonly threads: 1 | undefined;
   /** Whether it runs on Concord's main thread alone, so that pinning that thread pins it and each sample's CPU is its own. */
@@ -36,7 +44,7 @@ export interface Baseline {
  */
 export function baselineOption(raw: string | undefined, executors: readonly string[]): Baseline {
   if (raw === undefined || raw.trim() === SEQUENTIAL_BASELINE) {
-    return { name: SEQUENTIAL_BASELINE, threads: undefined, onMainThread: true, notes: [], noPrediction: null };
+    return { name: SEQUENTIAL_BASELINE, label: SEQUENTIAL_BASELINE, threads: undefined, onMainThread: true, notes: [], noPrediction: null };
   }
   if (raw.trim() === '') throw new UsageError('--baseline: empty; give one executor (a built-in name, a module path, or exec:COMMAND)');
   const names = executorNames([raw], '--baseline');
@@ -50,14 +58,23 @@ export function baselineOption(raw: string | undefined, executors: readonly stri
   if (executors.includes(name)) {
     throw new UsageError(`--baseline ${name}: also named in --executor; the baseline is timed beside every executor, so name it in one of the two`);
   }
+  return { name, label: name, threads: 1, onMainThread: EXECUTORS.get(name)?.parallel === false, ...words(name, name) };
+}
+
+/** A --baseline other than the default called `label` (a module by the name it declares), in the results and in what bench says of it. */
+export function withLabel(baseline: Baseline, label: string): Baseline {
+  return { ...baseline, label, ...words(baseline.name, label) };
+}
+
+/** What bench leaves out for the baseline `name` other than the default, said of it as `label`. */
+function words(name: string, label: string): Pick<Baseline, 'notes' | 'noPrediction'> {
   const entry = EXECUTORS.get(name);
-  const onMainThread = entry?.parallel === false;
   const what = isExecCommand(name) ? 'an engine in another process' : entry === undefined ? 'a module, which may run its work on threads of its own' : 'a parallel executor, whose one thread is a worker';
-  const notes = onMainThread ? [] : [
-    `the baseline ${name} is not pinned to each CPU in turn, and no speedup over its fastest core is given: it is ${what}; pinning Concord's main thread does not pin it, and that thread's CPU is not the one it ran on`,
+  const notes = entry?.parallel === false ? [] : [
+    `the baseline ${label} is not pinned to each CPU in turn, and no speedup over its fastest core is given: it is ${what}; pinning Concord's main thread does not pin it, and that thread's CPU is not the one it ran on`,
   ];
-  const noPrediction = `no simulated scaling over the baseline ${name}: the models run Concord's VM and charge each run its gas at the baseline's time per gas (bench/simulate.ts), which holds for Concord's sequential executor alone`;
-  return { name, threads: 1, onMainThread, notes, noPrediction };
+  const noPrediction = `no simulated scaling over the baseline ${label}: the models run Concord's VM and charge each run its gas at the baseline's time per gas (bench/simulate.ts), which holds for Concord's sequential executor alone`;
+  return { notes, noPrediction };
 }
 
 /** An error met checking or loading the baseline as the usage error that names --baseline and its value. */

@@ -15,7 +15,7 @@ import { ceilingsWords } from '../reports/cores.js';
 import { machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
 import { CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
-import { sweep, type RunResult, type SweepWorkload } from '../bench/sweep.js';
+import { runLabels, sweep, type RunResult, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { MIN_ROUNDS } from '../reports/compare.js';
 import { resultsMarkdown } from '../reports/render.js';
@@ -31,7 +31,7 @@ import { concordCommit, concordVersion } from './version.js';
 import { MAX_REPEAT } from './run.js';
 import { createProgress, type Progress } from './progress.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
-import { baselineError, baselineOption } from './bench-baseline.js';
+import { baselineError, baselineOption, withLabel } from './bench-baseline.js';
 import { SEQUENTIAL_BASELINE } from '../reports/baseline.js';
 
 export interface BenchOptions extends WorkloadOptions, PartitionOptions {
@@ -155,7 +155,7 @@ async function loadOnce(name: string, settings: ReturnType<typeof partitionSetti
  * Runs the sweep and simulation and builds the results document (the part `main` reuses; writing
  * it validates it). Every option, --out included, is checked before the long work starts, and
  * --out, whose check makes folders, last of all. `moduleOf` hears the module path behind each
- * module's declared name, which labels its runs.
+ * module's run label (the name it declares, bench/sweep.ts runLabels), the baseline's too.
  */
 export async function runBench(o: BenchOptions, progress: Progress, watch: CallWatch, moduleOf = new Map<string, string>()): Promise<ResultsFile> {
   if (o.out === '') throw new UsageError('--out: empty file name; give a file');
@@ -169,8 +169,8 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
     ? [...EXECUTORS.values()].filter((e) => e.parallel && e.name !== o.baseline?.trim()).map((e) => e.name)
     : executorNames([o.executor]);
   executors.forEach(checkExecutorName);
-  const baseline = baselineOption(o.baseline, executors);
-  if (executors.includes(SEQUENTIAL_BASELINE) && baseline.name === SEQUENTIAL_BASELINE) {
+  const option = baselineOption(o.baseline, executors);
+  if (executors.includes(SEQUENTIAL_BASELINE) && option.name === SEQUENTIAL_BASELINE) {
     throw new UsageError(`--executor: ${SEQUENTIAL_BASELINE} is the baseline every executor is measured against; name the executors to measure beside it (or give --baseline another)`);
   }
   // A one-thread executor timed "at 2 threads" is the same run under a claim of parallelism (a
@@ -186,22 +186,31 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   const partition = partitionSettings(o, executors);
   // A module that does not load, or exports no executor, is a usage error now, not a failure
   // reported after minutes of sweeping (verify loads its modules up front the same way).
-  for (const name of executors.filter((e) => !EXECUTORS.has(e))) moduleOf.set(await loadOnce(name, partition, o.json === true, watch), name);
+  const declared = new Map<string, string>();
+  for (const name of executors.filter((e) => !EXECUTORS.has(e))) declared.set(name, await loadOnce(name, partition, o.json === true, watch));
   // The baseline is the yardstick of every figure: one that cannot run is a usage error, exit 2.
-  if (!EXECUTORS.has(baseline.name)) await loadOnce(baseline.name, {}, o.json === true, watch).catch((e: unknown) => Promise.reject(baselineError(baseline.name, e)));
+  if (!EXECUTORS.has(option.name)) {
+    declared.set(option.name, await loadOnce(option.name, {}, o.json === true, watch).catch((e: unknown) => Promise.reject(baselineError(option.name, e))));
+  }
+  // A module's runs are labelled by the name it declares, the baseline's too (with its path where
+  // an executor declares that name as well), as the sweep labels them (bench/sweep.ts runLabels).
+  const labels = (names: readonly string[]) => runLabels(names, names.map((n) => ({ name: declared.get(n) ?? n })));
+  for (const [i, label] of labels(executors).entries()) if (declared.has(executors[i]!)) moduleOf.set(label, executors[i]!);
+  const baseline = EXECUTORS.has(option.name) ? option : withLabel(option, labels([option.name, ...executors])[0]!);
+  if (baseline.label !== baseline.name) moduleOf.set(baseline.label, baseline.name);
   if (o.out !== undefined) checkOutFile(o.out, '--out');
-  if (executors.length === 0) progress.note(`bench: no parallel executor in the registry yet: measuring the baseline ${baseline.name} alone`);
+  if (executors.length === 0) progress.note(`bench: no parallel executor in the registry yet: measuring the baseline ${baseline.label} alone`);
   const quick = o.quick === true;
   // Pinning Concord's main thread pins only a baseline that runs on it alone.
   const pinCpus = baseline.onMainThread ? baselineCpus() : [];
   const settings = {
-    quick, threads, executors, baseline: baseline.name, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
+    quick, threads, executors, baseline: baseline.label, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
     rounds, roundMs: quick ? 30 : 250, baselineCpus: pinCpus, ...(baseline.notes.length > 0 ? { baselineNotes: [...baseline.notes] } : {}), ...partition,
   };
   const over = oversubscribedNote(threads, machine.effectiveCores);
   if (over !== null) progress.note(over);
   for (const line of baseline.notes) progress.note(`bench: ${line}`);
-  const sides = [baseline.threads === undefined ? baseline.name : `${baseline.name} (baseline, 1 thread)`, ...executors];
+  const sides = [baseline.threads === undefined ? baseline.label : `${baseline.label} (baseline, 1 thread)`, ...executors];
   progress.info(`bench: ${plural(suite.length, 'workload')} x threads ${threads.join(',')} x ${sides.join(', ')}; ${plural(settings.rounds, 'interleaved round')} each`);
   // Cores can differ in speed, and change while the sweep runs (a VM's neighbours), so both ends
   // are probed, on a p2p block as large as the suite's largest (up to 10,000 transactions).
@@ -215,7 +224,7 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   const alive = resourceCounts();
   progress.start(threads.length * suite.length * settings.rounds, 'bench');
   const result = await sweep({
-    workloads: suite, executors, baseline: baseline.name, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
+    workloads: suite, executors, baseline: baseline.name, baselineLabel: baseline.label, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
     baselineOnThisThread: baseline.onMainThread, threads, idealThreads: SIMULATED_THREADS,
     rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus, executorSettings: partition,
     onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call, cleanUp: watch.cleanUp,
@@ -334,7 +343,12 @@ export function badRunLines(
   prefix: string, doc: Pick<ResultsFile, 'workloads' | 'settings' | 'runs' | 'failures'>, moduleOf: ReadonlyMap<string, string> = new Map(), objects: ReadonlySet<string> = new Set(),
 ): string[] {
   const labels = workloadLabels(doc.workloads);
-  const lines = doc.failures.map((f) => `${prefix}: ${f.executor} at ${plural(f.threads, 'thread')}${f.workload ? ` on ${labels.get(f.workload)!}` : ''} failed: ${f.message}`);
+  const lines = doc.failures.map((f) => {
+    // The baseline is loaded and closed once for every thread count: only its runs on a block have one.
+    const baseline = f.executor === doc.settings.baseline;
+    const who = !baseline ? `${f.executor} at ${plural(f.threads, 'thread')}` : f.workload ? `the baseline ${f.executor} (beside the ${f.threads}-thread runs)` : `the baseline ${f.executor}`;
+    return `${prefix}: ${who}${f.workload ? ` on ${labels.get(f.workload)!}` : ''} failed: ${f.message}`;
+  });
   for (const r of doc.runs.filter((x) => !x.correct)) {
     const rerun = rerunWrong(doc, moduleOf, objects, r);
     const call = r.wrongCall === undefined ? '' : ` on its call ${r.wrongCall.toLocaleString('en-US')}`;
@@ -349,8 +363,9 @@ export function badRunLines(
 /**
  * The `concord run --check` that shows where run `r` disagreed, and what it repeats, or '' where
  * the command cannot be known. A module's run is labelled by its declared name (bench/sweep.ts
- * runLabels), with its path beside it where the name is not unique; `moduleOf` gives the path of
- * each declared name; `objects`, the modules whose one executor object served every thread count.
+ * runLabels), with its path beside it where the name is not unique, the baseline's too; `moduleOf`
+ * gives the path behind each module's label; `objects`, the modules whose one executor object
+ * served every thread count.
  * A result that differed only on a later call is no cold run's: the command makes as many calls on
  * a fresh instance, so `run` checks the same call.
  */
@@ -360,7 +375,8 @@ export function rerunWrong(
   const source = doc.workloads.find((w) => w.id === r.workload)?.source;
   const label = r.executor;
   const inLabel = /^.+ \((.+)\)$/.exec(label)?.[1];
-  const executor = doc.settings.executors.includes(label) || label === doc.settings.baseline ? label : inLabel ?? moduleOf.get(label);
+  // settings.executors holds what --executor gave; settings.baseline, the baseline's label.
+  const executor = r.role === 'baseline' ? moduleOf.get(label) ?? label : doc.settings.executors.includes(label) ? label : inLabel ?? moduleOf.get(label);
   if (!source || executor === undefined) return '';
   const calls = r.wrongCall ?? 1;
   const repeat = Math.min(calls, MAX_REPEAT);

@@ -114,6 +114,61 @@ for await (const line of createInterface({ input: process.stdin })) process.stdo
     expect(tired.failures).toEqual([expect.objectContaining({ message: expect.stringMatching(/tired.* \(the baseline: no executor was timed on this block at this thread count, for want of it\)$/) })]);
   });
 
+  it('names a module baseline by the name its executor declares (its path beside where an executor declares it too), and reruns it by its path', () => {
+    const module = (file: string, name: string, wrong = false) => {
+      writeFileSync(join(dir, file), `import { sequentialExecutor } from '${new URL('dist/impl/sequential.js', root).href}';
+export default () => {
+  const e = sequentialExecutor();
+  return { name: '${name}', execute: async (b, o) => { const r = await e.execute(b, o); return ${wrong ? "{ ...r, stateRoot: '00' + r.stateRoot.slice(2) }" : 'r'}; }, close: () => e.close() };
+};
+`);
+      return join(dir, file);
+    };
+    const mine = module('my-seq.mjs', 'my-seq');
+    const r = concord('bench', ...tiny, '--threads', '1', '--executor', 'block-stm', '--baseline', mine, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const doc = parseResults(r.stdout);
+    expect(doc.settings.baseline).toBe('my-seq');
+    expect(doc.runs.find((x) => x.role === 'baseline')).toMatchObject({ executor: 'my-seq', threads: 1 });
+    expect(doc.settings.baselineNotes).toEqual([expect.stringMatching(/^the baseline my-seq is not pinned to each CPU in turn/)]);
+    expect(doc.simulatedGaps).toEqual([expect.stringMatching(/^no simulated scaling over the baseline my-seq: /)]);
+    expect(r.stderr).toMatch(/^bench: the baseline my-seq is not pinned to each CPU in turn/m);
+    expect(renderMarkdown(merge([{ file: 'mine.json', doc }]), [])).toMatch(/every speedup over the baseline my-seq \(given 1 thread\): the baseline my-seq is not pinned/);
+    // A name another executor of the run has keeps the path beside it; a wrong baseline is rerun by its path.
+    const wrong = module('wrong.mjs', 'block-stm', true);
+    const w = concord('bench', ...tiny, '--threads', '1', '--executor', 'sequential', '--baseline', wrong);
+    expect(w.status).toBe(1);
+    expect(w.stderr).toContain(`bench: the baseline block-stm (${wrong}) (timed beside the 1-thread runs) on p2p 10 acc × 20 tx disagreed with the reference on its call 1; no speedup over it there is valid `
+      + `(what differs: npx concord run --workload p2p --accounts 10 --txs 20 --seed 1 --hash-cost 3 --executor ${wrong} --threads 1 --warmup 0 --check)\n`);
+  });
+
+  it('a module baseline that loads once but not again, or whose close() throws, is the baseline\'s failure, named so (exit 1), not an error outside any call', async () => {
+    const once = join(dir, 'once.mjs');
+    writeFileSync(once, `import { sequentialExecutor } from '${new URL('dist/impl/sequential.js', root).href}';
+let made = 0;
+export default () => {
+  if (++made > 1) throw new Error('one instance only');
+  const e = sequentialExecutor();
+  return { name: 'once', execute: (b, o) => e.execute(b, o), close: () => e.close() };
+};
+`);
+    const r = concord('bench', ...tiny, '--threads', '1', '--executor', 'block-stm', '--baseline', once);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^bench: the baseline once failed: loading threw: one instance only \(the baseline: no executor was timed, for want of it\)$/m);
+    expect(r.stderr).not.toMatch(/outside any call|\n\s+at /);
+    const sticky = join(dir, 'sticky.mjs');
+    writeFileSync(sticky, `import { sequentialExecutor } from '${new URL('dist/impl/sequential.js', root).href}';
+export default () => {
+  const e = sequentialExecutor();
+  return { name: 'sticky', execute: (b, o) => e.execute(b, o), close: () => { throw new Error('stuck'); } };
+};
+`);
+    const workloads = [generated('p2p', { accounts: 10, txs: 20, seed: 1, hashCost: 0 }, CUSTOM_GROUP)];
+    const result = await sweep({ workloads, executors: ['sequential'], baseline: sticky, baselineLabel: 'sticky', baselineThreads: 1, baselineOnThisThread: false, threads: [1], idealThreads: [], rounds: 1, roundMs: 10, minSamples: 2, cores: 1 });
+    expect(result.runs.map((x) => x.executor).sort()).toEqual(['sequential', 'sticky']);
+    expect(result.failures).toEqual([{ executor: 'sticky', threads: 1, workload: null, message: 'close() threw: stuck' }]);
+  });
+
   it('compare warns, first, that two files\' speedups are over different baselines, and never matches a baseline run with an executor\'s', () => {
     const base = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
     const own = 'exec:./engine --sequential';
@@ -135,7 +190,7 @@ for await (const line of createInterface({ input: process.stdin })) process.stdo
   });
 
   it('without --baseline, the baseline is Concord\'s sequential executor, as before', () => {
-    expect(baselineOption(undefined, ['block-stm'])).toEqual({ name: 'sequential', threads: undefined, onMainThread: true, notes: [], noPrediction: null });
+    expect(baselineOption(undefined, ['block-stm'])).toEqual({ name: 'sequential', label: 'sequential', threads: undefined, onMainThread: true, notes: [], noPrediction: null });
     expect(baselineOption(' sequential ', ['block-stm']).notes).toEqual([]);
     const r = concord('bench', ...tiny, '--threads', '1', '--executor', 'block-stm', '--json');
     expect(r.status).toBe(0);

@@ -1,13 +1,14 @@
 // How every concord command reports bad input: one line naming what and where, exit code 2,
 // no stack trace, nothing written to stdout; and an executor under test that fails outside any
 // check (throws while loading, never settles, hangs past --timeout): one line naming it, exit 1,
-// and under --json a JSON object on stdout. Invariant: only UsageError and the spec's input
-// errors become exit 2, only ExecutorFailure becomes exit 1 here; anything else is a bug and
-// keeps its stack.
+// and under --json a JSON object on stdout. Invariant: only UsageError, the spec's input errors,
+// a module that does not load and an exec: command the shell cannot find or run become exit 2,
+// only ExecutorFailure becomes exit 1 here; anything else is a bug and keeps its stack.
 
 import { InvalidArgumentError } from 'commander';
 import { BlockFileError } from '../spec/block-file.js';
 import { takeModuleObjects, UnknownExecutorError } from '../impl/registry.js';
+import { ExecCommandError } from '../impl/exec-executor.js';
 import { MAX_CALL_TIMEOUT_S } from '../properties/verify-limits.js';
 import { thrownText } from '../properties/explain.js';
 import { cleanUpBudget } from '../properties/clean-up.js';
@@ -31,7 +32,7 @@ export class ExecutorFailure extends Error {
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 
 export function isInputError(e: unknown): e is Error {
-  return e instanceof UsageError || e instanceof BlockFileError || e instanceof UnknownExecutorError;
+  return e instanceof UsageError || e instanceof BlockFileError || e instanceof UnknownExecutorError || e instanceof ExecCommandError;
 }
 
 /** Runs a command body, turning input errors into `concord CMD: message` and exit code 2, and executor failures into exit code 1. */

@@ -54,6 +54,33 @@ export class ExecEngineError extends Error {
   }
 }
 
+/**
+ * The shell Concord started could not find the command (or found it, but could not run it): the
+ * command line given is at fault, as a module path that names no file is (an input error, exit 2),
+ * not an engine that ran.
+ */
+export class ExecCommandError extends ExecEngineError {}
+
+/**
+ * Why the shell that ran `command` refused it, or null: exit 127 (not found) or 126 (not
+ * executable), and its standard error nothing but the shell's one line about a word of `command`
+ * ("/bin/sh: 1: ./engine: not found" from dash, "/bin/sh: line 1: ./engine: No such file or
+ * directory" from bash). An engine that ran and then failed the same way writes its own name in
+ * front ("./engine.sh: line 3: jq: command not found"), or about a word not in the command line,
+ * or anything else besides; the caller also makes sure nothing was answered.
+ */
+export function shellRefusal(command: string, code: number | null, stderr: string): string | null {
+  if (code !== 127 && code !== 126) return null;
+  const line = /^\/bin\/sh: (?:line )?(?:\d+: )?(.+): (not found|command not found|No such file or directory|Permission denied)\n?$/.exec(stderr);
+  if (!line) return null;
+  const word = line[1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  if (!new RegExp(`(^|[\\s'"=;&|(])${word}($|[\\s'";&|)])`).test(command)) return null;
+  const said = stderr.trim();
+  return code === 127
+    ? `the shell found no such command (${said}): give the engine's path (./target/release/my-engine) or a command on PATH`
+    : `the shell could not run the command (${said}): is it executable? (chmod +x)`;
+}
+
 /** Whether an --executor value names a command to run as an engine. */
 export function isExecCommand(name: string): boolean {
   return name.startsWith(EXEC_PREFIX);
@@ -265,8 +292,11 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   live.add(child);
   stopEnginesOnExit();
   let stderr = '';
+  /** Whether `stderr` lost its start: then it is no longer all the engine wrote there. */
+  let stderrCut = false;
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => {
+    stderrCut ||= stderr.length + d.length > STDERR_TAIL;
     stderr = (stderr + d).slice(-STDERR_TAIL);
   });
   const tail = () => (stderr.trim() === '' ? '' : `; the end of its standard error: ${stderr.trim()}`);
@@ -283,9 +313,9 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   let nextId = 1;
   let answered = false;
 
-  const fail = (problem: string): void => {
+  const fail = (problem: string, kind: typeof ExecEngineError = ExecEngineError): void => {
     if (failed) return;
-    failed = new ExecEngineError(`${name}: ${problem}`);
+    failed = new kind(`${name}: ${problem}`);
     reported = pending.length > 0;
     for (const p of pending.splice(0)) p.reject(failed);
     if (child.exitCode === null && child.signalCode === null) stop(child);
@@ -408,6 +438,13 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     child.once('close', (code, signal) => {
       pipesClosed = true;
       live.delete(child);
+      // Not the engine's failure but the command line's: reported as such whenever it is seen.
+      const refused = answered || heldOpen || stderrCut ? null : shellRefusal(command, code, stderr);
+      if (refused !== null) {
+        fail(refused, ExecCommandError);
+        resolve();
+        return;
+      }
       // The shell's own codes for a command it could not run, before the engine answered anything.
       const shell = !answered && code === 127 ? ' (the shell found no such command)' : !answered && code === 126 ? ' (the shell could not run the command: is it executable?)' : '';
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}${shell}`;

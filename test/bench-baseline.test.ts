@@ -73,7 +73,7 @@ describe('bench --baseline', () => {
       [['--executor', `block-stm,${ENGINE}`, '--baseline', ENGINE], /^concord bench: --baseline exec:node \S+: also named in --executor; the baseline is timed beside every executor/],
       [['--executor', 'block-stm', '--baseline', 'block-stm'], /^concord bench: --baseline block-stm: also named in --executor/],
       [['--executor', 'block-stm', '--baseline', join(dir, 'none.mjs')], /^concord bench: --baseline: \S+none\.mjs: no such module file/],
-      [['--executor', 'block-stm', '--baseline', 'exec:./no-such-engine'], /^concord bench: --baseline: the executor exec:\.\/no-such-engine threw while closing: .*exited with code 127/],
+      [['--executor', 'block-stm', '--baseline', 'exec:./no-such-engine'], /^concord bench: --baseline: exec:\.\/no-such-engine: the shell found no such command \(\/bin\/sh: .*\.\/no-such-engine: /],
       [['--executor', 'block-stm', '--baseline', 'nope'], /^concord bench: --baseline: unknown executor "nope"/],
       [['--executor', 'block-stm', '--baseline', 'reference,modular'], /^concord bench: --baseline reference,modular: one executor, not 2/],
       // sequential may be measured against another baseline, on one thread as everywhere.

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { generate } from '../bench/workloads.js';
-import { execEnginesCpuMs, ExecEngineError, requestBlock } from '../impl/exec-executor.js';
+import { ExecCommandError, execEnginesCpuMs, ExecEngineError, requestBlock, shellRefusal } from '../impl/exec-executor.js';
 import { checkExecutorName, createExecutor, isModulePath, UnknownExecutorError } from '../impl/registry.js';
 import { executorNames } from '../cli/executor-settings.js';
 import { CUSTOM_GROUP, generated } from '../bench/suite.js';
@@ -216,11 +216,46 @@ for await (const line of createInterface({ input: process.stdin })) {
 
   it('a command that does not start, and an exit code at close, are errors', async () => {
     const missing = await createExecutor('exec:./no-such-engine --flag');
-    expect(await failure(missing)).toMatch(/^exec:\.\/no-such-engine --flag: the engine exited with code 127 \(the shell found no such command\) with request 1 unanswered; the end of its standard error: .*not found/);
+    const e = await missing.execute(block).then(() => null, (x: unknown) => x);
+    // The command line is at fault, not an engine: an input error (exit 2), as a missing module is.
+    expect(e).toBeInstanceOf(ExecCommandError);
+    expect((e as Error).message).toMatch(/^exec:\.\/no-such-engine --flag: the shell found no such command \(\/bin\/sh: .*\.\/no-such-engine: (not found|No such file or directory)\): give the engine's path/);
     await missing.close();
+    // Found, and then exiting 127 itself: the engine's failure.
+    const own = await createExecutor("exec:sh -c 'echo \"sh: 1: jq: not found\" >&2; exit 127'");
+    const ownError = await own.execute(block).then(() => null, (x: unknown) => x);
+    expect(ownError).toBeInstanceOf(ExecEngineError);
+    expect(ownError).not.toBeInstanceOf(ExecCommandError);
+    await own.close();
     const sloppy = await createExecutor(engineScript('exit-2.mjs', GOOD, 'process.exit(2);'));
     expect((await sloppy.execute(block)).receipts).toHaveLength(2);
     await expect(sloppy.close()).rejects.toThrow(/the engine exited with code 2 when its input ended \(expected 0\)/);
+  });
+
+  it('tells the shell refusing the command from an engine that ran and exited 127 or 126', () => {
+    expect(shellRefusal('./engine --x', 127, '/bin/sh: 1: ./engine: not found\n')).toMatch(/^the shell found no such command \(\/bin\/sh: 1: \.\/engine: not found\): /);
+    expect(shellRefusal('cd build && ./engine', 127, '/bin/sh: line 1: ./engine: No such file or directory\n')).toMatch(/^the shell found no such command/);
+    expect(shellRefusal('my-engine', 127, '/bin/sh: my-engine: command not found\n')).toMatch(/^the shell found no such command/);
+    expect(shellRefusal('./engine', 126, '/bin/sh: 1: ./engine: Permission denied\n')).toMatch(/^the shell could not run the command \(.*\): is it executable\?/);
+    // The engine's own script missing a tool, another shell's line, more on standard error, another code.
+    expect(shellRefusal('./engine.sh', 127, './engine.sh: line 3: jq: command not found\n')).toBeNull();
+    expect(shellRefusal('./engine.sh', 127, '/bin/sh: 1: jq: not found\n')).toBeNull();
+    expect(shellRefusal('./jq-engine', 127, '/bin/sh: 1: jq: not found\n')).toBeNull();
+    expect(shellRefusal('./engine', 127, 'starting\n/bin/sh: 1: ./engine: not found\n')).toBeNull();
+    expect(shellRefusal('./engine', 1, '/bin/sh: 1: ./engine: not found\n')).toBeNull();
+  });
+
+  it('a command the shell cannot find is a usage error (exit 2) in run, verify and bench, as a missing module is; an engine exiting 127 is a failure (exit 1)', () => {
+    const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+    const tiny = ['--workload', 'p2p', '--accounts', '10', '--txs', '20'];
+    for (const args of [['run', ...tiny, '--warmup', '0'], ['verify', '--runs', '2'], ['bench', ...tiny, '--quick', '--rounds', '1', '--threads', '1']]) {
+      const r = concord(...args, '--executor', 'exec:no-such-engine-cmd --flag');
+      expect(r.stderr, args[0]).toMatch(new RegExp(`^concord ${args[0]}: exec:no-such-engine-cmd --flag: the shell found no such command \\(/bin/sh: .*no-such-engine-cmd: (command )?not found\\): give the engine's path \\(\\./target/release/my-engine\\) or a command on PATH\n$`));
+      expect(r.status, args[0]).toBe(2);
+    }
+    const own = concord('run', ...tiny, '--warmup', '0', '--executor', "exec:sh -c 'exit 127'");
+    expect(own.stderr).toMatch(/^concord run: the executor exec:sh -c 'exit 127' threw on .*the engine exited with code 127/);
+    expect(own.status).toBe(1);
   });
 
   it('a process the command leaves in the background holding the output neither stalls close() nor takes the blame', async () => {

@@ -3,7 +3,7 @@
 // block times into points, the preflight's gaps and cost, timing a step, an unfitted model's words.
 // Invariant: a model reports a thread count either as a point or as a gap that says why.
 
-import { SLOWER_AT_TWO } from '../reports/fit.js';
+import { MACHINE_SLOWDOWN, SLOWER_AT_TWO } from '../reports/fit.js';
 import type { Block } from '../spec/block.js';
 import { contendedBlock } from '../impl/preflight.js';
 import { median } from '../reports/stats.js';
@@ -75,7 +75,7 @@ export function machineSlowdown(ceilings: readonly MeasuredCeiling[]): MachineSl
   };
   const top = measured[measured.length - 1]!;
   const each = measured.map((c) => `${of(c).toFixed(2)}x at ${c.threads} (ceiling ${c.ratio.toFixed(2)}x)`).join(', ');
-  return { at, words: `every thread's work slowed as the machine's ceiling measured: ${each}, held at ${of(top).toFixed(2)}x above ${top.threads} threads` };
+  return { at, words: `${MACHINE_SLOWDOWN}: ${each}, held at ${of(top).toFixed(2)}x above ${top.threads} threads` };
 }
 
 /** Each transaction's time scaled by the slowdown `s` (the array itself when s is 1). */

@@ -6,6 +6,14 @@
 // Invariant: files written with any of bench's wordings read the same: the model's and the
 // measured 2-thread times are read from the words, not from a phrase that changed.
 
+/** The words bench (bench/prediction.ts machineSlowdown) puts in a model's description where it slowed every thread as the machine's measured ceiling shows. */
+export const MACHINE_SLOWDOWN = "every thread's work slowed as the machine's ceiling measured";
+
+/** Whether a model charged the machine's measured slowdown: files from before bench did carry a ceiling but no such words. */
+export function chargesMachine(model: string): boolean {
+  return model.includes(MACHINE_SLOWDOWN);
+}
+
 /** The words bench (bench/prediction.ts fitTransfer) puts in a model's description where the 2-thread model is slower than measured at no handover cost. */
 export const SLOWER_AT_TWO = 'slower than measured at 2 threads even at no cost';
 

@@ -13,7 +13,7 @@ import { WORKLOADS } from '../bench/workloads.js';
 import { anchorsFor, BLOCK_STM_ANCHORS, LOW_CONTENTION_ACCOUNTS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
 import { ceilingsText, ceilingsWords, probeText, UNEQUAL_CORES, unequal } from './cores.js';
-import { optimistic, pessimistic } from './fit.js';
+import { chargesMachine, optimistic, pessimistic } from './fit.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
 import { MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
@@ -600,6 +600,20 @@ function verdictSection(m: Merged, list: readonly Verdict[]): Section {
   };
 }
 
+/** How the models charged the machine's own loss at more threads (its ceiling), as the file's predictions did. */
+function machineShareText(m: Merged): string {
+  const charged = m.sources.filter((s) => s.doc.simulated.some((p) => chargesMachine(p.model)));
+  const uncharged = m.sources.filter((s) => s.doc.ceilings && s.doc.simulated.length > 0 && !charged.includes(s));
+  const files = (list: readonly Source[]) => (m.sources.length > 1 ? ` (${list.map((s) => s.name).join(', ')})` : '');
+  const how = 'both models first slow every thread\'s work at T threads by T over the ceiling at T, and hold the slowdown of the highest thread count measured above it; the footnotes say so. '
+    + 'Only what is left of the measured 2-thread time is then fitted to handovers, so the loss the machine has with nothing shared (memory, a shared cache, the clock) is not put on cache lines or lanes and multiplied by their number at more threads';
+  return [
+    ...(charged.length ? [`Where the run measured the machine's ceiling (the Noise section's machine ceiling column)${files(charged)}, ${how}.`] : []),
+    ...(uncharged.length ? [`The predictions of a run that measured the machine's ceiling but were made before the models charged it${files(uncharged)} fit their handover costs to the whole 2-thread loss, the machine's own included, which then grows with the handovers at more threads.`] : []),
+    ...(m.sources.some((s) => !s.doc.ceilings) ? ['A run without a ceiling charges no such slowdown.'] : []),
+  ].join(' ');
+}
+
 function sections(m: Merged): Section[] {
   const out: Section[] = [];
   // The overview, the A/A evidence in the Noise section and the verdicts below read the same judgements.
@@ -642,7 +656,7 @@ function sections(m: Merged): Section[] {
         'Block-STM: its own thread logic run as N virtual workers in the simulated runtime, in virtual time: each VM run costs its gas at the sequential baseline\'s time per gas, each shared-memory operation a cost fitted so one virtual worker matches Block-STM\'s measured 1-thread time, and each cache line a worker takes from another (a line another worker wrote, or one others hold when it writes: 64-byte lines followed as MESI would) a cost fitted so two virtual workers match its measured 2-thread time; the main thread lays out and writes the block first, at the time that took in this process.',
         'Modular: the lane protocol replayed on the block\'s own plan (its lanes, and the finished accesses each transaction waits for) in virtual time, with the main thread as the executor uses it: it plans the window chunk by chunk while the lanes run (joining them from 2 threads on), reads the finished window back beside the workers (shared out evenly), and takes the results in block order, each step at the time it took in this process. VM runs cost as for Block-STM; each shared-memory operation (counted per execution and per lane a claim scans) a cost fitted so the 1-thread model matches modular\'s measured 1-thread time, and each slot or lane a worker takes over from another (the cache lines of its value and count, or of its cursor) a cost fitted so the 2-thread model matches modular\'s measured 2-thread time. Modules: two per core and at least 8, as on a machine with that many cores, unless the run set --modules. The main thread\'s serial steps bound its speedup at many threads.',
         'Both pay the preflight\'s check from 2 threads on; where the preflight sends a block to the sequential executor, that thread count is not predicted (listed below).',
-        'Where the run measured the machine\'s ceiling (the Noise section\'s machine ceiling column), both models first slow every thread\'s work at T threads by T over the ceiling at T, and hold the slowdown of the highest thread count measured above it; the footnotes say so. Only what is left of the measured 2-thread time is then fitted to handovers, so the loss the machine has with nothing shared (memory, a shared cache, the clock) is not put on cache lines or lanes and multiplied by their number at more threads. A run without a ceiling charges no such slowdown.',
+        machineShareText(m),
         'Each prediction rests on the calibration in its footnote, made from the 1- and 2-thread runs, so the 2-thread point of a fitted model matches its measurement by construction, up to the baseline (except where the model, charging nothing for a handover, is already slower than the 2-thread measurement: its footnote says so, nothing is fitted there, and the prediction is pessimistic): a prediction divides by the 1-thread baseline\'s time, a measured speedup by the baseline interleaved with that thread count. The fit takes block-time medians over all samples, while a measured speedup is the median of its rounds\' speedups where the file names rounds: where rounds drifted, the two can differ at 1 and 2 threads as well. '
           + (m.rows.some((r) => r.role === 'executor' && r.threads > 2) ? 'The measured points beyond 2 threads test the model. ' : 'This run measured no thread count above 2, so nothing here tests the predictions beyond it. ')
           + 'On a noisy machine two runs can differ by tens of percent at 64 threads, and rounds that ran beside other processes make the fitted costs too high. A footnote that says "not fitted" charges no line moving between cores, and that prediction is optimistic. Beyond the ceiling\'s slowdown, neither model charges cache capacity, memory bandwidth or waking the workers. The modular executor gets more lanes as the cores grow, and every claim scans them all: on a block with few accounts or hot keys its prediction can fall as threads rise.',

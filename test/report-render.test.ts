@@ -21,6 +21,7 @@ import { writeReport } from '../reports/report.js';
 import { parseResults, serializeResults, type ResultsFile } from '../reports/schema.js';
 import { workloadLabels } from '../reports/summary.js';
 import { verdicts } from '../reports/verdict.js';
+import { MACHINE_SLOWDOWN } from '../reports/fit.js';
 import { contestResults, mdUnescaped, PREFLIGHT_CHAIN, sampleResults } from './report-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -556,6 +557,33 @@ describe('markdown', () => {
     expect(terminal).toContain(': throws at 1 thread on p2p_1.json failed: boom\n');
     expect(terminal).toMatch(/⚠ fake-parallel at \d threads? on p2p_1\.json \(.* did NOT match the reference result: its timings are not valid speedups\.\n/);
     expect(renderHtml(m, [])).toContain(': throws at 1 thread on p2p_1.json failed: boom');
+  });
+});
+
+describe("the models' share of the machine", () => {
+  const ceilings = [{ threads: 2, workload: 'sequential executor, p2p 1000 accounts x 1000 txs', oneMs: 10, partsMs: 5.5, ratio: 1.82 }];
+  const text = (doc: ResultsFile) => mdUnescaped(renderMarkdown(merge([{ file: 'r.json', doc }]), []));
+  const predicted = (model: string, withCeilings: boolean): ResultsFile => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 6, simulated: true });
+    return { ...doc, ...(withCeilings ? { ceilings } : {}), simulated: doc.simulated.map((p) => ({ ...p, model })) };
+  };
+
+  it('says the models slowed every thread by the ceiling where their footnotes say they did', () => {
+    const md = text(predicted(`VM 1 ns/gas; ${MACHINE_SLOWDOWN}: 1.10x at 2 (ceiling 1.82x), held at 1.10x above 2 threads`, true));
+    expect(md).toContain("Where the run measured the machine's ceiling (the Noise section's machine ceiling column), both models first slow every thread's work at T threads by T over the ceiling at T");
+    expect(md).not.toContain('made before the models charged it');
+  });
+
+  it("says a file's predictions made before the models charged the ceiling put the machine's loss on the handovers", () => {
+    const md = text(predicted('VM 1 ns/gas', true));
+    expect(md).toContain("The predictions of a run that measured the machine's ceiling but were made before the models charged it fit their handover costs to the whole 2-thread loss");
+    expect(md).not.toContain('both models first slow every thread');
+  });
+
+  it('says a run without a ceiling charges no slowdown', () => {
+    const md = text(predicted('VM 1 ns/gas', false));
+    expect(md).toContain('A run without a ceiling charges no such slowdown.');
+    expect(md).not.toContain('both models first slow every thread');
   });
 });
 

@@ -3,7 +3,8 @@
 // block times into points, the preflight's gaps and cost, timing a step, an unfitted model's words.
 // Invariant: a model reports a thread count either as a point or as a gap that says why.
 
-import { MACHINE_SLOWDOWN, SLOWER_AT_TWO } from '../reports/fit.js';
+import { MACHINE_NOT_CHARGED, MACHINE_SLOWDOWN, SLOWER_AT_TWO } from '../reports/fit.js';
+import { ceilingsWords } from '../reports/cores.js';
 import type { Block } from '../spec/block.js';
 import { contendedBlock } from '../impl/preflight.js';
 import { median } from '../reports/stats.js';
@@ -52,30 +53,33 @@ export interface MeasuredCeiling {
 /**
  * How much slower a thread computes with `threads` running at once than alone, for the models to
  * charge every worker's work, and its words for a model's description. The ceiling at T threads
- * (T workers each on a T-th of a block, nothing shared) is ratio = T / slowdown, so a machine
- * whose cores slow each other down (memory, a shared cache, the clock, SMT siblings) shows in the
- * ceiling and not as handovers: without it, a model's fit puts that loss on the cache lines or
- * lanes that move between workers, and scales it with their count at more threads. Above the
- * highest thread count measured the slowdown is held at that one's (nothing more is known); below
- * the lowest, and at 1 thread, there is none.
+ * (T workers each on a T-th of a block, nothing shared) is ratio = T / slowdown on equal cores, so
+ * a machine whose cores slow each other down (memory, a shared cache, the clock, SMT siblings)
+ * shows in the ceiling and not as handovers: without it, a model's fit puts that loss on the cache
+ * lines or lanes that move between workers, and scales it with their count at more threads.
+ * Between two thread counts measured the lower one's slowdown holds, and above the highest it is
+ * held (nothing more is known: where memory or a shared cache saturates with more cores, those
+ * predictions are optimistic); it never falls as threads rise; below the lowest, and at 1 thread,
+ * there is none. On unequal cores (`unequalCores`: why, from the core probes) the ceiling's fixed
+ * parts wait for the slowest core, which an executor handing out work as it goes does not, so
+ * nothing is charged and the words say why.
  */
 export interface MachineSlowdown {
   readonly at: (threads: number) => number;
   readonly words: string;
 }
 
-export function machineSlowdown(ceilings: readonly MeasuredCeiling[]): MachineSlowdown | undefined {
-  const measured = [...ceilings].sort((a, b) => a.threads - b.threads);
+export function machineSlowdown(ceilings: readonly MeasuredCeiling[], unequalCores?: string): MachineSlowdown | undefined {
+  const measured = ceilings.filter((c) => Number.isFinite(c.ratio) && c.ratio > 0).sort((a, b) => a.threads - b.threads);
   if (measured.length === 0) return undefined;
-  // A ceiling above T (noise on a quiet machine) is no speed-up of each thread: at most none.
-  const of = (c: MeasuredCeiling) => Math.max(1, c.threads / c.ratio);
-  const at = (threads: number): number => {
-    const below = measured.filter((c) => c.threads <= threads);
-    return below.length === 0 ? 1 : of(below[below.length - 1]!);
-  };
-  const top = measured[measured.length - 1]!;
-  const each = measured.map((c) => `${of(c).toFixed(2)}x at ${c.threads} (ceiling ${c.ratio.toFixed(2)}x)`).join(', ');
-  return { at, words: `${MACHINE_SLOWDOWN}: ${each}, held at ${of(top).toFixed(2)}x above ${top.threads} threads` };
+  if (unequalCores !== undefined) return { at: () => 1, words: `${MACHINE_NOT_CHARGED} (${ceilingsWords(measured)}): ${unequalCores}` };
+  // A ceiling above T (noise on a quiet machine) is no speed-up of each thread; nor does a thread get faster as more run.
+  let most = 1;
+  const steps = measured.map((c) => ({ threads: c.threads, ratio: c.ratio, slowdown: (most = Math.max(most, c.threads / c.ratio)) }));
+  const at = (threads: number): number => steps.filter((c) => c.threads <= threads).at(-1)?.slowdown ?? 1;
+  const top = steps.at(-1)!;
+  const each = steps.map((c) => `${c.slowdown.toFixed(2)}x at ${c.threads} (ceiling ${c.ratio.toFixed(2)}x)`).join(', ');
+  return { at, words: `${MACHINE_SLOWDOWN}: ${each}, held at ${top.slowdown.toFixed(2)}x above ${top.threads} threads` };
 }
 
 /** Each transaction's time scaled by the slowdown `s` (the array itself when s is 1). */

@@ -94,7 +94,7 @@ export interface MainThreadCosts {
 }
 
 /** The main thread's costs where each thread works `s` times slower: its planning and reading back, which run beside the lanes; not what it does while they wait. */
-function slowedMain(main: MainThreadCosts, s: number): MainThreadCosts {
+export function slowedMain(main: MainThreadCosts, s: number): MainThreadCosts {
   return s === 1 ? main : { ...main, planMsPerTx: main.planMsPerTx * s, collectMs: main.collectMs.map((ms) => ms * s) };
 }
 

@@ -281,6 +281,8 @@ export interface SimulateOptions {
   readonly crossCoreNs?: number;
   /** The machine's ceilings the sweep measured: both models charge each thread the slowdown they show (prediction.ts machineSlowdown). */
   readonly ceilings?: readonly MeasuredCeiling[];
+  /** Why the ceilings are not charged: the core probes found cores of unequal speed. */
+  readonly unequalCores?: string;
   readonly onProgress?: (done: number, total: number, what: string) => void;
 }
 
@@ -302,7 +304,7 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
     return { points: [], gaps: missing };
   }
   const points: SimulatedPoint[] = [];
-  const slowdown = machineSlowdown(o.ceilings ?? []);
+  const slowdown = machineSlowdown(o.ceilings ?? [], o.unequalCores);
   const total = workloads.length * threads.length * modelled.length;
   let done = 0;
   onProgress?.(0, total, '');

@@ -13,7 +13,7 @@ import { checkExecutorName, EXECUTORS } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import { UsageError } from './errors.js';
 import { errorText } from '../spec/messages.js';
-import { executorNames } from './executor-settings.js';
+import { executorKey, executorNames } from './executor-settings.js';
 import { SEQUENTIAL_BASELINE } from '../reports/baseline.js';
 
 export interface Baseline {
@@ -55,7 +55,7 @@ export function baselineOption(raw: string | undefined, executors: readonly stri
   } catch (e) {
     throw baselineError(name, e);
   }
-  if (executors.includes(name)) {
+  if (executors.some((e) => executorKey(e) === executorKey(name))) {
     throw new UsageError(`--baseline ${name}: also named in --executor; the baseline is timed beside every executor, so name it in one of the two`);
   }
   return { name, label: name, threads: 1, onMainThread: EXECUTORS.get(name)?.parallel === false, ...words(name, name) };

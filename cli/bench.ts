@@ -11,7 +11,7 @@ import { rerunCommand, rerunGeneratedCommand } from '../properties/report.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
 import { threadCeiling } from '../bench/ceiling.js';
-import { ceilingsWords } from '../reports/cores.js';
+import { ceilingsWords, probeText, unequal } from '../reports/cores.js';
 import { machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
 import { CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
@@ -291,6 +291,7 @@ function predict(
     threads: virtualThreads, stepBudget: quick ? 12 : 20, maxSteps: quick ? 1_500_000 : 12_000_000, maxExecutionsPerTx: 12, modular: partition,
     ...(trips.length > 0 ? { crossCoreNs: median(trips) } : {}),
     ceilings,
+    ...([cores.start, cores.end].some(unequal) ? { unequalCores: `the core probes found cores of unequal speed (${probeText(cores.start)}; then ${probeText(cores.end)})` } : {}),
     onProgress: (done, total, what) => (done === 0 ? progress.start(total, 'simulate') : progress.update(done, what)),
   });
   progress.stop();

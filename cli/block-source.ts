@@ -61,9 +61,10 @@ export function fileBlock(file: string): { block: Block; label: string } {
  * The block piped into standard input (`concord gen ... --out - | concord run -`). Read as a
  * stream: a synchronous read of a pipe the writer has not filled yet fails with EAGAIN.
  */
-async function stdinBlock(): Promise<{ block: Block; label: string }> {
+async function stdinBlock(command: string): Promise<{ block: Block; label: string }> {
+  const pipe = `concord gen ... --out - | concord ${command} -`;
   // Reading a terminal would wait for a block nobody is about to type.
-  if (process.stdin.isTTY) throw new UsageError('-: reads the block from standard input, which is a terminal here; pipe a block into it (concord gen ... --out - | concord run -) or give a file');
+  if (process.stdin.isTTY) throw new UsageError(`-: reads the block from standard input, which is a terminal here; pipe a block into it (${pipe}) or give a file`);
   const chunks: Buffer[] = [];
   try {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -76,7 +77,7 @@ async function stdinBlock(): Promise<{ block: Block; label: string }> {
   const body = text.replace(/^\uFEFF/, '');
   if (body.trim() === '') {
     const what = body === '' ? 'is empty' : 'holds nothing but white space';
-    throw new BlockFileError(STDIN_LABEL, 'JSON', `standard input ${what} (pipe a block into it: concord gen ... --out - | concord run -)`);
+    throw new BlockFileError(STDIN_LABEL, 'JSON', `standard input ${what} (pipe a block into it: ${pipe})`);
   }
   return { block: parseBlock(text, STDIN_LABEL), label: STDIN_LABEL };
 }
@@ -106,9 +107,9 @@ export function noWorkloadOptions(o: WorkloadOptions, what: string): void {
   if (given.length) throw new UsageError(`give ${what} or ${given.join(', ')}, not both: the file sets its own transactions, accounts and hash costs`);
 }
 
-/** A block file (`-`: standard input) when one is given, otherwise the workload the options name. */
-export async function loadBlock(file: string | undefined, o: WorkloadOptions): Promise<{ block: Block; label: string }> {
+/** A block file (`-`: standard input, read for `command`, which its messages name) when one is given, otherwise the workload the options name. */
+export async function loadBlock(file: string | undefined, o: WorkloadOptions, command: 'run' | 'request'): Promise<{ block: Block; label: string }> {
   if (file === undefined) return workloadBlock(o);
   noWorkloadOptions(o, 'a block file');
-  return file === '-' ? stdinBlock() : fileBlock(file);
+  return file === '-' ? stdinBlock(command) : fileBlock(file);
 }

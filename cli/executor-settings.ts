@@ -22,6 +22,11 @@ export interface PartitionOptions {
  * is refused: it would silently mean the defaults; so is one that names an executor twice, by its
  * name or by two paths to one module file: dropping the second would hide a typo for another.
  */
+/** What tells two executor names apart: a module file by its resolved path (./m.mjs and m.mjs are one), anything else by its name. */
+export function executorKey(name: string): string {
+  return isModulePath(name) ? resolve(name) : name;
+}
+
 export function executorNames(raw: readonly string[], option = '--executor'): string[] {
   const split = (e: string): string[] => {
     const at = e.search(new RegExp(`(^|,)\\s*${EXEC_PREFIX}`));
@@ -33,7 +38,7 @@ export function executorNames(raw: readonly string[], option = '--executor'): st
   if (raw.length > 0 && names.length === 0) throw new UsageError(`${option} names no executor (got ${raw.map((e) => JSON.stringify(e)).join(', ')})`);
   const seen = new Map<string, string>();
   for (const name of names) {
-    const key = isModulePath(name) ? resolve(name) : name;
+    const key = executorKey(name);
     const before = seen.get(key);
     if (before === name) throw new UsageError(`${option}: ${name} is named twice`);
     if (before !== undefined) throw new UsageError(`${option}: ${before} and ${name} are one module file (${key}), named twice`);

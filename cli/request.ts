@@ -18,7 +18,7 @@ export interface RequestOptions extends WorkloadOptions {
 
 export async function requestCommand(file: string | undefined, o: RequestOptions): Promise<number> {
   const threads = intOption('--threads', o.threads, 0, 1, maxThreads()) || undefined;
-  const { block } = await loadBlock(file, o);
+  const { block } = await loadBlock(file, o, 'request');
   const line = o.answer ? execAnswer(block, executeReference(block), 1) : execRequest(block, 1, threads === undefined ? {} : { threads });
   writeStdout(`${JSON.stringify(line)}\n`);
   return EXIT.OK;

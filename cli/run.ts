@@ -62,7 +62,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const partition = partitionSettings(o, [name]);
   // --threads 1 asks for what a one-thread executor does anyway: a script looping over thread counts for every executor gives it.
   if (threads !== undefined && threads > 1 && EXECUTORS.get(name)?.parallel === false) throw new UsageError(`--threads: the ${name} executor runs on one thread (give --threads 1, or none)`);
-  const { block, label } = await loadBlock(file, o);
+  const { block, label } = await loadBlock(file, o, 'run');
   const json = o.json ? { block: label, executor: name } : undefined;
   const failed = (what: string) => new ExecutorFailure(`the executor ${name}${what}`, json);
   const options = threads ? { threads } : {};

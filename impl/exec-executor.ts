@@ -65,13 +65,16 @@ export class ExecCommandError extends ExecEngineError {}
  * Why the shell that ran `command` refused it, or null: exit 127 (not found) or 126 (not
  * executable), and its standard error nothing but the shell's one line about a word of `command`
  * ("/bin/sh: 1: ./engine: not found" from dash, "/bin/sh: line 1: ./engine: No such file or
- * directory" from bash). An engine that ran and then failed the same way writes its own name in
- * front ("./engine.sh: line 3: jq: command not found"), or about a word not in the command line,
- * or anything else besides; the caller also makes sure nothing was answered.
+ * directory" from bash; "/bin/sh: 1: exec: ./engine: not found" and "/bin/sh: line 1: exec:
+ * ./engine: cannot execute: No such file or directory" where the command starts with exec). An
+ * engine that ran and then failed the same way writes its own name in front ("./engine.sh: line
+ * 3: jq: command not found"), or about a word not in the command line, or anything else besides;
+ * the caller also makes sure nothing was answered.
  */
 export function shellRefusal(command: string, code: number | null, stderr: string): string | null {
   if (code !== 127 && code !== 126) return null;
-  const line = /^\/bin\/sh: (?:line )?(?:\d+: )?(.+): (not found|command not found|No such file or directory|Permission denied)\n?$/.exec(stderr);
+  // `exec:exec ./engine` (docs/exec-protocol.md) has the shell's exec builtin name the word after it.
+  const line = /^\/bin\/sh: (?:line )?(?:\d+: )?(?:exec: )?(.+?): (?:cannot execute: )?(not found|command not found|No such file or directory|Permission denied)\n?$/.exec(stderr);
   if (!line) return null;
   const word = line[1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   if (!new RegExp(`(^|[\\s'"=;&|(])${word}($|[\\s'";&|)])`).test(command)) return null;

@@ -9,9 +9,15 @@
 /** The words bench (bench/prediction.ts machineSlowdown) puts in a model's description where it slowed every thread as the machine's measured ceiling shows. */
 export const MACHINE_SLOWDOWN = "every thread's work slowed as the machine's ceiling measured";
 
-/** Whether a model charged the machine's measured slowdown: files from before bench did carry a ceiling but no such words. */
-export function chargesMachine(model: string): boolean {
-  return model.includes(MACHINE_SLOWDOWN);
+/** The words bench puts there where the run measured a ceiling but its cores ran at unequal speeds, so the models charge none. */
+export const MACHINE_NOT_CHARGED = "the machine's ceiling not charged";
+
+/**
+ * How a model treated the machine's measured ceiling: charged, not charged (unequal cores, its
+ * words say why), or neither said (files from before bench charged it, or without a ceiling).
+ */
+export function machineCharge(model: string): 'charged' | 'not charged' | null {
+  return model.includes(MACHINE_SLOWDOWN) ? 'charged' : model.includes(MACHINE_NOT_CHARGED) ? 'not charged' : null;
 }
 
 /** The words bench (bench/prediction.ts fitTransfer) puts in a model's description where the 2-thread model is slower than measured at no handover cost. */

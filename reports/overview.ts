@@ -1,10 +1,12 @@
 // The report's first section: what the run measured, at a glance, for a reader who publishes or
 // skims it. Per machine, each executor's speedup at each thread count as the geometric mean over
-// the workloads it ran (with the lowest and highest and where it ran the sequential executor on
-// every block), the verdict tally, the machine's ceiling and whether every run matched the
-// reference. The sections after it hold the figures, their spread and the reasons.
+// the workloads it ran in parallel (with the lowest and highest, and how many it left to the
+// sequential executor), the verdict tally, the machine's ceiling, and whether every run matched
+// the reference and none failed. The sections after it hold the figures, their spread and the
+// reasons.
 // Invariant: every figure is read from the merged rows, verdicts and results files; a run that did
-// not match the reference is counted and named, never averaged in.
+// not match the reference, failed, or timed the sequential executor in its stead is counted and
+// named, never averaged in.
 
 import { verdictBaselineWords } from './baseline.js';
 import { ceilingsWords } from './cores.js';
@@ -27,22 +29,23 @@ function speedupsTable(m: Merged): Table {
       const threads = [...new Set(runs.filter((r) => r.executor === executor).map((r) => r.threads))].sort((a, b) => a - b);
       for (const t of threads) {
         const all = runs.filter((r) => r.executor === executor && r.threads === t);
-        const counted = all.filter((r) => r.correct);
+        const correct = all.filter((r) => r.correct);
+        // A workload whose every block ran on the sequential executor times that executor, not this one.
+        const sequential = correct.filter((r) => r.run.fallbackShare === 1).length;
+        const parallel = correct.filter((r) => r.run.fallbackShare !== 1).sort((a, b) => a.speedup - b.speedup);
         const byWorkload = (r: Row) => `${times(r.speedup)} (${r.label})`;
-        const sorted = [...counted].sort((a, b) => a.speedup - b.speedup);
-        const sequential = counted.filter((r) => r.run.fallbackShare === 1).length;
-        const wrong = all.length - counted.length;
+        const wrong = all.length - correct.length;
         rows.push([
           ...(multi ? [s.name] : []), executor, String(t), String(all.length),
-          counted.length ? times(geomean(counted.map((r) => r.speedup))) : '–',
-          sorted.length ? byWorkload(sorted[0]!) : '–', sorted.length ? byWorkload(sorted[sorted.length - 1]!) : '–',
-          sequential ? `${sequential} of ${counted.length}` : '0', wrong ? `⚠ ${wrong}` : '0',
+          parallel.length ? times(geomean(parallel.map((r) => r.speedup))) : '–',
+          parallel.length ? byWorkload(parallel[0]!) : '–', parallel.length ? byWorkload(parallel[parallel.length - 1]!) : '–',
+          String(sequential), wrong ? `⚠ ${wrong}` : '0',
         ]);
       }
     }
   }
   return {
-    headers: [...(multi ? ['machine'] : []), 'executor', 'threads', 'workloads', 'speedup (geometric mean)', 'lowest', 'highest', 'ran the sequential executor on every block', 'did not match the reference'],
+    headers: [...(multi ? ['machine'] : []), 'executor', 'threads', 'workloads', 'speedup (geometric mean)', 'lowest', 'highest', 'left to the sequential executor', 'did not match the reference'],
     numeric: [...(multi ? [false] : []), false, true, true, true, false, false, true, true],
     rows,
   };
@@ -60,9 +63,9 @@ function tally(list: readonly Verdict[]): string {
 /** The overview section; `judged`: the verdicts the report's verdict section gives. */
 export function overviewSection(m: Merged, judged: readonly Verdict[]): Section {
   const paragraphs = [
-    `Each executor's speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} at each thread count, as the geometric mean over the workloads it ran, `
-      + 'with the lowest and the highest; where it ran the sequential executor on every block of a workload (the preflight, or a fallback), its speedup there is that executor\'s own. '
-      + 'A run that did not match the reference is left out of the mean and counted in the last column. The results tables below give each workload\'s figures and their spread.',
+    `Each executor's speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} at each thread count, as the geometric mean over the workloads it ran in parallel, `
+      + 'with the lowest and the highest. A workload whose every block it left to the sequential executor (the preflight, or a fallback) times that executor, not this one: it is counted apart, '
+      + 'as is a run that did not match the reference, and neither enters the mean. The results tables below give each workload\'s figures and their spread.',
   ];
   for (const s of m.sources) {
     const mine = judged.filter((v) => v.machine === s.name);
@@ -73,7 +76,10 @@ export function overviewSection(m: Merged, judged: readonly Verdict[]): Section 
     ];
     const runs = m.rows.filter((r) => r.machine === s.name);
     const wrong = runs.filter((r) => !r.correct).length;
-    facts.push(wrong ? `⚠ ${plural(wrong, 'run')} did not match the reference (named under Noise)` : `all ${plural(runs.length, 'run')}, baselines included, matched the reference`);
+    const failed = s.doc.failures.length;
+    if (wrong) facts.push(`⚠ ${plural(wrong, 'run')} did not match the reference (named under Noise)`);
+    if (failed) facts.push(`⚠ ${plural(failed, 'executor run')} failed (named under Noise)`);
+    if (!wrong && !failed) facts.push(runs.length ? `all ${plural(runs.length, 'run')}, baselines included, matched the reference` : 'no run was timed');
     const text = facts.join('; ');
     paragraphs.push(`${who}${text[0]!.toUpperCase()}${text.slice(1)}.`);
   }

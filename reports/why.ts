@@ -35,6 +35,8 @@ export const HOT_WINDOW_SHARE = 0.5;
  * schedule gains more than 10%, which is within what executor overheads cost.
  */
 export const CHAIN_IDEAL = 1.1;
+/** Two shares of a lead (its logarithm) within this fraction of the larger are "about even". */
+export const SAME_SHARE = 0.2;
 /** Both speedups below this fraction of the ideal: the executors, not the block's dependencies, limit them. */
 export const FAR_BELOW_IDEAL = 0.5;
 /**
@@ -170,11 +172,12 @@ function noiseFact(m: Match): string | null {
 /**
  * The winner's lead at T threads split by thread count, where both also ran at 1 thread: each
  * speedup is its 1-thread speedup (what the executor's own work per transaction costs beside the
- * sequential executor's) times its scaling from 1 to T threads (how it parallelizes), so the lead is
- * the product of the two leads and the larger share names where it comes from. `ceiling`: the
- * machine's at T (bench/ceiling.ts), beside which a scaling reads. Null for a tie, or where a run
- * did not match the reference or ran the sequential executor on every block (then both sides time
- * the same code).
+ * baseline's) times its scaling from 1 to T threads (how it parallelizes), so the lead is the
+ * product of the two leads. Where the 1-thread verdict is a tie or goes the other way, the lead is
+ * the scaling; otherwise the larger of the two leads names where it comes from, or both when they
+ * are within SAME_SHARE of each other. `ceiling`: the machine's at T (bench/ceiling.ts), beside
+ * which a scaling reads. Null for a tie, or where a run did not match the reference or ran the
+ * sequential executor on every block (then both sides time the same code).
  */
 export function leadSplit(one: Match | undefined, at: Match, ceiling: number | null): string | null {
   if (!one || at.threads === 1 || (at.outcome !== BLOCK_STM && at.outcome !== MODULAR)) return null;
@@ -182,15 +185,17 @@ export function leadSplit(one: Match | undefined, at: Match, ceiling: number | n
   if (rows.some((r) => !r.correct || allFellBack(r))) return null;
   const [winner, loser] = at.outcome === BLOCK_STM ? [BLOCK_STM, MODULAR] as const : [MODULAR, BLOCK_STM] as const;
   const side = (m: Match, e: string) => (e === BLOCK_STM ? m.blockStm : m.modular);
-  const gain = (e: string) => side(at, e).speedup / side(one, e).speedup;
-  const oneLead = side(one, winner).speedup / side(one, loser).speedup;
-  const gainLead = gain(winner) / gain(loser);
-  const source = oneLead <= 1 ? `all of ${winner}'s lead comes from how it scales (at 1 thread it is the slower)`
-    : gainLead <= 1 ? `all of ${winner}'s lead comes from its cost per transaction (it scales less)`
-    : Math.log(oneLead) >= Math.log(gainLead) ? `most of ${winner}'s lead comes from its cost per transaction` : `most of ${winner}'s lead comes from how it scales`;
+  const scaling = (e: string) => side(at, e).speedup / side(one, e).speedup;
+  const oneLead = Math.log(side(one, winner).speedup / side(one, loser).speedup);
+  const scalingLead = Math.log(scaling(winner) / scaling(loser));
+  const source = one.outcome === 'tie' ? `${winner}'s lead is how it scales (at 1 thread the two tie)`
+    : one.outcome === loser ? `${winner}'s lead is how it scales (at 1 thread ${loser} wins)`
+    : scalingLead <= 0 ? `${winner}'s lead is its cost per transaction (it scales no better)`
+    : Math.abs(oneLead - scalingLead) <= SAME_SHARE * Math.max(oneLead, scalingLead) ? `${winner}'s lead comes from both, about evenly`
+    : oneLead > scalingLead ? `most of ${winner}'s lead comes from its cost per transaction` : `most of ${winner}'s lead comes from how it scales`;
   const ceilingText = ceiling === null ? '' : ` (the machine's ceiling: ${times(ceiling)})`;
-  return `${winner}'s lead, split: at 1 thread ${BLOCK_STM} ${times(one.blockStm.speedup)} and ${MODULAR} ${times(one.modular.speedup)} (each one's cost per transaction beside the sequential executor's), `
-    + `and from 1 to ${at.threads} threads ${BLOCK_STM} scales by ${times(gain(BLOCK_STM))} and ${MODULAR} by ${times(gain(MODULAR))}${ceilingText}: ${source}.`;
+  return `${winner}'s lead, split: at 1 thread ${BLOCK_STM} ${times(one.blockStm.speedup)} and ${MODULAR} ${times(one.modular.speedup)} (each one's cost per transaction beside the baseline's), `
+    + `and from 1 to ${at.threads} threads ${BLOCK_STM} scales by ${times(scaling(BLOCK_STM))} and ${MODULAR} by ${times(scaling(MODULAR))}${ceilingText}: ${source}.`;
 }
 
 /** The reasons behind a match, as one sentence. */

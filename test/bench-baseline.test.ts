@@ -189,6 +189,10 @@ export default () => {
     expect(compare(base, swapped).rows).toEqual([]);
   });
 
+  it('refuses a baseline module that --executor names by another spelling of its path', () => {
+    expect(() => baselineOption('examples/my-executor.mjs', ['block-stm', './examples/my-executor.mjs'])).toThrow(/^--baseline examples\/my-executor\.mjs: also named in --executor/);
+  });
+
   it('without --baseline, the baseline is Concord\'s sequential executor, as before', () => {
     expect(baselineOption(undefined, ['block-stm'])).toEqual({ name: 'sequential', label: 'sequential', threads: undefined, onMainThread: true, notes: [], noPrediction: null });
     expect(baselineOption(' sequential ', ['block-stm']).notes).toEqual([]);

@@ -189,6 +189,12 @@ describe('machineSlowdown', () => {
     // A ceiling above the threads is noise, not threads that speed each other up.
     expect(machineSlowdown([{ threads: 2, ratio: 2.1 }])!.at(2)).toBe(1);
     expect(machineSlowdown([])).toBeUndefined();
+    // Never faster with more threads: 4 threads at their full 4x keep 2 threads' 1.25x.
+    expect(machineSlowdown([{ threads: 2, ratio: 1.6 }, { threads: 4, ratio: 4 }])!.at(4)).toBe(1.25);
+    expect(machineSlowdown([{ threads: 2, ratio: Number.NaN }, { threads: 4, ratio: 0 }])).toBeUndefined();
+    const unequal = machineSlowdown([{ threads: 2, ratio: 1.2 }], 'the core probes found cores of unequal speed (cpu0 0.60, cpu1 1.00)')!;
+    expect(unequal.at(2)).toBe(1);
+    expect(unequal.words).toBe("the machine's ceiling not charged (1.20x at 2 threads): the core probes found cores of unequal speed (cpu0 0.60, cpu1 1.00)");
     expect(s.words).toBe("every thread's work slowed as the machine's ceiling measured: 1.25x at 2 (ceiling 1.60x), 1.25x at 4 (ceiling 3.20x), held at 1.25x above 4 threads");
   });
 });

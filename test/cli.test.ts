@@ -324,7 +324,7 @@ export default () => ({ name: 'late', async execute(b) {
     expect(piped(' \n').stderr).toBe('concord run: stdin: JSON: standard input holds nothing but white space (pipe a block into it: concord gen ... --out - | concord run -)\n');
     const request = spawnSync(process.execPath, [cli, 'request', '-'], { encoding: 'utf8', timeout: 60_000, input: '' });
     expect(request.status).toBe(2);
-    expect(request.stderr).toMatch(/^concord request: stdin: JSON: standard input is empty /);
+    expect(request.stderr).toBe('concord request: stdin: JSON: standard input is empty (pipe a block into it: concord gen ... --out - | concord request -)\n');
     const cut = piped(generated.stdout.slice(0, 200));
     expect(cut.status).toBe(2);
     expect(cut.stderr).toMatch(/^concord run: stdin: JSON: /);

@@ -237,6 +237,9 @@ for await (const line of createInterface({ input: process.stdin })) {
     expect(shellRefusal('cd build && ./engine', 127, '/bin/sh: line 1: ./engine: No such file or directory\n')).toMatch(/^the shell found no such command/);
     expect(shellRefusal('my-engine', 127, '/bin/sh: my-engine: command not found\n')).toMatch(/^the shell found no such command/);
     expect(shellRefusal('./engine', 126, '/bin/sh: 1: ./engine: Permission denied\n')).toMatch(/^the shell could not run the command \(.*\): is it executable\?/);
+    // exec:exec ./engine, as docs/exec-protocol.md suggests: dash's and bash's words for the exec builtin.
+    expect(shellRefusal('exec ./engine', 127, '/bin/sh: 1: exec: ./engine: not found\n')).toMatch(/^the shell found no such command/);
+    expect(shellRefusal('exec ./engine', 127, '/bin/sh: line 1: exec: ./engine: cannot execute: No such file or directory\n')).toMatch(/^the shell found no such command/);
     // The engine's own script missing a tool, another shell's line, more on standard error, another code.
     expect(shellRefusal('./engine.sh', 127, './engine.sh: line 3: jq: command not found\n')).toBeNull();
     expect(shellRefusal('./engine.sh', 127, '/bin/sh: 1: jq: not found\n')).toBeNull();

@@ -21,7 +21,7 @@ import { writeReport } from '../reports/report.js';
 import { parseResults, serializeResults, type ResultsFile } from '../reports/schema.js';
 import { workloadLabels } from '../reports/summary.js';
 import { verdicts } from '../reports/verdict.js';
-import { MACHINE_SLOWDOWN } from '../reports/fit.js';
+import { MACHINE_NOT_CHARGED, MACHINE_SLOWDOWN } from '../reports/fit.js';
 import { contestResults, mdUnescaped, PREFLIGHT_CHAIN, sampleResults } from './report-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -578,6 +578,13 @@ describe("the models' share of the machine", () => {
     const md = text(predicted('VM 1 ns/gas', true));
     expect(md).toContain("The predictions of a run that measured the machine's ceiling but were made before the models charged it fit their handover costs to the whole 2-thread loss");
     expect(md).not.toContain('both models first slow every thread');
+  });
+
+  it('says a run on unequal cores charged none, and why', () => {
+    const md = text(predicted(`VM 1 ns/gas; ${MACHINE_NOT_CHARGED} (1.82x at 2 threads): the core probes found cores of unequal speed`, true));
+    expect(md).toContain('A run whose cores ran at unequal speeds charges no slowdown for its ceiling (its footnotes say so)');
+    expect(md).not.toContain('both models first slow every thread');
+    expect(md).not.toContain('made before the models charged it');
   });
 
   it('says a run without a ceiling charges no slowdown', () => {

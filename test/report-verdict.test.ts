@@ -192,7 +192,7 @@ describe('which executor wins, and why', () => {
     expect(why).toBe(
       'block-stm re-executed 0.30 and failed 0.28 validations per transaction, waiting on an estimate 0.15 times per transaction; '
       + 'few of modular\'s transactions crossed modules (cross-module share 2.0%, lane imbalance 1.05). At 1 thread: tie (2% apart, p=0.393).'
-      + ' modular\'s lead, split: at 1 thread block-stm 0.90x and modular 0.92x (each one\'s cost per transaction beside the sequential executor\'s), and from 1 to 2 threads block-stm scales by 1.40x and modular by 2.02x: most of modular\'s lead comes from how it scales.',
+      + ' modular\'s lead, split: at 1 thread block-stm 0.90x and modular 0.92x (each one\'s cost per transaction beside the baseline\'s), and from 1 to 2 threads block-stm scales by 1.40x and modular by 2.02x: modular\'s lead is how it scales (at 1 thread the two tie).',
     );
   });
 
@@ -280,9 +280,17 @@ describe('which executor wins, and why', () => {
       return row(section(renderMarkdown(merge([{ file: 'r.json', doc: withCeilings }]), [])), 'p2p 1000 acc × 1000 tx')[6]!;
     };
     // 2 threads: about 1.67x against 1.25x; 1 thread: 1.26x against 0.90x, as far apart (the fixture's samples spread around each ms).
-    expect(whyOf(8)).toContain("modular's lead, split: at 1 thread block-stm 0.90x and modular 1.26x (each one's cost per transaction beside the sequential executor's), "
-      + "and from 1 to 2 threads block-stm scales by 1.40x and modular by 1.35x: all of modular's lead comes from its cost per transaction (it scales less).");
+    expect(whyOf(8)).toContain("modular's lead, split: at 1 thread block-stm 0.90x and modular 1.26x (each one's cost per transaction beside the baseline's), "
+      + "and from 1 to 2 threads block-stm scales by 1.40x and modular by 1.35x: modular's lead is its cost per transaction (it scales no better).");
     // 1 thread: about 1.0x against 0.9x, a smaller gap than modular's better scaling.
+    const split = (blockStm: [number, number], modular: [number, number]) => {
+      const doc = contestResults([{ workload: 'p2p', idealLimit: 18, seqMs: 10, blockStm: { 1: { ms: blockStm[0] }, 2: { ms: blockStm[1] } }, modular: { 1: { ms: modular[0] }, 2: { ms: modular[1] } } }]);
+      return row(section(renderMarkdown(merge([{ file: 'r.json', doc }]), [])), 'p2p 1000 acc × 1000 tx')[6]!;
+    };
+    // block-stm wins at 1 thread (about 1.11x against 0.91x), modular at 2.
+    expect(split([9, 8], [11, 5])).toMatch(/: modular's lead is how it scales \(at 1 thread block-stm wins\)\.$/);
+    // 1.25x against 1.0x at 1 thread, and scaling by about 2.0x against 1.6x: the two leads about even.
+    expect(split([10, 6.4], [8, 4])).toMatch(/: modular's lead comes from both, about evenly\.$/);
     expect(whyOf(10, [{ threads: 2, ratio: 1.8 }])).toMatch(/and from 1 to 2 threads block-stm scales by [\d.]+x and modular by [\d.]+x \(the machine's ceiling: 1\.80x\): most of modular's lead comes from how it scales\.$/);
   });
 
@@ -365,8 +373,8 @@ describe('which executor wins, and why', () => {
     expect(why).toBe('block-stm met few conflicts (0 re-executions per transaction); '
       + 'both stay below half of the 2.00x the block\'s dependencies allow at 2 threads: their own costs limit them, not the block; '
       + '⚠ only 6 samples in a run: a rough verdict. At 1 thread: tie (1% apart, p=1.000). '
-      + 'block-stm\'s lead, split: at 1 thread block-stm 0.89x and modular 0.90x (each one\'s cost per transaction beside the sequential executor\'s), '
-      + 'and from 1 to 2 threads block-stm scales by 0.95x and modular by 0.38x: all of block-stm\'s lead comes from how it scales (at 1 thread it is the slower).');
+      + 'block-stm\'s lead, split: at 1 thread block-stm 0.89x and modular 0.90x (each one\'s cost per transaction beside the baseline\'s), '
+      + 'and from 1 to 2 threads block-stm scales by 0.95x and modular by 0.38x: block-stm\'s lead is how it scales (at 1 thread the two tie).');
   });
 
   it('an executor that did not match the reference gets no verdict', () => {
@@ -389,7 +397,7 @@ describe('which executor wins, and why', () => {
     expect(row(oldMd, 'p2p 1000 acc × 1000 tx')[6]).toBe(
       'block-stm re-executed 0.30 and failed 0.28 validations per transaction; '
       + 'modular\'s own statistics (cross-module share, lane imbalance) are not in this results file. At 1 thread: tie (2% apart, p=0.393).'
-      + ' modular\'s lead, split: at 1 thread block-stm 0.90x and modular 0.92x (each one\'s cost per transaction beside the sequential executor\'s), and from 1 to 2 threads block-stm scales by 1.40x and modular by 2.02x: most of modular\'s lead comes from how it scales.',
+      + ' modular\'s lead, split: at 1 thread block-stm 0.90x and modular 0.92x (each one\'s cost per transaction beside the baseline\'s), and from 1 to 2 threads block-stm scales by 1.40x and modular by 2.02x: modular\'s lead is how it scales (at 1 thread the two tie).',
     );
     expect(row(oldMd, 'amm 1000 acc × 1000 tx')[6]).toMatch(new RegExp(`^block-stm fell back to sequential execution \\(${CONTENTION}\\); modular's own statistics`));
   });

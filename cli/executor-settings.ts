@@ -3,6 +3,7 @@
 // error, not a silent default; a user's module (a path) receives them all, as its factory may use
 // them, and so does an engine in another process (`exec:`), in each request.
 
+import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXECUTORS, isModulePath } from '../impl/registry.js';
 import { EXEC_PREFIX } from '../impl/exec-executor.js';
@@ -22,9 +23,15 @@ export interface PartitionOptions {
  * is refused: it would silently mean the defaults; so is one that names an executor twice, by its
  * name or by two paths to one module file: dropping the second would hide a typo for another.
  */
-/** What tells two executor names apart: a module file by its resolved path (./m.mjs and m.mjs are one), anything else by its name. */
+/** What tells two executor names apart: a module file by its real path (./m.mjs, m.mjs and a link to it are one), anything else by its name. */
 export function executorKey(name: string): string {
-  return isModulePath(name) ? resolve(name) : name;
+  if (!isModulePath(name)) return name;
+  try {
+    return realpathSync(resolve(name));
+  } catch {
+    // A file that is not there is refused by its loading, in its own words.
+    return resolve(name);
+  }
 }
 
 export function executorNames(raw: readonly string[], option = '--executor'): string[] {

@@ -4,11 +4,12 @@
 // Run as a user runs them (dist/cli/concord.js): one line on stderr naming the option, exit 2.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate, WORKLOADS } from '../bench/workloads.js';
+import { executorNames } from '../cli/executor-settings.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -92,6 +93,15 @@ describe('concord option checks', () => {
     refused(['verify', '--executor', 'modular,modular', '--runs', '1'], /^concord verify: --executor: modular is named twice\n$/);
     refused(['verify', '--executor', 'exec:./engine --x', '--executor', 'exec:./engine --x'], /^concord verify: --executor: exec:\.\/engine --x is named twice\n$/);
     refused(['verify', '--executor', './engine.mjs', '--executor', 'engine.mjs'], new RegExp(`^concord verify: --executor: \\./engine\\.mjs and engine\\.mjs are one module file \\(${join(process.cwd(), 'engine.mjs').replace(/[.]/g, '\\.')}\\), named twice\n$`));
+    // A link to the module is the module too.
+    const dir = mkdtempSync(join(tmpdir(), 'concord-link-'));
+    try {
+      writeFileSync(join(dir, 'engine.mjs'), 'export default {};\n');
+      symlinkSync(join(dir, 'engine.mjs'), join(dir, 'link.mjs'));
+      expect(() => executorNames([join(dir, 'engine.mjs'), join(dir, 'link.mjs')])).toThrow(/ are one module file \(.*engine\.mjs\), named twice$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses numbers Number() would read too kindly, naming the option', () => {

@@ -16,13 +16,6 @@ export interface PartitionOptions {
   partition?: string;
 }
 
-/**
- * Executor names as --executor (or `option`) gives them, repeated or comma-separated, in order. An
- * `exec:` command keeps the rest of its --executor whole, commas and all, since a command line may
- * hold them (`block-stm,exec:./engine --sizes 1,2`). An --executor that names none (`--executor ,`)
- * is refused: it would silently mean the defaults; so is one that names an executor twice, by its
- * name or by two paths to one module file: dropping the second would hide a typo for another.
- */
 /** What tells two executor names apart: a module file by its real path (./m.mjs, m.mjs and a link to it are one), anything else by its name. */
 export function executorKey(name: string): string {
   if (!isModulePath(name)) return name;
@@ -34,6 +27,13 @@ export function executorKey(name: string): string {
   }
 }
 
+/**
+ * Executor names as --executor (or `option`) gives them, repeated or comma-separated, in order. An
+ * `exec:` command keeps the rest of its --executor whole, commas and all, since a command line may
+ * hold them (`block-stm,exec:./engine --sizes 1,2`). An --executor that names none (`--executor ,`)
+ * is refused: it would silently mean the defaults; so is one that names an executor twice, by its
+ * name or by two paths to one module file: dropping the second would hide a typo for another.
+ */
 export function executorNames(raw: readonly string[], option = '--executor'): string[] {
   const split = (e: string): string[] => {
     const at = e.search(new RegExp(`(^|,)\\s*${EXEC_PREFIX}`));

@@ -17,6 +17,7 @@ import { closeZ3, openZ3, Z3MissingError } from '../spec/smt/z3.js';
 import { EXIT, nonNegativeNumberOption } from './errors.js';
 import { fsReason, realPathOf, writeStdout } from './output.js';
 import { createProgress } from './progress.js';
+import { plural } from '../spec/plural.js';
 
 export interface ProveOptions {
   /** Contract files to prove instead of the built-in claims: one, or several (--contract repeated). */
@@ -44,7 +45,7 @@ export function formatTable(results: readonly ProveResult[], ms: number): string
     if (r.retried) lines.push(`    ran again on a fresh z3: ${r.retried}`);
   });
   const off = results.filter((r) => !asExpected(r));
-  lines.push('', `${results.length} claim${results.length === 1 ? '' : 's'}, ${results.length - off.length} as expected${off.length ? `, ${off.length} not (marked !)` : ''}; ${(ms / 1000).toFixed(1)} s`);
+  lines.push('', `${plural(results.length, 'claim')}, ${results.length - off.length} as expected${off.length ? `, ${off.length} not (marked !)` : ''}; ${(ms / 1000).toFixed(1)} s`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -87,6 +87,23 @@ export function slowed(txMs: Float64Array, s: number): Float64Array {
   return s === 1 ? txMs : txMs.map((ms) => ms * s);
 }
 
+/**
+ * A model's costs at `threads`: the machine's slowdown there (input.slowdown; 1 without one) and
+ * each transaction's time stretched by it, made once per thread count, since a fit runs the
+ * 2-worker model many times.
+ */
+export function costsAt(input: Pick<ModelInput, 'txMs' | 'slowdown'>): (threads: number) => { readonly slow: number; readonly txMs: Float64Array } {
+  const made = new Map<number, { readonly slow: number; readonly txMs: Float64Array }>();
+  return (threads) => {
+    let costs = made.get(threads);
+    if (!costs) {
+      const slow = input.slowdown?.at(threads) ?? 1;
+      made.set(threads, (costs = { slow, txMs: slowed(input.txMs, slow) }));
+    }
+    return costs;
+  };
+}
+
 /** The median time of `f` over 5 calls after 3 to warm it up, in ms. */
 export function medianTime(f: () => void): number {
   const times: number[] = [];

@@ -45,7 +45,7 @@ import { LaneThread } from '../impl/modular/thread.js';
 import { FINISHED } from '../impl/runtime/sim.js';
 import { median } from '../reports/stats.js';
 import { Coherence } from './coherence.js';
-import { fitTransfer, predictEach, slowed, unfitted, type ModelInput, type Predictions } from './prediction.js';
+import { costsAt, fitTransfer, predictEach, unfitted, type ModelInput, type Predictions } from './prediction.js';
 
 /** The registry name of the executor this file models. */
 export const MODULAR_EXECUTOR = 'modular';
@@ -458,12 +458,13 @@ function predicted(input: ModelInput, settings: ModularSettings): Predictions {
   const pair = planFor(modulesFor(2, settings));
   const handover = 'slot or lane a worker takes over from another';
   // The machine's slowdown at T threads stretches what the threads do at once (prediction.ts machineSlowdown).
-  const slowAt = (t: number) => input.slowdown?.at(t) ?? 1;
-  const atThreads = (plan: ModularPlan, t: number, transferMs: number, costs = slowed(txMs, slowAt(t))) =>
-    modularVirtualRun(plan, slowedMain(main, slowAt(t)), t, costs, opMs * slowAt(t), transferMs);
-  const twoCosts = slowed(txMs, slowAt(2));
+  const costs = costsAt(input);
+  const atThreads = (plan: ModularPlan, t: number, transferMs: number) => {
+    const { slow, txMs: stretched } = costs(t);
+    return modularVirtualRun(plan, slowedMain(main, slow), t, stretched, opMs * slow, transferMs);
+  };
   const transfer = fitTransfer((transferMs) => {
-    const run = atThreads(pair, 2, transferMs, twoCosts);
+    const run = atThreads(pair, 2, transferMs);
     return { ms: run.makespanMs + input.preflightMs, transfers: run.transfers };
   }, input.twoMs, simBlock.txs.length, handover, undefined, input.unfitted);
   const model = `lanes replayed on the block's plan; ${vm}; main thread as timed here: planning ${(main.planMsPerTx * 1e3).toFixed(2)} us per transaction, `

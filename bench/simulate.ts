@@ -34,7 +34,7 @@ import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/threa
 import { median } from '../reports/stats.js';
 import { generate } from './workloads.js';
 import { MODULAR_EXECUTOR, predictModular, type ModularSettings } from './simulate-modular.js';
-import { fitTransfer, gapLines, machineSlowdown, medianTime, predictEach, preflightCost, slowed, unfitted, type MeasuredCeiling, type ModelInput, type Predictions, type SimulatedPoint, type ThreadGap } from './prediction.js';
+import { costsAt, fitTransfer, gapLines, machineSlowdown, medianTime, predictEach, preflightCost, unfitted, type MeasuredCeiling, type ModelInput, type Predictions, type SimulatedPoint, type ThreadGap } from './prediction.js';
 import type { RunResult, SweepWorkload } from './sweep.js';
 
 /** The registry name of the executor whose algorithm is simulated. */
@@ -367,11 +367,10 @@ function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
     maxSteps: Math.min(o.maxSteps, Math.ceil(o.stepBudget * fit.steps)), maxExecutions: o.maxExecutionsPerTx * Math.max(1, block.txs.length),
   };
   // The machine's slowdown at T threads stretches every worker's work; a line moving between cores costs the same.
-  const slowAt = (t: number) => input.slowdown?.at(t) ?? 1;
-  const atThreads = (t: number, transferMs: number, costs = slowed(txMs, slowAt(t))) => completedRun(block, t, costs, opMs * slowAt(t), limits, transferMs);
-  const twoCosts = slowed(txMs, slowAt(2));
+  const costs = costsAt(input);
+  const atThreads = (t: number, transferMs: number) => completedRun(block, t, costs(t).txMs, opMs * costs(t).slow, limits, transferMs);
   const probe = (transferMs: number) => {
-    const run = atThreads(2, transferMs, twoCosts);
+    const run = atThreads(2, transferMs);
     return run.failure ? run.failure : { ms: run.makespanMs + setupMs + preflightMs, transfers: run.transfers, where: sectionsText(run.transfersBySection, block.txs.length) };
   };
   const beside = o.crossCoreNs === undefined ? undefined : `half the cross-core round trip the probes measured: ${(o.crossCoreNs / 2).toFixed(0)} ns`;

@@ -11,7 +11,7 @@ import { rerunCommand, rerunGeneratedCommand } from '../properties/report.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
 import { threadCeiling } from '../bench/ceiling.js';
-import { ceilingsWords, probeText, unequal } from '../reports/cores.js';
+import { CEILING_DRIFT, ceilingDrift, ceilingRatio, probeText, recordedCeilingsWords, unequal, type CeilingRecord } from '../reports/cores.js';
 import { machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
 import { CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
@@ -218,7 +218,7 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   progress.info('bench: timing each core alone (bench/core-speeds.ts)');
   const coresAtStart = probeCoreSpeeds(probe);
   for (const line of pinningNotes(allowedCpus(), pinCpus.length > 0, coresAtStart, baseline.onMainThread)) progress.note(line);
-  const ceilings = await machineCeilings(threads.filter((t) => t > 1 && t <= machine.effectiveCores), probe.txs, quick, progress);
+  const ceilingsAtStart = await machineCeilings(threads.filter((t) => t > 1 && t <= machine.effectiveCores), probe.txs, quick, progress);
   // The sweep starts and closes one instance of every executor at each thread count, the baseline's
   // too, so what is left alive after it is told of them all together.
   const alive = resourceCounts();
@@ -232,6 +232,7 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   progress.stop();
   if (![baseline.name, ...executors].some(isModuleObject)) await warnLeftAlive('bench', `the sweep's executors (${[baseline.name, ...executors].join(', ')})`, alive);
   const cores = { start: coresAtStart, end: probeCoreSpeeds(probe) };
+  const ceilings = await ceilingsAtEnd(ceilingsAtStart, probe.txs, quick, progress);
   const { points, gaps } = baseline.noPrediction === null
     ? predict(suite, result.runs, { threads, quick, partition, cores, ceilings, progress })
     : { points: [], gaps: [baseline.noPrediction] };
@@ -261,14 +262,41 @@ const CEILING_SAMPLES_QUICK = 10;
  * (bench/ceiling.ts), on the probe block (p2p, `txs` accounts and transactions), so that a report
  * can tell the machine's share of a missed speedup from the executor's.
  */
-async function machineCeilings(threads: readonly number[], txs: number, quick: boolean, progress: Progress): Promise<NonNullable<ResultsFile['ceilings']>> {
-  const out: NonNullable<ResultsFile['ceilings']> = [];
+async function machineCeilings(threads: readonly number[], txs: number, quick: boolean, progress: Progress): Promise<CeilingRecord[]> {
+  const out: CeilingRecord[] = [];
   for (const t of threads) {
     progress.info(`bench: the machine's ceiling at ${plural(t, 'thread')} (bench/ceiling.ts)`);
-    const c = await threadCeiling(t, 'p2p', { accounts: txs, txs, seed: 1 }, quick ? CEILING_SAMPLES_QUICK : CEILING_SAMPLES);
+    const c = await ceilingOnProbe(t, txs, quick);
     out.push({ threads: t, workload: `sequential executor, p2p ${txs} accounts x ${txs} txs`, oneMs: c.oneMs, partsMs: c.partsMs, ratio: c.ratio });
   }
-  if (out.length > 0) progress.info(`bench: the machine's ceiling: ${ceilingsWords(out)}`);
+  if (out.length > 0) progress.info(`bench: the machine's ceiling: ${recordedCeilingsWords(out)}`);
+  return out;
+}
+
+function ceilingOnProbe(threads: number, txs: number, quick: boolean): ReturnType<typeof threadCeiling> {
+  return threadCeiling(threads, 'p2p', { accounts: txs, txs, seed: 1 }, quick ? CEILING_SAMPLES_QUICK : CEILING_SAMPLES);
+}
+
+/**
+ * The ceilings measured before the sweep with the same measured again after it: a host can move a
+ * VM's vCPUs while it runs, which changes what two threads at once reach while each core alone
+ * keeps its speed (the core probes pass), so one measurement taken in a bad phase would halve
+ * the predictions of a sweep that ran in a good one. Warns where the two ends differ.
+ */
+async function ceilingsAtEnd(atStart: readonly CeilingRecord[], txs: number, quick: boolean, progress: Progress): Promise<CeilingRecord[]> {
+  const out: CeilingRecord[] = [];
+  for (const c of atStart) {
+    progress.info(`bench: the machine's ceiling at ${plural(c.threads, 'thread')} again, after the sweep`);
+    const end = await ceilingOnProbe(c.threads, txs, quick);
+    out.push({ ...c, end: { oneMs: end.oneMs, partsMs: end.partsMs, ratio: end.ratio } });
+  }
+  if (out.length === 0) return out;
+  progress.info(`bench: the machine's ceiling: ${recordedCeilingsWords(out)}`);
+  const moved = out.filter((c) => ceilingDrift(c) > CEILING_DRIFT);
+  if (moved.length > 0) {
+    progress.note(`bench: the machine's ceiling moved during the sweep by more than ${Math.round((CEILING_DRIFT - 1) * 100)}% at ${moved.map((c) => plural(c.threads, 'thread')).join(', ')}: `
+      + 'the predictions charge the mean of the two, and the report warns; rerun when they agree');
+  }
   return out;
 }
 
@@ -279,7 +307,7 @@ async function machineCeilings(threads: readonly number[], txs: number, quick: b
 function predict(
   suite: readonly SweepWorkload[], runs: readonly RunResult[],
   { threads, quick, partition, cores, ceilings, progress }: {
-    threads: readonly number[]; quick: boolean; partition: ReturnType<typeof partitionSettings>; cores: NonNullable<ResultsFile['cores']>; ceilings: NonNullable<ResultsFile['ceilings']>; progress: Progress;
+    threads: readonly number[]; quick: boolean; partition: ReturnType<typeof partitionSettings>; cores: NonNullable<ResultsFile['cores']>; ceilings: readonly CeilingRecord[]; progress: Progress;
   },
 ): { points: ResultsFile['simulated']; gaps: string[] } {
   const virtualThreads = [...new Set([...threads, ...(quick ? QUICK_SIMULATED_THREADS : SIMULATED_THREADS)])].sort((a, b) => a - b);
@@ -290,7 +318,7 @@ function predict(
   const simulation = simulateScaling(simulated, runs, {
     threads: virtualThreads, stepBudget: quick ? 12 : 20, maxSteps: quick ? 1_500_000 : 12_000_000, maxExecutionsPerTx: 12, modular: partition,
     ...(trips.length > 0 ? { crossCoreNs: median(trips) } : {}),
-    ceilings,
+    ceilings: ceilings.map((c) => ({ threads: c.threads, ratio: ceilingRatio(c) })),
     ...([cores.start, cores.end].some(unequal) ? { unequalCores: `the core probes found cores of unequal speed (${probeText(cores.start)}; then ${probeText(cores.end)})` } : {}),
     onProgress: (done, total, what) => (done === 0 ? progress.start(total, 'simulate') : progress.update(done, what)),
   });

@@ -5,7 +5,7 @@
 // cache-line round trip between cores (bench/core-latency.ts) prices what workers share. The
 // machine's measured ceiling (bench/ceiling.ts) is what t workers sharing nothing reached at once.
 
-import type { CoreProbeRecord } from './schema.js';
+import type { CoreProbeRecord, ResultsFile } from './schema.js';
 import { median } from './stats.js';
 import { plural } from '../spec/plural.js';
 
@@ -55,6 +55,29 @@ export function unequal(probe: CoreProbeRecord): boolean {
  */
 export function ceilingsWords(ceilings: readonly { readonly threads: number; readonly ratio: number }[]): string {
   return ceilings.map((c) => `${c.ratio.toFixed(2)}x at ${plural(c.threads, 'thread')}`).join(', ');
+}
+
+export type CeilingRecord = NonNullable<ResultsFile['ceilings']>[number];
+
+/** A ceiling measured this much higher at one end of the sweep than at the other (or more) moved during it. */
+export const CEILING_DRIFT = 1.15;
+
+/**
+ * The ceiling the models charge and the verdicts read: the mean of the measurements before and
+ * after the sweep where both were taken, since its rounds ran somewhere between the two.
+ */
+export function ceilingRatio(c: CeilingRecord): number {
+  return c.end ? (c.ratio + c.end.ratio) / 2 : c.ratio;
+}
+
+/** The higher of the two ends' measurements over the lower; 1 where only one was taken. */
+export function ceilingDrift(c: CeilingRecord): number {
+  return c.end ? Math.max(c.ratio, c.end.ratio) / Math.min(c.ratio, c.end.ratio) : 1;
+}
+
+/** "1.75x at 2 threads (1.90x before the sweep, 1.60x after)", or "1.73x at 2 threads" from a file with one measurement. */
+export function recordedCeilingsWords(ceilings: readonly CeilingRecord[]): string {
+  return ceilings.map((c) => `${ceilingsWords([{ threads: c.threads, ratio: ceilingRatio(c) }])}${c.end ? ` (${c.ratio.toFixed(2)}x before the sweep, ${c.end.ratio.toFixed(2)}x after)` : ''}`).join(', ');
 }
 
 /** "1.59x at 2 threads, ..." for the thread counts given (capped at the cores measured). */

@@ -9,7 +9,7 @@
 // named, never averaged in.
 
 import { verdictBaselineWords } from './baseline.js';
-import { ceilingsWords } from './cores.js';
+import { recordedCeilingsWords } from './cores.js';
 import type { Merged } from './merge.js';
 import type { Section, Table } from './render.js';
 import { geomean } from './stats.js';
@@ -72,7 +72,7 @@ export function overviewSection(m: Merged, judged: readonly Verdict[]): Section 
     const who = m.sources.length > 1 ? `${s.name}: ` : '';
     const facts = [
       ...(mine.length ? [`which executor wins at the highest thread count both ran: ${tally(mine)}`] : []),
-      s.doc.ceilings ? `the machine's ceiling: ${ceilingsWords(s.doc.ceilings)}` : 'the machine\'s ceiling was not measured (no thread count above 1 within the cores, or a file from before it was)',
+      s.doc.ceilings ? `the machine's ceiling: ${recordedCeilingsWords(s.doc.ceilings)}` : 'the machine\'s ceiling was not measured (no thread count above 1 within the cores, or a file from before it was)',
     ];
     const runs = m.rows.filter((r) => r.machine === s.name);
     const wrong = runs.filter((r) => !r.correct).length;

@@ -12,7 +12,7 @@
 import { WORKLOADS } from '../bench/workloads.js';
 import { anchorsFor, BLOCK_STM_ANCHORS, LOW_CONTENTION_ACCOUNTS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
-import { ceilingsText, ceilingsWords, probeText, UNEQUAL_CORES, unequal } from './cores.js';
+import { CEILING_DRIFT, ceilingDrift, ceilingRatio, ceilingsText, probeText, recordedCeilingsWords, UNEQUAL_CORES, unequal } from './cores.js';
 import { machineCharge, optimistic, pessimistic } from './fit.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
@@ -255,7 +255,7 @@ function coresTable(sources: readonly Source[]): Table {
     numeric: [false, false, false, false],
     rows: sources.map((s) => [
       s.name, ...(s.doc.cores ? [probeText(s.doc.cores.start), probeText(s.doc.cores.end)] : ['not recorded', 'not recorded']),
-      s.doc.ceilings ? ceilingsWords(s.doc.ceilings) : 'not recorded',
+      s.doc.ceilings ? recordedCeilingsWords(s.doc.ceilings) : 'not recorded',
     ]),
   };
 }
@@ -323,6 +323,19 @@ function driftWarning(s: Source, rows: readonly Row[]): string | null {
 }
 
 /**
+ * The warning for a source whose machine ceiling moved between its measurements before and after
+ * the sweep, or null: each core alone may have kept its speed (the core probes pass) while two
+ * cores at once did not, as when a host moves a VM's vCPUs onto one core's siblings. The rounds
+ * ran somewhere between the two ceilings, so neither bounds them and the models charge the mean.
+ */
+function ceilingWarning(s: Source): string | null {
+  const moved = (s.doc.ceilings ?? []).filter((c) => ceilingDrift(c) > CEILING_DRIFT);
+  if (moved.length === 0) return null;
+  const each = moved.map((c) => `${c.ratio.toFixed(2)}x before the sweep and ${c.end!.ratio.toFixed(2)}x after at ${threadsText(c.threads)}`).join('; ');
+  return `⚠ ${s.name}: the machine's ceiling moved during the sweep by more than ${Math.round((CEILING_DRIFT - 1) * 100)}% (${each}): what the machine allowed its threads changed while the rounds ran, so how much of a missed speedup is the machine's is known only between those bounds, and the predictions charge their mean. Rerun when the two agree.`;
+}
+
+/**
  * The A/A evidence a file holds, or null: where both executors sent every block to the sequential
  * executor, the same code ran twice, so how far their speedups differ is the noise alone.
  */
@@ -341,6 +354,8 @@ function warnings(m: Merged): string[] {
     if (cores) out.push(cores);
     const slowdown = slowdownWarning(s);
     if (slowdown) out.push(slowdown);
+    const ceiling = ceilingWarning(s);
+    if (ceiling) out.push(ceiling);
     const drift = driftWarning(s, m.rows);
     if (drift) out.push(drift);
     const n = s.doc.noise;
@@ -580,8 +595,8 @@ function verdictSection(m: Merged, list: readonly Verdict[]): Section {
   const rows = list.map((v) => {
     const h = v.headline;
     const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}.`);
-    const ceiling = m.sources.find((s) => s.name === v.machine)?.doc.ceilings?.find((c) => c.threads === h.threads)?.ratio ?? null;
-    const split = leadSplit(v.others.find((o) => o.threads === 1), h, ceiling);
+    const ceiling = m.sources.find((s) => s.name === v.machine)?.doc.ceilings?.find((c) => c.threads === h.threads);
+    const split = leadSplit(v.others.find((o) => o.threads === 1), h, ceiling ? ceilingRatio(ceiling) : null);
     const pair = predictedPair(m, v.machine, v.workload.id);
     return [
       v.label, ...(multi ? [v.machine] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
@@ -610,7 +625,7 @@ function machineShareText(m: Merged): string {
   const before = by(null);
   return [
     ...(charged.length ? [`Where the run measured the machine's ceiling (the Noise section's machine ceiling column)${files(charged)}, both models first slow every thread's work at T threads `
-      + 'by T over the ceiling at T (between two thread counts measured, by the lower one\'s; above the highest, by its, which is optimistic where memory or a shared cache saturates with more cores); '
+      + 'by T over the ceiling at T (the mean of its measurements before and after the sweep, where both were taken; between two thread counts measured, by the lower one\'s; above the highest, by its, which is optimistic where memory or a shared cache saturates with more cores); '
       + 'the footnotes say so. Only what is left of the measured 2-thread time is then fitted to handovers, so the loss the machine has with nothing shared (memory, a shared cache, the clock) '
       + 'is not put on cache lines or lanes and multiplied by their number at more threads. The main thread\'s work while the workers wait (Block-STM\'s writing of the block, modular\'s barriers and results) is not slowed.'] : []),
     ...(notCharged.length ? [`A run whose cores ran at unequal speeds${files(notCharged)} charges no slowdown for its ceiling (its footnotes say so): the ceiling\'s fixed parts wait for the slowest core, which an executor handing out work as it goes does not.`] : []),
@@ -630,7 +645,7 @@ function sections(m: Merged): Section[] {
     title: 'Noise',
     paragraphs: [
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy.',
-      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. Machine ceiling: at each thread count T the sweep ran within the cores, T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond.`,
+      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. Machine ceiling: at each thread count T the sweep ran within the cores, T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it (files from before 2026-11-30: before only); where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by more than ${Math.round((CEILING_DRIFT - 1) * 100)}%.`,
       ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed, failures, mismatches or short runs.']),
       aaText(m, judged) ?? '',
     ],

@@ -244,6 +244,8 @@ export const ResultsSchema = z
       oneMs: positive,
       partsMs: positive,
       ratio: positive,
+      /** The same measured again after the sweep; absent in files written before it was. */
+      end: z.strictObject({ oneMs: positive, partsMs: positive, ratio: positive }).optional(),
     })).min(1).optional(),
     workloads: z.array(Workload),
     startup: z.array(Startup),

@@ -122,6 +122,23 @@ describe('core speeds', () => {
     expect(md).toMatch(/\| machine \| core speeds at the start \| at the end \| machine ceiling \|/);
     expect(md).toMatch(/\| 1\.89x at 2 threads, 3\.45x at 4 threads \|/);
     expect(md).toContain('Machine ceiling: at each thread count T the sweep ran within the cores, T workers each ran the sequential executor on one T-th of the probe block at once');
+    expect(md).not.toMatch(/ceiling moved/);
+
+    // Measured at both ends of the sweep: the column gives the mean the models charge, each end
+    // beside it, and a ceiling that moved by more than CEILING_DRIFT is warned of.
+    const steady = { oneMs: 10, partsMs: 5.1, ratio: 10 / 5.1 };
+    const sank = { oneMs: 10, partsMs: 6.25, ratio: 1.6 };
+    const both = (at2: typeof steady, at4: typeof steady) => renderMarkdown(merge([{ file: 'r.json', doc: parseResults(serializeResults({
+      ...doc, ceilings: [{ ...doc.ceilings![0]!, end: at2 }, { ...doc.ceilings![1]!, end: at4 }],
+    }), 'r.json') }]), []);
+    const calm = both(steady, { oneMs: 10, partsMs: 3, ratio: 10 / 3 });
+    expect(calm).toMatch(/\| 1\.92x at 2 threads \(1\.89x before the sweep, 1\.96x after\), 3\.39x at 4 threads \(3\.45x before the sweep, 3\.33x after\) \|/);
+    expect(calm).not.toMatch(/ceiling moved/);
+    const moved = both(sank, { oneMs: 10, partsMs: 3, ratio: 10 / 3 });
+    expect(moved).toMatch(/\| 1\.74x at 2 threads \(1\.89x before the sweep, 1\.60x after\)/);
+    expect(moved).toContain(": the machine's ceiling moved during the sweep by more than 15% (1.89x before the sweep and 1.60x after at 2 threads)");
+    expect(moved).not.toMatch(/3\.45x before the sweep and/);
+
     // A ceiling needs two threads: one at 1 thread is no ceiling, and the schema says where.
     doc.ceilings = [{ threads: 1, workload: 'w', oneMs: 1, partsMs: 1, ratio: 1 }];
     expect(() => parseResults(serializeResults(doc), 'r.json')).toThrow(/ceilings\[0\]\.threads/);

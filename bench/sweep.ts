@@ -25,6 +25,7 @@ import { idealSpeedup, type IdealBound } from './ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
 import { pinThread } from './core-speeds.js';
 import { RunDetail } from './run-detail.js';
+import { startRoundTripProbe, type RoundTripProbe } from './round-trip.js';
 
 /** Where a block came from, as recorded in the results file. */
 export type BlockSource =
@@ -124,6 +125,12 @@ export interface SweepResult {
     busyThresholdCores: number;
     busyRounds: number;
     rounds: number;
+    /**
+     * Per workload and parallel thread count, the cache-line round trip between two threads
+     * probed before each of its rounds (round-trip.ts), null where a probe gave up; absent
+     * where no parallel round ran on more than one core.
+     */
+    roundTrips?: { workload: string; threads: number; ns: (number | null)[] }[];
   };
   workloads: {
     id: string;
@@ -308,6 +315,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     return result;
   }
   const objectCounts = new Map<string, { calls: number }>();
+  const probe: RoundTripProbe | null = o.cores >= 2 && o.threads.some((t) => t > 1) ? await startRoundTripProbe() : null;
   try {
     for (const t of o.threads) {
       const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0], result, watch, o.cleanUp ?? directCleanUp, objectCounts);
@@ -345,7 +353,10 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
           const accumulators = tasks.map((x) => x.acc);
           const yardstick = accumulators.find((a) => a.role === 'baseline');
           const progressAfter = done + o.rounds;
+          const trips = probe !== null && t > 1 && yardstick !== undefined ? { workload: w.id, threads: t, ns: [] as (number | null)[] } : null;
+          if (trips) (result.noise.roundTrips ??= []).push(trips);
           for (let round = 0; round < o.rounds && yardstick !== undefined; round++) {
+            trips?.ns.push(probe!.measure());
             // Alternating the order each round keeps a drift in machine state from always favouring one side.
             const order = round % 2 === 0 ? tasks : [...tasks].reverse();
             const failed = await timeRound(order, w, reference, t, round, o, record, watch);
@@ -369,6 +380,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       }
     }
   } finally {
+    await probe?.close();
     await closeRecording(baselineLabel, baseline.executor, o.threads.at(-1)!, result, watch);
   }
   result.noise.loadAfter = loadAverage();

@@ -16,7 +16,7 @@ import { CEILING_DRIFT, ceilingDrift, ceilingRatio, ceilingsText, probeText, rec
 import { machineCharge, optimistic, pessimistic } from './fit.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
-import { MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
+import { median, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
 import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, mediansByRound, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match, type Verdict } from './verdict.js';
 import { explain, leadSplit, pct, preflightGap } from './why.js';
@@ -237,16 +237,59 @@ function machineTable(sources: readonly Source[]): Table {
 
 function noiseTable(sources: readonly Source[]): Table {
   return {
-    headers: ['machine', 'load before', 'load after', 'foreign CPU (cores)', 'steal', 'busy rounds'],
-    numeric: [false, true, true, true, true, true],
+    headers: ['machine', 'load before', 'load after', 'foreign CPU (cores)', 'steal', 'busy rounds', 'round trip before each round'],
+    numeric: [false, true, true, true, true, true, false],
     rows: sources.map((s) => {
       const n = s.doc.noise;
       return [
         s.name, n.loadBefore.map((v) => v.toFixed(2)).join(' '), n.loadAfter.map((v) => v.toFixed(2)).join(' '),
         orDash(n.foreignCores, (v) => v.toFixed(2)), orDash(n.stealFraction, (v) => `${(v * 100).toFixed(1)}%`), `${n.busyRounds} / ${n.rounds}`,
+        roundTripsText(n.roundTrips),
       ];
     }),
   };
+}
+
+/** "median 110 ns (80–510 ns) over 40 rounds", with the probes that gave up; a dash where none was probed. */
+function roundTripsText(trips: ResultsFile['noise']['roundTrips']): string {
+  const all = (trips ?? []).flatMap((r) => r.ns);
+  const ns = all.filter((v): v is number => v !== null);
+  const gaveUp = all.length - ns.length;
+  if (all.length === 0) return '–';
+  const spread = ns.length ? `median ${median(ns).toFixed(0)} ns (${Math.min(...ns).toFixed(0)}–${Math.max(...ns).toFixed(0)} ns) over ${plural(ns.length, 'round')}` : '';
+  return [spread, gaveUp ? `${plural(gaveUp, 'probe')} gave up` : ''].filter(Boolean).join('; ');
+}
+
+/**
+ * Round trips of one run's rounds further apart than this (highest over lowest) mean its threads
+ * ran on differently placed cores from round to round: a quiet host's probes agree within tens
+ * of percent.
+ */
+export const ROUND_TRIP_MOVED = 2;
+
+/**
+ * The warning for a source where the round trip between two threads moved between the rounds of
+ * a parallel run, or a probe gave up (its worker did not answer within 50 ms: the two threads
+ * shared a core), or null. Such a host moved its threads while the sweep ran: each round's
+ * executors paid what every shared line cost in that round, and the baseline, on one thread, did
+ * not.
+ */
+function roundTripWarning(s: Source, labels: ReadonlyMap<string, string>): string | null {
+  const moved = (s.doc.noise.roundTrips ?? []).flatMap((r) => {
+    const ns = r.ns.filter((v): v is number => v !== null);
+    const gaveUp = r.ns.length - ns.length;
+    const [lo, hi] = [Math.min(...ns), Math.max(...ns)];
+    const apart = ns.length >= 2 && hi / lo > ROUND_TRIP_MOVED;
+    if (!apart && gaveUp === 0) return [];
+    const facts = [
+      ...(apart ? [`${lo.toFixed(0)}–${hi.toFixed(0)} ns, ${ns.filter((v) => v > ROUND_TRIP_MOVED * lo).length} of ${r.ns.length} rounds above ${(ROUND_TRIP_MOVED * lo).toFixed(0)} ns`] : []),
+      ...(gaveUp ? [`${plural(gaveUp, 'probe')} of ${r.ns.length} gave up`] : []),
+    ];
+    return [`${labels.get(r.workload) ?? r.workload} at ${threadsText(r.threads)} (${facts.join('; ')})`];
+  });
+  if (moved.length === 0) return null;
+  return `⚠ ${s.name}: the cache-line round trip between two threads, probed before each parallel round (bench/round-trip.ts), moved by more than ${ROUND_TRIP_MOVED}x between rounds, or a probe found no second core within 50 ms: ${moved.join(', ')}. `
+    + 'The host placed the threads differently from round to round (vCPUs moved, or sharing a core), which each core alone does not show: every line the executors\' workers share cost more in some rounds than in others, while the 1-thread baseline paid nothing for it. Read those runs\' ranges rather than their medians, or rerun.';
 }
 
 function coresTable(sources: readonly Source[]): Table {
@@ -356,6 +399,8 @@ function warnings(m: Merged): string[] {
     if (slowdown) out.push(slowdown);
     const ceiling = ceilingWarning(s);
     if (ceiling) out.push(ceiling);
+    const trips = roundTripWarning(s, m.labels);
+    if (trips) out.push(trips);
     const drift = driftWarning(s, m.rows);
     if (drift) out.push(drift);
     const n = s.doc.noise;
@@ -644,9 +689,10 @@ function sections(m: Merged): Section[] {
   out.push({
     title: 'Noise',
     paragraphs: [
-      'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy.',
+      'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy. '
+        + `Round trip: before each round at more than one thread, the main thread and a worker pass a counter through one shared cell, unpinned, where the scheduler puts them (bench/round-trip.ts): what a cache line moving between two of the executors' threads cost in that round (files from before 2026-11-30 have none). A run whose rounds' probes stood more than ${ROUND_TRIP_MOVED}x apart, or where one found no second core within 50 ms, is warned of.`,
       `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. Machine ceiling: at each thread count T the sweep ran within the cores, T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it (files from before 2026-11-30: before only); where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by more than ${Math.round((CEILING_DRIFT - 1) * 100)}%.`,
-      ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed, failures, mismatches or short runs.']),
+      ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed or ceiling, moved threads, failures, mismatches or short runs.']),
       aaText(m, judged) ?? '',
     ],
     tables: [noiseTable(m.sources), coresTable(m.sources)],

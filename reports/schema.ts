@@ -109,6 +109,8 @@ const Noise = z.strictObject({
   busyThresholdCores: z.number().nonnegative(),
   busyRounds: count,
   rounds: count,
+  /** Per workload and parallel thread count, the cache-line round trip between two threads before each round (bench/round-trip.ts); absent in older files. */
+  roundTrips: z.array(z.strictObject({ workload: z.string().min(1), threads, ns: z.array(positive.nullable()).min(1) })).optional(),
 });
 
 const Source = z.discriminatedUnion('kind', [

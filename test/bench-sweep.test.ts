@@ -103,8 +103,11 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
       const again = { oneMs: expect.any(Number), partsMs: expect.any(Number), ratio: expect.any(Number) };
       expect(doc.ceilings).toEqual([{ threads: 2, workload: 'sequential executor, p2p 1000 accounts x 1000 txs', ...again, end: again }]);
       for (const c of [doc.ceilings![0]!, doc.ceilings![0]!.end!]) expect(c.ratio).toBeCloseTo(c.oneMs / c.partsMs, 10);
+      // The round trip between two threads before each 2-thread round (null where a probe gave up on a busy machine).
+      expect(doc.noise.roundTrips).toEqual([{ workload: 'p2p-a10-t40-s1-h0', threads: 2, ns: Array.from({ length: 4 }, () => expect.toSatisfy((v: number | null) => v === null || v > 0)) }]);
     } else {
       expect(doc.ceilings).toBeUndefined();
+      expect(doc.noise.roundTrips).toBeUndefined();
     }
   });
 

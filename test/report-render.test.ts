@@ -520,6 +520,21 @@ describe('markdown', () => {
     expect(md).not.toContain('No warnings');
   });
 
+  it('shows the round trip probed before each parallel round and warns where it moved between rounds or a probe gave up', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    const render = () => mdUnescaped(renderMarkdown(merge([{ file: 'a.json', doc: parseResults(serializeResults(doc), 'a.json') }]), []));
+    expect(render()).toMatch(/\| round trip before each round \|[^\n]*\n[^\n]*\n\|[^\n]*\| – \|/);
+    doc.noise.roundTrips = [{ workload: 'p2p-a100-t1000-s1-h3', threads: 2, ns: [110, 120, 105, 130, 115] }];
+    const steady = render();
+    expect(steady).toContain('| median 115 ns (105–130 ns) over 5 rounds |');
+    expect(steady).not.toContain('probed before each parallel round (bench/round-trip.ts), moved');
+    doc.noise.roundTrips = [{ workload: 'p2p-a100-t1000-s1-h3', threads: 2, ns: [110, 480, 105, null, 115] }];
+    const moved = render();
+    expect(moved).toContain('| median 113 ns (105–480 ns) over 4 rounds; 1 probe gave up |');
+    expect(moved).toMatch(/⚠ Test CPU \(family 1 model 2\), 2 cores, 8 GiB, Node 20: the cache-line round trip between two threads, probed before each parallel round \(bench\/round-trip\.ts\), moved by more than 2x between rounds, or a probe found no second core within 50 ms: p2p 100 acc × 1000 tx at 2 threads \(105–480 ns, 1 of 5 rounds above 210 ns; 1 probe of 5 gave up\)\. /);
+    expect(moved).not.toContain('No warnings');
+  });
+
   it('states the A/A evidence where both executors ran every block on the sequential executor', () => {
     const sequential = { ms: 10.2, fallback: PREFLIGHT_CHAIN, fallbackShare: 1 };
     const doc = contestResults([{ workload: 'amm', idealLimit: 1, seqMs: 10, blockStm: { 1: { ms: 11 }, 2: sequential }, modular: { 1: { ms: 11 }, 2: { ...sequential, ms: 10.5 } } }]);

@@ -20,7 +20,7 @@ import { plural } from '../spec/plural.js';
 import { errorText } from '../spec/messages.js';
 import { createExecutor, EXECUTORS, isModuleObject, isModulePath, type ExecutorSettings } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
-import { malformation, missingCounters } from '../properties/explain.js';
+import { malformation, missingCounters, sameResult } from '../properties/explain.js';
 import { idealSpeedup, type IdealBound } from './ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
 import { pinThread } from './core-speeds.js';
@@ -198,7 +198,7 @@ class RunAccumulator {
 
   /** Holds the result of call `call` to the reference. */
   check(r: BlockResult, reference: BlockResult, call: number): void {
-    if (this.wrongCall === undefined && !sameResult(r, reference)) this.wrongCall = call;
+    if (this.wrongCall === undefined && !sameResult(reference, r)) this.wrongCall = call;
   }
 
   /**
@@ -259,9 +259,6 @@ function resultProblem(r: unknown): string | undefined {
   return shape && `returned a malformed result: ${shape}`;
 }
 
-function sameResult(a: BlockResult, b: BlockResult): boolean {
-  return a.stateRoot === b.stateRoot && a.receiptsRoot === b.receiptsRoot && JSON.stringify(a.reads) === JSON.stringify(b.reads);
-}
 
 /** Keeps result files readable: 0.1 us is far below any block's noise. */
 function roundMs(ms: number): number {

@@ -60,7 +60,9 @@ export const MAX_ROUNDS = 1000;
 /**
  * The thread counts to measure: --threads, or by default the powers of two below the effective
  * cores and the cores themselves (1, 2, 4, 8, 12 on 12 cores): a sweep's time grows with its
- * thread counts, and every count from 1 to 64 would take a 64-core machine hours.
+ * thread counts, and every count from 1 to 64 would take a 64-core machine hours. A count given
+ * twice is refused, as --executor refuses an executor named twice: dropping it would hide a typo
+ * for another count.
  */
 export function threadList(raw: string | undefined, cores: number): number[] {
   if (raw === undefined) {
@@ -69,7 +71,9 @@ export function threadList(raw: string | undefined, cores: number): number[] {
     return [...list, cores];
   }
   const list = raw.split(',').map((s) => intOption('--threads', s.trim(), 1, 1, maxThreads()));
-  return [...new Set(list)].sort((a, b) => a - b);
+  const twice = list.find((t, i) => list.indexOf(t) !== i);
+  if (twice !== undefined) throw new UsageError(`--threads: ${twice} is named twice`);
+  return list.sort((a, b) => a - b);
 }
 
 /** --label checked by the results schema's rule (labelProblem), surrounding spaces dropped. */

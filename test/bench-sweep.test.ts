@@ -367,7 +367,10 @@ describe('the default thread counts', () => {
     expect([1, 2, 3, 12, 16, 64].map((cores) => threadList(undefined, cores))).toEqual([
       [1], [1, 2], [1, 2, 3], [1, 2, 4, 8, 12], [1, 2, 4, 8, 16], [1, 2, 4, 8, 16, 32, 64],
     ]);
-    expect(threadList('4,2, 2,1', 64)).toEqual([1, 2, 4]);
+    expect(threadList('4,2, 1', 64)).toEqual([1, 2, 4]);
+    // A count given twice is refused, not dropped: it may be a typo for another.
+    expect(() => threadList('4,2, 2,1', 64)).toThrow(/^--threads: 2 is named twice$/);
+    expect(() => threadList('1,01', 64)).toThrow(/^--threads: 1 is named twice$/);
   });
 });
 

@@ -86,6 +86,11 @@ describe('concord option checks', () => {
     refused(['verify', '--executor', ' '], /^concord verify: --executor names no executor \(got " "\)\n$/);
   });
 
+  it('refuses a thread count given twice instead of dropping the second', () => {
+    refused(['bench', '--threads', '1,1', '--workload', 'p2p', '--accounts', '10', '--txs', '20', '--quick', '--rounds', '1'], /^concord bench: --threads: 1 is named twice\n$/);
+    refused(['bench', '--executor', 'block-stm', '--threads', '2, 4,2'], /^concord bench: --threads: 2 is named twice\n$/);
+  });
+
   it('refuses an executor named twice, by its name or by two paths to one module, instead of dropping the second', () => {
     refused(['bench', '--executor', 'block-stm,block-stm', '--workload', 'p2p', '--accounts', '10', '--txs', '20', '--quick', '--rounds', '1'], /^concord bench: --executor: block-stm is named twice\n$/);
     refused(['bench', '--executor', 'block-stm,modular, block-stm'], /^concord bench: --executor: block-stm is named twice\n$/);

@@ -214,7 +214,8 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   const over = oversubscribedNote(threads, machine.effectiveCores);
   if (over !== null) progress.note(over);
   for (const line of baseline.notes) progress.note(`bench: ${line}`);
-  const sides = [baseline.threads === undefined ? baseline.label : `${baseline.label} (baseline, 1 thread)`, ...executors];
+  // Each side by the label its runs carry in the results, so the plan names what the report will.
+  const sides = [baseline.threads === undefined ? baseline.label : `${baseline.label} (baseline, 1 thread)`, ...labels(executors)];
   progress.info(`bench: ${plural(suite.length, 'workload')} x threads ${threads.join(',')} x ${sides.join(', ')}; ${plural(settings.rounds, 'interleaved round')} each`);
   // Cores can differ in speed, and change while the sweep runs (a VM's neighbours), so both ends
   // are probed, on a p2p block as large as the suite's largest (up to 10,000 transactions).

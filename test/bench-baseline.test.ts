@@ -134,10 +134,16 @@ export default () => {
     expect(doc.simulatedGaps).toEqual([expect.stringMatching(/^no simulated scaling over the baseline my-seq: /)]);
     expect(r.stderr).toMatch(/^bench: the baseline my-seq is not pinned to each CPU in turn/m);
     expect(renderMarkdown(merge([{ file: 'mine.json', doc }]), [])).toMatch(/every speedup over the baseline my-seq \(given 1 thread\): the baseline my-seq is not pinned/);
+    // The plan names a module executor as it names a module baseline: by the label of its runs.
+    const theirs = module('their-par.mjs', 'their-par');
+    const plan = concord('bench', ...tiny, '--threads', '1', '--executor', `block-stm,${theirs}`, '--baseline', mine);
+    expect(plan.status, plan.stderr).toBe(0);
+    expect(plan.stderr).toMatch(/^bench: 1 workload x threads 1 x my-seq \(baseline, 1 thread\), block-stm, their-par; 2 interleaved rounds each$/m);
     // A name another executor of the run has keeps the path beside it; a wrong baseline is rerun by its path.
     const wrong = module('wrong.mjs', 'block-stm', true);
     const w = concord('bench', ...tiny, '--threads', '1', '--executor', 'sequential', '--baseline', wrong);
     expect(w.status).toBe(1);
+    expect(w.stderr).toContain(`bench: 1 workload x threads 1 x block-stm (${wrong}) (baseline, 1 thread), sequential; 2 interleaved rounds each\n`);
     expect(w.stderr).toContain(`bench: the baseline block-stm (${wrong}) (timed beside the 1-thread runs) on p2p 10 acc × 20 tx disagreed with the reference on its call 1; no speedup over it there is valid `
       + `(what differs: npx concord run --workload p2p --accounts 10 --txs 20 --seed 1 --hash-cost 3 --executor ${wrong} --threads 1 --warmup 0 --check)\n`);
   });

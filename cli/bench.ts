@@ -209,6 +209,8 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   const pinCpus = baseline.onMainThread ? baselineCpus() : [];
   const settings = {
     quick, threads, executors, baseline: baseline.label, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
+    // A module's path beside its declared name: older files named it by the path, and compare matches the two.
+    ...(baseline.label === baseline.name ? {} : { baselinePath: baseline.name }),
     rounds, roundMs: quick ? 30 : 250, baselineCpus: pinCpus, ...(baseline.notes.length > 0 ? { baselineNotes: [...baseline.notes] } : {}), ...partition,
   };
   const over = oversubscribedNote(threads, machine.effectiveCores);

@@ -4,7 +4,9 @@
 // speedup divides one kind of time by another (an engine's own time by a whole call's).
 // Invariants: a file with the default baseline gets no words from here, so its report reads as
 // before; a speedup whose run and baseline were timed differently is always said to mix them; two
-// files whose speedups are over different baselines are always said to be so.
+// files whose speedups are over different baselines are always said to be so, and two over one
+// module baseline never are, whether a file names it by its path (written before a module baseline
+// was named by its declared name) or by that name.
 
 import type { ResultsFile, RunRecord } from './schema.js';
 import { summarize } from './summary.js';
@@ -57,10 +59,34 @@ export function mixedTimingRuns(doc: ResultsFile): string[] {
  * for files with the default one, else that baseline named (each file's, where several are merged).
  */
 export function verdictBaselineWords(settings: readonly Settings[]): string {
-  const names = [...new Set(settings.map((s) => s.baseline))];
+  const names = baselineNames(settings);
   if (names.length === 1 && names[0] === SEQUENTIAL_BASELINE) return 'the interleaved sequential baseline';
   if (names.length === 1) return `the interleaved baseline ${names[0]}`;
   return `each file's interleaved baseline (${names.join(', ')})`;
+}
+
+/**
+ * Whether two files' speedups are over one baseline: the same name, or one module by the path
+ * --baseline gave it. A file names a module baseline by its declared name and keeps the path in
+ * settings.baselinePath; one written before held the path in settings.baseline itself.
+ */
+export function sameBaseline(a: Settings, b: Settings): boolean {
+  const names = (s: Settings) => (s.baselinePath === undefined ? [s.baseline] : [s.baseline, s.baselinePath]);
+  return names(a).some((n) => names(b).includes(n));
+}
+
+/**
+ * The files' baselines, each once: files over one (sameBaseline) by the name a file that records
+ * its module path gives it, the name the newer files use.
+ */
+export function baselineNames(settings: readonly Settings[]): string[] {
+  const one: Settings[] = [];
+  for (const s of settings) {
+    const i = one.findIndex((o) => sameBaseline(o, s));
+    if (i < 0) one.push(s);
+    else if (one[i]!.baselinePath === undefined && s.baselinePath !== undefined) one[i] = s;
+  }
+  return [...new Set(one.map((s) => s.baseline))];
 }
 
 /**
@@ -68,8 +94,7 @@ export function verdictBaselineWords(settings: readonly Settings[]): string {
  * speedups (and predictions) are over its own, so set side by side they compare two yardsticks.
  */
 export function differentBaselines(files: readonly { readonly name: string; readonly settings: Settings }[]): string | null {
-  const names = new Set(files.map((f) => f.settings.baseline));
-  if (names.size < 2) return null;
+  if (files.every((f) => files.every((g) => sameBaseline(f.settings, g.settings)))) return null;
   return `the speedups are over different baselines (${files.map((f) => `${f.name}: ${f.settings.baseline}`).join('; ')}): `
     + 'a speedup is its own file\'s executor time over its own baseline\'s, so speedups from these files do not compare with each other; block times of the same executor do';
 }

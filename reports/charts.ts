@@ -17,7 +17,7 @@ import { anchorsFor, BLOCK_STM_ANCHORS, type Anchor } from './anchors.js';
 import type { Merged } from './merge.js';
 import { BLOCK_STM } from './verdict.js';
 import { allSequential, fellBack, oversubscribed, type Row } from './summary.js';
-import { SEQUENTIAL_BASELINE } from './baseline.js';
+import { baselineNames, SEQUENTIAL_BASELINE } from './baseline.js';
 import { plural } from '../spec/plural.js';
 
 export const IDEAL_SERIES = 'ideal (list schedule)';
@@ -226,9 +226,9 @@ export function speedupChart(m: Merged): Chart {
     }
   }
   // Each file's speedups are over its own baseline: the title names it where it is not Concord's sequential executor.
-  const baselines = new Set(m.sources.map((s) => s.doc.settings.baseline));
-  const own = [...baselines].filter((b) => b !== SEQUENTIAL_BASELINE);
-  const over = baselines.size > 1 ? 'each file\'s own baseline' : own.length === 1 ? `the baseline ${own[0]}` : 'the sequential baseline';
+  const baselines = baselineNames(m.sources.map((s) => s.doc.settings));
+  const own = baselines.filter((b) => b !== SEQUENTIAL_BASELINE);
+  const over = baselines.length > 1 ? 'each file\'s own baseline' : own.length === 1 ? `the baseline ${own[0]}` : 'the sequential baseline';
   const short = own.length === 0 ? 'sequential' : 'the baseline';
   return chart('speedup', `Speedup over ${over} vs threads`, facetChart(m, points, `Speedup over ${short} vs threads, against the ideal`, 'speedup (x)', true), points);
 }

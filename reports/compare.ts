@@ -26,7 +26,7 @@ import { plural } from '../spec/plural.js';
 import { geomean, mannWhitney, median, medianInterval, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES, roundsInterval } from './stats.js';
 import type { MachineRecord, ResultsFile, RunRecord } from './schema.js';
 import { executorSettingsText, roundMedians, workloadLabels } from './summary.js';
-import { differentBaselines, mixedTimingRuns, ownBaseline } from './baseline.js';
+import { differentBaselines, mixedTimingRuns, ownBaseline, sameBaseline } from './baseline.js';
 
 export const ALPHA = 0.05;
 
@@ -117,9 +117,14 @@ const key = (r: { workload: string; executor: string; threads: number }) => `${r
 
 /**
  * What a run is matched on: a prediction's key and its role, so that an executor one file took as
- * its baseline (bench --baseline, given 1 thread) is not compared with its run at some thread count in the other.
+ * its baseline (bench --baseline, given 1 thread) is not compared with its run at some thread count
+ * in the other. Where both files' baselines are one (sameBaseline), its runs are matched whatever
+ * name each file gives it (a module's path in an older file, its declared name in a newer one).
  */
-const runKey = (r: RunRecord) => `${key(r)}\0${r.role}`;
+function runKey(r: RunRecord, settings: ResultsFile['settings'], oneBaseline: boolean): string {
+  const executor = oneBaseline && r.role === 'baseline' && r.executor === settings.baseline ? '' : r.executor;
+  return `${key({ ...r, executor })}\0${r.role}`;
+}
 
 /** Two runs' block times compared: what the test counted, its p-value, and each side's round medians when it counted rounds. */
 export interface BlockTimeTest {
@@ -207,20 +212,21 @@ export interface CompareOptions {
 export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions = {}): Comparison {
   const alpha = o.alpha ?? ALPHA;
   const labels = workloadLabels([...base.workloads, ...next.workloads]);
-  const nextRuns = new Map(next.runs.map((r) => [runKey(r), r]));
+  const oneBaseline = sameBaseline(base.settings, next.settings);
+  const nextRuns = new Map(next.runs.map((r) => [runKey(r, next.settings, oneBaseline), r]));
   const rows: CompareRow[] = [];
   const warnings: string[] = [];
   const unmatched: string[] = [];
   const shares: string[] = [];
   const timings: string[] = [];
   for (const b of base.runs) {
-    const n = nextRuns.get(runKey(b));
+    const n = nextRuns.get(runKey(b, base.settings, oneBaseline));
     const name = runName(labels, b);
     if (!n) {
       unmatched.push(name);
       continue;
     }
-    nextRuns.delete(runKey(b));
+    nextRuns.delete(runKey(b, base.settings, oneBaseline));
     // A share absent from either file is unknown (older files), not a difference.
     if (b.fallbackShare !== undefined && n.fallbackShare !== undefined && b.fallbackShare !== n.fallbackShare) {
       shares.push(`${name} (base ${share(b.fallbackShare)}, new ${share(n.fallbackShare)})`);

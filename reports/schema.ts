@@ -218,6 +218,12 @@ export const ResultsSchema = z
        */
       baselineThreads: z.literal(1).optional(),
       /**
+       * The module path `bench --baseline` gave, where `baseline` is the name the module declares.
+       * Absent for any other baseline, and in older files, whose `baseline` held that path: compare
+       * reads the two as one baseline (reports/baseline.ts sameBaseline).
+       */
+      baselinePath: z.string().min(1).optional(),
+      /**
        * What bench left out, and why, because the baseline is not Concord's sequential executor
        * (pinning, the fastest-core figure, predictions). Absent for that executor.
        */

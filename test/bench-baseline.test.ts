@@ -44,6 +44,7 @@ describe('bench --baseline', () => {
     const doc = parseResults(r.stdout);
     expect(readFileSync(out, 'utf8')).toBe(r.stdout);
     expect(doc.settings).toMatchObject({ baseline: ENGINE, baselineThreads: 1, executors: ['block-stm'], threads: [2], baselineCpus: [] });
+    expect(doc.settings.baselinePath).toBeUndefined();
     expect(doc.settings.baselineNotes).toEqual([
       expect.stringMatching(/is not pinned to each CPU in turn, and no speedup over its fastest core is given: it is an engine in another process; pinning Concord's main thread does not pin it/),
     ]);
@@ -129,6 +130,7 @@ export default () => {
     expect(r.status, r.stderr).toBe(0);
     const doc = parseResults(r.stdout);
     expect(doc.settings.baseline).toBe('my-seq');
+    expect(doc.settings.baselinePath).toBe(mine);
     expect(doc.runs.find((x) => x.role === 'baseline')).toMatchObject({ executor: 'my-seq', threads: 1 });
     expect(doc.settings.baselineNotes).toEqual([expect.stringMatching(/^the baseline my-seq is not pinned to each CPU in turn/)]);
     expect(doc.simulatedGaps).toEqual([expect.stringMatching(/^no simulated scaling over the baseline my-seq: /)]);
@@ -193,6 +195,29 @@ export default () => {
     // fake-parallel as one file's baseline (1 thread) is not the other's fake-parallel at 1 thread.
     const swapped: ResultsFile = { ...base, runs: base.runs.map((r) => ({ ...r, role: r.executor === 'sequential' ? 'executor' as const : 'baseline' as const })) };
     expect(compare(base, swapped).rows).toEqual([]);
+  });
+
+  it('compare and report take a module baseline named by its path (an older file) and by its declared name beside that path for one', () => {
+    const sample = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    const over = (baseline: string, baselinePath?: string): ResultsFile => parseResults(JSON.stringify({
+      ...sample,
+      settings: { ...sample.settings, baseline, baselineThreads: 1, ...(baselinePath === undefined ? {} : { baselinePath }) },
+      runs: sample.runs.map((r) => (r.role === 'baseline' ? { ...r, executor: baseline } : r)),
+    }), 'file.json');
+    const older = over('./my-seq.mjs');
+    const newer = over('my-seq', './my-seq.mjs');
+    for (const [a, b] of [[older, newer], [newer, older]] as const) {
+      const c = compare(a, b);
+      expect(c.warnings.join('\n')).not.toMatch(/different baselines|only in/);
+      // The baseline's own rows pair up, so they still say whether the machine moved.
+      expect(c.rows.filter((r) => r.baseline)).toHaveLength(4);
+    }
+    const report = renderMarkdown(merge([{ file: 'older.json', doc: older }, { file: 'newer.json', doc: newer }]), []);
+    expect(report).not.toMatch(/different baselines|each file's/);
+    expect(report).toMatch(/the interleaved baseline my-seq\b/);
+    // Another module, by its path or by its name, is another baseline.
+    expect(compare(over('./other.mjs'), newer).warnings[0]).toMatch(/^the speedups are over different baselines \(base: \.\/other\.mjs; new: my-seq\)/);
+    expect(compare(older, over('other', './other.mjs')).warnings[0]).toMatch(/^the speedups are over different baselines/);
   });
 
   it('refuses a baseline module that --executor names by another spelling of its path', () => {

@@ -61,23 +61,35 @@ export class ExecEngineError extends Error {
  */
 export class ExecCommandError extends ExecEngineError {}
 
+/** The shells whose words for a command they cannot run shellRefusal knows: dash's and bash's. */
+const SHELLS = new Set(['sh', 'dash', 'bash']);
+
+/** Whether `word` stands as a word of the command line `command` (not inside another word). */
+function namesWord(command: string, word: string): boolean {
+  const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[\\s'"=;&|(])${escaped}($|[\\s'";&|)])`).test(command);
+}
+
 /**
  * Why the shell that ran `command` refused it, or null: exit 127 (not found) or 126 (not
  * executable), and its standard error nothing but the shell's one line about a word of `command`
  * ("/bin/sh: 1: ./engine: not found" from dash, "/bin/sh: line 1: ./engine: No such file or
  * directory" from bash; "/bin/sh: 1: exec: ./engine: not found" and "/bin/sh: line 1: exec:
- * ./engine: cannot execute: No such file or directory" where the command starts with exec). An
- * engine that ran and then failed the same way writes its own name in front ("./engine.sh: line
- * 3: jq: command not found"), or about a word not in the command line, or anything else besides;
- * the caller also makes sure nothing was answered.
+ * ./engine: cannot execute: No such file or directory" where the command starts with exec). The
+ * shell is /bin/sh, the one Concord starts, or one the command line starts itself (`sh -c
+ * 'my-engine'`: "sh: 1: my-engine: not found"), which names itself as the command line does: a
+ * word of it, and sh, dash or bash. An engine that ran and then failed the same way writes its own
+ * name in front ("./engine.sh: line 3: jq: command not found"), or about a word not in the command
+ * line, or anything else besides; the caller also makes sure nothing was answered.
  */
 export function shellRefusal(command: string, code: number | null, stderr: string): string | null {
   if (code !== 127 && code !== 126) return null;
   // `exec:exec ./engine` (docs/exec-protocol.md) has the shell's exec builtin name the word after it.
-  const line = /^\/bin\/sh: (?:line )?(?:\d+: )?(?:exec: )?(.+?): (?:cannot execute: )?(not found|command not found|No such file or directory|Permission denied)\n?$/.exec(stderr);
+  const line = /^(\S+?): (?:line )?(?:\d+: )?(?:exec: )?(.+?): (?:cannot execute: )?(not found|command not found|No such file or directory|Permission denied)\n?$/.exec(stderr);
   if (!line) return null;
-  const word = line[1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  if (!new RegExp(`(^|[\\s'"=;&|(])${word}($|[\\s'";&|)])`).test(command)) return null;
+  const [shell, word] = [line[1]!, line[2]!];
+  const ours = shell === '/bin/sh' || (SHELLS.has(shell.slice(shell.lastIndexOf('/') + 1)) && namesWord(command, shell));
+  if (!ours || !namesWord(command, word)) return null;
   const said = stderr.trim();
   return code === 127
     ? `the shell found no such command (${said}): give the engine's path (./target/release/my-engine) or a command on PATH`

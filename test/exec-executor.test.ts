@@ -240,8 +240,19 @@ for await (const line of createInterface({ input: process.stdin })) {
     // exec:exec ./engine, as docs/exec-protocol.md suggests: dash's and bash's words for the exec builtin.
     expect(shellRefusal('exec ./engine', 127, '/bin/sh: 1: exec: ./engine: not found\n')).toMatch(/^the shell found no such command/);
     expect(shellRefusal('exec ./engine', 127, '/bin/sh: line 1: exec: ./engine: cannot execute: No such file or directory\n')).toMatch(/^the shell found no such command/);
+    // A shell the command line starts itself names itself as the command line does.
+    expect(shellRefusal("sh -c 'no-such-engine'", 127, 'sh: 1: no-such-engine: not found\n')).toMatch(/^the shell found no such command \(sh: 1: no-such-engine: not found\): /);
+    expect(shellRefusal("bash -c 'cd build && ./engine --x'", 127, 'bash: line 1: ./engine: No such file or directory\n')).toMatch(/^the shell found no such command/);
+    expect(shellRefusal('/usr/bin/env bash -c my-engine', 127, 'bash: my-engine: command not found\n')).toMatch(/^the shell found no such command/);
+    expect(shellRefusal("/bin/dash -c 'exec ./engine'", 127, '/bin/dash: 1: exec: ./engine: not found\n')).toMatch(/^the shell found no such command/);
+    expect(shellRefusal('sh -c ./engine', 126, 'sh: 1: ./engine: Permission denied\n')).toMatch(/^the shell could not run the command/);
     // The engine's own script missing a tool, another shell's line, more on standard error, another code.
     expect(shellRefusal('./engine.sh', 127, './engine.sh: line 3: jq: command not found\n')).toBeNull();
+    expect(shellRefusal('sh engine.sh', 127, 'engine.sh: 3: jq: not found\n')).toBeNull();
+    // A shell the engine started, not the command line; a program that is no shell; a word only inside a quoted message.
+    expect(shellRefusal('./engine jq', 127, 'sh: 1: jq: not found\n')).toBeNull();
+    expect(shellRefusal('python3 engine.py jq', 127, 'python3: jq: not found\n')).toBeNull();
+    expect(shellRefusal('sh -c \'echo "sh: 1: jq: not found" >&2; exit 127\'', 127, 'sh: 1: jq: not found\n')).toBeNull();
     expect(shellRefusal('./engine.sh', 127, '/bin/sh: 1: jq: not found\n')).toBeNull();
     expect(shellRefusal('./jq-engine', 127, '/bin/sh: 1: jq: not found\n')).toBeNull();
     expect(shellRefusal('./engine', 127, 'starting\n/bin/sh: 1: ./engine: not found\n')).toBeNull();
@@ -256,6 +267,10 @@ for await (const line of createInterface({ input: process.stdin })) {
       expect(r.stderr, args[0]).toMatch(new RegExp(`^concord ${args[0]}: exec:no-such-engine-cmd --flag: the shell found no such command \\(/bin/sh: .*no-such-engine-cmd: (command )?not found\\): give the engine's path \\(\\./target/release/my-engine\\) or a command on PATH\n$`));
       expect(r.status, args[0]).toBe(2);
     }
+    // A shell the command line starts itself, not finding the engine, is the command line's fault too.
+    const nested = concord('run', ...tiny, '--warmup', '0', '--executor', "exec:sh -c 'no-such-engine-cmd --flag'");
+    expect(nested.stderr).toMatch(/^concord run: exec:sh -c 'no-such-engine-cmd --flag': the shell found no such command \(sh: .*no-such-engine-cmd: (command )?not found\): give the engine's path/);
+    expect(nested.status).toBe(2);
     const own = concord('run', ...tiny, '--warmup', '0', '--executor', "exec:sh -c 'exit 127'");
     expect(own.stderr).toMatch(/^concord run: the executor exec:sh -c 'exit 127' threw on .*the engine exited with code 127/);
     expect(own.status).toBe(1);

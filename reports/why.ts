@@ -7,8 +7,8 @@
 // Invariant: every number quoted is read from (or divided out of) the results file, and each
 // clause appears only when the data for it is present.
 
-import { RECOMMENDED_SAMPLES } from './stats.js';
-import type { Row } from './summary.js';
+import { median, RECOMMENDED_SAMPLES } from './stats.js';
+import { roundMedians, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, type Match } from './verdict.js';
 
 /**
@@ -51,6 +51,8 @@ export const pct = (v: number) => `${v < 0.1 && v > 0 ? (v * 100).toFixed(1) : M
 /** A rate: two decimals, or one significant digit when it is smaller than 0.1 (0.004, not 0.00). */
 const rate = (v: number) => (v === 0 ? '0' : v >= 0.1 ? v.toFixed(2) : String(Number(v.toPrecision(1))));
 const times = (v: number) => `${v.toFixed(2)}x`;
+/** A ratio as `times` prints it, so that one compared with another agrees with what the reader sees. */
+const shown = (v: number) => Number(v.toFixed(2));
 
 function fallbackFact(row: Row): string | null {
   if (row.fallback === '') return null;
@@ -170,14 +172,33 @@ function noiseFact(m: Match): string | null {
 }
 
 /**
+ * A run's block time as the rounds saw it: the median of its rounds' medians where the file names
+ * rounds, else of its samples. Pooled samples lean to the fast rounds, which tinybench fills with
+ * more samples; runs at two thread counts are timed at different times, so their rounds cannot be
+ * paired as a speedup's are.
+ */
+function blockMs(r: Row): number {
+  return median(roundMedians(r.run) ?? r.run.samplesMs);
+}
+
+/**
+ * A change in the baseline's block time between the 1-thread and the T-thread runs from which it
+ * is named: below it, the drift between runs that every comparison here carries.
+ */
+export const BASELINE_MOVED = 0.05;
+
+/**
  * The winner's lead at T threads split by thread count, where both also ran at 1 thread: each
- * speedup is its 1-thread speedup (what the executor's own work per transaction costs beside the
- * baseline's) times its scaling from 1 to T threads (how it parallelizes), so the lead is the
- * product of the two leads. Where the 1-thread verdict is a tie or goes the other way, the lead is
- * the scaling; otherwise the larger of the two leads names where it comes from, or both when they
- * are within SAME_SHARE of each other. `ceiling`: the machine's at T (bench/ceiling.ts), beside
- * which a scaling reads. Null for a tie, or where a run did not match the reference or ran the
- * sequential executor on every block (then both sides time the same code).
+ * executor's 1-thread speedup (what its own work per transaction costs beside the baseline's) and
+ * its scaling, its own block time at 1 thread over its block time at T (how it parallelizes). The
+ * speedup at T is about their product: the two speedups are over baselines timed apart, and each
+ * is the median of per-round ratios, not a ratio of medians. The lead at T is about the product of
+ * the two leads (the baseline cancels in each, as both executors share it). Where the 1-thread
+ * verdict is a tie or goes the other way, the lead is the scaling; otherwise the larger of the two
+ * leads names where it comes from, or both when they are within SAME_SHARE of each other.
+ * `ceiling`: the machine's at T (bench/ceiling.ts), beside which a scaling reads. Null for a tie,
+ * or where a run did not match the reference or ran the sequential executor on every block (then
+ * both sides time the same code).
  */
 export function leadSplit(one: Match | undefined, at: Match, ceiling: number | null): string | null {
   if (!one || at.threads === 1 || (at.outcome !== BLOCK_STM && at.outcome !== MODULAR)) return null;
@@ -185,7 +206,7 @@ export function leadSplit(one: Match | undefined, at: Match, ceiling: number | n
   if (rows.some((r) => !r.correct || allFellBack(r))) return null;
   const [winner, loser] = at.outcome === BLOCK_STM ? [BLOCK_STM, MODULAR] as const : [MODULAR, BLOCK_STM] as const;
   const side = (m: Match, e: string) => (e === BLOCK_STM ? m.blockStm : m.modular);
-  const scaling = (e: string) => side(at, e).speedup / side(one, e).speedup;
+  const scaling = (e: string) => blockMs(side(one, e)) / blockMs(side(at, e));
   const oneLead = Math.log(side(one, winner).speedup / side(one, loser).speedup);
   const scalingLead = Math.log(scaling(winner) / scaling(loser));
   const source = one.outcome === 'tie' ? `${winner}'s lead is how it scales (at 1 thread the two tie)`
@@ -193,9 +214,33 @@ export function leadSplit(one: Match | undefined, at: Match, ceiling: number | n
     : scalingLead <= 0 ? `${winner}'s lead is its cost per transaction (it scales no better)`
     : Math.abs(oneLead - scalingLead) <= SAME_SHARE * Math.max(oneLead, scalingLead) ? `${winner}'s lead comes from both, about evenly`
     : oneLead > scalingLead ? `most of ${winner}'s lead comes from its cost per transaction` : `most of ${winner}'s lead comes from how it scales`;
-  const ceilingText = ceiling === null ? '' : ` (the machine's ceiling: ${times(ceiling)})`;
+  const notes = [
+    `each one's own block time at 1 thread over its time at ${at.threads}`,
+    ...(ceiling === null ? [] : [ceilingNote(ceiling, at.threads, [BLOCK_STM, MODULAR].filter((e) => shown(scaling(e)) > shown(ceiling)))]),
+    ...baselineNote(one, at),
+  ];
   return `${winner}'s lead, split: at 1 thread ${BLOCK_STM} ${times(one.blockStm.speedup)} and ${MODULAR} ${times(one.modular.speedup)} (each one's cost per transaction beside the baseline's), `
-    + `and from 1 to ${at.threads} threads ${BLOCK_STM} scales by ${times(scaling(BLOCK_STM))} and ${MODULAR} by ${times(scaling(MODULAR))}${ceilingText}: ${source}.`;
+    + `and from 1 to ${at.threads} threads ${BLOCK_STM} scales by ${times(scaling(BLOCK_STM))} and ${MODULAR} by ${times(scaling(MODULAR))} (${notes.join('; ')}): ${source}.`;
+}
+
+/**
+ * The machine's ceiling at T, and why the executors named in `above` (whose scaling reads above it
+ * as printed) could pass it: the ceiling is T workers running the sequential executor on a T-th of
+ * a block each, so it bounds how that work scales, not how an executor scales from its own 1-thread
+ * run (modular's, for one, plans each window before running it there, and beside the lanes at more).
+ */
+function ceilingNote(ceiling: number, threads: number, above: readonly string[]): string {
+  const text = `the machine's ceiling: ${times(ceiling)}`;
+  if (above.length === 0) return text;
+  return `${text}, which ${above.join(' and ')} ${above.length === 1 ? 'passes' : 'pass'} without contradicting it: the ceiling is measured on the sequential executor's work split into parts, `
+    + `and an executor at 1 thread can do in turn what its threads overlap at ${threads}, or do work that loses less to cores sharing the machine`;
+}
+
+/** The baseline's own change between the two runs, where it is BASELINE_MOVED or more: the speedups carry it, the scalings do not. */
+function baselineNote(one: Match, at: Match): string[] {
+  const moved = blockMs(at.baseline) / blockMs(one.baseline);
+  if (Math.abs(moved - 1) < BASELINE_MOVED) return [];
+  return [`the baseline ran ${pct(Math.abs(moved - 1))} ${moved > 1 ? 'slower' : 'faster'} beside the ${at.threads}-thread runs than beside the 1-thread ones, which the speedups at ${at.threads} threads carry and the scalings do not`];
 }
 
 /** The reasons behind a match, as one sentence. */

@@ -1,6 +1,7 @@
 // Executors by name, as `--executor NAME` selects them, plus a user's own ES module by path and an
 // engine in another process (`exec:COMMAND`, exec-executor.ts).
-// Invariant: every name here builds a fresh executor that the caller must close(), except a
+// Invariant: every name here builds a fresh executor that the caller must close() (a module's
+// function or class that returns one it returned before is refused: fresh-instance.ts), except a
 // module whose default export is one executor object: there is only that one, so every create
 // hands out a view of it whose close() does nothing, and the object itself is closed once, by
 // closeModuleExecutors (cli/errors.ts), when the command is done with it (a command that closed
@@ -16,6 +17,7 @@ import { sequentialExecutor } from './sequential.js';
 import { createBlockStmExecutor } from './blockstm/executor.js';
 import { createModularExecutor } from './modular/executor.js';
 import { createExecExecutor, EXEC_PREFIX, execCommand, isExecCommand } from './exec-executor.js';
+import { freshInstances } from './fresh-instance.js';
 
 /** Settings some executors take (the modular executor's partitioning, for instance); others ignore them. */
 export interface ExecutorSettings {
@@ -208,8 +210,9 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
     const inner = (d as { default: unknown }).default;
     if (isExecutor(inner) || typeof inner === 'function') d = inner;
   }
-  const executor = await executorFrom(d, settings, 'the default export', (problem) => new UnknownExecutorError(`${nameOrPath}: ${problem}`));
-  return executor === d ? moduleObject(nameOrPath, executor) : made(nameOrPath, executor);
+  const fail = (problem: string) => new UnknownExecutorError(`${nameOrPath}: ${problem}`);
+  const executor = await executorFrom(d, settings, 'the default export', fail);
+  return executor === d ? moduleObject(nameOrPath, executor) : freshFromModule(executor, fail);
 }
 
 /**
@@ -249,25 +252,12 @@ function view(executor: Executor, close: () => Promise<void>): Executor {
   });
 }
 
-/** The executors a module's function or class made whose close() was called. */
-const closedMade = new WeakSet<Executor>();
-
-/**
- * An executor a module's function or class made, refused when it is one made before and closed
- * since: a factory that hands out one shared engine (`export default () => engine`) would
- * otherwise be run closed at bench's next thread count or verify's next rerun, and fail there
- * with whatever its closed state throws.
- */
-function made(name: string, executor: Executor): Executor {
-  if (closedMade.has(executor)) {
-    throw new UnknownExecutorError(`${name}: the default export returned an executor it returned before and that was closed since: return a new one from each call `
-      + '(bench makes one per thread count, verify one per rerun), or export the one object itself, which stays open until the command is done');
-  }
-  return view(executor, () => {
-    closedMade.add(executor);
-    return Promise.resolve(executor.close());
-  });
-}
+/** Executors modules' functions and classes made, each to be handed out once (fresh-instance.ts). */
+const freshFromModule = freshInstances({
+  subject: 'the default export',
+  calls: 'bench makes one per thread count, verify one for the run and one for each rerun of a counterexample',
+  instead: 'export the one object itself, which stays open until the command is done',
+});
 
 /** The modules' executor objects handed out, by the name they were loaded by, to close once. */
 const moduleObjects = new Map<string, Executor>();

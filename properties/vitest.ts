@@ -13,6 +13,7 @@
 
 import type { Executor } from '../spec/executor.js';
 import { executorFrom, type ExecutorSettings } from '../impl/registry.js';
+import { freshInstances } from '../impl/fresh-instance.js';
 import { counterGoal, type CoverageGoal, type Subject } from './equivalence.js';
 import { executorSubject, executorSource } from './subjects.js';
 import { thrownText } from './explain.js';
@@ -123,26 +124,19 @@ function closeNamed(source: SubjectSource): SubjectSource {
   };
 }
 
-/** What verifyExecutor throws for a value that is no executor, in the words `concord verify` uses for a module's default export. */
+/** What verifyExecutor throws for a value it refuses as the executor (none, or one its factory returned before), in the words `concord verify` uses for a module's default export. */
 const notExecutor = (problem: string): TypeError => new TypeError(`verifyExecutor: ${problem}`);
 
 /**
- * Every executor a factory or class given to verifyExecutor made, in any call: the helper closes
- * each, so one made again is shared or already closed. Unrefused, the reruns of a counterexample
- * "on a fresh instance" ran on that one object, closed by the rerun before; `concord verify`
- * refuses such a module's the same way (impl/registry.ts made).
+ * Executors the factories and classes given to verifyExecutor made, in any call, each to be handed
+ * out once (impl/fresh-instance.ts): unrefused, the reruns of a counterexample "on a fresh
+ * instance" ran on the one object, beside the run that found it or closed by the rerun before.
  */
-const madeByFactories = new WeakSet<Executor>();
-
-/** `executor`, made by the factory or class the caller gave, refused when it was made before. */
-function freshFromFactory(executor: Executor): Executor {
-  if (madeByFactories.has(executor)) {
-    throw new TypeError(`verifyExecutor: what the executor returned (${executor.name}) is an executor it returned before: return a new one from each call `
-      + '(verifyExecutor makes one for the run and one for each rerun of a counterexample, and closes each), or give verifyExecutor the one object itself, which it leaves open');
-  }
-  madeByFactories.add(executor);
-  return executor;
-}
+const freshFromFactory = freshInstances({
+  subject: 'the executor',
+  calls: 'verifyExecutor makes one for the run and one for each rerun of a counterexample, and closes each',
+  instead: 'give verifyExecutor the one object itself, which it leaves open',
+});
 
 /** A value as an option message shows it: a string quoted, so that "64" is not read as 64. */
 function shown(v: unknown): string {
@@ -290,7 +284,7 @@ async function check(
     creating = `loading the executor ${executor}`;
   } else if (typeof executor === 'function') {
     // Each create makes a fresh instance, as the CLI makes of a module's function or class: reruns need one.
-    source = closeNamed({ name: `${HELPER_PREFIX}executor`, create: async () => heldSubject(freshFromFactory(await executorFrom(executor, {}, 'the executor', notExecutor)), coverage) });
+    source = closeNamed({ name: `${HELPER_PREFIX}executor`, create: async () => heldSubject(freshFromFactory(await executorFrom(executor, {}, 'the executor', notExecutor), notExecutor), coverage) });
     creating = 'the executor factory given to verifyExecutor';
   } else {
     const object = await executorFrom(executor, {}, 'the executor', notExecutor);

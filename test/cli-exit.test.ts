@@ -68,7 +68,7 @@ export default {
     const shared = module('shared-factory', "const engine = { name: 'shared', execute: async (b) => executeReference(b), close: async () => {} };\nexport default () => engine;");
     const again = concord('verify', '--executor', shared, '--runs', '20', '--out', join(dir, 'out'));
     expect(again.status).toBe(2);
-    expect(again.stderr).toMatch(/^concord verify: \S+shared-factory\.mjs: the default export returned an executor it returned before and that was closed since: return a new one from each call /);
+    expect(again.stderr).toMatch(/^concord verify: \S+shared-factory\.mjs: what the default export returned \(shared\) is an executor it returned before: return a new one from each call /);
     // verify cannot rerun a counterexample of such an object on a fresh instance, and says so.
     const leaky = module('leaky-object', `const kept = new Map();
 export default { name: 'leaky', async execute(block) { const r = executeReference({ ...block, preState: new Map([...kept, ...block.preState]) }); for (const [k, v] of r.state) kept.set(k, v); return r; }, async close() {} };`);

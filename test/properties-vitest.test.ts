@@ -399,11 +399,32 @@ describe('verifyExecutor', () => {
     await expect(verifyExecutor(() => right, { runs: 5 })).rejects.toThrow(refused.replace('(shared)', '(right)'));
   });
 
-  it('refuses a module whose default export hands out one executor in the CLI\'s words, rather than report the reruns it failed', async () => {
+  // Given the module's path, the first rerun of a counterexample ran on the shared object, still
+  // open beside the run that found it, and closed it; only the second rerun was refused.
+  it('refuses a module whose default export hands out one executor in the CLI\'s words as soon as it repeats, before running anything on it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-vitest-'));
     const module = join(dir, 'shared.mjs');
-    writeFileSync(module, `import create from '${new URL('./fixtures/verify/batch-executor.mjs', import.meta.url).href}';\nconst engine = create();\nexport default () => engine;\n`);
-    await expect(verifyExecutor(module, { runs: 200 })).rejects.toThrow(`${module}: the default export returned an executor it returned before and that was closed since`);
+    writeFileSync(module, `import create from '${new URL('./fixtures/verify/batch-executor.mjs', import.meta.url).href}';
+const inner = create();
+const log = (globalThis.sharedModuleLog = { executes: 0, closes: 0, executesAtHandout: [] });
+const engine = { name: 'shared-batch', execute: (b, o) => { log.executes++; return inner.execute(b, o); }, close: async () => { log.closes++; } };
+export default () => { log.executesAtHandout.push(log.executes); return engine; };
+`);
+    await expect(verifyExecutor(module, { runs: 200 })).rejects.toThrow(`${module}: what the default export returned (shared-batch) is an executor it returned before: return a new one from each call `
+      + '(bench makes one per thread count, verify one for the run and one for each rerun of a counterexample), or export the one object itself, which stays open until the command is done');
+    const log = (globalThis as unknown as { sharedModuleLog: { executes: number; closes: number; executesAtHandout: number[] } }).sharedModuleLog;
+    // Handed out twice: the run found its counterexample, and nothing ran after the second handout; closed once, by the run.
+    expect(log.executesAtHandout).toHaveLength(2);
+    expect(log.executesAtHandout[1]).toBeGreaterThan(0);
+    expect(log.executes).toBe(log.executesAtHandout[1]);
+    expect(log.closes).toBe(1);
+  });
+
+  it('takes each factory for itself: one that wraps a module\'s factory (createExecutor) is no repeat of it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-vitest-'));
+    const module = join(dir, 'fresh.mjs');
+    writeFileSync(module, `import { referenceExecutor } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';\nexport default () => ({ ...referenceExecutor(), name: 'fresh' });\n`);
+    await expect(verifyExecutor(() => createExecutor(module), { runs: 5 })).resolves.toMatchObject({ failures: [] });
   });
 
   it('throws a RangeError or TypeError naming a bad option before it calls the executor', async () => {

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkExecutorName, isModulePath, UnknownExecutorError } from '../impl/registry.js';
+import { checkExecutorName, createExecutor, isModulePath, UnknownExecutorError } from '../impl/registry.js';
 import { errorOf } from './helpers.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
@@ -130,6 +130,23 @@ module.exports = { name: 'mine', async execute(block) { return executeReference(
     expect(named.stderr).toMatch(/^concord run: \.\/named\.mjs: the module has no default export \(it exports executor, other\); export default an Executor \(.*\), a function returning one or a class constructing one/);
     file('returns-nothing.mjs', 'export default () => undefined;\n');
     expect(run('./returns-nothing.mjs').stderr).toMatch(/the default export must be an Executor .*; what the default export returned is undefined\n$/);
+  });
+
+  it('refuses a function or class that returns an executor it returned before, open or closed, when it returns it; fresh ones each stand', async () => {
+    const refused = (path: string, name: string) => `${path}: what the default export returned (${name}) is an executor it returned before: return a new one from each call `
+      + '(bench makes one per thread count, verify one for the run and one for each rerun of a counterexample), or export the one object itself, which stays open until the command is done';
+    const shared = file('shared-open.mjs', `const engine = { name: 'shared', execute: async () => { throw new Error('never run'); }, close: async () => {} };\nexport default () => engine;\n`);
+    const first = await createExecutor(shared);
+    // The first is still open, as a run's instance is while verify reruns its counterexample.
+    await expect(createExecutor(shared)).rejects.toThrow(new UnknownExecutorError(refused(shared, 'shared')));
+    await first.close();
+    await expect(createExecutor(shared)).rejects.toThrow(new UnknownExecutorError(refused(shared, 'shared')));
+    const singleton = file('singleton-class.mjs', `let one;\nexport default class Engine { constructor() { if (one) return one; one = this; this.name = 'singleton'; } async execute() {} async close() {} }\n`);
+    await createExecutor(singleton);
+    await expect(createExecutor(singleton)).rejects.toThrow(refused(singleton, 'singleton'));
+    const fresh = file('fresh.mjs', `export default () => ({ name: 'fresh', execute: async () => { throw new Error('never run'); }, close: async () => {} });\n`);
+    const [a, b] = [await createExecutor(fresh), await createExecutor(fresh)];
+    expect(a).not.toBe(b);
   });
 
   it('recognises module paths: .js, .mjs, .cjs, TypeScript, or anything with a path separator', () => {

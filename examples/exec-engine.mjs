@@ -14,18 +14,28 @@ import { executeReference } from 'concord/dist/spec/reference.js';
 const failAt = process.argv.indexOf('--fail-on-tx');
 const brokenTx = failAt > 0 ? Number(process.argv[failAt + 1]) : -1;
 
+/**
+ * The pre-state of the last request that carried one. The engine says it keeps it (keepsPreState
+ * in every answer), so a request for a block over the same pre-state names that request
+ * (preStateOf) instead of carrying it again.
+ */
+let kept = null;
+
 /** The request's block as Concord's Block type: the data is the same, code as a Float64Array and the pre-state as a Map. */
-function blockOf(b) {
+function blockOf(request) {
+  const b = request.block;
+  if (b.preState !== undefined) kept = { id: request.id, preState: new Map(b.preState) };
+  else if (kept === null || b.preStateOf !== kept.id) throw new Error(`preStateOf ${b.preStateOf}: the last request that carried a pre-state was ${kept?.id ?? 'none'}`);
   return {
     programs: b.programs.map((p) => ({ ...p, code: Float64Array.from(p.code) })),
     txs: b.txs,
-    preState: new Map(b.preState),
+    preState: kept.preState,
     gasLimit: b.gasLimit,
   };
 }
 
 function answer(request) {
-  const block = blockOf(request.block);
+  const block = blockOf(request);
   const started = performance.now();
   const result = executeReference(block);
   // The engine's own time, apart from reading the request and writing the answer.
@@ -35,7 +45,7 @@ function answer(request) {
   for (const [k, v] of result.state) if (block.preState.get(k) !== v) writes.push([k, v]);
   for (const k of block.preState.keys()) if (!result.state.has(k)) writes.push([k, 0]);
   const receipts = result.receipts.map((r, t) => (t === brokenTx ? { ...r, status: 'reverted', code: 99 } : r));
-  return { id: request.id, writes, receipts, reads: result.reads, stats: { ...result.stats, executeMs } };
+  return { id: request.id, writes, receipts, reads: result.reads, stats: { ...result.stats, executeMs }, keepsPreState: true };
 }
 
 for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {

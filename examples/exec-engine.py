@@ -172,9 +172,24 @@ def run_tx(ins, args, gas_limit, state):
     return {'status': 'success', 'code': 0, 'gasUsed': gas, 'outputs': outputs}, reads, own
 
 
-def execute(block):
+# The pre-state of the last request that carried one, as (request id, dict). Every answer says the
+# engine keeps it (keepsPreState), so a block over the same pre-state comes with the id of that
+# request (preStateOf) instead of the pre-state again.
+kept = (None, None)
+
+
+def pre_state(request):
+    global kept
+    block = request['block']
+    if 'preState' in block:
+        kept = (request['id'], {k: v for k, v in block['preState']})
+    elif kept[0] is None or block.get('preStateOf') != kept[0]:
+        raise ValueError(f"preStateOf {block.get('preStateOf')!r}: the last request that carried a pre-state was {kept[0]!r}")
+    return kept[1]
+
+
+def execute(block, pre):
     programs = [decode(p['code']) for p in block['programs']]
-    pre = {k: v for k, v in block['preState']}
     state = dict(pre)
     receipts, reads = [], []
     used, limit = 0, block['gasLimit']
@@ -197,12 +212,13 @@ def execute(block):
 def answer(request):
     if request.get('format') != 'concord-exec/1':
         raise ValueError(f"format {request.get('format')!r}: this engine speaks concord-exec/1")
+    pre = pre_state(request)
     started = time.perf_counter()
-    writes, receipts, reads, executions = execute(request['block'])
+    writes, receipts, reads, executions = execute(request['block'], pre)
     execute_ms = (time.perf_counter() - started) * 1000
     stats = {'executions': executions, 'reExecutions': 0, 'validations': 0, 'failedValidations': 0,
              'executeMs': round(execute_ms, 3), 'fallback': 'sequential engine'}
-    return {'id': request['id'], 'writes': writes, 'receipts': receipts, 'reads': reads, 'stats': stats}
+    return {'id': request['id'], 'writes': writes, 'receipts': receipts, 'reads': reads, 'stats': stats, 'keepsPreState': True}
 
 
 def main():

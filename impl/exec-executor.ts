@@ -4,7 +4,10 @@
 // (bytecode, transactions, pre-state), and the engine answers it with one line holding the final
 // value of every key the block wrote, the receipts, every transaction's reads and its statistics.
 // The BlockResult is built from them as every executor's is (spec/result.ts blockResult), so
-// Concord compares and times an engine in Rust, Go or C++ the way it does its own.
+// Concord compares and times an engine in Rust, Go or C++ the way it does its own. An engine that
+// says in an answer that it keeps the last pre-state it was sent (keepsPreState) is sent, for a
+// block over that same pre-state, the id of the request that carried it instead of the pre-state
+// again: bench's calls repeat one block, and a pre-state of a million accounts is 21 MB a request.
 // Invariants: answers are matched to requests in order, by id; any line that is not a
 // well-formed answer to the oldest pending request, or an engine that ends its output or exits
 // while one is pending, rejects that call with an ExecEngineError naming the command, the request
@@ -108,12 +111,16 @@ export function execCommand(name: string): string {
   return command;
 }
 
-/** The block as a request carries it: Concord's data model as plain JSON, nothing to resolve by name. */
-export function requestBlock(block: Block): object {
+/**
+ * The block as a request carries it: Concord's data model as plain JSON, nothing to resolve by
+ * name. `preStateOf`: the id of an earlier request whose pre-state this block's is, sent in its
+ * place to an engine that keeps the last pre-state it was sent (docs/exec-protocol.md).
+ */
+export function requestBlock(block: Block, preStateOf?: number): object {
   return {
     programs: block.programs.map((p) => ({ name: p.name, arity: p.arity, code: Array.from(p.code), ...(p.footprint ? { footprint: p.footprint } : {}) })),
     txs: block.txs.map((tx) => ({ program: tx.program, args: tx.args, gasLimit: tx.gasLimit })),
-    preState: [...block.preState],
+    ...(preStateOf === undefined ? { preState: [...block.preState] } : { preStateOf }),
     gasLimit: block.gasLimit,
   };
 }
@@ -125,14 +132,14 @@ export interface ExecSettings {
   readonly partition?: string;
 }
 
-/** Request `id` for `block`, as an engine reads it (one JSON line). */
-export function execRequest(block: Block, id: number, settings: ExecSettings = {}): object {
+/** Request `id` for `block`, as an engine reads it (one JSON line); `preStateOf` as for requestBlock. */
+export function execRequest(block: Block, id: number, settings: ExecSettings = {}, preStateOf?: number): object {
   const { threads, modules, partition } = settings;
   return {
     format: EXEC_PROTOCOL, id,
     ...(threads === undefined ? {} : { threads }),
     ...(modules === undefined && partition === undefined ? {} : { settings: { ...(modules === undefined ? {} : { modules }), ...(partition === undefined ? {} : { partition }) } }),
-    block: requestBlock(block),
+    block: requestBlock(block, preStateOf),
   };
 }
 
@@ -327,6 +334,13 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   let killedAtClose = false;
   let nextId = 1;
   let answered = false;
+  /** Set by an answer with keepsPreState: the engine keeps the pre-state of the last request that carried one. */
+  let keepsPreState = false;
+  /**
+   * The pre-state the last request carried, by identity: Concord's commands never change a
+   * block's pre-state Map once made, so the same Map of the same size is the same pre-state.
+   */
+  let lastSent: { readonly preState: Block['preState']; readonly size: number; readonly id: number } | null = null;
 
   const fail = (problem: string, kind: typeof ExecEngineError = ExecEngineError): void => {
     if (failed) return;
@@ -396,6 +410,12 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       fail(`${about} has id ${quoted(o.id)}: answer each request in order, with its id`);
       return;
     }
+    if ('keepsPreState' in o && typeof o.keepsPreState !== 'boolean') {
+      pending.unshift(p);
+      fail(`${about}: keepsPreState must be true or false, got ${quoted(o.keepsPreState)}`);
+      return;
+    }
+    if (o.keepsPreState === true) keepsPreState = true;
     if ('error' in o) {
       p.reject(new ExecEngineError(`${name}: the engine could not execute request ${p.id}: ${typeof o.error === 'string' ? o.error : quoted(o.error)}`));
       return;
@@ -489,11 +509,13 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       // missing field) rejects this call alone, where a call left pending unsent would take the
       // next request's answer as its own and stop the engine.
       let line: string;
+      const kept = keepsPreState && lastSent !== null && lastSent.preState === block.preState && lastSent.size === block.preState.size ? lastSent.id : undefined;
       try {
-        line = `${JSON.stringify(execRequest(block, id, { ...settings, ...(threads === undefined ? {} : { threads }) }))}\n`;
+        line = `${JSON.stringify(execRequest(block, id, { ...settings, ...(threads === undefined ? {} : { threads }) }, kept))}\n`;
       } catch (e) {
         return Promise.reject(new Error(`${name}: the block cannot be sent as a request: ${(e as Error).message}`));
       }
+      if (kept === undefined) lastSent = { preState: block.preState, size: block.preState.size, id };
       nextId++;
       return new Promise<BlockResult>((resolve, reject) => {
         pending.push({ id, block, resolve, reject });

@@ -90,6 +90,48 @@ describe('exec: engines', () => {
     expect(sent.preState).toEqual([]);
   });
 
+  it('sends a pre-state once to an engine that keeps it, and names the request that carried it after', async () => {
+    // The engine answers with what each request's block held in place of a pre-state.
+    const seen = `${GOOD.replace('threads: request.threads ?? -1', "sent: 'preState' in request.block ? 'preState' : 'preStateOf ' + request.block.preStateOf")}`;
+    const keeping = await createExecutor(engineScript('keeps.mjs', `const a = (() => { ${seen} })(); return { ...a, keepsPreState: true };`));
+    const other = { ...block, preState: new Map([[9, 1]]) };
+    try {
+      // The first answer says it keeps the pre-state: only later requests may name it.
+      const sent = [];
+      for (const b of [block, block, block, other, other, block]) sent.push((await keeping.execute(b)).stats.sent);
+      expect(sent).toEqual(['preState', 'preStateOf 1', 'preStateOf 1', 'preState', 'preStateOf 4', 'preState']);
+    } finally {
+      await keeping.close();
+    }
+    // An engine that does not say so gets the pre-state with every request.
+    const plain = await createExecutor(engineScript('plain.mjs', seen));
+    try {
+      for (let i = 0; i < 3; i++) expect((await plain.execute(block)).stats.sent).toBe('preState');
+    } finally {
+      await plain.close();
+    }
+    // A keepsPreState that is not a boolean is a malformed answer, named as such.
+    const odd = await createExecutor(engineScript('keeps-odd.mjs', `const a = (() => { ${GOOD} })(); return { ...a, keepsPreState: 'yes' };`));
+    try {
+      expect(await failure(odd)).toMatch(/the answer to request 1 \(a block of 2 transactions\): keepsPreState must be true or false, got "yes"$/);
+    } finally {
+      await odd.close().catch(() => {});
+    }
+  });
+
+  it('the example engines keep the pre-state and agree with the reference over many calls and two pre-states', async () => {
+    const a = generate('p2p', { accounts: 200, txs: 300, seed: 4 });
+    const b = generate('token', { accounts: 50, txs: 100, seed: 5 });
+    for (const command of [`exec:node ${engine}`, `exec:python3 ${new URL('../examples/exec-engine.py', import.meta.url).pathname}`]) {
+      const executor = await createExecutor(command);
+      try {
+        for (const x of [a, a, b, b, a]) expect((await executor.execute(x)).stateRoot).toBe(executeReference(x).stateRoot);
+      } finally {
+        await executor.close();
+      }
+    }
+  });
+
   it.each([
     ['a log line on standard output', `process.stdout.write('starting block ' + request.id + '\\n'); ${GOOD}`, /the answer to request 1 \(a block of 2 transactions\) is not JSON \(answers only, one a line; write logs to standard error\): "starting block 1"/],
     ['an answer with the wrong id', `return { ...(() => { ${GOOD} })(), id: 9 };`, /the answer to request 1 .* has id 9: answer each request in order, with its id/],

@@ -40,6 +40,8 @@ export interface VerifyOptions {
   seed?: string;
   /** --time-limit SEC */
   timeLimit?: string;
+  /** --fail-on-cut: checks the time limit cut short fail the run (exit 1) instead of passing on what ran. */
+  failOnCut?: boolean;
   /** --shard I/N */
   shard?: string;
   planted?: boolean;
@@ -352,7 +354,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
     // The token fixes everything these would set, so each would be silently ignored; --executor
     // only confirms the engine command of an exec: token (replay() checks it).
     const ignored = ([['--planted', o.planted || undefined], ['--shard', o.shard], ['--runs', o.runs],
-      ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit], ['--coverage', o.coverage]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
+      ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit], ['--fail-on-cut', o.failOnCut || undefined], ['--coverage', o.coverage]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
     if (ignored.length) throw new UsageError(`--replay reruns one failure: give it alone (with --repeat, --json, --out or --timeout), not with ${ignored.join(', ')}`);
     return replay(o, sourceFor);
   }
@@ -360,6 +362,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
   const runs = intOption('--runs', o.runs, DEFAULT_RUNS, 1, MAX_RUNS);
   const seed = intOption('--seed', o.seed, DEFAULT_SEED, 0, MAX_SEED);
   const timeLimitMs = parseTimeLimit(o.timeLimit);
+  if (o.failOnCut && timeLimitMs === undefined) throw new UsageError('--fail-on-cut fails a run whose checks --time-limit cut short: give it with --time-limit SEC');
   const shard = parseShard(o.shard);
   requireShardRuns(runs, shard, o.planted ? DEFAULT_RUNS : SHARD_RUNS);
   const outDir = o.out ?? DEFAULT_OUT;
@@ -370,7 +373,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
   };
 
   if (o.planted) {
-    const beside = [...(o.executor?.length ? ['--executor'] : []), ...(o.coverage !== undefined ? ['--coverage'] : [])];
+    const beside = [...(o.executor?.length ? ['--executor'] : []), ...(o.coverage !== undefined ? ['--coverage'] : []), ...(o.failOnCut ? ['--fail-on-cut'] : [])];
     if (beside.length) throw new UsageError(`--planted checks the planted-bug catalogue: leave out ${beside.join(' and ')}`);
     checkOutDir(outDir, '--out');
     const planted = await runPlanted(base);
@@ -398,7 +401,9 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
   const checked = !r.failures.length && !uncovered.length;
   const unclosed = await closeModuleExecutors('verify', o.timeout, !checked, o.json ? { ok: false } : undefined);
   for (const u of unclosed) process.stderr.write(`concord verify: ${u.message}\n`);
-  const ok = checked && unclosed.length === 0;
+  // A CI job that needs every check run in full says so with --fail-on-cut, rather than reading timedOut.
+  const cutFails = r.timedOut && o.failOnCut === true;
+  const ok = checked && unclosed.length === 0 && !cutFails;
   if (o.json) {
     writeStdout(`${JSON.stringify({ ...summary(ok, r, { runs, txs }), ...(unclosed.length ? { error: unclosed.map((u) => u.message).join('; ') } : {}) })}\n`);
     // A CI job sends stdout to a file: its log would show nothing of why it failed, or that it was cut.
@@ -412,6 +417,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
       writeStdout(`  hint: ${coverageHint(VERIFY_OPTION_NAMES, runs, DEFAULT_RUNS, coverage, shards)}\n`);
     }
     if (ok) writeStdout(r.timedOut ? 'no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full\n' : 'all properties hold\n');
+    else if (cutFails && checked && unclosed.length === 0) writeStdout('FAIL: no counterexample in what ran, but the time limit cut the checks above and --fail-on-cut makes that a failure: raise --time-limit to run them in full\n');
   }
   return ok ? EXIT.OK : EXIT.FAILED;
 }

@@ -15,7 +15,7 @@ function yamlBlocks(file: string): string[] {
 }
 
 const OPTIONS_OF: Record<string, RegExp> = {
-  verify: /^--(executor|runs|seed|txs|time-limit|timeout|shard|coverage|planted|replay|repeat|out|json)$/,
+  verify: /^--(executor|runs|seed|txs|time-limit|fail-on-cut|timeout|shard|coverage|planted|replay|repeat|out|json)$/,
 };
 
 describe('the workflows the docs give', () => {

@@ -191,6 +191,9 @@ describe('concord verify', () => {
     [{ shard: 'x' }, /--shard/],
     [{ runs: '0' }, /--runs expects an integer from 1 to 3,276,800, got "0"/],
     [{ timeLimit: '-1' }, /--time-limit expects a number of seconds > 0/],
+    [{ failOnCut: true }, /--fail-on-cut fails a run whose checks --time-limit cut short: give it with --time-limit SEC/],
+    [{ planted: true, failOnCut: true, timeLimit: '5' }, /leave out --fail-on-cut/],
+    [{ replay: 'cv1_AAAA', runs: undefined, failOnCut: true }, /give it alone .* not with --fail-on-cut/],
     [{ executor: ['nope'] }, /unknown executor "nope"/],
     [{ executor: [fixture('not-an-executor.mjs')] }, /default export must be an Executor/],
     [{ executor: ['missing-file.js'] }, /missing-file\.js: no such module file \(looked for \/\S+\/missing-file\.js\)/],
@@ -257,5 +260,10 @@ describe('concord verify', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ {2}slow-reference \(\S+\) equivalence 0\/2 batches and \d+ runs? of the next, vm-corners 0\/1 batches and \d+ runs? of the next, determinism 0\/1 batches and \d+ runs? of the next$/m);
     expect(r.stdout).toMatch(/^no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full$/m);
+    // A CI job that needs every check run in full: --fail-on-cut makes the same cut a failure.
+    const strict = await verify({ executor: [fixture('slow-reference.mjs')], runs: '100', timeLimit: '1', failOnCut: true });
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/^FAIL: no counterexample in what ran, but the time limit cut the checks above and --fail-on-cut makes that a failure: raise --time-limit to run them in full$/m);
+    expect(strict.stdout).not.toMatch(/^no counterexample/m);
   });
 });

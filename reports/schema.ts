@@ -307,6 +307,36 @@ export const ResultsSchema = z
     doc.simulated.forEach((s, i) => {
       if (!ids.has(s.workload)) ctx.addIssue({ code: 'custom', path: ['simulated', i, 'workload'], message: `no workload with id "${s.workload}"` });
     });
+    // Probes before a sweep's parallel rounds: one entry per workload and thread count it ran, no more probes than rounds.
+    const trips = new Map<string, number>();
+    doc.noise.roundTrips?.forEach((r, i) => {
+      const at = ['noise', 'roundTrips', i];
+      if (!ids.has(r.workload)) ctx.addIssue({ code: 'custom', path: [...at, 'workload'], message: `no workload with id "${r.workload}"` });
+      if (r.threads < 2 || !doc.settings.threads.includes(r.threads)) {
+        ctx.addIssue({ code: 'custom', path: [...at, 'threads'], message: `probes only precede rounds at a thread count above 1 that settings.threads holds (${doc.settings.threads.join(', ')}), got ${r.threads}` });
+      }
+      if (r.ns.length > doc.settings.rounds) ctx.addIssue({ code: 'custom', path: [...at, 'ns'], message: `has ${r.ns.length} probes, but settings.rounds is ${doc.settings.rounds} (one probe a round)` });
+      const id = `${r.workload}@${r.threads}`;
+      const first = trips.get(id);
+      if (first === undefined) trips.set(id, i);
+      else ctx.addIssue({ code: 'custom', path: at, message: `duplicates noise.roundTrips[${first}] (${r.workload}, ${plural(r.threads, 'thread')})` });
+    });
+    // A ceiling is measured at a thread count the sweep ran within the cores, once, and its ratio is its two times' quotient.
+    const ceilingAt = new Map<number, number>();
+    doc.ceilings?.forEach((c, i) => {
+      if (!doc.settings.threads.includes(c.threads) || c.threads > doc.machine.effectiveCores) {
+        ctx.addIssue({ code: 'custom', path: ['ceilings', i, 'threads'], message: `a ceiling is measured at a thread count settings.threads holds (${doc.settings.threads.join(', ')}) within the machine's ${plural(doc.machine.effectiveCores, 'effective core')}, got ${c.threads}` });
+      }
+      const measured: { m: { oneMs: number; partsMs: number; ratio: number }; where: string[] }[] = [{ m: c, where: [] }, ...(c.end ? [{ m: c.end, where: ['end'] }] : [])];
+      for (const { m, where } of measured) {
+        if (Math.abs(m.ratio - m.oneMs / m.partsMs) > 1e-9 * m.ratio) {
+          ctx.addIssue({ code: 'custom', path: ['ceilings', i, ...where, 'ratio'], message: `must be oneMs / partsMs (${(m.oneMs / m.partsMs).toPrecision(6)}), got ${m.ratio}` });
+        }
+      }
+      const first = ceilingAt.get(c.threads);
+      if (first === undefined) ceilingAt.set(c.threads, i);
+      else ctx.addIssue({ code: 'custom', path: ['ceilings', i], message: `duplicates ceilings[${first}] (${plural(c.threads, 'thread')})` });
+    });
   });
 
 export type ResultsFile = z.infer<typeof ResultsSchema>;

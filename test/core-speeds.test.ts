@@ -112,6 +112,8 @@ describe('core speeds', () => {
 
   it('keeps the machine ceilings in results files and shows them beside the core speeds', () => {
     const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    doc.settings.threads = [1, 2, 4];
+    doc.machine.effectiveCores = 4;
     doc.ceilings = [
       { threads: 2, workload: 'sequential executor, p2p 1000 accounts x 1000 txs', oneMs: 10, partsMs: 5.3, ratio: 10 / 5.3 },
       { threads: 4, workload: 'sequential executor, p2p 1000 accounts x 1000 txs', oneMs: 10, partsMs: 2.9, ratio: 10 / 2.9 },
@@ -138,6 +140,15 @@ describe('core speeds', () => {
     expect(moved).toMatch(/\| 1\.74x at 2 threads \(1\.89x before the sweep, 1\.60x after\)/);
     expect(moved).toContain(": the machine's ceiling moved during the sweep by more than 15% (1.89x before the sweep and 1.60x after at 2 threads)");
     expect(moved).not.toMatch(/3\.45x before the sweep and/);
+
+    // What a sweep cannot have written is refused, naming the field: a thread count it did not
+    // run, or beyond the cores; a second ceiling at one count; a ratio that is not its quotient.
+    const refused = (ceilings: NonNullable<typeof doc.ceilings>) => () => parseResults(serializeResults({ ...doc, ceilings }), 'r.json');
+    const [at2, at4] = doc.ceilings;
+    expect(refused([at2!, { ...at4!, threads: 8 }])).toThrow(/ceilings\[1\]\.threads: a ceiling is measured at a thread count settings\.threads holds \(1, 2, 4\) within the machine's 4 effective cores, got 8/);
+    expect(refused([at2!, at2!])).toThrow(/ceilings\[1\]: duplicates ceilings\[0\] \(2 threads\)/);
+    expect(refused([{ ...at2!, end: { oneMs: 10, partsMs: 5, ratio: 5 } }])).toThrow(/ceilings\[0\]\.end\.ratio: must be oneMs \/ partsMs \(2\.00000\), got 5/);
+    expect(refused([{ ...at2!, ratio: 3 }])).toThrow(/ceilings\[0\]\.ratio: must be oneMs \/ partsMs/);
 
     // A ceiling needs two threads: one at 1 thread is no ceiling, and the schema says where.
     doc.ceilings = [{ threads: 1, workload: 'w', oneMs: 1, partsMs: 1, ratio: 1 }];

@@ -522,6 +522,7 @@ describe('markdown', () => {
 
   it('shows the round trip probed before each parallel round and warns where it moved between rounds or a probe gave up', () => {
     const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    doc.settings.rounds = 5;
     const render = () => mdUnescaped(renderMarkdown(merge([{ file: 'a.json', doc: parseResults(serializeResults(doc), 'a.json') }]), []));
     expect(render()).toMatch(/\| round trip before each round \|[^\n]*\n[^\n]*\n\|[^\n]*\| – \|/);
     doc.noise.roundTrips = [{ workload: 'p2p-a100-t1000-s1-h3', threads: 2, ns: [110, 120, 105, 130, 115] }];
@@ -533,6 +534,15 @@ describe('markdown', () => {
     expect(moved).toContain('| median 113 ns (105–480 ns) over 4 rounds; 1 probe gave up |');
     expect(moved).toMatch(/⚠ Test CPU \(family 1 model 2\), 2 cores, 8 GiB, Node 20: the cache-line round trip between two threads, probed before each parallel round \(bench\/round-trip\.ts\), moved by more than 2x between rounds, or a probe found no second core within 50 ms: p2p 100 acc × 1000 tx at 2 threads \(105–480 ns, 1 of 5 rounds above 210 ns; 1 probe of 5 gave up\)\. /);
     expect(moved).not.toContain('No warnings');
+
+    // What a sweep cannot have written is refused, naming the field.
+    const refused = (roundTrips: NonNullable<ResultsFile['noise']['roundTrips']>) => () => parseResults(serializeResults({ ...doc, noise: { ...doc.noise, roundTrips } }), 'a.json');
+    const good = { workload: 'p2p-a100-t1000-s1-h3', threads: 2, ns: [110, 120] };
+    expect(refused([{ ...good, workload: 'nope' }])).toThrow(/noise\.roundTrips\[0\]\.workload: no workload with id "nope"/);
+    expect(refused([{ ...good, threads: 1 }])).toThrow(/noise\.roundTrips\[0\]\.threads: probes only precede rounds at a thread count above 1 that settings\.threads holds \(1, 2\), got 1/);
+    expect(refused([{ ...good, threads: 16 }])).toThrow(/got 16/);
+    expect(refused([good, good])).toThrow(/noise\.roundTrips\[1\]: duplicates noise\.roundTrips\[0\] \(p2p-a100-t1000-s1-h3, 2 threads\)/);
+    expect(refused([{ ...good, ns: Array(6).fill(100) }])).toThrow(/noise\.roundTrips\[0\]\.ns: has 6 probes, but settings\.rounds is 5 \(one probe a round\)/);
   });
 
   it('states the A/A evidence where both executors ran every block on the sequential executor', () => {

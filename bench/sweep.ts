@@ -21,7 +21,8 @@ import { errorText } from '../spec/messages.js';
 import { createExecutor, EXECUTORS, isModuleObject, isModulePath, type ExecutorSettings } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import { malformation, missingCounters, sameResult } from '../properties/explain.js';
-import { idealSpeedup, type IdealBound } from './ideal.js';
+import { collectAccesses, dependencyGraph, idealFromGraph, type IdealBound } from './ideal.js';
+import { footprintIdeal } from './footprint-ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
 import { pinThread } from './core-speeds.js';
 import { RunDetail } from './run-detail.js';
@@ -138,7 +139,11 @@ export interface SweepResult {
     source: BlockSource;
     txs: number;
     gasUsed: number;
-    ideal: { work: number; criticalPath: number; edges: number; points: { threads: number; speedup: number; bound: number }[] };
+    ideal: {
+      work: number; criticalPath: number; edges: number; points: { threads: number; speedup: number; bound: number }[];
+      /** The same from the declared footprints alone (footprint-ideal.ts). */
+      footprint: { criticalPath: number; edges: number; points: { threads: number; speedup: number; bound: number }[] };
+    };
   }[];
   startup: { executor: string; threads: number; createMs: number; firstBlockMs: number }[];
   runs: RunResult[];
@@ -277,10 +282,16 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   for (const w of o.workloads) {
     const reference = executeReference(w.block);
     references.set(w.id, reference);
-    const ideal: IdealBound = idealSpeedup(w.block, allThreads);
+    const accesses = collectAccesses(w.block);
+    const gas = accesses.map((t) => t.gas);
+    const ideal: IdealBound = idealFromGraph(gas, dependencyGraph(accesses), allThreads);
+    const declared = footprintIdeal(w.block, allThreads, gas);
     result.workloads.push({
       id: w.id, group: w.group, source: w.source, txs: w.block.txs.length, gasUsed: reference.gasUsed,
-      ideal: { work: ideal.work, criticalPath: ideal.criticalPath, edges: ideal.edges, points: ideal.points.map((p) => ({ ...p })) },
+      ideal: {
+        work: ideal.work, criticalPath: ideal.criticalPath, edges: ideal.edges, points: ideal.points.map((p) => ({ ...p })),
+        footprint: { criticalPath: declared.criticalPath, edges: declared.edges, points: declared.points.map((p) => ({ ...p })) },
+      },
     });
   }
 

@@ -211,6 +211,18 @@ function fastCoreCell(r: Row, settings: ResultsFile['settings'], notes: Footnote
  * speedup over the baseline is one sequential executor against another, and no ideal for parallel
  * work applies, so it reads "n/a (sequential)".
  */
+/** A footprint ideal below this fraction of the actual one is shown beside it: the block's declarations cost parallelism. */
+export const DECLARED_GAP = 0.95;
+
+const DECLARED_IDEAL = 'declared: the ideal of a scheduler that knows only the declared footprints (bench/footprint-ideal.ts), as an access-list scheduler or the modular executor\'s lanes do: each transaction\'s declared keys ordered by the conflict table, delta-adds whose commuting needs run-time values ordered, a transaction without a footprint after all before it. Below the ideal from the reference run\'s actual accesses, the declarations order transactions the run did not need ordered: declaring fewer or narrower keys (or leaving bounds to the table) lifts that limit. Shown only where it is below 95% of the ideal.';
+
+/** The ideal, with the footprint ideal beside it where the declarations allow noticeably less. */
+function idealCell(r: Row, notes: Footnotes): string {
+  if (r.ideal === null) return '–';
+  const declared = r.footprintIdeal !== null && r.footprintIdeal < DECLARED_GAP * r.ideal ? ` (declared ${fixed(r.footprintIdeal)}x)${notes.mark(DECLARED_IDEAL)}` : '';
+  return `${fixed(r.ideal)}x${declared}`;
+}
+
 function efficiencyCell(r: Row, notes: Footnotes): string {
   if (r.role === 'baseline' || r.efficiency === null) return '–';
   if (allSequential(r)) return `n/a (sequential)${notes.mark(fallbackNote(r))}`;
@@ -445,7 +457,7 @@ function resultsTable(m: Merged, unordered: readonly Row[]): Table {
       tps(r.txPerSecond), `${speedupCell(r, notes)}${mixed === null ? '' : notes.mark(mixed)}${r.role === 'baseline' || r.baselineRun.correct ? '' : ` ✗${notes.mark(WRONG_YARDSTICK)}`}`,
       r.role === 'baseline' ? '–' : fastCoreCell(r, own, notes),
       // A baseline runs on one thread whatever its row's count: the ideal at that count is its executors', not its own.
-      ...(r.role === 'baseline' ? ['–', '–'] : [orDash(r.ideal, (v) => `${fixed(v)}x`), orDash(r.bound, (v) => `${fixed(v)}x`)]), efficiencyCell(r, notes),
+      ...(r.role === 'baseline' ? ['–', '–'] : [idealCell(r, notes), orDash(r.bound, (v) => `${fixed(v)}x`)]), efficiencyCell(r, notes),
       fixed(r.reExecutionsPerTx, 3), fixed(r.failedValidationsPerTx, 3), ms(r.p50Ms), ms(r.p99Ms), mib(r.peakRssBytes), `${r.samples} (${r.busySamples})`,
     ];
   });

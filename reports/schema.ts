@@ -140,6 +140,8 @@ const Workload = z.strictObject({
     criticalPath: count,
     edges: count,
     points: z.array(IdealPoint).min(1),
+    /** The ideal of a scheduler that knows only the declared footprints (bench/footprint-ideal.ts); absent in older files. */
+    footprint: z.strictObject({ criticalPath: count, edges: count, points: z.array(IdealPoint).min(1) }).optional(),
   }),
 });
 

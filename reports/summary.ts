@@ -51,6 +51,8 @@ export interface Row {
    * the ideal at `threads` would claim a limit the machine cannot reach.
    */
   readonly ideal: number | null;
+  /** The same from the declared footprints alone (bench/footprint-ideal.ts); null in files from before it was recorded. */
+  readonly footprintIdeal: number | null;
   readonly bound: number | null;
   readonly efficiency: number | null;
   readonly reExecutionsPerTx: number;
@@ -116,6 +118,11 @@ export function workloadLabels(workloads: Iterable<WorkloadRecord>): Map<string,
 
 export function idealAt(w: WorkloadRecord, threads: number): { speedup: number; bound: number } | null {
   return w.ideal.points.find((p) => p.threads === threads) ?? null;
+}
+
+/** The footprint ideal's speedup at `threads`; null where the file has none there. */
+function footprintIdealAt(w: WorkloadRecord, threads: number): number | null {
+  return w.ideal.footprint?.points.find((p) => p.threads === threads)?.speedup ?? null;
 }
 
 /** Whether the run had more threads than the machine's effective cores, so its threads shared cores. */
@@ -242,7 +249,7 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
       speedup,
       fastCoreSpeedup: fastCoreSpeedup(baseline, run, medianMs),
       roundSpeedups: spread === null ? null : { ...spread, rounds: rounds!.length },
-      cores, ideal: ideal?.speedup ?? null, bound: ideal?.bound ?? null,
+      cores, ideal: ideal?.speedup ?? null, footprintIdeal: footprintIdealAt(workload, Math.min(run.threads, cores)), bound: ideal?.bound ?? null,
       efficiency: ideal ? speedup / ideal.speedup : null,
       reExecutionsPerTx: run.perTx.reExecutions, failedValidationsPerTx: run.perTx.failedValidations,
       peakRssBytes: run.peakRssBytes, correct: run.correct, fallback: run.fallback,

@@ -92,6 +92,8 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
     const [w] = doc.workloads;
     expect(w).toMatchObject({ id: 'p2p-a10-t40-s1-h0', group: 'custom', txs: 40 });
     expect(w!.ideal.points.map((p) => p.threads)).toEqual([1, 2, 4, 8, 16, 32, 64]);
+    // p2p declares exactly what it touches: the footprint ideal is the ideal (bench/footprint-ideal.ts).
+    expect(w!.ideal.footprint!.points).toEqual(w!.ideal.points);
     // A module's runs carry the name it declares, not the path that reached it (settings keep the path).
     expect(doc.startup.map((s) => `${s.executor}@${s.threads}`)).toEqual(['ref@1', 'ref@2']);
     // Two thread counts x --quick's four rounds x two timed tasks (the baseline and ref).

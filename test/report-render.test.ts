@@ -545,6 +545,18 @@ describe('markdown', () => {
     expect(refused([{ ...good, ns: Array(6).fill(100) }])).toThrow(/noise\.roundTrips\[0\]\.ns: has 6 probes, but settings\.rounds is 5 \(one probe a round\)/);
   });
 
+  it('shows the footprint ideal beside the ideal where the declarations allow less than 95% of it', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    const render = () => mdUnescaped(renderMarkdown(merge([{ file: 'a.json', doc: parseResults(serializeResults(doc), 'a.json') }]), []));
+    expect(render()).not.toContain('(declared');
+    for (const w of doc.workloads) w.ideal.footprint = { criticalPath: w.ideal.criticalPath, edges: w.ideal.edges, points: w.ideal.points.map((p) => ({ ...p, speedup: p.speedup * 0.97 })) };
+    expect(render()).not.toContain('(declared');
+    for (const w of doc.workloads) w.ideal.footprint = { criticalPath: w.ideal.work, edges: w.ideal.edges, points: w.ideal.points.map((p) => ({ ...p, speedup: 1, bound: 1 })) };
+    const md = render();
+    expect(md).toMatch(/\| 2\.00x \(declared 1\.00x\)[¹²³⁴⁵⁶⁷⁸⁹⁰]+ \|/);
+    expect(md).toContain('declared: the ideal of a scheduler that knows only the declared footprints (bench/footprint-ideal.ts)');
+  });
+
   it('states the A/A evidence where both executors ran every block on the sequential executor', () => {
     const sequential = { ms: 10.2, fallback: PREFLIGHT_CHAIN, fallbackShare: 1 };
     const doc = contestResults([{ workload: 'amm', idealLimit: 1, seqMs: 10, blockStm: { 1: { ms: 11 }, 2: sequential }, modular: { 1: { ms: 11 }, 2: { ...sequential, ms: 10.5 } } }]);

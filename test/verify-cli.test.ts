@@ -252,6 +252,12 @@ describe('concord verify', () => {
     expect(r.stdout).toMatch(/no counterexample in what ran, but the time limit cut the checks above/);
   });
 
+  it('runs every block of the determinism check at an odd thread count too, where a bug of splitting work by the count shows', async () => {
+    const r = await verify({ executor: [fixture('wrong-at-three.mjs')], runs: '40' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL wrong-at-three \(\S+\): determinism check \(threads 3, repeat 1 of 2\)/m);
+  });
+
   it('stops a slow executor part-way through its first batch at the time limit, and exits 0 saying the limit cut it', async () => {
     // slow-reference takes 100 ms a block: a batch is 5 s of equivalence, 15 s of determinism (six runs a block).
     const started = performance.now();

@@ -57,7 +57,7 @@ function remember(folders: readonly string[]): void {
 
 /**
  * Before a run that ends by writing `path` (option `flag`), a file or a folder of files: where it
- * goes exists or is made and is writable, and it is not the other kind.
+ * goes exists or is made and a new file can be made there, and it is not the other kind.
  */
 function checkOut(path: string, flag: string, kind: 'file' | 'folder'): void {
   try {

@@ -6,8 +6,9 @@
 // Invariants: makeFolders records exactly the folders it made, parents before their children;
 // removeEmptyFolders removes only empty folders, so whatever was written stays.
 
-import { accessSync, constants, mkdirSync, rmdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 /**
  * mkdir -p one level at a time, pushing each folder it makes onto `made` (parents first), which it
@@ -59,8 +60,22 @@ function isDirectory(path: string): boolean | null {
 }
 
 /**
+ * Makes a new file in `folder` and removes it again, or throws the file system's error. Every
+ * writer makes new files there (writeWhole a temp file it renames over the target, the verify
+ * runner its block files), so this is the very operation they need. access(W_OK) was no check:
+ * root passes it everywhere, /sys and read-only mounts included, and a bench learnt it only when
+ * its results were written, after the whole sweep. The probe's name is random and it is opened
+ * exclusively, so nothing of anyone else's (another thread of this process too) is opened or removed.
+ */
+function probeWrite(folder: string): void {
+  const probe = join(folder, `.concord-write-check-${randomBytes(8).toString('hex')}`);
+  closeSync(openSync(probe, 'wx'));
+  rmSync(probe, { force: true });
+}
+
+/**
  * Before a run that ends by writing `path`, a file or a folder of files: where it goes exists or is
- * made and is writable, and `path` is not the other kind. Returns the folders it made (those it made
+ * made and a new file can be made there (probeWrite), and `path` is not the other kind. Returns the folders it made (those it made
  * before failing it removes again); throws OutPathError ("is a folder; give a file name", "is a
  * file; give a folder", "cannot write there: " and `reason` of the file system's error).
  */
@@ -70,8 +85,9 @@ export function prepareOut(path: string, kind: 'file' | 'folder', reason: (e: un
   if (kind === 'folder' && directory === false) throw new OutPathError('is a file; give a folder');
   const made: string[] = [];
   try {
-    makeFolders(kind === 'file' ? dirname(path) : path, made);
-    accessSync(kind === 'file' ? dirname(path) : path, constants.W_OK);
+    const folder = kind === 'file' ? dirname(path) : path;
+    makeFolders(folder, made);
+    probeWrite(folder);
     return made;
   } catch (e) {
     removeEmptyFolders(made);

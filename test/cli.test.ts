@@ -101,6 +101,27 @@ describe('concord options', () => {
     }
   });
 
+  // access(W_OK) passes for root everywhere: as root a bench with --out under /sys ran its whole
+  // sweep and only then failed to write, losing the results; report and verify failed at the write.
+  it.skipIf(process.platform !== 'linux')('refuses an --out where no file can be made (/sys, for root too) before any work', () => {
+    const results = join(dir, 'results-sys.json');
+    writeFileSync(results, readFileSync(new URL('../reports/published/results.json', import.meta.url)));
+    const buggy = new URL('./fixtures/verify/batch-executor.mjs', import.meta.url).pathname;
+    const cases: [string, string[], string][] = [
+      ['bench', ['--quick', '--workload', 'p2p', '--executor', 'block-stm'], '/sys/concord-test.json'],
+      ['gen', ['--workload', 'p2p'], '/sys/concord-test.json'],
+      ['report', [results], '/sys'],
+      ['verify', ['--executor', buggy, '--runs', '50'], '/sys'],
+      ['main', [], '/sys'],
+    ];
+    for (const [command, args, out] of cases) {
+      const r = concord(command, ...args, '--out', out);
+      expect(r.status, command).toBe(2);
+      expect(r.stderr.trim(), command).toMatch(new RegExp(`^concord ${command}: --out ${out}: cannot write there: [^\n]+$`));
+      expect(r.stdout, command).toBe('');
+    }
+  });
+
   it('verify leaves no output folder it made when it wrote nothing there, and keeps one it wrote to or found', () => {
     const cwd = mkdtempSync(join(dir, 'out-'));
     const verify = (...args: string[]) => spawnSync(process.execPath, [cli, 'verify', '--runs', '50', ...args], { encoding: 'utf8', timeout: 60_000, cwd });

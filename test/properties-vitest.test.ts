@@ -481,11 +481,15 @@ export default () => { log.executesAtHandout.push(log.executes); return engine; 
   });
 
   // Node 20's recursive mkdirSync loops for ever under /proc/x: a counterexample written there hung the test runner.
-  it.runIf(process.platform === 'linux')('refuses an outDir no folder can be made in before it runs, rather than hanging on the first counterexample', async () => {
+  it.runIf(process.platform === 'linux')('refuses an outDir no folder or file can be made in before it runs, rather than hanging on the first counterexample', async () => {
     let made = 0;
     const error = await verifyExecutor(async () => { made++; return buggy(); }, { outDir: '/proc/concord-x/verify' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RangeError);
     expect((error as Error).message).toMatch(/^verifyExecutor: outDir \/proc\/concord-x\/verify: cannot write there: ENOENT$/);
+    // A folder that is there but takes no files: access(W_OK) let root through, to fail at the first counterexample.
+    const sys = await verifyExecutor(async () => { made++; return buggy(); }, { outDir: '/sys' }).catch((e: unknown) => e);
+    expect(sys).toBeInstanceOf(RangeError);
+    expect((sys as Error).message).toMatch(/^verifyExecutor: outDir \/sys: cannot write there: (EACCES|EPERM|EROFS)$/);
     expect(made).toBe(0);
   });
 

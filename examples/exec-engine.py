@@ -217,7 +217,8 @@ def answer(request):
     writes, receipts, reads, executions = execute(request['block'], pre)
     execute_ms = (time.perf_counter() - started) * 1000
     stats = {'executions': executions, 'reExecutions': 0, 'validations': 0, 'failedValidations': 0,
-             'executeMs': round(execute_ms, 3), 'fallback': 'sequential engine'}
+             # A positive number, as the protocol requires: rounding must not make a quick block 0.
+             'executeMs': max(round(execute_ms, 3), 0.001), 'fallback': 'sequential engine'}
     return {'id': request['id'], 'writes': writes, 'receipts': receipts, 'reads': reads, 'stats': stats, 'keepsPreState': True}
 
 

@@ -204,6 +204,12 @@ class Answer {
   stats(): ExecutionStats {
     const s = this.json.stats;
     if (typeof s !== 'object' || s === null || Array.isArray(s)) throw new Error(`stats must be an object of counters, got ${quoted(s)}`);
+    // Taken by bench as the call's time: one that is no time (0, -3, "12") was dropped silently,
+    // so that a run meant to be engine-timed was timed whole, and run printed it as it came.
+    const ms = (s as Record<string, unknown>).executeMs;
+    if ('executeMs' in s && !(typeof ms === 'number' && Number.isFinite(ms) && ms > 0)) {
+      throw new Error(`stats.executeMs must be a positive number of milliseconds (the engine's own time for the block), got ${quoted(ms)}`);
+    }
     for (const [k, v] of Object.entries(s)) {
       if (!(typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))) throw new Error(`stats.${k} must be a number or a string, got ${quoted(v)}`);
     }

@@ -35,8 +35,22 @@ function isObj(v: unknown): v is Obj {
 
 /** Reads a block file's text. `file` only names the source in errors. */
 export function parseBlock(text: string, file = 'block'): Block {
-  const json = parseStrictJson(text, { kind: 'a block file', syntaxWhere: 'JSON', place: placeOf, fail: (where, problem) => new BlockFileError(file, where, problem) });
+  const fail = (where: string, problem: string): BlockFileError => new BlockFileError(file, where, problem);
+  const json = parseStrictJson(text, { kind: 'a block file', syntaxWhere: 'JSON', place: placeOf, fail, top: (j) => checkTop(j, fail) });
   return blockFromJson(json, file);
+}
+
+const TOP_FIELDS = ['format', 'gasLimit', 'hashCost', 'entities', 'preState', 'programs', 'transactions'];
+
+/**
+ * A block file's top level: an object, of format BLOCK_FORMAT, with no field a block file does not
+ * have. The format first: a file of another kind ("concord-results/1") is told as that, not by
+ * the first of its fields a block file does not know.
+ */
+function checkTop(json: unknown, fail: (where: string, problem: string) => Error): asserts json is Obj {
+  if (!isObj(json)) throw fail('top level', `expected an object, got ${describeValue(json)}`);
+  if (json.format !== BLOCK_FORMAT) throw fail('field format', `expected "${BLOCK_FORMAT}", got ${describeValue(json.format)}`);
+  for (const k of Object.keys(json)) if (!TOP_FIELDS.includes(k)) throw fail(`field ${k}`, `unknown field (known: ${TOP_FIELDS.join(', ')})`);
 }
 
 /**
@@ -60,10 +74,7 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
   const fail = (where: string, problem: string): never => {
     throw new BlockFileError(file, where, problem);
   };
-  if (!isObj(json)) return fail('top level', `expected an object, got ${describeValue(json)}`);
-  const known = new Set(['format', 'gasLimit', 'hashCost', 'entities', 'preState', 'programs', 'transactions']);
-  for (const k of Object.keys(json)) if (!known.has(k)) fail(`field ${k}`, `unknown field (known: ${[...known].join(', ')})`);
-  if (json.format !== BLOCK_FORMAT) fail('field format', `expected "${BLOCK_FORMAT}", got ${describeValue(json.format)}`);
+  checkTop(json, (where, problem) => new BlockFileError(file, where, problem));
 
   const entityNames: string[] = [];
   const entityIndex = new Map<string, number>();

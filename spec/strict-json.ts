@@ -17,11 +17,19 @@ export interface StrictReader {
   readonly place: (path: readonly (string | number)[]) => string;
   /** The file's own error for a problem at a place. */
   readonly fail: (where: string, problem: string) => Error;
+  /**
+   * The file's checks of its top level (an object, its format, no unknown field), throwing its own
+   * error: run on JSON.parse's value before the text is read strictly, so that a file of another
+   * kind (a results file given as a block file) is named as such, not by the first of its numbers
+   * that is no integer, and an unknown field is named unknown, whatever number it holds.
+   */
+  readonly top?: (json: unknown) => void;
 }
 
 /** Reads a user's JSON file strictly (see the head of this file); returns its value. */
 export function parseStrictJson(text: string, reader: StrictReader): unknown {
   const { body, json } = parseJsonText(text, (problem) => reader.fail(reader.syntaxWhere, problem));
+  reader.top?.(json);
   checkSource(body, reader);
   return json;
 }

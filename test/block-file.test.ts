@@ -23,6 +23,12 @@ const cases: [string, string, RegExp, RegExp][] = [
   ['not an object', '[1,2]', /top level/, /expected an object/],
   ['wrong format', '{ "format": "x", "transactions": [] }', /field format/, /concord-block\/1/],
   ['unknown top-level field', `{ ${head}, "transactions": [], "gaslimit": 5 }`, /field gaslimit/, /unknown field/],
+  // The numbers were read before the top level: a results file, or an unknown field holding a
+  // fraction, was told "expected an integer in the value range" of the first fraction.
+  ['a results file', '{ "machine": { "cpuMhz": 2596.138 }, "format": "concord-results/1", "runs": [] }', /^field format$/, /^expected "concord-block\/1", got "concord-results\/1"$/],
+  ['no format, and a fraction', '{ "speedup": 1.5 }', /^field format$/, /^expected "concord-block\/1", got /],
+  ['an unknown top-level field holding a fraction', `{ ${head}, "transactions": [], "speedup": 1.5 }`, /^field speedup$/, /^unknown field \(known: /],
+  ['an unknown top-level field holding a number JSON.parse rounds', `{ ${head}, "transactions": [], "big": 1e400 }`, /^field big$/, /^unknown field/],
   ['missing transactions', `{ ${head} }`, /field transactions/, /expected an array/],
   ['unknown op', tx('{"ops": [["const","r0",1],["fly","r0"]]}'), /transaction 1: field ops\[1\] op/, /unknown opcode "fly"/],
   ['unknown op after a label', tx('{"ops": [["label","a"],["const","r0",1],["fly","r0"]]}'), /transaction 1: field ops\[2\] op/, /unknown opcode "fly"/],
@@ -263,6 +269,16 @@ describe('block file errors', () => {
       expect(r.stdout, file).toBe('');
       expect(r.stderr, file).toContain(`concord run: ${file}: ${message}`);
       expect(r.stderr.trimEnd(), file).not.toMatch(/\n/);
+    }
+  });
+
+  it('the CLI names a results file given as a block file by its format, in run, request and bench --block', () => {
+    const results = new URL('../reports/published/results.json', import.meta.url).pathname;
+    for (const args of [['run', results], ['request', results], ['bench', '--block', results, '--executor', 'block-stm']]) {
+      const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, args[0]).toBe(2);
+      expect(r.stderr, args[0]).toBe(`concord ${args[0]}: ${results}: field format: expected "concord-block/1", got "concord-results/1"\n`);
+      expect(r.stdout, args[0]).toBe('');
     }
   });
 

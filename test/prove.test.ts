@@ -246,6 +246,8 @@ describe('user contract files', () => {
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['>>', 1, 2] }] }, 'invariants[0].holds[0]: ">>" is not a statement operator'],
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['<', ['pre', 3], true] }] }, 'invariants[0].holds[2]: expected an integer expression'],
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], extra: 1 }, 'extra: unknown field'],
+    // The numbers were read first: an unknown field holding a fraction was told to be no integer.
+    ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[],"weight":0.5}', 'weight: unknown field'],
     // Names Object.prototype has are neither fields nor constants.
     ['x.json', { name: 'x', params: ['a'], code: [['const', 'r0', 'constructor'], ['stop']], footprint: [] }, 'code[0][2]: unknown name "constructor"'],
     ['x.json', { name: 'x', params: ['a'], code: [['const', 'r0', 'toString'], ['stop']], footprint: [] }, 'code[0][2]: unknown name "toString"'],

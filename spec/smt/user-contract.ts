@@ -123,11 +123,27 @@ function parseEntry(json: unknown, field: string, names: Names): FootprintEntry 
   return { key, access, ...bounds };
 }
 
+/** A contract file's top level: an object with no field a contract file does not have. */
+function topOf(json: unknown): Record<string, unknown> {
+  const o = object(json, '(top level)');
+  for (const k of Object.keys(o)) if (!TOP.includes(k)) throw new FieldError(k, `unknown field (a contract file has ${TOP.join(', ')})`);
+  return o;
+}
+
+/** FieldError, thrown by `f`, as the file's own error. */
+function inFile<T>(file: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof FieldError) throw new ContractFileError(file, e.field, e.what);
+    throw e;
+  }
+}
+
 /** Checks a parsed contract file; `file` only names it in errors. */
 function parseContractFile(json: unknown, file: string): ContractSpec {
-  try {
-    const o = object(json, '(top level)');
-    for (const k of Object.keys(o)) if (!TOP.includes(k)) throw new FieldError(k, `unknown field (a contract file has ${TOP.join(', ')})`);
+  return inFile(file, () => {
+    const o = topOf(json);
     const name = displayName(o.name, 'name');
     if (o.doc !== undefined && typeof o.doc !== 'string') throw new FieldError('doc', 'expected a string');
     const params = parseParams(o.params);
@@ -140,10 +156,7 @@ function parseContractFile(json: unknown, file: string): ContractSpec {
       return parsed;
     });
     return { name, params, code, codeIndex, footprint, invariants };
-  } catch (e) {
-    if (e instanceof FieldError) throw new ContractFileError(file, e.field, e.what);
-    throw e;
-  }
+  });
 }
 
 /** A place in the JSON named as this file's field errors name it: `footprint[1].lo`, `code[4][2]`. */
@@ -164,6 +177,7 @@ export async function loadContractFile(
   const text = utf8Text(bytes, (problem) => new ContractFileError(file, '(file)', problem));
   const json = parseStrictJson(text, {
     kind: 'a contract file', syntaxWhere: '(JSON)', place: fieldPath, fail: (where, problem) => new ContractFileError(file, where, problem),
+    top: (j) => inFile(file, () => topOf(j)),
   });
   return parseContractFile(json, file);
 }

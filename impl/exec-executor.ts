@@ -15,7 +15,8 @@
 // reject, close()): a result is never built from part of an answer. An answer `{"id", "error"}`
 // rejects its call alone, and so does a block that cannot be written as a request (nothing is sent,
 // no id used). close() ends the engine's input and waits for it to exit; no engine
-// outlives the Concord process that started it, whether it exits or is ended by a signal. A
+// outlives the Concord process that started it, whether it exits or is ended by a signal, and
+// the processes Concord saw below an engine are killed once it has exited (Engine). A
 // process the engine left in the background holding its output is not waited for: once the engine
 // has exited and its pipes stay quiet, Concord stops reading them and says so.
 
@@ -230,8 +231,29 @@ interface Pending {
   reject(error: Error): void;
 }
 
-/** Engines still running, killed if the process exits without closing them. */
-const live = new Set<ChildProcessWithoutNullStreams>();
+/**
+ * A started engine: its process, and every process Concord has seen below it (pid to /proc start
+ * time), to be killed when the engine is stopped or has exited.
+ *
+ * Why remember them: once the engine (or the shell that ran it) exits, the processes it left in
+ * the background (`exec:sleep 30 & ./engine`) are reparented to init, and a walk down from the
+ * engine's pid no longer finds them. Why not a process group of its own (detached, then a kill of
+ * the group) instead: the engine stays in Concord's group, so that Ctrl-C in a terminal reaches it
+ * even while Concord's main thread is held in synchronous code (its SIGINT listener cannot run
+ * then), and a group's id is free for another group to take once its last process exits, where a
+ * remembered pid is killed only while its start time says it is still the same process. Concord
+ * looks below the engine after its answers (the first, then at most once a second), as close()
+ * ends its input, whenever bench reads its CPU, and as it stops it: a process that leaves the
+ * engine's tree between two looks (started and left behind in between, or by a double fork) is
+ * not seen.
+ */
+interface Engine {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly seen: Map<number, string>;
+}
+
+/** Engines not yet exited (or not yet closed after it), stopped if the process exits without closing them. */
+const live = new Set<Engine>();
 let exitHook = false;
 
 /**
@@ -244,7 +266,7 @@ function stopEnginesOnExit(): void {
   if (exitHook) return;
   exitHook = true;
   const stopAll = () => {
-    for (const c of live) stop(c);
+    for (const e of live) stop(e);
   };
   process.once('exit', stopAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -256,43 +278,96 @@ function stopEnginesOnExit(): void {
 }
 
 /**
- * Kills an engine and every process below it: the shell may run the command as its child rather
- * than in its own place, and killing the shell alone would leave the engine running.
+ * Kills an engine and every process below it, now or seen before: the shell may run the command
+ * as its child rather than in its own place, and killing the shell alone would leave the engine
+ * running.
  */
-function stop(child: ChildProcessWithoutNullStreams): void {
-  const tree = child.pid === undefined ? [] : processTree(child.pid);
-  child.kill('SIGKILL');
-  for (const { pid } of tree.slice(1)) {
+function stop(engine: Engine): void {
+  look(engine);
+  engine.child.kill('SIGKILL');
+  killLeft(engine);
+}
+
+/**
+ * The engine's process tree now (processTree), every process below the engine remembered in
+ * `seen`, and those remembered that have exited forgotten (an engine may run a helper per block).
+ */
+function look(engine: Engine): ProcessInfo[] {
+  const { child, seen } = engine;
+  if (child.pid === undefined) return [];
+  const tree = processTree(child.pid);
+  for (const [pid, start] of seen) if (startTime(pid) !== start) seen.delete(pid);
+  for (const { pid, start } of tree.slice(1)) if (start !== undefined) seen.set(pid, start);
+  return tree;
+}
+
+/** Kills the processes seen below the engine that are still the same processes (same start time). */
+function killLeft(engine: Engine): void {
+  for (const [pid, start] of engine.seen) {
+    if (startTime(pid) !== start) continue;
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       // Gone already.
     }
   }
+  engine.seen.clear();
 }
+
+/** How often, at most, an answer has the engine's tree looked at (Engine). */
+const LOOK_EVERY_MS = 1000;
 
 /** USER_HZ: /proc/PID/stat counts CPU in 1/100 s on every Linux Node supports. */
 const JIFFY_MS = 10;
 
+/** A process found by processTree: `start`, its start time in clock ticks after boot as /proc gives it, tells it from a later process given the same pid. */
+interface ProcessInfo {
+  readonly pid: number;
+  readonly cpuMs: number;
+  readonly start: string | undefined;
+}
+
 /**
- * A process and every live process below it, each with the CPU it has used in ms, from /proc
- * (the process first); only the process itself, with no CPU, where /proc cannot tell.
+ * The fields of /proc/PID/stat after the command name, from the state (field 3) on, or null where
+ * there is none. The name (field 2) may hold spaces and parentheses: the fields after it follow
+ * the last ')'.
  */
-function processTree(root: number): { pid: number; cpuMs: number }[] {
-  const tree: { pid: number; cpuMs: number }[] = [];
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** A process's start time (field 22 of /proc/PID/stat), or undefined where it is gone or /proc cannot tell. */
+function startTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
+/**
+ * A process and every live process below it, each with the CPU it has used in ms and its start
+ * time, from /proc (the process first); only the process itself, with no CPU and no start time,
+ * where /proc cannot tell.
+ */
+function processTree(root: number): ProcessInfo[] {
+  const tree: ProcessInfo[] = [];
   const todo = [root];
   for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
+    const f = statFields(pid);
+    if (f === null) {
+      if (pid === root) tree.push({ pid, cpuMs: 0, start: undefined });
+      continue;
+    }
+    // utime, stime, cutime and cstime, fields 14 to 17 of the line, are 11 to 14 from the state.
+    // cutime and cstime hold the children it has reaped: an engine's helper that exited is no
+    // longer in the tree, and its CPU would otherwise count as another process's.
+    tree.push({ pid, cpuMs: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * JIFFY_MS, start: f[19] });
     try {
-      // The command name (field 2) may hold spaces and parentheses: the fields after it follow the
-      // last ')'; utime, stime, cutime and cstime, fields 14 to 17 of the line, are 12 to 15 after
-      // the name. cutime and cstime hold the children it has reaped: an engine's helper that
-      // exited is no longer in the tree, and its CPU would otherwise count as another process's.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      tree.push({ pid, cpuMs: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * JIFFY_MS });
       todo.push(...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
     } catch {
-      if (pid === root) tree.push({ pid, cpuMs: 0 });
+      // Exited meanwhile: nothing is below it now.
     }
   }
   return tree;
@@ -305,7 +380,7 @@ function processTree(root: number): { pid: number; cpuMs: number }[] {
  */
 export function execEnginesCpuMs(): number {
   let ms = 0;
-  for (const c of live) if (c.pid !== undefined) for (const p of processTree(c.pid)) ms += p.cpuMs;
+  for (const e of live) for (const p of look(e)) ms += p.cpuMs;
   return ms;
 }
 
@@ -317,7 +392,10 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   const command = execCommand(name);
   // In Concord's process group, so that Ctrl-C in a terminal reaches the engine too.
   const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'] });
-  live.add(child);
+  const engine: Engine = { child, seen: new Map() };
+  live.add(engine);
+  /** When an answer last had the engine's tree looked at (performance.now()). */
+  let lastLook = -Infinity;
   stopEnginesOnExit();
   let stderr = '';
   /** Whether `stderr` lost its start: then it is no longer all the engine wrote there. */
@@ -353,7 +431,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     failed = new kind(`${name}: ${problem}`);
     reported = pending.length > 0;
     for (const p of pending.splice(0)) p.reject(failed);
-    if (child.exitCode === null && child.signalCode === null) stop(child);
+    if (child.exitCode === null && child.signalCode === null) stop(engine);
   };
 
   /** The start of an answer the engine ended its output in, left for the exit to explain. */
@@ -388,6 +466,12 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   });
   lines.on('line', (line) => {
     if (failed) return;
+    // After the call's continuation, so that the look is not timed as part of the call; at most
+    // once a second, so that it costs nothing beside the engine's work.
+    if (performance.now() - lastLook >= LOOK_EVERY_MS) {
+      lastLook = performance.now();
+      setImmediate(() => look(engine));
+    }
     answered = true;
     const p = pending.shift();
     if (!p) {
@@ -473,12 +557,14 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   const closed = new Promise<void>((resolve) => {
     child.once('error', (e) => {
       fail(`could not start the command: ${e.message}`);
-      live.delete(child);
+      live.delete(engine);
       resolve();
     });
     child.once('close', (code, signal) => {
       pipesClosed = true;
-      live.delete(child);
+      // The engine has exited: whatever it left running (in the background) goes with it.
+      killLeft(engine);
+      live.delete(engine);
       // Not the engine's failure but the command line's: reported as such whenever it is seen.
       const refused = answered || heldOpen || stderrCut ? null : shellRefusal(command, code, stderr);
       if (refused !== null) {
@@ -532,10 +618,11 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     async close() {
       if (!closing) {
         closing = true;
+        look(engine);
         child.stdin.end();
         const timer = setTimeout(() => {
           killedAtClose = true;
-          stop(child);
+          stop(engine);
         }, CLOSE_GRACE_MS);
         await closed;
         clearTimeout(timer);

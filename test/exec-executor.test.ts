@@ -333,6 +333,39 @@ for await (const line of createInterface({ input: process.stdin })) {
     await crashed.close();
   });
 
+  // Once the shell or the engine exited, what it left in the background was reparented to init,
+  // out of reach of the walk down from the engine's pid: `sleep 47` ran on after Concord.
+  it('kills what an engine left in the background once it has exited: after close(), after a crash, and when the command ends', async () => {
+    const pidFile = (name: string) => join(dir, `${name}.pid`);
+    const leftBehind = async (name: string): Promise<string> => {
+      const pid = Number(readFileSync(pidFile(name), 'utf8'));
+      // Gone, or a zombie no one has reaped yet: not running.
+      const state = () => (existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0]! : 'gone');
+      for (const t = Date.now(); !['gone', 'Z', 'X'].includes(state()) && Date.now() - t < 2000;) await new Promise((r) => setTimeout(r, 20));
+      const left = state();
+      if (!['gone', 'Z', 'X'].includes(left)) process.kill(pid, 'SIGKILL');
+      return ['gone', 'Z', 'X'].includes(left) ? 'not running' : `running (${left})`;
+    };
+    const closed = await createExecutor(`exec:sleep 47 & echo $! > ${pidFile('closed')}; node ${engine}`);
+    expect((await closed.execute(block)).receipts).toHaveLength(2);
+    await expect(closed.close()).rejects.toThrow(/held its output open 1 s later; Concord stopped reading it$/);
+    expect(await leftBehind('closed'), 'after close()').toBe('not running');
+    // Its output elsewhere, so the exit is seen at once; the engine exits at the second request.
+    const crashes = engineScript('crashes-second.mjs', `if (request.id === 2) process.exit(3); ${GOOD}`).slice('exec:'.length);
+    const crashed = await createExecutor(`exec:sleep 47 >/dev/null 2>&1 & echo $! > ${pidFile('crashed')}; ${crashes}`);
+    expect((await crashed.execute(block)).receipts).toHaveLength(2);
+    expect(await failure(crashed)).toMatch(/the engine exited with code 3 with request 2 unanswered/);
+    await crashed.close();
+    expect(await leftBehind('crashed'), 'after a crash').toBe('not running');
+    for (const command of ['run', 'verify']) {
+      const args = command === 'run' ? ['--workload', 'p2p', '--txs', '20', '--accounts', '100', '--warmup', '0'] : ['--runs', '2'];
+      const r = spawnSync(process.execPath, [cli, command, ...args, '--executor', `exec:sleep 47 & echo $! > ${pidFile(command)}; node ${engine}`], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.stderr, command).toMatch(/: end every process the engine starts before it exits: it exited with code 0, but a process it left/);
+      expect(r.status, command).toBe(1);
+      expect(await leftBehind(command), command).toBe('not running');
+    }
+  });
+
   // The engine ran on after its input ended and Concord killed it; a process left outside its tree
   // held the output: close() said only 'it was killed by SIGKILL, but a process it left ...'.
   it('an engine killed for running on after its input ended is said to be, whatever it left holding its output', async () => {

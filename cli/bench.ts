@@ -203,7 +203,9 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   const baseline = EXECUTORS.has(option.name) ? option : withLabel(option, labels([option.name, ...executors])[0]!);
   if (baseline.label !== baseline.name) moduleOf.set(baseline.label, baseline.name);
   if (o.out !== undefined) checkOutFile(o.out, '--out');
-  if (executors.length === 0) progress.note(`bench: no parallel executor in the registry yet: measuring the baseline ${baseline.label} alone`);
+  // Every warning of bench's is in its results too (settings, machine, cores, ceilings,
+  // simulatedGaps): under --json, whose reader has them there, it is quiet.
+  if (executors.length === 0) progress.warn(`bench: no parallel executor in the registry yet: measuring the baseline ${baseline.label} alone`);
   const quick = o.quick === true;
   // Pinning Concord's main thread pins only a baseline that runs on it alone.
   const pinCpus = baseline.onMainThread ? baselineCpus() : [];
@@ -214,8 +216,8 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
     rounds, roundMs: quick ? 30 : 250, baselineCpus: pinCpus, ...(baseline.notes.length > 0 ? { baselineNotes: [...baseline.notes] } : {}), ...partition,
   };
   const over = oversubscribedNote(threads, machine.effectiveCores);
-  if (over !== null) progress.note(over);
-  for (const line of baseline.notes) progress.note(`bench: ${line}`);
+  if (over !== null) progress.warn(over);
+  for (const line of baseline.notes) progress.warn(`bench: ${line}`);
   // Each side by the label its runs carry in the results, so the plan names what the report will.
   const sides = [baseline.threads === undefined ? baseline.label : `${baseline.label} (baseline, 1 thread)`, ...labels(executors)];
   progress.info(`bench: ${plural(suite.length, 'workload')} x threads ${threads.join(',')} x ${sides.join(', ')}; ${plural(settings.rounds, 'interleaved round')} each`);
@@ -224,7 +226,7 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   const probe = { txs: Math.min(10_000, Math.max(1_000, ...suite.map((w) => w.block.txs.length))) };
   progress.info('bench: timing each core alone (bench/core-speeds.ts)');
   const coresAtStart = probeCoreSpeeds(probe);
-  for (const line of pinningNotes(allowedCpus(), pinCpus.length > 0, coresAtStart, baseline.onMainThread)) progress.note(line);
+  for (const line of pinningNotes(allowedCpus(), pinCpus.length > 0, coresAtStart, baseline.onMainThread)) progress.warn(line);
   const ceilingsAtStart = await machineCeilings(threads.filter((t) => t > 1 && t <= machine.effectiveCores), probe.txs, quick, progress);
   // The sweep starts and closes one instance of every executor at each thread count, the baseline's
   // too, so what is left alive after it is told of them all together.
@@ -301,7 +303,7 @@ async function ceilingsAtEnd(atStart: readonly CeilingRecord[], txs: number, qui
   progress.info(`bench: the machine's ceiling: ${recordedCeilingsWords(out)}`);
   const moved = out.filter((c) => ceilingDrift(c) > CEILING_DRIFT);
   if (moved.length > 0) {
-    progress.note(`bench: the machine's ceiling moved during the sweep by more than ${Math.round((CEILING_DRIFT - 1) * 100)}% at ${moved.map((c) => plural(c.threads, 'thread')).join(', ')}: `
+    progress.warn(`bench: the machine's ceiling moved during the sweep by more than ${Math.round((CEILING_DRIFT - 1) * 100)}% at ${moved.map((c) => plural(c.threads, 'thread')).join(', ')}: `
       + 'the predictions charge the mean of the two, and the report warns; rerun when they agree');
   }
   return out;
@@ -360,9 +362,10 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   }
   if (o.json) writeStdout(text);
   else writeStdout(resultsMarkdown(merge([{ file: o.out ?? '(not written)', doc }])));
-  // Gaps, failures and disagreements on stderr too: under --json (or in a CI log) the report's warnings are not shown.
+  // Gaps on stderr too, failures and disagreements even under --json: a CI log that keeps the
+  // results in a file shows none of the report's warnings, nor why the command failed.
   const labels = workloadLabels(doc.workloads);
-  for (const gap of doc.simulatedGaps) progress.note(`bench: no prediction: ${withLabels(gap, labels)}`);
+  for (const gap of doc.simulatedGaps) progress.warn(`bench: no prediction: ${withLabels(gap, labels)}`);
   const bad = badRunLines('bench', doc, moduleOf, objects);
   for (const line of bad) progress.note(line);
   if (bad.length > 0) progress.note(`bench: ${plural(bad.length, 'executor run')} failed or disagreed with the reference`);

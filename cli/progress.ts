@@ -1,14 +1,15 @@
 // Progress for long commands (bench, verify, main): a bar on a terminal's stderr, silent when
 // stdout carries JSON, when the CI environment variable is set (to anything but "", "0" or
-// "false"), or when stderr is not a TTY (so logs and pipes never fill with redraws). Notes (skips,
-// warnings) are printed either way, above the bar when one is shown; info lines (the plan, where
-// output went) are left out under --json.
+// "false"), or when stderr is not a TTY (so logs and pipes never fill with redraws). Notes
+// (failures, skips, what the output does not hold) are printed either way, above the bar when one
+// is shown; warnings the JSON output holds too and info lines (the plan, where output went) are
+// left out under --json, which asks for quiet.
 // Invariant: nothing here ever writes to stdout, which belongs to the command's results.
 
 import cliProgress from 'cli-progress';
 
 export interface ProgressOptions {
-  /** The command prints JSON: no bar (notes still go to stderr). */
+  /** The command prints JSON: no bar, no warnings, no info lines (notes still go to stderr). */
   readonly json?: boolean;
   /** Where the bar and notes go; stderr by default. */
   readonly stream?: NodeJS.WriteStream;
@@ -24,8 +25,13 @@ export interface Progress {
   update(done: number, item: string): void;
   /** Ends the phase, leaving its bar's last state on screen. */
   stop(): void;
-  /** One line for the reader (a warning, a skip), shown whether or not bars are. */
+  /** One line for the reader (a failure, a skip), shown whether or not bars are, under --json too. */
   note(line: string): void;
+  /**
+   * A warning whose substance the command's JSON output holds too (a prediction missing, a
+   * baseline left unpinned): a note, except under --json, whose reader finds it there.
+   */
+  warn(line: string): void;
   /** What the command is doing (its plan, where output went): a note, except under --json, which asks for quiet. */
   info(line: string): void;
 }
@@ -110,6 +116,9 @@ export function createProgress(o: ProgressOptions = {}): Progress {
     },
     stop,
     note,
+    warn(line) {
+      if (!o.json) note(line);
+    },
     info(line) {
       if (!o.json) note(line);
     },

@@ -431,14 +431,15 @@ describe('progress', () => {
   }
   const sink = () => new Sink() as Sink & NodeJS.WriteStream;
 
-  it('is silent under CI, with --json, or off a terminal, but still prints notes; info lines only without --json', () => {
-    for (const [o, why, expected] of [[{ env: { CI: 'true' } }, 'CI', 'skipped: y\nplan: z\n'], [{ env: {}, json: true }, 'json', 'skipped: y\n']] as const) {
+  it('is silent under CI, with --json, or off a terminal, but still prints notes; warnings and info lines only without --json', () => {
+    for (const [o, why, expected] of [[{ env: { CI: 'true' } }, 'CI', 'skipped: y\nno prediction: w\nplan: z\n'], [{ env: {}, json: true }, 'json', 'skipped: y\n']] as const) {
       const s = sink();
       const p = createProgress({ ...o, stream: s });
       expect(p.active, why).toBe(false);
       p.start(3, 'bench');
       p.update(1, 'x');
       p.note('skipped: y');
+      p.warn('no prediction: w');
       p.info('plan: z');
       p.stop();
       expect(s.text, why).toBe(expected);

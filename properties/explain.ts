@@ -378,6 +378,45 @@ function alsoLater(later: Version | undefined, tx: number): string {
     : '';
 }
 
+/**
+ * How transaction `tx`'s own outcome shows it did not make the reads it reports, or undefined: its
+ * receipt is the reference's, yet replayed on the reported reads the program gives another
+ * receipt, or another value for a write the result holds as the reference's (in the final state,
+ * where `tx` is the key's last writer, or in a later read of that write). A stale read shows in
+ * what the transaction did with the value; reads that its outcome contradicts were reported from
+ * another execution than the one whose receipt and writes were kept.
+ */
+function outcomeContradicts(c: Context, tx: number): string | undefined {
+  const receipt = c.actual.receipts[tx]!;
+  if (!sameReceipt(c.expected.receipts[tx]!, receipt)) return undefined;
+  const replay = replayTx(c.block, c.trace, tx, c.actual.reads[tx]!);
+  if (!sameReceipt(replay.receipt, receipt)) return `replayed on the reported reads the program gives ${receiptText(replay.receipt)}`;
+  for (const [key, v] of c.trace.txs[tx]!.writes) {
+    const w = replay.writes.get(key);
+    if (w === v) continue;
+    const would = `replayed on the reported reads the program writes ${w ?? 'nothing'} to ${c.name(key)}`;
+    if (c.trace.lastWriter.get(key) === tx && (c.actual.state.get(key) ?? 0) === v) return `${would}, but the final state holds ${v}, its write in the reference`;
+    for (let j = tx + 1; j < c.block.txs.length; j++) {
+      if (c.trace.txs[j]!.sources.get(key) === tx && c.actual.reads[j]!.some(([k, x]) => k === key && x === v)) return `${would}, but tx ${j} read ${v} there, its write in the reference`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether nothing transaction `tx` did depends on the values it reports reading: replayed on
+ * them, it gives the reference's receipt and writes. Then only the read set shows a stale read,
+ * and shrinking, which keeps any block that still fails, tends to end there.
+ */
+function outcomeBlind(c: Context, tx: number): boolean {
+  const replay = replayTx(c.block, c.trace, tx, c.actual.reads[tx]!);
+  const writes = c.trace.txs[tx]!.writes;
+  return sameReceipt(replay.receipt, c.expected.receipts[tx]!) && replay.writes.size === writes.size && [...writes].every(([k, v]) => replay.writes.get(k) === v);
+}
+
+const ONLY_THE_READ_SET = 'nothing it did depends on the value (replayed on the reported reads it gives the reference\'s receipt and writes), '
+  + 'so only its read set shows the stale read, and a read set reported from another execution than the one kept would look the same';
+
 function explainRead(c: Context, tx: number, index: number): Explanation {
   const exp = c.expected.reads[tx]!;
   const act = c.actual.reads[tx]!;
@@ -396,6 +435,16 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
   const final = (t: number) => c.prov.finalIncarnation?.(t);
   const should: Version = correct === PRE_STATE ? { tx: PRE_STATE } : { tx: correct, ...(final(correct) === undefined ? {} : { incarnation: final(correct)! }) };
   const { came, later, reverted } = inferSource(c, tx, key, a[1], correct);
+  const contradiction = outcomeContradicts(c, tx);
+  if (contradiction !== undefined) {
+    return {
+      anomaly: 'wrong read set', elle: ELLE['wrong read set'], tx, key, keyName: c.name(key), expected: String(e[1]), actual: String(a[1]), shouldComeFrom: should,
+      ...(came ? { cameFrom: came } : {}),
+      detail: `tx ${tx} reports reading ${a[1]} at ${c.name(key)}${came ? ` (${versionText(came)}'s value)` : ''}, yet its receipt is the reference's (${receiptText(c.actual.receipts[tx]!)}) `
+        + `and ${contradiction}: it ran on what the reference read (${e[1]} from ${versionText(should, final)}), and the read set it reports is not the one its outcome came from `
+        + '(an earlier execution\'s, say). The fault is in putting the result together, not in the order the transactions ran.',
+    };
+  }
   let anomaly: AnomalyName;
   let why: string;
   const finalOfCame = came ? final(came.tx) : undefined;
@@ -410,7 +459,7 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
     why = `tx ${tx} saw the write of ${versionText(came)}, an incarnation that was aborted (incarnation ${finalOfCame} is the one that committed)`;
   } else if (came && came.tx < correct) {
     anomaly = 'stale read';
-    why = `tx ${tx} saw ${versionText(came)} instead of the newer write of ${versionText(should, final)}${alsoLater(later, tx)}`;
+    why = `tx ${tx} saw ${versionText(came)} instead of the newer write of ${versionText(should, final)}${alsoLater(later, tx)}${outcomeBlind(c, tx) ? `; ${ONLY_THE_READ_SET}` : ''}`;
   } else {
     const miscount = came ? undefined : deltaMiscount(c, key, correct, e[1], a[1]);
     if (miscount?.stale) return staleDeltaBase(c, key, correct, miscount, miscount.stale, tx);
@@ -673,7 +722,8 @@ export function explain(block: Block, expected: BlockResult, actual: BlockResult
   // write its transaction did not keep (it reverted or ran out of gas) is wrong in any order: no
   // edge orders either.
   const unkept = x.cameFrom !== undefined && x.cameFrom.tx >= 0 && trace.txs[x.cameFrom.tx]!.revertedWrites.size > 0;
-  const read = x.anomaly !== 'lost write' && x.anomaly !== 'wrong final value' && !unkept;
+  // A wrong read set is a fault in putting the result together: no order of two transactions makes it right.
+  const read = x.anomaly !== 'lost write' && x.anomaly !== 'wrong final value' && x.anomaly !== 'wrong read set' && !unkept;
   const edge = read && x.key !== undefined && x.shouldComeFrom ? missedEdge(block, trace, expected.receipts, x.shouldComeFrom.tx, x.tx, x.key, c.name) : undefined;
   return { ...x, ...(escape ? { footprint: footprintEscapeText(escape, c.name) } : {}), ...(edge ? { dependency: edge } : {}) };
 }

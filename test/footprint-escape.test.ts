@@ -18,10 +18,10 @@ function block(fp0: unknown[], ops0: unknown[] = [['const', 'r1', 5], ['const', 
   }));
 }
 
-/** The reference's result with tx 1 reading the pre-state, as a scheduler that trusted tx 0's footprint may run it. */
+/** The reference's result with tx 1 reading the pre-state and emitting it, as a scheduler that trusted tx 0's footprint may run it. */
 function staleRead(b: ReturnType<typeof block>) {
   const r = executeReference(b);
-  return { ...r, reads: [r.reads[0]!, [[5, 1] as const]] };
+  return { ...r, reads: [r.reads[0]!, [[5, 1] as const]], receipts: [r.receipts[0]!, { ...r.receipts[1]!, outputs: [1] }] };
 }
 
 describe('footprint escapes in a mismatch report', () => {

@@ -72,6 +72,18 @@ describe('the missed dependency in a mismatch report', () => {
     expect(x.dependency).toBeUndefined();
   });
 
+  it('names no edge for a read set the transaction\'s own receipt contradicts: the result was put together wrong, in any order', () => {
+    // tx1 re-executed after tx0's write, emitting 7, but reports the read of its first execution.
+    const b = blockOf({ 5: 1 }, [
+      { ops: [['const', 'r1', 5], ['const', 'r2', 7], ['write', 'r1', 'r2']], args: [], footprint: [{ key: { add: 5 }, access: 'write' }] },
+      { ops: [['const', 'r1', 5], ['read', 'r2', 'r1'], ['emit', 'r2']], args: [], footprint: [{ key: { add: 5 }, access: 'read' }] },
+    ]);
+    const ref = executeReference(b);
+    const x = explain(b, ref, blockResult(new Map(ref.state), ref.receipts, [[], [[5, 1]]], ref.stats))!;
+    expect(x).toMatchObject({ anomaly: 'wrong read set', tx: 1, shouldComeFrom: { tx: 0 } });
+    expect(x.dependency).toBeUndefined();
+  });
+
   it('names no edge for two deltas whose headroom holds: they may share a wave, so the bug is the merge', () => {
     // Pre-state k5 = 0; tx0 adds 5 and tx1 adds 3, both within [0, 100] in either order; tx2 reads 8. The run resolved tx 1 against the pre-state.
     const add = (amount: number) => ({

@@ -3,6 +3,7 @@
 // and a block an executor changed (properties/block-change.ts) is named where it changed and put back.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ReadableOp } from '../spec/bytecode.js';
 import { emptyStats, type Block, type BlockResult, type Receipt, type ReadSet } from '../spec/block.js';
 import { contractProgram } from '../spec/contracts.js';
 import { executeReference } from '../spec/reference.js';
@@ -19,12 +20,17 @@ function altered(r: BlockResult, o: { state?: Map<number, number>; receipts?: Re
 }
 
 // tx0: k1 = 5; tx1: k1 += 2 (read then write); tx2: emits k1. Keys 1 and 2; pre-state k1 = 1, k2 = 7.
-const chain = blockOf([
+const chainTxs: { ops: ReadableOp[] }[] = [
   { ops: [['const', 'r0', 1], ['const', 'r1', 5], ['write', 'r0', 'r1']] },
   { ops: [['const', 'r0', 1], ['read', 'r1', 'r0'], ['addi', 'r1', 'r1', 2], ['write', 'r0', 'r1']] },
   { ops: [['const', 'r0', 1], ['read', 'r1', 'r0'], ['emit', 'r1']] },
-], [[1, 1], [2, 7]]);
+];
+const chain = blockOf(chainTxs, [[1, 1], [2, 7]]);
 const good = executeReference(chain);
+// A stale read as an executor makes one: tx 1 saw the pre-state's 1, so wrote 3, which tx 2 read and emitted.
+const staleAt1 = altered(good, { reads: [good.reads[0]!, [[1, 1]], [[1, 3]]], receipts: [good.receipts[0]!, good.receipts[1]!, { ...good.receipts[2]!, outputs: [3] }], state: new Map([[1, 3], [2, 7]]) });
+/** tx 2 saw `v` at k1, and emitted it. */
+const tx2Saw = (v: number) => altered(good, { reads: [good.reads[0]!, good.reads[1]!, [[1, v]]], receipts: [good.receipts[0]!, good.receipts[1]!, { ...good.receipts[2]!, outputs: [v] }] });
 
 describe('explain', () => {
   it('finds nothing when results agree', () => {
@@ -33,15 +39,52 @@ describe('explain', () => {
   });
 
   it('names a stale read: tx 1 saw the pre-state instead of tx 0', () => {
-    const bad = altered(good, { reads: [good.reads[0]!, [[1, 1]], good.reads[2]!] });
-    const x = explain(chain, good, bad)!;
+    const x = explain(chain, good, staleAt1)!;
     expect(x).toMatchObject({ anomaly: 'stale read', tx: 1, key: 1, expected: '5', actual: '1', shouldComeFrom: { tx: 0 }, cameFrom: { tx: PRE_STATE } });
     expect(formatExplanation(x).join('\n')).toMatch(/stale read[\s\S]*tx 1[\s\S]*expected {5}5 {2}\(from tx 0\)[\s\S]*actual {7}1 {2}\(from the pre-state\)/);
   });
 
+  // helper 93's audit: an executor that re-executed tx 1 right but reported its first execution's
+  // reads was said to have read stale; its receipt and state show it read the right value.
+  it('names a read set the transaction\'s own outcome contradicts a wrong read set, not a stale read', () => {
+    // Pre-state k0 = 0; tx 0 writes 5 to k0; tx 1 reads k0 and emits it (5).
+    const writer: { ops: ReadableOp[] } = { ops: [['const', 'r1', 0], ['const', 'r2', 5], ['write', 'r1', 'r2']] };
+    const block = blockOf([writer, { ops: [['const', 'r1', 0], ['read', 'r2', 'r1'], ['emit', 'r2']] }], [[0, 0]]);
+    const ref = executeReference(block);
+    const x = explain(block, ref, altered(ref, { reads: [ref.reads[0]!, [[0, 0]]] }))!;
+    expect(x).toMatchObject({ anomaly: 'wrong read set', tx: 1, key: 0, expected: '5', actual: '0', shouldComeFrom: { tx: 0 }, cameFrom: { tx: PRE_STATE } });
+    expect(x.detail).toBe('tx 1 reports reading 0 at #0.balance (the pre-state\'s value), yet its receipt is the reference\'s (success gas 26 outputs [5]) '
+      + 'and replayed on the reported reads the program gives success gas 26 outputs [0]: it ran on what the reference read (5 from tx 0), '
+      + 'and the read set it reports is not the one its outcome came from (an earlier execution\'s, say). The fault is in putting the result together, not in the order the transactions ran.');
+    // The receipt that goes with the read: a stale read.
+    const stale = explain(block, ref, altered(ref, { reads: [ref.reads[0]!, [[0, 0]]], receipts: [ref.receipts[0]!, { ...ref.receipts[1]!, outputs: [0] }] }))!;
+    expect(stale).toMatchObject({ anomaly: 'stale read', tx: 1 });
+    expect(stale.detail).toBe('tx 1 saw the pre-state instead of the newer write of tx 0. It should have read 5 from tx 0.');
+    // A read nothing depends on: the read set alone cannot tell the two apart, and the report says so.
+    const unused = blockOf([writer, { ops: [['const', 'r1', 0], ['read', 'r2', 'r1']] }], [[0, 0]]);
+    const unusedRef = executeReference(unused);
+    const blind = explain(unused, unusedRef, altered(unusedRef, { reads: [[], [[0, 0]]] }))!;
+    expect(blind).toMatchObject({ anomaly: 'stale read', tx: 1 });
+    expect(blind.detail).toBe('tx 1 saw the pre-state instead of the newer write of tx 0; nothing it did depends on the value (replayed on the reported reads it gives the reference\'s receipt and writes), '
+      + 'so only its read set shows the stale read, and a read set reported from another execution than the one kept would look the same. It should have read 5 from tx 0.');
+  });
+
+  it('names a wrong read set where the transaction\'s writes, in the final state or a later read, contradict its reported reads', () => {
+    // tx 1 reports the pre-state's 1 at k1, yet the result holds 7, its write of 5 + 2, not 1 + 2.
+    const x = explain(chain, good, altered(good, { reads: [good.reads[0]!, [[1, 1]], good.reads[2]!] }))!;
+    expect(x).toMatchObject({ anomaly: 'wrong read set', tx: 1, key: 1, expected: '5', actual: '1' });
+    expect(x.detail).toMatch(/and replayed on the reported reads the program writes 3 to #0\.seq, but the final state holds 7, its write in the reference: it ran on what the reference read \(5 from tx 0\)/);
+    // With a tx 3 that overwrites k1, the final state hides tx 1's write, and tx 2's read of it shows it.
+    const block = blockOf([...chainTxs, { ops: [['const', 'r0', 1], ['const', 'r1', 0], ['write', 'r0', 'r1']] }], [[1, 1], [2, 7]]);
+    const ref = executeReference(block);
+    const y = explain(block, ref, altered(ref, { reads: [ref.reads[0]!, [[1, 1]], ref.reads[2]!, ref.reads[3]!] }))!;
+    expect(y).toMatchObject({ anomaly: 'wrong read set', tx: 1 });
+    expect(y.detail).toMatch(/the program writes 3 to #0\.seq, but tx 2 read 7 there, its write in the reference/);
+  });
+
   // Shrinking drives values to 0, so a wrong version often holds the right value: then the versions are what differs.
   it('leads with the versions when the expected and actual values coincide', () => {
-    const x = { ...explain(chain, good, altered(good, { reads: [good.reads[0]!, [[1, 1]], good.reads[2]!] }))!, expected: '0', actual: '0' };
+    const x = { ...explain(chain, good, staleAt1)!, expected: '0', actual: '0' };
     const lines = formatExplanation(x);
     expect(lines).toContain('expected     from tx 0  (value 0)');
     expect(lines).toContain('actual       from the pre-state  (value 0 too: the values coincide, so the version read is the difference)');
@@ -58,7 +101,7 @@ describe('explain', () => {
   });
 
   it('names a read of an aborted incarnation from the provenance the run recorded', () => {
-    const bad = altered(good, { reads: [good.reads[0]!, good.reads[1]!, [[1, 4]]] });
+    const bad = tx2Saw(4);
     const prov = { readFrom: () => ({ tx: 1, incarnation: 0 }), finalIncarnation: (tx: number) => (tx === 1 ? 1 : 0) };
     expect(explain(chain, good, bad, prov)).toMatchObject({ anomaly: 'read of an aborted incarnation', tx: 2, cameFrom: { tx: 1, incarnation: 0 }, shouldComeFrom: { tx: 1, incarnation: 1 } });
     // Without provenance, a value nobody committed is still an aborted incarnation's.
@@ -66,13 +109,12 @@ describe('explain', () => {
   });
 
   it('calls a read of a value no transaction wrote, in a block that fails only after earlier blocks, a read of an earlier block', () => {
-    const bad = altered(good, { reads: [good.reads[0]!, good.reads[1]!, [[1, 4]]] });
-    const x = afterEarlierBlocks(explain(chain, good, bad)!);
+    const x = afterEarlierBlocks(explain(chain, good, tx2Saw(4))!);
     expect(x).toMatchObject({ anomaly: 'read of an earlier block', tx: 2, key: 1, expected: '7', actual: '4' });
     expect(x.detail).toBe('tx 2 saw 4, which no transaction of this block wrote to #0.seq, and the block passes on a fresh instance: '
       + 'the executor kept the value from an earlier block (state not cleared between blocks). It should have read 7 from tx 1.');
     // A read whose source is known keeps its anomaly.
-    const stale = explain(chain, good, altered(good, { reads: [good.reads[0]!, [[1, 1]], good.reads[2]!] }))!;
+    const stale = explain(chain, good, staleAt1)!;
     expect(afterEarlierBlocks(stale)).toBe(stale);
   });
 

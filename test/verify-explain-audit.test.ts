@@ -139,7 +139,7 @@ describe('a stale read whose value a later transaction also wrote', () => {
   });
 
   it('is a read of a later transaction only when no older version holds the value', () => {
-    const later = altered(ref, { reads: [ref.reads[0]!, [[1, 8]], ref.reads[2]!] });
+    const later = altered(ref, { reads: [ref.reads[0]!, [[1, 8]], ref.reads[2]!], receipts: [ref.receipts[0]!, { ...ref.receipts[1]!, outputs: [8] }, ref.receipts[2]!] });
     const block8 = blockOf([
       { ops: [['const', 'r0', 1], ['const', 'r1', 5], ['write', 'r0', 'r1']] },
       { ops: [['const', 'r0', 1], ['read', 'r1', 'r0'], ['emit', 'r1']] },

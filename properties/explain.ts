@@ -21,6 +21,7 @@ export type AnomalyName =
   | 'read of a later transaction'
   | 'read of an aborted incarnation'
   | 'read of an earlier block'
+  | 'read-your-write violation'
   | 'wrong read set'
   | 'wrong receipt'
   | 'lost write'
@@ -38,6 +39,7 @@ export const ELLE: Readonly<Record<AnomalyName, string>> = {
   'read of a later transaction': 'G1c (information flowed from a later transaction to an earlier one: a cycle with the block order)',
   'read of an aborted incarnation': 'G1a (aborted read)',
   'read of an earlier block': 'state kept between blocks (no transaction of this block wrote the value)',
+  'read-your-write violation': 'internal (a read that does not reflect the transaction\'s own earlier write)',
   'wrong read set': 'reported reads the program cannot have made',
   'wrong receipt': 'reads matched, the receipt did not',
   'lost write': 'P4 lost update (a committed write is missing from the final state)',
@@ -379,6 +381,18 @@ function alsoLater(later: Version | undefined, tx: number): string {
 }
 
 /**
+ * Whether the read `tx` reports at `index`, where the reference's read set holds another key or
+ * none, is of a key the reference's run wrote. The reads before it agree, so both runs took the
+ * same path to it; the reference's read nothing from the state there, so the VM served the read
+ * from the transaction's own write, made earlier (a later one would have left it to the state).
+ */
+function readsOwnWrite(c: Context, tx: number, index: number): boolean {
+  const key = c.actual.reads[tx]![index]![0];
+  const t = c.trace.txs[tx]!;
+  return (t.writes.has(key) || t.revertedWrites.has(key)) && !c.expected.reads[tx]!.slice(0, index).some(([k]) => k === key);
+}
+
+/**
  * How transaction `tx`'s own outcome shows it did not make the reads it reports, or undefined: its
  * receipt is the reference's, yet replayed on the reported reads the program gives another
  * receipt, or another value for a write the result holds as the reference's (in the final state,
@@ -424,6 +438,19 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
   const a = act[index];
   if (!e || !a || e[0] !== a[0]) {
     const show = (r: ReadSet) => `[${r.map(([k, v]) => `${c.name(k)}=${v}`).join(', ')}]`;
+    if (a && readsOwnWrite(c, tx, index)) {
+      const [key, value] = a;
+      const before = olderVersion(c, key, tx, value, true);
+      const er = c.expected.receipts[tx]!;
+      const ar = c.actual.receipts[tx]!;
+      return {
+        anomaly: 'read-your-write violation', elle: ELLE['read-your-write violation'], tx, key, keyName: c.name(key), expected: show(exp), actual: show(act),
+        ...(before ? { cameFrom: before } : {}),
+        detail: `tx ${tx} wrote ${c.name(key)} and then read it, a read the VM serves from the transaction's own write (the reference's read set leaves the key out), `
+          + `yet it reports reading ${value} there${before ? `, ${versionText(before)}'s value from before its own write` : ''}: the read went past the transaction's own write to the state.`
+          + (sameReceipt(er, ar) ? '' : ` Its receipt shows the value used: ${receiptText(ar)}, where the reference's is ${receiptText(er)}.`),
+      };
+    }
     return {
       anomaly: 'wrong read set', elle: ELLE['wrong read set'], tx, expected: show(exp), actual: show(act),
       ...(e ? { key: e[0], keyName: c.name(e[0]) } : a ? { key: a[0], keyName: c.name(a[0]) } : {}),

@@ -82,6 +82,26 @@ describe('explain', () => {
     expect(y.detail).toMatch(/the program writes 3 to #0\.seq, but tx 2 read 7 there, its write in the reference/);
   });
 
+  // helper 93's audit: a VM whose READ ignored the transaction's own writes was said to report a read set the program cannot make.
+  it('names a read of a key the transaction wrote earlier that got the value from before its write a read-your-write violation', () => {
+    // Pre-state k0 = 7; tx 0 writes 5 to k0, reads it back and emits it (5, from its own write: no read of the state).
+    const block = blockOf([{ ops: [['const', 'r1', 0], ['const', 'r2', 5], ['write', 'r1', 'r2'], ['read', 'r3', 'r1'], ['emit', 'r3']] }], [[0, 7]]);
+    const ref = executeReference(block);
+    expect(ref.reads[0]).toEqual([]);
+    const x = explain(block, ref, altered(ref, { reads: [[[0, 7]]], receipts: [{ ...ref.receipts[0]!, outputs: [7] }] }))!;
+    expect(x).toMatchObject({ anomaly: 'read-your-write violation', tx: 0, key: 0, expected: '[]', actual: '[#0.balance=7]', cameFrom: { tx: PRE_STATE } });
+    expect(x.elle).toMatch(/^internal/);
+    expect(x.detail).toBe('tx 0 wrote #0.balance and then read it, a read the VM serves from the transaction\'s own write (the reference\'s read set leaves the key out), '
+      + 'yet it reports reading 7 there, the pre-state\'s value from before its own write: the read went past the transaction\'s own write to the state. '
+      + 'Its receipt shows the value used: success gas 67 outputs [7], where the reference\'s is success gas 67 outputs [5].');
+    // Where the two values coincide the receipt is the reference's, and the report leaves it out.
+    const same = blockOf([{ ops: [['const', 'r1', 0], ['write', 'r1', 'r1'], ['read', 'r3', 'r1']] }], [[0, 0]]);
+    const sameRef = executeReference(same);
+    const y = explain(same, sameRef, altered(sameRef, { reads: [[[0, 0]]] }))!;
+    expect(y).toMatchObject({ anomaly: 'read-your-write violation', tx: 0, key: 0 });
+    expect(y.detail).toMatch(/the pre-state's value from before its own write: the read went past the transaction's own write to the state\.$/);
+  });
+
   // Shrinking drives values to 0, so a wrong version often holds the right value: then the versions are what differs.
   it('leads with the versions when the expected and actual values coincide', () => {
     const x = { ...explain(chain, good, staleAt1)!, expected: '0', actual: '0' };

@@ -632,9 +632,8 @@ function explainState(c: Context): Explanation | undefined {
   const leaked = lost || twice || staleBase ? undefined : revertedWriter(c, key, a, c.block.txs.length);
   const stray = lost || delta || leaked !== undefined ? undefined : misdirected(c, key, a);
   const anomaly: AnomalyName = lost ? 'lost write' : 'wrong final value';
-  const orBase = lost && staleBase ? `; or ${versionText(writer)}'s DELTA of ${amount} was resolved against ${versionText(staleBase)}'s value, ${a - amount}, and the two coincide` : '';
-  const why = lost
-    ? `the final value ${a} is an older value of the key (${versionText(came)}'s): the committed write of ${versionText(writer)} is missing${orBase}`
+  const why = came
+    ? lostWriteText(c, key, firstWriter, a, came, miscount)
     : twice
       ? `the final value ${a} is ${versionText(writer)}'s DELTA of ${amount} applied twice to the right base, ${base}`
       : staleBase
@@ -651,6 +650,33 @@ function explainState(c: Context): Explanation | undefined {
     expected: String(e), actual: String(a), shouldComeFrom: writer, ...(cameFrom ? { cameFrom } : {}),
     detail: `Every read and receipt matched, yet ${why}.`,
   };
+}
+
+/**
+ * Why the final value `a` of `key`, which the older version `came` holds, is wrong: the committed
+ * write of `writer` is missing, or, where `m` found that base, its DELTA was resolved against an
+ * older version's value. Either may give the value; the one the evidence decides on leads. The
+ * missing write alone gives it only where `came` is the version the writer came after (else the
+ * writes between them must be missing too), and the stale base gives it by more than coincidence
+ * where `came` is itself a DELTA resolved against that same base: two DELTAs resolved against one
+ * base, the classic lost update.
+ */
+function lostWriteText(c: Context, key: number, writer: number, a: number, came: Version, m: DeltaMiscount | undefined): string {
+  const w = versionText({ tx: writer });
+  const missing = `the committed write of ${w} is missing`;
+  const stale = m?.stale;
+  if (!m || !stale) return `the final value ${a} is an older value of the key (${versionText(came)}'s): ${missing}`;
+  const previous: Version = { tx: c.trace.txs[writer]!.sources.get(key) ?? PRE_STATE };
+  const alone = previous.tx === came.tx;
+  const shared = came.tx !== PRE_STATE && c.trace.txs[came.tx]!.deltaKeys.has(key) && valueBefore(c.block, c.trace, key, came.tx) === stale.value;
+  const staleText = `${w}'s DELTA of ${m.amount} was resolved against ${versionText(stale.version)}'s value, ${stale.value}`;
+  if (alone && !shared) return `the final value ${a} is an older value of the key (${versionText(came)}'s): ${missing}; or ${staleText}, and the two coincide`;
+  const between = c.trace.txs.slice(came.tx + 1, writer + 1).flatMap((t, i) => (t.writes.has(key) ? [`tx ${came.tx + 1 + i}`] : []));
+  const orMissing = alone ? `${missing} and ${a} is ${versionText(came)}'s value: the two coincide`
+    : `the committed writes of ${between.slice(0, -1).join(', ')} and ${between.at(-1)} are missing`;
+  return `the final value ${a} is ${w}'s DELTA of ${m.amount} resolved against ${versionText(stale.version)}'s value, ${stale.value}`
+    + `${shared ? ` (the base ${versionText(came)}'s DELTA was resolved against too)` : ''}, instead of ${versionText(previous)}'s ${m.base}, `
+    + `so ${versionText(previous)}'s write is lost under it; or ${orMissing}`;
 }
 
 /** How a DELTA's written value went wrong: applied twice to the right base, or resolved against an older version's value. */

@@ -249,6 +249,23 @@ describe('explain', () => {
     expect(x.detail).toMatch(/; or tx 1's DELTA of 2 was resolved against the pre-state's value, 10, and the two coincide\.$/);
   });
 
+  // helper 93's audit: two DELTAs resolved against one base were said first to have lost a write, the stale base second.
+  it('leads with the DELTA resolved against an older base where the evidence makes it the whole story', () => {
+    const add = (amount: number): { ops: ReadableOp[] } => ({ ops: [['const', 'r12', 0], ['const', 'r13', amount], ['delta', 'r12', 'r13', 0, 100]] });
+    const finalOf = (block: Block, v: number) => explain(block, executeReference(block), altered(executeReference(block), { state: new Map([[0, v]]) }))!;
+    // Pre-state k0 = 10, two DELTAs of +1: 11 is tx 0's value, and tx 1's +1 on the base tx 0 used too.
+    const twoAdds = finalOf(blockOf([add(1), add(1)], [[0, 10]]), 11);
+    expect(twoAdds).toMatchObject({ anomaly: 'lost write', tx: 1, expected: '12', actual: '11', cameFrom: { tx: 0 } });
+    expect(twoAdds.detail).toBe('Every read and receipt matched, yet the final value 11 is tx 1\'s DELTA of 1 resolved against the pre-state\'s value, 10 '
+      + '(the base tx 0\'s DELTA was resolved against too), instead of tx 0\'s 11, so tx 0\'s write is lost under it; '
+      + 'or the committed write of tx 1 is missing and 11 is tx 0\'s value: the two coincide.');
+    // Pre-state k0 = 0, +1 then +0: 0 is the pre-state's; a missing write of tx 1 alone would leave tx 0's 1.
+    const older = finalOf(blockOf([add(1), add(0)], [[0, 0]]), 0);
+    expect(older).toMatchObject({ anomaly: 'lost write', tx: 1, cameFrom: { tx: PRE_STATE } });
+    expect(older.detail).toBe('Every read and receipt matched, yet the final value 0 is tx 1\'s DELTA of 0 resolved against the pre-state\'s value, 0, '
+      + 'instead of tx 0\'s 1, so tx 0\'s write is lost under it; or the committed writes of tx 0 and tx 1 are missing.');
+  });
+
   it('names a committed write applied to the wrong key, and the transaction that wrote it', () => {
     // tx0 writes 5 to k1 (pre-state 1); the result has k1 = 1 and the 5 on k2 (pre-state 7).
     const block = blockOf([{ ops: [['const', 'r0', 1], ['const', 'r1', 5], ['write', 'r0', 'r1']] }], [[1, 1], [2, 7]]);

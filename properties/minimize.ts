@@ -15,8 +15,14 @@
 // can let chunks go, and the walk again, while they do. Where a round of single changes would take
 // more than half the attempts left (a block of many transactions the bug needs for their positions
 // alone: a bug in the 65th transaction needs 64 before it), chunks of transactions become NOOPs
-// first, the ddmin way. All of it shares one cap on attempts (MAX_ATTEMPTS): each attempt runs the
-// executor. Invariant: the result still fails (every accepted step failed when tried) and is no
+// first, the ddmin way. Last, where the block keeps a gas limit, it walks removals of a
+// transaction that each lower the limit by the gas that transaction used in the reference, so the
+// transactions after it meet the limit where they did (a bug in how an executor counts gas toward
+// the limit needs it reached at one transaction exactly, which a plain removal or a halved limit
+// moves), and after each kept one all of the above again: these come after every other change so
+// that a replay token recorded before they existed, whose kept attempts all come earlier, rebuilds
+// its block as before (its replay keeps none of them). All of it shares one cap on attempts
+// (MAX_ATTEMPTS): each attempt runs the executor. Invariant: the result still fails (every accepted step failed when tried) and is no
 // larger than the input: no more transactions, pre-state entries or keys, no longer transaction
 // bodies (a contract call may become the one-statement NOOP), a block gas limit only removed or
 // lowered, at least one transaction; `steps` counts the accepted changes and `attempts` the blocks
@@ -24,7 +30,8 @@
 // (its attempts depend only on the spec and on which of them failed), so a replay reaches the same
 // block in the same steps.
 
-import type { BlockSpec, TxSpec } from './arbitraries.js';
+import { executeReference } from '../spec/reference.js';
+import { buildBlock, type BlockSpec, type TxSpec } from './arbitraries.js';
 
 /** Blocks tried in all (all passes together); each is one run of the failing property. */
 export const MAX_ATTEMPTS = 400;
@@ -79,6 +86,23 @@ function removals(s: BlockSpec): (() => BlockSpec)[] {
     ...removable(s.txs).map((i) => () => ({ ...s, txs: s.txs.filter((_, j) => j !== i) })),
     ...removable(s.pre).map((k) => () => ({ ...s, pre: s.pre.filter((_, j) => j !== k) })),
   ];
+}
+
+/**
+ * Removals of one transaction that used gas in the reference, last first, each lowering the block
+ * gas limit by that gas: the gas used before every later transaction drops by as much as the
+ * limit, so each is still skipped, or run, as before. None without a limit.
+ */
+function gasKeepingRemovals(s: BlockSpec): (() => BlockSpec)[] {
+  const limit = s.gasLimit;
+  if (limit === null || s.txs.length < 2) return [];
+  const gas = executeReference(buildBlock(s)).receipts.map((r) => r.gasUsed);
+  const out: (() => BlockSpec)[] = [];
+  for (let i = s.txs.length - 1; i >= 0; i--) {
+    const used = gas[i]!;
+    if (used > 0) out.push(() => ({ ...s, txs: s.txs.filter((_, j) => j !== i), gasLimit: Math.max(0, limit - used) }));
+  }
+  return out;
 }
 
 /** Simplifications that keep every transaction and pre-state entry: each transaction in turn, then the block's settings. */
@@ -192,8 +216,16 @@ export async function minimize(spec: BlockSpec, fails: (s: BlockSpec) => Promise
   }
   // Simpler bodies can let chunks go that could not before: chunks again, then single changes
   // again, while the chunks remove anything.
-  do {
-    await walk(everything);
-  } while (!capped && (await removeChunks()));
+  const walkAndChunks = async (): Promise<void> => {
+    do {
+      await walk(everything);
+    } while (!capped && (await removeChunks()));
+  };
+  await walkAndChunks();
+  for (let before = steps; !capped; before = steps) {
+    await walk(gasKeepingRemovals);
+    if (steps === before) break;
+    await walkAndChunks();
+  }
   return { spec: current, steps, attempts, capped, outOfTime };
 }

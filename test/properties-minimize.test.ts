@@ -11,20 +11,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { writeBlock } from '../spec/block-file.js';
-import type { Block } from '../spec/block.js';
+import { emptyStats, type Block, type Receipt, type ReadSet } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import type { Executor } from '../spec/executor.js';
-import { blockResult } from '../spec/result.js';
+import { blockResult, readSetOf, receiptOf, SKIPPED } from '../spec/result.js';
+import { newOutcome, runTransaction, TxStatus } from '../spec/vm.js';
 import { blockSpecArb, buildBlock, type BlockSpec, type TxSpec } from '../properties/arbitraries.js';
 import { equivalenceCheck } from '../properties/equivalence.js';
 import { MAX_ATTEMPTS, minimize, NOOP } from '../properties/minimize.js';
 import { formatFailure, MAX_TXS, shownTxs } from '../properties/report.js';
 import { newObserver, runVerify, type FailureReport } from '../properties/runner.js';
 import { executorSource, executorSubject } from '../properties/subjects.js';
+import { EquivalenceError, verifyExecutor } from '../properties/vitest.js';
 import type { CheckDef, CheckInput } from '../properties/equivalence.js';
 
 const SEED = 20_240_601;
 const BIG = 2000;
+/** The token of oogUncounted's failure at runs 200, seed 1, as verifyExecutor made it before minimize() tried gas-keeping removals, and its block's size. */
+const OLD_TOKEN = 'cv2_WyJ0ZXN0Om9vZy11bmNvdW50ZWQiLCJlcXVpdmFsZW5jZSIsMSwyMCw2NTUzNywiMjE6MToxOjE6MToxOjM6MTowOjE6MzozOjM6NDo0OjM6MTA6MzozOjM6Mzo1OjQ6Mzo5OjEwOjEwOjEwOjEwOjEwOjEwOjE0OjE0OjE0OjE4OjE4OjE4OjE5IiwwLCI1LnkuMS45LjUiLCJkZmNjNmM0OWFjOTgiXQ';
+const OLD_TRANSACTIONS = 10;
 
 /** One generated spec of exactly `n` transactions. */
 function specOf(n: number, seed = SEED): BlockSpec {
@@ -245,6 +250,73 @@ describe('minimize on a big block', () => {
     expect(r.failedWhenTried).toBe(true);
     expect(r.capped).toBe(false);
     expect(r.runs).toBeLessThanOrEqual(MAX_ATTEMPTS);
+  });
+});
+
+/**
+ * An executor that leaves an out-of-gas transaction's gas out of the block's total, so a block
+ * whose gas limit an out-of-gas transaction reaches runs the transactions after it (helper 93's
+ * audit).
+ */
+const oogUncounted: Executor = {
+  name: 'oog-uncounted',
+  async execute(block: Block) {
+    const state = new Map(block.preState);
+    const receipts: Receipt[] = [];
+    const reads: ReadSet[] = [];
+    const out = newOutcome();
+    let used = 0;
+    for (const tx of block.txs) {
+      if (used >= block.gasLimit) {
+        receipts.push(SKIPPED);
+        reads.push([]);
+        continue;
+      }
+      runTransaction(block.programs[tx.program]!.code, tx.args, tx.gasLimit, { read: (k) => state.get(k) ?? 0 }, out);
+      if (out.status === TxStatus.Success) for (let w = 0; w < out.writeCount; w++) state.set(out.writeKeys[w]!, out.writeValues[w]!);
+      if (out.status !== TxStatus.OutOfGas) used += out.gasUsed;
+      receipts.push(receiptOf(out));
+      reads.push(readSetOf(out));
+    }
+    return blockResult(state, receipts, reads, emptyStats());
+  },
+  async close() {},
+};
+
+describe('minimize on a bug in counting gas toward the block gas limit', () => {
+  // Removing a transaction that ran lowers the gas used before the one the bug runs, below the
+  // limit: the blocks shrank to 3-8 transactions, where 2 show it (helper 93's audit).
+  it('removes transactions with the gas they used from the limit, down to the out-of-gas one and the one after it', async () => {
+    const subject = executorSubject(oogUncounted, 'oog-uncounted');
+    const o = newObserver(subject);
+    const inputs = fc.sample(equivalenceCheck.inputs({ min: 12, max: 12 }, subject), { seed: SEED, numRuns: 300 });
+    let shrunk = 0;
+    for (const [spec, ...rest] of inputs) {
+      const fails = async (s: BlockSpec) => !(await equivalenceCheck.run(subject, o, [s, ...rest]));
+      if (!(await fails(spec as BlockSpec))) continue;
+      const r = await minimizeCounted(spec as BlockSpec, fails);
+      expect(r.failedWhenTried).toBe(true);
+      expect(r.spec.txs).toHaveLength(2);
+      expect(executeReference(buildBlock(r.spec)).receipts.map((x) => x.status)).toEqual(['out-of-gas', 'skipped']);
+      if (shrunk === 0) await expectUncappedAndReplayable(r, spec as BlockSpec, fails);
+      if (++shrunk === 3) break;
+    }
+    expect(shrunk).toBe(3);
+  }, 60_000);
+
+  // Tokens digest the block their steps rebuild, and these removals come after every earlier change.
+  it('shrinks the failure verify finds to two transactions, and replays a token made before these removals existed to the block it named', async () => {
+    const failure = async (o: { runs: number; seed: number } | { replay: string }) => {
+      const error = await verifyExecutor(oogUncounted, o).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EquivalenceError);
+      return (error as EquivalenceError).report.failures[0]!;
+    };
+    const now = await failure({ runs: 200, seed: 1 });
+    expect(now.transactions).toBe(2);
+    expect((await failure({ replay: now.token })).block).toEqual(now.block);
+    const old = await failure({ replay: OLD_TOKEN });
+    expect(old.transactions).toBe(OLD_TRANSACTIONS);
+    expect(old.token).toBe(OLD_TOKEN);
   });
 });
 

@@ -23,7 +23,7 @@ const END = -1;
 
 const BATCHES = 5;
 const TRIPS_PER_BATCH = 200;
-/** Long enough for a worker woken on a busy machine; short beside a round (bench's are 250 ms). */
+/** Long enough for a worker woken on a busy machine; short beside a round (bench's are 250 ms). A probe that passes it found the two threads not running at once: on one core, or one descheduled. */
 const GIVE_UP_MS = 50;
 
 const ECHO = `
@@ -41,7 +41,9 @@ for (let probe = 0; ; ) {
       if (seen === v) break;
       if (seen === ${STOP}) break answer;
     }
-    Atomics.store(cell, ${COUNT}, v + 1);
+    // A swap, not a store: a main thread that gave up in between has written STOP, which a store
+    // would overwrite, leaving this loop waiting for a count that never comes.
+    if (Atomics.compareExchange(cell, ${COUNT}, v, v + 1) !== v) break answer;
   }
 }
 `;

@@ -205,16 +205,10 @@ function fastCoreCell(r: Row, settings: ResultsFile['settings'], notes: Footnote
   return `–${notes.mark(`No speedup over the baseline's fastest core: the baseline ${settings.baseline} does not run on Concord's main thread alone (an engine in another process, a module, or a parallel executor), so bench did not pin it to each CPU in turn, and the CPU its samples ran on is not known.`)}`;
 }
 
-/**
- * Efficiency, with the fallback's footnote and, above 100%, one on what can carry a speedup past
- * the ideal. A run that sent every block to the sequential executor never ran in parallel: its
- * speedup over the baseline is one sequential executor against another, and no ideal for parallel
- * work applies, so it reads "n/a (sequential)".
- */
 /** A footprint ideal below this fraction of the actual one is shown beside it: the block's declarations cost parallelism. */
 export const DECLARED_GAP = 0.95;
 
-const DECLARED_IDEAL = 'declared: the ideal of a scheduler that knows only the declared footprints (bench/footprint-ideal.ts), as an access-list scheduler or the modular executor\'s lanes do: each transaction\'s declared keys ordered by the conflict table, delta-adds whose commuting needs run-time values ordered, a transaction without a footprint after all before it. Below the ideal from the reference run\'s actual accesses, the declarations order transactions the run did not need ordered: declaring fewer or narrower keys (or leaving bounds to the table) lifts that limit. Shown only where it is below 95% of the ideal.';
+const DECLARED_IDEAL = `declared: the ideal of a scheduler that knows only the declared footprints (bench/footprint-ideal.ts), as an access-list scheduler or the modular executor\'s lanes do: each transaction\'s declared keys ordered by the conflict table, delta-adds whose commuting needs run-time values ordered, a transaction without a footprint after all before it. Below the ideal from the reference run\'s actual accesses, the declarations order transactions the run did not need ordered, and declaring fewer or narrower keys lifts that limit. Shown only where it is below ${Math.round(DECLARED_GAP * 100)}% of the ideal.`;
 
 /** The ideal, with the footprint ideal beside it where the declarations allow noticeably less. */
 function idealCell(r: Row, notes: Footnotes): string {
@@ -223,6 +217,12 @@ function idealCell(r: Row, notes: Footnotes): string {
   return `${fixed(r.ideal)}x${declared}`;
 }
 
+/**
+ * Efficiency, with the fallback's footnote and, above 100%, one on what can carry a speedup past
+ * the ideal. A run that sent every block to the sequential executor never ran in parallel: its
+ * speedup over the baseline is one sequential executor against another, and no ideal for parallel
+ * work applies, so it reads "n/a (sequential)".
+ */
 function efficiencyCell(r: Row, notes: Footnotes): string {
   if (r.role === 'baseline' || r.efficiency === null) return '–';
   if (allSequential(r)) return `n/a (sequential)${notes.mark(fallbackNote(r))}`;
@@ -300,7 +300,7 @@ function roundTripWarning(s: Source, labels: ReadonlyMap<string, string>): strin
     return [`${labels.get(r.workload) ?? r.workload} at ${threadsText(r.threads)} (${facts.join('; ')})`];
   });
   if (moved.length === 0) return null;
-  return `⚠ ${s.name}: the cache-line round trip between two threads, probed before each parallel round (bench/round-trip.ts), moved by more than ${ROUND_TRIP_MOVED}x between rounds, or a probe found no second core within 50 ms: ${moved.join(', ')}. `
+  return `⚠ ${s.name}: the cache-line round trip between two threads, probed before each parallel round (bench/round-trip.ts), moved by more than ${ROUND_TRIP_MOVED}x between rounds, or a probe's worker did not answer within 50 ms (the two threads shared a core, or one was descheduled): ${moved.join(', ')}. `
     + 'The host placed the threads differently from round to round (vCPUs moved, or sharing a core), which each core alone does not show: every line the executors\' workers share cost more in some rounds than in others, while the 1-thread baseline paid nothing for it. Read those runs\' ranges rather than their medians, or rerun.';
 }
 
@@ -702,7 +702,7 @@ function sections(m: Merged): Section[] {
     title: 'Noise',
     paragraphs: [
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy. '
-        + `Round trip: before each round at more than one thread, the main thread and a worker pass a counter through one shared cell, unpinned, where the scheduler puts them (bench/round-trip.ts): what a cache line moving between two of the executors' threads cost in that round (files from before 2026-11-30 have none). A run whose rounds' probes stood more than ${ROUND_TRIP_MOVED}x apart, or where one found no second core within 50 ms, is warned of.`,
+        + `Round trip: before each round at more than one thread, the main thread and a worker pass a counter through one shared cell, unpinned, where the scheduler puts them (bench/round-trip.ts): what a cache line moving between two of the executors' threads cost in that round (files from before 2026-11-30 have none). A run whose rounds' probes stood more than ${ROUND_TRIP_MOVED}x apart, or where one's worker did not answer within 50 ms, is warned of.`,
       `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. Machine ceiling: at each thread count T the sweep ran within the cores, T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it (files from before 2026-11-30: before only); where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by more than ${Math.round((CEILING_DRIFT - 1) * 100)}%.`,
       ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed or ceiling, moved threads, failures, mismatches or short runs.']),
       aaText(m, judged) ?? '',

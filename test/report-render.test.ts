@@ -532,7 +532,7 @@ describe('markdown', () => {
     doc.noise.roundTrips = [{ workload: 'p2p-a100-t1000-s1-h3', threads: 2, ns: [110, 480, 105, null, 115] }];
     const moved = render();
     expect(moved).toContain('| median 113 ns (105–480 ns) over 4 rounds; 1 probe gave up |');
-    expect(moved).toMatch(/⚠ Test CPU \(family 1 model 2\), 2 cores, 8 GiB, Node 20: the cache-line round trip between two threads, probed before each parallel round \(bench\/round-trip\.ts\), moved by more than 2x between rounds, or a probe found no second core within 50 ms: p2p 100 acc × 1000 tx at 2 threads \(105–480 ns, 1 of 5 rounds above 210 ns; 1 probe of 5 gave up\)\. /);
+    expect(moved).toMatch(/⚠ Test CPU \(family 1 model 2\), 2 cores, 8 GiB, Node 20: the cache-line round trip between two threads, probed before each parallel round \(bench\/round-trip\.ts\), moved by more than 2x between rounds, or a probe's worker did not answer within 50 ms \(the two threads shared a core, or one was descheduled\): p2p 100 acc × 1000 tx at 2 threads \(105–480 ns, 1 of 5 rounds above 210 ns; 1 probe of 5 gave up\)\. /);
     expect(moved).not.toContain('No warnings');
 
     // What a sweep cannot have written is refused, naming the field.

@@ -382,14 +382,19 @@ function alsoLater(later: Version | undefined, tx: number): string {
 
 /**
  * Whether the read `tx` reports at `index`, where the reference's read set holds another key or
- * none, is of a key the reference's run wrote. The reads before it agree, so both runs took the
- * same path to it; the reference's read nothing from the state there, so the VM served the read
- * from the transaction's own write, made earlier (a later one would have left it to the state).
+ * none, is of a key the reference's run wrote before reading it again: the reads before it agree,
+ * so both runs took the same path to it, and the key is one the transaction wrote. That alone
+ * would also fit a blind write reported as a read, so the outcome must show the read: the
+ * receipt differs from the reference's, and replayed on the reported reads (where the VM serves
+ * the key from the transaction's own write, never asking the state) the program gives the
+ * reference's receipt, so the value from the state is what changed it.
  */
 function readsOwnWrite(c: Context, tx: number, index: number): boolean {
   const key = c.actual.reads[tx]![index]![0];
   const t = c.trace.txs[tx]!;
-  return (t.writes.has(key) || t.revertedWrites.has(key)) && !c.expected.reads[tx]!.slice(0, index).some(([k]) => k === key);
+  if (!(t.writes.has(key) || t.revertedWrites.has(key)) || c.expected.reads[tx]!.slice(0, index).some(([k]) => k === key)) return false;
+  const expected = c.expected.receipts[tx]!;
+  return !sameReceipt(expected, c.actual.receipts[tx]!) && sameReceipt(replayTx(c.block, c.trace, tx, c.actual.reads[tx]!).receipt, expected);
 }
 
 /**
@@ -448,7 +453,7 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
         ...(before ? { cameFrom: before } : {}),
         detail: `tx ${tx} wrote ${c.name(key)} and then read it, a read the VM serves from the transaction's own write (the reference's read set leaves the key out), `
           + `yet it reports reading ${value} there${before ? `, ${versionText(before)}'s value from before its own write` : ''}: the read went past the transaction's own write to the state.`
-          + (sameReceipt(er, ar) ? '' : ` Its receipt shows the value used: ${receiptText(ar)}, where the reference's is ${receiptText(er)}.`),
+          + ` Its receipt shows the value used: ${receiptText(ar)}, where the reference's is ${receiptText(er)}.`,
       };
     }
     return {

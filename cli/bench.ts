@@ -21,6 +21,7 @@ import { MIN_ROUNDS } from '../reports/compare.js';
 import { resultsMarkdown } from '../reports/render.js';
 import { labelProblem, RESULTS_FORMAT, serializeResults, type CoreProbeRecord, type ResultsFile, type RunRecord } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
+import { errorText } from '../spec/messages.js';
 import { median } from '../reports/stats.js';
 import { withLabels, workloadLabels } from '../reports/summary.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadFlags, workloadParams, workloadSpec, type WorkloadOptions } from './block-source.js';
@@ -296,8 +297,13 @@ async function ceilingsAtEnd(atStart: readonly CeilingRecord[], txs: number, qui
   const out: CeilingRecord[] = [];
   for (const c of atStart) {
     progress.info(`bench: the machine's ceiling at ${plural(c.threads, 'thread')} again, after the sweep`);
-    const end = await ceilingOnProbe(c.threads, txs, quick);
-    out.push({ ...c, end: { oneMs: end.oneMs, partsMs: end.partsMs, ratio: end.ratio } });
+    // The sweep's results are worth more than this figure: a measurement that fails (a worker that
+    // cannot start once the executors have run) leaves the ceiling as measured before, and says so.
+    const end = await ceilingOnProbe(c.threads, txs, quick).catch((e: unknown) => {
+      progress.note(`bench: the machine's ceiling at ${plural(c.threads, 'thread')} could not be measured after the sweep (${errorText(e)}); the one before it stands alone`);
+      return null;
+    });
+    out.push(end === null ? c : { ...c, end: { oneMs: end.oneMs, partsMs: end.partsMs, ratio: end.ratio } });
   }
   if (out.length === 0) return out;
   progress.info(`bench: the machine's ceiling: ${recordedCeilingsWords(out)}`);

@@ -91,7 +91,9 @@ function removals(s: BlockSpec): (() => BlockSpec)[] {
 /**
  * Removals of one transaction that used gas in the reference, last first, each lowering the block
  * gas limit by that gas: the gas used before every later transaction drops by as much as the
- * limit, so each is still skipped, or run, as before. None without a limit.
+ * limit, so each later one is still skipped, or run, as before. An earlier one can become skipped
+ * (where less than that gas was left of the limit before it); such a candidate is only tried, and
+ * kept where the failure stays, as any other. None without a limit.
  */
 function gasKeepingRemovals(s: BlockSpec): (() => BlockSpec)[] {
   const limit = s.gasLimit;

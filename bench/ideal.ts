@@ -306,8 +306,10 @@ export function idealFromGraph(work: readonly number[], g: DependencyGraph, thre
   return { work: total, criticalPath, edges: g.edges, points };
 }
 
-/** The ideal bound of a block: reference accesses -> dependency graph -> list schedules. */
-export function idealSpeedup(block: Block, threads: readonly number[]): IdealBound {
-  const txs = collectAccesses(block);
+/**
+ * The ideal bound of a block: reference accesses -> dependency graph -> list schedules. `txs`:
+ * the block's accesses, where the caller has them (collectAccesses).
+ */
+export function idealSpeedup(block: Block, threads: readonly number[], txs: readonly TxAccesses[] = collectAccesses(block)): IdealBound {
   return idealFromGraph(txs.map((t) => t.gas), dependencyGraph(txs), threads);
 }

@@ -21,7 +21,7 @@ import { errorText } from '../spec/messages.js';
 import { createExecutor, EXECUTORS, isModuleObject, isModulePath, type ExecutorSettings } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import { malformation, missingCounters, sameResult } from '../properties/explain.js';
-import { collectAccesses, dependencyGraph, idealFromGraph, type IdealBound } from './ideal.js';
+import { collectAccesses, idealSpeedup, type IdealBound } from './ideal.js';
 import { footprintIdeal } from './footprint-ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
 import { pinThread } from './core-speeds.js';
@@ -264,7 +264,6 @@ function resultProblem(r: unknown): string | undefined {
   return shape && `returned a malformed result: ${shape}`;
 }
 
-
 /** Keeps result files readable: 0.1 us is far below any block's noise. */
 function roundMs(ms: number): number {
   return Math.round(ms * 10_000) / 10_000;
@@ -282,10 +281,10 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   for (const w of o.workloads) {
     const reference = executeReference(w.block);
     references.set(w.id, reference);
+    // One run of the block for both bounds: the footprint ideal takes its work from it too.
     const accesses = collectAccesses(w.block);
-    const gas = accesses.map((t) => t.gas);
-    const ideal: IdealBound = idealFromGraph(gas, dependencyGraph(accesses), allThreads);
-    const declared = footprintIdeal(w.block, allThreads, gas);
+    const ideal: IdealBound = idealSpeedup(w.block, allThreads, accesses);
+    const declared = footprintIdeal(w.block, allThreads, accesses.map((t) => t.gas));
     result.workloads.push({
       id: w.id, group: w.group, source: w.source, txs: w.block.txs.length, gasUsed: reference.gasUsed,
       ideal: {
@@ -364,9 +363,11 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
           const trips = probe !== null && t > 1 && yardstick !== undefined ? { workload: w.id, threads: t, ns: [] as (number | null)[] } : null;
           if (trips) (result.noise.roundTrips ??= []).push(trips);
           for (let round = 0; round < o.rounds && yardstick !== undefined; round++) {
-            const ns = probe?.measure() ?? null;
-            // Tenths of a nanosecond: far below a probe's noise, and the file stays readable.
-            trips?.ns.push(ns === null ? null : Math.round(ns * 10) / 10);
+            if (trips) {
+              const ns = probe!.measure();
+              // Tenths of a nanosecond: far below a probe's noise, and the file stays readable.
+              trips.ns.push(ns === null ? null : Math.round(ns * 10) / 10);
+            }
             // Alternating the order each round keeps a drift in machine state from always favouring one side.
             const order = round % 2 === 0 ? tasks : [...tasks].reverse();
             const failed = await timeRound(order, w, reference, t, round, o, record, watch);

@@ -11,7 +11,7 @@ import { rerunCommand, rerunGeneratedCommand } from '../properties/report.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
 import { threadCeiling } from '../bench/ceiling.js';
-import { CEILING_DRIFT, ceilingDrift, ceilingRatio, probeText, recordedCeilingsWords, unequal, type CeilingRecord } from '../reports/cores.js';
+import { CEILING_DRIFT_WORDS, ceilingRatio, movedCeilings, probeText, recordedCeilingsWords, unequal, type CeilingRecord } from '../reports/cores.js';
 import { machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
 import { CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
@@ -307,9 +307,9 @@ async function ceilingsAtEnd(atStart: readonly CeilingRecord[], txs: number, qui
   }
   if (out.length === 0) return out;
   progress.info(`bench: the machine's ceiling: ${recordedCeilingsWords(out)}`);
-  const moved = out.filter((c) => ceilingDrift(c) > CEILING_DRIFT);
+  const moved = movedCeilings(out);
   if (moved.length > 0) {
-    progress.warn(`bench: the machine's ceiling moved during the sweep by more than ${Math.round((CEILING_DRIFT - 1) * 100)}% at ${moved.map((c) => plural(c.threads, 'thread')).join(', ')}: `
+    progress.warn(`bench: the machine's ceiling moved during the sweep by ${CEILING_DRIFT_WORDS} at ${moved.map((c) => plural(c.threads, 'thread')).join(', ')}: `
       + 'the predictions charge the mean of the two, and the report warns; rerun when they agree');
   }
   return out;

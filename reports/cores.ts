@@ -70,9 +70,12 @@ export function ceilingRatio(c: CeilingRecord): number {
   return c.end ? (c.ratio + c.end.ratio) / 2 : c.ratio;
 }
 
-/** The higher of the two ends' measurements over the lower; 1 where only one was taken. */
-export function ceilingDrift(c: CeilingRecord): number {
-  return c.end ? Math.max(c.ratio, c.end.ratio) / Math.min(c.ratio, c.end.ratio) : 1;
+/** How bench and the report word CEILING_DRIFT. */
+export const CEILING_DRIFT_WORDS = `more than ${Math.round((CEILING_DRIFT - 1) * 100)}%`;
+
+/** The ceilings that moved during the sweep: one end's measurement above the other's by more than CEILING_DRIFT. */
+export function movedCeilings(ceilings: readonly CeilingRecord[]): CeilingRecord[] {
+  return ceilings.filter((c) => c.end !== undefined && Math.max(c.ratio, c.end.ratio) / Math.min(c.ratio, c.end.ratio) > CEILING_DRIFT);
 }
 
 /** "1.75x at 2 threads (1.90x before the sweep, 1.60x after)", or "1.73x at 2 threads" from a file with one measurement. */

@@ -12,7 +12,7 @@
 import { WORKLOADS } from '../bench/workloads.js';
 import { anchorsFor, BLOCK_STM_ANCHORS, LOW_CONTENTION_ACCOUNTS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
-import { CEILING_DRIFT, ceilingDrift, ceilingRatio, ceilingsText, probeText, recordedCeilingsWords, UNEQUAL_CORES, unequal } from './cores.js';
+import { CEILING_DRIFT_WORDS, ceilingRatio, ceilingsText, movedCeilings, probeText, recordedCeilingsWords, UNEQUAL_CORES, unequal } from './cores.js';
 import { machineCharge, optimistic, pessimistic } from './fit.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
@@ -384,10 +384,10 @@ function driftWarning(s: Source, rows: readonly Row[]): string | null {
  * ran somewhere between the two ceilings, so neither bounds them and the models charge the mean.
  */
 function ceilingWarning(s: Source): string | null {
-  const moved = (s.doc.ceilings ?? []).filter((c) => ceilingDrift(c) > CEILING_DRIFT);
+  const moved = movedCeilings(s.doc.ceilings ?? []);
   if (moved.length === 0) return null;
   const each = moved.map((c) => `${c.ratio.toFixed(2)}x before the sweep and ${c.end!.ratio.toFixed(2)}x after at ${threadsText(c.threads)}`).join('; ');
-  return `⚠ ${s.name}: the machine's ceiling moved during the sweep by more than ${Math.round((CEILING_DRIFT - 1) * 100)}% (${each}): what the machine allowed its threads changed while the rounds ran, so how much of a missed speedup is the machine's is known only between those bounds, and the predictions charge their mean. Rerun when the two agree.`;
+  return `⚠ ${s.name}: the machine's ceiling moved during the sweep by ${CEILING_DRIFT_WORDS} (${each}): what the machine allowed its threads changed while the rounds ran, so how much of a missed speedup is the machine's is known only between those bounds, and the predictions charge their mean. Rerun when the two agree.`;
 }
 
 /**
@@ -703,7 +703,7 @@ function sections(m: Merged): Section[] {
     paragraphs: [
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy. '
         + `Round trip: before each round at more than one thread, the main thread and a worker pass a counter through one shared cell, unpinned, where the scheduler puts them (bench/round-trip.ts): what a cache line moving between two of the executors' threads cost in that round (files from before 2026-11-30 have none). A run whose rounds' probes stood more than ${ROUND_TRIP_MOVED}x apart, or where one's worker did not answer within 50 ms, is warned of.`,
-      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. Machine ceiling: at each thread count T the sweep ran within the cores, T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it (files from before 2026-11-30: before only); where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by more than ${Math.round((CEILING_DRIFT - 1) * 100)}%.`,
+      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. Machine ceiling: at each thread count T the sweep ran within the cores, T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it (files from before 2026-11-30: before only); where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by ${CEILING_DRIFT_WORDS}.`,
       ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed or ceiling, moved threads, failures, mismatches or short runs.']),
       aaText(m, judged) ?? '',
     ],

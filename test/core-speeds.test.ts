@@ -127,7 +127,7 @@ describe('core speeds', () => {
     expect(md).not.toMatch(/ceiling moved/);
 
     // Measured at both ends of the sweep: the column gives the mean the models charge, each end
-    // beside it, and a ceiling that moved by more than CEILING_DRIFT is warned of.
+    // beside it, and a ceiling that moved by more than CEILING_DRIFT (movedCeilings) is warned of.
     const steady = { oneMs: 10, partsMs: 5.1, ratio: 10 / 5.1 };
     const sank = { oneMs: 10, partsMs: 6.25, ratio: 1.6 };
     const both = (at2: typeof steady, at4: typeof steady) => renderMarkdown(merge([{ file: 'r.json', doc: parseResults(serializeResults({

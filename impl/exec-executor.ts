@@ -16,12 +16,13 @@
 // rejects its call alone, and so does a block that cannot be written as a request (nothing is sent,
 // no id used). close() ends the engine's input and waits for it to exit; no engine
 // outlives the Concord process that started it, whether it exits or is ended by a signal, and
-// the processes Concord saw below an engine are killed once it has exited (Engine). A
-// process the engine left in the background holding its output is not waited for: once the engine
-// has exited and its pipes stay quiet, Concord stops reading them and says so.
+// the processes it started (marked in their environment) are killed once it has exited (Engine).
+// A process the engine left in the background holding its output is not waited for: once the
+// engine has exited and its pipes stay quiet, Concord stops reading them and says so.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { emptyStats, PER_TX_COUNTERS, type Block, type BlockResult, type ExecutionStats, type ReadSet, type Receipt, type Status } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
@@ -232,25 +233,29 @@ interface Pending {
 }
 
 /**
- * A started engine: its process, and every process Concord has seen below it (pid to /proc start
- * time), to be killed when the engine is stopped or has exited.
+ * A started engine: its process, and the mark in the environment it and every process below it
+ * inherit (CONCORD_ENGINE=mark), by which they are found and killed once it is stopped or has
+ * exited.
  *
- * Why remember them: once the engine (or the shell that ran it) exits, the processes it left in
- * the background (`exec:sleep 30 & ./engine`) are reparented to init, and a walk down from the
- * engine's pid no longer finds them. Why not a process group of its own (detached, then a kill of
- * the group) instead: the engine stays in Concord's group, so that Ctrl-C in a terminal reaches it
- * even while Concord's main thread is held in synchronous code (its SIGINT listener cannot run
- * then), and a group's id is free for another group to take once its last process exits, where a
- * remembered pid is killed only while its start time says it is still the same process. Concord
- * looks below the engine after its answers (the first, then at most once a second), as close()
- * ends its input, whenever bench reads its CPU, and as it stops it: a process that leaves the
- * engine's tree between two looks (started and left behind in between, or by a double fork) is
- * not seen.
+ * Why a mark rather than a walk down from the engine's pid: once the engine (or the shell that ran
+ * it) exits, the processes it left in the background (`exec:sleep 30 & ./engine`) are reparented
+ * to init, and the walk no longer finds them; remembering what walks found missed a process
+ * started after the last walk (an engine closed as soon as it started, before its shell reached
+ * `sleep 30 &`) or one that left the tree in between (a daemon's double fork). Why not a process
+ * group of its own (detached, then a kill of the group) instead: the engine stays in Concord's
+ * group, so that Ctrl-C in a terminal reaches it even while Concord's main thread is held in
+ * synchronous code (its SIGINT listener cannot run then), and a group's id is free for another
+ * group to take once its last process exits. A process that empties its environment (`env -i`)
+ * loses the mark, and a process run by another user cannot be read: neither is killed.
  */
 interface Engine {
   readonly child: ChildProcessWithoutNullStreams;
-  readonly seen: Map<number, string>;
+  readonly mark: string;
 }
+
+/** The variable that carries an engine's mark. */
+const MARK_VARIABLE = 'CONCORD_ENGINE';
+let engines = 0;
 
 /** Engines not yet exited (or not yet closed after it), stopped if the process exits without closing them. */
 const live = new Set<Engine>();
@@ -278,54 +283,56 @@ function stopEnginesOnExit(): void {
 }
 
 /**
- * Kills an engine and every process below it, now or seen before: the shell may run the command
- * as its child rather than in its own place, and killing the shell alone would leave the engine
- * running.
+ * Kills an engine and every process that carries its mark: the shell may run the command as its
+ * child rather than in its own place, and killing the shell alone would leave the engine running.
  */
 function stop(engine: Engine): void {
-  look(engine);
   engine.child.kill('SIGKILL');
-  killLeft(engine);
+  killMarked(engine);
 }
 
 /**
- * The engine's process tree now (processTree), every process below the engine remembered in
- * `seen`, and those remembered that have exited forgotten (an engine may run a helper per block).
+ * Kills every process that carries the engine's mark, looking again until no new one shows up, so
+ * that one forked while the others were being killed goes too (a process with a SIGKILL pending
+ * forks no more).
  */
-function look(engine: Engine): ProcessInfo[] {
-  const { child, seen } = engine;
-  if (child.pid === undefined) return [];
-  const tree = processTree(child.pid);
-  for (const [pid, start] of seen) if (startTime(pid) !== start) seen.delete(pid);
-  for (const { pid, start } of tree.slice(1)) if (start !== undefined) seen.set(pid, start);
-  return tree;
-}
-
-/** Kills the processes seen below the engine that are still the same processes (same start time). */
-function killLeft(engine: Engine): void {
-  for (const [pid, start] of engine.seen) {
-    if (startTime(pid) !== start) continue;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Gone already.
+function killMarked(engine: Engine): void {
+  const entry = `${MARK_VARIABLE}=${engine.mark}`;
+  const killed = new Set<number>();
+  for (;;) {
+    const marked = processes().filter((pid) => !killed.has(pid) && environment(pid).includes(entry));
+    if (marked.length === 0) return;
+    for (const pid of marked) {
+      killed.add(pid);
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
     }
   }
-  engine.seen.clear();
 }
 
-/** How often, at most, an answer has the engine's tree looked at (Engine). */
-const LOOK_EVERY_MS = 1000;
+/** Every pid /proc lists, none where there is no /proc. */
+function processes(): number[] {
+  try {
+    return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** A process's environment as it was started, one entry an element; none where it is gone or not ours to read. */
+function environment(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+  } catch {
+    return [];
+  }
+}
 
 /** USER_HZ: /proc/PID/stat counts CPU in 1/100 s on every Linux Node supports. */
 const JIFFY_MS = 10;
-
-/** A process found by processTree: `start`, its start time in clock ticks after boot as /proc gives it, tells it from a later process given the same pid. */
-interface ProcessInfo {
-  readonly pid: number;
-  readonly cpuMs: number;
-  readonly start: string | undefined;
-}
 
 /**
  * The fields of /proc/PID/stat after the command name, from the state (field 3) on, or null where
@@ -341,36 +348,24 @@ function statFields(pid: number): string[] | null {
   }
 }
 
-/** A process's start time (field 22 of /proc/PID/stat), or undefined where it is gone or /proc cannot tell. */
-function startTime(pid: number): string | undefined {
-  return statFields(pid)?.[19];
-}
-
-/**
- * A process and every live process below it, each with the CPU it has used in ms and its start
- * time, from /proc (the process first); only the process itself, with no CPU and no start time,
- * where /proc cannot tell.
- */
-function processTree(root: number): ProcessInfo[] {
-  const tree: ProcessInfo[] = [];
+/** The CPU in ms a process and every live process below it have used, from /proc; 0 where /proc cannot tell. */
+function treeCpuMs(root: number): number {
+  let ms = 0;
   const todo = [root];
   for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
     const f = statFields(pid);
-    if (f === null) {
-      if (pid === root) tree.push({ pid, cpuMs: 0, start: undefined });
-      continue;
-    }
+    if (f === null) continue;
     // utime, stime, cutime and cstime, fields 14 to 17 of the line, are 11 to 14 from the state.
     // cutime and cstime hold the children it has reaped: an engine's helper that exited is no
     // longer in the tree, and its CPU would otherwise count as another process's.
-    tree.push({ pid, cpuMs: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * JIFFY_MS, start: f[19] });
+    ms += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * JIFFY_MS;
     try {
       todo.push(...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
     } catch {
       // Exited meanwhile: nothing is below it now.
     }
   }
-  return tree;
+  return ms;
 }
 
 /**
@@ -380,7 +375,7 @@ function processTree(root: number): ProcessInfo[] {
  */
 export function execEnginesCpuMs(): number {
   let ms = 0;
-  for (const e of live) for (const p of look(e)) ms += p.cpuMs;
+  for (const e of live) if (e.child.pid !== undefined) ms += treeCpuMs(e.child.pid);
   return ms;
 }
 
@@ -391,11 +386,10 @@ export function execEnginesCpuMs(): number {
 export function createExecExecutor(name: string, settings: ExecSettings = {}): Executor {
   const command = execCommand(name);
   // In Concord's process group, so that Ctrl-C in a terminal reaches the engine too.
-  const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'] });
-  const engine: Engine = { child, seen: new Map() };
+  const mark = `${process.pid}-${++engines}-${randomBytes(6).toString('hex')}`;
+  const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, [MARK_VARIABLE]: mark } });
+  const engine: Engine = { child, mark };
   live.add(engine);
-  /** When an answer last had the engine's tree looked at (performance.now()). */
-  let lastLook = -Infinity;
   stopEnginesOnExit();
   let stderr = '';
   /** Whether `stderr` lost its start: then it is no longer all the engine wrote there. */
@@ -466,12 +460,6 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   });
   lines.on('line', (line) => {
     if (failed) return;
-    // After the call's continuation, so that the look is not timed as part of the call; at most
-    // once a second, so that it costs nothing beside the engine's work.
-    if (performance.now() - lastLook >= LOOK_EVERY_MS) {
-      lastLook = performance.now();
-      setImmediate(() => look(engine));
-    }
     answered = true;
     const p = pending.shift();
     if (!p) {
@@ -563,7 +551,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     child.once('close', (code, signal) => {
       pipesClosed = true;
       // The engine has exited: whatever it left running (in the background) goes with it.
-      killLeft(engine);
+      killMarked(engine);
       live.delete(engine);
       // Not the engine's failure but the command line's: reported as such whenever it is seen.
       const refused = answered || heldOpen || stderrCut ? null : shellRefusal(command, code, stderr);
@@ -618,7 +606,6 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     async close() {
       if (!closing) {
         closing = true;
-        look(engine);
         child.stdin.end();
         const timer = setTimeout(() => {
           killedAtClose = true;

@@ -53,7 +53,7 @@ export interface VerifyOptions {
   json?: boolean;
   /** --out DIR: where failing blocks are written (default concord-out/verify). */
   out?: string;
-  /** --txs N: every generated block has exactly N transactions (exhaustive enumeration keeps its tiny blocks). */
+  /** --txs N: every generated block has exactly N transactions (exhaustive enumeration keeps its tiny blocks, the big-blocks check its big ones). */
   txs?: string;
   /** --timeout SEC: a call into an executor pending this long is a hang (cli/errors.ts watchCalls). */
   timeout?: string;

@@ -36,8 +36,8 @@ export const HELPER_PREFIX = 'test:';
 /** How a token and a report name a planted bug of the catalogue (planted.ts). */
 export const PLANTED_PREFIX = 'planted:';
 
-export type CheckName = 'equivalence' | 'vm-corners' | 'determinism' | 'interleaving' | 'exhaustive';
-export const CHECKS: readonly CheckName[] = ['equivalence', 'vm-corners', 'determinism', 'interleaving', 'exhaustive'];
+export type CheckName = 'equivalence' | 'vm-corners' | 'determinism' | 'big-blocks' | 'interleaving' | 'exhaustive';
+export const CHECKS: readonly CheckName[] = ['equivalence', 'vm-corners', 'determinism', 'big-blocks', 'interleaving', 'exhaustive'];
 
 /**
  * Why rerunning a counterexample alone may pass (runner.ts howItFails): on fresh instances it passed

@@ -22,7 +22,7 @@ import { writeBlock } from '../spec/block-file.js';
 import { isModuleObject, isModulePath } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
-  determinismCheck, emptyCoverage, equivalenceCheck, SKIP_REST, vmCornersCheck,
+  bigBlocksCheck, determinismCheck, emptyCoverage, equivalenceCheck, SKIP_REST, vmCornersCheck,
   type CheckDef, type CheckInput, type Coverage, type Failure, type Observer, type Subject, type TxRange,
 } from './equivalence.js';
 import { afterEarlierBlocks, sameResult, type Explanation } from './explain.js';
@@ -40,7 +40,7 @@ export interface SubjectSource {
 }
 
 /** Every check, in the order a run performs them. */
-export const CHECK_DEFS: readonly CheckDef[] = [equivalenceCheck, vmCornersCheck, determinismCheck, interleavingCheck, exhaustiveCheck];
+export const CHECK_DEFS: readonly CheckDef[] = [equivalenceCheck, vmCornersCheck, determinismCheck, bigBlocksCheck, interleavingCheck, exhaustiveCheck];
 
 export interface RunnerOptions {
   readonly subjects: readonly SubjectSource[];

@@ -49,7 +49,7 @@ export interface VerifyExecutorOptions {
   /**
    * Transactions in every generated block, 1 to MAX_VERIFY_TXS (`concord verify --txs`). Default:
    * 1 to 20 (1 to 40 for interleavings), which miss a bug that needs a bigger block: run both.
-   * Exhaustive enumeration keeps its tiny blocks.
+   * Exhaustive enumeration keeps its tiny blocks, the big-blocks check its big ones.
    */
   readonly txs?: number;
   /**

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { executeReference, referenceExecutor } from '../spec/reference.js';
 import { sequentialExecutor } from '../impl/sequential.js';
 import { createExecutor } from '../impl/registry.js';
-import { BLOCKSTM_COVERAGE, counterGoal } from '../properties/equivalence.js';
+import { BIG_TXS, BLOCKSTM_COVERAGE, counterGoal } from '../properties/equivalence.js';
 import { coverageHint } from '../properties/coverage-hint.js';
 import { VERIFY_OPTION_NAMES } from '../cli/verify.js';
 import { decodeToken, encodeToken, type TokenV1 } from '../properties/replay.js';
@@ -81,8 +81,8 @@ describe('verifyExecutor', () => {
   it('passes a correct executor object and reports what it checked', async () => {
     const report = await verifyExecutor(referenceExecutor(), { runs: 60 });
     expect(report.failures).toEqual([]);
-    // equivalence 60, vm-corners 30 (an executor object may run a VM of its own), determinism 15.
-    expect(report.blocksChecked).toBe(105);
+    // equivalence 60, vm-corners 30 (an executor object may run a VM of its own), determinism 15, big-blocks 1.
+    expect(report.blocksChecked).toBe(106);
   });
 
   it('throws the full report for a buggy executor, and the token replays it', async () => {
@@ -322,9 +322,14 @@ describe('verifyExecutor', () => {
     await expect(verifyExecutor(stuck, { runs: 200, timeout: 1000 })).rejects.toBeInstanceOf(EquivalenceError);
   });
 
-  // The README's advice, "run both", had no helper option to follow: generated blocks hold 1 to 20 transactions.
-  it('gives every block exactly txs transactions, which catches a bug only bigger blocks have', async () => {
-    expect(new Set((await blocksOf({ runs: 8, txs: 64 })).map((b) => b.txs.length))).toEqual(new Set([64]));
+  // The README's advice, "run both", had no helper option to follow: generated blocks held 1 to 20
+  // transactions. Since, the big-blocks check runs blocks of 21 to 1,100 whatever txs says.
+  it('gives every block but the big-blocks check\'s exactly txs transactions; a bug only bigger blocks have is caught either way', async () => {
+    const sizes = (await blocksOf({ runs: 8, txs: 64 })).map((b) => b.txs.length);
+    const big = sizes.filter((n) => n !== 64);
+    expect(big).toHaveLength(1);
+    expect(big[0]).toBeGreaterThanOrEqual(BIG_TXS.min);
+    expect(big[0]).toBeLessThanOrEqual(BIG_TXS.max);
     // Wrong from the 33rd transaction on, as an engine that batches by 32 might be.
     const batches: Executor = {
       name: 'batches',
@@ -334,7 +339,7 @@ describe('verifyExecutor', () => {
       },
       async close() {},
     };
-    await expect(verifyExecutor(batches, { runs: 100 })).resolves.toMatchObject({ failures: [] });
+    await expect(verifyExecutor(batches, { runs: 100 })).rejects.toThrow(/^FAIL batches: big-blocks check \(threads \d\), shrunk to 33 transactions/m);
     await expect(verifyExecutor(batches, { runs: 5, txs: 40 })).rejects.toThrow(/^FAIL batches: equivalence check \(threads \d\), shrunk to 33 transactions/m);
   });
 
@@ -342,7 +347,7 @@ describe('verifyExecutor', () => {
     const report = await verifyExecutor(referenceExecutor(), { runs: 100_000, timeLimit: 1 });
     expect(report.timedOut).toBe(true);
     // Each check runs one block past the limit, and no batch in full.
-    expect(report.executors[0]!.checks.map((c) => [c.name, c.status, c.batches, c.partial])).toEqual([['equivalence', 'cut', 0, 1], ['vm-corners', 'cut', 0, 1], ['determinism', 'cut', 0, 1]]);
+    expect(report.executors[0]!.checks.map((c) => [c.name, c.status, c.batches, c.partial])).toEqual([['equivalence', 'cut', 0, 1], ['vm-corners', 'cut', 0, 1], ['determinism', 'cut', 0, 1], ['big-blocks', 'cut', 0, 1]]);
   });
 
   // A class was called without new, null crashed reading its name, and an object without execute() was reported as a shrunk counterexample.

@@ -95,20 +95,22 @@ describe('verify --time-limit', () => {
 
   it('stops a slow executor\'s check part-way through a batch, and counts that batch as not run', async () => {
     // A whole batch would take 5 s (equivalence, vm-corners) or 15 s (determinism, 25 blocks run six
-    // times); a 1 s limit stops each after a few blocks, determinism after its first (0.6 s) whatever the clock says.
+    // times); a 1 s limit stops each after a few blocks, determinism and big-blocks after their first (0.6 s, 0.1 s)
+    // whatever the clock says.
     const started = performance.now();
     const report = await runVerify({ subjects: [slow], runs: 100, seed: 1, timeLimitMs: 1000 });
     expect(performance.now() - started).toBeLessThan(3500);
     const [executor] = report.executors;
-    const [equivalence, corners, determinism] = executor!.checks;
+    const [equivalence, corners, determinism, big] = executor!.checks;
     expect(equivalence).toMatchObject({ name: 'equivalence', status: 'cut', batches: 0, of: 2 });
     expect(corners).toMatchObject({ name: 'vm-corners', status: 'cut', batches: 0, of: 1 });
     expect(determinism).toMatchObject({ name: 'determinism', status: 'cut', batches: 0, of: 1 });
+    expect(big).toMatchObject({ name: 'big-blocks', status: 'cut', batches: 0, of: 1, partial: 1 });
     expect(equivalence!.partial).toBeGreaterThan(0);
     expect(equivalence!.partial).toBeLessThan(BATCH);
     expect(corners!.partial).toBeGreaterThan(0);
     expect(determinism!.partial).toBeGreaterThan(0);
-    expect(executor!.blocksChecked).toBe(equivalence!.partial! + corners!.partial! + determinism!.partial!);
+    expect(executor!.blocksChecked).toBe(equivalence!.partial! + corners!.partial! + determinism!.partial! + big!.partial!);
     expect([executor!.cut, report.timedOut, report.failures]).toEqual([true, true, []]);
   });
 

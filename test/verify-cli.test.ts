@@ -36,11 +36,12 @@ describe('concord verify', () => {
     const r = await verify({ executor: ['sequential'], runs: '100', json: true });
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ ok: true, runs: 100, txs: null, blocksChecked: 125, schedulesExplored: 0, failures: [], seed: 1, shard: '1/1' });
+    expect(j).toMatchObject({ ok: true, runs: 100, txs: null, blocksChecked: 127, schedulesExplored: 0, failures: [], seed: 1, shard: '1/1' });
     expect(j.executors).toHaveLength(1);
     expect(j.executors[0]).toMatchObject({ name: 'sequential', failed: false, uncovered: [] });
     expect(j.executors[0].checks).toEqual([
       { name: 'equivalence', status: 'passed', batches: 2, of: 2 }, { name: 'determinism', status: 'passed', batches: 1, of: 1 },
+      { name: 'big-blocks', status: 'passed', batches: 1, of: 1 },
     ]);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
   });
@@ -232,7 +233,7 @@ describe('concord verify', () => {
     expect(j.executors.map((e: { name: string }) => e.name)).toEqual(['sequential', 'reference']);
     for (const e of j.executors) {
       expect(e).toMatchObject({ cut: true, uncovered: [] });
-      expect(e.checks.map((c: { name: string; of: number }) => [c.name, c.of])).toEqual([['equivalence', 2000], ['determinism', 500]]);
+      expect(e.checks.map((c: { name: string; of: number }) => [c.name, c.of])).toEqual([['equivalence', 2000], ['determinism', 500], ['big-blocks', 40]]);
       // How far each got depends on this machine's speed; that each ran a block does not.
       for (const c of e.checks) {
         expect(['cut', 'passed'], `${e.name} ${c.name}`).toContain(c.status);
@@ -247,7 +248,7 @@ describe('concord verify', () => {
     expect(r.stdout).not.toMatch(/all properties hold/);
     expect(r.stdout).toMatch(/time limit reached: these checks did not run in full, so they are not passed:/);
     for (const name of ['sequential', 'reference']) {
-      expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +equivalence \\d+/2000 batches( and \\d+ runs? of the next)?(, determinism \\d+/500 batches( and \\d+ runs? of the next)?)?$`, 'm'));
+      expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +equivalence \\d+/2000 batches( and \\d+ runs? of the next)?(, determinism \\d+/500 batches( and \\d+ runs? of the next)?)?(, big-blocks \\d+/40 batches( and \\d+ runs? of the next)?)?$`, 'm'));
     }
     expect(r.stdout).toMatch(/no counterexample in what ran, but the time limit cut the checks above/);
   });
@@ -258,13 +259,24 @@ describe('concord verify', () => {
     expect(r.stdout).toMatch(/^FAIL wrong-at-three \(\S+\): determinism check \(threads 3, repeat 1 of 2\)/m);
   });
 
+  it('catches an executor wrong only past 64 transactions in the big-blocks check, which the other checks pass, shrunk to the boundary', async () => {
+    const r = await verify({ executor: [fixture('chunk-lag.mjs')], runs: '200', json: true });
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.executors[0].checks.map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([
+      ['equivalence', 'passed'], ['vm-corners', 'passed'], ['determinism', 'passed'], ['big-blocks', 'failed'],
+    ]);
+    expect(j.failures).toHaveLength(1);
+    expect(j.failures[0]).toMatchObject({ check: 'big-blocks', transactions: 65, explanation: { anomaly: 'stale read', tx: 64 } });
+  });
+
   it('stops a slow executor part-way through its first batch at the time limit, and exits 0 saying the limit cut it', async () => {
     // slow-reference takes 100 ms a block: a batch is 5 s of equivalence, 15 s of determinism (six runs a block).
     const started = performance.now();
     const r = await verify({ executor: [fixture('slow-reference.mjs')], runs: '100', timeLimit: '1' });
     expect(performance.now() - started).toBeLessThan(3500);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ {2}slow-reference \(\S+\) equivalence 0\/2 batches and \d+ runs? of the next, vm-corners 0\/1 batches and \d+ runs? of the next, determinism 0\/1 batches and \d+ runs? of the next$/m);
+    expect(r.stdout).toMatch(/^ {2}slow-reference \(\S+\) equivalence 0\/2 batches and \d+ runs? of the next, vm-corners 0\/1 batches and \d+ runs? of the next, determinism 0\/1 batches and \d+ runs? of the next, big-blocks 0\/1 batches and 1 run of the next$/m);
     expect(r.stdout).toMatch(/^no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full$/m);
     // A CI job that needs every check run in full: --fail-on-cut makes the same cut a failure.
     const strict = await verify({ executor: [fixture('slow-reference.mjs')], runs: '100', timeLimit: '1', failOnCut: true });

@@ -13,8 +13,13 @@ describe('round-trip probe', () => {
     // Each probe gives up within 50 ms (a busy machine: null), so ten never take long.
     expect(performance.now() - started).toBeLessThan(10 * 50 + 1_000);
     for (const ns of trips) expect(ns === null || (ns > 0 && Number.isFinite(ns))).toBe(true);
-    // With a second core the worker answers at least once in ten: a probe that always gave up would fail here.
-    if (availableParallelism() >= 2) expect(trips.some((ns) => ns !== null)).toBe(true);
+    // With a second core the worker answers some probe: a probe that always gave up would fail here.
+    // Up to 100 (5 s at most): ten all gave up while the test suite and an npm ci shared two cores.
+    if (availableParallelism() >= 2) {
+      let answered = trips.some((ns) => ns !== null);
+      for (let more = 0; !answered && more < 90; more++) answered = probe.measure() !== null;
+      expect(answered).toBe(true);
+    }
     await probe.close();
     expect(probe.measure()).toBeNull();
   });

@@ -234,26 +234,30 @@ interface Pending {
 
 /**
  * A started engine: its process, and the mark in the environment it and every process below it
- * inherit (CONCORD_ENGINE=mark), by which they are found and killed once it is stopped or has
- * exited.
+ * inherit (CONCORD_ENGINE), by which they are found and killed once it is stopped or has exited.
  *
- * Why a mark rather than a walk down from the engine's pid: once the engine (or the shell that ran
- * it) exits, the processes it left in the background (`exec:sleep 30 & ./engine`) are reparented
- * to init, and the walk no longer finds them; remembering what walks found missed a process
- * started after the last walk (an engine closed as soon as it started, before its shell reached
- * `sleep 30 &`) or one that left the tree in between (a daemon's double fork). Why not a process
- * group of its own (detached, then a kill of the group) instead: the engine stays in Concord's
- * group, so that Ctrl-C in a terminal reaches it even while Concord's main thread is held in
- * synchronous code (its SIGINT listener cannot run then), and a group's id is free for another
- * group to take once its last process exits. A process that empties its environment (`env -i`)
- * loses the mark, and a process run by another user cannot be read: neither is killed.
+ * Why a mark beside a walk down from the engine's pid: once the engine (or the shell that ran it)
+ * exits, the processes it left in the background (`exec:sleep 30 & ./engine`) are reparented to
+ * init, and the walk no longer finds them; remembering what walks found missed a process started
+ * after the last walk (an engine closed as soon as it started, before its shell reached
+ * `sleep 30 &`) or one that left the tree in between (a daemon's double fork). The walk stays for
+ * a stop while the engine runs: a process below it that started with an environment of its own
+ * carries no mark. An engine that is itself a Concord (a wrapper over `exec:`) marks its engines
+ * with its own mark after the one it was given, so the outer Concord's kill, which its exit hooks
+ * never see, still reaches them. Why not a process group of its own (detached, then a kill of the
+ * group) instead: the engine stays in Concord's group, so that Ctrl-C in a terminal reaches it
+ * even while Concord's main thread is held in synchronous code (its SIGINT listener cannot run
+ * then), and a group's id is free for another group to take once its last process exits. Out of
+ * sight, once out of the engine's tree: a process that started with an environment of its own
+ * (`env -i`), one not ours to read (another user's, or not dumpable), and every process where there
+ * is no /proc.
  */
 interface Engine {
   readonly child: ChildProcessWithoutNullStreams;
   readonly mark: string;
 }
 
-/** The variable that carries an engine's mark. */
+/** The variable that carries an engine's mark: the marks of the Concords above it, then its own, joined by commas. */
 const MARK_VARIABLE = 'CONCORD_ENGINE';
 let engines = 0;
 
@@ -270,9 +274,7 @@ let exitHook = false;
 function stopEnginesOnExit(): void {
   if (exitHook) return;
   exitHook = true;
-  const stopAll = () => {
-    for (const e of live) stop(e);
-  };
+  const stopAll = () => stop(...live);
   process.once('exit', stopAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
@@ -283,32 +285,43 @@ function stopEnginesOnExit(): void {
 }
 
 /**
- * Kills an engine and every process that carries its mark: the shell may run the command as its
- * child rather than in its own place, and killing the shell alone would leave the engine running.
+ * Kills engines, every process below them now and every process that carries one of their
+ * marks: the shell may run the command as its child rather than in its own place, and killing
+ * the shell alone would leave the engine running. The tree is read before the shell is killed,
+ * while its children are still its own.
  */
-function stop(engine: Engine): void {
-  engine.child.kill('SIGKILL');
-  killMarked(engine);
+function stop(...stopped: Engine[]): void {
+  const below: number[] = [];
+  for (const { child } of stopped) if (child.pid !== undefined) walkTree(child.pid, (pid) => below.push(pid));
+  for (const { child } of stopped) child.kill('SIGKILL');
+  for (const pid of below) kill(pid);
+  killMarked(stopped.map((e) => e.mark));
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Gone already.
+  }
 }
 
 /**
- * Kills every process that carries the engine's mark, looking again until no new one shows up, so
+ * Kills every process that carries one of the marks, looking again until no new one shows up, so
  * that one forked while the others were being killed goes too (a process with a SIGKILL pending
- * forks no more).
+ * forks no more). One look over /proc serves every mark: it reads each process's environment.
  */
-function killMarked(engine: Engine): void {
-  const entry = `${MARK_VARIABLE}=${engine.mark}`;
+function killMarked(marks: readonly string[]): void {
+  if (marks.length === 0) return;
+  const prefix = `${MARK_VARIABLE}=`;
+  const carries = (pid: number) => environment(pid).some((e) => e.startsWith(prefix) && e.slice(prefix.length).split(',').some((m) => marks.includes(m)));
   const killed = new Set<number>();
   for (;;) {
-    const marked = processes().filter((pid) => !killed.has(pid) && environment(pid).includes(entry));
+    const marked = processes().filter((pid) => !killed.has(pid) && carries(pid));
     if (marked.length === 0) return;
     for (const pid of marked) {
       killed.add(pid);
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
+      kill(pid);
     }
   }
 }
@@ -348,23 +361,28 @@ function statFields(pid: number): string[] | null {
   }
 }
 
-/** The CPU in ms a process and every live process below it have used, from /proc; 0 where /proc cannot tell. */
-function treeCpuMs(root: number): number {
-  let ms = 0;
+/** Calls `visit` with a process and every live process below it, from /proc (the process first); with nothing where /proc cannot tell. */
+function walkTree(root: number, visit: (pid: number, stat: readonly string[]) => void): void {
   const todo = [root];
   for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
     const f = statFields(pid);
     if (f === null) continue;
-    // utime, stime, cutime and cstime, fields 14 to 17 of the line, are 11 to 14 from the state.
-    // cutime and cstime hold the children it has reaped: an engine's helper that exited is no
-    // longer in the tree, and its CPU would otherwise count as another process's.
-    ms += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * JIFFY_MS;
+    visit(pid, f);
     try {
       todo.push(...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
     } catch {
       // Exited meanwhile: nothing is below it now.
     }
   }
+}
+
+/** The CPU in ms a process and every live process below it have used, from /proc; 0 where /proc cannot tell. */
+function treeCpuMs(root: number): number {
+  let ms = 0;
+  // utime, stime, cutime and cstime, fields 14 to 17 of the line, are 11 to 14 from the state.
+  // cutime and cstime hold the children it has reaped: an engine's helper that exited is no
+  // longer in the tree, and its CPU would otherwise count as another process's.
+  walkTree(root, (_, f) => (ms += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * JIFFY_MS));
   return ms;
 }
 
@@ -387,7 +405,9 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   const command = execCommand(name);
   // In Concord's process group, so that Ctrl-C in a terminal reaches the engine too.
   const mark = `${process.pid}-${++engines}-${randomBytes(6).toString('hex')}`;
-  const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, [MARK_VARIABLE]: mark } });
+  const above = process.env[MARK_VARIABLE];
+  const env = { ...process.env, [MARK_VARIABLE]: above ? `${above},${mark}` : mark };
+  const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], env });
   const engine: Engine = { child, mark };
   live.add(engine);
   stopEnginesOnExit();
@@ -551,7 +571,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     child.once('close', (code, signal) => {
       pipesClosed = true;
       // The engine has exited: whatever it left running (in the background) goes with it.
-      killMarked(engine);
+      killMarked([engine.mark]);
       live.delete(engine);
       // Not the engine's failure but the command line's: reported as such whenever it is seen.
       const refused = answered || heldOpen || stderrCut ? null : shellRefusal(command, code, stderr);

@@ -366,6 +366,27 @@ for await (const line of createInterface({ input: process.stdin })) {
     expect((await daemon.execute(block)).receipts).toHaveLength(2);
     await daemon.close();
     expect(await leftBehind('daemon'), 'double fork').toBe('not running');
+    // An engine of a Concord that is itself an engine (a wrapper over exec:) carries both marks:
+    // the outer kill reaches it, though the wrapper's exit hooks never run after a SIGKILL.
+    const nested = await createExecutor(`exec:CONCORD_ENGINE="$CONCORD_ENGINE,inner-mark" sh -c 'sleep 47 >/dev/null 2>&1 & echo $! > ${pidFile('nested')}'; node ${engine}`);
+    expect((await nested.execute(block)).receipts).toHaveLength(2);
+    await nested.close();
+    expect(await leftBehind('nested'), 'an engine of an engine').toBe('not running');
+    // As that wrapper, Concord puts its own mark after the one it was given.
+    process.env.CONCORD_ENGINE = 'outer-mark';
+    try {
+      const inner = await createExecutor(`exec:echo "$CONCORD_ENGINE" > ${pidFile('marks')}; node ${engine}`);
+      await inner.close();
+    } finally {
+      delete process.env.CONCORD_ENGINE;
+    }
+    expect(readFileSync(pidFile('marks'), 'utf8')).toMatch(/^outer-mark,\d+-\d+-[0-9a-f]{12}\n$/);
+    // A process still below an engine that is stopped, started with an environment without the mark.
+    const bad = engineScript('bad-answer.mjs', "return 'not an answer';").slice('exec:'.length);
+    const unmarked = await createExecutor(`exec:env -u CONCORD_ENGINE sleep 47 >/dev/null 2>&1 & echo $! > ${pidFile('unmarked')}; ${bad}`);
+    expect(await failure(unmarked)).toMatch(/must be a JSON object/);
+    await unmarked.close();
+    expect(await leftBehind('unmarked'), 'no mark, in the tree').toBe('not running');
     for (const command of ['run', 'verify']) {
       const args = command === 'run' ? ['--workload', 'p2p', '--txs', '20', '--accounts', '100', '--warmup', '0'] : ['--runs', '2'];
       const r = spawnSync(process.execPath, [cli, command, ...args, '--executor', `exec:sleep 47 & echo $! > ${pidFile(command)}; node ${engine}`], { encoding: 'utf8', timeout: 60_000 });

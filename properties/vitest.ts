@@ -41,7 +41,8 @@ export const DEFAULT_HELPER_TIMEOUT_MS = 10_000;
 export interface VerifyExecutorOptions {
   /**
    * Generated blocks for the equivalence check, 1 to MAX_RUNS (default DEFAULT_HELPER_RUNS, 200);
-   * determinism gets a quarter, interleavings half, exhaustive enumeration a fiftieth.
+   * vm-corners half, determinism a quarter, big-blocks a fiftieth, interleavings half, exhaustive
+   * enumeration a fiftieth.
    */
   readonly runs?: number;
   /** The run's seed, 0 to MAX_SEED (default 1): the same seed checks the same blocks. */
@@ -165,7 +166,7 @@ function checkOptionNames(options: unknown): void {
   if (typeof options !== 'object' || options === null) throw new TypeError(`verifyExecutor: options must be an object, got ${shown(options)}`);
   const unknown = Object.keys(options).filter((k) => !Object.hasOwn(OPTION_NAMES, k));
   if (unknown.length === 0) return;
-  const threads = unknown.includes('threads') ? '; threads is not one: the checks run every block at 1, 2, 3 and 4 threads themselves, and your factory picks its pool size' : '';
+  const threads = unknown.includes('threads') ? '; threads is not one: the checks run blocks at 1, 2, 3, 4 and 8 threads themselves, and your factory picks its pool size' : '';
   throw new TypeError(`verifyExecutor: unknown option${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}: the options are ${Object.keys(OPTION_NAMES).join(', ')}${threads}`);
 }
 

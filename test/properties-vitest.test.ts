@@ -343,6 +343,22 @@ describe('verifyExecutor', () => {
     await expect(verifyExecutor(batches, { runs: 5, txs: 40 })).rejects.toThrow(/^FAIL batches: equivalence check \(threads \d\), shrunk to 33 transactions/m);
   });
 
+  // fast-check shrank the big-blocks check's failures itself, walking its whole stream of
+  // candidates past its budget: a bug past the 1,000th transaction took minutes.
+  it('shrinks a failure past the 1,000th transaction in seconds, by minimize() alone', async () => {
+    const late: Executor = {
+      name: 'late',
+      async execute(block) {
+        const r = executeReference(block);
+        return block.txs.length > 1000 ? { ...r, gasUsed: r.gasUsed + 1 } : r;
+      },
+      async close() {},
+    };
+    const started = performance.now();
+    await expect(verifyExecutor(late, { runs: 2000 })).rejects.toThrow(/^FAIL late: big-blocks check \(threads \d\), shrunk to 10\d\d transactions/m);
+    expect(performance.now() - started).toBeLessThan(60_000);
+  }, 120_000);
+
   it('stops at timeLimit, saying so in the report rather than calling the cut checks passed', async () => {
     const report = await verifyExecutor(referenceExecutor(), { runs: 100_000, timeLimit: 1 });
     expect(report.timedOut).toBe(true);
@@ -453,7 +469,7 @@ export default () => { log.executesAtHandout.push(log.executes); return engine; 
       [{ replay: 'cv1_x', repeat: 0 }, RangeError, /^verifyExecutor: repeat must be an integer from 1 to 100,000, got 0$/],
       // A misspelt or unknown option was ignored, and the run went ahead without it.
       [{ runz: 1 }, TypeError, /^verifyExecutor: unknown option runz: the options are runs, seed, txs, timeLimit, timeout, outDir, coverage, replay, repeat$/],
-      [{ runs: 5, threads: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options threads, pool: the options are runs, .*, repeat; threads is not one: the checks run every block at 1, 2, 3 and 4 threads themselves/],
+      [{ runs: 5, threads: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options threads, pool: the options are runs, .*, repeat; threads is not one: the checks run blocks at 1, 2, 3, 4 and 8 threads themselves/],
       [null as unknown as object, TypeError, /^verifyExecutor: options must be an object, got null$/],
       // A token that is no string failed inside the decoder ("token.startsWith is not a function"), a bad one in --replay's words.
       [{ replay: 123 }, TypeError, /^verifyExecutor: replay must be a replay token \(a string starting cv2_, or cv1_ for older ones\), got 123$/],

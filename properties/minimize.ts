@@ -22,7 +22,8 @@
 // moves), and after each kept one all of the above again: these come after every other change so
 // that a replay token recorded before they existed, whose kept attempts all come earlier, rebuilds
 // its block as before (its replay keeps none of them). All of it shares one cap on attempts
-// (MAX_ATTEMPTS): each attempt runs the executor. Invariant: the result still fails (every accepted step failed when tried) and is no
+// (attemptCap: MAX_ATTEMPTS, or ATTEMPTS_PER_TX a transaction on a big block): each attempt runs
+// the executor. Invariant: the result still fails (every accepted step failed when tried) and is no
 // larger than the input: no more transactions, pre-state entries or keys, no longer transaction
 // bodies (a contract call may become the one-statement NOOP), a block gas limit only removed or
 // lowered, at least one transaction; `steps` counts the accepted changes and `attempts` the blocks
@@ -35,6 +36,27 @@ import { buildBlock, type BlockSpec, type TxSpec } from './arbitraries.js';
 
 /** Blocks tried in all (all passes together); each is one run of the failing property. */
 export const MAX_ATTEMPTS = 400;
+/**
+ * Tries a transaction of the block the pass starts from, where that gives more than MAX_ATTEMPTS:
+ * ddmin's first chunk walk alone takes about one try a transaction, and on a block of 602 it spent
+ * the 400 before a body could become a NOOP (a bug past the 600th transaction was reported with
+ * all 602). The pass plans by MAX_ATTEMPTS still (which rounds are worth their tries), so every
+ * try below it is the one it always was, and a replay token recorded before rebuilds its block.
+ */
+export const ATTEMPTS_PER_TX = 3;
+/**
+ * The transactions of a block counted at most for ATTEMPTS_PER_TX: the big-blocks check's largest.
+ * A try costs about a transaction's time in the executor and the reference, so a cap growing with
+ * a bigger block (--txs 10000) would take a failure's shrinking from seconds to many minutes.
+ */
+const RAISED_UP_TO_TXS = 1100;
+/** The most tries from any block. */
+export const MOST_ATTEMPTS = ATTEMPTS_PER_TX * RAISED_UP_TO_TXS;
+
+/** The most blocks minimize() tries from `spec`. */
+export function attemptCap(spec: BlockSpec): number {
+  return Math.max(MAX_ATTEMPTS, ATTEMPTS_PER_TX * Math.min(spec.txs.length, RAISED_UP_TO_TXS));
+}
 
 /** The gas limit generated transactions mostly get, and the one a simplified transaction gets. */
 const AMPLE_GAS = 100_000;
@@ -50,11 +72,11 @@ export interface Minimized {
   readonly spec: BlockSpec;
   /** Changes accepted. */
   readonly steps: number;
-  /** Blocks tried, at most MAX_ATTEMPTS. */
+  /** Blocks tried, at most attemptCap of the spec it started from. */
   readonly attempts: number;
   /** The cap stopped the pass while changes were left untried: a smaller failing block may exist. */
   readonly capped: boolean;
-  /** It was the deadline, not MAX_ATTEMPTS, that stopped it (capped is then true). */
+  /** It was the deadline, not the cap on tries, that stopped it (capped is then true). */
   readonly outOfTime: boolean;
 }
 
@@ -136,9 +158,10 @@ export async function minimize(spec: BlockSpec, fails: (s: BlockSpec) => Promise
   // Set when a candidate is left untried for want of attempts or time; every loop below stops on it.
   let capped = false;
   let outOfTime = false;
+  const cap = attemptCap(spec);
   const tryCandidate = async (c: BlockSpec): Promise<boolean> => {
-    if (attempts >= MAX_ATTEMPTS || performance.now() > deadline) {
-      outOfTime ||= attempts < MAX_ATTEMPTS;
+    if (attempts >= cap || performance.now() > deadline) {
+      outOfTime ||= attempts < cap;
       capped = true;
       return false;
     }

@@ -16,7 +16,7 @@ import { plural } from '../spec/plural.js';
 import { EXECUTORS } from '../impl/registry.js';
 import { formatExplanation, type Explanation } from './explain.js';
 import { CONCORD, HELPER_PREFIX, PLANTED_PREFIX, shellWord, type FailsOnly, type ReplayToken } from './replay.js';
-import { MAX_ATTEMPTS } from './minimize.js';
+import { ATTEMPTS_PER_TX, MAX_ATTEMPTS, MOST_ATTEMPTS } from './minimize.js';
 import type { FailureReport } from './runner.js';
 
 /** How simulated.ts words a worker's empty poll. */
@@ -169,7 +169,7 @@ function seedOrigin(f: FailureReport): string {
 }
 
 export function formatFailure(f: FailureReport): string[] {
-  const stop = f.shrinkTimeLimited ? 'at the time limit (--time-limit)' : `at its cap of ${MAX_ATTEMPTS} tries`;
+  const stop = f.shrinkTimeLimited ? 'at the time limit (--time-limit)' : `at its cap on tries (${MAX_ATTEMPTS}, or ${ATTEMPTS_PER_TX} a transaction of the block it started from, up to ${MOST_ATTEMPTS})`;
   const capped = f.shrinkCapped ? ` (a step is a change kept; the shrinker stopped ${stop} with changes left untried: a smaller failing block may exist)` : '';
   const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}${capped}`];
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));

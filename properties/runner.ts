@@ -84,7 +84,7 @@ export interface FailureReport {
   readonly replay: string;
   readonly transactions: number;
   readonly numShrinks: number;
-  /** The shrinker stopped at its cap on tries (minimize.ts MAX_ATTEMPTS), or at the time limit, with changes untried: a smaller failing block may exist. */
+  /** The shrinker stopped at its cap on tries (minimize.ts attemptCap), or at the time limit, with changes untried: a smaller failing block may exist. */
   readonly shrinkCapped?: true;
   /** It was --time-limit that stopped the shrinker (shrinkCapped is then set too). */
   readonly shrinkTimeLimited?: true;

@@ -8,6 +8,7 @@
 // transactions (those the explanation names and their neighbours first) and says how many it left
 // out and where they are.
 // Seeds are pinned so the suite is deterministic and mutation testing can match its tests.
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { writeBlock } from '../spec/block-file.js';
@@ -18,7 +19,7 @@ import { blockResult, readSetOf, receiptOf, SKIPPED } from '../spec/result.js';
 import { newOutcome, runTransaction, TxStatus } from '../spec/vm.js';
 import { blockSpecArb, buildBlock, type BlockSpec, type TxSpec } from '../properties/arbitraries.js';
 import { equivalenceCheck } from '../properties/equivalence.js';
-import { MAX_ATTEMPTS, minimize, NOOP } from '../properties/minimize.js';
+import { ATTEMPTS_PER_TX, attemptCap, MAX_ATTEMPTS, minimize, MOST_ATTEMPTS, NOOP } from '../properties/minimize.js';
 import { formatFailure, MAX_TXS, shownTxs } from '../properties/report.js';
 import { newObserver, runVerify, type FailureReport } from '../properties/runner.js';
 import { executorSource, executorSubject } from '../properties/subjects.js';
@@ -43,7 +44,7 @@ function specOf(n: number, seed = SEED): BlockSpec {
 async function expectUncappedAndReplayable(r: Awaited<ReturnType<typeof minimizeCounted>>, spec: BlockSpec, fails: (s: BlockSpec) => boolean | Promise<boolean>): Promise<void> {
   expect(r.capped).toBe(false);
   expect(r.attempts).toBe(r.runs);
-  expect(r.runs).toBeLessThanOrEqual(MAX_ATTEMPTS);
+  expect(r.runs).toBeLessThanOrEqual(attemptCap(spec));
   const again = await minimizeCounted(spec, fails);
   expect(again.spec).toEqual(r.spec);
   expect(again.steps).toBe(r.steps);
@@ -119,22 +120,41 @@ describe('minimize on a big block', () => {
     const r = await minimizeCounted(spec, () => true);
     expect(r.spec.txs).toHaveLength(1);
     expect(r.spec.pre).toHaveLength(1);
-    expect(r.runs).toBeLessThanOrEqual(MAX_ATTEMPTS);
+    expect(r.runs).toBeLessThanOrEqual(attemptCap(spec));
     // Fails never: nothing is accepted, and the input comes back as it was.
     const none = await minimizeCounted(spec, () => false);
     expect(none.spec).toBe(spec);
     expect(none.steps).toBe(0);
-    expect(none.runs).toBeLessThanOrEqual(MAX_ATTEMPTS);
+    expect(none.runs).toBe(attemptCap(spec));
+  });
+
+  // A bug past the 600th transaction was reported with all 602: ddmin's first chunk walk spent the
+  // 400 tries before a body could become a NOOP.
+  it('tries 3 a transaction of a big block, and below MAX_ATTEMPTS the very tries it always made, so older tokens replay', async () => {
+    const [spec] = fc.sample(blockSpecArb({ minTxs: 602, maxTxs: 602 }), { numRuns: 1, seed: 7 });
+    const live = (t: TxSpec) => JSON.stringify(t) !== JSON.stringify(NOOP);
+    const tried: string[] = [];
+    const r = await minimize(spec!, async (s) => {
+      tried.push(JSON.stringify(s));
+      return s.txs.length >= 601 && live(s.txs[600]!) && s.txs.slice(0, 600).some(live);
+    });
+    expect([r.spec.txs.length, r.spec.txs.filter(live).length, r.capped]).toEqual([601, 2, false]);
+    expect(r.attempts).toBeGreaterThan(MAX_ATTEMPTS);
+    // The first 400 tries of this pass, as the pass before the raised cap made them (it then
+    // stopped there, with all 602 transactions).
+    expect(createHash('sha256').update(tried.slice(0, MAX_ATTEMPTS).map((t) => createHash('sha256').update(t).digest('hex').slice(0, 12)).join()).digest('hex').slice(0, 16)).toBe('84dbfc447e56c4be');
   });
 
   it('stops at the attempt cap when no transaction can go', async () => {
     const spec = specOf(BIG, SEED + 2);
     const r = await minimizeCounted(spec, (s) => s.txs.length === BIG && s.txs.every((t: TxSpec, i) => t === spec.txs[i]));
-    expect(r.runs).toBe(MAX_ATTEMPTS);
+    // 3 a transaction of a block this big, up to the big-blocks check's 1,100.
+    expect(attemptCap(spec)).toBe(MOST_ATTEMPTS);
+    expect(r.runs).toBe(MOST_ATTEMPTS);
     expect(r.spec).toBe(spec);
     expect(r.steps).toBe(0);
     // ... and says so.
-    expect(r.attempts).toBe(MAX_ATTEMPTS);
+    expect(r.attempts).toBe(MOST_ATTEMPTS);
     expect(r.capped).toBe(true);
   });
 
@@ -380,7 +400,7 @@ describe('the failure report of a big block', () => {
     const tail = specOf(2, SEED + 5);
     const padded: BlockSpec = { ...tail, txs: [...Array.from({ length: 63 }, () => NOOP), ...tail.txs] };
     const lines = formatFailure(reportOf(padded, { blockFile: file, shrinkCapped: true }));
-    expect(lines[0]).toMatch(new RegExp(`shrunk to 65 transactions in 0 steps \\(a step is a change kept; the shrinker stopped at its cap of ${MAX_ATTEMPTS} tries with changes left untried: a smaller failing block may exist\\)$`));
+    expect(lines[0]).toMatch(new RegExp(`shrunk to 65 transactions in 0 steps \\(a step is a change kept; the shrinker stopped at its cap on tries \\(${MAX_ATTEMPTS}, or ${ATTEMPTS_PER_TX} a transaction of the block it started from, up to ${MOST_ATTEMPTS}\\) with changes left untried: a smaller failing block may exist\\)$`));
     expect(lines).toContain('    tx 0-62  addi r0 r0 0 (gas limit 100000)  (63 transactions alike)');
     expect(txLines(lines)).toEqual([63, 64]);
     expect(lines.some((l) => l.includes('not shown'))).toBe(false);

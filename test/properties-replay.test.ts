@@ -81,8 +81,11 @@ describe('version 1 replay tokens (cv1_)', () => {
     for (const bad of ['', 'abc', good.slice(0, -3), 'cv1_!!!!', `cv1_${Buffer.from('[1,2]').toString('base64url')}`, `${good}x`, `${good}==`, `${good.slice(0, 10)}!${good.slice(10)}`]) {
       expect(() => decodeToken(bad)).toThrow(ReplayTokenError);
     }
-    const wrongCheck = `cv1_${Buffer.from(JSON.stringify(['x', 'nope', 1, 5, 1, '0'])).toString('base64url')}`;
+    const wrongCheck = `cv1_${Buffer.from(JSON.stringify(['x', 7, 1, 5, 1, '0'])).toString('base64url')}`;
     expect(() => decodeToken(wrongCheck)).toThrow(/damaged/);
+    // Whole, of a check another version has: said so, not called damaged.
+    const newer = `cv1_${Buffer.from(JSON.stringify(['x', 'nope', 1, 5, 1, '0'])).toString('base64url')}`;
+    expect(() => decodeToken(newer)).toThrow(/^--replay: the token is of a check this version of Concord does not have \("nope"; it has equivalence, vm-corners, determinism, big-blocks, interleaving, exhaustive\): replay it with the version that printed it$/);
     for (const mark of [0, 3, 1.5, '1']) {
       const wrongMark = `cv1_${Buffer.from(JSON.stringify(['x', 'equivalence', 1, 5, 1, '0', mark])).toString('base64url')}`;
       expect(() => decodeToken(wrongMark), String(mark)).toThrow(/damaged/);

@@ -292,7 +292,9 @@ function stopEnginesOnExit(): void {
  */
 function stop(...stopped: Engine[]): void {
   const below: number[] = [];
-  for (const { child } of stopped) if (child.pid !== undefined) walkTree(child.pid, (pid) => below.push(pid));
+  // Only while Node has not reaped the shell: once it has, its pid may be another process's.
+  const running = stopped.filter(({ child }) => child.pid !== undefined && child.exitCode === null && child.signalCode === null);
+  for (const { child } of running) walkTree(child.pid!, (pid) => below.push(pid));
   for (const { child } of stopped) child.kill('SIGKILL');
   for (const pid of below) kill(pid);
   killMarked(stopped.map((e) => e.mark));
@@ -393,7 +395,7 @@ function treeCpuMs(root: number): number {
  */
 export function execEnginesCpuMs(): number {
   let ms = 0;
-  for (const e of live) if (e.child.pid !== undefined) ms += treeCpuMs(e.child.pid);
+  for (const { child } of live) if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) ms += treeCpuMs(child.pid);
   return ms;
 }
 

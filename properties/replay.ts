@@ -216,7 +216,6 @@ export function decodeToken(token: string): ReplayToken {
     && Number.isSafeInteger(parts[4])
     && typeof parts[5] === 'string' && /^\d+(:\d+)*$/.test(parts[5]);
   if (!ok) throw damagedToken();
-  // Whole, but made by a Concord with a check this one lacks (an older one meeting big-blocks).
   const [executor, check, minTxs, maxTxs, seed, path, failsOnly, trace, shrunk] = parts as [string, CheckName, number, number, number, string, number?, string?, string?];
   // Whole, but made by a Concord with a check this one lacks (an older one meeting big-blocks).
   if (!CHECKS.includes(check)) {

@@ -185,7 +185,7 @@ export const BATCH = 50;
 export const SHRINK_BUDGET = 300;
 /** Transactions from which a block of one fixed size is shrunk by minimize() alone. */
 const FIXED_SIZE_SHRINK = 100;
-/** The largest size a check's range may reach (the big-blocks check's 1,100) from which its blocks are shrunk by minimize() alone. */
+/** A check whose blocks may reach this many transactions (big-blocks: 1,100) has its failures shrunk by minimize() alone. */
 const RANGE_SHRINK = 1000;
 /** Batches each seed owns: keys are seed * 2^16 + b, and keys must be safe integers (replay tokens carry them). */
 const SEED_BATCHES = 2 ** 16;
@@ -521,7 +521,7 @@ async function checkBatch(
   // checking them (20 of 31 s at 2000): there minimize() does all the shrinking, from the failure.
   // So too where blocks reach a thousand transactions: past SHRINK_BUDGET and the deadline every
   // candidate passes, and fast-check still walks its whole stream of them (a bug past the
-  // 1,000th transaction took 157 s to shrink, 172 s under --time-limit 20; minimize() alone, 6 s).
+  // 1,000th transaction took 157 s to shrink, 172 s under --time-limit 20; minimize() alone, 20 s).
   const minimizeAlone = (txs.min === txs.max && txs.min >= FIXED_SIZE_SHRINK) || txs.max >= RANGE_SHRINK;
   const params = { ...fromKey(seed), ...run, ...(minimizeAlone ? { endOnFailure: true } : {}) };
   const details = await ('path' in run ? atTokenPath(() => fc.check(property, params)) : fc.check(property, params));

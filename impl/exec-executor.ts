@@ -291,12 +291,14 @@ function stopEnginesOnExit(): void {
  * while its children are still its own.
  */
 function stop(...stopped: Engine[]): void {
-  const below: number[] = [];
+  // Each with its start time (field 22 of its stat line): one that exits and is reaped before the
+  // kill leaves its pid free for another process, which is then not the one seen.
+  const below: [pid: number, start: string | undefined][] = [];
   // Only while Node has not reaped the shell: once it has, its pid may be another process's.
   const running = stopped.filter(({ child }) => child.pid !== undefined && child.exitCode === null && child.signalCode === null);
-  for (const { child } of running) walkTree(child.pid!, (pid) => below.push(pid));
+  for (const { child } of running) walkTree(child.pid!, (pid, f) => below.push([pid, f[19]]));
   for (const { child } of stopped) child.kill('SIGKILL');
-  for (const pid of below) kill(pid);
+  for (const [pid, start] of below) if (statFields(pid)?.[19] === start) kill(pid);
   killMarked(stopped.map((e) => e.mark));
 }
 
@@ -370,10 +372,20 @@ function walkTree(root: number, visit: (pid: number, stat: readonly string[]) =>
     const f = statFields(pid);
     if (f === null) continue;
     visit(pid, f);
+    // Every thread's children: an engine may start a process from a thread other than its main
+    // one (Go's os/exec, Rust's Command on a worker thread).
+    let tasks: string[] = [];
     try {
-      todo.push(...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+      tasks = readdirSync(`/proc/${pid}/task`);
     } catch {
       // Exited meanwhile: nothing is below it now.
+    }
+    for (const task of tasks) {
+      try {
+        todo.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+      } catch {
+        // The thread ended meanwhile.
+      }
     }
   }
 }

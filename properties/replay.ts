@@ -217,8 +217,9 @@ export function decodeToken(token: string): ReplayToken {
     && typeof parts[5] === 'string' && /^\d+(:\d+)*$/.test(parts[5]);
   if (!ok) throw damagedToken();
   const [executor, check, minTxs, maxTxs, seed, path, failsOnly, trace, shrunk] = parts as [string, CheckName, number, number, number, string, number?, string?, string?];
-  // Whole, but made by a Concord with a check this one lacks (an older one meeting big-blocks).
+  // Whole, but of a check this Concord lacks (a check added after it); a name no check could have is damage.
   if (!CHECKS.includes(check)) {
+    if (!/^[a-z][a-z-]*$/.test(check)) throw damagedToken();
     throw new ReplayTokenError(`--replay: the token is of a check this version of Concord does not have (${JSON.stringify(check)}; it has ${CHECKS.join(', ')}): replay it with the version that printed it`);
   }
   const minimized = trace === undefined ? undefined : traceSteps(trace);

@@ -521,7 +521,7 @@ async function checkBatch(
   // checking them (20 of 31 s at 2000): there minimize() does all the shrinking, from the failure.
   // So too where blocks reach a thousand transactions: past SHRINK_BUDGET and the deadline every
   // candidate passes, and fast-check still walks its whole stream of them (a bug past the
-  // 1,000th transaction took 157 s to shrink, 172 s under --time-limit 20; minimize() alone, 20 s).
+  // 1,000th transaction took 157-163 s to shrink, 172 s under --time-limit 20; minimize() alone, 15-20 s).
   const minimizeAlone = (txs.min === txs.max && txs.min >= FIXED_SIZE_SHRINK) || txs.max >= RANGE_SHRINK;
   const params = { ...fromKey(seed), ...run, ...(minimizeAlone ? { endOnFailure: true } : {}) };
   const details = await ('path' in run ? atTokenPath(() => fc.check(property, params)) : fc.check(property, params));

@@ -49,8 +49,9 @@ export interface VerifyExecutorOptions {
   readonly seed?: number;
   /**
    * Transactions in every generated block, 1 to MAX_VERIFY_TXS (`concord verify --txs`). Default:
-   * 1 to 20 (1 to 40 for interleavings), which miss a bug that needs a bigger block: run both.
-   * Exhaustive enumeration keeps its tiny blocks, the big-blocks check its big ones.
+   * 1 to 20 (1 to 40 for interleavings). Exhaustive enumeration keeps its tiny blocks, the
+   * big-blocks check its 21 to 1,100 (a fiftieth of the runs): fix the size here for many blocks
+   * of one size.
    */
   readonly txs?: number;
   /**

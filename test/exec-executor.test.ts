@@ -387,6 +387,22 @@ for await (const line of createInterface({ input: process.stdin })) {
     expect(await failure(unmarked)).toMatch(/must be a JSON object/);
     await unmarked.close();
     expect(await leftBehind('unmarked'), 'no mark, in the tree').toBe('not running');
+    // The same, started from a thread other than the engine's main one: /proc lists it among that
+    // thread's children only.
+    const fromThread = engineScript('spawns-from-thread.mjs', "return 'not an answer';").slice('exec:'.length).replace(/^node /, '');
+    writeFileSync(join(dir, 'thread-spawner.mjs'), `import { Worker } from 'node:worker_threads';
+const spawner = \`const { spawn } = require('node:child_process'); const { writeFileSync } = require('node:fs');
+const env = { ...process.env }; delete env.CONCORD_ENGINE;
+const child = spawn('sleep', ['47'], { env, stdio: 'ignore' });
+writeFileSync(${JSON.stringify(pidFile('thread'))}, String(child.pid)); setInterval(() => {}, 1000);\`;
+new Worker(spawner, { eval: true });
+await new Promise((r) => setTimeout(r, 300));
+await import(${JSON.stringify(fromThread)});
+`);
+    const threaded = await createExecutor(`exec:node ${join(dir, 'thread-spawner.mjs')}`);
+    expect(await failure(threaded)).toMatch(/must be a JSON object/);
+    await threaded.close();
+    expect(await leftBehind('thread'), 'no mark, a thread\'s child').toBe('not running');
     for (const command of ['run', 'verify']) {
       const args = command === 'run' ? ['--workload', 'p2p', '--txs', '20', '--accounts', '100', '--warmup', '0'] : ['--runs', '2'];
       const r = spawnSync(process.execPath, [cli, command, ...args, '--executor', `exec:sleep 47 & echo $! > ${pidFile(command)}; node ${engine}`], { encoding: 'utf8', timeout: 60_000 });

@@ -345,7 +345,7 @@ describe('verifyExecutor', () => {
 
   // fast-check shrank the big-blocks check's failures itself, walking its whole stream of
   // candidates past its budget: a bug past the 1,000th transaction took 163 s here, where
-  // minimize() alone takes 20 s (its 3,000 tries on blocks of 1,001 transactions).
+  // minimize() alone takes 20 s (3 tries a transaction of the block it starts from, on blocks of 1,001 or more).
   it('shrinks a failure past the 1,000th transaction by minimize() alone, not by fast-check\'s stream of candidates', async () => {
     const late: Executor = {
       name: 'late',

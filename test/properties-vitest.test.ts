@@ -75,6 +75,18 @@ async function blocksOf(options: { runs: number; txs?: number }): Promise<Block[
   return blocks;
 }
 
+/** An executor whose gas total is one too high on blocks of more than `txs` transactions, and right on the others. */
+function wrongPast(name: string, txs: number): Executor {
+  return {
+    name,
+    async execute(block) {
+      const r = executeReference(block);
+      return block.txs.length > txs ? { ...r, gasUsed: r.gasUsed + 1 } : r;
+    },
+    async close() {},
+  };
+}
+
 const fileOf = (block: Block | object): string => JSON.stringify('txs' in block ? writeBlock(block as Block) : block);
 
 describe('verifyExecutor', () => {
@@ -331,14 +343,7 @@ describe('verifyExecutor', () => {
     expect(big[0]).toBeGreaterThanOrEqual(BIG_TXS.min);
     expect(big[0]).toBeLessThanOrEqual(BIG_TXS.max);
     // Wrong from the 33rd transaction on, as an engine that batches by 32 might be.
-    const batches: Executor = {
-      name: 'batches',
-      async execute(block) {
-        const r = executeReference(block);
-        return block.txs.length > 32 ? { ...r, gasUsed: r.gasUsed + 1 } : r;
-      },
-      async close() {},
-    };
+    const batches = wrongPast('batches', 32);
     await expect(verifyExecutor(batches, { runs: 100 })).rejects.toThrow(/^FAIL batches: big-blocks check \(threads \d\), shrunk to 33 transactions/m);
     await expect(verifyExecutor(batches, { runs: 5, txs: 40 })).rejects.toThrow(/^FAIL batches: equivalence check \(threads \d\), shrunk to 33 transactions/m);
   });
@@ -347,14 +352,7 @@ describe('verifyExecutor', () => {
   // candidates past its budget: a bug past the 1,000th transaction took 163 s here, where
   // minimize() alone takes 20 s (3 tries a transaction of the block it starts from, on blocks of 1,001 or more).
   it('shrinks a failure past the 1,000th transaction by minimize() alone, not by fast-check\'s stream of candidates', async () => {
-    const late: Executor = {
-      name: 'late',
-      async execute(block) {
-        const r = executeReference(block);
-        return block.txs.length > 1000 ? { ...r, gasUsed: r.gasUsed + 1 } : r;
-      },
-      async close() {},
-    };
+    const late = wrongPast('late', 1000);
     const started = performance.now();
     await expect(verifyExecutor(late, { runs: 2000 })).rejects.toThrow(/^FAIL late: big-blocks check \(threads \d\), shrunk to 10\d\d transactions/m);
     expect(performance.now() - started).toBeLessThan(100_000);

@@ -24,7 +24,7 @@ const END = -1;
 const BATCHES = 5;
 const TRIPS_PER_BATCH = 200;
 /** Long enough for a worker woken on a busy machine; short beside a round (bench's are 250 ms). A probe that passes it found the two threads not running at once: on one core, or one descheduled. */
-const GIVE_UP_MS = 50;
+export const GIVE_UP_MS = 50;
 
 const ECHO = `
 const { workerData } = require('node:worker_threads');

@@ -10,6 +10,7 @@
 // both forms show every string from a results file as text, escaped for each (esc, mdText).
 
 import { WORKLOADS } from '../bench/workloads.js';
+import { GIVE_UP_MS } from '../bench/round-trip.js';
 import { anchorsFor, BLOCK_STM_ANCHORS, LOW_CONTENTION_ACCOUNTS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
 import { CEILING_DRIFT_WORDS, ceilingRatio, ceilingsText, movedCeilings, probeText, recordedCeilingsWords, UNEQUAL_CORES, unequal } from './cores.js';
@@ -281,7 +282,7 @@ export const ROUND_TRIP_MOVED = 2;
 
 /**
  * The warning for a source where the round trip between two threads moved between the rounds of
- * a parallel run, or a probe gave up (its worker did not answer within 50 ms: the two threads
+ * a parallel run, or a probe gave up (its worker did not answer within GIVE_UP_MS: the two threads
  * shared a core), or null. Such a host moved its threads while the sweep ran: each round's
  * executors paid what every shared line cost in that round, and the baseline, on one thread, did
  * not.
@@ -300,7 +301,7 @@ function roundTripWarning(s: Source, labels: ReadonlyMap<string, string>): strin
     return [`${labels.get(r.workload) ?? r.workload} at ${threadsText(r.threads)} (${facts.join('; ')})`];
   });
   if (moved.length === 0) return null;
-  return `⚠ ${s.name}: the cache-line round trip between two threads, probed before each parallel round (bench/round-trip.ts), moved by more than ${ROUND_TRIP_MOVED}x between rounds, or a probe's worker did not answer within 50 ms (the two threads shared a core, or one was descheduled): ${moved.join(', ')}. `
+  return `⚠ ${s.name}: the cache-line round trip between two threads, probed before each parallel round (bench/round-trip.ts), moved by more than ${ROUND_TRIP_MOVED}x between rounds, or a probe's worker did not answer within ${GIVE_UP_MS} ms (the two threads shared a core, or one was descheduled): ${moved.join(', ')}. `
     + 'The host placed the threads differently from round to round (vCPUs moved, or sharing a core), which each core alone does not show: every line the executors\' workers share cost more in some rounds than in others, while the 1-thread baseline paid nothing for it. Read those runs\' ranges rather than their medians, or rerun.';
 }
 
@@ -702,7 +703,7 @@ function sections(m: Merged): Section[] {
     title: 'Noise',
     paragraphs: [
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy. '
-        + `Round trip: before each round at more than one thread, the main thread and a worker pass a counter through one shared cell, unpinned, where the scheduler puts them (bench/round-trip.ts): what a cache line moving between two of the executors' threads cost in that round (files from before 2026-11-30 have none). A run whose rounds' probes stood more than ${ROUND_TRIP_MOVED}x apart, or where one's worker did not answer within 50 ms, is warned of.`,
+        + `Round trip: before each round at more than one thread, the main thread and a worker pass a counter through one shared cell, unpinned, where the scheduler puts them (bench/round-trip.ts): what a cache line moving between two of the executors' threads cost in that round (files from before 2026-11-30 have none). A run whose rounds' probes stood more than ${ROUND_TRIP_MOVED}x apart, or where one's worker did not answer within ${GIVE_UP_MS} ms, is warned of.`,
       `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. Machine ceiling: at each thread count T the sweep ran within the cores, T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it (files from before 2026-11-30: before only); where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by ${CEILING_DRIFT_WORDS}.`,
       ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed or ceiling, moved threads, failures, mismatches or short runs.']),
       aaText(m, judged) ?? '',

@@ -89,6 +89,22 @@ describe('preflight', () => {
     expect(preflight(block)).toEqual({ prefix: 2, chain: 2 });
   });
 
+  it('tells keys apart by their whole value, not by the bits a hash table sees first', () => {
+    // Keys that share their low 32 bits, or their high ones, chain only with themselves; -0 is 0,
+    // as in the Map the preflight used before its own table.
+    const write = (...keys: number[]): Block => ({
+      programs: [{ name: 'w', code: new Float64Array(0), arity: 1, footprint: [{ key: { arg: 0, add: 0 }, access: 'write' }] }],
+      txs: keys.map((k) => ({ program: 0, args: [k], gasLimit: 1000 })),
+      preState: new Map(),
+      gasLimit: Number.MAX_SAFE_INTEGER,
+    });
+    expect(preflight(write(5, 2 ** 32 + 5, 2 ** 40 + 5, 2 ** 52 + 5, 5))).toEqual({ prefix: 5, chain: 2 });
+    expect(preflight(write(2 ** 32, 2 ** 32 + 1, 2 ** 32 + 2, 2 ** 32))).toEqual({ prefix: 4, chain: 2 });
+    expect(preflight(write(0, -0, 0))).toEqual({ prefix: 3, chain: 3 });
+    const many = Array.from({ length: 600 }, (_, i) => (i % 300) * 2 ** 33);
+    expect(preflight(write(...many))).toEqual({ prefix: 512, chain: 2 });
+  });
+
   it('agrees with the brute force on the generated workloads, hot and spread', () => {
     for (const w of ['p2p', 'token', 'amm', 'nft', 'defi']) {
       for (const accounts of [2, 30]) {

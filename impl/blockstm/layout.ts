@@ -392,12 +392,19 @@ export function writeBlock(block: Block, L: Layout, i32: Int32Array, f64: Float6
   i32[H.KEY_COUNT] = L.declaredOnly ? writeDeclared(block, L, i32, f64) : writePreState(block, L, i32, f64);
 }
 
+/** Where the key table lies and how a key finds its home there, worked out once per block. */
+interface KeyTable {
+  readonly at: number;
+  readonly shift: number;
+  readonly mask: number;
+}
+
+const keyTable = (L: Layout): KeyTable => ({ at: L.keys, shift: keyShift(L.capacity.keys), mask: L.capacity.keys - 1 });
+
 /** The free slot for a key not in the table yet, or NIL when the key is there. */
-function freeSlot(L: Layout, i32: Int32Array, key: number): number {
-  const shift = keyShift(L.capacity.keys);
-  const mask = L.capacity.keys - 1;
-  for (let h = keyHome(key, shift); ; h = (h + 1) & mask) {
-    const slot = L.keys + h * SLOT_CELLS;
+function freeSlot(T: KeyTable, i32: Int32Array, key: number): number {
+  for (let h = keyHome(key, T.shift); ; h = (h + 1) & T.mask) {
+    const slot = T.at + h * SLOT_CELLS;
     if (i32[slot + S_STATE] === SLOT_EMPTY) return slot;
     if (i32[slot + S_KEY]! >>> 0 === key) return NIL;
   }
@@ -412,9 +419,10 @@ function fillSlot(i32: Int32Array, slot: number, key: number, base: number): voi
 
 /** The whole pre-state into the key table; returns the slots taken. */
 function writePreState(block: Block, L: Layout, i32: Int32Array, f64: Float64Array): number {
+  const T = keyTable(L);
   let base = 0;
   for (const [key, value] of block.preState) {
-    fillSlot(i32, freeSlot(L, i32, key), key, base);
+    fillSlot(i32, freeSlot(T, i32, key), key, base);
     f64[L.storage + base++] = value;
   }
   return base;
@@ -424,6 +432,7 @@ function writePreState(block: Block, L: Layout, i32: Int32Array, f64: Float64Arr
 function writeDeclared(block: Block, L: Layout, i32: Int32Array, f64: Float64Array): number {
   const footprints = flattenFootprints(block, () => 0);
   const pre = block.preState;
+  const T = keyTable(L);
   let slots = 0;
   let base = 0;
   for (const tx of block.txs) {
@@ -433,7 +442,7 @@ function writeDeclared(block: Block, L: Layout, i32: Int32Array, f64: Float64Arr
       const key = flatKey(fp.arg[e]!, fp.mul[e]!, fp.add[e]!, tx.args);
       // A key outside the VM's range faults before any read, so it needs no slot.
       if (!isKey(key)) continue;
-      const slot = freeSlot(L, i32, key);
+      const slot = freeSlot(T, i32, key);
       if (slot === NIL) continue;
       const value = pre.get(key);
       if (value === undefined) fillSlot(i32, slot, key, NIL);

@@ -2,7 +2,7 @@
 // random and PCT schedules, exact replay of a recorded schedule, enumerating schedules from the
 // recorded branching, a worker's first iteration run on the memory (not on what the worker read
 // while it was built), the watchdog and capacity outcomes, a pre-state loaded only where the
-// footprints declare, and a smoke check that every planted bug changes something (the property
+// footprints declare or read from a SharedState's table, and a smoke check that every planted bug changes something (the property
 // suite proper lives in properties/).
 
 import fc from 'fast-check';
@@ -11,6 +11,7 @@ import type { Block, BlockResult, Program } from '../spec/block.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
 import { assemble, type ReadableOp } from '../spec/bytecode.js';
 import { executeReference } from '../spec/reference.js';
+import { SharedState } from '../spec/shared-state.js';
 import { generate } from '../bench/workloads.js';
 import { BUG_NAMES, BUGS } from '../impl/blockstm/bugs.js';
 import { declaredEntries, loadsDeclaredOnly } from '../impl/blockstm/layout.js';
@@ -51,6 +52,20 @@ describe('block-stm on the simulated runtime', () => {
     expect(reExecutions).toBeGreaterThan(0);
     expect(waits).toBeGreaterThan(0);
     expect(resumes).toBe(waits);
+  });
+
+  it('reads a SharedState pre-state from its table under random and PCT schedules, past a footprint too', () => {
+    const past = withReadPastFootprint(generate('p2p', { accounts: 6, txs: 12, seed: 3, hashCost: 0 }), 200, 5);
+    for (const plain of [...smallBlocks(12, 25).map((b) => withLargePreState(b, 200)), past]) {
+      const block = { ...plain, preState: new SharedState(plain.preState) };
+      expect(loadsDeclaredOnly(block)).toBe(false);
+      const expected = executeReference(plain);
+      for (let seed = 0; seed < 6; seed++) {
+        const run = runBlockStmSimulated(block, { threads: 1 + (seed % 4), schedule: seed % 2 ? 'random' : 'pct', seed });
+        expect(run.outcome, run.reason).toBe('done');
+        expectSameResult(run.result, expected);
+      }
+    }
   });
 
   it('loads only the declared keys of a large pre-state under random and PCT schedules, and gives up when a read needs another', () => {

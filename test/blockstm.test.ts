@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Block, BlockResult } from '../spec/block.js';
 import { contractProgram, keyOf, MAX_SUPPLY } from '../spec/contracts.js';
 import { executeReference } from '../spec/reference.js';
+import { SharedState } from '../spec/shared-state.js';
 import { MAX_VALUE } from '../spec/values.js';
 import { generate } from '../bench/workloads.js';
 import { BlockStmExecutor, BlockStmError } from '../impl/blockstm/executor.js';
@@ -125,6 +126,28 @@ describe('block-stm on worker threads', () => {
       expectSameResult(result, pastExpected);
       expect(result.stats.preStateReloads).toBe(1);
       expect(result.stats.fallback).toBe('');
+    }
+  });
+
+  it('reads a SharedState pre-state from the workers, loading none of it, even past a footprint or for a program without one', async () => {
+    const base = generate('token', { accounts: 40, txs: 300, seed: 12, hashCost: 1 });
+    const blocks = [
+      withReadPastFootprint(base, 5_000, 150),
+      generate('defi', { accounts: 30, txs: 300, seed: 13, hashCost: 1 }),
+      deltaThenRead(60),
+      highKeys(50),
+      // A block whose programs declare no footprint, so reads may go anywhere in the pre-state.
+      { ...base, programs: base.programs.map(({ footprint: _, ...p }) => p) },
+    ];
+    for (const plain of blocks) {
+      const block = { ...plain, preState: new SharedState(plain.preState) };
+      const expected = executeReference(plain);
+      for (const threads of [1, 2, 4]) {
+        const result = await executor.execute(block, { threads });
+        expectSameResult(result, expected);
+        expect(result.stats.preStateReloads).toBe(0);
+        expect(result.stats.fallback).toBe('');
+      }
     }
   });
 

@@ -24,11 +24,14 @@
 // block's footprints declare, only the declared keys (the workers cannot read the main thread's
 // Map, so copying all of it would make a block cost the size of the state). Then a slot a worker
 // adds has an UNKNOWN base, and a read that needs one aborts the block with ABORT_UNDECLARED: the
-// executor reruns it with the whole pre-state.
+// executor reruns it with the whole pre-state. A pre-state that is a SharedState
+// (spec/shared-state.ts) is not loaded at all: the table starts empty and the workers read base
+// values from the SharedState's own table.
 
 import type { Block } from '../../spec/block.js';
 import { flatKey, flattenFootprints } from '../../spec/block.js';
 import { OP, WIDTH } from '../../spec/bytecode.js';
+import { SharedState } from '../../spec/shared-state.js';
 import { isKey } from '../../spec/values.js';
 
 export const NIL = -1;
@@ -156,6 +159,8 @@ export interface Capacity {
    * the footprints have (an upper bound on the declared keys). Absent: the whole pre-state.
    */
   readonly declared?: number;
+  /** Set when the pre-state is a SharedState the workers read themselves: none of it is loaded. */
+  readonly shared?: true;
 }
 
 /**
@@ -229,6 +234,11 @@ export interface Layout {
   readonly f64Size: number;
   /** Only the declared keys were loaded from the pre-state (capacity.declared is set). */
   readonly declaredOnly: boolean;
+  /**
+   * The pre-state's SharedState table (capacity.shared is set), which the workers read instead of
+   * storage: none of the pre-state was loaded. Posted with the layout, it is shared, not copied.
+   */
+  readonly sharedPre: SharedArrayBuffer | null;
 }
 
 export const PROG_CELLS = 2;
@@ -274,6 +284,7 @@ export function declaredEntries(block: Block): number {
  * pre-state about the size of the footprints is copied whole.
  */
 export function loadsDeclaredOnly(block: Block): boolean {
+  if (block.preState instanceof SharedState) return false;
   const entries = declaredEntries(block);
   return entries >= 0 && block.preState.size > 2 * entries;
 }
@@ -296,13 +307,16 @@ export function estimateCapacity(block: Block, scale = 1, workers = 0, declaredO
   const chunk = chunks(block.txs.length);
   // Each worker may leave the unused rest of its last chunks behind.
   const nodes = Math.ceil((writes * 1.25 + 64) * scale) + workers * chunk.node;
-  const declared = declaredOnly ? Math.max(0, declaredEntries(block)) : -1;
+  const shared = block.preState instanceof SharedState;
+  const declared = declaredOnly && !shared ? Math.max(0, declaredEntries(block)) : -1;
+  const loaded = shared ? 0 : declared < 0 ? block.preState.size : declared;
   return {
     nodes,
-    keys: nextPow2((((declared < 0 ? block.preState.size : declared) + nodes) * 4) / 3 + 1),
+    keys: nextPow2(((loaded + nodes) * 4) / 3 + 1),
     arena: Math.ceil((3 * arena + 1024) * scale) + workers * chunk.arena,
     workers,
     ...(declared < 0 ? {} : { declared }),
+    ...(shared ? { shared: true as const } : {}),
   };
 }
 
@@ -339,11 +353,11 @@ export function layoutFor(block: Block, capacity: Capacity): Layout {
   const code = takeF(codeSize);
   const txGas = takeF(n);
   const args = takeF(argsSize);
-  const storage = takeF(capacity.declared ?? block.preState.size);
+  const storage = takeF(capacity.shared ? 0 : (capacity.declared ?? block.preState.size));
   return {
     txs: n, programs: block.programs.length, capacity,
     progTable, txTable, status, lastRecord, depLock, depHead, keys, nodes, arena, cursors, nodeChunk: chunk.node, arenaChunk: chunk.arena, i32Size,
-    code, txGas, args, storage, f64Size: f, declaredOnly: capacity.declared !== undefined,
+    code, txGas, args, storage, f64Size: f, declaredOnly: capacity.declared !== undefined, sharedPre: capacity.shared && block.preState instanceof SharedState ? block.preState.buffer : null,
   };
 }
 
@@ -358,7 +372,7 @@ export function keyShift(slots: number): number {
 
 /**
  * Writes a block into the arrays (fresh, or left over from an earlier block): programs,
- * transactions, the pre-state (all of it, or the declared keys) as storage in the key table. A
+ * transactions, the pre-state (all of it, the declared keys, or none of a SharedState) as storage in the key table. A
  * declared key that is not in the pre-state still gets a slot, with base NIL: the workers then
  * know it holds 0. Everything before the record arena is zeroed first, which means an empty
  * header and cursors, every status READY_TO_EXECUTE with incarnation 0, free locks, free key
@@ -389,7 +403,7 @@ export function writeBlock(block: Block, L: Layout, i32: Int32Array, f64: Float6
   }
   i32.fill(NIL, L.lastRecord, L.lastRecord + n);
   i32.fill(NIL, L.depHead, L.depHead + n);
-  i32[H.KEY_COUNT] = L.declaredOnly ? writeDeclared(block, L, i32, f64) : writePreState(block, L, i32, f64);
+  i32[H.KEY_COUNT] = L.sharedPre !== null ? 0 : L.declaredOnly ? writeDeclared(block, L, i32, f64) : writePreState(block, L, i32, f64);
 }
 
 /** Where the key table lies and how a key finds its home there, worked out once per block. */

@@ -21,9 +21,11 @@
 //   out of the program-observed reads): a delta's outcome, including its bound check, is then
 //   exactly the reference's for the base the final incarnation saw.
 // - A read that would need a pre-state value that was not loaded (layout.ts: only the declared
-//   keys were) throws UNDECLARED_READ instead of guessing 0.
+//   keys were) throws UNDECLARED_READ instead of guessing 0. A SharedState pre-state is never
+//   loaded: its table answers every read of the pre-state (and is not written during a block).
 
 import type { Cells } from '../runtime/cells.js';
+import { sharedGet, sharedTable, type SharedTable } from '../../spec/shared-state.js';
 import type { TxOutcome } from '../../spec/vm.js';
 import { BUG_BIT } from './bugs.js';
 import {
@@ -66,10 +68,13 @@ export class MVMemory {
   private readonly kept: number[] = [];
   /** This worker's allocation cursors, or NIL: it allocates from the shared tops one at a time. */
   private readonly cursor: number;
+  /** The pre-state's SharedState table when the block's pre-state is one (then storage is empty). */
+  private readonly pre: SharedTable | null;
 
   /** `worker`: this worker's index, which gives it its own allocation cursors when the layout has them. */
   constructor(private readonly m: Cells, private readonly L: Layout, bugs: number, worker = NIL) {
     this.cursor = workerCells(L, worker);
+    this.pre = L.sharedPre === null ? null : sharedTable(L.sharedPre);
     this.keyMask = L.capacity.keys - 1;
     this.keyShift = keyShift(L.capacity.keys);
     this.keyLimit = (L.capacity.keys * 3) >>> 2;
@@ -167,7 +172,7 @@ export class MVMemory {
     if (this.newBase === UNKNOWN) throw UNDECLARED_READ;
     this.tx = NIL;
     this.incarnation = 0;
-    this.value = 0;
+    this.value = this.pre === null ? 0 : sharedGet(this.pre, key);
     return READ_NOT_FOUND;
   }
 
@@ -196,7 +201,7 @@ export class MVMemory {
     this.incarnation = 0;
     const base = m.read(slot + S_BASE);
     if (base === UNKNOWN) throw UNDECLARED_READ;
-    this.value = base === NIL ? 0 : m.readF(L.storage + base);
+    this.value = base !== NIL ? m.readF(L.storage + base) : this.pre === null ? 0 : sharedGet(this.pre, m.read(slot + S_KEY) >>> 0);
     return READ_NOT_FOUND;
   }
 

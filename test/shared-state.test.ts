@@ -1,0 +1,64 @@
+// SharedState (spec/shared-state.ts): the Map it is and the table its workers read agree on every
+// key, present or not; it refuses what is not a VM key and any change once built; and every
+// executor, the reference first, reads it as the Map it is.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SharedState, sharedGet, sharedTable } from '../spec/shared-state.js';
+import { executeReference } from '../spec/reference.js';
+import { KEY_LIMIT } from '../spec/values.js';
+import { generate } from '../bench/workloads.js';
+import { createExecutor } from '../impl/registry.js';
+
+const keyArb = fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: KEY_LIMIT - 1 }), fc.constantFrom(0, 2 ** 31, KEY_LIMIT - 1));
+
+describe('SharedState', () => {
+  it('holds what the Map it was built from holds, in the Map and in the table, and 0 for any other key', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(keyArb, fc.maxSafeInteger()), { maxLength: 300 }), fc.array(keyArb, { maxLength: 50 }), (entries, others) => {
+      const map = new Map(entries);
+      const state = new SharedState(entries);
+      expect([...state]).toEqual([...map]);
+      expect(state.size).toBe(map.size);
+      const table = sharedTable(state.buffer);
+      for (const k of [...map.keys(), ...others]) {
+        expect(state.get(k)).toBe(map.get(k));
+        expect(sharedGet(table, k)).toBe(map.get(k) ?? 0);
+      }
+    }), { seed: 24, numRuns: 300 });
+  });
+
+  it('refuses a key that is not a VM key and a value that is not a number, naming them', () => {
+    for (const key of [-1, KEY_LIMIT, 1.5, Number.NaN]) {
+      expect(() => new SharedState([[key, 1]])).toThrow(new RangeError(`SharedState: key ${String(key)} is not an integer in [0, 2^32)`));
+    }
+    expect(() => new SharedState([[3, '7' as unknown as number]])).toThrow('SharedState: the value of key 3 is not a number (string)');
+  });
+
+  it('is sealed once built; a plain copy is not', () => {
+    const state = new SharedState([[1, 2]]);
+    expect(() => state.set(1, 3)).toThrow(/sealed/);
+    expect(() => state.delete(1)).toThrow(/sealed/);
+    expect(() => state.clear()).toThrow(/sealed/);
+    expect(state.get(1)).toBe(2);
+    const copy = new Map(state);
+    copy.set(1, 3);
+    expect(copy.get(1)).toBe(3);
+  });
+
+  it('is read as a Map by every built-in executor, which agree with the reference on it', async () => {
+    const plain = generate('token', { accounts: 50, txs: 200, seed: 3, hashCost: 1 });
+    const block = { ...plain, preState: new SharedState(plain.preState) };
+    const expected = executeReference(plain);
+    expect(executeReference(block).stateRoot).toBe(expected.stateRoot);
+    for (const name of ['sequential', 'block-stm', 'modular']) {
+      const executor = await createExecutor(name, { threads: 2 });
+      try {
+        const result = await executor.execute(block);
+        expect(result.stateRoot, name).toBe(expected.stateRoot);
+        expect(result.receiptsRoot, name).toBe(expected.receiptsRoot);
+        expect(result.reads, name).toEqual(expected.reads);
+      } finally {
+        await executor.close();
+      }
+    }
+  });
+});

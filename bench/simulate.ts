@@ -237,11 +237,12 @@ export function sectionOf(L: Layout): (index: number, float: boolean) => string 
   return (index, float) => last(float ? floats : ints, index);
 }
 
-/** The block the simulation runs: a generated block's hash-free twin, or the block itself. */
+/** The block the simulation runs: a generated block's hash-free twin (with the pre-state it was given), or the block itself. */
 function simulationBlock(w: SweepWorkload): Block {
   const s = w.source;
   if (s.kind !== 'generated' || s.hashCost === 0) return w.block;
-  return generate(s.workload, { accounts: s.accounts, txs: s.txs, seed: s.seed, hashCost: 0, ...(s.zipf === undefined ? {} : { zipf: s.zipf }) });
+  const twin = generate(s.workload, { accounts: s.accounts, txs: s.txs, seed: s.seed, hashCost: 0, ...(s.zipf === undefined ? {} : { zipf: s.zipf }) });
+  return { ...twin, preState: w.block.preState };
 }
 
 /**

@@ -7,6 +7,7 @@
 import { basename } from 'node:path';
 import type { Block } from '../spec/block.js';
 import { blockDigest } from '../spec/block-file.js';
+import { SharedState } from '../spec/shared-state.js';
 import { generate, type WorkloadParams } from './workloads.js';
 import type { BlockSource, SweepWorkload } from './sweep.js';
 
@@ -32,6 +33,15 @@ export function generated(name: string, p: WorkloadParams, group: string): Sweep
     ...(p.zipf === undefined ? {} : { zipf: p.zipf }),
   };
   return { id: workloadId(name, p), group, source, block: generate(name, p) };
+}
+
+/**
+ * The workload with its pre-state given as a SharedState (spec/shared-state.ts), built here, outside
+ * every timing. Its id and source say so, so a results file never passes it for the Map-fed run
+ * of the same block in `compare` or `report`.
+ */
+export function withSharedPreState(w: SweepWorkload): SweepWorkload {
+  return { ...w, id: `${w.id}-shared`, source: { ...w.source, preState: 'shared' }, block: { ...w.block, preState: new SharedState(w.block.preState) } };
 }
 
 /**

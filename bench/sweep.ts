@@ -28,10 +28,10 @@ import { pinThread } from './core-speeds.js';
 import { RunDetail } from './run-detail.js';
 import { startRoundTripProbe, type RoundTripProbe } from './round-trip.js';
 
-/** Where a block came from, as recorded in the results file. */
+/** Where a block came from, as recorded in the results file; `preState: 'shared'`: given to the executors as a SharedState (bench --pre-state). */
 export type BlockSource =
-  | { kind: 'generated'; workload: string; accounts: number; txs: number; seed: number; hashCost: number; zipf?: number }
-  | { kind: 'file'; path: string };
+  | { kind: 'generated'; workload: string; accounts: number; txs: number; seed: number; hashCost: number; zipf?: number; preState?: 'shared' }
+  | { kind: 'file'; path: string; preState?: 'shared' };
 
 export interface SweepWorkload {
   readonly id: string;

@@ -14,7 +14,7 @@ import { threadCeiling } from '../bench/ceiling.js';
 import { CEILING_DRIFT_WORDS, ceilingRatio, movedCeilings, probeText, recordedCeilingsWords, unequal, type CeilingRecord } from '../reports/cores.js';
 import { machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
-import { CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
+import { CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP, withSharedPreState } from '../bench/suite.js';
 import { runLabels, sweep, type RunResult, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { MIN_ROUNDS } from '../reports/compare.js';
@@ -24,7 +24,7 @@ import { plural } from '../spec/plural.js';
 import { errorText } from '../spec/messages.js';
 import { median } from '../reports/stats.js';
 import { withLabels, workloadLabels } from '../reports/summary.js';
-import { fileBlock, givenWorkloadFlags, noWorkloadOptions, workloadFlags, workloadParams, workloadSpec, type WorkloadOptions } from './block-source.js';
+import { fileBlock, givenWorkloadFlags, noWorkloadOptions, preStateKind, workloadFlags, workloadParams, workloadSpec, type WorkloadOptions } from './block-source.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { checkOutFile, writeStdout, writeWhole } from './output.js';
@@ -53,6 +53,8 @@ export interface BenchOptions extends WorkloadOptions, PartitionOptions {
   timeout?: string;
   /** The results file's machine.label instead of the one machineFacts makes up (two boxes of one type look alike). */
   label?: string;
+  /** How every block's pre-state reaches the executors: map (default) or shared (cli/block-source.ts preStateKind). */
+  preState?: string;
 }
 
 /** --rounds at most: each round times every executor at every thread count on every workload. */
@@ -113,6 +115,11 @@ export function pinningNotes(allowed: readonly number[] | string, pinned: boolea
 }
 
 function workloads(o: BenchOptions): SweepWorkload[] {
+  const kind = preStateKind(o.preState);
+  return kind === 'shared' ? blocks(o).map(withSharedPreState) : blocks(o);
+}
+
+function blocks(o: BenchOptions): SweepWorkload[] {
   if (o.block !== undefined && o.workload !== undefined) throw new UsageError('give either --block FILE or --workload NAME, not both');
   if (o.block !== undefined) {
     // A results file names its block file, and a disagreeing run's rerun line gives it to concord run.
@@ -427,9 +434,10 @@ export function rerunWrong(
   const repeat = Math.min(calls, MAX_REPEAT);
   // A baseline row's count is the runs it was timed beside; --baseline's ran on the one it was given.
   const threads = r.role === 'baseline' ? doc.settings.baselineThreads ?? r.threads : r.threads;
+  const shared = source.preState === 'shared' ? ' --pre-state shared' : '';
   const command = source.kind === 'file'
-    ? rerunCommand(source.path, executor, threads, repeat)
-    : rerunGeneratedCommand(workloadFlags(source), executor, threads, repeat);
+    ? rerunCommand(source.path, executor, threads, repeat, shared)
+    : rerunGeneratedCommand(`${workloadFlags(source)}${shared}`, executor, threads, repeat);
   if (repeat === 1) return command;
   // A pool serves every workload at its thread count; the baseline's instance and a module's
   // executor object serve every thread count too. Bench's earlier calls may then have run other

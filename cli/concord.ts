@@ -11,6 +11,7 @@ import { PARTITION_KINDS } from '../impl/modular/partition.js';
 import { effectiveCores } from '../impl/runtime/cores.js';
 import { MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOAD_DEFAULTS, WORKLOADS } from '../bench/workloads.js';
 import { closeModuleExecutors, DEFAULT_CALL_TIMEOUT_S, EXIT, guard } from './errors.js';
+import { PRE_STATE_KINDS } from './block-source.js';
 import { genCommand } from './gen.js';
 import { requestCommand, type RequestOptions } from './request.js';
 import { benchCommand } from './bench.js';
@@ -56,6 +57,7 @@ function workloadOptions(c: Command): Command {
 const MODULES_HELP = `modules (modular executor; default 2 per effective core and at least 8, here ${defaultModules()}; at most ${MAX_MODULES}: a claim scans every lane)`;
 const PARTITION_HELP = `partition function (modular executor): ${PARTITION_KINDS.join(', ')} (default hash)`;
 const TIMEOUT_HELP = `fail (exit 1) when a call into an executor (loading, execute(), close()) is still pending after this many seconds: it is hung (default ${DEFAULT_CALL_TIMEOUT_S}; 0: wait for ever)`;
+const PRE_STATE_HELP = `how the block's pre-state reaches the executors: ${PRE_STATE_KINDS.join(' or ')}; shared builds a SharedState (untimed), which Block-STM's workers read without the main thread copying it into shared memory before every block (default map)`;
 const PROVE_TIMEOUT_HELP = `give a claim up as unknown when it is still running after this many seconds (default ${CLAIM_BUDGET_MS / 1000}; 0: no limit)`;
 
 let exitCode: number = EXIT.OK;
@@ -88,6 +90,7 @@ workloadOptions(
     .option('--repeat <r>', 'runs; the median time is reported', '1')
     .option('--warmup <ms>', 'untimed runs first, for at least this long (0: time the first, cold run)', String(DEFAULT_WARMUP_MS))
     .option('--timeout <sec>', TIMEOUT_HELP)
+    .option('--pre-state <kind>', PRE_STATE_HELP)
     .option('--check', 'also run the reference executor and explain the first difference (exit 1 when there is one)')
     .option('--receipts', 'print every transaction\'s receipt (status, revert code, gas, outputs)')
     .option('--json', 'print one JSON object'),
@@ -154,6 +157,7 @@ workloadOptions(
     .option('--quick', 'a short run')
     .option('--rounds <n>', 'interleaved rounds per workload and thread count, each timing the baseline and every executor back to back (default 5, 4 with --quick; at most 1000): each speedup\'s range comes from its rounds, a 95% interval from 6 rounds on')
     .option('--timeout <sec>', TIMEOUT_HELP)
+    .option('--pre-state <kind>', PRE_STATE_HELP)
     .option('--out <file>', 'write the results file (JSON)')
     .option('--label <name>', 'name this machine in the results (machine.label; one line, up to 80 characters), so a report tells two boxes of one type apart (default: CPU model, cores, memory, Node version; compare reads the recorded hardware, not the label)')
     .option('--json', 'print the results as JSON on stdout'),

@@ -16,7 +16,7 @@ import { checkExecutorName, closeForGood, createExecutor, EXECUTORS } from '../i
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
-import { loadBlock, type WorkloadOptions } from './block-source.js';
+import { loadBlock, preStateKind, withPreState, type WorkloadOptions } from './block-source.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { writeStdout } from './output.js';
@@ -34,6 +34,8 @@ export interface RunOptions extends WorkloadOptions, PartitionOptions {
   /** Print every transaction's receipt. */
   receipts?: boolean;
   json?: boolean;
+  /** How the block's pre-state reaches the executor: map (default) or shared (cli/block-source.ts preStateKind). */
+  preState?: string;
 }
 
 export function statusCounts(result: BlockResult): Record<string, number> {
@@ -62,7 +64,10 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const partition = partitionSettings(o, [name]);
   // --threads 1 asks for what a one-thread executor does anyway: a script looping over thread counts for every executor gives it.
   if (threads !== undefined && threads > 1 && EXECUTORS.get(name)?.parallel === false) throw new UsageError(`--threads: the ${name} executor runs on one thread (give --threads 1, or none)`);
-  const { block, label } = await loadBlock(file, o, 'run');
+  const kind = preStateKind(o.preState);
+  const loaded = await loadBlock(file, o, 'run');
+  const block = withPreState(loaded.block, kind);
+  const { label } = loaded;
   const json = o.json ? { block: label, executor: name } : undefined;
   const failed = (what: string) => new ExecutorFailure(`the executor ${name}${what}`, json);
   const options = threads ? { threads } : {};

@@ -104,8 +104,8 @@ export function formatBlock(block: Block, only?: readonly number[]): string[] {
  * has been warmed up on this one). `repeat` above 1: the failure was the instance's call `repeat`
  * (bench), so the rerun makes that many calls on its fresh instance and `run` checks the last.
  */
-export function rerunCommand(blockFile: string, executor: string, threads?: number, repeat = 1): string {
-  return runCheckCommand(shellWord(blockFile), executor, threads, repeat);
+export function rerunCommand(blockFile: string, executor: string, threads?: number, repeat = 1, flags = ''): string {
+  return runCheckCommand(`${shellWord(blockFile)}${flags}`, executor, threads, repeat);
 }
 
 /** The same for a generated block, named by `concord run`'s workload options ("--workload p2p --accounts 10 ..."). */

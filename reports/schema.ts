@@ -122,8 +122,9 @@ const Source = z.discriminatedUnion('kind', [
     seed: count,
     hashCost: count,
     zipf: z.number().nonnegative().optional(),
+    preState: z.literal('shared').optional(),
   }),
-  z.strictObject({ kind: z.literal('file'), path: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('file'), path: z.string().min(1), preState: z.literal('shared').optional() }),
 ]);
 
 const IdealPoint = z.strictObject({ threads, speedup: positive, bound: positive });

@@ -74,15 +74,18 @@ export interface Row {
 /** "p2p 100 accounts x 1000 txs" for generated blocks, the file name for block files: what a report shows unless two workloads share it. */
 function workloadLabel(w: WorkloadRecord): string {
   const s = w.source;
-  if (s.kind === 'file') return s.path.split(/[\\/]/).pop()!;
+  if (s.kind === 'file') return `${s.path.split(/[\\/]/).pop()!}${sharedNote(w)}`;
   const zipf = s.zipf === undefined ? '' : ` zipf ${s.zipf}`;
-  return `${s.workload} ${s.accounts} acc × ${s.txs} tx${zipf}`;
+  return `${s.workload} ${s.accounts} acc × ${s.txs} tx${zipf}${sharedNote(w)}`;
 }
+
+/** Told apart from the same block given as a Map: bench --pre-state shared. */
+const sharedNote = (w: WorkloadRecord): string => (w.source.preState === 'shared' ? ', shared pre-state' : '');
 
 /** The short label with what it leaves out: the seed and hash cost of a generated block, a block file's whole path. */
 function fullLabel(w: WorkloadRecord): string {
   const s = w.source;
-  return s.kind === 'file' ? s.path : `${workloadLabel(w)} (seed ${s.seed}, hash cost ${s.hashCost})`;
+  return s.kind === 'file' ? `${s.path}${sharedNote(w)}` : `${workloadLabel(w)} (seed ${s.seed}, hash cost ${s.hashCost})`;
 }
 
 /**

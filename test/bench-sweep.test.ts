@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { benchCommand, threadList } from '../cli/bench.js';
+import { benchCommand, rerunWrong, threadList } from '../cli/bench.js';
 import { UsageError } from '../cli/errors.js';
 import { createProgress } from '../cli/progress.js';
 import { BUSY_FOREIGN_CORES, isBusy, machineFacts, noiseBetween } from '../bench/machine.js';
@@ -134,6 +134,25 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
     const run = doc.runs.find((r) => r.executor === 'modular')!;
     expect(run.correct).toBe(true);
     expect(run.detail?.modules).toBe(3);
+  });
+
+  it('--pre-state shared gives every executor a SharedState, names the workload for it, and puts it in the rerun line', async () => {
+    quiet();
+    const out = join(dir, 'shared.json');
+    expect(await benchCommand({ ...tiny, threads: '2', executor: 'block-stm', preState: 'shared', out })).toBe(0);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    expect(doc.workloads.map((w) => [w.id, w.source.preState])).toEqual([['p2p-a10-t40-s1-h0-shared', 'shared']]);
+    expect(doc.runs.every((r) => r.correct)).toBe(true);
+    const spy = module('spy', `export default { name: 'spy', async execute(block) {
+      throw new Error(block.preState.constructor.name + ' ' + Object.prototype.toString.call(block.preState.buffer));
+    }, async close() {} };`);
+    expect(await benchCommand({ ...tiny, threads: '2', executor: spy, preState: 'shared', json: true })).toBe(1);
+    expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain('SharedState [object SharedArrayBuffer]');
+    const rerun = rerunWrong(doc, new Map(), new Set(), { ...doc.runs.find((r) => r.executor === 'block-stm')!, wrongCall: 1 });
+    expect(rerun).toBe('npx concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --pre-state shared --executor block-stm --threads 2 --warmup 0 --check');
+    const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.split(' ').slice(2)], { encoding: 'utf8' });
+    expect([again.status, again.stdout]).toEqual([0, expect.stringMatching(/^check +the same state root, receipts and reads as the reference/m)]);
+    await expect(benchCommand({ ...tiny, preState: 'mmap' })).rejects.toThrow('--pre-state: unknown kind "mmap" (known: map, shared)');
   });
 
   it('--json prints the same document on stdout', async () => {

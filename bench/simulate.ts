@@ -112,7 +112,7 @@ const TOO_CONTENDED: unique symbol = Symbol('too contended');
 /**
  * One virtual-time run of Block-STM on `workers` virtual workers. `txMs[i]` is the cost of
  * executing transaction i once; `opMs` the cost of one shared-memory operation. The pre-state is
- * loaded as the executor first loads it (all of it, or the declared keys).
+ * loaded as the executor first loads it (all of it, the declared keys, or none of a SharedState).
  */
 export function virtualRun(
   block: Block, workers: number, txMs: Float64Array, opMs: number, limits: RunLimits, capacityScale = 1, declaredOnly = loadsDeclaredOnly(block),

@@ -186,8 +186,10 @@ function restored(s: Snapshot, v: unknown): unknown {
   if (s instanceof MapSnapshot) {
     const map = v instanceof Map ? v : new Map();
     if (difference(s, map)) {
-      map.clear();
-      s.keys.forEach((k, i) => map.set(k, restored(s.values[i], undefined)));
+      // Map's own methods: a SharedState (spec/shared-state.ts) refuses its overrides, and an
+      // executor that changed one went around them the same way.
+      Map.prototype.clear.call(map);
+      s.keys.forEach((k, i) => Map.prototype.set.call(map, k, restored(s.values[i], undefined)));
     }
     return map;
   }

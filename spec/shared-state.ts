@@ -6,9 +6,11 @@
 // fifth of the sequential executor's whole block, and serial, so no thread count could take such
 // a block past about 5x. Every executor, the reference and the sequential one included, reads a
 // SharedState as the Map it is; only the ones that know the class read the table.
-// Invariants: sealed once built (set, delete and clear throw), so the table and the Map never
-// disagree; keys are VM keys (integers in [0, KEY_LIMIT)); the table is at most half full, so a
-// probe for an absent key ends at a free slot. `new Map(state)` is a plain copy to change.
+// Invariants: set, delete and clear throw once it is built, so the table and the Map agree unless
+// code goes around them (Map.prototype.set.call, or writes into the buffer): `disagreement()`
+// finds that, and `concord run` asks it after every run. Keys are VM keys (integers in [0,
+// KEY_LIMIT)); the table is at most half full, so a probe for an absent key ends at a free slot.
+// `new Map(state)` is a plain copy to change.
 
 import { isKey } from './values.js';
 
@@ -28,6 +30,8 @@ export interface SharedTable {
 /** The view of a SharedState's buffer (SharedState.buffer), in any thread. */
 export function sharedTable(buffer: SharedArrayBuffer): SharedTable {
   const slots = buffer.byteLength / 16;
+  // Any other buffer has no free slot to end a probe at.
+  if (!(slots >= 16 && Number.isInteger(Math.log2(slots)))) throw new RangeError(`sharedTable: a buffer of ${buffer.byteLength} bytes is not a SharedState's (16 bytes a slot, a power of two of slots, 16 at least)`);
   return {
     keys: new Float64Array(buffer, 0, slots),
     values: new Float64Array(buffer, slots * 8, slots),
@@ -48,7 +52,7 @@ export function sharedGet(t: SharedTable, key: number): number {
 export class SharedState extends Map<number, number> {
   /** The table, for a worker: sharedTable(buffer). */
   readonly buffer: SharedArrayBuffer;
-  private sealed = false;
+  #sealed = false;
 
   /** Throws a RangeError naming the first key that is not a VM key, or a value that is not a number. */
   constructor(entries: Iterable<readonly [number, number]> = []) {
@@ -68,21 +72,36 @@ export class SharedState extends Map<number, number> {
       t.keys[h] = key;
       t.values[h] = value;
     }
-    this.sealed = true;
+    this.#sealed = true;
+  }
+
+  /**
+   * Where the table no longer holds what the Map does ("key 5: the table holds 3, the Map 4"), or
+   * null when it holds every entry and nothing else: O(size), for a check after untrusted code ran.
+   */
+  disagreement(): string | null {
+    const t = sharedTable(this.buffer);
+    for (const [key, value] of super.entries()) {
+      const held = sharedGet(t, key);
+      if (!Object.is(held, value)) return `key ${key}: the table holds ${held}, the Map ${value}`;
+    }
+    let held = 0;
+    for (let h = 0; h <= t.mask; h++) if (t.keys[h] !== FREE) held++;
+    return held === this.size ? null : `the table holds ${held} entries, the Map ${this.size}`;
   }
 
   override set(key: number, value: number): this {
-    if (this.sealed) throw new TypeError(SEALED);
+    if (this.#sealed) throw new TypeError(SEALED);
     return super.set(key, value);
   }
 
   override delete(key: number): boolean {
-    if (this.sealed) throw new TypeError(SEALED);
+    if (this.#sealed) throw new TypeError(SEALED);
     return super.delete(key);
   }
 
   override clear(): void {
-    if (this.sealed) throw new TypeError(SEALED);
+    if (this.#sealed) throw new TypeError(SEALED);
     super.clear();
   }
 }

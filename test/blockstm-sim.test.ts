@@ -14,7 +14,7 @@ import { executeReference } from '../spec/reference.js';
 import { SharedState } from '../spec/shared-state.js';
 import { generate } from '../bench/workloads.js';
 import { BUG_NAMES, BUGS } from '../impl/blockstm/bugs.js';
-import { declaredEntries, loadsDeclaredOnly } from '../impl/blockstm/layout.js';
+import { declaredEntries, estimateCapacity, H, layoutFor, loadsDeclaredOnly, writeBlock } from '../impl/blockstm/layout.js';
 import { runBlockStmSimulated } from '../impl/blockstm/simulate.js';
 import { FINISHED, simulate } from '../impl/runtime/sim.js';
 import { blockArb } from '../properties/arbitraries.js';
@@ -59,6 +59,11 @@ describe('block-stm on the simulated runtime', () => {
     for (const plain of [...smallBlocks(12, 25).map((b) => withLargePreState(b, 200)), past]) {
       const block = { ...plain, preState: new SharedState(plain.preState) };
       expect(loadsDeclaredOnly(block)).toBe(false);
+      // Nothing of it is loaded: no storage, no slot taken before the workers start.
+      const L = layoutFor(block, estimateCapacity(block, 1, 2));
+      const i32 = new Int32Array(L.i32Size);
+      writeBlock(block, L, i32, new Float64Array(L.f64Size));
+      expect([L.sharedPre, L.f64Size - L.storage, i32[H.KEY_COUNT]]).toEqual([block.preState.buffer, 0, 0]);
       const expected = executeReference(plain);
       for (let seed = 0; seed < 6; seed++) {
         const run = runBlockStmSimulated(block, { threads: 1 + (seed % 4), schedule: seed % 2 ? 'random' : 'pct', seed });

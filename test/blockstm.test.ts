@@ -229,6 +229,16 @@ describe('block-stm on worker threads', () => {
     } finally {
       await small.close();
     }
+    // A key table sized for the block's writes alone (nothing of a SharedState is loaded) grows the same way.
+    const shared = { ...block, preState: new SharedState(block.preState) };
+    const smallShared = await BlockStmExecutor.create({ threads: 2, warmUp: false, capacityScale: 0.02 });
+    try {
+      const result = await smallShared.execute(shared);
+      expectSameResult(result, executeReference(block));
+      expect(result.stats.capacityRetries).toBeGreaterThan(0);
+    } finally {
+      await smallShared.close();
+    }
     const capped = await BlockStmExecutor.create({ threads: 1, warmUp: false, maxBufferBytes: 4096 });
     try {
       await expect(capped.execute(block)).rejects.toThrow(/^block-stm: the block needs \d+ (bytes|MiB) of shared buffers, above the limit of 4096 bytes$/);

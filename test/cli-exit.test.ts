@@ -167,6 +167,19 @@ export default { name: 'logs', async execute(b) {
     }
   });
 
+  it('run --pre-state shared names an executor that went around a SharedState\'s seal, in its Map or in its table', () => {
+    const aroundMap = module('around-map', "export default { name: 'around-map', async execute(b) { const r = executeReference(b); Map.prototype.set.call(b.preState, 7, 1); return r; }, async close() {} };");
+    const m = concord('run', example, '--executor', aroundMap, '--warmup', '0', '--pre-state', 'shared', '--check');
+    expect(m.status).toBe(1);
+    expect(m.stderr).toMatch(/^concord run: the executor \S+around-map\.mjs changed the block it was given \(\S+transfer\.json\): an executor must leave its input as it found it\n$/);
+    const aroundTable = module('around-table', "export default { name: 'around-table', async execute(b) { const r = executeReference(b); new Float64Array(b.preState.buffer).fill(-1); return r; }, async close() {} };");
+    const t = concord('run', example, '--executor', aroundTable, '--warmup', '0', '--pre-state', 'shared');
+    expect(t.status).toBe(1);
+    expect(t.stderr).toMatch(/^concord run: the executor \S+around-table\.mjs changed the table of the SharedState it was given as the pre-state \(\S+transfer\.json; key \d+: the table holds 0, the Map \d+\): an executor must leave its input as it found it\n$/);
+    const bad = concord('run', example, '--pre-state', 'mmap');
+    expect([bad.status, bad.stderr]).toEqual([2, 'concord run: --pre-state: unknown kind "mmap" (known: map, shared)\n']);
+  });
+
   it('says what a user\'s module did wrong: a thrown object\'s contents, a syntax error\'s place, a missing name', () => {
     const throwsObject = module('throws-object', "export default { name: 'throws-object', async execute() { throw { code: 42 }; }, async close() {} };");
     expect(concord('run', example, '--executor', throwsObject, '--warmup', '0').stderr).toMatch(/threw on \S+transfer\.json: \{"code":42\}\n$/);

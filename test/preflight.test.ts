@@ -101,6 +101,7 @@ describe('preflight', () => {
     expect(preflight(write(5, 2 ** 32 + 5, 2 ** 40 + 5, 2 ** 52 + 5, 5))).toEqual({ prefix: 5, chain: 2 });
     expect(preflight(write(2 ** 32, 2 ** 32 + 1, 2 ** 32 + 2, 2 ** 32))).toEqual({ prefix: 4, chain: 2 });
     expect(preflight(write(0, -0, 0))).toEqual({ prefix: 3, chain: 3 });
+    expect(preflight(write(Number.NaN, 1, Number.NaN))).toEqual({ prefix: 3, chain: 2 });
     const many = Array.from({ length: 600 }, (_, i) => (i % 300) * 2 ** 33);
     expect(preflight(write(...many))).toEqual({ prefix: 512, chain: 2 });
   });

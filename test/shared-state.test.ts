@@ -33,6 +33,19 @@ describe('SharedState', () => {
     expect(() => new SharedState([[3, '7' as unknown as number]])).toThrow('SharedState: the value of key 3 is not a number (string)');
   });
 
+  it('says where its table stopped holding what its Map holds, and refuses a buffer that is not a table', () => {
+    const state = new SharedState([[1, 2], [9, 4]]);
+    expect(state.disagreement()).toBeNull();
+    Map.prototype.set.call(state, 9, 5);
+    expect(state.disagreement()).toBe('key 9: the table holds 4, the Map 5');
+    Map.prototype.set.call(state, 9, 4);
+    Map.prototype.delete.call(state, 1);
+    expect(state.disagreement()).toBe('the table holds 2 entries, the Map 1');
+    expect(new SharedState().disagreement()).toBeNull();
+    expect(sharedGet(sharedTable(new SharedState().buffer), 0)).toBe(0);
+    expect(() => sharedTable(new SharedArrayBuffer(24 * 16))).toThrow('sharedTable: a buffer of 384 bytes is not a SharedState\'s (16 bytes a slot, a power of two of slots, 16 at least)');
+  });
+
   it('is sealed once built; a plain copy is not', () => {
     const state = new SharedState([[1, 2]]);
     expect(() => state.set(1, 3)).toThrow(/sealed/);

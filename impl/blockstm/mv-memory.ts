@@ -70,6 +70,8 @@ export class MVMemory {
   private readonly cursor: number;
   /** The pre-state's SharedState table when the block's pre-state is one (then storage is empty). */
   private readonly pre: SharedTable | null;
+  /** Set while validating, which compares versions only: a pre-state read then skips the table's probe (a cache miss, in a large one). */
+  private versionsOnly = false;
 
   /** `worker`: this worker's index, which gives it its own allocation cursors when the layout has them. */
   constructor(private readonly m: Cells, private readonly L: Layout, bugs: number, worker = NIL) {
@@ -172,7 +174,7 @@ export class MVMemory {
     if (this.newBase === UNKNOWN) throw UNDECLARED_READ;
     this.tx = NIL;
     this.incarnation = 0;
-    this.value = this.pre === null ? 0 : sharedGet(this.pre, key);
+    this.value = this.pre === null || this.versionsOnly ? 0 : sharedGet(this.pre, key);
     return READ_NOT_FOUND;
   }
 
@@ -201,7 +203,7 @@ export class MVMemory {
     this.incarnation = 0;
     const base = m.read(slot + S_BASE);
     if (base === UNKNOWN) throw UNDECLARED_READ;
-    this.value = base !== NIL ? m.readF(L.storage + base) : this.pre === null ? 0 : sharedGet(this.pre, m.read(slot + S_KEY) >>> 0);
+    this.value = base !== NIL ? m.readF(L.storage + base) : this.pre === null || this.versionsOnly ? 0 : sharedGet(this.pre, m.read(slot + S_KEY) >>> 0);
     return READ_NOT_FOUND;
   }
 
@@ -320,15 +322,20 @@ export class MVMemory {
     const { m, L } = this;
     const rec = m.load(L.lastRecord + txIdx);
     const reads = m.read(rec + R_READS);
-    for (let r = 0; r < reads; r++) {
-      const at = rec + R_HEADER + r * READ_CELLS;
-      if (this.trustDeltas && m.read(at + 3) === 1) continue;
-      const seenTx = m.read(at + 1);
-      const slot = m.read(at + 4);
-      const status = slot === NIL ? this.read(m.read(at) >>> 0, txIdx) : this.readSlot(slot, txIdx);
-      if (status === READ_ERROR) return false;
-      if (status === READ_NOT_FOUND ? seenTx !== NIL : this.tx !== seenTx || this.incarnation !== m.read(at + 2)) return false;
+    this.versionsOnly = true;
+    try {
+      for (let r = 0; r < reads; r++) {
+        const at = rec + R_HEADER + r * READ_CELLS;
+        if (this.trustDeltas && m.read(at + 3) === 1) continue;
+        const seenTx = m.read(at + 1);
+        const slot = m.read(at + 4);
+        const status = slot === NIL ? this.read(m.read(at) >>> 0, txIdx) : this.readSlot(slot, txIdx);
+        if (status === READ_ERROR) return false;
+        if (status === READ_NOT_FOUND ? seenTx !== NIL : this.tx !== seenTx || this.incarnation !== m.read(at + 2)) return false;
+      }
+      return true;
+    } finally {
+      this.versionsOnly = false;
     }
-    return true;
   }
 }

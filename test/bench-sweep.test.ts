@@ -16,7 +16,8 @@ import { BUSY_FOREIGN_CORES, isBusy, machineFacts, noiseBetween } from '../bench
 import { parseResults } from '../reports/schema.js';
 import { summarize } from '../reports/summary.js';
 import { allowedCpus } from '../bench/core-speeds.js';
-import { CUSTOM_GROUP, defaultSuite, fromFile, generated, LARGE_STATE_ACCOUNTS, LARGE_STATE_GROUP } from '../bench/suite.js';
+import { CUSTOM_GROUP, defaultSuite, fromFile, generated, LARGE_STATE_ACCOUNTS, LARGE_STATE_GROUP, withSharedPreState } from '../bench/suite.js';
+import { SharedState } from '../spec/shared-state.js';
 import { generate } from '../bench/workloads.js';
 import { runLabels, sweep } from '../bench/sweep.js';
 import { canPin, threadCpuList } from './helpers.js';
@@ -412,8 +413,12 @@ describe('the default suite', () => {
   it('adds a block over a state a thousand times its size to the full suite, not to --quick', () => {
     const full = defaultSuite(false, 1, 3);
     const large = full.filter((w) => w.group === LARGE_STATE_GROUP);
-    expect(large.map((w) => w.id)).toEqual([`p2p-a${LARGE_STATE_ACCOUNTS}-t1000-s1-h3`]);
+    // Once as a Map, once as a SharedState, which the workers read without a copy.
+    expect(large.map((w) => w.id)).toEqual([`p2p-a${LARGE_STATE_ACCOUNTS}-t1000-s1-h3`, `p2p-a${LARGE_STATE_ACCOUNTS}-t1000-s1-h3-shared`]);
     expect(large[0]!.block.preState.size).toBeGreaterThanOrEqual(1000 * large[0]!.block.txs.length);
+    expect(large[1]!.block.preState).toBeInstanceOf(SharedState);
+    expect([...large[1]!.block.preState]).toEqual([...large[0]!.block.preState]);
+    expect(withSharedPreState(large[1]!)).toBe(large[1]);
     expect(defaultSuite(true, 1, 3).some((w) => w.group === LARGE_STATE_GROUP)).toBe(false);
   });
 });

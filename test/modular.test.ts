@@ -12,6 +12,7 @@ import { assemble } from '../spec/bytecode.js';
 import { parseBlock } from '../spec/block-file.js';
 import { keyOf } from '../spec/contracts.js';
 import { executeReference } from '../spec/reference.js';
+import { SharedState } from '../spec/shared-state.js';
 import { generate } from '../bench/workloads.js';
 import { blockArb } from '../properties/arbitraries.js';
 import { BUG_NAMES, BUGS } from '../impl/modular/bugs.js';
@@ -87,6 +88,21 @@ describe('on the simulated runtime', () => {
         },
       ),
       { numRuns: 150, seed: 6 },
+    );
+  });
+
+  it('agrees with a SharedState pre-state, read from its table by the lanes, under random and PCT schedules', () => {
+    fc.assert(
+      fc.property(
+        blockArb({ maxTxs: 16, mix: 'mixed' }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), fc.constantFrom('random' as const, 'pct' as const), fc.nat(1000),
+        (plain, threads, modules, schedule, seed) => {
+          const block = { ...plain, preState: new SharedState(plain.preState) };
+          const run = runModularSimulated(block, { threads, modules, schedule, seed });
+          expect(run.outcome).toBe('done');
+          expectSame(run.result, executeReference(plain), 'simulated, shared pre-state');
+        },
+      ),
+      { numRuns: 150, seed: 24 },
     );
   });
 
@@ -304,6 +320,26 @@ describe('on the worker pool', () => {
       expect(r.stats.barriers).toBe(6);
       expect(r.stats.windows).toBe(7);
     }
+  });
+
+  it('agrees with a SharedState pre-state: barriers, gas limits, undeclared accesses, random blocks', async () => {
+    const executor = executors.get('hash')!;
+    const blocks = [
+      ...WORKLOADS.map((w) => withBarriers(generate(w, { accounts: 40, txs: 600, seed: 9, hashCost: 0 }))),
+      withGasLimit(withBarriers(generate('token', { accounts: 40, txs: 600, seed: 9, hashCost: 0 })), 0.5),
+      undeclaredBlock(),
+    ];
+    for (const plain of blocks) {
+      const block = { ...plain, preState: new SharedState(plain.preState) };
+      const expected = executeReference(plain);
+      for (const threads of [1, 2, 4]) expectSame(await executor.execute(block, { threads }), expected, `shared pre-state, ${threads} threads`);
+    }
+    await fc.assert(
+      fc.asyncProperty(blockArb({ maxTxs: 30 }), fc.integer({ min: 1, max: 4 }), async (plain, threads) => {
+        expectSame(await executor.execute({ ...plain, preState: new SharedState(plain.preState) }, { threads }), executeReference(plain), 'random, shared pre-state');
+      }),
+      { numRuns: 40, seed: 24 },
+    );
   });
 
   it('agrees when the gas limit falls inside a window of many read-back chunks', async () => {

@@ -34,7 +34,7 @@ import { AccessBuilder } from './access.js';
 import { chunksOf, collectChunks, readBack, type CollectedChunk } from './collect.js';
 import {
   ABORT_CAPACITY, ABORT_EXTERNAL, ABORT_STALL, ABORT_UNDECLARED, accessViews, beginBlock, F_VIOLATION_KEY, H, HINT_UNKNOWN, laneViews, layoutFor,
-  outputCapacity, R_DONE, R_HEADER, RF_HEADER, RUNNING,
+  outputCapacity, R_DONE, R_HEADER, RF_HEADER, RUNNING, UNREAD,
   writeTxs, type Layout,
 } from './layout.js';
 import { COVERED, kindBit } from './order.js';
@@ -196,10 +196,11 @@ export class BlockRun {
     this.planner.add(to);
     // New slots start from the state as of the planned prefix: a barrier may have written the key.
     const { preState } = this.block;
+    const shared = L.sharedPre !== null;
     for (let s = this.slotsLoaded; s < access.slots; s++) {
       const key = access.slotKey[s]!;
       const moved = overflow.size > 0 ? overflow.get(key) : undefined;
-      f64[L.values + s] = moved ?? preState.get(key) ?? 0;
+      f64[L.values + s] = moved ?? (shared ? UNREAD : (preState.get(key) ?? 0));
       this.i32[L.served + s] = 0;
       if (moved !== undefined) overflow.delete(key);
     }
@@ -317,7 +318,8 @@ export class BlockRun {
     const state = () => {
       const map = new Map(preState);
       for (const [k, v] of overflow) map.set(k, v);
-      for (let s = 0; s < values.length; s++) map.set(slotKey[s]!, values[s]!);
+      // An UNREAD slot holds its pre-state value, which the copy has.
+      for (let s = 0; s < values.length; s++) if (values[s] === values[s]) map.set(slotKey[s]!, values[s]!);
       return map;
     };
     return loggedResult(state, { logs: this.segments, txs: this.n }, this.stats());
@@ -395,8 +397,8 @@ export class BlockRun {
       read: (key, forDelta) => {
         check(key, forDelta ? DELTA : READ);
         const slot = table.get(key);
-        if (slot >= 0) return f64[L.values + slot]!;
-        return overflow.get(key) ?? block.preState.get(key) ?? 0;
+        const value = slot >= 0 ? f64[L.values + slot]! : UNREAD;
+        return value === value ? value : (overflow.get(key) ?? block.preState.get(key) ?? 0);
       },
     };
     for (tx = from; tx < to; tx++) {

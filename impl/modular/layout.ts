@@ -29,9 +29,13 @@
 // its slots' counts, which publishes them; a lane's OWNER and LAST change only by its owner (OWNER
 // by compare-and-swap from 0), and LAST only moves forward along the lane's links. A lane's hint is
 // only a hint (claims re-check the lane), except HINT_DONE, which is final within a window.
+// A slot's value is UNREAD (NaN, never a VM value) when the pre-state is a SharedState
+// (spec/shared-state.ts) and nothing in the block wrote the slot yet: a read takes the pre-state
+// value from the SharedState's table instead, so the planner looks up no pre-state value.
 
 import type { Block } from '../../spec/block.js';
 import { OP, WIDTH } from '../../spec/bytecode.js';
+import { SharedState } from '../../spec/shared-state.js';
 import { entryBound, type AccessArrays } from './access.js';
 import type { LaneArrays } from './plan.js';
 
@@ -126,13 +130,18 @@ export interface Layout {
   readonly args: number;
   readonly txGas: number;
   readonly entryKey: number;
-  /** Slot s's value. */
+  /** Slot s's value, or UNREAD. */
   readonly values: number;
   /** Transaction t's record at recordsF + t * recordF. */
   readonly recordsF: number;
   readonly outputs: number;
   readonly f64Size: number;
+  /** The pre-state's SharedState table (posted with the layout, it is shared, not copied), or null for a Map pre-state. */
+  readonly sharedPre: SharedArrayBuffer | null;
 }
+
+/** A slot's value while its pre-state value sits in a SharedState's table, unread: no VM value is NaN. */
+export const UNREAD = Number.NaN;
 
 /** Outputs a block may need: each program's EMITs once per transaction, plus slack; `scale` grows it after a block ran out. */
 export function outputCapacity(block: Block, scale: number): number {
@@ -192,6 +201,7 @@ export function layoutFor(block: Block, modules: number, outCapacity: number): L
     txs: n, programs: block.programs.length, modules, entries: E, widest, outCapacity, recordI, recordF,
     lanes, hints, progTable, txTable, txStart, entrySlot, entryKinds, entryWait, laneHead, nextInLane, served, records, i32Size,
     code, args, txGas, entryKey, values, recordsF, outputs, f64Size: f,
+    sharedPre: block.preState instanceof SharedState ? block.preState.buffer : null,
   };
 }
 

@@ -18,6 +18,7 @@
 
 import { newOutcome, runTransaction, type StateView, type TxOutcome } from '../../spec/vm.js';
 import type { Cells } from '../runtime/cells.js';
+import { sharedGet, sharedTable, type SharedTable } from '../../spec/shared-state.js';
 import { FINISHED } from '../runtime/sim.js';
 import {
   ABORT_CAPACITY, ABORT_UNDECLARED, F_VIOLATION_KEY, H, HINT_DONE, HINT_OWNED, HINT_UNKNOWN, L_LAST, L_OWNER, PAD, PROG_CELLS, R_DONE, R_HEADER, R_OUT_AT, R_OUT_COUNT,
@@ -79,8 +80,12 @@ class LaneView implements StateView {
   reads = 0;
   undeclaredKey = 0;
 
+  /** The pre-state's SharedState table, where a slot still UNREAD takes its value. */
+  private readonly pre: SharedTable | null;
+
   constructor(private readonly m: Cells, private readonly L: Layout, widest: number) {
     this.readEntries = new Int32Array(widest);
+    this.pre = L.sharedPre === null ? null : sharedTable(L.sharedPre);
   }
 
   /** The entry of key in the current transaction, or -1. */
@@ -103,7 +108,10 @@ class LaneView implements StateView {
   read(key: number, forDelta: boolean): number {
     const e = this.check(key, forDelta ? DELTA : READ);
     if (!forDelta) this.readEntries[this.reads++] = e;
-    return this.m.loadF(this.L.values + this.m.read(this.L.entrySlot + e));
+    const value = this.m.loadF(this.L.values + this.m.read(this.L.entrySlot + e));
+    // UNREAD is left in the slot: every reader takes the same value from the table, and a writer,
+    // ordered after the readers before it, replaces it.
+    return value === value ? value : sharedGet(this.pre!, key);
   }
 }
 

@@ -58,9 +58,9 @@ export function fromFile(path: string, block: Block): SweepWorkload {
  * The default suite. Full: the whole p2p grid, the token/amm/nft mixes and the DeFi block at
  * 1,000 accounts x 10,000 transactions, and p2p with 1,000 transactions over 1,000,000 accounts
  * (an executor should pay for what a block touches, not for the size of the state), given once
- * as a Map and once as a SharedState its workers can read (what the copy a Map forces costs). Quick: the
- * grid's 1,000-transaction row and the mixes at 1,000 transactions, so `npm start` fits its time
- * budget.
+ * as a Map and once as a SharedState its workers can read (what the copy a Map forces costs).
+ * Quick: the grid's 1,000-transaction row and the mixes at 1,000 transactions, so `npm start` fits
+ * its time budget.
  */
 export function defaultSuite(quick: boolean, seed: number, hashCost: number): SweepWorkload[] {
   const txsList = quick ? [1000] : P2P_TXS;

@@ -57,7 +57,7 @@ function workloadOptions(c: Command): Command {
 const MODULES_HELP = `modules (modular executor; default 2 per effective core and at least 8, here ${defaultModules()}; at most ${MAX_MODULES}: a claim scans every lane)`;
 const PARTITION_HELP = `partition function (modular executor): ${PARTITION_KINDS.join(', ')} (default hash)`;
 const TIMEOUT_HELP = `fail (exit 1) when a call into an executor (loading, execute(), close()) is still pending after this many seconds: it is hung (default ${DEFAULT_CALL_TIMEOUT_S}; 0: wait for ever)`;
-const PRE_STATE_HELP = `how the block's pre-state reaches the executors: ${PRE_STATE_KINDS.join(' or ')}; shared builds a SharedState (untimed), which Block-STM's workers read without the main thread copying it into shared memory before every block (default map)`;
+const PRE_STATE_HELP = `how the block's pre-state reaches the executors: ${PRE_STATE_KINDS.join(' or ')}; shared builds a SharedState (untimed), which the parallel executors' workers read without the main thread copying it into shared memory before every block (default map)`;
 const PROVE_TIMEOUT_HELP = `give a claim up as unknown when it is still running after this many seconds (default ${CLAIM_BUDGET_MS / 1000}; 0: no limit)`;
 
 let exitCode: number = EXIT.OK;

@@ -12,7 +12,7 @@
 // KEY_LIMIT)); the table is at most half full, so a probe for an absent key ends at a free slot.
 // `new Map(state)` is a plain copy to change.
 
-import { isKey } from './values.js';
+import { isKey, isValue } from './values.js';
 
 /** A free slot's key cell (keys are never negative). */
 const FREE = -1;
@@ -54,12 +54,12 @@ export class SharedState extends Map<number, number> {
   readonly buffer: SharedArrayBuffer;
   #sealed = false;
 
-  /** Throws a RangeError naming the first key that is not a VM key, or a value that is not a number. */
+  /** Throws a RangeError naming the first key that is not a VM key, or a value that is not a VM value (NaN among them: modular's slots use it as UNREAD). */
   constructor(entries: Iterable<readonly [number, number]> = []) {
     super();
     for (const [key, value] of entries) {
       if (!isKey(key)) throw new RangeError(`SharedState: key ${String(key)} is not an integer in [0, 2^32)`);
-      if (typeof value !== 'number') throw new RangeError(`SharedState: the value of key ${key} is not a number (${typeof value})`);
+      if (!isValue(value)) throw new RangeError(`SharedState: the value of key ${key} is not a VM value, an integer of at most 2^53 - 1 in size (${typeof value === 'number' ? value : typeof value})`);
       super.set(key, value);
     }
     const slots = 2 ** Math.ceil(Math.log2(Math.max(16, 2 * this.size)));

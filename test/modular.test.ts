@@ -104,6 +104,36 @@ describe('on the simulated runtime', () => {
       ),
       { numRuns: 150, seed: 24 },
     );
+    const shared = (b: Block): Block => ({ ...b, preState: new SharedState(b.preState) });
+    // Planning under the lanes, an undeclared access with roll-back (under a gas limit too), a full outputs arena.
+    for (let seed = 0; seed < 10; seed++) {
+      const amm = generate('amm', { accounts: 5, txs: 30, seed, hashCost: 0 });
+      expectSame(runModularSimulated(shared(amm), { threads: 2, modules: 3, planChunk: 1 + (seed % 3), schedule: 'random', seed }).result, executeReference(amm), `pipelined ${seed}`);
+    }
+    for (const share of [1, 0.3, 0.8]) {
+      const block = withGasLimit(undeclaredBlock(), share);
+      const run = runModularSimulated(shared(block), { threads: 2, modules: 4, schedule: 'random', seed: 3 });
+      // The tighter limits stop the block before its first undeclared access (transaction 150).
+      if (share === 1) expect(run.outcome).toBe('fallback');
+      expectSame(run.result, executeReference(block), `undeclared, gas share ${share}`);
+    }
+    const amm = generate('amm', { accounts: 10, txs: 60, seed: 1, hashCost: 0 });
+    const full = runModularSimulated(shared(amm), { threads: 2, modules: 2, schedule: 'random', seed: 1, outputScale: 0.01 });
+    expect(full.reason).toMatch(/outputs arena full/);
+    expectSame(full.result, executeReference(amm), 'outputs arena full');
+    // The planted bug reads the same stale value from the table as it did from the slot.
+    for (let seed = 1; seed <= 5; seed++) {
+      const block = generate('p2p', { accounts: 6, txs: 60, seed, hashCost: 0 });
+      expect(sameResult(runModularSimulated(shared(block), { threads: 1, modules: 3, schedule: 'random', seed, bugs: ['misroute'] }).result, executeReference(block))).toBe(false);
+    }
+  });
+
+  it('reads a NaN a Map pre-state holds as that value, as the reference does (UNREAD is a SharedState\'s only)', () => {
+    const block = generate('p2p', { accounts: 4, txs: 8, seed: 1, hashCost: 0 });
+    const preState = new Map(block.preState);
+    for (const k of [...preState.keys()].slice(0, 2)) preState.set(k, Number.NaN);
+    const odd = { ...block, preState };
+    expectSame(runModularSimulated(odd, { threads: 2, modules: 2, schedule: 'random', seed: 1 }).result, executeReference(odd), 'NaN in a Map');
   });
 
   it('agrees on contract blocks (lanes only) and its lanes really interleave', () => {

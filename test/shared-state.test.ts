@@ -30,7 +30,10 @@ describe('SharedState', () => {
     for (const key of [-1, KEY_LIMIT, 1.5, Number.NaN]) {
       expect(() => new SharedState([[key, 1]])).toThrow(new RangeError(`SharedState: key ${String(key)} is not an integer in [0, 2^32)`));
     }
-    expect(() => new SharedState([[3, '7' as unknown as number]])).toThrow('SharedState: the value of key 3 is not a number (string)');
+    expect(() => new SharedState([[3, '7' as unknown as number]])).toThrow('SharedState: the value of key 3 is not a VM value, an integer of at most 2^53 - 1 in size (string)');
+    for (const value of [Number.NaN, 0.5, 2 ** 53]) {
+      expect(() => new SharedState([[3, value]])).toThrow(`SharedState: the value of key 3 is not a VM value, an integer of at most 2^53 - 1 in size (${value})`);
+    }
   });
 
   it('says where its table stopped holding what its Map holds, and refuses a buffer that is not a table', () => {

@@ -372,9 +372,9 @@ export function keyShift(slots: number): number {
 
 /**
  * Writes a block into the arrays (fresh, or left over from an earlier block): programs,
- * transactions, the pre-state (all of it, the declared keys, or none of a SharedState) as storage in the key table. A
- * declared key that is not in the pre-state still gets a slot, with base NIL: the workers then
- * know it holds 0. Everything before the record arena is zeroed first, which means an empty
+ * transactions, the pre-state (all of it, the declared keys, or none of a SharedState) as storage
+ * in the key table. A declared key that is not in the pre-state still gets a slot, with base NIL:
+ * the workers then know it holds 0. Everything before the record arena is zeroed first, which means an empty
  * header and cursors, every status READY_TO_EXECUTE with incarnation 0, free locks, free key
  * slots, and nodes whose version is 0 (never allocated: the rest of a worker's last chunk);
  * records are written whole when allocated, so their old bytes are never read. Runs before any

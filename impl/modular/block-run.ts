@@ -315,11 +315,12 @@ export class BlockRun {
     const slotKey = access.slotKey;
     const { preState } = this.block;
     const overflow = this.overflow;
+    const shared = L.sharedPre !== null;
     const state = () => {
       const map = new Map(preState);
       for (const [k, v] of overflow) map.set(k, v);
       // An UNREAD slot holds its pre-state value, which the copy has.
-      for (let s = 0; s < values.length; s++) if (values[s] === values[s]) map.set(slotKey[s]!, values[s]!);
+      for (let s = 0; s < values.length; s++) if (values[s] === values[s] || !shared) map.set(slotKey[s]!, values[s]!);
       return map;
     };
     return loggedResult(state, { logs: this.segments, txs: this.n }, this.stats());
@@ -397,8 +398,12 @@ export class BlockRun {
       read: (key, forDelta) => {
         check(key, forDelta ? DELTA : READ);
         const slot = table.get(key);
-        const value = slot >= 0 ? f64[L.values + slot]! : UNREAD;
-        return value === value ? value : (overflow.get(key) ?? block.preState.get(key) ?? 0);
+        if (slot >= 0) {
+          const value = f64[L.values + slot]!;
+          // UNREAD (only with a SharedState pre-state): the pre-state's value, which no write replaced.
+          if (value === value || L.sharedPre === null) return value;
+        }
+        return overflow.get(key) ?? block.preState.get(key) ?? 0;
       },
     };
     for (tx = from; tx < to; tx++) {

@@ -110,8 +110,8 @@ class LaneView implements StateView {
     if (!forDelta) this.readEntries[this.reads++] = e;
     const value = this.m.loadF(this.L.values + this.m.read(this.L.entrySlot + e));
     // UNREAD is left in the slot: every reader takes the same value from the table, and a writer,
-    // ordered after the readers before it, replaces it.
-    return value === value ? value : sharedGet(this.pre!, key);
+    // ordered after the readers before it, replaces it. (A Map pre-state's NaN is its own value.)
+    return value === value || this.pre === null ? value : sharedGet(this.pre, key);
   }
 }
 

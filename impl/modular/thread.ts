@@ -109,9 +109,16 @@ class LaneView implements StateView {
     const e = this.check(key, forDelta ? DELTA : READ);
     if (!forDelta) this.readEntries[this.reads++] = e;
     const value = this.m.loadF(this.L.values + this.m.read(this.L.entrySlot + e));
-    // UNREAD is left in the slot: every reader takes the same value from the table, and a writer,
-    // ordered after the readers before it, replaces it. (A Map pre-state's NaN is its own value.)
-    return value === value || this.pre === null ? value : sharedGet(this.pre, key);
+    return value === value ? value : this.unread(key, value);
+  }
+
+  /**
+   * An UNREAD slot's value: the key's in the SharedState's table. UNREAD is left in the slot: every
+   * reader takes the same value from the table, and a writer, ordered after the readers before it,
+   * replaces it. (A Map pre-state's NaN is its own value.) Out of read(), which runs at every read.
+   */
+  private unread(key: number, value: number): number {
+    return this.pre === null ? value : sharedGet(this.pre, key);
   }
 }
 

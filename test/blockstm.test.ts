@@ -221,23 +221,16 @@ describe('block-stm on worker threads', () => {
 
   it('grows its buffers when a block does not fit, and fails clearly past the limit', async () => {
     const block = generate('defi', { accounts: 30, txs: 300, seed: 8, hashCost: 1 });
-    const small = await BlockStmExecutor.create({ threads: 2, warmUp: false, capacityScale: 0.02 });
-    try {
-      const result = await small.execute(block);
-      expectSameResult(result, executeReference(block));
-      expect(result.stats.capacityRetries).toBeGreaterThan(0);
-    } finally {
-      await small.close();
-    }
     // A key table sized for the block's writes alone (nothing of a SharedState is loaded) grows the same way.
-    const shared = { ...block, preState: new SharedState(block.preState) };
-    const smallShared = await BlockStmExecutor.create({ threads: 2, warmUp: false, capacityScale: 0.02 });
-    try {
-      const result = await smallShared.execute(shared);
-      expectSameResult(result, executeReference(block));
-      expect(result.stats.capacityRetries).toBeGreaterThan(0);
-    } finally {
-      await smallShared.close();
+    for (const given of [block, { ...block, preState: new SharedState(block.preState) }]) {
+      const small = await BlockStmExecutor.create({ threads: 2, warmUp: false, capacityScale: 0.02 });
+      try {
+        const result = await small.execute(given);
+        expectSameResult(result, executeReference(block));
+        expect(result.stats.capacityRetries).toBeGreaterThan(0);
+      } finally {
+        await small.close();
+      }
     }
     const capped = await BlockStmExecutor.create({ threads: 1, warmUp: false, maxBufferBytes: 4096 });
     try {

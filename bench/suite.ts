@@ -7,7 +7,7 @@
 import { basename } from 'node:path';
 import type { Block } from '../spec/block.js';
 import { blockDigest } from '../spec/block-file.js';
-import { SharedState } from '../spec/shared-state.js';
+import { withSharedState } from '../spec/shared-state.js';
 import { generate, type WorkloadParams } from './workloads.js';
 import type { BlockSource, SweepWorkload } from './sweep.js';
 
@@ -42,7 +42,18 @@ export function generated(name: string, p: WorkloadParams, group: string): Sweep
  */
 export function withSharedPreState(w: SweepWorkload): SweepWorkload {
   if (w.source.preState === 'shared') return w;
-  return { ...w, id: `${w.id}-shared`, source: { ...w.source, preState: 'shared' }, block: { ...w.block, preState: new SharedState(w.block.preState) } };
+  return { ...w, id: sharedId(w.id), source: { ...w.source, preState: 'shared' }, block: withSharedState(w.block) };
+}
+
+const sharedId = (id: string): string => `${id}-shared`;
+
+/**
+ * Every workload of `list` with a SharedState pre-state, in order. One whose shared twin is in the
+ * list already (the full suite's large-state block) is left out rather than built again.
+ */
+export function allSharedPreState(list: readonly SweepWorkload[]): SweepWorkload[] {
+  const ids = new Set(list.map((w) => w.id));
+  return list.filter((w) => w.source.preState === 'shared' || !ids.has(sharedId(w.id))).map(withSharedPreState);
 }
 
 /**

@@ -14,7 +14,7 @@ import { threadCeiling } from '../bench/ceiling.js';
 import { CEILING_DRIFT_WORDS, ceilingRatio, movedCeilings, probeText, recordedCeilingsWords, unequal, type CeilingRecord } from '../reports/cores.js';
 import { machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
-import { CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP, withSharedPreState } from '../bench/suite.js';
+import { allSharedPreState, CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
 import { runLabels, sweep, type RunResult, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { MIN_ROUNDS } from '../reports/compare.js';
@@ -115,10 +115,7 @@ export function pinningNotes(allowed: readonly number[] | string, pinned: boolea
 }
 
 function workloads(o: BenchOptions): SweepWorkload[] {
-  if (preStateKind(o.preState) === 'map') return blocks(o);
-  // The full suite gives its large-state block both ways already: once is enough.
-  const shared = blocks(o).map(withSharedPreState);
-  return shared.filter((w, i) => shared.findIndex((x) => x.id === w.id) === i);
+  return preStateKind(o.preState) === 'map' ? blocks(o) : allSharedPreState(blocks(o));
 }
 
 function blocks(o: BenchOptions): SweepWorkload[] {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Block } from '../spec/block.js';
 import { BlockFileError, parseBlock } from '../spec/block-file.js';
-import { SharedState } from '../spec/shared-state.js';
+import { withSharedState } from '../spec/shared-state.js';
 import { utf8Text } from '../spec/messages.js';
 import { generate, MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOAD_DEFAULTS, WORKLOADS, type WorkloadParams } from '../bench/workloads.js';
 import { intOption, nonNegativeNumberOption, UsageError } from './errors.js';
@@ -44,7 +44,7 @@ export function preStateKind(raw: string | undefined): PreStateKind {
 
 /** The block as `kind` gives its pre-state to the executors: 'shared', a SharedState (spec/shared-state.ts) that their workers read; 'map', as it is. */
 export function withPreState(block: Block, kind: PreStateKind): Block {
-  return kind === 'shared' ? { ...block, preState: new SharedState(block.preState) } : block;
+  return kind === 'shared' ? withSharedState(block) : block;
 }
 
 /** The workload the options name, checked but not generated yet. */

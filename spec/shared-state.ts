@@ -12,6 +12,7 @@
 // KEY_LIMIT)); the table is at most half full, so a probe for an absent key ends at a free slot.
 // `new Map(state)` is a plain copy to change.
 
+import type { Block } from './block.js';
 import { isKey, isValue } from './values.js';
 
 /** A free slot's key cell (keys are never negative). */
@@ -40,13 +41,22 @@ export function sharedTable(buffer: SharedArrayBuffer): SharedTable {
   };
 }
 
+/** The slot holding the key, or the free slot that ends its probe. */
+function slotOf(t: SharedTable, key: number): number {
+  let h = Math.imul(key >>> 0, 0x9e3779b1) >>> t.shift;
+  for (let k = t.keys[h]!; k !== key && k !== FREE; k = t.keys[h]!) h = (h + 1) & t.mask;
+  return h;
+}
+
 /** The key's value, 0 when the pre-state does not hold it (as an absent key reads in the VM). */
 export function sharedGet(t: SharedTable, key: number): number {
-  for (let h = Math.imul(key >>> 0, 0x9e3779b1) >>> t.shift; ; h = (h + 1) & t.mask) {
-    const k = t.keys[h]!;
-    if (k === key) return t.values[h]!;
-    if (k === FREE) return 0;
-  }
+  const h = slotOf(t, key);
+  return t.keys[h] === FREE ? 0 : t.values[h]!;
+}
+
+/** The block with its pre-state as a SharedState (built here: O(size)). */
+export function withSharedState(block: Block): Block {
+  return { ...block, preState: new SharedState(block.preState) };
 }
 
 export class SharedState extends Map<number, number> {
@@ -67,8 +77,7 @@ export class SharedState extends Map<number, number> {
     const t = sharedTable(this.buffer);
     t.keys.fill(FREE);
     for (const [key, value] of super.entries()) {
-      let h = Math.imul(key >>> 0, 0x9e3779b1) >>> t.shift;
-      while (t.keys[h] !== FREE) h = (h + 1) & t.mask;
+      const h = slotOf(t, key);
       t.keys[h] = key;
       t.values[h] = value;
     }

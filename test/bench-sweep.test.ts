@@ -16,7 +16,7 @@ import { BUSY_FOREIGN_CORES, isBusy, machineFacts, noiseBetween } from '../bench
 import { parseResults } from '../reports/schema.js';
 import { summarize } from '../reports/summary.js';
 import { allowedCpus } from '../bench/core-speeds.js';
-import { CUSTOM_GROUP, defaultSuite, fromFile, generated, LARGE_STATE_ACCOUNTS, LARGE_STATE_GROUP, withSharedPreState } from '../bench/suite.js';
+import { CUSTOM_GROUP, defaultSuite, fromFile, generated, LARGE_STATE_ACCOUNTS, LARGE_STATE_GROUP, allSharedPreState, withSharedPreState } from '../bench/suite.js';
 import { SharedState } from '../spec/shared-state.js';
 import { generate } from '../bench/workloads.js';
 import { runLabels, sweep } from '../bench/sweep.js';
@@ -419,6 +419,10 @@ describe('the default suite', () => {
     expect(large[1]!.block.preState).toBeInstanceOf(SharedState);
     expect([...large[1]!.block.preState]).toEqual([...large[0]!.block.preState]);
     expect(withSharedPreState(large[1]!)).toBe(large[1]);
+    // --pre-state shared keeps the suite's own shared twin instead of building a second one.
+    const shared = allSharedPreState(full);
+    expect(shared.map((w) => w.id)).toEqual(full.filter((w) => w.source.preState !== 'shared').map((w) => `${w.id}-shared`));
+    expect(shared.find((w) => w.group === LARGE_STATE_GROUP)).toBe(large[1]);
     expect(defaultSuite(true, 1, 3).some((w) => w.group === LARGE_STATE_GROUP)).toBe(false);
   });
 });

@@ -7,7 +7,7 @@
 // reference, because then its timings are not valid speedups.
 
 import { checkExecutorName, createExecutor, EXECUTORS, isModuleObject } from '../impl/registry.js';
-import { rerunCommand, rerunGeneratedCommand } from '../properties/report.js';
+import { preStateFlag, rerunCommand, rerunGeneratedCommand } from '../properties/report.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
 import { threadCeiling } from '../bench/ceiling.js';
@@ -433,7 +433,7 @@ export function rerunWrong(
   const repeat = Math.min(calls, MAX_REPEAT);
   // A baseline row's count is the runs it was timed beside; --baseline's ran on the one it was given.
   const threads = r.role === 'baseline' ? doc.settings.baselineThreads ?? r.threads : r.threads;
-  const shared = source.preState === 'shared' ? ' --pre-state shared' : '';
+  const shared = preStateFlag(source.preState);
   const command = source.kind === 'file'
     ? rerunCommand(source.path, executor, threads, repeat, shared)
     : rerunGeneratedCommand(`${workloadFlags(source)}${shared}`, executor, threads, repeat);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Block } from '../spec/block.js';
 import { BlockFileError, parseBlock } from '../spec/block-file.js';
-import { withSharedState } from '../spec/shared-state.js';
+import { PRE_STATE_KINDS, type PreStateKind } from '../spec/shared-state.js';
 import { utf8Text } from '../spec/messages.js';
 import { generate, MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOAD_DEFAULTS, WORKLOADS, type WorkloadParams } from '../bench/workloads.js';
 import { intOption, nonNegativeNumberOption, UsageError } from './errors.js';
@@ -32,19 +32,10 @@ export function workloadParams(o: WorkloadOptions): WorkloadParams {
   };
 }
 
-/** --pre-state: how a block's pre-state reaches the executors. */
-export const PRE_STATE_KINDS = ['map', 'shared'] as const;
-export type PreStateKind = (typeof PRE_STATE_KINDS)[number];
-
 export function preStateKind(raw: string | undefined): PreStateKind {
   if (raw === undefined) return 'map';
   if (!(PRE_STATE_KINDS as readonly string[]).includes(raw)) throw new UsageError(`--pre-state: unknown kind "${raw}" (known: ${PRE_STATE_KINDS.join(', ')})`);
   return raw as PreStateKind;
-}
-
-/** The block as `kind` gives its pre-state to the executors: 'shared', a SharedState (spec/shared-state.ts) that their workers read; 'map', as it is. */
-export function withPreState(block: Block, kind: PreStateKind): Block {
-  return kind === 'shared' ? withSharedState(block) : block;
 }
 
 /** The workload the options name, checked but not generated yet. */

@@ -11,7 +11,7 @@ import { PARTITION_KINDS } from '../impl/modular/partition.js';
 import { effectiveCores } from '../impl/runtime/cores.js';
 import { MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOAD_DEFAULTS, WORKLOADS } from '../bench/workloads.js';
 import { closeModuleExecutors, DEFAULT_CALL_TIMEOUT_S, EXIT, guard } from './errors.js';
-import { PRE_STATE_KINDS } from './block-source.js';
+import { PRE_STATE_KINDS } from '../spec/shared-state.js';
 import { genCommand } from './gen.js';
 import { requestCommand, type RequestOptions } from './request.js';
 import { benchCommand } from './bench.js';

@@ -9,11 +9,13 @@
 // change the blocks checked after it, and the reference's runs on them.
 // Invariant: undoChange(snapshotBlock(b), b) is undefined until something writes to b, and after it
 // returned an explanation b holds what the snapshot holds again. A snapshot shares no object with
-// its block, so writes to the block never reach it.
+// its block, so writes to the block never reach it. A SharedState pre-state's table is not in the
+// snapshot (it is one buffer beside the Map the snapshot holds): tableChange compares the two.
 
 import type { Block } from '../spec/block.js';
 import { keyName } from '../spec/contracts.js';
 import { plural } from '../spec/plural.js';
+import { SharedState } from '../spec/shared-state.js';
 import { ELLE, type Explanation } from './explain.js';
 
 /**
@@ -252,5 +254,23 @@ export function undoChange(snap: BlockSnapshot, block: Block, executor: string):
     expected: `${expected} (as given)`, actual: `${actual} (after execute())`,
     detail: `The executor ${executor} changed the block it was given: ${where} was ${d.before} before execute() and is ${d.after} after. `
       + 'An executor must leave its input as it found it (the caller keeps the block, runs it again, compares with it): copy what it needs to change.',
+  };
+}
+
+/**
+ * How an executor changed the table of the SharedState it was given as the pre-state (a worker
+ * that wrote into the buffer its workers read), when the Map beside it is as it was; undefined
+ * when the table holds what the Map does, or the pre-state is a Map. The table is not put back:
+ * the caller drops the block (a verify check stops at its failure). O(size).
+ */
+export function tableChange(block: Block, executor: string): Explanation | undefined {
+  const found = block.preState instanceof SharedState ? block.preState.disagreement() : null;
+  if (found === null) return undefined;
+  const { key, text } = found;
+  return {
+    anomaly: 'changed input', elle: ELLE['changed input'], tx: -1, ...(key === undefined ? {} : { key, keyName: keyName(key, block.entityNames) }),
+    expected: 'the table holds what the Map does (as given)', actual: `${text} (after execute())`,
+    detail: `The executor ${executor} changed the table of the SharedState it was given as the pre-state (${text}). `
+      + 'Its workers read that table as the block\'s pre-state, so it must leave it as it found it, like the rest of the block: write what changes elsewhere.',
   };
 }

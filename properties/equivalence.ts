@@ -4,7 +4,9 @@
 // equals the reference's in full (state root, state, every receipt, every transaction's reads).
 // VM corners: the same on programs that take the VM's corners, for executors that may run a VM of
 // their own. Determinism: the same block at 1, 2, 3 and 4 threads, twice each, gives that same
-// result each time. Big blocks: equivalence on blocks of 21 to 1,100 transactions.
+// result each time. Big blocks: equivalence on blocks of 21 to 1,100 transactions. Each of these
+// draws how the block's pre-state is handed over as well: a Map, or a SharedState
+// (spec/shared-state.ts) whose table the built-ins' workers read, a path of its own to check.
 // Invariant: a check's run() returns false exactly when a run differed from the reference, threw,
 // changed the block it was given or could not be trusted, and has then called observer.fail for
 // that very run; the runner runs the final shrunk input last, so the last recorded failure
@@ -15,9 +17,10 @@ import { PER_TX_COUNTERS, type Block, type BlockResult } from '../spec/block.js'
 import type { BugName as BlockStmBug } from '../impl/blockstm/bugs.js';
 import type { BugName as ModularBug } from '../impl/modular/bugs.js';
 import { executeReference } from '../spec/reference.js';
+import { PRE_STATE_KINDS, withPreState, type PreStateKind } from '../spec/shared-state.js';
 import { EXECUTORS } from '../impl/registry.js';
 import { blockSpecArb, buildBlock, type BlockSpec } from './arbitraries.js';
-import { snapshotBlock, undoChange } from './block-change.js';
+import { snapshotBlock, tableChange, undoChange } from './block-change.js';
 import { explain, nameAndMessage, sameResult, thrownAt, type Explanation, type Provenance } from './explain.js';
 import { PLANTED_PREFIX, type CheckName } from './replay.js';
 
@@ -155,7 +158,7 @@ export async function checkRun(
   } catch (e) {
     outcome = { thrown: e };
   }
-  const changed = undoChange(before, block, subject.label ?? subject.name);
+  const changed = undoChange(before, block, subject.label ?? subject.name) ?? tableChange(block, subject.label ?? subject.name);
   if (changed) {
     o.fail({ spec, block, setting, threads, explanation: changed, ...('thrown' in outcome ? thrown(outcome.thrown) : {}) });
     return false;
@@ -228,6 +231,11 @@ export interface CheckDef {
   readonly runsFactor: number;
   applies(subject: Subject): boolean;
   inputs(txs: TxRange, subject: Subject): fc.Arbitrary<CheckInput>;
+  /**
+   * The inputs before the check drew the block's pre-state kind (its last input), which replay
+   * tokens of before (cv1_, cv2_) were made from; absent: `inputs`, unchanged since.
+   */
+  legacyInputs?(txs: TxRange, subject: Subject): fc.Arbitrary<CheckInput>;
   run(subject: Subject, o: Observer, input: CheckInput): Promise<boolean>;
   /**
    * What else to run a smaller block under, beside the block, when it passes under what the
@@ -237,14 +245,36 @@ export interface CheckDef {
   alternatives?(rest: readonly unknown[]): readonly (readonly unknown[])[];
 }
 
+/**
+ * A check's inputs followed by how the block's pre-state is handed over (shrinking to a Map), and
+ * those inputs alone as its legacyInputs. Drawn last, the kind leaves every seed's blocks and
+ * settings as they were drawn before it.
+ */
+export function drawsPreStateKind(legacy: CheckDef['inputs']): Pick<CheckDef, 'inputs' | 'legacyInputs'> {
+  return {
+    legacyInputs: legacy,
+    inputs: (txs, subject) => fc.tuple(legacy(txs, subject), fc.constantFrom(...PRE_STATE_KINDS)).map(([input, kind]): CheckInput => [...input, kind]),
+  };
+}
+
+/** The block a spec describes, with its pre-state handed over as `kind` says (absent: a Map, as vm-corners runs). */
+export function checkedBlock(spec: BlockSpec, kind: PreStateKind = 'map'): Block {
+  return withPreState(buildBlock(spec), kind);
+}
+
+/** What a setting adds for a SharedState pre-state; nothing for a Map. */
+export function preStateSetting(kind: PreStateKind = 'map'): string {
+  return kind === 'shared' ? ', shared pre-state' : '';
+}
+
 export const equivalenceCheck: CheckDef = {
   name: 'equivalence', txs: { min: 1, max: EQUIVALENCE_TXS }, runsFactor: 1, applies: () => true,
-  inputs: (txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max }), fc.constantFrom(...THREADS)),
+  ...drawsPreStateKind((txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max }), fc.constantFrom(...THREADS))),
   run: async (subject, o, input) => {
-    const [spec, threads] = input as readonly [BlockSpec, number];
+    const [spec, threads, kind] = input as readonly [BlockSpec, number, PreStateKind?];
     o.blocks++;
-    const block = buildBlock(spec);
-    return checkRun(subject, o, spec, block, executeReference(block), threads, `threads ${threads}`);
+    const block = checkedBlock(spec, kind);
+    return checkRun(subject, o, spec, block, executeReference(block), threads, `threads ${threads}${preStateSetting(kind)}`);
   },
 };
 
@@ -271,20 +301,21 @@ export const vmCornersCheck: CheckDef = {
  */
 export const bigBlocksCheck: CheckDef = {
   name: 'big-blocks', txs: BIG_TXS, fixedSize: true, runsFactor: 0.02, applies: () => true,
-  inputs: (txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max }), fc.constantFrom(...BIG_THREADS)),
+  ...drawsPreStateKind((txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max }), fc.constantFrom(...BIG_THREADS))),
   run: equivalenceCheck.run,
 };
 
 export const determinismCheck: CheckDef = {
   name: 'determinism', txs: { min: 1, max: EQUIVALENCE_TXS }, runsFactor: 0.25, applies: () => true,
-  inputs: (txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max })),
-  run: async (subject, o, [spec]) => {
+  ...drawsPreStateKind((txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max }))),
+  run: async (subject, o, input) => {
+    const [spec, kind] = input as readonly [BlockSpec, PreStateKind?];
     o.blocks++;
-    const block = buildBlock(spec);
+    const block = checkedBlock(spec, kind);
     const expected = executeReference(block);
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
       for (const threads of DETERMINISM_THREADS) {
-        if (!(await checkRun(subject, o, spec, block, expected, threads, `threads ${threads}, repeat ${repeat} of ${REPEATS}`))) return false;
+        if (!(await checkRun(subject, o, spec, block, expected, threads, `threads ${threads}, repeat ${repeat} of ${REPEATS}${preStateSetting(kind)}`))) return false;
       }
     }
     return true;

@@ -11,17 +11,20 @@
 // Tokens of version 1 (cv1_) still replay, as CI logs hold them: their digest, where they have one,
 // covers the shrunk block alone, so one with a step of its path removed by hand could rebuild that
 // block at another thread count and replay it as the failure. Version 2 (cv2_) digests the whole
-// run and every field a replay reads but the executor, and is what Concord makes.
+// run and every field a replay reads but the executor. Version 3 (cv3_), what Concord makes, is
+// version 2 for checks that also draw how each block's pre-state is handed over (a Map or a
+// SharedState, equivalence.ts preStateArb): a cv1_ or cv2_ token replays with the inputs the
+// checks drew before (CheckDef.legacyInputs), where every pre-state is a Map.
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did
-// not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ token always has
+// not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ or cv3_ token always has
 // its digest, which a replay checks before it runs anything.
 
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 
-/** How a token of each version begins: Concord makes version 2, and reads both. */
-const PREFIXES = { 1: 'cv1_', 2: 'cv2_' } as const;
+/** How a token of each version begins: Concord makes version 3, and reads them all. */
+const PREFIXES = { 1: 'cv1_', 2: 'cv2_', 3: 'cv3_' } as const;
 /**
  * How the commands Concord prints for a user to paste begin: the way README.md runs it after `npm
  * ci`, in a clone or in a project that depends on it (a bare `concord` is found only once installed
@@ -64,9 +67,9 @@ export interface TokenFields {
   readonly failsOnly?: FailsOnly;
 }
 
-/** A token of the version Concord makes (cv2_): sealed by a digest of the run it rebuilds (sealToken). */
-export interface TokenV2 extends TokenFields {
-  readonly version: 2;
+/** A token of the version Concord makes (cv3_), or of the one before (cv2_): sealed by a digest of the run it rebuilds (sealToken). */
+export interface SealedToken extends TokenFields {
+  readonly version: 2 | 3;
   /**
    * The steps minimize() kept after fast-check's shrinking: for each, the number of the attempt
    * (0 for its first) and the index of the check's input alternative it failed under (0: the
@@ -83,18 +86,18 @@ export interface TokenV2 extends TokenFields {
 /** A token of version 1 (cv1_), read from the logs that hold them, and printed back as it was. */
 export interface TokenV1 extends TokenFields {
   readonly version: 1;
-  /** As TokenV2's; absent in tokens made before it was recorded: their replay shrinks again. */
+  /** As SealedToken's; absent in tokens made before it was recorded: their replay shrinks again. */
   readonly minimized?: readonly ShrinkStep[];
   /** Beside `minimized` (absent in tokens made before it): a digest of the shrunk block alone (blockDigest), and what stopped the shrinking. */
   readonly shrunk?: Shrunk;
 }
 
-export type ReplayToken = TokenV2 | TokenV1;
+export type ReplayToken = SealedToken | TokenV1;
 
 export type ShrinkStep = readonly [attempt: number, alternative: number];
 
 export interface Shrunk {
-  /** SHRUNK_DIGEST hex characters: runDigest's (cv2_), blockDigest's (cv1_). */
+  /** SHRUNK_DIGEST hex characters: runDigest's (cv2_, cv3_), blockDigest's (cv1_). */
   readonly digest: string;
   readonly capped?: 'attempts' | 'time';
 }
@@ -112,24 +115,24 @@ export function blockDigest(spec: unknown): string {
 }
 
 /**
- * A cv2_ token's digest: of `input`, the run the replay rebuilds (the shrunk block spec and the
- * check's settings after it: the thread count, the schedule), and of every field a replay reads
+ * A cv2_ or cv3_ token's digest: of `input`, the run the replay rebuilds (the shrunk block spec and the
+ * check's settings after it: the thread count, the schedule, cv3_'s pre-state kind), and of every field a replay reads
  * but the executor, which names what the run is given to and comes from the caller anyway (the
  * helper's own executor; --executor for an engine command).
  */
-export function runDigest(t: Omit<TokenV2, 'version' | 'executor' | 'shrunk'>, capped: Shrunk['capped'], input: readonly unknown[]): string {
+export function runDigest(t: Omit<SealedToken, 'version' | 'executor' | 'shrunk'>, capped: Shrunk['capped'], input: readonly unknown[]): string {
   return digestOf([t.check, t.minTxs, t.maxTxs, t.seed, t.path, t.failsOnly ?? null, traceText(t.minimized), capped ?? null, input]);
 }
 
-/** `fields` as a cv2_ token of the run `input`, which `minimized` rebuilds from the case at the path. */
-export function sealToken(fields: TokenFields, minimized: readonly ShrinkStep[], capped: Shrunk['capped'], input: readonly unknown[]): TokenV2 {
+/** `fields` as a cv3_ token (or of `version`) of the run `input`, which `minimized` rebuilds from the case at the path. */
+export function sealToken(fields: TokenFields, minimized: readonly ShrinkStep[], capped: Shrunk['capped'], input: readonly unknown[], version: SealedToken['version'] = 3): SealedToken {
   const t = { ...fields, minimized };
-  return { ...t, version: 2, shrunk: { digest: runDigest(t, capped, input), ...(capped ? { capped } : {}) } };
+  return { ...t, version, shrunk: { digest: runDigest(t, capped, input), ...(capped ? { capped } : {}) } };
 }
 
 /** Whether the run a replay rebuilt from `t` is the one `t` was made of: a cv1_ token without a digest cannot say, and passes. */
 export function digestMatches(t: ReplayToken, input: readonly [unknown, ...unknown[]]): boolean {
-  if (t.version === 2) return t.shrunk.digest === runDigest(t, t.shrunk.capped, input);
+  if (t.version !== 1) return t.shrunk.digest === runDigest(t, t.shrunk.capped, input);
   return t.shrunk === undefined || t.shrunk.digest === blockDigest(input[0]);
 }
 const CAPPED: Readonly<Record<NonNullable<Shrunk['capped']>, string>> = { attempts: 'a', time: 't' };
@@ -175,7 +178,7 @@ export function damagedToken(cause?: unknown): ReplayTokenError {
   return new ReplayTokenError('--replay: the token is damaged (copy it whole, it is one word)', cause === undefined ? undefined : { cause });
 }
 
-/** A token as one word: its prefix, then its fields as a JSON array in base64url (a cv2_ one has all nine). */
+/** A token as one word: its prefix, then its fields as a JSON array in base64url (a cv2_ or cv3_ one has all nine). */
 export function encodeToken(t: ReplayToken): string {
   const mark = t.failsOnly ? FAILS_ONLY.indexOf(t.failsOnly) + 1 : 0;
   const tail = t.minimized ? [mark, traceText(t.minimized), ...(t.shrunk ? [shrunkText(t.shrunk)] : [])] : mark > 0 ? [mark] : [];
@@ -184,10 +187,10 @@ export function encodeToken(t: ReplayToken): string {
 }
 
 /** What a message says tokens start with. */
-export const TOKEN_STARTS = `${PREFIXES[2]}, or ${PREFIXES[1]} for older ones`;
+export const TOKEN_STARTS = `${PREFIXES[3]}, or ${PREFIXES[2]} or ${PREFIXES[1]} for older ones`;
 
 export function decodeToken(token: string): ReplayToken {
-  const version = token.startsWith(PREFIXES[2]) ? 2 : token.startsWith(PREFIXES[1]) ? 1 : undefined;
+  const version = ([3, 2, 1] as const).find((v) => token.startsWith(PREFIXES[v]));
   if (version === undefined) throw new ReplayTokenError(`--replay: "${token.slice(0, 24)}" is not a replay token (they start with ${TOKEN_STARTS})`);
   const body = token.slice(PREFIXES[version].length);
   const bytes = Buffer.from(body, 'base64url');
@@ -201,13 +204,13 @@ export function decodeToken(token: string): ReplayToken {
     throw damagedToken();
   }
   // A seventh element gives FailsOnly (0: none), an eighth the minimize() steps and a ninth the
-  // digest: a cv2_ token has all nine, since one without its digest could not be checked. A cv1_
+  // digest: a cv2_ or cv3_ token has all nine, since one without its digest could not be checked. A cv1_
   // token made before them has six, or seven (a FailsOnly, not 0), or eight (no digest yet).
   const mark = (m: unknown, least: number) => Number.isSafeInteger(m) && (m as number) >= least && (m as number) <= FAILS_ONLY.length;
   const text = (v: unknown, pattern: RegExp) => typeof v === 'string' && pattern.test(v);
   const shrinkTail = (p: unknown[]) => mark(p[6], 0) && text(p[7], TRACE) && (p.length === 8 || text(p[8], SHRUNK));
   const ok = Array.isArray(parts)
-    && (version === 2 ? parts.length === 9 && shrinkTail(parts)
+    && (version !== 1 ? parts.length === 9 && shrinkTail(parts)
       : parts.length === 6 || (parts.length === 7 && mark(parts[6], 1)) || ((parts.length === 8 || parts.length === 9) && shrinkTail(parts)))
     && typeof parts[0] === 'string' && parts[0].length > 0
     && typeof parts[1] === 'string'
@@ -227,7 +230,7 @@ export function decodeToken(token: string): ReplayToken {
   // too few steps, which the replay reports as damage too.
   if (minimized?.some(([attempt]) => !Number.isSafeInteger(attempt))) throw damagedToken();
   const fields: TokenFields = { executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}) };
-  if (version === 2) return { ...fields, version, minimized: minimized!, shrunk: shrunkOf(shrunk!) };
+  if (version !== 1) return { ...fields, version, minimized: minimized!, shrunk: shrunkOf(shrunk!) };
   return { ...fields, version, ...(minimized ? { minimized } : {}), ...(shrunk === undefined ? {} : { shrunk: shrunkOf(shrunk) }) };
 }
 

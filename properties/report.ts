@@ -13,6 +13,7 @@ import { disassemble } from '../spec/bytecode.js';
 import { CONTRACTS, keyName } from '../spec/contracts.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
 import { plural } from '../spec/plural.js';
+import type { PreStateKind } from '../spec/shared-state.js';
 import { EXECUTORS } from '../impl/registry.js';
 import { formatExplanation, type Explanation } from './explain.js';
 import { CONCORD, HELPER_PREFIX, PLANTED_PREFIX, shellWord, type FailsOnly, type ReplayToken } from './replay.js';
@@ -106,6 +107,11 @@ export function formatBlock(block: Block, only?: readonly number[]): string[] {
  */
 export function rerunCommand(blockFile: string, executor: string, threads?: number, repeat = 1, flags = ''): string {
   return runCheckCommand(`${shellWord(blockFile)}${flags}`, executor, threads, repeat);
+}
+
+/** What a rerun command adds for a block whose pre-state was handed over as `kind`: --pre-state shared for a SharedState. */
+export function preStateFlag(kind: PreStateKind | undefined): string {
+  return kind === 'shared' ? ' --pre-state shared' : '';
 }
 
 /** The same for a generated block, named by `concord run`'s workload options ("--workload p2p --accounts 10 ..."). */
@@ -208,7 +214,7 @@ export function formatFailure(f: FailureReport): string[] {
       + 'or only after the blocks before it is unknown; export a function or a class for a fresh instance each time');
   }
   if (f.earlier?.length) {
-    const files = f.earlier.flatMap((e) => (e.blockFile ? [`${e.blockFile} (threads ${e.threads})`] : []));
+    const files = f.earlier.flatMap((e) => (e.blockFile ? [`${e.blockFile} (threads ${e.threads}${e.preState === 'shared' ? ', --pre-state shared' : ''})`] : []));
     const where = files.length ? 'run them in this order on one instance, then this block' : 'no block files were written: the failure\'s `earlier` holds them';
     lines.push(`  earlier      ${plural(f.earlier.length, 'block')} this one fails after, oldest first (${where})`);
     lines.push(...files.slice(0, MAX_EARLIER).map((file) => `               ${file}`));
@@ -216,7 +222,7 @@ export function formatFailure(f: FailureReport): string[] {
   }
   // Planted bugs exist only inside `concord verify`, and an executor object only inside the test
   // that gave it to the vitest helper; other executors can rerun the file with `concord run`.
-  const rerun = f.executor.startsWith(PLANTED_PREFIX) || f.executor.startsWith(HELPER_PREFIX) ? '' : `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor, f.threads)})`;
+  const rerun = f.executor.startsWith(PLANTED_PREFIX) || f.executor.startsWith(HELPER_PREFIX) ? '' : `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor, f.threads, 1, preStateFlag(f.preState))})`;
   if (f.blockFile) lines.push(`  block file   ${f.blockFile}${rerun}`);
   lines.push(`  seed         ${f.seed}, path ${f.path}${seedOrigin(f)}`);
   lines.push(`  replay       ${f.replay}`);

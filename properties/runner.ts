@@ -19,6 +19,7 @@ import type { Block, BlockResult } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { seedState } from '../spec/seed.js';
 import { writeBlock } from '../spec/block-file.js';
+import { preStateKindOf } from '../spec/shared-state.js';
 import { isModuleObject, isModulePath } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
@@ -74,6 +75,8 @@ export interface FailureReport {
   readonly setting: string;
   /** The thread count of the failing execute() (the rerun command passes it on); absent for a simulated run. */
   readonly threads?: number;
+  /** 'shared': the block's pre-state was handed over as a SharedState (the rerun command passes --pre-state shared); absent for a Map. */
+  readonly preState?: 'shared';
   /** fast-check's seed: batchSeed(runSeed, batch), which the token replays from. */
   readonly seed: number;
   /** The run's --seed and the batch of it that failed (absent for a token's seed no run makes). */
@@ -125,6 +128,8 @@ export interface FailureReport {
 /** A block the failing one needs run before it on the same instance (FailureReport.earlier). */
 export interface EarlierBlock {
   readonly threads: number;
+  /** As FailureReport.preState, for this block. */
+  readonly preState?: 'shared';
   readonly block: object;
   readonly blockFile?: string;
 }
@@ -278,6 +283,7 @@ export function failureReport(
   const run = batchOf(seed);
   const base: Omit<FailureReport, 'blockFile'> = {
     executor, label: subject.label ?? executor, check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }),
+    ...sharedPreState(block),
     seed, ...(run ? { runSeed: run.seed, batch: run.batch } : {}), path,
     token: encodeToken(token), replay: replayCommand(token), ...(failsOnly ? { failsOnly } : {}), ...(how.replayed ? { replayed: true } : {}),
     ...(isModuleObject(executor) ? { sharedInstance: true } : {}),
@@ -294,9 +300,14 @@ export function failureReport(
   const earlier = before.map(({ block: b, threads }, i): EarlierBlock => {
     const file = writeBlock(b);
     const tag = `${check.name}-${seed}-before-${before.length - i}`;
-    return { threads, block: file, ...(outDir && block ? { blockFile: writeExecutorBlock(outDir, executor, tag, file) } : {}) };
+    return { threads, ...sharedPreState(b), block: file, ...(outDir && block ? { blockFile: writeExecutorBlock(outDir, executor, tag, file) } : {}) };
   });
   return { ...base, ...(earlier.length ? { earlier } : {}), ...(outDir && block ? { blockFile: writeFailure(outDir, base) } : {}) };
+}
+
+/** A report's preState field for the block: set only when its pre-state was a SharedState. */
+function sharedPreState(block: Block | undefined): { readonly preState?: 'shared' } {
+  return block && preStateKindOf(block) === 'shared' ? { preState: 'shared' } : {};
 }
 
 export function newObserver(subject: Subject): Observer & { last?: Failure } {
@@ -588,7 +599,7 @@ async function atTokenPath<T>(check: () => Promise<T>): Promise<T> {
  * Replays a token that records minimize()'s steps, up to `repeat` times: the case at fast-check's
  * path is generated but not run, the recorded steps are applied to it without running a candidate
  * (minimize() is deterministic given which attempts failed), the run is checked against the
- * token's digest (a cv2_ token's covers the thread count or schedule too), and then it runs until
+ * token's digest (a cv2_ or cv3_ token's covers the thread count or schedule too), and then it runs until
  * it fails or `repeat` runs have passed. So an executor whose results vary is judged on the run the
  * token names, never on another that happened to fail on the way; its passing is the replay's answer.
  */
@@ -622,8 +633,8 @@ async function replayShrunk(
     const stopped = token.shrunk ? token.shrunk.capped ?? false : capped && 'attempts';
     const how: HowItFails = token.failsOnly ? { failsOnly: token.failsOnly, replayed: true } : {};
     // The token printed is the one replayed: a cv1_ one stays one, since no digest of its run was checked.
-    const tokenOf = (fields: TokenFields): ReplayToken => (token.version === 2
-      ? sealToken(fields, token.minimized, token.shrunk.capped, input)
+    const tokenOf = (fields: TokenFields): ReplayToken => (token.version !== 1
+      ? sealToken(fields, token.minimized, token.shrunk.capped, input, token.version)
       : { ...fields, version: 1, minimized: token.minimized, shrunk: token.shrunk ?? { digest: blockDigest(spec) } });
     const report = failureReport(subject, { ...check, txs }, token.seed, details, shrinks, o.last, how, outDir, stopped, tokenOf);
     return { report, runs };
@@ -789,7 +800,9 @@ export const MAX_REPLAY_REPEAT = 100_000;
 export async function replayFailure(
   source: SubjectSource, token: ReplayToken, outDir?: string, repeat = 1,
 ): Promise<{ report?: FailureReport; observer: Observer; label: string; runs: number }> {
-  const check = CHECK_DEFS.find((c) => c.name === token.check)!;
+  const def = CHECK_DEFS.find((c) => c.name === token.check)!;
+  // A token made before the checks drew each block's pre-state kind replays what they drew then.
+  const check = token.version === 3 || !def.legacyInputs ? def : { ...def, inputs: def.legacyInputs };
   const subject = await source.create();
   const o = newObserver(subject);
   let report: FailureReport | undefined;

@@ -24,8 +24,9 @@ import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/threa
 import type { SimulatedOutcome } from '../impl/blockstm/simulate.js';
 import { MVMemory, READ_ERROR, READ_OK } from '../impl/blockstm/mv-memory.js';
 import { FINISHED } from '../impl/runtime/sim.js';
-import { blockSpecArb, buildBlock, type BlockSpec } from './arbitraries.js';
-import { countRun, type CheckDef, type Observer, type Subject } from './equivalence.js';
+import { blockSpecArb, type BlockSpec } from './arbitraries.js';
+import type { PreStateKind } from '../spec/shared-state.js';
+import { checkedBlock, countRun, drawsPreStateKind, preStateSetting, type CheckDef, type Observer, type Subject } from './equivalence.js';
 import { ELLE, explain, sameResult, versionText, type AnomalyName, type Explanation, type Provenance, type Version } from './explain.js';
 import { keyName } from '../spec/contracts.js';
 import { plural } from '../spec/plural.js';
@@ -312,8 +313,8 @@ export function incompleteExplanation(outcome: SimulatedOutcome, reason: string)
 export const INTERLEAVING_TXS = 40;
 
 /** One Block-STM run on the simulated runtime: pass, or record the failure with the run's provenance. */
-function checkBlockStm(subject: Subject, o: Observer, spec: BlockSpec, s: ScheduleSpec, bugs: readonly BlockStmBug[]): boolean {
-  const block = buildBlock(spec);
+function checkBlockStm(subject: Subject, o: Observer, spec: BlockSpec, s: ScheduleSpec, kind: PreStateKind | undefined, bugs: readonly BlockStmBug[]): boolean {
+  const block = checkedBlock(spec, kind);
   const expected = executeReference(block);
   const run = simulateBlockStm(block, { threads: s.threads, schedule: s.kind, seed: s.seed, pctDepth: s.depth, bugs });
   if (run.outcome === 'capacity') return true; // the real executor retries with bigger buffers; nothing was checked
@@ -325,13 +326,13 @@ function checkBlockStm(subject: Subject, o: Observer, spec: BlockSpec, s: Schedu
   // A wrong result is explained by its first bad read or write; a right one reached by a broken run, by the invariant.
   const provenance = run.provenance();
   const explanation = run.result && !same ? explain(block, expected, run.result, provenance) : run.violation ?? incompleteExplanation(run.outcome, run.reason);
-  o.fail({ spec, block, setting: describeSchedule(s, false), schedule: run.schedule, provenance, ...(explanation ? { explanation } : {}) });
+  o.fail({ spec, block, setting: `${describeSchedule(s, false)}${preStateSetting(kind)}`, schedule: run.schedule, provenance, ...(explanation ? { explanation } : {}) });
   return false;
 }
 
 /** One modular-executor run on the simulated runtime. A fallback (undeclared accesses) is by design; stuck or exhausted is not. */
-function checkModular(subject: Subject, o: Observer, spec: BlockSpec, s: ScheduleSpec, bugs: readonly ModularBug[]): boolean {
-  const block = buildBlock(spec);
+function checkModular(subject: Subject, o: Observer, spec: BlockSpec, s: ScheduleSpec, kind: PreStateKind | undefined, bugs: readonly ModularBug[]): boolean {
+  const block = checkedBlock(spec, kind);
   const expected = executeReference(block);
   const run = runModularSimulated(block, {
     threads: s.threads, modules: s.modules, schedule: s.kind, seed: s.seed, pctDepth: s.depth, bugs, maxSteps: stepBudget(block.txs.length, s.threads),
@@ -341,7 +342,7 @@ function checkModular(subject: Subject, o: Observer, spec: BlockSpec, s: Schedul
     return true;
   }
   const explanation = run.outcome === 'done' ? explain(block, expected, run.result) : incompleteExplanation(run.outcome, run.reason);
-  o.fail({ spec, block, setting: describeSchedule(s, true), schedule: run.schedule, provenance: { interleaving: workerRuns(run.ran) }, ...(explanation ? { explanation } : {}) });
+  o.fail({ spec, block, setting: `${describeSchedule(s, true)}${preStateSetting(kind)}`, schedule: run.schedule, provenance: { interleaving: workerRuns(run.ran) }, ...(explanation ? { explanation } : {}) });
   return false;
 }
 
@@ -349,20 +350,20 @@ function checkModular(subject: Subject, o: Observer, spec: BlockSpec, s: Schedul
 export const interleavingCheck: CheckDef = {
   name: 'interleaving', txs: { min: 1, max: INTERLEAVING_TXS }, runsFactor: 0.5, applies: (s) => s.simulated !== undefined,
   // The modular executor plans from footprints, which only library contracts declare.
-  inputs: (txs, subject) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max, hashes: false, mix: subject.simulated?.kind === 'modular' ? 'contracts' : 'mixed' }), scheduleArb),
+  ...drawsPreStateKind((txs, subject) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max, hashes: false, mix: subject.simulated?.kind === 'modular' ? 'contracts' : 'mixed' }), scheduleArb)),
   run: async (subject, o, input) => {
-    const [spec, s] = input as readonly [BlockSpec, ScheduleSpec];
+    const [spec, s, kind] = input as readonly [BlockSpec, ScheduleSpec, PreStateKind?];
     o.blocks++;
     o.schedules++;
     const sim = subject.simulated!;
-    return sim.kind === 'block-stm' ? checkBlockStm(subject, o, spec, s, sim.bugs) : checkModular(subject, o, spec, s, sim.bugs);
+    return sim.kind === 'block-stm' ? checkBlockStm(subject, o, spec, s, kind, sim.bugs) : checkModular(subject, o, spec, s, kind, sim.bugs);
   },
   // A block with a transaction less runs another interleaving under the same seed, which seldom
   // meets the race again: at --txs 200 the planted bugs stopped at 25-185 transactions, the cap
   // spent on blocks that passed for want of the race, not of a transaction.
   alternatives: (rest) => {
-    const [s] = rest as readonly [ScheduleSpec];
-    return Array.from({ length: SCHEDULE_ALTERNATIVES }, (_, k) => [{ ...s, seed: (s.seed + GOLDEN_STEP * (k + 1)) % 2 ** 31 }]);
+    const [s, ...kind] = rest as readonly [ScheduleSpec, PreStateKind?];
+    return Array.from({ length: SCHEDULE_ALTERNATIVES }, (_, k) => [{ ...s, seed: (s.seed + GOLDEN_STEP * (k + 1)) % 2 ** 31 }, ...kind]);
   },
 };
 

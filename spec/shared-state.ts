@@ -10,10 +10,15 @@
 // code goes around them (Map.prototype.set.call, or writes into the buffer): `disagreement()`
 // finds that, and `concord run` asks it after every run. Keys are VM keys (integers in [0,
 // KEY_LIMIT)); the table is at most half full, so a probe for an absent key ends at a free slot.
-// `new Map(state)` is a plain copy to change.
+// `new Map(state)` is a plain copy to change. `instanceof SharedState` holds across copies of this
+// module (a user's executor importing Concord's package, Concord running from its sources): the
+// brand is a registered symbol, named for the table's layout.
 
 import type { Block } from './block.js';
 import { isKey, isValue } from './values.js';
+
+/** What every SharedState carries, whichever copy of this module made it: the table layout's version is in the name. */
+const BRAND = Symbol.for('concord.SharedState/1');
 
 /** A free slot's key cell (keys are never negative). */
 const FREE = -1;
@@ -59,10 +64,35 @@ export function withSharedState(block: Block): Block {
   return { ...block, preState: new SharedState(block.preState) };
 }
 
+/** How a block's pre-state reaches the executors (`--pre-state`, and each generated block of verify). */
+export const PRE_STATE_KINDS = ['map', 'shared'] as const;
+export type PreStateKind = (typeof PRE_STATE_KINDS)[number];
+
+/** The block as `kind` gives its pre-state to the executors: 'shared', a SharedState that their workers read; 'map', as it is. */
+export function withPreState(block: Block, kind: PreStateKind): Block {
+  return kind === 'shared' ? withSharedState(block) : block;
+}
+
+/** How a block's pre-state was handed over. */
+export function preStateKindOf(block: Block): PreStateKind {
+  return block.preState instanceof SharedState ? 'shared' : 'map';
+}
+
+/** What SharedState.disagreement found: in words, and the key whose value differs (absent: the table holds another count of entries). */
+export interface TableDisagreement {
+  readonly text: string;
+  readonly key?: number;
+}
+
 export class SharedState extends Map<number, number> {
   /** The table, for a worker: sharedTable(buffer). */
   readonly buffer: SharedArrayBuffer;
   #sealed = false;
+  readonly [BRAND] = true;
+
+  static override [Symbol.hasInstance](value: unknown): value is SharedState {
+    return value instanceof Map && (value as Partial<Record<typeof BRAND, unknown>>)[BRAND] === true;
+  }
 
   /** Throws a RangeError naming the first key that is not a VM key, or a value that is not a VM value (NaN among them: modular's slots use it as UNREAD). */
   constructor(entries: Iterable<readonly [number, number]> = []) {
@@ -85,18 +115,19 @@ export class SharedState extends Map<number, number> {
   }
 
   /**
-   * Where the table no longer holds what the Map does ("key 5: the table holds 3, the Map 4"), or
-   * null when it holds every entry and nothing else: O(size), for a check after untrusted code ran.
+   * Where the table no longer holds what the Map does ("key 5: the table holds 3, the Map 4", with
+   * that key), or null when it holds every entry and nothing else: O(size), for a check after
+   * untrusted code ran.
    */
-  disagreement(): string | null {
+  disagreement(): TableDisagreement | null {
     const t = sharedTable(this.buffer);
     for (const [key, value] of super.entries()) {
       const held = sharedGet(t, key);
-      if (!Object.is(held, value)) return `key ${key}: the table holds ${held}, the Map ${value}`;
+      if (!Object.is(held, value)) return { key, text: `key ${key}: the table holds ${held}, the Map ${value}` };
     }
     let held = 0;
     for (let h = 0; h <= t.mask; h++) if (t.keys[h] !== FREE) held++;
-    return held === this.size ? null : `the table holds ${held} entries, the Map ${this.size}`;
+    return held === this.size ? null : { text: `the table holds ${held} entries, the Map ${this.size}` };
   }
 
   override set(key: number, value: number): this {

@@ -1,5 +1,5 @@
-// Replay tokens and the seed/shard arithmetic: tokens round-trip and reject damage, a cv2_ token's
-// digest covers its whole run, cv1_ tokens still read as they did, and the shards of a run together
+// Replay tokens and the seed/shard arithmetic: tokens round-trip and reject damage, a cv3_ token's
+// digest covers its whole run, cv2_ and cv1_ tokens still read as they did, and the shards of a run together
 // cover exactly its batches, each once. The commands a failure prints rerun the failing call as it
 // was, and the blocks of two executors never overwrite each other.
 import fc from 'fast-check';
@@ -21,13 +21,16 @@ const sealed = sealToken(fields, [[0, 0], [3, 1]], undefined, run);
 describe('replay tokens', () => {
   it('round-trip and make one shell-safe word', () => {
     expect(decodeToken(encodeToken(sealed))).toEqual(sealed);
-    expect(encodeToken(sealed)).toMatch(/^cv2_[A-Za-z0-9_-]+$/);
+    expect(encodeToken(sealed)).toMatch(/^cv3_[A-Za-z0-9_-]+$/);
+    const older = sealToken(fields, [[0, 0], [3, 1]], undefined, run, 2);
+    expect(decodeToken(encodeToken(older))).toEqual(older);
+    expect(encodeToken(older)).toMatch(/^cv2_[A-Za-z0-9_-]+$/);
     expect(replayCommand(sealed)).toBe(`npx concord verify --replay ${encodeToken(sealed)}`);
   });
 
   // The digest covered the shrunk block alone: a token with a step of its path removed by hand
   // rebuilt that block at another thread count and replayed it as the failure.
-  it('seal a cv2_ token with a digest of the run it replays, thread count or schedule included, and of every other field but the executor', () => {
+  it('seal a cv3_ token with a digest of the run it replays, thread count or schedule included, and of every other field but the executor', () => {
     expect(digestMatches(sealed, run)).toBe(true);
     expect(digestMatches(sealed, [run[0], { ...run[1], threads: 4 }])).toBe(false);
     expect(digestMatches(sealToken(fields, [], undefined, [run[0], 1]), [run[0], 2])).toBe(false);
@@ -47,15 +50,17 @@ describe('replay tokens', () => {
     expect(replayCommand({ ...sealed, executor: 'test:sequential' })).toBe(`verifyExecutor(executor, { replay: '${encodeToken({ ...sealed, executor: 'test:sequential' })}' })`);
   });
 
-  it('refuse a cv2_ token without its steps and digest, which a cv1_ token may lack', () => {
+  it('refuse a cv3_ or cv2_ token without its steps and digest, which a cv1_ token may lack', () => {
     const word = (prefix: string, parts: unknown[]) => `${prefix}${Buffer.from(JSON.stringify(parts)).toString('base64url')}`;
     const head = [fields.executor, fields.check, 1, 40, -123, '4:0:2'];
     for (const tail of [[], [1], [0, '0.2-1']]) {
+      expect(() => decodeToken(word('cv3_', [...head, ...tail])), JSON.stringify(tail)).toThrow(/damaged/);
       expect(() => decodeToken(word('cv2_', [...head, ...tail])), JSON.stringify(tail)).toThrow(/damaged/);
       expect(decodeToken(word('cv1_', [...head, ...tail])).version).toBe(1);
     }
-    expect(decodeToken(word('cv2_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual(sealed);
-    expect(() => decodeToken('cv3_AAAA')).toThrow(/^--replay: "cv3_AAAA" is not a replay token \(they start with cv2_, or cv1_ for older ones\)$/);
+    expect(decodeToken(word('cv3_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual(sealed);
+    expect(decodeToken(word('cv2_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual({ ...sealed, version: 2 });
+    expect(() => decodeToken('cv4_AAAA')).toThrow(/^--replay: "cv4_AAAA" is not a replay token \(they start with cv3_, or cv2_ or cv1_ for older ones\)$/);
   });
 });
 

@@ -26,6 +26,17 @@ describe('SharedState', () => {
     }), { seed: 24, numRuns: 300 });
   });
 
+  // A user's executor imports the package's copy (dist/); Concord may run from its sources.
+  it('is recognised by instanceof across copies of its module, and a plain Map is not', async () => {
+    const other = (await import(new URL('../dist/spec/shared-state.js', import.meta.url).href)) as typeof import('../spec/shared-state.js');
+    expect(other.SharedState).not.toBe(SharedState);
+    const theirs = new other.SharedState([[1, 2]]);
+    expect(theirs instanceof SharedState).toBe(true);
+    expect(new SharedState([[1, 2]]) instanceof other.SharedState).toBe(true);
+    expect(new Map([[1, 2]]) instanceof SharedState).toBe(false);
+    expect(null instanceof SharedState).toBe(false);
+  });
+
   it('refuses a key that is not a VM key and a value that is not a number, naming them', () => {
     for (const key of [-1, KEY_LIMIT, 1.5, Number.NaN]) {
       expect(() => new SharedState([[key, 1]])).toThrow(new RangeError(`SharedState: key ${String(key)} is not an integer in [0, 2^32)`));
@@ -40,10 +51,10 @@ describe('SharedState', () => {
     const state = new SharedState([[1, 2], [9, 4]]);
     expect(state.disagreement()).toBeNull();
     Map.prototype.set.call(state, 9, 5);
-    expect(state.disagreement()).toBe('key 9: the table holds 4, the Map 5');
+    expect(state.disagreement()).toEqual({ key: 9, text: 'key 9: the table holds 4, the Map 5' });
     Map.prototype.set.call(state, 9, 4);
     Map.prototype.delete.call(state, 1);
-    expect(state.disagreement()).toBe('the table holds 2 entries, the Map 1');
+    expect(state.disagreement()).toEqual({ text: 'the table holds 2 entries, the Map 1' });
     expect(new SharedState().disagreement()).toBeNull();
     expect(sharedGet(sharedTable(new SharedState().buffer), 0)).toBe(0);
     expect(() => sharedTable(new SharedArrayBuffer(24 * 16))).toThrow('sharedTable: a buffer of 384 bytes is not a SharedState\'s (16 bytes a slot, a power of two of slots, 16 at least)');

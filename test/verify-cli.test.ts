@@ -1,6 +1,7 @@
 // `concord verify` end to end, in process: exit codes, the --json object, a user's executor module
 // (good, buggy, malformed), the failure report with its block file and replay token, seeds,
 // sharding and input errors. The fixtures import dist/, which `npm test` builds first.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { PLANTED } from '../properties/planted.js';
 import { MAX_SEED } from '../properties/runner.js';
 import { encodeToken } from '../properties/replay.js';
 
+const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const fixture = (name: string) => new URL(`./fixtures/verify/${name}`, import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), 'concord-verify-'));
 const aFile = join(out, 'a-file');
@@ -98,7 +100,7 @@ describe('concord verify', () => {
     expect(j.executors[0]).toMatchObject({ name: f.executor, label: f.label });
     expect(f.transactions).toBeLessThanOrEqual(3);
     expect(['stale read', 'wrong receipt']).toContain(f.explanation.anomaly);
-    expect(f.replay).toMatch(/^npx concord verify --replay cv2_/);
+    expect(f.replay).toMatch(/^npx concord verify --replay cv3_/);
     // A CI job sends the JSON to a file: its log still says what failed and how to replay it.
     expect(r.stderr).toBe(`concord verify: FAIL ${f.label}: ${f.check} check (${f.setting}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} steps; replay: ${f.replay}\n`);
     // The block file is a valid block on which the module really differs from the reference.
@@ -126,7 +128,7 @@ describe('concord verify', () => {
     expect(r.stdout).toMatch(/anomaly {6}(stale read|wrong receipt)/);
     expect(r.stdout).toMatch(/block {8}\d transactions?/);
     expect(r.stdout).toMatch(/block file {3}.*\.block\.json/);
-    expect(r.stdout).toMatch(/replay {7}npx concord verify --replay cv2_\S+/);
+    expect(r.stdout).toMatch(/replay {7}npx concord verify --replay cv3_\S+/);
     expect(r.stdout).toMatch(/seed {9}\d+, path [\d:]+/);
   });
 
@@ -177,9 +179,9 @@ describe('concord verify', () => {
     expect(caught.length).toBeLessThan(PLANTED.length);
     expect(r.stdout).toMatch(new RegExp(`^FAIL ${caught[0]}: \\w+ check`, 'm'));
     expect(r.stdout).toMatch(/^ {2}anomaly {6}\S/m);
-    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv2_\S+$/m);
+    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv3_\S+$/m);
     expect(r.stdout).toContain(`each replay prints its full report, as above; their blocks are in ${out}\n`);
-    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +npx concord verify --replay cv2_\\S+$`, 'm'));
+    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +npx concord verify --replay cv3_\\S+$`, 'm'));
     // The per-executor summary lines up too.
     const counts = r.stdout.split('\n').filter((l) => /^ {2}planted:\S+ +\d+ blocks/.test(l)).map((l) => l.indexOf(' blocks'));
     expect(counts).toHaveLength(PLANTED.length);
@@ -268,6 +270,28 @@ describe('concord verify', () => {
     ]);
     expect(j.failures).toHaveLength(1);
     expect(j.failures[0]).toMatchObject({ check: 'big-blocks', transactions: 65, explanation: { anomaly: 'stale read', tx: 64 } });
+  });
+
+  it('hands half the blocks over as a SharedState, and catches an executor right on every Map that reads the table wrongly', async () => {
+    const module = fixture('table-reader.mjs');
+    const r = await verify({ executor: [module], runs: '200', json: true });
+    expect(r.code).toBe(1);
+    const [f] = JSON.parse(r.stdout).failures;
+    expect(f).toMatchObject({ check: 'equivalence', preState: 'shared', transactions: 1, explanation: { key: 0, expected: '-1' } });
+    expect(f.setting).toMatch(/^threads \d, shared pre-state$/);
+    expect(f.token).toMatch(/^cv3_/);
+    const again = JSON.parse((await verify({ replay: f.token, json: true })).stdout);
+    expect(again).toMatchObject({ ok: false, reproduced: true, failures: [{ preState: 'shared', block: f.block }] });
+    // The rerun line carries the kind: the block file alone, as a Map, passes.
+    const text = await verify({ executor: [module], runs: '200' });
+    const rerun = /\(rerun: npx concord run (\S+) --pre-state shared --executor \S+table-reader\.mjs --threads \d --warmup 0 --check\)$/m.exec(text.stdout);
+    expect(rerun).not.toBeNull();
+    const run = (...flags: string[]) => spawnSync(process.execPath, [cli, 'run', rerun![1]!, '--executor', module, '--warmup', '0', '--check', ...flags], { encoding: 'utf8' });
+    expect(run('--pre-state', 'shared').status).toBe(1);
+    expect(run().status).toBe(0);
+    // The built-ins read the same blocks from their tables, and pass.
+    const builtIns = JSON.parse((await verify({ executor: ['block-stm', 'modular'], runs: '200', json: true })).stdout);
+    expect(builtIns.failures).toEqual([]);
   });
 
   it('stops a slow executor part-way through its first batch at the time limit, and exits 0 saying the limit cut it', async () => {

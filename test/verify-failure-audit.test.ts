@@ -69,7 +69,7 @@ describe('an executor whose cache leaks from block to block', () => {
       expect(existsSync(f.earlier[0].blockFile)).toBe(true);
       const text = await verify({ executor: [keepsState], runs: '500', seed, out });
       expect(text.stdout).toMatch(/^ {2}fails only {3}after the blocks run before it on the same executor instance \(state kept between blocks\): on a fresh instance this block passes, and fails after the blocks run before it, every time \(after the last one of them too\)/m);
-      expect(text.stdout).toMatch(/^ {2}earlier {6}1 block this one fails after, oldest first \(run them in this order on one instance, then this block\)\n {15}\S+-before-1\.block\.json \(threads \d\)$/m);
+      expect(text.stdout).toMatch(/^ {2}earlier {6}1 block this one fails after, oldest first \(run them in this order on one instance, then this block\)\n {15}\S+-before-1\.block\.json \(threads \d(, --pre-state shared)?\)$/m);
     });
   }
 });

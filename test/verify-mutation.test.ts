@@ -67,6 +67,22 @@ describe('concord verify on an executor that changes the block it is given', () 
     expect(again.failures[0].numShrinks).toBe(f.numShrinks);
   });
 
+  it('catches an executor that writes into the table of a SharedState pre-state, which the Map beside it does not show', async () => {
+    const module = executor('writes-table', 'if (block.preState.buffer) { const t = new Float64Array(block.preState.buffer); const n = t.length / 2; '
+      + 'for (let h = 0; h < n; h++) if (t[h] !== -1) { t[n + h] += 1; break; } }');
+    const r = await verify({ executor: [module], json: true });
+    expect(r.code).toBe(1);
+    const [f] = JSON.parse(r.stdout).failures;
+    expect(f).toMatchObject({ preState: 'shared', explanation: { anomaly: 'changed input', tx: -1, key: expect.any(Number), expected: 'the table holds what the Map does (as given)' } });
+    expect(f.setting).toMatch(/, shared pre-state$/);
+    expect(f.explanation.actual).toMatch(/^key \d+: the table holds -?\d+, the Map -?\d+ \(after execute\(\)\)$/);
+    expect(f.explanation.detail).toMatch(/^The executor writes-table \(\S+\) changed the table of the SharedState it was given as the pre-state \(key \d+: /);
+    expect(f.transactions).toBe(1);
+    const rerun = spawnSync(process.execPath, [cli, 'run', f.blockFile, '--executor', module, '--pre-state', 'shared', '--check', '--warmup', '0'], { encoding: 'utf8' });
+    expect(rerun.status).toBe(1);
+    expect(rerun.stderr).toMatch(/changed the table of the SharedState it was given as the pre-state/);
+  });
+
   it('prints the explanation with the rerun and replay lines on a terminal', async () => {
     const r = await verify({ executor: [executor('pops-to-print', 'block.txs.pop();')] });
     expect(r.code).toBe(1);
@@ -77,7 +93,7 @@ describe('concord verify on an executor that changes the block it is given', () 
     expect(r.stdout).toMatch(/^ {2}actual {7}0 transactions \(after execute\(\)\)$/m);
     expect(r.stdout).toMatch(/^ {2}why {10}The executor pops-to-print \(\S+\) changed the block it was given: the list of transactions was 1 long before execute\(\) and is 0 long after\. /m);
     expect(r.stdout).toMatch(/^ {2}block file {3}\S+\.block\.json {2}\(rerun: npx concord run \S+\.block\.json --executor \S+pops-to-print\.mjs --threads \d --warmup 0 --check\)$/m);
-    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv2_\S+$/m);
+    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv3_\S+$/m);
   });
 
   it('says so when an executor changed the block and threw as well', async () => {

@@ -15,7 +15,7 @@
 import type { Block } from '../spec/block.js';
 import { keyName } from '../spec/contracts.js';
 import { plural } from '../spec/plural.js';
-import { SharedState } from '../spec/shared-state.js';
+import { restoreTable, SharedState, tableDisagreement } from '../spec/shared-state.js';
 import { ELLE, type Explanation } from './explain.js';
 
 /**
@@ -58,6 +58,8 @@ type Snapshot = unknown;
 /** The block as it was, to compare with after execute() and to put back. */
 export interface BlockSnapshot {
   readonly block: Snapshot;
+  /** The block's pre-state when it is a SharedState: the object itself, which a copy of its entries would not tell from a Map put in its place. */
+  readonly shared?: SharedState;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && !(v instanceof Float64Array);
@@ -82,7 +84,7 @@ function snapshot(v: unknown): Snapshot {
 }
 
 export function snapshotBlock(block: Block): BlockSnapshot {
-  return { block: snapshot(block) };
+  return { block: snapshot(block), ...(block.preState instanceof SharedState ? { shared: block.preState } : {}) };
 }
 
 /** Where a value first differs from its snapshot: the path (record fields, list indexes, map keys), both values as text, and `lengths` when it is a list's length. */
@@ -218,6 +220,7 @@ function fieldText(path: readonly (string | number)[]): string {
  * programs, keep their references); undefined when nothing changed. `executor` names the executor.
  */
 export function undoChange(snap: BlockSnapshot, block: Block, executor: string): Explanation | undefined {
+  if (snap.shared && block.preState !== snap.shared) return replacedSharedState(snap, snap.shared, block, executor);
   const d = difference(snap.block, block);
   if (!d) return undefined;
   restored(snap.block, block);
@@ -258,14 +261,34 @@ export function undoChange(snap: BlockSnapshot, block: Block, executor: string):
 }
 
 /**
+ * An executor that put another object in the place of the SharedState it was given as the
+ * pre-state (a Map of the same entries, say: the rest of the run would read it as a Map pre-state
+ * while its report says shared), explained, with the SharedState put back and the rest of the
+ * block as it was.
+ */
+function replacedSharedState(snap: BlockSnapshot, shared: SharedState, block: Block, executor: string): Explanation {
+  const now = block.preState instanceof Map ? `a ${block.preState.constructor.name}` : String(block.preState);
+  restored(snap.block, block);
+  (block as { preState: Block['preState'] }).preState = shared;
+  return {
+    anomaly: 'changed input', elle: ELLE['changed input'], tx: -1,
+    expected: 'the SharedState (as given)', actual: `${now} (after execute())`,
+    detail: `The executor ${executor} replaced the SharedState it was given as the pre-state with ${now}. `
+      + 'An executor must leave its input as it found it (the caller keeps the block, runs it again, compares with it): copy what it needs to change.',
+  };
+}
+
+/**
  * How an executor changed the table of the SharedState it was given as the pre-state (a worker
  * that wrote into the buffer its workers read), when the Map beside it is as it was; undefined
- * when the table holds what the Map does, or the pre-state is a Map. The table is not put back:
- * the caller drops the block (a verify check stops at its failure). O(size).
+ * when the table holds what the Map does, or the pre-state is a Map. The table is put back as the
+ * Map holds it (a verify check stops at its failure, but the block stays in the history its
+ * instance's reruns replay). O(size).
  */
 export function tableChange(block: Block, executor: string): Explanation | undefined {
-  const found = block.preState instanceof SharedState ? block.preState.disagreement() : null;
+  const found = block.preState instanceof SharedState ? tableDisagreement(block.preState) : null;
   if (found === null) return undefined;
+  restoreTable(block.preState as SharedState);
   const { key, text } = found;
   return {
     anomaly: 'changed input', elle: ELLE['changed input'], tx: -1, ...(key === undefined ? {} : { key, keyName: keyName(key, block.entityNames) }),

@@ -13,7 +13,7 @@
 // block at another thread count and replay it as the failure. Version 2 (cv2_) digests the whole
 // run and every field a replay reads but the executor. Version 3 (cv3_), what Concord makes, is
 // version 2 for checks that also draw how each block's pre-state is handed over (a Map or a
-// SharedState, equivalence.ts preStateArb): a cv1_ or cv2_ token replays with the inputs the
+// SharedState, equivalence.ts drawsPreStateKind): a cv1_ or cv2_ token replays with the inputs the
 // checks drew before (CheckDef.legacyInputs), where every pre-state is a Map.
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did
 // not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ or cv3_ token always has

@@ -31,7 +31,7 @@ import { exhaustiveCheck } from './enumerate.js';
 import { minimize } from './minimize.js';
 import { interleavingCheck } from './simulated.js';
 import {
-  blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sealToken, type CheckName, type FailsOnly, type ReplayToken, type ShrinkStep, type TokenFields, type TokenV1,
+  blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sealToken, type CheckName, type FailsOnly, type ReplayToken, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
 } from './replay.js';
 
 /** How to build one executor under test; `create` is called once per run and closed at its end. */
@@ -473,6 +473,17 @@ function inputChoices(check: CheckDef, rest: readonly unknown[]): readonly (read
 const MIN_SHRINK_MS = 2000;
 /** Reruns of a fresh counterexample before it is shrunk: one that passes shows a failure that comes and goes. */
 const FLAKY_PROBES = 2;
+/** A run that replays a token's path, and the version of the token its failure prints (2: the checks' inputs before they drew the pre-state kind, which a cv1_ token's path leads through). */
+interface TokenRun {
+  readonly path: string;
+  readonly sealVersion: SealedToken['version'];
+}
+
+/** A check's inputs after the block (`rest`) whose pre-state kind, drawn last, is a SharedState, with a Map instead; undefined for any other. */
+function withMapPreState(rest: readonly unknown[]): readonly unknown[] | undefined {
+  return rest.length > 0 && rest[rest.length - 1] === 'shared' ? [...rest.slice(0, -1), 'map'] : undefined;
+}
+
 /** Runs each shrink candidate gets, alternatives included, when the counterexample came and went. */
 const FLAKY_TRIES = 3;
 
@@ -485,7 +496,7 @@ const FLAKY_TRIES = 3;
  * before it counts as passing.
  */
 async function checkBatch(
-  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | { path: string },
+  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | TokenRun,
   outDir?: string, rerun?: Rerun, replayedFailsOnly?: FailsOnly, limit = NO_LIMIT,
 ): Promise<BatchEnd> {
   // What the subject ran before the run that failed last, which is the reported one's (the shrunk block's).
@@ -570,11 +581,26 @@ async function checkBatch(
       }
       return false;
     }, shrinkUntil);
+    // fast-check shrinks a SharedState pre-state to a Map, but not where minimize() shrinks alone
+    // or past SHRINK_BUDGET: the shrunk block under a Map, once, so a failure needs the table
+    // only when it says so.
+    const asMap = withMapPreState(rest);
+    let mapped = 0;
+    if (asMap) {
+      const number = attempt++;
+      for (let t = 0; t < tries && mapped === 0; t++) {
+        if (await checkOnce([spec, ...asMap])) continue;
+        rest = asMap;
+        kept.push([number, 0]);
+        mapped = 1;
+      }
+    }
     capped = outOfTime ? 'time' : stopped && 'attempts';
     const shrunk: CheckInput = [spec, ...rest];
     const cap = capped || undefined;
-    tokenOf = (fields) => sealToken(fields, kept, cap, shrunk);
-    shrinks += steps;
+    const version = 'path' in run ? run.sealVersion : 3;
+    tokenOf = (fields) => sealToken(fields, kept, cap, shrunk, version);
+    shrinks += steps + mapped;
     if (rerun) how = await howItFails(rerun.source, subject, check, shrunk, failedAfter);
     // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
     else if (steps > 0) await check.run(subject, o, shrunk);
@@ -624,11 +650,19 @@ async function replayShrunk(
     rest = r;
     return true;
   });
+  // The step after minimize()'s, as checkBatch takes it: the shrunk block under a Map.
+  const asMap = withMapPreState(rest);
+  let mapped = 0;
+  if (asMap && kept.has(attempt)) {
+    if (kept.get(attempt) !== 0) throw damagedToken();
+    rest = asMap;
+    mapped = 1;
+  }
   const input: CheckInput = [spec, ...rest];
-  if (steps !== token.minimized.length || !digestMatches(token, input)) throw damagedToken();
+  if (steps + mapped !== token.minimized.length || !digestMatches(token, input)) throw damagedToken();
   for (let runs = 1; runs <= repeat; runs++) {
     if (await check.run(subject, o, input)) continue;
-    const shrinks = token.path.split(':').length - 1 + steps;
+    const shrinks = token.path.split(':').length - 1 + steps + mapped;
     // How the shrinking stopped is the token's: this rebuild tried no candidate, so its own cap says nothing.
     const stopped = token.shrunk ? token.shrunk.capped ?? false : capped && 'attempts';
     const how: HowItFails = token.failsOnly ? { failsOnly: token.failsOnly, replayed: true } : {};
@@ -815,7 +849,7 @@ export async function replayFailure(
       // A token made before the shrinking's steps were recorded shrinks again on every run.
       while (!report && runs < repeat) {
         runs++;
-        ({ failure: report } = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, { path: token.path }, outDir, undefined, token.failsOnly));
+        ({ failure: report } = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, { path: token.path, sealVersion: 2 }, outDir, undefined, token.failsOnly));
       }
     }
   } finally {

@@ -7,7 +7,7 @@
 // a block past about 5x. Every executor, the reference and the sequential one included, reads a
 // SharedState as the Map it is; only the ones that know the class read the table.
 // Invariants: set, delete and clear throw once it is built, so the table and the Map agree unless
-// code goes around them (Map.prototype.set.call, or writes into the buffer): `disagreement()`
+// code goes around them (Map.prototype.set.call, or writes into the buffer): `tableDisagreement(state)`
 // finds that, and `concord run` asks it after every run. Keys are VM keys (integers in [0,
 // KEY_LIMIT)); the table is at most half full, so a probe for an absent key ends at a free slot.
 // `new Map(state)` is a plain copy to change. `instanceof SharedState` holds across copies of this
@@ -78,10 +78,43 @@ export function preStateKindOf(block: Block): PreStateKind {
   return block.preState instanceof SharedState ? 'shared' : 'map';
 }
 
-/** What SharedState.disagreement found: in words, and the key whose value differs (absent: the table holds another count of entries). */
+/** What tableDisagreement found: in words, and the key whose value differs (absent: the table holds another count of entries). */
 export interface TableDisagreement {
   readonly text: string;
   readonly key?: number;
+}
+
+/*
+ * The two below read the Map through Map's own methods and the table through its buffer, never
+ * through the state's methods: they serve a SharedState of another copy of this module alike.
+ */
+
+/**
+ * Where the state's table no longer holds what its Map does ("key 5: the table holds 3, the Map
+ * 4", with that key), or null when it holds every entry and nothing else: O(size), for a check
+ * after untrusted code ran (`concord run`, verify).
+ */
+export function tableDisagreement(state: SharedState): TableDisagreement | null {
+  const t = sharedTable(state.buffer);
+  for (const [key, value] of Map.prototype.entries.call(state) as MapIterator<[number, number]>) {
+    const held = sharedGet(t, key);
+    if (!Object.is(held, value)) return { key, text: `key ${key}: the table holds ${held}, the Map ${value}` };
+  }
+  let held = 0;
+  for (let h = 0; h <= t.mask; h++) if (t.keys[h] !== FREE) held++;
+  const size = Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!.call(state) as number;
+  return held === size ? null : { text: `the table holds ${held} entries, the Map ${size}` };
+}
+
+/** Writes the state's table again from its Map: as it is built, or after code wrote into the buffer (tableDisagreement found it). */
+export function restoreTable(state: SharedState): void {
+  const t = sharedTable(state.buffer);
+  t.keys.fill(FREE);
+  for (const [key, value] of Map.prototype.entries.call(state) as MapIterator<[number, number]>) {
+    const h = slotOf(t, key);
+    t.keys[h] = key;
+    t.values[h] = value;
+  }
 }
 
 export class SharedState extends Map<number, number> {
@@ -91,6 +124,8 @@ export class SharedState extends Map<number, number> {
   readonly [BRAND] = true;
 
   static override [Symbol.hasInstance](value: unknown): value is SharedState {
+    // A subclass asks its own prototype chain, as instanceof does.
+    if (this !== SharedState) return Function.prototype[Symbol.hasInstance].call(this, value);
     return value instanceof Map && (value as Partial<Record<typeof BRAND, unknown>>)[BRAND] === true;
   }
 
@@ -104,30 +139,8 @@ export class SharedState extends Map<number, number> {
     }
     const slots = 2 ** Math.ceil(Math.log2(Math.max(16, 2 * this.size)));
     this.buffer = new SharedArrayBuffer(slots * 16);
-    const t = sharedTable(this.buffer);
-    t.keys.fill(FREE);
-    for (const [key, value] of super.entries()) {
-      const h = slotOf(t, key);
-      t.keys[h] = key;
-      t.values[h] = value;
-    }
+    restoreTable(this);
     this.#sealed = true;
-  }
-
-  /**
-   * Where the table no longer holds what the Map does ("key 5: the table holds 3, the Map 4", with
-   * that key), or null when it holds every entry and nothing else: O(size), for a check after
-   * untrusted code ran.
-   */
-  disagreement(): TableDisagreement | null {
-    const t = sharedTable(this.buffer);
-    for (const [key, value] of super.entries()) {
-      const held = sharedGet(t, key);
-      if (!Object.is(held, value)) return { key, text: `key ${key}: the table holds ${held}, the Map ${value}` };
-    }
-    let held = 0;
-    for (let h = 0; h <= t.mask; h++) if (t.keys[h] !== FREE) held++;
-    return held === this.size ? null : { text: `the table holds ${held} entries, the Map ${this.size}` };
   }
 
   override set(key: number, value: number): this {

@@ -9,7 +9,8 @@ import { contractProgram } from '../spec/contracts.js';
 import { executeReference } from '../spec/reference.js';
 import { blockResult } from '../spec/result.js';
 import { blockSpecArb, buildBlock, type BlockSpec } from '../properties/arbitraries.js';
-import { snapshotBlock, undoChange } from '../properties/block-change.js';
+import { snapshotBlock, tableChange, undoChange } from '../properties/block-change.js';
+import { SharedState, sharedTable, withSharedState } from '../spec/shared-state.js';
 import { afterEarlierBlocks, explain, formatExplanation, sameResult } from '../properties/explain.js';
 import { PRE_STATE } from '../properties/trace.js';
 import { blockOf } from './helpers.js';
@@ -397,6 +398,21 @@ describe('undoChange: an executor that changed the block it was given', () => {
     { ops: [['const', 'r1', 5], ['write', 'r0', 'r1']], args: [2, 9] },
   ], [[1, 1], [2, 7]]);
   type Writable = { -readonly [K in keyof Block]: unknown } & { txs: { args: number[]; gasLimit: number }[]; preState: Map<number, number> };
+
+  it('puts back a SharedState replaced by a Map of its entries, and a table written into, saying which', () => {
+    const block = withSharedState(given());
+    const shared = block.preState as SharedState;
+    const snap = snapshotBlock(block);
+    (block as Writable).preState = new Map(shared);
+    expect(undoChange(snap, block, 'mine')).toMatchObject({ anomaly: 'changed input', tx: -1, expected: 'the SharedState (as given)', actual: 'a Map (after execute())' });
+    expect(block.preState).toBe(shared);
+    expect(undoChange(snap, block, 'mine')).toBeUndefined();
+    sharedTable(shared.buffer).values.fill(5);
+    expect(undoChange(snap, block, 'mine')).toBeUndefined();
+    expect(tableChange(block, 'mine')).toMatchObject({ anomaly: 'changed input', key: 1, keyName: '#0.seq', actual: 'key 1: the table holds 5, the Map 1 (after execute())' });
+    expect(tableChange(block, 'mine')).toBeUndefined();
+    expect(tableChange(given(), 'mine')).toBeUndefined();
+  });
 
   it('finds no change in generated blocks nobody wrote to', () => {
     fc.assert(fc.property(blockSpecArb({ maxTxs: 20 }), (spec) => {

@@ -3,7 +3,7 @@
 // executor, the reference first, reads it as the Map it is.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SharedState, sharedGet, sharedTable } from '../spec/shared-state.js';
+import { restoreTable, SharedState, sharedGet, sharedTable, tableDisagreement } from '../spec/shared-state.js';
 import { executeReference } from '../spec/reference.js';
 import { KEY_LIMIT } from '../spec/values.js';
 import { generate } from '../bench/workloads.js';
@@ -35,6 +35,11 @@ describe('SharedState', () => {
     expect(new SharedState([[1, 2]]) instanceof other.SharedState).toBe(true);
     expect(new Map([[1, 2]]) instanceof SharedState).toBe(false);
     expect(null instanceof SharedState).toBe(false);
+    // A subclass is asked as instanceof asks any class: by its prototype chain.
+    class Mine extends SharedState {}
+    expect(new Mine([[1, 2]]) instanceof SharedState).toBe(true);
+    expect(new Mine([[1, 2]]) instanceof Mine).toBe(true);
+    expect(theirs instanceof Mine).toBe(false);
   });
 
   it('refuses a key that is not a VM key and a value that is not a number, naming them', () => {
@@ -49,13 +54,21 @@ describe('SharedState', () => {
 
   it('says where its table stopped holding what its Map holds, and refuses a buffer that is not a table', () => {
     const state = new SharedState([[1, 2], [9, 4]]);
-    expect(state.disagreement()).toBeNull();
+    expect(tableDisagreement(state)).toBeNull();
     Map.prototype.set.call(state, 9, 5);
-    expect(state.disagreement()).toEqual({ key: 9, text: 'key 9: the table holds 4, the Map 5' });
+    expect(tableDisagreement(state)).toEqual({ key: 9, text: 'key 9: the table holds 4, the Map 5' });
     Map.prototype.set.call(state, 9, 4);
     Map.prototype.delete.call(state, 1);
-    expect(state.disagreement()).toEqual({ text: 'the table holds 2 entries, the Map 1' });
-    expect(new SharedState().disagreement()).toBeNull();
+    expect(tableDisagreement(state)).toEqual({ text: 'the table holds 2 entries, the Map 1' });
+    restoreTable(state);
+    expect(tableDisagreement(state)).toBeNull();
+    expect(sharedGet(sharedTable(state.buffer), 1)).toBe(0);
+    const t = sharedTable(state.buffer);
+    t.values.fill(7);
+    expect(tableDisagreement(state)).toEqual({ key: 9, text: 'key 9: the table holds 7, the Map 4' });
+    restoreTable(state);
+    expect(sharedGet(t, 9)).toBe(4);
+    expect(tableDisagreement(new SharedState())).toBeNull();
     expect(sharedGet(sharedTable(new SharedState().buffer), 0)).toBe(0);
     expect(() => sharedTable(new SharedArrayBuffer(24 * 16))).toThrow('sharedTable: a buffer of 384 bytes is not a SharedState\'s (16 bytes a slot, a power of two of slots, 16 at least)');
   });

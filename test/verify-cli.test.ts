@@ -294,6 +294,31 @@ describe('concord verify', () => {
     expect(builtIns.failures).toEqual([]);
   });
 
+  // Past a size (--txs 150 here) minimize() shrinks alone and fast-check does not shrink the kind.
+  it('tries a shrunk block under a Map where fast-check does not shrink: only a failure that needs the table says shared', async () => {
+    const r = await verify({ executor: [fixture('wrong-at-three.mjs')], txs: '150', runs: '4', seed: '1', json: true });
+    const [f] = JSON.parse(r.stdout).failures;
+    expect(f.setting).toBe('threads 3, repeat 1 of 2');
+    expect(f.preState).toBeUndefined();
+    const again = JSON.parse((await verify({ replay: f.token, json: true })).stdout);
+    expect(again.failures[0]).toMatchObject({ setting: f.setting, numShrinks: f.numShrinks, block: f.block });
+    const needs = JSON.parse((await verify({ executor: [fixture('table-reader.mjs')], txs: '150', runs: '40', json: true })).stdout).failures[0];
+    expect(needs).toMatchObject({ preState: 'shared', transactions: 1 });
+    expect(needs.setting).toMatch(/, shared pre-state$/);
+  });
+
+  // Before the checks drew the pre-state kind: its replay uses their inputs of then, and so must the token it prints.
+  it('replays a cv1_ token made before the shrinking steps were recorded, and prints a cv2_ token that replays the same block', async () => {
+    const old = encodeToken({ version: 1, executor: fixture('wrong-at-three.mjs'), check: 'determinism', minTxs: 1, maxTxs: 20, seed: 65536, path: '0' });
+    const first = JSON.parse((await verify({ replay: old, json: true })).stdout);
+    expect(first).toMatchObject({ ok: false, reproduced: true });
+    const [f] = first.failures;
+    expect(f.token).toMatch(/^cv2_/);
+    expect(f.preState).toBeUndefined();
+    const again = JSON.parse((await verify({ replay: f.token, json: true })).stdout);
+    expect(again).toMatchObject({ ok: false, reproduced: true, failures: [{ token: f.token, block: f.block }] });
+  });
+
   it('stops a slow executor part-way through its first batch at the time limit, and exits 0 saying the limit cut it', async () => {
     // slow-reference takes 100 ms a block: a batch is 5 s of equivalence, 15 s of determinism (six runs a block).
     const started = performance.now();

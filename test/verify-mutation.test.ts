@@ -83,6 +83,13 @@ describe('concord verify on an executor that changes the block it is given', () 
     expect(rerun.stderr).toMatch(/changed the table of the SharedState it was given as the pre-state/);
   });
 
+  it('catches an executor that puts a Map in the place of the SharedState it was given, and puts the SharedState back', async () => {
+    const module = executor('replaces-shared', 'if (block.preState.buffer) block.preState = new Map(block.preState);');
+    const [f] = JSON.parse((await verify({ executor: [module], json: true })).stdout).failures;
+    expect(f).toMatchObject({ preState: 'shared', explanation: { anomaly: 'changed input', expected: 'the SharedState (as given)', actual: 'a Map (after execute())' } });
+    expect(f.explanation.detail).toMatch(/^The executor replaces-shared \(\S+\) replaced the SharedState it was given as the pre-state with a Map\. /);
+  });
+
   it('prints the explanation with the rerun and replay lines on a terminal', async () => {
     const r = await verify({ executor: [executor('pops-to-print', 'block.txs.pop();')] });
     expect(r.code).toBe(1);

@@ -260,6 +260,18 @@ export function undoChange(snap: BlockSnapshot, block: Block, executor: string):
   };
 }
 
+/** What an executor put in the place of a pre-state, in words ("a Map", "null"), whatever it is (a Proxy, an object with no prototype). */
+function described(v: unknown): string {
+  if (v === null || typeof v !== 'object') return String(v);
+  try {
+    if (v instanceof Map) return Object.getPrototypeOf(v) === Map.prototype ? 'a Map' : 'a subclass of Map';
+    const kind = Object.prototype.toString.call(v).slice(8, -1);
+    return `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind}`;
+  } catch {
+    return 'an object';
+  }
+}
+
 /**
  * An executor that put another object in the place of the SharedState it was given as the
  * pre-state (a Map of the same entries, say: the rest of the run would read it as a Map pre-state
@@ -267,9 +279,11 @@ export function undoChange(snap: BlockSnapshot, block: Block, executor: string):
  * block as it was.
  */
 function replacedSharedState(snap: BlockSnapshot, shared: SharedState, block: Block, executor: string): Explanation {
-  const now = block.preState instanceof Map ? `a ${block.preState.constructor.name}` : String(block.preState);
-  restored(snap.block, block);
+  const now = described(block.preState);
+  // The SharedState back first: what the executor put in its place is not Concord's to restore.
   (block as { preState: Block['preState'] }).preState = shared;
+  restored(snap.block, block);
+  restoreTable(shared);
   return {
     anomaly: 'changed input', elle: ELLE['changed input'], tx: -1,
     expected: 'the SharedState (as given)', actual: `${now} (after execute())`,

@@ -158,7 +158,10 @@ export async function checkRun(
   } catch (e) {
     outcome = { thrown: e };
   }
-  const changed = undoChange(before, block, subject.label ?? subject.name) ?? tableChange(block, subject.label ?? subject.name);
+  // Both, so that a table written into beside the Map is put back too (the Map's change is the one told).
+  const changedBlock = undoChange(before, block, subject.label ?? subject.name);
+  const changedTable = tableChange(block, subject.label ?? subject.name);
+  const changed = changedBlock ?? changedTable;
   if (changed) {
     o.fail({ spec, block, setting, threads, explanation: changed, ...('thrown' in outcome ? thrown(outcome.thrown) : {}) });
     return false;

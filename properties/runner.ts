@@ -28,7 +28,7 @@ import {
 } from './equivalence.js';
 import { afterEarlierBlocks, sameResult, type Explanation } from './explain.js';
 import { exhaustiveCheck } from './enumerate.js';
-import { minimize } from './minimize.js';
+import { attemptCap, minimize } from './minimize.js';
 import { interleavingCheck } from './simulated.js';
 import {
   blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sealToken, type CheckName, type FailsOnly, type ReplayToken, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
@@ -583,11 +583,12 @@ async function checkBatch(
     }, shrinkUntil);
     // fast-check shrinks a SharedState pre-state to a Map, but not where minimize() shrinks alone
     // or past SHRINK_BUDGET: the shrunk block under a Map, once, so a failure needs the table
-    // only when it says so.
+    // only when it says so. Numbered past any attempt of minimize()'s (a replay's minimize() has
+    // no deadline, and would take the number after a time-limited one's for its own).
     const asMap = withMapPreState(rest);
     let mapped = 0;
     if (asMap) {
-      const number = attempt++;
+      const number = attemptCap(input[0]);
       for (let t = 0; t < tries && mapped === 0; t++) {
         if (await checkOnce([spec, ...asMap])) continue;
         rest = asMap;
@@ -652,9 +653,10 @@ async function replayShrunk(
   });
   // The step after minimize()'s, as checkBatch takes it: the shrunk block under a Map.
   const asMap = withMapPreState(rest);
+  const mapStep = attemptCap(found[0]);
   let mapped = 0;
-  if (asMap && kept.has(attempt)) {
-    if (kept.get(attempt) !== 0) throw damagedToken();
+  if (asMap && kept.has(mapStep)) {
+    if (kept.get(mapStep) !== 0) throw damagedToken();
     rest = asMap;
     mapped = 1;
   }

@@ -10,7 +10,9 @@ import { executeReference } from '../spec/reference.js';
 import { blockResult } from '../spec/result.js';
 import { blockSpecArb, buildBlock, type BlockSpec } from '../properties/arbitraries.js';
 import { snapshotBlock, tableChange, undoChange } from '../properties/block-change.js';
-import { SharedState, sharedTable, withSharedState } from '../spec/shared-state.js';
+import { SharedState, sharedTable, tableDisagreement, withSharedState } from '../spec/shared-state.js';
+import { checkRun, type Subject } from '../properties/equivalence.js';
+import { newObserver } from '../properties/runner.js';
 import { afterEarlierBlocks, explain, formatExplanation, sameResult } from '../properties/explain.js';
 import { PRE_STATE } from '../properties/trace.js';
 import { blockOf } from './helpers.js';
@@ -412,6 +414,43 @@ describe('undoChange: an executor that changed the block it was given', () => {
     expect(tableChange(block, 'mine')).toMatchObject({ anomaly: 'changed input', key: 1, keyName: '#0.seq', actual: 'key 1: the table holds 5, the Map 1 (after execute())' });
     expect(tableChange(block, 'mine')).toBeUndefined();
     expect(tableChange(given(), 'mine')).toBeUndefined();
+  });
+
+  it('puts back a SharedState changed and then replaced, and says what replaced it whatever it is', () => {
+    for (const [replacement, words] of [
+      [(s: SharedState) => { Map.prototype.set.call(s, 1, 99); sharedTable(s.buffer).values.fill(99); return new Map(s); }, 'a Map'],
+      [() => Object.create(null) as unknown, 'an Object'],
+      [(s: SharedState) => new Proxy(new Map(s), {}), 'a Map'],
+      [() => null, 'null'],
+    ] as const) {
+      const block = withSharedState(given());
+      const shared = block.preState as SharedState;
+      const snap = snapshotBlock(block);
+      (block as Writable).preState = replacement(shared) as Map<number, number>;
+      expect(undoChange(snap, block, 'mine'), words).toMatchObject({ anomaly: 'changed input', actual: `${words} (after execute())` });
+      expect(block.preState).toBe(shared);
+      expect([...shared]).toEqual([[1, 1], [2, 7]]);
+      expect(tableDisagreement(shared)).toBeNull();
+    }
+  });
+
+  it('in a verify run, puts back a table written into beside a Map changed around its seal, and tells the Map\'s change', async () => {
+    const spec: BlockSpec = { keys: 3, pre: [{ entity: 0, field: 1, value: 4 }], gasLimit: null, txs: [{ kind: 'code', body: [], gas: 100_000 }] };
+    const block = withSharedState(buildBlock(spec));
+    const shared = block.preState as SharedState;
+    const subject: Subject = {
+      name: 'both', coverage: [], close: async () => {},
+      execute: async (b) => {
+        Map.prototype.set.call(b.preState, 1, 5);
+        sharedTable(shared.buffer).values.fill(5);
+        return executeReference(b);
+      },
+    };
+    const o = newObserver(subject);
+    expect(await checkRun(subject, o, spec, block, executeReference(block), 1, 'threads 1, shared pre-state')).toBe(false);
+    expect(o.last?.explanation).toMatchObject({ anomaly: 'changed input', key: 1, expected: '4 (as given)', actual: '5 (after execute())' });
+    expect(shared.get(1)).toBe(4);
+    expect(tableDisagreement(shared)).toBeNull();
   });
 
   it('finds no change in generated blocks nobody wrote to', () => {

@@ -307,6 +307,19 @@ describe('concord verify', () => {
     expect(needs.setting).toMatch(/, shared pre-state$/);
   });
 
+  // A replay's minimize() has no deadline: the Map step must not take the number of an attempt it makes past the time limit.
+  it('replays a failure whose shrinking the time limit stopped before its block was tried under a Map', async () => {
+    const module = join(out, 'slow-wrong.mjs');
+    writeFileSync(module, `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+export default { name: 'slow-wrong', async execute(block) { const until = performance.now() + 120; while (performance.now() < until) {}
+  if (block.txs.length >= 60) throw new Error('boom'); return executeReference(block); }, async close() {} };\n`);
+    const [f] = JSON.parse((await verify({ executor: [module], txs: '150', runs: '1', seed: '1', timeLimit: '1', json: true })).stdout).failures;
+    expect(f).toMatchObject({ shrinkTimeLimited: true, setting: 'threads 4' });
+    expect(f.preState).toBeUndefined();
+    const again = JSON.parse((await verify({ replay: f.token, json: true })).stdout);
+    expect(again).toMatchObject({ ok: false, reproduced: true, failures: [{ token: f.token, block: f.block }] });
+  });
+
   // Before the checks drew the pre-state kind: its replay uses their inputs of then, and so must the token it prints.
   it('replays a cv1_ token made before the shrinking steps were recorded, and prints a cv2_ token that replays the same block', async () => {
     const old = encodeToken({ version: 1, executor: fixture('wrong-at-three.mjs'), check: 'determinism', minTxs: 1, maxTxs: 20, seed: 65536, path: '0' });

@@ -473,6 +473,9 @@ function inputChoices(check: CheckDef, rest: readonly unknown[]): readonly (read
 const MIN_SHRINK_MS = 2000;
 /** Reruns of a fresh counterexample before it is shrunk: one that passes shows a failure that comes and goes. */
 const FLAKY_PROBES = 2;
+/** Runs each shrink candidate gets, alternatives included, when the counterexample came and went. */
+const FLAKY_TRIES = 3;
+
 /** A run that replays a token's path, and the version of the token its failure prints (2: the checks' inputs before they drew the pre-state kind, which a cv1_ token's path leads through). */
 interface TokenRun {
   readonly path: string;
@@ -483,9 +486,6 @@ interface TokenRun {
 function withMapPreState(rest: readonly unknown[]): readonly unknown[] | undefined {
   return rest.length > 0 && rest[rest.length - 1] === 'shared' ? [...rest.slice(0, -1), 'map'] : undefined;
 }
-
-/** Runs each shrink candidate gets, alternatives included, when the counterexample came and went. */
-const FLAKY_TRIES = 3;
 
 /**
  * Checks `numRuns` inputs from `seed` (or exactly the one at `path`), stopping between two runs

@@ -84,6 +84,11 @@ export interface TableDisagreement {
   readonly key?: number;
 }
 
+/** The entries of the state's Map, by Map's own getter. */
+function mapSize(state: SharedState): number {
+  return Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!.call(state) as number;
+}
+
 /*
  * The two below read the Map through Map's own methods and the table through its buffer, never
  * through the state's methods: they serve a SharedState of another copy of this module alike.
@@ -102,13 +107,19 @@ export function tableDisagreement(state: SharedState): TableDisagreement | null 
   }
   let held = 0;
   for (let h = 0; h <= t.mask; h++) if (t.keys[h] !== FREE) held++;
-  const size = Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!.call(state) as number;
+  const size = mapSize(state);
   return held === size ? null : { text: `the table holds ${held} entries, the Map ${size}` };
 }
 
-/** Writes the state's table again from its Map: as it is built, or after code wrote into the buffer (tableDisagreement found it). */
+/**
+ * Writes the state's table again from its Map: as it is built, or after code wrote into the buffer
+ * (tableDisagreement found it). Throws a RangeError where the Map has grown past half the table
+ * (entries added around the seal), which would leave a probe no free slot to end at.
+ */
 export function restoreTable(state: SharedState): void {
   const t = sharedTable(state.buffer);
+  const size = mapSize(state);
+  if (2 * size > t.mask + 1) throw new RangeError(`restoreTable: the Map holds ${size} entries, more than half the table's ${t.mask + 1} slots: put back the Map it was built with first`);
   t.keys.fill(FREE);
   for (const [key, value] of Map.prototype.entries.call(state) as MapIterator<[number, number]>) {
     const h = slotOf(t, key);

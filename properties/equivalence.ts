@@ -235,8 +235,9 @@ export interface CheckDef {
   applies(subject: Subject): boolean;
   inputs(txs: TxRange, subject: Subject): fc.Arbitrary<CheckInput>;
   /**
-   * The inputs before the check drew the block's pre-state kind (its last input), which replay
-   * tokens of before (cv1_, cv2_) were made from; absent: `inputs`, unchanged since.
+   * The inputs before the check drew the block's pre-state kind (its last input) and the
+   * interleaving check's schedules had more than 4 workers, which replay tokens of before (cv1_,
+   * cv2_) were made from; absent: `inputs`, unchanged since.
    */
   legacyInputs?(txs: TxRange, subject: Subject): fc.Arbitrary<CheckInput>;
   run(subject: Subject, o: Observer, input: CheckInput): Promise<boolean>;
@@ -249,14 +250,14 @@ export interface CheckDef {
 }
 
 /**
- * A check's inputs followed by how the block's pre-state is handed over (shrinking to a Map), and
- * those inputs alone as its legacyInputs. Drawn last, the kind leaves every seed's blocks and
- * settings as they were drawn before it.
+ * A check's inputs (`current`, by default its inputs of before) followed by how the block's
+ * pre-state is handed over (shrinking to a Map), and its inputs of before as its legacyInputs.
+ * Drawn last, the kind leaves every seed's blocks and settings as `current` draws them.
  */
-export function drawsPreStateKind(legacy: CheckDef['inputs']): Pick<CheckDef, 'inputs' | 'legacyInputs'> {
+export function drawsPreStateKind(legacy: CheckDef['inputs'], current = legacy): Pick<CheckDef, 'inputs' | 'legacyInputs'> {
   return {
     legacyInputs: legacy,
-    inputs: (txs, subject) => fc.tuple(legacy(txs, subject), fc.constantFrom(...PRE_STATE_KINDS)).map(([input, kind]): CheckInput => [...input, kind]),
+    inputs: (txs, subject) => fc.tuple(current(txs, subject), fc.constantFrom(...PRE_STATE_KINDS)).map(([input, kind]): CheckInput => [...input, kind]),
   };
 }
 

@@ -47,6 +47,16 @@ describe('simulated Block-STM', () => {
     expect(o.schedules).toBe(150);
   });
 
+  // Tokens of before (cv1_, cv2_) replay through legacyInputs: their schedules had 2 to 4 workers, and no pre-state kind.
+  it('draws schedules of 2 to 8 workers and both pre-state kinds, and its inputs of before 2 to 4 workers and no kind', () => {
+    const drawn = fc.sample(interleavingCheck.inputs(interleavingCheck.txs, correct), { seed: 5, numRuns: 300 });
+    expect(new Set(drawn.map((i) => (i[1] as { threads: number }).threads))).toEqual(new Set([2, 3, 4, 5, 6, 7, 8]));
+    expect(new Set(drawn.map((i) => i[2]))).toEqual(new Set(['map', 'shared']));
+    const before = fc.sample(interleavingCheck.legacyInputs!(interleavingCheck.txs, correct), { seed: 5, numRuns: 300 });
+    expect(new Set(before.map((i) => (i[1] as { threads: number }).threads))).toEqual(new Set([2, 3, 4]));
+    expect(new Set(before.map((i) => i.length))).toEqual(new Set([2]));
+  });
+
   it('passes every interleaving of tiny blocks', async () => {
     const { details, o } = await runCheck(exhaustiveCheck, 8, 3);
     expect(details.failed).toBe(false);

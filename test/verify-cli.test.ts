@@ -332,6 +332,16 @@ export default { name: 'slow-wrong', async execute(block) { const until = perfor
     expect(again).toMatchObject({ ok: false, reproduced: true, failures: [{ token: f.token, block: f.block }] });
   });
 
+  it('catches an executor wrong only past 8 threads in the big-blocks check, at 16 threads', async () => {
+    const r = await verify({ executor: [fixture('eight-buffers.mjs')], json: true });
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.executors[0].checks.map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([
+      ['equivalence', 'passed'], ['vm-corners', 'passed'], ['determinism', 'passed'], ['big-blocks', 'failed'],
+    ]);
+    expect(j.failures[0]).toMatchObject({ check: 'big-blocks', threads: 16, transactions: 10, explanation: { anomaly: 'stale read' } });
+  });
+
   it('stops a slow executor part-way through its first batch at the time limit, and exits 0 saying the limit cut it', async () => {
     // slow-reference takes 100 ms a block: a batch is 5 s of equivalence, 15 s of determinism (six runs a block).
     const started = performance.now();

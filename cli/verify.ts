@@ -233,7 +233,7 @@ function textSummary(r: RunReport): string[] {
     const state = e.failed ? 'FAILED' : e.cut ? 'cut by the time limit' : e.uncovered.length ? `never exercised: ${e.uncovered.join(', ')}` : 'ok';
     const exhaustive = e.statesExplored ? `, ${e.statesExplored.toLocaleString('en-US')} states covering ${e.interleavingsCovered.toExponential(2)} interleavings` : '';
     lines.push(`  ${e.label.padEnd(width)} ${String(e.blocksChecked).padStart(7)} blocks (${rate(e.blocksChecked, e.elapsedMs)}/s) ${String(e.schedulesExplored).padStart(7)} schedules${exhaustive}  ${state}`);
-    // A block runs at one of 1, 2 or 4 threads (2, 4 or 8 in big-blocks), in the determinism check at 1 to
+    // A block runs at one of 1, 2 or 4 threads (2, 4, 8 or 16 in big-blocks), in the determinism check at 1 to
     // 4 twice each, and a built-in's runs include its simulated schedules: the counts are per run, not per block.
     lines.push(`  ${''.padEnd(width)} coverage, summed over its runs: ${cov}`);
   }

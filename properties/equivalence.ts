@@ -242,9 +242,9 @@ export interface CheckDef {
   applies(subject: Subject): boolean;
   inputs(txs: TxRange, subject: Subject): fc.Arbitrary<CheckInput>;
   /**
-   * The inputs before the check drew the block's pre-state kind (its last input) and the
-   * interleaving check's schedules had more than 4 workers, which replay tokens of before (cv1_,
-   * cv2_) were made from; absent: `inputs`, unchanged since.
+   * The inputs before the check drew the block's pre-state kind (its last input), the
+   * interleaving check's schedules had more than 4 workers and big blocks ran at 16 threads, which
+   * replay tokens of before (cv1_, cv2_) were made from; absent: `inputs`, unchanged since.
    */
   legacyInputs?(txs: TxRange, subject: Subject): fc.Arbitrary<CheckInput>;
   run(subject: Subject, o: Observer, input: CheckInput): Promise<boolean>;

@@ -837,7 +837,7 @@ export async function replayFailure(
   source: SubjectSource, token: ReplayToken, outDir?: string, repeat = 1,
 ): Promise<{ report?: FailureReport; observer: Observer; label: string; runs: number }> {
   const def = CHECK_DEFS.find((c) => c.name === token.check)!;
-  // A token made before the checks drew each block's pre-state kind replays what they drew then.
+  // A token made before cv3_ (no pre-state kind, 2 to 4 virtual workers, big blocks up to 8 threads) replays what the checks drew then.
   const check = token.version === 3 || !def.legacyInputs ? def : { ...def, inputs: def.legacyInputs };
   const subject = await source.create();
   const o = newObserver(subject);

@@ -167,7 +167,7 @@ function checkOptionNames(options: unknown): void {
   if (typeof options !== 'object' || options === null) throw new TypeError(`verifyExecutor: options must be an object, got ${shown(options)}`);
   const unknown = Object.keys(options).filter((k) => !Object.hasOwn(OPTION_NAMES, k));
   if (unknown.length === 0) return;
-  const threads = unknown.includes('threads') ? '; threads is not one: the checks run blocks at 1, 2, 3, 4 and 8 threads themselves, and your factory picks its pool size' : '';
+  const threads = unknown.includes('threads') ? '; threads is not one: the checks run blocks at 1, 2, 3, 4, 8 and 16 threads themselves, and your factory picks its pool size' : '';
   throw new TypeError(`verifyExecutor: unknown option${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}: the options are ${Object.keys(OPTION_NAMES).join(', ')}${threads}`);
 }
 

@@ -12,6 +12,8 @@ import {
 } from '../properties/replay.js';
 import { rerunCommand } from '../properties/report.js';
 import { BATCH, batchSeed, shardBatches, writeExecutorBlock } from '../properties/runner.js';
+import { bigBlocksCheck, determinismCheck, equivalenceCheck, type CheckDef, type Subject } from '../properties/equivalence.js';
+import { executeReference } from '../spec/reference.js';
 
 const fields: TokenFields = { executor: './my executor.js', check: 'interleaving', minTxs: 1, maxTxs: 40, seed: -123, path: '4:0:2' };
 /** A run as a token's digest sees it: a block spec (any JSON here) and the check's settings after it. */
@@ -170,5 +172,29 @@ describe('seeds and shards', () => {
     const b = Array.from({ length: 100 }, (_, i) => batchSeed(2, i));
     expect(b.some((s) => a.has(s))).toBe(false);
     for (const s of b) expect(Number.isInteger(s)).toBe(true);
+  });
+});
+
+// cv3_ tokens replay through `inputs`; cv1_ and cv2_ ones through `legacyInputs`, what the checks drew before.
+describe('the inputs each token version replays', () => {
+  const subject: Subject = { name: 'reference', coverage: [], execute: async (block) => executeReference(block), close: async () => {} };
+  const draw = (inputs: CheckDef['inputs'], check: CheckDef, runs: number) => fc.sample(inputs(check.txs, subject), { seed: 5, numRuns: runs });
+
+  it('big blocks: 2, 4, 8 or 16 threads and a pre-state kind; before cv3_, 2, 4 or 8 and none', () => {
+    const now = draw(bigBlocksCheck.inputs, bigBlocksCheck, 40);
+    expect(new Set(now.map((i) => i[1]))).toEqual(new Set([2, 4, 8, 16]));
+    expect(new Set(now.map((i) => i[2]))).toEqual(new Set(['map', 'shared']));
+    const before = draw(bigBlocksCheck.legacyInputs!, bigBlocksCheck, 40);
+    expect(new Set(before.map((i) => i[1]))).toEqual(new Set([2, 4, 8]));
+    expect(new Set(before.map((i) => i.length))).toEqual(new Set([2]));
+  });
+
+  it('equivalence and determinism: the same blocks and thread counts as before, then a pre-state kind', () => {
+    for (const check of [equivalenceCheck, determinismCheck]) {
+      const now = draw(check.inputs, check, 100);
+      const before = draw(check.legacyInputs!, check, 100);
+      expect(now.map((i) => i.slice(0, -1)), check.name).toEqual(before);
+      expect(new Set(now.map((i) => i[i.length - 1])), check.name).toEqual(new Set(['map', 'shared']));
+    }
   });
 });

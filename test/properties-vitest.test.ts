@@ -468,7 +468,7 @@ export default () => { log.executesAtHandout.push(log.executes); return engine; 
       [{ replay: 'cv1_x', repeat: 0 }, RangeError, /^verifyExecutor: repeat must be an integer from 1 to 100,000, got 0$/],
       // A misspelt or unknown option was ignored, and the run went ahead without it.
       [{ runz: 1 }, TypeError, /^verifyExecutor: unknown option runz: the options are runs, seed, txs, timeLimit, timeout, outDir, coverage, replay, repeat$/],
-      [{ runs: 5, threads: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options threads, pool: the options are runs, .*, repeat; threads is not one: the checks run blocks at 1, 2, 3, 4 and 8 threads themselves/],
+      [{ runs: 5, threads: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options threads, pool: the options are runs, .*, repeat; threads is not one: the checks run blocks at 1, 2, 3, 4, 8 and 16 threads themselves/],
       [null as unknown as object, TypeError, /^verifyExecutor: options must be an object, got null$/],
       // A token that is no string failed inside the decoder ("token.startsWith is not a function"), a bad one in --replay's words.
       [{ replay: 123 }, TypeError, /^verifyExecutor: replay must be a replay token \(a string starting cv3_, or cv2_ or cv1_ for older ones\), got 123$/],

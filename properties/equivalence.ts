@@ -215,7 +215,8 @@ export const BIG_TXS: TxRange = { min: EQUIVALENCE_TXS + 1, max: 1100 };
  * 8 and 16 beside 2 and 4: a split of a big block over more workers than the other checks use,
  * and past 8, where an engine's tables sized for 8 workers end (test/fixtures/verify/eight-buffers.mjs).
  * 16 grows Block-STM's and modular's pools to 16 workers: `concord verify` took 15.7-15.8 s and
- * 446 MB where it took 15.0 s and 343 MB.
+ * 446 MB where it took 15.0 s and 343 MB (16.0-16.2 s and 441-450 MB with the interleaving check's
+ * 8 virtual workers too).
  */
 const BIG_THREADS = [2, 4, 8, 16] as const;
 /** The thread counts replay tokens of before (cv1_, cv2_) drew. */

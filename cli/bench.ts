@@ -433,10 +433,9 @@ export function rerunWrong(
   const repeat = Math.min(calls, MAX_REPEAT);
   // A baseline row's count is the runs it was timed beside; --baseline's ran on the one it was given.
   const threads = r.role === 'baseline' ? doc.settings.baselineThreads ?? r.threads : r.threads;
-  const shared = preStateFlag(source.preState);
   const command = source.kind === 'file'
-    ? rerunCommand(source.path, executor, threads, repeat, shared)
-    : rerunGeneratedCommand(`${workloadFlags(source)}${shared}`, executor, threads, repeat);
+    ? rerunCommand(source.path, executor, threads, repeat, source.preState)
+    : rerunGeneratedCommand(`${workloadFlags(source)}${preStateFlag(source.preState)}`, executor, threads, repeat);
   if (repeat === 1) return command;
   // A pool serves every workload at its thread count; the baseline's instance and a module's
   // executor object serve every thread count too. Bench's earlier calls may then have run other

@@ -17,7 +17,7 @@ import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
 import { loadBlock, preStateKind, type WorkloadOptions } from './block-source.js';
-import { SharedState, tableDisagreement, withPreState } from '../spec/shared-state.js';
+import { tableDisagreement, withPreState } from '../spec/shared-state.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { writeStdout } from './output.js';
@@ -126,7 +126,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   };
   const { executor, startupMs, times, result, warmupRuns, closeFailure } = await unlessStuck(runs(), () => failed(`${doing}: nothing was left running that could settle it`));
   if (undoChange(given, block, name)) throw failed(` changed the block it was given (${label}): an executor must leave its input as it found it`);
-  const table = block.preState instanceof SharedState ? tableDisagreement(block.preState) : null;
+  const table = tableDisagreement(block.preState);
   if (table !== null) throw failed(` changed the table of the SharedState it was given as the pre-state (${label}; ${table.text}): an executor must leave its input as it found it`);
   const problem = malformation(result);
   if (problem) throw failed(` returned a malformed result on ${label}: ${problem}`);

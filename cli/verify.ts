@@ -18,7 +18,7 @@ import {
   BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
 import { CONCORD, decodeToken, HELPER_PREFIX, ReplayTokenError, shellWord, type ReplayToken } from '../properties/replay.js';
-import { formatFailure, passedAloneText, preStateFlag, replayRunsLine, rerunCommand } from '../properties/report.js';
+import { formatFailure, passedAloneText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
@@ -179,7 +179,7 @@ function hungBlock(doing: Doing, outDir: string, timeoutS: number): string {
   if (!doing.block) return '';
   try {
     const file = writeExecutorBlock(outDir, doing.executor, 'hung', writeBlock(doing.block));
-    return `; its block is in ${file} (rerun: ${rerunCommand(file, doing.executor, doing.threads, 1, preStateFlag(preStateKindOf(doing.block)))} --timeout ${timeoutS})`;
+    return `; its block is in ${file} (rerun: ${rerunCommand(file, doing.executor, doing.threads, 1, preStateKindOf(doing.block))} --timeout ${timeoutS})`;
   } catch (e) {
     return `; its block could not be written to ${outDir}: ${(e as Error).message}`;
   }

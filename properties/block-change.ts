@@ -209,6 +209,9 @@ function restored(s: Snapshot, v: unknown): unknown {
   return s;
 }
 
+/** What every changed-input explanation ends with. */
+const LEAVE_AS_FOUND = 'An executor must leave its input as it found it (the caller keeps the block, runs it again, compares with it): copy what it needs to change.';
+
 /** A path below a transaction or program as code writes it: args[0], footprint[1].key.add. */
 function fieldText(path: readonly (string | number)[]): string {
   return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
@@ -256,7 +259,7 @@ export function undoChange(snap: BlockSnapshot, block: Block, executor: string):
     anomaly: 'changed input', elle: ELLE['changed input'], tx, ...(key === undefined ? {} : { key, keyName: keyName(key, block.entityNames) }),
     expected: `${expected} (as given)`, actual: `${actual} (after execute())`,
     detail: `The executor ${executor} changed the block it was given: ${where} was ${d.before} before execute() and is ${d.after} after. `
-      + 'An executor must leave its input as it found it (the caller keeps the block, runs it again, compares with it): copy what it needs to change.',
+      + LEAVE_AS_FOUND,
   };
 }
 
@@ -288,7 +291,7 @@ function replacedSharedState(snap: BlockSnapshot, shared: SharedState, block: Bl
     anomaly: 'changed input', elle: ELLE['changed input'], tx: -1,
     expected: 'the SharedState (as given)', actual: `${now} (after execute())`,
     detail: `The executor ${executor} replaced the SharedState it was given as the pre-state with ${now}. `
-      + 'An executor must leave its input as it found it (the caller keeps the block, runs it again, compares with it): copy what it needs to change.',
+      + LEAVE_AS_FOUND,
   };
 }
 
@@ -300,7 +303,7 @@ function replacedSharedState(snap: BlockSnapshot, shared: SharedState, block: Bl
  * instance's reruns replay). O(size).
  */
 export function tableChange(block: Block, executor: string): Explanation | undefined {
-  const found = block.preState instanceof SharedState ? tableDisagreement(block.preState) : null;
+  const found = tableDisagreement(block.preState);
   if (found === null) return undefined;
   restoreTable(block.preState as SharedState);
   const { key, text } = found;

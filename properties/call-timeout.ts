@@ -13,7 +13,7 @@ import type { Block } from '../spec/block.js';
 import { writeBlock } from '../spec/block-file.js';
 import { plural } from '../spec/plural.js';
 import type { CheckDef, CheckInput, Subject, TxRange } from './equivalence.js';
-import { formatBlock, preStateFlag, rerunCommand, shownTxs } from './report.js';
+import { formatBlock, rerunCommand, shownTxs } from './report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { encodeToken, HELPER_PREFIX, replayCommand, sealToken, type CheckName, type ReplayToken } from './replay.js';
 import { BATCH, batchSeed, writeExecutorBlock, type SubjectSource } from './runner.js';
@@ -91,7 +91,7 @@ function hangError(executor: string, limit: CallLimit, call: string, position: P
         blockFile = writeExecutorBlock(limit.outDir, executor, 'hung', writeBlock(block));
         where = `it is in ${blockFile}`;
         // An executor only the test holds has no command that builds it.
-        const rerun = executor.startsWith(HELPER_PREFIX) ? '' : `  (rerun: ${rerunCommand(blockFile, executor, threads, 1, preStateFlag(preStateKindOf(block)))} --timeout ${ms / 1000})`;
+        const rerun = executor.startsWith(HELPER_PREFIX) ? '' : `  (rerun: ${rerunCommand(blockFile, executor, threads, 1, preStateKindOf(block))} --timeout ${ms / 1000})`;
         lines.push(`  block file   ${blockFile}${rerun}`);
       } catch (e) {
         where = `it could not be written to ${limit.outDir}: ${(e as Error).message}`;

@@ -104,9 +104,10 @@ export function formatBlock(block: Block, only?: readonly number[]): string[] {
  * last of thousands of runs on one instance, after an executor that keeps state between blocks
  * has been warmed up on this one). `repeat` above 1: the failure was the instance's call `repeat`
  * (bench), so the rerun makes that many calls on its fresh instance and `run` checks the last.
+ * `preState`: how the block's pre-state was handed over (a SharedState reruns with --pre-state shared).
  */
-export function rerunCommand(blockFile: string, executor: string, threads?: number, repeat = 1, flags = ''): string {
-  return runCheckCommand(`${shellWord(blockFile)}${flags}`, executor, threads, repeat);
+export function rerunCommand(blockFile: string, executor: string, threads?: number, repeat = 1, preState?: PreStateKind): string {
+  return runCheckCommand(`${shellWord(blockFile)}${preStateFlag(preState)}`, executor, threads, repeat);
 }
 
 /** What a rerun command adds for a block whose pre-state was handed over as `kind`: --pre-state shared for a SharedState. */
@@ -222,7 +223,7 @@ export function formatFailure(f: FailureReport): string[] {
   }
   // Planted bugs exist only inside `concord verify`, and an executor object only inside the test
   // that gave it to the vitest helper; other executors can rerun the file with `concord run`.
-  const rerun = f.executor.startsWith(PLANTED_PREFIX) || f.executor.startsWith(HELPER_PREFIX) ? '' : `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor, f.threads, 1, preStateFlag(f.preState))})`;
+  const rerun = f.executor.startsWith(PLANTED_PREFIX) || f.executor.startsWith(HELPER_PREFIX) ? '' : `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor, f.threads, 1, f.preState)})`;
   if (f.blockFile) lines.push(`  block file   ${f.blockFile}${rerun}`);
   lines.push(`  seed         ${f.seed}, path ${f.path}${seedOrigin(f)}`);
   lines.push(`  replay       ${f.replay}`);

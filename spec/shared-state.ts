@@ -96,10 +96,12 @@ function mapSize(state: SharedState): number {
 
 /**
  * Where the state's table no longer holds what its Map does ("key 5: the table holds 3, the Map
- * 4", with that key), or null when it holds every entry and nothing else: O(size), for a check
- * after untrusted code ran (`concord run`, verify).
+ * 4", with that key), or null when it holds every entry and nothing else, or when the pre-state
+ * is no SharedState (a Map has no table): O(size), for a check after untrusted code ran
+ * (`concord run`, verify).
  */
-export function tableDisagreement(state: SharedState): TableDisagreement | null {
+export function tableDisagreement(state: ReadonlyMap<number, number>): TableDisagreement | null {
+  if (!(state instanceof SharedState)) return null;
   const t = sharedTable(state.buffer);
   for (const [key, value] of Map.prototype.entries.call(state) as MapIterator<[number, number]>) {
     const held = sharedGet(t, key);

@@ -71,6 +71,7 @@ describe('SharedState', () => {
     for (let k = 100; k < 108; k++) Map.prototype.set.call(state, k, 1);
     expect(() => restoreTable(state)).toThrow('restoreTable: the Map holds 9 entries, more than half the table\'s 16 slots: put back the Map it was built with first');
     expect(tableDisagreement(new SharedState())).toBeNull();
+    expect(tableDisagreement(new Map([[1, 2]]))).toBeNull();
     expect(sharedGet(sharedTable(new SharedState().buffer), 0)).toBe(0);
     expect(() => sharedTable(new SharedArrayBuffer(24 * 16))).toThrow('sharedTable: a buffer of 384 bytes is not a SharedState\'s (16 bytes a slot, a power of two of slots, 16 at least)');
   });

@@ -272,6 +272,39 @@ describe('on the simulated runtime', () => {
     expectSame(run.result, executeReference(block), 'capacity');
     expect(run.reason).toMatch(/outputs arena full/);
   });
+
+  it('names the lowest aborting transaction with its own reason when two lanes abort at once', () => {
+    // tx 0 (entity 9's lane) emits more outputs than the arena holds; tx 1 (entity 0's lane) reads
+    // entity 5, which it does not declare. Whichever lane aborts first, the reason reported and the
+    // arena's growth must be tx 0's when tx 0 ran, and tx 1's (with its key) only when it did not.
+    const emitter: Program = {
+      name: 'emitter', arity: 1,
+      code: assemble([['muli', 'r4', 'r0', 16], ['read', 'r5', 'r4'], ...Array.from({ length: 20 }, () => ['emit', 'r5'] as const), ['stop']]),
+      footprint: [{ key: { arg: 0, mul: 16, add: 0 }, access: 'read' }],
+    };
+    const sneaky: Program = {
+      name: 'sneaky', arity: 1,
+      code: assemble([['muli', 'r4', 'r0', 16], ['read', 'r5', 'r4'], ['const', 'r6', keyOf(5, 'balance')], ['read', 'r7', 'r6'], ['stop']]),
+      footprint: [{ key: { arg: 0, mul: 16, add: 0 }, access: 'read' }],
+    };
+    const block: Block = {
+      ...generate('p2p', { accounts: 10, txs: 0, seed: 1, hashCost: 0 }),
+      programs: [emitter, sneaky],
+      txs: [{ program: 0, args: [9], gasLimit: 100_000 }, { program: 1, args: [0], gasLimit: 100_000 }],
+    };
+    const expected = executeReference(block);
+    let bothAborted = 0;
+    for (let seed = 0; seed < 60; seed++) {
+      const run = runModularSimulated(block, { threads: 2, modules: 2, partition: 'range', schedule: 'random', seed, outputScale: 0.01 });
+      expectSame(run.result, expected, `seed ${seed}`);
+      const reason = run.reason.replace(/; finished the block.*/, '');
+      expect(['transaction 0 found the outputs arena full', `transaction 1 touched key ${keyOf(5, 'balance')} outside its declared footprint`], `seed ${seed}`).toContain(reason);
+      // Both ran on the lanes, then again in order: the two aborts raced (at seed 6, tx 1's came first
+      // and the report read "transaction 0 touched key 80" when the reason and the key were set apart).
+      if (run.result.stats.executions === 4) bothAborted++;
+    }
+    expect(bothAborted).toBeGreaterThan(10);
+  });
 });
 
 describe('on the worker pool', () => {

@@ -33,8 +33,8 @@ import type { SharedArrays } from '../runtime/shared-arrays.js';
 import { AccessBuilder } from './access.js';
 import { chunksOf, collectChunks, readBack, type CollectedChunk } from './collect.js';
 import {
-  ABORT_CAPACITY, ABORT_EXTERNAL, ABORT_STALL, ABORT_UNDECLARED, accessViews, beginBlock, F_VIOLATION_KEY, H, HINT_UNKNOWN, laneViews, layoutFor,
-  outputCapacity, R_DONE, R_HEADER, RF_HEADER, RUNNING, UNREAD,
+  ABORT_EXTERNAL, ABORT_STALL, accessViews, beginBlock, H, HINT_UNKNOWN, laneViews, layoutFor, noAbort,
+  outputCapacity, R_DONE, R_HEADER, RF_HEADER, RF_UNDECLARED_KEY, RUNNING, UNREAD,
   writeTxs, type Layout,
 } from './layout.js';
 import { COVERED, kindBit } from './order.js';
@@ -161,7 +161,7 @@ export class BlockRun {
       Atomics.store(this.i32, H.WINDOW_START, this.next);
       Atomics.store(this.i32, H.COLLECT, 0);
       Atomics.store(this.i32, H.DONE, 0);
-      Atomics.store(this.i32, H.ABORT_TX, n);
+      Atomics.store(this.i32, H.ABORT_TX, noAbort(n));
       Atomics.store(this.i32, H.STATE, RUNNING);
       this.windows++;
       return true;
@@ -259,12 +259,15 @@ export class BlockRun {
     // The finished prefix is kept: read back like a window's chunk, then taken in block order.
     if (!this.takeLogs(done > from ? [readBack(i32, f64, L, from, done)] : [], from, to)) return;
     this.reExecutions += this.rollBack(done, to);
-    const tx = i32[H.ABORT_TX]!;
-    const what = state === ABORT_UNDECLARED
-      ? `transaction ${tx} touched key ${this.f64[F_VIOLATION_KEY]} outside its declared footprint`
-      : state === ABORT_CAPACITY ? `transaction ${tx} found the outputs arena full`
-      : state === ABORT_STALL ? 'watchdog: no lane moved for the stall limit' : `lanes ended in state ${state}`;
-    this.outOfOutputs = state === ABORT_CAPACITY;
+    // ABORT_TX, not STATE, says why: when two lanes abort at once, the first to stop the others
+    // sets STATE, and the lowest transaction sets ABORT_TX.
+    const word = i32[H.ABORT_TX]!;
+    const tx = word >> 1;
+    this.outOfOutputs = tx < this.n && (word & 1) === 1;
+    const what = tx >= this.n
+      ? state === ABORT_STALL ? 'watchdog: no lane moved for the stall limit' : `lanes ended in state ${state}`
+      : this.outOfOutputs ? `transaction ${tx} found the outputs arena full`
+      : `transaction ${tx} touched key ${f64[L.recordsF + tx * L.recordF + RF_UNDECLARED_KEY]} outside its declared footprint`;
     this.fallback = `${what}; finished the block in order from transaction ${done}`;
     this.planTo(this.n);
     this.runInOrder(done, this.n);

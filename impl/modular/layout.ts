@@ -5,8 +5,8 @@
 // bytes mean the same thing in every worker and in the simulated runtime.
 //
 // Int32 cells                                          Float64 cells
-//   header: STATE, ABORT_TX, OUT_TOP, PLANNED,           VIOLATION_KEY
-//     WINDOW_END, JOIN, WINDOW_START, COLLECT, DONE      program code, arguments, gas limits
+//   header: STATE, ABORT_TX, OUT_TOP, PLANNED,           program code, arguments, gas limits
+//     WINDOW_END, JOIN, WINDOW_START, COLLECT, DONE
 //     (128 bytes apart)
 //   lanes: OWNER, LAST (128 bytes apart per lane)        entry keys
 //   lane hints, one cell per lane, packed
@@ -45,9 +45,6 @@ export const H = {
   STATE: 0, ABORT_TX: PAD, OUT_TOP: 2 * PAD, PLANNED: 3 * PAD, WINDOW_END: 4 * PAD, JOIN: 5 * PAD, WINDOW_START: 6 * PAD, COLLECT: 7 * PAD, DONE: 8 * PAD,
 } as const;
 const HEADER_CELLS = 9 * PAD;
-/** Float64 header: the key of the undeclared access that aborted the lanes. */
-export const F_VIOLATION_KEY = 0;
-const F_HEADER_CELLS = 1;
 
 /** Lane cells, at lanes + lane * PAD: the owning worker + 1 (0: free), and the last transaction the lane ran (-1: none). */
 export const L_OWNER = 0;
@@ -67,7 +64,7 @@ export const HINT_DONE = -3;
 
 /** Values of H.STATE. Anything but RUNNING stops every worker at its next step. */
 export const RUNNING = 0;
-/** A transaction touched a key outside its declared footprint (ABORT_TX, F_VIOLATION_KEY say which). */
+/** A transaction touched a key outside its declared footprint (ABORT_TX and that transaction's RF_UNDECLARED_KEY say which). */
 export const ABORT_UNDECLARED = 1;
 /** The outputs arena ran out (ABORT_TX says where); the executor grows it for the next block. */
 export const ABORT_CAPACITY = 2;
@@ -94,6 +91,17 @@ export const R_HEADER = 5;
 export const RF_CODE = 0;
 export const RF_GAS = 1;
 export const RF_HEADER = 2;
+/** In the record of the transaction that aborted the lanes on an undeclared access (it has no result): the key. */
+export const RF_UNDECLARED_KEY = RF_CODE;
+
+/**
+ * H.ABORT_TX holds the lowest transaction that aborted the lanes and its reason in one word, so one
+ * compare-and-swap sets both: two lanes may abort at once, and the reason (and the arena's growth)
+ * must be the lowest one's. tx * 2, plus 1 when the outputs arena ran out, else an undeclared access.
+ */
+export const abortWord = (tx: number, outOfOutputs: boolean): number => tx * 2 + (outOfOutputs ? 1 : 0);
+/** ABORT_TX while no transaction aborted: above every transaction's word. */
+export const noAbort = (txs: number): number => abortWord(txs, false);
 
 const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
 
@@ -180,7 +188,7 @@ export function layoutFor(block: Block, modules: number, outCapacity: number): L
   const served = take(E);
   const records = take(n * recordI, LINE_I);
   const i32Size = i;
-  let f = F_HEADER_CELLS;
+  let f = 0;
   const takeF = (cells: number, align = 1): number => {
     const at = roundUp(f, align);
     f = at + cells;
@@ -226,7 +234,7 @@ export function laneViews(L: Layout, i32: Int32Array): LaneArrays {
  */
 export function beginBlock(block: Block, L: Layout, i32: Int32Array, f64: Float64Array): void {
   i32.fill(0, 0, L.progTable);
-  i32[H.ABORT_TX] = L.txs;
+  i32[H.ABORT_TX] = noAbort(L.txs);
   for (let m = 0; m < L.modules; m++) i32[L.lanes + m * PAD + L_LAST] = -1;
   let codeAt = L.code;
   block.programs.forEach((p, j) => {

@@ -21,8 +21,8 @@ import type { Cells } from '../runtime/cells.js';
 import { sharedGet, sharedTable, type SharedTable } from '../../spec/shared-state.js';
 import { FINISHED } from '../runtime/sim.js';
 import {
-  ABORT_CAPACITY, ABORT_UNDECLARED, F_VIOLATION_KEY, H, HINT_DONE, HINT_OWNED, HINT_UNKNOWN, L_LAST, L_OWNER, PAD, PROG_CELLS, R_DONE, R_HEADER, R_OUT_AT, R_OUT_COUNT,
-  R_READS, R_STATUS, RF_CODE, RF_GAS, RF_HEADER, RUNNING, TX_CELLS, type Layout,
+  ABORT_CAPACITY, ABORT_UNDECLARED, abortWord, H, HINT_DONE, HINT_OWNED, HINT_UNKNOWN, L_LAST, L_OWNER, PAD, PROG_CELLS, R_DONE, R_HEADER, R_OUT_AT, R_OUT_COUNT,
+  R_READS, R_STATUS, RF_CODE, RF_GAS, RF_HEADER, RF_UNDECLARED_KEY, RUNNING, TX_CELLS, type Layout,
 } from './layout.js';
 import { COVERED, kindBit } from './order.js';
 
@@ -251,12 +251,12 @@ export class LaneThread {
 
   /** Stops every worker at transaction tx with `reason`; the lowest transaction's reason is the one reported. */
   private abort(tx: number, reason: number, key: number): void {
-    const { m } = this;
-    for (let seen = m.load(H.ABORT_TX); tx < seen; seen = m.load(H.ABORT_TX)) {
-      if (m.cas(H.ABORT_TX, seen, tx) === seen) {
-        if (reason === ABORT_UNDECLARED) m.storeF(F_VIOLATION_KEY, key);
-        break;
-      }
+    const { m, L } = this;
+    // Into tx's own record, which no other thread writes; the compare-and-swap naming tx publishes it.
+    if (reason === ABORT_UNDECLARED) m.writeF(L.recordsF + tx * L.recordF + RF_UNDECLARED_KEY, key);
+    const word = abortWord(tx, reason === ABORT_CAPACITY);
+    for (let seen = m.load(H.ABORT_TX); word < seen; seen = m.load(H.ABORT_TX)) {
+      if (m.cas(H.ABORT_TX, seen, word) === seen) break;
     }
     m.cas(H.STATE, RUNNING, reason);
   }

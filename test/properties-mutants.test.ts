@@ -483,6 +483,36 @@ describe('multi-version memory: a slot being claimed by another worker', () => {
   });
 });
 
+describe('multi-version memory: a key table with every slot taken', () => {
+  // Each worker's claim past the key limit takes its slot before it throws, so with more workers
+  // than a quarter of the table every slot can be READY: a probe must end after one turn.
+  const full = () => {
+    const { L, i32, f64 } = memoryFor(sparseBlock);
+    for (let h = 0; h < L.capacity.keys; h++) {
+      const slot = L.keys + h * SLOT_CELLS;
+      [i32[slot + S_KEY], i32[slot + S_HEAD], i32[slot + S_BASE], i32[slot + S_STATE]] = [1000 + h, NIL, NIL, SLOT_READY];
+    }
+    return new MVMemory(new PlainCells(i32, f64), L, 0);
+  };
+
+  it('a read of a key in no slot finds it in storage', () => {
+    const mv = full();
+    expect([mv.read(0, 5), mv.tx, mv.value]).toEqual([READ_NOT_FOUND, NIL, 0]);
+  });
+
+  it('a write of a new key is out of capacity', () => {
+    const mv = full();
+    let thrown: unknown = null;
+    try {
+      mv.record(5, 0, writesOutcome([[0, 1]]), new ReadLog());
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBe(OUT_OF_CAPACITY);
+    expect([mv.read(1000, 9), mv.tx]).toEqual([READ_NOT_FOUND, NIL]);
+  });
+});
+
 describe('multi-version memory: two writers inserting into one list', () => {
   it('keeps both nodes, in index order, under every schedule with at most two preemptions', () => {
     const block = sparseBlock;

@@ -86,11 +86,16 @@ export class MVMemory {
     this.trustDeltas = (bugs & BUG_BIT['wrong-delta-resolution']) !== 0;
   }
 
-  /** The key's slot, or NIL when no one ever wrote the key and it is not in the pre-state. */
+  /**
+   * The key's slot, or NIL when no one ever wrote the key and it is not in the pre-state. A probe
+   * ends after one turn of the table: a claim past the key limit throws only once it holds its
+   * slot, so with more workers than the table's spare quarter every slot can be taken.
+   */
   private lookup(key: number): number {
     const { m, keyMask } = this;
     const keys = this.L.keys;
-    for (let h = keyHome(key, this.keyShift); ; h = (h + 1) & keyMask) {
+    const home = keyHome(key, this.keyShift);
+    for (let h = home; ; ) {
       const slot = keys + h * SLOT_CELLS;
       let s = m.load(slot + S_STATE);
       while (s === SLOT_BUSY) {
@@ -99,14 +104,17 @@ export class MVMemory {
       }
       if (s === SLOT_EMPTY) return NIL;
       if (m.read(slot + S_KEY) >>> 0 === key) return slot;
+      h = (h + 1) & keyMask;
+      if (h === home) return NIL;
     }
   }
 
-  /** The key's slot, claiming a free one (EMPTY -> BUSY -> READY) when the key is new. */
+  /** The key's slot, claiming a free one (EMPTY -> BUSY -> READY) when the key is new; OUT_OF_CAPACITY when every slot is taken. */
   private slotFor(key: number): number {
     const { m, keyMask } = this;
     const keys = this.L.keys;
-    for (let h = keyHome(key, this.keyShift); ; ) {
+    const home = keyHome(key, this.keyShift);
+    for (let h = home; ; ) {
       const slot = keys + h * SLOT_CELLS;
       const s = m.load(slot + S_STATE);
       if (s === SLOT_EMPTY) {
@@ -124,6 +132,7 @@ export class MVMemory {
       }
       if (m.read(slot + S_KEY) >>> 0 === key) return slot;
       h = (h + 1) & keyMask;
+      if (h === home) throw OUT_OF_CAPACITY;
     }
   }
 

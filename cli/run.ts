@@ -13,6 +13,7 @@ import { snapshotBlock, undoChange } from '../properties/block-change.js';
 import { FAULT_NAMES } from '../spec/values.js';
 import { plural } from '../spec/plural.js';
 import { checkExecutorName, closeForGood, createExecutor, EXECUTORS } from '../impl/registry.js';
+import { isExecCommand } from '../impl/exec-executor.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
@@ -178,6 +179,9 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     `gas used       ${r.gasUsed}`,
     `median time    ${medianMs.toFixed(2)} ms over ${plural(repeat, 'run')}${warmupRuns > 0 ? ` after ${plural(warmupRuns, 'warm-up run')}` : ', cold'} (${Math.round(summary.txPerSecond).toLocaleString('en-US')} tx/s; start-up ${startupMs.toFixed(1)} ms apart)`,
   ];
+  // concord-exec/1 has no ready signal: start-up is the process's spawn, and the engine's own
+  // start (an interpreter, a JIT) is in the first execute().
+  if (warmupRuns === 0 && isExecCommand(name)) lines.push(`               (the first run holds the engine's own start-up: its process starts, then reads its first request)`);
   const counters = Object.entries(r.stats).filter(([, v]) => v !== 0 && v !== '');
   // Timings and shares are floats: three significant digits say all a reader can use.
   const shown = (v: unknown): string => (typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(3))) : String(v));

@@ -101,6 +101,8 @@ export function shellRefusal(command: string, code: number | null, stderr: strin
     : `the shell could not run the command (${said}): is it executable? (chmod +x)`;
 }
 
+const LIST_HINT = 'the command holds a comma, and in an --executor list an exec: command takes the rest of the list, commas and all: name it last';
+
 /** Whether an --executor value names a command to run as an engine. */
 export function isExecCommand(name: string): boolean {
   return name.startsWith(EXEC_PREFIX);
@@ -598,13 +600,19 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       const shell = !answered && code === 127 ? ' (the shell found no such command)' : !answered && code === 126 ? ' (the shell could not run the command: is it executable?)' : '';
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}${shell}`;
       const cut = cutAnswer === null ? '' : ` after writing part of its answer (${quoted(cutAnswer)}, no newline)`;
-      const held = heldOpen ? `; ${HELD_OPEN}` : '';
+      // An engine that failed before answering anything may not be the engine meant: in a list,
+      // `exec:` takes the rest (`exec:./engine,block-stm` runs "./engine,block-stm").
+      const held = `${heldOpen ? `; ${HELD_OPEN}` : ''}${!answered && command.includes(',') ? `; ${LIST_HINT}` : ''}`;
       if (pending.length > 0) fail(`the engine ${how} with request ${pending[0]!.id} unanswered${cut}${held}${tail()}`);
       else if (!closing) fail(`the engine ${how} before Concord closed it${held}${tail()}`);
       // Killed for running on: the SIGKILL is Concord's, and a process it left holding the output is said after.
       else if (killedAtClose) closeError = new ExecEngineError(`${name}: the engine was still running ${CLOSE_GRACE_MS / 1000} s after its input ended, and was killed: exit when standard input ends${held}`);
       else if (heldOpen && !failed) closeError = new ExecEngineError(`${name}: end every process the engine starts before it exits: it ${how}, but ${HELD_OPEN}`);
-      else if (code !== 0 && !failed) closeError = new ExecEngineError(`${name}: the engine ${how} when its input ended (expected 0)${tail()}`);
+      else if (code !== 0 && !failed) {
+        // Closed before any request (bench loads each executor once up front): it may have died on start.
+        const when = nextId === 1 ? 'with no request sent to it, once Concord closed its input (expected 0: did it start?)' : 'when its input ended (expected 0)';
+        closeError = new ExecEngineError(`${name}: the engine ${how} ${when}${held}${tail()}`);
+      }
       resolve();
     });
   });

@@ -8,6 +8,7 @@
 // before the reported one read exactly what the reference read, so their writes were right.
 
 import { fileURLToPath } from 'node:url';
+import { ExecEngineError } from '../impl/exec-executor.js';
 import { PER_TX_COUNTERS, type Block, type BlockResult, type Receipt, type ReadSet } from '../spec/block.js';
 import { keyName } from '../spec/contracts.js';
 import { describeValue, oneLine } from '../spec/messages.js';
@@ -174,7 +175,9 @@ export function thrownAt(e: unknown): string[] {
  */
 export function thrownText(e: unknown): string {
   const [at] = thrownAt(e);
-  return `${oneLine(nameAndMessage(e))}${at ? ` (at ${at})` : ''}`;
+  // An engine's failure ends with the end of its standard error (a panic's line, a missing
+  // module), which a cut would drop; exec-executor.ts bounds it (STDERR_TAIL) where it is made.
+  return `${oneLine(nameAndMessage(e), e instanceof ExecEngineError ? Infinity : undefined)}${at ? ` (at ${at})` : ''}`;
 }
 
 /** True when every frame of `e`'s stack is Concord's own or Node's: a throw no user's code made. */

@@ -276,6 +276,22 @@ for await (const line of createInterface({ input: process.stdin })) {
     const sloppy = await createExecutor(engineScript('exit-2.mjs', GOOD, 'process.exit(2);'));
     expect((await sloppy.execute(block)).receipts).toHaveLength(2);
     await expect(sloppy.close()).rejects.toThrow(/the engine exited with code 2 when its input ended \(expected 0\)/);
+    // bench and verify load each executor once and close it: an engine dead on start is said to be.
+    const dead = await createExecutor(`exec:node ${join(dir, 'no-such-engine.mjs')},block-stm`);
+    const closed = await dead.close().then(() => null, (x: unknown) => x);
+    expect((closed as Error).message).toMatch(/the engine exited with code 1 with no request sent to it, once Concord closed its input \(expected 0: did it start\?\); the command holds a comma, and in an --executor list an exec: command takes the rest of the list, commas and all: name it last; the end of its standard error: .*Cannot find module/s);
+  });
+
+  it('a failure through the command line quotes the end of the engine\'s standard error whole, and a cold run says it holds the engine\'s start-up', () => {
+    const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+    const tiny = ['--workload', 'p2p', '--accounts', '10', '--txs', '20', '--warmup', '0'];
+    const noisy = engineScript('noisy.mjs', "process.stderr.write('compiling...\\n'.repeat(40) + 'panicked at src/scheduler.rs:42:17: index out of bounds\\n'); process.exit(101);");
+    const r = concord('run', ...tiny, '--executor', noisy);
+    expect(r.stderr).toMatch(/with request 1 unanswered; the end of its standard error: compiling\.\.\.(\\ncompiling\.\.\.){39}\\npanicked at src\/scheduler\.rs:42:17: index out of bounds\n$/);
+    expect(r.status).toBe(1);
+    const cold = concord('run', ...tiny, '--executor', `exec:node ${engine}`);
+    expect(cold.stdout).toMatch(/, cold \(.*\)\n +\(the first run holds the engine's own start-up: its process starts, then reads its first request\)\n/);
+    expect(concord('run', ...tiny, '--executor', 'sequential').stdout).not.toMatch(/engine's own start-up/);
   });
 
   it('tells the shell refusing the command from an engine that ran and exited 127 or 126', () => {

@@ -44,14 +44,17 @@ function usageCommand(): string {
   return program.commands.some((c) => c.name() === typed) ? typed! : '';
 }
 
-function workloadOptions(c: Command): Command {
+/** `suite`: without --workload the command runs its suite of blocks, which the sizes need --workload to leave and seed and hash cost apply to. */
+function workloadOptions(c: Command, suite = false): Command {
+  const given = suite ? 'with --workload; ' : '';
+  const both = suite ? '; the suite\'s blocks too' : '';
   return c
-    .option('--workload <name>', `generated workload (${[...WORKLOADS.keys()].join(', ')}; default p2p)`)
-    .option('--accounts <n>', `accounts in the workload (default ${WORKLOAD_DEFAULTS.accounts}, at most ${MAX_ACCOUNTS.toLocaleString('en-US')})`)
-    .option('--txs <n>', `transactions in the block (default ${WORKLOAD_DEFAULTS.txs}, at most ${MAX_TXS.toLocaleString('en-US')})`)
-    .option('--seed <s>', `generator seed (default ${WORKLOAD_DEFAULTS.seed})`)
-    .option('--hash-cost <k>', `sha256 iterations per transaction, the signature-check cost (default ${WORKLOAD_DEFAULTS.hashCost}, at most ${MAX_WORKLOAD_HASH_COST})`)
-    .option('--zipf <s>', 'Zipf exponent of hot spots (defi workload; default 1)');
+    .option('--workload <name>', `generated workload (${[...WORKLOADS.keys()].join(', ')}; default ${suite ? 'the suite of blocks' : 'p2p'})`)
+    .option('--accounts <n>', `accounts in the workload (${given}default ${WORKLOAD_DEFAULTS.accounts}, at most ${MAX_ACCOUNTS.toLocaleString('en-US')})`)
+    .option('--txs <n>', `transactions in the block (${given}default ${WORKLOAD_DEFAULTS.txs}, at most ${MAX_TXS.toLocaleString('en-US')})`)
+    .option('--seed <s>', `generator seed (default ${WORKLOAD_DEFAULTS.seed}${both})`)
+    .option('--hash-cost <k>', `sha256 iterations per transaction, the signature-check cost (default ${WORKLOAD_DEFAULTS.hashCost}, at most ${MAX_WORKLOAD_HASH_COST}${both})`)
+    .option('--zipf <s>', `Zipf exponent of hot spots (${given}defi workload; default 1)`);
 }
 
 const MODULES_HELP = `modules (modular executor; default 2 per effective core and at least 8, here ${defaultModules()}; at most ${MAX_MODULES}: a claim scans every lane)`;
@@ -161,6 +164,7 @@ workloadOptions(
     .option('--out <file>', 'write the results file (JSON)')
     .option('--label <name>', 'name this machine in the results (machine.label; one line, up to 80 characters), so a report tells two boxes of one type apart (default: CPU model, cores, memory, Node version; compare reads the recorded hardware, not the label)')
     .option('--json', 'print the results as JSON on stdout'),
+  true,
 ).action(async (o) => {
   exitCode = await guard('bench', () => benchCommand(o));
 });

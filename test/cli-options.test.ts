@@ -81,6 +81,14 @@ describe('concord option checks', () => {
     expect(new Set(doc.runs.map((x) => x.threads))).toEqual(new Set([1]));
   }, 120_000);
 
+  it('bench\'s help gives the suite as its default and says which workload options need --workload', () => {
+    const help = concord('bench', '--help').stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/--workload <name> generated workload \(p2p, token, amm, nft, defi; default the suite of blocks\)/);
+    for (const o of ['accounts', 'txs', 'zipf']) expect(help).toMatch(new RegExp(`--${o} <\\w+> [^-]*\\(with --workload; `));
+    for (const o of ['seed', 'hash-cost']) expect(help).toMatch(new RegExp(`--${o} <\\w+> [^(]*\\([^)]*; the suite's blocks too\\)`));
+    expect(concord('run', '--help').stdout.replace(/\s+/g, ' ')).toMatch(/defi; default p2p\)/);
+  });
+
   it('refuses an --executor that names no executor instead of falling back to the defaults', () => {
     refused(['bench', '--executor', ',', '--workload', 'p2p', '--accounts', '10', '--txs', '10', '--quick'], /^concord bench: --executor names no executor \(got ","\)\n$/);
     refused(['verify', '--executor', ' '], /^concord verify: --executor names no executor \(got " "\)\n$/);

@@ -160,6 +160,8 @@ export function execAnswer(block: Block, result: BlockResult, id: number): objec
 }
 
 const STATUSES: readonly Status[] = ['success', 'reverted', 'out-of-gas', 'skipped'];
+/** An answer's fields (docs/exec-protocol.md), error last: it stands in for all but id. */
+const ANSWER_FIELDS: readonly string[] = ['id', 'writes', 'receipts', 'reads', 'stats', 'keepsPreState', 'error'];
 
 /** A JSON value in a few characters, for a message. */
 function quoted(x: unknown): string {
@@ -186,6 +188,18 @@ class Answer {
       if (!Array.isArray(p) || p.length !== 2 || !isInteger(p[0]) || !isInteger(p[1])) throw new Error(`${where}[${i}] must be a [key, value] pair of integers, got ${quoted(p)}`);
     });
     return v as [number, number][];
+  }
+
+  /** The final values: one per key, as two for one key would leave the state to the order they are laid in. */
+  static writes(v: unknown): [number, number][] {
+    const writes = Answer.pairs(v, 'writes');
+    const first = new Map<number, number>();
+    writes.forEach(([k], i) => {
+      const j = first.get(k);
+      if (j !== undefined) throw new Error(`writes[${i}] gives key ${k} a final value again (first at writes[${j}]): give each key once`);
+      first.set(k, i);
+    });
+    return writes;
   }
 
   receipts(txs: number): Receipt[] {
@@ -524,6 +538,13 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       fail(`${about} has id ${quoted(o.id)}: answer each request in order, with its id`);
       return;
     }
+    // As in block files: a misspelt field (keepPreState) would otherwise pass unseen.
+    const unknown = Object.keys(o).find((k) => !ANSWER_FIELDS.includes(k));
+    if (unknown !== undefined) {
+      pending.unshift(p);
+      fail(`${about} has an unknown field ${quoted(unknown)} (an answer holds ${ANSWER_FIELDS.slice(0, -1).join(', ')}; or id and error)`);
+      return;
+    }
     if ('keepsPreState' in o && typeof o.keepsPreState !== 'boolean') {
       pending.unshift(p);
       fail(`${about}: keepsPreState must be true or false, got ${quoted(o.keepsPreState)}`);
@@ -539,7 +560,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       const txs = p.block.txs.length;
       const receipts = a.receipts(txs);
       const reads = a.reads(txs);
-      const writes = Answer.pairs(o.writes, 'writes');
+      const writes = Answer.writes(o.writes);
       const stats = a.stats();
       const pre = p.block.preState;
       p.resolve(blockResult(() => {

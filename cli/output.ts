@@ -40,28 +40,17 @@ export function fsReason(e: unknown): string {
   return REASONS[code] ? `${REASONS[code]} (${code})` : code;
 }
 
-/** The folders the checks and writes made, parents before their children. */
-const made: string[] = [];
-
-/**
- * The check must make the folder to know it can be written, but a command that then writes
- * nothing there (a passing verify) would leave an empty `concord-out/verify/` in the user's
- * project: what is still empty when the process exits is removed. Another Concord process may
- * have found such a folder there and be about to write into it: every writer makes its folder
- * again at the write (writeWhole, and properties/runner.ts writeExecutorBlock).
- */
-function remember(folders: readonly string[]): void {
-  if (made.length === 0 && folders.length > 0) process.once('exit', () => removeEmptyFolders(made));
-  made.push(...folders);
-}
-
 /**
  * Before a run that ends by writing `path` (option `flag`), a file or a folder of files: where it
- * goes exists or is made and a new file can be made there, and it is not the other kind.
+ * goes exists or can be made and a new file can be made there, and it is not the other kind. The
+ * check makes what is missing to know it can, and removes it again at once: a command that then
+ * writes nothing there (a passing verify, or one a signal ends, which skips every 'exit' hook)
+ * leaves no empty `concord-out/verify/` in the user's project, and every writer makes its folders
+ * at the write (writeWhole, properties/runner.ts writeExecutorBlock, reports/report.ts).
  */
 function checkOut(path: string, flag: string, kind: 'file' | 'folder'): void {
   try {
-    remember(prepareOut(path, kind, fsReason));
+    removeEmptyFolders(prepareOut(path, kind, fsReason));
   } catch (e) {
     if (e instanceof OutPathError) throw new UsageError(`${flag} ${path}: ${e.problem}`);
     throw e;
@@ -76,15 +65,13 @@ export function writeWhole(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const folders: string[] = [];
   try {
-    // Made again if gone: another Concord process that found it empty at its exit removed it.
     makeFolders(dirname(path), folders);
     writeFileSync(tmp, text);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
+    removeEmptyFolders(folders);
     throw new UsageError(`${path}: cannot write: ${fsReason(e)}`);
-  } finally {
-    remember(folders);
   }
 }
 

@@ -186,6 +186,22 @@ export interface RunReport {
 }
 
 export const BATCH = 50;
+/**
+ * Runs one check on one input, after a turn of the event loop where the last was TURN_MS ago: an
+ * executor that settles at once (the reference, a synchronous module) and the simulated checks
+ * would keep verify in microtasks for the whole run, and timers (the progress bar) and signal
+ * listeners (Ctrl-C, which the progress bar and exec: engines listen for) wait for a turn.
+ */
+async function checkInput(check: CheckDef, subject: Subject, o: Observer, input: CheckInput): Promise<boolean> {
+  if (performance.now() - lastTurn > TURN_MS) {
+    await new Promise((resolve) => setImmediate(resolve));
+    lastTurn = performance.now();
+  }
+  return check.run(subject, o, input);
+}
+const TURN_MS = 50;
+let lastTurn = 0;
+
 /** Property runs fast-check may spend shrinking one counterexample (minimize() then takes over). */
 export const SHRINK_BUDGET = 300;
 /** Transactions from which a block of one fixed size is shrunk by minimize() alone. */
@@ -402,7 +418,7 @@ export async function howItFails(source: SubjectSource, subject: Subject, check:
         const expected = references.get(block) ?? references.set(block, executeReference(block)).get(block)!;
         earlier += await (await instance()).execute(block, threads).then((r) => (sameResult(expected, r) ? '+' : '-'), () => '-');
       }
-      const passed = await check.run({ ...subject, execute: async (block, threads) => (await instance()).execute(block, threads) }, newObserver(subject), input);
+      const passed = await checkInput(check, { ...subject, execute: async (block, threads) => (await instance()).execute(block, threads) }, newObserver(subject), input);
       if (refused) throw refused.error;
       return { passed, earlier, made: fresh !== undefined };
     } finally {
@@ -425,7 +441,7 @@ export async function howItFails(source: SubjectSource, subject: Subject, check:
   if (!alonePassed) {
     // Every fresh rerun failed. Passing on its own instance now is a flaky executor's luck, or state
     // it kept that makes the block pass there; as many fresh reruns again tell the two apart.
-    if (await check.run(subject, newObserver(subject), input)) {
+    if (await checkInput(check, subject, newObserver(subject), input)) {
       for (let k = 0; k < RERUNS; k++) if ((await onFresh([])).passed) return SOMETIMES;
     }
     return {};
@@ -503,7 +519,7 @@ async function checkBatch(
   let failedAfter: readonly Executed[] = [];
   const checkOnce = async (input: CheckInput): Promise<boolean> => {
     const before = rerun?.history() ?? [];
-    const ok = await check.run(subject, o, input);
+    const ok = await checkInput(check, subject, o, input);
     if (!ok) failedAfter = before;
     return ok;
   };
@@ -604,7 +620,7 @@ async function checkBatch(
     shrinks += steps + mapped;
     if (rerun) how = await howItFails(rerun.source, subject, check, shrunk, failedAfter);
     // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
-    else if (steps > 0) await check.run(subject, o, shrunk);
+    else if (steps > 0) await checkInput(check, subject, o, shrunk);
   }
   return { failure: failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir, capped, tokenOf) };
 }
@@ -663,7 +679,7 @@ async function replayShrunk(
   const input: CheckInput = [spec, ...rest];
   if (steps + mapped !== token.minimized.length || !digestMatches(token, input)) throw damagedToken();
   for (let runs = 1; runs <= repeat; runs++) {
-    if (await check.run(subject, o, input)) continue;
+    if (await checkInput(check, subject, o, input)) continue;
     const shrinks = token.path.split(':').length - 1 + steps + mapped;
     // How the shrinking stopped is the token's: this rebuild tried no candidate, so its own cap says nothing.
     const stopped = token.shrunk ? token.shrunk.capped ?? false : capped && 'attempts';

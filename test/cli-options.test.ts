@@ -3,10 +3,11 @@
 // numbers Number() reads too kindly, and a refused command that still made --out's folders.
 // Run as a user runs them (dist/cli/concord.js): one line on stderr naming the option, exit 2.
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate, WORKLOADS } from '../bench/workloads.js';
 import { executorNames } from '../cli/executor-settings.js';
@@ -152,6 +153,28 @@ describe('concord option checks', () => {
       const out = join(dir, folder, 'deeper', 'x.json');
       refused([...args, args[0] === 'gen' ? '-o' : '--out', out], message);
       expect(existsSync(join(dir, folder)), args.join(' ')).toBe(false);
+    }
+  });
+
+  it('a signal mid-verify on an executor that settles at once reaches its listeners, and leaves no empty --out folder behind', async () => {
+    // The progress bar listens for Ctrl-C to restore the terminal: with the sequential executor
+    // verify never left its microtasks, so the listener (and the bar's timer) never ran and Ctrl-C
+    // did nothing. This listener stands in for the bar's, which needs a terminal.
+    const listener = join(dir, 'listener.mjs');
+    writeFileSync(listener, "process.once('SIGINT', () => { process.stderr.write('listener ran\\n'); process.kill(process.pid, 'SIGINT'); });\n");
+    const out = join(dir, 'interrupted', 'verify');
+    const child = spawn(process.execPath, ['--import', pathToFileURL(listener).href, cli, 'verify', '--executor', 'sequential', '--runs', '3000000', '--out', out]);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const ended = new Promise<[number | null, string | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
+    try {
+      await new Promise((r) => setTimeout(r, 3000));
+      child.kill('SIGINT');
+      expect(await Promise.race([ended, new Promise((r) => setTimeout(() => r('still running 20 s after SIGINT'), 20_000))])).toEqual([null, 'SIGINT']);
+      expect(stderr).toBe('listener ran\n');
+      expect(existsSync(join(dir, 'interrupted'))).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 });

@@ -172,7 +172,11 @@ export class ModularExecutor implements Executor {
       run.planSome(FIRST_CHUNK);
       const started = performance.now();
       // The workers beyond the free cores get their job once the window is planned: woken at
-      // once, they took a core from the planning main thread just to go to sleep.
+      // once, they took a core from the planning main thread just to go to sleep. Their jobs go
+      // out in reactions to the gate, which run only once the main thread has left the lanes
+      // (joinLanes is synchronous): on more threads than cores they take what lanes are left
+      // rather than a core from a thread in them. Sent before the main thread joined, they made
+      // p2p 10,000 x 10,000 at 4 threads on 2 cores take 35 ms a block instead of 22.
       let planned = () => {};
       const gate: JobGate = { from: gateFrom, open: new Promise<void>((resolve) => (planned = resolve)) };
       const lanes = this.pool.run<LanesResult>(JOB, payloads, () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL), gate);

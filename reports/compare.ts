@@ -23,7 +23,7 @@
 // count as a regression, on whichever side it was wrong.
 
 import { plural } from '../spec/plural.js';
-import { geomean, mannWhitney, median, medianInterval, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES, roundsInterval } from './stats.js';
+import { geomean, mannWhitney, median, medianInterval, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES, roundsInterval, smallestP } from './stats.js';
 import type { MachineRecord, ResultsFile, RunRecord } from './schema.js';
 import { executorSettingsText, roundMedians, workloadLabels } from './summary.js';
 import { differentBaselines, mixedTimingRuns, ownBaseline, sameBaseline } from './baseline.js';
@@ -266,6 +266,14 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   const bySamples = rows.filter((r) => r.unit === 'samples');
   const few = bySamples.filter((r) => r.base.n < RECOMMENDED_SAMPLES || r.next.n < RECOMMENDED_SAMPLES).length;
   if (few > 0) warnings.push(`${few} of ${rows.length} rows have fewer than ${RECOMMENDED_SAMPLES} samples on a side: need >= ${RECOMMENDED_SAMPLES} samples for a trustworthy p-value and interval`);
+  // On 3 values against 3 no p is below 0.1 whatever they are: such a row is never significant,
+  // and --fail-on-regression would pass a regression there without a word.
+  const blind = rows.filter((r) => !r.baseline && smallestP(r.base.n, r.next.n) > alpha);
+  if (blind.length > 0) {
+    const worst = blind.reduce((a, r) => (smallestP(r.base.n, r.next.n) > smallestP(a.base.n, a.next.n) ? r : a));
+    warnings.push(`${blind.length} of ${rows.length} rows have too few values a side for any difference to be significant (${worst.base.n} ${worst.unit} against ${worst.next.n}: p >= ${Number(smallestP(worst.base.n, worst.next.n).toFixed(3))}, above ${alpha}): `
+      + `no regression can be found on them; bench records ${MIN_ROUNDS} rounds or more: ${listed(blind.map((r) => r.name))}`);
+  }
   // Files from before rounds were recorded are compared as they always were; a file that names
   // rounds but has too few, or one compared with such an old file, is told what its p-values rest on.
   const namesRounds = base.runs.some((r) => r.rounds !== undefined) || next.runs.some((r) => r.rounds !== undefined);
@@ -336,7 +344,10 @@ export function regressions(c: Comparison, pct: number): CompareRow[] {
 
 /** A p-value as the report prints it: "p<0.001" rather than a "p=0.000" that reads as certainty. */
 export function pValue(p: number): string {
-  return p < 0.001 ? 'p<0.001' : `p=${p.toFixed(3)}`;
+  if (p < 0.001) return 'p<0.001';
+  // 0.0495 and 0.0504 would both read 0.050, one significant and one not: a fourth decimal tells them apart.
+  const shown = p.toFixed(3);
+  return `p=${Number(shown) === ALPHA && p !== ALPHA ? p.toFixed(4) : shown}`;
 }
 
 function fmtMs(v: number): string {

@@ -571,7 +571,10 @@ function roundsWon(x: Match, winner: Row): string {
 }
 
 function outcomeText(x: Match): string {
-  const apart = `${Math.round((x.ratio - 1) * 100)}%`;
+  // Whole percents, but never across the tie's line: 4.8% apart is a tie and must not read "5%".
+  const pct = (x.ratio - 1) * 100;
+  const whole = Math.round(pct);
+  const apart = `${whole >= TIE_BELOW * 100 && pct < TIE_BELOW * 100 ? (Math.floor(pct * 10) / 10).toFixed(1) : whole}%`;
   // In a file that names rounds, a test that fell back to samples (a side with too few rounds) says so.
   const over = x.unit === 'samples' && (x.blockStm.run.rounds !== undefined || x.modular.run.rounds !== undefined) ? ' over samples' : '';
   if (x.outcome === 'tie') {

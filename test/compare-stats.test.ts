@@ -69,10 +69,37 @@ describe('statistics', () => {
     }
   });
 
-  it('Mann-Whitney with ties or large samples uses the corrected normal approximation (as scipy asymptotic)', () => {
-    const tied = mannWhitney([1, 2, 2, 3, 3, 3], [2, 3, 4, 5, 5, 6, 7]);
-    expect(tied).toMatchObject({ u: 5.5, exact: false });
-    expect(tied.p).toBeCloseTo(0.028638831243270754, 5);
+  it('Mann-Whitney with ties, up to 25 values in all, uses the exact distribution given the ties (as scipy permutation_test)', () => {
+    // Four round medians a side: the normal approximation read 0.047, significant.
+    expect(mannWhitney([0, 0, 0, 1], [1, 1, 2, 2])).toEqual({ u: 1, p: 6 / 70, exact: true });
+    expect(mannWhitney([1, 2, 2, 3, 3, 3], [2, 3, 4, 5, 5, 6, 7]).p).toBeCloseTo(0.02564102564102564, 12);
+    // Against every way of splitting the pooled values, on samples drawn from few values (many ties,
+    // some all at one end, where the distribution is lopsided).
+    let state = 7;
+    const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) % 4;
+    for (let t = 0; t < 300; t++) {
+      const x = Array.from({ length: 1 + (t % 6) }, next);
+      const y = Array.from({ length: 1 + ((t >> 2) % 7) }, next);
+      const pooled = [...x, ...y];
+      const rank = (v: number) => (pooled.filter((w) => w < v).length * 2 + pooled.filter((w) => w === v).length + 1) / 2;
+      const w = x.reduce((a, v) => a + rank(v), 0);
+      let [below, above, all] = [0, 0, 0];
+      for (let mask = 0; mask < 1 << pooled.length; mask++) {
+        let [k, sum] = [0, 0];
+        pooled.forEach((v, i) => { if (mask & (1 << i)) [k, sum] = [k + 1, sum + rank(v)]; });
+        if (k !== x.length) continue;
+        all++;
+        if (sum <= w + 1e-9) below++;
+        if (sum >= w - 1e-9) above++;
+      }
+      expect(mannWhitney(x, y).p, `${x} | ${y}`).toBeCloseTo(Math.min(1, (2 * Math.min(below, above)) / all), 12);
+    }
+  });
+
+  it('Mann-Whitney with ties past 25 values, or large samples, uses the corrected normal approximation (as scipy asymptotic)', () => {
+    const tied = mannWhitney([1, 2, 2, 3, 3, 3, 1, 2, 2, 3, 3, 3, 4], [2, 3, 4, 5, 5, 6, 7, 2, 3, 4, 5, 5, 6, 7]);
+    expect(tied).toMatchObject({ u: 27, exact: false });
+    expect(tied.p).toBeCloseTo(0.0016470975799419817, 8);
     const x = Array.from({ length: 55 }, (_, i) => i * 3);
     const y = Array.from({ length: 60 }, (_, i) => i * 3 + 31);
     const big = mannWhitney(x, y);
@@ -81,12 +108,17 @@ describe('statistics', () => {
     expect(mannWhitney([1, 1, 1], [1, 1, 1]).p).toBe(1);
   });
 
-  it('geometric mean', () => {
+  it('geometric mean, of many values too', () => {
     expect(geomean([1, 4, 16])).toBeCloseTo(4, 12);
+    // A product of 320 times of 13 ms is past a double's range (compare's geomean read Infinity).
+    expect(geomean(Array.from({ length: 320 }, (_, i) => (i % 2 === 0 ? 13 : 13 * 1.2)))).toBeCloseTo(13 * Math.sqrt(1.2), 10);
+    expect(geomean(Array.from({ length: 400 }, () => 0.01))).toBeCloseTo(0.01, 14);
   });
 
   it('p-values read as the report prints them: three decimals, or p<0.001 below that', () => {
     expect([0.0004, 0.001, 0.25, 1].map(pValue)).toEqual(['p<0.001', 'p=0.001', 'p=0.250', 'p=1.000']);
+    // Either side of 0.05, a fourth decimal: both would read 0.050, one significant and one not.
+    expect([0.0495, 0.0504, 0.05].map(pValue)).toEqual(['p=0.0495', 'p=0.0504', 'p=0.050']);
   });
 });
 
@@ -207,6 +239,14 @@ describe('compare', () => {
     expect(c.warnings.join('\n')).toMatch(/fewer than 10 samples/);
     expect(c.warnings.join('\n')).toMatch(/different machines: base ran on "[^"]+", new on "other box" \(CPU .* -> Another CPU .*; effective cores \d+ -> 16\); differences include the hardware/);
     expect(formatComparison(c, 'a', 'b')).toMatch(/± ∞ ¹/);
+  });
+
+  it('warns where too few values a side let no difference be significant, so the gate cannot fire there', () => {
+    const three = (execMs: number) => sampleResults({ seqMs: 10, execMs, samples: 3 });
+    const c = compare(three(6), three(9));
+    expect(regressions(c, 5)).toEqual([]);
+    expect(c.warnings.join('\n')).toMatch(/^\d+ of \d+ rows have too few values a side for any difference to be significant \(3 samples against 3: p >= 0\.1, above 0\.05\): no regression can be found on them; bench records 4 rounds or more: .*fake-parallel @2/m);
+    expect(compare(base, sampleResults({ seqMs: 10, execMs: 9, samples: 12 })).warnings.join('\n')).not.toMatch(/too few values a side/);
   });
 
   it('tells machines apart by what was recorded of them, not by their label (bench --label)', () => {

@@ -254,6 +254,13 @@ describe('which executor wins, and why', () => {
     expect(why).not.toMatch(/re-execut/);
   });
 
+  it('a tie just under 5% apart reads so to a tenth, never as the 5% a win needs', () => {
+    const close = contestResults([TIE]);
+    const at2 = (executor: string) => close.runs.find((r) => r.executor === executor && r.threads === 2)!;
+    (at2('modular') as { samplesMs: number[] }).samplesMs = at2('block-stm').samplesMs.map((v) => v / 1.0485);
+    expect(row(render(close), 'token 1000 acc × 1000 tx')[5]).toMatch(/^tie \(4\.8% apart, p[<=]/);
+  });
+
   it('a difference within the noise is a tie, flagged when the machine was busy, with the differing 1-thread verdict', () => {
     const [, , blockStm, modular, , verdict, why] = row(md, 'token 1000 acc × 1000 tx');
     expect([blockStm, modular]).toEqual(['1.66x', '1.63x']);

@@ -1,4 +1,4 @@
-// Progress for long commands (bench, verify, main): a bar on a terminal's stderr, silent when
+// Progress for long commands (bench, verify, main, run): a bar on a terminal's stderr, silent when
 // stdout carries JSON, when the CI environment variable is set (to anything but "", "0" or
 // "false"), or when stderr is not a TTY (so logs and pipes never fill with redraws). Notes
 // (failures, skips, what the output does not hold) are printed either way, above the bar when one

@@ -22,6 +22,8 @@ import { tableDisagreement, withPreState } from '../spec/shared-state.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { writeStdout } from './output.js';
+import { createProgress } from './progress.js';
+import { takeTurn } from '../impl/runtime/turn.js';
 import { printFailure } from './process-guard.js';
 
 export interface RunOptions extends WorkloadOptions, PartitionOptions {
@@ -76,6 +78,8 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // Named in the message should the executor never settle what it is doing.
   let doing = ' never finished loading';
   const attempt = <T>(what: string, f: () => T | Promise<T>): Promise<T> => callExecutor(name, what, f, json);
+  // On a terminal, a bar while the block runs: a large one (1,000,000 transactions) takes seconds a run.
+  const progress = createProgress({ json: o.json });
   const watch = watchCalls('run', timeout, json);
   // Taken before the executor has the block: an executor that changes its input must be told so,
   // not judged (--check) or counted (the receipts below, the figures) against the changed block.
@@ -103,9 +107,22 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     doing = `: execute() never settled on ${label}`;
     try {
       await attempt(`on ${label}`, async () => {
+        // The warm-up's bar counts milliseconds (it ends on the clock), the timed runs' bar runs.
+        progress.start(warmupMs, 'warm-up');
         const warmupStart = performance.now();
-        for (; performance.now() - warmupStart < warmupMs; warmupRuns++) await execute();
-        for (let i = 0; i < repeat; i++) result = await execute(times);
+        for (let ms = 0; ms < warmupMs; warmupRuns++, ms = performance.now() - warmupStart) {
+          progress.update(Math.round(ms), `${plural(warmupRuns, 'run')}`);
+          await takeTurn();
+          await execute();
+        }
+        progress.start(repeat, 'run');
+        for (let i = 0; i < repeat; i++) {
+          progress.update(i, label);
+          await takeTurn();
+          result = await execute(times);
+        }
+        progress.update(repeat, label);
+        progress.stop();
       });
     } catch (e) {
       // Why execute() failed is the news; a close() that fails or hangs after it would only hide it.

@@ -15,6 +15,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { makeFolders } from './folders.js';
+import { takeTurn } from '../impl/runtime/turn.js';
 import type { Block, BlockResult } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { seedState } from '../spec/seed.js';
@@ -186,21 +187,11 @@ export interface RunReport {
 }
 
 export const BATCH = 50;
-/**
- * Runs one check on one input, after a turn of the event loop where the last was TURN_MS ago: an
- * executor that settles at once (the reference, a synchronous module) and the simulated checks
- * would keep verify in microtasks for the whole run, and timers (the progress bar) and signal
- * listeners (Ctrl-C, which the progress bar and exec: engines listen for) wait for a turn.
- */
+/** Runs one check on one input, after a turn of the event loop now and then (impl/runtime/turn.ts). */
 async function checkInput(check: CheckDef, subject: Subject, o: Observer, input: CheckInput): Promise<boolean> {
-  if (performance.now() - lastTurn > TURN_MS) {
-    await new Promise((resolve) => setImmediate(resolve));
-    lastTurn = performance.now();
-  }
+  await takeTurn();
   return check.run(subject, o, input);
 }
-const TURN_MS = 50;
-let lastTurn = 0;
 
 /** Property runs fast-check may spend shrinking one counterexample (minimize() then takes over). */
 export const SHRINK_BUDGET = 300;

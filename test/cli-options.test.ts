@@ -156,25 +156,27 @@ describe('concord option checks', () => {
     }
   });
 
-  it('a signal mid-verify on an executor that settles at once reaches its listeners, and leaves no empty --out folder behind', async () => {
+  it('a signal mid-verify or mid-run on an executor that settles at once reaches its listeners, and verify leaves no empty --out folder behind', async () => {
     // The progress bar listens for Ctrl-C to restore the terminal: with the sequential executor
     // verify never left its microtasks, so the listener (and the bar's timer) never ran and Ctrl-C
     // did nothing. This listener stands in for the bar's, which needs a terminal.
     const listener = join(dir, 'listener.mjs');
     writeFileSync(listener, "process.once('SIGINT', () => { process.stderr.write('listener ran\\n'); process.kill(process.pid, 'SIGINT'); });\n");
     const out = join(dir, 'interrupted', 'verify');
-    const child = spawn(process.execPath, ['--import', pathToFileURL(listener).href, cli, 'verify', '--executor', 'sequential', '--runs', '3000000', '--out', out]);
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const ended = new Promise<[number | null, string | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
-    try {
-      await new Promise((r) => setTimeout(r, 3000));
-      child.kill('SIGINT');
-      expect(await Promise.race([ended, new Promise((r) => setTimeout(() => r('still running 20 s after SIGINT'), 20_000))])).toEqual([null, 'SIGINT']);
-      expect(stderr).toBe('listener ran\n');
-      expect(existsSync(join(dir, 'interrupted'))).toBe(false);
-    } finally {
-      child.kill('SIGKILL');
+    for (const args of [['verify', '--executor', 'sequential', '--runs', '3000000', '--out', out], ['run', '--executor', 'sequential', '--workload', 'p2p', '--txs', '20000', '--repeat', '100000']]) {
+      const child = spawn(process.execPath, ['--import', pathToFileURL(listener).href, cli, ...args]);
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      const ended = new Promise<[number | null, string | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
+      try {
+        await new Promise((r) => setTimeout(r, 3000));
+        child.kill('SIGINT');
+        expect(await Promise.race([ended, new Promise((r) => setTimeout(() => r('still running 20 s after SIGINT'), 20_000))]), args[0]).toEqual([null, 'SIGINT']);
+        expect(stderr, args[0]).toBe('listener ran\n');
+      } finally {
+        child.kill('SIGKILL');
+      }
     }
+    expect(existsSync(join(dir, 'interrupted'))).toBe(false);
   });
 });

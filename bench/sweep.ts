@@ -63,7 +63,7 @@ export interface SweepOptions {
   readonly minSamples: number;
   readonly cores: number;
   /**
-   * CPUs to pin the baseline to, round r on pinCpus[r % length] (the thread running it only; the
+   * CPUs to pin the baseline to, rounds 2k and 2k + 1 on pinCpus[k % length] (the thread running it only; the
    * executors run unpinned); absent or empty: the baseline runs wherever the scheduler puts it.
    */
   readonly pinCpus?: readonly number[];
@@ -540,7 +540,9 @@ async function timeRound(
       beforeAll: (mode) => {
         timed = mode === 'run';
         slot.engine = [];
-        if (acc.role === 'baseline') pin(pins[round % pins.length] ?? null);
+        // Two rounds a core, one in each order (rounds alternate it): by round % cores alone, with
+        // two cores, the fastest core's rounds were all one order, and so was its speedup.
+        if (acc.role === 'baseline') pin(pins[Math.floor(round / 2) % pins.length] ?? null);
         if (mode === 'run') before = cpuSnapshot();
       },
       afterEach: (mode) => {

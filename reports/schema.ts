@@ -233,7 +233,7 @@ export const ResultsSchema = z
       baselineNotes: z.array(z.string().min(1)).optional(),
       rounds: z.number().int().min(1),
       roundMs: positive,
-      /** The CPUs the baseline's main thread was pinned to, round r on baselineCpus[r % length]; empty: not pinned. Optional: older files lack it. */
+      /** The CPUs the baseline's main thread was pinned to, rounds 2k and 2k + 1 on baselineCpus[k % length] (round r on [r % length] before 2026-11-30); empty: not pinned. Optional: older files lack it. */
       baselineCpus: z.array(count).optional(),
       /** --modules and --partition as given; absent: the executors' defaults. */
       modules: count.optional(),

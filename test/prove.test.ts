@@ -148,6 +148,19 @@ describe('a deliberately wrong conflict table', () => {
     expect(c.witness?.summary).toMatch(/delta outside its bounds/);
   });
 
+  it('a claim whose own assumptions no input meets is unknown (vacuous), not proved', async () => {
+    // Two footprint keys that name one key whatever the arguments (`add: 5` twice), assumed apart.
+    const world = new World(z);
+    const five = world.value('k');
+    world.assumptions.push(five.eq(5));
+    world.distinct(five, z.Int.val(5));
+    const found = await search(world, [z.Bool.val(false)]);
+    expect(found).toEqual({ unknown: expect.stringMatching(/^vacuous: no input meets the claim's assumptions/) });
+    const met = new World(z);
+    met.distinct(met.value('a'), met.value('b'));
+    expect(await search(met, [z.Bool.val(false)])).toEqual({ found: false });
+  });
+
   it('the exact encoding agrees with the quick one on the built-in rules', async () => {
     for (const [a, b, commute] of [['read', 'read', true], ['read', 'write', false], ['write', 'delta', false]] as const) {
       const world = new World(z);
@@ -195,6 +208,23 @@ describe('user contract files', () => {
       const r = await prove({ contract: file, json: false });
       expect({ file, code: r.code, out: r.stdout }).toMatchObject({ file, code: 0, out: expect.stringMatching(/claims, (\d+) as expected; /) });
     }
+  });
+
+  it('gives an invariant whose assume no run meets up as unknown (vacuous), where it was proved whatever it claimed', async () => {
+    const doc = readFileSync(new URL('../docs/prove.md', import.meta.url), 'utf8');
+    const contract = JSON.parse(/```json\n([\s\S]*?)```/.exec(doc)![1]!) as { invariants: unknown[] };
+    contract.invariants = [
+      { name: 'never', assume: ['and', ['>', ['arg', 'amount'], 5], ['<', ['arg', 'amount'], 3]], holds: false },
+      { name: 'met', assume: ['>', ['arg', 'amount'], 5], holds: ['>', ['arg', 'amount'], 4] },
+    ];
+    const file = join(mkdtempSync(join(tmpdir(), 'concord-prove-')), 'vacuous.json');
+    writeFileSync(file, JSON.stringify(contract));
+    const r = await prove({ contract: file, json: true });
+    expect(r.code).toBe(1);
+    const claims = (JSON.parse(r.stdout) as { claims: ClaimResult[] }).claims;
+    expect(byName(claims, 'transfer: never')).toMatchObject({ result: 'unknown', reason: 'vacuous: no run meets its assume, so proving it would say nothing' });
+    expect(byName(claims, 'transfer: met').result).toBe('proved');
+    expect(byName(claims, 'transfer: footprint sound').result).toBe('proved');
   });
 
   it('counts one claim as one claim in the table\'s last line', () => {

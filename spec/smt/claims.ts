@@ -69,7 +69,7 @@ async function searchWith(s: Solver<'concord'>, world: World, goals: readonly B[
   s.set('timeout', world.solverTimeout(SOLVER_TIMEOUT_MS));
   s.add(...world.assumptions, ...goals);
   const answer = await s.check();
-  if (answer === 'unsat') return { found: false };
+  if (answer === 'unsat') return (await vacuous(world)) ? { unknown: VACUOUS } : { found: false };
   if (answer === 'unknown') {
     // z3's own timeout was cut short by the budget: the budget is the reason.
     world.inTime();
@@ -90,6 +90,30 @@ async function searchWith(s: Solver<'concord'>, world: World, goals: readonly B[
   }
   return { found: true, model: raw };
 }
+
+/**
+ * A negation that holds for no input proves the claim only where some input meets the claim's own
+ * assumptions: a footprint key that names one key whatever the arguments (`add: 5`) makes
+ * "commute when footprints are disjoint" assume 5 != 5 of a contract with itself, which would then
+ * be proved whatever its code did. Asked of the assumptions alone, again only when they grew.
+ */
+async function vacuous(world: World): Promise<boolean> {
+  const count = world.assumptions.length;
+  const known = world.assumptionsMet;
+  // More assumptions only narrow the inputs: one met by none stays so.
+  if (known !== undefined && (known.count === count || !known.met)) return !known.met;
+  const s = new world.z.Solver();
+  try {
+    s.set('timeout', world.solverTimeout(SOLVER_TIMEOUT_MS));
+    s.add(...world.assumptions);
+    // unknown (a timeout) is no evidence of vacuity: only unsat is.
+    world.assumptionsMet = { count, met: (await s.check()) !== 'unsat' };
+  } finally {
+    s.release();
+  }
+  return !world.assumptionsMet.met;
+}
+const VACUOUS = 'vacuous: no input meets the claim\'s assumptions (its declared keys cannot be told apart, or its assume clauses contradict each other), so proving it would say nothing';
 
 /**
  * Wall-clock time one claim may take before it is unknown: no built-in claim takes a second, and

@@ -17,7 +17,7 @@ import { concreteDomain, evalBool, parseInvariant, type CmpOp, type Domain, type
 import { LIBRARY_INVARIANTS } from './library.js';
 import { replayOrders, runBlock, showReceipt, showState, type Call } from './replay.js';
 import { Alg, explore, World, type Access, type Cond, type Memory, type Val } from './symvm.js';
-import { valueOf, type Int, type Z, type ZModel } from './z3.js';
+import { SOLVER_TIMEOUT_MS, valueOf, type Int, type Z, type ZModel } from './z3.js';
 
 /** A contract as the prover sees it: bytecode, declared footprint, stated invariants. */
 export interface ContractSpec {
@@ -225,8 +225,15 @@ function invariantClaim(c: ContractSpec, inv: Invariant, name: (k: number) => st
         if ('unknown' in found || found.found) break;
       }
       if ('unknown' in found) return { result: 'unknown', reason: found.unknown };
-      if (!found.found) return { result: 'proved' };
-      return invariantWitness(z, world, found.model, c, inv, args, limit, name);
+      if (found.found) return invariantWitness(z, world, found.model, c, inv, args, limit, name);
+      if (!inv.assume) return { result: 'proved' };
+      // As with a claim's own assumptions (claims.ts): an assume no run meets proves nothing.
+      const meets = (post: Memory, success: boolean) => evalBool(inv.assume!, z3Domain(world, alg, args, post, success));
+      const runs = [alg.and(idle, meets(world.initial(), false))];
+      for (const p of paths) if (p.status === 'success') runs.push(alg.and(p.cond, limit.ge(p.gas), meets(p.mem, true)));
+      const met = await world.feasible([alg.bool(alg.or(...runs))], undefined, SOLVER_TIMEOUT_MS);
+      if (met.answer === 'unsat') return { result: 'unknown', reason: `vacuous: no run meets its assume, so proving it would say nothing` };
+      return met.answer === 'sat' ? { result: 'proved' } : { result: 'unknown', reason: 'z3 could not tell whether any run meets its assume' };
     },
   };
 }

@@ -154,6 +154,8 @@ export class World {
   readonly preferences: B[] = [];
   /** Key pairs the claim assumes differ (each also an assumption), so memory can skip such stores. */
   readonly apart: [Int, Int][] = [];
+  /** Whether some input met the first `count` assumptions, when last asked (claims.ts vacuous). */
+  assumptionsMet: { readonly count: number; readonly met: boolean } | undefined;
   /** The pre-state, key -> value: a function, since every store lives in a Memory, never in z3. */
   private readonly state;
   private readonly hashFn;

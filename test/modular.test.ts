@@ -20,6 +20,8 @@ import { createModularExecutor, ModularError, type ModularExecutor } from '../im
 import { BlockRun } from '../impl/modular/block-run.js';
 import { collectChunks, COLLECT_CHUNK, type CollectedChunk } from '../impl/modular/collect.js';
 import { PARTITION_KINDS, partitionerFor } from '../impl/modular/partition.js';
+import { intransitivity } from '../impl/modular/order.js';
+import { CONFLICT_RULES } from '../spec/conflicts.js';
 import { LaneThread, runLanes } from '../impl/modular/thread.js';
 import { AtomicCells, observedCells } from '../impl/runtime/cells.js';
 import { FINISHED } from '../impl/runtime/sim.js';
@@ -304,6 +306,14 @@ describe('on the simulated runtime', () => {
       if (run.result.stats.executions === 4) bothAborted++;
     }
     expect(bothAborted).toBeGreaterThan(10);
+  });
+});
+
+describe('the conflict table it runs on', () => {
+  it('must let kinds commute transitively; a table that does not is refused where an executor starts, not when the module loads', () => {
+    expect(intransitivity()).toBeNull();
+    const edited = CONFLICT_RULES.map((r) => ((r.a === 'read' && r.b === 'write') || (r.a === 'write' && r.b === 'read') ? { ...r, verdict: 'commute' as const } : r));
+    expect(intransitivity(edited)).toBe('modular executor: the conflict table lets write/read and read/write commute but orders write/write; its per-key counters need a transitive commute relation');
   });
 });
 

@@ -39,6 +39,7 @@ import { ABORT_EXTERNAL, H, RUNNING } from './layout.js';
 import { PARTITION_KINDS, partitionerFor, type Partitioner } from './partition.js';
 import { PlanScratch } from './scratch.js';
 import { Counters } from './thread.js';
+import { intransitivity } from './order.js';
 
 const JOB: JobRef = { module: 'impl/modular/job.js', fn: 'runLanesJob' };
 
@@ -120,6 +121,8 @@ export class ModularExecutor implements Executor {
    * before a worker starts, and a pool whose warm-up fails is closed: no caller holds it.
    */
   static async create(options: ModularOptions = {}): Promise<ModularExecutor> {
+    const intransitive = intransitivity();
+    if (intransitive !== null) throw new ModularError(intransitive);
     const threads = checkCount('threads', options.threads ?? effectiveCores(), maxThreads());
     if (options.cores !== undefined) checkCount('cores', options.cores, MAX_MODULES);
     const modules = checkCount('modules', options.modules ?? defaultModules(options.cores), MAX_MODULES);

@@ -4,11 +4,12 @@
 // several kinds by one transaction is one access whose mask holds them all.
 // 'commute-if' counts as ordered here: its condition needs run-time values, and ordering is
 // always exact (the result is the reference's with or without the condition).
-// Invariant checked at load: "commutes" is transitive over the kinds, which the lanes' per-key
-// counters rely on (plan.ts); a table that breaks it fails loudly instead of running unsoundly.
+// Invariant, checked where a modular executor starts (intransitivity): "commutes" is transitive
+// over the kinds, which the lanes' per-key counters rely on (plan.ts); a table that breaks it
+// fails loudly instead of running unsoundly.
 
 import type { AccessKind } from '../../spec/block.js';
-import { CONFLICT_RULES, ruleFor } from '../../spec/conflicts.js';
+import { CONFLICT_RULES, ruleFor, type ConflictRule } from '../../spec/conflicts.js';
 
 /** The access kinds the conflict table speaks of, in a fixed order. */
 export const KINDS: readonly AccessKind[] = [...new Set(CONFLICT_RULES.flatMap((r) => [r.a, r.b]))];
@@ -33,16 +34,24 @@ function maskOf(pred: (k: number) => boolean): number {
 
 const ORDERS = Array.from({ length: K }, (_, x) => maskOf((y) => ordered(x, y)));
 
-for (let a = 0; a < K; a++) {
-  for (let b = 0; b < K; b++) {
-    for (let c = 0; c < K; c++) {
-      if (!ordered(a, b) && !ordered(b, c) && ordered(a, c)) {
-        throw new Error(
-          `modular executor: the conflict table lets ${KINDS[a]}/${KINDS[b]} and ${KINDS[b]}/${KINDS[c]} commute but orders ${KINDS[a]}/${KINDS[c]}; its per-key counters need a transitive commute relation`,
-        );
+/**
+ * Why the lanes cannot run on `rules`, or null. Asked where a modular executor starts, not when
+ * this module loads (every command loads it): a table edited wrongly must still let `concord
+ * prove` run and refute the entry at fault.
+ */
+export function intransitivity(rules: readonly ConflictRule[] = CONFLICT_RULES): string | null {
+  const kinds = [...new Set(rules.flatMap((r) => [r.a, r.b]))];
+  const commute = (a: AccessKind, b: AccessKind) => rules.find((r) => (r.a === a && r.b === b) || (r.a === b && r.b === a))?.verdict === 'commute';
+  for (const a of kinds) {
+    for (const b of kinds) {
+      for (const c of kinds) {
+        if (commute(a, b) && commute(b, c) && !commute(a, c)) {
+          return `modular executor: the conflict table lets ${a}/${b} and ${b}/${c} commute but orders ${a}/${c}; its per-key counters need a transitive commute relation`;
+        }
       }
     }
   }
+  return null;
 }
 
 /** ORDERS_OF[mask]: the kinds an access declaring `mask` must keep block order with. */

@@ -19,6 +19,7 @@ import { bugFlags, type BugName } from './bugs.js';
 import { H } from './layout.js';
 import { partitionerFor, type Partitioner } from './partition.js';
 import { Counters, LaneThread } from './thread.js';
+import { intransitivity } from './order.js';
 
 export interface SimulatedRunOptions {
   readonly threads: number;
@@ -55,6 +56,8 @@ export interface SimulatedRun {
 export function runModularSimulated(block: Block, options: SimulatedRunOptions): SimulatedRun {
   const { threads } = options;
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be an integer >= 1, got ${threads}`);
+  const intransitive = intransitivity();
+  if (intransitive !== null) throw new Error(intransitive);
   const partitioner = typeof options.partition === 'object' ? options.partition : partitionerFor(options.partition ?? 'hash');
   const flags = bugFlags(options.bugs);
   const run = new BlockRun(block, {

@@ -1,8 +1,9 @@
 // The statistics behind reports and `concord compare`, the way benchstat does them: the median
 // with a distribution-free 95% confidence interval from order statistics, the Mann-Whitney U
 // test (exact for small samples, given their ties up to 25 values in all, else the normal
-// approximation with tie and continuity correction) and the geometric mean. Building blocks come from simple-statistics;
-// the U test's p-value is here because no maintained npm package computes it exactly.
+// approximation with tie and continuity correction) and the geometric mean. Building blocks come
+// from simple-statistics; the U test's p-value is here because no maintained npm package computes
+// it exactly.
 // Invariant: functions never reorder their inputs, and every p-value is in [0, 1].
 
 import { binomialDistribution, errorFunction, mean, medianSorted, quantileSorted, wilcoxonRankSum } from 'simple-statistics';
@@ -151,7 +152,11 @@ function exactUCdf(m: number, n: number, u: number): number {
   return below / total;
 }
 
-/** The smallest two-sided p the U test can give samples of m and n values: every x on one side of every y, 2 / C(m + n, m) (exact), or 1 on an empty side. */
+/**
+ * The smallest two-sided p the U test can give samples of m and n values, every x on one side of
+ * every y: 2 / C(m + n, m); 1 with an empty side, and 0 past 25 values, where it is far below any
+ * significance level anyway.
+ */
 export function smallestP(m: number, n: number): number {
   if (m === 0 || n === 0) return 1;
   if (m + n > N_TIED_EXACT_LIMIT) return 0;
@@ -189,7 +194,7 @@ export function mannWhitney(x: readonly number[], y: readonly number[]): UTest {
     const upper = exactUCdf(m, n, m * n - u);
     return { u, p: Math.min(1, 2 * Math.min(lower, upper)), exact: true };
   }
-  if (N_TIED_EXACT_LIMIT >= m + n) return { u, p: exactTiedP(x, pooled, u), exact: true };
+  if (m + n <= N_TIED_EXACT_LIMIT) return { u, p: exactTiedP(x, pooled, u), exact: true };
   const N = m + n;
   const mean = (m * n) / 2;
   const variance = ((m * n) / 12) * (N + 1 - tieTerm / (N * (N - 1)));

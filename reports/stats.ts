@@ -85,21 +85,20 @@ const EXACT_LIMIT = 50;
 const N_TIED_EXACT_LIMIT = 25;
 
 /**
- * The two-sided p of U = u for sample x, given the pooled values' ties: every way of taking
- * x.length of the pooled values (their midranks, doubled to stay integers) counted by rank sum,
- * then twice the smaller tail. Both tails are counted: ties at one end make it lopsided.
+ * The two-sided p of U = u for a sample of m values, given the sizes of the pooled values' runs of
+ * ties in order (`groups`): every way of taking m of the pooled values (their midranks, doubled to
+ * stay integers) counted by rank sum, then twice the smaller tail. Both tails are counted: ties at
+ * one end make it lopsided.
  */
-function exactTiedP(x: readonly number[], pooled: readonly number[], u: number): number {
-  const m = x.length;
-  const N = pooled.length;
+function exactTiedP(m: number, groups: readonly number[], u: number): number {
   const doubled: number[] = [];
-  for (let i = 0; i < N;) {
-    let j = i;
-    while (j < N && pooled[j] === pooled[i]) j++;
-    // Ranks i+1..j share their midrank (i+1+j)/2, doubled.
-    for (let k = i; k < j; k++) doubled.push(i + 1 + j);
-    i = j;
+  let below = 0;
+  for (const t of groups) {
+    // Ranks below+1..below+t share their midrank (2 below + t + 1) / 2, doubled.
+    for (let k = 0; k < t; k++) doubled.push(2 * below + t + 1);
+    below += t;
   }
+  const N = below;
   const most = N * (N + 1);
   // ways[k][s]: subsets of k values so far with doubled rank sum s.
   const ways = Array.from({ length: m + 1 }, () => new Float64Array(most + 1));
@@ -180,21 +179,22 @@ export function mannWhitney(x: readonly number[], y: readonly number[]): UTest {
   if (m === 0 || n === 0) return { u: 0, p: 1, exact: true };
   const u = wilcoxonRankSum(x, y) - (m * (m + 1)) / 2;
   const pooled = sorted([...x, ...y]);
-  let tieTerm = 0;
+  // The sizes of the runs of equal values, in order.
+  const groups: number[] = [];
   for (let i = 0; i < pooled.length;) {
     let j = i;
     while (j < pooled.length && pooled[j] === pooled[i]) j++;
-    const t = j - i;
-    tieTerm += t * t * t - t;
+    groups.push(j - i);
     i = j;
   }
+  const tieTerm = groups.reduce((sum, t) => sum + t * t * t - t, 0);
   if (tieTerm === 0 && m < EXACT_LIMIT && n < EXACT_LIMIT) {
     const lower = exactUCdf(m, n, u);
     // U is symmetric around mn/2, so P(U >= u) = P(U <= mn - u).
     const upper = exactUCdf(m, n, m * n - u);
     return { u, p: Math.min(1, 2 * Math.min(lower, upper)), exact: true };
   }
-  if (m + n <= N_TIED_EXACT_LIMIT) return { u, p: exactTiedP(x, pooled, u), exact: true };
+  if (m + n <= N_TIED_EXACT_LIMIT) return { u, p: exactTiedP(m, groups, u), exact: true };
   const N = m + n;
   const mean = (m * n) / 2;
   const variance = ((m * n) / 12) * (N + 1 - tieTerm / (N * (N - 1)));

@@ -209,16 +209,16 @@ function invariantClaim(c: ContractSpec, inv: Invariant, name: (k: number) => st
       const args = c.params.map((p) => world.value(p));
       const limit = world.limit('gas');
       const { paths } = await explore(world, c.code, args, world.initial());
-      const fails = (post: Memory, success: boolean) => {
-        const d = z3Domain(world, alg, args, post, success);
-        return alg.and(inv.assume ? evalBool(inv.assume, d) : true, alg.not(evalBool(inv.holds, d)));
-      };
+      const fails = (d: Domain<Val, Cond>) => alg.and(inv.assume ? evalBool(inv.assume, d) : true, alg.not(evalBool(inv.holds, d)));
       // Every run without effect (a revert, or a path cut short by gas) ends in the pre-state
       // unsuccessfully: one goal covers them all. Each successful path gets its own goal, so z3
       // meets one path's arithmetic at a time.
       const idle = alg.or(...paths.map((p) => (p.status === 'success' ? alg.and(p.cond, limit.lt(p.gas)) : p.cond)));
-      const goals = [alg.and(idle, fails(world.initial(), false))];
-      for (const p of paths) if (p.status === 'success') goals.push(alg.and(p.cond, limit.ge(p.gas), fails(p.mem, true)));
+      const perRun = (f: (d: Domain<Val, Cond>) => Cond) => [
+        alg.and(idle, f(z3Domain(world, alg, args, world.initial(), false))),
+        ...paths.filter((p) => p.status === 'success').map((p) => alg.and(p.cond, limit.ge(p.gas), f(z3Domain(world, alg, args, p.mem, true)))),
+      ];
+      const goals = perRun(fails);
       let found: Search = { found: false };
       for (const goal of goals) {
         found = await search(world, [alg.bool(goal)]);
@@ -228,10 +228,7 @@ function invariantClaim(c: ContractSpec, inv: Invariant, name: (k: number) => st
       if (found.found) return invariantWitness(z, world, found.model, c, inv, args, limit, name);
       if (!inv.assume) return { result: 'proved' };
       // As with a claim's own assumptions (claims.ts): an assume no run meets proves nothing.
-      const meets = (post: Memory, success: boolean) => evalBool(inv.assume!, z3Domain(world, alg, args, post, success));
-      const runs = [alg.and(idle, meets(world.initial(), false))];
-      for (const p of paths) if (p.status === 'success') runs.push(alg.and(p.cond, limit.ge(p.gas), meets(p.mem, true)));
-      const met = await world.feasible([alg.bool(alg.or(...runs))], undefined, SOLVER_TIMEOUT_MS);
+      const met = await world.feasible([alg.bool(alg.or(...perRun((d) => evalBool(inv.assume!, d))))], undefined, SOLVER_TIMEOUT_MS);
       if (met.answer === 'unsat') return { result: 'unknown', reason: `vacuous: no run meets its assume, so proving it would say nothing` };
       return met.answer === 'sat' ? { result: 'proved' } : { result: 'unknown', reason: 'z3 could not tell whether any run meets its assume' };
     },

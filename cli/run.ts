@@ -111,7 +111,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
         progress.start(warmupMs, 'warm-up');
         const warmupStart = performance.now();
         for (let ms = 0; ms < warmupMs; warmupRuns++, ms = performance.now() - warmupStart) {
-          progress.update(Math.round(ms), `${plural(warmupRuns, 'run')}`);
+          progress.update(Math.round(ms), plural(warmupRuns, 'run'));
           await takeTurn();
           await execute();
         }

@@ -623,16 +623,16 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       const cut = cutAnswer === null ? '' : ` after writing part of its answer (${quoted(cutAnswer)}, no newline)`;
       // An engine that failed before answering anything may not be the engine meant: in a list,
       // `exec:` takes the rest (`exec:./engine,block-stm` runs "./engine,block-stm").
-      const held = `${heldOpen ? `; ${HELD_OPEN}` : ''}${!answered && command.includes(',') ? `; ${LIST_HINT}` : ''}`;
-      if (pending.length > 0) fail(`the engine ${how} with request ${pending[0]!.id} unanswered${cut}${held}${tail()}`);
-      else if (!closing) fail(`the engine ${how} before Concord closed it${held}${tail()}`);
+      const notes = `${heldOpen ? `; ${HELD_OPEN}` : ''}${!answered && command.includes(',') ? `; ${LIST_HINT}` : ''}`;
+      if (pending.length > 0) fail(`the engine ${how} with request ${pending[0]!.id} unanswered${cut}${notes}${tail()}`);
+      else if (!closing) fail(`the engine ${how} before Concord closed it${notes}${tail()}`);
       // Killed for running on: the SIGKILL is Concord's, and a process it left holding the output is said after.
-      else if (killedAtClose) closeError = new ExecEngineError(`${name}: the engine was still running ${CLOSE_GRACE_MS / 1000} s after its input ended, and was killed: exit when standard input ends${held}`);
+      else if (killedAtClose) closeError = new ExecEngineError(`${name}: the engine was still running ${CLOSE_GRACE_MS / 1000} s after its input ended, and was killed: exit when standard input ends${notes}`);
       else if (heldOpen && !failed) closeError = new ExecEngineError(`${name}: end every process the engine starts before it exits: it ${how}, but ${HELD_OPEN}`);
       else if (code !== 0 && !failed) {
         // Closed before any request (bench loads each executor once up front): it may have died on start.
         const when = nextId === 1 ? 'with no request sent to it, once Concord closed its input (expected 0: did it start?)' : 'when its input ended (expected 0)';
-        closeError = new ExecEngineError(`${name}: the engine ${how} ${when}${held}${tail()}`);
+        closeError = new ExecEngineError(`${name}: the engine ${how} ${when}${notes}${tail()}`);
       }
       resolve();
     });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -6,5 +7,9 @@ export default defineConfig({
     globalSetup: ['test/temp-root.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Vitest's default (the cores less one) runs one file at a time on a 2-core machine, where much
+    // of a file's time is spent waiting on the processes and workers it starts: two at a time took
+    // `npm test` from 8 min 21 s to 5 min 1-7 s here, the same 1,020 tests passing.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });

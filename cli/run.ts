@@ -23,7 +23,7 @@ import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { writeStdout } from './output.js';
 import { createProgress } from './progress.js';
-import { takeTurn } from '../impl/runtime/turn.js';
+import { takeTurn } from '../spec/turn.js';
 import { printFailure } from './process-guard.js';
 
 export interface RunOptions extends WorkloadOptions, PartitionOptions {

@@ -15,7 +15,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { makeFolders } from './folders.js';
-import { takeTurn } from '../impl/runtime/turn.js';
+import { takeTurn } from '../spec/turn.js';
 import type { Block, BlockResult } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { seedState } from '../spec/seed.js';
@@ -187,7 +187,7 @@ export interface RunReport {
 }
 
 export const BATCH = 50;
-/** Runs one check on one input, after a turn of the event loop now and then (impl/runtime/turn.ts). */
+/** Runs one check on one input, after a turn of the event loop now and then (spec/turn.ts). */
 async function checkInput(check: CheckDef, subject: Subject, o: Observer, input: CheckInput): Promise<boolean> {
   await takeTurn();
   return check.run(subject, o, input);

@@ -6,9 +6,11 @@
 // state it runs on (a 1,000-transaction block over a million accounts), so its values are the
 // caller's to keep in range, as a block file's are checked when it is read.
 
-import type { Block } from './block.js';
+import type { Block, Program } from './block.js';
+import { REGISTERS } from './bytecode.js';
 import { MAX_TX_GAS_LIMIT } from './block-file.js';
 import { describeValue } from './messages.js';
+import { plural } from './plural.js';
 import { isValue } from './values.js';
 
 const isCount = (v: unknown, max: number): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
@@ -27,6 +29,8 @@ export function blockProblem(block: unknown): string | undefined {
   if (!Array.isArray(programs)) return `field programs: expected a list, got ${describeValue(programs)}`;
   for (const [p, program] of programs.entries()) {
     if (!((program as { code?: unknown } | null)?.code instanceof Float64Array)) return `program ${p}: field code: expected a Float64Array (spec/bytecode.ts assemble)`;
+    const { arity } = program as { arity?: unknown };
+    if (!isCount(arity, REGISTERS)) return `program ${p}: field arity: expected an integer from 0 to ${REGISTERS} (arguments go in r0..r${REGISTERS - 1}), got ${describeValue(arity)}`;
   }
   if (!(preState instanceof Map)) return `field preState: expected a Map of key to value, got ${describeValue(preState)}`;
   if (!Array.isArray(txs)) return `field txs: expected a list, got ${describeValue(txs)}`;
@@ -37,6 +41,9 @@ export function blockProblem(block: unknown): string | undefined {
     if (!isCount(program, last)) return `transaction ${t}: field program: expected a program index from 0 to ${last}, got ${describeValue(program)}`;
     if (!isCount(gas, MAX_TX_GAS_LIMIT)) return `transaction ${t}: field gasLimit: expected an integer from 0 to ${MAX_TX_GAS_LIMIT}, got ${describeValue(gas)}`;
     if (!Array.isArray(args)) return `transaction ${t}: field args: expected a list, got ${describeValue(args)}`;
+    // Fewer arguments read 0, as in a block file; more would land in registers the program does not expect.
+    const { arity } = programs[program] as Program;
+    if (args.length > arity) return `transaction ${t}: field args: program ${program} takes ${arity === 0 ? 'no arguments' : plural(arity, 'argument')}, got ${args.length}`;
     for (let j = 0; j < args.length; j++) {
       if (!isValue(args[j])) return `transaction ${t}: field args[${j}]: expected an integer in the value range, got ${describeValue(args[j])}`;
     }

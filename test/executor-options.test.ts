@@ -65,6 +65,8 @@ describe('the parallel executors as a library', () => {
       [{ ...block, txs: block.txs.map((t, i) => (i === 0 ? { ...t, gasLimit: -1 } : t)) }, 'transaction 0: field gasLimit: expected an integer from 0 to 100000000, got -1'],
       [{ ...block, preState: {} }, 'field preState: expected a Map of key to value, got {}'],
       [{ ...block, gasLimit: Number.NaN }, 'field gasLimit: expected an integer >= 0, got NaN'],
+      [{ ...block, txs: block.txs.map((t, i) => (i === 3 ? { ...t, args: [...t.args, 7] } : t)) }, `transaction 3: field args: program ${block.txs[3]!.program} takes ${block.programs[block.txs[3]!.program]!.arity} arguments, got ${block.txs[3]!.args.length + 1}`],
+      [{ ...block, programs: block.programs.map((p, i) => (i === 0 ? { ...p, arity: 17 } : p)) }, 'program 0: field arity: expected an integer from 0 to 16 (arguments go in r0..r15), got 17'],
     ];
     const root = executeReference(block).stateRoot;
     for (const name of ['block-stm', 'modular', 'sequential', 'reference']) {

@@ -13,6 +13,7 @@
 // or whose close() throws, is a failure recorded as any executor's is.
 
 import { Bench } from 'tinybench';
+import { MIN_CALL_MS } from '../spec/call-time.js';
 import type { Block, BlockResult, ExecutionStats } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
@@ -583,7 +584,7 @@ async function timeRound(
       // Every timed call is one sample; a round with one the engine did not time is timed whole, and
       // so is the run. Sorted like tinybench's, so a round's samples read alike either way.
       if (acc.engineSamples !== null) {
-        if (engine.length === samples.length && !engine.includes(null)) acc.engineSamples.push(...engine.map((ms) => Math.max(1e-4, roundMs(ms!))).sort((x, y) => x - y));
+        if (engine.length === samples.length && !engine.includes(null)) acc.engineSamples.push(...engine.map((ms) => Math.max(MIN_CALL_MS, roundMs(ms!))).sort((x, y) => x - y));
         else acc.engineSamples = null;
       }
     }

@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { emptyStats, PER_TX_COUNTERS, type Block, type BlockResult, type ExecutionStats, type ReadSet, type Receipt, type Status } from '../spec/block.js';
+import { MAX_CALL_MS } from '../spec/call-time.js';
 import type { Executor } from '../spec/executor.js';
 import { blockResult } from '../spec/result.js';
 
@@ -225,8 +226,8 @@ class Answer {
     // Taken by bench as the call's time: one that is no time (0, -3, "12") was dropped silently,
     // so that a run meant to be engine-timed was timed whole, and run printed it as it came.
     const ms = (s as Record<string, unknown>).executeMs;
-    if ('executeMs' in s && !(typeof ms === 'number' && Number.isFinite(ms) && ms > 0)) {
-      throw new Error(`stats.executeMs must be a positive number of milliseconds (the engine's own time for the block), got ${quoted(ms)}`);
+    if ('executeMs' in s && !(typeof ms === 'number' && ms > 0 && ms <= MAX_CALL_MS)) {
+      throw new Error(`stats.executeMs must be a positive number of milliseconds up to a day (the engine's own time for the block), got ${quoted(ms)}`);
     }
     for (const [k, v] of Object.entries(s)) {
       if (!(typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))) throw new Error(`stats.${k} must be a number or a string, got ${quoted(v)}`);

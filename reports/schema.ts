@@ -7,6 +7,7 @@
 // naming the file and the field.
 
 import { z } from 'zod';
+import { MAX_CALL_MS, MIN_CALL_MS } from '../spec/call-time.js';
 import { describeValue, InputFileError, jsonPath, parseJsonText, unshowable } from '../spec/messages.js';
 import { plural } from '../spec/plural.js';
 
@@ -21,6 +22,8 @@ export class ResultsFileError extends InputFileError {
 
 const count = z.number().int().nonnegative();
 const positive = z.number().positive();
+/** A timed call's milliseconds (spec/call-time.ts). */
+const callMs = z.number().min(MIN_CALL_MS, `expected a time from ${MIN_CALL_MS} ms (0.1 us, the precision results keep)`).max(MAX_CALL_MS, `expected a time up to ${MAX_CALL_MS} ms (a day, the longest --timeout)`);
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const threads = z.number().int().min(1);
 
@@ -87,7 +90,7 @@ const CoreProbe = z.union([
       method: z.literal('taskset'),
       workload: z.string().min(1),
       cpus: z.array(count).min(1),
-      medianMs: z.array(positive).min(1),
+      medianMs: z.array(callMs).min(1),
       relative: z.array(z.number().positive().max(1)).min(1),
       /** bench/core-latency.ts: cache-line round trips from the first CPU to each other one; absent in older files. */
       crossCore: z.strictObject({
@@ -161,7 +164,7 @@ const Run = z.strictObject({
   threads,
   /** 'baseline': settings.baseline (the fast sequential executor by default), interleaved round by round with the executors at the same thread count. */
   role: z.enum(['baseline', 'executor']),
-  samplesMs: z.array(positive).min(1),
+  samplesMs: z.array(callMs).min(1),
   busy: z.array(z.boolean()),
   perTx: PerTx,
   peakRssBytes: count,
@@ -252,11 +255,11 @@ export const ResultsSchema = z
     ceilings: z.array(z.strictObject({
       threads: z.number().int().min(2),
       workload: z.string().min(1),
-      oneMs: positive,
-      partsMs: positive,
+      oneMs: callMs,
+      partsMs: callMs,
       ratio: positive,
       /** The same measured again after the sweep; absent in files written before it was. */
-      end: z.strictObject({ oneMs: positive, partsMs: positive, ratio: positive }).optional(),
+      end: z.strictObject({ oneMs: callMs, partsMs: callMs, ratio: positive }).optional(),
     })).min(1).optional(),
     workloads: z.array(Workload),
     startup: z.array(Startup),

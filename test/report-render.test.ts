@@ -653,6 +653,11 @@ describe('concord report', () => {
     writeFileSync(bad, JSON.stringify({ ...doc, runs: [{ ...doc.runs[0], threads: 0 }] }));
     await expect(reportCommand({ files: [bad], out: join(dir, 'out') })).rejects.toThrow(UsageError);
     await expect(reportCommand({ files: [bad], out: join(dir, 'out') })).rejects.toThrow(`${bad}: runs[0].threads: `);
+    // A time no call can take would be read as a speedup of 1e+307x.
+    const samplesMs = [...doc.runs[1]!.samplesMs];
+    samplesMs[2] = 1e308;
+    writeFileSync(bad, JSON.stringify({ ...doc, runs: [doc.runs[0], { ...doc.runs[1], samplesMs }, ...doc.runs.slice(2)] }));
+    await expect(reportCommand({ files: [bad], out: join(dir, 'out') })).rejects.toThrow(`${bad}: runs[1].samplesMs[2]: expected a time up to 86400000 ms (a day, the longest --timeout)`);
     await expect(reportCommand({ files: [join(dir, 'none.json')], out: join(dir, 'out') })).rejects.toThrow(/none\.json: cannot read: no such file or folder \(ENOENT\)/);
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });

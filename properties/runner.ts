@@ -338,20 +338,36 @@ export interface Executed {
 }
 
 /**
- * `subject`, recording its execute() calls: the last HISTORY_BLOCKS, and of those only as many of
- * the latest as hold HISTORY_TXS transactions together (the latest always). history() returns an
- * array that is replaced, never changed, so what it returned before a run stays what it was.
+ * `source`'s instance `first`, recording its execute() calls: the last HISTORY_BLOCKS, and of those
+ * only as many of the latest as hold HISTORY_TXS transactions together (the latest always).
+ * history() returns an array that is replaced, never changed, so what it returned before a run
+ * stays what it was. After a call that threw, the next goes to a fresh instance, whose history
+ * starts empty: a crash can leave an instance that fails every later call (an exec: engine that
+ * exited, a pool whose worker died), and the shrinking would then keep every candidate, reporting
+ * a block that fails only for following the crash, and in the broken instance's words.
  */
-function recording(subject: Subject): { readonly subject: Subject; history(): readonly Executed[] } {
+function recording(source: SubjectSource, first: Subject): { readonly subject: Subject; history(): readonly Executed[] } {
+  let current: Subject | undefined = first;
   let runs: readonly Executed[] = [];
-  const execute = (block: Block, threads: number): Promise<BlockResult> => {
+  const execute = async (block: Block, threads: number): Promise<BlockResult> => {
+    // Made by the call, so that a create() that throws fails it saying why, and the next tries again.
+    current ??= await source.create();
+    const instance = current;
     const next = [...runs.slice(1 - HISTORY_BLOCKS), { block, threads }];
     let from = next.length - 1;
     for (let txs = block.txs.length; from > 0 && txs + next[from - 1]!.block.txs.length <= HISTORY_TXS; from--) txs += next[from - 1]!.block.txs.length;
     runs = next.slice(from);
-    return subject.execute(block, threads);
+    try {
+      return await instance.execute(block, threads);
+    } catch (error) {
+      current = undefined;
+      runs = [];
+      // A counterexample: this close() is a clean-up.
+      await instance.close(true);
+      throw error;
+    }
   };
-  return { subject: { ...subject, execute }, history: () => runs };
+  return { subject: { ...first, execute, close: async (afterFailure) => current?.close(afterFailure) }, history: () => runs };
 }
 
 /** Why a counterexample may pass when rerun alone, and with 'after earlier blocks' the fewest of the blocks before it (oldest first) after which it fails. */
@@ -760,7 +776,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
   /** One turn of an executor until `until`: all its checks the first time, the cut ones after. */
   const turn = async (t: Turns, until: number, first: boolean): Promise<void> => {
     const turnStarted = performance.now();
-    const recorded = recording(await t.source.create());
+    const recorded = recording(t.source, await t.source.create());
     const { subject } = recorded;
     const rerun: Rerun = { source: t.source, history: recorded.history };
     // Every turn's counts go to one observer: the report is the executor's, over all its instances.

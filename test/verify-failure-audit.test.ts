@@ -139,4 +139,24 @@ describe('an executor that throws', () => {
     expect(f.error).toBe('Error: boom in engine');
     expect(f.stack).toEqual([expect.stringMatching(/^deep \(.+throws\.mjs:3:\d+\)$/), expect.stringMatching(/^Object\.execute \(.+throws\.mjs:4:\d+\)$/)]);
   });
+  // A pool whose worker died refuses every later block, as real ones do (and as an exec: engine
+  // that exited is refused by Concord). Shrunk on the broken instance, every candidate failed: the
+  // report was a one-transaction block, "fails only after earlier blocks", in the words
+  // "worker pool is gone", with the crash itself named nowhere.
+  const crashes = module('crashes', `export default function create() {
+  let dead = false;
+  return { name: 'crashes', async execute(block) {
+    if (dead) throw new Error('worker pool is gone');
+    if (block.txs.length >= 6) { dead = true; throw new Error('worker 1 crashed'); }
+    return executeReference(block);
+  }, async close() {} };
+}`);
+
+  it('leaves its instance for a fresh one, so a crash that breaks the instance is shrunk to the block that crashes it', async () => {
+    const json = await verify({ executor: [crashes], runs: '100', out: join(dir, 'crashes'), json: true });
+    expect(json.code).toBe(1);
+    const [f] = JSON.parse(json.stdout).failures;
+    expect(f).toMatchObject({ error: 'Error: worker 1 crashed', transactions: 6 });
+    expect(f.failsOnly).toBeUndefined();
+  });
 });

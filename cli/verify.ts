@@ -229,7 +229,9 @@ function textSummary(r: RunReport): string[] {
   const lines: string[] = [];
   const width = Math.max(...r.executors.map((e) => e.label.length));
   for (const e of r.executors) {
-    const cov = Object.entries(e.coverage).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+    // A built-in's goals may be met by its simulated checks alone: what its threads saw is told apart.
+    const onThreads = (k: string) => (e.executedCoverage && k in e.executedCoverage ? ` (${e.executedCoverage[k]} on threads)` : '');
+    const cov = Object.entries(e.coverage).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}${onThreads(k)}`).join(', ') || 'none';
     const state = e.failed ? 'FAILED' : e.cut ? 'cut by the time limit' : e.uncovered.length ? `never exercised: ${e.uncovered.join(', ')}` : 'ok';
     const exhaustive = e.statesExplored ? `, ${e.statesExplored.toLocaleString('en-US')} states covering ${e.interleavingsCovered.toExponential(2)} interleavings` : '';
     lines.push(`  ${e.label.padEnd(width)} ${String(e.blocksChecked).padStart(7)} blocks (${rate(e.blocksChecked, e.elapsedMs)}/s) ${String(e.schedulesExplored).padStart(7)} schedules${exhaustive}  ${state}`);

@@ -90,6 +90,13 @@ export const MODULAR_COVERAGE: readonly CoverageGoal[] = [
 
 export const SKIP_REST = 'skip-rest';
 
+/**
+ * A built-in parallel executor's block that execute() ran on more than one thread without falling
+ * back. Its other goals may be met by the simulated checks alone, which run the algorithm, not the
+ * instance: without this one, an executor whose real runs always finished sequentially passed.
+ */
+export const PARALLEL_RUN = 'parallel run on threads';
+
 /** Event -> times seen. */
 export type Coverage = Record<string, number>;
 
@@ -106,6 +113,8 @@ export interface Observer {
   states: number;
   interleavings: number;
   readonly coverage: Coverage;
+  /** The part of `coverage`'s goal counts that execute() calls gave (a built-in's real threads), not the simulated checks. */
+  readonly executed: Coverage;
   fail(f: Failure): void;
 }
 
@@ -119,12 +128,16 @@ const NOT_OWN_COUNTERS: ReadonlySet<string> = new Set([...PER_TX_COUNTERS, 'thre
  * Adds a matching run's counts: each coverage goal's counter, skip-rest, and for an executor with
  * no built-in model (a user's module) every other finite number in its stats too, so a summary
  * shows its own parallel paths (waves, conflict-graph edges) without their being required.
+ * `threads`: the run was an execute() call at that many threads (absent: a simulated check's run).
  */
-export function countRun(subject: Subject, o: Observer, expected: BlockResult, actual: BlockResult): void {
+export function countRun(subject: Subject, o: Observer, expected: BlockResult, actual: BlockResult, threads?: number): void {
   for (const { event, counter } of subject.coverage) {
     const v = actual.stats?.[counter];
-    if (typeof v === 'number') o.coverage[event] = (o.coverage[event] ?? 0) + v;
+    if (typeof v !== 'number') continue;
+    o.coverage[event] = (o.coverage[event] ?? 0) + v;
+    if (threads !== undefined && subject.simulated) o.executed[event] = (o.executed[event] ?? 0) + v;
   }
+  if (threads !== undefined && threads > 1 && subject.simulated && actual.stats?.fallback === '') o.coverage[PARALLEL_RUN] = (o.coverage[PARALLEL_RUN] ?? 0) + 1;
   if (!subject.simulated && actual.stats) {
     const goals = new Set(subject.coverage.map((g) => g.counter));
     for (const [counter, v] of Object.entries(actual.stats)) {
@@ -177,7 +190,7 @@ export async function checkRun(
   }
   const { actual } = outcome;
   if (sameResult(expected, actual)) {
-    countRun(subject, o, expected, actual);
+    countRun(subject, o, expected, actual, threads);
     return true;
   }
   o.fail({ spec, block, setting, threads, explanation: explain(block, expected, actual) ?? explainUnexplained() });

@@ -24,7 +24,7 @@ import { preStateKindOf } from '../spec/shared-state.js';
 import { isModuleObject, isModulePath } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
-  bigBlocksCheck, determinismCheck, emptyCoverage, equivalenceCheck, SKIP_REST, vmCornersCheck,
+  bigBlocksCheck, determinismCheck, emptyCoverage, equivalenceCheck, PARALLEL_RUN, SKIP_REST, vmCornersCheck,
   type CheckDef, type CheckInput, type Coverage, type Failure, type Observer, type Subject, type TxRange,
 } from './equivalence.js';
 import { afterEarlierBlocks, sameResult, type Explanation } from './explain.js';
@@ -161,6 +161,8 @@ export interface ExecutorReport {
   readonly statesExplored: number;
   readonly interleavingsCovered: number;
   readonly coverage: Coverage;
+  /** A built-in parallel executor's: the part of its goals' counts in `coverage` that execute() calls (its real threads) gave, not the simulated checks. */
+  readonly executedCoverage?: Coverage;
   /** Coverage events a green run required but never saw. */
   readonly uncovered: readonly string[];
   readonly failed: boolean;
@@ -319,7 +321,8 @@ function sharedPreState(block: Block | undefined): { readonly preState?: 'shared
 
 export function newObserver(subject: Subject): Observer & { last?: Failure } {
   const o: Observer & { last?: Failure } = {
-    blocks: 0, schedules: 0, states: 0, interleavings: 0, coverage: emptyCoverage(subject.coverage),
+    blocks: 0, schedules: 0, states: 0, interleavings: 0, executed: {},
+    coverage: { ...emptyCoverage(subject.coverage), ...(subject.simulated ? { [PARALLEL_RUN]: 0 } : {}) },
     fail: (f) => { o.last = f; },
   };
   return o;
@@ -769,10 +772,12 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     applicable: CheckDef[];
     checkReports: CheckReport[];
     required: string[];
+    /** A built-in parallel executor: its simulated checks' counts are told apart from its threads'. */
+    simulated: boolean;
     failed: boolean;
     elapsedMs: number;
   }
-  const turns: Turns[] = opts.subjects.map((source) => ({ source, name: source.name, label: source.name, applicable: [], checkReports: [], required: [], failed: false, elapsedMs: 0 }));
+  const turns: Turns[] = opts.subjects.map((source) => ({ source, name: source.name, label: source.name, applicable: [], checkReports: [], required: [], simulated: false, failed: false, elapsedMs: 0 }));
   /** One turn of an executor until `until`: all its checks the first time, the cut ones after. */
   const turn = async (t: Turns, until: number, first: boolean): Promise<void> => {
     const turnStarted = performance.now();
@@ -788,7 +793,8 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
       t.applicable = checks.filter((c) => c.applies(subject));
       const owned = (c: CheckDef) => shardBatches(checkRuns(opts.runs, c), opts.shard).length;
       t.checkReports = t.applicable.map((c) => ({ name: c.name, status: 'skipped', batches: 0, of: owned(c) }));
-      t.required = [...subject.coverage.map((g) => g.event), SKIP_REST];
+      t.required = [...subject.coverage.map((g) => g.event), ...(subject.simulated ? [PARALLEL_RUN] : []), SKIP_REST];
+      t.simulated = subject.simulated !== undefined;
     }
     let done = t.checkReports.reduce((n, r) => n + r.batches, 0);
     opts.progress?.start(t.checkReports.reduce((n, r) => n + r.of, 0), t.label);
@@ -833,7 +839,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     const uncovered = t.failed || cut(t) ? [] : t.required.filter((e) => o.coverage[e] === 0);
     return {
       name: t.name, label: t.label, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings,
-      coverage: o.coverage, uncovered, failed: t.failed, cut: cut(t), checks: t.checkReports, elapsedMs: t.elapsedMs,
+      coverage: o.coverage, ...(t.simulated ? { executedCoverage: o.executed } : {}), uncovered, failed: t.failed, cut: cut(t), checks: t.checkReports, elapsedMs: t.elapsedMs,
     };
   });
   const timedOut = executors.some((e) => e.cut);

@@ -13,7 +13,9 @@ import { coverageHint } from '../properties/coverage-hint.js';
 import { capturedVerify } from './verify-capture.js';
 import { SHORT_VERIFY } from '../cli/main.js';
 import { PLANTED } from '../properties/planted.js';
-import { MAX_SEED } from '../properties/runner.js';
+import { MAX_SEED, runVerify } from '../properties/runner.js';
+import { BLOCKSTM_COVERAGE, PARALLEL_RUN } from '../properties/equivalence.js';
+import { executorSubject } from '../properties/subjects.js';
 import { encodeToken } from '../properties/replay.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
@@ -54,6 +56,19 @@ describe('concord verify', () => {
     expect(j.failures).toEqual([]);
     for (const e of j.executors) expect([e.name, e.uncovered]).toEqual([e.name, []]);
     expect(r.code).toBe(0);
+  });
+
+  // Its simulated checks run the algorithm, not the instance, and took every path the goals name:
+  // summed with them, an executor whose threads always finished sequentially passed.
+  it('fails a built-in parallel executor whose execute() runs all fell back, though its simulated checks took every path', async () => {
+    const fallsBack = { name: 'block-stm', close: async () => {}, execute: async (b: Parameters<typeof executeReference>[0]) => {
+      const r = executeReference(b);
+      return { ...r, stats: { ...r.stats, fallback: 'contention: always' } };
+    } };
+    const source = { name: 'block-stm', create: async () => executorSubject(fallsBack, 'block-stm', BLOCKSTM_COVERAGE, { kind: 'block-stm', bugs: [] }) };
+    const [e] = (await runVerify({ subjects: [source], runs: 100, seed: 1 })).executors;
+    expect(e).toMatchObject({ failed: false, cut: false, uncovered: [PARALLEL_RUN] });
+    for (const { event } of BLOCKSTM_COVERAGE) expect([event, e!.coverage[event]! > 0, e!.executedCoverage?.[event]]).toEqual([event, true, 0]);
   });
 
   // At seed 2 a single run per check never stops a block at its gas limit (skip-rest), which the coverage gate requires.

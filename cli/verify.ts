@@ -27,6 +27,7 @@ import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '.
 import type { Block } from '../spec/block.js';
 import { writeBlock } from '../spec/block-file.js';
 import { plural } from '../spec/plural.js';
+import { MAX_STATES } from '../properties/enumerate.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { checkOutDir, writeStdout } from './output.js';
 import { createProgress } from './progress.js';
@@ -233,7 +234,8 @@ function textSummary(r: RunReport): string[] {
     const onThreads = (k: string) => (e.executedCoverage && k in e.executedCoverage ? ` (${e.executedCoverage[k]} on threads)` : '');
     const cov = Object.entries(e.coverage).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}${onThreads(k)}`).join(', ') || 'none';
     const state = e.failed ? 'FAILED' : e.cut ? 'cut by the time limit' : e.uncovered.length ? `never exercised: ${e.uncovered.join(', ')}` : 'ok';
-    const exhaustive = e.statesExplored ? `, ${e.statesExplored.toLocaleString('en-US')} states covering ${e.interleavingsCovered.toExponential(2)} interleavings` : '';
+    const cutShort = e.explorationsCut ? ` (${plural(e.explorationsCut, 'block')} explored only up to ${MAX_STATES.toLocaleString('en-US')} states, not every interleaving)` : '';
+    const exhaustive = e.statesExplored ? `, ${e.statesExplored.toLocaleString('en-US')} states covering ${e.interleavingsCovered.toExponential(2)} interleavings${cutShort}` : '';
     lines.push(`  ${e.label.padEnd(width)} ${String(e.blocksChecked).padStart(7)} blocks (${rate(e.blocksChecked, e.elapsedMs)}/s) ${String(e.schedulesExplored).padStart(7)} schedules${exhaustive}  ${state}`);
     // A block runs at one of 1, 2 or 4 threads (2, 4, 8 or 16 in big-blocks), in the determinism check at 1 to
     // 4 twice each, and a built-in's runs include its simulated schedules: the counts are per run, not per block.

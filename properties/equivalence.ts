@@ -112,6 +112,8 @@ export interface Observer {
   /** Exhaustive enumeration: states expanded, and the interleavings the explored state graphs hold. */
   states: number;
   interleavings: number;
+  /** Explorations that stopped at their state limit: they passed what they explored, not every interleaving. */
+  statesCut: number;
   readonly coverage: Coverage;
   /** The part of `coverage`'s goal counts that execute() calls gave (a built-in's real threads), not the simulated checks. */
   readonly executed: Coverage;

@@ -160,6 +160,8 @@ export interface ExecutorReport {
   readonly schedulesExplored: number;
   readonly statesExplored: number;
   readonly interleavingsCovered: number;
+  /** The exhaustive check's blocks whose exploration stopped at its state limit (properties/enumerate.ts), so not every interleaving of them was checked. */
+  readonly explorationsCut: number;
   readonly coverage: Coverage;
   /** A built-in parallel executor's: the part of its goals' counts in `coverage` that execute() calls (its real threads) gave, not the simulated checks. */
   readonly executedCoverage?: Coverage;
@@ -321,7 +323,7 @@ function sharedPreState(block: Block | undefined): { readonly preState?: 'shared
 
 export function newObserver(subject: Subject): Observer & { last?: Failure } {
   const o: Observer & { last?: Failure } = {
-    blocks: 0, schedules: 0, states: 0, interleavings: 0, executed: {},
+    blocks: 0, schedules: 0, states: 0, interleavings: 0, statesCut: 0, executed: {},
     coverage: { ...emptyCoverage(subject.coverage), ...(subject.simulated ? { [PARALLEL_RUN]: 0 } : {}) },
     fail: (f) => { o.last = f; },
   };
@@ -838,7 +840,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     // A run cut short by a failure or by the time limit is judged by what it found, not by what it did not reach.
     const uncovered = t.failed || cut(t) ? [] : t.required.filter((e) => o.coverage[e] === 0);
     return {
-      name: t.name, label: t.label, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings,
+      name: t.name, label: t.label, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings, explorationsCut: o.statesCut,
       coverage: o.coverage, ...(t.simulated ? { executedCoverage: o.executed } : {}), uncovered, failed: t.failed, cut: cut(t), checks: t.checkReports, elapsedMs: t.elapsedMs,
     };
   });

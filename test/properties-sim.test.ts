@@ -62,6 +62,8 @@ describe('simulated Block-STM', () => {
     expect(details.failed).toBe(false);
     expect(o.states).toBeGreaterThan(0);
     expect(o.interleavings).toBeGreaterThan(o.states);
+    // An exploration stopped at its state limit passes what it explored, not every interleaving.
+    expect(o.statesCut).toBe(0);
   });
 
   it('enumerates all interleavings of 5 transactions x 2 workers over 2 keys', () => {

@@ -59,6 +59,8 @@ export interface Failure {
   readonly setting: string;
   /** The thread count execute() was called with; absent for a simulated run, which has virtual workers instead. */
   readonly threads?: number;
+  /** Where a check ran the block more than once on the instance (determinism), the failing call's number from 1: its rerun makes as many. */
+  readonly call?: number;
   readonly provenance?: Provenance;
   readonly schedule?: readonly number[];
 }
@@ -164,8 +166,9 @@ export class UntrustedRun extends Error {
  * them would blame the difference on something else. The block is put back as it was.
  */
 export async function checkRun(
-  subject: Subject, o: Observer, spec: BlockSpec, block: Block, expected: BlockResult, threads: number, setting: string,
+  subject: Subject, o: Observer, spec: BlockSpec, block: Block, expected: BlockResult, threads: number, setting: string, call = 1,
 ): Promise<boolean> {
+  const at = { spec, block, setting, threads, ...(call > 1 ? { call } : {}) };
   const before = snapshotBlock(block);
   let outcome: { readonly actual: BlockResult } | { readonly thrown: unknown };
   try {
@@ -178,15 +181,15 @@ export async function checkRun(
   const changedTable = tableChange(block, subject.label ?? subject.name);
   const changed = changedBlock ?? changedTable;
   if (changed) {
-    o.fail({ spec, block, setting, threads, explanation: changed, ...('thrown' in outcome ? thrown(outcome.thrown) : {}) });
+    o.fail({ ...at, explanation: changed, ...('thrown' in outcome ? thrown(outcome.thrown) : {}) });
     return false;
   }
   if ('thrown' in outcome) {
     const e = outcome.thrown;
     if (e instanceof UntrustedRun) {
-      o.fail({ spec, block, setting, threads, explanation: e.explanation, ...(e.provenance ? { provenance: e.provenance } : {}), ...(e.schedule ? { schedule: e.schedule } : {}) });
+      o.fail({ ...at, explanation: e.explanation, ...(e.provenance ? { provenance: e.provenance } : {}), ...(e.schedule ? { schedule: e.schedule } : {}) });
     } else {
-      o.fail({ spec, block, ...thrown(e), setting, threads });
+      o.fail({ ...at, ...thrown(e) });
     }
     return false;
   }
@@ -195,7 +198,7 @@ export async function checkRun(
     countRun(subject, o, expected, actual, threads);
     return true;
   }
-  o.fail({ spec, block, setting, threads, explanation: explain(block, expected, actual) ?? explainUnexplained() });
+  o.fail({ ...at, explanation: explain(block, expected, actual) ?? explainUnexplained() });
   return false;
 }
 
@@ -343,9 +346,10 @@ export const determinismCheck: CheckDef = {
     o.blocks++;
     const block = checkedBlock(spec, kind);
     const expected = executeReference(block);
+    let call = 0;
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
       for (const threads of DETERMINISM_THREADS) {
-        if (!(await checkRun(subject, o, spec, block, expected, threads, `threads ${threads}, repeat ${repeat} of ${REPEATS}${preStateSetting(kind)}`))) return false;
+        if (!(await checkRun(subject, o, spec, block, expected, threads, `threads ${threads}, repeat ${repeat} of ${REPEATS}${preStateSetting(kind)}`, ++call))) return false;
       }
     }
     return true;

@@ -223,7 +223,7 @@ export function formatFailure(f: FailureReport): string[] {
   }
   // Planted bugs exist only inside `concord verify`, and an executor object only inside the test
   // that gave it to the vitest helper; other executors can rerun the file with `concord run`.
-  const rerun = f.executor.startsWith(PLANTED_PREFIX) || f.executor.startsWith(HELPER_PREFIX) ? '' : `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor, f.threads, 1, f.preState)})`;
+  const rerun = f.executor.startsWith(PLANTED_PREFIX) || f.executor.startsWith(HELPER_PREFIX) ? '' : `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor, f.threads, f.call ?? 1, f.preState)})`;
   if (f.blockFile) lines.push(`  block file   ${f.blockFile}${rerun}`);
   lines.push(`  seed         ${f.seed}, path ${f.path}${seedOrigin(f)}`);
   lines.push(`  replay       ${f.replay}`);

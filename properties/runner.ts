@@ -78,6 +78,8 @@ export interface FailureReport {
   readonly threads?: number;
   /** 'shared': the block's pre-state was handed over as a SharedState (the rerun command passes --pre-state shared); absent for a Map. */
   readonly preState?: 'shared';
+  /** The failing call's number among the check's calls of the block on one instance (determinism makes 8), where above 1: the rerun command repeats the block as often. */
+  readonly call?: number;
   /** fast-check's seed: batchSeed(runSeed, batch), which the token replays from. */
   readonly seed: number;
   /** The run's --seed and the batch of it that failed (absent for a token's seed no run makes). */
@@ -293,7 +295,7 @@ export function failureReport(
   const block: Block | undefined = last?.block;
   const run = batchOf(seed);
   const base: Omit<FailureReport, 'blockFile'> = {
-    executor, label: subject.label ?? executor, check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }),
+    executor, label: subject.label ?? executor, check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }), ...(last?.call === undefined ? {} : { call: last.call }),
     ...sharedPreState(block),
     seed, ...(run ? { runSeed: run.seed, batch: run.batch } : {}), path,
     token: encodeToken(token), replay: replayCommand(token), ...(failsOnly ? { failsOnly } : {}), ...(how.replayed ? { replayed: true } : {}),

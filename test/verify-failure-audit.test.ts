@@ -4,6 +4,7 @@
 // "sometimes"; a wrong block gas total is "wrong gas total" on field gasUsed, not "wrong root", and
 // every summarising field is named; the printed seed says it is a batch's fast-check seed, of which
 // --seed; and an executor's throw shows where in the executor it was thrown.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +73,34 @@ describe('an executor whose cache leaks from block to block', () => {
       expect(text.stdout).toMatch(/^ {2}earlier {6}1 block this one fails after, oldest first \(run them in this order on one instance, then this block\)\n {15}\S+-before-1\.block\.json \(threads \d(, --pre-state shared)?\)$/m);
     });
   }
+});
+
+// Keeps the pre-state it copied for a block and runs the next call of that block on the copy,
+// this call's writes and all: the determinism check's second call of a block fails, its first passes.
+const reusesCopy = module('reuses-copy', `export default function create() {
+  const copies = new WeakMap();
+  return { name: 'reuses-copy', async execute(block) {
+    let state = copies.get(block.preState);
+    if (!state) copies.set(block.preState, (state = new Map(block.preState)));
+    const r = executeReference({ ...block, preState: state });
+    for (const [k, v] of r.state) state.set(k, v);
+    return r;
+  }, async close() {} };
+}`);
+
+describe('a block that fails on its second call in the determinism check', () => {
+  it('is rerun by its printed command as many times as the check had called it, so the rerun fails too', async () => {
+    const out = join(dir, 'reuses');
+    const json = await verify({ executor: [reusesCopy], runs: '200', out, json: true });
+    expect(json.code).toBe(1);
+    const [f] = JSON.parse(json.stdout).failures;
+    expect(f).toMatchObject({ check: 'determinism', call: 2 });
+    const text = await verify({ executor: [reusesCopy], runs: '200', out });
+    const rerun = /\(rerun: npx concord run (\S+) --executor \S+ --threads (\d) --repeat 2 --warmup 0 --check\)$/m.exec(text.stdout);
+    expect(rerun).not.toBeNull();
+    const r = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, 'run', rerun![1]!, '--executor', reusesCopy, '--threads', rerun![2]!, '--repeat', '2', '--warmup', '0', '--check'], { encoding: 'utf8' });
+    expect([r.status, r.stdout]).toEqual([1, expect.stringContaining('DIFFERS from the reference')]);
+  });
 });
 
 describe('a wrong summarising field', () => {

@@ -322,6 +322,32 @@ export const vmCornersCheck: CheckDef = {
   run: equivalenceCheck.run,
 };
 
+/** Two accounts' balances and no transaction: an executor that drops the pre-state shows a wrong root. */
+const EMPTY_BLOCK: BlockSpec = { keys: 2, pre: [{ entity: 0, field: 0, value: 5 }, { entity: 1, field: 0, value: 7 }], txs: [], gasLimit: null };
+
+/**
+ * A block of no transactions, once per run, at each thread count and with each kind of pre-state:
+ * the generated checks draw one transaction at least, so an engine that divides its block by its
+ * workers into nothing, or waits for a worker that got no transaction, passed them all, and chains
+ * make empty blocks. For your executors; the built-ins' empty blocks are in their own tests.
+ */
+export const emptyBlockCheck: CheckDef = {
+  name: 'empty-block', txs: { min: 0, max: 0 }, fixedSize: true, runsFactor: 0, applies: vmCornersCheck.applies,
+  inputs: () => fc.tuple(fc.constant(EMPTY_BLOCK)),
+  run: async (subject, o, [spec]) => {
+    o.blocks++;
+    for (const kind of PRE_STATE_KINDS) {
+      const block = checkedBlock(spec as BlockSpec, kind);
+      const expected = executeReference(block);
+      let call = 0;
+      for (const threads of THREADS) {
+        if (!(await checkRun(subject, o, spec as BlockSpec, block, expected, threads, `threads ${threads}${preStateSetting(kind)}`, ++call))) return false;
+      }
+    }
+    return true;
+  },
+};
+
 /**
  * Equivalence on blocks of 21 to 1,100 transactions (BIG_TXS) at 2, 4, 8 or 16 threads, a fiftieth of
  * the runs: an engine that goes wrong only past a size (a batch of 64, a buffer of 256 entries, a

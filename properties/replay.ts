@@ -39,8 +39,8 @@ export const HELPER_PREFIX = 'test:';
 /** How a token and a report name a planted bug of the catalogue (planted.ts). */
 export const PLANTED_PREFIX = 'planted:';
 
-export type CheckName = 'equivalence' | 'vm-corners' | 'determinism' | 'big-blocks' | 'interleaving' | 'exhaustive';
-export const CHECKS: readonly CheckName[] = ['equivalence', 'vm-corners', 'determinism', 'big-blocks', 'interleaving', 'exhaustive'];
+export type CheckName = 'equivalence' | 'vm-corners' | 'determinism' | 'big-blocks' | 'empty-block' | 'interleaving' | 'exhaustive';
+export const CHECKS: readonly CheckName[] = ['equivalence', 'vm-corners', 'determinism', 'big-blocks', 'empty-block', 'interleaving', 'exhaustive'];
 
 /**
  * Why rerunning a counterexample alone may pass (runner.ts howItFails): on fresh instances it passed
@@ -214,7 +214,7 @@ export function decodeToken(token: string): ReplayToken {
       : parts.length === 6 || (parts.length === 7 && mark(parts[6], 1)) || ((parts.length === 8 || parts.length === 9) && shrinkTail(parts)))
     && typeof parts[0] === 'string' && parts[0].length > 0
     && typeof parts[1] === 'string'
-    && Number.isSafeInteger(parts[2]) && (parts[2] as number) > 0
+    && Number.isSafeInteger(parts[2]) && (parts[2] as number) >= 0
     && Number.isSafeInteger(parts[3]) && (parts[3] as number) >= (parts[2] as number)
     && Number.isSafeInteger(parts[4])
     && typeof parts[5] === 'string' && /^\d+(:\d+)*$/.test(parts[5]);

@@ -183,7 +183,7 @@ export function formatFailure(f: FailureReport): string[] {
   if (f.error) lines.push(`  error        the executor threw: ${f.error}`);
   const [top, ...below] = f.stack ?? [];
   if (top) lines.push(`  thrown at    ${top}`, ...below.map((frame) => `               ${frame}`));
-  if (f.transactions > 0) {
+  if ('format' in f.block) {
     const block = blockFromJson(f.block, 'failure');
     // Runs of transactions alike take a line each, so a block that folds into few lines is shown whole.
     const whole = formatBlock(block);

@@ -24,7 +24,7 @@ import { preStateKindOf } from '../spec/shared-state.js';
 import { isModuleObject, isModulePath } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
-  bigBlocksCheck, determinismCheck, emptyCoverage, equivalenceCheck, PARALLEL_RUN, SKIP_REST, vmCornersCheck,
+  bigBlocksCheck, determinismCheck, emptyBlockCheck, emptyCoverage, equivalenceCheck, PARALLEL_RUN, SKIP_REST, vmCornersCheck,
   type CheckDef, type CheckInput, type Coverage, type Failure, type Observer, type Subject, type TxRange,
 } from './equivalence.js';
 import { afterEarlierBlocks, sameResult, type Explanation } from './explain.js';
@@ -42,7 +42,7 @@ export interface SubjectSource {
 }
 
 /** Every check, in the order a run performs them. */
-export const CHECK_DEFS: readonly CheckDef[] = [equivalenceCheck, vmCornersCheck, determinismCheck, bigBlocksCheck, interleavingCheck, exhaustiveCheck];
+export const CHECK_DEFS: readonly CheckDef[] = [equivalenceCheck, vmCornersCheck, determinismCheck, bigBlocksCheck, emptyBlockCheck, interleavingCheck, exhaustiveCheck];
 
 export interface RunnerOptions {
   readonly subjects: readonly SubjectSource[];

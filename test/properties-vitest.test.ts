@@ -93,8 +93,8 @@ describe('verifyExecutor', () => {
   it('passes a correct executor object and reports what it checked', async () => {
     const report = await verifyExecutor(referenceExecutor(), { runs: 60 });
     expect(report.failures).toEqual([]);
-    // equivalence 60, vm-corners 30 (an executor object may run a VM of its own), determinism 15, big-blocks 1.
-    expect(report.blocksChecked).toBe(106);
+    // equivalence 60, vm-corners 30 (an executor object may run a VM of its own), determinism 15, big-blocks 1, empty-block 1.
+    expect(report.blocksChecked).toBe(107);
   });
 
   it('throws the full report for a buggy executor, and the token replays it', async () => {
@@ -338,7 +338,9 @@ describe('verifyExecutor', () => {
   // transactions. Since, the big-blocks check runs blocks of 21 to 1,100 whatever txs says.
   it('gives every block but the big-blocks check\'s exactly txs transactions; a bug only bigger blocks have is caught either way', async () => {
     const sizes = (await blocksOf({ runs: 8, txs: 64 })).map((b) => b.txs.length);
-    const big = sizes.filter((n) => n !== 64);
+    // The empty-block check's block, at 1, 2 and 4 threads with each kind of pre-state, is empty whatever txs says.
+    expect(sizes.filter((n) => n === 0)).toHaveLength(6);
+    const big = sizes.filter((n) => n !== 64 && n !== 0);
     expect(big).toHaveLength(1);
     expect(big[0]).toBeGreaterThanOrEqual(BIG_TXS.min);
     expect(big[0]).toBeLessThanOrEqual(BIG_TXS.max);
@@ -362,7 +364,7 @@ describe('verifyExecutor', () => {
     const report = await verifyExecutor(referenceExecutor(), { runs: 100_000, timeLimit: 1 });
     expect(report.timedOut).toBe(true);
     // Each check runs one block past the limit, and no batch in full.
-    expect(report.executors[0]!.checks.map((c) => [c.name, c.status, c.batches, c.partial])).toEqual([['equivalence', 'cut', 0, 1], ['vm-corners', 'cut', 0, 1], ['determinism', 'cut', 0, 1], ['big-blocks', 'cut', 0, 1]]);
+    expect(report.executors[0]!.checks.map((c) => [c.name, c.status, c.batches, c.partial])).toEqual([['equivalence', 'cut', 0, 1], ['vm-corners', 'cut', 0, 1], ['determinism', 'cut', 0, 1], ['big-blocks', 'cut', 0, 1], ['empty-block', 'passed', 1, undefined]]);
   });
 
   // A class was called without new, null crashed reading its name, and an object without execute() was reported as a shrunk counterexample.

@@ -281,7 +281,7 @@ describe('concord verify', () => {
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(j.executors[0].checks.map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([
-      ['equivalence', 'passed'], ['vm-corners', 'passed'], ['determinism', 'passed'], ['big-blocks', 'failed'],
+      ['equivalence', 'passed'], ['vm-corners', 'passed'], ['determinism', 'passed'], ['big-blocks', 'failed'], ['empty-block', 'skipped'],
     ]);
     expect(j.failures).toHaveLength(1);
     expect(j.failures[0]).toMatchObject({ check: 'big-blocks', transactions: 65, explanation: { anomaly: 'stale read', tx: 64 } });
@@ -352,7 +352,7 @@ export default { name: 'slow-wrong', async execute(block) { const until = perfor
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(j.executors[0].checks.map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([
-      ['equivalence', 'passed'], ['vm-corners', 'passed'], ['determinism', 'passed'], ['big-blocks', 'failed'],
+      ['equivalence', 'passed'], ['vm-corners', 'passed'], ['determinism', 'passed'], ['big-blocks', 'failed'], ['empty-block', 'skipped'],
     ]);
     expect(j.failures[0]).toMatchObject({ check: 'big-blocks', threads: 16, transactions: 10, explanation: { anomaly: 'stale read' } });
   });

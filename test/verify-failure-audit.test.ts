@@ -103,6 +103,29 @@ describe('a block that fails on its second call in the determinism check', () =>
   });
 });
 
+describe('an executor that fails only on a block of no transactions', () => {
+  // Splits the block into one chunk a thread: with no transactions, chunks of 0 and a division by it.
+  const chunks = module('chunks', `export default function create() {
+  return { name: 'chunks', async execute(block, options) {
+    const size = Math.ceil(block.txs.length / (options?.threads ?? 1));
+    if (size === 0) throw new Error('chunk size 0');
+    return executeReference(block);
+  }, async close() {} };
+}`);
+
+  it('passes every generated check and fails the empty-block check, whose token replays it', async () => {
+    const json = await verify({ executor: [chunks], runs: '100', out: join(dir, 'chunks'), json: true });
+    expect(json.code).toBe(1);
+    const { executors: [e], failures: [f] } = JSON.parse(json.stdout);
+    expect(e.checks.map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([
+      ['equivalence', 'passed'], ['vm-corners', 'passed'], ['determinism', 'passed'], ['big-blocks', 'passed'], ['empty-block', 'failed'],
+    ]);
+    expect(f).toMatchObject({ check: 'empty-block', transactions: 0, threads: 1, error: 'Error: chunk size 0' });
+    const again = await verify({ replay: f.token, json: true });
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: false, reproduced: true, failures: [{ check: 'empty-block', error: 'Error: chunk size 0' }] });
+  });
+});
+
 describe('a wrong summarising field', () => {
   const block = blockOf([{ ops: [['const', 'r0', 1], ['const', 'r1', 5], ['write', 'r0', 'r1']] }], [[1, 1]]);
   const good = executeReference(block);

@@ -48,6 +48,22 @@ describe('the parallel executors as a library', () => {
     await expect(createExecutor('modular', { modules: 0 })).rejects.toThrow('modular: modules must be an integer from 1 to');
   });
 
+  // DESIGN's fixed point: pools start once and are reused across blocks. A pool restarted per block
+  // would still give every right result; its start-up time, summed over the workers it started, says it.
+  it('run every block on the pool they started, starting no worker after the first block at a thread count', async () => {
+    for (const create of [() => BlockStmExecutor.create({ threads: 3 }), () => ModularExecutor.create({ threads: 3 })]) {
+      const ex = await create();
+      try {
+        await ex.execute(block);
+        const startup = ex.startupMs;
+        for (let i = 0; i < 4; i++) expect((await ex.execute(block)).stateRoot).toBe(executeReference(block).stateRoot);
+        expect([ex.name, ex.startupMs]).toEqual([ex.name, startup]);
+      } finally {
+        await ex.close();
+      }
+    }
+  });
+
   it('close the pool when the warm-up fails, so a retried create leaves no worker behind', async () => {
     const before = osThreads();
     for (let i = 0; i < 3; i++) {

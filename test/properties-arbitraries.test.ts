@@ -41,6 +41,25 @@ describe('block arbitraries', () => {
     expect(CONTENTION_LEVELS).toContain(10_000);
   });
 
+  // vm-corners' blocks (vm: true) are what catches an engine whose ported VM differs from Concord's.
+  it('take the VM\'s corners with vm: true: every fault, a negative remainder, values past 2^32', () => {
+    const faults = new Map<number, number>();
+    let negativeRemainder = 0;
+    let wide = 0;
+    for (const spec of fc.sample(blockSpecArb({ mix: 'code', vm: true }), { seed: SEED, numRuns: 300 })) {
+      const r = executeReference(buildBlock(spec));
+      for (const x of r.receipts) if (x.status === 'reverted' && x.code < 0) faults.set(x.code, (faults.get(x.code) ?? 0) + 1);
+      spec.txs.forEach((t, i) => {
+        const mods = t.kind === 'code' && t.body.some((st) => st.s === 'arith' && st.op === 'mod');
+        if (mods && r.receipts[i]!.outputs.some((v) => v < 0)) negativeRemainder++;
+      });
+      if (r.receipts.some((x) => x.outputs.some((v) => Math.abs(v) >= 2 ** 32))) wide++;
+    }
+    for (const code of Object.values(FAULT)) expect([code, (faults.get(code) ?? 0) > 0]).toEqual([code, true]);
+    expect(negativeRemainder).toBeGreaterThan(0);
+    expect(wide).toBeGreaterThan(0);
+  });
+
   it('shrink a failing block to one readable transaction (fast-check, then minimize)', async () => {
     // Fails on any block whose receipts carry an output: the minimal counterexample is one transaction that emits.
     const holds = (spec: BlockSpec) => executeReference(buildBlock(spec)).receipts.every((r) => r.outputs.length === 0);

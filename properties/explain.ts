@@ -364,6 +364,12 @@ function revertedWriter(c: Context, key: number, value: number, before: number):
   return undefined;
 }
 
+/** The last skipped transaction that would have written `value` to `key` had it run (ReferenceTrace's skippedWrites). */
+function skippedWriter(c: Context, key: number, value: number): number | undefined {
+  for (let i = c.block.txs.length - 1; i >= c.trace.skipFrom; i--) if (c.trace.txs[i]!.skippedWrites.get(key) === value) return i;
+  return undefined;
+}
+
 /** How a transaction that kept no writes ended: reverted, or ran out of gas (whose receipt has code 0, no fault). */
 function endedText(c: Context, writer: number): string {
   return c.expected.receipts[writer]!.status === 'out-of-gas' ? 'ran out of gas' : 'reverted';
@@ -459,10 +465,15 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
           + ` Its receipt shows the value used: ${receiptText(ar)}, where the reference's is ${receiptText(er)}.`,
       };
     }
+    // Where the transaction did not run to its end, that is the likelier cause than a stale incarnation.
+    const { status } = c.expected.receipts[tx]!;
+    const ended = !a && (status === 'out-of-gas' || status === 'reverted')
+      ? ` It ${status === 'out-of-gas' ? 'ran out of gas' : 'reverted'} there, after those reads: a transaction that fails still reports the reads it made before it failed, as the reference's read set does.`
+      : a && !e && status === 'skipped' ? ' It was skipped (the block gas limit was reached before it): a skipped transaction runs nothing and reads nothing.' : '';
     return {
       anomaly: 'wrong read set', elle: ELLE['wrong read set'], tx, expected: show(exp), actual: show(act),
       ...(e ? { key: e[0], keyName: c.name(e[0]) } : a ? { key: a[0], keyName: c.name(a[0]) } : {}),
-      detail: `tx ${tx} read every value right up to read ${index}, yet reports ${a ? `key ${c.name(a[0])}` : 'no read'} where the program reads ${e ? c.name(e[0]) : 'nothing more'}: the read set is not the one the final incarnation made.`,
+      detail: `tx ${tx} read every value right up to read ${index}, yet reports ${a ? `key ${c.name(a[0])}` : 'no read'} where the program reads ${e ? c.name(e[0]) : 'nothing more'}: the read set is not the one the final incarnation made.${ended}`,
     };
   }
   const key = e[0];
@@ -638,7 +649,8 @@ function explainState(c: Context): Explanation | undefined {
   const { base, amount = 0, twice = false } = miscount ?? {};
   const staleBase = miscount?.stale?.version;
   const leaked = lost || twice || staleBase ? undefined : revertedWriter(c, key, a, c.block.txs.length);
-  const stray = lost || delta || leaked !== undefined ? undefined : misdirected(c, key, a);
+  const unrun = lost || twice || staleBase || leaked !== undefined ? undefined : skippedWriter(c, key, a);
+  const stray = lost || delta || leaked !== undefined || unrun !== undefined ? undefined : misdirected(c, key, a);
   const anomaly: AnomalyName = lost ? 'lost write' : 'wrong final value';
   const why = came
     ? lostWriteText(c, key, firstWriter, a, came, miscount)
@@ -648,11 +660,13 @@ function explainState(c: Context): Explanation | undefined {
         ? `the final value ${a} was written by no committed transaction; ${versionText(writer)} wrote it by DELTA of ${amount}, resolved against ${versionText(staleBase)}'s value ${a - amount} instead of ${base}`
         : leaked !== undefined
           ? `the final value ${a} is what tx ${leaked} wrote before it ${endedText(c, leaked)}: ${revertedWords(c, leaked)}`
-          : stray
-            ? `the final value ${a} is what ${versionText({ tx: stray.tx })} wrote to ${c.name(stray.key)} (key ${stray.key}), which does not hold it: a write applied to the wrong key`
-            : `the final value ${a} was written by no committed transaction${delta ? `; ${versionText(writer)} wrote it by DELTA of ${amount}, and no version of the key plus that amount gives it` : firstWriter === PRE_STATE ? ' (the key should still hold its pre-state value)' : ` (it should be ${versionText(writer)}'s write)`}`;
-  const blamed = stray ? stray.tx : leaked ?? (firstWriter === PRE_STATE ? -1 : firstWriter);
-  const cameFrom = came ?? (stray ? { tx: stray.tx } : leaked !== undefined ? { tx: leaked } : undefined);
+          : unrun !== undefined
+            ? `the final value ${a} is what tx ${unrun} would have written, had it run: the block's gas limit was reached before it (at tx ${c.trace.skipFrom}), so the reference skips it, and none of its writes may be kept`
+            : stray
+              ? `the final value ${a} is what ${versionText({ tx: stray.tx })} wrote to ${c.name(stray.key)} (key ${stray.key}), which does not hold it: a write applied to the wrong key`
+              : `the final value ${a} was written by no committed transaction${delta ? `; ${versionText(writer)} wrote it by DELTA of ${amount}, and no version of the key plus that amount gives it` : firstWriter === PRE_STATE ? ' (the key should still hold its pre-state value)' : ` (it should be ${versionText(writer)}'s write)`}`;
+  const blamed = stray ? stray.tx : leaked ?? unrun ?? (firstWriter === PRE_STATE ? -1 : firstWriter);
+  const cameFrom = came ?? (stray ? { tx: stray.tx } : leaked !== undefined ? { tx: leaked } : unrun !== undefined ? { tx: unrun } : undefined);
   return {
     anomaly, elle: ELLE[anomaly], tx: blamed, key, keyName: c.name(key),
     expected: String(e), actual: String(a), shouldComeFrom: writer, ...(cameFrom ? { cameFrom } : {}),

@@ -304,6 +304,26 @@ describe('explain', () => {
     expect(x.detail).toMatch(/DELTA/);
   });
 
+  it('says that a transaction that failed keeps the reads it made before, where its read set came back short', () => {
+    // A read, then more hashing than its gas allows: out of gas after the read.
+    const block = blockOf([{ ops: [['const', 'r0', 1], ['read', 'r1', 'r0'], ['hash', 'r1', 'r1', 50]], gasLimit: 200 }], [[1, 9]]);
+    const ref = executeReference(block);
+    expect([ref.receipts[0]!.status, ref.reads[0]]).toEqual(['out-of-gas', [[1, 9]]]);
+    const x = explain(block, ref, altered(ref, { reads: [[]] }))!;
+    expect(x).toMatchObject({ anomaly: 'wrong read set', tx: 0, key: 1 });
+    expect(x.detail).toMatch(/It ran out of gas there, after those reads: a transaction that fails still reports the reads it made before it failed/);
+  });
+
+  it('names the skipped transaction whose write a final value is, had the gas limit not skipped it', () => {
+    // The first transaction uses gas up to the limit; the second, skipped, would write 5 to key 1, and the third 6 after it.
+    const block = blockOf([...chainTxs.slice(0, 1), { ops: [['const', 'r0', 1], ['const', 'r1', 5], ['write', 'r0', 'r1']] }, { ops: [['const', 'r0', 1], ['read', 'r1', 'r0'], ['addi', 'r1', 'r1', 1], ['write', 'r0', 'r1']] }], [[1, 1]], 1);
+    const ref = executeReference(block);
+    expect(ref.receipts.map((r) => r.status)).toEqual(['success', 'skipped', 'skipped']);
+    const x = explain(block, ref, altered(ref, { state: new Map([[1, 6]]) }))!;
+    expect(x).toMatchObject({ anomaly: 'wrong final value', tx: 2, key: 1, expected: '5', actual: '6', cameFrom: { tx: 2 } });
+    expect(x.detail).toMatch(/the final value 6 is what tx 2 would have written, had it run: the block's gas limit was reached before it \(at tx 1\), so the reference skips it/);
+  });
+
   it('names a wrong read set, a malformed result and a wrong root', () => {
     expect(explain(chain, good, altered(good, { reads: [good.reads[0]!, [[1, 5], [2, 7]], good.reads[2]!] }))).toMatchObject({ anomaly: 'wrong read set', tx: 1 });
     expect(explain(chain, good, altered(good, { receipts: good.receipts.slice(0, 2) }))).toMatchObject({ anomaly: 'malformed result' });

@@ -687,7 +687,13 @@ function lostWriteText(c: Context, key: number, writer: number, a: number, came:
   const w = versionText({ tx: writer });
   const missing = `the committed write of ${w} is missing`;
   const stale = m?.stale;
-  if (!m || !stale) return `the final value ${a} is an older value of the key (${versionText(came)}'s): ${missing}`;
+  if (!m || !stale) {
+    // A later transaction that wrote the key and then failed: an executor that undoes such writes by
+    // putting back the value from before the block, not from before that transaction, loses this one.
+    const undone = c.trace.txs.findIndex((t, i) => i > writer && t.revertedWrites.has(key));
+    const undoneText = undone < 0 ? '' : `; tx ${undone} also wrote the key and then ${endedText(c, undone)}, so undoing its writes with an older value than tx ${undone} saw would lose it`;
+    return `the final value ${a} is an older value of the key (${versionText(came)}'s): ${missing}${undoneText}`;
+  }
   const previous: Version = { tx: c.trace.txs[writer]!.sources.get(key) ?? PRE_STATE };
   const alone = previous.tx === came.tx;
   const shared = came.tx !== PRE_STATE && c.trace.txs[came.tx]!.deltaKeys.has(key) && valueBefore(c.block, c.trace, key, came.tx) === stale.value;

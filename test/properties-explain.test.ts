@@ -314,6 +314,15 @@ describe('explain', () => {
     expect(x.detail).toMatch(/It ran out of gas there, after those reads: a transaction that fails still reports the reads it made before it failed/);
   });
 
+  it('names, beside a lost write, a later transaction that wrote the key and then reverted', () => {
+    const block = blockOf([chainTxs[0]!, { ops: [['const', 'r0', 1], ['const', 'r1', 9], ['write', 'r0', 'r1'], ['revert', 3]] }], [[1, 1]]);
+    const ref = executeReference(block);
+    expect(ref.receipts.map((r) => r.status)).toEqual(['success', 'reverted']);
+    const x = explain(block, ref, altered(ref, { state: new Map([[1, 1]]) }))!;
+    expect(x).toMatchObject({ anomaly: 'lost write', tx: 0, key: 1, expected: '5', actual: '1' });
+    expect(x.detail).toMatch(/the committed write of tx 0 is missing; tx 1 also wrote the key and then reverted, so undoing its writes with an older value than tx 1 saw would lose it/);
+  });
+
   it('names the skipped transaction whose write a final value is, had the gas limit not skipped it', () => {
     // The first transaction uses gas up to the limit; the second, skipped, would write 5 to key 1, and the third 6 after it.
     const block = blockOf([...chainTxs.slice(0, 1), { ops: [['const', 'r0', 1], ['const', 'r1', 5], ['write', 'r0', 'r1']] }, { ops: [['const', 'r0', 1], ['read', 'r1', 'r0'], ['addi', 'r1', 'r1', 1], ['write', 'r0', 'r1']] }], [[1, 1]], 1);

@@ -21,7 +21,7 @@ import { CONCORD, decodeToken, HELPER_PREFIX, ReplayTokenError, shellWord, type 
 import { formatFailure, passedAloneText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
-import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
+import { counterGoal, PARALLEL_RUN, type CoverageGoal } from '../properties/equivalence.js';
 import { coverageHint, raiseRuns, type HintOptionNames } from '../properties/coverage-hint.js';
 import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
 import type { Block } from '../spec/block.js';
@@ -206,7 +206,9 @@ function summary(ok: boolean, r: RunReport, settings: { runs: number; txs: numbe
 
 /** An executor whose green run missed paths the coverage gate requires. */
 function uncoveredLine(e: ExecutorReport): string {
-  return `FAIL ${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did`;
+  // More runs would not help there: every block it ran on threads fell back, and its stats say why.
+  const fellBack = e.uncovered.includes(PARALLEL_RUN) ? ' (every block it ran on more than one thread fell back to sequential; stats.fallback says why)' : '';
+  return `FAIL ${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did${fellBack}`;
 }
 
 /**

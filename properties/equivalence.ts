@@ -99,6 +99,11 @@ export const SKIP_REST = 'skip-rest';
  */
 export const PARALLEL_RUN = 'parallel run on threads';
 
+/** A built-in parallel executor whose execute() runs on threads: not a planted bug, whose execute() is simulated too. */
+export function runsOnThreads(subject: Subject): boolean {
+  return subject.simulated !== undefined && !subject.name.startsWith(PLANTED_PREFIX);
+}
+
 /** Event -> times seen. */
 export type Coverage = Record<string, number>;
 
@@ -139,9 +144,9 @@ export function countRun(subject: Subject, o: Observer, expected: BlockResult, a
     const v = actual.stats?.[counter];
     if (typeof v !== 'number') continue;
     o.coverage[event] = (o.coverage[event] ?? 0) + v;
-    if (threads !== undefined && subject.simulated) o.executed[event] = (o.executed[event] ?? 0) + v;
+    if (threads !== undefined && runsOnThreads(subject)) o.executed[event] = (o.executed[event] ?? 0) + v;
   }
-  if (threads !== undefined && threads > 1 && subject.simulated && actual.stats?.fallback === '') o.coverage[PARALLEL_RUN] = (o.coverage[PARALLEL_RUN] ?? 0) + 1;
+  if (threads !== undefined && threads > 1 && runsOnThreads(subject) && actual.stats?.fallback === '') o.coverage[PARALLEL_RUN] = (o.coverage[PARALLEL_RUN] ?? 0) + 1;
   if (!subject.simulated && actual.stats) {
     const goals = new Set(subject.coverage.map((g) => g.counter));
     for (const [counter, v] of Object.entries(actual.stats)) {

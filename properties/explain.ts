@@ -13,6 +13,7 @@ import { PER_TX_COUNTERS, type Block, type BlockResult, type Receipt, type ReadS
 import { keyName } from '../spec/contracts.js';
 import { describeValue, oneLine } from '../spec/messages.js';
 import { FAULT_NAMES, isKey, isValue } from '../spec/values.js';
+import { newOutcome, runTransaction, TxStatus } from '../spec/vm.js';
 import { footprintEscape, footprintEscapeText } from './footprint-escape.js';
 import { missedEdge } from './missed-edge.js';
 import { PRE_STATE, replayTx, replayWrites, traceReference, valueBefore, type ReferenceTrace } from './trace.js';
@@ -364,10 +365,30 @@ function revertedWriter(c: Context, key: number, value: number, before: number):
   return undefined;
 }
 
-/** The last skipped transaction that would have written `value` to `key` had it run (ReferenceTrace's skippedWrites). */
+/** The skipped transactions skippedWriter runs at most: a kept write shows in the first few, and each costs a run of the VM. */
+const SKIPPED_TRIED = 1000;
+
+/**
+ * The last skipped transaction that would have written `value` to `key` had it run, each after
+ * those before it (as an executor that ignores the block gas limit would run them), from the
+ * reference's final state, which is the state at the first skipped one. Run only here, where a
+ * final value no committed write explains asks for it: the trace itself runs nothing skipped.
+ */
 function skippedWriter(c: Context, key: number, value: number): number | undefined {
-  for (let i = c.block.txs.length - 1; i >= c.trace.skipFrom; i--) if (c.trace.txs[i]!.skippedWrites.get(key) === value) return i;
-  return undefined;
+  const state = new Map(c.expected.state);
+  const out = newOutcome();
+  let found: number | undefined;
+  const end = Math.min(c.block.txs.length, c.trace.skipFrom + SKIPPED_TRIED);
+  for (let i = c.trace.skipFrom; i < end; i++) {
+    const tx = c.block.txs[i]!;
+    runTransaction(c.block.programs[tx.program]!.code, tx.args, tx.gasLimit, { read: (k) => state.get(k) ?? 0 }, out);
+    if (out.status !== TxStatus.Success) continue;
+    for (let w = 0; w < out.writeCount; w++) {
+      state.set(out.writeKeys[w]!, out.writeValues[w]!);
+      if (out.writeKeys[w] === key && out.writeValues[w] === value) found = i;
+    }
+  }
+  return found;
 }
 
 /** How a transaction that kept no writes ended: reverted, or ran out of gas (whose receipt has code 0, no fault). */

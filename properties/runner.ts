@@ -24,12 +24,13 @@ import { preStateKindOf } from '../spec/shared-state.js';
 import { isModuleObject, isModulePath } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
-  bigBlocksCheck, determinismCheck, emptyBlockCheck, emptyCoverage, equivalenceCheck, PARALLEL_RUN, SKIP_REST, vmCornersCheck,
+  bigBlocksCheck, determinismCheck, emptyBlockCheck, emptyCoverage, equivalenceCheck, PARALLEL_RUN, runsOnThreads, SKIP_REST, vmCornersCheck,
   type CheckDef, type CheckInput, type Coverage, type Failure, type Observer, type Subject, type TxRange,
 } from './equivalence.js';
 import { afterEarlierBlocks, sameResult, type Explanation } from './explain.js';
 import { exhaustiveCheck } from './enumerate.js';
-import { attemptCap, minimize } from './minimize.js';
+import { attemptCap, minimize, NOOP } from './minimize.js';
+import { buildBlock } from './arbitraries.js';
 import { interleavingCheck } from './simulated.js';
 import {
   blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sealToken, type CheckName, type FailsOnly, type ReplayToken, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
@@ -326,7 +327,7 @@ function sharedPreState(block: Block | undefined): { readonly preState?: 'shared
 export function newObserver(subject: Subject): Observer & { last?: Failure } {
   const o: Observer & { last?: Failure } = {
     blocks: 0, schedules: 0, states: 0, interleavings: 0, statesCut: 0, executed: {},
-    coverage: { ...emptyCoverage(subject.coverage), ...(subject.simulated ? { [PARALLEL_RUN]: 0 } : {}) },
+    coverage: { ...emptyCoverage(subject.coverage), ...(runsOnThreads(subject) ? { [PARALLEL_RUN]: 0 } : {}) },
     fail: (f) => { o.last = f; },
   };
   return o;
@@ -348,11 +349,25 @@ export interface Executed {
  * `source`'s instance `first`, recording its execute() calls: the last HISTORY_BLOCKS, and of those
  * only as many of the latest as hold HISTORY_TXS transactions together (the latest always).
  * history() returns an array that is replaced, never changed, so what it returned before a run
- * stays what it was. After a call that threw, the next goes to a fresh instance, whose history
- * starts empty: a crash can leave an instance that fails every later call (an exec: engine that
- * exited, a pool whose worker died), and the shrinking would then keep every candidate, reporting
- * a block that fails only for following the crash, and in the broken instance's words.
+ * stays what it was. After a call that threw, the instance runs a one-transaction no-op block
+ * (alive()); where that throws too, it is closed and the next call goes to a fresh instance, whose
+ * history starts empty. A crash can leave an instance that fails every later call (an exec:
+ * engine that exited, a pool whose worker died), and the shrinking would then keep every
+ * candidate, reporting a block that fails only for following the crash, in the broken instance's
+ * words. An instance that only refused the block stays: restarting it after every throw cost an
+ * engine start-up per shrink candidate, and piled up instances whose clean-up the budget skipped.
  */
+/** Whether `instance` still runs a block no executor should fail: one no-op transaction, at 1 thread. */
+async function alive(instance: Subject): Promise<boolean> {
+  const noop = buildBlock({ keys: 1, pre: [{ entity: 0, field: 0, value: 1 }], txs: [NOOP], gasLimit: null });
+  try {
+    await instance.execute(noop, 1);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function recording(source: SubjectSource, first: Subject): { readonly subject: Subject; history(): readonly Executed[] } {
   let current: Subject | undefined = first;
   let runs: readonly Executed[] = [];
@@ -367,10 +382,12 @@ function recording(source: SubjectSource, first: Subject): { readonly subject: S
     try {
       return await instance.execute(block, threads);
     } catch (error) {
-      current = undefined;
-      runs = [];
-      // A counterexample: this close() is a clean-up.
-      await instance.close(true);
+      if (!(await alive(instance))) {
+        current = undefined;
+        runs = [];
+        // A counterexample: this close() is a clean-up.
+        await instance.close(true);
+      }
       throw error;
     }
   };
@@ -776,12 +793,12 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     applicable: CheckDef[];
     checkReports: CheckReport[];
     required: string[];
-    /** A built-in parallel executor: its simulated checks' counts are told apart from its threads'. */
-    simulated: boolean;
+    /** A built-in parallel executor (runsOnThreads): its simulated checks' counts are told apart from its threads'. */
+    onThreads: boolean;
     failed: boolean;
     elapsedMs: number;
   }
-  const turns: Turns[] = opts.subjects.map((source) => ({ source, name: source.name, label: source.name, applicable: [], checkReports: [], required: [], simulated: false, failed: false, elapsedMs: 0 }));
+  const turns: Turns[] = opts.subjects.map((source) => ({ source, name: source.name, label: source.name, applicable: [], checkReports: [], required: [], onThreads: false, failed: false, elapsedMs: 0 }));
   /** One turn of an executor until `until`: all its checks the first time, the cut ones after. */
   const turn = async (t: Turns, until: number, first: boolean): Promise<void> => {
     const turnStarted = performance.now();
@@ -797,8 +814,8 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
       t.applicable = checks.filter((c) => c.applies(subject));
       const owned = (c: CheckDef) => shardBatches(checkRuns(opts.runs, c), opts.shard).length;
       t.checkReports = t.applicable.map((c) => ({ name: c.name, status: 'skipped', batches: 0, of: owned(c) }));
-      t.required = [...subject.coverage.map((g) => g.event), ...(subject.simulated ? [PARALLEL_RUN] : []), SKIP_REST];
-      t.simulated = subject.simulated !== undefined;
+      t.required = [...subject.coverage.map((g) => g.event), ...(runsOnThreads(subject) ? [PARALLEL_RUN] : []), SKIP_REST];
+      t.onThreads = runsOnThreads(subject);
     }
     let done = t.checkReports.reduce((n, r) => n + r.batches, 0);
     opts.progress?.start(t.checkReports.reduce((n, r) => n + r.of, 0), t.label);
@@ -843,7 +860,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     const uncovered = t.failed || cut(t) ? [] : t.required.filter((e) => o.coverage[e] === 0);
     return {
       name: t.name, label: t.label, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings, explorationsCut: o.statesCut,
-      coverage: o.coverage, ...(t.simulated ? { executedCoverage: o.executed } : {}), uncovered, failed: t.failed, cut: cut(t), checks: t.checkReports, elapsedMs: t.elapsedMs,
+      coverage: o.coverage, ...(t.onThreads ? { executedCoverage: o.executed } : {}), uncovered, failed: t.failed, cut: cut(t), checks: t.checkReports, elapsedMs: t.elapsedMs,
     };
   });
   const timedOut = executors.some((e) => e.cut);

@@ -26,12 +26,6 @@ export interface TxTrace {
   readonly deltaBases: ReadonlySet<number>;
   /** Reverted and out-of-gas transactions only: what it wrote before it stopped, which no executor may keep. */
   readonly revertedWrites: ReadonlyMap<number, number>;
-  /**
-   * Skipped transactions only: what it would have written had the block gas limit not stopped the
-   * block, run after every skipped transaction before it (as an executor that ignores the limit
-   * would), which no executor may keep.
-   */
-  readonly skippedWrites: ReadonlyMap<number, number>;
 }
 
 export interface ReferenceTrace {
@@ -59,16 +53,10 @@ export function traceReference(block: Block): ReferenceTrace {
   const txs: TxTrace[] = [];
   let gasUsed = 0;
   let skipFrom = block.txs.length;
-  let unlimited: Map<number, number> | undefined;
   block.txs.forEach((tx, i) => {
     if (gasUsed >= block.gasLimit) {
       skipFrom = Math.min(skipFrom, i);
-      unlimited ??= new Map(state);
-      const past = unlimited;
-      runTransaction(block.programs[tx.program]!.code, tx.args, tx.gasLimit, { read: (key) => past.get(key) ?? 0 }, out);
-      const skippedWrites = out.status === TxStatus.Success ? writesOf(out).writes : new Map<number, number>();
-      for (const [k, v] of skippedWrites) past.set(k, v);
-      txs.push({ skipped: true, status: TxStatus.Success, writes: new Map(), deltaKeys: new Set(), sources: new Map(), deltaBases: new Set(), revertedWrites: new Map(), skippedWrites });
+      txs.push({ skipped: true, status: TxStatus.Success, writes: new Map(), deltaKeys: new Set(), sources: new Map(), deltaBases: new Set(), revertedWrites: new Map() });
       return;
     }
     const sources = new Map<number, number>();
@@ -88,7 +76,7 @@ export function traceReference(block: Block): ReferenceTrace {
     }
     const revertedWrites = new Map<number, number>();
     for (let w = 0; w < out.revertedWriteCount; w++) revertedWrites.set(out.writeKeys[w]!, out.writeValues[w]!);
-    txs.push({ skipped: false, status: out.status, writes, deltaKeys, sources, deltaBases, revertedWrites, skippedWrites: new Map() });
+    txs.push({ skipped: false, status: out.status, writes, deltaKeys, sources, deltaBases, revertedWrites });
   });
   return { txs, lastWriter, skipFrom };
 }

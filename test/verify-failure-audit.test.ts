@@ -211,4 +211,20 @@ describe('an executor that throws', () => {
     expect(f).toMatchObject({ error: 'Error: worker 1 crashed', transactions: 6 });
     expect(f.failsOnly).toBeUndefined();
   });
+
+  // Refuses blocks of 6 transactions or more, and runs the next block as before.
+  const refuses = module('refuses', `export default function create() {
+  globalThis.refusesMade = (globalThis.refusesMade ?? 0) + 1;
+  return { name: 'refuses', async execute(block) {
+    if (block.txs.length >= 6) throw new Error('too many transactions');
+    return executeReference(block);
+  }, async close() {} };
+}`);
+
+  it('keeps an instance that threw but still runs a block, so a throw costs no start-up', async () => {
+    const json = await verify({ executor: [refuses], runs: '100', out: join(dir, 'refuses'), json: true });
+    expect(JSON.parse(json.stdout).failures[0]).toMatchObject({ error: 'Error: too many transactions', transactions: 6 });
+    // The run's instance and the reruns' (at most 12), not one a shrink candidate that threw: 41 were made that way.
+    expect((globalThis as { refusesMade?: number }).refusesMade).toBeLessThanOrEqual(13);
+  });
 });

@@ -345,6 +345,17 @@ export interface Executed {
   readonly threads: number;
 }
 
+/** Whether `instance` still runs a block no executor should fail: one no-op transaction, at 1 thread. */
+async function alive(instance: Subject): Promise<boolean> {
+  const noop = buildBlock({ keys: 1, pre: [{ entity: 0, field: 0, value: 1 }], txs: [NOOP], gasLimit: null });
+  try {
+    await instance.execute(noop, 1);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * `source`'s instance `first`, recording its execute() calls: the last HISTORY_BLOCKS, and of those
  * only as many of the latest as hold HISTORY_TXS transactions together (the latest always).
@@ -357,17 +368,6 @@ export interface Executed {
  * words. An instance that only refused the block stays: restarting it after every throw cost an
  * engine start-up per shrink candidate, and piled up instances whose clean-up the budget skipped.
  */
-/** Whether `instance` still runs a block no executor should fail: one no-op transaction, at 1 thread. */
-async function alive(instance: Subject): Promise<boolean> {
-  const noop = buildBlock({ keys: 1, pre: [{ entity: 0, field: 0, value: 1 }], txs: [NOOP], gasLimit: null });
-  try {
-    await instance.execute(noop, 1);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function recording(source: SubjectSource, first: Subject): { readonly subject: Subject; history(): readonly Executed[] } {
   let current: Subject | undefined = first;
   let runs: readonly Executed[] = [];

@@ -208,7 +208,9 @@ function summary(ok: boolean, r: RunReport, settings: { runs: number; txs: numbe
 function uncoveredLine(e: ExecutorReport): string {
   // More runs would not help there: every block it ran on threads fell back, and its stats say why.
   const fellBack = e.uncovered.includes(PARALLEL_RUN) ? ' (every block it ran on more than one thread fell back to sequential; stats.fallback says why)' : '';
-  return `FAIL ${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did${fellBack}`;
+  // A counter no result carried at all is likelier misnamed than never reached.
+  const absent = e.unreported.length ? ` (${e.unreported.join(', ')} ${e.unreported.length === 1 ? 'is' : 'are'} in no result's stats at all, not even as 0: check the name)` : '';
+  return `FAIL ${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did${fellBack}${absent}`;
 }
 
 /**

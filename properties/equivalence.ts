@@ -124,6 +124,8 @@ export interface Observer {
   readonly coverage: Coverage;
   /** The part of `coverage`'s goal counts that execute() calls gave (a built-in's real threads), not the simulated checks. */
   readonly executed: Coverage;
+  /** The goals' counters some matching run's stats carried as a number, 0 included: a goal's counter outside it was never reported at all. */
+  readonly reported: Set<string>;
   fail(f: Failure): void;
 }
 
@@ -143,6 +145,7 @@ export function countRun(subject: Subject, o: Observer, expected: BlockResult, a
   for (const { event, counter } of subject.coverage) {
     const v = actual.stats?.[counter];
     if (typeof v !== 'number') continue;
+    o.reported.add(counter);
     o.coverage[event] = (o.coverage[event] ?? 0) + v;
     if (threads !== undefined && runsOnThreads(subject)) o.executed[event] = (o.executed[event] ?? 0) + v;
   }

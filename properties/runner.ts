@@ -25,7 +25,7 @@ import { isModuleObject, isModulePath } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
   bigBlocksCheck, determinismCheck, emptyBlockCheck, emptyCoverage, equivalenceCheck, PARALLEL_RUN, runsOnThreads, SKIP_REST, vmCornersCheck,
-  type CheckDef, type CheckInput, type Coverage, type Failure, type Observer, type Subject, type TxRange,
+  type CheckDef, type CheckInput, type Coverage, type CoverageGoal, type Failure, type Observer, type Subject, type TxRange,
 } from './equivalence.js';
 import { afterEarlierBlocks, sameResult, type Explanation } from './explain.js';
 import { exhaustiveCheck } from './enumerate.js';
@@ -170,6 +170,8 @@ export interface ExecutorReport {
   readonly executedCoverage?: Coverage;
   /** Coverage events a green run required but never saw. */
   readonly uncovered: readonly string[];
+  /** Of `uncovered`, the goals whose counter no matching run's stats carried at all (a counter named wrongly, say), as opposed to carried as 0. */
+  readonly unreported: readonly string[];
   readonly failed: boolean;
   /** The time limit cut this executor's checks short (coverage is then not judged). */
   readonly cut: boolean;
@@ -326,7 +328,7 @@ function sharedPreState(block: Block | undefined): { readonly preState?: 'shared
 
 export function newObserver(subject: Subject): Observer & { last?: Failure } {
   const o: Observer & { last?: Failure } = {
-    blocks: 0, schedules: 0, states: 0, interleavings: 0, statesCut: 0, executed: {},
+    blocks: 0, schedules: 0, states: 0, interleavings: 0, statesCut: 0, executed: {}, reported: new Set(),
     coverage: { ...emptyCoverage(subject.coverage), ...(runsOnThreads(subject) ? { [PARALLEL_RUN]: 0 } : {}) },
     fail: (f) => { o.last = f; },
   };
@@ -793,12 +795,14 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     applicable: CheckDef[];
     checkReports: CheckReport[];
     required: string[];
+    /** The subject's coverage goals, whose counters `required` names by event. */
+    goals: readonly CoverageGoal[];
     /** A built-in parallel executor (runsOnThreads): its simulated checks' counts are told apart from its threads'. */
     onThreads: boolean;
     failed: boolean;
     elapsedMs: number;
   }
-  const turns: Turns[] = opts.subjects.map((source) => ({ source, name: source.name, label: source.name, applicable: [], checkReports: [], required: [], onThreads: false, failed: false, elapsedMs: 0 }));
+  const turns: Turns[] = opts.subjects.map((source) => ({ source, name: source.name, label: source.name, applicable: [], checkReports: [], required: [], goals: [], onThreads: false, failed: false, elapsedMs: 0 }));
   /** One turn of an executor until `until`: all its checks the first time, the cut ones after. */
   const turn = async (t: Turns, until: number, first: boolean): Promise<void> => {
     const turnStarted = performance.now();
@@ -816,6 +820,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
       t.checkReports = t.applicable.map((c) => ({ name: c.name, status: 'skipped', batches: 0, of: owned(c) }));
       t.required = [...subject.coverage.map((g) => g.event), ...(runsOnThreads(subject) ? [PARALLEL_RUN] : []), SKIP_REST];
       t.onThreads = runsOnThreads(subject);
+      t.goals = subject.coverage;
     }
     let done = t.checkReports.reduce((n, r) => n + r.batches, 0);
     opts.progress?.start(t.checkReports.reduce((n, r) => n + r.of, 0), t.label);
@@ -858,9 +863,10 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     const o = t.o!;
     // A run cut short by a failure or by the time limit is judged by what it found, not by what it did not reach.
     const uncovered = t.failed || cut(t) ? [] : t.required.filter((e) => o.coverage[e] === 0);
+    const unreported = t.goals.filter((g) => uncovered.includes(g.event) && !o.reported.has(g.counter)).map((g) => g.event);
     return {
       name: t.name, label: t.label, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings, explorationsCut: o.statesCut,
-      coverage: o.coverage, ...(t.onThreads ? { executedCoverage: o.executed } : {}), uncovered, failed: t.failed, cut: cut(t), checks: t.checkReports, elapsedMs: t.elapsedMs,
+      coverage: o.coverage, ...(t.onThreads ? { executedCoverage: o.executed } : {}), uncovered, unreported, failed: t.failed, cut: cut(t), checks: t.checkReports, elapsedMs: t.elapsedMs,
     };
   });
   const timedOut = executors.some((e) => e.cut);

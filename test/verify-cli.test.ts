@@ -98,6 +98,14 @@ describe('concord verify', () => {
     expect(hint).toBe(`  hint: ${coverageHint(VERIFY_OPTION_NAMES, 60, DEFAULT_RUNS, coverageOption('executions, failedValidations'))}`);
   });
 
+  it('tells a --coverage counter no result carried (misnamed) from one carried as 0', async () => {
+    const r = await verify({ executor: [fixture('reference-wrapper.mjs')], runs: '60', coverage: 'failedValidations,waves' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL reference-wrapper \(\S+\): a green run must exercise failedValidations, waves, and this one never did \(waves is in no result's stats at all, not even as 0: check the name\)$/m);
+    const j = JSON.parse((await verify({ executor: [fixture('reference-wrapper.mjs')], runs: '60', coverage: 'failedValidations,waves', json: true })).stdout);
+    expect(j.executors[0]).toMatchObject({ uncovered: ['failedValidations', 'waves'], unreported: ['waves'] });
+  });
+
   it('checks a user module that is correct', async () => {
     const r = await verify({ executor: [fixture('reference-wrapper.mjs')], runs: '60' });
     expect(r.code).toBe(0);

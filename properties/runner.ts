@@ -794,15 +794,14 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     o?: Observer & { last?: Failure };
     applicable: CheckDef[];
     checkReports: CheckReport[];
-    required: string[];
-    /** The subject's coverage goals, whose counters `required` names by event. */
+    /** The subject's coverage goals: with skip-rest, and on threads a parallel run, what a green run must have seen. */
     goals: readonly CoverageGoal[];
     /** A built-in parallel executor (runsOnThreads): its simulated checks' counts are told apart from its threads'. */
     onThreads: boolean;
     failed: boolean;
     elapsedMs: number;
   }
-  const turns: Turns[] = opts.subjects.map((source) => ({ source, name: source.name, label: source.name, applicable: [], checkReports: [], required: [], goals: [], onThreads: false, failed: false, elapsedMs: 0 }));
+  const turns: Turns[] = opts.subjects.map((source) => ({ source, name: source.name, label: source.name, applicable: [], checkReports: [], goals: [], onThreads: false, failed: false, elapsedMs: 0 }));
   /** One turn of an executor until `until`: all its checks the first time, the cut ones after. */
   const turn = async (t: Turns, until: number, first: boolean): Promise<void> => {
     const turnStarted = performance.now();
@@ -818,7 +817,6 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
       t.applicable = checks.filter((c) => c.applies(subject));
       const owned = (c: CheckDef) => shardBatches(checkRuns(opts.runs, c), opts.shard).length;
       t.checkReports = t.applicable.map((c) => ({ name: c.name, status: 'skipped', batches: 0, of: owned(c) }));
-      t.required = [...subject.coverage.map((g) => g.event), ...(runsOnThreads(subject) ? [PARALLEL_RUN] : []), SKIP_REST];
       t.onThreads = runsOnThreads(subject);
       t.goals = subject.coverage;
     }
@@ -862,7 +860,8 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
   const executors: ExecutorReport[] = turns.map((t) => {
     const o = t.o!;
     // A run cut short by a failure or by the time limit is judged by what it found, not by what it did not reach.
-    const uncovered = t.failed || cut(t) ? [] : t.required.filter((e) => o.coverage[e] === 0);
+    const required = [...t.goals.map((g) => g.event), ...(t.onThreads ? [PARALLEL_RUN] : []), SKIP_REST];
+    const uncovered = t.failed || cut(t) ? [] : required.filter((e) => o.coverage[e] === 0);
     const unreported = t.goals.filter((g) => uncovered.includes(g.event) && !o.reported.has(g.counter)).map((g) => g.event);
     return {
       name: t.name, label: t.label, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings, explorationsCut: o.statesCut,

@@ -94,6 +94,7 @@ workloadOptions(
     .option('--warmup <ms>', 'untimed runs first, for at least this long (0: time the first, cold run)', String(DEFAULT_WARMUP_MS))
     .option('--timeout <sec>', TIMEOUT_HELP)
     .option('--pre-state <kind>', PRE_STATE_HELP)
+    .option('--after <file>', 'first run the blocks an earlier-blocks file names (verify writes one, NAME.earlier.json, for a failure that needs the blocks before it), in order, on the same instance')
     .option('--check', 'also run the reference executor and explain the first difference (exit 1 when there is one)')
     .option('--receipts', 'print every transaction\'s receipt (status, revert code, gas, outputs)')
     .option('--json', 'print one JSON object'),

@@ -6,9 +6,12 @@
 // executor that throws, returns what run cannot read, never settles or hangs past --timeout is
 // exit 1, one line naming it.
 
-import type { BlockResult, Receipt } from '../spec/block.js';
+import { readFileSync } from 'node:fs';
+import type { Block, BlockResult, Receipt } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
-import { explain, formatExplanation, malformation } from '../properties/explain.js';
+import { explain, formatExplanation, malformation, sameResult } from '../properties/explain.js';
+import { parseEarlierFile } from '../properties/earlier-file.js';
+import { oneLine } from '../spec/messages.js';
 import { snapshotBlock, undoChange } from '../properties/block-change.js';
 import { FAULT_NAMES } from '../spec/values.js';
 import { plural } from '../spec/plural.js';
@@ -16,12 +19,12 @@ import { checkExecutorName, closeForGood, createExecutor, EXECUTORS } from '../i
 import { isExecCommand } from '../impl/exec-executor.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
-import { callExecutor, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
-import { loadBlock, preStateKind, type WorkloadOptions } from './block-source.js';
+import { callExecutor, EXIT, ExecutorFailure, intOption, isInputError, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
+import { fileBlock, loadBlock, preStateKind, type WorkloadOptions } from './block-source.js';
 import { tableDisagreement, withPreState } from '../spec/shared-state.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
-import { writeStdout } from './output.js';
+import { fsReason, writeStdout } from './output.js';
 import { createProgress } from './progress.js';
 import { takeTurn } from '../spec/turn.js';
 import { printFailure } from './process-guard.js';
@@ -40,6 +43,8 @@ export interface RunOptions extends WorkloadOptions, PartitionOptions {
   json?: boolean;
   /** How the block's pre-state reaches the executor: map (default) or shared (cli/block-source.ts preStateKind). */
   preState?: string;
+  /** An earlier-blocks file (properties/earlier-file.ts): its blocks run first, in order, on the same instance. */
+  after?: string;
 }
 
 export function statusCounts(result: BlockResult): Record<string, number> {
@@ -69,6 +74,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // --threads 1 asks for what a one-thread executor does anyway: a script looping over thread counts for every executor gives it.
   if (threads !== undefined && threads > 1 && EXECUTORS.get(name)?.parallel === false) throw new UsageError(`--threads: the ${name} executor runs on one thread (give --threads 1, or none)`);
   const kind = preStateKind(o.preState);
+  const earlier = o.after === undefined ? [] : earlierBlocks(o.after);
   const loaded = await loadBlock(file, o, 'run');
   const block = withPreState(loaded.block, kind);
   const { label } = loaded;
@@ -85,6 +91,9 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // not judged (--check) or counted (the receipts below, the figures) against the changed block.
   const given = snapshotBlock(block);
   const expected = o.check ? executeReference(block) : undefined;
+  // Whether each earlier block's result was the reference's (with --check): a block of them that
+  // differs already is a failure found before the one this run is for.
+  const earlierSame: boolean[] = [];
   const runs = async () => {
     const alive = resourceCounts();
     const startedAt = performance.now();
@@ -104,8 +113,15 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     const times: number[] = [];
     let result: unknown;
     let warmupRuns = 0;
-    doing = `: execute() never settled on ${label}`;
     try {
+      for (const [i, e] of earlier.entries()) {
+        const what = `earlier block ${i + 1} of ${earlier.length} (${e.label})`;
+        doing = `: execute() never settled on ${what}`;
+        await takeTurn();
+        const r = await attempt(`on ${what}`, () => watch.call(`the executor ${name}: execute() on ${what}`, () => executor.execute(e.block, { threads: e.threads })));
+        if (o.check) earlierSame.push(sameResult(executeReference(e.block), r));
+      }
+      doing = `: execute() never settled on ${label}`;
       await attempt(`on ${label}`, async () => {
         // The warm-up's bar counts milliseconds (it ends on the clock), the timed runs' bar runs.
         progress.start(warmupMs, 'warm-up');
@@ -161,6 +177,8 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const reported = r.stats.threads;
   const usedThreads = threads ?? (typeof reported === 'number' ? reported : EXECUTORS.get(name)?.parallel === false ? 1 : null);
   const difference = expected ? explain(block, expected, r) : undefined;
+  // The earlier blocks that differed from the reference, counted from 1 as the file lists them.
+  const differing = earlierSame.flatMap((same, i) => (same ? [] : [i + 1]));
   const summary = {
     block: label,
     executor: executor.name,
@@ -176,11 +194,12 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     txPerSecond: block.txs.length / (medianMs / 1000),
     startupMs,
     stats: r.stats,
+    ...(o.after === undefined ? {} : { after: { file: o.after, blocks: earlier.length, ...(o.check ? { differing } : {}) } }),
     ...(o.check ? { check: { same: difference === undefined, ...(difference ? { difference } : {}) } } : {}),
     ...(o.receipts ? { receipts: r.receipts } : {}),
     ...(closeFailure ? { error: closeFailure.message } : {}),
   };
-  const code = difference || closeFailure ? EXIT.FAILED : EXIT.OK;
+  const code = difference || differing.length || closeFailure ? EXIT.FAILED : EXIT.OK;
   // Its JSON is run's own summary above, which carries the error: stderr's line alone here.
   if (closeFailure) printFailure('run', closeFailure.message, undefined);
   if (o.json) {
@@ -203,6 +222,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // Timings and shares are floats: three significant digits say all a reader can use.
   const shown = (v: unknown): string => (typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(3))) : String(v));
   if (counters.length) lines.push(`statistics     ${counters.map(([k, v]) => `${k} ${shown(v)}`).join(', ')}`);
+  if (o.after !== undefined) lines.push(earlierLine(o.after, earlier.length, o.check ? differing : undefined));
   if (o.receipts) lines.push(...r.receipts.map((x, i) => receiptLine(i, x)));
   if (o.check) {
     lines.push(difference
@@ -211,6 +231,33 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   }
   writeStdout(`${lines.join('\n')}\n`);
   return code;
+}
+
+/** The blocks of the earlier-blocks file `file`, each with the pre-state kind and thread count it is to run with. */
+function earlierBlocks(file: string): { block: Block; label: string; threads: number }[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--after ${file}: cannot read: ${fsReason(e)}`);
+  }
+  const fail = (where: string, problem: string) => new UsageError(`--after ${file}: ${where}: ${oneLine(problem)}`);
+  return parseEarlierFile(text, file, fail).map((e, i) => {
+    try {
+      return { block: withPreState(fileBlock(e.blockFile).block, e.preState), label: e.blockFile, threads: e.threads };
+    } catch (err) {
+      if (!isInputError(err)) throw err;
+      throw fail(`field blocks[${i}].file`, err.message);
+    }
+  });
+}
+
+/** What the text report says of the earlier blocks: how many ran first, and (with --check) which differed from the reference. */
+function earlierLine(file: string, count: number, differing: readonly number[] | undefined): string {
+  const ran = `${plural(count, 'earlier block')} from ${file}, run first on the same instance`;
+  if (!differing) return `after          ${ran}`;
+  if (!differing.length) return `after          ${ran} (${count === 1 ? 'the same' : 'each the same'} as the reference)`;
+  return `after          ${ran}: ${differing.length === 1 ? 'block' : 'blocks'} ${differing.join(', ')} DIFFERED from the reference already`;
 }
 
 function receiptLine(i: number, x: Receipt): string {

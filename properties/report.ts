@@ -106,8 +106,8 @@ export function formatBlock(block: Block, only?: readonly number[]): string[] {
  * (bench), so the rerun makes that many calls on its fresh instance and `run` checks the last.
  * `preState`: how the block's pre-state was handed over (a SharedState reruns with --pre-state shared).
  */
-export function rerunCommand(blockFile: string, executor: string, threads?: number, repeat = 1, preState?: PreStateKind): string {
-  return runCheckCommand(`${shellWord(blockFile)}${preStateFlag(preState)}`, executor, threads, repeat);
+export function rerunCommand(blockFile: string, executor: string, threads?: number, repeat = 1, preState?: PreStateKind, earlierFile?: string): string {
+  return runCheckCommand(`${shellWord(blockFile)}${preStateFlag(preState)}${earlierFile ? ` --after ${shellWord(earlierFile)}` : ''}`, executor, threads, repeat);
 }
 
 /** What a rerun command adds for a block whose pre-state was handed over as `kind`: --pre-state shared for a SharedState. */
@@ -178,6 +178,10 @@ function seedOrigin(f: FailureReport): string {
 export function formatFailure(f: FailureReport): string[] {
   const stop = f.shrinkTimeLimited ? 'at the time limit (--time-limit)' : `at its cap on tries (${MAX_ATTEMPTS}, or ${ATTEMPTS_PER_TX} a transaction of the block it started from, up to ${MOST_ATTEMPTS})`;
   const capped = f.shrinkCapped ? ` (a step is a change kept; the shrinker stopped ${stop} with changes left untried: a smaller failing block may exist)` : '';
+  // Planted bugs exist only inside `concord verify`, and an executor object only inside the test
+  // that gave it to the vitest helper; other executors can rerun the file with `concord run`.
+  const rerunnable = !f.executor.startsWith(PLANTED_PREFIX) && !f.executor.startsWith(HELPER_PREFIX);
+  const afterRerun = rerunnable && f.blockFile !== undefined && f.earlierFile !== undefined;
   const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}${capped}`];
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
   if (f.error) lines.push(`  error        the executor threw: ${f.error}`);
@@ -207,8 +211,8 @@ export function formatFailure(f: FailureReport): string[] {
       + 'but an executor whose results vary may shrink to another block than the one found then (this one is written apart, ...-replay.block.json)');
   } else if (f.failsOnly) {
     const { why, found } = FAILS_ONLY[f.failsOnly];
-    lines.push(`  fails only   ${why}: ${found(f.earlier?.length ?? 0)}, so running it alone (a rerun of its block file, a replay) may not repeat the failure; `
-      + 'rerun the whole verify to see it again');
+    const alone = afterRerun ? 'a replay, which runs it alone, may not repeat the failure (the rerun below runs the earlier blocks first)' : 'running it alone (a rerun of its block file, a replay) may not repeat the failure';
+    lines.push(`  fails only   ${why}: ${found(f.earlier?.length ?? 0)}, so ${alone}; rerun the whole verify to see it again`);
   }
   if (f.sharedInstance) {
     lines.push('  instance     the module exports one executor object, so the reruns "on a fresh instance" ran on it again: whether this block fails alone '
@@ -216,14 +220,13 @@ export function formatFailure(f: FailureReport): string[] {
   }
   if (f.earlier?.length) {
     const files = f.earlier.flatMap((e) => (e.blockFile ? [`${e.blockFile} (threads ${e.threads}${e.preState === 'shared' ? ', --pre-state shared' : ''})`] : []));
-    const where = files.length ? 'run them in this order on one instance, then this block' : 'no block files were written: the failure\'s `earlier` holds them';
+    const where = afterRerun ? `run them in this order on one instance, then this block: the rerun below does, from ${f.earlierFile}`
+      : files.length ? 'run them in this order on one instance, then this block' : 'no block files were written: the failure\'s `earlier` holds them';
     lines.push(`  earlier      ${plural(f.earlier.length, 'block')} this one fails after, oldest first (${where})`);
     lines.push(...files.slice(0, MAX_EARLIER).map((file) => `               ${file}`));
     if (files.length > MAX_EARLIER) lines.push(`               ... ${files.length - MAX_EARLIER} more, named alike`);
   }
-  // Planted bugs exist only inside `concord verify`, and an executor object only inside the test
-  // that gave it to the vitest helper; other executors can rerun the file with `concord run`.
-  const rerun = f.executor.startsWith(PLANTED_PREFIX) || f.executor.startsWith(HELPER_PREFIX) ? '' : `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor, f.threads, f.call ?? 1, f.preState)})`;
+  const rerun = rerunnable ? `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor, f.threads, f.call ?? 1, f.preState, f.earlierFile)})` : '';
   if (f.blockFile) lines.push(`  block file   ${f.blockFile}${rerun}`);
   lines.push(`  seed         ${f.seed}, path ${f.path}${seedOrigin(f)}`);
   lines.push(`  replay       ${f.replay}`);

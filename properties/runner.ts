@@ -15,6 +15,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { makeFolders } from './folders.js';
+import { earlierFileFor, writeEarlierFile, type EarlierRun } from './earlier-file.js';
 import { takeTurn } from '../spec/turn.js';
 import type { Block, BlockResult } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
@@ -119,6 +120,8 @@ export interface FailureReport {
    * count each ran at, and the file each was written to).
    */
   readonly earlier?: readonly EarlierBlock[];
+  /** The earlier-blocks file (earlier-file.ts) naming `earlier`'s block files, for `concord run --after`. */
+  readonly earlierFile?: string;
   readonly explanation?: Explanation;
   readonly error?: string;
   /** Where the executor threw `error`: the frames of its own code (explain.ts thrownAt). */
@@ -318,7 +321,10 @@ export function failureReport(
     const tag = `${check.name}-${seed}-before-${before.length - i}`;
     return { threads, ...sharedPreState(b), block: file, ...(outDir && block ? { blockFile: writeExecutorBlock(outDir, executor, tag, file) } : {}) };
   });
-  return { ...base, ...(earlier.length ? { earlier } : {}), ...(outDir && block ? { blockFile: writeFailure(outDir, base) } : {}) };
+  const blockFile = outDir && block ? writeFailure(outDir, base) : undefined;
+  const runs = earlier.flatMap((e): EarlierRun[] => (e.blockFile ? [{ blockFile: e.blockFile, threads: e.threads, preState: e.preState ?? 'map' }] : []));
+  const earlierFile = blockFile && runs.length ? writeEarlierFile(earlierFileFor(blockFile), runs) : undefined;
+  return { ...base, ...(earlier.length ? { earlier } : {}), ...(blockFile ? { blockFile } : {}), ...(earlierFile ? { earlierFile } : {}) };
 }
 
 /** A report's preState field for the block: set only when its pre-state was a SharedState. */

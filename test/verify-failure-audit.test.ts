@@ -30,6 +30,11 @@ function module(name: string, body: string): string {
   return file;
 }
 
+/** The built CLI in a process of its own, as a user runs it. */
+function concord(args: readonly string[]) {
+  return spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...args], { encoding: 'utf8' });
+}
+
 /** `concord verify` in process: its exit code and stdout. */
 async function verify(args: Parameters<typeof verifyCommand>[0]): Promise<{ code: number; stdout: string }> {
   let stdout = '';
@@ -68,11 +73,65 @@ describe('an executor whose cache leaks from block to block', () => {
       expect(f.earlier).toHaveLength(1);
       expect(f.earlier[0].blockFile).toMatch(/-before-1\.block\.json$/);
       expect(existsSync(f.earlier[0].blockFile)).toBe(true);
+      expect(f.earlierFile).toBe(f.blockFile.replace(/\.block\.json$/, '.earlier.json'));
       const text = await verify({ executor: [keepsState], runs: '500', seed, out });
-      expect(text.stdout).toMatch(/^ {2}fails only {3}after the blocks run before it on the same executor instance \(state kept between blocks\): on a fresh instance this block passes, and fails after the blocks run before it, every time \(after the last one of them too\)/m);
-      expect(text.stdout).toMatch(/^ {2}earlier {6}1 block this one fails after, oldest first \(run them in this order on one instance, then this block\)\n {15}\S+-before-1\.block\.json \(threads \d(, --pre-state shared)?\)$/m);
+      expect(text.stdout).toMatch(/^ {2}fails only {3}after the blocks run before it on the same executor instance \(state kept between blocks\): on a fresh instance this block passes, and fails after the blocks run before it, every time \(after the last one of them too\), so a replay, which runs it alone, may not repeat the failure \(the rerun below runs the earlier blocks first\)/m);
+      expect(text.stdout).toMatch(/^ {2}earlier {6}1 block this one fails after, oldest first \(run them in this order on one instance, then this block: the rerun below does, from \S+\.earlier\.json\)\n {15}\S+-before-1\.block\.json \(threads \d(, --pre-state shared)?\)$/m);
+      // The printed rerun, word for word but for how Concord is started, fails as verify did; without
+      // --after the block passes, which is why the earlier blocks are needed.
+      const rerun = /\(rerun: npx concord (run .*)\)$/m.exec(text.stdout)![1]!.split(' ');
+      expect(rerun).toContain('--after');
+      const withAfter = concord(rerun);
+      expect([withAfter.status, withAfter.stdout]).toEqual([1, expect.stringMatching(/^after {10}1 earlier block from \S+, run first on the same instance \(the same as the reference\)\ncheck {10}DIFFERS from the reference/m)]);
+      const at = rerun.indexOf('--after');
+      const alone = concord([...rerun.slice(0, at), ...rerun.slice(at + 2)]);
+      expect([alone.status, alone.stdout]).toEqual([0, expect.stringContaining('the same state root, receipts and reads as the reference')]);
     });
   }
+});
+
+describe('concord run --after', () => {
+  const blockFile = join(dir, 'after-one.block.json');
+  writeFileSync(blockFile, JSON.stringify({ format: 'concord-block/1', preState: { 'a.balance': 5 }, transactions: [] }));
+  const earlier = (name: string, body: unknown) => {
+    const file = join(dir, name);
+    writeFileSync(file, typeof body === 'string' ? body : JSON.stringify(body));
+    return file;
+  };
+
+  it('names an earlier block that already differs from the reference, counted from 1, and exits 1', () => {
+    // Wrong on its first block only: the earlier block differs, the block after it does not.
+    const firstWrong = module('first-wrong', `export default function create() {
+  let calls = 0;
+  return { name: 'first-wrong', async execute(block) {
+    const r = executeReference(block);
+    return calls++ === 0 ? blockResult(new Map([...r.state, ['zz', 1n]]), [...r.receipts], r.reads, r.stats) : r;
+  }, async close() {} };
+}`);
+    const file = earlier('first-wrong.earlier.json', { format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1 }, { file: 'after-one.block.json', threads: 2, preState: 'shared' }] });
+    const r = concord(['run', blockFile, '--after', file, '--executor', firstWrong, '--warmup', '0', '--check', '--json']);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ after: { file, blocks: 2, differing: [1] }, check: { same: true } });
+    const text = concord(['run', blockFile, '--after', file, '--executor', firstWrong, '--warmup', '0', '--check']);
+    expect([text.status, text.stdout]).toEqual([1, expect.stringContaining(`after          2 earlier blocks from ${file}, run first on the same instance: block 1 DIFFERED from the reference already`)]);
+  });
+
+  it('refuses a file that is not an earlier-blocks file, naming the field, with exit 2 and nothing run', () => {
+    const cases: [unknown, string][] = [
+      [{ format: 'concord-block/1', transactions: [] }, 'field format: expected "concord-earlier/1", got "concord-block/1": that is a block file'],
+      [{ format: 'concord-earlier/1', blocks: [] }, 'field blocks: no blocks'],
+      [{ format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 0 }] }, 'field blocks[0].threads: expected an integer from 1 to'],
+      [{ format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1, preState: 'disk' }] }, 'field blocks[0].preState: expected one of "map", "shared", got "disk"'],
+      [{ format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1 }, { file: 'missing.block.json', threads: 1 }] }, 'field blocks[1].file: '],
+      [{ format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1, extra: true }] }, 'field blocks[0].extra: unknown field (known: file, threads, preState)'],
+      ['{"format": "concord-earlier/1", "blocks": [{"file": "after-one.block.json", "threads": 1, "threads": 2}]}', 'field blocks[0].threads: line 1, column 91: key "threads" given twice'],
+    ];
+    for (const [i, [body, message]] of cases.entries()) {
+      const file = earlier(`bad-${i}.earlier.json`, body);
+      const r = concord(['run', blockFile, '--after', file, '--executor', keepsState, '--warmup', '0']);
+      expect([r.status, r.stdout, r.stderr]).toEqual([2, '', expect.stringContaining(`concord run: --after ${file}: ${message}`)]);
+    }
+  });
 });
 
 // Keeps the pre-state it copied for a block and runs the next call of that block on the copy,
@@ -98,7 +157,7 @@ describe('a block that fails on its second call in the determinism check', () =>
     const text = await verify({ executor: [reusesCopy], runs: '200', out });
     const rerun = /\(rerun: npx concord run (\S+) --executor \S+ --threads (\d) --repeat 2 --warmup 0 --check\)$/m.exec(text.stdout);
     expect(rerun).not.toBeNull();
-    const r = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, 'run', rerun![1]!, '--executor', reusesCopy, '--threads', rerun![2]!, '--repeat', '2', '--warmup', '0', '--check'], { encoding: 'utf8' });
+    const r = concord(['run', rerun![1]!, '--executor', reusesCopy, '--threads', rerun![2]!, '--repeat', '2', '--warmup', '0', '--check']);
     expect([r.status, r.stdout]).toEqual([1, expect.stringContaining('DIFFERS from the reference')]);
   });
 });

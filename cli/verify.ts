@@ -17,7 +17,8 @@ import { isExecCommand } from '../impl/exec-executor.js';
 import {
   BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
-import { CONCORD, decodeToken, HELPER_PREFIX, ReplayTokenError, shellWord, type ReplayToken } from '../properties/replay.js';
+import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
+import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { formatFailure, passedAloneText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
@@ -306,7 +307,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     if (isExecCommand(token.executor) ? given.length !== 1 || given[0] !== token.executor : given.length > 0) {
       throw new UsageError(isExecCommand(token.executor)
         ? `--replay: this token replays the engine command ${shellWord(token.executor)}, and a token never starts a command by itself: `
-          + `give the same command with --executor (${CONCORD} verify --replay TOKEN --executor ${shellWord(token.executor)})${given.length ? `; --executor named ${given.map(shellWord).join(', ')}` : ''}`
+          + `give the same command with --executor (${concordCommand()} verify --replay TOKEN --executor ${shellWord(token.executor)})${given.length ? `; --executor named ${given.map(shellWord).join(', ')}` : ''}`
         : `--replay reruns one failure: give it alone (with --repeat, --json, --out or --timeout), not with --executor (the token names its executor, ${token.executor})`);
     }
     // The token keeps the module path as verify was given it, so it names the file from that folder only.

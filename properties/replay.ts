@@ -22,15 +22,10 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { isExecCommand } from '../impl/exec-executor.js';
+import { concordCommand, shellWord } from './printed-command.js';
 
 /** How a token of each version begins: Concord makes version 3, and reads them all. */
 const PREFIXES = { 1: 'cv1_', 2: 'cv2_', 3: 'cv3_' } as const;
-/**
- * How the commands Concord prints for a user to paste begin: the way README.md runs it after `npm
- * ci`, in a clone or in a project that depends on it (a bare `concord` is found only once installed
- * globally, where `npx concord` runs it too).
- */
-export const CONCORD = 'npx concord';
 /**
  * How a token names an executor the vitest helper was given as an object or a factory: no command
  * can build it, so its failures replay only through the helper, in the test that found them.
@@ -244,10 +239,5 @@ export function replayCommand(t: ReplayToken, timeoutMs?: number): string {
   if (t.executor.startsWith(HELPER_PREFIX)) return `verifyExecutor(executor, { replay: '${token}'${timeoutMs === undefined ? '' : `, timeout: ${timeoutMs}`} })`;
   // A token is pasted from logs and issues: it never starts a command by itself (cli/verify.ts), so the command is given beside it.
   const engine = isExecCommand(t.executor) ? ` --executor ${shellWord(t.executor)}` : '';
-  return `${CONCORD} verify --replay ${token}${engine}${timeoutMs === undefined ? '' : ` --timeout ${timeoutMs / 1000}`}`;
-}
-
-/** `s` as one shell word: quoted when it holds anything but plain path characters (a space, say). */
-export function shellWord(s: string): string {
-  return /^[\w./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+  return `${concordCommand()} verify --replay ${token}${engine}${timeoutMs === undefined ? '' : ` --timeout ${timeoutMs / 1000}`}`;
 }

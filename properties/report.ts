@@ -16,7 +16,8 @@ import { plural } from '../spec/plural.js';
 import type { PreStateKind } from '../spec/shared-state.js';
 import { EXECUTORS } from '../impl/registry.js';
 import { formatExplanation, type Explanation } from './explain.js';
-import { CONCORD, HELPER_PREFIX, PLANTED_PREFIX, shellWord, type FailsOnly, type ReplayToken } from './replay.js';
+import { HELPER_PREFIX, PLANTED_PREFIX, type FailsOnly, type ReplayToken } from './replay.js';
+import { concordCommand, shellWord } from './printed-command.js';
 import { ATTEMPTS_PER_TX, MAX_ATTEMPTS, MOST_ATTEMPTS } from './minimize.js';
 import type { FailureReport } from './runner.js';
 
@@ -122,7 +123,7 @@ export function rerunGeneratedCommand(workloadOptions: string, executor: string,
 
 function runCheckCommand(block: string, executor: string, threads: number | undefined, repeat: number): string {
   const onThreads = threads !== undefined && EXECUTORS.get(executor)?.parallel !== false ? ` --threads ${threads}` : '';
-  return `${CONCORD} run ${block} --executor ${shellWord(executor)}${onThreads}${repeat > 1 ? ` --repeat ${repeat}` : ''} --warmup 0 --check`;
+  return `${concordCommand()} run ${block} --executor ${shellWord(executor)}${onThreads}${repeat > 1 ? ` --repeat ${repeat}` : ''} --warmup 0 --check`;
 }
 
 /**

@@ -3,7 +3,8 @@
 // cover exactly its batches, each once. The commands a failure prints rerun the failing call as it
 // was, and the blocks of two executors never overwrite each other.
 import fc from 'fast-check';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import {
   blockDigest, decodeToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, runDigest, sealToken, type ReplayToken, type ShrinkStep, type Shrunk, type TokenFields, type TokenV1,
 } from '../properties/replay.js';
 import { rerunCommand } from '../properties/report.js';
+import { commandFor } from '../properties/printed-command.js';
 import { BATCH, batchSeed, shardBatches, writeExecutorBlock } from '../properties/runner.js';
 import { bigBlocksCheck, determinismCheck, equivalenceCheck, type CheckDef, type Subject } from '../properties/equivalence.js';
 import { executeReference } from '../spec/reference.js';
@@ -144,6 +146,32 @@ describe('the commands a failure prints', () => {
     expect(rerunCommand('out/x.block.json', './mine.mjs')).toBe('npx concord run out/x.block.json --executor ./mine.mjs --warmup 0 --check');
     // A failure on an instance's 37th call (bench) is rerun with as many calls; run checks the last.
     expect(rerunCommand('out/x.block.json', './mine.mjs', 2, 37)).toBe('npx concord run out/x.block.json --executor ./mine.mjs --threads 2 --repeat 37 --warmup 0 --check');
+    // A failure that needs the blocks before it runs them first, from the file verify wrote.
+    expect(rerunCommand('out/x.block.json', './mine.mjs', 2, 1, 'shared', 'out/my x.earlier.json'))
+      .toBe('npx concord run out/x.block.json --pre-state shared --after \'out/my x.earlier.json\' --executor ./mine.mjs --threads 2 --warmup 0 --check');
+  });
+
+  // From a folder no project of which has Concord, `npx concord` would fetch the registry's package
+  // of that name, another program than the one that printed the command.
+  it('begin with npx concord only where that runs this Concord, and with node and its path elsewhere', () => {
+    const cli = realpathSync(fileURLToPath(new URL('../dist/cli/concord.js', import.meta.url)));
+    const repo = fileURLToPath(new URL('..', import.meta.url));
+    expect(commandFor(undefined, repo)).toBe('npx concord');
+    expect(commandFor('/usr/lib/node_modules/vitest/vitest.mjs', tmpdir())).toBe('npx concord');
+    expect(commandFor(cli, repo)).toBe('npx concord');
+    expect(commandFor(cli, join(repo, 'docs'))).toBe('npx concord');
+    const outside = mkdtempSync(join(tmpdir(), 'concord-outside-'));
+    expect(commandFor(cli, outside)).toBe(`node ${cli}`);
+    // A project whose node_modules/.bin/concord is this Concord (npm links it so), and one whose is another's.
+    const project = mkdtempSync(join(tmpdir(), 'concord-project-'));
+    mkdirSync(join(project, 'node_modules', '.bin'), { recursive: true });
+    writeFileSync(join(project, 'package.json'), '{}');
+    symlinkSync(cli, join(project, 'node_modules', '.bin', 'concord'));
+    expect(commandFor(join(project, 'node_modules', '.bin', 'concord'), join(project))).toBe('npx concord');
+    const other = mkdtempSync(join(tmpdir(), 'concord-other-'));
+    mkdirSync(join(other, 'node_modules', '.bin'), { recursive: true });
+    writeFileSync(join(other, 'node_modules', '.bin', 'concord'), '#!/bin/sh\n');
+    expect(commandFor(cli, other)).toBe(`node ${cli}`);
   });
 
   it('name block files so that two modules of one file name keep their own, under the same name every run', () => {

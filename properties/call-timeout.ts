@@ -197,9 +197,9 @@ export function withCallLimit<T>(
     let runs = 0;
     return {
       ...check,
-      inputs: (range, subject) => {
+      inputs: (range, subject, version) => {
         txs = range;
-        return check.inputs(range, subject);
+        return check.inputs(range, subject, version);
       },
       run: async (subject, o, input) => {
         position = shrinking ? undefined : { check: check.name, txs, before: runs, input };

@@ -19,10 +19,10 @@ import type { BugName as ModularBug } from '../impl/modular/bugs.js';
 import { executeReference } from '../spec/reference.js';
 import { PRE_STATE_KINDS, withPreState, type PreStateKind } from '../spec/shared-state.js';
 import { EXECUTORS } from '../impl/registry.js';
-import { blockSpecArb, buildBlock, type BlockSpec } from './arbitraries.js';
+import { blockSpecArb, buildBlock, type BlockArbOptions, type BlockSpec } from './arbitraries.js';
 import { snapshotBlock, tableChange, undoChange } from './block-change.js';
 import { explain, nameAndMessage, sameResult, thrownAt, type Explanation, type Provenance } from './explain.js';
-import { PLANTED_PREFIX, type CheckName } from './replay.js';
+import { PLANTED_PREFIX, TOKEN_VERSION, type CheckName, type TokenVersion } from './replay.js';
 
 /** Which simulated runtime the executor's algorithm also runs on, and which planted bugs are switched on. */
 export type Simulated =
@@ -267,13 +267,14 @@ export interface CheckDef {
   /** Share of --runs this check gets (interleavings and enumeration cost more per block). */
   readonly runsFactor: number;
   applies(subject: Subject): boolean;
-  inputs(txs: TxRange, subject: Subject): fc.Arbitrary<CheckInput>;
   /**
-   * The inputs before the check drew the block's pre-state kind (its last input), the
-   * interleaving check's schedules had more than 4 workers and big blocks ran at 16 threads, which
-   * replay tokens of before (cv1_, cv2_) were made from; absent: `inputs`, unchanged since.
+   * What the check draws for a replay token of `version` (absent: TOKEN_VERSION, what a new run
+   * draws). Each version's draws are kept, so an old token replays the run it was made of: before
+   * cv3_ no check drew the block's pre-state kind (its last input), the interleaving check's
+   * schedules had at most 4 workers and big blocks ran at up to 8 threads; before cv4_ no
+   * pre-state set the contracts' counters and modular's interleavings ran contract blocks only.
    */
-  legacyInputs?(txs: TxRange, subject: Subject): fc.Arbitrary<CheckInput>;
+  inputs(txs: TxRange, subject: Subject, version?: TokenVersion): fc.Arbitrary<CheckInput>;
   run(subject: Subject, o: Observer, input: CheckInput): Promise<boolean>;
   /**
    * What else to run a smaller block under, beside the block, when it passes under what the
@@ -285,14 +286,19 @@ export interface CheckDef {
 
 /**
  * A check's inputs (`current`, by default its inputs of before) followed by how the block's
- * pre-state is handed over (shrinking to a Map), and its inputs of before as its legacyInputs.
+ * pre-state is handed over (shrinking to a Map); for a token older than cv3_, `legacy` alone.
  * Drawn last, the kind leaves every seed's blocks and settings as `current` draws them.
  */
-export function drawsPreStateKind(legacy: CheckDef['inputs'], current = legacy): Pick<CheckDef, 'inputs' | 'legacyInputs'> {
+export function drawsPreStateKind(legacy: CheckDef['inputs'], current = legacy): Pick<CheckDef, 'inputs'> {
   return {
-    legacyInputs: legacy,
-    inputs: (txs, subject) => fc.tuple(current(txs, subject), fc.constantFrom(...PRE_STATE_KINDS)).map(([input, kind]): CheckInput => [...input, kind]),
+    inputs: (txs, subject, version = TOKEN_VERSION) => (version < 3 ? legacy(txs, subject, version)
+      : fc.tuple(current(txs, subject, version), fc.constantFrom(...PRE_STATE_KINDS)).map(([input, kind]): CheckInput => [...input, kind])),
   };
+}
+
+/** The blocks a check draws for a token of `version`: since cv4_ their pre-states set the contracts' counters too. */
+export function checkBlocks(txs: TxRange, version: TokenVersion = TOKEN_VERSION, o: BlockArbOptions = {}): fc.Arbitrary<BlockSpec> {
+  return blockSpecArb({ ...o, minTxs: txs.min, maxTxs: txs.max, contractState: version >= 4 });
 }
 
 /** The block a spec describes, with its pre-state handed over as `kind` says (absent: a Map, as vm-corners runs). */
@@ -307,7 +313,7 @@ export function preStateSetting(kind: PreStateKind = 'map'): string {
 
 export const equivalenceCheck: CheckDef = {
   name: 'equivalence', txs: { min: 1, max: EQUIVALENCE_TXS }, runsFactor: 1, applies: () => true,
-  ...drawsPreStateKind((txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max }), fc.constantFrom(...THREADS))),
+  ...drawsPreStateKind((txs, _, version) => fc.tuple(checkBlocks(txs, version), fc.constantFrom(...THREADS))),
   run: async (subject, o, input) => {
     const [spec, threads, kind] = input as readonly [BlockSpec, number, PreStateKind?];
     o.blocks++;
@@ -366,15 +372,15 @@ export const emptyBlockCheck: CheckDef = {
 export const bigBlocksCheck: CheckDef = {
   name: 'big-blocks', txs: BIG_TXS, fixedSize: true, runsFactor: 0.02, applies: () => true,
   ...drawsPreStateKind(
-    (txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max }), fc.constantFrom(...LEGACY_BIG_THREADS)),
-    (txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max }), fc.constantFrom(...BIG_THREADS)),
+    (txs, _, version) => fc.tuple(checkBlocks(txs, version), fc.constantFrom(...LEGACY_BIG_THREADS)),
+    (txs, _, version) => fc.tuple(checkBlocks(txs, version), fc.constantFrom(...BIG_THREADS)),
   ),
   run: equivalenceCheck.run,
 };
 
 export const determinismCheck: CheckDef = {
   name: 'determinism', txs: { min: 1, max: EQUIVALENCE_TXS }, runsFactor: 0.25, applies: () => true,
-  ...drawsPreStateKind((txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max }))),
+  ...drawsPreStateKind((txs, _, version) => fc.tuple(checkBlocks(txs, version))),
   run: async (subject, o, input) => {
     const [spec, kind] = input as readonly [BlockSpec, PreStateKind?];
     o.blocks++;

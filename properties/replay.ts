@@ -11,12 +11,16 @@
 // Tokens of version 1 (cv1_) still replay, as CI logs hold them: their digest, where they have one,
 // covers the shrunk block alone, so one with a step of its path removed by hand could rebuild that
 // block at another thread count and replay it as the failure. Version 2 (cv2_) digests the whole
-// run and every field a replay reads but the executor. Version 3 (cv3_), what Concord makes, is
+// run and every field a replay reads but the executor. Version 3 (cv3_) is
 // version 2 for checks that also draw how each block's pre-state is handed over (a Map or a
 // SharedState, equivalence.ts drawsPreStateKind): a cv1_ or cv2_ token replays with the inputs the
-// checks drew before (CheckDef.legacyInputs), where every pre-state is a Map.
+// checks drew before, where every pre-state is a Map. Version 4 (cv4_), what Concord makes, is
+// version 3 for checks whose blocks' pre-states also set the contracts' counters (supply, nfts,
+// round, treasury, handoffs; arbitraries.ts BlockArbOptions.contractState) and whose modular
+// interleavings run mixed blocks: each token replays with the inputs of its version
+// (CheckDef.inputs' `version`).
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did
-// not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ or cv3_ token always has
+// not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ to cv4_ token always has
 // its digest, which a replay checks before it runs anything.
 
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -24,8 +28,11 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import { concordCommand, shellWord } from './printed-command.js';
 
-/** How a token of each version begins: Concord makes version 3, and reads them all. */
-const PREFIXES = { 1: 'cv1_', 2: 'cv2_', 3: 'cv3_' } as const;
+/** How a token of each version begins: Concord makes version 4, and reads them all. */
+const PREFIXES = { 1: 'cv1_', 2: 'cv2_', 3: 'cv3_', 4: 'cv4_' } as const;
+/** The versions of tokens, oldest first; the last is the one Concord makes. */
+export type TokenVersion = keyof typeof PREFIXES;
+export const TOKEN_VERSION = 4;
 /**
  * How a token names an executor the vitest helper was given as an object or a factory: no command
  * can build it, so its failures replay only through the helper, in the test that found them.
@@ -62,9 +69,9 @@ export interface TokenFields {
   readonly failsOnly?: FailsOnly;
 }
 
-/** A token of the version Concord makes (cv3_), or of the one before (cv2_): sealed by a digest of the run it rebuilds (sealToken). */
+/** A token of the version Concord makes (cv4_), or of one before since cv2_: sealed by a digest of the run it rebuilds (sealToken). */
 export interface SealedToken extends TokenFields {
-  readonly version: 2 | 3;
+  readonly version: 2 | 3 | 4;
   /**
    * The steps minimize() kept after fast-check's shrinking: for each, the number of the attempt
    * (0 for its first) and the index of the check's input alternative it failed under (0: the
@@ -92,7 +99,7 @@ export type ReplayToken = SealedToken | TokenV1;
 export type ShrinkStep = readonly [attempt: number, alternative: number];
 
 export interface Shrunk {
-  /** SHRUNK_DIGEST hex characters: runDigest's (cv2_, cv3_), blockDigest's (cv1_). */
+  /** SHRUNK_DIGEST hex characters: runDigest's (cv2_ to cv4_), blockDigest's (cv1_). */
   readonly digest: string;
   readonly capped?: 'attempts' | 'time';
 }
@@ -110,8 +117,8 @@ export function blockDigest(spec: unknown): string {
 }
 
 /**
- * A cv2_ or cv3_ token's digest: of `input`, the run the replay rebuilds (the shrunk block spec and the
- * check's settings after it: the thread count, the schedule, cv3_'s pre-state kind), and of every field a replay reads
+ * A cv2_, cv3_ or cv4_ token's digest: of `input`, the run the replay rebuilds (the shrunk block spec and the
+ * check's settings after it: the thread count, the schedule, the pre-state kind since cv3_), and of every field a replay reads
  * but the executor, which names what the run is given to and comes from the caller anyway (the
  * helper's own executor; --executor for an engine command).
  */
@@ -119,8 +126,8 @@ export function runDigest(t: Omit<SealedToken, 'version' | 'executor' | 'shrunk'
   return digestOf([t.check, t.minTxs, t.maxTxs, t.seed, t.path, t.failsOnly ?? null, traceText(t.minimized), capped ?? null, input]);
 }
 
-/** `fields` as a cv3_ token (or of `version`) of the run `input`, which `minimized` rebuilds from the case at the path. */
-export function sealToken(fields: TokenFields, minimized: readonly ShrinkStep[], capped: Shrunk['capped'], input: readonly unknown[], version: SealedToken['version'] = 3): SealedToken {
+/** `fields` as a cv4_ token (or of `version`) of the run `input`, which `minimized` rebuilds from the case at the path. */
+export function sealToken(fields: TokenFields, minimized: readonly ShrinkStep[], capped: Shrunk['capped'], input: readonly unknown[], version: SealedToken['version'] = TOKEN_VERSION): SealedToken {
   const t = { ...fields, minimized };
   return { ...t, version, shrunk: { digest: runDigest(t, capped, input), ...(capped ? { capped } : {}) } };
 }
@@ -173,7 +180,7 @@ export function damagedToken(cause?: unknown): ReplayTokenError {
   return new ReplayTokenError('--replay: the token is damaged (copy it whole, it is one word)', cause === undefined ? undefined : { cause });
 }
 
-/** A token as one word: its prefix, then its fields as a JSON array in base64url (a cv2_ or cv3_ one has all nine). */
+/** A token as one word: its prefix, then its fields as a JSON array in base64url (a cv2_ to cv4_ one has all nine). */
 export function encodeToken(t: ReplayToken): string {
   const mark = t.failsOnly ? FAILS_ONLY.indexOf(t.failsOnly) + 1 : 0;
   const tail = t.minimized ? [mark, traceText(t.minimized), ...(t.shrunk ? [shrunkText(t.shrunk)] : [])] : mark > 0 ? [mark] : [];
@@ -182,10 +189,10 @@ export function encodeToken(t: ReplayToken): string {
 }
 
 /** What a message says tokens start with. */
-export const TOKEN_STARTS = `${PREFIXES[3]}, or ${PREFIXES[2]} or ${PREFIXES[1]} for older ones`;
+export const TOKEN_STARTS = `${PREFIXES[4]}, or ${PREFIXES[3]}, ${PREFIXES[2]} or ${PREFIXES[1]} for older ones`;
 
 export function decodeToken(token: string): ReplayToken {
-  const version = ([3, 2, 1] as const).find((v) => token.startsWith(PREFIXES[v]));
+  const version = ([4, 3, 2, 1] as const).find((v) => token.startsWith(PREFIXES[v]));
   if (version === undefined) throw new ReplayTokenError(`--replay: "${token.slice(0, 24)}" is not a replay token (they start with ${TOKEN_STARTS})`);
   const body = token.slice(PREFIXES[version].length);
   const bytes = Buffer.from(body, 'base64url');
@@ -199,7 +206,7 @@ export function decodeToken(token: string): ReplayToken {
     throw damagedToken();
   }
   // A seventh element gives FailsOnly (0: none), an eighth the minimize() steps and a ninth the
-  // digest: a cv2_ or cv3_ token has all nine, since one without its digest could not be checked. A cv1_
+  // digest: a cv2_ to cv4_ token has all nine, since one without its digest could not be checked. A cv1_
   // token made before them has six, or seven (a FailsOnly, not 0), or eight (no digest yet).
   const mark = (m: unknown, least: number) => Number.isSafeInteger(m) && (m as number) >= least && (m as number) <= FAILS_ONLY.length;
   const text = (v: unknown, pattern: RegExp) => typeof v === 'string' && pattern.test(v);

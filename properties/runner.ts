@@ -34,7 +34,7 @@ import { attemptCap, minimize, NOOP } from './minimize.js';
 import { buildBlock } from './arbitraries.js';
 import { interleavingCheck } from './simulated.js';
 import {
-  blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sealToken, type CheckName, type FailsOnly, type ReplayToken, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
+  blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sealToken, TOKEN_VERSION, type CheckName, type FailsOnly, type ReplayToken, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
 } from './replay.js';
 
 /** How to build one executor under test; `create` is called once per run and closed at its end. */
@@ -654,7 +654,7 @@ async function checkBatch(
     capped = outOfTime ? 'time' : stopped && 'attempts';
     const shrunk: CheckInput = [spec, ...rest];
     const cap = capped || undefined;
-    const version = 'path' in run ? run.sealVersion : 3;
+    const version = 'path' in run ? run.sealVersion : TOKEN_VERSION;
     tokenOf = (fields) => sealToken(fields, kept, cap, shrunk, version);
     shrinks += steps + mapped;
     if (rerun) how = await howItFails(rerun.source, subject, check, shrunk, failedAfter);
@@ -681,7 +681,7 @@ async function atTokenPath<T>(check: () => Promise<T>): Promise<T> {
  * Replays a token that records minimize()'s steps, up to `repeat` times: the case at fast-check's
  * path is generated but not run, the recorded steps are applied to it without running a candidate
  * (minimize() is deterministic given which attempts failed), the run is checked against the
- * token's digest (a cv2_ or cv3_ token's covers the thread count or schedule too), and then it runs until
+ * token's digest (a cv2_ to cv4_ token's covers the thread count or schedule too), and then it runs until
  * it fails or `repeat` runs have passed. So an executor whose results vary is judged on the run the
  * token names, never on another that happened to fail on the way; its passing is the replay's answer.
  */
@@ -898,8 +898,8 @@ export async function replayFailure(
   source: SubjectSource, token: ReplayToken, outDir?: string, repeat = 1,
 ): Promise<{ report?: FailureReport; observer: Observer; label: string; runs: number }> {
   const def = CHECK_DEFS.find((c) => c.name === token.check)!;
-  // A token made before cv3_ (no pre-state kind, 2 to 4 virtual workers, big blocks up to 8 threads) replays what the checks drew then.
-  const check = token.version === 3 || !def.legacyInputs ? def : { ...def, inputs: def.legacyInputs };
+  // A token replays what the checks drew when it was made (CheckDef.inputs).
+  const check: CheckDef = { ...def, inputs: (txs, subject) => def.inputs(txs, subject, token.version) };
   const subject = await source.create();
   const o = newObserver(subject);
   let report: FailureReport | undefined;

@@ -9,13 +9,16 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  blockDigest, decodeToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, runDigest, sealToken, type ReplayToken, type ShrinkStep, type Shrunk, type TokenFields, type TokenV1,
+  blockDigest, decodeToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, runDigest, sealToken, type ReplayToken, type ShrinkStep, type Shrunk, type TokenFields, type TokenV1, type TokenVersion,
 } from '../properties/replay.js';
 import { rerunCommand } from '../properties/report.js';
 import { commandFor } from '../properties/printed-command.js';
 import { BATCH, batchSeed, shardBatches, writeExecutorBlock } from '../properties/runner.js';
 import { bigBlocksCheck, determinismCheck, equivalenceCheck, type CheckDef, type Subject } from '../properties/equivalence.js';
 import { executeReference } from '../spec/reference.js';
+import { FIELD, MAX_SUPPLY } from '../spec/contracts.js';
+import { FAULT } from '../spec/values.js';
+import { buildBlock } from '../properties/arbitraries.js';
 
 const fields: TokenFields = { executor: './my executor.js', check: 'interleaving', minTxs: 1, maxTxs: 40, seed: -123, path: '4:0:2' };
 /** A run as a token's digest sees it: a block spec (any JSON here) and the check's settings after it. */
@@ -25,16 +28,18 @@ const sealed = sealToken(fields, [[0, 0], [3, 1]], undefined, run);
 describe('replay tokens', () => {
   it('round-trip and make one shell-safe word', () => {
     expect(decodeToken(encodeToken(sealed))).toEqual(sealed);
-    expect(encodeToken(sealed)).toMatch(/^cv3_[A-Za-z0-9_-]+$/);
-    const older = sealToken(fields, [[0, 0], [3, 1]], undefined, run, 2);
-    expect(decodeToken(encodeToken(older))).toEqual(older);
-    expect(encodeToken(older)).toMatch(/^cv2_[A-Za-z0-9_-]+$/);
+    expect(encodeToken(sealed)).toMatch(/^cv4_[A-Za-z0-9_-]+$/);
+    for (const version of [2, 3] as const) {
+      const older = sealToken(fields, [[0, 0], [3, 1]], undefined, run, version);
+      expect(decodeToken(encodeToken(older))).toEqual(older);
+      expect(encodeToken(older)).toMatch(new RegExp(`^cv${version}_[A-Za-z0-9_-]+$`));
+    }
     expect(replayCommand(sealed)).toBe(`npx concord verify --replay ${encodeToken(sealed)}`);
   });
 
   // The digest covered the shrunk block alone: a token with a step of its path removed by hand
   // rebuilt that block at another thread count and replayed it as the failure.
-  it('seal a cv3_ token with a digest of the run it replays, thread count or schedule included, and of every other field but the executor', () => {
+  it('seal a cv4_ token with a digest of the run it replays, thread count or schedule included, and of every other field but the executor', () => {
     expect(digestMatches(sealed, run)).toBe(true);
     expect(digestMatches(sealed, [run[0], { ...run[1], threads: 4 }])).toBe(false);
     expect(digestMatches(sealToken(fields, [], undefined, [run[0], 1]), [run[0], 2])).toBe(false);
@@ -54,17 +59,17 @@ describe('replay tokens', () => {
     expect(replayCommand({ ...sealed, executor: 'test:sequential' })).toBe(`verifyExecutor(executor, { replay: '${encodeToken({ ...sealed, executor: 'test:sequential' })}' })`);
   });
 
-  it('refuse a cv3_ or cv2_ token without its steps and digest, which a cv1_ token may lack', () => {
+  it('refuse a cv4_, cv3_ or cv2_ token without its steps and digest, which a cv1_ token may lack', () => {
     const word = (prefix: string, parts: unknown[]) => `${prefix}${Buffer.from(JSON.stringify(parts)).toString('base64url')}`;
     const head = [fields.executor, fields.check, 1, 40, -123, '4:0:2'];
     for (const tail of [[], [1], [0, '0.2-1']]) {
-      expect(() => decodeToken(word('cv3_', [...head, ...tail])), JSON.stringify(tail)).toThrow(/damaged/);
-      expect(() => decodeToken(word('cv2_', [...head, ...tail])), JSON.stringify(tail)).toThrow(/damaged/);
+      for (const prefix of ['cv4_', 'cv3_', 'cv2_']) expect(() => decodeToken(word(prefix, [...head, ...tail])), `${prefix} ${JSON.stringify(tail)}`).toThrow(/damaged/);
       expect(decodeToken(word('cv1_', [...head, ...tail])).version).toBe(1);
     }
-    expect(decodeToken(word('cv3_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual(sealed);
+    expect(decodeToken(word('cv4_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual(sealed);
+    expect(decodeToken(word('cv3_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual({ ...sealed, version: 3 });
     expect(decodeToken(word('cv2_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual({ ...sealed, version: 2 });
-    expect(() => decodeToken('cv4_AAAA')).toThrow(/^--replay: "cv4_AAAA" is not a replay token \(they start with cv3_, or cv2_ or cv1_ for older ones\)$/);
+    expect(() => decodeToken('cv5_AAAA')).toThrow(/^--replay: "cv5_AAAA" is not a replay token \(they start with cv4_, or cv3_, cv2_ or cv1_ for older ones\)$/);
   });
 });
 
@@ -203,26 +208,43 @@ describe('seeds and shards', () => {
   });
 });
 
-// cv3_ tokens replay through `inputs`; cv1_ and cv2_ ones through `legacyInputs`, what the checks drew before.
+// Each token replays the inputs of its version, what the checks drew when it was made.
 describe('the inputs each token version replays', () => {
   const subject: Subject = { name: 'reference', coverage: [], execute: async (block) => executeReference(block), close: async () => {} };
-  const draw = (inputs: CheckDef['inputs'], check: CheckDef, runs: number) => fc.sample(inputs(check.txs, subject), { seed: 5, numRuns: runs });
+  const draw = (check: CheckDef, runs: number, version?: TokenVersion) => fc.sample(check.inputs(check.txs, subject, version), { seed: 5, numRuns: runs });
 
   it('big blocks: 2, 4, 8 or 16 threads and a pre-state kind; before cv3_, 2, 4 or 8 and none', () => {
-    const now = draw(bigBlocksCheck.inputs, bigBlocksCheck, 40);
+    const now = draw(bigBlocksCheck, 40);
     expect(new Set(now.map((i) => i[1]))).toEqual(new Set([2, 4, 8, 16]));
     expect(new Set(now.map((i) => i[2]))).toEqual(new Set(['map', 'shared']));
-    const before = draw(bigBlocksCheck.legacyInputs!, bigBlocksCheck, 40);
+    const before = draw(bigBlocksCheck, 40, 2);
     expect(new Set(before.map((i) => i[1]))).toEqual(new Set([2, 4, 8]));
     expect(new Set(before.map((i) => i.length))).toEqual(new Set([2]));
   });
 
-  it('equivalence and determinism: the same blocks and thread counts as before, then a pre-state kind', () => {
+  it('equivalence and determinism: since cv3_ the same blocks and thread counts as before, then a pre-state kind', () => {
     for (const check of [equivalenceCheck, determinismCheck]) {
-      const now = draw(check.inputs, check, 100);
-      const before = draw(check.legacyInputs!, check, 100);
-      expect(now.map((i) => i.slice(0, -1)), check.name).toEqual(before);
-      expect(new Set(now.map((i) => i[i.length - 1])), check.name).toEqual(new Set(['map', 'shared']));
+      const v3 = draw(check, 100, 3);
+      expect(v3.map((i) => i.slice(0, -1)), check.name).toEqual(draw(check, 100, 2));
+      expect(new Set(v3.map((i) => i[i.length - 1])), check.name).toEqual(new Set(['map', 'shared']));
     }
+  });
+
+  // Before cv4_ the contracts' counters started at 0 in every block: nft-mint's supply bound
+  // (MAX_SUPPLY) was never met, nor a counter's other values.
+  it('since cv4_, pre-states that set the contracts\' counters, the supply near its bound, so nft-mints revert on it', () => {
+    const counters = new Set(['supply', 'nfts', 'round', 'treasury', 'handoffs'].map((f) => FIELD[f as keyof typeof FIELD]));
+    const drawnCounters = (version: TokenVersion) => draw(equivalenceCheck, 300, version).flatMap(([spec]) => spec.pre.filter((e) => counters.has(e.field)));
+    expect(drawnCounters(3)).toEqual([]);
+    const now = drawnCounters(4);
+    expect(new Set(now.map((e) => e.field))).toEqual(counters);
+    expect(now.some((e) => e.field === FIELD.supply && e.value >= MAX_SUPPLY - 3)).toBe(true);
+    // A mint reverted by the supply's bound, in blocks as the check draws them.
+    const mintsCapped = draw(equivalenceCheck, 300).filter(([spec]) => {
+      const block = buildBlock(spec);
+      const r = executeReference(block);
+      return block.txs.some((tx, i) => block.programs[tx.program]?.contract?.name === 'nft-mint' && r.receipts[i]?.status === 'reverted' && r.receipts[i]?.code === FAULT.DELTA_BOUND);
+    });
+    expect(mintsCapped.length).toBeGreaterThan(0);
   });
 });

@@ -103,8 +103,8 @@ describe('verifyExecutor', () => {
     const message = (error as Error).message;
     expect(message).toMatch(/anomaly {6}\S/);
     // The executor lives only in this test, so its replay is the helper's own option.
-    expect(message).toMatch(/replay {7}verifyExecutor\(executor, \{ replay: '(cv3_\S+)' \}\)/);
-    const token = /replay: '(cv3_\S+)'/.exec(message)![1]!;
+    expect(message).toMatch(/replay {7}verifyExecutor\(executor, \{ replay: '(cv4_\S+)' \}\)/);
+    const token = /replay: '(cv4_\S+)'/.exec(message)![1]!;
     const again = await verifyExecutor(buggy, { replay: token }).catch((e: unknown) => e);
     expect((again as EquivalenceError).report.failures[0]!.block).toEqual((error as EquivalenceError).report.failures[0]!.block);
     // It failed again, and on a fresh instance too: it fails alone, every time.
@@ -116,7 +116,7 @@ describe('verifyExecutor', () => {
   it('refuses a token with a step of its shrink path removed, which a cv1_ token still replays, at another thread count', async () => {
     const error = await verifyExecutor(buggy, { runs: 200 }).catch((e: unknown) => e);
     const [f] = (error as EquivalenceError).report.failures;
-    expect(f!.token).toMatch(/^cv3_/);
+    expect(f!.token).toMatch(/^cv4_/);
     const token = decodeToken(f!.token);
     const steps = token.path.split(':');
     const removed = steps.slice(1).map((_, i) => [...steps.slice(0, i + 1), ...steps.slice(i + 2)].join(':'));
@@ -274,7 +274,7 @@ describe('verifyExecutor', () => {
     const { hang, message } = error as ExecutorTimeoutError;
     expect(message).toMatch(/^verifyExecutor: the executor hangs: execute\(\) on a generated block of \d+ transactions \(threads [124]\) did not settle within 300 ms \(the timeout option\)$/m);
     expect(message).toMatch(/^ {2}block {8}\d+ transactions[,;] /m);
-    expect(message).toMatch(/^ {2}replay {7}verifyExecutor\(executor, \{ replay: 'cv3_\S+', timeout: 300 \}\)$/m);
+    expect(message).toMatch(/^ {2}replay {7}verifyExecutor\(executor, \{ replay: 'cv4_\S+', timeout: 300 \}\)$/m);
     expect(hang.blockFile).toMatch(/test_hangs-hung\.block\.json$/);
     expect(JSON.parse(readFileSync(hang.blockFile!, 'utf8'))).toEqual(hang.block);
     expect(closed.count).toBe(1);
@@ -473,8 +473,8 @@ export default () => { log.executesAtHandout.push(log.executes); return engine; 
       [{ runs: 5, threads: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options threads, pool: the options are runs, .*, repeat; threads is not one: the checks run blocks at 1, 2, 3, 4, 8 and 16 threads themselves/],
       [null as unknown as object, TypeError, /^verifyExecutor: options must be an object, got null$/],
       // A token that is no string failed inside the decoder ("token.startsWith is not a function"), a bad one in --replay's words.
-      [{ replay: 123 }, TypeError, /^verifyExecutor: replay must be a replay token \(a string starting cv3_, or cv2_ or cv1_ for older ones\), got 123$/],
-      [{ replay: 'garbage' }, RangeError, /^verifyExecutor: replay: "garbage" is not a replay token \(they start with cv3_, or cv2_ or cv1_ for older ones\)$/],
+      [{ replay: 123 }, TypeError, /^verifyExecutor: replay must be a replay token \(a string starting cv4_, or cv3_, cv2_ or cv1_ for older ones\), got 123$/],
+      [{ replay: 'garbage' }, RangeError, /^verifyExecutor: replay: "garbage" is not a replay token \(they start with cv4_, or cv3_, cv2_ or cv1_ for older ones\)$/],
       [{ replay: 'cv1_x' }, RangeError, /^verifyExecutor: replay: the token is damaged/],
       // outDir was used unchecked: a number failed only once a counterexample was written, a file with EEXIST.
       [{ outDir: 5 }, TypeError, /^verifyExecutor: outDir must be a folder's path, got 5$/],

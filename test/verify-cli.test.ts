@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseBlock } from '../spec/block-file.js';
 import { executeReference } from '../spec/reference.js';
+import { sameResult } from '../properties/explain.js';
 import { coverageOption, DEFAULT_RUNS, VERIFY_OPTION_NAMES, type VerifyOptions } from '../cli/verify.js';
 import { coverageHint } from '../properties/coverage-hint.js';
 import { capturedVerify } from './verify-capture.js';
@@ -123,14 +124,14 @@ describe('concord verify', () => {
     expect(j.executors[0]).toMatchObject({ name: f.executor, label: f.label });
     expect(f.transactions).toBeLessThanOrEqual(3);
     expect(['stale read', 'wrong receipt']).toContain(f.explanation.anomaly);
-    expect(f.replay).toMatch(/^npx concord verify --replay cv3_/);
+    expect(f.replay).toMatch(/^npx concord verify --replay cv4_/);
     // A CI job sends the JSON to a file: its log still says what failed and how to replay it.
     expect(r.stderr).toBe(`concord verify: FAIL ${f.label}: ${f.check} check (${f.setting}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} steps; replay: ${f.replay}\n`);
     // The block file is a valid block on which the module really differs from the reference.
     expect(existsSync(f.blockFile)).toBe(true);
     const block = parseBlock(readFileSync(f.blockFile, 'utf8'), f.blockFile);
     const mine = (await import(fixture('batch-executor.mjs'))).default();
-    expect((await mine.execute(block)).stateRoot === executeReference(block).stateRoot && (await mine.execute(block)).receiptsRoot === executeReference(block).receiptsRoot).toBe(false);
+    expect(sameResult(executeReference(block), await mine.execute(block))).toBe(false);
     // The token reproduces exactly the same counterexample.
     const again = await verify({ replay: f.token, json: true });
     expect(again.code).toBe(1);
@@ -151,7 +152,7 @@ describe('concord verify', () => {
     expect(r.stdout).toMatch(/anomaly {6}(stale read|wrong receipt)/);
     expect(r.stdout).toMatch(/block {8}\d transactions?/);
     expect(r.stdout).toMatch(/block file {3}.*\.block\.json/);
-    expect(r.stdout).toMatch(/replay {7}npx concord verify --replay cv3_\S+/);
+    expect(r.stdout).toMatch(/replay {7}npx concord verify --replay cv4_\S+/);
     expect(r.stdout).toMatch(/seed {9}\d+, path [\d:]+/);
   });
 
@@ -202,9 +203,9 @@ describe('concord verify', () => {
     expect(caught.length).toBeLessThan(PLANTED.length);
     expect(r.stdout).toMatch(new RegExp(`^FAIL ${caught[0]}: \\w+ check`, 'm'));
     expect(r.stdout).toMatch(/^ {2}anomaly {6}\S/m);
-    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv3_\S+$/m);
+    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv4_\S+$/m);
     expect(r.stdout).toContain(`each replay prints its full report, as above; their blocks are in ${out}\n`);
-    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +npx concord verify --replay cv3_\\S+$`, 'm'));
+    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +npx concord verify --replay cv4_\\S+$`, 'm'));
     // The per-executor summary lines up too.
     const counts = r.stdout.split('\n').filter((l) => /^ {2}planted:\S+ +\d+ blocks/.test(l)).map((l) => l.indexOf(' blocks'));
     expect(counts).toHaveLength(PLANTED.length);
@@ -302,7 +303,7 @@ describe('concord verify', () => {
     const [f] = JSON.parse(r.stdout).failures;
     expect(f).toMatchObject({ check: 'equivalence', preState: 'shared', transactions: 1, explanation: { key: 0, expected: '-1' } });
     expect(f.setting).toMatch(/^threads \d, shared pre-state$/);
-    expect(f.token).toMatch(/^cv3_/);
+    expect(f.token).toMatch(/^cv4_/);
     const again = JSON.parse((await verify({ replay: f.token, json: true })).stdout);
     expect(again).toMatchObject({ ok: false, reproduced: true, failures: [{ preState: 'shared', block: f.block }] });
     // The rerun line carries the kind: the block file alone, as a Map, passes.

@@ -16,7 +16,7 @@ import type { CheckDef, CheckInput, Subject, TxRange } from './equivalence.js';
 import { formatBlock, rerunCommand, shownTxs } from './report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { encodeToken, HELPER_PREFIX, replayCommand, sealToken, type CheckName, type ReplayToken } from './replay.js';
-import { BATCH, batchSeed, writeExecutorBlock, type SubjectSource } from './runner.js';
+import { BATCH, batchSeed, PROBE_BLOCK, PROBE_CALL, writeExecutorBlock, type SubjectSource } from './runner.js';
 import { cleanUpBudget } from './clean-up.js';
 
 export interface CallLimit {
@@ -82,7 +82,7 @@ function hangError(executor: string, limit: CallLimit, call: string, position: P
     : `verifyExecutor: ${call} took ${Math.round(tookMs)} ms, past the timeout of ${ms} ms: it held the thread (a busy loop or a blocking wait) until it returned`];
   let blockFile: string | undefined;
   const token = limit.replay ?? (block && position ? positionToken(executor, limit.seed, position) : undefined);
-  if (block) {
+  if (block && block !== PROBE_BLOCK) {
     const only = shownTxs(block.txs.length, []);
     lines.push(...formatBlock(block, only).map((l) => `  ${l}`));
     let where = 'give verifyExecutor an outDir to have it written';
@@ -102,7 +102,9 @@ function hangError(executor: string, limit: CallLimit, call: string, position: P
     if (left > 0) lines.push(`  not shown    ${plural(left, 'transaction')} of ${block.txs.length}: ${blockFile ? `the whole block is in ${blockFile}` : where}`);
   }
   if (token) {
-    lines.push(`  seed         ${token.seed}, path ${token.path}`, `  replay       ${replayCommand(token, ms)}`);
+    // The replay runs the check's block, on which the executor threw; no replay probes after a throw.
+    const after = block === PROBE_BLOCK ? '  (the run whose block it threw on just before: the replay shows the throw, not this hang)' : '';
+    lines.push(`  seed         ${token.seed}, path ${token.path}`, `  replay       ${replayCommand(token, ms)}${after}`);
   } else {
     // create(), close(), or an execute() while a counterexample was shrunk or rerun: no generated run's path names it.
     lines.push('  replay       rerun this test: its seed is pinned, so it makes the same calls in the same order');
@@ -171,7 +173,7 @@ export function withCallLimit<T>(
     const name = `the executor ${s.label ?? s.name}`;
     return {
       ...s,
-      execute: (block, threads) => call(s.name, `${name}: execute() on a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`,
+      execute: (block, threads) => call(s.name, `${name}: execute() on ${block === PROBE_BLOCK ? PROBE_CALL : `a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`}`,
         () => s.execute(block, threads), block, threads),
       close: (afterFailure) => {
         if (stopped) return parked();

@@ -353,11 +353,18 @@ export interface Executed {
   readonly threads: number;
 }
 
+/**
+ * The block alive() runs: one no-op transaction, the same object every time, so that a call on it
+ * is told apart from a check's (a hang on it follows a throw, and is no hang of a generated block).
+ */
+export const PROBE_BLOCK: Block = buildBlock({ keys: 1, pre: [{ entity: 0, field: 0, value: 1 }], txs: [NOOP], gasLimit: null });
+/** How messages name an execute() on PROBE_BLOCK. */
+export const PROBE_CALL = 'the one-transaction no-op block run after a call that threw, to tell whether the instance still runs (threads 1)';
+
 /** Whether `instance` still runs a block no executor should fail: one no-op transaction, at 1 thread. */
 async function alive(instance: Subject): Promise<boolean> {
-  const noop = buildBlock({ keys: 1, pre: [{ entity: 0, field: 0, value: 1 }], txs: [NOOP], gasLimit: null });
   try {
-    await instance.execute(noop, 1);
+    await instance.execute(PROBE_BLOCK, 1);
     return true;
   } catch {
     return false;

@@ -16,7 +16,7 @@ import { executeReference } from '../spec/reference.js';
 import { guard } from '../cli/errors.js';
 import { verifyCommand } from '../cli/verify.js';
 import { explain, formatExplanation } from '../properties/explain.js';
-import { batchOf, batchSeed, MAX_SEED } from '../properties/runner.js';
+import { batchOf, batchSeed, MAX_SEED, PROBE_CALL } from '../properties/runner.js';
 import { EquivalenceError, verifyExecutor } from '../properties/vitest.js';
 import { blockOf } from './helpers.js';
 
@@ -88,6 +88,24 @@ describe('an executor whose cache leaks from block to block', () => {
       expect([alone.status, alone.stdout]).toEqual([0, expect.stringContaining('the same state root, receipts and reads as the reference')]);
     });
   }
+});
+
+describe('a hang on the no-op block verify runs after a call that threw', () => {
+  it('is named as that block, whose rerun alone would not hang, not as a generated block', () => {
+    const throwsThenHangs = module('throws-then-hangs', `export default function create() {
+  let threw = false;
+  return { name: 'throws-then-hangs', async execute(block) {
+    if (threw) return new Promise(() => {});
+    if (block.txs.length > 3) { threw = true; throw new Error('too big'); }
+    return executeReference(block);
+  }, async close() {} };
+}`);
+    const r = concord(['verify', '--executor', throwsThenHangs, '--timeout', '1', '--out', join(dir, 'probe-hang')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`execute() never settled on ${PROBE_CALL}`);
+    expect(r.stderr).toMatch(/rerun the whole verify to reach it again: alone, on a fresh instance, the no-op block runs\n$/);
+    expect(existsSync(join(dir, 'probe-hang'))).toBe(false);
+  });
 });
 
 describe('concord run --after', () => {

@@ -111,29 +111,20 @@ describe('verifyExecutor', () => {
     expect((error as EquivalenceError).report.failures[0]!.failsOnly).toBeUndefined();
   });
 
-  // The token's digest covered the shrunk block alone: with a step of its shrink path removed by
-  // hand, it rebuilt that block at another thread count and replayed it as the failure.
-  it('refuses a token with a step of its shrink path removed, which a cv1_ token still replays, at another thread count', async () => {
+  // A cv1_ token's digest covered the shrunk block alone: with a step of its shrink path removed by
+  // hand, it could rebuild that block at another thread count and replay it as the failure.
+  it('refuses a token with a step of its shrink path removed', async () => {
     const error = await verifyExecutor(buggy, { runs: 200 }).catch((e: unknown) => e);
     const [f] = (error as EquivalenceError).report.failures;
     expect(f!.token).toMatch(/^cv4_/);
     const token = decodeToken(f!.token);
     const steps = token.path.split(':');
     const removed = steps.slice(1).map((_, i) => [...steps.slice(0, i + 1), ...steps.slice(i + 2)].join(':'));
-    // The same failure's cv1_ token, as a replay of one without a digest prints it with the block's.
-    const older = encodeToken({ ...token, version: 1, shrunk: undefined } as TokenV1);
-    const v1 = decodeToken((await verifyExecutor(buggy, { replay: older }).catch((e: unknown) => e) as EquivalenceError).report.failures[0]!.token);
-    expect(v1).toMatchObject({ version: 1, shrunk: { digest: expect.any(String) } });
-    const threads = new Set<number>();
     for (const path of removed) {
       const replayed = await verifyExecutor(buggy, { replay: encodeToken({ ...token, path }) }).catch((e: unknown) => e);
       expect(replayed, path).toBeInstanceOf(RangeError);
       expect((replayed as Error).message).toBe('verifyExecutor: replay: the token is damaged (copy it whole, it is one word)');
-      const again = await verifyExecutor(buggy, { replay: encodeToken({ ...v1, path }) }).catch((e: unknown) => e);
-      const [g] = again instanceof EquivalenceError ? again.report.failures : [];
-      if (g && JSON.stringify(g.block) === JSON.stringify(f!.block)) threads.add(g.threads!);
     }
-    expect([...threads].filter((t) => t !== f!.threads)).not.toEqual([]);
   });
 
   // The token used to carry the executor's own name: `concord verify --replay` then ran the built-in

@@ -148,6 +148,9 @@ describe('exec: engines', () => {
     ['an executeMs as a string', `const a = (() => { ${GOOD} })(); a.stats.executeMs = '12'; return a;`, /stats\.executeMs must be a positive number of milliseconds .*, got "12"$/],
     ['an executeMs past a day', `const a = (() => { ${GOOD} })(); a.stats.executeMs = 1e308; return a;`, /stats\.executeMs must be a positive number of milliseconds up to a day .*, got 1e\+308$/],
     ['an executeMs of null', `const a = (() => { ${GOOD} })(); a.stats.executeMs = null; return a;`, /stats\.executeMs must be a positive number of milliseconds .*, got null$/],
+    // A time in microseconds, or from a clock that counts something else, would be published as the block's time.
+    ['an executeMs longer than the call took', `const a = (() => { ${GOOD} })(); a.stats.executeMs = 60000; return a;`,
+      /stats\.executeMs is 60000 ms, longer than the whole call took \(\d+\.\d\d ms from writing the request to reading this answer\): it must be the engine's own time for the block, in milliseconds$/],
     ['a fallback that is not a string', `const a = (() => { ${GOOD} })(); a.stats.fallback = 1; return a;`, /stats\.fallback must be a string .*, got 1$/],
     ['an exit mid-answer', `process.stdout.write('{"id":1,"wri', () => { process.stderr.write('panicked at src/answer.rs:7\\n'); process.exit(101); });`,
       /the engine exited with code 101 with request 1 unanswered after writing part of its answer \("\{\\"id\\":1,\\"wri", no newline\); the end of its standard error: panicked at src\/answer\.rs:7/],
@@ -162,6 +165,14 @@ describe('exec: engines', () => {
     } finally {
       await executor.close();
     }
+  });
+
+  it('a start-up line on standard output is named as one, not as a line after an answer', async () => {
+    const path = join(dir, 'banner.mjs');
+    writeFileSync(path, `process.stdout.write('engine starting\\n');\nprocess.stdin.resume();\n`);
+    const executor = await createExecutor(`exec:node ${path}`);
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(executor.close()).rejects.toThrow(/wrote a line before any request was sent to it \(at start-up\) \(answers only, one a request; write logs to standard error\): "engine starting"$/);
   });
 
   it('a line after the last answer fails close(), as no call is left to reject', async () => {

@@ -6,7 +6,7 @@
 // against the results schema first; exit 1 when an executor failed or disagreed with the
 // reference, because then its timings are not valid speedups.
 
-import { checkExecutorName, createExecutor, EXECUTORS, isModuleObject } from '../impl/registry.js';
+import { checkExecutorName, createExecutor, EXECUTORS, isModuleObject, isModulePath } from '../impl/registry.js';
 import { preStateFlag, rerunCommand, rerunGeneratedCommand } from '../properties/report.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
@@ -27,7 +27,7 @@ import { withLabels, workloadLabels } from '../reports/summary.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, preStateKind, workloadFlags, workloadParams, workloadSpec, type WorkloadOptions } from './block-source.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
-import { checkOutFile, writeStdout, writeWhole } from './output.js';
+import { checkOutFile, refuseOverwrite, writeStdout, writeWhole } from './output.js';
 import { concordCommit, concordVersion } from './version.js';
 import { MAX_REPEAT } from './run.js';
 import { createProgress, type Progress } from './progress.js';
@@ -115,7 +115,11 @@ export function pinningNotes(allowed: readonly number[] | string, pinned: boolea
 }
 
 function workloads(o: BenchOptions): SweepWorkload[] {
-  return preStateKind(o.preState) === 'map' ? blocks(o) : allSharedPreState(blocks(o));
+  const suite = blocks(o);
+  // Nothing to time: its tx/s would read 0, and the cost model would be fitted to no gas at all.
+  const empty = suite.find((w) => w.block.txs.length === 0);
+  if (empty) throw new UsageError(`${o.block === undefined ? '--txs 0' : `--block ${o.block}`}: the block has no transactions, so there is nothing to time; give one that has some`);
+  return preStateKind(o.preState) === 'map' ? suite : allSharedPreState(suite);
 }
 
 function blocks(o: BenchOptions): SweepWorkload[] {
@@ -209,7 +213,11 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
   for (const [i, label] of labels(executors).entries()) if (declared.has(executors[i]!)) moduleOf.set(label, executors[i]!);
   const baseline = EXECUTORS.has(option.name) ? option : withLabel(option, labels([option.name, ...executors])[0]!);
   if (baseline.label !== baseline.name) moduleOf.set(baseline.label, baseline.name);
-  if (o.out !== undefined) checkOutFile(o.out, '--out');
+  if (o.out !== undefined) {
+    const modules = [...executors.map((path) => ({ flag: '--executor', path })), { flag: '--baseline', path: option.name }].filter((m) => isModulePath(m.path));
+    refuseOverwrite(o.out, '--out', [...(o.block === undefined ? [] : [{ flag: '--block', path: o.block }]), ...modules]);
+    checkOutFile(o.out, '--out');
+  }
   // Every warning of bench's is in its results too (settings, machine, cores, ceilings,
   // simulatedGaps): under --json, whose reader has them there, it is quiet.
   if (executors.length === 0) progress.warn(`bench: no parallel executor in the registry yet: measuring the baseline ${baseline.label} alone`);

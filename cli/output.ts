@@ -4,7 +4,7 @@
 // path and the reason in words, and a folder made by the check that is still empty when the
 // process exits is removed (a passing verify writes nothing into its --out).
 
-import { realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { makeFolders, OutPathError, prepareOut, removeEmptyFolders } from '../properties/folders.js';
@@ -58,6 +58,20 @@ function checkOut(path: string, flag: string, kind: 'file' | 'folder'): void {
 }
 
 export const checkOutFile = (path: string, flag: string): void => checkOut(path, flag, 'file');
+
+/**
+ * Refuses an output file that is one of the command's inputs (`bench --block b.json --out b.json`
+ * wrote its results over the block): the same file by its device and inode where both exist, so a
+ * link or another spelling of the path is caught too, and by its resolved path where not.
+ */
+export function refuseOverwrite(out: string, flag: string, inputs: readonly { readonly flag: string; readonly path: string }[]): void {
+  const target = statSync(out, { throwIfNoEntry: false });
+  for (const input of inputs) {
+    const given = statSync(input.path, { throwIfNoEntry: false });
+    const same = target && given ? target.dev === given.dev && target.ino === given.ino : resolve(out) === resolve(input.path);
+    if (same) throw new UsageError(`${flag} ${out}: is the file of ${input.flag} ${input.path}, which the command would overwrite: give another file`);
+  }
+}
 export const checkOutDir = (path: string, flag: string): void => checkOut(path, flag, 'folder');
 
 /** Writes `text` to `path` whole: a temp file beside it, then a rename. */

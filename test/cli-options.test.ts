@@ -4,7 +4,7 @@
 // Run as a user runs them (dist/cli/concord.js): one line on stderr naming the option, exit 2.
 import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -140,6 +140,44 @@ describe('concord option checks', () => {
       expect(concord('gen', '--workload', 'defi', '--accounts', '5', '--txs', '5', '--zipf', zipf).status, zipf).toBe(0);
     }
     expect(concord('compare', published, published, '--fail-on-regression', '2.5').status).toBe(0);
+  });
+
+  // Commander kept the last of an option given twice: `bench --executor ./a.mjs --executor ./b.mjs`
+  // measured b alone, without a word, and `gen --txs 10 --txs 20` wrote 20.
+  it('refuses an option of one value given twice, saying how to give several where it takes a list', () => {
+    refused(['bench', '--executor', './a.mjs', '--executor', './b.mjs'], /^concord bench: --executor given twice \(\.\/a\.mjs, then \.\/b\.mjs\): give it once, its values comma-separated \(--executor \.\/a\.mjs,\.\/b\.mjs\)\n$/);
+    refused(['bench', '--executor', 'exec:./engine', '--executor', 'block-stm'], /\(--executor block-stm,exec:\.\/engine\)\n$/);
+    refused(['bench', '--quick', '--threads', '1', '--threads', '2'], /^concord bench: --threads given twice \(1, then 2\): give it once, its values comma-separated \(--threads 1,2\)\n$/);
+    refused(['run', '--executor', 'block-stm', '--executor', 'modular'], /^concord run: --executor given twice \(block-stm, then modular\): give it once\n$/);
+    refused(['gen', '--txs', '10', '--txs', '20'], /^concord gen: --txs given twice \(10, then 20\): give it once\n$/);
+    refused(['bench', '--quick', '--label', 'x', '--label', 'y'], /^concord bench: --label given twice/);
+    // verify's --executor collects its values, repeated or comma-separated, as its help says.
+    const twice = concord('verify', '--executor', 'sequential', '--executor', 'reference', '--runs', '5', '--json');
+    expect(twice.status, twice.stderr).toBe(0);
+    expect(JSON.parse(twice.stdout).executors.map((e: { name: string }) => e.name)).toEqual(['sequential', 'reference']);
+  });
+
+  // bench --block b.json --out b.json wrote its results over the block.
+  it('refuses a bench --out that is one of its inputs, by any spelling or link, before any work', () => {
+    const block = join(dir, 'input.block.json');
+    expect(concord('gen', '--workload', 'p2p', '--accounts', '5', '--txs', '5', '-o', block).status).toBe(0);
+    const before = readFileSync(block, 'utf8');
+    const link = join(dir, 'link.json');
+    symlinkSync(block, link);
+    const module = join(dir, 'mine.mjs');
+    writeFileSync(module, `export default { name: 'mine', async execute() { throw new Error('not run'); }, async close() {} };\n`);
+    refused(['bench', '--block', block, '--executor', 'block-stm', '--out', link], new RegExp(`^concord bench: --out ${link}: is the file of --block ${block}, which the command would overwrite: give another file\n$`));
+    refused(['bench', '--block', `${dir}/./input.block.json`, '--executor', 'block-stm', '--out', block], /is the file of --block/);
+    refused(['bench', '--quick', '--workload', 'p2p', '--executor', module, '--out', module], /is the file of --executor .*mine\.mjs/);
+    refused(['bench', '--quick', '--workload', 'p2p', '--executor', 'block-stm', '--baseline', module, '--out', module], /is the file of --baseline .*mine\.mjs/);
+    expect(readFileSync(block, 'utf8')).toBe(before);
+  });
+
+  it('refuses to bench a block of no transactions: there is nothing to time', () => {
+    const block = join(dir, 'empty.block.json');
+    writeFileSync(block, JSON.stringify({ format: 'concord-block/1', preState: { 'a.balance': 5 }, transactions: [] }));
+    refused(['bench', '--block', block, '--executor', 'block-stm'], new RegExp(`^concord bench: --block ${block}: the block has no transactions, so there is nothing to time; give one that has some\n$`));
+    refused(['bench', '--workload', 'p2p', '--txs', '0', '--executor', 'block-stm'], /^concord bench: --txs 0: the block has no transactions/);
   });
 
   it('makes no folder for --out when an option is refused', () => {

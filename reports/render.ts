@@ -50,7 +50,13 @@ function workloadWords(m: Merged): string[] {
 /** How a source's run was made, enough to make it again: its settings, Concord's version, when, and the command. */
 function sourceWords(s: Source): string {
   const { settings, concordVersion, concordCommit, createdAt, command } = s.doc;
-  const pinned = settings.baselineCpus?.length ? `, the baseline pinned to CPU ${settings.baselineCpus.join(', ')} round by round` : '';
+  // The CPUs its samples ran on, not every CPU it could be pinned to: bench pins two rounds to each
+  // CPU in turn, so a run of fewer rounds than twice the CPUs reaches only some of them.
+  const ran = [...new Set(s.doc.runs.flatMap((r) => (r.role === 'baseline' ? r.cpus ?? [] : [])))].sort((a, b) => a - b);
+  const cpus = ran.length ? ran : settings.baselineCpus ?? [];
+  const unreached = settings.baselineCpus?.length && ran.length && ran.length < settings.baselineCpus.length
+    ? ` (${settings.rounds} rounds, two on each CPU in turn, reached ${ran.length} of the ${settings.baselineCpus.length} CPUs it could be pinned to)` : '';
+  const pinned = settings.baselineCpus?.length ? `, the baseline pinned to CPU ${cpus.join(', ')} round by round${unreached}` : '';
   return `${s.name}, ${settings.quick ? 'quick' : 'full'} run, threads ${settings.threads.join(',')}, ${settings.rounds} interleaved rounds of ${settings.roundMs} ms${pinned}${baselineSourceWords(settings)}`
     + `${settingsNote(s.doc)}; Concord ${concordVersion} (${concordCommit ? `commit ${concordCommit}` : 'commit not recorded'}), written ${createdAt}, by concord ${command.join(' ')}`;
 }

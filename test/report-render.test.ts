@@ -81,6 +81,22 @@ function mdRow(md: string, ...start: string[]): string[] {
   return line!.slice(2, -2).split(' | ').map(mdUnescaped);
 }
 
+// The Sources line named every CPU the baseline could be pinned to, where the rounds (two on each
+// CPU in turn) reached only some: with --rounds 2, CPU 0 alone.
+describe('the Sources line', () => {
+  it('names the CPUs the baseline ran on, and says when the rounds reached fewer than it could be pinned to', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    const pinned = (cpus: (run: number) => number[]): ResultsFile => ({
+      ...doc, settings: { ...doc.settings, rounds: 2, baselineCpus: [0, 1, 2, 3] },
+      runs: doc.runs.map((r, i) => (r.role === 'baseline' ? { ...r, cpus: cpus(i).slice(0, r.samplesMs.length) } : r)),
+    });
+    const few = mdUnescaped(renderMarkdown(merge([{ file: 'few.json', doc: parseResults(serializeResults(pinned(() => Array(8).fill(0)), 'few.json'), 'few.json') }]), []));
+    expect(few).toContain('the baseline pinned to CPU 0 round by round (2 rounds, two on each CPU in turn, reached 1 of the 4 CPUs it could be pinned to)');
+    const all = mdUnescaped(renderMarkdown(merge([{ file: 'all.json', doc: parseResults(serializeResults(pinned(() => [0, 0, 1, 1, 2, 2, 3, 3]), 'all.json'), 'all.json') }]), []));
+    expect(all).toContain('the baseline pinned to CPU 0, 1, 2, 3 round by round;');
+  });
+});
+
 describe('charts', () => {
   const one = merge([{ file: 'a.json', doc: sampleResults({ seqMs: 10, execMs: 6, samples: 10, simulated: true }) }]);
 

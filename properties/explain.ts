@@ -636,9 +636,13 @@ function explainReceipt(c: Context, tx: number): Explanation {
       };
     }
   }
-  const detail = t.deltaKeys.size > 0
+  // A bound check that flipped changes the status; a receipt of the same status that differs in gas
+  // or outputs was blamed on one too. The bases tried above (a value read back from its own DELTA)
+  // would have reproduced it; none did.
+  const tried = t.deltaBases.size > 0 ? ' (no other base of its DELTAs, which are not in the read set, gives that receipt either)' : '';
+  const detail = t.deltaKeys.size > 0 && (e.status !== a.status || e.code !== a.code)
     ? `tx ${tx} read the same values as the reference but ended differently; it uses DELTA, whose bases are not in the read set: a wrong delta resolution changes whether a bound check passes`
-    : `tx ${tx} read the same values as the reference, so the VM must produce the same receipt; the executor reported a different one`;
+    : `tx ${tx} read the same values as the reference, so the VM must produce the same receipt; the executor reported a different one${tried}`;
   return { anomaly: 'wrong receipt', elle: ELLE['wrong receipt'], tx, expected: receiptText(e), actual: receiptText(a), detail: `${detail}.` };
 }
 

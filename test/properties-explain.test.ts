@@ -291,6 +291,20 @@ describe('explain', () => {
     expect(x.detail).toMatch(/skip-rest/);
   });
 
+  // A receipt off in its gas alone was put down to a DELTA bound check, which would have changed its status.
+  it('blames no bound check for a receipt of the same status that differs in gas alone', () => {
+    const block = blockOf([{ ops: [['const', 'r0', 1], ['const', 'r1', 2], ['delta', 'r0', 'r1', 0, 100]] }], [[1, 5]]);
+    const ref = executeReference(block);
+    expect(ref.receipts[0]!.status).toBe('success');
+    const x = explain(block, ref, altered(ref, { receipts: [{ ...ref.receipts[0]!, gasUsed: ref.receipts[0]!.gasUsed + 1 }] }))!;
+    expect(x).toMatchObject({ anomaly: 'wrong receipt', tx: 0 });
+    expect(x.detail).toBe('tx 0 read the same values as the reference, so the VM must produce the same receipt; the executor reported a different one '
+      + '(no other base of its DELTAs, which are not in the read set, gives that receipt either).');
+    // One that reverted where the reference's succeeded may still be a bound check resolved on a wrong base.
+    const reverted = explain(block, ref, altered(ref, { receipts: [{ status: 'reverted', code: -4, gasUsed: ref.receipts[0]!.gasUsed, outputs: [] }] }))!;
+    expect(reverted.detail).toMatch(/a wrong delta resolution changes whether a bound check passes/);
+  });
+
   it('names a stale DELTA base from the receipt alone (bases are not in the read set)', () => {
     const block = blockOf([
       { ops: [['const', 'r0', 1], ['const', 'r1', 0], ['write', 'r0', 'r1']] },

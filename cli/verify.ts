@@ -15,10 +15,11 @@ import { isAbsolute } from 'node:path';
 import { EXECUTORS, isModuleObject, isModulePath, isOwnExecutor } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
-  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, PROBE_BLOCK, PROBE_CALL, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
+  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, PROBE_BLOCK, PROBE_CALL, executorBlockFile, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
 import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
+import { earlierFileFor } from '../properties/earlier-file.js';
 import { formatFailure, passedAloneText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
@@ -327,7 +328,8 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   const { report, observer, runs } = replayed;
   // A counterexample that failed only after earlier blocks on its instance, or only sometimes, could
   // pass alone when it was found too: passing now says nothing about whether it is gone.
-  const unknown = report || !token.failsOnly ? undefined : passedAloneText(replayed.label, token, token.failsOnly, runs);
+  const earlierFile = earlierFileFor(executorBlockFile(o.out ?? DEFAULT_OUT, token.executor, `${token.check}-${token.seed}`));
+  const unknown = report || !token.failsOnly ? undefined : passedAloneText(replayed.label, token, token.failsOnly, runs, existsSync(earlierFile) ? earlierFile : undefined);
   if (o.json) {
     writeStdout(`${JSON.stringify({
       ok: !report && !unknown, executors: [token.executor], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [report] : [],

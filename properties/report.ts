@@ -149,11 +149,13 @@ const MAX_EARLIER = 8;
  * What a replay of token `t` says when the counterexample passed, but it failed only after earlier
  * blocks or only sometimes (`failsOnly`, from the token): passing alone does not make it gone.
  */
-export function passedAloneText(label: string, t: ReplayToken, failsOnly: FailsOnly, runs = 1): string {
+export function passedAloneText(label: string, t: ReplayToken, failsOnly: FailsOnly, runs = 1, earlierFile?: string): string {
   const passes = runs > 1 ? `passed all ${runs.toLocaleString('en-US')} runs` : 'passes';
   const more = failsOnly === 'sometimes' ? 'replay it with more runs (--repeat N, or repeat: N in verifyExecutor), or ' : '';
+  // The earlier blocks are in the failing run's folder, not in the token: the rerun line printed then runs them.
+  const after = earlierFile ? `, or the rerun line it printed for its block, which runs the blocks it needs first (--after ${earlierFile})` : '';
   return `replayed ${label} ${t.check} seed ${t.seed} path ${t.path}: the block ${passes}, but when it was found it failed only ${FAILS_ONLY[failsOnly].why}, `
-    + `so passing alone does not make the failure gone: ${more}rerun the whole verify to see whether it still fails`;
+    + `so passing alone does not make the failure gone: ${more}rerun the whole verify to see whether it still fails${after}`;
 }
 
 /** What a replay that failed adds to the report when it ran its block more than once. */

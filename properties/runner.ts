@@ -262,13 +262,18 @@ function fileStem(executor: string): string {
   return `${basename(executor).replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '')}${digest}`;
 }
 
+/** Where writeExecutorBlock writes the block of `executor` tagged `tag` (a failure's: `${check}-${seed}`). */
+export function executorBlockFile(outDir: string, executor: string, tag: string): string {
+  return join(outDir, `${fileStem(executor)}-${tag}.block.json`);
+}
+
 /**
  * Writes a block file (spec/block-file.ts `writeBlock` output) into `outDir`, named for the
  * executor and `tag`, and returns its path.
  */
 export function writeExecutorBlock(outDir: string, executor: string, tag: string, block: object): string {
   makeFolders(outDir);
-  const file = join(outDir, `${fileStem(executor)}-${tag}.block.json`);
+  const file = executorBlockFile(outDir, executor, tag);
   writeFileSync(file, `${JSON.stringify(block, null, 1)}\n`);
   return file;
 }

@@ -86,6 +86,10 @@ describe('an executor whose cache leaks from block to block', () => {
       const at = rerun.indexOf('--after');
       const alone = concord([...rerun.slice(0, at), ...rerun.slice(at + 2)]);
       expect([alone.status, alone.stdout]).toEqual([0, expect.stringContaining('the same state root, receipts and reads as the reference')]);
+      // The replay runs the block alone, and passes: it points at the rerun that runs the blocks before it.
+      const replay = await verify({ replay: f.token, out });
+      expect(replay.code).toBe(1);
+      expect(replay.stdout).toContain(`rerun the whole verify to see whether it still fails, or the rerun line it printed for its block, which runs the blocks it needs first (--after ${f.earlierFile})\n`);
     });
   }
 });

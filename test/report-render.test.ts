@@ -549,7 +549,7 @@ describe('markdown', () => {
     const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
     const render = () => mdUnescaped(renderMarkdown(merge([{ file: 'a.json', doc: parseResults(serializeResults(doc), 'a.json') }]), []));
     expect(render()).not.toContain('(declared');
-    for (const w of doc.workloads) w.ideal.footprint = { criticalPath: w.ideal.criticalPath, edges: w.ideal.edges, points: w.ideal.points.map((p) => ({ ...p, speedup: p.speedup * 0.97 })) };
+    for (const w of doc.workloads) w.ideal.footprint = { criticalPath: w.ideal.criticalPath, edges: w.ideal.edges, points: w.ideal.points.map((p) => ({ ...p, speedup: Math.max(1, p.speedup * 0.97) })) };
     expect(render()).not.toContain('(declared');
     for (const w of doc.workloads) w.ideal.footprint = { criticalPath: w.ideal.work, edges: w.ideal.edges, points: w.ideal.points.map((p) => ({ ...p, speedup: 1, bound: 1 })) };
     const md = render();

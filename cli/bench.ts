@@ -122,13 +122,18 @@ function workloads(o: BenchOptions): SweepWorkload[] {
   return preStateKind(o.preState) === 'map' ? suite : allSharedPreState(suite);
 }
 
+/** Why bench times no empty block: the results schema refuses one (`run` still executes it). */
+const EMPTY_BLOCK = 'an empty block takes no time worth comparing (its tx/s is 0 whatever runs it), and a results file holds none; give 1 transaction or more';
+
 function blocks(o: BenchOptions): SweepWorkload[] {
   if (o.block !== undefined && o.workload !== undefined) throw new UsageError('give either --block FILE or --workload NAME, not both');
   if (o.block !== undefined) {
     // A results file names its block file, and a disagreeing run's rerun line gives it to concord run.
     if (o.block === '-') throw new UsageError('--block -: bench names the block file in its results and rerun lines, so it reads no standard input; write the block to a file first');
     noWorkloadOptions(o, '--block FILE');
-    return [fromFile(o.block, fileBlock(o.block).block)];
+    const { block } = fileBlock(o.block);
+    if (block.txs.length === 0) throw new UsageError(`--block ${o.block}: the block holds no transactions; ${EMPTY_BLOCK}`);
+    return [fromFile(o.block, block)];
   }
   if (o.workload === undefined) {
     const sized = givenWorkloadFlags(o, ['accounts', 'txs', 'zipf']);
@@ -136,6 +141,7 @@ function blocks(o: BenchOptions): SweepWorkload[] {
   }
   if (o.workload !== undefined) {
     const { name, params } = workloadSpec(o);
+    if (params.txs === 0) throw new UsageError(`--txs 0: ${EMPTY_BLOCK}`);
     return [generated(name, params, CUSTOM_GROUP)];
   }
   const p = workloadParams(o);

@@ -18,6 +18,9 @@ import { createBlockStmExecutor } from './blockstm/executor.js';
 import { createModularExecutor } from './modular/executor.js';
 import { createExecExecutor, EXEC_PREFIX, execCommand, isExecCommand } from './exec-executor.js';
 import { freshInstances } from './fresh-instance.js';
+import { isModulePath } from './module-path.js';
+
+export { isModulePath };
 
 /** Settings some executors take (the modular executor's partitioning, for instance); others ignore them. */
 export interface ExecutorSettings {
@@ -55,15 +58,6 @@ export const EXECUTORS: ReadonlyMap<string, ExecutorEntry> = new Map(entries.map
 
 export class UnknownExecutorError extends Error {}
 
-/**
- * Whether `--executor` names a module rather than a built-in: a file Node loads as JavaScript
- * (.js, .mjs, .cjs), TypeScript (.ts, .mts, .cts: Node loads it only with type stripping or a
- * loader; see loadHint) or anything with a path separator in it ("./engine/index").
- */
-export function isModulePath(nameOrPath: string): boolean {
-  if (isExecCommand(nameOrPath)) return false;
-  return /\.[cm]?[jt]s$/.test(nameOrPath) || /[\\/]/.test(nameOrPath);
-}
 
 /** Whether `--executor` names the user's own executor: a module, or an engine in another process. */
 export function isOwnExecutor(nameOrPath: string): boolean {

@@ -5,8 +5,8 @@
 // the reference and none failed. The sections after it hold the figures, their spread and the
 // reasons.
 // Invariant: every figure is read from the merged rows, verdicts and results files; a run that did
-// not match the reference, failed, or timed the sequential executor in its stead is counted and
-// named, never averaged in.
+// not match the reference, failed, stopped part-way, or timed the sequential executor in its stead
+// is counted and named, never averaged in.
 
 import { verdictBaselineWords } from './baseline.js';
 import { recordedCeilingsWords } from './cores.js';
@@ -30,23 +30,26 @@ function speedupsTable(m: Merged): Table {
       for (const t of threads) {
         const all = runs.filter((r) => r.executor === executor && r.threads === t);
         const correct = all.filter((r) => r.correct);
+        // A run whose executor threw in a timed round kept only the rounds before: not the whole run the others are.
+        const partial = correct.filter((r) => r.stoppedBy !== null).length;
+        const whole = correct.filter((r) => r.stoppedBy === null);
         // A workload whose every block ran on the sequential executor times that executor, not this one.
-        const sequential = correct.filter((r) => r.run.fallbackShare === 1).length;
-        const parallel = correct.filter((r) => r.run.fallbackShare !== 1).sort((a, b) => a.speedup - b.speedup);
+        const sequential = whole.filter((r) => r.run.fallbackShare === 1).length;
+        const parallel = whole.filter((r) => r.run.fallbackShare !== 1).sort((a, b) => a.speedup - b.speedup);
         const byWorkload = (r: Row) => `${times(r.speedup)} (${r.label})`;
         const wrong = all.length - correct.length;
         rows.push([
           ...(multi ? [s.name] : []), executor, String(t), String(all.length),
           parallel.length ? times(geomean(parallel.map((r) => r.speedup))) : '–',
           parallel.length ? byWorkload(parallel[0]!) : '–', parallel.length ? byWorkload(parallel[parallel.length - 1]!) : '–',
-          String(sequential), wrong ? `⚠ ${wrong}` : '0',
+          String(sequential), partial ? `⚠ ${partial}` : '0', wrong ? `⚠ ${wrong}` : '0',
         ]);
       }
     }
   }
   return {
-    headers: [...(multi ? ['machine'] : []), 'executor', 'threads', 'workloads', 'speedup (geometric mean)', 'lowest', 'highest', 'left to the sequential executor', 'did not match the reference'],
-    numeric: [...(multi ? [false] : []), false, true, true, true, false, false, true, true],
+    headers: [...(multi ? ['machine'] : []), 'executor', 'threads', 'workloads', 'speedup (geometric mean)', 'lowest', 'highest', 'left to the sequential executor', 'stopped part-way (partial)', 'did not match the reference'],
+    numeric: [...(multi ? [false] : []), false, true, true, true, false, false, true, true, true],
     rows,
   };
 }
@@ -65,7 +68,8 @@ export function overviewSection(m: Merged, judged: readonly Verdict[]): Section 
   const paragraphs = [
     `Each executor's speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} at each thread count, as the geometric mean over the workloads it ran in parallel, `
       + 'with the lowest and the highest. A workload whose every block it left to the sequential executor (the preflight, or a fallback) times that executor, not this one: it is counted apart, '
-      + 'as is a run that did not match the reference, and neither enters the mean. The results tables below give each workload\'s figures and their spread.',
+      + 'as are a run that stopped part-way (its executor threw in a timed round, so it holds only the rounds before: (partial) in the results tables) and a run that did not match the reference, '
+      + 'and none of them enters the mean. The results tables below give each workload\'s figures and their spread.',
   ];
   for (const s of m.sources) {
     const mine = judged.filter((v) => v.machine === s.name);
@@ -76,8 +80,10 @@ export function overviewSection(m: Merged, judged: readonly Verdict[]): Section 
     ];
     const runs = m.rows.filter((r) => r.machine === s.name);
     const wrong = runs.filter((r) => !r.correct).length;
+    const partial = runs.filter((r) => r.stoppedBy !== null).length;
     const failed = s.doc.failures.length;
     if (wrong) facts.push(`⚠ ${plural(wrong, 'run')} did not match the reference (named under Noise)`);
+    if (partial) facts.push(`⚠ ${plural(partial, 'run')} stopped part-way, its executor having thrown in a timed round (marked (partial) in the results tables)`);
     if (failed) facts.push(`⚠ ${plural(failed, 'executor run')} failed (named under Noise)`);
     if (!wrong && !failed) facts.push(runs.length ? `all ${plural(runs.length, 'run')}, baselines included, matched the reference` : 'no run was timed');
     const text = facts.join('; ');

@@ -164,7 +164,20 @@ function checkedSpeedupCell(r: Row, notes: Footnotes): string {
   return `${speedupCell(r, notes)}${r.correct ? '' : ' ✗'}`;
 }
 
-const ABOVE_THREADS = 'Efficiency above 100% from a speedup above the thread count (or the machine\'s cores, where fewer), which noise or a baseline that ran on a slower core produces (see the core speeds in the report\'s Noise section), or an executor that uses a core beyond its threads.';
+/**
+ * What can carry a speedup past the thread count; `engineTimed`: the run's samples are its engine's
+ * own times (runs[].timing), which are only as true as the engine's clock and what it counts.
+ */
+function aboveThreads(engineTimed: boolean): string {
+  const causes = [
+    'noise',
+    'a baseline that ran on a slower core (see the core speeds in the report\'s Noise section), or that is slower than the executor\'s own 1-thread run (a --baseline can be: efficiency is measured against the baseline)',
+    'an executor that uses a core beyond its threads',
+    ...(engineTimed ? ['an engine whose self-reported stats.executeMs (docs/exec-protocol.md) is shorter than the time it took'] : []),
+  ];
+  return `Efficiency above 100% from a speedup above the thread count (or the machine's cores, where fewer): ${causes.slice(0, -1).join('; ')}; or ${causes.at(-1)!}.`;
+}
+
 /**
  * Modular at 1 thread once ran its lanes on a worker while the main thread planned, on a second
  * core; it now plans first and then lets one worker run, so a file that shows it above 100% there
@@ -234,7 +247,7 @@ function efficiencyCell(r: Row, notes: Footnotes): string {
   if (r.role === 'baseline' || r.efficiency === null) return '–';
   if (allSequential(r)) return `n/a (sequential)${notes.mark(fallbackNote(r))}`;
   const shown = Math.round(r.efficiency * 100);
-  const above = r.speedup <= Math.min(r.threads, r.cores) ? ABOVE_IDEAL : r.executor === MODULAR && r.threads === 1 ? MODULAR_TWO_CORES : ABOVE_THREADS;
+  const above = r.speedup <= Math.min(r.threads, r.cores) ? ABOVE_IDEAL : r.executor === MODULAR && r.threads === 1 ? MODULAR_TWO_CORES : aboveThreads(r.run.timing === 'engine');
   const marked = [...(fellBack(r) ? [fallbackNote(r)] : []), ...(shown > 100 ? [above] : [])];
   return `${shown}%${notes.mark(...marked)}`;
 }

@@ -1,15 +1,18 @@
 // The results file: what `concord bench` writes and `report`/`compare` read (format
 // "concord-results/1", documented in docs/results-schema.md). Samples are kept raw; every figure a
 // report shows (throughput, speedup, efficiency, percentiles) is derived from them in one place
-// (reports/summary.ts), so a file can never disagree with itself.
+// (reports/summary.ts), so no figure is stored twice.
 // Invariant: parseResults either returns a fully valid document (every cross-reference resolves,
-// every sample list is non-empty and aligned with its busy flags) or throws ResultsFileError
-// naming the file and the field.
+// every sample list is non-empty and aligned with its busy flags, and what follows from other
+// fields agrees with them: ideal bounds, block sizes, fallback reasons and shares, the runs'
+// thread counts and executors against the settings) or throws ResultsFileError naming the file
+// and the field.
 
 import { z } from 'zod';
 import { MAX_CALL_MS, MIN_CALL_MS } from '../spec/call-time.js';
 import { describeValue, InputFileError, jsonPath, parseJsonText, unshowable } from '../spec/messages.js';
 import { plural } from '../spec/plural.js';
+import { isModulePath } from '../impl/module-path.js';
 
 export const RESULTS_FORMAT = 'concord-results/1';
 
@@ -137,7 +140,8 @@ const Workload = z.strictObject({
   /** Which family of charts and tables the workload belongs to ("Block-STM p2p grid", "contract mixes", ...). */
   group: z.string().min(1),
   source: Source,
-  txs: count,
+  /** An empty block takes no time worth comparing, and its tx/s is 0 whatever ran it: bench refuses one. */
+  txs: z.number().int().min(1, 'expected 1 transaction or more: an empty block cannot be timed (its tx/s is 0 whatever ran it), and bench refuses one'),
   gasUsed: count,
   ideal: z.strictObject({
     work: count,
@@ -202,6 +206,57 @@ const Simulated = z.strictObject({
   /** The modular executor's modules (its lanes) at that thread count. */
   modules: z.number().int().positive().optional(),
 });
+
+type IdealPointRecord = z.infer<typeof IdealPoint>;
+
+/** Two figures a results file holds as computed from the same numbers: equal but for the last bits of a double. */
+const same = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+
+/**
+ * Where an ideal contradicts its own numbers (bench/ideal.ts idealFromGraph), as issues at `at`:
+ * a critical path outside 1..work (0 for a block without work: any transaction with gas is a
+ * chain of its own); a point whose bound is not min(threads, work / criticalPath) (1 without
+ * work); a speedup above that bound (no schedule beats it) or below 1 (a list schedule is never
+ * slower than one worker). `work` is the block's, which the footprint ideal shares.
+ */
+function idealIssues(ctx: z.RefinementCtx, at: (string | number)[], work: number, criticalPath: number, points: readonly IdealPointRecord[]): void {
+  if (work > 0 ? criticalPath < 1 || criticalPath > work : criticalPath !== 0) {
+    const range = work > 0 ? `from 1 to work (${work})` : '0, as work is';
+    ctx.addIssue({ code: 'custom', path: [...at, 'criticalPath'], message: `the gas along the longest chain lies ${range}, got ${criticalPath}` });
+    return;
+  }
+  points.forEach((p, j) => {
+    const bound = work === 0 ? 1 : Math.min(p.threads, work / criticalPath);
+    const where = [...at, 'points', j];
+    if (!same(p.bound, bound)) {
+      ctx.addIssue({ code: 'custom', path: [...where, 'bound'], message: `must be min(threads, work / criticalPath) = ${Number(bound.toPrecision(6))} at ${plural(p.threads, 'thread')}, got ${p.bound}` });
+    } else if (p.speedup > p.bound && !same(p.speedup, p.bound)) {
+      ctx.addIssue({ code: 'custom', path: [...where, 'speedup'], message: `${p.speedup} is above the point's bound ${p.bound} (min(threads, work / criticalPath)), which no schedule beats` });
+    } else if (p.speedup < 1 && !same(p.speedup, 1)) {
+      ctx.addIssue({ code: 'custom', path: [...where, 'speedup'], message: `${p.speedup} is below 1: a list schedule on ${plural(p.threads, 'worker')} is never slower than one` });
+    }
+  });
+}
+
+/**
+ * The executor runs' labels (`labels`) that settings.executors cannot account for. Each entry
+ * names its runs as given, but a module path (bench/sweep.ts runLabels) by the name its module
+ * declares, which the file does not record, or `NAME (PATH)`. A label that is neither an entry nor
+ * `NAME (PATH)` of a module entry may be one module's declared name, one per module left over; the
+ * labels beyond those are executors the sweep was never given.
+ */
+function unlistedExecutors(executors: readonly string[], labels: readonly string[]): Set<string> {
+  const listed = new Set(executors);
+  const modules = new Set(executors.filter(isModulePath));
+  const unexplained: string[] = [];
+  for (const label of new Set(labels)) {
+    if (listed.has(label)) continue;
+    const path = /^.+ \((.+)\)$/.exec(label)?.[1];
+    if (path !== undefined && modules.has(path)) modules.delete(path);
+    else unexplained.push(label);
+  }
+  return new Set(unexplained.slice(modules.size));
+}
 
 export const ResultsSchema = z
   .strictObject({
@@ -275,7 +330,13 @@ export const ResultsSchema = z
     doc.workloads.forEach((w, i) => {
       if (ids.has(w.id)) ctx.addIssue({ code: 'custom', path: ['workloads', i, 'id'], message: `duplicate workload id "${w.id}"` });
       ids.add(w.id);
+      if (w.source.kind === 'generated' && w.source.txs !== w.txs) {
+        ctx.addIssue({ code: 'custom', path: ['workloads', i, 'txs'], message: `${w.txs} transactions, but the generator was asked for ${w.source.txs} (source.txs)` });
+      }
+      idealIssues(ctx, ['workloads', i, 'ideal'], w.ideal.work, w.ideal.criticalPath, w.ideal.points);
+      if (w.ideal.footprint) idealIssues(ctx, ['workloads', i, 'ideal', 'footprint'], w.ideal.work, w.ideal.footprint.criticalPath, w.ideal.footprint.points);
     });
+    const unlisted = unlistedExecutors(doc.settings.executors, doc.runs.filter((r) => r.role === 'executor').map((r) => r.executor));
     const baselines = new Set(doc.runs.filter((r) => r.role === 'baseline').map((r) => `${r.workload}@${r.threads}`));
     doc.runs.forEach((r, i) => {
       if (!ids.has(r.workload)) ctx.addIssue({ code: 'custom', path: ['runs', i, 'workload'], message: `no workload with id "${r.workload}"` });
@@ -291,6 +352,24 @@ export const ResultsSchema = z
       const beyond = r.rounds?.find((round) => round >= doc.settings.rounds);
       if (beyond !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['runs', i, 'rounds'], message: `names round ${beyond}, but settings.rounds is ${doc.settings.rounds} (rounds count from 0)` });
+      }
+      // bench times every executor and its baseline at each thread count it was given, and no other.
+      if (!doc.settings.threads.includes(r.threads)) {
+        ctx.addIssue({ code: 'custom', path: ['runs', i, 'threads'], message: `${r.threads}, a thread count settings.threads (${doc.settings.threads.join(', ')}) does not hold` });
+      }
+      if (r.role === 'baseline' && r.executor !== doc.settings.baseline) {
+        ctx.addIssue({ code: 'custom', path: ['runs', i, 'executor'], message: `a baseline run by "${r.executor}", but settings.baseline is "${doc.settings.baseline}"` });
+      }
+      if (r.role === 'executor' && unlisted.has(r.executor)) {
+        const modules = doc.settings.executors.some(isModulePath) ? ', nor a name one of its modules can declare (each names one executor)' : '';
+        ctx.addIssue({ code: 'custom', path: ['runs', i, 'executor'], message: `"${r.executor}" is not in settings.executors (${doc.settings.executors.join(', ') || 'none'})${modules}` });
+      }
+      // bench records both from the same timed blocks: a reason exactly where some block fell back.
+      if (r.fallbackShare !== undefined && (r.fallbackShare > 0) !== (r.fallback !== '')) {
+        const message = r.fallback === ''
+          ? `gives no reason (''), but fallbackShare says ${r.fallbackShare} of the run's blocks went to the sequential executor`
+          : 'is 0, but fallback gives a reason, which bench records only from a block that went to the sequential executor';
+        ctx.addIssue({ code: 'custom', path: ['runs', i, r.fallback === '' ? 'fallback' : 'fallbackShare'], message });
       }
       if (r.wrongCall !== undefined && r.correct) {
         ctx.addIssue({ code: 'custom', path: ['runs', i, 'wrongCall'], message: `names call ${r.wrongCall} as differing from the reference, but the run is correct` });

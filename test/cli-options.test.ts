@@ -95,6 +95,16 @@ describe('concord option checks', () => {
     refused(['verify', '--executor', ' '], /^concord verify: --executor names no executor \(got " "\)\n$/);
   });
 
+  it('bench refuses an empty block up front, which no results file holds', () => {
+    const why = 'an empty block takes no time worth comparing \\(its tx/s is 0 whatever runs it\\), and a results file holds none; give 1 transaction or more';
+    refused(['bench', '--executor', 'block-stm', '--workload', 'p2p', '--accounts', '10', '--txs', '0', '--quick', '--rounds', '1'], new RegExp(`^concord bench: --txs 0: ${why}\n$`));
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, JSON.stringify({ format: 'concord-block/1', transactions: [] }));
+    refused(['bench', '--executor', 'block-stm', '--block', empty, '--quick', '--rounds', '1'], new RegExp(`^concord bench: --block .*empty\\.json: the block holds no transactions; ${why}\n$`));
+    // run executes one still: an empty block is a valid block.
+    expect(concord('run', '--workload', 'p2p', '--accounts', '10', '--txs', '0').status).toBe(0);
+  });
+
   it('refuses a thread count given twice instead of dropping the second', () => {
     refused(['bench', '--threads', '1,1', '--workload', 'p2p', '--accounts', '10', '--txs', '20', '--quick', '--rounds', '1'], /^concord bench: --threads: 1 is named twice\n$/);
     refused(['bench', '--executor', 'block-stm', '--threads', '2, 4,2'], /^concord bench: --threads: 2 is named twice\n$/);

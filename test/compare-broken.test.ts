@@ -39,6 +39,7 @@ describe('compare with a broken NEW and no run in common', () => {
   function brokenElsewhere(): ResultsFile {
     const doc = structuredClone(base);
     doc.runs = doc.runs.map((r) => ({ ...r, threads: r.threads + 10 }));
+    doc.settings.threads = doc.settings.threads.map((t) => t + 10);
     doc.runs.find((r) => r.role === 'executor')!.correct = false;
     doc.failures = [{ executor: 'fake-parallel', threads: 16, workload: null, message: 'no workers' }];
     return doc;

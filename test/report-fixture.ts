@@ -28,6 +28,15 @@ export interface FixtureOptions {
   chain?: boolean;
 }
 
+/**
+ * An ideal whose speedup at t threads is min(t, limit), as the schema holds it to its own numbers:
+ * work / criticalPath is `limit` (a whole number) exactly, about 100,000 gas, so each bound is min(t, limit).
+ */
+function idealOf(limit: number, threads: readonly number[]): ResultsFile['workloads'][number]['ideal'] {
+  const criticalPath = Math.round(100_000 / limit);
+  return { work: criticalPath * limit, criticalPath, edges: 10, points: threads.map((t) => ({ threads: t, speedup: Math.min(t, limit), bound: Math.min(t, limit) })) };
+}
+
 /** Park-Miller: deterministic jitter, so every test sees the same samples. */
 function jitter(seed: number): () => number {
   let s = seed;
@@ -40,10 +49,7 @@ function jitter(seed: number): () => number {
 export function sampleResults(o: FixtureOptions): ResultsFile {
   const next = jitter(o.jitterSeed ?? 1);
   const samples = (ms: number) => Array.from({ length: o.samples }, () => Math.round(ms * (1 + 0.06 * (next() - 0.5)) * 1e4) / 1e4);
-  const ideal = (limit: number) => ({
-    work: 100_000, criticalPath: Math.round(100_000 / limit), edges: 10,
-    points: [1, 2, 4, 8, 16, 32, 64].map((t) => ({ threads: t, speedup: Math.min(t, limit), bound: Math.min(t, limit) })),
-  });
+  const ideal = (limit: number) => idealOf(limit, [1, 2, 4, 8, 16, 32, 64]);
   const chain: ResultsFile['workloads'][number] = {
     id: 'p2p-a2-t1000-s1-h3', group: 'Block-STM p2p grid', source: { kind: 'generated', workload: 'p2p', accounts: 2, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, gasUsed: 100_000, ideal: ideal(1),
   };
@@ -129,10 +135,7 @@ export function contestResults(cases: readonly ContestCase[], machine?: string):
   const workloads: ResultsFile['workloads'] = cases.map((c) => ({
     id: `${c.workload}-a1000-t1000-s1-h3`, group: 'contract mixes',
     source: { kind: 'generated', workload: c.workload, accounts: 1000, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, gasUsed: 100_000,
-    ideal: {
-      work: 100_000, criticalPath: Math.round(100_000 / c.idealLimit), edges: 10,
-      points: [1, 2, 4].map((t) => ({ threads: t, speedup: Math.min(t, c.idealLimit), bound: Math.min(t, c.idealLimit) })),
-    },
+    ideal: idealOf(c.idealLimit, [1, 2, 4]),
   }));
   const runs: ResultsFile['runs'] = [];
   cases.forEach((c, i) => {

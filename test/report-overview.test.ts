@@ -1,6 +1,7 @@
 // The report's overview: per executor and thread count the geometric mean of its speedups with the
 // lowest and highest workload, the workloads it ran sequentially, the verdict tally, the machine's
-// ceiling, and runs that did not match the reference counted apart, never averaged in.
+// ceiling, and runs that did not match the reference or stopped part-way counted apart, never
+// averaged in.
 import { describe, expect, it } from 'vitest';
 import { merge } from '../reports/merge.js';
 import { renderMarkdown } from '../reports/render.js';
@@ -25,8 +26,8 @@ const tableRow = (text: string, executor: string, threads: number) => text.split
 describe('the report overview', () => {
   it('gives each executor\'s geometric mean with its lowest and highest workload, and the workloads it ran sequentially', () => {
     const text = overview(renderMarkdown(merge([{ file: 'r.json', doc: contestResults(CASES) }]), []));
-    const [workloads, mean, lowest, highest, sequential, wrong] = tableRow(text, 'modular', 2);
-    expect([workloads, sequential, wrong!.replace(' |', '')]).toEqual(['2', '1', '0']);
+    const [workloads, mean, lowest, highest, sequential, partial, wrong] = tableRow(text, 'modular', 2);
+    expect([workloads, sequential, partial, wrong!.replace(' |', '')]).toEqual(['2', '1', '0', '0']);
     // amm timed the sequential executor: the mean, lowest and highest are p2p's alone (about 2x; the fixture jitters samples).
     expect(Number(mean!.replace('x', ''))).toBeCloseTo(2, 1);
     expect(lowest).toBe(highest);
@@ -42,10 +43,29 @@ describe('the report overview', () => {
     doc.ceilings = [{ threads: 2, workload: 'sequential executor, p2p 1000 accounts x 1000 txs', oneMs: 10, partsMs: 5.5, ratio: 1.82 }];
     doc.runs.find((r) => r.executor === 'modular' && r.threads === 2 && r.workload.startsWith('p2p'))!.correct = false;
     const text = overview(renderMarkdown(merge([{ file: 'r.json', doc }]), []));
-    const [workloads, mean, lowest, highest, , wrong] = tableRow(text, 'modular', 2);
+    const [workloads, mean, lowest, highest, , , wrong] = tableRow(text, 'modular', 2);
     // p2p did not match and amm timed the sequential executor: nothing is left to average.
     expect([workloads, mean, lowest, highest, wrong!.replace(' |', '')]).toEqual(['2', '–', '–', '–', '⚠ 1']);
     expect(text).toContain('no verdict on 1 (a run that did not match the reference); the machine\'s ceiling: 1.82x at 2 threads; ⚠ 1 run did not match the reference (named under Noise).');
+  });
+
+  it('counts a run that stopped part-way apart, out of the mean, as the results tables mark it (partial)', () => {
+    const doc = contestResults(CASES);
+    // block-stm threw in a timed round on p2p at 2 threads: its run holds the rounds before, here 4.00x, which a mean would take for a whole run's.
+    const p2p = doc.workloads[0]!.id;
+    const stopped = doc.runs.find((r) => r.executor === 'block-stm' && r.threads === 2 && r.workload === p2p)!;
+    stopped.samplesMs = stopped.samplesMs.slice(0, 3).map((ms) => ms / 3.2);
+    stopped.busy = stopped.busy.slice(0, 3);
+    doc.failures = [{ executor: 'block-stm', threads: 2, workload: p2p, message: 'exploded on call 30' }];
+    const text = overview(renderMarkdown(merge([{ file: 'r.json', doc }]), []));
+    expect(text).toContain('| executor | threads | workloads | speedup (geometric mean) | lowest | highest | left to the sequential executor | stopped part-way (partial) | did not match the reference |');
+    // amm went to the sequential executor and p2p stopped: nothing is left to average.
+    expect(tableRow(text, 'block-stm', 2)).toEqual(['2', '–', '–', '–', '1', '⚠ 1', '0 |']);
+    // The other executor and thread counts are as before.
+    expect(tableRow(text, 'modular', 2).slice(4)).toEqual(['1', '0', '0 |']);
+    expect(tableRow(text, 'block-stm', 1).slice(5)).toEqual(['0', '0 |']);
+    expect(text).toContain('; ⚠ 1 run stopped part-way, its executor having thrown in a timed round (marked (partial) in the results tables); ⚠ 1 executor run failed (named under Noise).');
+    expect(text).toContain('as are a run that stopped part-way (its executor threw in a timed round, so it holds only the rounds before: (partial) in the results tables) and a run that did not match the reference, and none of them enters the mean.');
   });
 
   it('never says every run matched where an executor failed, and says none was timed', () => {

@@ -74,6 +74,10 @@ function asBlockStm(doc: ResultsFile): ResultsFile {
   };
 }
 
+/** The causes an efficiency above the thread count's footnote gives, up to the last one or two. */
+const ABOVE_THREADS = 'Efficiency above 100% from a speedup above the thread count (or the machine\'s cores, where fewer): noise; a baseline that ran on a slower core '
+  + '(see the core speeds in the report\'s Noise section), or that is slower than the executor\'s own 1-thread run (a --baseline can be: efficiency is measured against the baseline)';
+
 /** The cells of a Markdown table row that starts with these cells. */
 function mdRow(md: string, ...start: string[]): string[] {
   const line = md.split('\n').find((l) => l.startsWith(`| ${start.join(' | ')} |`));
@@ -455,8 +459,9 @@ describe('markdown', () => {
     const md = renderMarkdown(merge([{ file: 'a.json', doc }]), []);
     const [, , , , speedup, , , , efficiency] = mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '1');
     expect([speedup, efficiency]).toEqual(['1.68x', '168%¹']);
-    expect(md).toContain('¹ Efficiency above 100% from a speedup above the thread count (or the machine\'s cores, where fewer), which noise or a baseline that ran on a slower core produces (see the core speeds in the report\'s Noise section), or an executor that uses a core beyond its threads.');
+    expect(md).toContain(`¹ ${ABOVE_THREADS}; or an executor that uses a core beyond its threads.`);
     expect(md).not.toContain('Modular above 100% at 1 thread');
+    expect(md).not.toContain('stats.executeMs (docs/exec-protocol.md) is shorter');
     // The chain ran on the sequential executor throughout: what "a small excess can be real" says of parallel work cannot apply.
     const chain = mdRow(md, 'p2p 2 acc × 1000 tx', 'fake-parallel', '2');
     expect([chain[4], chain[8]]).toEqual(['1.32x (fell back)²', 'n/a (sequential)²']);
@@ -469,6 +474,25 @@ describe('markdown', () => {
     expect(partlyMd).toContain('³ Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).');
     // At or below 100%, no mark.
     expect(mdRow(md, 'p2p 100 acc × 1000 tx', 'fake-parallel', '2')[8]).toBe('84%');
+  });
+
+  it('footnotes a speedup above the thread count with a baseline slower than the executor on 1 thread, and an engine-timed one with an engine that under-reports its time', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    // An exec: engine, timed by its own executeMs, 1.7x the baseline at 1 thread; a --baseline, itself slower than the engine on one thread.
+    const own = 'exec:./engine --sequential';
+    doc.settings = { ...doc.settings, baseline: own, baselineThreads: 1 };
+    for (const r of doc.runs) {
+      if (r.role === 'baseline') Object.assign(r, { executor: own, timing: 'engine' });
+      else r.timing = 'engine';
+    }
+    const run = doc.runs.find((r) => r.role === 'executor' && r.workload === 'p2p-a100-t1000-s1-h3' && r.threads === 1)!;
+    run.samplesMs = run.samplesMs.map((ms) => ms / (1.1 * 1.7));
+    const md = mdUnescaped(renderMarkdown(merge([{ file: 'a.json', doc: parseResults(serializeResults(doc), 'a.json') }]), []));
+    const row = md.split('\n').find((l) => l.startsWith('| p2p 100 acc × 1000 tx | fake-parallel') && l.split(' | ')[2] === '1')!;
+    const efficiency = row.split(' | ')[8]!;
+    expect(efficiency).toMatch(/^168%[¹²³⁴⁵⁶⁷⁸⁹]$/);
+    expect(md).toContain(`\n${efficiency.slice(-1)} ${ABOVE_THREADS}; an executor that uses a core beyond its threads; `
+      + 'or an engine whose self-reported stats.executeMs (docs/exec-protocol.md) is shorter than the time it took.\n');
   });
 
   it('says what a thread is for each executor, and footnotes modular above 100% at 1 thread as a file from the two-core builds', () => {
@@ -565,7 +589,7 @@ describe('markdown', () => {
     const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
     const render = () => mdUnescaped(renderMarkdown(merge([{ file: 'a.json', doc: parseResults(serializeResults(doc), 'a.json') }]), []));
     expect(render()).not.toContain('(declared');
-    for (const w of doc.workloads) w.ideal.footprint = { criticalPath: w.ideal.criticalPath, edges: w.ideal.edges, points: w.ideal.points.map((p) => ({ ...p, speedup: p.speedup * 0.97 })) };
+    for (const w of doc.workloads) w.ideal.footprint = { criticalPath: w.ideal.criticalPath, edges: w.ideal.edges, points: w.ideal.points.map((p) => ({ ...p, speedup: Math.max(1, p.speedup * 0.97) })) };
     expect(render()).not.toContain('(declared');
     for (const w of doc.workloads) w.ideal.footprint = { criticalPath: w.ideal.work, edges: w.ideal.edges, points: w.ideal.points.map((p) => ({ ...p, speedup: 1, bound: 1 })) };
     const md = render();

@@ -68,7 +68,7 @@ describe('results schema', () => {
     expect(rejection((d) => { (d.runs as Record<string, unknown>[])[1]!.detail = { crossShare: 'low' }; }).field).toBe('runs[1].detail.crossShare');
     expect(rejection((d) => { (d.runs as Record<string, unknown>[])[1]!.fallbackShare = 1.5; }).field).toBe('runs[1].fallbackShare');
     const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
-    doc.runs[1] = { ...doc.runs[1]!, detail: { estimateWaits: 12.5, threads: 2 }, fallbackShare: 0.25 };
+    doc.runs[1] = { ...doc.runs[1]!, detail: { estimateWaits: 12.5, threads: 2 }, fallbackShare: 0.25, fallback: 'contention' };
     expect(parseResults(serializeResults(doc), 'r.json').runs[1]).toMatchObject({ detail: { estimateWaits: 12.5, threads: 2 }, fallbackShare: 0.25 });
   });
 
@@ -176,6 +176,98 @@ describe('results schema', () => {
     expect(fields.size).toBeGreaterThan(50);
     const missing = [...fields].filter((f) => !doc.includes(`\`${f}\``));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('a results file that contradicts itself', () => {
+  type Doc = ReturnType<typeof sampleResults>;
+  const bad = (mutate: (doc: Doc) => void) => rejection((d) => mutate(d as unknown as Doc));
+
+  it('refuses an ideal point above its own bound, a bound that is not min(threads, work / criticalPath), and a critical path beyond the work', () => {
+    // The report showed such a point as "7.50x (declared 2.00x)": an ideal above the thread count.
+    const above = bad((d) => { d.workloads[0]!.ideal.points[1]!.speedup = 7.5; });
+    expect(above.message).toBe('r.json: workloads[0].ideal.points[1].speedup: 7.5 is above the point\'s bound 2 (min(threads, work / criticalPath)), which no schedule beats');
+    expect(bad((d) => { Object.assign(d.workloads[0]!.ideal.points[1]!, { speedup: 7.5, bound: 7.5 }); }).message)
+      .toBe('r.json: workloads[0].ideal.points[1].bound: must be min(threads, work / criticalPath) = 2 at 2 threads, got 7.5');
+    expect(bad((d) => { d.workloads[1]!.ideal.points[6]!.bound = 18.5; }).message).toMatch(/^r\.json: workloads\[1\]\.ideal\.points\[6\]\.bound: must be .* = 18 at 64 threads, got 18\.5$/);
+    expect(bad((d) => { d.workloads[0]!.ideal.points[0]!.speedup = 0.5; }).field).toBe('workloads[0].ideal.points[0].speedup');
+    expect(bad((d) => { d.workloads[0]!.ideal.criticalPath = d.workloads[0]!.ideal.work + 1; }).message).toMatch(/^r\.json: workloads\[0\]\.ideal\.criticalPath: the gas along the longest chain lies from 1 to work \(\d+\), got \d+$/);
+    // The footprint ideal is held to the block's work too.
+    const footprint = bad((d) => {
+      const w = d.workloads[0]!;
+      w.ideal.footprint = { criticalPath: w.ideal.work, edges: 3, points: w.ideal.points.map((p) => ({ threads: p.threads, speedup: 1.5, bound: 1 })) };
+    });
+    expect(footprint.field).toBe('workloads[0].ideal.footprint.points[0].speedup');
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    const w = doc.workloads[0]!;
+    w.ideal.footprint = { criticalPath: w.ideal.work, edges: 3, points: w.ideal.points.map((p) => ({ threads: p.threads, speedup: 1, bound: 1 })) };
+    expect(parseResults(serializeResults(doc), 'r.json').workloads[0]!.ideal.footprint).toEqual(w.ideal.footprint);
+  });
+
+  it('refuses an empty block, and a generated one of another size than its generator was asked for', () => {
+    expect(bad((d) => { d.workloads[0]!.txs = 0; }).message)
+      .toBe('r.json: workloads[0].txs: expected 1 transaction or more: an empty block cannot be timed (its tx/s is 0 whatever ran it), and bench refuses one');
+    expect(bad((d) => { d.workloads[1]!.txs = 999; }).message).toBe('r.json: workloads[1].txs: 999 transactions, but the generator was asked for 1000 (source.txs)');
+    expect(bad((d) => { d.workloads[1]!.txs = 0; (d.workloads[1]!.source as { txs: number }).txs = 0; }).field).toBe('workloads[1].txs');
+  });
+
+  it('refuses a share of blocks sent to the sequential executor without a reason, and a reason without a share', () => {
+    expect(bad((d) => { d.runs[1]!.fallbackShare = 0.5; }).message)
+      .toBe('r.json: runs[1].fallback: gives no reason (\'\'), but fallbackShare says 0.5 of the run\'s blocks went to the sequential executor');
+    expect(bad((d) => { Object.assign(d.runs[3]!, { fallback: 'contention', fallbackShare: 0 }); }).message)
+      .toBe('r.json: runs[3].fallbackShare: is 0, but fallback gives a reason, which bench records only from a block that went to the sequential executor');
+    // A file from before shares were recorded gives the reason alone.
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    doc.runs[3]!.fallback = 'contention';
+    expect(parseResults(serializeResults(doc), 'r.json').runs[3]!.fallback).toBe('contention');
+  });
+
+  it('refuses a run at a thread count settings.threads does not hold', () => {
+    expect(bad((d) => { d.settings.threads = [1]; }).message).toBe('r.json: runs[2].threads: 2, a thread count settings.threads (1) does not hold');
+    // The baseline's runs too: each is timed beside the runs of its count.
+    expect(bad((d) => { for (const r of d.runs) if (r.threads === 2) r.threads = 3; }).message).toBe('r.json: runs[2].threads: 3, a thread count settings.threads (1, 2) does not hold');
+  });
+
+  it('refuses a run by an executor settings does not name, where no module of its own could have named it', () => {
+    expect(bad((d) => { d.runs[3]!.executor = 'modular'; }).message).toBe('r.json: runs[3].executor: "modular" is not in settings.executors (fake-parallel)');
+    expect(bad((d) => { d.settings.executors = ['block-stm']; }).message).toBe('r.json: runs[1].executor: "fake-parallel" is not in settings.executors (block-stm)');
+    // The baseline's runs are named as settings.baseline, which settings.executors does not list.
+    expect(bad((d) => { d.runs[0]!.executor = 'reference'; }).message).toBe('r.json: runs[0].executor: a baseline run by "reference", but settings.baseline is "sequential"');
+    const moved = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    for (const r of moved.runs) if (r.role === 'baseline') r.executor = 'exec:./engine --sequential';
+    moved.settings.baseline = 'exec:./engine --sequential';
+    expect(parseResults(serializeResults(moved), 'r.json').runs[0]!.executor).toBe('exec:./engine --sequential');
+    // A module is listed by its path and its runs named by the name it declares, or NAME (PATH) where that name is not unique: one name per module.
+    const modules = (executors: string[], names: string[]) => {
+      const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+      const executor = doc.runs.filter((r) => r.role === 'executor');
+      executor.forEach((r, i) => { r.executor = names[i % names.length]!; });
+      doc.settings.executors = executors;
+      return doc;
+    };
+    expect(parseResults(serializeResults(modules(['./mine.mjs'], ['mine'])), 'r.json').runs[1]!.executor).toBe('mine');
+    expect(parseResults(serializeResults(modules(['./mine.mjs', 'block-stm'], ['block-stm', 'mine'])), 'r.json').runs.length).toBe(8);
+    expect(parseResults(serializeResults(modules(['./a/mine.mjs', './b/mine.mjs'], ['mine (./a/mine.mjs)', 'mine (./b/mine.mjs)'])), 'r.json').runs.length).toBe(8);
+    expect(parseResults(serializeResults(modules(['./a/mine.mjs', './b/x.mjs'], ['mine (./a/mine.mjs)', 'x'])), 'r.json').runs.length).toBe(8);
+    expect(() => serializeResults(modules(['./mine.mjs'], ['mine', 'yours']), 'r.json'))
+      .toThrow('r.json: runs[3].executor: "yours" is not in settings.executors (./mine.mjs), nor a name one of its modules can declare (each names one executor)');
+    expect(() => serializeResults(modules(['./a/mine.mjs'], ['mine (./a/mine.mjs)', 'x']), 'r.json')).toThrow(/runs\[3\]\.executor: "x" is not in settings\.executors/);
+  });
+
+  it('is an input error for report and compare: exit 2, one line naming the file and the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-contradicts-'));
+    const file = join(dir, 'bad.json');
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    doc.runs[1]!.fallbackShare = 0.5;
+    writeFileSync(file, JSON.stringify(doc));
+    let stderr = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+    expect(await guard('report', () => reportCommand({ files: [file], out: join(dir, 'out') }))).toBe(2);
+    expect(await guard('compare', () => compareCommand({ base: file, next: file }))).toBe(2);
+    vi.restoreAllMocks();
+    const why = 'runs[1].fallback: gives no reason (\'\'), but fallbackShare says 0.5 of the run\'s blocks went to the sequential executor';
+    expect(stderr.trim().split('\n')).toEqual([expect.stringContaining(`concord report: ${file}: ${why}`), expect.stringContaining(`concord compare: ${file}: ${why}`)]);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 });
 

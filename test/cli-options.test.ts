@@ -183,13 +183,6 @@ describe('concord option checks', () => {
     expect(readFileSync(block, 'utf8')).toBe(before);
   });
 
-  it('refuses to bench a block of no transactions: there is nothing to time', () => {
-    const block = join(dir, 'empty.block.json');
-    writeFileSync(block, JSON.stringify({ format: 'concord-block/1', preState: { 'a.balance': 5 }, transactions: [] }));
-    refused(['bench', '--block', block, '--executor', 'block-stm'], new RegExp(`^concord bench: --block ${block}: the block has no transactions, so there is nothing to time; give one that has some\n$`));
-    refused(['bench', '--workload', 'p2p', '--txs', '0', '--executor', 'block-stm'], /^concord bench: --txs 0: the block has no transactions/);
-  });
-
   it('makes no folder for --out when an option is refused', () => {
     const cases: [string[], string, RegExp][] = [
       [['gen', '--workload', 'nope'], 'gen', /--workload: unknown workload "nope"/],

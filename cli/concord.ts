@@ -212,21 +212,21 @@ program.command('workloads').description('list the workload generators').action(
 
 // Commander keeps the last value of an option given twice: `bench --executor ./a.mjs --executor
 // ./b.mjs` measured b alone, and `--threads 1 --threads 2` ran 2. An option of one value is refused
-// when it comes again (a variadic one, --executor for verify, collects them as documented).
+// when it comes again; a variadic one (verify --executor) and one with a parser of its own (prove
+// --contract) collect their values, as their help says.
 for (const command of [program, ...program.commands]) {
   for (const option of command.options) {
-    if (option.variadic || option.isBoolean()) continue;
-    const parse = option.parseArg;
+    if (option.variadic || option.isBoolean() || option.parseArg) continue;
     const list = /comma-separated/.test(option.description) ? `, its values comma-separated (${option.long} ` : '';
     let first: string | undefined;
-    option.argParser((value: string, previous: unknown) => {
+    option.argParser((value: string) => {
       if (first !== undefined) {
         // An exec: engine takes the rest of the list, so it goes last.
         const once = list ? `${list}${first.startsWith('exec:') ? `${value},${first}` : `${first},${value}`})` : '';
         command.error(`error: ${option.long} given twice (${first}, then ${value}): give it once${once}`, { exitCode: EXIT.USAGE, code: 'concord.repeatedOption' });
       }
       first = value;
-      return parse ? parse(value, previous) : value;
+      return value;
     });
   }
 }

@@ -156,8 +156,15 @@ function roundsRange(r: Row, notes: Footnotes): string {
   const weak = s.confidence < LOW_CONFIDENCE
     ? notes.mark(`A range over ${plural(s.rounds, 'round')} only: it holds the median per-round speedup with probability ${pct(s.confidence)}.`)
     : '';
-  return ` (${fixed(s.lo)}–${fixed(s.hi)})${weak}`;
+  // Two rounds' speedups of 0.38x and 4.77x make a median of 2.58x that neither round measured.
+  const apart = s.lo > 0 && s.hi / s.lo > UNSTEADY
+    ? notes.mark(`Its rounds disagree by more than ${UNSTEADY}x (lowest to highest speedup): something slowed some rounds of it or of the baseline (see the Noise section), so the speedup between them is no figure to quote; rerun it on a quiet machine, or with more rounds.`)
+    : '';
+  return ` (${fixed(s.lo)}–${fixed(s.hi)})${weak}${apart}`;
 }
+
+/** Round speedups further apart than this (highest over lowest) mark their speedup as unsteady: a quiet run's rounds agree within tens of percent. */
+export const UNSTEADY = 2;
 
 /** A speedup cell outside the run's own row, where no executor column carries the ✗ of a run that did not match the reference. */
 function checkedSpeedupCell(r: Row, notes: Footnotes): string {
@@ -394,7 +401,7 @@ function driftWarning(s: Source, rows: readonly Row[]): string | null {
   });
   if (drifted.length === 0) return null;
   return `⚠ ${s.name}: in ${drifted.length} of ${baselines.length} baseline runs the median block time of one round stood more than ${ROUND_DRIFT}x from another's (slowest round over fastest): ${drifted.join(', ')}. `
-    + 'Something slowed whole rounds without showing as busy. Each speedup pairs an executor\'s round with the baseline of the same round, so such drift widens the (lo–hi) ranges more than it moves the speedups; tx/s and the predictions\' fits, taken over all samples, carry it whole.';
+    + 'Something slowed whole rounds (busy or not: the Noise section says which rounds ran busy). Each speedup pairs an executor\'s round with the baseline of the same round, so such drift widens the (lo–hi) ranges more than it moves the speedups; tx/s and the predictions\' fits, taken over all samples, carry it whole.';
 }
 
 /**

@@ -85,6 +85,31 @@ function mdRow(md: string, ...start: string[]): string[] {
   return line!.slice(2, -2).split(' | ').map(mdUnescaped);
 }
 
+// Two rounds whose speedups were 0.38x and 4.77x (a stalled baseline round) gave a cell of 2.58x
+// with nothing beside its range to say that neither round measured it.
+describe('a speedup whose rounds disagree', () => {
+  it('is footnoted as no figure to quote where its rounds lie more than 2x apart', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    const rounds = [0, 0, 0, 0, 1, 1, 1, 1];
+    const stalled: ResultsFile = {
+      ...doc, settings: { ...doc.settings, rounds: 2 },
+      runs: doc.runs.map((r, i) => ({
+        ...r, rounds,
+        // The first baseline's second round ran ten times slower.
+        samplesMs: i === 0 ? r.samplesMs.map((ms, k) => (k >= 4 ? ms * 10 : ms)) : r.samplesMs,
+      })),
+    };
+    const md = mdUnescaped(renderMarkdown(merge([{ file: 'stalled.json', doc: parseResults(serializeResults(stalled, 'stalled.json'), 'stalled.json') }]), []));
+    const note = /^(\S+) Its rounds disagree by more than 2x \(lowest to highest speedup\): something slowed some rounds/m.exec(md);
+    expect(note).not.toBeNull();
+    const marked = md.split('\n').filter((l) => l.startsWith('|') && new RegExp(`x \\([\\d.]+–[\\d.]+\\)\\S*${note![1]}`).test(l));
+    expect(marked.length).toBeGreaterThan(0);
+    // The other runs' rounds agree: their cells carry no such mark.
+    const steady = mdUnescaped(renderMarkdown(merge([{ file: 'steady.json', doc: parseResults(serializeResults({ ...stalled, runs: doc.runs.map((r) => ({ ...r, rounds })) }, 'steady.json'), 'steady.json') }]), []));
+    expect(steady).not.toMatch(/Its rounds disagree/);
+  });
+});
+
 // The Sources line named every CPU the baseline could be pinned to, where the rounds (two on each
 // CPU in turn) reached only some: with --rounds 2, CPU 0 alone.
 describe('the Sources line', () => {

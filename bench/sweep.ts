@@ -81,6 +81,12 @@ export interface SweepOptions {
    * bounded, never a failure of its own). Default: the call, its throw ignored.
    */
   readonly cleanUp?: (what: string, work: () => unknown) => Promise<void>;
+  /**
+   * Told of each execute() of a block as it is made (`what` as the watch is given it), with its
+   * instance's count of calls so far: what a call that hangs was, so the command can give its
+   * block's rerun (the watch knows only `what`).
+   */
+  readonly onExecute?: (what: string, executor: string, workload: SweepWorkload, threads: number, call: number) => void;
 }
 
 /** Makes a call into an executor; `what` names it ("the executor X: execute() on W at 2 threads"). */
@@ -326,7 +332,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const probe: RoundTripProbe | null = o.cores >= 2 && o.threads.some((t) => t > 1) ? await startRoundTripProbe() : null;
   try {
     for (const t of o.threads) {
-      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0], result, watch, o.cleanUp ?? directCleanUp, objectCounts);
+      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0], result, watch, o.cleanUp ?? directCleanUp, objectCounts, o.onExecute);
       try {
         for (const w of o.workloads) {
           const reference = references.get(w.id)!;
@@ -341,7 +347,9 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
               // The first execution of each block is untimed, the baseline's too: it checks the
               // result and warms the JIT, which a round-0 time would otherwise pay for one side only.
               instance.count.calls++;
-              const first = await watch(executeWhat(name, w.id, threads), () => instance.executor.execute(w.block, { threads }));
+              const what = executeWhat(name, w.id, threads);
+              o.onExecute?.(what, name, w, threads, instance.count.calls);
+              const first = await watch(what, () => instance.executor.execute(w.block, { threads }));
               // The pool's warm-up call ran this block before it, cold: an executor wrong only on
               // its first call is found there alone, so it is checked as this one is.
               const checked = [...(warm ? [warm] : []), { result: first, call: instance.count.calls }];
@@ -446,7 +454,7 @@ export function runLabels(names: readonly string[], loaded: readonly Pick<Execut
  */
 async function startPools(
   names: readonly string[], settings: ExecutorSettings & { threads: number }, warmBlock: SweepWorkload | undefined, result: SweepResult, watch: CallThrough,
-  cleanUp: NonNullable<SweepOptions['cleanUp']>, objectCounts: Map<string, { calls: number }>,
+  cleanUp: NonNullable<SweepOptions['cleanUp']>, objectCounts: Map<string, { calls: number }>, onExecute: SweepOptions['onExecute'],
 ): Promise<Map<string, Pool>> {
   const t = settings.threads;
   const started: { name: string; executor: Executor; createMs: number; firstBlockMs: number; warmResult: unknown; warmFailure: string | null }[] = [];
@@ -466,7 +474,9 @@ async function startPools(
     if (warmBlock) {
       const first = performance.now();
       try {
-        warmResult = await watch(executeWhat(name, warmBlock.id, t), () => executor.execute(warmBlock.block, { threads: t }));
+        const what = executeWhat(name, warmBlock.id, t);
+        onExecute?.(what, name, warmBlock, t, 1 + (isModuleObject(name) ? objectCounts.get(name)?.calls ?? 0 : 0));
+        warmResult = await watch(what, () => executor.execute(warmBlock.block, { threads: t }));
       } catch (e) {
         warmFailure = `execute() threw on the warm-up block (the first workload's), so its pool was closed and it ran no workload at ${plural(t, 'thread')}: ${errorText(e)}`;
       }
@@ -533,6 +543,7 @@ async function timeRound(
     let timed = false;
     bench.add(name, async () => {
       instance.count.calls++;
+      o.onExecute?.(what, acc.executor, workload, given, instance.count.calls);
       const r = await watch(what, () => instance.executor.execute(workload.block, { threads: given }));
       acc.count(r, timed);
       if (timed && acc.engineSamples !== null) slot.engine.push(RunAccumulator.engineMs(r));

@@ -15,7 +15,7 @@ import { CEILING_DRIFT_WORDS, ceilingRatio, movedCeilings, probeText, recordedCe
 import { machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
 import { allSharedPreState, CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
-import { runLabels, sweep, type RunResult, type SweepWorkload } from '../bench/sweep.js';
+import { runLabels, sweep, type RunResult, type SweepOptions, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { MIN_ROUNDS } from '../reports/compare.js';
 import { resultsMarkdown } from '../reports/render.js';
@@ -174,7 +174,9 @@ async function loadOnce(name: string, settings: ReturnType<typeof partitionSetti
  * --out, whose check makes folders, last of all. `moduleOf` hears the module path behind each
  * module's run label (the name it declares, bench/sweep.ts runLabels), the baseline's too.
  */
-export async function runBench(o: BenchOptions, progress: Progress, watch: CallWatch, moduleOf = new Map<string, string>()): Promise<ResultsFile> {
+export async function runBench(
+  o: BenchOptions, progress: Progress, watch: CallWatch, moduleOf = new Map<string, string>(), onExecute?: SweepOptions['onExecute'],
+): Promise<ResultsFile> {
   if (o.out === '') throw new UsageError('--out: empty file name; give a file');
   const machine = o.label === undefined ? machineFacts() : { ...machineFacts(), label: labelOption(o.label) };
   const suite = workloads(o);
@@ -253,7 +255,7 @@ export async function runBench(o: BenchOptions, progress: Progress, watch: CallW
     workloads: suite, executors, baseline: baseline.name, baselineLabel: baseline.label, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
     baselineOnThisThread: baseline.onMainThread, threads, idealThreads: SIMULATED_THREADS,
     rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus, executorSettings: partition,
-    onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call, cleanUp: watch.cleanUp,
+    onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call, cleanUp: watch.cleanUp, ...(onExecute ? { onExecute } : {}),
   });
   progress.stop();
   if (![baseline.name, ...executors].some(isModuleObject)) await warnLeftAlive('bench', `the sweep's executors (${[baseline.name, ...executors].join(', ')})`, alive);
@@ -361,11 +363,36 @@ function predict(
 
 export async function benchCommand(o: BenchOptions): Promise<number> {
   const json = o.json ? {} : undefined;
-  const watch = watchCalls('bench', timeoutOption(o.timeout), json);
+  const timeout = timeoutOption(o.timeout);
+  const moduleOf = new Map<string, string>();
+  // The execute() in flight, for the rerun of its block should it hang (bench stops at a hang): kept
+  // in place, not allocated per call, as the hook runs inside the timed calls of every side.
+  const executing = { what: '', executor: '', workload: undefined as SweepWorkload | undefined, threads: 1, call: 0 };
+  const onExecute: NonNullable<SweepOptions['onExecute']> = (what, executor, workload, threads, call) => {
+    executing.what = what;
+    executing.executor = executor;
+    executing.workload = workload;
+    executing.threads = threads;
+    executing.call = call;
+  };
+  const hungRerun = (what: string): string => {
+    const { executor, workload, threads, call } = executing;
+    if (executing.what !== what || workload === undefined) return '';
+    const { source } = workload;
+    // A module's runs are labelled by the name it declares; the command needs its path.
+    const given = moduleOf.get(executor) ?? executor;
+    // As many calls as its instance had made, as for a wrong result (rerunWrong).
+    const repeat = Math.min(call, MAX_REPEAT);
+    const command = source.kind === 'file'
+      ? rerunCommand(source.path, given, threads, repeat, source.preState)
+      : rerunGeneratedCommand(`${workloadFlags(source)}${preStateFlag(source.preState)}`, given, threads, repeat);
+    const earlier = call > 1 ? ` (it was call ${call} of its instance, which may have run other blocks or thread counts before it, which run does not)` : '';
+    return `; rerun: ${command} --timeout ${timeout}${earlier}`;
+  };
+  const watch = watchCalls('bench', timeout, json, hungRerun);
   const progress = createProgress({ json: o.json === true });
   // Without this, a user's execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
-  const moduleOf = new Map<string, string>();
-  const doc = await unlessStuck(runBench(o, progress, watch, moduleOf), () => new ExecutorFailure(
+  const doc = await unlessStuck(runBench(o, progress, watch, moduleOf, onExecute), () => new ExecutorFailure(
     `${watch.pending() || 'a call into an executor'} never settled, and nothing was left running that could settle it`, json,
   ));
   // A module's executor object is closed once the sweep is done with it; a failure there is one

@@ -486,7 +486,22 @@ export default { name: 'hangs-at-4', execute(b, o) { if (o?.threads === 4 && b.t
       expect(parseBlock(readFileSync(written, 'utf8'), written).txs.length).toBeGreaterThan(0);
       const bench = concord('bench', '--executor', spins, '--workload', 'p2p', '--accounts', '10', '--txs', '10', '--threads', '1', '--quick', '--timeout', '0.4', '--json');
       expect(bench.status).toBe(1);
-      expect(JSON.parse(bench.stdout)).toMatchObject({ error: expect.stringMatching(new RegExp(`^the executor \\S+spins\\.mjs: execute\\(\\) on p2p-a10-t10-s1-h3 at 1 thread ${held}$`)) });
+      // With the command that makes the same call again: bench stops at a hang, leaving no results to look at.
+      expect(JSON.parse(bench.stdout)).toMatchObject({ error: expect.stringMatching(new RegExp(`^the executor \\S+spins\\.mjs: execute\\(\\) on p2p-a10-t10-s1-h3 at 1 thread ${held}; `
+        + 'rerun: npx concord run --workload p2p --accounts 10 --txs 10 --seed 1 --hash-cost 3 --executor \\S+spins\\.mjs --threads 1 --warmup 0 --check --timeout 0\\.4$')) });
+    });
+
+    // bench stops at a hang and writes no results: the rerun it prints must make the same call again,
+    // here the instance's 20th on one block, which the first 19 calls lead to.
+    it('bench prints the rerun of a hung call, with as many calls as its instance had made', () => {
+      const twentieth = module('twentieth', `import { executeReference } from '${reference}';
+export default () => { let n = 0; return { name: 'twentieth', async execute(b) { if (++n === 20) { setInterval(() => {}, 1000); return new Promise(() => {}); } return executeReference(b); }, async close() {} }; };\n`);
+      const bench = concord('bench', '--executor', twentieth, '--block', example, '--threads', '1', '--rounds', '2', '--timeout', '1');
+      expect(bench.status).toBe(1);
+      const rerun = /; rerun: npx concord (run \S+ --executor \S+twentieth\.mjs --threads 1 --repeat 20 --warmup 0 --check --timeout 1) \(it was call 20 of its instance, /.exec(bench.stderr);
+      expect(rerun, bench.stderr).not.toBeNull();
+      const again = concord(...rerun![1]!.split(' '));
+      expect([again.status, again.stderr]).toEqual([1, expect.stringMatching(/execute\(\) on \S+transfer\.json did not settle within 1 s\n$/)]);
     });
 
     it('run and verify fail a call that held the main thread past --timeout and then returned, at once, whenever it returned', () => {

@@ -444,7 +444,7 @@ export default () => ({ name: 'late', async execute(b) {
       expect(written.startsWith(out)).toBe(true);
       expect(parseBlock(readFileSync(written, 'utf8'), written).txs.length).toBeGreaterThan(0);
       const tiny = ['--workload', 'p2p', '--accounts', '10', '--txs', '10', '--threads', '1', '--quick', '--timeout', '0.4'];
-      const hung = /^concord bench: the executor \S+deadlocks\.mjs: execute\(\) on p2p-a10-t10-s1-h3 at 1 thread did not settle within 0\.4 s$/;
+      const hung = /^concord bench: the executor \S+deadlocks\.mjs: execute\(\) on p2p-a10-t10-s1-h3 at 1 thread did not settle within 0\.4 s; rerun: npx concord run --workload p2p --accounts 10 --txs 10 --seed 1 --hash-cost 3 --executor \S+deadlocks\.mjs --threads 1 --warmup 0 --check --timeout 0\.4$/;
       const text = concord('bench', '--executor', deadlocks, ...tiny);
       expect(text.status).toBe(1);
       expect(text.stderr.trim().split('\n').at(-1)).toMatch(hung);

@@ -139,6 +139,13 @@ export interface CallWatch {
    * skipped (the command exits once its output is out, whatever is left running).
    */
   cleanUp(what: string, work: () => unknown): Promise<void>;
+  /**
+   * `call`, except that a `work()` still pending after `ms` (less than --timeout) rejects and is
+   * left behind, no failure of the command: for a probe whose hang only says
+   * the instance is broken (properties/runner.ts alive()). One that holds the main thread is still
+   * the hang --timeout reports, as no timer can end it.
+   */
+  bounded<T>(what: string, ms: number, work: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -192,6 +199,12 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
         setPendingCall('', undefined);
         dog?.end();
       }
+    },
+    bounded(what, ms, work) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      // Not unref'd: a probe that never settles, with nothing else left running, must still end.
+      const expired = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms); });
+      return this.call(what, () => Promise.race([work(), expired])).finally(() => clearTimeout(timer));
     },
     pending: () => pending,
     // A spent budget skips the call: with no time left, a close() that holds the main thread or a

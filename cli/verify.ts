@@ -15,7 +15,7 @@ import { isAbsolute } from 'node:path';
 import { EXECUTORS, isModuleObject, isModulePath, isOwnExecutor } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
-  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, PROBE_BLOCK, PROBE_CALL, executorBlockFile, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
+  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, PROBE_BLOCK, PROBE_CALL, probeMs, executorBlockFile, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
 import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
@@ -136,14 +136,17 @@ const BETWEEN_CALLS = 'the run stalled between calls into the executors';
  * still reported in full; after a run that passed, its hang is the hang it is, and what a close()
  * that settled left alive is a warning (cli/leaks.ts).
  */
-function tracked(source: SubjectSource, doing: Doing, json: object | undefined, watch: CallWatch): SubjectSource {
+function tracked(source: SubjectSource, doing: Doing, json: object | undefined, watch: CallWatch, timeoutS: number): SubjectSource {
   const call = async <T>(pending: string, stuck: string, work: () => Promise<T>, block: Block | null = null, threads = 0): Promise<T> => {
     doing.now = `the executor ${source.name}: ${stuck}`;
     doing.executor = source.name;
     doing.block = block;
     doing.threads = threads;
+    const what = `the executor ${source.name}: ${pending}`;
     try {
-      return await watch.call(`the executor ${source.name}: ${pending}`, work);
+      // The no-op block after a throw only asks whether the instance still runs: one that hangs
+      // there is broken, and replaced, and the throw before it is the failure to report.
+      return await (block === PROBE_BLOCK ? watch.bounded(what, probeMs(timeoutS * 1000), work) : watch.call(what, work));
     } finally {
       doing.now = BETWEEN_CALLS;
       doing.block = null;
@@ -357,7 +360,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const coverage = o.coverage === undefined ? undefined : coverageOption(o.coverage);
   // A built-in keeps its own gate: its simulated runs count its paths under their own names.
   const goals = (name: string) => (isOwnExecutor(name) ? coverage : undefined);
-  const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, {}, goals(name)), doing, json, watch);
+  const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, {}, goals(name)), doing, json, watch, timeoutS);
   // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
   return unlessStuck(verify(o, sourceFor, coverage), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock(doing, outDir, timeoutS)}`, json));
 }

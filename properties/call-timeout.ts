@@ -16,7 +16,7 @@ import type { CheckDef, CheckInput, Subject, TxRange } from './equivalence.js';
 import { formatBlock, rerunCommand, shownTxs } from './report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { encodeToken, HELPER_PREFIX, replayCommand, sealToken, type CheckName, type ReplayToken } from './replay.js';
-import { BATCH, batchSeed, PROBE_BLOCK, PROBE_CALL, writeExecutorBlock, type SubjectSource } from './runner.js';
+import { BATCH, batchSeed, PROBE_BLOCK, PROBE_CALL, probeMs, writeExecutorBlock, type SubjectSource } from './runner.js';
 import { cleanUpBudget } from './clean-up.js';
 
 export interface CallLimit {
@@ -150,17 +150,22 @@ export function withCallLimit<T>(
 
   const call = <U>(executor: string, what: string, work: () => Promise<U>, block?: Block, threads?: number): Promise<U> => {
     if (stopped) return parked();
-    if (limit.timeoutMs === 0) return work();
+    // The no-op block after a throw only asks whether the instance still runs (runner.ts alive()):
+    // pending past its bound, the instance is broken and replaced, and the throw is what is reported.
+    const probe = block === PROBE_BLOCK ? probeMs(limit.timeoutMs) : undefined;
+    if (limit.timeoutMs === 0 && probe === undefined) return work();
     const began = performance.now();
     return new Promise<U>((resolve, reject) => {
       // Not unref'd either: it is what ends a wait on a promise nothing else would ever settle.
-      const timer = setTimeout(() => void hang(executor, what, block, threads), limit.timeoutMs);
+      const timer = probe === undefined
+        ? setTimeout(() => void hang(executor, what, block, threads), limit.timeoutMs)
+        : setTimeout(() => reject(new Error(`${what} did not settle within ${probe} ms`)), probe);
       Promise.resolve().then(work).then((v) => {
         clearTimeout(timer);
         if (stopped) return;
         // A call that held the thread kept the timer from firing: it hung all the same.
         const took = performance.now() - began;
-        if (took >= limit.timeoutMs) void hang(executor, what, block, threads, took);
+        if (limit.timeoutMs > 0 && took >= limit.timeoutMs) void hang(executor, what, block, threads, took);
         else resolve(v);
       }, (e: unknown) => {
         clearTimeout(timer);

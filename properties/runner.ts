@@ -365,6 +365,13 @@ export interface Executed {
 export const PROBE_BLOCK: Block = buildBlock({ keys: 1, pre: [{ entity: 0, field: 0, value: 1 }], txs: [NOOP], gasLimit: null });
 /** How messages name an execute() on PROBE_BLOCK. */
 export const PROBE_CALL = 'the one-transaction no-op block run after a call that threw, to tell whether the instance still runs (threads 1)';
+/** How long the call limits (cli/verify.ts, call-timeout.ts) wait for PROBE_BLOCK before the instance counts as broken: half the call limit, at most a second. */
+export const PROBE_MS = 1000;
+
+/** The bound on an execute() of PROBE_BLOCK under a call limit of `limitMs` (0: none). */
+export function probeMs(limitMs: number): number {
+  return limitMs > 0 ? Math.min(PROBE_MS, limitMs / 2) : PROBE_MS;
+}
 
 /** Whether `instance` still runs a block no executor should fail: one no-op transaction, at 1 thread. */
 async function alive(instance: Subject): Promise<boolean> {

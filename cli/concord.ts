@@ -91,7 +91,7 @@ workloadOptions(
     .option('--modules <m>', MODULES_HELP)
     .option('--partition <kind>', PARTITION_HELP)
     .option('--repeat <r>', 'runs; the median time is reported', '1')
-    .option('--warmup <ms>', 'untimed runs first, for at least this long (0: time the first, cold run)', String(DEFAULT_WARMUP_MS))
+    .option('--warmup <ms>', `untimed runs first, for at least this long (0: time the first, cold run; default ${DEFAULT_WARMUP_MS}, and 0 with --after)`)
     .option('--timeout <sec>', TIMEOUT_HELP)
     .option('--pre-state <kind>', PRE_STATE_HELP)
     .option('--after <file>', 'first run the blocks an earlier-blocks file names (verify writes one, NAME.earlier.json, for a failure that needs the blocks before it), in order, on the same instance')

@@ -67,7 +67,12 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const name = o.executor ?? 'sequential';
   const threads = intOption('--threads', o.threads, 0, 1, maxThreads()) || undefined;
   const repeat = intOption('--repeat', o.repeat, 1, 1, MAX_REPEAT);
-  const warmupMs = intOption('--warmup', o.warmup, DEFAULT_WARMUP_MS, 0, MAX_WARMUP_MS);
+  // After --after's blocks, a warm-up would run the block on the instance they left before the run
+  // that is checked: the state verify found the failure in would be gone.
+  const warmupMs = intOption('--warmup', o.warmup, o.after === undefined ? DEFAULT_WARMUP_MS : 0, 0, MAX_WARMUP_MS);
+  if (o.after !== undefined && warmupMs > 0) {
+    throw new UsageError(`--warmup ${o.warmup}: with --after, warm-up runs would run the block again on the instance the earlier blocks left, before the run that is timed and checked; give --warmup 0 (the default with --after)`);
+  }
   const timeout = timeoutOption(o.timeout);
   checkExecutorName(name);
   const partition = partitionSettings(o, [name]);
@@ -91,9 +96,11 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // not judged (--check) or counted (the receipts below, the figures) against the changed block.
   const given = snapshotBlock(block);
   const expected = o.check ? executeReference(block) : undefined;
-  // Whether each earlier block's result was the reference's (with --check): a block of them that
-  // differs already is a failure found before the one this run is for.
-  const earlierSame: boolean[] = [];
+  // How each earlier block went (with --check): one that differs from the reference, or throws, is
+  // a failure found before the one this run is for. verify ran on after such a block, and so does
+  // run: a throw ends no earlier block's turn. Their references and inputs are taken before the
+  // executor has them, as the block's are.
+  const earlierOutcomes: ('same' | 'differs' | 'threw' | 'ran')[] = [];
   const runs = async () => {
     const alive = resourceCounts();
     const startedAt = performance.now();
@@ -118,8 +125,16 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
         const what = `earlier block ${i + 1} of ${earlier.length} (${e.label})`;
         doing = `: execute() never settled on ${what}`;
         await takeTurn();
-        const r = await attempt(`on ${what}`, () => watch.call(`the executor ${name}: execute() on ${what}`, () => executor.execute(e.block, { threads: e.threads })));
-        if (o.check) earlierSame.push(sameResult(executeReference(e.block), r));
+        const reference = o.check ? executeReference(e.block) : undefined;
+        const input = snapshotBlock(e.block);
+        let r: BlockResult | undefined;
+        try {
+          r = await watch.call(`the executor ${name}: execute() on ${what}`, () => executor.execute(e.block, { threads: e.threads }));
+        } catch {
+          // The throw is the earlier block's outcome; a hang or a crash of the process is not caught here.
+        }
+        if (undoChange(input, e.block, name)) throw failed(` changed the block it was given (${what}): an executor must leave its input as it found it`);
+        earlierOutcomes.push(r === undefined ? 'threw' : !reference ? 'ran' : sameResult(reference, r) ? 'same' : 'differs');
       }
       doing = `: execute() never settled on ${label}`;
       await attempt(`on ${label}`, async () => {
@@ -177,8 +192,9 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const reported = r.stats.threads;
   const usedThreads = threads ?? (typeof reported === 'number' ? reported : EXECUTORS.get(name)?.parallel === false ? 1 : null);
   const difference = expected ? explain(block, expected, r) : undefined;
-  // The earlier blocks that differed from the reference, counted from 1 as the file lists them.
-  const differing = earlierSame.flatMap((same, i) => (same ? [] : [i + 1]));
+  // The earlier blocks that differed from the reference or threw, counted from 1 as the file lists them.
+  const differing = earlierOutcomes.flatMap((x, i) => (x === 'differs' ? [i + 1] : []));
+  const threw = earlierOutcomes.flatMap((x, i) => (x === 'threw' ? [i + 1] : []));
   const summary = {
     block: label,
     executor: executor.name,
@@ -194,12 +210,12 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     txPerSecond: block.txs.length / (medianMs / 1000),
     startupMs,
     stats: r.stats,
-    ...(o.after === undefined ? {} : { after: { file: o.after, blocks: earlier.length, ...(o.check ? { differing } : {}) } }),
+    ...(o.after === undefined ? {} : { after: { file: o.after, blocks: earlier.length, threw, ...(o.check ? { differing } : {}) } }),
     ...(o.check ? { check: { same: difference === undefined, ...(difference ? { difference } : {}) } } : {}),
     ...(o.receipts ? { receipts: r.receipts } : {}),
     ...(closeFailure ? { error: closeFailure.message } : {}),
   };
-  const code = difference || differing.length || closeFailure ? EXIT.FAILED : EXIT.OK;
+  const code = difference || differing.length || threw.length || closeFailure ? EXIT.FAILED : EXIT.OK;
   // Its JSON is run's own summary above, which carries the error: stderr's line alone here.
   if (closeFailure) printFailure('run', closeFailure.message, undefined);
   if (o.json) {
@@ -213,7 +229,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     `receipts root  ${r.receiptsRoot}`,
     `receipts       ${Object.entries(summary.statuses).map(([k, v]) => `${k} ${v}`).join(', ') || 'none (an empty block)'}`,
     `gas used       ${r.gasUsed}`,
-    `median time    ${medianMs.toFixed(2)} ms over ${plural(repeat, 'run')}${warmupRuns > 0 ? ` after ${plural(warmupRuns, 'warm-up run')}` : ', cold'} (${Math.round(summary.txPerSecond).toLocaleString('en-US')} tx/s; start-up ${startupMs.toFixed(1)} ms apart)`,
+    `median time    ${medianMs.toFixed(2)} ms over ${plural(repeat, 'run')}${warmupRuns > 0 ? ` after ${plural(warmupRuns, 'warm-up run')}` : o.after !== undefined ? ', after the earlier blocks' : ', cold'} (${Math.round(summary.txPerSecond).toLocaleString('en-US')} tx/s; start-up ${startupMs.toFixed(1)} ms apart)`,
   ];
   // concord-exec/1 has no ready signal: start-up is the process's spawn, and the engine's own
   // start (an interpreter, a JIT) is in the first execute().
@@ -222,7 +238,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // Timings and shares are floats: three significant digits say all a reader can use.
   const shown = (v: unknown): string => (typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(3))) : String(v));
   if (counters.length) lines.push(`statistics     ${counters.map(([k, v]) => `${k} ${shown(v)}`).join(', ')}`);
-  if (o.after !== undefined) lines.push(earlierLine(o.after, earlier.length, o.check ? differing : undefined));
+  if (o.after !== undefined) lines.push(earlierLine(o.after, earlier.length, o.check ? differing : undefined, threw));
   if (o.receipts) lines.push(...r.receipts.map((x, i) => receiptLine(i, x)));
   if (o.check) {
     lines.push(difference
@@ -252,12 +268,15 @@ function earlierBlocks(file: string): { block: Block; label: string; threads: nu
   });
 }
 
-/** What the text report says of the earlier blocks: how many ran first, and (with --check) which differed from the reference. */
-function earlierLine(file: string, count: number, differing: readonly number[] | undefined): string {
+/** What the text report says of the earlier blocks: how many ran first, which threw, and (with --check) which differed from the reference. */
+function earlierLine(file: string, count: number, checked: readonly number[] | undefined, threw: readonly number[]): string {
   const ran = `${plural(count, 'earlier block')} from ${file}, run first on the same instance`;
-  if (!differing) return `after          ${ran}`;
-  if (!differing.length) return `after          ${ran} (${count === 1 ? 'the same' : 'each the same'} as the reference)`;
-  return `after          ${ran}: ${differing.length === 1 ? 'block' : 'blocks'} ${differing.join(', ')} DIFFERED from the reference already`;
+  const differing = checked ?? [];
+  if (!checked && !threw.length) return `after          ${ran}`;
+  if (!differing.length && !threw.length) return `after          ${ran} (${count === 1 ? 'the same' : 'each the same'} as the reference)`;
+  const blocks = (n: readonly number[]) => `${n.length === 1 ? 'block' : 'blocks'} ${n.join(', ')}`;
+  const said = [...(differing.length ? [`${blocks(differing)} DIFFERED from the reference`] : []), ...(threw.length ? [`${blocks(threw)} THREW`] : [])];
+  return `after          ${ran}: ${said.join(', and ')} already`;
 }
 
 function receiptLine(i: number, x: Receipt): string {

@@ -20,7 +20,7 @@ import {
 import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
-import { formatFailure, passedAloneText, replayRunsLine, rerunCommand } from '../properties/report.js';
+import { formatFailure, passedAloneText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
 import { counterGoal, PARALLEL_RUN, type CoverageGoal } from '../properties/equivalence.js';
@@ -331,12 +331,16 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   const { report, observer, runs } = replayed;
   // A counterexample that failed only after earlier blocks on its instance, or only sometimes, could
   // pass alone when it was found too: passing now says nothing about whether it is gone.
-  const earlierFile = earlierFileFor(executorBlockFile(o.out ?? DEFAULT_OUT, token.executor, `${token.check}-${token.seed}`));
-  const unknown = report || !token.failsOnly ? undefined : passedAloneText(replayed.label, token, token.failsOnly, runs, existsSync(earlierFile) ? earlierFile : undefined);
+  // Only a failure found after earlier blocks had its earlier-blocks file, and a rerun line to run it with.
+  const earlierFile = token.failsOnly === 'after earlier blocks' && !token.executor.startsWith(PLANTED_PREFIX)
+    ? earlierFileFor(executorBlockFile(o.out ?? DEFAULT_OUT, token.executor, `${token.check}-${token.seed}`)) : undefined;
+  const unknown = report ? undefined
+    : token.failsOnly ? passedAloneText(replayed.label, token, token.failsOnly, runs, earlierFile && existsSync(earlierFile) ? earlierFile : undefined)
+      : isModuleObject(token.executor) ? passedSharedText(replayed.label, token, runs) : undefined;
   if (o.json) {
     writeStdout(`${JSON.stringify({
       ok: !report && !unknown, executors: [token.executor], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [report] : [],
-      reproduced: Boolean(report), runs, ...(unknown ? { failsOnly: token.failsOnly, error: unknown } : {}),
+      reproduced: Boolean(report), runs, ...(unknown ? { ...(token.failsOnly ? { failsOnly: token.failsOnly } : { sharedInstance: true }), error: unknown } : {}),
     })}\n`);
   } else if (report) {
     const [first, ...rest] = formatFailure(report);

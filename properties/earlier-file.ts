@@ -68,7 +68,8 @@ export function parseEarlierFile(text: string, file: string, fail: (where: strin
     if (!Number.isInteger(e.threads) || (e.threads as number) < 1 || (e.threads as number) > most) {
       throw fail(at('threads'), `expected an integer from 1 to ${most}, got ${describeValue(e.threads)}`);
     }
-    const preState = e.preState ?? 'map';
+    // Absent is a Map, as verify writes it; null is a value, and no kind.
+    const preState = 'preState' in e ? e.preState : 'map';
     if (!(PRE_STATE_KINDS as readonly unknown[]).includes(preState)) throw fail(at('preState'), `expected one of ${PRE_STATE_KINDS.map((k) => `"${k}"`).join(', ')}, got ${describeValue(preState)}`);
     // Joined, not resolved: a file given as out/x.earlier.json names its blocks out/x-before-1.block.json.
     return { blockFile: isAbsolute(e.file) ? e.file : join(folder, e.file), threads: e.threads as number, preState: preState as PreStateKind };

@@ -158,6 +158,18 @@ export function passedAloneText(label: string, t: ReplayToken, failsOnly: FailsO
     + `so passing alone does not make the failure gone: ${more}rerun the whole verify to see whether it still fails${after}`;
 }
 
+/**
+ * What a replay of token `t` says when the counterexample passed on a module that exports one
+ * executor object: verify had no fresh instance, so whether it failed alone is unknown (the
+ * report's `instance` line), and a fresh process's object passing it says nothing more.
+ */
+export function passedSharedText(label: string, t: ReplayToken, runs = 1): string {
+  const passes = runs > 1 ? `passed all ${runs.toLocaleString('en-US')} runs` : 'passes';
+  return `replayed ${label} ${t.check} seed ${t.seed} path ${t.path}: the block ${passes}, but the module exports one executor object, so when it was found `
+    + 'verify could not tell whether it failed alone or only after the blocks run before it, and passing alone does not make the failure gone: '
+    + 'rerun the whole verify to see whether it still fails, or export a function or a class for a fresh instance each time';
+}
+
 /** What a replay that failed adds to the report when it ran its block more than once. */
 export function replayRunsLine(runs: number, repeat: number): string | undefined {
   return repeat > 1 ? `  replayed     failed on run ${runs.toLocaleString('en-US')} of up to ${repeat.toLocaleString('en-US')}` : undefined;

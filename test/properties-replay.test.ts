@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import {
   blockDigest, decodeToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, runDigest, sealToken, type ReplayToken, type ShrinkStep, type Shrunk, type TokenFields, type TokenV1, type TokenVersion,
 } from '../properties/replay.js';
-import { rerunCommand } from '../properties/report.js';
+import { passedSharedText, rerunCommand } from '../properties/report.js';
 import { commandFor } from '../properties/printed-command.js';
 import { BATCH, batchSeed, shardBatches, writeExecutorBlock } from '../properties/runner.js';
 import { bigBlocksCheck, determinismCheck, equivalenceCheck, type CheckDef, type Subject } from '../properties/equivalence.js';
@@ -154,6 +154,14 @@ describe('the commands a failure prints', () => {
     // A failure that needs the blocks before it runs them first, from the file verify wrote.
     expect(rerunCommand('out/x.block.json', './mine.mjs', 2, 1, 'shared', 'out/my x.earlier.json'))
       .toBe('npx concord run out/x.block.json --pre-state shared --after \'out/my x.earlier.json\' --executor ./mine.mjs --threads 2 --warmup 0 --check');
+  });
+
+  // A module's one executor object gave verify no fresh instance: a replay in a fresh process that
+  // passed said "no longer fails" of a failure that may need the blocks before it.
+  it('never call the failure of a module\'s one executor object gone when its replay passes', () => {
+    const text = passedSharedText('obj (./obj.mjs)', { ...fields, version: 1 }, 3);
+    expect(text).toMatch(/^replayed obj \(\.\/obj\.mjs\) interleaving seed -123 path 4:0:2: the block passed all 3 runs, but the module exports one executor object, /);
+    expect(text).toMatch(/passing alone does not make the failure gone: rerun the whole verify/);
   });
 
   // From a folder no project of which has Concord, `npx concord` would fetch the registry's package

@@ -139,12 +139,40 @@ describe('concord run --after', () => {
     expect([text.status, text.stdout]).toEqual([1, expect.stringContaining(`after          2 earlier blocks from ${file}, run first on the same instance: block 1 DIFFERED from the reference already`)]);
   });
 
+  // verify goes on after an earlier block that throws (it counts as a difference), so run goes on too:
+  // it stopped there, and the printed rerun never reached the failing block.
+  it('goes on after an earlier block that throws, names it, and runs the block', () => {
+    const throwsFirst = module('throws-first', `export default function create() {
+  let calls = 0;
+  return { name: 'throws-first', async execute(block) { if (calls++ === 0) throw new Error('pool busy'); return executeReference(block); }, async close() {} };
+}`);
+    const file = earlier('throws-first.earlier.json', { format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1 }, { file: 'after-one.block.json', threads: 2 }] });
+    const r = concord(['run', blockFile, '--after', file, '--executor', throwsFirst, '--check', '--json']);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ after: { blocks: 2, threw: [1], differing: [] }, check: { same: true } });
+    const text = concord(['run', blockFile, '--after', file, '--executor', throwsFirst, '--check']);
+    expect(text.stdout).toContain('run first on the same instance: block 1 THREW already');
+    expect(text.stdout).toMatch(/^median time +[\d.]+ ms over 1 run, after the earlier blocks \(/m);
+  });
+
+  it('refuses an earlier block the executor changed, and a warm-up, which would run the block again before the checked run', () => {
+    const changes = module('changes-pre-state', `export default function create() {
+  return { name: 'changes-pre-state', async execute(block) { const r = executeReference(block); block.preState.clear(); return r; }, async close() {} };
+}`);
+    const file = earlier('changes.earlier.json', { format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1 }] });
+    const r = concord(['run', blockFile, '--after', file, '--executor', changes, '--check']);
+    expect([r.status, r.stderr]).toEqual([1, expect.stringContaining('changed the block it was given (earlier block 1 of 1 (')]);
+    const warm = concord(['run', blockFile, '--after', file, '--executor', keepsState, '--warmup', '100']);
+    expect([warm.status, warm.stderr]).toEqual([2, expect.stringMatching(/^concord run: --warmup 100: with --after, warm-up runs would run the block again on the instance the earlier blocks left/)]);
+  });
+
   it('refuses a file that is not an earlier-blocks file, naming the field, with exit 2 and nothing run', () => {
     const cases: [unknown, string][] = [
       [{ format: 'concord-block/1', transactions: [] }, 'field format: expected "concord-earlier/1", got "concord-block/1": that is a block file'],
       [{ format: 'concord-earlier/1', blocks: [] }, 'field blocks: no blocks'],
       [{ format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 0 }] }, 'field blocks[0].threads: expected an integer from 1 to'],
       [{ format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1, preState: 'disk' }] }, 'field blocks[0].preState: expected one of "map", "shared", got "disk"'],
+      [{ format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1, preState: null }] }, 'field blocks[0].preState: expected one of "map", "shared", got null'],
       [{ format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1 }, { file: 'missing.block.json', threads: 1 }] }, 'field blocks[1].file: '],
       [{ format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1, extra: true }] }, 'field blocks[0].extra: unknown field (known: file, threads, preState)'],
       ['{"format": "concord-earlier/1", "blocks": [{"file": "after-one.block.json", "threads": 1, "threads": 2}]}', 'field blocks[0].threads: line 1, column 91: key "threads" given twice'],

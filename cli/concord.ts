@@ -25,6 +25,7 @@ import { BATCH, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED } from '../properties/runn
 import { MAX_VERIFY_TXS } from '../properties/verify-limits.js';
 import { DEFAULT_WARMUP_MS, runCommand } from './run.js';
 import { concordVersion } from './version.js';
+import { shellWord } from '../properties/printed-command.js';
 import { divertStdout, writeStdout } from './output.js';
 import { exitOnPurpose, guardProcess, unexpectedError } from './process-guard.js';
 
@@ -221,8 +222,10 @@ for (const command of [program, ...program.commands]) {
     let first: string | undefined;
     option.argParser((value: string) => {
       if (first !== undefined) {
-        // An exec: engine takes the rest of the list, so it goes last.
-        const once = list ? `${list}${first.startsWith('exec:') ? `${value},${first}` : `${first},${value}`})` : '';
+        // An exec: engine takes the rest of the list, so it goes last, and two of them make no list.
+        const engines = [first, value].filter((v) => v.startsWith('exec:')).length;
+        const merged = first.startsWith('exec:') ? `${value},${first}` : `${first},${value}`;
+        const once = list && engines < 2 ? `${list}${shellWord(merged)})` : '';
         command.error(`error: ${option.long} given twice (${first}, then ${value}): give it once${once}`, { exitCode: EXIT.USAGE, code: 'concord.repeatedOption' });
       }
       first = value;

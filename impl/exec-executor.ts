@@ -244,6 +244,8 @@ class Answer {
 
 /** What an engine's executeMs may exceed its call's whole time by: a clock that counts whole milliseconds rounds up by less. */
 export const EXECUTE_MS_SLACK = 1;
+/** And by this share of it: the engine's clock may run at another rate than Node's (a raw monotonic clock drifts by up to some 500 ppm). */
+export const EXECUTE_MS_DRIFT = 1e-3;
 
 interface Pending {
   readonly id: number;
@@ -574,7 +576,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       // else, would be published as a speedup a thousand times too small (or large, and is not seen).
       const tookMs = performance.now() - p.sentAt;
       const ms = stats.executeMs;
-      if (typeof ms === 'number' && ms > tookMs + EXECUTE_MS_SLACK) {
+      if (typeof ms === 'number' && ms > tookMs * (1 + EXECUTE_MS_DRIFT) + EXECUTE_MS_SLACK) {
         throw new Error(`stats.executeMs is ${ms} ms, longer than the whole call took (${tookMs.toFixed(2)} ms from writing the request to reading this answer): `
           + 'it must be the engine\'s own time for the block, in milliseconds');
       }

@@ -157,8 +157,8 @@ function roundsRange(r: Row, notes: Footnotes): string {
     ? notes.mark(`A range over ${plural(s.rounds, 'round')} only: it holds the median per-round speedup with probability ${pct(s.confidence)}.`)
     : '';
   // Two rounds' speedups of 0.38x and 4.77x make a median of 2.58x that neither round measured.
-  const apart = s.lo > 0 && s.hi / s.lo > UNSTEADY
-    ? notes.mark(`Its rounds disagree by more than ${UNSTEADY}x (lowest to highest speedup): something slowed some rounds of it or of the baseline (see the Noise section), so the speedup between them is no figure to quote; rerun it on a quiet machine, or with more rounds.`)
+  const apart = s.lowest > 0 && s.highest / s.lowest > UNSTEADY
+    ? notes.mark(`Its rounds disagree by more than ${UNSTEADY}x (their lowest speedup to their highest, ${fixed(s.lowest)}x to ${fixed(s.highest)}x): something slowed some rounds of it or of the baseline (see the Noise section), so the speedup between them is no figure to quote; rerun it on a quiet machine, or with more rounds.`)
     : '';
   return ` (${fixed(s.lo)}–${fixed(s.hi)})${weak}${apart}`;
 }

@@ -42,7 +42,7 @@ export interface Row {
    * (`rounds` of them, both sides having samples in each). Null for a baseline, with fewer than 2
    * such rounds, or without per-sample rounds (files from before they were recorded).
    */
-  readonly roundSpeedups: { lo: number; hi: number; confidence: number; rounds: number } | null;
+  readonly roundSpeedups: { lo: number; hi: number; confidence: number; rounds: number; lowest: number; highest: number } | null;
   /** The machine's effective cores (machine.effectiveCores): more threads than these share cores. */
   readonly cores: number;
   /**
@@ -251,7 +251,7 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
       txPerSecond: workload.txs / (medianMs / 1000),
       speedup,
       fastCoreSpeedup: fastCoreSpeedup(baseline, run, medianMs),
-      roundSpeedups: spread === null ? null : { ...spread, rounds: rounds!.length },
+      roundSpeedups: spread === null ? null : { ...spread, rounds: rounds!.length, lowest: Math.min(...rounds!), highest: Math.max(...rounds!) },
       cores, ideal: ideal?.speedup ?? null, footprintIdeal: footprintIdealAt(workload, Math.min(run.threads, cores)), bound: ideal?.bound ?? null,
       efficiency: ideal ? speedup / ideal.speedup : null,
       reExecutionsPerTx: run.perTx.reExecutions, failedValidationsPerTx: run.perTx.failedValidations,

@@ -15,7 +15,7 @@ import { isAbsolute } from 'node:path';
 import { EXECUTORS, isModuleObject, isModulePath, isOwnExecutor } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
-  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, PROBE_BLOCK, PROBE_CALL, probeMs, executorBlockFile, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
+  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, isProbeBlock, PROBE_CALL, probeMs, executorBlockFile, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
 import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
@@ -146,7 +146,7 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
     try {
       // The no-op block after a throw only asks whether the instance still runs: one that hangs
       // there is broken, and replaced, and the throw before it is the failure to report.
-      return await (block === PROBE_BLOCK ? watch.bounded(what, probeMs(timeoutS * 1000), work) : watch.call(what, work));
+      return await (isProbeBlock(block) ? watch.bounded(what, probeMs(timeoutS * 1000), work) : watch.call(what, work));
     } finally {
       doing.now = BETWEEN_CALLS;
       doing.block = null;
@@ -162,7 +162,7 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
       return {
         ...subject,
         execute: (block, threads) => {
-          const on = block === PROBE_BLOCK ? PROBE_CALL : `a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`;
+          const on = isProbeBlock(block) ? PROBE_CALL : `a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`;
           return call(`execute() on ${on}`, `execute() never settled on ${on}`, () => subject.execute(block, threads), block, threads);
         },
         close: (afterFailure) => (afterFailure
@@ -184,7 +184,7 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
 function hungBlock(doing: Doing, outDir: string, timeoutS: number): string {
   if (!doing.block) return '';
   // Alone it runs: it hung for following a throw, which only the whole run makes again.
-  if (doing.block === PROBE_BLOCK) return '; rerun the whole verify to reach it again: alone, on a fresh instance, the no-op block runs';
+  if (isProbeBlock(doing.block)) return '; rerun the whole verify to reach it again: alone, on a fresh instance, the no-op block runs';
   try {
     const file = writeExecutorBlock(outDir, doing.executor, 'hung', writeBlock(doing.block));
     return `; its block is in ${file} (rerun: ${rerunCommand(file, doing.executor, doing.threads, 1, preStateKindOf(doing.block))} --timeout ${timeoutS})`;

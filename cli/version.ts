@@ -4,18 +4,13 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../spec/package-root.js';
 
-/** The folder of the nearest package.json above this file (cli/ when run from source, dist/cli/ when built). */
-function packageRoot(): URL {
-  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
-    if (existsSync(new URL('package.json', dir)) || dir.pathname === '/') return dir;
-  }
-}
 
 /** Concord's package version: its package.json's. */
 export function concordVersion(): string {
-  return (JSON.parse(readFileSync(new URL('package.json', packageRoot()), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /**
@@ -24,7 +19,7 @@ export function concordVersion(): string {
  * node_modules, git would name the project's commit) or git cannot say.
  */
 export function concordCommit(): string | undefined {
-  const root = fileURLToPath(packageRoot());
+  const root = PACKAGE_ROOT;
   if (!existsSync(`${root}/.git`)) return undefined;
   const git = (...args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8', timeout: 5000 });
   const head = git('rev-parse', '--short=12', 'HEAD');

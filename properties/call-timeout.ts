@@ -16,7 +16,7 @@ import type { CheckDef, CheckInput, Subject, TxRange } from './equivalence.js';
 import { formatBlock, rerunCommand, shownTxs } from './report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { encodeToken, HELPER_PREFIX, replayCommand, sealToken, type CheckName, type ReplayToken } from './replay.js';
-import { BATCH, batchSeed, PROBE_BLOCK, PROBE_CALL, probeMs, writeExecutorBlock, type SubjectSource } from './runner.js';
+import { BATCH, batchSeed, isProbeBlock, PROBE_CALL, probeMs, writeExecutorBlock, type SubjectSource } from './runner.js';
 import { cleanUpBudget } from './clean-up.js';
 
 export interface CallLimit {
@@ -82,7 +82,7 @@ function hangError(executor: string, limit: CallLimit, call: string, position: P
     : `verifyExecutor: ${call} took ${Math.round(tookMs)} ms, past the timeout of ${ms} ms: it held the thread (a busy loop or a blocking wait) until it returned`];
   let blockFile: string | undefined;
   const token = limit.replay ?? (block && position ? positionToken(executor, limit.seed, position) : undefined);
-  if (block && block !== PROBE_BLOCK) {
+  if (block && !isProbeBlock(block)) {
     const only = shownTxs(block.txs.length, []);
     lines.push(...formatBlock(block, only).map((l) => `  ${l}`));
     let where = 'give verifyExecutor an outDir to have it written';
@@ -103,15 +103,17 @@ function hangError(executor: string, limit: CallLimit, call: string, position: P
   }
   if (token) {
     // The replay runs the check's block, on which the executor threw; no replay probes after a throw.
-    const after = block === PROBE_BLOCK ? '  (the run whose block it threw on just before: the replay shows the throw, not this hang)' : '';
+    const after = isProbeBlock(block) ? '  (the run whose block it threw on just before: the replay shows the throw, not this hang)' : '';
     lines.push(`  seed         ${token.seed}, path ${token.path}`, `  replay       ${replayCommand(token, ms)}${after}`);
   } else {
     // create(), close(), or an execute() while a counterexample was shrunk or rerun: no generated run's path names it.
     lines.push('  replay       rerun this test: its seed is pinned, so it makes the same calls in the same order');
   }
+  // The no-op block is no block of the run's: the message shows none, and neither does the hang.
+  const own = block && !isProbeBlock(block) ? block : undefined;
   const hang: Hang = {
-    call, timeoutMs: ms, ...(tookMs === undefined ? {} : { tookMs }), ...(block ? { block: writeBlock(block) } : {}), ...(blockFile ? { blockFile } : {}),
-    ...(threads === undefined ? {} : { threads }), ...(token ? { token: encodeToken(token) } : {}),
+    call, timeoutMs: ms, ...(tookMs === undefined ? {} : { tookMs }), ...(own ? { block: writeBlock(own) } : {}), ...(blockFile ? { blockFile } : {}),
+    ...(threads === undefined || !own ? {} : { threads }), ...(token ? { token: encodeToken(token) } : {}),
   };
   return new ExecutorTimeoutError(lines.join('\n'), hang);
 }
@@ -152,7 +154,7 @@ export function withCallLimit<T>(
     if (stopped) return parked();
     // The no-op block after a throw only asks whether the instance still runs (runner.ts alive()):
     // pending past its bound, the instance is broken and replaced, and the throw is what is reported.
-    const probe = block === PROBE_BLOCK ? probeMs(limit.timeoutMs) : undefined;
+    const probe = isProbeBlock(block) ? probeMs(limit.timeoutMs) : undefined;
     if (limit.timeoutMs === 0 && probe === undefined) return work();
     const began = performance.now();
     return new Promise<U>((resolve, reject) => {
@@ -178,7 +180,7 @@ export function withCallLimit<T>(
     const name = `the executor ${s.label ?? s.name}`;
     return {
       ...s,
-      execute: (block, threads) => call(s.name, `${name}: execute() on ${block === PROBE_BLOCK ? PROBE_CALL : `a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`}`,
+      execute: (block, threads) => call(s.name, `${name}: execute() on ${isProbeBlock(block) ? PROBE_CALL : `a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`}`,
         () => s.execute(block, threads), block, threads),
       close: (afterFailure) => {
         if (stopped) return parked();

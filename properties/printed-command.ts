@@ -4,16 +4,15 @@
 // other than the one running. From a folder outside any project that has Concord, `npx concord`
 // would fetch the registry's unrelated package of that name and run it on the user's files.
 
-import { existsSync, realpathSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { PACKAGE_ROOT } from '../spec/package-root.js';
 
 /** How README.md runs Concord after `npm ci`, in a clone or a project that depends on it. */
 export const NPX_CONCORD = 'npx concord';
 
-/** This package's root (up from dist/properties/, or properties/ where the sources run under vitest) and its command-line entry point. */
-const ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
-const CLI = join(ROOT, 'dist', 'cli', 'concord.js');
+/** This package's command-line entry point. */
+const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'concord.js');
 
 let prefix: string | undefined;
 
@@ -33,24 +32,31 @@ export function commandFor(script: string | undefined, cwd: string): string {
 }
 
 /**
- * Whether `npx concord` run in `cwd` runs `cli`, as npm exec looks for it: the nearest folder up
- * from `cwd` with a package.json or node_modules is the project, whose node_modules/.bin/concord
- * (or, in Concord's own clone, its own bin) runs; failing that, a global install (under the
- * prefix of the node that runs this, where npm puts global packages) does.
+ * Whether `npx concord` run in `cwd` surely runs `cli`, looking where npm exec looks first: the
+ * project (the nearest folder up from `cwd` with a package.json or node_modules) whose own bin is
+ * named concord (Concord's clone), then the first node_modules/.bin/concord up from the project.
+ * Past those npm tries its global folder, whose place its configuration decides: not followed, so
+ * a global install prints `node` and the path, which runs it all the same.
  */
 function npxFinds(cwd: string, cli: string): boolean {
   const project = projectOf(cwd);
-  if (project !== undefined) {
-    const bin = join(project, 'node_modules', '.bin', 'concord');
+  if (project === undefined) return false;
+  if (ownsBin(project)) return real(project) === real(PACKAGE_ROOT);
+  for (let dir = project; ; dir = dirname(dir)) {
+    const bin = join(dir, 'node_modules', '.bin', 'concord');
     if (existsSync(bin)) return real(bin) === cli;
-    if (real(project) === real(ROOT)) return true;
+    if (dirname(dir) === dir) return false;
   }
-  const globalRoot = join(dirname(dirname(process.execPath)), 'lib', 'node_modules');
-  return cli.startsWith(`${real(globalRoot) ?? globalRoot}${sep}`);
 }
 
-function packageRoot(dir: string): string {
-  return existsSync(join(dir, 'package.json')) || dirname(dir) === dir ? dir : packageRoot(dirname(dir));
+/** Whether the package.json of `dir` declares a bin named concord. */
+function ownsBin(dir: string): boolean {
+  try {
+    const { name, bin } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; bin?: unknown };
+    return typeof bin === 'string' ? name === 'concord' : typeof bin === 'object' && bin !== null && 'concord' in bin;
+  } catch {
+    return false;
+  }
 }
 
 function projectOf(cwd: string): string | undefined {

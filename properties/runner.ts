@@ -358,17 +358,25 @@ export interface Executed {
   readonly threads: number;
 }
 
-/**
- * The block alive() runs: one no-op transaction, the same object every time, so that a call on it
- * is told apart from a check's (a hang on it follows a throw, and is no hang of a generated block).
- */
-export const PROBE_BLOCK: Block = buildBlock({ keys: 1, pre: [{ entity: 0, field: 0, value: 1 }], txs: [NOOP], gasLimit: null });
-/** How messages name an execute() on PROBE_BLOCK. */
+/** The blocks alive() has made, told apart from a check's by isProbeBlock (a hang on one follows a throw, and is no hang of a generated block). */
+const probes = new WeakSet<Block>();
+
+/** The block alive() runs: one no-op transaction, made anew each time, as an executor may change a block it is given. */
+function probeBlock(): Block {
+  const block = buildBlock({ keys: 1, pre: [{ entity: 0, field: 0, value: 1 }], txs: [NOOP], gasLimit: null });
+  probes.add(block);
+  return block;
+}
+
+export function isProbeBlock(block: Block | null | undefined): boolean {
+  return block !== null && block !== undefined && probes.has(block);
+}
+/** How messages name an execute() of alive()'s block. */
 export const PROBE_CALL = 'the one-transaction no-op block run after a call that threw, to tell whether the instance still runs (threads 1)';
-/** How long the call limits (cli/verify.ts, call-timeout.ts) wait for PROBE_BLOCK before the instance counts as broken: half the call limit, at most a second. */
+/** How long the call limits (cli/verify.ts, call-timeout.ts) wait for alive()'s block before the instance counts as broken: half the call limit, at most a second. */
 export const PROBE_MS = 1000;
 
-/** The bound on an execute() of PROBE_BLOCK under a call limit of `limitMs` (0: none). */
+/** The bound on an execute() of alive()'s block under a call limit of `limitMs` (0: none). */
 export function probeMs(limitMs: number): number {
   return limitMs > 0 ? Math.min(PROBE_MS, limitMs / 2) : PROBE_MS;
 }
@@ -376,7 +384,7 @@ export function probeMs(limitMs: number): number {
 /** Whether `instance` still runs a block no executor should fail: one no-op transaction, at 1 thread. */
 async function alive(instance: Subject): Promise<boolean> {
   try {
-    await instance.execute(PROBE_BLOCK, 1);
+    await instance.execute(probeBlock(), 1);
     return true;
   } catch {
     return false;

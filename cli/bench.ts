@@ -15,7 +15,7 @@ import { CEILING_DRIFT_WORDS, ceilingRatio, movedCeilings, probeText, recordedCe
 import { machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
 import { allSharedPreState, CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
-import { runLabels, sweep, type RunResult, type SweepOptions, type SweepWorkload } from '../bench/sweep.js';
+import { runLabels, sweep, type BlockSource, type RunResult, type SweepOptions, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { MIN_ROUNDS } from '../reports/compare.js';
 import { resultsMarkdown } from '../reports/render.js';
@@ -383,10 +383,9 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     const given = moduleOf.get(executor) ?? executor;
     // As many calls as its instance had made, as for a wrong result (rerunWrong).
     const repeat = Math.min(call, MAX_REPEAT);
-    const command = source.kind === 'file'
-      ? rerunCommand(source.path, given, threads, repeat, source.preState)
-      : rerunGeneratedCommand(`${workloadFlags(source)}${preStateFlag(source.preState)}`, given, threads, repeat);
-    const earlier = call > 1 ? ` (it was call ${call} of its instance, which may have run other blocks or thread counts before it, which run does not)` : '';
+    const command = benchRunCommand(source, given, threads, repeat, o);
+    const most = repeat < call ? `, of which run makes ${repeat.toLocaleString('en-US')} at most` : '';
+    const earlier = call > 1 ? ` (it was call ${call.toLocaleString('en-US')} of its instance${most}, which may have run other blocks or thread counts before it, which run does not)` : '';
     return `; rerun: ${command} --timeout ${timeout}${earlier}`;
   };
   const watch = watchCalls('bench', timeout, json, hungRerun);
@@ -457,6 +456,20 @@ export function badRunLines(
  * A result that differed only on a later call is no cold run's: the command makes as many calls on
  * a fresh instance, so `run` checks the same call.
  */
+/**
+ * The `concord run` that makes bench's call again: its block (file or workload), executor, thread
+ * count and number of calls, and the --modules and --partition bench gave the executors that take them.
+ */
+function benchRunCommand(source: BlockSource, executor: string, threads: number, repeat: number, settings: { readonly modules?: number | string; readonly partition?: string }): string {
+  const command = source.kind === 'file'
+    ? rerunCommand(source.path, executor, threads, repeat, source.preState)
+    : rerunGeneratedCommand(`${workloadFlags(source)}${preStateFlag(source.preState)}`, executor, threads, repeat);
+  const flags = (['modules', 'partition'] as const)
+    .filter((k) => settings[k] !== undefined && (EXECUTORS.get(executor)?.takes.includes(k) ?? true))
+    .map((k) => ` --${k} ${settings[k]}`).join('');
+  return `${command}${flags}`;
+}
+
 export function rerunWrong(
   doc: Pick<ResultsFile, 'workloads' | 'settings'>, moduleOf: ReadonlyMap<string, string>, objects: ReadonlySet<string>, r: RunRecord,
 ): string {
@@ -470,9 +483,7 @@ export function rerunWrong(
   const repeat = Math.min(calls, MAX_REPEAT);
   // A baseline row's count is the runs it was timed beside; --baseline's ran on the one it was given.
   const threads = r.role === 'baseline' ? doc.settings.baselineThreads ?? r.threads : r.threads;
-  const command = source.kind === 'file'
-    ? rerunCommand(source.path, executor, threads, repeat, source.preState)
-    : rerunGeneratedCommand(`${workloadFlags(source)}${preStateFlag(source.preState)}`, executor, threads, repeat);
+  const command = benchRunCommand(source, executor, threads, repeat, doc.settings);
   if (repeat === 1) return command;
   // A pool serves every workload at its thread count; the baseline's instance and a module's
   // executor object serve every thread count too. Bench's earlier calls may then have run other

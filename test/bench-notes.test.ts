@@ -77,6 +77,16 @@ describe('the rerun of a run that disagreed', () => {
     expect(rerunWrong(doc, new Map(), new Set(), run(first!, 'executor', 2, 50))).not.toContain(others);
   });
 
+  // A bench given --modules 8 --partition range printed a rerun on the modular executor's defaults.
+  it('gives the executors that take them the --modules and --partition bench ran them with', () => {
+    const set = { ...doc, settings: { ...doc.settings, modules: 8, partition: 'range' } };
+    expect(rerunWrong(set, new Map(), new Set(), run(first!, 'executor', 2, 1))).toBe(
+      `npx concord run ${flags(first!)} --executor fake-parallel --threads 2 --warmup 0 --check --modules 8 --partition range`,
+    );
+    // The sequential baseline takes neither.
+    expect(rerunWrong(set, new Map(), new Set(), run(first!, 'baseline', 1, 1))).toBe(`npx concord run ${flags(first!)} --executor sequential --warmup 0 --check`);
+  });
+
   it('stops at run\'s most calls, and says bench\'s call was later', () => {
     expect(rerunWrong(doc, new Map(), new Set(), run(first!, 'executor', 1, MAX_REPEAT + 1))).toMatch(
       new RegExp(`--repeat ${MAX_REPEAT} --warmup 0 --check: 100,000 calls \\(run's most; bench's was call 100,001\\) on a fresh instance, the last checked$`),

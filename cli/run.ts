@@ -7,6 +7,7 @@
 // exit 1, one line naming it.
 
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Block, BlockResult, Receipt } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { explain, formatExplanation, malformation, sameResult } from '../properties/explain.js';
@@ -21,7 +22,7 @@ import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, isInputError, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
 import { fileBlock, loadBlock, preStateKind, type WorkloadOptions } from './block-source.js';
-import { tableDisagreement, withPreState } from '../spec/shared-state.js';
+import { tableDisagreement, withPreState, type PreStateKind } from '../spec/shared-state.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { fsReason, writeStdout } from './output.js';
@@ -79,9 +80,12 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // --threads 1 asks for what a one-thread executor does anyway: a script looping over thread counts for every executor gives it.
   if (threads !== undefined && threads > 1 && EXECUTORS.get(name)?.parallel === false) throw new UsageError(`--threads: the ${name} executor runs on one thread (give --threads 1, or none)`);
   const kind = preStateKind(o.preState);
-  const earlier = o.after === undefined ? [] : earlierBlocks(o.after);
   const loaded = await loadBlock(file, o, 'run');
   const block = withPreState(loaded.block, kind);
+  // verify's determinism check hands the instance one block object call after call, and an engine
+  // may key what it keeps by it: the earlier entries of this block's file get the same object.
+  const shared = new Map<string, Block>(file === undefined || file === '-' ? [] : [[blockKey(file, kind), block]]);
+  const earlier = o.after === undefined ? [] : earlierBlocks(o.after, shared);
   const { label } = loaded;
   const json = o.json ? { block: label, executor: name } : undefined;
   const failed = (what: string) => new ExecutorFailure(`the executor ${name}${what}`, json);
@@ -249,8 +253,17 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   return code;
 }
 
-/** The blocks of the earlier-blocks file `file`, each with the pre-state kind and thread count it is to run with. */
-function earlierBlocks(file: string): { block: Block; label: string; threads: number }[] {
+/** A block file with its pre-state handed over as `kind`, by its resolved path. */
+function blockKey(file: string, kind: PreStateKind): string {
+  return `${kind}:${resolve(file)}`;
+}
+
+/**
+ * The blocks of the earlier-blocks file `file`, each with the pre-state kind and thread count it is
+ * to run with; an entry of a file and kind already in `shared` (the block's own, another entry's)
+ * is the same Block object, as it was in verify.
+ */
+function earlierBlocks(file: string, shared: Map<string, Block>): { block: Block; label: string; threads: number }[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -260,7 +273,10 @@ function earlierBlocks(file: string): { block: Block; label: string; threads: nu
   const fail = (where: string, problem: string) => new UsageError(`--after ${file}: ${where}: ${oneLine(problem)}`);
   return parseEarlierFile(text, file, fail).map((e, i) => {
     try {
-      return { block: withPreState(fileBlock(e.blockFile).block, e.preState), label: e.blockFile, threads: e.threads };
+      const key = blockKey(e.blockFile, e.preState);
+      const block = shared.get(key) ?? withPreState(fileBlock(e.blockFile).block, e.preState);
+      shared.set(key, block);
+      return { block, label: e.blockFile, threads: e.threads };
     } catch (err) {
       if (!isInputError(err)) throw err;
       throw fail(`field blocks[${i}].file`, err.message);

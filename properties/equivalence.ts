@@ -61,6 +61,12 @@ export interface Failure {
   readonly threads?: number;
   /** Where a check ran the block more than once on the instance (determinism), the failing call's number from 1: its rerun makes as many. */
   readonly call?: number;
+  /**
+   * The calls of this check's block on the instance before the failing one, in order, with the
+   * thread count and pre-state kind of each: their rerun makes them first (an earlier-blocks file),
+   * as the failing call's thread count alone, made `call` times, is not what the check ran.
+   */
+  readonly callsBefore?: readonly CallBefore[];
   readonly provenance?: Provenance;
   readonly schedule?: readonly number[];
 }
@@ -173,10 +179,16 @@ export class UntrustedRun extends Error {
  * (block-change.ts): its result may come from another block than the reference's, and comparing
  * them would blame the difference on something else. The block is put back as it was.
  */
+/** A call a check made of its block before the failing one (Failure.callsBefore). */
+export interface CallBefore {
+  readonly threads: number;
+  readonly preState: PreStateKind;
+}
+
 export async function checkRun(
-  subject: Subject, o: Observer, spec: BlockSpec, block: Block, expected: BlockResult, threads: number, setting: string, call = 1,
+  subject: Subject, o: Observer, spec: BlockSpec, block: Block, expected: BlockResult, threads: number, setting: string, call = 1, callsBefore: readonly CallBefore[] = [],
 ): Promise<boolean> {
-  const at = { spec, block, setting, threads, ...(call > 1 ? { call } : {}) };
+  const at = { spec, block, setting, threads, ...(call > 1 ? { call } : {}), ...(callsBefore.length ? { callsBefore } : {}) };
   const before = snapshotBlock(block);
   let outcome: { readonly actual: BlockResult } | { readonly thrown: unknown };
   try {
@@ -350,12 +362,13 @@ export const emptyBlockCheck: CheckDef = {
   inputs: () => fc.tuple(fc.constant(EMPTY_BLOCK)),
   run: async (subject, o, [spec]) => {
     o.blocks++;
+    const made: CallBefore[] = [];
     for (const kind of PRE_STATE_KINDS) {
       const block = checkedBlock(spec as BlockSpec, kind);
       const expected = executeReference(block);
-      let call = 0;
       for (const threads of THREADS) {
-        if (!(await checkRun(subject, o, spec as BlockSpec, block, expected, threads, `threads ${threads}${preStateSetting(kind)}`, ++call))) return false;
+        if (!(await checkRun(subject, o, spec as BlockSpec, block, expected, threads, `threads ${threads}${preStateSetting(kind)}`, made.length + 1, [...made]))) return false;
+        made.push({ threads, preState: kind });
       }
     }
     return true;
@@ -386,10 +399,11 @@ export const determinismCheck: CheckDef = {
     o.blocks++;
     const block = checkedBlock(spec, kind);
     const expected = executeReference(block);
-    let call = 0;
+    const made: CallBefore[] = [];
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
       for (const threads of DETERMINISM_THREADS) {
-        if (!(await checkRun(subject, o, spec, block, expected, threads, `threads ${threads}, repeat ${repeat} of ${REPEATS}${preStateSetting(kind)}`, ++call))) return false;
+        if (!(await checkRun(subject, o, spec, block, expected, threads, `threads ${threads}, repeat ${repeat} of ${REPEATS}${preStateSetting(kind)}`, made.length + 1, [...made]))) return false;
+        made.push({ threads, preState: kind ?? 'map' });
       }
     }
     return true;

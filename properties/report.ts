@@ -241,7 +241,14 @@ export function formatFailure(f: FailureReport): string[] {
     lines.push(...files.slice(0, MAX_EARLIER).map((file) => `               ${file}`));
     if (files.length > MAX_EARLIER) lines.push(`               ... ${files.length - MAX_EARLIER} more, named alike`);
   }
-  const rerun = rerunnable ? `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor, f.threads, f.call ?? 1, f.preState, f.earlierFile)})` : '';
+  // The check's earlier calls of the block are in the earlier-blocks file: the rerun makes them, then this one.
+  const repeat = f.callsBefore?.length && f.earlierFile ? 1 : f.call ?? 1;
+  const rerun = rerunnable ? `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor, f.threads, repeat, f.preState, f.earlierFile)})` : '';
+  if (f.callsBefore?.length) {
+    const calls = f.callsBefore.map((c) => `${c.threads}${c.preState === 'shared' ? ' shared' : ''}`).join(', ');
+    const where = afterRerun ? `: the rerun below makes them first, from ${f.earlierFile}` : '';
+    lines.push(`  calls before ${plural(f.callsBefore.length, 'call')} of this block on the instance before the failing one, at threads ${calls}${where}`);
+  }
   if (f.blockFile) lines.push(`  block file   ${f.blockFile}${rerun}`);
   lines.push(`  seed         ${f.seed}, path ${f.path}${seedOrigin(f)}`);
   lines.push(`  replay       ${f.replay}`);

@@ -26,7 +26,7 @@ import { isModuleObject, isModulePath } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
   bigBlocksCheck, determinismCheck, emptyBlockCheck, emptyCoverage, equivalenceCheck, PARALLEL_RUN, runsOnThreads, SKIP_REST, vmCornersCheck,
-  type CheckDef, type CheckInput, type Coverage, type CoverageGoal, type Failure, type Observer, type Subject, type TxRange,
+  type CallBefore, type CheckDef, type CheckInput, type Coverage, type CoverageGoal, type Failure, type Observer, type Subject, type TxRange,
 } from './equivalence.js';
 import { afterEarlierBlocks, sameResult, type Explanation } from './explain.js';
 import { exhaustiveCheck } from './enumerate.js';
@@ -120,8 +120,10 @@ export interface FailureReport {
    * count each ran at, and the file each was written to).
    */
   readonly earlier?: readonly EarlierBlock[];
-  /** The earlier-blocks file (earlier-file.ts) naming `earlier`'s block files, for `concord run --after`. */
+  /** The earlier-blocks file (earlier-file.ts) naming `earlier`'s block files, then the failing block for each of `callsBefore`, for `concord run --after`. */
   readonly earlierFile?: string;
+  /** As Failure.callsBefore: the calls of the block on the instance before the failing one, which its rerun makes first. */
+  readonly callsBefore?: readonly CallBefore[];
   readonly explanation?: Explanation;
   readonly error?: string;
   /** Where the executor threw `error`: the frames of its own code (explain.ts thrownAt). */
@@ -311,6 +313,7 @@ export function failureReport(
     seed, ...(run ? { runSeed: run.seed, batch: run.batch } : {}), path,
     token: encodeToken(token), replay: replayCommand(token), ...(failsOnly ? { failsOnly } : {}), ...(how.replayed ? { replayed: true } : {}),
     ...(isModuleObject(executor) ? { sharedInstance: true } : {}),
+    ...(last?.callsBefore ? { callsBefore: last.callsBefore } : {}),
     transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks, ...(shrinkCapped ? { shrinkCapped: true } : {}), ...(shrinkCapped === 'time' ? { shrinkTimeLimited: true } : {}),
     // A replay that failed ran on a fresh instance, where a value kept from earlier blocks cannot be.
     ...(last?.explanation ? { explanation: failsOnly === 'after earlier blocks' && !how.replayed ? afterEarlierBlocks(last.explanation) : last.explanation } : {}),
@@ -327,7 +330,11 @@ export function failureReport(
     return { threads, ...sharedPreState(b), block: file, ...(outDir && block ? { blockFile: writeExecutorBlock(outDir, executor, tag, file) } : {}) };
   });
   const blockFile = outDir && block ? writeFailure(outDir, base) : undefined;
-  const runs = earlier.flatMap((e): EarlierRun[] => (e.blockFile ? [{ blockFile: e.blockFile, threads: e.threads, preState: e.preState ?? 'map' }] : []));
+  const runs = [
+    ...earlier.flatMap((e): EarlierRun[] => (e.blockFile ? [{ blockFile: e.blockFile, threads: e.threads, preState: e.preState ?? 'map' }] : [])),
+    // The check's own calls of the block: its file, at each call's thread count and pre-state kind.
+    ...(blockFile ? (last?.callsBefore ?? []).map((c): EarlierRun => ({ blockFile, ...c })) : []),
+  ];
   const earlierFile = blockFile && runs.length ? writeEarlierFile(earlierFileFor(blockFile), runs) : undefined;
   return { ...base, ...(earlier.length ? { earlier } : {}), ...(blockFile ? { blockFile } : {}), ...(earlierFile ? { earlierFile } : {}) };
 }

@@ -199,16 +199,19 @@ const reusesCopy = module('reuses-copy', `export default function create() {
 }`);
 
 describe('a block that fails on its second call in the determinism check', () => {
-  it('is rerun by its printed command as many times as the check had called it, so the rerun fails too', async () => {
+  // The check's first call ran at 1 thread, its second at 2: a rerun that made both at 2 threads was
+  // another run. Its printed command makes the calls before the failing one at their own thread counts.
+  it('is rerun by its printed command after the check\'s calls before it, at their thread counts, so the rerun fails too', async () => {
     const out = join(dir, 'reuses');
     const json = await verify({ executor: [reusesCopy], runs: '200', out, json: true });
     expect(json.code).toBe(1);
     const [f] = JSON.parse(json.stdout).failures;
-    expect(f).toMatchObject({ check: 'determinism', call: 2 });
+    expect(f).toMatchObject({ check: 'determinism', call: 2, callsBefore: [{ threads: 1, preState: expect.any(String) }] });
     const text = await verify({ executor: [reusesCopy], runs: '200', out });
-    const rerun = /\(rerun: npx concord run (\S+) --executor \S+ --threads (\d) --repeat 2 --warmup 0 --check\)$/m.exec(text.stdout);
-    expect(rerun).not.toBeNull();
-    const r = concord(['run', rerun![1]!, '--executor', reusesCopy, '--threads', rerun![2]!, '--repeat', '2', '--warmup', '0', '--check']);
+    expect(text.stdout).toMatch(/^ {2}calls before 1 call of this block on the instance before the failing one, at threads 1( shared)?: the rerun below makes them first, from \S+\.earlier\.json$/m);
+    const rerun = /\(rerun: npx concord (run \S+( --pre-state shared)? --after \S+ --executor \S+ --threads 2 --warmup 0 --check)\)$/m.exec(text.stdout);
+    expect(rerun, text.stdout).not.toBeNull();
+    const r = concord(rerun![1]!.split(' '));
     expect([r.status, r.stdout]).toEqual([1, expect.stringContaining('DIFFERS from the reference')]);
   });
 });

@@ -17,7 +17,7 @@ import { isExecCommand } from '../impl/exec-executor.js';
 import {
   BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, isProbeBlock, PROBE_CALL, probeMs, executorBlockFile, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
-import { decodeToken, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
+import { decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
 import { formatFailure, passedAloneText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
@@ -66,7 +66,7 @@ export interface VerifyOptions {
 /** Blocks per executor for the equivalence check by default; sized so the default run stays well under 60 s here. */
 export const DEFAULT_RUNS = 2000;
 export const DEFAULT_SEED = 1;
-export const DEFAULT_OUT = 'concord-out/verify';
+export const DEFAULT_OUT = DEFAULT_VERIFY_OUT;
 /**
  * Runs one shard needs for its own coverage gate to pass: the short verify's budget (SHORT_VERIFY
  * in cli/main.ts), whose simulated schedules reach every Block-STM path from about 200 runs.

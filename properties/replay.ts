@@ -240,11 +240,16 @@ export function decodeToken(token: string): ReplayToken {
  * The one command that reproduces a failure: `concord verify --replay`, or for an executor only the
  * vitest helper holds, the helper's own replay option, called in the test with that executor.
  */
-export function replayCommand(t: ReplayToken, timeoutMs?: number): string {
+export function replayCommand(t: ReplayToken, timeoutMs?: number, outDir?: string): string {
   const token = encodeToken(t);
   // A replay of a hang keeps the call limit it hung under, in each caller's unit.
   if (t.executor.startsWith(HELPER_PREFIX)) return `verifyExecutor(executor, { replay: '${token}'${timeoutMs === undefined ? '' : `, timeout: ${timeoutMs}`} })`;
   // A token is pasted from logs and issues: it never starts a command by itself (cli/verify.ts), so the command is given beside it.
   const engine = isExecCommand(t.executor) ? ` --executor ${shellWord(t.executor)}` : '';
-  return `${concordCommand()} verify --replay ${token}${engine}${timeoutMs === undefined ? '' : ` --timeout ${timeoutMs / 1000}`}`;
+  // The failing run's --out: where its block files are, which the replay names (an earlier-blocks file).
+  const out = outDir === undefined || outDir === DEFAULT_VERIFY_OUT ? '' : ` --out ${shellWord(outDir)}`;
+  return `${concordCommand()} verify --replay ${token}${engine}${timeoutMs === undefined ? '' : ` --timeout ${timeoutMs / 1000}`}${out}`;
 }
+
+/** Where `concord verify` writes its failing blocks without --out. */
+export const DEFAULT_VERIFY_OUT = 'concord-out/verify';

@@ -311,7 +311,7 @@ export function failureReport(
     executor, label: subject.label ?? executor, check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }), ...(last?.call === undefined ? {} : { call: last.call }),
     ...sharedPreState(block),
     seed, ...(run ? { runSeed: run.seed, batch: run.batch } : {}), path,
-    token: encodeToken(token), replay: replayCommand(token), ...(failsOnly ? { failsOnly } : {}), ...(how.replayed ? { replayed: true } : {}),
+    token: encodeToken(token), replay: replayCommand(token, undefined, outDir), ...(failsOnly ? { failsOnly } : {}), ...(how.replayed ? { replayed: true } : {}),
     ...(isModuleObject(executor) ? { sharedInstance: true } : {}),
     ...(last?.callsBefore ? { callsBefore: last.callsBefore } : {}),
     transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks, ...(shrinkCapped ? { shrinkCapped: true } : {}), ...(shrinkCapped === 'time' ? { shrinkTimeLimited: true } : {}),

@@ -555,7 +555,7 @@ export default () => { let n = 0; return { name: 'twentieth', async execute(b) {
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/^FAIL throws-then-stuck \(\S+throws-then-stuck\.mjs\): equivalence check/m);
       expect(r.stdout).toMatch(/^ {2}error {8}the executor threw: Error: boom$/m);
-      expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv4_\S+$/m);
+      expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv4_\S+( --out \S+)?$/m);
       const written = /^ {2}block file {3}(\S+)/m.exec(r.stdout)![1]!;
       expect(written.startsWith(out)).toBe(true);
       expect(parseBlock(readFileSync(written, 'utf8'), written).txs.length).toBeGreaterThan(0);

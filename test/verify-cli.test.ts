@@ -203,9 +203,9 @@ describe('concord verify', () => {
     expect(caught.length).toBeLessThan(PLANTED.length);
     expect(r.stdout).toMatch(new RegExp(`^FAIL ${caught[0]}: \\w+ check`, 'm'));
     expect(r.stdout).toMatch(/^ {2}anomaly {6}\S/m);
-    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv4_\S+$/m);
+    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv4_\S+( --out \S+)?$/m);
     expect(r.stdout).toContain(`each replay prints its full report, as above; their blocks are in ${out}\n`);
-    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +npx concord verify --replay cv4_\\S+$`, 'm'));
+    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +npx concord verify --replay cv4_\\S+( --out \\S+)?$`, 'm'));
     // The per-executor summary lines up too.
     const counts = r.stdout.split('\n').filter((l) => /^ {2}planted:\S+ +\d+ blocks/.test(l)).map((l) => l.indexOf(' blocks'));
     expect(counts).toHaveLength(PLANTED.length);

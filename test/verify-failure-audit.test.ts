@@ -74,6 +74,8 @@ describe('an executor whose cache leaks from block to block', () => {
       expect(f.earlier[0].blockFile).toMatch(/-before-1\.block\.json$/);
       expect(existsSync(f.earlier[0].blockFile)).toBe(true);
       expect(f.earlierFile).toBe(f.blockFile.replace(/\.block\.json$/, '.earlier.json'));
+      // The replay names --out, where the earlier-blocks file it points at is.
+      expect(f.replay).toBe(`npx concord verify --replay ${f.token} --out ${out}`);
       const text = await verify({ executor: [keepsState], runs: '500', seed, out });
       expect(text.stdout).toMatch(/^ {2}fails only {3}after the blocks run before it on the same executor instance \(state kept between blocks\): on a fresh instance this block passes, and fails after the blocks run before it, every time \(after the last one of them too\), so a replay, which runs it alone, may not repeat the failure \(the rerun below runs the earlier blocks first\)/m);
       expect(text.stdout).toMatch(/^ {2}earlier {6}1 block this one fails after, oldest first \(run them in this order on one instance, then this block: the rerun below does, from \S+\.earlier\.json\)\n {15}\S+-before-1\.block\.json \(threads \d(, --pre-state shared)?\)$/m);

@@ -49,7 +49,9 @@ const TOP_FIELDS = ['format', 'gasLimit', 'hashCost', 'entities', 'preState', 'p
  */
 function checkTop(json: unknown, fail: (where: string, problem: string) => Error): asserts json is Obj {
   if (!isObj(json)) throw fail('top level', `expected an object, got ${describeValue(json)}`);
-  if (json.format !== BLOCK_FORMAT) throw fail('field format', `expected "${BLOCK_FORMAT}", got ${describeValue(json.format)}`);
+  // verify writes an earlier-blocks file beside the failing block's: the likeliest mix-up.
+  const earlier = json.format === 'concord-earlier/1' ? ': that is an earlier-blocks file; give it to concord run --after, beside the failing block\'s file' : '';
+  if (json.format !== BLOCK_FORMAT) throw fail('field format', `expected "${BLOCK_FORMAT}", got ${describeValue(json.format)}${earlier}`);
   for (const k of Object.keys(json)) if (!TOP_FIELDS.includes(k)) throw fail(`field ${k}`, `unknown field (known: ${TOP_FIELDS.join(', ')})`);
 }
 

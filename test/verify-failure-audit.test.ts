@@ -184,6 +184,9 @@ describe('concord run --after', () => {
       const r = concord(['run', blockFile, '--after', file, '--executor', keepsState, '--warmup', '0']);
       expect([r.status, r.stdout, r.stderr]).toEqual([2, '', expect.stringContaining(`concord run: --after ${file}: ${message}`)]);
     }
+    // And the other way round: the earlier-blocks file given as the block.
+    const file = earlier('as-block.earlier.json', { format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1 }] });
+    expect(concord(['run', file]).stderr).toContain('field format: expected "concord-block/1", got "concord-earlier/1": that is an earlier-blocks file; give it to concord run --after, beside the failing block\'s file');
   });
 });
 

@@ -74,7 +74,6 @@ function real(path: string): string | undefined {
   }
 }
 
-
 /** `s` as one shell word: quoted when it holds anything but plain path characters (a space, say). */
 export function shellWord(s: string): string {
   return /^[\w./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;

@@ -382,5 +382,9 @@ export function buildBlock(spec: BlockSpec): Block {
     });
   }
   for (const e of spec.pre) preState.set(entity(e.entity) * STRIDE + e.field, e.value);
-  return { programs, txs, preState, gasLimit: spec.gasLimit ?? DEFAULT_BLOCK_GAS_LIMIT };
+  // In key order, as a block file holds it (spec/block-file.ts writeBlock): an engine whose table
+  // or partition follows the order it is handed the keys in sees the same block in a failure's
+  // rerun from its file as it did in verify.
+  const ordered = new Map([...preState].sort(([a], [b]) => a - b));
+  return { programs, txs, preState: ordered, gasLimit: spec.gasLimit ?? DEFAULT_BLOCK_GAS_LIMIT };
 }

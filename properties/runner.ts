@@ -378,6 +378,7 @@ function probeBlock(): Block {
 export function isProbeBlock(block: Block | null | undefined): boolean {
   return block !== null && block !== undefined && probes.has(block);
 }
+
 /** How messages name an execute() of alive()'s block. */
 export const PROBE_CALL = 'the one-transaction no-op block run after a call that threw, to tell whether the instance still runs (threads 1)';
 /** How long the call limits (cli/verify.ts, call-timeout.ts) wait for alive()'s block before the instance counts as broken: half the call limit, at most a second. */

@@ -100,6 +100,10 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // not judged (--check) or counted (the receipts below, the figures) against the changed block.
   const given = snapshotBlock(block);
   const expected = o.check ? executeReference(block) : undefined;
+  // An earlier entry is often this very block object (the determinism check's calls before the
+  // failing one), or another entry's: each block's reference is run once.
+  const references = new Map<Block, BlockResult>(expected ? [[block, expected]] : []);
+  const referenceOf = (b: Block): BlockResult => references.get(b) ?? references.set(b, executeReference(b)).get(b)!;
   // How each earlier block went (with --check): one that differs from the reference, or throws, is
   // a failure found before the one this run is for. verify ran on after such a block, and so does
   // run: a throw ends no earlier block's turn. Their references and inputs are taken before the
@@ -129,7 +133,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
         const what = `earlier block ${i + 1} of ${earlier.length} (${e.label})`;
         doing = `: execute() never settled on ${what}`;
         await takeTurn();
-        const reference = o.check ? executeReference(e.block) : undefined;
+        const reference = o.check ? referenceOf(e.block) : undefined;
         const input = snapshotBlock(e.block);
         let r: BlockResult | undefined;
         try {

@@ -8,8 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { describeValue } from '../spec/messages.js';
-import { BLOCK_FORMAT } from '../spec/block-file.js';
-import { parseStrictJson } from '../spec/strict-json.js';
+import { checkTopLevel, parseStrictJson } from '../spec/strict-json.js';
 import { PRE_STATE_KINDS, type PreStateKind } from '../spec/shared-state.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 
@@ -44,14 +43,7 @@ export function parseEarlierFile(text: string, file: string, fail: (where: strin
     : `field ${path.map((p, n) => (typeof p === 'number' ? `[${p}]` : n === 0 ? p : `.${p}`)).join('')}`);
   const json = parseStrictJson(text, {
     kind: 'an earlier-blocks file', syntaxWhere: 'JSON', place, fail,
-    top: (j) => {
-      if (typeof j !== 'object' || j === null || Array.isArray(j)) throw fail('top level', `expected an object, got ${describeValue(j)}`);
-      const o = j as Record<string, unknown>;
-      // A block file is the likeliest mistake: the failure's own block file sits beside this one.
-      const block = o.format === BLOCK_FORMAT ? ': that is a block file; an earlier-blocks file is the NAME.earlier.json verify writes beside a failure\'s block' : '';
-      if (o.format !== EARLIER_FORMAT) throw fail('field format', `expected "${EARLIER_FORMAT}", got ${describeValue(o.format)}${block}`);
-      for (const k of Object.keys(o)) if (!TOP_FIELDS.includes(k)) throw fail(`field ${k}`, `unknown field (known: ${TOP_FIELDS.join(', ')})`);
-    },
+    top: (j) => checkTopLevel(j, EARLIER_FORMAT, TOP_FIELDS, fail),
   }) as { blocks?: unknown };
   const { blocks } = json;
   if (!Array.isArray(blocks)) throw fail('field blocks', `expected an array of blocks, got ${describeValue(blocks)}`);

@@ -14,7 +14,7 @@ import { CONTRACTS, FIELD, FIELDS, MAX_ENTITY, STRIDE, contractProgram, type Fie
 import { MAX_VALUE, isKey, isValue } from './values.js';
 import { plural } from './plural.js';
 import { describeValue, InputFileError } from './messages.js';
-import { parseStrictJson } from './strict-json.js';
+import { checkTopLevel, parseStrictJson } from './strict-json.js';
 
 export const BLOCK_FORMAT = 'concord-block/1';
 /**
@@ -42,17 +42,9 @@ export function parseBlock(text: string, file = 'block'): Block {
 
 const TOP_FIELDS = ['format', 'gasLimit', 'hashCost', 'entities', 'preState', 'programs', 'transactions'];
 
-/**
- * A block file's top level: an object, of format BLOCK_FORMAT, with no field a block file does not
- * have. The format first: a file of another kind ("concord-results/1") is told as that, not by
- * the first of its fields a block file does not know.
- */
+/** A block file's top level: an object, of format BLOCK_FORMAT, with no field a block file does not have (checkTopLevel). */
 function checkTop(json: unknown, fail: (where: string, problem: string) => Error): asserts json is Obj {
-  if (!isObj(json)) throw fail('top level', `expected an object, got ${describeValue(json)}`);
-  // verify writes an earlier-blocks file beside the failing block's: the likeliest mix-up.
-  const earlier = json.format === 'concord-earlier/1' ? ': that is an earlier-blocks file; give it to concord run --after, beside the failing block\'s file' : '';
-  if (json.format !== BLOCK_FORMAT) throw fail('field format', `expected "${BLOCK_FORMAT}", got ${describeValue(json.format)}${earlier}`);
-  for (const k of Object.keys(json)) if (!TOP_FIELDS.includes(k)) throw fail(`field ${k}`, `unknown field (known: ${TOP_FIELDS.join(', ')})`);
+  checkTopLevel(json, BLOCK_FORMAT, TOP_FIELDS, fail);
 }
 
 /**

@@ -26,6 +26,25 @@ export interface StrictReader {
   readonly top?: (json: unknown) => void;
 }
 
+/** What a file of one format given where another is expected is told to do instead: the likeliest mix-ups of verify's output. */
+const GIVE_INSTEAD: Readonly<Record<string, string>> = {
+  'concord-block/1': 'that is a block file; an earlier-blocks file is the NAME.earlier.json verify writes beside a failure\'s block',
+  'concord-earlier/1': 'that is an earlier-blocks file; give it to concord run --after, beside the failing block\'s file',
+};
+
+/**
+ * A user file's top level, as each kind's `top` checks it: an object, of `format`, with no field
+ * outside `fields`. The format first: a file of another kind ("concord-results/1") is told as that,
+ * not by the first of its fields this kind does not know.
+ */
+export function checkTopLevel(json: unknown, format: string, fields: readonly string[], fail: (where: string, problem: string) => Error): asserts json is Record<string, unknown> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw fail('top level', `expected an object, got ${describeValue(json)}`);
+  const o = json as Record<string, unknown>;
+  const instead = typeof o.format === 'string' && o.format !== format ? GIVE_INSTEAD[o.format] : undefined;
+  if (o.format !== format) throw fail('field format', `expected "${format}", got ${describeValue(o.format)}${instead ? `: ${instead}` : ''}`);
+  for (const k of Object.keys(o)) if (!fields.includes(k)) throw fail(`field ${k}`, `unknown field (known: ${fields.join(', ')})`);
+}
+
 /** Reads a user's JSON file strictly (see the head of this file); returns its value. */
 export function parseStrictJson(text: string, reader: StrictReader): unknown {
   const { body, json } = parseJsonText(text, (problem) => reader.fail(reader.syntaxWhere, problem));

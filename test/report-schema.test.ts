@@ -27,6 +27,20 @@ function rejection(mutate: (doc: Record<string, unknown>) => void): ResultsFileE
   throw new Error('accepted a malformed document');
 }
 
+/**
+ * `concord report BAD` and `concord compare BASE BAD` (in `dir`): each an input error, exit 2, with
+ * one line on stderr naming the file and `why`, and no report folder written.
+ */
+async function refusedByReportAndCompare(dir: string, base: string, bad: string, why: string): Promise<void> {
+  let stderr = '';
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
+  expect(await guard('report', () => reportCommand({ files: [bad], out: join(dir, 'out') }))).toBe(2);
+  expect(await guard('compare', () => compareCommand({ base, next: bad }))).toBe(2);
+  vi.restoreAllMocks();
+  expect(stderr.trim().split('\n')).toEqual([expect.stringContaining(`concord report: ${bad}: ${why}`), expect.stringContaining(`concord compare: ${bad}: ${why}`)]);
+  expect(existsSync(join(dir, 'out'))).toBe(false);
+}
+
 describe('results schema', () => {
   it('round-trips a valid document', () => {
     const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8, simulated: true });
@@ -117,14 +131,7 @@ describe('results schema', () => {
     const [good, bad] = [join(dir, 'good.json'), join(dir, 'bad.json')];
     writeFileSync(good, JSON.stringify(doc));
     writeFileSync(bad, JSON.stringify({ ...doc, machine: { ...doc.machine, label: 'box\nA' } }));
-    let stderr = '';
-    vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-    expect(await guard('report', () => reportCommand({ files: [bad], out: join(dir, 'out') }))).toBe(2);
-    expect(await guard('compare', () => compareCommand({ base: good, next: bad }))).toBe(2);
-    vi.restoreAllMocks();
-    const why = 'machine.label: character 4 is U+000A, a control character or line break';
-    expect(stderr.trim().split('\n')).toEqual([expect.stringContaining(`concord report: ${bad}: ${why}`), expect.stringContaining(`concord compare: ${bad}: ${why}`)]);
-    expect(existsSync(join(dir, 'out'))).toBe(false);
+    await refusedByReportAndCompare(dir, good, bad, 'machine.label: character 4 is U+000A, a control character or line break');
   });
 
   it('accepts the published results file', () => {
@@ -262,14 +269,7 @@ describe('a results file that contradicts itself', () => {
     const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
     doc.runs[1]!.fallbackShare = 0.5;
     writeFileSync(file, JSON.stringify(doc));
-    let stderr = '';
-    vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-    expect(await guard('report', () => reportCommand({ files: [file], out: join(dir, 'out') }))).toBe(2);
-    expect(await guard('compare', () => compareCommand({ base: file, next: file }))).toBe(2);
-    vi.restoreAllMocks();
-    const why = 'runs[1].fallback: gives no reason (\'\'), but fallbackShare says 0.5 of the run\'s blocks went to the sequential executor';
-    expect(stderr.trim().split('\n')).toEqual([expect.stringContaining(`concord report: ${file}: ${why}`), expect.stringContaining(`concord compare: ${file}: ${why}`)]);
-    expect(existsSync(join(dir, 'out'))).toBe(false);
+    await refusedByReportAndCompare(dir, file, file, 'runs[1].fallback: gives no reason (\'\'), but fallbackShare says 0.5 of the run\'s blocks went to the sequential executor');
   });
 });
 

@@ -87,6 +87,12 @@ export interface SweepOptions {
    * block's rerun (the watch knows only `what`).
    */
   readonly onExecute?: (what: string, executor: string, workload: SweepWorkload, threads: number, call: number) => void;
+  /**
+   * Handed the result as the sweep starts filling it: a workload, thread count and run enter it
+   * only whole (every round of every side at that thread count), so a command that must stop
+   * part-way (a call that never settles) can still write what was measured before.
+   */
+  readonly onStart?: (result: Readonly<SweepResult>) => void;
 }
 
 /** Makes a call into an executor; `what` names it ("the executor X: execute() on W at 2 threads"). */
@@ -282,6 +288,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     noise: { loadBefore, loadAfter: loadBefore, foreignCores: null, stealFraction: null, busyThresholdCores: BUSY_FOREIGN_CORES, busyRounds: 0, rounds: 0 },
     workloads: [], startup: [], runs: [], failures: [],
   };
+  o.onStart?.(result);
   // A count above the cores is judged against the ideal at the cores (reports/summary.ts): have it.
   const allThreads = [...new Set([...o.threads, ...o.threads.map((t) => Math.min(t, o.cores)), ...o.idealThreads])].sort((a, b) => a - b);
   const references = new Map<string, BlockResult>();

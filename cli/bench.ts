@@ -15,7 +15,7 @@ import { CEILING_DRIFT_WORDS, ceilingRatio, movedCeilings, probeText, recordedCe
 import { machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
 import { allSharedPreState, CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
-import { runLabels, sweep, type BlockSource, type RunResult, type SweepOptions, type SweepWorkload } from '../bench/sweep.js';
+import { runLabels, sweep, type BlockSource, type RunResult, type SweepOptions, type SweepResult, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { MIN_ROUNDS } from '../reports/compare.js';
 import { resultsMarkdown } from '../reports/render.js';
@@ -174,8 +174,18 @@ async function loadOnce(name: string, settings: ReturnType<typeof partitionSetti
  * --out, whose check makes folders, last of all. `moduleOf` hears the module path behind each
  * module's run label (the name it declares, bench/sweep.ts runLabels), the baseline's too.
  */
+/**
+ * Where runBench leaves, once its sweep has started, how to make the results file of what was
+ * measured so far: for a command that must stop part-way (a call that never settles), `stopped`
+ * saying why. Null before the sweep starts, where nothing was measured.
+ */
+export interface PartialResults {
+  at: ((stopped: string) => ResultsFile) | null;
+}
+
 export async function runBench(
   o: BenchOptions, progress: Progress, watch: CallWatch, moduleOf = new Map<string, string>(), onExecute?: SweepOptions['onExecute'],
+  partial: PartialResults = { at: null },
 ): Promise<ResultsFile> {
   if (o.out === '') throw new UsageError('--out: empty file name; give a file');
   const machine = o.label === undefined ? machineFacts() : { ...machineFacts(), label: labelOption(o.label) };
@@ -251,12 +261,35 @@ export async function runBench(
   // too, so what is left alive after it is told of them all together.
   const alive = resourceCounts();
   progress.start(threads.length * suite.length * settings.rounds, 'bench');
+  const commit = concordCommit();
+  const results = (sweepResult: SweepResult, end: Pick<ResultsFile, 'cores' | 'ceilings' | 'simulated' | 'simulatedGaps' | 'stopped'>): ResultsFile => ({
+    format: RESULTS_FORMAT,
+    createdAt: new Date().toISOString(),
+    concordVersion: concordVersion(), ...(commit ? { concordCommit: commit } : {}),
+    command: process.argv.slice(2),
+    settings,
+    machine,
+    ...sweepResult,
+    ...end,
+  });
+  const onStart = (live: Readonly<SweepResult>) => {
+    // Neither the probes after a sweep nor a prediction: an executor that hangs may still be
+    // running its threads, and the runs a prediction is calibrated from may be missing.
+    partial.at = (stopped) => results(structuredClone(live), {
+      cores: { start: coresAtStart, end: { unavailable: 'the sweep stopped part-way (stopped)' } },
+      ...(ceilingsAtStart.length > 0 ? { ceilings: ceilingsAtStart } : {}),
+      simulated: [],
+      simulatedGaps: ['the sweep stopped part-way (stopped): nothing is predicted from an incomplete sweep'],
+      stopped,
+    });
+  };
   const result = await sweep({
     workloads: suite, executors, baseline: baseline.name, baselineLabel: baseline.label, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
     baselineOnThisThread: baseline.onMainThread, threads, idealThreads: SIMULATED_THREADS,
     rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus, executorSettings: partition,
-    onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call, cleanUp: watch.cleanUp, ...(onExecute ? { onExecute } : {}),
+    onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call, cleanUp: watch.cleanUp, onStart, ...(onExecute ? { onExecute } : {}),
   });
+  partial.at = null;
   progress.stop();
   if (![baseline.name, ...executors].some(isModuleObject)) await warnLeftAlive('bench', `the sweep's executors (${[baseline.name, ...executors].join(', ')})`, alive);
   const cores = { start: coresAtStart, end: probeCoreSpeeds(probe) };
@@ -264,21 +297,7 @@ export async function runBench(
   const { points, gaps } = baseline.noPrediction === null
     ? predict(suite, result.runs, { threads, quick, partition, cores, ceilings, progress })
     : { points: [], gaps: [baseline.noPrediction] };
-  const commit = concordCommit();
-  const doc: ResultsFile = {
-    format: RESULTS_FORMAT,
-    createdAt: new Date().toISOString(),
-    concordVersion: concordVersion(), ...(commit ? { concordCommit: commit } : {}),
-    command: process.argv.slice(2),
-    settings,
-    machine,
-    cores,
-    ...(ceilings.length > 0 ? { ceilings } : {}),
-    ...result,
-    simulated: points,
-    simulatedGaps: gaps,
-  };
-  return doc;
+  return results(result, { cores, ...(ceilings.length > 0 ? { ceilings } : {}), simulated: points, simulatedGaps: gaps });
 }
 
 /** Samples of a machine ceiling: at 1,000-transaction blocks (3 ms here) fewer than about 10 swing by half. */
@@ -362,7 +381,7 @@ function predict(
 }
 
 export async function benchCommand(o: BenchOptions): Promise<number> {
-  const json = o.json ? {} : undefined;
+  const json: { partialResults?: string } | undefined = o.json ? {} : undefined;
   const timeout = timeoutOption(o.timeout);
   const moduleOf = new Map<string, string>();
   // The execute() in flight, for the rerun of its block should it hang (bench stops at a hang): kept
@@ -388,12 +407,34 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     const earlier = call > 1 ? ` (it was call ${call.toLocaleString('en-US')} of its instance${most}, which may have run other blocks or thread counts before it, which run does not)` : '';
     return `; rerun: ${command} --timeout ${timeout}${earlier}`;
   };
-  const watch = watchCalls('bench', timeout, json, hungRerun);
+  const partial: PartialResults = { at: null };
+  // A hang ends the command at once; what the sweep measured before it is not lost with it, but
+  // written where the whole results would have gone (printed without --out), saying where it stopped.
+  const stoppedAt = (what: string, failure: string): string => {
+    const rerun = hungRerun(what);
+    if (partial.at === null) return rerun;
+    try {
+      const doc = partial.at(failure + rerun);
+      const text = serializeResults(doc, o.out ?? 'results');
+      if (o.out !== undefined) {
+        writeWhole(o.out, text);
+        if (json) json.partialResults = o.out;
+        return `${rerun}; what was measured before it is in ${o.out} (its "stopped" says where the sweep stopped)`;
+      }
+      if (json === undefined) writeStdout(resultsMarkdown(merge([{ file: '(not written)', doc }])));
+      return rerun;
+    } catch (e) {
+      return `${rerun}; what was measured before it could not be written: ${errorText(e)}`;
+    }
+  };
+  const watch = watchCalls('bench', timeout, json, stoppedAt);
   const progress = createProgress({ json: o.json === true });
   // Without this, a user's execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
-  const doc = await unlessStuck(runBench(o, progress, watch, moduleOf, onExecute), () => new ExecutorFailure(
-    `${watch.pending() || 'a call into an executor'} never settled, and nothing was left running that could settle it`, json,
-  ));
+  const doc = await unlessStuck(runBench(o, progress, watch, moduleOf, onExecute, partial), () => {
+    const what = watch.pending() || 'a call into an executor';
+    const failure = `${what} never settled, and nothing was left running that could settle it`;
+    return new ExecutorFailure(failure + stoppedAt(what, failure), json);
+  });
   // A module's executor object is closed once the sweep is done with it; a failure there is one
   // of the run's, in the results like a close() that threw after a thread count.
   const last = doc.settings.threads.at(-1)!;

@@ -151,15 +151,16 @@ export interface CallWatch {
 /**
  * Watches the calls a command makes into executors, one at a time. A call still pending `seconds`
  * after it began (0: never) means the executor is hung, and a hung executor's worker threads or
- * timers would keep the process alive for ever, so the command stops at once: `onHang(what)`
- * may add to the message (where the block was written), the failure is printed as guard() prints
+ * timers would keep the process alive for ever, so the command stops at once: `onHang(what,
+ * failure)` may add to the message `failure` (where the block was written, or what was measured
+ * before), and may write what is left to write before the exit; the failure is printed as guard() prints
  * one, and the process exits with EXIT.FAILED. One unref'd timer serves every call, checked four
  * times per limit (at least once a second), so a call costs a few stores, not a timer of its own,
  * and the timer never keeps the process alive. An executor that holds the main thread keeps that
  * timer from firing; the watchdog thread (cli/watchdog.ts), started with the first call, then
  * interrupts it, and the hang is reported the same way.
  */
-export function watchCalls(command: string, seconds: number, json?: object, onHang: (what: string) => string = () => ''): CallWatch {
+export function watchCalls(command: string, seconds: number, json?: object, onHang: (what: string, failure: string) => string = () => ''): CallWatch {
   let pending = '';
   let since = 0;
   let seq = 0;
@@ -171,7 +172,8 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
   const watchdog = () => (dog ??= startWatchdog(command, tickMs, json));
   const giveUp = (why: string) => {
     stopAllProgress();
-    printFailure(command, `${pending} did not settle within ${seconds} s${why}${onHang(pending)}`, json);
+    const failure = `${pending} did not settle within ${seconds} s${why}`;
+    printFailure(command, failure + onHang(pending, failure), json);
     dog?.quiet();
     exitOnPurpose(EXIT.FAILED);
   };

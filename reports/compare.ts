@@ -18,9 +18,9 @@
 // that day. A baseline row that moved significantly (faster or slower, and by more than the
 // threshold when one is given) is named with its delta in a warning, since the other rows' deltas
 // include that move. A side whose run did not match the reference is marked, and every run of the
-// new file that did not, or executor that failed there, is listed in `broken`: a time of wrong
-// results is no speed-up, so such a file never passes; nor does such a row enter the geomean or
-// count as a regression, on whichever side it was wrong.
+// new file that did not, every executor that failed there, and its sweep's stop part-way (a hang)
+// are listed in `broken`: a time of wrong results is no speed-up, so such a file never passes; nor
+// does such a row enter the geomean or count as a regression, on whichever side it was wrong.
 
 import { plural } from '../spec/plural.js';
 import { geomean, mannWhitney, median, medianInterval, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES, roundsInterval, smallestP } from './stats.js';
@@ -193,6 +193,8 @@ function runName(labels: ReadonlyMap<string, string>, r: RunRecord): string {
 function brokenRuns(next: ResultsFile, labels: ReadonlyMap<string, string>): string[] {
   const started = (f: ResultsFile['failures'][number]) => next.startup.some((s) => s.executor === f.executor && s.threads === f.threads);
   return [
+    // Its hang is the news, and the runs it kept from being measured cannot regress.
+    ...(next.stopped === undefined ? [] : [`the sweep stopped part-way: ${next.stopped}`]),
     ...next.runs.filter((r) => !r.correct).map((r) => `${runName(labels, r)}: did not match the reference result`),
     ...next.failures.map((f) => (f.workload !== null
       ? `${labels.get(f.workload)} · ${f.executor} @${f.threads}: failed: ${f.message}`
@@ -302,6 +304,7 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   if (wrongInBase.length > 0) {
     warnings.push(`in base, these runs did not match the reference, so new's rows are not compared with them (no delta counts, no regression can be found): ${listed(wrongInBase.map((r) => r.name))}`);
   }
+  if (base.stopped !== undefined) warnings.push(`base's sweep stopped part-way (${base.stopped}): what it never measured is compared with nothing`);
   if (unmatched.length > 0) warnings.push(`only in base: ${listed(unmatched)}`);
   if (nextRuns.size > 0) warnings.push(`only in new: ${listed([...nextRuns.values()].map((r) => runName(labels, r)))}`);
   // Each block's rows together: workloads in file order, the baseline first, then executors and thread counts.

@@ -429,9 +429,24 @@ function aaText(m: Merged, list: readonly Verdict[]): string | null {
   return `A/A: where both ${BLOCK_STM} and ${MODULAR} sent every block to the sequential executor, the same code ran twice, and their speedups differ by ${Math.round((most - 1) * 100)}% at most (${listed.join('; ')}): a gap of that size between the executors elsewhere is within this machine's noise.`;
 }
 
+/** A sweep that stopped part-way (bench at a hang): why, and which workloads and thread counts it never measured. */
+function stoppedWarning(s: Source, labels: ReadonlyMap<string, string>): string | null {
+  const { stopped, settings, workloads, runs } = s.doc;
+  if (stopped === undefined) return null;
+  const measured = new Set(runs.filter((r) => r.role === 'baseline').map((r) => `${r.workload}@${r.threads}`));
+  const missing = settings.threads.flatMap((t) => {
+    const left = workloads.filter((w) => !measured.has(`${w.id}@${t}`));
+    if (left.length === 0) return [];
+    return [left.length === workloads.length ? `every workload at ${threadsText(t)}` : `${left.map((w) => labels.get(w.id) ?? w.id).join(', ')} at ${threadsText(t)}`];
+  });
+  return `⚠ ${s.name}: the sweep stopped part-way, so it holds only what was measured before: ${stopped}. Not measured: ${missing.join('; ') || 'none'}.`;
+}
+
 function warnings(m: Merged): string[] {
   const out: string[] = [];
   for (const s of m.sources) {
+    const stopped = stoppedWarning(s, m.labels);
+    if (stopped) out.push(stopped);
     const cores = coreWarning(s, m.rows);
     if (cores) out.push(cores);
     const slowdown = slowdownWarning(s);

@@ -413,7 +413,7 @@ export default () => ({ name: 'late', async execute(b) {
       failsWith(['verify', '--executor', badClose, '--runs', '50', '--out', join(dir, 'bad-close')], /^concord verify: the executor \S+bad-close\.mjs threw while closing: Error: still busy(?: \(at [^\n]+\))?$/);
       failsWith(['bench', '--executor', noEngine, ...tiny], /^concord bench: the executor \S+no-engine\.mjs threw while loading: Error: no engine(?: \(at [^\n]+\))?$/);
       // bench says what it is about to do before it starts (not under --json), so the error is its last line.
-      const stalled = /^concord bench: the executor \S+hangs\.mjs: execute\(\) on p2p-a10-t10-s1-h3 at 1 thread never settled, and nothing was left running that could settle it$/;
+      const stalled = /^concord bench: the executor \S+hangs\.mjs: execute\(\) on p2p-a10-t10-s1-h3 at 1 thread never settled, and nothing was left running that could settle it; rerun: npx concord run --workload p2p --accounts 10 --txs 10 --seed 1 --hash-cost 3 --executor \S+hangs\.mjs --threads 1 --warmup 0 --check --timeout 300$/;
       const text = concord('bench', '--executor', hangs, ...tiny);
       expect(text.status).toBe(1);
       expect(text.stderr.trim().split('\n').at(-1)).toMatch(stalled);
@@ -491,8 +491,8 @@ export default { name: 'hangs-at-4', execute(b, o) { if (o?.threads === 4 && b.t
         + 'rerun: npx concord run --workload p2p --accounts 10 --txs 10 --seed 1 --hash-cost 3 --executor \\S+spins\\.mjs --threads 1 --warmup 0 --check --timeout 0\\.4$')) });
     });
 
-    // bench stops at a hang and writes no results: the rerun it prints must make the same call again,
-    // here the instance's 20th on one block, which the first 19 calls lead to.
+    // bench stops at a hang: the rerun it prints must make the same call again, here the
+    // instance's 20th on one block, which the first 19 calls lead to.
     it('bench prints the rerun of a hung call, with as many calls as its instance had made', () => {
       const twentieth = module('twentieth', `import { executeReference } from '${reference}';
 export default () => { let n = 0; return { name: 'twentieth', async execute(b) { if (++n === 20) { setInterval(() => {}, 1000); return new Promise(() => {}); } return executeReference(b); }, async close() {} }; };\n`);
@@ -502,6 +502,30 @@ export default () => { let n = 0; return { name: 'twentieth', async execute(b) {
       expect(rerun, bench.stderr).not.toBeNull();
       const again = concord(...rerun![1]!.split(' '));
       expect([again.status, again.stderr]).toEqual([1, expect.stringMatching(/execute\(\) on \S+transfer\.json did not settle within 1 s\n$/)]);
+    });
+
+    // A sweep of several engines used to lose every figure it had measured to one engine's hang.
+    it('bench writes what it measured before a hang, which report and compare read as a sweep that stopped part-way', () => {
+      const at2 = module('hangs-at-2', `import { executeReference } from '${reference}';
+export default { name: 'hangs-at-2', execute(b, o) { if (o?.threads === 2) { setInterval(() => {}, 1000); return new Promise(() => {}); } return Promise.resolve(executeReference(b)); }, async close() {} };\n`);
+      const out = join(dir, 'hangs-at-2.json');
+      const bench = concord('bench', '--executor', at2, '--block', example, '--threads', '1,2', '--quick', '--rounds', '2', '--timeout', '1', '--out', out, '--json');
+      expect(bench.status).toBe(1);
+      const said = JSON.parse(bench.stdout) as { error: string; partialResults: string };
+      expect(said).toMatchObject({ partialResults: out, error: expect.stringMatching(/at 2 threads did not settle within 1 s; rerun: .* --threads 2 .*; what was measured before it is in \S+hangs-at-2\.json \(its "stopped" says where the sweep stopped\)$/) });
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as { stopped: string; runs: { executor: string; threads: number; role: string }[]; simulated: unknown[] };
+      expect(doc.stopped).toMatch(/^the executor \S+hangs-at-2\.mjs: execute\(\) on \S+ at 2 threads did not settle within 1 s; rerun: /);
+      expect(doc.runs.map((r) => [r.role, r.executor, r.threads])).toEqual([['baseline', 'sequential', 1], ['executor', 'hangs-at-2', 1]]);
+      expect(doc.simulated).toEqual([]);
+      const report = concord('report', out, '--out', join(dir, 'hangs-at-2-report'));
+      expect(report.status, report.stderr).toBe(0);
+      const md = readFileSync(join(dir, 'hangs-at-2-report', 'report.md'), 'utf8');
+      expect(md).toContain('the sweep stopped part-way, at a call into an executor that never settled');
+      expect(md).toMatch(/the sweep stopped part-way, so it holds only what was measured before: the executor .* Not measured: every workload at 2 threads\./);
+      // A new side that hung is no passing comparison, whatever its measured rows say.
+      const compared = concord('compare', out, out);
+      expect(compared.status).toBe(1);
+      expect(compared.stdout).toMatch(/^broken: \S+hangs-at-2\.json: the sweep stopped part-way: the executor /m);
     });
 
     it('run and verify fail a call that held the main thread past --timeout and then returned, at once, whenever it returned', () => {

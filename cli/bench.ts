@@ -7,6 +7,8 @@
 // reference, because then its timings are not valid speedups.
 
 import { checkExecutorName, createExecutor, EXECUTORS, isModuleObject, isModulePath } from '../impl/registry.js';
+import { execCommand, isExecCommand } from '../impl/exec-executor.js';
+import { statSync } from 'node:fs';
 import { preStateFlag, rerunCommand, rerunGeneratedCommand } from '../properties/report.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
@@ -213,6 +215,13 @@ export async function runBench(
     throw new UsageError(`${given}: the ${oneThread.join(', ')} ${runs} on one thread; bench ${it} with --threads 1${apart}`);
   }
   const partition = partitionSettings(o, executors);
+  // Before any engine starts: a refusal after minutes of loading is no refusal.
+  if (o.out !== undefined) {
+    const engines = [...executors.map((name) => ({ flag: '--executor', name })), { flag: '--baseline', name: option.name }]
+      .flatMap(({ flag, name }) => engineFiles(name).map((path) => ({ flag, path, ...(path === name ? {} : { within: name }) })));
+    refuseOverwrite(o.out, '--out', [...(o.block === undefined ? [] : [{ flag: '--block', path: o.block }]), ...engines]);
+    checkOutFile(o.out, '--out');
+  }
   // A module that does not load, or exports no executor, is a usage error now, not a failure
   // reported after minutes of sweeping (verify loads its modules up front the same way).
   const declared = new Map<string, string>();
@@ -227,11 +236,6 @@ export async function runBench(
   for (const [i, label] of labels(executors).entries()) if (declared.has(executors[i]!)) moduleOf.set(label, executors[i]!);
   const baseline = EXECUTORS.has(option.name) ? option : withLabel(option, labels([option.name, ...executors])[0]!);
   if (baseline.label !== baseline.name) moduleOf.set(baseline.label, baseline.name);
-  if (o.out !== undefined) {
-    const modules = [...executors.map((path) => ({ flag: '--executor', path })), { flag: '--baseline', path: option.name }].filter((m) => isModulePath(m.path));
-    refuseOverwrite(o.out, '--out', [...(o.block === undefined ? [] : [{ flag: '--block', path: o.block }]), ...modules]);
-    checkOutFile(o.out, '--out');
-  }
   // Every warning of bench's is in its results too (settings, machine, cores, ceilings,
   // simulatedGaps): under --json, whose reader has them there, it is quiet.
   if (executors.length === 0) progress.warn(`bench: no parallel executor in the registry yet: measuring the baseline ${baseline.label} alone`);
@@ -298,6 +302,17 @@ export async function runBench(
     ? predict(suite, result.runs, { threads, quick, partition, cores, ceilings, progress })
     : { points: [], gaps: [baseline.noPrediction] };
   return results(result, { cores, ...(ceilings.length > 0 ? { ceilings } : {}), simulated: points, simulatedGaps: gaps });
+}
+
+/**
+ * The files an executor name stands for, which bench --out must not overwrite: a module's path; an
+ * exec: engine's command words that name a file here (`exec:node ./engine.js`'s script, quotes
+ * around a word dropped), as no shell parsing is needed to know a file that is there.
+ */
+function engineFiles(name: string): string[] {
+  if (isModulePath(name)) return [name];
+  if (!isExecCommand(name)) return [];
+  return execCommand(name).split(/\s+/).map((word) => word.replace(/^(['"])(.*)\1$/, '$2')).filter((word) => statSync(word, { throwIfNoEntry: false })?.isFile() === true);
 }
 
 /** Samples of a machine ceiling: at 1,000-transaction blocks (3 ms here) fewer than about 10 swing by half. */

@@ -62,14 +62,16 @@ export const checkOutFile = (path: string, flag: string): void => checkOut(path,
 /**
  * Refuses an output file that is one of the command's inputs (`bench --block b.json --out b.json`
  * wrote its results over the block): the same file by its device and inode where both exist, so a
- * link or another spelling of the path is caught too, and by its resolved path where not.
+ * link or another spelling of the path is caught too, and by its resolved path where not. `within`:
+ * what the user gave that names the file (an exec: engine's command line), where not the path itself.
  */
-export function refuseOverwrite(out: string, flag: string, inputs: readonly { readonly flag: string; readonly path: string }[]): void {
+export function refuseOverwrite(out: string, flag: string, inputs: readonly { readonly flag: string; readonly path: string; readonly within?: string }[]): void {
   const target = statSync(out, { throwIfNoEntry: false });
   for (const input of inputs) {
     const given = statSync(input.path, { throwIfNoEntry: false });
     const same = target && given ? target.dev === given.dev && target.ino === given.ino : resolve(out) === resolve(input.path);
-    if (same) throw new UsageError(`${flag} ${out}: is the file of ${input.flag} ${input.path}, which the command would overwrite: give another file`);
+    const what = input.within === undefined ? `the file of ${input.flag} ${input.path}` : `${input.path}, a file of ${input.flag} ${input.within}`;
+    if (same) throw new UsageError(`${flag} ${out}: is ${what}, which the command would overwrite: give another file`);
   }
 }
 export const checkOutDir = (path: string, flag: string): void => checkOut(path, flag, 'folder');

@@ -180,6 +180,12 @@ describe('concord option checks', () => {
     refused(['bench', '--block', `${dir}/./input.block.json`, '--executor', 'block-stm', '--out', block], /is the file of --block/);
     refused(['bench', '--quick', '--workload', 'p2p', '--executor', module, '--out', module], /is the file of --executor .*mine\.mjs/);
     refused(['bench', '--quick', '--workload', 'p2p', '--executor', 'block-stm', '--baseline', module, '--out', module], /is the file of --baseline .*mine\.mjs/);
+    // An exec: engine's script, refused before the engine starts (this one would fail to).
+    const script = join(dir, 'engine.sh');
+    writeFileSync(script, '#!/bin/sh\nexit 3\n');
+    refused(['bench', '--quick', '--workload', 'p2p', '--executor', `exec:sh '${script}' --fast`, '--out', script],
+      new RegExp(`^concord bench: --out ${script}: is ${script}, a file of --executor exec:sh '${script}' --fast, which the command would overwrite: give another file\n$`));
+    expect(readFileSync(script, 'utf8')).toBe('#!/bin/sh\nexit 3\n');
     expect(readFileSync(block, 'utf8')).toBe(before);
   });
 

@@ -168,6 +168,22 @@ describe('concord run --after', () => {
     expect([warm.status, warm.stderr]).toEqual([2, expect.stringMatching(/^concord run: --warmup 100: with --after, warm-up runs would run the block again on the instance the earlier blocks left/)]);
   });
 
+  // It was read loosely: a byte that is no UTF-8 became U+FFFD inside a block's name, and the file was refused as missing.
+  it('refuses a file that is not UTF-8, as a block file is, naming the file and the byte, with exit 2', () => {
+    const name = Buffer.from('{"format": "concord-earlier/1", "blocks": [{"file": "after-one\xe9.block.json", "threads": 1}]}', 'latin1');
+    const utf16 = Buffer.from(`\ufeff${JSON.stringify({ format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1 }] })}`, 'utf16le');
+    const cases: [Buffer, string][] = [
+      [name, 'encoding: line 1, column 63: byte E9 is not UTF-8 (a file saved in another encoding?); save it as UTF-8'],
+      [utf16, 'encoding: the file is UTF-16 (it starts with the byte-order mark FF FE); save it as UTF-8'],
+    ];
+    for (const [i, [bytes, message]] of cases.entries()) {
+      const file = join(dir, `encoding-${i}.earlier.json`);
+      writeFileSync(file, bytes);
+      const r = concord(['run', blockFile, '--after', file, '--executor', keepsState, '--warmup', '0']);
+      expect([r.status, r.stdout, r.stderr]).toEqual([2, '', `concord run: --after ${file}: ${message}\n`]);
+    }
+  });
+
   it('refuses a file that is not an earlier-blocks file, naming the field, with exit 2 and nothing run', () => {
     const cases: [unknown, string][] = [
       [{ format: 'concord-block/1', transactions: [] }, 'field format: expected "concord-earlier/1", got "concord-block/1": that is a block file'],

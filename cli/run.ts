@@ -12,6 +12,7 @@ import type { Block, BlockResult, Receipt } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { explain, formatExplanation, malformation, sameResult } from '../properties/explain.js';
 import { parseEarlierFile } from '../properties/earlier-file.js';
+import { earlierFailedText } from '../properties/report.js';
 import { oneLine, utf8Text } from '../spec/messages.js';
 import { snapshotBlock, undoChange } from '../properties/block-change.js';
 import { FAULT_NAMES } from '../spec/values.js';
@@ -296,9 +297,7 @@ function earlierLine(file: string, count: number, checked: readonly number[] | u
   const differing = checked ?? [];
   if (!checked && !threw.length) return `after          ${ran}`;
   if (!differing.length && !threw.length) return `after          ${ran} (${count === 1 ? 'the same' : 'each the same'} as the reference)`;
-  const blocks = (n: readonly number[]) => `${n.length === 1 ? 'block' : 'blocks'} ${n.join(', ')}`;
-  const said = [...(differing.length ? [`${blocks(differing)} DIFFERED from the reference`] : []), ...(threw.length ? [`${blocks(threw)} THREW`] : [])];
-  return `after          ${ran}: ${said.join(', and ')} already`;
+  return `after          ${ran}: ${earlierFailedText(differing, threw)} already`;
 }
 
 function receiptLine(i: number, x: Receipt): string {

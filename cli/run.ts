@@ -12,7 +12,8 @@ import type { Block, BlockResult, Receipt } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { explain, formatExplanation, malformation, sameResult } from '../properties/explain.js';
 import { parseEarlierFile } from '../properties/earlier-file.js';
-import { oneLine } from '../spec/messages.js';
+import { earlierFailedText } from '../properties/report.js';
+import { oneLine, utf8Text } from '../spec/messages.js';
 import { snapshotBlock, undoChange } from '../properties/block-change.js';
 import { FAULT_NAMES } from '../spec/values.js';
 import { plural } from '../spec/plural.js';
@@ -268,14 +269,16 @@ function blockKey(file: string, kind: PreStateKind): string {
  * is the same Block object, as it was in verify.
  */
 function earlierBlocks(file: string, shared: Map<string, Block>): { block: Block; label: string; threads: number }[] {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     throw new UsageError(`--after ${file}: cannot read: ${fsReason(e)}`);
   }
   const fail = (where: string, problem: string) => new UsageError(`--after ${file}: ${where}: ${oneLine(problem)}`);
-  return parseEarlierFile(text, file, fail).map((e, i) => {
+  // Checked as a block file's bytes are (block-source.ts): decoded loosely, a byte that is no UTF-8
+  // became U+FFFD inside a block's file name, and the file was refused as missing.
+  return parseEarlierFile(utf8Text(bytes, (problem) => fail('encoding', problem)), file, fail).map((e, i) => {
     try {
       const key = blockKey(e.blockFile, e.preState);
       const block = shared.get(key) ?? withPreState(fileBlock(e.blockFile).block, e.preState);
@@ -294,9 +297,7 @@ function earlierLine(file: string, count: number, checked: readonly number[] | u
   const differing = checked ?? [];
   if (!checked && !threw.length) return `after          ${ran}`;
   if (!differing.length && !threw.length) return `after          ${ran} (${count === 1 ? 'the same' : 'each the same'} as the reference)`;
-  const blocks = (n: readonly number[]) => `${n.length === 1 ? 'block' : 'blocks'} ${n.join(', ')}`;
-  const said = [...(differing.length ? [`${blocks(differing)} DIFFERED from the reference`] : []), ...(threw.length ? [`${blocks(threw)} THREW`] : [])];
-  return `after          ${ran}: ${said.join(', and ')} already`;
+  return `after          ${ran}: ${earlierFailedText(differing, threw)} already`;
 }
 
 function receiptLine(i: number, x: Receipt): string {

@@ -19,7 +19,7 @@ import { formatExplanation, type Explanation } from './explain.js';
 import { HELPER_PREFIX, PLANTED_PREFIX, type FailsOnly, type ReplayToken } from './replay.js';
 import { concordCommand, shellWord } from './printed-command.js';
 import { ATTEMPTS_PER_TX, MAX_ATTEMPTS, MOST_ATTEMPTS } from './minimize.js';
-import type { FailureReport } from './runner.js';
+import type { EarlierOutcome, FailureReport } from './runner.js';
 
 /** How simulated.ts words a worker's empty poll. */
 const IDLE = 'finds no task and waits';
@@ -134,7 +134,7 @@ function runCheckCommand(block: string, executor: string, threads: number | unde
 const FAILS_ONLY: Readonly<Record<FailsOnly, { readonly why: string; found(earlier: number): string }>> = {
   'after earlier blocks': {
     why: 'after the blocks run before it on the same executor instance (state kept between blocks)',
-    found: (earlier) => `on a fresh instance this block passes, and fails after the blocks run before it, every time (after the last ${earlier === 1 ? 'one' : earlier} of them too)`,
+    found: (earlier) => `on a fresh instance this block passes, and fails after the blocks run before it, every time (after just ${earlier === 1 ? 'one' : earlier} of them too, listed below)`,
   },
   sometimes: {
     why: 'sometimes (the executor\'s result changes from run to run of the same block)',
@@ -144,6 +144,33 @@ const FAILS_ONLY: Readonly<Record<FailsOnly, { readonly why: string; found(earli
 };
 /** At most this many earlier blocks are listed (the rest are counted); their files are all written. */
 const MAX_EARLIER = 8;
+
+/**
+ * The earlier blocks (counted from 1) whose own result differed from the reference's, and those
+ * that threw, as `concord run --after` and verify's report say it: "block 2 DIFFERED from the
+ * reference, and blocks 1, 3 THREW".
+ */
+export function earlierFailedText(differing: readonly number[], threw: readonly number[]): string {
+  const blocks = (n: readonly number[]) => `${n.length === 1 ? 'block' : 'blocks'} ${n.join(', ')}`;
+  return [...(differing.length ? [`${blocks(differing)} DIFFERED from the reference`] : []), ...(threw.length ? [`${blocks(threw)} THREW`] : [])].join(', and ');
+}
+
+/**
+ * How the earlier blocks went themselves, before the failing block on the fresh instance: one that
+ * differed or threw is wrong itself, where the others only leave state behind that the block fails on.
+ */
+function earlierRanLine(earlier: NonNullable<FailureReport['earlier']>): string {
+  const numbered = (outcome: EarlierOutcome) => earlier.flatMap((e, i) => (e.outcome === outcome ? [i + 1] : []));
+  const differing = numbered('differed');
+  const threw = numbered('threw');
+  const one = earlier.length === 1;
+  if (!differing.length && !threw.length) {
+    return `  earlier ran  on a fresh instance before this block, ${one ? 'the same' : 'each the same'} as the reference: `
+      + `the fault is in the state ${one ? 'it leaves' : 'they leave'}, not in ${one ? 'its own result' : 'their own results'}`;
+  }
+  const wrong = differing.length + threw.length === 1 ? 'wrong itself, not only in the state it leaves' : 'wrong themselves, not only in the state they leave';
+  return `  earlier ran  on a fresh instance before this block: ${earlierFailedText(differing, threw)} already (counted from 1, oldest first): ${wrong}`;
+}
 
 /**
  * What a replay of token `t` says when the counterexample passed, but it failed only after earlier
@@ -237,9 +264,11 @@ export function formatFailure(f: FailureReport): string[] {
     const files = f.earlier.flatMap((e) => (e.blockFile ? [`${e.blockFile} (threads ${e.threads}${e.preState === 'shared' ? ', --pre-state shared' : ''})`] : []));
     const where = afterRerun ? `run them in this order on one instance, then this block: the rerun below does, from ${f.earlierFile}`
       : files.length ? 'run them in this order on one instance, then this block' : 'no block files were written: the failure\'s `earlier` holds them';
-    lines.push(`  earlier      ${plural(f.earlier.length, 'block')} this one fails after, oldest first (${where})`);
+    const cut = f.earlierTimeLimited ? '; the time limit (--time-limit) stopped the search for fewer blocks with removals left untried: fewer may do' : '';
+    lines.push(`  earlier      ${plural(f.earlier.length, 'block')} this one fails after, oldest first (${where})${cut}`);
     lines.push(...files.slice(0, MAX_EARLIER).map((file) => `               ${file}`));
     if (files.length > MAX_EARLIER) lines.push(`               ... ${files.length - MAX_EARLIER} more, named alike`);
+    lines.push(earlierRanLine(f.earlier));
   }
   // The check's earlier calls of the block are in the earlier-blocks file: the rerun makes them, then this one.
   const repeat = f.callsBefore?.length && f.earlierFile ? 1 : f.call ?? 1;

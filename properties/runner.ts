@@ -6,7 +6,8 @@
 // batches with b mod N = I - 1, so the shards of a CI matrix together run exactly the unsharded
 // run, and any failure replays from its (key, path) alone, unless it failed only after the blocks run
 // before it on the same executor instance, or only sometimes: the report and the token then say so.
-// Telling those apart costs at most 2 * RERUNS + log2(HISTORY_BLOCKS) executor instances a failure.
+// Telling those apart costs at most 3 * RERUNS + log2(HISTORY_BLOCKS) + 2 * HISTORY_BLOCKS executor
+// instances a failure (2 * RERUNS for one that fails alone).
 
 import fc from 'fast-check';
 import { xorshift128plusFromState } from 'pure-rand/generator/xorshift128plus';
@@ -115,11 +116,14 @@ export interface FailureReport {
    */
   readonly replayed?: true;
   /**
-   * With failsOnly 'after earlier blocks': the blocks its instance ran just before it, oldest first,
-   * after which it failed on a fresh instance every time (as block file objects, with the thread
-   * count each ran at, and the file each was written to).
+   * With failsOnly 'after earlier blocks': the fewest of the blocks its instance ran before it that
+   * it was found to need, oldest first, after which it failed on a fresh instance every time (as
+   * block file objects, with the thread count each ran at, how each went there itself, and the
+   * file each was written to).
    */
   readonly earlier?: readonly EarlierBlock[];
+  /** The time limit stopped the search for fewer `earlier` blocks with removals left untried: fewer may do. */
+  readonly earlierTimeLimited?: true;
   /** The earlier-blocks file (earlier-file.ts) naming `earlier`'s block files, then the failing block for each of `callsBefore`, for `concord run --after`. */
   readonly earlierFile?: string;
   /** As Failure.callsBefore: the calls of the block on the instance before the failing one, which its rerun makes first. */
@@ -137,6 +141,12 @@ export interface FailureReport {
 /** A block the failing one needs run before it on the same instance (FailureReport.earlier). */
 export interface EarlierBlock {
   readonly threads: number;
+  /**
+   * Its result on the fresh instance that ran the earlier blocks in order, before the failing one:
+   * 'differed' from the reference's or 'threw' is a block wrong itself, 'same' one that only left
+   * state behind.
+   */
+  readonly outcome: EarlierOutcome;
   /** As FailureReport.preState, for this block. */
   readonly preState?: 'shared';
   readonly block: object;
@@ -324,10 +334,10 @@ export function failureReport(
     block: block ? writeBlock(block) : {},
   };
   const before = how.after ?? [];
-  const earlier = before.map(({ block: b, threads }, i): EarlierBlock => {
+  const earlier = before.map(({ block: b, threads, outcome }, i): EarlierBlock => {
     const file = writeBlock(b);
     const tag = `${check.name}-${seed}-before-${before.length - i}`;
-    return { threads, ...sharedPreState(b), block: file, ...(outDir && block ? { blockFile: writeExecutorBlock(outDir, executor, tag, file) } : {}) };
+    return { threads, outcome, ...sharedPreState(b), block: file, ...(outDir && block ? { blockFile: writeExecutorBlock(outDir, executor, tag, file) } : {}) };
   });
   const blockFile = outDir && block ? writeFailure(outDir, base) : undefined;
   const runs = [
@@ -336,7 +346,7 @@ export function failureReport(
     ...(blockFile ? (last?.callsBefore ?? []).map((c): EarlierRun => ({ blockFile, ...c })) : []),
   ];
   const earlierFile = blockFile && runs.length ? writeEarlierFile(earlierFileFor(blockFile), runs) : undefined;
-  return { ...base, ...(earlier.length ? { earlier } : {}), ...(blockFile ? { blockFile } : {}), ...(earlierFile ? { earlierFile } : {}) };
+  return { ...base, ...(earlier.length ? { earlier } : {}), ...(how.afterTimeLimited ? { earlierTimeLimited: true } : {}), ...(blockFile ? { blockFile } : {}), ...(earlierFile ? { earlierFile } : {}) };
 }
 
 /** A report's preState field for the block: set only when its pre-state was a SharedState. */
@@ -437,15 +447,50 @@ function recording(source: SubjectSource, first: Subject): { readonly subject: S
   return { subject: { ...first, execute, close: async (afterFailure) => current?.close(afterFailure) }, history: () => runs };
 }
 
+/** How an earlier block's result compared with the reference's on the fresh instance that ran it before the failing block. */
+export type EarlierOutcome = 'same' | 'differed' | 'threw';
+
+/** A block the failing one was found to need before it, and how it went itself there. */
+export interface EarlierRan extends Executed {
+  readonly outcome: EarlierOutcome;
+}
+
 /** Why a counterexample may pass when rerun alone, and with 'after earlier blocks' the fewest of the blocks before it (oldest first) after which it fails. */
 export interface HowItFails {
   readonly failsOnly?: FailsOnly;
-  readonly after?: readonly Executed[];
+  readonly after?: readonly EarlierRan[];
+  /** The time limit stopped the search for fewer earlier blocks with removals left untried (FailureReport.earlierTimeLimited). */
+  readonly afterTimeLimited?: true;
   /** Known from the replayed token, not found by rerunning (FailureReport.replayed). */
   readonly replayed?: true;
 }
 
 const SOMETIMES: HowItFails = { failsOnly: 'sometimes' };
+
+/**
+ * The fewest of `blocks` (in their order) after which `fails` still holds, by ddmin's chunk walk:
+ * chunks of half the list, then quarters, ... down to single blocks, oldest chunk first, each
+ * removal kept where it still fails. `blocks` fails and the empty list does not (howItFails knows
+ * both), so one block at least stays. A needed block costs about two tries a halving (12 for one of
+ * 64), and no list more than 2 * its length; past `until` (performance.now()) none is tried, and
+ * `cut` says removals were left untried.
+ */
+async function fewestBlocks<T>(blocks: readonly T[], fails: (list: readonly T[]) => Promise<boolean>, until: number): Promise<{ list: readonly T[]; cut: boolean }> {
+  let list = blocks;
+  let size = list.length;
+  do {
+    size = Math.min(Math.ceil(size / 2), Math.ceil(list.length / 2));
+    for (let start = 0; start < list.length;) {
+      const rest = [...list.slice(0, start), ...list.slice(start + size)];
+      if (rest.length === 0) break;
+      if (performance.now() > until) return { list, cut: true };
+      // A kept removal brings the next chunk to `start`.
+      if (await fails(rest)) list = rest;
+      else start += size;
+    }
+  } while (size > 1 && list.length > 1);
+  return { list, cut: false };
+}
 
 /**
  * Reruns the shrunk counterexample `input`, which failed on `subject` after the blocks `history`
@@ -462,16 +507,24 @@ const SOMETIMES: HowItFails = { failsOnly: 'sometimes' };
  * A stateless executor wrong on a quarter of its calls passes 3 times alone and fails 3 times
  * after `history` 0.7% of the time (less, when `history`'s own outcomes are compared too). At most
  * RERUNS rounds, stopping at the first difference, so at most 2 * RERUNS instances (as many for
- * one that fails alone); then, for
- * 'after earlier blocks', one instance each for the last 1, 2, 4, ... blocks of `history` until one
- * fails. A fresh instance is made only if the check calls execute() at all: the simulated checks
- * run the algorithm, not the instance, and fail alike on a fresh one, so one such rerun settles it.
- * A throw from `source.create()` rejects with it: it is no failed rerun.
+ * one that fails alone). Then, for 'after earlier blocks', one instance each for the last 1, 2, 4,
+ * ... blocks of `history` until one fails, and one a try of fewestBlocks on that suffix (none
+ * tried past `until`, the shrinking's deadline): the first suffix held 16 blocks where its oldest
+ * alone was what the failure needed. A list found by single tries is rerun RERUNS times more, as
+ * `history` was, so that no list is reported whose rerun passes: one that passes, or whose blocks
+ * go otherwise, is 'sometimes'. A fresh instance is made only if the check calls execute() at
+ * all: the simulated checks run the algorithm, not the instance, and fail alike on a fresh one, so
+ * one such rerun settles it. A throw from `source.create()` rejects with it: it is no failed rerun.
+ * The check's own calls of the block before the failing one (Failure.callsBefore) are not reduced:
+ * every rerun runs the check's input whole, those calls included, and the failing call's setting
+ * names its place among them.
  */
-export async function howItFails(source: SubjectSource, subject: Subject, check: CheckDef, input: CheckInput, history: readonly Executed[]): Promise<HowItFails> {
+export async function howItFails(
+  source: SubjectSource, subject: Subject, check: CheckDef, input: CheckInput, history: readonly Executed[], until = Infinity,
+): Promise<HowItFails> {
   const references = new Map<Block, BlockResult>();
-  /** Runs `input` on a fresh instance after `before`; `earlier`: whether each of `before`'s blocks matched the reference there. */
-  const onFresh = async (before: readonly Executed[]): Promise<{ passed: boolean; earlier: string; made: boolean }> => {
+  /** Runs `input` on a fresh instance after `before`; `earlier`: how each of `before`'s blocks went there. */
+  const onFresh = async (before: readonly Executed[]): Promise<{ passed: boolean; earlier: EarlierOutcome[]; made: boolean }> => {
     let fresh: Subject | undefined;
     // A throw from making the instance is no outcome of the block: the check would take it for a
     // throw from execute() and count the rerun failed, hiding why no fresh instance could be made (a
@@ -487,10 +540,10 @@ export async function howItFails(source: SubjectSource, subject: Subject, check:
       }
     };
     try {
-      let earlier = '';
+      const earlier: EarlierOutcome[] = [];
       for (const { block, threads } of before) {
         const expected = references.get(block) ?? references.set(block, executeReference(block)).get(block)!;
-        earlier += await (await instance()).execute(block, threads).then((r) => (sameResult(expected, r) ? '+' : '-'), () => '-');
+        earlier.push(await (await instance()).execute(block, threads).then((r): EarlierOutcome => (sameResult(expected, r) ? 'same' : 'differed'), (): EarlierOutcome => 'threw'));
       }
       const passed = await checkInput(check, { ...subject, execute: async (block, threads) => (await instance()).execute(block, threads) }, newObserver(subject), input);
       if (refused) throw refused.error;
@@ -500,8 +553,18 @@ export async function howItFails(source: SubjectSource, subject: Subject, check:
       await fresh?.close(true);
     }
   };
+  /** `before`'s blocks with how they went, when the block failed after them on RERUNS fresh instances, each going alike; undefined otherwise. */
+  const confirmed = async (before: readonly Executed[]): Promise<EarlierRan[] | undefined> => {
+    let outcomes: readonly EarlierOutcome[] | undefined;
+    for (let k = 0; k < RERUNS; k++) {
+      const after = await onFresh(before);
+      if (after.passed || (outcomes && after.earlier.join() !== outcomes.join())) return undefined;
+      outcomes = after.earlier;
+    }
+    return before.map((e, i) => ({ ...e, outcome: outcomes![i]! }));
+  };
   let alonePassed: boolean | undefined;
-  let earlier: string | undefined;
+  let earlier: readonly EarlierOutcome[] = [];
   for (let k = 0; k < RERUNS; k++) {
     const alone = await onFresh([]);
     if (!alone.made) return alone.passed ? SOMETIMES : {};
@@ -509,7 +572,7 @@ export async function howItFails(source: SubjectSource, subject: Subject, check:
     alonePassed = alone.passed;
     if (!alone.passed) continue;
     const after = await onFresh(history);
-    if (after.passed || (earlier !== undefined && after.earlier !== earlier)) return SOMETIMES;
+    if (after.passed || (k > 0 && after.earlier.join() !== earlier.join())) return SOMETIMES;
     earlier = after.earlier;
   }
   if (!alonePassed) {
@@ -520,10 +583,17 @@ export async function howItFails(source: SubjectSource, subject: Subject, check:
     }
     return {};
   }
+  let suffix = history;
   for (let n = 1; n < history.length; n *= 2) {
-    if (!(await onFresh(history.slice(-n))).passed) return { failsOnly: 'after earlier blocks', after: history.slice(-n) };
+    if (!(await onFresh(history.slice(-n))).passed) {
+      suffix = history.slice(-n);
+      break;
+    }
   }
-  return { failsOnly: 'after earlier blocks', after: history };
+  const { list, cut } = await fewestBlocks(suffix, async (before) => !(await onFresh(before)).passed, until);
+  const after = list === history ? history.map((e, i) => ({ ...e, outcome: earlier[i]! })) : await confirmed(list);
+  if (!after) return SOMETIMES;
+  return { failsOnly: 'after earlier blocks', after, ...(cut ? { afterTimeLimited: true } : {}) };
 }
 
 /**
@@ -692,7 +762,7 @@ async function checkBatch(
     const version = 'path' in run ? run.sealVersion : TOKEN_VERSION;
     tokenOf = (fields) => sealToken(fields, kept, cap, shrunk, version);
     shrinks += steps + mapped;
-    if (rerun) how = await howItFails(rerun.source, subject, check, shrunk, failedAfter);
+    if (rerun) how = await howItFails(rerun.source, subject, check, shrunk, failedAfter, shrinkUntil);
     // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
     else if (steps > 0) await checkInput(check, subject, o, shrunk);
   }

@@ -12,11 +12,13 @@ import type { Block, BlockResult, Receipt, ReadSet } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { blockResult } from '../spec/result.js';
+import { writeBlock } from '../spec/block-file.js';
 import { guard } from '../cli/errors.js';
 import { verifyCommand } from '../cli/verify.js';
 import { equivalenceCheck, type CheckDef, type Subject } from '../properties/equivalence.js';
 import { explain } from '../properties/explain.js';
-import { HISTORY_BLOCKS, howItFails, RERUNS, type Executed, type SubjectSource } from '../properties/runner.js';
+import { formatFailure } from '../properties/report.js';
+import { HISTORY_BLOCKS, howItFails, RERUNS, type EarlierOutcome, type Executed, type HowItFails, type SubjectSource } from '../properties/runner.js';
 import { PRE_STATE } from '../properties/trace.js';
 import { EquivalenceError, verifyExecutor } from '../properties/vitest.js';
 import { blockOf } from './helpers.js';
@@ -182,8 +184,9 @@ describe('how a failure fails: a flaky executor is not a stateful one', () => {
         const f = flaky(t + 1);
         counts[(await howItFails(f.source, f.subject, check, [{} as never], ran(earlier))).failsOnly ?? 'alone']++;
         made += f.made();
-        // Alone and after the earlier blocks, RERUNS times each at most, then halving the earlier blocks.
-        expect(f.made()).toBeLessThanOrEqual(2 * RERUNS + Math.log2(HISTORY_BLOCKS));
+        // Alone and after the earlier blocks, RERUNS times each at most, then doubling suffixes of the
+        // earlier blocks, ddmin's removals from the one found (at most 2 a block) and RERUNS to confirm.
+        expect(f.made()).toBeLessThanOrEqual(3 * RERUNS + Math.log2(HISTORY_BLOCKS) + 2 * earlier);
       }
       // Expected with no earlier blocks: 0.75^3 * 0.25^3, about 0.7%; with 4, whose outcomes must repeat too, about 0.01%.
       expect(counts['after earlier blocks'] / trials, `${earlier} earlier blocks`).toBeLessThan(earlier ? 0.002 : 0.02);
@@ -193,22 +196,38 @@ describe('how a failure fails: a flaky executor is not a stateful one', () => {
     }
   });
 
-  /** An executor that is wrong exactly when one of the `lag` blocks it ran before was `marker`: deterministic, and it forgets. */
-  function stateful(marker: Block, lag: number): { source: SubjectSource; made: () => number } {
+  /**
+   * An executor that is wrong exactly when one of the `lag` blocks it ran before was `marker`:
+   * deterministic, and it forgets. `marker` itself it runs right, or as `own` says; the instances
+   * numbered in `right` (from 1) are never wrong.
+   */
+  function stateful(marker: Block, lag: number, own?: 'differs' | 'throws', right: readonly number[] = []): { source: SubjectSource; made: () => number } {
     let made = 0;
-    const make = (): Subject => {
+    const markerResult = executeReference(marker);
+    const make = (number: number): Subject => {
       const seen: Block[] = [];
       return {
         name: 'stub', coverage: [], close: async () => {},
         execute: async (b) => {
-          const poisoned = seen.slice(-lag).includes(marker);
+          const poisoned = seen.slice(-lag).includes(marker) && !right.includes(number);
           seen.push(b);
-          return poisoned ? wrong : good;
+          if (poisoned) return wrong;
+          if (b !== marker) return good;
+          if (own === 'throws') throw new Error('marker');
+          return own === 'differs' ? { ...markerResult, gasUsed: markerResult.gasUsed + 1 } : markerResult;
         },
       };
     };
-    return { source: { name: 'stub', create: async () => (made++, make()) }, made: () => made };
+    return { source: { name: 'stub', create: async () => make(++made) }, made: () => made };
   }
+  const outcomes = (h: readonly Executed[], outcome: EarlierOutcome[]) => h.map((e, i) => ({ ...e, outcome: outcome[i] }));
+  /** The text report of a failure `found` says fails only after earlier blocks, written nowhere. */
+  const textOf = (found: HowItFails): string[] => formatFailure({
+    executor: './mine.mjs', label: 'mine', check: 'equivalence', setting: 'threads 1', threads: 1, seed: 65_536, path: '0', token: 'cv4_x',
+    replay: 'npx concord verify --replay cv4_x', transactions: 1, numShrinks: 0, block: writeBlock(block), failsOnly: 'after earlier blocks',
+    earlier: (found.after ?? []).map((e) => ({ threads: e.threads, outcome: e.outcome, block: writeBlock(e.block) })),
+    ...(found.afterTimeLimited ? { earlierTimeLimited: true } : {}),
+  });
 
   it('calls an executor whose state changes with every block stateful, though a rerun on its instance passes, and finds the blocks it needs', async () => {
     const marker = blockOf([{ ops: [['const', 'r0', 2], ['emit', 'r0']] }]);
@@ -216,11 +235,76 @@ describe('how a failure fails: a flaky executor is not a stateful one', () => {
     const history: Executed[] = [...ran(5), { block: marker, threads: 2 }, ...ran(2)];
     const s = stateful(marker, 3);
     const found = await howItFails(s.source, subjectOf(() => good), check, [{} as never], history);
-    expect(found).toEqual({ failsOnly: 'after earlier blocks', after: history.slice(-4) });
-    // 3 alone, 3 after all 8 earlier blocks, then after the last 1, 2 and 4.
-    expect(s.made()).toBe(9);
+    expect(found).toEqual({ failsOnly: 'after earlier blocks', after: outcomes([history[5]!], ['same']) });
+    // 3 alone, 3 after all 8 earlier blocks, then after the last 1, 2 and 4; of those 4, without the
+    // older 2 (passes), without the newer 2 and without the oldest left (both fail); then 3 to confirm.
+    expect(s.made()).toBe(15);
     const right = stateful(marker, 1);
-    expect(await howItFails(right.source, subjectOf(() => good), check, [{} as never], history.slice(0, 6))).toEqual({ failsOnly: 'after earlier blocks', after: history.slice(5, 6) });
+    expect(await howItFails(right.source, subjectOf(() => good), check, [{} as never], history.slice(0, 6))).toEqual({ failsOnly: 'after earlier blocks', after: outcomes(history.slice(5, 6), ['same']) });
+  });
+
+  // The user's case: the first suffix that failed held 16 blocks, and the oldest of them alone was what it needed.
+  it('lists the fewest earlier blocks the failure needs, not the first suffix of them after which it fails', async () => {
+    const marker = blockOf([{ ops: [['const', 'r0', 2], ['emit', 'r0']] }]);
+    const history: Executed[] = [...ran(10), { block: marker, threads: 4 }, ...ran(15)];
+    const s = stateful(marker, 16);
+    expect(await howItFails(s.source, subjectOf(() => good), check, [{} as never], history)).toEqual({ failsOnly: 'after earlier blocks', after: outcomes([history[10]!], ['same']) });
+    // A failure that needs two blocks far apart keeps both, in their order, and what else ran between goes.
+    const second = blockOf([{ ops: [['const', 'r0', 3], ['emit', 'r0']] }]);
+    const both = (): SubjectSource => ({
+      name: 'stub',
+      create: async () => {
+        const seen = new Set<Block>();
+        return {
+          ...subjectOf(() => good),
+          execute: async (b) => {
+            const poisoned = seen.has(marker) && seen.has(second);
+            seen.add(b);
+            return poisoned ? wrong : b === block ? good : executeReference(b);
+          },
+        };
+      },
+    });
+    const apart: Executed[] = [...ran(2), { block: second, threads: 1 }, ...ran(3), { block: marker, threads: 2 }, ...ran(3)];
+    expect(await howItFails(both(), subjectOf(() => good), check, [{} as never], apart)).toEqual({ failsOnly: 'after earlier blocks', after: outcomes([apart[2]!, apart[6]!], ['same', 'same']) });
+  });
+
+  it('says which earlier blocks are wrong themselves on the fresh instance, as differing from the reference or throwing', async () => {
+    const marker = blockOf([{ ops: [['const', 'r0', 2], ['emit', 'r0']] }]);
+    const history: Executed[] = [...ran(3), { block: marker, threads: 2 }, ...ran(2)];
+    for (const own of ['differs', 'throws'] as const) {
+      const s = stateful(marker, 3, own);
+      expect(await howItFails(s.source, subjectOf(() => good), check, [{} as never], history)).toEqual({ failsOnly: 'after earlier blocks', after: outcomes([history[3]!], [own === 'differs' ? 'differed' : 'threw']) });
+    }
+    // Where the time limit leaves blocks after the marker in the list, the state it left makes them wrong too: each is told apart.
+    const s = stateful(marker, 3, 'throws');
+    const found = await howItFails(s.source, subjectOf(() => good), check, [{} as never], history, 0);
+    expect(found.after?.map((e) => e.outcome)).toEqual(['same', 'threw', 'differed', 'differed']);
+    expect(textOf(found)).toContain('  earlier ran  on a fresh instance before this block: blocks 3, 4 DIFFERED from the reference, and block 2 THREW already (counted from 1, oldest first): '
+      + 'wrong themselves, not only in the state they leave');
+  });
+
+  // Each reduced list failed once; an executor whose runs vary may have failed by chance, and its
+  // list would then be printed with a rerun that passes.
+  it('reruns the list it found RERUNS times, and calls the failure "sometimes" when one of them passes', async () => {
+    const marker = blockOf([{ ops: [['const', 'r0', 2], ['emit', 'r0']] }]);
+    const history: Executed[] = [...ran(5), { block: marker, threads: 2 }, ...ran(2)];
+    // Instances 1-12 as above (3 rounds of 2, 3 suffixes, 3 removals); the second of the 3 confirming it passes.
+    const s = stateful(marker, 3, undefined, [14]);
+    expect(await howItFails(s.source, subjectOf(() => good), check, [{} as never], history)).toEqual({ failsOnly: 'sometimes' });
+  });
+
+  // --time-limit: the search for fewer blocks stops with the shrinking, and the report says fewer may do.
+  it('tries no removal past its deadline, and says so', async () => {
+    const marker = blockOf([{ ops: [['const', 'r0', 2], ['emit', 'r0']] }]);
+    const history: Executed[] = [...ran(5), { block: marker, threads: 2 }, ...ran(2)];
+    const s = stateful(marker, 3);
+    const found = await howItFails(s.source, subjectOf(() => good), check, [{} as never], history, performance.now() - 1);
+    expect(found).toEqual({ failsOnly: 'after earlier blocks', after: outcomes(history.slice(-4), ['same', 'same', 'differed', 'differed']), afterTimeLimited: true });
+    // 3 alone, 3 after all 8, 3 suffixes, no removal, 3 to confirm.
+    expect(s.made()).toBe(12);
+    expect(textOf(found)).toContain('  earlier      4 blocks this one fails after, oldest first (no block files were written: the failure\'s `earlier` holds them); '
+      + 'the time limit (--time-limit) stopped the search for fewer blocks with removals left untried: fewer may do');
   });
 
   it('calls one that fails on every fresh instance failing alone, whatever its own instance does now: its replay fails too', async () => {

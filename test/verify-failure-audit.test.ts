@@ -72,13 +72,15 @@ describe('an executor whose cache leaks from block to block', () => {
       expect(f.failsOnly).toBe('after earlier blocks');
       expect(f.earlier).toHaveLength(1);
       expect(f.earlier[0].blockFile).toMatch(/-before-1\.block\.json$/);
+      // On the fresh instance the earlier block itself gave the reference's result: only its state leaks.
+      expect(f.earlier[0].outcome).toBe('same');
       expect(existsSync(f.earlier[0].blockFile)).toBe(true);
       expect(f.earlierFile).toBe(f.blockFile.replace(/\.block\.json$/, '.earlier.json'));
       // The replay names --out, where the earlier-blocks file it points at is.
       expect(f.replay).toBe(`npx concord verify --replay ${f.token} --out ${out}`);
       const text = await verify({ executor: [keepsState], runs: '500', seed, out });
-      expect(text.stdout).toMatch(/^ {2}fails only {3}after the blocks run before it on the same executor instance \(state kept between blocks\): on a fresh instance this block passes, and fails after the blocks run before it, every time \(after the last one of them too\), so a replay, which runs it alone, may not repeat the failure \(the rerun below runs the earlier blocks first\)/m);
-      expect(text.stdout).toMatch(/^ {2}earlier {6}1 block this one fails after, oldest first \(run them in this order on one instance, then this block: the rerun below does, from \S+\.earlier\.json\)\n {15}\S+-before-1\.block\.json \(threads \d(, --pre-state shared)?\)$/m);
+      expect(text.stdout).toMatch(/^ {2}fails only {3}after the blocks run before it on the same executor instance \(state kept between blocks\): on a fresh instance this block passes, and fails after the blocks run before it, every time \(after just one of them too, listed below\), so a replay, which runs it alone, may not repeat the failure \(the rerun below runs the earlier blocks first\)/m);
+      expect(text.stdout).toMatch(/^ {2}earlier {6}1 block this one fails after, oldest first \(run them in this order on one instance, then this block: the rerun below does, from \S+\.earlier\.json\)\n {15}\S+-before-1\.block\.json \(threads \d(, --pre-state shared)?\)\n {2}earlier ran {2}on a fresh instance before this block, the same as the reference: the fault is in the state it leaves, not in its own result$/m);
       // The printed rerun, word for word but for how Concord is started, fails as verify did; without
       // --after the block passes, which is why the earlier blocks are needed.
       const rerun = /\(rerun: npx concord (run .*)\)$/m.exec(text.stdout)![1]!.split(' ');
@@ -94,6 +96,59 @@ describe('an executor whose cache leaks from block to block', () => {
       expect(replay.stdout).toContain(`rerun the whole verify to see whether it still fails, or the rerun line it printed for its block, which runs the blocks it needs first (--after ${f.earlierFile})\n`);
     });
   }
+});
+
+// Keeps every key it saw and leaks it into the next block's pre-state: a block fails after any
+// earlier one that wrote a key it reads, however many ran between them.
+const keepsKeys = module('keeps-keys', `export default function create() {
+  const table = new Map();
+  return { name: 'keeps-keys', async execute(block) {
+    const r = executeReference({ ...block, preState: new Map([...table, ...block.preState]) });
+    for (const [k, v] of r.state) table.set(k, v);
+    return r;
+  }, async close() {} };
+}`);
+
+describe('an executor that keeps every key it saw', () => {
+  // The user's case: --seed 1 listed the first suffix of the blocks before it that made the block
+  // fail, 16 blocks, where the oldest of them alone did.
+  it('lists the one earlier block the failure needs, and the printed rerun after it fails as verify did', async () => {
+    const json = await verify({ executor: [keepsKeys], runs: '200', seed: '1', out: join(dir, 'keeps-keys'), json: true });
+    expect(json.code).toBe(1);
+    const [f] = JSON.parse(json.stdout).failures;
+    expect(f).toMatchObject({ failsOnly: 'after earlier blocks', earlier: [{ outcome: 'same' }] });
+    expect(f.earlier).toHaveLength(1);
+    const rerun = concord(['run', f.blockFile, ...(f.preState ? ['--pre-state', f.preState] : []), '--after', f.earlierFile, '--executor', keepsKeys,
+      '--threads', String(f.threads), '--warmup', '0', '--check']);
+    expect([rerun.status, rerun.stdout]).toEqual([1, expect.stringMatching(/^after {10}1 earlier block from \S+, run first on the same instance \(the same as the reference\)\ncheck {10}DIFFERS from the reference/m)]);
+  });
+});
+
+// Wrong on a block of more than 3 transactions, and on every block after one: the blocks that
+// shrinking tries after it all fail, and the one it shrinks to fails only after such a block.
+const wrongThenPoisons = module('wrong-then-poisons', `export default function create() {
+  let poisoned = false;
+  return { name: 'wrong-then-poisons', async execute(block) {
+    const r = executeReference(block);
+    if (!poisoned && block.txs.length <= 3) return r;
+    poisoned = true;
+    return blockResult(new Map([...r.state, [99999, 1]]), [...r.receipts], r.reads, r.stats);
+  }, async close() {} };
+}`);
+
+describe('an earlier block that is wrong itself', () => {
+  // The report listed the earlier blocks, and only a rerun with --check told whether they were
+  // wrong themselves or only left state behind.
+  it('is said to differ from the reference on the fresh instance, in the text and the JSON', async () => {
+    const out = join(dir, 'poisons');
+    const json = await verify({ executor: [wrongThenPoisons], runs: '100', out, json: true });
+    expect(json.code).toBe(1);
+    const [f] = JSON.parse(json.stdout).failures;
+    expect(f).toMatchObject({ failsOnly: 'after earlier blocks', earlier: [{ outcome: 'differed' }] });
+    expect(f.earlier[0].block.transactions.length).toBeGreaterThan(3);
+    const text = await verify({ executor: [wrongThenPoisons], runs: '100', out });
+    expect(text.stdout).toMatch(/^ {2}earlier ran {2}on a fresh instance before this block: block 1 DIFFERED from the reference already \(counted from 1, oldest first\): wrong itself, not only in the state it leaves$/m);
+  });
 });
 
 // A worker that dies poisons the pool: the call throws, and every call after it waits for ever.
@@ -166,6 +221,22 @@ describe('concord run --after', () => {
     expect([r.status, r.stderr]).toEqual([1, expect.stringContaining('changed the block it was given (earlier block 1 of 1 (')]);
     const warm = concord(['run', blockFile, '--after', file, '--executor', keepsState, '--warmup', '100']);
     expect([warm.status, warm.stderr]).toEqual([2, expect.stringMatching(/^concord run: --warmup 100: with --after, warm-up runs would run the block again on the instance the earlier blocks left/)]);
+  });
+
+  // It was read loosely: a byte that is no UTF-8 became U+FFFD inside a block's name, and the file was refused as missing.
+  it('refuses a file that is not UTF-8, as a block file is, naming the file and the byte, with exit 2', () => {
+    const name = Buffer.from('{"format": "concord-earlier/1", "blocks": [{"file": "after-one\xe9.block.json", "threads": 1}]}', 'latin1');
+    const utf16 = Buffer.from(`\ufeff${JSON.stringify({ format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1 }] })}`, 'utf16le');
+    const cases: [Buffer, string][] = [
+      [name, 'encoding: line 1, column 63: byte E9 is not UTF-8 (a file saved in another encoding?); save it as UTF-8'],
+      [utf16, 'encoding: the file is UTF-16 (it starts with the byte-order mark FF FE); save it as UTF-8'],
+    ];
+    for (const [i, [bytes, message]] of cases.entries()) {
+      const file = join(dir, `encoding-${i}.earlier.json`);
+      writeFileSync(file, bytes);
+      const r = concord(['run', blockFile, '--after', file, '--executor', keepsState, '--warmup', '0']);
+      expect([r.status, r.stdout, r.stderr]).toEqual([2, '', `concord run: --after ${file}: ${message}\n`]);
+    }
   });
 
   it('refuses a file that is not an earlier-blocks file, naming the field, with exit 2 and nothing run', () => {

@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { xorshift128plusFromState } from 'pure-rand/generator/xorshift128plus';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { makeFolders } from './folders.js';
 import { earlierFileFor, writeEarlierFile, type EarlierRun } from './earlier-file.js';
@@ -346,7 +346,23 @@ export function failureReport(
     ...(blockFile ? (last?.callsBefore ?? []).map((c): EarlierRun => ({ blockFile, ...c })) : []),
   ];
   const earlierFile = blockFile && runs.length ? writeEarlierFile(earlierFileFor(blockFile), runs) : undefined;
+  if (outDir && blockFile) removeStale(outDir, executor, `${check.name}-${seed}`, earlier.length, earlierFile === undefined ? earlierFileFor(blockFile) : undefined);
   return { ...base, ...(earlier.length ? { earlier } : {}), ...(how.afterTimeLimited ? { earlierTimeLimited: true } : {}), ...(blockFile ? { blockFile } : {}), ...(earlierFile ? { earlierFile } : {}) };
+}
+
+/**
+ * Removes what an earlier verify into the same folder wrote for a failure of the same name and no
+ * longer belongs to this one: its earlier blocks past the `kept` this one has (a list found shorter
+ * now), and its earlier-blocks file `earlierFile` where this one needs none. Left there, a reader
+ * of the folder would take them for this failure's.
+ */
+function removeStale(outDir: string, executor: string, tag: string, kept: number, earlierFile: string | undefined): void {
+  for (let n = kept + 1; ; n++) {
+    const file = executorBlockFile(outDir, executor, `${tag}-before-${n}`);
+    if (!existsSync(file)) break;
+    rmSync(file);
+  }
+  if (earlierFile !== undefined) rmSync(earlierFile, { force: true });
 }
 
 /** A report's preState field for the block: set only when its pre-state was a SharedState. */

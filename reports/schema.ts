@@ -4,9 +4,9 @@
 // (reports/summary.ts), so no figure is stored twice.
 // Invariant: parseResults either returns a fully valid document (every cross-reference resolves,
 // every sample list is non-empty and aligned with its busy flags, and what follows from other
-// fields agrees with them: ideal bounds, block sizes, fallback reasons and shares, the runs'
-// thread counts and executors against the settings) or throws ResultsFileError naming the file
-// and the field.
+// fields agrees with them: ideal bounds and work, block sizes, fallback reasons and shares, the
+// runs' thread counts and executors against the settings) or throws ResultsFileError naming the
+// file and the field.
 
 import { z } from 'zod';
 import { MAX_CALL_MS, MIN_CALL_MS } from '../spec/call-time.js';
@@ -220,6 +220,14 @@ const same = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(Math.a
  * slower than one worker). `work` is the block's, which the footprint ideal shares.
  */
 function idealIssues(ctx: z.RefinementCtx, at: (string | number)[], work: number, criticalPath: number, points: readonly IdealPointRecord[]): void {
+  // One point per thread count (bench/ideal.ts idealFromGraph maps each count it is given once): a
+  // report reads the ideal at a count by looking it up, so a second one would be silently ignored.
+  const firstAt = new Map<number, number>();
+  points.forEach((p, j) => {
+    const first = firstAt.get(p.threads);
+    if (first === undefined) firstAt.set(p.threads, j);
+    else ctx.addIssue({ code: 'custom', path: [...at, 'points', j, 'threads'], message: `${plural(p.threads, 'thread')} again: points[${first}] is the point there already` });
+  });
   if (work > 0 ? criticalPath < 1 || criticalPath > work : criticalPath !== 0) {
     const range = work > 0 ? `from 1 to work (${work})` : '0, as work is';
     ctx.addIssue({ code: 'custom', path: [...at, 'criticalPath'], message: `the gas along the longest chain lies ${range}, got ${criticalPath}` });
@@ -332,6 +340,12 @@ export const ResultsSchema = z
       ids.add(w.id);
       if (w.source.kind === 'generated' && w.source.txs !== w.txs) {
         ctx.addIssue({ code: 'custom', path: ['workloads', i, 'txs'], message: `${w.txs} transactions, but the generator was asked for ${w.source.txs} (source.txs)` });
+      }
+      // bench/sweep.ts takes both from the same block: the ideal's work is each transaction's gas in
+      // the reference run (bench/ideal.ts collectAccesses, which skips past the block's gas limit
+      // as the reference does), and gasUsed is that run's total.
+      if (w.ideal.work !== w.gasUsed) {
+        ctx.addIssue({ code: 'custom', path: ['workloads', i, 'ideal', 'work'], message: `${w.ideal.work}, but gasUsed is ${w.gasUsed}: both are the gas of the block's reference run` });
       }
       idealIssues(ctx, ['workloads', i, 'ideal'], w.ideal.work, w.ideal.criticalPath, w.ideal.points);
       if (w.ideal.footprint) idealIssues(ctx, ['workloads', i, 'ideal', 'footprint'], w.ideal.work, w.ideal.footprint.criticalPath, w.ideal.footprint.points);

@@ -263,6 +263,16 @@ describe('a results file that contradicts itself', () => {
     expect(() => serializeResults(modules(['./a/mine.mjs'], ['mine (./a/mine.mjs)', 'x']), 'r.json')).toThrow(/runs\[3\]\.executor: "x" is not in settings\.executors/);
   });
 
+  it('refuses an ideal with two points at one thread count, and an ideal whose work is not the block\'s gas', () => {
+    expect(bad((d) => { d.workloads[0]!.ideal.points[2]!.threads = 2; }).message).toBe('r.json: workloads[0].ideal.points[2].threads: 2 threads again: points[1] is the point there already');
+    const footprint = bad((d) => {
+      const w = d.workloads[0]!;
+      w.ideal.footprint = { criticalPath: w.ideal.work, edges: 3, points: [1, 2, 2].map((t) => ({ threads: t, speedup: 1, bound: 1 })) };
+    });
+    expect(footprint.message).toBe('r.json: workloads[0].ideal.footprint.points[2].threads: 2 threads again: points[1] is the point there already');
+    expect(bad((d) => { d.workloads[1]!.gasUsed += 1; }).message).toMatch(/^r\.json: workloads\[1\]\.ideal\.work: (\d+), but gasUsed is (\d+): both are the gas of the block's reference run$/);
+  });
+
   it('is an input error for report and compare: exit 2, one line naming the file and the field', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-contradicts-'));
     const file = join(dir, 'bad.json');

@@ -20,7 +20,7 @@ import type { ResultsFile } from './schema.js';
 import { median, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
 import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, mediansByRound, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match, type Verdict } from './verdict.js';
-import { explain, leadSplit, pct, preflightGap } from './why.js';
+import { explain, leadSplit, pct, preflightGap, unjudgedWhy } from './why.js';
 import { overviewSection } from './overview.js';
 import { executorStatsTables } from './executor-stats.js';
 import { baselineSourceWords, differentBaselines, mixedTimingNote, ownBaseline, verdictBaselineWords } from './baseline.js';
@@ -422,7 +422,8 @@ function ceilingWarning(s: Source): string | null {
  * executor, the same code ran twice, so how far their speedups differ is the noise alone.
  */
 function aaText(m: Merged, list: readonly Verdict[]): string | null {
-  const same = list.flatMap((v) => [v.headline, ...v.others].filter((x) => x.bothSequential).map((x) => ({ v, x })));
+  // A pair without a verdict (a run wrong or stopped part-way) is no evidence of the noise either.
+  const same = list.flatMap((v) => [v.headline, ...v.others].filter((x) => x.bothSequential && x.outcome !== 'no verdict').map((x) => ({ v, x })));
   if (same.length === 0) return null;
   const listed = same.map(({ v, x }) => `${v.label}${m.sources.length > 1 ? ` (${v.machine})` : ''} at ${threadsText(x.threads)}: ${fixed(x.blockStm.speedup)}x and ${fixed(x.modular.speedup)}x`);
   const most = Math.max(...same.map(({ x }) => x.ratio));
@@ -681,7 +682,7 @@ function verdictSection(m: Merged, list: readonly Verdict[]): Section {
   const notes = footnotes();
   const rows = list.map((v) => {
     const h = v.headline;
-    const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}.`);
+    const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}${o.outcome === 'no verdict' ? ` (${unjudgedWhy(o)})` : ''}.`);
     const ceiling = m.sources.find((s) => s.name === v.machine)?.doc.ceilings?.find((c) => c.threads === h.threads);
     const split = leadSplit(v.others.find((o) => o.threads === 1), h, ceiling ? ceilingRatio(ceiling) : null);
     const pair = predictedPair(m, v.machine, v.workload.id);

@@ -781,8 +781,9 @@ function sections(m: Merged): Section[] {
     out.push({
       title: `Executor statistics: ${t.executor}`,
       paragraphs: [
-        ...(i === 0 ? ['Each executor\'s own counters (BlockResult.stats beyond those the tables above show per transaction), as the mean per timed block; – where a run did not report one (a block the preflight sent to the sequential executor reports that executor\'s).'] : []),
+        ...(i === 0 ? ['Each executor\'s own counters (BlockResult.stats beyond those the tables above show per transaction), as the mean per timed block; – where a run did not report one (a block the preflight sent to the sequential executor reports that executor\'s). An executor that reported no counter of its own has no table.'] : []),
         ...(t.allZero.length ? [`0 in every run: ${t.allZero.join(', ')}.`] : []),
+        ...(t.uncounted.length ? [`Not known to be counted: ${t.uncounted.join(', ')} (0 in every run, as every result's stats hold them until an executor counts them, spec/block.ts emptyStats).`] : []),
       ],
       tables: [t],
     });

@@ -56,7 +56,11 @@ function sourceWords(s: Source): string {
   const cpus = ran.length ? ran : settings.baselineCpus ?? [];
   const unreached = settings.baselineCpus?.length && ran.length && ran.length < settings.baselineCpus.length
     ? ` (${settings.rounds} rounds, two on each CPU in turn, reached ${ran.length} of the ${settings.baselineCpus.length} CPUs it could be pinned to)` : '';
-  const pinned = settings.baselineCpus?.length ? `, the baseline pinned to CPU ${cpus.join(', ')} round by round${unreached}` : '';
+  // A round on a CPU outside those was not pinned: where a pin fails, bench/sweep.ts timeRound times the round wherever the scheduler put it.
+  const outside = ran.filter((cpu) => !settings.baselineCpus?.includes(cpu));
+  const pinned = !settings.baselineCpus?.length ? ''
+    : outside.length ? `, the baseline meant to be pinned to CPU ${settings.baselineCpus.join(', ')} round by round, but not held there: its rounds ran on CPU ${ran.join(', ')} (${outside.join(', ')} outside them)`
+    : `, the baseline pinned to CPU ${cpus.join(', ')} round by round${unreached}`;
   return `${s.name}, ${settings.quick ? 'quick' : 'full'} run, threads ${settings.threads.join(',')}, ${settings.rounds} interleaved rounds of ${settings.roundMs} ms${pinned}${baselineSourceWords(settings)}`
     + `${settingsNote(s.doc)}; Concord ${concordVersion} (${concordCommit ? `commit ${concordCommit}` : 'commit not recorded'}), written ${createdAt}, by concord ${command.join(' ')}`;
 }

@@ -123,6 +123,10 @@ describe('the Sources line', () => {
     expect(few).toContain('the baseline pinned to CPU 0 round by round (2 rounds, two on each CPU in turn, reached 1 of the 4 CPUs it could be pinned to)');
     const all = mdUnescaped(renderMarkdown(merge([{ file: 'all.json', doc: parseResults(serializeResults(pinned(() => [0, 0, 1, 1, 2, 2, 3, 3]), 'all.json'), 'all.json') }]), []));
     expect(all).toContain('the baseline pinned to CPU 0, 1, 2, 3 round by round;');
+    // Rounds on CPUs outside those bench pinned the baseline to: the pinning did not hold, and the line does not call them pinned.
+    const loose = mdUnescaped(renderMarkdown(merge([{ file: 'loose.json', doc: parseResults(serializeResults(pinned(() => [0, 0, 5, 5, 6, 6, 3, 3]), 'loose.json'), 'loose.json') }]), []));
+    expect(loose).toContain('the baseline meant to be pinned to CPU 0, 1, 2, 3 round by round, but not held there: its rounds ran on CPU 0, 3, 5, 6 (5, 6 outside them);');
+    expect(loose).not.toContain('the baseline pinned to');
   });
 });
 

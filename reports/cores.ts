@@ -44,6 +44,28 @@ export function probeText(probe: CoreProbeRecord): string {
   return crossCore === null ? coreSpeedsText(probe.speeds) : `${coreSpeedsText(probe.speeds)}; ${crossCore}`;
 }
 
+/** One pair of CPUs' cache-line round trip (bench/core-latency.ts) at the start and the end of a sweep. */
+export interface CrossCoreMove {
+  readonly pair: readonly [number, number];
+  readonly startNs: number;
+  readonly endNs: number;
+}
+
+/**
+ * The pairs of CPUs both probes timed whose round trip at one end of the sweep was more than
+ * `factor` times the other end's, in the start probe's order.
+ */
+export function movedCrossCore(start: CoreProbeRecord, end: CoreProbeRecord, factor: number): CrossCoreMove[] {
+  const [a, b] = [start, end].map((p) => ('speeds' in p ? p.speeds.crossCore : undefined));
+  if (!a || !b) return [];
+  return a.pairs.flatMap((pair, i) => {
+    const j = b.pairs.findIndex((q) => q[0] === pair[0] && q[1] === pair[1]);
+    if (j < 0) return [];
+    const [startNs, endNs] = [a.roundTripNs[i]!, b.roundTripNs[j]!];
+    return Math.max(startNs, endNs) / Math.min(startNs, endNs) > factor ? [{ pair, startNs, endNs }] : [];
+  });
+}
+
 /** Whether some core ran below UNEQUAL_CORES of the fastest. */
 export function unequal(probe: CoreProbeRecord): boolean {
   return 'speeds' in probe && Math.min(...probe.speeds.relative) < UNEQUAL_CORES;

@@ -5,9 +5,20 @@
 // showed a user's engine only through counters made for Block-STM (re-executions, failed
 // validations), which an engine that schedules from access lists never moves.
 // Invariant: every value shown is one recorded, as the mean per timed block it is; an executor
-// that recorded none gets no table.
+// that recorded none, or none but a 0 every result's stats start with, gets no table.
 
+import { emptyStats, PER_TX_COUNTERS } from '../spec/block.js';
 import type { Row } from './summary.js';
+
+/**
+ * The counters beyond the four every result counts (runs' perTx) that every result's stats start
+ * at 0 (spec/block.ts emptyStats): Block-STM's estimateWaits and dependencyResumes. A result holds
+ * them whether or not its executor counts them (the reference executor's results, and so those of
+ * an engine that wraps it, carry them; an exec: engine's answer that leaves them out reads them as
+ * 0, impl/exec-executor.ts), so a 0 in every run does not say the executor counted them.
+ */
+const STARTING_COUNTERS: ReadonlySet<string> = new Set(Object.entries(emptyStats())
+  .filter(([k, v]) => typeof v === 'number' && !(PER_TX_COUNTERS as readonly string[]).includes(k)).map(([k]) => k));
 
 export interface StatsTable {
   readonly executor: string;
@@ -16,6 +27,8 @@ export interface StatsTable {
   readonly rows: readonly (readonly string[])[];
   /** Counters left out because every run that reported them reported 0. */
   readonly allZero: readonly string[];
+  /** Of STARTING_COUNTERS, those 0 in every run: not known to be counted at all. */
+  readonly uncounted: readonly string[];
 }
 
 /** A mean per block: one decimal from 100 on, three below (a rate per block such as 0.123), two significant digits below 0.001 (not a 0 that hides a count), no trailing zeros. */
@@ -27,21 +40,25 @@ function meanText(v: number): string {
 /**
  * One table per executor with recorded statistics, rows in the order given, columns in the order
  * first recorded. A counter that is 0 in every run is named apart rather than given a column of
- * zeros (an executor reports what it does not do: modular's estimateWaits), and the executor's
- * own `threads` is left out where it equals the row's thread count everywhere (a second column of
- * the same figures).
+ * zeros: as not known to be counted where every result starts it at 0 (STARTING_COUNTERS: modular
+ * never counts estimateWaits), else as 0. The executor's own `threads` is left out where it equals
+ * the row's thread count everywhere (a second column of the same figures). An executor left with
+ * nothing but those and uncounted ones gets no table: it reported no counter of its own.
  */
 export function executorStatsTables(rows: readonly Row[], withMachine: boolean): StatsTable[] {
   const runs = rows.filter((r) => r.role === 'executor' && r.run.detail && Object.keys(r.run.detail).length > 0);
   const executors = [...new Set(runs.map((r) => r.executor))];
-  return executors.map((executor) => {
+  return executors.flatMap((executor) => {
     const mine = runs.filter((r) => r.executor === executor);
     const recorded = [...new Set(mine.flatMap((r) => Object.keys(r.run.detail!)))];
     const values = (n: string) => mine.map((r) => r.run.detail![n]).filter((v): v is number => v !== undefined);
-    const allZero = recorded.filter((n) => values(n).every((v) => v === 0));
+    const zero = recorded.filter((n) => values(n).every((v) => v === 0));
+    const uncounted = zero.filter((n) => STARTING_COUNTERS.has(n));
+    const allZero = zero.filter((n) => !STARTING_COUNTERS.has(n));
     const echoesThreads = (n: string) => n === 'threads' && mine.every((r) => r.run.detail!.threads === undefined || r.run.detail!.threads === r.threads);
-    const names = recorded.filter((n) => !allZero.includes(n) && !echoesThreads(n));
-    return {
+    const names = recorded.filter((n) => !zero.includes(n) && !echoesThreads(n));
+    if (names.length === 0 && allZero.length === 0) return [];
+    return [{
       executor,
       headers: [...(withMachine ? ['machine'] : []), 'workload', 'threads', ...names],
       numeric: [...(withMachine ? [false] : []), false, true, ...names.map(() => true)],
@@ -50,6 +67,7 @@ export function executorStatsTables(rows: readonly Row[], withMachine: boolean):
         ...names.map((n) => (r.run.detail![n] === undefined ? '–' : meanText(r.run.detail![n]!))),
       ]),
       allZero,
-    };
+      uncounted,
+    }];
   });
 }

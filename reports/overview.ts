@@ -58,9 +58,13 @@ function tally(list: readonly Verdict[]): string {
   const count = (f: (v: Verdict) => boolean) => list.filter(f).length;
   const ties = count((v) => v.headline.outcome === 'tie');
   const sequentialTies = count((v) => v.headline.outcome === 'tie' && v.headline.bothSequential);
-  const none = count((v) => v.headline.outcome === 'no verdict');
+  const none = list.filter((v) => v.headline.outcome === 'no verdict').map((v) => [v.headline.blockStm, v.headline.modular]);
+  const why = [
+    ...(none.some((rows) => rows.some((r) => !r.correct)) ? ['a run that did not match the reference'] : []),
+    ...(none.some((rows) => rows.some((r) => r.stoppedBy !== null)) ? ['a run that stopped part-way'] : []),
+  ];
   return `${MODULAR} on ${plural(count((v) => v.headline.outcome === MODULAR), 'workload')}, ${BLOCK_STM} on ${count((v) => v.headline.outcome === BLOCK_STM)}, `
-    + `a tie on ${ties}${sequentialTies ? ` (${sequentialTies} of them where both ran the sequential executor on every block)` : ''}${none ? `, no verdict on ${none} (a run that did not match the reference)` : ''}`;
+    + `a tie on ${ties}${sequentialTies ? ` (${sequentialTies} of them where both ran the sequential executor on every block)` : ''}${none.length ? `, no verdict on ${none.length} (${why.join(' or ')})` : ''}`;
 }
 
 /** The overview section; `judged`: the verdicts the report's verdict section gives. */

@@ -13,14 +13,14 @@ import { WORKLOADS } from '../bench/workloads.js';
 import { GIVE_UP_MS } from '../bench/round-trip.js';
 import { anchorsFor, BLOCK_STM_ANCHORS, LOW_CONTENTION_ACCOUNTS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
-import { CEILING_DRIFT_WORDS, ceilingRatio, ceilingsText, movedCeilings, probeText, recordedCeilingsWords, UNEQUAL_CORES, unequal } from './cores.js';
+import { CEILING_DRIFT_WORDS, ceilingRatio, ceilingsText, movedCeilings, movedCrossCore, probeText, recordedCeilingsWords, UNEQUAL_CORES, unequal } from './cores.js';
 import { machineCharge, optimistic, pessimistic } from './fit.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
 import { median, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
 import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, mediansByRound, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match, type Verdict } from './verdict.js';
-import { explain, leadSplit, pct, preflightGap } from './why.js';
+import { explain, leadSplit, pct, preflightGap, unjudgedWhy } from './why.js';
 import { overviewSection } from './overview.js';
 import { executorStatsTables } from './executor-stats.js';
 import { baselineSourceWords, differentBaselines, mixedTimingNote, ownBaseline, verdictBaselineWords } from './baseline.js';
@@ -56,7 +56,11 @@ function sourceWords(s: Source): string {
   const cpus = ran.length ? ran : settings.baselineCpus ?? [];
   const unreached = settings.baselineCpus?.length && ran.length && ran.length < settings.baselineCpus.length
     ? ` (${settings.rounds} rounds, two on each CPU in turn, reached ${ran.length} of the ${settings.baselineCpus.length} CPUs it could be pinned to)` : '';
-  const pinned = settings.baselineCpus?.length ? `, the baseline pinned to CPU ${cpus.join(', ')} round by round${unreached}` : '';
+  // A round on a CPU outside those was not pinned: where a pin fails, bench/sweep.ts timeRound times the round wherever the scheduler put it.
+  const outside = ran.filter((cpu) => !settings.baselineCpus?.includes(cpu));
+  const pinned = !settings.baselineCpus?.length ? ''
+    : outside.length ? `, the baseline meant to be pinned to CPU ${settings.baselineCpus.join(', ')} round by round, but not held there: its rounds ran on CPU ${ran.join(', ')} (${outside.join(', ')} outside them)`
+    : `, the baseline pinned to CPU ${cpus.join(', ')} round by round${unreached}`;
   return `${s.name}, ${settings.quick ? 'quick' : 'full'} run, threads ${settings.threads.join(',')}, ${settings.rounds} interleaved rounds of ${settings.roundMs} ms${pinned}${baselineSourceWords(settings)}`
     + `${settingsNote(s.doc)}; Concord ${concordVersion} (${concordCommit ? `commit ${concordCommit}` : 'commit not recorded'}), written ${createdAt}, by concord ${command.join(' ')}`;
 }
@@ -331,6 +335,23 @@ function roundTripWarning(s: Source, labels: ReadonlyMap<string, string>): strin
     + 'The host placed the threads differently from round to round (vCPUs moved, or sharing a core), which each core alone does not show: every line the executors\' workers share cost more in some rounds than in others, while the 1-thread baseline paid nothing for it. Read those runs\' ranges rather than their medians, or rerun.';
 }
 
+/**
+ * The warning for a source whose cache-line round trips between cores, probed before and after
+ * the sweep (bench/core-latency.ts), stood more than ROUND_TRIP_MOVED apart on some pair, or null:
+ * the probe before each round is held to that bar, and this is the same line passing between two
+ * cores. Each core alone can keep its speed (the core speeds pass) while the host moves its vCPUs
+ * onto siblings of one core or across sockets, which changes what every line the workers share costs.
+ */
+function crossCoreWarning(s: Source): string | null {
+  const c = s.doc.cores;
+  const moved = c ? movedCrossCore(c.start, c.end, ROUND_TRIP_MOVED) : [];
+  if (moved.length === 0) return null;
+  const each = moved.slice(0, 4).map((m) => `cpu${m.pair[0]}-cpu${m.pair[1]} ${m.startNs.toFixed(0)} ns at the start and ${m.endNs.toFixed(0)} ns at the end`);
+  const more = moved.length > 4 ? `; and ${moved.length - 4} more pairs` : '';
+  return `⚠ ${s.name}: the cache-line round trip between cores, probed before and after the sweep (bench/core-latency.ts), moved by more than ${ROUND_TRIP_MOVED}x: ${each.join('; ')}${more}. `
+    + 'The host placed the cores differently at the two ends (vCPUs moved), which each core alone does not show: what a line the executors\' workers share cost changed while the rounds ran, and the 1-thread baseline paid nothing for it, so runs on more than one thread may not compare with each other. Rerun when the two agree.';
+}
+
 function coresTable(sources: readonly Source[]): Table {
   return {
     headers: ['machine', 'core speeds at the start', 'at the end', 'machine ceiling'],
@@ -422,7 +443,8 @@ function ceilingWarning(s: Source): string | null {
  * executor, the same code ran twice, so how far their speedups differ is the noise alone.
  */
 function aaText(m: Merged, list: readonly Verdict[]): string | null {
-  const same = list.flatMap((v) => [v.headline, ...v.others].filter((x) => x.bothSequential).map((x) => ({ v, x })));
+  // A pair without a verdict (a run wrong or stopped part-way) is no evidence of the noise either.
+  const same = list.flatMap((v) => [v.headline, ...v.others].filter((x) => x.bothSequential && x.outcome !== 'no verdict').map((x) => ({ v, x })));
   if (same.length === 0) return null;
   const listed = same.map(({ v, x }) => `${v.label}${m.sources.length > 1 ? ` (${v.machine})` : ''} at ${threadsText(x.threads)}: ${fixed(x.blockStm.speedup)}x and ${fixed(x.modular.speedup)}x`);
   const most = Math.max(...same.map(({ x }) => x.ratio));
@@ -453,6 +475,8 @@ function warnings(m: Merged): string[] {
     if (slowdown) out.push(slowdown);
     const ceiling = ceilingWarning(s);
     if (ceiling) out.push(ceiling);
+    const crossCore = crossCoreWarning(s);
+    if (crossCore) out.push(crossCore);
     const trips = roundTripWarning(s, m.labels);
     if (trips) out.push(trips);
     const drift = driftWarning(s, m.rows);
@@ -696,7 +720,7 @@ function verdictSection(m: Merged, list: readonly Verdict[]): Section {
   const notes = footnotes();
   const rows = list.map((v) => {
     const h = v.headline;
-    const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}.`);
+    const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}${o.outcome === 'no verdict' ? ` (${unjudgedWhy(o)})` : ''}.`);
     const ceiling = m.sources.find((s) => s.name === v.machine)?.doc.ceilings?.find((c) => c.threads === h.threads);
     const split = leadSplit(v.others.find((o) => o.threads === 1), h, ceiling ? ceilingRatio(ceiling) : null);
     const pair = predictedPair(m, v.machine, v.workload.id);
@@ -748,7 +772,7 @@ function sections(m: Merged): Section[] {
     paragraphs: [
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy. '
         + `Round trip: before each round at more than one thread, the main thread and a worker pass a counter through one shared cell, unpinned, where the scheduler puts them (bench/round-trip.ts): what a cache line moving between two of the executors' threads cost in that round (files from before 2026-11-30 have none). A run whose rounds' probes stood more than ${ROUND_TRIP_MOVED}x apart, or where one's worker did not answer within ${GIVE_UP_MS} ms, is warned of.`,
-      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. Machine ceiling: at each thread count T the sweep ran within the cores, T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it (files from before 2026-11-30: before only); where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by ${CEILING_DRIFT_WORDS}.`,
+      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. The cache-line round trip from the first core to each other one is probed with them (bench/core-latency.ts); a pair whose two stood more than ${ROUND_TRIP_MOVED}x apart is warned of. Machine ceiling: at each thread count T the sweep ran within the cores, T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it (files from before 2026-11-30: before only); where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by ${CEILING_DRIFT_WORDS}.`,
       ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed or ceiling, moved threads, failures, mismatches or short runs.']),
       aaText(m, judged) ?? '',
     ],
@@ -795,8 +819,9 @@ function sections(m: Merged): Section[] {
     out.push({
       title: `Executor statistics: ${t.executor}`,
       paragraphs: [
-        ...(i === 0 ? ['Each executor\'s own counters (BlockResult.stats beyond those the tables above show per transaction), as the mean per timed block; – where a run did not report one (a block the preflight sent to the sequential executor reports that executor\'s).'] : []),
+        ...(i === 0 ? ['Each executor\'s own counters (BlockResult.stats beyond those the tables above show per transaction), as the mean per timed block; – where a run did not report one (a block the preflight sent to the sequential executor reports that executor\'s). An executor that reported no counter of its own has no table.'] : []),
         ...(t.allZero.length ? [`0 in every run: ${t.allZero.join(', ')}.`] : []),
+        ...(t.uncounted.length ? [`Not known to be counted: ${t.uncounted.join(', ')} (0 in every run, as every result's stats hold them until an executor counts them, spec/block.ts emptyStats).`] : []),
       ],
       tables: [t],
     });

@@ -4,9 +4,9 @@
 // (reports/summary.ts), so no figure is stored twice.
 // Invariant: parseResults either returns a fully valid document (every cross-reference resolves,
 // every sample list is non-empty and aligned with its busy flags, and what follows from other
-// fields agrees with them: ideal bounds, block sizes, fallback reasons and shares, the runs'
-// thread counts and executors against the settings) or throws ResultsFileError naming the file
-// and the field.
+// fields agrees with them: ideal bounds and work, block sizes, fallback reasons and shares, the
+// thread counts and executors of the runs, start-ups and failures against the settings) or throws
+// ResultsFileError naming the file and the field.
 
 import { z } from 'zod';
 import { MAX_CALL_MS, MIN_CALL_MS } from '../spec/call-time.js';
@@ -220,6 +220,14 @@ const same = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(Math.a
  * slower than one worker). `work` is the block's, which the footprint ideal shares.
  */
 function idealIssues(ctx: z.RefinementCtx, at: (string | number)[], work: number, criticalPath: number, points: readonly IdealPointRecord[]): void {
+  // One point per thread count (bench/ideal.ts idealFromGraph maps each count it is given once): a
+  // report reads the ideal at a count by looking it up, so a second one would be silently ignored.
+  const firstAt = new Map<number, number>();
+  points.forEach((p, j) => {
+    const first = firstAt.get(p.threads);
+    if (first === undefined) firstAt.set(p.threads, j);
+    else ctx.addIssue({ code: 'custom', path: [...at, 'points', j, 'threads'], message: `${plural(p.threads, 'thread')} again: points[${first}] is the point there already` });
+  });
   if (work > 0 ? criticalPath < 1 || criticalPath > work : criticalPath !== 0) {
     const range = work > 0 ? `from 1 to work (${work})` : '0, as work is';
     ctx.addIssue({ code: 'custom', path: [...at, 'criticalPath'], message: `the gas along the longest chain lies ${range}, got ${criticalPath}` });
@@ -239,11 +247,11 @@ function idealIssues(ctx: z.RefinementCtx, at: (string | number)[], work: number
 }
 
 /**
- * The executor runs' labels (`labels`) that settings.executors cannot account for. Each entry
- * names its runs as given, but a module path (bench/sweep.ts runLabels) by the name its module
- * declares, which the file does not record, or `NAME (PATH)`. A label that is neither an entry nor
- * `NAME (PATH)` of a module entry may be one module's declared name, one per module left over; the
- * labels beyond those are executors the sweep was never given.
+ * The labels of executor runs, start-ups and failures (`labels`) that settings.executors cannot
+ * account for. Each entry names its runs as given, but a module path (bench/sweep.ts runLabels)
+ * by the name its module declares, which the file does not record, or `NAME (PATH)`. A label that
+ * is neither an entry nor `NAME (PATH)` of a module entry may be one module's declared name, one
+ * per module left over; the labels beyond those are executors the sweep was never given.
  */
 function unlistedExecutors(executors: readonly string[], labels: readonly string[]): Set<string> {
   const listed = new Set(executors);
@@ -256,6 +264,17 @@ function unlistedExecutors(executors: readonly string[], labels: readonly string
     else unexplained.push(label);
   }
   return new Set(unexplained.slice(modules.size));
+}
+
+/** Why an executor's label is not one settings.executors accounts for (unlistedExecutors), as runs, start-ups and failures say it. */
+function unlistedWords(label: string, executors: readonly string[]): string {
+  const modules = executors.some(isModulePath) ? ', nor a name one of its modules can declare (each names one executor)' : '';
+  return `"${label}" is not in settings.executors (${executors.join(', ') || 'none'})${modules}`;
+}
+
+/** Why `threads` is no thread count of the sweep's: bench runs, starts and closes executors at each count settings.threads holds, and no other. */
+function unsweptThreads(threads: number, swept: readonly number[]): string {
+  return `${threads}, a thread count settings.threads (${swept.join(', ')}) does not hold`;
 }
 
 export const ResultsSchema = z
@@ -339,10 +358,21 @@ export const ResultsSchema = z
       if (w.source.kind === 'generated' && w.source.txs !== w.txs) {
         ctx.addIssue({ code: 'custom', path: ['workloads', i, 'txs'], message: `${w.txs} transactions, but the generator was asked for ${w.source.txs} (source.txs)` });
       }
+      // bench/sweep.ts takes both from the same block: the ideal's work is each transaction's gas in
+      // the reference run (bench/ideal.ts collectAccesses, which skips past the block's gas limit
+      // as the reference does), and gasUsed is that run's total.
+      if (w.ideal.work !== w.gasUsed) {
+        ctx.addIssue({ code: 'custom', path: ['workloads', i, 'ideal', 'work'], message: `${w.ideal.work}, but gasUsed is ${w.gasUsed}: both are the gas of the block's reference run` });
+      }
       idealIssues(ctx, ['workloads', i, 'ideal'], w.ideal.work, w.ideal.criticalPath, w.ideal.points);
       if (w.ideal.footprint) idealIssues(ctx, ['workloads', i, 'ideal', 'footprint'], w.ideal.work, w.ideal.footprint.criticalPath, w.ideal.footprint.points);
     });
-    const unlisted = unlistedExecutors(doc.settings.executors, doc.runs.filter((r) => r.role === 'executor').map((r) => r.executor));
+    // A failure by the baseline is named as its runs are (bench/sweep.ts baselineLabel); any other
+    // label, a start-up's and a failure's as an executor run's: by its entry in settings.executors,
+    // or by the name its module declares (a module that did not load is named by its path). The
+    // runs' labels go first, so that a label only a start-up or failure bears is the one named.
+    const failed = doc.failures.filter((f) => f.executor !== doc.settings.baseline).map((f) => f.executor);
+    const unlisted = unlistedExecutors(doc.settings.executors, [...doc.runs.filter((r) => r.role === 'executor').map((r) => r.executor), ...doc.startup.map((s) => s.executor), ...failed]);
     const baselines = new Set(doc.runs.filter((r) => r.role === 'baseline').map((r) => `${r.workload}@${r.threads}`));
     doc.runs.forEach((r, i) => {
       if (!ids.has(r.workload)) ctx.addIssue({ code: 'custom', path: ['runs', i, 'workload'], message: `no workload with id "${r.workload}"` });
@@ -361,14 +391,13 @@ export const ResultsSchema = z
       }
       // bench times every executor and its baseline at each thread count it was given, and no other.
       if (!doc.settings.threads.includes(r.threads)) {
-        ctx.addIssue({ code: 'custom', path: ['runs', i, 'threads'], message: `${r.threads}, a thread count settings.threads (${doc.settings.threads.join(', ')}) does not hold` });
+        ctx.addIssue({ code: 'custom', path: ['runs', i, 'threads'], message: unsweptThreads(r.threads, doc.settings.threads) });
       }
       if (r.role === 'baseline' && r.executor !== doc.settings.baseline) {
         ctx.addIssue({ code: 'custom', path: ['runs', i, 'executor'], message: `a baseline run by "${r.executor}", but settings.baseline is "${doc.settings.baseline}"` });
       }
       if (r.role === 'executor' && unlisted.has(r.executor)) {
-        const modules = doc.settings.executors.some(isModulePath) ? ', nor a name one of its modules can declare (each names one executor)' : '';
-        ctx.addIssue({ code: 'custom', path: ['runs', i, 'executor'], message: `"${r.executor}" is not in settings.executors (${doc.settings.executors.join(', ') || 'none'})${modules}` });
+        ctx.addIssue({ code: 'custom', path: ['runs', i, 'executor'], message: unlistedWords(r.executor, doc.settings.executors) });
       }
       // bench records both from the same timed blocks: a reason exactly where some block fell back.
       if (r.fallbackShare !== undefined && (r.fallbackShare > 0) !== (r.fallback !== '')) {
@@ -392,8 +421,16 @@ export const ResultsSchema = z
       if (first === undefined) runIndex.set(id, i);
       else ctx.addIssue({ code: 'custom', path: ['runs', i], message: `duplicates runs[${first}] (${r.workload}, ${r.executor}, ${plural(r.threads, 'thread')}, ${r.role})` });
     });
+    doc.startup.forEach((s, i) => {
+      if (!doc.settings.threads.includes(s.threads)) ctx.addIssue({ code: 'custom', path: ['startup', i, 'threads'], message: unsweptThreads(s.threads, doc.settings.threads) });
+      if (unlisted.has(s.executor)) ctx.addIssue({ code: 'custom', path: ['startup', i, 'executor'], message: unlistedWords(s.executor, doc.settings.executors) });
+    });
     doc.failures.forEach((f, i) => {
       if (f.workload !== null && !ids.has(f.workload)) ctx.addIssue({ code: 'custom', path: ['failures', i, 'workload'], message: `no workload with id "${f.workload}"` });
+      if (!doc.settings.threads.includes(f.threads)) ctx.addIssue({ code: 'custom', path: ['failures', i, 'threads'], message: unsweptThreads(f.threads, doc.settings.threads) });
+      if (f.executor !== doc.settings.baseline && unlisted.has(f.executor)) {
+        ctx.addIssue({ code: 'custom', path: ['failures', i, 'executor'], message: `${unlistedWords(f.executor, doc.settings.executors)}, and is not settings.baseline ("${doc.settings.baseline}")` });
+      }
     });
     doc.simulated.forEach((s, i) => {
       if (!ids.has(s.workload)) ctx.addIssue({ code: 'custom', path: ['simulated', i, 'workload'], message: `no workload with id "${s.workload}"` });

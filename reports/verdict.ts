@@ -3,10 +3,11 @@
 // tie; the lower thread counts they share are judged the same way.
 // Invariants: a winner is named only when the two executors' block times differ significantly
 // (Mann-Whitney p <= ALPHA over their rounds' medians where the file names rounds, else over their
-// samples, as `concord compare` decides) and by at least TIE_BELOW; an executor
-// that did not match the reference never wins; two that both handed every block to the sequential
-// executor tie, whatever the timings (the same code ran); every figure comes from the results
-// file's rows.
+// samples, as `concord compare` decides) and by at least TIE_BELOW; a pair where either executor
+// did not match the reference, or stopped part-way (it threw in a timed round, so its run holds
+// only the rounds before, and the two are not timed over the same rounds), gets no verdict; two
+// that both handed every block to the sequential executor tie, whatever the timings (the same
+// code ran); every figure comes from the results file's rows.
 
 import { ALPHA, testBlockTimes } from './compare.js';
 import type { Merged } from './merge.js';
@@ -56,7 +57,7 @@ function judge(threads: number, blockStm: Row, modular: Row, baseline: Row): Mat
   const { p, unit } = testBlockTimes(blockStm.run, modular.run);
   const ratio = Math.max(modular.speedup / blockStm.speedup, blockStm.speedup / modular.speedup);
   const bothSequential = blockStm.run.fallbackShare === 1 && modular.run.fallbackShare === 1;
-  const outcome: Outcome = !blockStm.correct || !modular.correct ? 'no verdict'
+  const outcome: Outcome = !blockStm.correct || !modular.correct || blockStm.stoppedBy !== null || modular.stoppedBy !== null ? 'no verdict'
     : !bothSequential && p <= ALPHA && ratio - 1 >= TIE_BELOW ? (modular.speedup > blockStm.speedup ? MODULAR : BLOCK_STM)
     : 'tie';
   return { threads, blockStm, modular, baseline, outcome, p, unit, ratio, bothSequential };

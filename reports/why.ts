@@ -10,6 +10,7 @@
 import { median, RECOMMENDED_SAMPLES } from './stats.js';
 import { roundMedians, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, type Match } from './verdict.js';
+import { plural } from '../spec/plural.js';
 
 /**
  * How a fallback reason the preflight wrote begins (impl/preflight.ts writes `preflight: ...` into
@@ -197,13 +198,14 @@ export const BASELINE_MOVED = 0.05;
  * verdict is a tie or goes the other way, the lead is the scaling; otherwise the larger of the two
  * leads names where it comes from, or both when they are within SAME_SHARE of each other.
  * `ceiling`: the machine's at T (bench/ceiling.ts), beside which a scaling reads. Null for a tie,
- * or where a run did not match the reference or ran the sequential executor on every block (then
- * both sides time the same code).
+ * or where a run did not match the reference, stopped part-way, or ran the sequential executor on
+ * every block (then both sides time the same code).
  */
 export function leadSplit(one: Match | undefined, at: Match, ceiling: number | null): string | null {
   if (!one || at.threads === 1 || (at.outcome !== BLOCK_STM && at.outcome !== MODULAR)) return null;
   const rows = [one.blockStm, one.modular, at.blockStm, at.modular];
-  if (rows.some((r) => !r.correct || allFellBack(r))) return null;
+  // A 1-thread run that stopped part-way has no whole run's speedup or block time to split by.
+  if (rows.some((r) => !r.correct || r.stoppedBy !== null || allFellBack(r))) return null;
   const [winner, loser] = at.outcome === BLOCK_STM ? [BLOCK_STM, MODULAR] as const : [MODULAR, BLOCK_STM] as const;
   const side = (m: Match, e: string) => (e === BLOCK_STM ? m.blockStm : m.modular);
   const scaling = (e: string) => blockMs(side(one, e)) / blockMs(side(at, e));
@@ -243,12 +245,22 @@ function baselineNote(one: Match, at: Match): string[] {
   return [`the baseline ran ${pct(Math.abs(moved - 1))} ${moved > 1 ? 'slower' : 'faster'} beside the ${at.threads}-thread runs than beside the 1-thread ones, which the speedups at ${at.threads} threads carry and the scalings do not`];
 }
 
+/** Why a match has no verdict, in short ("block-stm stopped part-way"), for where its reasons are not spelled out. */
+export function unjudgedWhy(m: Match): string {
+  return [m.blockStm, m.modular].flatMap((r) => [
+    ...(r.correct ? [] : [`${r.executor} did not match the reference`]),
+    ...(r.stoppedBy === null ? [] : [`${r.executor} stopped part-way`]),
+  ]).join(' and ');
+}
+
 /** The reasons behind a match, as one sentence. */
 export function explain(m: Match): string {
   const txs = m.baseline.workload.txs;
   const facts = [
     ...(m.blockStm.correct ? [] : [`${BLOCK_STM} did not match the reference, so its times are not valid speedups`]),
     ...(m.modular.correct ? [] : [`${MODULAR} did not match the reference, so its times are not valid speedups`]),
+    ...[m.blockStm, m.modular].filter((r) => r.stoppedBy !== null)
+      .map((r) => `${r.executor} stopped part-way (it threw in a timed round), so its figures come from the ${plural(r.samples, 'sample')} it took before, no whole run to judge it by`),
     ...blockStmFacts(m.blockStm, txs),
     ...modularFacts(m.modular, txs, m.threads),
     preflightFact(m) ?? boundFact(m),

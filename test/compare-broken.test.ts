@@ -39,9 +39,11 @@ describe('compare with a broken NEW and no run in common', () => {
   function brokenElsewhere(): ResultsFile {
     const doc = structuredClone(base);
     doc.runs = doc.runs.map((r) => ({ ...r, threads: r.threads + 10 }));
+    doc.startup = doc.startup.map((s) => ({ ...s, threads: s.threads + 10 }));
     doc.settings.threads = doc.settings.threads.map((t) => t + 10);
     doc.runs.find((r) => r.role === 'executor')!.correct = false;
-    doc.failures = [{ executor: 'fake-parallel', threads: 16, workload: null, message: 'no workers' }];
+    // At 11 threads, where no pool of it started (its start-up record is at 12).
+    doc.failures = [{ executor: 'fake-parallel', threads: 11, workload: null, message: 'no workers' }];
     return doc;
   }
 
@@ -52,7 +54,7 @@ describe('compare with a broken NEW and no run in common', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('have no run in common');
       expect(r.stdout).toMatch(new RegExp(`^broken: ${b}: .* @1\\d: did not match the reference result$`, 'm'));
-      expect(r.stdout).toContain(`broken: ${b}: fake-parallel @16: failed to start: no workers\n`);
+      expect(r.stdout).toContain(`broken: ${b}: fake-parallel @11: failed to start: no workers\n`);
     }
     const j = await run({ base: a, next: b, json: true });
     expect(j.code).toBe(1);

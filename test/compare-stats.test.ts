@@ -347,8 +347,9 @@ describe('compare', () => {
     expect([back.rows.filter((r) => !r.base.correct).length, back.broken]).toEqual([1, []]);
 
     const failed = structuredClone(base);
-    failed.failures = [{ executor: 'fake-parallel', threads: 4, workload: null, message: 'no workers' }, { executor: 'fake-parallel', threads: 2, workload: base.workloads[1]!.id, message: 'threw' }];
-    expect(compare(base, failed).broken).toEqual(['fake-parallel @4: failed to start: no workers', 'token 100 acc × 1000 tx · fake-parallel @2: failed: threw']);
+    // At 1 thread, where no pool of it started (the fixture's start-up record is at 2).
+    failed.failures = [{ executor: 'fake-parallel', threads: 1, workload: null, message: 'no workers' }, { executor: 'fake-parallel', threads: 2, workload: base.workloads[1]!.id, message: 'threw' }];
+    expect(compare(base, failed).broken).toEqual(['fake-parallel @1: failed to start: no workers', 'token 100 acc × 1000 tx · fake-parallel @2: failed: threw']);
 
     let stdout = '';
     vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });

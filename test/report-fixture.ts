@@ -29,12 +29,14 @@ export interface FixtureOptions {
 }
 
 /**
- * An ideal whose speedup at t threads is min(t, limit), as the schema holds it to its own numbers:
- * work / criticalPath is `limit` (a whole number) exactly, about 100,000 gas, so each bound is min(t, limit).
+ * A block's gas and an ideal whose speedup at t threads is min(t, limit), as the schema holds them
+ * to their own numbers: work / criticalPath is `limit` (a whole number) exactly, about 100,000 gas,
+ * so each bound is min(t, limit); the ideal's work is the gas the block used.
  */
-function idealOf(limit: number, threads: readonly number[]): ResultsFile['workloads'][number]['ideal'] {
+function gasAndIdeal(limit: number, threads: readonly number[]): Pick<ResultsFile['workloads'][number], 'gasUsed' | 'ideal'> {
   const criticalPath = Math.round(100_000 / limit);
-  return { work: criticalPath * limit, criticalPath, edges: 10, points: threads.map((t) => ({ threads: t, speedup: Math.min(t, limit), bound: Math.min(t, limit) })) };
+  const work = criticalPath * limit;
+  return { gasUsed: work, ideal: { work, criticalPath, edges: 10, points: threads.map((t) => ({ threads: t, speedup: Math.min(t, limit), bound: Math.min(t, limit) })) } };
 }
 
 /** Park-Miller: deterministic jitter, so every test sees the same samples. */
@@ -49,13 +51,13 @@ function jitter(seed: number): () => number {
 export function sampleResults(o: FixtureOptions): ResultsFile {
   const next = jitter(o.jitterSeed ?? 1);
   const samples = (ms: number) => Array.from({ length: o.samples }, () => Math.round(ms * (1 + 0.06 * (next() - 0.5)) * 1e4) / 1e4);
-  const ideal = (limit: number) => idealOf(limit, [1, 2, 4, 8, 16, 32, 64]);
+  const ideal = (limit: number) => gasAndIdeal(limit, [1, 2, 4, 8, 16, 32, 64]);
   const chain: ResultsFile['workloads'][number] = {
-    id: 'p2p-a2-t1000-s1-h3', group: 'Block-STM p2p grid', source: { kind: 'generated', workload: 'p2p', accounts: 2, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, gasUsed: 100_000, ideal: ideal(1),
+    id: 'p2p-a2-t1000-s1-h3', group: 'Block-STM p2p grid', source: { kind: 'generated', workload: 'p2p', accounts: 2, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, ...ideal(1),
   };
   const workloads: ResultsFile['workloads'] = [
-    { id: 'p2p-a100-t1000-s1-h3', group: 'Block-STM p2p grid', source: { kind: 'generated', workload: 'p2p', accounts: 100, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, gasUsed: 100_000, ideal: ideal(14) },
-    { id: 'token-a100-t1000-s1-h3', group: 'contract mixes', source: { kind: 'generated', workload: 'token', accounts: 100, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, gasUsed: 100_000, ideal: ideal(18) },
+    { id: 'p2p-a100-t1000-s1-h3', group: 'Block-STM p2p grid', source: { kind: 'generated', workload: 'p2p', accounts: 100, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, ...ideal(14) },
+    { id: 'token-a100-t1000-s1-h3', group: 'contract mixes', source: { kind: 'generated', workload: 'token', accounts: 100, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, ...ideal(18) },
     ...(o.chain ? [chain] : []),
   ];
   const perTx = { executions: 1, reExecutions: 0, validations: 0, failedValidations: 0 };
@@ -134,8 +136,8 @@ export function contestResults(cases: readonly ContestCase[], machine?: string):
   const samples = (ms: number) => Array.from({ length: 10 }, () => Math.round(ms * (1 + 0.06 * (next() - 0.5)) * 1e4) / 1e4);
   const workloads: ResultsFile['workloads'] = cases.map((c) => ({
     id: `${c.workload}-a1000-t1000-s1-h3`, group: 'contract mixes',
-    source: { kind: 'generated', workload: c.workload, accounts: 1000, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000, gasUsed: 100_000,
-    ideal: idealOf(c.idealLimit, [1, 2, 4]),
+    source: { kind: 'generated', workload: c.workload, accounts: 1000, txs: 1000, seed: 1, hashCost: 3 }, txs: 1000,
+    ...gasAndIdeal(c.idealLimit, [1, 2, 4]),
   }));
   const runs: ResultsFile['runs'] = [];
   cases.forEach((c, i) => {

@@ -123,6 +123,10 @@ describe('the Sources line', () => {
     expect(few).toContain('the baseline pinned to CPU 0 round by round (2 rounds, two on each CPU in turn, reached 1 of the 4 CPUs it could be pinned to)');
     const all = mdUnescaped(renderMarkdown(merge([{ file: 'all.json', doc: parseResults(serializeResults(pinned(() => [0, 0, 1, 1, 2, 2, 3, 3]), 'all.json'), 'all.json') }]), []));
     expect(all).toContain('the baseline pinned to CPU 0, 1, 2, 3 round by round;');
+    // Rounds on CPUs outside those bench pinned the baseline to: the pinning did not hold, and the line does not call them pinned.
+    const loose = mdUnescaped(renderMarkdown(merge([{ file: 'loose.json', doc: parseResults(serializeResults(pinned(() => [0, 0, 5, 5, 6, 6, 3, 3]), 'loose.json'), 'loose.json') }]), []));
+    expect(loose).toContain('the baseline meant to be pinned to CPU 0, 1, 2, 3 round by round, but not held there: its rounds ran on CPU 0, 3, 5, 6 (5, 6 outside them);');
+    expect(loose).not.toContain('the baseline pinned to');
   });
 });
 
@@ -568,6 +572,21 @@ describe('markdown', () => {
     expect(slowdown(doc)).toMatch(/^⚠ Test CPU \(family 1 model 2\), 2 cores, 8 GiB, Node 20: its fastest core took 27\.8 ms on the probe block at the start and 47\.6 ms at the end \(1\.71x slower\): the whole machine changed speed during the sweep/);
     doc.cores = { start: speeds(27.8), end: speeds(30) };
     expect(slowdown(doc)).toBeUndefined();
+  });
+
+  it('warns where the cache-line round trip between two cores moved more than 2x between the start and the end, naming the cores and both figures', () => {
+    // Each core alone kept its speed: only the line between them moved (a host that moved the vCPUs).
+    const probe = (ns: number[]) => ({ speeds: {
+      method: 'taskset' as const, workload: 'test', cpus: [0, 1, 2], medianMs: [10, 10, 10], relative: [1, 1, 1],
+      crossCore: { method: 'ping-pong' as const, pairs: [[0, 1], [0, 2]] as [number, number][], roundTripNs: ns },
+    } });
+    const moved = (doc: ResultsFile) => renderMarkdown(merge([{ file: 'a.json', doc }]), []).split('\n').find((l) => l.includes('cache-line round trip between cores'));
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
+    doc.cores = { start: probe([93.7, 110]), end: probe([480.2, 150]) };
+    expect(moved(doc)).toMatch(/^⚠ Test CPU \(family 1 model 2\), 2 cores, 8 GiB, Node 20: the cache-line round trip between cores, probed before and after the sweep \(bench\/core-latency\.ts\), moved by more than 2x: cpu0-cpu1 94 ns at the start and 480 ns at the end\. The host placed the cores/);
+    // 110 to 150 ns is within what a quiet host's probes move.
+    doc.cores = { start: probe([93.7, 110]), end: probe([150, 150]) };
+    expect(moved(doc)).toBeUndefined();
   });
 
   it('warns where a baseline\'s rounds drifted apart, naming the workload, thread count and spread', () => {

@@ -251,6 +251,7 @@ describe('a results file that contradicts itself', () => {
       const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
       const executor = doc.runs.filter((r) => r.role === 'executor');
       executor.forEach((r, i) => { r.executor = names[i % names.length]!; });
+      for (const x of doc.startup) x.executor = names[0]!;
       doc.settings.executors = executors;
       return doc;
     };
@@ -261,6 +262,51 @@ describe('a results file that contradicts itself', () => {
     expect(() => serializeResults(modules(['./mine.mjs'], ['mine', 'yours']), 'r.json'))
       .toThrow('r.json: runs[3].executor: "yours" is not in settings.executors (./mine.mjs), nor a name one of its modules can declare (each names one executor)');
     expect(() => serializeResults(modules(['./a/mine.mjs'], ['mine (./a/mine.mjs)', 'x']), 'r.json')).toThrow(/runs\[3\]\.executor: "x" is not in settings\.executors/);
+  });
+
+  it('refuses a failure or start-up by an executor, or at a thread count, the settings do not name, and reads every one bench writes', () => {
+    const failure = (f: Partial<Doc['failures'][number]>) => bad((d) => { d.failures = [{ executor: 'fake-parallel', threads: 2, workload: null, message: 'threw', ...f }]; });
+    expect(failure({ threads: 4 }).message).toBe('r.json: failures[0].threads: 4, a thread count settings.threads (1, 2) does not hold');
+    expect(failure({ executor: 'modular' }).message).toBe('r.json: failures[0].executor: "modular" is not in settings.executors (fake-parallel), and is not settings.baseline ("sequential")');
+    expect(bad((d) => { d.startup[0]!.threads = 8; }).message).toBe('r.json: startup[0].threads: 8, a thread count settings.threads (1, 2) does not hold');
+    expect(bad((d) => { d.startup[0]!.executor = 'modular'; }).message).toBe('r.json: startup[0].executor: "modular" is not in settings.executors (fake-parallel)');
+    // A module's labels are one name between its runs, start-ups and failures: a second is refused where only a failure bears it.
+    const module = (d: Doc) => {
+      d.settings.executors = ['./mine.mjs'];
+      for (const r of [...d.runs.filter((x) => x.role === 'executor'), ...d.startup]) r.executor = 'mine';
+    };
+    expect(bad((d) => { module(d); d.failures = [{ executor: 'yours', threads: 1, workload: null, message: 'threw' }]; }).message)
+      .toBe('r.json: failures[0].executor: "yours" is not in settings.executors (./mine.mjs), nor a name one of its modules can declare (each names one executor), and is not settings.baseline ("sequential")');
+    // What bench/sweep.ts and cli/bench.ts write: the baseline by its label (loading, a block, close()); a module
+    // that did not load by its path, one that started by its declared name (a block, the warm-up block, close(),
+    // its executor object closed at the end); a registry executor by its name.
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    module(doc);
+    const p2p = doc.workloads[0]!.id;
+    doc.failures = [
+      { executor: 'sequential', threads: 1, workload: null, message: 'loading threw: no (the baseline: no executor was timed, for want of it)' },
+      { executor: 'sequential', threads: 2, workload: p2p, message: 'threw' },
+      { executor: 'sequential', threads: 2, workload: null, message: 'close() threw: no' },
+      { executor: './mine.mjs', threads: 1, workload: null, message: 'the executor ./mine.mjs threw while loading' },
+      { executor: 'mine', threads: 2, workload: p2p, message: 'execute() threw on the warm-up block' },
+      { executor: 'mine', threads: 2, workload: null, message: 'the executor ./mine.mjs threw while closing: no' },
+    ];
+    expect(parseResults(serializeResults(doc), 'r.json').failures).toEqual(doc.failures);
+    const declared = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    for (const r of declared.runs.filter((x) => x.role === 'baseline')) r.executor = 'my-seq';
+    Object.assign(declared.settings, { baseline: 'my-seq', baselinePath: './seq.mjs', baselineThreads: 1 });
+    declared.failures = [{ executor: 'my-seq', threads: 2, workload: null, message: 'close() threw: no' }];
+    expect(parseResults(serializeResults(declared), 'r.json').failures).toEqual(declared.failures);
+  });
+
+  it('refuses an ideal with two points at one thread count, and an ideal whose work is not the block\'s gas', () => {
+    expect(bad((d) => { d.workloads[0]!.ideal.points[2]!.threads = 2; }).message).toBe('r.json: workloads[0].ideal.points[2].threads: 2 threads again: points[1] is the point there already');
+    const footprint = bad((d) => {
+      const w = d.workloads[0]!;
+      w.ideal.footprint = { criticalPath: w.ideal.work, edges: 3, points: [1, 2, 2].map((t) => ({ threads: t, speedup: 1, bound: 1 })) };
+    });
+    expect(footprint.message).toBe('r.json: workloads[0].ideal.footprint.points[2].threads: 2 threads again: points[1] is the point there already');
+    expect(bad((d) => { d.workloads[1]!.gasUsed += 1; }).message).toMatch(/^r\.json: workloads\[1\]\.ideal\.work: (\d+), but gasUsed is (\d+): both are the gas of the block's reference run$/);
   });
 
   it('is an input error for report and compare: exit 2, one line naming the file and the field', async () => {

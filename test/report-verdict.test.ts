@@ -10,7 +10,7 @@ import { optimistic, pessimistic } from '../reports/fit.js';
 import { merge } from '../reports/merge.js';
 import { renderHtml, renderMarkdown } from '../reports/render.js';
 import { parseResults, serializeResults, type ResultsFile } from '../reports/schema.js';
-import { verdicts } from '../reports/verdict.js';
+import { BLOCK_STM, MODULAR, verdicts } from '../reports/verdict.js';
 import { SLOWER_AT_TWO } from '../reports/fit.js';
 import { explain, PREFLIGHT_REASON as REPORTS_PREFLIGHT } from '../reports/why.js';
 import { P2P_GRID_GROUP as REPORTS_P2P_GRID } from '../reports/anchors.js';
@@ -447,6 +447,30 @@ describe('which executor wins, and why', () => {
     const [, , , , , verdict, why] = row(render(wrong), 'p2p 1000 acc × 1000 tx');
     expect(verdict).toBe('no verdict');
     expect(why).toMatch(/^modular did not match the reference, so its times are not valid speedups; block-stm re-executed/);
+  });
+
+  it('a run that stopped part-way gets no verdict, says so in its row and in the overview\'s tally, and splits no lead', () => {
+    /** MODULAR_WINS with the run of `executor` at `threads` cut to its first 3 samples by a throw in a timed round. */
+    const stopped = (executor: string, threads: number): ResultsFile => {
+      const d = contestResults([MODULAR_WINS]);
+      const r = d.runs.find((x) => x.executor === executor && x.threads === threads)!;
+      r.samplesMs = r.samplesMs.slice(0, 3);
+      r.busy = r.busy.slice(0, 3);
+      d.failures = [{ executor, threads, workload: r.workload, message: 'exploded on call 30' }];
+      return d;
+    };
+    const headline = stopped(MODULAR, 2);
+    const full = renderMarkdown(merge([{ file: 'r.json', doc: headline }]), []);
+    const [, , , , , verdict, why] = row(section(full), 'p2p 1000 acc × 1000 tx');
+    expect(verdict).toBe('no verdict');
+    expect(why).toMatch(/^modular stopped part-way \(it threw in a timed round\), so its figures come from the 3 samples it took before, no whole run to judge it by; block-stm re-executed/);
+    expect(why).not.toContain('lead, split');
+    expect(full).toContain('modular on 0 workloads, block-stm on 0, a tie on 0, no verdict on 1 (a run that stopped part-way);');
+    // At 1 thread: the 2-thread verdict stands, but no lead is split by a run that holds only some rounds.
+    const one = row(render(stopped(BLOCK_STM, 1)), 'p2p 1000 acc × 1000 tx');
+    expect(one[5]).toMatch(/^modular wins/);
+    expect(one[6]).toContain('At 1 thread: no verdict (block-stm stopped part-way).');
+    expect(one[6]).not.toContain('lead, split');
   });
 
   it('a results file from before `detail` was recorded still parses and renders, saying what it lacks', () => {

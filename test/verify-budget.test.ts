@@ -49,11 +49,12 @@ const slow: SubjectSource = {
 
 describe('verify --time-limit', () => {
   it('gives a check cut short the time the checks after it left unused', async () => {
-    // equivalence: 10 batches of 50 blocks at 1.2 ms, 0.6 s in all; determinism: one block. Its
-    // first share, half of 1.1 s, cuts equivalence; determinism leaves the rest (0.5 s spare) to it.
+    // equivalence: 10 batches of 50 blocks at 2.4 ms, 1.2 s in all; determinism: one block. Its
+    // first share, half of 2.2 s, cuts equivalence; determinism leaves the rest to it, 1 s spare
+    // for drawing the blocks (0.5 s was too little on a machine busy with other test files).
     const report = await runVerify({
-      subjects: [executorSource('sequential')], runs: 500, seed: 1, timeLimitMs: 1100,
-      checks: [spinning('equivalence', 1, 1.2), spinning('determinism', 0.002, 1)],
+      subjects: [executorSource('sequential')], runs: 500, seed: 1, timeLimitMs: 2200,
+      checks: [spinning('equivalence', 1, 2.4), spinning('determinism', 0.002, 1)],
     });
     const [executor] = report.executors;
     expect(executor!.checks).toEqual([
@@ -64,13 +65,14 @@ describe('verify --time-limit', () => {
   });
 
   it('gives an executor cut short the time the executors after it left unused, on a fresh instance, where it stopped', async () => {
-    // sequential: 30 batches of 50 blocks at 2 ms, 3 s in all; its first share, half of 4 s, cuts
-    // it. reference runs one block and leaves about 2 s, which sequential's second turn gets.
+    // sequential: 30 batches of 50 blocks at 2 ms, 3 s in all; its first share, half of 5 s, cuts
+    // it. reference runs one block and leaves about 2.5 s, which sequential's second turn gets:
+    // 2 s spare for drawing the blocks.
     const heavy = { ...spinning('equivalence', 1, 2), applies: (s: { name: string }) => s.name === 'sequential' };
     let created = 0;
     const counted = executorSource('sequential');
     const report = await runVerify({
-      subjects: [{ ...counted, create: () => (created++, counted.create()) }, executorSource('reference')], runs: 1500, seed: 1, timeLimitMs: 4000,
+      subjects: [{ ...counted, create: () => (created++, counted.create()) }, executorSource('reference')], runs: 1500, seed: 1, timeLimitMs: 5000,
       checks: [heavy, spinning('determinism', 0.0005, 1)],
     });
     expect(report.executors.map((e) => e.checks)).toEqual([

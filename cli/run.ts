@@ -242,11 +242,12 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   ];
   // concord-exec/1 has no ready signal: start-up is the process's spawn, and the engine's own
   // start (an interpreter, a JIT) is in the first execute().
-  if (warmupRuns === 0 && isExecCommand(name)) lines.push(`               (the first run holds the engine's own start-up: its process starts, then reads its first request)`);
+  if (warmupRuns === 0 && o.after === undefined && isExecCommand(name)) lines.push(`               (the first run holds the engine's own start-up: its process starts, then reads its first request)`);
   const counters = Object.entries(r.stats).filter(([, v]) => v !== 0 && v !== '');
   // Timings and shares are floats: three significant digits say all a reader can use.
   const shown = (v: unknown): string => (typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(3))) : String(v));
-  if (counters.length) lines.push(`statistics     ${counters.map(([k, v]) => `${k} ${shown(v)}`).join(', ')}`);
+  // The result shown is the last run's, and so are its counters: an engine's own executeMs there is one call's, not the median.
+  if (counters.length) lines.push(`statistics     ${counters.map(([k, v]) => `${k} ${shown(v)}`).join(', ')}${repeat > 1 ? ' (the last run\'s)' : ''}`);
   if (o.after !== undefined) lines.push(earlierLine(o.after, earlier.length, o.check ? differing : undefined, threw));
   if (o.receipts) lines.push(...r.receipts.map((x, i) => receiptLine(i, x)));
   if (o.check) {

@@ -219,6 +219,18 @@ describe('concord run --after', () => {
     expect(text.stdout).toMatch(/^median time +[\d.]+ ms over 1 run, after the earlier blocks \(/m);
   });
 
+  // The earlier blocks ran first on the engine's process: the timed run holds no start-up of it.
+  it('does not say an exec: engine\'s run holds its start-up, which the earlier blocks paid', () => {
+    const engine = new URL('../examples/exec-engine.mjs', import.meta.url).pathname;
+    const file = earlier('exec.earlier.json', { format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1 }] });
+    const r = concord(['run', blockFile, '--after', file, '--executor', `exec:node ${engine}`, '--repeat', '2']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^median time +[\d.]+ ms over 2 runs, after the earlier blocks \(.*\)\n(?! +\(the first run holds)/m);
+    expect(r.stdout).not.toContain('start-up: its process starts');
+    // Its own executeMs is one call's, beside a median of two.
+    expect(r.stdout).toMatch(/^statistics +.*executeMs [\d.]+ \(the last run's\)$/m);
+  });
+
   it('refuses an earlier block the executor changed, and a warm-up, which would run the block again before the checked run', () => {
     const changes = module('changes-pre-state', `export default function create() {
   return { name: 'changes-pre-state', async execute(block) { const r = executeReference(block); block.preState.clear(); return r; }, async close() {} };

@@ -11,8 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { ExecEngineError } from '../impl/exec-executor.js';
 import { PER_TX_COUNTERS, type Block, type BlockResult, type Receipt, type ReadSet } from '../spec/block.js';
 import { keyName } from '../spec/contracts.js';
+import { executeReference } from '../spec/reference.js';
 import { describeValue, oneLine } from '../spec/messages.js';
-import { FAULT_NAMES, isKey, isValue } from '../spec/values.js';
+import { OP, WIDTH } from '../spec/bytecode.js';
+import { FAULT_NAMES, isKey, isValue, MAX_VALUE, MIN_VALUE } from '../spec/values.js';
 import { newOutcome, runTransaction, TxStatus } from '../spec/vm.js';
 import { footprintEscape, footprintEscapeText } from './footprint-escape.js';
 import { missedEdge } from './missed-edge.js';
@@ -104,6 +106,13 @@ function sameReads(a: ReadSet, b: ReadSet): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i]![0] !== b[i]![0] || a[i]![1] !== b[i]![1]) return false;
   return true;
+}
+
+/** Whether `a` and `b` hold the same [key, value] pairs, each as often, in whatever order. */
+function sameReadsInAnyOrder(a: ReadSet, b: ReadSet): boolean {
+  if (a.length !== b.length) return false;
+  const text = (r: ReadSet) => r.map(([k, v]) => `${k}:${v}`).sort().join(' ');
+  return text(a) === text(b);
 }
 
 /**
@@ -473,6 +482,13 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
   const a = act[index];
   if (!e || !a || e[0] !== a[0]) {
     const show = (r: ReadSet) => `[${r.map(([k, v]) => `${c.name(k)}=${v}`).join(', ')}]`;
+    if (sameReadsInAnyOrder(exp, act)) {
+      return {
+        anomaly: 'wrong read set', elle: ELLE['wrong read set'], tx, key: e![0], keyName: c.name(e![0]), expected: show(exp), actual: show(act),
+        detail: `tx ${tx} reports the same reads as the reference, with the same values, in another order: list them in the order first read, ${show(exp)} here `
+          + '(a read set lists each key the first time the program reads it, in that order: spec/block.ts, and for an exec: engine docs/exec-protocol.md).',
+      };
+    }
     if (a && readsOwnWrite(c, tx, index)) {
       const [key, value] = a;
       const before = olderVersion(c, key, tx, value, true);
@@ -547,9 +563,18 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
 /**
  * The explanation of a block that fails only after the blocks its instance ran before it: a read
  * of a value no transaction of this block wrote (which explainRead, seeing this block alone, can
- * only call an aborted incarnation's) is a value kept from those blocks.
+ * only call an aborted incarnation's) is a value kept from those blocks; so is a DELTA base no
+ * version of the key in this block holds that gives the executor's receipt; and a receipt the
+ * reads alone cannot explain was changed by state kept from them.
  */
 export function afterEarlierBlocks(x: Explanation): Explanation {
+  if (x.anomaly === 'wrong receipt') {
+    if (x.detail.endsWith(`${UNKNOWN_BASE}.`)) return { ...x, detail: `${x.detail.slice(0, -UNKNOWN_BASE.length - 3)}, ${KEPT_BASE}.` };
+    if (x.detail.startsWith(`tx ${x.tx} read the same values as the reference`)) {
+      return { ...x, detail: `${x.detail} The block passes on a fresh instance and fails after the blocks run before it: state the executor kept from an earlier block changed this receipt.` };
+    }
+    return x;
+  }
   if (x.anomaly !== 'read of an aborted incarnation' || x.cameFrom !== undefined || x.shouldComeFrom === undefined) return x;
   const anomaly: AnomalyName = 'read of an earlier block';
   return {
@@ -598,8 +623,15 @@ function explainReceipt(c: Context, tx: number): Explanation {
   if ((e.status === 'skipped') !== (a.status === 'skipped')) {
     // Every receipt before tx matched, so both sides agree on the gas the transactions before it used.
     const used = c.expected.receipts.slice(0, tx).reduce((n, r) => n + r.gasUsed, 0);
+    // Where failed transactions' gas is what reaches the limit, the executor most likely left it out.
+    const failed = c.expected.receipts.slice(0, tx).flatMap((r, i) => (r.gasUsed > 0 && (r.status === 'reverted' || r.status === 'out-of-gas') ? [i] : []));
+    const failedGas = failed.reduce((n, i) => n + c.expected.receipts[i]!.gasUsed, 0);
+    const failedText = failed.length > 0 && used - failedGas < c.block.gasLimit
+      ? `. ${gasOf(c, failed)} ${failed.length > 1 ? 'are' : 'is'} among them: a transaction that fails still spends its gas toward the block limit, and without ${failed.length > 1 ? 'theirs' : 'it'} `
+        + `the transactions before tx ${tx} used ${used - failedGas}, below the limit (an executor that leaves failed transactions' gas out of the total runs tx ${tx})`
+      : '';
     const detail = e.status === 'skipped'
-      ? `the block gas limit (${c.block.gasLimit}) is reached before tx ${tx} (the transactions before it used ${used} gas), so it and every later transaction must be skipped (skip-rest); the executor ran it`
+      ? `the block gas limit (${c.block.gasLimit}) is reached before tx ${tx} (the transactions before it used ${used} gas), so it and every later transaction must be skipped (skip-rest); the executor ran it${failedText}`
       : `tx ${tx} fits under the block gas limit (${c.block.gasLimit}) but the executor skipped it: the transactions before it in block order used ${used} gas, below the limit, so it must run `
         + '(an executor that spends the limit in another order than the block\'s skips the wrong transactions)';
     // Transactions alike in all but their place give the same reads and state either way.
@@ -619,8 +651,7 @@ function explainReceipt(c: Context, tx: number): Explanation {
     const earlier: Version[] = [...c.block.txs.keys()].slice(0, tx).reverse().map((i) => ({ tx: i }));
     const candidates = [...earlier, { tx: PRE_STATE }, ...c.block.txs.map((_, i) => ({ tx: i })).slice(tx + 1)].filter((v) => v.tx !== correct);
     const valueOf = (v: Version) => (v.tx === PRE_STATE ? c.block.preState.get(key) ?? 0 : v.tx < tx ? c.trace.txs[v.tx]!.writes.get(key) : replayWrites(c.block, c.trace, v.tx, c.actual.reads[v.tx]!).get(key));
-    const reproduces = (value: number | undefined): value is number => value !== undefined && value !== base
-      && sameReceipt(replayTx(c.block, c.trace, tx, c.actual.reads[tx]!, new Map([[key, value]])).receipt, a);
+    const reproduces = (value: number | undefined): value is number => value !== undefined && value !== base && baseGives(c, tx, key, value, a);
     for (const v of candidates) {
       const value = valueOf(v);
       if (!reproduces(value)) continue;
@@ -636,14 +667,99 @@ function explainReceipt(c: Context, tx: number): Explanation {
       };
     }
   }
+  // No version of the key gives the receipt: a base no transaction of this block wrote may
+  // (0, an aborted write, a value kept from an earlier block), which the report may only say where
+  // one was found to.
+  for (const key of t.deltaBases) {
+    const base = valueBefore(c.block, c.trace, key, tx);
+    const other = otherBases(c, tx, key).find((b) => b.value !== base && baseGives(c, tx, key, b.value, a));
+    if (!other) continue;
+    const correct = t.sources.get(key) ?? PRE_STATE;
+    return {
+      anomaly: 'wrong receipt', elle: ELLE['wrong receipt'], tx, key, keyName: c.name(key), expected: receiptText(e), actual: receiptText(a),
+      detail: `tx ${tx} read the same values as the reference, yet its receipt differs: its DELTA on ${c.name(key)}, whose base is not in the read set, `
+        + `gives exactly the executor's receipt (${receiptText(a)}) on a base of ${other.value} (${other.what}), where the reference's base is ${base}, ${versionText({ tx: correct })}'s; `
+        + `no version of the key in this block gives it: ${UNKNOWN_BASE}.`,
+    };
+  }
   // A bound check that flipped changes the status; a receipt of the same status that differs in gas
-  // or outputs was blamed on one too. The bases tried above (a value read back from its own DELTA)
-  // would have reproduced it; none did.
-  const tried = t.deltaBases.size > 0 ? ' (no other base of its DELTAs, which are not in the read set, gives that receipt either)' : '';
-  const detail = t.deltaKeys.size > 0 && (e.status !== a.status || e.code !== a.code)
-    ? `tx ${tx} read the same values as the reference but ended differently; it uses DELTA, whose bases are not in the read set: a wrong delta resolution changes whether a bound check passes`
+  // or outputs was blamed on one too. Every base tried above failed to reproduce it, which is all
+  // the report may claim: other bases may.
+  const tried = t.deltaBases.size > 0
+    ? ` (no base tried for its DELTA${t.deltaBases.size > 1 ? 's' : ''} on ${[...t.deltaBases].map(c.name).join(', ')}, which ${t.deltaBases.size > 1 ? 'are' : 'is'} not in the read set, gives that receipt either: `
+      + `the versions of ${t.deltaBases.size > 1 ? 'each' : 'the'} key in this block, 0, the values transactions reported reading there or wrote there before they failed, `
+      + 'the executor\'s final value of the key, and the edges of the DELTA bounds and of the value range)'
+    : '';
+  const detail = (t.deltaKeys.size > 0 || t.deltaBases.size > 0) && (e.status !== a.status || e.code !== a.code)
+    ? `tx ${tx} read the same values as the reference but ended differently; it uses DELTA, whose bases are not in the read set: a wrong delta resolution changes whether a bound check passes${tried}`
     : `tx ${tx} read the same values as the reference, so the VM must produce the same receipt; the executor reported a different one${tried}`;
   return { anomaly: 'wrong receipt', elle: ELLE['wrong receipt'], tx, expected: receiptText(e), actual: receiptText(a), detail: `${detail}.` };
+}
+
+/** How a wrong receipt a DELTA base no version holds gives ends, on a fresh instance; afterEarlierBlocks says what the earlier blocks show instead. */
+const UNKNOWN_BASE = 'the DELTA read a stale or wrong base (an aborted incarnation\'s, a miscomputed one, or one kept from an earlier block)';
+const KEPT_BASE = 'and the block passes on a fresh instance: the DELTA read a base the executor kept from an earlier block (state not cleared between blocks: a read cache, say)';
+
+/** Whether tx, on its reported reads with `value` as the base of its DELTA on `key`, gives `receipt` exactly. */
+function baseGives(c: Context, tx: number, key: number, value: number, receipt: Receipt): boolean {
+  return sameReceipt(replayTx(c.block, c.trace, tx, c.actual.reads[tx]!, new Map([[key, value]])).receipt, receipt);
+}
+
+/**
+ * Bases of `tx`'s DELTA on `key` that no version of the key in this block need hold, the likeliest
+ * first, each with where it may have come from: 0 (a key absent), values transactions reported
+ * reading at the key or the executor's final state holds there, values transactions wrote there
+ * before they reverted, and the edges of the DELTA's bounds (the bases that put the new value at a
+ * bound, and just past it) and of the value range (the bases that overflow it).
+ */
+function otherBases(c: Context, tx: number, key: number): { value: number; what: string }[] {
+  const out: { value: number; what: string }[] = [{ value: 0, what: 'the value of an absent key' }];
+  c.actual.reads.forEach((r, i) => {
+    for (const [k, v] of r) if (k === key) out.push({ value: v, what: `the value tx ${i} reports reading there` });
+  });
+  const final = c.actual.state.get(key);
+  if (final !== undefined) out.push({ value: final, what: 'the value the executor\'s final state holds there' });
+  c.trace.txs.forEach((t, i) => {
+    const v = t.revertedWrites.get(key);
+    if (v !== undefined) out.push({ value: v, what: `what tx ${i} wrote there before it ${endedText(c, i)}` });
+  });
+  const amount = deltaAmount(c, tx, key);
+  if (amount !== undefined) {
+    const code = c.block.programs[c.block.txs[tx]!.program]!.code;
+    for (let at = 0; at < code.length; at += WIDTH) {
+      if (code[at] !== OP.DELTA) continue;
+      const [lo, hi] = [code[at + 3]!, code[at + 4]!];
+      for (const v of [lo - amount, hi - amount]) out.push({ value: v, what: `a base that puts the DELTA at its bound ${v + amount}` });
+      for (const v of [lo - amount - 1, hi - amount + 1]) out.push({ value: v, what: `a base just past what the DELTA's bounds, ${lo} to ${hi}, allow` });
+    }
+    for (const v of [MAX_VALUE - amount + 1, MIN_VALUE - amount - 1]) out.push({ value: v, what: 'a base the DELTA\'s amount takes out of the value range' });
+  }
+  // Each value once, as it first came: every one costs a run of the VM.
+  const tried = new Set<number>();
+  return out.filter((b) => isValue(b.value) && !tried.has(b.value) && Boolean(tried.add(b.value)));
+}
+
+/**
+ * What `tx`'s DELTAs on `key` add to it in all, on its reported reads: the program never sees a
+ * DELTA's base, so the amount is the same whatever the base; run with a base of 0 and every
+ * DELTA's bounds lifted, the key's pure-DELTA write is the amount. Undefined where that run keeps
+ * no such write (it failed, or read the key).
+ */
+function deltaAmount(c: Context, tx: number, key: number): number | undefined {
+  const t = c.block.txs[tx]!;
+  const code = c.block.programs[t.program]!.code.slice();
+  for (let at = 0; at < code.length; at += WIDTH) {
+    if (code[at] !== OP.DELTA) continue;
+    code[at + 3] = MIN_VALUE;
+    code[at + 4] = MAX_VALUE;
+  }
+  const seen = new Map(c.actual.reads[tx]!);
+  const out = runTransaction(code, t.args, t.gasLimit, {
+    read: (k, forDelta) => (forDelta && k === key ? 0 : seen.get(k) ?? valueBefore(c.block, c.trace, k, tx)),
+  }, newOutcome());
+  if (out.status !== TxStatus.Success) return undefined;
+  for (let w = 0; w < out.writeCount; w++) if (out.writeKeys[w] === key && out.writeIsDelta[w]) return out.writeDeltas[w];
+  return undefined;
 }
 
 function explainState(c: Context): Explanation | undefined {
@@ -677,7 +793,13 @@ function explainState(c: Context): Explanation | undefined {
   const unrun = lost || twice || staleBase || leaked !== undefined ? undefined : skippedWriter(c, key, a);
   const stray = lost || delta || leaked !== undefined || unrun !== undefined ? undefined : misdirected(c, key, a);
   const anomaly: AnomalyName = lost ? 'lost write' : 'wrong final value';
-  const why = came
+  // A lower transaction's write over the writer's, where running it after the writer gives the result: the two ran (or their writes landed) out of order.
+  const overwrote = came && came.tx !== PRE_STATE && !miscount?.stale && ranAfter(c, came.tx, firstWriter, key, a);
+  const edge = overwrote ? missedEdge(c.block, c.trace, c.expected.receipts, came.tx, firstWriter, key, c.name) : undefined;
+  const why = overwrote
+    ? `the final value ${a} is ${versionText(came)}'s write, which landed after ${versionText(writer)}'s: running ${versionText(came)} after ${versionText(writer)}, against the block order, gives this result, `
+      + `with every read and receipt as reported; or the committed write of ${versionText(writer)} is missing`
+    : came
     ? lostWriteText(c, key, firstWriter, a, came, miscount)
     : twice
       ? `the final value ${a} is ${versionText(writer)}'s DELTA of ${amount} applied twice to the right base, ${base}`
@@ -695,8 +817,24 @@ function explainState(c: Context): Explanation | undefined {
   return {
     anomaly, elle: ELLE[anomaly], tx: blamed, key, keyName: c.name(key),
     expected: String(e), actual: String(a), shouldComeFrom: writer, ...(cameFrom ? { cameFrom } : {}),
-    detail: `Every read and receipt matched, yet ${why}.`,
+    detail: `Every read and receipt matched, yet ${why}.`, ...(edge ? { dependency: edge } : {}),
   };
+}
+
+/**
+ * Whether running transaction `earlier` right after `later` instead of before it (the block
+ * otherwise in order) leaves `value` in `key` and gives every transaction the reads and receipt
+ * the executor reported: then the result is that of the two run, or their writes applied, in the
+ * wrong order, which is the edge between them a scheduler must keep.
+ */
+function ranAfter(c: Context, earlier: number, later: number, key: number, value: number): boolean {
+  const txs = [...c.block.txs];
+  const [moved] = txs.splice(earlier, 1);
+  txs.splice(later, 0, moved!);
+  const r = executeReference({ ...c.block, txs });
+  if ((r.state.get(key) ?? 0) !== value) return false;
+  const at = (i: number) => (i === earlier ? later : i > earlier && i <= later ? i - 1 : i);
+  return c.block.txs.every((_, i) => sameReads(r.reads[at(i)]!, c.actual.reads[i]!) && sameReceipt(r.receipts[at(i)]!, c.actual.receipts[i]!));
 }
 
 /**
@@ -874,9 +1012,52 @@ function explainTotals(c: Context): Explanation | undefined {
   const also = bad.length > 1 ? ` (${bad.slice(1).map(([f]) => f).join(' and ')} ${bad.length > 2 ? 'are' : 'is'} wrong too)` : '';
   return {
     anomaly, elle: ELLE[anomaly], tx: -1, field, expected, actual,
-    detail: `Every read, receipt and final value matched, but the result's ${field} is not ${what}${also}; `
+    detail: `Every read, receipt and final value matched, but the result's ${field} is not ${what}${field === 'gasUsed' ? gasGap(c) : ''}${also}; `
       + 'build results with spec/result.ts blockResult() so they are computed one way.',
   };
+}
+
+/** The transactions shown at most by name where a gas total is off by theirs. */
+const MAX_NAMED = 5;
+
+/** Transactions `txs` with their statuses and gas, as a gas total's explanation names them: `tx 0 (reverted: delta outside its bounds, gas 42)`. */
+function gasOf(c: Context, txs: readonly number[]): string {
+  const named = txs.slice(0, MAX_NAMED).map((i) => {
+    const r = c.expected.receipts[i]!;
+    const status = r.status === 'reverted' ? `reverted: ${FAULT_NAMES[r.code] ?? `code ${r.code}`}` : r.status;
+    return `tx ${i} (${status}, gas ${r.gasUsed})`;
+  });
+  const more = txs.length > MAX_NAMED ? [`${txs.length - MAX_NAMED} more`] : [];
+  const all = [...named, ...more];
+  return all.length > 1 ? `${all.slice(0, -1).join(', ')} and ${all.at(-1)}` : all[0]!;
+}
+
+/**
+ * How the result's gasUsed differs from the sum of the receipts' gas, with the statuses of the
+ * transactions whose gas makes the difference: the gas of every transaction that failed (reverted
+ * or ran out of gas), of those of one status, or of one transaction, left out or counted twice;
+ * else the statuses the block's receipts have, since a total by status is the usual slip.
+ */
+function gasGap(c: Context): string {
+  const receipts = c.expected.receipts;
+  const gap = c.expected.gasUsed - c.actual.gasUsed;
+  const groups: [string, (s: Receipt['status']) => boolean][] = [
+    ['that failed', (s) => s === 'reverted' || s === 'out-of-gas'], ['that reverted', (s) => s === 'reverted'],
+    ['that ran out of gas', (s) => s === 'out-of-gas'], ['that succeeded', (s) => s === 'success'],
+  ];
+  const size = Math.abs(gap);
+  const how = gap > 0 ? 'left out' : 'counted twice';
+  for (const [which, is] of groups) {
+    const txs = receipts.flatMap((r, i) => (is(r.status) && r.gasUsed > 0 ? [i] : []));
+    if (txs.length > 0 && txs.reduce((n, i) => n + receipts[i]!.gasUsed, 0) === size) {
+      return ` (${size} ${gap > 0 ? 'short' : 'over'}: the gas of the transactions ${which}, ${gasOf(c, txs)}, is ${how})`;
+    }
+  }
+  const one = receipts.findIndex((r) => r.gasUsed === size);
+  if (one >= 0) return ` (${size} ${gap > 0 ? 'short' : 'over'}: ${gasOf(c, [one])} used exactly that)`;
+  const count = new Map<string, number>();
+  for (const r of receipts) count.set(r.status, (count.get(r.status) ?? 0) + 1);
+  return ` (${size} ${gap > 0 ? 'short' : 'over'}; the block's receipts: ${[...count].map(([s, n]) => `${n} ${s}`).join(', ')})`;
 }
 
 /** The explanation as the lines a terminal report shows. */

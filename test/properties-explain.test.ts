@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ReadableOp } from '../spec/bytecode.js';
-import { emptyStats, type Block, type BlockResult, type Receipt, type ReadSet } from '../spec/block.js';
+import { emptyStats, type Block, type BlockResult, type Program, type Receipt, type ReadSet } from '../spec/block.js';
 import { contractProgram } from '../spec/contracts.js';
 import { executeReference } from '../spec/reference.js';
 import { blockResult } from '../spec/result.js';
@@ -298,11 +298,13 @@ describe('explain', () => {
     expect(ref.receipts[0]!.status).toBe('success');
     const x = explain(block, ref, altered(ref, { receipts: [{ ...ref.receipts[0]!, gasUsed: ref.receipts[0]!.gasUsed + 1 }] }))!;
     expect(x).toMatchObject({ anomaly: 'wrong receipt', tx: 0 });
-    expect(x.detail).toBe('tx 0 read the same values as the reference, so the VM must produce the same receipt; the executor reported a different one '
-      + '(no other base of its DELTAs, which are not in the read set, gives that receipt either).');
-    // One that reverted where the reference's succeeded may still be a bound check resolved on a wrong base.
+    expect(x.detail).toMatch(/^tx 0 read the same values as the reference, so the VM must produce the same receipt; the executor reported a different one \(no base tried/);
+    // One that reverted where the reference's succeeded may still be a bound check resolved on a wrong base: one past the bounds gives it.
     const reverted = explain(block, ref, altered(ref, { receipts: [{ status: 'reverted', code: -4, gasUsed: ref.receipts[0]!.gasUsed, outputs: [] }] }))!;
-    expect(reverted.detail).toMatch(/a wrong delta resolution changes whether a bound check passes/);
+    expect(reverted.detail).toMatch(/its DELTA on #0\.seq, whose base is not in the read set, gives exactly the executor's receipt/);
+    // One that reverted on another fault than the bound check: no base tried gives it.
+    const overflow = explain(block, ref, altered(ref, { receipts: [{ status: 'reverted', code: -2, gasUsed: ref.receipts[0]!.gasUsed, outputs: [] }] }))!;
+    expect(overflow.detail).toMatch(/a wrong delta resolution changes whether a bound check passes \(no base tried for its DELTA on #0\.seq/);
   });
 
   it('names a stale DELTA base from the receipt alone (bases are not in the read set)', () => {
@@ -433,6 +435,115 @@ describe('explain', () => {
       const r = executeReference(other);
       return sameResult(ref, r) === (explain(block, ref, r) === undefined);
     }), { seed: 7, numRuns: 150 });
+  });
+});
+
+// helper 118's engine with planted bugs: four explanations that were false or left out what mattered.
+describe('explanations of helper 118\'s planted bugs', () => {
+  const withFootprint = (block: Block, footprints: Program['footprint'][]): Block => ({ ...block, programs: block.programs.map((p, i) => ({ ...p, footprint: footprints[i] })) });
+
+  // stale-cache-x: a per-worker read cache never cleared between blocks served the DELTA a base of
+  // 0 from an earlier block; the report said no other base gives that receipt, and 0 does.
+  it('names a DELTA base no version of the key holds where one gives the receipt, and claims no more than the bases it tried', () => {
+    const block = blockOf([{ ops: [['const', 'r12', 0], ['const', 'r13', 0], ['delta', 'r12', 'r13', 0, 4]] }], [[0, 999_997]]);
+    const ref = executeReference(block);
+    expect(ref.receipts[0]).toEqual({ status: 'reverted', code: -4, gasUsed: 42, outputs: [] });
+    const x = explain(block, ref, altered(ref, { receipts: [{ status: 'success', code: 0, gasUsed: 42, outputs: [] }] }))!;
+    expect(x).toMatchObject({ anomaly: 'wrong receipt', tx: 0, key: 0, keyName: '#0.balance', expected: 'reverted(delta outside its bounds) gas 42', actual: 'success gas 42' });
+    const lead = 'tx 0 read the same values as the reference, yet its receipt differs: its DELTA on #0.balance, whose base is not in the read set, '
+      + 'gives exactly the executor\'s receipt (success gas 42) on a base of 0 (the value of an absent key), where the reference\'s base is 999997, the pre-state\'s; '
+      + 'no version of the key in this block gives it';
+    expect(x.detail).toBe(`${lead}: the DELTA read a stale or wrong base (an aborted incarnation's, a miscomputed one, or one kept from an earlier block).`);
+    // verify found it failing only after an earlier block: the why says where the base came from, as the fails-only line does.
+    expect(afterEarlierBlocks(x).detail).toBe(`${lead}, and the block passes on a fresh instance: the DELTA read a base the executor kept from an earlier block `
+      + '(state not cleared between blocks: a read cache, say).');
+    expect(afterEarlierBlocks(x)).toMatchObject({ anomaly: 'wrong receipt', key: 0 });
+
+    // A base just past the bounds' edge: pre-state 5, +2 within 0 to 100 succeeds; the executor's bound check failed.
+    const add = blockOf([{ ops: [['const', 'r0', 1], ['const', 'r1', 2], ['delta', 'r0', 'r1', 0, 100]] }], [[1, 5]]);
+    const addRef = executeReference(add);
+    const edge = explain(add, addRef, altered(addRef, { receipts: [{ status: 'reverted', code: -4, gasUsed: addRef.receipts[0]!.gasUsed, outputs: [] }] }))!;
+    expect(edge).toMatchObject({ anomaly: 'wrong receipt', tx: 0, key: 1 });
+    expect(edge.detail).toMatch(/gives exactly the executor's receipt \(reverted\(delta outside its bounds\) gas 42\) on a base of -3 \(a base just past what the DELTA's bounds, 0 to 100, allow\), where the reference's base is 5/);
+    const overflow = explain(add, addRef, altered(addRef, { receipts: [{ status: 'reverted', code: -1, gasUsed: addRef.receipts[0]!.gasUsed, outputs: [] }] }))!;
+    expect(overflow.detail).toMatch(/on a base of 9007199254740990 \(a base the DELTA's amount takes out of the value range\)/);
+  });
+
+  it('says which bases it tried where none gives the receipt, and that state kept from an earlier block changed it where the block fails only after one', () => {
+    const block = blockOf([{ ops: [['const', 'r0', 1], ['const', 'r1', 2], ['delta', 'r0', 'r1', 0, 100]] }], [[1, 5]]);
+    const ref = executeReference(block);
+    const x = explain(block, ref, altered(ref, { receipts: [{ ...ref.receipts[0]!, gasUsed: ref.receipts[0]!.gasUsed + 1 }] }))!;
+    expect(x.detail).not.toMatch(/no other base/);
+    expect(x.detail).toBe('tx 0 read the same values as the reference, so the VM must produce the same receipt; the executor reported a different one '
+      + '(no base tried for its DELTA on #0.seq, which is not in the read set, gives that receipt either: '
+      + 'the versions of the key in this block, 0, the values transactions reported reading there or wrote there before they failed, '
+      + 'the executor\'s final value of the key, and the edges of the DELTA bounds and of the value range).');
+    expect(afterEarlierBlocks(x).detail).toBe(`${x.detail} The block passes on a fresh instance and fails after the blocks run before it: `
+      + 'state the executor kept from an earlier block changed this receipt.');
+  });
+
+  // ww-race --reverse: two blind writers of one key, their writes applied in reverse order.
+  it('names the write/write edge where a lower transaction\'s write landed over a higher one\'s, as running them in the other order would', () => {
+    const write: Program['footprint'] = [{ key: { add: 0 }, access: 'write' }];
+    const block = withFootprint(blockOf([
+      { ops: [['const', 'r12', 0], ['write', 'r12', 'r0']] },
+      { ops: [['const', 'r0', 1], ['const', 'r12', 0], ['write', 'r12', 'r0']] },
+    ], [[0, 0]]), [write, write]);
+    const ref = executeReference(block);
+    const x = explain(block, ref, altered(ref, { state: new Map([[0, 0]]) }))!;
+    expect(x).toMatchObject({ anomaly: 'lost write', tx: 1, key: 0, expected: '1', actual: '0', shouldComeFrom: { tx: 1 }, cameFrom: { tx: 0 } });
+    expect(x.detail).toBe('Every read and receipt matched, yet the final value 0 is tx 0\'s write, which landed after tx 1\'s: running tx 0 after tx 1, '
+      + 'against the block order, gives this result, with every read and receipt as reported; or the committed write of tx 1 is missing.');
+    expect(x.dependency).toBe('tx 0 declares write #0.balance and tx 1 declares write #0.balance: a write/write conflict (the last writer decides the final value), '
+      + 'so tx 1 must run after tx 0: an edge a scheduler by declared footprints must keep');
+    expect(formatExplanation(x)).toContain(`dependency   ${x.dependency}`);
+    // Where running them the other way round gives other reads (tx 1 reads the key first), no order gives the result: no edge, as before.
+    const reader = withFootprint(blockOf([
+      { ops: [['const', 'r12', 0], ['const', 'r1', 5], ['write', 'r12', 'r1']] },
+      { ops: [['const', 'r12', 0], ['read', 'r1', 'r12'], ['addi', 'r1', 'r1', 1], ['write', 'r12', 'r1']] },
+    ], [[0, 0]]), [write, [{ key: { add: 0 }, access: 'read' }, { key: { add: 0 }, access: 'write' }]]);
+    const readerRef = executeReference(reader);
+    const y = explain(reader, readerRef, altered(readerRef, { state: new Map([[0, 5]]) }))!;
+    expect(y).toMatchObject({ anomaly: 'lost write', tx: 1, cameFrom: { tx: 0 } });
+    expect(y.detail).toBe('Every read and receipt matched, yet the final value 5 is an older value of the key (tx 0\'s): the committed write of tx 1 is missing.');
+    expect(y.dependency).toBeUndefined();
+  });
+
+  // sorted-reads: the engine returned each read set sorted by key.
+  it('says a read set holds the right reads in another order, and which order is right', () => {
+    const block = blockOf([{ ops: [['const', 'r0', 2], ['read', 'r1', 'r0'], ['const', 'r0', 1], ['read', 'r1', 'r0']] }], [[1, 1], [2, 7]]);
+    const ref = executeReference(block);
+    expect(ref.reads[0]).toEqual([[2, 7], [1, 1]]);
+    const x = explain(block, ref, altered(ref, { reads: [[[1, 1], [2, 7]]] }))!;
+    expect(x).toMatchObject({ anomaly: 'wrong read set', tx: 0, expected: '[#0.token=7, #0.seq=1]', actual: '[#0.seq=1, #0.token=7]' });
+    expect(x.detail).toBe('tx 0 reports the same reads as the reference, with the same values, in another order: list them in the order first read, [#0.token=7, #0.seq=1] here '
+      + '(a read set lists each key the first time the program reads it, in that order: spec/block.ts, and for an exec: engine docs/exec-protocol.md).');
+    // Another value in another order is not the same reads.
+    expect(explain(block, ref, altered(ref, { reads: [[[1, 1], [2, 8]]] }))!.detail).toMatch(/the read set is not the one the final incarnation made/);
+  });
+
+  // block-gas: failed transactions' gas left out of the block total.
+  it('names the statuses of the transactions whose gas the block total or the gas limit left out', () => {
+    // tx 0 reverts (a delta outside its bounds) after 85 gas; tx 1 succeeds.
+    const failing: { ops: ReadableOp[] } = { ops: [['addi', 'r1', 'r1', -4], ['const', 'r12', 0], ['write', 'r12', 'r1'], ['const', 'r12', 0], ['const', 'r13', 1], ['delta', 'r12', 'r13', 0, 5]] };
+    const block = blockOf([failing, { ops: [['const', 'r0', 1], ['emit', 'r0']] }], [[0, 0]]);
+    const ref = executeReference(block);
+    expect(ref.receipts.map((r) => [r.status, r.gasUsed])).toEqual([['reverted', 85], ['success', 6]]);
+    const total = explain(block, ref, { ...ref, gasUsed: 6 })!;
+    expect(total).toMatchObject({ anomaly: 'wrong gas total', field: 'gasUsed', expected: '91', actual: '6' });
+    expect(total.detail).toBe('Every read, receipt and final value matched, but the result\'s gasUsed is not the sum of the receipts\' gas '
+      + '(85 short: the gas of the transactions that failed, tx 0 (reverted: delta outside its bounds, gas 85), is left out); '
+      + 'build results with spec/result.ts blockResult() so they are computed one way.');
+    expect(explain(block, ref, { ...ref, gasUsed: 97 })!.detail).toMatch(/\(6 over: the gas of the transactions that succeeded, tx 1 \(success, gas 6\), is counted twice\)/);
+    expect(explain(block, ref, { ...ref, gasUsed: 80 })!.detail).toMatch(/\(11 short; the block's receipts: 1 reverted, 1 success\)/);
+    // With a block gas limit of 1, tx 0's 85 gas reaches it: tx 1 must be skipped, and an executor that leaves failed gas out runs it.
+    const limited = blockOf([failing, { ops: [['addi', 'r0', 'r0', 0]] }], [[0, 0]], 1);
+    const limitedRef = executeReference(limited);
+    expect(limitedRef.receipts[1]!.status).toBe('skipped');
+    const ran = altered(limitedRef, { receipts: [limitedRef.receipts[0]!, { status: 'success', code: 0, gasUsed: 2, outputs: [] }] });
+    expect(explain(limited, limitedRef, ran)!.detail).toBe('the block gas limit (1) is reached before tx 1 (the transactions before it used 85 gas), so it and every later transaction '
+      + 'must be skipped (skip-rest); the executor ran it. tx 0 (reverted: delta outside its bounds, gas 85) is among them: a transaction that fails still spends its gas '
+      + 'toward the block limit, and without it the transactions before tx 1 used 0, below the limit (an executor that leaves failed transactions\' gas out of the total runs tx 1).');
   });
 });
 

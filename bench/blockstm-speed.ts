@@ -13,6 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import type { Block } from '../spec/block.js';
+import { plural } from '../spec/plural.js';
 import { intArgument as count } from '../cli/errors.js';
 import { executeSequential, newSequentialScratch } from '../impl/sequential.js';
 import { BlockStmExecutor } from '../impl/blockstm/executor.js';
@@ -124,7 +125,7 @@ async function compare(label: string, block: Block, executor: BlockStmExecutor, 
   }
   const quiet = (xs: Sample[]) => xs.filter((x) => x.others < QUIET).map((x) => x.ms);
   const seqQuiet = quiet(seq);
-  console.log(`\n${label}: ${block.txs.length} transactions, ${samples} interleaved samples`);
+  console.log(`\n${label}: ${plural(block.txs.length, 'transaction')}, ${plural(samples, 'interleaved sample')}`);
   const cpu = (xs: Sample[]) => {
     // Jiffies are 10 ms: per-sample splits are coarse, their mean over the samples is not.
     const mean = (f: (c: CpuSplit) => number) => (xs.reduce((a, x) => a + f(x.split), 0) / xs.length).toFixed(1);
@@ -176,7 +177,7 @@ if (big > 0) {
   const t0 = performance.now();
   const r = await executor.execute(block, { threads: 2 });
   console.log(
-    `\n${big} transactions: ${(performance.now() - t0).toFixed(0)} ms, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB ` +
+    `\n${plural(big, 'transaction')}: ${(performance.now() - t0).toFixed(0)} ms, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB ` +
       `(was ${(rss0 / 2 ** 20).toFixed(0)} MiB before the block, peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB), fallback '${r.stats.fallback}', re-executions ${r.stats.reExecutions}`,
   );
 }

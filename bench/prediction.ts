@@ -6,6 +6,7 @@
 import { MACHINE_NOT_CHARGED, MACHINE_SLOWDOWN, SLOWER_AT_TWO } from '../reports/fit.js';
 import { ceilingsWords } from '../reports/cores.js';
 import type { Block } from '../spec/block.js';
+import { plural } from '../spec/plural.js';
 import { contendedBlock } from '../impl/preflight.js';
 import { median } from '../reports/stats.js';
 
@@ -167,7 +168,7 @@ export function gapLines(gaps: readonly ThreadGap[]): string[] {
     const g = group[0]!;
     const who = group.map((e) => e.executor).join(' and ');
     const at = `${g.id} at ${g.threads.join(', ')} threads: `;
-    if (g.kind === 'more threads than transactions') return `${at}more threads than the block's ${g.detail} transactions, so ${who} ${group.length > 1 ? 'are' : 'is'} not predicted there`;
+    if (g.kind === 'more threads than transactions') return `${at}more threads than the block's ${plural(Number(g.detail), 'transaction')}, so ${who} ${group.length > 1 ? 'are' : 'is'} not predicted there`;
     if (g.kind === 'sequential') return `${at}${who} run${group.length > 1 ? '' : 's'} it on the sequential executor (${g.detail})`;
     return `${at}${who}: ${g.detail}`;
   });

@@ -32,6 +32,7 @@
 // the sequential executor from 2 threads on); otherwise the reason is given.
 
 import type { Block } from '../spec/block.js';
+import { plural } from '../spec/plural.js';
 import { AtomicCells, observedCells } from '../impl/runtime/cells.js';
 import { SharedArrays } from '../impl/runtime/shared-arrays.js';
 import { effectiveCores } from '../impl/runtime/cores.js';
@@ -342,7 +343,7 @@ export function modularVirtualRun(plan: ModularPlan, main: MainThreadCosts, thre
         if (k < 0 || free[u]! < free[k]! || (free[u] === free[k] && running[u]! >= 0 && running[k]! < 0)) k = u;
       }
       const now = free[k]!;
-      if (!Number.isFinite(now)) throw new Error(`modular model: window ${w} stuck with ${remaining} transactions left`);
+      if (!Number.isFinite(now)) throw new Error(`modular model: window ${w} stuck with ${plural(remaining, 'transaction')} left`);
       while (published < pub.at.length && pub.at[published]! <= now) published++;
       const finished = running[k]!;
       if (finished >= 0) {

@@ -8,7 +8,7 @@
 import { InvalidArgumentError } from 'commander';
 import { BlockFileError } from '../spec/block-file.js';
 import { takeModuleObjects, UnknownExecutorError } from '../impl/registry.js';
-import { ExecCommandError } from '../impl/exec-executor.js';
+import { ExecCommandError, ExecEngineError, execHangNote } from '../impl/exec-executor.js';
 import { MAX_CALL_TIMEOUT_S } from '../properties/verify-limits.js';
 import { thrownText } from '../properties/explain.js';
 import { cleanUpBudget } from '../properties/clean-up.js';
@@ -103,7 +103,9 @@ export async function callExecutor<T>(name: string, what: string, f: () => T | P
     return await f();
   } catch (e) {
     if (isInputError(e)) throw e;
-    throw new ExecutorFailure(`the executor ${name} threw ${what}: ${thrownText(e)}`, json);
+    // An engine's start-up line reported by the close() after loading is no failure to close.
+    const how = e instanceof ExecEngineError && e.atStartUp ? 'failed at start-up' : `threw ${what}`;
+    throw new ExecutorFailure(`the executor ${name} ${how}: ${thrownText(e)}`, json);
   }
 }
 
@@ -172,7 +174,9 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
   const watchdog = () => (dog ??= startWatchdog(command, tickMs, json));
   const giveUp = (why: string) => {
     stopAllProgress();
-    const failure = `${pending} did not settle within ${seconds} s${why}`;
+    // What an exec: engine was seen to do since its request (nothing at all: an answer not
+    // flushed?); not after a main thread held, which read nothing the engine wrote meanwhile.
+    const failure = `${pending} did not settle within ${seconds} s${why}${why === '' ? execHangNote(pending) : ''}`;
     printFailure(command, failure + onHang(pending, failure), json);
     dog?.quiet();
     exitOnPurpose(EXIT.FAILED);

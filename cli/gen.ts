@@ -3,6 +3,7 @@
 // leaves nothing behind, not even the folders --out would have needed.
 
 import { writeBlock } from '../spec/block-file.js';
+import { plural } from '../spec/plural.js';
 import { generate } from '../bench/workloads.js';
 import { UsageError } from './errors.js';
 import { checkOutFile, writeStdout, writeWhole } from './output.js';
@@ -25,6 +26,6 @@ export async function genCommand(o: WorkloadOptions & { out?: string }): Promise
     return 0;
   }
   writeWhole(out, text);
-  process.stderr.write(`wrote ${block.txs.length} transactions to ${out}\n`);
+  process.stderr.write(`wrote ${plural(block.txs.length, 'transaction')} to ${out}\n`);
   return 0;
 }

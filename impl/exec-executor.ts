@@ -18,7 +18,9 @@
 // outlives the Concord process that started it, whether it exits or is ended by a signal, and
 // the processes it started (marked in their environment) are killed once it has exited (Engine).
 // A process the engine left in the background holding its output is not waited for: once the
-// engine has exited and its pipes stay quiet, Concord stops reading them and says so.
+// engine has exited and its pipes stay quiet, Concord stops reading them and says so. A call
+// that --timeout gives up on is said to be waiting on an engine that wrote nothing since the
+// request (an answer left unflushed looks like a hang) or part of a line (execHangNote).
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +29,7 @@ import { createInterface } from 'node:readline';
 import { emptyStats, PER_TX_COUNTERS, type Block, type BlockResult, type ExecutionStats, type ReadSet, type Receipt, type Status } from '../spec/block.js';
 import { MAX_CALL_MS } from '../spec/call-time.js';
 import type { Executor } from '../spec/executor.js';
+import { plural } from '../spec/plural.js';
 import { blockResult } from '../spec/result.js';
 
 export const EXEC_PREFIX = 'exec:';
@@ -38,6 +41,8 @@ const CLOSE_GRACE_MS = 10_000;
 const STDERR_TAIL = 2000;
 /** The most of a bad line a message quotes. */
 const QUOTE = 200;
+/** The most of a line in progress, or of standard error, that a hang's message quotes (execHangNote). */
+const LINE_START = 80;
 /**
  * How long an engine that ended its output may take to exit before a pending call fails: its exit
  * code and standard error say more than "ended its output", and a crash gives them at once.
@@ -53,6 +58,13 @@ const MAX_LINE_BYTES = 256 * 2 ** 20;
 
 /** What an engine did wrong. Its place in Concord's code says nothing about the engine, so it has no stack frames. */
 export class ExecEngineError extends Error {
+  /**
+   * Set where the engine failed at start-up (a line written before any request), whatever call
+   * reports it: a close() right after loading (verify and bench load each executor once up front)
+   * would otherwise be said to have thrown, as if closing were what went wrong.
+   */
+  atStartUp = false;
+
   constructor(message: string) {
     super(message);
     this.name = 'ExecEngineError';
@@ -161,6 +173,8 @@ export function execAnswer(block: Block, result: BlockResult, id: number): objec
 }
 
 const STATUSES: readonly Status[] = ['success', 'reverted', 'out-of-gas', 'skipped'];
+/** A receipt's fields (docs/exec-protocol.md): any other is refused, as an answer's are. */
+const RECEIPT_FIELDS: readonly string[] = ['status', 'code', 'gasUsed', 'outputs'];
 /** An answer's fields (docs/exec-protocol.md), error last: it stands in for all but id. */
 const ANSWER_FIELDS: readonly string[] = ['id', 'writes', 'receipts', 'reads', 'stats', 'keepsPreState', 'error'];
 
@@ -171,6 +185,120 @@ function quoted(x: unknown): string {
 }
 
 const isInteger = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
+
+/**
+ * Where `text`, which JSON.parse refused, stops being JSON: the index of the first character that
+ * cannot continue it, `text.length` where it ends too soon, -1 where it is JSON after all. Node 20's
+ * JSON.parse gives no position for an unexpected token ("Unexpected token 'N', ... is not valid
+ * JSON"), the commonest break in an answer (a NaN, a log line), so it is found again here; the
+ * walk keeps its own stack, as an answer may nest deeper than a recursion would go.
+ */
+export function jsonBreak(text: string): number {
+  let i = 0;
+  /** The closing bracket of each array or object the walk is in, innermost last. */
+  const closers: string[] = [];
+  const space = (): void => {
+    for (let c = text.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; c = text.charCodeAt(++i));
+  };
+  /** A string from its opening quote at `i`: true past its closing quote, false at the character that breaks it. */
+  const string = (): boolean => {
+    for (i++; i < text.length;) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c !== 0x5c) {
+        i++;
+        continue;
+      }
+      const e = text[i + 1];
+      if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 6;
+      else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+      else return false;
+    }
+    return false;
+  };
+  /** An object's key and its colon, from `i` (white space skipped): false at the character that breaks them. */
+  const key = (): boolean => {
+    space();
+    if (text[i] !== '"' || !string()) return false;
+    space();
+    if (text[i] !== ':') return false;
+    i++;
+    return true;
+  };
+  const number = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+  for (;;) {
+    // A value.
+    space();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      i++;
+      space();
+      const close = c === '{' ? '}' : ']';
+      if (text[i] !== close) {
+        closers.push(close);
+        if (close === '}' && !key()) return i;
+        continue;
+      }
+      i++;
+    } else if (c === '"') {
+      if (!string()) return i;
+    } else if (text.startsWith('true', i) || text.startsWith('null', i)) {
+      i += 4;
+    } else if (text.startsWith('false', i)) {
+      i += 5;
+    } else {
+      number.lastIndex = i;
+      if (!number.test(text)) return i;
+      i = number.lastIndex;
+    }
+    // What follows it: a comma and the next value, the end of the array or object it is in, or the end of the text.
+    for (;;) {
+      space();
+      const close = closers.at(-1);
+      if (close === undefined) return i < text.length ? i : -1;
+      if (text[i] === close) {
+        i++;
+        closers.pop();
+        continue;
+      }
+      if (text[i] !== ',') return i;
+      i++;
+      if (close === '}' && !key()) return i;
+      break;
+    }
+  }
+}
+
+/** Characters of a line a message shows before the place it breaks, and after it. */
+const BEFORE_BREAK = 60;
+const AFTER_BREAK = 20;
+
+/**
+ * Why `line`, which JSON.parse refused, is no answer, for "the answer to request N ... is not JSON
+ * ...": a line that does not even start as JSON is a log line, quoted from its start; one that
+ * breaks further on is said to break there (its column), with what comes before and after, and the
+ * likeliest causes named: a NaN or an infinity (JSON has none; Python's json.dumps writes them
+ * anyway), an answer written over several lines, two on one line.
+ */
+function notJson(line: string): string {
+  const at = jsonBreak(line);
+  const start = line.length - line.trimStart().length;
+  // An answer is an object: a line that starts otherwise ("[INFO] ...", "3 blocks done") is a log line.
+  if (at <= start || line[start] !== '{') return ` (answers only, one a line; write logs to standard error): ${quoted(line)}`;
+  const before = JSON.stringify(`${at > BEFORE_BREAK ? '...' : ''}${line.slice(Math.max(0, at - BEFORE_BREAK), at)}`);
+  if (at === line.length) return `: the line ends inside the answer, after ${before} (an answer is one line: write it without line breaks, not pretty-printed)`;
+  const rest = line.slice(at);
+  const nonFinite = /^(-?Infinity|NaN)/.exec(rest)?.[1];
+  const why = nonFinite !== undefined ? `${nonFinite}, which JSON has no way to write: a number in the answer is not finite (Python's json.dumps writes NaN and Infinity all the same; json.dumps(..., allow_nan=False) raises instead)`
+    : jsonBreak(line.slice(0, at)) === -1 ? 'more follows the answer\'s end (one answer a line, and nothing else on it)'
+    : `unexpected ${JSON.stringify(line[at])}`;
+  const after = JSON.stringify(`${rest.slice(0, AFTER_BREAK)}${rest.length > AFTER_BREAK ? '...' : ''}`);
+  return `: at column ${at + 1} of ${line.length}, ${why}: after ${before} comes ${after}`;
+}
 
 /** Reads one answer's fields, throwing a message that names the first one out of shape. */
 class Answer {
@@ -207,6 +335,9 @@ class Answer {
     return this.list('receipts', txs).map((r, t) => {
       const at = `receipts[${t}]`;
       if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new Error(`${at} must be an object { status, code, gasUsed, outputs }, got ${quoted(r)}`);
+      // As at the answer's top level: a field Concord does not compare (logs) would pass unseen.
+      const unknown = Object.keys(r).find((k) => !RECEIPT_FIELDS.includes(k));
+      if (unknown !== undefined) throw new Error(`${at} has an unknown field ${quoted(unknown)} (a receipt holds ${RECEIPT_FIELDS.join(', ')})`);
       const { status, code, gasUsed, outputs } = r as Record<string, unknown>;
       if (!STATUSES.includes(status as Status)) throw new Error(`${at}.status must be one of ${STATUSES.map((s) => `"${s}"`).join(', ')}, got ${quoted(status)}`);
       if (!isInteger(code)) throw new Error(`${at}.code must be an integer, got ${quoted(code)}`);
@@ -279,6 +410,10 @@ interface Pending {
 interface Engine {
   readonly child: ChildProcessWithoutNullStreams;
   readonly mark: string;
+  /** The executor's name, `exec:...`. */
+  readonly name: string;
+  /** What Concord has seen of its oldest unanswered request, for a hang's message (execHangNote); null while none is pending. */
+  waiting(): { readonly sentAt: number; readonly seen: string } | null;
 }
 
 /** The variable that carries an engine's mark: the marks of the Concords above it, then its own, joined by commas. */
@@ -436,6 +571,26 @@ export function execEnginesCpuMs(): number {
 }
 
 /**
+ * What Concord has seen of the oldest unanswered request of the engine that `call` (a hung call,
+ * as --timeout names it: "the executor exec:./engine: execute() on ...") was made to, as a clause
+ * to append to the hang's message ("; the engine wrote nothing on its standard output since
+ * request 3 was sent (an answer not flushed? ...)"); '' where no engine of that name has a request
+ * pending. An answer left in the engine's output buffer (a pipe is block-buffered in most
+ * languages) looks like a hang from here, and only the engine's silence since the request tells
+ * it, so the hang says what was seen. Of several such engines (one left behind pending by an
+ * earlier call), the one sent a request last: the hung call is the latest.
+ */
+export function execHangNote(call: string): string {
+  let latest: { readonly sentAt: number; readonly seen: string } | null = null;
+  for (const engine of live) {
+    if (!call.includes(`${engine.name}:`)) continue;
+    const w = engine.waiting();
+    if (w !== null && (latest === null || w.sentAt >= latest.sentAt)) latest = w;
+  }
+  return latest === null ? '' : `; ${latest.seen}`;
+}
+
+/**
  * The executor behind `exec:CMD`. `settings` (threads, modules, partition, as run and bench were
  * given them) go with every request, a call's own `threads` over the setting.
  */
@@ -446,7 +601,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   const above = process.env[MARK_VARIABLE];
   const env = { ...process.env, [MARK_VARIABLE]: above ? `${above},${mark}` : mark };
   const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], env });
-  const engine: Engine = { child, mark };
+  const engine: Engine = { child, mark, name, waiting: () => waiting() };
   live.add(engine);
   stopEnginesOnExit();
   let stderr = '';
@@ -478,9 +633,11 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
    */
   let lastSent: { readonly preState: Block['preState']; readonly size: number; readonly id: number } | null = null;
 
-  const fail = (problem: string, kind: typeof ExecEngineError = ExecEngineError): void => {
+  /** Fails the engine for good with `problem` (once: a failure after the first is not said); `atStartUp` as ExecEngineError has it. */
+  const fail = (problem: string, kind: typeof ExecEngineError = ExecEngineError, atStartUp = false): void => {
     if (failed) return;
     failed = new kind(`${name}: ${problem}`);
+    failed.atStartUp = atStartUp;
     reported = pending.length > 0;
     for (const p of pending.splice(0)) p.reject(failed);
     if (child.exitCode === null && child.signalCode === null) stop(engine);
@@ -504,13 +661,23 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   });
   const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
   let lineBytes = 0;
+  /** The start of the line in progress (LINE_START bytes at most), and when the engine's output and error were last read from. */
+  let lineStart = '';
+  let outAt = -Infinity;
+  let errAt = -Infinity;
   /** Chunks read from the engine's output and error so far: the pipes are still being drained while it grows. */
   let heard = 0;
-  child.stderr.on('data', () => heard++);
+  child.stderr.on('data', () => {
+    heard++;
+    errAt = performance.now();
+  });
   child.stdout.on('data', (chunk: Buffer) => {
     heard++;
+    outAt = performance.now();
     const newline = chunk.lastIndexOf(10);
     lineBytes = newline < 0 ? lineBytes + chunk.length : chunk.length - newline - 1;
+    if (newline >= 0) lineStart = '';
+    if (lineStart.length < LINE_START) lineStart += chunk.subarray(newline + 1, newline + 1 + LINE_START - lineStart.length).toString('utf8');
     if (lineBytes > MAX_LINE_BYTES && !failed) {
       fail(`wrote a line of more than ${MAX_LINE_BYTES / 2 ** 20} MiB without ending it${pending.length > 0 ? ` (request ${pending[0]!.id} unanswered)` : ''}`);
       lines.close();
@@ -523,10 +690,10 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     if (!p) {
       // A start-up banner comes before any request: said so, as a close() that follows reports it.
       const when = nextId === 1 ? 'before any request was sent to it (at start-up)' : 'with no request pending';
-      fail(`wrote a line ${when} (answers only, one a request; write logs to standard error): ${quoted(line)}`);
+      fail(`wrote a line ${when} (answers only, one a request; write logs to standard error): ${quoted(line)}`, ExecEngineError, nextId === 1);
       return;
     }
-    const about = `the answer to request ${p.id} (a block of ${p.block.txs.length} transactions)`;
+    const about = `the answer to request ${p.id} (a block of ${plural(p.block.txs.length, 'transaction')})`;
     let json: unknown;
     try {
       json = JSON.parse(line);
@@ -534,7 +701,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       pending.unshift(p);
       // A line cut off by the end of the output is an engine that stopped mid-answer: its exit says why.
       if (outputEnded) cutAnswer = line;
-      else fail(`${about} is not JSON (answers only, one a line; write logs to standard error): ${quoted(line)}`);
+      else fail(`${about} is not JSON${notJson(line)}`);
       return;
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
@@ -591,6 +758,22 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       fail(`${about}: ${(e as Error).message}`);
     }
   });
+
+  /** What was seen of the oldest pending request (execHangNote): nothing on the output since it was sent, or part of a line without its newline. */
+  const waiting = (): { readonly sentAt: number; readonly seen: string } | null => {
+    const p = pending[0];
+    if (p === undefined || failed) return null;
+    const sent = `request ${p.id} was sent`;
+    const partial = lineBytes > Buffer.byteLength(lineStart) ? `${JSON.stringify(`${lineStart}...`)}, ${lineBytes.toLocaleString('en-US')} bytes` : JSON.stringify(lineStart);
+    const errors = errAt >= p.sentAt ? `; it wrote to its standard error since, which ends: ${JSON.stringify(stderr.trim().slice(-LINE_START))}` : '';
+    if (outAt < p.sentAt) {
+      const before = lineBytes > 0 ? `; what it wrote before that, ${partial}, has no newline yet` : '';
+      return { sentAt: p.sentAt, seen: `the engine wrote nothing on its standard output since ${sent} (an answer not flushed? write each answer with a newline and flush: Python print(..., flush=True) or python3 -u)${before}${errors}` };
+    }
+    // A whole line since the request would have been taken as its answer.
+    if (lineBytes === 0) return null;
+    return { sentAt: p.sentAt, seen: `the engine has written part of a line since ${sent} but not its newline (${partial}): end each answer with a newline, and flush after it${errors}` };
+  };
 
   /** Set when Concord stopped reading pipes that something else held open after the engine exited. */
   let heldOpen = false;

@@ -18,6 +18,7 @@ import { preStateKindOf } from '../spec/shared-state.js';
 import { encodeToken, HELPER_PREFIX, replayCommand, sealToken, type CheckName, type ReplayToken } from './replay.js';
 import { BATCH, batchSeed, isProbeBlock, PROBE_CALL, probeMs, writeExecutorBlock, type SubjectSource } from './runner.js';
 import { cleanUpBudget } from './clean-up.js';
+import { execHangNote } from '../impl/exec-executor.js';
 
 export interface CallLimit {
   /** Milliseconds a call may stay pending; 0 waits for ever. */
@@ -78,7 +79,7 @@ function positionToken(executor: string, seed: number, p: Position): ReplayToken
 function hangError(executor: string, limit: CallLimit, call: string, position: Position | undefined, block?: Block, threads?: number, tookMs?: number): ExecutorTimeoutError {
   const ms = limit.timeoutMs;
   const lines = [tookMs === undefined
-    ? `verifyExecutor: ${call} did not settle within ${ms} ms (the timeout option)`
+    ? `verifyExecutor: ${call} did not settle within ${ms} ms (the timeout option)${execHangNote(call)}`
     : `verifyExecutor: ${call} took ${Math.round(tookMs)} ms, past the timeout of ${ms} ms: it held the thread (a busy loop or a blocking wait) until it returned`];
   let blockFile: string | undefined;
   const token = limit.replay ?? (block && position ? positionToken(executor, limit.seed, position) : undefined);

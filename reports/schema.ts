@@ -356,7 +356,7 @@ export const ResultsSchema = z
       if (ids.has(w.id)) ctx.addIssue({ code: 'custom', path: ['workloads', i, 'id'], message: `duplicate workload id "${w.id}"` });
       ids.add(w.id);
       if (w.source.kind === 'generated' && w.source.txs !== w.txs) {
-        ctx.addIssue({ code: 'custom', path: ['workloads', i, 'txs'], message: `${w.txs} transactions, but the generator was asked for ${w.source.txs} (source.txs)` });
+        ctx.addIssue({ code: 'custom', path: ['workloads', i, 'txs'], message: `${plural(w.txs, 'transaction')}, but the generator was asked for ${w.source.txs} (source.txs)` });
       }
       // bench/sweep.ts takes both from the same block: the ideal's work is each transaction's gas in
       // the reference run (bench/ideal.ts collectAccesses, which skips past the block's gas limit

@@ -10,11 +10,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { generate } from '../bench/workloads.js';
-import { ExecCommandError, execEnginesCpuMs, ExecEngineError, requestBlock, shellRefusal } from '../impl/exec-executor.js';
+import { ExecCommandError, execEnginesCpuMs, ExecEngineError, execHangNote, jsonBreak, requestBlock, shellRefusal } from '../impl/exec-executor.js';
+import { verifyExecutor } from '../properties/vitest.js';
 import { checkExecutorName, createExecutor, isModulePath, UnknownExecutorError } from '../impl/registry.js';
 import { executorNames } from '../cli/executor-settings.js';
 import { CUSTOM_GROUP, generated } from '../bench/suite.js';
@@ -48,6 +50,11 @@ const block = blockOf([{ ops: [['const', 'r1', 5], ['write', 'r0', 'r1'], ['stop
 /** A well-formed answer for `block` (two transactions), whatever was asked. */
 const GOOD = `return { id: request.id, writes: [[7, 5]], receipts: [{ status: 'success', code: 0, gasUsed: 3, outputs: [] }, { status: 'success', code: 0, gasUsed: 22, outputs: [5] }],
   reads: [[], [[7, 5]]], stats: { executions: 2, reExecutions: 0, validations: 0, failedValidations: 0, threads: request.threads ?? -1 } };`;
+
+/** Waits for `ok()` to hold, up to `ms`: an engine's start and its first lines take their time on a busy machine. */
+async function until(ok: () => boolean, ms = 20_000): Promise<void> {
+  for (const end = performance.now() + ms; !ok() && performance.now() < end;) await new Promise((r) => setTimeout(r, 50));
+}
 
 async function failure(executor: Executor, b = block): Promise<string> {
   const e = await executor.execute(b).then(() => null, (x: unknown) => x);
@@ -141,6 +148,23 @@ describe('exec: engines', () => {
     ['no stats', `const a = (() => { ${GOOD} })(); delete a.stats; return a;`, /stats must be an object of counters, got undefined/],
     ['a misspelt field', `return { ...(() => { ${GOOD} })(), keepPreState: true };`, /the answer to request 1 .* has an unknown field "keepPreState" \(an answer holds id, writes, receipts, reads, stats, keepsPreState; or id and error\)$/],
     ['a field beside an error', `return { id: request.id, error: 'no delta yet', detail: 3 };`, /has an unknown field "detail"/],
+    // As at the answer's top level: a field Concord does not compare passed unseen.
+    ['a field in a receipt', `const a = (() => { ${GOOD} })(); a.receipts[1].logs = []; return a;`,
+      /the answer to request 1 \(a block of 2 transactions\): receipts\[1\] has an unknown field "logs" \(a receipt holds status, code, gasUsed, outputs\)$/],
+    // Python's json.dumps writes a float NaN as NaN: the line is quoted where it breaks, not from its start alone.
+    ['a NaN in the answer', `process.stdout.write(JSON.stringify((() => { ${GOOD} })()).replace('"reExecutions":0', '"reExecutions":NaN') + '\\n');`,
+      /the answer to request 1 \(a block of 2 transactions\) is not JSON: at column \d+ of \d+, NaN, which JSON has no way to write: a number in the answer is not finite \(Python's json\.dumps writes NaN and Infinity all the same; json\.dumps\(\.\.\., allow_nan=False\) raises instead\): after "\.\.\..*\\"stats\\":\{\\"executions\\":2,\\"reExecutions\\":" comes "NaN,\\"validations\\":0,\.\.\."$/],
+    ['a -Infinity in the answer', `process.stdout.write(JSON.stringify((() => { ${GOOD} })()).replace('"reExecutions":0', '"reExecutions":-Infinity') + '\\n');`,
+      /is not JSON: at column \d+ of \d+, -Infinity, which JSON has no way to write: .* comes "-Infinity,\\"validatio\.\.\."$/],
+    ['an answer over several lines', `process.stdout.write(JSON.stringify((() => { ${GOOD} })(), null, 1) + '\\n');`,
+      /is not JSON: the line ends inside the answer, after "\{" \(an answer is one line: write it without line breaks, not pretty-printed\)$/],
+    ['two answers on one line', `const a = JSON.stringify((() => { ${GOOD} })()); process.stdout.write(a + a + '\\n');`,
+      /is not JSON: at column (\d+) of \d+, more follows the answer's end \(one answer a line, and nothing else on it\): after "\.\.\..*\}\}" comes "\{\\"id\\":1,\\"writes\\":\[\[7\.\.\."$/],
+    ['a character out of place', `process.stdout.write(JSON.stringify((() => { ${GOOD} })()).replace('"writes":', '"writes";') + '\\n');`,
+      /is not JSON: at column 17 of \d+, unexpected ";": after "\{\\"id\\":1,\\"writes\\"" comes ";\[\[7,5\]\],\\"receipts\\":\.\.\."$/],
+    // A line that does not start as an answer (an object) is a log line, quoted from its start.
+    ['a log line in brackets', `process.stdout.write('[INFO] block ' + request.id + '\\n'); ${GOOD}`,
+      /is not JSON \(answers only, one a line; write logs to standard error\): "\[INFO\] block 1"$/],
     ['a key written twice', `const a = (() => { ${GOOD} })(); a.writes.push([9, 1], [7, 6]); return a;`, /writes\[2\] gives key 7 a final value again \(first at writes\[0\]\): give each key once$/],
     ['an exit mid-block', `process.stderr.write('panicked at src/scheduler.rs:42\\n'); process.exit(3);`, /the engine exited with code 3 with request 1 unanswered; the end of its standard error: panicked at src\/scheduler\.rs:42/],
     ['an executeMs below 0', `const a = (() => { ${GOOD} })(); a.stats.executeMs = -3; return a;`, /stats\.executeMs must be a positive number of milliseconds up to a day \(the engine's own time for the block\), got -3$/],
@@ -173,6 +197,84 @@ describe('exec: engines', () => {
     const executor = await createExecutor(`exec:node ${path}`);
     await new Promise((r) => setTimeout(r, 300));
     await expect(executor.close()).rejects.toThrow(/wrote a line before any request was sent to it \(at start-up\) \(answers only, one a request; write logs to standard error\): "engine starting"$/);
+  });
+
+  it('a block of one transaction is said to be one', async () => {
+    const executor = await createExecutor(engineScript('log-line.mjs', `process.stdout.write('starting\\n');`));
+    try {
+      expect(await failure(executor, blockOf([{ ops: [['stop']] }]))).toMatch(/the answer to request 1 \(a block of 1 transaction\) is not JSON/);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('finds where a line stops being JSON exactly where JSON.parse refuses it', () => {
+    const parses = (t: string) => {
+      try {
+        JSON.parse(t);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // JSON text, a character deleted, replaced or put in somewhere; and strings of JSON's own characters.
+    const text = fc.oneof(
+      fc.json(),
+      fc.tuple(fc.json(), fc.nat(), fc.nat(2), fc.constantFrom(...'{}[],:"\\0123456789-+.eE tfnNIaul\n\u0001'.split(''))).map(([j, at, how, c]) => {
+        const k = at % (j.length + 1);
+        return how === 0 ? j.slice(0, k) + j.slice(k + 1) : how === 1 ? j.slice(0, k) + c + j.slice(k + 1) : j.slice(0, k) + c + j.slice(k);
+      }),
+      fc.stringMatching(/^[{}[\],:"0-9.eE+\- tfalsenurNI\\]{0,20}$/),
+    );
+    fc.assert(fc.property(text, (t) => {
+      const at = jsonBreak(t);
+      expect(at === -1, t).toBe(parses(t));
+      // What comes before the break is JSON as far as it goes: complete, or cut short at its end.
+      if (at !== -1) expect([-1, at]).toContain(jsonBreak(t.slice(0, at)));
+    }), { numRuns: 3000 });
+    // Deeper than a recursion would go.
+    expect(jsonBreak(`${'['.repeat(100_000)}${']'.repeat(100_000)}`)).toBe(-1);
+    expect(jsonBreak(`${'['.repeat(100_000)}1,]`)).toBe(100_002);
+  });
+
+  it('says what a hung engine was seen to do since the request: nothing on its output (an answer not flushed?), or part of a line', async () => {
+    const silent = engineScript('silent.mjs', `process.stderr.write('waiting for lock\\n');`);
+    const partial = engineScript('partial.mjs', `process.stdout.write('{"id":' + request.id + ',"wri');`);
+    const [quiet, cut] = [await createExecutor(silent), await createExecutor(partial)];
+    const call = (name: string) => `the executor ${name}: execute() on a block`;
+    try {
+      expect(execHangNote(call(silent))).toBe('');
+      for (const e of [quiet, cut]) void e.execute(block).catch(() => {});
+      const nothing = '; the engine wrote nothing on its standard output since request 1 was sent (an answer not flushed? write each answer with a newline and flush: Python print(..., flush=True) or python3 -u)';
+      await until(() => execHangNote(call(silent)).includes('standard error'));
+      expect(execHangNote(call(silent))).toBe(`${nothing}; it wrote to its standard error since, which ends: "waiting for lock"`);
+      await until(() => execHangNote(call(partial)).includes('part of a line'));
+      expect(execHangNote(call(partial))).toBe('; the engine has written part of a line since request 1 was sent but not its newline ("{\\"id\\":1,\\"wri"): end each answer with a newline, and flush after it');
+      // A hang of another executor says nothing of these.
+      expect(execHangNote('the executor block-stm: execute() on a block')).toBe('');
+    } finally {
+      await quiet.close();
+      await cut.close();
+    }
+    expect(execHangNote(call(silent))).toBe('');
+    // Where the hang's message is made: --timeout's (cli/errors.ts) and verifyExecutor's timeout option (properties/call-timeout.ts).
+    const r = spawnSync(process.execPath, [cli, 'run', '--workload', 'p2p', '--txs', '5', '--warmup', '0', '--timeout', '1', '--executor', silent], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).toMatch(/did not settle within 1 s; the engine wrote nothing on its standard output since request 1 was sent \(an answer not flushed\? write each answer with a newline and flush: Python print\(\.\.\., flush=True\) or python3 -u\); it wrote to its standard error since, which ends: "waiting for lock"/);
+    expect(r.status).toBe(1);
+    const hung = await verifyExecutor(silent, { runs: 1, timeout: 1000 }).then(() => null, (e: unknown) => e);
+    expect((hung as Error).message.split('\n')[0]).toMatch(/did not settle within 1000 ms \(the timeout option\); the engine wrote nothing on its standard output since request 1 was sent \(an answer not flushed\?/);
+  });
+
+  it('a start-up line is reported as the engine failing at start-up, not as a close() that threw, where the close() after loading finds it', () => {
+    const path = join(dir, 'banner-engine.mjs');
+    writeFileSync(path, `process.stdout.write('engine v0.1 ready\\n');\nawait import(${JSON.stringify(engine)});\n`);
+    const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+    const tiny = ['--workload', 'p2p', '--accounts', '10', '--txs', '20'];
+    for (const args of [['verify', '--runs', '2'], ['bench', ...tiny, '--quick', '--rounds', '1', '--threads', '1']]) {
+      const r = concord(...args, '--executor', `exec:node ${path}`);
+      expect(r.stderr, args[0]).toBe(`concord ${args[0]}: the executor exec:node ${path} failed at start-up: ExecEngineError: exec:node ${path}: wrote a line before any request was sent to it (at start-up) (answers only, one a request; write logs to standard error): "engine v0.1 ready"\n`);
+      expect(r.status, args[0]).toBe(1);
+    }
   });
 
   it('a line after the last answer fails close(), as no call is left to reject', async () => {

@@ -20,7 +20,7 @@ import { executeReference } from '../spec/reference.js';
 import { plural } from '../spec/plural.js';
 import { errorText } from '../spec/messages.js';
 import { createExecutor, EXECUTORS, isModuleObject, isModulePath, type ExecutorSettings } from '../impl/registry.js';
-import { isExecCommand } from '../impl/exec-executor.js';
+import { execEnginePeakRssBytes, isExecCommand } from '../impl/exec-executor.js';
 import { malformation, missingCounters, sameResult } from '../properties/explain.js';
 import { collectAccesses, idealSpeedup, type IdealBound } from './ideal.js';
 import { footprintIdeal } from './footprint-ideal.js';
@@ -112,6 +112,8 @@ export interface RunResult {
   busy: boolean[];
   perTx: { executions: number; reExecutions: number; validations: number; failedValidations: number };
   peakRssBytes: number;
+  /** An exec: engine's own peak resident memory, its process tree's (impl/exec-executor.ts execEnginePeakRssBytes); absent for any other executor. */
+  enginePeakRssBytes?: number;
   correct: boolean;
   /**
    * Where `correct` is false: the call into its executor instance's execute() (from 1, over all
@@ -196,6 +198,7 @@ class RunAccumulator {
   private blocks = 0;
   private readonly counters = { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0 };
   private peakRss = 0;
+  private enginePeakRss: number | null = null;
   private readonly detail = new RunDetail();
   fallback = '';
   /** The call whose result first differed from the reference; undefined while all checked agree. */
@@ -239,6 +242,11 @@ class RunAccumulator {
     this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
   }
 
+  /** Notes an exec: engine's peak memory as read after a round (a high-water mark: reading it then misses nothing). */
+  noteEngineMemory(bytes: number | null): void {
+    if (bytes !== null) this.enginePeakRss = Math.max(this.enginePeakRss ?? 0, bytes);
+  }
+
   result(workload: string, threads: number, txs: number): RunResult {
     const per = (v: number) => (this.blocks === 0 || txs === 0 ? 0 : v / this.blocks / txs);
     return {
@@ -250,7 +258,7 @@ class RunAccumulator {
         executions: per(this.counters.executions), reExecutions: per(this.counters.reExecutions),
         validations: per(this.counters.validations), failedValidations: per(this.counters.failedValidations),
       },
-      peakRssBytes: this.peakRss, correct: this.wrongCall === undefined,
+      peakRssBytes: this.peakRss, ...(this.enginePeakRss === null ? {} : { enginePeakRssBytes: this.enginePeakRss }), correct: this.wrongCall === undefined,
       ...(this.wrongCall === undefined ? {} : { wrongCall: this.wrongCall }),
       fallback: this.fallback,
       detail: this.detail.detail(), fallbackShare: this.detail.fallbackShare(),
@@ -568,7 +576,10 @@ async function timeRound(
         if (mode === 'run' && acc.role === 'baseline') slot.cpus.push(currentCpu());
       },
       afterAll: (mode) => {
-        if (mode === 'run') slot.busy = record(noiseBetween(before, cpuSnapshot(), o.cores));
+        if (mode === 'run') {
+          slot.busy = record(noiseBetween(before, cpuSnapshot(), o.cores));
+          acc.noteEngineMemory(execEnginePeakRssBytes(instance.executor));
+        }
         if (acc.role === 'baseline') pin(null);
       },
     });

@@ -590,6 +590,34 @@ export function execHangNote(call: string): string {
   return latest === null ? '' : `; ${latest.seen}`;
 }
 
+/** The engine of each executor createExecExecutor made, for execEnginePeakRssBytes. */
+const engineOf = new WeakMap<Executor, Engine>();
+
+/**
+ * The most resident memory the engine of an `exec:` executor has held: the high-water mark
+ * (VmHWM) of its process and of every live process below it, summed (each peaked when it did, so
+ * the sum bounds the tree's peak from above). Null for any other executor and where /proc cannot
+ * tell: bench's peak RSS is Concord's own process, where an engine's memory is not.
+ */
+export function execEnginePeakRssBytes(executor: Executor): number | null {
+  const engine = engineOf.get(executor);
+  if (engine?.child.pid === undefined) return null;
+  let bytes = 0;
+  let read = false;
+  walkTree(engine.child.pid, (pid) => {
+    try {
+      const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      if (kb !== undefined) {
+        bytes += Number(kb) * 1024;
+        read = true;
+      }
+    } catch {
+      // Exited meanwhile: its memory is given back.
+    }
+  });
+  return read ? bytes : null;
+}
+
 /**
  * The executor behind `exec:CMD`. `settings` (threads, modules, partition, as run and bench were
  * given them) go with every request, a call's own `threads` over the setting.
@@ -839,7 +867,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     });
   });
 
-  return {
+  const executor: Executor = {
     name,
     execute(block, options) {
       if (closing) return Promise.reject(new ExecEngineError(`${name}: the executor is closed`));
@@ -887,4 +915,6 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       if (closeError) throw closeError;
     },
   };
+  engineOf.set(executor, engine);
+  return executor;
 }

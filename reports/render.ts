@@ -524,7 +524,7 @@ function resultsTable(m: Merged, unordered: readonly Row[]): Table {
       r.role === 'baseline' ? '–' : fastCoreCell(r, own, notes),
       // A baseline runs on one thread whatever its row's count: the ideal at that count is its executors', not its own.
       ...(r.role === 'baseline' ? ['–', '–'] : [idealCell(r, notes), orDash(r.bound, (v) => `${fixed(v)}x`)]), efficiencyCell(r, notes),
-      fixed(r.reExecutionsPerTx, 3), fixed(r.failedValidationsPerTx, 3), ms(r.p50Ms), ms(r.p99Ms), mib(r.peakRssBytes), `${r.samples} (${r.busySamples})`,
+      fixed(r.reExecutionsPerTx, 3), fixed(r.failedValidationsPerTx, 3), ms(r.p50Ms), ms(r.p99Ms), `${mib(r.peakRssBytes)}${r.run.enginePeakRssBytes === undefined ? '' : ` + engine ${mib(r.run.enginePeakRssBytes)}`}`, `${r.samples} (${r.busySamples})`,
     ];
   });
   return {
@@ -843,7 +843,7 @@ function sections(m: Merged): Section[] {
       'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal. Both are taken at min(threads, the machine\'s effective cores): threads beyond the cores share them, so no more than the cores run at once, and a footnote marks such rows.',
       ...(ranged ? ['tx/s: transactions over the median block time of all the run\'s samples; where rounds drifted, two runs\' tx/s can stand in another ratio than their speedup, which is taken round by round.'] : []),
       ...workloadWords(m),
-      'peak RSS (process): the highest resident memory of the whole benchmark process (its worker threads included) seen after each of the run\'s timed blocks; it includes what earlier runs left allocated, so it bounds what the run needed rather than measuring it.',
+      'peak RSS (process): the highest resident memory of the whole benchmark process (its worker threads included) seen after each of the run\'s timed blocks; it includes what earlier runs left allocated, so it bounds what the run needed rather than measuring it. An exec: engine runs in processes of its own: "+ engine" gives their peak (the high-water marks of its process and those below it, summed, read after each round), which the benchmark process\'s figure does not hold.',
       're-exec/tx and failed val/tx: the executor\'s re-executions and failed validations per transaction, averaged over timed blocks. p50/p99: block latency percentiles; with 100 samples or fewer (the samples column), the p99 lies between the run\'s two slowest samples: it says how slow the slowest blocks were, not how often a block is that slow.',
       '(fell back) after a speedup: the parallel executor handed some or all of the run\'s blocks to the sequential executor (its preflight or its contention check judged them too contended), so the figure is partly or wholly the sequential executor\'s; the footnote under the table says how many blocks and why. The charts mark such runs\' points too. A run that sent every block there never ran in parallel: its efficiency reads n/a (sequential), and the efficiency chart leaves it out. (partial) after a speedup: the executor threw part-way through its timed rounds, so the figures of its row come from the samples it took before; the footnote says how many. A footnote on an efficiency above 100% says what can cause it.',
     ],

@@ -172,6 +172,8 @@ const Run = z.strictObject({
   busy: z.array(z.boolean()),
   perTx: PerTx,
   peakRssBytes: count,
+  /** An exec: engine's own processes' peak resident memory (VmHWM summed over its process tree); absent for any other executor and in older files. */
+  enginePeakRssBytes: count.optional(),
   correct: z.boolean(),
   /** Where correct is false: the call into the executor instance whose result first differed. Optional: older files lack it. */
   wrongCall: z.number().int().positive().optional(),

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { generate } from '../bench/workloads.js';
-import { ExecCommandError, execEnginesCpuMs, ExecEngineError, execHangNote, jsonBreak, requestBlock, shellRefusal } from '../impl/exec-executor.js';
+import { ExecCommandError, execEnginePeakRssBytes, execEnginesCpuMs, ExecEngineError, execHangNote, jsonBreak, requestBlock, shellRefusal } from '../impl/exec-executor.js';
 import { verifyExecutor } from '../properties/vitest.js';
 import { checkExecutorName, createExecutor, isModulePath, UnknownExecutorError } from '../impl/registry.js';
 import { executorNames } from '../cli/executor-settings.js';
@@ -397,6 +397,19 @@ for await (const line of createInterface({ input: process.stdin })) {
     const dead = await createExecutor(`exec:node ${join(dir, 'no-such-engine.mjs')},block-stm`);
     const closed = await dead.close().then(() => null, (x: unknown) => x);
     expect((closed as Error).message).toMatch(/the engine exited with code 1 with no request sent to it, once Concord closed its input \(expected 0: did it start\?\); the command holds a comma, and in an --executor list an exec: command takes the rest of the list, commas and all: name it last; the end of its standard error: .*Cannot find module/s);
+  });
+
+  // bench's peak memory is its own process's, where an engine's is not: a 600 MiB engine read 121 MiB.
+  it('reads an engine\'s peak memory from its own process, which Concord\'s does not hold', async () => {
+    const fat = await createExecutor(engineScript('ballast.mjs', `globalThis.kept ??= Buffer.alloc(96 * 2 ** 20, 1); ${GOOD}`));
+    const lean = await createExecutor(engineScript('lean.mjs', GOOD));
+    await Promise.all([fat.execute(block), lean.execute(block)]);
+    const [heavy, light] = [execEnginePeakRssBytes(fat), execEnginePeakRssBytes(lean)];
+    expect(light).toBeGreaterThan(0);
+    expect(heavy! - light!).toBeGreaterThan(80 * 2 ** 20);
+    const sequential = await createExecutor('sequential');
+    expect(execEnginePeakRssBytes(sequential)).toBeNull();
+    await Promise.all([fat.close(), lean.close(), sequential.close()]);
   });
 
   it('a failure through the command line quotes the end of the engine\'s standard error whole, and a cold run says it holds the engine\'s start-up', () => {

@@ -110,6 +110,17 @@ describe('a speedup whose rounds disagree', () => {
   });
 });
 
+// An exec: engine of 600 MiB read 121 MiB, Concord's own process's figure.
+describe('the peak RSS column', () => {
+  it('gives an exec: engine\'s own peak beside the benchmark process\'s', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    const engine: ResultsFile = { ...doc, runs: doc.runs.map((r) => (r.role === 'executor' ? { ...r, enginePeakRssBytes: 600 * 2 ** 20 } : r)) };
+    const md = mdUnescaped(renderMarkdown(merge([{ file: 'engine.json', doc: parseResults(serializeResults(engine, 'engine.json'), 'engine.json') }]), []));
+    expect(md).toMatch(/\| 120 MiB \+ engine 600 MiB \|/);
+    expect(md).toMatch(/\| 100 MiB \|/);
+  });
+});
+
 // The Sources line named every CPU the baseline could be pinned to, where the rounds (two on each
 // CPU in turn) reached only some: with --rounds 2, CPU 0 alone.
 describe('the Sources line', () => {

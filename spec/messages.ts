@@ -5,6 +5,7 @@
 // Invariant: every function here returns a single line of bounded length and never throws.
 
 import { plural } from './plural.js';
+import { jsonBreak } from './json-break.js';
 
 /**
  * An error in a user's file: `FILE: WHERE: PROBLEM`, each part on one bounded line, since both may
@@ -88,18 +89,20 @@ export function errorText(e: unknown): string {
 }
 
 /**
- * A JSON.parse error as one line. Where the engine gives a position ("at position N", Node 22 adds
- * "(line L column C)"), it is turned into the line and column of `text`, the text that was parsed;
- * where it gives none ("Unexpected token" messages, in Node 20, 22 and 24 alike), none is made up.
+ * A JSON.parse error as one line, with the line and column of `text` (the text that was parsed)
+ * where it breaks: from the engine's position where it gives one ("at position N", Node 22 adds
+ * "(line L column C)"), else found again by jsonBreak ("Unexpected token" messages give none in
+ * Node 20, 22 and 24 alike).
  */
 export function jsonSyntaxProblem(e: unknown, text: string): string {
   const message = errorText(e);
   const at = / at position (\d+)(?: \(line \d+ column \d+\))?$/.exec(message);
-  if (!at) return oneLine(message);
-  const before = text.slice(0, Number(at[1]));
+  const index = at ? Number(at[1]) : jsonBreak(text);
+  if (index < 0) return oneLine(message);
+  const before = text.slice(0, index);
   const line = 1 + (before.match(/\n/g)?.length ?? 0);
   const column = before.length - before.lastIndexOf('\n');
-  return oneLine(`line ${line}, column ${column}: ${message.slice(0, at.index)}`);
+  return oneLine(`line ${line}, column ${column}: ${at ? message.slice(0, at.index) : message}`);
 }
 
 /**

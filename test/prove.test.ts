@@ -281,7 +281,7 @@ describe('user contract files', () => {
     // Names Object.prototype has are neither fields nor constants.
     ['x.json', { name: 'x', params: ['a'], code: [['const', 'r0', 'constructor'], ['stop']], footprint: [] }, 'code[0][2]: unknown name "constructor"'],
     ['x.json', { name: 'x', params: ['a'], code: [['const', 'r0', 'toString'], ['stop']], footprint: [] }, 'code[0][2]: unknown name "toString"'],
-    ['x.json', '{"name": "x",\n "params": [\n  NaN]}', '(JSON): Unexpected token'],
+    ['x.json', '{"name": "x",\n "params": [\n  NaN]}', '(JSON): line 3, column 3: Unexpected token'],
     ['x.json', '{"name": "x",\n "params": ["a"],}', '(JSON): line 2, column 18: Expected double-quoted property name in JSON'],
     ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'footprint[0]: nested more than 100 levels deep'],
     ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": [], "invariants": [{"name": "i", "holds": ${'["not",'.repeat(50_000)}true${']'.repeat(50_000)}}]}`, 'invariants[0]: nested more than 100 levels deep'],

@@ -48,6 +48,12 @@ export interface SweepOptions {
   readonly baseline: string;
   /** What the baseline's runs and failures are called (runLabels: a module by the name it declares); default `baseline`. */
   readonly baselineLabel?: string;
+  /**
+   * What each executor's runs and failures are called, worked out once over all of them (runLabels);
+   * absent: over those that loaded at each thread count, where a module whose name another shares
+   * would lose its path at a thread count where the other failed to load.
+   */
+  readonly executorLabels?: ReadonlyMap<string, string>;
   /** The thread count the baseline's execute() is given; absent: each run's own (Concord's sequential executor ignores it). */
   readonly baselineThreads?: number;
   /**
@@ -347,7 +353,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const probe: RoundTripProbe | null = o.cores >= 2 && o.threads.some((t) => t > 1) ? await startRoundTripProbe() : null;
   try {
     for (const t of o.threads) {
-      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0], result, watch, o.cleanUp ?? directCleanUp, objectCounts, o.onExecute);
+      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0], result, watch, o.cleanUp ?? directCleanUp, objectCounts, o.onExecute, o.executorLabels);
       try {
         for (const w of o.workloads) {
           const reference = references.get(w.id)!;
@@ -470,6 +476,7 @@ export function runLabels(names: readonly string[], loaded: readonly Pick<Execut
 async function startPools(
   names: readonly string[], settings: ExecutorSettings & { threads: number }, warmBlock: SweepWorkload | undefined, result: SweepResult, watch: CallThrough,
   cleanUp: NonNullable<SweepOptions['cleanUp']>, objectCounts: Map<string, { calls: number }>, onExecute: SweepOptions['onExecute'],
+  given: SweepOptions['executorLabels'],
 ): Promise<Map<string, Pool>> {
   const t = settings.threads;
   const started: { name: string; executor: Executor; createMs: number; firstBlockMs: number; warmResult: unknown; warmFailure: string | null }[] = [];
@@ -500,7 +507,8 @@ async function startPools(
     started.push({ name, executor, createMs, firstBlockMs, warmResult, warmFailure });
   }
   // Labels over every loaded executor, failed ones too, so a failure names the run as its runs would be named.
-  const labels = runLabels(started.map((s) => s.name), started.map((s) => s.executor));
+  const found = runLabels(started.map((s) => s.name), started.map((s) => s.executor));
+  const labels = started.map((s, i) => given?.get(s.name) ?? found[i]!);
   const pools = new Map<string, Pool>();
   for (const [i, { name, executor, createMs, firstBlockMs, warmResult, warmFailure }] of started.entries()) {
     const label = labels[i]!;

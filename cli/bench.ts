@@ -288,7 +288,8 @@ export async function runBench(
     });
   };
   const result = await sweep({
-    workloads: suite, executors, baseline: baseline.name, baselineLabel: baseline.label, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
+    workloads: suite, executors, executorLabels: new Map(labels(executors).map((label, i) => [executors[i]!, label])),
+    baseline: baseline.name, baselineLabel: baseline.label, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
     baselineOnThisThread: baseline.onMainThread, threads, idealThreads: SIMULATED_THREADS,
     rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus, executorSettings: partition,
     onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call, cleanUp: watch.cleanUp, onStart, ...(onExecute ? { onExecute } : {}),

@@ -504,6 +504,22 @@ export default () => { let n = 0; return { name: 'twentieth', async execute(b) {
       expect([again.status, again.stderr]).toEqual([1, expect.stringMatching(/execute\(\) on \S+transfer\.json did not settle within 1 s\n$/)]);
     });
 
+    // Labelled at each thread count over the modules that loaded there, the second lost its path at
+    // 2 threads, where the first failed to load: bench refused its own file and wrote nothing.
+    it('bench names a module by one label at every thread count, though another of its name fails at one', () => {
+      const make = (name: string, fails: boolean) => module(name, `import { executeReference } from '${reference}';
+export default function create(s) { if (${fails} && s.threads === 2) throw new Error('one thread only'); return { name: 'X', async execute(b) { return executeReference(b); }, async close() {} }; }\n`);
+      const [one, both] = [make('one-thread', true), make('both-threads', false)];
+      const out = join(dir, 'one-label.json');
+      const bench = concord('bench', '--executor', `${one},${both}`, '--block', example, '--threads', '1,2', '--quick', '--rounds', '2', '--out', out, '--json');
+      expect(bench.status).toBe(1);
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as { runs: { executor: string; threads: number; role: string }[]; failures: { executor: string; threads: number }[] };
+      expect(doc.runs.filter((r) => r.role === 'executor').map((r) => [r.executor, r.threads])).toEqual([
+        [`X (${one})`, 1], [`X (${both})`, 1], [`X (${both})`, 2],
+      ]);
+      expect(doc.failures).toMatchObject([{ executor: one, threads: 2 }]);
+    });
+
     // A sweep of several engines used to lose every figure it had measured to one engine's hang.
     it('bench writes what it measured before a hang, which report and compare read as a sweep that stopped part-way', () => {
       const at2 = module('hangs-at-2', `import { executeReference } from '${reference}';

@@ -94,9 +94,12 @@ export interface SweepOptions {
    */
   readonly onExecute?: (what: string, executor: string, workload: SweepWorkload, threads: number, call: number) => void;
   /**
-   * Handed the result as the sweep starts filling it: a workload, thread count and run enter it
-   * only whole (every round of every side at that thread count), so a command that must stop
-   * part-way (a call that never settles) can still write what was measured before.
+   * Handed the result as the sweep starts filling it, so that a command that must stop part-way (a
+   * call that never settles) can still write what was measured before. The workloads are in it from
+   * the start; a run enters it only whole (every round of every side at its workload and thread
+   * count), where failures, start-ups, the noise counts and a round-trip probe's entry enter as
+   * they happen (the probes of a workload and thread count whose rounds had not all run stand
+   * beside no run).
    */
   readonly onStart?: (result: Readonly<SweepResult>) => void;
 }
@@ -322,14 +325,18 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     });
   }
 
-  const noise = { wallMs: 0, foreignMs: 0, stealCoreMs: 0, measured: false };
+  // The means so far after every round, so that a sweep stopped part-way has them too (onStart).
+  const noise = { wallMs: 0, foreignMs: 0, stealCoreMs: 0 };
   const record = (w: NoiseWindow): boolean => {
     result.noise.rounds++;
     if (w.foreignCores !== null && w.stealFraction !== null) {
-      noise.measured = true;
       noise.wallMs += w.wallMs;
       noise.foreignMs += w.foreignCores * w.wallMs;
       noise.stealCoreMs += w.stealFraction * w.wallMs * o.cores;
+    }
+    if (noise.wallMs > 0) {
+      result.noise.foreignCores = noise.foreignMs / noise.wallMs;
+      result.noise.stealFraction = Math.min(1, noise.stealCoreMs / (noise.wallMs * o.cores));
     }
     const busy = isBusy(w);
     if (busy) result.noise.busyRounds++;
@@ -425,10 +432,6 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     await closeRecording(baselineLabel, baseline.executor, o.threads.at(-1)!, result, watch);
   }
   result.noise.loadAfter = loadAverage();
-  if (noise.measured && noise.wallMs > 0) {
-    result.noise.foreignCores = noise.foreignMs / noise.wallMs;
-    result.noise.stealFraction = Math.min(1, noise.stealCoreMs / (noise.wallMs * o.cores));
-  }
   return result;
 }
 

@@ -14,7 +14,7 @@ import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
 import { threadCeiling } from '../bench/ceiling.js';
 import { CEILING_DRIFT_WORDS, ceilingRatio, movedCeilings, probeText, recordedCeilingsWords, unequal, type CeilingRecord } from '../reports/cores.js';
-import { machineFacts } from '../bench/machine.js';
+import { loadAverage, machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
 import { allSharedPreState, CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
 import { runLabels, sweep, type BlockSource, type RunResult, type SweepOptions, type SweepResult, type SweepWorkload } from '../bench/sweep.js';
@@ -171,12 +171,6 @@ async function loadOnce(name: string, settings: ReturnType<typeof partitionSetti
 }
 
 /**
- * Runs the sweep and simulation and builds the results document (the part `main` reuses; writing
- * it validates it). Every option, --out included, is checked before the long work starts, and
- * --out, whose check makes folders, last of all. `moduleOf` hears the module path behind each
- * module's run label (the name it declares, bench/sweep.ts runLabels), the baseline's too.
- */
-/**
  * Where runBench leaves, once its sweep has started, how to make the results file of what was
  * measured so far: for a command that must stop part-way (a call that never settles), `stopped`
  * saying why. Null before the sweep starts, where nothing was measured.
@@ -185,6 +179,25 @@ export interface PartialResults {
   at: ((stopped: string) => ResultsFile) | null;
 }
 
+/**
+ * What a sweep stopped part-way had measured: its result as it stood, less the round-trip probes
+ * of a workload and thread count whose rounds had not all run (they stand beside no run, and the
+ * report would warn of runs that are not there), with the load average now.
+ */
+function measuredPart(live: Readonly<SweepResult>): SweepResult {
+  const sofar = structuredClone(live) as SweepResult;
+  const measured = new Set(sofar.runs.filter((r) => r.role === 'baseline').map((r) => `${r.workload}@${r.threads}`));
+  const { roundTrips, ...noise } = sofar.noise;
+  const trips = roundTrips?.filter((t) => measured.has(`${t.workload}@${t.threads}`));
+  return { ...sofar, noise: { ...noise, loadAfter: loadAverage(), ...(trips?.length ? { roundTrips: trips } : {}) } };
+}
+
+/**
+ * Runs the sweep and simulation and builds the results document (the part `main` reuses; writing
+ * it validates it). Every option, --out included, is checked before the long work starts, and
+ * --out, whose check makes folders, last of all. `moduleOf` hears the module path behind each
+ * module's run label (the name it declares, bench/sweep.ts runLabels), the baseline's too.
+ */
 export async function runBench(
   o: BenchOptions, progress: Progress, watch: CallWatch, moduleOf = new Map<string, string>(), onExecute?: SweepOptions['onExecute'],
   partial: PartialResults = { at: null },
@@ -279,7 +292,7 @@ export async function runBench(
   const onStart = (live: Readonly<SweepResult>) => {
     // Neither the probes after a sweep nor a prediction: an executor that hangs may still be
     // running its threads, and the runs a prediction is calibrated from may be missing.
-    partial.at = (stopped) => results(structuredClone(live), {
+    partial.at = (stopped) => results(measuredPart(live), {
       cores: { start: coresAtStart, end: { unavailable: 'the sweep stopped part-way (stopped)' } },
       ...(ceilingsAtStart.length > 0 ? { ceilings: ceilingsAtStart } : {}),
       simulated: [],
@@ -397,7 +410,7 @@ function predict(
 }
 
 export async function benchCommand(o: BenchOptions): Promise<number> {
-  const json: { partialResults?: string } | undefined = o.json ? {} : undefined;
+  const json: { results?: ResultsFile; resultsFile?: string } | undefined = o.json ? {} : undefined;
   const timeout = timeoutOption(o.timeout);
   const moduleOf = new Map<string, string>();
   // The execute() in flight, for the rerun of its block should it hang (bench stops at a hang): kept
@@ -425,16 +438,19 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   };
   const partial: PartialResults = { at: null };
   // A hang ends the command at once; what the sweep measured before it is not lost with it, but
-  // written where the whole results would have gone (printed without --out), saying where it stopped.
+  // goes where the whole results would have gone (--out; the failure's JSON under --json; the
+  // tables otherwise), saying where it stopped. With nothing measured, --out is left as it was.
   const stoppedAt = (what: string, failure: string): string => {
     const rerun = hungRerun(what);
     if (partial.at === null) return rerun;
     try {
       const doc = partial.at(failure + rerun);
+      if (doc.runs.length === 0) return `${rerun}; nothing was measured before it${o.out === undefined ? '' : ` (${o.out} is left as it was)`}`;
       const text = serializeResults(doc, o.out ?? 'results');
+      if (json) json.results = doc;
       if (o.out !== undefined) {
         writeWhole(o.out, text);
-        if (json) json.partialResults = o.out;
+        if (json) json.resultsFile = o.out;
         return `${rerun}; what was measured before it is in ${o.out} (its "stopped" says where the sweep stopped)`;
       }
       if (json === undefined) writeStdout(resultsMarkdown(merge([{ file: '(not written)', doc }])));
@@ -456,7 +472,9 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   const last = doc.settings.threads.at(-1)!;
   // Which modules were one object for every thread count, asked before closing forgets them.
   const objects = new Set(doc.settings.executors.filter(isModuleObject));
-  for (const { name, message } of await closeModuleExecutors('bench', o.timeout, doc.failures.length > 0, json)) {
+  // Every round ran: a close() that hangs here stops a sweep that measured everything.
+  partial.at = (stopped) => ({ ...doc, stopped });
+  for (const { name, message } of await closeModuleExecutors('bench', o.timeout, doc.failures.length > 0, json, stoppedAt)) {
     doc.failures.push({ executor: [...moduleOf].find(([, path]) => path === name)?.[0] ?? name, threads: last, workload: null, message });
   }
   // Serializing validates: a file bench writes is always one that report and compare accept.

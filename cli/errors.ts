@@ -64,8 +64,11 @@ export async function guard(command: string, body: () => Promise<number>): Promi
  * own; cli/concord.ts once more, for any command that did not). `json` is the object a hang ends
  * the command with on stdout under --json, for a command whose output is not written yet (verify's
  * `{ ok: false }`, bench's `{}`), as its other hangs do; without it a hang goes to stderr alone.
+ * `onHang` is watchCalls': bench's writes the results the hang would otherwise lose.
  */
-export async function closeModuleExecutors(command: string, timeout: string | undefined, failed: boolean, json?: object): Promise<{ name: string; message: string }[]> {
+export async function closeModuleExecutors(
+  command: string, timeout: string | undefined, failed: boolean, json?: object, onHang?: (what: string, failure: string) => string,
+): Promise<{ name: string; message: string }[]> {
   const objects = takeModuleObjects();
   if (objects.length === 0) return [];
   let seconds = DEFAULT_CALL_TIMEOUT_S;
@@ -74,7 +77,7 @@ export async function closeModuleExecutors(command: string, timeout: string | un
   } catch {
     // The command refused its --timeout already; the default serves its clean-up.
   }
-  const watch = watchCalls(command, seconds, json);
+  const watch = watchCalls(command, seconds, json, onHang);
   const failures: { name: string; message: string }[] = [];
   for (const { name, executor } of objects) {
     const what = `the executor ${name}: close()`;

@@ -413,7 +413,7 @@ export default () => ({ name: 'late', async execute(b) {
       failsWith(['verify', '--executor', badClose, '--runs', '50', '--out', join(dir, 'bad-close')], /^concord verify: the executor \S+bad-close\.mjs threw while closing: Error: still busy(?: \(at [^\n]+\))?$/);
       failsWith(['bench', '--executor', noEngine, ...tiny], /^concord bench: the executor \S+no-engine\.mjs threw while loading: Error: no engine(?: \(at [^\n]+\))?$/);
       // bench says what it is about to do before it starts (not under --json), so the error is its last line.
-      const stalled = /^concord bench: the executor \S+hangs\.mjs: execute\(\) on p2p-a10-t10-s1-h3 at 1 thread never settled, and nothing was left running that could settle it; rerun: npx concord run --workload p2p --accounts 10 --txs 10 --seed 1 --hash-cost 3 --executor \S+hangs\.mjs --threads 1 --warmup 0 --check --timeout 300$/;
+      const stalled = /^concord bench: the executor \S+hangs\.mjs: execute\(\) on p2p-a10-t10-s1-h3 at 1 thread never settled, and nothing was left running that could settle it; rerun: npx concord run --workload p2p --accounts 10 --txs 10 --seed 1 --hash-cost 3 --executor \S+hangs\.mjs --threads 1 --warmup 0 --check --timeout 300; nothing was measured before it$/;
       const text = concord('bench', '--executor', hangs, ...tiny);
       expect(text.status).toBe(1);
       expect(text.stderr.trim().split('\n').at(-1)).toMatch(stalled);
@@ -444,7 +444,7 @@ export default () => ({ name: 'late', async execute(b) {
       expect(written.startsWith(out)).toBe(true);
       expect(parseBlock(readFileSync(written, 'utf8'), written).txs.length).toBeGreaterThan(0);
       const tiny = ['--workload', 'p2p', '--accounts', '10', '--txs', '10', '--threads', '1', '--quick', '--timeout', '0.4'];
-      const hung = /^concord bench: the executor \S+deadlocks\.mjs: execute\(\) on p2p-a10-t10-s1-h3 at 1 thread did not settle within 0\.4 s; rerun: npx concord run --workload p2p --accounts 10 --txs 10 --seed 1 --hash-cost 3 --executor \S+deadlocks\.mjs --threads 1 --warmup 0 --check --timeout 0\.4$/;
+      const hung = /^concord bench: the executor \S+deadlocks\.mjs: execute\(\) on p2p-a10-t10-s1-h3 at 1 thread did not settle within 0\.4 s; rerun: npx concord run --workload p2p --accounts 10 --txs 10 --seed 1 --hash-cost 3 --executor \S+deadlocks\.mjs --threads 1 --warmup 0 --check --timeout 0\.4; nothing was measured before it$/;
       const text = concord('bench', '--executor', deadlocks, ...tiny);
       expect(text.status).toBe(1);
       expect(text.stderr.trim().split('\n').at(-1)).toMatch(hung);
@@ -488,7 +488,7 @@ export default { name: 'hangs-at-4', execute(b, o) { if (o?.threads === 4 && b.t
       expect(bench.status).toBe(1);
       // With the command that makes the same call again: bench stops at a hang, leaving no results to look at.
       expect(JSON.parse(bench.stdout)).toMatchObject({ error: expect.stringMatching(new RegExp(`^the executor \\S+spins\\.mjs: execute\\(\\) on p2p-a10-t10-s1-h3 at 1 thread ${held}; `
-        + 'rerun: npx concord run --workload p2p --accounts 10 --txs 10 --seed 1 --hash-cost 3 --executor \\S+spins\\.mjs --threads 1 --warmup 0 --check --timeout 0\\.4$')) });
+        + 'rerun: npx concord run --workload p2p --accounts 10 --txs 10 --seed 1 --hash-cost 3 --executor \\S+spins\\.mjs --threads 1 --warmup 0 --check --timeout 0\\.4; nothing was measured before it$')) });
     });
 
     // bench stops at a hang: the rerun it prints must make the same call again, here the
@@ -502,6 +502,20 @@ export default () => { let n = 0; return { name: 'twentieth', async execute(b) {
       expect(rerun, bench.stderr).not.toBeNull();
       const again = concord(...rerun![1]!.split(' '));
       expect([again.status, again.stderr]).toEqual([1, expect.stringMatching(/execute\(\) on \S+transfer\.json did not settle within 1 s\n$/)]);
+    });
+
+    it('bench writes the whole sweep when a module object\'s close() hangs at the end, and leaves --out as it was when a hang came before anything was measured', () => {
+      const closeHangs = module('close-hangs', `import { executeReference } from '${reference}';
+export default { name: 'close-hangs', async execute(b) { return executeReference(b); }, close() { setInterval(() => {}, 1000); return new Promise(() => {}); } };\n`);
+      const out = join(dir, 'close-hangs.json');
+      const bench = concord('bench', '--executor', closeHangs, '--block', example, '--threads', '1', '--quick', '--rounds', '2', '--timeout', '1', '--out', out);
+      expect([bench.status, bench.stderr.trim().split('\n').at(-1)]).toEqual([1, expect.stringMatching(/: close\(\) did not settle within 1 s; what was measured before it is in \S+close-hangs\.json /)]);
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as { stopped: string; runs: unknown[] };
+      expect([doc.runs.length, doc.stopped]).toEqual([2, expect.stringMatching(/^the executor \S+close-hangs\.mjs: close\(\) did not settle within 1 s$/)]);
+      writeFileSync(out, 'an earlier file\n');
+      const first = concord('bench', '--executor', hangs, '--block', example, '--threads', '1', '--quick', '--timeout', '1', '--out', out);
+      expect([first.status, first.stderr.trim().split('\n').at(-1)]).toEqual([1, expect.stringMatching(/; nothing was measured before it \(\S+close-hangs\.json is left as it was\)$/)]);
+      expect(readFileSync(out, 'utf8')).toBe('an earlier file\n');
     });
 
     // Labelled at each thread count over the modules that loaded there, the second lost its path at
@@ -523,14 +537,21 @@ export default function create(s) { if (${fails} && s.threads === 2) throw new E
     // A sweep of several engines used to lose every figure it had measured to one engine's hang.
     it('bench writes what it measured before a hang, which report and compare read as a sweep that stopped part-way', () => {
       const at2 = module('hangs-at-2', `import { executeReference } from '${reference}';
-export default { name: 'hangs-at-2', execute(b, o) { if (o?.threads === 2) { setInterval(() => {}, 1000); return new Promise(() => {}); } return Promise.resolve(executeReference(b)); }, async close() {} };\n`);
+let at2 = 0;
+export default { name: 'hangs-at-2', execute(b, o) { if (o?.threads === 2 && ++at2 === 3) { setInterval(() => {}, 1000); return new Promise(() => {}); } return Promise.resolve(executeReference(b)); }, async close() {} };\n`);
       const out = join(dir, 'hangs-at-2.json');
       const bench = concord('bench', '--executor', at2, '--block', example, '--threads', '1,2', '--quick', '--rounds', '2', '--timeout', '1', '--out', out, '--json');
       expect(bench.status).toBe(1);
-      const said = JSON.parse(bench.stdout) as { error: string; partialResults: string };
-      expect(said).toMatchObject({ partialResults: out, error: expect.stringMatching(/at 2 threads did not settle within 1 s; rerun: .* --threads 2 .*; what was measured before it is in \S+hangs-at-2\.json \(its "stopped" says where the sweep stopped\)$/) });
-      const doc = JSON.parse(readFileSync(out, 'utf8')) as { stopped: string; runs: { executor: string; threads: number; role: string }[]; simulated: unknown[] };
-      expect(doc.stopped).toMatch(/^the executor \S+hangs-at-2\.mjs: execute\(\) on \S+ at 2 threads did not settle within 1 s; rerun: /);
+      const said = JSON.parse(bench.stdout) as { error: string; resultsFile: string; results: unknown };
+      expect(said).toMatchObject({ resultsFile: out, error: expect.stringMatching(/at 2 threads did not settle within 1 s; rerun: .* --threads 2 .*; what was measured before it is in \S+hangs-at-2\.json \(its "stopped" says where the sweep stopped\)$/) });
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as {
+        stopped: string; runs: { executor: string; threads: number; role: string }[]; simulated: unknown[]; noise: { roundTrips?: { threads: number }[] };
+      };
+      // Its third call at 2 threads hung in the first timed round, whose probe ran: it stands beside no run, so it is left out.
+      expect(doc.noise.roundTrips?.filter((t) => t.threads === 2) ?? []).toEqual([]);
+      // The file's document in the failure's JSON too, for a reader of stdout alone.
+      expect(said.results).toEqual(doc);
+      expect(doc.stopped).toMatch(/^the executor hangs-at-2: execute\(\) on \S+ at 2 threads did not settle within 1 s; rerun: .* --executor \S+hangs-at-2\.mjs --threads 2 --repeat \d+ /);
       expect(doc.runs.map((r) => [r.role, r.executor, r.threads])).toEqual([['baseline', 'sequential', 1], ['executor', 'hangs-at-2', 1]]);
       expect(doc.simulated).toEqual([]);
       const report = concord('report', out, '--out', join(dir, 'hangs-at-2-report'));

@@ -326,7 +326,16 @@ export async function runBench(
 function engineFiles(name: string): string[] {
   if (isModulePath(name)) return [name];
   if (!isExecCommand(name)) return [];
-  return execCommand(name).split(/\s+/).map((word) => word.replace(/^(['"])(.*)\1$/, '$2')).filter((word) => statSync(word, { throwIfNoEntry: false })?.isFile() === true);
+  return execCommand(name).split(/\s+/).map((word) => word.replace(/^(['"])(.*)\1$/, '$2')).filter(isFileHere);
+}
+
+/** Whether `word` names a file: a word no path can be (too long, a folder not to be read) names none. */
+function isFileHere(word: string): boolean {
+  try {
+    return statSync(word, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
 }
 
 /** Samples of a machine ceiling: at 1,000-transaction blocks (3 ms here) fewer than about 10 swing by half. */

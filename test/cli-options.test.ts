@@ -186,6 +186,8 @@ describe('concord option checks', () => {
     refused(['bench', '--quick', '--workload', 'p2p', '--executor', `exec:sh '${script}' --fast`, '--out', script],
       new RegExp(`^concord bench: --out ${script}: is ${script}, a file of --executor exec:sh '${script}' --fast, which the command would overwrite: give another file\n$`));
     expect(readFileSync(script, 'utf8')).toBe('#!/bin/sh\nexit 3\n');
+    // A word no path can be (a script inline) is no file of the engine's, not a crash.
+    refused(['bench', '--quick', '--workload', 'p2p', '--executor', `exec:node -e //${'x'.repeat(300)}`, '--out', dir], /^concord bench: --out \S+: is a folder/);
     expect(readFileSync(block, 'utf8')).toBe(before);
   });
 

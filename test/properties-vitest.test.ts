@@ -2,9 +2,9 @@
 // whose message is the full report, its token replays through the helper, and coverage goals apply;
 // a call that hangs past `timeout` rejects naming the call, its block and a replay; `txs` and
 // `timeLimit` mean what verify's options mean, and a bad option throws naming it.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { executeReference, referenceExecutor } from '../spec/reference.js';
 import { sequentialExecutor } from '../impl/sequential.js';
@@ -139,6 +139,19 @@ describe('verifyExecutor', () => {
     const [f] = (error as EquivalenceError).report.failures;
     expect(decodeToken(f!.token).executor).toBe('test:sequential');
     await expect(verifyExecutor(named, { replay: f!.token })).rejects.toThrow(/^Concord found a counterexample:\nFAIL sequential: equivalence check/);
+  });
+
+  // Two tests of one executor into one outDir, one with txs: the second wrote over the first's block.
+  it('keeps the blocks of two runs into one outDir apart when one sets txs', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'concord-vitest-'));
+    const files = [];
+    for (const options of [{ runs: 200 }, { runs: 100, txs: 6 }]) {
+      const error = await verifyExecutor(buggy, { ...options, outDir }).catch((e: unknown) => e);
+      files.push((error as EquivalenceError).report.failures[0]!.blockFile!);
+    }
+    expect(files[1]).toMatch(/-equivalence-txs-6-\d+\.block\.json$/);
+    expect(files[0]).not.toBe(files[1]);
+    expect(readdirSync(outDir).filter((f) => f.endsWith('.block.json')).sort()).toEqual(files.map((f) => basename(f)).sort());
   });
 
   it('fails a run that never took the parallel paths it requires', async () => {

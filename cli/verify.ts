@@ -15,7 +15,7 @@ import { isAbsolute } from 'node:path';
 import { EXECUTORS, isModuleObject, isModulePath, isOwnExecutor } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
-  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, isProbeBlock, PROBE_CALL, probeMs, executorBlockFile, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
+  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, isProbeBlock, PROBE_CALL, probeMs, executorBlockFile, failureTag, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
 import { decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
@@ -333,7 +333,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   // pass alone when it was found too: passing now says nothing about whether it is gone.
   // Only a failure found after earlier blocks had its earlier-blocks file, and a rerun line to run it with.
   const earlierFile = token.failsOnly === 'after earlier blocks' && !token.executor.startsWith(PLANTED_PREFIX)
-    ? earlierFileFor(executorBlockFile(o.out ?? DEFAULT_OUT, token.executor, `${token.check}-${token.seed}`)) : undefined;
+    ? earlierFileFor(executorBlockFile(o.out ?? DEFAULT_OUT, token.executor, failureTag(token.check, { min: token.minTxs, max: token.maxTxs }, token.seed))) : undefined;
   const unknown = report ? undefined
     : token.failsOnly ? passedAloneText(replayed.label, token, token.failsOnly, runs, earlierFile && existsSync(earlierFile) ? earlierFile : undefined)
       : isModuleObject(token.executor) ? passedSharedText(replayed.label, token, runs) : undefined;

@@ -295,10 +295,10 @@ export function writeExecutorBlock(outDir: string, executor: string, tag: string
  * blocks where not the check's own (--txs, the helper's txs), so that two runs of one executor into
  * one folder, one with --txs and one without, do not write over each other's block.
  */
-function failureTag(check: CheckDef, seed: number): string {
-  const own = CHECK_DEFS.find((c) => c.name === check.name)?.txs;
-  const sized = own !== undefined && (own.min !== check.txs.min || own.max !== check.txs.max) ? `-txs-${check.txs.min === check.txs.max ? check.txs.min : `${check.txs.min}-${check.txs.max}`}` : '';
-  return `${check.name}${sized}-${seed}`;
+export function failureTag(check: CheckName, txs: TxRange, seed: number): string {
+  const own = CHECK_DEFS.find((c) => c.name === check)?.txs;
+  const sized = own !== undefined && (own.min !== txs.min || own.max !== txs.max) ? `-txs-${txs.min === txs.max ? txs.min : `${txs.min}-${txs.max}`}` : '';
+  return `${check}${sized}-${seed}`;
 }
 
 /**
@@ -340,19 +340,20 @@ export function failureReport(
     block: block ? writeBlock(block) : {},
   };
   const before = how.after ?? [];
+  const named = failureTag(check.name, check.txs, seed);
   const earlier = before.map(({ block: b, threads, outcome }, i): EarlierBlock => {
     const file = writeBlock(b);
-    const tag = `${failureTag(check, seed)}-before-${before.length - i}`;
+    const tag = `${named}-before-${before.length - i}`;
     return { threads, outcome, ...sharedPreState(b), block: file, ...(outDir && block ? { blockFile: writeExecutorBlock(outDir, executor, tag, file) } : {}) };
   });
-  const blockFile = outDir && block ? writeExecutorBlock(outDir, executor, `${failureTag(check, seed)}${how.replayed ? '-replay' : ''}`, base.block) : undefined;
+  const blockFile = outDir && block ? writeExecutorBlock(outDir, executor, `${named}${how.replayed ? '-replay' : ''}`, base.block) : undefined;
   const runs = [
     ...earlier.flatMap((e): EarlierRun[] => (e.blockFile ? [{ blockFile: e.blockFile, threads: e.threads, preState: e.preState ?? 'map' }] : [])),
     // The check's own calls of the block: its file, at each call's thread count and pre-state kind.
     ...(blockFile ? (last?.callsBefore ?? []).map((c): EarlierRun => ({ blockFile, ...c })) : []),
   ];
   const earlierFile = blockFile && runs.length ? writeEarlierFile(earlierFileFor(blockFile), runs) : undefined;
-  if (outDir && blockFile) removeStale(outDir, executor, failureTag(check, seed), earlier.length, earlierFile === undefined ? earlierFileFor(blockFile) : undefined);
+  if (outDir && blockFile) removeStale(outDir, executor, named, earlier.length, earlierFile === undefined ? earlierFileFor(blockFile) : undefined);
   return { ...base, ...(earlier.length ? { earlier } : {}), ...(how.afterTimeLimited ? { earlierTimeLimited: true } : {}), ...(blockFile ? { blockFile } : {}), ...(earlierFile ? { earlierFile } : {}) };
 }
 

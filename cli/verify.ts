@@ -23,8 +23,8 @@ import { earlierFileFor } from '../properties/earlier-file.js';
 import { formatFailure, passedAloneText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
-import { counterGoal, PARALLEL_RUN, type CoverageGoal } from '../properties/equivalence.js';
-import { coverageHint, raiseRuns, type HintOptionNames } from '../properties/coverage-hint.js';
+import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
+import { coverageHint, raiseRuns, uncoveredText, type HintOptionNames } from '../properties/coverage-hint.js';
 import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
 import type { Block } from '../spec/block.js';
 import { writeBlock } from '../spec/block-file.js';
@@ -212,13 +212,7 @@ function summary(ok: boolean, r: RunReport, settings: { runs: number; txs: numbe
 }
 
 /** An executor whose green run missed paths the coverage gate requires. */
-function uncoveredLine(e: ExecutorReport): string {
-  // More runs would not help there: every block it ran on threads fell back, and its stats say why.
-  const fellBack = e.uncovered.includes(PARALLEL_RUN) ? ' (every block it ran on more than one thread fell back to sequential; stats.fallback says why)' : '';
-  // A counter no result carried at all is likelier misnamed than never reached.
-  const absent = e.unreported.length ? ` (${e.unreported.join(', ')} ${e.unreported.length === 1 ? 'is' : 'are'} in no result's stats at all, not even as 0: check the name)` : '';
-  return `FAIL ${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did${fellBack}${absent}`;
-}
+const uncoveredLine = (e: ExecutorReport): string => `FAIL ${uncoveredText(e)}`;
 
 /**
  * Under --json, what stderr says (stdout holds only the JSON): each counterexample's first line

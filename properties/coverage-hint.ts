@@ -4,7 +4,8 @@
 // Invariant: the two say the same sentences, differing only in how each names its options
 // (`--runs`, `runs`), so a change to one is a change to both.
 
-import type { CoverageGoal } from './equivalence.js';
+import { PARALLEL_RUN, type CoverageGoal } from './equivalence.js';
+import type { ExecutorReport } from './runner.js';
 
 /** How a caller names the options a hint refers to: `--runs` and `--coverage` (concord verify), `runs` and `coverage` (verifyExecutor). */
 export interface HintOptionNames {
@@ -39,4 +40,13 @@ export function coverageHint(names: HintOptionNames, runs: number, defaultRuns: 
   const counters = goals?.filter((g) => g.event !== g.counter).map((g) => `${g.event}: stats.${g.counter}`) ?? [];
   const named = goals === undefined ? '' : `, and a ${names.coverage} counter only where the executor's stats report it under that name${counters.length ? ` (${counters.join(', ')})` : ''}`;
   return `these paths show up only with enough runs${named}; ${raiseRuns(names, runs, defaultRuns, shards)}`;
+}
+
+/** What an executor whose green run missed paths the coverage gate requires is told, by both callers. */
+export function uncoveredText(e: Pick<ExecutorReport, 'label' | 'uncovered' | 'unreported'>): string {
+  // More runs would not help there: every block it ran on threads fell back, and its stats say why.
+  const fellBack = e.uncovered.includes(PARALLEL_RUN) ? ' (every block it ran on more than one thread fell back to sequential; stats.fallback says why)' : '';
+  // A counter no result carried at all is likelier misnamed than never reached.
+  const absent = e.unreported.length ? ` (${e.unreported.join(', ')} ${e.unreported.length === 1 ? 'is' : 'are'} in no result's stats at all, not even as 0: check the name)` : '';
+  return `${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did${fellBack}${absent}`;
 }

@@ -22,7 +22,7 @@ import { decodeToken, HELPER_PREFIX, ReplayTokenError, TOKEN_STARTS, type Replay
 import { OutPathError, prepareOut, removeEmptyFolders } from './folders.js';
 import { CHECK_DEFS, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
 import { withCallLimit } from './call-timeout.js';
-import { coverageHint, type HintOptionNames } from './coverage-hint.js';
+import { coverageHint, uncoveredText, type HintOptionNames } from './coverage-hint.js';
 import { MAX_CALL_TIMEOUT_S, MAX_VERIFY_TXS } from './verify-limits.js';
 
 export { ExecutorTimeoutError, type Hang } from './call-timeout.js';
@@ -91,7 +91,7 @@ export class EquivalenceError extends Error {
       const [first, ...rest] = formatFailure(f);
       return [first!, ...(runsLine ? [runsLine] : []), ...rest, ''];
     });
-    for (const e of report.executors) if (e.uncovered.length) lines.push(`${e.label}: a green run must exercise ${e.uncovered.join(', ')}, and this one never did`);
+    for (const e of report.executors) if (e.uncovered.length) lines.push(uncoveredText(e));
     if (hint && report.executors.some((e) => e.uncovered.length)) lines.push(`  hint: ${hint}`);
     super(`Concord found ${report.failures.length ? 'a counterexample' : 'missing coverage'}:\n${lines.join('\n')}`);
     this.name = 'EquivalenceError';

@@ -195,6 +195,9 @@ describe('verifyExecutor', () => {
 
   it('takes coverage counters by name, as --coverage does', async () => {
     await expect(verifyExecutor(sequentialExecutor, { runs: 30, coverage: ['reExecutions'] })).rejects.toThrow(/a green run must exercise reExecutions, and this one never did/);
+    // A misspelt counter is told as the command tells it, not only "raise runs".
+    await expect(verifyExecutor(sequentialExecutor, { runs: 30, coverage: ['reExecution'] }))
+      .rejects.toThrow(/a green run must exercise reExecution, and this one never did \(reExecution is in no result's stats at all, not even as 0: check the name\)/);
   });
 
   it('requires the coverage it is given of a module path too', async () => {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Block, BlockResult, Receipt } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
-import { explain, formatExplanation, malformation, sameResult } from '../properties/explain.js';
+import { afterRunBlocks, explain, formatExplanation, malformation, sameResult } from '../properties/explain.js';
 import { parseEarlierFile } from '../properties/earlier-file.js';
 import { earlierFailedText } from '../properties/report.js';
 import { oneLine, utf8Text } from '../spec/messages.js';
@@ -200,7 +200,8 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // it reports one; null only for a module that does not say.
   const reported = r.stats.threads;
   const usedThreads = threads ?? (typeof reported === 'number' ? reported : EXECUTORS.get(name)?.parallel === false ? 1 : null);
-  const difference = expected ? explain(block, expected, r) : undefined;
+  const found = expected ? explain(block, expected, r) : undefined;
+  const difference = found && earlier.length > 0 ? afterRunBlocks(found, earlier.map((e) => referenceOf(e.block).state)) : found;
   // The earlier blocks that differed from the reference or threw, counted from 1 as the file lists them.
   const differing = earlierOutcomes.flatMap((x, i) => (x === 'differs' ? [i + 1] : []));
   const threw = earlierOutcomes.flatMap((x, i) => (x === 'threw' ? [i + 1] : []));

@@ -551,7 +551,7 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
       ? `tx ${tx} saw a value from ${versionText(came)}, which no committed incarnation wrote`
       : miscount?.twice
         ? `tx ${tx} read ${versionText(should, final)}'s write, as it should, but that is its DELTA of ${miscount.amount} applied twice to the right base, ${miscount.base}`
-        : `tx ${tx} saw a value that no committed incarnation of any transaction wrote to this key (an aborted incarnation's, or a miscomputed one)`;
+        : `tx ${tx} saw a value that no committed incarnation of any transaction wrote to this key (an aborted incarnation's, a miscomputed one, or one kept from outside this block: an earlier block's, kept by the executor instance or by its process, in module-level state that every instance shares)`;
   }
   return {
     anomaly, elle: ELLE[anomaly], tx, key, keyName: c.name(key), expected: String(e[1]), actual: String(a[1]), shouldComeFrom: should,
@@ -580,6 +580,30 @@ export function afterEarlierBlocks(x: Explanation): Explanation {
   return {
     ...x, anomaly, elle: ELLE[anomaly],
     detail: `tx ${x.tx} saw ${x.actual}, which no transaction of this block wrote to ${x.keyName}, and the block passes on a fresh instance: `
+      + `the executor kept the value from an earlier block (state not cleared between blocks). It should have read ${x.expected} from ${versionText(x.shouldComeFrom)}.`,
+  };
+}
+
+/**
+ * The explanation of a block `concord run --after` ran after earlier blocks on the same instance,
+ * whose reference runs left `earlierStates` (oldest first): a read of a value no transaction of
+ * this block wrote, which one of those blocks left at the key, is named as kept from it, as verify
+ * names it (afterEarlierBlocks), and a final value no transaction wrote that one of them left is
+ * said to be; run cannot tell whether the block passes alone, and does not say.
+ */
+export function afterRunBlocks(x: Explanation, earlierStates: readonly ReadonlyMap<number, number>[]): Explanation {
+  const unwritten = x.anomaly === 'read of an aborted incarnation' || x.anomaly === 'wrong final value';
+  if (!unwritten || x.cameFrom !== undefined || x.key === undefined) return x;
+  let left = earlierStates.length - 1;
+  while (left >= 0 && !(earlierStates[left]!.has(x.key) && String(earlierStates[left]!.get(x.key)) === x.actual)) left--;
+  if (left < 0) return x;
+  const kept = `earlier block ${left + 1} (of those --after ran first) left ${x.actual} at ${x.keyName}: the executor kept the value from an earlier block (state not cleared between blocks)`;
+  if (x.anomaly === 'wrong final value') return { ...x, detail: `${x.detail} And ${kept}.` };
+  if (x.shouldComeFrom === undefined) return x;
+  const anomaly: AnomalyName = 'read of an earlier block';
+  return {
+    ...x, anomaly, elle: ELLE[anomaly],
+    detail: `tx ${x.tx} saw ${x.actual}, which no transaction of this block wrote to ${x.keyName}, and which earlier block ${left + 1} (of those --after ran first) left there: `
       + `the executor kept the value from an earlier block (state not cleared between blocks). It should have read ${x.expected} from ${versionText(x.shouldComeFrom)}.`,
   };
 }

@@ -13,7 +13,7 @@ import { snapshotBlock, tableChange, undoChange } from '../properties/block-chan
 import { SharedState, sharedTable, tableDisagreement, withSharedState } from '../spec/shared-state.js';
 import { checkRun, type Subject } from '../properties/equivalence.js';
 import { newObserver } from '../properties/runner.js';
-import { afterEarlierBlocks, explain, formatExplanation, sameResult } from '../properties/explain.js';
+import { afterEarlierBlocks, afterRunBlocks, explain, formatExplanation, sameResult } from '../properties/explain.js';
 import { PRE_STATE } from '../properties/trace.js';
 import { blockOf } from './helpers.js';
 
@@ -142,6 +142,18 @@ describe('explain', () => {
     // A read whose source is known keeps its anomaly.
     const stale = explain(chain, good, staleAt1)!;
     expect(afterEarlierBlocks(stale)).toBe(stale);
+  });
+
+  // run --after named it an aborted incarnation's read, where verify named it a read of an earlier block.
+  it('calls such a read, after the earlier blocks run --after ran first, one of the block that left the value there', () => {
+    const x = afterRunBlocks(explain(chain, good, tx2Saw(4))!, [new Map([[1, 4], [2, 9]]), new Map([[2, 4]])]);
+    expect(x).toMatchObject({ anomaly: 'read of an earlier block', tx: 2, key: 1, expected: '7', actual: '4' });
+    expect(x.detail).toBe('tx 2 saw 4, which no transaction of this block wrote to #0.seq, and which earlier block 1 (of those --after ran first) left there: '
+      + 'the executor kept the value from an earlier block (state not cleared between blocks). It should have read 7 from tx 1.');
+    // Where no earlier block left the value at the key, run cannot tell, and says what explain says.
+    const alone = explain(chain, good, tx2Saw(4))!;
+    expect(afterRunBlocks(alone, [new Map([[2, 4]]), new Map()])).toBe(alone);
+    expect(alone.detail).toMatch(/one kept from outside this block: an earlier block's, kept by the executor instance or by its process, in module-level state that every instance shares\)/);
   });
 
   it('names receipts listed out of block order, only when the reads are right and the receipts a permutation', () => {

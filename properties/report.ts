@@ -262,8 +262,10 @@ export function formatFailure(f: FailureReport): string[] {
   }
   if (f.earlier?.length) {
     const files = f.earlier.flatMap((e) => (e.blockFile ? [`${e.blockFile} (threads ${e.threads}${e.preState === 'shared' ? ', --pre-state shared' : ''})`] : []));
+    // No rerun line for an executor no command can load (a helper's object): the file is named all the same.
     const where = afterRerun ? `run them in this order on one instance, then this block: the rerun below does, from ${f.earlierFile}`
-      : files.length ? 'run them in this order on one instance, then this block' : 'no block files were written: the failure\'s `earlier` holds them';
+      : files.length ? `run them in this order on one instance, then this block${f.earlierFile ? `; ${f.earlierFile} lists them with the thread count and pre-state kind each ran at` : ''}`
+        : 'no block files were written: the failure\'s `earlier` holds them';
     const cut = f.earlierTimeLimited ? '; the time limit (--time-limit) stopped the search for fewer blocks with removals left untried: fewer may do' : '';
     lines.push(`  earlier      ${plural(f.earlier.length, 'block')} this one fails after, oldest first (${where})${cut}`);
     lines.push(...files.slice(0, MAX_EARLIER).map((file) => `               ${file}`));

@@ -218,6 +218,12 @@ describe('verifyExecutor', () => {
     expect((error as Error).message).toMatch(/^ {2}fails only {3}after the blocks run before it on the same executor instance \(state kept between blocks\): on a fresh instance this block passes/m);
     await expect(verifyExecutor(leaky, { replay: f!.token })).rejects.toThrow(
       /^replayed leaky equivalence seed \d+ path [\d:]+: the block passes, but when it was found it failed only after the blocks run before it on the same executor instance/);
+    // With outDir, the earlier-blocks file is named, though no command can rerun an object it was given.
+    const outDir = mkdtempSync(join(tmpdir(), 'concord-vitest-'));
+    const written = await verifyExecutor(leaky, { runs: 100, outDir }).catch((e: unknown) => e);
+    const { earlierFile } = (written as EquivalenceError).report.failures[0]!;
+    expect(earlierFile).toMatch(/\.earlier\.json$/);
+    expect((written as Error).message).toContain(`then this block; ${earlierFile} lists them with the thread count and pre-state kind each ran at)`);
   });
 
   it('says a failure that passed when run again fails only sometimes', async () => {

@@ -35,14 +35,17 @@ export function cleanUpBudget(limitMs: number, skipWhenSpent = false): CleanUpBu
       }
       const began = performance.now();
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let expired = false;
       // Not unref'd, so a clean-up that never settles cannot let the process end before the wait is over.
-      const waited = new Promise<void>((done) => { timer = setTimeout(done, leftMs); });
+      const waited = new Promise<void>((done) => { timer = setTimeout(() => { expired = true; done(); }, leftMs); });
       const after = around?.(leftMs);
       try {
         await Promise.race([Promise.resolve().then(work).catch(() => {}), waited]);
       } finally {
         clearTimeout(timer);
-        leftMs = Math.max(0, leftMs - (performance.now() - began));
+        // A timer may fire a fraction of a millisecond before performance.now() says it is due:
+        // a wait that ran out spent the budget, whatever is left over by that clock.
+        leftMs = expired ? 0 : Math.max(0, leftMs - (performance.now() - began));
         after?.();
       }
     },

@@ -134,7 +134,7 @@ function runCheckCommand(block: string, executor: string, threads: number | unde
 const FAILS_ONLY: Readonly<Record<FailsOnly, { readonly why: string; found(earlier: number): string }>> = {
   'after earlier blocks': {
     why: 'after the blocks run before it on the same executor instance (state kept between blocks)',
-    found: (earlier) => `on a fresh instance this block passes, and fails after the blocks run before it, every time (after just ${earlier === 1 ? 'one' : earlier} of them too, listed below)`,
+    found: (earlier) => `on a fresh instance this block passes, and fails after the blocks run before it, every time, and after ${earlier === 1 ? 'the one' : `the ${earlier}`} of them listed below alone`,
   },
   sometimes: {
     why: 'sometimes (the executor\'s result changes from run to run of the same block)',

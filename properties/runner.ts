@@ -116,8 +116,8 @@ export interface FailureReport {
    */
   readonly replayed?: true;
   /**
-   * With failsOnly 'after earlier blocks': the fewest of the blocks its instance ran before it that
-   * it was found to need, oldest first, after which it failed on a fresh instance every time (as
+   * With failsOnly 'after earlier blocks': the blocks its instance ran before it that it was found
+   * to need (none of them can be dropped and the failure stay), oldest first, after which it failed on a fresh instance every time (as
    * block file objects, with the thread count each ran at, how each went there itself, and the
    * file each was written to).
    */
@@ -478,7 +478,7 @@ export interface EarlierRan extends Executed {
   readonly outcome: EarlierOutcome;
 }
 
-/** Why a counterexample may pass when rerun alone, and with 'after earlier blocks' the fewest of the blocks before it (oldest first) after which it fails. */
+/** Why a counterexample may pass when rerun alone, and with 'after earlier blocks' the blocks before it (oldest first) after which it fails, none of which can be dropped. */
 export interface HowItFails {
   readonly failsOnly?: FailsOnly;
   readonly after?: readonly EarlierRan[];
@@ -491,7 +491,8 @@ export interface HowItFails {
 const SOMETIMES: HowItFails = { failsOnly: 'sometimes' };
 
 /**
- * The fewest of `blocks` (in their order) after which `fails` still holds, by ddmin's chunk walk:
+ * A list of `blocks` (in their order) after which `fails` still holds and from which no one block
+ * can be dropped (1-minimal, as ddmin's result is; not always the smallest such list), by ddmin's chunk walk:
  * chunks of half the list, then quarters, ... down to single blocks, oldest chunk first, each
  * removal kept where it still fails. `blocks` fails and the empty list does not (howItFails knows
  * both), so one block at least stays. A needed block costs about two tries a halving (12 for one of
@@ -534,8 +535,8 @@ async function fewestBlocks<T>(blocks: readonly T[], fails: (list: readonly T[])
  * ... blocks of `history` until one fails, and one a try of fewestBlocks on that suffix (none
  * tried past `until`, the shrinking's deadline): the first suffix held 16 blocks where its oldest
  * alone was what the failure needed. A list found by single tries is rerun RERUNS times more, as
- * `history` was, so that no list is reported whose rerun passes: one that passes, or whose blocks
- * go otherwise, is 'sometimes'. A fresh instance is made only if the check calls execute() at
+ * `history` was, so that no list is reported whose rerun passes: where it passes, or its blocks go
+ * otherwise, the failure is reported after all of `history`, which failed every time. A fresh instance is made only if the check calls execute() at
  * all: the simulated checks run the algorithm, not the instance, and fail alike on a fresh one, so
  * one such rerun settles it. A throw from `source.create()` rejects with it: it is no failed rerun.
  * The check's own calls of the block before the failing one (Failure.callsBefore) are not reduced:
@@ -614,8 +615,9 @@ export async function howItFails(
     }
   }
   const { list, cut } = await fewestBlocks(suffix, async (before) => !(await onFresh(before)).passed, until);
-  const after = list === history ? history.map((e, i) => ({ ...e, outcome: earlier[i]! })) : await confirmed(list);
-  if (!after) return SOMETIMES;
+  // A shorter list that passes once on confirming is no reason to doubt `history`, which failed
+  // every time: the failure is reported after all of it.
+  const after = (list === history ? undefined : await confirmed(list)) ?? history.map((e, i) => ({ ...e, outcome: earlier[i]! }));
   return { failsOnly: 'after earlier blocks', after, ...(cut ? { afterTimeLimited: true } : {}) };
 }
 

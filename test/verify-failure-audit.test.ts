@@ -79,7 +79,7 @@ describe('an executor whose cache leaks from block to block', () => {
       // The replay names --out, where the earlier-blocks file it points at is.
       expect(f.replay).toBe(`npx concord verify --replay ${f.token} --out ${out}`);
       const text = await verify({ executor: [keepsState], runs: '500', seed, out });
-      expect(text.stdout).toMatch(/^ {2}fails only {3}after the blocks run before it on the same executor instance \(state kept between blocks\): on a fresh instance this block passes, and fails after the blocks run before it, every time \(after just one of them too, listed below\), so a replay, which runs it alone, may not repeat the failure \(the rerun below runs the earlier blocks first\)/m);
+      expect(text.stdout).toMatch(/^ {2}fails only {3}after the blocks run before it on the same executor instance \(state kept between blocks\): on a fresh instance this block passes, and fails after the blocks run before it, every time, and after the one of them listed below alone, so a replay, which runs it alone, may not repeat the failure \(the rerun below runs the earlier blocks first\)/m);
       expect(text.stdout).toMatch(/^ {2}earlier {6}1 block this one fails after, oldest first \(run them in this order on one instance, then this block: the rerun below does, from \S+\.earlier\.json\)\n {15}\S+-before-1\.block\.json \(threads \d(, --pre-state shared)?\)\n {2}earlier ran {2}on a fresh instance before this block, the same as the reference: the fault is in the state it leaves, not in its own result$/m);
       // The printed rerun, word for word but for how Concord is started, fails as verify did; without
       // --after the block passes, which is why the earlier blocks are needed.

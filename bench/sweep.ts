@@ -20,7 +20,7 @@ import { executeReference } from '../spec/reference.js';
 import { plural } from '../spec/plural.js';
 import { errorText } from '../spec/messages.js';
 import { createExecutor, EXECUTORS, isModuleObject, isModulePath, type ExecutorSettings } from '../impl/registry.js';
-import { execEnginePeakRssBytes, isExecCommand } from '../impl/exec-executor.js';
+import { execEnginePeakRssBytes, isExecCommand, resetExecEnginePeak } from '../impl/exec-executor.js';
 import { malformation, missingCounters, sameResult } from '../properties/explain.js';
 import { collectAccesses, idealSpeedup, type IdealBound } from './ideal.js';
 import { footprintIdeal } from './footprint-ideal.js';
@@ -581,7 +581,10 @@ async function timeRound(
         // Two rounds a core, one in each order (rounds alternate it): by round % cores alone, with
         // two cores, the fastest core's rounds were all one order, and so was its speedup.
         if (acc.role === 'baseline') pin(pins[Math.floor(round / 2) % pins.length] ?? null);
-        if (mode === 'run') before = cpuSnapshot();
+        if (mode === 'run') {
+          resetExecEnginePeak(instance.executor);
+          before = cpuSnapshot();
+        }
       },
       afterEach: (mode) => {
         if (mode === 'run' && acc.role === 'baseline') slot.cpus.push(currentCpu());

@@ -24,7 +24,7 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { emptyStats, PER_TX_COUNTERS, type Block, type BlockResult, type ExecutionStats, type ReadSet, type Receipt, type Status } from '../spec/block.js';
 import { MAX_CALL_MS } from '../spec/call-time.js';
@@ -508,10 +508,11 @@ export function execHangNote(call: string): string {
 const engineOf = new WeakMap<Executor, Engine>();
 
 /**
- * The most resident memory the engine of an `exec:` executor has held: the high-water mark
- * (VmHWM) of its process and of every live process below it, summed (each peaked when it did, so
- * the sum bounds the tree's peak from above). Null for any other executor and where /proc cannot
- * tell: bench's peak RSS is Concord's own process, where an engine's memory is not.
+ * The most resident memory the engine of an `exec:` executor has held since resetExecEnginePeak:
+ * the high-water mark (VmHWM) of its process and of every process below it still alive, summed
+ * (each peaked when it did, so the sum bounds the live processes' peak together from above; one
+ * that exited meanwhile is not counted). Null for any other executor and where /proc cannot tell:
+ * bench's peak RSS is Concord's own process, where an engine's memory is not.
  */
 export function execEnginePeakRssBytes(executor: Executor): number | null {
   const engine = engineOf.get(executor);
@@ -530,6 +531,25 @@ export function execEnginePeakRssBytes(executor: Executor): number | null {
     }
   });
   return read ? bytes : null;
+}
+
+/**
+ * Starts the high-water marks of an `exec:` executor's engine processes again from their memory now
+ * (`5` to /proc/PID/clear_refs, Linux 4.0 on), so that the next execEnginePeakRssBytes is what the
+ * calls in between needed: one engine process serves every block bench gives it, and a small block
+ * timed after a big one would otherwise read the big one's peak. Where it cannot (no /proc, older
+ * Linux), the mark runs on, as Concord's own process's does.
+ */
+export function resetExecEnginePeak(executor: Executor): void {
+  const pid = engineOf.get(executor)?.child.pid;
+  if (pid === undefined) return;
+  walkTree(pid, (p) => {
+    try {
+      writeFileSync(`/proc/${p}/clear_refs`, '5');
+    } catch {
+      // Exited meanwhile, or a kernel without it: its mark stands.
+    }
+  });
 }
 
 /**

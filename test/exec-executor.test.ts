@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { generate } from '../bench/workloads.js';
-import { ExecCommandError, execEnginePeakRssBytes, execEnginesCpuMs, ExecEngineError, execHangNote, requestBlock, shellRefusal } from '../impl/exec-executor.js';
+import { ExecCommandError, execEnginePeakRssBytes, execEnginesCpuMs, ExecEngineError, execHangNote, requestBlock, resetExecEnginePeak, shellRefusal } from '../impl/exec-executor.js';
 import { jsonBreak } from '../spec/json-break.js';
 import { verifyExecutor } from '../properties/vitest.js';
 import { checkExecutorName, createExecutor, isModulePath, UnknownExecutorError } from '../impl/registry.js';
@@ -411,6 +411,17 @@ for await (const line of createInterface({ input: process.stdin })) {
     const sequential = await createExecutor('sequential');
     expect(execEnginePeakRssBytes(sequential)).toBeNull();
     await Promise.all([fat.close(), lean.close(), sequential.close()]);
+  });
+
+  // One engine process serves every block: a small block after a big one read the big one's peak.
+  it.runIf(process.platform === 'linux')('starts the peak again where bench asks, so a round reads its own', async () => {
+    const once = await createExecutor(engineScript('once.mjs', `if (request.id === 1) { let b = Buffer.alloc(96 * 2 ** 20, 1); b = null; globalThis.gc(); } ${GOOD}`).replace(/^exec:node /, 'exec:node --expose-gc '));
+    await once.execute(block);
+    const first = execEnginePeakRssBytes(once)!;
+    resetExecEnginePeak(once);
+    await once.execute(block);
+    expect(first - execEnginePeakRssBytes(once)!).toBeGreaterThan(80 * 2 ** 20);
+    await once.close();
   });
 
   it('a failure through the command line quotes the end of the engine\'s standard error whole, and a cold run says it holds the engine\'s start-up', () => {

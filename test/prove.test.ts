@@ -396,6 +396,29 @@ describe('several contract files, and the faults a footprint witness tells apart
     const summary = (JSON.parse(ro.stdout) as { claims: ClaimResult[] }).claims[0]!.witness!.summary;
     expect(summary).toMatch(/: the DELTA at code\[1\] touches key \d+( \([^)]*\))?, which the footprint declares read only \(footprint\[0\]\); it needs a delta entry, or read and write both$/);
   });
+
+  it('refutes a second, wider delta entry on a key, whichever path or entry order: a scheduler may take any of them', async () => {
+    const entry = (hi: number) => ({ key: { arg: 'k', add: 0 }, access: 'delta', lo: 0, hi });
+    const onePath = [['delta', 'r0', 'r1', 0, 100], ['stop']];
+    const twoPaths = [['jumpi', 'r2', 'wide'], ['delta', 'r0', 'r1', 0, 100], ['stop'], ['label', 'wide'], ['delta', 'r0', 'r1', 0, 'MAX_VALUE'], ['stop']];
+    const cases = [
+      { code: onePath, footprint: [entry(MAX_VALUE), entry(100)], entry: 0 },
+      { code: onePath, footprint: [entry(100), entry(MAX_VALUE)], entry: 1 },
+      { code: twoPaths, footprint: [entry(100), entry(MAX_VALUE)], entry: 1 },
+      // Read and write declared too: the wider delta entry is still one a scheduler may take.
+      { code: onePath, footprint: [{ key: { arg: 'k', add: 0 }, access: 'read' }, { key: { arg: 'k', add: 0 }, access: 'write' }, entry(MAX_VALUE)], entry: 2 },
+    ];
+    for (const [i, { entry: _, ...c }] of cases.entries()) {
+      const r = await prove({ contract: write(`two-entries-${i}.json`, JSON.stringify({ name: 'two', params: ['k', 'x', 'mode'], ...c })), json: true });
+      const claim = (JSON.parse(r.stdout) as { claims: ClaimResult[] }).claims[0]!;
+      expect({ i, result: claim.result }).toEqual({ i, result: 'refuted' });
+      expect(claim.witness).toMatchObject({ access: 'delta', entry: cases[i]!.entry, lo: 0, hi: 100 });
+      expect(claim.witness!.summary).toMatch(new RegExp(`footprint\\[${cases[i]!.entry}\\] declares a delta on key .* with bounds \\[0, 9007199254740991\\], but the DELTA at code\\[\\d\\] applies it with bounds \\[0, 100\\]`));
+    }
+    // Both entries within the only DELTA's bounds: sound, whichever a scheduler takes.
+    const ok = await prove({ contract: write('two-entries-ok.json', JSON.stringify({ name: 'two', params: ['k', 'x'], code: onePath, footprint: [entry(100), entry(50)] })), json: true });
+    expect((JSON.parse(ok.stdout) as { claims: ClaimResult[] }).claims[0]!.result).toBe('proved');
+  });
 });
 
 describe('the symbolic VM against the real one', () => {

@@ -70,11 +70,19 @@ function boundsCover(alg: Alg, e: FootprintEntry, lo: Val, hi: Val): Cond {
   return alg.and(e.lo === undefined ? true : alg.le(lo, BigInt(e.lo)), e.hi === undefined ? true : alg.le(BigInt(e.hi), hi));
 }
 
+/**
+ * Whether the footprint covers an access: a READ a read entry on its key, a WRITE a write entry; a
+ * DELTA a delta entry on its key, or read and write entries both, and every delta entry on its key
+ * with bounds within the instruction's. Every one, not some: a scheduler may take any of a key's
+ * delta entries (the first, the last, or their intersection, as bench/ideal.ts does), and each
+ * must be safe to check headroom on.
+ */
 function covered(alg: Alg, fp: Footprint, args: readonly Val[], acc: Access): Cond {
-  const declared = (access: FootprintEntry['access'], also: (e: FootprintEntry) => Cond = () => true) =>
-    alg.or(...fp.filter((e) => e.access === access).map((e) => alg.and(also(e), alg.eq(acc.key, keyOf(alg, e.key, args)))));
+  const at = (e: FootprintEntry) => alg.eq(acc.key, keyOf(alg, e.key, args));
+  const declared = (access: FootprintEntry['access']) => alg.or(...fp.filter((e) => e.access === access).map(at));
   if (acc.op !== 'delta') return declared(acc.op);
-  return alg.or(declared('delta', (e) => boundsCover(alg, e, acc.lo!, acc.hi!)), alg.and(declared('read'), declared('write')));
+  const within = alg.and(...fp.filter((e) => e.access === 'delta').map((e) => alg.or(alg.not(at(e)), boundsCover(alg, e, acc.lo!, acc.hi!))));
+  return alg.and(alg.or(declared('delta'), alg.and(declared('read'), declared('write'))), within);
 }
 
 /**
@@ -117,18 +125,22 @@ function escapeFault(
   const shown = name(key) === String(key) ? `key ${key}` : `key ${key} (${name(key)})`;
   const what = `the ${acc.op.toUpperCase()} at ${instructionAt(c, acc.pc)}`;
   const entries = c.footprint.map((e, j) => ({ e, j })).filter(({ e }) => declares(e));
-  const delta = entries.find(({ e }) => e.access === 'delta');
+  const widerOf = (e: FootprintEntry, [lo, hi]: readonly [number, number]) => [
+    ...(e.lo !== undefined && e.lo < lo ? [`lo ${e.lo} is below the instruction's ${lo}`] : []),
+    ...(e.hi !== undefined && e.hi > hi ? [`hi ${e.hi} is above the instruction's ${hi}`] : []),
+  ];
+  // The first delta entry on the key whose bounds are wider: another may be within them.
+  const delta = bounds && entries.find(({ e }) => e.access === 'delta' && widerOf(e, bounds).length > 0);
   if (bounds && delta) {
     const [lo, hi] = bounds;
     const { e, j } = delta;
-    const wider = [
-      ...(e.lo !== undefined && e.lo < lo ? [`lo ${e.lo} is below the instruction's ${lo}`] : []),
-      ...(e.hi !== undefined && e.hi > hi ? [`hi ${e.hi} is above the instruction's ${hi}`] : []),
-    ];
+    const wider = widerOf(e, bounds);
+    const others = entries.filter(({ e: o, j: i }) => o.access === 'delta' && i !== j).map(({ j: i }) => `footprint[${i}]`);
+    const alsoOk = others.length > 0 ? ` (${others.join(', ')} also declare${others.length === 1 ? 's' : ''} a delta on it: a scheduler may take any of them, so each must be within)` : '';
     return {
       fault: `footprint[${j}] declares a delta on ${shown} with ${declared(e)}, but ${what} applies it with bounds [${lo}, ${hi}]: ` +
         `the declared ${wider.join(' and the declared ')}. Executors check delta headroom on the declared bounds, so two deltas on the key could pass as commuting ` +
-        `while the instruction's narrower bounds make one order revert; declare bounds within [${lo}, ${hi}] (or the key read and write)`,
+        `while the instruction's narrower bounds make one order revert${alsoOk}; declare bounds within [${lo}, ${hi}] (or the key read and write)`,
       entry: j, lo, hi,
     };
   }

@@ -14,7 +14,7 @@ import { assemble, type ReadableOp } from '../spec/bytecode.js';
 import { footprintKeys } from '../spec/block.js';
 import { CONDITIONS, deltaHeadroom, type ConditionDef, type ConflictRule } from '../spec/conflicts.js';
 import { executeReference } from '../spec/reference.js';
-import { runClaims, search, type ClaimResult } from '../spec/smt/claims.js';
+import { runClaims, search, SEARCH_LIMITS, type ClaimResult } from '../spec/smt/claims.js';
 import { ordersDiffer } from '../spec/smt/commute.js';
 import { ruleClaims } from '../spec/smt/rules.js';
 import { loadContractFile } from '../spec/smt/user-contract.js';
@@ -186,7 +186,8 @@ describe('user contract files', () => {
     expect(w.args[2]).toBeGreaterThan(1000);
     // The file's code[14] is the READ: the two labels before it are counted, as parse errors count them.
     expect(w.instruction).toBe(14);
-    expect(w.summary).toMatch(/: the READ at code\[14\] touches key 112 \(7\.balance\), outside the footprint$/);
+    // The instruction as the file writes it, and the footprint as these arguments resolve it.
+    expect(w.summary).toMatch(/: the READ at code\[14\] \(\["read","r11","r10"\]\) touches key 112 \(7\.balance\), outside the footprint, which for these arguments declares footprint\[0\] read key \d+ \(\d+\.balance\), footprint\[1\] write key \d+ \(\d+\.balance\), footprint\[2\] delta key \d+ \(\d+\.balance\)$/);
     // Keys are named entity.field, as the library's witnesses name them.
     expect(w.summary).toMatch(/ with pre \{(\d+\.balance=-?\d+(, )?)*\}:/);
     expect(Object.keys(w.pre).every((k) => /^\d+\.balance$/.test(k))).toBe(true);
@@ -268,8 +269,19 @@ describe('user contract files', () => {
     ['bad-access.json', null, 'footprint[0].access: expected one of read, write, delta, got "modify"'],
     ['missing.json', null, '(file): cannot read it: no such file or folder (ENOENT)'],
     ['x.json', '{"name": "x", ', '(JSON): '],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop'], ['jmp', 0]], footprint: [] }, 'code[1]: unknown opcode "jmp"'],
-    ['x.json', { name: 'x', params: ['a'], code: [['label', 'l'], ['add', 'r1', 'r2', 'q7']], footprint: [] }, 'code[1][3]: expected a register r0..r15, got "q7"'],
+    // An error in code is placed, as a number error is: line and column.
+    ['x.json', { name: 'x', params: ['a'], code: [['stop'], ['jmp', 0]], footprint: [] }, 'code[1]: line 1, column 46: unknown opcode "jmp"'],
+    // After a label: the instruction the assembler names, not one further on (it was mapped through the label-free numbering twice).
+    ['x.json', { name: 'x', params: ['a'], code: [['label', 'l'], ['jmp', 0], ['stop']], footprint: [] }, 'code[1]: line 1, column 51: unknown opcode "jmp"'],
+    ['x.json', { name: 'x', params: ['a'], code: [['label', 'l'], ['add', 'r1', 'r2', 'q7']], footprint: [] }, 'code[1][3]: line 1, column 67: expected a register r0..r15, got "q7"'],
+    ['x.json', '{"name": "x", "params": ["a"],\n "code": [["label", "l"],\n   ["jumpi", "r0", "m"]], "footprint": []}', 'code[1][2]: line 3, column 20: unknown label "m"'],
+    ['x.json', '{"name": "x", "params": ["a"],\n "code": [["label", "l"], ["label", "l"]], "footprint": []}', 'code[1]: line 2, column 27: label "l" defined twice'],
+    ['x.json', '{"name": "x", "params": ["a"],\n "code": [["label", "l"], ["read", "r1"]], "footprint": []}', 'code[1]: line 2, column 27: "read" takes 2 operands, got 1'],
+    // A numeric target counts no labels, code[i] counts them: the message says which numbering its range is in.
+    ['x.json', { name: 'x', params: ['a'], code: [['label', 'l'], ['jump', 9], ['stop']], footprint: [] }, 'code[1][1]: line 1, column 58: jump target 9 outside the program: a numeric target counts instructions without labels (as in a block file; code[i] counts them), 0 to 2 here, 2 being its end'],
+    // A claim is named by its invariant's name: two of one name, or the built-in claim's, could not be told apart.
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: true }, { name: 'i', holds: false }] }, 'invariants[1].name: "i" is invariants[0]\'s name too; each claim needs a name of its own'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'footprint sound', holds: true }] }, 'invariants[0].name: "footprint sound" is the name of the claim prove makes of every contract; name the invariant otherwise'],
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 'b', add: 0 }, access: 'read' }] }, 'footprint[0].key.arg: expected an argument index 0..0 or one of a'],
     // A misspelt field name in a key was told only that add must be an integer.
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 0, mul: 16, add: 'Balance' }, access: 'read' }] }, 'footprint[0].key.add: unknown field name "Balance": add is an integer or one of balance, seq, token, '],
@@ -279,8 +291,8 @@ describe('user contract files', () => {
     // The numbers were read first: an unknown field holding a fraction was told to be no integer.
     ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[],"weight":0.5}', 'weight: unknown field'],
     // Names Object.prototype has are neither fields nor constants.
-    ['x.json', { name: 'x', params: ['a'], code: [['const', 'r0', 'constructor'], ['stop']], footprint: [] }, 'code[0][2]: unknown name "constructor"'],
-    ['x.json', { name: 'x', params: ['a'], code: [['const', 'r0', 'toString'], ['stop']], footprint: [] }, 'code[0][2]: unknown name "toString"'],
+    ['x.json', { name: 'x', params: ['a'], code: [['const', 'r0', 'constructor'], ['stop']], footprint: [] }, 'code[0][2]: line 1, column 50: unknown name "constructor"'],
+    ['x.json', { name: 'x', params: ['a'], code: [['const', 'r0', 'toString'], ['stop']], footprint: [] }, 'code[0][2]: line 1, column 50: unknown name "toString"'],
     ['x.json', '{"name": "x",\n "params": [\n  NaN]}', '(JSON): line 3, column 3: Unexpected token'],
     ['x.json', '{"name": "x",\n "params": ["a"],}', '(JSON): line 2, column 18: Expected double-quoted property name in JSON'],
     ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'footprint[0]: nested more than 100 levels deep'],
@@ -297,7 +309,7 @@ describe('user contract files', () => {
     ['x.json', '\uFEFF', '(JSON): the file is empty'],
     // Bounds that hold no value: `run` refuses them in a block file, so prove must not call them sound.
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 0, add: 0 }, access: 'delta', lo: 5, hi: 1 }] }, 'footprint[0].lo: lo 5 above hi 1: no value is within the bounds'],
-    ['x.json', { name: 'x', params: ['a'], code: [['label', 'l'], ['delta', 'r0', 'r0', 5, 1]], footprint: [] }, 'code[1][3]: delta bounds lo 5 above hi 1: every delta would revert'],
+    ['x.json', { name: 'x', params: ['a'], code: [['label', 'l'], ['delta', 'r0', 'r0', 5, 1]], footprint: [] }, 'code[1][3]: line 1, column 69: delta bounds lo 5 above hi 1: every delta would revert'],
     // Names are shown in the table's rows: nothing that breaks a line or reorders the text.
     ['x.json', { name: 'a\nb', params: ['a'], code: [['stop']], footprint: [] }, 'name: character 2 is U+000A, a control character or line break'],
     ['x.json', { name: 'transfer\u202E', params: ['a'], code: [['stop']], footprint: [] }, 'name: character 9 is U+202E, a bidi control character'],
@@ -357,7 +369,10 @@ describe('several contract files, and the faults a footprint witness tells apart
     expect(cut.status).toBe(1);
     const [claim] = (JSON.parse(cut.stdout) as { claims: ClaimResult[] }).claims;
     expect(claim).toMatchObject({ result: 'unknown' });
-    expect(claim!.reason).toBe('the claim\'s time budget of 0.5 s ran out');
+    expect(claim!.reason).toMatch(/^the claim's time budget of 0\.5 s ran out, exploring a loop over code\[2\] to code\[6\], passed [\d,]+ times on one path /);
+    // A day at most, as run's --timeout; 0 (no limit) stays allowed.
+    const long = concord('--timeout', '86401');
+    expect([long.status, long.stdout, long.stderr]).toEqual([2, '', 'concord prove: --timeout expects seconds from 0 to 86,400 (a day; 0: no limit), got "86401"\n']);
   });
 
   it('proves every file given, each claim naming its file; a BOM is allowed; one bad file stops the run before z3', async () => {
@@ -388,13 +403,100 @@ describe('several contract files, and the faults a footprint witness tells apart
     const r = await prove({ contract: write('narrow.json', JSON.stringify(example)), json: true });
     expect(r.code).toBe(1);
     const w = byName((JSON.parse(r.stdout) as { claims: ClaimResult[] }).claims, 'transfer: footprint sound').witness!;
-    expect(w.summary).toMatch(/: footprint\[2\] declares a delta on key \d+ \(\d+\.balance\) with bounds \[0, 9007199254740991\], but the DELTA at code\[9\] applies it with bounds \[0, 1000\]: the declared hi 9007199254740991 is above the instruction's 1000\. .*; declare bounds within \[0, 1000\]/);
+    expect(w.summary).toMatch(/: footprint\[2\] declares a delta on key \d+ \(\d+\.balance\) with bounds \[0, 9007199254740991\], but the DELTA at code\[9\] \(\["delta","r7","r2",0,1000\]\) applies it with bounds \[0, 1000\]: the declared hi 9007199254740991 is above the instruction's 1000\. .*; declare bounds within \[0, 1000\]/);
     expect(w).toMatchObject({ instruction: 9, access: 'delta', entry: 2, lo: 0, hi: 1000 });
 
     const readOnly = { name: 'peek', params: ['a'], code: [['const', 'r1', 1], ['delta', 'r0', 'r1', 0, 'MAX_VALUE'], ['stop']], footprint: [{ key: { arg: 0, add: 0 }, access: 'read' }] };
     const ro = await prove({ contract: write('ro.json', JSON.stringify(readOnly)), json: true });
     const summary = (JSON.parse(ro.stdout) as { claims: ClaimResult[] }).claims[0]!.witness!.summary;
-    expect(summary).toMatch(/: the DELTA at code\[1\] touches key \d+( \([^)]*\))?, which the footprint declares read only \(footprint\[0\]\); it needs a delta entry, or read and write both$/);
+    expect(summary).toMatch(/: the DELTA at code\[1\] \(\["delta","r0","r1",0,"MAX_VALUE"\]\) touches key \d+( \([^)]*\))?, which the footprint declares read only \(footprint\[0\]\); it needs a delta entry, or read and write both$/);
+  });
+
+  it('refutes a second, wider delta entry on a key, whichever path or entry order: a scheduler may take any of them', async () => {
+    const entry = (hi: number) => ({ key: { arg: 'k', add: 0 }, access: 'delta', lo: 0, hi });
+    const onePath = [['delta', 'r0', 'r1', 0, 100], ['stop']];
+    const twoPaths = [['jumpi', 'r2', 'wide'], ['delta', 'r0', 'r1', 0, 100], ['stop'], ['label', 'wide'], ['delta', 'r0', 'r1', 0, 'MAX_VALUE'], ['stop']];
+    const cases = [
+      { code: onePath, footprint: [entry(MAX_VALUE), entry(100)], entry: 0 },
+      { code: onePath, footprint: [entry(100), entry(MAX_VALUE)], entry: 1 },
+      { code: twoPaths, footprint: [entry(100), entry(MAX_VALUE)], entry: 1 },
+      // Read and write declared too: the wider delta entry is still one a scheduler may take.
+      { code: onePath, footprint: [{ key: { arg: 'k', add: 0 }, access: 'read' }, { key: { arg: 'k', add: 0 }, access: 'write' }, entry(MAX_VALUE)], entry: 2 },
+    ];
+    for (const [i, { entry: _, ...c }] of cases.entries()) {
+      const r = await prove({ contract: write(`two-entries-${i}.json`, JSON.stringify({ name: 'two', params: ['k', 'x', 'mode'], ...c })), json: true });
+      const claim = (JSON.parse(r.stdout) as { claims: ClaimResult[] }).claims[0]!;
+      expect({ i, result: claim.result }).toEqual({ i, result: 'refuted' });
+      expect(claim.witness).toMatchObject({ access: 'delta', entry: cases[i]!.entry, lo: 0, hi: 100 });
+      expect(claim.witness!.summary).toMatch(new RegExp(`footprint\\[${cases[i]!.entry}\\] declares a delta on key .* with bounds \\[0, 9007199254740991\\], but the DELTA at code\\[\\d\\] \\(\\["delta","r0","r1",0,100\\]\\) applies it with bounds \\[0, 100\\]`));
+    }
+    // Both entries within the only DELTA's bounds: sound, whichever a scheduler takes.
+    const ok = await prove({ contract: write('two-entries-ok.json', JSON.stringify({ name: 'two', params: ['k', 'x'], code: onePath, footprint: [entry(100), entry(50)] })), json: true });
+    expect((JSON.parse(ok.stdout) as { claims: ClaimResult[] }).claims[0]!.result).toBe('proved');
+  });
+});
+
+describe('witnesses z3 alone cannot give, and what an unknown says', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'concord-prove-'));
+  const file = (name: string, contract: unknown): string => (writeFileSync(join(dir, name), JSON.stringify(contract)), join(dir, name));
+  const claimsOf = async (f: string) => (JSON.parse((await prove({ contract: f, json: true })).stdout) as { claims: ClaimResult[] }).claims;
+  const hashTo = (mod: number) => [['hash', 'r1', 'r0', 1], ['const', 'r2', mod], ['mod', 'r1', 'r1', 'r2']];
+
+  it('refutes a footprint a HASH breaks on the VM, where z3\'s own model (any hash function) does not replay', async () => {
+    // Key hash(k) mod 1000, declared as key 0: almost every k breaks it on the VM; z3's model picks hash values sha256 does not give.
+    const [fp] = await claimsOf(file('hashkey.json', {
+      name: 'hashkey', params: ['k'], code: [...hashTo(1000), ['write', 'r1', 'r0'], ['stop']], footprint: [{ key: { add: 0 }, access: 'write' }],
+    }));
+    expect(fp).toMatchObject({ result: 'refuted', witness: { access: 'write', instruction: 3 } });
+    const w = fp!.witness as unknown as { args: number[]; key: number; summary: string };
+    expect(w.summary).toMatch(/: the WRITE at code\[3\] \(\["write","r1","r0"\]\) touches key \d+.*, outside the footprint, which for these arguments declares footprint\[0\] write key 0 .*; found by running the VM, as z3's own witness took HASH values sha256 does not give$/);
+    // Independently: the VM writes that key.
+    const out = runTransaction(assemble([...hashTo(1000), ['write', 'r1', 'r0'], ['stop']] as ReadableOp[]), w.args, MAX_VALUE, { read: () => 0 }, newOutcome());
+    expect(out.writeKeys.slice(0, out.writeCount)).toEqual([w.key]);
+    expect(w.key).not.toBe(0);
+  });
+
+  it('says why a HASH model does not replay, and what was tried, where no argument breaks the claim on the VM', async () => {
+    // Only a hash of exactly 2^53 - 1 leaves the footprint: z3 picks one, sha256 most likely never gives it.
+    const [fp] = await claimsOf(file('hash-max.json', {
+      name: 'hash-max', params: ['a'], footprint: [{ key: { add: 2 }, access: 'write' }],
+      code: [['hash', 'r1', 'r0', 1], ['const', 'r3', MAX_VALUE], ['eq', 'r9', 'r1', 'r3'], ['jumpi', 'r9', 'bad'], ['const', 'r8', 2], ['write', 'r8', 'r0'], ['stop'],
+        ['label', 'bad'], ['const', 'r8', 1], ['write', 'r8', 'r0'], ['stop']],
+    }));
+    expect(fp).toMatchObject({ result: 'unknown' });
+    expect(fp!.reason).toBe('z3\'s witness does not replay on the VM, most likely because its HASH values are not sha256\'s (the proof takes HASH to be any function), and none of 258 argument sets run on the VM (z3\'s, all zeros and 256 drawn ones) leaves the footprint; the claim may hold for sha256 alone, which no proof here can show');
+    // An invariant too: one the VM breaks for some argument is refuted; one it breaks for none is unknown, saying why.
+    const stored = (mod: number | undefined) => [...(mod === undefined ? [['hash', 'r1', 'r0', 1]] : hashTo(mod)), ['const', 'r3', 0], ['write', 'r3', 'r1'], ['stop']];
+    const never7 = { name: 'never 7', holds: ['=>', ['success'], ['!=', ['post', 0], 7]] };
+    const [, mod10] = await claimsOf(file('hash-mod10.json', { name: 'h', params: ['k'], code: stored(10), footprint: [{ key: { add: 0 }, access: 'write' }], invariants: [never7] }));
+    expect(mod10).toMatchObject({ result: 'refuted', witness: { post: { '0.balance': 7 } } });
+    expect(mod10!.witness!.summary).toMatch(/; found by running the VM, as z3's own witness took HASH values sha256 does not give$/);
+    const [, whole] = await claimsOf(file('hash-whole.json', { name: 'h', params: ['k'], code: stored(undefined), footprint: [{ key: { add: 0 }, access: 'write' }], invariants: [never7] }));
+    expect(whole).toMatchObject({ result: 'unknown' });
+    expect(whole!.reason).toMatch(/^z3's witness does not replay on the VM, most likely because its HASH values are not sha256's .* breaks the invariant; /);
+  });
+
+  it('an invariant witness\'s JSON pre and post hold the keys its summary shows', async () => {
+    const [, inv] = await claimsOf(file('inv.json', {
+      name: 'idle', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'token is 1', holds: ['=', ['post', { add: 'token' }], 1] }],
+    }));
+    expect(inv).toMatchObject({ result: 'refuted', witness: { pre: { '0.token': 0 }, post: { '0.token': 0 } } });
+    expect(inv!.witness!.summary).toMatch(/; pre \{0\.token=0\} -> post \{0\.token=0\}$/);
+  });
+
+  it('names the query z3 could not decide within its limit for one call', async () => {
+    // a * b = a prime near 2^52 for a, b >= 2: z3 cannot refute that within a short limit.
+    const saved = SEARCH_LIMITS.callMs;
+    SEARCH_LIMITS.callMs = 300;
+    try {
+      const [, inv] = await claimsOf(file('factor.json', {
+        name: 'factor', params: ['a', 'b'], code: [['mul', 'r2', 'r0', 'r1'], ['const', 'r3', 0], ['write', 'r3', 'r2'], ['stop']], footprint: [{ key: { add: 0 }, access: 'write' }],
+        invariants: [{ name: 'no factors', assume: ['and', ['>=', ['arg', 'a'], 2], ['>=', ['arg', 'b'], 2]], holds: ['=>', ['success'], ['!=', ['post', 0], 4503599627370449]] }],
+      }));
+      expect(inv).toMatchObject({ result: 'unknown', reason: 'z3 could not decide whether the successful path ending at code[3] breaks it within its 0.3 s limit for one call (z3: timeout)' });
+    } finally {
+      SEARCH_LIMITS.callMs = saved;
+    }
   });
 });
 

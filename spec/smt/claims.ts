@@ -55,25 +55,36 @@ export type Search = { readonly found: false } | { readonly found: true; readonl
  * Looks for inputs satisfying the world's assumptions and the goals. The solver is released at
  * once: z3 counts what the garbage collector has not yet freed against its memory limit.
  */
-export async function search(world: World, goals: readonly B[]): Promise<Search> {
+export async function search(world: World, goals: readonly B[], question?: string): Promise<Search> {
   const s = new world.z.Solver();
   try {
-    return await searchWith(s, world, goals);
+    return await searchWith(s, world, goals, question);
   } finally {
     s.release();
   }
 }
 
-async function searchWith(s: Solver<'concord'>, world: World, goals: readonly B[]): Promise<Search> {
+/** The limit of one search's solver call (SOLVER_TIMEOUT_MS; a test may lower it). */
+export const SEARCH_LIMITS = { callMs: SOLVER_TIMEOUT_MS };
+
+/**
+ * `question` says what the goals ask ("whether the successful path ending at code[7] breaks it"),
+ * so that an unknown says what z3 could not decide.
+ */
+async function searchWith(s: Solver<'concord'>, world: World, goals: readonly B[], question?: string): Promise<Search> {
   const z = world.z;
-  s.set('timeout', world.solverTimeout(SOLVER_TIMEOUT_MS));
+  const limit = SEARCH_LIMITS.callMs;
+  s.set('timeout', world.solverTimeout(limit));
   s.add(...world.assumptions, ...goals);
   const answer = await s.check();
   if (answer === 'unsat') return (await vacuous(world)) ? { unknown: VACUOUS } : { found: false };
   if (answer === 'unknown') {
     // z3's own timeout was cut short by the budget: the budget is the reason.
     world.inTime();
-    return { unknown: `z3 answered unknown (${s.reasonUnknown()})` };
+    const why = s.reasonUnknown();
+    const what = question ? ` ${question}` : '';
+    if (why === 'timeout' || why === 'canceled') return { unknown: `z3 could not decide${what} within its ${limit / 1000} s limit for one call (z3: ${why})` };
+    return { unknown: `z3 answered unknown${what ? ` on${what}` : ''} (${why})` };
   }
   const raw = s.model();
   const free = [...world.inputs, ...world.baseKeys.map((k) => world.stateAt(k))];

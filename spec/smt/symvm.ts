@@ -50,6 +50,9 @@ function checkpoint(visit: number): boolean {
 
 export class ExplorationLimit extends Error {}
 
+/** What a loop named in an unknown's reason lacks: an exit z3 can see within the limits. */
+const LOOP_HINT = ' (a loop bounded only by gas, or by a bound too large for the limits, gets no verdict: bound it by an argument the code checks, or by a constant)';
+
 /** A claim's wall-clock budget, as runClaims sets it around the claim. */
 export interface Budget {
   readonly ms: number;
@@ -62,8 +65,9 @@ export const claimBudget = new AsyncLocalStorage<Budget>();
 
 /** The claim's wall-clock budget ran out: it is unknown, whatever stage it reached. */
 export class OutOfTime extends Error {
-  constructor(readonly budget: Budget) {
-    super(`the claim's time budget of ${budget.ms / 1000} s ran out`);
+  /** `during`: what the claim was doing, where that says more than the budget (a loop it kept passing). */
+  constructor(readonly budget: Budget, during?: string) {
+    super(`the claim's time budget of ${budget.ms / 1000} s ran out${during ? `, ${during}` : ''}`);
   }
 }
 
@@ -438,6 +442,8 @@ export interface Path {
   readonly writes: readonly { readonly key: Int; readonly value: Int }[];
   /** The branch taken at each split, so two explorations of one program can be paired path by path. */
   readonly trace: string;
+  /** The bytecode index of the last instruction the path ran (-1: none). */
+  readonly last: number;
 }
 
 export interface Exploration {
@@ -448,6 +454,8 @@ export interface Exploration {
 export interface ExploreOptions {
   /** Symbolic values for immediates, (pc, operand index) -> value, in place of the code's numbers. */
   readonly immediate?: (pc: number, operand: number) => Val | undefined;
+  /** An instruction as messages name it (`code[4]` of a user's file); `instruction 4` when absent. */
+  readonly where?: (pc: number) => string;
 }
 
 interface State {
@@ -468,6 +476,10 @@ interface State {
   witness: Witness | undefined;
   /** Its last cond is a JUMPI branch not yet checked, of a loop or of forward code: check before running on. */
   pending: 'loop' | 'forward' | false;
+  /** Ids of the faults split off this path (their negations are in conds): the same fault again is no new path. */
+  denied: Set<number>;
+  /** The instruction running, or the last one run (-1: none yet). */
+  last: number;
 }
 
 const GAS = OPS.map((o) => o.gas);
@@ -476,7 +488,7 @@ const GAS = OPS.map((o) => o.gas);
 function fork(s: State, c: B, z: Z): State {
   const branch: State = {
     ...s, regs: [...s.regs], conds: [...s.conds, c], outputs: [...s.outputs], writes: [...s.writes], seen: [...s.seen],
-    reads: [...s.reads], visits: new Map(s.visits), trace: `${s.trace}1`, pending: false,
+    reads: [...s.reads], visits: new Map(s.visits), trace: `${s.trace}1`, pending: false, denied: new Set(s.denied),
   };
   s.conds.push(z.Not(c));
   s.trace += '0';
@@ -496,13 +508,15 @@ export async function explore(
   const regs: Val[] = Array.from({ length: REGISTERS }, (_, i) => args[i] ?? 0n);
   const stack: State[] = [{
     pc: 0, regs, conds: [], gas: 0, mem, outputs: [], writes: [], trace: '', seen: [], reads: [], visits: new Map(), steps: 0, witness: undefined, pending: false,
+    denied: new Set(), last: -1,
   }];
+  const where = opts.where ?? ((pc: number) => `instruction ${pc}`);
   const all = (conds: readonly B[]) => (conds.length === 0 ? z.Bool.val(true) : conds.length === 1 ? conds[0]! : z.And(...conds));
 
   const finish = (s: State, status: Path['status'], failure: number) => {
-    if (paths.length >= EXPLORE_LIMITS.paths) throw new ExplorationLimit(`more than ${EXPLORE_LIMITS.paths} paths`);
+    if (paths.length >= EXPLORE_LIMITS.paths) throw new ExplorationLimit(`more than ${EXPLORE_LIMITS.paths} paths${((l) => (l ? `, the last in ${l}` : ''))(loopOf(s))}`);
     paths.push({
-      cond: all(s.conds), status, code: failure, gas: s.gas, outputs: s.outputs, reads: s.reads, mem: s.mem, writes: s.writes, trace: s.trace,
+      cond: all(s.conds), status, code: failure, gas: s.gas, outputs: s.outputs, reads: s.reads, mem: s.mem, writes: s.writes, trace: s.trace, last: s.last,
     });
   };
   /** Whether the exploration has grown enough that a forward branch or a fault is worth a solver call. */
@@ -524,6 +538,12 @@ export async function explore(
       finish(s, 'reverted', failure);
       return false;
     }
+    // The very fault this path already split off (a loop reading one key each pass): no input of
+    // the path reaches it, so it is the branch not taken, as a fault found unreachable below.
+    if (s.denied.has(bad.id())) {
+      s.trace += '0';
+      return true;
+    }
     if (grown() && !reachableFaults.has(s.pc)) {
       const { answer } = await world.feasible([...s.conds, bad], s.witness, EXPLORE_LIMITS.forwardMs);
       if (answer === 'unsat') {
@@ -533,175 +553,209 @@ export async function explore(
       reachableFaults.add(s.pc);
     }
     finish(fork(s, bad, z), 'reverted', failure);
+    s.denied.add(bad.id());
     return true;
   };
   const badKey = (key: Val) => alg.or(alg.lt(key, 0n), alg.le(BigInt(KEY_LIMIT), key));
-
-  while (stack.length > 0) {
-    const s = stack.pop()!;
-    if (s.pending) {
-      const { answer, witness } = await world.feasible(s.conds, s.witness, s.pending === 'loop' ? EXPLORE_LIMITS.feasibilityMs : EXPLORE_LIMITS.forwardMs);
-      if (answer === 'unsat') continue;
-      s.witness = witness;
-      s.pending = false;
+  /** Whether key is none of the keys seen: false at once at the first seen to be the same (a loop re-reading one key each pass). */
+  const unseen = (seen: readonly Int[], key: Int): Cond => {
+    const apart: Cond[] = [];
+    for (const k of seen) {
+      const c = alg.not(alg.eq(key, k));
+      if (c === false) return false;
+      apart.push(c);
     }
-    run: for (;;) {
-      world.inTime();
-      // A long stretch without a solver call would starve timers and signal handlers (a
-      // terminal's progress, Ctrl-C); the clock is read once every 4,096 instructions.
-      if (++executed % 4096 === 0) await takeTurn();
-      if (s.pc >= end) {
-        finish(s, 'success', 0);
-        break;
+    return alg.and(...apart);
+  };
+  /**
+   * The loop a path is in, from how often it passed each instruction: the span of those it passed
+   * at least half as often as the most passed one. Undefined when it passed none twice.
+   */
+  const loopOf = (s: State): string | undefined => {
+    let most = 0;
+    for (const v of s.visits.values()) most = Math.max(most, v);
+    if (most < 2) return undefined;
+    const pcs = [...s.visits].filter(([, v]) => v * 2 >= most).map(([pc]) => pc);
+    const [first, last] = [Math.min(...pcs), Math.max(...pcs)];
+    const span = first === last ? where(first) : `${where(first)} to ${where(last)}`;
+    return `a loop over ${span}, passed ${most.toLocaleString('en-US')} times on one path`;
+  };
+  let current: State | undefined;
+
+  try {
+    while (stack.length > 0) {
+      const s = stack.pop()!;
+      current = s;
+      if (s.pending) {
+        const { answer, witness } = await world.feasible(s.conds, s.witness, s.pending === 'loop' ? EXPLORE_LIMITS.feasibilityMs : EXPLORE_LIMITS.forwardMs);
+        if (answer === 'unsat') continue;
+        s.witness = witness;
+        s.pending = false;
       }
-      const pc = s.pc;
-      const at = pc * WIDTH;
-      const op = code[at]!;
-      const a = code[at + 1]!;
-      const b = code[at + 2]!;
-      const c = code[at + 3]!;
-      const imm = (j: number): Val => opts.immediate?.(pc, j) ?? BigInt(code[at + 1 + j]!);
-      const r = s.regs;
-      s.gas += op === OP.HASH ? GAS[op]! + HASH_GAS_PER_ITERATION * c : GAS[op]!;
-      if (++s.steps > EXPLORE_LIMITS.steps) {
-        // A loop's path may have run on unchecked since its last checkpoint.
-        if ((await world.feasible(s.conds, s.witness)).answer === 'unsat') break run;
-        throw new ExplorationLimit(`a path longer than ${EXPLORE_LIMITS.steps} instructions`);
-      }
-      const visit = (s.visits.get(pc) ?? 0) + 1;
-      s.visits.set(pc, visit);
-      s.pc++;
-      let v: Val;
-      switch (op) {
-        case OP.STOP:
+      run: for (;;) {
+        world.inTime();
+        // A long stretch without a solver call would starve timers and signal handlers (a
+        // terminal's progress, Ctrl-C); the clock is read once every 4,096 instructions.
+        if (++executed % 4096 === 0) await takeTurn();
+        if (s.pc >= end) {
           finish(s, 'success', 0);
-          break run;
-        case OP.CONST:
-          r[a] = imm(1);
-          break;
-        case OP.MOV:
-          r[a] = r[b]!;
-          break;
-        case OP.READ: {
-          if (!(await guard(s, badKey(r[b]!), FAULT.BAD_KEY))) break run;
-          const key = alg.int(r[b]!);
-          accesses.push({ pc, visit, op: 'read', key, keyReg: b, cond: all(s.conds) });
-          const value = s.mem.select(key);
-          world.pre(key);
-          s.reads.push({ gasAt: s.gas, key, value, fromView: alg.and(...s.seen.map((k) => alg.not(alg.eq(key, k)))) });
-          s.seen.push(key);
-          r[a] = value;
           break;
         }
-        case OP.WRITE: {
-          if (!(await guard(s, badKey(r[a]!), FAULT.BAD_KEY))) break run;
-          const key = alg.int(r[a]!);
-          accesses.push({ pc, visit, op: 'write', key, keyReg: a, cond: all(s.conds) });
-          const value = alg.int(r[b]!);
-          s.mem = s.mem.store(key, value);
-          s.writes.push({ key, value });
-          s.seen.push(key);
-          break;
+        const pc = s.pc;
+        s.last = pc;
+        const at = pc * WIDTH;
+        const op = code[at]!;
+        const a = code[at + 1]!;
+        const b = code[at + 2]!;
+        const c = code[at + 3]!;
+        const imm = (j: number): Val => opts.immediate?.(pc, j) ?? BigInt(code[at + 1 + j]!);
+        const r = s.regs;
+        s.gas += op === OP.HASH ? GAS[op]! + HASH_GAS_PER_ITERATION * c : GAS[op]!;
+        if (++s.steps > EXPLORE_LIMITS.steps) {
+          // A loop's path may have run on unchecked since its last checkpoint.
+          if ((await world.feasible(s.conds, s.witness)).answer === 'unsat') break run;
+          throw new ExplorationLimit(`a path longer than ${EXPLORE_LIMITS.steps} instructions${((l) => (l ? `, in ${l}${LOOP_HINT}` : ''))(loopOf(s))}`);
         }
-        case OP.DELTA: {
-          if (!(await guard(s, badKey(r[a]!), FAULT.BAD_KEY))) break run;
-          const key = alg.int(r[a]!);
-          const lo = imm(2);
-          const hi = imm(3);
-          accesses.push({ pc, visit, op: 'delta', key, keyReg: a, cond: all(s.conds), lo, hi });
-          world.pre(key);
-          v = alg.add(s.mem.select(key), r[b]!);
-          if (!(await guard(s, alg.not(alg.inRange(v)), FAULT.OVERFLOW))) break run;
-          if (!(await guard(s, alg.or(alg.lt(v, lo), alg.lt(hi, v)), FAULT.DELTA_BOUND))) break run;
-          const value = alg.int(v);
-          s.mem = s.mem.store(key, value);
-          s.writes.push({ key, value });
-          s.seen.push(key);
-          break;
-        }
-        case OP.ADD:
-        case OP.SUB:
-        case OP.MUL:
-        case OP.ADDI:
-        case OP.MULI: {
-          const y = op === OP.ADDI || op === OP.MULI ? imm(2) : r[c]!;
-          v = op === OP.SUB ? alg.sub(r[b]!, y) : op === OP.MUL || op === OP.MULI ? alg.mul(r[b]!, y) : alg.add(r[b]!, y);
-          if (!(await guard(s, alg.not(alg.inRange(v)), FAULT.OVERFLOW))) break run;
-          r[a] = v;
-          break;
-        }
-        case OP.DIV:
-        case OP.MOD: {
-          if (!(await guard(s, alg.eq(r[c]!, 0n), FAULT.DIV_BY_ZERO))) break run;
-          // Math.trunc(x / y) and x % y on safe integers are exact (the float quotient's error is
-          // below 1/|y|, its distance to the next integer at least 1/|y|). The path splits on the
-          // operands' signs, so each branch divides non-negative numbers, where z3's div and mod
-          // are trunc's and %'s; the sign then goes back on (a remainder takes the dividend's).
-          const x = r[b]!;
-          const y = r[c]!;
-          const split = (st: State, c: Cond): [State, boolean][] => {
-            if (typeof c === 'boolean') return [[st, c]];
-            return [[fork(st, c, z), true], [st, false]];
-          };
-          for (const [sx, xNonNeg] of split(s, alg.le(0n, x))) {
-            for (const [st, yNonNeg] of split(sx, alg.le(0n, y))) {
-              const px = xNonNeg ? x : alg.neg(x);
-              const py = yNonNeg ? y : alg.neg(y);
-              const m: Val = typeof px === 'bigint' && typeof py === 'bigint'
-                ? (op === OP.DIV ? px / py : px % py)
-                : (op === OP.DIV ? alg.int(px).div(alg.int(py)) : alg.int(px).mod(alg.int(py)));
-              st.regs[a] = (op === OP.DIV ? xNonNeg === yNonNeg : xNonNeg) ? m : alg.neg(m);
-              if (st !== s) stack.push(st);
-            }
-          }
-          break;
-        }
-        case OP.LT:
-          r[a] = alg.reg(alg.lt(r[b]!, r[c]!));
-          break;
-        case OP.LE:
-          r[a] = alg.reg(alg.le(r[b]!, r[c]!));
-          break;
-        case OP.EQ:
-          r[a] = alg.reg(alg.eq(r[b]!, r[c]!));
-          break;
-        case OP.NOT:
-          r[a] = alg.reg(alg.not(alg.truth(r[b]!)));
-          break;
-        case OP.JUMP:
-          s.pc = a;
-          break;
-        case OP.JUMPI: {
-          const taken = alg.truth(r[a]!);
-          if (typeof taken === 'boolean') {
-            if (taken) s.pc = b;
+        const visit = (s.visits.get(pc) ?? 0) + 1;
+        s.visits.set(pc, visit);
+        s.pc++;
+        let v: Val;
+        switch (op) {
+          case OP.STOP:
+            finish(s, 'success', 0);
+            break run;
+          case OP.CONST:
+            r[a] = imm(1);
+            break;
+          case OP.MOV:
+            r[a] = r[b]!;
+            break;
+          case OP.READ: {
+            if (!(await guard(s, badKey(r[b]!), FAULT.BAD_KEY))) break run;
+            const key = alg.int(r[b]!);
+            accesses.push({ pc, visit, op: 'read', key, keyReg: b, cond: all(s.conds) });
+            const value = s.mem.select(key);
+            world.pre(key);
+            s.reads.push({ gasAt: s.gas, key, value, fromView: unseen(s.seen, key) });
+            s.seen.push(key);
+            r[a] = value;
             break;
           }
-          // s runs on now, so it is checked now (at a loop's checkpoints); the jump waits and is
-          // checked when resumed.
-          const loop = visit > 1;
-          const prune = loop || grown();
-          const jump = fork(s, taken, z);
-          jump.pc = b;
-          jump.pending = prune && (loop ? 'loop' : 'forward');
-          stack.push(jump);
-          if (!prune || !checkpoint(visit)) break;
-          const { answer, witness } = await world.feasible(s.conds, s.witness, loop ? EXPLORE_LIMITS.feasibilityMs : EXPLORE_LIMITS.forwardMs);
-          if (answer === 'unsat') break run;
-          s.witness = witness;
-          break;
+          case OP.WRITE: {
+            if (!(await guard(s, badKey(r[a]!), FAULT.BAD_KEY))) break run;
+            const key = alg.int(r[a]!);
+            accesses.push({ pc, visit, op: 'write', key, keyReg: a, cond: all(s.conds) });
+            const value = alg.int(r[b]!);
+            s.mem = s.mem.store(key, value);
+            s.writes.push({ key, value });
+            s.seen.push(key);
+            break;
+          }
+          case OP.DELTA: {
+            if (!(await guard(s, badKey(r[a]!), FAULT.BAD_KEY))) break run;
+            const key = alg.int(r[a]!);
+            const lo = imm(2);
+            const hi = imm(3);
+            accesses.push({ pc, visit, op: 'delta', key, keyReg: a, cond: all(s.conds), lo, hi });
+            world.pre(key);
+            v = alg.add(s.mem.select(key), r[b]!);
+            if (!(await guard(s, alg.not(alg.inRange(v)), FAULT.OVERFLOW))) break run;
+            if (!(await guard(s, alg.or(alg.lt(v, lo), alg.lt(hi, v)), FAULT.DELTA_BOUND))) break run;
+            const value = alg.int(v);
+            s.mem = s.mem.store(key, value);
+            s.writes.push({ key, value });
+            s.seen.push(key);
+            break;
+          }
+          case OP.ADD:
+          case OP.SUB:
+          case OP.MUL:
+          case OP.ADDI:
+          case OP.MULI: {
+            const y = op === OP.ADDI || op === OP.MULI ? imm(2) : r[c]!;
+            v = op === OP.SUB ? alg.sub(r[b]!, y) : op === OP.MUL || op === OP.MULI ? alg.mul(r[b]!, y) : alg.add(r[b]!, y);
+            if (!(await guard(s, alg.not(alg.inRange(v)), FAULT.OVERFLOW))) break run;
+            r[a] = v;
+            break;
+          }
+          case OP.DIV:
+          case OP.MOD: {
+            if (!(await guard(s, alg.eq(r[c]!, 0n), FAULT.DIV_BY_ZERO))) break run;
+            // Math.trunc(x / y) and x % y on safe integers are exact (the float quotient's error is
+            // below 1/|y|, its distance to the next integer at least 1/|y|). The path splits on the
+            // operands' signs, so each branch divides non-negative numbers, where z3's div and mod
+            // are trunc's and %'s; the sign then goes back on (a remainder takes the dividend's).
+            const x = r[b]!;
+            const y = r[c]!;
+            const split = (st: State, c: Cond): [State, boolean][] => {
+              if (typeof c === 'boolean') return [[st, c]];
+              return [[fork(st, c, z), true], [st, false]];
+            };
+            for (const [sx, xNonNeg] of split(s, alg.le(0n, x))) {
+              for (const [st, yNonNeg] of split(sx, alg.le(0n, y))) {
+                const px = xNonNeg ? x : alg.neg(x);
+                const py = yNonNeg ? y : alg.neg(y);
+                const m: Val = typeof px === 'bigint' && typeof py === 'bigint'
+                  ? (op === OP.DIV ? px / py : px % py)
+                  : (op === OP.DIV ? alg.int(px).div(alg.int(py)) : alg.int(px).mod(alg.int(py)));
+                st.regs[a] = (op === OP.DIV ? xNonNeg === yNonNeg : xNonNeg) ? m : alg.neg(m);
+                if (st !== s) stack.push(st);
+              }
+            }
+            break;
+          }
+          case OP.LT:
+            r[a] = alg.reg(alg.lt(r[b]!, r[c]!));
+            break;
+          case OP.LE:
+            r[a] = alg.reg(alg.le(r[b]!, r[c]!));
+            break;
+          case OP.EQ:
+            r[a] = alg.reg(alg.eq(r[b]!, r[c]!));
+            break;
+          case OP.NOT:
+            r[a] = alg.reg(alg.not(alg.truth(r[b]!)));
+            break;
+          case OP.JUMP:
+            s.pc = a;
+            break;
+          case OP.JUMPI: {
+            const taken = alg.truth(r[a]!);
+            if (typeof taken === 'boolean') {
+              if (taken) s.pc = b;
+              break;
+            }
+            // s runs on now, so it is checked now (at a loop's checkpoints); the jump waits and is
+            // checked when resumed.
+            const loop = visit > 1;
+            const prune = loop || grown();
+            const jump = fork(s, taken, z);
+            jump.pc = b;
+            jump.pending = prune && (loop ? 'loop' : 'forward');
+            stack.push(jump);
+            if (!prune || !checkpoint(visit)) break;
+            const { answer, witness } = await world.feasible(s.conds, s.witness, loop ? EXPLORE_LIMITS.feasibilityMs : EXPLORE_LIMITS.forwardMs);
+            if (answer === 'unsat') break run;
+            s.witness = witness;
+            break;
+          }
+          case OP.REVERT:
+            finish(s, 'reverted', a);
+            break run;
+          case OP.EMIT:
+            s.outputs.push(alg.int(r[a]!));
+            break;
+          case OP.HASH:
+            r[a] = world.hash(alg.int(r[b]!), c);
+            break;
         }
-        case OP.REVERT:
-          finish(s, 'reverted', a);
-          break run;
-        case OP.EMIT:
-          s.outputs.push(alg.int(r[a]!));
-          break;
-        case OP.HASH:
-          r[a] = world.hash(alg.int(r[b]!), c);
-          break;
       }
     }
+  } catch (e) {
+    // A budget spent in a loop says which loop: the budget alone does not tell what to fix.
+    const loop = e instanceof OutOfTime && current && loopOf(current);
+    if (loop) throw new OutOfTime((e as OutOfTime).budget, `exploring ${loop}${LOOP_HINT}`);
+    throw e;
   }
   return { paths, accesses };
 }

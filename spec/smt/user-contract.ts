@@ -22,6 +22,9 @@ export class ContractFileError extends InputFileError {}
 
 const TOP = ['name', 'doc', 'params', 'code', 'footprint', 'invariants'];
 
+/** The names of the claims prove makes of every contract (contract-claims.ts), which an invariant may not take. */
+const BUILT_IN_CLAIMS = ['footprint sound'];
+
 const CONSTANTS: Readonly<Record<string, number>> = { STRIDE, MAX_VALUE, MIN_VALUE };
 
 /** Names an immediate may use: field numbers, the key stride, the value range's ends. */
@@ -83,6 +86,14 @@ function parseParams(json: unknown): string[] {
 interface ParsedCode {
   readonly code: Float64Array;
   readonly codeIndex: readonly number[];
+  readonly source: readonly ReadableOp[];
+}
+
+/** A FieldError at a place in the file's JSON (keys and indices from the top), which the loader turns into a line and column. */
+class PlacedError extends FieldError {
+  constructor(readonly path: readonly (string | number)[], what: string, field = jsonPath(path)) {
+    super(field, what);
+  }
 }
 
 function parseCode(json: unknown): ParsedCode {
@@ -90,19 +101,89 @@ function parseCode(json: unknown): ParsedCode {
   if (ops.length === 0) throw new FieldError('code', 'a program needs at least one instruction');
   const body: number[] = [];
   ops.forEach((op, i) => {
-    if (!Array.isArray(op) || typeof op[0] !== 'string') throw new FieldError(`code[${i}]`, `expected an instruction ["op", operands...], got ${describeValue(op)}`);
-    if (op.some((x) => typeof x !== 'string' && typeof x !== 'number')) throw new FieldError(`code[${i}]`, 'operands are registers ("r3"), numbers, labels or names');
+    if (!Array.isArray(op) || typeof op[0] !== 'string') throw new PlacedError(['code', i], `expected an instruction ["op", operands...], got ${describeValue(op)}`);
+    if (op.some((x) => typeof x !== 'string' && typeof x !== 'number')) throw new PlacedError(['code', i], 'operands are registers ("r3"), numbers, labels or names');
     if (op[0] !== 'label') body.push(i);
   });
   try {
-    return { code: assemble(ops as ReadableOp[], immediateName, { refuseEmptyDeltaBounds: true }), codeIndex: body };
+    return { code: assemble(ops as ReadableOp[], immediateName, { refuseEmptyDeltaBounds: true }), codeIndex: body, source: ops as ReadableOp[] };
   } catch (e) {
     if (!(e instanceof AssembleError)) throw e;
-    // Label errors count instructions with labels, every other error without them.
-    const at = e.field === 'label' ? e.instruction : body[e.instruction] ?? e.instruction;
+    // The assembler names an instruction by its index in `ops`, labels counted, as code[i] does.
+    const at = e.instruction;
     const operand = /^operand (\d+)$/.exec(e.field);
-    throw new FieldError(`code[${at}]${operand ? `[${Number(operand[1]) + 1}]` : ''}`, e.message);
+    const field = `code[${at}]${operand ? `[${Number(operand[1]) + 1}]` : ''}`;
+    // An unknown opcode is placed at its name, still named by its instruction.
+    const path = ['code', at, ...(operand ? [Number(operand[1]) + 1] : e.field === 'op' ? [0] : [])];
+    // A numeric target counts instructions without labels, as in a block file, while code[i] counts
+    // them: the assembler's range is in the first numbering, so the message says which it is.
+    const target = /^jump target (.+) outside the program \[0, (\d+)\]$/.exec(e.message);
+    const what = target
+      ? `jump target ${target[1]} outside the program: a numeric target counts instructions without labels (as in a block file; code[i] counts them), 0 to ${target[2]} here, ${target[2]} being its end`
+      : e.message;
+    throw new PlacedError(path, what, field);
   }
+}
+
+/** Where the value at `path` starts in a JSON text JSON.parse accepted, or undefined where it is not there. */
+function positionOf(text: string, path: readonly (string | number)[]): number | undefined {
+  const space = (i: number) => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+    return i;
+  };
+  const endOfString = (i: number) => {
+    for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    return i + 1;
+  };
+  // Without recursion: the values skipped may nest deeper than the stack.
+  const skip = (i: number) => {
+    if (text[i] === '"') return endOfString(i);
+    if (text[i] !== '[' && text[i] !== '{') {
+      while (i < text.length && !',]} \t\n\r'.includes(text[i]!)) i++;
+      return i;
+    }
+    for (let depth = 0; ; ) {
+      const ch = text[i];
+      if (ch === '"') {
+        i = endOfString(i);
+        continue;
+      }
+      if (ch === '[' || ch === '{') depth++;
+      else if ((ch === ']' || ch === '}') && --depth === 0) return i + 1;
+      i++;
+    }
+  };
+  const next = (i: number) => {
+    i = space(skip(i));
+    return text[i] === ',' ? space(i + 1) : i;
+  };
+  let i = space(0);
+  for (const step of path) {
+    if (typeof step === 'number') {
+      if (text[i] !== '[') return undefined;
+      i = space(i + 1);
+      for (let n = 0; n < step && text[i] !== ']'; n++) i = next(i);
+      if (text[i] === ']') return undefined;
+      continue;
+    }
+    if (text[i] !== '{') return undefined;
+    i = space(i + 1);
+    for (;;) {
+      if (text[i] !== '"') return undefined;
+      const end = endOfString(i);
+      const key = JSON.parse(text.slice(i, end)) as string;
+      i = space(space(end) + 1);
+      if (key === step) break;
+      i = next(i);
+    }
+  }
+  return i;
+}
+
+/** "line L, column C" of a position in `text`, as the strict reader words a number's. */
+function lineColumn(text: string, at: number): string {
+  const before = text.slice(0, at).split('\n');
+  return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }
 
 function parseEntry(json: unknown, field: string, names: Names): FootprintEntry {
@@ -130,33 +211,40 @@ function topOf(json: unknown): Record<string, unknown> {
   return o;
 }
 
-/** FieldError, thrown by `f`, as the file's own error. */
-function inFile<T>(file: string, f: () => T): T {
+/** FieldError, thrown by `f`, as the file's own error; one placed in the file's `text`, with its line and column. */
+function inFile<T>(file: string, f: () => T, text?: string): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof FieldError) throw new ContractFileError(file, e.field, e.what);
-    throw e;
+    if (!(e instanceof FieldError)) throw e;
+    const at = e instanceof PlacedError && text !== undefined ? positionOf(text, e.path) : undefined;
+    throw new ContractFileError(file, e.field, at === undefined ? e.what : `${lineColumn(text!, at)}: ${e.what}`);
   }
 }
 
-/** Checks a parsed contract file; `file` only names it in errors. */
-function parseContractFile(json: unknown, file: string): ContractSpec {
+/** Checks a parsed contract file; `file` only names it in errors, `text` (what was parsed, a BOM left off) places them. */
+function parseContractFile(json: unknown, file: string, text?: string): ContractSpec {
   return inFile(file, () => {
     const o = topOf(json);
     const name = displayName(o.name, 'name');
     if (o.doc !== undefined && typeof o.doc !== 'string') throw new FieldError('doc', 'expected a string');
     const params = parseParams(o.params);
     const names: Names = { params };
-    const { code, codeIndex } = parseCode(o.code);
+    const { code, codeIndex, source } = parseCode(o.code);
     const footprint = array(o.footprint, 'footprint').map((e, i) => parseEntry(e, `footprint[${i}]`, names));
     const invariants = o.invariants === undefined ? [] : array(o.invariants, 'invariants').map((inv, i) => {
       const parsed = parseInvariant(shallow(inv, `invariants[${i}]`), `invariants[${i}]`, names);
       displayName(parsed.name, `invariants[${i}].name`);
       return parsed;
     });
-    return { name, params, code, codeIndex, footprint, invariants };
-  });
+    // A claim is named "<contract>: <name>": two of one name, or one named as a built-in claim, could not be told apart in the table or the JSON.
+    invariants.forEach((inv, i) => {
+      const first = invariants.findIndex((x) => x.name === inv.name);
+      if (first < i) throw new FieldError(`invariants[${i}].name`, `"${inv.name}" is invariants[${first}]'s name too; each claim needs a name of its own`);
+      if (BUILT_IN_CLAIMS.includes(inv.name)) throw new FieldError(`invariants[${i}].name`, `"${inv.name}" is the name of the claim prove makes of every contract; name the invariant otherwise`);
+    });
+    return { name, params, code, codeIndex, source, footprint, invariants };
+  }, text);
 }
 
 /** A place in the JSON named as this file's field errors name it: `footprint[1].lo`, `code[4][2]`. */
@@ -179,5 +267,5 @@ export async function loadContractFile(
     kind: 'a contract file', syntaxWhere: '(JSON)', place: fieldPath, fail: (where, problem) => new ContractFileError(file, where, problem),
     top: (j) => inFile(file, () => topOf(j)),
   });
-  return parseContractFile(json, file);
+  return parseContractFile(json, file, text.replace(/^\uFEFF/, ''));
 }

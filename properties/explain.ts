@@ -94,6 +94,12 @@ export interface Explanation {
   readonly footprint?: string;
   /** The edge between the declared footprints of the bad read's writer and reader that orders them (properties/missed-edge.ts). */
   readonly dependency?: string;
+  /**
+   * The value read, or left at the key, is no version of it the run knows of, by no rule explain
+   * knows (not a DELTA counted twice or on a stale base): its last resort, which a caller that
+   * knows the blocks run before this one can name (afterRunBlocks).
+   */
+  readonly noWriter?: true;
 }
 
 function sameReceipt(a: Receipt, b: Receipt): boolean {
@@ -530,6 +536,7 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
   }
   let anomaly: AnomalyName;
   let why: string;
+  let noWriter: true | undefined;
   const finalOfCame = came ? final(came.tx) : undefined;
   if (came && reverted) {
     anomaly = 'read of an aborted incarnation';
@@ -547,6 +554,7 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
     const miscount = came ? undefined : deltaMiscount(c, key, correct, e[1], a[1]);
     if (miscount?.stale) return staleDeltaBase(c, key, correct, miscount, miscount.stale, tx);
     anomaly = 'read of an aborted incarnation';
+    if (!came && !miscount?.twice) noWriter = true;
     why = came
       ? `tx ${tx} saw a value from ${versionText(came)}, which no committed incarnation wrote`
       : miscount?.twice
@@ -555,7 +563,7 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
   }
   return {
     anomaly, elle: ELLE[anomaly], tx, key, keyName: c.name(key), expected: String(e[1]), actual: String(a[1]), shouldComeFrom: should,
-    ...(came ? { cameFrom: came } : {}),
+    ...(came ? { cameFrom: came } : {}), ...(noWriter ? { noWriter } : {}),
     detail: `${why}. It should have read ${e[1]} from ${versionText(should, final)}.`,
   };
 }
@@ -575,7 +583,7 @@ export function afterEarlierBlocks(x: Explanation): Explanation {
     }
     return x;
   }
-  if (x.anomaly !== 'read of an aborted incarnation' || x.cameFrom !== undefined || x.shouldComeFrom === undefined) return x;
+  if (x.anomaly !== 'read of an aborted incarnation' || !x.noWriter || x.shouldComeFrom === undefined) return x;
   const anomaly: AnomalyName = 'read of an earlier block';
   return {
     ...x, anomaly, elle: ELLE[anomaly],
@@ -592,19 +600,18 @@ export function afterEarlierBlocks(x: Explanation): Explanation {
  * said to be; run cannot tell whether the block passes alone, and does not say.
  */
 export function afterRunBlocks(x: Explanation, earlierStates: readonly ReadonlyMap<number, number>[]): Explanation {
-  const unwritten = x.anomaly === 'read of an aborted incarnation' || x.anomaly === 'wrong final value';
-  if (!unwritten || x.cameFrom !== undefined || x.key === undefined) return x;
+  if (!x.noWriter || x.key === undefined) return x;
   let left = earlierStates.length - 1;
   while (left >= 0 && !(earlierStates[left]!.has(x.key) && String(earlierStates[left]!.get(x.key)) === x.actual)) left--;
   if (left < 0) return x;
-  const kept = `earlier block ${left + 1} (of those --after ran first) left ${x.actual} at ${x.keyName}: the executor kept the value from an earlier block (state not cleared between blocks)`;
-  if (x.anomaly === 'wrong final value') return { ...x, detail: `${x.detail} And ${kept}.` };
-  if (x.shouldComeFrom === undefined) return x;
+  // A match of one value is no proof: said as what it is.
+  const kept = `${x.actual} is what earlier block ${left + 1} (of those --after ran first) left at ${x.keyName}: the executor likely kept the value from an earlier block (state not cleared between blocks)`;
+  if (x.anomaly === 'wrong final value') return { ...x, detail: `${x.detail} ${kept}.` };
+  if (x.anomaly !== 'read of an aborted incarnation' || x.shouldComeFrom === undefined) return x;
   const anomaly: AnomalyName = 'read of an earlier block';
   return {
     ...x, anomaly, elle: ELLE[anomaly],
-    detail: `tx ${x.tx} saw ${x.actual}, which no transaction of this block wrote to ${x.keyName}, and which earlier block ${left + 1} (of those --after ran first) left there: `
-      + `the executor kept the value from an earlier block (state not cleared between blocks). It should have read ${x.expected} from ${versionText(x.shouldComeFrom)}.`,
+    detail: `tx ${x.tx} saw ${x.actual}, which no transaction of this block wrote to ${x.keyName}; ${kept}. It should have read ${x.expected} from ${versionText(x.shouldComeFrom)}.`,
   };
 }
 
@@ -838,10 +845,11 @@ function explainState(c: Context): Explanation | undefined {
               : `the final value ${a} was written by no committed transaction${delta ? `; ${versionText(writer)} wrote it by DELTA of ${amount}, and no version of the key plus that amount gives it` : firstWriter === PRE_STATE ? ' (the key should still hold its pre-state value)' : ` (it should be ${versionText(writer)}'s write)`}`;
   const blamed = stray ? stray.tx : leaked ?? unrun ?? (firstWriter === PRE_STATE ? -1 : firstWriter);
   const cameFrom = came ?? (stray ? { tx: stray.tx } : leaked !== undefined ? { tx: leaked } : unrun !== undefined ? { tx: unrun } : undefined);
+  const noWriter = !overwrote && !came && !twice && !staleBase && leaked === undefined && unrun === undefined && !stray && !delta;
   return {
     anomaly, elle: ELLE[anomaly], tx: blamed, key, keyName: c.name(key),
     expected: String(e), actual: String(a), shouldComeFrom: writer, ...(cameFrom ? { cameFrom } : {}),
-    detail: `Every read and receipt matched, yet ${why}.`, ...(edge ? { dependency: edge } : {}),
+    detail: `Every read and receipt matched, yet ${why}.`, ...(edge ? { dependency: edge } : {}), ...(noWriter ? { noWriter } : {}),
   };
 }
 

@@ -148,8 +148,8 @@ describe('explain', () => {
   it('calls such a read, after the earlier blocks run --after ran first, one of the block that left the value there', () => {
     const x = afterRunBlocks(explain(chain, good, tx2Saw(4))!, [new Map([[1, 4], [2, 9]]), new Map([[2, 4]])]);
     expect(x).toMatchObject({ anomaly: 'read of an earlier block', tx: 2, key: 1, expected: '7', actual: '4' });
-    expect(x.detail).toBe('tx 2 saw 4, which no transaction of this block wrote to #0.seq, and which earlier block 1 (of those --after ran first) left there: '
-      + 'the executor kept the value from an earlier block (state not cleared between blocks). It should have read 7 from tx 1.');
+    expect(x.detail).toBe('tx 2 saw 4, which no transaction of this block wrote to #0.seq; 4 is what earlier block 1 (of those --after ran first) left at #0.seq: '
+      + 'the executor likely kept the value from an earlier block (state not cleared between blocks). It should have read 7 from tx 1.');
     // Where no earlier block left the value at the key, run cannot tell, and says what explain says.
     const alone = explain(chain, good, tx2Saw(4))!;
     expect(afterRunBlocks(alone, [new Map([[2, 4]]), new Map()])).toBe(alone);
@@ -224,6 +224,13 @@ describe('explain', () => {
     expect(readerSaw(11).detail).toMatch(/^tx 2 read tx 1's write, as it should, but that is its DELTA of 3 applied twice to the right base, 5\./);
     // No version plus 3 gives 100: the read is left unexplained, as before.
     expect(readerSaw(100).detail).toMatch(/no committed incarnation of any transaction wrote/);
+    // Only that last resort is one a caller knowing earlier blocks may name (run --after, verify):
+    // a DELTA applied twice stays what it is, whatever an earlier block left.
+    expect(readerSaw(100).noWriter).toBe(true);
+    expect(readerSaw(11).noWriter).toBeUndefined();
+    expect(afterRunBlocks(readerSaw(11), [new Map([[1, 11]])])).toEqual(readerSaw(11));
+    expect(afterEarlierBlocks(readerSaw(11))).toEqual(readerSaw(11));
+    expect(afterRunBlocks(readerSaw(100), [new Map([[1, 100]])]).anomaly).toBe('read of an earlier block');
   });
 
   it('names a reverted transaction whose write was kept, in a later read and in the final state', () => {

@@ -122,7 +122,7 @@ describe('an executor that keeps every key it saw', () => {
       '--threads', String(f.threads), '--warmup', '0', '--check']);
     expect([rerun.status, rerun.stdout]).toEqual([1, expect.stringMatching(/^after {10}1 earlier block from \S+, run first on the same instance \(the same as the reference\)\ncheck {10}DIFFERS from the reference/m)]);
     // The value no transaction of the block wrote is the one the earlier block left.
-    expect(rerun.stdout).toMatch(/^ {2}why {10}.* And earlier block 1 \(of those --after ran first\) left \d+ at \S+: the executor kept the value from an earlier block \(state not cleared between blocks\)\.$/m);
+    expect(rerun.stdout).toMatch(/^ {2}why {10}.* (\d+) is what earlier block 1 \(of those --after ran first\) left at \S+: the executor likely kept the value from an earlier block \(state not cleared between blocks\)\.$/m);
     // The blocks an earlier verify into the folder listed for this failure, past the one it needs
     // now, are gone: a reader of the folder would take them for this failure's.
     const stale = [2, 3].map((n) => f.earlier[0].blockFile.replace(/-before-1\.block\.json$/, `-before-${n}.block.json`));

@@ -509,7 +509,8 @@ async function startPools(
     }
     started.push({ name, executor, createMs, firstBlockMs, warmResult, warmFailure });
   }
-  // Labels over every loaded executor, failed ones too, so a failure names the run as its runs would be named.
+  // The labels given (the CLI's, over every executor); a sweep called without them (the tests')
+  // labels over every executor loaded here, failed ones too, so a failure names the run as its runs would be named.
   const found = runLabels(started.map((s) => s.name), started.map((s) => s.executor));
   const labels = started.map((s, i) => given?.get(s.name) ?? found[i]!);
   const pools = new Map<string, Pool>();

@@ -6,9 +6,9 @@
 // against the results schema first; exit 1 when an executor failed or disagreed with the
 // reference, because then its timings are not valid speedups.
 
+import { statSync } from 'node:fs';
 import { checkExecutorName, createExecutor, EXECUTORS, isModuleObject, isModulePath } from '../impl/registry.js';
 import { execCommand, isExecCommand } from '../impl/exec-executor.js';
-import { statSync } from 'node:fs';
 import { preStateFlag, rerunCommand, rerunGeneratedCommand } from '../properties/report.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
@@ -33,6 +33,7 @@ import { checkOutFile, refuseOverwrite, writeStdout, writeWhole } from './output
 import { concordCommit, concordVersion } from './version.js';
 import { MAX_REPEAT } from './run.js';
 import { createProgress, type Progress } from './progress.js';
+import { pendingCall } from './process-guard.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { baselineError, baselineOption, withLabel } from './bench-baseline.js';
 import { SEQUENTIAL_BASELINE } from '../reports/baseline.js';
@@ -481,9 +482,15 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   const last = doc.settings.threads.at(-1)!;
   // Which modules were one object for every thread count, asked before closing forgets them.
   const objects = new Set(doc.settings.executors.filter(isModuleObject));
-  // Every round ran: a close() that hangs here stops a sweep that measured everything.
+  // Every round ran: a close() that hangs here stops a sweep that measured everything, whether
+  // past --timeout or never settling with nothing left running.
   partial.at = (stopped) => ({ ...doc, stopped });
-  for (const { name, message } of await closeModuleExecutors('bench', o.timeout, doc.failures.length > 0, json, stoppedAt)) {
+  const closes = await unlessStuck(closeModuleExecutors('bench', o.timeout, doc.failures.length > 0, json, stoppedAt), () => {
+    const what = pendingCall() || 'the close() of a module\'s executor object';
+    const failure = `${what} never settled, and nothing was left running that could settle it`;
+    return new ExecutorFailure(failure + stoppedAt(what, failure), json);
+  });
+  for (const { name, message } of closes) {
     doc.failures.push({ executor: [...moduleOf].find(([, path]) => path === name)?.[0] ?? name, threads: last, workload: null, message });
   }
   // Serializing validates: a file bench writes is always one that report and compare accept.

@@ -25,6 +25,9 @@ export function setPendingCall(what: string, json: object | undefined): void {
   pendingJson = json;
 }
 
+/** The call pending now, whichever call watch made it ('' between calls). */
+export const pendingCall = (): string => pending;
+
 /** Ends the process with `code`, as the command meant to: the guard lets it through. */
 export function exitOnPurpose(code: number): never {
   ending = true;

@@ -117,7 +117,7 @@ export interface FailureReport {
   readonly replayed?: true;
   /**
    * With failsOnly 'after earlier blocks': the blocks its instance ran before it that it was found
-   * to need (none of them can be dropped and the failure stay), oldest first, after which it failed on a fresh instance every time (as
+   * to need (reduced as fewestBlocks does, or all of them where a reduced list failed to confirm), oldest first, after which it failed on a fresh instance every time (as
    * block file objects, with the thread count each ran at, how each went there itself, and the
    * file each was written to).
    */
@@ -478,7 +478,7 @@ export interface EarlierRan extends Executed {
   readonly outcome: EarlierOutcome;
 }
 
-/** Why a counterexample may pass when rerun alone, and with 'after earlier blocks' the blocks before it (oldest first) after which it fails, none of which can be dropped. */
+/** Why a counterexample may pass when rerun alone, and with 'after earlier blocks' the blocks before it (oldest first) after which it fails, reduced (fewestBlocks). */
 export interface HowItFails {
   readonly failsOnly?: FailsOnly;
   readonly after?: readonly EarlierRan[];
@@ -491,8 +491,10 @@ export interface HowItFails {
 const SOMETIMES: HowItFails = { failsOnly: 'sometimes' };
 
 /**
- * A list of `blocks` (in their order) after which `fails` still holds and from which no one block
- * can be dropped (1-minimal, as ddmin's result is; not always the smallest such list), by ddmin's chunk walk:
+ * A shorter list of `blocks` (in their order) after which `fails` still holds, by ddmin's chunk walk
+ * (where failing grows with the blocks kept, no one block of it can be dropped; where it does not,
+ * state kept between blocks being any function of them, a block kept early may become droppable
+ * later, and the walk does not go back):
  * chunks of half the list, then quarters, ... down to single blocks, oldest chunk first, each
  * removal kept where it still fails. `blocks` fails and the empty list does not (howItFails knows
  * both), so one block at least stays. A needed block costs about two tries a halving (12 for one of

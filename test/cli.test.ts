@@ -512,6 +512,12 @@ export default { name: 'close-hangs', async execute(b) { return executeReference
       expect([bench.status, bench.stderr.trim().split('\n').at(-1)]).toEqual([1, expect.stringMatching(/: close\(\) did not settle within 1 s; what was measured before it is in \S+close-hangs\.json /)]);
       const doc = JSON.parse(readFileSync(out, 'utf8')) as { stopped: string; runs: unknown[] };
       expect([doc.runs.length, doc.stopped]).toEqual([2, expect.stringMatching(/^the executor \S+close-hangs\.mjs: close\(\) did not settle within 1 s$/)]);
+      // Never settling with nothing left running: the process would end on its own, with nothing written.
+      const closeNever = module('close-never', `import { executeReference } from '${reference}';
+export default { name: 'close-never', async execute(b) { return executeReference(b); }, close() { return new Promise(() => {}); } };\n`);
+      const never = concord('bench', '--executor', closeNever, '--block', example, '--threads', '1', '--quick', '--rounds', '2', '--out', out);
+      expect([never.status, never.stderr.trim().split('\n').at(-1)]).toEqual([1, expect.stringMatching(/close-never\.mjs: close\(\) never settled, and nothing was left running that could settle it; what was measured before it is in /)]);
+      expect((JSON.parse(readFileSync(out, 'utf8')) as { runs: unknown[] }).runs).toHaveLength(2);
       writeFileSync(out, 'an earlier file\n');
       const first = concord('bench', '--executor', hangs, '--block', example, '--threads', '1', '--quick', '--timeout', '1', '--out', out);
       expect([first.status, first.stderr.trim().split('\n').at(-1)]).toEqual([1, expect.stringMatching(/; nothing was measured before it \(\S+close-hangs\.json is left as it was\)$/)]);

@@ -456,6 +456,29 @@ describe('witnesses z3 alone cannot give, and what an unknown says', () => {
     expect(w.key).not.toBe(0);
   });
 
+  it('refutes nothing the real program does not do: a run that never reaches the access, a key the VM rejects (BAD_KEY)', async () => {
+    // Reads only when hash(k) = 12345, which sha256 most likely never gives; every other run jumps to the end (the old probe's EMIT sat there).
+    const [never] = await claimsOf(file('never-reads.json', {
+      name: 'never', params: ['k', 'p'], footprint: [],
+      code: [['hash', 'r2', 'r0', 1], ['const', 'r4', 12345], ['eq', 'r5', 'r2', 'r4'], ['jumpi', 'r5', 'bad'], ['jump', 'done'], ['label', 'bad'], ['read', 'r3', 'r1'], ['label', 'done']],
+    }));
+    expect(never).toMatchObject({ result: 'unknown' });
+    // The key is a whole 53-bit hash: the VM faults with BAD_KEY before the write for (almost) every k, writing nothing.
+    const badKey = [['hash', 'r1', 'r0', 1], ['write', 'r1', 'r0'], ['stop']];
+    const [bad] = await claimsOf(file('bad-key.json', { name: 'badkey', params: ['k'], code: badKey, footprint: [{ key: { add: 0 }, access: 'write' }] }));
+    expect(bad!.result).not.toBe('refuted');
+    const out = runTransaction(assemble(badKey as ReadableOp[]), [0], MAX_VALUE, { read: () => 0 }, newOutcome());
+    expect({ status: out.status, writes: out.revertedWriteCount }).toEqual({ status: TxStatus.Reverted, writes: 0 });
+    // A later visit of a loop's access is confirmed on that visit: the second pass reads key base + 1, which only key base is declared for.
+    const [loop] = await claimsOf(file('loop-visit.json', {
+      name: 'loop', params: ['base'], footprint: [{ key: { arg: 'base', add: 0 }, access: 'read' }],
+      code: [['const', 'r1', 0], ['const', 'r2', 2], ['label', 'top'], ['add', 'r3', 'r0', 'r1'], ['read', 'r4', 'r3'], ['addi', 'r1', 'r1', 1], ['lt', 'r5', 'r1', 'r2'], ['jumpi', 'r5', 'top'], ['stop']],
+    }));
+    expect(loop).toMatchObject({ result: 'refuted', witness: { access: 'read', instruction: 4 } });
+    const lw = loop!.witness as unknown as { args: number[]; key: number };
+    expect(lw.key).toBe(lw.args[0]! + 1);
+  });
+
   it('says why a HASH model does not replay, and what was tried, where no argument breaks the claim on the VM', async () => {
     // Only a hash of exactly 2^53 - 1 leaves the footprint: z3 picks one, sha256 most likely never gives it.
     const [fp] = await claimsOf(file('hash-max.json', {

@@ -6,11 +6,12 @@
 // Invariant: a refutation carries the arguments and pre-state that make it, replayed on the VM,
 // and names instructions as the contract's source does (`code[i]` of a user's file).
 
-import { assemble, disassembleOne, OP, WIDTH, type ReadableOp } from '../bytecode.js';
+import { assemble, disassembleOne, OP, OPS, REGISTERS, WIDTH, type ReadableOp } from '../bytecode.js';
+import { MAX_TX_GAS_LIMIT } from '../block-file.js';
 import { footprintKeys, type Footprint, type FootprintEntry, type KeyExpr, type Program } from '../block.js';
 import { CONTRACTS, contractOps, FIELDS, STRIDE } from '../contracts.js';
 import { runTransaction, newOutcome, TxStatus } from '../vm.js';
-import { MAX_VALUE } from '../values.js';
+import { KEY_LIMIT, MAX_VALUE } from '../values.js';
 import { search, type Claim, type Search, type Verdict } from './claims.js';
 import { decideOrders, preStateOf } from './commute.js';
 import { concreteDomain, evalBool, parseInvariant, type CmpOp, type Domain, type Invariant } from './invariants.js';
@@ -89,34 +90,79 @@ function covered(alg: Alg, fp: Footprint, args: readonly Val[], acc: Access): Co
   return alg.and(alg.or(declared('delta'), alg.and(declared('read'), declared('write'))), within);
 }
 
-/**
- * The key the DELTA, READ or WRITE at `pc` uses on its first visit in a run on the VM with `args`
- * and `pre`, or undefined where the run does not reach it: the instruction is replaced by a jump to
- * EMIT key; STOP, so the run ends there and reports the key.
- */
-function keyAtFirstVisit(c: ContractSpec, pc: number, keyReg: number, args: readonly number[], pre: ReadonlyMap<number, number>): number | undefined {
-  const out = newOutcome();
-  const end = c.code.length / WIDTH;
-  const patched = new Float64Array(c.code.length + 2 * WIDTH);
-  patched.set(c.code);
-  patched.set([OP.JUMP, end, 0, 0, 0], pc * WIDTH);
-  patched.set([OP.EMIT, keyReg, 0, 0, 0, OP.STOP, 0, 0, 0, 0], end * WIDTH);
-  runTransaction(patched, args, MAX_VALUE, { read: (k: number) => pre.get(k) ?? 0 }, out);
-  return out.status === TxStatus.Success ? out.outputs[out.outputCount - 1] : undefined;
+/** A value no program computes (every value is an integer), marking an output the probe's tail emitted. */
+const PROBE_MARK = 0.5;
+
+/** Gas a probe runs with: a transaction's largest limit, and room for the probe's own tail. */
+const PROBE_GAS = 4 * MAX_TX_GAS_LIMIT;
+
+/** Registers the code names, or undefined where an operand is not a plain register index. */
+function registersUsed(code: Float64Array): Set<number> {
+  const used = new Set<number>();
+  for (let pc = 0; pc < code.length / WIDTH; pc++) {
+    OPS[code[pc * WIDTH]!]!.operands.forEach((kind, i) => { if (kind === 'reg') used.add(code[pc * WIDTH + 1 + i]!); });
+  }
+  return used;
 }
 
 /**
- * Confirms on the VM that the witness reaches the access with the key z3 named (keyAtFirstVisit).
- * A later visit of a looping instruction is confirmed from what the run asks the view for and writes.
+ * The key the DELTA, READ or WRITE at `pc` touches on its `visit`th visit in a run on the VM with
+ * `args` and `pre`, or undefined where the run does not get there, or the key is outside
+ * [0, 2^32) (the VM faults with BAD_KEY before touching anything). The instruction becomes a jump
+ * to a tail past the program's end (which stays a STOP, so a run that falls off the end or jumps
+ * to it reports nothing); the tail counts visits in a register the code never names, runs the
+ * instruction itself and jumps back until the visit it wants, then emits the key and PROBE_MARK
+ * and stops. A run reports a key only when its last output is PROBE_MARK, which no program emits.
  */
-function reachesKey(c: ContractSpec, acc: Access, args: readonly number[], pre: ReadonlyMap<number, number>, key: number): boolean {
-  if (acc.visit > 1) {
-    const out = newOutcome();
-    const asked: number[] = [];
-    runTransaction(c.code, args, MAX_VALUE, { read: (k: number) => (asked.push(k), pre.get(k) ?? 0) }, out);
-    return asked.includes(key) || out.writeKeys.slice(0, out.writeCount).includes(key);
+function keyAtVisit(c: ContractSpec, pc: number, keyReg: number, visit: number, args: readonly number[], pre: ReadonlyMap<number, number>): number | undefined {
+  const n = c.code.length / WIDTH;
+  let last = n;
+  for (let i = 0; i < n; i++) {
+    OPS[c.code[i * WIDTH]!]!.operands.forEach((kind, j) => { if (kind === 'target') last = Math.max(last, c.code[i * WIDTH + 1 + j]!); });
   }
-  return keyAtFirstVisit(c, acc.pc, acc.keyReg, args, pre) === key;
+  const tail = last + 1; // no jump in the code lands in the tail
+  const used = registersUsed(c.code);
+  const counter = [...Array(REGISTERS).keys()].find((r) => r >= args.length && !used.has(r));
+  const ops: number[][] = [];
+  if (visit > 1) {
+    if (counter === undefined) return undefined; // no register to count in: nothing confirmed
+    const hit = tail + 7;
+    ops.push(
+      [OP.ADDI, counter, counter, 1, 0], [OP.ADDI, counter, counter, -visit, 0], [OP.JUMPI, counter, tail + 4, 0, 0], [OP.JUMP, hit, 0, 0, 0],
+      [OP.ADDI, counter, counter, visit, 0], [...c.code.subarray(pc * WIDTH, pc * WIDTH + WIDTH)], [OP.JUMP, pc + 1, 0, 0, 0],
+    );
+  }
+  ops.push([OP.EMIT, keyReg, 0, 0, 0], [OP.CONST, keyReg, PROBE_MARK, 0, 0], [OP.EMIT, keyReg, 0, 0, 0], [OP.STOP, 0, 0, 0, 0]);
+  const patched = new Float64Array((tail + ops.length) * WIDTH); // zeros: STOP from the end to the tail
+  patched.set(c.code);
+  patched.set([OP.JUMP, tail, 0, 0, 0], pc * WIDTH);
+  ops.forEach((op, i) => patched.set(op, (tail + i) * WIDTH));
+  const out = runTransaction(patched, args, PROBE_GAS, { read: (k: number) => pre.get(k) ?? 0 }, newOutcome());
+  if (out.status !== TxStatus.Success || out.outputCount < 2 || out.outputs[out.outputCount - 1] !== PROBE_MARK) return undefined;
+  const key = out.outputs[out.outputCount - 2]!;
+  return Number.isInteger(key) && key >= 0 && key < KEY_LIMIT ? key : undefined;
+}
+
+/**
+ * Whether the real program, unpatched, run on the VM with `args` and `pre`, touches `key` with an
+ * access of `op`'s kind: asks the view for it or finds it among its own writes (a READ), writes it
+ * (a WRITE, kept even where the run reverts later), or takes a DELTA's base there.
+ */
+function touchesOnVm(c: ContractSpec, op: Access['op'], args: readonly number[], pre: ReadonlyMap<number, number>, key: number): boolean {
+  const asked: number[] = [];
+  const out = runTransaction(c.code, args, MAX_TX_GAS_LIMIT, { read: (k: number) => (asked.push(k), pre.get(k) ?? 0) }, newOutcome());
+  const written = out.writeKeys.slice(0, Math.max(out.writeCount, out.revertedWriteCount));
+  if (op === 'write') return written.includes(key);
+  return asked.includes(key) || written.includes(key);
+}
+
+/**
+ * Confirms a witness before it is reported: on the VM, with these arguments and pre-state, the
+ * access at `acc.pc` (on the visit z3 named) touches `key`, the real program touches it with that
+ * kind of access, and the footprint, resolved for these arguments, does not cover it.
+ */
+function confirmed(c: ContractSpec, acc: Access, args: readonly number[], pre: ReadonlyMap<number, number>, key: number, visit = acc.visit): boolean {
+  return keyAtVisit(c, acc.pc, acc.keyReg, visit, args, pre) === key && touchesOnVm(c, acc.op, args, pre, key) && !coveredOnVm(c, acc, args, key);
 }
 
 /** A DELTA's own bounds, as its immediates hold them. */
@@ -243,7 +289,7 @@ function footprintClaim(c: ContractSpec, name: (k: number) => string): Claim {
       const argv = args.map((a) => Number(valueOf(z, m, a)));
       const key = Number(valueOf(z, m, acc.key));
       const pre = preStateOf(world, m);
-      if (reachesKey(c, acc, argv, pre, key)) return footprintWitness(c, acc, argv, pre, key, name);
+      if (confirmed(c, acc, argv, pre, key)) return footprintWitness(c, acc, argv, pre, key, name);
       // The model's HASH values are any function's: look for a call that escapes on the VM itself.
       if (hashes(c)) {
         const firsts = [...new Map(accesses.map((a) => [a.pc, a])).values()];
@@ -251,8 +297,8 @@ function footprintClaim(c: ContractSpec, name: (k: number) => string): Claim {
           for (const state of [pre, new Map<number, number>()]) {
             for (const a of firsts) {
               world.inTime();
-              const k = keyAtFirstVisit(c, a.pc, a.keyReg, tried, state);
-              if (k !== undefined && !coveredOnVm(c, a, tried, k)) {
+              const k = keyAtVisit(c, a.pc, a.keyReg, 1, tried, state);
+              if (k !== undefined && confirmed(c, a, tried, state, k, 1)) {
                 return footprintWitness(c, a, tried, state, k, name, '; found by running the VM, as z3\'s own witness took HASH values sha256 does not give');
               }
             }

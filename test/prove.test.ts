@@ -412,27 +412,39 @@ describe('several contract files, and the faults a footprint witness tells apart
     expect(summary).toMatch(/: the DELTA at code\[1\] \(\["delta","r0","r1",0,"MAX_VALUE"\]\) touches key \d+( \([^)]*\))?, which the footprint declares read only \(footprint\[0\]\); it needs a delta entry, or read and write both$/);
   });
 
-  it('refutes a second, wider delta entry on a key, whichever path or entry order: a scheduler may take any of them', async () => {
-    const entry = (hi: number) => ({ key: { arg: 'k', add: 0 }, access: 'delta', lo: 0, hi });
+  it('takes a key\'s delta entries by their intersection, as bench/ideal.ts does, which must lie within every DELTA reaching the key', async () => {
+    const entry = (lo: number | undefined, hi: number | undefined) => ({ key: { arg: 'k', add: 0 }, access: 'delta', ...(lo === undefined ? {} : { lo }), ...(hi === undefined ? {} : { hi }) });
     const onePath = [['delta', 'r0', 'r1', 0, 100], ['stop']];
     const twoPaths = [['jumpi', 'r2', 'wide'], ['delta', 'r0', 'r1', 0, 100], ['stop'], ['label', 'wide'], ['delta', 'r0', 'r1', 0, 'MAX_VALUE'], ['stop']];
-    const cases = [
-      { code: onePath, footprint: [entry(MAX_VALUE), entry(100)], entry: 0 },
-      { code: onePath, footprint: [entry(100), entry(MAX_VALUE)], entry: 1 },
-      { code: twoPaths, footprint: [entry(100), entry(MAX_VALUE)], entry: 1 },
-      // Read and write declared too: the wider delta entry is still one a scheduler may take.
-      { code: onePath, footprint: [{ key: { arg: 'k', add: 0 }, access: 'read' }, { key: { arg: 'k', add: 0 }, access: 'write' }, entry(MAX_VALUE)], entry: 2 },
+    const rw = [{ key: { arg: 'k', add: 0 }, access: 'read' }, { key: { arg: 'k', add: 0 }, access: 'write' }];
+    const result = async (i: number, code: unknown[], footprint: unknown[]) => {
+      const r = await prove({ contract: write(`entries-${i}.json`, JSON.stringify({ name: 'two', params: ['k', 'x', 'mode'], code, footprint })), json: true });
+      return (JSON.parse(r.stdout) as { claims: ClaimResult[] }).claims[0]!;
+    };
+    // Sound: the intersection is [0, 100] (or [50, 100]), within every DELTA's bounds, whichever entry order or path.
+    const sound = [
+      { code: onePath, footprint: [entry(0, MAX_VALUE), entry(0, 100)] },
+      { code: onePath, footprint: [entry(0, 100), entry(0, MAX_VALUE)] },
+      { code: twoPaths, footprint: [entry(0, 100), entry(0, MAX_VALUE)] },
+      { code: onePath, footprint: [entry(0, 100), entry(50, undefined)] },
+      { code: onePath, footprint: [entry(0, 100), entry(50, 100)] },
     ];
-    for (const [i, { entry: _, ...c }] of cases.entries()) {
-      const r = await prove({ contract: write(`two-entries-${i}.json`, JSON.stringify({ name: 'two', params: ['k', 'x', 'mode'], ...c })), json: true });
-      const claim = (JSON.parse(r.stdout) as { claims: ClaimResult[] }).claims[0]!;
+    for (const [i, c] of sound.entries()) expect({ i, result: (await result(i, c.code, c.footprint)).result }).toEqual({ i, result: 'proved' });
+    // Refuted: the intersection is wider than a DELTA's bounds. A read and write declaration does not
+    // excuse a delta entry (bench/ideal.ts uses its bounds anyway); a one-sided entry does not narrow
+    // an intersection of entries that declare both (bench/ideal.ts leaves it out).
+    const refuted = [
+      { code: onePath, footprint: [...rw, entry(0, MAX_VALUE)], entry: 2, hi: MAX_VALUE },
+      { code: onePath, footprint: [entry(0, MAX_VALUE), entry(undefined, 100)], entry: 0, hi: MAX_VALUE },
+      { code: onePath, footprint: [entry(0, MAX_VALUE), entry(0, 200)], entry: 1, hi: 200 },
+      { code: twoPaths, footprint: [entry(0, 200)], entry: 0, hi: 200 },
+    ];
+    for (const [i, c] of refuted.entries()) {
+      const claim = await result(10 + i, c.code, c.footprint);
       expect({ i, result: claim.result }).toEqual({ i, result: 'refuted' });
-      expect(claim.witness).toMatchObject({ access: 'delta', entry: cases[i]!.entry, lo: 0, hi: 100 });
-      expect(claim.witness!.summary).toMatch(new RegExp(`footprint\\[${cases[i]!.entry}\\] declares a delta on key .* with bounds \\[0, 9007199254740991\\], but the DELTA at code\\[\\d\\] \\(\\["delta","r0","r1",0,100\\]\\) applies it with bounds \\[0, 100\\]`));
+      expect(claim.witness).toMatchObject({ access: 'delta', entry: c.entry, lo: 0, hi: 100 });
+      expect(claim.witness!.summary).toMatch(new RegExp(`footprint\\[${c.entry}\\] declares a delta on key .* with bounds \\[0, ${c.hi}\\], but the DELTA at code\\[\\d\\] \\(\\["delta","r0","r1",0,100\\]\\) applies it with bounds \\[0, 100\\]: the declared hi ${c.hi} is above the instruction's 100`));
     }
-    // Both entries within the only DELTA's bounds: sound, whichever a scheduler takes.
-    const ok = await prove({ contract: write('two-entries-ok.json', JSON.stringify({ name: 'two', params: ['k', 'x'], code: onePath, footprint: [entry(100), entry(50)] })), json: true });
-    expect((JSON.parse(ok.stdout) as { claims: ClaimResult[] }).claims[0]!.result).toBe('proved');
   });
 });
 

@@ -69,25 +69,54 @@ function shows(c: ContractSpec, args: readonly number[]): string {
  * Declared bounds constrain a DELTA only if they lie within its own: executors decide whether two
  * deltas on a key commute by a headroom check on the declared bounds, and the VM checks the
  * instruction's, so declared bounds wider than the instruction's would let a delta that reverts
- * in one order and not the other pass as commuting.
+ * in one order and not the other pass as commuting. A key's delta entries count together, by
+ * intersection (bench/ideal.ts, the one reader of declared bounds, intersects them): the tightest
+ * lo and the tightest hi they declare must lie within the DELTA's bounds, a side no entry declares
+ * being open (no scheduler checks headroom on it). bench/ideal.ts intersects only the entries that
+ * declare both lo and hi, leaving a key whose entries each declare one side unbounded; so where
+ * some entry on the key declares both, only those count (one-sided ones would narrow an
+ * intersection it does not take).
  */
-function boundsCover(alg: Alg, e: FootprintEntry, lo: Val, hi: Val): Cond {
-  return alg.and(e.lo === undefined ? true : alg.le(lo, BigInt(e.lo)), e.hi === undefined ? true : alg.le(BigInt(e.hi), hi));
+function boundsCover(alg: Alg, on: (e: FootprintEntry) => Cond, entries: readonly FootprintEntry[], lo: Val, hi: Val): Cond {
+  const side = (given: readonly FootprintEntry[], ok: (e: FootprintEntry) => Cond) =>
+    alg.or(alg.and(...given.map((e) => alg.not(on(e)))), ...given.map((e) => alg.and(on(e), ok(e))));
+  const sides = (set: readonly FootprintEntry[]) => alg.and(
+    side(set.filter((e) => e.lo !== undefined), (e) => alg.le(lo, BigInt(e.lo!))),
+    side(set.filter((e) => e.hi !== undefined), (e) => alg.le(BigInt(e.hi!), hi)),
+  );
+  const both = entries.filter((e) => e.lo !== undefined && e.hi !== undefined);
+  const someBoth = alg.or(...both.map(on));
+  return alg.and(alg.or(alg.not(someBoth), sides(both)), alg.or(someBoth, sides(entries)));
 }
 
 /**
  * Whether the footprint covers an access: a READ a read entry on its key, a WRITE a write entry; a
- * DELTA a delta entry on its key, or read and write entries both, and every delta entry on its key
- * with bounds within the instruction's. Every one, not some: a scheduler may take any of a key's
- * delta entries (the first, the last, or their intersection, as bench/ideal.ts does), and each
- * must be safe to check headroom on.
+ * DELTA a delta entry on its key, or read and write entries both, and the intersection of the
+ * bounds of the key's delta entries (boundsCover) within the instruction's, whatever declares it:
+ * a scheduler uses delta-entry bounds even on a key also declared read and write.
  */
 function covered(alg: Alg, fp: Footprint, args: readonly Val[], acc: Access): Cond {
   const at = (e: FootprintEntry) => alg.eq(acc.key, keyOf(alg, e.key, args));
   const declared = (access: FootprintEntry['access']) => alg.or(...fp.filter((e) => e.access === access).map(at));
   if (acc.op !== 'delta') return declared(acc.op);
-  const within = alg.and(...fp.filter((e) => e.access === 'delta').map((e) => alg.or(alg.not(at(e)), boundsCover(alg, e, acc.lo!, acc.hi!))));
+  const within = boundsCover(alg, at, fp.filter((e) => e.access === 'delta'), acc.lo!, acc.hi!);
   return alg.and(alg.or(declared('delta'), alg.and(declared('read'), declared('write'))), within);
+}
+
+/**
+ * The bounds a scheduler takes for a key from its delta entries (boundsCover): the entries that
+ * count, and among them the one declaring the tightest lo and the one declaring the tightest hi.
+ */
+function intersection<E extends { readonly lo?: number; readonly hi?: number }>(deltas: readonly E[]): { counted: readonly E[]; lo?: E; hi?: E } {
+  const both = deltas.filter((e) => e.lo !== undefined && e.hi !== undefined);
+  const counted = both.length > 0 ? both : deltas;
+  let lo: E | undefined;
+  let hi: E | undefined;
+  for (const e of counted) {
+    if (e.lo !== undefined && (lo === undefined || e.lo > lo.lo!)) lo = e;
+    if (e.hi !== undefined && (hi === undefined || e.hi < hi.hi!)) hi = e;
+  }
+  return { counted, lo, hi };
 }
 
 /** A value no program computes (every value is an integer), marking an output the probe's tail emitted. */
@@ -176,7 +205,8 @@ function coveredOnVm(c: ContractSpec, acc: Access, args: readonly number[], key:
   const has = (access: FootprintEntry['access']) => entries.some((e) => e.access === access);
   if (acc.op !== 'delta') return has(acc.op);
   const [lo, hi] = deltaBounds(c, acc.pc);
-  const within = entries.every((e) => e.access !== 'delta' || ((e.lo === undefined || lo <= e.lo) && (e.hi === undefined || e.hi <= hi)));
+  const tight = intersection(entries.filter((e) => e.access === 'delta'));
+  const within = (tight.lo === undefined || lo <= tight.lo.lo!) && (tight.hi === undefined || tight.hi.hi! <= hi);
   return (has('delta') || (has('read') && has('write'))) && within;
 }
 
@@ -242,22 +272,25 @@ function escapeFault(
   const shown = keyText(key);
   const what = `the ${acc.op.toUpperCase()} at ${instructionAt(c, acc.pc)} (${JSON.stringify(c.source?.[codeIndexOf(c, acc.pc)] ?? disassembleOne(c.code, acc.pc))})`;
   const entries = c.footprint.map((e, j) => ({ e, j })).filter(({ e }) => declares(e));
-  const widerOf = (e: FootprintEntry, [lo, hi]: readonly [number, number]) => [
-    ...(e.lo !== undefined && e.lo < lo ? [`lo ${e.lo} is below the instruction's ${lo}`] : []),
-    ...(e.hi !== undefined && e.hi > hi ? [`hi ${e.hi} is above the instruction's ${hi}`] : []),
+  // The key's delta entries as a scheduler takes them, by intersection: the entry declaring the
+  // intersection's lo or hi where that lies outside the instruction's bounds is at fault.
+  const tight = intersection(entries.filter(({ e }) => e.access === 'delta').map(({ e, j }) => ({ lo: e.lo, hi: e.hi, e, j })));
+  const wide = bounds && [
+    ...(tight.lo && tight.lo.lo! < bounds[0] ? [{ at: tight.lo, what: `lo ${tight.lo.lo} is below the instruction's ${bounds[0]}` }] : []),
+    ...(tight.hi && tight.hi.hi! > bounds[1] ? [{ at: tight.hi, what: `hi ${tight.hi.hi} is above the instruction's ${bounds[1]}` }] : []),
   ];
-  // The first delta entry on the key whose bounds are wider: another may be within them.
-  const delta = bounds && entries.find(({ e }) => e.access === 'delta' && widerOf(e, bounds).length > 0);
-  if (bounds && delta) {
+  if (bounds && wide && wide.length > 0) {
     const [lo, hi] = bounds;
-    const { e, j } = delta;
-    const wider = widerOf(e, bounds);
-    const others = entries.filter(({ e: o, j: i }) => o.access === 'delta' && i !== j).map(({ j: i }) => `footprint[${i}]`);
-    const alsoOk = others.length > 0 ? ` (${others.join(', ')} also declare${others.length === 1 ? 's' : ''} a delta on it: a scheduler may take any of them, so each must be within)` : '';
+    const { e, j } = wide[0]!.at;
+    const others = tight.counted.filter((o) => o.j !== j).map((o) => `footprint[${o.j}]`);
+    const left = entries.filter(({ e: o }) => o.access === 'delta').length - tight.counted.length;
+    const together = others.length > 0
+      ? ` (with ${others.join(', ')}: a scheduler takes the intersection of a key's delta entries${left > 0 ? ' that declare both lo and hi, as bench/ideal.ts does' : ''}, and it is no narrower)`
+      : left > 0 ? ' (the key\'s other delta entries declare one side only, which a scheduler that intersects the entries declaring both, as bench/ideal.ts does, leaves out)' : '';
     return {
       fault: `footprint[${j}] declares a delta on ${shown} with ${declared(e)}, but ${what} applies it with bounds [${lo}, ${hi}]: ` +
-        `the declared ${wider.join(' and the declared ')}. Executors check delta headroom on the declared bounds, so two deltas on the key could pass as commuting ` +
-        `while the instruction's narrower bounds make one order revert${alsoOk}; declare bounds within [${lo}, ${hi}] (or the key read and write)`,
+        `the declared ${wide.map((w) => w.what).join(' and the declared ')}${together}. Executors check delta headroom on the declared bounds, so two deltas on the key could pass as commuting ` +
+        `while the instruction's narrower bounds make one order revert; declare bounds within [${lo}, ${hi}] (or the key read and write)`,
       entry: j, lo, hi,
     };
   }

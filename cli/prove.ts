@@ -14,8 +14,7 @@ import { contractClaims, libraryClaims } from '../spec/smt/contract-claims.js';
 import { ruleClaims } from '../spec/smt/rules.js';
 import { ContractFileError, loadContractFile } from '../spec/smt/user-contract.js';
 import { closeZ3, openZ3, Z3MissingError } from '../spec/smt/z3.js';
-import { MAX_CALL_TIMEOUT_S } from '../properties/verify-limits.js';
-import { EXIT, nonNegativeNumberOption, UsageError } from './errors.js';
+import { EXIT, timeoutOption } from './errors.js';
 import { fsReason, realPathOf, writeStdout } from './output.js';
 import { createProgress } from './progress.js';
 import { plural } from '../spec/plural.js';
@@ -79,11 +78,8 @@ async function contractFileClaims(files: readonly string[]): Promise<{ claim: Cl
 
 export async function proveCommand(opts: ProveOptions): Promise<number> {
   const t0 = performance.now();
-  const seconds = opts.timeout === undefined ? undefined : nonNegativeNumberOption('--timeout', opts.timeout, 'seconds');
-  // As run's --timeout: a day at most (0 stays "no limit"); a larger value is more likely a slip than a plan.
-  if (seconds !== undefined && seconds > MAX_CALL_TIMEOUT_S) {
-    throw new UsageError(`--timeout expects seconds from 0 to ${MAX_CALL_TIMEOUT_S.toLocaleString('en-US')} (a day; 0: no limit), got "${opts.timeout}"`);
-  }
+  // Seconds, 0 (no limit) to a day, as run's --timeout; its own default (CLAIM_BUDGET_MS) where not given.
+  const seconds = opts.timeout === undefined ? undefined : timeoutOption(opts.timeout);
   const budgetMs = seconds === undefined ? CLAIM_BUDGET_MS : seconds === 0 ? Infinity : seconds * 1000;
   let claims: Claim[];
   let files: (string | undefined)[] = [];

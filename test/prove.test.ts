@@ -372,7 +372,7 @@ describe('several contract files, and the faults a footprint witness tells apart
     expect(claim!.reason).toMatch(/^the claim's time budget of 0\.5 s ran out, exploring a loop over code\[2\] to code\[6\], passed [\d,]+ times on one path /);
     // A day at most, as run's --timeout; 0 (no limit) stays allowed.
     const long = concord('--timeout', '86401');
-    expect([long.status, long.stdout, long.stderr]).toEqual([2, '', 'concord prove: --timeout expects seconds from 0 to 86,400 (a day; 0: no limit), got "86401"\n']);
+    expect([long.status, long.stdout, long.stderr]).toEqual([2, '', 'concord prove: --timeout expects seconds from 0 to 86,400 (a day), got "86401"\n']);
   });
 
   it('proves every file given, each claim naming its file; a BOM is allowed; one bad file stops the run before z3', async () => {
@@ -412,27 +412,39 @@ describe('several contract files, and the faults a footprint witness tells apart
     expect(summary).toMatch(/: the DELTA at code\[1\] \(\["delta","r0","r1",0,"MAX_VALUE"\]\) touches key \d+( \([^)]*\))?, which the footprint declares read only \(footprint\[0\]\); it needs a delta entry, or read and write both$/);
   });
 
-  it('refutes a second, wider delta entry on a key, whichever path or entry order: a scheduler may take any of them', async () => {
-    const entry = (hi: number) => ({ key: { arg: 'k', add: 0 }, access: 'delta', lo: 0, hi });
+  it('takes a key\'s delta entries by their intersection, as bench/ideal.ts does, which must lie within every DELTA reaching the key', async () => {
+    const entry = (lo: number | undefined, hi: number | undefined) => ({ key: { arg: 'k', add: 0 }, access: 'delta', ...(lo === undefined ? {} : { lo }), ...(hi === undefined ? {} : { hi }) });
     const onePath = [['delta', 'r0', 'r1', 0, 100], ['stop']];
     const twoPaths = [['jumpi', 'r2', 'wide'], ['delta', 'r0', 'r1', 0, 100], ['stop'], ['label', 'wide'], ['delta', 'r0', 'r1', 0, 'MAX_VALUE'], ['stop']];
-    const cases = [
-      { code: onePath, footprint: [entry(MAX_VALUE), entry(100)], entry: 0 },
-      { code: onePath, footprint: [entry(100), entry(MAX_VALUE)], entry: 1 },
-      { code: twoPaths, footprint: [entry(100), entry(MAX_VALUE)], entry: 1 },
-      // Read and write declared too: the wider delta entry is still one a scheduler may take.
-      { code: onePath, footprint: [{ key: { arg: 'k', add: 0 }, access: 'read' }, { key: { arg: 'k', add: 0 }, access: 'write' }, entry(MAX_VALUE)], entry: 2 },
+    const rw = [{ key: { arg: 'k', add: 0 }, access: 'read' }, { key: { arg: 'k', add: 0 }, access: 'write' }];
+    const result = async (i: number, code: unknown[], footprint: unknown[]) => {
+      const r = await prove({ contract: write(`entries-${i}.json`, JSON.stringify({ name: 'two', params: ['k', 'x', 'mode'], code, footprint })), json: true });
+      return (JSON.parse(r.stdout) as { claims: ClaimResult[] }).claims[0]!;
+    };
+    // Sound: the intersection is [0, 100] (or [50, 100]), within every DELTA's bounds, whichever entry order or path.
+    const sound = [
+      { code: onePath, footprint: [entry(0, MAX_VALUE), entry(0, 100)] },
+      { code: onePath, footprint: [entry(0, 100), entry(0, MAX_VALUE)] },
+      { code: twoPaths, footprint: [entry(0, 100), entry(0, MAX_VALUE)] },
+      { code: onePath, footprint: [entry(0, 100), entry(50, undefined)] },
+      { code: onePath, footprint: [entry(0, 100), entry(50, 100)] },
     ];
-    for (const [i, { entry: _, ...c }] of cases.entries()) {
-      const r = await prove({ contract: write(`two-entries-${i}.json`, JSON.stringify({ name: 'two', params: ['k', 'x', 'mode'], ...c })), json: true });
-      const claim = (JSON.parse(r.stdout) as { claims: ClaimResult[] }).claims[0]!;
+    for (const [i, c] of sound.entries()) expect({ i, result: (await result(i, c.code, c.footprint)).result }).toEqual({ i, result: 'proved' });
+    // Refuted: the intersection is wider than a DELTA's bounds. A read and write declaration does not
+    // excuse a delta entry (bench/ideal.ts uses its bounds anyway); a one-sided entry does not narrow
+    // an intersection of entries that declare both (bench/ideal.ts leaves it out).
+    const refuted = [
+      { code: onePath, footprint: [...rw, entry(0, MAX_VALUE)], entry: 2, hi: MAX_VALUE },
+      { code: onePath, footprint: [entry(0, MAX_VALUE), entry(undefined, 100)], entry: 0, hi: MAX_VALUE },
+      { code: onePath, footprint: [entry(0, MAX_VALUE), entry(0, 200)], entry: 1, hi: 200 },
+      { code: twoPaths, footprint: [entry(0, 200)], entry: 0, hi: 200 },
+    ];
+    for (const [i, c] of refuted.entries()) {
+      const claim = await result(10 + i, c.code, c.footprint);
       expect({ i, result: claim.result }).toEqual({ i, result: 'refuted' });
-      expect(claim.witness).toMatchObject({ access: 'delta', entry: cases[i]!.entry, lo: 0, hi: 100 });
-      expect(claim.witness!.summary).toMatch(new RegExp(`footprint\\[${cases[i]!.entry}\\] declares a delta on key .* with bounds \\[0, 9007199254740991\\], but the DELTA at code\\[\\d\\] \\(\\["delta","r0","r1",0,100\\]\\) applies it with bounds \\[0, 100\\]`));
+      expect(claim.witness).toMatchObject({ access: 'delta', entry: c.entry, lo: 0, hi: 100 });
+      expect(claim.witness!.summary).toMatch(new RegExp(`footprint\\[${c.entry}\\] declares a delta on key .* with bounds \\[0, ${c.hi}\\], but the DELTA at code\\[\\d\\] \\(\\["delta","r0","r1",0,100\\]\\) applies it with bounds \\[0, 100\\]: the declared hi ${c.hi} is above the instruction's 100`));
     }
-    // Both entries within the only DELTA's bounds: sound, whichever a scheduler takes.
-    const ok = await prove({ contract: write('two-entries-ok.json', JSON.stringify({ name: 'two', params: ['k', 'x'], code: onePath, footprint: [entry(100), entry(50)] })), json: true });
-    expect((JSON.parse(ok.stdout) as { claims: ClaimResult[] }).claims[0]!.result).toBe('proved');
   });
 });
 
@@ -454,6 +466,29 @@ describe('witnesses z3 alone cannot give, and what an unknown says', () => {
     const out = runTransaction(assemble([...hashTo(1000), ['write', 'r1', 'r0'], ['stop']] as ReadableOp[]), w.args, MAX_VALUE, { read: () => 0 }, newOutcome());
     expect(out.writeKeys.slice(0, out.writeCount)).toEqual([w.key]);
     expect(w.key).not.toBe(0);
+  });
+
+  it('refutes nothing the real program does not do: a run that never reaches the access, a key the VM rejects (BAD_KEY)', async () => {
+    // Reads only when hash(k) = 12345, which sha256 most likely never gives; every other run jumps to the end (the old probe's EMIT sat there).
+    const [never] = await claimsOf(file('never-reads.json', {
+      name: 'never', params: ['k', 'p'], footprint: [],
+      code: [['hash', 'r2', 'r0', 1], ['const', 'r4', 12345], ['eq', 'r5', 'r2', 'r4'], ['jumpi', 'r5', 'bad'], ['jump', 'done'], ['label', 'bad'], ['read', 'r3', 'r1'], ['label', 'done']],
+    }));
+    expect(never).toMatchObject({ result: 'unknown' });
+    // The key is a whole 53-bit hash: the VM faults with BAD_KEY before the write for (almost) every k, writing nothing.
+    const badKey = [['hash', 'r1', 'r0', 1], ['write', 'r1', 'r0'], ['stop']];
+    const [bad] = await claimsOf(file('bad-key.json', { name: 'badkey', params: ['k'], code: badKey, footprint: [{ key: { add: 0 }, access: 'write' }] }));
+    expect(bad!.result).not.toBe('refuted');
+    const out = runTransaction(assemble(badKey as ReadableOp[]), [0], MAX_VALUE, { read: () => 0 }, newOutcome());
+    expect({ status: out.status, writes: out.revertedWriteCount }).toEqual({ status: TxStatus.Reverted, writes: 0 });
+    // A later visit of a loop's access is confirmed on that visit: the second pass reads key base + 1, which only key base is declared for.
+    const [loop] = await claimsOf(file('loop-visit.json', {
+      name: 'loop', params: ['base'], footprint: [{ key: { arg: 'base', add: 0 }, access: 'read' }],
+      code: [['const', 'r1', 0], ['const', 'r2', 2], ['label', 'top'], ['add', 'r3', 'r0', 'r1'], ['read', 'r4', 'r3'], ['addi', 'r1', 'r1', 1], ['lt', 'r5', 'r1', 'r2'], ['jumpi', 'r5', 'top'], ['stop']],
+    }));
+    expect(loop).toMatchObject({ result: 'refuted', witness: { access: 'read', instruction: 4 } });
+    const lw = loop!.witness as unknown as { args: number[]; key: number };
+    expect(lw.key).toBe(lw.args[0]! + 1);
   });
 
   it('says why a HASH model does not replay, and what was tried, where no argument breaks the claim on the VM', async () => {

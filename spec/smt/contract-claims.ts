@@ -6,11 +6,12 @@
 // Invariant: a refutation carries the arguments and pre-state that make it, replayed on the VM,
 // and names instructions as the contract's source does (`code[i]` of a user's file).
 
-import { assemble, disassembleOne, OP, WIDTH, type ReadableOp } from '../bytecode.js';
+import { assemble, disassembleOne, OP, OPS, REGISTERS, WIDTH, type ReadableOp } from '../bytecode.js';
+import { MAX_TX_GAS_LIMIT } from '../block-file.js';
 import { footprintKeys, type Footprint, type FootprintEntry, type KeyExpr, type Program } from '../block.js';
 import { CONTRACTS, contractOps, FIELDS, STRIDE } from '../contracts.js';
 import { runTransaction, newOutcome, TxStatus } from '../vm.js';
-import { MAX_VALUE } from '../values.js';
+import { KEY_LIMIT, MAX_VALUE } from '../values.js';
 import { search, type Claim, type Search, type Verdict } from './claims.js';
 import { decideOrders, preStateOf } from './commute.js';
 import { concreteDomain, evalBool, parseInvariant, type CmpOp, type Domain, type Invariant } from './invariants.js';
@@ -68,55 +69,129 @@ function shows(c: ContractSpec, args: readonly number[]): string {
  * Declared bounds constrain a DELTA only if they lie within its own: executors decide whether two
  * deltas on a key commute by a headroom check on the declared bounds, and the VM checks the
  * instruction's, so declared bounds wider than the instruction's would let a delta that reverts
- * in one order and not the other pass as commuting.
+ * in one order and not the other pass as commuting. A key's delta entries count together, by
+ * intersection (bench/ideal.ts, the one reader of declared bounds, intersects them): the tightest
+ * lo and the tightest hi they declare must lie within the DELTA's bounds, a side no entry declares
+ * being open (no scheduler checks headroom on it). bench/ideal.ts intersects only the entries that
+ * declare both lo and hi, leaving a key whose entries each declare one side unbounded; so where
+ * some entry on the key declares both, only those count (one-sided ones would narrow an
+ * intersection it does not take).
  */
-function boundsCover(alg: Alg, e: FootprintEntry, lo: Val, hi: Val): Cond {
-  return alg.and(e.lo === undefined ? true : alg.le(lo, BigInt(e.lo)), e.hi === undefined ? true : alg.le(BigInt(e.hi), hi));
+function boundsCover(alg: Alg, on: (e: FootprintEntry) => Cond, entries: readonly FootprintEntry[], lo: Val, hi: Val): Cond {
+  const side = (given: readonly FootprintEntry[], ok: (e: FootprintEntry) => Cond) =>
+    alg.or(alg.and(...given.map((e) => alg.not(on(e)))), ...given.map((e) => alg.and(on(e), ok(e))));
+  const sides = (set: readonly FootprintEntry[]) => alg.and(
+    side(set.filter((e) => e.lo !== undefined), (e) => alg.le(lo, BigInt(e.lo!))),
+    side(set.filter((e) => e.hi !== undefined), (e) => alg.le(BigInt(e.hi!), hi)),
+  );
+  const both = entries.filter((e) => e.lo !== undefined && e.hi !== undefined);
+  const someBoth = alg.or(...both.map(on));
+  return alg.and(alg.or(alg.not(someBoth), sides(both)), alg.or(someBoth, sides(entries)));
 }
 
 /**
  * Whether the footprint covers an access: a READ a read entry on its key, a WRITE a write entry; a
- * DELTA a delta entry on its key, or read and write entries both, and every delta entry on its key
- * with bounds within the instruction's. Every one, not some: a scheduler may take any of a key's
- * delta entries (the first, the last, or their intersection, as bench/ideal.ts does), and each
- * must be safe to check headroom on.
+ * DELTA a delta entry on its key, or read and write entries both, and the intersection of the
+ * bounds of the key's delta entries (boundsCover) within the instruction's, whatever declares it:
+ * a scheduler uses delta-entry bounds even on a key also declared read and write.
  */
 function covered(alg: Alg, fp: Footprint, args: readonly Val[], acc: Access): Cond {
   const at = (e: FootprintEntry) => alg.eq(acc.key, keyOf(alg, e.key, args));
   const declared = (access: FootprintEntry['access']) => alg.or(...fp.filter((e) => e.access === access).map(at));
   if (acc.op !== 'delta') return declared(acc.op);
-  const within = alg.and(...fp.filter((e) => e.access === 'delta').map((e) => alg.or(alg.not(at(e)), boundsCover(alg, e, acc.lo!, acc.hi!))));
+  const within = boundsCover(alg, at, fp.filter((e) => e.access === 'delta'), acc.lo!, acc.hi!);
   return alg.and(alg.or(declared('delta'), alg.and(declared('read'), declared('write'))), within);
 }
 
 /**
- * The key the DELTA, READ or WRITE at `pc` uses on its first visit in a run on the VM with `args`
- * and `pre`, or undefined where the run does not reach it: the instruction is replaced by a jump to
- * EMIT key; STOP, so the run ends there and reports the key.
+ * The bounds a scheduler takes for a key from its delta entries (boundsCover): the entries that
+ * count, and among them the one declaring the tightest lo and the one declaring the tightest hi.
  */
-function keyAtFirstVisit(c: ContractSpec, pc: number, keyReg: number, args: readonly number[], pre: ReadonlyMap<number, number>): number | undefined {
-  const out = newOutcome();
-  const end = c.code.length / WIDTH;
-  const patched = new Float64Array(c.code.length + 2 * WIDTH);
-  patched.set(c.code);
-  patched.set([OP.JUMP, end, 0, 0, 0], pc * WIDTH);
-  patched.set([OP.EMIT, keyReg, 0, 0, 0, OP.STOP, 0, 0, 0, 0], end * WIDTH);
-  runTransaction(patched, args, MAX_VALUE, { read: (k: number) => pre.get(k) ?? 0 }, out);
-  return out.status === TxStatus.Success ? out.outputs[out.outputCount - 1] : undefined;
+function intersection<E extends { readonly lo?: number; readonly hi?: number }>(deltas: readonly E[]): { counted: readonly E[]; lo?: E; hi?: E } {
+  const both = deltas.filter((e) => e.lo !== undefined && e.hi !== undefined);
+  const counted = both.length > 0 ? both : deltas;
+  let lo: E | undefined;
+  let hi: E | undefined;
+  for (const e of counted) {
+    if (e.lo !== undefined && (lo === undefined || e.lo > lo.lo!)) lo = e;
+    if (e.hi !== undefined && (hi === undefined || e.hi < hi.hi!)) hi = e;
+  }
+  return { counted, lo, hi };
+}
+
+/** A value no program computes (every value is an integer), marking an output the probe's tail emitted. */
+const PROBE_MARK = 0.5;
+
+/** Gas a probe runs with: a transaction's largest limit, and room for the probe's own tail. */
+const PROBE_GAS = 4 * MAX_TX_GAS_LIMIT;
+
+/** Registers the code names, or undefined where an operand is not a plain register index. */
+function registersUsed(code: Float64Array): Set<number> {
+  const used = new Set<number>();
+  for (let pc = 0; pc < code.length / WIDTH; pc++) {
+    OPS[code[pc * WIDTH]!]!.operands.forEach((kind, i) => { if (kind === 'reg') used.add(code[pc * WIDTH + 1 + i]!); });
+  }
+  return used;
 }
 
 /**
- * Confirms on the VM that the witness reaches the access with the key z3 named (keyAtFirstVisit).
- * A later visit of a looping instruction is confirmed from what the run asks the view for and writes.
+ * The key the DELTA, READ or WRITE at `pc` touches on its `visit`th visit in a run on the VM with
+ * `args` and `pre`, or undefined where the run does not get there, or the key is outside
+ * [0, 2^32) (the VM faults with BAD_KEY before touching anything). The instruction becomes a jump
+ * to a tail past the program's end (which stays a STOP, so a run that falls off the end or jumps
+ * to it reports nothing); the tail counts visits in a register the code never names, runs the
+ * instruction itself and jumps back until the visit it wants, then emits the key and PROBE_MARK
+ * and stops. A run reports a key only when its last output is PROBE_MARK, which no program emits.
  */
-function reachesKey(c: ContractSpec, acc: Access, args: readonly number[], pre: ReadonlyMap<number, number>, key: number): boolean {
-  if (acc.visit > 1) {
-    const out = newOutcome();
-    const asked: number[] = [];
-    runTransaction(c.code, args, MAX_VALUE, { read: (k: number) => (asked.push(k), pre.get(k) ?? 0) }, out);
-    return asked.includes(key) || out.writeKeys.slice(0, out.writeCount).includes(key);
+function keyAtVisit(c: ContractSpec, pc: number, keyReg: number, visit: number, args: readonly number[], pre: ReadonlyMap<number, number>): number | undefined {
+  const n = c.code.length / WIDTH;
+  let last = n;
+  for (let i = 0; i < n; i++) {
+    OPS[c.code[i * WIDTH]!]!.operands.forEach((kind, j) => { if (kind === 'target') last = Math.max(last, c.code[i * WIDTH + 1 + j]!); });
   }
-  return keyAtFirstVisit(c, acc.pc, acc.keyReg, args, pre) === key;
+  const tail = last + 1; // no jump in the code lands in the tail
+  const used = registersUsed(c.code);
+  const counter = [...Array(REGISTERS).keys()].find((r) => r >= args.length && !used.has(r));
+  const ops: number[][] = [];
+  if (visit > 1) {
+    if (counter === undefined) return undefined; // no register to count in: nothing confirmed
+    const hit = tail + 7;
+    ops.push(
+      [OP.ADDI, counter, counter, 1, 0], [OP.ADDI, counter, counter, -visit, 0], [OP.JUMPI, counter, tail + 4, 0, 0], [OP.JUMP, hit, 0, 0, 0],
+      [OP.ADDI, counter, counter, visit, 0], [...c.code.subarray(pc * WIDTH, pc * WIDTH + WIDTH)], [OP.JUMP, pc + 1, 0, 0, 0],
+    );
+  }
+  ops.push([OP.EMIT, keyReg, 0, 0, 0], [OP.CONST, keyReg, PROBE_MARK, 0, 0], [OP.EMIT, keyReg, 0, 0, 0], [OP.STOP, 0, 0, 0, 0]);
+  const patched = new Float64Array((tail + ops.length) * WIDTH); // zeros: STOP from the end to the tail
+  patched.set(c.code);
+  patched.set([OP.JUMP, tail, 0, 0, 0], pc * WIDTH);
+  ops.forEach((op, i) => patched.set(op, (tail + i) * WIDTH));
+  const out = runTransaction(patched, args, PROBE_GAS, { read: (k: number) => pre.get(k) ?? 0 }, newOutcome());
+  if (out.status !== TxStatus.Success || out.outputCount < 2 || out.outputs[out.outputCount - 1] !== PROBE_MARK) return undefined;
+  const key = out.outputs[out.outputCount - 2]!;
+  return Number.isInteger(key) && key >= 0 && key < KEY_LIMIT ? key : undefined;
+}
+
+/**
+ * Whether the real program, unpatched, run on the VM with `args` and `pre`, touches `key` with an
+ * access of `op`'s kind: asks the view for it or finds it among its own writes (a READ), writes it
+ * (a WRITE, kept even where the run reverts later), or takes a DELTA's base there.
+ */
+function touchesOnVm(c: ContractSpec, op: Access['op'], args: readonly number[], pre: ReadonlyMap<number, number>, key: number): boolean {
+  const asked: number[] = [];
+  const out = runTransaction(c.code, args, MAX_TX_GAS_LIMIT, { read: (k: number) => (asked.push(k), pre.get(k) ?? 0) }, newOutcome());
+  const written = out.writeKeys.slice(0, Math.max(out.writeCount, out.revertedWriteCount));
+  if (op === 'write') return written.includes(key);
+  return asked.includes(key) || written.includes(key);
+}
+
+/**
+ * Confirms a witness before it is reported: on the VM, with these arguments and pre-state, the
+ * access at `acc.pc` (on the visit z3 named) touches `key`, the real program touches it with that
+ * kind of access, and the footprint, resolved for these arguments, does not cover it.
+ */
+function confirmed(c: ContractSpec, acc: Access, args: readonly number[], pre: ReadonlyMap<number, number>, key: number, visit = acc.visit): boolean {
+  return keyAtVisit(c, acc.pc, acc.keyReg, visit, args, pre) === key && touchesOnVm(c, acc.op, args, pre, key) && !coveredOnVm(c, acc, args, key);
 }
 
 /** A DELTA's own bounds, as its immediates hold them. */
@@ -130,7 +205,8 @@ function coveredOnVm(c: ContractSpec, acc: Access, args: readonly number[], key:
   const has = (access: FootprintEntry['access']) => entries.some((e) => e.access === access);
   if (acc.op !== 'delta') return has(acc.op);
   const [lo, hi] = deltaBounds(c, acc.pc);
-  const within = entries.every((e) => e.access !== 'delta' || ((e.lo === undefined || lo <= e.lo) && (e.hi === undefined || e.hi <= hi)));
+  const tight = intersection(entries.filter((e) => e.access === 'delta'));
+  const within = (tight.lo === undefined || lo <= tight.lo.lo!) && (tight.hi === undefined || tight.hi.hi! <= hi);
   return (has('delta') || (has('read') && has('write'))) && within;
 }
 
@@ -196,22 +272,25 @@ function escapeFault(
   const shown = keyText(key);
   const what = `the ${acc.op.toUpperCase()} at ${instructionAt(c, acc.pc)} (${JSON.stringify(c.source?.[codeIndexOf(c, acc.pc)] ?? disassembleOne(c.code, acc.pc))})`;
   const entries = c.footprint.map((e, j) => ({ e, j })).filter(({ e }) => declares(e));
-  const widerOf = (e: FootprintEntry, [lo, hi]: readonly [number, number]) => [
-    ...(e.lo !== undefined && e.lo < lo ? [`lo ${e.lo} is below the instruction's ${lo}`] : []),
-    ...(e.hi !== undefined && e.hi > hi ? [`hi ${e.hi} is above the instruction's ${hi}`] : []),
+  // The key's delta entries as a scheduler takes them, by intersection: the entry declaring the
+  // intersection's lo or hi where that lies outside the instruction's bounds is at fault.
+  const tight = intersection(entries.filter(({ e }) => e.access === 'delta').map(({ e, j }) => ({ lo: e.lo, hi: e.hi, e, j })));
+  const wide = bounds && [
+    ...(tight.lo && tight.lo.lo! < bounds[0] ? [{ at: tight.lo, what: `lo ${tight.lo.lo} is below the instruction's ${bounds[0]}` }] : []),
+    ...(tight.hi && tight.hi.hi! > bounds[1] ? [{ at: tight.hi, what: `hi ${tight.hi.hi} is above the instruction's ${bounds[1]}` }] : []),
   ];
-  // The first delta entry on the key whose bounds are wider: another may be within them.
-  const delta = bounds && entries.find(({ e }) => e.access === 'delta' && widerOf(e, bounds).length > 0);
-  if (bounds && delta) {
+  if (bounds && wide && wide.length > 0) {
     const [lo, hi] = bounds;
-    const { e, j } = delta;
-    const wider = widerOf(e, bounds);
-    const others = entries.filter(({ e: o, j: i }) => o.access === 'delta' && i !== j).map(({ j: i }) => `footprint[${i}]`);
-    const alsoOk = others.length > 0 ? ` (${others.join(', ')} also declare${others.length === 1 ? 's' : ''} a delta on it: a scheduler may take any of them, so each must be within)` : '';
+    const { e, j } = wide[0]!.at;
+    const others = tight.counted.filter((o) => o.j !== j).map((o) => `footprint[${o.j}]`);
+    const left = entries.filter(({ e: o }) => o.access === 'delta').length - tight.counted.length;
+    const together = others.length > 0
+      ? ` (with ${others.join(', ')}: a scheduler takes the intersection of a key's delta entries${left > 0 ? ' that declare both lo and hi, as bench/ideal.ts does' : ''}, and it is no narrower)`
+      : left > 0 ? ' (the key\'s other delta entries declare one side only, which a scheduler that intersects the entries declaring both, as bench/ideal.ts does, leaves out)' : '';
     return {
       fault: `footprint[${j}] declares a delta on ${shown} with ${declared(e)}, but ${what} applies it with bounds [${lo}, ${hi}]: ` +
-        `the declared ${wider.join(' and the declared ')}. Executors check delta headroom on the declared bounds, so two deltas on the key could pass as commuting ` +
-        `while the instruction's narrower bounds make one order revert${alsoOk}; declare bounds within [${lo}, ${hi}] (or the key read and write)`,
+        `the declared ${wide.map((w) => w.what).join(' and the declared ')}${together}. Executors check delta headroom on the declared bounds, so two deltas on the key could pass as commuting ` +
+        `while the instruction's narrower bounds make one order revert; declare bounds within [${lo}, ${hi}] (or the key read and write)`,
       entry: j, lo, hi,
     };
   }
@@ -243,7 +322,7 @@ function footprintClaim(c: ContractSpec, name: (k: number) => string): Claim {
       const argv = args.map((a) => Number(valueOf(z, m, a)));
       const key = Number(valueOf(z, m, acc.key));
       const pre = preStateOf(world, m);
-      if (reachesKey(c, acc, argv, pre, key)) return footprintWitness(c, acc, argv, pre, key, name);
+      if (confirmed(c, acc, argv, pre, key)) return footprintWitness(c, acc, argv, pre, key, name);
       // The model's HASH values are any function's: look for a call that escapes on the VM itself.
       if (hashes(c)) {
         const firsts = [...new Map(accesses.map((a) => [a.pc, a])).values()];
@@ -251,8 +330,8 @@ function footprintClaim(c: ContractSpec, name: (k: number) => string): Claim {
           for (const state of [pre, new Map<number, number>()]) {
             for (const a of firsts) {
               world.inTime();
-              const k = keyAtFirstVisit(c, a.pc, a.keyReg, tried, state);
-              if (k !== undefined && !coveredOnVm(c, a, tried, k)) {
+              const k = keyAtVisit(c, a.pc, a.keyReg, 1, tried, state);
+              if (k !== undefined && confirmed(c, a, tried, state, k, 1)) {
                 return footprintWitness(c, a, tried, state, k, name, '; found by running the VM, as z3\'s own witness took HASH values sha256 does not give');
               }
             }

@@ -99,10 +99,18 @@ export function jsonSyntaxProblem(e: unknown, text: string): string {
   const at = / at position (\d+)(?: \(line \d+ column \d+\))?$/.exec(message);
   const index = at ? Number(at[1]) : jsonBreak(text);
   if (index < 0) return oneLine(message);
-  const before = text.slice(0, index);
-  const line = 1 + (before.match(/\n/g)?.length ?? 0);
-  const column = before.length - before.lastIndexOf('\n');
-  return oneLine(`line ${line}, column ${column}: ${at ? message.slice(0, at.index) : message}`);
+  return oneLine(`${lineColumn(text, index)}: ${at ? message.slice(0, at.index) : message}`);
+}
+
+/** Where index `at` of `text` is, as every file error names it: "line L, column C", both from 1. */
+export function lineColumn(text: string, at: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let nl = text.indexOf('\n'); nl !== -1 && nl < at; nl = text.indexOf('\n', nl + 1)) {
+    line++;
+    lineStart = nl + 1;
+  }
+  return `line ${line}, column ${at - lineStart + 1}`;
 }
 
 /**

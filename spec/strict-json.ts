@@ -5,7 +5,7 @@
 // would round or a negative zero is refused with its line and column and as written, never
 // settled silently.
 
-import { describeValue, parseJsonText } from './messages.js';
+import { describeValue, lineColumn, parseJsonText } from './messages.js';
 
 /** How one kind of file words the errors of its strict reading. */
 export interface StrictReader {
@@ -287,15 +287,4 @@ function exactDecimal(s: string): string | undefined {
   const significant = digits.replace(/0+$/, '');
   const exponent = BigInt(m[4] ?? 0) - BigInt(fraction.length) + BigInt(digits.length - significant.length);
   return `${m[1]}${significant}e${exponent}`;
-}
-
-/** "line L, column C" of a position in `text`, as jsonSyntaxProblem gives a syntax error's. */
-function lineColumn(text: string, at: number): string {
-  let line = 1;
-  let lineStart = 0;
-  for (let nl = text.indexOf('\n'); nl !== -1 && nl < at; nl = text.indexOf('\n', nl + 1)) {
-    line++;
-    lineStart = nl + 1;
-  }
-  return `line ${line}, column ${at - lineStart + 1}`;
 }

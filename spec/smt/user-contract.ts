@@ -11,7 +11,7 @@ import { AssembleError, assemble, REGISTERS, type ReadableOp } from '../bytecode
 import type { AccessKind, FootprintEntry } from '../block.js';
 import { emptyBounds } from '../block-file.js';
 import { ACCESS_KINDS } from '../conflicts.js';
-import { describeValue, InputFileError, jsonPath, unshowable, utf8Text } from '../messages.js';
+import { describeValue, InputFileError, jsonPath, lineColumn, unshowable, utf8Text } from '../messages.js';
 import { parseStrictJson } from '../strict-json.js';
 import { FIELD, STRIDE, type Field } from '../contracts.js';
 import { isValue, MAX_VALUE, MIN_VALUE } from '../values.js';
@@ -178,12 +178,6 @@ function positionOf(text: string, path: readonly (string | number)[]): number | 
     }
   }
   return i;
-}
-
-/** "line L, column C" of a position in `text`, as the strict reader words a number's. */
-function lineColumn(text: string, at: number): string {
-  const before = text.slice(0, at).split('\n');
-  return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
 }
 
 function parseEntry(json: unknown, field: string, names: Names): FootprintEntry {

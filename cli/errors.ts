@@ -218,16 +218,18 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
     pending: () => pending,
     // A spent budget skips the call: with no time left, a close() that holds the main thread or a
     // native call could not be interrupted gently, and the command exits once its report is out.
-    cleanUp: (what, work) => cleanUps.run(work, (ms) => {
-      watchdog().begin(what, ms);
-      setPendingCall(what, json);
-      return () => {
-        setPendingCall('', undefined);
-        dog?.end();
-        // The command ends soon after a clean-up: the interrupt's session must be closed by then.
-        dog?.quiet();
-      };
-    }),
+    cleanUp: async (what, work) => {
+      await cleanUps.run(work, (ms) => {
+        watchdog().begin(what, ms);
+        setPendingCall(what, json);
+        return () => {
+          setPendingCall('', undefined);
+          dog?.end();
+          // The command ends soon after a clean-up: the interrupt's session must be closed by then.
+          dog?.quiet();
+        };
+      });
+    },
   };
 }
 

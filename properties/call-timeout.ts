@@ -17,7 +17,7 @@ import { formatBlock, rerunCommand, shownTxs } from './report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { encodeToken, HELPER_PREFIX, replayCommand, sealToken, type CheckName, type ReplayToken } from './replay.js';
 import { BATCH, batchSeed, isProbeBlock, PROBE_CALL, probeMs, writeExecutorBlock, type SubjectSource } from './runner.js';
-import { cleanUpBudget } from './clean-up.js';
+import { CLEANUP_MS, cleanUpBudget } from './clean-up.js';
 import { execHangNote } from '../impl/exec-executor.js';
 
 export interface CallLimit {
@@ -76,7 +76,9 @@ function positionToken(executor: string, seed: number, p: Position): ReplayToken
 }
 
 /** The message of a hang; writes the block of a hung execute() to `limit.outDir`. */
-function hangError(executor: string, limit: CallLimit, call: string, position: Position | undefined, block?: Block, threads?: number, tookMs?: number): ExecutorTimeoutError {
+function hangError(
+  executor: string, limit: CallLimit, call: string, position: Position | undefined, block?: Block, threads?: number, tookMs?: number, unclosed = 0,
+): ExecutorTimeoutError {
   const ms = limit.timeoutMs;
   const lines = [tookMs === undefined
     ? `verifyExecutor: ${call} did not settle within ${ms} ms (the timeout option)${execHangNote(call)}`
@@ -110,6 +112,11 @@ function hangError(executor: string, limit: CallLimit, call: string, position: P
     // create(), close(), or an execute() while a counterexample was shrunk or rerun: no generated run's path names it.
     lines.push('  replay       rerun this test: its seed is pinned, so it makes the same calls in the same order');
   }
+  // The test process goes on after the test fails: what the hung instance left running stays with it.
+  if (unclosed > 0) {
+    lines.push(`  close        ${unclosed === 1 ? 'its close()' : `the close() of ${unclosed} instances`}, the clean-up after the hang, did not settle within the clean-up wait (${CLEANUP_MS / 1000} s at most, or the timeout when shorter) either: `
+      + 'the threads or timers it left may keep the test process running');
+  }
   // The no-op block is no block of the run's: the message shows none, and neither does the hang.
   const own = block && !isProbeBlock(block) ? block : undefined;
   const hang: Hang = {
@@ -139,16 +146,16 @@ export function withCallLimit<T>(
   let shrinking = false;
   const parked = <U>(): Promise<U> => new Promise<U>(() => {});
 
-  const cleanUp = (work: () => Promise<unknown>): Promise<void> => budget.run(work);
+  const cleanUp = async (work: () => Promise<unknown>): Promise<void> => { await budget.run(work); };
 
   // `executor`: the name the executor's failure reports and tokens carry (Subject.name), the source's before it exists.
   const hang = async (executor: string, call: string, block?: Block, threads?: number, tookMs?: number): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    const error = hangError(executor, limit, call, position, block, threads, tookMs);
-    for (const s of open) await cleanUp(() => s.close(true));
+    let unclosed = 0;
+    for (const s of open) if (!(await budget.run(() => s.close(true)))) unclosed++;
     open.clear();
-    fail(error);
+    fail(hangError(executor, limit, call, position, block, threads, tookMs, unclosed));
   };
 
   const call = <U>(executor: string, what: string, work: () => Promise<U>, block?: Block, threads?: number): Promise<U> => {

@@ -16,8 +16,9 @@ export interface CleanUpBudget {
    * Calls `work()` and waits for it to settle, throw or hang for at most what is left, which the
    * wait spends; `around(ms)`, told the wait's bound before it starts, returns what to do after it
    * ends. Once the budget is spent: calls `work()` without waiting, or with `skipWhenSpent` not at all.
+   * Resolves to whether `work()` settled (or threw) within the wait.
    */
-  run(work: () => unknown, around?: (ms: number) => () => void): Promise<void>;
+  run(work: () => unknown, around?: (ms: number) => () => void): Promise<boolean>;
 }
 
 /**
@@ -31,16 +32,18 @@ export function cleanUpBudget(limitMs: number, skipWhenSpent = false): CleanUpBu
     async run(work, around) {
       if (leftMs <= 0) {
         if (!skipWhenSpent) void Promise.resolve().then(work).catch(() => {});
-        return;
+        return false;
       }
       const began = performance.now();
       let timer: ReturnType<typeof setTimeout> | undefined;
       let expired = false;
+      let settled = false;
       // Not unref'd, so a clean-up that never settles cannot let the process end before the wait is over.
       const waited = new Promise<void>((done) => { timer = setTimeout(() => { expired = true; done(); }, leftMs); });
       const after = around?.(leftMs);
       try {
-        await Promise.race([Promise.resolve().then(work).catch(() => {}), waited]);
+        await Promise.race([Promise.resolve().then(work).catch(() => {}).then(() => { settled = true; }), waited]);
+        return settled;
       } finally {
         clearTimeout(timer);
         // A timer may fire a fraction of a millisecond before performance.now() says it is due:

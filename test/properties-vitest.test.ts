@@ -291,9 +291,20 @@ describe('verifyExecutor', () => {
     expect(hang.blockFile).toMatch(/test_hangs-hung\.block\.json$/);
     expect(JSON.parse(readFileSync(hang.blockFile!, 'utf8'))).toEqual(hang.block);
     expect(closed.count).toBe(1);
+    // Its close() settled: the message says nothing of it.
+    expect(message).not.toMatch(/^ {2}close /m);
     const again = await verifyExecutor(factory, { replay: hang.token!, timeout: 300 }).catch((e: unknown) => e);
     expect((again as ExecutorTimeoutError).hang.block).toEqual(hang.block);
     expect((again as ExecutorTimeoutError).hang.token).toBe(hang.token);
+  });
+
+  // A pool whose worker never answers, and whose close() waits for it for ever: the test failed on
+  // the hang, and nothing said the instance was still running in the test process.
+  it('says when the close() after a hang did not settle either', async () => {
+    const stuck = (): Executor => ({ name: 'stuck-pool', execute: async (block) => (block.txs.length >= 5 ? new Promise<never>(() => {}) : executeReference(block)), close: () => new Promise<void>(() => {}) });
+    const error = await verifyExecutor(stuck, { runs: 50, timeout: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExecutorTimeoutError);
+    expect((error as Error).message).toMatch(/^ {2}close {8}its close\(\), the clean-up after the hang, did not settle within the clean-up wait \(5 s at most, or the timeout when shorter\) either: the threads or timers it left may keep the test process running$/m);
   });
 
   // After a call that throws, the instance runs a no-op block to tell a crash from a refusal; a hang

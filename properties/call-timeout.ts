@@ -75,13 +75,18 @@ function positionToken(executor: string, seed: number, p: Position): ReplayToken
   return sealToken(fields, [], undefined, p.input);
 }
 
-/** The message of a hang; writes the block of a hung execute() to `limit.outDir`. */
+/**
+ * The message of a hang; writes the block of a hung execute() to `limit.outDir`. `seen`: what an
+ * exec: engine was seen to do since its request (execHangNote); `unclosed`: how many instances'
+ * clean-up close() after the hang did not settle either.
+ */
 function hangError(
-  executor: string, limit: CallLimit, call: string, position: Position | undefined, block?: Block, threads?: number, tookMs?: number, unclosed = 0,
+  executor: string, limit: CallLimit, call: string, position: Position | undefined,
+  { block, threads, tookMs, seen, unclosed }: { block?: Block; threads?: number; tookMs?: number; seen: string; unclosed: number },
 ): ExecutorTimeoutError {
   const ms = limit.timeoutMs;
   const lines = [tookMs === undefined
-    ? `verifyExecutor: ${call} did not settle within ${ms} ms (the timeout option)${execHangNote(call)}`
+    ? `verifyExecutor: ${call} did not settle within ${ms} ms (the timeout option)${seen}`
     : `verifyExecutor: ${call} took ${Math.round(tookMs)} ms, past the timeout of ${ms} ms: it held the thread (a busy loop or a blocking wait) until it returned`];
   let blockFile: string | undefined;
   const token = limit.replay ?? (block && position ? positionToken(executor, limit.seed, position) : undefined);
@@ -152,10 +157,12 @@ export function withCallLimit<T>(
   const hang = async (executor: string, call: string, block?: Block, threads?: number, tookMs?: number): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    // What an exec: engine was seen to do is read while its request is still pending: the close ends it.
+    const seen = execHangNote(call);
     let unclosed = 0;
     for (const s of open) if (!(await budget.run(() => s.close(true)))) unclosed++;
     open.clear();
-    fail(hangError(executor, limit, call, position, block, threads, tookMs, unclosed));
+    fail(hangError(executor, limit, call, position, { block, threads, tookMs, seen, unclosed }));
   };
 
   const call = <U>(executor: string, what: string, work: () => Promise<U>, block?: Block, threads?: number): Promise<U> => {

@@ -472,11 +472,14 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   const watch = watchCalls('bench', timeout, json, stoppedAt);
   const progress = createProgress({ json: o.json === true });
   // Without this, a user's execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
-  const doc = await unlessStuck(runBench(o, progress, watch, moduleOf, onExecute, partial), () => {
-    const what = watch.pending() || 'a call into an executor';
+  // A call that never settles with nothing left running to settle it: named by whichever watch made
+  // it (pendingCall), with what was measured before it, as a hang past --timeout is.
+  const neverSettled = (unnamed: string) => (): ExecutorFailure => {
+    const what = pendingCall() || unnamed;
     const failure = `${what} never settled, and nothing was left running that could settle it`;
     return new ExecutorFailure(failure + stoppedAt(what, failure), json);
-  });
+  };
+  const doc = await unlessStuck(runBench(o, progress, watch, moduleOf, onExecute, partial), neverSettled('a call into an executor'));
   // A module's executor object is closed once the sweep is done with it; a failure there is one
   // of the run's, in the results like a close() that threw after a thread count.
   const last = doc.settings.threads.at(-1)!;
@@ -485,11 +488,7 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   // Every round ran: a close() that hangs here stops a sweep that measured everything, whether
   // past --timeout or never settling with nothing left running.
   partial.at = (stopped) => ({ ...doc, stopped });
-  const closes = await unlessStuck(closeModuleExecutors('bench', o.timeout, doc.failures.length > 0, json, stoppedAt), () => {
-    const what = pendingCall() || 'the close() of a module\'s executor object';
-    const failure = `${what} never settled, and nothing was left running that could settle it`;
-    return new ExecutorFailure(failure + stoppedAt(what, failure), json);
-  });
+  const closes = await unlessStuck(closeModuleExecutors('bench', o.timeout, doc.failures.length > 0, json, stoppedAt), neverSettled('the close() of a module\'s executor object'));
   for (const { name, message } of closes) {
     doc.failures.push({ executor: [...moduleOf].find(([, path]) => path === name)?.[0] ?? name, threads: last, workload: null, message });
   }

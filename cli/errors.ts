@@ -133,8 +133,6 @@ export const DEFAULT_CALL_TIMEOUT_S = 300;
 export interface CallWatch {
   /** `work()`, named by `what` ("the executor X: execute() on block.json") should it hang. */
   call<T>(what: string, work: () => T | Promise<T>): Promise<T>;
-  /** The call pending now, as `what` named it; '' between calls. */
-  pending(): string;
   /**
    * Waits for `work()`, a clean-up call into an executor whose result does not matter (a close()
    * after execute() failed), within the command's clean-up budget (properties/clean-up.ts: 5 s, or
@@ -215,7 +213,6 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
       const expired = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms); });
       return this.call(what, () => Promise.race([work(), expired])).finally(() => clearTimeout(timer));
     },
-    pending: () => pending,
     // A spent budget skips the call: with no time left, a close() that holds the main thread or a
     // native call could not be interrupted gently, and the command exits once its report is out.
     cleanUp: async (what, work) => {

@@ -15,7 +15,7 @@ import { isAbsolute } from 'node:path';
 import { EXECUTORS, isModuleObject, isModulePath, isOwnExecutor } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
-  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, isProbeBlock, PROBE_CALL, probeMs, executorBlockFile, failureTag, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
+  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, isProbeBlock, executeTarget, probeMs, executorBlockFile, failureTag, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
 import { decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
@@ -162,7 +162,7 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
       return {
         ...subject,
         execute: (block, threads) => {
-          const on = isProbeBlock(block) ? PROBE_CALL : `a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`;
+          const on = executeTarget(block, threads);
           return call(`execute() on ${on}`, `execute() never settled on ${on}`, () => subject.execute(block, threads), block, threads);
         },
         close: (afterFailure) => (afterFailure

@@ -16,7 +16,7 @@ import type { CheckDef, CheckInput, Subject, TxRange } from './equivalence.js';
 import { formatBlock, rerunCommand, shownTxs } from './report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { encodeToken, HELPER_PREFIX, replayCommand, sealToken, type CheckName, type ReplayToken } from './replay.js';
-import { BATCH, batchSeed, isProbeBlock, PROBE_CALL, probeMs, writeExecutorBlock, type SubjectSource } from './runner.js';
+import { BATCH, batchSeed, executeTarget, isProbeBlock, probeMs, writeExecutorBlock, type SubjectSource } from './runner.js';
 import { CLEANUP_MS, cleanUpBudget } from './clean-up.js';
 import { execHangNote } from '../impl/exec-executor.js';
 
@@ -195,7 +195,7 @@ export function withCallLimit<T>(
     const name = `the executor ${s.label ?? s.name}`;
     return {
       ...s,
-      execute: (block, threads) => call(s.name, `${name}: execute() on ${isProbeBlock(block) ? PROBE_CALL : `a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`}`,
+      execute: (block, threads) => call(s.name, `${name}: execute() on ${executeTarget(block, threads)}`,
         () => s.execute(block, threads), block, threads),
       close: (afterFailure) => {
         if (stopped) return parked();

@@ -6,7 +6,7 @@
 
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PACKAGE_ROOT } from '../spec/package-root.js';
+import { nearestHolding, PACKAGE_ROOT } from '../spec/package-root.js';
 
 /** How README.md runs Concord after `npm ci`, in a clone or a project that depends on it. */
 export const NPX_CONCORD = 'npx concord';
@@ -39,7 +39,7 @@ export function commandFor(script: string | undefined, cwd: string): string {
  * a global install prints `node` and the path, which runs it all the same.
  */
 function npxFinds(cwd: string, cli: string): boolean {
-  const project = projectOf(cwd);
+  const project = nearestHolding(cwd, ['package.json', 'node_modules']);
   if (project === undefined) return false;
   if (ownsBin(project)) return real(project) === real(PACKAGE_ROOT);
   for (let dir = project; ; dir = dirname(dir)) {
@@ -56,13 +56,6 @@ function ownsBin(dir: string): boolean {
     return typeof bin === 'string' ? name === 'concord' : typeof bin === 'object' && bin !== null && 'concord' in bin;
   } catch {
     return false;
-  }
-}
-
-function projectOf(cwd: string): string | undefined {
-  for (let dir = cwd; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) || existsSync(join(dir, 'node_modules'))) return dir;
-    if (dirname(dir) === dir) return undefined;
   }
 }
 

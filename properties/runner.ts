@@ -23,6 +23,7 @@ import { executeReference } from '../spec/reference.js';
 import { seedState } from '../spec/seed.js';
 import { writeBlock } from '../spec/block-file.js';
 import { preStateKindOf } from '../spec/shared-state.js';
+import { plural } from '../spec/plural.js';
 import { isModuleObject, isModulePath } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
@@ -413,7 +414,12 @@ export function isProbeBlock(block: Block | null | undefined): boolean {
 }
 
 /** How messages name an execute() of alive()'s block. */
-export const PROBE_CALL = 'the one-transaction no-op block run after a call that threw, to tell whether the instance still runs (threads 1)';
+const PROBE_CALL = 'the one-transaction no-op block run after a call that threw, to tell whether the instance still runs (threads 1)';
+
+/** What an execute() call ran on, as the call limits (cli/verify.ts, call-timeout.ts) name it in a hang's message. */
+export function executeTarget(block: Block, threads: number): string {
+  return isProbeBlock(block) ? PROBE_CALL : `a generated block of ${plural(block.txs.length, 'transaction')} (threads ${threads})`;
+}
 /** How long the call limits (cli/verify.ts, call-timeout.ts) wait for alive()'s block before the instance counts as broken: half the call limit, at most a second. */
 export const PROBE_MS = 1000;
 

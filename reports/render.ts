@@ -47,6 +47,35 @@ function workloadWords(m: Merged): string[] {
   return [`workloads: ${known.join('; ')}. ${hash}; "acc × tx" is the accounts the block draws on and its transactions, and zipf the exponent of the hot spots' skew (0: uniform).`];
 }
 
+/** When bench began pinning rounds 2k and 2k + 1 to baselineCpus[k % length] (commit d97b350); files before it pinned round r to [r % length]. */
+const PIN_BY_PAIRS_SINCE = '2026-11-30T22:03:28Z';
+
+/**
+ * The baseline's rounds that ran on a CPU other than the one bench pinned them to, grouped by that
+ * CPU and the one they ran on, in round order: a pin that failed lets the round run wherever the
+ * scheduler puts it, which can be another of the CPUs it may be pinned to, so the CPUs it ran on
+ * alone do not show it.
+ */
+function unheldRounds(doc: ResultsFile): { meant: number; ran: number; rounds: number[] }[] {
+  const pins = doc.settings.baselineCpus ?? [];
+  if (pins.length === 0) return [];
+  const byPairs = Date.parse(doc.createdAt) >= Date.parse(PIN_BY_PAIRS_SINCE);
+  const astray = new Map<string, { meant: number; ran: number; rounds: Set<number> }>();
+  for (const r of doc.runs) {
+    if (r.role !== 'baseline' || r.cpus === undefined || r.rounds === undefined) continue;
+    r.rounds.forEach((round, i) => {
+      const meant = pins[(byPairs ? Math.floor(round / 2) : round) % pins.length]!;
+      const ran = r.cpus![i];
+      if (ran === undefined || ran === meant) return;
+      const key = `${meant}>${ran}`;
+      if (!astray.has(key)) astray.set(key, { meant, ran, rounds: new Set() });
+      astray.get(key)!.rounds.add(round);
+    });
+  }
+  return [...astray.values()].map((a) => ({ ...a, rounds: [...a.rounds].sort((x, y) => x - y) }))
+    .sort((a, b) => a.rounds[0]! - b.rounds[0]!);
+}
+
 /** How a source's run was made, enough to make it again: its settings, Concord's version, when, and the command. */
 function sourceWords(s: Source): string {
   const { settings, concordVersion, concordCommit, createdAt, command } = s.doc;
@@ -58,8 +87,11 @@ function sourceWords(s: Source): string {
     ? ` (${settings.rounds} rounds, two on each CPU in turn, reached ${ran.length} of the ${settings.baselineCpus.length} CPUs it could be pinned to)` : '';
   // A round on a CPU outside those was not pinned: where a pin fails, bench/sweep.ts timeRound times the round wherever the scheduler put it.
   const outside = ran.filter((cpu) => !settings.baselineCpus?.includes(cpu));
+  const astray = unheldRounds(s.doc);
+  const meant = `, the baseline meant to be pinned to CPU ${settings.baselineCpus?.join(', ')} round by round, but not held there`;
   const pinned = !settings.baselineCpus?.length ? ''
-    : outside.length ? `, the baseline meant to be pinned to CPU ${settings.baselineCpus.join(', ')} round by round, but not held there: its rounds ran on CPU ${ran.join(', ')} (${outside.join(', ')} outside them)`
+    : outside.length ? `${meant}: its rounds ran on CPU ${ran.join(', ')} (${outside.join(', ')} outside them)`
+    : astray.length ? `${meant}: ${astray.map((a) => `${a.rounds.length > 1 ? 'rounds' : 'round'} ${a.rounds.join(', ')}, meant for CPU ${a.meant}, ran on CPU ${a.ran}`).join('; ')}`
     : `, the baseline pinned to CPU ${cpus.join(', ')} round by round${unreached}`;
   return `${s.name}, ${settings.quick ? 'quick' : 'full'} run, threads ${settings.threads.join(',')}, ${settings.rounds} interleaved rounds of ${settings.roundMs} ms${pinned}${baselineSourceWords(settings)}`
     + `${settingsNote(s.doc)}; Concord ${concordVersion} (${concordCommit ? `commit ${concordCommit}` : 'commit not recorded'}), written ${createdAt}, by concord ${command.join(' ')}`;

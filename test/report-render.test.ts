@@ -139,6 +139,27 @@ describe('the Sources line', () => {
     expect(loose).toContain('the baseline meant to be pinned to CPU 0, 1, 2, 3 round by round, but not held there: its rounds ran on CPU 0, 3, 5, 6 (5, 6 outside them);');
     expect(loose).not.toContain('the baseline pinned to');
   });
+
+  // A pin that failed left the round wherever the scheduler put it: on a CPU it may be pinned to,
+  // the CPUs the rounds ran on read as pinned ones, and only the round against its CPU shows it.
+  it('says which rounds ran on a CPU other than the one they were pinned to', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
+    const rounds = [0, 0, 1, 1, 2, 2, 3, 3];
+    const made = (cpus: number[], createdAt: string): string => {
+      const file: ResultsFile = {
+        ...doc, createdAt, settings: { ...doc.settings, rounds: 4, baselineCpus: [0, 1] },
+        runs: doc.runs.map((r) => (r.role === 'baseline' ? { ...r, cpus: cpus.slice(0, r.samplesMs.length), rounds: rounds.slice(0, r.samplesMs.length) } : r)),
+      };
+      return mdUnescaped(renderMarkdown(merge([{ file: 'f.json', doc: parseResults(serializeResults(file, 'f.json'), 'f.json') }]), []));
+    };
+    expect(made([0, 0, 0, 0, 1, 1, 1, 1], '2026-12-01T10:00:00.000Z')).toContain('the baseline pinned to CPU 0, 1 round by round;');
+    expect(made([0, 0, 0, 0, 0, 0, 0, 0], '2026-12-01T10:00:00.000Z'))
+      .toContain('the baseline meant to be pinned to CPU 0, 1 round by round, but not held there: rounds 2, 3, meant for CPU 1, ran on CPU 0;');
+    // Before bench pinned rounds in pairs, round r went to CPU r % 2.
+    expect(made([0, 0, 1, 1, 0, 0, 1, 1], '2026-11-29T10:00:00.000Z')).toContain('the baseline pinned to CPU 0, 1 round by round;');
+    expect(made([0, 0, 0, 0, 0, 0, 1, 1], '2026-11-29T10:00:00.000Z'))
+      .toContain('but not held there: round 1, meant for CPU 1, ran on CPU 0;');
+  });
 });
 
 describe('charts', () => {

@@ -102,6 +102,8 @@ export interface SweepOptions {
    * beside no run).
    */
   readonly onStart?: (result: Readonly<SweepResult>) => void;
+  /** Told each time a workload at a thread count is done with, its runs (if any) in the result. */
+  readonly onMeasured?: () => void;
 }
 
 /** Makes a call into an executor; `what` names it ("the executor X: execute() on W at 2 threads"). */
@@ -418,10 +420,12 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
             if (!tasks.some((x) => x.acc === yardstick)) break;
           }
           if (done < progressAfter) o.onProgress?.((done = progressAfter), total, `${w.id} @ ${plural(t, 'thread')}`);
-          if (yardstick === undefined || yardstick.samples.length === 0) continue;
-          for (const acc of accumulators) {
-            if (acc.samples.length > 0) result.runs.push(acc.result(w.id, t, w.block.txs.length));
+          if (yardstick !== undefined && yardstick.samples.length > 0) {
+            for (const acc of accumulators) {
+              if (acc.samples.length > 0) result.runs.push(acc.result(w.id, t, w.block.txs.length));
+            }
           }
+          o.onMeasured?.();
         }
       } finally {
         for (const [name, { executor }] of pools) await closeRecording(name, executor, t, result, watch);

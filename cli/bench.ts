@@ -35,6 +35,7 @@ import { MAX_REPEAT } from './run.js';
 import { createProgress, type Progress } from './progress.js';
 import { pendingCall } from './process-guard.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
+import { leaveStopped } from './stopped-results.js';
 import { baselineError, baselineOption, withLabel } from './bench-baseline.js';
 import { SEQUENTIAL_BASELINE } from '../reports/baseline.js';
 
@@ -307,6 +308,8 @@ export async function runBench(
     baselineOnThisThread: baseline.onMainThread, threads, idealThreads: SIMULATED_THREADS,
     rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus, executorSettings: partition,
     onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call, cleanUp: watch.cleanUp, onStart, ...(onExecute ? { onExecute } : {}),
+    // For a call that holds the main thread past any interrupt: the watchdog writes these as it kills the process.
+    onMeasured: () => watch.keep({ json: JSON.stringify({ ...partial.at!('-'), stopped: undefined }), out: o.out }),
   });
   partial.at = null;
   progress.stop();
@@ -420,7 +423,7 @@ function predict(
 }
 
 export async function benchCommand(o: BenchOptions): Promise<number> {
-  const json: { results?: ResultsFile; resultsFile?: string } | undefined = o.json ? {} : undefined;
+  const json: Record<string, unknown> | undefined = o.json ? {} : undefined;
   const timeout = timeoutOption(o.timeout);
   const moduleOf = new Map<string, string>();
   // The execute() in flight, for the rerun of its block should it hang (bench stops at a hang): kept
@@ -454,17 +457,7 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     const rerun = hungRerun(what);
     if (partial.at === null) return rerun;
     try {
-      const doc = partial.at(failure + rerun);
-      if (doc.runs.length === 0) return `${rerun}; nothing was measured before it${o.out === undefined ? '' : ` (${o.out} is left as it was)`}`;
-      const text = serializeResults(doc, o.out ?? 'results');
-      if (json) json.results = doc;
-      if (o.out !== undefined) {
-        writeWhole(o.out, text);
-        if (json) json.resultsFile = o.out;
-        return `${rerun}; what was measured before it is in ${o.out} (its "stopped" says where the sweep stopped)`;
-      }
-      if (json === undefined) writeStdout(resultsMarkdown(merge([{ file: '(not written)', doc }])));
-      return rerun;
+      return rerun + leaveStopped(partial.at(failure + rerun), o.out, json, writeStdout);
     } catch (e) {
       return `${rerun}; what was measured before it could not be written: ${errorText(e)}`;
     }

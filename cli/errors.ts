@@ -14,6 +14,7 @@ import { thrownText } from '../properties/explain.js';
 import { cleanUpBudget } from '../properties/clean-up.js';
 import { stopAllProgress } from './progress.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
+import type { KeptResults } from './stopped-results.js';
 import { exitOnPurpose, printFailure, setPendingCall } from './process-guard.js';
 
 export class UsageError extends Error {}
@@ -149,6 +150,11 @@ export interface CallWatch {
    * the hang --timeout reports, as no timer can end it.
    */
   bounded<T>(what: string, ms: number, work: () => Promise<T>): Promise<T>;
+  /**
+   * What the watchdog thread leaves, in place of the failed command's results, should it have to
+   * kill the process (cli/stopped-results.ts); the latest given counts. Nothing without --timeout.
+   */
+  keep(results: KeptResults): void;
 }
 
 /**
@@ -212,6 +218,9 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
       // Not unref'd: a probe that never settles, with nothing else left running, must still end.
       const expired = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms); });
       return this.call(what, () => Promise.race([work(), expired])).finally(() => clearTimeout(timer));
+    },
+    keep(results) {
+      if (seconds > 0) watchdog().keep(results);
     },
     // A spent budget skips the call: with no time left, a close() that holds the main thread or a
     // native call could not be interrupted gently, and the command exits once its report is out.

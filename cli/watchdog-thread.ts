@@ -1,13 +1,15 @@
 // The watchdog thread (started by cli/watchdog.ts, which says why it exists): every tick it reads
 // the call the main thread published; past the call's limit plus the grace it interrupts the main
 // thread's JavaScript through the inspector, and should that call still be pending a grace later,
-// it prints the failure line itself and kills the process.
+// it leaves what the command kept for that, prints the failure line itself and kills the process.
 // Invariant: acts only on a call that is pending and has not changed number since it was read, and
 // interrupts each call at most once.
 
 import { writeSync } from 'node:fs';
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { failureLines } from './failure-lines.js';
+import type { ResultsFile } from '../reports/schema.js';
+import type { KeptResults } from './stopped-results.js';
 import { epochMs, INTERRUPTED, LIMIT, PENDING, SEQ, SESSION, SINCE, WHAT_LENGTH, type WatchdogData } from './watchdog.js';
 
 const { control, clock, what, tickMs, graceMs, command, json } = workerData as WatchdogData;
@@ -39,14 +41,34 @@ async function interruptMainThread(): Promise<void> {
   }
 }
 
+/** What the main thread kept for a kill (Watchdog.keep): the latest. */
+let kept: KeptResults | null = null;
+parentPort?.on('message', (results: KeptResults) => {
+  kept = results;
+});
+
 /**
  * The last resort: the main thread did not report within the grace after the interrupt, so this
- * thread says what hung, in the lines cli/process-guard.ts printFailure prints, and ends the process.
+ * thread leaves what was kept for it (bench's results so far, `stopped` saying why), says what
+ * hung, in the lines cli/process-guard.ts printFailure prints, and ends the process. Writing goes
+ * straight to the file descriptors: the main thread that would pass a worker's process.stdout on
+ * is the one held.
  */
-function kill(limitMs: number): void {
+async function kill(limitMs: number): Promise<void> {
   const name = decoder.decode(what.slice(0, Atomics.load(control, WHAT_LENGTH)));
   const error = `${name} did not settle within ${limitMs / 1000} s and held the main thread, which could not be interrupted, so the process is killed`;
-  const lines = failureLines(command, error, json);
+  const failure = json ? { ...json } : undefined;
+  let left = '';
+  if (kept !== null) {
+    try {
+      // Loaded only now: most commands never kill, and this thread starts with every one of them.
+      const { leaveStopped } = await import('./stopped-results.js');
+      left = leaveStopped({ ...(JSON.parse(kept.json) as ResultsFile), stopped: error }, kept.out, failure, (text) => writeSync(1, text));
+    } catch (e) {
+      left = `; what was measured before it could not be written: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+  const lines = failureLines(command, error + left, failure);
   writeSync(2, lines.stderr);
   if (lines.stdout) writeSync(1, lines.stdout);
   process.kill(process.pid, 'SIGKILL');
@@ -61,6 +83,6 @@ setInterval(() => {
   // A main thread that got back from the interrupted call (a clean-up ends, and the command goes
   // on to report) has ended it; only one still inside it is past help.
   setTimeout(() => {
-    if (Atomics.load(control, SEQ) === call.seq && Atomics.load(control, PENDING) === 1) kill(call.limitMs);
+    if (Atomics.load(control, SEQ) === call.seq && Atomics.load(control, PENDING) === 1) void kill(call.limitMs);
   }, graceMs);
 }, tickMs);

@@ -8,13 +8,14 @@
 // interrupted call never settles, the event loop runs again, and the main thread reports the
 // hang as it reports any other. Should the main thread still not exit (no inspector in this
 // Node, or a native call that termination cannot reach), the watchdog prints the line itself and
-// kills the process.
+// kills the process, leaving first what the command had kept for that (bench's results so far).
 // Invariant: the watchdog interrupts only a call that is still the one pending, past its limit
 // plus the grace, and at most once per call.
 
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { distRoot } from '../impl/runtime/pool.js';
+import type { KeptResults } from './stopped-results.js';
 
 /**
  * Cells of the Int32Array: the number of the latest call, whether it is pending, the call
@@ -75,6 +76,8 @@ export interface Watchdog {
   interrupted(seq: number): boolean;
   /** Waits (a while at most) until the session the interrupt opened is closed; call before exiting after an interrupt. */
   quiet(): void;
+  /** What the watchdog leaves should it kill the process (cli/stopped-results.ts); replaces what was kept before. */
+  keep(results: KeptResults): void;
 }
 
 /**
@@ -108,6 +111,9 @@ export function startWatchdog(command: string, tickMs: number, json: object | un
     interrupted: (seq) => Atomics.load(control, INTERRUPTED) === seq,
     quiet() {
       Atomics.wait(control, SESSION, 1, SESSION_CLOSE_MS);
+    },
+    keep(results) {
+      thread.postMessage(results);
     },
   };
 }

@@ -605,6 +605,29 @@ export default { name: 'hangs-at-2', execute(b, o) { if (o?.threads === 2 && ++a
       expect(`concord run: ${String((JSON.parse(r.stdout) as { error: string }).error)}`).toMatch(message);
     });
 
+    // A native engine deadlocked inside a synchronous call: the watchdog kills the process, and
+    // used to leave no figure of a sweep that had measured everything up to it.
+    it('bench leaves what it measured before a call no interrupt reaches, as the watchdog kills the process', () => {
+      const native = module('native-at-2', `import { execFileSync } from 'node:child_process';
+import { executeReference } from '${reference}';
+let at2 = 0;
+export default { name: 'native-at-2', execute(b, o) { if (o?.threads === 2 && ++at2 === 3) execFileSync('sleep', ['10']); return Promise.resolve(executeReference(b)); }, async close() {} };\n`);
+      const out = join(dir, 'native-at-2.json');
+      const r = concord('bench', '--executor', native, '--block', example, '--threads', '1,2', '--quick', '--rounds', '2', '--timeout', '0.4', '--out', out, '--json');
+      expect(r.signal).toBe('SIGKILL');
+      const message = /^concord bench: the executor native-at-2: execute\(\) on \S+ at 2 threads did not settle within 0\.4 s and held the main thread, which could not be interrupted, so the process is killed; what was measured before it is in \S+native-at-2\.json \(its "stopped" says where the sweep stopped\)$/;
+      expect(r.stderr.trim().split('\n').at(-1)).toMatch(message);
+      const said = JSON.parse(r.stdout) as { error: string; resultsFile: string; results: unknown };
+      expect(`concord bench: ${said.error}`).toMatch(message);
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as { stopped: string; runs: { executor: string; threads: number; role: string }[] };
+      expect(said).toMatchObject({ resultsFile: out, results: doc });
+      expect(doc.stopped).toMatch(/^the executor native-at-2: execute\(\) on \S+ at 2 threads did not settle within 0\.4 s and held the main thread/);
+      expect(doc.runs.map((x) => [x.role, x.executor, x.threads])).toEqual([['baseline', 'sequential', 1], ['executor', 'native-at-2', 1]]);
+      const report = concord('report', out, '--out', join(dir, 'native-at-2-report'));
+      expect(report.status, report.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'native-at-2-report', 'report.md'), 'utf8')).toContain('Not measured: every workload at 2 threads.');
+    });
+
     it('run reports why execute() failed even when the close() after it hangs', () => {
       const stuckClose = module('stuck-close', "export default { name: 'stuck-close', async execute() { throw new Error('boom'); }, close() { setInterval(() => {}, 1000); return new Promise(() => {}); } };");
       failsWith(['run', example, '--executor', stuckClose, '--warmup', '0', '--timeout', '1'], /^concord run: the executor \S+stuck-close\.mjs threw on \S+transfer\.json: Error: boom(?: \(at [^\n]+\))?$/);

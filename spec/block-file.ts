@@ -283,6 +283,9 @@ function parseFootprint(raw: Json, where: string, arity: number, fail: (where: s
     }
     for (const f of ['mul', 'add'] as const) if (k[f] !== undefined && !isValue(k[f])) fail(`${at}.key.${f}`, 'expected an integer');
     if (k.add === undefined) fail(`${at}.key.add`, 'missing');
+    // With an argument the key depends on the call (args[i] * mul + add); without one it is fixed,
+    // and one the VM cannot touch declares nothing, which is a slip (a key name's number mistyped).
+    if (k.arg === undefined && !isKey(k.add)) fail(`${at}.key.add`, `${describeValue(k.add)} is no key: keys are integers in [0, 2^32)`);
     // Bounds on a read or write would be silently ignored, and a malformed bound silently dropped.
     for (const f of ['lo', 'hi'] as const) {
       if (e[f] === undefined) continue;

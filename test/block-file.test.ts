@@ -59,6 +59,8 @@ const cases: [string, string, RegExp, RegExp][] = [
   ['footprint lo above hi', prog(1, '[]', '[{"key":{"arg":0,"add":0},"access":"delta","lo":5,"hi":1}]'), /field programs.p.footprint\[0\].lo/, /lo 5 above hi 1/],
   ['footprint bounds on a read', prog(1, '[]', '[{"key":{"arg":0,"add":0},"access":"read","lo":0}]'), /field programs.p.footprint\[0\].lo/, /only a delta entry has bounds/],
   ['footprint bound not a value', prog(1, '[]', '[{"key":{"arg":0,"add":0},"access":"delta","hi":"max"}]'), /field programs.p.footprint\[0\].hi/, /expected an integer/],
+  ['fixed footprint key below 0', prog(1, '[]', '[{"key":{"add":-5},"access":"read"}]'), /field programs.p.footprint\[0\].key.add/, /-5 is no key: keys are integers in \[0, 2\^32\)/],
+  ['fixed footprint key at 2^32', prog(1, '[]', '[{"key":{"add":4294967296},"access":"write"}]'), /field programs.p.footprint\[0\].key.add/, /4294967296 is no key/],
   ['unknown footprint entry field', prog(1, '[]', '[{"key":{"arg":0,"add":0},"access":"read","acess":"write"}]'), /field programs.p.footprint\[0\].acess/, /unknown field/],
   ['unknown footprint key field', prog(1, '[]', '[{"key":{"arg":0,"add":0,"mull":2},"access":"read"}]'), /field programs.p.footprint\[0\].key.mull/, /unknown field/],
   ['inline footprint on a missing argument register', tx('{"ops": [["stop"]], "footprint": [{"key":{"arg":16,"add":0},"access":"read"}]}'), /transaction 1: field footprint\[0\].key.arg/, /from 0 to 15/],

@@ -1,7 +1,8 @@
 // The options that configure executors (--modules, --partition), checked against the executors
 // they would configure (the registry's `takes`): a built-in executor that would ignore one is an
 // error, not a silent default; a user's module (a path) receives them all, as its factory may use
-// them, and so does an engine in another process (`exec:`), in each request.
+// them, and so does an engine in another process (`exec:`), in each request: a partition by any
+// name, where the built-in modular executor takes only its own.
 
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -57,8 +58,11 @@ export function executorNames(raw: readonly string[], option = '--executor'): st
 /** The settings for `executors`, from the options as given. */
 export function partitionSettings(o: PartitionOptions, executors: readonly string[]): { modules?: number; partition?: string } {
   const modules = intOption('--modules', o.modules, 0, 1, MAX_MODULES) || undefined;
-  if (o.partition !== undefined && !(PARTITION_KINDS as readonly string[]).includes(o.partition)) {
-    throw new UsageError(`--partition: unknown partition "${o.partition}" (known: ${PARTITION_KINDS.join(', ')})`);
+  // A user's engine may name partitions of its own; a built-in one knows only its own.
+  const builtIn = executors.filter((name) => EXECUTORS.get(name)?.takes.includes('partition'));
+  if (o.partition !== undefined && o.partition.trim() === '') throw new UsageError('--partition: empty; give a partition\'s name');
+  if (o.partition !== undefined && builtIn.length > 0 && !(PARTITION_KINDS as readonly string[]).includes(o.partition)) {
+    throw new UsageError(`--partition: unknown partition "${o.partition}" for the ${builtIn.join(', ')} executor (known: ${PARTITION_KINDS.join(', ')})`);
   }
   for (const [setting, given] of [['modules', modules], ['partition', o.partition]] as const) {
     const takers = executors.filter((name) => EXECUTORS.get(name)?.takes.includes(setting) ?? true);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate, WORKLOADS } from '../bench/workloads.js';
-import { executorNames } from '../cli/executor-settings.js';
+import { executorNames, partitionSettings } from '../cli/executor-settings.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -126,6 +126,13 @@ describe('concord option checks', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  // A team's own partitioned engine names its partitioners as it likes; the built-in one knows three.
+  it('gives a user\'s engine a partition of any name, and holds the modular executor to its own', () => {
+    expect(partitionSettings({ partition: 'by-contract' }, ['./engine.mjs', 'exec:./engine'])).toEqual({ partition: 'by-contract' });
+    expect(() => partitionSettings({ partition: 'by-contract' }, ['./engine.mjs', 'modular'])).toThrow(/^--partition: unknown partition "by-contract" for the modular executor \(known: hash, range, affinity\)$/);
+    expect(() => partitionSettings({ partition: ' ' }, ['./engine.mjs'])).toThrow(/^--partition: empty; give a partition's name$/);
   });
 
   it('refuses numbers Number() would read too kindly, naming the option', () => {

@@ -35,7 +35,7 @@ describe('concord options', () => {
       [['run', '--workload', 'p2p', '--txs', '99999999999999999'], /--txs expects an integer from 0 to 1,000,000/],
       [['run', '--workload', 'p2p', '--executor', 'block-stm', '--threads', '100000'], /--threads expects an integer from 1 to \d+, got "100000"/],
       [['run', '--workload', 'p2p', '--executor', 'modular', '--modules', '99999999'], /--modules expects an integer from 1 to 4,096/],
-      [['run', '--workload', 'p2p', '--executor', 'modular', '--partition', 'nope'], /--partition: unknown partition "nope" \(known: hash, range, affinity\)/],
+      [['run', '--workload', 'p2p', '--executor', 'modular', '--partition', 'nope'], /--partition: unknown partition "nope" for the modular executor \(known: hash, range, affinity\)/],
       [['run', '--workload', 'p2p', '--executor', 'block-stm', '--modules', '4'], /--modules configures the modular executor, not block-stm/],
       [['run', '--workload', 'p2p', '--executor', 'sequential', '--threads', '2'], /--threads: the sequential executor runs on one thread \(give --threads 1, or none\)/],
       [['run', empty, '--txs', '5'], /give a block file or --txs, not both/],

@@ -234,6 +234,23 @@ for (const command of [program, ...program.commands]) {
   }
 }
 
+// An option whose value was left out takes the next word, the next option among them, as its value:
+// `--partition --modules 3` read "--modules" as the partition and then refused the 3 as "too many
+// arguments". A value that is one of the command's own options is that slip, said as such.
+for (const command of [program, ...program.commands]) {
+  const longs = new Set(command.options.map((o) => o.long));
+  for (const option of command.options) {
+    if (option.variadic || option.isBoolean()) continue;
+    const own = option.parseArg;
+    option.argParser((value: string, previous: unknown) => {
+      if (longs.has(value.split('=')[0])) {
+        command.error(`error: ${option.long} is missing its value: the next word, ${value}, is an option of ${command.name()}`, { exitCode: EXIT.USAGE, code: 'concord.missingValue' });
+      }
+      return own ? own(value, previous) : value;
+    });
+  }
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {

@@ -128,6 +128,12 @@ describe('concord option checks', () => {
     }
   });
 
+  it('says which option lost its value when the next word is another option, not "too many arguments"', () => {
+    refused(['run', 'b.json', '--executor', 'modular', '--partition', '--modules', '3'], /^concord run: --partition is missing its value: the next word, --modules, is an option of run\n$/);
+    refused(['bench', '--executor', 'modular', '--modules', '--partition=range'], /^concord bench: --modules is missing its value: the next word, --partition=range, is an option of bench\n$/);
+    refused(['prove', '--contract', '--timeout', '5'], /^concord prove: --contract is missing its value: the next word, --timeout, is an option of prove\n$/);
+  });
+
   // A team's own partitioned engine names its partitioners as it likes; the built-in one knows three.
   it('gives a user\'s engine a partition of any name, and holds the modular executor to its own', () => {
     expect(partitionSettings({ partition: 'by-contract' }, ['./engine.mjs', 'exec:./engine'])).toEqual({ partition: 'by-contract' });

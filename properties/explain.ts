@@ -108,6 +108,11 @@ export interface Explanation {
    * (afterEarlierBlocks), as noWriter is for a read.
    */
   readonly unexplainedReceipt?: 'delta base' | 'same reads';
+  /**
+   * The block was sent to an exec: engine as the id of this earlier request, whose pre-state the
+   * engine said it keeps (keepsPreState), not with a pre-state of its own (sentWithPreStateOf).
+   */
+  readonly preStateOf?: number;
 }
 
 function sameReceipt(a: Receipt, b: Receipt): boolean {
@@ -1101,6 +1106,17 @@ function gasGap(c: Context): string {
   return ` (${size} ${gap > 0 ? 'short' : 'over'}; the block's receipts: ${[...count].map(([s, n]) => `${n} ${s}`).join(', ')})`;
 }
 
+/**
+ * `x` of a block an exec: engine was sent with `preStateOf` (impl/exec-executor.ts
+ * preStateOfResult; undefined: sent with its pre-state, or no engine): whatever the values read
+ * show, the engine ran on the pre-state it kept, and one that changed it (applying a block's
+ * writes to it, say) reads and writes against an earlier block's values, which the explanation
+ * alone names as a lost write or a stale read.
+ */
+export function sentWithPreStateOf(x: Explanation, preStateOf: number | undefined): Explanation {
+  return preStateOf === undefined ? x : { ...x, preStateOf };
+}
+
 /** The explanation as the lines a terminal report shows. */
 export function formatExplanation(x: Explanation): string[] {
   const lines = [`anomaly      ${x.anomaly}  [Elle: ${x.elle}]`];
@@ -1119,5 +1135,9 @@ export function formatExplanation(x: Explanation): string[] {
   lines.push(`why          ${x.detail}`);
   if (x.dependency) lines.push(`dependency   ${x.dependency}`);
   if (x.footprint) lines.push(`footprint    ${x.footprint}`);
+  if (x.preStateOf !== undefined) {
+    lines.push(`pre-state    the block was sent with preStateOf: request ${x.preStateOf}, naming the pre-state the engine said it keeps (keepsPreState), not with its own; `
+      + 'an engine that keeps a pre-state it then changed (applying a block\'s writes to it, say) reads values of an earlier block, and its writes are counted from them');
+  }
   return lines;
 }

@@ -197,6 +197,22 @@ export function passedSharedText(label: string, t: ReplayToken, runs = 1): strin
     + 'rerun the whole verify to see whether it still fails, or export a function or a class for a fresh instance each time';
 }
 
+/**
+ * What a replay of token `t` of a module path says when the counterexample passed, though it was
+ * found failing alone on fresh instances: those were made in verify's process, after other
+ * instances of the module had run blocks there, and a module's own top-level state (a cache, a
+ * counter) is shared by every instance it makes and starts anew only in a fresh process, as this
+ * one is. So passing here may be a fix, or that state, or a race: it names all three, and claims none.
+ */
+export function passedFreshProcessText(label: string, t: ReplayToken, runs = 1): string {
+  const times = runs > 1 ? ` in ${runs.toLocaleString('en-US')} runs` : '';
+  return `replayed ${label} ${t.check} seed ${t.seed} path ${t.path}: the counterexample no longer fails${times}, here in a fresh process. `
+    + 'When it was found it failed alone on fresh instances, but in verify\'s process, after other instances of the module had run blocks there: '
+    + 'if the executor is unchanged since, the recorded failure did not reproduce in a fresh process because it needs state the module keeps at module level '
+    + '(shared by every instance it makes: a cache or a counter outside the executor) left by those blocks, or because it fails only sometimes (a race); '
+    + 'rerun the whole verify to see whether it still fails';
+}
+
 /** What a replay that failed adds to the report when it ran its block more than once. */
 export function replayRunsLine(runs: number, repeat: number): string | undefined {
   return repeat > 1 ? `  replayed     failed on run ${runs.toLocaleString('en-US')} of up to ${repeat.toLocaleString('en-US')}` : undefined;

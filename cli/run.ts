@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Block, BlockResult, Receipt } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
-import { afterRunBlocks, explain, formatExplanation, malformation, sameResult } from '../properties/explain.js';
+import { afterRunBlocks, explain, formatExplanation, malformation, sameResult, sentWithPreStateOf } from '../properties/explain.js';
 import { parseEarlierFile } from '../properties/earlier-file.js';
 import { earlierFailedText } from '../properties/report.js';
 import { oneLine, utf8Text } from '../spec/messages.js';
@@ -18,7 +18,7 @@ import { snapshotBlock, undoChange } from '../properties/block-change.js';
 import { FAULT_NAMES } from '../spec/values.js';
 import { plural } from '../spec/plural.js';
 import { checkExecutorName, closeForGood, createExecutor, EXECUTORS } from '../impl/registry.js';
-import { isExecCommand } from '../impl/exec-executor.js';
+import { isExecCommand, preStateOfResult } from '../impl/exec-executor.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, isInputError, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
@@ -200,7 +200,9 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // it reports one; null only for a module that does not say.
   const reported = r.stats.threads;
   const usedThreads = threads ?? (typeof reported === 'number' ? reported : EXECUTORS.get(name)?.parallel === false ? 1 : null);
-  const found = expected ? explain(block, expected, r) : undefined;
+  const explained = expected ? explain(block, expected, r) : undefined;
+  // A run of the block after the first goes to an engine that keeps pre-states as a preStateOf.
+  const found = explained && sentWithPreStateOf(explained, preStateOfResult(r));
   const difference = found && earlier.length > 0 ? afterRunBlocks(found, earlier.map((e) => referenceOf(e.block).state)) : found;
   // The earlier blocks that differed from the reference or threw, counted from 1 as the file lists them.
   const differing = earlierOutcomes.flatMap((x, i) => (x === 'differs' ? [i + 1] : []));

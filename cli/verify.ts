@@ -20,7 +20,7 @@ import {
 import { decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
-import { formatFailure, passedAloneText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
+import { formatFailure, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
@@ -331,10 +331,14 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   const unknown = report ? undefined
     : token.failsOnly ? passedAloneText(replayed.label, token, token.failsOnly, runs, earlierFile && existsSync(earlierFile) ? earlierFile : undefined)
       : isModuleObject(token.executor) ? passedSharedText(replayed.label, token, runs) : undefined;
+  // A module's top-level state is the process's, which verify's fresh instances shared and this
+  // process does not: a pass may be a fix, so it exits 0, but is not called one (passedFreshProcessText).
+  const inProcess = !report && !unknown && isModulePath(token.executor) ? passedFreshProcessText(replayed.label, token, runs) : undefined;
   if (o.json) {
     writeStdout(`${JSON.stringify({
       ok: !report && !unknown, executors: [token.executor], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [report] : [],
       reproduced: Boolean(report), runs, ...(unknown ? { ...(token.failsOnly ? { failsOnly: token.failsOnly } : { sharedInstance: true }), error: unknown } : {}),
+      ...(inProcess ? { note: inProcess } : {}),
     })}\n`);
   } else if (report) {
     const [first, ...rest] = formatFailure(report);
@@ -342,6 +346,8 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     writeStdout(`${[first, ...(line ? [line] : []), ...rest].join('\n')}\n`);
   } else if (unknown) {
     writeStdout(`${unknown}\n`);
+  } else if (inProcess) {
+    writeStdout(`${inProcess}\n`);
   } else {
     const times = runs > 1 ? ` in ${runs.toLocaleString('en-US')} runs` : '';
     writeStdout(`replayed ${replayed.label} ${token.check} seed ${token.seed} path ${token.path}: the counterexample no longer fails${times}\n`);

@@ -292,9 +292,25 @@ export const EXECUTE_MS_SLACK = 1;
 /** And by this share of it: the engine's clock may run at another rate than Node's (a raw monotonic clock drifts by up to some 500 ppm). */
 export const EXECUTE_MS_DRIFT = 1e-3;
 
+/**
+ * The results of calls whose block was sent as `preStateOf` (not with its pre-state), with the id
+ * of the request it named: a failure's explanation says so (properties/explain.ts
+ * sentWithPreStateOf), since an engine that changed the pre-state it kept reads values of the
+ * blocks it ran on it. Beside the result, not in its stats, which reports show and verify counts
+ * as the engine's own paths.
+ */
+const sentByReference = new WeakMap<BlockResult, number>();
+
+/** The id of the request whose pre-state the call that returned `result` named instead of sending its own (docs/exec-protocol.md, Keeping the pre-state); undefined for any other result. */
+export function preStateOfResult(result: BlockResult): number | undefined {
+  return sentByReference.get(result);
+}
+
 interface Pending {
   readonly id: number;
   readonly block: Block;
+  /** The request whose pre-state this one named (block.preStateOf) instead of carrying its own. */
+  readonly preStateOf?: number;
   /** performance.now() as the request was written: its answer's executeMs cannot be longer than the time since. */
   readonly sentAt: number;
   resolve(result: BlockResult): void;
@@ -710,11 +726,13 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
           + 'it must be the engine\'s own time for the block, in milliseconds');
       }
       const pre = p.block.preState;
-      p.resolve(blockResult(() => {
+      const result = blockResult(() => {
         const state = new Map(pre);
         for (const [k, v] of writes) state.set(k, v);
         return state;
-      }, receipts, reads, stats));
+      }, receipts, reads, stats);
+      if (p.preStateOf !== undefined) sentByReference.set(result, p.preStateOf);
+      p.resolve(result);
     } catch (e) {
       pending.unshift(p);
       fail(`${about}: ${(e as Error).message}`);
@@ -824,7 +842,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       if (kept === undefined) lastSent = { preState: block.preState, size: block.preState.size, id };
       nextId++;
       return new Promise<BlockResult>((resolve, reject) => {
-        pending.push({ id, block, sentAt: performance.now(), resolve, reject });
+        pending.push({ id, block, ...(kept === undefined ? {} : { preStateOf: kept }), sentAt: performance.now(), resolve, reject });
         child.stdin.write(line);
         if (outputEnded) failIfStillRunning();
       });

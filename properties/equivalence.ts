@@ -19,9 +19,10 @@ import type { BugName as ModularBug } from '../impl/modular/bugs.js';
 import { executeReference } from '../spec/reference.js';
 import { PRE_STATE_KINDS, withPreState, type PreStateKind } from '../spec/shared-state.js';
 import { EXECUTORS } from '../impl/registry.js';
+import { preStateOfResult } from '../impl/exec-executor.js';
 import { blockSpecArb, buildBlock, type BlockArbOptions, type BlockSpec } from './arbitraries.js';
 import { snapshotBlock, tableChange, undoChange } from './block-change.js';
-import { explain, nameAndMessage, sameResult, thrownAt, type Explanation, type Provenance } from './explain.js';
+import { explain, nameAndMessage, sameResult, sentWithPreStateOf, thrownAt, type Explanation, type Provenance } from './explain.js';
 import { PLANTED_PREFIX, TOKEN_VERSION, type CheckName, type TokenVersion } from './replay.js';
 
 /** Which simulated runtime the executor's algorithm also runs on, and which planted bugs are switched on. */
@@ -218,7 +219,7 @@ export async function checkRun(
     countRun(subject, o, expected, actual, threads);
     return true;
   }
-  o.fail({ ...at, explanation: explain(block, expected, actual) ?? explainUnexplained() });
+  o.fail({ ...at, explanation: sentWithPreStateOf(explain(block, expected, actual) ?? explainUnexplained(), preStateOfResult(actual)) });
   return false;
 }
 

@@ -100,6 +100,19 @@ export interface Explanation {
    * knows the blocks run before this one can name (afterRunBlocks).
    */
   readonly noWriter?: true;
+  /**
+   * A wrong receipt this block alone does not account for, though the transaction read what the
+   * reference read: 'delta base' where a DELTA base no version of the key in this block holds gives
+   * the executor's receipt, 'same reads' where no base tried gives it. What a caller that knows the
+   * block passes alone and fails after earlier blocks names as changed by state kept from them
+   * (afterEarlierBlocks), as noWriter is for a read.
+   */
+  readonly unexplainedReceipt?: 'delta base' | 'same reads';
+  /**
+   * The block was sent to an exec: engine as the id of this earlier request, whose pre-state the
+   * engine said it keeps (keepsPreState), not with a pre-state of its own (sentWithPreStateOf).
+   */
+  readonly preStateOf?: number;
 }
 
 function sameReceipt(a: Receipt, b: Receipt): boolean {
@@ -573,16 +586,11 @@ function explainRead(c: Context, tx: number, index: number): Explanation {
  * of a value no transaction of this block wrote (which explainRead, seeing this block alone, can
  * only call an aborted incarnation's) is a value kept from those blocks; so is a DELTA base no
  * version of the key in this block holds that gives the executor's receipt; and a receipt the
- * reads alone cannot explain was changed by state kept from them.
+ * reads alone cannot explain was changed by state kept from them. Both are known by their flags
+ * (noWriter, unexplainedReceipt), never by their wording, and a sentence is added that says which.
  */
 export function afterEarlierBlocks(x: Explanation): Explanation {
-  if (x.anomaly === 'wrong receipt') {
-    if (x.detail.endsWith(`${UNKNOWN_BASE}.`)) return { ...x, detail: `${x.detail.slice(0, -UNKNOWN_BASE.length - 3)}, ${KEPT_BASE}.` };
-    if (x.detail.startsWith(`tx ${x.tx} read the same values as the reference`)) {
-      return { ...x, detail: `${x.detail} The block passes on a fresh instance and fails after the blocks run before it: state the executor kept from an earlier block changed this receipt.` };
-    }
-    return x;
-  }
+  if (x.unexplainedReceipt !== undefined) return { ...x, detail: `${x.detail} ${AFTER_EARLIER} ${KEPT_RECEIPT[x.unexplainedReceipt]}.` };
   if (x.anomaly !== 'read of an aborted incarnation' || !x.noWriter || x.shouldComeFrom === undefined) return x;
   const anomaly: AnomalyName = 'read of an earlier block';
   return {
@@ -711,6 +719,7 @@ function explainReceipt(c: Context, tx: number): Explanation {
       detail: `tx ${tx} read the same values as the reference, yet its receipt differs: its DELTA on ${c.name(key)}, whose base is not in the read set, `
         + `gives exactly the executor's receipt (${receiptText(a)}) on a base of ${other.value} (${other.what}), where the reference's base is ${base}, ${versionText({ tx: correct })}'s; `
         + `no version of the key in this block gives it: ${UNKNOWN_BASE}.`,
+      unexplainedReceipt: 'delta base',
     };
   }
   // A bound check that flipped changes the status; a receipt of the same status that differs in gas
@@ -724,12 +733,17 @@ function explainReceipt(c: Context, tx: number): Explanation {
   const detail = (t.deltaKeys.size > 0 || t.deltaBases.size > 0) && (e.status !== a.status || e.code !== a.code)
     ? `tx ${tx} read the same values as the reference but ended differently; it uses DELTA, whose bases are not in the read set: a wrong delta resolution changes whether a bound check passes${tried}`
     : `tx ${tx} read the same values as the reference, so the VM must produce the same receipt; the executor reported a different one${tried}`;
-  return { anomaly: 'wrong receipt', elle: ELLE['wrong receipt'], tx, expected: receiptText(e), actual: receiptText(a), detail: `${detail}.` };
+  return { anomaly: 'wrong receipt', elle: ELLE['wrong receipt'], tx, expected: receiptText(e), actual: receiptText(a), detail: `${detail}.`, unexplainedReceipt: 'same reads' };
 }
 
-/** How a wrong receipt a DELTA base no version holds gives ends, on a fresh instance; afterEarlierBlocks says what the earlier blocks show instead. */
+/** How a wrong receipt a DELTA base no version holds gives ends: on a fresh instance, any of these may be the base. */
 const UNKNOWN_BASE = 'the DELTA read a stale or wrong base (an aborted incarnation\'s, a miscomputed one, or one kept from an earlier block)';
-const KEPT_BASE = 'and the block passes on a fresh instance: the DELTA read a base the executor kept from an earlier block (state not cleared between blocks: a read cache, say)';
+/** What afterEarlierBlocks adds to an unexplained receipt's detail: what the reruns showed, then which state it was (KEPT_RECEIPT). */
+const AFTER_EARLIER = 'The block passes on a fresh instance and fails after the blocks run before it:';
+const KEPT_RECEIPT: Readonly<Record<NonNullable<Explanation['unexplainedReceipt']>, string>> = {
+  'delta base': 'the DELTA read a base the executor kept from an earlier block (state not cleared between blocks: a read cache, say)',
+  'same reads': 'state the executor kept from an earlier block changed this receipt',
+};
 
 /** Whether tx, on its reported reads with `value` as the base of its DELTA on `key`, gives `receipt` exactly. */
 function baseGives(c: Context, tx: number, key: number, value: number, receipt: Receipt): boolean {
@@ -1092,6 +1106,17 @@ function gasGap(c: Context): string {
   return ` (${size} ${gap > 0 ? 'short' : 'over'}; the block's receipts: ${[...count].map(([s, n]) => `${n} ${s}`).join(', ')})`;
 }
 
+/**
+ * `x` of a block an exec: engine was sent with `preStateOf` (impl/exec-executor.ts
+ * preStateOfResult; undefined: sent with its pre-state, or no engine): whatever the values read
+ * show, the engine ran on the pre-state it kept, and one that changed it (applying a block's
+ * writes to it, say) reads and writes against an earlier block's values, which the explanation
+ * alone names as a lost write or a stale read.
+ */
+export function sentWithPreStateOf(x: Explanation, preStateOf: number | undefined): Explanation {
+  return preStateOf === undefined ? x : { ...x, preStateOf };
+}
+
 /** The explanation as the lines a terminal report shows. */
 export function formatExplanation(x: Explanation): string[] {
   const lines = [`anomaly      ${x.anomaly}  [Elle: ${x.elle}]`];
@@ -1110,5 +1135,9 @@ export function formatExplanation(x: Explanation): string[] {
   lines.push(`why          ${x.detail}`);
   if (x.dependency) lines.push(`dependency   ${x.dependency}`);
   if (x.footprint) lines.push(`footprint    ${x.footprint}`);
+  if (x.preStateOf !== undefined) {
+    lines.push(`pre-state    the block was sent with preStateOf: request ${x.preStateOf}, naming the pre-state the engine said it keeps (keepsPreState), not with its own; `
+      + 'an engine that keeps a pre-state it then changed (applying a block\'s writes to it, say) reads values of an earlier block, and its writes are counted from them');
+  }
   return lines;
 }

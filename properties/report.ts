@@ -197,28 +197,61 @@ export function passedSharedText(label: string, t: ReplayToken, runs = 1): strin
     + 'rerun the whole verify to see whether it still fails, or export a function or a class for a fresh instance each time';
 }
 
+/**
+ * What a replay of token `t` of a module path says when the counterexample passed, though it was
+ * found failing alone on fresh instances: those were made in verify's process, after other
+ * instances of the module had run blocks there, and a module's own top-level state (a cache, a
+ * counter) is shared by every instance it makes and starts anew only in a fresh process, as this
+ * one is. So passing here may be a fix, or that state, or a race: it names all three, and claims none.
+ */
+export function passedFreshProcessText(label: string, t: ReplayToken, runs = 1): string {
+  const times = runs > 1 ? ` in ${runs.toLocaleString('en-US')} runs` : '';
+  return `replayed ${label} ${t.check} seed ${t.seed} path ${t.path}: the counterexample no longer fails${times}, here in a fresh process. `
+    + 'When it was found it failed alone on fresh instances, but in verify\'s process, after other instances of the module had run blocks there: '
+    + 'if the executor is unchanged since, the recorded failure did not reproduce in a fresh process because it needs state the module keeps at module level '
+    + '(shared by every instance it makes: a cache or a counter outside the executor) left by those blocks, or because it fails only sometimes (a race); '
+    + 'rerun the whole verify to see whether it still fails';
+}
+
 /** What a replay that failed adds to the report when it ran its block more than once. */
 export function replayRunsLine(runs: number, repeat: number): string | undefined {
   return repeat > 1 ? `  replayed     failed on run ${runs.toLocaleString('en-US')} of up to ${repeat.toLocaleString('en-US')}` : undefined;
 }
 
 /**
+ * Whose options a report names: `concord verify`'s (--seed, --runs, ...) or, for a failure that
+ * came through the vitest helper, the helper's (seed, runs, ...), which is all its caller can
+ * change, whether the helper was given a module path or an object.
+ */
+export type OptionWords = 'cli' | 'helper';
+
+const WORDS: Readonly<Record<OptionWords, { readonly seed: string; readonly same: string; readonly repeat: string; readonly timeLimit: string }>> = {
+  cli: { seed: '--seed', same: '--runs, --txs and --shard', repeat: '--repeat N', timeLimit: '--time-limit' },
+  helper: { seed: 'seed', same: 'runs and txs', repeat: 'repeat: N', timeLimit: 'timeLimit' },
+};
+
+/**
  * What the printed seed is: fast-check's seed of one batch, not the run's --seed (which a rerun
  * with --seed 458752 would take it for, and check other blocks), and what reproduces the failure.
  */
-function seedOrigin(f: FailureReport): string {
+function seedOrigin(f: FailureReport, words: OptionWords): string {
   if (f.runSeed === undefined || f.batch === undefined) return '';
-  const helper = f.executor.startsWith(HELPER_PREFIX);
-  const seed = `${helper ? 'seed' : '--seed'} ${f.runSeed}`;
-  const same = `${seed} with the same ${helper ? 'runs and txs' : '--runs, --txs and --shard'}`;
+  const w = WORDS[words];
+  const seed = `${w.seed} ${f.runSeed}`;
+  const same = `${seed} with the same ${w.same}`;
   // A seed makes the same blocks, not the same timings: a race may not show again on either.
   return f.failsOnly === 'sometimes'
-    ? ` (fast-check's, for batch ${f.batch} of ${seed}: the replay below runs this block again, and ${helper ? 'repeat: N' : '--repeat N'} runs it up to N times; ${same} makes the same blocks, which may pass)`
+    ? ` (fast-check's, for batch ${f.batch} of ${seed}: the replay below runs this block again, and ${w.repeat} runs it up to N times; ${same} makes the same blocks, which may pass)`
     : ` (fast-check's, for batch ${f.batch} of ${seed}: to reproduce, use the replay below or ${same})`;
 }
 
-export function formatFailure(f: FailureReport): string[] {
-  const stop = f.shrinkTimeLimited ? 'at the time limit (--time-limit)' : `at its cap on tries (${MAX_ATTEMPTS}, or ${ATTEMPTS_PER_TX} a transaction of the block it started from, up to ${MOST_ATTEMPTS})`;
+/**
+ * The report as lines; `words`: whose options they name (by default the helper's for an executor
+ * only the helper holds, the CLI's otherwise: the helper passes 'helper' for a module path too).
+ */
+export function formatFailure(f: FailureReport, words: OptionWords = f.executor.startsWith(HELPER_PREFIX) ? 'helper' : 'cli'): string[] {
+  const timeLimit = `(${WORDS[words].timeLimit})`;
+  const stop = f.shrinkTimeLimited ? `at the time limit ${timeLimit}` : `at its cap on tries (${MAX_ATTEMPTS}, or ${ATTEMPTS_PER_TX} a transaction of the block it started from, up to ${MOST_ATTEMPTS})`;
   const capped = f.shrinkCapped ? ` (a step is a change kept; the shrinker stopped ${stop} with changes left untried: a smaller failing block may exist)` : '';
   // Planted bugs exist only inside `concord verify`, and an executor object only inside the test
   // that gave it to the vitest helper; other executors can rerun the file with `concord run`.
@@ -266,7 +299,7 @@ export function formatFailure(f: FailureReport): string[] {
     const where = afterRerun ? `run them in this order on one instance, then this block: the rerun below does, from ${f.earlierFile}`
       : files.length ? `run them in this order on one instance, then this block${f.earlierFile ? `; ${f.earlierFile} lists them with the thread count and pre-state kind each ran at` : ''}`
         : 'no block files were written: the failure\'s `earlier` holds them';
-    const cut = f.earlierTimeLimited ? '; the time limit (--time-limit) stopped the search for fewer blocks with removals left untried: fewer may do' : '';
+    const cut = f.earlierTimeLimited ? `; the time limit ${timeLimit} stopped the search for fewer blocks with removals left untried: fewer may do` : '';
     lines.push(`  earlier      ${plural(f.earlier.length, 'block')} this one fails after, oldest first (${where})${cut}`);
     lines.push(...files.slice(0, MAX_EARLIER).map((file) => `               ${file}`));
     if (files.length > MAX_EARLIER) lines.push(`               ... ${files.length - MAX_EARLIER} more, named alike`);
@@ -281,7 +314,7 @@ export function formatFailure(f: FailureReport): string[] {
     lines.push(`  calls before ${plural(f.callsBefore.length, 'call')} of this block on the instance before the failing one, at threads ${calls}${where}`);
   }
   if (f.blockFile) lines.push(`  block file   ${f.blockFile}${rerun}`);
-  lines.push(`  seed         ${f.seed}, path ${f.path}${seedOrigin(f)}`);
+  lines.push(`  seed         ${f.seed}, path ${f.path}${seedOrigin(f, words)}`);
   lines.push(`  replay       ${f.replay}`);
   return lines;
 }

@@ -88,7 +88,7 @@ export class EquivalenceError extends Error {
   constructor(readonly report: RunReport, replayed?: { readonly runs: number; readonly repeat: number }, hint?: string) {
     const runsLine = replayed && replayRunsLine(replayed.runs, replayed.repeat);
     const lines = report.failures.flatMap((f) => {
-      const [first, ...rest] = formatFailure(f);
+      const [first, ...rest] = formatFailure(f, 'helper');
       return [first!, ...(runsLine ? [runsLine] : []), ...rest, ''];
     });
     for (const e of report.executors) if (e.uncovered.length) lines.push(uncoveredText(e));

@@ -224,6 +224,27 @@ export default () => { const table = new Map(); return { name: 'leaky', async ex
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, reproduced: false, failsOnly: 'after earlier blocks', failures: [] });
   });
 
+  // A counter at module level, shared by every instance: fresh instances in verify's process fail
+  // too, so the failure was not marked, and its replay in a fresh process said "no longer fails" alone.
+  it('a passing replay of a module path says the failure did not reproduce in a fresh process, and names module-level state among the causes', () => {
+    const shared = join(dir, 'module-level.mjs');
+    writeFileSync(shared, `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+let calls = 0;
+export default () => ({ name: 'module-level', async execute(b) { const r = executeReference(b); return ++calls > 30 ? { ...r, gasUsed: r.gasUsed + 1 } : r; }, async close() {} });\n`);
+    const out = join(dir, 'module-level-out');
+    const r = concord('verify', '--executor', shared, '--runs', '100', '--out', out);
+    expect(r.status).toBe(1);
+    expect(r.stdout).not.toMatch(/fails only/);
+    const token = /replay {7}npx concord verify --replay (cv4_\S+)/.exec(r.stdout)![1]!;
+    const again = concord('verify', '--replay', token, '--out', out);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/^replayed module-level \(\S+module-level\.mjs\) equivalence seed \d+ path [\d:]+: the counterexample no longer fails, here in a fresh process\. /);
+    expect(again.stdout).toMatch(/the recorded failure did not reproduce in a fresh process because it needs state the module keeps at module level .*, or because it fails only sometimes \(a race\); rerun the whole verify/);
+    const json = concord('verify', '--replay', token, '--out', out, '--json');
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, reproduced: false, failures: [], note: expect.stringMatching(/did not reproduce in a fresh process/) });
+  });
+
   it('a replay that reproduces a counterexample found to fail only sometimes keeps that label, and writes its block apart', () => {
     // Wrong on every other call while verify looks for it; wrong on every call while it is replayed.
     const flaky = join(dir, 'flaky.mjs');

@@ -15,7 +15,11 @@ import { describe, expect, it } from 'vitest';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { generate } from '../bench/workloads.js';
-import { ExecCommandError, execEnginePeakRssBytes, execEnginesCpuMs, ExecEngineError, execHangNote, requestBlock, resetExecEnginePeak, shellRefusal } from '../impl/exec-executor.js';
+import { ExecCommandError, execEnginePeakRssBytes, execEnginesCpuMs, ExecEngineError, execHangNote, preStateOfResult, requestBlock, resetExecEnginePeak, shellRefusal } from '../impl/exec-executor.js';
+import { checkRun } from '../properties/equivalence.js';
+import { formatExplanation } from '../properties/explain.js';
+import { newObserver } from '../properties/runner.js';
+import { executorSubject } from '../properties/subjects.js';
 import { jsonBreak } from '../spec/json-break.js';
 import { verifyExecutor } from '../properties/vitest.js';
 import { checkExecutorName, createExecutor, isModulePath, UnknownExecutorError } from '../impl/registry.js';
@@ -125,6 +129,47 @@ describe('exec: engines', () => {
     } finally {
       await odd.close().catch(() => {});
     }
+  });
+
+  // An engine that applies each block's writes to the pre-state it keeps: the second call of a
+  // block reads the first's writes and lists none, explained as a lost write. The explanation must
+  // say the block was sent as a preStateOf, which alone tells that the engine's kept pre-state is where to look.
+  it('says a failing block was sent with preStateOf, to an engine that keeps a pre-state it then changed', async () => {
+    const expected = executeReference(block);
+    const changing = await createExecutor(engineScript('changes-kept.mjs', `
+      if (request.block.preState) globalThis.kept = new Map(request.block.preState);
+      const kept = globalThis.kept;
+      const before = kept.get(7) ?? 0;
+      kept.set(7, 5);
+      return { id: request.id, writes: before === 5 ? [] : [[7, 5]], receipts: ${JSON.stringify(expected.receipts)}, reads: ${JSON.stringify(expected.reads)},
+        stats: { executions: 2, reExecutions: 0, validations: 0, failedValidations: 0 }, keepsPreState: true };`));
+    const subject = executorSubject(changing, 'changing');
+    const o = newObserver(subject);
+    const spec = { keys: 1, pre: [], txs: [], gasLimit: null };
+    try {
+      expect(await checkRun(subject, o, spec, block, expected, 1, 'threads 1')).toBe(true);
+      expect(await checkRun(subject, o, spec, block, expected, 1, 'threads 1')).toBe(false);
+      // A block over another pre-state carries it: its result names no request.
+      expect(preStateOfResult(await changing.execute({ ...block, preState: new Map() }))).toBeUndefined();
+    } finally {
+      await changing.close();
+    }
+    const x = o.last!.explanation!;
+    expect(x).toMatchObject({ anomaly: 'lost write', key: 7, preStateOf: 1 });
+    expect(formatExplanation(x)).toContain('pre-state    the block was sent with preStateOf: request 1, naming the pre-state the engine said it keeps (keepsPreState), not with its own; '
+      + 'an engine that keeps a pre-state it then changed (applying a block\'s writes to it, say) reads values of an earlier block, and its writes are counted from them');
+    // The same lost write from a block sent with its pre-state says nothing of one.
+    const dropping = await createExecutor(engineScript('drops-writes.mjs', `return { id: request.id, writes: [], receipts: ${JSON.stringify(expected.receipts)}, reads: ${JSON.stringify(expected.reads)},
+      stats: { executions: 2, reExecutions: 0, validations: 0, failedValidations: 0 } };`));
+    const plain = executorSubject(dropping, 'dropping');
+    const p = newObserver(plain);
+    try {
+      expect(await checkRun(plain, p, spec, block, expected, 1, 'threads 1')).toBe(false);
+    } finally {
+      await dropping.close();
+    }
+    expect(p.last!.explanation).toMatchObject({ anomaly: 'lost write', key: 7 });
+    expect(p.last!.explanation!.preStateOf).toBeUndefined();
   });
 
   it('the example engines keep the pre-state and agree with the reference over many calls and two pre-states', async () => {

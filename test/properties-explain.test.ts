@@ -474,9 +474,14 @@ describe('explanations of helper 118\'s planted bugs', () => {
       + 'no version of the key in this block gives it';
     expect(x.detail).toBe(`${lead}: the DELTA read a stale or wrong base (an aborted incarnation's, a miscomputed one, or one kept from an earlier block).`);
     // verify found it failing only after an earlier block: the why says where the base came from, as the fails-only line does.
-    expect(afterEarlierBlocks(x).detail).toBe(`${lead}, and the block passes on a fresh instance: the DELTA read a base the executor kept from an earlier block `
-      + '(state not cleared between blocks: a read cache, say).');
+    expect(x.unexplainedReceipt).toBe('delta base');
+    expect(afterEarlierBlocks(x).detail).toBe(`${x.detail} The block passes on a fresh instance and fails after the blocks run before it: `
+      + 'the DELTA read a base the executor kept from an earlier block (state not cleared between blocks: a read cache, say).');
     expect(afterEarlierBlocks(x)).toMatchObject({ anomaly: 'wrong receipt', key: 0 });
+    // Known by its flag, not its words: a reworded explanation is still named, and one without the flag is left alone.
+    expect(afterEarlierBlocks({ ...x, detail: 'Reworded.' }).detail).toMatch(/^Reworded\. The block passes on a fresh instance .* the DELTA read a base the executor kept/);
+    const { unexplainedReceipt: _, ...unflagged } = x;
+    expect(afterEarlierBlocks(unflagged)).toBe(unflagged);
 
     // A base just past the bounds' edge: pre-state 5, +2 within 0 to 100 succeeds; the executor's bound check failed.
     const add = blockOf([{ ops: [['const', 'r0', 1], ['const', 'r1', 2], ['delta', 'r0', 'r1', 0, 100]] }], [[1, 5]]);
@@ -497,8 +502,17 @@ describe('explanations of helper 118\'s planted bugs', () => {
       + '(no base tried for its DELTA on #0.seq, which is not in the read set, gives that receipt either: '
       + 'the versions of the key in this block, 0, the values transactions reported reading there or wrote there before they failed, '
       + 'the executor\'s final value of the key, and the edges of the DELTA bounds and of the value range).');
+    expect(x.unexplainedReceipt).toBe('same reads');
     expect(afterEarlierBlocks(x).detail).toBe(`${x.detail} The block passes on a fresh instance and fails after the blocks run before it: `
       + 'state the executor kept from an earlier block changed this receipt.');
+    expect(afterEarlierBlocks({ ...x, detail: `The receipt differs.` }).detail).toMatch(/^The receipt differs\. The block passes .* changed this receipt\.$/);
+    // A wrong receipt the block does account for (receipts out of block order) is not blamed on earlier blocks.
+    const swapped = blockOf([{ ops: [['const', 'r0', 1], ['emit', 'r0']] }, { ops: [['const', 'r0', 2], ['emit', 'r0']] }]);
+    const swappedRef = executeReference(swapped);
+    const reordered = explain(swapped, swappedRef, altered(swappedRef, { receipts: [swappedRef.receipts[1]!, swappedRef.receipts[0]!] }))!;
+    expect(reordered).toMatchObject({ anomaly: 'wrong receipt', tx: 0 });
+    expect(reordered.unexplainedReceipt).toBeUndefined();
+    expect(afterEarlierBlocks(reordered)).toBe(reordered);
   });
 
   // ww-race --reverse: two blind writers of one key, their writes applied in reverse order.

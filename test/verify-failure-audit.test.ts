@@ -378,6 +378,15 @@ describe('the seed a failure prints', () => {
     expect((error as Error).message).toMatch(/^ {2}seed {9}196608, path [\d:]+ \(fast-check's, for batch 0 of seed 3: to reproduce, use the replay below or seed 3 with the same runs and txs\)$/m);
   });
 
+  // The helper given a module path named --seed, --runs and --shard, options its caller never had.
+  it('names the run\'s seed as the vitest helper takes it when the helper was given a module path', async () => {
+    const off = module('gas-helper', "export default { name: 'gas', async execute(block) { const r = executeReference(block); return { ...r, gasUsed: r.gasUsed + 1 }; }, async close() {} };");
+    const error = await verifyExecutor(off, { runs: 20, seed: 3 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EquivalenceError);
+    expect((error as Error).message).toMatch(/^ {2}seed {9}196608, path [\d:]+ \(fast-check's, for batch 0 of seed 3: to reproduce, use the replay below or seed 3 with the same runs and txs\)$/m);
+    expect((error as Error).message).not.toMatch(/--seed|--runs|--shard/);
+  });
+
   it('inverts batchSeed for every seed and batch a run makes', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: MAX_SEED }), fc.integer({ min: 0, max: 2 ** 16 - 1 }), (seed, batch) => {
       expect(batchOf(batchSeed(seed, batch))).toEqual({ seed, batch });

@@ -133,6 +133,8 @@ export interface Observer {
   readonly executed: Coverage;
   /** The goals' counters some matching run's stats carried as a number, 0 included: a goal's counter outside it was never reported at all. */
   readonly reported: Set<string>;
+  /** A user's module's own stats that were once not a whole number: measures (a ratio, a share), not counts of a path, so never summed. */
+  readonly measures: Set<string>;
   fail(f: Failure): void;
 }
 
@@ -144,7 +146,7 @@ const NOT_OWN_COUNTERS: ReadonlySet<string> = new Set([...PER_TX_COUNTERS, 'thre
 
 /**
  * Adds a matching run's counts: each coverage goal's counter, skip-rest, and for an executor with
- * no built-in model (a user's module) every other finite number in its stats too, so a summary
+ * no built-in model (a user's module) every other whole number in its stats too, so a summary
  * shows its own parallel paths (waves, conflict-graph edges) without their being required.
  * `threads`: the run was an execute() call at that many threads (absent: a simulated check's run).
  */
@@ -160,7 +162,13 @@ export function countRun(subject: Subject, o: Observer, expected: BlockResult, a
   if (!subject.simulated && actual.stats) {
     const goals = new Set(subject.coverage.map((g) => g.counter));
     for (const [counter, v] of Object.entries(actual.stats)) {
-      if (typeof v === 'number' && Number.isFinite(v) && !goals.has(counter) && !NOT_OWN_COUNTERS.has(counter)) o.coverage[counter] = (o.coverage[counter] ?? 0) + v;
+      if (typeof v !== 'number' || !Number.isFinite(v) || goals.has(counter) || NOT_OWN_COUNTERS.has(counter) || o.measures.has(counter)) continue;
+      // A sum of shares (crossShare 132.57 over 200 runs) says nothing: such a stat leaves the summary.
+      if (Number.isInteger(v)) o.coverage[counter] = (o.coverage[counter] ?? 0) + v;
+      else {
+        o.measures.add(counter);
+        delete o.coverage[counter];
+      }
     }
   }
   if (expected.receipts.length > 0 && expected.receipts[expected.receipts.length - 1]!.status === 'skipped') o.coverage[SKIP_REST] = (o.coverage[SKIP_REST] ?? 0) + 1;

@@ -380,7 +380,7 @@ function sharedPreState(block: Block | undefined): { readonly preState?: 'shared
 
 export function newObserver(subject: Subject): Observer & { last?: Failure } {
   const o: Observer & { last?: Failure } = {
-    blocks: 0, schedules: 0, states: 0, interleavings: 0, statesCut: 0, executed: {}, reported: new Set(),
+    blocks: 0, schedules: 0, states: 0, interleavings: 0, statesCut: 0, executed: {}, reported: new Set(), measures: new Set(),
     coverage: { ...emptyCoverage(subject.coverage), ...(runsOnThreads(subject) ? { [PARALLEL_RUN]: 0 } : {}) },
     fail: (f) => { o.last = f; },
   };

@@ -16,6 +16,7 @@ import { sameResult } from '../properties/explain.js';
 import { simulatedSubject } from '../properties/planted.js';
 import { newObserver } from '../properties/runner.js';
 import { interleavingCheck } from '../properties/simulated.js';
+import { countRun } from '../properties/equivalence.js';
 
 const SEED = 99;
 const blocks = fc.sample(blockSpecArb({ maxTxs: 16, hashes: false }), { seed: SEED, numRuns: 120 }).map(buildBlock);
@@ -166,5 +167,22 @@ describe('simulated runtime', () => {
     const exhausted = simulate(new Int32Array(4), new Float64Array(1), 2, counter(1000), 0, { schedule: 'pct', seed: 1, maxSteps: 50 });
     expect(exhausted.exhausted).toBe(true);
     expect(exhausted.steps).toBe(50);
+  });
+});
+
+// A user's partitioned engine reported crossShare per block: summed over 200 runs it read
+// "crossShare 132.57" in verify's coverage line, a figure that means nothing.
+describe('the coverage summary of a user\'s module', () => {
+  it('sums the whole-number stats it reports and leaves out one that was ever a fraction', () => {
+    const subject = { name: './engine.mjs', coverage: [], execute: async () => { throw new Error('not called'); }, close: async () => {} };
+    const o = newObserver(subject);
+    const block = blocks[0]!;
+    const expected = executeReference(block);
+    const run = (stats: Record<string, number | string>) => countRun(subject, o, expected, { ...expected, stats: { ...expected.stats, ...stats } }, 2);
+    run({ waves: 3, crossShare: 1 });
+    run({ waves: 2, crossShare: 0.25 });
+    run({ waves: 1, crossShare: 1 });
+    expect(o.coverage).toMatchObject({ waves: 6 });
+    expect(o.coverage).not.toHaveProperty('crossShare');
   });
 });

@@ -7,9 +7,9 @@
 // at close) rejects with a message naming the command, the request and the field, without a
 // partial result and without leaving the engine running.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Executor } from '../spec/executor.js';
@@ -18,6 +18,7 @@ import { generate } from '../bench/workloads.js';
 import { ExecCommandError, execEnginePeakRssBytes, execEnginesCpuMs, ExecEngineError, execHangNote, requestBlock, resetExecEnginePeak, shellRefusal } from '../impl/exec-executor.js';
 import { jsonBreak } from '../spec/json-break.js';
 import { verifyExecutor } from '../properties/vitest.js';
+import { executorBlockFile } from '../properties/runner.js';
 import { checkExecutorName, createExecutor, isModulePath, UnknownExecutorError } from '../impl/registry.js';
 import { executorNames } from '../cli/executor-settings.js';
 import { CUSTOM_GROUP, generated } from '../bench/suite.js';
@@ -603,6 +604,26 @@ await import(${JSON.stringify(fromThread)});
     expect(compare(base, parsed).warnings.join('\n')).toMatch(/^timed differently \(an exec: engine's own time, or each call whole.*\(base whole, new by the engine\)/m);
   });
 
+  it('names an engine\'s block files by the file its command runs, however the command spells the path to it, with a digest of the command', () => {
+    const name = (command: string) => basename(executorBlockFile('out', command, 'equivalence-65536'));
+    const stem = (command: string) => name(command).replace(/-[0-9a-f]{8}-equivalence-65536\.block\.json$/, '');
+    // The basename of the whole command named the second exec_python3_errengine.py.
+    expect(stem('exec:python3 ./errengine.py')).toBe('errengine.py');
+    expect(stem('exec:python3 errengine.py')).toBe('errengine.py');
+    expect(name('exec:python3 errengine.py')).not.toBe(name('exec:python3 ./errengine.py'));
+    expect(name('exec:python3 errengine.py')).toBe(name('exec:python3 errengine.py'));
+    expect(stem('exec:python3 -u engine.py')).toBe('engine.py');
+    expect(stem("exec:python3 '/tmp/my dir/engine.py'")).toBe('engine.py');
+    expect(stem('exec:.venv/bin/python engine.py --seed 3')).toBe('engine.py');
+    // Options after the file stay out of the name; so does a value that looks like a number.
+    expect(stem('exec:./target/release/my-engine --mode parallel')).toBe('my-engine');
+    expect(stem('exec:node examples/exec-engine.mjs --fail-on-tx 3 --jitter 0.5')).toBe('exec-engine.mjs');
+    expect(stem('exec:./engine 2>/dev/null')).toBe('engine');
+    // No word names a file: the command's first word, the program on PATH.
+    expect(stem('exec:my-engine --threads 4')).toBe('my-engine');
+    expect(stem('exec:cargo run --release -q --bin engine')).toBe('cargo');
+  });
+
   it('names: exec: takes the rest of its --executor, commas and all, and is not a module path', () => {
     expect(executorNames(['block-stm,exec:./engine --sizes 1,2'])).toEqual(['block-stm', 'exec:./engine --sizes 1,2']);
     expect(executorNames(['exec:./e', 'modular'])).toEqual(['exec:./e', 'modular']);
@@ -651,5 +672,40 @@ await import(${JSON.stringify(fromThread)});
     const empty = concord('run', '--executor', 'exec:');
     expect(empty.status).toBe(2);
     expect(empty.stderr).toMatch(/^concord run: exec:: no command after "exec:"/);
+  });
+
+  it('verify names an engine\'s files by the file it runs however the command spells its path, and its replay finds the earlier-blocks file by that name', () => {
+    // Keeps every key it saw and lays them under the next block's pre-state: it fails only after earlier blocks.
+    const folder = join(dir, 'leaky');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'leaky-engine.mjs'), `import { createInterface } from 'node:readline';
+import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+const table = new Map();
+for await (const line of createInterface({ input: process.stdin })) {
+  const { id, block: b } = JSON.parse(line);
+  const pre = new Map(b.preState);
+  const r = executeReference({ programs: b.programs.map((p) => ({ ...p, code: Float64Array.from(p.code) })), txs: b.txs, preState: new Map([...table, ...pre]), gasLimit: b.gasLimit });
+  for (const [k, v] of r.state) table.set(k, v);
+  const writes = [...r.state].filter(([k, v]) => pre.get(k) !== v);
+  for (const k of pre.keys()) if (!r.state.has(k)) writes.push([k, 0]);
+  process.stdout.write(JSON.stringify({ id, writes, receipts: r.receipts, reads: r.reads, stats: r.stats }) + '\\n');
+}
+`);
+    const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: folder, encoding: 'utf8', timeout: 120_000 });
+    // No slash in the command: the basename of the whole command named these exec_node_leaky-engine.mjs-...
+    const executor = 'exec:node leaky-engine.mjs';
+    const r = concord('verify', '--executor', executor, '--runs', '100', '--out', 'out', '--json');
+    expect(r.status, r.stderr).toBe(1);
+    const [f] = (JSON.parse(r.stdout) as { failures: { failsOnly: string; blockFile: string; earlierFile: string; earlier: { blockFile: string }[]; token: string }[] }).failures;
+    expect(f!.failsOnly).toBe('after earlier blocks');
+    const stem = /^out\/(leaky-engine\.mjs-[0-9a-f]{8})-equivalence-\d+\.block\.json$/.exec(f!.blockFile)?.[1];
+    expect(stem, f!.blockFile).toBeDefined();
+    expect(f!.earlierFile).toBe(f!.blockFile.replace(/\.block\.json$/, '.earlier.json'));
+    for (const e of f!.earlier) expect(e.blockFile).toMatch(new RegExp(`^out/${stem}-equivalence-\\d+-before-\\d+\\.block\\.json$`));
+    for (const file of [f!.blockFile, f!.earlierFile, ...f!.earlier.map((e) => e.blockFile)]) expect(existsSync(join(folder, file)), file).toBe(true);
+    // The replay passes alone, and names the earlier-blocks file it finds under the same name.
+    const again = concord('verify', '--replay', f!.token, '--executor', executor, '--out', 'out');
+    expect(again.status).toBe(1);
+    expect(again.stdout).toContain(`which runs the blocks it needs first (--after ${f!.earlierFile})`);
   });
 });

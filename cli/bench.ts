@@ -517,7 +517,8 @@ export function badRunLines(
     // The baseline is loaded and closed once for every thread count: only its runs on a block have one.
     const baseline = f.executor === doc.settings.baseline;
     const who = !baseline ? `${f.executor} at ${plural(f.threads, 'thread')}` : f.workload ? `the baseline ${f.executor} (beside the ${f.threads}-thread runs)` : `the baseline ${f.executor}`;
-    return `${prefix}: ${who}${f.workload ? ` on ${labels.get(f.workload)!}` : ''} failed: ${f.message}`;
+    // What an exec: engine wrote on several lines (a traceback) follows the message's line: indented under it, as run prints it.
+    return `${prefix}: ${who}${f.workload ? ` on ${labels.get(f.workload)!}` : ''} failed: ${f.message.replaceAll('\n', '\n    ')}`;
   });
   for (const r of doc.runs.filter((x) => !x.correct)) {
     const rerun = rerunWrong(doc, moduleOf, objects, r);

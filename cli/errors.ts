@@ -11,6 +11,7 @@ import { takeModuleObjects, UnknownExecutorError } from '../impl/registry.js';
 import { ExecCommandError, ExecEngineError, execHangNote } from '../impl/exec-executor.js';
 import { MAX_CALL_TIMEOUT_S } from '../properties/verify-limits.js';
 import { thrownText } from '../properties/explain.js';
+import { oneLine } from '../spec/messages.js';
 import { cleanUpBudget } from '../properties/clean-up.js';
 import { stopAllProgress } from './progress.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
@@ -109,8 +110,22 @@ export async function callExecutor<T>(name: string, what: string, f: () => T | P
     if (isInputError(e)) throw e;
     // An engine's start-up line reported by the close() after loading is no failure to close.
     const how = e instanceof ExecEngineError && e.atStartUp ? 'failed at start-up' : `threw ${what}`;
-    throw new ExecutorFailure(`the executor ${name} ${how}: ${thrownText(e)}`, json);
+    throw new ExecutorFailure(`the executor ${name} ${how}: ${failureText(e)}`, json);
   }
+}
+
+/**
+ * A throw as a failure's message words it (thrownText), except that what an exec: engine wrote on
+ * several lines (the end of its standard error, its error answer), which its message holds after
+ * its first line (impl/exec-executor.ts engineText), keeps its line breaks: the failure's printers
+ * show it below the line (cli/failure-lines.ts), where one line of escaped breaks hid a traceback.
+ */
+function failureText(e: unknown): string {
+  const at = e instanceof ExecEngineError ? e.message.indexOf('\n') : -1;
+  if (at < 0) return thrownText(e);
+  const { name, message } = e as ExecEngineError;
+  // Unbounded as thrownText leaves it: exec-executor.ts bounds what it quotes (STDERR_TAIL).
+  return `${oneLine(`${name}: ${message.slice(0, at)}`, Infinity)}${message.slice(at)}`;
 }
 
 /**

@@ -185,6 +185,22 @@ function quoted(x: unknown): string {
   return s.length > QUOTE ? `${s.slice(0, QUOTE)}...` : s;
 }
 
+/**
+ * `text`, which the engine wrote (the end of its standard error, an error answer), after `lead` in
+ * a message: on the message's line where it is one line (`LEAD: TEXT`); where it is several (a
+ * Python traceback, a Go panic's tab-indented frames), the line ends saying it follows (`follows`)
+ * and the text comes after a line break, its lines as written, for the printers of a failure to
+ * show below the line (cli/failure-lines.ts, properties/report.ts), where escaping each break
+ * (oneLine) left a traceback unreadable. Nothing before the text holds a line break (what the
+ * engine wrote there is quoted as JSON), so the message's first line is its own. A character that
+ * would act on a terminal (a carriage return, a colour code) is written as an escape, and the line
+ * break that ends a text (Python's traceback.format_exc()) is no line of its own.
+ */
+function engineText(lead: string, follows: string, text: string): string {
+  const shown = text.trimEnd().replace(/\r\n/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return shown.includes('\n') ? `${follows}:\n${shown}` : `${lead}: ${shown}`;
+}
+
 const isInteger = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
 
 /** Characters of a line a message shows before the place it breaks, and after it. */
@@ -590,7 +606,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     stderrCut ||= stderr.length + d.length > STDERR_TAIL;
     stderr = (stderr + d).slice(-STDERR_TAIL);
   });
-  const tail = () => (stderr.trim() === '' ? '' : `; the end of its standard error: ${stderr.trim()}`);
+  const tail = () => (stderr.trim() === '' ? '' : engineText('; the end of its standard error', '; the end of its standard error follows', stderr.trim()));
   // The engine's input closes when it exits; a write after that fails here, and the exit says why.
   child.stdin.on('error', () => {});
   const pending: Pending[] = [];
@@ -707,7 +723,8 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     }
     if (o.keepsPreState === true) keepsPreState = true;
     if ('error' in o) {
-      p.reject(new ExecEngineError(`${name}: the engine could not execute request ${p.id}: ${typeof o.error === 'string' ? o.error : quoted(o.error)}`));
+      const why = `the engine could not execute request ${p.id}`;
+      p.reject(new ExecEngineError(`${name}: ${typeof o.error === 'string' ? engineText(why, `${why}; its error follows`, o.error) : `${why}: ${quoted(o.error)}`}`));
       return;
     }
     try {

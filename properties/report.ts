@@ -259,7 +259,11 @@ export function formatFailure(f: FailureReport, words: OptionWords = f.executor.
   const afterRerun = rerunnable && f.blockFile !== undefined && f.earlierFile !== undefined;
   const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}${capped}`];
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
-  if (f.error) lines.push(`  error        the executor threw: ${f.error}`);
+  if (f.error) {
+    // What an engine wrote on several lines (a traceback), which the error's line says follows, is shown below it as written.
+    const [line, ...quoted] = f.error.split('\n');
+    lines.push(`  error        the executor threw: ${line}`, ...quoted.map((l) => `               ${l}`));
+  }
   const [top, ...below] = f.stack ?? [];
   if (top) lines.push(`  thrown at    ${top}`, ...below.map((frame) => `               ${frame}`));
   if ('format' in f.block) {

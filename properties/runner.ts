@@ -25,7 +25,7 @@ import { writeBlock } from '../spec/block-file.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { plural } from '../spec/plural.js';
 import { isModuleObject, isModulePath } from '../impl/registry.js';
-import { isExecCommand } from '../impl/exec-executor.js';
+import { execCommand, isExecCommand } from '../impl/exec-executor.js';
 import {
   bigBlocksCheck, determinismCheck, emptyBlockCheck, emptyCoverage, equivalenceCheck, PARALLEL_RUN, runsOnThreads, SKIP_REST, vmCornersCheck,
   type CallBefore, type CheckDef, type CheckInput, type Coverage, type CoverageGoal, type Failure, type Observer, type Subject, type TxRange,
@@ -263,16 +263,31 @@ export function shardBatches(total: number, shard?: { index: number; count: numb
 
 /**
  * The executor as a file name: a built-in or planted name as it is; a module by its file name and a
- * digest of its path from the folder verify runs in (an `exec:` engine by its command's last word
- * and a digest of the command), since two modules in one run may share a file
+ * digest of its path from the folder verify runs in (an `exec:` engine by the file its command
+ * runs, execFileWord, and a digest of the command), since two modules in one run may share a file
  * name (./badroot.mjs, ./sub/badroot.mjs) and must not overwrite each other's blocks. The same
  * module file gets the same name run after run, however the path to it is written, and in a
  * checkout elsewhere (a CI job's block file keeps its name when the failure is replayed locally).
  */
 function fileStem(executor: string): string {
-  const own = isModulePath(executor) ? relative(process.cwd(), resolve(executor)) : isExecCommand(executor) ? executor : undefined;
+  const exec = isExecCommand(executor);
+  const own = isModulePath(executor) ? relative(process.cwd(), resolve(executor)) : exec ? executor : undefined;
   const digest = own === undefined ? '' : `-${bytesToHex(sha256(utf8ToBytes(own))).slice(0, 8)}`;
-  return `${basename(executor).replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '')}${digest}`;
+  return `${basename(exec ? execFileWord(executor) : executor).replace(/[^\w.-]+/g, '_').replace(/^[._]+/, '')}${digest}`;
+}
+
+/**
+ * The word of an `exec:` command that names the engine: the last one that names a file (a path, or
+ * a name with an extension; not an option, not a redirection), else the first. So `python3
+ * errengine.py` and `python3 ./errengine.py` are both errengine.py, where the basename of the
+ * whole command made the first exec_python3_errengine.py, and the options after a file
+ * (`./target/release/my-engine --mode parallel`, `node engine.mjs --fail-on-tx 3`) stay out of
+ * the name. Quotes around a word are dropped; the digest beside it tells spellings apart.
+ */
+function execFileWord(executor: string): string {
+  const words = execCommand(executor).split(/\s+/).map((w) => w.replace(/^['"]+|['"]+$/g, ''));
+  const file = (w: string) => !w.startsWith('-') && !/[<>]/.test(w) && (w.includes('/') || /\.[A-Za-z]\w*$/.test(w));
+  return words.filter(file).at(-1) ?? words[0]!;
 }
 
 /** Where writeExecutorBlock writes the block of `executor` tagged `tag` (a failure's: `${check}-${seed}`). */

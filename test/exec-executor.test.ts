@@ -5,11 +5,12 @@
 // engine can break the protocol (a log line on standard output, an
 // answer of the wrong shape or id, an exit mid-block, a command that does not start, an exit code
 // at close) rejects with a message naming the command, the request and the field, without a
-// partial result and without leaving the engine running.
+// partial result and without leaving the engine running; what the engine wrote on several lines
+// (a traceback on its standard error) is printed under the failure's line, not escaped onto it.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Executor } from '../spec/executor.js';
@@ -22,6 +23,9 @@ import { newObserver } from '../properties/runner.js';
 import { executorSubject } from '../properties/subjects.js';
 import { jsonBreak } from '../spec/json-break.js';
 import { verifyExecutor } from '../properties/vitest.js';
+import { executorBlockFile, type FailureReport } from '../properties/runner.js';
+import { formatFailure } from '../properties/report.js';
+import { badRunLines } from '../cli/bench.js';
 import { checkExecutorName, createExecutor, isModulePath, UnknownExecutorError } from '../impl/registry.js';
 import { executorNames } from '../cli/executor-settings.js';
 import { CUSTOM_GROUP, generated } from '../bench/suite.js';
@@ -392,6 +396,36 @@ for await (const line of createInterface({ input: process.stdin })) {
     }
   });
 
+  // A Python engine answering { id, error: traceback.format_exc() }: one line of escaped breaks hid it.
+  it('an error answer of several lines follows the message\'s line, as written', async () => {
+    const executor = await createExecutor(engineScript('refuses-long.mjs', `if (request.id === 1) return { id: 1, error: 'Traceback (most recent call last):\\n  File "engine.py", line 9\\nKeyError: 21\\n' }; ${GOOD}`));
+    try {
+      expect(await failure(executor)).toMatch(/: the engine could not execute request 1; its error follows:\nTraceback \(most recent call last\):\n {2}File "engine\.py", line 9\nKeyError: 21$/);
+      expect((await executor.execute(block)).receipts).toHaveLength(2);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('the end of a standard error of several lines follows the message\'s one line, its lines as written; one line stays on it', async () => {
+    // A traceback, a Go panic's tab-indented frame, a CRLF line end, a colour code and a carriage return.
+    const said = 'Traceback (most recent call last):\\n  File \\"engine.py\\", line 3, in run\\n\\tmain.go:12 +0x1d\\r\\n\\u001b[31mValueError: boom\\u001b[0m\\n50%\\r100%\\n';
+    const crashing = await createExecutor(engineScript('traceback.mjs', `process.stderr.write("${said}", () => process.exit(1));`));
+    try {
+      const m = await failure(crashing);
+      expect(m).toMatch(/^exec:node \S+: the engine exited with code 1 with request 1 unanswered; the end of its standard error follows:\n/);
+      expect(m.slice(m.indexOf('\n') + 1)).toBe('Traceback (most recent call last):\n  File "engine.py", line 3, in run\n\tmain.go:12 +0x1d\n\\u001b[31mValueError: boom\\u001b[0m\n50%\\r100%');
+    } finally {
+      await crashing.close();
+    }
+    const one = await createExecutor(engineScript('one-line.mjs', "process.stderr.write('panicked at src/lib.rs:1\\t(tab)\\n', () => process.exit(1));"));
+    try {
+      expect(await failure(one)).toMatch(/; the end of its standard error: panicked at src\/lib\.rs:1\t\(tab\)$/);
+    } finally {
+      await one.close();
+    }
+  });
+
   it('a block that cannot be written as a request rejects that call alone, and the next call gets its own answer', async () => {
     // Request ids must run 1, 2, 3: an answer whose id is not the call's fails the engine (GOOD echoes it).
     const executor = await createExecutor(engineScript('echoes.mjs', `globalThis.seen = (globalThis.seen ?? 0) + 1; if (request.id !== globalThis.seen) return { id: -1 }; ${GOOD}`));
@@ -442,7 +476,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     // bench and verify load each executor once and close it: an engine dead on start is said to be.
     const dead = await createExecutor(`exec:node ${join(dir, 'no-such-engine.mjs')},block-stm`);
     const closed = await dead.close().then(() => null, (x: unknown) => x);
-    expect((closed as Error).message).toMatch(/the engine exited with code 1 with no request sent to it, once Concord closed its input \(expected 0: did it start\?\); the command holds a comma, and in an --executor list an exec: command takes the rest of the list, commas and all: name it last; the end of its standard error: .*Cannot find module/s);
+    expect((closed as Error).message).toMatch(/the engine exited with code 1 with no request sent to it, once Concord closed its input \(expected 0: did it start\?\); the command holds a comma, and in an --executor list an exec: command takes the rest of the list, commas and all: name it last; the end of its standard error follows:\n.*Cannot find module/s);
   });
 
   // bench's peak memory is its own process's, where an engine's is not: a 600 MiB engine read 121 MiB.
@@ -469,13 +503,19 @@ for await (const line of createInterface({ input: process.stdin })) {
     await once.close();
   });
 
-  it('a failure through the command line quotes the end of the engine\'s standard error whole, and a cold run says it holds the engine\'s start-up', () => {
+  it('a failure through the command line quotes the end of the engine\'s standard error whole, below its line, and a cold run says it holds the engine\'s start-up', () => {
     const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
     const tiny = ['--workload', 'p2p', '--accounts', '10', '--txs', '20', '--warmup', '0'];
     const noisy = engineScript('noisy.mjs', "process.stderr.write('compiling...\\n'.repeat(40) + 'panicked at src/scheduler.rs:42:17: index out of bounds\\n'); process.exit(101);");
     const r = concord('run', ...tiny, '--executor', noisy);
-    expect(r.stderr).toMatch(/with request 1 unanswered; the end of its standard error: compiling\.\.\.(\\ncompiling\.\.\.){39}\\npanicked at src\/scheduler\.rs:42:17: index out of bounds\n$/);
+    // One line for the failure, then the engine's lines as it wrote them, indented under it.
+    expect(r.stderr).toMatch(/^concord run: the executor exec:node \S+ threw on p2p .*: ExecEngineError: exec:node \S+: the engine exited with code 101 with request 1 unanswered; the end of its standard error follows:\n( {4}compiling\.\.\.\n){40} {4}panicked at src\/scheduler\.rs:42:17: index out of bounds\n$/);
     expect(r.status).toBe(1);
+    // --json: the whole message in `error`, the lines after its first line as written.
+    const json = concord('run', ...tiny, '--executor', noisy, '--json');
+    expect(json.status).toBe(1);
+    expect((JSON.parse(json.stdout) as { error: string }).error).toMatch(/ unanswered; the end of its standard error follows:\n(compiling\.\.\.\n){40}panicked at src\/scheduler\.rs:42:17: index out of bounds$/);
+    expect(json.stderr).toBe(r.stderr);
     const cold = concord('run', ...tiny, '--executor', `exec:node ${engine}`);
     expect(cold.stdout).toMatch(/, cold \(.*\)\n +\(the first run holds the engine's own start-up: its process starts, then reads its first request\)\n/);
     expect(concord('run', ...tiny, '--executor', 'sequential').stdout).not.toMatch(/engine's own start-up/);
@@ -648,6 +688,26 @@ await import(${JSON.stringify(fromThread)});
     expect(compare(base, parsed).warnings.join('\n')).toMatch(/^timed differently \(an exec: engine's own time, or each call whole.*\(base whole, new by the engine\)/m);
   });
 
+  it('names an engine\'s block files by the file its command runs, however the command spells the path to it, with a digest of the command', () => {
+    const name = (command: string) => basename(executorBlockFile('out', command, 'equivalence-65536'));
+    const stem = (command: string) => name(command).replace(/-[0-9a-f]{8}-equivalence-65536\.block\.json$/, '');
+    // The basename of the whole command named the second exec_python3_errengine.py.
+    expect(stem('exec:python3 ./errengine.py')).toBe('errengine.py');
+    expect(stem('exec:python3 errengine.py')).toBe('errengine.py');
+    expect(name('exec:python3 errengine.py')).not.toBe(name('exec:python3 ./errengine.py'));
+    expect(name('exec:python3 errengine.py')).toBe(name('exec:python3 errengine.py'));
+    expect(stem('exec:python3 -u engine.py')).toBe('engine.py');
+    expect(stem("exec:python3 '/tmp/my dir/engine.py'")).toBe('engine.py');
+    expect(stem('exec:.venv/bin/python engine.py --seed 3')).toBe('engine.py');
+    // Options after the file stay out of the name; so does a value that looks like a number.
+    expect(stem('exec:./target/release/my-engine --mode parallel')).toBe('my-engine');
+    expect(stem('exec:node examples/exec-engine.mjs --fail-on-tx 3 --jitter 0.5')).toBe('exec-engine.mjs');
+    expect(stem('exec:./engine 2>/dev/null')).toBe('engine');
+    // No word names a file: the command's first word, the program on PATH.
+    expect(stem('exec:my-engine --threads 4')).toBe('my-engine');
+    expect(stem('exec:cargo run --release -q --bin engine')).toBe('cargo');
+  });
+
   it('names: exec: takes the rest of its --executor, commas and all, and is not a module path', () => {
     expect(executorNames(['block-stm,exec:./engine --sizes 1,2'])).toEqual(['block-stm', 'exec:./engine --sizes 1,2']);
     expect(executorNames(['exec:./e', 'modular'])).toEqual(['exec:./e', 'modular']);
@@ -696,5 +756,60 @@ await import(${JSON.stringify(fromThread)});
     const empty = concord('run', '--executor', 'exec:');
     expect(empty.status).toBe(2);
     expect(empty.stderr).toMatch(/^concord run: exec:: no command after "exec:"/);
+  });
+
+  it('verify shows an engine\'s traceback below the failure\'s error line, and --json keeps it in the failure\'s error', () => {
+    const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+    const crashing = engineScript('crashes.mjs', `process.stderr.write('Traceback (most recent call last):\\n  File "engine.py", line 3, in run\\nValueError: opcode 21\\n', () => process.exit(1));`);
+    const r = concord('verify', '--executor', crashing, '--runs', '5', '--out', join(dir, 'crashes-out'), '--json');
+    expect(r.status, r.stderr).toBe(1);
+    const [failed] = (JSON.parse(r.stdout) as { failures: FailureReport[] }).failures;
+    expect(failed!.error).toMatch(/; the end of its standard error follows:\nTraceback \(most recent call last\):\n {2}File "engine\.py", line 3, in run\nValueError: opcode 21$/);
+    // The text report, made of that same failure: the lines under the error's, at its column.
+    expect(formatFailure(failed!).join('\n')).toMatch(
+      /^ {2}error {8}the executor threw: ExecEngineError: exec:node \S+: the engine exited with code 1 with request \d+ unanswered; the end of its standard error follows:\n {15}Traceback \(most recent call last\):\n {17}File "engine\.py", line 3, in run\n {15}ValueError: opcode 21\n {2}block /m);
+  });
+
+  it('bench prints what an engine wrote on several lines under its failed run\'s line, indented, as run does', () => {
+    const doc = sampleResults({ seqMs: 10, execMs: 5, samples: 5 });
+    doc.failures.push({ executor: 'exec:python3 engine.py', threads: 2, workload: 'token-a100-t1000-s1-h3',
+      message: 'exec:python3 engine.py: the engine exited with code 1 with request 4 unanswered; the end of its standard error follows:\nTraceback (most recent call last):\n  File "engine.py", line 3\nValueError: boom' });
+    expect(badRunLines('bench', doc)).toContain('bench: exec:python3 engine.py at 2 threads on token 100 acc × 1000 tx failed: exec:python3 engine.py: the engine exited with code 1 '
+      + 'with request 4 unanswered; the end of its standard error follows:\n    Traceback (most recent call last):\n      File "engine.py", line 3\n    ValueError: boom');
+  });
+
+  it('verify names an engine\'s files by the file it runs however the command spells its path, and its replay finds the earlier-blocks file by that name', () => {
+    // Keeps every key it saw and lays them under the next block's pre-state: it fails only after earlier blocks.
+    const folder = join(dir, 'leaky');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'leaky-engine.mjs'), `import { createInterface } from 'node:readline';
+import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+const table = new Map();
+for await (const line of createInterface({ input: process.stdin })) {
+  const { id, block: b } = JSON.parse(line);
+  const pre = new Map(b.preState);
+  const r = executeReference({ programs: b.programs.map((p) => ({ ...p, code: Float64Array.from(p.code) })), txs: b.txs, preState: new Map([...table, ...pre]), gasLimit: b.gasLimit });
+  for (const [k, v] of r.state) table.set(k, v);
+  const writes = [...r.state].filter(([k, v]) => pre.get(k) !== v);
+  for (const k of pre.keys()) if (!r.state.has(k)) writes.push([k, 0]);
+  process.stdout.write(JSON.stringify({ id, writes, receipts: r.receipts, reads: r.reads, stats: r.stats }) + '\\n');
+}
+`);
+    const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: folder, encoding: 'utf8', timeout: 120_000 });
+    // No slash in the command: the basename of the whole command named these exec_node_leaky-engine.mjs-...
+    const executor = 'exec:node leaky-engine.mjs';
+    const r = concord('verify', '--executor', executor, '--runs', '100', '--out', 'out', '--json');
+    expect(r.status, r.stderr).toBe(1);
+    const [f] = (JSON.parse(r.stdout) as { failures: { failsOnly: string; blockFile: string; earlierFile: string; earlier: { blockFile: string }[]; token: string }[] }).failures;
+    expect(f!.failsOnly).toBe('after earlier blocks');
+    const stem = /^out\/(leaky-engine\.mjs-[0-9a-f]{8})-equivalence-\d+\.block\.json$/.exec(f!.blockFile)?.[1];
+    expect(stem, f!.blockFile).toBeDefined();
+    expect(f!.earlierFile).toBe(f!.blockFile.replace(/\.block\.json$/, '.earlier.json'));
+    for (const e of f!.earlier) expect(e.blockFile).toMatch(new RegExp(`^out/${stem}-equivalence-\\d+-before-\\d+\\.block\\.json$`));
+    for (const file of [f!.blockFile, f!.earlierFile, ...f!.earlier.map((e) => e.blockFile)]) expect(existsSync(join(folder, file)), file).toBe(true);
+    // The replay passes alone, and names the earlier-blocks file it finds under the same name.
+    const again = concord('verify', '--replay', f!.token, '--executor', executor, '--out', 'out');
+    expect(again.status).toBe(1);
+    expect(again.stdout).toContain(`which runs the blocks it needs first (--after ${f!.earlierFile})`);
   });
 });

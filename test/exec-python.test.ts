@@ -93,4 +93,12 @@ describe('examples/exec-engine.py', () => {
       'skipped, gas 0',
     ]);
   });
+
+  // A port that raises: the traceback is what its authors read, so run prints it as Python wrote it.
+  it("shows a crashing engine's traceback under the failure's line, as Python wrote it", () => {
+    writeFileSync(join(dir, 'errengine.py'), 'import sys\n\ndef handle(request):\n    raise ValueError("opcode 21 not supported yet")\n\nfor line in sys.stdin:\n    handle(line)\n');
+    const r = concord('run', '--workload', 'p2p', '--txs', '3', '--executor', 'exec:python3 errengine.py', '--warmup', '0');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^concord run: the executor exec:python3 errengine\.py threw on .*: the engine exited with code 1 with request 1 unanswered; the end of its standard error follows:\n {4}Traceback \(most recent call last\):\n {6}File "\S+errengine\.py", line 7, in <module>\n {8}handle\(line\)\n(.*\n)* {4}ValueError: opcode 21 not supported yet\n$/);
+  });
 });

@@ -27,7 +27,7 @@ import { DEFAULT_WARMUP_MS, runCommand } from './run.js';
 import { concordVersion } from './version.js';
 import { shellWord } from '../properties/printed-command.js';
 import { divertStdout, writeStdout } from './output.js';
-import { exitOnPurpose, guardProcess, unexpectedError } from './process-guard.js';
+import { exitOnPurpose, guardProcess, printUsageError, setUsageJson, unexpectedError, usageObject } from './process-guard.js';
 
 const program = new Command('concord')
   .description('Proves parallel blockchain executors equivalent to a sequential reference and measures their speedup.')
@@ -35,8 +35,8 @@ const program = new Command('concord')
   .exitOverride()
   .configureOutput({
     writeErr: (s) => process.stderr.write(s),
-    // Commander's own usage errors (an unknown option, a missing value) open as every other does.
-    outputError: (s, write) => write(s.replace(/^error: /, `concord${usageCommand() ? ` ${usageCommand()}` : ''}: `)),
+    // Commander's own usage errors (an unknown option, a missing value) are printed as every other is.
+    outputError: (s) => printUsageError(usageCommand(), s.replace(/^error: /, '').trimEnd()),
   });
 
 /** The command being parsed, named as the user typed it, or '' before one is known. */
@@ -251,6 +251,13 @@ for (const command of [program, ...program.commands]) {
   }
 }
 
+// Under --json a refused command also says so on stdout (process-guard.ts usageObject); known from
+// the words alone, as commander refuses some before any command's action knows its options.
+const typed = program.commands.find((c) => c.name() === process.argv[2]);
+const words = process.argv.slice(3);
+const ended = words.indexOf('--');
+setUsageJson(typed?.options.some((o) => o.long === '--json') === true && (ended < 0 ? words : words.slice(0, ended)).includes('--json'));
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
@@ -266,6 +273,8 @@ for (const { message } of await closeModuleExecutors(commandName, commandTimeout
   process.stderr.write(`concord ${commandName}: ${message}\n`);
   if (exitCode === EXIT.OK) exitCode = EXIT.FAILED;
 }
+const refused = exitCode === EXIT.USAGE ? usageObject() : undefined;
+if (refused) writeStdout(refused);
 process.exitCode = exitCode;
 // A user's executor may leave threads or timers alive, after a passing run as after a failed one
 // (a close() that never settled after its execute() threw, a timer its close() forgot): once the

@@ -16,7 +16,7 @@ import { cleanUpBudget } from '../properties/clean-up.js';
 import { stopAllProgress } from './progress.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 import type { KeptResults } from './stopped-results.js';
-import { exitOnPurpose, printFailure, setPendingCall } from './process-guard.js';
+import { exitOnPurpose, printFailure, printUsageError, setPendingCall } from './process-guard.js';
 
 export class UsageError extends Error {}
 
@@ -44,7 +44,7 @@ export async function guard(command: string, body: () => Promise<number>): Promi
   } catch (e) {
     stopAllProgress();
     if (isInputError(e)) {
-      process.stderr.write(`concord ${command}: ${e.message}\n`);
+      printUsageError(command, e.message);
       return EXIT.USAGE;
     }
     if (e instanceof ExecutorFailure) {

@@ -73,6 +73,30 @@ export function unexpectedError(command: string, e: unknown, json: boolean): num
   return 1;
 }
 
+/** The usage errors printed so far, and whether the command was given --json (cli/concord.ts). */
+const usageErrors: string[] = [];
+let usageJson = false;
+
+/** Whether a usage error ends with `{ ok: false, error }` on stdout too: the command takes --json and was given it. */
+export function setUsageJson(on: boolean): void {
+  usageJson = on;
+}
+
+/** A usage error (exit 2) as every command prints it: one line on stderr, and under --json a part of usageObject's error. */
+export function printUsageError(command: string, message: string): void {
+  process.stderr.write(`concord${command ? ` ${command}` : ''}: ${message}\n`);
+  usageErrors.push(message);
+}
+
+/**
+ * What a command refused (exit 2) under --json leaves on stdout, once, after every error it printed:
+ * `{ ok: false, error }`, as its other failures do, so a reader of stdout alone parses an answer
+ * rather than nothing. Undefined without --json or before any usage error.
+ */
+export function usageObject(): string | undefined {
+  return usageJson && usageErrors.length > 0 ? `${JSON.stringify({ ok: false, error: usageErrors.join('\n') })}\n` : undefined;
+}
+
 /** A failure as every command prints it: one line on stderr, and under --json (`json`) its object on stdout. */
 export function printFailure(command: string, message: string, json: object | undefined): void {
   const lines = failureLines(command, message, json);

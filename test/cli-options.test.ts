@@ -128,6 +128,23 @@ describe('concord option checks', () => {
     }
   });
 
+  // A CI step that reads stdout alone parsed nothing from a refused command under --json.
+  it('prints { ok: false, error } on stdout as well when a command given --json is refused', () => {
+    for (const [args, error] of [
+      [['run', 'examples/transfer.json', '--executor', 'modular', '--modules', '0', '--json'], '--modules expects an integer from 1 to 4,096, got "0"'],
+      [['bench', '--executor', 'block-stm', '--bogus', '--json'], "unknown option '--bogus'"],
+      [['verify', '--replay', 'zz', '--json'], '--replay: "zz" is not a replay token (they start with cv4_, or cv3_, cv2_ or cv1_ for older ones)'],
+    ] as const) {
+      const r = concord(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(JSON.parse(r.stdout), args.join(' ')).toEqual({ ok: false, error });
+    }
+    // Without --json, or with it after `--` or on a command that has none, stdout stays empty.
+    expect(concord('run', 'examples/transfer.json', '--modules', '0').stdout).toBe('');
+    expect(concord('gen', '--workload', 'nope', '--json').stdout).toBe('');
+  });
+
   it('says which option lost its value when the next word is another option, not "too many arguments"', () => {
     refused(['run', 'b.json', '--executor', 'modular', '--partition', '--modules', '3'], /^concord run: --partition is missing its value: the next word, --modules, is an option of run\n$/);
     refused(['bench', '--executor', 'modular', '--modules', '--partition=range'], /^concord bench: --modules is missing its value: the next word, --partition=range, is an option of bench\n$/);

@@ -266,7 +266,7 @@ describe('user contract files', () => {
   });
 
   it.each([
-    ['bad-access.json', null, 'footprint[0].access: expected one of read, write, delta, got "modify"'],
+    ['bad-access.json', null, 'footprint[0].access: line 5, column 62: expected one of read, write, delta, got "modify"'],
     ['missing.json', null, '(file): cannot read it: no such file or folder (ENOENT)'],
     ['x.json', '{"name": "x", ', '(JSON): '],
     // An error in code is placed, as a number error is: line and column.
@@ -280,24 +280,24 @@ describe('user contract files', () => {
     // A numeric target counts no labels, code[i] counts them: the message says which numbering its range is in.
     ['x.json', { name: 'x', params: ['a'], code: [['label', 'l'], ['jump', 9], ['stop']], footprint: [] }, 'code[1][1]: line 1, column 58: jump target 9 outside the program: a numeric target counts instructions without labels (as in a block file; code[i] counts them), 0 to 2 here, 2 being its end'],
     // A claim is named by its invariant's name: two of one name, or the built-in claim's, could not be told apart.
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: true }, { name: 'i', holds: false }] }, 'invariants[1].name: "i" is invariants[0]\'s name too; each claim needs a name of its own'],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'footprint sound', holds: true }] }, 'invariants[0].name: "footprint sound" is the name of the claim prove makes of every contract; name the invariant otherwise'],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 'b', add: 0 }, access: 'read' }] }, 'footprint[0].key.arg: expected an argument index 0..0 or one of a'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: true }, { name: 'i', holds: false }] }, 'invariants[1].name: line 1, column 109: "i" is invariants[0]\'s name too; each claim needs a name of its own'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'footprint sound', holds: true }] }, 'invariants[0].name: line 1, column 83: "footprint sound" is the name of the claim prove makes of every contract; name the invariant otherwise'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 'b', add: 0 }, access: 'read' }] }, 'footprint[0].key.arg: line 1, column 73: expected an argument index 0..0 or one of a'],
     // A misspelt field name in a key was told only that add must be an integer.
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 0, mul: 16, add: 'Balance' }, access: 'read' }] }, 'footprint[0].key.add: unknown field name "Balance": add is an integer or one of balance, seq, token, '],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['>>', 1, 2] }] }, 'invariants[0].holds[0]: ">>" is not a statement operator'],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['<', ['pre', 3], true] }] }, 'invariants[0].holds[2]: expected an integer expression'],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], extra: 1 }, 'extra: unknown field'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 0, mul: 16, add: 'Balance' }, access: 'read' }] }, 'footprint[0].key.add: line 1, column 90: unknown field name "Balance": add is an integer or one of balance, seq, token, '],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['>>', 1, 2] }] }, 'invariants[0].holds[0]: line 1, column 96: ">>" is not a statement operator'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['<', ['pre', 3], true] }] }, 'invariants[0].holds[2]: line 1, column 110: expected an integer expression'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], extra: 1 }, 'extra: line 1, column 69: unknown field'],
     // The numbers were read first: an unknown field holding a fraction was told to be no integer.
-    ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[],"weight":0.5}', 'weight: unknown field'],
+    ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[],"weight":0.5}', 'weight: line 1, column 70: unknown field'],
     // Names Object.prototype has are neither fields nor constants.
     ['x.json', { name: 'x', params: ['a'], code: [['const', 'r0', 'constructor'], ['stop']], footprint: [] }, 'code[0][2]: line 1, column 50: unknown name "constructor"'],
     ['x.json', { name: 'x', params: ['a'], code: [['const', 'r0', 'toString'], ['stop']], footprint: [] }, 'code[0][2]: line 1, column 50: unknown name "toString"'],
     ['x.json', '{"name": "x",\n "params": [\n  NaN]}', '(JSON): line 3, column 3: Unexpected token'],
     ['x.json', '{"name": "x",\n "params": ["a"],}', '(JSON): line 2, column 18: Expected double-quoted property name in JSON'],
-    ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'footprint[0]: nested more than 100 levels deep'],
-    ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": [], "invariants": [{"name": "i", "holds": ${'["not",'.repeat(50_000)}true${']'.repeat(50_000)}}]}`, 'invariants[0]: nested more than 100 levels deep'],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [Array.from({ length: 200_000 }, (_, i) => i)] }, 'footprint[0]: expected an object, got [0,1,2,'],
+    ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'footprint[0]: line 1, column 66: nested more than 100 levels deep'],
+    ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": [], "invariants": [{"name": "i", "holds": ${'["not",'.repeat(50_000)}true${']'.repeat(50_000)}}]}`, 'invariants[0]: line 1, column 84: nested more than 100 levels deep'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [Array.from({ length: 200_000 }, (_, i) => i)] }, 'footprint[0]: line 1, column 59: expected an object, got [0,1,2,'],
     // Read as strictly as a block file: what JSON.parse settles silently is refused, as written, with line and column.
     ['x.json', '{"name":"x","name":"y","params":["a"],"code":[["stop"]],"footprint":[]}', 'name: line 1, column 13: key "name" given twice (first at line 1, column 2)'],
     ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[{"key":{"add":0},"access":"read","access":"write"}]}', 'footprint[0].access: line 1, column 92: key "access" given twice (first at line 1, column 76)'],
@@ -308,13 +308,20 @@ describe('user contract files', () => {
     ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[],"invariants":[{"name":"i","holds":["<",["pre",0],123456789012345678901234567890]}]}', 'invariants[0].holds[2]: line 1, column 110: expected an integer in the value range (every number in a contract file is one), got 123456789012345678901234567890'],
     ['x.json', '\uFEFF', '(JSON): the file is empty'],
     // Bounds that hold no value: `run` refuses them in a block file, so prove must not call them sound.
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 0, add: 0 }, access: 'delta', lo: 5, hi: 1 }] }, 'footprint[0].lo: lo 5 above hi 1: no value is within the bounds'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 0, add: 0 }, access: 'delta', lo: 5, hi: 1 }] }, 'footprint[0].lo: line 1, column 106: lo 5 above hi 1: no value is within the bounds'],
     ['x.json', { name: 'x', params: ['a'], code: [['label', 'l'], ['delta', 'r0', 'r0', 5, 1]], footprint: [] }, 'code[1][3]: line 1, column 69: delta bounds lo 5 above hi 1: every delta would revert'],
     // Names are shown in the table's rows: nothing that breaks a line or reorders the text.
-    ['x.json', { name: 'a\nb', params: ['a'], code: [['stop']], footprint: [] }, 'name: character 2 is U+000A, a control character or line break'],
-    ['x.json', { name: 'transfer\u202E', params: ['a'], code: [['stop']], footprint: [] }, 'name: character 9 is U+202E, a bidi control character'],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'ok\u2066', holds: true }] }, 'invariants[0].name: character 3 is U+2066, a bidi control character'],
-    ['x.json', { name: 'x', params: ['montant\u00e9'], code: [['stop']], footprint: [] }, 'params[0]: expected a name that starts with an ASCII letter or _ and holds only ASCII letters, digits, _ and -, got "montanté"'],
+    ['x.json', { name: 'a\nb', params: ['a'], code: [['stop']], footprint: [] }, 'name: line 1, column 9: character 2 is U+000A, a control character or line break'],
+    ['x.json', { name: 'transfer\u202E', params: ['a'], code: [['stop']], footprint: [] }, 'name: line 1, column 9: character 9 is U+202E, a bidi control character'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'ok\u2066', holds: true }] }, 'invariants[0].name: line 1, column 83: character 3 is U+2066, a bidi control character'],
+    ['x.json', { name: 'x', params: ['montant\u00e9'], code: [['stop']], footprint: [] }, 'params[0]: line 1, column 23: expected a name that starts with an ASCII letter or _ and holds only ASCII letters, digits, _ and -, got "montanté"'],
+    // Every field error is placed, not only code's: where its value starts, or where the value that lacks it starts.
+    ['x.json', '{"name": "x", "params": ["a"], "code": [["stop"]],\n "footprint": [\n  {"key": {"arg": 0}, "access": "read"}]}', 'footprint[0].key.add: line 3, column 11 (in footprint[0].key, which lacks it): missing'],
+    ['x.json', '{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": [],\n "invariants": [\n  {"name": "i"}]}', 'invariants[0].holds: line 3, column 3 (in invariants[0], which lacks it): missing'],
+    ['x.json', '{"name": "x", "params": ["a"],\n "code": [["stop"]], "footprint": [],\n "invariants": [{"name": "i", "holds":\n    ["=>", ["success"], ["<", ["post", {"arg": "b", "add": 0}], 1]]}]}', 'invariants[0].holds[2][1][1].arg: line 4, column 48: expected an argument index 0..0 or one of a; got "b"'],
+    ['x.json', '{"name": "x", "params": ["a"], "footprint": []}', 'code: line 1, column 1 (in the top level, which lacks it): expected an array, got nothing'],
+    // A key is found as JSON.parse reads it, escapes and all.
+    ['x.json', '{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": [{"key": {"\\u0061rg": 3, "add": 0}, "access": "read"}]}', 'footprint[0].key.arg: line 1, column 87: expected an argument index 0..0 or one of a; got 3'],
   ])('%s: bad input exits 2 naming file and field', async (name, content, message) => {
     let file = join(FIXTURES, name);
     if (content !== null) {

@@ -515,7 +515,7 @@ function librarySpecs(): ContractSpec[] {
       params,
       code: assemble(contractOps(def, 0)),
       footprint: def.footprint,
-      invariants: (LIBRARY_INVARIANTS[def.name] ?? []).map((inv, i) => parseInvariant(inv, `${def.name}.invariants[${i}]`, { params })),
+      invariants: (LIBRARY_INVARIANTS[def.name] ?? []).map((inv, i) => parseInvariant(inv, [def.name, 'invariants', i], { params })),
     };
   });
 }

@@ -17,7 +17,7 @@ import { decideOrders, preStateOf } from './commute.js';
 import { concreteDomain, evalBool, parseInvariant, type CmpOp, type Domain, type Invariant } from './invariants.js';
 import { LIBRARY_INVARIANTS } from './library.js';
 import { replayOrders, runBlock, showReceipt, showState, type Call } from './replay.js';
-import { Alg, explore, World, type Access, type Cond, type Memory, type Val } from './symvm.js';
+import { Alg, explore, World, type Access, type Cond, type Memory, type Path, type Val } from './symvm.js';
 import { SOLVER_TIMEOUT_MS, valueOf, type Int, type Z, type ZModel } from './z3.js';
 
 /** A contract as the prover sees it: bytecode, declared footprint, stated invariants. */
@@ -244,12 +244,20 @@ function hashes(c: ContractSpec): boolean {
   return false;
 }
 
-/** Why a model that does not replay is no witness: with a HASH, most likely its values; without one, an encoding slip. */
-function noReplay(c: ContractSpec, what: string): string {
-  if (!hashes(c)) return 'z3 found a witness that does not replay on the VM (an encoding slip)';
+/**
+ * Why, in code with a HASH, a model that does not replay is no witness and the VM found none
+ * either: most likely its HASH values. (Without a HASH a model that does not replay is
+ * Concord's bug: concordBug.)
+ */
+function noReplay(what: string): string {
   return `z3's witness does not replay on the VM, most likely because its HASH values are not sha256's (the proof takes HASH to be any function), ` +
     `and none of ${VM_TRIES + 2} argument sets run on the VM (z3's, all zeros and ${VM_TRIES} drawn ones) ${what}; ` +
     'the claim may hold for sha256 alone, which no proof here can show';
+}
+
+/** A prover/VM disagreement where no HASH explains it, worded as what it is: a bug in Concord. */
+function concordBug(what: string): string {
+  return `a bug in Concord, not in the contract: ${what}; the prover (spec/smt/symvm.ts) and the VM (spec/vm.ts) disagree: please report it with this contract file`;
 }
 
 /** A delta entry's bounds as written: `bounds [0, 10]`, or the one side it gives. */
@@ -323,22 +331,24 @@ function footprintClaim(c: ContractSpec, name: (k: number) => string): Claim {
       const key = Number(valueOf(z, m, acc.key));
       const pre = preStateOf(world, m);
       if (confirmed(c, acc, argv, pre, key)) return footprintWitness(c, acc, argv, pre, key, name);
+      if (!hashes(c)) {
+        const escape = `${shows(c, argv)} with pre ${showState(pre, name)} makes the ${acc.op.toUpperCase()} at ${instructionAt(c, acc.pc)} touch key ${key} outside the footprint`;
+        return { result: 'unknown', reason: concordBug(`z3 found that ${escape}, which the VM, run on the same call, does not confirm`) };
+      }
       // The model's HASH values are any function's: look for a call that escapes on the VM itself.
-      if (hashes(c)) {
-        const firsts = [...new Map(accesses.map((a) => [a.pc, a])).values()];
-        for (const tried of argsToTry(argv)) {
-          for (const state of [pre, new Map<number, number>()]) {
-            for (const a of firsts) {
-              world.inTime();
-              const k = keyAtVisit(c, a.pc, a.keyReg, 1, tried, state);
-              if (k !== undefined && confirmed(c, a, tried, state, k, 1)) {
-                return footprintWitness(c, a, tried, state, k, name, '; found by running the VM, as z3\'s own witness took HASH values sha256 does not give');
-              }
+      const firsts = [...new Map(accesses.map((a) => [a.pc, a])).values()];
+      for (const tried of argsToTry(argv)) {
+        for (const state of [pre, new Map<number, number>()]) {
+          for (const a of firsts) {
+            world.inTime();
+            const k = keyAtVisit(c, a.pc, a.keyReg, 1, tried, state);
+            if (k !== undefined && confirmed(c, a, tried, state, k, 1)) {
+              return footprintWitness(c, a, tried, state, k, name, '; found by running the VM, as z3\'s own witness took HASH values sha256 does not give');
             }
           }
         }
       }
-      return { result: 'unknown', reason: noReplay(c, 'leaves the footprint') };
+      return { result: 'unknown', reason: noReplay('leaves the footprint') };
     },
   };
 }
@@ -411,12 +421,13 @@ function invariantClaim(c: ContractSpec, inv: Invariant, name: (k: number) => st
         ? 'whether a run that reverts or runs out of gas breaks it'
         : successes[g - 1]!.last < 0 ? 'whether the program, which runs nothing, breaks it' : `whether the successful path ending at ${instructionAt(c, successes[g - 1]!.last)} breaks it`);
       let found: Search = { found: false };
-      for (const [g, goal] of goals.entries()) {
-        found = await search(world, [alg.bool(goal)], question(g));
+      let g = 0;
+      for (; g < goals.length; g++) {
+        found = await search(world, [alg.bool(goals[g]!)], question(g));
         if ('unknown' in found || found.found) break;
       }
       if ('unknown' in found) return { result: 'unknown', reason: found.unknown };
-      if (found.found) return invariantWitness(z, world, found.model, c, inv, args, limit, name);
+      if (found.found) return invariantWitness(z, world, found.model, c, inv, args, limit, g === 0 ? undefined : successes[g - 1], name);
       if (!inv.assume) return { result: 'proved' };
       // As with a claim's own assumptions (claims.ts): an assume no run meets proves nothing.
       const met = await world.feasible([alg.bool(alg.or(...perRun((d) => evalBool(inv.assume!, d))))], undefined, SOLVER_TIMEOUT_MS);
@@ -426,25 +437,81 @@ function invariantClaim(c: ContractSpec, inv: Invariant, name: (k: number) => st
   };
 }
 
+/**
+ * A run of the transaction as the prover or the VM sees it: whether it succeeds and, where it
+ * does, its gas, outputs and writes (key -> the value it leaves). z3's model of a witness
+ * predicts one, the path its goal took; the VM, run on the witness's call, gives another.
+ */
+interface RunShape {
+  readonly success: boolean;
+  readonly gasUsed?: number;
+  readonly outputs?: readonly number[];
+  readonly writes?: ReadonlyMap<number, number>;
+}
+
+/** The run z3's model predicts: a successful `path`'s, or (none) one that reverts or runs out of gas, leaving nothing. */
+function predicted(z: Z, m: ZModel, path: Path | undefined): RunShape {
+  if (path === undefined) return { success: false };
+  const num = (t: Int) => Number(valueOf(z, m, t));
+  return { success: true, gasUsed: path.gas, outputs: path.outputs.map(num), writes: new Map(path.writes.map((w) => [num(w.key), num(w.value)])) };
+}
+
+/** The run the VM (spec/vm.ts) makes of the call. */
+function observed(c: ContractSpec, argv: readonly number[], pre: ReadonlyMap<number, number>, gasLimit: number): RunShape {
+  const out = runTransaction(c.code, argv, gasLimit, { read: (k: number) => pre.get(k) ?? 0 }, newOutcome());
+  if (out.status !== TxStatus.Success) return { success: false };
+  return {
+    success: true, gasUsed: out.gasUsed, outputs: out.outputs.slice(0, out.outputCount),
+    writes: new Map(out.writeKeys.slice(0, out.writeCount).map((k, i) => [k, out.writeValues[i]!])),
+  };
+}
+
+/** Where two runs differ, in words ("gas used 12 by z3's model, 14 on the VM"); none where they agree. */
+function runDifferences(model: RunShape, vm: RunShape, name: (k: number) => string): string[] {
+  const ended = (r: RunShape) => (r.success ? 'succeeds' : 'reverts or runs out of gas');
+  if (model.success !== vm.success) return [`the run ${ended(model)} by z3's model, ${ended(vm)} on the VM`];
+  if (!model.success) return [];
+  const differ: string[] = [];
+  if (model.gasUsed !== vm.gasUsed) differ.push(`gas used ${model.gasUsed} by z3's model, ${vm.gasUsed} on the VM`);
+  const list = (xs: readonly number[]) => `[${xs.join(', ')}]`;
+  if (list(model.outputs!) !== list(vm.outputs!)) differ.push(`outputs ${list(model.outputs!)} by z3's model, ${list(vm.outputs!)} on the VM`);
+  const writes = (w: ReadonlyMap<number, number>) => showState(new Map([...w].sort(([a], [b]) => a - b)), name);
+  if (writes(model.writes!) !== writes(vm.writes!)) differ.push(`writes ${writes(model.writes!)} by z3's model, ${writes(vm.writes!)} on the VM`);
+  return differ;
+}
+
+/**
+ * The invariant witness z3's model gives, confirmed on the VM before it is reported: the call,
+ * run on the VM, breaks the invariant, and runs as the model's path predicts. Without a HASH,
+ * every disagreement is Concord's bug: a call the VM does not break the invariant with is no
+ * witness (unknown, saying so), and one it does but by another run is refuted as the VM runs it,
+ * with the disagreement named as Concord's. With a HASH the model's hash values are most likely
+ * not sha256's, so a disagreement says nothing, and the VM is searched for a call that breaks it.
+ */
 function invariantWitness(
-  z: Z, world: World, m: ZModel, c: ContractSpec, inv: Invariant, args: readonly Int[], limit: Int, name: (k: number) => string,
+  z: Z, world: World, m: ZModel, c: ContractSpec, inv: Invariant, args: readonly Int[], limit: Int, path: Path | undefined, name: (k: number) => string,
 ): Verdict {
   const argv = args.map((a) => Number(valueOf(z, m, a)));
   const gasLimit = Number(valueOf(z, m, limit));
   const pre = preStateOf(world, m);
-  const replayed = invariantFails(c, inv, argv, pre, gasLimit, name);
-  if (replayed) return replayed;
+  const differ = hashes(c) ? [] : runDifferences(predicted(z, m, path), observed(c, argv, pre, gasLimit), name);
+  const note = differ.length > 0 ? `; the VM breaks the invariant so, but ${concordBug(`z3's model of this call predicted another run (${differ.join('; ')})`)}` : '';
+  const replayed = invariantFails(c, inv, argv, pre, gasLimit, name, note);
+  if (replayed) return differ.length > 0 ? { ...replayed, witness: { ...replayed.witness!, disagreement: differ } } : replayed;
+  if (!hashes(c)) {
+    const call = `${shows(c, argv)}, gas limit ${gasLimit}, with pre ${showState(pre, name)}`;
+    const why = differ.length > 0 ? differ.join('; ') : 'the run is as z3 predicts, so the invariant\'s encoding is at fault';
+    return { result: 'unknown', reason: concordBug(`z3 found that ${call} breaks the invariant, which the VM, run on the same call, does not confirm (${why})`) };
+  }
   // The model's HASH values are any function's: look for a call that breaks the invariant on the VM itself.
-  if (hashes(c)) {
-    for (const tried of argsToTry(argv)) {
-      for (const state of [pre, new Map<number, number>()]) {
-        world.inTime();
-        const found = invariantFails(c, inv, tried, state, gasLimit, name, '; found by running the VM, as z3\'s own witness took HASH values sha256 does not give');
-        if (found) return found;
-      }
+  for (const tried of argsToTry(argv)) {
+    for (const state of [pre, new Map<number, number>()]) {
+      world.inTime();
+      const found = invariantFails(c, inv, tried, state, gasLimit, name, '; found by running the VM, as z3\'s own witness took HASH values sha256 does not give');
+      if (found) return found;
     }
   }
-  return { result: 'unknown', reason: noReplay(c, 'breaks the invariant') };
+  return { result: 'unknown', reason: noReplay('breaks the invariant') };
 }
 
 /**

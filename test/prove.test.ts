@@ -17,6 +17,7 @@ import { executeReference } from '../spec/reference.js';
 import { runClaims, search, SEARCH_LIMITS, type ClaimResult } from '../spec/smt/claims.js';
 import { ordersDiffer } from '../spec/smt/commute.js';
 import { ruleClaims } from '../spec/smt/rules.js';
+import { VM_SEARCH } from '../spec/smt/contract-claims.js';
 import { loadContractFile } from '../spec/smt/user-contract.js';
 import { EXPLORE_LIMITS, World, explore } from '../spec/smt/symvm.js';
 import { closeZ3, openZ3, valueOf, type Z } from '../spec/smt/z3.js';
@@ -506,7 +507,7 @@ describe('witnesses z3 alone cannot give, and what an unknown says', () => {
         ['label', 'bad'], ['const', 'r8', 1], ['write', 'r8', 'r0'], ['stop']],
     }));
     expect(fp).toMatchObject({ result: 'unknown' });
-    expect(fp!.reason).toBe('z3\'s witness does not replay on the VM, most likely because its HASH values are not sha256\'s (the proof takes HASH to be any function), and none of 258 argument sets run on the VM (z3\'s, all zeros and 256 drawn ones) leaves the footprint; the claim may hold for sha256 alone, which no proof here can show');
+    expect(fp!.reason).toBe('z3\'s witness does not replay on the VM, most likely because its HASH values are not sha256\'s (the proof takes HASH to be any function), and none of 258 argument sets run on the VM (z3\'s, all zeros and 256 drawn ones; probing each access on every visit a run makes of it) leaves the footprint; the claim may hold for sha256 alone, which no proof here can show');
     // An invariant too: one the VM breaks for some argument is refuted; one it breaks for none is unknown, saying why.
     const stored = (mod: number | undefined) => [...(mod === undefined ? [['hash', 'r1', 'r0', 1]] : hashTo(mod)), ['const', 'r3', 0], ['write', 'r3', 'r1'], ['stop']];
     const never7 = { name: 'never 7', holds: ['=>', ['success'], ['!=', ['post', 0], 7]] };
@@ -516,6 +517,38 @@ describe('witnesses z3 alone cannot give, and what an unknown says', () => {
     const [, whole] = await claimsOf(file('hash-whole.json', { name: 'h', params: ['k'], code: stored(undefined), footprint: [{ key: { add: 0 }, access: 'write' }], invariants: [never7] }));
     expect(whole).toMatchObject({ result: 'unknown' });
     expect(whole!.reason).toMatch(/^z3's witness does not replay on the VM, most likely because its HASH values are not sha256's .* breaks the invariant; /);
+  });
+
+  it('finds a key a loop derives by HASH only on a later pass, and says which passes it could not search', async () => {
+    // Pass 1 reads key 0, which is declared; pass 2 reads hash(k) mod 1000, which z3's model gets wrong and the VM search must reach.
+    const loop = [
+      ['const', 'r1', 0], ['const', 'r2', 0], ['label', 'top'], ['read', 'r3', 'r2'], ['hash', 'r2', 'r0', 1], ['const', 'r5', 1000], ['mod', 'r2', 'r2', 'r5'],
+      ['addi', 'r1', 'r1', 1], ['const', 'r6', 2], ['lt', 'r7', 'r1', 'r6'], ['jumpi', 'r7', 'top'], ['stop'],
+    ];
+    const later = (code: unknown[]) => ({ name: 'later', params: ['k'], code, footprint: [{ key: { add: 0 }, access: 'read' }] });
+    const [fp] = await claimsOf(file('later-pass.json', later(loop)));
+    expect(fp).toMatchObject({ result: 'refuted', witness: { access: 'read', instruction: 3, visit: 2 } });
+    const w = fp!.witness as unknown as { args: number[]; key: number; summary: string };
+    expect(w.summary).toMatch(/: the READ at code\[3\] \(\["read","r3","r2"\]\) on its 2nd visit touches key \d+.*; found by running the VM, as z3's own witness took HASH values sha256 does not give$/);
+    // Independently: the VM reads that key, which is not key 0.
+    const asked: number[] = [];
+    runTransaction(assemble(loop as ReadableOp[]), w.args, MAX_VALUE, { read: (k) => (asked.push(k), 0) }, newOutcome());
+    expect(asked).toEqual([0, w.key]);
+    // Searched up to a bound: past it the unknown says the later pass was not searched.
+    const saved = VM_SEARCH.visits;
+    VM_SEARCH.visits = 1;
+    try {
+      const [bounded] = await claimsOf(file('later-pass-bounded.json', later(loop)));
+      expect(bounded).toMatchObject({ result: 'unknown' });
+      expect(bounded!.reason).toContain('(z3\'s, all zeros and 256 drawn ones; probing each access on its first 1 visit: some runs visit an access more often, so a key a loop derives by HASH on a later pass than the 1st was not searched) leaves the footprint');
+    } finally {
+      VM_SEARCH.visits = saved;
+    }
+    // With no register free to count visits in (r4, r8 to r15 taken too), only first visits are probed, and the unknown says so.
+    const full = [...['r4', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'].map((r) => ['const', r, 0]), ...loop];
+    const [uncounted] = await claimsOf(file('later-pass-full.json', later(full)));
+    expect(uncounted).toMatchObject({ result: 'unknown' });
+    expect(uncounted!.reason).toContain('probing each access on its first visit only: the code and the arguments use every register, leaving none to count visits in, so a key a loop derives by HASH on a later pass was not searched');
   });
 
   it('an invariant witness\'s JSON pre and post hold the keys its summary shows', async () => {

@@ -8,7 +8,7 @@
 // (empty delta bounds) a contract file refuses too, so prove never calls sound what run refuses.
 
 import { readFile } from 'node:fs/promises';
-import { AssembleError, assemble, REGISTERS, type ReadableOp } from '../bytecode.js';
+import { AssembleError, assemble, OP_BY_NAME, REGISTERS, type ReadableOp } from '../bytecode.js';
 import type { AccessKind, FootprintEntry } from '../block.js';
 import { emptyBounds } from '../block-file.js';
 import { ACCESS_KINDS } from '../conflicts.js';
@@ -162,8 +162,11 @@ function inFile<T>(file: string, f: () => T, text?: string): T {
   }
 }
 
+/** A contract as its file gives it: the prover's view, and its code as written (labels and names). */
+export type ContractFile = ContractSpec & { readonly source: readonly ReadableOp[]; readonly codeIndex: readonly number[] };
+
 /** Checks a parsed contract file; `file` only names it in errors, `text` (what was parsed, a BOM left off) places them. */
-function parseContractFile(json: unknown, file: string, text: string): ContractSpec {
+function parseContractFile(json: unknown, file: string, text: string): ContractFile {
   return inFile(file, () => {
     const o = topOf(json);
     const name = displayName(o.name, ['name']);
@@ -195,7 +198,7 @@ function fieldPath(path: readonly (string | number)[]): string {
 /** Reads and checks a contract file; `reason` words a file system error (the CLI's says "no such file or folder (ENOENT)"). */
 export async function loadContractFile(
   file: string, reason: (e: unknown) => string = (e) => (e as NodeJS.ErrnoException).code ?? String(e),
-): Promise<ContractSpec> {
+): Promise<ContractFile> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -210,4 +213,27 @@ export async function loadContractFile(
     top: (j) => inFile(file, () => topOf(j), body),
   });
   return parseContractFile(json, file, body);
+}
+
+/** A program entry of a block file's `programs` (docs/block-format.md). */
+export interface ProgramEntry {
+  readonly ops: readonly ReadableOp[];
+  readonly arity: number;
+  readonly footprint: readonly FootprintEntry[];
+}
+
+/**
+ * The contract as a block file's program, meaning what was proved: its code with each name an
+ * immediate takes (a field, STRIDE, MAX_VALUE, MIN_VALUE: contract files' own, which a block file
+ * reads otherwise) replaced by its number, labels and jump targets as written; arity the number of
+ * params, since the proof takes every register past them to start at 0, which a call passing more
+ * would break; the footprint as checked (argument indices, numbers).
+ */
+export function programEntry(c: ContractFile): ProgramEntry {
+  const ops = c.source.map((op) => {
+    const info = OP_BY_NAME.get(String(op[0]));
+    if (info === undefined) return op; // a label
+    return op.map((x, i) => (i > 0 && info.operands[i - 1] === 'imm' && typeof x === 'string' ? immediateName(x)! : x));
+  });
+  return { ops, arity: c.params.length, footprint: c.footprint };
 }

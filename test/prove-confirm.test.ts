@@ -57,7 +57,15 @@ describe('invariant witnesses, confirmed on the VM', () => {
     const [, n5, b10] = await results(storing(false, [never5, below10]));
     expect(n5).toMatchObject({ result: 'refuted', witness: { args: [5], post: { '0.balance': 5 } } });
     expect(b10!.result).toBe('refuted');
-    for (const r of [n5!, b10!]) {
+    // A write, a delta on the same key and an output: z3's path and the VM agree on the gas, outputs and final writes.
+    const code: ReadableOp[] = [['const', 'r1', 0], ['write', 'r1', 'r0'], ['delta', 'r1', 'r0', -100, 100], ['emit', 'r0'], ['stop']];
+    const busy: ContractSpec = {
+      ...storing(false, []), code: assemble(code), codeIndex: [0, 1, 2, 3, 4], source: code,
+      invariants: [parseInvariant({ name: 'never 10', holds: ['=>', ['success'], ['!=', ['post', 0], 10]] }, ['invariants', 0], { params: ['v'] })],
+    };
+    const [, n10] = await results(busy);
+    expect(n10).toMatchObject({ result: 'refuted', witness: { args: [5], post: { '0.balance': 10 }, receipt: { outputs: [5] } } });
+    for (const r of [n5!, b10!, n10!]) {
       expect(r.witness).not.toHaveProperty('disagreement');
       expect(r.witness!.summary).not.toMatch(/Concord/);
     }

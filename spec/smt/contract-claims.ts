@@ -275,14 +275,15 @@ type Escape =
 function searchEscape(c: ContractSpec, accesses: readonly Access[], model: readonly number[], pre: ReadonlyMap<number, number>, inTime: () => void): Escape {
   const bound = VM_SEARCH.visits;
   const byPc = [...new Map(accesses.map((a) => [a.pc, a])).values()];
-  // A probe per access and visit (index visit - 1), built once for every call tried; bound + 1 to tell whether a run goes past the bound.
-  const probes = byPc.map((a) => Array.from({ length: bound + 1 }, (_, v) => probe(c, a.pc, a.keyReg, v + 1)));
+  // A probe per access and visit (index visit - 1), built once for every call tried; bound + 1 to
+  // tell whether a run goes past the bound. An access no jump leads back to is visited once at most.
+  const probes = byPc.map((a) => Array.from({ length: mayRevisit(c, a.pc) ? bound + 1 : 1 }, (_, v) => probe(c, a.pc, a.keyReg, v + 1)));
   let uncounted = false;
   let deeper = false;
   for (const args of argsToTry(model)) {
     for (const state of [pre, new Map<number, number>()]) {
       for (const [i, a] of byPc.entries()) {
-        for (let visit = 1; visit <= bound; visit++) {
+        for (let visit = 1; visit <= Math.min(bound, probes[i]!.length); visit++) {
           inTime();
           const patched = probes[i]![visit - 1];
           if (patched === undefined) {
@@ -292,7 +293,8 @@ function searchEscape(c: ContractSpec, accesses: readonly Access[], model: reado
           const key = probedKey(patched, args, state);
           if (key === undefined) break;
           if (!coveredOnVm(c, a, args, key) && confirmed(c, a, args, state, key, visit)) return { acc: a, visit, args, pre: state, key };
-          if (visit === bound && !deeper) deeper = probes[i]![bound] !== undefined && probedKey(probes[i]![bound]!, args, state) !== undefined;
+          const past = probes[i]![bound];
+          if (visit === bound && past !== undefined && !deeper) deeper = probedKey(past, args, state) !== undefined;
         }
       }
     }
@@ -301,6 +303,15 @@ function searchEscape(c: ContractSpec, accesses: readonly Access[], model: reado
   if (uncounted) return { unsearched: `each access on its first visit only: the code and the arguments use every register, leaving none to count visits in, ${later} was not searched` };
   if (deeper) return { unsearched: `each access on its first ${plural(bound, 'visit')}: some runs visit an access more often, ${later} than the ${nth(bound)} was not searched` };
   return { unsearched: `each access on every visit a run makes of it` };
+}
+
+/** Whether a run can reach `pc` twice: some jump at or past it goes back to it or before it. */
+function mayRevisit(c: ContractSpec, pc: number): boolean {
+  for (let j = pc; j < c.code.length / WIDTH; j++) {
+    const info = OPS[c.code[j * WIDTH]!]!;
+    if (info.operands.some((kind, k) => kind === 'target' && c.code[j * WIDTH + 1 + k]! <= pc)) return true;
+  }
+  return false;
 }
 
 /** 1st, 2nd, 3rd, 4th, ..., 11th, 21st. */

@@ -6,7 +6,7 @@
 // stack, as a value skipped may nest deeper than a recursion would go.
 
 /** Where the deepest part of `path` the text holds starts, and how many of its steps that is (path.length: all of it). */
-export interface JsonPlace {
+export interface JsonPosition {
   readonly at: number;
   readonly steps: number;
 }
@@ -14,10 +14,10 @@ export interface JsonPlace {
 const SPACE = ' \t\n\r';
 
 /**
- * The place of `path` in `text`: where its value starts, or, where the text lacks it (a field
+ * The position of `path` in `text`: where its value starts, or, where the text lacks it (a field
  * missing, an index past the end), where the deepest enclosing value it does hold starts.
  */
-export function placeOf(text: string, path: readonly (string | number)[]): JsonPlace {
+export function positionOf(text: string, path: readonly (string | number)[]): JsonPosition {
   const space = (i: number) => {
     while (i < text.length && SPACE.includes(text[i]!)) i++;
     return i;

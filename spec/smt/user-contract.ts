@@ -13,7 +13,7 @@ import type { AccessKind, FootprintEntry } from '../block.js';
 import { emptyBounds } from '../block-file.js';
 import { ACCESS_KINDS } from '../conflicts.js';
 import { describeValue, InputFileError, jsonPath, lineColumn, unshowable, utf8Text } from '../messages.js';
-import { placeOf } from '../json-position.js';
+import { positionOf } from '../json-position.js';
 import { parseStrictJson } from '../strict-json.js';
 import { FIELD, STRIDE, type Field } from '../contracts.js';
 import { isValue, MAX_VALUE, MIN_VALUE } from '../values.js';
@@ -156,7 +156,7 @@ function inFile<T>(file: string, f: () => T, text?: string): T {
   } catch (e) {
     if (!(e instanceof FieldError)) throw e;
     if (text === undefined) throw new ContractFileError(file, e.field, e.what);
-    const { at, steps } = placeOf(text, e.path);
+    const { at, steps } = positionOf(text, e.path);
     const within = steps === e.path.length ? '' : ` (in ${steps === 0 ? 'the top level' : fieldPath(e.path.slice(0, steps))}, which lacks it)`;
     throw new ContractFileError(file, e.field, `${lineColumn(text, at)}${within}: ${e.what}`);
   }

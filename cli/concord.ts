@@ -105,10 +105,12 @@ workloadOptions(
 
 workloadOptions(
   program.command('gen')
-    .description('write a seeded workload as a block file')
-    .option('-o, --out <file>', 'output file (default: stdout)'),
+    .description('write a seeded workload as a block file, or with --contract a block running a contract file prove checks')
+    .option('-o, --out <file>', 'output file (default: stdout)')
+    .option('--contract <file>', 'write a block running this contract file (docs/prove.md) instead: its program, and a transaction per --call')
+    .option('--call <args>', 'with --contract: a call of the contract, its arguments comma-separated (integers or key names such as alice.balance); repeat it for several', (v: string, given?: string[]) => [...(given ?? []), v]),
 ).action(async (o) => {
-  exitCode = await guard('gen', () => genCommand({ workload: 'p2p', ...o }));
+  exitCode = await guard('gen', () => genCommand(o));
 });
 
 workloadOptions(
@@ -214,7 +216,7 @@ program.command('workloads').description('list the workload generators').action(
 // Commander keeps the last value of an option given twice: `bench --executor ./a.mjs --executor
 // ./b.mjs` measured b alone, and `--threads 1 --threads 2` ran 2. An option of one value is refused
 // when it comes again; a variadic one (verify --executor) and one with a parser of its own (prove
-// --contract) collect their values, as their help says.
+// --contract, gen --call) collect their values, as their help says.
 for (const command of [program, ...program.commands]) {
   for (const option of command.options) {
     if (option.variadic || option.isBoolean() || option.parseArg) continue;

@@ -1,31 +1,105 @@
-// `concord gen`: writes a seeded workload as a block file (format concord-block/1).
+// `concord gen`: writes a seeded workload as a block file (format concord-block/1), or, with
+// --contract, a block file running a contract file `concord prove` checks: its program, and one
+// transaction per --call.
 // Invariants: the file is written whole or not at all (temp file, then rename); a refused command
-// leaves nothing behind, not even the folders --out would have needed.
+// leaves nothing behind, not even the folders --out would have needed; a contract's block is read
+// back as `run` reads it before it is written, so what gen writes, run takes.
 
-import { writeBlock } from '../spec/block-file.js';
+import { BLOCK_FORMAT, BlockFileError, parseBlock, writeBlock } from '../spec/block-file.js';
 import { plural } from '../spec/plural.js';
+import { ContractFileError, loadContractFile, programEntry } from '../spec/smt/user-contract.js';
 import { generate } from '../bench/workloads.js';
+import { shellWord } from '../properties/printed-command.js';
 import { UsageError } from './errors.js';
-import { checkOutFile, writeStdout, writeWhole } from './output.js';
-import { workloadSpec, type WorkloadOptions } from './block-source.js';
+import { checkOutFile, fsReason, writeStdout, writeWhole } from './output.js';
+import { givenWorkloadFlags, workloadSpec, type WorkloadOptions } from './block-source.js';
 
-export async function genCommand(o: WorkloadOptions & { out?: string }): Promise<number> {
+export interface GenOptions extends WorkloadOptions {
+  out?: string;
+  /** A contract file (docs/prove.md) to write a block for, instead of a workload. */
+  contract?: string;
+  /** With contract: each a call's arguments, comma-separated. */
+  call?: readonly string[];
+}
+
+export async function genCommand(o: GenOptions): Promise<number> {
   if (o.out === '') throw new UsageError('--out: empty file name; give a file, or - for stdout');
   const out = o.out === '-' ? undefined : o.out;
-  const { name, params } = workloadSpec(o);
+  if (o.contract === undefined && o.call !== undefined) throw new UsageError('--call names a call of the contract --contract gives; give --contract too');
+  const made = o.contract === undefined ? workloadText(o) : await contractText(o.contract, o.call ?? [], o);
   // Checking --out makes its folders, so it comes after every option is known good; and before
   // generating, so that a bad path fails at once even for a million transactions.
   if (out !== undefined) checkOutFile(out, '--out');
-  const block = generate(name, params);
-  const { transactions, ...head } = writeBlock(block) as { transactions: unknown[] };
-  // One transaction per line keeps large files readable and diffable.
-  const headText = JSON.stringify(head, null, 1).slice(0, -2);
-  const text = `${headText},\n "transactions": [\n${transactions.map((t) => `  ${JSON.stringify(t)}`).join(',\n')}\n ]\n}\n`;
+  const { text, txs } = made();
   if (out === undefined) {
     writeStdout(text);
     return 0;
   }
   writeWhole(out, text);
-  process.stderr.write(`wrote ${plural(block.txs.length, 'transaction')} to ${out}\n`);
+  process.stderr.write(`wrote ${plural(txs, 'transaction')} to ${out}\n`);
   return 0;
+}
+
+/** The workload's block, checked now and generated when called. */
+function workloadText(o: WorkloadOptions): () => { text: string; txs: number } {
+  const { name, params } = workloadSpec(o);
+  return () => {
+    const block = generate(name, params);
+    const { transactions, ...head } = writeBlock(block) as { transactions: unknown[] };
+    // One transaction per line keeps large files readable and diffable.
+    const headText = JSON.stringify(head, null, 1).slice(0, -2);
+    return { text: `${headText},\n "transactions": [\n${transactions.map((t) => `  ${JSON.stringify(t)}`).join(',\n')}\n ]\n}\n`, txs: block.txs.length };
+  };
+}
+
+/** An argument of --call: an integer, or a name a block file's arguments take (a key, `alice.balance`). */
+function callArg(value: string, call: string): number | string {
+  if (!/^-?\d+$/.test(value)) return value;
+  const n = Number(value);
+  // Number() would round one past 2^53 silently, as JSON.parse would.
+  if (!Number.isSafeInteger(n)) throw new UsageError(`--call ${shellWord(call)}: ${value} is not an integer in the value range`);
+  return n;
+}
+
+/**
+ * The block running the contract in `file`: its program under the contract's name, and a
+ * transaction per call; read back as a block file (blockFromJson) so that an argument the
+ * program does not take is refused here, named by its --call.
+ */
+async function contractText(file: string, calls: readonly string[], o: WorkloadOptions): Promise<() => { text: string; txs: number }> {
+  const workload = givenWorkloadFlags(o);
+  if (workload.length) throw new UsageError(`give --contract or ${workload.join(', ')}, not both: the contract's block holds the calls --call gives`);
+  let contract;
+  try {
+    contract = await loadContractFile(file, fsReason);
+  } catch (e) {
+    if (e instanceof ContractFileError) throw new UsageError(e.message);
+    throw e;
+  }
+  const entry = programEntry(contract);
+  const transactions = calls.map((call) => ({ program: contract.name, args: call.trim() === '' ? [] : call.split(',').map((v) => callArg(v.trim(), call)) }));
+  // An instruction, a footprint entry and a transaction a line: readable, and diffable against the contract file.
+  const lines = (xs: readonly unknown[], indent: string) => xs.map((x) => `${indent}${JSON.stringify(x)}`).join(',\n');
+  const text = [
+    '{',
+    ` "format": ${JSON.stringify(BLOCK_FORMAT)},`,
+    ' "programs": {',
+    `  ${JSON.stringify(contract.name)}: {`,
+    `   "arity": ${entry.arity},`,
+    `   "ops": [\n${lines(entry.ops, '    ')}\n   ],`,
+    `   "footprint": [${entry.footprint.length ? `\n${lines(entry.footprint, '    ')}\n   ` : ''}]`,
+    '  }',
+    ' },',
+    ` "transactions": [${transactions.length ? `\n${lines(transactions, '  ')}\n ` : ''}]`,
+    '}',
+    '',
+  ].join('\n');
+  try {
+    parseBlock(text, file);
+  } catch (e) {
+    if (!(e instanceof BlockFileError)) throw e;
+    const tx = /^transaction (\d+)(?:: )?(.*)$/.exec(e.where);
+    throw new UsageError(tx ? `--call ${shellWord(calls[Number(tx[1])]!)}: ${tx[2] ? `${tx[2]}: ` : ''}${e.problem}` : e.message);
+  }
+  return () => ({ text, txs: transactions.length });
 }

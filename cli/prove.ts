@@ -4,7 +4,7 @@
 // refutation; with contract files, each claim says which file it belongs to. A claim still running
 // after --timeout seconds (default 60) is given up as unknown, so no contract runs for an hour.
 // Invariants: exit 0 only when every claim comes out as expected, 1 when one does not, 2 for a
-// bad contract file or --contract value (`concord prove: <file>: <field>: <what>` on stderr, a
+// bad contract file or --contract value (`concord prove: <file>: <field>: line L, column C: <what>` on stderr, a
 // line for each bad file) and then nothing is proved; 2 also without z3-solver installed (as in
 // the offline archive), when --json prints { ok: false, error }; past the contract files, --json
 // prints exactly one JSON object on stdout; z3's threads are shut down before returning, so the process exits.

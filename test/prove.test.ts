@@ -17,6 +17,7 @@ import { executeReference } from '../spec/reference.js';
 import { runClaims, search, SEARCH_LIMITS, type ClaimResult } from '../spec/smt/claims.js';
 import { ordersDiffer } from '../spec/smt/commute.js';
 import { ruleClaims } from '../spec/smt/rules.js';
+import { VM_SEARCH } from '../spec/smt/contract-claims.js';
 import { loadContractFile } from '../spec/smt/user-contract.js';
 import { EXPLORE_LIMITS, World, explore } from '../spec/smt/symvm.js';
 import { closeZ3, openZ3, valueOf, type Z } from '../spec/smt/z3.js';
@@ -266,7 +267,7 @@ describe('user contract files', () => {
   });
 
   it.each([
-    ['bad-access.json', null, 'footprint[0].access: expected one of read, write, delta, got "modify"'],
+    ['bad-access.json', null, 'footprint[0].access: line 5, column 62: expected one of read, write, delta, got "modify"'],
     ['missing.json', null, '(file): cannot read it: no such file or folder (ENOENT)'],
     ['x.json', '{"name": "x", ', '(JSON): '],
     // An error in code is placed, as a number error is: line and column.
@@ -280,24 +281,24 @@ describe('user contract files', () => {
     // A numeric target counts no labels, code[i] counts them: the message says which numbering its range is in.
     ['x.json', { name: 'x', params: ['a'], code: [['label', 'l'], ['jump', 9], ['stop']], footprint: [] }, 'code[1][1]: line 1, column 58: jump target 9 outside the program: a numeric target counts instructions without labels (as in a block file; code[i] counts them), 0 to 2 here, 2 being its end'],
     // A claim is named by its invariant's name: two of one name, or the built-in claim's, could not be told apart.
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: true }, { name: 'i', holds: false }] }, 'invariants[1].name: "i" is invariants[0]\'s name too; each claim needs a name of its own'],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'footprint sound', holds: true }] }, 'invariants[0].name: "footprint sound" is the name of the claim prove makes of every contract; name the invariant otherwise'],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 'b', add: 0 }, access: 'read' }] }, 'footprint[0].key.arg: expected an argument index 0..0 or one of a'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: true }, { name: 'i', holds: false }] }, 'invariants[1].name: line 1, column 109: "i" is invariants[0]\'s name too; each claim needs a name of its own'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'footprint sound', holds: true }] }, 'invariants[0].name: line 1, column 83: "footprint sound" is the name of the claim prove makes of every contract; name the invariant otherwise'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 'b', add: 0 }, access: 'read' }] }, 'footprint[0].key.arg: line 1, column 73: expected an argument index 0..0 or one of a'],
     // A misspelt field name in a key was told only that add must be an integer.
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 0, mul: 16, add: 'Balance' }, access: 'read' }] }, 'footprint[0].key.add: unknown field name "Balance": add is an integer or one of balance, seq, token, '],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['>>', 1, 2] }] }, 'invariants[0].holds[0]: ">>" is not a statement operator'],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['<', ['pre', 3], true] }] }, 'invariants[0].holds[2]: expected an integer expression'],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], extra: 1 }, 'extra: unknown field'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 0, mul: 16, add: 'Balance' }, access: 'read' }] }, 'footprint[0].key.add: line 1, column 90: unknown field name "Balance": add is an integer or one of balance, seq, token, '],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['>>', 1, 2] }] }, 'invariants[0].holds[0]: line 1, column 96: ">>" is not a statement operator'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['<', ['pre', 3], true] }] }, 'invariants[0].holds[2]: line 1, column 110: expected an integer expression'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], extra: 1 }, 'extra: line 1, column 69: unknown field'],
     // The numbers were read first: an unknown field holding a fraction was told to be no integer.
-    ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[],"weight":0.5}', 'weight: unknown field'],
+    ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[],"weight":0.5}', 'weight: line 1, column 70: unknown field'],
     // Names Object.prototype has are neither fields nor constants.
     ['x.json', { name: 'x', params: ['a'], code: [['const', 'r0', 'constructor'], ['stop']], footprint: [] }, 'code[0][2]: line 1, column 50: unknown name "constructor"'],
     ['x.json', { name: 'x', params: ['a'], code: [['const', 'r0', 'toString'], ['stop']], footprint: [] }, 'code[0][2]: line 1, column 50: unknown name "toString"'],
     ['x.json', '{"name": "x",\n "params": [\n  NaN]}', '(JSON): line 3, column 3: Unexpected token'],
     ['x.json', '{"name": "x",\n "params": ["a"],}', '(JSON): line 2, column 18: Expected double-quoted property name in JSON'],
-    ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'footprint[0]: nested more than 100 levels deep'],
-    ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": [], "invariants": [{"name": "i", "holds": ${'["not",'.repeat(50_000)}true${']'.repeat(50_000)}}]}`, 'invariants[0]: nested more than 100 levels deep'],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [Array.from({ length: 200_000 }, (_, i) => i)] }, 'footprint[0]: expected an object, got [0,1,2,'],
+    ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'footprint[0]: line 1, column 66: nested more than 100 levels deep'],
+    ['x.json', `{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": [], "invariants": [{"name": "i", "holds": ${'["not",'.repeat(50_000)}true${']'.repeat(50_000)}}]}`, 'invariants[0]: line 1, column 84: nested more than 100 levels deep'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [Array.from({ length: 200_000 }, (_, i) => i)] }, 'footprint[0]: line 1, column 59: expected an object, got [0,1,2,'],
     // Read as strictly as a block file: what JSON.parse settles silently is refused, as written, with line and column.
     ['x.json', '{"name":"x","name":"y","params":["a"],"code":[["stop"]],"footprint":[]}', 'name: line 1, column 13: key "name" given twice (first at line 1, column 2)'],
     ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[{"key":{"add":0},"access":"read","access":"write"}]}', 'footprint[0].access: line 1, column 92: key "access" given twice (first at line 1, column 76)'],
@@ -308,13 +309,20 @@ describe('user contract files', () => {
     ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[],"invariants":[{"name":"i","holds":["<",["pre",0],123456789012345678901234567890]}]}', 'invariants[0].holds[2]: line 1, column 110: expected an integer in the value range (every number in a contract file is one), got 123456789012345678901234567890'],
     ['x.json', '\uFEFF', '(JSON): the file is empty'],
     // Bounds that hold no value: `run` refuses them in a block file, so prove must not call them sound.
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 0, add: 0 }, access: 'delta', lo: 5, hi: 1 }] }, 'footprint[0].lo: lo 5 above hi 1: no value is within the bounds'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [{ key: { arg: 0, add: 0 }, access: 'delta', lo: 5, hi: 1 }] }, 'footprint[0].lo: line 1, column 106: lo 5 above hi 1: no value is within the bounds'],
     ['x.json', { name: 'x', params: ['a'], code: [['label', 'l'], ['delta', 'r0', 'r0', 5, 1]], footprint: [] }, 'code[1][3]: line 1, column 69: delta bounds lo 5 above hi 1: every delta would revert'],
     // Names are shown in the table's rows: nothing that breaks a line or reorders the text.
-    ['x.json', { name: 'a\nb', params: ['a'], code: [['stop']], footprint: [] }, 'name: character 2 is U+000A, a control character or line break'],
-    ['x.json', { name: 'transfer\u202E', params: ['a'], code: [['stop']], footprint: [] }, 'name: character 9 is U+202E, a bidi control character'],
-    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'ok\u2066', holds: true }] }, 'invariants[0].name: character 3 is U+2066, a bidi control character'],
-    ['x.json', { name: 'x', params: ['montant\u00e9'], code: [['stop']], footprint: [] }, 'params[0]: expected a name that starts with an ASCII letter or _ and holds only ASCII letters, digits, _ and -, got "montanté"'],
+    ['x.json', { name: 'a\nb', params: ['a'], code: [['stop']], footprint: [] }, 'name: line 1, column 9: character 2 is U+000A, a control character or line break'],
+    ['x.json', { name: 'transfer\u202E', params: ['a'], code: [['stop']], footprint: [] }, 'name: line 1, column 9: character 9 is U+202E, a bidi control character'],
+    ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'ok\u2066', holds: true }] }, 'invariants[0].name: line 1, column 83: character 3 is U+2066, a bidi control character'],
+    ['x.json', { name: 'x', params: ['montant\u00e9'], code: [['stop']], footprint: [] }, 'params[0]: line 1, column 23: expected a name that starts with an ASCII letter or _ and holds only ASCII letters, digits, _ and -, got "montanté"'],
+    // Every field error is placed, not only code's: where its value starts, or where the value that lacks it starts.
+    ['x.json', '{"name": "x", "params": ["a"], "code": [["stop"]],\n "footprint": [\n  {"key": {"arg": 0}, "access": "read"}]}', 'footprint[0].key.add: line 3, column 11 (in footprint[0].key, which lacks it): missing'],
+    ['x.json', '{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": [],\n "invariants": [\n  {"name": "i"}]}', 'invariants[0].holds: line 3, column 3 (in invariants[0], which lacks it): missing'],
+    ['x.json', '{"name": "x", "params": ["a"],\n "code": [["stop"]], "footprint": [],\n "invariants": [{"name": "i", "holds":\n    ["=>", ["success"], ["<", ["post", {"arg": "b", "add": 0}], 1]]}]}', 'invariants[0].holds[2][1][1].arg: line 4, column 48: expected an argument index 0..0 or one of a; got "b"'],
+    ['x.json', '{"name": "x", "params": ["a"], "footprint": []}', 'code: line 1, column 1 (in the top level, which lacks it): expected an array, got nothing'],
+    // A key is found as JSON.parse reads it, escapes and all.
+    ['x.json', '{"name": "x", "params": ["a"], "code": [["stop"]], "footprint": [{"key": {"\\u0061rg": 3, "add": 0}, "access": "read"}]}', 'footprint[0].key.arg: line 1, column 87: expected an argument index 0..0 or one of a; got 3'],
   ])('%s: bad input exits 2 naming file and field', async (name, content, message) => {
     let file = join(FIXTURES, name);
     if (content !== null) {
@@ -499,7 +507,7 @@ describe('witnesses z3 alone cannot give, and what an unknown says', () => {
         ['label', 'bad'], ['const', 'r8', 1], ['write', 'r8', 'r0'], ['stop']],
     }));
     expect(fp).toMatchObject({ result: 'unknown' });
-    expect(fp!.reason).toBe('z3\'s witness does not replay on the VM, most likely because its HASH values are not sha256\'s (the proof takes HASH to be any function), and none of 258 argument sets run on the VM (z3\'s, all zeros and 256 drawn ones) leaves the footprint; the claim may hold for sha256 alone, which no proof here can show');
+    expect(fp!.reason).toBe('z3\'s witness does not replay on the VM, most likely because its HASH values are not sha256\'s (the proof takes HASH to be any function), and none of 258 argument sets run on the VM (z3\'s, all zeros and 256 drawn ones; probing each access on every visit a run makes of it) leaves the footprint; the claim may hold for sha256 alone, which no proof here can show');
     // An invariant too: one the VM breaks for some argument is refuted; one it breaks for none is unknown, saying why.
     const stored = (mod: number | undefined) => [...(mod === undefined ? [['hash', 'r1', 'r0', 1]] : hashTo(mod)), ['const', 'r3', 0], ['write', 'r3', 'r1'], ['stop']];
     const never7 = { name: 'never 7', holds: ['=>', ['success'], ['!=', ['post', 0], 7]] };
@@ -509,6 +517,38 @@ describe('witnesses z3 alone cannot give, and what an unknown says', () => {
     const [, whole] = await claimsOf(file('hash-whole.json', { name: 'h', params: ['k'], code: stored(undefined), footprint: [{ key: { add: 0 }, access: 'write' }], invariants: [never7] }));
     expect(whole).toMatchObject({ result: 'unknown' });
     expect(whole!.reason).toMatch(/^z3's witness does not replay on the VM, most likely because its HASH values are not sha256's .* breaks the invariant; /);
+  });
+
+  it('finds a key a loop derives by HASH only on a later pass, and says which passes it could not search', async () => {
+    // Pass 1 reads key 0, which is declared; pass 2 reads hash(k) mod 1000, which z3's model gets wrong and the VM search must reach.
+    const loop = [
+      ['const', 'r1', 0], ['const', 'r2', 0], ['label', 'top'], ['read', 'r3', 'r2'], ['hash', 'r2', 'r0', 1], ['const', 'r5', 1000], ['mod', 'r2', 'r2', 'r5'],
+      ['addi', 'r1', 'r1', 1], ['const', 'r6', 2], ['lt', 'r7', 'r1', 'r6'], ['jumpi', 'r7', 'top'], ['stop'],
+    ];
+    const later = (code: unknown[]) => ({ name: 'later', params: ['k'], code, footprint: [{ key: { add: 0 }, access: 'read' }] });
+    const [fp] = await claimsOf(file('later-pass.json', later(loop)));
+    expect(fp).toMatchObject({ result: 'refuted', witness: { access: 'read', instruction: 3, visit: 2 } });
+    const w = fp!.witness as unknown as { args: number[]; key: number; summary: string };
+    expect(w.summary).toMatch(/: the READ at code\[3\] \(\["read","r3","r2"\]\) on its 2nd visit touches key \d+.*; found by running the VM, as z3's own witness took HASH values sha256 does not give$/);
+    // Independently: the VM reads that key, which is not key 0.
+    const asked: number[] = [];
+    runTransaction(assemble(loop as ReadableOp[]), w.args, MAX_VALUE, { read: (k) => (asked.push(k), 0) }, newOutcome());
+    expect(asked).toEqual([0, w.key]);
+    // Searched up to a bound: past it the unknown says the later pass was not searched.
+    const saved = VM_SEARCH.visits;
+    VM_SEARCH.visits = 1;
+    try {
+      const [bounded] = await claimsOf(file('later-pass-bounded.json', later(loop)));
+      expect(bounded).toMatchObject({ result: 'unknown' });
+      expect(bounded!.reason).toContain('(z3\'s, all zeros and 256 drawn ones; probing each access on its first 1 visit: some runs visit an access more often, so a key a loop derives by HASH on a later pass than the 1st was not searched) leaves the footprint');
+    } finally {
+      VM_SEARCH.visits = saved;
+    }
+    // With no register free to count visits in (r4, r8 to r15 taken too), only first visits are probed, and the unknown says so.
+    const full = [...['r4', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'].map((r) => ['const', r, 0]), ...loop];
+    const [uncounted] = await claimsOf(file('later-pass-full.json', later(full)));
+    expect(uncounted).toMatchObject({ result: 'unknown' });
+    expect(uncounted!.reason).toContain('probing each access on its first visit only: the code and the arguments use every register, leaving none to count visits in, so a key a loop derives by HASH on a later pass was not searched');
   });
 
   it('an invariant witness\'s JSON pre and post hold the keys its summary shows', async () => {

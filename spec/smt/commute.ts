@@ -187,7 +187,7 @@ export async function decideOrders(world: World, a: SymTx, b: SymTx, replay: (mo
   if ('unknown' in exact) return { result: 'unknown', reason: exact.unknown };
   if (!exact.found) return { result: 'proved' };
   const r = replay(exact.model);
-  return r.differences.length > 0 ? refuted(r) : { result: 'unknown', reason: 'z3 found a witness that does not replay on the VM (an encoding slip)' };
+  return r.differences.length > 0 ? refuted(r) : { result: 'unknown', reason: 'a bug in Concord: z3 found a witness that does not replay on the VM, so the prover (spec/smt/symvm.ts) and the VM (spec/vm.ts) disagree and no verdict can be given; please report it' };
 }
 
 /** The witness's pre-state: the model's value at every key a formula mentions (zeros left out, as in the VM's state). */

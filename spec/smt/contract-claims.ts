@@ -11,13 +11,14 @@ import { MAX_TX_GAS_LIMIT } from '../block-file.js';
 import { footprintKeys, type Footprint, type FootprintEntry, type KeyExpr, type Program } from '../block.js';
 import { CONTRACTS, contractOps, FIELDS, STRIDE } from '../contracts.js';
 import { runTransaction, newOutcome, TxStatus } from '../vm.js';
+import { plural } from '../plural.js';
 import { KEY_LIMIT, MAX_VALUE } from '../values.js';
 import { search, type Claim, type Search, type Verdict } from './claims.js';
 import { decideOrders, preStateOf } from './commute.js';
 import { concreteDomain, evalBool, parseInvariant, type CmpOp, type Domain, type Invariant } from './invariants.js';
 import { LIBRARY_INVARIANTS } from './library.js';
 import { replayOrders, runBlock, showReceipt, showState, type Call } from './replay.js';
-import { Alg, explore, World, type Access, type Cond, type Memory, type Val } from './symvm.js';
+import { Alg, explore, World, type Access, type Cond, type Memory, type Path, type Val } from './symvm.js';
 import { SOLVER_TIMEOUT_MS, valueOf, type Int, type Z, type ZModel } from './z3.js';
 
 /** A contract as the prover sees it: bytecode, declared footprint, stated invariants. */
@@ -135,15 +136,14 @@ function registersUsed(code: Float64Array): Set<number> {
 }
 
 /**
- * The key the DELTA, READ or WRITE at `pc` touches on its `visit`th visit in a run on the VM with
- * `args` and `pre`, or undefined where the run does not get there, or the key is outside
- * [0, 2^32) (the VM faults with BAD_KEY before touching anything). The instruction becomes a jump
- * to a tail past the program's end (which stays a STOP, so a run that falls off the end or jumps
- * to it reports nothing); the tail counts visits in a register the code never names, runs the
- * instruction itself and jumps back until the visit it wants, then emits the key and PROBE_MARK
- * and stops. A run reports a key only when its last output is PROBE_MARK, which no program emits.
+ * The program patched to report the key the DELTA, READ or WRITE at `pc` touches on its `visit`th
+ * visit (probedKey runs it), or undefined past the first visit where no register is free to count
+ * visits in. The instruction becomes a jump to a tail past the program's end (which stays a STOP,
+ * so a run that falls off the end or jumps to it reports nothing); the tail counts visits in a
+ * register neither the code nor an argument uses, runs the instruction itself and jumps back until
+ * the visit it wants, then emits the key and PROBE_MARK and stops.
  */
-function keyAtVisit(c: ContractSpec, pc: number, keyReg: number, visit: number, args: readonly number[], pre: ReadonlyMap<number, number>): number | undefined {
+function probe(c: ContractSpec, pc: number, keyReg: number, visit: number): Float64Array | undefined {
   const n = c.code.length / WIDTH;
   let last = n;
   for (let i = 0; i < n; i++) {
@@ -151,10 +151,10 @@ function keyAtVisit(c: ContractSpec, pc: number, keyReg: number, visit: number, 
   }
   const tail = last + 1; // no jump in the code lands in the tail
   const used = registersUsed(c.code);
-  const counter = [...Array(REGISTERS).keys()].find((r) => r >= args.length && !used.has(r));
+  const counter = [...Array(REGISTERS).keys()].find((r) => r >= c.params.length && !used.has(r));
   const ops: number[][] = [];
   if (visit > 1) {
-    if (counter === undefined) return undefined; // no register to count in: nothing confirmed
+    if (counter === undefined) return undefined;
     const hit = tail + 7;
     ops.push(
       [OP.ADDI, counter, counter, 1, 0], [OP.ADDI, counter, counter, -visit, 0], [OP.JUMPI, counter, tail + 4, 0, 0], [OP.JUMP, hit, 0, 0, 0],
@@ -166,10 +166,26 @@ function keyAtVisit(c: ContractSpec, pc: number, keyReg: number, visit: number, 
   patched.set(c.code);
   patched.set([OP.JUMP, tail, 0, 0, 0], pc * WIDTH);
   ops.forEach((op, i) => patched.set(op, (tail + i) * WIDTH));
+  return patched;
+}
+
+/**
+ * The key a probe reports, run on the VM with `args` and `pre`: undefined where the run does not
+ * get to the visit, or the key is outside [0, 2^32) (the VM faults with BAD_KEY there before
+ * touching anything, and so ends the run). A run reports a key only when its last output is
+ * PROBE_MARK, which no program emits.
+ */
+function probedKey(patched: Float64Array, args: readonly number[], pre: ReadonlyMap<number, number>): number | undefined {
   const out = runTransaction(patched, args, PROBE_GAS, { read: (k: number) => pre.get(k) ?? 0 }, newOutcome());
   if (out.status !== TxStatus.Success || out.outputCount < 2 || out.outputs[out.outputCount - 1] !== PROBE_MARK) return undefined;
   const key = out.outputs[out.outputCount - 2]!;
   return Number.isInteger(key) && key >= 0 && key < KEY_LIMIT ? key : undefined;
+}
+
+/** The key the access at `pc` touches on its `visit`th visit in a run on the VM with `args` and `pre` (probe, probedKey); undefined where none is told. */
+function keyAtVisit(c: ContractSpec, pc: number, keyReg: number, visit: number, args: readonly number[], pre: ReadonlyMap<number, number>): number | undefined {
+  const patched = probe(c, pc, keyReg, visit);
+  return patched && probedKey(patched, args, pre);
 }
 
 /**
@@ -238,18 +254,92 @@ function* argsToTry(model: readonly number[]): Generator<readonly number[]> {
   }
 }
 
+/**
+ * How many visits of each access the VM search probes per call: a loop can derive a key by HASH
+ * on any pass, and each visit probed costs a run of the program up to it (a test lowers it).
+ */
+export const VM_SEARCH = { visits: 32 };
+
+/** A call the VM search found to escape the footprint, or what it could not search. */
+type Escape =
+  | { readonly acc: Access; readonly visit: number; readonly args: readonly number[]; readonly pre: ReadonlyMap<number, number>; readonly key: number }
+  | { readonly unsearched: string };
+
+/**
+ * Runs the program on the VM for argsToTry's argument sets, from z3's pre-state and an empty one,
+ * probing each access on every visit a run makes of it, up to VM_SEARCH.visits, for a key the
+ * footprint does not cover; a loop that derives its key by HASH may leave the footprint only on a
+ * later pass. Where none is found, says which later visits it could not probe: past the bound, or
+ * every visit past the first where no register is free to count visits in.
+ */
+function searchEscape(c: ContractSpec, accesses: readonly Access[], model: readonly number[], pre: ReadonlyMap<number, number>, inTime: () => void): Escape {
+  const bound = VM_SEARCH.visits;
+  const byPc = [...new Map(accesses.map((a) => [a.pc, a])).values()];
+  // A probe per access and visit (index visit - 1), built once for every call tried; bound + 1 to
+  // tell whether a run goes past the bound. An access no jump leads back to is visited once at most.
+  const probes = byPc.map((a) => Array.from({ length: mayRevisit(c, a.pc) ? bound + 1 : 1 }, (_, v) => probe(c, a.pc, a.keyReg, v + 1)));
+  let uncounted = false;
+  let deeper = false;
+  for (const args of argsToTry(model)) {
+    for (const state of [pre, new Map<number, number>()]) {
+      for (const [i, a] of byPc.entries()) {
+        for (let visit = 1; visit <= Math.min(bound, probes[i]!.length); visit++) {
+          inTime();
+          const patched = probes[i]![visit - 1];
+          if (patched === undefined) {
+            uncounted = true;
+            break;
+          }
+          const key = probedKey(patched, args, state);
+          if (key === undefined) break;
+          if (!coveredOnVm(c, a, args, key) && confirmed(c, a, args, state, key, visit)) return { acc: a, visit, args, pre: state, key };
+          const past = probes[i]![bound];
+          if (visit === bound && past !== undefined && !deeper) deeper = probedKey(past, args, state) !== undefined;
+        }
+      }
+    }
+  }
+  const later = 'so a key a loop derives by HASH on a later pass';
+  if (uncounted) return { unsearched: `each access on its first visit only: the code and the arguments use every register, leaving none to count visits in, ${later} was not searched` };
+  if (deeper) return { unsearched: `each access on its first ${plural(bound, 'visit')}: some runs visit an access more often, ${later} than the ${nth(bound)} was not searched` };
+  return { unsearched: `each access on every visit a run makes of it` };
+}
+
+/** Whether a run can reach `pc` twice: some jump at or past it goes back to it or before it. */
+function mayRevisit(c: ContractSpec, pc: number): boolean {
+  for (let j = pc; j < c.code.length / WIDTH; j++) {
+    const info = OPS[c.code[j * WIDTH]!]!;
+    if (info.operands.some((kind, k) => kind === 'target' && c.code[j * WIDTH + 1 + k]! <= pc)) return true;
+  }
+  return false;
+}
+
+/** 1st, 2nd, 3rd, 4th, ..., 11th, 21st. */
+function nth(n: number): string {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th';
+  return `${n}${suffix}`;
+}
+
 /** Whether the code has a HASH, whose values in a z3 model are any function's, not sha256's. */
 function hashes(c: ContractSpec): boolean {
   for (let pc = 0; pc < c.code.length / WIDTH; pc++) if (c.code[pc * WIDTH] === OP.HASH) return true;
   return false;
 }
 
-/** Why a model that does not replay is no witness: with a HASH, most likely its values; without one, an encoding slip. */
-function noReplay(c: ContractSpec, what: string): string {
-  if (!hashes(c)) return 'z3 found a witness that does not replay on the VM (an encoding slip)';
+/**
+ * Why, in code with a HASH, a model that does not replay is no witness and the VM found none
+ * either: most likely its HASH values. (Without a HASH a model that does not replay is
+ * Concord's bug: concordBug.)
+ */
+function noReplay(what: string, searched?: string): string {
   return `z3's witness does not replay on the VM, most likely because its HASH values are not sha256's (the proof takes HASH to be any function), ` +
-    `and none of ${VM_TRIES + 2} argument sets run on the VM (z3's, all zeros and ${VM_TRIES} drawn ones) ${what}; ` +
+    `and none of ${VM_TRIES + 2} argument sets run on the VM (z3's, all zeros and ${VM_TRIES} drawn ones${searched ? `; probing ${searched}` : ''}) ${what}; ` +
     'the claim may hold for sha256 alone, which no proof here can show';
+}
+
+/** A prover/VM disagreement where no HASH explains it, worded as what it is: a bug in Concord. */
+function concordBug(what: string): string {
+  return `a bug in Concord, not in the contract: ${what}; the prover (spec/smt/symvm.ts) and the VM (spec/vm.ts) disagree: please report it with this contract file`;
 }
 
 /** A delta entry's bounds as written: `bounds [0, 10]`, or the one side it gives. */
@@ -265,12 +355,12 @@ function declared(e: FootprintEntry): string {
  * the witness; `bounds` are the DELTA's own in the witness.
  */
 function escapeFault(
-  c: ContractSpec, acc: Access, key: number, name: (k: number) => string, declares: (e: FootprintEntry) => boolean, bounds: readonly [number, number] | undefined,
+  c: ContractSpec, acc: Access, visit: number, key: number, name: (k: number) => string, declares: (e: FootprintEntry) => boolean, bounds: readonly [number, number] | undefined,
   resolved: readonly { readonly key: number; readonly access: string }[],
 ): { fault: string; entry?: number; lo?: number; hi?: number } {
   const keyText = (k: number) => (name(k) === String(k) ? `key ${k}` : `key ${k} (${name(k)})`);
   const shown = keyText(key);
-  const what = `the ${acc.op.toUpperCase()} at ${instructionAt(c, acc.pc)} (${JSON.stringify(c.source?.[codeIndexOf(c, acc.pc)] ?? disassembleOne(c.code, acc.pc))})`;
+  const what = `the ${acc.op.toUpperCase()} at ${instructionAt(c, acc.pc)} (${JSON.stringify(c.source?.[codeIndexOf(c, acc.pc)] ?? disassembleOne(c.code, acc.pc))})${visit > 1 ? ` on its ${nth(visit)} visit` : ''}`;
   const entries = c.footprint.map((e, j) => ({ e, j })).filter(({ e }) => declares(e));
   // The key's delta entries as a scheduler takes them, by intersection: the entry declaring the
   // intersection's lo or hi where that lies outside the instruction's bounds is at fault.
@@ -323,39 +413,33 @@ function footprintClaim(c: ContractSpec, name: (k: number) => string): Claim {
       const key = Number(valueOf(z, m, acc.key));
       const pre = preStateOf(world, m);
       if (confirmed(c, acc, argv, pre, key)) return footprintWitness(c, acc, argv, pre, key, name);
-      // The model's HASH values are any function's: look for a call that escapes on the VM itself.
-      if (hashes(c)) {
-        const firsts = [...new Map(accesses.map((a) => [a.pc, a])).values()];
-        for (const tried of argsToTry(argv)) {
-          for (const state of [pre, new Map<number, number>()]) {
-            for (const a of firsts) {
-              world.inTime();
-              const k = keyAtVisit(c, a.pc, a.keyReg, 1, tried, state);
-              if (k !== undefined && confirmed(c, a, tried, state, k, 1)) {
-                return footprintWitness(c, a, tried, state, k, name, '; found by running the VM, as z3\'s own witness took HASH values sha256 does not give');
-              }
-            }
-          }
-        }
+      if (!hashes(c)) {
+        const escape = `${shows(c, argv)} with pre ${showState(pre, name)} makes the ${acc.op.toUpperCase()} at ${instructionAt(c, acc.pc)} touch key ${key} outside the footprint`;
+        return { result: 'unknown', reason: concordBug(`z3 found that ${escape}, which the VM, run on the same call, does not confirm`) };
       }
-      return { result: 'unknown', reason: noReplay(c, 'leaves the footprint') };
+      // The model's HASH values are any function's: look for a call that escapes on the VM itself.
+      const onVm = searchEscape(c, accesses, argv, pre, () => world.inTime());
+      if ('acc' in onVm) {
+        return footprintWitness(c, onVm.acc, onVm.args, onVm.pre, onVm.key, name, '; found by running the VM, as z3\'s own witness took HASH values sha256 does not give', onVm.visit);
+      }
+      return { result: 'unknown', reason: noReplay('leaves the footprint', onVm.unsearched) };
     },
   };
 }
 
 /** A refutation of footprint soundness: a call, replayed on the VM, whose access at `key` the footprint does not cover. */
 function footprintWitness(
-  c: ContractSpec, acc: Access, argv: readonly number[], pre: ReadonlyMap<number, number>, key: number, name: (k: number) => string, how = '',
+  c: ContractSpec, acc: Access, argv: readonly number[], pre: ReadonlyMap<number, number>, key: number, name: (k: number) => string, how = '', visit = acc.visit,
 ): Verdict {
   const resolved = footprintKeys(c.footprint, argv);
   const at = (e: FootprintEntry) => resolved[c.footprint.indexOf(e)]!.key === key;
   const bounds = acc.op === 'delta' ? deltaBounds(c, acc.pc) : undefined;
-  const { fault, ...detail } = escapeFault(c, acc, key, name, at, bounds, resolved);
+  const { fault, ...detail } = escapeFault(c, acc, visit, key, name, at, bounds, resolved);
   return {
     result: 'refuted',
     witness: {
       summary: `${shows(c, argv)} with pre ${showState(pre, name)}: ${fault}${how}`,
-      args: [...argv], pre: Object.fromEntries([...pre].map(([k, v]) => [name(k), v])), instruction: codeIndexOf(c, acc.pc), access: acc.op, key, ...detail,
+      args: [...argv], pre: Object.fromEntries([...pre].map(([k, v]) => [name(k), v])), instruction: codeIndexOf(c, acc.pc), visit, access: acc.op, key, ...detail,
     },
   };
 }
@@ -411,12 +495,13 @@ function invariantClaim(c: ContractSpec, inv: Invariant, name: (k: number) => st
         ? 'whether a run that reverts or runs out of gas breaks it'
         : successes[g - 1]!.last < 0 ? 'whether the program, which runs nothing, breaks it' : `whether the successful path ending at ${instructionAt(c, successes[g - 1]!.last)} breaks it`);
       let found: Search = { found: false };
-      for (const [g, goal] of goals.entries()) {
-        found = await search(world, [alg.bool(goal)], question(g));
+      let g = 0;
+      for (; g < goals.length; g++) {
+        found = await search(world, [alg.bool(goals[g]!)], question(g));
         if ('unknown' in found || found.found) break;
       }
       if ('unknown' in found) return { result: 'unknown', reason: found.unknown };
-      if (found.found) return invariantWitness(z, world, found.model, c, inv, args, limit, name);
+      if (found.found) return invariantWitness(z, world, found.model, c, inv, args, limit, g === 0 ? undefined : successes[g - 1], name);
       if (!inv.assume) return { result: 'proved' };
       // As with a claim's own assumptions (claims.ts): an assume no run meets proves nothing.
       const met = await world.feasible([alg.bool(alg.or(...perRun((d) => evalBool(inv.assume!, d))))], undefined, SOLVER_TIMEOUT_MS);
@@ -426,25 +511,81 @@ function invariantClaim(c: ContractSpec, inv: Invariant, name: (k: number) => st
   };
 }
 
+/**
+ * A run of the transaction as the prover or the VM sees it: whether it succeeds and, where it
+ * does, its gas, outputs and writes (key -> the value it leaves). z3's model of a witness
+ * predicts one, the path its goal took; the VM, run on the witness's call, gives another.
+ */
+interface RunShape {
+  readonly success: boolean;
+  readonly gasUsed?: number;
+  readonly outputs?: readonly number[];
+  readonly writes?: ReadonlyMap<number, number>;
+}
+
+/** The run z3's model predicts: a successful `path`'s, or (none) one that reverts or runs out of gas, leaving nothing. */
+function predicted(z: Z, m: ZModel, path: Path | undefined): RunShape {
+  if (path === undefined) return { success: false };
+  const num = (t: Int) => Number(valueOf(z, m, t));
+  return { success: true, gasUsed: path.gas, outputs: path.outputs.map(num), writes: new Map(path.writes.map((w) => [num(w.key), num(w.value)])) };
+}
+
+/** The run the VM (spec/vm.ts) makes of the call. */
+function observed(c: ContractSpec, argv: readonly number[], pre: ReadonlyMap<number, number>, gasLimit: number): RunShape {
+  const out = runTransaction(c.code, argv, gasLimit, { read: (k: number) => pre.get(k) ?? 0 }, newOutcome());
+  if (out.status !== TxStatus.Success) return { success: false };
+  return {
+    success: true, gasUsed: out.gasUsed, outputs: out.outputs.slice(0, out.outputCount),
+    writes: new Map(out.writeKeys.slice(0, out.writeCount).map((k, i) => [k, out.writeValues[i]!])),
+  };
+}
+
+/** Where two runs differ, in words ("gas used 12 by z3's model, 14 on the VM"); none where they agree. */
+function runDifferences(model: RunShape, vm: RunShape, name: (k: number) => string): string[] {
+  const ended = (r: RunShape) => (r.success ? 'succeeds' : 'reverts or runs out of gas');
+  if (model.success !== vm.success) return [`the run ${ended(model)} by z3's model, ${ended(vm)} on the VM`];
+  if (!model.success) return [];
+  const differ: string[] = [];
+  if (model.gasUsed !== vm.gasUsed) differ.push(`gas used ${model.gasUsed} by z3's model, ${vm.gasUsed} on the VM`);
+  const list = (xs: readonly number[]) => `[${xs.join(', ')}]`;
+  if (list(model.outputs!) !== list(vm.outputs!)) differ.push(`outputs ${list(model.outputs!)} by z3's model, ${list(vm.outputs!)} on the VM`);
+  const writes = (w: ReadonlyMap<number, number>) => showState(new Map([...w].sort(([a], [b]) => a - b)), name);
+  if (writes(model.writes!) !== writes(vm.writes!)) differ.push(`writes ${writes(model.writes!)} by z3's model, ${writes(vm.writes!)} on the VM`);
+  return differ;
+}
+
+/**
+ * The invariant witness z3's model gives, confirmed on the VM before it is reported: the call,
+ * run on the VM, breaks the invariant, and runs as the model's path predicts. Without a HASH,
+ * every disagreement is Concord's bug: a call the VM does not break the invariant with is no
+ * witness (unknown, saying so), and one it does but by another run is refuted as the VM runs it,
+ * with the disagreement named as Concord's. With a HASH the model's hash values are most likely
+ * not sha256's, so a disagreement says nothing, and the VM is searched for a call that breaks it.
+ */
 function invariantWitness(
-  z: Z, world: World, m: ZModel, c: ContractSpec, inv: Invariant, args: readonly Int[], limit: Int, name: (k: number) => string,
+  z: Z, world: World, m: ZModel, c: ContractSpec, inv: Invariant, args: readonly Int[], limit: Int, path: Path | undefined, name: (k: number) => string,
 ): Verdict {
   const argv = args.map((a) => Number(valueOf(z, m, a)));
   const gasLimit = Number(valueOf(z, m, limit));
   const pre = preStateOf(world, m);
-  const replayed = invariantFails(c, inv, argv, pre, gasLimit, name);
-  if (replayed) return replayed;
+  const differ = hashes(c) ? [] : runDifferences(predicted(z, m, path), observed(c, argv, pre, gasLimit), name);
+  const note = differ.length > 0 ? `; the VM breaks the invariant so, but ${concordBug(`z3's model of this call predicted another run (${differ.join('; ')})`)}` : '';
+  const replayed = invariantFails(c, inv, argv, pre, gasLimit, name, note);
+  if (replayed) return differ.length > 0 ? { ...replayed, witness: { ...replayed.witness!, disagreement: differ } } : replayed;
+  if (!hashes(c)) {
+    const call = `${shows(c, argv)}, gas limit ${gasLimit}, with pre ${showState(pre, name)}`;
+    const why = differ.length > 0 ? differ.join('; ') : 'the run is as z3 predicts, so the invariant\'s encoding is at fault';
+    return { result: 'unknown', reason: concordBug(`z3 found that ${call} breaks the invariant, which the VM, run on the same call, does not confirm (${why})`) };
+  }
   // The model's HASH values are any function's: look for a call that breaks the invariant on the VM itself.
-  if (hashes(c)) {
-    for (const tried of argsToTry(argv)) {
-      for (const state of [pre, new Map<number, number>()]) {
-        world.inTime();
-        const found = invariantFails(c, inv, tried, state, gasLimit, name, '; found by running the VM, as z3\'s own witness took HASH values sha256 does not give');
-        if (found) return found;
-      }
+  for (const tried of argsToTry(argv)) {
+    for (const state of [pre, new Map<number, number>()]) {
+      world.inTime();
+      const found = invariantFails(c, inv, tried, state, gasLimit, name, '; found by running the VM, as z3\'s own witness took HASH values sha256 does not give');
+      if (found) return found;
     }
   }
-  return { result: 'unknown', reason: noReplay(c, 'breaks the invariant') };
+  return { result: 'unknown', reason: noReplay('breaks the invariant') };
 }
 
 /**
@@ -515,7 +656,7 @@ function librarySpecs(): ContractSpec[] {
       params,
       code: assemble(contractOps(def, 0)),
       footprint: def.footprint,
-      invariants: (LIBRARY_INVARIANTS[def.name] ?? []).map((inv, i) => parseInvariant(inv, `${def.name}.invariants[${i}]`, { params })),
+      invariants: (LIBRARY_INVARIANTS[def.name] ?? []).map((inv, i) => parseInvariant(inv, [def.name, 'invariants', i], { params })),
     };
   });
 }

@@ -7,11 +7,18 @@
 
 import type { KeyExpr } from '../block.js';
 import { FIELD, FIELDS, type Field } from '../contracts.js';
+import { jsonPath } from '../messages.js';
 import { isValue } from '../values.js';
 
-/** A bad field in a user's file: `field` is its path, e.g. `invariants[0].holds[2]`. */
+/** A place in a user's JSON file: keys and indices from the top. */
+export type JsonPath = readonly (string | number)[];
+
+/**
+ * A bad field in a user's file, at `path` (which lets the loader place it at a line and column);
+ * `field` names it in the message, `invariants[0].holds[2]`, unless the error names it otherwise.
+ */
 export class FieldError extends Error {
-  constructor(readonly field: string, readonly what: string) {
+  constructor(readonly path: JsonPath, readonly what: string, readonly field = jsonPath(path) || '(top level)') {
     super(`${field}: ${what}`);
   }
 }
@@ -53,35 +60,35 @@ function isField(s: string): s is Field {
   return (FIELDS as readonly string[]).includes(s);
 }
 
-function integer(json: unknown, field: string): number {
-  if (!isValue(json)) throw new FieldError(field, `expected an integer in the value range, got ${JSON.stringify(json)}`);
+function integer(json: unknown, at: JsonPath): number {
+  if (!isValue(json)) throw new FieldError(at, `expected an integer in the value range, got ${JSON.stringify(json)}`);
   return json;
 }
 
 /** An argument index, given as a number or a parameter name. */
-function parseArg(json: unknown, field: string, names: Names): number {
+function parseArg(json: unknown, at: JsonPath, names: Names): number {
   const i = typeof json === 'string' ? names.params.indexOf(json) : json;
   if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= names.params.length) {
-    throw new FieldError(field, `expected an argument index 0..${names.params.length - 1} or one of ${names.params.join(', ')}; got ${JSON.stringify(json)}`);
+    throw new FieldError(at, `expected an argument index 0..${names.params.length - 1} or one of ${names.params.join(', ')}; got ${JSON.stringify(json)}`);
   }
   return i;
 }
 
 /** A footprint key {arg?, mul?, add}: `add` may name a field (its index, as keys are entity * 16 + field). */
-export function parseKey(json: unknown, field: string, names: Names): KeyExpr {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new FieldError(field, 'expected a key {"arg", "mul", "add"}');
+export function parseKey(json: unknown, at: JsonPath, names: Names): KeyExpr {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new FieldError(at, 'expected a key {"arg", "mul", "add"}');
   const o = json as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['arg', 'mul', 'add'].includes(k)) throw new FieldError(`${field}.${k}`, 'unknown field (a key has arg, mul, add)');
-  if (o.add === undefined) throw new FieldError(`${field}.add`, 'missing');
+  for (const k of Object.keys(o)) if (!['arg', 'mul', 'add'].includes(k)) throw new FieldError([...at, k], 'unknown field (a key has arg, mul, add)');
+  if (o.add === undefined) throw new FieldError([...at, 'add'], 'missing');
   // A misspelt field name ("Balance") was told only that add must be an integer.
-  if (typeof o.add === 'string' && !isField(o.add)) throw new FieldError(`${field}.add`, `unknown field name ${JSON.stringify(o.add)}: add is an integer or one of ${FIELDS.join(', ')} (lower case)`);
-  const add = typeof o.add === 'string' && isField(o.add) ? FIELD[o.add] : integer(o.add, `${field}.add`);
+  if (typeof o.add === 'string' && !isField(o.add)) throw new FieldError([...at, 'add'], `unknown field name ${JSON.stringify(o.add)}: add is an integer or one of ${FIELDS.join(', ')} (lower case)`);
+  const add = typeof o.add === 'string' && isField(o.add) ? FIELD[o.add] : integer(o.add, [...at, 'add']);
   if (o.arg === undefined) {
-    if (o.mul !== undefined) throw new FieldError(`${field}.mul`, 'mul needs an arg');
+    if (o.mul !== undefined) throw new FieldError([...at, 'mul'], 'mul needs an arg');
     return { add };
   }
-  const arg = parseArg(o.arg, `${field}.arg`, names);
-  return o.mul === undefined ? { arg, add } : { arg, mul: integer(o.mul, `${field}.mul`), add };
+  const arg = parseArg(o.arg, [...at, 'arg'], names);
+  return o.mul === undefined ? { arg, add } : { arg, mul: integer(o.mul, [...at, 'mul']), add };
 }
 
 function keyTerm(k: KeyExpr): IntTerm {
@@ -91,89 +98,89 @@ function keyTerm(k: KeyExpr): IntTerm {
   return { t: 'arith', op: '+', args: [scaled, add] };
 }
 
-function operands(json: readonly unknown[], field: string, min: number, max = Infinity): unknown[] {
+function operands(json: readonly unknown[], at: JsonPath, min: number, max = Infinity): unknown[] {
   const n = json.length - 1;
   if (n < min || n > max) {
     const want = max === min ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-    throw new FieldError(field, `"${String(json[0])}" takes ${want} operand${want === '1' ? '' : 's'}, got ${n}`);
+    throw new FieldError(at, `"${String(json[0])}" takes ${want} operand${want === '1' ? '' : 's'}, got ${n}`);
   }
   return json.slice(1);
 }
 
-function parseWhen(json: unknown, field: string): When {
-  if (json !== 'pre' && json !== 'post') throw new FieldError(field, `expected "pre" or "post", got ${JSON.stringify(json)}`);
+function parseWhen(json: unknown, at: JsonPath): When {
+  if (json !== 'pre' && json !== 'post') throw new FieldError(at, `expected "pre" or "post", got ${JSON.stringify(json)}`);
   return json;
 }
 
 /** A key inside pre/post/sum: a footprint-style key object or an integer expression. */
-function parseKeyTerm(json: unknown, field: string, names: Names): IntTerm {
-  return typeof json === 'object' && json !== null && !Array.isArray(json) ? keyTerm(parseKey(json, field, names)) : parseIntExpr(json, field, names);
+function parseKeyTerm(json: unknown, at: JsonPath, names: Names): IntTerm {
+  return typeof json === 'object' && json !== null && !Array.isArray(json) ? keyTerm(parseKey(json, at, names)) : parseIntExpr(json, at, names);
 }
 
-function parseIntExpr(json: unknown, field: string, names: Names): IntTerm {
-  if (typeof json === 'number') return { t: 'int', v: BigInt(integer(json, field)) };
+function parseIntExpr(json: unknown, at: JsonPath, names: Names): IntTerm {
+  if (typeof json === 'number') return { t: 'int', v: BigInt(integer(json, at)) };
   if (!Array.isArray(json) || typeof json[0] !== 'string') {
-    throw new FieldError(field, `expected an integer expression (a number or an array such as ["pre", key]), got ${JSON.stringify(json)}`);
+    throw new FieldError(at, `expected an integer expression (a number or an array such as ["pre", key]), got ${JSON.stringify(json)}`);
   }
   const op = json[0];
-  const at = (i: number) => `${field}[${i + 1}]`;
+  const operand = (i: number): JsonPath => [...at, i + 1];
   switch (op) {
     case 'arg':
-      return { t: 'arg', i: parseArg(operands(json, field, 1, 1)[0], at(0), names) };
+      return { t: 'arg', i: parseArg(operands(json, at, 1, 1)[0], operand(0), names) };
     case 'pre':
     case 'post':
-      return { t: 'at', when: op, key: parseKeyTerm(operands(json, field, 1, 1)[0], at(0), names) };
+      return { t: 'at', when: op, key: parseKeyTerm(operands(json, at, 1, 1)[0], operand(0), names) };
     case 'sum': {
-      const [when, ...keys] = operands(json, field, 2);
-      return { t: 'sum', when: parseWhen(when, at(0)), keys: keys.map((k, i) => parseKeyTerm(k, at(i + 1), names)) };
+      const [when, ...keys] = operands(json, at, 2);
+      return { t: 'sum', when: parseWhen(when, operand(0)), keys: keys.map((k, i) => parseKeyTerm(k, operand(i + 1), names)) };
     }
     case '+':
     case '*':
-      return { t: 'arith', op, args: operands(json, field, 2).map((a, i) => parseIntExpr(a, at(i), names)) };
+      return { t: 'arith', op, args: operands(json, at, 2).map((a, i) => parseIntExpr(a, operand(i), names)) };
     case '-':
-      return { t: 'arith', op, args: operands(json, field, 2, 2).map((a, i) => parseIntExpr(a, at(i), names)) };
+      return { t: 'arith', op, args: operands(json, at, 2, 2).map((a, i) => parseIntExpr(a, operand(i), names)) };
     default:
-      throw new FieldError(`${field}[0]`, `"${op}" is not an integer operator (arg, pre, post, sum, +, -, *)`);
+      throw new FieldError([...at, 0], `"${op}" is not an integer operator (arg, pre, post, sum, +, -, *)`);
   }
 }
 
-function parseStatement(json: unknown, field: string, names: Names): BoolTerm {
+function parseStatement(json: unknown, at: JsonPath, names: Names): BoolTerm {
   if (typeof json === 'boolean') return { t: 'bool', v: json };
   if (!Array.isArray(json) || typeof json[0] !== 'string') {
-    throw new FieldError(field, `expected a statement (true, false or an array such as [">=", a, b]), got ${JSON.stringify(json)}`);
+    throw new FieldError(at, `expected a statement (true, false or an array such as [">=", a, b]), got ${JSON.stringify(json)}`);
   }
   const op = json[0];
-  const at = (i: number) => `${field}[${i + 1}]`;
+  const operand = (i: number): JsonPath => [...at, i + 1];
   if ((CMP as readonly string[]).includes(op)) {
-    const [a, b] = operands(json, field, 2, 2);
-    return { t: 'cmp', op: op as CmpOp, a: parseIntExpr(a, at(0), names), b: parseIntExpr(b, at(1), names) };
+    const [a, b] = operands(json, at, 2, 2);
+    return { t: 'cmp', op: op as CmpOp, a: parseIntExpr(a, operand(0), names), b: parseIntExpr(b, operand(1), names) };
   }
   switch (op) {
     case 'success':
-      operands(json, field, 0, 0);
+      operands(json, at, 0, 0);
       return { t: 'success' };
     case 'and':
     case 'or':
-      return { t: 'logic', op, args: operands(json, field, 1).map((a, i) => parseStatement(a, at(i), names)) };
+      return { t: 'logic', op, args: operands(json, at, 1).map((a, i) => parseStatement(a, operand(i), names)) };
     case 'not':
-      return { t: 'not', a: parseStatement(operands(json, field, 1, 1)[0], at(0), names) };
+      return { t: 'not', a: parseStatement(operands(json, at, 1, 1)[0], operand(0), names) };
     case '=>': {
-      const [a, b] = operands(json, field, 2, 2);
-      return { t: 'implies', a: parseStatement(a, at(0), names), b: parseStatement(b, at(1), names) };
+      const [a, b] = operands(json, at, 2, 2);
+      return { t: 'implies', a: parseStatement(a, operand(0), names), b: parseStatement(b, operand(1), names) };
     }
     default:
-      throw new FieldError(`${field}[0]`, `"${op}" is not a statement operator (${CMP.join(' ')} and or not => success)`);
+      throw new FieldError([...at, 0], `"${op}" is not a statement operator (${CMP.join(' ')} and or not => success)`);
   }
 }
 
-export function parseInvariant(json: unknown, field: string, names: Names): Invariant {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new FieldError(field, 'expected an object {"name", "assume"?, "holds"}');
+export function parseInvariant(json: unknown, at: JsonPath, names: Names): Invariant {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new FieldError(at, 'expected an object {"name", "assume"?, "holds"}');
   const o = json as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['name', 'assume', 'holds'].includes(k)) throw new FieldError(`${field}.${k}`, 'unknown field (an invariant has name, assume, holds)');
-  if (typeof o.name !== 'string' || o.name.trim() === '') throw new FieldError(`${field}.name`, 'expected a non-empty string');
-  if (o.holds === undefined) throw new FieldError(`${field}.holds`, 'missing');
-  const holds = parseStatement(o.holds, `${field}.holds`, names);
-  return o.assume === undefined ? { name: o.name, holds } : { name: o.name, assume: parseStatement(o.assume, `${field}.assume`, names), holds };
+  for (const k of Object.keys(o)) if (!['name', 'assume', 'holds'].includes(k)) throw new FieldError([...at, k], 'unknown field (an invariant has name, assume, holds)');
+  if (typeof o.name !== 'string' || o.name.trim() === '') throw new FieldError([...at, 'name'], 'expected a non-empty string');
+  if (o.holds === undefined) throw new FieldError([...at, 'holds'], 'missing');
+  const holds = parseStatement(o.holds, [...at, 'holds'], names);
+  return o.assume === undefined ? { name: o.name, holds } : { name: o.name, assume: parseStatement(o.assume, [...at, 'assume'], names), holds };
 }
 
 /** What a term means: integers I and truth values T over some domain (z3 terms, or bigints). */

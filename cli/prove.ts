@@ -17,6 +17,7 @@ import { closeZ3, openZ3, Z3MissingError } from '../spec/smt/z3.js';
 import { EXIT, timeoutOption } from './errors.js';
 import { fsReason, realPathOf, writeStdout } from './output.js';
 import { createProgress } from './progress.js';
+import { printUsageError } from './process-guard.js';
 import { plural } from '../spec/plural.js';
 
 export interface ProveOptions {
@@ -61,7 +62,7 @@ function badContractValue(file: string, i: number, files: readonly string[]): st
 async function contractFileClaims(files: readonly string[]): Promise<{ claim: Claim; file: string }[] | undefined> {
   const problems = files.map((f, i) => badContractValue(f, i, files)).filter((p) => p !== undefined);
   if (problems.length > 0) {
-    for (const p of problems) process.stderr.write(`concord prove: ${p}\n`);
+    for (const p of problems) printUsageError('prove', p);
     return undefined;
   }
   const loaded = await Promise.all(files.map(async (file) => {
@@ -69,7 +70,7 @@ async function contractFileClaims(files: readonly string[]): Promise<{ claim: Cl
       return contractClaims(await loadContractFile(file, fsReason)).map((claim) => ({ claim, file }));
     } catch (e) {
       if (!(e instanceof ContractFileError)) throw e;
-      process.stderr.write(`concord prove: ${e.message}\n`);
+      printUsageError('prove', e.message);
       return undefined;
     }
   }));
@@ -100,8 +101,7 @@ export async function proveCommand(opts: ProveOptions): Promise<number> {
     progress.update(claims.length, '');
   } catch (e) {
     if (!(e instanceof Z3MissingError)) throw e;
-    process.stderr.write(`concord prove: ${e.message}\n`);
-    if (opts.json) writeStdout(`${JSON.stringify({ ok: false, error: e.message })}\n`);
+    printUsageError('prove', e.message);
     return EXIT.USAGE;
   } finally {
     progress.stop();

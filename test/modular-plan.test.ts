@@ -47,6 +47,29 @@ describe('access map', () => {
     }
   });
 
+  it('merges a wide footprint\'s repeated expressions and keys as a narrow one does', () => {
+    // 40 entries (past the width where repeats are found by name and by slot, not by scanning):
+    // 20 keys, each declared as a read and again as a write; two expressions name one key.
+    const keys = (arg: number) => Array.from({ length: 20 }, (_, k) => ({ key: { arg, mul: 16, add: 16 * k }, access: k % 2 ? 'read' as const : 'write' as const }));
+    const flip = (arg: number) => keys(arg).map((e) => ({ ...e, access: e.access === 'read' ? 'write' as const : 'read' as const }));
+    const wide = { name: 'wide', arity: 2, code: small('p2p').programs[0]!.code, footprint: [...keys(0), ...flip(0), { key: { arg: 1, mul: 0, add: 16 * 3 }, access: 'delta' as const, min: 0, max: 10 }] };
+    const block: Block = { ...small('p2p'), programs: [wide], txs: [{ program: 0, args: [5, 0], gasLimit: 100_000 }, { program: 0, args: [6, 0], gasLimit: 100_000 }] };
+    expect(flatten(block)[0]!.arg.length).toBe(21);
+    const a = collectAccess(block);
+    const rw = kindBit('read') | kindBit('write');
+    for (const tx of [0, 1]) {
+      const from = a.txStart[tx]!;
+      // Its 20 accounts' balances read and written, and the delta on key 48 (args[1] * 0 + 48).
+      expect([...a.entryKey.subarray(from, a.txStart[tx + 1]!)]).toEqual([...Array.from({ length: 20 }, (_, k) => (5 + tx + k) * 16), 48]);
+      expect([...a.entryKinds.subarray(from, a.txStart[tx + 1]!)]).toEqual([...Array.from({ length: 20 }, () => rw), kindBit('delta')]);
+    }
+    // The two transactions share 19 of their accounts and the delta's key.
+    expect(a.slots).toBe(22);
+    // args [0, 0]: the delta's key 48 is account 3's balance, which the reads and writes name too.
+    const b = collectAccess({ ...block, txs: [{ program: 0, args: [0, 0], gasLimit: 100_000 }] });
+    expect([b.txStart[1], b.entryKinds[3]]).toEqual([20, rw | kindBit('delta')]);
+  });
+
   it('marks programs without a footprint as barriers', () => {
     const block = small('token');
     const raw = { ...block, programs: [...block.programs, { name: 'raw', code: block.programs[0]!.code, arity: 3 }] };

@@ -138,6 +138,38 @@ describe('partitioners', () => {
     expect(affinity.laneImbalance()).toBeLessThan(1.3);
   });
 
+  it('affinity crosses modules no more than hash on every workload, keeps a hot spot\'s block in one module, and balances lanes', () => {
+    for (const w of WORKLOADS) {
+      for (const modules of [2, 4, 7, 16]) {
+        const block = small(w);
+        const hash = plan(block, 'hash', modules);
+        const affinity = plan(block, 'affinity', modules);
+        const what = `${w} at ${modules} modules`;
+        expect(affinity.crossShare(), what).toBeLessThanOrEqual(hash.crossShare());
+        // amm and nft: every transaction touches the one pool or collection, which orders them all
+        // anyway; its traders join it rather than cross into other modules.
+        if (w === 'amm' || w === 'nft') expect(affinity.crossShare(), what).toBe(0);
+        else expect(affinity.crossShare(), what).toBeLessThan(hash.crossShare() - 0.1);
+        expect(affinity.laneImbalance(), what).toBeLessThanOrEqual(Math.max(hash.laneImbalance(), 1.25) * 1.1);
+      }
+    }
+    // Two accounts sending to each other: one chain, so one module, at any M.
+    const pair = generate('p2p', { accounts: 2, txs: 300, seed: 1, hashCost: 0 });
+    expect(plan(pair, 'affinity', 64).crossShare()).toBe(0);
+  });
+
+  it('affinity learns from wide footprints in time linear in their size', () => {
+    // 200 transactions of 1,000 keys each over overlapping entities: a clique per transaction
+    // would be 200 million adjacency entries; the star is 400,000.
+    const base = small('p2p');
+    const wide = { name: 'wide', arity: 1, code: base.programs[0]!.code, footprint: Array.from({ length: 1000 }, (_, k) => ({ key: { arg: 0, mul: 16, add: 16 * k }, access: 'write' as const })) };
+    const block: Block = { ...base, programs: [wide], txs: Array.from({ length: 200 }, (_, i) => ({ program: 0, args: [i * 37], gasLimit: 100_000 })) };
+    const started = performance.now();
+    const moduleOf = partitionerFor('affinity').forBlock(block, 8);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(moduleOf(16 * 37)).toBe(moduleOf(16 * 38));
+  });
+
   it('a placement trained on a sample applies to later blocks, unseen entities by hash', () => {
     const sample = [small('defi', 1), small('defi', 2)];
     const placement = trainAffinity(sample, 4);

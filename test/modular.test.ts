@@ -20,6 +20,7 @@ import { createModularExecutor, ModularError, type ModularExecutor } from '../im
 import { BlockRun } from '../impl/modular/block-run.js';
 import { collectChunks, COLLECT_CHUNK, type CollectedChunk } from '../impl/modular/collect.js';
 import { PARTITION_KINDS, partitionerFor } from '../impl/modular/partition.js';
+import { planBlock } from '../impl/modular/plan.js';
 import { intransitivity } from '../impl/modular/order.js';
 import { CONFLICT_RULES } from '../spec/conflicts.js';
 import { LaneThread, runLanes } from '../impl/modular/thread.js';
@@ -204,6 +205,17 @@ describe('on the simulated runtime', () => {
     expect(run.reason).toMatch(/transaction 150 touched key 112 outside its declared footprint/);
     expect(run.result.stats.undeclaredAccesses).toBe(2);
     expect(run.result.stats.undeclared).toBe('tx 150 key 112 (acct7.balance); tx 260 key 144 (acct9.balance)');
+  });
+
+  it('counts every transaction\'s gas in the lane imbalance, whichever path ran it', () => {
+    const block = undeclaredBlock();
+    const gas = executeReference(block).receipts.map((r) => r.gasUsed);
+    const expected = planBlock(block, { modules: 4, moduleOf: partitionerFor('hash').forBlock(block, 4) }).laneImbalance(gas);
+    for (const threads of [1, 2, 3]) {
+      const run = runModularSimulated(block, { threads, modules: 4, schedule: 'random', seed: threads });
+      expect(run.outcome).toBe('fallback');
+      expect(run.result.stats.laneImbalance).toBeCloseTo(expected, 12);
+    }
   });
 
   it('keeps the finished prefix of an aborted window exact under a block gas limit that cuts it or the in-order rest', () => {

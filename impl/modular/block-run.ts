@@ -428,6 +428,8 @@ export class BlockRun {
         }
       }
       this.logMain(tx, to);
+      // The lane imbalance counts each transaction's gas whichever path ran it (takeLogs, or here).
+      this.gasOf[tx] = out.gasUsed;
       this.gas += out.gasUsed;
     }
     this.next = to;

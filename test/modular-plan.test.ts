@@ -228,6 +228,16 @@ describe('lane plan', () => {
     // Every swap touches the one pool and a trader: the pool's module is every swap's home.
     expect(p.laneImbalance()).toBe(4);
     expect(plan(small('p2p'), 'hash', 1).crossShare()).toBe(0);
+    // Over the lanes the block can fill, min(M, transactions): comparable across M.
+    const five = generate('p2p', { accounts: 10_000, txs: 5, seed: 1, hashCost: 0 });
+    const spread = plan(five, 'hash', 4096);
+    // Each transaction counts 1: the imbalance is the heaviest lane's transactions (it read 819 or more over all 4,096 lanes).
+    const heaviest = Math.max(...Array.from({ length: 4096 }, (_, m) => spread.lane(m).length));
+    expect(heaviest).toBeLessThan(5);
+    expect(spread.laneImbalance()).toBe(heaviest);
+    expect(plan(five, 'hash', 1).laneImbalance()).toBe(1);
+    // Two accounts, one module (affinity): all five in one lane.
+    expect(plan(generate('p2p', { accounts: 2, txs: 5, seed: 1, hashCost: 0 }), 'affinity', 4096).laneImbalance()).toBe(5);
     expect(plan(small('p2p'), 'hash', 8).crossShare()).toBeGreaterThan(0.7);
   });
 

@@ -47,6 +47,29 @@ describe('access map', () => {
     }
   });
 
+  it('merges a wide footprint\'s repeated expressions and keys as a narrow one does', () => {
+    // 40 entries (past the width where repeats are found by name and by slot, not by scanning):
+    // 20 keys, each declared as a read and again as a write; two expressions name one key.
+    const keys = (arg: number) => Array.from({ length: 20 }, (_, k) => ({ key: { arg, mul: 16, add: 16 * k }, access: k % 2 ? 'read' as const : 'write' as const }));
+    const flip = (arg: number) => keys(arg).map((e) => ({ ...e, access: e.access === 'read' ? 'write' as const : 'read' as const }));
+    const wide = { name: 'wide', arity: 2, code: small('p2p').programs[0]!.code, footprint: [...keys(0), ...flip(0), { key: { arg: 1, mul: 0, add: 16 * 3 }, access: 'delta' as const, min: 0, max: 10 }] };
+    const block: Block = { ...small('p2p'), programs: [wide], txs: [{ program: 0, args: [5, 0], gasLimit: 100_000 }, { program: 0, args: [6, 0], gasLimit: 100_000 }] };
+    expect(flatten(block)[0]!.arg.length).toBe(21);
+    const a = collectAccess(block);
+    const rw = kindBit('read') | kindBit('write');
+    for (const tx of [0, 1]) {
+      const from = a.txStart[tx]!;
+      // Its 20 accounts' balances read and written, and the delta on key 48 (args[1] * 0 + 48).
+      expect([...a.entryKey.subarray(from, a.txStart[tx + 1]!)]).toEqual([...Array.from({ length: 20 }, (_, k) => (5 + tx + k) * 16), 48]);
+      expect([...a.entryKinds.subarray(from, a.txStart[tx + 1]!)]).toEqual([...Array.from({ length: 20 }, () => rw), kindBit('delta')]);
+    }
+    // The two transactions share 19 of their accounts and the delta's key.
+    expect(a.slots).toBe(22);
+    // args [0, 0]: the delta's key 48 is account 3's balance, which the reads and writes name too.
+    const b = collectAccess({ ...block, txs: [{ program: 0, args: [0, 0], gasLimit: 100_000 }] });
+    expect([b.txStart[1], b.entryKinds[3]]).toEqual([20, rw | kindBit('delta')]);
+  });
+
   it('marks programs without a footprint as barriers', () => {
     const block = small('token');
     const raw = { ...block, programs: [...block.programs, { name: 'raw', code: block.programs[0]!.code, arity: 3 }] };
@@ -115,6 +138,38 @@ describe('partitioners', () => {
     expect(affinity.laneImbalance()).toBeLessThan(1.3);
   });
 
+  it('affinity crosses modules no more than hash on every workload, keeps a hot spot\'s block in one module, and balances lanes', () => {
+    for (const w of WORKLOADS) {
+      for (const modules of [2, 4, 7, 16]) {
+        const block = small(w);
+        const hash = plan(block, 'hash', modules);
+        const affinity = plan(block, 'affinity', modules);
+        const what = `${w} at ${modules} modules`;
+        expect(affinity.crossShare(), what).toBeLessThanOrEqual(hash.crossShare());
+        // amm and nft: every transaction touches the one pool or collection, which orders them all
+        // anyway; its traders join it rather than cross into other modules.
+        if (w === 'amm' || w === 'nft') expect(affinity.crossShare(), what).toBe(0);
+        else expect(affinity.crossShare(), what).toBeLessThan(hash.crossShare() - 0.1);
+        expect(affinity.laneImbalance(), what).toBeLessThanOrEqual(Math.max(hash.laneImbalance(), 1.25) * 1.1);
+      }
+    }
+    // Two accounts sending to each other: one chain, so one module, at any M.
+    const pair = generate('p2p', { accounts: 2, txs: 300, seed: 1, hashCost: 0 });
+    expect(plan(pair, 'affinity', 64).crossShare()).toBe(0);
+  });
+
+  it('affinity learns from wide footprints in time linear in their size', () => {
+    // 200 transactions of 1,000 keys each over overlapping entities: a clique per transaction
+    // would be 200 million adjacency entries; the star is 400,000.
+    const base = small('p2p');
+    const wide = { name: 'wide', arity: 1, code: base.programs[0]!.code, footprint: Array.from({ length: 1000 }, (_, k) => ({ key: { arg: 0, mul: 16, add: 16 * k }, access: 'write' as const })) };
+    const block: Block = { ...base, programs: [wide], txs: Array.from({ length: 200 }, (_, i) => ({ program: 0, args: [i * 37], gasLimit: 100_000 })) };
+    const started = performance.now();
+    const moduleOf = partitionerFor('affinity').forBlock(block, 8);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(moduleOf(16 * 37)).toBe(moduleOf(16 * 38));
+  });
+
   it('a placement trained on a sample applies to later blocks, unseen entities by hash', () => {
     const sample = [small('defi', 1), small('defi', 2)];
     const placement = trainAffinity(sample, 4);
@@ -173,6 +228,16 @@ describe('lane plan', () => {
     // Every swap touches the one pool and a trader: the pool's module is every swap's home.
     expect(p.laneImbalance()).toBe(4);
     expect(plan(small('p2p'), 'hash', 1).crossShare()).toBe(0);
+    // Over the lanes the block can fill, min(M, transactions): comparable across M.
+    const five = generate('p2p', { accounts: 10_000, txs: 5, seed: 1, hashCost: 0 });
+    const spread = plan(five, 'hash', 4096);
+    // Each transaction counts 1: the imbalance is the heaviest lane's transactions (it read 819 or more over all 4,096 lanes).
+    const heaviest = Math.max(...Array.from({ length: 4096 }, (_, m) => spread.lane(m).length));
+    expect(heaviest).toBeLessThan(5);
+    expect(spread.laneImbalance()).toBe(heaviest);
+    expect(plan(five, 'hash', 1).laneImbalance()).toBe(1);
+    // Two accounts, one module (affinity): all five in one lane.
+    expect(plan(generate('p2p', { accounts: 2, txs: 5, seed: 1, hashCost: 0 }), 'affinity', 4096).laneImbalance()).toBe(5);
     expect(plan(small('p2p'), 'hash', 8).crossShare()).toBeGreaterThan(0.7);
   });
 

@@ -20,6 +20,7 @@ import { createModularExecutor, ModularError, type ModularExecutor } from '../im
 import { BlockRun } from '../impl/modular/block-run.js';
 import { collectChunks, COLLECT_CHUNK, type CollectedChunk } from '../impl/modular/collect.js';
 import { PARTITION_KINDS, partitionerFor } from '../impl/modular/partition.js';
+import { planBlock } from '../impl/modular/plan.js';
 import { intransitivity } from '../impl/modular/order.js';
 import { CONFLICT_RULES } from '../spec/conflicts.js';
 import { LaneThread, runLanes } from '../impl/modular/thread.js';
@@ -76,6 +77,10 @@ function undeclaredBlock(): Block {
   txs.splice(260, 0, { program: 2, args: [9], gasLimit: 100_000 });
   return { ...base, programs: [...base.programs, sneaky, liar], txs };
 }
+
+/** stats.undeclared for undeclaredBlock(). */
+const UNDECLARED = 'tx 150 reads key 112 (acct7.balance), which it does not declare; tx 150 writes key 112 (acct7.balance), which it does not declare; '
+  + 'tx 260 writes key 144 (acct9.balance), declared only as read';
 
 describe('on the simulated runtime', () => {
   it('agrees with the reference on random blocks under random and PCT schedules', () => {
@@ -202,8 +207,54 @@ describe('on the simulated runtime', () => {
     expectSame(run.result, executeReference(block), 'undeclared');
     expect(run.outcome).toBe('fallback');
     expect(run.reason).toMatch(/transaction 150 touched key 112 outside its declared footprint/);
-    expect(run.result.stats.undeclaredAccesses).toBe(2);
-    expect(run.result.stats.undeclared).toBe('tx 150 key 112 (acct7.balance); tx 260 key 144 (acct9.balance)');
+    // Every undeclared access, each named by its kind: sneaky reads and writes key 112, liar writes a key it declared read-only.
+    expect(run.result.stats.undeclaredAccesses).toBe(3);
+    expect(run.result.stats.undeclared).toBe(UNDECLARED);
+  });
+
+  it('lists at most 8 undeclared accesses and says how many more there were', () => {
+    const block = undeclaredBlock();
+    // Ten more sneaky calls, each reading and writing a key it does not declare.
+    const txs = [...block.txs];
+    for (let k = 0; k < 10; k++) txs.splice(300 + k, 0, { program: 1, args: [k, 10 + k], gasLimit: 100_000 });
+    const many: Block = { ...block, txs };
+    const run = runModularSimulated(many, { threads: 2, modules: 4, schedule: 'random', seed: 3 });
+    expectSame(run.result, executeReference(many), 'many undeclared');
+    expect(run.result.stats.undeclaredAccesses).toBe(23);
+    const listed = (run.result.stats.undeclared as string).split('; ');
+    expect(listed).toHaveLength(9);
+    expect(listed.slice(0, 3).join('; ')).toBe(UNDECLARED);
+    expect(listed[8]).toBe('and 15 more');
+  });
+
+  it('does not blame a transaction the lanes ran past the block gas limit', () => {
+    // The limit skips everything from transaction `cut` on; the lanes, which do not know it, meet
+    // tx 150's undeclared access. With cut 150 every run falls back and names no culprit.
+    const plain = undeclaredBlock();
+    const gas = executeReference(plain).receipts.map((r) => r.gasUsed);
+    let blamed = 0;
+    for (const cut of [150, 140, 100]) {
+      const block = { ...plain, gasLimit: gas.slice(0, cut).reduce((a, b) => a + b, 0) };
+      for (let seed = 0; seed < 6; seed++) {
+        const run = runModularSimulated(block, { threads: 2, modules: 4, schedule: 'random', seed });
+        expectSame(run.result, executeReference(block), `cut at ${cut}, seed ${seed}`);
+        expect(run.result.stats.undeclaredAccesses).toBe(0);
+        expect(run.result.stats.fallback).not.toMatch(/touched key/);
+        if (run.result.stats.fallback.startsWith('the lanes stopped at transaction 150, which is past the block gas limit and not executed; finished the block in order from transaction')) blamed++;
+      }
+    }
+    expect(blamed).toBeGreaterThanOrEqual(6);
+  });
+
+  it('counts every transaction\'s gas in the lane imbalance, whichever path ran it', () => {
+    const block = undeclaredBlock();
+    const gas = executeReference(block).receipts.map((r) => r.gasUsed);
+    const expected = planBlock(block, { modules: 4, moduleOf: partitionerFor('hash').forBlock(block, 4) }).laneImbalance(gas);
+    for (const threads of [1, 2, 3]) {
+      const run = runModularSimulated(block, { threads, modules: 4, schedule: 'random', seed: threads });
+      expect(run.outcome).toBe('fallback');
+      expect(run.result.stats.laneImbalance).toBeCloseTo(expected, 12);
+    }
   });
 
   it('keeps the finished prefix of an aborted window exact under a block gas limit that cuts it or the in-order rest', () => {
@@ -485,7 +536,11 @@ describe('on the worker pool', () => {
     for (const threads of [1, 2, 4]) {
       const r = await executor.execute(block, { threads });
       expectSame(r, executeReference(block), `undeclared ${threads}`);
-      expect(executor.violations).toEqual([{ tx: 150, key: 112 }, { tx: 260, key: 144 }]);
+      expect(executor.violations).toEqual([
+        { tx: 150, key: 112, access: 'read', declared: [] }, { tx: 150, key: 112, access: 'write', declared: [] },
+        { tx: 260, key: 144, access: 'write', declared: ['read'] },
+      ]);
+      expect([r.stats.undeclaredAccesses, r.stats.undeclared]).toEqual([3, UNDECLARED]);
       expect(r.stats.fallback).toMatch(/^transaction 150 touched key 112 outside its declared footprint; finished the block in order from transaction \d+$/);
     }
   });
@@ -559,7 +614,7 @@ describe('on the worker pool', () => {
     try {
       broken = false;
       await executor.execute(undeclaredBlock());
-      expect(executor.violations).toHaveLength(2);
+      expect(executor.violations).toHaveLength(3);
       broken = true;
       await expect(executor.execute(block)).rejects.toThrow(/the partition function put key 112 in module 4, outside 0\.\.3/);
       // The last block's violations, not the block before it's.

@@ -19,6 +19,14 @@ import { kindBit, KIND_COUNT, ORDERS_OF } from './order.js';
 import { PlanScratch } from './scratch.js';
 import type { SlotTable } from './slot-table.js';
 
+/**
+ * Footprints with more entries than this find a repeated key expression by name (flatten) and a
+ * repeated key through its slot (slotEntry) rather than by scanning the entries so far, which is
+ * quadratic: 1,000 keys a transaction cost 500,000 comparisons each. Narrow ones keep the scans,
+ * cheaper than a lookup per key.
+ */
+const WIDE = 32;
+
 /** Where the map is written: plain arrays, or views of the executor's shared buffers. */
 export interface AccessArrays {
   readonly txStart: Int32Array;
@@ -49,8 +57,17 @@ export function flatten(block: Block): (FlatFootprint | null)[] {
     if (!f) return null;
     const at: number[] = [];
     const kinds: number[] = [];
+    // A wide footprint finds its repeated expressions by name, not by a quadratic scan.
+    const named = f.arg.length > WIDE ? new Map<string, number>() : null;
     for (let e = 0; e < f.arg.length; e++) {
-      const same = at.findIndex((a) => f.arg[a] === f.arg[e] && f.mul[a] === f.mul[e] && f.add[a] === f.add[e]);
+      let same: number;
+      if (named) {
+        const name = `${f.arg[e]} ${f.mul[e]} ${f.add[e]}`;
+        same = named.get(name) ?? -1;
+        if (same < 0) named.set(name, at.length);
+      } else {
+        same = at.findIndex((a) => f.arg[a] === f.arg[e] && f.mul[a] === f.mul[e] && f.add[a] === f.add[e]);
+      }
       if (same >= 0) {
         kinds[same]! |= f.kind[e]!;
       } else {
@@ -97,6 +114,8 @@ export class AccessBuilder implements AccessMap {
   private readonly flat: (FlatFootprint | null)[];
   /** Per slot, four cells: its accesses so far, then per kind 1 + the number of the last access declaring it. */
   private readonly order: Int32Array;
+  /** Per slot, 1 + its latest entry: finds a wide footprint's repeated key without a scan (see WIDE). */
+  private readonly slotEntry: Int32Array;
 
   /** `scratch` lends the working arrays (an executor keeps one from block to block). */
   constructor(private readonly block: Block, arrays: AccessArrays, scratch = new PlanScratch()) {
@@ -110,13 +129,14 @@ export class AccessBuilder implements AccessMap {
     // Sized for a key per four entries (transactions mostly share keys); it grows when they do not.
     this.table = scratch.slotTable(bound >> 2);
     this.order = scratch.int32('order', bound * (1 + KIND_COUNT));
+    this.slotEntry = scratch.int32('slotEntry', bound);
     this.txStart[0] = 0;
   }
 
   /** Adds transactions [added, to) in block order. */
   add(to: number): void {
     const { txs } = this.block;
-    const { flat, entryKey, entrySlot, entryKinds, entryWait, txStart, table, slotKey, order } = this;
+    const { flat, entryKey, entrySlot, entryKinds, entryWait, txStart, table, slotKey, order, slotEntry } = this;
     const K = KIND_COUNT;
     let entries = this.entries;
     let slots = this.slots;
@@ -127,18 +147,31 @@ export class AccessBuilder implements AccessMap {
       if (!f) {
         this.barrier[i] = 1;
       } else {
+        const wide = f.arg.length > WIDE;
         for (let e = 0; e < f.arg.length; e++) {
           const key = flatKey(f.arg[e]!, f.mul[e]!, f.add[e]!, tx.args);
           // A key outside the range can never be accessed: the VM faults before asking the view.
           if (!(key >= 0 && key < KEY_LIMIT)) continue;
-          let at = first;
-          while (at < entries && entryKey[at] !== key) at++;
-          if (at < entries) {
-            entryKinds[at]! |= f.kind[e]!;
-            continue;
+          let slot: number;
+          if (wide) {
+            slot = table.getOrInsert(key, slots);
+            // An entry of an earlier transaction lies below `first`.
+            const at = slotEntry[slot]! - 1;
+            if (slot < slots && at >= first) {
+              entryKinds[at]! |= f.kind[e]!;
+              continue;
+            }
+          } else {
+            let at = first;
+            while (at < entries && entryKey[at] !== key) at++;
+            if (at < entries) {
+              entryKinds[at]! |= f.kind[e]!;
+              continue;
+            }
+            slot = table.getOrInsert(key, slots);
           }
-          const slot = table.getOrInsert(key, slots);
           if (slot === slots) slotKey[slots++] = key;
+          slotEntry[slot] = entries + 1;
           entryKey[entries] = key;
           entrySlot[entries] = slot;
           entryKinds[entries++] = f.kind[e]!;

@@ -24,7 +24,7 @@
 // any two of them that wrote one key ran in block order (write and delta are ordered with
 // everything by the conflict table).
 
-import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
+import type { AccessKind, Block, BlockResult, ExecutionStats } from '../../spec/block.js';
 import { emptyStats } from '../../spec/block.js';
 import { keyName } from '../../spec/contracts.js';
 import { keepOutcomes, loggedResult, logOutcome, newOutcomeLog, type OutcomeLog } from '../../spec/result.js';
@@ -37,16 +37,31 @@ import {
   outputCapacity, R_DONE, R_HEADER, RF_HEADER, RF_UNDECLARED_KEY, RUNNING, UNREAD,
   writeTxs, type Layout,
 } from './layout.js';
-import { COVERED, kindBit } from './order.js';
+import { COVERED, kindBit, KINDS } from './order.js';
 import type { Partitioner } from './partition.js';
 import { LanePlanner } from './plan.js';
 import { PlanScratch } from './scratch.js';
 import { Counters } from './thread.js';
 
-/** A key a transaction touched outside its declared footprint (or with an access kind its declaration does not cover). */
+/**
+ * An undeclared access: a transaction touched a key outside its declared footprint, or with an
+ * access kind its declaration does not cover. One per transaction, key and kind of access.
+ */
 export interface Violation {
   readonly tx: number;
   readonly key: number;
+  /** What the transaction did: read the key, wrote it, or added a delta to it. */
+  readonly access: AccessKind;
+  /** The kinds the transaction declared on the key; empty when it did not declare the key. */
+  readonly declared: readonly AccessKind[];
+}
+
+const VERB: Readonly<Record<AccessKind, string>> = { read: 'reads', write: 'writes', delta: 'adds a delta to' };
+
+/** "tx 260 writes key 144 (acct9.balance), declared only as read". */
+export function describeViolation(v: Violation, entityNames?: Block['entityNames']): string {
+  const declared = v.declared.length === 0 ? 'which it does not declare' : `declared only as ${v.declared.join(' and ')}`;
+  return `tx ${v.tx} ${VERB[v.access]} key ${v.key} (${keyName(v.key, entityNames)}), ${declared}`;
 }
 
 export interface RunSettings {
@@ -63,7 +78,7 @@ const WRITE = kindBit('write');
 const DELTA = kindBit('delta');
 /** A window whose heaviest lane holds this share of its transactions keeps its late workers out. */
 const HOT_LANE_SHARE = 0.8;
-/** Violations spelled out in stats.undeclared; the count covers them all. */
+/** Violations spelled out in stats.undeclared ("and N more" after them); the count covers them all. */
 const LISTED_VIOLATIONS = 8;
 
 export class BlockRun {
@@ -264,13 +279,17 @@ export class BlockRun {
     const word = i32[H.ABORT_TX]!;
     const tx = word >> 1;
     this.outOfOutputs = tx < this.n && (word & 1) === 1;
+    const key = tx < this.n ? f64[L.recordsF + tx * L.recordF + RF_UNDECLARED_KEY]! : 0;
+    this.planTo(this.n);
+    const executed = this.runInOrder(done, this.n);
+    // The lanes ran ahead of the block gas limit: a transaction past it is not part of the block,
+    // and what it touched there is no undeclared access of the block's (the in-order run did not report it).
     const what = tx >= this.n
       ? state === ABORT_STALL ? 'watchdog: no lane moved for the stall limit' : `lanes ended in state ${state}`
       : this.outOfOutputs ? `transaction ${tx} found the outputs arena full`
-      : `transaction ${tx} touched key ${f64[L.recordsF + tx * L.recordF + RF_UNDECLARED_KEY]} outside its declared footprint`;
+      : tx < executed ? `transaction ${tx} touched key ${key} outside its declared footprint`
+      : `the lanes stopped at transaction ${tx}, which is past the block gas limit and not executed`;
     this.fallback = `${what}; finished the block in order from transaction ${done}`;
-    this.planTo(this.n);
-    this.runInOrder(done, this.n);
   }
 
   /** The window's chunks in block order, into the segments, with their gas against the block's limit. */
@@ -350,8 +369,10 @@ export class BlockRun {
       hotLaneWindows: this.hotLaneWindows,
       discardedPastGasLimit: this.discarded,
       undeclaredAccesses: violations.length,
-      undeclared: violations.slice(0, LISTED_VIOLATIONS)
-        .map((v) => `tx ${v.tx} key ${v.key} (${keyName(v.key, this.block.entityNames)})`).join('; '),
+      undeclared: [
+        ...violations.slice(0, LISTED_VIOLATIONS).map((v) => describeViolation(v, this.block.entityNames)),
+        ...(violations.length > LISTED_VIOLATIONS ? [`and ${violations.length - LISTED_VIOLATIONS} more`] : []),
+      ].join('; '),
       partitionMs: this.partitionMs,
       planMs: this.planMs,
       lanesMs: this.lanesMs,
@@ -384,18 +405,23 @@ export class BlockRun {
   /**
    * Runs [from, to) (planned) one after another on the main thread against the slots and the
    * overflow map, checking each access of a transaction with a footprint against it and recording
-   * violations.
+   * every undeclared one (once per key and kind of access). Returns the first transaction it did
+   * not execute: `to`, or where the block gas limit stopped it.
    */
-  private runInOrder(from: number, to: number): void {
+  private runInOrder(from: number, to: number): number {
     const { block, f64, L, out, overflow, violations, access } = this;
     const { txStart, entryKey, entryKinds, table, barrier } = access;
     let tx = 0;
-    let reported = false;
+    /** The first violation of the running transaction. */
+    let first = 0;
     const check = (key: number, kind: number) => {
-      if (barrier[tx] || reported) return;
-      for (let e = txStart[tx]!; e < txStart[tx + 1]!; e++) if (entryKey[e] === key && (COVERED[entryKinds[e]!]! & kind) !== 0) return;
-      violations.push({ tx, key });
-      reported = true;
+      if (barrier[tx]) return;
+      let declared = 0;
+      for (let e = txStart[tx]!; e < txStart[tx + 1]!; e++) if (entryKey[e] === key) declared = entryKinds[e]!;
+      if ((COVERED[declared]! & kind) !== 0) return;
+      const what = KINDS[31 - Math.clz32(kind)]!;
+      for (let v = first; v < violations.length; v++) if (violations[v]!.key === key && violations[v]!.access === what) return;
+      violations.push({ tx, key, access: what, declared: KINDS.filter((_, k) => declared & (1 << k)) });
     };
     const view: StateView = {
       read: (key, forDelta) => {
@@ -412,9 +438,9 @@ export class BlockRun {
     for (tx = from; tx < to; tx++) {
       if (this.gas >= block.gasLimit) {
         this.skipRest();
-        return;
+        return tx;
       }
-      reported = false;
+      first = violations.length;
       const t = block.txs[tx]!;
       runTransaction(block.programs[t.program]!.code, t.args, t.gasLimit, view, out);
       this.mainExecutions++;
@@ -428,8 +454,11 @@ export class BlockRun {
         }
       }
       this.logMain(tx, to);
+      // The lane imbalance counts each transaction's gas whichever path ran it (takeLogs, or here).
+      this.gasOf[tx] = out.gasUsed;
       this.gas += out.gasUsed;
     }
     this.next = to;
+    return to;
   }
 }

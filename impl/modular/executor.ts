@@ -12,7 +12,7 @@
 // Bad cases, none of which returns a partial state:
 // - an undeclared access, a full outputs arena or the stall watchdog: the lanes stop, the block
 //   is finished in order on the main thread and stats.fallback says why (undeclared accesses are
-//   listed in stats.undeclared with transaction and key); a full arena is grown for the next block;
+//   listed in stats.undeclared with transaction, key and kind); a full arena is grown for the next block;
 // - a worker that throws or dies: the others are stopped through the STATE cell and execute()
 //   rejects naming the worker; the pool replaces a dead worker, so the next block runs normally.
 //   An exception on the main thread while it runs lanes stops the workers the same way and

@@ -3,10 +3,12 @@
 //   hash:     a mixed hash of the entity, modulo M: balanced for any access pattern, blind to locality.
 //   range:    M equal ranges of entity index between the lowest and highest entity the block
 //             declares: keeps neighbours together, skewed when hot entities cluster.
-//   affinity: places entities that transactions touch together in one module, balanced by load:
+//   affinity: places entities that transactions touch together in one module, balanced by lane load:
 //             a streaming greedy pass (linear deterministic greedy) over the entity co-occurrence
-//             graph, refined by balanced label propagation. Learned from the block itself, or
-//             trained once on a sample of blocks and then fixed (unseen entities fall back to hash).
+//             graph (each transaction a star around the entity it is homed by), refined by
+//             capped label propagation, kept only where it crosses modules no more than hash does.
+//             Learned from the block itself, or trained once on a sample of blocks and then fixed
+//             (unseen entities fall back to hash).
 // Invariant: forBlock() is a pure function of its input (same block, same modules, same placement)
 // whose result maps every key to a module in [0, modules), the same for every key of one entity.
 
@@ -76,18 +78,31 @@ export function rangePartitioner(): Partitioner {
   };
 }
 
-/** Load may exceed the even share by this fraction before a module stops taking entities. */
-const SLACK = 0.05;
-const REFINE_PASSES = 4;
+/** A module's lane load may exceed the even share by this fraction (when no single chain is longer). */
+const SLACK = 0.1;
+const REFINE_PASSES = 8;
 
-/** The entity co-occurrence graph of an access map: nodes are entities, weighted by the transactions touching them. */
+/**
+ * The entities of an access map as a graph, linear in the footprints. Each transaction has an
+ * anchor, the entity holding most of its keys (ties: the entity more transactions touch, then the
+ * first), which is where plan.ts will home it when its entities share a module; the transaction
+ * links its anchor to each of its other entities (a star, not a clique: a transaction stays in one
+ * module exactly when every one of its entities joins its anchor).
+ */
 interface EntityGraph {
   readonly nodes: number;
   readonly nodeEntity: Float64Array;
-  readonly weight: Float64Array;
-  /** CSR adjacency; a pair touched together by k transactions appears k times. */
+  /** Transactions anchored at each node: the lane load it brings to its module. */
+  readonly load: Float64Array;
+  /** Transactions touching each node: they keep block order whatever the placement. */
+  readonly touches: Float64Array;
+  /** CSR adjacency of the stars, both ways; a pair linked by k transactions appears k times. */
   readonly adjStart: Int32Array;
   readonly adj: Int32Array;
+  /** Each transaction's distinct nodes [txStart[i], txStart[i + 1]) and its keys on each. */
+  readonly txStart: Int32Array;
+  readonly txNode: Int32Array;
+  readonly txKeys: Int32Array;
 }
 
 function entityGraph(map: AccessMap): EntityGraph {
@@ -102,64 +117,144 @@ function entityGraph(map: AccessMap): EntityGraph {
     nodeOfSlot[s] = v;
   }
   nodeEntity = nodeEntity.slice(0, nodes);
-  const weight = new Float64Array(nodes);
-  const degree = new Int32Array(nodes + 1);
-  const seen: number[] = [];
-  // Two passes over the transactions' distinct entities: count degrees, then fill adjacency.
-  const eachTx = (visit: (tx: readonly number[]) => void) => {
-    for (let i = 0; i < map.txs; i++) {
-      seen.length = 0;
-      for (let e = map.txStart[i]!; e < map.txStart[i + 1]!; e++) {
-        const v = nodeOfSlot[map.entrySlot[e]!]!;
-        if (!seen.includes(v)) seen.push(v);
+  // Each transaction's distinct nodes: `mark` says which transaction last saw a node, `at` where.
+  const entries = map.txStart[map.txs]!;
+  const txStart = new Int32Array(map.txs + 1);
+  const txNode = new Int32Array(entries);
+  const txKeys = new Int32Array(entries);
+  const mark = new Int32Array(nodes).fill(-1);
+  const at = new Int32Array(nodes);
+  const touches = new Float64Array(nodes);
+  let count = 0;
+  for (let i = 0; i < map.txs; i++) {
+    for (let e = map.txStart[i]!; e < map.txStart[i + 1]!; e++) {
+      const v = nodeOfSlot[map.entrySlot[e]!]!;
+      if (mark[v] === i) {
+        txKeys[at[v]!]!++;
+        continue;
       }
-      if (seen.length > 0) visit(seen);
+      mark[v] = i;
+      at[v] = count;
+      txNode[count] = v;
+      txKeys[count++] = 1;
+      touches[v]!++;
     }
-  };
-  eachTx((tx) => {
-    for (const v of tx) {
-      weight[v]!++;
-      degree[v + 1]! += tx.length - 1;
+    txStart[i + 1] = count;
+  }
+  const load = new Float64Array(nodes);
+  const anchor = new Int32Array(map.txs).fill(-1);
+  const degree = new Int32Array(nodes + 1);
+  for (let i = 0; i < map.txs; i++) {
+    const s0 = txStart[i]!;
+    const s1 = txStart[i + 1]!;
+    if (s0 === s1) continue;
+    let best = s0;
+    for (let k = s0 + 1; k < s1; k++) {
+      if (txKeys[k]! > txKeys[best]! || (txKeys[k] === txKeys[best] && touches[txNode[k]!]! > touches[txNode[best]!]!)) best = k;
     }
-  });
+    const a = txNode[best]!;
+    anchor[i] = best;
+    load[a]!++;
+    degree[a + 1]! += s1 - s0 - 1;
+    for (let k = s0; k < s1; k++) if (k !== best) degree[txNode[k]! + 1]!++;
+  }
   for (let v = 0; v < nodes; v++) degree[v + 1]! += degree[v]!;
   const adj = new Int32Array(degree[nodes]!);
   const fill = degree.slice(0, nodes);
-  eachTx((tx) => {
-    for (const v of tx) for (const u of tx) if (u !== v) adj[fill[v]!++] = u;
-  });
-  return { nodes, nodeEntity, weight, adjStart: degree, adj };
+  for (let i = 0; i < map.txs; i++) {
+    if (anchor[i]! < 0) continue;
+    const a = txNode[anchor[i]!]!;
+    for (let k = txStart[i]!; k < txStart[i + 1]!; k++) {
+      if (k === anchor[i]) continue;
+      const v = txNode[k]!;
+      adj[fill[a]!++] = v;
+      adj[fill[v]!++] = a;
+    }
+  }
+  return { nodes, nodeEntity, load, touches, adjStart: degree, adj, txStart, txNode, txKeys };
 }
 
-/** Module of every node: greedy streaming placement, then label-propagation moves that cut edges without breaking balance. */
+/**
+ * The most load a module may take: the even share with SLACK, or the longest chain the block forces
+ * anyway (the transactions touching its hottest entity, which keep block order whatever the
+ * placement), whichever is more. A module that heavy lengthens no critical path, so a hot entity
+ * keeps the entities that come with it (amm's traders with their pool) instead of pushing them away.
+ */
+function capOf(g: EntityGraph, modules: number): number {
+  let total = 0;
+  let chain = 0;
+  for (let v = 0; v < g.nodes; v++) {
+    total += g.load[v]!;
+    if (g.touches[v]! > chain) chain = g.touches[v]!;
+  }
+  return Math.max(((1 + SLACK) * total) / modules, chain);
+}
+
+/** A min tree over module loads (leaves at [size, 2 size)), so the least loaded module is found in log M. */
+function loadTree(modules: number): { tree: Float64Array; size: number } {
+  let size = 1;
+  while (size < modules) size *= 2;
+  const tree = new Float64Array(2 * size).fill(Infinity);
+  for (let m = 0; m < modules; m++) tree[size + m] = 0;
+  for (let k = size - 1; k >= 1; k--) tree[k] = Math.min(tree[2 * k]!, tree[2 * k + 1]!);
+  return { tree, size };
+}
+
+function setLoad(tree: Float64Array, size: number, m: number, load: number): void {
+  let k = size + m;
+  tree[k] = load;
+  for (k >>= 1; k >= 1; k >>= 1) tree[k] = Math.min(tree[2 * k]!, tree[2 * k + 1]!);
+}
+
+function leastLoaded(tree: Float64Array, size: number): number {
+  let k = 1;
+  while (k < size) k = tree[2 * k]! <= tree[2 * k + 1]! ? 2 * k : 2 * k + 1;
+  return k - size;
+}
+
+/**
+ * Module of every node: a streaming greedy placement, then label-propagation moves that cut
+ * star edges without taking a module past the cap. Neighbours' modules are gathered sparsely
+ * (`conn` is cleared through `seen`), so a pass costs the adjacency plus log M per node, not M.
+ */
 function placeNodes(g: EntityGraph, modules: number): Int32Array {
   const place = new Int32Array(g.nodes).fill(-1);
   const load = new Float64Array(modules);
-  let total = 0;
-  for (let v = 0; v < g.nodes; v++) total += g.weight[v]!;
-  const cap = ((1 + SLACK) * total) / modules;
+  const cap = capOf(g, modules);
+  const { tree, size } = loadTree(modules);
   const conn = new Float64Array(modules);
+  const seen: number[] = [];
   const connect = (v: number) => {
-    conn.fill(0);
+    for (const m of seen) conn[m] = 0;
+    seen.length = 0;
     for (let a = g.adjStart[v]!; a < g.adjStart[v + 1]!; a++) {
       const m = place[g.adj[a]!]!;
-      if (m >= 0) conn[m]!++;
+      if (m < 0) continue;
+      if (conn[m] === 0) seen.push(m);
+      conn[m]!++;
     }
   };
-  // Linear deterministic greedy (Stanton & Kliot, KDD'12): neighbours already placed, damped by fullness.
+  const put = (v: number, m: number) => {
+    load[m]! += g.load[v]!;
+    setLoad(tree, size, m, load[m]!);
+    place[v] = m;
+  };
+  // Linear deterministic greedy (Stanton & Kliot, KDD'12): neighbours already placed, damped by
+  // fullness; a module with no placed neighbour scores only by its load, so the least loaded stands for them all.
   for (let v = 0; v < g.nodes; v++) {
     connect(v);
-    let best = 0;
-    let bestScore = -Infinity;
-    for (let m = 0; m < modules; m++) {
+    const w = g.load[v]!;
+    let best = leastLoaded(tree, size);
+    let bestScore = load[best]! + w <= cap ? conn[best]! * (1 - load[best]! / cap) - load[best]! / (cap * modules) : -Infinity;
+    for (const m of seen) {
+      if (load[m]! + w > cap) continue;
       const score = conn[m]! * (1 - load[m]! / cap) - load[m]! / (cap * modules);
       if (score > bestScore) {
         bestScore = score;
         best = m;
       }
     }
-    place[v] = best;
-    load[best]! += g.weight[v]!;
+    put(v, best);
   }
   for (let pass = 0; pass < REFINE_PASSES; pass++) {
     let moved = 0;
@@ -167,19 +262,60 @@ function placeNodes(g: EntityGraph, modules: number): Int32Array {
       connect(v);
       const here = place[v]!;
       let best = here;
-      for (let m = 0; m < modules; m++) {
-        if (conn[m]! > conn[best]! && load[m]! + g.weight[v]! <= cap) best = m;
-      }
-      if (best !== here) {
-        load[here]! -= g.weight[v]!;
-        load[best]! += g.weight[v]!;
-        place[v] = best;
-        moved++;
-      }
+      for (const m of seen) if (conn[m]! > conn[best]! && load[m]! + g.load[v]! <= cap) best = m;
+      if (best === here) continue;
+      load[here]! -= g.load[v]!;
+      setLoad(tree, size, here, load[here]!);
+      put(v, best);
+      moved++;
     }
+    // Each move cuts at least one star edge, so the passes end; usually well before the limit.
     if (moved === 0) break;
   }
   return place;
+}
+
+/**
+ * What a placement gives the lane plan: its cross-module transactions and its heaviest module's
+ * load, each transaction homed by plan.ts's rule (the module holding most of its keys; ties: the
+ * module more transactions touched so far, then the lower).
+ */
+function evaluate(g: EntityGraph, place: Int32Array, modules: number): { cross: number; heaviest: number } {
+  const heat = new Int32Array(modules);
+  const load = new Int32Array(modules);
+  // A transaction's modules and its keys in each; `slot` says where a module is among them (valid when `stamp` is the transaction's).
+  const mods = new Int32Array(modules);
+  const counts = new Int32Array(modules);
+  const stamp = new Int32Array(modules);
+  const slot = new Int32Array(modules);
+  let cross = 0;
+  for (let i = 0; i + 1 < g.txStart.length; i++) {
+    let distinct = 0;
+    for (let k = g.txStart[i]!; k < g.txStart[i + 1]!; k++) {
+      const m = place[g.txNode[k]!]!;
+      if (stamp[m] === i + 1) {
+        counts[slot[m]!]! += g.txKeys[k]!;
+        continue;
+      }
+      stamp[m] = i + 1;
+      slot[m] = distinct;
+      mods[distinct] = m;
+      counts[distinct++] = g.txKeys[k]!;
+    }
+    if (distinct === 0) continue;
+    let best = 0;
+    for (let k = 1; k < distinct; k++) {
+      const m = mods[k]!;
+      const b = mods[best]!;
+      if (counts[k]! > counts[best]! || (counts[k] === counts[best] && (heat[m]! > heat[b]! || (heat[m] === heat[b] && m < b)))) best = k;
+    }
+    for (let k = 0; k < distinct; k++) heat[mods[k]!]!++;
+    load[mods[best]!]!++;
+    if (distinct > 1) cross++;
+  }
+  let heaviest = 0;
+  for (const l of load) if (l > heaviest) heaviest = l;
+  return { cross, heaviest };
 }
 
 /** A fixed placement of entities, trained on a sample of blocks. */
@@ -202,10 +338,21 @@ export function trainAffinity(sample: readonly Block[], modules: number): Placem
   return learn(collectAccess(merged), modules);
 }
 
-/** Learns a placement from one block's access map. */
+/**
+ * Learns a placement from one block's access map, and keeps it only if it crosses modules no more
+ * often than hash does and its heaviest module stays within SLACK of the cap or of hash's heaviest
+ * (the placement balances anchors, and a transaction's home can differ from its anchor's module);
+ * otherwise the placement is hash's, so affinity never does worse than hash on the block it learned from.
+ */
 function learn(map: AccessMap, modules: number): Placement {
   const g = entityGraph(map);
-  const place = placeNodes(g, modules);
+  const learned = placeNodes(g, modules);
+  const hashed = new Int32Array(g.nodes);
+  for (let v = 0; v < g.nodes; v++) hashed[v] = mixEntity(g.nodeEntity[v]!) % modules;
+  const a = evaluate(g, learned, modules);
+  const h = evaluate(g, hashed, modules);
+  const keep = a.cross <= h.cross && a.heaviest <= (1 + SLACK) * Math.max(capOf(g, modules), h.heaviest);
+  const place = keep ? learned : hashed;
   const entityModule = new Map<number, number>();
   for (let v = 0; v < g.nodes; v++) entityModule.set(g.nodeEntity[v]!, place[v]!);
   return { modules, entityModule };

@@ -173,7 +173,8 @@ export interface SweepResult {
   }[];
   startup: { executor: string; threads: number; createMs: number; firstBlockMs: number }[];
   runs: RunResult[];
-  failures: { executor: string; threads: number; workload: string | null; message: string }[];
+  /** `call`: a failed call on a workload's block, its number on the instance (schema.ts says more). */
+  failures: { executor: string; threads: number; workload: string | null; message: string; call?: number }[];
 }
 
 /**
@@ -385,7 +386,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
               const checked = [...(warm ? [warm] : []), { result: first, call: instance.count.calls }];
               const problem = checked.map((c) => resultProblem(c.result)).find((p) => p !== undefined);
               if (problem !== undefined) {
-                result.failures.push({ executor: name, threads: t, workload: w.id, message: problem + (role === 'baseline' ? UNMEASURED : '') });
+                result.failures.push({ executor: name, threads: t, workload: w.id, message: problem + (role === 'baseline' ? UNMEASURED : ''), call: instance.count.calls });
                 continue;
               }
               const acc = new RunAccumulator(name, role);
@@ -393,7 +394,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
               for (const c of checked) acc.check(c.result as BlockResult, reference, c.call);
               tasks.push({ instance, acc });
             } catch (e) {
-              result.failures.push({ executor: name, threads: t, workload: w.id, message: errorText(e) + (role === 'baseline' ? UNMEASURED : '') });
+              result.failures.push({ executor: name, threads: t, workload: w.id, message: errorText(e) + (role === 'baseline' ? UNMEASURED : ''), call: instance.count.calls });
             }
           }
           const accumulators = tasks.map((x) => x.acc);
@@ -413,8 +414,9 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
             for (const f of failed) {
               // Rounds without the baseline would time executors against nothing.
               const stops = f.acc === yardstick ? (f.acc.samples.length === 0 ? UNMEASURED : ` (the baseline: no executor was timed on this block at this thread count after round ${round})`) : '';
-              result.failures.push({ executor: f.name, threads: t, workload: w.id, message: f.message + stops });
-              tasks.splice(tasks.findIndex((x) => x.acc === f.acc), 1);
+              const at = tasks.findIndex((x) => x.acc === f.acc);
+              result.failures.push({ executor: f.name, threads: t, workload: w.id, message: f.message + stops, call: tasks[at]!.instance.count.calls });
+              tasks.splice(at, 1);
             }
             o.onProgress?.(++done, total, `${w.id} @ ${plural(t, 'thread')}`);
             if (!tasks.some((x) => x.acc === yardstick)) break;
@@ -486,7 +488,7 @@ async function startPools(
   given: SweepOptions['executorLabels'],
 ): Promise<Map<string, Pool>> {
   const t = settings.threads;
-  const started: { name: string; executor: Executor; createMs: number; firstBlockMs: number; warmResult: unknown; warmFailure: string | null }[] = [];
+  const started: { name: string; executor: Executor; createMs: number; firstBlockMs: number; warmResult: unknown; warmFailure: string | null; warmCall: number }[] = [];
   for (const name of names) {
     let executor: Executor;
     const begun = performance.now();
@@ -500,28 +502,29 @@ async function startPools(
     let firstBlockMs = 0;
     let warmResult: unknown;
     let warmFailure: string | null = null;
+    const warmCall = 1 + (isModuleObject(name) ? objectCounts.get(name)?.calls ?? 0 : 0);
     if (warmBlock) {
       const first = performance.now();
       try {
         const what = executeWhat(name, warmBlock.id, t);
-        onExecute?.(what, name, warmBlock, t, 1 + (isModuleObject(name) ? objectCounts.get(name)?.calls ?? 0 : 0));
+        onExecute?.(what, name, warmBlock, t, warmCall);
         warmResult = await watch(what, () => executor.execute(warmBlock.block, { threads: t }));
       } catch (e) {
         warmFailure = `execute() threw on the warm-up block (the first workload's), so its pool was closed and it ran no workload at ${plural(t, 'thread')}: ${errorText(e)}`;
       }
       firstBlockMs = performance.now() - first;
     }
-    started.push({ name, executor, createMs, firstBlockMs, warmResult, warmFailure });
+    started.push({ name, executor, createMs, firstBlockMs, warmResult, warmFailure, warmCall });
   }
   // The labels given (the CLI's, over every executor); a sweep called without them (the tests')
   // labels over every executor loaded here, failed ones too, so a failure names the run as its runs would be named.
   const found = runLabels(started.map((s) => s.name), started.map((s) => s.executor));
   const labels = started.map((s, i) => given?.get(s.name) ?? found[i]!);
   const pools = new Map<string, Pool>();
-  for (const [i, { name, executor, createMs, firstBlockMs, warmResult, warmFailure }] of started.entries()) {
+  for (const [i, { name, executor, createMs, firstBlockMs, warmResult, warmFailure, warmCall }] of started.entries()) {
     const label = labels[i]!;
     if (warmFailure !== null) {
-      result.failures.push({ executor: label, threads: t, workload: warmBlock!.id, message: warmFailure });
+      result.failures.push({ executor: label, threads: t, workload: warmBlock!.id, message: warmFailure, call: warmCall });
       // Its failure is the news: a close() that throws or hangs after it must neither add a second failure nor hide it.
       await cleanUp(`the executor ${label}: close() after its warm-up block failed`, () => executor.close());
       continue;

@@ -517,11 +517,16 @@ export function badRunLines(
     // The baseline is loaded and closed once for every thread count: only its runs on a block have one.
     const baseline = f.executor === doc.settings.baseline;
     const who = !baseline ? `${f.executor} at ${plural(f.threads, 'thread')}` : f.workload ? `the baseline ${f.executor} (beside the ${f.threads}-thread runs)` : `the baseline ${f.executor}`;
-    // What an exec: engine wrote on several lines (a traceback) follows the message's line: indented under it, as run prints it.
-    return `${prefix}: ${who}${f.workload ? ` on ${labels.get(f.workload)!}` : ''} failed: ${f.message.replaceAll('\n', '\n    ')}`;
+    // A call that threw on a block is made again by a rerun, as a wrong result's is.
+    const rerun = f.workload !== null && f.call !== undefined
+      ? rerunWrong(doc, moduleOf, objects, { executor: f.executor, role: baseline ? 'baseline' : 'executor', workload: f.workload, threads: f.threads, call: f.call }) : '';
+    // What an exec: engine wrote on several lines (a traceback) follows the message's line: indented
+    // under it, as run prints it; the rerun goes before them, on the line a reader reads first.
+    const [line, ...after] = f.message.split('\n');
+    return [`${prefix}: ${who}${f.workload ? ` on ${labels.get(f.workload)!}` : ''} failed: ${line}${rerun ? ` (rerun: ${rerun})` : ''}`, ...after].join('\n    ');
   });
   for (const r of doc.runs.filter((x) => !x.correct)) {
-    const rerun = rerunWrong(doc, moduleOf, objects, r);
+    const rerun = rerunWrong(doc, moduleOf, objects, { ...r, call: r.wrongCall ?? 1 });
     const call = r.wrongCall === undefined ? '' : ` on its call ${r.wrongCall.toLocaleString('en-US')}`;
     // The baseline is every speedup's yardstick: a wrong one makes all of them beside it wrong too.
     const who = r.role === 'baseline' ? `the baseline ${r.executor} (timed beside the ${r.threads}-thread runs)` : `${r.executor} at ${plural(r.threads, 'thread')}`;
@@ -531,15 +536,6 @@ export function badRunLines(
   return lines;
 }
 
-/**
- * The `concord run --check` that shows where run `r` disagreed, and what it repeats, or '' where
- * the command cannot be known. A module's run is labelled by its declared name (bench/sweep.ts
- * runLabels), with its path beside it where the name is not unique, the baseline's too; `moduleOf`
- * gives the path behind each module's label; `objects`, the modules whose one executor object
- * served every thread count.
- * A result that differed only on a later call is no cold run's: the command makes as many calls on
- * a fresh instance, so `run` checks the same call.
- */
 /**
  * The `concord run` that makes bench's call again: its block (file or workload), executor, thread
  * count and number of calls, and the --modules and --partition bench gave the executors that take them.
@@ -554,8 +550,20 @@ function benchRunCommand(source: BlockSource, executor: string, threads: number,
   return `${command}${flags}`;
 }
 
+/** A call bench made and a rerun makes again: the run's executor (its label), role, block, thread count and the call's number on its instance. */
+type CallAgain = Pick<RunRecord, 'executor' | 'role' | 'workload' | 'threads'> & { readonly call: number };
+
+/**
+ * The `concord run --check` that shows where run `r` disagreed (or `r`'s call threw), and what it
+ * repeats, or '' where the command cannot be known. A module's run is labelled by its declared name (bench/sweep.ts
+ * runLabels), with its path beside it where the name is not unique, the baseline's too; `moduleOf`
+ * gives the path behind each module's label; `objects`, the modules whose one executor object
+ * served every thread count.
+ * A result that differed only on a later call is no cold run's: the command makes as many calls on
+ * a fresh instance, so `run` checks the same call.
+ */
 export function rerunWrong(
-  doc: Pick<ResultsFile, 'workloads' | 'settings'>, moduleOf: ReadonlyMap<string, string>, objects: ReadonlySet<string>, r: RunRecord,
+  doc: Pick<ResultsFile, 'workloads' | 'settings'>, moduleOf: ReadonlyMap<string, string>, objects: ReadonlySet<string>, r: CallAgain,
 ): string {
   const source = doc.workloads.find((w) => w.id === r.workload)?.source;
   const label = r.executor;
@@ -563,7 +571,7 @@ export function rerunWrong(
   // settings.executors holds what --executor gave; settings.baseline, the baseline's label.
   const executor = r.role === 'baseline' ? moduleOf.get(label) ?? label : doc.settings.executors.includes(label) ? label : inLabel ?? moduleOf.get(label);
   if (!source || executor === undefined) return '';
-  const calls = r.wrongCall ?? 1;
+  const calls = r.call;
   const repeat = Math.min(calls, MAX_REPEAT);
   // A baseline row's count is the runs it was timed beside; --baseline's ran on the one it was given.
   const threads = r.role === 'baseline' ? doc.settings.baselineThreads ?? r.threads : r.threads;

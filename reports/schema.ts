@@ -341,7 +341,12 @@ export const ResultsSchema = z
     startup: z.array(Startup),
     runs: z.array(Run),
     /** Executors that failed to start or threw on a block: reported, never silently dropped. */
-    failures: z.array(z.strictObject({ executor: z.string().min(1), threads, workload: z.string().nullable(), message: z.string() })),
+    /**
+     * `call`: where the failure was a call into the executor on a workload's block, that call's
+     * number on its instance (from 1, counted as runs' wrongCall is), so a `concord run --repeat`
+     * can make as many. Optional: older files and failures of no call (loading, close()) lack it.
+     */
+    failures: z.array(z.strictObject({ executor: z.string().min(1), threads, workload: z.string().nullable(), message: z.string(), call: z.number().int().positive().optional() })),
     simulated: z.array(Simulated),
     /** Why predictions are missing (nothing to calibrate from, a run past its step budget, ...); empty when none is. */
     simulatedGaps: z.array(z.string()),

@@ -561,6 +561,19 @@ export default function create(s) { if (${fails} && s.threads === 2) throw new E
       expect(doc.failures).toMatchObject([{ executor: one, threads: 2 }]);
     });
 
+    // A wrong result had its rerun line; a call that threw had none, though it is as much the engine's bug.
+    it('bench gives a call that threw on a block the concord run that makes it again', () => {
+      const at2 = module('throws-at-2', `import { executeReference } from '${reference}';
+export default function create(s) { let calls = 0; return { name: 'throws-at-2', async execute(b) { if (s.threads === 2 && ++calls === 3) throw new Error('boom at 2'); return executeReference(b); }, async close() {} }; }\n`);
+      const out = join(dir, 'throws-at-2.json');
+      const bench = concord('bench', '--executor', at2, '--block', example, '--threads', '1,2', '--quick', '--rounds', '2', '--out', out);
+      expect(bench.status).toBe(1);
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as { failures: { executor: string; threads: number; call?: number }[] };
+      expect(doc.failures).toMatchObject([{ executor: 'throws-at-2', threads: 2, call: 3 }]);
+      const line = bench.stderr.split('\n').find((l) => l.includes('failed:'))!;
+      expect(line).toMatch(/^bench: throws-at-2 at 2 threads on \S+ failed: boom at 2 \(rerun: (npx concord|node \S+) run \S+transfer\.json --executor \S+throws-at-2\.mjs --threads 2 --repeat 3 --warmup 0 --check: bench's 3 calls on a fresh instance, the last checked\)$/);
+    });
+
     // A sweep of several engines used to lose every figure it had measured to one engine's hang.
     it('bench writes what it measured before a hang, which report and compare read as a sweep that stopped part-way', () => {
       const at2 = module('hangs-at-2', `import { executeReference } from '${reference}';

@@ -152,7 +152,8 @@ export function blockDigest(spec: unknown): string {
  * were cut out by hand replays nothing.
  */
 export function runDigest(t: Omit<SealedToken, 'version' | 'executor' | 'shrunk'>, capped: Shrunk['capped'], input: readonly unknown[]): string {
-  const settings = t.settings ? [[t.settings.modules ?? null, t.settings.partition ?? null]] : [];
+  // Settings that are none ({}) are no token field (encodeToken leaves them out): no digest part either.
+  const settings = settingsText(t.settings) ? [[t.settings!.modules ?? null, t.settings!.partition ?? null]] : [];
   return digestOf([t.check, t.minTxs, t.maxTxs, t.seed, t.path, t.failsOnly ?? null, traceText(t.minimized), capped ?? null, input, ...settings]);
 }
 

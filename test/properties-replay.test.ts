@@ -70,6 +70,10 @@ describe('replay tokens', () => {
     const none = sealToken(fields, [[0, 0]], undefined, run);
     expect(none.shrunk.digest).toBe(sealToken(fields, [[0, 0]], undefined, run, 4).shrunk.digest);
     expect(decodeToken(encodeToken(none))).toEqual(none);
+    // Settings that are none ({}, a helper's factory given no settings) are no field of the word, nor of the digest.
+    const empty = sealToken({ ...fields, settings: {} }, [[0, 0]], undefined, run);
+    expect(empty.shrunk.digest).toBe(none.shrunk.digest);
+    expect(digestMatches(decodeToken(encodeToken(empty)), run)).toBe(true);
     const word = (prefix: string, parts: unknown[]) => `${prefix}${Buffer.from(JSON.stringify(parts)).toString('base64url')}`;
     const whole = [fields.executor, fields.check, 1, 40, -123, '4:0:2', 0, '0', made.shrunk.digest];
     expect(decodeToken(word('cv5_', [...whole, settings]))).toEqual(made);

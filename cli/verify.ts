@@ -27,7 +27,8 @@ import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource, settingsFor } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
 import { coverageHint, raiseRuns, uncoveredText, type HintOptionNames } from '../properties/coverage-hint.js';
-import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
+import { runPlanted, plantedSource, PLANTED_EXECUTORS, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
+import type { Simulated } from '../properties/equivalence.js';
 import type { Block } from '../spec/block.js';
 import { writeBlock } from '../spec/block-file.js';
 import { plural } from '../spec/plural.js';
@@ -417,14 +418,18 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
   };
 
   if (o.planted) {
+    // One executor's bugs alone, for whoever is working on that executor.
+    const own = executorNames(o.executor ?? []);
+    const none = own.filter((name) => !(PLANTED_EXECUTORS as readonly string[]).includes(name));
+    if (none.length) throw new UsageError(`--planted --executor: ${none.join(', ')} ${none.length === 1 ? 'has' : 'have'} no planted bugs (those of ${PLANTED_EXECUTORS.join(' and ')} do)`);
     const beside = [
-      ...(o.executor?.length ? ['--executor'] : []), ...(o.coverage !== undefined ? ['--coverage'] : []), ...(o.failOnCut ? ['--fail-on-cut'] : []),
+      ...(o.coverage !== undefined ? ['--coverage'] : []), ...(o.failOnCut ? ['--fail-on-cut'] : []),
       // Each planted bug is caught at the settings the catalogue was measured at.
       ...(o.modules !== undefined ? ['--modules'] : []), ...(o.partition !== undefined ? ['--partition'] : []),
     ];
     if (beside.length) throw new UsageError(`--planted checks the planted-bug catalogue: leave out ${beside.join(' and ')}`);
     checkOutDir(outDir, '--out');
-    const planted = await runPlanted(base);
+    const planted = await runPlanted(base, own.length ? own as Simulated['kind'][] : undefined);
     const ok = planted.caught === planted.total;
     if (o.json) {
       writeStdout(`${JSON.stringify(summary(ok, planted.run, { runs, txs, made: {} }, planted))}\n`);

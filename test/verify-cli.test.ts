@@ -191,6 +191,17 @@ describe('concord verify', () => {
     expect(advised.stdout).toMatch(/all properties hold/);
   });
 
+  // Whoever works on one executor waited for the other's bugs too.
+  it('runs one executor\'s planted bugs alone with --executor', async () => {
+    for (const executor of ['modular', 'block-stm']) {
+      const j = JSON.parse((await verify({ planted: true, executor: [executor], runs: '50', json: true })).stdout);
+      const names = PLANTED.filter((p) => p.simulated.kind === executor).map((p) => `planted:${p.name}`);
+      expect(j.planted.map((b: { name: string }) => b.name)).toEqual(names);
+      expect(j.total).toBe(names.length);
+      expect(j.executors.map((e: { name: string }) => e.name)).toEqual(names);
+    }
+  });
+
   it('prints the first planted catch in full, a replay command for each other catch, and a --runs hint for the misses', async () => {
     const r = await verify({ planted: true, runs: '50' });
     expect(r.code).toBe(1);
@@ -226,7 +237,8 @@ describe('concord verify', () => {
     [{ executor: ['missing-file.js'] }, /missing-file\.js: no such module file \(looked for \/\S+\/missing-file\.js\)/],
     [{ replay: 'garbage', runs: undefined }, /not a replay token/],
     [{ replay: 'cv1_AAAA', runs: undefined }, /damaged/],
-    [{ planted: true, executor: ['sequential'] }, /leave out --executor/],
+    [{ planted: true, executor: ['sequential'] }, /^concord verify: --planted --executor: sequential has no planted bugs \(those of block-stm and modular do\)\n$/],
+    [{ planted: true, executor: ['modular', './mine.mjs'] }, /--planted --executor: \.\/mine\.mjs has no planted bugs/],
     [{ replay: 'cv1_AAAA', runs: undefined, shard: '1/2' }, /give it alone/],
     [{ executor: ['sequential'], runs: '5', shard: '2/4' }, /^concord verify: --shard 2\/4 of --runs 5 gets no runs: .* 4 shards need --runs >= 2000 \(500 a shard\)\n$/],
     [{ planted: true, runs: '100', shard: '3/4' }, /--shard 3\/4 of --runs 100 gets no runs: .* 4 shards need --runs >= 8000 \(2000 a shard\)/],

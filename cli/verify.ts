@@ -17,15 +17,18 @@ import { isExecCommand } from '../impl/exec-executor.js';
 import {
   BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, isProbeBlock, executeTarget, probeMs, executorBlockFile, failureTag, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
-import { decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, ReplayTokenError, type ReplayToken } from '../properties/replay.js';
+import {
+  decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, ReplayTokenError, sameSettings, settingsText, type PartitionSettings, type ReplayToken,
+} from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
 import { formatFailure, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
-import { defaultExecutors, executorSource } from '../properties/subjects.js';
+import { defaultExecutors, executorSource, settingsFor } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
 import { coverageHint, raiseRuns, uncoveredText, type HintOptionNames } from '../properties/coverage-hint.js';
-import { runPlanted, plantedSource, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
+import { runPlanted, plantedSource, PLANTED_EXECUTORS, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
+import type { Simulated } from '../properties/equivalence.js';
 import type { Block } from '../spec/block.js';
 import { writeBlock } from '../spec/block-file.js';
 import { plural } from '../spec/plural.js';
@@ -34,7 +37,7 @@ import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, t
 import { checkOutDir, writeStdout } from './output.js';
 import { createProgress } from './progress.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
-import { executorNames } from './executor-settings.js';
+import { executorNames, partitionSettings } from './executor-settings.js';
 import { MAX_VERIFY_TXS } from '../properties/verify-limits.js';
 
 export interface VerifyOptions {
@@ -61,6 +64,9 @@ export interface VerifyOptions {
   txs?: string;
   /** --timeout SEC: a call into an executor pending this long is a hang (cli/errors.ts watchCalls). */
   timeout?: string;
+  /** --modules M, --partition KIND: what the executors that take them are made with (cli/executor-settings.ts). */
+  modules?: string;
+  partition?: string;
 }
 
 /** Blocks per executor for the equivalence check by default; sized so the default run stays well under 60 s here. */
@@ -121,6 +127,8 @@ interface Doing {
   executor: string;
   block: Block | null;
   threads: number;
+  /** What the executor of the call in flight was made with, which the rerun of a hung block gives it again. */
+  settings: PartitionSettings | undefined;
 }
 
 /** What `doing` says between calls into an executor. */
@@ -137,11 +145,12 @@ const BETWEEN_CALLS = 'the run stalled between calls into the executors';
  * that settled left alive is a warning (cli/leaks.ts).
  */
 function tracked(source: SubjectSource, doing: Doing, json: object | undefined, watch: CallWatch, timeoutS: number): SubjectSource {
-  const call = async <T>(pending: string, stuck: string, work: () => Promise<T>, block: Block | null = null, threads = 0): Promise<T> => {
+  const call = async <T>(pending: string, stuck: string, work: () => Promise<T>, block: Block | null = null, threads = 0, settings?: PartitionSettings): Promise<T> => {
     doing.now = `the executor ${source.name}: ${stuck}`;
     doing.executor = source.name;
     doing.block = block;
     doing.threads = threads;
+    doing.settings = settings;
     const what = `the executor ${source.name}: ${pending}`;
     try {
       // The no-op block after a throw only asks whether the instance still runs: one that hangs
@@ -163,7 +172,7 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
         ...subject,
         execute: (block, threads) => {
           const on = executeTarget(block, threads);
-          return call(`execute() on ${on}`, `execute() never settled on ${on}`, () => subject.execute(block, threads), block, threads);
+          return call(`execute() on ${on}`, `execute() never settled on ${on}`, () => subject.execute(block, threads), block, threads, subject.settings);
         },
         close: (afterFailure) => (afterFailure
           ? watch.cleanUp(`the executor ${source.name}: close() after a counterexample`, () => subject.close(true))
@@ -187,20 +196,24 @@ function hungBlock(doing: Doing, outDir: string, timeoutS: number): string {
   if (isProbeBlock(doing.block)) return '; rerun the whole verify to reach it again: alone, on a fresh instance, the no-op block runs';
   try {
     const file = writeExecutorBlock(outDir, doing.executor, 'hung', writeBlock(doing.block));
-    return `; its block is in ${file} (rerun: ${rerunCommand(file, doing.executor, doing.threads, 1, preStateKindOf(doing.block))} --timeout ${timeoutS})`;
+    return `; its block is in ${file} (rerun: ${rerunCommand(file, doing.executor, doing.threads, 1, preStateKindOf(doing.block), undefined, doing.settings)} --timeout ${timeoutS})`;
   } catch (e) {
     return `; its block could not be written to ${outDir}: ${(e as Error).message}`;
   }
 }
 
-type Sources = (name: string) => SubjectSource;
+/** The executor named, made with `settings` (as far as it takes them). */
+type Sources = (name: string, settings: PartitionSettings) => SubjectSource;
 
-/** The JSON summary: the verdict (ok = exit 0), the run's report plus rates (and the planted tally). */
-function summary(ok: boolean, r: RunReport, settings: { runs: number; txs: number | undefined }, planted?: PlantedReport): object {
+/**
+ * The JSON summary: the verdict (ok = exit 0), the run's report plus rates (and the planted tally);
+ * `made`: --modules and --partition as given (`{}` for none), as `bench` records them.
+ */
+function summary(ok: boolean, r: RunReport, settings: { runs: number; txs: number | undefined; made?: PartitionSettings }, planted?: PlantedReport): object {
   return {
     ok,
     // What each shard of a matrix must share for the shards to add up to the unsharded run.
-    runs: settings.runs, txs: settings.txs ?? null,
+    runs: settings.runs, txs: settings.txs ?? null, ...(settings.made ? { settings: settings.made } : {}),
     executors: r.executors.map((e) => ({
       ...e, elapsedMs: Math.round(e.elapsedMs), blocksPerSecond: rate(e.blocksChecked, e.elapsedMs), schedulesPerSecond: rate(e.schedulesExplored, e.elapsedMs),
     })),
@@ -231,7 +244,7 @@ function cutChecks(e: ExecutorReport): string[] {
   return e.checks.filter((c) => c.status === 'cut').map((c) => `${c.name} ${c.batches}/${c.of} batches${c.partial ? ` and ${plural(c.partial, 'run')} of the next` : ''}`);
 }
 
-function textSummary(r: RunReport): string[] {
+function textSummary(r: RunReport, made: PartitionSettings = {}): string[] {
   const lines: string[] = [];
   const width = Math.max(...r.executors.map((e) => e.label.length));
   for (const e of r.executors) {
@@ -247,7 +260,7 @@ function textSummary(r: RunReport): string[] {
     lines.push(`  ${''.padEnd(width)} coverage, summed over its runs: ${cov}`);
   }
   lines.push(`${r.blocksChecked.toLocaleString('en-US')} blocks checked (${rate(r.blocksChecked, r.elapsedMs).toLocaleString('en-US')}/s), `
-    + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, r.elapsedMs).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s; seed ${r.seed}, shard ${r.shard}`);
+    + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, r.elapsedMs).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s; seed ${r.seed}, shard ${r.shard}${settingsText(made) ? `, ${settingsText(made)}` : ''}`);
   if (r.timedOut) {
     lines.push('time limit reached: these checks did not run in full, so they are not passed:');
     for (const e of r.executors.filter((x) => x.cut)) lines.push(`  ${e.label.padEnd(width)} ${cutChecks(e).join(', ')}`);
@@ -310,6 +323,15 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
           + `give the same command with --executor (${concordCommand()} verify --replay TOKEN --executor ${shellWord(token.executor)})${given.length ? `; --executor named ${given.map(shellWord).join(', ')}` : ''}`
         : `--replay reruns one failure: give it alone (with --repeat, --json, --out or --timeout), not with --executor (the token names its executor, ${token.executor})`);
     }
+    // The token carries what the executor was made with; options that say otherwise would replay another run.
+    if (o.modules !== undefined || o.partition !== undefined) {
+      const given = partitionSettings(o, [token.executor]);
+      const made = settingsFor(token.executor, given);
+      if (!sameSettings(made, token.settings)) {
+        throw new UsageError(`--replay: the token's failure was found on ${token.executor} made with ${settingsText(token.settings) || 'no --modules or --partition (its defaults)'}, `
+          + `not ${settingsText(made) || 'the defaults'}: the token carries its settings, so give --replay without ${[o.modules !== undefined ? '--modules' : '', o.partition !== undefined ? '--partition' : ''].filter(Boolean).join(' and ')}`);
+      }
+    }
     // The token keeps the module path as verify was given it, so it names the file from that folder only.
     if (isModulePath(token.executor) && !isAbsolute(token.executor) && !existsSync(token.executor)) {
       throw new UsageError(`--replay: the token's executor ${token.executor} is a path from the folder verify ran in, and ${process.cwd()} has no such file: `
@@ -317,7 +339,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     }
     const outDir = o.out ?? DEFAULT_OUT;
     checkOutDir(outDir, '--out');
-    replayed = await replayFailure(sourceFor(token.executor), token, outDir, repeat);
+    replayed = await replayFailure(sourceFor(token.executor, token.settings ?? {}), token, outDir, repeat);
   } catch (e) {
     if (e instanceof ReplayTokenError) throw new UsageError(e.message);
     throw e;
@@ -336,7 +358,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   const inProcess = !report && !unknown && isModulePath(token.executor) ? passedFreshProcessText(replayed.label, token, runs) : undefined;
   if (o.json) {
     writeStdout(`${JSON.stringify({
-      ok: !report && !unknown, executors: [token.executor], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [report] : [],
+      ok: !report && !unknown, executors: [token.executor], settings: token.settings ?? {}, blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [report] : [],
       reproduced: Boolean(report), runs, ...(unknown ? { ...(token.failsOnly ? { failsOnly: token.failsOnly } : { sharedInstance: true }), error: unknown } : {}),
       ...(inProcess ? { note: inProcess } : {}),
     })}\n`);
@@ -356,7 +378,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
 }
 
 export async function verifyCommand(o: VerifyOptions): Promise<number> {
-  const doing: Doing = { now: BETWEEN_CALLS, executor: '', block: null, threads: 0 };
+  const doing: Doing = { now: BETWEEN_CALLS, executor: '', block: null, threads: 0, settings: undefined };
   const json = o.json ? { ok: false } : undefined;
   const outDir = o.out ?? DEFAULT_OUT;
   const timeoutS = timeoutOption(o.timeout);
@@ -364,7 +386,9 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const coverage = o.coverage === undefined ? undefined : coverageOption(o.coverage);
   // A built-in keeps its own gate: its simulated runs count its paths under their own names.
   const goals = (name: string) => (isOwnExecutor(name) ? coverage : undefined);
-  const sourceFor = (name: string) => tracked(name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, {}, goals(name)), doing, json, watch, timeoutS);
+  const sourceFor = (name: string, settings: PartitionSettings) => tracked(
+    name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, settings, goals(name)), doing, json, watch, timeoutS,
+  );
   // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
   return unlessStuck(verify(o, sourceFor, coverage), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock(doing, outDir, timeoutS)}`, json));
 }
@@ -394,13 +418,21 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
   };
 
   if (o.planted) {
-    const beside = [...(o.executor?.length ? ['--executor'] : []), ...(o.coverage !== undefined ? ['--coverage'] : []), ...(o.failOnCut ? ['--fail-on-cut'] : [])];
+    // One executor's bugs alone, for whoever is working on that executor.
+    const own = executorNames(o.executor ?? []);
+    const none = own.filter((name) => !(PLANTED_EXECUTORS as readonly string[]).includes(name));
+    if (none.length) throw new UsageError(`--planted --executor: ${none.join(', ')} ${none.length === 1 ? 'has' : 'have'} no planted bugs (those of ${PLANTED_EXECUTORS.join(' and ')} do)`);
+    const beside = [
+      ...(o.coverage !== undefined ? ['--coverage'] : []), ...(o.failOnCut ? ['--fail-on-cut'] : []),
+      // Each planted bug is caught at the settings the catalogue was measured at.
+      ...(o.modules !== undefined ? ['--modules'] : []), ...(o.partition !== undefined ? ['--partition'] : []),
+    ];
     if (beside.length) throw new UsageError(`--planted checks the planted-bug catalogue: leave out ${beside.join(' and ')}`);
     checkOutDir(outDir, '--out');
-    const planted = await runPlanted(base);
+    const planted = await runPlanted(base, own.length ? own as Simulated['kind'][] : undefined);
     const ok = planted.caught === planted.total;
     if (o.json) {
-      writeStdout(`${JSON.stringify(summary(ok, planted.run, { runs, txs }, planted))}\n`);
+      writeStdout(`${JSON.stringify(summary(ok, planted.run, { runs, txs, made: {} }, planted))}\n`);
     } else {
       writeStdout(`${plantedText(planted, runs, shard, outDir).join('\n')}\n`);
     }
@@ -412,7 +444,8 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
     throw new UsageError('--coverage names the stats counters of your own executor: give its module or its exec: command with --executor (a built-in has its own gate)');
   }
   const names = given.length ? given : defaultExecutors();
-  const sources = names.map(sourceFor);
+  const made = partitionSettings(o, names);
+  const sources = names.map((name) => sourceFor(name, made));
   // Load every user's module up front, so a bad path is a usage error before minutes of checking
   // (a built-in cannot fail to load, and starting its pool costs a second or more).
   for (const s of sources) if (!EXECUTORS.has(s.name)) await (await s.create()).close(false);
@@ -426,12 +459,12 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
   const cutFails = r.timedOut && o.failOnCut === true;
   const ok = checked && unclosed.length === 0 && !cutFails;
   if (o.json) {
-    writeStdout(`${JSON.stringify({ ...summary(ok, r, { runs, txs }), ...(unclosed.length ? { error: unclosed.map((u) => u.message).join('; ') } : {}) })}\n`);
+    writeStdout(`${JSON.stringify({ ...summary(ok, r, { runs, txs, made }), ...(unclosed.length ? { error: unclosed.map((u) => u.message).join('; ') } : {}) })}\n`);
     // A CI job sends stdout to a file: its log would show nothing of why it failed, or that it was cut.
     for (const line of jsonLogLines(r, uncovered)) process.stderr.write(`concord verify: ${line}\n`);
   } else {
     for (const f of r.failures) writeStdout(`${formatFailure(f).join('\n')}\n\n`);
-    writeStdout(`${textSummary(r).join('\n')}\n`);
+    writeStdout(`${textSummary(r, made).join('\n')}\n`);
     for (const e of uncovered) writeStdout(`${uncoveredLine(e)}\n`);
     if (uncovered.length) {
       const shards = shard && { count: shard.count, perShard: SHARD_RUNS };

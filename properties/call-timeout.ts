@@ -15,7 +15,7 @@ import { plural } from '../spec/plural.js';
 import type { CheckDef, CheckInput, Subject, TxRange } from './equivalence.js';
 import { formatBlock, rerunCommand, shownTxs } from './report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
-import { encodeToken, HELPER_PREFIX, replayCommand, sealToken, type CheckName, type ReplayToken } from './replay.js';
+import { encodeToken, HELPER_PREFIX, replayCommand, sealToken, type CheckName, type PartitionSettings, type ReplayToken } from './replay.js';
 import { BATCH, batchSeed, executeTarget, isProbeBlock, probeMs, writeExecutorBlock, type SubjectSource } from './runner.js';
 import { CLEANUP_MS, cleanUpBudget } from './clean-up.js';
 import { execHangNote } from '../impl/exec-executor.js';
@@ -31,6 +31,8 @@ export interface CallLimit {
   readonly creating: string;
   /** The token being replayed, if the run is a replay: a hang in it replays with the same token. */
   readonly replay?: ReplayToken;
+  /** What the executor was made with (the helper's `settings`), which a hang's token and rerun command carry. */
+  readonly settings?: PartitionSettings;
 }
 
 /** What hung, for a test to inspect beside the message. */
@@ -70,8 +72,10 @@ interface Position {
  * of BATCH from batch 0 (runner.ts), each from its own key, and fast-check's path for the i-th input
  * of a batch is "i".
  */
-function positionToken(executor: string, seed: number, p: Position): ReplayToken {
-  const fields = { executor, check: p.check, minTxs: p.txs.min, maxTxs: p.txs.max, seed: batchSeed(seed, Math.floor(p.before / BATCH)), path: String(p.before % BATCH) };
+function positionToken(executor: string, seed: number, p: Position, settings: PartitionSettings | undefined): ReplayToken {
+  const fields = {
+    executor, check: p.check, minTxs: p.txs.min, maxTxs: p.txs.max, seed: batchSeed(seed, Math.floor(p.before / BATCH)), path: String(p.before % BATCH), ...(settings ? { settings } : {}),
+  };
   return sealToken(fields, [], undefined, p.input);
 }
 
@@ -89,7 +93,7 @@ function hangError(
     ? `verifyExecutor: ${call} did not settle within ${ms} ms (the timeout option)${seen}`
     : `verifyExecutor: ${call} took ${Math.round(tookMs)} ms, past the timeout of ${ms} ms: it held the thread (a busy loop or a blocking wait) until it returned`];
   let blockFile: string | undefined;
-  const token = limit.replay ?? (block && position ? positionToken(executor, limit.seed, position) : undefined);
+  const token = limit.replay ?? (block && position ? positionToken(executor, limit.seed, position, limit.settings) : undefined);
   if (block && !isProbeBlock(block)) {
     const only = shownTxs(block.txs.length, []);
     lines.push(...formatBlock(block, only).map((l) => `  ${l}`));
@@ -99,7 +103,7 @@ function hangError(
         blockFile = writeExecutorBlock(limit.outDir, executor, 'hung', writeBlock(block));
         where = `it is in ${blockFile}`;
         // An executor only the test holds has no command that builds it.
-        const rerun = executor.startsWith(HELPER_PREFIX) ? '' : `  (rerun: ${rerunCommand(blockFile, executor, threads, 1, preStateKindOf(block))} --timeout ${ms / 1000})`;
+        const rerun = executor.startsWith(HELPER_PREFIX) ? '' : `  (rerun: ${rerunCommand(blockFile, executor, threads, 1, preStateKindOf(block), undefined, limit.settings)} --timeout ${ms / 1000})`;
         lines.push(`  block file   ${blockFile}${rerun}`);
       } catch (e) {
         where = `it could not be written to ${limit.outDir}: ${(e as Error).message}`;

@@ -23,12 +23,16 @@ import { preStateOfResult } from '../impl/exec-executor.js';
 import { blockSpecArb, buildBlock, type BlockArbOptions, type BlockSpec } from './arbitraries.js';
 import { snapshotBlock, tableChange, undoChange } from './block-change.js';
 import { explain, nameAndMessage, sameResult, sentWithPreStateOf, thrownAt, type Explanation, type Provenance } from './explain.js';
-import { PLANTED_PREFIX, TOKEN_VERSION, type CheckName, type TokenVersion } from './replay.js';
+import { PLANTED_PREFIX, TOKEN_VERSION, type CheckName, type PartitionSettings, type TokenVersion } from './replay.js';
 
-/** Which simulated runtime the executor's algorithm also runs on, and which planted bugs are switched on. */
+/**
+ * Which simulated runtime the executor's algorithm also runs on, and which planted bugs are switched
+ * on; for modular, the module count and partition its schedules keep (the executor's settings),
+ * where absent drawn per schedule.
+ */
 export type Simulated =
   | { readonly kind: 'block-stm'; readonly bugs: readonly BlockStmBug[] }
-  | { readonly kind: 'modular'; readonly bugs: readonly ModularBug[] };
+  | { readonly kind: 'modular'; readonly bugs: readonly ModularBug[]; readonly modules?: number; readonly partition?: string };
 
 /** The executor being checked, seen the way every check needs it. */
 export interface Subject {
@@ -40,6 +44,8 @@ export interface Subject {
   readonly coverage: readonly CoverageGoal[];
   execute(block: Block, threads: number): Promise<BlockResult>;
   readonly simulated?: Simulated;
+  /** The settings the executor was made with (--modules, --partition), which its failures' tokens and rerun commands carry; absent: none. */
+  readonly settings?: PartitionSettings;
   /**
    * Releases the executor. `afterFailure`: the run found a counterexample, so this close() is a
    * clean-up, and its throw or hang must not keep the failure from being reported.
@@ -293,7 +299,8 @@ export interface CheckDef {
    * draws). Each version's draws are kept, so an old token replays the run it was made of: before
    * cv3_ no check drew the block's pre-state kind (its last input), the interleaving check's
    * schedules had at most 4 workers and big blocks ran at up to 8 threads; before cv4_ no
-   * pre-state set the contracts' counters and modular's interleavings ran contract blocks only.
+   * pre-state set the contracts' counters and modular's interleavings ran contract blocks only;
+   * before cv5_ modular's schedules all partitioned by hash.
    */
   inputs(txs: TxRange, subject: Subject, version?: TokenVersion): fc.Arbitrary<CheckInput>;
   run(subject: Subject, o: Observer, input: CheckInput): Promise<boolean>;

@@ -14,25 +14,50 @@
 // run and every field a replay reads but the executor. Version 3 (cv3_) is
 // version 2 for checks that also draw how each block's pre-state is handed over (a Map or a
 // SharedState, equivalence.ts drawsPreStateKind): a cv1_ or cv2_ token replays with the inputs the
-// checks drew before, where every pre-state is a Map. Version 4 (cv4_), what Concord makes, is
+// checks drew before, where every pre-state is a Map. Version 4 (cv4_) is
 // version 3 for checks whose blocks' pre-states also set the contracts' counters (supply, nfts,
 // round, treasury, handoffs; arbitraries.ts BlockArbOptions.contractState) and whose modular
-// interleavings run mixed blocks: each token replays with the inputs of its version
-// (CheckDef.inputs' `version`).
+// interleavings run mixed blocks. Version 5 (cv5_), what Concord makes, is version 4 with the
+// settings the executor was made with (--modules, --partition; absent: none), which its digest
+// covers, and modular interleavings whose schedules also draw the partition (hash before): each
+// token replays with the inputs of its version (CheckDef.inputs' `version`).
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did
-// not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ to cv4_ token always has
+// not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ to cv5_ token always has
 // its digest, which a replay checks before it runs anything.
 
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { isExecCommand } from '../impl/exec-executor.js';
+import type { ExecutorSettings } from '../impl/registry.js';
 import { concordCommand, shellWord } from './printed-command.js';
 
-/** How a token of each version begins: Concord makes version 4, and reads them all. */
-const PREFIXES = { 1: 'cv1_', 2: 'cv2_', 3: 'cv3_', 4: 'cv4_' } as const;
+/** How a token of each version begins: Concord makes version 5, and reads them all. */
+const PREFIXES = { 1: 'cv1_', 2: 'cv2_', 3: 'cv3_', 4: 'cv4_', 5: 'cv5_' } as const;
 /** The versions of tokens, oldest first; the last is the one Concord makes. */
 export type TokenVersion = keyof typeof PREFIXES;
-export const TOKEN_VERSION = 4;
+export const TOKEN_VERSION = 5;
+
+/**
+ * The settings an executor under test is made with beyond threads (`concord verify --modules
+ * --partition`, the helper's `settings`), as far as it takes them (subjects.ts executorSource):
+ * a failure reproduces only on an executor made alike.
+ */
+export type PartitionSettings = Readonly<Pick<ExecutorSettings, 'modules' | 'partition'>>;
+
+/** `s` as the options that give it ("--modules 4 --partition range"); '' for none. */
+export function settingsText(s: PartitionSettings | undefined): string {
+  return [s?.modules === undefined ? '' : `--modules ${s.modules}`, s?.partition === undefined ? '' : `--partition ${shellWord(s.partition)}`].filter(Boolean).join(' ');
+}
+
+/** `s` in words any caller's options read ("modules 4, partition range"; "its defaults" for none). */
+export function settingsWords(s: PartitionSettings | undefined): string {
+  return [s?.modules === undefined ? '' : `modules ${s.modules}`, s?.partition === undefined ? '' : `partition ${s.partition}`].filter(Boolean).join(', ') || 'its defaults';
+}
+
+/** Whether two settings make the same executor (absent and {} alike). */
+export function sameSettings(a: PartitionSettings | undefined, b: PartitionSettings | undefined): boolean {
+  return a?.modules === b?.modules && a?.partition === b?.partition;
+}
 /**
  * How a token names an executor the vitest helper was given as an object or a factory: no command
  * can build it, so its failures replay only through the helper, in the test that found them.
@@ -67,11 +92,13 @@ export interface TokenFields {
   readonly path: string;
   /** Why the counterexample may pass when rerun alone; absent when it failed alone on a fresh instance. */
   readonly failsOnly?: FailsOnly;
+  /** The settings the executor was made with (cv5_ on); absent: none, its defaults. */
+  readonly settings?: PartitionSettings;
 }
 
-/** A token of the version Concord makes (cv4_), or of one before since cv2_: sealed by a digest of the run it rebuilds (sealToken). */
+/** A token of the version Concord makes (cv5_), or of one before since cv2_: sealed by a digest of the run it rebuilds (sealToken). */
 export interface SealedToken extends TokenFields {
-  readonly version: 2 | 3 | 4;
+  readonly version: 2 | 3 | 4 | 5;
   /**
    * The steps minimize() kept after fast-check's shrinking: for each, the number of the attempt
    * (0 for its first) and the index of the check's input alternative it failed under (0: the
@@ -99,7 +126,7 @@ export type ReplayToken = SealedToken | TokenV1;
 export type ShrinkStep = readonly [attempt: number, alternative: number];
 
 export interface Shrunk {
-  /** SHRUNK_DIGEST hex characters: runDigest's (cv2_ to cv4_), blockDigest's (cv1_). */
+  /** SHRUNK_DIGEST hex characters: runDigest's (cv2_ to cv5_), blockDigest's (cv1_). */
   readonly digest: string;
   readonly capped?: 'attempts' | 'time';
 }
@@ -117,16 +144,20 @@ export function blockDigest(spec: unknown): string {
 }
 
 /**
- * A cv2_, cv3_ or cv4_ token's digest: of `input`, the run the replay rebuilds (the shrunk block spec and the
+ * A cv2_ to cv5_ token's digest: of `input`, the run the replay rebuilds (the shrunk block spec and the
  * check's settings after it: the thread count, the schedule, the pre-state kind since cv3_), and of every field a replay reads
  * but the executor, which names what the run is given to and comes from the caller anyway (the
- * helper's own executor; --executor for an engine command).
+ * helper's own executor; --executor for an engine command). The executor's settings are covered
+ * where a token has them, so a token made before them keeps its digest, and one whose settings
+ * were cut out by hand replays nothing.
  */
 export function runDigest(t: Omit<SealedToken, 'version' | 'executor' | 'shrunk'>, capped: Shrunk['capped'], input: readonly unknown[]): string {
-  return digestOf([t.check, t.minTxs, t.maxTxs, t.seed, t.path, t.failsOnly ?? null, traceText(t.minimized), capped ?? null, input]);
+  // Settings that are none ({}) are no token field (encodeToken leaves them out): no digest part either.
+  const settings = settingsText(t.settings) ? [[t.settings!.modules ?? null, t.settings!.partition ?? null]] : [];
+  return digestOf([t.check, t.minTxs, t.maxTxs, t.seed, t.path, t.failsOnly ?? null, traceText(t.minimized), capped ?? null, input, ...settings]);
 }
 
-/** `fields` as a cv4_ token (or of `version`) of the run `input`, which `minimized` rebuilds from the case at the path. */
+/** `fields` as a cv5_ token (or of `version`) of the run `input`, which `minimized` rebuilds from the case at the path. */
 export function sealToken(fields: TokenFields, minimized: readonly ShrinkStep[], capped: Shrunk['capped'], input: readonly unknown[], version: SealedToken['version'] = TOKEN_VERSION): SealedToken {
   const t = { ...fields, minimized };
   return { ...t, version, shrunk: { digest: runDigest(t, capped, input), ...(capped ? { capped } : {}) } };
@@ -180,19 +211,30 @@ export function damagedToken(cause?: unknown): ReplayTokenError {
   return new ReplayTokenError('--replay: the token is damaged (copy it whole, it is one word)', cause === undefined ? undefined : { cause });
 }
 
-/** A token as one word: its prefix, then its fields as a JSON array in base64url (a cv2_ to cv4_ one has all nine). */
+/** A token as one word: its prefix, then its fields as a JSON array in base64url (a cv2_ to cv5_ one has all nine, a cv5_ one its settings tenth). */
 export function encodeToken(t: ReplayToken): string {
   const mark = t.failsOnly ? FAILS_ONLY.indexOf(t.failsOnly) + 1 : 0;
-  const tail = t.minimized ? [mark, traceText(t.minimized), ...(t.shrunk ? [shrunkText(t.shrunk)] : [])] : mark > 0 ? [mark] : [];
+  const settings = t.settings && settingsText(t.settings) ? [{ ...t.settings }] : [];
+  const tail = t.minimized ? [mark, traceText(t.minimized), ...(t.shrunk ? [shrunkText(t.shrunk), ...settings] : [])] : mark > 0 ? [mark] : [];
   const body = JSON.stringify([t.executor, t.check, t.minTxs, t.maxTxs, t.seed, t.path, ...tail]);
   return PREFIXES[t.version] + Buffer.from(body, 'utf8').toString('base64url');
 }
 
 /** What a message says tokens start with. */
-export const TOKEN_STARTS = `${PREFIXES[4]}, or ${PREFIXES[3]}, ${PREFIXES[2]} or ${PREFIXES[1]} for older ones`;
+export const TOKEN_STARTS = `${PREFIXES[5]}, or ${PREFIXES[4]}, ${PREFIXES[3]}, ${PREFIXES[2]} or ${PREFIXES[1]} for older ones`;
+
+/** A cv5_ token's tenth element as settings: an object of a module count and a partition name, one at least, or undefined for anything else. */
+function settingsOf(v: unknown): PartitionSettings | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const { modules, partition, ...rest } = v as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || (modules === undefined && partition === undefined)) return undefined;
+  if (modules !== undefined && !(Number.isSafeInteger(modules) && (modules as number) >= 1)) return undefined;
+  if (partition !== undefined && !(typeof partition === 'string' && partition !== '')) return undefined;
+  return { ...(modules === undefined ? {} : { modules: modules as number }), ...(partition === undefined ? {} : { partition: partition as string }) };
+}
 
 export function decodeToken(token: string): ReplayToken {
-  const version = ([4, 3, 2, 1] as const).find((v) => token.startsWith(PREFIXES[v]));
+  const version = ([5, 4, 3, 2, 1] as const).find((v) => token.startsWith(PREFIXES[v]));
   if (version === undefined) throw new ReplayTokenError(`--replay: "${token.slice(0, 24)}" is not a replay token (they start with ${TOKEN_STARTS})`);
   const body = token.slice(PREFIXES[version].length);
   const bytes = Buffer.from(body, 'base64url');
@@ -206,13 +248,14 @@ export function decodeToken(token: string): ReplayToken {
     throw damagedToken();
   }
   // A seventh element gives FailsOnly (0: none), an eighth the minimize() steps and a ninth the
-  // digest: a cv2_ to cv4_ token has all nine, since one without its digest could not be checked. A cv1_
-  // token made before them has six, or seven (a FailsOnly, not 0), or eight (no digest yet).
+  // digest: a cv2_ to cv5_ token has all nine, since one without its digest could not be checked,
+  // and a cv5_ one a tenth, its settings, where the executor had any. A cv1_ token made before them
+  // has six, or seven (a FailsOnly, not 0), or eight (no digest yet).
   const mark = (m: unknown, least: number) => Number.isSafeInteger(m) && (m as number) >= least && (m as number) <= FAILS_ONLY.length;
   const text = (v: unknown, pattern: RegExp) => typeof v === 'string' && pattern.test(v);
   const shrinkTail = (p: unknown[]) => mark(p[6], 0) && text(p[7], TRACE) && (p.length === 8 || text(p[8], SHRUNK));
   const ok = Array.isArray(parts)
-    && (version !== 1 ? parts.length === 9 && shrinkTail(parts)
+    && (version !== 1 ? (parts.length === 9 || (version === 5 && parts.length === 10 && settingsOf(parts[9]) !== undefined)) && shrinkTail(parts)
       : parts.length === 6 || (parts.length === 7 && mark(parts[6], 1)) || ((parts.length === 8 || parts.length === 9) && shrinkTail(parts)))
     && typeof parts[0] === 'string' && parts[0].length > 0
     && typeof parts[1] === 'string'
@@ -221,7 +264,7 @@ export function decodeToken(token: string): ReplayToken {
     && Number.isSafeInteger(parts[4])
     && typeof parts[5] === 'string' && /^\d+(:\d+)*$/.test(parts[5]);
   if (!ok) throw damagedToken();
-  const [executor, check, minTxs, maxTxs, seed, path, failsOnly, trace, shrunk] = parts as [string, CheckName, number, number, number, string, number?, string?, string?];
+  const [executor, check, minTxs, maxTxs, seed, path, failsOnly, trace, shrunk, given] = parts as [string, CheckName, number, number, number, string, number?, string?, string?, unknown?];
   // Whole, but of a check this Concord lacks (a check added after it); a name no check could have is damage.
   if (!CHECKS.includes(check)) {
     if (!/^[a-z][a-z-]*$/.test(check)) throw damagedToken();
@@ -231,7 +274,8 @@ export function decodeToken(token: string): ReplayToken {
   // A gap too long to count exactly is damage; one that is merely past the shrinker's cap rebuilds
   // too few steps, which the replay reports as damage too.
   if (minimized?.some(([attempt]) => !Number.isSafeInteger(attempt))) throw damagedToken();
-  const fields: TokenFields = { executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}) };
+  const settings = given === undefined ? undefined : settingsOf(given);
+  const fields: TokenFields = { executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}), ...(settings ? { settings } : {}) };
   if (version !== 1) return { ...fields, version, minimized: minimized!, shrunk: shrunkOf(shrunk!) };
   return { ...fields, version, ...(minimized ? { minimized } : {}), ...(shrunk === undefined ? {} : { shrunk: shrunkOf(shrunk) }) };
 }

@@ -16,7 +16,7 @@ import { plural } from '../spec/plural.js';
 import type { PreStateKind } from '../spec/shared-state.js';
 import { EXECUTORS } from '../impl/registry.js';
 import { formatExplanation, type Explanation } from './explain.js';
-import { HELPER_PREFIX, PLANTED_PREFIX, type FailsOnly, type ReplayToken } from './replay.js';
+import { HELPER_PREFIX, PLANTED_PREFIX, settingsText, type FailsOnly, type PartitionSettings, type ReplayToken } from './replay.js';
 import { concordCommand, shellWord } from './printed-command.js';
 import { ATTEMPTS_PER_TX, MAX_ATTEMPTS, MOST_ATTEMPTS } from './minimize.js';
 import type { EarlierOutcome, FailureReport } from './runner.js';
@@ -106,9 +106,10 @@ export function formatBlock(block: Block, only?: readonly number[]): string[] {
  * has been warmed up on this one). `repeat` above 1: the failure was the instance's call `repeat`
  * (bench), so the rerun makes that many calls on its fresh instance and `run` checks the last.
  * `preState`: how the block's pre-state was handed over (a SharedState reruns with --pre-state shared).
+ * `settings`: what the executor was made with (--modules, --partition), for an executor made alike.
  */
-export function rerunCommand(blockFile: string, executor: string, threads?: number, repeat = 1, preState?: PreStateKind, earlierFile?: string): string {
-  return runCheckCommand(`${shellWord(blockFile)}${preStateFlag(preState)}${earlierFile ? ` --after ${shellWord(earlierFile)}` : ''}`, executor, threads, repeat);
+export function rerunCommand(blockFile: string, executor: string, threads?: number, repeat = 1, preState?: PreStateKind, earlierFile?: string, settings?: PartitionSettings): string {
+  return runCheckCommand(`${shellWord(blockFile)}${preStateFlag(preState)}${earlierFile ? ` --after ${shellWord(earlierFile)}` : ''}`, executor, threads, repeat, settings);
 }
 
 /** What a rerun command adds for a block whose pre-state was handed over as `kind`: --pre-state shared for a SharedState. */
@@ -121,9 +122,10 @@ export function rerunGeneratedCommand(workloadOptions: string, executor: string,
   return runCheckCommand(workloadOptions, executor, threads, repeat);
 }
 
-function runCheckCommand(block: string, executor: string, threads: number | undefined, repeat: number): string {
+function runCheckCommand(block: string, executor: string, threads: number | undefined, repeat: number, settings?: PartitionSettings): string {
   const onThreads = threads !== undefined && EXECUTORS.get(executor)?.parallel !== false ? ` --threads ${threads}` : '';
-  return `${concordCommand()} run ${block} --executor ${shellWord(executor)}${onThreads}${repeat > 1 ? ` --repeat ${repeat}` : ''} --warmup 0 --check`;
+  const made = settingsText(settings);
+  return `${concordCommand()} run ${block} --executor ${shellWord(executor)}${made ? ` ${made}` : ''}${onThreads}${repeat > 1 ? ` --repeat ${repeat}` : ''} --warmup 0 --check`;
 }
 
 /**
@@ -237,8 +239,10 @@ const WORDS: Readonly<Record<OptionWords, { readonly seed: string; readonly same
 function seedOrigin(f: FailureReport, words: OptionWords): string {
   if (f.runSeed === undefined || f.batch === undefined) return '';
   const w = WORDS[words];
+  // The same seed draws other schedules for a modular executor made otherwise.
+  const made = f.settings ? (words === 'cli' ? ` ${settingsText(f.settings)}` : '') : '';
   const seed = `${w.seed} ${f.runSeed}`;
-  const same = `${seed} with the same ${w.same}`;
+  const same = `${seed}${made} with the same ${f.settings && words === 'helper' ? 'runs, txs and settings' : w.same}`;
   // A seed makes the same blocks, not the same timings: a race may not show again on either.
   return f.failsOnly === 'sometimes'
     ? ` (fast-check's, for batch ${f.batch} of ${seed}: the replay below runs this block again, and ${w.repeat} runs it up to N times; ${same} makes the same blocks, which may pass)`
@@ -311,7 +315,7 @@ export function formatFailure(f: FailureReport, words: OptionWords = f.executor.
   }
   // The check's earlier calls of the block are in the earlier-blocks file: the rerun makes them, then this one.
   const repeat = f.callsBefore?.length && f.earlierFile ? 1 : f.call ?? 1;
-  const rerun = rerunnable ? `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor, f.threads, repeat, f.preState, f.earlierFile)})` : '';
+  const rerun = rerunnable ? `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor, f.threads, repeat, f.preState, f.earlierFile, f.settings)})` : '';
   if (f.callsBefore?.length) {
     const calls = f.callsBefore.map((c) => `${c.threads}${c.preState === 'shared' ? ' shared' : ''}`).join(', ');
     const where = afterRerun ? `: the rerun below makes them first, from ${f.earlierFile}` : '';

@@ -36,7 +36,8 @@ import { attemptCap, minimize, NOOP } from './minimize.js';
 import { buildBlock } from './arbitraries.js';
 import { interleavingCheck } from './simulated.js';
 import {
-  blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sealToken, TOKEN_VERSION, type CheckName, type FailsOnly, type ReplayToken, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
+  blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sameSettings, sealToken, settingsWords, TOKEN_VERSION,
+  type CheckName, type FailsOnly, type PartitionSettings, type ReplayToken, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
 } from './replay.js';
 
 /** How to build one executor under test; `create` is called once per run and closed at its end. */
@@ -76,6 +77,8 @@ export interface FailureReport {
   readonly executor: string;
   /** The executor as reports show it (Subject.label). */
   readonly label: string;
+  /** The settings the executor was made with (Subject.settings), which the token and the rerun command carry; absent: none. */
+  readonly settings?: PartitionSettings;
   readonly check: CheckName;
   readonly setting: string;
   /** The thread count of the failing execute() (the rerun command passes it on); absent for a simulated run. */
@@ -330,17 +333,18 @@ const unsealed = (fields: TokenFields): TokenV1 => ({ ...fields, version: 1 });
  * `tokenOf` completes the token from what every token names (sealToken, for the shrunk run).
  */
 export function failureReport(
-  subject: Pick<Subject, 'name' | 'label'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined,
+  subject: Pick<Subject, 'name' | 'label' | 'settings'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined,
   how: HowItFails, outDir?: string, shrinkCapped: false | 'attempts' | 'time' = false, tokenOf: (fields: TokenFields) => ReplayToken = unsealed,
 ): FailureReport {
   const path = details.counterexamplePath ?? '0';
   const executor = subject.name;
   const { failsOnly } = how;
-  const token = tokenOf({ executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path, ...(failsOnly ? { failsOnly } : {}) });
+  const { settings } = subject;
+  const token = tokenOf({ executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path, ...(failsOnly ? { failsOnly } : {}), ...(settings ? { settings } : {}) });
   const block: Block | undefined = last?.block;
   const run = batchOf(seed);
   const base: Omit<FailureReport, 'blockFile'> = {
-    executor, label: subject.label ?? executor, check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }), ...(last?.call === undefined ? {} : { call: last.call }),
+    executor, label: subject.label ?? executor, ...(settings ? { settings } : {}), check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }), ...(last?.call === undefined ? {} : { call: last.call }),
     ...sharedPreState(block),
     seed, ...(run ? { runSeed: run.seed, batch: run.batch } : {}), path,
     token: encodeToken(token), replay: replayCommand(token, undefined, outDir), ...(failsOnly ? { failsOnly } : {}), ...(how.replayed ? { replayed: true } : {}),
@@ -1059,6 +1063,11 @@ export async function replayFailure(
   let runs = 0;
   try {
     if (!check.applies(subject)) throw new ReplayTokenError(`--replay: the ${token.check} check does not apply to ${token.executor}`);
+    // Made otherwise, the executor runs another run than the token's (a modular schedule draws its module count and partition).
+    if (!sameSettings(subject.settings, token.settings)) {
+      throw new ReplayTokenError(`--replay: the token's failure was found on ${subject.label ?? subject.name} made with ${settingsWords(token.settings)}, and this one is made with ${settingsWords(subject.settings)}: `
+        + 'replay it on the executor made alike');
+    }
     if (token.minimized) {
       ({ report, runs } = await replayShrunk(subject, check, o, { ...token, minimized: token.minimized }, outDir, repeat));
     } else {

@@ -15,6 +15,7 @@ import { simulate, type Schedule, type SimWorker } from '../impl/runtime/sim.js'
 import { bugMask, type BugName as BlockStmBug } from '../impl/blockstm/bugs.js';
 import type { BugName as ModularBug } from '../impl/modular/bugs.js';
 import { runModularSimulated } from '../impl/modular/simulate.js';
+import { PARTITION_KINDS } from '../impl/modular/partition.js';
 import { finalize } from '../impl/blockstm/finalize.js';
 import {
   ABORT_CAPACITY, ABORT_INCARNATIONS, DONE, estimateCapacity, H, incarnationOf, layoutFor, NIL, R_HEADER, R_READS, READ_CELLS, READ_VALUE, valueOf, writeBlock, type Layout,
@@ -59,17 +60,45 @@ export interface ScheduleSpec {
   readonly depth: number;
   /** Modules (the modular executor only). */
   readonly modules: number;
+  /** The partition function (the modular executor only); absent: hash, as every schedule before cv5_ ran. */
+  readonly partition?: string;
 }
 
-/** Schedules over 2 to `workers` virtual workers. */
-function scheduleArb(workers: number): fc.Arbitrary<ScheduleSpec> {
-  return fc.record({
+/**
+ * The most modules a simulated modular run has. Every lane is scanned at a scheduling point of its
+ * own, so a run's length grows with the modules: a correct run of blocks of up to 40 transactions
+ * took at most about 19 points per transaction and worker at 4 modules, 137 at 64, 1,014 at 512,
+ * and at 4096 a run of millions of points outgrew the simulated runtime. An executor made with
+ * more keeps them on its threads, and its schedules run this many.
+ */
+export const SIMULATED_MAX_MODULES = 64;
+
+/** The modules up to which stepBudget alone bounds a modular run (measured: a correct one took at most 19 of its 150 points a transaction and worker at 4); past them it grows with the lanes. */
+const LANE_SCAN_MODULES = 8;
+
+/** stepBudget for a modular run over `modules` lanes, which each scheduling of work scans. */
+export function modularStepBudget(txs: number, threads: number, modules: number): number {
+  return Math.ceil(stepBudget(txs, threads) * Math.max(1, modules / LANE_SCAN_MODULES));
+}
+
+/**
+ * Schedules over 2 to `workers` virtual workers. For the modular executor since cv5_ the partition
+ * is drawn too, after the rest so that their draws stay as they were, shrinking to hash; an
+ * executor made with a module count (up to SIMULATED_MAX_MODULES) or a partition keeps it in every
+ * schedule.
+ */
+function scheduleArb(workers: number, subject: Subject, version: TokenVersion): fc.Arbitrary<ScheduleSpec> {
+  const sim = subject.simulated;
+  const pinned = sim?.kind === 'modular' ? sim : undefined;
+  const schedule = {
     kind: fc.constantFrom('random' as const, 'pct' as const),
     threads: fc.integer({ min: 2, max: workers }),
     seed: fc.nat(),
     depth: fc.integer({ min: 1, max: 4 }),
-    modules: fc.integer({ min: 2, max: 4 }),
-  });
+    modules: pinned?.modules === undefined ? fc.integer({ min: 2, max: 4 }) : fc.constant(Math.min(pinned.modules, SIMULATED_MAX_MODULES)),
+  };
+  if (!pinned || version < 5) return fc.record(schedule);
+  return fc.record({ ...schedule, partition: pinned.partition === undefined ? fc.constantFrom(...PARTITION_KINDS) : fc.constant(pinned.partition) });
 }
 
 /**
@@ -83,7 +112,7 @@ const MAX_WORKERS = 8;
 const LEGACY_WORKERS = 4;
 
 export function describeSchedule(s: ScheduleSpec, modular: boolean): string {
-  return `${s.kind} schedule, ${s.threads} workers${modular ? `, ${s.modules} modules` : ''}, seed ${s.seed}${s.kind === 'pct' ? `, depth ${s.depth}` : ''}`;
+  return `${s.kind} schedule, ${s.threads} workers${modular ? `, ${s.modules} modules, ${s.partition ?? 'hash'} partition` : ''}, seed ${s.seed}${s.kind === 'pct' ? `, depth ${s.depth}` : ''}`;
 }
 
 /** The worker order of a run without step events, one line per run of operations by one worker. */
@@ -349,7 +378,7 @@ function checkModular(subject: Subject, o: Observer, spec: BlockSpec, s: Schedul
   const block = checkedBlock(spec, kind);
   const expected = executeReference(block);
   const run = runModularSimulated(block, {
-    threads: s.threads, modules: s.modules, schedule: s.kind, seed: s.seed, pctDepth: s.depth, bugs, maxSteps: stepBudget(block.txs.length, s.threads),
+    threads: s.threads, modules: s.modules, partition: s.partition ?? 'hash', schedule: s.kind, seed: s.seed, pctDepth: s.depth, bugs, maxSteps: modularStepBudget(block.txs.length, s.threads, s.modules),
   });
   if (run.outcome === 'fallback' || (run.outcome === 'done' && sameResult(expected, run.result))) {
     if (run.outcome === 'done') countRun(subject, o, expected, run.result);
@@ -375,8 +404,8 @@ function interleavingBlocks(txs: TxRange, subject: Subject, version: TokenVersio
 export const interleavingCheck: CheckDef = {
   name: 'interleaving', txs: { min: 1, max: INTERLEAVING_TXS }, runsFactor: 0.5, applies: (s) => s.simulated !== undefined,
   ...drawsPreStateKind(
-    (txs, subject, version) => fc.tuple(interleavingBlocks(txs, subject, version), scheduleArb(LEGACY_WORKERS)),
-    (txs, subject, version) => fc.tuple(interleavingBlocks(txs, subject, version), scheduleArb(MAX_WORKERS)),
+    (txs, subject, version = TOKEN_VERSION) => fc.tuple(interleavingBlocks(txs, subject, version), scheduleArb(LEGACY_WORKERS, subject, version)),
+    (txs, subject, version = TOKEN_VERSION) => fc.tuple(interleavingBlocks(txs, subject, version), scheduleArb(MAX_WORKERS, subject, version)),
   ),
   run: async (subject, o, input) => {
     const [spec, s, kind] = input as readonly [BlockSpec, ScheduleSpec, PreStateKind?];

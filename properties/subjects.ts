@@ -3,11 +3,11 @@
 // Invariant: a subject owns exactly one executor instance, created by create() and released by
 // close(); the checks call execute() with the thread count each run asks for.
 
-import type { ExecutorSettings } from '../impl/registry.js';
 import { createExecutor, EXECUTORS } from '../impl/registry.js';
 import type { Executor } from '../spec/executor.js';
 import { BLOCKSTM_COVERAGE, MODULAR_COVERAGE, type CoverageGoal, type Simulated, type Subject } from './equivalence.js';
 import type { SubjectSource } from './runner.js';
+import { settingsText, type PartitionSettings } from './replay.js';
 
 /** Built-in parallel executors: the paths their green runs must take, and the simulated runtime their algorithm also runs on. */
 const BUILT_IN: Readonly<Record<string, { coverage: readonly CoverageGoal[]; simulated: Simulated }>> = {
@@ -18,26 +18,43 @@ const BUILT_IN: Readonly<Record<string, { coverage: readonly CoverageGoal[]; sim
 /**
  * Wraps an Executor; `coverage` lists the parallel paths a green run must take (none for a user's
  * module). A module loaded by path is labelled by its own name too, as `concord run` shows it.
+ * `settings`: what it was made with, which its failures' tokens and rerun commands carry.
  */
-export function executorSubject(executor: Executor, name: string, coverage: readonly CoverageGoal[] = [], simulated?: Simulated): Subject {
+export function executorSubject(executor: Executor, name: string, coverage: readonly CoverageGoal[] = [], simulated?: Simulated, settings?: PartitionSettings): Subject {
   return {
     name, coverage, ...(simulated ? { simulated } : {}), ...(executor.name === name ? {} : { label: `${executor.name} (${name})` }),
+    ...(settings && settingsText(settings) ? { settings } : {}),
     execute: (block, threads) => executor.execute(block, { threads }),
     close: () => executor.close(),
   };
 }
 
 /**
- * A built-in executor (its name) or a user's module (a path: impl/registry.ts isModulePath). `coverage`
- * replaces the paths its green runs must take (by default a built-in's own, none for a module).
+ * Of `settings`, those `nameOrPath` takes: a built-in's own (the registry's `takes`: block-stm
+ * ignores --modules, so its tokens and reruns must not carry it), all of them for a user's module or
+ * engine, whose factory may read any.
  */
-export function executorSource(nameOrPath: string, settings: ExecutorSettings = {}, coverage?: readonly CoverageGoal[]): SubjectSource {
+export function settingsFor(nameOrPath: string, settings: PartitionSettings): PartitionSettings {
+  const takes = EXECUTORS.get(nameOrPath)?.takes;
+  return Object.fromEntries(Object.entries(settings).filter(([k, v]) => v !== undefined && (takes?.includes(k as 'modules' | 'partition') ?? true)));
+}
+
+/**
+ * A built-in executor (its name) or a user's module (a path: impl/registry.ts isModulePath), made
+ * with those of `settings` it takes, which its simulated runs keep too. `coverage` replaces the
+ * paths its green runs must take (by default a built-in's own, none for a module).
+ */
+export function executorSource(nameOrPath: string, settings: PartitionSettings = {}, coverage?: readonly CoverageGoal[]): SubjectSource {
+  const own = settingsFor(nameOrPath, settings);
   return {
     name: nameOrPath,
     create: async () => {
-      const executor = await createExecutor(nameOrPath, settings);
+      const executor = await createExecutor(nameOrPath, own);
       const known = EXECUTORS.has(nameOrPath) ? BUILT_IN[nameOrPath] : undefined;
-      return executorSubject(executor, nameOrPath, coverage ?? known?.coverage, known?.simulated);
+      const simulated = known?.simulated.kind === 'modular' ? { ...known.simulated, ...own } : known?.simulated;
+      // One module has no other to cross into or wait on: its paths cannot be taken, and are not required.
+      const goals = coverage ?? (known?.simulated.kind === 'modular' && own.modules === 1 ? [] : known?.coverage);
+      return executorSubject(executor, nameOrPath, goals, simulated, own);
     },
   };
 }

@@ -12,13 +12,15 @@
 // know, throws before anything runs.
 
 import type { Executor } from '../spec/executor.js';
-import { executorFrom, type ExecutorSettings } from '../impl/registry.js';
+import { executorFrom, EXECUTORS, type ExecutorSettings } from '../impl/registry.js';
+import { MAX_MODULES } from '../impl/modular/executor.js';
+import { PARTITION_KINDS } from '../impl/modular/partition.js';
 import { freshInstances } from '../impl/fresh-instance.js';
 import { counterGoal, type CoverageGoal, type Subject } from './equivalence.js';
-import { executorSubject, executorSource } from './subjects.js';
+import { executorSubject, executorSource, settingsFor } from './subjects.js';
 import { thrownText } from './explain.js';
 import { formatFailure, passedAloneText, replayRunsLine } from './report.js';
-import { decodeToken, HELPER_PREFIX, ReplayTokenError, TOKEN_STARTS, type ReplayToken } from './replay.js';
+import { decodeToken, HELPER_PREFIX, ReplayTokenError, settingsText, TOKEN_STARTS, type PartitionSettings, type ReplayToken } from './replay.js';
 import { OutPathError, prepareOut, removeEmptyFolders } from './folders.js';
 import { CHECK_DEFS, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
 import { withCallLimit } from './call-timeout.js';
@@ -80,6 +82,14 @@ export interface VerifyExecutorOptions {
    * first failure, for a failure that comes and goes (default 1).
    */
   readonly repeat?: number;
+  /**
+   * What the executor is made with, as `concord verify --modules --partition` gives it: a factory
+   * or a class receives it (a user's engine may name any partition), the built-in modular executor
+   * takes a module count from 1 to 4,096 and hash, range or affinity; its simulated checks keep
+   * them. Default `{}`, the executor's defaults. A failure's token carries them, and its replay
+   * must be given the same.
+   */
+  readonly settings?: PartitionSettings;
 }
 
 export class EquivalenceError extends Error {
@@ -99,8 +109,8 @@ export class EquivalenceError extends Error {
 }
 
 /** An executor only this helper holds: named for tokens so that no command takes it for another, shown by its own name. */
-function heldSubject(e: Executor, coverage: readonly CoverageGoal[]): Subject {
-  return { ...executorSubject(e, `${HELPER_PREFIX}${e.name}`, coverage), label: e.name };
+function heldSubject(e: Executor, coverage: readonly CoverageGoal[], settings: PartitionSettings = {}): Subject {
+  return { ...executorSubject(e, `${HELPER_PREFIX}${e.name}`, coverage, undefined, settings), label: e.name };
 }
 
 /**
@@ -160,7 +170,7 @@ function intOption(name: string, v: unknown, fallback: number, min: number, max:
 
 /** Every option's name: one the helper does not know (`runz`, `threads`) throws rather than being ignored. */
 const OPTION_NAMES: Readonly<Record<keyof VerifyExecutorOptions, true>> = {
-  runs: true, seed: true, txs: true, timeLimit: true, timeout: true, outDir: true, coverage: true, replay: true, repeat: true,
+  runs: true, seed: true, txs: true, timeLimit: true, timeout: true, outDir: true, coverage: true, replay: true, repeat: true, settings: true,
 };
 
 function checkOptionNames(options: unknown): void {
@@ -190,6 +200,36 @@ function coverageGoals(v: unknown): CoverageGoal[] {
     throw new TypeError(`verifyExecutor: coverage must be an array of stats counter names (['reExecutions']) or goals ({ event, counter }, as BLOCKSTM_COVERAGE), got ${got}`);
   }
   return goals as CoverageGoal[];
+}
+
+/**
+ * `settings` for `executor`, checked as `concord verify` checks --modules and --partition: a
+ * setting the executor would ignore (a built-in that does not take it; an object, made already)
+ * throws rather than pass the run on defaults, and so does a partition the built-in does not know.
+ */
+function settingsOption(v: unknown, executor: Parameters<typeof verifyExecutor>[0]): PartitionSettings {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TypeError(`verifyExecutor: settings must be an object ({ modules, partition }), got ${shown(v)}`);
+  const { modules, partition, ...rest } = v as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length) throw new TypeError(`verifyExecutor: settings: unknown ${unknown.length === 1 ? 'setting' : 'settings'} ${unknown.join(', ')}: the settings are modules and partition`);
+  const m = intOption('settings.modules', modules, 0, 1, MAX_MODULES);
+  if (partition !== undefined && (typeof partition !== 'string' || partition === '')) throw new TypeError(`verifyExecutor: settings.partition must be a partition's name, got ${shown(partition)}`);
+  const given: PartitionSettings = { ...(modules === undefined ? {} : { modules: m }), ...(partition === undefined ? {} : { partition }) };
+  if (!settingsText(given)) return given;
+  if (typeof executor === 'object') throw new TypeError('verifyExecutor: settings make an executor, and an object is made already: give a factory or a class, which receives them');
+  const entry = typeof executor === 'string' ? EXECUTORS.get(executor) : undefined;
+  if (entry) {
+    const ignored = (['modules', 'partition'] as const).filter((k) => given[k] !== undefined && !entry.takes.includes(k));
+    if (ignored.length) {
+      const by = [...EXECUTORS.values()].filter((e) => ignored.every((k) => e.takes.includes(k))).map((e) => e.name).join(', ');
+      throw new TypeError(`verifyExecutor: settings.${ignored.join(' and settings.')} configure${ignored.length === 1 ? 's' : ''} the ${by} executor, not ${executor}`);
+    }
+    if (partition !== undefined && !(PARTITION_KINDS as readonly string[]).includes(partition as string)) {
+      throw new RangeError(`verifyExecutor: settings.partition: unknown partition ${shown(partition)} for the ${executor} executor (known: ${PARTITION_KINDS.join(', ')})`);
+    }
+  }
+  return given;
 }
 
 /** Milliseconds: `timeLimit` > 0, `timeout` from 0 (no limit) to a day. */
@@ -246,7 +286,7 @@ const HELPER_OPTION_NAMES: HintOptionNames = { runs: 'runs', coverage: 'coverage
 
 /**
  * Checks an executor: an Executor object (left open: the caller owns it), a factory or a class
- * (called or constructed with no settings, `{}`, as `concord verify` does a module's; each instance
+ * (called or constructed with `settings`, `{}` by default, as `concord verify` does a module's; each instance
  * closed afterwards, and one it made before refused with a TypeError), or a built-in name / module
  * path. Resolves to the run's report; throws EquivalenceError on a counterexample or missing
  * coverage, ExecutorTimeoutError when a call into the executor hangs past `timeout`, and RangeError
@@ -264,9 +304,10 @@ export async function verifyExecutor(
   const txs = options.txs === undefined ? undefined : intOption('txs', options.txs, 1, 1, MAX_VERIFY_TXS);
   const { timeLimitMs, timeoutMs } = msOptions(options);
   const coverage = coverageGoals(options.coverage);
+  const settings = settingsOption(options.settings, executor);
   const { outDir, made } = outDirOption(options.outDir);
   try {
-    return await check(executor, options, { runs, seed, txs, timeLimitMs, timeoutMs, coverage, outDir });
+    return await check(executor, options, { runs, seed, txs, timeLimitMs, timeoutMs, coverage, settings, outDir });
   } finally {
     removeEmptyFolders(made);
   }
@@ -276,17 +317,21 @@ export async function verifyExecutor(
 async function check(
   executor: Parameters<typeof verifyExecutor>[0],
   options: VerifyExecutorOptions,
-  o: { runs: number; seed: number; txs?: number; timeLimitMs?: number; timeoutMs: number; coverage: CoverageGoal[]; outDir?: string },
+  o: { runs: number; seed: number; txs?: number; timeLimitMs?: number; timeoutMs: number; coverage: CoverageGoal[]; settings: PartitionSettings; outDir?: string },
 ): Promise<RunReport> {
   const { runs, seed, txs, timeLimitMs, timeoutMs, coverage, outDir } = o;
   let source: SubjectSource;
   let creating: string;
+  let settings = o.settings;
   if (typeof executor === 'string') {
-    source = closeNamed(executorSource(executor, {}, options.coverage === undefined ? undefined : coverage));
+    source = closeNamed(executorSource(executor, settings, options.coverage === undefined ? undefined : coverage));
+    settings = settingsFor(executor, settings);
     creating = `loading the executor ${executor}`;
   } else if (typeof executor === 'function') {
     // Each create makes a fresh instance, as the CLI makes of a module's function or class: reruns need one.
-    source = closeNamed({ name: `${HELPER_PREFIX}executor`, create: async () => heldSubject(freshFromFactory(await executorFrom(executor, {}, 'the executor', notExecutor), notExecutor), coverage) });
+    source = closeNamed({
+      name: `${HELPER_PREFIX}executor`, create: async () => heldSubject(freshFromFactory(await executorFrom(executor, settings, 'the executor', notExecutor), notExecutor), coverage, settings),
+    });
     creating = 'the executor factory given to verifyExecutor';
   } else {
     const object = await executorFrom(executor, {}, 'the executor', notExecutor);
@@ -299,7 +344,7 @@ async function check(
     if (ignored.length) throw new TypeError(`verifyExecutor: replay reruns the one counterexample its token fixes: give it without ${ignored.join(', ')}`);
     const repeat = intOption('repeat', options.repeat, 1, 1, MAX_REPLAY_REPEAT);
     const token = replayOption(options.replay);
-    const limit = { timeoutMs, seed, creating, replay: token, ...(outDir === undefined ? {} : { outDir }) };
+    const limit = { timeoutMs, seed, creating, replay: token, settings, ...(outDir === undefined ? {} : { outDir }) };
     return withCallLimit(source, CHECK_DEFS, limit, async (timed) => {
       // A token that decodes may still rebuild no run, or another than its own: refused as one that does not decode.
       const { report, observer, label, runs: made } = await replayFailure(timed, token, outDir, repeat).catch((e: unknown) => { throw replayRefused(e); });
@@ -314,7 +359,7 @@ async function check(
     });
   }
   if (options.repeat !== undefined) throw new TypeError('verifyExecutor: repeat runs a replayed counterexample again: give it with replay');
-  const limit = { timeoutMs, seed, creating, ...(outDir === undefined ? {} : { outDir }) };
+  const limit = { timeoutMs, seed, creating, settings, ...(outDir === undefined ? {} : { outDir }) };
   return withCallLimit(source, CHECK_DEFS, limit, async (timed, checks) => {
     const report = await runVerify({
       subjects: [timed], checks, runs, seed, ...(outDir === undefined ? {} : { outDir }), ...(txs === undefined ? {} : { txs }),

@@ -28,8 +28,8 @@ const sealed = sealToken(fields, [[0, 0], [3, 1]], undefined, run);
 describe('replay tokens', () => {
   it('round-trip and make one shell-safe word', () => {
     expect(decodeToken(encodeToken(sealed))).toEqual(sealed);
-    expect(encodeToken(sealed)).toMatch(/^cv4_[A-Za-z0-9_-]+$/);
-    for (const version of [2, 3] as const) {
+    expect(encodeToken(sealed)).toMatch(/^cv5_[A-Za-z0-9_-]+$/);
+    for (const version of [2, 3, 4] as const) {
       const older = sealToken(fields, [[0, 0], [3, 1]], undefined, run, version);
       expect(decodeToken(encodeToken(older))).toEqual(older);
       expect(encodeToken(older)).toMatch(new RegExp(`^cv${version}_[A-Za-z0-9_-]+$`));
@@ -39,7 +39,7 @@ describe('replay tokens', () => {
 
   // The digest covered the shrunk block alone: a token with a step of its path removed by hand
   // rebuilt that block at another thread count and replayed it as the failure.
-  it('seal a cv4_ token with a digest of the run it replays, thread count or schedule included, and of every other field but the executor', () => {
+  it('seal a cv5_ token with a digest of the run it replays, thread count or schedule included, and of every other field but the executor', () => {
     expect(digestMatches(sealed, run)).toBe(true);
     expect(digestMatches(sealed, [run[0], { ...run[1], threads: 4 }])).toBe(false);
     expect(digestMatches(sealToken(fields, [], undefined, [run[0], 1]), [run[0], 2])).toBe(false);
@@ -55,21 +55,51 @@ describe('replay tokens', () => {
     expect(sealToken(fields, [], 'time', run).shrunk).toEqual({ digest: runDigest({ ...fields, minimized: [] }, 'time', run), capped: 'time' });
   });
 
+  // verify --modules/--partition: a failure on an executor made otherwise is another run, which a
+  // replay at the defaults would not repeat (a modular schedule draws its modules and partition).
+  it('carry the settings the executor was made with since cv5_, covered by the digest, and read the tokens made before them', () => {
+    const settings = { modules: 4, partition: 'my range' };
+    const made = sealToken({ ...fields, settings }, [[0, 0]], undefined, run);
+    expect(decodeToken(encodeToken(made))).toEqual(made);
+    expect(replayCommand(made)).toBe(`npx concord verify --replay ${encodeToken(made)}`);
+    expect(digestMatches(made, run)).toBe(true);
+    for (const other of [{ modules: 4 }, { modules: 5, partition: 'my range' }, undefined]) {
+      expect(digestMatches({ ...made, ...(other ? { settings: other } : { settings: undefined }) }, run), JSON.stringify(other)).toBe(false);
+    }
+    // A token without settings keeps the digest it had before they were recorded.
+    const none = sealToken(fields, [[0, 0]], undefined, run);
+    expect(none.shrunk.digest).toBe(sealToken(fields, [[0, 0]], undefined, run, 4).shrunk.digest);
+    expect(decodeToken(encodeToken(none))).toEqual(none);
+    // Settings that are none ({}, a helper's factory given no settings) are no field of the word, nor of the digest.
+    const empty = sealToken({ ...fields, settings: {} }, [[0, 0]], undefined, run);
+    expect(empty.shrunk.digest).toBe(none.shrunk.digest);
+    expect(digestMatches(decodeToken(encodeToken(empty)), run)).toBe(true);
+    const word = (prefix: string, parts: unknown[]) => `${prefix}${Buffer.from(JSON.stringify(parts)).toString('base64url')}`;
+    const whole = [fields.executor, fields.check, 1, 40, -123, '4:0:2', 0, '0', made.shrunk.digest];
+    expect(decodeToken(word('cv5_', [...whole, settings]))).toEqual(made);
+    // Before cv5_ no token had them; and settings that are none, or no settings, are damage.
+    for (const bad of [{}, { modules: 0 }, { modules: 1.5 }, { partition: '' }, { partition: 3 }, { modules: 4, threads: 2 }, [4], 'range', null]) {
+      expect(() => decodeToken(word('cv5_', [...whole, bad])), JSON.stringify(bad)).toThrow(/damaged/);
+    }
+    expect(() => decodeToken(word('cv4_', [...whole, settings]))).toThrow(/damaged/);
+  });
+
   it('replay an executor only the vitest helper holds through the helper, never through a command', () => {
     expect(replayCommand({ ...sealed, executor: 'test:sequential' })).toBe(`verifyExecutor(executor, { replay: '${encodeToken({ ...sealed, executor: 'test:sequential' })}' })`);
   });
 
-  it('refuse a cv4_, cv3_ or cv2_ token without its steps and digest, which a cv1_ token may lack', () => {
+  it('refuse a cv5_, cv4_, cv3_ or cv2_ token without its steps and digest, which a cv1_ token may lack', () => {
     const word = (prefix: string, parts: unknown[]) => `${prefix}${Buffer.from(JSON.stringify(parts)).toString('base64url')}`;
     const head = [fields.executor, fields.check, 1, 40, -123, '4:0:2'];
     for (const tail of [[], [1], [0, '0.2-1']]) {
-      for (const prefix of ['cv4_', 'cv3_', 'cv2_']) expect(() => decodeToken(word(prefix, [...head, ...tail])), `${prefix} ${JSON.stringify(tail)}`).toThrow(/damaged/);
+      for (const prefix of ['cv5_', 'cv4_', 'cv3_', 'cv2_']) expect(() => decodeToken(word(prefix, [...head, ...tail])), `${prefix} ${JSON.stringify(tail)}`).toThrow(/damaged/);
       expect(decodeToken(word('cv1_', [...head, ...tail])).version).toBe(1);
     }
-    expect(decodeToken(word('cv4_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual(sealed);
+    expect(decodeToken(word('cv5_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual(sealed);
+    expect(decodeToken(word('cv4_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual({ ...sealed, version: 4 });
     expect(decodeToken(word('cv3_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual({ ...sealed, version: 3 });
     expect(decodeToken(word('cv2_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual({ ...sealed, version: 2 });
-    expect(() => decodeToken('cv5_AAAA')).toThrow(/^--replay: "cv5_AAAA" is not a replay token \(they start with cv4_, or cv3_, cv2_ or cv1_ for older ones\)$/);
+    expect(() => decodeToken('cv6_AAAA')).toThrow(/^--replay: "cv6_AAAA" is not a replay token \(they start with cv5_, or cv4_, cv3_, cv2_ or cv1_ for older ones\)$/);
   });
 });
 
@@ -154,6 +184,11 @@ describe('the commands a failure prints', () => {
     // A failure that needs the blocks before it runs them first, from the file verify wrote.
     expect(rerunCommand('out/x.block.json', './mine.mjs', 2, 1, 'shared', 'out/my x.earlier.json'))
       .toBe('npx concord run out/x.block.json --pre-state shared --after \'out/my x.earlier.json\' --executor ./mine.mjs --threads 2 --warmup 0 --check');
+    // An executor verify made with --modules or --partition is made so again.
+    expect(rerunCommand('out/x.block.json', 'modular', 2, 1, 'map', undefined, { modules: 3, partition: 'range' }))
+      .toBe('npx concord run out/x.block.json --executor modular --modules 3 --partition range --threads 2 --warmup 0 --check');
+    expect(rerunCommand('out/x.block.json', './mine.mjs', 2, 1, undefined, undefined, { partition: 'by owner' }))
+      .toBe('npx concord run out/x.block.json --executor ./mine.mjs --partition \'by owner\' --threads 2 --warmup 0 --check');
   });
 
   // A module's one executor object gave verify no fresh instance: a replay in a fresh process that

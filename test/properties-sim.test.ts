@@ -12,7 +12,10 @@ import { explore, exhaustiveCheck } from '../properties/enumerate.js';
 import { sameResult } from '../properties/explain.js';
 import { simulatedSubject } from '../properties/planted.js';
 import { newObserver } from '../properties/runner.js';
-import { interleavingCheck, pctHorizon, simulateBlockStm, stepBudget } from '../properties/simulated.js';
+import {
+  describeSchedule, interleavingCheck, modularStepBudget, pctHorizon, SIMULATED_MAX_MODULES, simulateBlockStm, stepBudget, type ScheduleSpec,
+} from '../properties/simulated.js';
+import { PARTITION_KINDS } from '../impl/modular/partition.js';
 
 const correct = simulatedSubject('block-stm (simulated)', { kind: 'block-stm', bugs: [] });
 
@@ -33,6 +36,42 @@ describe('simulated modular', () => {
   it('draws blocks of random programs and contracts since cv4_, of contracts alone before', () => {
     expect(kinds(3)).toEqual(new Set(['call']));
     expect(kinds(4)).toEqual(new Set(['call', 'code']));
+  });
+
+  // Every schedule partitioned by hash: range and affinity went through no default verify.
+  it('draws each partition since cv5_, keeping the schedules of before, and hash alone before', () => {
+    const schedules = (version: 4 | 5, subject = modular) => fc.sample(interleavingCheck.inputs(interleavingCheck.txs, subject, version), { seed: 5, numRuns: 60 })
+      .map((input) => input[1] as ScheduleSpec);
+    const now = schedules(5);
+    expect(new Set(now.map((s) => s.partition))).toEqual(new Set(PARTITION_KINDS));
+    expect(schedules(4).every((s) => s.partition === undefined)).toBe(true);
+    // Drawn last, the partition leaves the rest of each schedule as a cv4_ token drew it.
+    expect(now.map(({ partition: _, ...rest }) => rest)).toEqual(schedules(4));
+    expect(describeSchedule({ ...now[0]!, kind: 'random', threads: 3, modules: 2, seed: 7, partition: 'range' }, true)).toBe('random schedule, 3 workers, 2 modules, range partition, seed 7');
+    expect(describeSchedule({ ...now[0]!, kind: 'random', threads: 3, modules: 2, seed: 7, partition: undefined }, true)).toBe('random schedule, 3 workers, 2 modules, hash partition, seed 7');
+    // Block-STM's schedules have no partition, and draw as they did.
+    const blockStm = simulatedSubject('block-stm (simulated)', { kind: 'block-stm', bugs: [] });
+    expect(schedules(5, blockStm)).toEqual(schedules(4, blockStm));
+    // An executor made with --modules and --partition keeps them in every schedule: a module count
+    // past SIMULATED_MAX_MODULES runs that many, a simulated run's length growing with the lanes.
+    const made = (settings: { modules?: number; partition?: string }) => simulatedSubject('modular (simulated)', { kind: 'modular', bugs: [], ...settings });
+    expect(new Set(schedules(5, made({ modules: 7, partition: 'affinity' })).map((s) => `${s.modules} ${s.partition}`))).toEqual(new Set(['7 affinity']));
+    expect(new Set(schedules(5, made({ modules: 4096 })).map((s) => s.modules))).toEqual(new Set([SIMULATED_MAX_MODULES]));
+    expect(new Set(schedules(5, made({ partition: 'range' })).map((s) => s.modules))).toEqual(new Set([2, 3, 4]));
+  });
+
+  it('gives a run over many modules the steps its lane scans take', () => {
+    expect(modularStepBudget(10, 2, 4)).toBe(stepBudget(10, 2));
+    expect(modularStepBudget(10, 2, 64)).toBe(8 * stepBudget(10, 2));
+  });
+
+  it('passes the interleaving check over every partition, at 1 module and at the most a simulated run has', async () => {
+    for (const settings of [{ modules: 1 }, { modules: SIMULATED_MAX_MODULES }, {}]) {
+      const subject = simulatedSubject('modular (simulated)', { kind: 'modular', bugs: [], ...settings });
+      const o = newObserver(subject);
+      const details = await fc.check(fc.asyncProperty(interleavingCheck.inputs(interleavingCheck.txs, subject), (input) => interleavingCheck.run(subject, o, input)), { seed: 3, numRuns: 15 });
+      expect([settings, details.failed]).toEqual([settings, false]);
+    }
   });
 
   it('passes the interleaving check on the blocks it draws now', async () => {

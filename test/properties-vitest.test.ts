@@ -103,8 +103,8 @@ describe('verifyExecutor', () => {
     const message = (error as Error).message;
     expect(message).toMatch(/anomaly {6}\S/);
     // The executor lives only in this test, so its replay is the helper's own option.
-    expect(message).toMatch(/replay {7}verifyExecutor\(executor, \{ replay: '(cv4_\S+)' \}\)/);
-    const token = /replay: '(cv4_\S+)'/.exec(message)![1]!;
+    expect(message).toMatch(/replay {7}verifyExecutor\(executor, \{ replay: '(cv5_\S+)' \}\)/);
+    const token = /replay: '(cv5_\S+)'/.exec(message)![1]!;
     const again = await verifyExecutor(buggy, { replay: token }).catch((e: unknown) => e);
     expect((again as EquivalenceError).report.failures[0]!.block).toEqual((error as EquivalenceError).report.failures[0]!.block);
     // It failed again, and on a fresh instance too: it fails alone, every time.
@@ -116,7 +116,7 @@ describe('verifyExecutor', () => {
   it('refuses a token with a step of its shrink path removed', async () => {
     const error = await verifyExecutor(buggy, { runs: 200 }).catch((e: unknown) => e);
     const [f] = (error as EquivalenceError).report.failures;
-    expect(f!.token).toMatch(/^cv4_/);
+    expect(f!.token).toMatch(/^cv5_/);
     const token = decodeToken(f!.token);
     const steps = token.path.split(':');
     const removed = steps.slice(1).map((_, i) => [...steps.slice(0, i + 1), ...steps.slice(i + 2)].join(':'));
@@ -287,7 +287,7 @@ describe('verifyExecutor', () => {
     const { hang, message } = error as ExecutorTimeoutError;
     expect(message).toMatch(/^verifyExecutor: the executor hangs: execute\(\) on a generated block of \d+ transactions \(threads [124]\) did not settle within 300 ms \(the timeout option\)$/m);
     expect(message).toMatch(/^ {2}block {8}\d+ transactions[,;] /m);
-    expect(message).toMatch(/^ {2}replay {7}verifyExecutor\(executor, \{ replay: 'cv4_\S+', timeout: 300 \}\)$/m);
+    expect(message).toMatch(/^ {2}replay {7}verifyExecutor\(executor, \{ replay: 'cv5_\S+', timeout: 300 \}\)$/m);
     expect(hang.blockFile).toMatch(/test_hangs-hung\.block\.json$/);
     expect(JSON.parse(readFileSync(hang.blockFile!, 'utf8'))).toEqual(hang.block);
     expect(closed.count).toBe(1);
@@ -516,12 +516,12 @@ export default () => { log.executesAtHandout.push(log.executes); return engine; 
       [{ repeat: 5 }, TypeError, /^verifyExecutor: repeat runs a replayed counterexample again: give it with replay$/],
       [{ replay: 'cv1_x', repeat: 0 }, RangeError, /^verifyExecutor: repeat must be an integer from 1 to 100,000, got 0$/],
       // A misspelt or unknown option was ignored, and the run went ahead without it.
-      [{ runz: 1 }, TypeError, /^verifyExecutor: unknown option runz: the options are runs, seed, txs, timeLimit, timeout, outDir, coverage, replay, repeat$/],
-      [{ runs: 5, threads: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options threads, pool: the options are runs, .*, repeat; threads is not one: the checks run blocks at 1, 2, 3, 4, 8 and 16 threads themselves/],
+      [{ runz: 1 }, TypeError, /^verifyExecutor: unknown option runz: the options are runs, seed, txs, timeLimit, timeout, outDir, coverage, replay, repeat, settings$/],
+      [{ runs: 5, threads: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options threads, pool: the options are runs, .*, settings; threads is not one: the checks run blocks at 1, 2, 3, 4, 8 and 16 threads themselves/],
       [null as unknown as object, TypeError, /^verifyExecutor: options must be an object, got null$/],
       // A token that is no string failed inside the decoder ("token.startsWith is not a function"), a bad one in --replay's words.
-      [{ replay: 123 }, TypeError, /^verifyExecutor: replay must be a replay token \(a string starting cv4_, or cv3_, cv2_ or cv1_ for older ones\), got 123$/],
-      [{ replay: 'garbage' }, RangeError, /^verifyExecutor: replay: "garbage" is not a replay token \(they start with cv4_, or cv3_, cv2_ or cv1_ for older ones\)$/],
+      [{ replay: 123 }, TypeError, /^verifyExecutor: replay must be a replay token \(a string starting cv5_, or cv4_, cv3_, cv2_ or cv1_ for older ones\), got 123$/],
+      [{ replay: 'garbage' }, RangeError, /^verifyExecutor: replay: "garbage" is not a replay token \(they start with cv5_, or cv4_, cv3_, cv2_ or cv1_ for older ones\)$/],
       [{ replay: 'cv1_x' }, RangeError, /^verifyExecutor: replay: the token is damaged/],
       // outDir was used unchecked: a number failed only once a counterexample was written, a file with EEXIST.
       [{ outDir: 5 }, TypeError, /^verifyExecutor: outDir must be a folder's path, got 5$/],
@@ -566,5 +566,54 @@ export default () => { log.executesAtHandout.push(log.executes); return engine; 
     const dir = join(mkdtempSync(join(tmpdir(), 'concord-helper-out-')), 'a', 'b');
     await verifyExecutor(referenceExecutor(), { runs: 5, outDir: dir });
     expect(existsSync(join(dir, '..'))).toBe(false);
+  });
+});
+
+// The helper made every executor with `{}`, as verify did: a partitioned engine was checked at its
+// defaults alone, and the built-in modular executor with its default module count and hash.
+describe('verifyExecutor settings', () => {
+  const wrongOnRange = new URL('./fixtures/verify/wrong-on-range.mjs', import.meta.url).pathname;
+  const partitioned = async (settings: { partition?: string }): Promise<Executor> => (await import(wrongOnRange)).default(settings);
+
+  it('gives a factory the settings, and a failure\'s token carries them, which its replay must be given too', async () => {
+    expect((await verifyExecutor(partitioned, { runs: 20 })).failures).toEqual([]);
+    const error = await verifyExecutor(partitioned, { runs: 20, settings: { partition: 'range' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EquivalenceError);
+    const [f] = (error as EquivalenceError).report.failures;
+    expect(f).toMatchObject({ settings: { partition: 'range' } });
+    expect((error as Error).message).toMatch(/to reproduce, use the replay below or seed 1 with the same runs, txs and settings\)$/m);
+    expect(decodeToken(f!.token).settings).toEqual({ partition: 'range' });
+    const again = await verifyExecutor(partitioned, { replay: f!.token, settings: { partition: 'range' } }).catch((e: unknown) => e);
+    expect((again as EquivalenceError).report.failures[0]!.block).toEqual(f!.block);
+    const other = await verifyExecutor(partitioned, { replay: f!.token }).catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(RangeError);
+    expect((other as Error).message).toBe('verifyExecutor: replay: the token\'s failure was found on wrong-on-range made with partition range, and this one is made with its defaults: replay it on the executor made alike');
+  });
+
+  it('makes a built-in with those it takes, a module path\'s failure replaying on the command line alike', async () => {
+    const report = await verifyExecutor('modular', { runs: 40, settings: { modules: 3, partition: 'affinity' } });
+    expect(report.failures).toEqual([]);
+    const error = await verifyExecutor(wrongOnRange, { runs: 20, settings: { partition: 'range' } }).catch((e: unknown) => e);
+    const [f] = (error as EquivalenceError).report.failures;
+    expect(f!.replay).toBe(`npx concord verify --replay ${f!.token}`);
+    expect(decodeToken(f!.token).settings).toEqual({ partition: 'range' });
+  });
+
+  it('refuses settings an executor would ignore or does not know, before anything runs', async () => {
+    const cases: [Parameters<typeof verifyExecutor>[0], unknown, ErrorConstructor, RegExp][] = [
+      [referenceExecutor(), { partition: 'range' }, TypeError, /^verifyExecutor: settings make an executor, and an object is made already: give a factory or a class, which receives them$/],
+      ['block-stm', { modules: 4 }, TypeError, /^verifyExecutor: settings\.modules configures the modular executor, not block-stm$/],
+      ['modular', { partition: 'nope' }, RangeError, /^verifyExecutor: settings\.partition: unknown partition "nope" for the modular executor \(known: hash, range, affinity\)$/],
+      ['modular', { modules: 0 }, RangeError, /^verifyExecutor: settings\.modules must be an integer from 1 to 4,096, got 0$/],
+      ['modular', { modules: '4' }, TypeError, /^verifyExecutor: settings\.modules must be a number, got "4"$/],
+      ['modular', { partition: '' }, TypeError, /^verifyExecutor: settings\.partition must be a partition's name, got ""$/],
+      ['modular', { threads: 2 }, TypeError, /^verifyExecutor: settings: unknown setting threads: the settings are modules and partition$/],
+      ['modular', 'range', TypeError, /^verifyExecutor: settings must be an object \(\{ modules, partition \}\), got "range"$/],
+    ];
+    for (const [executor, settings, type, message] of cases) {
+      const error = await verifyExecutor(executor, { runs: 1, settings: settings as never }).catch((e: unknown) => e);
+      expect(error, JSON.stringify(settings)).toBeInstanceOf(type);
+      expect((error as Error).message).toMatch(message);
+    }
   });
 });

@@ -16,8 +16,8 @@ import { SHORT_VERIFY } from '../cli/main.js';
 import { PLANTED } from '../properties/planted.js';
 import { MAX_SEED, runVerify } from '../properties/runner.js';
 import { BLOCKSTM_COVERAGE, PARALLEL_RUN } from '../properties/equivalence.js';
-import { executorSubject } from '../properties/subjects.js';
-import { encodeToken } from '../properties/replay.js';
+import { executorSource, executorSubject } from '../properties/subjects.js';
+import { decodeToken, encodeToken } from '../properties/replay.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const fixture = (name: string) => new URL(`./fixtures/verify/${name}`, import.meta.url).pathname;
@@ -124,7 +124,7 @@ describe('concord verify', () => {
     expect(j.executors[0]).toMatchObject({ name: f.executor, label: f.label });
     expect(f.transactions).toBeLessThanOrEqual(3);
     expect(['stale read', 'wrong receipt']).toContain(f.explanation.anomaly);
-    expect(f.replay).toMatch(/^npx concord verify --replay cv4_/);
+    expect(f.replay).toMatch(/^npx concord verify --replay cv5_/);
     // A CI job sends the JSON to a file: its log still says what failed and how to replay it.
     expect(r.stderr).toBe(`concord verify: FAIL ${f.label}: ${f.check} check (${f.setting}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} steps; replay: ${f.replay}\n`);
     // The block file is a valid block on which the module really differs from the reference.
@@ -152,7 +152,7 @@ describe('concord verify', () => {
     expect(r.stdout).toMatch(/anomaly {6}(stale read|wrong receipt)/);
     expect(r.stdout).toMatch(/block {8}\d transactions?/);
     expect(r.stdout).toMatch(/block file {3}.*\.block\.json/);
-    expect(r.stdout).toMatch(/replay {7}npx concord verify --replay cv4_\S+/);
+    expect(r.stdout).toMatch(/replay {7}npx concord verify --replay cv5_\S+/);
     expect(r.stdout).toMatch(/seed {9}\d+, path [\d:]+/);
   });
 
@@ -191,6 +191,17 @@ describe('concord verify', () => {
     expect(advised.stdout).toMatch(/all properties hold/);
   });
 
+  // Whoever works on one executor waited for the other's bugs too.
+  it('runs one executor\'s planted bugs alone with --executor', async () => {
+    for (const executor of ['modular', 'block-stm']) {
+      const j = JSON.parse((await verify({ planted: true, executor: [executor], runs: '50', json: true })).stdout);
+      const names = PLANTED.filter((p) => p.simulated.kind === executor).map((p) => `planted:${p.name}`);
+      expect(j.planted.map((b: { name: string }) => b.name)).toEqual(names);
+      expect(j.total).toBe(names.length);
+      expect(j.executors.map((e: { name: string }) => e.name)).toEqual(names);
+    }
+  });
+
   it('prints the first planted catch in full, a replay command for each other catch, and a --runs hint for the misses', async () => {
     const r = await verify({ planted: true, runs: '50' });
     expect(r.code).toBe(1);
@@ -203,9 +214,9 @@ describe('concord verify', () => {
     expect(caught.length).toBeLessThan(PLANTED.length);
     expect(r.stdout).toMatch(new RegExp(`^FAIL ${caught[0]}: \\w+ check`, 'm'));
     expect(r.stdout).toMatch(/^ {2}anomaly {6}\S/m);
-    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv4_\S+( --out \S+)?$/m);
+    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv5_\S+( --out \S+)?$/m);
     expect(r.stdout).toContain(`each replay prints its full report, as above; their blocks are in ${out}\n`);
-    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +npx concord verify --replay cv4_\\S+( --out \\S+)?$`, 'm'));
+    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +npx concord verify --replay cv5_\\S+( --out \\S+)?$`, 'm'));
     // The per-executor summary lines up too.
     const counts = r.stdout.split('\n').filter((l) => /^ {2}planted:\S+ +\d+ blocks/.test(l)).map((l) => l.indexOf(' blocks'));
     expect(counts).toHaveLength(PLANTED.length);
@@ -226,7 +237,8 @@ describe('concord verify', () => {
     [{ executor: ['missing-file.js'] }, /missing-file\.js: no such module file \(looked for \/\S+\/missing-file\.js\)/],
     [{ replay: 'garbage', runs: undefined }, /not a replay token/],
     [{ replay: 'cv1_AAAA', runs: undefined }, /damaged/],
-    [{ planted: true, executor: ['sequential'] }, /leave out --executor/],
+    [{ planted: true, executor: ['sequential'] }, /^concord verify: --planted --executor: sequential has no planted bugs \(those of block-stm and modular do\)\n$/],
+    [{ planted: true, executor: ['modular', './mine.mjs'] }, /--planted --executor: \.\/mine\.mjs has no planted bugs/],
     [{ replay: 'cv1_AAAA', runs: undefined, shard: '1/2' }, /give it alone/],
     [{ executor: ['sequential'], runs: '5', shard: '2/4' }, /^concord verify: --shard 2\/4 of --runs 5 gets no runs: .* 4 shards need --runs >= 2000 \(500 a shard\)\n$/],
     [{ planted: true, runs: '100', shard: '3/4' }, /--shard 3\/4 of --runs 100 gets no runs: .* 4 shards need --runs >= 8000 \(2000 a shard\)/],
@@ -303,7 +315,7 @@ describe('concord verify', () => {
     const [f] = JSON.parse(r.stdout).failures;
     expect(f).toMatchObject({ check: 'equivalence', preState: 'shared', transactions: 1, explanation: { key: 0, expected: '-1' } });
     expect(f.setting).toMatch(/^threads \d, shared pre-state$/);
-    expect(f.token).toMatch(/^cv4_/);
+    expect(f.token).toMatch(/^cv5_/);
     const again = JSON.parse((await verify({ replay: f.token, json: true })).stdout);
     expect(again).toMatchObject({ ok: false, reproduced: true, failures: [{ preState: 'shared', block: f.block }] });
     // The rerun line carries the kind: the block file alone, as a Map, passes.
@@ -379,5 +391,65 @@ export default { name: 'slow-wrong', async execute(block) { const until = perfor
     expect(strict.code).toBe(1);
     expect(strict.stdout).toMatch(/^FAIL: no counterexample in what ran, but the time limit cut the checks above and --fail-on-cut makes that a failure: raise --time-limit to run them in full$/m);
     expect(strict.stdout).not.toMatch(/^no counterexample/m);
+  });
+});
+
+// verify made every executor at its defaults: --modules and --partition were "unknown options",
+// and range and affinity never went through it.
+describe('concord verify --modules --partition', () => {
+  it('refuses them where run and bench do: for executors that would ignore them, a partition modular does not know, and --planted', async () => {
+    expect(await verify({ executor: ['block-stm'], modules: '4', runs: '20' })).toEqual({ code: 2, stdout: '', stderr: 'concord verify: --modules configures the modular executor, not block-stm\n' });
+    expect((await verify({ executor: ['modular'], partition: 'nope', runs: '20' })).stderr)
+      .toBe('concord verify: --partition: unknown partition "nope" for the modular executor (known: hash, range, affinity)\n');
+    expect((await verify({ planted: true, partition: 'range' })).stderr).toBe('concord verify: --planted checks the planted-bug catalogue: leave out --partition\n');
+  });
+
+  it('makes each executor with those it takes, its simulated schedules keeping them, and says so in the JSON', async () => {
+    const made = async (name: string, settings: { modules?: number; partition?: string }) => {
+      const subject = await executorSource(name, settings).create();
+      await subject.close(false);
+      return subject;
+    };
+    expect(await made('modular', { modules: 3, partition: 'range' })).toMatchObject({ settings: { modules: 3, partition: 'range' }, simulated: { kind: 'modular', modules: 3, partition: 'range' } });
+    expect((await made('block-stm', { modules: 3, partition: 'range' })).settings).toBeUndefined();
+    expect((await made(fixture('wrong-on-range.mjs'), { partition: 'mine' })).settings).toEqual({ partition: 'mine' });
+    // One module has no other to cross into: those paths are not required of it.
+    expect((await made('modular', { modules: 1 })).coverage).toEqual([]);
+    const r = await verify({ executor: ['modular'], modules: '3', partition: 'affinity', runs: '60', json: true });
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, settings: { modules: 3, partition: 'affinity' } });
+    expect(JSON.parse((await verify({ executor: ['sequential'], runs: '20', json: true })).stdout).settings).toEqual({});
+    expect((await verify({ executor: ['modular'], partition: 'range', runs: '20' })).stdout).toMatch(/; seed 1, shard 1\/1, --partition range$/m);
+  });
+
+  it('prints a rerun line and a replay that make the executor as the failure found it, and refuses a replay with other settings', async () => {
+    const module = fixture('wrong-on-range.mjs');
+    expect((await verify({ executor: [module], runs: '40' })).code).toBe(0);
+    const text = await verify({ executor: [module], partition: 'range', runs: '40' });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/to reproduce, use the replay below or --seed 1 --partition range with the same --runs, --txs and --shard\)$/m);
+    const rerun = /\(rerun: npx concord run (\S+) --executor \S+wrong-on-range\.mjs --partition range --threads (\d) --warmup 0 --check\)$/m.exec(text.stdout);
+    expect(rerun).not.toBeNull();
+    const run = (...flags: string[]) => spawnSync(process.execPath, [cli, 'run', rerun![1]!, '--executor', module, '--threads', rerun![2]!, '--warmup', '0', '--check', ...flags], { encoding: 'utf8' });
+    expect(run('--partition', 'range').status).toBe(1);
+    expect(run().status).toBe(0);
+    const f = JSON.parse((await verify({ executor: [module], partition: 'range', runs: '40', json: true })).stdout).failures[0];
+    expect(f).toMatchObject({ settings: { partition: 'range' }, replay: `npx concord verify --replay ${f.token} --out ${out}` });
+    expect(decodeToken(f.token).settings).toEqual({ partition: 'range' });
+    expect(JSON.parse((await verify({ replay: f.token, json: true })).stdout)).toMatchObject({ reproduced: true, settings: { partition: 'range' }, failures: [{ block: f.block }] });
+    expect(JSON.parse((await verify({ replay: f.token, partition: 'range', json: true })).stdout)).toMatchObject({ reproduced: true });
+    expect(await verify({ replay: f.token, partition: 'hash' })).toEqual({
+      code: 2, stdout: '', stderr: `concord verify: --replay: the token's failure was found on ${module} made with --partition range, not --partition hash: the token carries its settings, so give --replay without --partition\n`,
+    });
+    // A token made at the defaults replays at the defaults.
+    const other = JSON.parse((await verify({ executor: [fixture('wrong-at-three.mjs')], runs: '40', json: true })).stdout).failures[0];
+    expect((await verify({ replay: other.token, modules: '2' })).stderr).toMatch(/made with no --modules or --partition \(its defaults\), not --modules 2: .* give --replay without --modules\n$/);
+  });
+
+  it('reruns a hung block on the executor made alike', () => {
+    const hangs = join(out, 'hangs-made.mjs');
+    writeFileSync(hangs, "export default (settings) => ({ name: 'hangs', execute() { setInterval(() => {}, 1000); return new Promise(() => {}); }, async close() {} });\n");
+    const r = spawnSync(process.execPath, [cli, 'verify', '--executor', hangs, '--partition', 'p 1', '--runs', '20', '--timeout', '0.4', '--out', out], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\(rerun: npx concord run \S+-hung\.block\.json --executor \S+hangs-made\.mjs --partition 'p 1' --threads \d --warmup 0 --check --timeout 0\.4\)$/m);
   });
 });

@@ -20,7 +20,7 @@ import { executeReference } from '../spec/reference.js';
 import { plural } from '../spec/plural.js';
 import { errorText } from '../spec/messages.js';
 import { createExecutor, EXECUTORS, isModuleObject, isModulePath, type ExecutorSettings } from '../impl/registry.js';
-import { execEnginePeakRssBytes, isExecCommand, resetExecEnginePeak } from '../impl/exec-executor.js';
+import { declaredEngineName, execEnginePeakRssBytes, isExecCommand, resetExecEnginePeak } from '../impl/exec-executor.js';
 import { malformation, missingCounters, sameResult } from '../properties/explain.js';
 import { collectAccesses, idealSpeedup, type IdealBound } from './ideal.js';
 import { footprintIdeal } from './footprint-ideal.js';
@@ -54,6 +54,11 @@ export interface SweepOptions {
    * would lose its path at a thread count where the other failed to load.
    */
   readonly executorLabels?: ReadonlyMap<string, string>;
+  /**
+   * Hears each label an `exec:` engine's runs take from the name its answers declare, with its
+   * command, once its pool's first block is answered (bench's rerun lines give the command).
+   */
+  readonly onEngineLabel?: (label: string, command: string) => void;
   /** The thread count the baseline's execute() is given; absent: each run's own (Concord's sequential executor ignores it). */
   readonly baselineThreads?: number;
   /**
@@ -363,7 +368,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const probe: RoundTripProbe | null = o.cores >= 2 && o.threads.some((t) => t > 1) ? await startRoundTripProbe() : null;
   try {
     for (const t of o.threads) {
-      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0], result, watch, o.cleanUp ?? directCleanUp, objectCounts, o.onExecute, o.executorLabels);
+      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0], result, watch, o.cleanUp ?? directCleanUp, objectCounts, o.onExecute, o.executorLabels, o.onEngineLabel);
       try {
         for (const w of o.workloads) {
           const reference = references.get(w.id)!;
@@ -459,16 +464,19 @@ async function closeRecording(name: string, executor: Executor, t: number, resul
 }
 
 /**
- * What the results call the executors `names` (registry names or module paths) loaded as `loaded`:
- * a registry name as it is; a module by the name it declares, so that its runs compare across
- * results files whatever path reached it, and no local path is published. Beside its path where
- * that name is a registry executor's or another selected module's, so no run passes for another.
+ * What the results call the executors `names` (registry names, module paths, exec: commands)
+ * loaded as `loaded`: a registry name as it is; a module by the name it declares, and an exec:
+ * engine by the name its answers declare (its `loaded` name; the command where it declares none),
+ * so that its runs compare across results files whatever path reached it, and no local path is
+ * published. Beside its path (or command) where that name is a registry executor's or another
+ * selected one's, so no run passes for another.
  */
 export function runLabels(names: readonly string[], loaded: readonly Pick<Executor, 'name'>[]): string[] {
-  const declared = names.map((n, i) => (isModulePath(n) ? loaded[i]!.name : n));
+  const named = (n: string, i: number) => isModulePath(n) || (isExecCommand(n) && loaded[i]!.name !== n);
+  const declared = names.map((n, i) => (named(n, i) ? loaded[i]!.name : n));
   return names.map((n, i) => {
     const d = declared[i]!;
-    if (!isModulePath(n)) return n;
+    if (!named(n, i)) return n;
     const shared = EXECUTORS.has(d) || declared.some((other, j) => j !== i && other === d);
     return shared ? `${d} (${n})` : d;
   });
@@ -485,7 +493,7 @@ export function runLabels(names: readonly string[], loaded: readonly Pick<Execut
 async function startPools(
   names: readonly string[], settings: ExecutorSettings & { threads: number }, warmBlock: SweepWorkload | undefined, result: SweepResult, watch: CallThrough,
   cleanUp: NonNullable<SweepOptions['cleanUp']>, objectCounts: Map<string, { calls: number }>, onExecute: SweepOptions['onExecute'],
-  given: SweepOptions['executorLabels'],
+  given: SweepOptions['executorLabels'], onEngineLabel: SweepOptions['onEngineLabel'],
 ): Promise<Map<string, Pool>> {
   const t = settings.threads;
   const started: { name: string; executor: Executor; createMs: number; firstBlockMs: number; warmResult: unknown; warmFailure: string | null; warmCall: number }[] = [];
@@ -518,8 +526,12 @@ async function startPools(
   }
   // The labels given (the CLI's, over every executor); a sweep called without them (the tests')
   // labels over every executor loaded here, failed ones too, so a failure names the run as its runs would be named.
-  const found = runLabels(started.map((s) => s.name), started.map((s) => s.executor));
-  const labels = started.map((s, i) => given?.get(s.name) ?? found[i]!);
+  // An exec: engine declares its name in its answers, so only now, its first block answered, is it known:
+  // its label is found here whatever was given (the command, which the CLI knew).
+  const engineNames = started.map((s) => (isExecCommand(s.name) ? declaredEngineName(s.executor) : undefined));
+  const found = runLabels(started.map((s) => s.name), started.map((s, i) => ({ name: engineNames[i] ?? s.executor.name })));
+  const labels = started.map((s, i) => (engineNames[i] === undefined ? given?.get(s.name) : undefined) ?? found[i]!);
+  for (const [i, s] of started.entries()) if (engineNames[i] !== undefined) onEngineLabel?.(labels[i]!, s.name);
   const pools = new Map<string, Pool>();
   for (const [i, { name, executor, createMs, firstBlockMs, warmResult, warmFailure, warmCall }] of started.entries()) {
     const label = labels[i]!;

@@ -304,6 +304,7 @@ export async function runBench(
   };
   const result = await sweep({
     workloads: suite, executors, executorLabels: new Map(labels(executors).map((label, i) => [executors[i]!, label])),
+    onEngineLabel: (label, command) => moduleOf.set(label, command),
     baseline: baseline.name, baselineLabel: baseline.label, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
     baselineOnThisThread: baseline.onMainThread, threads, idealThreads: SIMULATED_THREADS,
     rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus, executorSettings: partition,

@@ -13,9 +13,19 @@
 // not an error: no row can differ, so a gate on it cannot fail, but an A/A comparison is
 // legitimate, and two separate runs are never byte-identical. --json prints one object whose `ok`
 // is true exactly when the exit code is 0.
+// The gate judges only what it can: a row it would test over samples (a side below MIN_ROUNDS
+// rounds), or with --relative one without ratios to its baseline, makes it refuse (exit 2, an input
+// error like comparing nothing: those files cannot support a verdict, and a gate that passes
+// without judging is a false green), unless NEW is broken, which exits 1 as above. An executor's
+// run in one file only fails it (exit 1): a renamed or vanished engine compared with nothing is no
+// pass. --only narrows all of that to the executors a team answers for; broken runs fail whatever
+// --only says, since a wrong result is never a speed.
 
-import { compare, formatComparison, pValue, regressions } from '../reports/compare.js';
+import { compare, formatComparison, MIN_ROUNDS, regressionLine, type Comparison } from '../reports/compare.js';
+import type { ResultsFile } from '../reports/schema.js';
 import { EXIT, nonNegativeNumberOption, UsageError } from './errors.js';
+import { executorNames } from './executor-settings.js';
+import { isExecCommand } from '../impl/exec-executor.js';
 import { readResults, repeatedRun } from './report.js';
 import { writeStdout } from './output.js';
 import { ownBaseline } from '../reports/baseline.js';
@@ -25,13 +35,57 @@ export interface CompareOptions {
   next: string;
   /** Percent; a significant slowdown beyond it fails the command. */
   failOnRegression?: string;
+  /** The gate judges each executor's time relative to the baseline timed in the same rounds, not its block time. */
+  relative?: boolean;
+  /** Comma-separated executors (as the results name their runs) the gate judges; the rest are shown, not judged. */
+  only?: string;
   json?: boolean;
+}
+
+/** --only's executors, each one that either file ran (as its runs name it): a typo must not narrow the gate to nothing. */
+function onlyOption(raw: string | undefined, docs: readonly ResultsFile[]): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = executorNames([raw], '--only');
+  const known = [...new Set(docs.flatMap((d) => d.runs.filter((r) => r.role === 'executor').map((r) => r.executor)))];
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0) throw new UsageError(`--only: ${unknown.join(', ')}: no executor run of either file is named so (they ran ${known.join(', ') || 'none'})`);
+  return names;
+}
+
+/** Why the gate cannot judge, or null where it can: compare --fail-on-regression refuses then. */
+function gateRefusal(c: Comparison): string | null {
+  const g = c.gate;
+  if (g === null) return null;
+  if (g.refused !== null) return `--fail-on-regression ${g.refused}`;
+  if (g.unjudged.length === 0) return null;
+  // Rows that lack rounds for one reason (a whole file from before rounds were named, say) are named under it once.
+  const byWhy = new Map<string, string[]>();
+  for (const u of g.unjudged) byWhy.set(u.why, [...(byWhy.get(u.why) ?? []), u.name]);
+  const shown = [...byWhy].map(([why, names]) => `${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''} (${why})`).join('; ');
+  return g.relative
+    ? `--fail-on-regression --relative cannot judge ${g.unjudged.length === 1 ? 'a row' : `${g.unjudged.length} rows`} without ${MIN_ROUNDS} or more rounds of ratios to the baseline a side: ${shown}; `
+      + `rerun bench with --rounds ${MIN_ROUNDS} or more (the default is 5, --quick's ${MIN_ROUNDS}), or gate without --relative`
+    : `--fail-on-regression cannot judge ${g.unjudged.length === 1 ? 'a row' : `${g.unjudged.length} rows`} with fewer than ${MIN_ROUNDS} rounds a side: `
+      + `they would be tested over samples, which share their round's machine state, so one noisy round reads as a significant change: ${shown}; `
+      + `rerun bench with --rounds ${MIN_ROUNDS} or more (the default is 5, --quick's ${MIN_ROUNDS}), or compare without the gate to read the table`;
+}
+
+/**
+ * What an unmatched run's line adds: an exec: engine is named by its command, so another path to
+ * it is another executor, unless it declares its name (docs/exec-protocol.md).
+ */
+function unmatchedHint(executor: string): string {
+  return isExecCommand(executor)
+    ? ' (an exec: engine is named by its command line unless its answers declare a name, "name" in docs/exec-protocol.md; the gate fails on a run in one file only, --only narrows it to the executors named)'
+    : ' (the gate fails on a run in one file only; --only narrows it to the executors named)';
 }
 
 export async function compareCommand(o: CompareOptions): Promise<number> {
   const threshold = o.failOnRegression === undefined ? undefined : nonNegativeNumberOption('--fail-on-regression', o.failOnRegression, 'a percentage');
+  if (o.only !== undefined && threshold === undefined) throw new UsageError('--only narrows the gate: give it with --fail-on-regression PCT');
   const [base, next] = await readResults([o.base, o.next]);
-  const compared = compare(base!.doc, next!.doc, { threshold });
+  const only = onlyOption(o.only, [base!.doc, next!.doc]);
+  const compared = compare(base!.doc, next!.doc, { threshold, relative: o.relative === true, ...(only === undefined ? {} : { only }) });
   const repeated = repeatedRun([base!, next!]);
   const c = repeated === null ? compared : {
     ...compared,
@@ -44,18 +98,30 @@ export async function compareCommand(o: CompareOptions): Promise<number> {
       ? `${files} have only the ${ownBaseline(base!.doc.settings) ? `baseline ${base!.doc.settings.baseline}` : 'sequential baseline'}'s runs in common, no executor's (same workload, executor and thread count): nothing to compare`
       : null;
   if (nothing !== null && c.broken.length === 0) throw new UsageError(nothing);
-  const slower = threshold === undefined ? [] : regressions(c, threshold);
-  const ok = slower.length === 0 && c.broken.length === 0;
+  // A broken NEW fails as broken (exit 1) whether or not the gate could judge; else a gate that cannot judge is refused.
+  const refusal = nothing === null ? gateRefusal(c) : null;
+  if (refusal !== null && c.broken.length === 0) throw new UsageError(refusal);
+  const judged = refusal === null && c.gate !== null ? c.gate : null;
+  const slower = judged?.regressions ?? [];
+  const unmatched = judged?.unmatched ?? [];
+  const ok = slower.length === 0 && unmatched.length === 0 && c.broken.length === 0;
+  const { gate, ...rest } = c;
   if (o.json) {
-    writeStdout(`${JSON.stringify({ ok, ...c, regressions: slower.map((r) => r.name), ...(nothing === null ? {} : { nothingCompared: nothing }) })}\n`);
+    writeStdout(`${JSON.stringify({
+      ok, ...rest, regressions: slower.map((r) => r.row.name), unmatched,
+      gate: gate && { threshold: gate.threshold, by: gate.relative ? 'relative' : 'block time', only: gate.only, ...(refusal === null ? {} : { cannotJudge: refusal }) },
+      ...(nothing === null ? {} : { nothingCompared: nothing }),
+    })}\n`);
   } else {
-    if (nothing === null) writeStdout(formatComparison(c, o.base, o.next));
+    if (nothing === null) writeStdout(formatComparison(c, o.base, o.next, { relative: o.relative === true }));
     else {
       process.stderr.write(`concord compare: ${nothing}; ${o.next} is broken (below)\n`);
       for (const w of c.warnings) writeStdout(`warning: ${w}\n`);
     }
+    if (refusal !== null) process.stderr.write(`concord compare: ${refusal}; ${o.next} is broken (below)\n`);
     for (const b of c.broken) writeStdout(`broken: ${o.next}: ${b}\n`);
-    for (const r of slower) writeStdout(`regression: ${r.name}: ${r.deltaPct.toFixed(2)}% slower (${pValue(r.p)}), above ${threshold}%\n`);
+    for (const u of unmatched) writeStdout(`unmatched: ${u.name}: in ${u.in === 'base' ? o.base : o.next} only${unmatchedHint(u.executor)}\n`);
+    for (const r of slower) writeStdout(`regression: ${regressionLine(judged!, r)}\n`);
   }
   return ok ? EXIT.OK : EXIT.FAILED;
 }

@@ -21,6 +21,9 @@
 // engine has exited and its pipes stay quiet, Concord stops reading them and says so. A call
 // that --timeout gives up on is said to be waiting on an engine that wrote nothing since the
 // request (an answer left unflushed looks like a hang) or part of a line (execHangNote).
+// An engine may declare its name in its answers (`name`), as a module's executor declares its
+// own: bench labels its runs by it (bench/sweep.ts runLabels), so that one engine compares across
+// results files whatever path or flags reached it; one engine process declares one name.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -177,7 +180,23 @@ const STATUSES: readonly Status[] = ['success', 'reverted', 'out-of-gas', 'skipp
 /** A receipt's fields (docs/exec-protocol.md): any other is refused, as an answer's are. */
 const RECEIPT_FIELDS: readonly string[] = ['status', 'code', 'gasUsed', 'outputs'];
 /** An answer's fields (docs/exec-protocol.md), error last: it stands in for all but id. */
-const ANSWER_FIELDS: readonly string[] = ['id', 'writes', 'receipts', 'reads', 'stats', 'keepsPreState', 'error'];
+const ANSWER_FIELDS: readonly string[] = ['id', 'writes', 'receipts', 'reads', 'stats', 'keepsPreState', 'name', 'error'];
+/** The longest name an engine may declare: one line of a report's table, as bench --label's. */
+const MAX_NAME = 80;
+
+/**
+ * Why `x` is no name an engine may declare, or null: a name stands for the engine in results
+ * files, reports and compare's --only, which takes a comma-separated list, and must not read as an
+ * `exec:` command or a `NAME (PATH)` label (bench/sweep.ts runLabels).
+ */
+function nameProblem(x: unknown): string | null {
+  if (typeof x !== 'string' || x.trim() === '') return `must be a non-empty string, got ${quoted(x)}`;
+  if (x !== x.trim() || x.length > MAX_NAME) return `must be at most ${MAX_NAME} characters without spaces at either end, got ${quoted(x)}`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f,()]/.test(x)) return `must be one line without commas or parentheses (compare --only takes a comma-separated list), got ${quoted(x)}`;
+  if (x.startsWith(EXEC_PREFIX)) return `must not start with "${EXEC_PREFIX}", which names a command, got ${quoted(x)}`;
+  return null;
+}
 
 /** A JSON value in a few characters, for a message. */
 function quoted(x: unknown): string {
@@ -539,6 +558,14 @@ export function execHangNote(call: string): string {
 /** The engine of each executor createExecExecutor made, for execEnginePeakRssBytes. */
 const engineOf = new WeakMap<Executor, Engine>();
 
+/** The name each exec: executor's engine declared in its answers, once it has. */
+const declaredNames = new WeakMap<Executor, string>();
+
+/** The name an `exec:` executor's engine declared in an answer (`name`); undefined before one did, where none does, and for any other executor. */
+export function declaredEngineName(executor: Executor): string | undefined {
+  return declaredNames.get(executor);
+}
+
 /**
  * The most resident memory the engine of an `exec:` executor has held since resetExecEnginePeak:
  * the high-water mark (VmHWM) of its process and of every process below it still alive, summed
@@ -621,6 +648,8 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   let answered = false;
   /** Set by an answer with keepsPreState: the engine keeps the pre-state of the last request that carried one. */
   let keepsPreState = false;
+  /** The name the engine's answers declare (`name`), once one has. */
+  let declared: string | undefined;
   /**
    * The pre-state the last request carried, by identity: Concord's commands never change a
    * block's pre-state Map once made, so the same Map of the same size is the same pre-state.
@@ -722,6 +751,18 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       return;
     }
     if (o.keepsPreState === true) keepsPreState = true;
+    if ('name' in o) {
+      const problem = nameProblem(o.name);
+      // One process is one engine: a name that changes would split its runs in two.
+      const changed = problem === null && declared !== undefined && o.name !== declared ? `is ${quoted(o.name)}, where an earlier answer declared ${quoted(declared)}: declare one name` : null;
+      if (problem !== null || changed !== null) {
+        pending.unshift(p);
+        fail(`${about}: name ${problem ?? changed}`);
+        return;
+      }
+      declared = o.name as string;
+      declaredNames.set(executor, declared);
+    }
     if ('error' in o) {
       const why = `the engine could not execute request ${p.id}`;
       p.reject(new ExecEngineError(`${name}: ${typeof o.error === 'string' ? engineText(why, `${why}; its error follows`, o.error) : `${why}: ${quoted(o.error)}`}`));

@@ -25,7 +25,7 @@
 import { plural } from '../spec/plural.js';
 import { geomean, mannWhitney, median, medianInterval, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES, roundsInterval, smallestP } from './stats.js';
 import type { MachineRecord, ResultsFile, RunRecord } from './schema.js';
-import { executorSettingsText, roundMedians, workloadLabels } from './summary.js';
+import { executorSettingsText, perRoundSpeedups, roundMedians, workloadLabels } from './summary.js';
 import { differentBaselines, mixedTimingRuns, ownBaseline, sameBaseline } from './baseline.js';
 
 export const ALPHA = 0.05;
@@ -60,6 +60,27 @@ export interface CompareRow {
   readonly significant: boolean;
   /** What the test compared: each side's rounds' medians (both files name each sample's round, MIN_ROUNDS of them or more a side), else the samples. */
   readonly unit: 'rounds' | 'samples';
+  /**
+   * An executor's row against its own file's baseline, round by round (relativeTest); why there is
+   * none where it cannot be had; null on the baseline's own rows.
+   */
+  readonly relative: RelativeTest | { readonly unavailable: string } | null;
+}
+
+/**
+ * An executor's block time relative to the baseline timed in the same rounds: per round, its
+ * round median over the baseline's round median in that round, each file's ratios tested against
+ * the other's as round medians are. A machine that slowed in between slows both sides of each
+ * ratio, so what moves it is what the executor changed.
+ */
+export interface RelativeTest {
+  /** Each side over its ratios: `median` is a ratio (0.5: half the baseline's time), `n` the rounds. */
+  readonly base: Side;
+  readonly next: Side;
+  /** (new median ratio / base median ratio - 1) * 100: positive means slower against the baseline. */
+  readonly deltaPct: number;
+  readonly p: number;
+  readonly significant: boolean;
 }
 
 /**
@@ -104,6 +125,44 @@ export interface Comparison {
   readonly warnings: readonly string[];
   /** The new file's runs that did not match the reference and its executors' failures, one line each (whether compared or not). */
   readonly broken: readonly string[];
+  /** With a threshold (`--fail-on-regression`): the gate's verdict; else null. */
+  readonly gate: Gate | null;
+}
+
+/** A row the gate finds slower beyond its threshold. */
+export interface Regression {
+  readonly row: CompareRow;
+  /** What the gate judged: the block time's, or (relative) the ratio to the baseline's. */
+  readonly deltaPct: number;
+  readonly p: number;
+  /** Judged by block time: the baseline's own row at the same workload and thread count, where it moved significantly by more than the threshold too; else null. */
+  readonly baselineMoved: CompareRow | null;
+}
+
+/** A run of a judged executor that one file has and the other lacks. */
+export interface UnmatchedRun {
+  readonly name: string;
+  readonly executor: string;
+  readonly in: 'base' | 'new';
+}
+
+/**
+ * `--fail-on-regression`'s verdict. It fails on `regressions` and on `unmatched`; where `refused`
+ * or `unjudged` is set it has judged nothing (cli/compare.ts makes that an input error).
+ */
+export interface Gate {
+  readonly threshold: number;
+  /** Whether rows are judged relative to the baseline timed in the same rounds (RelativeTest), rather than by block time. */
+  readonly relative: boolean;
+  /** The executors it judges; null: every one. */
+  readonly only: readonly string[] | null;
+  readonly regressions: readonly Regression[];
+  /** Runs of the judged executors in one file only: an executor that vanished, or was renamed, must not pass for unchanged. */
+  readonly unmatched: readonly UnmatchedRun[];
+  /** Rows the gate cannot judge, each with why: too few rounds a side to test them as rounds, or (relative) no ratios to the baseline. */
+  readonly unjudged: readonly { readonly name: string; readonly why: string }[];
+  /** Why the gate can judge no row at all (relative, over two different baselines); else null. */
+  readonly refused: string | null;
 }
 
 /** A list for a warning line: the first few names and how many more. */
@@ -160,6 +219,37 @@ function side(r: RunRecord, rounds: number[] | null): Side {
   };
 }
 
+/**
+ * A run's block time over its baseline's, per round both name, in round order; null where either
+ * names no rounds. The baseline is timed beside the executors in every round, so the two share
+ * each round's machine state.
+ */
+function relativeTimes(run: RunRecord, baseline: RunRecord): number[] | null {
+  return perRoundSpeedups(baseline, run)?.map((speedup) => 1 / speedup) ?? null;
+}
+
+/** An executor run's RelativeTest against `n`, each over its own file's baseline run at its workload and thread count; why not, where it cannot be had. */
+function relativeTest(b: RunRecord, bBaseline: RunRecord | undefined, n: RunRecord, nBaseline: RunRecord | undefined, alpha: number): RelativeTest | { unavailable: string } {
+  const missing = [bBaseline === undefined ? 'base' : '', nBaseline === undefined ? 'new' : ''].filter(Boolean);
+  if (missing.length > 0) return { unavailable: `no baseline run at its workload and thread count in ${missing.join(' and ')}` };
+  const [rb, rn] = [relativeTimes(b, bBaseline!), relativeTimes(n, nBaseline!)];
+  if (rb === null || rn === null) return { unavailable: `${rb === null ? 'base' : 'new'} does not name each sample's round (a file from before bench recorded them)` };
+  if (rb.length < MIN_ROUNDS || rn.length < MIN_ROUNDS) return { unavailable: `${rb.length} rounds beside the baseline in base, ${rn.length} in new (${MIN_ROUNDS} or more a side are needed)` };
+  const p = mannWhitney(rb, rn).p;
+  const ratioSide = (r: RunRecord, baseline: RunRecord, ratios: number[]): Side => ({ ...side(r, ratios), correct: r.correct && baseline.correct });
+  const [bs, ns] = [ratioSide(b, bBaseline!, rb), ratioSide(n, nBaseline!, rn)];
+  return { base: bs, next: ns, deltaPct: (ns.median / bs.median - 1) * 100, p, significant: p <= alpha };
+}
+
+/** Why a row was tested over samples, not rounds: what each side has (testBlockTimes). */
+function samplesWhy(b: RunRecord, n: RunRecord): string {
+  const rounds = (r: RunRecord) => {
+    const m = roundMedians(r);
+    return m === null ? 'no rounds named' : plural(m.length, 'round');
+  };
+  return `base: ${rounds(b)}, new: ${rounds(n)}`;
+}
+
 /** A fallback share as a percentage, to a tenth of a percent. */
 const share = (v: number) => `${Number((v * 100).toFixed(1))}%`;
 
@@ -206,9 +296,16 @@ function brokenRuns(next: ResultsFile, labels: ReadonlyMap<string, string>): str
 const bothCorrect = (r: CompareRow) => r.base.correct && r.next.correct;
 
 export interface CompareOptions {
-  /** Percent: with it, the baseline's rows are warned about only when they moved by more than this (the gate's threshold). */
+  /**
+   * Percent: the gate's threshold (`--fail-on-regression`). With it, `gate` holds the verdict, and
+   * the baseline's rows are warned about only when they moved by more than this.
+   */
   readonly threshold?: number;
   readonly alpha?: number;
+  /** The gate judges each executor's row relative to the baseline timed in the same rounds (RelativeTest), not by its block time. */
+  readonly relative?: boolean;
+  /** The executors (as runs name them) the gate judges, its check that each is in both files included; absent: every one. */
+  readonly only?: readonly string[];
 }
 
 export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions = {}): Comparison {
@@ -216,9 +313,12 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   const labels = workloadLabels([...base.workloads, ...next.workloads]);
   const oneBaseline = sameBaseline(base.settings, next.settings);
   const nextRuns = new Map(next.runs.map((r) => [runKey(r, next.settings, oneBaseline), r]));
+  const baselineRun = (doc: ResultsFile, r: RunRecord) => doc.runs.find((x) => x.role === 'baseline' && x.workload === r.workload && x.threads === r.threads);
   const rows: CompareRow[] = [];
+  const bySamplesWhy = new Map<CompareRow, string>();
   const warnings: string[] = [];
   const unmatched: string[] = [];
+  const unmatchedRuns: RunRecord[] = [];
   const shares: string[] = [];
   const timings: string[] = [];
   for (const b of base.runs) {
@@ -226,6 +326,7 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     const name = runName(labels, b);
     if (!n) {
       unmatched.push(name);
+      unmatchedRuns.push(b);
       continue;
     }
     nextRuns.delete(runKey(b, base.settings, oneBaseline));
@@ -237,10 +338,13 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     const test = testBlockTimes(b, n);
     const bs = side(b, test.rounds?.[0] ?? null);
     const ns = side(n, test.rounds?.[1] ?? null);
-    rows.push({
+    const row: CompareRow = {
       name, workload: b.workload, executor: b.executor, threads: b.threads, baseline: b.role === 'baseline', base: bs, next: ns,
       deltaPct: (ns.median / bs.median - 1) * 100, p: test.p, significant: test.p <= alpha, unit: test.unit,
-    });
+      relative: b.role === 'baseline' ? null : relativeTest(b, baselineRun(base, b), n, baselineRun(next, n), alpha),
+    };
+    rows.push(row);
+    if (test.unit === 'samples') bySamplesWhy.set(row, samplesWhy(b, n));
   }
   // First: every other line of the comparison reads differently once the yardsticks differ.
   const yardsticks = differentBaselines([{ name: 'base', settings: base.settings }, { name: 'new', settings: next.settings }]);
@@ -306,7 +410,8 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   }
   if (base.stopped !== undefined) warnings.push(`base's sweep stopped part-way (${base.stopped}): what it never measured is compared with nothing`);
   if (unmatched.length > 0) warnings.push(`only in base: ${listed(unmatched)}`);
-  if (nextRuns.size > 0) warnings.push(`only in new: ${listed([...nextRuns.values()].map((r) => runName(labels, r)))}`);
+  const onlyInNew = [...nextRuns.values()];
+  if (onlyInNew.length > 0) warnings.push(`only in new: ${listed(onlyInNew.map((r) => runName(labels, r)))}`);
   // Each block's rows together: workloads in file order, the baseline first, then executors and thread counts.
   const order = new Map(base.workloads.map((w, i) => [w.id, i]));
   rows.sort((a, b) => order.get(a.workload)! - order.get(b.workload)! || Number(b.baseline) - Number(a.baseline)
@@ -321,7 +426,56 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     const gn = geomean(counted.map((r) => r.next.median));
     return { base: gb, next: gn, deltaPct: (gn / gb - 1) * 100, rows: counted.length, incorrect };
   })();
-  return { rows, predictions, geomean: g, warnings, broken: brokenRuns(next, labels) };
+  const gate = o.threshold === undefined ? null : judge(rows, {
+    threshold: o.threshold, relative: o.relative === true, only: o.only ?? null, bySamplesWhy, yardsticks,
+    // A sweep that stopped part-way is broken (new) or warned about (base): what it never measured is no executor gone.
+    onlyInBase: next.stopped === undefined ? unmatchedRuns : [], onlyInNew: base.stopped === undefined ? onlyInNew : [], labels,
+  });
+  return { rows, predictions, geomean: g, warnings, broken: brokenRuns(next, labels), gate };
+}
+
+/** What judge needs of compare's matching beyond the rows. */
+interface JudgeInput {
+  readonly threshold: number;
+  readonly relative: boolean;
+  readonly only: readonly string[] | null;
+  readonly bySamplesWhy: ReadonlyMap<CompareRow, string>;
+  /** differentBaselines' words, or null where both files' speedups are over one baseline. */
+  readonly yardsticks: string | null;
+  readonly onlyInBase: readonly RunRecord[];
+  readonly onlyInNew: readonly RunRecord[];
+  readonly labels: ReadonlyMap<string, string>;
+}
+
+/**
+ * The gate over the executors it judges. It judges a row only where each side has MIN_ROUNDS
+ * rounds or more: below that the test counts samples, which share a round's machine state, so a
+ * noisy round reads as a significant difference (and 3 rounds against 3 never reach ALPHA). An
+ * executor's run in one file only fails it, whatever its name: an engine that vanished or was
+ * renamed (an exec: command given by another path) would otherwise pass, compared with nothing.
+ */
+function judge(rows: readonly CompareRow[], o: JudgeInput): Gate {
+  const judged = (executor: string) => o.only === null || o.only.includes(executor);
+  const gated = rows.filter((r) => !r.baseline && judged(r.executor) && bothCorrect(r));
+  const unmatched = [
+    ...(['base', 'new'] as const).flatMap((file) => (file === 'base' ? o.onlyInBase : o.onlyInNew)
+      .filter((r) => r.role === 'executor' && judged(r.executor)).map((r) => ({ name: runName(o.labels, r), executor: r.executor, in: file }))),
+  ];
+  const verdict = { threshold: o.threshold, relative: o.relative, only: o.only, unmatched };
+  if (o.relative && o.yardsticks !== null) {
+    return { ...verdict, regressions: [], unjudged: [], refused: `--relative: ${o.yardsticks}; a ratio to one baseline does not compare with a ratio to another` };
+  }
+  if (o.relative) {
+    const unjudged = gated.flatMap((r) => (r.relative !== null && 'unavailable' in r.relative ? [{ name: r.name, why: r.relative.unavailable }] : []));
+    const regressions = gated.flatMap((r) => (r.relative !== null && !('unavailable' in r.relative) && r.relative.significant && r.relative.deltaPct > o.threshold
+      ? [{ row: r, deltaPct: r.relative.deltaPct, p: r.relative.p, baselineMoved: null }] : []));
+    return { ...verdict, regressions, unjudged, refused: null };
+  }
+  const unjudged = gated.filter((r) => r.unit === 'samples').map((r) => ({ name: r.name, why: o.bySamplesWhy.get(r)! }));
+  const moved = (r: CompareRow) => rows.find((x) => x.baseline && x.workload === r.workload && x.threads === r.threads
+    && x.significant && Math.abs(x.deltaPct) > o.threshold) ?? null;
+  const regressions = regressionsOf(gated, o.threshold).map((r) => ({ row: r, deltaPct: r.deltaPct, p: r.p, baselineMoved: moved(r) }));
+  return { ...verdict, regressions, unjudged, refused: null };
 }
 
 /** The predictions of both files for the same workload, executor and thread count, in base's order. */
@@ -342,7 +496,27 @@ function predictionRows(base: ResultsFile, next: ResultsFile, labels: ReadonlyMa
  * compares a wrong run's time (a wrong new run fails the comparison as broken on its own).
  */
 export function regressions(c: Comparison, pct: number): CompareRow[] {
-  return c.rows.filter((r) => !r.baseline && bothCorrect(r) && r.significant && r.deltaPct > pct);
+  return regressionsOf(c.rows, pct);
+}
+
+function regressionsOf(rows: readonly CompareRow[], pct: number): CompareRow[] {
+  return rows.filter((r) => !r.baseline && bothCorrect(r) && r.significant && r.deltaPct > pct);
+}
+
+/**
+ * A regression's line: the row, its delta and p, and where judged by block time while the
+ * baseline moved beyond the threshold as well, that move and what the relative gate says of the row.
+ */
+export function regressionLine(g: Gate, r: Regression): string {
+  const what = g.relative ? ' against the baseline in the same rounds' : '';
+  const line = `${r.row.name}: ${r.deltaPct.toFixed(2)}% slower${what} (${pValue(r.p)}), above ${g.threshold}%`;
+  if (r.baselineMoved === null) return line;
+  const b = r.baselineMoved;
+  const rel = r.row.relative !== null && !('unavailable' in r.row.relative)
+    ? `; against it, round by round, this row is ${r.row.relative.significant ? fmtPct(r.row.relative.deltaPct) : 'unchanged'} (${pValue(r.row.relative.p)})`
+    : '';
+  return `${line}; the baseline moved too (${b.name} ${fmtPct(b.deltaPct)}, ${pValue(b.p)}): the machine may have, so this includes its move${rel}; `
+    + '--relative judges each row against the baseline timed in the same rounds';
 }
 
 /** A p-value as the report prints it: "p<0.001" rather than a "p=0.000" that reads as certainty. */
@@ -409,36 +583,41 @@ interface Column {
   readonly right: readonly boolean[];
 }
 
-/** The benchstat-style text table. */
-export function formatComparison(c: Comparison, baseName: string, nextName: string): string {
-  const columns: Column[] = [
-    { header: 'block time (ms)', sub: [''], right: [false] },
+/** A comparison's columns under `header`: a row's name, each file's median and interval, and the delta. */
+function columnsOf(header: string, baseName: string, nextName: string): Column[] {
+  return [
+    { header, sub: [''], right: [false] },
     { header: baseName, sub: ['median', INTERVAL], right: [true, false] },
     { header: nextName, sub: ['median', INTERVAL], right: [true, false] },
     { header: 'vs base', sub: ['', ''], right: [true, false] },
   ];
+}
+
+/** Each executor row's time relative to its baseline's, round by round, as a table's body (rows without one say why). */
+function relativeBody(c: Comparison): string[][][] {
+  return c.rows.flatMap((r) => {
+    if (r.relative === null) return [];
+    if ('unavailable' in r.relative) return [[[r.name], ['', ''], ['', ''], ['', r.relative.unavailable]]];
+    const t = r.relative;
+    return [[[r.name], fmtSide(t.base), fmtSide(t.next), [t.significant ? fmtPct(t.deltaPct) : '~', `(${pValue(t.p)} ${t.base.n}+${t.next.n} rounds)`]]];
+  });
+}
+
+export interface FormatOptions {
+  /** Also the table of each executor's time relative to the baseline's, round by round (compare --relative). */
+  readonly relative?: boolean;
+}
+
+/** The benchstat-style text table. */
+export function formatComparison(c: Comparison, baseName: string, nextName: string, f: FormatOptions = {}): string {
   const body: string[][][] = c.rows.map((r) => [[r.name], fmtSide(r.base), fmtSide(r.next), fmtDelta(r)]);
   if (c.geomean) {
     body.push([['geomean'], [fmtMs(c.geomean.base), ''], [fmtMs(c.geomean.next), ''], [fmtPct(c.geomean.deltaPct), '']]);
   }
-  const span = (w: readonly number[]) => w.reduce((a, b) => a + b, 0) + w.length - 1;
-  const widths = columns.map((col, i) => {
-    const w = col.sub.map((s, j) => Math.max(s.length, ...body.map((r) => r[i]![j]!.length)));
-    // A header wider than its parts widens the last part, so the parts keep their alignment.
-    w[w.length - 1]! += Math.max(0, col.header.length - span(w));
-    return w;
-  });
-  const line = (cells: readonly (readonly string[])[]) => cells
-    .map((parts, i) => parts.map((p, j) => (columns[i]!.right[j] ? p.padStart(widths[i]![j]!) : p.padEnd(widths[i]![j]!))).join(' '))
-    .join('   ').trimEnd();
-  const out = [
-    columns.map((col, i) => col.header.padEnd(span(widths[i]!))).join('   ').trimEnd(),
-    line(columns.map((col) => col.sub)),
-    ...body.map(line),
-  ];
+  const out = textTable(columnsOf('block time (ms)', baseName, nextName), body);
   const incorrect = c.rows.filter((r) => !r.baseline && !bothCorrect(r)).length;
   const notes = [
-    ...(c.rows.some((r) => r.unit === 'rounds')
+    ...(c.rows.some((r) => r.unit === 'rounds') || f.relative === true
       ? [`median and ${INTERVAL} where the test counts rounds: over the rounds' medians, the 95% interval of their median with ${MIN_SAMPLES_FOR_CI} rounds or more, else their whole range, which holds that median with the probability in parentheses (${confidence(5)} with 5 rounds, ${confidence(4)} with 4)`]
       : []),
     ...(c.rows.some((r) => [r.base, r.next].some((s) => s.interval !== null && fmtInterval(s.median, s.interval).startsWith('-')))
@@ -450,10 +629,35 @@ export function formatComparison(c: Comparison, baseName: string, nextName: stri
       ? `geomean: over the ${plural(c.geomean.rows, 'executor row')} whose runs matched the reference on both sides; ${plural(incorrect, 'row')} marked ${WRONG} left out`
       : `no geomean: ${incorrect === 1 ? 'the one executor row is' : `all ${incorrect} executor rows are`} marked ${WRONG}`]),
   ];
+  const relative = f.relative === true ? relativeBody(c) : [];
+  if (relative.length > 0) {
+    out.push('', ...textTable(columnsOf('time / baseline\'s, per round', baseName, nextName), relative));
+    notes.push('time / baseline\'s: in each round, the executor\'s median block time over the baseline\'s in that round (0.5: half its time), tested round by round; '
+      + 'a machine that slowed between the files slows both, so a change here is the executor\'s');
+  }
   if (notes.length > 0) out.push('', ...notes);
   if (c.predictions.length > 0) out.push('', ...predictionLines(c.predictions, baseName, nextName));
   for (const w of c.warnings) out.push(`warning: ${w}`);
   return `${out.join('\n')}\n`;
+}
+
+/** Columns over a body, each part aligned on its own: the header line, the parts' line, a line a row. */
+function textTable(columns: readonly Column[], body: readonly (readonly (readonly string[])[])[]): string[] {
+  const span = (w: readonly number[]) => w.reduce((a, b) => a + b, 0) + w.length - 1;
+  const widths = columns.map((col, i) => {
+    const w = col.sub.map((s, j) => Math.max(s.length, ...body.map((r) => r[i]![j]!.length)));
+    // A header wider than its parts widens the last part, so the parts keep their alignment.
+    w[w.length - 1]! += Math.max(0, col.header.length - span(w));
+    return w;
+  });
+  const line = (cells: readonly (readonly string[])[]) => cells
+    .map((parts, i) => parts.map((p, j) => (columns[i]!.right[j] ? p.padStart(widths[i]![j]!) : p.padEnd(widths[i]![j]!))).join(' '))
+    .join('   ').trimEnd();
+  return [
+    columns.map((col, i) => col.header.padEnd(span(widths[i]!))).join('   ').trimEnd(),
+    line(columns.map((col) => col.sub)),
+    ...body.map(line),
+  ];
 }
 
 /** The predictions both files make, aligned: a name, each file's simulated speedup (marked where unfitted), and the ratio. */

@@ -13,6 +13,7 @@ import { MAX_CALL_MS, MIN_CALL_MS } from '../spec/call-time.js';
 import { describeValue, InputFileError, jsonPath, parseJsonText, unshowable } from '../spec/messages.js';
 import { plural } from '../spec/plural.js';
 import { isModulePath } from '../impl/module-path.js';
+import { isExecCommand } from '../impl/exec-executor.js';
 
 export const RESULTS_FORMAT = 'concord-results/1';
 
@@ -251,13 +252,14 @@ function idealIssues(ctx: z.RefinementCtx, at: (string | number)[], work: number
 /**
  * The labels of executor runs, start-ups and failures (`labels`) that settings.executors cannot
  * account for. Each entry names its runs as given, but a module path (bench/sweep.ts runLabels)
- * by the name its module declares, which the file does not record, or `NAME (PATH)`. A label that
- * is neither an entry nor `NAME (PATH)` of a module entry may be one module's declared name, one
- * per module left over; the labels beyond those are executors the sweep was never given.
+ * by the name its module declares, which the file does not record, or `NAME (PATH)`, and an exec:
+ * command the same where its engine's answers declare a name. A label that is neither an entry nor
+ * `NAME (PATH)` of a module or exec: entry may be one such entry's declared name, one per entry left
+ * over; the labels beyond those are executors the sweep was never given.
  */
 function unlistedExecutors(executors: readonly string[], labels: readonly string[]): Set<string> {
   const listed = new Set(executors);
-  const modules = new Set(executors.filter(isModulePath));
+  const modules = new Set(executors.filter((e) => isModulePath(e) || isExecCommand(e)));
   const unexplained: string[] = [];
   for (const label of new Set(labels)) {
     if (listed.has(label)) continue;
@@ -270,7 +272,8 @@ function unlistedExecutors(executors: readonly string[], labels: readonly string
 
 /** Why an executor's label is not one settings.executors accounts for (unlistedExecutors), as runs, start-ups and failures say it. */
 function unlistedWords(label: string, executors: readonly string[]): string {
-  const modules = executors.some(isModulePath) ? ', nor a name one of its modules can declare (each names one executor)' : '';
+  const kinds = [executors.some(isModulePath) ? 'modules' : '', executors.some(isExecCommand) ? 'exec: engines' : ''].filter(Boolean).join(' or ');
+  const modules = kinds === '' ? '' : `, nor a name one of its ${kinds} can declare (each names one executor)`;
   return `"${label}" is not in settings.executors (${executors.join(', ') || 'none'})${modules}`;
 }
 

@@ -193,7 +193,7 @@ export function roundMedians(r: RunRecord): number[] | null {
  * Per round present on both sides (and kept by `keep`), the baseline's median over the run's;
  * null without rounds on either side.
  */
-function perRoundSpeedups(baseline: RunRecord, run: RunRecord, keep: (round: number) => boolean = () => true): number[] | null {
+export function perRoundSpeedups(baseline: RunRecord, run: RunRecord, keep: (round: number) => boolean = () => true): number[] | null {
   const [base, own] = [samplesByRound(baseline), samplesByRound(run)];
   if (base === null || own === null) return null;
   const speedups: number[] = [];

@@ -40,6 +40,11 @@ describe('runLabels', () => {
     expect(runLabels(['./a/x.mjs', '/b/x.mjs', 'modular'], [named('x'), named('x'), named('modular')])).toEqual(['x (./a/x.mjs)', 'x (/b/x.mjs)', 'modular']);
     expect(runLabels(['./fake.mjs'], [named('block-stm')])).toEqual(['block-stm (./fake.mjs)']);
   });
+  it('calls an exec: engine by the name its answers declare (its loaded name), else by its command', () => {
+    expect(runLabels(['exec:./engine', 'exec:/abs/engine --fast'], [named('mine'), named('exec:/abs/engine --fast')])).toEqual(['mine', 'exec:/abs/engine --fast']);
+    expect(runLabels(['exec:./engine', 'block-stm'], [named('block-stm'), named('block-stm')])).toEqual(['block-stm (exec:./engine)', 'block-stm']);
+    expect(runLabels(['exec:./a', './m.mjs'], [named('x'), named('x')])).toEqual(['x (exec:./a)', 'x (./m.mjs)']);
+  });
 });
 
 describe('concord bench', () => {

@@ -13,7 +13,7 @@ import { geomean, mannWhitney, median, medianInterval, roundsInterval } from '..
 import type { ResultsFile } from '../reports/schema.js';
 import { merge } from '../reports/merge.js';
 import { renderMarkdown } from '../reports/render.js';
-import { sampleResults } from './report-fixture.js';
+import { sampleResults, withRounds } from './report-fixture.js';
 
 describe('statistics', () => {
   it('median and the order-statistic 95% interval', () => {
@@ -286,17 +286,17 @@ describe('compare', () => {
   });
 
   /** The base results and `next` as two files. */
-  function resultFiles(next: object): { a: string; b: string } {
+  function resultFiles(next: object, first: object = base): { a: string; b: string } {
     const dir = mkdtempSync(join(tmpdir(), 'concord-compare-'));
     const a = join(dir, 'base.json');
     const b = join(dir, 'new.json');
-    writeFileSync(a, JSON.stringify(base));
+    writeFileSync(a, JSON.stringify(first));
     writeFileSync(b, JSON.stringify(next));
     return { a, b };
   }
 
   it('concord compare exits 0, or 1 with --fail-on-regression when a row is significantly slower', async () => {
-    const { a, b } = resultFiles(sampleResults({ seqMs: 10, execMs: 9, samples: 12 }));
+    const { a, b } = resultFiles(withRounds(sampleResults({ seqMs: 10, execMs: 9, samples: 12 }), 4), withRounds(base, 4));
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     expect(await compareCommand({ base: a, next: b })).toBe(0);
     expect(await compareCommand({ base: a, next: b, failOnRegression: '10' })).toBe(1);
@@ -381,7 +381,7 @@ describe('compare', () => {
   });
 
   it('concord compare --json says ok exactly when the gate passes', async () => {
-    const { a, b } = resultFiles(sampleResults({ seqMs: 10, execMs: 9, samples: 12 }));
+    const { a, b } = resultFiles(withRounds(sampleResults({ seqMs: 10, execMs: 9, samples: 12 }), 4), withRounds(base, 4));
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     expect(await compareCommand({ base: a, next: b, json: true, failOnRegression: '10' })).toBe(1);
     expect(await compareCommand({ base: a, next: b, json: true })).toBe(0);

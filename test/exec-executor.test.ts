@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { generate } from '../bench/workloads.js';
-import { ExecCommandError, execEnginePeakRssBytes, execEnginesCpuMs, ExecEngineError, execHangNote, preStateOfResult, requestBlock, resetExecEnginePeak, shellRefusal } from '../impl/exec-executor.js';
+import { declaredEngineName, ExecCommandError, execEnginePeakRssBytes, execEnginesCpuMs, ExecEngineError, execHangNote, preStateOfResult, requestBlock, resetExecEnginePeak, shellRefusal } from '../impl/exec-executor.js';
 import { checkRun } from '../properties/equivalence.js';
 import { formatExplanation } from '../properties/explain.js';
 import { newObserver } from '../properties/runner.js';
@@ -196,7 +196,10 @@ describe('exec: engines', () => {
     ['a status Concord does not know', `const a = (() => { ${GOOD} })(); a.receipts[1].status = 'ok'; return a;`, /receipts\[1\]\.status must be one of "success", "reverted", "out-of-gas", "skipped", got "ok"/],
     ['a read that is not a pair', `const a = (() => { ${GOOD} })(); a.reads[1] = [[7]]; return a;`, /reads\[1\]\[0\] must be a \[key, value\] pair of integers, got \[7\]/],
     ['no stats', `const a = (() => { ${GOOD} })(); delete a.stats; return a;`, /stats must be an object of counters, got undefined/],
-    ['a misspelt field', `return { ...(() => { ${GOOD} })(), keepPreState: true };`, /the answer to request 1 .* has an unknown field "keepPreState" \(an answer holds id, writes, receipts, reads, stats, keepsPreState; or id and error\)$/],
+    ['a misspelt field', `return { ...(() => { ${GOOD} })(), keepPreState: true };`, /the answer to request 1 .* has an unknown field "keepPreState" \(an answer holds id, writes, receipts, reads, stats, keepsPreState, name; or id and error\)$/],
+    ['a name that is no string', `return { ...(() => { ${GOOD} })(), name: 7 };`, /the answer to request 1 \(a block of 2 transactions\): name must be a non-empty string, got 7$/],
+    ['a name with a comma', `return { ...(() => { ${GOOD} })(), name: 'mine,fast' };`, /: name must be one line without commas or parentheses \(compare --only takes a comma-separated list\), got "mine,fast"$/],
+    ['a name that reads as a command', `return { ...(() => { ${GOOD} })(), name: 'exec:./engine' };`, /: name must not start with "exec:", which names a command, got "exec:\.\/engine"$/],
     ['a field beside an error', `return { id: request.id, error: 'no delta yet', detail: 3 };`, /has an unknown field "detail"/],
     // As at the answer's top level: a field Concord does not compare passed unseen.
     ['a field in a receipt', `const a = (() => { ${GOOD} })(); a.receipts[1].logs = []; return a;`,
@@ -662,6 +665,43 @@ await import(${JSON.stringify(fromThread)});
     expect((await stubborn.execute(block)).receipts).toHaveLength(2);
     await expect(stubborn.close()).rejects.toThrow(/: the engine was still running 10 s after its input ended, and was killed: exit when standard input ends$/);
   }, 20_000);
+
+  it('an engine declares its name in its answers: one name a process, its runs labelled by it in bench, its command kept in settings', async () => {
+    const named = engineScript('named.mjs', `return { ...(() => { ${GOOD} })(), name: 'my-engine' };`);
+    const executor = await createExecutor(named);
+    try {
+      expect(declaredEngineName(executor)).toBeUndefined();
+      await executor.execute(block);
+      expect([executor.name, declaredEngineName(executor)]).toEqual([named, 'my-engine']);
+    } finally {
+      await executor.close();
+    }
+    const fickle = await createExecutor(engineScript('fickle.mjs', `return { ...(() => { ${GOOD} })(), name: 'v' + request.id };`));
+    try {
+      await fickle.execute(block);
+      expect(await failure(fickle)).toMatch(/the answer to request 2 \(a block of 2 transactions\): name is "v2", where an earlier answer declared "v1": declare one name$/);
+    } finally {
+      await fickle.close().catch(() => {});
+    }
+    // bench: the engine's runs, start-ups and failures by its name, whatever path reached it; one that
+    // declares a registry executor's name keeps its command beside it; one that declares none, its command.
+    const source = readFileSync(engine, 'utf8').replace(/from 'concord\//g, `from '${new URL('../', import.meta.url).href}`);
+    const naming = (file: string, name: string | null) => {
+      const path = join(dir, file);
+      writeFileSync(path, name === null ? source : source.replace('keepsPreState: true }', `keepsPreState: true, name: '${name}' }`));
+      return `exec:node ${path}`;
+    };
+    const workloads = [generated('p2p', { accounts: 10, txs: 30, seed: 1, hashCost: 0 }, CUSTOM_GROUP)];
+    const executors = [naming('mine.mjs', 'mine'), naming('impostor.mjs', 'block-stm'), naming('anonymous.mjs', null)];
+    const labels: [string, string][] = [];
+    const result = await sweep({ workloads, executors, baseline: 'sequential', threads: [1], idealThreads: [], rounds: 1, roundMs: 10, minSamples: 1, cores: 1, onEngineLabel: (l, c) => labels.push([l, c]) });
+    expect(result.runs.filter((r) => r.role === 'executor').map((r) => r.executor)).toEqual(['mine', `block-stm (${executors[1]})`, executors[2]]);
+    expect(result.startup.map((r) => r.executor)).toEqual(['mine', `block-stm (${executors[1]})`, executors[2]]);
+    expect(labels).toEqual([['mine', executors[0]], [`block-stm (${executors[1]})`, executors[1]]]);
+    // A results file keeps the commands in settings.executors, and reads back.
+    const doc = { ...sampleResults({ seqMs: 10, execMs: 6, samples: 8 }), ...result, settings: { ...sampleResults({ seqMs: 10, execMs: 6, samples: 8 }).settings, threads: [1], executors, rounds: 1 }, simulated: [] };
+    expect(parseResults(JSON.stringify(doc), 'named.json').runs.map((r) => r.executor)).toContain('mine');
+  });
 
   it('bench times an engine by the executeMs its answers give, and a run where one gave none whole', async () => {
     // The example engine over a 30-transaction block, answering executeMs 0.25 always (or never).

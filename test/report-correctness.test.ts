@@ -15,7 +15,7 @@ import { merge } from '../reports/merge.js';
 import { renderHtml, renderMarkdown } from '../reports/render.js';
 import type { ResultsFile } from '../reports/schema.js';
 import { geomean, median } from '../reports/stats.js';
-import { mdUnescaped, sampleResults } from './report-fixture.js';
+import { mdUnescaped, sampleResults, withRounds } from './report-fixture.js';
 
 /** The text of every <text> element in an SVG, unescaped. */
 function svgTexts(svg: string): string[] {
@@ -121,7 +121,7 @@ describe('compare with rows that did not match the reference', () => {
     expect(regressions(c, 10)).toEqual([]);
     // Passing, but not silently: the warning names the rows base cannot judge.
     expect(c.warnings).toContainEqual(expect.stringMatching(/^in base, these runs did not match the reference, so new's rows are not compared with them \(no delta counts, no regression can be found\): .*fake-parallel @2/));
-    const back = files(wrongBase(), base);
+    const back = files(withRounds(wrongBase(), 4), withRounds(base, 4));
     expect((await command({ base: back.a, next: back.b, failOnRegression: '10' })).code).toBe(0);
     // New's run wrong and three times slower: broken, and no regression line for its wrong time.
     const slowWrong = structuredClone(base);

@@ -85,6 +85,21 @@ export function sampleResults(o: FixtureOptions): ResultsFile {
   };
 }
 
+/**
+ * `doc` as bench records rounds: each run's samples split in order over `rounds` rounds (sorted
+ * within each, as tinybench keeps them), the baseline and the executors in the same rounds.
+ */
+export function withRounds(doc: ResultsFile, rounds: number): ResultsFile {
+  const out = structuredClone(doc);
+  out.settings.rounds = rounds;
+  for (const r of out.runs) {
+    const tags = r.samplesMs.map((_, i) => Math.floor((i * rounds) / r.samplesMs.length));
+    r.samplesMs = tags.flatMap((t, i) => (i > 0 && tags[i - 1] === t ? [] : r.samplesMs.filter((_, j) => tags[j] === t).sort((a, b) => a - b)));
+    r.rounds = tags;
+  }
+  return out;
+}
+
 /** Everything but the workloads' runs: one 2-core test machine, no busy rounds, no predictions. */
 function skeleton(machine: string | undefined, workloads: ResultsFile['workloads'], runs: ResultsFile['runs'], executors: string[]): ResultsFile {
   const label = machine ?? 'Test CPU (family 1 model 2), 2 cores, 8 GiB, Node 20';

@@ -389,9 +389,9 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
               // The pool's warm-up call ran this block before it, cold: an executor wrong only on
               // its first call is found there alone, so it is checked as this one is.
               const checked = [...(warm ? [warm] : []), { result: first, call: instance.count.calls }];
-              const problem = checked.map((c) => resultProblem(c.result)).find((p) => p !== undefined);
-              if (problem !== undefined) {
-                result.failures.push({ executor: name, threads: t, workload: w.id, message: problem + (role === 'baseline' ? UNMEASURED : ''), call: instance.count.calls });
+              const bad = checked.map((c) => ({ call: c.call, problem: resultProblem(c.result) })).find((c) => c.problem !== undefined);
+              if (bad !== undefined) {
+                result.failures.push({ executor: name, threads: t, workload: w.id, message: bad.problem + (role === 'baseline' ? UNMEASURED : ''), call: bad.call });
                 continue;
               }
               const acc = new RunAccumulator(name, role);

@@ -51,8 +51,8 @@ describe('--label', () => {
 describe('the rerun of a run that disagreed', () => {
   const doc = sampleResults({ seqMs: 1, execMs: 1, samples: 3 });
   const [first, second] = doc.workloads.map((w) => w.id);
-  const run = (workload: string, role: 'baseline' | 'executor', threads: number, wrongCall: number) => ({
-    ...doc.runs.find((r) => r.workload === workload && r.role === role && r.threads === threads)!, correct: false, wrongCall,
+  const run = (workload: string, role: 'baseline' | 'executor', threads: number, call: number) => ({
+    ...doc.runs.find((r) => r.workload === workload && r.role === role && r.threads === threads)!, call,
   });
   const flags = (w: string) => {
     const s = doc.workloads.find((x) => x.id === w)!.source as { workload: string; accounts: number; txs: number };

@@ -155,7 +155,7 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
     }, async close() {} };`);
     expect(await benchCommand({ ...tiny, threads: '2', executor: spy, preState: 'shared', json: true })).toBe(1);
     expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain('SharedState [object SharedArrayBuffer]');
-    const rerun = rerunWrong(doc, new Map(), new Set(), { ...doc.runs.find((r) => r.executor === 'block-stm')!, wrongCall: 1 });
+    const rerun = rerunWrong(doc, new Map(), new Set(), { ...doc.runs.find((r) => r.executor === 'block-stm')!, call: 1 });
     expect(rerun).toBe('npx concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --pre-state shared --executor block-stm --threads 2 --warmup 0 --check');
     const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.split(' ').slice(2)], { encoding: 'utf8' });
     expect([again.status, again.stdout]).toEqual([0, expect.stringMatching(/^check +the same state root, receipts and reads as the reference/m)]);
@@ -226,7 +226,7 @@ export default { name: 'coldshape', execute: async (block) => (++calls === 1 ? {
     const out = join(dir, 'coldshape.json');
     expect(await benchCommand({ ...tiny, threads: '1', executor: coldshape, out })).toBe(1);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
-    expect(doc.failures).toEqual([{ executor: 'coldshape', threads: 1, workload: 'p2p-a10-t40-s1-h0', message: 'returned a malformed result: receipts is not a list' }]);
+    expect(doc.failures).toEqual([{ executor: 'coldshape', threads: 1, workload: 'p2p-a10-t40-s1-h0', message: 'returned a malformed result: receipts is not a list', call: 1 }]);
   });
 
   it('an executor right on its first calls and wrong on later, timed ones is marked incorrect and fails the command', async () => {
@@ -284,8 +284,8 @@ export default () => ({ name: 'numbered', async execute(block) { call++; return 
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     expect(doc.machine.label).toBe('box A');
     const message = "execute() threw on the warm-up block (the first workload's), so its pool was closed and it ran no workload at 1 thread: boom";
-    expect(doc.failures).toEqual([{ executor: 'mine', threads: 1, workload: 'p2p-a10-t40-s1-h0', message }]);
-    expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain(`bench: mine at 1 thread on p2p 10 acc × 40 tx failed: ${message}\n`);
+    expect(doc.failures).toEqual([{ executor: 'mine', threads: 1, workload: 'p2p-a10-t40-s1-h0', message, call: 1 }]);
+    expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain(`bench: mine at 1 thread on p2p 10 acc × 40 tx failed: ${message} (rerun: npx concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${broken} --threads 1 --warmup 0 --check)\n`);
     expect(doc.runs.map((r) => r.executor)).toEqual(['sequential']);
   });
 
@@ -299,8 +299,8 @@ export default { name: 'uncounted', execute: async (block) => ({ ...executeRefer
     expect(await benchCommand({ ...tiny, threads: '1', executor: `${shapeless},${uncounted},block-stm`, out })).toBe(1);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     expect(doc.failures).toEqual([
-      { executor: 'shapeless', threads: 1, workload: 'p2p-a10-t40-s1-h0', message: 'returned a malformed result: receipts is not a list' },
-      { executor: 'uncounted', threads: 1, workload: 'p2p-a10-t40-s1-h0', message: 'returned a malformed result: stats has no number for executions, reExecutions, validations, failedValidations: every result counts them, and bench reports them per transaction (emptyStats() in spec/block.ts starts every counter at 0)' },
+      { executor: 'shapeless', threads: 1, workload: 'p2p-a10-t40-s1-h0', message: 'returned a malformed result: receipts is not a list', call: 1 },
+      { executor: 'uncounted', threads: 1, workload: 'p2p-a10-t40-s1-h0', message: 'returned a malformed result: stats has no number for executions, reExecutions, validations, failedValidations: every result counts them, and bench reports them per transaction (emptyStats() in spec/block.ts starts every counter at 0)', call: 1 },
     ]);
     expect(doc.runs.map((r) => r.executor).sort()).toEqual(['block-stm', 'sequential']);
   });
@@ -314,8 +314,8 @@ export default { name: 'fading', execute: async (block) => (++calls <= 2 ? execu
     expect(await benchCommand({ ...tiny, threads: '1', executor: fading, out })).toBe(1);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     const message = 'returned a malformed result: undefined instead of a BlockResult object';
-    expect(doc.failures).toEqual([{ executor: 'fading', threads: 1, workload: 'p2p-a10-t40-s1-h0', message }]);
-    expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain(`bench: fading at 1 thread on p2p 10 acc × 40 tx failed: ${message}\n`);
+    expect(doc.failures).toEqual([{ executor: 'fading', threads: 1, workload: 'p2p-a10-t40-s1-h0', message, call: 3 }]);
+    expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain(`bench: fading at 1 thread on p2p 10 acc × 40 tx failed: ${message} (rerun: npx concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${fading} --threads 1 --repeat 3 --warmup 0 --check: bench's 3 calls on a fresh instance, the last checked)\n`);
   });
 
   it('an executor that cannot be created at a thread count failed to start there', async () => {

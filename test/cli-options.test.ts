@@ -133,7 +133,7 @@ describe('concord option checks', () => {
     for (const [args, error] of [
       [['run', 'examples/transfer.json', '--executor', 'modular', '--modules', '0', '--json'], '--modules expects an integer from 1 to 4,096, got "0"'],
       [['bench', '--executor', 'block-stm', '--bogus', '--json'], "unknown option '--bogus'"],
-      [['verify', '--replay', 'zz', '--json'], '--replay: "zz" is not a replay token (they start with cv4_, or cv3_, cv2_ or cv1_ for older ones)'],
+      [['verify', '--replay', 'zz', '--json'], '--replay: "zz" is not a replay token (they start with cv5_, or cv4_, cv3_, cv2_ or cv1_ for older ones)'],
     ] as const) {
       const r = concord(...args);
       expect(r.status, args.join(' ')).toBe(2);

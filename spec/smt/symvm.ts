@@ -569,13 +569,14 @@ export async function explore(
   };
   /**
    * The loop a path is in, from how often it passed each instruction: the span of those it passed
-   * at least half as often as the most passed one. Undefined when it passed none twice.
+   * more than half as often as the most passed one (strictly more, so that after only two passes
+   * the code before the loop, passed once, is not counted in it). Undefined when it passed none twice.
    */
   const loopOf = (s: State): string | undefined => {
     let most = 0;
     for (const v of s.visits.values()) most = Math.max(most, v);
     if (most < 2) return undefined;
-    const pcs = [...s.visits].filter(([, v]) => v * 2 >= most).map(([pc]) => pc);
+    const pcs = [...s.visits].filter(([, v]) => v * 2 > most).map(([pc]) => pc);
     const [first, last] = [Math.min(...pcs), Math.max(...pcs)];
     const span = first === last ? where(first) : `${where(first)} to ${where(last)}`;
     return `a loop over ${span}, passed ${most.toLocaleString('en-US')} times on one path`;

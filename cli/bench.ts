@@ -32,10 +32,11 @@ import { executorNames, partitionSettings, type PartitionOptions } from './execu
 import { checkOutFile, refuseOverwrite, writeStdout, writeWhole } from './output.js';
 import { concordCommit, concordVersion } from './version.js';
 import { MAX_REPEAT } from './run.js';
-import { createProgress, type Progress } from './progress.js';
-import { pendingCall } from './process-guard.js';
+import { createProgress, stopAllProgress, type Progress } from './progress.js';
+import { pendingCall, printFailure } from './process-guard.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { leaveStopped } from './stopped-results.js';
+import { onEndingSignal } from './ending-signal.js';
 import { baselineError, baselineOption, withLabel } from './bench-baseline.js';
 import { SEQUENTIAL_BASELINE } from '../reports/baseline.js';
 
@@ -174,8 +175,8 @@ async function loadOnce(name: string, settings: ReturnType<typeof partitionSetti
 
 /**
  * Where runBench leaves, once its sweep has started, how to make the results file of what was
- * measured so far: for a command that must stop part-way (a call that never settles), `stopped`
- * saying why. Null before the sweep starts, where nothing was measured.
+ * measured so far: for a command that must stop part-way (a call that never settles, a signal),
+ * `stopped` saying why. Null before the sweep starts, where nothing was measured.
  */
 export interface PartialResults {
   at: ((stopped: string) => ResultsFile) | null;
@@ -192,6 +193,19 @@ function measuredPart(live: Readonly<SweepResult>): SweepResult {
   const { roundTrips, ...noise } = sofar.noise;
   const trips = roundTrips?.filter((t) => measured.has(`${t.workload}@${t.threads}`));
   return { ...sofar, noise: { ...noise, loadAfter: loadAverage(), ...(trips?.length ? { roundTrips: trips } : {}) } };
+}
+
+/**
+ * The `stopped` of a sweep ended by `signal`: how far it got, counting what the report counts as
+ * measured (a workload at a thread count whose baseline run is in; reports/render.ts names the rest).
+ */
+function signalStopped(signal: string, doc: Pick<ResultsFile, 'settings' | 'workloads' | 'runs'>): string {
+  const measured = new Set(doc.runs.filter((r) => r.role === 'baseline').map((r) => `${r.workload}@${r.threads}`)).size;
+  const { threads } = doc.settings;
+  const of = threads.length === 1
+    ? `${plural(doc.workloads.length, 'workload')} at ${plural(threads[0]!, 'thread')}`
+    : `${doc.workloads.length * threads.length} workload and thread count pairs (${plural(doc.workloads.length, 'workload')} x threads ${threads.join(',')})`;
+  return `stopped by ${signal} after measuring ${measured} of ${of}`;
 }
 
 /**
@@ -291,16 +305,17 @@ export async function runBench(
     ...sweepResult,
     ...end,
   });
+  // Neither the probes after a sweep nor a prediction: an executor that hangs may still be running
+  // its threads, and the runs a prediction is calibrated from may be missing. `why` says which stop.
+  const sofar = (live: Readonly<SweepResult>, why: string, gap: string): NonNullable<PartialResults['at']> => (stopped) => results(measuredPart(live), {
+    cores: { start: coresAtStart, end: { unavailable: why } },
+    ...(ceilingsAtStart.length > 0 ? { ceilings: ceilingsAtStart } : {}),
+    simulated: [],
+    simulatedGaps: [`${why}: ${gap}`],
+    stopped,
+  });
   const onStart = (live: Readonly<SweepResult>) => {
-    // Neither the probes after a sweep nor a prediction: an executor that hangs may still be
-    // running its threads, and the runs a prediction is calibrated from may be missing.
-    partial.at = (stopped) => results(measuredPart(live), {
-      cores: { start: coresAtStart, end: { unavailable: 'the sweep stopped part-way (stopped)' } },
-      ...(ceilingsAtStart.length > 0 ? { ceilings: ceilingsAtStart } : {}),
-      simulated: [],
-      simulatedGaps: ['the sweep stopped part-way (stopped): nothing is predicted from an incomplete sweep'],
-      stopped,
-    });
+    partial.at = sofar(live, 'the sweep stopped part-way (stopped)', 'nothing is predicted from an incomplete sweep');
   };
   const result = await sweep({
     workloads: suite, executors, executorLabels: new Map(labels(executors).map((label, i) => [executors[i]!, label])),
@@ -312,7 +327,8 @@ export async function runBench(
     // For a call that holds the main thread past any interrupt: the watchdog writes these as it kills the process.
     onMeasured: () => watch.keep({ json: JSON.stringify({ ...partial.at!('-'), stopped: undefined }), out: o.out }),
   });
-  partial.at = null;
+  // The probes and ceilings after the sweep take seconds, in which a signal must not lose it.
+  partial.at = sofar(result, 'bench stopped after the sweep, before probing the cores again (stopped)', 'nothing was predicted');
   progress.stop();
   if (![baseline.name, ...executors].some(isModuleObject)) await warnLeftAlive('bench', `the sweep's executors (${[baseline.name, ...executors].join(', ')})`, alive);
   const cores = { start: coresAtStart, end: probeCoreSpeeds(probe) };
@@ -464,6 +480,22 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     }
   };
   const watch = watchCalls('bench', timeout, json, stoppedAt);
+  // A signal (a CI job's timeout, Ctrl-C) ends the command part-way too, leaving what was measured
+  // as a hang does, until the results are complete and about to be printed. Listening starts before
+  // the progress bars' listener and any engine's (which run after it: the terminal is restored, the
+  // engines are killed), and the bars are stopped before the line is printed.
+  const stopListening = onEndingSignal((signal) => {
+    stopAllProgress();
+    let message = `stopped by ${signal}`;
+    try {
+      const sofar = partial.at?.(message) ?? null;
+      if (sofar !== null && sofar.runs.length > 0) message = signalStopped(signal, sofar);
+      message += leaveStopped(sofar && { ...sofar, stopped: message }, o.out, json, writeStdout);
+    } catch (e) {
+      message += `; what was measured before it could not be written: ${errorText(e)}`;
+    }
+    printFailure('bench', message, json);
+  });
   const progress = createProgress({ json: o.json === true });
   // Without this, a user's execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
   // A call that never settles with nothing left running to settle it: named by whichever watch made
@@ -473,16 +505,25 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     const failure = `${what} never settled, and nothing was left running that could settle it`;
     return new ExecutorFailure(failure + stoppedAt(what, failure), json);
   };
-  const doc = await unlessStuck(runBench(o, progress, watch, moduleOf, onExecute, partial), neverSettled('a call into an executor'));
+  let doc: ResultsFile;
+  let objects: Set<string>;
+  let closes: Awaited<ReturnType<typeof closeModuleExecutors>>;
+  try {
+    doc = await unlessStuck(runBench(o, progress, watch, moduleOf, onExecute, partial), neverSettled('a call into an executor'));
+    // Which modules were one object for every thread count, asked before closing forgets them.
+    objects = new Set(doc.settings.executors.filter(isModuleObject));
+    // Every round ran: a close() that hangs here stops a sweep that measured everything, whether
+    // past --timeout or never settling with nothing left running.
+    partial.at = (stopped) => ({ ...doc, stopped });
+    closes = await unlessStuck(closeModuleExecutors('bench', o.timeout, doc.failures.length > 0, json, stoppedAt), neverSettled('the close() of a module\'s executor object'));
+  } finally {
+    // From here the results are whole and printed as such, or a failure thrown above is, by
+    // cli/concord.ts: a signal then ends the process as it would any other command.
+    stopListening();
+  }
   // A module's executor object is closed once the sweep is done with it; a failure there is one
   // of the run's, in the results like a close() that threw after a thread count.
   const last = doc.settings.threads.at(-1)!;
-  // Which modules were one object for every thread count, asked before closing forgets them.
-  const objects = new Set(doc.settings.executors.filter(isModuleObject));
-  // Every round ran: a close() that hangs here stops a sweep that measured everything, whether
-  // past --timeout or never settling with nothing left running.
-  partial.at = (stopped) => ({ ...doc, stopped });
-  const closes = await unlessStuck(closeModuleExecutors('bench', o.timeout, doc.failures.length > 0, json, stoppedAt), neverSettled('the close() of a module\'s executor object'));
   for (const { name, message } of closes) {
     doc.failures.push({ executor: [...moduleOf].find(([, path]) => path === name)?.[0] ?? name, threads: last, workload: null, message });
   }

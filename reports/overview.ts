@@ -86,7 +86,7 @@ export function overviewSection(m: Merged, judged: readonly Verdict[]): Section 
     const wrong = runs.filter((r) => !r.correct).length;
     const partial = runs.filter((r) => r.stoppedBy !== null).length;
     const failed = s.doc.failures.length;
-    if (s.doc.stopped !== undefined) facts.push('⚠ the sweep stopped part-way, at a call into an executor that never settled: the file holds only what was measured before it (named under Noise)');
+    if (s.doc.stopped !== undefined) facts.push('⚠ the sweep stopped part-way, at a call into an executor that never settled, or by a signal: the file holds only what was measured before it (named under Noise)');
     if (wrong) facts.push(`⚠ ${plural(wrong, 'run')} did not match the reference (named under Noise)`);
     if (partial) facts.push(`⚠ ${plural(partial, 'run')} stopped part-way, its executor having thrown in a timed round (marked (partial) in the results tables)`);
     if (failed) facts.push(`⚠ ${plural(failed, 'executor run')} failed (named under Noise)`);

@@ -483,7 +483,7 @@ function aaText(m: Merged, list: readonly Verdict[]): string | null {
   return `A/A: where both ${BLOCK_STM} and ${MODULAR} sent every block to the sequential executor, the same code ran twice, and their speedups differ by ${Math.round((most - 1) * 100)}% at most (${listed.join('; ')}): a gap of that size between the executors elsewhere is within this machine's noise.`;
 }
 
-/** A sweep that stopped part-way (bench at a hang): why, and which workloads and thread counts it never measured. */
+/** A sweep that stopped part-way (bench at a hang or a signal): why, and which workloads and thread counts it never measured. */
 function stoppedWarning(s: Source, labels: ReadonlyMap<string, string>): string | null {
   const { stopped, settings, workloads, runs } = s.doc;
   if (stopped === undefined) return null;

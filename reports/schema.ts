@@ -354,9 +354,9 @@ export const ResultsSchema = z
     /** Why predictions are missing (nothing to calibrate from, a run past its step budget, ...); empty when none is. */
     simulatedGaps: z.array(z.string()),
     /**
-     * Why the sweep stopped part-way (a call into an executor that never settled): what it holds
-     * was measured before that, and every workload and thread count whose rounds had not all run
-     * is missing. Absent: the sweep ran to its end.
+     * Why the sweep stopped part-way (a call into an executor that never settled, a signal): what
+     * it holds was measured before that, and every workload and thread count whose rounds had not
+     * all run is missing. Absent: the sweep ran to its end.
      */
     stopped: z.string().min(1).optional(),
   })

@@ -1,0 +1,102 @@
+// `concord bench` ended by a signal part-way (a CI job's timeout sends SIGTERM, a user presses
+// Ctrl-C): what it measured before is left as a hang leaves it (cli/stopped-results.ts), in a
+// results file `report` reads with `stopped` saying how far it got, one line on stderr says where,
+// the exec: engine it was waiting on is killed, and the process ends by that signal; with nothing
+// measured, --out is left as it was. The executors here block at a known point and say so on a
+// channel the test watches, so the signal lands there whatever the machine's speed.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseResults } from '../reports/schema.js';
+
+const root = new URL('../', import.meta.url);
+const cli = new URL('dist/cli/concord.js', root).pathname;
+const example = new URL('examples/transfer.json', root).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'concord-bench-signal-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Ended {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Starts concord with `args`, sends `signal` once `ready()` holds (checked on each chunk of its
+ * stderr and every 50 ms), and resolves when it has ended. --timeout bounds the executor's hold,
+ * so a signal never sent fails the test instead of hanging it.
+ */
+function stopWhen(args: readonly string[], ready: (stderr: string) => boolean, signal: NodeJS.Signals): Promise<Ended> {
+  const child = spawn(process.execPath, [cli, ...args, '--timeout', '30'], { env: { ...process.env, CI: '1' } });
+  let stdout = '';
+  let stderr = '';
+  let sent = false;
+  const check = () => {
+    if (sent || !ready(stderr)) return;
+    sent = true;
+    child.kill(signal);
+  };
+  const poll = setInterval(check, 50);
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); check(); });
+  return new Promise((resolve) => child.on('close', (code, sig) => {
+    clearInterval(poll);
+    resolve({ code, signal: sig, stdout, stderr });
+  }));
+}
+
+/** Whether process `pid` has ended (gone, or a zombie no one reaped yet). */
+function ended(pid: number): boolean {
+  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+  return !/\) [^ZX]/.test(stat);
+}
+
+describe('bench stopped by a signal', () => {
+  it('leaves what it measured in --out, says where, kills its engine and ends by the signal', async () => {
+    // The example engine, answering every request at 1 thread and holding the first at 2 after
+    // writing its pid: the 1-thread workload is measured by then.
+    const pidFile = join(dir, 'engine.pid');
+    const engine = join(dir, 'holds-at-2.mjs');
+    writeFileSync(engine, readFileSync(new URL('examples/exec-engine.mjs', root), 'utf8')
+      .replace(/from 'concord\//g, `from '${root.href}`)
+      .replace("import { createInterface } from 'node:readline';", "import { createInterface } from 'node:readline';\nimport { writeFileSync } from 'node:fs';")
+      .replace('const request = JSON.parse(line);', `const request = JSON.parse(line);
+  if (request.threads === 2) { writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000); await new Promise(() => {}); }`));
+    const out = join(dir, 'held.json');
+    const r = await stopWhen(['bench', '--executor', `exec:node ${engine}`, '--block', example, '--threads', '1,2', '--quick', '--rounds', '2', '--out', out, '--json'],
+      () => existsSync(pidFile), 'SIGTERM');
+    expect([r.code, r.signal], r.stderr).toEqual([null, 'SIGTERM']);
+    const line = /^concord bench: stopped by SIGTERM after measuring 1 of 2 workload and thread count pairs \(1 workload x threads 1,2\); what was measured before it is in (\S+) \(its "stopped" says where the sweep stopped\)$/;
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(line);
+    expect(line.exec(r.stderr.trim().split('\n').at(-1)!)![1]).toBe(out);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    expect(doc.stopped).toBe('stopped by SIGTERM after measuring 1 of 2 workload and thread count pairs (1 workload x threads 1,2)');
+    expect(doc.runs.map((x) => [x.role, x.threads])).toEqual([['baseline', 1], ['executor', 1]]);
+    expect(doc.simulated).toEqual([]);
+    // Under --json, stdout holds the failure's one object, as a hang's: the file's document beside where it is.
+    const said = JSON.parse(r.stdout) as { error: string; resultsFile: string; results: unknown };
+    expect(said).toEqual({ error: expect.stringMatching(/^stopped by SIGTERM after measuring 1 of 2 /), resultsFile: out, results: JSON.parse(readFileSync(out, 'utf8')) });
+    // Written whole: no temporary file beside it.
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    // The engine holding the request was killed with Concord, not left running on a core (it turns a zombie at once; waiting for that is no timing).
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    while (!ended(pid)) await new Promise((done) => setTimeout(done, 20));
+  });
+
+  it('leaves --out as it was when nothing was measured yet', async () => {
+    // Signalled as it loads, before the sweep; its execute() would hold anyway, so nothing is ever measured.
+    const loading = join(dir, 'loading.mjs');
+    writeFileSync(loading, "process.stderr.write('loading.mjs: loaded\\n');\nexport default { name: 'loading', execute() { setInterval(() => {}, 1000); return new Promise(() => {}); }, async close() {} };\n");
+    const out = join(dir, 'before.json');
+    writeFileSync(out, 'what was here before\n');
+    const r = await stopWhen(['bench', '--executor', loading, '--block', example, '--threads', '1,2', '--quick', '--out', out],
+      (stderr) => stderr.includes('loading.mjs: loaded'), 'SIGINT');
+    expect([r.code, r.signal], r.stderr).toEqual([null, 'SIGINT']);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe(`concord bench: stopped by SIGINT; nothing was measured before it (${out} is left as it was)`);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(out, 'utf8')).toBe('what was here before\n');
+  });
+});

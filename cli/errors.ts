@@ -262,7 +262,11 @@ export function timeoutOption(raw: string | undefined): number {
   return v;
 }
 
-/** Parses an integer option in [min, max], naming the option and its range when it is not one. */
+/**
+ * Parses an integer option in [min, max], naming the option and its range when it is not one.
+ * White space around the digits is allowed, as every numeric option allows it (a value quoted
+ * with a space, a list's item after its comma): inside them, or alone, it is refused.
+ */
 export function intOption(name: string, raw: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);

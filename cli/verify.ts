@@ -15,14 +15,14 @@ import { isAbsolute } from 'node:path';
 import { EXECUTORS, isModuleObject, isModulePath, isOwnExecutor } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
-  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, isProbeBlock, executeTarget, probeMs, executorBlockFile, failureTag, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type RunReport, type SubjectSource,
+  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, isProbeBlock, executeTarget, probeMs, executorBlockFile, failureTag, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type FailureReport, type RunReport, type SubjectSource,
 } from '../properties/runner.js';
 import {
   decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, ReplayTokenError, sameSettings, settingsText, type PartitionSettings, type ReplayToken,
 } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
-import { formatFailure, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
+import { failureRerun, formatFailure, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource, settingsFor } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
@@ -205,6 +205,12 @@ function hungBlock(doing: Doing, outDir: string, timeoutS: number): string {
 /** The executor named, made with `settings` (as far as it takes them). */
 type Sources = (name: string, settings: PartitionSettings) => SubjectSource;
 
+/** A failure as --json gives it: with `rerun`, the command its text's `block file` line shows, where it has one. */
+function failureJson(f: FailureReport): FailureReport & { rerun?: string } {
+  const rerun = failureRerun(f);
+  return rerun ? { ...f, rerun } : f;
+}
+
 /**
  * The JSON summary: the verdict (ok = exit 0), the run's report plus rates (and the planted tally);
  * `made`: --modules and --partition as given (`{}` for none), as `bench` records them.
@@ -219,7 +225,7 @@ function summary(ok: boolean, r: RunReport, settings: { runs: number; txs: numbe
     })),
     blocksChecked: r.blocksChecked, schedulesExplored: r.schedulesExplored, statesExplored: r.statesExplored, interleavingsCovered: r.interleavingsCovered,
     blocksPerSecond: rate(r.blocksChecked, r.elapsedMs), schedulesPerSecond: rate(r.schedulesExplored, r.elapsedMs),
-    elapsedMs: Math.round(r.elapsedMs), seed: r.seed, shard: r.shard, timedOut: r.timedOut, failures: r.failures,
+    elapsedMs: Math.round(r.elapsedMs), seed: r.seed, shard: r.shard, timedOut: r.timedOut, failures: r.failures.map(failureJson),
     ...(planted ? { caught: planted.caught, total: planted.total, planted: planted.bugs } : {}),
   };
 }
@@ -358,7 +364,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   const inProcess = !report && !unknown && isModulePath(token.executor) ? passedFreshProcessText(replayed.label, token, runs) : undefined;
   if (o.json) {
     writeStdout(`${JSON.stringify({
-      ok: !report && !unknown, executors: [token.executor], settings: token.settings ?? {}, blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [report] : [],
+      ok: !report && !unknown, executors: [token.executor], settings: token.settings ?? {}, blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [failureJson(report)] : [],
       reproduced: Boolean(report), runs, ...(unknown ? { ...(token.failsOnly ? { failsOnly: token.failsOnly } : { sharedInstance: true }), error: unknown } : {}),
       ...(inProcess ? { note: inProcess } : {}),
     })}\n`);

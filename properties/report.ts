@@ -250,6 +250,20 @@ function seedOrigin(f: FailureReport, words: OptionWords): string {
 }
 
 /**
+ * The `concord run` command that reruns a failure's block file, making first the earlier blocks and
+ * calls it was found to need: what its `block file` line shows, and verify's --json gives as
+ * `rerun`. Undefined without a block file, and for an executor no command can load: planted bugs
+ * exist only inside `concord verify`, and an executor object only inside the test that gave it to
+ * the vitest helper.
+ */
+export function failureRerun(f: FailureReport): string | undefined {
+  if (!f.blockFile || f.executor.startsWith(PLANTED_PREFIX) || f.executor.startsWith(HELPER_PREFIX)) return undefined;
+  // The check's earlier calls of the block are in the earlier-blocks file: the rerun makes them, then this one.
+  const repeat = f.callsBefore?.length && f.earlierFile ? 1 : f.call ?? 1;
+  return rerunCommand(f.blockFile, f.executor, f.threads, repeat, f.preState, f.earlierFile, f.settings);
+}
+
+/**
  * The report as lines; `words`: whose options they name (by default the helper's for an executor
  * only the helper holds, the CLI's otherwise: the helper passes 'helper' for a module path too).
  */
@@ -257,10 +271,8 @@ export function formatFailure(f: FailureReport, words: OptionWords = f.executor.
   const timeLimit = `(${WORDS[words].timeLimit})`;
   const stop = f.shrinkTimeLimited ? `at the time limit ${timeLimit}` : `at its cap on tries (${MAX_ATTEMPTS}, or ${ATTEMPTS_PER_TX} a transaction of the block it started from, up to ${MOST_ATTEMPTS})`;
   const capped = f.shrinkCapped ? ` (a step is a change kept; the shrinker stopped ${stop} with changes left untried: a smaller failing block may exist)` : '';
-  // Planted bugs exist only inside `concord verify`, and an executor object only inside the test
-  // that gave it to the vitest helper; other executors can rerun the file with `concord run`.
-  const rerunnable = !f.executor.startsWith(PLANTED_PREFIX) && !f.executor.startsWith(HELPER_PREFIX);
-  const afterRerun = rerunnable && f.blockFile !== undefined && f.earlierFile !== undefined;
+  const rerun = failureRerun(f);
+  const afterRerun = rerun !== undefined && f.earlierFile !== undefined;
   const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}${capped}`];
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
   if (f.error) {
@@ -313,15 +325,12 @@ export function formatFailure(f: FailureReport, words: OptionWords = f.executor.
     if (files.length > MAX_EARLIER) lines.push(`               ... ${files.length - MAX_EARLIER} more, named alike`);
     lines.push(earlierRanLine(f.earlier));
   }
-  // The check's earlier calls of the block are in the earlier-blocks file: the rerun makes them, then this one.
-  const repeat = f.callsBefore?.length && f.earlierFile ? 1 : f.call ?? 1;
-  const rerun = rerunnable ? `  (rerun: ${rerunCommand(f.blockFile ?? '', f.executor, f.threads, repeat, f.preState, f.earlierFile, f.settings)})` : '';
   if (f.callsBefore?.length) {
     const calls = f.callsBefore.map((c) => `${c.threads}${c.preState === 'shared' ? ' shared' : ''}`).join(', ');
     const where = afterRerun ? `: the rerun below makes them first, from ${f.earlierFile}` : '';
     lines.push(`  calls before ${plural(f.callsBefore.length, 'call')} of this block on the instance before the failing one, at threads ${calls}${where}`);
   }
-  if (f.blockFile) lines.push(`  block file   ${f.blockFile}${rerun}`);
+  if (f.blockFile) lines.push(`  block file   ${f.blockFile}${rerun ? `  (rerun: ${rerun})` : ''}`);
   lines.push(`  seed         ${f.seed}, path ${f.path}${seedOrigin(f, words)}`);
   lines.push(`  replay       ${f.replay}`);
   return lines;

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate, WORKLOADS } from '../bench/workloads.js';
 import { executorNames, partitionSettings } from '../cli/executor-settings.js';
+import { intOption } from '../cli/errors.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -180,6 +181,27 @@ describe('concord option checks', () => {
       expect(concord('gen', '--workload', 'defi', '--accounts', '5', '--txs', '5', '--zipf', zipf).status, zipf).toBe(0);
     }
     expect(concord('compare', published, published, '--fail-on-regression', '2.5').status).toBe(0);
+  });
+
+  // White space around a number is allowed by every numeric option alike (a list's items after
+  // their commas need it), integers included: only inside the digits, or alone, is it refused.
+  it('reads a number with white space around it as the number, in every numeric option, and refuses one with it inside', () => {
+    for (const raw of ['', ' ', '5 0', '0x10', '1e3', '5.0', '+5', 'Infinity', '\u00a0']) {
+      expect(() => intOption('--modules', raw, 0, 1, 4096), JSON.stringify(raw)).toThrow(`--modules expects an integer from 1 to 4,096, got "${raw}"`);
+    }
+    for (const raw of [' 5', '5 ', '\t5\n', '\u00a05']) expect(intOption('--modules', raw, 0, 1, 4096), JSON.stringify(raw)).toBe(5);
+    refused(['run', 'examples/transfer.json', '--executor', 'modular', '--modules', '5 0'], /^concord run: --modules expects an integer from 1 to 4,096, got "5 0"\n$/);
+    for (const modules of [' 5', '5 ']) {
+      const r = concord('run', 'examples/transfer.json', '--executor', 'modular', '--modules', modules, '--json');
+      expect(r.status, JSON.stringify(modules)).toBe(0);
+      expect(JSON.parse(r.stdout).stats.modules, JSON.stringify(modules)).toBe(5);
+    }
+    const block = (...padded: string[]) => concord('gen', '--workload', 'defi', ...padded);
+    const plain = block('--accounts', '5', '--txs', '3', '--seed', '2', '--hash-cost', '1', '--zipf', '1.5');
+    expect(plain.status).toBe(0);
+    expect(block('--accounts', ' 5', '--txs', '3 ', '--seed', '\t2', '--hash-cost', ' 1 ', '--zipf', ' 1.5').stdout).toBe(plain.stdout);
+    const runs = concord('verify', '--executor', 'sequential', '--runs', ' 20', '--seed', '1 ', '--json');
+    expect(JSON.parse(runs.stdout)).toMatchObject({ runs: 20, seed: 1 });
   });
 
   // Commander kept the last of an option given twice: `bench --executor ./a.mjs --executor ./b.mjs`

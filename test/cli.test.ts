@@ -53,6 +53,7 @@ describe('concord options', () => {
       [['report', join(dir, 'r.json'), '--out', empty], /cannot read: no such file or folder/],
       [['verify', '--executor', 'sequential', '--runs', '10000000000', '--time-limit', '2', '--json'], /--runs expects an integer from 1 to 3,276,800, got "10000000000"/],
       [['verify', '--executor', 'sequential', '--seed', '137438953472'], /--seed expects an integer from 0 to 137,438,953,471/],
+      [['verify', '--executor', 'sequential', '--runs', '1 000'], /--runs expects an integer from 1 to 3,276,800, got "1 000"/],
       [['verify', '--executor', 'sequential', '--runs', '50', '--out', empty, '--json'], /^concord verify: --out .*empty\.json: is a file; give a folder$/m],
       [['run', empty, '--repeat', '100001'], /--repeat expects an integer from 1 to 100,000, got "100001"/],
       [['run', empty, '--warmup', '99999999999'], /--warmup expects an integer from 0 to 600,000, got "99999999999"/],

@@ -193,13 +193,18 @@ describe('concord verify', () => {
 
   // Whoever works on one executor waited for the other's bugs too.
   it('runs one executor\'s planted bugs alone with --executor', async () => {
+    const catches: { blockFile?: string; rerun?: string }[] = [];
     for (const executor of ['modular', 'block-stm']) {
       const j = JSON.parse((await verify({ planted: true, executor: [executor], runs: '50', json: true })).stdout);
       const names = PLANTED.filter((p) => p.simulated.kind === executor).map((p) => `planted:${p.name}`);
       expect(j.planted.map((b: { name: string }) => b.name)).toEqual(names);
       expect(j.total).toBe(names.length);
       expect(j.executors.map((e: { name: string }) => e.name)).toEqual(names);
+      catches.push(...j.failures);
     }
+    // No command outside verify can load a planted bug: its catches' block files have no rerun.
+    expect(catches.length).toBeGreaterThan(0);
+    expect(catches.filter((f) => f.blockFile === undefined || f.rerun !== undefined)).toEqual([]);
   });
 
   it('prints the first planted catch in full, a replay command for each other catch, and a --runs hint for the misses', async () => {
@@ -427,15 +432,17 @@ describe('concord verify --modules --partition', () => {
     const text = await verify({ executor: [module], partition: 'range', runs: '40' });
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/to reproduce, use the replay below or --seed 1 --partition range with the same --runs, --txs and --shard\)$/m);
-    const rerun = /\(rerun: npx concord run (\S+) --executor \S+wrong-on-range\.mjs --partition range --threads (\d) --warmup 0 --check\)$/m.exec(text.stdout);
+    const rerun = /\(rerun: (npx concord run (\S+) --executor \S+wrong-on-range\.mjs --partition range --threads (\d) --warmup 0 --check)\)$/m.exec(text.stdout);
     expect(rerun).not.toBeNull();
-    const run = (...flags: string[]) => spawnSync(process.execPath, [cli, 'run', rerun![1]!, '--executor', module, '--threads', rerun![2]!, '--warmup', '0', '--check', ...flags], { encoding: 'utf8' });
+    const run = (...flags: string[]) => spawnSync(process.execPath, [cli, 'run', rerun![2]!, '--executor', module, '--threads', rerun![3]!, '--warmup', '0', '--check', ...flags], { encoding: 'utf8' });
     expect(run('--partition', 'range').status).toBe(1);
     expect(run().status).toBe(0);
     const f = JSON.parse((await verify({ executor: [module], partition: 'range', runs: '40', json: true })).stdout).failures[0];
     expect(f).toMatchObject({ settings: { partition: 'range' }, replay: `npx concord verify --replay ${f.token} --out ${out}` });
+    // A CI job's JSON carries the rerun its text shows, which the run above failed with.
+    expect(f.rerun).toBe(rerun![1]);
     expect(decodeToken(f.token).settings).toEqual({ partition: 'range' });
-    expect(JSON.parse((await verify({ replay: f.token, json: true })).stdout)).toMatchObject({ reproduced: true, settings: { partition: 'range' }, failures: [{ block: f.block }] });
+    expect(JSON.parse((await verify({ replay: f.token, json: true })).stdout)).toMatchObject({ reproduced: true, settings: { partition: 'range' }, failures: [{ block: f.block, rerun: f.rerun }] });
     expect(JSON.parse((await verify({ replay: f.token, partition: 'range', json: true })).stdout)).toMatchObject({ reproduced: true });
     expect(await verify({ replay: f.token, partition: 'hash' })).toEqual({
       code: 2, stdout: '', stderr: `concord verify: --replay: the token's failure was found on ${module} made with --partition range, not --partition hash: the token carries its settings, so give --replay without --partition\n`,

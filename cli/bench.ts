@@ -205,7 +205,8 @@ function signalStopped(signal: string, doc: Pick<ResultsFile, 'settings' | 'work
   const of = threads.length === 1
     ? `${plural(doc.workloads.length, 'workload')} at ${plural(threads[0]!, 'thread')}`
     : `${doc.workloads.length * threads.length} workload and thread count pairs (${plural(doc.workloads.length, 'workload')} x threads ${threads.join(',')})`;
-  return `stopped by ${signal} after measuring ${measured} of ${of}`;
+  const total = doc.workloads.length * threads.length;
+  return measured === total ? `stopped by ${signal} after the sweep (${measured} of ${of} measured), before bench had finished` : `stopped by ${signal} after measuring ${measured} of ${of}`;
 }
 
 /**
@@ -305,17 +306,17 @@ export async function runBench(
     ...sweepResult,
     ...end,
   });
-  // Neither the probes after a sweep nor a prediction: an executor that hangs may still be running
-  // its threads, and the runs a prediction is calibrated from may be missing. `why` says which stop.
-  const sofar = (live: Readonly<SweepResult>, why: string, gap: string): NonNullable<PartialResults['at']> => (stopped) => results(measuredPart(live), {
-    cores: { start: coresAtStart, end: { unavailable: why } },
+  // No prediction, and no probes after a sweep stopped part-way: an executor that hangs may still
+  // be running its threads, and the runs a prediction is calibrated from may be missing.
+  const sofar = (live: Readonly<SweepResult>, end: NonNullable<ResultsFile['cores']>['end'], gap: string): NonNullable<PartialResults['at']> => (stopped) => results(measuredPart(live), {
+    cores: { start: coresAtStart, end },
     ...(ceilingsAtStart.length > 0 ? { ceilings: ceilingsAtStart } : {}),
     simulated: [],
-    simulatedGaps: [`${why}: ${gap}`],
+    simulatedGaps: [gap],
     stopped,
   });
   const onStart = (live: Readonly<SweepResult>) => {
-    partial.at = sofar(live, 'the sweep stopped part-way (stopped)', 'nothing is predicted from an incomplete sweep');
+    partial.at = sofar(live, { unavailable: 'the sweep stopped part-way (stopped)' }, 'the sweep stopped part-way (stopped): nothing is predicted from an incomplete sweep');
   };
   const result = await sweep({
     workloads: suite, executors, executorLabels: new Map(labels(executors).map((label, i) => [executors[i]!, label])),
@@ -328,10 +329,11 @@ export async function runBench(
     onMeasured: () => watch.keep({ json: JSON.stringify({ ...partial.at!('-'), stopped: undefined }), out: o.out }),
   });
   // The probes and ceilings after the sweep take seconds, in which a signal must not lose it.
-  partial.at = sofar(result, 'bench stopped after the sweep, before probing the cores again (stopped)', 'nothing was predicted');
+  partial.at = sofar(result, { unavailable: 'bench stopped after the sweep, before probing the cores again (stopped)' }, 'bench stopped after the sweep (stopped): nothing was predicted');
   progress.stop();
   if (![baseline.name, ...executors].some(isModuleObject)) await warnLeftAlive('bench', `the sweep's executors (${[baseline.name, ...executors].join(', ')})`, alive);
   const cores = { start: coresAtStart, end: probeCoreSpeeds(probe) };
+  partial.at = sofar(result, cores.end, 'bench stopped after the sweep, while measuring the machine\'s ceilings again (stopped): nothing was predicted');
   const ceilings = await ceilingsAtEnd(ceilingsAtStart, probe.txs, quick, progress);
   const { points, gaps } = baseline.noPrediction === null
     ? predict(suite, result.runs, { threads, quick, partition, cores, ceilings, progress })
@@ -517,6 +519,9 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     partial.at = (stopped) => ({ ...doc, stopped });
     closes = await unlessStuck(closeModuleExecutors('bench', o.timeout, doc.failures.length > 0, json, stoppedAt), neverSettled('the close() of a module\'s executor object'));
   } finally {
+    // A signal that came while synchronous work held the main thread (the predictions) waits for
+    // the event loop; with no listener left by then, Node would drop it and the command run on.
+    await new Promise((settle) => setImmediate(settle));
     // From here the results are whole and printed as such, or a failure thrown above is, by
     // cli/concord.ts: a signal then ends the process as it would any other command.
     stopListening();

@@ -99,4 +99,29 @@ describe('bench stopped by a signal', () => {
     expect(r.stdout).toBe('');
     expect(readFileSync(out, 'utf8')).toBe('what was here before\n');
   });
+
+  it('ends by the signal only once a pipe has taken what was left on stdout, past its 64 KB buffer', async () => {
+    // A --json sweep's partial results run to hundreds of KB; raised at once, the pipe kept 64 KB.
+    const script = join(dir, 'leaves-much.mjs');
+    writeFileSync(script, `import { onEndingSignal } from '${new URL('dist/cli/ending-signal.js', root).href}';
+onEndingSignal(() => { process.stdout.write('x'.repeat(500000)); process.stderr.write('left\\n'); });
+process.stderr.write('listening\\n');
+setInterval(() => {}, 1000);
+`);
+    const child = spawn(process.execPath, [script]);
+    let bytes = 0;
+    let stderr = '';
+    // Read slowly: the pipe stays full while the signal is handled.
+    child.stdout.pause();
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr === 'listening\n') {
+        child.kill('SIGTERM');
+        setTimeout(() => child.stdout.resume(), 200);
+      }
+    });
+    child.stdout.on('data', (d: Buffer) => { bytes += d.length; });
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.on('close', (c, sig) => done([c, sig])));
+    expect([code, signal, stderr, bytes]).toEqual([null, 'SIGTERM', 'listening\nleft\n', 500000]);
+  });
 });

@@ -568,16 +568,18 @@ export async function explore(
     return alg.and(...apart);
   };
   /**
-   * The loop a path is in, from how often it passed each instruction: the span of those it passed
-   * more than half as often as the most passed one (strictly more, so that after only two passes
-   * the code before the loop, passed once, is not counted in it). Undefined when it passed none twice.
+   * The loop a path is in, from how often it passed each instruction: it starts at the first one
+   * passed more than half as often as the most passed one (strictly more, so that after only two
+   * passes the code before the loop, passed once, is not counted in it), and ends at the last one
+   * from there passed that often or one time fewer than the most (the pass the budget cut short
+   * has not reached the loop's end again). Undefined when it passed none twice.
    */
   const loopOf = (s: State): string | undefined => {
     let most = 0;
     for (const v of s.visits.values()) most = Math.max(most, v);
     if (most < 2) return undefined;
-    const pcs = [...s.visits].filter(([, v]) => v * 2 > most).map(([pc]) => pc);
-    const [first, last] = [Math.min(...pcs), Math.max(...pcs)];
+    const first = Math.min(...[...s.visits].filter(([, v]) => v * 2 > most).map(([pc]) => pc));
+    const last = Math.max(...[...s.visits].filter(([pc, v]) => pc >= first && (v * 2 > most || v >= most - 1)).map(([pc]) => pc));
     const span = first === last ? where(first) : `${where(first)} to ${where(last)}`;
     return `a loop over ${span}, passed ${most.toLocaleString('en-US')} times on one path`;
   };

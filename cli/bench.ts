@@ -202,10 +202,10 @@ function measuredPart(live: Readonly<SweepResult>): SweepResult {
 function signalStopped(signal: string, doc: Pick<ResultsFile, 'settings' | 'workloads' | 'runs'>): string {
   const measured = new Set(doc.runs.filter((r) => r.role === 'baseline').map((r) => `${r.workload}@${r.threads}`)).size;
   const { threads } = doc.settings;
+  const total = doc.workloads.length * threads.length;
   const of = threads.length === 1
     ? `${plural(doc.workloads.length, 'workload')} at ${plural(threads[0]!, 'thread')}`
-    : `${doc.workloads.length * threads.length} workload and thread count pairs (${plural(doc.workloads.length, 'workload')} x threads ${threads.join(',')})`;
-  const total = doc.workloads.length * threads.length;
+    : `${total} workload and thread count pairs (${plural(doc.workloads.length, 'workload')} x threads ${threads.join(',')})`;
   return measured === total ? `stopped by ${signal} after the sweep (${measured} of ${of} measured), before bench had finished` : `stopped by ${signal} after measuring ${measured} of ${of}`;
 }
 

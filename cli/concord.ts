@@ -26,7 +26,7 @@ import { MAX_VERIFY_TXS } from '../properties/verify-limits.js';
 import { DEFAULT_WARMUP_MS, runCommand } from './run.js';
 import { concordVersion } from './version.js';
 import { shellWord } from '../properties/printed-command.js';
-import { divertStdout, writeStdout } from './output.js';
+import { afterOutput, divertStdout, writeStdout } from './output.js';
 import { exitOnPurpose, guardProcess, printUsageError, setUsageJson, unexpectedError, usageObject } from './process-guard.js';
 
 const program = new Command('concord')
@@ -285,4 +285,4 @@ process.exitCode = exitCode;
 // A user's executor may leave threads or timers alive, after a passing run as after a failed one
 // (a close() that never settled after its execute() threw, a timer its close() forgot): once the
 // output is out, nothing is left to wait for, and a CI job must not hang after a green verdict.
-writeStdout('', () => process.stderr.write('', () => exitOnPurpose(exitCode)));
+afterOutput(() => exitOnPurpose(exitCode));

@@ -46,9 +46,9 @@ export function onEndingSignal(leave: (signal: EndingSignal) => void): () => voi
 
 /**
  * Ends the process by `signal` once standard output and error have taken what was written to
- * them, or after FLUSH_MS. Every listener
- * is removed first, which restores the signal's default action; one an executor added
- * (a module's process.on('SIGINT')) would otherwise keep a stopped command running.
+ * them, or after FLUSH_MS. Every listener is removed first, which restores the signal's default
+ * action; one an executor added (a module's process.on('SIGINT')) would otherwise keep a stopped
+ * command running.
  */
 function endOnceWritten(signal: EndingSignal): void {
   afterOutput(() => {

@@ -103,17 +103,18 @@ export function writeStdout(text: string, done?: (error?: Error | null) => void)
 
 /**
  * Calls `then` once stdout (Concord's own, diverted or not) and stderr have taken what was written
- * to them, or after `capMs` should a reader never take it: a pipe takes writes asynchronously, and
- * a process ended before (a signal raised again, process.exit) cuts them at the pipe's 64 KB.
+ * to them, or after `capMs` (where given) should a reader never take it: a pipe takes writes
+ * asynchronously, and a process ended before (a signal raised again, process.exit) cuts them at
+ * the pipe's 64 KB.
  */
-export function afterOutput(then: () => void, capMs: number): void {
+export function afterOutput(then: () => void, capMs?: number): void {
   let called = false;
   const once = () => {
     if (called) return;
     called = true;
     then();
   };
-  setTimeout(once, capMs);
+  if (capMs !== undefined) setTimeout(once, capMs);
   writeStdout('', () => process.stderr.write('', once));
 }
 

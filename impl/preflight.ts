@@ -15,7 +15,7 @@
 
 import { flatKey, flattenFootprints, type AccessKind, type Block, type BlockResult } from '../spec/block.js';
 import { ACCESS_KINDS, ruleFor } from '../spec/conflicts.js';
-import { executeSequential, type SequentialScratch } from './sequential.js';
+import { executeSequential, type SequentialScratch, type TxWatch } from './sequential.js';
 
 /** Transactions the preflight looks at: enough to see a hot spot, cheap next to executing them. */
 export const PREFLIGHT_PREFIX = 512;
@@ -130,12 +130,13 @@ export function contendedBlock(block: Block): string | null {
 /**
  * For an executor about to run `block` on `threads` workers: the sequential executor's result,
  * with the preflight's reason in stats.fallback, when the block is near-serial; null when it should
- * run in parallel (one thread never asks). `scratch` is the executor's own, kept from block to block.
+ * run in parallel (one thread never asks). `scratch` is the executor's own, kept from block to block;
+ * `watch`, asked only for a block sent there, gives what should watch its transactions run.
  */
-export function sequentialIfContended(block: Block, threads: number, scratch: SequentialScratch): BlockResult | null {
+export function sequentialIfContended(block: Block, threads: number, scratch: SequentialScratch, watch: () => TxWatch | null = () => null): BlockResult | null {
   const reason = threads > 1 ? contendedBlock(block) : null;
   if (reason === null) return null;
-  const result = executeSequential(block, scratch);
+  const result = executeSequential(block, scratch, watch());
   Object.assign(result.stats, { threads, fallback: reason });
   return result;
 }

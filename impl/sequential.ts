@@ -8,6 +8,8 @@
 // their shared buffers: on this project's 2-core VM fresh memory costs about 13 us a page, and a
 // table allocated per block made the baseline slower in a long benchmark process than alone. The
 // result therefore keeps a copy of the touched entries, never the table.
+// A TxWatch sees the transactions it asks for run (the modular executor reports undeclared
+// accesses that way when its preflight sends a block here); it changes nothing they do.
 // Invariant: its BlockResult equals the reference's for every block (checked by the tests), and
 // stays equal after the table is reused for later blocks.
 
@@ -16,7 +18,7 @@ import { emptyStats } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { checkBlock } from '../spec/block-check.js';
 import { loggedResult, logOutcome, newOutcomeLog } from '../spec/result.js';
-import { newOutcome, runTransaction, TxStatus, type StateView } from '../spec/vm.js';
+import { newOutcome, runTransaction, TxStatus, type StateView, type TxOutcome } from '../spec/vm.js';
 import { resetKeyTable, tableGetOrLoad, tablePairs, tableSet, type KeyTable } from './key-table.js';
 
 /** What the sequential executor keeps from block to block. */
@@ -28,7 +30,17 @@ export function newSequentialScratch(): SequentialScratch {
   return { table: null };
 }
 
-export function executeSequential(block: Block, scratch: SequentialScratch = newSequentialScratch()): BlockResult {
+/** An observer of some transactions' accesses. */
+export interface TxWatch {
+  /** Whether the transaction at this index is watched. */
+  watches(tx: number): boolean;
+  /** Before a watched transaction runs: the view it runs against, which must read through `view`. */
+  begin(tx: number, view: StateView): StateView;
+  /** After it ran, its outcome. */
+  end(out: TxOutcome): void;
+}
+
+export function executeSequential(block: Block, scratch: SequentialScratch = newSequentialScratch(), watch: TxWatch | null = null): BlockResult {
   const pre = block.preState;
   const expected = block.txs.length * 2;
   const eager = pre.size <= expected;
@@ -44,7 +56,9 @@ export function executeSequential(block: Block, scratch: SequentialScratch = new
   for (let i = 0; i < txs.length; i++) {
     if (gasUsed >= block.gasLimit) break;
     const tx = txs[i]!;
-    runTransaction(programs[tx.program]!.code, tx.args, tx.gasLimit, view, out);
+    const watched = watch !== null && watch.watches(i);
+    runTransaction(programs[tx.program]!.code, tx.args, tx.gasLimit, watched ? watch.begin(i, view) : view, out);
+    if (watched) watch.end(out);
     stats.executions++;
     if (out.status === TxStatus.Success) {
       for (let w = 0; w < out.writeCount; w++) tableSet(table, out.writeKeys[w]!, out.writeValues[w]!);

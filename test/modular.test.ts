@@ -60,7 +60,7 @@ function withBarriers(block: Block): Block {
  * declares a read of its key but writes it. Around them, transfers touch the same accounts, so a
  * missed violation would show up in their reads.
  */
-function undeclaredBlock(): Block {
+function undeclaredBlock(base: Block = generate('p2p', { accounts: 20, txs: 400, seed: 5, hashCost: 0 })): Block {
   const sneaky: Program = {
     name: 'sneaky', arity: 2,
     code: assemble([['muli', 'r4', 'r0', 16], ['read', 'r5', 'r4'], ['muli', 'r6', 'r1', 16], ['read', 'r7', 'r6'], ['add', 'r7', 'r7', 'r5'], ['write', 'r6', 'r7'], ['stop']]),
@@ -71,7 +71,6 @@ function undeclaredBlock(): Block {
     code: assemble([['muli', 'r4', 'r0', 16], ['read', 'r5', 'r4'], ['addi', 'r5', 'r5', 1], ['write', 'r4', 'r5'], ['stop']]),
     footprint: [{ key: { arg: 0, mul: 16, add: 0 }, access: 'read' }],
   };
-  const base = generate('p2p', { accounts: 20, txs: 400, seed: 5, hashCost: 0 });
   const txs = [...base.txs];
   txs.splice(150, 0, { program: 1, args: [3, 7], gasLimit: 100_000 });
   txs.splice(260, 0, { program: 2, args: [9], gasLimit: 100_000 });
@@ -542,6 +541,29 @@ describe('on the worker pool', () => {
       ]);
       expect([r.stats.undeclaredAccesses, r.stats.undeclared]).toEqual([3, UNDECLARED]);
       expect(r.stats.fallback).toMatch(/^transaction 150 touched key 112 outside its declared footprint; finished the block in order from transaction \d+$/);
+    }
+  });
+
+  it('reports the undeclared accesses of a block its preflight sends to the sequential executor as the lanes report them', async () => {
+    const lanes = executors.get('hash')!;
+    const executor = await createModularExecutor({ threads: 2, modules: 6, warmUp: false });
+    try {
+      const block = undeclaredBlock(generate('amm', { accounts: 20, txs: 400, seed: 5, hashCost: 0 }));
+      const expected = executeReference(block);
+      const onLanes = await lanes.execute(block, { threads: 2 });
+      const violations = lanes.violations;
+      expect(violations.map((v) => v.tx)).toEqual([150, 150, 260]);
+      const r = await executor.execute(block);
+      expectSame(r, expected, 'preflight with undeclared accesses');
+      expect(r.stats.fallback).toMatch(/^preflight: /);
+      expect(executor.violations).toEqual(violations);
+      expect([r.stats.undeclaredAccesses, r.stats.undeclared]).toEqual([3, onLanes.stats.undeclared]);
+      // A block with none reports none, and the next block's report replaces the last one's.
+      const clean = await executor.execute(generate('amm', { accounts: 20, txs: 400, seed: 5, hashCost: 0 }));
+      expect(clean.stats.fallback).toMatch(/^preflight: /);
+      expect([clean.stats.undeclaredAccesses, clean.stats.undeclared, executor.violations]).toEqual([0, '', []]);
+    } finally {
+      await executor.close();
     }
   });
 

@@ -24,9 +24,8 @@
 // any two of them that wrote one key ran in block order (write and delta are ordered with
 // everything by the conflict table).
 
-import type { AccessKind, Block, BlockResult, ExecutionStats } from '../../spec/block.js';
+import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
 import { emptyStats } from '../../spec/block.js';
-import { keyName } from '../../spec/contracts.js';
 import { keepOutcomes, loggedResult, logOutcome, newOutcomeLog, type OutcomeLog } from '../../spec/result.js';
 import { newOutcome, runTransaction, TxStatus, type StateView } from '../../spec/vm.js';
 import type { SharedArrays } from '../runtime/shared-arrays.js';
@@ -37,32 +36,11 @@ import {
   outputCapacity, R_DONE, R_HEADER, RF_HEADER, RF_UNDECLARED_KEY, RUNNING, UNREAD,
   writeTxs, type Layout,
 } from './layout.js';
-import { COVERED, kindBit, KINDS } from './order.js';
 import type { Partitioner } from './partition.js';
 import { LanePlanner } from './plan.js';
 import { PlanScratch } from './scratch.js';
 import { Counters } from './thread.js';
-
-/**
- * An undeclared access: a transaction touched a key outside its declared footprint, or with an
- * access kind its declaration does not cover. One per transaction, key and kind of access.
- */
-export interface Violation {
-  readonly tx: number;
-  readonly key: number;
-  /** What the transaction did: read the key, wrote it, or added a delta to it. */
-  readonly access: AccessKind;
-  /** The kinds the transaction declared on the key; empty when it did not declare the key. */
-  readonly declared: readonly AccessKind[];
-}
-
-const VERB: Readonly<Record<AccessKind, string>> = { read: 'reads', write: 'writes', delta: 'adds a delta to' };
-
-/** "tx 260 writes key 144 (acct9.balance), declared only as read". */
-export function describeViolation(v: Violation, entityNames?: Block['entityNames']): string {
-  const declared = v.declared.length === 0 ? 'which it does not declare' : `declared only as ${v.declared.join(' and ')}`;
-  return `tx ${v.tx} ${VERB[v.access]} key ${v.key} (${keyName(v.key, entityNames)}), ${declared}`;
-}
+import { DELTA, noteAccess, READ, undeclaredStats, WRITE, type Violation } from './undeclared.js';
 
 export interface RunSettings {
   readonly modules: number;
@@ -73,13 +51,8 @@ export interface RunSettings {
   readonly outputScale: number;
 }
 
-const READ = kindBit('read');
-const WRITE = kindBit('write');
-const DELTA = kindBit('delta');
 /** A window whose heaviest lane holds this share of its transactions keeps its late workers out. */
 const HOT_LANE_SHARE = 0.8;
-/** Violations spelled out in stats.undeclared ("and N more" after them); the count covers them all. */
-const LISTED_VIOLATIONS = 8;
 
 export class BlockRun {
   readonly L: Layout;
@@ -368,11 +341,7 @@ export class BlockRun {
       windows: this.windows,
       hotLaneWindows: this.hotLaneWindows,
       discardedPastGasLimit: this.discarded,
-      undeclaredAccesses: violations.length,
-      undeclared: [
-        ...violations.slice(0, LISTED_VIOLATIONS).map((v) => describeViolation(v, this.block.entityNames)),
-        ...(violations.length > LISTED_VIOLATIONS ? [`and ${violations.length - LISTED_VIOLATIONS} more`] : []),
-      ].join('; '),
+      ...undeclaredStats(violations, this.block.entityNames),
       partitionMs: this.partitionMs,
       planMs: this.planMs,
       lanesMs: this.lanesMs,
@@ -418,10 +387,7 @@ export class BlockRun {
       if (barrier[tx]) return;
       let declared = 0;
       for (let e = txStart[tx]!; e < txStart[tx + 1]!; e++) if (entryKey[e] === key) declared = entryKinds[e]!;
-      if ((COVERED[declared]! & kind) !== 0) return;
-      const what = KINDS[31 - Math.clz32(kind)]!;
-      for (let v = first; v < violations.length; v++) if (violations[v]!.key === key && violations[v]!.access === what) return;
-      violations.push({ tx, key, access: what, declared: KINDS.filter((_, k) => declared & (1 << k)) });
+      noteAccess(violations, first, tx, key, kind, declared);
     };
     const view: StateView = {
       read: (key, forDelta) => {

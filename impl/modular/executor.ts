@@ -19,8 +19,9 @@
 //   execute() rejects naming the main thread.
 // A block whose declared footprints show a near-serial chain (impl/preflight.ts) goes to the
 // sequential executor instead, as with Block-STM: the lanes would run it in block order anyway,
-// at their extra cost per transaction. Its footprints are then not checked (the result is the
-// sequential executor's, exact either way); `preflight: false` keeps every block on the lanes.
+// at their extra cost per transaction. Its undeclared accesses are reported as the lanes' are:
+// the sequential executor watches the transactions of every program whose footprint
+// footprint-proof.ts cannot vouch for (undeclared.ts); `preflight: false` keeps every block on the lanes.
 
 import type { Block, BlockResult } from '../../spec/block.js';
 import { checkBlock } from '../../spec/block-check.js';
@@ -31,7 +32,8 @@ import { effectiveCores } from '../runtime/cores.js';
 import { WorkerPool, type JobGate, type JobRef } from '../runtime/pool.js';
 import { BlockQueue, closingOnFailure, countOption, flagOption, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
-import { BlockRun, type Violation } from './block-run.js';
+import { BlockRun } from './block-run.js';
+import { undeclaredStats, watchUndeclared, type Violation } from './undeclared.js';
 import { bugFlags, type BugName } from './bugs.js';
 import { joinLanes, type LanesJob, type LanesResult } from './job.js';
 import { collectChunks, type CollectedChunk } from './collect.js';
@@ -153,9 +155,13 @@ export class ModularExecutor implements Executor {
   }
 
   private async executeNow(block: Block, threads: number, fault: InjectedFault | null): Promise<BlockResult> {
-    this.violations = [];
-    const preflighted = this.preflight ? sequentialIfContended(block, threads, this.sequential) : null;
-    if (preflighted) return preflighted;
+    const violations: Violation[] = [];
+    this.violations = violations;
+    const preflighted = this.preflight ? sequentialIfContended(block, threads, this.sequential, () => watchUndeclared(block, violations)) : null;
+    if (preflighted) {
+      Object.assign(preflighted.stats, undeclaredStats(violations, block.entityNames));
+      return preflighted;
+    }
     const run = new BlockRun(block, {
       modules: this.modules, partitioner: this.partitioner, misroute: this.misroute, threads, outputScale: this.outputScale,
     }, this.buffers, this.scratch);

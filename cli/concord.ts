@@ -257,6 +257,25 @@ for (const command of [program, ...program.commands]) {
   }
 }
 
+// A value quoted with a space (`--workload ' p2p'`, a variable pasted with one) was refused as an
+// unknown name by some options and read as meant by others (--executor, --label, every number).
+// Every option's value is read without the white space around it, here, before any check sees it,
+// so that no option's check has to remember to. A value of white space alone is kept as given:
+// each option refuses it in its own words, naming itself (a number, a name, gen --call's empty
+// argument list alike). A file or folder (`<file>`, `<dir>`) is taken as typed, as a block file
+// argument is: its name may hold those spaces. Added last, so it runs first, before the checks above.
+for (const command of [program, ...program.commands]) {
+  for (const option of command.options) {
+    if (option.variadic || option.isBoolean() || /<(file|dir)>/.test(option.flags)) continue;
+    const own = option.parseArg;
+    option.argParser((value: string, previous: unknown) => {
+      const trimmed = value.trim();
+      const given = trimmed === '' ? value : trimmed;
+      return own ? own(given, previous) : given;
+    });
+  }
+}
+
 // Under --json a refused command also says so on stdout (process-guard.ts usageObject); known from
 // the words alone, as commander refuses some before any command's action knows its options.
 const typed = program.commands.find((c) => c.name() === process.argv[2]);

@@ -5,18 +5,15 @@
 // Invariant: `leave` runs at most once, for the first such signal, synchronously inside it; the
 // process ends by that signal only once what `leave` wrote to standard output and error has
 // reached them (a pipe takes it asynchronously: raised at once, a --json object of a few hundred
-// KB was cut at 64 KB), or after FLUSH_MS should the reader never take it. Until then a listener
-// stays, so Concord's others that run after this one in the same emit (cli/progress.ts restoring
-// the terminal, impl/exec-executor.ts killing engines) and raise the signal again do not end the
-// process before the output is out.
+// KB was cut at 64 KB), or after FLUSH_CAP_MS should the reader never take it. Until then a
+// listener stays, so Concord's others that run after this one in the same emit (cli/progress.ts
+// restoring the terminal, impl/exec-executor.ts killing engines) and raise the signal again do not
+// end the process before the output is out.
 
-import { afterOutput } from './output.js';
+import { afterOutput, FLUSH_CAP_MS } from './output.js';
 
 export const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export type EndingSignal = (typeof ENDING_SIGNALS)[number];
-
-/** The longest the process waits, once stopped by a signal, for a reader to take its output. */
-const FLUSH_MS = 2000;
 
 /**
  * Until the returned function is called, the first ending signal runs `leave(signal)` and then
@@ -46,13 +43,13 @@ export function onEndingSignal(leave: (signal: EndingSignal) => void): () => voi
 
 /**
  * Ends the process by `signal` once standard output and error have taken what was written to
- * them, or after FLUSH_MS. Every listener is removed first, which restores the signal's default
- * action; one an executor added (a module's process.on('SIGINT')) would otherwise keep a stopped
- * command running.
+ * them, or after FLUSH_CAP_MS. Every listener is removed first, which restores the signal's
+ * default action; one an executor added (a module's process.on('SIGINT')) would otherwise keep a
+ * stopped command running.
  */
 function endOnceWritten(signal: EndingSignal): void {
   afterOutput(() => {
     for (const s of ENDING_SIGNALS) process.removeAllListeners(s);
     process.kill(process.pid, signal);
-  }, FLUSH_MS);
+  }, FLUSH_CAP_MS);
 }

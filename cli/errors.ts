@@ -16,7 +16,7 @@ import { cleanUpBudget } from '../properties/clean-up.js';
 import { stopAllProgress } from './progress.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 import type { KeptResults } from './stopped-results.js';
-import { exitOnPurpose, printFailure, printUsageError, setPendingCall } from './process-guard.js';
+import { exitOnceWritten, printFailure, printUsageError, setPendingCall } from './process-guard.js';
 
 export class UsageError extends Error {}
 
@@ -178,9 +178,11 @@ export interface CallWatch {
  * timers would keep the process alive for ever, so the command stops at once: `onHang(what,
  * failure)` may add to the message `failure` (where the block was written, or what was measured
  * before), and may write what is left to write before the exit; the failure is printed as guard() prints
- * one, and the process exits with EXIT.FAILED. One unref'd timer serves every call, checked four
- * times per limit (at least once a second), so a call costs a few stores, not a timer of its own,
- * and the timer never keeps the process alive. An executor that holds the main thread keeps that
+ * one, and the process exits with EXIT.FAILED once that output is out (a pipe takes it
+ * asynchronously) or FLUSH_CAP_MS on, the command going no further meanwhile: the hung call, should
+ * it settle after all, never returns. One unref'd timer serves every call, checked four times per
+ * limit (at least once a second), so a call costs a few stores, not a timer of its own, and the
+ * timer never keeps the process alive. An executor that holds the main thread keeps that
  * timer from firing; the watchdog thread (cli/watchdog.ts), started with the first call, then
  * interrupts it, and the hang is reported the same way.
  */
@@ -194,18 +196,26 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
   const tickMs = seconds > 0 ? Math.min(1000, limitMs / 4) : 1000;
   const cleanUps = cleanUpBudget(limitMs, true);
   const watchdog = () => (dog ??= startWatchdog(command, tickMs, json));
-  const giveUp = (why: string) => {
+  let stopping: Promise<never> | null = null;
+  const giveUp = (why: string): Promise<never> => {
+    if (stopping) return stopping;
     stopAllProgress();
     // What an exec: engine was seen to do since its request (nothing at all: an answer not
     // flushed?); not after a main thread held, which read nothing the engine wrote meanwhile.
     const failure = `${pending} did not settle within ${seconds} s${why}${why === '' ? execHangNote(pending) : ''}`;
     printFailure(command, failure + onHang(pending, failure), json);
+    // Once an interrupt's session is closed, the watchdog stands down: while the output drains (a
+    // slow reader, up to FLUSH_CAP_MS), it would otherwise interrupt the wait and kill the process
+    // with a line of its own. An interrupt that cuts the report short lands before this, and the
+    // call still published as pending lets the watchdog's kill cover it.
     dog?.quiet();
-    exitOnPurpose(EXIT.FAILED);
+    dog?.end();
+    stopping = exitOnceWritten(EXIT.FAILED);
+    return stopping;
   };
   const check = () => {
-    if (pending === '' || performance.now() - since < limitMs) return;
-    giveUp(dog?.interrupted(seq) ? '; it held the main thread (a busy loop or a blocking wait) until interrupted' : '');
+    if (stopping || pending === '' || performance.now() - since < limitMs) return;
+    void giveUp(dog?.interrupted(seq) ? '; it held the main thread (a busy loop or a blocking wait) until interrupted' : '');
   };
   return {
     async call(what, work) {
@@ -222,7 +232,9 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
         // land in whatever runs next: so it ends the command here, with the call still published
         // as pending, for the watchdog's kill to cover a report the interrupt cuts short.
         const tookMs = performance.now() - since;
-        if (seconds > 0 && tookMs >= limitMs) giveUp(` (it returned after ${(tookMs / 1000).toFixed(2)} s)`);
+        if (seconds > 0 && tookMs >= limitMs) void giveUp(` (it returned after ${(tookMs / 1000).toFixed(2)} s)`);
+        // Given up on (now, or by the timer before the call settled after all): the command stops here.
+        if (stopping) await stopping;
         pending = '';
         setPendingCall('', undefined);
         dog?.end();

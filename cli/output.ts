@@ -102,6 +102,12 @@ export function writeStdout(text: string, done?: (error?: Error | null) => void)
 }
 
 /**
+ * The longest a process that is ending (a signal, a hang it gave up on) waits for a reader to take
+ * its output: a reader that never reads must not keep it for ever.
+ */
+export const FLUSH_CAP_MS = 2000;
+
+/**
  * Calls `then` once stdout (Concord's own, diverted or not) and stderr have taken what was written
  * to them, or after `capMs` (where given) should a reader never take it: a pipe takes writes
  * asynchronously, and a process ended before (a signal raised again, process.exit) cuts them at

@@ -11,7 +11,7 @@
 
 import { fromConcord, thrownText } from '../properties/explain.js';
 import { failureLines } from './failure-lines.js';
-import { writeStdout } from './output.js';
+import { afterOutput, FLUSH_CAP_MS, writeStdout } from './output.js';
 import { stopAllProgress } from './progress.js';
 
 /** The call into an executor pending now, as the command's call watch names it, and what --json prints with a failure. */
@@ -32,6 +32,16 @@ export const pendingCall = (): string => pending;
 export function exitOnPurpose(code: number): never {
   ending = true;
   process.exit(code);
+}
+
+/**
+ * exitOnPurpose(code) once stdout and stderr have taken what was written to them, or after
+ * FLUSH_CAP_MS: process.exit at once cut a --json object past a pipe's 64 KB. The promise never
+ * settles, so a command that awaits it goes no further while its output drains.
+ */
+export function exitOnceWritten(code: number): Promise<never> {
+  afterOutput(() => exitOnPurpose(code), FLUSH_CAP_MS);
+  return new Promise(() => {});
 }
 
 /**

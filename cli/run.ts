@@ -76,6 +76,8 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     throw new UsageError(`--warmup ${o.warmup}: with --after, warm-up runs would run the block again on the instance the earlier blocks left, before the run that is timed and checked; give --warmup 0 (the default with --after)`);
   }
   const timeout = timeoutOption(o.timeout);
+  // The registry's "unknown executor" would not say which option was blank.
+  if (name.trim() === '') throw new UsageError('--executor: empty; give one executor (a built-in name, a module path, or exec:COMMAND)');
   checkExecutorName(name);
   const partition = partitionSettings(o, [name]);
   // --threads 1 asks for what a one-thread executor does anyway: a script looping over thread counts for every executor gives it.

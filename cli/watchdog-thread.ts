@@ -28,10 +28,13 @@ function overdue(): { seq: number; limitMs: number } | null {
 
 /** Runtime.terminateExecution on the main thread: unwinds the JavaScript running there (a busy loop, an Atomics.wait) back to the event loop. */
 async function interruptMainThread(): Promise<void> {
-  const { Session } = await import('node:inspector');
-  const session = new Session();
+  // Open from the moment the interrupt is decided, the import included: a main thread that gave up
+  // on the call meanwhile waits (Watchdog.quiet) for it to land before it stands the watchdog down
+  // to let its output drain, rather than have it land in that wait.
   Atomics.store(control, SESSION, 1);
   try {
+    const { Session } = await import('node:inspector');
+    const session = new Session();
     session.connectToMainThread();
     await new Promise<void>((done) => session.post('Runtime.terminateExecution', () => done()));
     session.disconnect();

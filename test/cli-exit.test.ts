@@ -1,7 +1,8 @@
 // What `concord` gives back around an executor under test, run as a user runs it
 // (dist/cli/concord.js): once its output is out it exits with its code, whatever the executor left
 // alive (a passing verify must not hang a CI job after its green verdict; what its close() left
-// alive is a warning); under --json stdout holds the JSON object alone, whatever the executor
+// alive is a warning), and so does a command that gave up on a hang (its --json object, past a
+// pipe's 64 KB, arrives whole); under --json stdout holds the JSON object alone, whatever the executor
 // logs; `run` without --check still refuses a result that has not a receipt and a read set per
 // transaction, and with --check one that changed its block; and what goes wrong in a user's module
 // is said plainly (a thrown object's contents, a syntax error's place, a missing name), as is an
@@ -97,6 +98,22 @@ export default { name: 'holds', async execute(block) { timer ??= setInterval(() 
     expect(run.error).toBeUndefined();
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/^concord run: warning: the executor \S+lingers\.mjs: close\(\) left 1 Timeout alive: [^\n]+\n$/);
+  });
+
+  // The hang's exit did not wait for a pipe to take the --json object: past its 64 KB, it was cut.
+  it('with exit 1 once the whole --json object of a hang past --timeout has gone through a pipe that was full', () => {
+    // An engine that never answers, its command (named twice in the object) long enough to pass 64 KB.
+    const engine = `exec:sleep 30 # ${'x'.repeat(100_000)}`;
+    const [err, code] = [join(dir, 'hang.err'), join(dir, 'hang.code')];
+    // A shell pipe, not the socket pair spawn makes (which holds some 200 KB): its reader starts once
+    // the command has given up (its line is on stderr), and a while later, so the pipe is full then.
+    const command = `{ "$0" "$@" 2>"${err}"; echo $? >"${code}"; } | { n=0; until grep -q 'did not settle' "${err}" 2>/dev/null || [ $n -ge 600 ]; do sleep 0.05; n=$((n + 1)); done; sleep 0.3; cat; }`;
+    const r = spawnSync('sh', ['-c', command, process.execPath, cli, 'run', example, '--executor', engine, '--timeout', '0.4', '--warmup', '0', '--json'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(2 * 65_536);
+    expect([readFileSync(code, 'utf8'), JSON.parse(r.stdout)]).toEqual(['1\n', {
+      block: example, executor: engine, error: expect.stringMatching(/^the executor exec:sleep 30 # x+: execute\(\) on \S+transfer\.json did not settle within 0\.4 s/),
+    }]);
   });
 
   it('with exit 1 and one line when the executor ends the process, throws from a callback or leaves a rejection unhandled', () => {

@@ -204,6 +204,36 @@ describe('concord option checks', () => {
     expect(JSON.parse(runs.stdout)).toMatchObject({ runs: 20, seed: 1 });
   });
 
+  // `--executor ' modular'`, `--label` and every number read past the spaces of a quoted value,
+  // while `--workload ' p2p'`, `--partition ' range'` and a pasted `--replay` token were refused as
+  // unknown: every option's value is read without them now, and one of white space alone is still
+  // refused in its option's own words.
+  it('reads every option\'s value without the white space around it, and refuses one of white space alone, naming the option', () => {
+    const json = (...args: string[]) => {
+      const r = concord(...args, '--warmup', '0', '--json');
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      return JSON.parse(r.stdout) as { block: string; executor: string; stats: { partition?: string } };
+    };
+    expect(json('run', '--workload', ' p2p', '--accounts', '3', '--txs', '5').block).toBe('p2p accounts=3 txs=5 seed=1 hash-cost=3');
+    expect(json('run', '--workload', 'token\t', '--accounts', '3', '--txs', '5').block).toMatch(/^token /);
+    const ran = json('run', 'examples/transfer.json', '--executor', ' modular ', '--partition', ' range', '--pre-state', 'shared ');
+    expect([ran.executor, ran.stats.partition]).toEqual(['modular', 'range']);
+    expect(concord('gen', '--workload', ' defi ', '--accounts', '5', '--txs', '3').stdout).toBe(concord('gen', '--workload', 'defi', '--accounts', '5', '--txs', '3').stdout);
+    const token = `cv1_${Buffer.from(JSON.stringify(['sequential', 'equivalence', 1, 20, 65536, '0'])).toString('base64url')}`;
+    const replay = (given: string) => concord('verify', '--replay', given, '--out', join(dir, 'replay'), '--json');
+    const [padded, plain] = [replay(`  ${token} `), replay(token)];
+    expect(padded.status, padded.stderr).toBe(0);
+    expect(JSON.parse(padded.stdout)).toEqual(JSON.parse(plain.stdout));
+    expect(JSON.parse(padded.stdout)).toMatchObject({ ok: true, executors: ['sequential'], blocksChecked: 1 });
+
+    refused(['run', '--workload', '  '], /^concord run: --workload: unknown workload " {2}" \(known: p2p, token, amm, nft, defi\)\n$/);
+    refused(['run', 'examples/transfer.json', '--executor', 'modular', '--partition', ' '], /^concord run: --partition: empty; give a partition's name\n$/);
+    refused(['run', 'examples/transfer.json', '--pre-state', '\t'], /^concord run: --pre-state: unknown kind "\t" \(known: map, shared\)\n$/);
+    refused(['run', 'examples/transfer.json', '--executor', ' '], /^concord run: --executor: empty; give one executor \(a built-in name, a module path, or exec:COMMAND\)\n$/);
+    refused(['verify', '--replay', ' '], /^concord verify: --replay: " " is not a replay token \(they start with cv5_, or cv4_, cv3_, cv2_ or cv1_ for older ones\)\n$/);
+    refused(['bench', '--quick', '--label', '  '], /^concord bench: --label: empty; /);
+  });
+
   // Commander kept the last of an option given twice: `bench --executor ./a.mjs --executor ./b.mjs`
   // measured b alone, without a word, and `gen --txs 10 --txs 20` wrote 20.
   it('refuses an option of one value given twice, saying how to give several where it takes a list', () => {

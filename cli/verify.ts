@@ -8,14 +8,17 @@
 // usage or input error.
 // --json prints exactly one JSON object on stdout and nothing else, and its `ok` is true exactly
 // when the exit code is 0. A time limit is a budget, not a failure: what it cut still exits 0, but
-// is never called a pass, in the text or the JSON.
+// is never called a pass, in the text or the JSON. A signal (SIGTERM from a CI job's timeout,
+// Ctrl-C's SIGINT, SIGHUP) ends a run part-way by that signal, once the report of what it found
+// so far is printed, as the run's only report, saying where it stopped, and never with `ok` true.
 
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { EXECUTORS, isModuleObject, isModulePath, isOwnExecutor } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
-  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, isProbeBlock, executeTarget, probeMs, executorBlockFile, failureTag, replayFailure, runVerify, shardBatches, writeExecutorBlock, type ExecutorReport, type FailureReport, type RunReport, type SubjectSource,
+  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, isProbeBlock, executeTarget, probeMs, executorBlockFile, failureTag, replayFailure, runVerify, shardBatches, writeExecutorBlock,
+  type ExecutorReport, type FailureReport, type RunReport, type SoFar, type SubjectSource,
 } from '../properties/runner.js';
 import {
   decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, ReplayTokenError, sameSettings, settingsText, type PartitionSettings, type ReplayToken,
@@ -27,7 +30,7 @@ import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource, settingsFor } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
 import { coverageHint, raiseRuns, uncoveredText, type HintOptionNames } from '../properties/coverage-hint.js';
-import { runPlanted, plantedSource, PLANTED_EXECUTORS, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
+import { runPlanted, plantedReport, plantedSource, PLANTED_EXECUTORS, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
 import type { Simulated } from '../properties/equivalence.js';
 import type { Block } from '../spec/block.js';
 import { writeBlock } from '../spec/block-file.js';
@@ -35,7 +38,9 @@ import { plural } from '../spec/plural.js';
 import { MAX_STATES } from '../properties/enumerate.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { checkOutDir, writeStdout } from './output.js';
-import { createProgress } from './progress.js';
+import { createProgress, stopAllProgress } from './progress.js';
+import { printFailure } from './process-guard.js';
+import { onEndingSignal, type EndingSignal } from './ending-signal.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { executorNames, partitionSettings } from './executor-settings.js';
 import { MAX_VERIFY_TXS } from '../properties/verify-limits.js';
@@ -250,6 +255,27 @@ function cutChecks(e: ExecutorReport): string[] {
   return e.checks.filter((c) => c.status === 'cut').map((c) => `${c.name} ${c.batches}/${c.of} batches${c.partial ? ` and ${plural(c.partial, 'run')} of the next` : ''}`);
 }
 
+/**
+ * The `stopped` of a run `signal` ended (`r`: its report as it stood then, null before its first
+ * executor's turn): how many of its executors (`unit`: or planted bugs) it had checked, and how far
+ * the one in its turn had got, as bench's says how far its sweep got.
+ */
+function signalStopped(signal: EndingSignal, r: RunReport | null, unit: string): string {
+  if (r === null) return `stopped by ${signal} before any check ran`;
+  const blocks = `${plural(r.blocksChecked, 'block')} checked`;
+  const halted = r.executors.filter((e) => e.stopped);
+  // Its close() (a module's one object) or the output: every check had its end.
+  if (halted.length === 0) return `stopped by ${signal} after every check had run (${blocks}), before verify had finished`;
+  const stopped = `stopped by ${signal} after checking ${r.executors.length - halted.length} of ${plural(r.executors.length, unit)} (${blocks})`;
+  // The first the run had not run in full is the one in its turn (checks run in order), or being made.
+  const at = halted[0]!;
+  const check = at.checks.find((c) => c.status === 'stopped');
+  if (!check) return `${stopped}; ${at.label} was being made`;
+  const ran = at.checks.filter((c) => c.status !== 'stopped').length;
+  const found = at.shrinking ? ', where it had found a counterexample it was still shrinking (no failure here holds it: run verify again to have it)' : '';
+  return `${stopped}; ${at.label} was in its ${check.name} check (${check.batches}/${check.of} batches run), after ${ran} of its ${plural(at.checks.length, 'check')}${found}`;
+}
+
 function textSummary(r: RunReport, made: PartitionSettings = {}): string[] {
   const lines: string[] = [];
   const width = Math.max(...r.executors.map((e) => e.label.length));
@@ -257,7 +283,7 @@ function textSummary(r: RunReport, made: PartitionSettings = {}): string[] {
     // A built-in's goals may be met by its simulated checks alone: what its threads saw is told apart.
     const onThreads = (k: string) => (e.executedCoverage && k in e.executedCoverage ? ` (${e.executedCoverage[k]} on threads)` : '');
     const cov = Object.entries(e.coverage).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}${onThreads(k)}`).join(', ') || 'none';
-    const state = e.failed ? 'FAILED' : e.cut ? 'cut by the time limit' : e.uncovered.length ? `never exercised: ${e.uncovered.join(', ')}` : 'ok';
+    const state = e.failed ? 'FAILED' : e.stopped ? `stopped ${e.shrinking ? 'while shrinking a counterexample' : e.checks.length ? 'before its checks had all run' : 'before its checks began'}` : e.cut ? 'cut by the time limit' : e.uncovered.length ? `never exercised: ${e.uncovered.join(', ')}` : 'ok';
     const cutShort = e.explorationsCut ? ` (${plural(e.explorationsCut, 'block')} explored only up to ${MAX_STATES.toLocaleString('en-US')} states, not every interleaving)` : '';
     const exhaustive = e.statesExplored ? `, ${e.statesExplored.toLocaleString('en-US')} states covering ${e.interleavingsCovered.toExponential(2)} interleavings${cutShort}` : '';
     lines.push(`  ${e.label.padEnd(width)} ${String(e.blocksChecked).padStart(7)} blocks (${rate(e.blocksChecked, e.elapsedMs)}/s) ${String(e.schedulesExplored).padStart(7)} schedules${exhaustive}  ${state}`);
@@ -276,12 +302,13 @@ function textSummary(r: RunReport, made: PartitionSettings = {}): string[] {
 
 /**
  * --planted as text: a line per bug; the first catch in full, as a failing verify prints it; the
- * replay command of every other catch (each prints its own full report), then the run and the tally.
+ * replay command of every other catch (each prints its own full report), then the run and the tally;
+ * `stopped`: a signal ended the run there, and the bugs it had not run in full are `halted`, not MISSED.
  */
-function plantedText(p: PlantedReport, runs: number, shard: Shard | undefined, outDir: string): string[] {
+function plantedText(p: PlantedReport, runs: number, shard: Shard | undefined, outDir: string, stopped?: string): string[] {
   const width = Math.max(...p.bugs.map((b) => b.name.length));
-  const lines = p.bugs.map((b) => `${b.caught ? 'caught' : 'MISSED'}  ${b.name.padEnd(width)}  `
-    + `${b.caught ? `${b.check} after ${b.blocks} blocks: ${b.anomaly}` : `survived ${b.blocks} blocks`}  ${b.doc}`);
+  const lines = p.bugs.map((b) => `${b.caught ? 'caught' : b.stopped ? 'halted' : 'MISSED'}  ${b.name.padEnd(width)}  `
+    + `${b.caught ? `${b.check} after ${b.blocks} blocks: ${b.anomaly}` : b.stopped ? `stopped after ${b.blocks} blocks` : `survived ${b.blocks} blocks`}  ${b.doc}`);
   const [first, ...others] = p.run.failures;
   if (first) lines.push('', ...formatFailure(first));
   if (others.length) {
@@ -290,6 +317,7 @@ function plantedText(p: PlantedReport, runs: number, shard: Shard | undefined, o
     for (const f of others) lines.push(`  ${f.executor.padEnd(width)}  ${f.replay}`);
   }
   lines.push('', ...textSummary(p.run), `planted bugs caught: ${p.caught}/${p.total}`);
+  if (stopped !== undefined) return [...lines, stopped];
   if (p.caught < p.total) {
     const cut = p.run.timedOut ? ', and --time-limit, which cut the checks listed above' : '';
     // A sharded --planted run must catch every bug on each shard: each needs the default budget.
@@ -434,15 +462,28 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
       ...(o.modules !== undefined ? ['--modules'] : []), ...(o.partition !== undefined ? ['--partition'] : []),
     ];
     if (beside.length) throw new UsageError(`--planted checks the planted-bug catalogue: leave out ${beside.join(' and ')}`);
-    checkOutDir(outDir, '--out');
-    const planted = await runPlanted(base, own.length ? own as Simulated['kind'][] : undefined);
-    const ok = planted.caught === planted.total;
-    if (o.json) {
-      writeStdout(`${JSON.stringify(summary(ok, planted.run, { runs, txs, made: {} }, planted))}\n`);
-    } else {
-      writeStdout(`${plantedText(planted, runs, shard, outDir).join('\n')}\n`);
-    }
-    return ok ? EXIT.OK : EXIT.FAILED;
+    const kinds = own.length ? own as Simulated['kind'][] : undefined;
+    const sofar: SoFar = { report: null };
+    const print = (planted: PlantedReport, stopped?: string) => {
+      const ok = planted.caught === planted.total && stopped === undefined;
+      if (o.json) {
+        writeStdout(`${JSON.stringify({ ...summary(ok, planted.run, { runs, txs, made: {} }, planted), ...(stopped === undefined ? {} : { stopped }) })}\n`);
+        if (stopped !== undefined) process.stderr.write(`concord verify: ${stopped}\n`);
+      } else {
+        writeStdout(`${plantedText(planted, runs, shard, outDir, stopped).join('\n')}\n`);
+      }
+      return ok ? EXIT.OK : EXIT.FAILED;
+    };
+    const planted = await unlessSignalled(() => {
+      checkOutDir(outDir, '--out');
+      return runPlanted({ ...base, sofar }, kinds);
+    }, (signal) => {
+      const r = sofar.report?.() ?? null;
+      const stopped = signalStopped(signal, r, 'planted bug');
+      if (r === null) printFailure('verify', stopped, o.json ? { ok: false, stopped } : undefined);
+      else print(plantedReport(r, kinds), stopped);
+    });
+    return print(planted);
   }
 
   const given = executorNames(o.executor ?? []);
@@ -452,23 +493,19 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
   const names = given.length ? given : defaultExecutors();
   const made = partitionSettings(o, names);
   const sources = names.map((name) => sourceFor(name, made));
-  // Load every user's module up front, so a bad path is a usage error before minutes of checking
-  // (a built-in cannot fail to load, and starting its pool costs a second or more).
-  for (const s of sources) if (!EXECUTORS.has(s.name)) await (await s.create()).close(false);
-  checkOutDir(outDir, '--out');
-  const r = await runVerify({ subjects: sources, ...base });
-  const uncovered = r.executors.filter((e) => e.uncovered.length > 0);
-  const checked = !r.failures.length && !uncovered.length;
-  const unclosed = await closeModuleExecutors('verify', o.timeout, !checked, o.json ? { ok: false } : undefined);
-  for (const u of unclosed) process.stderr.write(`concord verify: ${u.message}\n`);
-  // A CI job that needs every check run in full says so with --fail-on-cut, rather than reading timedOut.
-  const cutFails = r.timedOut && o.failOnCut === true;
-  const ok = checked && unclosed.length === 0 && !cutFails;
-  if (o.json) {
-    writeStdout(`${JSON.stringify({ ...summary(ok, r, { runs, txs, made }), ...(unclosed.length ? { error: unclosed.map((u) => u.message).join('; ') } : {}) })}\n`);
-    // A CI job sends stdout to a file: its log would show nothing of why it failed, or that it was cut.
-    for (const line of jsonLogLines(r, uncovered)) process.stderr.write(`concord verify: ${line}\n`);
-  } else {
+  /**
+   * The report of `r`: `ok` the verdict, `error` what closing a module's executor object left
+   * unsettled or thrown, `cutFailed` whether --fail-on-cut alone failed it, and `stopped` the line
+   * of a run a signal ended, which is then its verdict.
+   */
+  const print = (r: RunReport, ok: boolean, end: { error?: string; cutFailed?: boolean; stopped?: string } = {}) => {
+    const uncovered = r.executors.filter((e) => e.uncovered.length > 0);
+    if (o.json) {
+      writeStdout(`${JSON.stringify({ ...summary(ok, r, { runs, txs, made }), ...(end.error ? { error: end.error } : {}), ...(end.stopped === undefined ? {} : { stopped: end.stopped }) })}\n`);
+      // A CI job sends stdout to a file: its log would show nothing of why it failed, or that it was cut or stopped.
+      for (const line of [...jsonLogLines(r, uncovered), ...(end.stopped === undefined ? [] : [end.stopped])]) process.stderr.write(`concord verify: ${line}\n`);
+      return;
+    }
     for (const f of r.failures) writeStdout(`${formatFailure(f).join('\n')}\n\n`);
     writeStdout(`${textSummary(r, made).join('\n')}\n`);
     for (const e of uncovered) writeStdout(`${uncoveredLine(e)}\n`);
@@ -476,8 +513,57 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
       const shards = shard && { count: shard.count, perShard: SHARD_RUNS };
       writeStdout(`  hint: ${coverageHint(VERIFY_OPTION_NAMES, runs, DEFAULT_RUNS, coverage, shards)}\n`);
     }
-    if (ok) writeStdout(r.timedOut ? 'no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full\n' : 'all properties hold\n');
-    else if (cutFails && checked && unclosed.length === 0) writeStdout('FAIL: no counterexample in what ran, but the time limit cut the checks above and --fail-on-cut makes that a failure: raise --time-limit to run them in full\n');
-  }
+    if (end.stopped !== undefined) writeStdout(`${end.stopped}\n`);
+    else if (ok) writeStdout(r.timedOut ? 'no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full\n' : 'all properties hold\n');
+    else if (end.cutFailed) writeStdout('FAIL: no counterexample in what ran, but the time limit cut the checks above and --fail-on-cut makes that a failure: raise --time-limit to run them in full\n');
+  };
+  const sofar: SoFar = { report: null };
+  const { r, checked, unclosed } = await unlessSignalled(async () => {
+    // Load every user's module up front, so a bad path is a usage error before minutes of checking
+    // (a built-in cannot fail to load, and starting its pool costs a second or more).
+    for (const s of sources) if (!EXECUTORS.has(s.name)) await (await s.create()).close(false);
+    checkOutDir(outDir, '--out');
+    const run = await runVerify({ subjects: sources, ...base, sofar });
+    const checked = !run.failures.length && run.executors.every((e) => e.uncovered.length === 0);
+    return { r: run, checked, unclosed: await closeModuleExecutors('verify', o.timeout, !checked, o.json ? { ok: false } : undefined) };
+  }, (signal) => {
+    const sofarReport = sofar.report?.() ?? null;
+    const stopped = signalStopped(signal, sofarReport, 'executor');
+    if (sofarReport === null) printFailure('verify', stopped, o.json ? { ok: false, stopped } : undefined);
+    else print(sofarReport, false, { stopped });
+  });
+  for (const u of unclosed) process.stderr.write(`concord verify: ${u.message}\n`);
+  // A CI job that needs every check run in full says so with --fail-on-cut, rather than reading timedOut.
+  const cutFails = r.timedOut && o.failOnCut === true;
+  const ok = checked && unclosed.length === 0 && !cutFails;
+  print(r, ok, { ...(unclosed.length ? { error: unclosed.map((u) => u.message).join('; ') } : {}), cutFailed: cutFails && checked && unclosed.length === 0 });
   return ok ? EXIT.OK : EXIT.FAILED;
+}
+
+/**
+ * `work` (a run, from when its options were checked), with a signal that ends the process part-way
+ * (cli/ending-signal.ts) leaving the report of what it found so far: on the first, `leave(signal)`
+ * prints it, and the process ends by the signal. Then `work`'s own end is never printed: what
+ * this returns never settles, and so neither does a failure it throws.
+ */
+async function unlessSignalled<T>(work: () => Promise<T>, leave: (signal: EndingSignal) => void): Promise<T> {
+  let signalled = false;
+  // Listening starts before the progress bar's listener and any exec: engine's (which run after it:
+  // the terminal is restored, the engines are killed), and the bar is stopped before the report is printed.
+  const stopListening = onEndingSignal((signal) => {
+    signalled = true;
+    stopAllProgress();
+    leave(signal);
+  });
+  try {
+    return await work();
+  } finally {
+    // A signal that came while synchronous work held the main thread waits for the event loop; with
+    // no listener left by then, Node would drop it and the command run on.
+    await new Promise((settle) => setImmediate(settle));
+    stopListening();
+    // The process ends by the signal once the report is written: returned, the run's own end would
+    // be printed too, and cli/concord.ts could end the process by an exit code first.
+    if (signalled) await new Promise<never>(() => {});
+  }
 }

@@ -71,6 +71,8 @@ export interface PlantedResult {
   readonly blocks: number;
   readonly anomaly: string;
   readonly replay: string;
+  /** In a report of a run a signal ended only: not caught, and its checks had not all run. */
+  readonly stopped?: true;
 }
 
 export interface PlantedReport {
@@ -86,18 +88,25 @@ const PLANTED_CHECKS = ['interleaving', 'exhaustive', 'equivalence'];
 /** The executors that have planted bugs, as --executor names them. */
 export const PLANTED_EXECUTORS: readonly Simulated['kind'][] = ['block-stm', 'modular'];
 
+/** The planted bugs of `executors`. */
+const plantedOf = (executors: readonly Simulated['kind'][]): readonly PlantedBug[] => PLANTED.filter((p) => executors.includes(p.simulated.kind));
+
 /** Runs the planted bugs of `executors` (default: every one's) through the checks that catch them. */
 export async function runPlanted(o: Omit<RunnerOptions, 'subjects' | 'checks'>, executors: readonly Simulated['kind'][] = PLANTED_EXECUTORS): Promise<PlantedReport> {
   const checks = PLANTED_CHECKS.map((n) => CHECK_DEFS.find((c) => c.name === n)!);
-  const planted = PLANTED.filter((p) => executors.includes(p.simulated.kind));
-  const run = await runVerify({ ...o, subjects: planted.map((p) => plantedSource(p.name)), checks });
-  const bugs = planted.map((bug): PlantedResult => {
+  const run = await runVerify({ ...o, subjects: plantedOf(executors).map((p) => plantedSource(p.name)), checks });
+  return plantedReport(run, executors);
+}
+
+/** The tally of `run`, a run of the planted bugs of `executors`: whole, or as a signal stopped it (runVerify's SoFar). */
+export function plantedReport(run: RunReport, executors: readonly Simulated['kind'][] = PLANTED_EXECUTORS): PlantedReport {
+  const bugs = plantedOf(executors).map((bug): PlantedResult => {
     const name = `${PLANTED_PREFIX}${bug.name}`;
     const f = run.failures.find((x) => x.executor === name);
     const e = run.executors.find((x) => x.name === name);
     return {
       name, doc: bug.doc, caught: Boolean(f), check: f?.check ?? '', blocks: e?.blocksChecked ?? 0,
-      anomaly: f?.explanation?.anomaly ?? (f?.error ? 'executor failed' : ''), replay: f?.replay ?? '',
+      anomaly: f?.explanation?.anomaly ?? (f?.error ? 'executor failed' : ''), replay: f?.replay ?? '', ...(e?.stopped ? { stopped: true as const } : {}),
     };
   });
   return { caught: bugs.filter((b) => b.caught).length, total: bugs.length, bugs, run };

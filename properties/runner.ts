@@ -63,6 +63,17 @@ export interface RunnerOptions {
   /** Transactions in every generated block (all checks but exhaustive enumeration); default: each check's range. */
   readonly txs?: number;
   readonly progress?: ProgressSink;
+  /** Given the report of what has run so far as the run starts, for a command a signal stops part-way (cli/verify.ts). */
+  readonly sofar?: SoFar;
+}
+
+/**
+ * Where runVerify leaves, from its start, how to make its report as it stands: for a command that
+ * must stop part-way (a signal), whose executors it has not run in full say `stopped`. Null
+ * before the run starts.
+ */
+export interface SoFar {
+  report: (() => RunReport) | null;
 }
 
 /** Where progress goes (cli/progress.ts's Progress fits): one phase per executor, counted in batches. */
@@ -162,11 +173,12 @@ export interface EarlierBlock {
  * found the counterexample), cut (the time limit stopped it after `batches` of its `of` batches,
  * possibly 0, and `partial` runs of the next), skipped (an earlier check of the executor had
  * already failed), none (this shard owns no batch of it: a summary that counted it passed would
- * count what no shard ran).
+ * count what no shard ran), stopped (in a report of a run a signal ended: it had run `batches` of
+ * its batches, 0 when it had not started).
  */
 export interface CheckReport {
   readonly name: CheckName;
-  readonly status: 'passed' | 'failed' | 'cut' | 'skipped' | 'none';
+  readonly status: 'passed' | 'failed' | 'cut' | 'skipped' | 'none' | 'stopped';
   /** Batches that ran in full: a batch the time limit stopped part-way is not one of them. */
   readonly batches: number;
   readonly of: number;
@@ -194,7 +206,11 @@ export interface ExecutorReport {
   readonly failed: boolean;
   /** The time limit cut this executor's checks short (coverage is then not judged). */
   readonly cut: boolean;
-  /** Every check that applies to the executor, in the order they run; none when the time limit came before the executor's turn. */
+  /** In a report of a run a signal ended (SoFar) only: that came before this executor's checks had all run, none failing; then not judged for coverage. */
+  readonly stopped?: true;
+  /** With `stopped`: the check it stopped in had found a counterexample and was shrinking it, so no failure holds it. */
+  readonly shrinking?: true;
+  /** Every check that applies to the executor, in the order they run; none when the time limit, or a signal, came before the executor's turn. */
   readonly checks: readonly CheckReport[];
   readonly elapsedMs: number;
 }
@@ -898,10 +914,11 @@ export function checkRuns(runs: number, check: CheckDef): number {
 /**
  * Runs one check on `subject` over this shard's batches, from where `from` (its report so far)
  * stopped: batch `from.batches`, after its first `from.partial` runs. Stops at the first
- * counterexample, rerun as `rerun` says, or between two runs once `deadline` has passed.
+ * counterexample, rerun as `rerun` says, or between two runs once `deadline` has passed. After
+ * each batch, `progress` hears how far the check got, as a report of a run stopped then says it.
  */
 async function runCheck(
-  rerun: Rerun, subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, opts: RunnerOptions, deadline: number, progress: () => void,
+  rerun: Rerun, subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, opts: RunnerOptions, deadline: number, progress: (sofar: CheckReport) => void,
   from: Pick<CheckReport, 'batches' | 'partial'> = { batches: 0 },
 ): Promise<{ report: CheckReport; failure?: FailureReport }> {
   const runs = checkRuns(opts.runs, check);
@@ -920,11 +937,16 @@ async function runCheck(
       subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir, rerun, undefined, { deadline, skip, atLeastOne },
     );
     if (end.stoppedAt !== undefined) return { report: report('cut', i, end.stoppedAt) };
-    progress();
+    progress(report('stopped', i + 1));
     if (end.failure) return { report: report('failed', i + 1), failure: end.failure };
   }
   return { report: report(batches.length === 0 ? 'none' : 'passed', batches.length) };
 }
+
+/** The counts of an executor whose turn had not started when a signal stopped the run: none, and no coverage goals, which come with the executor. */
+const nothingRan = (): Observer & { last?: Failure } => ({
+  blocks: 0, schedules: 0, states: 0, interleavings: 0, statesCut: 0, coverage: {}, executed: {}, reported: new Set(), measures: new Set(), fail: () => {},
+});
 
 /** The least time left for which a cut executor gets a second turn (a fresh instance's start-up, a worker pool's, would eat a shorter one). */
 const SECOND_TURN_MS = 1000;
@@ -963,11 +985,14 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     onThreads: boolean;
     failed: boolean;
     elapsedMs: number;
+    /** When the turn it is in began; undefined between its turns. */
+    turnStarted?: number;
   }
   const turns: Turns[] = opts.subjects.map((source) => ({ source, name: source.name, label: source.name, applicable: [], checkReports: [], goals: [], onThreads: false, failed: false, elapsedMs: 0 }));
   /** One turn of an executor until `until`: all its checks the first time, the cut ones after. */
   const turn = async (t: Turns, until: number, first: boolean): Promise<void> => {
     const turnStarted = performance.now();
+    t.turnStarted = turnStarted;
     const recorded = recording(t.source, await t.source.create());
     const { subject } = recorded;
     const rerun: Rerun = { source: t.source, history: recorded.history };
@@ -993,7 +1018,12 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
         for (const [k, c] of pending.entries()) {
           if (t.failed) break;
           const check = t.applicable[c]!;
-          const progress = () => opts.progress?.update(++done, `${check.name}: ${o.blocks} blocks, ${o.schedules} schedules`);
+          // What a report of the run stopped now says of the check, until the check's own end replaces it.
+          t.checkReports[c] = { ...t.checkReports[c]!, status: 'stopped' };
+          const progress = (sofar: CheckReport) => {
+            t.checkReports[c] = sofar;
+            opts.progress?.update(++done, `${check.name}: ${o.blocks} blocks, ${o.schedules} schedules`);
+          };
           const r = await runCheck(rerun, subject, check, o, opts, share(until, pending.length - k), progress, t.checkReports[c]!);
           t.checkReports[c] = r.report;
           if (r.report.status === 'cut') cutNow.push(c);
@@ -1010,35 +1040,48 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
       // After a counterexample, the close() is a clean-up: a hang or throw of its own must not hide the failure.
       await subject.close(t.failed);
       t.elapsedMs += performance.now() - turnStarted;
+      t.turnStarted = undefined;
     }
   };
+  const cut = (t: Turns) => !t.failed && t.checkReports.some((r) => r.status === 'cut');
+  // Unstarted (no observer yet), or checks it has not run in full: a check not reached is still
+  // 'skipped', the one running 'stopped'. One that failed skipped the rest.
+  const stoppedIn = (t: Turns) => !t.failed && (t.o === undefined || t.checkReports.some((r) => r.status === 'stopped' || r.status === 'skipped'));
+  /** The report as the run stands; `stopped`: a signal ended the run here, so executors it had not run in full say so. */
+  const reportNow = (stopped: boolean): RunReport => {
+    const executors: ExecutorReport[] = turns.map((t) => {
+      const o = t.o ?? nothingRan();
+      const halted = stopped && stoppedIn(t);
+      // A run cut short by a failure, by the time limit or by a signal is judged by what it found, not by what it did not reach.
+      const required = [...t.goals.map((g) => g.event), ...(t.onThreads ? [PARALLEL_RUN] : []), SKIP_REST];
+      const uncovered = t.failed || cut(t) || halted ? [] : required.filter((e) => o.coverage[e] === 0);
+      const unreported = t.goals.filter((g) => uncovered.includes(g.event) && !o.reported.has(g.counter)).map((g) => g.event);
+      const checks = halted ? t.checkReports.map((r): CheckReport => (r.status === 'skipped' ? { ...r, status: 'stopped' } : r)) : t.checkReports;
+      return {
+        name: t.name, label: t.label, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings, explorationsCut: o.statesCut,
+        coverage: o.coverage, ...(t.onThreads ? { executedCoverage: o.executed } : {}), uncovered, unreported, failed: t.failed, cut: cut(t),
+        // A counterexample being shrunk is in no failure yet: the report says one was found.
+        ...(halted ? { stopped: true as const, ...(o.last ? { shrinking: true as const } : {}) } : {}), checks, elapsedMs: t.elapsedMs + (t.turnStarted === undefined ? 0 : performance.now() - t.turnStarted),
+      };
+    });
+    const sum = (f: (e: ExecutorReport) => number) => executors.reduce((n, e) => n + f(e), 0);
+    return {
+      executors, blocksChecked: sum((e) => e.blocksChecked), schedulesExplored: sum((e) => e.schedulesExplored),
+      statesExplored: sum((e) => e.statesExplored), interleavingsCovered: sum((e) => e.interleavingsCovered),
+      // A copy: the run goes on pushing to its own until the process ends.
+      failures: [...failures], elapsedMs: performance.now() - started, timedOut: executors.some((e) => e.cut),
+      seed: opts.seed, shard: opts.shard ? `${opts.shard.index}/${opts.shard.count}` : '1/1',
+    };
+  };
+  if (opts.sofar) opts.sofar.report = () => reportNow(true);
   for (const [s, t] of turns.entries()) await turn(t, share(deadline, turns.length - s), true);
   // A fresh instance costs a start-up (a worker pool's, say): a second turn needs time worth it.
-  const cut = (t: Turns) => !t.failed && t.checkReports.some((r) => r.status === 'cut');
   const again = turns.filter(cut);
   for (const [k, t] of again.entries()) {
     if (deadline - performance.now() < SECOND_TURN_MS) break;
     await turn(t, share(deadline, again.length - k), false);
   }
-  const executors: ExecutorReport[] = turns.map((t) => {
-    const o = t.o!;
-    // A run cut short by a failure or by the time limit is judged by what it found, not by what it did not reach.
-    const required = [...t.goals.map((g) => g.event), ...(t.onThreads ? [PARALLEL_RUN] : []), SKIP_REST];
-    const uncovered = t.failed || cut(t) ? [] : required.filter((e) => o.coverage[e] === 0);
-    const unreported = t.goals.filter((g) => uncovered.includes(g.event) && !o.reported.has(g.counter)).map((g) => g.event);
-    return {
-      name: t.name, label: t.label, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings, explorationsCut: o.statesCut,
-      coverage: o.coverage, ...(t.onThreads ? { executedCoverage: o.executed } : {}), uncovered, unreported, failed: t.failed, cut: cut(t), checks: t.checkReports, elapsedMs: t.elapsedMs,
-    };
-  });
-  const timedOut = executors.some((e) => e.cut);
-  const sum = (f: (e: ExecutorReport) => number) => executors.reduce((n, e) => n + f(e), 0);
-  return {
-    executors, blocksChecked: sum((e) => e.blocksChecked), schedulesExplored: sum((e) => e.schedulesExplored),
-    statesExplored: sum((e) => e.statesExplored), interleavingsCovered: sum((e) => e.interleavingsCovered),
-    failures, elapsedMs: performance.now() - started, timedOut,
-    seed: opts.seed, shard: opts.shard ? `${opts.shard.index}/${opts.shard.count}` : '1/1',
-  };
+  return reportNow(false);
 }
 
 /** The most times one replay may run its block (--repeat). */

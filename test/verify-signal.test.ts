@@ -1,0 +1,167 @@
+// `concord verify` ended by a signal part-way (a CI job's timeout sends SIGTERM, a user presses
+// Ctrl-C): it prints the report of what it found before, as a failing run prints it (each
+// counterexample with its block file, rerun and replay), with a `stopped` line saying how far it
+// got, once and never as a pass, and the process ends by that signal. The executors here say on a
+// channel the test watches where they are (a file made on the first execute(), a line on stderr
+// as the module loads), so the signal lands there whatever the machine's speed.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = new URL('../', import.meta.url);
+const cli = new URL('dist/cli/concord.js', root).pathname;
+const buggy = new URL('test/fixtures/verify/batch-executor.mjs', root).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'concord-verify-signal-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Ended {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Starts concord with `args`, sends `signal` once `ready()` holds (checked on each chunk of its
+ * stderr and every 50 ms), and resolves when it has ended. --timeout bounds an executor's hold,
+ * so a signal never sent fails the test instead of hanging it.
+ */
+function stopWhen(args: readonly string[], ready: (stderr: string) => boolean, signal: NodeJS.Signals): Promise<Ended> {
+  const child = spawn(process.execPath, [cli, ...args, '--timeout', '30'], { env: { ...process.env, CI: '1' } });
+  let stdout = '';
+  let stderr = '';
+  let sent = false;
+  const check = () => {
+    if (sent || !ready(stderr)) return;
+    sent = true;
+    child.kill(signal);
+  };
+  const poll = setInterval(check, 50);
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); check(); });
+  return new Promise((resolve) => child.on('close', (code, sig) => {
+    clearInterval(poll);
+    resolve({ code, signal: sig, stdout, stderr });
+  }));
+}
+
+/**
+ * A correct executor module taking 100 ms over each block (a batch of 50 is 5 s), which makes
+ * `started` on its first execute(): a run that reached it is still in its first check.
+ */
+function slowModule(name: string): { module: string; started: string } {
+  const module = join(dir, `${name}.mjs`);
+  const started = join(dir, `${name}.started`);
+  writeFileSync(module, `import { writeFileSync } from 'node:fs';
+import { executeReference } from '${new URL('dist/spec/reference.js', root).href}';
+export default {
+  name: '${name}',
+  async execute(block) {
+    writeFileSync(${JSON.stringify(started)}, '');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return executeReference(block);
+  },
+  async close() {},
+};
+`);
+  return { module, started };
+}
+
+/** The --json object's parts these tests read. */
+interface Report {
+  ok: boolean;
+  stopped: string;
+  failures: { executor: string; blockFile: string; replay: string; rerun: string }[];
+  executors: { name: string; failed: boolean; stopped?: true; checks: { name: string; status: string; batches: number; of: number }[] }[];
+}
+
+/** The line of a run stopped in the first check of slowModule(`name`) at `module`, after the executors before it (`done` of `of`). */
+const stoppedIn = (signal: string, done: number, of: number, name: string, module: string) => new RegExp(
+  `^stopped by ${signal} after checking ${done} of ${of} executors? \\(\\d+ blocks? checked\\); ${name} \\(${module.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\) `
+  + 'was in its equivalence check \\(\\d/4 batches run\\), after 0 of its 5 checks$',
+);
+
+describe('verify stopped by a signal', () => {
+  it('prints the failures it found and where it stopped, once, and ends by the signal', async () => {
+    const { module, started } = slowModule('slow');
+    const out = join(dir, 'text-out');
+    // The buggy executor fails its first check in a second or so; the slow one, checked after it, is then in its first.
+    const r = await stopWhen(['verify', '--executor', `${buggy},${module}`, '--runs', '200', '--out', out], () => existsSync(started), 'SIGTERM');
+    expect([r.code, r.signal], r.stderr).toEqual([null, 'SIGTERM']);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trim().split('\n');
+    // The counterexample as a failing run prints it, once: its block file with its rerun, and its replay.
+    expect(lines.filter((l) => l.startsWith('FAIL '))).toEqual([expect.stringMatching(/^FAIL batch-executor \(\S+\): equivalence check \(threads \d\), shrunk to 2 transactions/)]);
+    const file = /^ {2}block file {3}(\S+\.block\.json) {2}\(rerun: .* run \1 --executor \S+batch-executor\.mjs --threads \d --warmup 0 --check\)$/m.exec(r.stdout);
+    expect(file?.[1], r.stdout).toBeDefined();
+    expect(existsSync(file![1]!)).toBe(true);
+    expect(r.stdout).toMatch(/^ {2}replay {7}.* verify --replay cv5_\S+ --out \S+$/m);
+    // The summary says which executor failed and which the signal stopped; the last line, how far it got, and it is no pass.
+    expect(r.stdout).toMatch(/^ {2}batch-executor \(\S+\) +\d+ blocks .* FAILED$/m);
+    expect(r.stdout).toMatch(/^ {2}slow \(\S+\) +\d+ blocks .* stopped before its checks had all run$/m);
+    expect(lines.at(-1)).toMatch(stoppedIn('SIGTERM', 1, 2, 'slow', module));
+    expect(r.stdout).not.toMatch(/all properties hold/);
+  });
+
+  it('prints one JSON object like a failing run\'s, with ok false and `stopped`, and says so on stderr', async () => {
+    const { module, started } = slowModule('slow-json');
+    const r = await stopWhen(['verify', '--executor', `${buggy},${module}`, '--runs', '200', '--out', join(dir, 'json-out'), '--json'], () => existsSync(started), 'SIGINT');
+    expect([r.code, r.signal], r.stderr).toEqual([null, 'SIGINT']);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    const j = JSON.parse(r.stdout) as Report;
+    expect(j.ok).toBe(false);
+    expect(j.stopped).toMatch(stoppedIn('SIGINT', 1, 2, 'slow-json', module));
+    expect(j.failures.map((f) => f.executor)).toEqual([buggy]);
+    expect(existsSync(j.failures[0]!.blockFile)).toBe(true);
+    expect(j.failures[0]!.rerun).toMatch(/ run \S+\.block\.json --executor /);
+    expect(j.executors.map((e) => [e.name, e.failed, e.stopped])).toEqual([[buggy, true, undefined], [module, false, true]]);
+    // Every check of the stopped executor says so: the one it was in with the batches that ran, the others none.
+    expect(j.executors[1]!.checks.map((c) => c.status)).toEqual(['stopped', 'stopped', 'stopped', 'stopped', 'stopped']);
+    expect(j.executors[1]!.checks.slice(1).map((c) => c.batches)).toEqual([0, 0, 0, 0]);
+    // The log of a CI job whose stdout went to a file: the failure with its replay, then the stop, once each.
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^concord verify: FAIL batch-executor .*; replay: .* verify --replay cv5_\S+ --out \S+$/),
+      `concord verify: ${j.stopped}`,
+    ]);
+  });
+
+  it('says it was stopped, never passed, when nothing had failed yet', async () => {
+    const { module, started } = slowModule('slow-alone');
+    const r = await stopWhen(['verify', '--executor', module, '--runs', '200', '--out', join(dir, 'alone-out'), '--json'], () => existsSync(started), 'SIGHUP');
+    expect([r.code, r.signal], r.stderr).toEqual([null, 'SIGHUP']);
+    const j = JSON.parse(r.stdout) as Report;
+    expect([j.ok, j.failures]).toEqual([false, []]);
+    expect(j.stopped).toMatch(stoppedIn('SIGHUP', 0, 1, 'slow-alone', module));
+    expect(r.stderr).toBe(`concord verify: ${j.stopped}\n`);
+  });
+
+  it('says so when stopped before any check ran, as the executors load', async () => {
+    const loading = join(dir, 'loading.mjs');
+    writeFileSync(loading, "process.stderr.write('loading.mjs: loaded\\n');\nawait new Promise((resolve) => setTimeout(resolve, 60000));\nexport default { name: 'loading', async execute() {}, async close() {} };\n");
+    const r = await stopWhen(['verify', '--executor', loading, '--out', join(dir, 'loading-out'), '--json'], (stderr) => stderr.includes('loading.mjs: loaded'), 'SIGTERM');
+    expect([r.code, r.signal], r.stderr).toEqual([null, 'SIGTERM']);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: false, stopped: 'stopped by SIGTERM before any check ran', error: 'stopped by SIGTERM before any check ran' });
+    expect(r.stderr).toBe('loading.mjs: loaded\nconcord verify: stopped by SIGTERM before any check ran\n');
+  });
+
+  it('--planted: the bugs caught so far, the others halted, not MISSED', async () => {
+    const out = join(dir, 'planted-out');
+    // A catch's block file is written as its report is made, before the next bug's turn.
+    const caught = () => existsSync(out) && readdirSync(out).some((f) => f.endsWith('.block.json'));
+    const r = await stopWhen(['verify', '--planted', '--executor', 'block-stm', '--out', out], caught, 'SIGTERM');
+    expect([r.code, r.signal], r.stderr).toEqual([null, 'SIGTERM']);
+    const lines = r.stdout.trim().split('\n');
+    const last = /^stopped by SIGTERM after checking (\d+) of 8 planted bugs \(\d+ blocks checked\); planted:\S+ was in its \S+ check/.exec(lines.at(-1)!);
+    expect(last, r.stdout).not.toBeNull();
+    const done = Number(last![1]);
+    const rows = lines.slice(0, 8).map((l) => l.split(' ')[0]);
+    expect(rows.filter((w) => w === 'caught')).toHaveLength(done);
+    expect(rows.filter((w) => w === 'halted')).toHaveLength(8 - done);
+    expect(done).toBeGreaterThanOrEqual(1);
+    expect(r.stdout).toMatch(/^FAIL planted:skip-validation: /m);
+    expect(r.stdout).not.toMatch(/MISSED|hint:/);
+    expect(lines.at(-2)).toBe(`planted bugs caught: ${done}/8`);
+  });
+});

@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SPAWNS_TIMEOUT_MS } from './helpers.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const reference = new URL('../dist/spec/reference.js', import.meta.url).href;
@@ -84,7 +85,7 @@ export default { name: 'holds', async execute(block) { timer ??= setInterval(() 
       expect(h.status, `${args[0]}: ${h.stderr}`).toBe(0);
       expect(h.stderr, args[0]).not.toMatch(/left .* alive/);
     }
-  });
+  }, SPAWNS_TIMEOUT_MS);
 
   it('after a passing run, even when the executor left a timer running', () => {
     const lingers = module('lingers', "export default () => { setInterval(() => {}, 1000); return { name: 'lingers', execute: async (b) => executeReference(b), close: async () => {} }; };");

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { SPAWNS_TIMEOUT_MS } from './helpers.js';
 import { writeWhole } from '../cli/output.js';
 import { proveCommand } from '../cli/prove.js';
 import { z3Installed } from '../spec/smt/z3.js';
@@ -72,7 +73,7 @@ describe('concord options', () => {
       if (args.includes('--json')) expect(`concord ${args[0]}: ${(JSON.parse(r.stdout) as { error: string }).error}\n`, label).toBe(r.stderr);
       else expect(r.stdout, label).toBe('');
     }
-  });
+  }, SPAWNS_TIMEOUT_MS);
 
   // The token fixes the check, its block size, seed and shrink path: these options would be ignored.
   it('verify --replay refuses the options a replay would ignore, and a token only the vitest helper can replay', () => {

@@ -1,6 +1,7 @@
 // Small builders shared by the tests: a block from readable programs, a pre-state far larger than
 // a block's footprints (with or without a read past them), the error a parser throws; and
-// whether this machine can pin a process to a core, and the calling thread's allowed CPUs.
+// whether this machine can pin a process to a core, and the calling thread's allowed CPUs; the
+// time limit of a test that starts the command line dozens of times.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { assemble, type ReadableOp } from '../spec/bytecode.js';
@@ -68,3 +69,10 @@ export function withReadPastFootprint(block: Block, extra: number, at: number): 
   txs.splice(at, 0, { program: block.programs.length, args: [1, FILLER_ENTITY + 7], gasLimit: 100_000 });
   return withLargePreState({ ...block, programs: [...block.programs, peek], txs }, extra);
 }
+
+/**
+ * For a test that runs the command line dozens of times, one after another: at about a second a
+ * start on this 2-core machine, such tests took 46-51 s of the suite's 60 s limit with other work
+ * beside them, and 66-69 s with more. The limit is there to catch a hang, not to time them.
+ */
+export const SPAWNS_TIMEOUT_MS = 180_000;

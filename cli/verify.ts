@@ -10,7 +10,9 @@
 // when the exit code is 0. A time limit is a budget, not a failure: what it cut still exits 0, but
 // is never called a pass, in the text or the JSON. A signal (SIGTERM from a CI job's timeout,
 // Ctrl-C's SIGINT, SIGHUP) ends a run part-way by that signal, once the report of what it found
-// so far is printed, as the run's only report, saying where it stopped, and never with `ok` true.
+// so far is printed, as the run's only report, saying where it stopped, and never with `ok` true;
+// one that comes once the run's own report began leaves that report whole and alone, and still
+// ends the process by the signal (cli/ending-signal.ts).
 
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
@@ -38,9 +40,9 @@ import { plural } from '../spec/plural.js';
 import { MAX_STATES } from '../properties/enumerate.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { checkOutDir, writeStdout } from './output.js';
-import { createProgress, stopAllProgress } from './progress.js';
+import { createProgress } from './progress.js';
 import { printFailure } from './process-guard.js';
-import { onEndingSignal, type EndingSignal } from './ending-signal.js';
+import { unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { executorNames, partitionSettings } from './executor-settings.js';
 import { MAX_VERIFY_TXS } from '../properties/verify-limits.js';
@@ -538,32 +540,4 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
   const ok = checked && unclosed.length === 0 && !cutFails;
   print(r, ok, { ...(unclosed.length ? { error: unclosed.map((u) => u.message).join('; ') } : {}), cutFailed: cutFails && checked && unclosed.length === 0 });
   return ok ? EXIT.OK : EXIT.FAILED;
-}
-
-/**
- * `work` (a run, from when its options were checked), with a signal that ends the process part-way
- * (cli/ending-signal.ts) leaving the report of what it found so far: on the first, `leave(signal)`
- * prints it, and the process ends by the signal. Then `work`'s own end is never printed: what
- * this returns never settles, and so neither does a failure it throws.
- */
-async function unlessSignalled<T>(work: () => Promise<T>, leave: (signal: EndingSignal) => void): Promise<T> {
-  let signalled = false;
-  // Listening starts before the progress bar's listener and any exec: engine's (which run after it:
-  // the terminal is restored, the engines are killed), and the bar is stopped before the report is printed.
-  const stopListening = onEndingSignal((signal) => {
-    signalled = true;
-    stopAllProgress();
-    leave(signal);
-  });
-  try {
-    return await work();
-  } finally {
-    // A signal that came while synchronous work held the main thread waits for the event loop; with
-    // no listener left by then, Node would drop it and the command run on.
-    await new Promise((settle) => setImmediate(settle));
-    stopListening();
-    // The process ends by the signal once the report is written: returned, the run's own end would
-    // be printed too, and cli/concord.ts could end the process by an exit code first.
-    if (signalled) await new Promise<never>(() => {});
-  }
 }

@@ -15,8 +15,11 @@
 // saying so first through the function onEndingSignal returned) or, where the signal came first,
 // the `leave` of each part still running, innermost first (`concord main`'s verify, then main's own
 // line), synchronously inside the signal. So a signal that comes after the output began leaves
-// that output whole and alone, and the process still ends by the signal.
+// that output whole and alone, and the process still ends by the signal. Once the leaves ran,
+// nothing writes a file (properties/folders.ts stopWriting; a command's own end and its hang
+// reports no longer run), so what they said is on disk is what stays there.
 
+import { stopWriting } from '../properties/folders.js';
 import { afterOutput, FLUSH_CAP_MS } from './output.js';
 import { stopAllProgress } from './progress.js';
 
@@ -36,6 +39,8 @@ const listener = (signal: EndingSignal) => {
   try {
     for (const leave of leaves.splice(0).reverse()) leave(signal);
   } finally {
+    // What was left says what is on disk; the run going on until the process ends writes nothing more.
+    stopWriting();
     afterOutput(() => endBy(signal), FLUSH_CAP_MS);
   }
 };

@@ -15,7 +15,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { makeFolders } from './folders.js';
+import { makeFolders, mayWrite } from './folders.js';
 import { earlierFileFor, writeEarlierFile, type EarlierRun } from './earlier-file.js';
 import { takeTurn } from '../spec/turn.js';
 import type { Block, BlockResult } from '../spec/block.js';
@@ -377,19 +377,21 @@ export function failureReport(
   };
   const before = how.after ?? [];
   const named = failureTag(check.name, check.txs, seed);
+  // After a signal's report, the files stay as it said they were.
+  const writeTo = mayWrite() ? outDir : undefined;
   const earlier = before.map(({ block: b, threads, outcome }, i): EarlierBlock => {
     const file = writeBlock(b);
     const tag = `${named}-before-${before.length - i}`;
-    return { threads, outcome, ...sharedPreState(b), block: file, ...(outDir && block ? { blockFile: writeExecutorBlock(outDir, executor, tag, file) } : {}) };
+    return { threads, outcome, ...sharedPreState(b), block: file, ...(writeTo && block ? { blockFile: writeExecutorBlock(writeTo, executor, tag, file) } : {}) };
   });
-  const blockFile = outDir && block ? writeExecutorBlock(outDir, executor, `${named}${how.replayed ? '-replay' : ''}`, base.block) : undefined;
+  const blockFile = writeTo && block ? writeExecutorBlock(writeTo, executor, `${named}${how.replayed ? '-replay' : ''}`, base.block) : undefined;
   const runs = [
     ...earlier.flatMap((e): EarlierRun[] => (e.blockFile ? [{ blockFile: e.blockFile, threads: e.threads, preState: e.preState ?? 'map' }] : [])),
     // The check's own calls of the block: its file, at each call's thread count and pre-state kind.
     ...(blockFile ? (last?.callsBefore ?? []).map((c): EarlierRun => ({ blockFile, ...c })) : []),
   ];
   const earlierFile = blockFile && runs.length ? writeEarlierFile(earlierFileFor(blockFile), runs) : undefined;
-  if (outDir && blockFile) removeStale(outDir, executor, named, earlier.length, earlierFile === undefined ? earlierFileFor(blockFile) : undefined);
+  if (writeTo && blockFile) removeStale(writeTo, executor, named, earlier.length, earlierFile === undefined ? earlierFileFor(blockFile) : undefined);
   return { ...base, ...(earlier.length ? { earlier } : {}), ...(how.afterTimeLimited ? { earlierTimeLimited: true } : {}), ...(blockFile ? { blockFile } : {}), ...(earlierFile ? { earlierFile } : {}) };
 }
 

@@ -146,6 +146,49 @@ describe('verify stopped by a signal', () => {
     expect(r.stderr).toBe('loading.mjs: loaded\nconcord verify: stopped by SIGTERM before any check ran\n');
   });
 
+  it('writes no block file after its report, which said none was found, while the report drains', async () => {
+    // Wrong on every block: its first execute() fills stdout with 2 MB (the test reads it only 1.3 s
+    // after the signal, within the 2 s a report may take to drain) and takes 300 ms, after which the
+    // run, going on while the report drains, found the failure, shrank it and wrote its block file
+    // (here 0.1 s later), which the report printed before names nowhere.
+    const module = join(dir, 'wrong-later.mjs');
+    const started = join(dir, 'wrong-later.started');
+    writeFileSync(module, `import { writeFileSync } from 'node:fs';
+import { executeReference } from '${new URL('dist/spec/reference.js', root).href}';
+let calls = 0;
+export default {
+  name: 'wrong-later',
+  async execute(block) {
+    if (calls++ === 0) {
+      process.stdout.write('#'.repeat(2000000) + '\\n');
+      writeFileSync(${JSON.stringify(started)}, '');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    const result = executeReference(block);
+    return { ...result, receipts: result.receipts.map((r) => ({ ...r, gasUsed: r.gasUsed + 1 })) };
+  },
+  async close() {},
+};
+`);
+    const out = join(dir, 'later-out');
+    const child = spawn(process.execPath, [cli, 'verify', '--executor', module, '--runs', '200', '--out', out, '--timeout', '30'], { env: { ...process.env, CI: '1' } });
+    child.stdout.pause();
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    const poll = setInterval(() => {
+      if (!existsSync(started)) return;
+      clearInterval(poll);
+      child.kill('SIGTERM');
+      setTimeout(() => child.stdout.resume(), 1300);
+    }, 20);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.on('close', (c, sig) => done([c, sig])));
+    clearInterval(poll);
+    expect([code, signal]).toEqual([null, 'SIGTERM']);
+    expect(stdout.trim().split('\n').at(-1)).toMatch(/^stopped by SIGTERM after checking 0 of 1 executor \(\d+ blocks? checked\); wrong-later /);
+    expect(stdout).not.toMatch(/^FAIL /m);
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  });
+
   it('--planted: the bugs caught so far, the others halted, not MISSED', async () => {
     const out = join(dir, 'planted-out');
     // A catch's block file is written as its report is made, before the next bug's turn.

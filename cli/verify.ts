@@ -20,7 +20,7 @@ import { EXECUTORS, isModuleObject, isModulePath, isOwnExecutor } from '../impl/
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
   BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, isProbeBlock, executeTarget, probeMs, executorBlockFile, failureTag, replayFailure, runVerify, shardBatches, writeExecutorBlock,
-  type ExecutorReport, type FailureReport, type RunReport, type SoFar, type SubjectSource,
+  type ExecutorReport, type FailureReport, type ReplaySoFar, type RunReport, type SoFar, type SubjectSource,
 } from '../properties/runner.js';
 import {
   decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, ReplayTokenError, sameSettings, settingsText, type PartitionSettings, type ReplayToken,
@@ -340,6 +340,40 @@ export function coverageOption(raw: string): CoverageGoal[] {
   return [...new Set(counters)].map((counter) => counterGoal(counter)!);
 }
 
+/**
+ * What a replay a signal ended leaves (`sofar`: how far it got, null before its executor was made):
+ * the failure, where it had failed again, as a replay that failed prints it, and a last line saying
+ * how many of its `repeat` runs had passed; under --json (`json`) its object, with ok false and
+ * `stopped`, that line on stderr too.
+ */
+function leaveReplay(signal: EndingSignal, sofar: ReplaySoFar, token: ReplayToken, repeat: number, json: boolean): void {
+  const now = sofar.now?.() ?? null;
+  if (now === null) {
+    const stopped = `stopped by ${signal} before the replay ran`;
+    printFailure('verify', stopped, json ? { ok: false, stopped } : undefined);
+    return;
+  }
+  const { runs, report, observer } = now;
+  const of = `of up to ${repeat.toLocaleString('en-US')}`;
+  const stopped = report ? `stopped by ${signal} after the replayed block failed again on run ${runs.toLocaleString('en-US')} (${of}), before verify had finished`
+    : runs === 0 ? `stopped by ${signal} in the replayed block's first run (${of}), before any had ended`
+      : `stopped by ${signal} after ${runs.toLocaleString('en-US')} run${runs === 1 ? '' : 's'} of the replayed block (${of}), none of which failed`;
+  if (json) {
+    writeStdout(`${JSON.stringify({
+      ok: false, executors: [token.executor], settings: token.settings ?? {}, blocksChecked: observer.blocks, schedulesExplored: observer.schedules,
+      failures: report ? [failureJson(report)] : [], reproduced: Boolean(report), runs, stopped,
+    })}\n`);
+    process.stderr.write(`concord verify: ${stopped}\n`);
+    return;
+  }
+  if (report) {
+    const [first, ...rest] = formatFailure(report);
+    const line = replayRunsLine(runs, repeat);
+    writeStdout(`${[first, ...(line ? [line] : []), ...rest].join('\n')}\n`);
+  }
+  writeStdout(`${stopped}\n`);
+}
+
 async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   const repeat = intOption('--repeat', o.repeat, 1, 1, MAX_REPLAY_REPEAT);
   let token: ReplayToken;
@@ -375,7 +409,12 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     }
     const outDir = o.out ?? DEFAULT_OUT;
     checkOutDir(outDir, '--out');
-    replayed = await replayFailure(sourceFor(token.executor, token.settings ?? {}), token, outDir, repeat);
+    const sofar: ReplaySoFar = { now: null };
+    const replaying = token;
+    replayed = await unlessSignalled(
+      () => replayFailure(sourceFor(replaying.executor, replaying.settings ?? {}), replaying, outDir, repeat, sofar),
+      (signal) => leaveReplay(signal, sofar, replaying, repeat, o.json === true),
+    );
   } catch (e) {
     if (e instanceof ReplayTokenError) throw new UsageError(e.message);
     throw e;

@@ -366,12 +366,15 @@ function leaveReplay(signal: EndingSignal, sofar: ReplaySoFar, token: ReplayToke
     process.stderr.write(`concord verify: ${stopped}\n`);
     return;
   }
-  if (report) {
-    const [first, ...rest] = formatFailure(report);
-    const line = replayRunsLine(runs, repeat);
-    writeStdout(`${[first, ...(line ? [line] : []), ...rest].join('\n')}\n`);
-  }
+  if (report) writeStdout(replayedText(report, runs, repeat));
   writeStdout(`${stopped}\n`);
+}
+
+/** A failure a replay made again, as text: the run it failed on (of `repeat`) below its first line. */
+function replayedText(report: FailureReport, runs: number, repeat: number): string {
+  const [first, ...rest] = formatFailure(report);
+  const line = replayRunsLine(runs, repeat);
+  return `${[first, ...(line ? [line] : []), ...rest].join('\n')}\n`;
 }
 
 async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
@@ -438,9 +441,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
       ...(inProcess ? { note: inProcess } : {}),
     })}\n`);
   } else if (report) {
-    const [first, ...rest] = formatFailure(report);
-    const line = replayRunsLine(runs, repeat);
-    writeStdout(`${[first, ...(line ? [line] : []), ...rest].join('\n')}\n`);
+    writeStdout(replayedText(report, runs, repeat));
   } else if (unknown) {
     writeStdout(`${unknown}\n`);
   } else if (inProcess) {

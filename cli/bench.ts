@@ -4,7 +4,9 @@
 // results file with --out.
 // Invariants: --json prints exactly one JSON document on stdout; the file written is validated
 // against the results schema first; exit 1 when an executor failed or disagreed with the
-// reference, because then its timings are not valid speedups.
+// reference, because then its timings are not valid speedups. A signal (cli/ending-signal.ts) ends
+// the process by that signal whenever it comes: before the results are whole it leaves what was
+// measured; after, the results as printed, whole and once.
 
 import { statSync } from 'node:fs';
 import { checkExecutorName, createExecutor, EXECUTORS, isModuleObject, isModulePath } from '../impl/registry.js';
@@ -32,11 +34,11 @@ import { executorNames, partitionSettings, type PartitionOptions } from './execu
 import { checkOutFile, refuseOverwrite, writeStdout, writeWhole } from './output.js';
 import { concordCommit, concordVersion } from './version.js';
 import { MAX_REPEAT } from './run.js';
-import { createProgress, stopAllProgress, type Progress } from './progress.js';
+import { createProgress, type Progress } from './progress.js';
 import { pendingCall, printFailure } from './process-guard.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { leaveStopped } from './stopped-results.js';
-import { onEndingSignal } from './ending-signal.js';
+import { unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { baselineError, baselineOption, withLabel } from './bench-baseline.js';
 import { SEQUENTIAL_BASELINE } from '../reports/baseline.js';
 
@@ -207,6 +209,22 @@ function signalStopped(signal: string, doc: Pick<ResultsFile, 'settings' | 'work
     ? `${plural(doc.workloads.length, 'workload')} at ${plural(threads[0]!, 'thread')}`
     : `${total} workload and thread count pairs (${plural(doc.workloads.length, 'workload')} x threads ${threads.join(',')})`;
   return measured === total ? `stopped by ${signal} after the sweep (${measured} of ${of} measured), before bench had finished` : `stopped by ${signal} after measuring ${measured} of ${of}`;
+}
+
+/**
+ * What a sweep ended by `signal` leaves (`partial`: how to make its results so far): the results
+ * where they would have gone (cli/stopped-results.ts), and the failure's message, saying how far
+ * it got and where they are. `json`: the failure's object under --json.
+ */
+export function signalLeft(signal: EndingSignal, partial: PartialResults, out: string | undefined, json: Record<string, unknown> | undefined): string {
+  let message = `stopped by ${signal}`;
+  try {
+    const sofar = partial.at?.(message) ?? null;
+    if (sofar !== null && sofar.runs.length > 0) message = signalStopped(signal, sofar);
+    return message + leaveStopped(sofar && { ...sofar, stopped: message }, out, json, writeStdout);
+  } catch (e) {
+    return `${message}; what was measured before it could not be written: ${errorText(e)}`;
+  }
 }
 
 /**
@@ -482,22 +500,6 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     }
   };
   const watch = watchCalls('bench', timeout, json, stoppedAt);
-  // A signal (a CI job's timeout, Ctrl-C) ends the command part-way too, leaving what was measured
-  // as a hang does, until the results are complete and about to be printed. Listening starts before
-  // the progress bars' listener and any engine's (which run after it: the terminal is restored, the
-  // engines are killed), and the bars are stopped before the line is printed.
-  const stopListening = onEndingSignal((signal) => {
-    stopAllProgress();
-    let message = `stopped by ${signal}`;
-    try {
-      const sofar = partial.at?.(message) ?? null;
-      if (sofar !== null && sofar.runs.length > 0) message = signalStopped(signal, sofar);
-      message += leaveStopped(sofar && { ...sofar, stopped: message }, o.out, json, writeStdout);
-    } catch (e) {
-      message += `; what was measured before it could not be written: ${errorText(e)}`;
-    }
-    printFailure('bench', message, json);
-  });
   const progress = createProgress({ json: o.json === true });
   // Without this, a user's execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
   // A call that never settles with nothing left running to settle it: named by whichever watch made
@@ -507,25 +509,19 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     const failure = `${what} never settled, and nothing was left running that could settle it`;
     return new ExecutorFailure(failure + stoppedAt(what, failure), json);
   };
-  let doc: ResultsFile;
-  let objects: Set<string>;
-  let closes: Awaited<ReturnType<typeof closeModuleExecutors>>;
-  try {
-    doc = await unlessStuck(runBench(o, progress, watch, moduleOf, onExecute, partial), neverSettled('a call into an executor'));
+  // A signal (a CI job's timeout, Ctrl-C) ends the command part-way too, leaving what was measured
+  // as a hang does, until the results are whole and about to be printed; from then on it leaves
+  // nothing more, and the process ends by it once they are out (cli/ending-signal.ts).
+  const { doc, objects, closes } = await unlessSignalled(async () => {
+    const doc = await unlessStuck(runBench(o, progress, watch, moduleOf, onExecute, partial), neverSettled('a call into an executor'));
     // Which modules were one object for every thread count, asked before closing forgets them.
-    objects = new Set(doc.settings.executors.filter(isModuleObject));
+    const objects = new Set(doc.settings.executors.filter(isModuleObject));
     // Every round ran: a close() that hangs here stops a sweep that measured everything, whether
     // past --timeout or never settling with nothing left running.
     partial.at = (stopped) => ({ ...doc, stopped });
-    closes = await unlessStuck(closeModuleExecutors('bench', o.timeout, doc.failures.length > 0, json, stoppedAt), neverSettled('the close() of a module\'s executor object'));
-  } finally {
-    // A signal that came while synchronous work held the main thread (the predictions) waits for
-    // the event loop; with no listener left by then, Node would drop it and the command run on.
-    await new Promise((settle) => setImmediate(settle));
-    // From here the results are whole and printed as such, or a failure thrown above is, by
-    // cli/concord.ts: a signal then ends the process as it would any other command.
-    stopListening();
-  }
+    const closes = await unlessStuck(closeModuleExecutors('bench', o.timeout, doc.failures.length > 0, json, stoppedAt), neverSettled('the close() of a module\'s executor object'));
+    return { doc, objects, closes };
+  }, (signal) => printFailure('bench', signalLeft(signal, partial, o.out, json), json));
   // A module's executor object is closed once the sweep is done with it; a failure there is one
   // of the run's, in the results like a close() that threw after a thread count.
   const last = doc.settings.threads.at(-1)!;

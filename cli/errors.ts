@@ -16,6 +16,7 @@ import { cleanUpBudget } from '../properties/clean-up.js';
 import { stopAllProgress } from './progress.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 import type { KeptResults } from './stopped-results.js';
+import { endingOnOwn } from './ending-signal.js';
 import { exitOnceWritten, printFailure, printUsageError, setPendingCall } from './process-guard.js';
 
 export class UsageError extends Error {}
@@ -184,7 +185,8 @@ export interface CallWatch {
  * limit (at least once a second), so a call costs a few stores, not a timer of its own, and the
  * timer never keeps the process alive. An executor that holds the main thread keeps that
  * timer from firing; the watchdog thread (cli/watchdog.ts), started with the first call, then
- * interrupts it, and the hang is reported the same way.
+ * interrupts it, and the hang is reported the same way. After a signal (cli/ending-signal.ts) a
+ * hang is not reported: the signal's report is the command's, and the command goes no further.
  */
 export function watchCalls(command: string, seconds: number, json?: object, onHang: (what: string, failure: string) => string = () => ''): CallWatch {
   let pending = '';
@@ -199,6 +201,13 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
   let stopping: Promise<never> | null = null;
   const giveUp = (why: string): Promise<never> => {
     if (stopping) return stopping;
+    // A signal came first: what was left is its report, and the process is ending by it.
+    if (!endingOnOwn()) {
+      dog?.quiet();
+      dog?.end();
+      stopping = new Promise(() => {});
+      return stopping;
+    }
     stopAllProgress();
     // What an exec: engine was seen to do since its request (nothing at all: an answer not
     // flushed?); not after a main thread held, which read nothing the engine wrote meanwhile.

@@ -2,17 +2,23 @@
 // short verify, prove, a short bench and the report, all into one output folder, printing where
 // the report is. Parts whose command has not landed yet are skipped with a line saying so.
 // Invariant: every part runs even when an earlier one fails (a failed check must not hide the
-// benchmark), and the exit code is the worst of the parts' exit codes.
+// benchmark), and the exit code is the worst of the parts' exit codes. A signal (cli/ending-signal.ts)
+// stops the part it comes in, which leaves what it has as its own command does (verify its report,
+// bench the results measured so far, in the results file), then one line says which part it
+// stopped, how the parts before it ended and which never ran; no part runs after it, and the
+// process ends by the signal.
 
 import { join, relative } from 'node:path';
-import { writeReport } from '../reports/report.js';
+import { renderCharts, writeRendered } from '../reports/report.js';
 import { serializeResults } from '../reports/schema.js';
 import { z3Installed } from '../spec/smt/z3.js';
 import { plural } from '../spec/plural.js';
-import { badRunLines, runBench } from './bench.js';
+import { badRunLines, runBench, signalLeft, type PartialResults } from './bench.js';
+import { unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { DEFAULT_CALL_TIMEOUT_S, EXIT, watchCalls } from './errors.js';
 import { checkOutDir, writeStdout, writeWhole } from './output.js';
 import { createProgress, type Progress } from './progress.js';
+import { printFailure } from './process-guard.js';
 
 export interface MainOptions {
   out: string;
@@ -53,20 +59,45 @@ async function part(progress: Progress, name: string, file: string, exported: st
   return code;
 }
 
+/** main's parts in order, as its lines name them. */
+const PARTS = ['verify (short)', 'prove', 'bench (quick)', 'the report'] as const;
+type Part = (typeof PARTS)[number];
+
 export async function mainCommand(o: MainOptions): Promise<number> {
   checkOutDir(o.out, '--out');
   const progress = createProgress();
   const started = performance.now();
   const codes: number[] = [];
-  codes.push(await part(progress, 'verify (short)', 'verify.js', 'verifyCommand', { ...SHORT_VERIFY, out: join(o.out, 'verify') }));
+  const results = join(o.out, 'results.json');
+  // How each part ended, and the bench's results so far, for the line a signal leaves.
+  const ended: string[] = [];
+  const partial: PartialResults = { at: null };
+  let now: Part = 'verify (short)';
+  const stopped = (signal: EndingSignal): string => {
+    const what = now === 'bench (quick)' ? signalLeft(signal, partial, results, undefined)
+      : now === 'the report' ? `stopped by ${signal} while drawing it: no report was written (concord report ${results} --out ${o.out} draws it from the results)`
+        : `stopped by ${signal}`;
+    const before = ended.length > 0 ? `; before it, ${ended.join(', ')}` : '';
+    const after = PARTS.slice(PARTS.indexOf(now) + 1);
+    return `${now}: ${what}${before}${after.length > 0 ? `; not run: ${after.join(', ')}` : ''}`;
+  };
+  // Each part in its turn; one a signal stops never settles, so no part runs after it.
+  const step = <T>(part: Part, work: () => Promise<T>): Promise<T> => {
+    now = part;
+    return unlessSignalled(work, (signal) => printFailure('main', stopped(signal), undefined));
+  };
+  const verifyCode = await step('verify (short)', () => part(progress, 'verify (short)', 'verify.js', 'verifyCommand', { ...SHORT_VERIFY, out: join(o.out, 'verify') }));
+  codes.push(verifyCode);
+  ended.push(`verify (short) exit ${verifyCode}`);
   // An archive from bench/pack-offline.sh leaves z3-solver out: the rest of the job still runs.
-  if (await z3Installed()) codes.push(await part(progress, 'prove', 'prove.js', 'proveCommand', { json: false }));
-  else progress.note('main: prove: skipped (z3-solver is not installed here)');
+  const proveCode = await step('prove', async () => ((await z3Installed()) ? part(progress, 'prove', 'prove.js', 'proveCommand', { json: false }) : undefined));
+  if (proveCode === undefined) progress.note('main: prove: skipped (z3-solver is not installed here)');
+  else codes.push(proveCode);
+  ended.push(proveCode === undefined ? 'prove skipped' : `prove exit ${proveCode}`);
 
   progress.note('main: bench (quick) ...');
   const benchStarted = performance.now();
-  const doc = await runBench({ quick: true }, progress, watchCalls('main', DEFAULT_CALL_TIMEOUT_S));
-  const results = join(o.out, 'results.json');
+  const doc = await step('bench (quick)', () => runBench({ quick: true }, progress, watchCalls('main', DEFAULT_CALL_TIMEOUT_S), undefined, undefined, partial));
   writeWhole(results, serializeResults(doc, results));
   // Said as `concord bench` says it, by the same function: otherwise main exited 1 with every part it named at exit 0.
   const bad = badRunLines('main: bench (quick)', doc);
@@ -74,8 +105,11 @@ export async function mainCommand(o: MainOptions): Promise<number> {
   const benchCode = bad.length > 0 ? EXIT.FAILED : EXIT.OK;
   codes.push(benchCode);
   progress.note(`main: bench (quick): exit ${benchCode} after ${((performance.now() - benchStarted) / 1000).toFixed(1)} s${bad.length > 0 ? ` (${plural(bad.length, 'executor run')} failed or disagreed with the reference; ${results})` : ''}`);
+  ended.push(`bench (quick) exit ${benchCode} (its results in ${results})`);
 
-  const report = await writeReport([{ file: relative(o.out, results) || results, doc }], o.out);
+  // Drawn under the signal's watch, written at once: a report is whole or absent.
+  const drawn = await step('the report', () => renderCharts([{ file: relative(o.out, results) || results, doc }]));
+  const report = writeRendered(drawn, o.out);
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   writeStdout(`concord: done in ${seconds} s. Report: ${report.html} (Markdown: ${report.markdown}; results: ${results})\n`);
   return Math.max(...codes);

@@ -7,12 +7,14 @@
 // call pending then, the JSON object under --json) and the process exits 1.
 // Invariant: once guardProcess ran, the process ends with a code other than 1 only through
 // exitOnPurpose (the command's own end, a hang it reported), and never with a raw stack for an
-// error thrown in a user's code.
+// error thrown in a user's code; once a signal ended the command (cli/ending-signal.ts), it ends
+// by that signal, and nothing more is printed.
 
 import { fromConcord, thrownText } from '../properties/explain.js';
 import { failureLines } from './failure-lines.js';
 import { afterOutput, FLUSH_CAP_MS, writeStdout } from './output.js';
 import { stopAllProgress } from './progress.js';
+import { endBy, endingSignal } from './ending-signal.js';
 
 /** The call into an executor pending now, as the command's call watch names it, and what --json prints with a failure. */
 let pending = '';
@@ -28,9 +30,14 @@ export function setPendingCall(what: string, json: object | undefined): void {
 /** The call pending now, whichever call watch made it ('' between calls). */
 export const pendingCall = (): string => pending;
 
-/** Ends the process with `code`, as the command meant to: the guard lets it through. */
+/**
+ * Ends the process with `code`, as the command meant to: the guard lets it through. After a signal
+ * it ends by the signal instead, whichever of the two waits for the output ends first.
+ */
 export function exitOnPurpose(code: number): never {
   ending = true;
+  const signal = endingSignal();
+  if (signal !== null) endBy(signal);
   process.exit(code);
 }
 
@@ -57,12 +64,21 @@ export function guardProcess(command: string, json: boolean): void {
   const where = () => (pending ? `${pending}: ` : 'an executor under test, between calls: ');
   // The command's own promise rejecting never comes here: cli/concord.ts catches it (unexpectedError).
   process.on('uncaughtException', (e, origin) => {
+    // After a signal, what the command left is its report, and the process ends by the signal once
+    // it is out; only a bug in Concord (a leave that threw) is still said.
+    if (endingSignal() !== null) {
+      if (fromConcord(e)) unexpectedError(command, e, false);
+      return;
+    }
     fail(`${where()}${origin === 'unhandledRejection' ? 'a promise rejected with no handler' : 'an exception nothing caught (thrown from a callback, an event or a worker thread)'}: ${thrownText(e)}`);
     ownStack(e);
     exitOnPurpose(1);
   });
   process.on('exit', (code) => {
     if (ending) return;
+    // An executor's process.exit() while a signal's report drains (its own handler of the signal) must not end the process by its code.
+    const signal = endingSignal();
+    if (signal !== null) endBy(signal);
     // process.exit() from the executor's code, or Node ending a command left with nothing to run.
     fail(`${where()}the process was made to exit (code ${code}) before the command finished, so nothing it was to check or print is known`);
     process.exitCode = 1;

@@ -10,7 +10,9 @@
 // when the exit code is 0. A time limit is a budget, not a failure: what it cut still exits 0, but
 // is never called a pass, in the text or the JSON. A signal (SIGTERM from a CI job's timeout,
 // Ctrl-C's SIGINT, SIGHUP) ends a run part-way by that signal, once the report of what it found
-// so far is printed, as the run's only report, saying where it stopped, and never with `ok` true.
+// so far is printed, as the run's only report, saying where it stopped, and never with `ok` true;
+// one that comes once the run's own report began leaves that report whole and alone, and still
+// ends the process by the signal (cli/ending-signal.ts).
 
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
@@ -18,7 +20,7 @@ import { EXECUTORS, isModuleObject, isModulePath, isOwnExecutor } from '../impl/
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
   BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, isProbeBlock, executeTarget, probeMs, executorBlockFile, failureTag, replayFailure, runVerify, shardBatches, writeExecutorBlock,
-  type ExecutorReport, type FailureReport, type RunReport, type SoFar, type SubjectSource,
+  type ExecutorReport, type FailureReport, type ReplaySoFar, type RunReport, type SoFar, type SubjectSource,
 } from '../properties/runner.js';
 import {
   decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, ReplayTokenError, sameSettings, settingsText, type PartitionSettings, type ReplayToken,
@@ -38,9 +40,9 @@ import { plural } from '../spec/plural.js';
 import { MAX_STATES } from '../properties/enumerate.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { checkOutDir, writeStdout } from './output.js';
-import { createProgress, stopAllProgress } from './progress.js';
+import { createProgress } from './progress.js';
 import { printFailure } from './process-guard.js';
-import { onEndingSignal, type EndingSignal } from './ending-signal.js';
+import { unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { executorNames, partitionSettings } from './executor-settings.js';
 import { MAX_VERIFY_TXS } from '../properties/verify-limits.js';
@@ -338,6 +340,43 @@ export function coverageOption(raw: string): CoverageGoal[] {
   return [...new Set(counters)].map((counter) => counterGoal(counter)!);
 }
 
+/**
+ * What a replay a signal ended leaves (`sofar`: how far it got, null before its executor was made):
+ * the failure, where it had failed again, as a replay that failed prints it, and a last line saying
+ * how many of its `repeat` runs had passed; under --json (`json`) its object, with ok false and
+ * `stopped`, that line on stderr too.
+ */
+function leaveReplay(signal: EndingSignal, sofar: ReplaySoFar, token: ReplayToken, repeat: number, json: boolean): void {
+  const now = sofar.now?.() ?? null;
+  if (now === null) {
+    const stopped = `stopped by ${signal} before the replay ran`;
+    printFailure('verify', stopped, json ? { ok: false, stopped } : undefined);
+    return;
+  }
+  const { runs, report, observer } = now;
+  const of = `of up to ${repeat.toLocaleString('en-US')}`;
+  const stopped = report ? `stopped by ${signal} after the replayed block failed again on run ${runs.toLocaleString('en-US')} (${of}), before verify had finished`
+    : runs === 0 ? `stopped by ${signal} in the replayed block's first run (${of}), before any had ended`
+      : `stopped by ${signal} after ${runs.toLocaleString('en-US')} run${runs === 1 ? '' : 's'} of the replayed block (${of}), none of which failed`;
+  if (json) {
+    writeStdout(`${JSON.stringify({
+      ok: false, executors: [token.executor], settings: token.settings ?? {}, blocksChecked: observer.blocks, schedulesExplored: observer.schedules,
+      failures: report ? [failureJson(report)] : [], reproduced: Boolean(report), runs, stopped,
+    })}\n`);
+    process.stderr.write(`concord verify: ${stopped}\n`);
+    return;
+  }
+  if (report) writeStdout(replayedText(report, runs, repeat));
+  writeStdout(`${stopped}\n`);
+}
+
+/** A failure a replay made again, as text: the run it failed on (of `repeat`) below its first line. */
+function replayedText(report: FailureReport, runs: number, repeat: number): string {
+  const [first, ...rest] = formatFailure(report);
+  const line = replayRunsLine(runs, repeat);
+  return `${[first, ...(line ? [line] : []), ...rest].join('\n')}\n`;
+}
+
 async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   const repeat = intOption('--repeat', o.repeat, 1, 1, MAX_REPLAY_REPEAT);
   let token: ReplayToken;
@@ -373,7 +412,12 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     }
     const outDir = o.out ?? DEFAULT_OUT;
     checkOutDir(outDir, '--out');
-    replayed = await replayFailure(sourceFor(token.executor, token.settings ?? {}), token, outDir, repeat);
+    const sofar: ReplaySoFar = { now: null };
+    const replaying = token;
+    replayed = await unlessSignalled(
+      () => replayFailure(sourceFor(replaying.executor, replaying.settings ?? {}), replaying, outDir, repeat, sofar),
+      (signal) => leaveReplay(signal, sofar, replaying, repeat, o.json === true),
+    );
   } catch (e) {
     if (e instanceof ReplayTokenError) throw new UsageError(e.message);
     throw e;
@@ -397,9 +441,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
       ...(inProcess ? { note: inProcess } : {}),
     })}\n`);
   } else if (report) {
-    const [first, ...rest] = formatFailure(report);
-    const line = replayRunsLine(runs, repeat);
-    writeStdout(`${[first, ...(line ? [line] : []), ...rest].join('\n')}\n`);
+    writeStdout(replayedText(report, runs, repeat));
   } else if (unknown) {
     writeStdout(`${unknown}\n`);
   } else if (inProcess) {
@@ -538,32 +580,4 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
   const ok = checked && unclosed.length === 0 && !cutFails;
   print(r, ok, { ...(unclosed.length ? { error: unclosed.map((u) => u.message).join('; ') } : {}), cutFailed: cutFails && checked && unclosed.length === 0 });
   return ok ? EXIT.OK : EXIT.FAILED;
-}
-
-/**
- * `work` (a run, from when its options were checked), with a signal that ends the process part-way
- * (cli/ending-signal.ts) leaving the report of what it found so far: on the first, `leave(signal)`
- * prints it, and the process ends by the signal. Then `work`'s own end is never printed: what
- * this returns never settles, and so neither does a failure it throws.
- */
-async function unlessSignalled<T>(work: () => Promise<T>, leave: (signal: EndingSignal) => void): Promise<T> {
-  let signalled = false;
-  // Listening starts before the progress bar's listener and any exec: engine's (which run after it:
-  // the terminal is restored, the engines are killed), and the bar is stopped before the report is printed.
-  const stopListening = onEndingSignal((signal) => {
-    signalled = true;
-    stopAllProgress();
-    leave(signal);
-  });
-  try {
-    return await work();
-  } finally {
-    // A signal that came while synchronous work held the main thread waits for the event loop; with
-    // no listener left by then, Node would drop it and the command run on.
-    await new Promise((settle) => setImmediate(settle));
-    stopListening();
-    // The process ends by the signal once the report is written: returned, the run's own end would
-    // be printed too, and cli/concord.ts could end the process by an exit code first.
-    if (signalled) await new Promise<never>(() => {});
-  }
 }

@@ -4,11 +4,26 @@
 // commands (cli/output.ts) and the test-runner helper (vitest.ts), which word the problems each
 // in their own errors.
 // Invariants: makeFolders records exactly the folders it made, parents before their children;
-// removeEmptyFolders removes only empty folders, so whatever was written stays.
+// removeEmptyFolders removes only empty folders, so whatever was written stays; once writing
+// stopped (a signal ended the command), the writers of properties/ write and remove nothing more.
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+
+let writing = true;
+
+/**
+ * Called once a signal ended the command (cli/ending-signal.ts), after its report said what was on
+ * disk: the run goes on in the background until the process ends (up to 2 s while the report
+ * drains), and a block file it wrote then would be one no report names.
+ */
+export function stopWriting(): void {
+  writing = false;
+}
+
+/** Whether the command may still write its files (stopWriting). */
+export const mayWrite = (): boolean => writing;
 
 /**
  * mkdir -p one level at a time, pushing each folder it makes onto `made` (parents first), which it

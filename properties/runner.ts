@@ -15,7 +15,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { makeFolders } from './folders.js';
+import { makeFolders, mayWrite } from './folders.js';
 import { earlierFileFor, writeEarlierFile, type EarlierRun } from './earlier-file.js';
 import { takeTurn } from '../spec/turn.js';
 import type { Block, BlockResult } from '../spec/block.js';
@@ -377,19 +377,21 @@ export function failureReport(
   };
   const before = how.after ?? [];
   const named = failureTag(check.name, check.txs, seed);
+  // After a signal's report, the files stay as it said they were.
+  const writeTo = mayWrite() ? outDir : undefined;
   const earlier = before.map(({ block: b, threads, outcome }, i): EarlierBlock => {
     const file = writeBlock(b);
     const tag = `${named}-before-${before.length - i}`;
-    return { threads, outcome, ...sharedPreState(b), block: file, ...(outDir && block ? { blockFile: writeExecutorBlock(outDir, executor, tag, file) } : {}) };
+    return { threads, outcome, ...sharedPreState(b), block: file, ...(writeTo && block ? { blockFile: writeExecutorBlock(writeTo, executor, tag, file) } : {}) };
   });
-  const blockFile = outDir && block ? writeExecutorBlock(outDir, executor, `${named}${how.replayed ? '-replay' : ''}`, base.block) : undefined;
+  const blockFile = writeTo && block ? writeExecutorBlock(writeTo, executor, `${named}${how.replayed ? '-replay' : ''}`, base.block) : undefined;
   const runs = [
     ...earlier.flatMap((e): EarlierRun[] => (e.blockFile ? [{ blockFile: e.blockFile, threads: e.threads, preState: e.preState ?? 'map' }] : [])),
     // The check's own calls of the block: its file, at each call's thread count and pre-state kind.
     ...(blockFile ? (last?.callsBefore ?? []).map((c): EarlierRun => ({ blockFile, ...c })) : []),
   ];
   const earlierFile = blockFile && runs.length ? writeEarlierFile(earlierFileFor(blockFile), runs) : undefined;
-  if (outDir && blockFile) removeStale(outDir, executor, named, earlier.length, earlierFile === undefined ? earlierFileFor(blockFile) : undefined);
+  if (writeTo && blockFile) removeStale(writeTo, executor, named, earlier.length, earlierFile === undefined ? earlierFileFor(blockFile) : undefined);
   return { ...base, ...(earlier.length ? { earlier } : {}), ...(how.afterTimeLimited ? { earlierTimeLimited: true } : {}), ...(blockFile ? { blockFile } : {}), ...(earlierFile ? { earlierFile } : {}) };
 }
 
@@ -857,9 +859,11 @@ async function atTokenPath<T>(check: () => Promise<T>): Promise<T> {
  * token's digest (a cv2_ to cv4_ token's covers the thread count or schedule too), and then it runs until
  * it fails or `repeat` runs have passed. So an executor whose results vary is judged on the run the
  * token names, never on another that happened to fail on the way; its passing is the replay's answer.
+ * `passed.runs` counts the runs that passed as each ends.
  */
 async function replayShrunk(
   subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, token: ReplayToken & { readonly minimized: readonly ShrinkStep[] }, outDir: string | undefined, repeat: number,
+  passed: { runs: number },
 ): Promise<{ report?: FailureReport; runs: number }> {
   const txs = { min: token.minTxs, max: token.maxTxs };
   let found: CheckInput | undefined;
@@ -891,7 +895,10 @@ async function replayShrunk(
   const input: CheckInput = [spec, ...rest];
   if (steps + mapped !== token.minimized.length || !digestMatches(token, input)) throw damagedToken();
   for (let runs = 1; runs <= repeat; runs++) {
-    if (await checkInput(check, subject, o, input)) continue;
+    if (await checkInput(check, subject, o, input)) {
+      passed.runs = runs;
+      continue;
+    }
     const shrinks = token.path.split(':').length - 1 + steps + mapped;
     // How the shrinking stopped is the token's: this rebuild tried no candidate, so its own cap says nothing.
     const stopped = token.shrunk ? token.shrunk.capped ?? false : capped && 'attempts';
@@ -1084,6 +1091,14 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
   return reportNow(false);
 }
 
+/**
+ * Where replayFailure leaves, once its executor is made, what it has done so far: for a command a
+ * signal stops part-way (cli/verify.ts). `runs`: the runs that passed, or with `report`, the run that failed.
+ */
+export interface ReplaySoFar {
+  now: (() => { runs: number; observer: Observer; label: string; report?: FailureReport }) | null;
+}
+
 /** The most times one replay may run its block (--repeat). */
 export const MAX_REPLAY_REPEAT = 100_000;
 
@@ -1095,7 +1110,7 @@ export const MAX_REPLAY_REPEAT = 100_000;
  * (token.failsOnly), may pass here.
  */
 export async function replayFailure(
-  source: SubjectSource, token: ReplayToken, outDir?: string, repeat = 1,
+  source: SubjectSource, token: ReplayToken, outDir?: string, repeat = 1, sofar?: ReplaySoFar,
 ): Promise<{ report?: FailureReport; observer: Observer; label: string; runs: number }> {
   const def = CHECK_DEFS.find((c) => c.name === token.check)!;
   // A token replays what the checks drew when it was made (CheckDef.inputs).
@@ -1104,6 +1119,9 @@ export async function replayFailure(
   const o = newObserver(subject);
   let report: FailureReport | undefined;
   let runs = 0;
+  // The runs that passed so far, counted as each ends, for a signal's report.
+  const passed = { runs: 0 };
+  if (sofar) sofar.now = () => ({ runs: report ? runs : passed.runs, observer: o, label: subject.label ?? subject.name, ...(report ? { report } : {}) });
   try {
     if (!check.applies(subject)) throw new ReplayTokenError(`--replay: the ${token.check} check does not apply to ${token.executor}`);
     // Made otherwise, the executor runs another run than the token's (a modular schedule draws its module count and partition).
@@ -1112,12 +1130,13 @@ export async function replayFailure(
         + 'replay it on the executor made alike');
     }
     if (token.minimized) {
-      ({ report, runs } = await replayShrunk(subject, check, o, { ...token, minimized: token.minimized }, outDir, repeat));
+      ({ report, runs } = await replayShrunk(subject, check, o, { ...token, minimized: token.minimized }, outDir, repeat, passed));
     } else {
       // A token made before the shrinking's steps were recorded shrinks again on every run.
       while (!report && runs < repeat) {
         runs++;
         ({ failure: report } = await checkBatch(subject, check, o, token.seed, { min: token.minTxs, max: token.maxTxs }, { path: token.path, sealVersion: 2 }, outDir, undefined, token.failsOnly));
+        if (!report) passed.runs = runs;
       }
     }
   } finally {

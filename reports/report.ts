@@ -1,7 +1,7 @@
 // Writing a report directory from results files: report.md, report.html and one SVG per chart.
 // Invariant: the HTML embeds the very SVGs written beside it, so the page and the files agree.
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { merge } from './merge.js';
 import { renderHtml, renderMarkdown, type RenderedChart } from './render.js';
@@ -23,17 +23,24 @@ export async function renderCharts(inputs: readonly { file: string; doc: Results
 }
 
 export async function writeReport(inputs: readonly { file: string; doc: ResultsFile }[], outDir: string): Promise<WrittenReport> {
-  const { merged, rendered } = await renderCharts(inputs);
-  await mkdir(outDir, { recursive: true });
+  return writeRendered(await renderCharts(inputs), outDir);
+}
+
+/**
+ * Writes a report renderCharts drew into `outDir`, synchronously: `concord main` draws it where a
+ * signal may stop it (cli/main.ts), and then writes it whole or not at all.
+ */
+export function writeRendered({ merged, rendered }: Awaited<ReturnType<typeof renderCharts>>, outDir: string): WrittenReport {
+  mkdirSync(outDir, { recursive: true });
   const chartFiles: string[] = [];
   for (const c of rendered) {
     const path = join(outDir, `${c.name}.svg`);
-    await writeFile(path, c.svg);
+    writeFileSync(path, c.svg);
     chartFiles.push(path);
   }
   const markdown = join(outDir, 'report.md');
   const html = join(outDir, 'report.html');
-  await writeFile(markdown, renderMarkdown(merged, rendered));
-  await writeFile(html, renderHtml(merged, rendered));
+  writeFileSync(markdown, renderMarkdown(merged, rendered));
+  writeFileSync(html, renderHtml(merged, rendered));
   return { markdown, html, charts: chartFiles };
 }

@@ -2,8 +2,10 @@
 // Ctrl-C): what it measured before is left as a hang leaves it (cli/stopped-results.ts), in a
 // results file `report` reads with `stopped` saying how far it got, one line on stderr says where,
 // the exec: engine it was waiting on is killed, and the process ends by that signal; with nothing
-// measured, --out is left as it was. The executors here block at a known point and say so on a
-// channel the test watches, so the signal lands there whatever the machine's speed.
+// measured, --out is left as it was. One end is printed, never two: a signal as the results are
+// made whole leaves them alone, and one after a command's own output began leaves that. The
+// executors here block at a known point and say so on a channel the test watches, so the signal
+// lands there whatever the machine's speed.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,6 +100,77 @@ describe('bench stopped by a signal', () => {
     expect(r.stderr.trim().split('\n').at(-1)).toBe(`concord bench: stopped by SIGINT; nothing was measured before it (${out} is left as it was)`);
     expect(r.stdout).toBe('');
     expect(readFileSync(out, 'utf8')).toBe('what was here before\n');
+  });
+
+  it('leaves the results once when the signal comes as they are made whole, and the run\'s own end never prints them', async () => {
+    // A module's executor object is closed after the sweep; its close() takes 500 ms, after writing
+    // 2 MB to stdout, which the test reads only 1.5 s after the signal: the run's own end, once the
+    // close() settled, found the process still draining and printed the results again, into --out too.
+    const closing = join(dir, 'closing');
+    const module = join(dir, 'slow-close.mjs');
+    writeFileSync(module, `import { writeFileSync } from 'node:fs';
+import { executeReference } from '${new URL('dist/spec/reference.js', root).href}';
+let executed = 0;
+export default {
+  name: 'slow-close',
+  async execute(block) { executed++; return executeReference(block); },
+  async close() {
+    if (executed === 0) return;
+    process.stdout.write('#'.repeat(2000000) + '\\n');
+    writeFileSync(${JSON.stringify(closing)}, '');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  },
+};
+`);
+    const out = join(dir, 'closing.json');
+    const child = spawn(process.execPath, [cli, 'bench', '--executor', module, '--block', example, '--threads', '1', '--quick', '--rounds', '2', '--out', out, '--timeout', '30'], { env: { ...process.env, CI: '1' } });
+    child.stdout.pause();
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const poll = setInterval(() => {
+      if (!existsSync(closing)) return;
+      clearInterval(poll);
+      child.kill('SIGTERM');
+      setTimeout(() => child.stdout.resume(), 1500);
+    }, 20);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.on('close', (c, sig) => done([c, sig])));
+    clearInterval(poll);
+    expect([code, signal], stderr).toEqual([null, 'SIGTERM']);
+    const stopped = 'stopped by SIGTERM after the sweep (1 of 1 workload at 1 thread measured), before bench had finished';
+    expect(stderr.trim().split('\n').at(-1)).toBe(`concord bench: ${stopped}; what was measured before it is in ${out} (its "stopped" says where the sweep stopped)`);
+    expect(stderr).not.toContain('results written');
+    // The results are in --out alone, as a stopped sweep leaves them: stdout holds only what the close() wrote.
+    expect(stdout).toBe(`${'#'.repeat(2000000)}\n`);
+    expect(parseResults(readFileSync(out, 'utf8'), out).stopped).toBe(stopped);
+  });
+
+  it('leaves the output a command began printing whole and alone, and still ends by the signal', async () => {
+    // The command's own end claims the output (onEndingSignal's function) and prints 500 KB, then
+    // exits as cli/concord.ts does once it is out; the signal comes after, while the pipe is full.
+    const script = join(dir, 'own-end.mjs');
+    writeFileSync(script, `import { onEndingSignal } from '${new URL('dist/cli/ending-signal.js', root).href}';
+import { exitOnceWritten } from '${new URL('dist/cli/process-guard.js', root).href}';
+const ownEnd = onEndingSignal(() => process.stdout.write('left'));
+if (ownEnd()) process.stdout.write('y'.repeat(500000));
+process.stderr.write('printed\\n');
+await exitOnceWritten(0);
+`);
+    const child = spawn(process.execPath, [script]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.pause();
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr === 'printed\n') {
+        child.kill('SIGTERM');
+        setTimeout(() => child.stdout.resume(), 200);
+      }
+    });
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.on('close', (c, sig) => done([c, sig])));
+    expect([code, signal, stderr, stdout === 'y'.repeat(500000)]).toEqual([null, 'SIGTERM', 'printed\n', true]);
   });
 
   it('ends by the signal only once a pipe has taken what was left on stdout, past its 64 KB buffer', async () => {

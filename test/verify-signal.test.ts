@@ -4,7 +4,7 @@
 // got, once and never as a pass, and the process ends by that signal. The executors here say on a
 // channel the test watches where they are (a file made on the first execute(), a line on stderr
 // as the module loads), so the signal lands there whatever the machine's speed.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +144,107 @@ describe('verify stopped by a signal', () => {
     expect([r.code, r.signal], r.stderr).toEqual([null, 'SIGTERM']);
     expect(JSON.parse(r.stdout)).toEqual({ ok: false, stopped: 'stopped by SIGTERM before any check ran', error: 'stopped by SIGTERM before any check ran' });
     expect(r.stderr).toBe('loading.mjs: loaded\nconcord verify: stopped by SIGTERM before any check ran\n');
+  });
+
+  it('writes no block file after its report, which said none was found, while the report drains', async () => {
+    // Wrong on every block: its first execute() fills stdout with 2 MB (the test reads it only 1.3 s
+    // after the signal, within the 2 s a report may take to drain) and takes 300 ms, after which the
+    // run, going on while the report drains, found the failure, shrank it and wrote its block file
+    // (here 0.1 s later), which the report printed before names nowhere.
+    const module = join(dir, 'wrong-later.mjs');
+    const started = join(dir, 'wrong-later.started');
+    writeFileSync(module, `import { writeFileSync } from 'node:fs';
+import { executeReference } from '${new URL('dist/spec/reference.js', root).href}';
+let calls = 0;
+export default {
+  name: 'wrong-later',
+  async execute(block) {
+    if (calls++ === 0) {
+      process.stdout.write('#'.repeat(2000000) + '\\n');
+      writeFileSync(${JSON.stringify(started)}, '');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    const result = executeReference(block);
+    return { ...result, receipts: result.receipts.map((r) => ({ ...r, gasUsed: r.gasUsed + 1 })) };
+  },
+  async close() {},
+};
+`);
+    const out = join(dir, 'later-out');
+    const child = spawn(process.execPath, [cli, 'verify', '--executor', module, '--runs', '200', '--out', out, '--timeout', '30'], { env: { ...process.env, CI: '1' } });
+    child.stdout.pause();
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    const poll = setInterval(() => {
+      if (!existsSync(started)) return;
+      clearInterval(poll);
+      child.kill('SIGTERM');
+      setTimeout(() => child.stdout.resume(), 1300);
+    }, 20);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.on('close', (c, sig) => done([c, sig])));
+    clearInterval(poll);
+    expect([code, signal]).toEqual([null, 'SIGTERM']);
+    expect(stdout.trim().split('\n').at(-1)).toMatch(/^stopped by SIGTERM after checking 0 of 1 executor \(\d+ blocks? checked\); wrong-later /);
+    expect(stdout).not.toMatch(/^FAIL /m);
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  });
+
+  it('--replay --repeat: the failure and the run it failed on, or how many runs passed', async () => {
+    // One module path for the failure and both replays: buggy until the file 'fixed' exists, then
+    // correct and slow (20 ms a block), making 'started' on its third execute(); with 'armed', its
+    // close() (after the failure, in a replay that fails) makes 'closing' and takes 3 s.
+    const files = Object.fromEntries(['fixed', 'armed', 'started', 'closing'].map((f) => [f, join(dir, `replayed.${f}`)]));
+    const module = join(dir, 'replayed.mjs');
+    writeFileSync(module, `import { existsSync, writeFileSync } from 'node:fs';
+import create from ${JSON.stringify(buggy)};
+import { executeReference } from '${new URL('dist/spec/reference.js', root).href}';
+const files = ${JSON.stringify(files)};
+const fixed = existsSync(files.fixed);
+const armed = existsSync(files.armed);
+let calls = 0;
+export default function () {
+  const inner = create();
+  return {
+    name: 'replayed',
+    async execute(block, options) {
+      if (!fixed) return inner.execute(block, options);
+      if (++calls === 3) writeFileSync(files.started, '');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return executeReference(block);
+    },
+    async close() {
+      if (!armed) return;
+      writeFileSync(files.closing, '');
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    },
+  };
+}
+`);
+    const out = join(dir, 'replay-out');
+    const found = spawnSync(process.execPath, [cli, 'verify', '--executor', module, '--runs', '200', '--out', out, '--json'], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+    const { token } = (JSON.parse(found.stdout) as { failures: { token: string }[] }).failures[0]!;
+
+    // Failed again on its first run, stopped as the instance closes: the failure in full, then the line.
+    writeFileSync(files.armed!, '');
+    const failed = await stopWhen(['verify', '--replay', token, '--repeat', '5', '--out', out], () => existsSync(files.closing!), 'SIGTERM');
+    expect([failed.code, failed.signal], failed.stderr).toEqual([null, 'SIGTERM']);
+    const lines = failed.stdout.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('FAIL '))).toEqual([expect.stringMatching(/^FAIL replayed \(\S+\): equivalence check/)]);
+    expect(lines).toContain('  replayed     failed on run 1 of up to 5');
+    const file = /^ {2}block file {3}(\S+\.block\.json) /m.exec(failed.stdout);
+    expect(existsSync(file![1]!)).toBe(true);
+    expect(lines.at(-1)).toBe('stopped by SIGTERM after the replayed block failed again on run 1 (of up to 5), before verify had finished');
+
+    // Fixed: every run passes, and the signal comes among 100,000 of them.
+    rmSync(files.armed!);
+    writeFileSync(files.fixed!, '');
+    const passing = await stopWhen(['verify', '--replay', token, '--repeat', '100000', '--out', out, '--json'], () => existsSync(files.started!), 'SIGINT');
+    expect([passing.code, passing.signal], passing.stderr).toEqual([null, 'SIGINT']);
+    const j = JSON.parse(passing.stdout) as { ok: boolean; reproduced: boolean; runs: number; failures: unknown[]; stopped: string };
+    expect([j.ok, j.reproduced, j.failures]).toEqual([false, false, []]);
+    expect(j.runs).toBeGreaterThanOrEqual(1);
+    expect(j.stopped).toBe(`stopped by SIGINT after ${j.runs} run${j.runs === 1 ? '' : 's'} of the replayed block (of up to 100,000), none of which failed`);
+    expect(passing.stderr).toBe(`concord verify: ${j.stopped}\n`);
   });
 
   it('--planted: the bugs caught so far, the others halted, not MISSED', async () => {

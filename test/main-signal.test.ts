@@ -1,0 +1,60 @@
+// `concord main` (npm start) ended by a signal: the part it came in leaves what it has as its own
+// command does (verify its report; bench what it measured, in the results file), one line says
+// which part it stopped, how the parts before it ended and which never ran, and the process ends
+// by that signal. The signal is sent on the line main prints as a part starts, which the part
+// then takes seconds past (verify's first checks; bench's core probes before its sweep).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'concord-main-signal-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `concord main --out OUT`, sends `signal` once stderr has `line`, and resolves when it has ended. */
+function stopAt(out: string, line: string, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [cli, 'main', '--out', out], { env: { ...process.env, CI: '1' } });
+  let stdout = '';
+  let stderr = '';
+  let sent = false;
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (!sent && stderr.includes(`${line}\n`)) {
+      sent = true;
+      child.kill(signal);
+    }
+  });
+  return new Promise((resolve) => child.on('close', (code, sig) => resolve({ code, signal: sig, stdout, stderr })));
+}
+
+describe('concord main stopped by a signal', () => {
+  it('in the short verify: its report, then main\'s line, and nothing after it runs', async () => {
+    const out = join(dir, 'in-verify');
+    const r = await stopAt(out, 'main: verify (short) ...', 'SIGINT');
+    expect([r.code, r.signal], r.stderr).toEqual([null, 'SIGINT']);
+    // Verify's own report of where it stopped (before its first check, on stderr; after, on stdout).
+    expect(`${r.stdout}${r.stderr}`).toMatch(/stopped by SIGINT (before any check ran|after checking)/);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('concord main: verify (short): stopped by SIGINT; not run: prove, bench (quick), the report');
+    expect(r.stderr).not.toMatch(/main: (prove|bench)/);
+    expect(existsSync(join(out, 'results.json'))).toBe(false);
+  });
+
+  it('in the quick bench: the results file as bench leaves it, and how the parts before it ended', async () => {
+    const out = join(dir, 'in-bench');
+    const r = await stopAt(out, 'main: bench (quick) ...', 'SIGTERM');
+    expect([r.code, r.signal], r.stderr).toEqual([null, 'SIGTERM']);
+    const results = join(out, 'results.json');
+    // Signalled before the sweep's first measurement: nothing to leave, and no report drawn.
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(new RegExp(
+      `^concord main: bench \\(quick\\): stopped by SIGTERM; nothing was measured before it \\(${results.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is left as it was\\); `
+      + 'before it, verify \\(short\\) exit 0, prove (exit 0|skipped); not run: the report$',
+    ));
+    expect(existsSync(results)).toBe(false);
+    expect(existsSync(join(out, 'report.html'))).toBe(false);
+    expect(r.stdout).not.toMatch(/concord: done/);
+    // The short verify and prove run in full first: about a minute here, past the default timeout.
+  }, 240_000);
+});

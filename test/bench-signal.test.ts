@@ -11,44 +11,17 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, signalWhen, type Ended } from './signal-child.js';
 import { parseResults } from '../reports/schema.js';
 
 const root = new URL('../', import.meta.url);
-const cli = new URL('dist/cli/concord.js', root).pathname;
 const example = new URL('examples/transfer.json', root).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'concord-bench-signal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Ended {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * Starts concord with `args`, sends `signal` once `ready()` holds (checked on each chunk of its
- * stderr and every 50 ms), and resolves when it has ended. --timeout bounds the executor's hold,
- * so a signal never sent fails the test instead of hanging it.
- */
-function stopWhen(args: readonly string[], ready: (stderr: string) => boolean, signal: NodeJS.Signals): Promise<Ended> {
-  const child = spawn(process.execPath, [cli, ...args, '--timeout', '30'], { env: { ...process.env, CI: '1' } });
-  let stdout = '';
-  let stderr = '';
-  let sent = false;
-  const check = () => {
-    if (sent || !ready(stderr)) return;
-    sent = true;
-    child.kill(signal);
-  };
-  const poll = setInterval(check, 50);
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); check(); });
-  return new Promise((resolve) => child.on('close', (code, sig) => {
-    clearInterval(poll);
-    resolve({ code, signal: sig, stdout, stderr });
-  }));
-}
+/** signalWhen with --timeout 30, which bounds the executor's hold: a signal never sent fails the test instead of hanging it. */
+const stopWhen = (args: readonly string[], ready: (stderr: string) => boolean, signal: NodeJS.Signals): Promise<Ended> =>
+  signalWhen([...args, '--timeout', '30'], ready, signal);
 
 /** Whether process `pid` has ended (gone, or a zombie no one reaped yet). */
 function ended(pid: number): boolean {
@@ -123,7 +96,7 @@ export default {
 };
 `);
     const out = join(dir, 'closing.json');
-    const child = spawn(process.execPath, [cli, 'bench', '--executor', module, '--block', example, '--threads', '1', '--quick', '--rounds', '2', '--out', out, '--timeout', '30'], { env: { ...process.env, CI: '1' } });
+    const child = spawn(process.execPath, [CLI, 'bench', '--executor', module, '--block', example, '--threads', '1', '--quick', '--rounds', '2', '--out', out, '--timeout', '30'], { env: { ...process.env, CI: '1' } });
     child.stdout.pause();
     let stdout = '';
     let stderr = '';

@@ -3,32 +3,17 @@
 // which part it stopped, how the parts before it ended and which never ran, and the process ends
 // by that signal. The signal is sent on the line main prints as a part starts, which the part
 // then takes seconds past (verify's first checks; bench's core probes before its sweep).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { signalWhen, type Ended } from './signal-child.js';
 
-const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'concord-main-signal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `concord main --out OUT`, sends `signal` once stderr has `line`, and resolves when it has ended. */
-function stopAt(out: string, line: string, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cli, 'main', '--out', out], { env: { ...process.env, CI: '1' } });
-  let stdout = '';
-  let stderr = '';
-  let sent = false;
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    if (!sent && stderr.includes(`${line}\n`)) {
-      sent = true;
-      child.kill(signal);
-    }
-  });
-  return new Promise((resolve) => child.on('close', (code, sig) => resolve({ code, signal: sig, stdout, stderr })));
-}
+const stopAt = (out: string, line: string, signal: NodeJS.Signals): Promise<Ended> => signalWhen(['main', '--out', out], (stderr) => stderr.includes(`${line}\n`), signal);
 
 describe('concord main stopped by a signal', () => {
   it('in the short verify: its report, then main\'s line, and nothing after it runs', async () => {

@@ -9,43 +9,16 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, signalWhen, type Ended } from './signal-child.js';
 
 const root = new URL('../', import.meta.url);
-const cli = new URL('dist/cli/concord.js', root).pathname;
 const buggy = new URL('test/fixtures/verify/batch-executor.mjs', root).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'concord-verify-signal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Ended {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * Starts concord with `args`, sends `signal` once `ready()` holds (checked on each chunk of its
- * stderr and every 50 ms), and resolves when it has ended. --timeout bounds an executor's hold,
- * so a signal never sent fails the test instead of hanging it.
- */
-function stopWhen(args: readonly string[], ready: (stderr: string) => boolean, signal: NodeJS.Signals): Promise<Ended> {
-  const child = spawn(process.execPath, [cli, ...args, '--timeout', '30'], { env: { ...process.env, CI: '1' } });
-  let stdout = '';
-  let stderr = '';
-  let sent = false;
-  const check = () => {
-    if (sent || !ready(stderr)) return;
-    sent = true;
-    child.kill(signal);
-  };
-  const poll = setInterval(check, 50);
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); check(); });
-  return new Promise((resolve) => child.on('close', (code, sig) => {
-    clearInterval(poll);
-    resolve({ code, signal: sig, stdout, stderr });
-  }));
-}
+/** signalWhen with --timeout 30, which bounds an executor's hold: a signal never sent fails the test instead of hanging it. */
+const stopWhen = (args: readonly string[], ready: (stderr: string) => boolean, signal: NodeJS.Signals): Promise<Ended> =>
+  signalWhen([...args, '--timeout', '30'], ready, signal);
 
 /**
  * A correct executor module taking 100 ms over each block (a batch of 50 is 5 s), which makes
@@ -171,7 +144,7 @@ export default {
 };
 `);
     const out = join(dir, 'later-out');
-    const child = spawn(process.execPath, [cli, 'verify', '--executor', module, '--runs', '200', '--out', out, '--timeout', '30'], { env: { ...process.env, CI: '1' } });
+    const child = spawn(process.execPath, [CLI, 'verify', '--executor', module, '--runs', '200', '--out', out, '--timeout', '30'], { env: { ...process.env, CI: '1' } });
     child.stdout.pause();
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -221,7 +194,7 @@ export default function () {
 }
 `);
     const out = join(dir, 'replay-out');
-    const found = spawnSync(process.execPath, [cli, 'verify', '--executor', module, '--runs', '200', '--out', out, '--json'], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+    const found = spawnSync(process.execPath, [CLI, 'verify', '--executor', module, '--runs', '200', '--out', out, '--json'], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
     const { token } = (JSON.parse(found.stdout) as { failures: { token: string }[] }).failures[0]!;
 
     // Failed again on its first run, stopped as the instance closes: the failure in full, then the line.

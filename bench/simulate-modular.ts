@@ -427,19 +427,20 @@ export interface ModularSettings {
 /**
  * Predicts the modular executor's speedup at each thread count on a block, calibrated from its
  * measured 1-thread median. The plan is made from `simBlock`: a hash-free twin has the same
- * footprints, so the same plan.
+ * footprints, so the same plan. `label`: what its runs and so its points are called (a sweep of
+ * several partitions labels each, reports/partitions.ts).
  */
-export function predictModular(input: ModelInput, settings: ModularSettings): Predictions {
+export function predictModular(input: ModelInput, settings: ModularSettings, label: string = MODULAR_EXECUTOR): Predictions {
   try {
-    return predicted(input, settings);
+    return predicted(input, settings, label);
   } catch (e) {
     // The in-process run behind the model fell back (say an outputs arena the executor had grown
     // by then): no plan to replay.
-    return { points: [], gaps: [`${input.id}: the modular model could not be calibrated: ${(e as Error).message}`], threadGaps: [] };
+    return { points: [], gaps: [`${input.id}: the ${label} model could not be calibrated: ${(e as Error).message}`], threadGaps: [] };
   }
 }
 
-function predicted(input: ModelInput, settings: ModularSettings): Predictions {
+function predicted(input: ModelInput, settings: ModularSettings, label: string): Predictions {
   const { id, simBlock, oneMs, txMs, vm } = input;
   const partition = settings.partition ?? 'hash';
   const plans = new Map<number, ModularPlan>();
@@ -455,7 +456,7 @@ function predicted(input: ModelInput, settings: ModularSettings): Predictions {
   const main = timeMainThread(simBlock, modules, partition);
   const oneThread = (op: number) => modularVirtualRun(calibration, main, 1, txMs, op).makespanMs;
   const opMs = fitOpMs(oneThread, oneMs);
-  const fitted = opMs > 0 ? `(fitted to ${MODULAR_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(oneThread(0), oneMs);
+  const fitted = opMs > 0 ? `(fitted to ${label}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(oneThread(0), oneMs);
   const pair = planFor(modulesFor(2, settings));
   const handover = 'slot or lane a worker takes over from another';
   // The machine's slowdown at T threads stretches what the threads do at once (prediction.ts machineSlowdown).
@@ -472,6 +473,6 @@ function predicted(input: ModelInput, settings: ModularSettings): Predictions {
     + `reading back ${main.collectMs.reduce((a, b) => a + b, 0).toFixed(2)} ms (shared out), taking the results ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; `
     + `${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; modules: ${settings.modules ?? 'two per core, at least 8'}`
     + (input.slowdown ? `; ${input.slowdown.words} (the main thread's planning and reading back too, which run beside the lanes)` : '');
-  return predictEach(input, MODULAR_EXECUTOR, { words: model, handoverFitted: transfer.fitted }, (t) => atThreads(planFor(modulesFor(t, settings)), t, transfer.ms).makespanMs,
+  return predictEach(input, label, { words: model, handoverFitted: transfer.fitted }, (t) => atThreads(planFor(modulesFor(t, settings)), t, transfer.ms).makespanMs,
     (t) => modulesFor(t, settings));
 }

@@ -32,6 +32,7 @@ import { ABORT_UNDECLARED, DONE, H, estimateCapacity, layoutFor, loadsDeclaredOn
 import { NO_TASK } from '../impl/blockstm/scheduler.js';
 import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/thread.js';
 import { median } from '../reports/stats.js';
+import { partitionLabel } from '../reports/partitions.js';
 import { generate } from './workloads.js';
 import { MODULAR_EXECUTOR, predictModular, type ModularSettings } from './simulate-modular.js';
 import { costsAt, fitTransfer, gapLines, machineSlowdown, medianTime, predictEach, preflightCost, unfitted, type MeasuredCeiling, type ModelInput, type Predictions, type SimulatedPoint, type ThreadGap } from './prediction.js';
@@ -278,6 +279,8 @@ export interface SimulateOptions {
   readonly maxExecutionsPerTx: number;
   /** The modular executor's --modules and --partition in the sweep, where given. */
   readonly modular?: ModularSettings;
+  /** The partitions the sweep measured the modular executor with, each its own runs (reports/partitions.ts) and its own predictions; absent: one. */
+  readonly partitions?: readonly string[];
   /** The cross-core round trip the core probes measured (bench/core-latency.ts), in ns: Block-STM's fitted cost per line is shown beside half of it. */
   readonly crossCoreNs?: number;
   /** The machine's ceilings the sweep measured: both models charge each thread the slowdown they show (prediction.ts machineSlowdown). */
@@ -296,10 +299,14 @@ export const SIMULATED_EXECUTORS = [SIMULATED_EXECUTOR, MODULAR_EXECUTOR] as con
  */
 export function simulateScaling(workloads: readonly SweepWorkload[], runs: readonly RunResult[], o: SimulateOptions): Simulation {
   const { threads, onProgress } = o;
-  const ran = (executor: string): boolean => runs.some((r) => r.executor === executor);
-  const modelled = SIMULATED_EXECUTORS.filter((e) => runs.some((r) => r.executor === e && r.threads === 1));
-  const missing: string[] = SIMULATED_EXECUTORS.filter((e) => ran(e) && !modelled.includes(e))
-    .map((e) => `${e} was not measured at 1 thread (1 not among --threads): nothing to calibrate from`);
+  // Each partition's runs calibrate its own model, and its points carry their label.
+  const sides = SIMULATED_EXECUTORS.flatMap((executor): { executor: string; label: string; modular: ModularSettings }[] => (executor === MODULAR_EXECUTOR && o.partitions !== undefined
+    ? o.partitions.map((partition) => ({ executor, label: partitionLabel(executor, partition), modular: { ...o.modular, partition } }))
+    : [{ executor, label: executor, modular: o.modular ?? {} }]));
+  const ran = (label: string): boolean => runs.some((r) => r.executor === label);
+  const modelled = sides.filter((e) => runs.some((r) => r.executor === e.label && r.threads === 1));
+  const missing: string[] = sides.filter((e) => ran(e.label) && !modelled.includes(e))
+    .map((e) => `${e.label} was not measured at 1 thread (1 not among --threads): nothing to calibrate from`);
   if (modelled.length === 0) {
     if (missing.length === 0) missing.push(`neither ${SIMULATED_EXECUTORS.join(' nor ')} was measured at 1 thread (not in the registry, not selected, or 1 not among --threads): nothing to calibrate from`);
     return { points: [], gaps: missing };
@@ -316,7 +323,7 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
     const block = simulationBlock(w);
     const preflightMs = preflightCost(w.block);
     const threadGaps: ThreadGap[] = [];
-    for (const executor of modelled) {
+    for (const { executor: model, label: executor, modular } of modelled) {
       const measured = runs.find((r) => r.workload === w.id && r.executor === executor && r.threads === 1 && r.correct);
       if (!baseline || !measured || measured.fallbackShare > 0) {
         missing.push(measured && measured.fallbackShare > 0
@@ -339,7 +346,7 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
         id: w.id, block: w.block, simBlock: block, seqMs, oneMs, ...(unfitted === undefined ? { twoMs: median(two!.samplesMs) } : { unfitted }), preflightMs, txMs, threads, vm,
         ...(slowdown ? { slowdown } : {}),
       };
-      const predicted = executor === MODULAR_EXECUTOR ? predictModular(input, o.modular ?? {}) : predictBlockStm(input, o);
+      const predicted = model === MODULAR_EXECUTOR ? predictModular(input, modular, executor) : predictBlockStm(input, o);
       points.push(...predicted.points);
       missing.push(...predicted.gaps);
       threadGaps.push(...predicted.threadGaps);

@@ -2,12 +2,12 @@
 // tinybench (samples retained) against the baseline (the fast sequential executor, or the one
 // bench --baseline names) in the same process, round by round interleaved with it, next to the
 // block's ideal-speedup bound.
-// Invariants: a pool is created once per executor and thread count, warmed, and reused for every
-// workload, its start-up reported apart; every timed sample belongs to exactly one round, whose
-// machine noise decides its busy flag; an executor whose result differs from the reference (its
-// pool's cold warm-up block, its untimed first execution of a block, or the last call of any
-// round) is still timed but marked incorrect, never silently dropped, with the number of the call
-// into its instance that differed. The baseline is held to the reference the same way; where it
+// Invariants: a pool is created once per executor (and partition, where it is measured with
+// several) and thread count, warmed, and reused for every workload, its start-up reported apart;
+// every timed sample belongs to exactly one round, whose machine noise decides its busy flag; an
+// executor whose result differs from the reference (its pool's cold warm-up block, its untimed
+// first execution of a block, or the last call of any round) is still timed but marked
+// incorrect, never silently dropped, with the number of the call into its instance that differed. The baseline is held to the reference the same way; where it
 // has no timed samples on a block at a thread count (it failed), no executor's run is recorded
 // there either, since a speedup needs it, and its failure says so; a baseline that does not load,
 // or whose close() throws, is a failure recorded as any executor's is.
@@ -27,6 +27,7 @@ import { footprintIdeal } from './footprint-ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
 import { pinThread } from './core-speeds.js';
 import { RunDetail } from './run-detail.js';
+import { partitionLabel } from '../reports/partitions.js';
 import { startRoundTripProbe, type RoundTripProbe } from './round-trip.js';
 
 /** Where a block came from, as recorded in the results file; `preState: 'shared'`: given to the executors as a SharedState (bench --pre-state). */
@@ -81,6 +82,12 @@ export interface SweepOptions {
   readonly pinCpus?: readonly number[];
   /** Settings every measured executor is created with beside its threads (--modules, --partition). */
   readonly executorSettings?: Omit<ExecutorSettings, 'threads'>;
+  /**
+   * Partitions each built-in executor that takes one (the registry's `takes`) is measured with,
+   * a pool apiece, interleaved with the others as any two executors are, and labelled
+   * `LABEL (PARTITION)` (reports/partitions.ts); absent: once, with executorSettings' partition.
+   */
+  readonly partitions?: readonly string[];
   readonly onProgress?: (done: number, total: number, what: string) => void;
   /**
    * Every call into a measured executor (loading, execute(), close()) goes through this, with
@@ -368,7 +375,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const probe: RoundTripProbe | null = o.cores >= 2 && o.threads.some((t) => t > 1) ? await startRoundTripProbe() : null;
   try {
     for (const t of o.threads) {
-      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.workloads[0], result, watch, o.cleanUp ?? directCleanUp, objectCounts, o.onExecute, o.executorLabels, o.onEngineLabel);
+      const pools = await startPools(o.executors, { ...o.executorSettings, threads: t }, o.partitions, o.workloads[0], result, watch, o.cleanUp ?? directCleanUp, objectCounts, o.onExecute, o.executorLabels, o.onEngineLabel);
       try {
         for (const w of o.workloads) {
           const reference = references.get(w.id)!;
@@ -483,7 +490,16 @@ export function runLabels(names: readonly string[], loaded: readonly Pick<Execut
 }
 
 /**
- * Creates each executor's pool for t threads, timing creation and its first (cold) block apart;
+ * The partitions executor `name` is measured with: each of `partitions` for a built-in executor
+ * that takes one; else one pool, made with the settings every executor shares (undefined).
+ */
+export function partitionsOf(name: string, partitions: readonly string[] | undefined): readonly (string | undefined)[] {
+  return partitions !== undefined && EXECUTORS.get(name)?.takes.includes('partition') ? partitions : [undefined];
+}
+
+/**
+ * Creates each executor's pool for t threads (one per partition of `partitions` for a built-in
+ * executor that takes one), timing creation and its first (cold) block apart;
  * keyed by runLabels, each with that block counted as a call (`objectCounts`: the counts of
  * modules' executor objects, by path, carried from one thread count to the next) and its result
  * kept for the warm-up workload's run to check. A pool that does not load or create failed to
@@ -491,19 +507,24 @@ export function runLabels(names: readonly string[], loaded: readonly Pick<Execut
  * workload's, under its run label.
  */
 async function startPools(
-  names: readonly string[], settings: ExecutorSettings & { threads: number }, warmBlock: SweepWorkload | undefined, result: SweepResult, watch: CallThrough,
-  cleanUp: NonNullable<SweepOptions['cleanUp']>, objectCounts: Map<string, { calls: number }>, onExecute: SweepOptions['onExecute'],
+  names: readonly string[], settings: ExecutorSettings & { threads: number }, partitions: SweepOptions['partitions'], warmBlock: SweepWorkload | undefined, result: SweepResult,
+  watch: CallThrough, cleanUp: NonNullable<SweepOptions['cleanUp']>, objectCounts: Map<string, { calls: number }>, onExecute: SweepOptions['onExecute'],
   given: SweepOptions['executorLabels'], onEngineLabel: SweepOptions['onEngineLabel'],
 ): Promise<Map<string, Pool>> {
   const t = settings.threads;
-  const started: { name: string; executor: Executor; createMs: number; firstBlockMs: number; warmResult: unknown; warmFailure: string | null; warmCall: number }[] = [];
-  for (const name of names) {
+  const started: {
+    name: string; partition: string | undefined; executor: Executor; createMs: number; firstBlockMs: number; warmResult: unknown; warmFailure: string | null; warmCall: number;
+  }[] = [];
+  const each = names.flatMap((name) => partitionsOf(name, partitions).map((partition) => ({ name, partition })));
+  for (const { name, partition } of each) {
     let executor: Executor;
     const begun = performance.now();
+    // A built-in's label is its name, so a pool that never started is named as its runs would be.
+    const label = partition === undefined ? name : partitionLabel(name, partition);
     try {
-      executor = await watch(`the executor ${name}: loading at ${plural(t, 'thread')}`, () => createExecutor(name, settings));
+      executor = await watch(`the executor ${label}: loading at ${plural(t, 'thread')}`, () => createExecutor(name, partition === undefined ? settings : { ...settings, partition }));
     } catch (e) {
-      result.failures.push({ executor: name, threads: t, workload: null, message: errorText(e) });
+      result.failures.push({ executor: label, threads: t, workload: null, message: errorText(e) });
       continue;
     }
     const createMs = performance.now() - begun;
@@ -514,15 +535,15 @@ async function startPools(
     if (warmBlock) {
       const first = performance.now();
       try {
-        const what = executeWhat(name, warmBlock.id, t);
-        onExecute?.(what, name, warmBlock, t, warmCall);
+        const what = executeWhat(label, warmBlock.id, t);
+        onExecute?.(what, label, warmBlock, t, warmCall);
         warmResult = await watch(what, () => executor.execute(warmBlock.block, { threads: t }));
       } catch (e) {
         warmFailure = `execute() threw on the warm-up block (the first workload's), so its pool was closed and it ran no workload at ${plural(t, 'thread')}: ${errorText(e)}`;
       }
       firstBlockMs = performance.now() - first;
     }
-    started.push({ name, executor, createMs, firstBlockMs, warmResult, warmFailure, warmCall });
+    started.push({ name, partition, executor, createMs, firstBlockMs, warmResult, warmFailure, warmCall });
   }
   // The labels given (the CLI's, over every executor); a sweep called without them (the tests')
   // labels over every executor loaded here, failed ones too, so a failure names the run as its runs would be named.
@@ -530,7 +551,10 @@ async function startPools(
   // its label is found here whatever was given (the command, which the CLI knew).
   const engineNames = started.map((s) => (isExecCommand(s.name) ? declaredEngineName(s.executor) : undefined));
   const found = runLabels(started.map((s) => s.name), started.map((s, i) => ({ name: engineNames[i] ?? s.executor.name })));
-  const labels = started.map((s, i) => (engineNames[i] === undefined ? given?.get(s.name) : undefined) ?? found[i]!);
+  const labels = started.map((s, i) => {
+    const label = (engineNames[i] === undefined ? given?.get(s.name) : undefined) ?? found[i]!;
+    return s.partition === undefined ? label : partitionLabel(label, s.partition);
+  });
   for (const [i, s] of started.entries()) if (engineNames[i] !== undefined) onEngineLabel?.(labels[i]!, s.name);
   const pools = new Map<string, Pool>();
   for (const [i, { name, executor, createMs, firstBlockMs, warmResult, warmFailure, warmCall }] of started.entries()) {

@@ -19,7 +19,7 @@ import { CEILING_DRIFT_WORDS, ceilingRatio, movedCeilings, probeText, recordedCe
 import { loadAverage, machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
 import { allSharedPreState, CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
-import { runLabels, sweep, type BlockSource, type RunResult, type SweepOptions, type SweepResult, type SweepWorkload } from '../bench/sweep.js';
+import { partitionsOf, runLabels, sweep, type BlockSource, type RunResult, type SweepOptions, type SweepResult, type SweepWorkload } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { MIN_ROUNDS } from '../reports/compare.js';
 import { resultsMarkdown } from '../reports/render.js';
@@ -30,7 +30,7 @@ import { median } from '../reports/stats.js';
 import { withLabels, workloadLabels } from '../reports/summary.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, preStateKind, workloadFlags, workloadParams, workloadSpec, type WorkloadOptions } from './block-source.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
-import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
+import { benchPartitions, executorNames, type partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { checkOutFile, refuseOverwrite, writeStdout, writeWhole } from './output.js';
 import { concordCommit, concordVersion } from './version.js';
 import { MAX_REPEAT } from './run.js';
@@ -41,6 +41,7 @@ import { leaveStopped } from './stopped-results.js';
 import { unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { baselineError, baselineOption, withLabel } from './bench-baseline.js';
 import { SEQUENTIAL_BASELINE } from '../reports/baseline.js';
+import { labelPartition, partitionLabel } from '../reports/partitions.js';
 
 export interface BenchOptions extends WorkloadOptions, PartitionOptions {
   /** Comma-separated thread counts; default the powers of two below the machine's effective cores, and the cores (threadList). */
@@ -262,7 +263,8 @@ export async function runBench(
     const apart = oneThread.length < executors.length ? ', apart from the parallel executors' : '';
     throw new UsageError(`${given}: the ${oneThread.join(', ')} ${runs} on one thread; bench ${it} with --threads 1${apart}`);
   }
-  const partition = partitionSettings(o, executors);
+  // With several partitions, the executors that take one are measured once per partition (reports/partitions.ts).
+  const { settings: partition, partitions } = benchPartitions(o, executors);
   // Before any engine starts: a refusal after minutes of loading is no refusal.
   if (o.out !== undefined) {
     const engines = [...executors.map((name) => ({ flag: '--executor', name })), { flag: '--baseline', name: option.name }]
@@ -295,12 +297,14 @@ export async function runBench(
     // A module's path beside its declared name: older files named it by the path, and compare matches the two.
     ...(baseline.label === baseline.name ? {} : { baselinePath: baseline.name }),
     rounds, roundMs: quick ? 30 : 250, baselineCpus: pinCpus, ...(baseline.notes.length > 0 ? { baselineNotes: [...baseline.notes] } : {}), ...partition,
+    ...(partitions === undefined ? {} : { partitions }),
   };
   const over = oversubscribedNote(threads, machine.effectiveCores);
   if (over !== null) progress.warn(over);
   for (const line of baseline.notes) progress.warn(`bench: ${line}`);
   // Each side by the label its runs carry in the results, so the plan names what the report will.
-  const sides = [baseline.threads === undefined ? baseline.label : `${baseline.label} (baseline, 1 thread)`, ...labels(executors)];
+  const measured = labels(executors).flatMap((label, i) => partitionsOf(executors[i]!, partitions).map((p) => (p === undefined ? label : partitionLabel(label, p))));
+  const sides = [baseline.threads === undefined ? baseline.label : `${baseline.label} (baseline, 1 thread)`, ...measured];
   progress.info(`bench: ${plural(suite.length, 'workload')} x threads ${threads.join(',')} x ${sides.join(', ')}; ${plural(settings.rounds, 'interleaved round')} each`);
   // Cores can differ in speed, and change while the sweep runs (a VM's neighbours), so both ends
   // are probed, on a p2p block as large as the suite's largest (up to 10,000 transactions).
@@ -341,7 +345,7 @@ export async function runBench(
     onEngineLabel: (label, command) => moduleOf.set(label, command),
     baseline: baseline.name, baselineLabel: baseline.label, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
     baselineOnThisThread: baseline.onMainThread, threads, idealThreads: SIMULATED_THREADS,
-    rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus, executorSettings: partition,
+    rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus, executorSettings: partition, ...(partitions === undefined ? {} : { partitions }),
     onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call, cleanUp: watch.cleanUp, onStart, ...(onExecute ? { onExecute } : {}),
     // For a call that holds the main thread past any interrupt: the watchdog writes these as it kills the process.
     onMeasured: () => watch.keep({ json: JSON.stringify({ ...partial.at!('-'), stopped: undefined }), out: o.out }),
@@ -354,7 +358,7 @@ export async function runBench(
   partial.at = sofar(result, cores.end, 'bench stopped after the sweep, while measuring the machine\'s ceilings again (stopped): nothing was predicted');
   const ceilings = await ceilingsAtEnd(ceilingsAtStart, probe.txs, quick, progress);
   const { points, gaps } = baseline.noPrediction === null
-    ? predict(suite, result.runs, { threads, quick, partition, cores, ceilings, progress })
+    ? predict(suite, result.runs, { threads, quick, partition, partitions, cores, ceilings, progress })
     : { points: [], gaps: [baseline.noPrediction] };
   return results(result, { cores, ...(ceilings.length > 0 ? { ceilings } : {}), simulated: points, simulatedGaps: gaps });
 }
@@ -437,8 +441,9 @@ async function ceilingsAtEnd(atStart: readonly CeilingRecord[], txs: number, qui
  */
 function predict(
   suite: readonly SweepWorkload[], runs: readonly RunResult[],
-  { threads, quick, partition, cores, ceilings, progress }: {
-    threads: readonly number[]; quick: boolean; partition: ReturnType<typeof partitionSettings>; cores: NonNullable<ResultsFile['cores']>; ceilings: readonly CeilingRecord[]; progress: Progress;
+  { threads, quick, partition, partitions, cores, ceilings, progress }: {
+    threads: readonly number[]; quick: boolean; partition: ReturnType<typeof partitionSettings>; partitions: readonly string[] | undefined;
+    cores: NonNullable<ResultsFile['cores']>; ceilings: readonly CeilingRecord[]; progress: Progress;
   },
 ): { points: ResultsFile['simulated']; gaps: string[] } {
   const virtualThreads = [...new Set([...threads, ...(quick ? QUICK_SIMULATED_THREADS : SIMULATED_THREADS)])].sort((a, b) => a - b);
@@ -448,6 +453,7 @@ function predict(
   const trips = [cores.start, cores.end].flatMap((c) => ('speeds' in c ? c.speeds.crossCore?.roundTripNs ?? [] : []));
   const simulation = simulateScaling(simulated, runs, {
     threads: virtualThreads, stepBudget: quick ? 12 : 20, maxSteps: quick ? 1_500_000 : 12_000_000, maxExecutionsPerTx: 12, modular: partition,
+    ...(partitions === undefined ? {} : { partitions }),
     ...(trips.length > 0 ? { crossCoreNs: median(trips) } : {}),
     ceilings: ceilings.map((c) => ({ threads: c.threads, ratio: ceilingRatio(c) })),
     ...([cores.start, cores.end].some(unequal) ? { unequalCores: `the core probes found cores of unequal speed (${probeText(cores.start)}; then ${probeText(cores.end)})` } : {}),
@@ -477,11 +483,12 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     const { executor, workload, threads, call } = executing;
     if (executing.what !== what || workload === undefined) return '';
     const { source } = workload;
-    // A module's runs are labelled by the name it declares; the command needs its path.
-    const given = moduleOf.get(executor) ?? executor;
+    // A partition's runs are labelled with it, and a module's by the name it declares; the command needs the executor, its partition and a module's path.
+    const split = labelPartition(executor, o.partition?.includes(',') ? o.partition.split(',').map((p) => p.trim()) : undefined);
+    const given = split?.executor ?? moduleOf.get(executor) ?? executor;
     // As many calls as its instance had made, as for a wrong result (rerunWrong).
     const repeat = Math.min(call, MAX_REPEAT);
-    const command = benchRunCommand(source, given, threads, repeat, o);
+    const command = benchRunCommand(source, given, threads, repeat, split === null ? o : { ...o, partition: split.partition });
     const most = repeat < call ? `, of which run makes ${repeat.toLocaleString('en-US')} at most` : '';
     const earlier = call > 1 ? ` (it was call ${call.toLocaleString('en-US')} of its instance${most}, which may have run other blocks or thread counts before it, which run does not)` : '';
     return `; rerun: ${command} --timeout ${timeout}${earlier}`;
@@ -611,14 +618,17 @@ export function rerunWrong(
   const source = doc.workloads.find((w) => w.id === r.workload)?.source;
   const label = r.executor;
   const inLabel = /^.+ \((.+)\)$/.exec(label)?.[1];
+  // A run of one of several partitions names it in its label (reports/partitions.ts), which the command gives as --partition.
+  const split = r.role === 'executor' ? labelPartition(label, doc.settings.partitions) : null;
   // settings.executors holds what --executor gave; settings.baseline, the baseline's label.
-  const executor = r.role === 'baseline' ? moduleOf.get(label) ?? label : doc.settings.executors.includes(label) ? label : inLabel ?? moduleOf.get(label);
+  const executor = r.role === 'baseline' ? moduleOf.get(label) ?? label
+    : doc.settings.executors.includes(label) ? label : split?.executor ?? inLabel ?? moduleOf.get(label);
   if (!source || executor === undefined) return '';
   const calls = r.call;
   const repeat = Math.min(calls, MAX_REPEAT);
   // A baseline row's count is the runs it was timed beside; --baseline's ran on the one it was given.
   const threads = r.role === 'baseline' ? doc.settings.baselineThreads ?? r.threads : r.threads;
-  const command = benchRunCommand(source, executor, threads, repeat, doc.settings);
+  const command = benchRunCommand(source, executor, threads, repeat, split === null ? doc.settings : { ...doc.settings, partition: split.partition });
   if (repeat === 1) return command;
   // A pool serves every workload at its thread count; the baseline's instance and a module's
   // executor object serve every thread count too. Bench's earlier calls may then have run other

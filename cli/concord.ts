@@ -162,7 +162,7 @@ workloadOptions(
     .option('--threads <list>', 'comma-separated thread counts (default: the powers of two below the effective cores, and the effective cores: the available cores, capped by the cgroup CPU quota; 1 for one-thread executors)')
     .option('--block <file>', 'benchmark a block file instead of the suite')
     .option('--modules <m>', MODULES_HELP)
-    .option('--partition <kind>', PARTITION_HELP)
+    .option('--partition <kinds>', `${PARTITION_HELP}; comma-separated (hash,affinity): modular measured once per partition in the same rounds, its rows labelled modular (KIND)`)
     .option('--quick', 'a short run')
     .option('--rounds <n>', 'interleaved rounds per workload and thread count, each timing the baseline and every executor back to back (default 5, 4 with --quick; at most 1000): each speedup\'s range comes from its rounds, a 95% interval from 6 rounds on')
     .option('--timeout <sec>', TIMEOUT_HELP)

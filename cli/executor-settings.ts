@@ -2,7 +2,9 @@
 // they would configure (the registry's `takes`): a built-in executor that would ignore one is an
 // error, not a silent default; a user's module (a path) receives them all, as its factory may use
 // them, and so does an engine in another process (`exec:`), in each request: a partition by any
-// name, where the built-in modular executor takes only its own.
+// name, where the built-in modular executor takes only its own. A list of partitions is bench's
+// alone (benchPartitions), which measures the built-in executor once per partition in one sweep;
+// every other command is refused one, never handed it as a partition's name.
 
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -61,6 +63,7 @@ export function partitionSettings(o: PartitionOptions, executors: readonly strin
   // A user's engine may name partitions of its own; a built-in one knows only its own.
   const builtIn = executors.filter((name) => EXECUTORS.get(name)?.takes.includes('partition'));
   if (o.partition !== undefined && o.partition.trim() === '') throw new UsageError('--partition: empty; give a partition\'s name');
+  if (o.partition?.includes(',')) throw new UsageError(`--partition ${o.partition}: one partition, not a list (bench alone takes several, measuring each in one run)`);
   if (o.partition !== undefined && builtIn.length > 0 && !(PARTITION_KINDS as readonly string[]).includes(o.partition)) {
     throw new UsageError(`--partition: unknown partition "${o.partition}" for the ${builtIn.join(', ')} executor (known: ${PARTITION_KINDS.join(', ')})`);
   }
@@ -72,4 +75,27 @@ export function partitionSettings(o: PartitionOptions, executors: readonly strin
     }
   }
   return { ...(modules ? { modules } : {}), ...(o.partition ? { partition: o.partition } : {}) };
+}
+
+/**
+ * --partition as bench takes it: one partition (partitionSettings), or several, comma-separated,
+ * with each of which the executors that take one are measured in the same sweep (`partitions`),
+ * so that the partitions' speedups are measured at one time. Each is checked as one alone would
+ * be; one named twice is refused, as --executor refuses an executor named twice. A list is for the
+ * built-in executors: a module or an exec: engine is given one partition, and measuring it once
+ * per name would guess at what its names mean.
+ */
+export function benchPartitions(o: PartitionOptions, executors: readonly string[]): { settings: { modules?: number }; partitions?: string[] } {
+  if (!o.partition?.includes(',')) return { settings: partitionSettings(o, executors) };
+  const names = o.partition.split(',').map((p) => p.trim());
+  if (names.includes('')) throw new UsageError(`--partition ${o.partition}: an empty name in the list; give each partition's name`);
+  const twice = names.find((p, i) => names.indexOf(p) !== i);
+  if (twice !== undefined) throw new UsageError(`--partition: ${twice} is named twice`);
+  const [settings] = names.map((partition) => partitionSettings({ ...o, partition }, executors));
+  const own = executors.filter((e) => !EXECUTORS.has(e));
+  if (own.length > 0) {
+    throw new UsageError(`--partition ${o.partition}: a list measures the built-in executors that take a partition once per partition; ${own.join(', ')} would be given one: `
+      + 'give one partition, or bench it in a run of its own');
+  }
+  return { settings: settings!.modules === undefined ? {} : { modules: settings!.modules }, partitions: names };
 }

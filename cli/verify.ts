@@ -471,6 +471,11 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
 
 /** `coverage`: the goals --coverage gave, undefined without it. */
 async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly CoverageGoal[] | undefined): Promise<number> {
+  // A list would multiply every check by its partitions; the simulated schedules already draw each.
+  if (o.partition?.includes(',')) {
+    throw new UsageError(`--partition ${o.partition}: verify makes every executor with one partition, not a list; check each in a verify of its own `
+      + '(without --partition, modular\'s simulated schedules draw one of hash, range and affinity each)');
+  }
   if (o.replay !== undefined) {
     // The token fixes everything these would set, so each would be silently ignored; --executor
     // only confirms the engine command of an exec: token (replay() checks it).

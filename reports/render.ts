@@ -25,6 +25,7 @@ import { overviewSection } from './overview.js';
 import { executorStatsTables } from './executor-stats.js';
 import { baselineSourceWords, differentBaselines, mixedTimingNote, ownBaseline, verdictBaselineWords } from './baseline.js';
 import { plural } from '../spec/plural.js';
+import { partitionLabel } from './partitions.js';
 
 /** ", --modules 4 --partition range" after a source's run settings; nothing with the defaults. */
 function settingsNote(doc: Source['doc']): string {
@@ -739,6 +740,18 @@ function verdictScope(m: Merged, list: readonly Verdict[]): string {
   return `at ${counts.join(' or ')} threads${most ? `, the most ${which} measured` : ', the most both executors ran'}`;
 }
 
+/**
+ * Why a file's modular runs of several partitions (`modular (hash)`, reports/partitions.ts) have
+ * no verdict: one is drawn against one modular executor, and which partition stands for it would
+ * be a choice made for the reader. '' where no file measured several.
+ */
+function partitionsApart(m: Merged): string {
+  const listed = m.sources.filter((s) => s.doc.settings.partitions !== undefined);
+  if (listed.length === 0) return '';
+  const labels = [...new Set(listed.flatMap((s) => s.doc.settings.partitions!.map((p) => partitionLabel(MODULAR, p))))];
+  return ` ${MODULAR} ran once per partition here (${labels.join(', ')}), each in rows of its own above; a verdict weighs ${BLOCK_STM} against ${MODULAR} under one partition, so these have none (bench with one --partition for one).`;
+}
+
 /** Which of block-stm and modular wins each workload, and why, at the highest thread count both ran. */
 function verdictSection(m: Merged, list: readonly Verdict[]): Section {
   const scope = list.length ? verdictScope(m, list) : '';
@@ -747,7 +760,8 @@ function verdictSection(m: Merged, list: readonly Verdict[]): Section {
   const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. "fastest core" after a speedup: the speedup over the baseline's fastest core, where it differs. "Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two: each executor's 1-thread speedup (its cost per transaction beside the baseline's) and its scaling, its own block time at 1 thread over its time at T (medians of round medians where rounds are named). The two multiply to the speedup at T only roughly, off by as much as the baseline itself moved between the two runs, which the why cell names from 5% on. Where the 1-thread verdict is a tie or goes the other way the win is the scaling, otherwise the larger of the two leads says where it comes from, and the scaling reads beside the machine's ceiling where the run measured it (an executor can pass it: the ceiling is measured on the sequential executor's work split into parts). Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${roundsTested
     ? `The test compares the two executors' round medians (both are timed in each round; ${MIN_ROUNDS} rounds or more each), so drift between rounds is not taken for a difference, and with 5 rounds a side no p is below 2/252 (0.008). A verdict marked "over samples" had fewer rounds on a side and treats every sample as independent, which samples of one round are not: its small p says the samples taken agree, not that another run will.`
     : 'The p-values treat every sample as independent, which samples of one round are not: a small p says the samples taken agree, not that another run will.'}`;
-  if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.`], tables: [] };
+  const apart = partitionsApart(m);
+  if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.${apart}`], tables: [] };
   const multi = m.sources.length > 1;
   const notes = footnotes();
   const rows = list.map((v) => {
@@ -763,7 +777,7 @@ function verdictSection(m: Merged, list: readonly Verdict[]): Section {
   });
   return {
     title,
-    paragraphs: [method],
+    paragraphs: [method + apart],
     tables: [{
       headers: ['workload', ...(multi ? ['machine'] : []), 'threads', BLOCK_STM, MODULAR, 'ideal', 'verdict', 'why', `predicted (${BLOCK_STM} / ${MODULAR})`],
       numeric: [false, ...(multi ? [false] : []), true, true, true, true, false, false, false],

@@ -14,6 +14,7 @@ import { describeValue, InputFileError, jsonPath, parseJsonText, unshowable } fr
 import { plural } from '../spec/plural.js';
 import { isModulePath } from '../impl/module-path.js';
 import { isExecCommand } from '../impl/exec-executor.js';
+import { labelPartition } from './partitions.js';
 
 export const RESULTS_FORMAT = 'concord-results/1';
 
@@ -255,14 +256,15 @@ function idealIssues(ctx: z.RefinementCtx, at: (string | number)[], work: number
  * by the name its module declares, which the file does not record, or `NAME (PATH)`, and an exec:
  * command the same where its engine's answers declare a name. A label that is neither an entry nor
  * `NAME (PATH)` of a module or exec: entry may be one such entry's declared name, one per entry left
- * over; the labels beyond those are executors the sweep was never given.
+ * over; the labels beyond those are executors the sweep was never given. An entry measured once
+ * per partition (settings.partitions) names its runs `ENTRY (PARTITION)`.
  */
-function unlistedExecutors(executors: readonly string[], labels: readonly string[]): Set<string> {
+function unlistedExecutors(executors: readonly string[], labels: readonly string[], partitions: readonly string[] | undefined): Set<string> {
   const listed = new Set(executors);
   const modules = new Set(executors.filter((e) => isModulePath(e) || isExecCommand(e)));
   const unexplained: string[] = [];
   for (const label of new Set(labels)) {
-    if (listed.has(label)) continue;
+    if (listed.has(label) || listed.has(labelPartition(label, partitions)?.executor ?? '')) continue;
     const path = /^.+ \((.+)\)$/.exec(label)?.[1];
     if (path !== undefined && modules.has(path)) modules.delete(path);
     else unexplained.push(label);
@@ -320,6 +322,12 @@ export const ResultsSchema = z
       /** --modules and --partition as given; absent: the executors' defaults. */
       modules: count.optional(),
       partition: z.string().min(1).optional(),
+      /**
+       * --partition's list (`hash,affinity`), in its order, in place of `partition`: each executor
+       * that takes a partition was measured once per partition in the sweep, its runs, start-ups
+       * and failures labelled `EXECUTOR (PARTITION)` (reports/partitions.ts). Absent: one partition at most.
+       */
+      partitions: z.array(z.string().min(1)).min(2).optional(),
     }),
     machine: Machine,
     noise: Noise,
@@ -382,7 +390,13 @@ export const ResultsSchema = z
     // or by the name its module declares (a module that did not load is named by its path). The
     // runs' labels go first, so that a label only a start-up or failure bears is the one named.
     const failed = doc.failures.filter((f) => f.executor !== doc.settings.baseline).map((f) => f.executor);
-    const unlisted = unlistedExecutors(doc.settings.executors, [...doc.runs.filter((r) => r.role === 'executor').map((r) => r.executor), ...doc.startup.map((s) => s.executor), ...failed]);
+    const { partition, partitions } = doc.settings;
+    if (partitions !== undefined && partition !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['settings', 'partitions'], message: `lists the partitions measured, but settings.partition ("${partition}") gives one: a sweep has one or the other` });
+    }
+    const twice = partitions?.findIndex((p, i) => partitions.indexOf(p) !== i) ?? -1;
+    if (twice >= 0) ctx.addIssue({ code: 'custom', path: ['settings', 'partitions', twice], message: `"${partitions![twice]}" again: each partition is measured once` });
+    const unlisted = unlistedExecutors(doc.settings.executors, [...doc.runs.filter((r) => r.role === 'executor').map((r) => r.executor), ...doc.startup.map((s) => s.executor), ...failed], partitions);
     const baselines = new Set(doc.runs.filter((r) => r.role === 'baseline').map((r) => `${r.workload}@${r.threads}`));
     doc.runs.forEach((r, i) => {
       if (!ids.has(r.workload)) ctx.addIssue({ code: 'custom', path: ['runs', i, 'workload'], message: `no workload with id "${r.workload}"` });

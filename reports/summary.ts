@@ -262,8 +262,9 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
   });
 }
 
-/** The executor settings a results file records (bench's --modules and --partition), as options; '' when it ran with the defaults. */
+/** The executor settings a results file records (bench's --modules and --partition, one or a list), as options; '' when it ran with the defaults. */
 export function executorSettingsText(doc: ResultsFile): string {
-  const { modules, partition } = doc.settings;
+  const { modules, partitions } = doc.settings;
+  const partition = partitions?.join(',') ?? doc.settings.partition;
   return [modules === undefined ? '' : `--modules ${modules}`, partition === undefined ? '' : `--partition ${partition}`].filter(Boolean).join(' ');
 }

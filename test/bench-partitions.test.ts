@@ -1,0 +1,142 @@
+// `concord bench --partition hash,affinity`: the modular executor measured once per partition in
+// one run, in the same rounds against the same baseline, each partition's runs labelled
+// `modular (PARTITION)` in the tables, --json and --out, so report (its executor statistics per
+// partition) and compare tell them apart; block-stm beside them measured once; each partition's
+// rerun line and predictions its own. A list is refused where it cannot be measured (a partition
+// named twice or unknown, a module among the executors, run and verify), naming the option; one
+// partition keeps its plain labels and file.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { badRunLines, benchCommand } from '../cli/bench.js';
+import { CUSTOM_GROUP, generated } from '../bench/suite.js';
+import { simulateScaling } from '../bench/simulate.js';
+import type { RunResult } from '../bench/sweep.js';
+import { merge } from '../reports/merge.js';
+import { resultsMarkdown } from '../reports/render.js';
+import { parseResults, resultsFromJson, type ResultsFile } from '../reports/schema.js';
+
+const root = new URL('../', import.meta.url);
+const cli = new URL('dist/cli/concord.js', root).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'concord-partitions-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function concord(...args: string[]) {
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, CI: '1' } });
+}
+
+const block = ['--workload', 'p2p', '--accounts', '100', '--txs', '1000', '--quick'];
+
+describe('bench --partition with a list', () => {
+  const out = join(dir, 'partitions.json');
+  let doc: ResultsFile;
+
+  it('measures modular once per partition in one run, labelled by partition in --json and --out, block-stm once', () => {
+    const r = concord('bench', ...block, '--threads', '1,2', '--executor', 'modular,block-stm', '--partition', 'hash,affinity', '--json', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(r.stdout);
+    doc = parseResults(r.stdout);
+    expect(doc.settings).toMatchObject({ executors: ['modular', 'block-stm'], partitions: ['hash', 'affinity'] });
+    expect(doc.settings.partition).toBeUndefined();
+    for (const t of [1, 2]) {
+      const at = doc.runs.filter((x) => x.threads === t);
+      expect(at.map((x) => x.executor)).toEqual(['sequential', 'modular (hash)', 'modular (affinity)', 'block-stm']);
+      expect(at.every((x) => x.correct)).toBe(true);
+      // Interleaved: every side has samples of every round, beside the one baseline.
+      for (const x of at) expect(new Set(x.rounds)).toEqual(new Set([0, 1, 2, 3]));
+      expect(doc.startup.filter((s) => s.threads === t).map((s) => s.executor)).toEqual(['modular (hash)', 'modular (affinity)', 'block-stm']);
+    }
+    // What a user compares across partitions: each partition's own.
+    const [hash, affinity] = ['modular (hash)', 'modular (affinity)'].map((e) => doc.runs.find((x) => x.executor === e && x.threads === 2)!.detail!);
+    for (const d of [hash!, affinity!]) expect(d).toEqual(expect.objectContaining({ crossShare: expect.any(Number), laneImbalance: expect.any(Number) }));
+    expect(hash!.crossShare).not.toBe(affinity!.crossShare);
+    // The tables bench prints: a row per partition and thread count.
+    const tables = resultsMarkdown(merge([{ file: out, doc }]));
+    for (const label of ['modular (hash)', 'modular (affinity)', 'block-stm']) {
+      for (const t of [1, 2]) expect(tables).toMatch(new RegExp(`\\| p2p 100 acc × 1000 tx \\| ${label.replace(/[()]/g, '\\$&')} \\| ${t} \\|`));
+    }
+  }, 90_000);
+
+  it('is rendered by report, a statistics table per partition, and compared by compare', () => {
+    const report = join(dir, 'report');
+    const r = concord('report', out, '--out', report);
+    expect(r.status, r.stderr).toBe(0);
+    const md = readFileSync(join(report, 'report.md'), 'utf8');
+    expect(md).toMatch(/^## Executor statistics: modular \(hash\)$/m);
+    expect(md).toMatch(/^## Executor statistics: modular \(affinity\)$/m);
+    expect(md).toMatch(/^## Executor statistics: block-stm$/m);
+    expect(md).toMatch(/\| workload \| threads \| modules \| crossModuleTxs \| crossShare \| laneImbalance \|/);
+    expect(md).toMatch(/modular ran once per partition here \(modular \(hash\), modular \(affinity\)\), each in rows of its own above/);
+    // Its Sources line gives the settings the runs were made with.
+    expect(md).toMatch(/^Sources: .*, --partition hash,affinity; Concord /m);
+    const c = concord('compare', out, out);
+    expect(c.status, c.stderr).toBe(0);
+    for (const label of ['modular (hash)', 'modular (affinity)', 'block-stm']) expect(c.stdout).toContain(`p2p 100 acc × 1000 tx · ${label} @2`);
+    const only = concord('compare', out, out, '--only', 'modular (affinity)', '--fail-on-regression', '5', '--json');
+    expect(only.status, only.stderr).toBe(0);
+  }, 60_000);
+
+  it('gives a disagreeing partition\'s rerun line its own partition', () => {
+    const wrong = { ...doc, runs: doc.runs.map((x) => (x.executor === 'modular (affinity)' && x.threads === 2 ? { ...x, correct: false, wrongCall: 3 } : x)) };
+    const [line] = badRunLines('bench', wrong);
+    expect(line).toMatch(/^bench: modular \(affinity\) at 2 threads on p2p 100 acc × 1000 tx disagreed with the reference on its call 3 \(what differs: npx concord run .*--executor modular --threads 2 .*--check --partition affinity: /);
+  });
+
+  it('is held together by the schema: labels of listed partitions only, and a list in place of one partition', () => {
+    expect(() => resultsFromJson({ ...doc, settings: { ...doc.settings, partitions: ['hash', 'range'] } })).toThrow(/runs\[\d+\]\.executor: "modular \(affinity\)" is not in settings\.executors/);
+    expect(() => resultsFromJson({ ...doc, settings: { ...doc.settings, partition: 'hash' } })).toThrow(/settings\.partitions: lists the partitions measured, but settings\.partition \("hash"\) gives one/);
+    expect(() => resultsFromJson({ ...doc, settings: { ...doc.settings, partitions: ['hash', 'affinity', 'hash'] } })).toThrow(/settings\.partitions\[2\]: "hash" again/);
+  });
+});
+
+describe('a partition list refused', () => {
+  const cases: [string[], RegExp][] = [
+    [['bench', ...block, '--executor', 'modular', '--partition', 'hash,affinity,hash'], /^concord bench: --partition: hash is named twice\n$/],
+    [['bench', ...block, '--executor', 'modular', '--partition', 'hash,rings'], /^concord bench: --partition: unknown partition "rings" for the modular executor \(known: hash, range, affinity\)\n$/],
+    [['bench', ...block, '--executor', 'modular', '--partition', 'hash,'], /^concord bench: --partition hash,: an empty name in the list; give each partition's name\n$/],
+    // As one partition is, given only executors that take none.
+    [['bench', ...block, '--executor', 'block-stm', '--partition', 'hash,range'], /^concord bench: --partition configures the modular executor, not block-stm\n$/],
+    [['bench', ...block, '--executor', 'modular,examples/my-executor.mjs', '--partition', 'hash,range'], /^concord bench: --partition hash,range: a list measures the built-in executors that take a partition once per partition; examples\/my-executor\.mjs would be given one/],
+    [['run', '--workload', 'p2p', '--executor', 'modular', '--partition', 'hash,range'], /^concord run: --partition hash,range: one partition, not a list \(bench alone takes several, measuring each in one run\)\n$/],
+    [['verify', '--executor', 'modular', '--partition', 'hash,range'], /^concord verify: --partition hash,range: verify makes every executor with one partition, not a list; check each in a verify of its own/],
+  ];
+  it.each(cases)('concord %j', (args, message) => {
+    const r = concord(...args);
+    expect(r.stderr).toMatch(message);
+    expect(r.status).toBe(2);
+  });
+});
+
+describe('bench with one partition', () => {
+  afterEach(() => vi.restoreAllMocks());
+  it('labels the modular executor\'s runs as before, the partition in settings.partition', async () => {
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const out = join(dir, 'one.json');
+    expect(await benchCommand({ workload: 'p2p', accounts: '10', txs: '40', hashCost: '0', quick: true, threads: '2', executor: 'modular,block-stm', partition: 'affinity', out })).toBe(0);
+    const one = parseResults(readFileSync(out, 'utf8'), out);
+    expect(one.settings.partition).toBe('affinity');
+    expect(one.settings.partitions).toBeUndefined();
+    expect(one.runs.map((x) => x.executor)).toEqual(['sequential', 'modular', 'block-stm']);
+    expect(one.startup.map((x) => x.executor)).toEqual(['modular', 'block-stm']);
+  }, 60_000);
+});
+
+describe('predictions of several partitions', () => {
+  it('models each partition from its own runs, under its label', () => {
+    const w = generated('p2p', { accounts: 50, txs: 40, seed: 1, hashCost: 0 }, CUSTOM_GROUP);
+    const run = (executor: string, ms: number): RunResult => ({
+      workload: w.id, executor, threads: 1, role: executor === 'sequential' ? 'baseline' : 'executor', samplesMs: [ms], busy: [false],
+      perTx: { executions: 1, reExecutions: 0, validations: 0, failedValidations: 0 }, peakRssBytes: 0, correct: true, fallback: '', detail: {}, fallbackShare: 0, rounds: [0],
+    });
+    const o = { threads: [1, 2], stepBudget: 20, maxSteps: 1e7, maxExecutionsPerTx: 12 };
+    const sim = simulateScaling([w], [run('sequential', 1), run('modular (hash)', 2), run('modular (affinity)', 3)], { ...o, partitions: ['hash', 'affinity'] });
+    expect(new Set(sim.points.map((p) => p.executor))).toEqual(new Set(['modular (hash)', 'modular (affinity)']));
+    expect(sim.points.find((p) => p.executor === 'modular (affinity)')!.model).toMatch(/fitted to modular \(affinity\)'s measured 1-thread 3\.00 ms/);
+    // A partition without runs of its own is not modelled from another's.
+    const half = simulateScaling([w], [run('sequential', 1), run('modular (hash)', 2)], { ...o, partitions: ['hash', 'affinity'] });
+    expect(new Set(half.points.map((p) => p.executor))).toEqual(new Set(['modular (hash)']));
+  });
+});

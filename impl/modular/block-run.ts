@@ -40,7 +40,8 @@ import type { Partitioner } from './partition.js';
 import { LanePlanner } from './plan.js';
 import { PlanScratch } from './scratch.js';
 import { Counters } from './thread.js';
-import { DELTA, noteAccess, READ, undeclaredStats, WRITE, type Violation } from './undeclared.js';
+import { DELTA, READ, WRITE } from './order.js';
+import { noteAccess, undeclaredStats, type Violation } from './undeclared.js';
 
 export interface RunSettings {
   readonly modules: number;

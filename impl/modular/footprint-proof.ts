@@ -21,7 +21,7 @@
 
 import type { Program } from '../../spec/block.js';
 import { OP, REGISTERS, WIDTH } from '../../spec/bytecode.js';
-import { COVERED, kindBit } from './order.js';
+import { COVERED, DELTA, kindBit, READ, WRITE } from './order.js';
 
 /** args[arg] * mul + add; arg -1 for a constant. */
 interface Affine {
@@ -34,9 +34,6 @@ interface Affine {
 type Value = Affine | null | typeof ANY;
 const ANY = 'any';
 
-const READ = kindBit('read');
-const WRITE = kindBit('write');
-const DELTA = kindBit('delta');
 
 function affine(arg: number, mul: number, add: number): Value {
   if (!Number.isSafeInteger(mul) || !Number.isSafeInteger(add)) return ANY;
@@ -126,7 +123,7 @@ function analyse(program: Program): boolean {
     }
     pending.push(pc);
   };
-  /** Whether the key in register r is a function the footprint covers for `kind`. */
+  /** Whether a key known as `fn` is a function the footprint names with kinds that cover `kind`. */
   const covered = (fn: Value, kind: number): fn is Affine => fn !== null && fn !== ANY && (COVERED[kindsOf(fn)]! & kind) !== 0;
   flow(0, entry);
   while (pending.length > 0) {

@@ -22,6 +22,15 @@ export function kindBit(kind: AccessKind): number {
   return 1 << k;
 }
 
+/**
+ * The bits of the VM's three accesses, which the lanes, the in-order checks and the footprint proof
+ * test. Made as this module loads: a table without one of them fails every command that loads the
+ * modular executor, as it did where thread.ts made its own.
+ */
+export const READ = kindBit('read');
+export const WRITE = kindBit('write');
+export const DELTA = kindBit('delta');
+
 function ordered(a: number, b: number): boolean {
   return ruleFor(KINDS[a]!, KINDS[b]!).verdict !== 'commute';
 }

@@ -24,11 +24,8 @@ import {
   ABORT_CAPACITY, ABORT_UNDECLARED, abortWord, H, HINT_DONE, HINT_OWNED, HINT_UNKNOWN, L_LAST, L_OWNER, PAD, PROG_CELLS, R_DONE, R_HEADER, R_OUT_AT, R_OUT_COUNT,
   R_READS, R_STATUS, RF_CODE, RF_GAS, RF_HEADER, RF_UNDECLARED_KEY, RUNNING, TX_CELLS, type Layout,
 } from './layout.js';
-import { COVERED, kindBit } from './order.js';
+import { COVERED, DELTA, READ, WRITE } from './order.js';
 
-const READ = kindBit('read');
-const WRITE = kindBit('write');
-const DELTA = kindBit('delta');
 
 /** Thrown out of the VM by the view at an undeclared access. */
 const UNDECLARED: unique symbol = Symbol('undeclared');

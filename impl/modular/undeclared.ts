@@ -7,14 +7,13 @@
 // made them (reads and delta bases as they happen, a successful transaction's writes after).
 // Invariant: every path of the modular executor reports the same list for the same block.
 
-import type { AccessKind, Block, ExecutionStats } from '../../spec/block.js';
+import { flatKey, type AccessKind, type Block, type ExecutionStats } from '../../spec/block.js';
 import { keyName } from '../../spec/contracts.js';
-import { flatKey } from '../../spec/block.js';
 import { TxStatus, type StateView, type TxOutcome } from '../../spec/vm.js';
 import type { TxWatch } from '../sequential.js';
 import { flatten } from './access.js';
 import { footprintHolds } from './footprint-proof.js';
-import { COVERED, kindBit, KINDS } from './order.js';
+import { COVERED, DELTA, KINDS, READ, WRITE } from './order.js';
 
 export interface Violation {
   readonly tx: number;
@@ -46,10 +45,6 @@ export function undeclaredStats(violations: readonly Violation[], entityNames?: 
     ].join('; '),
   };
 }
-
-export const READ = kindBit('read');
-export const WRITE = kindBit('write');
-export const DELTA = kindBit('delta');
 
 /**
  * Records the access of `tx` to `key` as `kind` (a bit of KINDS) when `declared` (the kinds the

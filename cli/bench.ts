@@ -30,7 +30,7 @@ import { median } from '../reports/stats.js';
 import { withLabels, workloadLabels } from '../reports/summary.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, preStateKind, workloadFlags, workloadParams, workloadSpec, type WorkloadOptions } from './block-source.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
-import { benchPartitions, executorNames, type partitionSettings, type PartitionOptions } from './executor-settings.js';
+import { benchPartitions, executorNames, partitionList, type partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { checkOutFile, refuseOverwrite, writeStdout, writeWhole } from './output.js';
 import { concordCommit, concordVersion } from './version.js';
 import { MAX_REPEAT } from './run.js';
@@ -484,7 +484,7 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     if (executing.what !== what || workload === undefined) return '';
     const { source } = workload;
     // A partition's runs are labelled with it, and a module's by the name it declares; the command needs the executor, its partition and a module's path.
-    const split = labelPartition(executor, o.partition?.includes(',') ? o.partition.split(',').map((p) => p.trim()) : undefined);
+    const split = labelPartition(executor, partitionList(o.partition));
     const given = split?.executor ?? moduleOf.get(executor) ?? executor;
     // As many calls as its instance had made, as for a wrong result (rerunWrong).
     const repeat = Math.min(call, MAX_REPEAT);

@@ -77,6 +77,11 @@ export function partitionSettings(o: PartitionOptions, executors: readonly strin
   return { ...(modules ? { modules } : {}), ...(o.partition ? { partition: o.partition } : {}) };
 }
 
+/** The names --partition lists, where it lists several (comma-separated); undefined for one or none. */
+export function partitionList(partition: string | undefined): string[] | undefined {
+  return partition?.includes(',') ? partition.split(',').map((p) => p.trim()) : undefined;
+}
+
 /**
  * --partition as bench takes it: one partition (partitionSettings), or several, comma-separated,
  * with each of which the executors that take one are measured in the same sweep (`partitions`),
@@ -86,8 +91,8 @@ export function partitionSettings(o: PartitionOptions, executors: readonly strin
  * per name would guess at what its names mean.
  */
 export function benchPartitions(o: PartitionOptions, executors: readonly string[]): { settings: { modules?: number }; partitions?: string[] } {
-  if (!o.partition?.includes(',')) return { settings: partitionSettings(o, executors) };
-  const names = o.partition.split(',').map((p) => p.trim());
+  const names = partitionList(o.partition);
+  if (names === undefined) return { settings: partitionSettings(o, executors) };
   if (names.includes('')) throw new UsageError(`--partition ${o.partition}: an empty name in the list; give each partition's name`);
   const twice = names.find((p, i) => names.indexOf(p) !== i);
   if (twice !== undefined) throw new UsageError(`--partition: ${twice} is named twice`);

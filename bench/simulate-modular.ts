@@ -38,7 +38,7 @@ import { SharedArrays } from '../impl/runtime/shared-arrays.js';
 import { effectiveCores } from '../impl/runtime/cores.js';
 import { BlockRun } from '../impl/modular/block-run.js';
 import { defaultModules, FIRST_CHUNK, MAX_CHUNK } from '../impl/modular/executor.js';
-import { partitionerFor } from '../impl/modular/partition.js';
+import { DEFAULT_PARTITION, partitionerFor } from '../impl/modular/partition.js';
 import { PlanScratch } from '../impl/modular/scratch.js';
 import { collectChunks, COLLECT_CHUNK, type CollectedChunk } from '../impl/modular/collect.js';
 import { H, RUNNING, type Layout } from '../impl/modular/layout.js';
@@ -442,7 +442,7 @@ export function predictModular(input: ModelInput, settings: ModularSettings, lab
 
 function predicted(input: ModelInput, settings: ModularSettings, label: string): Predictions {
   const { id, simBlock, oneMs, txMs, vm } = input;
-  const partition = settings.partition ?? 'hash';
+  const partition = settings.partition ?? DEFAULT_PARTITION;
   const plans = new Map<number, ModularPlan>();
   const planFor = (modules: number): ModularPlan => {
     let plan = plans.get(modules);

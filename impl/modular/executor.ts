@@ -38,7 +38,7 @@ import { bugFlags, type BugName } from './bugs.js';
 import { joinLanes, type LanesJob, type LanesResult } from './job.js';
 import { collectChunks, type CollectedChunk } from './collect.js';
 import { ABORT_EXTERNAL, H, RUNNING } from './layout.js';
-import { PARTITION_KINDS, partitionerFor, type Partitioner } from './partition.js';
+import { DEFAULT_PARTITION, PARTITION_KINDS, partitionerFor, type Partitioner } from './partition.js';
 import { PlanScratch } from './scratch.js';
 import { Counters } from './thread.js';
 import { intransitivity } from './order.js';
@@ -111,7 +111,7 @@ export class ModularExecutor implements Executor {
   private outputScale = 1;
 
   private constructor(private readonly pool: WorkerPool, readonly threads: number, readonly modules: number, options: ModularOptions) {
-    this.partitioner = typeof options.partition === 'object' ? options.partition : partitionerFor(options.partition ?? 'hash');
+    this.partitioner = typeof options.partition === 'object' ? options.partition : partitionerFor(options.partition ?? DEFAULT_PARTITION);
     this.misroute = bugFlags(options.bugs).misroute;
     this.stallMs = options.stallMs ?? 2000;
     this.startAtOnce = Math.max(1, (options.cores ?? effectiveCores()) - 1);
@@ -278,7 +278,7 @@ function checkOptions(o: ModularOptions): void {
     throw new ModularError(`modular: partition must be one of ${PARTITION_KINDS.join(', ')} or a partitioner (an object with forBlock), got ${p === null ? 'null' : 'an object without forBlock'}`);
   }
   try {
-    if (typeof p !== 'object') partitionerFor(o.partition === undefined ? 'hash' : String(o.partition));
+    if (typeof p !== 'object') partitionerFor(o.partition === undefined ? DEFAULT_PARTITION : String(o.partition));
     bugFlags(o.bugs);
   } catch (e) {
     throw new ModularError(`modular: ${(e as Error).message}`);

@@ -20,6 +20,8 @@ import { SlotTable } from './slot-table.js';
 
 export const PARTITION_KINDS = ['hash', 'range', 'affinity'] as const;
 export type PartitionKind = (typeof PARTITION_KINDS)[number];
+/** The partition the modular executor (and its simulation) takes where none is given. */
+export const DEFAULT_PARTITION: PartitionKind = 'hash';
 
 /** The module of a key. */
 export type ModuleOf = (key: number) => number;

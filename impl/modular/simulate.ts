@@ -17,7 +17,7 @@ import { SharedArrays } from '../runtime/shared-arrays.js';
 import { BlockRun } from './block-run.js';
 import { bugFlags, type BugName } from './bugs.js';
 import { H } from './layout.js';
-import { partitionerFor, type Partitioner } from './partition.js';
+import { DEFAULT_PARTITION, partitionerFor, type Partitioner } from './partition.js';
 import { Counters, LaneThread } from './thread.js';
 import { intransitivity } from './order.js';
 
@@ -58,7 +58,7 @@ export function runModularSimulated(block: Block, options: SimulatedRunOptions):
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be an integer >= 1, got ${threads}`);
   const intransitive = intransitivity();
   if (intransitive !== null) throw new Error(intransitive);
-  const partitioner = typeof options.partition === 'object' ? options.partition : partitionerFor(options.partition ?? 'hash');
+  const partitioner = typeof options.partition === 'object' ? options.partition : partitionerFor(options.partition ?? DEFAULT_PARTITION);
   const flags = bugFlags(options.bugs);
   const run = new BlockRun(block, {
     modules: options.modules, partitioner, misroute: flags.misroute, threads, outputScale: options.outputScale ?? 1,

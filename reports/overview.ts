@@ -16,6 +16,7 @@ import { geomean } from './stats.js';
 import type { Row } from './summary.js';
 import { BLOCK_STM, MODULAR, type Verdict } from './verdict.js';
 import { plural } from '../spec/plural.js';
+import { partitionLabel } from './partitions.js';
 
 const times = (v: number) => `${v.toFixed(2)}x`;
 
@@ -54,7 +55,8 @@ function speedupsTable(m: Merged): Table {
   };
 }
 
-function tally(list: readonly Verdict[]): string {
+/** `list`'s verdicts counted by outcome; `modular`: the label of the modular runs they judged. */
+function tally(list: readonly Verdict[], modular: string): string {
   const count = (f: (v: Verdict) => boolean) => list.filter(f).length;
   const ties = count((v) => v.headline.outcome === 'tie');
   const sequentialTies = count((v) => v.headline.outcome === 'tie' && v.headline.bothSequential);
@@ -63,8 +65,22 @@ function tally(list: readonly Verdict[]): string {
     ...(none.some((rows) => rows.some((r) => !r.correct)) ? ['a run that did not match the reference'] : []),
     ...(none.some((rows) => rows.some((r) => r.stoppedBy !== null)) ? ['a run that stopped part-way'] : []),
   ];
-  return `${MODULAR} on ${plural(count((v) => v.headline.outcome === MODULAR), 'workload')}, ${BLOCK_STM} on ${count((v) => v.headline.outcome === BLOCK_STM)}, `
+  return `${modular} on ${plural(count((v) => v.headline.outcome === MODULAR), 'workload')}, ${BLOCK_STM} on ${count((v) => v.headline.outcome === BLOCK_STM)}, `
     + `a tie on ${ties}${sequentialTies ? ` (${sequentialTies} of them where both ran the sequential executor on every block)` : ''}${none.length ? `, no verdict on ${none.length} (${why.join(' or ')})` : ''}`;
+}
+
+/**
+ * One machine's verdicts counted: each partition's apart where its file measured several
+ * (`partitions`), as they are judged apart, since one workload then has a verdict per partition.
+ */
+function winsText(mine: readonly Verdict[], partitions: readonly string[] | undefined): string {
+  const head = 'which executor wins at the highest thread count both ran';
+  if (partitions === undefined) return `${head}: ${tally(mine, MODULAR)}`;
+  const each = partitions.flatMap((p) => {
+    const judged = mine.filter((v) => v.partition === p);
+    return judged.length ? [tally(judged, partitionLabel(MODULAR, p))] : [];
+  });
+  return `${head}, ${BLOCK_STM} against each partition's ${MODULAR} in turn: ${each.join('; ')}`;
 }
 
 /** The overview section; `judged`: the verdicts the report's verdict section gives. */
@@ -79,7 +95,7 @@ export function overviewSection(m: Merged, judged: readonly Verdict[]): Section 
     const mine = judged.filter((v) => v.machine === s.name);
     const who = m.sources.length > 1 ? `${s.name}: ` : '';
     const facts = [
-      ...(mine.length ? [`which executor wins at the highest thread count both ran: ${tally(mine)}`] : []),
+      ...(mine.length ? [winsText(mine, s.doc.settings.partitions)] : []),
       s.doc.ceilings ? `the machine's ceiling: ${recordedCeilingsWords(s.doc.ceilings)}` : 'the machine\'s ceiling was not measured (no thread count above 1 within the cores, or a file from before it was)',
     ];
     const runs = m.rows.filter((r) => r.machine === s.name);

@@ -2,7 +2,8 @@
 // --partition hash,affinity`, settings.partitions) are called: `EXECUTOR (PARTITION)`, as a
 // module's are `NAME (PATH)` where its name alone would not tell them apart. Everything that
 // keys runs by their label (the report's tables, compare's rows, the predictions) then tells the
-// partitions apart with no field of their own, and a file of one partition keeps its plain labels.
+// partitions apart with no field of their own, and a file of one partition keeps its plain labels
+// (its partition in settings.partition, or none recorded: the executor's default).
 // Invariant: a label is read back as a partition's only against the partitions its file lists,
 // so a module's `NAME (PATH)` is never taken for one.
 
@@ -18,4 +19,16 @@ export function labelPartition(label: string, partitions: readonly string[] | un
     if (label.length > suffix.length && label.endsWith(suffix)) return { executor: label.slice(0, -suffix.length), partition };
   }
   return null;
+}
+
+/**
+ * The partition the modular executor takes where none is given (impl/modular/partition.ts), kept
+ * here, not imported: reports/ depends on no executor code (test/report-verdict.test.ts holds the
+ * two equal). A file of one partition without settings.partition ran modular with it.
+ */
+export const DEFAULT_PARTITION = 'hash';
+
+/** The partition of a file that measured one: its settings.partition, else the default its executors ran with. */
+export function onePartition(settings: { readonly partition?: string | undefined }): string {
+  return settings.partition ?? DEFAULT_PARTITION;
 }

@@ -25,7 +25,7 @@ import { overviewSection } from './overview.js';
 import { executorStatsTables } from './executor-stats.js';
 import { baselineSourceWords, differentBaselines, mixedTimingNote, ownBaseline, verdictBaselineWords } from './baseline.js';
 import { plural } from '../spec/plural.js';
-import { partitionLabel } from './partitions.js';
+import { onePartition, partitionLabel } from './partitions.js';
 
 /** ", --modules 4 --partition range" after a source's run settings; nothing with the defaults. */
 function settingsNote(doc: Source['doc']): string {
@@ -479,7 +479,7 @@ function aaText(m: Merged, list: readonly Verdict[]): string | null {
   // A pair without a verdict (a run wrong or stopped part-way) is no evidence of the noise either.
   const same = list.flatMap((v) => [v.headline, ...v.others].filter((x) => x.bothSequential && x.outcome !== 'no verdict').map((x) => ({ v, x })));
   if (same.length === 0) return null;
-  const listed = same.map(({ v, x }) => `${v.label}${m.sources.length > 1 ? ` (${v.machine})` : ''} at ${threadsText(x.threads)}: ${fixed(x.blockStm.speedup)}x and ${fixed(x.modular.speedup)}x`);
+  const listed = same.map(({ v, x }) => `${v.label}${m.sources.length > 1 ? ` (${v.machine})` : ''}${v.partition === null ? '' : ` with ${x.modular.executor}`} at ${threadsText(x.threads)}: ${fixed(x.blockStm.speedup)}x and ${fixed(x.modular.speedup)}x`);
   const most = Math.max(...same.map(({ x }) => x.ratio));
   return `A/A: where both ${BLOCK_STM} and ${MODULAR} sent every block to the sequential executor, the same code ran twice, and their speedups differ by ${Math.round((most - 1) * 100)}% at most (${listed.join('; ')}): a gap of that size between the executors elsewhere is within this machine's noise.`;
 }
@@ -684,16 +684,17 @@ function outcomeText(x: Match): string {
   }
   if (x.outcome === 'no verdict') return 'no verdict';
   const led = roundsWon(x, x.outcome === BLOCK_STM ? x.blockStm : x.modular);
-  return `${x.outcome} wins (+${apart}, ${pValue(x.p)}${over}${led ? `, ${led}` : ''})`;
+  // By the row's label: modular's names its partition where the file measured several.
+  return `${(x.outcome === BLOCK_STM ? x.blockStm : x.modular).executor} wins (+${apart}, ${pValue(x.p)}${over}${led ? `, ${led}` : ''})`;
 }
 
 type SimulatedRecord = ResultsFile['simulated'][number];
 
-/** Both executors' simulated points on a workload at the highest thread count both models reach, or null. */
-function predictedPair(m: Merged, machine: string, workload: string): { threads: number; blockStm: SimulatedRecord; modular: SimulatedRecord } | null {
+/** Both executors' simulated points on a workload (modular's under `modular`, its runs' label) at the highest thread count both models reach, or null. */
+function predictedPair(m: Merged, machine: string, workload: string, modular: string): { threads: number; blockStm: SimulatedRecord; modular: SimulatedRecord } | null {
   const sims = m.sources.find((s) => s.name === machine)?.doc.simulated.filter((x) => x.workload === workload) ?? [];
   const at = (executor: string) => new Map(sims.filter((x) => x.executor === executor).map((x) => [x.threads, x]));
-  const [bs, mod] = [at(BLOCK_STM), at(MODULAR)];
+  const [bs, mod] = [at(BLOCK_STM), at(modular)];
   const t = Math.max(-Infinity, ...[...bs.keys()].filter((k) => mod.has(k)));
   return Number.isFinite(t) ? { threads: t, blockStm: bs.get(t)!, modular: mod.get(t)! } : null;
 }
@@ -725,7 +726,7 @@ function reversedText(h: Match, pair: ReturnType<typeof predictedPair>): string 
   // one is the calibration's as much as the executors'.
   const marked = [pair.blockStm, pair.modular].filter((x) => optimistic(x.model) || pessimistic(x.model)).map((x) => `${x.executor}'s is ${optimistic(x.model) ? 'optimistic' : 'pessimistic'}`);
   const lean = marked.length ? `, but ${marked.join(' and ')} (see ${marked.length > 1 ? 'their notes' : 'its note'}), so no ranking follows from them either` : ': a model\'s, not a measurement, so no verdict is drawn from it';
-  return ` The predictions rank them the other way at ${threadsText(pair.threads)} (${BLOCK_STM} ${fixed(bs)}x, ${MODULAR} ${fixed(mod)}x)${lean}.`;
+  return ` The predictions rank them the other way at ${threadsText(pair.threads)} (${BLOCK_STM} ${fixed(bs)}x, ${h.modular.executor} ${fixed(mod)}x)${lean}.`;
 }
 
 /**
@@ -741,15 +742,17 @@ function verdictScope(m: Merged, list: readonly Verdict[]): string {
 }
 
 /**
- * Why a file's modular runs of several partitions (`modular (hash)`, reports/partitions.ts) have
- * no verdict: one is drawn against one modular executor, and which partition stands for it would
- * be a choice made for the reader. '' where no file measured several.
+ * How a file's modular runs of several partitions (`modular (hash)`, reports/partitions.ts) are
+ * judged: each partition against the same block-stm runs, a verdict of its own. The partitions are
+ * not tested against one another. '' where no file measured several.
  */
-function partitionsApart(m: Merged): string {
+function partitionsJudged(m: Merged): string {
   const listed = m.sources.filter((s) => s.doc.settings.partitions !== undefined);
   if (listed.length === 0) return '';
   const labels = [...new Set(listed.flatMap((s) => s.doc.settings.partitions!.map((p) => partitionLabel(MODULAR, p))))];
-  return ` ${MODULAR} ran once per partition here (${labels.join(', ')}), each in rows of its own above; a verdict weighs ${BLOCK_STM} against ${MODULAR} under one partition, so these have none (bench with one --partition for one).`;
+  return ` ${MODULAR} ran once per partition here (${labels.join(', ')}), in the same rounds against the same baseline: ${BLOCK_STM} is judged against each partition's runs in turn, `
+    + `so a workload has a row per partition (the partition column) with its own verdict, reasons and predictions, and "${MODULAR}" in a row means that partition's runs. `
+    + `The partitions are not tested against one another: their speedups stand row under row in the ${MODULAR} column.`;
 }
 
 /** Which of block-stm and modular wins each workload, and why, at the highest thread count both ran. */
@@ -760,27 +763,30 @@ function verdictSection(m: Merged, list: readonly Verdict[]): Section {
   const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. "fastest core" after a speedup: the speedup over the baseline's fastest core, where it differs. "Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two: each executor's 1-thread speedup (its cost per transaction beside the baseline's) and its scaling, its own block time at 1 thread over its time at T (medians of round medians where rounds are named). The two multiply to the speedup at T only roughly, off by as much as the baseline itself moved between the two runs, which the why cell names from 5% on. Where the 1-thread verdict is a tie or goes the other way the win is the scaling, otherwise the larger of the two leads says where it comes from, and the scaling reads beside the machine's ceiling where the run measured it (an executor can pass it: the ceiling is measured on the sequential executor's work split into parts). Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${roundsTested
     ? `The test compares the two executors' round medians (both are timed in each round; ${MIN_ROUNDS} rounds or more each), so drift between rounds is not taken for a difference, and with 5 rounds a side no p is below 2/252 (0.008). A verdict marked "over samples" had fewer rounds on a side and treats every sample as independent, which samples of one round are not: its small p says the samples taken agree, not that another run will.`
     : 'The p-values treat every sample as independent, which samples of one round are not: a small p says the samples taken agree, not that another run will.'}`;
-  const apart = partitionsApart(m);
-  if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.${apart}`], tables: [] };
+  const byPartition = partitionsJudged(m);
+  if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.${byPartition}`], tables: [] };
   const multi = m.sources.length > 1;
+  // A file of one partition beside one of several names its own in that column.
+  const parted = list.some((v) => v.partition !== null);
+  const partitionOf = (v: Verdict) => v.partition ?? onePartition(m.sources.find((s) => s.name === v.machine)!.doc.settings);
   const notes = footnotes();
   const rows = list.map((v) => {
     const h = v.headline;
     const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}${o.outcome === 'no verdict' ? ` (${unjudgedWhy(o)})` : ''}.`);
     const ceiling = m.sources.find((s) => s.name === v.machine)?.doc.ceilings?.find((c) => c.threads === h.threads);
     const split = leadSplit(v.others.find((o) => o.threads === 1), h, ceiling ? ceilingRatio(ceiling) : null);
-    const pair = predictedPair(m, v.machine, v.workload.id);
+    const pair = predictedPair(m, v.machine, v.workload.id, h.modular.executor);
     return [
-      v.label, ...(multi ? [v.machine] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
+      v.label, ...(multi ? [v.machine] : []), ...(parted ? [partitionOf(v)] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
       orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}${split ? ` ${split}` : ''}${reversedText(h, pair)}`, predictedText(pair, notes),
     ];
   });
   return {
     title,
-    paragraphs: [method + apart],
+    paragraphs: [method + byPartition],
     tables: [{
-      headers: ['workload', ...(multi ? ['machine'] : []), 'threads', BLOCK_STM, MODULAR, 'ideal', 'verdict', 'why', `predicted (${BLOCK_STM} / ${MODULAR})`],
-      numeric: [false, ...(multi ? [false] : []), true, true, true, true, false, false, false],
+      headers: ['workload', ...(multi ? ['machine'] : []), ...(parted ? ['partition'] : []), 'threads', BLOCK_STM, MODULAR, 'ideal', 'verdict', 'why', `predicted (${BLOCK_STM} / ${MODULAR})`],
+      numeric: [false, ...(multi ? [false] : []), ...(parted ? [false] : []), true, true, true, true, false, false, false],
       rows,
       notes: notes.lines(),
     }],

@@ -1,6 +1,8 @@
 // Which of block-stm and modular wins each workload, per machine: at the highest thread count at
 // which both ran it, the one with the higher speedup over the interleaved baseline, or a
-// tie; the lower thread counts they share are judged the same way.
+// tie; the lower thread counts they share are judged the same way. Where a file measured modular
+// once per partition (settings.partitions, runs labelled `modular (PARTITION)`), block-stm is
+// judged against each partition's runs in turn: one verdict per partition, as one partition gets.
 // Invariants: a winner is named only when the two executors' block times differ significantly
 // (Mann-Whitney p <= ALPHA over their rounds' medians where the file names rounds, else over their
 // samples, as `concord compare` decides) and by at least TIE_BELOW; a pair where either executor
@@ -11,6 +13,7 @@
 
 import { ALPHA, testBlockTimes } from './compare.js';
 import type { Merged } from './merge.js';
+import { partitionLabel } from './partitions.js';
 import type { WorkloadRecord } from './schema.js';
 import type { Row } from './summary.js';
 
@@ -25,6 +28,7 @@ export const MODULAR = 'modular';
  */
 export const TIE_BELOW = 0.05;
 
+/** MODULAR: the match's modular row won, under whichever partition its label names. */
 export type Outcome = typeof BLOCK_STM | typeof MODULAR | 'tie' | 'no verdict';
 
 /** The two executors at one thread count, with the baseline both speedups are measured against. */
@@ -47,6 +51,8 @@ export interface Verdict {
   readonly machine: string;
   readonly workload: WorkloadRecord;
   readonly label: string;
+  /** The partition of modular's runs judged, where its file measured several (their label says it too); null where it measured one. */
+  readonly partition: string | null;
   /** At the highest thread count both ran. */
   readonly headline: Match;
   /** At the other thread counts both ran, ascending. */
@@ -64,8 +70,9 @@ function judge(threads: number, blockStm: Row, modular: Row, baseline: Row): Mat
 }
 
 /**
- * One verdict per machine and workload that has runs of both executors at a common thread count,
- * ordered as the results tables are: by workload (first seen first), then by machine.
+ * One verdict per machine and workload that has runs of both executors at a common thread count
+ * (and per partition of modular, where the machine's file measured several), ordered as the
+ * results tables are: by workload (first seen first), then by machine, then partition as listed.
  */
 export function verdicts(m: Merged): Verdict[] {
   const groups = new Map<string, Row[]>();
@@ -75,22 +82,27 @@ export function verdicts(m: Merged): Verdict[] {
     if (list) list.push(r);
     else groups.set(key, [r]);
   }
+  const partitions = new Map(m.sources.map((s) => [s.name, s.doc.settings.partitions ?? null]));
   const out: Verdict[] = [];
   for (const rows of groups.values()) {
     const find = (executor: string, threads: number) => rows.find((r) => r.executor === executor && r.role === 'executor' && r.threads === threads);
     const threads = [...new Set(rows.map((r) => r.threads))].sort((a, b) => a - b);
-    const matches: Match[] = [];
-    for (const t of threads) {
-      const blockStm = find(BLOCK_STM, t);
-      const modular = find(MODULAR, t);
-      // The schema guarantees a baseline beside every executor run.
-      if (blockStm && modular) matches.push(judge(t, blockStm, modular, rows.find((r) => r.role === 'baseline' && r.threads === t)!));
+    const modulars = partitions.get(rows[0]!.machine)?.map((p) => ({ partition: p, label: partitionLabel(MODULAR, p) })) ?? [{ partition: null, label: MODULAR }];
+    for (const { partition, label } of modulars) {
+      const matches: Match[] = [];
+      for (const t of threads) {
+        const blockStm = find(BLOCK_STM, t);
+        const modular = find(label, t);
+        // The schema guarantees a baseline beside every executor run.
+        if (blockStm && modular) matches.push(judge(t, blockStm, modular, rows.find((r) => r.role === 'baseline' && r.threads === t)!));
+      }
+      const headline = matches.pop();
+      if (headline) out.push({ machine: headline.baseline.machine, workload: headline.baseline.workload, label: headline.baseline.label, partition, headline, others: matches });
     }
-    const headline = matches.pop();
-    if (headline) out.push({ machine: headline.baseline.machine, workload: headline.baseline.workload, label: headline.baseline.label, headline, others: matches });
   }
   const workloadOrder = new Map<string, number>();
   for (const r of m.rows) if (!workloadOrder.has(r.workload.id)) workloadOrder.set(r.workload.id, workloadOrder.size);
   const machines = m.sources.map((s) => s.name);
+  // Stable: a machine's partitions stay in the order its file lists them.
   return out.sort((a, b) => workloadOrder.get(a.workload.id)! - workloadOrder.get(b.workload.id)! || machines.indexOf(a.machine) - machines.indexOf(b.machine));
 }

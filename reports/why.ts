@@ -209,23 +209,26 @@ export function leadSplit(one: Match | undefined, at: Match, ceiling: number | n
   const rows = [one.blockStm, one.modular, at.blockStm, at.modular];
   // A 1-thread run that stopped part-way has no whole run's speedup or block time to split by.
   if (rows.some((r) => !r.correct || r.stoppedBy !== null || allFellBack(r))) return null;
+  // Each by its row's label: modular's names its partition where the file measured several.
+  const name = (e: string) => (e === BLOCK_STM ? at.blockStm.executor : at.modular.executor);
   const [winner, loser] = at.outcome === BLOCK_STM ? [BLOCK_STM, MODULAR] as const : [MODULAR, BLOCK_STM] as const;
   const side = (m: Match, e: string) => (e === BLOCK_STM ? m.blockStm : m.modular);
   const scaling = (e: string) => blockMs(side(one, e)) / blockMs(side(at, e));
   const oneLead = Math.log(side(one, winner).speedup / side(one, loser).speedup);
   const scalingLead = Math.log(scaling(winner) / scaling(loser));
-  const source = one.outcome === 'tie' ? `${winner}'s lead is how it scales (at 1 thread the two tie)`
-    : one.outcome === loser ? `${winner}'s lead is how it scales (at 1 thread ${loser} wins)`
-    : scalingLead <= 0 ? `${winner}'s lead is its cost per transaction (it scales no better)`
-    : Math.abs(oneLead - scalingLead) <= SAME_SHARE * Math.max(oneLead, scalingLead) ? `${winner}'s lead comes from both, about evenly`
-    : oneLead > scalingLead ? `most of ${winner}'s lead comes from its cost per transaction` : `most of ${winner}'s lead comes from how it scales`;
+  const [won, lost] = [name(winner), name(loser)];
+  const source = one.outcome === 'tie' ? `${won}'s lead is how it scales (at 1 thread the two tie)`
+    : one.outcome === loser ? `${won}'s lead is how it scales (at 1 thread ${lost} wins)`
+    : scalingLead <= 0 ? `${won}'s lead is its cost per transaction (it scales no better)`
+    : Math.abs(oneLead - scalingLead) <= SAME_SHARE * Math.max(oneLead, scalingLead) ? `${won}'s lead comes from both, about evenly`
+    : oneLead > scalingLead ? `most of ${won}'s lead comes from its cost per transaction` : `most of ${won}'s lead comes from how it scales`;
   const notes = [
     `each one's own block time at 1 thread over its time at ${at.threads}`,
-    ...(ceiling === null ? [] : [ceilingNote(ceiling, at.threads, [BLOCK_STM, MODULAR].filter((e) => shown(scaling(e)) > shown(ceiling)))]),
+    ...(ceiling === null ? [] : [ceilingNote(ceiling, at.threads, [BLOCK_STM, MODULAR].filter((e) => shown(scaling(e)) > shown(ceiling)).map(name))]),
     ...baselineNote(one, at),
   ];
-  return `${winner}'s lead, split: at 1 thread ${BLOCK_STM} ${times(one.blockStm.speedup)} and ${MODULAR} ${times(one.modular.speedup)} (each one's cost per transaction beside the baseline's), `
-    + `and from 1 to ${at.threads} threads ${BLOCK_STM} scales by ${times(scaling(BLOCK_STM))} and ${MODULAR} by ${times(scaling(MODULAR))} (${notes.join('; ')}): ${source}.`;
+  return `${won}'s lead, split: at 1 thread ${name(BLOCK_STM)} ${times(one.blockStm.speedup)} and ${name(MODULAR)} ${times(one.modular.speedup)} (each one's cost per transaction beside the baseline's), `
+    + `and from 1 to ${at.threads} threads ${name(BLOCK_STM)} scales by ${times(scaling(BLOCK_STM))} and ${name(MODULAR)} by ${times(scaling(MODULAR))} (${notes.join('; ')}): ${source}.`;
 }
 
 /**
@@ -260,8 +263,7 @@ export function unjudgedWhy(m: Match): string {
 export function explain(m: Match): string {
   const txs = m.baseline.workload.txs;
   const facts = [
-    ...(m.blockStm.correct ? [] : [`${BLOCK_STM} did not match the reference, so its times are not valid speedups`]),
-    ...(m.modular.correct ? [] : [`${MODULAR} did not match the reference, so its times are not valid speedups`]),
+    ...[m.blockStm, m.modular].filter((r) => !r.correct).map((r) => `${r.executor} did not match the reference, so its times are not valid speedups`),
     ...[m.blockStm, m.modular].filter((r) => r.stoppedBy !== null)
       .map((r) => `${r.executor} stopped part-way (it threw in a timed round), so its figures come from the ${plural(r.samples, 'sample')} it took before, no whole run to judge it by`),
     ...blockStmFacts(m.blockStm, txs),

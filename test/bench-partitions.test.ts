@@ -1,10 +1,10 @@
 // `concord bench --partition hash,affinity`: the modular executor measured once per partition in
 // one run, in the same rounds against the same baseline, each partition's runs labelled
 // `modular (PARTITION)` in the tables, --json and --out, so report (its executor statistics per
-// partition) and compare tell them apart; block-stm beside them measured once; each partition's
-// rerun line and predictions its own. A list is refused where it cannot be measured (a partition
-// named twice or unknown, a module among the executors, run and verify), naming the option; one
-// partition keeps its plain labels and file.
+// partition, and a verdict of block-stm against each partition) and compare tell them apart;
+// block-stm beside them measured once; each partition's rerun line and predictions its own. A
+// list is refused where it cannot be measured (a partition named twice or unknown, a module among
+// the executors, run and verify), naming the option; one partition keeps its plain labels and file.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import type { RunResult } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { resultsMarkdown } from '../reports/render.js';
 import { parseResults, resultsFromJson, type ResultsFile } from '../reports/schema.js';
+import { verdicts } from '../reports/verdict.js';
 
 const root = new URL('../', import.meta.url);
 const cli = new URL('dist/cli/concord.js', root).pathname;
@@ -59,7 +60,7 @@ describe('bench --partition with a list', () => {
     }
   }, 90_000);
 
-  it('is rendered by report, a statistics table per partition, and compared by compare', () => {
+  it('is rendered by report, a statistics table and a verdict per partition, and compared by compare', () => {
     const report = join(dir, 'report');
     const r = concord('report', out, '--out', report);
     expect(r.status, r.stderr).toBe(0);
@@ -68,7 +69,21 @@ describe('bench --partition with a list', () => {
     expect(md).toMatch(/^## Executor statistics: modular \(affinity\)$/m);
     expect(md).toMatch(/^## Executor statistics: block-stm$/m);
     expect(md).toMatch(/\| workload \| threads \| modules \| crossModuleTxs \| crossShare \| laneImbalance \|/);
-    expect(md).toMatch(/modular ran once per partition here \(modular \(hash\), modular \(affinity\)\), each in rows of its own above/);
+    expect(md).toMatch(/modular ran once per partition here \(modular \(hash\), modular \(affinity\)\), in the same rounds against the same baseline: block-stm is judged against each partition's runs in turn/);
+    // A verdict row per partition, each the verdict of block-stm against that partition's runs, named by its label.
+    expect(md).toContain('| workload | partition | threads | block-stm | modular | ideal | verdict | why | predicted (block-stm / modular) |');
+    const judged = verdicts(merge([{ file: out, doc }]));
+    expect(judged.map((v) => [v.partition, v.headline.threads, v.headline.modular.executor])).toEqual([['hash', 2, 'modular (hash)'], ['affinity', 2, 'modular (affinity)']]);
+    for (const v of judged) {
+      const line = md.split('\n').find((l) => l.startsWith(`| p2p 100 acc × 1000 tx | ${v.partition} | 2 |`));
+      expect(line, `no verdict row for ${v.partition}`).toBeDefined();
+      const verdict = line!.split(' | ')[6]!.replace(/\\/g, '');
+      const winner = v.headline.outcome === 'modular' ? `modular (${v.partition}) wins` : v.headline.outcome === 'block-stm' ? 'block-stm wins' : v.headline.outcome;
+      expect(verdict.startsWith(winner), `${verdict} for ${v.headline.outcome}`).toBe(true);
+      // The why names the partition's own statistics (its cross-module share), not another's.
+      expect(line).toContain(`modular (${v.partition})'s`);
+    }
+    expect(md).toMatch(/^Which executor wins at the highest thread count both ran, block-stm against each partition's modular in turn: modular \(hash\) on \d workloads?, .*; modular \(affinity\) on \d workloads?, /m);
     // Its Sources line gives the settings the runs were made with.
     expect(md).toMatch(/^Sources: .*, --partition hash,affinity; Concord /m);
     const c = concord('compare', out, out);

@@ -2,8 +2,9 @@
 // deterministically around the given medians. sampleResults: two workloads (one in the p2p grid
 // group, one contract mix), the sequential baseline and a fake parallel executor at 1 and 2
 // threads; optionally a third, a dependency chain the executor hands to the sequential executor.
-// contestResults: block-stm against modular on workloads described case by case. mdUnescaped: the
-// text a reader of the Markdown sees.
+// contestResults: block-stm against modular on workloads described case by case;
+// partitionedResults: the same with modular measured once per partition. mdUnescaped: the text a
+// reader of the Markdown sees.
 import { RESULTS_FORMAT, type ResultsFile } from '../reports/schema.js';
 
 /** Markdown text as a reader sees it: CommonMark drops the backslash before any ASCII punctuation it escapes. */
@@ -147,6 +148,21 @@ export interface ContestCase {
 
 /** block-stm and modular against the sequential baseline at 1 and 2 threads, 10 samples per run. */
 export function contestResults(cases: readonly ContestCase[], machine?: string): ResultsFile {
+  return contest(cases.map((c) => ({ ...c, runs: [['block-stm', c.blockStm], ['modular', c.modular]] })), ['block-stm', 'modular'], machine);
+}
+
+/** A contest case of a sweep that measured modular once per partition (bench --partition hash,affinity): its runs under each partition. */
+export interface PartitionedCase extends Omit<ContestCase, 'modular'> {
+  modular: Record<string, Record<1 | 2, ContestRun>>;
+}
+
+/** As contestResults, modular measured under each of `partitions` (settings.partitions), its runs and start-ups labelled `modular (PARTITION)`. */
+export function partitionedResults(cases: readonly PartitionedCase[], partitions: readonly string[], machine?: string): ResultsFile {
+  const doc = contest(cases.map((c) => ({ ...c, runs: [['block-stm', c.blockStm], ...partitions.map((p) => [`modular (${p})`, c.modular[p]!] as const)] })), ['block-stm', 'modular'], machine);
+  return { ...doc, settings: { ...doc.settings, partitions: [...partitions] }, startup: doc.runs.flatMap((r) => (r.role === 'executor' && r.threads === 2 && r.workload === doc.workloads[0]!.id ? [{ executor: r.executor, threads: 2, createMs: 60, firstBlockMs: 30 }] : [])) };
+}
+
+function contest(cases: readonly (Omit<ContestCase, 'blockStm' | 'modular'> & { runs: readonly (readonly [string, Record<1 | 2, ContestRun>])[] })[], executors: string[], machine?: string): ResultsFile {
   const next = jitter(7);
   const samples = (ms: number) => Array.from({ length: 10 }, () => Math.round(ms * (1 + 0.06 * (next() - 0.5)) * 1e4) / 1e4);
   const workloads: ResultsFile['workloads'] = cases.map((c) => ({
@@ -161,7 +177,8 @@ export function contestResults(cases: readonly ContestCase[], machine?: string):
       const seq = samples(c.seqMs);
       const busy = seq.map(() => c.busy === true);
       runs.push({ workload, executor: 'sequential', threads, role: 'baseline', samplesMs: seq, busy, perTx: { executions: 1, reExecutions: 0, validations: 0, failedValidations: 0 }, peakRssBytes: 100 * 2 ** 20, correct: true, fallback: '' });
-      for (const [executor, r] of [['block-stm', c.blockStm[threads]], ['modular', c.modular[threads]]] as const) {
+      for (const [executor, each] of c.runs) {
+        const r = each[threads];
         runs.push({
           workload, executor, threads, role: 'executor', samplesMs: samples(r.ms), busy,
           perTx: r.perTx ?? { executions: 1, reExecutions: 0, validations: executor === 'block-stm' ? 1 : 0, failedValidations: 0 },
@@ -171,5 +188,5 @@ export function contestResults(cases: readonly ContestCase[], machine?: string):
       }
     }
   });
-  return skeleton(machine, workloads, runs, ['block-stm', 'modular']);
+  return skeleton(machine, workloads, runs, executors);
 }

@@ -4,7 +4,8 @@
 // fell back and modular's lanes were serialized, a tie on noisy samples with a differing 1-thread
 // verdict), the reasons quoted from the recorded numbers, a block the preflight sent away although
 // its ideal is higher (nft), a results file from before `detail` was recorded, and the same
-// sentences in the HTML page; and the names reports/ keeps its own copies of match their writers.
+// sentences in the HTML page; a file that measured modular once per partition, judged against
+// block-stm partition by partition; and the names reports/ keeps its own copies of match their writers.
 import { describe, expect, it } from 'vitest';
 import { optimistic, pessimistic } from '../reports/fit.js';
 import { merge } from '../reports/merge.js';
@@ -16,7 +17,9 @@ import { explain, PREFLIGHT_REASON as REPORTS_PREFLIGHT } from '../reports/why.j
 import { P2P_GRID_GROUP as REPORTS_P2P_GRID } from '../reports/anchors.js';
 import { PREFLIGHT_REASON as IMPL_PREFLIGHT } from '../impl/preflight.js';
 import { P2P_GRID_GROUP as BENCH_P2P_GRID } from '../bench/suite.js';
-import { contestResults, mdUnescaped, PREFLIGHT_CHAIN, sampleResults, type ContestCase } from './report-fixture.js';
+import { DEFAULT_PARTITION as REPORTS_DEFAULT_PARTITION } from '../reports/partitions.js';
+import { DEFAULT_PARTITION as IMPL_DEFAULT_PARTITION } from '../impl/modular/partition.js';
+import { contestResults, mdUnescaped, partitionedResults, PREFLIGHT_CHAIN, sampleResults, withRounds, type ContestCase, type PartitionedCase } from './report-fixture.js';
 
 const CONTENTION = 'contention: transactions 256 to 512 needed 400 executions';
 
@@ -80,6 +83,7 @@ describe('the names reports/ shares with the code that writes results files', ()
   it('match: reports/ keeps its own copies so that it imports no executor or benchmark code', () => {
     expect(REPORTS_PREFLIGHT).toBe(IMPL_PREFLIGHT);
     expect(REPORTS_P2P_GRID).toBe(BENCH_P2P_GRID);
+    expect(REPORTS_DEFAULT_PARTITION).toBe(IMPL_DEFAULT_PARTITION);
   });
 });
 
@@ -519,6 +523,109 @@ describe('which executor wins, and why', () => {
     const v = verdicts(merge([{ file: 'r.json', doc }]));
     expect(v.map((x) => `${x.label}: ${x.headline.outcome}`)).toEqual(['p2p 1000 acc × 1000 tx: modular', 'amm 1000 acc × 1000 tx: block-stm', 'token 1000 acc × 1000 tx: tie']);
     expect(row(md, 'token 1000 acc × 1000 tx')[6]).toContain(explain(v[2]!.headline));
+  });
+});
+
+/**
+ * p2p at 2 threads: block-stm 10/8 = 1.25x; modular under hash 10/9.5 (60% of its transactions
+ * crossing modules), under affinity 10/5.5 (2% crossing). nft: both sent wholly to the sequential
+ * executor under hash, modular ahead under affinity.
+ */
+const BY_PARTITION: PartitionedCase[] = [
+  {
+    workload: 'p2p', idealLimit: 14, seqMs: 10, blockStm: { 1: { ms: 11 }, 2: { ms: 8 } },
+    modular: {
+      hash: { 1: { ms: 11 }, 2: { ms: 9.5, detail: { threads: 2, modules: 8, crossShare: 0.6, laneImbalance: 1.4 } } },
+      affinity: { 1: { ms: 11.2 }, 2: { ms: 5.5, detail: { threads: 2, modules: 8, crossShare: 0.02, laneImbalance: 1.05 } } },
+    },
+  },
+  {
+    workload: 'nft', idealLimit: 5, seqMs: 10, blockStm: { 1: { ms: 10.5 }, 2: { ms: 10.4, fallback: PREFLIGHT_CHAIN, fallbackShare: 1 } },
+    modular: { hash: { 1: { ms: 10.5 }, 2: { ms: 10.3, fallback: PREFLIGHT_CHAIN, fallbackShare: 1 } }, affinity: { 1: { ms: 10.5 }, 2: { ms: 8 } } },
+  },
+];
+
+describe('a verdict per partition, where modular was measured once per partition', () => {
+  const doc = withRounds(partitionedResults(BY_PARTITION, ['hash', 'affinity']), 5);
+  const m = merge([{ file: 'p.json', doc }]);
+  const md = renderMarkdown(m, []);
+  const text = section(md);
+  /** The row of a workload under a partition, its cells without the outer pipes. */
+  const partitionRow = (md: string, label: string, partition: string) => {
+    const line = md.split('\n').find((l) => l.startsWith(`| ${label} | ${partition} |`));
+    expect(line, `no row for ${label} under ${partition}`).toBeDefined();
+    return line!.slice(2, -2).split(' | ').map(mdUnescaped);
+  };
+
+  it('judges block-stm against each partition\'s runs, in the order the file lists them, with the verdict logic one partition gets', () => {
+    const v = verdicts(m);
+    expect(v.map((x) => [x.label, x.partition, x.headline.modular.executor, x.headline.outcome])).toEqual([
+      ['p2p 1000 acc × 1000 tx', 'hash', 'modular (hash)', 'block-stm'],
+      ['p2p 1000 acc × 1000 tx', 'affinity', 'modular (affinity)', 'modular'],
+      ['nft 1000 acc × 1000 tx', 'hash', 'modular (hash)', 'tie'],
+      ['nft 1000 acc × 1000 tx', 'affinity', 'modular (affinity)', 'modular'],
+    ]);
+    // Both against one block-stm run, and each partition's 1-thread match kept for the split.
+    expect(v[0]!.headline.blockStm).toBe(v[1]!.headline.blockStm);
+    expect(v.map((x) => x.others.map((o) => o.threads))).toEqual([[1], [1], [1], [1]]);
+    expect(v[2]!.headline.bothSequential).toBe(true);
+    // A file of one partition has verdicts without one.
+    expect(verdicts(merge([{ file: 'r.json', doc: contestResults([MODULAR_WINS]) }])).map((x) => x.partition)).toEqual([null]);
+  });
+
+  it('gives each partition a row: its speedups, verdict naming the partition, and why in its own statistics', () => {
+    expect(text).toContain('| workload | partition | threads | block-stm | modular | ideal | verdict | why | predicted (block-stm / modular) |');
+    const hash = partitionRow(text, 'p2p 1000 acc × 1000 tx', 'hash');
+    expect(hash.slice(2, 7)).toEqual(['2', '1.25x', '1.06x', '2.00x', 'block-stm wins (+18%, p=0.008, faster in 5 of 5 rounds)']);
+    expect(hash[7]).toContain('60% of modular (hash)\'s transactions spanned several modules, which orders them against other lanes (lane imbalance 1.40)');
+    expect(hash[7]).toMatch(/block-stm's lead, split: at 1 thread block-stm 0\.91x and modular \(hash\) 0\.91x .* from 1 to 2 threads block-stm scales by 1\.37x and modular \(hash\) by 1\.16x .*: block-stm's lead is how it scales \(at 1 thread the two tie\)\.$/);
+    const affinity = partitionRow(text, 'p2p 1000 acc × 1000 tx', 'affinity');
+    expect(affinity.slice(2, 7)).toEqual(['2', '1.25x', '1.80x', '2.00x', 'modular (affinity) wins (+45%, p=0.008, faster in 5 of 5 rounds)']);
+    expect(affinity[7]).toContain('few of modular (affinity)\'s transactions crossed modules (cross-module share 2.0%, lane imbalance 1.05)');
+    expect(affinity[7]).toContain('modular (affinity)\'s lead is how it scales (at 1 thread the two tie).');
+    expect(partitionRow(text, 'nft 1000 acc × 1000 tx', 'hash')[6]).toBe('tie (both ran the sequential executor)');
+    expect(partitionRow(text, 'nft 1000 acc × 1000 tx', 'affinity')[6]).toMatch(/^modular \(affinity\) wins \(\+31%, p=0\.008/);
+    expect(text).toContain('modular ran once per partition here (modular (hash), modular (affinity)), in the same rounds against the same baseline: block-stm is judged against each partition\'s runs in turn, '
+      + 'so a workload has a row per partition (the partition column) with its own verdict, reasons and predictions');
+    expect(text).not.toContain('so these have none');
+  });
+
+  it('counts each partition\'s verdicts apart in the overview, and names the partition in the A/A evidence', () => {
+    expect(md).toContain('Which executor wins at the highest thread count both ran, block-stm against each partition\'s modular in turn: '
+      + 'modular (hash) on 0 workloads, block-stm on 1, a tie on 1 (1 of them where both ran the sequential executor on every block); modular (affinity) on 2 workloads, block-stm on 0, a tie on 0;');
+    expect(md).toMatch(/A\/A: .*\(nft 1000 acc × 1000 tx with modular \(hash\) at 2 threads: 0\.\d\dx and 0\.\d\dx\)/);
+  });
+
+  it('sets each partition\'s predictions beside its verdict, and says where they rank the other way', () => {
+    const predicted = structuredClone(doc);
+    const p2p = predicted.workloads[0]!.id;
+    predicted.simulated.push(
+      { workload: p2p, executor: 'block-stm', threads: 64, speedup: 17, model: 'b' },
+      { workload: p2p, executor: 'modular (hash)', threads: 64, speedup: 9, model: 'm', modules: 128 },
+      { workload: p2p, executor: 'modular (affinity)', threads: 64, speedup: 6, model: 'm', modules: 128 },
+    );
+    const t = section(renderMarkdown(merge([{ file: 'p.json', doc: predicted }]), []));
+    expect(partitionRow(t, 'p2p 1000 acc × 1000 tx', 'hash')[8]).toBe('17.00x / 9.00x at 64');
+    const affinity = partitionRow(t, 'p2p 1000 acc × 1000 tx', 'affinity');
+    expect(affinity[8]).toBe('17.00x / 6.00x at 64');
+    expect(affinity[7]).toMatch(/ The predictions rank them the other way at 64 threads \(block-stm 17\.00x, modular \(affinity\) 6\.00x\): a model's, not a measurement, so no verdict is drawn from it\.$/);
+  });
+
+  it('names the partition of a one-partition file merged beside it, its settings.partition or the default', () => {
+    const affinity = contestResults([{ ...BY_PARTITION[0]!, modular: BY_PARTITION[0]!.modular.affinity! }], 'box A');
+    affinity.settings.partition = 'affinity';
+    const plain = contestResults([{ ...BY_PARTITION[0]!, modular: BY_PARTITION[0]!.modular.hash! }], 'box B');
+    const t = section(renderMarkdown(merge([{ file: 'a.json', doc: affinity }, { file: 'b.json', doc: plain }, { file: 'p.json', doc: partitionedResults(BY_PARTITION, ['hash', 'affinity'], 'box C') }]), []));
+    expect(t).toContain('| workload | machine | partition | threads |');
+    const rows = t.split('\n').filter((l) => l.startsWith('| p2p 1000 acc × 1000 tx |')).map((l) => l.slice(2, -2).split(' | ').slice(1, 3).join(' '));
+    expect(rows).toEqual(['box A affinity', 'box B hash', 'box C hash', 'box C affinity']);
+  });
+
+  it('the HTML page shows the same verdicts per partition', () => {
+    const html = renderHtml(m, []);
+    expect(html).toContain('<th>partition</th>');
+    expect(html).toContain('<td>modular (affinity) wins (+45%, p=0.008, faster in 5 of 5 rounds)</td>');
+    expect(html).toContain('<td>block-stm wins (+18%, p=0.008, faster in 5 of 5 rounds)</td>');
   });
 });
 

@@ -6,6 +6,9 @@
 // different hardware. Where both files name each sample's round (bench does), the median, interval
 // and test are over the rounds' medians, as benchstat's are over separate runs: samples of one
 // round share its machine state, so over samples a small p says they agree, not that a rerun will.
+// A file that measured one partition and one that measured several (bench --partition
+// hash,affinity) are matched by partition: the first's plain `modular` with the second's
+// `modular (P)`, P the first's partition, the row named by both and a note saying why.
 // Below it, the simulated speedups both files predict (same workload, executor and thread count),
 // side by side: one number per file, so a ratio and no test. A prediction whose model charged no
 // fitted cost per handover (no usable 2-thread run to fit it to, so it is optimistic) is marked,
@@ -27,6 +30,7 @@ import { geomean, mannWhitney, median, medianInterval, MIN_SAMPLES_FOR_CI, range
 import type { MachineRecord, ResultsFile, RunRecord } from './schema.js';
 import { executorSettingsText, perRoundSpeedups, roundMedians, workloadLabels } from './summary.js';
 import { differentBaselines, mixedTimingRuns, ownBaseline, sameBaseline } from './baseline.js';
+import { onePartition, partitionLabel } from './partitions.js';
 
 export const ALPHA = 0.05;
 
@@ -65,6 +69,24 @@ export interface CompareRow {
    * none where it cannot be had; null on the baseline's own rows.
    */
   readonly relative: RelativeTest | { readonly unavailable: string } | null;
+  /** New's label of the run, where it differs from base's (`executor`): a partition match (PartitionMatch). */
+  readonly newExecutor?: string;
+}
+
+/**
+ * An executor whose runs one file labels plainly, having measured one partition, matched with the
+ * other file's runs of that partition, which it measured among several (`modular` with `modular
+ * (hash)`, reports/partitions.ts): the same executor under the same partition.
+ */
+export interface PartitionMatch {
+  /** The file of one partition, whose runs carry the plain label. */
+  readonly in: 'base' | 'new';
+  readonly executor: string;
+  readonly partition: string;
+  /** Whether that file records the partition (settings.partition); else it ran the executor's default. */
+  readonly recorded: boolean;
+  /** The other file's label for the same executor and partition. */
+  readonly as: string;
 }
 
 /**
@@ -127,6 +149,8 @@ export interface Comparison {
   readonly broken: readonly string[];
   /** With a threshold (`--fail-on-regression`): the gate's verdict; else null. */
   readonly gate: Gate | null;
+  /** Runs matched across a plain label and a partition's (PartitionMatch); absent where none were, as between two files of one partition each. */
+  readonly partitionMatches?: readonly PartitionMatch[];
 }
 
 /** A row the gate finds slower beyond its threshold. */
@@ -269,9 +293,38 @@ function hardwareDifferences(a: MachineRecord, b: MachineRecord): string[] {
   return facts.filter(([, f]) => f(a) !== f(b)).map(([name, f]) => `${name} ${String(f(a))} -> ${String(f(b))}`);
 }
 
-/** A run as its row is named: workload, executor (the baseline marked) and threads. */
-function runName(labels: ReadonlyMap<string, string>, r: RunRecord): string {
-  return `${labels.get(r.workload)} · ${r.executor}${r.role === 'baseline' ? ' (baseline)' : ''} @${r.threads}`;
+/** A run as its row is named: workload, executor (the baseline marked; `base's → new's` where a partition match gives them two labels) and threads. */
+function runName(labels: ReadonlyMap<string, string>, r: RunRecord, newExecutor?: string): string {
+  return `${labels.get(r.workload)} · ${pairName(r.executor, newExecutor)}${r.role === 'baseline' ? ' (baseline)' : ''} @${r.threads}`;
+}
+
+/** An executor as a row names it: by base's label, then new's after an arrow where they differ. */
+const pairName = (executor: string, newExecutor: string | undefined) => (newExecutor === undefined || newExecutor === executor ? executor : `${executor} → ${newExecutor}`);
+
+/**
+ * The executors each file of one partition labels plainly whose runs the other file, which
+ * measured several partitions, has under that partition's label. The one file's partition is
+ * its settings.partition, or the default where it gives none; where the other did not measure
+ * it, nothing is matched and the runs stay in one file only.
+ */
+function partitionMatches(base: ResultsFile, next: ResultsFile): PartitionMatch[] {
+  const executors = (doc: ResultsFile) => new Set(doc.runs.filter((r) => r.role === 'executor').map((r) => r.executor));
+  return ([['base', base, next], ['new', next, base]] as const).flatMap(([file, one, other]) => {
+    if (one.settings.partitions !== undefined || other.settings.partitions === undefined) return [];
+    const partition = onePartition(one.settings);
+    if (!other.settings.partitions.includes(partition)) return [];
+    const theirs = executors(other);
+    return [...executors(one)].flatMap((executor) => {
+      const as = partitionLabel(executor, partition);
+      return theirs.has(as) && !theirs.has(executor) ? [{ in: file, executor, partition, recorded: one.settings.partition !== undefined, as }] : [];
+    });
+  });
+}
+
+/** `r` under the label the other file gives its partition, where `matches` match it; else `r`. */
+function matchedRun<R extends { executor: string; role?: RunRecord['role'] }>(r: R, file: 'base' | 'new', matches: readonly PartitionMatch[]): R {
+  const match = r.role === 'baseline' ? undefined : matches.find((m) => m.in === file && m.executor === r.executor);
+  return match === undefined ? r : { ...r, executor: match.as };
 }
 
 /**
@@ -312,7 +365,8 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   const alpha = o.alpha ?? ALPHA;
   const labels = workloadLabels([...base.workloads, ...next.workloads]);
   const oneBaseline = sameBaseline(base.settings, next.settings);
-  const nextRuns = new Map(next.runs.map((r) => [runKey(r, next.settings, oneBaseline), r]));
+  const matches = partitionMatches(base, next);
+  const nextRuns = new Map(next.runs.map((r) => [runKey(matchedRun(r, 'new', matches), next.settings, oneBaseline), r]));
   const baselineRun = (doc: ResultsFile, r: RunRecord) => doc.runs.find((x) => x.role === 'baseline' && x.workload === r.workload && x.threads === r.threads);
   const rows: CompareRow[] = [];
   const bySamplesWhy = new Map<CompareRow, string>();
@@ -322,14 +376,16 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   const shares: string[] = [];
   const timings: string[] = [];
   for (const b of base.runs) {
-    const n = nextRuns.get(runKey(b, base.settings, oneBaseline));
-    const name = runName(labels, b);
+    const bKey = runKey(matchedRun(b, 'base', matches), base.settings, oneBaseline);
+    const n = nextRuns.get(bKey);
     if (!n) {
-      unmatched.push(name);
+      unmatched.push(runName(labels, b));
       unmatchedRuns.push(b);
       continue;
     }
-    nextRuns.delete(runKey(b, base.settings, oneBaseline));
+    nextRuns.delete(bKey);
+    const newExecutor = n.executor === b.executor ? undefined : n.executor;
+    const name = runName(labels, b, newExecutor);
     // A share absent from either file is unknown (older files), not a difference.
     if (b.fallbackShare !== undefined && n.fallbackShare !== undefined && b.fallbackShare !== n.fallbackShare) {
       shares.push(`${name} (base ${share(b.fallbackShare)}, new ${share(n.fallbackShare)})`);
@@ -342,6 +398,7 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
       name, workload: b.workload, executor: b.executor, threads: b.threads, baseline: b.role === 'baseline', base: bs, next: ns,
       deltaPct: (ns.median / bs.median - 1) * 100, p: test.p, significant: test.p <= alpha, unit: test.unit,
       relative: b.role === 'baseline' ? null : relativeTest(b, baselineRun(base, b), n, baselineRun(next, n), alpha),
+      ...(newExecutor === undefined ? {} : { newExecutor }),
     };
     rows.push(row);
     if (test.unit === 'samples') bySamplesWhy.set(row, samplesWhy(b, n));
@@ -397,7 +454,7 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     warnings.push(`${who}'s own runs moved${beyond}: ${listed(moved.map((r) => `${r.name} ${fmtPct(r.deltaPct)} (${pValue(r.p)})`))}; `
       + 'the machine or the baseline executor changed between the files, so the other rows\' deltas include that move');
   }
-  const predictions = predictionRows(base, next, labels);
+  const predictions = predictionRows(base, next, labels, matches);
   const unlike = predictions.filter((p) => p.baseFitted !== p.nextFitted);
   if (unlike.length > 0) {
     warnings.push(`the cost per handover is fitted to a 2-thread run on one side only for ${listed(unlike.map((p) => `${p.name} (fitted in ${p.baseFitted ? 'base' : 'new'})`))}; `
@@ -431,7 +488,7 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     // A sweep that stopped part-way is broken (new) or warned about (base): what it never measured is no executor gone.
     onlyInBase: next.stopped === undefined ? unmatchedRuns : [], onlyInNew: base.stopped === undefined ? onlyInNew : [], labels,
   });
-  return { rows, predictions, geomean: g, warnings, broken: brokenRuns(next, labels), gate };
+  return { rows, predictions, geomean: g, warnings, broken: brokenRuns(next, labels), gate, ...(matches.length === 0 ? {} : { partitionMatches: matches }) };
 }
 
 /** What judge needs of compare's matching beyond the rows. */
@@ -456,7 +513,8 @@ interface JudgeInput {
  */
 function judge(rows: readonly CompareRow[], o: JudgeInput): Gate {
   const judged = (executor: string) => o.only === null || o.only.includes(executor);
-  const gated = rows.filter((r) => !r.baseline && judged(r.executor) && bothCorrect(r));
+  // A row matched by partition is judged by either file's label: --only takes the names runs carry.
+  const gated = rows.filter((r) => !r.baseline && (judged(r.executor) || (r.newExecutor !== undefined && judged(r.newExecutor))) && bothCorrect(r));
   const unmatched = [
     ...(['base', 'new'] as const).flatMap((file) => (file === 'base' ? o.onlyInBase : o.onlyInNew)
       .filter((r) => r.role === 'executor' && judged(r.executor)).map((r) => ({ name: runName(o.labels, r), executor: r.executor, in: file }))),
@@ -478,13 +536,13 @@ function judge(rows: readonly CompareRow[], o: JudgeInput): Gate {
   return { ...verdict, regressions, unjudged, refused: null };
 }
 
-/** The predictions of both files for the same workload, executor and thread count, in base's order. */
-function predictionRows(base: ResultsFile, next: ResultsFile, labels: ReadonlyMap<string, string>): PredictionRow[] {
-  const nextPoints = new Map(next.simulated.map((p) => [key(p), p]));
+/** The predictions of both files for the same workload, executor and thread count (partition matches' under either label), in base's order. */
+function predictionRows(base: ResultsFile, next: ResultsFile, labels: ReadonlyMap<string, string>, matches: readonly PartitionMatch[]): PredictionRow[] {
+  const nextPoints = new Map(next.simulated.map((p) => [key(matchedRun(p, 'new', matches)), p]));
   return base.simulated.flatMap((b) => {
-    const n = nextPoints.get(key(b));
+    const n = nextPoints.get(key(matchedRun(b, 'base', matches)));
     return n ? [{
-      name: `${labels.get(b.workload)} · ${b.executor} @${b.threads}`, base: b.speedup, next: n.speedup, ratio: n.speedup / b.speedup,
+      name: `${labels.get(b.workload)} · ${pairName(b.executor, n.executor)} @${b.threads}`, base: b.speedup, next: n.speedup, ratio: n.speedup / b.speedup,
       baseFitted: b.handoverFitted ?? handoverFitted(b.model), nextFitted: n.handoverFitted ?? handoverFitted(n.model),
     }] : [];
   });
@@ -624,6 +682,7 @@ export function formatComparison(c: Comparison, baseName: string, nextName: stri
       ? ['-x% +y%: an interval from x% below the median to y% above it, where the two sides differ']
       : []),
     ...(c.rows.some((r) => r.base.interval === null || r.next.interval === null) ? ['¹ need >= 6 samples for a 95% confidence interval'] : []),
+    ...(c.partitionMatches ?? []).map((m) => partitionMatchNote(m, baseName, nextName)),
     ...(c.rows.some((r) => !bothCorrect(r)) ? [`${WRONG} the run did not match the reference result: its time is not that of a correct execution, so its row is left out of the geomean and never counts as a regression`] : []),
     ...(incorrect === 0 ? [] : [c.geomean
       ? `geomean: over the ${plural(c.geomean.rows, 'executor row')} whose runs matched the reference on both sides; ${plural(incorrect, 'row')} marked ${WRONG} left out`
@@ -639,6 +698,15 @@ export function formatComparison(c: Comparison, baseName: string, nextName: stri
   if (c.predictions.length > 0) out.push('', ...predictionLines(c.predictions, baseName, nextName));
   for (const w of c.warnings) out.push(`warning: ${w}`);
   return `${out.join('\n')}\n`;
+}
+
+/** Why a row's executor reads `base's → new's`: the file of one partition, which it was, and the other's runs of it. */
+function partitionMatchNote(m: PartitionMatch, baseName: string, nextName: string): string {
+  const [one, other] = m.in === 'base' ? [baseName, nextName] : [nextName, baseName];
+  const pair = m.in === 'base' ? pairName(m.executor, m.as) : pairName(m.as, m.executor);
+  const which = m.recorded ? `${m.partition} (its settings.partition)` : `${m.partition} (the executor's default: the file names none)`;
+  return `${pair}: matched by partition: ${one} measured ${m.executor} under one partition, ${which}, and ${other} once per partition, `
+    + `so ${one}'s ${m.executor} runs are compared with ${other}'s ${m.as} runs`;
 }
 
 /** Columns over a body, each part aligned on its own: the header line, the parts' line, a line a row. */

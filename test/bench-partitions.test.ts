@@ -1,12 +1,13 @@
 // `concord bench --partition hash,affinity`: the modular executor measured once per partition in
 // one run, in the same rounds against the same baseline, each partition's runs labelled
 // `modular (PARTITION)` in the tables, --json and --out, so report (its executor statistics per
-// partition, and a verdict of block-stm against each partition) and compare tell them apart;
-// block-stm beside them measured once; each partition's rerun line and predictions its own. A
-// list is refused where it cannot be measured (a partition named twice or unknown, a module among
-// the executors, run and verify), naming the option; one partition keeps its plain labels and file.
+// partition, and a verdict of block-stm against each partition) and compare tell them apart,
+// compare matching a one-partition file's modular with its partition's runs; block-stm beside
+// them measured once; each partition's rerun line and predictions its own. A list is refused
+// where it cannot be measured (a partition named twice or unknown, a module among the executors,
+// run and verify), naming the option; one partition keeps its plain labels and file.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -16,7 +17,7 @@ import { simulateScaling } from '../bench/simulate.js';
 import type { RunResult } from '../bench/sweep.js';
 import { merge } from '../reports/merge.js';
 import { resultsMarkdown } from '../reports/render.js';
-import { parseResults, resultsFromJson, type ResultsFile } from '../reports/schema.js';
+import { parseResults, resultsFromJson, serializeResults, type ResultsFile } from '../reports/schema.js';
 import { verdicts } from '../reports/verdict.js';
 
 const root = new URL('../', import.meta.url);
@@ -91,6 +92,32 @@ describe('bench --partition with a list', () => {
     for (const label of ['modular (hash)', 'modular (affinity)', 'block-stm']) expect(c.stdout).toContain(`p2p 100 acc × 1000 tx · ${label} @2`);
     const only = concord('compare', out, out, '--only', 'modular (affinity)', '--fail-on-regression', '5', '--json');
     expect(only.status, only.stderr).toBe(0);
+  }, 60_000);
+
+  it('is compared with a file of one partition by that partition\'s runs, saying so', () => {
+    // The affinity half of the sweep as a run of --partition affinity records it: plain labels, settings.partition.
+    const plain = (e: string) => (e === 'modular (affinity)' ? 'modular' : e);
+    const keep = (e: string) => e !== 'modular (hash)';
+    const { partitions: _, ...settings } = doc.settings;
+    const affinity: ResultsFile = {
+      ...doc, settings: { ...settings, partition: 'affinity' },
+      runs: doc.runs.filter((r) => keep(r.executor)).map((r) => ({ ...r, executor: plain(r.executor) })),
+      startup: doc.startup.filter((r) => keep(r.executor)).map((r) => ({ ...r, executor: plain(r.executor) })),
+      simulated: doc.simulated.filter((r) => keep(r.executor)).map((r) => ({ ...r, executor: plain(r.executor) })),
+    };
+    const one = join(dir, 'affinity.json');
+    writeFileSync(one, serializeResults(affinity, one));
+    const c = concord('compare', one, out);
+    expect(c.status, c.stderr).toBe(0);
+    for (const t of [1, 2]) expect(c.stdout).toMatch(new RegExp(`^p2p 100 acc × 1000 tx · modular → modular \\(affinity\\) @${t} .* ~ \\(p=1\\.000 4\\+4 rounds\\)$`, 'm'));
+    expect(c.stdout).toContain(`modular → modular (affinity): matched by partition: ${one} measured modular under one partition, affinity (its settings.partition), and ${out} once per partition, so ${one}'s modular runs are compared with ${out}'s modular (affinity) runs`);
+    expect(c.stdout).toContain('warning: only in new: p2p 100 acc × 1000 tx · modular (hash) @1; p2p 100 acc × 1000 tx · modular (hash) @2');
+    expect(c.stdout).not.toContain('only in base');
+    const json = concord('compare', one, out, '--json');
+    expect(json.status, json.stderr).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { partitionMatches: unknown; rows: { name: string; executor: string; newExecutor?: string }[] };
+    expect(parsed.partitionMatches).toEqual([{ in: 'base', executor: 'modular', partition: 'affinity', recorded: true, as: 'modular (affinity)' }]);
+    expect(parsed.rows.filter((r) => r.newExecutor !== undefined).map((r) => [r.executor, r.newExecutor])).toEqual([['modular', 'modular (affinity)'], ['modular', 'modular (affinity)']]);
   }, 60_000);
 
   it('gives a disagreeing partition\'s rerun line its own partition', () => {

@@ -33,7 +33,7 @@ import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, t
 import { benchPartitions, executorNames, partitionList, type partitionSettings, type PartitionOptions } from './executor-settings.js';
 import { checkOutFile, refuseOverwrite, writeStdout, writeWhole } from './output.js';
 import { concordCommit, concordVersion } from './version.js';
-import { MAX_REPEAT } from './run.js';
+import { MAX_REPEAT } from './run-limits.js';
 import { createProgress, type Progress } from './progress.js';
 import { pendingCall, printFailure } from './process-guard.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
@@ -240,7 +240,6 @@ export async function runBench(
 ): Promise<ResultsFile> {
   if (o.out === '') throw new UsageError('--out: empty file name; give a file');
   const machine = o.label === undefined ? machineFacts() : { ...machineFacts(), label: labelOption(o.label) };
-  const suite = workloads(o);
   // --quick: four rounds, the fewest whose medians compare can test (reports/compare.ts
   // MIN_ROUNDS), in the time three took; 6 or more give each speedup's range a 95% confidence.
   const rounds = intOption('--rounds', o.rounds, o.quick === true ? MIN_ROUNDS : 5, 1, MAX_ROUNDS);
@@ -265,6 +264,8 @@ export async function runBench(
   }
   // With several partitions, the executors that take one are measured once per partition (reports/partitions.ts).
   const { settings: partition, partitions } = benchPartitions(o, executors);
+  // After the options that cost nothing to check: the default suite takes seconds to generate.
+  const suite = workloads(o);
   // Before any engine starts: a refusal after minutes of loading is no refusal.
   if (o.out !== undefined) {
     const engines = [...executors.map((name) => ({ flag: '--executor', name })), { flag: '--baseline', name: option.name }]

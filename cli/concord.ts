@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The `concord` command: thin wiring of the subcommands over spec/, impl/, properties/, bench/
 // and reports/. Invariant: exit 0 = success, 1 = a check failed, 2 = usage or input error; input
-// errors print one line naming what and where, never a stack trace.
+// errors print one line naming what and where, never a stack trace. A command's own module is
+// loaded when it runs: `--help`, a refused option or `concord run` need not load the property
+// checks, z3, the report's schema or the charts (half a second of start-up between them).
 
 import { Command, CommanderError } from 'commander';
 import { EXECUTORS, loadingForCommand } from '../impl/registry.js';
@@ -12,18 +14,10 @@ import { effectiveCores } from '../impl/runtime/cores.js';
 import { MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOAD_DEFAULTS, WORKLOADS } from '../bench/workloads.js';
 import { closeModuleExecutors, DEFAULT_CALL_TIMEOUT_S, EXIT, guard } from './errors.js';
 import { PRE_STATE_KINDS } from '../spec/shared-state.js';
-import { genCommand } from './gen.js';
-import { requestCommand, type RequestOptions } from './request.js';
-import { benchCommand } from './bench.js';
-import { compareCommand } from './compare.js';
-import { mainCommand } from './main.js';
-import { proveCommand } from './prove.js';
+import type { RequestOptions } from './request.js';
 import { CLAIM_BUDGET_MS } from '../spec/smt/claims.js';
-import { reportCommand } from './report.js';
-import { DEFAULT_RUNS, DEFAULT_SEED, SHARD_RUNS, verifyCommand } from './verify.js';
-import { BATCH, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED } from '../properties/runner.js';
-import { MAX_VERIFY_TXS } from '../properties/verify-limits.js';
-import { DEFAULT_WARMUP_MS, runCommand } from './run.js';
+import { BATCH, DEFAULT_RUNS, DEFAULT_SEED, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, MAX_VERIFY_TXS, SHARD_RUNS } from '../properties/verify-limits.js';
+import { DEFAULT_WARMUP_MS } from './run-limits.js';
 import { concordVersion } from './version.js';
 import { shellWord } from '../properties/printed-command.js';
 import { afterOutput, divertStdout, writeStdout } from './output.js';
@@ -100,7 +94,7 @@ workloadOptions(
     .option('--receipts', 'print every transaction\'s receipt (status, revert code, gas, outputs)')
     .option('--json', 'print one JSON object'),
 ).action(async (file: string | undefined, o) => {
-  exitCode = await guard('run', () => runCommand(file, o));
+  exitCode = await guard('run', async () => (await import('./run.js')).runCommand(file, o));
 });
 
 workloadOptions(
@@ -110,7 +104,7 @@ workloadOptions(
     .option('--contract <file>', 'write a block running this contract file (docs/prove.md) instead: its program, and a transaction per --call')
     .option('--call <args>', 'with --contract: a call of the contract, its arguments comma-separated (integers or key names such as alice.balance); repeat it for several', (v: string, given?: string[]) => [...(given ?? []), v]),
 ).action(async (o) => {
-  exitCode = await guard('gen', () => genCommand(o));
+  exitCode = await guard('gen', async () => (await import('./gen.js')).genCommand(o));
 });
 
 workloadOptions(
@@ -120,7 +114,7 @@ workloadOptions(
     .option('--threads <n>', 'the thread count the request asks for (default: none)')
     .option('--answer', 'print the answer the reference gives to the request instead'),
 ).action(async (file: string | undefined, o: RequestOptions) => {
-  exitCode = await guard('request', () => requestCommand(file, o));
+  exitCode = await guard('request', async () => (await import('./request.js')).requestCommand(file, o));
 });
 
 program.command('prove')
@@ -129,7 +123,7 @@ program.command('prove')
   .option('--timeout <sec>', PROVE_TIMEOUT_HELP)
   .option('--json', 'print one JSON object')
   .action(async (o: { contract?: string[]; timeout?: string; json?: boolean }) => {
-    exitCode = await guard('prove', () => proveCommand({ ...(o.contract ? { contract: o.contract } : {}), ...(o.timeout === undefined ? {} : { timeout: o.timeout }), json: Boolean(o.json) }));
+    exitCode = await guard('prove', async () => (await import('./prove.js')).proveCommand({ ...(o.contract ? { contract: o.contract } : {}), ...(o.timeout === undefined ? {} : { timeout: o.timeout }), json: Boolean(o.json) }));
   });
 
 program.command('verify')
@@ -151,7 +145,7 @@ program.command('verify')
   .option('--out <dir>', 'where failing blocks are written', 'concord-out/verify')
   .option('--json', 'print one JSON object')
   .action(async (o) => {
-    exitCode = await guard('verify', () => verifyCommand(o));
+    exitCode = await guard('verify', async () => (await import('./verify.js')).verifyCommand(o));
   });
 
 workloadOptions(
@@ -172,7 +166,7 @@ workloadOptions(
     .option('--json', 'print the results as JSON on stdout'),
   true,
 ).action(async (o) => {
-  exitCode = await guard('bench', () => benchCommand(o));
+  exitCode = await guard('bench', async () => (await import('./bench.js')).benchCommand(o));
 });
 
 program.command('report')
@@ -180,7 +174,7 @@ program.command('report')
   .argument('<results.json...>', 'results files (several machines merge into one comparison)')
   .option('--out <dir>', 'output folder', 'concord-out/report')
   .action(async (files: string[], o: { out: string }) => {
-    exitCode = await guard('report', () => reportCommand({ files, out: o.out }));
+    exitCode = await guard('report', async () => (await import('./report.js')).reportCommand({ files, out: o.out }));
   });
 
 program.command('compare')
@@ -192,14 +186,14 @@ program.command('compare')
   .option('--only <executors>', 'the gate judges these executors alone (comma-separated, as the results name their runs); the others are shown, not judged')
   .option('--json', 'print one JSON object')
   .action(async (base: string, next: string, o: { failOnRegression?: string; relative?: boolean; only?: string; json?: boolean }) => {
-    exitCode = await guard('compare', () => compareCommand({ base, next, ...o }));
+    exitCode = await guard('compare', async () => (await import('./compare.js')).compareCommand({ base, next, ...o }));
   });
 
 program.command('main')
   .description('the main job (npm start): a short verify, prove, a short bench and the report')
   .option('--out <dir>', 'output folder', 'concord-out')
   .action(async (o: { out: string }) => {
-    exitCode = await guard('main', () => mainCommand(o));
+    exitCode = await guard('main', async () => (await import('./main.js')).mainCommand(o));
   });
 
 program.command('executors').description('list the built-in executors').action(() => {

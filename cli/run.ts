@@ -30,6 +30,7 @@ import { fsReason, writeStdout } from './output.js';
 import { createProgress } from './progress.js';
 import { takeTurn } from '../spec/turn.js';
 import { printFailure } from './process-guard.js';
+import { DEFAULT_WARMUP_MS, MAX_REPEAT, MAX_WARMUP_MS } from './run-limits.js';
 
 export interface RunOptions extends WorkloadOptions, PartitionOptions {
   executor?: string;
@@ -58,12 +59,6 @@ export function statusCounts(result: BlockResult): Record<string, number> {
   return counts;
 }
 
-/** Warm-up time when --warmup is not given. */
-export const DEFAULT_WARMUP_MS = 1000;
-/** Past a few seconds warm-up finds nothing left to optimise; ten minutes bounds a typo, not a choice. */
-export const MAX_WARMUP_MS = 600_000;
-/** A median over this many runs is as steady as it gets; the times are kept, so a typo would fill memory. */
-export const MAX_REPEAT = 100_000;
 
 export async function runCommand(file: string | undefined, o: RunOptions): Promise<number> {
   const name = o.executor ?? 'sequential';

@@ -19,7 +19,7 @@ import { isAbsolute } from 'node:path';
 import { EXECUTORS, isModuleObject, isModulePath, isOwnExecutor } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import {
-  BATCH, CHECK_DEFS, checkRuns, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, isProbeBlock, executeTarget, probeMs, executorBlockFile, failureTag, replayFailure, runVerify, shardBatches, writeExecutorBlock,
+  CHECK_DEFS, checkRuns, isProbeBlock, executeTarget, probeMs, executorBlockFile, failureTag, replayFailure, runVerify, shardBatches, writeExecutorBlock,
   type ExecutorReport, type FailureReport, type ReplaySoFar, type RunReport, type SoFar, type SubjectSource,
 } from '../properties/runner.js';
 import {
@@ -45,7 +45,7 @@ import { printFailure } from './process-guard.js';
 import { unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { executorNames, partitionSettings } from './executor-settings.js';
-import { MAX_VERIFY_TXS } from '../properties/verify-limits.js';
+import { BATCH, DEFAULT_RUNS, DEFAULT_SEED, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, MAX_VERIFY_TXS, SHARD_RUNS } from '../properties/verify-limits.js';
 
 export interface VerifyOptions {
   /** --executor NAME|PATH.js, repeatable (commander: '--executor <name...>'). */
@@ -76,17 +76,7 @@ export interface VerifyOptions {
   partition?: string;
 }
 
-/** Blocks per executor for the equivalence check by default; sized so the default run stays well under 60 s here. */
-export const DEFAULT_RUNS = 2000;
-export const DEFAULT_SEED = 1;
 export const DEFAULT_OUT = DEFAULT_VERIFY_OUT;
-/**
- * Runs one shard needs for its own coverage gate to pass: the short verify's budget (SHORT_VERIFY
- * in cli/main.ts), whose simulated schedules reach every Block-STM path from about 200 runs.
- * Measured: every path covered on each shard of --runs 2000 in 4 (seed 1) and on shards 1, 3, 5 and 8
- * of --runs 4000 in 8 (seeds 2 and 3).
- */
-export const SHARD_RUNS = 500;
 
 interface Shard {
   readonly index: number;

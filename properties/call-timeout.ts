@@ -16,7 +16,8 @@ import type { CheckDef, CheckInput, Subject, TxRange } from './equivalence.js';
 import { formatBlock, rerunCommand, shownTxs } from './report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { encodeToken, HELPER_PREFIX, replayCommand, sealToken, type CheckName, type PartitionSettings, type ReplayToken } from './replay.js';
-import { BATCH, batchSeed, executeTarget, isProbeBlock, probeMs, writeExecutorBlock, type SubjectSource } from './runner.js';
+import { BATCH } from './verify-limits.js';
+import { batchSeed, executeTarget, isProbeBlock, probeMs, writeExecutorBlock, type SubjectSource } from './runner.js';
 import { CLEANUP_MS, cleanUpBudget } from './clean-up.js';
 import { execHangNote } from '../impl/exec-executor.js';
 

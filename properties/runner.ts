@@ -24,6 +24,7 @@ import { seedState } from '../spec/seed.js';
 import { writeBlock } from '../spec/block-file.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { plural } from '../spec/plural.js';
+import { BATCH, MAX_RUNS, MAX_SEED, SEED_BATCHES } from './verify-limits.js';
 import { isModuleObject, isModulePath } from '../impl/registry.js';
 import { execCommand, isExecCommand } from '../impl/exec-executor.js';
 import {
@@ -230,7 +231,6 @@ export interface RunReport {
   readonly shard: string;
 }
 
-export const BATCH = 50;
 /** Runs one check on one input, after a turn of the event loop now and then (spec/turn.ts). */
 async function checkInput(check: CheckDef, subject: Subject, o: Observer, input: CheckInput): Promise<boolean> {
   await takeTurn();
@@ -243,12 +243,6 @@ export const SHRINK_BUDGET = 300;
 const FIXED_SIZE_SHRINK = 100;
 /** A check whose blocks may reach this many transactions (big-blocks: 1,100) has its failures shrunk by minimize() alone. */
 const RANGE_SHRINK = 1000;
-/** Batches each seed owns: keys are seed * 2^16 + b, and keys must be safe integers (replay tokens carry them). */
-const SEED_BATCHES = 2 ** 16;
-/** The most runs of a check whose batches all belong to its seed alone (no check has a runsFactor above 1). */
-export const MAX_RUNS = SEED_BATCHES * BATCH;
-/** The largest seed whose keys are all safe integers. */
-export const MAX_SEED = Math.floor(Number.MAX_SAFE_INTEGER / SEED_BATCHES);
 
 /**
  * The key batch b of seed `seed` runs fast-check from. Below seed 2^15 it is what it always was
@@ -1098,9 +1092,6 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
 export interface ReplaySoFar {
   now: (() => { runs: number; observer: Observer; label: string; report?: FailureReport }) | null;
 }
-
-/** The most times one replay may run its block (--repeat). */
-export const MAX_REPLAY_REPEAT = 100_000;
 
 /**
  * Reruns one failure from its token on a fresh executor instance: the same check, seed and shrink

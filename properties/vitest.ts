@@ -22,10 +22,10 @@ import { thrownText } from './explain.js';
 import { formatFailure, passedAloneText, replayRunsLine } from './report.js';
 import { decodeToken, HELPER_PREFIX, ReplayTokenError, settingsText, TOKEN_STARTS, type PartitionSettings, type ReplayToken } from './replay.js';
 import { OutPathError, prepareOut, removeEmptyFolders } from './folders.js';
-import { CHECK_DEFS, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
+import { CHECK_DEFS, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
 import { withCallLimit } from './call-timeout.js';
 import { coverageHint, uncoveredText, type HintOptionNames } from './coverage-hint.js';
-import { MAX_CALL_TIMEOUT_S, MAX_VERIFY_TXS } from './verify-limits.js';
+import { MAX_CALL_TIMEOUT_S, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, MAX_VERIFY_TXS } from './verify-limits.js';
 
 export { ExecutorTimeoutError, type Hang } from './call-timeout.js';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { labelOption, oversubscribedNote, pinningNotes, rerunWrong } from '../cli/bench.js';
 import { MAX_LABEL } from '../reports/schema.js';
 import { UsageError } from '../cli/errors.js';
-import { MAX_REPEAT } from '../cli/run.js';
+import { MAX_REPEAT } from '../cli/run-limits.js';
 import { probeCoreSpeeds } from '../bench/core-speeds.js';
 import { sampleResults } from './report-fixture.js';
 

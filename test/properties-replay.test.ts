@@ -13,7 +13,8 @@ import {
 } from '../properties/replay.js';
 import { passedSharedText, rerunCommand } from '../properties/report.js';
 import { commandFor } from '../properties/printed-command.js';
-import { BATCH, batchSeed, shardBatches, writeExecutorBlock } from '../properties/runner.js';
+import { batchSeed, shardBatches, writeExecutorBlock } from '../properties/runner.js';
+import { BATCH } from '../properties/verify-limits.js';
 import { bigBlocksCheck, determinismCheck, equivalenceCheck, type CheckDef, type Subject } from '../properties/equivalence.js';
 import { executeReference } from '../spec/reference.js';
 import { FIELD, MAX_SUPPLY } from '../spec/contracts.js';

@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CheckDef, CheckInput } from '../properties/equivalence.js';
-import { BATCH, runVerify, type SubjectSource } from '../properties/runner.js';
+import { runVerify, type SubjectSource } from '../properties/runner.js';
+import { BATCH } from '../properties/verify-limits.js';
 import { executorSource, executorSubject } from '../properties/subjects.js';
 import { executeReference } from '../spec/reference.js';
 

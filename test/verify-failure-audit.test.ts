@@ -16,7 +16,8 @@ import { executeReference } from '../spec/reference.js';
 import { guard } from '../cli/errors.js';
 import { verifyCommand } from '../cli/verify.js';
 import { explain, formatExplanation } from '../properties/explain.js';
-import { batchOf, batchSeed, MAX_SEED } from '../properties/runner.js';
+import { batchOf, batchSeed } from '../properties/runner.js';
+import { MAX_SEED } from '../properties/verify-limits.js';
 import { EquivalenceError, verifyExecutor } from '../properties/vitest.js';
 import { blockOf } from './helpers.js';
 

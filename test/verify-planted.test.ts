@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUG_NAMES as BLOCKSTM_BUGS } from '../impl/blockstm/bugs.js';
 import { BUG_NAMES as MODULAR_BUGS } from '../impl/modular/bugs.js';
-import { DEFAULT_RUNS } from '../cli/verify.js';
+import { DEFAULT_RUNS } from '../properties/verify-limits.js';
 import { PLANTED, plantedSource, runPlanted } from '../properties/planted.js';
 import { formatExplanation } from '../properties/explain.js';
 import { decodeToken } from '../properties/replay.js';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { capturedVerify } from './verify-capture.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
@@ -252,15 +252,30 @@ describe('concord verify --merge judges the pool as one run', () => {
     expect(failing.code).toBe(1);
     expect(failing.stdout).toMatch(/\nFAIL: no counterexample in what ran, but the time limit cut the checks above and --fail-on-cut makes that a failure/);
 
-    const stopped = 'stopped by SIGTERM after checking 0 of 1 executor (40 blocks checked); sequential was in its equivalence check (0/2 batches run), after 0 of its 1 check';
+    // A signal before the executor's turn: the shard lists no check, and owned 2 of equivalence's 4 batches.
+    const stopped = 'stopped by SIGTERM after checking 0 of 1 executor (0 blocks checked); sequential was being made';
     const signalled = await mergeOf('stopped', [shard('1/2'), shard('2/2', (j) => {
       j.ok = false;
       j.stopped = stopped;
       j.executors[0].stopped = true;
-      j.executors[0].checks = [{ name: 'equivalence', status: 'stopped', batches: 0, of: 2 }];
+      j.executors[0].checks = [];
     })]);
     expect(signalled.code).toBe(1);
-    expect(JSON.parse(signalled.stdout)).toMatchObject({ ok: false, stopped: `shard 2/2 (${signalled.files[1]}): ${stopped}`, executors: [{ stopped: true, uncovered: [] }] });
+    expect(JSON.parse(signalled.stdout)).toMatchObject({
+      ok: false, stopped: `shard 2/2 (${signalled.files[1]}): ${stopped}`,
+      executors: [{ stopped: true, uncovered: [], checks: [{ name: 'equivalence', status: 'stopped', batches: 2, of: 4 }] }],
+    });
+    const said = (await verify({ merge: signalled.files })).stdout;
+    expect(said.trimEnd().split('\n').at(-1)).toBe(`shard 2/2 (${signalled.files[1]}): ${stopped}`);
+    expect(said).not.toContain('all properties hold');
+  });
+
+  it('fails on a shard\'s error (a module\'s executor object that threw while closing), naming the shard', async () => {
+    const error = 'the executor ./mine.mjs threw while closing: Error: pool gone';
+    const r = await mergeOf('error', [shard('1/2'), shard('2/2', (j) => { j.ok = false; j.error = error; })]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: `shard 2/2 (${r.files[1]}): ${error}`, failures: [] });
+    expect(r.stderr).toBe(`concord verify: shard 2/2 (${r.files[1]}): ${error}\n`);
   });
 
   it('fails on a shard that ended outside any check, which has nothing to pool', async () => {

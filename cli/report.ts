@@ -62,7 +62,7 @@ export async function readResults(files: readonly string[]): Promise<ResultsInpu
  * The first input that repeats an earlier one, in words ("b.json: the same file as a.json"), or
  * null: the same real path, or else the same bytes.
  */
-export function repeatedRun(inputs: readonly ResultsInput[]): string | null {
+export function repeatedRun(inputs: readonly Pick<ResultsInput, 'file' | 'realPath' | 'text'>[]): string | null {
   for (const [i, later] of inputs.entries()) {
     for (const earlier of inputs.slice(0, i)) {
       if (later.realPath === earlier.realPath) {

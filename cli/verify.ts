@@ -1,6 +1,7 @@
 // `concord verify`: property-based equivalence of executors with the reference. Runs the checks of
 // properties/ on the executors named (built-in names or paths to a user's ES module), or on the
-// planted-bug catalogue (--planted), or replays one failure (--replay TOKEN); prints progress on a
+// planted-bug catalogue (--planted), or replays one failure (--replay TOKEN), or pools the --json
+// files of a --shard matrix into the verdict of the run they split (--merge); prints progress on a
 // terminal, explained and shrunk failures with their replay command, and a summary.
 // Invariant: exit 0 = every property held (and, for --planted, every bug was caught), 1 = a
 // counterexample was found (or a green run missed required coverage, or a planted bug escaped, or
@@ -46,6 +47,7 @@ import { unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { executorNames, partitionSettings } from './executor-settings.js';
 import { BATCH, DEFAULT_RUNS, DEFAULT_SEED, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, MAX_VERIFY_TXS, SHARD_RUNS } from '../properties/verify-limits.js';
+import { mergeShardFiles } from './verify-merge.js';
 
 export interface VerifyOptions {
   /** --executor NAME|PATH.js, repeatable (commander: '--executor <name...>'). */
@@ -74,6 +76,8 @@ export interface VerifyOptions {
   /** --modules M, --partition KIND: what the executors that take them are made with (cli/executor-settings.ts). */
   modules?: string;
   partition?: string;
+  /** --merge FILE...: pool the --json results of a matrix's shards into one verdict (cli/verify-merge.ts). */
+  merge?: string[];
 }
 
 export const DEFAULT_OUT = DEFAULT_VERIFY_OUT;
@@ -293,6 +297,77 @@ function textSummary(r: RunReport, made: PartitionSettings = {}): string[] {
 }
 
 /**
+ * The last line of a run's text that a signal did not stop: `ok` as verify judged it, `timedOut`
+ * whether the time limit cut checks, `cutFailed` whether --fail-on-cut alone failed it; none for a
+ * run that failed otherwise, whose failures say why.
+ */
+function verdictLine(ok: boolean, timedOut: boolean, cutFailed: boolean): string | undefined {
+  if (ok) return timedOut ? 'no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full' : 'all properties hold';
+  return cutFailed ? 'FAIL: no counterexample in what ran, but the time limit cut the checks above and --fail-on-cut makes that a failure: raise --time-limit to run them in full' : undefined;
+}
+
+/**
+ * --merge FILE...: the shards' results pooled (cli/verify-merge.ts), judged and printed as one
+ * run is: its failures (each with the shard that found it), summary, coverage gate, time-limit
+ * cuts and verdict; then which shards failed the gate alone where the pool passes it. ok: no
+ * shard found a counterexample, ended in an error or was stopped by a signal, the pooled coverage
+ * passes the gate, and, with --fail-on-cut, no check was cut.
+ */
+async function merge(o: VerifyOptions): Promise<number> {
+  // The files fix everything these would set, and a merge runs nothing.
+  const beside = ([['--executor', o.executor], ['--runs', o.runs], ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit], ['--timeout', o.timeout],
+    ['--modules', o.modules], ['--partition', o.partition], ['--shard', o.shard], ['--planted', o.planted || undefined], ['--coverage', o.coverage],
+    ['--replay', o.replay], ['--repeat', o.repeat]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
+  if (beside.length) throw new UsageError(`--merge pools the shards' --json files, which fix the run: give it alone (with --json or --fail-on-cut), not with ${beside.join(', ')}`);
+  if (o.merge!.length === 0) throw new UsageError('--merge: give the --json file of every shard of the matrix');
+  const read = await mergeShardFiles(o.merge!);
+  if ('ended' in read) {
+    // No report of what such a shard ran: nothing to pool, and the shard failed.
+    const lines = read.ended.map((x) => `${x.file}: that shard's verify ended outside any check, with no report to pool: ${x.error}`);
+    if (o.json) writeStdout(`${JSON.stringify({ ok: false, error: lines.join('; ') })}\n`);
+    for (const line of lines) {
+      if (o.json) process.stderr.write(`concord verify: ${line}\n`);
+      else writeStdout(`FAIL ${line}\n`);
+    }
+    return EXIT.FAILED;
+  }
+  const m = read.merged;
+  const r = m.report;
+  const uncovered = r.executors.filter((e) => e.uncovered.length > 0);
+  const cutFailed = r.timedOut && o.failOnCut === true;
+  const ok = r.failures.length === 0 && uncovered.length === 0 && m.errors.length === 0 && m.stopped.length === 0 && !cutFailed;
+  // The shards the gate failed alone, where the pool passes it for that executor.
+  const pooledOk = new Set(r.executors.filter((e) => !e.failed && !e.cut && !e.stopped && e.uncovered.length === 0).map((e) => e.name));
+  const rescued = m.shards.flatMap((s) => Object.entries(s.uncoveredAlone ?? {}).filter(([name]) => pooledOk.has(name))
+    .map(([name, events]) => {
+      const label = r.executors.find((e) => e.name === name)!.label;
+      return `shard ${s.shard} (${s.file}) failed the coverage gate alone (${label} never exercised ${events.join(', ')} there); `
+        + `pooled over the ${plural(m.shards.length, 'shard')}, ${label} exercised every path the gate requires`;
+    }));
+  if (o.json) {
+    writeStdout(`${JSON.stringify({
+      ...summary(ok, r, { runs: m.runs, txs: m.txs ?? undefined, made: m.settings }), shards: m.shards,
+      ...(m.errors.length ? { error: m.errors.join('; ') } : {}), ...(m.stopped.length ? { stopped: m.stopped.join('; ') } : {}),
+    })}\n`);
+    for (const line of [...jsonLogLines(r, uncovered), ...m.errors, ...m.stopped]) process.stderr.write(`concord verify: ${line}\n`);
+    return ok ? EXIT.OK : EXIT.FAILED;
+  }
+  for (const f of r.failures) {
+    const [first, ...rest] = formatFailure(f);
+    writeStdout(`${[first, `  shard        ${f.shard} (${m.shards.find((s) => s.shard === f.shard)!.file})`, ...rest].join('\n')}\n\n`);
+  }
+  writeStdout(`pooled ${plural(m.shards.length, 'shard')}: ${m.shards.map((s) => `${s.shard} ${s.file}`).join(', ')}\n`);
+  writeStdout(`${textSummary(r, m.settings).join('\n')}\n`);
+  for (const e of uncovered) writeStdout(`${uncoveredLine(e)}\n`);
+  // The pool is the unsharded run: its advice is that run's --runs.
+  if (uncovered.length) writeStdout(`  hint: ${coverageHint(VERIFY_OPTION_NAMES, m.runs, DEFAULT_RUNS, undefined)}\n`);
+  for (const line of [...rescued, ...m.errors.map((x) => `FAIL ${x}`), ...m.stopped]) writeStdout(`${line}\n`);
+  const last = m.stopped.length ? undefined : verdictLine(ok, r.timedOut, cutFailed && r.failures.length === 0 && uncovered.length === 0 && m.errors.length === 0);
+  if (last !== undefined) writeStdout(`${last}\n`);
+  return ok ? EXIT.OK : EXIT.FAILED;
+}
+
+/**
  * --planted as text: a line per bug; the first catch in full, as a failing verify prints it; the
  * replay command of every other catch (each prints its own full report), then the run and the tally;
  * `stopped`: a signal ended the run there, and the bugs it had not run in full are `halted`, not MISSED.
@@ -444,6 +519,8 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
 }
 
 export async function verifyCommand(o: VerifyOptions): Promise<number> {
+  // It runs no executor: nothing to watch or load.
+  if (o.merge !== undefined) return merge(o);
   const doing: Doing = { now: BETWEEN_CALLS, executor: '', block: null, threads: 0, settings: undefined };
   const json = o.json ? { ok: false } : undefined;
   const outDir = o.out ?? DEFAULT_OUT;
@@ -550,9 +627,8 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
       const shards = shard && { count: shard.count, perShard: SHARD_RUNS };
       writeStdout(`  hint: ${coverageHint(VERIFY_OPTION_NAMES, runs, DEFAULT_RUNS, coverage, shards)}\n`);
     }
-    if (end.stopped !== undefined) writeStdout(`${end.stopped}\n`);
-    else if (ok) writeStdout(r.timedOut ? 'no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full\n' : 'all properties hold\n');
-    else if (end.cutFailed) writeStdout('FAIL: no counterexample in what ran, but the time limit cut the checks above and --fail-on-cut makes that a failure: raise --time-limit to run them in full\n');
+    const last = end.stopped ?? verdictLine(ok, r.timedOut, end.cutFailed === true);
+    if (last !== undefined) writeStdout(`${last}\n`);
   };
   const sofar: SoFar = { report: null };
   const { r, checked, unclosed } = await unlessSignalled(async () => {

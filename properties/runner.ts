@@ -200,6 +200,8 @@ export interface ExecutorReport {
   readonly coverage: Coverage;
   /** A built-in parallel executor's: the part of its goals' counts in `coverage` that execute() calls (its real threads) gave, not the simulated checks. */
   readonly executedCoverage?: Coverage;
+  /** The coverage events the gate requires of a green run of it (its goals, a parallel run for a built-in, skip-rest): what shards pooled by `verify --merge` must agree on. */
+  readonly required: readonly string[];
   /** Coverage events a green run required but never saw. */
   readonly uncovered: readonly string[];
   /** Of `uncovered`, the goals whose counter no matching run's stats carried at all (a counter named wrongly, say), as opposed to carried as 0. */
@@ -944,6 +946,15 @@ async function runCheck(
   return { report: report(batches.length === 0 ? 'none' : 'passed', batches.length) };
 }
 
+/**
+ * The coverage gate, for a run judged on coverage (no counterexample, time limit or signal cut it
+ * short): the events of `required` that `coverage` never counted. verify judges one run's counts by
+ * it, and `verify --merge` the counts of a matrix's shards pooled (cli/verify-merge.ts).
+ */
+export function uncoveredEvents(required: readonly string[], coverage: Coverage): string[] {
+  return required.filter((e) => (coverage[e] ?? 0) === 0);
+}
+
 /** The counts of an executor whose turn had not started when a signal stopped the run: none, and no coverage goals, which come with the executor. */
 const nothingRan = (): Observer & { last?: Failure } => ({
   blocks: 0, schedules: 0, states: 0, interleavings: 0, statesCut: 0, coverage: {}, executed: {}, reported: new Set(), measures: new Set(), fail: () => {},
@@ -1055,12 +1066,12 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
       const halted = stopped && stoppedIn(t);
       // A run cut short by a failure, by the time limit or by a signal is judged by what it found, not by what it did not reach.
       const required = [...t.goals.map((g) => g.event), ...(t.onThreads ? [PARALLEL_RUN] : []), SKIP_REST];
-      const uncovered = t.failed || cut(t) || halted ? [] : required.filter((e) => o.coverage[e] === 0);
+      const uncovered = t.failed || cut(t) || halted ? [] : uncoveredEvents(required, o.coverage);
       const unreported = t.goals.filter((g) => uncovered.includes(g.event) && !o.reported.has(g.counter)).map((g) => g.event);
       const checks = halted ? t.checkReports.map((r): CheckReport => (r.status === 'skipped' ? { ...r, status: 'stopped' } : r)) : t.checkReports;
       return {
         name: t.name, label: t.label, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings, explorationsCut: o.statesCut,
-        coverage: o.coverage, ...(t.onThreads ? { executedCoverage: o.executed } : {}), uncovered, unreported, failed: t.failed, cut: cut(t),
+        coverage: o.coverage, ...(t.onThreads ? { executedCoverage: o.executed } : {}), required, uncovered, unreported, failed: t.failed, cut: cut(t),
         // A counterexample being shrunk is in no failure yet: the report says one was found.
         ...(halted ? { stopped: true as const, ...(o.last ? { shrinking: true as const } : {}) } : {}), checks, elapsedMs: t.elapsedMs + (t.turnStarted === undefined ? 0 : performance.now() - t.turnStarted),
       };

@@ -1,9 +1,10 @@
 // `concord gen`: writes a seeded workload as a block file (format concord-block/1), or, with
 // --contract, a block file running a contract file `concord prove` checks: its program, and one
 // transaction per --call.
-// Invariants: the file is written whole or not at all (temp file, then rename); a refused command
-// leaves nothing behind, not even the folders --out would have needed; a contract's block is read
-// back as `run` reads it before it is written, so what gen writes, run takes.
+// Invariants: the file is written whole or not at all (temp file, then rename; a pipe or a device
+// the path names is written in place); a refused command leaves nothing behind, not even the
+// folders --out would have needed; a contract's block is read back as `run` reads it before it is
+// written, so what gen writes, run takes.
 
 import { BLOCK_FORMAT, BlockFileError, parseBlock, writeBlock } from '../spec/block-file.js';
 import { plural } from '../spec/plural.js';

@@ -7,7 +7,7 @@
 import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors.js';
-import { makeFolders, OutPathError, prepareOut, removeEmptyFolders } from '../properties/folders.js';
+import { isStreamFile, makeFolders, OutPathError, prepareOut, removeEmptyFolders } from '../properties/folders.js';
 
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file or folder',
@@ -76,8 +76,16 @@ export function refuseOverwrite(out: string, flag: string, inputs: readonly { re
 }
 export const checkOutDir = (path: string, flag: string): void => checkOut(path, flag, 'folder');
 
-/** Writes `text` to `path` whole: a temp file beside it, then a rename. */
+/** Writes `text` to `path` whole: a temp file beside it, then a rename; a device or a pipe is written in place (isStreamFile). */
 export function writeWhole(path: string, text: string): void {
+  if (isStreamFile(path)) {
+    try {
+      writeFileSync(path, text);
+    } catch (e) {
+      throw new UsageError(`${path}: cannot write: ${fsReason(e)}`);
+    }
+    return;
+  }
   const tmp = `${path}.tmp-${process.pid}`;
   const folders: string[] = [];
   try {

@@ -4,7 +4,7 @@
 // executor that throws, returns garbage, never settles or hangs past --timeout is one line naming
 // it, exit 1.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -143,6 +143,24 @@ describe('concord options', () => {
     rmSync(join(cwd, 'gone'), { recursive: true });
     writeWhole(results, '{}');
     expect(readFileSync(results, 'utf8')).toBe('{}');
+  });
+
+  // A temp file renamed over the path replaced a pipe with a file its reader never saw (and, as
+  // root, `-o /dev/null` replaced the device), where `-o >(gzip > b.gz)` was refused outright.
+  it.skipIf(process.platform !== 'linux')('gen --out writes into a pipe or a device the path names, never replacing it with a file', () => {
+    const fifo = join(dir, 'out.fifo');
+    const got = join(dir, 'from-fifo.json');
+    spawnSync('mkfifo', [fifo]);
+    const piped = spawnSync('sh', ['-c', `timeout 20 cat "$1" > "$2" & "$3" "$4" gen --txs 2 -o "$1"; code=$?; wait; exit $code`, 'sh', fifo, got, process.execPath, cli], { encoding: 'utf8', timeout: 60_000 });
+    expect([piped.status, piped.stderr]).toEqual([0, 'wrote 2 transactions to ' + fifo + '\n']);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(parseBlock(readFileSync(got, 'utf8'), got).txs).toHaveLength(2);
+    const substituted = spawnSync('bash', ['-c', `"$1" "$2" gen --txs 2 -o >(wc -c > "$3"); code=$?; wait; exit $code`, 'bash', process.execPath, cli, join(dir, 'count')], { encoding: 'utf8', timeout: 60_000 });
+    expect([substituted.status, substituted.stderr]).toEqual([0, expect.stringMatching(/^wrote 2 transactions to \/dev\/fd\/\d+\n$/)]);
+    const link = join(dir, 'null-link');
+    symlinkSync('/dev/null', link);
+    expect(concord('gen', '--txs', '2', '-o', link).status).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
   });
 
   it('report refuses a file as its output folder before writing anything', () => {

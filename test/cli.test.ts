@@ -172,6 +172,16 @@ describe('concord options', () => {
     expect(readFileSync(empty, 'utf8')).toContain('concord-block/1');
   });
 
+  it('report refuses a folder where it writes one of its files, before writing any of them', () => {
+    const results = join(dir, 'results-taken.json');
+    writeFileSync(results, readFileSync(new URL('../reports/published/results.json', import.meta.url)));
+    const out = join(dir, 'taken');
+    mkdirSync(join(out, 'report.md'), { recursive: true });
+    const r = concord('report', results, '--out', out);
+    expect([r.status, r.stderr]).toEqual([2, `concord report: ${out}/report.md: is a folder, where the report writes a file; move it, or give another --out folder\n`]);
+    expect(readdirSync(out)).toEqual(['report.md']);
+  });
+
   it('run --check explains the first difference from the reference and exits 1; --receipts lists every receipt', () => {
     const reversed = join(dir, 'reversed.mjs');
     const reference = new URL('../dist/spec/reference.js', import.meta.url).href;

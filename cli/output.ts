@@ -101,6 +101,26 @@ export function writeWhole(path: string, text: string): void {
 
 type Write = (chunk: string, done?: (error?: Error | null) => void) => boolean;
 
+/** The first error writing to stdout (watchStdout), or null. */
+let stdoutFailure: NodeJS.ErrnoException | null = null;
+
+/**
+ * Keeps the first error writing to stdout (a full disk, a device that failed) for the exit to tell
+ * (stdoutError): the exit came before Node would throw it, so `concord gen > block.json` on a full
+ * disk exited 0 with a cut file. A reader that stopped reading (EPIPE, `| head`) took what it
+ * wanted: no failure.
+ */
+function noteStdoutError(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE') stdoutFailure ??= e;
+}
+
+/** From the start: an error Node emits mid-command, with no listener, would be thrown as an executor's. */
+export function watchStdout(): void {
+  process.stdout.on('error', noteStdoutError);
+}
+
+export const stdoutError = (): NodeJS.ErrnoException | null => stdoutFailure;
+
 /** stdout's own write, kept by divertStdout for Concord's output; null while nothing is diverted. */
 let stdoutWrite: Write | null = null;
 
@@ -129,7 +149,11 @@ export function afterOutput(then: () => void, capMs?: number): void {
     then();
   };
   if (capMs !== undefined) setTimeout(once, capMs);
-  writeStdout('', () => process.stderr.write('', once));
+  // The write's error reaches this callback before stdout's 'error' event: kept here for the exit.
+  writeStdout('', (e) => {
+    if (e) noteStdoutError(e);
+    process.stderr.write('', once);
+  });
 }
 
 /**

@@ -29,7 +29,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { emptyStats, PER_TX_COUNTERS, type Block, type BlockResult, type ExecutionStats, type ReadSet, type Receipt, type Status } from '../spec/block.js';
+import { emptyStats, PER_TX_COUNTERS, STATUSES, type Block, type BlockResult, type ExecutionStats, type ReadSet, type Receipt, type Status } from '../spec/block.js';
 import { MAX_CALL_MS } from '../spec/call-time.js';
 import type { Executor } from '../spec/executor.js';
 import { jsonBreak } from '../spec/json-break.js';
@@ -176,7 +176,6 @@ export function execAnswer(block: Block, result: BlockResult, id: number): objec
   return { id, writes, receipts: result.receipts, reads: result.reads, stats: result.stats };
 }
 
-const STATUSES: readonly Status[] = ['success', 'reverted', 'out-of-gas', 'skipped'];
 /** A receipt's fields (docs/exec-protocol.md): any other is refused, as an answer's are. */
 const RECEIPT_FIELDS: readonly string[] = ['status', 'code', 'gasUsed', 'outputs'];
 /** An answer's fields (docs/exec-protocol.md), error last: it stands in for all but id. */

@@ -237,4 +237,12 @@ export default { name: 'logs', async execute(b) {
     expect(r.stderr).toMatch(/^concord run: the executor \S+drops\.mjs returned a malformed result on \S+transfer\.json: 7 receipts for 8 transactions\n$/);
     expect(r.stdout).toBe('');
   });
+
+  // A status of no receipt's kind ("ok") passed: run printed "receipts ok 8" and exited 0, where an exec: engine's is refused.
+  it('run without --check refuses a receipt whose status is none of the four, as an exec: engine\'s', () => {
+    const ok = module('says-ok', "export default { name: 'says-ok', async execute(b) { const r = executeReference(b); return { ...r, stats: r.stats, receipts: r.receipts.map((x) => ({ ...x, status: 'ok' })) }; }, async close() {} };");
+    const r = concord('run', example, '--executor', ok, '--warmup', '0');
+    expect([r.status, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(/^concord run: the executor \S+says-ok\.mjs returned a malformed result on \S+transfer\.json: receipt of tx 0: status is "ok" \(a string\), not one of success, reverted, out-of-gas, skipped\n$/);
+  });
 });

@@ -19,6 +19,7 @@ import { createModularExecutor } from './modular/executor.js';
 import { createExecExecutor, EXEC_PREFIX, execCommand, isExecCommand } from './exec-executor.js';
 import { freshInstances } from './fresh-instance.js';
 import { isModulePath } from './module-path.js';
+import { describeValue } from '../spec/messages.js';
 
 export { isModulePath };
 
@@ -159,7 +160,14 @@ function described(x: unknown): string {
   if (x === null || x === undefined) return String(x);
   if (typeof x !== 'object') return `a ${typeof x}`;
   const keys = Object.keys(x);
-  return keys.length ? `an object with ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}` : 'an object with no own properties';
+  const listed = keys.length ? `an object with ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}` : 'an object with no own properties';
+  // The list alone ("an object with name, execute, close") read as no fault where a member was of the wrong kind.
+  const o = x as Record<string, unknown>;
+  const wrong = [
+    ...('name' in o && (typeof o.name !== 'string' || o.name === '') ? [`its name is ${describeValue(o.name)}, not a non-empty string`] : []),
+    ...(['execute', 'close'] as const).flatMap((m) => (m in o && typeof o[m] !== 'function' ? [`its ${m} is ${describeValue(o[m])}, not a function`] : [])),
+  ];
+  return [listed, ...wrong].join('; ');
 }
 
 const SHAPES = 'an Executor ({ name, execute(block, options), close() }, name a non-empty string), a function returning one or a class constructing one (either receives the settings: threads, modules, partition)';

@@ -228,6 +228,15 @@ export default { name: 'logs', async execute(b) {
     const n = concord('run', example, '--executor', nameless);
     expect(n.status).toBe(2);
     expect(n.stderr).toMatch(/the default export must be an Executor \(\{ name, execute\(block, options\), close\(\) \}, name a non-empty string\)/);
+    // "an object with name, execute, close" read as no fault where one of them was of the wrong kind.
+    for (const [name, members, wrong] of [
+      ['numbered', 'name: 42, async execute() {}, async close() {}', 'its name is 42, not a non-empty string'],
+      ['unnamed', "name: '', async execute() {}, async close() {}", 'its name is "", not a non-empty string'],
+      ['inert', "name: 'inert', execute: 5, close: 'later'", 'its execute is 5, not a function; its close is "later", not a function'],
+    ]) {
+      const r = concord('run', example, '--executor', module(name!, `export default { ${members} };`), '--warmup', '0');
+      expect([r.status, r.stderr.replace(/^.*; the default export is /, '')], name).toEqual([2, `an object with name, execute, close; ${wrong}\n`]);
+    }
   });
 
   it('run without --check refuses a result short of a receipt or a read set per transaction', () => {

@@ -4,7 +4,7 @@
 // executor that throws, returns garbage, never settles or hangs past --timeout is one line naming
 // it, exit 1.
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -399,6 +399,9 @@ export default () => ({ name: 'late', async execute(b) {
     const request = spawnSync(process.execPath, [cli, 'request', '-'], { encoding: 'utf8', timeout: 60_000, input: '' });
     expect(request.status).toBe(2);
     expect(request.stderr).toBe('concord request: stdin: JSON: standard input is empty (pipe a block into it: concord gen ... --out - | concord request -)\n');
+    // A folder redirected into it (`concord run - < blocks/`) reads as nothing at all, and was said to be empty.
+    const folder = spawnSync(process.execPath, [cli, 'run', '-'], { encoding: 'utf8', timeout: 60_000, stdio: [openSync(dir, 'r'), 'pipe', 'pipe'] });
+    expect([folder.status, folder.stderr]).toEqual([2, 'concord run: stdin: cannot read: is a folder, not a file (EISDIR)\n']);
     const cut = piped(generated.stdout.slice(0, 200));
     expect(cut.status).toBe(2);
     expect(cut.stderr).toMatch(/^concord run: stdin: JSON: /);

@@ -66,9 +66,17 @@ export const checkOutFile = (path: string, flag: string): void => checkOut(path,
  * what the user gave that names the file (an exec: engine's command line), where not the path itself.
  */
 export function refuseOverwrite(out: string, flag: string, inputs: readonly { readonly flag: string; readonly path: string; readonly within?: string }[]): void {
-  const target = statSync(out, { throwIfNoEntry: false });
+  // No file there (a path through a file, `block.json/`, throws ENOTDIR): checkOutFile words why.
+  const stat = (path: string) => {
+    try {
+      return statSync(path);
+    } catch {
+      return undefined;
+    }
+  };
+  const target = stat(out);
   for (const input of inputs) {
-    const given = statSync(input.path, { throwIfNoEntry: false });
+    const given = stat(input.path);
     const same = target && given ? target.dev === given.dev && target.ino === given.ino : resolve(out) === resolve(input.path);
     const what = input.within === undefined ? `the file of ${input.flag} ${input.path}` : `${input.path}, a file of ${input.flag} ${input.within}`;
     if (same) throw new UsageError(`${flag} ${out}: is ${what}, which the command would overwrite: give another file`);

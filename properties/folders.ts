@@ -72,8 +72,12 @@ export class OutPathError extends Error {
  * renamed over it would replace it with a file its reader never sees.
  */
 export function isStreamFile(path: string): boolean {
-  const found = statSync(path, { throwIfNoEntry: false });
-  return found !== undefined && !found.isFile() && !found.isDirectory();
+  try {
+    const found = statSync(path);
+    return !found.isFile() && !found.isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function isDirectory(path: string): boolean | null {
@@ -108,6 +112,8 @@ function probeWrite(folder: string): void {
 export function prepareOut(path: string, kind: 'file' | 'folder', reason: (e: unknown) => string): string[] {
   const directory = isDirectory(path);
   if (kind === 'file' && directory === true) throw new OutPathError('is a folder; give a file name');
+  // Made as a folder or not, it is no file's name: the write after the run would fail.
+  if (kind === 'file' && path.endsWith('/')) throw new OutPathError('ends in /, so it names a folder; give a file name');
   if (kind === 'folder' && directory === false) throw new OutPathError('is a file; give a folder');
   const made: string[] = [];
   try {

@@ -145,6 +145,21 @@ describe('concord options', () => {
     expect(readFileSync(results, 'utf8')).toBe('{}');
   });
 
+  // `--out newdir/` passed the check and failed at the write, after bench's whole sweep, its results
+  // lost; `--out file.json/` ended in a raw ENOTDIR (exit 1).
+  it('refuses an --out file that ends in a slash, a folder\'s name, before any work', () => {
+    const cwd = mkdtempSync(join(dir, 'slash-'));
+    writeFileSync(join(cwd, 'block.json'), '{}');
+    const cases: [string, string[]][] = [['gen', ['--txs', '2']], ['bench', ['--quick', '--workload', 'p2p', '--executor', 'block-stm']]];
+    for (const [command, args] of cases) {
+      for (const out of ['new/', 'block.json/']) {
+        const r = spawnSync(process.execPath, [cli, command, ...args, '--out', out], { encoding: 'utf8', timeout: 60_000, cwd });
+        expect([r.status, r.stderr, r.stdout], `${command} --out ${out}`).toEqual([2, `concord ${command}: --out ${out}: ends in /, so it names a folder; give a file name\n`, '']);
+      }
+    }
+    expect(readdirSync(cwd)).toEqual(['block.json']);
+  });
+
   // A temp file renamed over the path replaced a pipe with a file its reader never saw (and, as
   // root, `-o /dev/null` replaced the device), where `-o >(gzip > b.gz)` was refused outright.
   it.skipIf(process.platform !== 'linux')('gen --out writes into a pipe or a device the path names, never replacing it with a file', () => {

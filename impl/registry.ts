@@ -79,6 +79,11 @@ export function checkExecutorName(nameOrPath: string): void {
   if (!isModulePath(nameOrPath)) {
     throw new UnknownExecutorError(`unknown executor "${nameOrPath}" (built in: ${[...EXECUTORS.keys()].join(', ')}; or a path to your module: a file ending in .js, .mjs or .cjs (or .ts, .mts, .cts where Node loads them), or a path with a / in it; or ${EXEC_PREFIX}COMMAND for an engine in another process, docs/exec-protocol.md)`);
   }
+  // The slash makes no file of it, and resolve() takes it off: "looked for FILE" named a file that is there.
+  const file = nameOrPath.replace(/\/+$/, '');
+  if (file !== nameOrPath && file !== '' && existsSync(file) && !statSync(file).isDirectory()) {
+    throw new UnknownExecutorError(`${nameOrPath}: ends in /, so it names a folder, where ${file} is a file: give it without the /`);
+  }
   // A relative path is taken from the working folder, which is not where a test file calling the
   // vitest helper is: the path tried says which folder that was.
   if (!existsSync(nameOrPath)) throw new UnknownExecutorError(`${nameOrPath}: no such module file${isAbsolute(nameOrPath) ? '' : ` (looked for ${resolve(nameOrPath)})`}`);

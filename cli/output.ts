@@ -18,6 +18,7 @@ const REASONS: Record<string, string> = {
   EPERM: 'permission denied',
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on the device',
+  ERR_FS_FILE_TOO_LARGE: 'larger than 2 GiB, the most Node reads whole',
 };
 
 /**

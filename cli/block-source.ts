@@ -2,7 +2,7 @@
 // Invariant: the same options always give the same block; a bad file or parameter is a
 // UsageError/BlockFileError naming it, never a crash.
 
-import { readFileSync } from 'node:fs';
+import { fstatSync, readFileSync } from 'node:fs';
 import type { Block } from '../spec/block.js';
 import { BlockFileError, parseBlock } from '../spec/block-file.js';
 import { PRE_STATE_KINDS, type PreStateKind } from '../spec/shared-state.js';
@@ -72,6 +72,8 @@ async function stdinBlock(command: string): Promise<{ block: Block; label: strin
   const pipe = `concord gen ... --out - | concord ${command} -`;
   // Reading a terminal would wait for a block nobody is about to type.
   if (process.stdin.isTTY) throw new UsageError(`-: reads the block from standard input, which is a terminal here; pipe a block into it (${pipe}) or give a file`);
+  // A folder redirected into it (`< blocks/`) reads as nothing at all, which would be said to be empty.
+  if (fstatSync(0).isDirectory()) throw new UsageError(`${STDIN_LABEL}: cannot read: ${fsReason({ code: 'EISDIR' })}`);
   const chunks: Buffer[] = [];
   try {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -20,7 +20,7 @@ import { BATCH, DEFAULT_RUNS, DEFAULT_SEED, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEE
 import { DEFAULT_WARMUP_MS } from './run-limits.js';
 import { concordVersion } from './version.js';
 import { shellWord } from '../properties/printed-command.js';
-import { afterOutput, divertStdout, writeStdout } from './output.js';
+import { afterOutput, divertStdout, fsReason, stdoutError, watchStdout, writeStdout } from './output.js';
 import { exitOnPurpose, guardProcess, printUsageError, setUsageJson, unexpectedError, usageObject } from './process-guard.js';
 
 const program = new Command('concord')
@@ -59,6 +59,7 @@ const PRE_STATE_HELP = `how the block's pre-state reaches the executors: ${PRE_S
 const PROVE_TIMEOUT_HELP = `give a claim up as unknown when it is still running after this many seconds (default ${CLAIM_BUDGET_MS / 1000}; 0: no limit)`;
 
 let exitCode: number = EXIT.OK;
+watchStdout();
 
 // Under --json stdout holds one JSON object: what an executor under test logs with console.log
 // or writes to process.stdout itself (a logger) would break it for whoever parses it, so it goes to
@@ -299,4 +300,9 @@ process.exitCode = exitCode;
 // A user's executor may leave threads or timers alive, after a passing run as after a failed one
 // (a close() that never settled after its execute() threw, a timer its close() forgot): once the
 // output is out, nothing is left to wait for, and a CI job must not hang after a green verdict.
-afterOutput(() => exitOnPurpose(exitCode));
+afterOutput(() => {
+  // Output that never reached stdout is a command that did not do its work, whatever it found.
+  const lost = stdoutError();
+  if (lost) printUsageError(commandName, `stdout: cannot write: ${fsReason(lost)}`);
+  exitOnPurpose(lost && exitCode === EXIT.OK ? EXIT.USAGE : exitCode);
+});

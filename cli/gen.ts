@@ -1,9 +1,10 @@
 // `concord gen`: writes a seeded workload as a block file (format concord-block/1), or, with
 // --contract, a block file running a contract file `concord prove` checks: its program, and one
 // transaction per --call.
-// Invariants: the file is written whole or not at all (temp file, then rename); a refused command
-// leaves nothing behind, not even the folders --out would have needed; a contract's block is read
-// back as `run` reads it before it is written, so what gen writes, run takes.
+// Invariants: the file is written whole or not at all (temp file, then rename; a pipe or a device
+// the path names is written in place) and never over the --contract file it reads; a refused
+// command leaves nothing behind, not even the folders --out would have needed; a contract's block
+// is read back as `run` reads it before it is written, so what gen writes, run takes.
 
 import { BLOCK_FORMAT, BlockFileError, parseBlock, writeBlock } from '../spec/block-file.js';
 import { plural } from '../spec/plural.js';
@@ -11,7 +12,7 @@ import { ContractFileError, loadContractFile, programEntry } from '../spec/smt/u
 import { generate } from '../bench/workloads.js';
 import { shellWord } from '../properties/printed-command.js';
 import { UsageError } from './errors.js';
-import { checkOutFile, fsReason, writeStdout, writeWhole } from './output.js';
+import { checkOutFile, fsReason, refuseOverwrite, writeStdout, writeWhole } from './output.js';
 import { givenWorkloadFlags, workloadSpec, type WorkloadOptions } from './block-source.js';
 
 export interface GenOptions extends WorkloadOptions {
@@ -29,7 +30,10 @@ export async function genCommand(o: GenOptions): Promise<number> {
   const made = o.contract === undefined ? workloadText(o) : await contractText(o.contract, o.call ?? [], o);
   // Checking --out makes its folders, so it comes after every option is known good; and before
   // generating, so that a bad path fails at once even for a million transactions.
-  if (out !== undefined) checkOutFile(out, '--out');
+  if (out !== undefined) {
+    refuseOverwrite(out, '--out', o.contract === undefined ? [] : [{ flag: '--contract', path: o.contract }]);
+    checkOutFile(out, '--out');
+  }
   const { text, txs } = made();
   if (out === undefined) {
     writeStdout(text);

@@ -7,7 +7,7 @@
 import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors.js';
-import { makeFolders, OutPathError, prepareOut, removeEmptyFolders } from '../properties/folders.js';
+import { isStreamFile, makeFolders, OutPathError, prepareOut, removeEmptyFolders } from '../properties/folders.js';
 
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file or folder',
@@ -18,6 +18,7 @@ const REASONS: Record<string, string> = {
   EPERM: 'permission denied',
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on the device',
+  ERR_FS_FILE_TOO_LARGE: 'larger than 2 GiB, the most Node reads whole',
 };
 
 /**
@@ -66,9 +67,17 @@ export const checkOutFile = (path: string, flag: string): void => checkOut(path,
  * what the user gave that names the file (an exec: engine's command line), where not the path itself.
  */
 export function refuseOverwrite(out: string, flag: string, inputs: readonly { readonly flag: string; readonly path: string; readonly within?: string }[]): void {
-  const target = statSync(out, { throwIfNoEntry: false });
+  // No file there (a path through a file, `block.json/`, throws ENOTDIR): checkOutFile words why.
+  const stat = (path: string) => {
+    try {
+      return statSync(path);
+    } catch {
+      return undefined;
+    }
+  };
+  const target = stat(out);
   for (const input of inputs) {
-    const given = statSync(input.path, { throwIfNoEntry: false });
+    const given = stat(input.path);
     const same = target && given ? target.dev === given.dev && target.ino === given.ino : resolve(out) === resolve(input.path);
     const what = input.within === undefined ? `the file of ${input.flag} ${input.path}` : `${input.path}, a file of ${input.flag} ${input.within}`;
     if (same) throw new UsageError(`${flag} ${out}: is ${what}, which the command would overwrite: give another file`);
@@ -76,8 +85,16 @@ export function refuseOverwrite(out: string, flag: string, inputs: readonly { re
 }
 export const checkOutDir = (path: string, flag: string): void => checkOut(path, flag, 'folder');
 
-/** Writes `text` to `path` whole: a temp file beside it, then a rename. */
+/** Writes `text` to `path` whole: a temp file beside it, then a rename; a device or a pipe is written in place (isStreamFile). */
 export function writeWhole(path: string, text: string): void {
+  if (isStreamFile(path)) {
+    try {
+      writeFileSync(path, text);
+    } catch (e) {
+      throw new UsageError(`${path}: cannot write: ${fsReason(e)}`);
+    }
+    return;
+  }
   const tmp = `${path}.tmp-${process.pid}`;
   const folders: string[] = [];
   try {
@@ -92,6 +109,26 @@ export function writeWhole(path: string, text: string): void {
 }
 
 type Write = (chunk: string, done?: (error?: Error | null) => void) => boolean;
+
+/** The first error writing to stdout (watchStdout), or null. */
+let stdoutFailure: NodeJS.ErrnoException | null = null;
+
+/**
+ * Keeps the first error writing to stdout (a full disk, a device that failed) for the exit to tell
+ * (stdoutError): the exit came before Node would throw it, so `concord gen > block.json` on a full
+ * disk exited 0 with a cut file. A reader that stopped reading (EPIPE, `| head`) took what it
+ * wanted: no failure.
+ */
+function noteStdoutError(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE') stdoutFailure ??= e;
+}
+
+/** From the start: an error Node emits mid-command, with no listener, would be thrown as an executor's. */
+export function watchStdout(): void {
+  process.stdout.on('error', noteStdoutError);
+}
+
+export const stdoutError = (): NodeJS.ErrnoException | null => stdoutFailure;
 
 /** stdout's own write, kept by divertStdout for Concord's output; null while nothing is diverted. */
 let stdoutWrite: Write | null = null;
@@ -121,7 +158,11 @@ export function afterOutput(then: () => void, capMs?: number): void {
     then();
   };
   if (capMs !== undefined) setTimeout(once, capMs);
-  writeStdout('', () => process.stderr.write('', once));
+  // The write's error reaches this callback before stdout's 'error' event: kept here for the exit.
+  writeStdout('', (e) => {
+    if (e) noteStdoutError(e);
+    process.stderr.write('', once);
+  });
 }
 
 /**

@@ -29,7 +29,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { emptyStats, PER_TX_COUNTERS, type Block, type BlockResult, type ExecutionStats, type ReadSet, type Receipt, type Status } from '../spec/block.js';
+import { emptyStats, PER_TX_COUNTERS, STATUSES, type Block, type BlockResult, type ExecutionStats, type ReadSet, type Receipt, type Status } from '../spec/block.js';
 import { MAX_CALL_MS } from '../spec/call-time.js';
 import type { Executor } from '../spec/executor.js';
 import { jsonBreak } from '../spec/json-break.js';
@@ -93,18 +93,23 @@ function namesWord(command: string, word: string): boolean {
 }
 
 /**
- * Why the shell that ran `command` refused it, or null: exit 127 (not found) or 126 (not
- * executable), and its standard error nothing but the shell's one line about a word of `command`
- * ("/bin/sh: 1: ./engine: not found" from dash, "/bin/sh: line 1: ./engine: No such file or
- * directory" from bash; "/bin/sh: 1: exec: ./engine: not found" and "/bin/sh: line 1: exec:
- * ./engine: cannot execute: No such file or directory" where the command starts with exec). The
- * shell is /bin/sh, the one Concord starts, or one the command line starts itself (`sh -c
- * 'my-engine'`: "sh: 1: my-engine: not found"), which names itself as the command line does: a
- * word of it, and sh, dash or bash. An engine that ran and then failed the same way writes its own
- * name in front ("./engine.sh: line 3: jq: command not found"), or about a word not in the command
- * line, or anything else besides; the caller also makes sure nothing was answered.
+ * Why the shell that ran `command` refused it, or null: a syntax error of the command line, or exit
+ * 127 (not found) or 126 (not executable), and its standard error nothing but the shell's one line
+ * about a word of `command` ("/bin/sh: 1: ./engine: not found" from dash, "/bin/sh: line 1:
+ * ./engine: No such file or directory" from bash; "/bin/sh: 1: exec: ./engine: not found" and
+ * "/bin/sh: line 1: exec: ./engine: cannot execute: No such file or directory" where the command
+ * starts with exec). The shell is /bin/sh, the one Concord starts, or one the command line starts
+ * itself (`sh -c 'my-engine'`: "sh: 1: my-engine: not found"), which names itself as the command
+ * line does: a word of it, and sh, dash or bash. An engine that ran and then failed the same way
+ * writes its own name in front ("./engine.sh: line 3: jq: command not found"), or about a word not
+ * in the command line, or anything else besides; the caller also makes sure nothing was answered.
  */
 export function shellRefusal(command: string, code: number | null, stderr: string): string | null {
+  // A command line Concord's /bin/sh cannot parse (a quote left open) started no engine: exit 2,
+  // and nothing on standard error but the shell's own lines about its syntax (dash's, bash's).
+  if (code === 2 && /^(?:\/bin\/sh: (?:-c: )?(?:line )?\d+: (?:Syntax error|syntax error|unexpected EOF)[^\n]*(?:\n|$))+$/.test(stderr)) {
+    return `the shell could not read the command line (${stderr.trim().split('\n').join('; ')}): check its quotes and brackets`;
+  }
   if (code !== 127 && code !== 126) return null;
   // `exec:exec ./engine` (docs/exec-protocol.md) has the shell's exec builtin name the word after it.
   const line = /^(\S+?): (?:line )?(?:\d+: )?(?:exec: )?(.+?): (?:cannot execute: )?(not found|command not found|No such file or directory|Permission denied)\n?$/.exec(stderr);
@@ -176,7 +181,6 @@ export function execAnswer(block: Block, result: BlockResult, id: number): objec
   return { id, writes, receipts: result.receipts, reads: result.reads, stats: result.stats };
 }
 
-const STATUSES: readonly Status[] = ['success', 'reverted', 'out-of-gas', 'skipped'];
 /** A receipt's fields (docs/exec-protocol.md): any other is refused, as an answer's are. */
 const RECEIPT_FIELDS: readonly string[] = ['status', 'code', 'gasUsed', 'outputs'];
 /** An answer's fields (docs/exec-protocol.md), error last: it stands in for all but id. */

@@ -19,6 +19,7 @@ import { createModularExecutor } from './modular/executor.js';
 import { createExecExecutor, EXEC_PREFIX, execCommand, isExecCommand } from './exec-executor.js';
 import { freshInstances } from './fresh-instance.js';
 import { isModulePath } from './module-path.js';
+import { describeValue } from '../spec/messages.js';
 
 export { isModulePath };
 
@@ -77,6 +78,11 @@ export function checkExecutorName(nameOrPath: string): void {
   }
   if (!isModulePath(nameOrPath)) {
     throw new UnknownExecutorError(`unknown executor "${nameOrPath}" (built in: ${[...EXECUTORS.keys()].join(', ')}; or a path to your module: a file ending in .js, .mjs or .cjs (or .ts, .mts, .cts where Node loads them), or a path with a / in it; or ${EXEC_PREFIX}COMMAND for an engine in another process, docs/exec-protocol.md)`);
+  }
+  // The slash makes no file of it, and resolve() takes it off: "looked for FILE" named a file that is there.
+  const file = nameOrPath.replace(/\/+$/, '');
+  if (file !== nameOrPath && file !== '' && existsSync(file) && !statSync(file).isDirectory()) {
+    throw new UnknownExecutorError(`${nameOrPath}: ends in /, so it names a folder, where ${file} is a file: give it without the /`);
   }
   // A relative path is taken from the working folder, which is not where a test file calling the
   // vitest helper is: the path tried says which folder that was.
@@ -159,7 +165,14 @@ function described(x: unknown): string {
   if (x === null || x === undefined) return String(x);
   if (typeof x !== 'object') return `a ${typeof x}`;
   const keys = Object.keys(x);
-  return keys.length ? `an object with ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}` : 'an object with no own properties';
+  const listed = keys.length ? `an object with ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}` : 'an object with no own properties';
+  // The list alone ("an object with name, execute, close") read as no fault where a member was of the wrong kind.
+  const o = x as Record<string, unknown>;
+  const wrong = [
+    ...('name' in o && (typeof o.name !== 'string' || o.name === '') ? [`its name is ${describeValue(o.name)}, not a non-empty string`] : []),
+    ...(['execute', 'close'] as const).flatMap((m) => (m in o && typeof o[m] !== 'function' ? [`its ${m} is ${describeValue(o[m])}, not a function`] : [])),
+  ];
+  return [listed, ...wrong].join('; ');
 }
 
 const SHAPES = 'an Executor ({ name, execute(block, options), close() }, name a non-empty string), a function returning one or a class constructing one (either receives the settings: threads, modules, partition)';

@@ -9,7 +9,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { ExecEngineError } from '../impl/exec-executor.js';
-import { PER_TX_COUNTERS, type Block, type BlockResult, type Receipt, type ReadSet } from '../spec/block.js';
+import { PER_TX_COUNTERS, STATUSES, type Block, type BlockResult, type Receipt, type ReadSet, type Status } from '../spec/block.js';
 import { keyName } from '../spec/contracts.js';
 import { executeReference } from '../spec/reference.js';
 import { describeValue, oneLine } from '../spec/messages.js';
@@ -244,6 +244,8 @@ function quoted(v: unknown): string {
 /** What is wrong with receipt `t` of tx `i`, or undefined: its fields hold the VM's kinds of number (spec/values.ts). */
 function receiptProblem(t: Partial<Receipt> | null, i: number): string | undefined {
   if (typeof t?.status !== 'string' || !Array.isArray(t.outputs)) return `receipt ${i} is not { status, code, gasUsed, outputs }`;
+  // Any other string compared unequal to the reference's status, and run without --check printed it as a status.
+  if (!STATUSES.includes(t.status as Status)) return `receipt of tx ${i}: status is ${quoted(t.status)}, not one of ${STATUSES.join(', ')}`;
   if (!isValue(t.code)) return `receipt of tx ${i}: code is ${quoted(t.code)}, not ${VALUES}`;
   if (!isGas(t.gasUsed)) return `receipt of tx ${i}: gasUsed is ${quoted(t.gasUsed)}, not ${GAS}`;
   for (let o = 0; o < t.outputs.length; o++) if (!isValue(t.outputs[o])) return `receipt of tx ${i}: output ${o} is ${quoted(t.outputs[o])}, not ${VALUES}`;

@@ -8,7 +8,7 @@
 // stopped (a signal ended the command), the writers of properties/ write and remove nothing more.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 let writing = true;
@@ -66,6 +66,20 @@ export class OutPathError extends Error {
   }
 }
 
+/**
+ * Whether `path` (through its links) is a device or a pipe (`/dev/null`, a fifo, the `/dev/fd/63` of
+ * a shell's `>(gzip > b.gz)`): written in place, as a shell's `>` writes it, since a temp file
+ * renamed over it would replace it with a file its reader never sees.
+ */
+export function isStreamFile(path: string): boolean {
+  try {
+    const found = statSync(path);
+    return !found.isFile() && !found.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function isDirectory(path: string): boolean | null {
   try {
     return statSync(path).isDirectory();
@@ -90,16 +104,23 @@ function probeWrite(folder: string): void {
 
 /**
  * Before a run that ends by writing `path`, a file or a folder of files: where it goes exists or is
- * made and a new file can be made there (probeWrite), and `path` is not the other kind. Returns the folders it made (those it made
+ * made and a new file can be made there (probeWrite), and `path` is not the other kind; a device or
+ * a pipe, written in place, need only be writable. Returns the folders it made (those it made
  * before failing it removes again); throws OutPathError ("is a folder; give a file name", "is a
  * file; give a folder", "cannot write there: " and `reason` of the file system's error).
  */
 export function prepareOut(path: string, kind: 'file' | 'folder', reason: (e: unknown) => string): string[] {
   const directory = isDirectory(path);
   if (kind === 'file' && directory === true) throw new OutPathError('is a folder; give a file name');
+  // Made as a folder or not, it is no file's name: the write after the run would fail.
+  if (kind === 'file' && path.endsWith('/')) throw new OutPathError('ends in /, so it names a folder; give a file name');
   if (kind === 'folder' && directory === false) throw new OutPathError('is a file; give a folder');
   const made: string[] = [];
   try {
+    if (kind === 'file' && isStreamFile(path)) {
+      accessSync(path, constants.W_OK);
+      return made;
+    }
     const folder = kind === 'file' ? dirname(path) : path;
     makeFolders(folder, made);
     probeWrite(folder);

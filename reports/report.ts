@@ -1,8 +1,10 @@
 // Writing a report directory from results files: report.md, report.html and one SVG per chart.
 // Invariant: the HTML embeds the very SVGs written beside it, so the page and the files agree.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { UsageError } from '../cli/errors.js';
+import { writeWhole } from '../cli/output.js';
 import { merge } from './merge.js';
 import { renderHtml, renderMarkdown, type RenderedChart } from './render.js';
 import type { ResultsFile } from './schema.js';
@@ -28,19 +30,17 @@ export async function writeReport(inputs: readonly { file: string; doc: ResultsF
 
 /**
  * Writes a report renderCharts drew into `outDir`, synchronously: `concord main` draws it where a
- * signal may stop it (cli/main.ts), and then writes it whole or not at all.
+ * signal may stop it (cli/main.ts), and then writes it whole or not at all. A folder where one of
+ * its files goes is refused before any is written: a report half new, half an older run's, would
+ * chart one run and describe another.
  */
 export function writeRendered({ merged, rendered }: Awaited<ReturnType<typeof renderCharts>>, outDir: string): WrittenReport {
-  mkdirSync(outDir, { recursive: true });
-  const chartFiles: string[] = [];
-  for (const c of rendered) {
-    const path = join(outDir, `${c.name}.svg`);
-    writeFileSync(path, c.svg);
-    chartFiles.push(path);
-  }
+  const charts = rendered.map((c) => ({ path: join(outDir, `${c.name}.svg`), text: c.svg }));
   const markdown = join(outDir, 'report.md');
   const html = join(outDir, 'report.html');
-  writeFileSync(markdown, renderMarkdown(merged, rendered));
-  writeFileSync(html, renderHtml(merged, rendered));
-  return { markdown, html, charts: chartFiles };
+  const files = [...charts, { path: markdown, text: renderMarkdown(merged, rendered) }, { path: html, text: renderHtml(merged, rendered) }];
+  const taken = files.find((f) => statSync(f.path, { throwIfNoEntry: false })?.isDirectory() === true);
+  if (taken) throw new UsageError(`${taken.path}: is a folder, where the report writes a file; move it, or give another --out folder`);
+  for (const f of files) writeWhole(f.path, f.text);
+  return { markdown, html, charts: charts.map((c) => c.path) };
 }

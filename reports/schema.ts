@@ -10,7 +10,8 @@
 
 import { z } from 'zod';
 import { MAX_CALL_MS, MIN_CALL_MS } from '../spec/call-time.js';
-import { describeValue, InputFileError, jsonPath, parseJsonText, unshowable } from '../spec/messages.js';
+import { describeValue, InputFileError, jsonPath, unshowable } from '../spec/messages.js';
+import { parseStrictJson } from '../spec/strict-json.js';
 import { plural } from '../spec/plural.js';
 import { isModulePath } from '../impl/module-path.js';
 import { isExecCommand } from '../impl/exec-executor.js';
@@ -527,13 +528,7 @@ export function newerWriterHint(json: object, own: string | undefined): string {
  * `reader`, the reading Concord's version, lets them say when a newer Concord wrote the file.
  */
 export function resultsFromJson(json: unknown, file = 'results', reader?: string): ResultsFile {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ResultsFileError(file, 'top level', 'expected a JSON object');
-  const format = (json as { format?: unknown }).format;
-  if (format !== RESULTS_FORMAT) {
-    const seen = format === undefined ? 'no format field' : `format ${describeValue(format)}`;
-    const hint = typeof format === 'string' && format.startsWith('concord-results/') ? 'an unknown version' : 'not a concord results file';
-    throw new ResultsFileError(file, 'format', `${seen}: ${hint} (this concord reads "${RESULTS_FORMAT}")${newerWriterHint(json, reader)}`);
-  }
+  checkFormat(json, file, reader);
   const parsed = ResultsSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -542,9 +537,25 @@ export function resultsFromJson(json: unknown, file = 'results', reader?: string
   return parsed.data;
 }
 
-/** Parses a results file's text. */
+/** A results file's top level: an object of RESULTS_FORMAT, or the error that says what it is instead. */
+function checkFormat(json: unknown, file: string, reader: string | undefined): asserts json is object {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ResultsFileError(file, 'top level', 'expected a JSON object');
+  const format = (json as { format?: unknown }).format;
+  if (format !== RESULTS_FORMAT) {
+    const seen = format === undefined ? 'no format field' : `format ${describeValue(format)}`;
+    const hint = typeof format === 'string' && format.startsWith('concord-results/') ? 'an unknown version' : 'not a concord results file';
+    throw new ResultsFileError(file, 'format', `${seen}: ${hint} (this concord reads "${RESULTS_FORMAT}")${newerWriterHint(json, reader)}`);
+  }
+}
+
+/** Parses a results file's text; a key given twice (JSON.parse would keep the last) is refused where it stands. */
 export function parseResults(text: string, file = 'results', reader?: string): ResultsFile {
-  return resultsFromJson(parseJsonText(text, (problem) => new ResultsFileError(file, 'JSON', problem)).json, file, reader);
+  const json = parseStrictJson(text, {
+    kind: 'a results file', syntaxWhere: 'JSON', place: fieldName, integers: false,
+    fail: (where, problem) => new ResultsFileError(file, where, problem),
+    top: (j) => checkFormat(j, file, reader),
+  });
+  return resultsFromJson(json, file, reader);
 }
 
 /** The results file's text: validated first, so `concord bench` never writes a file `report` would reject. */

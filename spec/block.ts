@@ -52,6 +52,7 @@ export interface Block {
 }
 
 export type Status = 'success' | 'reverted' | 'out-of-gas' | 'skipped';
+export const STATUSES: readonly Status[] = ['success', 'reverted', 'out-of-gas', 'skipped'];
 
 export interface Receipt {
   readonly status: Status;

@@ -4,6 +4,7 @@
 // reader of a user's file: block files, contract files, results files.
 // Invariant: every function here returns a single line of bounded length and never throws.
 
+import { constants } from 'node:buffer';
 import { plural } from './plural.js';
 import { jsonBreak } from './json-break.js';
 
@@ -126,7 +127,11 @@ export function utf8Text(bytes: Uint8Array, fail: (problem: string) => Error): s
   try {
     // ignoreBOM keeps a UTF-8 byte-order mark in the text, for parseJsonText to take off.
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(b);
-  } catch {
+  } catch (e) {
+    // badByte would fail the same way, a stack where the file is at fault.
+    if ((e as { code?: unknown }).code === 'ERR_STRING_TOO_LONG') {
+      throw fail(`the file holds ${b.length.toLocaleString('en-US')} bytes, more text than Node holds in one string (${constants.MAX_STRING_LENGTH.toLocaleString('en-US')} characters)`);
+    }
     throw fail(badByte(b));
   }
 }

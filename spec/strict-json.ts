@@ -1,6 +1,7 @@
-// The strict reading of a user's JSON file, shared by block files (spec/block-file.ts) and contract
-// files (spec/smt/user-contract.ts): parseJsonText's (a byte-order mark allowed, an empty file
-// and a syntax error said to be one, with line and column), then what JSON.parse hides, refused.
+// The strict reading of a user's JSON file, shared by block files (spec/block-file.ts), contract
+// files (spec/smt/user-contract.ts) and, for its keys alone, results files (reports/schema.ts):
+// parseJsonText's (a byte-order mark allowed, an empty file and a syntax error said to be one,
+// with line and column), then what JSON.parse hides, refused.
 // Invariant: a value read here holds what the text says: a key given twice, a number JSON.parse
 // would round or a negative zero is refused with its line and column and as written, never
 // settled silently.
@@ -24,6 +25,11 @@ export interface StrictReader {
    * that is no integer, and an unknown field is named unknown, whatever number it holds.
    */
   readonly top?: (json: unknown) => void;
+  /**
+   * false where numbers may be fractions (a results file's times): only a key given twice is
+   * refused, and what a number JSON.parse cannot hold is left to the file's own checks.
+   */
+  readonly integers?: false;
 }
 
 /** What a file of one format given where another is expected is told to do instead: the likeliest mix-ups of verify's output. */
@@ -130,7 +136,7 @@ function checkSource(text: string, reader: StrictReader): void {
     } else if (c === COMMA) {
       if (inObject[depth]) expectKey = true;
       else index[depth]!++;
-    } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
+    } else if (reader.integers !== false && (c === MINUS || (c >= ZERO && c <= NINE))) {
       let end = c === MINUS ? i + 1 : i;
       const digits = end;
       while (isDigit(text.charCodeAt(end))) end++;

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:buffer';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -328,6 +329,20 @@ describe('block file errors', () => {
       expect(r.status, name).toBe(2);
       expect(r.stderr.startsWith(`concord run: ${file}: ${message}`), `${name}: ${r.stderr}`).toBe(true);
     }
+  });
+
+  // Past the longest string Node makes, the decoder's error ended the run as "a bug in Concord", with its stack.
+  it('the CLI names a file too large to read as text, or to read at all, without a stack', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'concord-')), 'huge.json');
+    writeFileSync(file, '');
+    truncateSync(file, constants.MAX_STRING_LENGTH + 1);
+    const r = spawnSync(process.execPath, [cli, 'run', file], { encoding: 'utf8' });
+    const bytes = (constants.MAX_STRING_LENGTH + 1).toLocaleString('en-US');
+    expect([r.status, r.stderr]).toEqual([2, `concord run: ${file}: encoding: the file holds ${bytes} bytes, more text than Node holds in one string (${constants.MAX_STRING_LENGTH.toLocaleString('en-US')} characters)\n`]);
+    truncateSync(file, 2 ** 31);
+    const past = spawnSync(process.execPath, [cli, 'run', file], { encoding: 'utf8' });
+    expect([past.status, past.stderr]).toEqual([2, `concord run: ${file}: cannot read: larger than 2 GiB, the most Node reads whole (ERR_FS_FILE_TOO_LARGE)\n`]);
+    rmSync(file);
   });
 
   it('the CLI rejects a missing file, an unknown executor and bad parameters with exit 2', () => {

@@ -6,9 +6,10 @@
 // logs; `run` without --check still refuses a result that has not a receipt and a read set per
 // transaction, and with --check one that changed its block; and what goes wrong in a user's module
 // is said plainly (a thrown object's contents, a syntax error's place, a missing name), as is an
-// executor that ends the process itself or throws where no call waits for it (exit 1, one line).
+// executor that ends the process itself or throws where no call waits for it (exit 1, one line),
+// and output stdout could not take (a full disk: exit 2 where the command passed, one line).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -99,6 +100,23 @@ export default { name: 'holds', async execute(block) { timer ??= setInterval(() 
     expect(run.error).toBeUndefined();
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/^concord run: warning: the executor \S+lingers\.mjs: close\(\) left 1 Timeout alive: [^\n]+\n$/);
+  });
+
+  // The exit went through once stdout's writes had failed, with the command's own code: `concord
+  // gen > block.json` on a full disk exited 0 with a cut file, and verify 0 with its verdict lost.
+  it.skipIf(process.platform !== 'linux')('with exit 2 and a line naming stdout when its output could not be written (a full disk); a reader that stops reading is no failure', () => {
+    const full = openSync('/dev/full', 'w');
+    const onFull = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', full, 'pipe'] });
+    for (const args of [['gen', '--txs', '2'], ['run', example, '--warmup', '0', '--json'], ['verify', '--executor', 'sequential', '--runs', '20', '--out', join(dir, 'full')]]) {
+      const r = onFull(...args);
+      expect([r.status, r.stderr.split('\n').at(-2)], args[0]).toEqual([2, `concord ${args[0]}: stdout: cannot write: no space left on the device (ENOSPC)`]);
+    }
+    const failed = onFull('run', example, '--executor', module('no-result', "export default { name: 'no-result', execute: async () => null, close: async () => {} };"), '--warmup', '0', '--json');
+    expect([failed.status, failed.stderr.split('\n').at(-2)]).toEqual([1, 'concord run: stdout: cannot write: no space left on the device (ENOSPC)']);
+    closeSync(full);
+    const code = join(dir, 'head.code');
+    const head = spawnSync('sh', ['-c', `{ "$0" "$1" gen --txs 20000; echo $? > "${code}"; } | head -c 1`, process.execPath, cli], { encoding: 'utf8', timeout: 60_000 });
+    expect([head.stdout, readFileSync(code, 'utf8'), head.stderr]).toEqual(['{', '0\n', '']);
   });
 
   // The hang's exit did not wait for a pipe to take the --json object: past its 64 KB, it was cut.
@@ -210,6 +228,15 @@ export default { name: 'logs', async execute(b) {
     const n = concord('run', example, '--executor', nameless);
     expect(n.status).toBe(2);
     expect(n.stderr).toMatch(/the default export must be an Executor \(\{ name, execute\(block, options\), close\(\) \}, name a non-empty string\)/);
+    // "an object with name, execute, close" read as no fault where one of them was of the wrong kind.
+    for (const [name, members, wrong] of [
+      ['numbered', 'name: 42, async execute() {}, async close() {}', 'its name is 42, not a non-empty string'],
+      ['unnamed', "name: '', async execute() {}, async close() {}", 'its name is "", not a non-empty string'],
+      ['inert', "name: 'inert', execute: 5, close: 'later'", 'its execute is 5, not a function; its close is "later", not a function'],
+    ]) {
+      const r = concord('run', example, '--executor', module(name!, `export default { ${members} };`), '--warmup', '0');
+      expect([r.status, r.stderr.replace(/^.*; the default export is /, '')], name).toEqual([2, `an object with name, execute, close; ${wrong}\n`]);
+    }
   });
 
   it('run without --check refuses a result short of a receipt or a read set per transaction', () => {
@@ -218,5 +245,13 @@ export default { name: 'logs', async execute(b) {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^concord run: the executor \S+drops\.mjs returned a malformed result on \S+transfer\.json: 7 receipts for 8 transactions\n$/);
     expect(r.stdout).toBe('');
+  });
+
+  // A status of no receipt's kind ("ok") passed: run printed "receipts ok 8" and exited 0, where an exec: engine's is refused.
+  it('run without --check refuses a receipt whose status is none of the four, as an exec: engine\'s', () => {
+    const ok = module('says-ok', "export default { name: 'says-ok', async execute(b) { const r = executeReference(b); return { ...r, stats: r.stats, receipts: r.receipts.map((x) => ({ ...x, status: 'ok' })) }; }, async close() {} };");
+    const r = concord('run', example, '--executor', ok, '--warmup', '0');
+    expect([r.status, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(/^concord run: the executor \S+says-ok\.mjs returned a malformed result on \S+transfer\.json: receipt of tx 0: status is "ok" \(a string\), not one of success, reverted, out-of-gas, skipped\n$/);
   });
 });

@@ -4,7 +4,7 @@
 // executor that throws, returns garbage, never settles or hangs past --timeout is one line naming
 // it, exit 1.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -145,6 +145,39 @@ describe('concord options', () => {
     expect(readFileSync(results, 'utf8')).toBe('{}');
   });
 
+  // `--out newdir/` passed the check and failed at the write, after bench's whole sweep, its results
+  // lost; `--out file.json/` ended in a raw ENOTDIR (exit 1).
+  it('refuses an --out file that ends in a slash, a folder\'s name, before any work', () => {
+    const cwd = mkdtempSync(join(dir, 'slash-'));
+    writeFileSync(join(cwd, 'block.json'), '{}');
+    const cases: [string, string[]][] = [['gen', ['--txs', '2']], ['bench', ['--quick', '--workload', 'p2p', '--executor', 'block-stm']]];
+    for (const [command, args] of cases) {
+      for (const out of ['new/', 'block.json/']) {
+        const r = spawnSync(process.execPath, [cli, command, ...args, '--out', out], { encoding: 'utf8', timeout: 60_000, cwd });
+        expect([r.status, r.stderr, r.stdout], `${command} --out ${out}`).toEqual([2, `concord ${command}: --out ${out}: ends in /, so it names a folder; give a file name\n`, '']);
+      }
+    }
+    expect(readdirSync(cwd)).toEqual(['block.json']);
+  });
+
+  // A temp file renamed over the path replaced a pipe with a file its reader never saw (and, as
+  // root, `-o /dev/null` replaced the device), where `-o >(gzip > b.gz)` was refused outright.
+  it.skipIf(process.platform !== 'linux')('gen --out writes into a pipe or a device the path names, never replacing it with a file', () => {
+    const fifo = join(dir, 'out.fifo');
+    const got = join(dir, 'from-fifo.json');
+    spawnSync('mkfifo', [fifo]);
+    const piped = spawnSync('sh', ['-c', `timeout 20 cat "$1" > "$2" & "$3" "$4" gen --txs 2 -o "$1"; code=$?; wait; exit $code`, 'sh', fifo, got, process.execPath, cli], { encoding: 'utf8', timeout: 60_000 });
+    expect([piped.status, piped.stderr]).toEqual([0, 'wrote 2 transactions to ' + fifo + '\n']);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(parseBlock(readFileSync(got, 'utf8'), got).txs).toHaveLength(2);
+    const substituted = spawnSync('bash', ['-c', `"$1" "$2" gen --txs 2 -o >(wc -c > "$3"); code=$?; wait; exit $code`, 'bash', process.execPath, cli, join(dir, 'count')], { encoding: 'utf8', timeout: 60_000 });
+    expect([substituted.status, substituted.stderr]).toEqual([0, expect.stringMatching(/^wrote 2 transactions to \/dev\/fd\/\d+\n$/)]);
+    const link = join(dir, 'null-link');
+    symlinkSync('/dev/null', link);
+    expect(concord('gen', '--txs', '2', '-o', link).status).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+  });
+
   it('report refuses a file as its output folder before writing anything', () => {
     const results = join(dir, 'results.json');
     writeFileSync(results, readFileSync(new URL('../reports/published/results.json', import.meta.url)));
@@ -152,6 +185,16 @@ describe('concord options', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--out .*empty\.json: is a file; give a folder/);
     expect(readFileSync(empty, 'utf8')).toContain('concord-block/1');
+  });
+
+  it('report refuses a folder where it writes one of its files, before writing any of them', () => {
+    const results = join(dir, 'results-taken.json');
+    writeFileSync(results, readFileSync(new URL('../reports/published/results.json', import.meta.url)));
+    const out = join(dir, 'taken');
+    mkdirSync(join(out, 'report.md'), { recursive: true });
+    const r = concord('report', results, '--out', out);
+    expect([r.status, r.stderr]).toEqual([2, `concord report: ${out}/report.md: is a folder, where the report writes a file; move it, or give another --out folder\n`]);
+    expect(readdirSync(out)).toEqual(['report.md']);
   });
 
   it('run --check explains the first difference from the reference and exits 1; --receipts lists every receipt', () => {
@@ -371,6 +414,9 @@ export default () => ({ name: 'late', async execute(b) {
     const request = spawnSync(process.execPath, [cli, 'request', '-'], { encoding: 'utf8', timeout: 60_000, input: '' });
     expect(request.status).toBe(2);
     expect(request.stderr).toBe('concord request: stdin: JSON: standard input is empty (pipe a block into it: concord gen ... --out - | concord request -)\n');
+    // A folder redirected into it (`concord run - < blocks/`) reads as nothing at all, and was said to be empty.
+    const folder = spawnSync(process.execPath, [cli, 'run', '-'], { encoding: 'utf8', timeout: 60_000, stdio: [openSync(dir, 'r'), 'pipe', 'pipe'] });
+    expect([folder.status, folder.stderr]).toEqual([2, 'concord run: stdin: cannot read: is a folder, not a file (EISDIR)\n']);
     const cut = piped(generated.stdout.slice(0, 200));
     expect(cut.status).toBe(2);
     expect(cut.stderr).toMatch(/^concord run: stdin: JSON: /);

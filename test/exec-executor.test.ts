@@ -549,6 +549,14 @@ for await (const line of createInterface({ input: process.stdin })) {
     expect(shellRefusal('./jq-engine', 127, '/bin/sh: 1: jq: not found\n')).toBeNull();
     expect(shellRefusal('./engine', 127, 'starting\n/bin/sh: 1: ./engine: not found\n')).toBeNull();
     expect(shellRefusal('./engine', 1, '/bin/sh: 1: ./engine: not found\n')).toBeNull();
+    // A command line Concord's shell cannot parse (a quote left open): dash's words and bash's, as /bin/sh.
+    expect(shellRefusal("./engine --name 'x", 2, '/bin/sh: 1: Syntax error: Unterminated quoted string\n')).toBe(
+      "the shell could not read the command line (/bin/sh: 1: Syntax error: Unterminated quoted string): check its quotes and brackets");
+    expect(shellRefusal("./engine --name 'x", 2, "/bin/sh: -c: line 1: unexpected EOF while looking for matching `''\n")).toMatch(/^the shell could not read the command line \(/);
+    expect(shellRefusal('./engine (', 2, '/bin/sh: -c: line 1: syntax error near unexpected token `newline\'\n')).toMatch(/^the shell could not read the command line \(/);
+    // An engine that exits 2 (an argument parser's usage error), or a script of the engine's with a syntax error.
+    expect(shellRefusal('./engine --bad', 2, 'usage: engine [--x]\n')).toBeNull();
+    expect(shellRefusal('sh engine.sh', 2, 'engine.sh: 3: Syntax error: Unterminated quoted string\n')).toBeNull();
   });
 
   it('a command the shell cannot find is a usage error (exit 2) in run, verify and bench, as a missing module is; an engine exiting 127 is a failure (exit 1)', () => {
@@ -563,6 +571,9 @@ for await (const line of createInterface({ input: process.stdin })) {
     const nested = concord('run', ...tiny, '--warmup', '0', '--executor', "exec:sh -c 'no-such-engine-cmd --flag'");
     expect(nested.stderr).toMatch(/^concord run: exec:sh -c 'no-such-engine-cmd --flag': the shell found no such command \(sh: .*no-such-engine-cmd: (command )?not found\): give the engine's path/);
     expect(nested.status).toBe(2);
+    const unquoted = concord('run', ...tiny, '--warmup', '0', '--executor', "exec:no-such-engine-cmd --name 'x");
+    expect(unquoted.stderr).toMatch(/^concord run: exec:no-such-engine-cmd --name 'x: the shell could not read the command line \(\/bin\/sh: [^\n]+\): check its quotes and brackets\n$/);
+    expect(unquoted.status).toBe(2);
     const own = concord('run', ...tiny, '--warmup', '0', '--executor', "exec:sh -c 'exit 127'");
     expect(own.stderr).toMatch(/^concord run: the executor exec:sh -c 'exit 127' threw on .*the engine exited with code 127/);
     expect(own.status).toBe(1);

@@ -404,6 +404,7 @@ describe('explain', () => {
       [result({ reads: [good.reads[0]!, [['1', 5]], good.reads[2]!] }), `reads of tx 1: key "1" (a string) ${keys}`],
       [result({ receipts: [{ ...r0, gasUsed: Number.NaN }, r1, r2] }), 'receipt of tx 0: gasUsed is NaN, not an integer >= 0'],
       [result({ receipts: [r0, { ...r1, code: 0.5 }, r2] }), `receipt of tx 1: code is 0.5, ${values}`],
+      [result({ receipts: [r0, { ...r1, status: 'ok' as never }, r2] }), 'receipt of tx 1: status is "ok" (a string), not one of success, reverted, out-of-gas, skipped'],
       [result({ receipts: [r0, r1, { ...r2, outputs: [7n] }] }), `receipt of tx 2: output 0 is 7n (a BigInt), ${values}`],
       [result({ gasUsed: Infinity }), 'gasUsed is Infinity, not an integer >= 0'],
     ];

@@ -2,7 +2,7 @@
 // run and verify take, whose program is the very bytecode that was proved (names replaced by their
 // numbers, labels kept), with the arity the proof assumed; and its refusals, named by their flag.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -63,5 +63,18 @@ describe('gen --contract', () => {
     writeFileSync(bad, '{"name": "x", "params": ["a"], "code": [["stop"]],\n "footprint": [{"key": {"arg": "b", "add": 0}, "access": "read"}]}');
     refusals.push([{ contract: bad }, `concord gen: ${bad}: footprint[0].key.arg: line 2, column 32: expected an argument index 0..0 or one of a; got "b"\n`]);
     for (const [o, stderr] of refusals) expect(await gen(o)).toEqual({ code: 2, stdout: '', stderr });
+  });
+
+  // `-o` naming the contract file wrote the block over the contract, the user's source, and said so.
+  it('refuses an --out that is the contract file, by any spelling or link, and leaves it as it was', async () => {
+    const source = readFileSync(transfer, 'utf8');
+    const link = join(dir, 'transfer-link.json');
+    symlinkSync(transfer, link);
+    for (const out of [transfer, join(dir, '.', 'transfer.json'), link]) {
+      expect(await gen({ contract: transfer, call: ['1,2,5'], out })).toEqual({
+        code: 2, stdout: '', stderr: `concord gen: --out ${out}: is the file of --contract ${transfer}, which the command would overwrite: give another file\n`,
+      });
+    }
+    expect(readFileSync(transfer, 'utf8')).toBe(source);
   });
 });

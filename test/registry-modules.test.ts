@@ -154,6 +154,9 @@ module.exports = { name: 'mine', async execute(block) { return executeReference(
     for (const p of ['sequential', 'mine', 'x.json']) expect(isModulePath(p), p).toBe(false);
     expect(errorOf(UnknownExecutorError, () => checkExecutorName('mine')).message).toMatch(/^unknown executor "mine" \(built in: .*; or a path to your module: a file ending in \.js, \.mjs or \.cjs \(or \.ts, \.mts, \.cts where Node loads them\), or a path with a \/ in it; or exec:COMMAND for an engine in another process, docs\/exec-protocol\.md\)$/);
     expect(errorOf(UnknownExecutorError, () => checkExecutorName(join(dir, 'missing.cjs'))).message).toMatch(/missing\.cjs: no such module file$/);
+    // The slash made no file of it, and resolve() took it off: "looked for FILE" named a file that is there.
+    const slashed = file('slashed.mjs', 'export default {};\n');
+    expect(errorOf(UnknownExecutorError, () => checkExecutorName(`${slashed}/`)).message).toBe(`${slashed}/: ends in /, so it names a folder, where ${slashed} is a file: give it without the /`);
     mkdirSync(join(dir, 'engine'), { recursive: true });
     expect(errorOf(UnknownExecutorError, () => checkExecutorName(join(dir, 'engine'))).message).toMatch(/engine: is a folder, not a module file: give the module's file \(\S+engine\/index\.mjs, say\)$/);
     const folder = run('./engine');

@@ -1,5 +1,5 @@
 // The results schema: a valid document survives serialize -> parse unchanged, with a byte-order
-// mark too; malformed or empty files, unknown versions and broken cross-references are rejected
+// mark too; malformed or empty files, a key given twice, unknown versions and broken cross-references are rejected
 // naming the file and the field; the documentation names every field the schema has.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -152,6 +152,17 @@ describe('results schema', () => {
     const key = rejection((d) => { (d.runs as Record<string, unknown>[])[1]!.detail = { [`a\nb${'c'.repeat(100_000)}`]: 'x' }; });
     expect(key.message).not.toMatch(/\n/);
     expect(key.message.length).toBeLessThan(700);
+  });
+
+  // JSON.parse keeps the last of a key given twice: a hand-edit or a merge that left both was read as the last alone.
+  it('refuses a key given twice in one object, with the line and column of both, as a block file does', () => {
+    const text = serializeResults(sampleResults({ seqMs: 10, execMs: 6, samples: 8 }));
+    expect(text).toContain('  "quick": true,\n');
+    const bad = (t: string) => errorOf(ResultsFileError, () => parseResults(t, 'r.json')).message;
+    expect(bad(text.replace('  "quick": true,\n', '  "quick": false,\n  "quick": true,\n'))).toMatch(/^r\.json: settings\.quick: line (\d+), column 3: key "quick" given twice \(first at line \d+, column 3\)$/);
+    expect(bad(text.replace(/"samplesMs": \[/, '"samplesMs": [1], "samplesMs": ['))).toMatch(/^r\.json: runs\[0\]\.samplesMs: line \d+, column \d+: key "samplesMs" given twice/);
+    // A file of another kind is still told by its format first.
+    expect(bad('{"format": "x", "a": 1, "a": 2}')).toBe('r.json: format: format "x": not a concord results file (this concord reads "concord-results/1")');
   });
 
   it('reads a file saved with a UTF-8 byte-order mark, and calls an empty file empty', () => {

@@ -16,7 +16,7 @@ import { plural } from '../spec/plural.js';
 import { badRunLines, runBench, signalLeft, type PartialResults } from './bench.js';
 import { unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { DEFAULT_CALL_TIMEOUT_S, EXIT, watchCalls } from './errors.js';
-import { checkOutDir, writeStdout, writeWhole } from './output.js';
+import { checkOutDir, checkOutFile, writeStdout, writeWhole } from './output.js';
 import { createProgress, type Progress } from './progress.js';
 import { printFailure } from './process-guard.js';
 
@@ -65,10 +65,12 @@ type Part = (typeof PARTS)[number];
 
 export async function mainCommand(o: MainOptions): Promise<number> {
   checkOutDir(o.out, '--out');
+  const results = join(o.out, 'results.json');
+  // A folder where the bench's results or the report go would fail the job at its end, minutes on.
+  for (const file of [results, join(o.out, 'report.md'), join(o.out, 'report.html')]) checkOutFile(file, '--out');
   const progress = createProgress();
   const started = performance.now();
   const codes: number[] = [];
-  const results = join(o.out, 'results.json');
   // How each part ended, and the bench's results so far, for the line a signal leaves.
   const ended: string[] = [];
   const partial: PartialResults = { at: null };

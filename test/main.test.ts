@@ -1,7 +1,7 @@
 // `concord main` (npm start) with its bench replaced by a fixed results document: a bench run that
 // disagreed with the reference fails main (exit 1) and is said on stderr, as `concord bench` says it,
 // and the bench part gets its exit line as the verify and prove parts do.
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -48,6 +48,15 @@ describe('concord main', () => {
     const r = await main(doc);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('main: bench (quick): fake-parallel at 2 threads on token 100 acc × 1000 tx failed: execute() threw: Error: boom\n');
+  });
+
+  it('refuses, before any part runs, a folder where it would write the results or the report', async () => {
+    for (const file of ['results.json', 'report.md', 'report.html']) {
+      const out = mkdtempSync(join(tmpdir(), 'concord-main-'));
+      mkdirSync(join(out, file));
+      await expect(mainCommand({ out })).rejects.toThrow(`--out ${join(out, file)}: is a folder; give a file name`);
+      expect(readdirSync(out)).toEqual([file]);
+    }
   });
 
   it('gives the bench part its exit line when it passes', async () => {

@@ -423,7 +423,10 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     warnings.push(`different machines: base ran on "${base.machine.label}", new on "${next.machine.label}" (${hardware.join('; ')}); differences include the hardware`);
   }
   const [baseSettings, nextSettings] = [executorSettingsText(base) || 'the defaults', executorSettingsText(next) || 'the defaults'];
-  if (baseSettings !== nextSettings) {
+  // Files matched by partition differ in their partition settings by design, and each matched row
+  // ran under one partition on both sides (the note under the table says so): only --modules is news.
+  const byPartition = matches.length > 0 && base.settings.modules === next.settings.modules;
+  if (baseSettings !== nextSettings && !byPartition) {
     warnings.push(`different executor settings: base ran with ${baseSettings}, new with ${nextSettings}; differences include them`);
   }
   const bySamples = rows.filter((r) => r.unit === 'samples');

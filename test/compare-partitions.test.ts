@@ -47,6 +47,8 @@ describe('compare across one partition and several', () => {
     expect(c.gate!.unmatched.map((u) => `${u.name} in ${u.in}`)).toEqual([`${P2P} · modular (hash) @1 in new`, `${P2P} · modular (hash) @2 in new`]);
     expect(c.warnings).toContain(`only in new: ${P2P} · modular (hash) @1; ${P2P} · modular (hash) @2`);
     expect(c.warnings.some((w) => w.startsWith('only in base'))).toBe(false);
+    // The partition settings differ by design here; each matched row ran under affinity on both sides.
+    expect(c.warnings.some((w) => w.startsWith('different executor settings'))).toBe(false);
     expect(c.predictions.map((p) => [p.name, p.base, p.next])).toEqual([[`${P2P} · modular → modular (affinity) @4`, 3, 3.3]]);
     const text = formatComparison(c, 'one.json', 'many.json');
     expect(text).toMatch(new RegExp(`^${P2P} · modular → modular \\(affinity\\) @2 +5\\.\\d+ .*\\+\\d+\\.\\d+% \\(p=0\\.008 5\\+5 rounds\\)$`, 'm'));
@@ -56,6 +58,9 @@ describe('compare across one partition and several', () => {
 
   it('matches the other way round, the several partitions as base', () => {
     const c = compare(many(), one('hash'));
+    const modules = one('hash');
+    modules.settings.modules = 4;
+    expect(compare(many(), modules).warnings).toContain('different executor settings: base ran with --partition hash,affinity, new with --modules 4 --partition hash; differences include them');
     expect(c.partitionMatches).toEqual([{ in: 'new', executor: 'modular', partition: 'hash', recorded: true, as: 'modular (hash)' }]);
     expect(c.rows.filter((r) => r.newExecutor !== undefined).map((r) => r.name)).toEqual([`${P2P} · modular (hash) → modular @1`, `${P2P} · modular (hash) → modular @2`]);
     // 9 ms in base, 6 in new: faster.

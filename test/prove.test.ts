@@ -289,6 +289,9 @@ describe('user contract files', () => {
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['>>', 1, 2] }] }, 'invariants[0].holds[0]: line 1, column 96: ">>" is not a statement operator'],
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], invariants: [{ name: 'i', holds: ['<', ['pre', 3], true] }] }, 'invariants[0].holds[2]: line 1, column 110: expected an integer expression'],
     ['x.json', { name: 'x', params: ['a'], code: [['stop']], footprint: [], extra: 1 }, 'extra: line 1, column 69: unknown field'],
+    // A block or results file given by mistake is said to be one, not refused for its first field.
+    ['x.json', '{"format": "concord-block/1", "programs": []}', 'format: line 1, column 12: "concord-block/1": a block file, not a contract file (a contract file has name, doc, params, code, footprint, invariants: docs/prove.md)'],
+    ['x.json', '{"format": "concord-results/1"}', 'format: line 1, column 12: "concord-results/1": a results file, not a contract file'],
     // The numbers were read first: an unknown field holding a fraction was told to be no integer.
     ['x.json', '{"name":"x","params":["a"],"code":[["stop"]],"footprint":[],"weight":0.5}', 'weight: line 1, column 70: unknown field'],
     // Names Object.prototype has are neither fields nor constants.

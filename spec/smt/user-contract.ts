@@ -141,6 +141,11 @@ function parseEntry(json: unknown, at: JsonPath, names: Names): FootprintEntry {
 /** A contract file's top level: an object with no field a contract file does not have. */
 function topOf(json: unknown): Record<string, unknown> {
   const o = object(json, []);
+  // A block or results file given by mistake is said to be one, not refused for its first field.
+  if (typeof o.format === 'string' && o.format.startsWith('concord-')) {
+    const kind = o.format.startsWith('concord-block/') ? 'a block file' : o.format.startsWith('concord-results/') ? 'a results file' : 'a file of another Concord format';
+    throw new FieldError(['format'], `${describeValue(o.format)}: ${kind}, not a contract file (a contract file has ${TOP.join(', ')}: docs/prove.md)`);
+  }
   for (const k of Object.keys(o)) if (!TOP.includes(k)) throw new FieldError([k], `unknown field (a contract file has ${TOP.join(', ')})`);
   return o;
 }

@@ -6,7 +6,8 @@
 // The default export is a function, not an executor object: Concord calls it for each instance it
 // needs (bench one per thread count, verify a fresh one per rerun of a counterexample, which is how
 // it tells a block that fails alone from one that fails only after earlier blocks). run and bench
-// pass it their settings ({ threads, modules, partition }), verify none.
+// pass it their settings ({ threads, modules, partition }), verify only --modules and --partition
+// where given ({} otherwise), since it picks each block's thread count itself.
 
 import { executeReference } from 'concord/dist/spec/reference.js';
 

@@ -5,6 +5,7 @@
 // process exits is removed (a passing verify writes nothing into its --out).
 
 import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { isStreamFile, makeFolders, OutPathError, prepareOut, removeEmptyFolders } from '../properties/folders.js';
@@ -39,6 +40,15 @@ export function fsReason(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === undefined) return (e as Error).message;
   return REASONS[code] ? `${REASONS[code]} (${code})` : code;
+}
+
+/** The bytes of a file the user gave, or a UsageError naming it and why it cannot be read. */
+export async function readInputFile(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read: ${fsReason(e)}`);
+  }
 }
 
 /**

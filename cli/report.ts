@@ -7,14 +7,13 @@
 // machine, and compare a machine with itself. Byte-identical content is taken as a copy, not as a
 // second run: a bench writes its creation time and measured samples, which two runs never share.
 
-import { readFile } from 'node:fs/promises';
 import { parseResults, ResultsFileError, type ResultsFile } from '../reports/schema.js';
 import { utf8Text } from '../spec/messages.js';
 import { writeReport } from '../reports/report.js';
 import { concordVersion } from './version.js';
 import { plural } from '../spec/plural.js';
 import { EXIT, UsageError } from './errors.js';
-import { checkOutDir, fsReason, realPathOf } from './output.js';
+import { checkOutDir, readInputFile, realPathOf } from './output.js';
 
 export interface ReportOptions {
   files: string[];
@@ -41,12 +40,7 @@ export async function readResults(files: readonly string[]): Promise<ResultsInpu
     reader = undefined;
   }
   for (const file of files) {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch (e) {
-      throw new UsageError(`${file}: cannot read: ${fsReason(e)}`);
-    }
+    const bytes = await readInputFile(file);
     try {
       const text = utf8Text(bytes, (problem) => new ResultsFileError(file, 'encoding', problem));
       out.push({ file, doc: parseResults(text, file, reader), realPath: realPathOf(file), text });

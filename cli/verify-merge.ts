@@ -7,7 +7,6 @@
 // sums of the shards' counts, and every shard's failures, cuts, signal and error are carried into
 // it: pooling adds up coverage, never forgives a counterexample.
 
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { InputFileError, jsonPath, parseJsonText, utf8Text } from '../spec/messages.js';
 import { plural } from '../spec/plural.js';
@@ -17,7 +16,7 @@ import {
 } from '../properties/runner.js';
 import type { Coverage } from '../properties/equivalence.js';
 import { UsageError } from './errors.js';
-import { fsReason, realPathOf } from './output.js';
+import { readInputFile, realPathOf } from './output.js';
 import { repeatedRun } from './report.js';
 
 /** A failure as a shard's JSON gives it, and which shard found it. */
@@ -158,12 +157,7 @@ async function readShards(files: readonly string[]): Promise<{ shards: ShardInpu
   const ended: EndedShard[] = [];
   const inputs: { file: string; realPath: string; text: string }[] = [];
   for (const file of files) {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch (e) {
-      throw new UsageError(`${file}: cannot read: ${fsReason(e)}`);
-    }
+    const bytes = await readInputFile(file);
     const input = { file, realPath: realPathOf(file), text: utf8Text(bytes, (problem) => fileError(file, 'encoding', problem)) };
     inputs.push(input);
     const read = parseShard(file, input.text);

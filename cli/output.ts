@@ -4,7 +4,7 @@
 // path and the reason in words, and a folder made by the check that is still empty when the
 // process exits is removed (a passing verify writes nothing into its --out).
 
-import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors.js';
@@ -19,6 +19,7 @@ const REASONS: Record<string, string> = {
   EPERM: 'permission denied',
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on the device',
+  ENXIO: 'a pipe no process read within 5 s',
   ERR_FS_FILE_TOO_LARGE: 'larger than 2 GiB, the most Node reads whole',
 };
 
@@ -95,11 +96,42 @@ export function refuseOverwrite(out: string, flag: string, inputs: readonly { re
 }
 export const checkOutDir = (path: string, flag: string): void => checkOut(path, flag, 'folder');
 
+/** How long a write to a pipe waits for a process to read it (a reader started just after the command). */
+const READER_WAIT_MS = 5000;
+
+/**
+ * A descriptor of `path` open to write without blocking, once a process has the pipe there open to
+ * read (at once for a device): a plain open would block until then for ever, out of reach of the
+ * signal handlers and of the watchdog, whose hang path writes here too. Opened without blocking, a
+ * pipe no process reads fails (ENXIO) at once; tried again every 20 ms, past READER_WAIT_MS that
+ * error is the write's.
+ */
+function awaitReader(path: string): number {
+  const deadline = performance.now() + READER_WAIT_MS;
+  for (;;) {
+    try {
+      return openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENXIO' || performance.now() > deadline) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+}
+
 /** Writes `text` to `path` whole: a temp file beside it, then a rename; a device or a pipe is written in place (isStreamFile). */
 export function writeWhole(path: string, text: string): void {
   if (isStreamFile(path)) {
     try {
-      writeFileSync(path, text);
+      // The open that writes comes while the probe still holds the pipe: closed first, the
+      // probe would end its reader's input (EOF) before a byte came.
+      const probe = awaitReader(path);
+      const fd = openSync(path, 'w');
+      closeSync(probe);
+      try {
+        writeFileSync(fd, text);
+      } finally {
+        closeSync(fd);
+      }
     } catch (e) {
       throw new UsageError(`${path}: cannot write: ${fsReason(e)}`);
     }

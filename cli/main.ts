@@ -9,7 +9,7 @@
 // process ends by the signal.
 
 import { join, relative } from 'node:path';
-import { renderCharts, writeRendered } from '../reports/report.js';
+import { renderCharts, REPORT_FILES, writeRendered } from '../reports/report.js';
 import { serializeResults } from '../reports/schema.js';
 import { z3Installed } from '../spec/smt/z3.js';
 import { plural } from '../spec/plural.js';
@@ -67,7 +67,7 @@ export async function mainCommand(o: MainOptions): Promise<number> {
   checkOutDir(o.out, '--out');
   const results = join(o.out, 'results.json');
   // A folder where the bench's results or the report go would fail the job at its end, minutes on.
-  for (const file of [results, join(o.out, 'report.md'), join(o.out, 'report.html')]) checkOutFile(file, '--out');
+  for (const file of [results, ...REPORT_FILES.map((f) => join(o.out, f))]) checkOutFile(file, '--out');
   const progress = createProgress();
   const started = performance.now();
   const codes: number[] = [];
@@ -109,7 +109,7 @@ export async function mainCommand(o: MainOptions): Promise<number> {
   progress.note(`main: bench (quick): exit ${benchCode} after ${((performance.now() - benchStarted) / 1000).toFixed(1)} s${bad.length > 0 ? ` (${plural(bad.length, 'executor run')} failed or disagreed with the reference; ${results})` : ''}`);
   ended.push(`bench (quick) exit ${benchCode} (its results in ${results})`);
 
-  // Drawn under the signal's watch, written at once: a report is whole or absent.
+  // Drawn under the signal's watch, written at once (reports/report.ts writeRendered).
   const drawn = await step('the report', () => renderCharts([{ file: relative(o.out, results) || results, doc }]));
   const report = writeRendered(drawn, o.out);
   const seconds = ((performance.now() - started) / 1000).toFixed(0);

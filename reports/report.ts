@@ -2,7 +2,7 @@
 // Invariant: the HTML embeds the very SVGs written beside it, so the page and the files agree.
 
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { UsageError } from '../cli/errors.js';
 import { writeWhole } from '../cli/output.js';
 import { merge } from './merge.js';
@@ -28,17 +28,22 @@ export async function writeReport(inputs: readonly { file: string; doc: ResultsF
   return writeRendered(await renderCharts(inputs), outDir);
 }
 
+/** The names of the files a report may hold (a chart's only where it has points): `concord main` checks them before its parts run. */
+export const REPORT_FILES: readonly string[] = ['report.md', 'report.html', 'speedup.svg', 'throughput.svg', 'efficiency.svg'];
+
 /**
  * Writes a report renderCharts drew into `outDir`, synchronously: `concord main` draws it where a
- * signal may stop it (cli/main.ts), and then writes it whole or not at all. A folder where one of
- * its files goes is refused before any is written: a report half new, half an older run's, would
- * chart one run and describe another.
+ * signal may stop it (cli/main.ts). A folder where one of its files goes is refused before any is
+ * written: a report half new, half an older run's, would chart one run and describe another. Each
+ * file is written whole; a write that fails part-way (a full disk) leaves the ones before it new.
  */
 export function writeRendered({ merged, rendered }: Awaited<ReturnType<typeof renderCharts>>, outDir: string): WrittenReport {
   const charts = rendered.map((c) => ({ path: join(outDir, `${c.name}.svg`), text: c.svg }));
   const markdown = join(outDir, 'report.md');
   const html = join(outDir, 'report.html');
   const files = [...charts, { path: markdown, text: renderMarkdown(merged, rendered) }, { path: html, text: renderHtml(merged, rendered) }];
+  const unlisted = files.find((f) => !REPORT_FILES.includes(basename(f.path)));
+  if (unlisted) throw new Error(`${basename(unlisted.path)} is not in REPORT_FILES, which concord main checks before it runs`);
   const taken = files.find((f) => statSync(f.path, { throwIfNoEntry: false })?.isDirectory() === true);
   if (taken) throw new UsageError(`${taken.path}: is a folder, where the report writes a file; move it, or give another --out folder`);
   for (const f of files) writeWhole(f.path, f.text);

@@ -51,7 +51,7 @@ describe('concord main', () => {
   });
 
   it('refuses, before any part runs, a folder where it would write the results or the report', async () => {
-    for (const file of ['results.json', 'report.md', 'report.html']) {
+    for (const file of ['results.json', 'report.md', 'report.html', 'speedup.svg']) {
       const out = mkdtempSync(join(tmpdir(), 'concord-main-'));
       mkdirSync(join(out, file));
       await expect(mainCommand({ out })).rejects.toThrow(`--out ${join(out, file)}: is a folder; give a file name`);

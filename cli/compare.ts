@@ -26,8 +26,8 @@ import type { ResultsFile } from '../reports/schema.js';
 import { EXIT, nonNegativeNumberOption, UsageError } from './errors.js';
 import { executorNames } from './executor-settings.js';
 import { isExecCommand } from '../impl/exec-executor.js';
-import { readResults, repeatedRun } from './report.js';
-import { writeStdout } from './output.js';
+import { readResults } from './report.js';
+import { repeatedRun, writeStdout } from './output.js';
 import { ownBaseline } from '../reports/baseline.js';
 
 export interface CompareOptions {

@@ -43,6 +43,23 @@ export function fsReason(e: unknown): string {
   return REASONS[code] ? `${REASONS[code]} (${code})` : code;
 }
 
+/**
+ * The first input that repeats an earlier one, in words ("b.json: the same file as a.json"), or
+ * null: the same real path, or else the same bytes.
+ */
+export function repeatedRun(inputs: readonly { readonly file: string; readonly realPath: string; readonly text: string }[]): string | null {
+  for (const [i, later] of inputs.entries()) {
+    for (const earlier of inputs.slice(0, i)) {
+      if (later.realPath === earlier.realPath) {
+        const real = later.file === later.realPath && earlier.file === earlier.realPath ? '' : ` (${later.realPath})`;
+        return later.file === earlier.file ? `${later.file}: given twice` : `${later.file}: the same file as ${earlier.file}${real}`;
+      }
+      if (later.text === earlier.text) return `${later.file}: byte for byte the same as ${earlier.file}, a copy of one run`;
+    }
+  }
+  return null;
+}
+
 /** The bytes of a file the user gave, or a UsageError naming it and why it cannot be read. */
 export async function readInputFile(file: string): Promise<Buffer> {
   try {

@@ -13,7 +13,7 @@ import { writeReport } from '../reports/report.js';
 import { concordVersion } from './version.js';
 import { plural } from '../spec/plural.js';
 import { EXIT, UsageError } from './errors.js';
-import { checkOutDir, readInputFile, realPathOf } from './output.js';
+import { checkOutDir, readInputFile, realPathOf, repeatedRun } from './output.js';
 
 export interface ReportOptions {
   files: string[];
@@ -50,23 +50,6 @@ export async function readResults(files: readonly string[]): Promise<ResultsInpu
     }
   }
   return out;
-}
-
-/**
- * The first input that repeats an earlier one, in words ("b.json: the same file as a.json"), or
- * null: the same real path, or else the same bytes.
- */
-export function repeatedRun(inputs: readonly Pick<ResultsInput, 'file' | 'realPath' | 'text'>[]): string | null {
-  for (const [i, later] of inputs.entries()) {
-    for (const earlier of inputs.slice(0, i)) {
-      if (later.realPath === earlier.realPath) {
-        const real = later.file === later.realPath && earlier.file === earlier.realPath ? '' : ` (${later.realPath})`;
-        return later.file === earlier.file ? `${later.file}: given twice` : `${later.file}: the same file as ${earlier.file}${real}`;
-      }
-      if (later.text === earlier.text) return `${later.file}: byte for byte the same as ${earlier.file}, a copy of one run`;
-    }
-  }
-  return null;
 }
 
 export async function reportCommand(o: ReportOptions): Promise<number> {

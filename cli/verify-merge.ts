@@ -16,8 +16,7 @@ import {
 } from '../properties/runner.js';
 import type { Coverage } from '../properties/equivalence.js';
 import { UsageError } from './errors.js';
-import { readInputFile, realPathOf } from './output.js';
-import { repeatedRun } from './report.js';
+import { readInputFile, realPathOf, repeatedRun } from './output.js';
 
 /** A failure as a shard's JSON gives it, and which shard found it. */
 export type ShardFailure = FailureReport & { readonly rerun?: string; readonly shard: string };

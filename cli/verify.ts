@@ -166,6 +166,7 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
   let warned = false;
   return {
     name: source.name,
+    ...(source.gate ? { gate: source.gate } : {}),
     create: async () => {
       const alive = resourceCounts();
       const subject = await call('loading', 'never finished loading', () => callExecutor(source.name, 'while loading', () => source.create(), json));

@@ -7,6 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runVerify, type RunReport, type SoFar } from '../properties/runner.js';
+import { executorSource } from '../properties/subjects.js';
 import { capturedVerify } from './verify-capture.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
@@ -268,6 +270,32 @@ describe('concord verify --merge judges the pool as one run', () => {
     const said = (await verify({ merge: signalled.files })).stdout;
     expect(said.trimEnd().split('\n').at(-1)).toBe(`shard 2/2 (${signalled.files[1]}): ${stopped}`);
     expect(said).not.toContain('all properties hold');
+  });
+
+  it('reports the gate of an executor a signal stopped before its turn, so that shard agrees with the others and fails the merge for its signal', async () => {
+    // The report a signal takes while sequential is being made, before block-stm's turn.
+    const sofar: SoFar = { report: null };
+    let report: RunReport | undefined;
+    const stoppedWhileMaking = { name: 'sequential', create: async () => { report = sofar.report!(); throw new Error('stopped here'); } };
+    await expect(runVerify({ subjects: [stoppedWhileMaking, executorSource('block-stm')], runs: 200, seed: 1, sofar })).rejects.toThrow('stopped here');
+    const required = ['re-execution', 'ESTIMATE wait', 'dependency resume', 'failed validation', 'parallel run on threads', 'skip-rest'];
+    expect(report!.executors[1]).toMatchObject({ name: 'block-stm', stopped: true, required, checks: [] });
+
+    const blockStm = (j: Json) => {
+      j.executors = [j.executors[0], { ...j.executors[0], name: 'block-stm', label: 'block-stm', required, coverage: Object.fromEntries(required.map((e) => [e, 10])) }];
+    };
+    const stopped = 'stopped by SIGTERM after checking 1 of 2 executors (100 blocks checked); block-stm was being made';
+    const r = await mergeOf('stopped-turn', [shard('1/2', blockStm), shard('2/2', (j) => {
+      blockStm(j);
+      j.ok = false;
+      j.stopped = stopped;
+      j.executors[1] = report!.executors[1];
+    })]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: false, stopped: `shard 2/2 (${r.files[1]}): ${stopped}`,
+      executors: [{ name: 'sequential' }, { name: 'block-stm', stopped: true, uncovered: [], checks: [{ name: 'equivalence', status: 'stopped', batches: 2, of: 4 }] }],
+    });
   });
 
   it('fails on a shard\'s error (a module\'s executor object that threw while closing), naming the shard', async () => {

@@ -318,7 +318,7 @@ async function merge(o: VerifyOptions): Promise<number> {
   // The files fix everything these would set, and a merge runs nothing.
   const beside = ([['--executor', o.executor], ['--runs', o.runs], ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit], ['--timeout', o.timeout],
     ['--modules', o.modules], ['--partition', o.partition], ['--shard', o.shard], ['--planted', o.planted || undefined], ['--coverage', o.coverage],
-    ['--replay', o.replay], ['--repeat', o.repeat]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
+    ['--replay', o.replay], ['--repeat', o.repeat], ['--out', o.out]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
   if (beside.length) throw new UsageError(`--merge pools the shards' --json files, which fix the run: give it alone (with --json or --fail-on-cut), not with ${beside.join(', ')}`);
   if (o.merge!.length === 0) throw new UsageError('--merge: give the --json file of every shard of the matrix');
   const read = await mergeShardFiles(o.merge!);

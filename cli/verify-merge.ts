@@ -30,7 +30,7 @@ export interface ShardVerdict {
   readonly uncoveredAlone?: Readonly<Record<string, readonly string[]>>;
 }
 
-/** A file whose shard ended outside any check (a hang, a signal before any check): `{ ok: false, error }`, with no report to pool. */
+/** A file whose shard ended before or outside any check (a hang; a refused command, from a Concord before `usage`): `{ ok: false, error }`, with no report to pool. */
 export interface EndedShard {
   readonly file: string;
   readonly error: string;
@@ -126,8 +126,8 @@ const fileError = (file: string, field: string, problem: string) => new UsageErr
 
 /**
  * One file read as a shard's result; an EndedShard for a verify that ended outside any check. The
- * other objects verify prints (--planted, --replay, a merge) are refused by name: each is judged
- * by rules of its own.
+ * other objects verify prints (--planted, --replay, a merge, a refused command's) are refused by
+ * name: each is judged by rules of its own, and a refused shard ran nothing, which no merge passes.
  */
 function parseShard(file: string, text: string): Omit<ShardInput, 'file' | 'realPath' | 'text'> | EndedShard {
   const json = parseJsonText(text, (problem) => fileError(file, 'JSON', problem)).json;
@@ -140,7 +140,10 @@ function parseShard(file: string, text: string): Omit<ShardInput, 'file' | 'real
   }
   // Every object verify prints has `ok`: a file without it is something else (a bench results file, say).
   if (!has('ok')) throw fileError(file, 'top level', 'not the JSON object of concord verify --json, which has ok');
-  const { ok, error, executors } = json as { ok?: unknown; error?: unknown; executors?: unknown };
+  const { ok, error, executors, usage } = json as { ok?: unknown; error?: unknown; executors?: unknown; usage?: unknown };
+  if (ok === false && usage === true) {
+    throw fileError(file, 'usage', `that shard's verify was refused (exit 2) and ran nothing: ${String(error)}: fix its command and rerun the shard`);
+  }
   if (ok === false && typeof error === 'string' && executors === undefined) return { file, error };
   const parsed = shardResult.safeParse(json);
   if (!parsed.success) {

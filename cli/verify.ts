@@ -324,7 +324,7 @@ async function merge(o: VerifyOptions): Promise<number> {
   const read = await mergeShardFiles(o.merge!);
   if ('ended' in read) {
     // No report of what such a shard ran: nothing to pool, and the shard failed.
-    const lines = read.ended.map((x) => `${x.file}: that shard's verify ended outside any check, with no report to pool: ${x.error}`);
+    const lines = read.ended.map((x) => `${x.file}: that shard's verify ended before or outside any check (a hang, a refused command), with no report to pool: ${x.error}`);
     if (o.json) writeStdout(`${JSON.stringify({ ok: false, error: lines.join('; ') })}\n`);
     for (const line of lines) {
       if (o.json) process.stderr.write(`concord verify: ${line}\n`);

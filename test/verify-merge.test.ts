@@ -96,7 +96,7 @@ describe('concord verify --merge on real shards', () => {
     expect(text.stdout).not.toContain('all properties hold');
   }, 60_000);
 
-  it('takes its files from the command line, after --merge', () => {
+  it('takes its files from the command line, after --merge', async () => {
     const a = file('cli-1.json', shard('1/2'));
     const b = file('cli-2.json', shard('2/2'));
     const r = spawnSync(process.execPath, [cli, 'verify', '--merge', a, b, '--json'], { encoding: 'utf8' });
@@ -105,7 +105,12 @@ describe('concord verify --merge on real shards', () => {
     // A refusal under --json is one object on stdout, as every usage error is.
     const missing = spawnSync(process.execPath, [cli, 'verify', '--merge', b, '--json'], { encoding: 'utf8' });
     expect(missing.status).toBe(2);
-    expect(JSON.parse(missing.stdout)).toEqual({ ok: false, error: expect.stringContaining('the matrix of 2 shards lacks shard 1/2:') });
+    // A shard refused so ran nothing: its file is no run's result, and no hang to fail the merge for.
+    const refused = file('cli-refused.json', missing.stdout);
+    const r2 = await merging({ merge: [a, refused] });
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toBe(`concord verify: ${refused}: usage: that shard's verify was refused (exit 2) and ran nothing: ${JSON.parse(missing.stdout).error}: fix its command and rerun the shard\n`);
+    expect(JSON.parse(missing.stdout)).toEqual({ ok: false, error: expect.stringContaining('the matrix of 2 shards lacks shard 1/2:'), usage: true });
   });
 });
 
@@ -312,9 +317,9 @@ describe('concord verify --merge judges the pool as one run', () => {
     expect(r.stderr).toBe(`concord verify: shard 2/2 (${r.files[1]}): ${error}\n`);
   });
 
-  it('fails on a shard that ended outside any check, which has nothing to pool', async () => {
+  it('fails on a shard that ended before or outside any check, which has nothing to pool', async () => {
     const r = await mergeOf('ended', [shard('1/2'), { ok: false, error: 'the executor ./mine.mjs: execute() never settled on a generated block of 3 transactions (threads 2)' }], false);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe(`FAIL ${r.files[1]}: that shard's verify ended outside any check, with no report to pool: the executor ./mine.mjs: execute() never settled on a generated block of 3 transactions (threads 2)\n`);
+    expect(r.stdout).toBe(`FAIL ${r.files[1]}: that shard's verify ended before or outside any check (a hang, a refused command), with no report to pool: the executor ./mine.mjs: execute() never settled on a generated block of 3 transactions (threads 2)\n`);
   });
 });

@@ -8,7 +8,8 @@
 // it: pooling adds up coverage, never forgives a counterexample.
 
 import { z } from 'zod';
-import { InputFileError, jsonPath, parseJsonText, utf8Text } from '../spec/messages.js';
+import { InputFileError, jsonPath, utf8Text } from '../spec/messages.js';
+import { parseStrictJson } from '../spec/strict-json.js';
 import { plural } from '../spec/plural.js';
 import { CHECKS, settingsText, type CheckName, type PartitionSettings } from '../properties/replay.js';
 import {
@@ -130,7 +131,11 @@ const fileError = (file: string, field: string, problem: string) => new UsageErr
  * name: each is judged by rules of its own, and a refused shard ran nothing, which no merge passes.
  */
 function parseShard(file: string, text: string): Omit<ShardInput, 'file' | 'realPath' | 'text'> | EndedShard {
-  const json = parseJsonText(text, (problem) => fileError(file, 'JSON', problem)).json;
+  // A key given twice would pool whichever JSON.parse kept; times and interleavings are fractions.
+  const json = parseStrictJson(text, {
+    kind: 'a verify --json file', syntaxWhere: 'JSON', place: (path) => jsonPath(path) || 'top level', integers: false,
+    fail: (where, problem) => fileError(file, where, problem),
+  });
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw fileError(file, 'top level', 'expected the JSON object of concord verify --json');
   const has = (field: string) => field in json;
   if (has('shards')) throw fileError(file, 'shards', 'a merge of shards already: merge the shards\' own files');

@@ -186,6 +186,7 @@ describe('concord verify --merge refuses what is not one whole matrix (exit 2)',
       ['field', shard('1/1', (j) => { j.executors[0].coverage['skip-rest'] = 'ten'; }), 'executors[0].coverage.skip-rest: '],
       ['old', shard('1/1', (j) => { delete j.executors[0].required; }), 'executors[0].required: missing: a verify from before --merge'],
       ['shard', shard('0/2'), 'shard: 0/2: expected I/N with 1 <= I <= N'],
+      ['twice', JSON.stringify(shard('1/1')).replace('"blocksChecked":100,', '"blocksChecked":100,"blocksChecked":900,'), 'executors[0].blocksChecked: line 1, column 123: key "blocksChecked" given twice (first at line 1, column 103)'],
     ];
     for (const [name, json, says] of cases) {
       const r = await mergeOf(`not-${name}`, [json], false);

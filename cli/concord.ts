@@ -143,7 +143,8 @@ program.command('verify')
   .option('--coverage <counters>', 'stats counters a green run of each executor module must have seen above 0, comma-separated (e.g. reExecutions,failedValidations): the parallel paths your executor must take (a built-in keeps its own gate)')
   .option('--replay <token>', 'rerun one failure exactly, from the token a failure prints')
   .option('--repeat <n>', `with --replay: run the replayed block up to n times on one instance, stopping at its first failure, for a failure that comes and goes (default 1, at most ${MAX_REPLAY_REPEAT.toLocaleString('en-US')})`)
-  .option('--out <dir>', 'where failing blocks are written', 'concord-out/verify')
+  // No commander default: verify applies it (DEFAULT_OUT), so a --merge can tell an --out given beside it.
+  .option('--out <dir>', 'where failing blocks are written (default: "concord-out/verify")')
   .option('--merge <file...>', 'pool the --json files of every shard of a --shard matrix into one verdict: their counts summed, the coverage gate judged on the sums, every shard\'s failures carried (with --json or --fail-on-cut alone)')
   .option('--json', 'print one JSON object')
   .action(async (o) => {

@@ -103,7 +103,7 @@ export function unexpectedError(command: string, e: unknown, json: boolean): num
 const usageErrors: string[] = [];
 let usageJson = false;
 
-/** Whether a usage error ends with `{ ok: false, error }` on stdout too: the command takes --json and was given it. */
+/** Whether a usage error ends with `{ ok: false, error, usage: true }` on stdout too: the command takes --json and was given it. */
 export function setUsageJson(on: boolean): void {
   usageJson = on;
 }
@@ -117,10 +117,11 @@ export function printUsageError(command: string, message: string): void {
 /**
  * What a command refused (exit 2) under --json leaves on stdout, once, after every error it printed:
  * `{ ok: false, error }`, as its other failures do, so a reader of stdout alone parses an answer
- * rather than nothing. Undefined without --json or before any usage error.
+ * rather than nothing; `usage: true` tells it from a failure's (a hang's), which is exit 1, since a
+ * file of stdout keeps no exit code. Undefined without --json or before any usage error.
  */
 export function usageObject(): string | undefined {
-  return usageJson && usageErrors.length > 0 ? `${JSON.stringify({ ok: false, error: usageErrors.join('\n') })}\n` : undefined;
+  return usageJson && usageErrors.length > 0 ? `${JSON.stringify({ ok: false, error: usageErrors.join('\n'), usage: true })}\n` : undefined;
 }
 
 /** A failure as every command prints it: one line on stderr, and under --json (`json`) its object on stdout. */

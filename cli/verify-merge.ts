@@ -8,7 +8,8 @@
 // it: pooling adds up coverage, never forgives a counterexample.
 
 import { z } from 'zod';
-import { InputFileError, jsonPath, parseJsonText, utf8Text } from '../spec/messages.js';
+import { InputFileError, jsonPath, utf8Text } from '../spec/messages.js';
+import { parseStrictJson } from '../spec/strict-json.js';
 import { plural } from '../spec/plural.js';
 import { CHECKS, settingsText, type CheckName, type PartitionSettings } from '../properties/replay.js';
 import {
@@ -29,7 +30,7 @@ export interface ShardVerdict {
   readonly uncoveredAlone?: Readonly<Record<string, readonly string[]>>;
 }
 
-/** A file whose shard ended outside any check (a hang, a signal before any check): `{ ok: false, error }`, with no report to pool. */
+/** A file whose shard ended before or outside any check (a hang; a refused command, from a Concord before `usage`): `{ ok: false, error }`, with no report to pool. */
 export interface EndedShard {
   readonly file: string;
   readonly error: string;
@@ -125,11 +126,15 @@ const fileError = (file: string, field: string, problem: string) => new UsageErr
 
 /**
  * One file read as a shard's result; an EndedShard for a verify that ended outside any check. The
- * other objects verify prints (--planted, --replay, a merge) are refused by name: each is judged
- * by rules of its own.
+ * other objects verify prints (--planted, --replay, a merge, a refused command's) are refused by
+ * name: each is judged by rules of its own, and a refused shard ran nothing, which no merge passes.
  */
 function parseShard(file: string, text: string): Omit<ShardInput, 'file' | 'realPath' | 'text'> | EndedShard {
-  const json = parseJsonText(text, (problem) => fileError(file, 'JSON', problem)).json;
+  // A key given twice would pool whichever JSON.parse kept; times and interleavings are fractions.
+  const json = parseStrictJson(text, {
+    kind: 'a verify --json file', syntaxWhere: 'JSON', place: (path) => jsonPath(path) || 'top level', integers: false,
+    fail: (where, problem) => fileError(file, where, problem),
+  });
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw fileError(file, 'top level', 'expected the JSON object of concord verify --json');
   const has = (field: string) => field in json;
   if (has('shards')) throw fileError(file, 'shards', 'a merge of shards already: merge the shards\' own files');
@@ -139,7 +144,10 @@ function parseShard(file: string, text: string): Omit<ShardInput, 'file' | 'real
   }
   // Every object verify prints has `ok`: a file without it is something else (a bench results file, say).
   if (!has('ok')) throw fileError(file, 'top level', 'not the JSON object of concord verify --json, which has ok');
-  const { ok, error, executors } = json as { ok?: unknown; error?: unknown; executors?: unknown };
+  const { ok, error, executors, usage } = json as { ok?: unknown; error?: unknown; executors?: unknown; usage?: unknown };
+  if (ok === false && usage === true) {
+    throw fileError(file, 'usage', `that shard's verify was refused (exit 2) and ran nothing: ${String(error)}: fix its command and rerun the shard`);
+  }
   if (ok === false && typeof error === 'string' && executors === undefined) return { file, error };
   const parsed = shardResult.safeParse(json);
   if (!parsed.success) {

@@ -166,6 +166,7 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
   let warned = false;
   return {
     name: source.name,
+    ...(source.gate ? { gate: source.gate } : {}),
     create: async () => {
       const alive = resourceCounts();
       const subject = await call('loading', 'never finished loading', () => callExecutor(source.name, 'while loading', () => source.create(), json));
@@ -317,13 +318,13 @@ async function merge(o: VerifyOptions): Promise<number> {
   // The files fix everything these would set, and a merge runs nothing.
   const beside = ([['--executor', o.executor], ['--runs', o.runs], ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit], ['--timeout', o.timeout],
     ['--modules', o.modules], ['--partition', o.partition], ['--shard', o.shard], ['--planted', o.planted || undefined], ['--coverage', o.coverage],
-    ['--replay', o.replay], ['--repeat', o.repeat]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
+    ['--replay', o.replay], ['--repeat', o.repeat], ['--out', o.out]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
   if (beside.length) throw new UsageError(`--merge pools the shards' --json files, which fix the run: give it alone (with --json or --fail-on-cut), not with ${beside.join(', ')}`);
   if (o.merge!.length === 0) throw new UsageError('--merge: give the --json file of every shard of the matrix');
   const read = await mergeShardFiles(o.merge!);
   if ('ended' in read) {
     // No report of what such a shard ran: nothing to pool, and the shard failed.
-    const lines = read.ended.map((x) => `${x.file}: that shard's verify ended outside any check, with no report to pool: ${x.error}`);
+    const lines = read.ended.map((x) => `${x.file}: that shard's verify ended before or outside any check (a hang, a refused command), with no report to pool: ${x.error}`);
     if (o.json) writeStdout(`${JSON.stringify({ ok: false, error: lines.join('; ') })}\n`);
     for (const line of lines) {
       if (o.json) process.stderr.write(`concord verify: ${line}\n`);

@@ -113,7 +113,7 @@ export const SKIP_REST = 'skip-rest';
 export const PARALLEL_RUN = 'parallel run on threads';
 
 /** A built-in parallel executor whose execute() runs on threads: not a planted bug, whose execute() is simulated too. */
-export function runsOnThreads(subject: Subject): boolean {
+export function runsOnThreads(subject: Pick<Subject, 'name' | 'simulated'>): boolean {
   return subject.simulated !== undefined && !subject.name.startsWith(PLANTED_PREFIX);
 }
 

@@ -44,6 +44,12 @@ import {
 /** How to build one executor under test; `create` is called once per run and closed at its end. */
 export interface SubjectSource {
   readonly name: string;
+  /**
+   * What create()'s subject will have of the coverage gate, where known without making it: a run a
+   * signal stops before this executor's turn then reports the `required` a run that reached it does,
+   * which the shards of `verify --merge` must agree on.
+   */
+  readonly gate?: Pick<Subject, 'name' | 'coverage' | 'simulated'>;
   create(): Promise<Subject>;
 }
 
@@ -955,7 +961,7 @@ export function uncoveredEvents(required: readonly string[], coverage: Coverage)
   return required.filter((e) => (coverage[e] ?? 0) === 0);
 }
 
-/** The counts of an executor whose turn had not started when a signal stopped the run: none, and no coverage goals, which come with the executor. */
+/** The counts of an executor whose turn had not started when a signal stopped the run: none. */
 const nothingRan = (): Observer & { last?: Failure } => ({
   blocks: 0, schedules: 0, states: 0, interleavings: 0, statesCut: 0, coverage: {}, executed: {}, reported: new Set(), measures: new Set(), fail: () => {},
 });
@@ -1000,7 +1006,10 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     /** When the turn it is in began; undefined between its turns. */
     turnStarted?: number;
   }
-  const turns: Turns[] = opts.subjects.map((source) => ({ source, name: source.name, label: source.name, applicable: [], checkReports: [], goals: [], onThreads: false, failed: false, elapsedMs: 0 }));
+  const turns: Turns[] = opts.subjects.map((source) => ({
+    source, name: source.name, label: source.name, applicable: [], checkReports: [], goals: source.gate?.coverage ?? [],
+    onThreads: source.gate ? runsOnThreads(source.gate) : false, failed: false, elapsedMs: 0,
+  }));
   /** One turn of an executor until `until`: all its checks the first time, the cut ones after. */
   const turn = async (t: Turns, until: number, first: boolean): Promise<void> => {
     const turnStarted = performance.now();

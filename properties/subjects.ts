@@ -46,16 +46,14 @@ export function settingsFor(nameOrPath: string, settings: PartitionSettings): Pa
  */
 export function executorSource(nameOrPath: string, settings: PartitionSettings = {}, coverage?: readonly CoverageGoal[]): SubjectSource {
   const own = settingsFor(nameOrPath, settings);
+  const known = EXECUTORS.has(nameOrPath) ? BUILT_IN[nameOrPath] : undefined;
+  const simulated = known?.simulated.kind === 'modular' ? { ...known.simulated, ...own } : known?.simulated;
+  // One module has no other to cross into or wait on: its paths cannot be taken, and are not required.
+  const goals = coverage ?? (known?.simulated.kind === 'modular' && own.modules === 1 ? [] : known?.coverage) ?? [];
   return {
     name: nameOrPath,
-    create: async () => {
-      const executor = await createExecutor(nameOrPath, own);
-      const known = EXECUTORS.has(nameOrPath) ? BUILT_IN[nameOrPath] : undefined;
-      const simulated = known?.simulated.kind === 'modular' ? { ...known.simulated, ...own } : known?.simulated;
-      // One module has no other to cross into or wait on: its paths cannot be taken, and are not required.
-      const goals = coverage ?? (known?.simulated.kind === 'modular' && own.modules === 1 ? [] : known?.coverage);
-      return executorSubject(executor, nameOrPath, goals, simulated, own);
-    },
+    gate: { name: nameOrPath, coverage: goals, ...(simulated ? { simulated } : {}) },
+    create: async () => executorSubject(await createExecutor(nameOrPath, own), nameOrPath, goals, simulated, own),
   };
 }
 

@@ -1,5 +1,6 @@
 // The strict reading of a user's JSON file, shared by block files (spec/block-file.ts), contract
-// files (spec/smt/user-contract.ts) and, for its keys alone, results files (reports/schema.ts):
+// files (spec/smt/user-contract.ts) and, for its keys alone, results files (reports/schema.ts) and
+// the shards' files of verify --merge (cli/verify-merge.ts):
 // parseJsonText's (a byte-order mark allowed, an empty file and a syntax error said to be one,
 // with line and column), then what JSON.parse hides, refused.
 // Invariant: a value read here holds what the text says: a key given twice, a number JSON.parse

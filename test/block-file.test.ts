@@ -242,7 +242,7 @@ describe('block file errors', () => {
     expect(again.txs).toEqual(block.txs);
   });
 
-  it('the CLI names file, transaction and field, exits 2, prints no stack and no partial output (under --json, only { ok: false, error })', () => {
+  it('the CLI names file, transaction and field, exits 2, prints no stack and no partial output (under --json, only { ok: false, error, usage: true })', () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-'));
     // Every case's message is checked in-process above; a process per case cost 20 s, so the
     // wiring (exit code, stdout, no stack) is checked on every eighth.
@@ -252,7 +252,7 @@ describe('block file errors', () => {
       const r = spawnSync(process.execPath, [cli, 'run', file, '--json'], { encoding: 'utf8' });
       expect(r.status, label).toBe(2);
       // --json's one document says the same, and nothing of the block's result.
-      expect(JSON.parse(r.stdout), label).toEqual({ ok: false, error: expect.stringContaining(file) });
+      expect(JSON.parse(r.stdout), label).toEqual({ ok: false, error: expect.stringContaining(file), usage: true });
       expect(r.stderr, label).toContain(file);
       expect(r.stderr, label).toMatch(where);
       expect(r.stderr, label).not.toMatch(/\n\s+at /);

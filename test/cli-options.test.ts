@@ -130,7 +130,7 @@ describe('concord option checks', () => {
   });
 
   // A CI step that reads stdout alone parsed nothing from a refused command under --json.
-  it('prints { ok: false, error } on stdout as well when a command given --json is refused', () => {
+  it('prints { ok: false, error, usage: true } on stdout as well when a command given --json is refused', () => {
     for (const [args, error] of [
       [['run', 'examples/transfer.json', '--executor', 'modular', '--modules', '0', '--json'], '--modules expects an integer from 1 to 4,096, got "0"'],
       [['bench', '--executor', 'block-stm', '--bogus', '--json'], "unknown option '--bogus'"],
@@ -139,7 +139,7 @@ describe('concord option checks', () => {
       const r = concord(...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
-      expect(JSON.parse(r.stdout), args.join(' ')).toEqual({ ok: false, error });
+      expect(JSON.parse(r.stdout), args.join(' ')).toEqual({ ok: false, error, usage: true });
     }
     // Without --json, or with it after `--` or on a command that has none, stdout stays empty.
     expect(concord('run', 'examples/transfer.json', '--modules', '0').stdout).toBe('');

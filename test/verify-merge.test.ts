@@ -7,12 +7,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runVerify, type RunReport, type SoFar } from '../properties/runner.js';
+import { executorSource } from '../properties/subjects.js';
 import { capturedVerify } from './verify-capture.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const fixture = (name: string) => new URL(`./fixtures/verify/${name}`, import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'concord-verify-merge-'));
 const verify = capturedVerify(join(dir, 'out'));
+/** A merge writes no block: given no --out, as the command line gives it none. */
+const merging = capturedVerify();
 
 type Json = Record<string, any>;
 
@@ -40,7 +44,7 @@ const sum = (parts: Json[], f: (p: Json) => number) => parts.reduce((n, p) => n 
 describe('concord verify --merge on real shards', () => {
   it('pools a 2-shard block-stm matrix: every count the sum of the shards\', judged as one run', async () => {
     const { files, parts } = await sharded('bstm', { executor: ['block-stm'], runs: '100', txs: '6' }, 2);
-    const r = await verify({ merge: files, json: true });
+    const r = await merging({ merge: files, json: true });
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ ok: true, runs: 100, txs: 6, seed: 1, shard: '1-2/2', timedOut: false, failures: [] });
@@ -56,7 +60,7 @@ describe('concord verify --merge on real shards', () => {
     ]);
     expect(j.shards.map((s: Json) => [s.shard, s.file, s.ok])).toEqual([['1/2', files[0], parts[0]!.ok], ['2/2', files[1], parts[1]!.ok]]);
     // A shard that failed the gate alone is named as such, and the pool passes it.
-    const text = await verify({ merge: [files[1]!, files[0]!] });
+    const text = await merging({ merge: [files[1]!, files[0]!] });
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`pooled 2 shards: 1/2 ${files[0]}, 2/2 ${files[1]}\n`);
     expect(text.stdout).toMatch(new RegExp(`^${j.blocksChecked} blocks checked .*; seed 1, shard 1-2/2$`, 'm'));
@@ -70,7 +74,7 @@ describe('concord verify --merge on real shards', () => {
   it('carries every shard\'s counterexample, with its shard and its commands as the shard printed them', async () => {
     const { files, parts } = await sharded('batch', { executor: [fixture('batch-executor.mjs')], runs: '100', txs: '6' }, 2);
     expect(parts.map((p) => p.failures.length)).toEqual([1, 1]);
-    const r = await verify({ merge: files, json: true });
+    const r = await merging({ merge: files, json: true });
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(j.ok).toBe(false);
@@ -82,7 +86,7 @@ describe('concord verify --merge on real shards', () => {
       expect(r.stderr).toContain(`; replay: ${own.replay}\n`);
     }
     expect(j.executors[0]).toMatchObject({ failed: true, uncovered: [] });
-    const text = await verify({ merge: files });
+    const text = await merging({ merge: files });
     expect(text.code).toBe(1);
     for (const [i, p] of parts.entries()) {
       expect(text.stdout).toContain(`  shard        ${i + 1}/2 (${files[i]})\n`);
@@ -92,7 +96,7 @@ describe('concord verify --merge on real shards', () => {
     expect(text.stdout).not.toContain('all properties hold');
   }, 60_000);
 
-  it('takes its files from the command line, after --merge', () => {
+  it('takes its files from the command line, after --merge', async () => {
     const a = file('cli-1.json', shard('1/2'));
     const b = file('cli-2.json', shard('2/2'));
     const r = spawnSync(process.execPath, [cli, 'verify', '--merge', a, b, '--json'], { encoding: 'utf8' });
@@ -101,7 +105,12 @@ describe('concord verify --merge on real shards', () => {
     // A refusal under --json is one object on stdout, as every usage error is.
     const missing = spawnSync(process.execPath, [cli, 'verify', '--merge', b, '--json'], { encoding: 'utf8' });
     expect(missing.status).toBe(2);
-    expect(JSON.parse(missing.stdout)).toEqual({ ok: false, error: expect.stringContaining('the matrix of 2 shards lacks shard 1/2:') });
+    // A shard refused so ran nothing: its file is no run's result, and no hang to fail the merge for.
+    const refused = file('cli-refused.json', missing.stdout);
+    const r2 = await merging({ merge: [a, refused] });
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toBe(`concord verify: ${refused}: usage: that shard's verify was refused (exit 2) and ran nothing: ${JSON.parse(missing.stdout).error}: fix its command and rerun the shard\n`);
+    expect(JSON.parse(missing.stdout)).toEqual({ ok: false, error: expect.stringContaining('the matrix of 2 shards lacks shard 1/2:'), usage: true });
   });
 });
 
@@ -127,7 +136,7 @@ function shard(at: string, edit: (j: Json) => void = () => {}): Json {
 /** The merge of `objects` written to files named `name-K.json`, with --json or not. */
 async function mergeOf(name: string, objects: (Json | string)[], json = true) {
   const files = objects.map((o, k) => file(`${name}-${k + 1}.json`, o));
-  return { files, ...(await verify({ merge: files, json })) };
+  return { files, ...(await merging({ merge: files, json })) };
 }
 
 describe('concord verify --merge refuses what is not one whole matrix (exit 2)', () => {
@@ -157,11 +166,11 @@ describe('concord verify --merge refuses what is not one whole matrix (exit 2)',
   it('refuses a shard given twice: the same file, a copy of it, or the same shard of another run', async () => {
     const a = file('twice-1.json', shard('1/2'));
     const b = file('twice-2.json', shard('2/2'));
-    expect(await verify({ merge: [a, b, a] })).toMatchObject({ code: 2, stderr: `concord verify: ${a}: given twice: its shard's batches would count twice\n` });
+    expect(await merging({ merge: [a, b, a] })).toMatchObject({ code: 2, stderr: `concord verify: ${a}: given twice: its shard's batches would count twice\n` });
     const copy = file('twice-copy.json', shard('1/2'));
-    expect((await verify({ merge: [a, b, copy] })).stderr).toBe(`concord verify: ${copy}: byte for byte the same as ${a}, a copy of one run: its shard's batches would count twice\n`);
+    expect((await merging({ merge: [a, b, copy] })).stderr).toBe(`concord verify: ${copy}: byte for byte the same as ${a}, a copy of one run: its shard's batches would count twice\n`);
     const rerun = file('twice-rerun.json', shard('1/2', (j) => { j.elapsedMs = 700; }));
-    const r = await verify({ merge: [a, b, rerun] });
+    const r = await merging({ merge: [a, b, rerun] });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`concord verify: ${rerun}: shard: 1/2, as ${a} is: a shard given twice (two runs of one shard would count its batches twice)\n`);
   });
@@ -177,6 +186,7 @@ describe('concord verify --merge refuses what is not one whole matrix (exit 2)',
       ['field', shard('1/1', (j) => { j.executors[0].coverage['skip-rest'] = 'ten'; }), 'executors[0].coverage.skip-rest: '],
       ['old', shard('1/1', (j) => { delete j.executors[0].required; }), 'executors[0].required: missing: a verify from before --merge'],
       ['shard', shard('0/2'), 'shard: 0/2: expected I/N with 1 <= I <= N'],
+      ['twice', JSON.stringify(shard('1/1')).replace('"blocksChecked":100,', '"blocksChecked":100,"blocksChecked":900,'), 'executors[0].blocksChecked: line 1, column 123: key "blocksChecked" given twice (first at line 1, column 103)'],
     ];
     for (const [name, json, says] of cases) {
       const r = await mergeOf(`not-${name}`, [json], false);
@@ -187,10 +197,14 @@ describe('concord verify --merge refuses what is not one whole matrix (exit 2)',
 
   it('refuses the options the shards\' files fix, and no file at all', async () => {
     const a = file('alone.json', shard('1/1'));
-    expect(await verify({ merge: [a], runs: '100', seed: '2' })).toMatchObject({
+    expect(await merging({ merge: [a], runs: '100', seed: '2' })).toMatchObject({
       code: 2, stderr: 'concord verify: --merge pools the shards\' --json files, which fix the run: give it alone (with --json or --fail-on-cut), not with --runs, --seed\n',
     });
-    expect((await verify({ merge: [] })).code).toBe(2);
+    expect((await merging({ merge: [] })).code).toBe(2);
+    // --out has a default, which the command line must not pass on as one given.
+    const r = spawnSync(process.execPath, [cli, 'verify', '--merge', a, '--out', dir], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('concord verify: --merge pools the shards\' --json files, which fix the run: give it alone (with --json or --fail-on-cut), not with --out\n');
   });
 });
 
@@ -211,7 +225,7 @@ describe('concord verify --merge judges the pool as one run', () => {
       { shard: '2/3', file: r.files[1], ok: true },
       { shard: '3/3', file: r.files[2], ok: false, uncoveredAlone: { sequential: ['skip-rest'] } },
     ]);
-    const text = await verify({ merge: r.files });
+    const text = await merging({ merge: r.files });
     expect(text.stdout).toContain(`shard 1/3 (${r.files[0]}) failed the coverage gate alone (sequential never exercised skip-rest there); pooled over the 3 shards, sequential exercised every path the gate requires\n`);
     expect(text.stdout).toContain(`shard 3/3 (${r.files[2]}) failed the coverage gate alone`);
     expect(text.stdout).not.toContain('shard 2/3 (');
@@ -240,15 +254,15 @@ describe('concord verify --merge judges the pool as one run', () => {
       j.executors[0].checks = [{ name: 'equivalence', status: 'cut', batches: 0, of: 2, partial: 7 }];
     };
     const files = (await mergeOf('cut', [shard('1/2'), shard('2/2', cut)], false)).files;
-    const text = await verify({ merge: files });
+    const text = await merging({ merge: files });
     expect(text.code).toBe(0);
     // Not judged for coverage, as verify leaves a cut executor, and its checks are summed.
     expect(text.stdout).toContain('  sequential equivalence 2/4 batches and 7 runs of the next\n');
     expect(text.stdout.trimEnd().split('\n').at(-1)).toBe('no counterexample in what ran, but the time limit cut the checks above: raise --time-limit to run them in full');
-    const j = JSON.parse((await verify({ merge: files, json: true })).stdout);
+    const j = JSON.parse((await merging({ merge: files, json: true })).stdout);
     expect(j).toMatchObject({ ok: true, timedOut: true });
     expect(j.executors[0]).toMatchObject({ cut: true, uncovered: [], checks: [{ name: 'equivalence', status: 'cut', batches: 2, of: 4, partial: 7 }] });
-    const failing = await verify({ merge: files, failOnCut: true });
+    const failing = await merging({ merge: files, failOnCut: true });
     expect(failing.code).toBe(1);
     expect(failing.stdout).toMatch(/\nFAIL: no counterexample in what ran, but the time limit cut the checks above and --fail-on-cut makes that a failure/);
 
@@ -265,9 +279,35 @@ describe('concord verify --merge judges the pool as one run', () => {
       ok: false, stopped: `shard 2/2 (${signalled.files[1]}): ${stopped}`,
       executors: [{ stopped: true, uncovered: [], checks: [{ name: 'equivalence', status: 'stopped', batches: 2, of: 4 }] }],
     });
-    const said = (await verify({ merge: signalled.files })).stdout;
+    const said = (await merging({ merge: signalled.files })).stdout;
     expect(said.trimEnd().split('\n').at(-1)).toBe(`shard 2/2 (${signalled.files[1]}): ${stopped}`);
     expect(said).not.toContain('all properties hold');
+  });
+
+  it('reports the gate of an executor a signal stopped before its turn, so that shard agrees with the others and fails the merge for its signal', async () => {
+    // The report a signal takes while sequential is being made, before block-stm's turn.
+    const sofar: SoFar = { report: null };
+    let report: RunReport | undefined;
+    const stoppedWhileMaking = { name: 'sequential', create: async () => { report = sofar.report!(); throw new Error('stopped here'); } };
+    await expect(runVerify({ subjects: [stoppedWhileMaking, executorSource('block-stm')], runs: 200, seed: 1, sofar })).rejects.toThrow('stopped here');
+    const required = ['re-execution', 'ESTIMATE wait', 'dependency resume', 'failed validation', 'parallel run on threads', 'skip-rest'];
+    expect(report!.executors[1]).toMatchObject({ name: 'block-stm', stopped: true, required, checks: [] });
+
+    const blockStm = (j: Json) => {
+      j.executors = [j.executors[0], { ...j.executors[0], name: 'block-stm', label: 'block-stm', required, coverage: Object.fromEntries(required.map((e) => [e, 10])) }];
+    };
+    const stopped = 'stopped by SIGTERM after checking 1 of 2 executors (100 blocks checked); block-stm was being made';
+    const r = await mergeOf('stopped-turn', [shard('1/2', blockStm), shard('2/2', (j) => {
+      blockStm(j);
+      j.ok = false;
+      j.stopped = stopped;
+      j.executors[1] = report!.executors[1];
+    })]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: false, stopped: `shard 2/2 (${r.files[1]}): ${stopped}`,
+      executors: [{ name: 'sequential' }, { name: 'block-stm', stopped: true, uncovered: [], checks: [{ name: 'equivalence', status: 'stopped', batches: 2, of: 4 }] }],
+    });
   });
 
   it('fails on a shard\'s error (a module\'s executor object that threw while closing), naming the shard', async () => {
@@ -278,9 +318,9 @@ describe('concord verify --merge judges the pool as one run', () => {
     expect(r.stderr).toBe(`concord verify: shard 2/2 (${r.files[1]}): ${error}\n`);
   });
 
-  it('fails on a shard that ended outside any check, which has nothing to pool', async () => {
+  it('fails on a shard that ended before or outside any check, which has nothing to pool', async () => {
     const r = await mergeOf('ended', [shard('1/2'), { ok: false, error: 'the executor ./mine.mjs: execute() never settled on a generated block of 3 transactions (threads 2)' }], false);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe(`FAIL ${r.files[1]}: that shard's verify ended outside any check, with no report to pool: the executor ./mine.mjs: execute() never settled on a generated block of 3 transactions (threads 2)\n`);
+    expect(r.stdout).toBe(`FAIL ${r.files[1]}: that shard's verify ended before or outside any check (a hang, a refused command), with no report to pool: the executor ./mine.mjs: execute() never settled on a generated block of 3 transactions (threads 2)\n`);
   });
 });

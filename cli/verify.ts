@@ -47,7 +47,6 @@ import { unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { executorNames, partitionSettings } from './executor-settings.js';
 import { BATCH, DEFAULT_RUNS, DEFAULT_SEED, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, MAX_VERIFY_TXS, SHARD_RUNS } from '../properties/verify-limits.js';
-import { mergeShardFiles } from './verify-merge.js';
 
 export interface VerifyOptions {
   /** --executor NAME|PATH.js, repeatable (commander: '--executor <name...>'). */
@@ -321,6 +320,8 @@ async function merge(o: VerifyOptions): Promise<number> {
     ['--replay', o.replay], ['--repeat', o.repeat], ['--out', o.out]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
   if (beside.length) throw new UsageError(`--merge pools the shards' --json files, which fix the run: give it alone (with --json or --fail-on-cut), not with ${beside.join(', ')}`);
   if (o.merge!.length === 0) throw new UsageError('--merge: give the --json file of every shard of the matrix');
+  // Loaded here alone: its schema (zod) would cost every other verify a tenth of a second.
+  const { mergeShardFiles } = await import('./verify-merge.js');
   const read = await mergeShardFiles(o.merge!);
   if ('ended' in read) {
     // No report of what such a shard ran: nothing to pool, and the shard failed.

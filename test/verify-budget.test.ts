@@ -50,12 +50,12 @@ const slow: SubjectSource = {
 
 describe('verify --time-limit', () => {
   it('gives a check cut short the time the checks after it left unused', async () => {
-    // equivalence: 10 batches of 50 blocks at 5 ms, 2.5 s in all; determinism: one block. Its
-    // first share, half of 4.5 s, cuts equivalence; determinism leaves the rest to it, 2 s spare
-    // for drawing the blocks (0.5 s, then 1 s, was too little on a machine busy with other test files).
+    // equivalence: 10 batches of 50 blocks at 2.4 ms, 1.2 s in all; determinism: one block. Its
+    // first share, half of 2.2 s, cuts equivalence; determinism leaves the rest to it, 1 s spare
+    // for drawing the blocks (0.5 s was too little on a machine busy with other test files).
     const report = await runVerify({
-      subjects: [executorSource('sequential')], runs: 500, seed: 1, timeLimitMs: 4500,
-      checks: [spinning('equivalence', 1, 5), spinning('determinism', 0.002, 1)],
+      subjects: [executorSource('sequential')], runs: 500, seed: 1, timeLimitMs: 2200,
+      checks: [spinning('equivalence', 1, 2.4), spinning('determinism', 0.002, 1)],
     });
     const [executor] = report.executors;
     expect(executor!.checks).toEqual([

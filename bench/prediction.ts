@@ -207,9 +207,9 @@ export function predictEach(
   return { points, gaps: [], threadGaps };
 }
 
-/** What the preflight's check (impl/preflight.ts) costs the main thread from 2 threads on, in ms; 0 for a block it sends to the sequential executor. */
-export function preflightCost(block: Block): number {
-  return contendedBlock(block) === null ? medianTime(() => contendedBlock(block)) : 0;
+/** What the preflight's check (impl/preflight.ts) costs the main thread from 2 threads on, in ms, as `time` times it; 0 for a block it sends to the sequential executor. */
+export function preflightCost(block: Block, time: (step: () => void) => number): number {
+  return contendedBlock(block) === null ? time(() => contendedBlock(block)) : 0;
 }
 
 /** Says, in a model's description, that its operation cost could not be fitted (it is 0). */

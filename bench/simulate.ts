@@ -287,6 +287,12 @@ export interface SimulateOptions {
   readonly ceilings?: readonly MeasuredCeiling[];
   /** Why the ceilings are not charged: the core probes found cores of unequal speed. */
   readonly unequalCores?: string;
+  /**
+   * How the main thread's steps that medianTime times are timed (Block-STM writing the block, the
+   * preflight's check). A test gives them a fixed time, so that what it fits does not depend on what else
+   * the machine runs beside it.
+   */
+  readonly timeMainThread?: (step: () => void) => number;
   readonly onProgress?: (done: number, total: number, what: string) => void;
 }
 
@@ -321,7 +327,7 @@ export function simulateScaling(workloads: readonly SweepWorkload[], runs: reado
     const receipts = executeReference(w.block).receipts;
     const gas = receipts.reduce((s, r) => s + r.gasUsed, 0);
     const block = simulationBlock(w);
-    const preflightMs = preflightCost(w.block);
+    const preflightMs = preflightCost(w.block, o.timeMainThread ?? medianTime);
     const threadGaps: ThreadGap[] = [];
     for (const { executor: model, label: executor, modular } of modelled) {
       const measured = runs.find((r) => r.workload === w.id && r.executor === executor && r.threads === 1 && r.correct);
@@ -368,7 +374,7 @@ function predictBlockStm(input: ModelInput, o: SimulateOptions): Predictions {
   const layout = layoutFor(real, capacity());
   const i32 = new Int32Array(layout.i32Size);
   const f64 = new Float64Array(layout.f64Size);
-  const setupMs = medianTime(() => writeBlock(real, layoutFor(real, capacity()), i32, f64));
+  const setupMs = (o.timeMainThread ?? medianTime)(() => writeBlock(real, layoutFor(real, capacity()), i32, f64));
   const opMs = Math.max(0, (oneMs - setupMs - fit.vmMs) / fit.steps);
   const fitted = opMs > 0 ? `(fitted to ${SIMULATED_EXECUTOR}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(setupMs + fit.vmMs, oneMs);
   const limits: RunLimits = {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { idealSpeedup } from '../bench/ideal.js';
 import { fitOpMs, modularVirtualRun, modulesFor, planModular, predictModular, slowedMain, type MainThreadCosts } from '../bench/simulate-modular.js';
 import { COLLECT_CHUNK } from '../impl/modular/collect.js';
-import { fitTransfer, gapLines, machineSlowdown, preflightCost, slowed, type ModelInput } from '../bench/prediction.js';
+import { fitTransfer, gapLines, machineSlowdown, medianTime, preflightCost, slowed, type ModelInput } from '../bench/prediction.js';
 import { generated } from '../bench/suite.js';
 import { pessimistic, SLOWER_AT_TWO } from '../reports/fit.js';
 
@@ -107,7 +107,7 @@ describe('predictModular', () => {
   const input = (accounts: number, threads: number[], seqMs: number, oneMs: number): ModelInput => {
     const w = generated('p2p', { accounts, txs: 300, seed: 1, hashCost: 3 }, 'g');
     const twin = generated('p2p', { accounts, txs: 300, seed: 1, hashCost: 0 }, 'g').block;
-    return { id: w.id, block: w.block, simBlock: twin, seqMs, oneMs, preflightMs: preflightCost(w.block), txMs: new Float64Array(300).fill(seqMs / 300), threads, vm: 'VM' };
+    return { id: w.id, block: w.block, simBlock: twin, seqMs, oneMs, preflightMs: preflightCost(w.block, medianTime), txMs: new Float64Array(300).fill(seqMs / 300), threads, vm: 'VM' };
   };
 
   it('fits the operation cost to the measured 1-thread run and predicts beyond it', () => {

@@ -1,7 +1,8 @@
 // The report's first section: what the run measured, at a glance, for a reader who publishes or
 // skims it. Per machine, each executor's speedup at each thread count as the geometric mean over
 // the workloads it ran in parallel (with the lowest and highest, and how many it left to the
-// sequential executor), the verdict tally, the machine's ceiling, and whether every run matched
+// sequential executor), the verdict tally (and, where a file measured modular once per partition,
+// the tally of its partitions against one another), the machine's ceiling, and whether every run matched
 // the reference and none failed. The sections after it hold the figures, their spread and the
 // reasons.
 // Invariant: every figure is read from the merged rows, verdicts and results files; a run that did
@@ -17,6 +18,7 @@ import type { Row } from './summary.js';
 import { BLOCK_STM, MODULAR, type Verdict } from './verdict.js';
 import { plural } from '../spec/plural.js';
 import { partitionLabel } from './partitions.js';
+import type { PartitionVerdict } from './partition-verdict.js';
 
 const times = (v: number) => `${v.toFixed(2)}x`;
 
@@ -83,8 +85,24 @@ function winsText(mine: readonly Verdict[], partitions: readonly string[] | unde
   return `${head}, ${BLOCK_STM} against each partition's ${MODULAR} in turn: ${each.join('; ')}`;
 }
 
-/** The overview section; `judged`: the verdicts the report's verdict section gives. */
-export function overviewSection(m: Merged, judged: readonly Verdict[]): Section {
+/**
+ * One machine's partition verdicts counted, per partition after the first: how often each of the
+ * pair won, tied or had none, as tally() counts block-stm against modular.
+ */
+function partitionWinsText(mine: readonly PartitionVerdict[]): string {
+  const pairs = [...new Set(mine.map((v) => v.other))].map((other) => {
+    const judged = mine.filter((v) => v.other === other);
+    const count = (winner: PartitionVerdict['headline']['winner']) => judged.filter((v) => v.headline.winner === winner).length;
+    const [first, second] = [partitionLabel(MODULAR, judged[0]!.first), partitionLabel(MODULAR, other)];
+    const sequentialTies = judged.filter((v) => v.headline.winner === 'tie' && v.headline.bothSequential).length;
+    return `${second} against ${first}: ${second} on ${plural(count('second'), 'workload')}, ${first} on ${count('first')}, `
+      + `a tie on ${count('tie')}${sequentialTies ? ` (${sequentialTies} of them where both ran the sequential executor on every block)` : ''}${count('no verdict') ? `, no verdict on ${count('no verdict')}` : ''}`;
+  });
+  return `which partition of ${MODULAR} wins at the highest thread count both ran, against the first listed: ${pairs.join('; ')}`;
+}
+
+/** The overview section; `judged` and `byPartition`: the verdicts the report's verdict sections give. */
+export function overviewSection(m: Merged, judged: readonly Verdict[], byPartition: readonly PartitionVerdict[]): Section {
   const paragraphs = [
     `Each executor's speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} at each thread count, as the geometric mean over the workloads it ran in parallel, `
       + 'with the lowest and the highest. A workload whose every block it left to the sequential executor (the preflight, or a fallback) times that executor, not this one: it is counted apart, '
@@ -93,9 +111,11 @@ export function overviewSection(m: Merged, judged: readonly Verdict[]): Section 
   ];
   for (const s of m.sources) {
     const mine = judged.filter((v) => v.machine === s.name);
+    const partitionsJudged = byPartition.filter((v) => v.machine === s.name);
     const who = m.sources.length > 1 ? `${s.name}: ` : '';
     const facts = [
       ...(mine.length ? [winsText(mine, s.doc.settings.partitions)] : []),
+      ...(partitionsJudged.length ? [partitionWinsText(partitionsJudged)] : []),
       s.doc.ceilings ? `the machine's ceiling: ${recordedCeilingsWords(s.doc.ceilings)}` : 'the machine\'s ceiling was not measured (no thread count above 1 within the cores, or a file from before it was)',
     ];
     const runs = m.rows.filter((r) => r.machine === s.name);

@@ -19,8 +19,9 @@ import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
 import { median, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
 import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, mediansByRound, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
-import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Match, type Verdict } from './verdict.js';
-import { explain, leadSplit, pct, preflightGap, unjudgedWhy } from './why.js';
+import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Judgement, type Match, type Verdict } from './verdict.js';
+import { explain, explainPartitions, leadSplit, pct, preflightGap, unjudgedWhy } from './why.js';
+import { partitionVerdicts, type PartitionVerdict } from './partition-verdict.js';
 import { overviewSection } from './overview.js';
 import { executorStatsTables } from './executor-stats.js';
 import { baselineSourceWords, differentBaselines, mixedTimingNote, ownBaseline, verdictBaselineWords } from './baseline.js';
@@ -657,8 +658,8 @@ function speedupText(r: Row): string {
  * was the lower, paired round by round; '' without rounds. The test behind a verdict compares the
  * two sets of round medians unpaired, and ranges can overlap while one executor led every round.
  */
-function roundsWon(x: Match, winner: Row): string {
-  const [mine, theirs] = [mediansByRound(winner.run), mediansByRound((winner === x.blockStm ? x.modular : x.blockStm).run)];
+function roundsWon(winner: Row, other: Row): string {
+  const [mine, theirs] = [mediansByRound(winner.run), mediansByRound(other.run)];
   if (mine === null || theirs === null) return '';
   const shared = [...mine.keys()].filter((round) => theirs.has(round));
   if (shared.length < 2) return '';
@@ -668,24 +669,30 @@ function roundsWon(x: Match, winner: Row): string {
   return `faster in ${k} of ${shared.length} rounds`;
 }
 
-function outcomeText(x: Match): string {
+/** A judgement of `first` against `second` in words, the winner named by its row's label (modular's names its partition where the file measured several). */
+function judgementText(x: Judgement, first: Row, second: Row): string {
   // Whole percents, but never across the tie's line: 4.8% apart is a tie and must not read "5%".
   const pct = (x.ratio - 1) * 100;
   const whole = Math.round(pct);
   const apart = `${whole >= TIE_BELOW * 100 && pct < TIE_BELOW * 100 ? (Math.floor(pct * 10) / 10).toFixed(1) : whole}%`;
   // In a file that names rounds, a test that fell back to samples (a side with too few rounds) says so.
-  const over = x.unit === 'samples' && (x.blockStm.run.rounds !== undefined || x.modular.run.rounds !== undefined) ? ' over samples' : '';
-  if (x.outcome === 'tie') {
+  const over = x.unit === 'samples' && (first.run.rounds !== undefined || second.run.rounds !== undefined) ? ' over samples' : '';
+  if (x.winner === 'tie') {
     if (x.bothSequential) return 'tie (both ran the sequential executor)';
     // In a tie, the rounds the one with the higher speedup led in: a tie can be one led in most rounds.
-    const ahead = x.modular.speedup > x.blockStm.speedup ? x.modular : x.blockStm;
-    const led = roundsWon(x, ahead);
+    const [ahead, behind] = second.speedup > first.speedup ? [second, first] : [first, second];
+    const led = roundsWon(ahead, behind);
     return `tie (${apart} apart, ${pValue(x.p)}${over}${led ? `; ${ahead.executor} ${led}` : ''})`;
   }
-  if (x.outcome === 'no verdict') return 'no verdict';
-  const led = roundsWon(x, x.outcome === BLOCK_STM ? x.blockStm : x.modular);
-  // By the row's label: modular's names its partition where the file measured several.
-  return `${(x.outcome === BLOCK_STM ? x.blockStm : x.modular).executor} wins (+${apart}, ${pValue(x.p)}${over}${led ? `, ${led}` : ''})`;
+  if (x.winner === 'no verdict') return 'no verdict';
+  const [won, lost] = x.winner === 'first' ? [first, second] : [second, first];
+  const led = roundsWon(won, lost);
+  return `${won.executor} wins (+${apart}, ${pValue(x.p)}${over}${led ? `, ${led}` : ''})`;
+}
+
+function outcomeText(x: Match): string {
+  const winner = x.outcome === BLOCK_STM ? 'first' : x.outcome === MODULAR ? 'second' : x.outcome;
+  return judgementText({ ...x, winner }, x.blockStm, x.modular);
 }
 
 type SimulatedRecord = ResultsFile['simulated'][number];
@@ -731,20 +738,21 @@ function reversedText(h: Match, pair: ReturnType<typeof predictedPair>): string 
 
 /**
  * The thread counts the verdicts stand at, in words for the section's title: "at 2 threads, the
- * most this machine measured" where every verdict is at its machine's highest measured count.
+ * most this machine measured" where every verdict is at its machine's highest measured count;
+ * `both`: what "both" ran the others at ("both executors").
  */
-function verdictScope(m: Merged, list: readonly Verdict[]): string {
+function verdictScope(m: Merged, list: readonly { readonly machine: string; readonly headline: { readonly threads: number } }[], both: string): string {
   const counts = [...new Set(list.map((v) => v.headline.threads))].sort((a, b) => a - b);
   const most = list.every((v) => v.headline.threads === Math.max(...m.sources.find((s) => s.name === v.machine)!.doc.settings.threads));
   const which = m.sources.length > 1 ? 'each machine' : 'this machine';
   if (counts.length === 1) return `at ${threadsText(counts[0]!)}${most ? `, the most ${which} measured` : ''}`;
-  return `at ${counts.join(' or ')} threads${most ? `, the most ${which} measured` : ', the most both executors ran'}`;
+  return `at ${counts.join(' or ')} threads${most ? `, the most ${which} measured` : `, the most ${both} ran`}`;
 }
 
 /**
  * How a file's modular runs of several partitions (`modular (hash)`, reports/partitions.ts) are
- * judged: each partition against the same block-stm runs, a verdict of its own. The partitions are
- * not tested against one another. '' where no file measured several.
+ * judged: each partition against the same block-stm runs, a verdict of its own; the partitions
+ * against one another in the section after. '' where no file measured several.
  */
 function partitionsJudged(m: Merged): string {
   const listed = m.sources.filter((s) => s.doc.settings.partitions !== undefined);
@@ -752,12 +760,12 @@ function partitionsJudged(m: Merged): string {
   const labels = [...new Set(listed.flatMap((s) => s.doc.settings.partitions!.map((p) => partitionLabel(MODULAR, p))))];
   return ` ${MODULAR} ran once per partition here (${labels.join(', ')}), in the same rounds against the same baseline: ${BLOCK_STM} is judged against each partition's runs in turn, `
     + `so a workload has a row per partition (the partition column) with its own verdict, reasons and predictions, and "${MODULAR}" in a row means that partition's runs. `
-    + `The partitions are not tested against one another: their speedups stand row under row in the ${MODULAR} column.`;
+    + `The partitions are tested against one another in the next section.`;
 }
 
 /** Which of block-stm and modular wins each workload, and why, at the highest thread count both ran. */
 function verdictSection(m: Merged, list: readonly Verdict[]): Section {
-  const scope = list.length ? verdictScope(m, list) : '';
+  const scope = list.length ? verdictScope(m, list, 'both executors') : '';
   const title = `Which executor wins, and why${scope ? ` (${scope})` : ''}`;
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
   const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. "fastest core" after a speedup: the speedup over the baseline's fastest core, where it differs. "Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two: each executor's 1-thread speedup (its cost per transaction beside the baseline's) and its scaling, its own block time at 1 thread over its time at T (medians of round medians where rounds are named). The two multiply to the speedup at T only roughly, off by as much as the baseline itself moved between the two runs, which the why cell names from 5% on. Where the 1-thread verdict is a tie or goes the other way the win is the scaling, otherwise the larger of the two leads says where it comes from, and the scaling reads beside the machine's ceiling where the run measured it (an executor can pass it: the ceiling is measured on the sequential executor's work split into parts). Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${roundsTested
@@ -793,6 +801,42 @@ function verdictSection(m: Merged, list: readonly Verdict[]): Section {
   };
 }
 
+/**
+ * Which partition of modular wins each workload, and why, where a file measured several: each
+ * partition after the first listed against the first (partition-verdict.ts).
+ */
+function partitionSection(m: Merged, list: readonly PartitionVerdict[]): Section {
+  const scope = verdictScope(m, list, 'both partitions');
+  const labels = [...new Set(m.sources.flatMap((s) => (s.doc.settings.partitions ?? []).map((p) => partitionLabel(MODULAR, p))))];
+  const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
+  const method = `Every verdict here is ${scope}. ${MODULAR} ran once per partition here (${labels.join(', ')}), in the same rounds against the same baseline, so their speedups can be tested against one another. `
+    + `Each partition is judged against the one its file lists first (the partition column), at the highest thread count both ran a workload, by the test the verdicts above use: `
+    + `the one with the higher speedup wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. `
+    + 'With three partitions or more a workload has a row per partition after the first: pairs fixed by the order given, not the fastest against the rest, since a pair picked by the speedups its test then compares would favour whichever gap noise widened. '
+    + '"Faster in k of n rounds": in how many of the rounds both ran the winner\'s median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. '
+    + 'The reasons quote each partition\'s own statistics: its cross-module share (transactions that touch several modules, ordered against other lanes) and lane imbalance (the heaviest lane\'s gas over the mean lane\'s), '
+    + 'and where they matter its heaviest lane, cross-lane waits, hot lanes, fallbacks, and busy or few samples. '
+    + (roundsTested ? 'The test compares the two partitions\' round medians, as above.' : 'The p-values treat every sample as independent, as above.');
+  const multi = m.sources.length > 1;
+  const rows = list.map((v) => {
+    const h = v.headline;
+    const differing = v.others.filter((o) => o.winner !== h.winner).map((o) => ` At ${threadsText(o.threads)}: ${judgementText(o, o.first, o.other)}.`);
+    return [
+      v.label, ...(multi ? [v.machine] : []), String(h.threads), v.first, speedupText(h.first), v.other, speedupText(h.other),
+      judgementText(h, h.first, h.other), `${explainPartitions(h)}${differing.join('')}`,
+    ];
+  });
+  return {
+    title: `Which partition of ${MODULAR} wins, and why (${scope})`,
+    paragraphs: [method],
+    tables: [{
+      headers: ['workload', ...(multi ? ['machine'] : []), 'threads', 'partition', 'speedup', 'against', 'speedup', 'verdict', 'why'],
+      numeric: [false, ...(multi ? [false] : []), true, false, true, false, true, false, false],
+      rows,
+    }],
+  };
+}
+
 /** How the models charged the machine's own loss at more threads (its ceiling), as each file's predictions did. */
 function machineShareText(m: Merged): string {
   const by = (charge: ReturnType<typeof machineCharge>) => m.sources.filter((s) => s.doc.ceilings && s.doc.simulated.length > 0
@@ -816,7 +860,8 @@ function sections(m: Merged): Section[] {
   const out: Section[] = [];
   // The overview, the A/A evidence in the Noise section and the verdicts below read the same judgements.
   const judged = verdicts(m);
-  out.push(overviewSection(m, judged));
+  const byPartition = partitionVerdicts(m);
+  out.push(overviewSection(m, judged, byPartition));
   out.push({ title: 'Machines', paragraphs: [], tables: [machineTable(m.sources)] });
   const warn = warnings(m);
   out.push({
@@ -843,6 +888,7 @@ function sections(m: Merged): Section[] {
     });
   }
   out.push(verdictSection(m, judged));
+  if (byPartition.length) out.push(partitionSection(m, byPartition));
   const predictions = predictionTable(m);
   const paperNote = BLOCK_STM_ANCHORS.some((a) => a.derived)
     ? '* derived: the paper gives throughput only; speedup = throughput / the sequential throughput its headline figures imply.'

@@ -9,7 +9,8 @@
 // did not match the reference, or stopped part-way (it threw in a timed round, so its run holds
 // only the rounds before, and the two are not timed over the same rounds), gets no verdict; two
 // that both handed every block to the sequential executor tie, whatever the timings (the same
-// code ran); every figure comes from the results file's rows.
+// code ran); every figure comes from the results file's rows. The test and tie rule are
+// judgePair's, which partition-verdict.ts applies to two partitions of modular as well.
 
 import { ALPHA, testBlockTimes } from './compare.js';
 import type { Merged } from './merge.js';
@@ -59,13 +60,35 @@ export interface Verdict {
   readonly others: readonly Match[];
 }
 
-function judge(threads: number, blockStm: Row, modular: Row, baseline: Row): Match {
-  const { p, unit } = testBlockTimes(blockStm.run, modular.run);
-  const ratio = Math.max(modular.speedup / blockStm.speedup, blockStm.speedup / modular.speedup);
-  const bothSequential = blockStm.run.fallbackShare === 1 && modular.run.fallbackShare === 1;
-  const outcome: Outcome = !blockStm.correct || !modular.correct || blockStm.stoppedBy !== null || modular.stoppedBy !== null ? 'no verdict'
-    : !bothSequential && p <= ALPHA && ratio - 1 >= TIE_BELOW ? (modular.speedup > blockStm.speedup ? MODULAR : BLOCK_STM)
+/**
+ * The test and tie rule every verdict applies to two runs at one thread count, whichever they are
+ * (block-stm and a modular partition, or two partitions: partition-verdict.ts): the invariants
+ * above, with `first` and `second` in place of the two executors.
+ */
+export interface Judgement {
+  readonly winner: 'first' | 'second' | 'tie' | 'no verdict';
+  /** As Match.p, of the two runs' block times. */
+  readonly p: number;
+  readonly unit: 'rounds' | 'samples';
+  /** The faster one's speedup over the slower one's (>= 1). */
+  readonly ratio: number;
+  /** Both fell back to the sequential executor on every block: their timings are the same code's. */
+  readonly bothSequential: boolean;
+}
+
+export function judgePair(first: Row, second: Row): Judgement {
+  const { p, unit } = testBlockTimes(first.run, second.run);
+  const ratio = Math.max(second.speedup / first.speedup, first.speedup / second.speedup);
+  const bothSequential = first.run.fallbackShare === 1 && second.run.fallbackShare === 1;
+  const winner = !first.correct || !second.correct || first.stoppedBy !== null || second.stoppedBy !== null ? 'no verdict'
+    : !bothSequential && p <= ALPHA && ratio - 1 >= TIE_BELOW ? (second.speedup > first.speedup ? 'second' : 'first')
     : 'tie';
+  return { winner, p, unit, ratio, bothSequential };
+}
+
+function judge(threads: number, blockStm: Row, modular: Row, baseline: Row): Match {
+  const { winner, p, unit, ratio, bothSequential } = judgePair(blockStm, modular);
+  const outcome: Outcome = winner === 'first' ? BLOCK_STM : winner === 'second' ? MODULAR : winner;
   return { threads, blockStm, modular, baseline, outcome, p, unit, ratio, bothSequential };
 }
 

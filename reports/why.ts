@@ -1,8 +1,8 @@
-// Why one of block-stm and modular won (or neither did), in one sentence built from the recorded
-// numbers: fallbacks with their reasons (and, where the preflight sent away a block with room for
-// parallelism, why it did), Block-STM's re-executions and failed validations, modular's
-// cross-module share, lane imbalance and cross-lane waits, the block's ideal bound, and how noisy
-// the samples were. Executor statistics come from the run's `detail`, read by the names the
+// Why one of block-stm and modular won (or neither did), or one partition of modular over another,
+// in one sentence built from the recorded numbers: fallbacks with their reasons (and, where the
+// preflight sent away a block with room for parallelism, why it did), Block-STM's re-executions and
+// failed validations, modular's cross-module share, lane imbalance and cross-lane waits (each
+// partition's own), the block's ideal bound, and how noisy the samples were. Executor statistics come from the run's `detail`, read by the names the
 // executors report; a results file without it says so instead of guessing.
 // Invariant: every number quoted is read from (or divided out of) the results file, and each
 // clause appears only when the data for it is present.
@@ -10,6 +10,7 @@
 import { median, RECOMMENDED_SAMPLES } from './stats.js';
 import { roundMedians, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, type Match } from './verdict.js';
+import { partitionWinner, type PartitionMatch } from './partition-verdict.js';
 import { plural } from '../spec/plural.js';
 
 /**
@@ -161,8 +162,8 @@ function preflightFact(m: Match): string | null {
     + `to the sequential executor: ${preflightGap(sent[0]!)}`;
 }
 
-function noiseFact(m: Match): string | null {
-  const rows = [m.blockStm, m.modular, m.baseline];
+/** `rows`: the two runs judged, then their baseline. */
+function noiseFact(rows: readonly Row[]): string | null {
   const samples = rows.reduce((s, r) => s + r.samples, 0);
   const busy = rows.reduce((s, r) => s + r.busySamples, 0) / samples;
   const fewest = Math.min(...rows.map((r) => r.samples));
@@ -269,7 +270,40 @@ export function explain(m: Match): string {
     ...blockStmFacts(m.blockStm, txs),
     ...modularFacts(m.modular, txs, m.threads),
     preflightFact(m) ?? boundFact(m),
-    noiseFact(m),
+    noiseFact([m.blockStm, m.modular, m.baseline]),
+  ].filter((f): f is string => f !== null);
+  return `${facts.join('; ')}.`;
+}
+
+/** The two partitions' cross-module shares and lane imbalances side by side, the winner's first, where both recorded them. */
+function partitionContrast(x: PartitionMatch): string | null {
+  const won = partitionWinner(x);
+  if (won === null) return null;
+  const lost = won === x.first ? x.other : x.first;
+  const [w, l] = [won.run.detail, lost.run.detail];
+  const parts = [
+    ...(w?.crossShare !== undefined && l?.crossShare !== undefined && w.crossShare !== l.crossShare
+      ? [{ better: w.crossShare < l.crossShare, text: `${w.crossShare < l.crossShare ? 'fewer' : 'more'} of its transactions crossed modules (cross-module share ${pct(w.crossShare)} against ${pct(l.crossShare)})` }] : []),
+    ...(w?.laneImbalance !== undefined && l?.laneImbalance !== undefined && w.laneImbalance.toFixed(2) !== l.laneImbalance.toFixed(2)
+      ? [{ better: w.laneImbalance < l.laneImbalance, text: `its lanes were ${w.laneImbalance < l.laneImbalance ? 'more' : 'less'} evenly loaded (lane imbalance ${w.laneImbalance.toFixed(2)} against ${l.laneImbalance.toFixed(2)})` }] : []),
+  ];
+  if (parts.length === 0) return null;
+  const text = parts.map((p) => p.text).join(' and ');
+  // A winner worse on both counts won by something else: the facts after this say what else differed.
+  return parts.some((p) => p.better) ? `${won.executor} against ${lost.executor}: ${text}` : `${won.executor} won although, against ${lost.executor}, ${text}`;
+}
+
+/** The reasons behind a match of two partitions, as one sentence: each partition's own statistics, its fallbacks, and the samples' noise. */
+export function explainPartitions(x: PartitionMatch): string {
+  const txs = x.baseline.workload.txs;
+  const rows = [x.first, x.other];
+  const facts = [
+    partitionContrast(x),
+    ...rows.filter((r) => !r.correct).map((r) => `${r.executor} did not match the reference, so its times are not valid speedups`),
+    ...rows.filter((r) => r.stoppedBy !== null)
+      .map((r) => `${r.executor} stopped part-way (it threw in a timed round), so its figures come from the ${plural(r.samples, 'sample')} it took before, no whole run to judge it by`),
+    ...rows.flatMap((r) => modularFacts(r, txs, x.threads)),
+    noiseFact([x.first, x.other, x.baseline]),
   ].filter((f): f is string => f !== null);
   return `${facts.join('; ')}.`;
 }

@@ -1,8 +1,9 @@
 // `concord bench --partition hash,affinity`: the modular executor measured once per partition in
 // one run, in the same rounds against the same baseline, each partition's runs labelled
 // `modular (PARTITION)` in the tables, --json and --out, so report (its executor statistics per
-// partition, and a verdict of block-stm against each partition) and compare tell them apart,
-// compare matching a one-partition file's modular with its partition's runs; block-stm beside
+// partition, a verdict of block-stm against each partition, and one of the partitions against
+// each other) and compare tell them apart, compare matching a one-partition file's modular with
+// its partition's runs; block-stm beside
 // them measured once; each partition's rerun line and predictions its own. A list is refused
 // where it cannot be measured (a partition named twice or unknown, a module among the executors,
 // run and verify), naming the option; one partition keeps its plain labels and file.
@@ -85,6 +86,12 @@ describe('bench --partition with a list', () => {
       expect(line).toContain(`modular (${v.partition})'s`);
     }
     expect(md).toMatch(/^Which executor wins at the highest thread count both ran, block-stm against each partition's modular in turn: modular \(hash\) on \d workloads?, .*; modular \(affinity\) on \d workloads?, /m);
+    // The partitions judged against one another: one row, hash (listed first) against affinity, why in both one's statistics.
+    expect(md).toMatch(/^## Which partition of modular wins, and why \(at 2 threads/m);
+    const pair = md.split('\n').find((l) => l.startsWith('| p2p 100 acc × 1000 tx | 2 | hash |'));
+    expect(pair, 'no row of the partitions against one another').toBeDefined();
+    expect(pair!.split(' | ')[4]).toBe('affinity');
+    for (const p of ['hash', 'affinity']) expect(pair).toContain(`modular (${p})'s`);
     // Its Sources line gives the settings the runs were made with.
     expect(md).toMatch(/^Sources: .*, --partition hash,affinity; Concord /m);
     const c = concord('compare', out, out);

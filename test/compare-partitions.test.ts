@@ -3,7 +3,8 @@
 // (`modular (hash)`, `modular (affinity)`, settings.partitions): the plain runs are matched with the
 // other file's runs of the same partition, in either order, the row named `base's → new's`, a note
 // saying why, the predictions matched alike and --only taking either label; a partition the other
-// file did not measure matches nothing, and two files of one partition each compare as before.
+// file did not measure matches nothing, and two files of one partition each compare as before, as
+// do two files of several: each partition's rows by their labels.
 import { describe, expect, it } from 'vitest';
 import { compare, formatComparison } from '../reports/compare.js';
 import { DEFAULT_PARTITION } from '../reports/partitions.js';
@@ -95,5 +96,15 @@ describe('compare across one partition and several', () => {
     expect(plain.partitionMatches).toBeUndefined();
     expect(plain.rows.filter((r) => r.executor === 'modular').map((r) => r.name)).toEqual([`${P2P} · modular @1`, `${P2P} · modular @2`]);
     expect(Object.keys(plain)).toEqual(['rows', 'predictions', 'geomean', 'warnings', 'broken', 'gate']);
+  });
+
+  it('matches two files of several partitions each by their labels, a partition with its own', () => {
+    const c = compare(many(), many());
+    expect(c.partitionMatches).toBeUndefined();
+    expect(c.rows.filter((r) => r.executor.startsWith('modular')).map((r) => r.name)).toEqual([
+      `${P2P} · modular (affinity) @1`, `${P2P} · modular (affinity) @2`, `${P2P} · modular (hash) @1`, `${P2P} · modular (hash) @2`,
+    ]);
+    expect(c.rows.every((r) => r.newExecutor === undefined)).toBe(true);
+    expect(c.warnings.some((w) => w.startsWith('different executor settings') || w.startsWith('only in'))).toBe(false);
   });
 });

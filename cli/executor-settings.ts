@@ -6,8 +6,8 @@
 // alone (benchPartitions), which measures the built-in executor once per partition in one sweep;
 // every other command is refused one, never handed it as a partition's name.
 
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { EXECUTORS, isModulePath } from '../impl/registry.js';
 import { EXEC_PREFIX } from '../impl/exec-executor.js';
 import { MAX_MODULES } from '../impl/modular/executor.js';
@@ -30,19 +30,90 @@ export function executorKey(name: string): string {
   }
 }
 
+/** Whether `name`, taken whole, names an executor: a built-in, or a module file that is there. */
+function namesExecutor(name: string): boolean {
+  if (EXECUTORS.has(name)) return true;
+  if (!isModulePath(name)) return false;
+  try {
+    return statSync(name).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+interface Reading {
+  /** How many of its executors name none: the fewer, the likelier what was meant. */
+  readonly misses: number;
+  /** Its executors, and one other reading as likely where there is one (kept to say so). */
+  readonly names: readonly string[];
+  readonly tie?: readonly string[];
+}
+
+/**
+ * `value` (no exec: command in it) read as comma-separated executors, where a run of its parts
+ * that together name a module file that is there (`./dir,with,comma/m.mjs`) may be one: a path
+ * may hold commas, and a list of names rarely forms an existing file's path by chance. Of the
+ * readings, the one in which the fewest parts name no executor (a typo keeps that of its own
+ * words); a value that reads as likely in two ways is refused, never split by a guess.
+ */
+function listNames(value: string, option: string): string[] {
+  const parts = value.split(',');
+  // best[i]: the likeliest reading of parts i.. onwards; a run of parts is read as one only where it names a file.
+  const best: Reading[] = [];
+  best[parts.length] = { misses: 0, names: [] };
+  for (let i = parts.length - 1; i >= 0; i--) {
+    let reading: Reading | undefined;
+    for (let j = i + 1; j <= parts.length; j++) {
+      const name = parts.slice(i, j).join(',').trim();
+      const whole = namesExecutor(name);
+      if (j > i + 1 && !whole) continue;
+      const rest = best[j]!;
+      const here: Reading = { misses: rest.misses + (whole || name === '' ? 0 : 1), names: name === '' ? rest.names : [name, ...rest.names] };
+      const tie = rest.tie && (name === '' ? rest.tie : [name, ...rest.tie]);
+      if (reading === undefined || here.misses < reading.misses) reading = { ...here, ...(tie ? { tie } : {}) };
+      else if (here.misses === reading.misses && reading.tie === undefined) reading = { ...reading, tie: here.names };
+    }
+    best[i] = reading!;
+  }
+  const { names, tie, misses } = best[0]!;
+  // "./dir: no such module file" would hide that the file meant is the whole value, in a folder that is there.
+  const whole = value.trim();
+  if (parts.length > 1 && misses > 0 && isModulePath(whole) && isFolder(dirname(whole))) {
+    throw new UsageError(`${option} ${whole}: no such module file (looked for ${resolve(whole)}); nor is it a list of executors (${names.find((n) => !namesExecutor(n))} names none)`);
+  }
+  if (tie !== undefined) {
+    const said = (list: readonly string[]) => list.length === 1
+      ? `the module file ${list[0]}`
+      : `the executors ${list.map((n) => n.includes(',') ? JSON.stringify(n) : n).join(', ')}`;
+    const [one, other] = [names, tie].sort((a, b) => a.length - b.length);
+    throw new UsageError(`${option} ${value.trim()}: reads two ways, as ${said(one!)} or as ${said(other!)}: `
+      + 'for the list, write a path in it another way (with ./ before it, or absolute) so that no run of its parts names a file; for the module, give it by a link whose name has no comma');
+  }
+  return [...names];
+}
+
 /**
  * Executor names as --executor (or `option`) gives them, repeated or comma-separated, in order. An
  * `exec:` command keeps the rest of its --executor whole, commas and all, since a command line may
- * hold them (`block-stm,exec:./engine --sizes 1,2`). An --executor that names none (`--executor ,`)
- * is refused: it would silently mean the defaults; so is one that names an executor twice, by its
- * name or by two paths to one module file: dropping the second would hide a typo for another.
+ * hold them (`block-stm,exec:./engine --sizes 1,2`); so does the path of a module file that is
+ * there (listNames). An --executor that names none (`--executor ,`) is refused: it would silently
+ * mean the defaults; so is one that names an executor twice, by its name or by two paths to one
+ * module file: dropping the second would hide a typo for another.
  */
 export function executorNames(raw: readonly string[], option = '--executor'): string[] {
   const split = (e: string): string[] => {
     const at = e.search(new RegExp(`(^|,)\\s*${EXEC_PREFIX}`));
-    if (at < 0) return e.split(',');
+    if (at < 0) return listNames(e, option);
     const start = e.indexOf(EXEC_PREFIX, at);
-    return [...(at > 0 ? e.slice(0, at).split(',') : []), e.slice(start)];
+    return [...(at > 0 ? listNames(e.slice(0, at), option) : []), e.slice(start)];
   };
   const names = raw.flatMap(split).map((e) => e.trim()).filter(Boolean);
   if (raw.length > 0 && names.length === 0) throw new UsageError(`${option} names no executor (got ${raw.map((e) => JSON.stringify(e)).join(', ')})`);

@@ -10,6 +10,9 @@ import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { isStreamFile, makeFolders, OutPathError, prepareOut, removeEmptyFolders } from '../properties/folders.js';
 
+/** How long a write to a pipe waits for a process to read it (a reader started just after the command). */
+export const READER_WAIT_MS = 5000;
+
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file or folder',
   EISDIR: 'is a folder, not a file',
@@ -19,7 +22,7 @@ const REASONS: Record<string, string> = {
   EPERM: 'permission denied',
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on the device',
-  ENXIO: 'a pipe no process read within 5 s',
+  ENXIO: `a pipe no process read within ${READER_WAIT_MS / 1000} s`,
   ERR_FS_FILE_TOO_LARGE: 'larger than 2 GiB, the most Node reads whole',
 };
 
@@ -112,9 +115,6 @@ export function refuseOverwrite(out: string, flag: string, inputs: readonly { re
   }
 }
 export const checkOutDir = (path: string, flag: string): void => checkOut(path, flag, 'folder');
-
-/** How long a write to a pipe waits for a process to read it (a reader started just after the command). */
-const READER_WAIT_MS = 5000;
 
 /**
  * A descriptor of `path` open to write without blocking, once a process has the pipe there open to

@@ -20,14 +20,15 @@
 // A process the engine left in the background holding its output is not waited for: once the
 // engine has exited and its pipes stay quiet, Concord stops reading them and says so. A call
 // that --timeout gives up on is said to be waiting on an engine that wrote nothing since the
-// request (an answer left unflushed looks like a hang) or part of a line (execHangNote).
+// request (an answer left unflushed looks like a hang), on one that closed its input and so never
+// read the request, or on part of a line (execHangNote).
 // An engine may declare its name in its answers (`name`), as a module's executor declares its
 // own: bench labels its runs by it (bench/sweep.ts runLabels), so that one engine compares across
 // results files whatever path or flags reached it; one engine process declares one name.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { emptyStats, PER_TX_COUNTERS, STATUSES, type Block, type BlockResult, type ExecutionStats, type ReadSet, type Receipt, type Status } from '../spec/block.js';
 import { MAX_CALL_MS } from '../spec/call-time.js';
@@ -445,8 +446,7 @@ function kill(pid: number): void {
  */
 function killMarked(marks: readonly string[]): void {
   if (marks.length === 0) return;
-  const prefix = `${MARK_VARIABLE}=`;
-  const carries = (pid: number) => environment(pid).some((e) => e.startsWith(prefix) && e.slice(prefix.length).split(',').some((m) => marks.includes(m)));
+  const carries = (pid: number) => carriesMark(pid, marks);
   const killed = new Set<number>();
   for (;;) {
     const marked = processes().filter((pid) => !killed.has(pid) && carries(pid));
@@ -455,6 +455,54 @@ function killMarked(marks: readonly string[]): void {
       killed.add(pid);
       kill(pid);
     }
+  }
+}
+
+/** Whether the process's environment carries one of the marks. */
+function carriesMark(pid: number, marks: readonly string[]): boolean {
+  const prefix = `${MARK_VARIABLE}=`;
+  return environment(pid).some((e) => e.startsWith(prefix) && e.slice(prefix.length).split(',').some((m) => marks.includes(m)));
+}
+
+/** What the process's file descriptor `fd` is open on, as /proc names it ("socket:[4711]", "pipe:[4711]", a path); null where it is closed, or /proc cannot tell. */
+function openFile(pid: number, fd: string): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/fd/${fd}`);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Who still holds the engine's standard input, `input` (its shell's fd 0 as /proc named it at the
+ * start), open, of the engine's processes (the tree below its shell, and those carrying its mark):
+ * 'none'; 'shell' where only the shell Concord started holds it, still running the command line
+ * (not replaced by the engine: its arguments are still Concord's) with processes below it that do
+ * not, as a shell does that waits for the command it started; 'engine' where any other does; null
+ * where /proc cannot tell.
+ */
+function inputHolders(engine: Engine, input: string): 'none' | 'shell' | 'engine' | null {
+  const root = engine.child.pid;
+  const listed = processes();
+  if (root === undefined || listed.length === 0) return null;
+  const tree: number[] = [];
+  walkTree(root, (pid) => tree.push(pid));
+  const all = new Set([...tree, ...listed.filter((pid) => carriesMark(pid, [engine.mark]))]);
+  const holding = [...all].filter((pid) => {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      // Exited meanwhile, or not ours to read: holds nothing that can be seen.
+    }
+    return fds.some((fd) => openFile(pid, fd) === input);
+  });
+  if (holding.length === 0) return 'none';
+  if (holding.length > 1 || holding[0] !== root || tree.length === 1) return 'engine';
+  try {
+    return readFileSync(`/proc/${root}/cmdline`, 'utf8') === `${engine.child.spawnargs.join('\0')}\0` ? 'shell' : 'engine';
+  } catch {
+    return null;
   }
 }
 
@@ -626,6 +674,9 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   const above = process.env[MARK_VARIABLE];
   const env = { ...process.env, [MARK_VARIABLE]: above ? `${above},${mark}` : mark };
   const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], env });
+  // Taken at once, before the command line can redirect or close it: what the engine reads requests from.
+  const started = child.pid === undefined ? null : openFile(child.pid, '0');
+  const input = started !== null && /^(socket|pipe):\[\d+\]$/.test(started) ? started : null;
   const engine: Engine = { child, mark, name, waiting: () => waiting() };
   live.add(engine);
   stopEnginesOnExit();
@@ -639,7 +690,10 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   });
   const tail = () => (stderr.trim() === '' ? '' : engineText('; the end of its standard error', '; the end of its standard error follows', stderr.trim()));
   // The engine's input closes when it exits; a write after that fails here, and the exit says why.
+  // One that fails while it runs (EPIPE) says, where /proc cannot, that it closed its input.
   child.stdin.on('error', () => {});
+  /** The request whose write failed as no process held the engine's input open, if one did. */
+  let unread: number | null = null;
   const pending: Pending[] = [];
   let failed: ExecEngineError | null = null;
   /** Whether `failed` rejected a call: a line after the last answer fails close() instead. */
@@ -801,7 +855,19 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     }
   });
 
-  /** What was seen of the oldest pending request (execHangNote): nothing on the output since it was sent, or part of a line without its newline. */
+  /**
+   * How it is known that the engine closed its standard input, where it is: no process of it holds
+   * that open, or none but the shell that waits for the command it started; else a write to it
+   * failed (where /proc cannot tell). null where it may still be reading.
+   */
+  const inputClosed = (): string | null => {
+    const held = input === null ? null : inputHolders(engine, input);
+    if (held === 'none') return 'no process of it holds it open';
+    if (held === 'shell') return 'no process of it holds it open but the shell that started it';
+    return held === null && unread !== null ? `writing request ${unread} to it failed: no process held it open` : null;
+  };
+
+  /** What was seen of the oldest pending request (execHangNote): nothing on the output since it was sent (with its input closed, or not), or part of a line without its newline. */
   const waiting = (): { readonly sentAt: number; readonly seen: string } | null => {
     const p = pending[0];
     if (p === undefined || failed) return null;
@@ -810,6 +876,12 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     const errors = errAt >= p.sentAt ? `; it wrote to its standard error since, which ends: ${JSON.stringify(stderr.trim().slice(-LINE_START))}` : '';
     if (outAt < p.sentAt) {
       const before = lineBytes > 0 ? `; what it wrote before that, ${partial}, has no newline yet` : '';
+      // Asking about an answer left unflushed would mislead: the engine stopped reading requests.
+      const closed = inputClosed();
+      if (closed !== null) {
+        return { sentAt: p.sentAt, seen: `the engine closed its standard input (${closed}) and wrote nothing on its standard output since ${sent}: `
+          + `it stopped reading requests before it answered this one (an engine reads its standard input until it ends, and answers each request)${before}${errors}` };
+      }
       return { sentAt: p.sentAt, seen: `the engine wrote nothing on its standard output since ${sent} (an answer not flushed? write each answer with a newline and flush: Python print(..., flush=True) or python3 -u)${before}${errors}` };
     }
     // A whole line since the request would have been taken as its answer.
@@ -905,7 +977,9 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       nextId++;
       return new Promise<BlockResult>((resolve, reject) => {
         pending.push({ id, block, ...(kept === undefined ? {} : { preStateOf: kept }), sentAt: performance.now(), resolve, reject });
-        child.stdin.write(line);
+        child.stdin.write(line, (e) => {
+          if ((e as NodeJS.ErrnoException | null | undefined)?.code === 'EPIPE') unread ??= id;
+        });
         if (outputEnded) failIfStillRunning();
       });
     },

@@ -4,7 +4,7 @@
 // Run as a user runs them (dist/cli/concord.js): one line on stderr naming the option, exit 2.
 import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -126,6 +126,44 @@ describe('concord option checks', () => {
       expect(() => executorNames([join(dir, 'engine.mjs'), join(dir, 'link.mjs')])).toThrow(/ are one module file \(.*engine\.mjs\), named twice$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // `verify --executor ./dir,with,comma/m.mjs` was split into ./dir, with and comma/m.mjs: a module
+  // in a folder whose name has a comma could not be given to any command.
+  it('takes commas inside the path of a module file that is there as part of it, in every --executor list, and refuses a list that reads two ways', () => {
+    const root = mkdtempSync(join(tmpdir(), 'concord-comma-'));
+    const inRoot = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000, cwd: root });
+    try {
+      const module = join(root, 'dir,with,comma', 'my-executor.mjs');
+      mkdirSync(join(root, 'dir,with,comma'));
+      writeFileSync(module, `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+export default { name: 'mine', async execute(block) { return executeReference(block); }, async close() {} };\n`);
+      expect(executorNames([module])).toEqual([module]);
+      expect(executorNames([`block-stm, ${module},modular`])).toEqual(['block-stm', module, 'modular']);
+      const verified = inRoot('verify', '--executor', 'sequential,./dir,with,comma/my-executor.mjs', '--runs', '3', '--json');
+      expect(verified.status, verified.stderr).toBe(0);
+      expect(JSON.parse(verified.stdout).executors.map((e: { name: string }) => e.name)).toEqual(['sequential', './dir,with,comma/my-executor.mjs']);
+      expect(inRoot('verify', '--executor', './dir,with,comma/typo.mjs').stderr)
+        .toBe(`concord verify: --executor ./dir,with,comma/typo.mjs: no such module file (looked for ${join(root, 'dir,with,comma', 'typo.mjs')}); nor is it a list of executors (./dir names none)\n`);
+      const small = ['--workload', 'p2p', '--accounts', '10', '--txs', '20', '--quick', '--rounds', '1', '--threads', '1', '--json'];
+      const benched = inRoot('bench', '--executor', './dir,with,comma/my-executor.mjs', '--baseline', './dir,with,comma/my-executor.mjs', ...small);
+      expect(benched.stderr).toMatch(/^concord bench: --baseline \.\/dir,with,comma\/my-executor\.mjs: also named in --executor/);
+      const baseline = inRoot('bench', '--executor', 'block-stm', '--baseline', './dir,with,comma/my-executor.mjs', ...small);
+      expect(baseline.status, baseline.stderr).toBe(0);
+      expect(JSON.parse(baseline.stdout).settings.baseline).toBe('mine');
+      // a.mjs,b.mjs is a module file, and a.mjs and b.mjs are two: no reading is guessed.
+      for (const name of ['a.mjs', 'b.mjs', 'a.mjs,b.mjs']) writeFileSync(join(root, name), 'export default {};\n');
+      const twoWays = /--executor a\.mjs,b\.mjs: reads two ways, as the module file a\.mjs,b\.mjs or as the executors a\.mjs, b\.mjs: /;
+      for (const command of ['verify', 'bench']) {
+        const r = inRoot(command, '--executor', 'a.mjs,b.mjs');
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`^concord ${command}: ${twoWays.source}.*\n$`));
+      }
+      // Written another way, the list names no file as a whole.
+      expect(inRoot('verify', '--executor', 'a.mjs,./b.mjs', '--runs', '1').stderr).toMatch(/^concord verify: a\.mjs: /);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SPAWNS_TIMEOUT_MS } from './helpers.js';
-import { writeWhole } from '../cli/output.js';
+import { READER_WAIT_MS, writeWhole } from '../cli/output.js';
 import { proveCommand } from '../cli/prove.js';
 import { z3Installed } from '../spec/smt/z3.js';
 import { parseBlock } from '../spec/block-file.js';
@@ -175,7 +175,7 @@ describe('concord options', () => {
     expect([late.status, late.stderr]).toEqual([0, 'wrote 2 transactions to ' + fifo + '\n']);
     expect(parseBlock(readFileSync(got, 'utf8'), got).txs).toHaveLength(2);
     const unread = concord('gen', '--txs', '2', '-o', fifo);
-    expect([unread.status, unread.stderr]).toEqual([2, `concord gen: ${fifo}: cannot write: a pipe no process read within 5 s (ENXIO)\n`]);
+    expect([unread.status, unread.stderr]).toEqual([2, `concord gen: ${fifo}: cannot write: a pipe no process read within ${READER_WAIT_MS / 1000} s (ENXIO)\n`]);
     const substituted = spawnSync('bash', ['-c', `"$1" "$2" gen --txs 2 -o >(wc -c > "$3"); code=$?; wait; exit $code`, 'bash', process.execPath, cli, join(dir, 'count')], { encoding: 'utf8', timeout: 60_000 });
     expect([substituted.status, substituted.stderr]).toEqual([0, expect.stringMatching(/^wrote 2 transactions to \/dev\/fd\/\d+\n$/)]);
     const link = join(dir, 'null-link');

@@ -318,6 +318,25 @@ describe('exec: engines', () => {
     expect((hung as Error).message.split('\n')[0]).toMatch(/did not settle within 1000 ms \(the timeout option\); the engine wrote nothing on its standard output since request 1 was sent \(an answer not flushed\?/);
   });
 
+  // An engine that closed its input and hung was asked whether it had not flushed an answer: it had
+  // stopped reading, and the request it was sent was never read.
+  it('says a hung engine closed its standard input, where none of its processes but the shell that started it holds that open', async () => {
+    const closer = join(dir, 'closer.mjs');
+    writeFileSync(closer, `import { closeSync } from 'node:fs';\ncloseSync(0);\nsetTimeout(() => {}, 60_000);\n`);
+    const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const closed = (how: string) => `; the engine closed its standard input (${how}) and wrote nothing on its standard output since request 1 was sent: `
+      + 'it stopped reading requests before it answered this one (an engine reads its standard input until it ends, and answers each request)';
+    // The shell Concord starts the command with runs it in a process of its own here, holding the input, unless told to exec it.
+    const shared = 'no process of it holds it open but the shell that started it';
+    for (const [engine, how] of [[`exec:node ${closer}`, shared], [`exec:sh -c 'exec 0<&-; sleep 60'`, shared], [`exec:exec node ${closer}`, 'no process of it holds it open']] as const) {
+      const r = spawnSync(process.execPath, [cli, 'run', '--workload', 'p2p', '--txs', '5', '--warmup', '0', '--timeout', '1', '--executor', engine], { encoding: 'utf8', timeout: 120_000 });
+      const [line, ...more] = r.stderr.split('\n');
+      expect(line, engine).toMatch(new RegExp(`^concord run: the executor ${literal(engine)}: execute\\(\\) on p2p .* did not settle within 1 s${literal(closed(how))}$`));
+      expect(more, engine).toEqual(['']);
+      expect(r.status, engine).toBe(1);
+    }
+  });
+
   it('a start-up line is reported as the engine failing at start-up, not as a close() that threw, where the close() after loading finds it', () => {
     const path = join(dir, 'banner-engine.mjs');
     writeFileSync(path, `process.stdout.write('engine v0.1 ready\\n');\nawait import(${JSON.stringify(engine)});\n`);

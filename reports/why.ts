@@ -47,12 +47,19 @@ export const FAR_BELOW_IDEAL = 0.5;
  * verdict, while the three runs together stay under the first share).
  */
 export const NOISY_BUSY_SHARE = 0.25;
+/**
+ * A share of a block's median time from which modular's partitioner (placing the block's keys in
+ * modules, on the main thread before any lane runs: `partitionMs`) is named as a cost: the
+ * affinity partitioner builds a co-occurrence graph of the block's keys, hash costs nothing.
+ */
+export const NOTABLE_PARTITION_SHARE = 0.05;
 const NOISY_RUN_BUSY_SHARE = 0.1;
 
 export const pct = (v: number) => `${v < 0.1 && v > 0 ? (v * 100).toFixed(1) : Math.round(v * 100)}%`;
 /** A rate: two decimals, or one significant digit when it is smaller than 0.1 (0.004, not 0.00). */
 const rate = (v: number) => (v === 0 ? '0' : v >= 0.1 ? v.toFixed(2) : String(Number(v.toPrecision(1))));
 const times = (v: number) => `${v.toFixed(2)}x`;
+const msText = (v: number) => `${v.toFixed(2)} ms`;
 /** A ratio as `times` prints it, so that one compared with another agrees with what the reader sees. */
 const shown = (v: number) => Number(v.toFixed(2));
 
@@ -131,6 +138,9 @@ function modularFacts(row: Row, txs: number, threads: number): string[] {
   }
   if (d.barriers !== undefined && d.barriers > 0) facts.push(`${row.executor} ran ${rate(d.barriers)} footprint-less transactions per block alone, as barriers`);
   if (d.undeclaredAccesses !== undefined && d.undeclaredAccesses > 0) facts.push(`${row.executor} met ${rate(d.undeclaredAccesses)} undeclared accesses per block`);
+  if (d.partitionMs !== undefined && row.medianMs > 0 && d.partitionMs / row.medianMs >= NOTABLE_PARTITION_SHARE) {
+    facts.push(`${row.executor}'s partitioner took ${msText(d.partitionMs)} of its ${msText(row.medianMs)} block on the main thread, before any lane ran`);
+  }
   return facts;
 }
 
@@ -286,11 +296,15 @@ function partitionContrast(x: PartitionMatch): string | null {
       ? [{ better: w.crossShare < l.crossShare, text: `${w.crossShare < l.crossShare ? 'fewer' : 'more'} of its transactions crossed modules (cross-module share ${pct(w.crossShare)} against ${pct(l.crossShare)})` }] : []),
     ...(w?.laneImbalance !== undefined && l?.laneImbalance !== undefined && w.laneImbalance.toFixed(2) !== l.laneImbalance.toFixed(2)
       ? [{ better: w.laneImbalance < l.laneImbalance, text: `its lanes were ${w.laneImbalance < l.laneImbalance ? 'more' : 'less'} evenly loaded (lane imbalance ${w.laneImbalance.toFixed(2)} against ${l.laneImbalance.toFixed(2)})` }] : []),
+    // Fewer crossings bought with main-thread time: affinity's placement can cost more than its lanes save.
+    ...(w?.partitionMs !== undefined && l?.partitionMs !== undefined && Math.abs(w.partitionMs - l.partitionMs) >= NOTABLE_PARTITION_SHARE * lost.medianMs
+      ? [{ better: w.partitionMs < l.partitionMs, text: `its partitioner took ${w.partitionMs < l.partitionMs ? 'less' : 'more'} of each block on the main thread (${msText(w.partitionMs)} against ${msText(l.partitionMs)}, of blocks of ${msText(won.medianMs)} against ${msText(lost.medianMs)})` }] : []),
   ];
-  if (parts.length === 0) return null;
-  const text = parts.map((p) => p.text).join(' and ');
-  // A winner worse on both counts won by something else: the facts after this say what else differed.
-  return parts.some((p) => p.better) ? `${won.executor} against ${lost.executor}: ${text}` : `${won.executor} won although, against ${lost.executor}, ${text}`;
+  const better = parts.filter((p) => p.better).map((p) => p.text);
+  const worse = parts.filter((p) => !p.better).map((p) => p.text);
+  // A winner worse on every count won by something else: the facts after this say what else differed.
+  if (better.length === 0) return worse.length === 0 ? null : `${won.executor} won although, against ${lost.executor}, ${worse.join(' and ')}`;
+  return `${won.executor} against ${lost.executor}: ${better.join(' and ')}${worse.length > 0 ? `, though ${worse.join(' and ')}` : ''}`;
 }
 
 /** The reasons behind a match of two partitions, as one sentence: each partition's own statistics, its fallbacks, and the samples' noise. */

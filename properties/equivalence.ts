@@ -249,7 +249,7 @@ function explainUnexplained(): Explanation {
 }
 
 export const EQUIVALENCE_TXS = 20;
-const THREADS = [1, 2, 4] as const;
+export const THREADS = [1, 2, 4] as const;
 /**
  * 3 beside the generated checks' counts: an odd count catches work split by the thread count
  * wrongly (a table sized for 2 or 4 workers), which no power of two shows. It draws nothing from

@@ -35,7 +35,8 @@ export type AnomalyName =
   | 'malformed result'
   | 'changed input'
   | 'no progress'
-  | 'invariant violated';
+  | 'invariant violated'
+  | 'wrong undeclared report';
 
 /** Elle's nearest class for each anomaly, for readers who know that vocabulary. */
 export const ELLE: Readonly<Record<AnomalyName, string>> = {
@@ -54,6 +55,7 @@ export const ELLE: Readonly<Record<AnomalyName, string>> = {
   'changed input': 'the executor wrote to the block it was given',
   'no progress': 'liveness: deadlock, lost wake-up or livelock',
   'invariant violated': 'the run reached a state the algorithm forbids',
+  'wrong undeclared report': 'a right result whose report of accesses outside the declared footprints is not the reference execution\'s',
 };
 
 /** A version of a key: the write of one transaction's incarnation, or the pre-state (tx = PRE_STATE). */

@@ -66,8 +66,8 @@ export const HELPER_PREFIX = 'test:';
 /** How a token and a report name a planted bug of the catalogue (planted.ts). */
 export const PLANTED_PREFIX = 'planted:';
 
-export type CheckName = 'equivalence' | 'vm-corners' | 'determinism' | 'big-blocks' | 'empty-block' | 'interleaving' | 'exhaustive';
-export const CHECKS: readonly CheckName[] = ['equivalence', 'vm-corners', 'determinism', 'big-blocks', 'empty-block', 'interleaving', 'exhaustive'];
+export type CheckName = 'equivalence' | 'vm-corners' | 'determinism' | 'big-blocks' | 'empty-block' | 'interleaving' | 'exhaustive' | 'lying-footprints';
+export const CHECKS: readonly CheckName[] = ['equivalence', 'vm-corners', 'determinism', 'big-blocks', 'empty-block', 'interleaving', 'exhaustive', 'lying-footprints'];
 
 /**
  * Why rerunning a counterexample alone may pass (runner.ts howItFails): on fresh instances it passed

@@ -36,6 +36,7 @@ import { exhaustiveCheck } from './enumerate.js';
 import { attemptCap, minimize, NOOP } from './minimize.js';
 import { buildBlock } from './arbitraries.js';
 import { interleavingCheck } from './simulated.js';
+import { lyingFootprintsCheck } from './lying-footprints.js';
 import {
   blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sameSettings, sealToken, settingsWords, TOKEN_VERSION,
   type CheckName, type FailsOnly, type PartitionSettings, type ReplayToken, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
@@ -54,7 +55,7 @@ export interface SubjectSource {
 }
 
 /** Every check, in the order a run performs them. */
-export const CHECK_DEFS: readonly CheckDef[] = [equivalenceCheck, vmCornersCheck, determinismCheck, bigBlocksCheck, emptyBlockCheck, interleavingCheck, exhaustiveCheck];
+export const CHECK_DEFS: readonly CheckDef[] = [equivalenceCheck, vmCornersCheck, determinismCheck, bigBlocksCheck, emptyBlockCheck, interleavingCheck, exhaustiveCheck, lyingFootprintsCheck];
 
 export interface RunnerOptions {
   readonly subjects: readonly SubjectSource[];

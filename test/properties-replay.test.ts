@@ -130,7 +130,7 @@ describe('version 1 replay tokens (cv1_)', () => {
     expect(() => decodeToken(wrongCheck)).toThrow(/damaged/);
     // Whole, of a check another version has: said so, not called damaged.
     const newer = `cv1_${Buffer.from(JSON.stringify(['x', 'nope', 1, 5, 1, '0'])).toString('base64url')}`;
-    expect(() => decodeToken(newer)).toThrow(/^--replay: the token is of a check this version of Concord does not have \("nope"; it has equivalence, vm-corners, determinism, big-blocks, empty-block, interleaving, exhaustive\): replay it with the version that printed it$/);
+    expect(() => decodeToken(newer)).toThrow(/^--replay: the token is of a check this version of Concord does not have \("nope"; it has equivalence, vm-corners, determinism, big-blocks, empty-block, interleaving, exhaustive, lying-footprints\): replay it with the version that printed it$/);
     for (const mark of [0, 3, 1.5, '1']) {
       const wrongMark = `cv1_${Buffer.from(JSON.stringify(['x', 'equivalence', 1, 5, 1, '0', mark])).toString('base64url')}`;
       expect(() => decodeToken(wrongMark), String(mark)).toThrow(/damaged/);

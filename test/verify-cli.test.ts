@@ -42,12 +42,12 @@ describe('concord verify', () => {
     const r = await verify({ executor: ['sequential'], runs: '100', json: true });
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ ok: true, runs: 100, txs: null, blocksChecked: 127, schedulesExplored: 0, failures: [], seed: 1, shard: '1/1' });
+    expect(j).toMatchObject({ ok: true, runs: 100, txs: null, blocksChecked: 137, schedulesExplored: 0, failures: [], seed: 1, shard: '1/1' });
     expect(j.executors).toHaveLength(1);
     expect(j.executors[0]).toMatchObject({ name: 'sequential', failed: false, uncovered: [] });
     expect(j.executors[0].checks).toEqual([
       { name: 'equivalence', status: 'passed', batches: 2, of: 2 }, { name: 'determinism', status: 'passed', batches: 1, of: 1 },
-      { name: 'big-blocks', status: 'passed', batches: 1, of: 1 },
+      { name: 'big-blocks', status: 'passed', batches: 1, of: 1 }, { name: 'lying-footprints', status: 'passed', batches: 1, of: 1 },
     ]);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
   });
@@ -277,7 +277,7 @@ describe('concord verify', () => {
     expect(j.executors.map((e: { name: string }) => e.name)).toEqual(['sequential', 'reference']);
     for (const e of j.executors) {
       expect(e).toMatchObject({ cut: true, uncovered: [] });
-      expect(e.checks.map((c: { name: string; of: number }) => [c.name, c.of])).toEqual([['equivalence', 2000], ['determinism', 500], ['big-blocks', 40]]);
+      expect(e.checks.map((c: { name: string; of: number }) => [c.name, c.of])).toEqual([['equivalence', 2000], ['determinism', 500], ['big-blocks', 40], ['lying-footprints', 200]]);
       // How far each got depends on this machine's speed; that each ran a block does not.
       for (const c of e.checks) {
         expect(['cut', 'passed'], `${e.name} ${c.name}`).toContain(c.status);
@@ -292,7 +292,7 @@ describe('concord verify', () => {
     expect(r.stdout).not.toMatch(/all properties hold/);
     expect(r.stdout).toMatch(/time limit reached: these checks did not run in full, so they are not passed:/);
     for (const name of ['sequential', 'reference']) {
-      expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +equivalence \\d+/2000 batches( and \\d+ runs? of the next)?(, determinism \\d+/500 batches( and \\d+ runs? of the next)?)?(, big-blocks \\d+/40 batches( and \\d+ runs? of the next)?)?$`, 'm'));
+      expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +equivalence \\d+/2000 batches( and \\d+ runs? of the next)?(, determinism \\d+/500 batches( and \\d+ runs? of the next)?)?(, big-blocks \\d+/40 batches( and \\d+ runs? of the next)?)?(, lying-footprints \\d+/200 batches( and \\d+ runs? of the next)?)?$`, 'm'));
     }
     expect(r.stdout).toMatch(/no counterexample in what ran, but the time limit cut the checks above/);
   });

@@ -56,7 +56,7 @@ describe('concord verify --merge on real shards', () => {
     expect(e.uncovered).toEqual([]);
     // Batches of each check add up to the unsharded run's: 100 runs are 2 batches of equivalence, 1 of the rest.
     expect(e.checks.map((c: Json) => `${c.name} ${c.status} ${c.batches}/${c.of}`)).toEqual([
-      'equivalence passed 2/2', 'determinism passed 1/1', 'big-blocks passed 1/1', 'interleaving passed 1/1', 'exhaustive passed 1/1',
+      'equivalence passed 2/2', 'determinism passed 1/1', 'big-blocks passed 1/1', 'interleaving passed 1/1', 'exhaustive passed 1/1', 'lying-footprints passed 1/1',
     ]);
     expect(j.shards.map((s: Json) => [s.shard, s.file, s.ok])).toEqual([['1/2', files[0], parts[0]!.ok], ['2/2', files[1], parts[1]!.ok]]);
     // A shard that failed the gate alone is named as such, and the pool passes it.

@@ -47,6 +47,8 @@ export interface RunSettings {
   readonly modules: number;
   readonly partitioner: Partitioner;
   readonly misroute: boolean;
+  /** The planted bug kind-blind (bugs.ts), which the lanes take from the layout. */
+  readonly kindBlind: boolean;
   readonly threads: number;
   /** Multiplies the outputs arena estimate (grown after a block ran out). */
   readonly outputScale: number;
@@ -109,7 +111,7 @@ export class BlockRun {
     const moduleOf = settings.partitioner.forBlock(block, settings.modules);
     this.partitionMs = performance.now() - started;
     this.n = block.txs.length;
-    this.L = layoutFor(block, settings.modules, outputCapacity(block, settings.outputScale));
+    this.L = layoutFor(block, settings.modules, outputCapacity(block, settings.outputScale), settings.kindBlind);
     buffers.fit(this.L.i32Size, this.L.f64Size);
     this.i32 = buffers.i32;
     this.f64 = buffers.f64;

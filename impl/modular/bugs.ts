@@ -5,6 +5,8 @@
 export const BUGS = {
   misroute:
     'a cross-module transaction is routed to its home lane alone: it gets no cross-lane edges, so it no longer waits for the other modules it touches',
+  'kind-blind':
+    'the lanes check that an access\'s key is declared, not that its declared kind covers the access: a write to a key declared only as read runs unordered against the key\'s other readers, unreported and without the in-order finish',
 } as const;
 
 export type BugName = keyof typeof BUGS;
@@ -13,6 +15,7 @@ export const BUG_NAMES = Object.keys(BUGS) as BugName[];
 
 export interface BugFlags {
   readonly misroute: boolean;
+  readonly kindBlind: boolean;
 }
 
 export function bugFlags(bugs: Iterable<string> = []): BugFlags {
@@ -21,5 +24,5 @@ export function bugFlags(bugs: Iterable<string> = []): BugFlags {
     if (!(b in BUGS)) throw new Error(`unknown planted bug "${b}" (known: ${BUG_NAMES.join(', ')})`);
     on.add(b);
   }
-  return { misroute: on.has('misroute') };
+  return { misroute: on.has('misroute'), kindBlind: on.has('kind-blind') };
 }

@@ -146,6 +146,8 @@ export interface Layout {
   readonly f64Size: number;
   /** The pre-state's SharedState table (posted with the layout, it is shared, not copied), or null for a Map pre-state. */
   readonly sharedPre: SharedArrayBuffer | null;
+  /** The planted bug kind-blind (bugs.ts) is on: posted with the layout, so the workers' lanes have it too. */
+  readonly kindBlind: boolean;
 }
 
 /** A slot's value while its pre-state value sits in a SharedState's table, unread: no VM value is NaN. */
@@ -163,7 +165,7 @@ export function outputCapacity(block: Block, scale: number): number {
   return Math.ceil((total + 1024) * scale);
 }
 
-export function layoutFor(block: Block, modules: number, outCapacity: number): Layout {
+export function layoutFor(block: Block, modules: number, outCapacity: number, kindBlind = false): Layout {
   const n = block.txs.length;
   const E = entryBound(block);
   const widest = block.programs.reduce((w, p) => Math.max(w, p.footprint?.length ?? 0), 0);
@@ -209,7 +211,7 @@ export function layoutFor(block: Block, modules: number, outCapacity: number): L
     txs: n, programs: block.programs.length, modules, entries: E, widest, outCapacity, recordI, recordF,
     lanes, hints, progTable, txTable, txStart, entrySlot, entryKinds, entryWait, laneHead, nextInLane, served, records, i32Size,
     code, args, txGas, entryKey, values, recordsF, outputs, f64Size: f,
-    sharedPre: block.preState instanceof SharedState ? block.preState.buffer : null,
+    sharedPre: block.preState instanceof SharedState ? block.preState.buffer : null, kindBlind,
   };
 }
 

@@ -79,10 +79,13 @@ class LaneView implements StateView {
 
   /** The pre-state's SharedState table, where a slot still UNREAD takes its value. */
   private readonly pre: SharedTable | null;
+  /** The planted bug kind-blind: any access to a declared key passes. */
+  private readonly kindBlind: boolean;
 
   constructor(private readonly m: Cells, private readonly L: Layout, widest: number) {
     this.readEntries = new Int32Array(widest);
     this.pre = L.sharedPre === null ? null : sharedTable(L.sharedPre);
+    this.kindBlind = L.kindBlind;
   }
 
   /** The entry of key in the current transaction, or -1. */
@@ -95,7 +98,7 @@ class LaneView implements StateView {
   /** The entry of key; throws UNDECLARED unless the transaction declared key with kinds covering `kind`. */
   check(key: number, kind: number): number {
     const e = this.entryOf(key);
-    if (e < 0 || (COVERED[this.m.read(this.L.entryKinds + e)]! & kind) === 0) {
+    if (e < 0 || (!this.kindBlind && (COVERED[this.m.read(this.L.entryKinds + e)]! & kind) === 0)) {
       this.undeclaredKey = key;
       throw UNDECLARED;
     }

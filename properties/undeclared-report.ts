@@ -1,0 +1,102 @@
+// What the modular executor owes a block whose footprints lie: a report of every access the
+// reference execution makes outside its transaction's declared footprint, by the rule the executor
+// documents (docs/block-format.md Footprints, impl/modular/README.md): a key no entry names, or an
+// access the declared kinds do not cover, where a declared kind covers an access when it keeps
+// order with everything the conflict table orders that access with (a write entry covers a read
+// and a DELTA, a delta entry a write; a read entry covers no write). That rule, not `concord
+// prove`'s stricter one (footprint-escape.ts), is what its plan needs and what it claims to
+// report, so a delta declared where the program writes owes no report. Each access is owed once
+// per transaction, key and kind, in the order the VM makes them (reads and DELTA bases as they
+// happen, a successful transaction's writes after): stats.undeclaredAccesses counts them and
+// stats.undeclared spells out the first LISTED as "tx I <verb> key K (name), ...".
+// Invariant: undeclaredAccesses runs the block exactly as the reference does (the same skips at the
+// block gas limit, the same state), so it lists only accesses the reference made; a program
+// without a footprint declares nothing to leave.
+
+import { footprintKeys, type AccessKind, type Block, type BlockResult } from '../spec/block.js';
+import { ACCESS_KINDS, ruleFor } from '../spec/conflicts.js';
+import { keyName } from '../spec/contracts.js';
+import { newOutcome, runTransaction, TxStatus } from '../spec/vm.js';
+import { ELLE, type Explanation } from './explain.js';
+import { footprintEscape, footprintEscapeText } from './footprint-escape.js';
+import { traceReference } from './trace.js';
+
+export interface UndeclaredAccess {
+  readonly tx: number;
+  readonly key: number;
+  readonly access: AccessKind;
+}
+
+/** Whether a key declared as `declared` may receive `actual`: the plan built from it already orders the access. */
+export function covers(declared: AccessKind, actual: AccessKind): boolean {
+  return ACCESS_KINDS.every((k) => ruleFor(actual, k).verdict === 'commute' || ruleFor(declared, k).verdict !== 'commute');
+}
+
+/** The accesses outside their declared footprints that the reference execution of `block` makes, in order. */
+export function undeclaredAccesses(block: Block): UndeclaredAccess[] {
+  const state = new Map(block.preState);
+  const found: UndeclaredAccess[] = [];
+  const out = newOutcome();
+  let gasUsed = 0;
+  for (const [t, tx] of block.txs.entries()) {
+    if (gasUsed >= block.gasLimit) break;
+    const fp = block.programs[tx.program]!.footprint;
+    const entries = fp === undefined ? undefined : footprintKeys(fp, tx.args);
+    const first = found.length;
+    const note = (key: number, access: AccessKind) => {
+      if (entries === undefined || entries.some((e) => e.key === key && covers(e.access, access))) return;
+      if (found.slice(first).some((f) => f.key === key && f.access === access)) return;
+      found.push({ tx: t, key, access });
+    };
+    runTransaction(block.programs[tx.program]!.code, tx.args, tx.gasLimit, {
+      read: (key, forDelta) => {
+        note(key, forDelta ? 'delta' : 'read');
+        return state.get(key) ?? 0;
+      },
+    }, out);
+    gasUsed += out.gasUsed;
+    if (out.status !== TxStatus.Success) continue;
+    for (let w = 0; w < out.writeCount; w++) {
+      note(out.writeKeys[w]!, out.writeIsDelta[w] ? 'delta' : 'write');
+      state.set(out.writeKeys[w]!, out.writeValues[w]!);
+    }
+  }
+  return found;
+}
+
+/** The accesses stats.undeclared spells out before "and N more". */
+const LISTED = 8;
+
+const VERB: Readonly<Record<AccessKind, string>> = { read: 'reads', write: 'writes', delta: 'adds a delta to' };
+
+/** How stats.undeclared begins its item for `a`: the transaction, what it did, and the key. */
+function itemStart(a: UndeclaredAccess): string {
+  return `tx ${a.tx} ${VERB[a.access]} key ${a.key} (`;
+}
+
+/**
+ * Why `actual`'s stats do not report exactly `owed` (undeclaredAccesses), or undefined when they
+ * do: the count, and each listed item's transaction, access and key in order.
+ */
+export function reportMismatch(block: Block, owed: readonly UndeclaredAccess[], actual: BlockResult): Explanation | undefined {
+  const count = actual.stats.undeclaredAccesses;
+  const text = actual.stats.undeclared;
+  const items = typeof text === 'string' && text !== '' ? text.split('; ') : [];
+  const listed = owed.slice(0, LISTED);
+  const wrongAt = listed.findIndex((a, i) => !items[i]?.startsWith(itemStart(a)));
+  if (count === owed.length && wrongAt < 0) return undefined;
+  const name = (key: number) => keyName(key, block.entityNames);
+  const at = owed[wrongAt < 0 ? 0 : wrongAt];
+  const words = (a: UndeclaredAccess) => `${itemStart(a)}${name(a.key)})`;
+  const escape = footprintEscape(block, traceReference(block), block.txs.length - 1);
+  return {
+    anomaly: 'wrong undeclared report', elle: ELLE['wrong undeclared report'], tx: at?.tx ?? -1,
+    ...(at ? { key: at.key, keyName: name(at.key) } : {}),
+    expected: owed.length === 0 ? 'no undeclared access (undeclaredAccesses 0)' : `undeclaredAccesses ${owed.length}: ${listed.map(words).join('; ')}${owed.length > LISTED ? '; ...' : ''}`,
+    actual: `undeclaredAccesses ${String(count)}, undeclared ${JSON.stringify(text ?? null)}`,
+    detail: owed.length > (typeof count === 'number' ? count : 0)
+      ? 'The result equals the reference\'s, but an access outside a declared footprint went unreported: the executor did not see it, so it ran the transaction on a plan its footprint does not describe and was right by luck. It must report every such access and finish the block in order from it.'
+      : 'The result equals the reference\'s, but the report of undeclared accesses names other accesses than the reference made outside their footprints.',
+    ...(escape ? { footprint: footprintEscapeText(escape, name) } : {}),
+  };
+}

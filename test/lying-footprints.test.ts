@@ -1,0 +1,99 @@
+// The lying-footprints check: its blocks lie and execute as the truthful ones do, the report it
+// holds the modular executor to follows the rule the executor documents, the built-ins pass it,
+// and modular's planted kind-blind bug, which no check on truthful blocks can see, is caught by it,
+// explained, shrunk and replayable.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildBlock } from '../properties/arbitraries.js';
+import { lyingBlock } from '../properties/footprint-lies.js';
+import { lyingFootprintsCheck } from '../properties/lying-footprints.js';
+import { plantedSource } from '../properties/planted.js';
+import { decodeToken, encodeToken } from '../properties/replay.js';
+import { replayFailure, runVerify, CHECK_DEFS } from '../properties/runner.js';
+import { executorSource } from '../properties/subjects.js';
+import { covers, undeclaredAccesses } from '../properties/undeclared-report.js';
+import { COVERED, kindBit } from '../impl/modular/order.js';
+import { ACCESS_KINDS } from '../spec/conflicts.js';
+import { executeReference } from '../spec/reference.js';
+import { assemble } from '../spec/bytecode.js';
+import type { Block } from '../spec/block.js';
+
+const inputs = fc.sample(lyingFootprintsCheck.inputs({ min: 1, max: 20 }, executorSource('modular') as never), { numRuns: 100, seed: 3 });
+
+describe('lying blocks', () => {
+  it('change only footprints and add untouched pre-state: the reference runs them as it runs the truthful block', () => {
+    for (const input of inputs) {
+      const [spec, filler] = input as unknown as [Parameters<typeof buildBlock>[0], number];
+      const truthful = executeReference(buildBlock(spec));
+      const lying = executeReference(lyingBlock(spec, filler));
+      expect(lying.receipts).toEqual(truthful.receipts);
+      expect(lying.reads).toEqual(truthful.reads);
+      const added = [...lying.state].filter(([k, v]) => truthful.state.get(k) !== v);
+      expect(added).toHaveLength(filler);
+      expect(added.every(([, v]) => v === 1)).toBe(true);
+    }
+  });
+
+  it('owe a report often: most blocks make an access outside a footprint', () => {
+    const owing = inputs.filter((input) => {
+      const [spec, filler] = input as unknown as [Parameters<typeof buildBlock>[0], number];
+      return undeclaredAccesses(lyingBlock(spec, filler)).length > 0;
+    });
+    expect(owing.length).toBeGreaterThan(inputs.length / 3);
+  });
+});
+
+describe('the report owed', () => {
+  it('covers an access by the modular executor\'s documented rule: a write entry covers everything, a read entry no write', () => {
+    expect(covers('write', 'read')).toBe(true);
+    expect(covers('write', 'delta')).toBe(true);
+    expect(covers('delta', 'write')).toBe(true);
+    expect(covers('read', 'write')).toBe(false);
+    expect(covers('read', 'delta')).toBe(false);
+    // The same relation as the one the executor checks its lanes by, derived apart from it.
+    for (const d of ACCESS_KINDS) for (const a of ACCESS_KINDS) expect([d, a, covers(d, a)]).toEqual([d, a, (COVERED[kindBit(d)]! & kindBit(a)) !== 0]);
+  });
+
+  it('lists each access outside a footprint once per transaction, key and kind, reads before writes, and none of a program without one', () => {
+    // tx 0 declares key 16 as read, reads it twice and writes it; tx 1 declares nothing and writes key 32.
+    const code = assemble([['const', 'r12', 16], ['read', 'r0', 'r12'], ['const', 'r13', 32], ['read', 'r1', 'r13'], ['read', 'r1', 'r13'], ['write', 'r12', 'r0']]);
+    const free = assemble([['const', 'r12', 32], ['write', 'r12', 'r12']]);
+    const block: Block = {
+      programs: [{ name: 'liar', code, arity: 0, footprint: [{ key: { add: 16 }, access: 'read' }] }, { name: 'free', code: free, arity: 0 }],
+      txs: [{ program: 0, args: [], gasLimit: 100_000 }, { program: 1, args: [], gasLimit: 100_000 }],
+      preState: new Map([[16, 5]]), gasLimit: Number.MAX_SAFE_INTEGER,
+    };
+    expect(undeclaredAccesses(block)).toEqual([{ tx: 0, key: 32, access: 'read' }, { tx: 0, key: 16, access: 'write' }]);
+  });
+});
+
+describe('the lying-footprints check', () => {
+  it('runs last, after every check of before, so their replay tokens and shares keep their order', () => {
+    expect(CHECK_DEFS.at(-1)).toBe(lyingFootprintsCheck);
+  });
+
+  it('passes the built-in executors, and not your own', async () => {
+    const report = await runVerify({ subjects: ['sequential', 'block-stm', 'modular'].map((n) => executorSource(n)), runs: 200, seed: 1, checks: [lyingFootprintsCheck] });
+    expect(report.failures).toEqual([]);
+    expect(report.executors.map((e) => [e.name, e.blocksChecked])).toEqual([['sequential', 20], ['block-stm', 20], ['modular', 20]]);
+    expect(lyingFootprintsCheck.applies({ name: './mine.mjs', coverage: [], execute: async () => { throw new Error('unused'); }, close: async () => {} })).toBe(false);
+  }, 60_000);
+
+  it('catches modular\'s planted kind-blind bug, which truthful blocks never show, explained, shrunk and replayable', async () => {
+    const source = plantedSource('modular-kind-blind');
+    const equivalence = CHECK_DEFS.find((c) => c.name === 'equivalence')!;
+    expect((await runVerify({ subjects: [source], runs: 100, seed: 1, checks: [equivalence] })).failures).toEqual([]);
+    const report = await runVerify({ subjects: [source], runs: 200, seed: 1, checks: [lyingFootprintsCheck] });
+    expect(report.failures).toHaveLength(1);
+    const f = report.failures[0]!;
+    expect(f).toMatchObject({ check: 'lying-footprints', transactions: 1, explanation: { anomaly: 'wrong undeclared report', tx: 0 } });
+    expect(f.explanation!.expected).toMatch(/^undeclaredAccesses 1: tx 0 (writes|adds a delta to) key \d+ \(/);
+    expect(f.explanation!.actual).toBe('undeclaredAccesses 0, undeclared ""');
+    expect(f.explanation!.footprint).toMatch(/^tx 0 /);
+    const token = decodeToken(f.token);
+    expect(encodeToken(token)).toBe(f.token);
+    const again = await replayFailure(source, token);
+    expect(again.report?.block).toEqual(f.block);
+    expect(again.report?.explanation).toEqual(f.explanation);
+  }, 60_000);
+});

@@ -657,8 +657,9 @@ function speedupText(r: Row): string {
  * "faster in 5 of 5 rounds": in how many of the rounds both timed the winner's median block time
  * was the lower, paired round by round; '' without rounds. The test behind a verdict compares the
  * two sets of round medians unpaired, and ranges can overlap while one executor led every round.
+ * `named`: the winner's name before it, where the words around do not name it already.
  */
-function roundsWon(winner: Row, other: Row): string {
+function roundsWon(winner: Row, other: Row, named: boolean): string {
   const [mine, theirs] = [mediansByRound(winner.run), mediansByRound(other.run)];
   if (mine === null || theirs === null) return '';
   const shared = [...mine.keys()].filter((round) => theirs.has(round));
@@ -666,7 +667,7 @@ function roundsWon(winner: Row, other: Row): string {
   const k = shared.filter((round) => mine.get(round)! < theirs.get(round)!).length;
   // "faster in 2 of 5" reads as support for the one named; there the other led most rounds.
   if (2 * k <= shared.length) return `each faster in some rounds (${winner.executor} ${k}, the other ${shared.length - k}, of ${shared.length})`;
-  return `faster in ${k} of ${shared.length} rounds`;
+  return `${named ? `${winner.executor} ` : ''}faster in ${k} of ${shared.length} rounds`;
 }
 
 /** A judgement of `first` against `second` in words, the winner named by its row's label (modular's names its partition where the file measured several). */
@@ -681,12 +682,12 @@ function judgementText(x: Judgement, first: Row, second: Row): string {
     if (x.bothSequential) return 'tie (both ran the sequential executor)';
     // In a tie, the rounds the one with the higher speedup led in: a tie can be one led in most rounds.
     const [ahead, behind] = second.speedup > first.speedup ? [second, first] : [first, second];
-    const led = roundsWon(ahead, behind);
-    return `tie (${apart} apart, ${pValue(x.p)}${over}${led ? `; ${ahead.executor} ${led}` : ''})`;
+    const led = roundsWon(ahead, behind, true);
+    return `tie (${apart} apart, ${pValue(x.p)}${over}${led ? `; ${led}` : ''})`;
   }
   if (x.winner === 'no verdict') return 'no verdict';
   const [won, lost] = x.winner === 'first' ? [first, second] : [second, first];
-  const led = roundsWon(won, lost);
+  const led = roundsWon(won, lost, false);
   return `${won.executor} wins (+${apart}, ${pValue(x.p)}${over}${led ? `, ${led}` : ''})`;
 }
 

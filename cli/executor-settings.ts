@@ -84,9 +84,10 @@ function listNames(value: string, option: string): string[] {
     best[i] = reading!;
   }
   const { names, tie, misses } = best[0]!;
-  // "./dir: no such module file" would hide that the file meant is the whole value, in a folder that is there.
+  // "./dir: no such module file" would hide that the file meant is the whole value, in a folder that is there;
+  // but block-stm,typo.mjs, whose folder is '.', is a list with one typo: read whole, its own name would be lost.
   const whole = value.trim();
-  if (parts.length > 1 && misses > 0 && isModulePath(whole) && isFolder(dirname(whole))) {
+  if (parts.length > 1 && misses > 0 && isModulePath(whole) && isFolder(dirname(whole)) && (misses > 1 || dirname(whole).includes(','))) {
     throw new UsageError(`${option} ${whole}: no such module file (looked for ${resolve(whole)}); nor is it a list of executors (${names.find((n) => !namesExecutor(n))} names none)`);
   }
   if (tie !== undefined) {

@@ -292,7 +292,8 @@ function partitionContrast(x: PartitionMatch): string | null {
   const lost = won === x.first ? x.other : x.first;
   const [w, l] = [won.run.detail, lost.run.detail];
   const parts = [
-    ...(w?.crossShare !== undefined && l?.crossShare !== undefined && w.crossShare !== l.crossShare
+    // Shares are compared as pct prints them: "25% against 25%" called "fewer" reads as a contradiction.
+    ...(w?.crossShare !== undefined && l?.crossShare !== undefined && pct(w.crossShare) !== pct(l.crossShare)
       ? [{ better: w.crossShare < l.crossShare, text: `${w.crossShare < l.crossShare ? 'fewer' : 'more'} of its transactions crossed modules (cross-module share ${pct(w.crossShare)} against ${pct(l.crossShare)})` }] : []),
     ...(w?.laneImbalance !== undefined && l?.laneImbalance !== undefined && w.laneImbalance.toFixed(2) !== l.laneImbalance.toFixed(2)
       ? [{ better: w.laneImbalance < l.laneImbalance, text: `its lanes were ${w.laneImbalance < l.laneImbalance ? 'more' : 'less'} evenly loaded (lane imbalance ${w.laneImbalance.toFixed(2)} against ${l.laneImbalance.toFixed(2)})` }] : []),

@@ -167,6 +167,11 @@ export default { name: 'mine', async execute(block) { return executeReference(bl
     }
   });
 
+  // `block-stm,typo.mjs` was said to be a module file named by the whole list, in '.' (always there).
+  it('leaves a list with a typo in its module a list, for the module\'s own "no such module file"', () => {
+    expect(executorNames(['block-stm,concord-no-such-typo.mjs'])).toEqual(['block-stm', 'concord-no-such-typo.mjs']);
+  });
+
   // A CI step that reads stdout alone parsed nothing from a refused command under --json.
   it('prints { ok: false, error, usage: true } on stdout as well when a command given --json is refused', () => {
     for (const [args, error] of [

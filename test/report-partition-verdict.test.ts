@@ -117,6 +117,20 @@ describe('the partitions of modular judged against one another', () => {
     expect(p2p![7]).not.toContain('modular (hash)\'s partitioner');
   });
 
+  it('calls no cross-module share fewer or more where the two print the same', () => {
+    const near: PartitionedCase = {
+      workload: 'p2p', idealLimit: 14, seqMs: 10, blockStm: { 1: { ms: 11 }, 2: { ms: 8 } },
+      modular: {
+        hash: { 1: { ms: 11 }, 2: { ms: 9.5, detail: { threads: 2, modules: 8, crossShare: 0.251, laneImbalance: 1.4 } } },
+        affinity: { 1: { ms: 11 }, 2: { ms: 5.5, detail: { threads: 2, modules: 8, crossShare: 0.249, laneImbalance: 1.05 } } },
+      },
+    };
+    const [p2p] = rows(section(renderMarkdown(merge([{ file: 'p.json', doc: withRounds(partitionedResults([near], ['hash', 'affinity']), 5) }]), [])), P2P);
+    expect(p2p![6]).toMatch(/^modular \(affinity\) wins/);
+    expect(p2p![7]).toMatch(/^modular \(affinity\) against modular \(hash\): its lanes were more evenly loaded \(lane imbalance 1\.05 against 1\.40\); /);
+    expect(p2p![7]).not.toContain('25% against 25%');
+  });
+
   it('points from the block-stm verdicts to it, and tallies it in the overview', () => {
     expect(md).toContain('The partitions are tested against one another in the next section.');
     expect(md).not.toContain('are not tested against one another');

@@ -40,10 +40,15 @@ export function footprintEscape(block: Block, trace: ReferenceTrace, last: numbe
   return undefined;
 }
 
-/** One line for a report: what left the footprint, and why it matters to the executor judged. */
-export function footprintEscapeText(e: FootprintEscape, name: (key: number) => string): string {
+/** What left the footprint: the transaction, its access and key, and what it declared. */
+export function outsideFootprintText(e: FootprintEscape, name: (key: number) => string): string {
   const verb = { read: 'reads', write: 'writes', delta: 'applies a DELTA to' }[e.access];
   const declared = e.declared.length ? e.declared.map((d) => `${d.access} ${name(d.key)}`).join(', ') : 'nothing';
-  return `tx ${e.tx} ${verb} key ${name(e.key)} (${e.key}), outside its declared footprint (${declared}): `
+  return `tx ${e.tx} ${verb} key ${name(e.key)} (${e.key}), outside its declared footprint (${declared})`;
+}
+
+/** One line for a report: what left the footprint, and why it matters to the executor judged. */
+export function footprintEscapeText(e: FootprintEscape, name: (key: number) => string): string {
+  return `${outsideFootprintText(e, name)}: `
     + 'an executor that schedules by footprints cannot see that access, so the block misleads it; fix the footprint (concord prove checks a contract\'s)';
 }

@@ -18,8 +18,7 @@ import { ACCESS_KINDS, ruleFor } from '../spec/conflicts.js';
 import { keyName } from '../spec/contracts.js';
 import { newOutcome, runTransaction, TxStatus } from '../spec/vm.js';
 import { ELLE, type Explanation } from './explain.js';
-import { footprintEscape, footprintEscapeText } from './footprint-escape.js';
-import { traceReference } from './trace.js';
+import { outsideFootprintText } from './footprint-escape.js';
 
 export interface UndeclaredAccess {
   readonly tx: number;
@@ -30,6 +29,13 @@ export interface UndeclaredAccess {
 /** Whether a key declared as `declared` may receive `actual`: the plan built from it already orders the access. */
 export function covers(declared: AccessKind, actual: AccessKind): boolean {
   return ACCESS_KINDS.every((k) => ruleFor(actual, k).verdict === 'commute' || ruleFor(declared, k).verdict !== 'commute');
+}
+
+/** Transaction `tx`'s footprint as its arguments resolve it; none where its program declares none. */
+function declaredOf(block: Block, tx: number): { readonly key: number; readonly access: AccessKind }[] {
+  const t = block.txs[tx]!;
+  const fp = block.programs[t.program]!.footprint;
+  return fp === undefined ? [] : footprintKeys(fp, t.args);
 }
 
 /** The accesses outside their declared footprints that the reference execution of `block` makes, in order. */
@@ -88,7 +94,6 @@ export function reportMismatch(block: Block, owed: readonly UndeclaredAccess[], 
   const name = (key: number) => keyName(key, block.entityNames);
   const at = owed[wrongAt < 0 ? 0 : wrongAt];
   const words = (a: UndeclaredAccess) => `${itemStart(a)}${name(a.key)})`;
-  const escape = footprintEscape(block, traceReference(block), block.txs.length - 1);
   return {
     anomaly: 'wrong undeclared report', elle: ELLE['wrong undeclared report'], tx: at?.tx ?? -1,
     ...(at ? { key: at.key, keyName: name(at.key) } : {}),
@@ -97,6 +102,7 @@ export function reportMismatch(block: Block, owed: readonly UndeclaredAccess[], 
     detail: owed.length > (typeof count === 'number' ? count : 0)
       ? 'The result equals the reference\'s, but an access outside a declared footprint went unreported: the executor did not see it, so it ran the transaction on a plan its footprint does not describe and was right by luck. It must report every such access and finish the block in order from it.'
       : 'The result equals the reference\'s, but the report of undeclared accesses names other accesses than the reference made outside their footprints.',
-    ...(escape ? { footprint: footprintEscapeText(escape, name) } : {}),
+    // The access the report is held to, by the executor's own rule (covers), and told as a lie of the check's making.
+    ...(at ? { footprint: `${outsideFootprintText({ ...at, declared: declaredOf(block, at.tx) }, name)}: a lie this check tells on purpose, which the executor must catch as it runs, report, and finish in block order` } : {}),
   };
 }

@@ -857,13 +857,15 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
 
   /**
    * How it is known that the engine closed its standard input, where it is: no process of it holds
-   * that open, or none but the shell that waits for the command it started; else a write to it
-   * failed (where /proc cannot tell). null where it may still be reading.
+   * that open, or a write to it failed (where /proc cannot tell); 'shell' where only the shell that
+   * started it holds it, which is either waiting for an engine that closed it or is the engine
+   * itself (a command line that reads the requests, a shell loop, busy with one): /proc shows the
+   * two alike. null where it may still be reading.
    */
-  const inputClosed = (): string | null => {
+  const inputClosed = (): string | 'shell' | null => {
     const held = input === null ? null : inputHolders(engine, input);
     if (held === 'none') return 'no process of it holds it open';
-    if (held === 'shell') return 'no process of it holds it open but the shell that started it';
+    if (held === 'shell') return 'shell';
     return held === null && unread !== null ? `writing request ${unread} to it failed: no process held it open` : null;
   };
 
@@ -878,6 +880,10 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       const before = lineBytes > 0 ? `; what it wrote before that, ${partial}, has no newline yet` : '';
       // Asking about an answer left unflushed would mislead: the engine stopped reading requests.
       const closed = inputClosed();
+      if (closed === 'shell') {
+        return { sentAt: p.sentAt, seen: `only the shell that started the engine holds its standard input open, and nothing came on its standard output since ${sent}: `
+          + `either the command that shell runs closed its input and stopped reading requests before it answered this one, or the command line reads them itself (a shell loop) and is still at work on this one${before}${errors}` };
+      }
       if (closed !== null) {
         return { sentAt: p.sentAt, seen: `the engine closed its standard input (${closed}) and wrote nothing on its standard output since ${sent}: `
           + `it stopped reading requests before it answered this one (an engine reads its standard input until it ends, and answers each request)${before}${errors}` };

@@ -8,9 +8,9 @@
 // the process by that signal whenever it comes: before the results are whole it leaves what was
 // measured; after, the results as printed, whole and once.
 
-import { statSync } from 'node:fs';
 import { checkExecutorName, createExecutor, EXECUTORS, isModuleObject, isModulePath } from '../impl/registry.js';
 import { execCommand, isExecCommand } from '../impl/exec-executor.js';
+import { isFile } from '../properties/folders.js';
 import { preStateFlag, rerunCommand, rerunGeneratedCommand } from '../properties/report.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
@@ -372,16 +372,7 @@ export async function runBench(
 function engineFiles(name: string): string[] {
   if (isModulePath(name)) return [name];
   if (!isExecCommand(name)) return [];
-  return execCommand(name).split(/\s+/).map((word) => word.replace(/^(['"])(.*)\1$/, '$2')).filter(isFileHere);
-}
-
-/** Whether `word` names a file: a word no path can be (too long, a folder not to be read) names none. */
-function isFileHere(word: string): boolean {
-  try {
-    return statSync(word, { throwIfNoEntry: false })?.isFile() === true;
-  } catch {
-    return false;
-  }
+  return execCommand(name).split(/\s+/).map((word) => word.replace(/^(['"])(.*)\1$/, '$2')).filter(isFile);
 }
 
 /** Samples of a machine ceiling: at 1,000-transaction blocks (3 ms here) fewer than about 10 swing by half. */

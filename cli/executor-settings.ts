@@ -6,12 +6,13 @@
 // alone (benchPartitions), which measures the built-in executor once per partition in one sweep;
 // every other command is refused one, never handed it as a partition's name.
 
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EXECUTORS, isModulePath } from '../impl/registry.js';
 import { EXEC_PREFIX } from '../impl/exec-executor.js';
 import { MAX_MODULES } from '../impl/modular/executor.js';
 import { PARTITION_KINDS } from '../impl/modular/partition.js';
+import { isDirectory, isFile } from '../properties/folders.js';
 import { intOption, UsageError } from './errors.js';
 
 export interface PartitionOptions {
@@ -32,21 +33,7 @@ export function executorKey(name: string): string {
 
 /** Whether `name`, taken whole, names an executor: a built-in, or a module file that is there. */
 function namesExecutor(name: string): boolean {
-  if (EXECUTORS.has(name)) return true;
-  if (!isModulePath(name)) return false;
-  try {
-    return statSync(name).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
+  return EXECUTORS.has(name) || (isModulePath(name) && isFile(name));
 }
 
 interface Reading {
@@ -87,7 +74,7 @@ function listNames(value: string, option: string): string[] {
   // "./dir: no such module file" would hide that the file meant is the whole value, in a folder that is there;
   // but block-stm,typo.mjs, whose folder is '.', is a list with one typo: read whole, its own name would be lost.
   const whole = value.trim();
-  if (parts.length > 1 && misses > 0 && isModulePath(whole) && isFolder(dirname(whole)) && (misses > 1 || dirname(whole).includes(','))) {
+  if (parts.length > 1 && misses > 0 && isModulePath(whole) && isDirectory(dirname(whole)) === true && (misses > 1 || dirname(whole).includes(','))) {
     throw new UsageError(`${option} ${whole}: no such module file (looked for ${resolve(whole)}); nor is it a list of executors (${names.find((n) => !namesExecutor(n))} names none)`);
   }
   if (tie !== undefined) {

@@ -249,8 +249,11 @@ const stmtKey = (raw: number, keys: number): number => keyOf(raw % keys, 'balanc
  * footprints is checked on the random programs as well as on the contracts: on reads and writes of
  * contended keys, and on bounded delta-adds whose bounds the small pre-state values reach.
  */
+/** Statements whose key is computed, for which a program's footprint can declare nothing. */
+export const COMPUTED_KEY_STMTS: ReadonlySet<Stmt['s']> = new Set(['readAt', 'writeAt', 'readRaw', 'writeRaw']);
+
 export function programFootprint(body: readonly Stmt[], keys: number): Footprint | undefined {
-  if (body.some((st) => st.s === 'readAt' || st.s === 'writeAt' || st.s === 'readRaw' || st.s === 'writeRaw')) return undefined;
+  if (body.some((st) => COMPUTED_KEY_STMTS.has(st.s))) return undefined;
   const plain = new Set(body.flatMap((st) => (st.s === 'read' || st.s === 'write' ? [stmtKey(st.key, keys)] : [])));
   const entries = new Map<string, FootprintEntry>();
   const declare = (e: FootprintEntry) => entries.set(JSON.stringify(e), e);

@@ -80,11 +80,21 @@ export function isStreamFile(path: string): boolean {
   }
 }
 
-function isDirectory(path: string): boolean | null {
+/** Whether `path` is a folder; null where it cannot be looked at (not there, or no path can be). */
+export function isDirectory(path: string): boolean | null {
   try {
     return statSync(path).isDirectory();
   } catch {
     return null;
+  }
+}
+
+/** Whether `path` names a file that is there: a word no path can be (too long, a folder not to be read) names none. */
+export function isFile(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
   }
 }
 

@@ -14,7 +14,7 @@
 import fc from 'fast-check';
 import type { Block, Footprint, FootprintEntry, KeyExpr, Program } from '../spec/block.js';
 import { keyOf } from '../spec/contracts.js';
-import { buildBlock, programFootprint, type BlockSpec, type Stmt, type TxSpec } from './arbitraries.js';
+import { buildBlock, COMPUTED_KEY_STMTS, programFootprint, type BlockSpec, type Stmt, type TxSpec } from './arbitraries.js';
 
 /** How a transaction's footprint lies; `entry` picks an entry (mod the footprint's length), `key` a raw entity (mod the block's keys). */
 export interface Lie {
@@ -47,12 +47,9 @@ export function lyingSpecArb(blocks: fc.Arbitrary<BlockSpec>, maxTxs: number): f
   return fc.tuple(blocks, fc.array(maybeLie, { minLength: maxTxs, maxLength: maxTxs })).map(([spec, lies]) => withLies(spec, lies));
 }
 
-/** Statements whose key is computed, for which programFootprint declares nothing. */
-const DYNAMIC: ReadonlySet<Stmt['s']> = new Set(['readAt', 'writeAt', 'readRaw', 'writeRaw']);
-
 /** What a program that computes a key declares when it lies: the keys of its other statements, as programFootprint would. */
 function constantPart(body: readonly Stmt[], keys: number): Footprint {
-  return programFootprint(body.filter((st) => !DYNAMIC.has(st.s)), keys) ?? [];
+  return programFootprint(body.filter((st) => !COMPUTED_KEY_STMTS.has(st.s)), keys) ?? [];
 }
 
 /** `fp` as `lie` tells it: a footprint of no entries stays one. */

@@ -31,11 +31,11 @@ export function covers(declared: AccessKind, actual: AccessKind): boolean {
   return ACCESS_KINDS.every((k) => ruleFor(actual, k).verdict === 'commute' || ruleFor(declared, k).verdict !== 'commute');
 }
 
-/** Transaction `tx`'s footprint as its arguments resolve it; none where its program declares none. */
-function declaredOf(block: Block, tx: number): { readonly key: number; readonly access: AccessKind }[] {
+/** Transaction `tx`'s footprint as its arguments resolve it; undefined where its program declares none. */
+function declaredOf(block: Block, tx: number): { readonly key: number; readonly access: AccessKind }[] | undefined {
   const t = block.txs[tx]!;
   const fp = block.programs[t.program]!.footprint;
-  return fp === undefined ? [] : footprintKeys(fp, t.args);
+  return fp === undefined ? undefined : footprintKeys(fp, t.args);
 }
 
 /** The accesses outside their declared footprints that the reference execution of `block` makes, in order. */
@@ -46,8 +46,7 @@ export function undeclaredAccesses(block: Block): UndeclaredAccess[] {
   let gasUsed = 0;
   for (const [t, tx] of block.txs.entries()) {
     if (gasUsed >= block.gasLimit) break;
-    const fp = block.programs[tx.program]!.footprint;
-    const entries = fp === undefined ? undefined : footprintKeys(fp, tx.args);
+    const entries = declaredOf(block, t);
     const first = found.length;
     const note = (key: number, access: AccessKind) => {
       if (entries === undefined || entries.some((e) => e.key === key && covers(e.access, access))) return;
@@ -103,6 +102,6 @@ export function reportMismatch(block: Block, owed: readonly UndeclaredAccess[], 
       ? 'The result equals the reference\'s, but an access outside a declared footprint went unreported: the executor did not see it, so it ran the transaction on a plan its footprint does not describe and was right by luck. It must report every such access and finish the block in order from it.'
       : 'The result equals the reference\'s, but the report of undeclared accesses names other accesses than the reference made outside their footprints.',
     // The access the report is held to, by the executor's own rule (covers), and told as a lie of the check's making.
-    ...(at ? { footprint: `${outsideFootprintText({ ...at, declared: declaredOf(block, at.tx) }, name)}: a lie this check tells on purpose, which the executor must catch as it runs, report, and finish in block order` } : {}),
+    ...(at ? { footprint: `${outsideFootprintText({ ...at, declared: declaredOf(block, at.tx) ?? [] }, name)}: a lie this check tells on purpose, which the executor must catch as it runs, report, and finish in block order` } : {}),
   };
 }

@@ -10,7 +10,8 @@
 import type { AccessKind, Block } from '../spec/block.js';
 import { footprintKeys } from '../spec/block.js';
 import { CONFLICT_RULES, deltaHeadroom, ruleFor, type Condition, type Verdict } from '../spec/conflicts.js';
-import { newOutcome, runTransaction, TxStatus } from '../spec/vm.js';
+import { runReference } from '../spec/reference.js';
+import { TxStatus } from '../spec/vm.js';
 
 /** One access of one transaction to one key, as the reference run made it. */
 export interface Access {
@@ -26,44 +27,38 @@ export interface TxAccesses {
   readonly accesses: readonly Access[];
 }
 
-/** Re-runs the block in block order, as the reference executor does, recording every transaction's accesses. */
+/** Watches the reference's pass over the block (spec/reference.ts runReference), recording every transaction's accesses. */
 export function collectAccesses(block: Block): TxAccesses[] {
-  const state = new Map(block.preState);
-  const view = { read: (key: number) => state.get(key) ?? 0 };
-  const out = newOutcome();
   const result: TxAccesses[] = [];
-  let gasUsed = 0;
-  for (const tx of block.txs) {
-    if (gasUsed >= block.gasLimit) {
-      result.push({ gas: 0, accesses: [] });
-      continue;
-    }
-    const program = block.programs[tx.program]!;
-    runTransaction(program.code, tx.args, tx.gasLimit, view, out);
-    gasUsed += out.gasUsed;
-    const accesses: Access[] = [];
-    for (let r = 0; r < out.readCount; r++) accesses.push({ key: out.readKeys[r]!, kind: 'read' });
-    const baseOf = new Map<number, number>();
-    for (let d = 0; d < out.deltaBaseCount; d++) baseOf.set(out.deltaBaseKeys[d]!, out.deltaBaseValues[d]!);
-    const pureDeltas = new Set<number>();
-    if (out.status === TxStatus.Success) {
-      const bounds = deltaBounds(program.footprint === undefined ? [] : footprintKeys(program.footprint, tx.args));
-      for (let w = 0; w < out.writeCount; w++) {
-        const key = out.writeKeys[w]!;
-        if (out.writeIsDelta[w]) {
-          pureDeltas.add(key);
-          accesses.push({ key, kind: 'delta', delta: { amount: out.writeDeltas[w]!, bounds: bounds.get(key) ?? null, base: baseOf.get(key)! } });
-        } else {
-          accesses.push({ key, kind: 'write' });
+  runReference(block, {
+    ran: (i, out) => {
+      const tx = block.txs[i]!;
+      const program = block.programs[tx.program]!;
+      const accesses: Access[] = [];
+      for (let r = 0; r < out.readCount; r++) accesses.push({ key: out.readKeys[r]!, kind: 'read' });
+      const baseOf = new Map<number, number>();
+      for (let d = 0; d < out.deltaBaseCount; d++) baseOf.set(out.deltaBaseKeys[d]!, out.deltaBaseValues[d]!);
+      const pureDeltas = new Set<number>();
+      if (out.status === TxStatus.Success) {
+        const bounds = deltaBounds(program.footprint === undefined ? [] : footprintKeys(program.footprint, tx.args));
+        for (let w = 0; w < out.writeCount; w++) {
+          const key = out.writeKeys[w]!;
+          if (out.writeIsDelta[w]) {
+            pureDeltas.add(key);
+            accesses.push({ key, kind: 'delta', delta: { amount: out.writeDeltas[w]!, bounds: bounds.get(key) ?? null, base: baseOf.get(key)! } });
+          } else {
+            accesses.push({ key, kind: 'write' });
+          }
         }
       }
-      for (let w = 0; w < out.writeCount; w++) state.set(out.writeKeys[w]!, out.writeValues[w]!);
-    }
-    // A DELTA's bound check made the outcome depend on the base; unless that is a pure delta the
-    // table weighs, it is an ordinary read (a reverted delta, or a key later overwritten).
-    for (const key of baseOf.keys()) if (!pureDeltas.has(key)) accesses.push({ key, kind: 'read' });
-    result.push({ gas: out.gasUsed, accesses });
-  }
+      // A DELTA's bound check made the outcome depend on the base; unless that is a pure delta the
+      // table weighs, it is an ordinary read (a reverted delta, or a key later overwritten).
+      for (const key of baseOf.keys()) if (!pureDeltas.has(key)) accesses.push({ key, kind: 'read' });
+      result.push({ gas: out.gasUsed, accesses });
+    },
+  });
+  // The transactions past the block gas limit, never run, access nothing.
+  while (result.length < block.txs.length) result.push({ gas: 0, accesses: [] });
   return result;
 }
 

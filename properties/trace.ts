@@ -3,11 +3,12 @@
 // wrote the key, or the pre-state). With the block order fixed there is no search: each read has
 // exactly one correct source. Also replays one transaction against the reads another executor
 // reported, to recover what that executor's final incarnation wrote.
-// Invariant: traceReference's statuses, reads and final state are exactly executeReference's; it
-// only adds provenance.
+// Invariant: traceReference watches the reference's own pass (spec/reference.ts runReference), so
+// its statuses, reads and final state are exactly executeReference's; it only adds provenance.
 
 import type { Block, ReadSet, Receipt } from '../spec/block.js';
 import { receiptOf } from '../spec/result.js';
+import { runReference } from '../spec/reference.js';
 import { newOutcome, runTransaction, TxStatus, type TxOutcome } from '../spec/vm.js';
 
 /** -1 stands for the pre-state. */
@@ -47,37 +48,29 @@ function writesOf(out: TxOutcome): { writes: Map<number, number>; deltaKeys: Set
 }
 
 export function traceReference(block: Block): ReferenceTrace {
-  const state = new Map(block.preState);
   const lastWriter = new Map<number, number>();
-  const out = newOutcome();
   const txs: TxTrace[] = [];
-  let gasUsed = 0;
-  let skipFrom = block.txs.length;
-  block.txs.forEach((tx, i) => {
-    if (gasUsed >= block.gasLimit) {
-      skipFrom = Math.min(skipFrom, i);
-      txs.push({ skipped: true, status: TxStatus.Success, writes: new Map(), deltaKeys: new Set(), sources: new Map(), deltaBases: new Set(), revertedWrites: new Map() });
-      return;
-    }
-    const sources = new Map<number, number>();
-    const deltaBases = new Set<number>();
-    runTransaction(block.programs[tx.program]!.code, tx.args, tx.gasLimit, {
-      read: (key, forDelta) => {
-        sources.set(key, lastWriter.get(key) ?? PRE_STATE);
-        if (forDelta) deltaBases.add(key);
-        return state.get(key) ?? 0;
-      },
-    }, out);
-    gasUsed += out.gasUsed;
-    const { writes, deltaKeys } = out.status === TxStatus.Success ? writesOf(out) : { writes: new Map<number, number>(), deltaKeys: new Set<number>() };
-    for (const [k, v] of writes) {
-      state.set(k, v);
-      lastWriter.set(k, i);
-    }
-    const revertedWrites = new Map<number, number>();
-    for (let w = 0; w < out.revertedWriteCount; w++) revertedWrites.set(out.writeKeys[w]!, out.writeValues[w]!);
-    txs.push({ skipped: false, status: out.status, writes, deltaKeys, sources, deltaBases, revertedWrites });
+  let sources = new Map<number, number>();
+  let deltaBases = new Set<number>();
+  runReference(block, {
+    read: (_, key, forDelta) => {
+      sources.set(key, lastWriter.get(key) ?? PRE_STATE);
+      if (forDelta) deltaBases.add(key);
+    },
+    ran: (i, out) => {
+      const { writes, deltaKeys } = out.status === TxStatus.Success ? writesOf(out) : { writes: new Map<number, number>(), deltaKeys: new Set<number>() };
+      for (const k of writes.keys()) lastWriter.set(k, i);
+      const revertedWrites = new Map<number, number>();
+      for (let w = 0; w < out.revertedWriteCount; w++) revertedWrites.set(out.writeKeys[w]!, out.writeValues[w]!);
+      txs.push({ skipped: false, status: out.status, writes, deltaKeys, sources, deltaBases, revertedWrites });
+      sources = new Map();
+      deltaBases = new Set();
+    },
   });
+  const skipFrom = txs.length;
+  for (let i = skipFrom; i < block.txs.length; i++) {
+    txs.push({ skipped: true, status: TxStatus.Success, writes: new Map(), deltaKeys: new Set(), sources: new Map(), deltaBases: new Set(), revertedWrites: new Map() });
+  }
   return { txs, lastWriter, skipFrom };
 }
 

@@ -9,14 +9,15 @@
 // per transaction, key and kind, in the order the VM makes them (reads and DELTA bases as they
 // happen, a successful transaction's writes after): stats.undeclaredAccesses counts them and
 // stats.undeclared spells out the first LISTED as "tx I <verb> key K (name), ...".
-// Invariant: undeclaredAccesses runs the block exactly as the reference does (the same skips at the
-// block gas limit, the same state), so it lists only accesses the reference made; a program
-// without a footprint declares nothing to leave.
+// Invariant: undeclaredAccesses watches the reference's own pass (spec/reference.ts runReference),
+// so it lists only accesses the reference made; a program without a footprint declares nothing to
+// leave.
 
 import { footprintKeys, type AccessKind, type Block, type BlockResult } from '../spec/block.js';
 import { ACCESS_KINDS, ruleFor } from '../spec/conflicts.js';
 import { keyName } from '../spec/contracts.js';
-import { newOutcome, runTransaction, TxStatus } from '../spec/vm.js';
+import { runReference } from '../spec/reference.js';
+import { TxStatus } from '../spec/vm.js';
 import { ELLE, type Explanation } from './explain.js';
 import { outsideFootprintText } from './footprint-escape.js';
 
@@ -40,32 +41,28 @@ function declaredOf(block: Block, tx: number): { readonly key: number; readonly 
 
 /** The accesses outside their declared footprints that the reference execution of `block` makes, in order. */
 export function undeclaredAccesses(block: Block): UndeclaredAccess[] {
-  const state = new Map(block.preState);
   const found: UndeclaredAccess[] = [];
-  const out = newOutcome();
-  let gasUsed = 0;
-  for (const [t, tx] of block.txs.entries()) {
-    if (gasUsed >= block.gasLimit) break;
-    const entries = declaredOf(block, t);
-    const first = found.length;
-    const note = (key: number, access: AccessKind) => {
-      if (entries === undefined || entries.some((e) => e.key === key && covers(e.access, access))) return;
-      if (found.slice(first).some((f) => f.key === key && f.access === access)) return;
-      found.push({ tx: t, key, access });
-    };
-    runTransaction(block.programs[tx.program]!.code, tx.args, tx.gasLimit, {
-      read: (key, forDelta) => {
-        note(key, forDelta ? 'delta' : 'read');
-        return state.get(key) ?? 0;
-      },
-    }, out);
-    gasUsed += out.gasUsed;
-    if (out.status !== TxStatus.Success) continue;
-    for (let w = 0; w < out.writeCount; w++) {
-      note(out.writeKeys[w]!, out.writeIsDelta[w] ? 'delta' : 'write');
-      state.set(out.writeKeys[w]!, out.writeValues[w]!);
+  // The transaction being run, its footprint, and where its accesses start in `found`.
+  let current = -1;
+  let entries: ReturnType<typeof declaredOf>;
+  let first = 0;
+  const note = (tx: number, key: number, access: AccessKind) => {
+    if (tx !== current) {
+      current = tx;
+      entries = declaredOf(block, tx);
+      first = found.length;
     }
-  }
+    if (entries === undefined || entries.some((e) => e.key === key && covers(e.access, access))) return;
+    if (found.slice(first).some((f) => f.key === key && f.access === access)) return;
+    found.push({ tx, key, access });
+  };
+  runReference(block, {
+    read: (tx, key, forDelta) => note(tx, key, forDelta ? 'delta' : 'read'),
+    ran: (tx, out) => {
+      if (out.status !== TxStatus.Success) return;
+      for (let w = 0; w < out.writeCount; w++) note(tx, out.writeKeys[w]!, out.writeIsDelta[w] ? 'delta' : 'write');
+    },
+  });
   return found;
 }
 

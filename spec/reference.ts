@@ -8,30 +8,57 @@ import { emptyStats } from './block.js';
 import type { Executor } from './executor.js';
 import { checkBlock } from './block-check.js';
 import { blockResult, readSetOf, receiptOf, SKIPPED } from './result.js';
-import { newOutcome, runTransaction, TxStatus } from './vm.js';
+import { newOutcome, runTransaction, TxStatus, type TxOutcome } from './vm.js';
+
+/** What a pass in the reference order tells its watcher, transaction by transaction. */
+export interface ReferenceWatch {
+  /** Transaction `tx` reads `key` (a DELTA's base where `forDelta`), before the value is returned. */
+  read?(tx: number, key: number, forDelta: boolean): void;
+  /** Transaction `tx` has run; its successful writes are applied to the state after this returns. */
+  ran?(tx: number, out: TxOutcome): void;
+}
+
+/**
+ * The reference order itself: runs `block`'s transactions one after another until the block gas
+ * limit, telling `watch` what each one does, and returns the final state. The transactions it
+ * never told of were skipped. executeReference and every view of the reference execution the
+ * property suite takes (properties/trace.ts, undeclared-report.ts) are this one loop, so none can
+ * drift from the specification.
+ */
+export function runReference(block: Block, watch: ReferenceWatch): Map<number, number> {
+  const state = new Map(block.preState);
+  const out = newOutcome();
+  let gasUsed = 0;
+  for (const [i, tx] of block.txs.entries()) {
+    if (gasUsed >= block.gasLimit) break;
+    runTransaction(block.programs[tx.program]!.code, tx.args, tx.gasLimit, {
+      read: (key, forDelta) => {
+        watch.read?.(i, key, forDelta);
+        return state.get(key) ?? 0;
+      },
+    }, out);
+    gasUsed += out.gasUsed;
+    watch.ran?.(i, out);
+    if (out.status === TxStatus.Success) for (let w = 0; w < out.writeCount; w++) state.set(out.writeKeys[w]!, out.writeValues[w]!);
+  }
+  return state;
+}
 
 export function executeReference(block: Block): BlockResult {
-  const state = new Map(block.preState);
-  const view = { read: (key: number) => state.get(key) ?? 0 };
   const receipts: Receipt[] = [];
   const reads: ReadSet[] = [];
-  const out = newOutcome();
   const stats = emptyStats();
-  let gasUsed = 0;
-  for (const tx of block.txs) {
-    if (gasUsed >= block.gasLimit) {
-      receipts.push(SKIPPED);
-      reads.push([]);
-      continue;
-    }
-    runTransaction(block.programs[tx.program]!.code, tx.args, tx.gasLimit, view, out);
-    stats.executions++;
-    if (out.status === TxStatus.Success) {
-      for (let w = 0; w < out.writeCount; w++) state.set(out.writeKeys[w]!, out.writeValues[w]!);
-    }
-    gasUsed += out.gasUsed;
-    receipts.push(receiptOf(out));
-    reads.push(readSetOf(out));
+  const state = runReference(block, {
+    ran: (_, out) => {
+      stats.executions++;
+      receipts.push(receiptOf(out));
+      reads.push(readSetOf(out));
+    },
+  });
+  // The transactions past the block gas limit, never run, are skipped.
+  while (receipts.length < block.txs.length) {
+    receipts.push(SKIPPED);
+    reads.push([]);
   }
   return blockResult(state, receipts, reads, stats);
 }

@@ -185,6 +185,36 @@ describe('on the simulated runtime', () => {
     expectSame(again.result, first.result, 'replay');
   });
 
+  it('the planted kind-blind bug gives a wrong result on some schedules, unreported, where the executor reports and matches the reference on all', () => {
+    // `liar` declares a read of account 0's balance and writes it; `copy` declares the same read and
+    // copies the balance to keys of its own. Declared read against read, the plan orders none of
+    // them: only the lanes' kind check stands between a copy and the liar's write in another lane.
+    const liar: Program = {
+      name: 'liar', arity: 0,
+      code: assemble([['const', 'r4', keyOf(0, 'balance')], ['read', 'r5', 'r4'], ['addi', 'r5', 'r5', 1], ['write', 'r4', 'r5'], ['stop']]),
+      footprint: [{ key: { add: keyOf(0, 'balance') }, access: 'read' }],
+    };
+    const copy: Program = {
+      name: 'copy', arity: 1,
+      code: assemble([['const', 'r4', keyOf(0, 'balance')], ['read', 'r5', 'r4'], ['muli', 'r6', 'r0', 16], ['write', 'r6', 'r5'], ['addi', 'r6', 'r6', 1], ['write', 'r6', 'r5'], ['stop']]),
+      // Two keys of its own account: its home is that account's module, not account 0's.
+      footprint: [{ key: { add: keyOf(0, 'balance') }, access: 'read' }, { key: { arg: 0, mul: 16, add: 0 }, access: 'write' }, { key: { arg: 0, mul: 16, add: 1 }, access: 'write' }],
+    };
+    const txs = [1, 2, 3, 4, 5, 6].flatMap((a) => [{ program: 1, args: [100 + a], gasLimit: 100_000 }, ...(a % 2 ? [{ program: 0, args: [], gasLimit: 100_000 }] : [])]);
+    const block: Block = { programs: [liar, copy], txs, preState: new Map([[keyOf(0, 'balance'), 50]]), gasLimit: 10_000_000 };
+    const expected = executeReference(block);
+    let wrong = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const buggy = runModularSimulated(block, { threads: 2, modules: 4, schedule: 'random', seed, bugs: ['kind-blind'] }).result;
+      if (!sameResult(buggy, expected)) wrong++;
+      expect(buggy.stats.undeclaredAccesses, `seed ${seed}`).toBe(0);
+      const sound = runModularSimulated(block, { threads: 2, modules: 4, schedule: 'random', seed }).result;
+      expectSame(sound, expected, `seed ${seed}`);
+      expect(sound.stats.undeclaredAccesses, `seed ${seed}`).toBe(3);
+    }
+    expect(wrong).toBeGreaterThan(0);
+  });
+
   it('lists its planted bugs with descriptions', () => {
     expect(BUG_NAMES).toContain('misroute');
     for (const b of BUG_NAMES) expect(BUGS[b].length).toBeGreaterThan(20);

@@ -17,7 +17,7 @@ import { executeReference } from '../spec/reference.js';
 import { runClaims, search, SEARCH_LIMITS, type ClaimResult } from '../spec/smt/claims.js';
 import { ordersDiffer } from '../spec/smt/commute.js';
 import { ruleClaims } from '../spec/smt/rules.js';
-import { VM_SEARCH } from '../spec/smt/contract-claims.js';
+import { someRunMeets, VM_SEARCH } from '../spec/smt/contract-claims.js';
 import { loadContractFile } from '../spec/smt/user-contract.js';
 import { EXPLORE_LIMITS, World, explore } from '../spec/smt/symvm.js';
 import { closeZ3, openZ3, valueOf, type Z } from '../spec/smt/z3.js';
@@ -160,6 +160,20 @@ describe('a deliberately wrong conflict table', () => {
     const met = new World(z);
     met.distinct(met.value('a'), met.value('b'));
     expect(await search(met, [z.Bool.val(false)])).toEqual({ found: false });
+  });
+
+  it('asks whether some run meets an assume once more of a fresh solver where the exploration\'s answers unknown', async () => {
+    const world = new World(z);
+    const x = world.value('x');
+    world.assumptions.push(x.gt(3));
+    let asked = 0;
+    world.feasible = async () => {
+      asked++;
+      return { answer: 'unknown' };
+    };
+    expect(await someRunMeets(world, x.lt(5))).toEqual({ answer: 'sat' });
+    expect(await someRunMeets(world, x.lt(3))).toEqual({ answer: 'unsat' });
+    expect(asked).toBe(2);
   });
 
   it('the exact encoding agrees with the quick one on the built-in rules', async () => {

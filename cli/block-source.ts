@@ -2,14 +2,16 @@
 // Invariant: the same options always give the same block; a bad file or parameter is a
 // UsageError/BlockFileError naming it, never a crash.
 
-import { fstatSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Block } from '../spec/block.js';
 import { BlockFileError, parseBlock } from '../spec/block-file.js';
 import { PRE_STATE_KINDS, type PreStateKind } from '../spec/shared-state.js';
 import { utf8Text } from '../spec/messages.js';
 import { generate, MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOAD_DEFAULTS, WORKLOADS, type WorkloadParams } from '../bench/workloads.js';
 import { intOption, nonNegativeNumberOption, UsageError } from './errors.js';
-import { fsReason } from './output.js';
+import { fsReason, readStdin, STDIN_LABEL } from './output.js';
+
+export { STDIN_LABEL };
 
 export interface WorkloadOptions {
   workload?: string;
@@ -51,9 +53,6 @@ export function workloadBlock(o: WorkloadOptions): { block: Block; label: string
   return { block: generate(name, params), label };
 }
 
-/** What a command calls standard input when it reads the block from there (the file `-`). */
-export const STDIN_LABEL = 'stdin';
-
 export function fileBlock(file: string): { block: Block; label: string } {
   let bytes: Buffer;
   try {
@@ -64,23 +63,10 @@ export function fileBlock(file: string): { block: Block; label: string } {
   return { block: parseBlock(blockText(bytes, file), file), label: file };
 }
 
-/**
- * The block piped into standard input (`concord gen ... --out - | concord run -`). Read as a
- * stream: a synchronous read of a pipe the writer has not filled yet fails with EAGAIN.
- */
+/** The block piped into standard input (`concord gen ... --out - | concord run -`). */
 async function stdinBlock(command: string): Promise<{ block: Block; label: string }> {
   const pipe = `concord gen ... --out - | concord ${command} -`;
-  // Reading a terminal would wait for a block nobody is about to type.
-  if (process.stdin.isTTY) throw new UsageError(`-: reads the block from standard input, which is a terminal here; pipe a block into it (${pipe}) or give a file`);
-  // A folder redirected into it (`< blocks/`) reads as nothing at all, which would be said to be empty.
-  if (fstatSync(0).isDirectory()) throw new UsageError(`${STDIN_LABEL}: cannot read: ${fsReason({ code: 'EISDIR' })}`);
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  } catch (e) {
-    throw new UsageError(`${STDIN_LABEL}: cannot read: ${fsReason(e)}`);
-  }
-  const text = blockText(Buffer.concat(chunks), STDIN_LABEL);
+  const text = blockText(await readStdin('a block', pipe), STDIN_LABEL);
   // The block parser words nothing to read as a file's ("the file is empty"): standard input is no
   // file, and when it is empty, nothing was piped into it.
   const body = text.replace(/^\uFEFF/, '');

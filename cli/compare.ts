@@ -83,7 +83,7 @@ function unmatchedHint(executor: string): string {
 export async function compareCommand(o: CompareOptions): Promise<number> {
   const threshold = o.failOnRegression === undefined ? undefined : nonNegativeNumberOption('--fail-on-regression', o.failOnRegression, 'a percentage');
   if (o.only !== undefined && threshold === undefined) throw new UsageError('--only narrows the gate: give it with --fail-on-regression PCT');
-  const [base, next] = await readResults([o.base, o.next]);
+  const [base, next] = await readResults([o.base, o.next], 'compare');
   const only = onlyOption(o.only, [base!.doc, next!.doc]);
   const compared = compare(base!.doc, next!.doc, { threshold, relative: o.relative === true, ...(only === undefined ? {} : { only }) });
   const repeated = repeatedRun([base!, next!]);

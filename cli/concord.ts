@@ -174,7 +174,7 @@ workloadOptions(
 
 program.command('report')
   .description('render results files as Markdown and a self-contained HTML page with charts')
-  .argument('<results.json...>', 'results files (several machines merge into one comparison)')
+  .argument('<results.json...>', 'results files (several machines merge into one comparison); - reads one from standard input (concord bench ... --json | concord report -)')
   .option('--out <dir>', 'output folder', 'concord-out/report')
   .action(async (files: string[], o: { out: string }) => {
     exitCode = await guard('report', async () => (await import('./report.js')).reportCommand({ files, out: o.out }));
@@ -182,8 +182,8 @@ program.command('report')
 
 program.command('compare')
   .description('compare two results files the way benchstat does (exit 1: NEW holds a run that did not match the reference or an executor failure, or --fail-on-regression found a slowdown or an executor\'s run in one file only; 2: the files share no executor run and NEW is not broken, or the gate cannot judge a row: fewer than 4 rounds a side)')
-  .argument('<base.json>')
-  .argument('<new.json>')
+  .argument('<base.json>', 'the results file compared against; - reads it from standard input')
+  .argument('<new.json>', 'the results file judged; - reads it from standard input (one of the two at most)')
   .option('--fail-on-regression <pct>', 'exit 1 when an executor\'s row is significantly slower by more than PCT percent (over round medians: each side needs 4 rounds or more, else exit 2), or an executor\'s run is in one file only')
   .option('--relative', 'judge (and show) each executor\'s block time relative to the baseline timed in the same rounds: per round, its median over the baseline\'s, so a machine that slowed between the files does not count (default: block time)')
   .option('--only <executors>', 'the gate judges these executors alone (comma-separated, as the results name their runs); the others are shown, not judged')

@@ -4,7 +4,7 @@
 // path and the reason in words, and a folder made by the check that is still empty when the
 // process exits is removed (a passing verify writes nothing into its --out).
 
-import { closeSync, constants, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors.js';
@@ -61,6 +61,28 @@ export function repeatedRun(inputs: readonly { readonly file: string; readonly r
     }
   }
   return null;
+}
+
+/** What a command calls standard input when it reads a file from there (the file `-`). */
+export const STDIN_LABEL = 'stdin';
+
+/**
+ * The bytes piped into standard input, for a command given the file `-`, which reads `one` (a
+ * block) from there; `pipe` shows how to pipe one in. Read as a stream: a synchronous read of a pipe
+ * the writer has not filled yet fails with EAGAIN.
+ */
+export async function readStdin(one: string, pipe: string): Promise<Buffer> {
+  // Reading a terminal would wait for input nobody is about to type.
+  if (process.stdin.isTTY) throw new UsageError(`-: reads ${one} from standard input, which is a terminal here; pipe ${one} into it (${pipe}) or give a file`);
+  // A folder redirected into it (`< blocks/`) reads as nothing at all, which would be said to be empty.
+  if (fstatSync(0).isDirectory()) throw new UsageError(`${STDIN_LABEL}: cannot read: ${fsReason({ code: 'EISDIR' })}`);
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  } catch (e) {
+    throw new UsageError(`${STDIN_LABEL}: cannot read: ${fsReason(e)}`);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** The bytes of a file the user gave, or a UsageError naming it and why it cannot be read. */

@@ -13,7 +13,7 @@ import { writeReport } from '../reports/report.js';
 import { concordVersion } from './version.js';
 import { plural } from '../spec/plural.js';
 import { EXIT, UsageError } from './errors.js';
-import { checkOutDir, readInputFile, realPathOf, repeatedRun } from './output.js';
+import { checkOutDir, readInputFile, readStdin, realPathOf, repeatedRun, STDIN_LABEL } from './output.js';
 
 export interface ReportOptions {
   files: string[];
@@ -29,8 +29,8 @@ export interface ResultsInput {
   readonly text: string;
 }
 
-/** Reads and validates results files, turning schema errors into usage errors (exit 2). */
-export async function readResults(files: readonly string[]): Promise<ResultsInput[]> {
+/** Reads and validates results files (`-`: standard input), turning schema errors into usage errors (exit 2). */
+export async function readResults(files: readonly string[], command: string): Promise<ResultsInput[]> {
   const out: ResultsInput[] = [];
   // Only a file this Concord cannot read needs it, to say whether a newer one wrote it; a package.json it cannot read must not stop the others.
   let reader: string | undefined;
@@ -39,11 +39,18 @@ export async function readResults(files: readonly string[]): Promise<ResultsInpu
   } catch {
     reader = undefined;
   }
-  for (const file of files) {
-    const bytes = await readInputFile(file);
+  // Standard input holds one document; a second `-` would find it read.
+  if (files.filter((f) => f === '-').length > 1) throw new UsageError('-: given twice; standard input holds one results file, so give the others as files');
+  for (const given of files) {
+    const stdin = given === '-';
+    const file = stdin ? STDIN_LABEL : given;
+    const pipe = `concord bench ... --json | concord ${command} -${command === 'compare' ? ' NEW.json' : ''}`;
+    const bytes = stdin ? await readStdin('a results file', pipe) : await readInputFile(file);
     try {
       const text = utf8Text(bytes, (problem) => new ResultsFileError(file, 'encoding', problem));
-      out.push({ file, doc: parseResults(text, file, reader), realPath: realPathOf(file), text });
+      // The parser words nothing to read as a file's ("the file is empty"): standard input is no file.
+      if (stdin && text.trim() === '') throw new UsageError(`${STDIN_LABEL}: standard input ${text === '' ? 'is empty' : 'holds nothing but white space'} (pipe a results file into it: ${pipe})`);
+      out.push({ file, doc: parseResults(text, file, reader), realPath: stdin ? STDIN_LABEL : realPathOf(file), text });
     } catch (e) {
       if (e instanceof ResultsFileError) throw new UsageError(e.message);
       throw e;
@@ -55,7 +62,7 @@ export async function readResults(files: readonly string[]): Promise<ResultsInpu
 export async function reportCommand(o: ReportOptions): Promise<number> {
   if (o.files.length === 0) throw new UsageError('report: give at least one results file');
   if (o.out === '') throw new UsageError('--out: empty folder name; give a folder');
-  const inputs = await readResults(o.files);
+  const inputs = await readResults(o.files, 'report');
   const repeated = repeatedRun(inputs);
   if (repeated !== null) throw new UsageError(`${repeated}: one run would count twice in the report; give each run's results file once`);
   // A sweep whose every run failed still writes a file; its report would be headings without a figure.

@@ -203,6 +203,30 @@ describe('concord options', () => {
     expect(readdirSync(out)).toEqual(['report.md']);
   });
 
+  it('report and compare read one results file piped into standard input as -, and say so when nothing came', () => {
+    const published = readFileSync(new URL('../reports/published/results.json', import.meta.url), 'utf8');
+    const piped = (input: string, ...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000, input });
+    const out = join(dir, 'piped-report');
+    const report = piped(published, 'report', '-', '--out', out);
+    expect([report.status, report.stderr]).toEqual([0, `report: ${out}/report.html\nreport: ${out}/report.md (+ 3 SVG charts)\n`]);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/stdin/);
+    const copy = join(dir, 'published-copy.json');
+    // Not byte for byte the same, which compare would take for one run given twice.
+    writeFileSync(copy, `${published}\n`);
+    const compared = piped(published, 'compare', '-', copy, '--json');
+    expect(compared.status).toBe(0);
+    expect((JSON.parse(compared.stdout) as { rows: unknown[] }).rows.length).toBeGreaterThan(10);
+    expect([piped(published, 'compare', '-', '-').status, piped(published, 'compare', '-', '-').stderr])
+      .toEqual([2, 'concord compare: -: given twice; standard input holds one results file, so give the others as files\n']);
+    expect(piped('', 'report', '-', '--out', out).stderr)
+      .toBe('concord report: stdin: standard input is empty (pipe a results file into it: concord bench ... --json | concord report -)\n');
+    expect(piped(' \n', 'compare', copy, '-').stderr)
+      .toBe('concord compare: stdin: standard input holds nothing but white space (pipe a results file into it: concord bench ... --json | concord compare - NEW.json)\n');
+    expect(piped('{"format"', 'report', '-', '--out', out).stderr).toMatch(/^concord report: stdin: /);
+    const folder = spawnSync(process.execPath, [cli, 'report', '-', '--out', out], { encoding: 'utf8', timeout: 60_000, stdio: [openSync(dir, 'r'), 'pipe', 'pipe'] });
+    expect([folder.status, folder.stderr]).toEqual([2, 'concord report: stdin: cannot read: is a folder, not a file (EISDIR)\n']);
+  });
+
   it('run --check explains the first difference from the reference and exits 1; --receipts lists every receipt', () => {
     const reversed = join(dir, 'reversed.mjs');
     const reference = new URL('../dist/spec/reference.js', import.meta.url).href;

@@ -38,7 +38,7 @@ import { SharedArrays } from '../impl/runtime/shared-arrays.js';
 import { effectiveCores } from '../impl/runtime/cores.js';
 import { BlockRun } from '../impl/modular/block-run.js';
 import { defaultModules, FIRST_CHUNK, MAX_CHUNK } from '../impl/modular/executor.js';
-import { DEFAULT_PARTITION, partitionerFor } from '../impl/modular/partition.js';
+import { affinityPartitioner, DEFAULT_PARTITION, partitionerFor, type Partitioner, type Placement } from '../impl/modular/partition.js';
 import { PlanScratch } from '../impl/modular/scratch.js';
 import { collectChunks, COLLECT_CHUNK, type CollectedChunk } from '../impl/modular/collect.js';
 import { H, RUNNING, type Layout } from '../impl/modular/layout.js';
@@ -124,9 +124,9 @@ interface TimedRun {
  * over plain memory running each window once it is planned, timing the main thread's steps.
  * `capture` sees each window once it is planned, before its lanes run.
  */
-function timedRun(block: Block, modules: number, partition: string, buffers: SharedArrays, scratch: PlanScratch, capture: (run: BlockRun) => void): TimedRun {
+function timedRun(block: Block, modules: number, partition: string | Partitioner, buffers: SharedArrays, scratch: PlanScratch, capture: (run: BlockRun) => void): TimedRun {
   const started = performance.now();
-  const run = new BlockRun(block, { modules, partitioner: partitionerFor(partition), misroute: false, kindBlind: false, threads: 1, outputScale: 1 }, buffers, scratch);
+  const run = new BlockRun(block, { modules, partitioner: typeof partition === 'string' ? partitionerFor(partition) : partition, misroute: false, kindBlind: false, threads: 1, outputScale: 1 }, buffers, scratch);
   // Partitioning, the layout and the access map's set-up: the main thread's, before the first window.
   const setupMs = performance.now() - started;
   const { i32, f64 } = run.buffers;
@@ -207,7 +207,7 @@ function captureWindow(run: BlockRun, last: Int32Array): PlannedWindow {
 }
 
 /** Plans the block with `modules` modules, as the executor would, and counts one lane thread's operations on it. */
-export function planModular(block: Block, modules: number, partition: string): ModularPlan {
+export function planModular(block: Block, modules: number, partition: string | Partitioner): ModularPlan {
   const windows: PlannedWindow[] = [];
   const buffers = new SharedArrays();
   const last = new Int32Array(modules).fill(-1);
@@ -230,7 +230,7 @@ export function planModular(block: Block, modules: number, partition: string): M
 }
 
 /** Times the main thread's steps on the block: the median of TIMED_RUNS in-process runs after WARM_RUNS. */
-export function timeMainThread(block: Block, modules: number, partition: string): MainThreadCosts {
+export function timeMainThread(block: Block, modules: number, partition: string | Partitioner): MainThreadCosts {
   const buffers = new SharedArrays();
   const scratch = new PlanScratch();
   const runs = Array.from({ length: WARM_RUNS + TIMED_RUNS }, () => timedRun(block, modules, partition, buffers, scratch, () => {})).slice(WARM_RUNS);
@@ -422,6 +422,12 @@ export function fitOpMs(makespan: (opMs: number) => number, target: number): num
 export interface ModularSettings {
   readonly modules?: number;
   readonly partition?: string;
+  /**
+   * bench --train: the affinity placement for a module count, which the model's affinity plans
+   * place by instead of learning each block's (the sweep's own at its module count, trained again
+   * on the same sample at another machine's).
+   */
+  readonly placements?: (modules: number) => Placement;
 }
 
 /**
@@ -443,17 +449,19 @@ export function predictModular(input: ModelInput, settings: ModularSettings, lab
 function predicted(input: ModelInput, settings: ModularSettings, label: string): Predictions {
   const { id, simBlock, oneMs, txMs, vm } = input;
   const partition = settings.partition ?? DEFAULT_PARTITION;
+  const trained = partition === 'affinity' ? settings.placements : undefined;
+  const partitionAt = (modules: number): string | Partitioner => (trained ? affinityPartitioner(trained(modules)) : partition);
   const plans = new Map<number, ModularPlan>();
   const planFor = (modules: number): ModularPlan => {
     let plan = plans.get(modules);
-    if (!plan) plans.set(modules, (plan = planModular(simBlock, modules, partition)));
+    if (!plan) plans.set(modules, (plan = planModular(simBlock, modules, partitionAt(modules))));
     return plan;
   };
   const modules = modulesFor(1, settings);
   const calibration = planFor(modules);
   if (calibration.windows.length === 0) return { points: [], gaps: [`${id}: every transaction is a barrier, so the modular executor runs none in a lane`], threadGaps: [] };
   // The main thread's steps hardly depend on the modules: timed once, with the measured run's.
-  const main = timeMainThread(simBlock, modules, partition);
+  const main = timeMainThread(simBlock, modules, partitionAt(modules));
   const oneThread = (op: number) => modularVirtualRun(calibration, main, 1, txMs, op).makespanMs;
   const opMs = fitOpMs(oneThread, oneMs);
   const fitted = opMs > 0 ? `(fitted to ${label}'s measured 1-thread ${oneMs.toFixed(2)} ms)` : unfitted(oneThread(0), oneMs);
@@ -472,6 +480,7 @@ function predicted(input: ModelInput, settings: ModularSettings, label: string):
   const model = `lanes replayed on the block's plan; ${vm}; main thread as timed here: planning ${(main.planMsPerTx * 1e3).toFixed(2)} us per transaction, `
     + `reading back ${main.collectMs.reduce((a, b) => a + b, 0).toFixed(2)} ms (shared out), taking the results ${main.closeMs.reduce((a, b) => a + b, 0).toFixed(2)} ms; `
     + `${(opMs * 1e6).toFixed(0)} ns per shared-memory operation ${fitted}; ${transfer.words}; modules: ${settings.modules ?? 'two per core, at least 8'}`
+    + (trained ? '; affinity placed as trained on the sample (trained again for each module count)' : '')
     + (input.slowdown ? `; ${input.slowdown.words} (the main thread's planning and reading back too, which run beside the lanes)` : '');
   return predictEach(input, label, { words: model, handoverFitted: transfer.fitted }, (t) => atThreads(planFor(modulesFor(t, settings)), t, transfer.ms).makespanMs,
     (t) => modulesFor(t, settings));

@@ -23,7 +23,7 @@ import { partitionsOf, runLabels, sweep, type BlockSource, type RunResult, type 
 import { merge } from '../reports/merge.js';
 import { MIN_ROUNDS } from '../reports/compare.js';
 import { resultsMarkdown } from '../reports/render.js';
-import { labelProblem, RESULTS_FORMAT, serializeResults, type CoreProbeRecord, type ResultsFile, type RunRecord } from '../reports/schema.js';
+import { labelProblem, RESULTS_FORMAT, serializeResults, type CoreProbeRecord, type ResultsFile, type RunRecord, type TrainingRecord } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
 import { errorText } from '../spec/messages.js';
 import { median } from '../reports/stats.js';
@@ -42,8 +42,10 @@ import { unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { baselineError, baselineOption, withLabel } from './bench-baseline.js';
 import { SEQUENTIAL_BASELINE } from '../reports/baseline.js';
 import { labelPartition, partitionLabel } from '../reports/partitions.js';
+import { DEFAULT_PARTITION } from '../impl/modular/partition.js';
+import { placementsFor, refuseMeasured, trainFlags, trainingRequest, trainingWords, trainPlacement, type Training, type TrainOptions, type TrainTarget } from './train.js';
 
-export interface BenchOptions extends WorkloadOptions, PartitionOptions {
+export interface BenchOptions extends WorkloadOptions, PartitionOptions, TrainOptions {
   /** Comma-separated thread counts; default the powers of two below the machine's effective cores, and the cores (threadList). */
   threads?: string;
   /** Comma-separated executors; default every parallel executor in the registry but the baseline. */
@@ -264,8 +266,12 @@ export async function runBench(
   }
   // With several partitions, the executors that take one are measured once per partition (reports/partitions.ts).
   const { settings: partition, partitions } = benchPartitions(o, executors);
+  // The suite's workloads are many chains, which no one placement serves (null).
+  const target: TrainTarget = o.block !== undefined ? {} : o.workload !== undefined ? { workload: workloadSpec(o) } : null;
+  const request = trainingRequest(o, executors, partitions ?? [o.partition ?? DEFAULT_PARTITION], target);
   // After the options that cost nothing to check: the default suite takes seconds to generate.
   const suite = workloads(o);
+  if (target !== null) refuseMeasured(request, suite[0]!.block);
   // Before any engine starts: a refusal after minutes of loading is no refusal.
   if (o.out !== undefined) {
     const engines = [...executors.map((name) => ({ flag: '--executor', name })), { flag: '--baseline', name: option.name }]
@@ -293,12 +299,15 @@ export async function runBench(
   const quick = o.quick === true;
   // Pinning Concord's main thread pins only a baseline that runs on it alone.
   const pinCpus = baseline.onMainThread ? baselineCpus() : [];
+  // Once, before the sweep and outside every timing, after every check: the placement every affinity run then uses.
+  const training = request && trainPlacement(request, partition.modules, 'bench', progress);
+  if (training) progress.info(`bench: ${trainingWords(training.record)}`);
   const settings = {
     quick, threads, executors, baseline: baseline.label, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
     // A module's path beside its declared name: older files named it by the path, and compare matches the two.
     ...(baseline.label === baseline.name ? {} : { baselinePath: baseline.name }),
     rounds, roundMs: quick ? 30 : 250, baselineCpus: pinCpus, ...(baseline.notes.length > 0 ? { baselineNotes: [...baseline.notes] } : {}), ...partition,
-    ...(partitions === undefined ? {} : { partitions }),
+    ...(partitions === undefined ? {} : { partitions }), ...(training ? { training: training.record } : {}),
   };
   const over = oversubscribedNote(threads, machine.effectiveCores);
   if (over !== null) progress.warn(over);
@@ -346,7 +355,8 @@ export async function runBench(
     onEngineLabel: (label, command) => moduleOf.set(label, command),
     baseline: baseline.name, baselineLabel: baseline.label, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
     baselineOnThisThread: baseline.onMainThread, threads, idealThreads: SIMULATED_THREADS,
-    rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus, executorSettings: partition, ...(partitions === undefined ? {} : { partitions }),
+    rounds: settings.rounds, roundMs: settings.roundMs, minSamples: quick ? 4 : 5, cores: machine.effectiveCores, pinCpus,
+    executorSettings: { ...partition, ...(training ? { placement: training.placement } : {}) }, ...(partitions === undefined ? {} : { partitions }),
     onProgress: (done, _total, what) => progress.update(done, what), watch: watch.call, cleanUp: watch.cleanUp, onStart, ...(onExecute ? { onExecute } : {}),
     // For a call that holds the main thread past any interrupt: the watchdog writes these as it kills the process.
     onMeasured: () => watch.keep({ json: JSON.stringify({ ...partial.at!('-'), stopped: undefined }), out: o.out }),
@@ -359,7 +369,7 @@ export async function runBench(
   partial.at = sofar(result, cores.end, 'bench stopped after the sweep, while measuring the machine\'s ceilings again (stopped): nothing was predicted');
   const ceilings = await ceilingsAtEnd(ceilingsAtStart, probe.txs, quick, progress);
   const { points, gaps } = baseline.noPrediction === null
-    ? predict(suite, result.runs, { threads, quick, partition, partitions, cores, ceilings, progress })
+    ? predict(suite, result.runs, { threads, quick, partition, partitions, training, cores, ceilings, progress })
     : { points: [], gaps: [baseline.noPrediction] };
   return results(result, { cores, ...(ceilings.length > 0 ? { ceilings } : {}), simulated: points, simulatedGaps: gaps });
 }
@@ -433,8 +443,8 @@ async function ceilingsAtEnd(atStart: readonly CeilingRecord[], txs: number, qui
  */
 function predict(
   suite: readonly SweepWorkload[], runs: readonly RunResult[],
-  { threads, quick, partition, partitions, cores, ceilings, progress }: {
-    threads: readonly number[]; quick: boolean; partition: ReturnType<typeof partitionSettings>; partitions: readonly string[] | undefined;
+  { threads, quick, partition, partitions, training, cores, ceilings, progress }: {
+    threads: readonly number[]; quick: boolean; partition: ReturnType<typeof partitionSettings>; partitions: readonly string[] | undefined; training: Training | undefined;
     cores: NonNullable<ResultsFile['cores']>; ceilings: readonly CeilingRecord[]; progress: Progress;
   },
 ): { points: ResultsFile['simulated']; gaps: string[] } {
@@ -444,7 +454,7 @@ function predict(
   // The cross-core round trips the probes measured, beside which the model's fitted cost per line is shown.
   const trips = [cores.start, cores.end].flatMap((c) => ('speeds' in c ? c.speeds.crossCore?.roundTripNs ?? [] : []));
   const simulation = simulateScaling(simulated, runs, {
-    threads: virtualThreads, stepBudget: quick ? 12 : 20, maxSteps: quick ? 1_500_000 : 12_000_000, maxExecutionsPerTx: 12, modular: partition,
+    threads: virtualThreads, stepBudget: quick ? 12 : 20, maxSteps: quick ? 1_500_000 : 12_000_000, maxExecutionsPerTx: 12, modular: { ...partition, ...(training ? { placements: placementsFor(training) } : {}) },
     ...(partitions === undefined ? {} : { partitions }),
     ...(trips.length > 0 ? { crossCoreNs: median(trips) } : {}),
     ceilings: ceilings.map((c) => ({ threads: c.threads, ratio: ceilingRatio(c) })),
@@ -480,7 +490,8 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     const given = split?.executor ?? moduleOf.get(executor) ?? executor;
     // As many calls as its instance had made, as for a wrong result (rerunWrong).
     const repeat = Math.min(call, MAX_REPEAT);
-    const command = benchRunCommand(source, given, threads, repeat, split === null ? o : { ...o, partition: split.partition });
+    const training = o.trainOn !== undefined ? { blocks: o.trainOn.length, files: o.trainOn } : o.train !== undefined ? { blocks: Number(o.train) } : undefined;
+    const command = benchRunCommand(source, given, threads, repeat, { ...o, training, ...(split === null ? {} : { partition: split.partition }) });
     const most = repeat < call ? `, of which run makes ${repeat.toLocaleString('en-US')} at most` : '';
     const earlier = call > 1 ? ` (it was call ${call.toLocaleString('en-US')} of its instance${most}, which may have run other blocks or thread counts before it, which run does not)` : '';
     return `; rerun: ${command} --timeout ${timeout}${earlier}`;
@@ -580,16 +591,21 @@ export function badRunLines(
 
 /**
  * The `concord run` that makes bench's call again: its block (file or workload), executor, thread
- * count and number of calls, and the --modules and --partition bench gave the executors that take them.
+ * count and number of calls, and the --modules and --partition bench gave the executors that take
+ * them, with the training of an affinity placement (run trains it on the same sample).
  */
-function benchRunCommand(source: BlockSource, executor: string, threads: number, repeat: number, settings: { readonly modules?: number | string; readonly partition?: string }): string {
+function benchRunCommand(
+  source: BlockSource, executor: string, threads: number, repeat: number,
+  settings: { readonly modules?: number | string; readonly partition?: string; readonly training?: Pick<TrainingRecord, 'blocks' | 'files'> | undefined },
+): string {
   const command = source.kind === 'file'
     ? rerunCommand(source.path, executor, threads, repeat, source.preState)
     : rerunGeneratedCommand(`${workloadFlags(source)}${preStateFlag(source.preState)}`, executor, threads, repeat);
   const flags = (['modules', 'partition'] as const)
     .filter((k) => settings[k] !== undefined && (EXECUTORS.get(executor)?.takes.includes(k) ?? true))
     .map((k) => ` --${k} ${settings[k]}`).join('');
-  return `${command}${flags}`;
+  const trained = settings.training !== undefined && settings.partition === 'affinity' && EXECUTORS.get(executor)?.takes.includes('placement') === true;
+  return `${command}${flags}${trained ? trainFlags(settings.training!) : ''}`;
 }
 
 /** A call bench made and a rerun makes again: the run's executor (its label), role, block, thread count and the call's number on its instance. */

@@ -17,7 +17,7 @@ import { PRE_STATE_KINDS } from '../spec/shared-state.js';
 import type { RequestOptions } from './request.js';
 import { CLAIM_BUDGET_MS } from '../spec/smt/claims.js';
 import { BATCH, DEFAULT_RUNS, DEFAULT_SEED, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, MAX_VERIFY_TXS, SHARD_RUNS } from '../properties/verify-limits.js';
-import { DEFAULT_WARMUP_MS } from './run-limits.js';
+import { DEFAULT_WARMUP_MS, MAX_TRAIN_BLOCKS, MAX_TRAIN_TXS } from './run-limits.js';
 import { concordVersion } from './version.js';
 import { shellWord } from '../properties/printed-command.js';
 import { afterOutput, divertStdout, fsReason, stdoutError, watchStdout, writeStdout } from './output.js';
@@ -54,6 +54,8 @@ function workloadOptions(c: Command, suite = false): Command {
 
 const MODULES_HELP = `modules (modular executor; default 2 per effective core and at least 8, here ${defaultModules()}; at most ${MAX_MODULES}: a claim scans every lane)`;
 const PARTITION_HELP = `partition function (modular executor): ${PARTITION_KINDS.join(', ')} (default hash)`;
+const TRAIN_HELP = `with --partition affinity (modular executor): train its placement once, untimed and reported apart, on N blocks of --workload's generator at the seeds after --seed (never the block measured), and place every block with it instead of learning each block's (1 to ${MAX_TRAIN_BLOCKS.toLocaleString('en-US')}, at most ${MAX_TRAIN_TXS.toLocaleString('en-US')} transactions in all)`;
+const TRAIN_ON_HELP = 'as --train, trained on these block files instead (a chain\'s history, for a block file or a workload; never the block measured)';
 const TIMEOUT_HELP = `fail (exit 1) when a call into an executor (loading, execute(), close()) is still pending after this many seconds: it is hung (default ${DEFAULT_CALL_TIMEOUT_S}; 0: wait for ever)`;
 const PRE_STATE_HELP = `how the block's pre-state reaches the executors: ${PRE_STATE_KINDS.join(' or ')}; shared builds a SharedState (untimed), which the parallel executors' workers read without the main thread copying it into shared memory before every block (default map)`;
 const PROVE_TIMEOUT_HELP = `give a claim up as unknown when it is still running after this many seconds (default ${CLAIM_BUDGET_MS / 1000}; 0: no limit)`;
@@ -86,6 +88,8 @@ workloadOptions(
     .option('--threads <n>', `threads executing the block (parallel executors; default: the effective cores (the available cores, capped by the cgroup CPU quota), here ${effectiveCores()}; modular counts its main thread from 2 on)`)
     .option('--modules <m>', MODULES_HELP)
     .option('--partition <kind>', PARTITION_HELP)
+    .option('--train <n>', TRAIN_HELP)
+    .option('--train-on <file...>', `${TRAIN_ON_HELP}; give the block file first (concord run BLOCK --train-on FILE...), as the list takes every word after it`)
     .option('--repeat <r>', 'runs; the median time is reported', '1')
     .option('--warmup <ms>', `untimed runs first, for at least this long (0: time the first, cold run; default ${DEFAULT_WARMUP_MS}, and 0 with --after)`)
     .option('--timeout <sec>', TIMEOUT_HELP)
@@ -160,6 +164,8 @@ workloadOptions(
     .option('--block <file>', 'benchmark a block file instead of the suite')
     .option('--modules <m>', MODULES_HELP)
     .option('--partition <kinds>', `${PARTITION_HELP}; comma-separated (hash,affinity): modular measured once per partition in the same rounds, its rows labelled modular (KIND)`)
+    .option('--train <n>', `${TRAIN_HELP}; with --workload; in a list (hash,affinity), affinity is the trained one`)
+    .option('--train-on <file...>', `${TRAIN_ON_HELP}; with --workload or --block`)
     .option('--quick', 'a short run')
     .option('--rounds <n>', 'interleaved rounds per workload and thread count, each timing the baseline and every executor back to back (default 5, 4 with --quick; at most 1000): each speedup\'s range comes from its rounds, a 95% interval from 6 rounds on')
     .option('--timeout <sec>', TIMEOUT_HELP)

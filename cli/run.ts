@@ -22,7 +22,7 @@ import { isExecCommand, preStateOfResult } from '../impl/exec-executor.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { median } from '../reports/stats.js';
 import { callExecutor, EXIT, ExecutorFailure, intOption, isInputError, timeoutOption, unlessStuck, UsageError, watchCalls } from './errors.js';
-import { fileBlock, loadBlock, preStateKind, type WorkloadOptions } from './block-source.js';
+import { fileBlock, givenWorkloadFlags, loadBlock, preStateKind, workloadSpec, type WorkloadOptions } from './block-source.js';
 import { tableDisagreement, withPreState, type PreStateKind } from '../spec/shared-state.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { partitionSettings, type PartitionOptions } from './executor-settings.js';
@@ -31,8 +31,10 @@ import { createProgress } from './progress.js';
 import { takeTurn } from '../spec/turn.js';
 import { printFailure } from './process-guard.js';
 import { DEFAULT_WARMUP_MS, MAX_REPEAT, MAX_WARMUP_MS } from './run-limits.js';
+import { refuseMeasured, trainingRequest, trainingWords, trainPlacement, type TrainOptions } from './train.js';
+import { DEFAULT_PARTITION } from '../impl/modular/partition.js';
 
-export interface RunOptions extends WorkloadOptions, PartitionOptions {
+export interface RunOptions extends WorkloadOptions, PartitionOptions, TrainOptions {
   executor?: string;
   threads?: string;
   repeat?: string;
@@ -75,10 +77,18 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   if (name.trim() === '') throw new UsageError('--executor: empty; give one executor (a built-in name, a module path, or exec:COMMAND)');
   checkExecutorName(name);
   const partition = partitionSettings(o, [name]);
+  // --train-on takes every word up to the next option: `run --train-on a.json b.json blk.json` would
+  // train on blk.json too and run the default workload.
+  if (o.trainOn !== undefined && file === undefined && givenWorkloadFlags(o).length === 0) {
+    throw new UsageError(`--train-on ${o.trainOn.join(' ')}: no block to run: without a block file or --workload, run would run the default workload; `
+      + 'a block file after --train-on\'s files is taken as one of them: give it first (concord run BLOCK --train-on FILE...) or after -- (--train-on FILE... -- BLOCK)');
+  }
   // --threads 1 asks for what a one-thread executor does anyway: a script looping over thread counts for every executor gives it.
   if (threads !== undefined && threads > 1 && EXECUTORS.get(name)?.parallel === false) throw new UsageError(`--threads: the ${name} executor runs on one thread (give --threads 1, or none)`);
   const kind = preStateKind(o.preState);
+  const request = trainingRequest(o, [name], [partition.partition ?? DEFAULT_PARTITION], file === undefined ? { workload: workloadSpec(o) } : {});
   const loaded = await loadBlock(file, o, 'run');
+  refuseMeasured(request, loaded.block);
   const block = withPreState(loaded.block, kind);
   // verify's determinism check hands the instance one block object call after call, and an engine
   // may key what it keeps by it: the earlier entries of this block's file get the same object.
@@ -93,6 +103,8 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const attempt = <T>(what: string, f: () => T | Promise<T>): Promise<T> => callExecutor(name, what, f, json);
   // On a terminal, a bar while the block runs: a large one (1,000,000 transactions) takes seconds a run.
   const progress = createProgress({ json: o.json });
+  // Before the executor starts, and outside every timing: the placement is fixed for every run of the block.
+  const training = request && trainPlacement(request, partition.modules, 'run', progress);
   const watch = watchCalls('run', timeout, json);
   // Taken before the executor has the block: an executor that changes its input must be told so,
   // not judged (--check) or counted (the receipts below, the figures) against the changed block.
@@ -110,7 +122,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const runs = async () => {
     const alive = resourceCounts();
     const startedAt = performance.now();
-    const executor = await watch.call(`the executor ${name}: loading`, () => attempt('while loading', () => createExecutor(name, { ...options, ...partition })));
+    const executor = await watch.call(`the executor ${name}: loading`, () => attempt('while loading', () => createExecutor(name, { ...options, ...partition, ...(training ? { placement: training.placement } : {}) })));
     // From here a failure's JSON names the executor as a success's does: by the name it declares.
     if (json) json.executor = executor.name;
     const startupMs = performance.now() - startedAt;
@@ -219,6 +231,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     txPerSecond: block.txs.length / (medianMs / 1000),
     startupMs,
     stats: r.stats,
+    ...(training ? { training: { partition: 'affinity', ...training.record } } : {}),
     ...(o.after === undefined ? {} : { after: { file: o.after, blocks: earlier.length, threw, ...(o.check ? { differing } : {}) } }),
     ...(o.check ? { check: { same: difference === undefined, ...(difference ? { difference } : {}) } } : {}),
     ...(o.receipts ? { receipts: r.receipts } : {}),
@@ -234,6 +247,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const lines = [
     `block          ${label} (${plural(block.txs.length, 'transaction')})`,
     `executor       ${executor.name}${usedThreads ? ` (${plural(usedThreads, 'thread')})` : ''}`,
+    ...(training ? [`partition      ${trainingWords(training.record)}`] : []),
     `state root     ${r.stateRoot}`,
     `receipts root  ${r.receiptsRoot}`,
     `receipts       ${Object.entries(summary.statuses).map(([k, v]) => `${k} ${v}`).join(', ') || 'none (an empty block)'}`,

@@ -16,6 +16,7 @@ import { referenceExecutor } from '../spec/reference.js';
 import { sequentialExecutor } from './sequential.js';
 import { createBlockStmExecutor } from './blockstm/executor.js';
 import { createModularExecutor } from './modular/executor.js';
+import { affinityPartitioner, type Placement } from './modular/partition.js';
 import { createExecExecutor, EXEC_PREFIX, execCommand, isExecCommand } from './exec-executor.js';
 import { freshInstances } from './fresh-instance.js';
 import { isModulePath } from './module-path.js';
@@ -28,6 +29,13 @@ export interface ExecutorSettings {
   readonly threads?: number;
   readonly modules?: number;
   readonly partition?: string;
+  /**
+   * An affinity placement trained on a sample of blocks (`--train`): the modular executor's
+   * partition affinity places every block with it instead of learning each block's; its other
+   * partitions (a bench list's hash) do not read it. Built-in executors only: a module or an
+   * engine is never handed it.
+   */
+  readonly placement?: Placement;
 }
 
 export interface ExecutorEntry {
@@ -36,7 +44,7 @@ export interface ExecutorEntry {
   /** False for the executors that run a block on the calling thread alone (the specification and the baseline). */
   readonly parallel: boolean;
   /** The settings beyond threads that it reads; the CLI refuses the others for it rather than ignore them. */
-  readonly takes: readonly ('modules' | 'partition')[];
+  readonly takes: readonly ('modules' | 'partition' | 'placement')[];
   create(settings: ExecutorSettings): Executor | Promise<Executor>;
 }
 
@@ -44,9 +52,10 @@ const entries: ExecutorEntry[] = [
   { name: 'reference', doc: 'the executable specification: plain Map, one transaction after another', parallel: false, takes: [], create: referenceExecutor },
   { name: 'sequential', doc: 'fast sequential baseline over a typed-array hash table', parallel: false, takes: [], create: sequentialExecutor },
   {
-    name: 'modular', parallel: true, takes: ['modules', 'partition'], doc: 'state partitioned into modules (--modules M, --partition hash|range|affinity), one lane each, lanes in parallel on worker threads',
+    name: 'modular', parallel: true, takes: ['modules', 'partition', 'placement'], doc: 'state partitioned into modules (--modules M, --partition hash|range|affinity, affinity trained once with --train N or --train-on FILE...), one lane each, lanes in parallel on worker threads',
     create: (s) => createModularExecutor({
-      ...(s.threads === undefined ? {} : { threads: s.threads }), ...(s.modules === undefined ? {} : { modules: s.modules }), ...(s.partition === undefined ? {} : { partition: s.partition }),
+      ...(s.threads === undefined ? {} : { threads: s.threads }), ...(s.modules === undefined ? {} : { modules: s.modules }),
+      ...(s.partition === undefined ? {} : { partition: s.partition === 'affinity' && s.placement ? affinityPartitioner(s.placement) : s.partition }),
     }),
   },
   {
@@ -188,7 +197,9 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
   const entry = EXECUTORS.get(nameOrPath);
   if (entry) return entry.create(settings);
   checkExecutorName(nameOrPath);
-  if (isExecCommand(nameOrPath)) return createExecExecutor(nameOrPath, settings);
+  // A placement is Concord's own structure, made for its modular executor: a user's factory gets the documented settings.
+  const { placement: _built, ...given } = settings;
+  if (isExecCommand(nameOrPath)) return createExecExecutor(nameOrPath, given);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(resolve(nameOrPath)).href)) as Record<string, unknown>;
@@ -218,7 +229,7 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
     if (isExecutor(inner) || typeof inner === 'function') d = inner;
   }
   const fail = (problem: string) => new UnknownExecutorError(`${nameOrPath}: ${problem}`);
-  const executor = await executorFrom(d, settings, 'the default export', fail);
+  const executor = await executorFrom(d, given, 'the default export', fail);
   return executor === d ? moduleObject(nameOrPath, executor) : freshFromModule(executor, fail);
 }
 

@@ -30,7 +30,7 @@ import { geomean, mannWhitney, median, medianInterval, MIN_SAMPLES_FOR_CI, range
 import type { MachineRecord, ResultsFile, RunRecord } from './schema.js';
 import { executorSettingsText, perRoundSpeedups, roundMedians, workloadLabels } from './summary.js';
 import { differentBaselines, mixedTimingRuns, ownBaseline, sameBaseline } from './baseline.js';
-import { onePartition, partitionLabel } from './partitions.js';
+import { onePartition, partitionLabel, trainingOptions } from './partitions.js';
 
 export const ALPHA = 0.05;
 
@@ -424,8 +424,10 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   }
   const [baseSettings, nextSettings] = [executorSettingsText(base) || 'the defaults', executorSettingsText(next) || 'the defaults'];
   // Files matched by partition differ in their partition settings by design, and each matched row
-  // ran under one partition on both sides (the note under the table says so): only --modules is news.
-  const byPartition = matches.length > 0 && base.settings.modules === next.settings.modules;
+  // ran under one partition on both sides (the note under the table says so): only --modules is
+  // news, and a training (affinity trained on a sample against affinity learned per block).
+  const trained = (doc: ResultsFile) => (doc.settings.training ? trainingOptions(doc.settings.training) : '');
+  const byPartition = matches.length > 0 && base.settings.modules === next.settings.modules && trained(base) === trained(next);
   if (baseSettings !== nextSettings && !byPartition) {
     warnings.push(`different executor settings: base ran with ${baseSettings}, new with ${nextSettings}; differences include them`);
   }

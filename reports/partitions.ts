@@ -4,8 +4,12 @@
 // keys runs by their label (the report's tables, compare's rows, the predictions) then tells the
 // partitions apart with no field of their own, and a file of one partition keeps its plain labels
 // (its partition in settings.partition, or none recorded: the executor's default).
+// A trained affinity placement (`bench --train`, settings.training) keeps these labels: a file's
+// settings say it, in the options that trained it (trainingOptions), where report and compare show them.
 // Invariant: a label is read back as a partition's only against the partitions its file lists,
 // so a module's `NAME (PATH)` is never taken for one.
+
+import type { TrainingRecord } from './schema.js';
 
 /** The label of `executor`'s runs with `partition`, where a sweep measured several. */
 export function partitionLabel(executor: string, partition: string): string {
@@ -31,4 +35,9 @@ export const DEFAULT_PARTITION = 'hash';
 /** The partition of a file that measured one: its settings.partition, else the default its executors ran with. */
 export function onePartition(settings: { readonly partition?: string | undefined }): string {
   return settings.partition ?? DEFAULT_PARTITION;
+}
+
+/** The options that trained `t` (`--train 8`, `--train-on a.json b.json`), each file written by `quote` (a command line's quoting). */
+export function trainingOptions(t: Pick<TrainingRecord, 'blocks' | 'files'>, quote: (file: string) => string = (file) => file): string {
+  return t.files ? `--train-on ${t.files.map(quote).join(' ')}` : `--train ${t.blocks}`;
 }

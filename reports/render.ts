@@ -28,10 +28,19 @@ import { baselineSourceWords, differentBaselines, mixedTimingNote, ownBaseline, 
 import { plural } from '../spec/plural.js';
 import { onePartition, partitionLabel } from './partitions.js';
 
-/** ", --modules 4 --partition range" after a source's run settings; nothing with the defaults. */
+/**
+ * ", --modules 4 --partition range" after a source's run settings; nothing with the defaults. A
+ * trained affinity says what trained it: its runs placed every block by that placement, and paid
+ * no placement in their times, unlike affinity learned from each block.
+ */
 function settingsNote(doc: Source['doc']): string {
   const text = executorSettingsText(doc);
-  return text ? `, ${text}` : '';
+  const t = doc.settings.training;
+  const trained = t
+    ? ` (affinity placed every block by a placement trained once, untimed, on ${plural(t.blocks, 'block')} of ${t.txs.toLocaleString('en-US')} transactions `
+      + `in ${t.ms.toFixed(0)} ms, for ${plural(t.modules, 'module')}, not learned from each block${t.learned ? '' : '; on its sample it did no better than hash, whose placement it kept'})`
+    : '';
+  return text ? `, ${text}${trained}` : '';
 }
 
 /**

@@ -156,6 +156,36 @@ const Workload = z.strictObject({
   }),
 });
 
+const share = z.number().min(0).max(1);
+
+/**
+ * The modular executor's affinity placement, trained once before the sweep, untimed (`bench
+ * --train N`, `--train-on FILE...`): its affinity runs placed every block with it instead of
+ * learning each block's, and paid no placement in their block times (stats.partitionMs).
+ */
+export const Training = z.strictObject({
+  /** Blocks and transactions of the sample. */
+  blocks: z.number().int().min(1),
+  txs: z.number().int().min(1),
+  /** --train: the measured workload's generator at the seeds firstSeed .. firstSeed + blocks - 1, those after its own. */
+  firstSeed: count.optional(),
+  /** --train-on: the block files, as given. */
+  files: z.array(z.string().min(1)).min(1).optional(),
+  /** The module count it was trained for: the executor's. */
+  modules: z.number().int().min(1),
+  /** Entities it places; the others go by hash. */
+  entities: count,
+  /** Training's own time (the sample's access map and the placement), in ms; generating or reading the sample is not in it. */
+  ms: z.number().nonnegative(),
+  /** Whether the placement learned from co-occurrence was kept; false: on its sample it crossed modules more often than hash's (or overloaded a module), and hash's was kept. */
+  learned: z.boolean(),
+  /** On the sample: the share of its transactions that cross modules with the placement kept, and with hash's. */
+  crossShare: share,
+  hashCrossShare: share,
+});
+
+export type TrainingRecord = z.infer<typeof Training>;
+
 const Startup = z.strictObject({ executor: z.string().min(1), threads, createMs: z.number().nonnegative(), firstBlockMs: z.number().nonnegative() });
 
 const PerTx = z.strictObject({
@@ -285,6 +315,23 @@ function unsweptThreads(threads: number, swept: readonly number[]): string {
   return `${threads}, a thread count settings.threads (${swept.join(', ')}) does not hold`;
 }
 
+/** What a results file's training must agree with: its sample, the partitions, the module count and the one workload bench trains for. */
+function trainingIssues(ctx: z.RefinementCtx, t: TrainingRecord, doc: { settings: { partition?: string | undefined; partitions?: string[] | undefined; modules?: number | undefined }; workloads: { source: z.infer<typeof Source> }[] }): void {
+  const at = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: ['settings', 'training', field], message });
+  if ((t.firstSeed === undefined) === (t.files === undefined)) at('files', 'a sample is generated (firstSeed) or read from block files (files): give one of them');
+  if (t.files !== undefined && t.files.length !== t.blocks) at('files', `${plural(t.files.length, 'file')} for ${plural(t.blocks, 'block')}`);
+  const { partition, partitions, modules } = doc.settings;
+  if (!(partitions ?? [partition]).includes('affinity')) {
+    at('blocks', `a placement is the affinity partition's, but the sweep ran ${partitions?.join(', ') ?? partition ?? 'the default partition'}`);
+  }
+  if (modules !== undefined && modules !== t.modules) at('modules', `${t.modules}, but settings.modules is ${modules}: the placement is trained for the executor's modules`);
+  if (doc.workloads.length !== 1) at('blocks', `a placement is trained for one workload's blocks, and the file has ${doc.workloads.length}`);
+  const source = doc.workloads[0]?.source;
+  if (t.firstSeed !== undefined && source !== undefined && !(source.kind === 'generated' && t.firstSeed === source.seed + 1)) {
+    at('firstSeed', source.kind === 'generated' ? `${t.firstSeed}, but the seeds after the workload's ${source.seed} start at ${source.seed + 1}` : 'a generated sample, but the workload is a block file');
+  }
+}
+
 export const ResultsSchema = z
   .strictObject({
     format: z.literal(RESULTS_FORMAT),
@@ -329,6 +376,8 @@ export const ResultsSchema = z
        * and failures labelled `EXECUTOR (PARTITION)` (reports/partitions.ts). Absent: one partition at most.
        */
       partitions: z.array(z.string().min(1)).min(2).optional(),
+      /** Where the affinity partition (alone, or the one of settings.partitions) was trained on a sample first; absent: learned from each block, or no affinity. */
+      training: Training.optional(),
     }),
     machine: Machine,
     noise: Noise,
@@ -397,6 +446,7 @@ export const ResultsSchema = z
     }
     const twice = partitions?.findIndex((p, i) => partitions.indexOf(p) !== i) ?? -1;
     if (twice >= 0) ctx.addIssue({ code: 'custom', path: ['settings', 'partitions', twice], message: `"${partitions![twice]}" again: each partition is measured once` });
+    if (doc.settings.training) trainingIssues(ctx, doc.settings.training, doc);
     const unlisted = unlistedExecutors(doc.settings.executors, [...doc.runs.filter((r) => r.role === 'executor').map((r) => r.executor), ...doc.startup.map((s) => s.executor), ...failed], partitions);
     const baselines = new Set(doc.runs.filter((r) => r.role === 'baseline').map((r) => `${r.workload}@${r.threads}`));
     doc.runs.forEach((r, i) => {

@@ -9,6 +9,7 @@
 
 import { median, medianInterval, quantile, roundsInterval } from './stats.js';
 import type { ResultsFile, RunRecord, WorkloadRecord } from './schema.js';
+import { trainingOptions } from './partitions.js';
 
 export interface Row {
   readonly machine: string;
@@ -262,9 +263,9 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
   });
 }
 
-/** The executor settings a results file records (bench's --modules and --partition, one or a list), as options; '' when it ran with the defaults. */
+/** The executor settings a results file records (bench's --modules and --partition, one or a list, and what trained its affinity), as options; '' when it ran with the defaults. */
 export function executorSettingsText(doc: ResultsFile): string {
-  const { modules, partitions } = doc.settings;
+  const { modules, partitions, training } = doc.settings;
   const partition = partitions?.join(',') ?? doc.settings.partition;
-  return [modules === undefined ? '' : `--modules ${modules}`, partition === undefined ? '' : `--partition ${partition}`].filter(Boolean).join(' ');
+  return [modules === undefined ? '' : `--modules ${modules}`, partition === undefined ? '' : `--partition ${partition}`, training ? trainingOptions(training) : ''].filter(Boolean).join(' ');
 }

@@ -130,6 +130,9 @@ export class ModularExecutor implements Executor {
     if (options.cores !== undefined) checkCount('cores', options.cores, MAX_MODULES);
     const modules = checkCount('modules', options.modules ?? defaultModules(options.cores), MAX_MODULES);
     checkOptions(options);
+    const fixed = typeof options.partition === 'object' ? options.partition.modules : undefined;
+    // A trained placement's modules are its lanes: at another count every block would be refused as it is planned.
+    if (fixed !== undefined && fixed !== modules) throw new ModularError(`modular: the partition's placement was trained for ${fixed} modules, and the executor has ${modules}${options.modules === undefined ? ' (its default here)' : ''}: train it for ${modules}, or give modules ${fixed}`);
     const pool = await WorkerPool.start(poolSize(threads), [JOB.module]);
     return closingOnFailure(pool, async () => {
       const executor = new ModularExecutor(pool, threads, modules, options);

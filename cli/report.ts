@@ -6,10 +6,14 @@
 // one) or two files with the same bytes. A report would count that run twice, as "(run 2)" of its
 // machine, and compare a machine with itself. Byte-identical content is taken as a copy, not as a
 // second run: a bench writes its creation time and measured samples, which two runs never share.
+// A results file that is one of the files the report writes into --out (report.md, a chart's SVG;
+// by real path, so a link or another spelling counts) is refused too, before anything is written:
+// the report would replace the very results it was drawn from.
 
 import { parseResults, ResultsFileError, type ResultsFile } from '../reports/schema.js';
 import { utf8Text } from '../spec/messages.js';
-import { writeReport } from '../reports/report.js';
+import { join } from 'node:path';
+import { REPORT_FILES, writeReport } from '../reports/report.js';
 import { concordVersion } from './version.js';
 import { plural } from '../spec/plural.js';
 import { EXIT, UsageError } from './errors.js';
@@ -59,10 +63,27 @@ export async function readResults(files: readonly string[], command: string): Pr
   return out;
 }
 
+/**
+ * The first input that is a file the report may write into `out`, in words, or null. Every name of
+ * REPORT_FILES counts, a chart's whether or not these results draw it: whether they do is known only
+ * after Vega has drawn them, and a results file named so would be lost to the next report that does.
+ */
+function overwrittenInput(inputs: readonly ResultsInput[], out: string): string | null {
+  for (const name of REPORT_FILES) {
+    const path = join(out, name);
+    const real = realPathOf(path);
+    const input = inputs.find((i) => i.realPath === real);
+    if (input) return `${path} is the results file ${input.file}, which the report would overwrite: give another --out folder, or move the file`;
+  }
+  return null;
+}
+
 export async function reportCommand(o: ReportOptions): Promise<number> {
   if (o.files.length === 0) throw new UsageError('report: give at least one results file');
   if (o.out === '') throw new UsageError('--out: empty folder name; give a folder');
   const inputs = await readResults(o.files, 'report');
+  const overwritten = overwrittenInput(inputs, o.out);
+  if (overwritten !== null) throw new UsageError(`--out ${o.out}: ${overwritten}`);
   const repeated = repeatedRun(inputs);
   if (repeated !== null) throw new UsageError(`${repeated}: one run would count twice in the report; give each run's results file once`);
   // A sweep whose every run failed still writes a file; its report would be headings without a figure.

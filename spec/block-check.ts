@@ -25,7 +25,11 @@ export function checkBlock(executor: string, block: unknown, fail: (message: str
 export function blockProblem(block: unknown): string | undefined {
   if (typeof block !== 'object' || block === null) return `expected a block object, got ${describeValue(block)}`;
   const { programs, txs, preState, gasLimit } = block as Partial<Record<keyof Block, unknown>>;
-  if (!isCount(gasLimit, Number.MAX_SAFE_INTEGER)) return `field gasLimit: expected an integer >= 0, got ${describeValue(gasLimit)}`;
+  if (!isCount(gasLimit, Number.MAX_SAFE_INTEGER)) {
+    // The top of the value range is said only to a value past it, as a block file's field check says it.
+    const top = typeof gasLimit === 'number' && gasLimit > Number.MAX_SAFE_INTEGER ? ' and at most 2^53 - 1' : '';
+    return `field gasLimit: expected an integer >= 0${top}, got ${describeValue(gasLimit)}`;
+  }
   if (!Array.isArray(programs)) return `field programs: expected a list, got ${describeValue(programs)}`;
   for (const [p, program] of programs.entries()) {
     if (!((program as { code?: unknown } | null)?.code instanceof Float64Array)) return `program ${p}: field code: expected a Float64Array (spec/bytecode.ts assemble)`;

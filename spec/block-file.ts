@@ -114,7 +114,9 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
   };
   const intField = (v: Json | undefined, where: string, min: number, fallback?: number, max = MAX_VALUE): number => {
     if (v === undefined && fallback !== undefined) return fallback;
-    const range = max === MAX_VALUE ? `>= ${min}` : `from ${min} to ${max.toLocaleString('en-US')}`;
+    // The top of the value range is said only to a value past it (a block built in memory: the
+    // strict reader refuses such a number in a file, with its line and column), as an option's is.
+    const range = max === MAX_VALUE ? `>= ${min}${typeof v === 'number' && v > max ? ' and at most 2^53 - 1' : ''}` : `from ${min} to ${max.toLocaleString('en-US')}`;
     if (!isValue(v) || v < min || v > max) fail(where, `expected an integer ${range}, got ${describeValue(v)}`);
     return v as number;
   };

@@ -5,7 +5,7 @@
 // with line and column), then what JSON.parse hides, refused.
 // Invariant: a value read here holds what the text says: a key given twice, a number JSON.parse
 // would round or a negative zero is refused with its line and column and as written, never
-// settled silently.
+// settled silently; where numbers are integers, so is one outside the value range.
 
 import { describeValue, lineColumn, parseJsonText } from './messages.js';
 
@@ -88,8 +88,8 @@ const FIRST_SLOTS = 64;
  * -0e5: it keeps the sign, which the VM takes off every value it computes, and every check of a
  * value's range passes it; writeBlock would write it back as 0). Each throws the reader's error
  * with the line and column, the place as the reader names it, and the key or the number as written.
- * Every number in a block or contract file is an integer, so a number JSON.parse cannot hold
- * exactly is refused as one outside the value range.
+ * Every number in a block or contract file is an integer in the value range (spec/values.ts), so a
+ * number JSON.parse cannot hold exactly, or one it holds past 2^53 - 1, is refused as one outside it.
  * One pass without recursion or a tree, since a block file may hold a million transactions or
  * arrays nested 200,000 deep: per nesting level it keeps the container's kind, where its current
  * key starts or its current index, and its keys so far, so the place is known without a second
@@ -151,9 +151,11 @@ function checkSource(text: string, reader: StrictReader): void {
         const written = text.slice(i, end);
         // A fraction (15e-1, 2.5) JSON.parse holds exactly is refused here too, where its line and
         // column are known, rather than by the field's check, which quotes only the value.
+        // So is an integer it holds exactly past the value range (2^53, 1e20), which the field's
+        // check would refuse only by the field's own range, without the place in the text.
         const value = Number(written);
-        if (!Number.isInteger(value) || exactDecimal(written) !== exactDecimal(String(value))) {
-          throw reader.fail(place(), `${lineColumn(text, i)}: expected an integer in the value range (every number in ${reader.kind} is one), got ${written}`);
+        if (!Number.isSafeInteger(value) || exactDecimal(written) !== exactDecimal(String(value))) {
+          throw reader.fail(place(), `${lineColumn(text, i)}: expected an integer in the value range [-(2^53 - 1), 2^53 - 1] (every number in ${reader.kind} is one), got ${written}`);
         }
       }
       // JSON forbids "-01", so a number written "-0..." is zero unless a fraction or exponent makes it more.

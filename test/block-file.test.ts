@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BlockFileError, MAX_TX_GAS_LIMIT, parseBlock, writeBlock } from '../spec/block-file.js';
+import { BlockFileError, MAX_TX_GAS_LIMIT, blockFromJson, parseBlock, writeBlock } from '../spec/block-file.js';
+import { blockProblem } from '../spec/block-check.js';
 import { describeValue, jsonSyntaxProblem } from '../spec/messages.js';
 import { MAX_HASH_ITERATIONS } from '../spec/bytecode.js';
 import { executeReference } from '../spec/reference.js';
@@ -91,7 +92,7 @@ const cases: [string, string, RegExp, RegExp][] = [
   ['key given twice in a footprint entry', prog(1, '[]', '[{"key":{"add":0,"add":1},"access":"read"}]'), /field programs.p.footprint\[0\].key.add/, /key "add" given twice/],
   ['key given twice, once spelled with an escape', tx('{"call":"token","args":{"from":"a","to":"b","amount":1,"\\u0061mount":5}}'), /transaction 1: field args.amount/, /key "amount" given twice/],
   // JSON.parse rounds what a double cannot hold: the error quotes the file's number, not the rounded one.
-  ['integer past 2^53', tx('{"call":"token","args":{"from":"a","to":"b","amount":9007199254740993}}'), /transaction 1: field args.amount/, /^line 1, column \d+: expected an integer in the value range \(every number in a block file is one\), got 9007199254740993$/],
+  ['integer past 2^53', tx('{"call":"token","args":{"from":"a","to":"b","amount":9007199254740993}}'), /transaction 1: field args.amount/, /^line 1, column \d+: expected an integer in the value range \[-\(2\^53 - 1\), 2\^53 - 1\] \(every number in a block file is one\), got 9007199254740993$/],
   ['block gas limit past 2^53', `{ ${head}, "gasLimit": 9007199254740993, "transactions": [] }`, /field gasLimit/, /got 9007199254740993$/],
   ['number past the largest double', tx('{"call":"token","args":{"from":"a","to":"b","amount":1e400}}'), /transaction 1: field args.amount/, /got 1e400$/],
   ['fraction JSON.parse rounds to an integer', tx('{"call":"token","args":{"from":"a","to":"b","amount":1.0000000000000001}}'), /transaction 1: field args.amount/, /got 1.0000000000000001$/],
@@ -190,8 +191,27 @@ describe('block file errors', () => {
       .replace('"amount":1,', '"amount":9007199254740991,'));
     expect(block.txs.map((t) => t.args[2])).toEqual([9007199254740991, 1]);
     expect(block.txs[1]!.gasLimit).toBe(1500);
-    // Exactly 2^53 is no rounding: it is quoted as written and refused by the field's own check.
-    expect(blockError(tx('{"call":"token","args":{"from":"a","to":"b","amount":9007199254740992}}')).problem).toBe('expected an integer in the value range, got 9007199254740992');
+  });
+
+  // Exactly 2^53 and 1e20 are no rounding, and were refused by the field's own check: without the
+  // line and column a fraction gets, and for a gas limit as "expected an integer >= 0", which they are.
+  it('refuses an integer JSON.parse holds exactly past the value range with its line and column, naming the range', () => {
+    const range = 'expected an integer in the value range [-(2^53 - 1), 2^53 - 1] (every number in a block file is one)';
+    expect(blockError(tx('{"call":"token","args":{"from":"a","to":"b","amount":9007199254740992}}')).message)
+      .toBe(`bad.json: transaction 1: field args.amount: line 1, column 167: ${range}, got 9007199254740992`);
+    for (const limit of ['9007199254740992', '1e20', '-9007199254740992']) {
+      expect(blockError(`{"format":"concord-block/1","gasLimit":${limit},"transactions":[]}`).message)
+        .toBe(`bad.json: field gasLimit: line 1, column 40: ${range}, got ${limit}`);
+    }
+    // The top of the range is a field's own too; below 0 a gas limit is said to be one as before.
+    expect(parseBlock('{"format":"concord-block/1","gasLimit":9007199254740991,"transactions":[]}').gasLimit).toBe(9007199254740991);
+    expect(blockError('{"format":"concord-block/1","gasLimit":-5,"transactions":[]}').message).toBe('bad.json: field gasLimit: expected an integer >= 0, got -5');
+  });
+
+  it('says the top of the value range to a gas limit past it in a block built in memory', () => {
+    expect(() => blockFromJson({ format: 'concord-block/1', gasLimit: 1e20, transactions: [] }, 'mem')).toThrow('mem: field gasLimit: expected an integer >= 0 and at most 2^53 - 1, got 100000000000000000000');
+    expect(blockProblem({ programs: [], txs: [], preState: new Map(), gasLimit: 2 ** 53 })).toBe('field gasLimit: expected an integer >= 0 and at most 2^53 - 1, got 9007199254740992');
+    expect(blockProblem({ programs: [], txs: [], preState: new Map(), gasLimit: -1 })).toBe('field gasLimit: expected an integer >= 0, got -1');
   });
 
   it('refuses a negative zero however it is written, with its line and column, and takes 0 and what only starts like -0', () => {
@@ -204,9 +224,9 @@ describe('block file errors', () => {
     const zeros = parseBlock(`{ ${head}, "preState": {"a.balance": 0.0e3}, "transactions": [ {"call":"p2p","args":{"from":"a","to":"b","amount":0,"seq":0.0},"gasLimit":0} ] }`);
     const values = [...zeros.preState.values(), ...zeros.txs[0]!.args.slice(2), zeros.txs[0]!.gasLimit];
     expect(values.map((v) => Object.is(v, 0))).toEqual([true, true, true, true]);
-    expect(blockError(tx('{"call":"token","args":{"from":"a","to":"b","amount":-0.5}}')).problem).toMatch(/^line \d+, column \d+: expected an integer in the value range \(every number in a block file is one\), got -0\.5$/);
+    expect(blockError(tx('{"call":"token","args":{"from":"a","to":"b","amount":-0.5}}')).problem).toMatch(/^line \d+, column \d+: expected an integer in the value range \[-\(2\^53 - 1\), 2\^53 - 1\] \(every number in a block file is one\), got -0\.5$/);
     // A negative number too small for a double rounds to -0: that is rounding, quoted as written.
-    expect(blockError(tx('{"call":"token","args":{"from":"a","to":"b","amount":-1e-400}}')).problem).toMatch(/expected an integer in the value range \(every number in a block file is one\), got -1e-400$/);
+    expect(blockError(tx('{"call":"token","args":{"from":"a","to":"b","amount":-1e-400}}')).problem).toMatch(/expected an integer in the value range \[-\(2\^53 - 1\), 2\^53 - 1\] \(every number in a block file is one\), got -1e-400$/);
   });
 
   it('writes and reads back programs named like Object.prototype\'s properties under their own names', () => {
@@ -295,10 +315,13 @@ describe('block file errors', () => {
       ['dupkey.json', '{"format":"concord-block/1","transactions":[{"call":"p2p","args":{"from":"a","to":"b","amount":1,"amount":5,"seq":0}}]}',
         'transaction 0: field args.amount: line 1, column 98: key "amount" given twice (first at line 1, column 87)'],
       ['hugenum.json', '{"format":"concord-block/1","transactions":[{"call":"p2p","args":{"from":"a","to":"b","amount":9007199254740993,"seq":0}}]}',
-        'transaction 0: field args.amount: line 1, column 96: expected an integer in the value range (every number in a block file is one), got 9007199254740993'],
+        'transaction 0: field args.amount: line 1, column 96: expected an integer in the value range [-(2^53 - 1), 2^53 - 1] (every number in a block file is one), got 9007199254740993'],
       // A fraction JSON.parse holds exactly is named where it is written, as one it would round is.
       ['fraction.json', '{"format":"concord-block/1","transactions":[{"call":"p2p","args":{"from":"a","to":"b","amount":15e-1,"seq":0}}]}',
-        'transaction 0: field args.amount: line 1, column 96: expected an integer in the value range (every number in a block file is one), got 15e-1'],
+        'transaction 0: field args.amount: line 1, column 96: expected an integer in the value range [-(2^53 - 1), 2^53 - 1] (every number in a block file is one), got 15e-1'],
+      // An integer it holds exactly past the value range too (a gas limit was told "expected an integer >= 0").
+      ['gaslimit.json', '{"format":"concord-block/1","gasLimit":1e20,"transactions":[]}',
+        'field gasLimit: line 1, column 40: expected an integer in the value range [-(2^53 - 1), 2^53 - 1] (every number in a block file is one), got 1e20'],
       ['negzero.json', '{"format":"concord-block/1","transactions":[{"call":"p2p","args":{"from":"a","to":"b","amount":1,"seq":-0}}]}',
         'transaction 0: field args.seq: line 1, column 104: got -0, a negative zero; write zero as 0'],
     ] as const) {

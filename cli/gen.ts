@@ -56,13 +56,37 @@ function workloadText(o: WorkloadOptions): () => { text: string; txs: number } {
   };
 }
 
-/** An argument of --call: an integer, or a name a block file's arguments take (a key, `alice.balance`). */
-function callArg(value: string, call: string): number | string {
-  if (!/^-?\d+$/.test(value)) return value;
-  const n = Number(value);
-  // Number() would round one past 2^53 silently, as JSON.parse would.
-  if (!Number.isSafeInteger(n)) throw new UsageError(`--call ${shellWord(call)}: ${value} is not an integer in the value range`);
-  return n;
+/** What a --call argument may be, said where one is not. */
+const CALL_ARG = 'an argument is an integer from -(2^53 - 1) to 2^53 - 1, or a key name such as alice.balance (its key\'s number)';
+
+/** A number in decimal, fraction or exponent form, which the block reader would take for an unknown name. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+/** One of those that is no integer: a fraction, with no exponent to make it one. */
+const FRACTION = /^[+-]?\d*\.\d*[1-9]\d*$/;
+
+/**
+ * The arguments of one --call: integers, or names a block file's arguments take (a key,
+ * `alice.balance`), which the block reader resolves (contractText). An argument is a value, so any
+ * integer of the value range goes (-5 too), not only a key's number. A number written otherwise
+ * than in digits (2.5, 1e3) and an empty argument are refused here, naming the argument: the block
+ * reader would take them for names and say it knows none.
+ */
+function callArgs(call: string): (number | string)[] {
+  if (call.trim() === '') return [];
+  return call.split(',').map((raw, i) => {
+    const value = raw.trim();
+    const refuse = (problem: string) => new UsageError(`--call ${shellWord(call)}: field args[${i}]: ${problem}`);
+    if (value === '') throw refuse(`an empty argument (a comma with nothing on one side): ${CALL_ARG}; --call '' is a call with none`);
+    if (!/^-?\d+$/.test(value)) {
+      if (FRACTION.test(value)) throw refuse(`${value} is not an integer: ${CALL_ARG}`);
+      if (DECIMAL.test(value)) throw refuse(`${value} is a number not written in digits: write an integer as its digits, as -5 or 1000`);
+      return value;
+    }
+    const n = Number(value);
+    // Number() would round one past 2^53 silently, as JSON.parse would.
+    if (!Number.isSafeInteger(n)) throw refuse(`${value} is not an integer in the value range [-(2^53 - 1), 2^53 - 1]`);
+    return n;
+  });
 }
 
 /**
@@ -81,7 +105,7 @@ async function contractText(file: string, calls: readonly string[], o: WorkloadO
     throw e;
   }
   const entry = programEntry(contract);
-  const transactions = calls.map((call) => ({ program: contract.name, args: call.trim() === '' ? [] : call.split(',').map((v) => callArg(v.trim(), call)) }));
+  const transactions = calls.map((call) => ({ program: contract.name, args: callArgs(call) }));
   // An instruction, a footprint entry and a transaction a line: readable, and diffable against the contract file.
   const lines = (xs: readonly unknown[], indent: string) => xs.map((x) => `${indent}${JSON.stringify(x)}`).join(',\n');
   const text = [
@@ -103,7 +127,9 @@ async function contractText(file: string, calls: readonly string[], o: WorkloadO
   } catch (e) {
     if (!(e instanceof BlockFileError)) throw e;
     const tx = /^transaction (\d+)(?:: )?(.*)$/.exec(e.where);
-    throw new UsageError(tx ? `--call ${shellWord(calls[Number(tx[1])]!)}: ${tx[2] ? `${tx[2]}: ` : ''}${e.problem}` : e.message);
+    // A name the block knows no key or entity by: the block file's words, and what --call takes.
+    const problem = e.problem.startsWith('unknown name ') ? `${e.problem}: ${CALL_ARG}` : e.problem;
+    throw new UsageError(tx ? `--call ${shellWord(calls[Number(tx[1])]!)}: ${tx[2] ? `${tx[2]}: ` : ''}${problem}` : e.message);
   }
   return () => ({ text, txs: transactions.length });
 }

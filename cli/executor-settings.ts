@@ -37,8 +37,10 @@ function namesExecutor(name: string): boolean {
 }
 
 interface Reading {
-  /** How many of its executors name none: the fewer, the likelier what was meant. */
+  /** How many of its executors name none, an empty one aside: the fewer, the likelier what was meant. */
   readonly misses: number;
+  /** How many of its executors are empty (`a,,b`), which a reading that joins them into a file's path has not. */
+  readonly empties: number;
   /** Its executors, and one other reading as likely where there is one (kept to say so). */
   readonly names: readonly string[];
   readonly tie?: readonly string[];
@@ -49,13 +51,16 @@ interface Reading {
  * that together name a module file that is there (`./dir,with,comma/m.mjs`) may be one: a path
  * may hold commas, and a list of names rarely forms an existing file's path by chance. Of the
  * readings, the one in which the fewest parts name no executor (a typo keeps that of its own
- * words); a value that reads as likely in two ways is refused, never split by a guess.
+ * words); a value that reads as likely in two ways is refused, never split by a guess. An empty
+ * part names none (no file's path is empty), so a reading keeps one only where no run of parts
+ * around it names a file (`./a,,b/m.mjs` that is there is that file), as '' for executorNames to refuse.
  */
 function listNames(value: string, option: string): string[] {
   const parts = value.split(',');
   // best[i]: the likeliest reading of parts i.. onwards; a run of parts is read as one only where it names a file.
   const best: Reading[] = [];
-  best[parts.length] = { misses: 0, names: [] };
+  best[parts.length] = { misses: 0, empties: 0, names: [] };
+  const cost = (r: Reading) => r.misses + r.empties;
   for (let i = parts.length - 1; i >= 0; i--) {
     let reading: Reading | undefined;
     for (let j = i + 1; j <= parts.length; j++) {
@@ -63,21 +68,22 @@ function listNames(value: string, option: string): string[] {
       const whole = namesExecutor(name);
       if (j > i + 1 && !whole) continue;
       const rest = best[j]!;
-      const here: Reading = { misses: rest.misses + (whole || name === '' ? 0 : 1), names: name === '' ? rest.names : [name, ...rest.names] };
-      const tie = rest.tie && (name === '' ? rest.tie : [name, ...rest.tie]);
-      if (reading === undefined || here.misses < reading.misses) reading = { ...here, ...(tie ? { tie } : {}) };
-      else if (here.misses === reading.misses && reading.tie === undefined) reading = { ...reading, tie: here.names };
+      const here: Reading = { misses: rest.misses + (whole || name === '' ? 0 : 1), empties: rest.empties + (name === '' ? 1 : 0), names: [name, ...rest.names] };
+      const tie = rest.tie && [name, ...rest.tie];
+      if (reading === undefined || cost(here) < cost(reading)) reading = { ...here, ...(tie ? { tie } : {}) };
+      else if (cost(here) === cost(reading) && reading.tie === undefined) reading = { ...reading, tie: here.names };
     }
     best[i] = reading!;
   }
-  const { names, tie, misses } = best[0]!;
+  const { names, tie, misses, empties } = best[0]!;
   // "./dir: no such module file" would hide that the file meant is the whole value, in a folder that is there;
   // but block-stm,typo.mjs, whose folder is '.', is a list with one typo: read whole, its own name would be lost.
   const whole = value.trim();
   if (parts.length > 1 && misses > 0 && isModulePath(whole) && isDirectory(dirname(whole)) === true && (misses > 1 || dirname(whole).includes(','))) {
-    throw new UsageError(`${option} ${whole}: no such module file (looked for ${resolve(whole)}); nor is it a list of executors (${names.find((n) => !namesExecutor(n))} names none)`);
+    throw new UsageError(`${option} ${whole}: no such module file (looked for ${resolve(whole)}); nor is it a list of executors (${names.find((n) => n !== '' && !namesExecutor(n))} names none)`);
   }
-  if (tie !== undefined) {
+  // An empty name is refused whichever reading is meant (executorNames): no need to ask which.
+  if (tie !== undefined && empties === 0) {
     const said = (list: readonly string[]) => list.length === 1
       ? `the module file ${list[0]}`
       : `the executors ${list.map((n) => n.includes(',') ? JSON.stringify(n) : n).join(', ')}`;
@@ -93,18 +99,26 @@ function listNames(value: string, option: string): string[] {
  * `exec:` command keeps the rest of its --executor whole, commas and all, since a command line may
  * hold them (`block-stm,exec:./engine --sizes 1,2`); so does the path of a module file that is
  * there (listNames). An --executor that names none (`--executor ,`) is refused: it would silently
- * mean the defaults; so is one that names an executor twice, by its name or by two paths to one
- * module file: dropping the second would hide a typo for another.
+ * mean the defaults; so is an empty name in a list (`a,,b`, or verify's `--executor a --executor ''`),
+ * and one that names an executor twice, by its name or by two paths to one module file: dropping
+ * the second would hide a typo for another.
  */
 export function executorNames(raw: readonly string[], option = '--executor'): string[] {
   const split = (e: string): string[] => {
     const at = e.search(new RegExp(`(^|,)\\s*${EXEC_PREFIX}`));
     if (at < 0) return listNames(e, option);
     const start = e.indexOf(EXEC_PREFIX, at);
-    return [...(at > 0 ? listNames(e.slice(0, at), option) : []), e.slice(start)];
+    // A comma before the command ends a list, even an empty one (`,exec:./engine`).
+    return [...(e[at] === ',' ? listNames(e.slice(0, at), option) : []), e.slice(start).trim()];
   };
-  const names = raw.flatMap(split).map((e) => e.trim()).filter(Boolean);
+  const lists = raw.map((given) => ({ given, names: split(given) }));
+  const names = lists.flatMap((l) => l.names).filter((n) => n !== '');
   if (raw.length > 0 && names.length === 0) throw new UsageError(`${option} names no executor (got ${raw.map((e) => JSON.stringify(e)).join(', ')})`);
+  // Dropped, it hid a slip of the list (a name deleted, a variable unset), as it would in --partition's or --threads'.
+  const empty = lists.find((l) => l.names.includes(''));
+  if (empty !== undefined) {
+    throw new UsageError(`${option} ${empty.given.trim() === '' ? JSON.stringify(empty.given) : empty.given.trim()}: an empty name in the list; give each executor's name`);
+  }
   const seen = new Map<string, string>();
   for (const name of names) {
     const key = executorKey(name);

@@ -96,6 +96,34 @@ describe('concord option checks', () => {
     refused(['verify', '--executor', ' '], /^concord verify: --executor names no executor \(got " "\)\n$/);
   });
 
+  // `--executor 'sequential,,block-stm'` dropped the empty name without a word, where --partition
+  // and --threads refuse one: a name deleted from the list, or a variable unset, went unnoticed.
+  it('refuses an empty name in an --executor list, wherever a list of executors is read, and keeps a path whose folder has ",," in it', () => {
+    const empty = (option: string, value: string) => `${option} ${value}: an empty name in the list; give each executor's name`;
+    const cases: [string[], string][] = [
+      [['verify', '--executor', 'sequential,,block-stm', '--runs', '1'], empty('--executor', 'sequential,,block-stm')],
+      [['verify', '--executor', 'sequential', '--executor', ',', '--runs', '1'], empty('--executor', ',')],
+      [['verify', '--executor', 'sequential', '--executor', '', '--runs', '1'], empty('--executor', '""')],
+      [['bench', '--executor', 'sequential,,block-stm', '--quick'], empty('--executor', 'sequential,,block-stm')],
+      [['bench', '--executor', 'block-stm,', '--quick'], empty('--executor', 'block-stm,')],
+      [['bench', '--executor', 'block-stm,,exec:./engine --sizes 1,2', '--quick'], empty('--executor', 'block-stm,,exec:./engine --sizes 1,2')],
+      [['bench', '--executor', ',exec:./engine', '--quick'], empty('--executor', ',exec:./engine')],
+      [['bench', '--executor', 'block-stm', '--baseline', 'sequential,', '--quick'], empty('--baseline', 'sequential,')],
+      [['compare', published, published, '--fail-on-regression', '5', '--only', 'block-stm,,modular'], empty('--only', 'block-stm,,modular')],
+    ];
+    for (const [args, message] of cases) {
+      const r = concord(...args);
+      expect({ status: r.status, stderr: r.stderr, stdout: r.stdout }, args.join(' ')).toEqual({ status: 2, stderr: `concord ${args[0]}: ${message}\n`, stdout: '' });
+    }
+    // An empty name is never a file: the commas of a module's path that is there are no empty name.
+    const module = join(dir, 'a,,b', 'm.mjs');
+    mkdirSync(join(dir, 'a,,b'));
+    writeFileSync(module, 'export default {};\n');
+    expect(executorNames([module])).toEqual([module]);
+    expect(executorNames([`sequential,${module}, block-stm`])).toEqual(['sequential', module, 'block-stm']);
+    expect(() => executorNames([`${module},,block-stm`])).toThrow(empty('--executor', `${module},,block-stm`));
+  });
+
   it('bench refuses an empty block up front, which no results file holds', () => {
     const why = 'an empty block takes no time worth comparing \\(its tx/s is 0 whatever runs it\\), and a results file holds none; give 1 transaction or more';
     refused(['bench', '--executor', 'block-stm', '--workload', 'p2p', '--accounts', '10', '--txs', '0', '--quick', '--rounds', '1'], new RegExp(`^concord bench: --txs 0: ${why}\n$`));

@@ -28,9 +28,15 @@ describe('executor modules', () => {
   const run = (executor: string, ...more: string[]) =>
     spawnSync(process.execPath, [cli, 'run', example, '--executor', executor, '--warmup', '0', ...more], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
 
+  // The README's exit codes, case by case: it said "a module path that does not load" is exit 2,
+  // which read as covering a module that throws as it loads, exit 1.
   it('fails a module whose own code throws as it loads (exit 1), as a factory that throws does; what Node cannot load is the input (exit 2)', () => {
     file('top.mjs', "throw new Error('init failed');\nexport default {};\n");
+    file('await.mjs', "await Promise.reject(new Error('not ready'));\nexport default {};\n");
     file('fact.mjs', "export default function () { throw new Error('factory failed'); }\n");
+    file('ctor.mjs', "export default class Engine { constructor() { throw new Error('no threads'); } }\n");
+    file('syntax.mjs', 'export default {\n');
+    file('none.mjs', "export default () => 5;\n");
     file('missing.mjs', "import x from './nope.mjs';\nexport default x;\n");
     file('engine.py', 'print(1)\n');
     file('engine.json', '{}\n');
@@ -40,6 +46,10 @@ describe('executor modules', () => {
       ['./engine.json', 2, new RegExp(`^concord run: \\./engine\\.json: cannot load the module: .*${execHint}`)],
       ['./top.mjs', 1, /^concord run: the executor \.\/top\.mjs threw while loading: Error: init failed(?: \(at [^\n]+\))?\n$/],
       ['./fact.mjs', 1, /^concord run: the executor \.\/fact\.mjs threw while loading: Error: factory failed(?: \(at [^\n]+\))?\n$/],
+      ['./await.mjs', 1, /^concord run: the executor \.\/await\.mjs threw while loading: Error: not ready(?: \(at [^\n]+\))?\n$/],
+      ['./ctor.mjs', 1, /^concord run: the executor \.\/ctor\.mjs threw while loading: Error: no threads(?: \(at [^\n]+\))?\n$/],
+      ['./syntax.mjs', 2, /^concord run: \.\/syntax\.mjs: cannot load the module: Unexpected end of input \(at \S+syntax\.mjs:2\)\n$/],
+      ['./none.mjs', 2, /^concord run: \.\/none\.mjs: the default export must be an Executor .*; what the default export returned is a number\n$/],
       ['./missing.mjs', 2, /^concord run: \.\/missing\.mjs: cannot load the module: Cannot find module '\S+nope\.mjs' imported from \S+missing\.mjs\n$/],
     ] as const) {
       const r = run(module);

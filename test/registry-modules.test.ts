@@ -48,7 +48,7 @@ describe('executor modules', () => {
       ['./fact.mjs', 1, /^concord run: the executor \.\/fact\.mjs threw while loading: Error: factory failed(?: \(at [^\n]+\))?\n$/],
       ['./await.mjs', 1, /^concord run: the executor \.\/await\.mjs threw while loading: Error: not ready(?: \(at [^\n]+\))?\n$/],
       ['./ctor.mjs', 1, /^concord run: the executor \.\/ctor\.mjs threw while loading: Error: no threads(?: \(at [^\n]+\))?\n$/],
-      ['./syntax.mjs', 2, /^concord run: \.\/syntax\.mjs: cannot load the module: Unexpected end of input \(at \S+syntax\.mjs:2\)\n$/],
+      ['./syntax.mjs', 2, /^concord run: \.\/syntax\.mjs: cannot load the module: [^\n]+ \(at \S+syntax\.mjs:2\)\n$/],
       ['./none.mjs', 2, /^concord run: \.\/none\.mjs: the default export must be an Executor .*; what the default export returned is a number\n$/],
       ['./missing.mjs', 2, /^concord run: \.\/missing\.mjs: cannot load the module: Cannot find module '\S+nope\.mjs' imported from \S+missing\.mjs\n$/],
     ] as const) {

@@ -10,9 +10,9 @@
 // by real path, so a link or another spelling counts) is refused too, before anything is written:
 // the report would replace the very results it was drawn from.
 
+import { join } from 'node:path';
 import { parseResults, ResultsFileError, type ResultsFile } from '../reports/schema.js';
 import { utf8Text } from '../spec/messages.js';
-import { join } from 'node:path';
 import { REPORT_FILES, writeReport } from '../reports/report.js';
 import { concordVersion } from './version.js';
 import { plural } from '../spec/plural.js';

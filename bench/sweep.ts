@@ -14,14 +14,14 @@
 
 import { Bench } from 'tinybench';
 import { MIN_CALL_MS } from '../spec/call-time.js';
-import type { Block, BlockResult, ExecutionStats } from '../spec/block.js';
+import { PER_TX_COUNTERS, statsProblem, type Block, type BlockResult, type ExecutionStats, type PerTxCounter } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { plural } from '../spec/plural.js';
 import { errorText } from '../spec/messages.js';
 import { createExecutor, EXECUTORS, isModuleObject, isModulePath, type ExecutorSettings } from '../impl/registry.js';
 import { declaredEngineName, execEnginePeakRssBytes, isExecCommand, resetExecEnginePeak } from '../impl/exec-executor.js';
-import { malformation, missingCounters, sameResult } from '../properties/explain.js';
+import { malformation, sameResult } from '../properties/explain.js';
 import { collectAccesses, idealSpeedup, type IdealBound } from './ideal.js';
 import { footprintIdeal } from './footprint-ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
@@ -220,7 +220,8 @@ class RunAccumulator {
   /** Per sample, the CPU of its round (baseline only); null for good once a round could not read its CPU. */
   cpus: number[] | null = [];
   private blocks = 0;
-  private readonly counters = { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0 };
+  /** Per counter (spec/block.ts PER_TX_COUNTERS), its sum over the timed blocks. */
+  private readonly counters = new Map<PerTxCounter, number>(PER_TX_COUNTERS.map((k) => [k, 0]));
   private peakRss = 0;
   private enginePeakRss: number | null = null;
   private readonly detail = new RunDetail();
@@ -251,18 +252,17 @@ class RunAccumulator {
    * call's check (resultProblem), whose full walk of the result is left for that failure alone.
    */
   count(r: unknown, timed: boolean): void {
-    const stats = (r as { stats?: unknown } | null | undefined)?.stats as ExecutionStats | undefined;
-    if (typeof stats !== 'object' || stats === null || missingCounters(stats)) throw new Error(resultProblem(r) ?? 'returned a malformed result');
+    const stats = (r as { stats?: unknown } | null | undefined)?.stats;
+    // statsProblem: counts alone are summed, so every mean the results file holds is valid there.
+    if (statsProblem(stats) !== undefined) throw new Error(resultProblem(r) ?? 'returned a malformed result');
+    const counted = stats as ExecutionStats;
     // Round 0's warm-up calls are looked at, not counted: the counters, statistics and peak
     // memory are the timed blocks', as the results file says.
     if (!timed) return;
     this.blocks++;
-    this.counters.executions += stats.executions;
-    this.counters.reExecutions += stats.reExecutions;
-    this.counters.validations += stats.validations;
-    this.counters.failedValidations += stats.failedValidations;
-    if (stats.fallback) this.fallback = stats.fallback;
-    this.detail.add(stats);
+    for (const k of PER_TX_COUNTERS) this.counters.set(k, this.counters.get(k)! + counted[k]);
+    if (counted.fallback) this.fallback = counted.fallback;
+    this.detail.add(counted);
     this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
   }
 
@@ -278,10 +278,7 @@ class RunAccumulator {
       ...(this.engineSamples !== null && this.engineSamples.length === this.samples.length
         ? { samplesMs: this.engineSamples, timing: 'engine' as const } : { samplesMs: this.samples }),
       busy: this.busy, rounds: this.rounds,
-      perTx: {
-        executions: per(this.counters.executions), reExecutions: per(this.counters.reExecutions),
-        validations: per(this.counters.validations), failedValidations: per(this.counters.failedValidations),
-      },
+      perTx: Object.fromEntries(PER_TX_COUNTERS.map((k) => [k, per(this.counters.get(k)!)])) as Record<PerTxCounter, number>,
       peakRssBytes: this.peakRss, ...(this.enginePeakRss === null ? {} : { enginePeakRssBytes: this.enginePeakRss }), correct: this.wrongCall === undefined,
       ...(this.wrongCall === undefined ? {} : { wrongCall: this.wrongCall }),
       fallback: this.fallback,
@@ -302,7 +299,7 @@ function mostOften(xs: readonly number[]): number | null {
 
 /**
  * Why a result cannot be timed, in `concord run`'s words, or undefined: not a BlockResult, which
- * takes the counters bench reports (missingCounters). A well-formed wrong result is timed and marked incorrect.
+ * takes the counts bench reports (spec/block.ts statsProblem). A well-formed wrong result is timed and marked incorrect.
  */
 function resultProblem(r: unknown): string | undefined {
   const shape = malformation(r);

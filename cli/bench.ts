@@ -8,6 +8,7 @@
 // the process by that signal whenever it comes: before the results are whole it leaves what was
 // measured; after, the results as printed, whole and once.
 
+import { join } from 'node:path';
 import { checkExecutorName, createExecutor, EXECUTORS, isModuleObject, isModulePath } from '../impl/registry.js';
 import { execCommand, isExecCommand } from '../impl/exec-executor.js';
 import { isFile } from '../properties/folders.js';
@@ -23,8 +24,9 @@ import { partitionsOf, runLabels, sweep, type BlockSource, type RunResult, type 
 import { merge } from '../reports/merge.js';
 import { MIN_ROUNDS } from '../reports/compare.js';
 import { resultsMarkdown } from '../reports/render.js';
-import { labelProblem, RESULTS_FORMAT, serializeResults, type CoreProbeRecord, type ResultsFile, type RunRecord, type TrainingRecord } from '../reports/schema.js';
+import { labelProblem, RESULTS_FORMAT, ResultsFileError, serializeResults, type CoreProbeRecord, type ResultsFile, type RunRecord, type TrainingRecord } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
+import type { Executor } from '../spec/executor.js';
 import { errorText } from '../spec/messages.js';
 import { median } from '../reports/stats.js';
 import { withLabels, workloadLabels } from '../reports/summary.js';
@@ -166,15 +168,25 @@ function baselineCpus(): number[] {
 
 /**
  * Loads the executor `name` (a module or exec: command) and closes it, so that one that does not
- * load, or exports no executor, is found before the sweep; returns the name it declares.
+ * load, or exports no executor, is found before the sweep; returns the name it declares. A
+ * module's function or class is called a second time: the sweep makes an instance per thread
+ * count, and one that hands out an executor it handed out before is refused on that call
+ * (impl/fresh-instance.ts), here an input error before anything is timed, as verify refuses it
+ * right after its own load; found by the sweep, it was refused after the baseline's rounds at the
+ * first thread count, as a failure there, misleadingly called the first instance's.
  */
-async function loadOnce(name: string, settings: ReturnType<typeof partitionSettings>, json: boolean, watch: CallWatch): Promise<string> {
+async function loadUpFront(name: string, settings: ReturnType<typeof partitionSettings>, json: boolean, watch: CallWatch): Promise<string> {
   const failure = json ? { executor: name } : undefined;
   const alive = resourceCounts();
-  const executor = await watch.call(`the executor ${name}: loading`, () => callExecutor(name, 'while loading', () => createExecutor(name, { threads: 1, ...settings }), failure));
-  await watch.call(`the executor ${name}: close()`, () => callExecutor(name, 'while closing', () => executor.close(), failure));
+  const load = () => watch.call(`the executor ${name}: loading`, () => callExecutor(name, 'while loading', () => createExecutor(name, { threads: 1, ...settings }), failure));
+  const close = (executor: Executor) => watch.call(`the executor ${name}: close()`, () => callExecutor(name, 'while closing', () => executor.close(), failure));
+  const executor = await load();
+  await close(executor);
   // A module's executor object stays open until bench is done with it (impl/registry.ts).
-  if (!isModuleObject(name)) await warnLeftAlive('bench', `the executor ${name}`, alive);
+  if (isModuleObject(name)) return executor.name;
+  // Of the first instance alone: the second's would say the same again.
+  await warnLeftAlive('bench', `the executor ${name}`, alive);
+  if (isModulePath(name)) await close(await load());
   return executor.name;
 }
 
@@ -282,10 +294,10 @@ export async function runBench(
   // A module that does not load, or exports no executor, is a usage error now, not a failure
   // reported after minutes of sweeping (verify loads its modules up front the same way).
   const declared = new Map<string, string>();
-  for (const name of executors.filter((e) => !EXECUTORS.has(e))) declared.set(name, await loadOnce(name, partition, o.json === true, watch));
+  for (const name of executors.filter((e) => !EXECUTORS.has(e))) declared.set(name, await loadUpFront(name, partition, o.json === true, watch));
   // The baseline is the yardstick of every figure: one that cannot run is a usage error, exit 2.
   if (!EXECUTORS.has(option.name)) {
-    declared.set(option.name, await loadOnce(option.name, {}, o.json === true, watch).catch((e: unknown) => Promise.reject(baselineError(option.name, e))));
+    declared.set(option.name, await loadUpFront(option.name, {}, o.json === true, watch).catch((e: unknown) => Promise.reject(baselineError(option.name, e))));
   }
   // A module's runs are labelled by the name it declares, the baseline's too (with its path where
   // an executor declares that name as well), as the sweep labels them (bench/sweep.ts runLabels).
@@ -539,7 +551,8 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     doc.failures.push({ executor: [...moduleOf].find(([, path]) => path === name)?.[0] ?? name, threads: last, workload: null, message });
   }
   // Serializing validates: a file bench writes is always one that report and compare accept.
-  const text = serializeResults(doc, o.out ?? 'results');
+  const text = validResults(doc, o.out, json);
+  if (text === null) return EXIT.FAILED;
   if (o.out !== undefined) {
     writeWhole(o.out, text);
     progress.info(`bench: results written to ${o.out}`);
@@ -554,6 +567,38 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   for (const line of bad) progress.note(line);
   if (bad.length > 0) progress.note(`bench: ${plural(bad.length, 'executor run')} failed or disagreed with the reference`);
   return bad.length > 0 ? EXIT.FAILED : EXIT.OK;
+}
+
+/** Where bench keeps results that fail the results schema (validResults), --out given or not. */
+export const REJECTED_RESULTS = join('concord-out', 'bench', 'rejected-results.json');
+
+/**
+ * `doc` as the results file's text, validated (serializeResults); null where it fails the schema,
+ * once the failure is printed (exit 1). Every result an executor returns is held where it is
+ * returned to what the file needs of it (spec/block.ts statsProblem), so a failure here is a bug in
+ * Concord: it is said as one, naming the field, after a sweep that may have taken an hour, never as a
+ * crash; and since report and compare would refuse it, and --out must only ever hold a file they
+ * read, --out is left as it was and the measurements are kept as they stand in REJECTED_RESULTS,
+ * for the bug's report and for reading by hand. `json` is the failure's object under --json,
+ * which is given `rejectedFile`.
+ */
+export function validResults(doc: ResultsFile, out: string | undefined, json: Record<string, unknown> | undefined): string | null {
+  try {
+    return serializeResults(doc, out ?? 'results');
+  } catch (e) {
+    if (!(e instanceof ResultsFileError)) throw e;
+    let kept: string;
+    try {
+      writeWhole(REJECTED_RESULTS, `${JSON.stringify(doc, null, 1)}\n`);
+      kept = `the results as measured are kept, unvalidated, in ${REJECTED_RESULTS} (report and compare refuse them)`;
+      if (json) json.rejectedFile = REJECTED_RESULTS;
+    } catch (w) {
+      kept = `the results as measured could not be kept either: ${errorText(w)}`;
+    }
+    const where = out === undefined ? '' : `, so ${out} is left as it was`;
+    printFailure('bench', `the results fail the results file's schema (reports/schema.ts)${where}: ${e.where}: ${e.problem}; a bug in Concord, which checks every result where it is returned; ${kept}`, json);
+    return null;
+  }
 }
 
 /**

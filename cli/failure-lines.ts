@@ -5,7 +5,9 @@
 // standard error, a traceback), which the line says follows, comes after it (impl/exec-executor.ts
 // engineText): stderr shows those lines below the failure's line, indented, and --json's `error`
 // holds the whole message, line breaks and all.
-// Invariant: imports nothing.
+// Invariant: imports nothing; every failure's object says `"ok": false` first, whichever command's
+// (run's and bench's objects were made without it, where verify's and every usage error's had it),
+// so that a reader of stdout alone tells a failure from an answer by one field.
 
 export interface FailureLines {
   readonly stderr: string;
@@ -19,5 +21,5 @@ const QUOTED_INDENT = '    ';
 export function failureLines(command: string, message: string, json?: object): FailureLines {
   const [line, ...quoted] = message.split('\n');
   const below = quoted.map((l) => `${QUOTED_INDENT}${l}\n`).join('');
-  return { stderr: `concord ${command}: ${line}\n${below}`, stdout: json ? `${JSON.stringify({ ...json, error: message })}\n` : null };
+  return { stderr: `concord ${command}: ${line}\n${below}`, stdout: json ? `${JSON.stringify({ ok: false, ...json, error: message })}\n` : null };
 }

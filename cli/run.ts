@@ -216,7 +216,10 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // The earlier blocks that differed from the reference or threw, counted from 1 as the file lists them.
   const differing = earlierOutcomes.flatMap((x, i) => (x === 'differs' ? [i + 1] : []));
   const threw = earlierOutcomes.flatMap((x, i) => (x === 'threw' ? [i + 1] : []));
+  const code = difference || differing.length || threw.length || closeFailure ? EXIT.FAILED : EXIT.OK;
   const summary = {
+    // As verify's summary says it, and every failure's object (cli/failure-lines.ts): whether the command passed.
+    ok: code === EXIT.OK,
     block: label,
     executor: executor.name,
     threads: usedThreads,
@@ -237,7 +240,6 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     ...(o.receipts ? { receipts: r.receipts } : {}),
     ...(closeFailure ? { error: closeFailure.message } : {}),
   };
-  const code = difference || differing.length || threw.length || closeFailure ? EXIT.FAILED : EXIT.OK;
   // Its JSON is run's own summary above, which carries the error: stderr's line alone here.
   if (closeFailure) printFailure('run', closeFailure.message, undefined);
   if (o.json) {

@@ -190,11 +190,12 @@ const ANSWER_FIELDS: readonly string[] = ['id', 'writes', 'receipts', 'reads', '
 const MAX_NAME = 80;
 
 /**
- * Why `x` is no name an engine may declare, or null: a name stands for the engine in results
- * files, reports and compare's --only, which takes a comma-separated list, and must not read as an
- * `exec:` command or a `NAME (PATH)` label (bench/sweep.ts runLabels).
+ * Why `x` is no name an engine or a module's executor may declare (its answers' `name`, its
+ * `name` property: impl/registry.ts checks a module's at load), or null: a name stands for the
+ * executor in results files, reports and compare's --only, which takes a comma-separated list, and
+ * must not read as an `exec:` command or a `NAME (PATH)` label (bench/sweep.ts runLabels).
  */
-function nameProblem(x: unknown): string | null {
+export function nameProblem(x: unknown): string | null {
   if (typeof x !== 'string' || x.trim() === '') return `must be a non-empty string, got ${quoted(x)}`;
   if (x !== x.trim() || x.length > MAX_NAME) return `must be at most ${MAX_NAME} characters without spaces at either end, got ${quoted(x)}`;
   // eslint-disable-next-line no-control-regex
@@ -317,7 +318,9 @@ class Answer {
     for (const [k, v] of Object.entries(s)) {
       if (!(typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))) throw new Error(`stats.${k} must be a number or a string, got ${quoted(v)}`);
     }
-    // bench writes it to the results file as a string; a number there fails the file, at the sweep's end.
+    // A field of the wrong kind, refused as the protocol's others are (spec/block.ts statsProblem
+    // holds every executor's result to the same). The counters' values are left to statsProblem,
+    // which run, verify and bench all ask: "reExecutions": -1 is a malformed result there.
     if ('fallback' in s && typeof (s as Record<string, unknown>).fallback !== 'string') throw new Error(`stats.fallback must be a string (why the block ran sequentially, '' when it did not), got ${quoted((s as Record<string, unknown>).fallback)}`);
     // The counters the answer leaves out read 0, as in every executor's stats (emptyStats); the four
     // every result must hold stay out if absent, so that run, verify and bench name them as missing.

@@ -17,7 +17,7 @@ import { sequentialExecutor } from './sequential.js';
 import { createBlockStmExecutor } from './blockstm/executor.js';
 import { createModularExecutor } from './modular/executor.js';
 import { affinityPartitioner, type Placement } from './modular/partition.js';
-import { createExecExecutor, EXEC_PREFIX, execCommand, isExecCommand } from './exec-executor.js';
+import { createExecExecutor, EXEC_PREFIX, execCommand, isExecCommand, nameProblem } from './exec-executor.js';
 import { freshInstances } from './fresh-instance.js';
 import { isModulePath } from './module-path.js';
 import { describeValue } from '../spec/messages.js';
@@ -230,6 +230,10 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
   }
   const fail = (problem: string) => new UnknownExecutorError(`${nameOrPath}: ${problem}`);
   const executor = await executorFrom(d, given, 'the default export', fail);
+  // Before the executor is used, as an engine's declared name is checked on its answer: a name
+  // with a comma, say, labels bench's runs where compare --only can never name them.
+  const problem = nameProblem(executor.name);
+  if (problem !== null) throw fail(`the executor's name ${problem}`);
   return executor === d ? moduleObject(nameOrPath, executor) : freshFromModule(executor, fail);
 }
 

@@ -7,9 +7,11 @@
 // Invariant: sameResult(a, b) is true exactly when explain() finds no divergence; transactions
 // before the reported one read exactly what the reference read, so their writes were right.
 
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ExecEngineError } from '../impl/exec-executor.js';
-import { PER_TX_COUNTERS, STATUSES, type Block, type BlockResult, type Receipt, type ReadSet, type Status } from '../spec/block.js';
+import { STATUSES, statsProblem, type Block, type BlockResult, type Receipt, type ReadSet, type Status } from '../spec/block.js';
 import { keyName } from '../spec/contracts.js';
 import { executeReference } from '../spec/reference.js';
 import { describeValue, oneLine } from '../spec/messages.js';
@@ -164,11 +166,16 @@ export function nameAndMessage(e: unknown): string {
 
 /** Frames of a thrown stack a report shows: where the user's code threw, not how Concord got there. */
 const MAX_FRAMES = 5;
-/** Concord's own code, compiled (dist/spec/, ...) or as sources under vitest: frames in it are how the executor was called. */
-const OWN_DIRS: readonly string[] = ['spec', 'impl', 'properties', 'cli', 'bench', 'reports'].flatMap((d) => {
-  const dir = new URL(`../${d}/`, import.meta.url);
-  return [dir.href, fileURLToPath(dir)];
-});
+/**
+ * Concord's own code, compiled (dist/spec/, ...) or as sources under vitest, and the command-line
+ * parser every command runs under (commander: the last frames of every command's async stack):
+ * frames in them are how the executor was called. Without commander's, a throw from Concord's own
+ * code out of a command (a results file failing its schema) read as no bug of Concord's.
+ */
+const OWN_DIRS: readonly string[] = [
+  ...['spec', 'impl', 'properties', 'cli', 'bench', 'reports'].map((d) => new URL(`../${d}/`, import.meta.url)),
+  pathToFileURL(`${dirname(createRequire(import.meta.url).resolve('commander'))}/`),
+].flatMap((dir) => [dir.href, fileURLToPath(dir)]);
 
 /**
  * Where `e` was thrown: the frames of its stack from the first one outside Concord's own code (and
@@ -302,20 +309,7 @@ function shapeProblem(r: unknown): string | undefined {
   if (!(x.state instanceof Map)) return 'state must be a Map';
   const state = stateProblem(x.state);
   if (state !== undefined) return state;
-  if (typeof x.stats !== 'object' || x.stats === null || !Object.values(x.stats).every((v) => typeof v === 'number' || typeof v === 'string')) return 'stats must be an object of numbers and strings';
-  return missingCounters(x.stats as Readonly<Record<string, unknown>>);
-}
-
-/**
- * Which of the counters every result's stats must hold a number for (spec/block.ts
- * PER_TX_COUNTERS; README, "Plugging in your own executor") `stats` holds no finite number for, in
- * words, or undefined: bench reports them per transaction and cannot time a result without them,
- * so verify and run refuse one too, rather than pass an executor bench then refuses.
- */
-export function missingCounters(stats: Readonly<Record<string, unknown>>): string | undefined {
-  const missing = PER_TX_COUNTERS.filter((k) => !Number.isFinite(stats[k]));
-  return missing.length === 0 ? undefined
-    : `stats has no number for ${missing.join(', ')}: every result counts them, and bench reports them per transaction (emptyStats() in spec/block.ts starts every counter at 0)`;
+  return statsProblem(x.stats);
 }
 
 /** Full comparison: the hot path of every property, so it returns at the first difference. */

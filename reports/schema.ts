@@ -10,6 +10,7 @@
 
 import { z } from 'zod';
 import { MAX_CALL_MS, MIN_CALL_MS } from '../spec/call-time.js';
+import { PER_TX_COUNTERS, type PerTxCounter } from '../spec/block.js';
 import { describeValue, InputFileError, jsonPath, unshowable } from '../spec/messages.js';
 import { parseStrictJson } from '../spec/strict-json.js';
 import { plural } from '../spec/plural.js';
@@ -188,12 +189,11 @@ export type TrainingRecord = z.infer<typeof Training>;
 
 const Startup = z.strictObject({ executor: z.string().min(1), threads, createMs: z.number().nonnegative(), firstBlockMs: z.number().nonnegative() });
 
-const PerTx = z.strictObject({
-  executions: z.number().nonnegative(),
-  reExecutions: z.number().nonnegative(),
-  validations: z.number().nonnegative(),
-  failedValidations: z.number().nonnegative(),
-});
+/**
+ * Each counter every result counts (spec/block.ts PER_TX_COUNTERS), as a mean per transaction;
+ * statsProblem there holds each result's to a count, so that bench's means are what this takes.
+ */
+const PerTx = z.strictObject(Object.fromEntries(PER_TX_COUNTERS.map((k) => [k, z.number().nonnegative()])) as Record<PerTxCounter, z.ZodNumber>);
 
 const Run = z.strictObject({
   workload: z.string().min(1),

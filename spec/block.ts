@@ -2,6 +2,8 @@
 // Invariant: a Block is immutable once built and fully validated (programs assembled, every
 // argument, gas limit and pre-state entry in range), so executors never re-check input.
 
+import { isValue } from './values.js';
+
 /** How a transaction may touch a key: read it, overwrite it, or add a bounded delta to it. */
 export type AccessKind = 'read' | 'write' | 'delta';
 
@@ -78,8 +80,34 @@ export interface ExecutionStats {
   [extra: string]: number | string;
 }
 
-/** The counters every result must hold a number for, and bench reports per transaction (its `perTx`). */
+/** The counters every result must hold a count for, and bench reports per transaction (its `perTx`). */
 export const PER_TX_COUNTERS = ['executions', 'reExecutions', 'validations', 'failedValidations'] as const;
+export type PerTxCounter = (typeof PER_TX_COUNTERS)[number];
+
+/**
+ * What is wrong with a result's `stats`, in words, or undefined: the one definition of what they
+ * must hold, which run, verify and bench ask of every result (properties/explain.ts malformation)
+ * and bench of every timed one. Numbers and strings only; each of PER_TX_COUNTERS a count (an
+ * integer from 0 to 2^53 - 1, as gas is), so that bench's means per transaction are the finite
+ * numbers >= 0 the results file holds (reports/schema.ts perTx) however many blocks it sums; and
+ * `fallback`, where given, a string, which the results file records as the run's. Refused here, on
+ * the call that returned it; let through, it failed the results file's validation after the whole
+ * sweep, and nothing was written.
+ */
+export function statsProblem(stats: unknown): string | undefined {
+  if (typeof stats !== 'object' || stats === null || !Object.values(stats).every((v) => typeof v === 'number' || typeof v === 'string')) return 'stats must be an object of numbers and strings';
+  const s = stats as Readonly<Record<string, number | string>>;
+  const missing = PER_TX_COUNTERS.filter((k) => !Number.isFinite(s[k]));
+  if (missing.length > 0) {
+    return `stats has no number for ${missing.join(', ')}: every result counts them, and bench reports them per transaction (emptyStats() in spec/block.ts starts every counter at 0)`;
+  }
+  const wrong = PER_TX_COUNTERS.filter((k) => !isValue(s[k]) || (s[k] as number) < 0);
+  if (wrong.length > 0) {
+    return `${wrong.map((k) => `stats.${k} is ${String(s[k])}`).join(', ')}: every counter bench reports per transaction is a count, an integer >= 0 (emptyStats() in spec/block.ts starts every counter at 0)`;
+  }
+  if ('fallback' in s && typeof s.fallback !== 'string') return `stats.fallback is ${String(s.fallback)}, not a string (why the block ran sequentially, '' when it did not)`;
+  return undefined;
+}
 
 export interface BlockResult {
   readonly stateRoot: string;

@@ -52,8 +52,10 @@ describe('bench stopped by a signal', () => {
     expect(doc.runs.map((x) => [x.role, x.threads])).toEqual([['baseline', 1], ['executor', 1]]);
     expect(doc.simulated).toEqual([]);
     // Under --json, stdout holds the failure's one object, as a hang's: the file's document beside where it is.
-    const said = JSON.parse(r.stdout) as { error: string; resultsFile: string; results: unknown };
-    expect(said).toEqual({ error: expect.stringMatching(/^stopped by SIGTERM after measuring 1 of 2 /), resultsFile: out, results: JSON.parse(readFileSync(out, 'utf8')) });
+    // It says "ok": false first, as every failure's object does.
+    const said = JSON.parse(r.stdout) as { ok: boolean; error: string; resultsFile: string; results: unknown };
+    expect(said).toEqual({ ok: false, error: expect.stringMatching(/^stopped by SIGTERM after measuring 1 of 2 /), resultsFile: out, results: JSON.parse(readFileSync(out, 'utf8')) });
+    expect(Object.keys(said)[0]).toBe('ok');
     // Written whole: no temporary file beside it.
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
     // The engine holding the request was killed with Concord, not left running on a core (it turns a zombie at once; waiting for that is no timing).

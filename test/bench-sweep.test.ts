@@ -4,16 +4,18 @@
 // counts and suite, the machine facts, the noise arithmetic and the progress helper's silence
 // rules.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { benchCommand, rerunWrong, threadList } from '../cli/bench.js';
+import { benchCommand, REJECTED_RESULTS, rerunWrong, threadList, validResults } from '../cli/bench.js';
 import { UsageError } from '../cli/errors.js';
+import { UnknownExecutorError } from '../impl/registry.js';
 import { createProgress } from '../cli/progress.js';
 import { BUSY_FOREIGN_CORES, isBusy, machineFacts, noiseBetween } from '../bench/machine.js';
-import { parseResults } from '../reports/schema.js';
+import { parseResults, serializeResults } from '../reports/schema.js';
+import { sampleResults } from './report-fixture.js';
 import { summarize } from '../reports/summary.js';
 import { allowedCpus } from '../bench/core-speeds.js';
 import { CUSTOM_GROUP, defaultSuite, fromFile, generated, LARGE_STATE_ACCOUNTS, LARGE_STATE_GROUP, allSharedPreState, withSharedPreState } from '../bench/suite.js';
@@ -295,12 +297,20 @@ export default () => ({ name: 'numbered', async execute(block) { call++; return 
     const shapeless = module('shapeless', "export default { name: 'shapeless', execute: async () => ({ hello: 1 }), close: async () => {} };");
     const uncounted = module('uncounted', `${ref}
 export default { name: 'uncounted', execute: async (block) => ({ ...executeReference(block), stats: { threads: 1, fallback: '' } }), close: async () => {} };`);
+    // A negative counter, or a fallback that is no string, went into the results and failed their
+    // schema after the whole sweep: nothing was written, and the error read as from outside any call.
+    const negative = module('negative', `${ref}
+export default () => ({ name: 'negative', execute: async (block) => { const r = executeReference(block); return { ...r, stats: { ...r.stats, reExecutions: -1 } }; }, close: async () => {} });`);
+    const stringless = module('stringless', `${ref}
+export default () => ({ name: 'stringless', execute: async (block) => { const r = executeReference(block); return { ...r, stats: { ...r.stats, fallback: 5 } }; }, close: async () => {} });`);
     const out = join(dir, 'shapeless.json');
-    expect(await benchCommand({ ...tiny, threads: '1', executor: `${shapeless},${uncounted},block-stm`, out })).toBe(1);
+    expect(await benchCommand({ ...tiny, threads: '1', executor: `${shapeless},${uncounted},${negative},${stringless},block-stm`, out })).toBe(1);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     expect(doc.failures).toEqual([
       { executor: 'shapeless', threads: 1, workload: 'p2p-a10-t40-s1-h0', message: 'returned a malformed result: receipts is not a list', call: 1 },
       { executor: 'uncounted', threads: 1, workload: 'p2p-a10-t40-s1-h0', message: 'returned a malformed result: stats has no number for executions, reExecutions, validations, failedValidations: every result counts them, and bench reports them per transaction (emptyStats() in spec/block.ts starts every counter at 0)', call: 1 },
+      { executor: 'negative', threads: 1, workload: 'p2p-a10-t40-s1-h0', message: 'returned a malformed result: stats.reExecutions is -1: every counter bench reports per transaction is a count, an integer >= 0 (emptyStats() in spec/block.ts starts every counter at 0)', call: 1 },
+      { executor: 'stringless', threads: 1, workload: 'p2p-a10-t40-s1-h0', message: "returned a malformed result: stats.fallback is 5, not a string (why the block ran sequentially, '' when it did not)", call: 1 },
     ]);
     expect(doc.runs.map((r) => r.executor).sort()).toEqual(['block-stm', 'sequential']);
   });
@@ -318,6 +328,70 @@ export default { name: 'fading', execute: async (block) => (++calls <= 2 ? execu
     expect(vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('')).toContain(`bench: fading at 1 thread on p2p 10 acc × 40 tx failed: ${message} (rerun: npx concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${fading} --threads 1 --repeat 3 --warmup 0 --check: bench's 3 calls on a fresh instance, the last checked)\n`);
   });
 
+  it('a negative counter from a timed call fails in the words of the first call\'s check, and the results are written', async () => {
+    quiet();
+    const sinking = module('sinking', `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+let calls = 0;
+export default () => ({ name: 'sinking', execute: async (block) => { const r = executeReference(block); return ++calls <= 2 ? r : { ...r, stats: { ...r.stats, validations: -3 } }; }, close: async () => {} });`);
+    const out = join(dir, 'sinking.json');
+    expect(await benchCommand({ ...tiny, threads: '1', executor: sinking, out })).toBe(1);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    const message = 'returned a malformed result: stats.validations is -3: every counter bench reports per transaction is a count, an integer >= 0 (emptyStats() in spec/block.ts starts every counter at 0)';
+    expect(doc.failures).toEqual([{ executor: 'sinking', threads: 1, workload: 'p2p-a10-t40-s1-h0', message, call: 3 }]);
+  });
+
+  // verify refused such a module at once; bench timed the baseline through every round first, then
+  // blamed its 1-thread instance, which was the second call (the first was the up-front load).
+  it('refuses a module whose function hands out one executor twice before timing anything, as verify does', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const shared = module('shared', `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+const engine = { name: 'shared', execute: async (block) => executeReference(block), close: async () => {} };
+export default () => engine;`);
+    const out = join(dir, 'handed-twice.json');
+    const refused = benchCommand({ ...tiny, executor: shared, out });
+    await expect(refused).rejects.toThrow(UnknownExecutorError);
+    await expect(refused).rejects.toThrow(`${shared}: what the default export returned (shared) is an executor it returned before: return a new one from each call (bench makes one per thread count, verify one for the run and one for each rerun of a counterexample), or export the one object itself, which stays open until the command is done`);
+    // Before any timing: no core probe, no ceiling, no round; no file.
+    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toBe('');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a module whose executor declares a name compare --only cannot name, at load', async () => {
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const commas = module('commas', "export default () => ({ name: 'fast,safe', execute: async () => { throw new Error('not run'); }, close: async () => {} });");
+    await expect(benchCommand({ ...tiny, executor: commas })).rejects.toThrow(new UnknownExecutorError(`${commas}: the executor's name must be one line without commas or parentheses (compare --only takes a comma-separated list), got "fast,safe"`));
+  });
+
+  // A result the checks let through would fail the schema as the results are written, after the
+  // whole sweep: said as a bug in Concord naming the field, the measurements kept, never a crash.
+  it('results that fail the schema as they are written are a failure naming the field, --out untouched and the measurements kept', () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 4 });
+    const bad = { ...doc, runs: doc.runs.map((r, i) => (i === 1 ? { ...r, fallback: 5 as unknown as string } : r)) };
+    const cwd = process.cwd();
+    const here = mkdtempSync(join(dir, 'rejected-'));
+    process.chdir(here);
+    try {
+      const out = join(here, 'r.json');
+      const json: Record<string, unknown> = {};
+      expect(validResults(bad, out, json)).toBeNull();
+      const error = `the results fail the results file's schema (reports/schema.ts), so ${out} is left as it was: runs[1].fallback: Invalid input: expected string, received number; `
+        + `a bug in Concord, which checks every result where it is returned; the results as measured are kept, unvalidated, in ${REJECTED_RESULTS} (report and compare refuse them)`;
+      expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toBe(`concord bench: ${error}\n`);
+      // Under --json, the failure's object says where, and that it failed.
+      expect(json).toEqual({ rejectedFile: REJECTED_RESULTS });
+      expect(stdout.mock.calls.map((c) => String(c[0])).join('')).toBe(`${JSON.stringify({ ok: false, rejectedFile: REJECTED_RESULTS, error })}\n`);
+      expect(existsSync(out)).toBe(false);
+      expect(JSON.parse(readFileSync(join(here, REJECTED_RESULTS), 'utf8'))).toEqual(JSON.parse(JSON.stringify(bad)));
+      // Valid results are the file's text, as before.
+      expect(validResults(doc, out, undefined)).toBe(serializeResults(doc, out));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('an executor that cannot be created at a thread count failed to start there', async () => {
     quiet();
     // The up-front load (1 thread) succeeds; the sweep's pool at 2 threads does not.
@@ -330,10 +404,11 @@ export default { name: 'fading', execute: async (block) => (++calls <= 2 ? execu
 
   it('an executor whose close() throws after the sweep is timed, then reported as a failure', async () => {
     quiet();
-    // The first close() is bench's up-front load of the module; the sweep's is the second.
+    // The first two close()s are bench's up-front loads of the module (its function is called
+    // twice, to refuse one that hands out an executor twice); the sweep's is the third.
     const flaky = module('flaky-close', `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
 let closes = 0;
-export default () => ({ name: 'flaky', execute: async (block) => executeReference(block), close: async () => { if (++closes > 1) throw new Error('still busy'); } });`);
+export default () => ({ name: 'flaky', execute: async (block) => executeReference(block), close: async () => { if (++closes > 2) throw new Error('still busy'); } });`);
     const out = join(dir, 'flaky-close.json');
     expect(await benchCommand({ ...tiny, threads: '1', executor: flaky, out })).toBe(1);
     const doc = parseResults(readFileSync(out, 'utf8'), out);

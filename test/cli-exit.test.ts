@@ -131,7 +131,7 @@ export default { name: 'holds', async execute(block) { timer ??= setInterval(() 
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.length).toBeGreaterThan(2 * 65_536);
     expect([readFileSync(code, 'utf8'), JSON.parse(r.stdout)]).toEqual(['1\n', {
-      block: example, executor: engine, error: expect.stringMatching(/^the executor exec:sleep 30 # x+: execute\(\) on \S+transfer\.json did not settle within 0\.4 s/),
+      ok: false, block: example, executor: engine, error: expect.stringMatching(/^the executor exec:sleep 30 # x+: execute\(\) on \S+transfer\.json did not settle within 0\.4 s/),
     }]);
   });
 

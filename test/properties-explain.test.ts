@@ -1,10 +1,14 @@
 // The mismatch explainer: each anomaly, produced by a small hand-made wrong result, gets its name,
 // its transaction and key, expected vs actual, and the versions the read came from and should have;
 // and a block an executor changed (properties/block-change.ts) is named where it changed and put back.
+// Also fromConcord: whether a throw out of a command is Concord's own (a bug) or a user's code's.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ReadableOp } from '../spec/bytecode.js';
-import { emptyStats, type Block, type BlockResult, type Program, type Receipt, type ReadSet } from '../spec/block.js';
+import { emptyStats, statsProblem, type Block, type BlockResult, type Program, type Receipt, type ReadSet } from '../spec/block.js';
 import { contractProgram } from '../spec/contracts.js';
 import { executeReference } from '../spec/reference.js';
 import { blockResult } from '../spec/result.js';
@@ -13,7 +17,7 @@ import { snapshotBlock, tableChange, undoChange } from '../properties/block-chan
 import { SharedState, sharedTable, tableDisagreement, withSharedState } from '../spec/shared-state.js';
 import { checkRun, type Subject } from '../properties/equivalence.js';
 import { newObserver } from '../properties/runner.js';
-import { afterEarlierBlocks, afterRunBlocks, explain, formatExplanation, sameResult } from '../properties/explain.js';
+import { afterEarlierBlocks, afterRunBlocks, explain, formatExplanation, fromConcord, sameResult } from '../properties/explain.js';
 import { PRE_STATE } from '../properties/trace.js';
 import { blockOf } from './helpers.js';
 
@@ -434,6 +438,26 @@ describe('explain', () => {
     expect(explain(chain, good, withStats({ executions: 3, reExecutions: 0, validations: 0, failedValidations: 0, lanes: 3 }))).toBeUndefined();
   });
 
+  // A negative counter or a fallback that is no string passed run and verify, and bench crashed on
+  // it after the whole sweep, when its results file failed the schema: refused here, by value.
+  it('refuses a counter that is not a count, or a fallback that is not a string, naming each and its value', () => {
+    const withStats = (stats: object): BlockResult => ({ ...good, stats } as BlockResult);
+    const count = ': every counter bench reports per transaction is a count, an integer >= 0 (emptyStats() in spec/block.ts starts every counter at 0)';
+    const cases: [object, string][] = [
+      [{ ...emptyStats(), reExecutions: -1 }, `stats.reExecutions is -1${count}`],
+      [{ ...emptyStats(), executions: 0.5, failedValidations: 2 ** 53 }, `stats.executions is 0.5, stats.failedValidations is 9007199254740992${count}`],
+      [{ ...emptyStats(), fallback: 5 }, "stats.fallback is 5, not a string (why the block ran sequentially, '' when it did not)"],
+    ];
+    for (const [stats, problem] of cases) {
+      expect(statsProblem(stats)).toBe(problem);
+      expect(sameResult(good, withStats(stats))).toBe(false);
+      expect(explain(chain, good, withStats(stats))).toMatchObject({ anomaly: 'malformed result', actual: problem });
+    }
+    // A fallback left out reads as none, as before; a reason, and the largest count, are taken.
+    const { fallback: _none, ...noFallback } = emptyStats();
+    for (const stats of [noFallback, { ...emptyStats(), fallback: 'a chain', executions: 2 ** 53 - 1 }]) expect(explain(chain, good, withStats(stats))).toBeUndefined();
+  });
+
   // spec/state.ts: a key holding 0 is an absent key (the state root leaves it out), as `concord run --check` has it.
   it('takes a key the state lists at 0 for the absent key it is, and names a key that really differs', () => {
     const zero = new Map(good.state).set(999, 0);
@@ -689,5 +713,21 @@ describe('undoChange: an executor that changed the block it was given', () => {
     expect(undoChange(snap, a, 'mine')).toMatchObject({ anomaly: 'changed input', tx: 0, expected: expect.stringMatching(/^code\[0\] /) });
     expect(b.programs[0]!.code).toBe(code);
     expect([...code]).toEqual([...contractProgram('p2p', 0).code]);
+  });
+});
+
+// bench's results failing their schema after a sweep was said as "an error outside any call into
+// an executor": the one frame of its stack outside Concord's folders was commander's, under which
+// every command runs.
+describe('fromConcord', () => {
+  const frame = (fn: string, file: string) => `    at ${fn} (${file}:1:1)`;
+  const stack = (...frames: string[]) => Object.assign(new Error('x'), { stack: ['Error: x', ...frames].join('\n') });
+  const own = fileURLToPath(new URL('../reports/schema.ts', import.meta.url));
+  const commander = join(dirname(createRequire(import.meta.url).resolve('commander')), 'lib', 'command.js');
+  it('takes a throw from Concord\'s own code, out of a command, for Concord\'s', () => {
+    expect(fromConcord(stack(frame('resultsFromJson', own), frame('async Command.parseAsync', commander)))).toBe(true);
+  });
+  it('takes a throw with any frame of a user\'s code in it for the user\'s', () => {
+    expect(fromConcord(stack(frame('get stateRoot', '/x/getter.mjs'), frame('malformation', own), frame('async Command.parseAsync', commander)))).toBe(false);
   });
 });

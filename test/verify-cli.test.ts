@@ -31,9 +31,12 @@ const verify = capturedVerify(out);
 afterEach(() => vi.restoreAllMocks());
 
 describe('concord verify', () => {
-  it('takes executors comma-separated as well as repeated, and refuses one named twice', async () => {
-    const r = await verify({ executor: ['sequential,', 'reference'], runs: '20', json: true });
-    expect(JSON.parse(r.stdout).executors.map((e: { name: string }) => e.name)).toEqual(['sequential', 'reference']);
+  it('takes executors comma-separated as well as repeated, and refuses one named twice or an empty name', async () => {
+    const r = await verify({ executor: ['sequential,block-stm', 'reference'], runs: '20', json: true });
+    expect(JSON.parse(r.stdout).executors.map((e: { name: string }) => e.name)).toEqual(['sequential', 'block-stm', 'reference']);
+    // A trailing comma is an empty name, as in --partition's list: a slip (a name deleted, a variable unset), not dropped.
+    expect(await verify({ executor: ['sequential,', 'reference'], runs: '20', json: true }))
+      .toMatchObject({ code: 2, stderr: 'concord verify: --executor sequential,: an empty name in the list; give each executor\'s name\n' });
     // Dropping the second would hide a typo for another executor.
     expect(await verify({ executor: ['sequential,reference', 'sequential'], runs: '20', json: true })).toEqual({ code: 2, stdout: '', stderr: 'concord verify: --executor: sequential is named twice\n' });
   });

@@ -9,7 +9,7 @@ import { PRE_STATE_KINDS, type PreStateKind } from '../spec/shared-state.js';
 import { utf8Text } from '../spec/messages.js';
 import { generate, MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOAD_DEFAULTS, WORKLOADS, type WorkloadParams } from '../bench/workloads.js';
 import { intOption, nonNegativeNumberOption, UsageError } from './errors.js';
-import { fsReason, readStdin, STDIN_LABEL } from './output.js';
+import { fsReason, nothingPiped, readStdin, STDIN_LABEL } from './output.js';
 
 export { STDIN_LABEL };
 
@@ -67,13 +67,8 @@ export function fileBlock(file: string): { block: Block; label: string } {
 async function stdinBlock(command: string): Promise<{ block: Block; label: string }> {
   const pipe = `concord gen ... --out - | concord ${command} -`;
   const text = blockText(await readStdin('a block', pipe), STDIN_LABEL);
-  // The block parser words nothing to read as a file's ("the file is empty"): standard input is no
-  // file, and when it is empty, nothing was piped into it.
-  const body = text.replace(/^\uFEFF/, '');
-  if (body.trim() === '') {
-    const what = body === '' ? 'is empty' : 'holds nothing but white space';
-    throw new BlockFileError(STDIN_LABEL, 'JSON', `standard input ${what} (pipe a block into it: ${pipe})`);
-  }
+  const nothing = nothingPiped(text.replace(/^\uFEFF/, ''));
+  if (nothing !== undefined) throw new BlockFileError(STDIN_LABEL, 'JSON', `${nothing} (pipe a block into it: ${pipe})`);
   return { block: parseBlock(text, STDIN_LABEL), label: STDIN_LABEL };
 }
 

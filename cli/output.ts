@@ -85,6 +85,16 @@ export async function readStdin(one: string, pipe: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * Why `text`, read from standard input, holds nothing to parse ("standard input is empty"), or
+ * undefined. A parser words nothing to read as a file's ("the file is empty"): standard input is no
+ * file, and when it is empty, nothing was piped into it.
+ */
+export function nothingPiped(text: string): string | undefined {
+  if (text.trim() !== '') return undefined;
+  return `standard input ${text === '' ? 'is empty' : 'holds nothing but white space'}`;
+}
+
 /** The bytes of a file the user gave, or a UsageError naming it and why it cannot be read. */
 export async function readInputFile(file: string): Promise<Buffer> {
   try {

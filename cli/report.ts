@@ -17,7 +17,7 @@ import { REPORT_FILES, writeReport } from '../reports/report.js';
 import { concordVersion } from './version.js';
 import { plural } from '../spec/plural.js';
 import { EXIT, UsageError } from './errors.js';
-import { checkOutDir, readInputFile, readStdin, realPathOf, repeatedRun, STDIN_LABEL } from './output.js';
+import { checkOutDir, nothingPiped, readInputFile, readStdin, realPathOf, repeatedRun, STDIN_LABEL } from './output.js';
 
 export interface ReportOptions {
   files: string[];
@@ -45,15 +45,15 @@ export async function readResults(files: readonly string[], command: string): Pr
   }
   // Standard input holds one document; a second `-` would find it read.
   if (files.filter((f) => f === '-').length > 1) throw new UsageError('-: given twice; standard input holds one results file, so give the others as files');
+  const pipe = `concord bench ... --json | concord ${command} -${command === 'compare' ? ' NEW.json' : ''}`;
   for (const given of files) {
     const stdin = given === '-';
     const file = stdin ? STDIN_LABEL : given;
-    const pipe = `concord bench ... --json | concord ${command} -${command === 'compare' ? ' NEW.json' : ''}`;
     const bytes = stdin ? await readStdin('a results file', pipe) : await readInputFile(file);
     try {
       const text = utf8Text(bytes, (problem) => new ResultsFileError(file, 'encoding', problem));
-      // The parser words nothing to read as a file's ("the file is empty"): standard input is no file.
-      if (stdin && text.trim() === '') throw new UsageError(`${STDIN_LABEL}: standard input ${text === '' ? 'is empty' : 'holds nothing but white space'} (pipe a results file into it: ${pipe})`);
+      const nothing = stdin ? nothingPiped(text) : undefined;
+      if (nothing !== undefined) throw new UsageError(`${STDIN_LABEL}: ${nothing} (pipe a results file into it: ${pipe})`);
       out.push({ file, doc: parseResults(text, file, reader), realPath: stdin ? STDIN_LABEL : realPathOf(file), text });
     } catch (e) {
       if (e instanceof ResultsFileError) throw new UsageError(e.message);

@@ -24,7 +24,7 @@ import { partitionsOf, runLabels, sweep, type BlockSource, type RunResult, type 
 import { merge } from '../reports/merge.js';
 import { MIN_ROUNDS } from '../reports/compare.js';
 import { resultsMarkdown } from '../reports/render.js';
-import { labelProblem, RESULTS_FORMAT, ResultsFileError, serializeResults, type CoreProbeRecord, type ResultsFile, type RunRecord, type TrainingRecord } from '../reports/schema.js';
+import { labelProblem, RESULTS_FORMAT, ResultsFileError, serializeResults, type CoreProbeRecord, type ResultsFile, type RunRecord } from '../reports/schema.js';
 import { plural } from '../spec/plural.js';
 import type { Executor } from '../spec/executor.js';
 import { errorText } from '../spec/messages.js';
@@ -43,9 +43,11 @@ import { leaveStopped } from './stopped-results.js';
 import { unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { baselineError, baselineOption, withLabel } from './bench-baseline.js';
 import { SEQUENTIAL_BASELINE } from '../reports/baseline.js';
-import { labelPartition, partitionLabel } from '../reports/partitions.js';
+import { labelPartition, partitionLabel, type TrainingSource } from '../reports/partitions.js';
 import { DEFAULT_PARTITION } from '../impl/modular/partition.js';
-import { placementsFor, refuseMeasured, trainFlags, trainingRequest, trainingWords, trainPlacement, type Training, type TrainOptions, type TrainTarget } from './train.js';
+import {
+  placementsFor, refuseMeasured, trainFlags, trainingRequest, trainingWords, trainPlacement, withPlacementModules, type Training, type TrainOptions, type TrainTarget,
+} from './train.js';
 
 export interface BenchOptions extends WorkloadOptions, PartitionOptions, TrainOptions {
   /** Comma-separated thread counts; default the powers of two below the machine's effective cores, and the cores (threadList). */
@@ -277,10 +279,13 @@ export async function runBench(
     throw new UsageError(`${given}: the ${oneThread.join(', ')} ${runs} on one thread; bench ${it} with --threads 1${apart}`);
   }
   // With several partitions, the executors that take one are measured once per partition (reports/partitions.ts).
-  const { settings: partition, partitions } = benchPartitions(o, executors);
+  const { settings: given, partitions } = benchPartitions(o, executors);
   // The suite's workloads are many chains, which no one placement serves (null).
   const target: TrainTarget = o.block !== undefined ? {} : o.workload !== undefined ? { workload: workloadSpec(o) } : null;
-  const request = trainingRequest(o, executors, partitions ?? [o.partition ?? DEFAULT_PARTITION], target);
+  const request = await trainingRequest(o, executors, partitions ?? [o.partition ?? DEFAULT_PARTITION], target, given.modules,
+    [...(o.block === undefined ? [] : [{ flag: '--block', path: o.block }]), ...(o.out === undefined ? [] : [{ flag: '--out', path: o.out }])]);
+  // A placement file's module count where --modules left it to the default, recorded as settings.modules.
+  const partition = withPlacementModules(given, request);
   // After the options that cost nothing to check: the default suite takes seconds to generate.
   const suite = workloads(o);
   if (target !== null) refuseMeasured(request, suite[0]!.block);
@@ -502,7 +507,8 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     const given = split?.executor ?? moduleOf.get(executor) ?? executor;
     // As many calls as its instance had made, as for a wrong result (rerunWrong).
     const repeat = Math.min(call, MAX_REPEAT);
-    const training = o.trainOn !== undefined ? { blocks: o.trainOn.length, files: o.trainOn } : o.train !== undefined ? { blocks: Number(o.train) } : undefined;
+    const training: TrainingSource | undefined = o.placement !== undefined ? { file: { path: o.placement, use: 'read' } }
+      : o.trainOn !== undefined ? { blocks: o.trainOn.length, files: o.trainOn } : o.train !== undefined ? { blocks: Number(o.train) } : undefined;
     const command = benchRunCommand(source, given, threads, repeat, { ...o, training, ...(split === null ? {} : { partition: split.partition }) });
     const most = repeat < call ? `, of which run makes ${repeat.toLocaleString('en-US')} at most` : '';
     const earlier = call > 1 ? ` (it was call ${call.toLocaleString('en-US')} of its instance${most}, which may have run other blocks or thread counts before it, which run does not)` : '';
@@ -641,7 +647,7 @@ export function badRunLines(
  */
 function benchRunCommand(
   source: BlockSource, executor: string, threads: number, repeat: number,
-  settings: { readonly modules?: number | string; readonly partition?: string; readonly training?: Pick<TrainingRecord, 'blocks' | 'files'> | undefined },
+  settings: { readonly modules?: number | string; readonly partition?: string; readonly training?: TrainingSource | undefined },
 ): string {
   const command = source.kind === 'file'
     ? rerunCommand(source.path, executor, threads, repeat, source.preState)

@@ -56,6 +56,8 @@ const MODULES_HELP = `modules (modular executor; default 2 per effective core an
 const PARTITION_HELP = `partition function (modular executor): ${PARTITION_KINDS.join(', ')} (default hash)`;
 const TRAIN_HELP = `with --partition affinity (modular executor): train its placement once, untimed and reported apart, on N blocks of --workload's generator at the seeds after --seed (never the block measured), and place every block with it instead of learning each block's (1 to ${MAX_TRAIN_BLOCKS.toLocaleString('en-US')}, at most ${MAX_TRAIN_TXS.toLocaleString('en-US')} transactions in all)`;
 const TRAIN_ON_HELP = 'as --train, trained on these block files instead (a chain\'s history, for a block file or a workload; never the block measured)';
+const SAVE_PLACEMENT_HELP = 'with --train or --train-on: write the placement trained to this file (a versioned placement file, written whole), for --placement to read instead of training again';
+const PLACEMENT_HELP = 'with --partition affinity (modular executor): place every block by the placement file --save-placement wrote instead of training or learning one; --modules defaults to its module count and must match it where given';
 const TIMEOUT_HELP = `fail (exit 1) when a call into an executor (loading, execute(), close()) is still pending after this many seconds: it is hung (default ${DEFAULT_CALL_TIMEOUT_S}; 0: wait for ever)`;
 const PRE_STATE_HELP = `how the block's pre-state reaches the executors: ${PRE_STATE_KINDS.join(' or ')}; shared builds a SharedState (untimed), which the parallel executors' workers read without the main thread copying it into shared memory before every block (default map)`;
 const PROVE_TIMEOUT_HELP = `give a claim up as unknown when it is still running after this many seconds (default ${CLAIM_BUDGET_MS / 1000}; 0: no limit)`;
@@ -90,6 +92,8 @@ workloadOptions(
     .option('--partition <kind>', PARTITION_HELP)
     .option('--train <n>', TRAIN_HELP)
     .option('--train-on <file...>', `${TRAIN_ON_HELP}; give the block file first (concord run BLOCK --train-on FILE...), as the list takes every word after it`)
+    .option('--save-placement <file>', SAVE_PLACEMENT_HELP)
+    .option('--placement <file>', PLACEMENT_HELP)
     .option('--repeat <r>', 'runs; the median time is reported', '1')
     .option('--warmup <ms>', `untimed runs first, for at least this long (0: time the first, cold run; default ${DEFAULT_WARMUP_MS}, and 0 with --after)`)
     .option('--timeout <sec>', TIMEOUT_HELP)
@@ -142,6 +146,7 @@ program.command('verify')
   .option('--timeout <sec>', `${TIMEOUT_HELP}; a hung execute()'s block is written to --out`)
   .option('--modules <m>', `${MODULES_HELP}; every schedule of its simulated checks keeps it (default: 2 to 4 there)`)
   .option('--partition <kind>', `${PARTITION_HELP}; every schedule of its simulated checks keeps it (default: drawn per schedule there)`)
+  .option('--placement <file>', `${PLACEMENT_HELP}; the modular executor is checked made with it (its simulated schedules keep its module count and learn affinity from each block); with --replay, the file the failure's replay line names`)
   .option('--shard <i/n>', `check shard i of n: runs go to shards in batches of ${BATCH}, so n shards together make the unsharded run; each shard is judged on its own share, so give each about ${SHARD_RUNS} runs (--runs >= ${SHARD_RUNS} x n)`)
   .option('--planted', 'run the catalogue of planted-bug executors and report caught/total (with --executor block-stm or modular: that executor\'s bugs alone)')
   .option('--coverage <counters>', 'stats counters a green run of each executor module must have seen above 0, comma-separated (e.g. reExecutions,failedValidations): the parallel paths your executor must take (a built-in keeps its own gate)')
@@ -166,6 +171,8 @@ workloadOptions(
     .option('--partition <kinds>', `${PARTITION_HELP}; comma-separated (hash,affinity): modular measured once per partition in the same rounds, its rows labelled modular (KIND)`)
     .option('--train <n>', `${TRAIN_HELP}; with --workload; in a list (hash,affinity), affinity is the trained one`)
     .option('--train-on <file...>', `${TRAIN_ON_HELP}; with --workload or --block`)
+    .option('--save-placement <file>', SAVE_PLACEMENT_HELP)
+    .option('--placement <file>', `${PLACEMENT_HELP}; with --workload or --block`)
     .option('--quick', 'a short run')
     .option('--rounds <n>', 'interleaved rounds per workload and thread count, each timing the baseline and every executor back to back (default 5, 4 with --quick; at most 1000): each speedup\'s range comes from its rounds, a 95% interval from 6 rounds on')
     .option('--timeout <sec>', TIMEOUT_HELP)

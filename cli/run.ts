@@ -31,7 +31,7 @@ import { createProgress } from './progress.js';
 import { takeTurn } from '../spec/turn.js';
 import { printFailure } from './process-guard.js';
 import { DEFAULT_WARMUP_MS, MAX_REPEAT, MAX_WARMUP_MS } from './run-limits.js';
-import { refuseMeasured, trainingRequest, trainingWords, trainPlacement, type TrainOptions } from './train.js';
+import { refuseMeasured, trainingRequest, trainingWords, trainPlacement, withPlacementModules, type TrainOptions } from './train.js';
 import { DEFAULT_PARTITION } from '../impl/modular/partition.js';
 
 export interface RunOptions extends WorkloadOptions, PartitionOptions, TrainOptions {
@@ -86,7 +86,10 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // --threads 1 asks for what a one-thread executor does anyway: a script looping over thread counts for every executor gives it.
   if (threads !== undefined && threads > 1 && EXECUTORS.get(name)?.parallel === false) throw new UsageError(`--threads: the ${name} executor runs on one thread (give --threads 1, or none)`);
   const kind = preStateKind(o.preState);
-  const request = trainingRequest(o, [name], [partition.partition ?? DEFAULT_PARTITION], file === undefined ? { workload: workloadSpec(o) } : {});
+  const request = await trainingRequest(o, [name], [partition.partition ?? DEFAULT_PARTITION], file === undefined ? { workload: workloadSpec(o) } : {}, partition.modules,
+    file === undefined || file === '-' ? [] : [{ flag: 'the block', path: file }]);
+  // A placement file's module count where --modules left it to the default.
+  const made = withPlacementModules(partition, request);
   const loaded = await loadBlock(file, o, 'run');
   refuseMeasured(request, loaded.block);
   const block = withPreState(loaded.block, kind);
@@ -122,7 +125,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const runs = async () => {
     const alive = resourceCounts();
     const startedAt = performance.now();
-    const executor = await watch.call(`the executor ${name}: loading`, () => attempt('while loading', () => createExecutor(name, { ...options, ...partition, ...(training ? { placement: training.placement } : {}) })));
+    const executor = await watch.call(`the executor ${name}: loading`, () => attempt('while loading', () => createExecutor(name, { ...options, ...made, ...(training ? { placement: training.placement } : {}) })));
     // From here a failure's JSON names the executor as a success's does: by the name it declares.
     if (json) json.executor = executor.name;
     const startupMs = performance.now() - startedAt;

@@ -24,7 +24,7 @@ import {
   type ExecutorReport, type FailureReport, type ReplaySoFar, type RunReport, type SoFar, type SubjectSource,
 } from '../properties/runner.js';
 import {
-  decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, ReplayTokenError, sameSettings, settingsText, type PartitionSettings, type ReplayToken,
+  decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, ReplayTokenError, sameSettings, settingsJson, settingsText, type PartitionSettings, type ReplayToken,
 } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
@@ -46,6 +46,8 @@ import { printFailure } from './process-guard.js';
 import { unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { executorNames, partitionSettings } from './executor-settings.js';
+import { trainingRequest, withPlacementModules } from './train.js';
+import { DEFAULT_PARTITION } from '../impl/modular/partition.js';
 import { BATCH, DEFAULT_RUNS, DEFAULT_SEED, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, MAX_VERIFY_TXS, SHARD_RUNS } from '../properties/verify-limits.js';
 
 export interface VerifyOptions {
@@ -75,11 +77,23 @@ export interface VerifyOptions {
   /** --modules M, --partition KIND: what the executors that take them are made with (cli/executor-settings.ts). */
   modules?: string;
   partition?: string;
+  /** --placement FILE: the affinity placement file the modular executor is made with (cli/train.ts). */
+  placement?: string;
   /** --merge FILE...: pool the --json results of a matrix's shards into one verdict (cli/verify-merge.ts). */
   merge?: string[];
 }
 
 export const DEFAULT_OUT = DEFAULT_VERIFY_OUT;
+
+/**
+ * `settings` with --placement's file read in: its placement, and its module count where --modules
+ * left it to the default; refused (cli/train.ts) unless `executors` hold the modular executor made
+ * with partition affinity at the placement's module count.
+ */
+async function withPlacement(file: string | undefined, settings: PartitionSettings, executors: readonly string[]): Promise<PartitionSettings> {
+  const request = await trainingRequest({ ...(file === undefined ? {} : { placement: file }) }, executors, [settings.partition ?? DEFAULT_PARTITION], {}, settings.modules);
+  return request ? { ...withPlacementModules(settings, request), placement: request.loaded!.placement } : settings;
+}
 
 interface Shard {
   readonly index: number;
@@ -207,9 +221,10 @@ function hungBlock(doing: Doing, outDir: string, timeoutS: number): string {
 type Sources = (name: string, settings: PartitionSettings) => SubjectSource;
 
 /** A failure as --json gives it: with `rerun`, the command its text's `block file` line shows, where it has one. */
-function failureJson(f: FailureReport): FailureReport & { rerun?: string } {
+function failureJson(f: FailureReport): Omit<FailureReport, 'settings'> & { settings?: object; rerun?: string } {
   const rerun = failureRerun(f);
-  return rerun ? { ...f, rerun } : f;
+  const settings = f.settings && settingsJson(f.settings);
+  return { ...f, ...(settings ? { settings } : {}), ...(rerun ? { rerun } : {}) };
 }
 
 /**
@@ -220,7 +235,7 @@ function summary(ok: boolean, r: RunReport, settings: { runs: number; txs: numbe
   return {
     ok,
     // What each shard of a matrix must share for the shards to add up to the unsharded run.
-    runs: settings.runs, txs: settings.txs ?? null, ...(settings.made ? { settings: settings.made } : {}),
+    runs: settings.runs, txs: settings.txs ?? null, ...(settings.made ? { settings: settingsJson(settings.made) } : {}),
     executors: r.executors.map((e) => ({
       ...e, elapsedMs: Math.round(e.elapsedMs), blocksPerSecond: rate(e.blocksChecked, e.elapsedMs), schedulesPerSecond: rate(e.schedulesExplored, e.elapsedMs),
     })),
@@ -318,7 +333,7 @@ function verdictLine(ok: boolean, timedOut: boolean, cutFailed: boolean): string
 async function merge(o: VerifyOptions): Promise<number> {
   // The files fix everything these would set, and a merge runs nothing.
   const beside = ([['--executor', o.executor], ['--runs', o.runs], ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit], ['--timeout', o.timeout],
-    ['--modules', o.modules], ['--partition', o.partition], ['--shard', o.shard], ['--planted', o.planted || undefined], ['--coverage', o.coverage],
+    ['--modules', o.modules], ['--partition', o.partition], ['--placement', o.placement], ['--shard', o.shard], ['--planted', o.planted || undefined], ['--coverage', o.coverage],
     ['--replay', o.replay], ['--repeat', o.repeat], ['--out', o.out]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
   if (beside.length) throw new UsageError(`--merge pools the shards' --json files, which fix the run: give it alone (with --json or --fail-on-cut), not with ${beside.join(', ')}`);
   if (o.merge!.length === 0) throw new UsageError('--merge: give the --json file of every shard of the matrix');
@@ -479,12 +494,17 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
       throw new UsageError(`--replay: the token's executor ${token.executor} is a path from the folder verify ran in, and ${process.cwd()} has no such file: `
         + 'run the replay from the folder the failing verify ran in');
     }
+    if (o.placement !== undefined && token.settings?.partition !== 'affinity') {
+      throw new UsageError(`--replay: the token's failure was found on ${token.executor} made with ${settingsText(token.settings) || 'its defaults'}, which places by no placement file: give --replay without --placement`);
+    }
+    // A placement is no part of a token: the replay line names its file, and the file is checked against the token's module count.
+    const settings = await withPlacement(o.placement, token.settings ?? {}, [token.executor]);
     const outDir = o.out ?? DEFAULT_OUT;
     checkOutDir(outDir, '--out');
     const sofar: ReplaySoFar = { now: null };
     const replaying = token;
     replayed = await unlessSignalled(
-      () => replayFailure(sourceFor(replaying.executor, replaying.settings ?? {}), replaying, outDir, repeat, sofar),
+      () => replayFailure(sourceFor(replaying.executor, settings), replaying, outDir, repeat, sofar),
       (signal) => leaveReplay(signal, sofar, replaying, repeat, o.json === true),
     );
   } catch (e) {
@@ -577,7 +597,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
     const beside = [
       ...(o.coverage !== undefined ? ['--coverage'] : []), ...(o.failOnCut ? ['--fail-on-cut'] : []),
       // Each planted bug is caught at the settings the catalogue was measured at.
-      ...(o.modules !== undefined ? ['--modules'] : []), ...(o.partition !== undefined ? ['--partition'] : []),
+      ...(o.modules !== undefined ? ['--modules'] : []), ...(o.partition !== undefined ? ['--partition'] : []), ...(o.placement !== undefined ? ['--placement'] : []),
     ];
     if (beside.length) throw new UsageError(`--planted checks the planted-bug catalogue: leave out ${beside.join(' and ')}`);
     const kinds = own.length ? own as Simulated['kind'][] : undefined;
@@ -609,7 +629,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
     throw new UsageError('--coverage names the stats counters of your own executor: give its module or its exec: command with --executor (a built-in has its own gate)');
   }
   const names = given.length ? given : defaultExecutors();
-  const made = partitionSettings(o, names);
+  const made = await withPlacement(o.placement, partitionSettings(o, names), names);
   const sources = names.map((name) => sourceFor(name, made));
   /**
    * The report of `r`: `ok` the verdict, `error` what closing a module's executor object left

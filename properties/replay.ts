@@ -39,19 +39,36 @@ export const TOKEN_VERSION = 5;
 
 /**
  * The settings an executor under test is made with beyond threads (`concord verify --modules
- * --partition`, the helper's `settings`), as far as it takes them (subjects.ts executorSource):
- * a failure reproduces only on an executor made alike.
+ * --partition --placement`, the helper's `settings`), as far as it takes them (subjects.ts
+ * executorSource): a failure reproduces only on an executor made alike. A token carries the
+ * module count and the partition; a placement, a table of thousands of entities, it cannot: the
+ * command lines name its file (`--placement FILE`), and a replay is given it again.
  */
-export type PartitionSettings = Readonly<Pick<ExecutorSettings, 'modules' | 'partition'>>;
+export type PartitionSettings = Readonly<Pick<ExecutorSettings, 'modules' | 'partition' | 'placement'>>;
 
-/** `s` as the options that give it ("--modules 4 --partition range"); '' for none. */
+/** `s` as the options that give it ("--modules 4 --partition range", "... --placement p.json"); '' for none. */
 export function settingsText(s: PartitionSettings | undefined): string {
-  return [s?.modules === undefined ? '' : `--modules ${s.modules}`, s?.partition === undefined ? '' : `--partition ${shellWord(s.partition)}`].filter(Boolean).join(' ');
+  return [
+    s?.modules === undefined ? '' : `--modules ${s.modules}`, s?.partition === undefined ? '' : `--partition ${shellWord(s.partition)}`,
+    s?.placement?.file === undefined ? '' : `--placement ${shellWord(s.placement.file)}`,
+  ].filter(Boolean).join(' ');
 }
 
 /** `s` in words any caller's options read ("modules 4, partition range"; "its defaults" for none). */
 export function settingsWords(s: PartitionSettings | undefined): string {
-  return [s?.modules === undefined ? '' : `modules ${s.modules}`, s?.partition === undefined ? '' : `partition ${s.partition}`].filter(Boolean).join(', ') || 'its defaults';
+  return [s?.modules === undefined ? '' : `modules ${s.modules}`, s?.partition === undefined ? '' : `partition ${s.partition}`, s?.placement?.file === undefined ? '' : `placement ${s.placement.file}`]
+    .filter(Boolean).join(', ') || 'its defaults';
+}
+
+/** `s` as a JSON object holds it: a placement by its file. */
+export function settingsJson(s: PartitionSettings): object {
+  const { placement, ...rest } = s;
+  return { ...rest, ...(placement?.file === undefined ? {} : { placement: placement.file }) };
+}
+
+/** Of `s`, what a token carries: the module count and the partition. */
+function tokenSettings(s: PartitionSettings): PartitionSettings {
+  return { ...(s.modules === undefined ? {} : { modules: s.modules }), ...(s.partition === undefined ? {} : { partition: s.partition }) };
 }
 
 /** Whether two settings make the same executor (absent and {} alike). */
@@ -214,7 +231,7 @@ export function damagedToken(cause?: unknown): ReplayTokenError {
 /** A token as one word: its prefix, then its fields as a JSON array in base64url (a cv2_ to cv5_ one has all nine, a cv5_ one its settings tenth). */
 export function encodeToken(t: ReplayToken): string {
   const mark = t.failsOnly ? FAILS_ONLY.indexOf(t.failsOnly) + 1 : 0;
-  const settings = t.settings && settingsText(t.settings) ? [{ ...t.settings }] : [];
+  const settings = t.settings && settingsText(tokenSettings(t.settings)) ? [tokenSettings(t.settings)] : [];
   const tail = t.minimized ? [mark, traceText(t.minimized), ...(t.shrunk ? [shrunkText(t.shrunk), ...settings] : [])] : mark > 0 ? [mark] : [];
   const body = JSON.stringify([t.executor, t.check, t.minTxs, t.maxTxs, t.seed, t.path, ...tail]);
   return PREFIXES[t.version] + Buffer.from(body, 'utf8').toString('base64url');
@@ -292,7 +309,9 @@ export function replayCommand(t: ReplayToken, timeoutMs?: number, outDir?: strin
   const engine = isExecCommand(t.executor) ? ` --executor ${shellWord(t.executor)}` : '';
   // The failing run's --out: where its block files are, which the replay names (an earlier-blocks file).
   const out = outDir === undefined || outDir === DEFAULT_VERIFY_OUT ? '' : ` --out ${shellWord(outDir)}`;
-  return `${concordCommand()} verify --replay ${token}${engine}${timeoutMs === undefined ? '' : ` --timeout ${timeoutMs / 1000}`}${out}`;
+  // The placement the executor was made with, which no token holds.
+  const placement = t.settings?.placement?.file === undefined ? '' : ` --placement ${shellWord(t.settings.placement.file)}`;
+  return `${concordCommand()} verify --replay ${token}${engine}${placement}${timeoutMs === undefined ? '' : ` --timeout ${timeoutMs / 1000}`}${out}`;
 }
 
 /** Where `concord verify` writes its failing blocks without --out. */

@@ -31,12 +31,13 @@ export function executorSubject(executor: Executor, name: string, coverage: read
 
 /**
  * Of `settings`, those `nameOrPath` takes: a built-in's own (the registry's `takes`: block-stm
- * ignores --modules, so its tokens and reruns must not carry it), all of them for a user's module or
- * engine, whose factory may read any.
+ * ignores --modules, so its tokens and reruns must not carry it), all of them but a placement for
+ * a user's module or engine, whose factory may read any of the documented ones (a placement is
+ * the built-in modular executor's own structure, impl/registry.ts).
  */
 export function settingsFor(nameOrPath: string, settings: PartitionSettings): PartitionSettings {
   const takes = EXECUTORS.get(nameOrPath)?.takes;
-  return Object.fromEntries(Object.entries(settings).filter(([k, v]) => v !== undefined && (takes?.includes(k as 'modules' | 'partition') ?? true)));
+  return Object.fromEntries(Object.entries(settings).filter(([k, v]) => v !== undefined && (takes?.includes(k as keyof PartitionSettings) ?? k !== 'placement')));
 }
 
 /**
@@ -47,7 +48,9 @@ export function settingsFor(nameOrPath: string, settings: PartitionSettings): Pa
 export function executorSource(nameOrPath: string, settings: PartitionSettings = {}, coverage?: readonly CoverageGoal[]): SubjectSource {
   const own = settingsFor(nameOrPath, settings);
   const known = EXECUTORS.has(nameOrPath) ? BUILT_IN[nameOrPath] : undefined;
-  const simulated = known?.simulated.kind === 'modular' ? { ...known.simulated, ...own } : known?.simulated;
+  // The simulated runtime takes a partition by name, which a token's schedule records: its affinity schedules learn from each block, a placement or not.
+  const { placement: _real, ...simulatedSettings } = own;
+  const simulated = known?.simulated.kind === 'modular' ? { ...known.simulated, ...simulatedSettings } : known?.simulated;
   // One module has no other to cross into or wait on: its paths cannot be taken, and are not required.
   const goals = coverage ?? (known?.simulated.kind === 'modular' && own.modules === 1 ? [] : known?.coverage) ?? [];
   return {

@@ -4,8 +4,9 @@
 // keys runs by their label (the report's tables, compare's rows, the predictions) then tells the
 // partitions apart with no field of their own, and a file of one partition keeps its plain labels
 // (its partition in settings.partition, or none recorded: the executor's default).
-// A trained affinity placement (`bench --train`, settings.training) keeps these labels: a file's
-// settings say it, in the options that trained it (trainingOptions), where report and compare show them.
+// A trained affinity placement (`bench --train`, `--placement`, settings.training) keeps these
+// labels: a file's settings say it, in the options that give it (trainingOptions), where report
+// and compare show them.
 // Invariant: a label is read back as a partition's only against the partitions its file lists,
 // so a module's `NAME (PATH)` is never taken for one.
 
@@ -37,7 +38,15 @@ export function onePartition(settings: { readonly partition?: string | undefined
   return settings.partition ?? DEFAULT_PARTITION;
 }
 
-/** The options that trained `t` (`--train 8`, `--train-on a.json b.json`), each file written by `quote` (a command line's quoting). */
-export function trainingOptions(t: Pick<TrainingRecord, 'blocks' | 'files'>, quote: (file: string) => string = (file) => file): string {
+/** What trained an affinity placement: a sample (a results file's training), or a placement file read, as a command's options give it. */
+export type TrainingSource = Pick<TrainingRecord, 'blocks' | 'files' | 'file'> | { readonly file: { readonly path: string; readonly use: 'read' } };
+
+/**
+ * The options that give `t` again (`--train 8`, `--train-on a.json b.json`, or `--placement p.json`
+ * for one read from a file, which need not be where it was trained), each file written by `quote`
+ * (a command line's quoting). A placement saved to a file is trained again, not saved over it.
+ */
+export function trainingOptions(t: TrainingSource, quote: (file: string) => string = (file) => file): string {
+  if (t.file?.use === 'read' || !('blocks' in t)) return `--placement ${quote(t.file!.path)}`;
   return t.files ? `--train-on ${t.files.map(quote).join(' ')}` : `--train ${t.blocks}`;
 }

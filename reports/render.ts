@@ -36,9 +36,11 @@ import { onePartition, partitionLabel } from './partitions.js';
 function settingsNote(doc: Source['doc']): string {
   const text = executorSettingsText(doc);
   const t = doc.settings.training;
+  const file = t?.file && `${t.file.use === 'read' ? 'read from' : 'saved to'} the placement file ${t.file.path} (sha256 ${t.file.sha256.slice(0, 12)}…)`;
   const trained = t
-    ? ` (affinity placed every block by a placement trained once, untimed, on ${plural(t.blocks, 'block')} of ${t.txs.toLocaleString('en-US')} transactions `
-      + `in ${t.ms.toFixed(0)} ms, for ${plural(t.modules, 'module')}, not learned from each block${t.learned ? '' : '; on its sample it did no better than hash, whose placement it kept'})`
+    ? ` (affinity placed every block by a placement ${t.file?.use === 'read' ? `${file}, trained there` : 'trained'} once, untimed, on ${plural(t.blocks, 'block')} of ${t.txs.toLocaleString('en-US')} transactions `
+      + `in ${t.ms.toFixed(0)} ms, for ${plural(t.modules, 'module')}, not learned from each block${t.learned ? '' : '; on its sample it did no better than hash, whose placement it kept'}`
+      + `${t.file?.use === 'saved' ? `; ${file}` : ''})`
     : '';
   return text ? `, ${text}${trained}` : '';
 }

@@ -170,8 +170,14 @@ export const Training = z.strictObject({
   txs: z.number().int().min(1),
   /** --train: the measured workload's generator at the seeds firstSeed .. firstSeed + blocks - 1, those after its own. */
   firstSeed: count.optional(),
+  /** --train: the generator and its parameters (the seeds aside); absent in older files, whose sample is the measured workload's. */
+  workload: z.strictObject({
+    name: z.string().min(1), accounts: z.number().int().min(1), txs: z.number().int().min(1), hashCost: count, zipf: z.number().nonnegative().optional(),
+  }).optional(),
   /** --train-on: the block files, as given. */
   files: z.array(z.string().min(1)).min(1).optional(),
+  /** --train-on: each file's block digest (spec/block-file.ts blockDigest), as files lists them; absent in older files. */
+  fileDigests: z.array(z.string().regex(/^[0-9a-f]{12}$/, 'expected 12 hex digits (a block digest)')).min(1).optional(),
   /** The module count it was trained for: the executor's. */
   modules: z.number().int().min(1),
   /** Entities it places; the others go by hash. */
@@ -183,6 +189,12 @@ export const Training = z.strictObject({
   /** On the sample: the share of its transactions that cross modules with the placement kept, and with hash's. */
   crossShare: share,
   hashCrossShare: share,
+  /**
+   * The placement file this placement was read from (`--placement FILE`: use "read", and the
+   * fields above are the file's, as it was trained then) or saved to (`--save-placement FILE`:
+   * "saved"), with the sha256 of its bytes; absent: neither.
+   */
+  file: z.strictObject({ path: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits (a sha256)'), use: z.enum(['read', 'saved']) }).optional(),
 });
 
 export type TrainingRecord = z.infer<typeof Training>;
@@ -315,11 +327,22 @@ function unsweptThreads(threads: number, swept: readonly number[]): string {
   return `${threads}, a thread count settings.threads (${swept.join(', ')}) does not hold`;
 }
 
+/**
+ * Where a training's sample contradicts itself, each said through `at` (a field of the training,
+ * a problem): generated or read from files, one file a block, a digest a file, a generator only
+ * for a generated one. A results file's training and a placement file's (cli/placement-file.ts) are held to it.
+ */
+export function sampleIssues(t: Pick<TrainingRecord, 'blocks' | 'firstSeed' | 'files' | 'fileDigests' | 'workload'>, at: (field: string, message: string) => void): void {
+  if ((t.firstSeed === undefined) === (t.files === undefined)) at('files', 'a sample is generated (firstSeed) or read from block files (files): give one of them');
+  if (t.files !== undefined && t.files.length !== t.blocks) at('files', `${plural(t.files.length, 'file')} for ${plural(t.blocks, 'block')}`);
+  if (t.fileDigests !== undefined && t.fileDigests.length !== (t.files?.length ?? 0)) at('fileDigests', `${plural(t.fileDigests.length, 'digest')} for ${plural(t.files?.length ?? 0, 'file')}`);
+  if (t.workload !== undefined && t.firstSeed === undefined) at('workload', 'a generator beside a sample read from block files (files)');
+}
+
 /** What a results file's training must agree with: its sample, the partitions, the module count and the one workload bench trains for. */
 function trainingIssues(ctx: z.RefinementCtx, t: TrainingRecord, doc: { settings: { partition?: string | undefined; partitions?: string[] | undefined; modules?: number | undefined }; workloads: { source: z.infer<typeof Source> }[] }): void {
   const at = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: ['settings', 'training', field], message });
-  if ((t.firstSeed === undefined) === (t.files === undefined)) at('files', 'a sample is generated (firstSeed) or read from block files (files): give one of them');
-  if (t.files !== undefined && t.files.length !== t.blocks) at('files', `${plural(t.files.length, 'file')} for ${plural(t.blocks, 'block')}`);
+  sampleIssues(t, at);
   const { partition, partitions, modules } = doc.settings;
   if (!(partitions ?? [partition]).includes('affinity')) {
     at('blocks', `a placement is the affinity partition's, but the sweep ran ${partitions?.join(', ') ?? partition ?? 'the default partition'}`);
@@ -327,7 +350,8 @@ function trainingIssues(ctx: z.RefinementCtx, t: TrainingRecord, doc: { settings
   if (modules !== undefined && modules !== t.modules) at('modules', `${t.modules}, but settings.modules is ${modules}: the placement is trained for the executor's modules`);
   if (doc.workloads.length !== 1) at('blocks', `a placement is trained for one workload's blocks, and the file has ${doc.workloads.length}`);
   const source = doc.workloads[0]?.source;
-  if (t.firstSeed !== undefined && source !== undefined && !(source.kind === 'generated' && t.firstSeed === source.seed + 1)) {
+  // A placement read from a file was trained wherever it was trained: its seeds are not the measured workload's.
+  if (t.file?.use !== 'read' && t.firstSeed !== undefined && source !== undefined && !(source.kind === 'generated' && t.firstSeed === source.seed + 1)) {
     at('firstSeed', source.kind === 'generated' ? `${t.firstSeed}, but the seeds after the workload's ${source.seed} start at ${source.seed + 1}` : 'a generated sample, but the workload is a block file');
   }
 }

@@ -337,6 +337,8 @@ function evaluate(g: EntityGraph, place: Int32Array, modules: number): { txs: nu
 export interface Placement {
   readonly modules: number;
   readonly entityModule: ReadonlyMap<number, number>;
+  /** The placement file it was read from (`--placement FILE`), which a command that makes the executor again names; absent: trained in this process. */
+  readonly file?: string;
 }
 
 /** A placement as training left it, with how it did on its own sample. */

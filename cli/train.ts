@@ -103,6 +103,14 @@ export async function trainingRequest(
     if (modules !== undefined && modules !== m) {
       throw new UsageError(`--placement ${o.placement}: field modules: the placement is for ${plural(m, 'module')}, and --modules is ${modules}: give --modules ${m}, or leave --modules out to take the placement's`);
     }
+    // An entity is a number each workload gives its own meaning (an account in p2p, a pool in amm):
+    // another workload's placement groups entities that have nothing to do with each other here.
+    const trainedOn = loaded.record.workload?.name;
+    const measured = target.workload?.name;
+    if (trainedOn !== undefined && measured !== undefined && trainedOn !== measured) {
+      throw new UsageError(`--placement ${o.placement}: field training.workload.name: the placement was trained on ${trainedOn} blocks, and this measures ${measured}, whose entities are other things: `
+        + `give a placement trained on ${measured} (--workload ${measured} --partition affinity --train N --save-placement FILE)`);
+    }
     return { flag, loaded };
   }
   const save = o.savePlacement;

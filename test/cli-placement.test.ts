@@ -96,6 +96,9 @@ describe('run --save-placement, then --placement', () => {
     refused(['run', ...workload, '--executor', 'modular', '--placement', saved],
       '--placement gives the affinity partition\'s placement, and the modular executor runs partition hash (the default) here: give --partition affinity');
     refused(['run', ...workload, '--executor', 'block-stm', '--placement', saved], '--placement gives the modular executor\'s affinity placement, not block-stm\'s');
+    refused(['run', '--workload', 'p2p', '--accounts', '300', '--txs', '600', ...modular, '--placement', saved],
+      `--placement ${saved}: field training.workload.name: the placement was trained on defi blocks, and this measures p2p, whose entities are other things: `
+      + 'give a placement trained on p2p (--workload p2p --partition affinity --train N --save-placement FILE)');
     refused(['run', ...workload, ...modular, '--placement', saved, '--train', '2'],
       'give --placement or --train, not both: --placement reads a placement trained already, which a sample would train again');
     refused(['run', ...workload, ...modular, '--placement', saved, '--train-on', saved],

@@ -129,7 +129,8 @@ async function contractText(file: string, calls: readonly string[], o: WorkloadO
     const tx = /^transaction (\d+)(?:: )?(.*)$/.exec(e.where);
     // A name the block knows no key or entity by: the block file's words, and what --call takes.
     const problem = e.problem.startsWith('unknown name ') ? `${e.problem}: ${CALL_ARG}` : e.problem;
-    throw new UsageError(tx ? `--call ${shellWord(calls[Number(tx[1])]!)}: ${tx[2] ? `${tx[2]}: ` : ''}${problem}` : e.message);
+    // Without its position: the line and column would be of the text gen made, not of a file the user has.
+    throw new UsageError(tx ? `--call ${shellWord(calls[Number(tx[1])]!)}: ${tx[2] ? `${tx[2]}: ` : ''}${problem}` : `${e.file}: ${e.where}: ${e.problem}`);
   }
   return () => ({ text, txs: transactions.length });
 }

@@ -358,6 +358,15 @@ export function blockDigest(block: Block): string {
 
 /** The block as a file: contract calls by name with named arguments, raw programs as readable ops. */
 export function writeBlock(block: Block): object {
+  const { head, transaction } = blockFileParts(block);
+  return { ...head, transactions: block.txs.map(transaction) };
+}
+
+/**
+ * writeBlock in two parts: the file's fields but its transactions, and how one transaction is
+ * written; for a writer of a large block (gen) that writes it a transaction at a time.
+ */
+export function blockFileParts(block: Block): { head: object; transaction: (tx: Transaction) => object } {
   const names = block.entityNames ?? [];
   const entityRef = (i: number) => names[i] ?? `#${i}`;
   const keyRef = (k: number) => {
@@ -375,18 +384,19 @@ export function writeBlock(block: Block): object {
   });
   const preState: Record<string, number> = {};
   for (const k of [...block.preState.keys()].sort((a, b) => a - b)) preState[keyRef(k)] = block.preState.get(k)!;
-  return {
+  const head = {
     format: BLOCK_FORMAT,
     ...(block.gasLimit === DEFAULT_BLOCK_GAS_LIMIT ? {} : { gasLimit: block.gasLimit }),
     entities: names,
     preState,
     ...(rawNames.size ? { programs } : {}),
-    transactions: block.txs.map((tx) => {
-      const p = block.programs[tx.program]!;
-      if (!p.contract) return { program: rawNames.get(tx.program), args: tx.args, gasLimit: tx.gasLimit };
-      const def = CONTRACTS.get(p.contract.name)!;
-      const args = Object.fromEntries(def.params.map((q, j) => [q.name, q.kind === 'entity' ? entityRef(tx.args[j]!) : tx.args[j]!]));
-      return { call: def.name, args, gasLimit: tx.gasLimit, ...(p.contract.hashCost ? { hashCost: p.contract.hashCost } : {}) };
-    }),
   };
+  const transaction = (tx: Transaction): object => {
+    const p = block.programs[tx.program]!;
+    if (!p.contract) return { program: rawNames.get(tx.program), args: tx.args, gasLimit: tx.gasLimit };
+    const def = CONTRACTS.get(p.contract.name)!;
+    const args = Object.fromEntries(def.params.map((q, j) => [q.name, q.kind === 'entity' ? entityRef(tx.args[j]!) : tx.args[j]!]));
+    return { call: def.name, args, gasLimit: tx.gasLimit, ...(p.contract.hashCost ? { hashCost: p.contract.hashCost } : {}) };
+  };
+  return { head, transaction };
 }

@@ -20,6 +20,7 @@
 // reports no longer run), so what they said is on disk is what stays there.
 
 import { stopWriting } from '../properties/folders.js';
+import { killOwnTree } from '../impl/process-tree.js';
 import { afterOutput, FLUSH_CAP_MS } from './output.js';
 import { stopAllProgress } from './progress.js';
 
@@ -83,10 +84,12 @@ export const endingSignal = (): EndingSignal | null => taken;
 /**
  * Ends the process by `signal`. Every listener is removed first, which restores the signal's
  * default action; one an executor added (a module's process.on('SIGINT')) would otherwise keep a
- * stopped command running.
+ * stopped command running. The processes below it go first: a signal's default action runs no
+ * exit hook, and a `kill` or a CI job's SIGTERM reaches this process alone.
  */
 export function endBy(signal: EndingSignal): void {
   for (const s of ENDING_SIGNALS) process.removeAllListeners(s);
+  killOwnTree();
   process.kill(process.pid, signal);
 }
 

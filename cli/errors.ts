@@ -201,6 +201,8 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
   let stopping: Promise<never> | null = null;
   const giveUp = (why: string): Promise<never> => {
     if (stopping) return stopping;
+    // The watchdog's kill has begun (it freed this thread by killing the child a native call waited on): its line is the command's.
+    dog?.awaitKill();
     // A signal came first: what was left is its report, and the process is ending by it.
     if (!endingOnOwn()) {
       dog?.quiet();

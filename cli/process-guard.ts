@@ -8,13 +8,17 @@
 // Invariant: once guardProcess ran, the process ends with a code other than 1 only through
 // exitOnPurpose (the command's own end, a hang it reported), and never with a raw stack for an
 // error thrown in a user's code; once a signal ended the command (cli/ending-signal.ts), it ends
-// by that signal, and nothing more is printed.
+// by that signal, and nothing more is printed. However it ends, no process the command started
+// outlives it: a user's module's child (one it hung on, or left behind) is killed with every
+// process below Concord (impl/process-tree.ts), on exit here, by a signal in endBy, by the
+// watchdog's kill in its thread.
 
 import { fromConcord, thrownText } from '../properties/explain.js';
 import { failureLines } from './failure-lines.js';
 import { afterOutput, FLUSH_CAP_MS, writeStdout } from './output.js';
 import { stopAllProgress } from './progress.js';
 import { endBy, endingSignal } from './ending-signal.js';
+import { killOwnTree, markOwnTree } from '../impl/process-tree.js';
 
 /** The call into an executor pending now, as the command's call watch names it, and what --json prints with a failure. */
 let pending = '';
@@ -57,6 +61,9 @@ export function exitOnceWritten(code: number): Promise<never> {
  * `{ ok: false, error }`; with one, the object the call's watch was given.
  */
 export function guardProcess(command: string, json: boolean): void {
+  // Before any executor loads, so that every process it starts carries the mark.
+  markOwnTree();
+  process.on('exit', killOwnTree);
   const fail = (message: string) => {
     stopAllProgress();
     printFailure(command, message, pending ? pendingJson : json ? { ok: false } : undefined);

@@ -4,7 +4,9 @@
 // sequential run and 2.5 ms from its seventh on), so a cold time would describe V8, not the
 // executor. Invariant: --json prints exactly one JSON object on stdout and nothing else; an
 // executor that throws, returns what run cannot read, never settles or hangs past --timeout is
-// exit 1, one line naming it.
+// exit 1, one line naming it. A signal (Ctrl-C, a CI job's SIGTERM) before the result is printed
+// ends the process by that signal, with one line saying how far the run got (cli/run-stopped.ts);
+// one after, the result as printed (cli/ending-signal.ts).
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -33,6 +35,8 @@ import { printFailure } from './process-guard.js';
 import { DEFAULT_WARMUP_MS, MAX_REPEAT, MAX_WARMUP_MS } from './run-limits.js';
 import { refuseMeasured, trainingRequest, trainingWords, trainPlacement, withPlacementModules, type TrainOptions } from './train.js';
 import { DEFAULT_PARTITION } from '../impl/modular/partition.js';
+import { endingSignal, unlessSignalled } from './ending-signal.js';
+import { runStopped, type RunSoFar } from './run-stopped.js';
 
 export interface RunOptions extends WorkloadOptions, PartitionOptions, TrainOptions {
   executor?: string;
@@ -63,6 +67,15 @@ export function statusCounts(result: BlockResult): Record<string, number> {
 
 
 export async function runCommand(file: string | undefined, o: RunOptions): Promise<number> {
+  // Listening from the start: with no listener, a signal ends the process at once, without a word.
+  const sofar: RunSoFar = { phase: 'starting', warmupRuns: 0, times: [] };
+  return unlessSignalled(() => runBlock(file, o, sofar), (signal) => {
+    const json = o.json ? { ...sofar.json } : undefined;
+    printFailure('run', runStopped(signal, sofar, json), json);
+  });
+}
+
+async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar): Promise<number> {
   const name = o.executor ?? 'sequential';
   const threads = intOption('--threads', o.threads, 0, 1, maxThreads()) || undefined;
   const repeat = intOption('--repeat', o.repeat, 1, 1, MAX_REPEAT);
@@ -99,6 +112,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   const earlier = o.after === undefined ? [] : earlierBlocks(o.after, shared);
   const { label } = loaded;
   const json = o.json ? { block: label, executor: name } : undefined;
+  Object.assign(sofar, { label, txs: block.txs.length, repeat, json });
   const failed = (what: string) => new ExecutorFailure(`the executor ${name}${what}`, json);
   const options = threads ? { threads } : {};
   // Named in the message should the executor never settle what it is doing.
@@ -123,6 +137,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   // executor has them, as the block's are.
   const earlierOutcomes: ('same' | 'differs' | 'threw' | 'ran')[] = [];
   const runs = async () => {
+    sofar.phase = 'loading';
     const alive = resourceCounts();
     const startedAt = performance.now();
     const executor = await watch.call(`the executor ${name}: loading`, () => attempt('while loading', () => createExecutor(name, { ...options, ...made, ...(training ? { placement: training.placement } : {}) })));
@@ -139,9 +154,11 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     // run is the executor's one user: a module's executor object is closed here, like any other.
     const close = () => watch.call(`the executor ${name}: close()`, () => closeForGood(executor));
     const times: number[] = [];
+    sofar.times = times;
     let result: unknown;
     let warmupRuns = 0;
     try {
+      sofar.phase = 'earlier';
       for (const [i, e] of earlier.entries()) {
         const what = `earlier block ${i + 1} of ${earlier.length} (${e.label})`;
         doing = `: execute() never settled on ${what}`;
@@ -161,13 +178,16 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
       await attempt(`on ${label}`, async () => {
         // The warm-up's bar counts milliseconds (it ends on the clock), the timed runs' bar runs.
         progress.start(warmupMs, 'warm-up');
+        sofar.phase = 'warm-up';
         const warmupStart = performance.now();
         for (let ms = 0; ms < warmupMs; warmupRuns++, ms = performance.now() - warmupStart) {
+          sofar.warmupRuns = warmupRuns;
           progress.update(Math.round(ms), plural(warmupRuns, 'run'));
           await takeTurn();
           await execute();
         }
         progress.start(repeat, 'run');
+        Object.assign(sofar, { phase: 'timed', warmupRuns });
         for (let i = 0; i < repeat; i++) {
           progress.update(i, label);
           await takeTurn();
@@ -182,6 +202,7 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
       throw e;
     }
     doing = ': close() never settled';
+    sofar.phase = 'closing';
     // A close() that throws fails the run, but after the result and its check are printed: a
     // wrong result would otherwise be hidden behind it.
     let closeFailure: ExecutorFailure | undefined;
@@ -195,6 +216,9 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
     return { executor, startupMs, times, result, warmupRuns, closeFailure };
   };
   const { executor, startupMs, times, result, warmupRuns, closeFailure } = await unlessStuck(runs(), () => failed(`${doing}: nothing was left running that could settle it`));
+  // A signal during the runs printed how far they got: the result must not follow it. From here to
+  // the end nothing awaits, so no signal's line can come between this and the result printed.
+  if (endingSignal() !== null) await new Promise<never>(() => {});
   if (undoChange(given, block, name)) throw failed(` changed the block it was given (${label}): an executor must leave its input as it found it`);
   const table = tableDisagreement(block.preState);
   if (table !== null) throw failed(` changed the table of the SharedState it was given as the pre-state (${label}; ${table.text}): an executor must leave its input as it found it`);

@@ -1,16 +1,18 @@
 // The watchdog thread (started by cli/watchdog.ts, which says why it exists): every tick it reads
 // the call the main thread published; past the call's limit plus the grace it interrupts the main
 // thread's JavaScript through the inspector, and should that call still be pending a grace later,
-// it leaves what the command kept for that, prints the failure line itself and kills the process.
+// it leaves what the command kept for that, prints the failure line itself and kills the process,
+// every process below it first (impl/process-tree.ts).
 // Invariant: acts only on a call that is pending and has not changed number since it was read, and
 // interrupts each call at most once.
 
 import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { failureLines } from './failure-lines.js';
+import { killOwnTree } from '../impl/process-tree.js';
 import type { ResultsFile } from '../reports/schema.js';
 import type { KeptResults } from './stopped-results.js';
-import { epochMs, INTERRUPTED, LIMIT, PENDING, SEQ, SESSION, SINCE, WHAT_LENGTH, type WatchdogData } from './watchdog.js';
+import { epochMs, INTERRUPTED, KILLING, LIMIT, PENDING, SEQ, SESSION, SINCE, WHAT_LENGTH, type WatchdogData } from './watchdog.js';
 
 const { control, clock, what, tickMs, graceMs, command, json } = workerData as WatchdogData;
 const decoder = new TextDecoder();
@@ -58,6 +60,8 @@ parentPort?.on('message', (results: KeptResults) => {
  * is the one held.
  */
 async function kill(limitMs: number): Promise<void> {
+  // From here the main thread, should it get free, waits for the kill rather than report (Watchdog.awaitKill).
+  Atomics.store(control, KILLING, 1);
   const name = decoder.decode(what.slice(0, Atomics.load(control, WHAT_LENGTH)));
   const error = `${name} did not settle within ${limitMs / 1000} s and held the main thread, which could not be interrupted, so the process is killed`;
   const failure = json ? { ...json } : undefined;
@@ -74,6 +78,9 @@ async function kill(limitMs: number): Promise<void> {
   const lines = failureLines(command, error + left, failure);
   writeSync(2, lines.stderr);
   if (lines.stdout) writeSync(1, lines.stdout);
+  // No exit hook runs after a SIGKILL: what the executor started (the child its native call waits
+  // on, an engine) is killed first, or it would run on, orphaned.
+  killOwnTree();
   process.kill(process.pid, 'SIGKILL');
 }
 

@@ -19,15 +19,17 @@ import type { KeptResults } from './stopped-results.js';
 
 /**
  * Cells of the Int32Array: the number of the latest call, whether it is pending, the call
- * interrupted last, the length of its name, and whether the watchdog's inspector session is open
- * (Node prints "Waiting for the debugger to disconnect..." when a process exits with one open).
+ * interrupted last, the length of its name, whether the watchdog's inspector session is open
+ * (Node prints "Waiting for the debugger to disconnect..." when a process exits with one open),
+ * and whether the watchdog thread has begun to kill the process.
  */
 export const SEQ = 0;
 export const PENDING = 1;
 export const INTERRUPTED = 2;
 export const WHAT_LENGTH = 3;
 export const SESSION = 4;
-const CONTROL_CELLS = 5;
+export const KILLING = 5;
+const CONTROL_CELLS = 6;
 /** How long the main thread waits, before it exits, for the watchdog to close its session. */
 const SESSION_CLOSE_MS = 2000;
 /** Cells of the Float64Array: when the call began (ms since the epoch, high resolution) and its limit in ms. */
@@ -78,6 +80,12 @@ export interface Watchdog {
   quiet(): void;
   /** What the watchdog leaves should it kill the process (cli/stopped-results.ts); replaces what was kept before. */
   keep(results: KeptResults): void;
+  /**
+   * Where the watchdog thread has begun to kill the process, waits for the kill, which never
+   * returns: the processes it kills first include the child a native call waited on, and the main
+   * thread, freed by that, would otherwise print an end of its own after the watchdog's.
+   */
+  awaitKill(): void;
 }
 
 /**
@@ -114,6 +122,9 @@ export function startWatchdog(command: string, tickMs: number, json: object | un
     },
     keep(results) {
       thread.postMessage(results);
+    },
+    awaitKill() {
+      while (Atomics.load(control, KILLING) === 1) Atomics.wait(control, KILLING, 1);
     },
   };
 }

@@ -27,8 +27,8 @@
 // results files whatever path or flags reached it; one engine process declares one name.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { carriesMark, killMarked, killTrees, MARK_VARIABLE, newMark, processes, walkTree } from './process-tree.js';
 import { createInterface } from 'node:readline';
 import { emptyStats, PER_TX_COUNTERS, STATUSES, type Block, type BlockResult, type ExecutionStats, type ReadSet, type Receipt, type Status } from '../spec/block.js';
 import { MAX_CALL_MS } from '../spec/call-time.js';
@@ -378,7 +378,7 @@ interface Pending {
  * then), and a group's id is free for another group to take once its last process exits. Out of
  * sight, once out of the engine's tree: a process that started with an environment of its own
  * (`env -i`), one not ours to read (another user's, or not dumpable), and every process where there
- * is no /proc.
+ * is no /proc. The finding and killing is impl/process-tree.ts's, which the CLI's own end uses too.
  */
 interface Engine {
   readonly child: ChildProcessWithoutNullStreams;
@@ -388,10 +388,6 @@ interface Engine {
   /** What Concord has seen of its oldest unanswered request, for a hang's message (execHangNote); null while none is pending. */
   waiting(): { readonly sentAt: number; readonly seen: string } | null;
 }
-
-/** The variable that carries an engine's mark: the marks of the Concords above it, then its own, joined by commas. */
-const MARK_VARIABLE = 'CONCORD_ENGINE';
-let engines = 0;
 
 /** Engines not yet exited (or not yet closed after it), stopped if the process exits without closing them. */
 const live = new Set<Engine>();
@@ -423,48 +419,11 @@ function stopEnginesOnExit(): void {
  * while its children are still its own.
  */
 function stop(...stopped: Engine[]): void {
-  // Each with its start time (field 22 of its stat line): one that exits and is reaped before the
-  // kill leaves its pid free for another process, which is then not the one seen.
-  const below: [pid: number, start: string | undefined][] = [];
   // Only while Node has not reaped the shell: once it has, its pid may be another process's.
   const running = stopped.filter(({ child }) => child.pid !== undefined && child.exitCode === null && child.signalCode === null);
-  for (const { child } of running) walkTree(child.pid!, (pid, f) => below.push([pid, f[19]]));
+  killTrees(running.map(({ child }) => child.pid!), stopped.map((e) => e.mark));
+  // Node's own record of the shell it started (exited, or killed just now) settles through it.
   for (const { child } of stopped) child.kill('SIGKILL');
-  for (const [pid, start] of below) if (statFields(pid)?.[19] === start) kill(pid);
-  killMarked(stopped.map((e) => e.mark));
-}
-
-function kill(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Gone already.
-  }
-}
-
-/**
- * Kills every process that carries one of the marks, looking again until no new one shows up, so
- * that one forked while the others were being killed goes too (a process with a SIGKILL pending
- * forks no more). One look over /proc serves every mark: it reads each process's environment.
- */
-function killMarked(marks: readonly string[]): void {
-  if (marks.length === 0) return;
-  const carries = (pid: number) => carriesMark(pid, marks);
-  const killed = new Set<number>();
-  for (;;) {
-    const marked = processes().filter((pid) => !killed.has(pid) && carries(pid));
-    if (marked.length === 0) return;
-    for (const pid of marked) {
-      killed.add(pid);
-      kill(pid);
-    }
-  }
-}
-
-/** Whether the process's environment carries one of the marks. */
-function carriesMark(pid: number, marks: readonly string[]): boolean {
-  const prefix = `${MARK_VARIABLE}=`;
-  return environment(pid).some((e) => e.startsWith(prefix) && e.slice(prefix.length).split(',').some((m) => marks.includes(m)));
 }
 
 /** What the process's file descriptor `fd` is open on, as /proc names it ("socket:[4711]", "pipe:[4711]", a path); null where it is closed, or /proc cannot tell. */
@@ -509,65 +468,8 @@ function inputHolders(engine: Engine, input: string): 'none' | 'shell' | 'engine
   }
 }
 
-/** Every pid /proc lists, none where there is no /proc. */
-function processes(): number[] {
-  try {
-    return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/** A process's environment as it was started, one entry an element; none where it is gone or not ours to read. */
-function environment(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
-  } catch {
-    return [];
-  }
-}
-
 /** USER_HZ: /proc/PID/stat counts CPU in 1/100 s on every Linux Node supports. */
 const JIFFY_MS = 10;
-
-/**
- * The fields of /proc/PID/stat after the command name, from the state (field 3) on, or null where
- * there is none. The name (field 2) may hold spaces and parentheses: the fields after it follow
- * the last ')'.
- */
-function statFields(pid: number): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
-/** Calls `visit` with a process and every live process below it, from /proc (the process first); with nothing where /proc cannot tell. */
-function walkTree(root: number, visit: (pid: number, stat: readonly string[]) => void): void {
-  const todo = [root];
-  for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
-    const f = statFields(pid);
-    if (f === null) continue;
-    visit(pid, f);
-    // Every thread's children: an engine may start a process from a thread other than its main
-    // one (Go's os/exec, Rust's Command on a worker thread).
-    let tasks: string[] = [];
-    try {
-      tasks = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      // Exited meanwhile: nothing is below it now.
-    }
-    for (const task of tasks) {
-      try {
-        todo.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-      } catch {
-        // The thread ended meanwhile.
-      }
-    }
-  }
-}
 
 /** The CPU in ms a process and every live process below it have used, from /proc; 0 where /proc cannot tell. */
 function treeCpuMs(root: number): number {
@@ -673,7 +575,7 @@ export function resetExecEnginePeak(executor: Executor): void {
 export function createExecExecutor(name: string, settings: ExecSettings = {}): Executor {
   const command = execCommand(name);
   // In Concord's process group, so that Ctrl-C in a terminal reaches the engine too.
-  const mark = `${process.pid}-${++engines}-${randomBytes(6).toString('hex')}`;
+  const mark = newMark();
   const above = process.env[MARK_VARIABLE];
   const env = { ...process.env, [MARK_VARIABLE]: above ? `${above},${mark}` : mark };
   const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], env });

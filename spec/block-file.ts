@@ -13,7 +13,8 @@ import { DEFAULT_BLOCK_GAS_LIMIT } from './block.js';
 import { CONTRACTS, FIELD, FIELDS, MAX_ENTITY, STRIDE, contractProgram, type Field } from './contracts.js';
 import { MAX_VALUE, isKey, isValue } from './values.js';
 import { plural } from './plural.js';
-import { describeValue, InputFileError } from './messages.js';
+import { describeValue, InputFileError, lineColumn } from './messages.js';
+import { positionOf } from './json-position.js';
 import { checkTopLevel, parseStrictJson } from './strict-json.js';
 
 export const BLOCK_FORMAT = 'concord-block/1';
@@ -24,7 +25,29 @@ export const BLOCK_FORMAT = 'concord-block/1';
  */
 export const MAX_TX_GAS_LIMIT = 100_000_000;
 
-export class BlockFileError extends InputFileError {}
+/**
+ * A block file's error: `where` names the field (and transaction), `problem` says what is wrong
+ * with it. `position` is the line and column of the offending value in the file's text, for an
+ * error a field's own check found on the parsed value (parseBlock places it); the strict reader's
+ * errors (a number out of range, a key given twice) and JSON syntax errors carry theirs at the
+ * head of `problem`. The message says all three: "FILE: WHERE: line L, column C: PROBLEM".
+ */
+export class BlockFileError extends InputFileError {
+  constructor(file: string, where: string, problem: string, readonly position?: string) {
+    super(file, where, problem);
+    if (position !== undefined) this.message = `${file}: ${this.where}: ${position}: ${this.problem}`;
+  }
+}
+
+/** Keys and indices from the top of a block file's JSON to a value in it. */
+type JsonPath = readonly (string | number)[];
+
+/** A field check's error as blockFromJson throws it: with the path of the value, which parseBlock turns into its line and column. */
+class FieldError extends BlockFileError {
+  constructor(file: string, where: string, problem: string, readonly path: JsonPath) {
+    super(file, where, problem);
+  }
+}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -36,14 +59,24 @@ function isObj(v: unknown): v is Obj {
 /** Reads a block file's text. `file` only names the source in errors. */
 export function parseBlock(text: string, file = 'block'): Block {
   const fail = (where: string, problem: string): BlockFileError => new BlockFileError(file, where, problem);
-  const json = parseStrictJson(text, { kind: 'a block file', syntaxWhere: 'JSON', place: placeOf, fail, top: (j) => checkTop(j, fail) });
-  return blockFromJson(json, file);
+  const top = (where: string, problem: string, path: JsonPath): BlockFileError => new FieldError(file, where, problem, path);
+  try {
+    const json = parseStrictJson(text, { kind: 'a block file', syntaxWhere: 'JSON', place: placeOf, fail, top: (j) => checkTop(j, top) });
+    return blockFromJson(json, file);
+  } catch (e) {
+    if (!(e instanceof FieldError)) throw e;
+    // Placed in the text as parsed: without the byte-order mark parseJsonText leaves off.
+    const body = text.replace(/^\uFEFF/, '');
+    const { at, steps } = positionOf(body, e.path);
+    const within = steps === e.path.length ? '' : ` (in ${steps === 0 ? 'the top level' : placeOf(e.path.slice(0, steps))}, which lacks it)`;
+    throw new BlockFileError(file, e.where, e.problem, `${lineColumn(body, at)}${within}`);
+  }
 }
 
 const TOP_FIELDS = ['format', 'gasLimit', 'hashCost', 'entities', 'preState', 'programs', 'transactions'];
 
 /** A block file's top level: an object, of format BLOCK_FORMAT, with no field a block file does not have (checkTopLevel). */
-function checkTop(json: unknown, fail: (where: string, problem: string) => Error): asserts json is Obj {
+function checkTop(json: unknown, fail: (where: string, problem: string, path: JsonPath) => Error): asserts json is Obj {
   checkTopLevel(json, BLOCK_FORMAT, TOP_FIELDS, fail);
 }
 
@@ -51,7 +84,7 @@ function checkTop(json: unknown, fail: (where: string, problem: string) => Error
  * A place in the JSON (keys and indices from the top) named as blockFromJson names it:
  * "transaction 3: field args.amount", "field preState.alice.balance", "field programs.p.ops[2] operand 1".
  */
-function placeOf(path: readonly (string | number)[]): string {
+function placeOf(path: JsonPath): string {
   if (path.length === 0) return 'top level';
   const inTx = path[0] === 'transactions' && typeof path[1] === 'number';
   const field = path.slice(inTx ? 2 : 0).map((p, n, rest) => {
@@ -65,14 +98,16 @@ function placeOf(path: readonly (string | number)[]): string {
 }
 
 export function blockFromJson(json: unknown, file = 'block'): Block {
-  const fail = (where: string, problem: string): never => {
-    throw new BlockFileError(file, where, problem);
+  // Each check names the value it refuses by its path: its `where` (placeOf, or the assembler's
+  // own name for a part of an instruction), and its line and column once parseBlock places it.
+  const fail = (path: JsonPath, problem: string, where = placeOf(path)): never => {
+    throw new FieldError(file, where, problem, path);
   };
-  checkTop(json, (where, problem) => new BlockFileError(file, where, problem));
+  checkTop(json, (where, problem, path) => new FieldError(file, where, problem, path));
 
   const entityNames: string[] = [];
   const entityIndex = new Map<string, number>();
-  const entity = (name: string, where: string): number => {
+  const entity = (name: string, where: JsonPath): number => {
     const hash = /^#(\d+)$/.exec(name);
     if (hash) {
       const i = Number(hash[1]);
@@ -90,14 +125,14 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
     return i;
   };
   if (json.entities !== undefined) {
-    if (!Array.isArray(json.entities)) fail('field entities', `expected an array of names, got ${describeValue(json.entities)}`);
+    if (!Array.isArray(json.entities)) fail(['entities'], `expected an array of names, got ${describeValue(json.entities)}`);
     (json.entities as Json[]).forEach((n, i) => {
-      if (typeof n !== 'string') fail(`field entities[${i}]`, `expected a name, got ${describeValue(n)}`);
-      if (entityIndex.has(n as string)) fail(`field entities[${i}]`, `duplicate entity ${describeValue(n)}`);
-      entity(n as string, `field entities[${i}]`);
+      if (typeof n !== 'string') fail(['entities', i], `expected a name, got ${describeValue(n)}`);
+      if (entityIndex.has(n as string)) fail(['entities', i], `duplicate entity ${describeValue(n)}`);
+      entity(n as string, ['entities', i]);
     });
   }
-  const keyByName = (name: string, where: string): number => {
+  const keyByName = (name: string, where: JsonPath): number => {
     if (/^\d+$/.test(name)) {
       const k = Number(name);
       if (!isKey(k)) fail(where, `key ${name} outside [0, 2^32)`);
@@ -112,7 +147,7 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
     if (!Object.hasOwn(FIELD, field)) fail(where, `unknown field "${field}" (fields: ${FIELDS.join(', ')})`);
     return entity(name.slice(0, dot), where) * STRIDE + FIELD[field as Field];
   };
-  const intField = (v: Json | undefined, where: string, min: number, fallback?: number, max = MAX_VALUE): number => {
+  const intField = (v: Json | undefined, where: JsonPath, min: number, fallback?: number, max = MAX_VALUE): number => {
     if (v === undefined && fallback !== undefined) return fallback;
     // The top of the value range is said only to a value past it (a block built in memory: the
     // strict reader refuses such a number in a file, with its line and column), as an option's is.
@@ -121,19 +156,19 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
     return v as number;
   };
   // The contract's HASH instruction carries hashCost, so it has that instruction's limit.
-  const hashCostField = (v: Json | undefined, where: string, fallback: number) => intField(v, where, 0, fallback, MAX_HASH_ITERATIONS);
+  const hashCostField = (v: Json | undefined, where: JsonPath, fallback: number) => intField(v, where, 0, fallback, MAX_HASH_ITERATIONS);
 
-  const blockGasLimit = intField(json.gasLimit, 'field gasLimit', 0, DEFAULT_BLOCK_GAS_LIMIT);
-  const defaultHashCost = hashCostField(json.hashCost, 'field hashCost', 0);
+  const blockGasLimit = intField(json.gasLimit, ['gasLimit'], 0, DEFAULT_BLOCK_GAS_LIMIT);
+  const defaultHashCost = hashCostField(json.hashCost, ['hashCost'], 0);
 
   const preState = new Map<number, number>();
   if (json.preState !== undefined) {
-    if (!isObj(json.preState)) fail('field preState', `expected an object of key: value, got ${describeValue(json.preState)}`);
+    if (!isObj(json.preState)) fail(['preState'], `expected an object of key: value, got ${describeValue(json.preState)}`);
     // Two spellings of one key ("7" and "007", or an entity's field and its number) are not the
     // same JSON key, so the strict reader cannot place them: the message names both.
     const spelling = new Map<number, string>();
     for (const [name, v] of Object.entries(json.preState as Obj)) {
-      const where = `field preState.${name}`;
+      const where = ['preState', name];
       const k = keyByName(name, where);
       if (!isValue(v)) fail(where, `expected an integer value in the value range, got ${describeValue(v)}`);
       const other = spelling.get(k);
@@ -147,62 +182,68 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
   const programIndex = new Map<string, number>();
   const resolveImmediate = (name: string): number | undefined => {
     try {
-      return keyByName(name, 'immediate');
+      return keyByName(name, []);
     } catch {
       return entityIndex.get(name);
     }
   };
-  // `at` prefixes every field name: "field programs.NAME." or "transaction 3: field ".
-  const rawProgram = (def: Json, name: string, at: string): Program => {
-    if (!isObj(def)) return fail(at.replace(/[.: ]+$/, ''), `expected a program object, got ${describeValue(def)}`);
-    for (const k of Object.keys(def)) if (!['ops', 'footprint', 'arity'].includes(k)) fail(`${at}${k}`, 'unknown field (known: ops, footprint, arity)');
-    if (!Array.isArray(def.ops)) fail(`${at}ops`, `expected an array of instructions, got ${describeValue(def.ops)}`);
+  // `at` is the path of the object holding the program's fields: ["programs", NAME], or a transaction's with inline ops.
+  const rawProgram = (def: Json, name: string, at: JsonPath): Program => {
+    if (!isObj(def)) return fail(at, `expected a program object, got ${describeValue(def)}`);
+    for (const k of Object.keys(def)) if (!['ops', 'footprint', 'arity'].includes(k)) fail([...at, k], 'unknown field (known: ops, footprint, arity)');
+    if (!Array.isArray(def.ops)) fail([...at, 'ops'], `expected an array of instructions, got ${describeValue(def.ops)}`);
     // The assembler quotes a bad operand whole; an array there could be nested past the stack's depth.
     (def.ops as Json[]).forEach((op, j) => {
       if (!Array.isArray(op)) return;
       const bad = op.findIndex((x, n) => n > 0 && typeof x !== 'string' && typeof x !== 'number');
-      if (bad > 0) fail(`${at}ops[${j}] operand ${bad - 1}`, `expected a register ("r3"), a number, a label or a name, got ${describeValue(op[bad])}`);
+      if (bad > 0) fail([...at, 'ops', j, bad], `expected a register ("r3"), a number, a label or a name, got ${describeValue(op[bad])}`);
     });
     let code: Float64Array;
     try {
       code = assemble(def.ops as ReadableOp[], resolveImmediate, { refuseEmptyDeltaBounds: true });
     } catch (e) {
-      if (e instanceof AssembleError) return fail(`${at}ops[${e.instruction}] ${e.field}`, e.message);
+      if (e instanceof AssembleError) {
+        // The instruction's element where the assembler names one (its opcode, an operand), else the instruction.
+        const operand = /^operand (\d+)$/.exec(e.field);
+        const path = [...at, 'ops', e.instruction];
+        if (e.field === 'op') return fail([...path, 0], e.message);
+        return operand ? fail([...path, Number(operand[1]) + 1], e.message) : fail(path, e.message, `${placeOf(path)} ${e.field}`);
+      }
       throw e;
     }
-    const arity = intField(def.arity, `${at}arity`, 0, 16);
-    if (arity > 16) fail(`${at}arity`, 'at most 16 arguments (registers r0..r15)');
-    const footprint = def.footprint === undefined ? undefined : parseFootprint(def.footprint, `${at}footprint`, arity, fail);
+    const arity = intField(def.arity, [...at, 'arity'], 0, 16);
+    if (arity > 16) fail([...at, 'arity'], 'at most 16 arguments (registers r0..r15)');
+    const footprint = def.footprint === undefined ? undefined : parseFootprint(def.footprint, [...at, 'footprint'], arity, fail);
     return { name, code, arity, ...(footprint ? { footprint } : {}) };
   };
   if (json.programs !== undefined) {
-    if (!isObj(json.programs)) fail('field programs', `expected an object of name: program, got ${describeValue(json.programs)}`);
+    if (!isObj(json.programs)) fail(['programs'], `expected an object of name: program, got ${describeValue(json.programs)}`);
     for (const [name, def] of Object.entries(json.programs as Obj)) {
       programIndex.set(name, programs.length);
-      programs.push(rawProgram(def, name, `field programs.${name}.`));
+      programs.push(rawProgram(def, name, ['programs', name]));
     }
   }
 
-  if (!Array.isArray(json.transactions)) fail('field transactions', `expected an array, got ${describeValue(json.transactions)}`);
+  if (!Array.isArray(json.transactions)) fail(['transactions'], `expected an array, got ${describeValue(json.transactions)}`);
   const contractIndex = new Map<string, number>();
   const txs: Transaction[] = (json.transactions as Json[]).map((t, i): Transaction => {
-    const at = `transaction ${i}`;
+    const at = ['transactions', i];
     if (!isObj(t)) return fail(at, `expected an object, got ${describeValue(t)}`);
-    for (const k of Object.keys(t)) if (!['call', 'ops', 'program', 'args', 'gasLimit', 'hashCost', 'footprint'].includes(k)) fail(`${at}: field ${k}`, 'unknown field');
+    for (const k of Object.keys(t)) if (!['call', 'ops', 'program', 'args', 'gasLimit', 'hashCost', 'footprint'].includes(k)) fail([...at, k], 'unknown field');
     const forms = ['call', 'ops', 'program'].filter((f) => t[f] !== undefined);
     if (forms.length !== 1) fail(at, 'needs exactly one of "call" (a library contract), "ops" (inline bytecode) or "program" (a name from programs)');
     // A field that the transaction's form does not use would be silently ignored, like an unknown one.
-    if (t.hashCost !== undefined && t.call === undefined) fail(`${at}: field hashCost`, 'only a "call" takes hashCost; inline code hashes with a "hash" instruction');
+    if (t.hashCost !== undefined && t.call === undefined) fail([...at, 'hashCost'], 'only a "call" takes hashCost; inline code hashes with a "hash" instruction');
     if (t.footprint !== undefined && t.ops === undefined) {
-      fail(`${at}: field footprint`, t.call !== undefined ? 'a library contract declares its own footprint' : 'a named program declares its footprint in "programs"');
+      fail([...at, 'footprint'], t.call !== undefined ? 'a library contract declares its own footprint' : 'a named program declares its footprint in "programs"');
     }
-    const gasLimit = intField(t.gasLimit, `${at}: field gasLimit`, 0, 1_000_000, MAX_TX_GAS_LIMIT);
+    const gasLimit = intField(t.gasLimit, [...at, 'gasLimit'], 0, 1_000_000, MAX_TX_GAS_LIMIT);
     let program: number;
     let args: number[];
     if (t.call !== undefined) {
       const def = typeof t.call === 'string' ? CONTRACTS.get(t.call) : undefined;
-      if (!def) return fail(`${at}: field call`, `unknown contract ${describeValue(t.call)} (known: ${[...CONTRACTS.keys()].join(', ')})`);
-      const hashCost = hashCostField(t.hashCost, `${at}: field hashCost`, defaultHashCost);
+      if (!def) return fail([...at, 'call'], `unknown contract ${describeValue(t.call)} (known: ${[...CONTRACTS.keys()].join(', ')})`);
+      const hashCost = hashCostField(t.hashCost, [...at, 'hashCost'], defaultHashCost);
       const id = `${def.name}#${hashCost}`;
       let p = contractIndex.get(id);
       if (p === undefined) {
@@ -211,12 +252,12 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
         contractIndex.set(id, p);
       }
       program = p;
-      if (!isObj(t.args)) return fail(`${at}: field args`, `expected an object with ${def.params.map((q) => q.name).join(', ')}, got ${describeValue(t.args)}`);
+      if (!isObj(t.args)) return fail([...at, 'args'], `expected an object with ${def.params.map((q) => q.name).join(', ')}, got ${describeValue(t.args)}`);
       const given = t.args as Obj;
-      for (const k of Object.keys(given)) if (!def.params.some((q) => q.name === k)) fail(`${at}: field args.${k}`, `"${def.name}" has no argument ${k} (arguments: ${def.params.map((q) => q.name).join(', ')})`);
+      for (const k of Object.keys(given)) if (!def.params.some((q) => q.name === k)) fail([...at, 'args', k], `"${def.name}" has no argument ${k} (arguments: ${def.params.map((q) => q.name).join(', ')})`);
       args = def.params.map((q) => {
         const v = given[q.name];
-        const where = `${at}: field args.${q.name}`;
+        const where = [...at, 'args', q.name];
         if (q.kind === 'entity') {
           if (typeof v === 'string') return entity(v, where);
           if (!isValue(v) || v < 0 || v > MAX_ENTITY) fail(where, `expected an entity name or index in [0, ${MAX_ENTITY}], got ${describeValue(v)}`);
@@ -228,18 +269,18 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
     } else {
       if (t.ops !== undefined) {
         program = programs.length;
-        programs.push(rawProgram({ ops: t.ops, ...(t.footprint === undefined ? {} : { footprint: t.footprint }) }, `tx${i}`, `${at}: field `));
+        programs.push(rawProgram({ ops: t.ops, ...(t.footprint === undefined ? {} : { footprint: t.footprint }) }, `tx${i}`, at));
       } else {
         const p = typeof t.program === 'string' ? programIndex.get(t.program) : undefined;
-        if (p === undefined) return fail(`${at}: field program`, `unknown program ${describeValue(t.program)}`);
+        if (p === undefined) return fail([...at, 'program'], `unknown program ${describeValue(t.program)}`);
         program = p;
       }
       const raw = t.args ?? [];
-      if (!Array.isArray(raw)) return fail(`${at}: field args`, `expected an array of values, got ${describeValue(raw)}`);
+      if (!Array.isArray(raw)) return fail([...at, 'args'], `expected an array of values, got ${describeValue(raw)}`);
       // Fewer arguments are fine (the rest read 0); more would land in registers the program does not expect.
       const { arity } = programs[program]!;
       if (raw.length > arity) {
-        fail(`${at}: field args`, t.ops !== undefined
+        fail([...at, 'args'], t.ops !== undefined
           ? `at most ${arity} arguments (registers r0..r15)`
           : `program ${t.program as string} takes ${arity === 0 ? 'no arguments' : plural(arity, 'argument')}, got ${raw.length}`);
       }
@@ -248,9 +289,9 @@ export function blockFromJson(json: unknown, file = 'block'): Block {
           const r = resolveImmediate(v);
           if (r !== undefined) return r;
           // A dotted name was meant as a key: keyByName says what is wrong with it.
-          return v.includes('.') ? keyByName(v, `${at}: field args[${j}]`) : fail(`${at}: field args[${j}]`, `unknown name ${describeValue(v)}`);
+          return v.includes('.') ? keyByName(v, [...at, 'args', j]) : fail([...at, 'args', j], `unknown name ${describeValue(v)}`);
         }
-        if (!isValue(v)) fail(`${at}: field args[${j}]`, `expected an integer in the value range, got ${describeValue(v)}`);
+        if (!isValue(v)) fail([...at, 'args', j], `expected an integer in the value range, got ${describeValue(v)}`);
         return v as number;
       });
     }
@@ -268,34 +309,34 @@ export function emptyBounds(lo: unknown, hi: unknown): string | undefined {
   return isValue(lo) && isValue(hi) && lo > hi ? `lo ${lo} above hi ${hi}: no value is within the bounds` : undefined;
 }
 
-function parseFootprint(raw: Json, where: string, arity: number, fail: (where: string, problem: string) => never): Footprint {
+function parseFootprint(raw: Json, where: JsonPath, arity: number, fail: (path: JsonPath, problem: string) => never): Footprint {
   if (!Array.isArray(raw)) return fail(where, `expected an array, got ${describeValue(raw)}`);
   return raw.map((e, i): FootprintEntry => {
-    const at = `${where}[${i}]`;
+    const at = [...where, i];
     if (!isObj(e) || !isObj(e.key)) return fail(at, 'expected { key: { arg?, mul?, add }, access: read|write|delta, lo?, hi? }');
-    for (const f of Object.keys(e)) if (!['key', 'access', 'lo', 'hi'].includes(f)) fail(`${at}.${f}`, 'unknown field (known: key, access, lo, hi)');
+    for (const f of Object.keys(e)) if (!['key', 'access', 'lo', 'hi'].includes(f)) fail([...at, f], 'unknown field (known: key, access, lo, hi)');
     const access = e.access;
-    if (access !== 'read' && access !== 'write' && access !== 'delta') return fail(`${at}.access`, `expected read, write or delta, got ${describeValue(access)}`);
+    if (access !== 'read' && access !== 'write' && access !== 'delta') return fail([...at, 'access'], `expected read, write or delta, got ${describeValue(access)}`);
     const k = e.key as Obj;
-    for (const f of Object.keys(k)) if (!['arg', 'mul', 'add'].includes(f)) fail(`${at}.key.${f}`, 'unknown field (known: arg, mul, add)');
+    for (const f of Object.keys(k)) if (!['arg', 'mul', 'add'].includes(f)) fail([...at, 'key', f], 'unknown field (known: arg, mul, add)');
     if (k.arg !== undefined && (!Number.isInteger(k.arg) || (k.arg as number) < 0 || (k.arg as number) >= arity)) {
-      fail(`${at}.key.arg`, arity === 0
+      fail([...at, 'key', 'arg'], arity === 0
         ? `"arg": ${describeValue(k.arg)} names no argument: the program takes none ("arity": 0); declare its "arity"`
         : `expected an argument index from 0 to ${arity - 1} (the program's arity is ${arity}), got ${describeValue(k.arg)}`);
     }
-    for (const f of ['mul', 'add'] as const) if (k[f] !== undefined && !isValue(k[f])) fail(`${at}.key.${f}`, 'expected an integer');
-    if (k.add === undefined) fail(`${at}.key.add`, 'missing');
+    for (const f of ['mul', 'add'] as const) if (k[f] !== undefined && !isValue(k[f])) fail([...at, 'key', f], 'expected an integer');
+    if (k.add === undefined) fail([...at, 'key', 'add'], 'missing');
     // With an argument the key depends on the call (args[i] * mul + add); without one it is fixed,
     // and one the VM cannot touch declares nothing, which is a slip (a key name's number mistyped).
-    if (k.arg === undefined && !isKey(k.add)) fail(`${at}.key.add`, `${describeValue(k.add)} is no key: keys are integers in [0, 2^32)`);
+    if (k.arg === undefined && !isKey(k.add)) fail([...at, 'key', 'add'], `${describeValue(k.add)} is no key: keys are integers in [0, 2^32)`);
     // Bounds on a read or write would be silently ignored, and a malformed bound silently dropped.
     for (const f of ['lo', 'hi'] as const) {
       if (e[f] === undefined) continue;
-      if (access !== 'delta') fail(`${at}.${f}`, `only a delta entry has bounds, this one is a ${access}`);
-      if (!isValue(e[f])) fail(`${at}.${f}`, `expected an integer in the value range, got ${describeValue(e[f])}`);
+      if (access !== 'delta') fail([...at, f], `only a delta entry has bounds, this one is a ${access}`);
+      if (!isValue(e[f])) fail([...at, f], `expected an integer in the value range, got ${describeValue(e[f])}`);
     }
     const empty = emptyBounds(e.lo, e.hi);
-    if (empty) fail(`${at}.lo`, empty);
+    if (empty) fail([...at, 'lo'], empty);
     const entry: FootprintEntry = {
       key: { add: k.add as number, ...(k.arg === undefined ? {} : { arg: k.arg as number }), ...(k.mul === undefined ? {} : { mul: k.mul as number }) },
       access,
@@ -317,6 +358,15 @@ export function blockDigest(block: Block): string {
 
 /** The block as a file: contract calls by name with named arguments, raw programs as readable ops. */
 export function writeBlock(block: Block): object {
+  const { head, transaction } = blockFileParts(block);
+  return { ...head, transactions: block.txs.map(transaction) };
+}
+
+/**
+ * writeBlock in two parts: the file's fields but its transactions, and how one transaction is
+ * written; for a writer of a large block (gen) that writes it a transaction at a time.
+ */
+export function blockFileParts(block: Block): { head: object; transaction: (tx: Transaction) => object } {
   const names = block.entityNames ?? [];
   const entityRef = (i: number) => names[i] ?? `#${i}`;
   const keyRef = (k: number) => {
@@ -334,18 +384,19 @@ export function writeBlock(block: Block): object {
   });
   const preState: Record<string, number> = {};
   for (const k of [...block.preState.keys()].sort((a, b) => a - b)) preState[keyRef(k)] = block.preState.get(k)!;
-  return {
+  const head = {
     format: BLOCK_FORMAT,
     ...(block.gasLimit === DEFAULT_BLOCK_GAS_LIMIT ? {} : { gasLimit: block.gasLimit }),
     entities: names,
     preState,
     ...(rawNames.size ? { programs } : {}),
-    transactions: block.txs.map((tx) => {
-      const p = block.programs[tx.program]!;
-      if (!p.contract) return { program: rawNames.get(tx.program), args: tx.args, gasLimit: tx.gasLimit };
-      const def = CONTRACTS.get(p.contract.name)!;
-      const args = Object.fromEntries(def.params.map((q, j) => [q.name, q.kind === 'entity' ? entityRef(tx.args[j]!) : tx.args[j]!]));
-      return { call: def.name, args, gasLimit: tx.gasLimit, ...(p.contract.hashCost ? { hashCost: p.contract.hashCost } : {}) };
-    }),
   };
+  const transaction = (tx: Transaction): object => {
+    const p = block.programs[tx.program]!;
+    if (!p.contract) return { program: rawNames.get(tx.program), args: tx.args, gasLimit: tx.gasLimit };
+    const def = CONTRACTS.get(p.contract.name)!;
+    const args = Object.fromEntries(def.params.map((q, j) => [q.name, q.kind === 'entity' ? entityRef(tx.args[j]!) : tx.args[j]!]));
+    return { call: def.name, args, gasLimit: tx.gasLimit, ...(p.contract.hashCost ? { hashCost: p.contract.hashCost } : {}) };
+  };
+  return { head, transaction };
 }

@@ -42,14 +42,17 @@ const GIVE_INSTEAD: Readonly<Record<string, string>> = {
 /**
  * A user file's top level, as each kind's `top` checks it: an object, of `format`, with no field
  * outside `fields`. The format first: a file of another kind ("concord-results/1") is told as that,
- * not by the first of its fields this kind does not know.
+ * not by the first of its fields this kind does not know. `fail` is given the path of the value
+ * refused too, for a reader that places it at its line and column (spec/block-file.ts).
  */
-export function checkTopLevel(json: unknown, format: string, fields: readonly string[], fail: (where: string, problem: string) => Error): asserts json is Record<string, unknown> {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw fail('top level', `expected an object, got ${describeValue(json)}`);
+export function checkTopLevel(
+  json: unknown, format: string, fields: readonly string[], fail: (where: string, problem: string, path: readonly string[]) => Error,
+): asserts json is Record<string, unknown> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw fail('top level', `expected an object, got ${describeValue(json)}`, []);
   const o = json as Record<string, unknown>;
   const instead = typeof o.format === 'string' && o.format !== format ? GIVE_INSTEAD[o.format] : undefined;
-  if (o.format !== format) throw fail('field format', `expected "${format}", got ${describeValue(o.format)}${instead ? `: ${instead}` : ''}`);
-  for (const k of Object.keys(o)) if (!fields.includes(k)) throw fail(`field ${k}`, `unknown field (known: ${fields.join(', ')})`);
+  if (o.format !== format) throw fail('field format', `expected "${format}", got ${describeValue(o.format)}${instead ? `: ${instead}` : ''}`, ['format']);
+  for (const k of Object.keys(o)) if (!fields.includes(k)) throw fail(`field ${k}`, `unknown field (known: ${fields.join(', ')})`, [k]);
 }
 
 /** Reads a user's JSON file strictly (see the head of this file); returns its value. */

@@ -205,13 +205,59 @@ describe('block file errors', () => {
     }
     // The top of the range is a field's own too; below 0 a gas limit is said to be one as before.
     expect(parseBlock('{"format":"concord-block/1","gasLimit":9007199254740991,"transactions":[]}').gasLimit).toBe(9007199254740991);
-    expect(blockError('{"format":"concord-block/1","gasLimit":-5,"transactions":[]}').message).toBe('bad.json: field gasLimit: expected an integer >= 0, got -5');
+    expect(blockError('{"format":"concord-block/1","gasLimit":-5,"transactions":[]}').message).toBe('bad.json: field gasLimit: line 1, column 40: expected an integer >= 0, got -5');
   });
 
   it('says the top of the value range to a gas limit past it in a block built in memory', () => {
     expect(() => blockFromJson({ format: 'concord-block/1', gasLimit: 1e20, transactions: [] }, 'mem')).toThrow('mem: field gasLimit: expected an integer >= 0 and at most 2^53 - 1, got 100000000000000000000');
     expect(blockProblem({ programs: [], txs: [], preState: new Map(), gasLimit: 2 ** 53 })).toBe('field gasLimit: expected an integer >= 0 and at most 2^53 - 1, got 9007199254740992');
     expect(blockProblem({ programs: [], txs: [], preState: new Map(), gasLimit: -1 })).toBe('field gasLimit: expected an integer >= 0, got -1');
+  });
+
+  // A field's own check (its range, a name it does not know) runs on the parsed value, where
+  // JSON.parse keeps no positions; it said only the field, where the strict reader's errors said
+  // the line and column too. Each is placed at the value it refuses, on the line it is written on.
+  it('places every field check\'s error at the line and column of the value it refuses, with the transaction and field', () => {
+    const text = [
+      '{',
+      `  ${head},`,
+      '  "entities": ["alice", "bob"],',
+      '  "preState": { "alice.balance": 10 },',
+      '  "programs": { "p": { "arity": 1, "ops": [["const", "r0", 1]] } },',
+      '  "transactions": [',
+      '    {"call": "token", "args": {"from": "alice", "to": "bob", "amount": 5}, "gasLimit": 5}',
+      '  ]',
+      '}',
+    ];
+    /** The message for `text` with line `n` (from 1) made `line`. */
+    const withLine = (n: number, line: string) => blockError(text.map((l, i) => (i === n - 1 ? line : l)).join('\n')).message;
+    const column = (line: string, value: string) => line.indexOf(value) + 1;
+    const cases: [number, string, string, string][] = [
+      [2, `  ${head}, "gasLimit": -5,`, '-5', 'field gasLimit: LC: expected an integer >= 0, got -5'],
+      [2, `  ${head}, "hashCost": 99999999,`, '99999999', 'field hashCost: LC: expected an integer from 0 to '],
+      [3, '  "entities": ["alice", "9lives"],', '"9lives"', 'field entities[1]: LC: entity name "9lives" must start with an ASCII letter'],
+      [4, '  "preState": { "alice.balance": 10, "bob.nope": 3 },', '3 }', 'field preState.bob.nope: LC: unknown field "nope"'],
+      [5, '  "programs": { "p": { "arity": 1, "ops": [["const", "r0", 1], ["frob", "r1"]] } },', '"frob"', 'field programs.p.ops[1] op: LC: unknown opcode "frob"'],
+      [5, '  "programs": { "p": { "arity": 17, "ops": [] } },', '17', 'field programs.p.arity: LC: at most 16 arguments (registers r0..r15)'],
+      [7, '    {"call": "token", "args": {"from": "alice", "to": "bob", "amount": 5}, "gasLimit": -3}', '-3', 'transaction 0: field gasLimit: LC: expected an integer from 0 to 100,000,000, got -3'],
+      [7, '    {"call": "token", "args": {"from": "alice", "to": "bob", "amount": "lots"}, "gasLimit": 5}', '"lots"', 'transaction 0: field args.amount: LC: expected an integer in the value range, got "lots"'],
+      [7, '    {"call": "nope", "args": {}}', '"nope"', 'transaction 0: field call: LC: unknown contract "nope"'],
+      [7, '    {"program": "p", "args": [1, 2]}', '[1, 2]', 'transaction 0: field args: LC: program p takes 1 argument, got 2'],
+      [7, '    {"ops": [["const", "r0", 1]], "footprint": [{"key": {"add": 1}, "access": "steal"}]}', '"steal"', 'transaction 0: field footprint[0].access: LC: expected read, write or delta, got "steal"'],
+      [7, '    {"call": "token", "args": {"from": "alice", "to": "bob", "amount": 5}, "colour": "red"}', '"red"', 'transaction 0: field colour: LC: unknown field'],
+    ];
+    for (const [n, line, value, message] of cases) {
+      const [where, problem] = message.split('LC');
+      expect(withLine(n, line), message).toContain(`bad.json: ${where}line ${n}, column ${column(line, value)}${problem}`);
+    }
+    // A transaction further down, on its own line: its index and its line both named.
+    const many = [...text.slice(0, 6), '    {"call": "token", "args": {"from": "alice", "to": "bob", "amount": 5}},', '    {"call": "token", "args": {"from": "alice", "to": "bob", "amount": 5}},', '    {"call": "token", "args": {"from": "alice", "to": true}}', ...text.slice(7)];
+    expect(blockError(many.join('\n')).message).toMatch(new RegExp(`^bad\\.json: transaction 2: field args\\.to: line 9, column ${many[8]!.indexOf('true') + 1}: expected an entity name or index in \\[0, \\d+\\], got true$`));
+    const missing = blockError(text.join('\n').replace(/,\n {2}"transactions": \[\n.*\n {2}\]/, ''));
+    // A field the file lacks: placed where the object that should hold it starts.
+    expect(missing.message).toBe('bad.json: field transactions: line 1, column 1 (in the top level, which lacks it): expected an array, got nothing');
+    // The problem alone stays as it was, for a caller that words the place itself (gen --call).
+    expect([missing.where, missing.problem, missing.position]).toEqual(['field transactions', 'expected an array, got nothing', 'line 1, column 1 (in the top level, which lacks it)']);
   });
 
   it('refuses a negative zero however it is written, with its line and column, and takes 0 and what only starts like -0', () => {
@@ -288,8 +334,8 @@ describe('block file errors', () => {
     const nested = join(dir, 'nested.json');
     writeFileSync(nested, `{ ${head}, "transactions": ${deep(200_000)} }`);
     for (const [file, args, message] of [
-      [inherited, ['--warmup', '0', '--check'], 'field preState.alice.constructor: unknown field "constructor"'],
-      [nested, [], 'transaction 0: expected an object, got [[[[…]]]] (1 item)'],
+      [inherited, ['--warmup', '0', '--check'], 'field preState.alice.constructor: line 1, column 246: unknown field "constructor"'],
+      [nested, [], 'transaction 0: line 1, column 49: expected an object, got [[[[…]]]] (1 item)'],
     ] as const) {
       const r = spawnSync(process.execPath, [cli, 'run', file, ...args], { encoding: 'utf8' });
       expect(r.status, file).toBe(2);
@@ -304,7 +350,7 @@ describe('block file errors', () => {
     for (const args of [['run', results], ['request', results], ['bench', '--block', results, '--executor', 'block-stm']]) {
       const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
       expect(r.status, args[0]).toBe(2);
-      expect(r.stderr, args[0]).toBe(`concord ${args[0]}: ${results}: field format: expected "concord-block/1", got "concord-results/1"\n`);
+      expect(r.stderr, args[0]).toBe(`concord ${args[0]}: ${results}: field format: line 2, column 12: expected "concord-block/1", got "concord-results/1"\n`);
       expect(r.stdout, args[0]).toBe('');
     }
   });
@@ -344,7 +390,7 @@ describe('block file errors', () => {
     for (const [name, bytes, message] of [
       ['u16.json', u16, 'encoding: the file is UTF-16 (it starts with the byte-order mark FF FE); save it as UTF-8'],
       ['latin1.json', latin1, 'encoding: line 2, column 17: byte E9 is not UTF-8 (a file saved in another encoding?); save it as UTF-8'],
-      ['fffd.json', replacement, 'field entities[0]: entity name "\uFFFD" must start with an ASCII letter'],
+      ['fffd.json', replacement, 'field entities[0]: line 1, column 41: entity name "\uFFFD" must start with an ASCII letter'],
     ] as const) {
       const file = join(dir, name);
       writeFileSync(file, bytes);

@@ -13,11 +13,12 @@ export interface Ended {
 }
 
 /**
- * Starts `concord ARGS`, sends `signal` once `ready(stderr)` holds (checked on each chunk of its
- * stderr and every 50 ms, for a `ready` that looks at files), and resolves when it has ended.
+ * Starts `concord ARGS` (under Node's options `node`, where given), sends `signal` once
+ * `ready(stderr)` holds (checked on each chunk of its stderr and every 50 ms, for a `ready` that
+ * looks at files), and resolves when it has ended.
  */
-export function signalWhen(args: readonly string[], ready: (stderr: string) => boolean, signal: NodeJS.Signals): Promise<Ended> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: '1' } });
+export function signalWhen(args: readonly string[], ready: (stderr: string) => boolean, signal: NodeJS.Signals, node: readonly string[] = []): Promise<Ended> {
+  const child = spawn(process.execPath, [...node, CLI, ...args], { env: { ...process.env, CI: '1' } });
   let stdout = '';
   let stderr = '';
   let sent = false;

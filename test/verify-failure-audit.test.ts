@@ -279,7 +279,7 @@ describe('concord run --after', () => {
     }
     // And the other way round: the earlier-blocks file given as the block.
     const file = earlier('as-block.earlier.json', { format: 'concord-earlier/1', blocks: [{ file: 'after-one.block.json', threads: 1 }] });
-    expect(concord(['run', file]).stderr).toContain('field format: expected "concord-block/1", got "concord-earlier/1": that is an earlier-blocks file; give it to concord run --after, beside the failing block\'s file');
+    expect(concord(['run', file]).stderr).toContain('field format: line 1, column 11: expected "concord-block/1", got "concord-earlier/1": that is an earlier-blocks file; give it to concord run --after, beside the failing block\'s file');
   });
 });
 

@@ -101,7 +101,7 @@ describe('concord run --train', () => {
       `--train-on ${history[0]} ${blockFile}: no block to run: without a block file or --workload, run would run the default workload; a block file after --train-on's files is taken as one of them: give it first (concord run BLOCK --train-on FILE...) or after -- (--train-on FILE... -- BLOCK)`);
     const notBlock = join(dir, 'not-a-block.json');
     writeFileSync(notBlock, '{"format":"concord-block/1","transactions":[{"program":"nope"}]}');
-    refused(['run', blockFile, ...modular, '--train-on', notBlock], `--train-on ${notBlock}: transaction 0: field program: unknown program "nope"`);
+    refused(['run', blockFile, ...modular, '--train-on', notBlock], `--train-on ${notBlock}: transaction 0: field program: line 1, column 56: unknown program "nope"`);
     refused(['bench', '--block', blockFile, '--executor', 'modular', '--partition', 'affinity', '--train-on', blockFile],
       `--train-on ${blockFile}: holds the very block measured; train on other blocks (the ones before it), or give --partition affinity alone to learn from each block as it runs`);
     refused(['run', blockFile, ...modular, '--train', '2'],

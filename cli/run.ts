@@ -6,7 +6,8 @@
 // executor that throws, returns what run cannot read, never settles or hangs past --timeout is
 // exit 1, one line naming it. A signal (Ctrl-C, a CI job's SIGTERM) before the result is printed
 // ends the process by that signal, with one line saying how far the run got (cli/run-stopped.ts);
-// one after, the result as printed (cli/ending-signal.ts).
+// one after, the result as printed (cli/ending-signal.ts). With --check every run's result is
+// judged, warm-up runs included, and the runs stop at the first that differs, which is the one shown.
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -157,6 +158,15 @@ async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar
     sofar.times = times;
     let result: unknown;
     let warmupRuns = 0;
+    // With --check every call's result is judged, the warm-up's too, and the runs stop at the first
+    // that differs: a race shows in some runs only, and the last run alone would pass it.
+    let differed: DifferingRun | undefined;
+    const differs = (r: BlockResult, phase: DifferingRun['phase'], run: number): boolean => {
+      if (expected === undefined || sameResult(expected, r)) return false;
+      result = r;
+      differed = { phase, run };
+      return true;
+    };
     try {
       sofar.phase = 'earlier';
       for (const [i, e] of earlier.entries()) {
@@ -180,20 +190,23 @@ async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar
         progress.start(warmupMs, 'warm-up');
         sofar.phase = 'warm-up';
         const warmupStart = performance.now();
-        for (let ms = 0; ms < warmupMs; warmupRuns++, ms = performance.now() - warmupStart) {
+        for (let ms = 0; ms < warmupMs; ms = performance.now() - warmupStart) {
           sofar.warmupRuns = warmupRuns;
           progress.update(Math.round(ms), plural(warmupRuns, 'run'));
           await takeTurn();
-          await execute();
+          const r = await execute();
+          warmupRuns++;
+          if (differs(r, 'warm-up', warmupRuns)) break;
         }
         progress.start(repeat, 'run');
         Object.assign(sofar, { phase: 'timed', warmupRuns });
-        for (let i = 0; i < repeat; i++) {
+        for (let i = 0; i < repeat && differed === undefined; i++) {
           progress.update(i, label);
           await takeTurn();
           result = await execute(times);
+          differs(result as BlockResult, 'timed', i + 1);
         }
-        progress.update(repeat, label);
+        progress.update(times.length, label);
         progress.stop();
       });
     } catch (e) {
@@ -213,9 +226,9 @@ async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar
       if (!(e instanceof ExecutorFailure)) throw e;
       closeFailure = e;
     }
-    return { executor, startupMs, times, result, warmupRuns, closeFailure };
+    return { executor, startupMs, times, result, warmupRuns, differed, closeFailure };
   };
-  const { executor, startupMs, times, result, warmupRuns, closeFailure } = await unlessStuck(runs(), () => failed(`${doing}: nothing was left running that could settle it`));
+  const { executor, startupMs, times, result, warmupRuns, differed, closeFailure } = await unlessStuck(runs(), () => failed(`${doing}: nothing was left running that could settle it`));
   // A signal during the runs printed how far they got: the result must not follow it. From here to
   // the end nothing awaits, so no signal's line can come between this and the result printed.
   if (endingSignal() !== null) await new Promise<never>(() => {});
@@ -223,7 +236,7 @@ async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar
   const table = tableDisagreement(block.preState);
   if (table !== null) throw failed(` changed the table of the SharedState it was given as the pre-state (${label}; ${table.text}): an executor must leave its input as it found it`);
   const problem = malformation(result);
-  if (problem) throw failed(` returned a malformed result on ${label}: ${problem}`);
+  if (problem) throw failed(` returned a malformed result on ${label}${differed ? ` (${runWords(differed)})` : ''}: ${problem}`);
   const r = result as BlockResult;
   // Without --check nothing else compares the result with the block (with it, the explanation
   // says what is missing): a receipt and a read set per transaction is the least a result owes it.
@@ -231,7 +244,8 @@ async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar
   for (const [got, what] of [[r.receipts.length, 'receipt'], [r.reads.length, 'read set']] as const) {
     if (!o.check && got !== n) throw failed(` returned a malformed result on ${label}: ${plural(got, what)} for ${plural(n, 'transaction')}`);
   }
-  const medianMs = median(times);
+  // None where the warm-up's result differed: the timed runs were never made.
+  const medianMs = times.length > 0 ? median(times) : null;
   // The count the executor ran with when --threads left it to its default: its own figure, where
   // it reports one; null only for a module that does not say.
   const reported = r.stats.threads;
@@ -243,7 +257,7 @@ async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar
   // The earlier blocks that differed from the reference or threw, counted from 1 as the file lists them.
   const differing = earlierOutcomes.flatMap((x, i) => (x === 'differs' ? [i + 1] : []));
   const threw = earlierOutcomes.flatMap((x, i) => (x === 'threw' ? [i + 1] : []));
-  const code = difference || differing.length || threw.length || closeFailure ? EXIT.FAILED : EXIT.OK;
+  const code = difference || differed || differing.length || threw.length || closeFailure ? EXIT.FAILED : EXIT.OK;
   const summary = {
     // As verify's summary says it, and every failure's object (cli/failure-lines.ts): whether the command passed.
     ok: code === EXIT.OK,
@@ -258,12 +272,12 @@ async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar
     repeat,
     warmupRuns,
     medianMs,
-    txPerSecond: block.txs.length / (medianMs / 1000),
+    txPerSecond: medianMs === null ? null : block.txs.length / (medianMs / 1000),
     startupMs,
     stats: r.stats,
     ...(training ? { training: { partition: 'affinity', ...training.record } } : {}),
     ...(o.after === undefined ? {} : { after: { file: o.after, blocks: earlier.length, threw, ...(o.check ? { differing } : {}) } }),
-    ...(o.check ? { check: { same: difference === undefined, ...(difference ? { difference } : {}) } } : {}),
+    ...(o.check ? { check: { same: differed === undefined, runs: warmupRuns + times.length, ...(differed ? { differed } : {}), ...(difference ? { difference } : {}) } } : {}),
     ...(o.receipts ? { receipts: r.receipts } : {}),
     ...(closeFailure ? { error: closeFailure.message } : {}),
   };
@@ -281,7 +295,10 @@ async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar
     `receipts root  ${r.receiptsRoot}`,
     `receipts       ${Object.entries(summary.statuses).map(([k, v]) => `${k} ${v}`).join(', ') || 'none (an empty block)'}`,
     `gas used       ${r.gasUsed}`,
-    `median time    ${medianMs.toFixed(2)} ms over ${plural(repeat, 'run')}${warmupRuns > 0 ? ` after ${plural(warmupRuns, 'warm-up run')}` : o.after !== undefined ? ', after the earlier blocks' : ', cold'} (${Math.round(summary.txPerSecond).toLocaleString('en-US')} tx/s; start-up ${startupMs.toFixed(1)} ms apart)`,
+    medianMs === null
+      ? `median time    none: ${runWords(differed!)} differed from the reference, so no timed run was made (start-up ${startupMs.toFixed(1)} ms apart)`
+      : `median time    ${medianMs.toFixed(2)} ms over ${times.length < repeat ? `${times.length} of ${repeat} runs` : plural(repeat, 'run')}`
+        + `${warmupRuns > 0 ? ` after ${plural(warmupRuns, 'warm-up run')}` : o.after !== undefined ? ', after the earlier blocks' : ', cold'} (${Math.round(summary.txPerSecond!).toLocaleString('en-US')} tx/s; start-up ${startupMs.toFixed(1)} ms apart)`,
   ];
   // concord-exec/1 has no ready signal: start-up is the process's spawn, and the engine's own
   // start (an interpreter, a JIT) is in the first execute().
@@ -289,18 +306,28 @@ async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar
   const counters = Object.entries(r.stats).filter(([, v]) => v !== 0 && v !== '');
   // Timings and shares are floats: three significant digits say all a reader can use.
   const shown = (v: unknown): string => (typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(3))) : String(v));
-  // The result shown is the last run's, and so are its counters: an engine's own executeMs there is one call's, not the median.
-  if (counters.length) lines.push(`statistics     ${counters.map(([k, v]) => `${k} ${shown(v)}`).join(', ')}${repeat > 1 ? ' (the last run\'s)' : ''}`);
+  // The result shown is the last run's (or the one that differed), and so are its counters: an engine's own executeMs there is one call's, not the median.
+  const whose = differed ? ` (${runWords(differed)}'s)` : repeat > 1 ? ' (the last run\'s)' : '';
+  if (counters.length) lines.push(`statistics     ${counters.map(([k, v]) => `${k} ${shown(v)}`).join(', ')}${whose}`);
   if (o.after !== undefined) lines.push(earlierLine(o.after, earlier.length, o.check ? differing : undefined, threw));
   if (o.receipts) lines.push(...r.receipts.map((x, i) => receiptLine(i, x)));
   if (o.check) {
+    const runs = warmupRuns + times.length;
     lines.push(difference
-      ? `check          DIFFERS from the reference; the first difference:\n${formatExplanation(difference).map((l) => `  ${l}`).join('\n')}`
-      : 'check          the same state root, receipts and reads as the reference');
+      ? `check          DIFFERS from the reference${differed && runs > 1 ? ` in ${runWords(differed)} (${plural(runs - 1, 'run')} before it the same)` : ''}; the first difference:\n${formatExplanation(difference).map((l) => `  ${l}`).join('\n')}`
+      : `check          the same state root, receipts and reads as the reference${runs > 1 ? `, in each of ${plural(runs, 'run')}` : ''}`);
   }
   writeStdout(`${lines.join('\n')}\n`);
   return code;
 }
+
+/** The run whose result differed from the reference: a warm-up run or a timed one, counted from 1 within its kind. */
+interface DifferingRun {
+  readonly phase: 'warm-up' | 'timed';
+  readonly run: number;
+}
+
+const runWords = (d: DifferingRun): string => `${d.phase} run ${d.run}`;
 
 /** A block file with its pre-state handed over as `kind`, by its resolved path. */
 function blockKey(file: string, kind: PreStateKind): string {

@@ -236,7 +236,8 @@ async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar
   const table = tableDisagreement(block.preState);
   if (table !== null) throw failed(` changed the table of the SharedState it was given as the pre-state (${label}; ${table.text}): an executor must leave its input as it found it`);
   const problem = malformation(result);
-  if (problem) throw failed(` returned a malformed result on ${label}${differed ? ` (${runWords(differed)})` : ''}: ${problem}`);
+  // Which run is said where there were several: with one, it is the run.
+  if (problem) throw failed(` returned a malformed result on ${label}${differed && warmupRuns + times.length > 1 ? ` (${runWords(differed)})` : ''}: ${problem}`);
   const r = result as BlockResult;
   // Without --check nothing else compares the result with the block (with it, the explanation
   // says what is missing): a receipt and a read set per transaction is the least a result owes it.

@@ -35,6 +35,7 @@ import { MAX_CALL_MS } from '../spec/call-time.js';
 import type { Executor } from '../spec/executor.js';
 import { jsonBreak } from '../spec/json-break.js';
 import { plural } from '../spec/plural.js';
+import { isKey } from '../spec/values.js';
 import { blockResult } from '../spec/result.js';
 
 export const EXEC_PREFIX = 'exec:';
@@ -242,6 +243,8 @@ const AFTER_BREAK = 20;
 function notJson(line: string): string {
   const at = jsonBreak(line);
   const start = line.length - line.trimStart().length;
+  // JSON.parse refuses a byte-order mark, and quoted shows it as nothing: it is named instead.
+  if (line.startsWith('\uFEFF')) return ': a byte-order mark (U+FEFF) starts the line, before the answer: write UTF-8 without one (.NET: new UTF8Encoding(false))';
   // An answer is an object: a line that starts otherwise ("[INFO] ...", "3 blocks done") is a log line.
   if (at <= start || line[start] !== '{') return ` (answers only, one a line; write logs to standard error): ${quoted(line)}`;
   const before = JSON.stringify(`${at > BEFORE_BREAK ? '...' : ''}${line.slice(Math.max(0, at - BEFORE_BREAK), at)}`);
@@ -270,6 +273,9 @@ class Answer {
     if (!Array.isArray(v)) throw new Error(`${where} must be an array of [key, value] pairs, got ${quoted(v)}`);
     v.forEach((p, i) => {
       if (!Array.isArray(p) || p.length !== 2 || !isInteger(p[0]) || !isInteger(p[1])) throw new Error(`${where}[${i}] must be a [key, value] pair of integers, got ${quoted(p)}`);
+      // Checked here, not left to the result's check: a final value of 0 is no entry of the state,
+      // so a key out of range written as 0 would pass unseen, and an engine's key-encoding bug with it.
+      if (!isKey(p[0])) throw new Error(`${where}[${i}] holds key ${p[0]}, which is no key: keys are integers from 0 to 2^32 - 1`);
     });
     return v as [number, number][];
   }

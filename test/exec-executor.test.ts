@@ -701,6 +701,15 @@ await import(${JSON.stringify(fromThread)});
 
   // The engine ran on after its input ended and Concord killed it. Once, a process left outside its
   // tree held the output on, and close() said only 'it was killed by SIGKILL, but a process it left ...'.
+  // verify and bench close each engine unused once loaded: one still starting (a JVM, `cargo run`
+  // building) was killed 10 s on and blamed for ignoring an input it had not read yet.
+  it('an engine closed unused while it is still starting is stopped without blame', async () => {
+    const slow = await createExecutor(`exec:sleep 30; ${engineScript('slow-start.mjs', GOOD).slice('exec:'.length)}`);
+    const started = performance.now();
+    await expect(slow.close()).resolves.toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(8_000);
+  }, 20_000);
+
   it('an engine killed for running on after its input ended is said to be, and what it left out of its tree holding its output goes with it', async () => {
     const stubborn = await createExecutor(`exec:(sleep 15 &); ${engineScript('runs-on.mjs', GOOD, 'setInterval(() => {}, 1000);').slice('exec:'.length)}`);
     expect((await stubborn.execute(block)).receipts).toHaveLength(2);

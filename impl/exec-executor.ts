@@ -35,6 +35,7 @@ import { MAX_CALL_MS } from '../spec/call-time.js';
 import type { Executor } from '../spec/executor.js';
 import { jsonBreak } from '../spec/json-break.js';
 import { plural } from '../spec/plural.js';
+import { isKey } from '../spec/values.js';
 import { blockResult } from '../spec/result.js';
 
 export const EXEC_PREFIX = 'exec:';
@@ -42,6 +43,15 @@ export const EXEC_PROTOCOL = 'concord-exec/1';
 
 /** How long close() waits for an engine to exit once its input has ended, before it is killed. */
 const CLOSE_GRACE_MS = 10_000;
+
+/**
+ * How long close() waits for an engine it never sent a request to (verify and bench load each
+ * executor once up front and close it unused) before it stops it without blame: one still starting
+ * then (a JVM, `cargo run` building first) has not read its input yet, so its end says nothing of
+ * the engine. Long enough for a command the shell cannot run, or an engine that dies on start, to
+ * be told at load.
+ */
+const UNUSED_GRACE_MS = 3_000;
 /** The end of the engine's standard error kept for messages, in characters. */
 const STDERR_TAIL = 2000;
 /** The most of a bad line a message quotes. */
@@ -242,6 +252,8 @@ const AFTER_BREAK = 20;
 function notJson(line: string): string {
   const at = jsonBreak(line);
   const start = line.length - line.trimStart().length;
+  // JSON.parse refuses a byte-order mark, and quoted shows it as nothing: it is named instead.
+  if (line.startsWith('\uFEFF')) return ': a byte-order mark (U+FEFF) starts the line, before the answer: write UTF-8 without one (.NET: new UTF8Encoding(false))';
   // An answer is an object: a line that starts otherwise ("[INFO] ...", "3 blocks done") is a log line.
   if (at <= start || line[start] !== '{') return ` (answers only, one a line; write logs to standard error): ${quoted(line)}`;
   const before = JSON.stringify(`${at > BEFORE_BREAK ? '...' : ''}${line.slice(Math.max(0, at - BEFORE_BREAK), at)}`);
@@ -270,6 +282,9 @@ class Answer {
     if (!Array.isArray(v)) throw new Error(`${where} must be an array of [key, value] pairs, got ${quoted(v)}`);
     v.forEach((p, i) => {
       if (!Array.isArray(p) || p.length !== 2 || !isInteger(p[0]) || !isInteger(p[1])) throw new Error(`${where}[${i}] must be a [key, value] pair of integers, got ${quoted(p)}`);
+      // Checked here, not left to the result's check: a final value of 0 is no entry of the state,
+      // so a key out of range written as 0 would pass unseen, and an engine's key-encoding bug with it.
+      if (!isKey(p[0])) throw new Error(`${where}[${i}] holds key ${p[0]}, which is no key: keys are integers from 0 to 2^32 - 1`);
     });
     return v as [number, number][];
   }
@@ -607,6 +622,8 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   let closeError: ExecEngineError | null = null;
   let closing = false;
   let killedAtClose = false;
+  /** Set where close() stopped an engine it never sent a request to, still running after UNUSED_GRACE_MS. */
+  let stoppedUnused = false;
   let nextId = 1;
   let answered = false;
   /** Set by an answer with keepsPreState: the engine keeps the pre-state of the last request that carried one. */
@@ -852,6 +869,9 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       const notes = `${heldOpen ? `; ${HELD_OPEN}` : ''}${!answered && command.includes(',') ? `; ${LIST_HINT}` : ''}`;
       if (pending.length > 0) fail(`the engine ${how} with request ${pending[0]!.id} unanswered${cut}${notes}${tail()}`);
       else if (!closing) fail(`the engine ${how} before Concord closed it${notes}${tail()}`);
+      else if (stoppedUnused) {
+        // Still starting when Concord closed it unused: nothing it did is known to be wrong.
+      }
       // Killed for running on: the SIGKILL is Concord's, and a process it left holding the output is said after.
       else if (killedAtClose) closeError = new ExecEngineError(`${name}: the engine was still running ${CLOSE_GRACE_MS / 1000} s after its input ended, and was killed: exit when standard input ends${notes}`);
       else if (heldOpen && !failed) closeError = new ExecEngineError(`${name}: end every process the engine starts before it exits: it ${how}, but ${HELD_OPEN}`);
@@ -898,10 +918,12 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       if (!closing) {
         closing = true;
         child.stdin.end();
+        const unused = nextId === 1;
         const timer = setTimeout(() => {
-          killedAtClose = true;
+          if (unused) stoppedUnused = true;
+          else killedAtClose = true;
           stop(engine);
-        }, CLOSE_GRACE_MS);
+        }, unused ? UNUSED_GRACE_MS : CLOSE_GRACE_MS);
         await closed;
         clearTimeout(timer);
       } else {

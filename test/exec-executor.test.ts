@@ -219,6 +219,13 @@ describe('exec: engines', () => {
     ['a log line in brackets', `process.stdout.write('[INFO] block ' + request.id + '\\n'); ${GOOD}`,
       /is not JSON \(answers only, one a line; write logs to standard error\): "\[INFO\] block 1"$/],
     ['a key written twice', `const a = (() => { ${GOOD} })(); a.writes.push([9, 1], [7, 6]); return a;`, /writes\[2\] gives key 7 a final value again \(first at writes\[0\]\): give each key once$/],
+    // A final value of 0 is no entry of the state: checked on the final state alone, the key passed.
+    ['a key out of range written as 0', `const a = (() => { ${GOOD} })(); a.writes.push([4294967296, 0]); return a;`,
+      /: writes\[1\] holds key 4294967296, which is no key: keys are integers from 0 to 2\^32 - 1$/],
+    ['a negative key read', `const a = (() => { ${GOOD} })(); a.reads[0].push([-1, 0]); return a;`, /: reads\[0\]\[\d+\] holds key -1, which is no key: keys are integers from 0 to 2\^32 - 1$/],
+    // .NET and PowerShell write one by default; JSON.parse refuses it, and quoted shows it as nothing.
+    ['a byte-order mark before the answer', `process.stdout.write('\\uFEFF' + JSON.stringify((() => { ${GOOD} })()) + '\\n');`,
+      /is not JSON: a byte-order mark \(U\+FEFF\) starts the line, before the answer: write UTF-8 without one \(\.NET: new UTF8Encoding\(false\)\)$/],
     ['an exit mid-block', `process.stderr.write('panicked at src/scheduler.rs:42\\n'); process.exit(3);`, /the engine exited with code 3 with request 1 unanswered; the end of its standard error: panicked at src\/scheduler\.rs:42/],
     ['an executeMs below 0', `const a = (() => { ${GOOD} })(); a.stats.executeMs = -3; return a;`, /stats\.executeMs must be a positive number of milliseconds up to a day \(the engine's own time for the block\), got -3$/],
     ['an executeMs of 0', `const a = (() => { ${GOOD} })(); a.stats.executeMs = 0; return a;`, /stats\.executeMs must be a positive number of milliseconds .*, got 0$/],
@@ -694,6 +701,15 @@ await import(${JSON.stringify(fromThread)});
 
   // The engine ran on after its input ended and Concord killed it. Once, a process left outside its
   // tree held the output on, and close() said only 'it was killed by SIGKILL, but a process it left ...'.
+  // verify and bench close each engine unused once loaded: one still starting (a JVM, `cargo run`
+  // building) was killed 10 s on and blamed for ignoring an input it had not read yet.
+  it('an engine closed unused while it is still starting is stopped without blame', async () => {
+    const slow = await createExecutor(`exec:sleep 30; ${engineScript('slow-start.mjs', GOOD).slice('exec:'.length)}`);
+    const started = performance.now();
+    await expect(slow.close()).resolves.toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(8_000);
+  }, 20_000);
+
   it('an engine killed for running on after its input ended is said to be, and what it left out of its tree holding its output goes with it', async () => {
     const stubborn = await createExecutor(`exec:(sleep 15 &); ${engineScript('runs-on.mjs', GOOD, 'setInterval(() => {}, 1000);').slice('exec:'.length)}`);
     expect((await stubborn.execute(block)).receipts).toHaveLength(2);

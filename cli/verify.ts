@@ -28,7 +28,7 @@ import {
 } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
-import { failureRerun, formatFailure, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
+import { failureRequest, failureRerun, formatFailure, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource, settingsFor } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
@@ -220,11 +220,12 @@ function hungBlock(doing: Doing, outDir: string, timeoutS: number): string {
 /** The executor named, made with `settings` (as far as it takes them). */
 type Sources = (name: string, settings: PartitionSettings) => SubjectSource;
 
-/** A failure as --json gives it: with `rerun`, the command its text's `block file` line shows, where it has one. */
-function failureJson(f: FailureReport): Omit<FailureReport, 'settings'> & { settings?: object; rerun?: string } {
+/** A failure as --json gives it: with `rerun` and `request`, the commands its text's `block file` and `request` lines show, where it has them. */
+function failureJson(f: FailureReport): Omit<FailureReport, 'settings'> & { settings?: object; rerun?: string; request?: string } {
   const rerun = failureRerun(f);
+  const request = failureRequest(f);
   const settings = f.settings && settingsJson(f.settings);
-  return { ...f, ...(settings ? { settings } : {}), ...(rerun ? { rerun } : {}) };
+  return { ...f, ...(settings ? { settings } : {}), ...(rerun ? { rerun } : {}), ...(request ? { request } : {}) };
 }
 
 /**

@@ -113,11 +113,17 @@ function parseShard(raw: string | undefined): Shard | undefined {
  * A shard with no batch of any check would check nothing and then fail the coverage gate: a matrix
  * too wide for --runs is a usage error. The advice is the --runs that gives every shard `perShard`
  * runs, since each shard is judged on its own share: one batch each would still fail the gate.
+ * Where that is past --runs' cap (one seed's batches), no --runs would do: the advice is then the
+ * most shards the cap gives `perShard` runs each.
  */
 function requireShardRuns(runs: number, shard: Shard | undefined, perShard: number): void {
   if (!shard || CHECK_DEFS.some((c) => shardBatches(checkRuns(runs, c), shard).length > 0)) return;
+  const needed = perShard * shard.count;
+  const advice = needed <= MAX_RUNS ? `${shard.count} shards need --runs >= ${needed} (${perShard} a shard)`
+    : `${shard.count} shards would need --runs >= ${needed} (${perShard} a shard), past its cap of ${MAX_RUNS.toLocaleString('en-US')}: `
+      + `the matrix has more shards than the cap allows; give at most ${Math.floor(MAX_RUNS / perShard)} (--runs ${MAX_RUNS} --shard I/${Math.floor(MAX_RUNS / perShard)})`;
   throw new UsageError(`--shard ${shard.index}/${shard.count} of --runs ${runs} gets no runs: runs go to shards in batches of ${BATCH}, `
-    + `and each shard is judged on its own share, so ${shard.count} shards need --runs >= ${perShard * shard.count} (${perShard} a shard)`);
+    + `and each shard is judged on its own share, so ${advice}`);
 }
 
 /** How verify's hints name its options (properties/coverage-hint.ts words them for the vitest helper too). */

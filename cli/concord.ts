@@ -121,6 +121,8 @@ workloadOptions(
     .description('print a block as the concord-exec/1 request an engine in another process reads (docs/exec-protocol.md), or the reference\'s answer to it: to run your engine on a block outside Concord')
     .argument('[block.json]', 'a block file (a failing block verify wrote, say), or - to read one from standard input')
     .option('--threads <n>', 'the thread count the request asks for (default: none)')
+    .option('--modules <m>', 'the module count the request carries in its settings, as an exec: engine given --modules by run, verify or bench gets it (default: none)')
+    .option('--partition <kind>', 'the partition the request carries in its settings, as an exec: engine given --partition gets it: any name your engine takes (default: none)')
     .option('--answer', 'print the answer the reference gives to the request instead'),
 ).action(async (file: string | undefined, o: RequestOptions) => {
   exitCode = await guard('request', async () => (await import('./request.js')).requestCommand(file, o));
@@ -208,7 +210,8 @@ program.command('compare')
 program.command('main')
   .description('the main job (npm start): a short verify, prove, a short bench and the report')
   .option('--out <dir>', 'output folder', 'concord-out')
-  .action(async (o: { out: string }) => {
+  .option('--allow-skip', 'exit 0 though a part cannot run here (prove without z3-solver, as from the offline archive); it is named all the same on the last line and in the report (default: such a part fails main, exit 2)')
+  .action(async (o: { out: string; allowSkip?: boolean }) => {
     exitCode = await guard('main', async () => (await import('./main.js')).mainCommand(o));
   });
 

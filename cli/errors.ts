@@ -174,6 +174,19 @@ export interface CallWatch {
 }
 
 /**
+ * `ms` in seconds, with two decimals or as many more (up to microseconds, the clock's grain) as it
+ * takes to show it above `limitS`: a call that ran past a 0.001 s limit returned after 0.0014 s,
+ * where two decimals said 0.00 and the line contradicted itself. A time exactly at the limit
+ * (which fails too) is shown as it is, without zeros after it.
+ */
+export function secondsPast(ms: number, limitS: number): string {
+  const s = ms / 1000;
+  let decimals = 2;
+  while (decimals < 6 && Number(s.toFixed(decimals)) <= limitS && Number(s.toFixed(decimals)) !== s) decimals++;
+  return s.toFixed(decimals);
+}
+
+/**
  * Watches the calls a command makes into executors, one at a time. A call still pending `seconds`
  * after it began (0: never) means the executor is hung, and a hung executor's worker threads or
  * timers would keep the process alive for ever, so the command stops at once: `onHang(what,
@@ -243,7 +256,7 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
         // land in whatever runs next: so it ends the command here, with the call still published
         // as pending, for the watchdog's kill to cover a report the interrupt cuts short.
         const tookMs = performance.now() - since;
-        if (seconds > 0 && tookMs >= limitMs) void giveUp(` (it returned after ${(tookMs / 1000).toFixed(2)} s)`);
+        if (seconds > 0 && tookMs >= limitMs) void giveUp(` (it returned after ${secondsPast(tookMs, seconds)} s)`);
         // Given up on (now, or by the timer before the call settled after all): the command stops here.
         if (stopping) await stopping;
         pending = '';

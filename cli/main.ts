@@ -1,8 +1,11 @@
 // `npm start` (concord main): the embedded default end to end within about three minutes here: a
 // short verify, prove, a short bench and the report, all into one output folder, printing where
-// the report is. Parts whose command has not landed yet are skipped with a line saying so.
+// the report is. A part that cannot run here (prove without z3-solver, as in the offline archive;
+// a command that has not landed yet) is skipped, and named with why on the final line and in the
+// report: a CI job reading either must not take a job without proofs for a proven one.
 // Invariant: every part runs even when an earlier one fails (a failed check must not hide the
-// benchmark), and the exit code is the worst of the parts' exit codes. A signal (cli/ending-signal.ts)
+// benchmark), and the exit code is the worst of the parts' exit codes, a skipped part's being 2
+// (as `concord prove` exits without z3-solver) unless --allow-skip accepts it. A signal (cli/ending-signal.ts)
 // stops the part it comes in, which leaves what it has as its own command does (verify its report,
 // bench the results measured so far, in the results file), then one line says which part it
 // stopped, how the parts before it ended and which never ran; no part runs after it, and the
@@ -10,6 +13,7 @@
 
 import { join, relative } from 'node:path';
 import { renderCharts, REPORT_FILES, writeRendered } from '../reports/report.js';
+import type { Section } from '../reports/render.js';
 import { serializeResults } from '../reports/schema.js';
 import { z3Installed } from '../spec/smt/z3.js';
 import { plural } from '../spec/plural.js';
@@ -22,6 +26,14 @@ import { printFailure } from './process-guard.js';
 
 export interface MainOptions {
   out: string;
+  /** A part that cannot run here is skipped with exit 0 instead of 2 (still named on the final line and in the report). */
+  allowSkip?: boolean;
+}
+
+/** A part that did not run, and why (the words after "skipped"). */
+interface Skipped {
+  readonly part: string;
+  readonly why: string;
 }
 
 /**
@@ -46,17 +58,30 @@ async function optional(file: string): Promise<CommandModule | string> {
   }
 }
 
-async function part(progress: Progress, name: string, file: string, exported: string, options: object): Promise<number> {
+async function part(progress: Progress, name: string, file: string, exported: string, options: object): Promise<number | Skipped> {
   const mod = await optional(file);
   if (typeof mod === 'string' || typeof mod[exported] !== 'function') {
-    progress.note(`main: ${name}: skipped (cli/${file.replace(/\.js$/, '.ts')} has not landed yet${typeof mod === 'string' ? `: ${mod}` : ''})`);
-    return EXIT.OK;
+    return { part: name, why: `cli/${file.replace(/\.js$/, '.ts')} has not landed yet${typeof mod === 'string' ? `: ${mod}` : ''}` };
   }
   progress.note(`main: ${name} ...`);
   const started = performance.now();
   const code = await (mod[exported] as (o: object) => Promise<number>)(options);
   progress.note(`main: ${name}: exit ${code} after ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return code;
+}
+
+/** The parts main skipped, with why, as its final line and the report's first section name them. */
+function skippedWords(skipped: readonly Skipped[]): string {
+  return skipped.map((s) => `${s.part} (${s.why})`).join(', ');
+}
+
+function skippedSection(skipped: readonly Skipped[], allowed: boolean): Section {
+  const exit = allowed ? 'main exited 0 all the same, as --allow-skip asked' : 'so main failed (exit 2); --allow-skip accepts a job without it';
+  return {
+    title: 'Parts of the job not run',
+    paragraphs: [`concord main skipped ${skippedWords(skipped)}: what ${skipped.length === 1 ? 'that part checks' : 'those parts check'} was not checked by this job, ${exit}. The other parts ran.`],
+    tables: [],
+  };
 }
 
 /** main's parts in order, as its lines name them. */
@@ -71,6 +96,14 @@ export async function mainCommand(o: MainOptions): Promise<number> {
   const progress = createProgress();
   const started = performance.now();
   const codes: number[] = [];
+  const skipped: Skipped[] = [];
+  /** A part's exit code, or for one skipped, its line, and 2 unless --allow-skip. */
+  const ran = (code: number | Skipped): number => {
+    if (typeof code === 'number') return code;
+    skipped.push(code);
+    progress.note(`main: ${code.part}: skipped (${code.why})`);
+    return o.allowSkip ? EXIT.OK : EXIT.USAGE;
+  };
   // How each part ended, and the bench's results so far, for the line a signal leaves.
   const ended: string[] = [];
   const partial: PartialResults = { at: null };
@@ -88,14 +121,14 @@ export async function mainCommand(o: MainOptions): Promise<number> {
     now = part;
     return unlessSignalled(work, (signal) => printFailure('main', stopped(signal), undefined));
   };
-  const verifyCode = await step('verify (short)', () => part(progress, 'verify (short)', 'verify.js', 'verifyCommand', { ...SHORT_VERIFY, out: join(o.out, 'verify') }));
+  const verifyCode = ran(await step('verify (short)', () => part(progress, 'verify (short)', 'verify.js', 'verifyCommand', { ...SHORT_VERIFY, out: join(o.out, 'verify') })));
   codes.push(verifyCode);
-  ended.push(`verify (short) exit ${verifyCode}`);
+  ended.push(skipped.some((s) => s.part === 'verify (short)') ? 'verify (short) skipped' : `verify (short) exit ${verifyCode}`);
   // An archive from bench/pack-offline.sh leaves z3-solver out: the rest of the job still runs.
-  const proveCode = await step('prove', async () => ((await z3Installed()) ? part(progress, 'prove', 'prove.js', 'proveCommand', { json: false }) : undefined));
-  if (proveCode === undefined) progress.note('main: prove: skipped (z3-solver is not installed here)');
-  else codes.push(proveCode);
-  ended.push(proveCode === undefined ? 'prove skipped' : `prove exit ${proveCode}`);
+  const noZ3: Skipped = { part: 'prove', why: 'z3-solver is not installed here' };
+  const proveCode = ran(await step('prove', async () => ((await z3Installed()) ? part(progress, 'prove', 'prove.js', 'proveCommand', { json: false }) : noZ3)));
+  codes.push(proveCode);
+  ended.push(skipped.some((s) => s.part === 'prove') ? 'prove skipped' : `prove exit ${proveCode}`);
 
   progress.note('main: bench (quick) ...');
   const benchStarted = performance.now();
@@ -111,8 +144,11 @@ export async function mainCommand(o: MainOptions): Promise<number> {
 
   // Drawn under the signal's watch, written at once (reports/report.ts writeRendered).
   const drawn = await step('the report', () => renderCharts([{ file: relative(o.out, results) || results, doc }]));
-  const report = writeRendered(drawn, o.out);
+  const report = writeRendered(drawn, o.out, skipped.length > 0 ? [skippedSection(skipped, Boolean(o.allowSkip))] : []);
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
-  writeStdout(`concord: done in ${seconds} s. Report: ${report.html} (Markdown: ${report.markdown}; results: ${results})\n`);
+  const without = skipped.length === 0 ? ''
+    : o.allowSkip ? `, but skipped ${skippedWords(skipped)}, which --allow-skip accepts`
+      : `, but skipped ${skippedWords(skipped)}: exit 2 (--allow-skip accepts a job without it)`;
+  writeStdout(`concord: done in ${seconds} s${without}. Report: ${report.html} (Markdown: ${report.markdown}; results: ${results})\n`);
   return Math.max(...codes);
 }

@@ -28,7 +28,7 @@ import {
 } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
-import { failureRerun, formatFailure, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
+import { failureRequest, failureRerun, formatFailure, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource, settingsFor } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
@@ -113,11 +113,17 @@ function parseShard(raw: string | undefined): Shard | undefined {
  * A shard with no batch of any check would check nothing and then fail the coverage gate: a matrix
  * too wide for --runs is a usage error. The advice is the --runs that gives every shard `perShard`
  * runs, since each shard is judged on its own share: one batch each would still fail the gate.
+ * Where that is past --runs' cap (one seed's batches), no --runs would do: the advice is then the
+ * most shards the cap gives `perShard` runs each.
  */
 function requireShardRuns(runs: number, shard: Shard | undefined, perShard: number): void {
   if (!shard || CHECK_DEFS.some((c) => shardBatches(checkRuns(runs, c), shard).length > 0)) return;
+  const needed = perShard * shard.count;
+  const advice = needed <= MAX_RUNS ? `${shard.count} shards need --runs >= ${needed} (${perShard} a shard)`
+    : `${shard.count} shards would need --runs >= ${needed} (${perShard} a shard), past its cap of ${MAX_RUNS.toLocaleString('en-US')}: `
+      + `the matrix has more shards than the cap allows; give at most ${Math.floor(MAX_RUNS / perShard)} (--runs ${MAX_RUNS} --shard I/${Math.floor(MAX_RUNS / perShard)})`;
   throw new UsageError(`--shard ${shard.index}/${shard.count} of --runs ${runs} gets no runs: runs go to shards in batches of ${BATCH}, `
-    + `and each shard is judged on its own share, so ${shard.count} shards need --runs >= ${perShard * shard.count} (${perShard} a shard)`);
+    + `and each shard is judged on its own share, so ${advice}`);
 }
 
 /** How verify's hints name its options (properties/coverage-hint.ts words them for the vitest helper too). */
@@ -220,11 +226,12 @@ function hungBlock(doing: Doing, outDir: string, timeoutS: number): string {
 /** The executor named, made with `settings` (as far as it takes them). */
 type Sources = (name: string, settings: PartitionSettings) => SubjectSource;
 
-/** A failure as --json gives it: with `rerun`, the command its text's `block file` line shows, where it has one. */
-function failureJson(f: FailureReport): Omit<FailureReport, 'settings'> & { settings?: object; rerun?: string } {
+/** A failure as --json gives it: with `rerun` and `request`, the commands its text's `block file` and `request` lines show, where it has them. */
+function failureJson(f: FailureReport): Omit<FailureReport, 'settings'> & { settings?: object; rerun?: string; request?: string } {
   const rerun = failureRerun(f);
+  const request = failureRequest(f);
   const settings = f.settings && settingsJson(f.settings);
-  return { ...f, ...(settings ? { settings } : {}), ...(rerun ? { rerun } : {}) };
+  return { ...f, ...(settings ? { settings } : {}), ...(rerun ? { rerun } : {}), ...(request ? { request } : {}) };
 }
 
 /**

@@ -15,6 +15,7 @@ import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
 import { plural } from '../spec/plural.js';
 import type { PreStateKind } from '../spec/shared-state.js';
 import { EXECUTORS } from '../impl/registry.js';
+import { isExecCommand } from '../impl/exec-executor.js';
 import { formatExplanation, type Explanation } from './explain.js';
 import { HELPER_PREFIX, PLANTED_PREFIX, settingsText, type FailsOnly, type PartitionSettings, type ReplayToken } from './replay.js';
 import { concordCommand, shellWord } from './printed-command.js';
@@ -264,6 +265,19 @@ export function failureRerun(f: FailureReport): string | undefined {
 }
 
 /**
+ * For an engine in another process (`exec:`), the `concord request` command that prints the request
+ * line it was sent for the failure's block file, with the threads and settings it was sent with:
+ * what its `request` line shows, and verify's --json gives as `request`, to run the engine on the
+ * block outside Concord (docs/exec-protocol.md). Its id is 1, the engine's first, where verify's
+ * engine had answered others before; undefined for any other executor, and without a block file.
+ */
+export function failureRequest(f: FailureReport): string | undefined {
+  if (!f.blockFile || !isExecCommand(f.executor)) return undefined;
+  const made = settingsText({ ...(f.settings?.modules === undefined ? {} : { modules: f.settings.modules }), ...(f.settings?.partition === undefined ? {} : { partition: f.settings.partition }) });
+  return `${concordCommand()} request ${shellWord(f.blockFile)}${f.threads === undefined ? '' : ` --threads ${f.threads}`}${made ? ` ${made}` : ''}`;
+}
+
+/**
  * The report as lines; `words`: whose options they name (by default the helper's for an executor
  * only the helper holds, the CLI's otherwise: the helper passes 'helper' for a module path too).
  */
@@ -331,6 +345,10 @@ export function formatFailure(f: FailureReport, words: OptionWords = f.executor.
     lines.push(`  calls before ${plural(f.callsBefore.length, 'call')} of this block on the instance before the failing one, at threads ${calls}${where}`);
   }
   if (f.blockFile) lines.push(`  block file   ${f.blockFile}${rerun ? `  (rerun: ${rerun})` : ''}`);
+  const request = failureRequest(f);
+  // The earlier blocks and calls a failure needs are not in the one request: the rerun above makes them.
+  const alone = f.earlier?.length || f.callsBefore?.length ? ', this block alone' : '';
+  if (request) lines.push(`  request      ${request}  (the request line the engine was sent${alone}, to run it outside Concord: docs/exec-protocol.md)`);
   lines.push(`  seed         ${f.seed}, path ${f.path}${seedOrigin(f, words)}`);
   lines.push(`  replay       ${f.replay}`);
   return lines;

@@ -998,12 +998,15 @@ function title(m: Merged): string {
   return `Concord benchmark report (${m.sources.map((s) => s.doc.createdAt.slice(0, 10)).filter((v, i, a) => a.indexOf(v) === i).join(', ')})`;
 }
 
-/** Markdown for a pull request; charts are linked as `<chartDir>/<name>.svg`. */
-export function renderMarkdown(m: Merged, charts: readonly { name: string; title: string }[], chartDir = '.'): string {
+/**
+ * Markdown for a pull request; charts are linked as `<chartDir>/<name>.svg`. `lead`: sections
+ * before the results' own, about the job that made them (what `concord main` skipped).
+ */
+export function renderMarkdown(m: Merged, charts: readonly { name: string; title: string }[], chartDir = '.', lead: readonly Section[] = []): string {
   const parts = [`# ${mdText(title(m))}`, ''];
   const source = (s: Source) => `${mdCode(s.file)} (${mdText(sourceWords(s))})`;
   parts.push(`Sources: ${m.sources.map(source).join('; ')}.`, '');
-  for (const s of sections(m)) {
+  for (const s of [...lead, ...sections(m)]) {
     parts.push(`## ${mdText(s.title)}`, '');
     for (const p of s.paragraphs) if (p) parts.push(mdText(p), '');
     for (const t of s.tables) parts.push(mdTable(t), '');
@@ -1051,18 +1054,20 @@ table{border-collapse:collapse;margin:.6em 0;font-size:12.5px}th,td{border:1px s
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}thead{background:#f4f4f4}
 figure{margin:1.2em 0;overflow-x:auto}figcaption{font-weight:600;margin-bottom:.4em}p.note{font-size:12.5px;margin:.2em 0}`;
 
-/** One self-contained page: inline CSS and SVG, no scripts, nothing loaded from elsewhere. */
-export function renderHtml(m: Merged, charts: readonly RenderedChart[]): string {
+/** One self-contained page: inline CSS and SVG, no scripts, nothing loaded from elsewhere; `lead` as for renderMarkdown, above the charts. */
+export function renderHtml(m: Merged, charts: readonly RenderedChart[], lead: readonly Section[] = []): string {
   const body: string[] = [`<h1>${esc(title(m))}</h1>`];
   body.push(`<p>Sources: ${m.sources.map((s) => `<code>${esc(s.file)}</code> (${esc(sourceWords(s))})`).join('; ')}.</p>`);
-  body.push('<h2>Charts</h2>');
-  // Vega's SVG writer escapes the text and attributes it draws (series, workload labels): the SVG goes in as it is.
-  for (const c of charts) body.push(`<figure id="chart-${esc(c.name)}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`);
-  for (const s of sections(m)) {
+  const section = (s: Section) => {
     body.push(`<h2>${esc(s.title)}</h2>`);
     for (const p of s.paragraphs) if (p) body.push(`<p>${esc(p)}</p>`);
     for (const t of s.tables) body.push(htmlTable(t));
-  }
+  };
+  lead.forEach(section);
+  body.push('<h2>Charts</h2>');
+  // Vega's SVG writer escapes the text and attributes it draws (series, workload labels): the SVG goes in as it is.
+  for (const c of charts) body.push(`<figure id="chart-${esc(c.name)}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`);
+  sections(m).forEach(section);
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title(m))}</title><style>${CSS}</style></head>
 <body>

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { UsageError } from '../cli/errors.js';
 import { writeWhole } from '../cli/output.js';
 import { merge } from './merge.js';
-import { renderHtml, renderMarkdown, type RenderedChart } from './render.js';
+import { renderHtml, renderMarkdown, type RenderedChart, type Section } from './render.js';
 import type { ResultsFile } from './schema.js';
 
 export interface WrittenReport {
@@ -36,12 +36,13 @@ export const REPORT_FILES: readonly string[] = ['report.md', 'report.html', 'spe
  * signal may stop it (cli/main.ts). A folder where one of its files goes is refused before any is
  * written: a report half new, half an older run's, would chart one run and describe another. Each
  * file is written whole; a write that fails part-way (a full disk) leaves the ones before it new.
+ * `lead`: sections that go first, about the job the results came from (main's parts it skipped).
  */
-export function writeRendered({ merged, rendered }: Awaited<ReturnType<typeof renderCharts>>, outDir: string): WrittenReport {
+export function writeRendered({ merged, rendered }: Awaited<ReturnType<typeof renderCharts>>, outDir: string, lead: readonly Section[] = []): WrittenReport {
   const charts = rendered.map((c) => ({ path: join(outDir, `${c.name}.svg`), text: c.svg }));
   const markdown = join(outDir, 'report.md');
   const html = join(outDir, 'report.html');
-  const files = [...charts, { path: markdown, text: renderMarkdown(merged, rendered) }, { path: html, text: renderHtml(merged, rendered) }];
+  const files = [...charts, { path: markdown, text: renderMarkdown(merged, rendered, '.', lead) }, { path: html, text: renderHtml(merged, rendered, lead) }];
   const unlisted = files.find((f) => !REPORT_FILES.includes(basename(f.path)));
   if (unlisted) throw new Error(`${basename(unlisted.path)} is not in REPORT_FILES, which concord main checks before it runs`);
   const taken = files.find((f) => statSync(f.path, { throwIfNoEntry: false })?.isDirectory() === true);

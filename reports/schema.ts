@@ -16,6 +16,7 @@ import { parseStrictJson } from '../spec/strict-json.js';
 import { plural } from '../spec/plural.js';
 import { isModulePath } from '../impl/module-path.js';
 import { isExecCommand } from '../impl/exec-executor.js';
+import { issueWords } from './issue-words.js';
 import { labelPartition } from './partitions.js';
 
 export const RESULTS_FORMAT = 'concord-results/1';
@@ -603,7 +604,7 @@ export function newerWriterHint(json: object, own: string | undefined): string {
  */
 export function resultsFromJson(json: unknown, file = 'results', reader?: string): ResultsFile {
   checkFormat(json, file, reader);
-  const parsed = ResultsSchema.safeParse(json);
+  const parsed = ResultsSchema.safeParse(json, { error: issueWords });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ResultsFileError(file, fieldName(issue.path), `${issue.message}${newerWriterHint(json, reader)}`);

@@ -377,7 +377,7 @@ export default () => engine;`);
       const out = join(here, 'r.json');
       const json: Record<string, unknown> = {};
       expect(validResults(bad, out, json)).toBeNull();
-      const error = `the results fail the results file's schema (reports/schema.ts), so ${out} is left as it was: runs[1].fallback: Invalid input: expected string, received number; `
+      const error = `the results fail the results file's schema (reports/schema.ts), so ${out} is left as it was: runs[1].fallback: expected a string, got 5; `
         + `a bug in Concord, which checks every result where it is returned; the results as measured are kept, unvalidated, in ${REJECTED_RESULTS} (report and compare refuse them)`;
       expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toBe(`concord bench: ${error}\n`);
       // Under --json, the failure's object says where, and that it failed.

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SPAWNS_TIMEOUT_MS } from './helpers.js';
 import { READER_WAIT_MS, writeWhole } from '../cli/output.js';
+import { secondsPast } from '../cli/errors.js';
 import { proveCommand } from '../cli/prove.js';
 import { z3Installed } from '../spec/smt/z3.js';
 import { parseBlock } from '../spec/block-file.js';
@@ -698,6 +699,15 @@ export default { name: 'hangs-at-2', execute(b, o) { if (o?.threads === 2 && ++a
       expect(performance.now() - started).toBeLessThan(20_000);
       expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(
         /^concord verify: the executor \S+racing\.mjs: execute\(\) on a generated block of \d+ transactions? \(threads \d\) did not settle within 0\.4 s(; it held the main thread \(a busy loop or a blocking wait\) until interrupted| \(it returned after 1\.\d\d s\)); its block is in /)]);
+    });
+
+    it('says a call that returned past a --timeout under 10 ms took longer than it, not "0.00 s"', () => {
+      // Two decimals, and as many more as it takes to show the time above the limit.
+      expect([secondsPast(1.4, 0.001), secondsPast(1000.3, 1), secondsPast(1234, 0.4), secondsPast(10, 0.01)]).toEqual(['0.0014', '1.0003', '1.23', '0.01']);
+      const r = concord('run', '--txs', '5', '--warmup', '0', '--timeout', '0.001');
+      expect(r.status, r.stderr).toBe(1);
+      const [, took] = /^concord run: the executor sequential: \S+(?: [^\n]*)? did not settle within 0\.001 s \(it returned after (\d+\.\d+) s\)$/.exec(r.stderr.trim()) ?? [];
+      expect(Number(took), r.stderr).toBeGreaterThan(0.001);
     });
 
     it('run still reports why execute() failed when the close() after it holds the main thread, with or without --timeout', () => {

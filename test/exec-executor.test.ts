@@ -848,6 +848,42 @@ await import(${JSON.stringify(fromThread)});
     expect(empty.stderr).toMatch(/^concord run: exec:: no command after "exec:"/);
   });
 
+  it('concord request prints, byte for byte, the request an engine given --threads, --modules and --partition was sent, and verify\'s failure names those', () => {
+    const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+    const dumping = new URL('./fixtures/exec/dump-requests.mjs', import.meta.url).pathname;
+    const made = ['--modules', '4', '--partition', 'hash'];
+    const sentByRun = join(dir, 'run-requests.jsonl');
+    const run = concord('run', '--workload', 'p2p', '--txs', '5', '--executor', `exec:node ${dumping} ${sentByRun}`, '--threads', '2', ...made, '--warmup', '0', '--check');
+    expect(run.status, run.stderr).toBe(0);
+    const first = readFileSync(sentByRun, 'utf8').split('\n')[0]!;
+    expect(JSON.parse(first)).toMatchObject({ id: 1, threads: 2, settings: { modules: 4, partition: 'hash' } });
+    const printed = concord('request', '--workload', 'p2p', '--txs', '5', '--threads', '2', ...made);
+    expect(printed.status, printed.stderr).toBe(0);
+    expect(printed.stdout).toBe(`${first}\n`);
+
+    // The fixture answers wrongly under partition range alone: the failure's request line must carry it to reproduce.
+    const sentByVerify = join(dir, 'verify-requests.jsonl');
+    const out = join(dir, 'request-verify-out');
+    const broken = concord('verify', '--executor', `exec:node ${dumping} ${sentByVerify}`, '--modules', '4', '--partition', 'range', '--runs', '20', '--out', out, '--json');
+    expect(broken.status, broken.stderr).toBe(1);
+    const [failed] = (JSON.parse(broken.stdout) as { failures: (FailureReport & { request?: string })[] }).failures;
+    expect(failed!.request).toBe(`npx concord request ${failed!.blockFile!} --threads ${failed!.threads!} --modules 4 --partition range`);
+    expect(formatFailure(failed!)).toContain(`  request      ${failed!.request!}  (the request line the engine was sent, to run it outside Concord: docs/exec-protocol.md)`);
+    const replayed = concord(...failed!.request!.split(' ').slice(2));
+    expect(replayed.status, replayed.stderr).toBe(0);
+    // The engine answered other blocks first, so its request had another id; the rest is the same bytes.
+    const withoutId = (line: string) => line.replace(/^\{"format":"concord-exec\/1","id":\d+,/, '');
+    expect(readFileSync(sentByVerify, 'utf8').split('\n').map(withoutId)).toContain(withoutId(replayed.stdout.trimEnd()));
+
+    for (const [given, message] of [
+      [['--modules', '0'], '--modules expects an integer from 1 to 4,096, got "0"'],
+      [['--partition', 'hash,range'], '--partition hash,range: one partition, not a list (bench alone takes several, measuring each in one run)'],
+    ] as const) {
+      const refused = concord('request', '--txs', '2', ...given);
+      expect([refused.status, refused.stderr]).toEqual([2, `concord request: ${message}\n`]);
+    }
+  });
+
   it('verify shows an engine\'s traceback below the failure\'s error line, and --json keeps it in the failure\'s error', () => {
     const concord = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
     const crashing = engineScript('crashes.mjs', `process.stderr.write('Traceback (most recent call last):\\n  File "engine.py", line 3, in run\\nValueError: opcode 21\\n', () => process.exit(1));`);

@@ -1,6 +1,6 @@
 // The results schema: a valid document survives serialize -> parse unchanged, with a byte-order
 // mark too; malformed or empty files, a key given twice, unknown versions and broken cross-references are rejected
-// naming the file and the field; the documentation names every field the schema has.
+// naming the file and the field, in Concord's words rather than zod's; the documentation names every field the schema has.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -335,7 +335,7 @@ describe('a results file that contradicts itself', () => {
 describe('a results file from a newer Concord', () => {
   it('says so when this Concord cannot read it, and not when an older or equal one wrote it', () => {
     const newer = rejection((d) => { d.concordVersion = '99.2.0'; (d.runs as Record<string, unknown>[])[0]!.energyJ = 1; });
-    expect(newer.message).toMatch(/^r\.json: runs\[0\]: Unrecognized key: "energyJ"; written by Concord 99\.2\.0, newer than this one \(0\.1\.0\): upgrade Concord to read it$/);
+    expect(newer.message).toMatch(/^r\.json: runs\[0\]: unknown field "energyJ" \(known here: workload, executor, threads, .*\); written by Concord 99\.2\.0, newer than this one \(0\.1\.0\): upgrade Concord to read it$/);
     expect(rejection((d) => { d.concordVersion = '99.0.0'; d.format = 'concord-results/2'; }).message).toMatch(/an unknown version .*; written by Concord 99\.0\.0, newer than this one/);
     expect(rejection((d) => { d.concordVersion = '0.0.1'; (d.runs as Record<string, unknown>[])[0]!.energyJ = 1; }).message).not.toMatch(/newer/);
   });
@@ -345,5 +345,34 @@ describe('a results file from a newer Concord', () => {
     expect(newerWriterHint({ concordVersion: '0.9.3' }, '0.10.0')).toBe('');
     expect(newerWriterHint({ concordVersion: '0.1.0' }, '0.1.0')).toBe('');
     expect(newerWriterHint({ concordVersion: 'dev' }, '0.1.0')).toBe('');
+  });
+});
+
+describe('a schema issue', () => {
+  it('is worded as Concord words its own checks, by what was expected and what the file holds, whatever the field', () => {
+    const run = (d: Record<string, unknown>) => (d.runs as Record<string, unknown>[])[2]!;
+    const cases: [string, (d: Record<string, unknown>) => void, string][] = [
+      ['an empty array', (d) => { run(d).samplesMs = []; }, 'runs[2].samplesMs: expected at least one item, got an empty array'],
+      ['an integer below its least', (d) => { run(d).threads = 0; }, 'runs[2].threads: expected an integer >= 1, got 0'],
+      ['a fraction for an integer', (d) => { run(d).threads = 1.5; }, 'runs[2].threads: expected an integer, got 1.5'],
+      ['a number below 0', (d) => { run(d).cpus = [-1]; }, 'runs[2].cpus[0]: expected an integer >= 0, got -1'],
+      ['a share above 1', (d) => { run(d).fallbackShare = 2; }, 'runs[2].fallbackShare: expected a number <= 1, got 2'],
+      ['a string for a number', (d) => { run(d).threads = '2'; }, 'runs[2].threads: expected a number, got "2"'],
+      ['a missing field', (d) => { delete run(d).executor; }, 'runs[2].executor: missing: expected a string'],
+      ['null for a string', (d) => { d.createdAt = null; }, 'createdAt: expected a string, got null'],
+      ['a value outside an enum', (d) => { run(d).role = 'boss'; }, 'runs[2].role: expected one of "baseline" or "executor", got "boss"'],
+      ['an empty name', (d) => { run(d).workload = ''; }, 'runs[2].workload: expected at least one character, got an empty string'],
+      ['a kind no source has', (d) => { ((d.workloads as Record<string, unknown>[])[0]!.source as Record<string, unknown>).kind = 'x'; }, 'workloads[0].source.kind: expected one of "generated" or "file", got "x"'],
+      ['neither shape of a union', (d) => { d.cores = { start: {} }; }, 'cores.start: matches none of the 2 shapes it may take (speeds: missing: expected an object; or unavailable: missing: expected a string)'],
+    ];
+    for (const [what, mutate, message] of cases) expect(rejection(mutate).message, what).toBe(`r.json: ${message}`);
+    // An integer past 2^53 - 1 says why that bound, and no word of zod's shows in any of them.
+    expect(rejection((d) => { run(d).threads = 2 ** 60; }).message).toBe('r.json: runs[2].threads: expected an integer <= 9007199254740991 (2^53 - 1: past it, a number\'s integers are not exact), got 1152921504606847000');
+    for (const [, mutate] of cases) expect(rejection(mutate).message).not.toMatch(/Too small|Too big|Invalid input|received|Unrecognized/);
+  });
+
+  it('keeps the message a check states itself', () => {
+    expect(rejection((d) => { (d.runs as Record<string, unknown>[])[2]!.samplesMs = [0]; }).message)
+      .toBe('r.json: runs[2].samplesMs[0]: expected a time from 0.0001 ms (0.1 us, the precision results keep)');
   });
 });

@@ -251,6 +251,10 @@ describe('concord verify', () => {
     [{ replay: 'cv1_AAAA', runs: undefined, shard: '1/2' }, /give it alone/],
     [{ executor: ['sequential'], runs: '5', shard: '2/4' }, /^concord verify: --shard 2\/4 of --runs 5 gets no runs: .* 4 shards need --runs >= 2000 \(500 a shard\)\n$/],
     [{ planted: true, runs: '100', shard: '3/4' }, /--shard 3\/4 of --runs 100 gets no runs: .* 4 shards need --runs >= 8000 \(2000 a shard\)/],
+    // No --runs gives that many shards their share: the advice is the most shards --runs' cap gives one each.
+    [{ executor: ['sequential'], runs: '3276800', shard: '65537/65537' },
+      /^concord verify: --shard 65537\/65537 of --runs 3276800 gets no runs: .* so 65537 shards would need --runs >= 32768500 \(500 a shard\), past its cap of 3,276,800: the matrix has more shards than the cap allows; give at most 6553 \(--runs 3276800 --shard I\/6553\)\n$/],
+    [{ planted: true, runs: '100', shard: '3000/3000' }, /so 3000 shards would need --runs >= 6000000 \(2000 a shard\), past its cap of 3,276,800: the matrix has more shards than the cap allows; give at most 1638 \(--runs 3276800 --shard I\/1638\)\n$/],
     [{ executor: [fixture('batch-executor.mjs')], out: aFile, json: true }, /^concord verify: --out \S+a-file: is a file; give a folder\n$/],
     [{ planted: true, out: aFile }, /--out \S+a-file: is a file; give a folder/],
   ] as [VerifyOptions, RegExp][])('exits 2 on bad input %#', async (o, message) => {

@@ -188,6 +188,9 @@ export function countRun(subject: Subject, o: Observer, expected: BlockResult, a
 
 /** Thrown by a subject whose parallel run could not be trusted (it did not finish, or broke an invariant), explained. */
 export class UntrustedRun extends Error {
+  static {
+    this.prototype.name = 'UntrustedRun';
+  }
   constructor(readonly explanation: Explanation, readonly provenance?: Provenance, readonly schedule?: readonly number[]) {
     super(explanation.actual);
   }

@@ -228,7 +228,11 @@ function traceSteps(text: string): ShrinkStep[] {
   });
 }
 
-export class ReplayTokenError extends Error {}
+export class ReplayTokenError extends Error {
+  static {
+    this.prototype.name = 'ReplayTokenError';
+  }
+}
 
 /** A token that decodes to no run, or that rebuilds another run than its own: `cause`, what found it, if anything threw. */
 export function damagedToken(cause?: unknown): ReplayTokenError {

@@ -24,7 +24,11 @@ export const BLOCK_FORMAT = 'concord-block/1';
  */
 export const MAX_TX_GAS_LIMIT = 100_000_000;
 
-export class BlockFileError extends InputFileError {}
+export class BlockFileError extends InputFileError {
+  static {
+    this.prototype.name = 'BlockFileError';
+  }
+}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };

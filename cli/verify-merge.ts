@@ -1,8 +1,8 @@
 // `concord verify --merge FILE...`: the --json results of a matrix's `verify --shard I/N` runs,
 // read and pooled into the one run they split (cli/verify.ts prints it as verify prints a run).
 // Invariant: a pool is made only of a whole matrix of agreeing shards: each file one verify run's
-// result, each shard I of one N there once, all with the same runs, txs, seed, settings, executors
-// and coverage gate; anything else is an input error (exit 2) naming the file and the field. The
+// result, each shard I of one N there once, all with the same runs, txs, seed, settings (thread
+// counts included), executors and coverage gate; anything else is an input error (exit 2) naming the file and the field. The
 // pool's coverage is judged by the gate verify judges one run by (runner.ts uncoveredEvents) on the
 // sums of the shards' counts, and every shard's failures, cuts, signal and error are carried into
 // it: pooling adds up coverage, never forgives a counterexample.
@@ -12,6 +12,7 @@ import { InputFileError, jsonPath, utf8Text } from '../spec/messages.js';
 import { parseStrictJson } from '../spec/strict-json.js';
 import { plural } from '../spec/plural.js';
 import { CHECKS, settingsText, type CheckName, type PartitionSettings } from '../properties/replay.js';
+import { threadCountsText } from '../properties/thread-counts.js';
 import {
   CHECK_DEFS, checkRuns, shardBatches, uncoveredEvents, type CheckReport, type ExecutorReport, type FailureReport, type RunReport,
 } from '../properties/runner.js';
@@ -42,6 +43,8 @@ export interface MergedShards {
   readonly runs: number;
   readonly txs: number | null;
   readonly settings: PartitionSettings;
+  /** The shards' --threads (settings.threads), which every shard shares; absent: each check's own. */
+  readonly threadCounts?: readonly number[];
   readonly shards: readonly ShardVerdict[];
   /** Each shard's `error` (a module's executor object whose close() threw) and `stopped` (a signal), prefixed by its shard. */
   readonly errors: readonly string[];
@@ -96,7 +99,8 @@ const shardResult = z.object({
   ok: z.boolean(),
   runs: count,
   txs: count.nullable(),
-  settings: z.object({ modules: count.optional(), partition: z.string().optional() }),
+  // A shard of a verify before --threads has none: each check's own counts, as a shard without it now.
+  settings: z.object({ modules: count.optional(), partition: z.string().optional(), threads: z.array(z.number().int().positive()).min(1).optional() }),
   executors: z.array(executorReport).min(1),
   blocksChecked: count,
   schedulesExplored: count,
@@ -183,6 +187,7 @@ const AGREED: readonly { readonly field: string; readonly of: (r: ShardResult) =
   { field: 'txs', of: (r) => (r.txs === null ? 'null (the default sizes)' : String(r.txs)) },
   { field: 'seed', of: (r) => String(r.seed) },
   { field: 'settings', of: (r) => settingsText(r.settings) || 'none' },
+  { field: 'settings.threads', of: (r) => threadCountsText(r.settings.threads) || 'none (each check\'s own thread counts)' },
   { field: 'shard', of: (r) => `of ${r.shard.split('/')[1]} shards` },
   { field: 'executors', of: (r) => r.executors.map((e) => e.name).join(', ') },
 ];
@@ -198,7 +203,7 @@ function checkMatrix(shards: readonly ShardInput[], ended: readonly EndedShard[]
   for (const s of rest) {
     for (const { field, of } of AGREED) {
       if (of(s.result) !== of(first.result)) {
-        throw fileError(s.file, field, `${of(s.result)}, where ${first.file} has ${of(first.result)}: the shards of one matrix are one verify run split, with the same --runs, --txs, --seed, --modules, --partition, --executor and --shard N`);
+        throw fileError(s.file, field, `${of(s.result)}, where ${first.file} has ${of(first.result)}: the shards of one matrix are one verify run split, with the same --runs, --txs, --seed, --modules, --partition, --threads, --executor and --shard N`);
       }
     }
     for (const [i, e] of s.result.executors.entries()) {
@@ -288,7 +293,8 @@ function pool(shards: readonly ShardInput[]): MergedShards {
       elapsedMs: Math.max(...shards.map((s) => s.result.elapsedMs)), timedOut: executors.some((e) => e.cut),
       seed: first.seed, shard: n === 1 ? '1/1' : `1-${n}/${n}`,
     },
-    runs: first.runs, txs: first.txs, settings: first.settings,
+    runs: first.runs, txs: first.txs, settings: { ...(first.settings.modules === undefined ? {} : { modules: first.settings.modules }), ...(first.settings.partition === undefined ? {} : { partition: first.settings.partition }) },
+    ...(first.settings.threads ? { threadCounts: first.settings.threads } : {}),
     shards: shards.map((s) => {
       const alone = s.result.executors.filter((e) => e.uncovered.length > 0);
       return {

@@ -48,6 +48,8 @@ import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { executorNames, partitionSettings } from './executor-settings.js';
 import { trainingRequest, withPlacementModules } from './train.js';
 import { DEFAULT_PARTITION } from '../impl/modular/partition.js';
+import { threadList } from './bench.js';
+import { threadCountsText } from '../properties/thread-counts.js';
 import { BATCH, DEFAULT_RUNS, DEFAULT_SEED, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, MAX_VERIFY_TXS, SHARD_RUNS } from '../properties/verify-limits.js';
 
 export interface VerifyOptions {
@@ -79,6 +81,8 @@ export interface VerifyOptions {
   partition?: string;
   /** --placement FILE: the affinity placement file the modular executor is made with (cli/train.ts). */
   placement?: string;
+  /** --threads LIST: the thread counts every check calls execute() at, instead of each check's own (properties/thread-counts.ts). */
+  threads?: string;
   /** --merge FILE...: pool the --json results of a matrix's shards into one verdict (cli/verify-merge.ts). */
   merge?: string[];
 }
@@ -236,13 +240,17 @@ function failureJson(f: FailureReport): Omit<FailureReport, 'settings'> & { sett
 
 /**
  * The JSON summary: the verdict (ok = exit 0), the run's report plus rates (and the planted tally);
- * `made`: --modules and --partition as given (`{}` for none), as `bench` records them.
+ * `made`: --modules and --partition as given (`{}` for none), as `bench` records them, and
+ * `threadCounts` --threads, in them as `threads`.
  */
-function summary(ok: boolean, r: RunReport, settings: { runs: number; txs: number | undefined; made?: PartitionSettings }, planted?: PlantedReport): object {
+function summary(
+  ok: boolean, r: RunReport, settings: { runs: number; txs: number | undefined; made?: PartitionSettings; threadCounts?: readonly number[] }, planted?: PlantedReport,
+): object {
+  const threads = settings.threadCounts ? { threads: settings.threadCounts } : {};
   return {
     ok,
     // What each shard of a matrix must share for the shards to add up to the unsharded run.
-    runs: settings.runs, txs: settings.txs ?? null, ...(settings.made ? { settings: settingsJson(settings.made) } : {}),
+    runs: settings.runs, txs: settings.txs ?? null, ...(settings.made ? { settings: { ...settingsJson(settings.made), ...threads } } : {}),
     executors: r.executors.map((e) => ({
       ...e, elapsedMs: Math.round(e.elapsedMs), blocksPerSecond: rate(e.blocksChecked, e.elapsedMs), schedulesPerSecond: rate(e.schedulesExplored, e.elapsedMs),
     })),
@@ -294,7 +302,7 @@ function signalStopped(signal: EndingSignal, r: RunReport | null, unit: string):
   return `${stopped}; ${at.label} was in its ${check.name} check (${check.batches}/${check.of} batches run), after ${ran} of its ${plural(at.checks.length, 'check')}${found}`;
 }
 
-function textSummary(r: RunReport, made: PartitionSettings = {}): string[] {
+function textSummary(r: RunReport, made: PartitionSettings = {}, threadCounts?: readonly number[]): string[] {
   const lines: string[] = [];
   const width = Math.max(...r.executors.map((e) => e.label.length));
   for (const e of r.executors) {
@@ -310,7 +318,7 @@ function textSummary(r: RunReport, made: PartitionSettings = {}): string[] {
     lines.push(`  ${''.padEnd(width)} coverage, summed over its runs: ${cov}`);
   }
   lines.push(`${r.blocksChecked.toLocaleString('en-US')} blocks checked (${rate(r.blocksChecked, r.elapsedMs).toLocaleString('en-US')}/s), `
-    + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, r.elapsedMs).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s; seed ${r.seed}, shard ${r.shard}${settingsText(made) ? `, ${settingsText(made)}` : ''}`);
+    + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, r.elapsedMs).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s; seed ${r.seed}, shard ${r.shard}${[settingsText(made), threadCountsText(threadCounts)].filter(Boolean).map((t) => `, ${t}`).join('')}`);
   // A merge's check cut in one shard and stopped by a signal in another is stopped, not listed here.
   const cut = r.executors.filter((x) => x.cut && cutChecks(x).length > 0);
   if (r.timedOut && cut.length > 0) {
@@ -340,7 +348,7 @@ function verdictLine(ok: boolean, timedOut: boolean, cutFailed: boolean): string
 async function merge(o: VerifyOptions): Promise<number> {
   // The files fix everything these would set, and a merge runs nothing.
   const beside = ([['--executor', o.executor], ['--runs', o.runs], ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit], ['--timeout', o.timeout],
-    ['--modules', o.modules], ['--partition', o.partition], ['--placement', o.placement], ['--shard', o.shard], ['--planted', o.planted || undefined], ['--coverage', o.coverage],
+    ['--modules', o.modules], ['--partition', o.partition], ['--placement', o.placement], ['--threads', o.threads], ['--shard', o.shard], ['--planted', o.planted || undefined], ['--coverage', o.coverage],
     ['--replay', o.replay], ['--repeat', o.repeat], ['--out', o.out]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
   if (beside.length) throw new UsageError(`--merge pools the shards' --json files, which fix the run: give it alone (with --json or --fail-on-cut), not with ${beside.join(', ')}`);
   if (o.merge!.length === 0) throw new UsageError('--merge: give the --json file of every shard of the matrix');
@@ -372,7 +380,7 @@ async function merge(o: VerifyOptions): Promise<number> {
     }));
   if (o.json) {
     writeStdout(`${JSON.stringify({
-      ...summary(ok, r, { runs: m.runs, txs: m.txs ?? undefined, made: m.settings }), shards: m.shards,
+      ...summary(ok, r, { runs: m.runs, txs: m.txs ?? undefined, made: m.settings, ...(m.threadCounts ? { threadCounts: m.threadCounts } : {}) }), shards: m.shards,
       ...(m.errors.length ? { error: m.errors.join('; ') } : {}), ...(m.stopped.length ? { stopped: m.stopped.join('; ') } : {}),
     })}\n`);
     for (const line of [...jsonLogLines(r, uncovered), ...m.errors, ...m.stopped]) process.stderr.write(`concord verify: ${line}\n`);
@@ -383,7 +391,7 @@ async function merge(o: VerifyOptions): Promise<number> {
     writeStdout(`${[first, `  shard        ${f.shard} (${m.shards.find((s) => s.shard === f.shard)!.file})`, ...rest].join('\n')}\n\n`);
   }
   writeStdout(`pooled ${plural(m.shards.length, 'shard')}: ${m.shards.map((s) => `${s.shard} ${s.file}`).join(', ')}\n`);
-  writeStdout(`${textSummary(r, m.settings).join('\n')}\n`);
+  writeStdout(`${textSummary(r, m.settings, m.threadCounts).join('\n')}\n`);
   for (const e of uncovered) writeStdout(`${uncoveredLine(e)}\n`);
   // The pool is the unsharded run: its advice is that run's --runs.
   if (uncovered.length) writeStdout(`  hint: ${coverageHint(VERIFY_OPTION_NAMES, m.runs, DEFAULT_RUNS, undefined)}\n`);
@@ -532,7 +540,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   const inProcess = !report && !unknown && isModulePath(token.executor) ? passedFreshProcessText(replayed.label, token, runs) : undefined;
   if (o.json) {
     writeStdout(`${JSON.stringify({
-      ok: !report && !unknown, executors: [token.executor], settings: token.settings ?? {}, blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [failureJson(report)] : [],
+      ok: !report && !unknown, executors: [token.executor], settings: { ...token.settings, ...(token.threadCounts ? { threads: token.threadCounts } : {}) }, blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [failureJson(report)] : [],
       reproduced: Boolean(report), runs, ...(unknown ? { ...(token.failsOnly ? { failsOnly: token.failsOnly } : { sharedInstance: true }), error: unknown } : {}),
       ...(inProcess ? { note: inProcess } : {}),
     })}\n`);
@@ -578,7 +586,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
     // The token fixes everything these would set, so each would be silently ignored; --executor
     // only confirms the engine command of an exec: token (replay() checks it).
     const ignored = ([['--planted', o.planted || undefined], ['--shard', o.shard], ['--runs', o.runs],
-      ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit], ['--fail-on-cut', o.failOnCut || undefined], ['--coverage', o.coverage]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
+      ['--seed', o.seed], ['--txs', o.txs], ['--threads', o.threads], ['--time-limit', o.timeLimit], ['--fail-on-cut', o.failOnCut || undefined], ['--coverage', o.coverage]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
     if (ignored.length) throw new UsageError(`--replay reruns one failure: give it alone (with --repeat, --json, --out or --timeout), not with ${ignored.join(', ')}`);
     return replay(o, sourceFor);
   }
@@ -592,6 +600,8 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
   const outDir = o.out ?? DEFAULT_OUT;
   const progress = createProgress({ json: Boolean(o.json) });
   const txs = o.txs === undefined ? undefined : intOption('--txs', o.txs, 1, 1, MAX_VERIFY_TXS);
+  // Validated as bench's list is, and sorted: two orders of one list are one run.
+  const threadCounts = o.threads === undefined ? undefined : threadList(o.threads, 0);
   const base = {
     runs, seed, outDir, progress, ...(timeLimitMs === undefined ? {} : { timeLimitMs }), ...(shard ? { shard } : {}), ...(txs === undefined ? {} : { txs }),
   };
@@ -605,6 +615,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
       ...(o.coverage !== undefined ? ['--coverage'] : []), ...(o.failOnCut ? ['--fail-on-cut'] : []),
       // Each planted bug is caught at the settings the catalogue was measured at.
       ...(o.modules !== undefined ? ['--modules'] : []), ...(o.partition !== undefined ? ['--partition'] : []), ...(o.placement !== undefined ? ['--placement'] : []),
+      ...(threadCounts ? ['--threads'] : []),
     ];
     if (beside.length) throw new UsageError(`--planted checks the planted-bug catalogue: leave out ${beside.join(' and ')}`);
     const kinds = own.length ? own as Simulated['kind'][] : undefined;
@@ -646,13 +657,13 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
   const print = (r: RunReport, ok: boolean, end: { error?: string; cutFailed?: boolean; stopped?: string } = {}) => {
     const uncovered = r.executors.filter((e) => e.uncovered.length > 0);
     if (o.json) {
-      writeStdout(`${JSON.stringify({ ...summary(ok, r, { runs, txs, made }), ...(end.error ? { error: end.error } : {}), ...(end.stopped === undefined ? {} : { stopped: end.stopped }) })}\n`);
+      writeStdout(`${JSON.stringify({ ...summary(ok, r, { runs, txs, made, ...(threadCounts ? { threadCounts } : {}) }), ...(end.error ? { error: end.error } : {}), ...(end.stopped === undefined ? {} : { stopped: end.stopped }) })}\n`);
       // A CI job sends stdout to a file: its log would show nothing of why it failed, or that it was cut or stopped.
       for (const line of [...jsonLogLines(r, uncovered), ...(end.stopped === undefined ? [] : [end.stopped])]) process.stderr.write(`concord verify: ${line}\n`);
       return;
     }
     for (const f of r.failures) writeStdout(`${formatFailure(f).join('\n')}\n\n`);
-    writeStdout(`${textSummary(r, made).join('\n')}\n`);
+    writeStdout(`${textSummary(r, made, threadCounts).join('\n')}\n`);
     for (const e of uncovered) writeStdout(`${uncoveredLine(e)}\n`);
     if (uncovered.length) {
       const shards = shard && { count: shard.count, perShard: SHARD_RUNS };
@@ -667,7 +678,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
     // (a built-in cannot fail to load, and starting its pool costs a second or more).
     for (const s of sources) if (!EXECUTORS.has(s.name)) await (await s.create()).close(false);
     checkOutDir(outDir, '--out');
-    const run = await runVerify({ subjects: sources, ...base, sofar });
+    const run = await runVerify({ subjects: sources, ...base, ...(threadCounts ? { threadCounts } : {}), sofar });
     const checked = !run.failures.length && run.executors.every((e) => e.uncovered.length === 0);
     return { r: run, checked, unclosed: await closeModuleExecutors('verify', o.timeout, !checked, o.json ? { ok: false } : undefined) };
   }, (signal) => {

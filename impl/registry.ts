@@ -66,7 +66,11 @@ const entries: ExecutorEntry[] = [
 
 export const EXECUTORS: ReadonlyMap<string, ExecutorEntry> = new Map(entries.map((e) => [e.name, e]));
 
-export class UnknownExecutorError extends Error {}
+export class UnknownExecutorError extends Error {
+  static {
+    this.prototype.name = 'UnknownExecutorError';
+  }
+}
 
 
 /** Whether `--executor` names the user's own executor: a module, or an engine in another process. */

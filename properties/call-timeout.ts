@@ -34,6 +34,8 @@ export interface CallLimit {
   readonly replay?: ReplayToken;
   /** What the executor was made with (the helper's `settings`), which a hang's token and rerun command carry. */
   readonly settings?: PartitionSettings;
+  /** The thread counts the checks draw from (the helper's `threads`), which a hang's token carries. */
+  readonly threadCounts?: readonly number[];
 }
 
 /** What hung, for a test to inspect beside the message. */
@@ -73,9 +75,10 @@ interface Position {
  * of BATCH from batch 0 (runner.ts), each from its own key, and fast-check's path for the i-th input
  * of a batch is "i".
  */
-function positionToken(executor: string, seed: number, p: Position, settings: PartitionSettings | undefined): ReplayToken {
+function positionToken(executor: string, seed: number, p: Position, settings: PartitionSettings | undefined, threadCounts: readonly number[] | undefined): ReplayToken {
   const fields = {
-    executor, check: p.check, minTxs: p.txs.min, maxTxs: p.txs.max, seed: batchSeed(seed, Math.floor(p.before / BATCH)), path: String(p.before % BATCH), ...(settings ? { settings } : {}),
+    executor, check: p.check, minTxs: p.txs.min, maxTxs: p.txs.max, seed: batchSeed(seed, Math.floor(p.before / BATCH)), path: String(p.before % BATCH),
+    ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}),
   };
   return sealToken(fields, [], undefined, p.input);
 }
@@ -94,7 +97,7 @@ function hangError(
     ? `verifyExecutor: ${call} did not settle within ${ms} ms (the timeout option)${seen}`
     : `verifyExecutor: ${call} took ${Math.round(tookMs)} ms, past the timeout of ${ms} ms: it held the thread (a busy loop or a blocking wait) until it returned`];
   let blockFile: string | undefined;
-  const token = limit.replay ?? (block && position ? positionToken(executor, limit.seed, position, limit.settings) : undefined);
+  const token = limit.replay ?? (block && position ? positionToken(executor, limit.seed, position, limit.settings, limit.threadCounts) : undefined);
   if (block && !isProbeBlock(block)) {
     const only = shownTxs(block.txs.length, []);
     lines.push(...formatBlock(block, only).map((l) => `  ${l}`));

@@ -4,8 +4,9 @@
 // equals the reference's in full (state root, state, every receipt, every transaction's reads).
 // VM corners: the same on programs that take the VM's corners, for executors that may run a VM of
 // their own. Determinism: the same block at 1, 2, 3 and 4 threads, twice each, gives that same
-// result each time. Big blocks: equivalence on blocks of 21 to 1,100 transactions. Each of these
-// draws how the block's pre-state is handed over as well: a Map, or a SharedState
+// result each time. Big blocks: equivalence on blocks of 21 to 1,100 transactions. A subject given
+// thread counts of its own (Subject.threadCounts: verify --threads) runs every one of these at those
+// instead of each check's. Each of these draws how the block's pre-state is handed over as well: a Map, or a SharedState
 // (spec/shared-state.ts) whose table the built-ins' workers read, a path of its own to check.
 // Invariant: a check's run() returns false exactly when a run differed from the reference, threw,
 // changed the block it was given or could not be trusted, and has then called observer.fail for
@@ -46,6 +47,11 @@ export interface Subject {
   readonly simulated?: Simulated;
   /** The settings the executor was made with (--modules, --partition), which its failures' tokens and rerun commands carry; absent: none. */
   readonly settings?: PartitionSettings;
+  /**
+   * The thread counts every check calls execute() at, replacing each check's own (verify --threads,
+   * properties/thread-counts.ts), which its failures' tokens carry; absent: each check's own.
+   */
+  readonly threadCounts?: readonly number[];
   /**
    * Releases the executor. `afterFailure`: the run found a counterexample, so this close() is a
    * clean-up, and its throw or hang must not keep the failure from being reported.
@@ -182,6 +188,9 @@ export function countRun(subject: Subject, o: Observer, expected: BlockResult, a
 
 /** Thrown by a subject whose parallel run could not be trusted (it did not finish, or broke an invariant), explained. */
 export class UntrustedRun extends Error {
+  static {
+    this.prototype.name = 'UntrustedRun';
+  }
   constructor(readonly explanation: Explanation, readonly provenance?: Provenance, readonly schedule?: readonly number[]) {
     super(explanation.actual);
   }
@@ -341,7 +350,7 @@ export function preStateSetting(kind: PreStateKind = 'map'): string {
 
 export const equivalenceCheck: CheckDef = {
   name: 'equivalence', txs: { min: 1, max: EQUIVALENCE_TXS }, runsFactor: 1, applies: () => true,
-  ...drawsPreStateKind((txs, _, version) => fc.tuple(checkBlocks(txs, version), fc.constantFrom(...THREADS))),
+  ...drawsPreStateKind((txs, subject, version) => fc.tuple(checkBlocks(txs, version), fc.constantFrom(...(subject.threadCounts ?? THREADS)))),
   run: async (subject, o, input) => {
     const [spec, threads, kind] = input as readonly [BlockSpec, number, PreStateKind?];
     o.blocks++;
@@ -360,7 +369,7 @@ export const equivalenceCheck: CheckDef = {
 export const vmCornersCheck: CheckDef = {
   name: 'vm-corners', txs: { min: 1, max: EQUIVALENCE_TXS }, runsFactor: 0.5,
   applies: (subject) => !EXECUTORS.has(subject.name) && !subject.name.startsWith(PLANTED_PREFIX),
-  inputs: (txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max, mix: 'code', vm: true }), fc.constantFrom(...THREADS)),
+  inputs: (txs, subject) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max, mix: 'code', vm: true }), fc.constantFrom(...(subject.threadCounts ?? THREADS))),
   run: equivalenceCheck.run,
 };
 
@@ -382,7 +391,7 @@ export const emptyBlockCheck: CheckDef = {
     for (const kind of PRE_STATE_KINDS) {
       const block = checkedBlock(spec as BlockSpec, kind);
       const expected = executeReference(block);
-      for (const threads of THREADS) {
+      for (const threads of subject.threadCounts ?? THREADS) {
         if (!(await checkRun(subject, o, spec as BlockSpec, block, expected, threads, `threads ${threads}${preStateSetting(kind)}`, made.length + 1, [...made]))) return false;
         made.push({ threads, preState: kind });
       }
@@ -402,7 +411,7 @@ export const bigBlocksCheck: CheckDef = {
   name: 'big-blocks', txs: BIG_TXS, fixedSize: true, runsFactor: 0.02, applies: () => true,
   ...drawsPreStateKind(
     (txs, _, version) => fc.tuple(checkBlocks(txs, version), fc.constantFrom(...LEGACY_BIG_THREADS)),
-    (txs, _, version) => fc.tuple(checkBlocks(txs, version), fc.constantFrom(...BIG_THREADS)),
+    (txs, subject, version) => fc.tuple(checkBlocks(txs, version), fc.constantFrom(...(subject.threadCounts ?? BIG_THREADS))),
   ),
   run: equivalenceCheck.run,
 };
@@ -417,7 +426,7 @@ export const determinismCheck: CheckDef = {
     const expected = executeReference(block);
     const made: CallBefore[] = [];
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
-      for (const threads of DETERMINISM_THREADS) {
+      for (const threads of subject.threadCounts ?? DETERMINISM_THREADS) {
         if (!(await checkRun(subject, o, spec, block, expected, threads, `threads ${threads}, repeat ${repeat} of ${REPEATS}${preStateSetting(kind)}`, made.length + 1, [...made]))) return false;
         made.push({ threads, preState: kind ?? 'map' });
       }

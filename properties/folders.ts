@@ -61,6 +61,9 @@ export function removeEmptyFolders(made: readonly string[]): void {
 
 /** Why an output path cannot be used: `problem` in words, to follow the option and the path. */
 export class OutPathError extends Error {
+  static {
+    this.prototype.name = 'OutPathError';
+  }
   constructor(readonly problem: string, options?: ErrorOptions) {
     super(problem, options);
   }

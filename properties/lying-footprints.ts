@@ -35,7 +35,7 @@ function owesReport(subject: Subject): boolean {
 export const lyingFootprintsCheck: CheckDef = {
   name: 'lying-footprints', txs: { min: 1, max: EQUIVALENCE_TXS }, runsFactor: 0.1,
   applies: (subject) => EXECUTORS.has(subject.name) || subject.name.startsWith(PLANTED_PREFIX),
-  inputs: (txs) => fc.tuple(lyingSpecArb(checkBlocks(txs), txs.max), fc.constantFrom(0, FILLER), fc.constantFrom(...THREADS), fc.constantFrom(...PRE_STATE_KINDS)),
+  inputs: (txs, subject) => fc.tuple(lyingSpecArb(checkBlocks(txs), txs.max), fc.constantFrom(0, FILLER), fc.constantFrom(...(subject.threadCounts ?? THREADS)), fc.constantFrom(...PRE_STATE_KINDS)),
   run: async (subject, o, input) => {
     const [spec, filler, threads, kind] = input as readonly [BlockSpec, number, number, PreStateKind];
     o.blocks++;

@@ -20,7 +20,10 @@
 // interleavings run mixed blocks. Version 5 (cv5_), what Concord makes, is version 4 with the
 // settings the executor was made with (--modules, --partition; absent: none), which its digest
 // covers, and modular interleavings whose schedules also draw the partition (hash before): each
-// token replays with the inputs of its version (CheckDef.inputs' `version`).
+// token replays with the inputs of its version (CheckDef.inputs' `version`). A cv5_ token of a run
+// given thread counts (verify --threads, thread-counts.ts) holds them in that same element, since
+// the checks drew from them and a replay must draw alike; its digest covers them. A token of a run
+// without them is what it was before they existed, so every token made before replays as it did.
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did
 // not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ to cv5_ token always has
 // its digest, which a replay checks before it runs anything.
@@ -30,6 +33,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import type { ExecutorSettings } from '../impl/registry.js';
 import { concordCommand, shellWord } from './printed-command.js';
+import { sameThreadCounts, sortedThreadCounts, threadCountsProblem } from './thread-counts.js';
 
 /** How a token of each version begins: Concord makes version 5, and reads them all. */
 const PREFIXES = { 1: 'cv1_', 2: 'cv2_', 3: 'cv3_', 4: 'cv4_', 5: 'cv5_' } as const;
@@ -111,6 +115,8 @@ export interface TokenFields {
   readonly failsOnly?: FailsOnly;
   /** The settings the executor was made with (cv5_ on); absent: none, its defaults. */
   readonly settings?: PartitionSettings;
+  /** The thread counts the checks drew from (Subject.threadCounts: cv5_ on); absent: each check's own. */
+  readonly threadCounts?: readonly number[];
 }
 
 /** A token of the version Concord makes (cv5_), or of one before since cv2_: sealed by a digest of the run it rebuilds (sealToken). */
@@ -171,7 +177,8 @@ export function blockDigest(spec: unknown): string {
 export function runDigest(t: Omit<SealedToken, 'version' | 'executor' | 'shrunk'>, capped: Shrunk['capped'], input: readonly unknown[]): string {
   // Settings that are none ({}) are no token field (encodeToken leaves them out): no digest part either.
   const settings = settingsText(t.settings) ? [[t.settings!.modules ?? null, t.settings!.partition ?? null]] : [];
-  return digestOf([t.check, t.minTxs, t.maxTxs, t.seed, t.path, t.failsOnly ?? null, traceText(t.minimized), capped ?? null, input, ...settings]);
+  const threads = t.threadCounts ? [{ threads: t.threadCounts }] : [];
+  return digestOf([t.check, t.minTxs, t.maxTxs, t.seed, t.path, t.failsOnly ?? null, traceText(t.minimized), capped ?? null, input, ...settings, ...threads]);
 }
 
 /** `fields` as a cv5_ token (or of `version`) of the run `input`, which `minimized` rebuilds from the case at the path. */
@@ -221,17 +228,26 @@ function traceSteps(text: string): ShrinkStep[] {
   });
 }
 
-export class ReplayTokenError extends Error {}
+export class ReplayTokenError extends Error {
+  static {
+    this.prototype.name = 'ReplayTokenError';
+  }
+}
 
 /** A token that decodes to no run, or that rebuilds another run than its own: `cause`, what found it, if anything threw. */
 export function damagedToken(cause?: unknown): ReplayTokenError {
   return new ReplayTokenError('--replay: the token is damaged (copy it whole, it is one word)', cause === undefined ? undefined : { cause });
 }
 
-/** A token as one word: its prefix, then its fields as a JSON array in base64url (a cv2_ to cv5_ one has all nine, a cv5_ one its settings tenth). */
+/**
+ * A token as one word: its prefix, then its fields as a JSON array in base64url (a cv2_ to cv5_ one
+ * has all nine, a cv5_ one its settings and thread counts tenth, where it has either).
+ */
 export function encodeToken(t: ReplayToken): string {
   const mark = t.failsOnly ? FAILS_ONLY.indexOf(t.failsOnly) + 1 : 0;
-  const settings = t.settings && settingsText(tokenSettings(t.settings)) ? [tokenSettings(t.settings)] : [];
+  const made = t.settings ? tokenSettings(t.settings) : {};
+  const run = { ...made, ...(t.threadCounts ? { threads: t.threadCounts } : {}) };
+  const settings = Object.keys(run).length > 0 ? [run] : [];
   const tail = t.minimized ? [mark, traceText(t.minimized), ...(t.shrunk ? [shrunkText(t.shrunk), ...settings] : [])] : mark > 0 ? [mark] : [];
   const body = JSON.stringify([t.executor, t.check, t.minTxs, t.maxTxs, t.seed, t.path, ...tail]);
   return PREFIXES[t.version] + Buffer.from(body, 'utf8').toString('base64url');
@@ -240,14 +256,21 @@ export function encodeToken(t: ReplayToken): string {
 /** What a message says tokens start with. */
 export const TOKEN_STARTS = `${PREFIXES[5]}, or ${PREFIXES[4]}, ${PREFIXES[3]}, ${PREFIXES[2]} or ${PREFIXES[1]} for older ones`;
 
-/** A cv5_ token's tenth element as settings: an object of a module count and a partition name, one at least, or undefined for anything else. */
-function settingsOf(v: unknown): PartitionSettings | undefined {
+/**
+ * A cv5_ token's tenth element: an object of a module count, a partition name and thread counts
+ * (ascending, each once), one at least, or undefined for anything else.
+ */
+function settingsOf(v: unknown): { settings?: PartitionSettings; threadCounts?: readonly number[] } | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
-  const { modules, partition, ...rest } = v as Record<string, unknown>;
-  if (Object.keys(rest).length > 0 || (modules === undefined && partition === undefined)) return undefined;
+  const { modules, partition, threads, ...rest } = v as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || (modules === undefined && partition === undefined && threads === undefined)) return undefined;
   if (modules !== undefined && !(Number.isSafeInteger(modules) && (modules as number) >= 1)) return undefined;
   if (partition !== undefined && !(typeof partition === 'string' && partition !== '')) return undefined;
-  return { ...(modules === undefined ? {} : { modules: modules as number }), ...(partition === undefined ? {} : { partition: partition as string }) };
+  // Any count the token's run could have had: whether this machine can run it is the replay's to say.
+  if (threads !== undefined && (threadCountsProblem(threads, Number.MAX_SAFE_INTEGER) !== null
+    || !sameThreadCounts(threads as number[], sortedThreadCounts(threads as number[])))) return undefined;
+  const settings = { ...(modules === undefined ? {} : { modules: modules as number }), ...(partition === undefined ? {} : { partition: partition as string }) };
+  return { ...(Object.keys(settings).length ? { settings } : {}), ...(threads === undefined ? {} : { threadCounts: threads as number[] }) };
 }
 
 export function decodeToken(token: string): ReplayToken {
@@ -291,8 +314,10 @@ export function decodeToken(token: string): ReplayToken {
   // A gap too long to count exactly is damage; one that is merely past the shrinker's cap rebuilds
   // too few steps, which the replay reports as damage too.
   if (minimized?.some(([attempt]) => !Number.isSafeInteger(attempt))) throw damagedToken();
-  const settings = given === undefined ? undefined : settingsOf(given);
-  const fields: TokenFields = { executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}), ...(settings ? { settings } : {}) };
+  const { settings, threadCounts } = given === undefined ? {} : settingsOf(given)!;
+  const fields: TokenFields = {
+    executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}), ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}),
+  };
   if (version !== 1) return { ...fields, version, minimized: minimized!, shrunk: shrunkOf(shrunk!) };
   return { ...fields, version, ...(minimized ? { minimized } : {}), ...(shrunk === undefined ? {} : { shrunk: shrunkOf(shrunk) }) };
 }

@@ -17,6 +17,7 @@ import type { PreStateKind } from '../spec/shared-state.js';
 import { EXECUTORS } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import { formatExplanation, type Explanation } from './explain.js';
+import { threadCountsText } from './thread-counts.js';
 import { HELPER_PREFIX, PLANTED_PREFIX, settingsText, type FailsOnly, type PartitionSettings, type ReplayToken } from './replay.js';
 import { concordCommand, shellWord } from './printed-command.js';
 import { ATTEMPTS_PER_TX, MAX_ATTEMPTS, MOST_ATTEMPTS } from './minimize.js';
@@ -240,10 +241,12 @@ const WORDS: Readonly<Record<OptionWords, { readonly seed: string; readonly same
 function seedOrigin(f: FailureReport, words: OptionWords): string {
   if (f.runSeed === undefined || f.batch === undefined) return '';
   const w = WORDS[words];
-  // The same seed draws other schedules for a modular executor made otherwise.
-  const made = f.settings ? (words === 'cli' ? ` ${settingsText(f.settings)}` : '') : '';
+  // The same seed draws other schedules for a modular executor made otherwise, and other runs from other thread counts.
+  const made = words === 'cli' ? [settingsText(f.settings), threadCountsText(f.threadCounts)].filter(Boolean).map((t) => ` ${t}`).join('') : '';
   const seed = `${w.seed} ${f.runSeed}`;
-  const same = `${seed}${made} with the same ${f.settings && words === 'helper' ? 'runs, txs and settings' : w.same}`;
+  // The helper's caller gives these as options beside runs and txs (the CLI's are in `made`).
+  const extra = words === 'helper' ? [...(f.settings ? ['settings'] : []), ...(f.threadCounts ? ['threads'] : [])] : [];
+  const same = `${seed}${made} with the same ${extra.length ? `runs, txs, ${extra.join(', ')}`.replace(/, ([a-z]+)$/, ' and $1') : w.same}`;
   // A seed makes the same blocks, not the same timings: a race may not show again on either.
   return f.failsOnly === 'sometimes'
     ? ` (fast-check's, for batch ${f.batch} of ${seed}: the replay below runs this block again, and ${w.repeat} runs it up to N times; ${same} makes the same blocks, which may pass)`

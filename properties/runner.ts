@@ -41,6 +41,8 @@ import {
   blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sameSettings, sealToken, settingsWords, TOKEN_VERSION,
   type CheckName, type FailsOnly, type PartitionSettings, type ReplayToken, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
 } from './replay.js';
+import { threadCountsProblem, threadCountsText } from './thread-counts.js';
+import { maxThreads } from '../impl/runtime/pooled.js';
 
 /** How to build one executor under test; `create` is called once per run and closed at its end. */
 export interface SubjectSource {
@@ -70,6 +72,8 @@ export interface RunnerOptions {
   readonly checks?: readonly CheckDef[];
   /** Transactions in every generated block (all checks but exhaustive enumeration); default: each check's range. */
   readonly txs?: number;
+  /** The thread counts every check calls execute() at (Subject.threadCounts), sorted, each once; default: each check's own. */
+  readonly threadCounts?: readonly number[];
   readonly progress?: ProgressSink;
   /** Given the report of what has run so far as the run starts, for a command a signal stops part-way (cli/verify.ts). */
   readonly sofar?: SoFar;
@@ -98,6 +102,8 @@ export interface FailureReport {
   readonly label: string;
   /** The settings the executor was made with (Subject.settings), which the token and the rerun command carry; absent: none. */
   readonly settings?: PartitionSettings;
+  /** The thread counts the checks drew from (Subject.threadCounts), which the token carries; absent: each check's own. */
+  readonly threadCounts?: readonly number[];
   readonly check: CheckName;
   readonly setting: string;
   /** The thread count of the failing execute() (the rerun command passes it on); absent for a simulated run. */
@@ -352,18 +358,20 @@ const unsealed = (fields: TokenFields): TokenV1 => ({ ...fields, version: 1 });
  * `tokenOf` completes the token from what every token names (sealToken, for the shrunk run).
  */
 export function failureReport(
-  subject: Pick<Subject, 'name' | 'label' | 'settings'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined,
+  subject: Pick<Subject, 'name' | 'label' | 'settings' | 'threadCounts'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined,
   how: HowItFails, outDir?: string, shrinkCapped: false | 'attempts' | 'time' = false, tokenOf: (fields: TokenFields) => ReplayToken = unsealed,
 ): FailureReport {
   const path = details.counterexamplePath ?? '0';
   const executor = subject.name;
   const { failsOnly } = how;
-  const { settings } = subject;
-  const token = tokenOf({ executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path, ...(failsOnly ? { failsOnly } : {}), ...(settings ? { settings } : {}) });
+  const { settings, threadCounts } = subject;
+  const token = tokenOf({
+    executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path, ...(failsOnly ? { failsOnly } : {}), ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}),
+  });
   const block: Block | undefined = last?.block;
   const run = batchOf(seed);
   const base: Omit<FailureReport, 'blockFile'> = {
-    executor, label: subject.label ?? executor, ...(settings ? { settings } : {}), check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }), ...(last?.call === undefined ? {} : { call: last.call }),
+    executor, label: subject.label ?? executor, ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}), check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }), ...(last?.call === undefined ? {} : { call: last.call }),
     ...sharedPreState(block),
     seed, ...(run ? { runSeed: run.seed, batch: run.batch } : {}), path,
     token: encodeToken(token), replay: replayCommand(token, undefined, outDir), ...(failsOnly ? { failsOnly } : {}), ...(how.replayed ? { replayed: true } : {}),
@@ -970,12 +978,22 @@ const nothingRan = (): Observer & { last?: Failure } => ({
 /** The least time left for which a cut executor gets a second turn (a fresh instance's start-up, a worker pool's, would eat a shorter one). */
 const SECOND_TURN_MS = 1000;
 
+/** `source`, whose subjects run every check at `threadCounts` (Subject.threadCounts); as it is without them. */
+function withThreadCounts(source: SubjectSource, threadCounts: readonly number[] | undefined): SubjectSource {
+  return threadCounts ? { ...source, create: async () => ({ ...(await source.create()), threadCounts }) } : source;
+}
+
 /** Runs every applicable check on every subject. */
 export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
   // Past these, batch keys would spill into the next seed's or lose integer precision: runs
   // that were promised to be new would repeat others.
   if (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > MAX_SEED) throw new RangeError(`seed must be an integer from 0 to ${MAX_SEED}, got ${opts.seed}`);
   if (!Number.isInteger(opts.runs) || opts.runs < 1 || opts.runs > MAX_RUNS) throw new RangeError(`runs must be an integer from 1 to ${MAX_RUNS}, got ${opts.runs}`);
+  const { threadCounts } = opts;
+  const problem = threadCountsProblem(threadCounts ?? [1]);
+  if (problem !== null) throw new RangeError(`threadCounts ${problem}`);
+  // At one thread alone no execute() can run in parallel: the gate asks for no such run.
+  const parallel = threadCounts?.some((t) => t > 1) ?? true;
   const started = performance.now();
   const deadline = opts.timeLimitMs === undefined ? Infinity : started + opts.timeLimitMs;
   const checks = opts.checks ?? CHECK_DEFS;
@@ -1008,7 +1026,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     turnStarted?: number;
   }
   const turns: Turns[] = opts.subjects.map((source) => ({
-    source, name: source.name, label: source.name, applicable: [], checkReports: [], goals: source.gate?.coverage ?? [],
+    source: withThreadCounts(source, threadCounts), name: source.name, label: source.name, applicable: [], checkReports: [], goals: source.gate?.coverage ?? [],
     onThreads: source.gate ? runsOnThreads(source.gate) : false, failed: false, elapsedMs: 0,
   }));
   /** One turn of an executor until `until`: all its checks the first time, the cut ones after. */
@@ -1075,7 +1093,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
       const o = t.o ?? nothingRan();
       const halted = stopped && stoppedIn(t);
       // A run cut short by a failure, by the time limit or by a signal is judged by what it found, not by what it did not reach.
-      const required = [...t.goals.map((g) => g.event), ...(t.onThreads ? [PARALLEL_RUN] : []), SKIP_REST];
+      const required = [...t.goals.map((g) => g.event), ...(t.onThreads && parallel ? [PARALLEL_RUN] : []), SKIP_REST];
       const uncovered = t.failed || cut(t) || halted ? [] : uncoveredEvents(required, o.coverage);
       const unreported = t.goals.filter((g) => uncovered.includes(g.event) && !o.reported.has(g.counter)).map((g) => g.event);
       const checks = halted ? t.checkReports.map((r): CheckReport => (r.status === 'skipped' ? { ...r, status: 'stopped' } : r)) : t.checkReports;
@@ -1125,9 +1143,14 @@ export async function replayFailure(
   source: SubjectSource, token: ReplayToken, outDir?: string, repeat = 1, sofar?: ReplaySoFar,
 ): Promise<{ report?: FailureReport; observer: Observer; label: string; runs: number }> {
   const def = CHECK_DEFS.find((c) => c.name === token.check)!;
-  // A token replays what the checks drew when it was made (CheckDef.inputs).
+  // A token replays what the checks drew when it was made (CheckDef.inputs), from the thread counts they drew from.
   const check: CheckDef = { ...def, inputs: (txs, subject) => def.inputs(txs, subject, token.version) };
-  const subject = await source.create();
+  const most = token.threadCounts?.at(-1);
+  if (most !== undefined && most > maxThreads()) {
+    throw new ReplayTokenError(`--replay: the token's run drew from ${threadCountsText(token.threadCounts)}, and ${most} threads is past this machine's most, ${maxThreads()} `
+      + '(4 per effective core, at least 64): replay it on a machine with the cores for it');
+  }
+  const subject = await withThreadCounts(source, token.threadCounts).create();
   const o = newObserver(subject);
   let report: FailureReport | undefined;
   let runs = 0;

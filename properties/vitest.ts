@@ -25,6 +25,7 @@ import { OutPathError, prepareOut, removeEmptyFolders } from './folders.js';
 import { CHECK_DEFS, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
 import { withCallLimit } from './call-timeout.js';
 import { coverageHint, uncoveredText, type HintOptionNames } from './coverage-hint.js';
+import { sortedThreadCounts, threadCountsProblem } from './thread-counts.js';
 import { MAX_CALL_TIMEOUT_S, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, MAX_VERIFY_TXS } from './verify-limits.js';
 
 export { ExecutorTimeoutError, type Hang } from './call-timeout.js';
@@ -90,6 +91,14 @@ export interface VerifyExecutorOptions {
    * must be given the same.
    */
   readonly settings?: PartitionSettings;
+  /**
+   * The thread counts every check calls execute() at, as `concord verify --threads` gives them
+   * (`[8, 16]`, or your engine's production count, `[32]`): integers from 1 to 4 per effective core
+   * (at least 64), each once. They replace the checks' own (1, 2 and 4; 1 to 4 in determinism; 2
+   * to 16 in big-blocks); the simulated interleavings keep their virtual workers. A failure's
+   * token carries them.
+   */
+  readonly threads?: readonly number[];
 }
 
 export class EquivalenceError extends Error {
@@ -170,15 +179,23 @@ function intOption(name: string, v: unknown, fallback: number, min: number, max:
 
 /** Every option's name: one the helper does not know (`runz`, `threads`) throws rather than being ignored. */
 const OPTION_NAMES: Readonly<Record<keyof VerifyExecutorOptions, true>> = {
-  runs: true, seed: true, txs: true, timeLimit: true, timeout: true, outDir: true, coverage: true, replay: true, repeat: true, settings: true,
+  runs: true, seed: true, txs: true, timeLimit: true, timeout: true, outDir: true, coverage: true, replay: true, repeat: true, settings: true, threads: true,
 };
 
 function checkOptionNames(options: unknown): void {
   if (typeof options !== 'object' || options === null) throw new TypeError(`verifyExecutor: options must be an object, got ${shown(options)}`);
   const unknown = Object.keys(options).filter((k) => !Object.hasOwn(OPTION_NAMES, k));
   if (unknown.length === 0) return;
-  const threads = unknown.includes('threads') ? '; threads is not one: the checks run blocks at 1, 2, 3, 4, 8 and 16 threads themselves, and your factory picks its pool size' : '';
-  throw new TypeError(`verifyExecutor: unknown option${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}: the options are ${Object.keys(OPTION_NAMES).join(', ')}${threads}`);
+  throw new TypeError(`verifyExecutor: unknown option${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}: the options are ${Object.keys(OPTION_NAMES).join(', ')}`);
+}
+
+/** `threads` as a run holds them (thread-counts.ts), sorted; undefined, each check's own, when absent. */
+function threadsOption(v: unknown): readonly number[] | undefined {
+  if (v === undefined) return undefined;
+  const problem = threadCountsProblem(v);
+  if (problem === null) return sortedThreadCounts(v as number[]);
+  // As for the other options: the wrong kind of value is a TypeError, a number out of range a RangeError.
+  throw new (Array.isArray(v) && v.every((t) => typeof t === 'number') ? RangeError : TypeError)(`verifyExecutor: threads ${problem}`);
 }
 
 /**
@@ -305,9 +322,10 @@ export async function verifyExecutor(
   const { timeLimitMs, timeoutMs } = msOptions(options);
   const coverage = coverageGoals(options.coverage);
   const settings = settingsOption(options.settings, executor);
+  const threadCounts = threadsOption(options.threads);
   const { outDir, made } = outDirOption(options.outDir);
   try {
-    return await check(executor, options, { runs, seed, txs, timeLimitMs, timeoutMs, coverage, settings, outDir });
+    return await check(executor, options, { runs, seed, txs, timeLimitMs, timeoutMs, coverage, settings, threadCounts, outDir });
   } finally {
     removeEmptyFolders(made);
   }
@@ -317,9 +335,11 @@ export async function verifyExecutor(
 async function check(
   executor: Parameters<typeof verifyExecutor>[0],
   options: VerifyExecutorOptions,
-  o: { runs: number; seed: number; txs?: number; timeLimitMs?: number; timeoutMs: number; coverage: CoverageGoal[]; settings: PartitionSettings; outDir?: string },
+  o: {
+    runs: number; seed: number; txs?: number; timeLimitMs?: number; timeoutMs: number; coverage: CoverageGoal[]; settings: PartitionSettings; threadCounts?: readonly number[]; outDir?: string;
+  },
 ): Promise<RunReport> {
-  const { runs, seed, txs, timeLimitMs, timeoutMs, coverage, outDir } = o;
+  const { runs, seed, txs, timeLimitMs, timeoutMs, coverage, threadCounts, outDir } = o;
   let source: SubjectSource;
   let creating: string;
   let settings = o.settings;
@@ -340,7 +360,7 @@ async function check(
   }
   if (options.replay !== undefined) {
     // The token fixes what these set: each would be silently ignored.
-    const ignored = (['runs', 'seed', 'txs', 'timeLimit'] as const).filter((k) => options[k] !== undefined);
+    const ignored = (['runs', 'seed', 'txs', 'timeLimit', 'threads'] as const).filter((k) => options[k] !== undefined);
     if (ignored.length) throw new TypeError(`verifyExecutor: replay reruns the one counterexample its token fixes: give it without ${ignored.join(', ')}`);
     const repeat = intOption('repeat', options.repeat, 1, 1, MAX_REPLAY_REPEAT);
     const token = replayOption(options.replay);
@@ -359,10 +379,10 @@ async function check(
     });
   }
   if (options.repeat !== undefined) throw new TypeError('verifyExecutor: repeat runs a replayed counterexample again: give it with replay');
-  const limit = { timeoutMs, seed, creating, settings, ...(outDir === undefined ? {} : { outDir }) };
+  const limit = { timeoutMs, seed, creating, settings, ...(threadCounts ? { threadCounts } : {}), ...(outDir === undefined ? {} : { outDir }) };
   return withCallLimit(source, CHECK_DEFS, limit, async (timed, checks) => {
     const report = await runVerify({
-      subjects: [timed], checks, runs, seed, ...(outDir === undefined ? {} : { outDir }), ...(txs === undefined ? {} : { txs }),
+      subjects: [timed], checks, runs, seed, ...(outDir === undefined ? {} : { outDir }), ...(txs === undefined ? {} : { txs }), ...(threadCounts ? { threadCounts } : {}),
       ...(timeLimitMs === undefined ? {} : { timeLimitMs }),
     });
     if (report.failures.length || report.executors.some((e) => e.uncovered.length)) {

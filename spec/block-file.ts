@@ -33,6 +33,10 @@ export const MAX_TX_GAS_LIMIT = 100_000_000;
  * head of `problem`. The message says all three: "FILE: WHERE: line L, column C: PROBLEM".
  */
 export class BlockFileError extends InputFileError {
+  static {
+    this.prototype.name = 'BlockFileError';
+  }
+
   constructor(file: string, where: string, problem: string, readonly position?: string) {
     super(file, where, problem);
     if (position !== undefined) this.message = `${file}: ${this.where}: ${position}: ${this.problem}`;

@@ -71,6 +71,9 @@ export const OP_BY_NAME: ReadonlyMap<string, OpInfo> = new Map(table.map((o) => 
 export type ReadableOp = readonly (string | number)[];
 
 export class AssembleError extends Error {
+  static {
+    this.prototype.name = 'AssembleError';
+  }
   constructor(message: string, readonly instruction: number, readonly field: string) {
     super(message);
   }

@@ -14,6 +14,9 @@ import { jsonBreak } from './json-break.js';
  * Block, contract and results files each have their own subclass, so a command can tell them apart.
  */
 export class InputFileError extends Error {
+  static {
+    this.prototype.name = 'InputFileError';
+  }
   readonly where: string;
   readonly problem: string;
   constructor(readonly file: string, where: string, problem: string) {

@@ -48,6 +48,23 @@ describe('the parallel executors as a library', () => {
     await expect(createExecutor('modular', { modules: 0 })).rejects.toThrow('modular: modules must be an integer from 1 to');
   });
 
+  // The docs say every option is checked, and { thread: 4 } (threads misspelt) ran on the default count, silently.
+  it('refuse an option they do not take, naming it and the ones they do, and name their errors', async () => {
+    const threads = osThreads();
+    const stm = await BlockStmExecutor.create({ thread: 4, bogus: 1 } as never).catch((e: unknown) => e);
+    expect(stm).toBeInstanceOf(BlockStmError);
+    expect(String(stm)).toBe('BlockStmError: block-stm: unknown options thread, bogus: the options are threads, maxIncarnations, contentionWindow, preflight, stallMs, bugs, capacityScale, maxBufferBytes, warmUp');
+    const modular = await ModularExecutor.create({ thread: 4 } as never).catch((e: unknown) => e);
+    expect(modular).toBeInstanceOf(ModularError);
+    expect(String(modular)).toBe('ModularError: modular: unknown option thread: the options are threads, modules, partition, bugs, stallMs, warmUp, cores, preflight');
+    for (const create of [BlockStmExecutor.create, ModularExecutor.create]) {
+      await expect(create(null as never)).rejects.toThrow(/^(block-stm|modular): options must be an object \(\{ threads, \.\.\. \}\), got null$/);
+    }
+    // The error's name rides on its class, not on each error: JSON and inspect show no extra field.
+    expect(Object.keys(stm as object)).toEqual([]);
+    expect(osThreads()).toBe(threads);
+  });
+
   // DESIGN's fixed point: pools start once and are reused across blocks. A pool restarted per block
   // would still give every right result; its start-up time, summed over the workers it started, says it.
   it('run every block on the pool they started, starting no worker after the first block at a thread count', async () => {

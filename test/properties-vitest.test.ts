@@ -525,8 +525,10 @@ export default () => { log.executesAtHandout.push(log.executes); return engine; 
       [{ repeat: 5 }, TypeError, /^verifyExecutor: repeat runs a replayed counterexample again: give it with replay$/],
       [{ replay: 'cv1_x', repeat: 0 }, RangeError, /^verifyExecutor: repeat must be an integer from 1 to 100,000, got 0$/],
       // A misspelt or unknown option was ignored, and the run went ahead without it.
-      [{ runz: 1 }, TypeError, /^verifyExecutor: unknown option runz: the options are runs, seed, txs, timeLimit, timeout, outDir, coverage, replay, repeat, settings$/],
-      [{ runs: 5, threads: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options threads, pool: the options are runs, .*, settings; threads is not one: the checks run blocks at 1, 2, 3, 4, 8 and 16 threads themselves/],
+      [{ runz: 1 }, TypeError, /^verifyExecutor: unknown option runz: the options are runs, seed, txs, timeLimit, timeout, outDir, coverage, replay, repeat, settings, threads$/],
+      [{ runs: 5, thread: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options thread, pool: the options are runs, .*, settings, threads$/],
+      // threads is one since verify --threads (test/verify-threads.test.ts): a list, not a count.
+      [{ runs: 5, threads: 4 }, TypeError, /^verifyExecutor: threads must be an array of thread counts, e.g. \[8, 16\], got 4$/],
       [null as unknown as object, TypeError, /^verifyExecutor: options must be an object, got null$/],
       // A token that is no string failed inside the decoder ("token.startsWith is not a function"), a bad one in --replay's words.
       [{ replay: 123 }, TypeError, /^verifyExecutor: replay must be a replay token \(a string starting cv5_, or cv4_, cv3_, cv2_ or cv1_ for older ones\), got 123$/],

@@ -22,7 +22,7 @@ import { checkBlock } from '../../spec/block-check.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { effectiveCores } from '../runtime/cores.js';
 import { WorkerPool, type JobRef } from '../runtime/pool.js';
-import { BlockQueue, closingOnFailure, countOption, flagOption, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
+import { BlockQueue, closingOnFailure, countOption, flagOption, knownOptions, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
 import { bugMask, type BugName } from './bugs.js';
 import { finalResult, sequentialFallback } from './finalize.js';
@@ -64,7 +64,16 @@ export interface BlockStmOptions {
   readonly warmUp?: boolean;
 }
 
-export class BlockStmError extends Error {}
+export class BlockStmError extends Error {
+  static {
+    this.prototype.name = 'BlockStmError';
+  }
+}
+
+/** Every option createBlockStmExecutor takes: any other key is refused (knownOptions). */
+const OPTION_NAMES: Readonly<Record<keyof BlockStmOptions, true>> = {
+  threads: true, maxIncarnations: true, contentionWindow: true, preflight: true, stallMs: true, bugs: true, capacityScale: true, maxBufferBytes: true, warmUp: true,
+};
 
 export class BlockStmExecutor implements Executor {
   readonly name = 'block-stm';
@@ -91,6 +100,7 @@ export class BlockStmExecutor implements Executor {
    * before a worker starts, and a pool whose warm-up fails is closed: no caller holds it.
    */
   static async create(options: BlockStmOptions = {}): Promise<BlockStmExecutor> {
+    knownOptions<BlockStmOptions>('block-stm', options, OPTION_NAMES, fail);
     const threads = checkThreads(options.threads ?? effectiveCores());
     checkOptions(options);
     const pool = await WorkerPool.start(threads, [JOB.module]);

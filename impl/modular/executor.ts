@@ -30,7 +30,7 @@ import { newSequentialScratch } from '../sequential.js';
 import type { ExecuteOptions, Executor } from '../../spec/executor.js';
 import { effectiveCores } from '../runtime/cores.js';
 import { WorkerPool, type JobGate, type JobRef } from '../runtime/pool.js';
-import { BlockQueue, closingOnFailure, countOption, flagOption, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
+import { BlockQueue, closingOnFailure, countOption, flagOption, knownOptions, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
 import { BlockRun } from './block-run.js';
 import { undeclaredStats, watchUndeclared, type Violation } from './undeclared.js';
@@ -91,7 +91,16 @@ export interface ModularOptions {
   readonly preflight?: boolean;
 }
 
-export class ModularError extends Error {}
+export class ModularError extends Error {
+  static {
+    this.prototype.name = 'ModularError';
+  }
+}
+
+/** Every option createModularExecutor takes: any other key is refused (knownOptions). */
+const OPTION_NAMES: Readonly<Record<keyof ModularOptions, true>> = {
+  threads: true, modules: true, partition: true, bugs: true, stallMs: true, warmUp: true, cores: true, preflight: true,
+};
 
 export class ModularExecutor implements Executor {
   readonly name = 'modular';
@@ -124,6 +133,7 @@ export class ModularExecutor implements Executor {
    * before a worker starts, and a pool whose warm-up fails is closed: no caller holds it.
    */
   static async create(options: ModularOptions = {}): Promise<ModularExecutor> {
+    knownOptions<ModularOptions>('modular', options, OPTION_NAMES, fail);
     const intransitive = intransitivity();
     if (intransitive !== null) throw new ModularError(intransitive);
     const threads = checkCount('threads', options.threads ?? effectiveCores(), maxThreads());

@@ -20,6 +20,9 @@ export interface JobRef {
 }
 
 export class WorkerFailure extends Error {
+  static {
+    this.prototype.name = 'WorkerFailure';
+  }
   constructor(readonly worker: number, message: string) {
     super(`worker ${worker}: ${message}`);
   }

@@ -1,6 +1,7 @@
 // What the pooled executors (Block-STM, modular) share around their algorithms: blocks run one at
-// a time in call order over one worker pool, a JIT warm-up counted as start-up time, count
-// options checked before any worker starts, and the fault a test injects into the next block.
+// a time in call order over one worker pool, a JIT warm-up counted as start-up time, options
+// checked before any worker starts (an unknown one refused), and the fault a test injects into the
+// next block.
 // Invariant: a block starts only once the previous one settled (fulfilled or rejected), so two
 // blocks never share the pool's workers or an executor's reused buffers.
 
@@ -120,6 +121,17 @@ export function numberOption(executor: string, what: string, n: unknown, min: nu
     throw fail(`${executor}: ${what} must be ${fractions ? 'a number' : 'an integer'} from ${min} to ${max}, got ${describeValue(n)}`);
   }
   return n;
+}
+
+/**
+ * Refuses `options` that is no object, or that holds a key `known` does not list: a misspelt
+ * option (`{ thread: 4 }`) would otherwise be ignored, and the executor run on its default.
+ * `known` lists every key of the options' type, so that an option added there cannot be left out.
+ */
+export function knownOptions<O extends object>(executor: string, options: unknown, known: Readonly<Record<keyof O, true>>, fail: (message: string) => Error): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw fail(`${executor}: options must be an object ({ threads, ... }), got ${describeValue(options)}`);
+  const unknown = Object.keys(options).filter((k) => !Object.hasOwn(known, k));
+  if (unknown.length) throw fail(`${executor}: unknown option${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}: the options are ${Object.keys(known).join(', ')}`);
 }
 
 /** `b` when it is a boolean or absent; otherwise the error `fail` makes of a sentence naming the option. */

@@ -76,7 +76,11 @@ export interface SimOutcome {
   readonly exhausted: boolean;
 }
 
-export class ScheduleError extends Error {}
+export class ScheduleError extends Error {
+  static {
+    this.prototype.name = 'ScheduleError';
+  }
+}
 
 /** Thrown out of an iteration at its next operation once it has used its one operation. */
 const SUSPEND: unique symbol = Symbol('suspend');

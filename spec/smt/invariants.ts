@@ -18,6 +18,9 @@ export type JsonPath = readonly (string | number)[];
  * `field` names it in the message, `invariants[0].holds[2]`, unless the error names it otherwise.
  */
 export class FieldError extends Error {
+  static {
+    this.prototype.name = 'FieldError';
+  }
   constructor(readonly path: JsonPath, readonly what: string, readonly field = jsonPath(path) || '(top level)') {
     super(`${field}: ${what}`);
   }

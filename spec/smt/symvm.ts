@@ -48,7 +48,11 @@ function checkpoint(visit: number): boolean {
   return visit <= 64 ? (visit & (visit - 1)) === 0 : visit % 64 === 0;
 }
 
-export class ExplorationLimit extends Error {}
+export class ExplorationLimit extends Error {
+  static {
+    this.prototype.name = 'ExplorationLimit';
+  }
+}
 
 /** What a loop named in an unknown's reason lacks: an exit z3 can see within the limits. */
 const LOOP_HINT = ' (a loop bounded only by gas, or by a bound too large for the limits, gets no verdict: bound it by an argument the code checks, or by a constant)';
@@ -65,6 +69,9 @@ export const claimBudget = new AsyncLocalStorage<Budget>();
 
 /** The claim's wall-clock budget ran out: it is unknown, whatever stage it reached. */
 export class OutOfTime extends Error {
+  static {
+    this.prototype.name = 'OutOfTime';
+  }
   /** `during`: what the claim was doing, where that says more than the budget (a loop it kept passing). */
   constructor(readonly budget: Budget, during?: string) {
     super(`the claim's time budget of ${budget.ms / 1000} s ran out${during ? `, ${during}` : ''}`);

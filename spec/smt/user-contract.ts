@@ -20,7 +20,11 @@ import { isValue, MAX_VALUE, MIN_VALUE } from '../values.js';
 import type { ContractSpec } from './contract-claims.js';
 import { FieldError, parseInvariant, parseKey, type JsonPath, type Names } from './invariants.js';
 
-export class ContractFileError extends InputFileError {}
+export class ContractFileError extends InputFileError {
+  static {
+    this.prototype.name = 'ContractFileError';
+  }
+}
 
 const TOP = ['name', 'doc', 'params', 'code', 'footprint', 'invariants'];
 

@@ -36,10 +36,18 @@ const fates = new WeakMap<Z, Fate>();
 let memoryMb = 0;
 
 /** z3 aborted (out of memory, mostly): its module is dead, and what was asked of it is lost. */
-export class Z3AbortedError extends Error {}
+export class Z3AbortedError extends Error {
+  static {
+    this.prototype.name = 'Z3AbortedError';
+  }
+}
 
 /** z3-solver is not installed here, as in an archive from bench/pack-offline.sh. */
-export class Z3MissingError extends Error {}
+export class Z3MissingError extends Error {
+  static {
+    this.prototype.name = 'Z3MissingError';
+  }
+}
 
 function loadZ3(): Promise<typeof import('z3-solver')> {
   return import('z3-solver').catch((e: unknown) => {

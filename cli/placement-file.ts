@@ -17,6 +17,7 @@ import { MAX_ENTITY } from '../spec/contracts.js';
 import { MAX_MODULES } from '../impl/modular/executor.js';
 import type { Placement } from '../impl/modular/partition.js';
 import { newerWriterHint, sampleIssues, Training, type TrainingRecord } from '../reports/schema.js';
+import { issueWords } from '../reports/issue-words.js';
 import { UsageError } from './errors.js';
 import { readInputFile, writeWhole } from './output.js';
 import { concordVersion } from './version.js';
@@ -90,7 +91,7 @@ export async function readPlacement(path: string, flag: string): Promise<Placeme
       checkTopLevel(j, PLACEMENT_FORMAT, FIELDS, fail);
     },
   });
-  const parsed = PlacementDocument.safeParse(json);
+  const parsed = PlacementDocument.safeParse(json, { error: issueWords });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw fail(place(issue.path), issue.message);

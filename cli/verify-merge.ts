@@ -17,6 +17,7 @@ import {
   CHECK_DEFS, checkRuns, shardBatches, uncoveredEvents, type CheckReport, type ExecutorReport, type FailureReport, type RunReport,
 } from '../properties/runner.js';
 import type { Coverage } from '../properties/equivalence.js';
+import { issueWords } from '../reports/issue-words.js';
 import { UsageError } from './errors.js';
 import { readInputFile, realPathOf, repeatedRun } from './output.js';
 
@@ -153,7 +154,7 @@ function parseShard(file: string, text: string): Omit<ShardInput, 'file' | 'real
     throw fileError(file, 'usage', `that shard's verify was refused (exit 2) and ran nothing: ${String(error)}: fix its command and rerun the shard`);
   }
   if (ok === false && typeof error === 'string' && executors === undefined) return { file, error };
-  const parsed = shardResult.safeParse(json);
+  const parsed = shardResult.safeParse(json, { error: issueWords });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw fileError(file, jsonPath(issue.path) || 'top level', issue.message);

@@ -22,6 +22,10 @@ import { labelPartition } from './partitions.js';
 export const RESULTS_FORMAT = 'concord-results/1';
 
 export class ResultsFileError extends InputFileError {
+  static {
+    this.prototype.name = 'ResultsFileError';
+  }
+
   /** Where in the file, as a path of fields (`runs[2].samplesMs[1]`). */
   get field(): string {
     return this.where;

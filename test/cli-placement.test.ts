@@ -135,6 +135,8 @@ describe('run --save-placement, then --placement', () => {
     bad('twice.json', text.replace(/"0": (\d+),/, '"0": $1, "0": $1,'), 'field entityModule.0: line 21, column 11: key "0" given twice (first at line 21, column 3)');
     bad('field.json', text.replace('"modules": 6,', '"modules": 6, "extra": 1,'), 'field extra: unknown field (known: format, concordVersion, modules, training, entityModule)');
     bad('sample.json', text.replace('"firstSeed": 2,', '"files": ["a.json"], "firstSeed": 2,'), 'field training.files: a sample is generated (firstSeed) or read from block files (files): give one of them');
+    // In Concord's words, as a results file's issues are (reports/issue-words.ts), not zod's.
+    bad('zero.json', text.replace('"modules": 6,', '"modules": 0,'), 'field modules: expected an integer >= 1, got 0');
   }, 60_000);
 });
 

@@ -33,7 +33,7 @@ import { withLabels, workloadLabels } from '../reports/summary.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, preStateKind, workloadFlags, workloadParams, workloadSpec, type WorkloadOptions } from './block-source.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { benchPartitions, executorNames, partitionList, type partitionSettings, type PartitionOptions } from './executor-settings.js';
-import { checkOutFile, refuseOverwrite, writeStdout, writeWhole } from './output.js';
+import { checkOutFile, refuseDash, refuseOverwrite, writeStdout, writeWhole } from './output.js';
 import { concordCommit, concordVersion } from './version.js';
 import { MAX_REPEAT } from './run-limits.js';
 import { createProgress, type Progress } from './progress.js';
@@ -255,6 +255,7 @@ export async function runBench(
   partial: PartialResults = { at: null },
 ): Promise<ResultsFile> {
   if (o.out === '') throw new UsageError('--out: empty file name; give a file');
+  if (o.out !== undefined) refuseDash(o.out, '--out', 'file', '--json prints the results on standard output (concord bench ... --json | concord report -)');
   const machine = o.label === undefined ? machineFacts() : { ...machineFacts(), label: labelOption(o.label) };
   // --quick: four rounds, the fewest whose medians compare can test (reports/compare.ts
   // MIN_ROUNDS), in the time three took; 6 or more give each speedup's range a 95% confidence.

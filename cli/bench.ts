@@ -632,13 +632,25 @@ export function badRunLines(
   });
   for (const r of doc.runs.filter((x) => !x.correct)) {
     const rerun = rerunWrong(doc, moduleOf, objects, { ...r, call: r.wrongCall ?? 1 });
-    const call = r.wrongCall === undefined ? '' : ` on its call ${r.wrongCall.toLocaleString('en-US')}`;
+    const call = r.wrongCall === undefined ? '' : ` on ${differingWords(r)}its call ${r.wrongCall.toLocaleString('en-US')}${r.wrongAt === undefined ? '' : ` (${placeWords(r.wrongAt)})`}`;
     // The baseline is every speedup's yardstick: a wrong one makes all of them beside it wrong too.
     const who = r.role === 'baseline' ? `the baseline ${r.executor} (timed beside the ${r.threads}-thread runs)` : `${r.executor} at ${plural(r.threads, 'thread')}`;
     const yardstick = r.role === 'baseline' ? '; no speedup over it there is valid' : '';
     lines.push(`${prefix}: ${who} on ${labels.get(r.workload)!} disagreed with the reference${call}${yardstick}${rerun ? ` (what differs: ${rerun})` : ''}`);
   }
   return lines;
+}
+
+/** How many of a wrong run's checked calls differed, leading to its first ('' in files that do not say). */
+function differingWords(r: Pick<RunRecord, 'differingCalls' | 'checkedCalls'>): string {
+  if (r.differingCalls === undefined || r.checkedCalls === undefined) return '';
+  return `${r.differingCalls.toLocaleString('en-US')} of its ${r.checkedCalls.toLocaleString('en-US')} checked call${r.checkedCalls === 1 ? '' : 's'}, first on `;
+}
+
+/** Where a call on a block was made (bench/sweep.ts CallPlace), in words. */
+function placeWords(at: NonNullable<RunRecord['wrongAt']>): string {
+  if (!('round' in at)) return at.stage === 'cold' ? 'its pool\'s cold first block, untimed' : 'the block\'s untimed first execution';
+  return `round ${at.round}'s ${at.stage === 'timed' ? 'timed' : 'untimed warm-up'} call ${at.index.toLocaleString('en-US')}; rounds count from 0`;
 }
 
 /**

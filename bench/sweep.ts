@@ -4,10 +4,13 @@
 // block's ideal-speedup bound.
 // Invariants: a pool is created once per executor (and partition, where it is measured with
 // several) and thread count, warmed, and reused for every workload, its start-up reported apart;
-// every timed sample belongs to exactly one round, whose machine noise decides its busy flag; an
-// executor whose result differs from the reference (its pool's cold warm-up block, its untimed
-// first execution of a block, or the last call of any round) is still timed but marked
-// incorrect, never silently dropped, with the number of the call into its instance that differed. The baseline is held to the reference the same way; where it
+// every timed sample belongs to exactly one round, whose machine noise decides its busy flag; every
+// call into an executor on a block is held to the reference (its pool's cold warm-up block, its
+// untimed first execution of a block, round 0's warm-up calls and every timed call), each after
+// the call and outside its timing, so no timing of a wrong result enters a run marked correct; an
+// executor whose result differs is still timed but marked incorrect, never silently dropped, with
+// the number of the call into its instance that differed first, where it was made, and how many
+// differed. The baseline is held to the reference the same way; where it
 // has no timed samples on a block at a thread count (it failed), no executor's run is recorded
 // there either, since a speedup needs it, and its failure says so; a baseline that does not load,
 // or whose close() throws, is a failure recorded as any executor's is.
@@ -21,7 +24,8 @@ import { plural } from '../spec/plural.js';
 import { errorText } from '../spec/messages.js';
 import { createExecutor, EXECUTORS, isModuleObject, isModulePath, type ExecutorSettings } from '../impl/registry.js';
 import { declaredEngineName, execEnginePeakRssBytes, isExecCommand, resetExecEnginePeak } from '../impl/exec-executor.js';
-import { malformation, sameResult } from '../properties/explain.js';
+import { malformation } from '../properties/explain.js';
+import { sameResult } from '../properties/same-result.js';
 import { collectAccesses, idealSpeedup, type IdealBound } from './ideal.js';
 import { footprintIdeal } from './footprint-ideal.js';
 import { BUSY_FOREIGN_CORES, cpuSnapshot, currentCpu, isBusy, loadAverage, noiseBetween, type NoiseWindow } from './machine.js';
@@ -118,6 +122,15 @@ export interface SweepOptions {
   readonly onMeasured?: () => void;
 }
 
+/**
+ * Where a call on a workload's block was made: before the rounds, its pool's cold first block
+ * (`cold`, the first workload only) or the block's untimed first execution (`first`); or in round
+ * `round` (from 0), as the `index`-th (from 1, in the order made) of its untimed warm-up calls
+ * (round 0 alone) or of its timed calls. A round's samples are sorted by time, so `index` is no
+ * place in samplesMs.
+ */
+export type CallPlace = { stage: 'cold' | 'first' } | { stage: 'warm-up' | 'timed'; round: number; index: number };
+
 /** Makes a call into an executor; `what` names it ("the executor X: execute() on W at 2 threads"). */
 export type CallThrough = <T>(what: string, work: () => Promise<T>) => Promise<T>;
 
@@ -138,12 +151,16 @@ export interface RunResult {
   /** An exec: engine's own peak resident memory, its process tree's (impl/exec-executor.ts execEnginePeakRssBytes); absent for any other executor. */
   enginePeakRssBytes?: number;
   correct: boolean;
+  /** The calls of the run held to the reference: every one it made on the block (CallPlace). */
+  checkedCalls: number;
   /**
    * Where `correct` is false: the call into its executor instance's execute() (from 1, over all
    * of that instance's calls in the sweep) whose result was the first found to differ, which a
-   * rerun repeats up to.
+   * rerun repeats up to; where it was made; and how many of the checked calls differed.
    */
   wrongCall?: number;
+  wrongAt?: CallPlace;
+  differingCalls?: number;
   fallback: string;
   /** The executor's own numeric statistics, mean per block (bench/run-detail.ts). */
   detail: Record<string, number>;
@@ -226,8 +243,11 @@ class RunAccumulator {
   private enginePeakRss: number | null = null;
   private readonly detail = new RunDetail();
   fallback = '';
-  /** The call whose result first differed from the reference; undefined while all checked agree. */
+  private checked = 0;
+  private differing = 0;
+  /** The call whose result first differed from the reference, and where; undefined while all checked agree. */
   private wrongCall: number | undefined;
+  private wrongAt: CallPlace | undefined;
 
   constructor(readonly executor: string, readonly role: 'baseline' | 'executor') {
     this.engineSamples = isExecCommand(executor) ? [] : null;
@@ -242,9 +262,23 @@ class RunAccumulator {
     return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : null;
   }
 
-  /** Holds the result of call `call` to the reference. */
-  check(r: BlockResult, reference: BlockResult, call: number): void {
-    if (this.wrongCall === undefined && !sameResult(reference, r)) this.wrongCall = call;
+  /**
+   * Holds the result of call `call`, made where `stage`, `round` and `index` say (CallPlace), to
+   * the reference. It runs after every call bench times, so nothing is made for a call that agrees.
+   * Returns why a result that is no BlockResult cannot be counted (resultProblem), which fails the
+   * run rather than counting as a difference; undefined otherwise.
+   */
+  check(r: unknown, reference: BlockResult, call: number, stage: CallPlace['stage'], round = 0, index = 0): string | undefined {
+    this.checked++;
+    if (sameResult(reference, r)) return undefined;
+    const problem = resultProblem(r);
+    if (problem !== undefined) return problem;
+    this.differing++;
+    if (this.wrongCall === undefined) {
+      this.wrongCall = call;
+      this.wrongAt = stage === 'cold' || stage === 'first' ? { stage } : { stage, round, index };
+    }
+    return undefined;
   }
 
   /**
@@ -280,7 +314,7 @@ class RunAccumulator {
       busy: this.busy, rounds: this.rounds,
       perTx: Object.fromEntries(PER_TX_COUNTERS.map((k) => [k, per(this.counters.get(k)!)])) as Record<PerTxCounter, number>,
       peakRssBytes: this.peakRss, ...(this.enginePeakRss === null ? {} : { enginePeakRssBytes: this.enginePeakRss }), correct: this.wrongCall === undefined,
-      ...(this.wrongCall === undefined ? {} : { wrongCall: this.wrongCall }),
+      checkedCalls: this.checked, ...(this.wrongCall === undefined ? {} : { wrongCall: this.wrongCall, wrongAt: this.wrongAt!, differingCalls: this.differing }),
       fallback: this.fallback,
       detail: this.detail.detail(), fallbackShare: this.detail.fallbackShare(),
       ...(this.role === 'baseline' && this.cpus !== null && this.cpus.length === this.samples.length ? { cpus: this.cpus } : {}),
@@ -392,7 +426,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
               const first = await watch(what, () => instance.executor.execute(w.block, { threads }));
               // The pool's warm-up call ran this block before it, cold: an executor wrong only on
               // its first call is found there alone, so it is checked as this one is.
-              const checked = [...(warm ? [warm] : []), { result: first, call: instance.count.calls }];
+              const checked = [...(warm ? [{ ...warm, stage: 'cold' as const }] : []), { result: first, call: instance.count.calls, stage: 'first' as const }];
               const bad = checked.map((c) => ({ call: c.call, problem: resultProblem(c.result) })).find((c) => c.problem !== undefined);
               if (bad !== undefined) {
                 result.failures.push({ executor: name, threads: t, workload: w.id, message: bad.problem + (role === 'baseline' ? UNMEASURED : ''), call: bad.call });
@@ -400,7 +434,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
               }
               const acc = new RunAccumulator(name, role);
               if (role === 'baseline' && o.baselineOnThisThread === false) acc.cpus = null;
-              for (const c of checked) acc.check(c.result as BlockResult, reference, c.call);
+              for (const c of checked) acc.check(c.result, reference, c.call, c.stage);
               tasks.push({ instance, acc });
             } catch (e) {
               result.failures.push({ executor: name, threads: t, workload: w.id, message: errorText(e) + (role === 'baseline' ? UNMEASURED : ''), call: instance.count.calls });
@@ -424,7 +458,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
               // Rounds without the baseline would time executors against nothing.
               const stops = f.acc === yardstick ? (f.acc.samples.length === 0 ? UNMEASURED : ` (the baseline: no executor was timed on this block at this thread count after round ${round})`) : '';
               const at = tasks.findIndex((x) => x.acc === f.acc);
-              result.failures.push({ executor: f.name, threads: t, workload: w.id, message: f.message + stops, call: tasks[at]!.instance.count.calls });
+              result.failures.push({ executor: f.name, threads: t, workload: w.id, message: f.message + stops, call: f.call });
               tasks.splice(at, 1);
             }
             o.onProgress?.(++done, total, `${w.id} @ ${plural(t, 'thread')}`);
@@ -573,13 +607,14 @@ async function startPools(
 }
 
 /**
- * One round: each task timed back to back with tinybench, then the last result of each checked
- * against the reference; returns the tasks that threw or returned a malformed result.
+ * One round: each task timed back to back with tinybench, every call's result checked against the
+ * reference right after it, outside its timing; returns the tasks that threw or returned a
+ * malformed result, each with the call that did.
  */
 async function timeRound(
   tasks: readonly { instance: Instance; acc: RunAccumulator }[], workload: SweepWorkload, reference: BlockResult, threads: number, round: number,
   o: SweepOptions, record: (w: NoiseWindow) => boolean, watch: CallThrough,
-): Promise<{ name: string; acc: RunAccumulator; message: string }[]> {
+): Promise<{ name: string; acc: RunAccumulator; message: string; call: number }[]> {
   // Round 0 first warms every task, the baseline too, for as long and as many calls as a round
   // times: after two calls, a short round's (--quick's 30 ms) baseline median came out up to
   // several times its later rounds', inflating round 0's speedups.
@@ -595,12 +630,18 @@ async function timeRound(
   // Per task: its accumulator, whether the machine was busy while its samples ran, and (for the
   // baseline, which runs on this thread) the CPU after each sample: cores can differ in speed
   // (core-speeds.ts), and a report can then compare against the baseline on its fastest core.
-  // `last`: the task's latest result, kept (not compared) in the timed calls, so that checking it
-  // costs the timings nothing.
+  // `last`: the task's latest result, kept (not compared) in the timed call and checked in
+  // afterEach, which tinybench runs outside the call's time and does not count to the round's
+  // time, so checking every call costs the timings nothing; `calls`: the calls checked so far in
+  // this mode of the round (warm-up or timed); `bad`: the first malformed result's problem and call.
   // `engine`: an exec: engine's own time for each timed call of the round (RunAccumulator.engineMs).
-  const slots = new Map<string, { instance: Instance; acc: RunAccumulator; busy: boolean; cpus: (number | null)[]; engine: (number | null)[]; last: unknown }>();
+  const slots = new Map<string, {
+    instance: Instance; acc: RunAccumulator; busy: boolean; cpus: (number | null)[]; engine: (number | null)[]; last: unknown; calls: number; bad: { problem: string; call: number } | null;
+  }>();
   tasks.forEach(({ instance, acc }, i) => {
-    const slot = { instance, acc, busy: false, cpus: [] as (number | null)[], engine: [] as (number | null)[], last: undefined as unknown };
+    const slot = {
+      instance, acc, busy: false, cpus: [] as (number | null)[], engine: [] as (number | null)[], last: undefined as unknown, calls: 0, bad: null as { problem: string; call: number } | null,
+    };
     const name = `${i}:${acc.executor}`;
     slots.set(name, slot);
     let before = cpuSnapshot();
@@ -619,6 +660,7 @@ async function timeRound(
       beforeAll: (mode) => {
         timed = mode === 'run';
         slot.engine = [];
+        slot.calls = 0;
         // Two rounds a core, one in each order (rounds alternate it): by round % cores alone, with
         // two cores, the fastest core's rounds were all one order, and so was its speedup.
         if (acc.role === 'baseline') pin(pins[Math.floor(round / 2) % pins.length] ?? null);
@@ -629,6 +671,15 @@ async function timeRound(
       },
       afterEach: (mode) => {
         if (mode === 'run' && acc.role === 'baseline') slot.cpus.push(currentCpu());
+        // An executor can be right on its first calls and wrong on some later ones (a cache, a
+        // race, a path taken once warm), so each call is held to the reference, not a sample of them.
+        // A call that threw left no result; the round fails on it.
+        const r = slot.last;
+        slot.last = undefined;
+        if (r === undefined || slot.bad !== null) return;
+        slot.calls++;
+        const problem = acc.check(r, reference, instance.count.calls, mode === 'run' ? 'timed' : 'warm-up', round, slot.calls);
+        if (problem !== undefined) slot.bad = { problem, call: instance.count.calls };
       },
       afterAll: (mode) => {
         if (mode === 'run') {
@@ -639,22 +690,16 @@ async function timeRound(
       },
     });
   });
-  const failed: { name: string; acc: RunAccumulator; message: string }[] = [];
+  const failed: { name: string; acc: RunAccumulator; message: string; call: number }[] = [];
   for (const task of await bench.run()) {
-    const { instance, acc, busy, cpus, engine, last } = slots.get(task.name)!;
+    const { instance, acc, busy, cpus, engine, bad } = slots.get(task.name)!;
     const r = task.result;
-    if (r.state === 'errored') {
-      failed.push({ name: acc.executor, acc, message: r.error.message });
+    if (bad !== null) {
+      failed.push({ name: acc.executor, acc, message: bad.problem, call: bad.call });
+    } else if (r.state === 'errored') {
+      // The call that threw is its instance's latest: no other task calls it.
+      failed.push({ name: acc.executor, acc, message: r.error.message, call: instance.count.calls });
     } else if (r.state === 'completed') {
-      // An executor can be right on its first calls and go wrong later (a cache, a path taken once
-      // warm), so each round's last result is held to the reference as the first one is.
-      const problem = resultProblem(last);
-      if (problem !== undefined) {
-        failed.push({ name: acc.executor, acc, message: problem });
-        continue;
-      }
-      // Its last call was the instance's latest: no other task calls it.
-      acc.check(last as BlockResult, reference, instance.count.calls);
       // tinybench sorts its samples, so each gets its round's CPU, as each gets its round's busy flag.
       const cpu = cpus.includes(null) ? null : mostOften(cpus as number[]);
       if (cpu === null) acc.cpus = null;

@@ -33,7 +33,7 @@ import { withLabels, workloadLabels } from '../reports/summary.js';
 import { fileBlock, givenWorkloadFlags, noWorkloadOptions, preStateKind, workloadFlags, workloadParams, workloadSpec, type WorkloadOptions } from './block-source.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { benchPartitions, executorNames, partitionList, type partitionSettings, type PartitionOptions } from './executor-settings.js';
-import { checkOutFile, refuseOverwrite, writeStdout, writeWhole } from './output.js';
+import { checkOutFile, refuseDash, refuseOverwrite, writeStdout, writeWhole } from './output.js';
 import { concordCommit, concordVersion } from './version.js';
 import { MAX_REPEAT } from './run-limits.js';
 import { createProgress, type Progress } from './progress.js';
@@ -255,6 +255,7 @@ export async function runBench(
   partial: PartialResults = { at: null },
 ): Promise<ResultsFile> {
   if (o.out === '') throw new UsageError('--out: empty file name; give a file');
+  if (o.out !== undefined) refuseDash(o.out, '--out', 'file', '--json prints the results on standard output (concord bench ... --json | concord report -)');
   const machine = o.label === undefined ? machineFacts() : { ...machineFacts(), label: labelOption(o.label) };
   // --quick: four rounds, the fewest whose medians compare can test (reports/compare.ts
   // MIN_ROUNDS), in the time three took; 6 or more give each speedup's range a 95% confidence.
@@ -631,13 +632,25 @@ export function badRunLines(
   });
   for (const r of doc.runs.filter((x) => !x.correct)) {
     const rerun = rerunWrong(doc, moduleOf, objects, { ...r, call: r.wrongCall ?? 1 });
-    const call = r.wrongCall === undefined ? '' : ` on its call ${r.wrongCall.toLocaleString('en-US')}`;
+    const call = r.wrongCall === undefined ? '' : ` on ${differingWords(r)}its call ${r.wrongCall.toLocaleString('en-US')}${r.wrongAt === undefined ? '' : ` (${placeWords(r.wrongAt)})`}`;
     // The baseline is every speedup's yardstick: a wrong one makes all of them beside it wrong too.
     const who = r.role === 'baseline' ? `the baseline ${r.executor} (timed beside the ${r.threads}-thread runs)` : `${r.executor} at ${plural(r.threads, 'thread')}`;
     const yardstick = r.role === 'baseline' ? '; no speedup over it there is valid' : '';
     lines.push(`${prefix}: ${who} on ${labels.get(r.workload)!} disagreed with the reference${call}${yardstick}${rerun ? ` (what differs: ${rerun})` : ''}`);
   }
   return lines;
+}
+
+/** How many of a wrong run's checked calls differed, leading to its first ('' in files that do not say). */
+function differingWords(r: Pick<RunRecord, 'differingCalls' | 'checkedCalls'>): string {
+  if (r.differingCalls === undefined || r.checkedCalls === undefined) return '';
+  return `${r.differingCalls.toLocaleString('en-US')} of its ${r.checkedCalls.toLocaleString('en-US')} checked call${r.checkedCalls === 1 ? '' : 's'}, first on `;
+}
+
+/** Where a call on a block was made (bench/sweep.ts CallPlace), in words. */
+function placeWords(at: NonNullable<RunRecord['wrongAt']>): string {
+  if (!('round' in at)) return at.stage === 'cold' ? 'its pool\'s cold first block, untimed' : 'the block\'s untimed first execution';
+  return `round ${at.round}'s ${at.stage === 'timed' ? 'timed' : 'untimed warm-up'} call ${at.index.toLocaleString('en-US')}; rounds count from 0`;
 }
 
 /**

@@ -113,6 +113,7 @@ export async function readInputFile(file: string): Promise<Buffer> {
  * at the write (writeWhole, properties/runner.ts writeExecutorBlock, reports/report.ts).
  */
 function checkOut(path: string, flag: string, kind: 'file' | 'folder'): void {
+  refuseDash(path, flag, kind);
   try {
     removeEmptyFolders(prepareOut(path, kind, fsReason));
   } catch (e) {
@@ -122,6 +123,20 @@ function checkOut(path: string, flag: string, kind: 'file' | 'folder'): void {
 }
 
 export const checkOutFile = (path: string, flag: string): void => checkOut(path, flag, 'file');
+
+/**
+ * Refuses `-` as the file or folder a command writes (option `flag`): everywhere else `-` is
+ * standard input or output (`gen -o -`, `run -`, `report -`), so a file or folder named `-` made
+ * instead is a surprise found later (`bench --out - | concord report -` wrote a file `./-`, and
+ * the report read the tables). `instead`: what to do, where the command has a way to standard
+ * output; else a name for the file or folder, `./-` for one that really is named `-`.
+ */
+export function refuseDash(path: string, flag: string, kind: 'file' | 'folder', instead?: string): void {
+  if (path !== '-') return;
+  const here = kind === 'file' ? 'the file to write; - stands for standard output elsewhere (gen -o -), but not here'
+    : 'the folder to write into; - stands for standard output elsewhere (gen -o -), and no folder of files goes there';
+  throw new UsageError(`${flag} -: takes ${here}: ${instead ?? `give a ${kind} (./- for one named -)`}`);
+}
 
 /**
  * Refuses an output file that is one of the command's inputs (`bench --block b.json --out b.json`

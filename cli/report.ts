@@ -17,7 +17,7 @@ import { REPORT_FILES, writeReport } from '../reports/report.js';
 import { concordVersion } from './version.js';
 import { plural } from '../spec/plural.js';
 import { EXIT, UsageError } from './errors.js';
-import { checkOutDir, nothingPiped, readInputFile, readStdin, realPathOf, repeatedRun, STDIN_LABEL } from './output.js';
+import { checkOutDir, nothingPiped, refuseDash, readInputFile, readStdin, realPathOf, repeatedRun, STDIN_LABEL } from './output.js';
 
 export interface ReportOptions {
   files: string[];
@@ -81,6 +81,8 @@ function overwrittenInput(inputs: readonly ResultsInput[], out: string): string 
 export async function reportCommand(o: ReportOptions): Promise<number> {
   if (o.files.length === 0) throw new UsageError('report: give at least one results file');
   if (o.out === '') throw new UsageError('--out: empty folder name; give a folder');
+  // Before standard input is read, which a terminal would hold the command on.
+  refuseDash(o.out, '--out', 'folder');
   const inputs = await readResults(o.files, 'report');
   const overwritten = overwrittenInput(inputs, o.out);
   if (overwritten !== null) throw new UsageError(`--out ${o.out}: ${overwritten}`);

@@ -238,7 +238,21 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
   // with a comma, say, labels bench's runs where compare --only can never name them.
   const problem = nameProblem(executor.name);
   if (problem !== null) throw fail(`the executor's name ${problem}`);
-  return executor === d ? moduleObject(nameOrPath, executor) : freshFromModule(executor, fail);
+  if (executor !== d) return freshFromModule(executor, fail);
+  const unused = settingsIgnored(given);
+  if (unused !== null) throw fail(`its default export is an executor object, made before any settings could reach it, so it cannot take ${unused}; export a function or a class, which receives the settings ({ threads, modules, partition }), to take them`);
+  return moduleObject(nameOrPath, executor);
+}
+
+/**
+ * The settings an executor object would never see, in words (`modules 4 (--modules) and partition
+ * "range" (--partition)`), or null: run, bench and verify record the ones given as applied, so an
+ * object is refused them, as verifyExecutor refuses settings beside an object. Threads are not
+ * among them: every execute() is given its thread count.
+ */
+function settingsIgnored(settings: Omit<ExecutorSettings, 'placement'>): string | null {
+  const words = (['modules', 'partition'] as const).filter((k) => settings[k] !== undefined).map((k) => `${k} ${JSON.stringify(settings[k])} (--${k})`);
+  return words.length === 0 ? null : words.join(' and ');
 }
 
 /**

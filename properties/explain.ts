@@ -138,17 +138,6 @@ function sameReadsInAnyOrder(a: ReadSet, b: ReadSet): boolean {
   return text(a) === text(b);
 }
 
-/**
- * A key holding 0 is the same as an absent key (spec/state.ts: writing 0 deletes, and the state
- * root leaves it out), so a state that lists a key at 0 which the other leaves out is the same
- * state; explainState reads them alike (a user's map may even hold undefined, which reads as 0 too).
- */
-function sameState(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): boolean {
-  for (const [k, v] of a) if ((b.get(k) ?? 0) !== (v ?? 0)) return false;
-  for (const [k, v] of b) if ((a.get(k) ?? 0) !== (v ?? 0)) return false;
-  return true;
-}
-
 /** A thrown value as failures report it: `Error: boom` for an Error, its string otherwise (a user's module may throw anything). */
 export function nameAndMessage(e: unknown): string {
   if (e instanceof Error) return `${e.name}: ${e.message}`;
@@ -278,7 +267,7 @@ function stateProblem(state: ReadonlyMap<unknown, unknown>): string | undefined 
   state.forEach((v, k) => {
     if (problem !== undefined) return;
     if (!isKey(k)) problem = `state key ${quoted(k)} is not ${KEYS}`;
-    // An undefined value reads as 0, an absent key, as sameState has it.
+    // An undefined value reads as 0, an absent key, as sameResult has it.
     else if (v !== undefined && !isValue(v)) problem = `state value for key ${k} is ${quoted(v)}, not ${VALUES}`;
   });
   return problem;
@@ -312,16 +301,8 @@ function shapeProblem(r: unknown): string | undefined {
   return statsProblem(x.stats);
 }
 
-/** Full comparison: the hot path of every property, so it returns at the first difference. */
-export function sameResult(expected: BlockResult, actual: BlockResult): boolean {
-  const n = expected.receipts.length;
-  if (malformation(actual) !== undefined || actual.receipts.length !== n || actual.reads.length !== n) return false;
-  for (let i = 0; i < n; i++) {
-    if (!sameReceipt(expected.receipts[i]!, actual.receipts[i]!) || !sameReads(expected.reads[i]!, actual.reads[i]!)) return false;
-  }
-  return actual.gasUsed === expected.gasUsed && sameState(expected.state, actual.state)
-    && actual.stateRoot === expected.stateRoot && actual.receiptsRoot === expected.receiptsRoot;
-}
+// Full comparison, the hot path of every property and of every call bench times.
+export { sameResult } from './same-result.js';
 
 export function versionText(v: Version | undefined, final?: (tx: number) => number | undefined): string {
   if (!v) return 'an unknown version';

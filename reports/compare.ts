@@ -45,7 +45,7 @@ export interface Side {
   /** What the test and interval count: rounds where the row is tested by rounds, else samples. */
   readonly n: number;
   readonly busy: number;
-  /** The run's checked results (its untimed first execution, each round's last call) matched the reference result. */
+  /** Every result of the run bench checked matched the reference's (every call, in files that record checkedCalls). */
   readonly correct: boolean;
 }
 

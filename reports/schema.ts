@@ -225,8 +225,20 @@ const Run = z.strictObject({
   /** An exec: engine's own processes' peak resident memory (VmHWM summed over its process tree); absent for any other executor and in older files. */
   enginePeakRssBytes: count.optional(),
   correct: z.boolean(),
+  /**
+   * How many calls of the run bench held to the reference: every one it made on the block
+   * (bench/sweep.ts CallPlace). Optional: older files, which checked a few, lack it.
+   */
+  checkedCalls: z.number().int().positive().optional(),
   /** Where correct is false: the call into the executor instance whose result first differed. Optional: older files lack it. */
   wrongCall: z.number().int().positive().optional(),
+  /** Where correct is false: where that call was made (bench/sweep.ts CallPlace). Optional: older files lack it. */
+  wrongAt: z.union([
+    z.strictObject({ stage: z.enum(['cold', 'first']) }),
+    z.strictObject({ stage: z.enum(['warm-up', 'timed']), round: count, index: z.number().int().positive() }),
+  ]).optional(),
+  /** Where correct is false: how many of the checked calls differed from the reference. Optional: older files lack it. */
+  differingCalls: z.number().int().positive().optional(),
   fallback: z.string(),
   /**
    * The executor's own numeric statistics (BlockResult.stats beyond perTx's counters), mean per
@@ -512,6 +524,15 @@ export const ResultsSchema = z
       }
       if (r.wrongCall !== undefined && r.correct) {
         ctx.addIssue({ code: 'custom', path: ['runs', i, 'wrongCall'], message: `names call ${r.wrongCall} as differing from the reference, but the run is correct` });
+      }
+      if (r.correct && (r.wrongAt !== undefined || r.differingCalls !== undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['runs', i, r.wrongAt !== undefined ? 'wrongAt' : 'differingCalls'], message: 'says where or how often the run differed from the reference, but the run is correct' });
+      }
+      if (r.differingCalls !== undefined && r.checkedCalls !== undefined && r.differingCalls > r.checkedCalls) {
+        ctx.addIssue({ code: 'custom', path: ['runs', i, 'differingCalls'], message: `is ${r.differingCalls}, more than the ${r.checkedCalls} checkedCalls` });
+      }
+      if (r.wrongAt !== undefined && 'round' in r.wrongAt && r.wrongAt.round >= doc.settings.rounds) {
+        ctx.addIssue({ code: 'custom', path: ['runs', i, 'wrongAt', 'round'], message: `names round ${r.wrongAt.round}, but settings.rounds is ${doc.settings.rounds} (rounds count from 0)` });
       }
       if (r.role === 'executor' && !baselines.has(`${r.workload}@${r.threads}`)) {
         ctx.addIssue({ code: 'custom', path: ['runs', i], message: `no baseline run for workload "${r.workload}" at ${plural(r.threads, 'thread')}` });

@@ -95,7 +95,7 @@ describe('bench --baseline', () => {
     const broken = 'exec:node examples/exec-engine.mjs --fail-on-tx 3';
     const r = concord('bench', ...tiny, '--threads', '1', '--executor', 'sequential', '--baseline', broken);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^bench: the baseline exec:node examples\/exec-engine\.mjs --fail-on-tx 3 \(timed beside the 1-thread runs\) on p2p 10 acc × 20 tx disagreed with the reference on its call 1; no speedup over it there is valid \(what differs: npx concord run .* --executor 'exec:node examples\/exec-engine\.mjs --fail-on-tx 3' --threads 1 --warmup 0 --check\)$/m);
+    expect(r.stderr).toMatch(/^bench: the baseline exec:node examples\/exec-engine\.mjs --fail-on-tx 3 \(timed beside the 1-thread runs\) on p2p 10 acc × 20 tx disagreed with the reference on (\d+) of its \1 checked calls, first on its call 1 \(the block's untimed first execution\); no speedup over it there is valid \(what differs: npx concord run .* --executor 'exec:node examples\/exec-engine\.mjs --fail-on-tx 3' --threads 1 --warmup 0 --check\)$/m);
     expect(r.stdout).toMatch(/\| sequential \| 1 \| [^|]+ \| [\d.]+x[^|]* ✗[¹²³⁴⁵] \|/);
     expect(r.stdout).toMatch(/Over a baseline that did NOT match the reference result/);
     // An engine that cannot run the block: the baseline's failure says why the executor has no run there.
@@ -148,8 +148,10 @@ export default () => {
     const wrong = module('wrong.mjs', 'block-stm', true);
     const w = concord('bench', ...tiny, '--threads', '1', '--executor', 'sequential', '--baseline', wrong);
     expect(w.status).toBe(1);
+    // Every call it made was checked, and each differed.
+    const calls = /disagreed with the reference on (\d+) of its \1 checked calls/.exec(w.stderr)?.[1];
     expect(w.stderr).toContain(`bench: 1 workload x threads 1 x block-stm (${wrong}) (baseline, 1 thread), sequential; 2 interleaved rounds each\n`);
-    expect(w.stderr).toContain(`bench: the baseline block-stm (${wrong}) (timed beside the 1-thread runs) on p2p 10 acc × 20 tx disagreed with the reference on its call 1; no speedup over it there is valid `
+    expect(w.stderr).toContain(`bench: the baseline block-stm (${wrong}) (timed beside the 1-thread runs) on p2p 10 acc × 20 tx disagreed with the reference on ${calls} of its ${calls} checked calls, first on its call 1 (the block's untimed first execution); no speedup over it there is valid `
       + `(what differs: npx concord run --workload p2p --accounts 10 --txs 20 --seed 1 --hash-cost 3 --executor ${wrong} --threads 1 --warmup 0 --check)\n`);
   });
 

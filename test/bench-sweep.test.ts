@@ -193,8 +193,11 @@ export default { name: 'honest', execute: async (block) => executeReference(bloc
     // With the command that shows what differs, which reruns the same block and fails the same way.
     // Its first call, the pool's warm-up block, was already wrong.
     expect(run.wrongCall).toBe(1);
+    // Every call was checked, and every one differed.
+    expect([run.wrongAt, run.differingCalls]).toEqual([{ stage: 'cold' }, run.checkedCalls]);
     const rerun = `npx concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${liar} --threads 2 --warmup 0 --check`;
-    expect(err).toContain(`bench: liar at 2 threads on p2p 10 acc × 40 tx disagreed with the reference on its call 1 (what differs: ${rerun})\n`);
+    const differing = `${run.checkedCalls!.toLocaleString('en-US')} of its ${run.checkedCalls!.toLocaleString('en-US')} checked calls`;
+    expect(err).toContain(`bench: liar at 2 threads on p2p 10 acc × 40 tx disagreed with the reference on ${differing}, first on its call 1 (its pool's cold first block, untimed) (what differs: ${rerun})\n`);
     const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.split(' ').slice(2)], { encoding: 'utf8' });
     expect([again.status, again.stdout]).toEqual([1, expect.stringMatching(/^check +DIFFERS from the reference/m)]);
     expect(err).toContain('bench: 1 executor run failed or disagreed with the reference\n');
@@ -212,10 +215,11 @@ export default () => ({ name: 'coldliar', async execute(block) {
     expect(await benchCommand({ ...tiny, threads: '2', executor: coldliar, out, json: true })).toBe(1);
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     const run = doc.runs.find((r) => r.executor === 'coldliar')!;
-    expect([run.correct, run.wrongCall, doc.failures]).toEqual([false, 1, []]);
+    expect([run.correct, run.wrongCall, run.wrongAt, run.differingCalls, doc.failures]).toEqual([false, 1, { stage: 'cold' }, 1, []]);
     const err = vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('');
     const rerun = `npx concord run --workload p2p --accounts 10 --txs 40 --seed 1 --hash-cost 0 --executor ${coldliar} --threads 2 --warmup 0 --check`;
-    expect(err).toContain(`bench: coldliar at 2 threads on p2p 10 acc × 40 tx disagreed with the reference on its call 1 (what differs: ${rerun})\n`);
+    const first = `on 1 of its ${run.checkedCalls!.toLocaleString('en-US')} checked calls, first on its call 1 (its pool's cold first block, untimed)`;
+    expect(err).toContain(`bench: coldliar at 2 threads on p2p 10 acc × 40 tx disagreed with the reference ${first} (what differs: ${rerun})\n`);
     const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.split(' ').slice(2)], { encoding: 'utf8' });
     expect([again.status, again.stdout]).toEqual([1, expect.stringMatching(/^check +DIFFERS from the reference/m)]);
   });
@@ -246,15 +250,55 @@ export default { name: 'turncoat', async execute(block) {
     const run = doc.runs.find((r) => r.executor === 'turncoat')!;
     expect(run.correct).toBe(false);
     expect(doc.runs.find((r) => r.role === 'baseline')?.correct).toBe(true);
-    // Found at the end of round 0: past the 2 right calls, the warm-up and the round's samples.
-    expect(run.wrongCall).toBeGreaterThan(2 + run.rounds!.filter((k) => k === 0).length);
+    // Found on the first call after the 2 right ones: round 0's first warm-up call; every later one differed too.
+    expect([run.wrongCall, run.wrongAt, run.differingCalls]).toEqual([3, { stage: 'warm-up', round: 0, index: 1 }, run.checkedCalls! - 2]);
     const err = vi.mocked(process.stderr.write).mock.calls.map((c) => String(c[0])).join('');
-    const at = `--threads 2 --repeat ${run.wrongCall} --warmup 0 --check`;
-    const rerun = new RegExp(`bench: turncoat at 2 threads on p2p 10 acc × 40 tx disagreed with the reference on its call ${run.wrongCall} \\(what differs: (npx concord run .* ${at}): bench's ${run.wrongCall} calls on a fresh instance, the last checked\\)\n`);
+    const at = `--threads 2 --repeat 3 --warmup 0 --check`;
+    const where = `on ${(run.checkedCalls! - 2).toLocaleString('en-US')} of its ${run.checkedCalls!.toLocaleString('en-US')} checked calls, first on its call 3 \\(round 0's untimed warm-up call 1; rounds count from 0\\)`;
+    const rerun = new RegExp(`bench: turncoat at 2 threads on p2p 10 acc × 40 tx disagreed with the reference ${where} \\(what differs: (npx concord run .* ${at}): bench's 3 calls on a fresh instance, the last checked\\)\n`);
     expect(err).toMatch(rerun);
     // The suggested rerun makes as many calls, so it fails the same way; one cold call would pass.
     const again = spawnSync(process.execPath, [new URL('../dist/cli/concord.js', import.meta.url).pathname, ...rerun.exec(err)![1]!.split(' ').slice(2)], { encoding: 'utf8' });
     expect([again.status, again.stdout]).toEqual([1, expect.stringMatching(/^check +DIFFERS from the reference/m)]);
+  });
+
+  // Checked were the first calls and each round's last: with 2 rounds, an engine wrong on every
+  // third call was published as correct, about a third of its samples timings of wrong results.
+  it('holds every call to the reference, so an executor wrong on every third call fails at any round count', async () => {
+    quiet();
+    const made = join(dir, 'third-calls.txt');
+    const third = module('third', `import { appendFileSync } from 'node:fs';
+import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+import { blockResult } from '${new URL('../dist/spec/result.js', import.meta.url).href}';
+export default function make() { let calls = 0;
+  return { name: 'third', async execute(block) { calls++; const r = executeReference(block);
+      if (calls % 3 === 0) { const st = new Map(r.state); const k = [...st.keys()][0]; st.set(k, st.get(k) + 1); return blockResult(st, r.receipts, r.reads, r.stats); }
+      return r; }, async close() { appendFileSync(${JSON.stringify(made)}, calls + '\\n'); } }; }`);
+    const out = join(dir, 'third.json');
+    expect(await benchCommand({ ...tiny, threads: '1', rounds: '2', executor: third, out })).toBe(1);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    const run = doc.runs.find((r) => r.executor === 'third')!;
+    // Each call the sweep's instance made was checked: its last line (the up-front loads made none).
+    const calls = Number(readFileSync(made, 'utf8').trim().split('\n').at(-1));
+    expect(run.checkedCalls).toBe(calls);
+    expect(calls).toBeGreaterThan(2 + run.samplesMs.length);
+    expect([run.correct, run.wrongCall, run.wrongAt, run.differingCalls]).toEqual([false, 3, { stage: 'warm-up', round: 0, index: 1 }, Math.floor(calls / 3)]);
+    // The baseline, checked the same way, agreed on every call.
+    const baseline = doc.runs.find((r) => r.role === 'baseline')!;
+    expect([baseline.correct, baseline.checkedCalls! > baseline.samplesMs.length]).toEqual([true, true]);
+  });
+
+  it('a malformed result from a timed call between right ones fails that call in run\'s words', async () => {
+    quiet();
+    // Its statistics are whole, so only the check after the call sees it; call 5 is in round 0.
+    const blip = module('blip', `import { executeReference } from '${new URL('../dist/spec/reference.js', import.meta.url).href}';
+let calls = 0;
+export default () => ({ name: 'blip', execute: async (block) => { const r = executeReference(block); return ++calls === 5 ? { ...r, receipts: 'no' } : r; }, close: async () => {} });`);
+    const out = join(dir, 'blip.json');
+    expect(await benchCommand({ ...tiny, threads: '1', executor: blip, out })).toBe(1);
+    const doc = parseResults(readFileSync(out, 'utf8'), out);
+    expect(doc.failures).toEqual([{ executor: 'blip', threads: 1, workload: 'p2p-a10-t40-s1-h0', message: 'returned a malformed result: receipts is not a list', call: 5 }]);
+    expect(doc.runs.some((r) => r.executor === 'blip')).toBe(false);
   });
 
   it('counts the timed calls\' statistics only, not round 0\'s warm-up calls', async () => {

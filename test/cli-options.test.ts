@@ -344,6 +344,33 @@ export default { name: 'mine', async execute(block) { return executeReference(bl
     expect(readFileSync(block, 'utf8')).toBe(before);
   });
 
+  // bench --out - wrote a file named -, and report and verify a folder, where gen -o -, run -,
+  // report - and compare - take - for standard input or output.
+  it('refuses --out - where a file or folder named - would be made, bench saying --json prints on standard output', () => {
+    const here = mkdtempSync(join(dir, 'dash-'));
+    const at = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: here, encoding: 'utf8', timeout: 120_000, input: readFileSync(published, 'utf8') });
+    const folder = '--out -: takes the folder to write into; - stands for standard output elsewhere (gen -o -), and no folder of files goes there: give a folder (./- for one named -)';
+    const cases: [string[], string][] = [
+      [['bench', '--quick', '--workload', 'p2p', '--txs', '10', '--out', '-'],
+        '--out -: takes the file to write; - stands for standard output elsewhere (gen -o -), but not here: --json prints the results on standard output (concord bench ... --json | concord report -)'],
+      [['report', published, '--out', '-'], folder],
+      // Refused before standard input is read.
+      [['report', '-', '--out', '-'], folder],
+      [['verify', '--executor', 'reference', '--runs', '5', '--out', '-'], folder],
+      [['main', '--out', '-'], folder],
+      [['run', '--workload', 'defi', '--txs', '5', '--warmup', '0', '--executor', 'modular', '--partition', 'affinity', '--train', '2', '--save-placement', '-'],
+        '--save-placement -: takes the file to write; - stands for standard output elsewhere (gen -o -), but not here: give a file (./- for one named -)'],
+    ];
+    for (const [args, message] of cases) {
+      const r = at(...args);
+      expect([r.status, r.stderr, r.stdout], args.join(' ')).toEqual([2, `concord ${args[0]}: ${message}\n`, '']);
+      expect(existsSync(join(here, '-')), args.join(' ')).toBe(false);
+    }
+    // A folder really named - is ./-.
+    expect(at('report', published, '--out', './-').status).toBe(0);
+    expect(existsSync(join(here, '-', 'report.md'))).toBe(true);
+  });
+
   it('makes no folder for --out when an option is refused', () => {
     const cases: [string[], string, RegExp][] = [
       [['gen', '--workload', 'nope'], 'gen', /--workload: unknown workload "nope"/],

@@ -101,6 +101,35 @@ export default () => engine;
     }
   });
 
+  // An exported object got no settings, yet run's --json said ok and bench's and verify's settings
+  // recorded them as applied; verifyExecutor refused the same object given settings.
+  it('a module exporting an executor object is refused --modules and --partition (exit 2, naming both), and a function takes them', () => {
+    const object = join(dir, 'object.mjs');
+    writeFileSync(object, `import { executeReference } from '${reference}';\nexport default { name: 'obj', async execute(b) { return executeReference(b); }, async close() {} };\n`);
+    const factory = join(dir, 'factory.mjs');
+    writeFileSync(factory, `import { executeReference } from '${reference}';\nexport default (settings) => ({ name: 'made', async execute(b) { return executeReference(b); }, async close() {} });\n`);
+    const why = 'its default export is an executor object, made before any settings could reach it, so it cannot take';
+    const advice = 'export a function or a class, which receives the settings ({ threads, modules, partition }), to take them';
+    const cases = [
+      { args: ['run', example, '--warmup', '0', '--modules', '4', '--partition', 'zzz'], refused: 'modules 4 (--modules) and partition "zzz" (--partition)' },
+      { args: ['verify', '--runs', '5', '--modules', '4'], refused: 'modules 4 (--modules)' },
+      { args: ['bench', ...tiny, '--partition', 'range'], refused: 'partition "range" (--partition)' },
+    ];
+    for (const { args, refused } of cases) {
+      const message = `${object}: ${why} ${refused}; ${advice}`;
+      const r = concord(...args, '--executor', object);
+      expect(r.status, `${args[0]}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toBe(`concord ${args[0]}: ${message}\n`);
+      const json = concord(...args, '--executor', object, '--json');
+      expect(json.status).toBe(2);
+      expect(JSON.parse(json.stdout)).toEqual({ ok: false, error: message, usage: true });
+      // A function receives them; the object without them runs as before.
+      if (args[0] !== 'run') continue;
+      expect(concord(...args, '--executor', factory).status).toBe(0);
+      expect(concord('run', example, '--warmup', '0', '--executor', object).status).toBe(0);
+    }
+  });
+
   it('run and bench: every failure\'s JSON object says "ok": false first, and run\'s summary whether it passed', () => {
     const hang = join(dir, 'hang.mjs');
     writeFileSync(hang, "export default { name: 'hang', execute: () => new Promise(() => { setInterval(() => {}, 1000); }), async close() {} };\n");

@@ -159,6 +159,16 @@ module.exports = { name: 'mine', async execute(block) { return executeReference(
     expect(a).not.toBe(b);
   });
 
+  it('refuses settings an executor object would never see, as verifyExecutor does, and hands it out without them', async () => {
+    const object = file('settings-object.mjs', `export default { name: 'obj', execute: async () => { throw new Error('never run'); }, close: async () => {} };\n`);
+    const refused = (taken: string) => `${object}: its default export is an executor object, made before any settings could reach it, so it cannot take ${taken}; `
+      + 'export a function or a class, which receives the settings ({ threads, modules, partition }), to take them';
+    await expect(createExecutor(object, { threads: 2, modules: 4, partition: 'range' })).rejects.toThrow(new UnknownExecutorError(refused('modules 4 (--modules) and partition "range" (--partition)')));
+    await expect(createExecutor(object, { partition: 'hash' })).rejects.toThrow(new UnknownExecutorError(refused('partition "hash" (--partition)')));
+    // Threads reach every execute(): an object takes them as it is.
+    expect((await createExecutor(object, { threads: 2 })).name).toBe('obj');
+  });
+
   it('recognises module paths: .js, .mjs, .cjs, TypeScript, or anything with a path separator', () => {
     for (const p of ['x.js', 'x.mjs', 'x.cjs', 'x.ts', 'x.mts', 'x.cts', './engine/index', 'engine\\index']) expect(isModulePath(p), p).toBe(true);
     for (const p of ['sequential', 'mine', 'x.json']) expect(isModulePath(p), p).toBe(false);

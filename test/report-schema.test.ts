@@ -99,6 +99,18 @@ describe('results schema', () => {
     const doc = sampleResults({ seqMs: 10, execMs: 6, samples: 8 });
     doc.runs[1] = { ...doc.runs[1]!, correct: false, wrongCall: 5 };
     expect(parseResults(serializeResults(doc), 'r.json').runs[1]).toMatchObject({ correct: false, wrongCall: 5 });
+    // Where it differed, and how often, as bench writes them since it checks every call; files without them load.
+    const wrong = { correct: false, wrongCall: 5, checkedCalls: 20, differingCalls: 7, wrongAt: { stage: 'timed' as const, round: 1, index: 2 } };
+    doc.runs[1] = { ...doc.runs[1]!, ...wrong };
+    expect(parseResults(serializeResults(doc), 'r.json').runs[1]).toMatchObject(wrong);
+    expect(rejection((d) => { Object.assign((d.runs as Record<string, unknown>[])[1]!, { checkedCalls: 20, wrongAt: { stage: 'first' } }); }).message)
+      .toMatch(/runs\[1\]\.wrongAt: says where or how often the run differed from the reference, but the run is correct/);
+    expect(rejection((d) => { Object.assign((d.runs as Record<string, unknown>[])[1]!, { ...wrong, differingCalls: 21 }); }).message)
+      .toMatch(/runs\[1\]\.differingCalls: is 21, more than the 20 checkedCalls/);
+    expect(rejection((d) => { Object.assign((d.runs as Record<string, unknown>[])[1]!, { ...wrong, wrongAt: { stage: 'timed', round: 9, index: 1 } }); }).message)
+      .toMatch(/runs\[1\]\.wrongAt\.round: names round 9, but settings\.rounds is \d+ \(rounds count from 0\)/);
+    expect(rejection((d) => { Object.assign((d.runs as Record<string, unknown>[])[1]!, { ...wrong, wrongAt: { stage: 'cold', round: 0, index: 1 } }); }).message)
+      .toMatch(/runs\[1\]\.wrongAt/);
   });
 
   it('refuses a duplicated run and a failure naming no workload', () => {

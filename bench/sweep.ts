@@ -23,7 +23,7 @@ import { executeReference } from '../spec/reference.js';
 import { plural } from '../spec/plural.js';
 import { errorText } from '../spec/messages.js';
 import { createExecutor, EXECUTORS, isModuleObject, isModulePath, type ExecutorSettings } from '../impl/registry.js';
-import { declaredEngineName, execEnginePeakRssBytes, isExecCommand, resetExecEnginePeak } from '../impl/exec-executor.js';
+import { declaredEngineName, execEnginePeakRssBytes, isExecCommand, isExecExecutor, resetExecEnginePeak } from '../impl/exec-executor.js';
 import { malformation } from '../properties/explain.js';
 import { sameResult } from '../properties/same-result.js';
 import { collectAccesses, idealSpeedup, type IdealBound } from './ideal.js';
@@ -249,8 +249,9 @@ class RunAccumulator {
   private wrongCall: number | undefined;
   private wrongAt: CallPlace | undefined;
 
-  constructor(readonly executor: string, readonly role: 'baseline' | 'executor') {
-    this.engineSamples = isExecCommand(executor) ? [] : null;
+  /** `engineTimed`: the executor is an exec: engine's, which gives its own time per call; its label may be the name it declares, no command. */
+  constructor(readonly executor: string, readonly role: 'baseline' | 'executor', engineTimed: boolean) {
+    this.engineSamples = engineTimed ? [] : null;
   }
 
   /**
@@ -432,7 +433,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
                 result.failures.push({ executor: name, threads: t, workload: w.id, message: bad.problem + (role === 'baseline' ? UNMEASURED : ''), call: bad.call });
                 continue;
               }
-              const acc = new RunAccumulator(name, role);
+              const acc = new RunAccumulator(name, role, isExecExecutor(instance.executor));
               if (role === 'baseline' && o.baselineOnThisThread === false) acc.cpus = null;
               for (const c of checked) acc.check(c.result, reference, c.call, c.stage);
               tasks.push({ instance, acc });

@@ -533,6 +533,11 @@ const engineOf = new WeakMap<Executor, Engine>();
 /** The name each exec: executor's engine declared in its answers, once it has. */
 const declaredNames = new WeakMap<Executor, string>();
 
+/** Whether `executor` is an `exec:` engine's, whatever its results call it (the name its answers declare, or the command). */
+export function isExecExecutor(executor: Executor): boolean {
+  return engineOf.has(executor);
+}
+
 /** The name an `exec:` executor's engine declared in an answer (`name`); undefined before one did, where none does, and for any other executor. */
 export function declaredEngineName(executor: Executor): string | undefined {
   return declaredNames.get(executor);

@@ -748,6 +748,8 @@ await import(${JSON.stringify(fromThread)});
     expect(result.runs.filter((r) => r.role === 'executor').map((r) => r.executor)).toEqual(['mine', `block-stm (${executors[1]})`, executors[2]]);
     expect(result.startup.map((r) => r.executor)).toEqual(['mine', `block-stm (${executors[1]})`, executors[2]]);
     expect(labels).toEqual([['mine', executors[0]], [`block-stm (${executors[1]})`, executors[1]]]);
+    // Timed by the executeMs their answers give, named or not: the label is no command, the executor is an engine's.
+    expect(result.runs.filter((r) => r.role === 'executor').map((r) => r.timing)).toEqual(['engine', 'engine', 'engine']);
     // A results file keeps the commands in settings.executors, and reads back.
     const doc = { ...sampleResults({ seqMs: 10, execMs: 6, samples: 8 }), ...result, settings: { ...sampleResults({ seqMs: 10, execMs: 6, samples: 8 }).settings, threads: [1], executors, rounds: 1 }, simulated: [] };
     expect(parseResults(JSON.stringify(doc), 'named.json').runs.map((r) => r.executor)).toContain('mine');

@@ -108,6 +108,10 @@ export function executorNames(raw: readonly string[], option = '--executor'): st
     const at = e.search(new RegExp(`(^|,)\\s*${EXEC_PREFIX}`));
     if (at < 0) return listNames(e, option);
     const start = e.indexOf(EXEC_PREFIX, at);
+    // The first engine would take the second as part of its command, and fail to start with it.
+    if (/,\s*exec:/.test(e.slice(start))) {
+      throw new UsageError(`${option} ${e.trim()}: two exec: engines in one list, where an exec: command takes the rest of it: give each engine its own ${option}`);
+    }
     // A comma before the command ends a list, even an empty one (`,exec:./engine`).
     return [...(e[at] === ',' ? listNames(e.slice(0, at), option) : []), e.slice(start).trim()];
   };

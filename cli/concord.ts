@@ -118,12 +118,14 @@ workloadOptions(
 
 workloadOptions(
   program.command('request')
-    .description('print a block as the concord-exec/1 request an engine in another process reads (docs/exec-protocol.md), or the reference\'s answer to it: to run your engine on a block outside Concord')
+    .description('print a block as the concord-exec/1 request an engine in another process reads (docs/exec-protocol.md), or the reference\'s answer to it, or judge your engine\'s answer to it: to run your engine on a block outside Concord')
     .argument('[block.json]', 'a block file (a failing block verify wrote, say), or - to read one from standard input')
     .option('--threads <n>', 'the thread count the request asks for (default: none)')
     .option('--modules <m>', 'the module count the request carries in its settings, as an exec: engine given --modules by run, verify or bench gets it (default: none)')
     .option('--partition <kind>', 'the partition the request carries in its settings, as an exec: engine given --partition gets it: any name your engine takes (default: none)')
-    .option('--answer', 'print the answer the reference gives to the request instead'),
+    .option('--answer', 'print the answer the reference gives to the request instead')
+    .option('--check <file>', 'judge instead the answer your engine gave to the request, kept in this file (- for standard input): exit 0 when its result is the reference\'s, 1 with the first difference explained as verify explains it, or with the line refused as run and verify refuse it')
+    .option('--json', 'with --check: print the verdict as one JSON object'),
 ).action(async (file: string | undefined, o: RequestOptions) => {
   exitCode = await guard('request', async () => (await import('./request.js')).requestCommand(file, o));
 });

@@ -345,6 +345,77 @@ class Answer {
   }
 }
 
+/** Why a line is no answer to its request: the message names the request, the field and what is wrong. */
+export class AnswerRefused extends Error {
+  /** `notJson`: the line is not JSON at all (a live engine's line cut off by its exit is explained by that exit instead). */
+  constructor(message: string, readonly notJson = false) {
+    super(message);
+  }
+}
+
+/** A line read as an answer (readAnswer): the engine's result, or the error it answered with; and what it said of itself. */
+export type AnswerRead = { readonly keepsPreState?: boolean; readonly name?: string } & ({ readonly result: BlockResult } | { readonly error: string });
+
+/** How messages name the answer to request `id`, for `block`. */
+export function answerSubject(id: number, block: Block): string {
+  return `the answer to request ${id} (a block of ${plural(block.txs.length, 'transaction')})`;
+}
+
+/**
+ * `line` read as the answer to request `id`, whose block is `block`, by the protocol's rules
+ * (docs/exec-protocol.md, Answer): the one reader of answers, a live engine's and one kept in a
+ * file (`concord request --check`), so that both refuse a line with the same words and build the
+ * same result (the writes laid over the block's pre-state). `declared` is the name an earlier
+ * answer of the same engine process declared, which this one may not change. Throws AnswerRefused.
+ * stats.executeMs is checked against the call's time by the caller, which alone has one.
+ */
+export function readAnswer(line: string, id: number, block: Block, declared?: string): AnswerRead {
+  const about = answerSubject(id, block);
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    throw new AnswerRefused(`${about} is not JSON${notJson(line)}`, true);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new AnswerRefused(`${about} must be a JSON object, got ${quoted(json)}`);
+  const o = json as Record<string, unknown>;
+  if (o.id !== id) throw new AnswerRefused(`${about} has id ${quoted(o.id)}: answer each request in order, with its id`);
+  // As in block files: a misspelt field (keepPreState) would otherwise pass unseen.
+  const unknown = Object.keys(o).find((k) => !ANSWER_FIELDS.includes(k));
+  if (unknown !== undefined) throw new AnswerRefused(`${about} has an unknown field ${quoted(unknown)} (an answer holds ${ANSWER_FIELDS.slice(0, -1).join(', ')}; or id and error)`);
+  if ('keepsPreState' in o && typeof o.keepsPreState !== 'boolean') throw new AnswerRefused(`${about}: keepsPreState must be true or false, got ${quoted(o.keepsPreState)}`);
+  if ('name' in o) {
+    const problem = nameProblem(o.name);
+    // One process is one engine: a name that changes would split its runs in two.
+    const changed = problem === null && declared !== undefined && o.name !== declared ? `is ${quoted(o.name)}, where an earlier answer declared ${quoted(declared)}: declare one name` : null;
+    if (problem !== null || changed !== null) throw new AnswerRefused(`${about}: name ${problem ?? changed}`);
+  }
+  const said = { ...('keepsPreState' in o ? { keepsPreState: o.keepsPreState as boolean } : {}), ...('name' in o ? { name: o.name as string } : {}) };
+  if ('error' in o) {
+    const why = `the engine could not execute request ${id}`;
+    return { ...said, error: typeof o.error === 'string' ? engineText(why, `${why}; its error follows`, o.error) : `${why}: ${quoted(o.error)}` };
+  }
+  try {
+    const a = new Answer(o);
+    const txs = block.txs.length;
+    const receipts = a.receipts(txs);
+    const reads = a.reads(txs);
+    const writes = Answer.writes(o.writes);
+    const stats = a.stats();
+    const pre = block.preState;
+    return {
+      ...said,
+      result: blockResult(() => {
+        const state = new Map(pre);
+        for (const [k, v] of writes) state.set(k, v);
+        return state;
+      }, receipts, reads, stats),
+    };
+  } catch (e) {
+    throw new AnswerRefused(`${about}: ${(e as Error).message}`);
+  }
+}
+
 /** What an engine's executeMs may exceed its call's whole time by: a clock that counts whole milliseconds rounds up by less. */
 export const EXECUTE_MS_SLACK = 1;
 /** And by this share of it: the engine's clock may run at another rate than Node's (a raw monotonic clock drifts by up to some 500 ppm). */
@@ -701,85 +772,37 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       fail(`wrote a line ${when} (answers only, one a request; write logs to standard error): ${quoted(line)}`, ExecEngineError, nextId === 1);
       return;
     }
-    const about = `the answer to request ${p.id} (a block of ${plural(p.block.txs.length, 'transaction')})`;
-    let json: unknown;
+    let read: AnswerRead;
     try {
-      json = JSON.parse(line);
-    } catch {
-      pending.unshift(p);
-      // A line cut off by the end of the output is an engine that stopped mid-answer: its exit says why.
-      if (outputEnded) cutAnswer = line;
-      else fail(`${about} is not JSON${notJson(line)}`);
-      return;
-    }
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-      pending.unshift(p);
-      fail(`${about} must be a JSON object, got ${quoted(json)}`);
-      return;
-    }
-    const o = json as Record<string, unknown>;
-    if (o.id !== p.id) {
-      pending.unshift(p);
-      fail(`${about} has id ${quoted(o.id)}: answer each request in order, with its id`);
-      return;
-    }
-    // As in block files: a misspelt field (keepPreState) would otherwise pass unseen.
-    const unknown = Object.keys(o).find((k) => !ANSWER_FIELDS.includes(k));
-    if (unknown !== undefined) {
-      pending.unshift(p);
-      fail(`${about} has an unknown field ${quoted(unknown)} (an answer holds ${ANSWER_FIELDS.slice(0, -1).join(', ')}; or id and error)`);
-      return;
-    }
-    if ('keepsPreState' in o && typeof o.keepsPreState !== 'boolean') {
-      pending.unshift(p);
-      fail(`${about}: keepsPreState must be true or false, got ${quoted(o.keepsPreState)}`);
-      return;
-    }
-    if (o.keepsPreState === true) keepsPreState = true;
-    if ('name' in o) {
-      const problem = nameProblem(o.name);
-      // One process is one engine: a name that changes would split its runs in two.
-      const changed = problem === null && declared !== undefined && o.name !== declared ? `is ${quoted(o.name)}, where an earlier answer declared ${quoted(declared)}: declare one name` : null;
-      if (problem !== null || changed !== null) {
-        pending.unshift(p);
-        fail(`${about}: name ${problem ?? changed}`);
-        return;
-      }
-      declared = o.name as string;
-      declaredNames.set(executor, declared);
-    }
-    if ('error' in o) {
-      const why = `the engine could not execute request ${p.id}`;
-      p.reject(new ExecEngineError(`${name}: ${typeof o.error === 'string' ? engineText(why, `${why}; its error follows`, o.error) : `${why}: ${quoted(o.error)}`}`));
-      return;
-    }
-    try {
-      const a = new Answer(o);
-      const txs = p.block.txs.length;
-      const receipts = a.receipts(txs);
-      const reads = a.reads(txs);
-      const writes = Answer.writes(o.writes);
-      const stats = a.stats();
-      // bench takes it as the block's time: one in microseconds, or from a clock that counts something
-      // else, would be published as a speedup a thousand times too small (or large, and is not seen).
-      const tookMs = performance.now() - p.sentAt;
-      const ms = stats.executeMs;
-      if (typeof ms === 'number' && ms > tookMs * (1 + EXECUTE_MS_DRIFT) + EXECUTE_MS_SLACK) {
-        throw new Error(`stats.executeMs is ${ms} ms, longer than the whole call took (${tookMs.toFixed(2)} ms from writing the request to reading this answer): `
-          + 'it must be the engine\'s own time for the block, in milliseconds');
-      }
-      const pre = p.block.preState;
-      const result = blockResult(() => {
-        const state = new Map(pre);
-        for (const [k, v] of writes) state.set(k, v);
-        return state;
-      }, receipts, reads, stats);
-      if (p.preStateOf !== undefined) sentByReference.set(result, p.preStateOf);
-      p.resolve(result);
+      read = readAnswer(line, p.id, p.block, declared);
     } catch (e) {
       pending.unshift(p);
-      fail(`${about}: ${(e as Error).message}`);
+      // A line cut off by the end of the output is an engine that stopped mid-answer: its exit says why.
+      if (e instanceof AnswerRefused && e.notJson && outputEnded) cutAnswer = line;
+      else fail((e as Error).message);
+      return;
     }
+    if (read.keepsPreState === true) keepsPreState = true;
+    if (read.name !== undefined) {
+      declared = read.name;
+      declaredNames.set(executor, declared);
+    }
+    if ('error' in read) {
+      p.reject(new ExecEngineError(`${name}: ${read.error}`));
+      return;
+    }
+    // bench takes it as the block's time: one in microseconds, or from a clock that counts something
+    // else, would be published as a speedup a thousand times too small (or large, and is not seen).
+    const tookMs = performance.now() - p.sentAt;
+    const ms = read.result.stats.executeMs;
+    if (typeof ms === 'number' && ms > tookMs * (1 + EXECUTE_MS_DRIFT) + EXECUTE_MS_SLACK) {
+      pending.unshift(p);
+      fail(`${answerSubject(p.id, p.block)}: stats.executeMs is ${ms} ms, longer than the whole call took (${tookMs.toFixed(2)} ms from writing the request to reading this answer): `
+        + 'it must be the engine\'s own time for the block, in milliseconds');
+      return;
+    }
+    if (p.preStateOf !== undefined) sentByReference.set(read.result, p.preStateOf);
+    p.resolve(read.result);
   });
 
   /**

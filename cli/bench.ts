@@ -53,8 +53,8 @@ export interface BenchOptions extends WorkloadOptions, PartitionOptions, TrainOp
   /** Comma-separated thread counts; default the powers of two below the machine's effective cores, and the cores (threadList). */
   threads?: string;
   /** Comma-separated executors; default every parallel executor in the registry but the baseline. */
-  /** Each --executor given, a list each. */
-  executor?: string[];
+  /** Each --executor given, a list each (the CLI collects them; one list as a string). */
+  executor?: string | string[];
   /** The executor every speedup is measured against (cli/bench-baseline.ts); default sequential. */
   baseline?: string;
   /** A block file instead of the suite. */
@@ -264,7 +264,7 @@ export async function runBench(
   // Without --executor, a parallel executor given as the baseline is measured against nothing but itself: left out.
   const executors = o.executor === undefined
     ? [...EXECUTORS.values()].filter((e) => e.parallel && e.name !== o.baseline?.trim()).map((e) => e.name)
-    : executorNames(o.executor);
+    : executorNames(typeof o.executor === 'string' ? [o.executor] : o.executor);
   executors.forEach(checkExecutorName);
   const option = baselineOption(o.baseline, executors);
   if (executors.includes(SEQUENTIAL_BASELINE) && option.name === SEQUENTIAL_BASELINE) {

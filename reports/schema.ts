@@ -615,12 +615,18 @@ function releaseOf(version: string): number[] | null {
  * `own`, the reader's (the caller knows it: reports/ reads no package file).
  */
 export function newerWriterHint(json: object, own: string | undefined): string {
+  const newer = newerWriter(json, own);
+  return newer === '' ? '' : `; ${newer}`;
+}
+
+/** newerWriterHint's sentence alone, '' where it has none. */
+function newerWriter(json: object, own: string | undefined): string {
   if (own === undefined) return '';
   const theirs = (json as { concordVersion?: unknown }).concordVersion;
   const [a, b] = [typeof theirs === 'string' ? releaseOf(theirs) : null, releaseOf(own)];
   if (a === null || b === null) return '';
   const i = a.findIndex((v, j) => v !== b[j]);
-  return i >= 0 && a[i]! > b[i]! ? `; written by Concord ${String(theirs)}, newer than this one (${own}): upgrade Concord to read it` : '';
+  return i >= 0 && a[i]! > b[i]! ? `written by Concord ${String(theirs)}, newer than this one (${own}): upgrade Concord to read it` : '';
 }
 
 /**
@@ -632,7 +638,10 @@ export function resultsFromJson(json: unknown, file = 'results', reader?: string
   const parsed = ResultsSchema.safeParse(json, { error: issueWords });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ResultsFileError(file, fieldName(issue.path), `${issue.message}${newerWriterHint(json, reader)}`);
+    // Said first where a newer Concord wrote the file: it is why the file holds what this one
+    // refuses, and an unknown field's list of the known ones is long enough to be cut (oneLine).
+    const newer = newerWriter(json, reader);
+    throw new ResultsFileError(file, fieldName(issue.path), newer === '' ? issue.message : `${newer}; ${issue.message}`);
   }
   return parsed.data;
 }

@@ -79,6 +79,13 @@ export class ExecEngineError extends Error {
    * would otherwise be said to have thrown, as if closing were what went wrong.
    */
   atStartUp = false;
+  /**
+   * The rule of concord-exec/1 that what the engine wrote broke (an answer that is no answer, a
+   * line with no request pending), as a clause; undefined for any other failure (an exit, an error
+   * answer). Such a failure is the engine's output, not its execution: verify confirms it on a
+   * minimal block rather than shrinking the block it surfaced on (properties/runner.ts).
+   */
+  protocol: string | undefined;
 
   constructor(message: string) {
     super(message);
@@ -237,6 +244,15 @@ function engineText(lead: string, follows: string, text: string): string {
 }
 
 const isInteger = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
+
+/** The rules an engine's output may break (ExecEngineError.protocol), in docs/exec-protocol.md's words. */
+const RULE = {
+  lines: 'standard output carries answers only, one line for each request and nothing else: logs go to standard error',
+  json: 'an answer is one JSON object on one line',
+  order: 'each request is answered in order, with its id',
+  shape: 'an answer holds the protocol\'s fields, each of its shape',
+  long: 'a line is at most 256 MiB',
+} as const;
 
 /** Characters of a line a message shows before the place it breaks, and after it. */
 const BEFORE_BREAK = 60;
@@ -636,11 +652,15 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
    */
   let lastSent: { readonly preState: Block['preState']; readonly size: number; readonly id: number } | null = null;
 
-  /** Fails the engine for good with `problem` (once: a failure after the first is not said); `atStartUp` as ExecEngineError has it. */
-  const fail = (problem: string, kind: typeof ExecEngineError = ExecEngineError, atStartUp = false): void => {
+  /**
+   * Fails the engine for good with `problem` (once: a failure after the first is not said);
+   * `atStartUp` and `protocol` (the rule its output broke) as ExecEngineError has them.
+   */
+  const fail = (problem: string, kind: typeof ExecEngineError = ExecEngineError, atStartUp = false, protocol?: string): void => {
     if (failed) return;
     failed = new kind(`${name}: ${problem}`);
     failed.atStartUp = atStartUp;
+    failed.protocol = protocol;
     reported = pending.length > 0;
     for (const p of pending.splice(0)) p.reject(failed);
     if (child.exitCode === null && child.signalCode === null) stop(engine);
@@ -682,7 +702,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     if (newline >= 0) lineStart = '';
     if (lineStart.length < LINE_START) lineStart += chunk.subarray(newline + 1, newline + 1 + LINE_START - lineStart.length).toString('utf8');
     if (lineBytes > MAX_LINE_BYTES && !failed) {
-      fail(`wrote a line of more than ${MAX_LINE_BYTES / 2 ** 20} MiB without ending it${pending.length > 0 ? ` (request ${pending[0]!.id} unanswered)` : ''}`);
+      fail(`wrote a line of more than ${MAX_LINE_BYTES / 2 ** 20} MiB without ending it${pending.length > 0 ? ` (request ${pending[0]!.id} unanswered)` : ''}`, ExecEngineError, false, RULE.long);
       lines.close();
     }
   });
@@ -693,7 +713,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     if (!p) {
       // A start-up banner comes before any request: said so, as a close() that follows reports it.
       const when = nextId === 1 ? 'before any request was sent to it (at start-up)' : 'with no request pending';
-      fail(`wrote a line ${when} (answers only, one a request; write logs to standard error): ${quoted(line)}`, ExecEngineError, nextId === 1);
+      fail(`wrote a line ${when} (answers only, one a request; write logs to standard error): ${quoted(line)}`, ExecEngineError, nextId === 1, RULE.lines);
       return;
     }
     const about = `the answer to request ${p.id} (a block of ${plural(p.block.txs.length, 'transaction')})`;
@@ -704,30 +724,30 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       pending.unshift(p);
       // A line cut off by the end of the output is an engine that stopped mid-answer: its exit says why.
       if (outputEnded) cutAnswer = line;
-      else fail(`${about} is not JSON${notJson(line)}`);
+      else fail(`${about} is not JSON${notJson(line)}`, ExecEngineError, false, line.trimStart().startsWith('{') ? RULE.json : RULE.lines);
       return;
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       pending.unshift(p);
-      fail(`${about} must be a JSON object, got ${quoted(json)}`);
+      fail(`${about} must be a JSON object, got ${quoted(json)}`, ExecEngineError, false, RULE.json);
       return;
     }
     const o = json as Record<string, unknown>;
     if (o.id !== p.id) {
       pending.unshift(p);
-      fail(`${about} has id ${quoted(o.id)}: answer each request in order, with its id`);
+      fail(`${about} has id ${quoted(o.id)}: answer each request in order, with its id`, ExecEngineError, false, RULE.order);
       return;
     }
     // As in block files: a misspelt field (keepPreState) would otherwise pass unseen.
     const unknown = Object.keys(o).find((k) => !ANSWER_FIELDS.includes(k));
     if (unknown !== undefined) {
       pending.unshift(p);
-      fail(`${about} has an unknown field ${quoted(unknown)} (an answer holds ${ANSWER_FIELDS.slice(0, -1).join(', ')}; or id and error)`);
+      fail(`${about} has an unknown field ${quoted(unknown)} (an answer holds ${ANSWER_FIELDS.slice(0, -1).join(', ')}; or id and error)`, ExecEngineError, false, RULE.shape);
       return;
     }
     if ('keepsPreState' in o && typeof o.keepsPreState !== 'boolean') {
       pending.unshift(p);
-      fail(`${about}: keepsPreState must be true or false, got ${quoted(o.keepsPreState)}`);
+      fail(`${about}: keepsPreState must be true or false, got ${quoted(o.keepsPreState)}`, ExecEngineError, false, RULE.shape);
       return;
     }
     if (o.keepsPreState === true) keepsPreState = true;
@@ -737,7 +757,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       const changed = problem === null && declared !== undefined && o.name !== declared ? `is ${quoted(o.name)}, where an earlier answer declared ${quoted(declared)}: declare one name` : null;
       if (problem !== null || changed !== null) {
         pending.unshift(p);
-        fail(`${about}: name ${problem ?? changed}`);
+        fail(`${about}: name ${problem ?? changed}`, ExecEngineError, false, RULE.shape);
         return;
       }
       declared = o.name as string;
@@ -773,7 +793,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       p.resolve(result);
     } catch (e) {
       pending.unshift(p);
-      fail(`${about}: ${(e as Error).message}`);
+      fail(`${about}: ${(e as Error).message}`, ExecEngineError, false, RULE.shape);
     }
   });
 

@@ -290,7 +290,15 @@ export function formatFailure(f: FailureReport, words: OptionWords = f.executor.
   const capped = f.shrinkCapped ? ` (a step is a change kept; the shrinker stopped ${stop} with changes left untried: a smaller failing block may exist)` : '';
   const rerun = failureRerun(f);
   const afterRerun = rerun !== undefined && f.earlierFile !== undefined;
-  const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}${capped}`];
+  // A protocol violation is the engine's output, not its result: its block was made small, not shrunk.
+  const size = f.protocol
+    ? `a protocol violation, shown on ${plural(f.transactions, 'transaction')}, where a fresh engine broke the same rule: the block it surfaced on was not shrunk${capped}`
+    : `shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}${capped}`;
+  const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), ${size}`];
+  if (f.protocol) {
+    const after = f.protocol.afterAnswer ? '; the engine wrote the line after its answer to this block, and it was read as the block\'s next call went out (the rerun below makes both calls)' : '';
+    lines.push(`  protocol     concord-exec/1: ${f.protocol.rule} (docs/exec-protocol.md, Rules)${after}`);
+  }
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
   if (f.error) {
     // What an engine wrote on several lines (a traceback), which the error's line says follows, is shown below it as written.

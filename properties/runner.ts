@@ -37,6 +37,7 @@ import { attemptCap, minimize, NOOP } from './minimize.js';
 import { buildBlock } from './arbitraries.js';
 import { interleavingCheck } from './simulated.js';
 import { lyingFootprintsCheck } from './lying-footprints.js';
+import { confirmProtocol, minimalInput } from './protocol-failure.js';
 import {
   blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sameSettings, sealToken, settingsWords, TOKEN_VERSION,
   type CheckName, type FailsOnly, type PartitionSettings, type ReplayToken, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
@@ -159,6 +160,13 @@ export interface FailureReport {
   readonly callsBefore?: readonly CallBefore[];
   readonly explanation?: Explanation;
   readonly error?: string;
+  /**
+   * An `exec:` engine's output broke concord-exec/1 (`rule`), and a fresh engine broke it again on
+   * this block, the smallest minimize() makes, which was not shrunk further (properties/protocol-
+   * failure.ts); `afterAnswer`: the line came after its answer to the block's first call, and was
+   * read as its second went out (`call` 2).
+   */
+  readonly protocol?: { readonly rule: string; readonly afterAnswer?: true };
   /** Where the executor threw `error`: the frames of its own code (explain.ts thrownAt). */
   readonly stack?: readonly string[];
   readonly interleaving?: readonly string[];
@@ -756,6 +764,9 @@ async function checkBatch(
   let shrinkRuns = 0;
   let evaluated = 0;
   let stoppedAt: number | undefined;
+  // The rule an engine's output broke at the first failure, where that was the failure: it is
+  // shown on the smallest block instead of shrunk (protocol-failure.ts). A replay shrinks nothing.
+  let protocol: string | undefined;
   // A time-limited run shrinks until its deadline, but for MIN_SHRINK_MS at least: a failure found
   // at the deadline would otherwise be shown as generated.
   let shrinkUntil = limit.deadline;
@@ -763,7 +774,7 @@ async function checkBatch(
     if ('path' in run) {
       if (evaluated++ > 0) return true;
     } else if (failed) {
-      if (++shrinkRuns > SHRINK_BUDGET || performance.now() > shrinkUntil) return true;
+      if (protocol !== undefined || ++shrinkRuns > SHRINK_BUDGET || performance.now() > shrinkUntil) return true;
     } else {
       const index = evaluated++;
       if (index < limit.skip) return true;
@@ -775,7 +786,10 @@ async function checkBatch(
       }
     }
     const ok = await checkOnce(input);
-    if (!ok && !failed) shrinkUntil = Math.max(limit.deadline, performance.now() + MIN_SHRINK_MS);
+    if (!ok && !failed) {
+      shrinkUntil = Math.max(limit.deadline, performance.now() + MIN_SHRINK_MS);
+      if (rerun) protocol = o.last?.protocol;
+    }
     failed ||= !ok;
     return ok;
   });
@@ -801,6 +815,20 @@ async function checkBatch(
   let how: HowItFails = replayedFailsOnly ? { failsOnly: replayedFailsOnly, replayed: true } : {};
   let capped: false | 'attempts' | 'time' = false;
   let tokenOf: ((fields: TokenFields) => ReplayToken) | undefined;
+  if (input && protocol !== undefined) {
+    const found = { last: o.last, after: failedAfter };
+    const minimal = await minimalInput(input, withMapPreState);
+    const call = await confirmProtocol(minimal.input, protocol, checkOnce, () => o.last?.protocol);
+    if (call !== undefined) {
+      const stopped = minimal.capped ? 'attempts' : undefined;
+      const report = failureReport(subject, { ...check, txs }, seed, details, minimal.steps, call === 2 ? { ...o.last!, call } : o.last, {}, outDir, stopped ?? false,
+        (fields) => sealToken(fields, minimal.kept, stopped, minimal.input));
+      return { failure: { ...report, protocol: { rule: protocol, ...(call === 2 ? { afterAnswer: true } : {}) } } };
+    }
+    // The violation needs its block (an answer of the wrong shape for some transactions): it is shrunk as any failure.
+    o.last = found.last;
+    failedAfter = found.after;
+  }
   if (input) {
     const kept: ShrinkStep[] = [];
     let rest: readonly unknown[] = input.slice(1);
@@ -919,7 +947,9 @@ async function replayShrunk(
       ? sealToken(fields, token.minimized, token.shrunk.capped, input, token.version)
       : { ...fields, version: 1, minimized: token.minimized, shrunk: token.shrunk ?? { digest: blockDigest(spec) } });
     const report = failureReport(subject, { ...check, txs }, token.seed, details, shrinks, o.last, how, outDir, stopped, tokenOf);
-    return { report, runs };
+    // On the fresh instance a replay makes, the rule broken again is the report's news, as when it was found.
+    const rule = o.last?.protocol;
+    return { report: rule === undefined ? report : { ...report, protocol: { rule } }, runs };
   }
   return { runs: repeat };
 }

@@ -169,6 +169,7 @@ const BETWEEN_CALLS = 'the run stalled between calls into the executors';
  * that settled left alive is a warning (cli/leaks.ts).
  */
 function tracked(source: SubjectSource, doing: Doing, json: object | undefined, watch: CallWatch, timeoutS: number): SubjectSource {
+  const ownLimit = isExecCommand(source.name) && timeoutS > 0;
   const call = async <T>(pending: string, stuck: string, work: () => Promise<T>, block: Block | null = null, threads = 0, settings?: PartitionSettings): Promise<T> => {
     doing.now = `the executor ${source.name}: ${stuck}`;
     doing.executor = source.name;
@@ -179,7 +180,10 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
     try {
       // The no-op block after a throw only asks whether the instance still runs: one that hangs
       // there is broken, and replaced, and the throw before it is the failure to report.
-      return await (isProbeBlock(block) ? watch.bounded(what, probeMs(timeoutS * 1000), work) : watch.call(what, work));
+      if (isProbeBlock(block)) return await watch.bounded(what, probeMs(timeoutS * 1000), work);
+      // An exec: engine's execute() settles by --timeout itself (sourceFor's answerWithin), and
+      // holds no thread of this process: the watch, timed alike, would end the command first.
+      return await (ownLimit && block ? work() : watch.call(what, work));
     } finally {
       doing.now = BETWEEN_CALLS;
       doing.block = null;
@@ -576,8 +580,11 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const coverage = o.coverage === undefined ? undefined : coverageOption(o.coverage);
   // A built-in keeps its own gate: its simulated runs count its paths under their own names.
   const goals = (name: string) => (isOwnExecutor(name) ? coverage : undefined);
+  // An engine in another process that leaves a request unanswered past --timeout is stopped, and
+  // the call fails: a counterexample to shrink on fresh engines, where a hang in this process ends the command.
+  const answerWithin = timeoutS > 0 ? { ms: timeoutS * 1000, by: '--timeout' } : undefined;
   const sourceFor = (name: string, settings: PartitionSettings) => tracked(
-    name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, settings, goals(name)), doing, json, watch, timeoutS,
+    name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, settings, goals(name), answerWithin), doing, json, watch, timeoutS,
   );
   // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
   return unlessStuck(verify(o, sourceFor, coverage), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock()}`, json));

@@ -14,7 +14,9 @@
 // and the field, stops the engine, and rejects every later call (or, when no call is left to
 // reject, close()): a result is never built from part of an answer. An answer `{"id", "error"}`
 // rejects its call alone, and so does a block that cannot be written as a request (nothing is sent,
-// no id used). close() ends the engine's input and waits for it to exit; no engine
+// no id used); so does a request left unanswered past the bound the executor was made with, if any
+// (answerWithin: verify's --timeout), which stops the engine, as a hang's only cure is a fresh one.
+// close() ends the engine's input and waits for it to exit; no engine
 // outlives the Concord process that started it, whether it exits or is ended by a signal, and
 // the processes it started (marked in their environment) are killed once it has exited (Engine).
 // A process the engine left in the background holding its output is not waited for: once the
@@ -86,6 +88,12 @@ export class ExecEngineError extends Error {
    * minimal block rather than shrinking the block it surfaced on (properties/runner.ts).
    */
   protocol: string | undefined;
+  /**
+   * The bound in ms (AnswerLimit) where the engine left a request unanswered past it and was
+   * stopped for it: a hang made a failure of the call, which verify shrinks as it shrinks a crash,
+   * where a hang of a call in Concord's own process can only end the command.
+   */
+  hung: number | undefined;
 
   constructor(message: string) {
     super(message);
@@ -600,10 +608,21 @@ export function resetExecEnginePeak(executor: Executor): void {
 }
 
 /**
- * The executor behind `exec:CMD`. `settings` (threads, modules, partition, as run and bench were
- * given them) go with every request, a call's own `threads` over the setting.
+ * How long a request may stay unanswered before the engine is stopped and the call fails as hung
+ * (ExecEngineError.hung), and the option that set it, for the message: verify's --timeout, so that
+ * a deadlocked engine is a counterexample to shrink on fresh engines, not the end of the command.
  */
-export function createExecExecutor(name: string, settings: ExecSettings = {}): Executor {
+export interface AnswerLimit {
+  readonly ms: number;
+  readonly by: string;
+}
+
+/**
+ * The executor behind `exec:CMD`. `settings` (threads, modules, partition, as run and bench were
+ * given them) go with every request, a call's own `threads` over the setting. `answerWithin`: none
+ * by default, so that a call waits for its answer as long as its caller's own limit lets it.
+ */
+export function createExecExecutor(name: string, settings: ExecSettings = {}, answerWithin?: AnswerLimit): Executor {
   const command = execCommand(name);
   // In Concord's process group, so that Ctrl-C in a terminal reaches the engine too.
   const mark = newMark();
@@ -653,17 +672,26 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
   let lastSent: { readonly preState: Block['preState']; readonly size: number; readonly id: number } | null = null;
 
   /**
-   * Fails the engine for good with `problem` (once: a failure after the first is not said);
-   * `atStartUp` and `protocol` (the rule its output broke) as ExecEngineError has them.
+   * Fails the engine for good with `problem` (once: a failure after the first is not said), an
+   * error of `kind`; `atStartUp`, `protocol` (the rule its output broke) and `hung` as
+   * ExecEngineError has them.
    */
-  const fail = (problem: string, kind: typeof ExecEngineError = ExecEngineError, atStartUp = false, protocol?: string): void => {
+  const fail = (problem: string, { kind = ExecEngineError, atStartUp = false, protocol, hung }: { kind?: typeof ExecEngineError; atStartUp?: boolean; protocol?: string; hung?: number } = {}): void => {
     if (failed) return;
     failed = new kind(`${name}: ${problem}`);
     failed.atStartUp = atStartUp;
     failed.protocol = protocol;
+    failed.hung = hung;
     reported = pending.length > 0;
     for (const p of pending.splice(0)) p.reject(failed);
     if (child.exitCode === null && child.signalCode === null) stop(engine);
+  };
+
+  /** Request `id`, on `block`, still unanswered past answerWithin: the engine is stopped, and the call fails as hung. */
+  const unanswered = (id: number, block: Block, limit: AnswerLimit): void => {
+    if (failed || !pending.some((p) => p.id === id)) return;
+    const seen = waiting()?.seen;
+    fail(`did not answer request ${id} (a block of ${plural(block.txs.length, 'transaction')}) within ${limit.ms / 1000} s (${limit.by}), and was stopped${seen ? `; ${seen}` : ''}`, { hung: limit.ms });
   };
 
   /** The start of an answer the engine ended its output in, left for the exit to explain. */
@@ -702,7 +730,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     if (newline >= 0) lineStart = '';
     if (lineStart.length < LINE_START) lineStart += chunk.subarray(newline + 1, newline + 1 + LINE_START - lineStart.length).toString('utf8');
     if (lineBytes > MAX_LINE_BYTES && !failed) {
-      fail(`wrote a line of more than ${MAX_LINE_BYTES / 2 ** 20} MiB without ending it${pending.length > 0 ? ` (request ${pending[0]!.id} unanswered)` : ''}`, ExecEngineError, false, RULE.long);
+      fail(`wrote a line of more than ${MAX_LINE_BYTES / 2 ** 20} MiB without ending it${pending.length > 0 ? ` (request ${pending[0]!.id} unanswered)` : ''}`, { protocol: RULE.long });
       lines.close();
     }
   });
@@ -713,7 +741,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     if (!p) {
       // A start-up banner comes before any request: said so, as a close() that follows reports it.
       const when = nextId === 1 ? 'before any request was sent to it (at start-up)' : 'with no request pending';
-      fail(`wrote a line ${when} (answers only, one a request; write logs to standard error): ${quoted(line)}`, ExecEngineError, nextId === 1, RULE.lines);
+      fail(`wrote a line ${when} (answers only, one a request; write logs to standard error): ${quoted(line)}`, { atStartUp: nextId === 1, protocol: RULE.lines });
       return;
     }
     const about = `the answer to request ${p.id} (a block of ${plural(p.block.txs.length, 'transaction')})`;
@@ -724,30 +752,30 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       pending.unshift(p);
       // A line cut off by the end of the output is an engine that stopped mid-answer: its exit says why.
       if (outputEnded) cutAnswer = line;
-      else fail(`${about} is not JSON${notJson(line)}`, ExecEngineError, false, line.trimStart().startsWith('{') ? RULE.json : RULE.lines);
+      else fail(`${about} is not JSON${notJson(line)}`, { protocol: line.trimStart().startsWith('{') ? RULE.json : RULE.lines });
       return;
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       pending.unshift(p);
-      fail(`${about} must be a JSON object, got ${quoted(json)}`, ExecEngineError, false, RULE.json);
+      fail(`${about} must be a JSON object, got ${quoted(json)}`, { protocol: RULE.json });
       return;
     }
     const o = json as Record<string, unknown>;
     if (o.id !== p.id) {
       pending.unshift(p);
-      fail(`${about} has id ${quoted(o.id)}: answer each request in order, with its id`, ExecEngineError, false, RULE.order);
+      fail(`${about} has id ${quoted(o.id)}: answer each request in order, with its id`, { protocol: RULE.order });
       return;
     }
     // As in block files: a misspelt field (keepPreState) would otherwise pass unseen.
     const unknown = Object.keys(o).find((k) => !ANSWER_FIELDS.includes(k));
     if (unknown !== undefined) {
       pending.unshift(p);
-      fail(`${about} has an unknown field ${quoted(unknown)} (an answer holds ${ANSWER_FIELDS.slice(0, -1).join(', ')}; or id and error)`, ExecEngineError, false, RULE.shape);
+      fail(`${about} has an unknown field ${quoted(unknown)} (an answer holds ${ANSWER_FIELDS.slice(0, -1).join(', ')}; or id and error)`, { protocol: RULE.shape });
       return;
     }
     if ('keepsPreState' in o && typeof o.keepsPreState !== 'boolean') {
       pending.unshift(p);
-      fail(`${about}: keepsPreState must be true or false, got ${quoted(o.keepsPreState)}`, ExecEngineError, false, RULE.shape);
+      fail(`${about}: keepsPreState must be true or false, got ${quoted(o.keepsPreState)}`, { protocol: RULE.shape });
       return;
     }
     if (o.keepsPreState === true) keepsPreState = true;
@@ -757,7 +785,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       const changed = problem === null && declared !== undefined && o.name !== declared ? `is ${quoted(o.name)}, where an earlier answer declared ${quoted(declared)}: declare one name` : null;
       if (problem !== null || changed !== null) {
         pending.unshift(p);
-        fail(`${about}: name ${problem ?? changed}`, ExecEngineError, false, RULE.shape);
+        fail(`${about}: name ${problem ?? changed}`, { protocol: RULE.shape });
         return;
       }
       declared = o.name as string;
@@ -793,7 +821,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       p.resolve(result);
     } catch (e) {
       pending.unshift(p);
-      fail(`${about}: ${(e as Error).message}`, ExecEngineError, false, RULE.shape);
+      fail(`${about}: ${(e as Error).message}`, { protocol: RULE.shape });
     }
   });
 
@@ -876,7 +904,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       // Not the engine's failure but the command line's: reported as such whenever it is seen.
       const refused = answered || heldOpen || stderrCut ? null : shellRefusal(command, code, stderr);
       if (refused !== null) {
-        fail(refused, ExecCommandError);
+        fail(refused, { kind: ExecCommandError });
         resolve();
         return;
       }
@@ -927,7 +955,13 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       if (kept === undefined) lastSent = { preState: block.preState, size: block.preState.size, id };
       nextId++;
       return new Promise<BlockResult>((resolve, reject) => {
-        pending.push({ id, block, ...(kept === undefined ? {} : { preStateOf: kept }), sentAt: performance.now(), resolve, reject });
+        // Not unref'd: it is what settles a call to an engine that never answers.
+        const timer = answerWithin && answerWithin.ms > 0 ? setTimeout(() => unanswered(id, block, answerWithin), answerWithin.ms) : undefined;
+        const settled = <T>(f: (v: T) => void) => (v: T): void => {
+          clearTimeout(timer);
+          f(v);
+        };
+        pending.push({ id, block, ...(kept === undefined ? {} : { preStateOf: kept }), sentAt: performance.now(), resolve: settled(resolve), reject: settled(reject) });
         child.stdin.write(line, (e) => {
           if ((e as NodeJS.ErrnoException | null | undefined)?.code === 'EPIPE') unread ??= id;
         });

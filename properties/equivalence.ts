@@ -70,6 +70,8 @@ export interface Failure {
   readonly stack?: readonly string[];
   /** The rule of concord-exec/1 an `exec:` engine's output broke, where that was the throw (ExecEngineError.protocol). */
   readonly protocol?: string;
+  /** The bound in ms an `exec:` engine left the call unanswered past, and was stopped for (ExecEngineError.hung). */
+  readonly hung?: number;
   /** How the run was set up, e.g. "threads 2, repeat 1" or "pct schedule, 2 workers". */
   readonly setting: string;
   /** The thread count execute() was called with; absent for a simulated run, which has virtual workers instead. */
@@ -249,10 +251,11 @@ export async function checkRun(
 }
 
 /** A throw of the executor as a failure records it: what it threw and where. */
-function thrown(e: unknown): Pick<Failure, 'error' | 'stack' | 'protocol'> {
+function thrown(e: unknown): Pick<Failure, 'error' | 'stack' | 'protocol' | 'hung'> {
   const stack = thrownAt(e);
   const protocol = e instanceof ExecEngineError ? e.protocol : undefined;
-  return { error: nameAndMessage(e), ...(stack.length ? { stack } : {}), ...(protocol === undefined ? {} : { protocol }) };
+  const hung = e instanceof ExecEngineError ? e.hung : undefined;
+  return { error: nameAndMessage(e), ...(stack.length ? { stack } : {}), ...(protocol === undefined ? {} : { protocol }), ...(hung === undefined ? {} : { hung }) };
 }
 
 /** sameResult and explain agree by construction; this guards the impossible case without crashing a report. */

@@ -4,7 +4,8 @@
 // process.exit(). Node would print a raw stack and exit 1 for the first two, and for the last end
 // the process with whatever code was passed, 0 included, and nothing said: a CI job would go green
 // on a verify that never finished. Each is reported as an executor's failure (one line naming the
-// call pending then, the JSON object under --json) and the process exits 1.
+// call pending then, with what the command's crash note adds: verify's block in flight, written for
+// a rerun; the JSON object under --json) and the process exits 1.
 // Invariant: once guardProcess ran, the process ends with a code other than 1 only through
 // exitOnPurpose (the command's own end, a hang it reported), and never with a raw stack for an
 // error thrown in a user's code; once a signal ended the command (cli/ending-signal.ts), it ends
@@ -24,11 +25,22 @@ import { killOwnTree, markOwnTree } from '../impl/process-tree.js';
 let pending = '';
 let pendingJson: object | undefined;
 let ending = false;
+/** What the command adds to the line of a crash during a call (cli/verify.ts: the block in flight, written); '' without one. */
+let crashNote: () => string = () => '';
 
 /** Called by the call watch (cli/errors.ts) as each call begins (`what`) and ends (''). */
 export function setPendingCall(what: string, json: object | undefined): void {
   pending = what;
   pendingJson = json;
+}
+
+/**
+ * `note` runs, synchronously (a process.exit() leaves no turn of the event loop), when an
+ * executor's code ends the process while a call into it is pending, and what it returns ends the
+ * failure's line: verify writes the block of the execute() in flight there, for a rerun alone.
+ */
+export function setCrashNote(note: () => string): void {
+  crashNote = note;
 }
 
 /** The call pending now, whichever call watch made it ('' between calls). */
@@ -69,6 +81,7 @@ export function guardProcess(command: string, json: boolean): void {
     printFailure(command, message, pending ? pendingJson : json ? { ok: false } : undefined);
   };
   const where = () => (pending ? `${pending}: ` : 'an executor under test, between calls: ');
+  const note = () => (pending ? crashNote() : '');
   // The command's own promise rejecting never comes here: cli/concord.ts catches it (unexpectedError).
   process.on('uncaughtException', (e, origin) => {
     // After a signal, what the command left is its report, and the process ends by the signal once
@@ -77,7 +90,7 @@ export function guardProcess(command: string, json: boolean): void {
       if (fromConcord(e)) unexpectedError(command, e, false);
       return;
     }
-    fail(`${where()}${origin === 'unhandledRejection' ? 'a promise rejected with no handler' : 'an exception nothing caught (thrown from a callback, an event or a worker thread)'}: ${thrownText(e)}`);
+    fail(`${where()}${origin === 'unhandledRejection' ? 'a promise rejected with no handler' : 'an exception nothing caught (thrown from a callback, an event or a worker thread)'}: ${thrownText(e)}${note()}`);
     ownStack(e);
     exitOnPurpose(1);
   });
@@ -87,7 +100,7 @@ export function guardProcess(command: string, json: boolean): void {
     const signal = endingSignal();
     if (signal !== null) endBy(signal);
     // process.exit() from the executor's code, or Node ending a command left with nothing to run.
-    fail(`${where()}the process was made to exit (code ${code}) before the command finished, so nothing it was to check or print is known`);
+    fail(`${where()}the process was made to exit (code ${code}) before the command finished, so nothing it was to check or print is known${note()}`);
     process.exitCode = 1;
   });
 }

@@ -42,7 +42,7 @@ import { MAX_STATES } from '../properties/enumerate.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { checkOutDir, writeStdout } from './output.js';
 import { createProgress } from './progress.js';
-import { printFailure } from './process-guard.js';
+import { printFailure, setCrashNote } from './process-guard.js';
 import { unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { executorNames, partitionSettings } from './executor-settings.js';
@@ -169,6 +169,7 @@ const BETWEEN_CALLS = 'the run stalled between calls into the executors';
  * that settled left alive is a warning (cli/leaks.ts).
  */
 function tracked(source: SubjectSource, doing: Doing, json: object | undefined, watch: CallWatch, timeoutS: number): SubjectSource {
+  const ownLimit = isExecCommand(source.name) && timeoutS > 0;
   const call = async <T>(pending: string, stuck: string, work: () => Promise<T>, block: Block | null = null, threads = 0, settings?: PartitionSettings): Promise<T> => {
     doing.now = `the executor ${source.name}: ${stuck}`;
     doing.executor = source.name;
@@ -179,7 +180,10 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
     try {
       // The no-op block after a throw only asks whether the instance still runs: one that hangs
       // there is broken, and replaced, and the throw before it is the failure to report.
-      return await (isProbeBlock(block) ? watch.bounded(what, probeMs(timeoutS * 1000), work) : watch.call(what, work));
+      if (isProbeBlock(block)) return await watch.bounded(what, probeMs(timeoutS * 1000), work);
+      // An exec: engine's execute() settles by --timeout itself (sourceFor's answerWithin), and
+      // holds no thread of this process: the watch, timed alike, would end the command first.
+      return await (ownLimit && block ? work() : watch.call(what, work));
     } finally {
       doing.now = BETWEEN_CALLS;
       doing.block = null;
@@ -212,16 +216,21 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
 }
 
 /**
- * Where the block of an execute() that hung or never settled went, for the message: written to
- * `outDir` so it can be rerun alone (at the same thread count, with the same --timeout).
+ * Where the block of an execute() that hung, never settled or ended the process (`tag`: 'hung',
+ * 'crashed') went, for the message: written to `outDir` so it can be rerun alone (at the same
+ * thread count; `rerunAfter` ends the rerun command: a hang's --timeout). Under --json, `json` (the
+ * object the failure prints) takes the file and the rerun as `blockFile` and `rerun`, the fields a
+ * counterexample's have.
  */
-function hungBlock(doing: Doing, outDir: string, timeoutS: number): string {
+function blockInFlight(doing: Doing, outDir: string, tag: string, json: object | undefined, rerunAfter = ''): string {
   if (!doing.block) return '';
   // Alone it runs: it hung for following a throw, which only the whole run makes again.
   if (isProbeBlock(doing.block)) return '; rerun the whole verify to reach it again: alone, on a fresh instance, the no-op block runs';
   try {
-    const file = writeExecutorBlock(outDir, doing.executor, 'hung', writeBlock(doing.block));
-    return `; its block is in ${file} (rerun: ${rerunCommand(file, doing.executor, doing.threads, 1, preStateKindOf(doing.block), undefined, doing.settings)} --timeout ${timeoutS})`;
+    const blockFile = writeExecutorBlock(outDir, doing.executor, tag, writeBlock(doing.block));
+    const rerun = `${rerunCommand(blockFile, doing.executor, doing.threads, 1, preStateKindOf(doing.block), undefined, doing.settings)}${rerunAfter}`;
+    if (json) Object.assign(json, { blockFile, rerun });
+    return `; its block is in ${blockFile} (rerun: ${rerun})`;
   } catch (e) {
     return `; its block could not be written to ${outDir}: ${(e as Error).message}`;
   }
@@ -564,15 +573,21 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const json = o.json ? { ok: false } : undefined;
   const outDir = o.out ?? DEFAULT_OUT;
   const timeoutS = timeoutOption(o.timeout);
-  const watch = watchCalls('verify', timeoutS, json, () => hungBlock(doing, outDir, timeoutS));
+  const hungBlock = () => blockInFlight(doing, outDir, 'hung', json, ` --timeout ${timeoutS}`);
+  const watch = watchCalls('verify', timeoutS, json, hungBlock);
+  // In-process: shrinking after it would run on a process whose state the crash left unknown.
+  setCrashNote(() => blockInFlight(doing, outDir, 'crashed', json));
   const coverage = o.coverage === undefined ? undefined : coverageOption(o.coverage);
   // A built-in keeps its own gate: its simulated runs count its paths under their own names.
   const goals = (name: string) => (isOwnExecutor(name) ? coverage : undefined);
+  // An engine in another process that leaves a request unanswered past --timeout is stopped, and
+  // the call fails: a counterexample to shrink on fresh engines, where a hang in this process ends the command.
+  const answerWithin = timeoutS > 0 ? { ms: timeoutS * 1000, by: '--timeout' } : undefined;
   const sourceFor = (name: string, settings: PartitionSettings) => tracked(
-    name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, settings, goals(name)), doing, json, watch, timeoutS,
+    name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, settings, goals(name), answerWithin), doing, json, watch, timeoutS,
   );
   // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
-  return unlessStuck(verify(o, sourceFor, coverage), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock(doing, outDir, timeoutS)}`, json));
+  return unlessStuck(verify(o, sourceFor, coverage), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock()}`, json));
 }
 
 /** `coverage`: the goals --coverage gave, undefined without it. */

@@ -14,7 +14,9 @@
 // and the field, stops the engine, and rejects every later call (or, when no call is left to
 // reject, close()): a result is never built from part of an answer. An answer `{"id", "error"}`
 // rejects its call alone, and so does a block that cannot be written as a request (nothing is sent,
-// no id used). close() ends the engine's input and waits for it to exit; no engine
+// no id used); so does a request left unanswered past the bound the executor was made with, if any
+// (answerWithin: verify's --timeout), which stops the engine, as a hang's only cure is a fresh one.
+// close() ends the engine's input and waits for it to exit; no engine
 // outlives the Concord process that started it, whether it exits or is ended by a signal, and
 // the processes it started (marked in their environment) are killed once it has exited (Engine).
 // A process the engine left in the background holding its output is not waited for: once the
@@ -79,6 +81,19 @@ export class ExecEngineError extends Error {
    * would otherwise be said to have thrown, as if closing were what went wrong.
    */
   atStartUp = false;
+  /**
+   * The rule of concord-exec/1 that what the engine wrote broke (an answer that is no answer, a
+   * line with no request pending), as a clause; undefined for any other failure (an exit, an error
+   * answer). Such a failure is the engine's output, not its execution: verify confirms it on a
+   * minimal block rather than shrinking the block it surfaced on (properties/runner.ts).
+   */
+  protocol: string | undefined;
+  /**
+   * The bound in ms (AnswerLimit) where the engine left a request unanswered past it and was
+   * stopped for it: a hang made a failure of the call, which verify shrinks as it shrinks a crash,
+   * where a hang of a call in Concord's own process can only end the command.
+   */
+  hung: number | undefined;
 
   constructor(message: string) {
     super(message);
@@ -238,6 +253,15 @@ function engineText(lead: string, follows: string, text: string): string {
 
 const isInteger = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
 
+/** The rules an engine's output may break (ExecEngineError.protocol), in docs/exec-protocol.md's words. */
+const RULE = {
+  lines: 'standard output carries answers only, one line for each request and nothing else: logs go to standard error',
+  json: 'an answer is one JSON object on one line',
+  order: 'each request is answered in order, with its id',
+  shape: 'an answer holds the protocol\'s fields, each of its shape',
+  long: 'a line is at most 256 MiB',
+} as const;
+
 /** Characters of a line a message shows before the place it breaks, and after it. */
 const BEFORE_BREAK = 60;
 const AFTER_BREAK = 20;
@@ -347,8 +371,11 @@ class Answer {
 
 /** Why a line is no answer to its request: the message names the request, the field and what is wrong. */
 export class AnswerRefused extends Error {
-  /** `notJson`: the line is not JSON at all (a live engine's line cut off by its exit is explained by that exit instead). */
-  constructor(message: string, readonly notJson = false) {
+  /**
+   * `protocol`: the rule the line broke (RULE); `notJson`: the line is not JSON at all (a live
+   * engine's line cut off by its exit is explained by that exit instead).
+   */
+  constructor(message: string, readonly protocol: string, readonly notJson = false) {
     super(message);
   }
 }
@@ -375,20 +402,20 @@ export function readAnswer(line: string, id: number, block: Block, declared?: st
   try {
     json = JSON.parse(line);
   } catch {
-    throw new AnswerRefused(`${about} is not JSON${notJson(line)}`, true);
+    throw new AnswerRefused(`${about} is not JSON${notJson(line)}`, line.trimStart().startsWith('{') ? RULE.json : RULE.lines, true);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new AnswerRefused(`${about} must be a JSON object, got ${quoted(json)}`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new AnswerRefused(`${about} must be a JSON object, got ${quoted(json)}`, RULE.json);
   const o = json as Record<string, unknown>;
-  if (o.id !== id) throw new AnswerRefused(`${about} has id ${quoted(o.id)}: answer each request in order, with its id`);
+  if (o.id !== id) throw new AnswerRefused(`${about} has id ${quoted(o.id)}: answer each request in order, with its id`, RULE.order);
   // As in block files: a misspelt field (keepPreState) would otherwise pass unseen.
   const unknown = Object.keys(o).find((k) => !ANSWER_FIELDS.includes(k));
-  if (unknown !== undefined) throw new AnswerRefused(`${about} has an unknown field ${quoted(unknown)} (an answer holds ${ANSWER_FIELDS.slice(0, -1).join(', ')}; or id and error)`);
-  if ('keepsPreState' in o && typeof o.keepsPreState !== 'boolean') throw new AnswerRefused(`${about}: keepsPreState must be true or false, got ${quoted(o.keepsPreState)}`);
+  if (unknown !== undefined) throw new AnswerRefused(`${about} has an unknown field ${quoted(unknown)} (an answer holds ${ANSWER_FIELDS.slice(0, -1).join(', ')}; or id and error)`, RULE.shape);
+  if ('keepsPreState' in o && typeof o.keepsPreState !== 'boolean') throw new AnswerRefused(`${about}: keepsPreState must be true or false, got ${quoted(o.keepsPreState)}`, RULE.shape);
   if ('name' in o) {
     const problem = nameProblem(o.name);
     // One process is one engine: a name that changes would split its runs in two.
     const changed = problem === null && declared !== undefined && o.name !== declared ? `is ${quoted(o.name)}, where an earlier answer declared ${quoted(declared)}: declare one name` : null;
-    if (problem !== null || changed !== null) throw new AnswerRefused(`${about}: name ${problem ?? changed}`);
+    if (problem !== null || changed !== null) throw new AnswerRefused(`${about}: name ${problem ?? changed}`, RULE.shape);
   }
   const said = { ...('keepsPreState' in o ? { keepsPreState: o.keepsPreState as boolean } : {}), ...('name' in o ? { name: o.name as string } : {}) };
   if ('error' in o) {
@@ -412,7 +439,7 @@ export function readAnswer(line: string, id: number, block: Block, declared?: st
       }, receipts, reads, stats),
     };
   } catch (e) {
-    throw new AnswerRefused(`${about}: ${(e as Error).message}`);
+    throw new AnswerRefused(`${about}: ${(e as Error).message}`, RULE.shape);
   }
 }
 
@@ -660,10 +687,21 @@ export function resetExecEnginePeak(executor: Executor): void {
 }
 
 /**
- * The executor behind `exec:CMD`. `settings` (threads, modules, partition, as run and bench were
- * given them) go with every request, a call's own `threads` over the setting.
+ * How long a request may stay unanswered before the engine is stopped and the call fails as hung
+ * (ExecEngineError.hung), and the option that set it, for the message: verify's --timeout, so that
+ * a deadlocked engine is a counterexample to shrink on fresh engines, not the end of the command.
  */
-export function createExecExecutor(name: string, settings: ExecSettings = {}): Executor {
+export interface AnswerLimit {
+  readonly ms: number;
+  readonly by: string;
+}
+
+/**
+ * The executor behind `exec:CMD`. `settings` (threads, modules, partition, as run and bench were
+ * given them) go with every request, a call's own `threads` over the setting. `answerWithin`: none
+ * by default, so that a call waits for its answer as long as its caller's own limit lets it.
+ */
+export function createExecExecutor(name: string, settings: ExecSettings = {}, answerWithin?: AnswerLimit): Executor {
   const command = execCommand(name);
   // In Concord's process group, so that Ctrl-C in a terminal reaches the engine too.
   const mark = newMark();
@@ -712,14 +750,27 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
    */
   let lastSent: { readonly preState: Block['preState']; readonly size: number; readonly id: number } | null = null;
 
-  /** Fails the engine for good with `problem` (once: a failure after the first is not said); `atStartUp` as ExecEngineError has it. */
-  const fail = (problem: string, kind: typeof ExecEngineError = ExecEngineError, atStartUp = false): void => {
+  /**
+   * Fails the engine for good with `problem` (once: a failure after the first is not said), an
+   * error of `kind`; `atStartUp`, `protocol` (the rule its output broke) and `hung` as
+   * ExecEngineError has them.
+   */
+  const fail = (problem: string, { kind = ExecEngineError, atStartUp = false, protocol, hung }: { kind?: typeof ExecEngineError; atStartUp?: boolean; protocol?: string; hung?: number } = {}): void => {
     if (failed) return;
     failed = new kind(`${name}: ${problem}`);
     failed.atStartUp = atStartUp;
+    failed.protocol = protocol;
+    failed.hung = hung;
     reported = pending.length > 0;
     for (const p of pending.splice(0)) p.reject(failed);
     if (child.exitCode === null && child.signalCode === null) stop(engine);
+  };
+
+  /** Request `id`, on `block`, still unanswered past answerWithin: the engine is stopped, and the call fails as hung. */
+  const unanswered = (id: number, block: Block, limit: AnswerLimit): void => {
+    if (failed || !pending.some((p) => p.id === id)) return;
+    const seen = waiting()?.seen;
+    fail(`did not answer request ${id} (a block of ${plural(block.txs.length, 'transaction')}) within ${limit.ms / 1000} s (${limit.by}), and was stopped${seen ? `; ${seen}` : ''}`, { hung: limit.ms });
   };
 
   /** The start of an answer the engine ended its output in, left for the exit to explain. */
@@ -758,7 +809,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     if (newline >= 0) lineStart = '';
     if (lineStart.length < LINE_START) lineStart += chunk.subarray(newline + 1, newline + 1 + LINE_START - lineStart.length).toString('utf8');
     if (lineBytes > MAX_LINE_BYTES && !failed) {
-      fail(`wrote a line of more than ${MAX_LINE_BYTES / 2 ** 20} MiB without ending it${pending.length > 0 ? ` (request ${pending[0]!.id} unanswered)` : ''}`);
+      fail(`wrote a line of more than ${MAX_LINE_BYTES / 2 ** 20} MiB without ending it${pending.length > 0 ? ` (request ${pending[0]!.id} unanswered)` : ''}`, { protocol: RULE.long });
       lines.close();
     }
   });
@@ -769,7 +820,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     if (!p) {
       // A start-up banner comes before any request: said so, as a close() that follows reports it.
       const when = nextId === 1 ? 'before any request was sent to it (at start-up)' : 'with no request pending';
-      fail(`wrote a line ${when} (answers only, one a request; write logs to standard error): ${quoted(line)}`, ExecEngineError, nextId === 1);
+      fail(`wrote a line ${when} (answers only, one a request; write logs to standard error): ${quoted(line)}`, { atStartUp: nextId === 1, protocol: RULE.lines });
       return;
     }
     let read: AnswerRead;
@@ -779,7 +830,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       pending.unshift(p);
       // A line cut off by the end of the output is an engine that stopped mid-answer: its exit says why.
       if (e instanceof AnswerRefused && e.notJson && outputEnded) cutAnswer = line;
-      else fail((e as Error).message);
+      else fail((e as Error).message, { protocol: e instanceof AnswerRefused ? e.protocol : undefined });
       return;
     }
     if (read.keepsPreState === true) keepsPreState = true;
@@ -798,7 +849,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
     if (typeof ms === 'number' && ms > tookMs * (1 + EXECUTE_MS_DRIFT) + EXECUTE_MS_SLACK) {
       pending.unshift(p);
       fail(`${answerSubject(p.id, p.block)}: stats.executeMs is ${ms} ms, longer than the whole call took (${tookMs.toFixed(2)} ms from writing the request to reading this answer): `
-        + 'it must be the engine\'s own time for the block, in milliseconds');
+        + 'it must be the engine\'s own time for the block, in milliseconds', { protocol: RULE.shape });
       return;
     }
     if (p.preStateOf !== undefined) sentByReference.set(read.result, p.preStateOf);
@@ -884,7 +935,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       // Not the engine's failure but the command line's: reported as such whenever it is seen.
       const refused = answered || heldOpen || stderrCut ? null : shellRefusal(command, code, stderr);
       if (refused !== null) {
-        fail(refused, ExecCommandError);
+        fail(refused, { kind: ExecCommandError });
         resolve();
         return;
       }
@@ -935,7 +986,13 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}): E
       if (kept === undefined) lastSent = { preState: block.preState, size: block.preState.size, id };
       nextId++;
       return new Promise<BlockResult>((resolve, reject) => {
-        pending.push({ id, block, ...(kept === undefined ? {} : { preStateOf: kept }), sentAt: performance.now(), resolve, reject });
+        // Not unref'd: it is what settles a call to an engine that never answers.
+        const timer = answerWithin && answerWithin.ms > 0 ? setTimeout(() => unanswered(id, block, answerWithin), answerWithin.ms) : undefined;
+        const settled = <T>(f: (v: T) => void) => (v: T): void => {
+          clearTimeout(timer);
+          f(v);
+        };
+        pending.push({ id, block, ...(kept === undefined ? {} : { preStateOf: kept }), sentAt: performance.now(), resolve: settled(resolve), reject: settled(reject) });
         child.stdin.write(line, (e) => {
           if ((e as NodeJS.ErrnoException | null | undefined)?.code === 'EPIPE') unread ??= id;
         });

@@ -17,7 +17,7 @@ import { sequentialExecutor } from './sequential.js';
 import { createBlockStmExecutor } from './blockstm/executor.js';
 import { createModularExecutor } from './modular/executor.js';
 import { affinityPartitioner, type Placement } from './modular/partition.js';
-import { createExecExecutor, EXEC_PREFIX, execCommand, isExecCommand, nameProblem } from './exec-executor.js';
+import { createExecExecutor, EXEC_PREFIX, execCommand, isExecCommand, nameProblem, type AnswerLimit } from './exec-executor.js';
 import { freshInstances } from './fresh-instance.js';
 import { isModulePath } from './module-path.js';
 import { describeValue } from '../spec/messages.js';
@@ -195,15 +195,16 @@ const SHAPES = 'an Executor ({ name, execute(block, options), close() }, name a 
  * is an Executor, a function returning one (maybe a promise of one), or a class constructing one;
  * the function and the class get the settings. A module compiled to CommonJS by TypeScript or
  * Babel (`exports.default = ...` beside `__esModule`) arrives from import() as
- * `{ default: { __esModule, default } }`: the inner default is the export meant.
+ * `{ default: { __esModule, default } }`: the inner default is the export meant. `answerWithin`
+ * bounds an `exec:` engine's answers (createExecExecutor); it applies to no other executor.
  */
-export async function createExecutor(nameOrPath: string, settings: ExecutorSettings = {}): Promise<Executor> {
+export async function createExecutor(nameOrPath: string, settings: ExecutorSettings = {}, answerWithin?: AnswerLimit): Promise<Executor> {
   const entry = EXECUTORS.get(nameOrPath);
   if (entry) return entry.create(settings);
   checkExecutorName(nameOrPath);
   // A placement is Concord's own structure, made for its modular executor: a user's factory gets the documented settings.
   const { placement: _built, ...given } = settings;
-  if (isExecCommand(nameOrPath)) return createExecExecutor(nameOrPath, given);
+  if (isExecCommand(nameOrPath)) return createExecExecutor(nameOrPath, given, answerWithin);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(resolve(nameOrPath)).href)) as Record<string, unknown>;

@@ -20,7 +20,7 @@ import type { BugName as ModularBug } from '../impl/modular/bugs.js';
 import { executeReference } from '../spec/reference.js';
 import { PRE_STATE_KINDS, withPreState, type PreStateKind } from '../spec/shared-state.js';
 import { EXECUTORS } from '../impl/registry.js';
-import { preStateOfResult } from '../impl/exec-executor.js';
+import { ExecEngineError, preStateOfResult } from '../impl/exec-executor.js';
 import { blockSpecArb, buildBlock, type BlockArbOptions, type BlockSpec } from './arbitraries.js';
 import { snapshotBlock, tableChange, undoChange } from './block-change.js';
 import { explain, nameAndMessage, sameResult, sentWithPreStateOf, thrownAt, type Explanation, type Provenance } from './explain.js';
@@ -68,6 +68,10 @@ export interface Failure {
   readonly error?: string;
   /** Where the executor threw `error` (explain.ts thrownAt); absent when it did not throw or its throw had no stack. */
   readonly stack?: readonly string[];
+  /** The rule of concord-exec/1 an `exec:` engine's output broke, where that was the throw (ExecEngineError.protocol). */
+  readonly protocol?: string;
+  /** The bound in ms an `exec:` engine left the call unanswered past, and was stopped for (ExecEngineError.hung). */
+  readonly hung?: number;
   /** How the run was set up, e.g. "threads 2, repeat 1" or "pct schedule, 2 workers". */
   readonly setting: string;
   /** The thread count execute() was called with; absent for a simulated run, which has virtual workers instead. */
@@ -247,9 +251,11 @@ export async function checkRun(
 }
 
 /** A throw of the executor as a failure records it: what it threw and where. */
-function thrown(e: unknown): Pick<Failure, 'error' | 'stack'> {
+function thrown(e: unknown): Pick<Failure, 'error' | 'stack' | 'protocol' | 'hung'> {
   const stack = thrownAt(e);
-  return { error: nameAndMessage(e), ...(stack.length ? { stack } : {}) };
+  const protocol = e instanceof ExecEngineError ? e.protocol : undefined;
+  const hung = e instanceof ExecEngineError ? e.hung : undefined;
+  return { error: nameAndMessage(e), ...(stack.length ? { stack } : {}), ...(protocol === undefined ? {} : { protocol }), ...(hung === undefined ? {} : { hung }) };
 }
 
 /** sameResult and explain agree by construction; this guards the impossible case without crashing a report. */

@@ -264,7 +264,7 @@ export function failureRerun(f: FailureReport): string | undefined {
   if (!f.blockFile || f.executor.startsWith(PLANTED_PREFIX) || f.executor.startsWith(HELPER_PREFIX)) return undefined;
   // The check's earlier calls of the block are in the earlier-blocks file: the rerun makes them, then this one.
   const repeat = f.callsBefore?.length && f.earlierFile ? 1 : f.call ?? 1;
-  return rerunCommand(f.blockFile, f.executor, f.threads, repeat, f.preState, f.earlierFile, f.settings);
+  return `${rerunCommand(f.blockFile, f.executor, f.threads, repeat, f.preState, f.earlierFile, f.settings)}${f.hungMs === undefined ? '' : ` --timeout ${f.hungMs / 1000}`}`;
 }
 
 /**
@@ -286,11 +286,21 @@ export function failureRequest(f: FailureReport): string | undefined {
  */
 export function formatFailure(f: FailureReport, words: OptionWords = f.executor.startsWith(HELPER_PREFIX) ? 'helper' : 'cli'): string[] {
   const timeLimit = `(${WORDS[words].timeLimit})`;
-  const stop = f.shrinkTimeLimited ? `at the time limit ${timeLimit}` : `at its cap on tries (${MAX_ATTEMPTS}, or ${ATTEMPTS_PER_TX} a transaction of the block it started from, up to ${MOST_ATTEMPTS})`;
+  const stop = f.shrinkTimeLimited ? `at the time limit ${timeLimit}`
+    : f.shrinkHangLimited ? 'at its cap on time for a hang (20 times the first hang\'s time, 60 s at most: each try that hangs takes as long; a lower --timeout tries more)'
+    : `at its cap on tries (${MAX_ATTEMPTS}, or ${ATTEMPTS_PER_TX} a transaction of the block it started from, up to ${MOST_ATTEMPTS})`;
   const capped = f.shrinkCapped ? ` (a step is a change kept; the shrinker stopped ${stop} with changes left untried: a smaller failing block may exist)` : '';
   const rerun = failureRerun(f);
   const afterRerun = rerun !== undefined && f.earlierFile !== undefined;
-  const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}${capped}`];
+  // A protocol violation is the engine's output, not its result: its block was made small, not shrunk.
+  const size = f.protocol
+    ? `a protocol violation, shown on ${plural(f.transactions, 'transaction')}, where a fresh engine broke the same rule: the block it surfaced on was not shrunk${capped}`
+    : `shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}${capped}`;
+  const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), ${size}`];
+  if (f.protocol) {
+    const after = f.protocol.afterAnswer ? '; the engine wrote the line after its answer to this block, and it was read as the block\'s next call went out (the rerun below makes both calls)' : '';
+    lines.push(`  protocol     concord-exec/1: ${f.protocol.rule} (docs/exec-protocol.md, Rules)${after}`);
+  }
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
   if (f.error) {
     // What an engine wrote on several lines (a traceback), which the error's line says follows, is shown below it as written.

@@ -37,6 +37,7 @@ import { attemptCap, minimize, NOOP } from './minimize.js';
 import { buildBlock } from './arbitraries.js';
 import { interleavingCheck } from './simulated.js';
 import { lyingFootprintsCheck } from './lying-footprints.js';
+import { confirmProtocol, minimalInput } from './protocol-failure.js';
 import {
   blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sameSettings, sealToken, settingsWords, TOKEN_VERSION,
   type CheckName, type FailsOnly, type PartitionSettings, type ReplayToken, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
@@ -126,6 +127,10 @@ export interface FailureReport {
   readonly shrinkCapped?: true;
   /** It was --time-limit that stopped the shrinker (shrinkCapped is then set too). */
   readonly shrinkTimeLimited?: true;
+  /** It was the cap on a hang's shrinking (runner.ts HANG_SHRINK_TRIES, HANG_SHRINK_MS) that stopped it (shrinkCapped is then set too). */
+  readonly shrinkHangLimited?: true;
+  /** The failure is an `exec:` engine's hang past this bound (Failure.hung), which the rerun and the replay keep as --timeout. */
+  readonly hungMs?: number;
   readonly blockFile?: string;
   /**
    * Why the shrunk block may pass when rerun alone (the block file's rerun, the replay): it passed on
@@ -159,6 +164,13 @@ export interface FailureReport {
   readonly callsBefore?: readonly CallBefore[];
   readonly explanation?: Explanation;
   readonly error?: string;
+  /**
+   * An `exec:` engine's output broke concord-exec/1 (`rule`), and a fresh engine broke it again on
+   * this block, the smallest minimize() makes, which was not shrunk further (properties/protocol-
+   * failure.ts); `afterAnswer`: the line came after its answer to the block's first call, and was
+   * read as its second went out (`call` 2).
+   */
+  readonly protocol?: { readonly rule: string; readonly afterAnswer?: true };
   /** Where the executor threw `error`: the frames of its own code (explain.ts thrownAt). */
   readonly stack?: readonly string[];
   readonly interleaving?: readonly string[];
@@ -374,7 +386,8 @@ export function failureReport(
     executor, label: subject.label ?? executor, ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}), check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }), ...(last?.call === undefined ? {} : { call: last.call }),
     ...sharedPreState(block),
     seed, ...(run ? { runSeed: run.seed, batch: run.batch } : {}), path,
-    token: encodeToken(token), replay: replayCommand(token, undefined, outDir), ...(failsOnly ? { failsOnly } : {}), ...(how.replayed ? { replayed: true } : {}),
+    // A hang's replay and rerun are bounded as the call was, not by the default --timeout.
+    token: encodeToken(token), replay: replayCommand(token, last?.hung, outDir), ...(last?.hung === undefined ? {} : { hungMs: last.hung }), ...(failsOnly ? { failsOnly } : {}), ...(how.replayed ? { replayed: true } : {}),
     ...(isModuleObject(executor) ? { sharedInstance: true } : {}),
     ...(last?.callsBefore ? { callsBefore: last.callsBefore } : {}),
     transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks, ...(shrinkCapped ? { shrinkCapped: true } : {}), ...(shrinkCapped === 'time' ? { shrinkTimeLimited: true } : {}),
@@ -712,6 +725,16 @@ function inputChoices(check: CheckDef, rest: readonly unknown[]): readonly (read
 
 /** The least time a time-limited run spends shrinking a counterexample, whatever is left of its budget. */
 const MIN_SHRINK_MS = 2000;
+/**
+ * A hang's shrinking stops starting tries after this many tries' worth of the time the first hang
+ * took (the bound it was judged by, verify's --timeout), or HANG_SHRINK_MS, whichever is less: it
+ * takes about 10 tries that hang to halve a block of 1,100 transactions down to the size a deadlock
+ * needs, and twice that leaves room for a few bodies made no-ops; every try that hangs costs the
+ * bound, so at the default --timeout of 300 s, one try is all a minute allows.
+ */
+const HANG_SHRINK_TRIES = 20;
+const HANG_SHRINK_MS = 60_000;
+
 /** Reruns of a fresh counterexample before it is shrunk: one that passes shows a failure that comes and goes. */
 const FLAKY_PROBES = 2;
 /** Runs each shrink candidate gets, alternatives included, when the counterexample came and went. */
@@ -756,6 +779,14 @@ async function checkBatch(
   let shrinkRuns = 0;
   let evaluated = 0;
   let stoppedAt: number | undefined;
+  // The rule an engine's output broke at the first failure, where that was the failure: it is
+  // shown on the smallest block instead of shrunk (protocol-failure.ts). A replay shrinks nothing.
+  let protocol: string | undefined;
+  // Set where the first failure was an exec: engine's hang (Failure.hung): each try that hangs
+  // costs the bound a hang is judged by, so the shrinking is capped in time (hangShrinkMs), and a
+  // try that passes is taken at its word (no FLAKY_TRIES); fast-check's shrinking, which may try
+  // hundreds of candidates, is skipped for minimize()'s, whose first tries halve the block.
+  let hang: { readonly until: number } | undefined;
   // A time-limited run shrinks until its deadline, but for MIN_SHRINK_MS at least: a failure found
   // at the deadline would otherwise be shown as generated.
   let shrinkUntil = limit.deadline;
@@ -763,7 +794,7 @@ async function checkBatch(
     if ('path' in run) {
       if (evaluated++ > 0) return true;
     } else if (failed) {
-      if (++shrinkRuns > SHRINK_BUDGET || performance.now() > shrinkUntil) return true;
+      if (protocol !== undefined || hang || ++shrinkRuns > SHRINK_BUDGET || performance.now() > shrinkUntil) return true;
     } else {
       const index = evaluated++;
       if (index < limit.skip) return true;
@@ -774,8 +805,16 @@ async function checkBatch(
         throw new fc.PreconditionFailure(true);
       }
     }
+    const began = performance.now();
     const ok = await checkOnce(input);
-    if (!ok && !failed) shrinkUntil = Math.max(limit.deadline, performance.now() + MIN_SHRINK_MS);
+    if (!ok && !failed) {
+      shrinkUntil = Math.max(limit.deadline, performance.now() + MIN_SHRINK_MS);
+      if (rerun) protocol = o.last?.protocol;
+      if (rerun && o.last?.hung !== undefined) {
+        hang = { until: performance.now() + hangShrinkMs(performance.now() - began) };
+        shrinkUntil = Math.min(shrinkUntil, hang.until);
+      }
+    }
     failed ||= !ok;
     return ok;
   });
@@ -801,11 +840,25 @@ async function checkBatch(
   let how: HowItFails = replayedFailsOnly ? { failsOnly: replayedFailsOnly, replayed: true } : {};
   let capped: false | 'attempts' | 'time' = false;
   let tokenOf: ((fields: TokenFields) => ReplayToken) | undefined;
+  if (input && protocol !== undefined) {
+    const found = { last: o.last, after: failedAfter };
+    const minimal = await minimalInput(input, withMapPreState);
+    const call = await confirmProtocol(minimal.input, protocol, checkOnce, () => o.last?.protocol);
+    if (call !== undefined) {
+      const stopped = minimal.capped ? 'attempts' : undefined;
+      const report = failureReport(subject, { ...check, txs }, seed, details, minimal.steps, call === 2 ? { ...o.last!, call } : o.last, {}, outDir, stopped ?? false,
+        (fields) => sealToken(fields, minimal.kept, stopped, minimal.input));
+      return { failure: { ...report, protocol: { rule: protocol, ...(call === 2 ? { afterAnswer: true } : {}) } } };
+    }
+    // The violation needs its block (an answer of the wrong shape for some transactions): it is shrunk as any failure.
+    o.last = found.last;
+    failedAfter = found.after;
+  }
   if (input) {
     const kept: ShrinkStep[] = [];
     let rest: readonly unknown[] = input.slice(1);
     let tries = 1;
-    for (let probe = 0; probe < FLAKY_PROBES && tries === 1 && !('path' in run); probe++) if (await checkOnce(input)) tries = FLAKY_TRIES;
+    for (let probe = 0; probe < FLAKY_PROBES && tries === 1 && !('path' in run) && !hang; probe++) if (await checkOnce(input)) tries = FLAKY_TRIES;
     // A smaller block that passes under the failure's other inputs is tried under the check's
     // alternatives, and the first it fails under is kept for the steps after.
     let attempt = 0;
@@ -843,11 +896,36 @@ async function checkBatch(
     const version = 'path' in run ? run.sealVersion : TOKEN_VERSION;
     tokenOf = (fields) => sealToken(fields, kept, cap, shrunk, version);
     shrinks += steps + mapped;
-    if (rerun) how = await howItFails(rerun.source, subject, check, shrunk, failedAfter, shrinkUntil);
+    if (rerun && hang) how = await hangsAlone(rerun.source, subject, check, o, shrunk) ? {} : SOMETIMES;
+    else if (rerun) how = await howItFails(rerun.source, subject, check, shrunk, failedAfter, shrinkUntil);
     // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
     else if (steps > 0) await checkInput(check, subject, o, shrunk);
   }
-  return { failure: failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir, capped, tokenOf) };
+  const report = failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir, capped, tokenOf);
+  if (!(hang && capped === 'time' && hang.until <= limit.deadline)) return { failure: report };
+  // The cap on a hang's shrinking stopped it, not --time-limit.
+  const { shrinkTimeLimited: _limit, ...shown } = report;
+  return { failure: { ...shown, shrinkHangLimited: true } };
+}
+
+/** The most time a hang's shrinking takes: HANG_SHRINK_TRIES tries that hang as long as the first did (`hungMs`), and HANG_SHRINK_MS at most. */
+function hangShrinkMs(hungMs: number): number {
+  return Math.min(HANG_SHRINK_MS, HANG_SHRINK_TRIES * hungMs);
+}
+
+/**
+ * Whether the shrunk hang `input` hangs again on an instance of its own, run once (a hang costs
+ * its bound each time, where howItFails would make up to 2 * RERUNS runs): the tries that hung
+ * while shrinking ran on fresh engines (each hang stops its engine), but after the tries that
+ * passed on them. The failure it records is the one reported.
+ */
+async function hangsAlone(source: SubjectSource, subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, input: CheckInput): Promise<boolean> {
+  const fresh = await source.create();
+  try {
+    return !(await checkInput(check, { ...subject, execute: (block, threads) => fresh.execute(block, threads) }, o, input));
+  } finally {
+    await fresh.close(true);
+  }
 }
 
 /**
@@ -919,7 +997,9 @@ async function replayShrunk(
       ? sealToken(fields, token.minimized, token.shrunk.capped, input, token.version)
       : { ...fields, version: 1, minimized: token.minimized, shrunk: token.shrunk ?? { digest: blockDigest(spec) } });
     const report = failureReport(subject, { ...check, txs }, token.seed, details, shrinks, o.last, how, outDir, stopped, tokenOf);
-    return { report, runs };
+    // On the fresh instance a replay makes, the rule broken again is the report's news, as when it was found.
+    const rule = o.last?.protocol;
+    return { report: rule === undefined ? report : { ...report, protocol: { rule } }, runs };
   }
   return { runs: repeat };
 }

@@ -4,6 +4,7 @@
 // close(); the checks call execute() with the thread count each run asks for.
 
 import { createExecutor, EXECUTORS } from '../impl/registry.js';
+import type { AnswerLimit } from '../impl/exec-executor.js';
 import type { Executor } from '../spec/executor.js';
 import { BLOCKSTM_COVERAGE, MODULAR_COVERAGE, type CoverageGoal, type Simulated, type Subject } from './equivalence.js';
 import type { SubjectSource } from './runner.js';
@@ -43,9 +44,10 @@ export function settingsFor(nameOrPath: string, settings: PartitionSettings): Pa
 /**
  * A built-in executor (its name) or a user's module (a path: impl/registry.ts isModulePath), made
  * with those of `settings` it takes, which its simulated runs keep too. `coverage` replaces the
- * paths its green runs must take (by default a built-in's own, none for a module).
+ * paths its green runs must take (by default a built-in's own, none for a module). `answerWithin`:
+ * how long an `exec:` engine may leave a request unanswered before its call fails as hung.
  */
-export function executorSource(nameOrPath: string, settings: PartitionSettings = {}, coverage?: readonly CoverageGoal[]): SubjectSource {
+export function executorSource(nameOrPath: string, settings: PartitionSettings = {}, coverage?: readonly CoverageGoal[], answerWithin?: AnswerLimit): SubjectSource {
   const own = settingsFor(nameOrPath, settings);
   const known = EXECUTORS.has(nameOrPath) ? BUILT_IN[nameOrPath] : undefined;
   // The simulated runtime takes a partition by name, which a token's schedule records: its affinity schedules learn from each block, a placement or not.
@@ -56,7 +58,7 @@ export function executorSource(nameOrPath: string, settings: PartitionSettings =
   return {
     name: nameOrPath,
     gate: { name: nameOrPath, coverage: goals, ...(simulated ? { simulated } : {}) },
-    create: async () => executorSubject(await createExecutor(nameOrPath, own), nameOrPath, goals, simulated, own),
+    create: async () => executorSubject(await createExecutor(nameOrPath, own, answerWithin), nameOrPath, goals, simulated, own),
   };
 }
 

@@ -154,8 +154,31 @@ export default { name: 'holds', async execute(block) { timer ??= setInterval(() 
       const r = concord('verify', '--executor', file, '--runs', '50', '--out', join(dir, 'out'));
       expect(r.status, r.stderr).toBe(1);
       // One line naming the call and the user's line, no stack.
-      expect(r.stderr).toMatch(new RegExp(`^concord verify: the executor \\S+${name}\\.mjs: execute\\(\\) on a generated block [^\n]+: ${how}[^\n]*: Error: boom \\(at [^\n]*${name}\\.mjs:\\d+:\\d+\\)+\n$`));
+      // The block in flight is written, for a rerun alone.
+      expect(r.stderr).toMatch(new RegExp(`^concord verify: the executor \\S+${name}\\.mjs: execute\\(\\) on a generated block [^\n]+: ${how}[^\n]*: Error: boom \\(at [^\n]*${name}\\.mjs:\\d+:\\d+\\)+; its block is in \\S+-crashed\\.block\\.json \\(rerun: [^\n]+\\)\n$`));
     }
+  });
+
+  // It said one line and wrote nothing: the block a worker thread crashed on was lost with the process.
+  it('writes the block a module crashed the process on to --out, with the run command that crashes again on it, in the text and under --json', () => {
+    const crashes = new URL('fixtures/verify/worker-throws.mjs', import.meta.url).pathname;
+    const out = join(dir, 'out-crash');
+    const v = concord('verify', '--executor', crashes, '--runs', '100', '--out', out, '--json');
+    expect(v.status, v.stderr).toBe(1);
+    const json = JSON.parse(v.stdout) as { blockFile: string; rerun: string; error: string };
+    expect(json).toEqual({
+      ok: false, blockFile: expect.stringMatching(/^\S+worker-throws\.mjs-[0-9a-f]{8}-crashed\.block\.json$/), rerun: expect.stringContaining(' --warmup 0 --check'),
+      error: expect.stringMatching(/: an exception nothing caught \(thrown from a callback, an event or a worker thread\): Error: worker: scheduler invariant broken at tx \d+; its block is in /),
+    });
+    expect(json.error).toContain(`; its block is in ${json.blockFile} (rerun: ${json.rerun})`);
+    expect(v.stderr).toBe(`concord verify: ${json.error}\n`);
+    const block = JSON.parse(readFileSync(json.blockFile, 'utf8')) as { transactions: unknown[] };
+    expect(block.transactions.length).toBeGreaterThanOrEqual(6);
+    // The rerun, as printed (but for how it names the CLI), crashes the same way.
+    const rerun = json.rerun.replace(/^.*? run /, '').split(' ');
+    const r = concord('run', ...rerun);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('an exception nothing caught (thrown from a callback, an event or a worker thread): Error: worker: scheduler invariant broken');
   });
 
   it('with exit 1 and one line when the executor\'s code throws as the command reads its result (a getter), not as if from a callback', () => {

@@ -98,6 +98,7 @@ describe('verify shrinks the block of an engine that deadlocks', () => {
     expect(run.executors[1]!.checks.every((c) => c.status === 'passed')).toBe(true);
     const replay = concord(...argsOf(f.replay));
     expect(replay.status).toBe(1);
-    expect(replay.stdout).toMatch(/^FAIL exec:node \S+ hang-from 30: big-blocks check \(threads \d+\), shrunk to 30 transactions in \d+ steps\n  error        the executor threw: ExecEngineError: [^\n]+ did not answer request 1 \(a block of 30 transactions\) within 0\.5 s/);
+    // On a loaded machine the replay's tries can run into the cap on a hang's shrinking, which its header then names.
+    expect(replay.stdout).toMatch(/^FAIL exec:node \S+ hang-from 30: big-blocks check \(threads \d+\), shrunk to 30 transactions in \d+ steps(?: \([^\n]+\))?\n  error        the executor threw: ExecEngineError: [^\n]+ did not answer request 1 \(a block of 30 transactions\) within 0\.5 s/);
   });
 });

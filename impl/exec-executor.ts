@@ -30,7 +30,7 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { carriesMark, killMarked, killTrees, MARK_VARIABLE, newMark, processes, walkTree } from './process-tree.js';
+import { carriesMark, killMarked, killTrees, MARK_VARIABLE, marksWith, newMark, processes, walkTree } from './process-tree.js';
 import { createInterface } from 'node:readline';
 import { emptyStats, PER_TX_COUNTERS, STATUSES, type Block, type BlockResult, type ExecutionStats, type ReadSet, type Receipt, type Status } from '../spec/block.js';
 import { MAX_CALL_MS } from '../spec/call-time.js';
@@ -705,8 +705,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}, an
   const command = execCommand(name);
   // In Concord's process group, so that Ctrl-C in a terminal reaches the engine too.
   const mark = newMark();
-  const above = process.env[MARK_VARIABLE];
-  const env = { ...process.env, [MARK_VARIABLE]: above ? `${above},${mark}` : mark };
+  const env = { ...process.env, [MARK_VARIABLE]: marksWith(mark) };
   const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], env });
   // Taken at once, before the command line can redirect or close it: what the engine reads requests from.
   const started = child.pid === undefined ? null : openFile(child.pid, '0');

@@ -36,9 +36,13 @@ function ownMarks(): string[] {
  */
 export function markOwnTree(): void {
   if (ownMarks().length > 0) return;
+  process.env[MARK_VARIABLE] = marksWith(newMark());
+}
+
+/** The marks this process's environment carries, then `mark`: what a process it starts with `mark` carries. */
+export function marksWith(mark: string): string {
   const above = process.env[MARK_VARIABLE];
-  const mark = newMark();
-  process.env[MARK_VARIABLE] = above ? `${above},${mark}` : mark;
+  return above ? `${above},${mark}` : mark;
 }
 
 /**

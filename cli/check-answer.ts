@@ -16,13 +16,38 @@ import { createInterface } from 'node:readline';
 import type { Block } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { describeValue } from '../spec/messages.js';
-import { AnswerRefused, answerSubject, readAnswer, type AnswerRead } from '../impl/exec-executor.js';
-import { explain, formatExplanation } from '../properties/explain.js';
+import { AnswerRefused, answerSubject, MAX_LINE_BYTES, readAnswer, type AnswerRead } from '../impl/exec-executor.js';
+import { differsText, explain, SAME_AS_REFERENCE } from '../properties/explain.js';
 import { EXIT, ExecutorFailure } from './errors.js';
 import { readInputFile, readStdin, STDIN_LABEL, writeStdout } from './output.js';
 
 /** The id of the one request `concord request` prints, which the answer must repeat. */
 export const REQUEST_ID = 1;
+
+/**
+ * The first line of `bytes` (counted from 1, split as linesOf splits) longer than `limit` bytes,
+ * by default the most a live engine may write, or undefined: readline would make it one string, and a string of 512 MiB crashes Node.
+ */
+export function overlongLine(bytes: Buffer, limit = MAX_LINE_BYTES): number | undefined {
+  let line = 1;
+  let start = 0;
+  // The next of each line end at or after `start`, searched again only once passed: one pass over the bytes.
+  const next = (byte: number): number => {
+    const i = bytes.indexOf(byte, start);
+    return i < 0 ? bytes.length : i;
+  };
+  let lf = -1;
+  let cr = -1;
+  while (start <= bytes.length) {
+    if (lf < start) lf = next(0x0a);
+    if (cr < start) cr = next(0x0d);
+    const end = Math.min(lf, cr);
+    if (end - start > limit) return line;
+    start = end + (bytes[end] === 0x0d && bytes[end + 1] === 0x0a ? 2 : 1);
+    line++;
+  }
+  return undefined;
+}
 
 /** The lines of `bytes` as a live engine's output is split (readline: \n, \r\n or \r ends a line; a last line needs none). */
 async function linesOf(bytes: Buffer): Promise<string[]> {
@@ -39,10 +64,12 @@ async function linesOf(bytes: Buffer): Promise<string[]> {
 export async function checkAnswer(block: Block, label: string, file: string, json: boolean): Promise<number> {
   const where = file === '-' ? STDIN_LABEL : file;
   const bytes = file === '-' ? await readStdin('an engine\'s answer', `./engine < request.jsonl | concord request ${label} --check -`) : await readInputFile(file);
-  const lines = await linesOf(bytes);
   const about = answerSubject(REQUEST_ID, block);
   const facts = { block: label, answer: where, request: REQUEST_ID };
   const refuse = (line: number, message: string) => new ExecutorFailure(`${where} line ${line}: ${message}`, json ? { ...facts, line } : undefined);
+  const overlong = overlongLine(bytes);
+  if (overlong !== undefined) throw refuse(overlong, `a line of more than ${MAX_LINE_BYTES / 2 ** 20} MiB, which Concord refuses from a live engine too (a line is at most ${MAX_LINE_BYTES / 2 ** 20} MiB)`);
+  const lines = await linesOf(bytes);
   if (lines.length === 0) {
     throw new ExecutorFailure(`${where}: no answer: ${file === '-' ? 'standard input is' : 'the file is'} empty, where ${about} was expected (one JSON line)`, json ? facts : undefined);
   }
@@ -62,8 +89,8 @@ export async function checkAnswer(block: Block, label: string, file: string, jso
     writeStdout(`${JSON.stringify({ ok: difference === undefined, same: difference === undefined, ...facts, ...(difference ? { difference } : {}) })}\n`);
   } else {
     writeStdout(difference === undefined
-      ? `the same state root, receipts and reads as the reference: ${subject}\n`
-      : `DIFFERS from the reference: ${subject}; the first difference:\n${formatExplanation(difference).map((l) => `  ${l}\n`).join('')}`);
+      ? `${SAME_AS_REFERENCE}: ${subject}\n`
+      : `${differsText(`: ${subject}`, difference)}\n`);
   }
   return difference === undefined ? EXIT.OK : EXIT.FAILED;
 }

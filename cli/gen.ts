@@ -45,7 +45,7 @@ export async function genCommand(o: GenOptions): Promise<number> {
   const out = o.out === '-' || o.out === '' ? undefined : o.out;
   // Whether --out was there before gen ran, for the line a signal leaves: a file it would have replaced is left as it was.
   const there = out !== undefined && existsSync(out);
-  return unlessSignalled(() => gen(o, made), (signal) => process.stderr.write(failureLines('gen', stoppedText(signal, made, out, there)).stderr));
+  return unlessSignalled(() => gen(o, made, out), (signal) => process.stderr.write(failureLines('gen', stoppedText(signal, made, out, there)).stderr));
 }
 
 /** What a gen stopped by `signal` says: how far it got, and that nothing was written. */
@@ -55,9 +55,9 @@ function stoppedText(signal: EndingSignal, made: Made, out: string | undefined, 
   return `stopped by ${signal} at transaction ${Math.min(made.done + 1, made.total).toLocaleString('en-US')} of ${made.total.toLocaleString('en-US')} (${made.done.toLocaleString('en-US')} made); ${left}`;
 }
 
-async function gen(o: GenOptions, made: Made): Promise<number> {
+/** `out`: the file --out names, undefined for standard output. */
+async function gen(o: GenOptions, made: Made, out: string | undefined): Promise<number> {
   if (o.out === '') throw new UsageError('--out: empty file name; give a file, or - for stdout');
-  const out = o.out === '-' ? undefined : o.out;
   if (o.contract === undefined && o.call !== undefined) throw new UsageError('--call names a call of the contract --contract gives; give --contract too');
   const make = o.contract === undefined ? workloadText(o, made) : await contractText(o.contract, o.call ?? [], o);
   // Checking --out makes its folders, so it comes after every option is known good; and before

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Block, BlockResult, Receipt } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
-import { afterRunBlocks, explain, formatExplanation, malformation, sameResult, sentWithPreStateOf } from '../properties/explain.js';
+import { afterRunBlocks, differsText, explain, malformation, SAME_AS_REFERENCE, sameResult, sentWithPreStateOf } from '../properties/explain.js';
 import { parseEarlierFile } from '../properties/earlier-file.js';
 import { earlierFailedText } from '../properties/report.js';
 import { oneLine, utf8Text } from '../spec/messages.js';
@@ -315,8 +315,8 @@ async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar
   if (o.check) {
     const runs = warmupRuns + times.length;
     lines.push(difference
-      ? `check          DIFFERS from the reference${differed && runs > 1 ? ` in ${runWords(differed)} (${plural(runs - 1, 'run')} before it the same)` : ''}; the first difference:\n${formatExplanation(difference).map((l) => `  ${l}`).join('\n')}`
-      : `check          the same state root, receipts and reads as the reference${runs > 1 ? `, in each of ${plural(runs, 'run')}` : ''}`);
+      ? `check          ${differsText(differed && runs > 1 ? ` in ${runWords(differed)} (${plural(runs - 1, 'run')} before it the same)` : '', difference)}`
+      : `check          ${SAME_AS_REFERENCE}${runs > 1 ? `, in each of ${plural(runs, 'run')}` : ''}`);
   }
   writeStdout(`${lines.join('\n')}\n`);
   return code;

@@ -71,7 +71,7 @@ const HELD_OPEN = `a process it left (in the background: \`command &\`) held its
  * The longest line an engine may write: JavaScript strings end near 512 MiB, and a longer line
  * would crash Concord inside readline. A 1,000,000-transaction answer is about 100 MB.
  */
-const MAX_LINE_BYTES = 256 * 2 ** 20;
+export const MAX_LINE_BYTES = 256 * 2 ** 20;
 
 /** What an engine did wrong. Its place in Concord's code says nothing about the engine, so it has no stack frames. */
 export class ExecEngineError extends Error {
@@ -947,9 +947,8 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}, an
       const notes = `${heldOpen ? `; ${HELD_OPEN}` : ''}${!answered && command.includes(',') ? `; ${LIST_HINT}` : ''}`;
       if (pending.length > 0) fail(`the engine ${how} with request ${pending[0]!.id} unanswered${cut}${notes}${tail()}`);
       else if (!closing) fail(`the engine ${how} before Concord closed it${notes}${tail()}`);
-      else if (stoppedUnused) {
-        // Still starting when Concord closed it unused: nothing it did is known to be wrong.
-      }
+      // Still starting when Concord closed it unused: nothing it did is known to be wrong.
+      else if (stoppedUnused) closeError = null;
       // Killed for running on: the SIGKILL is Concord's, and a process it left holding the output is said after.
       else if (killedAtClose) closeError = new ExecEngineError(`${name}: the engine was still running ${CLOSE_GRACE_MS / 1000} s after its input ended, and was killed: exit when standard input ends${notes}`);
       else if (heldOpen && !failed) closeError = new ExecEngineError(`${name}: end every process the engine starts before it exits: it ${how}, but ${HELD_OPEN}`);

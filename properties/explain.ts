@@ -1096,6 +1096,14 @@ export function sentWithPreStateOf(x: Explanation, preStateOf: number | undefine
   return preStateOf === undefined ? x : { ...x, preStateOf };
 }
 
+/** A result the same as the reference's, as `run --check` and `request --check` word it. */
+export const SAME_AS_REFERENCE = 'the same state root, receipts and reads as the reference';
+
+/** A result that differs, as `run --check` and `request --check` word it: `which` says which result, then its first difference, indented. */
+export function differsText(which: string, x: Explanation): string {
+  return `DIFFERS from the reference${which}; the first difference:\n${formatExplanation(x).map((l) => `  ${l}`).join('\n')}`;
+}
+
 /** The explanation as the lines a terminal report shows. */
 export function formatExplanation(x: Explanation): string[] {
   const lines = [`anomaly      ${x.anomaly}  [Elle: ${x.elle}]`];

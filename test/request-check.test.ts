@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { overlongLine } from '../cli/check-answer.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const engine = new URL('../examples/exec-engine.mjs', import.meta.url).pathname;
@@ -117,5 +118,11 @@ describe('concord request --check', () => {
       const r = concord(['request', ...args], readFileSync(block, 'utf8'));
       expect([r.status, r.stderr]).toEqual([2, `concord request: ${message}\n`]);
     }
+  });
+
+  it('finds a line longer than a live engine may write before reading it as a string, whatever ends the lines', () => {
+    const at = (text: string) => overlongLine(Buffer.from(text), 4);
+    expect([at(''), at('abcd'), at('abcd\n'), at('ab\r\ncd\rabcd\n\n')]).toEqual([undefined, undefined, undefined, undefined]);
+    expect([at('abcde'), at('ab\nabcde\n'), at('ab\r\nab\rabcde'), at('\n\n\nabcdef\r\n')]).toEqual([1, 2, 3, 4]);
   });
 });

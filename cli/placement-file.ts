@@ -97,6 +97,7 @@ export async function readPlacement(path: string, flag: string): Promise<Placeme
     throw fail(place(issue.path), issue.message);
   }
   const { modules, training, entityModule } = parsed.data;
-  const placement: Placement = { modules, entityModule: new Map(Object.entries(entityModule).map(([e, m]) => [Number(e), m])), file: path };
-  return { placement, record: { ...training, modules, entities: placement.entityModule.size, file: { path, sha256: sha256Of(bytes), use: 'read' } } };
+  const digest = sha256Of(bytes);
+  const placement: Placement = { modules, entityModule: new Map(Object.entries(entityModule).map(([e, m]) => [Number(e), m])), file: path, sha256: digest };
+  return { placement, record: { ...training, modules, entities: placement.entityModule.size, file: { path, sha256: digest, use: 'read' } } };
 }

@@ -24,7 +24,7 @@ import {
   type ExecutorReport, type FailureReport, type ReplaySoFar, type RunReport, type SoFar, type SubjectSource,
 } from '../properties/runner.js';
 import {
-  decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, ReplayTokenError, sameSettings, settingsJson, settingsText, type PartitionSettings, type ReplayToken,
+  decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, PLACEMENT_DIGEST, ReplayTokenError, sameSettings, settingsJson, settingsText, type PartitionSettings, type ReplayToken,
 } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
@@ -47,7 +47,8 @@ import { unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
 import { executorNames, partitionSettings } from './executor-settings.js';
 import { trainingRequest, withPlacementModules } from './train.js';
-import { DEFAULT_PARTITION } from '../impl/modular/partition.js';
+import { readPlacement } from './placement-file.js';
+import { DEFAULT_PARTITION, type Placement } from '../impl/modular/partition.js';
 import { threadList } from './bench.js';
 import { threadCountsText } from '../properties/thread-counts.js';
 import { BATCH, DEFAULT_RUNS, DEFAULT_SEED, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, MAX_VERIFY_TXS, SHARD_RUNS } from '../properties/verify-limits.js';
@@ -97,6 +98,11 @@ export const DEFAULT_OUT = DEFAULT_VERIFY_OUT;
 async function withPlacement(file: string | undefined, settings: PartitionSettings, executors: readonly string[]): Promise<PartitionSettings> {
   const request = await trainingRequest({ ...(file === undefined ? {} : { placement: file }) }, executors, [settings.partition ?? DEFAULT_PARTITION], {}, settings.modules);
   return request ? { ...withPlacementModules(settings, request), placement: request.loaded!.placement } : settings;
+}
+
+/** `placement` without the digest a token names it by (Placement.sha256). */
+function unnamed({ sha256: _named, ...placement }: Placement): Placement {
+  return placement;
 }
 
 interface Shard {
@@ -521,8 +527,24 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     if (o.placement !== undefined && token.settings?.partition !== 'affinity') {
       throw new UsageError(`--replay: the token's failure was found on ${token.executor} made with ${settingsText(token.settings) || 'its defaults'}, which places by no placement file: give --replay without --placement`);
     }
-    // A placement is no part of a token: the replay line names its file, and the file is checked against the token's module count.
-    const settings = await withPlacement(o.placement, token.settings ?? {}, [token.executor]);
+    // A placement is no part of a token: the replay line names its file, which is checked against the token's module count,
+    // and first, where the token names the placement by its file's digest, against that: another file, of any module count,
+    // makes another executor than the failure's.
+    if (token.placement !== undefined) {
+      const placed = `${token.executor} placed by the placement file of sha256 ${token.placement}…`;
+      if (o.placement === undefined) {
+        throw new UsageError(`--replay: the token's failure was found on ${placed}, and no --placement is given: give that file with --placement FILE, as the replay line printed with the token does`);
+      }
+      const digest = (await readPlacement(o.placement, '--placement')).record.file!.sha256;
+      if (!digest.startsWith(token.placement)) {
+        throw new UsageError(`--replay: the token's failure was found on ${placed}, not by --placement ${shellWord(o.placement)} (sha256 ${digest.slice(0, PLACEMENT_DIGEST)}…): `
+          + 'give the placement file the failing verify was given');
+      }
+    }
+    const read = await withPlacement(o.placement, token.settings ?? {}, [token.executor]);
+    // A token that names no placement, given one, was made before tokens named them: its executor placed by the file, and its
+    // simulated schedules learned affinity from each block. Unnamed (no sha256), the placement replays both, and prints the token, as they were.
+    const settings = token.placement === undefined && read.placement ? { ...read, placement: unnamed(read.placement) } : read;
     const outDir = o.out ?? DEFAULT_OUT;
     checkOutDir(outDir, '--out');
     const sofar: ReplaySoFar = { now: null };

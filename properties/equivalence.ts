@@ -17,6 +17,7 @@ import fc from 'fast-check';
 import { PER_TX_COUNTERS, type Block, type BlockResult } from '../spec/block.js';
 import type { BugName as BlockStmBug } from '../impl/blockstm/bugs.js';
 import type { BugName as ModularBug } from '../impl/modular/bugs.js';
+import type { Placement } from '../impl/modular/partition.js';
 import { executeReference } from '../spec/reference.js';
 import { PRE_STATE_KINDS, withPreState, type PreStateKind } from '../spec/shared-state.js';
 import { EXECUTORS } from '../impl/registry.js';
@@ -29,11 +30,12 @@ import { PLANTED_PREFIX, TOKEN_VERSION, type CheckName, type PartitionSettings, 
 /**
  * Which simulated runtime the executor's algorithm also runs on, and which planted bugs are switched
  * on; for modular, the module count and partition its schedules keep (the executor's settings),
- * where absent drawn per schedule.
+ * where absent drawn per schedule, and the trained placement its affinity schedules place by
+ * (absent: each learns from its block).
  */
 export type Simulated =
   | { readonly kind: 'block-stm'; readonly bugs: readonly BlockStmBug[] }
-  | { readonly kind: 'modular'; readonly bugs: readonly ModularBug[]; readonly modules?: number; readonly partition?: string };
+  | { readonly kind: 'modular'; readonly bugs: readonly ModularBug[]; readonly modules?: number; readonly partition?: string; readonly placement?: Placement };
 
 /** The executor being checked, seen the way every check needs it. */
 export interface Subject {

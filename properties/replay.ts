@@ -24,6 +24,11 @@
 // given thread counts (verify --threads, thread-counts.ts) holds them in that same element, since
 // the checks drew from them and a replay must draw alike; its digest covers them. A token of a run
 // without them is what it was before they existed, so every token made before replays as it did.
+// Likewise a cv5_ token of an executor made with a placement file (verify --placement) names it in
+// that element by the first PLACEMENT_DIGEST hex digits of the file's sha256 (which results
+// record, and `run` prints), covered by its digest: a replay given another file, or none, would run
+// another executor than the failure's, and is refused. A cv5_ token without one was made without a
+// placement, or before tokens named them: given a file, it replays as it always did (cli/verify.ts).
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did
 // not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ to cv5_ token always has
 // its digest, which a replay checks before it runs anything.
@@ -46,7 +51,8 @@ export const TOKEN_VERSION = 5;
  * --partition --placement`, the helper's `settings`), as far as it takes them (subjects.ts
  * executorSource): a failure reproduces only on an executor made alike. A token carries the
  * module count and the partition; a placement, a table of thousands of entities, it cannot: the
- * command lines name its file (`--placement FILE`), and a replay is given it again.
+ * command lines name its file (`--placement FILE`), a replay is given it again, and the token
+ * names it by its file's digest (TokenFields.placement) to refuse another.
  */
 export type PartitionSettings = Readonly<Pick<ExecutorSettings, 'modules' | 'partition' | 'placement'>>;
 
@@ -117,6 +123,11 @@ export interface TokenFields {
   readonly settings?: PartitionSettings;
   /** The thread counts the checks drew from (Subject.threadCounts: cv5_ on); absent: each check's own. */
   readonly threadCounts?: readonly number[];
+  /**
+   * The placement file the executor was made with, by the first PLACEMENT_DIGEST hex digits of its
+   * sha256 (cv5_ on; sealToken takes it from `settings`); absent: none, or a token made before tokens named them.
+   */
+  readonly placement?: string;
 }
 
 /** A token of the version Concord makes (cv5_), or of one before since cv2_: sealed by a digest of the run it rebuilds (sealToken). */
@@ -155,6 +166,13 @@ export interface Shrunk {
 }
 
 export const SHRUNK_DIGEST = 12;
+/** Hex digits of a placement file's sha256 a token keeps: as many as `concord run` shows of it. */
+export const PLACEMENT_DIGEST = 12;
+
+/** How a token names the placement of `s`, a placement file's (Placement.sha256); undefined for none, or one no file holds. */
+function placementDigest(s: PartitionSettings | undefined): string | undefined {
+  return s?.placement?.sha256?.slice(0, PLACEMENT_DIGEST);
+}
 
 /** SHRUNK_DIGEST hex digits of the sha256 of `value` as JSON. */
 function digestOf(value: unknown): string {
@@ -178,12 +196,17 @@ export function runDigest(t: Omit<SealedToken, 'version' | 'executor' | 'shrunk'
   // Settings that are none ({}) are no token field (encodeToken leaves them out): no digest part either.
   const settings = settingsText(t.settings) ? [[t.settings!.modules ?? null, t.settings!.partition ?? null]] : [];
   const threads = t.threadCounts ? [{ threads: t.threadCounts }] : [];
-  return digestOf([t.check, t.minTxs, t.maxTxs, t.seed, t.path, t.failsOnly ?? null, traceText(t.minimized), capped ?? null, input, ...settings, ...threads]);
+  const placement = t.placement === undefined ? [] : [{ placement: t.placement }];
+  return digestOf([t.check, t.minTxs, t.maxTxs, t.seed, t.path, t.failsOnly ?? null, traceText(t.minimized), capped ?? null, input, ...settings, ...threads, ...placement]);
 }
 
-/** `fields` as a cv5_ token (or of `version`) of the run `input`, which `minimized` rebuilds from the case at the path. */
+/**
+ * `fields` as a cv5_ token (or of `version`) of the run `input`, which `minimized` rebuilds from the
+ * case at the path; naming the placement file its settings hold, if any.
+ */
 export function sealToken(fields: TokenFields, minimized: readonly ShrinkStep[], capped: Shrunk['capped'], input: readonly unknown[], version: SealedToken['version'] = TOKEN_VERSION): SealedToken {
-  const t = { ...fields, minimized };
+  const placement = placementDigest(fields.settings);
+  const t = { ...fields, ...(placement === undefined ? {} : { placement }), minimized };
   return { ...t, version, shrunk: { digest: runDigest(t, capped, input), ...(capped ? { capped } : {}) } };
 }
 
@@ -246,7 +269,7 @@ export function damagedToken(cause?: unknown): ReplayTokenError {
 export function encodeToken(t: ReplayToken): string {
   const mark = t.failsOnly ? FAILS_ONLY.indexOf(t.failsOnly) + 1 : 0;
   const made = t.settings ? tokenSettings(t.settings) : {};
-  const run = { ...made, ...(t.threadCounts ? { threads: t.threadCounts } : {}) };
+  const run = { ...made, ...(t.placement === undefined ? {} : { placement: t.placement }), ...(t.threadCounts ? { threads: t.threadCounts } : {}) };
   const settings = Object.keys(run).length > 0 ? [run] : [];
   const tail = t.minimized ? [mark, traceText(t.minimized), ...(t.shrunk ? [shrunkText(t.shrunk), ...settings] : [])] : mark > 0 ? [mark] : [];
   const body = JSON.stringify([t.executor, t.check, t.minTxs, t.maxTxs, t.seed, t.path, ...tail]);
@@ -256,21 +279,27 @@ export function encodeToken(t: ReplayToken): string {
 /** What a message says tokens start with. */
 export const TOKEN_STARTS = `${PREFIXES[5]}, or ${PREFIXES[4]}, ${PREFIXES[3]}, ${PREFIXES[2]} or ${PREFIXES[1]} for older ones`;
 
+const PLACEMENT = new RegExp(`^[0-9a-f]{${PLACEMENT_DIGEST}}$`);
+
 /**
- * A cv5_ token's tenth element: an object of a module count, a partition name and thread counts
- * (ascending, each once), one at least, or undefined for anything else.
+ * A cv5_ token's tenth element: an object of a module count, a partition name, a placement file's
+ * digest (only beside a module count and partition affinity, as verify makes a placement's
+ * executor) and thread counts (ascending, each once), one at least, or undefined for anything else.
  */
-function settingsOf(v: unknown): { settings?: PartitionSettings; threadCounts?: readonly number[] } | undefined {
+function settingsOf(v: unknown): { settings?: PartitionSettings; threadCounts?: readonly number[]; placement?: string } | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
-  const { modules, partition, threads, ...rest } = v as Record<string, unknown>;
+  const { modules, partition, placement, threads, ...rest } = v as Record<string, unknown>;
   if (Object.keys(rest).length > 0 || (modules === undefined && partition === undefined && threads === undefined)) return undefined;
   if (modules !== undefined && !(Number.isSafeInteger(modules) && (modules as number) >= 1)) return undefined;
   if (partition !== undefined && !(typeof partition === 'string' && partition !== '')) return undefined;
+  if (placement !== undefined && !(typeof placement === 'string' && PLACEMENT.test(placement) && modules !== undefined && partition === 'affinity')) return undefined;
   // Any count the token's run could have had: whether this machine can run it is the replay's to say.
   if (threads !== undefined && (threadCountsProblem(threads, Number.MAX_SAFE_INTEGER) !== null
     || !sameThreadCounts(threads as number[], sortedThreadCounts(threads as number[])))) return undefined;
   const settings = { ...(modules === undefined ? {} : { modules: modules as number }), ...(partition === undefined ? {} : { partition: partition as string }) };
-  return { ...(Object.keys(settings).length ? { settings } : {}), ...(threads === undefined ? {} : { threadCounts: threads as number[] }) };
+  return {
+    ...(Object.keys(settings).length ? { settings } : {}), ...(threads === undefined ? {} : { threadCounts: threads as number[] }), ...(placement === undefined ? {} : { placement: placement as string }),
+  };
 }
 
 export function decodeToken(token: string): ReplayToken {
@@ -314,9 +343,10 @@ export function decodeToken(token: string): ReplayToken {
   // A gap too long to count exactly is damage; one that is merely past the shrinker's cap rebuilds
   // too few steps, which the replay reports as damage too.
   if (minimized?.some(([attempt]) => !Number.isSafeInteger(attempt))) throw damagedToken();
-  const { settings, threadCounts } = given === undefined ? {} : settingsOf(given)!;
+  const { settings, threadCounts, placement } = given === undefined ? {} : settingsOf(given)!;
   const fields: TokenFields = {
     executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}), ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}),
+    ...(placement === undefined ? {} : { placement }),
   };
   if (version !== 1) return { ...fields, version, minimized: minimized!, shrunk: shrunkOf(shrunk!) };
   return { ...fields, version, ...(minimized ? { minimized } : {}), ...(shrunk === undefined ? {} : { shrunk: shrunkOf(shrunk) }) };
@@ -334,7 +364,7 @@ export function replayCommand(t: ReplayToken, timeoutMs?: number, outDir?: strin
   const engine = isExecCommand(t.executor) ? ` --executor ${shellWord(t.executor)}` : '';
   // The failing run's --out: where its block files are, which the replay names (an earlier-blocks file).
   const out = outDir === undefined || outDir === DEFAULT_VERIFY_OUT ? '' : ` --out ${shellWord(outDir)}`;
-  // The placement the executor was made with, which no token holds.
+  // The placement file the executor was made with, which a token names only by its digest.
   const placement = t.settings?.placement?.file === undefined ? '' : ` --placement ${shellWord(t.settings.placement.file)}`;
   return `${concordCommand()} verify --replay ${token}${engine}${placement}${timeoutMs === undefined ? '' : ` --timeout ${timeoutMs / 1000}`}${out}`;
 }

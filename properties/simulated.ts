@@ -13,9 +13,8 @@ import { executeReference } from '../spec/reference.js';
 import type { Cells } from '../impl/runtime/cells.js';
 import { simulate, type Schedule, type SimWorker } from '../impl/runtime/sim.js';
 import { bugMask, type BugName as BlockStmBug } from '../impl/blockstm/bugs.js';
-import type { BugName as ModularBug } from '../impl/modular/bugs.js';
 import { runModularSimulated } from '../impl/modular/simulate.js';
-import { PARTITION_KINDS } from '../impl/modular/partition.js';
+import { affinityPartitioner, PARTITION_KINDS, type Partitioner, type Placement } from '../impl/modular/partition.js';
 import { finalize } from '../impl/blockstm/finalize.js';
 import {
   ABORT_CAPACITY, ABORT_INCARNATIONS, DONE, estimateCapacity, H, incarnationOf, layoutFor, NIL, R_HEADER, R_READS, READ_CELLS, READ_VALUE, valueOf, writeBlock, type Layout,
@@ -27,7 +26,7 @@ import { MVMemory, READ_ERROR, READ_OK } from '../impl/blockstm/mv-memory.js';
 import { FINISHED } from '../impl/runtime/sim.js';
 import type { BlockSpec } from './arbitraries.js';
 import type { PreStateKind } from '../spec/shared-state.js';
-import { checkBlocks, checkedBlock, countRun, drawsPreStateKind, preStateSetting, type CheckDef, type Observer, type Subject, type TxRange } from './equivalence.js';
+import { checkBlocks, checkedBlock, countRun, drawsPreStateKind, preStateSetting, type CheckDef, type Observer, type Simulated, type Subject, type TxRange } from './equivalence.js';
 import { TOKEN_VERSION, type TokenVersion } from './replay.js';
 import { ELLE, explain, sameResult, versionText, type AnomalyName, type Explanation, type Provenance, type Version } from './explain.js';
 import { keyName } from '../spec/contracts.js';
@@ -373,19 +372,30 @@ function checkBlockStm(subject: Subject, o: Observer, spec: BlockSpec, s: Schedu
   return false;
 }
 
+/**
+ * The partition a modular schedule runs: its own by name, but affinity by the executor's trained
+ * placement where it has one for the schedule's module count (one for more than
+ * SIMULATED_MAX_MODULES cannot place the fewer a schedule runs: those learn from each block).
+ */
+function schedulePartition(s: ScheduleSpec, placement: Placement | undefined): string | Partitioner {
+  return s.partition === 'affinity' && placement?.modules === s.modules ? affinityPartitioner(placement) : s.partition ?? 'hash';
+}
+
 /** One modular-executor run on the simulated runtime. A fallback (undeclared accesses) is by design; stuck or exhausted is not. */
-function checkModular(subject: Subject, o: Observer, spec: BlockSpec, s: ScheduleSpec, kind: PreStateKind | undefined, bugs: readonly ModularBug[]): boolean {
+function checkModular(subject: Subject, o: Observer, spec: BlockSpec, s: ScheduleSpec, kind: PreStateKind | undefined, sim: Simulated & { kind: 'modular' }): boolean {
   const block = checkedBlock(spec, kind);
   const expected = executeReference(block);
+  const partition = schedulePartition(s, sim.placement);
   const run = runModularSimulated(block, {
-    threads: s.threads, modules: s.modules, partition: s.partition ?? 'hash', schedule: s.kind, seed: s.seed, pctDepth: s.depth, bugs, maxSteps: modularStepBudget(block.txs.length, s.threads, s.modules),
+    threads: s.threads, modules: s.modules, partition, schedule: s.kind, seed: s.seed, pctDepth: s.depth, bugs: sim.bugs, maxSteps: modularStepBudget(block.txs.length, s.threads, s.modules),
   });
   if (run.outcome === 'fallback' || (run.outcome === 'done' && sameResult(expected, run.result))) {
     if (run.outcome === 'done') countRun(subject, o, expected, run.result);
     return true;
   }
   const explanation = run.outcome === 'done' ? explain(block, expected, run.result) : incompleteExplanation(run.outcome, run.reason);
-  o.fail({ spec, block, setting: `${describeSchedule(s, true)}${preStateSetting(kind)}`, schedule: run.schedule, provenance: { interleaving: workerRuns(run.ran) }, ...(explanation ? { explanation } : {}) });
+  const placed = typeof partition === 'object' ? ' (by the trained placement)' : '';
+  o.fail({ spec, block, setting: `${describeSchedule(s, true)}${placed}${preStateSetting(kind)}`, schedule: run.schedule, provenance: { interleaving: workerRuns(run.ran) }, ...(explanation ? { explanation } : {}) });
   return false;
 }
 
@@ -412,7 +422,7 @@ export const interleavingCheck: CheckDef = {
     o.blocks++;
     o.schedules++;
     const sim = subject.simulated!;
-    return sim.kind === 'block-stm' ? checkBlockStm(subject, o, spec, s, kind, sim.bugs) : checkModular(subject, o, spec, s, kind, sim.bugs);
+    return sim.kind === 'block-stm' ? checkBlockStm(subject, o, spec, s, kind, sim.bugs) : checkModular(subject, o, spec, s, kind, sim);
   },
   // A block with a transaction less runs another interleaving under the same seed, which seldom
   // meets the race again: at --txs 200 the planted bugs stopped at 25-185 transactions, the cap

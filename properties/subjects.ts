@@ -50,9 +50,12 @@ export function settingsFor(nameOrPath: string, settings: PartitionSettings): Pa
 export function executorSource(nameOrPath: string, settings: PartitionSettings = {}, coverage?: readonly CoverageGoal[], answerWithin?: AnswerLimit): SubjectSource {
   const own = settingsFor(nameOrPath, settings);
   const known = EXECUTORS.has(nameOrPath) ? BUILT_IN[nameOrPath] : undefined;
-  // The simulated runtime takes a partition by name, which a token's schedule records: its affinity schedules learn from each block, a placement or not.
-  const { placement: _real, ...simulatedSettings } = own;
-  const simulated = known?.simulated.kind === 'modular' ? { ...known.simulated, ...simulatedSettings } : known?.simulated;
+  // The simulated runtime takes a partition by name, which a token's schedule records, and places its affinity schedules by the
+  // executor's placement where a token names it (by its file's digest, Placement.sha256), so that both check the configuration
+  // the token replays. One it cannot name is given to replay a token made before tokens named placements, whose schedules
+  // learned from each block, as they still do.
+  const { placement, ...named } = own;
+  const simulated = known?.simulated.kind === 'modular' ? { ...known.simulated, ...named, ...(placement?.sha256 === undefined ? {} : { placement }) } : known?.simulated;
   // One module has no other to cross into or wait on: its paths cannot be taken, and are not required.
   const goals = coverage ?? (known?.simulated.kind === 'modular' && own.modules === 1 ? [] : known?.coverage) ?? [];
   return {

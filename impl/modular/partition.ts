@@ -339,6 +339,12 @@ export interface Placement {
   readonly entityModule: ReadonlyMap<number, number>;
   /** The placement file it was read from (`--placement FILE`), which a command that makes the executor again names; absent: trained in this process. */
   readonly file?: string;
+  /**
+   * The sha256 (hex) of that file, by which a replay token names the placement (properties/replay.ts)
+   * and verify's simulated schedules place by it too (properties/subjects.ts); absent: trained in
+   * this process, or given to replay a token made before tokens named placements.
+   */
+  readonly sha256?: string;
 }
 
 /** A placement as training left it, with how it did on its own sample. */

@@ -248,7 +248,8 @@ for (const command of [program, ...program.commands]) {
         // An exec: engine takes the rest of the list, so it goes last, and two of them make no list.
         const engines = [first, value].filter((v) => v.startsWith('exec:')).length;
         const merged = first.startsWith('exec:') ? `${value},${first}` : `${first},${value}`;
-        const once = list && engines < 2 ? `${list}${shellWord(merged)})` : '';
+        // The same value twice: giving it once is the mend (a list naming it twice is refused).
+        const once = first === value ? ` (${option.long} ${shellWord(value)})` : list && engines < 2 ? `${list}${shellWord(merged)})` : '';
         command.error(`error: ${option.long} given twice (${first}, then ${value}): give it once${once}`, { exitCode: EXIT.USAGE, code: 'concord.repeatedOption' });
       }
       first = value;

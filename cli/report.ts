@@ -10,7 +10,7 @@
 // by real path, so a link or another spelling counts) is refused too, before anything is written:
 // the report would replace the very results it was drawn from.
 
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseResults, ResultsFileError, type ResultsFile } from '../reports/schema.js';
 import { utf8Text } from '../spec/messages.js';
 import { REPORT_FILES, writeReport } from '../reports/report.js';
@@ -96,6 +96,7 @@ export async function reportCommand(o: ReportOptions): Promise<number> {
   }
   checkOutDir(o.out, '--out');
   const written = await writeReport(inputs, o.out);
-  process.stderr.write(`report: ${written.html}\nreport: ${written.markdown} (+ ${written.charts.length} SVG charts)\n`);
+  const removed = written.removed.length === 0 ? '' : `; removed ${written.removed.map((p) => basename(p)).join(', ')}, an earlier report's, which these results do not draw`;
+  process.stderr.write(`report: ${written.html}\nreport: ${written.markdown} (+ ${plural(written.charts.length, 'SVG chart')}${removed})\n`);
   return EXIT.OK;
 }

@@ -10,6 +10,7 @@
 // both forms show every string from a results file as text, escaped for each (esc, mdText).
 
 import { WORKLOADS } from '../bench/workloads.js';
+import { shellWord } from '../properties/printed-command.js';
 import { GIVE_UP_MS } from '../bench/round-trip.js';
 import { anchorsFor, BLOCK_STM_ANCHORS, LOW_CONTENTION_ACCOUNTS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
@@ -107,7 +108,7 @@ function sourceWords(s: Source): string {
     : astray.length ? `${meant}: ${astray.map((a) => `${a.rounds.length > 1 ? 'rounds' : 'round'} ${a.rounds.join(', ')}, meant for CPU ${a.meant}, ran on CPU ${a.ran}`).join('; ')}`
     : `, the baseline pinned to CPU ${cpus.join(', ')} round by round${unreached}`;
   return `${s.name}, ${settings.quick ? 'quick' : 'full'} run, threads ${settings.threads.join(',')}, ${settings.rounds} interleaved rounds of ${settings.roundMs} ms${pinned}${baselineSourceWords(settings)}`
-    + `${settingsNote(s.doc)}; Concord ${concordVersion} (${concordCommit ? `commit ${concordCommit}` : 'commit not recorded'}), written ${createdAt}, by concord ${command.join(' ')}`;
+    + `${settingsNote(s.doc)}; Concord ${concordVersion} (${concordCommit ? `commit ${concordCommit}` : 'commit not recorded'}), written ${createdAt}, by concord ${command.map(shellWord).join(' ')}`;
 }
 
 export interface Table {

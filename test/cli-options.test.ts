@@ -309,6 +309,8 @@ export default { name: 'mine', async execute(block) { return executeReference(bl
   // measured b alone, without a word, and `gen --txs 10 --txs 20` wrote 20.
   it('refuses an option of one value given twice, saying how to give several where it takes a list', () => {
     refused(['bench', '--quick', '--threads', '1', '--threads', '2'], /^concord bench: --threads given twice \(1, then 2\): give it once, its values comma-separated \(--threads 1,2\)\n$/);
+    // The same value twice: a list naming it twice is refused too, so giving it once is the mend.
+    refused(['bench', '--quick', '--threads', '1', '--threads', '1'], /^concord bench: --threads given twice \(1, then 1\): give it once \(--threads 1\)\n$/);
     refused(['run', '--executor', 'block-stm', '--executor', 'modular'], /^concord run: --executor given twice \(block-stm, then modular\): give it once\n$/);
     refused(['gen', '--txs', '10', '--txs', '20'], /^concord gen: --txs given twice \(10, then 20\): give it once\n$/);
     refused(['bench', '--quick', '--label', 'x', '--label', 'y'], /^concord bench: --label given twice/);

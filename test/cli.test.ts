@@ -204,6 +204,23 @@ describe('concord options', () => {
     expect(readdirSync(out)).toEqual(['report.md']);
   });
 
+  // A folder published whole carried the chart of an earlier report these results do not draw; and
+  // the Sources line gave the bench command unquoted, which a shell split at every space.
+  it('report removes an earlier report\'s chart these results do not draw, and quotes the bench command it names', () => {
+    const published = JSON.parse(readFileSync(new URL('../reports/published/results.json', import.meta.url), 'utf8')) as { command: string[]; createdAt: string; runs: { role: string; fallbackShare?: number; fallback?: string }[] };
+    const out = join(dir, 'report-again');
+    expect(concord('report', new URL('../reports/published/results.json', import.meta.url).pathname, '--out', out).status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['efficiency.svg', 'report.html', 'report.md', 'speedup.svg', 'throughput.svg']);
+    // Every block sent to the sequential executor: no efficiency to chart.
+    for (const r of published.runs) if (r.role === 'executor') Object.assign(r, { fallbackShare: 1, fallback: 'preflight: a test' });
+    const sequential = join(dir, 'all-sequential.json');
+    writeFileSync(sequential, JSON.stringify({ ...published, command: ['bench', '--executor', 'exec:node e.mjs --sched a', '--out', 'my results.json'], createdAt: '2026-12-02T19:10:00.000Z' }));
+    const r = concord('report', sequential, '--out', out);
+    expect([r.status, r.stderr]).toEqual([0, `report: ${out}/report.html\nreport: ${out}/report.md (+ 2 SVG charts; removed efficiency.svg, an earlier report's, which these results do not draw)\n`]);
+    expect(readdirSync(out).sort()).toEqual(['report.html', 'report.md', 'speedup.svg', 'throughput.svg']);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain("by concord bench --executor 'exec:node e.mjs --sched a' --out 'my results.json'");
+  });
+
   it('report and compare read one results file piped into standard input as -, and say so when nothing came', () => {
     const published = readFileSync(new URL('../reports/published/results.json', import.meta.url), 'utf8');
     const piped = (input: string, ...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000, input });

@@ -7,7 +7,8 @@
 // them and claims to report every such access (undeclared-report.ts), so a run of it must also
 // report exactly what the reference execution made outside its footprints, a right result with a
 // missing report being a run that was right by luck. Half the blocks carry FILLER pre-state entries
-// no transaction touches, which take Block-STM's load of the declared keys alone.
+// no transaction touches but a stray read (footprint-lies.ts), which take Block-STM's load of the
+// declared keys alone; a stray read there is of a value it did not load, so it must reload.
 // Your own executors are not held to it: docs/block-format.md lets an executor trust a footprint,
 // and a block that lies misleads it through no fault of its own (footprint-escape.ts).
 // Invariant: as every check's, run() returns false exactly when it recorded a failure for that run;
@@ -20,12 +21,9 @@ import { PRE_STATE_KINDS, withPreState, type PreStateKind } from '../spec/shared
 import { EXECUTORS } from '../impl/registry.js';
 import { checkBlocks, checkRun, EQUIVALENCE_TXS, preStateSetting, THREADS, type CheckDef, type Subject } from './equivalence.js';
 import type { BlockSpec } from './arbitraries.js';
-import { lyingBlock, lyingSpecArb } from './footprint-lies.js';
+import { FILLER, lyingBlock, lyingSpecArb } from './footprint-lies.js';
 import { reportMismatch, undeclaredAccesses } from './undeclared-report.js';
-import { PLANTED_PREFIX } from './replay.js';
-
-/** Pre-state entries past the footprints of any block of up to EQUIVALENCE_TXS transactions, twice over (loadsDeclaredOnly's bar). */
-export const FILLER = 400;
+import { PLANTED_PREFIX, TOKEN_VERSION } from './replay.js';
 
 /** The executors that claim to report an access outside a declared footprint: the modular executor and its planted bugs. */
 function owesReport(subject: Subject): boolean {
@@ -35,12 +33,12 @@ function owesReport(subject: Subject): boolean {
 export const lyingFootprintsCheck: CheckDef = {
   name: 'lying-footprints', txs: { min: 1, max: EQUIVALENCE_TXS }, runsFactor: 0.1,
   applies: (subject) => EXECUTORS.has(subject.name) || subject.name.startsWith(PLANTED_PREFIX),
-  inputs: (txs, subject) => fc.tuple(lyingSpecArb(checkBlocks(txs), txs.max), fc.constantFrom(0, FILLER), fc.constantFrom(...(subject.threadCounts ?? THREADS)), fc.constantFrom(...PRE_STATE_KINDS)),
+  inputs: (txs, subject, version = TOKEN_VERSION) => fc.tuple(lyingSpecArb(checkBlocks(txs), txs.max, version), fc.constantFrom(0, FILLER), fc.constantFrom(...(subject.threadCounts ?? THREADS)), fc.constantFrom(...PRE_STATE_KINDS)),
   run: async (subject, o, input) => {
     const [spec, filler, threads, kind] = input as readonly [BlockSpec, number, number, PreStateKind];
     o.blocks++;
     const block = withPreState(lyingBlock(spec, filler), kind);
-    const setting = `threads ${threads}${filler > 0 ? `, ${filler} untouched pre-state entries` : ''}${preStateSetting(kind)}`;
+    const setting = `threads ${threads}${filler > 0 ? `, ${filler} pre-state entries no footprint declares` : ''}${preStateSetting(kind)}`;
     let actual: BlockResult | undefined;
     const seen: Subject = { ...subject, execute: async (b, t) => (actual = await subject.execute(b, t)) };
     if (!(await checkRun(seen, o, spec, block, executeReference(block), threads, setting))) return false;

@@ -4,7 +4,9 @@
 // check finds a counterexample: a result that differs from the reference, or a run that cannot
 // finish or breaks an invariant (a correct Block-STM always finishes, so falling back is a failure).
 // Invariant: every entry of BUG_NAMES is in the catalogue, and a planted subject differs from the
-// correct one only in its bug flag.
+// correct one only in its bug flag: like the real executor it loads only the declared keys of a
+// large pre-state and reruns with the whole one after a read past them (guess-unloaded-value's
+// path).
 
 import type { Block, BlockResult } from '../spec/block.js';
 import { BUG_NAMES as BLOCKSTM_BUGS, BUGS as BLOCKSTM_DOCS, type BugName as BlockStmBug } from '../impl/blockstm/bugs.js';
@@ -15,6 +17,7 @@ import { BLOCKSTM_COVERAGE, MODULAR_COVERAGE, UntrustedRun, type Simulated, type
 import { CHECK_DEFS, runVerify, type RunnerOptions, type RunReport, type SubjectSource } from './runner.js';
 import { incompleteExplanation, simulateBlockStm, stepBudget } from './simulated.js';
 import { executeSequential } from '../impl/sequential.js';
+import { loadsDeclaredOnly } from '../impl/blockstm/layout.js';
 import { PLANTED_PREFIX } from './replay.js';
 
 export { PLANTED_PREFIX };
@@ -34,11 +37,16 @@ export function simulatedSubject(name: string, simulated: Simulated): Subject {
       if (r.outcome === 'stuck' || r.outcome === 'exhausted') throw new UntrustedRun(incompleteExplanation(r.outcome, r.reason), undefined, r.schedule);
       return r.result;
     }
-    const r = simulateBlockStm(block, { threads, schedule: 'random', seed: threads, bugs: simulated.bugs });
+    // As the real executor (executor.ts): only the declared keys of a large pre-state are loaded,
+    // and a read of any other key's pre-state value reruns the block with the whole pre-state.
+    const run = (declaredOnly: boolean) => simulateBlockStm(block, { threads, schedule: 'random', seed: threads, bugs: simulated.bugs, declaredOnly });
+    let r = run(loadsDeclaredOnly(block));
+    const reloaded = r.outcome === 'undeclared';
+    if (reloaded) r = run(false);
     // Out of buffers, the real executor retries with bigger ones; the simulated run stands in sequentially.
     if (r.outcome === 'capacity') return executeSequential(block);
     if (r.outcome !== 'done' || !r.result) throw new UntrustedRun(r.violation ?? incompleteExplanation(r.outcome, r.reason), r.provenance(), r.schedule);
-    return r.result;
+    return { ...r.result, stats: { ...r.result.stats, preStateReloads: reloaded ? 1 : 0 } };
   };
   return { name, simulated, coverage: simulated.kind === 'modular' ? MODULAR_COVERAGE : BLOCKSTM_COVERAGE, execute, close: async () => {} };
 }
@@ -85,7 +93,7 @@ export interface PlantedReport {
 /**
  * The interleaving checks find these bugs fastest; equivalence and determinism run them too, through
  * a fixed schedule; lying-footprints catches a bug in how an access outside a footprint is handled
- * (modular's kind-blind), which no block of the others makes.
+ * (modular's kind-blind, Block-STM's guess-unloaded-value), which no block of the others makes.
  */
 const PLANTED_CHECKS = ['interleaving', 'exhaustive', 'lying-footprints', 'equivalence'];
 

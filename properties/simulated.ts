@@ -3,8 +3,9 @@
 // runBlockStmSimulated that also keeps the shared memory (to check the completion invariants and
 // name the version of every read) and each worker step (the readable interleaving).
 // Invariant: simulateBlockStm and runBlockStmSimulated perform the same scheduling points and
-// reach the same result for the same block, bugs and schedule (test/properties-sim.test.ts checks
-// it), so what is checked and explained is the executor's own simulated run.
+// reach the same result for the same block, bugs, declaredOnly and schedule
+// (test/properties-sim.test.ts checks it), so what is checked and explained is the executor's own
+// simulated run.
 
 import fc from 'fast-check';
 import type { Block, BlockResult, ExecutionStats } from '../spec/block.js';
@@ -17,12 +18,13 @@ import { runModularSimulated } from '../impl/modular/simulate.js';
 import { affinityPartitioner, PARTITION_KINDS, type Partitioner, type Placement } from '../impl/modular/partition.js';
 import { finalize } from '../impl/blockstm/finalize.js';
 import {
-  ABORT_CAPACITY, ABORT_INCARNATIONS, DONE, estimateCapacity, H, incarnationOf, layoutFor, NIL, R_HEADER, R_READS, READ_CELLS, READ_VALUE, valueOf, writeBlock, type Layout,
+  ABORT_CAPACITY, ABORT_INCARNATIONS, ABORT_UNDECLARED, DONE, estimateCapacity, H, incarnationOf, layoutFor, NIL, R_HEADER, R_READS, READ_CELLS, READ_VALUE, UNDECLARED_READ, valueOf,
+  writeBlock, type Layout,
 } from '../impl/blockstm/layout.js';
 import { Counters, EXECUTION_TASK, NO_TASK, taskIncarnation, taskKind, taskTx, VALIDATION_TASK } from '../impl/blockstm/scheduler.js';
 import { BlockStmThread, DEFAULT_MAX_INCARNATIONS } from '../impl/blockstm/thread.js';
 import type { SimulatedOutcome } from '../impl/blockstm/simulate.js';
-import { MVMemory, READ_ERROR, READ_OK } from '../impl/blockstm/mv-memory.js';
+import { MVMemory, READ_ERROR, READ_NOT_FOUND, READ_OK } from '../impl/blockstm/mv-memory.js';
 import { FINISHED } from '../impl/runtime/sim.js';
 import type { BlockSpec } from './arbitraries.js';
 import type { PreStateKind } from '../spec/shared-state.js';
@@ -205,12 +207,22 @@ export function completionViolation(block: Block, L: Layout, i32: Int32Array, f6
       const at = rec + R_HEADER + r * READ_CELLS;
       const key = i32[at]! >>> 0;
       const came = versionOf(i32[at + 1]!, i32[at + 2]!);
-      const status = mv.read(key, t);
+      let status: number;
+      let unloaded = false;
+      try {
+        status = mv.read(key, t);
+      } catch (e) {
+        if (e !== UNDECLARED_READ) throw e;
+        // A pre-state value the run did not load (only the declared keys were): its version is the
+        // pre-state's all the same, and this invariant compares versions; a value guessed for it is
+        // the result comparison's to catch.
+        [status, unloaded, mv.tx, mv.incarnation] = [READ_NOT_FOUND, true, NIL, 0];
+      }
       const should = status === READ_ERROR ? { tx: mv.tx } : versionOf(status === READ_OK ? mv.tx : NIL, mv.incarnation);
       if (came.tx === should.tx && came.incarnation === should.incarnation) continue;
       const anomaly: AnomalyName = came.tx > t ? 'read of a later transaction' : came.tx === should.tx ? 'read of an aborted incarnation' : 'stale read';
       const what = i32[at + 3] === 1 ? 'the base of its DELTA' : 'its read';
-      const expected = status === READ_ERROR ? 'an ESTIMATE (the writer was aborted)' : String(mv.value);
+      const expected = status === READ_ERROR ? 'an ESTIMATE (the writer was aborted)' : unloaded ? 'its pre-state value (not loaded)' : String(mv.value);
       const actual = String(valueOf(i32[at + READ_VALUE]!, i32[at + READ_VALUE + 1]!));
       const luck = expected === actual ? ` The two versions hold the same value (${actual}), so the result still matches the reference, but only by luck of this interleaving.` : '';
       return {
@@ -229,6 +241,8 @@ export interface SimOptions {
   readonly seed?: number;
   readonly pctDepth?: number;
   readonly bugs?: readonly BlockStmBug[];
+  /** Load only the declared keys of the pre-state, as runBlockStmSimulated's option (every program must declare a footprint). */
+  readonly declaredOnly?: boolean;
 }
 
 /** One worker step, kept raw during the run and turned into text only for a failure report. */
@@ -262,7 +276,7 @@ export interface SimRun {
  */
 export function simulateBlockStm(block: Block, o: SimOptions): SimRun {
   const { threads } = o;
-  const L = layoutFor(block, estimateCapacity(block, 1, threads));
+  const L = layoutFor(block, estimateCapacity(block, 1, threads, o.declaredOnly ?? false));
   const i32 = new Int32Array(L.i32Size);
   const f64 = new Float64Array(L.f64Size);
   writeBlock(block, L, i32, f64);
@@ -314,6 +328,7 @@ export function simulateBlockStm(block: Block, o: SimOptions): SimRun {
   else if (sim.exhausted) [outcome, reason] = ['exhausted', `no completion after ${sim.steps} scheduling points`];
   else if (state === ABORT_INCARNATIONS) [outcome, reason] = ['incarnation-bound', `transaction ${i32[H.ABORT_TX]} passed ${DEFAULT_MAX_INCARNATIONS} incarnations`];
   else if (state === ABORT_CAPACITY) [outcome, reason] = ['capacity', 'shared buffers too small for the block'];
+  else if (state === ABORT_UNDECLARED) [outcome, reason] = ['undeclared', 'a read needed the pre-state value of a key no footprint declares, and only the declared keys were loaded'];
   else if (state !== DONE) [outcome, reason] = ['invariant', `the block ended in state ${state}`];
   else {
     const r = finalize(block, L, i32, stats, threads);

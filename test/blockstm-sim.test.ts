@@ -225,6 +225,9 @@ describe('block-stm on the simulated runtime', () => {
   it('has a one-line description for every planted bug, and each one changes some run', () => {
     const blocks = smallBlocks(8, 7);
     const expected = blocks.map((b) => executeReference(b));
+    // Only the declared keys loaded, and a read past them, which a correct run stops at to reload: guess-unloaded-value's path.
+    const past = withReadPastFootprint(generate('p2p', { accounts: 6, txs: 8, seed: 3, hashCost: 0 }), 200, 3);
+    const pastExpected = executeReference(past);
     for (const bug of BUG_NAMES) {
       expect(BUGS[bug]).toMatch(/^[a-z].{20,}[^.]$/);
       let caught = false;
@@ -233,9 +236,16 @@ describe('block-stm on the simulated runtime', () => {
           const run = runBlockStmSimulated(block, { threads: 2 + (seed % 3), schedule: seed % 2 ? 'random' : 'pct', seed, bugs: [bug] });
           if (run.outcome !== 'done' || run.result.stateRoot !== expected[i]!.stateRoot || JSON.stringify(run.result.reads) !== JSON.stringify(expected[i]!.reads)) caught = true;
         });
+        const run = runBlockStmSimulated(past, { threads: 2, schedule: 'random', seed, bugs: [bug], declaredOnly: true });
+        if (run.outcome === 'done' && JSON.stringify(run.result.reads) !== JSON.stringify(pastExpected.reads)) caught = true;
       }
       expect(caught, bug).toBe(true);
     }
+    // The guess is of a value the block did not load; it finishes, with the read of the filler as 0.
+    const guessed = runBlockStmSimulated(past, { threads: 2, schedule: 'random', seed: 1, bugs: ['guess-unloaded-value'], declaredOnly: true });
+    expect(guessed.outcome).toBe('done');
+    expect(guessed.result.reads[3]).toEqual([pastExpected.reads[3]![0], [pastExpected.reads[3]![1]![0], 0]]);
+    expect(pastExpected.reads[3]![1]![1]).not.toBe(0);
     expect(() => runBlockStmSimulated(blocks[0]!, { threads: 2, schedule: 'random', bugs: ['nonsense' as never] })).toThrow(/unknown planted bug "nonsense"/);
   });
 });

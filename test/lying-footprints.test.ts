@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildBlock } from '../properties/arbitraries.js';
-import { lyingBlock } from '../properties/footprint-lies.js';
+import { lyingBlock, type LyingTxSpec } from '../properties/footprint-lies.js';
 import { lyingFootprintsCheck } from '../properties/lying-footprints.js';
 import { plantedSource } from '../properties/planted.js';
 import { decodeToken, encodeToken } from '../properties/replay.js';
@@ -17,14 +17,17 @@ import { loadsDeclaredOnly } from '../impl/blockstm/layout.js';
 import { ACCESS_KINDS } from '../spec/conflicts.js';
 import { executeReference } from '../spec/reference.js';
 import { assemble } from '../spec/bytecode.js';
-import type { Block } from '../spec/block.js';
+import { footprintKeys, type Block } from '../spec/block.js';
 
 const inputs = fc.sample(lyingFootprintsCheck.inputs({ min: 1, max: 20 }, executorSource('modular') as never), { numRuns: 100, seed: 3 });
 
 describe('lying blocks', () => {
   it('change only footprints and add untouched pre-state: the reference runs them as it runs the truthful block', () => {
-    for (const input of inputs) {
+    // A stray lie changes its program too (its own test, below); a cv5_ token draws none.
+    const before = fc.sample(lyingFootprintsCheck.inputs({ min: 1, max: 20 }, executorSource('modular') as never, 5), { numRuns: 100, seed: 3 });
+    for (const input of before) {
       const [spec, filler] = input as unknown as [Parameters<typeof buildBlock>[0], number];
+      expect(spec.txs.some((t) => (t as LyingTxSpec).lie?.how === 'stray')).toBe(false);
       const truthful = executeReference(buildBlock(spec));
       const lying = executeReference(lyingBlock(spec, filler));
       expect(lying.receipts).toEqual(truthful.receipts);
@@ -33,6 +36,30 @@ describe('lying blocks', () => {
       expect(added).toHaveLength(filler);
       expect(added.every(([, v]) => v === 1)).toBe(true);
     }
+  });
+
+  // The h167 audit: before stray lies some 4% of the lying blocks with a filler read such a value,
+  // and a Block-STM that guessed 0 for it passed verify at 2,000 runs.
+  it('read, in about half the blocks with a filler, a pre-state value that is not 0 and that no footprint declares, first in the stray transaction', () => {
+    let filled = 0;
+    let revealing = 0;
+    for (const input of inputs) {
+      const [spec, filler] = input as unknown as [Parameters<typeof buildBlock>[0], number];
+      const block = lyingBlock(spec, filler);
+      const declared = new Set(block.txs.flatMap((tx) => footprintKeys(block.programs[tx.program]!.footprint ?? [], tx.args).map((e) => e.key)));
+      const result = executeReference(block);
+      const strays = spec.txs.flatMap((t, i) => ((t as LyingTxSpec).lie?.how === 'stray' ? [i] : []));
+      for (const i of strays) {
+        const first = result.reads[i]![0];
+        if (result.receipts[i]!.status === 'skipped' || first === undefined) continue;
+        expect(declared.has(first[0])).toBe(false);
+        expect(first[1]).toBe(1);
+      }
+      if (filler === 0) continue;
+      filled++;
+      if (result.reads.some((reads) => reads.some(([key, value]) => !declared.has(key) && value !== 0))) revealing++;
+    }
+    expect(revealing).toBeGreaterThan(filled / 3);
   });
 
   it('owe a report often: most blocks make an access outside a footprint', () => {
@@ -107,6 +134,23 @@ describe('the lying-footprints check', () => {
     expect(report.failures).toEqual([]);
     expect(report.executors.map((e) => [e.name, e.blocksChecked])).toEqual([['sequential', 20], ['block-stm', 20], ['modular', 20]]);
     expect(lyingFootprintsCheck.applies({ name: './mine.mjs', coverage: [], execute: async () => { throw new Error('unused'); }, close: async () => {} })).toBe(false);
+  }, 60_000);
+
+  it('catches Block-STM\'s planted guess-unloaded-value bug, which truthful blocks never show, explained, shrunk and replayable', async () => {
+    const source = plantedSource('guess-unloaded-value');
+    const equivalence = CHECK_DEFS.find((c) => c.name === 'equivalence')!;
+    expect((await runVerify({ subjects: [source], runs: 100, seed: 1, checks: [equivalence] })).failures).toEqual([]);
+    const report = await runVerify({ subjects: [source], runs: 200, seed: 1, checks: [lyingFootprintsCheck] });
+    expect(report.failures).toHaveLength(1);
+    const f = report.failures[0]!;
+    expect(f).toMatchObject({ check: 'lying-footprints', transactions: 1 });
+    expect(f.setting).toMatch(/400 pre-state entries no footprint declares/);
+    expect(f.explanation!.actual).toMatch(/\b0\b/);
+    const token = decodeToken(f.token);
+    expect(token.version).toBe(6);
+    const again = await replayFailure(source, token);
+    expect(again.report?.block).toEqual(f.block);
+    expect(again.report?.explanation).toEqual(f.explanation);
   }, 60_000);
 
   it('catches modular\'s planted kind-blind bug, which truthful blocks never show, explained, shrunk and replayable', async () => {

@@ -70,7 +70,7 @@ describe('verify stopped by a signal', () => {
     const file = /^ {2}block file {3}(\S+\.block\.json) {2}\(rerun: .* run \1 --executor \S+batch-executor\.mjs --threads \d --warmup 0 --check\)$/m.exec(r.stdout);
     expect(file?.[1], r.stdout).toBeDefined();
     expect(existsSync(file![1]!)).toBe(true);
-    expect(r.stdout).toMatch(/^ {2}replay {7}.* verify --replay cv5_\S+ --out \S+$/m);
+    expect(r.stdout).toMatch(/^ {2}replay {7}.* verify --replay cv6_\S+ --out \S+$/m);
     // The summary says which executor failed and which the signal stopped; the last line, how far it got, and it is no pass.
     expect(r.stdout).toMatch(/^ {2}batch-executor \(\S+\) +\d+ blocks .* FAILED$/m);
     expect(r.stdout).toMatch(/^ {2}slow \(\S+\) +\d+ blocks .* stopped before its checks had all run$/m);
@@ -95,7 +95,7 @@ describe('verify stopped by a signal', () => {
     expect(j.executors[1]!.checks.slice(1).map((c) => c.batches)).toEqual([0, 0, 0, 0]);
     // The log of a CI job whose stdout went to a file: the failure with its replay, then the stop, once each.
     expect(r.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^concord verify: FAIL batch-executor .*; replay: .* verify --replay cv5_\S+ --out \S+$/),
+      expect.stringMatching(/^concord verify: FAIL batch-executor .*; replay: .* verify --replay cv6_\S+ --out \S+$/),
       `concord verify: ${j.stopped}`,
     ]);
   });
@@ -227,7 +227,7 @@ export default function () {
     const r = await stopWhen(['verify', '--planted', '--executor', 'block-stm', '--out', out], caught, 'SIGTERM');
     expect([r.code, r.signal], r.stderr).toEqual([null, 'SIGTERM']);
     const lines = r.stdout.trim().split('\n');
-    const last = /^stopped by SIGTERM after checking (\d+) of 8 planted bugs \(\d+ blocks checked\); planted:\S+ was in its \S+ check/.exec(lines.at(-1)!);
+    const last = /^stopped by SIGTERM after checking (\d+) of 9 planted bugs \(\d+ blocks checked\); planted:\S+ was in its \S+ check/.exec(lines.at(-1)!);
     expect(last, r.stdout).not.toBeNull();
     const done = Number(last![1]);
     const rows = lines.slice(0, 8).map((l) => l.split(' ')[0]);
@@ -236,6 +236,6 @@ export default function () {
     expect(done).toBeGreaterThanOrEqual(1);
     expect(r.stdout).toMatch(/^FAIL planted:skip-validation: /m);
     expect(r.stdout).not.toMatch(/MISSED|hint:/);
-    expect(lines.at(-2)).toBe(`planted bugs caught: ${done}/8`);
+    expect(lines.at(-2)).toBe(`planted bugs caught: ${done}/9`);
   });
 });

@@ -13,6 +13,7 @@ export const BUGS = {
   'wrong-delta-resolution': "a DELTA's base is never validated: a delta keeps the base it saw first, even after it changed",
   'lost-dependency-resume': 'finishing an execution drops the transactions suspended on its ESTIMATEs instead of resuming them',
   'no-new-location-revalidation': 'a re-execution that writes a new location does not schedule higher transactions for validation again',
+  'guess-unloaded-value': 'a read of a pre-state value that was not loaded (only the declared keys were) takes it as 0 instead of reloading the block with the whole pre-state',
 } as const;
 
 export type BugName = keyof typeof BUGS;

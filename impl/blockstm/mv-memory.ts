@@ -21,8 +21,9 @@
 //   out of the program-observed reads): a delta's outcome, including its bound check, is then
 //   exactly the reference's for the base the final incarnation saw.
 // - A read that would need a pre-state value that was not loaded (layout.ts: only the declared
-//   keys were) throws UNDECLARED_READ instead of guessing 0. A SharedState pre-state is never
-//   loaded: its table answers every read of the pre-state (and is not written during a block).
+//   keys were) throws UNDECLARED_READ instead of guessing 0 (as the planted guess-unloaded-value
+//   bug does). A SharedState pre-state is never loaded: its table answers every read of the
+//   pre-state (and is not written during a block).
 
 import type { Cells } from '../runtime/cells.js';
 import { sharedGet, sharedTable, type SharedTable } from '../../spec/shared-state.js';
@@ -64,6 +65,8 @@ export class MVMemory {
   private readonly readHigher: boolean;
   private readonly noEstimate: boolean;
   private readonly trustDeltas: boolean;
+  /** The planted guess-unloaded-value bug: a pre-state value that was not loaded reads as 0. Tested only where UNDECLARED_READ would be thrown. */
+  private readonly guessUnloaded: boolean;
   /** Per write of the previous record: did the new incarnation write that node again. */
   private readonly kept: number[] = [];
   /** This worker's allocation cursors, or NIL: it allocates from the shared tops one at a time. */
@@ -84,6 +87,7 @@ export class MVMemory {
     this.readHigher = (bugs & BUG_BIT['read-higher-tx']) !== 0;
     this.noEstimate = (bugs & BUG_BIT['no-estimate']) !== 0;
     this.trustDeltas = (bugs & BUG_BIT['wrong-delta-resolution']) !== 0;
+    this.guessUnloaded = (bugs & BUG_BIT['guess-unloaded-value']) !== 0;
   }
 
   /**
@@ -180,7 +184,7 @@ export class MVMemory {
     const slot = this.lookup(key);
     this.slot = slot;
     if (slot !== NIL) return this.readSlot(slot, txIdx);
-    if (this.newBase === UNKNOWN) throw UNDECLARED_READ;
+    if (this.newBase === UNKNOWN && !this.guessUnloaded) throw UNDECLARED_READ;
     this.tx = NIL;
     this.incarnation = 0;
     this.value = this.pre === null || this.versionsOnly ? 0 : sharedGet(this.pre, key);
@@ -211,7 +215,11 @@ export class MVMemory {
     this.tx = NIL;
     this.incarnation = 0;
     const base = m.read(slot + S_BASE);
-    if (base === UNKNOWN) throw UNDECLARED_READ;
+    if (base === UNKNOWN) {
+      if (!this.guessUnloaded) throw UNDECLARED_READ;
+      this.value = 0;
+      return READ_NOT_FOUND;
+    }
     this.value = base !== NIL ? m.readF(L.storage + base) : this.pre === null || this.versionsOnly ? 0 : sharedGet(this.pre, m.read(slot + S_KEY) >>> 0);
     return READ_NOT_FOUND;
   }

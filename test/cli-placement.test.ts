@@ -189,7 +189,7 @@ describe('verify --placement', () => {
       version: 5, executor: 'modular', check: 'equivalence', minTxs: 1, maxTxs: 20, seed: 3, path: '1:0', minimized: [], shrunk: { digest: '0123456789ab' },
       settings: { modules: 6, partition: 'affinity', placement },
     };
-    expect(replayCommand(token)).toMatch(/verify --replay cv6_\S+ --placement 'p lan\.json'$/);
+    expect(replayCommand(token)).toMatch(/verify --replay cv5_\S+ --placement 'p lan\.json'$/);
     expect(decodeToken(encodeToken(token)).settings).toEqual({ modules: 6, partition: 'affinity' });
     expect(rerunCommand('b.json', 'modular', 2, 1, undefined, undefined, token.settings)).toMatch(/ --modules 6 --partition affinity --placement 'p lan\.json' --threads 2 /);
   });

@@ -9,12 +9,13 @@
 // at all, or only the sequential baseline's) are an input error (exit 2), gate or not: comparing
 // nothing must not pass; unless NEW is broken, which exits 1 and lists its broken runs whether
 // anything was compared or not, so a CI job sees a broken executor rather than an input error. A
-// file compared with itself (the same real path, or a byte-identical copy) is the first warning,
-// not an error: no row can differ, so a gate on it cannot fail, but an A/A comparison is
-// legitimate, and two separate runs are never byte-identical. --json prints one object whose `ok`
-// is true exactly when the exit code is 0.
+// file compared with itself (the same real path, a byte-identical copy, or the same JSON laid out
+// otherwise) is the first warning, not an error: no row can differ, so a gate on it cannot fail,
+// but an A/A comparison is legitimate, and two separate runs never hold the same JSON (createdAt,
+// the samples). --json prints one object whose `ok` is true exactly when the exit code is 0.
 // The gate judges only what it can: a row it would test over samples (a side below MIN_ROUNDS
-// rounds), or with --relative one without ratios to its baseline, makes it refuse (exit 2, an input
+// rounds), by block time two files whose rounds differ in length (--quick against a full run), or
+// with --relative one without ratios to its baseline, makes it refuse (exit 2, an input
 // error like comparing nothing: those files cannot support a verdict, and a gate that passes
 // without judging is a false green), unless NEW is broken, which exits 1 as above. An executor's
 // run in one file only fails it (exit 1): a renamed or vanished engine compared with nothing is no

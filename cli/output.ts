@@ -47,17 +47,34 @@ export function fsReason(e: unknown): string {
 }
 
 /**
+ * JSON text as one string whatever its layout: parsed (a byte-order mark taken off, as the strict
+ * parsers take it), keys sorted, printed without white space. Two texts of one document (one
+ * pretty-printed by jq, `jq -S`'s sorted keys, a number written 1.0 or 1) give the same string.
+ */
+function canonicalJson(text: string): string {
+  const sorted = (v: unknown): unknown => (Array.isArray(v) ? v.map(sorted)
+    : typeof v === 'object' && v !== null ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v);
+  return JSON.stringify(sorted(JSON.parse(text.replace(/^\uFEFF/, ''))));
+}
+
+/**
  * The first input that repeats an earlier one, in words ("b.json: the same file as a.json"), or
- * null: the same real path, or else the same bytes.
+ * null: the same real path, else the same bytes, else the same JSON document laid out otherwise (a
+ * run reformatted by jq or an artifact store is still one run: two separate runs differ at least
+ * in createdAt and their samples). Every input's text has parsed as JSON (its caller's strict parser).
  */
 export function repeatedRun(inputs: readonly { readonly file: string; readonly realPath: string; readonly text: string }[]): string | null {
+  // Each input's form made once, and only where its bytes left the question open.
+  const canonical: (string | undefined)[] = [];
+  const content = (i: number) => (canonical[i] ??= canonicalJson(inputs[i]!.text));
   for (const [i, later] of inputs.entries()) {
-    for (const earlier of inputs.slice(0, i)) {
+    for (const [j, earlier] of inputs.slice(0, i).entries()) {
       if (later.realPath === earlier.realPath) {
         const real = later.file === later.realPath && earlier.file === earlier.realPath ? '' : ` (${later.realPath})`;
         return later.file === earlier.file ? `${later.file}: given twice` : `${later.file}: the same file as ${earlier.file}${real}`;
       }
       if (later.text === earlier.text) return `${later.file}: byte for byte the same as ${earlier.file}, a copy of one run`;
+      if (content(i) === content(j)) return `${later.file}: the same JSON as ${earlier.file}, laid out otherwise, a copy of one run`;
     }
   }
   return null;

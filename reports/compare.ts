@@ -20,17 +20,22 @@
 // baseline, not the engine under test: a gate must not fail because a shared runner was slower
 // that day. A baseline row that moved significantly (faster or slower, and by more than the
 // threshold when one is given) is named with its delta in a warning, since the other rows' deltas
-// include that move. A side whose run did not match the reference is marked, and every run of the
-// new file that did not, every executor that failed there, and its sweep's stop part-way (a hang)
-// are listed in `broken`: a time of wrong results is no speed-up, so such a file never passes; nor
-// does such a row enter the geomean or count as a regression, on whichever side it was wrong.
+// include that move. Two files benched with different settings (--quick or not, the round length,
+// the rounds) are warned about first, after different baselines; rounds of different lengths make
+// block times incomparable, so the block-time gate refuses them (--relative judges them).
+// Executor settings are compared as they ran (reports/settings.ts). A side whose run did not
+// match the reference is marked, and every run of the new file that did not, every executor that
+// failed there, and its sweep's stop part-way (a hang) are listed in `broken`: a time of wrong
+// results is no speed-up, so such a file never passes; nor does such a row enter the geomean or
+// count as a regression, on whichever side it was wrong.
 
 import { plural } from '../spec/plural.js';
 import { geomean, mannWhitney, median, medianInterval, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES, roundsInterval, smallestP } from './stats.js';
 import type { MachineRecord, ResultsFile, RunRecord } from './schema.js';
 import { executorSettingsText, perRoundSpeedups, roundMedians, workloadLabels } from './summary.js';
 import { differentBaselines, mixedTimingRuns, ownBaseline, sameBaseline } from './baseline.js';
-import { onePartition, partitionLabel, trainingOptions } from './partitions.js';
+import { onePartition, partitionLabel } from './partitions.js';
+import { benchSettingsDifferences, benchSettingsText, executorSettingsDifferences } from './settings.js';
 
 export const ALPHA = 0.05;
 
@@ -185,7 +190,7 @@ export interface Gate {
   readonly unmatched: readonly UnmatchedRun[];
   /** Rows the gate cannot judge, each with why: too few rounds a side to test them as rounds, or (relative) no ratios to the baseline. */
   readonly unjudged: readonly { readonly name: string; readonly why: string }[];
-  /** Why the gate can judge no row at all (relative, over two different baselines); else null. */
+  /** Why the gate can judge no row at all (relative, over two different baselines; by block time, over rounds of different lengths); else null. */
   readonly refused: string | null;
 }
 
@@ -409,6 +414,17 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     warnings.push(`${yardsticks}. The rows below compare block times, which stand whatever the baseline; `
       + 'the baselines\' own rows are each in one file only, so no row says whether the machine moved between the files, and neither file\'s report\'s speedups compare with the other\'s');
   }
+  // Next: a round's length shapes every block time in it, whatever the code.
+  const benchSettings = benchSettingsDifferences(base.settings, next.settings);
+  const roundLengths = base.settings.roundMs === next.settings.roundMs ? null
+    : `base: ${benchSettingsText(base.settings)}, new: ${benchSettingsText(next.settings)}`;
+  if (benchSettings.length > 0) {
+    const what = roundLengths !== null
+      ? 'block times from rounds of different lengths are not comparable (a short round holds a few calls, more of them just after a switch between executors, which run slower), so every row\'s delta includes that; '
+        + 'each executor\'s ratio to the baseline timed in the same rounds (--relative) has its round\'s length on both sides and compares better; to compare block times, rerun bench alike (both --quick, or neither)'
+      : 'the rounds are of one length, so block times compare; each side\'s interval and p-value rest on its own number of rounds';
+    warnings.push(`different bench settings: base was ${benchSettingsText(base.settings)}, new ${benchSettingsText(next.settings)} (${benchSettings.join('; ')}): ${what}`);
+  }
   for (const [name, doc] of [['base', base], ['new', next]] as const) {
     const mixed = mixedTimingRuns(doc);
     if (mixed.length > 0) {
@@ -422,14 +438,13 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   if (hardware.length > 0) {
     warnings.push(`different machines: base ran on "${base.machine.label}", new on "${next.machine.label}" (${hardware.join('; ')}); differences include the hardware`);
   }
-  const [baseSettings, nextSettings] = [executorSettingsText(base) || 'the defaults', executorSettingsText(next) || 'the defaults'];
-  // Files matched by partition differ in their partition settings by design, and each matched row
-  // ran under one partition on both sides (the note under the table says so): only --modules is
-  // news, and a training (affinity trained on a sample against affinity learned per block).
-  const trained = (doc: ResultsFile) => (doc.settings.training ? trainingOptions(doc.settings.training) : '');
-  const byPartition = matches.length > 0 && base.settings.modules === next.settings.modules && trained(base) === trained(next);
-  if (baseSettings !== nextSettings && !byPartition) {
-    warnings.push(`different executor settings: base ran with ${baseSettings}, new with ${nextSettings}; differences include them`);
+  // Compared as they ran, not as given: a default given explicitly is none, and one placement path
+  // may hold two placements. Files matched by partition differ in their partitions by design, and
+  // each matched row ran one partition on both sides (the note under the table says so).
+  const executorSettings = executorSettingsDifferences(base, next, matches.length > 0);
+  if (executorSettings.length > 0) {
+    const given = (doc: ResultsFile) => executorSettingsText(doc) || 'the defaults';
+    warnings.push(`different executor settings: base ran with ${given(base)}, new with ${given(next)} (${executorSettings.join('; ')}); differences include them`);
   }
   const bySamples = rows.filter((r) => r.unit === 'samples');
   const few = bySamples.filter((r) => r.base.n < RECOMMENDED_SAMPLES || r.next.n < RECOMMENDED_SAMPLES).length;
@@ -489,7 +504,7 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     return { base: gb, next: gn, deltaPct: (gn / gb - 1) * 100, rows: counted.length, incorrect };
   })();
   const gate = o.threshold === undefined ? null : judge(rows, {
-    threshold: o.threshold, relative: o.relative === true, only: o.only ?? null, bySamplesWhy, yardsticks,
+    threshold: o.threshold, relative: o.relative === true, only: o.only ?? null, bySamplesWhy, yardsticks, roundLengths,
     // A sweep that stopped part-way is broken (new) or warned about (base): what it never measured is no executor gone.
     onlyInBase: next.stopped === undefined ? unmatchedRuns : [], onlyInNew: base.stopped === undefined ? onlyInNew : [], labels,
   });
@@ -504,6 +519,8 @@ interface JudgeInput {
   readonly bySamplesWhy: ReadonlyMap<CompareRow, string>;
   /** differentBaselines' words, or null where both files' speedups are over one baseline. */
   readonly yardsticks: string | null;
+  /** Each file's round length in words where the two differ (settings.roundMs); else null. */
+  readonly roundLengths: string | null;
   readonly onlyInBase: readonly RunRecord[];
   readonly onlyInNew: readonly RunRecord[];
   readonly labels: ReadonlyMap<string, string>;
@@ -515,6 +532,8 @@ interface JudgeInput {
  * noisy round reads as a significant difference (and 3 rounds against 3 never reach ALPHA). An
  * executor's run in one file only fails it, whatever its name: an engine that vanished or was
  * renamed (an exec: command given by another path) would otherwise pass, compared with nothing.
+ * By block time it judges nothing where the files' rounds differ in length (--quick's 30 ms against
+ * a full run's 250): a short round's block times run longer, so every row would move for that alone.
  */
 function judge(rows: readonly CompareRow[], o: JudgeInput): Gate {
   const judged = (executor: string) => o.only === null || o.only.includes(executor);
@@ -533,6 +552,13 @@ function judge(rows: readonly CompareRow[], o: JudgeInput): Gate {
     const regressions = gated.flatMap((r) => (r.relative !== null && !('unavailable' in r.relative) && r.relative.significant && r.relative.deltaPct > o.threshold
       ? [{ row: r, deltaPct: r.relative.deltaPct, p: r.relative.p, baselineMoved: null }] : []));
     return { ...verdict, regressions, unjudged, refused: null };
+  }
+  if (o.roundLengths !== null) {
+    return {
+      ...verdict, regressions: [], unjudged: [],
+      refused: `cannot judge block times from rounds of different lengths (${o.roundLengths}): a short round's calls run slower, more of them just after a switch between executors, so every row would move for that alone; `
+        + 'gate with --relative (each executor against the baseline timed in the same rounds), or rerun bench alike (both --quick, or neither)',
+    };
   }
   const unjudged = gated.filter((r) => r.unit === 'samples').map((r) => ({ name: r.name, why: o.bySamplesWhy.get(r)! }));
   const moved = (r: CompareRow) => rows.find((x) => x.baseline && x.workload === r.workload && x.threads === r.threads

@@ -158,7 +158,7 @@ describe('bench --placement', () => {
     expect(badRunLines('bench', wrong).find((l) => l.includes('modular (affinity) at'))).toMatch(new RegExp(`--check --modules 6 --partition affinity --placement ${saved}\\)$`));
     const { training: _, ...settings } = doc.settings;
     expect(compare(doc, { ...doc, settings }).warnings)
-      .toContain(`different executor settings: base ran with --modules 6 --partition hash,affinity --placement ${saved}, new with --modules 6 --partition hash,affinity; differences include them`);
+      .toContain(`different executor settings: base ran with --modules 6 --partition hash,affinity --placement ${saved}, new with --modules 6 --partition hash,affinity (settings.training --placement ${saved} -> none); differences include them`);
   }, 60_000);
 
   it('keeps results files from before placement files loading', () => {

@@ -155,7 +155,7 @@ describe('concord bench --train', () => {
     expect(md).toMatch(/^Sources: .*, --partition hash,affinity --train 2 \(affinity placed every block by a placement trained once, untimed, on 2 blocks of 1,200 transactions in \d+ ms, for \d+ modules?, not learned from each block\); Concord /m);
     const { training: _, ...settings } = doc.settings;
     const perBlock: ResultsFile = { ...doc, settings };
-    expect(compare(doc, perBlock).warnings).toContain('different executor settings: base ran with --partition hash,affinity --train 2, new with --partition hash,affinity; differences include them');
+    expect(compare(doc, perBlock).warnings).toContain('different executor settings: base ran with --partition hash,affinity --train 2, new with --partition hash,affinity (settings.training --train 2 -> none); differences include them');
     expect(compare(doc, doc).warnings.some((w) => w.startsWith('different executor settings'))).toBe(false);
     // A one-partition file matched by partition with the list's affinity: the training still differs, and is said.
     const plain = (e: string) => (e === 'modular (affinity)' ? 'modular' : e);
@@ -169,7 +169,7 @@ describe('concord bench --train', () => {
     };
     const matched = compare(trainedAlone, perBlock);
     expect(matched.partitionMatches).toHaveLength(1);
-    expect(matched.warnings).toContain('different executor settings: base ran with --partition affinity --train 2, new with --partition hash,affinity; differences include them');
+    expect(matched.warnings).toContain('different executor settings: base ran with --partition affinity --train 2, new with --partition hash,affinity (settings.training --train 2 -> none); differences include them');
     expect(compare(trainedAlone, doc).warnings.some((w) => w.startsWith('different executor settings'))).toBe(false);
   }, 60_000);
 

@@ -1,8 +1,9 @@
 // `concord compare` and the sequential baseline's own rows: they never count as regressions (they
 // measure the machine, not the engine under test), stay in the table, and a warning names those
 // that moved significantly (beyond the gate's threshold when one is given) with their delta. And a
-// file compared with itself, or with a byte-identical copy: a warning first among `warnings`.
-import { copyFileSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+// file compared with itself, a byte-identical copy, or the same JSON laid out otherwise: a warning
+// first among `warnings`.
+import { copyFileSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -94,7 +95,7 @@ describe('the sequential baseline in compare', () => {
 describe('compare of a file with itself', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('warns first, in text and --json, for the same file, a link to it, or a byte-identical copy; the exit code is unchanged', async () => {
+  it('warns first, in text and --json, for the same file, a link to it, a byte-identical copy or one laid out otherwise; the exit code is unchanged', async () => {
     const f = files({ 'a.json': withRounds(base, 4), 'b.json': moved(1.3, 1.3) });
     const a = f['a.json']!;
     const copy = `${a}.copy`;
@@ -109,6 +110,12 @@ describe('compare of a file with itself', () => {
     expect(JSON.parse(gated.stdout).warnings[0]).toBe(`${link}: the same file as ${a} (${realpathSync(a)}): every row compares a run with itself, so no difference can show and --fail-on-regression cannot fail`);
     const copied = await stdoutOf(() => compareCommand({ base: a, next: copy, json: true }));
     expect(JSON.parse(copied.stdout).warnings[0]).toBe(`${copy}: byte for byte the same as ${a}, a copy of one run: every row compares a run with itself, so no difference can show`);
+    // Pretty-printed (by jq, say), it is still one run, and the gate on it cannot fail.
+    const pretty = `${a}.pretty`;
+    writeFileSync(pretty, JSON.stringify(JSON.parse(readFileSync(a, 'utf8')), null, 2));
+    const reformatted = await stdoutOf(() => compareCommand({ base: a, next: pretty, failOnRegression: '5', json: true }));
+    expect(reformatted.code).toBe(0);
+    expect(JSON.parse(reformatted.stdout).warnings[0]).toBe(`${pretty}: the same JSON as ${a}, laid out otherwise, a copy of one run: every row compares a run with itself, so no difference can show and --fail-on-regression cannot fail`);
     // Two different files: no such warning.
     const differ = await stdoutOf(() => compareCommand({ base: a, next: f['b.json']!, json: true }));
     expect(JSON.parse(differ.stdout).warnings.join('\n')).not.toMatch(/with itself/);

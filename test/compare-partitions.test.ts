@@ -61,7 +61,7 @@ describe('compare across one partition and several', () => {
     const c = compare(many(), one('hash'));
     const modules = one('hash');
     modules.settings.modules = 4;
-    expect(compare(many(), modules).warnings).toContain('different executor settings: base ran with --partition hash,affinity, new with --modules 4 --partition hash; differences include them');
+    expect(compare(many(), modules).warnings).toContain('different executor settings: base ran with --partition hash,affinity, new with --modules 4 --partition hash (settings.modules 8 by default -> 4); differences include them');
     expect(c.partitionMatches).toEqual([{ in: 'new', executor: 'modular', partition: 'hash', recorded: true, as: 'modular (hash)' }]);
     expect(c.rows.filter((r) => r.newExecutor !== undefined).map((r) => r.name)).toEqual([`${P2P} · modular (hash) → modular @1`, `${P2P} · modular (hash) → modular @2`]);
     // 9 ms in base, 6 in new: faster.

@@ -280,7 +280,7 @@ describe('compare', () => {
 
   it('warns when the two files ran the executors with different settings, and says how they are shown', () => {
     const next: ResultsFile = { ...base, settings: { ...base.settings, modules: 4, partition: 'range' } };
-    expect(compare(base, next).warnings).toContain('different executor settings: base ran with the defaults, new with --modules 4 --partition range; differences include them');
+    expect(compare(base, next).warnings).toContain('different executor settings: base ran with the defaults, new with --modules 4 --partition range (settings.modules none given -> 4; settings.partition none given -> range); differences include them');
     expect(compare(base, base).warnings.join('\n')).not.toMatch(/executor settings/);
     expect(renderMarkdown(merge([{ file: 'n.json', doc: next }]), [])).toMatch(/^Sources: `n\.json` .*, --modules 4 --partition range; Concord .*\)\.$/m);
   });

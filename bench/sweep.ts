@@ -80,8 +80,8 @@ export interface SweepOptions {
   readonly minSamples: number;
   readonly cores: number;
   /**
-   * CPUs to pin the baseline to, rounds 2k and 2k + 1 on pinCpus[k % length] (the thread running it only; the
-   * executors run unpinned); absent or empty: the baseline runs wherever the scheduler puts it.
+   * CPUs to pin the baseline to, round r on pinCpus[r % length] (roundPlan; the thread running it
+   * only, the executors run unpinned); absent or empty: the baseline runs wherever the scheduler puts it.
    */
   readonly pinCpus?: readonly number[];
   /** Settings every measured executor is created with beside its threads (--modules, --partition). */
@@ -452,8 +452,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
               // Tenths of a nanosecond: far below a probe's noise, and the file stays readable.
               trips.ns.push(ns === null ? null : Math.round(ns * 10) / 10);
             }
-            // Alternating the order each round keeps a drift in machine state from always favouring one side.
-            const order = round % 2 === 0 ? tasks : [...tasks].reverse();
+            const order = roundPlan(round, o.pinCpus ?? []).reversed ? [...tasks].reverse() : tasks;
             const failed = await timeRound(order, w, reference, t, round, o, record, watch);
             for (const f of failed) {
               // Rounds without the baseline would time executors against nothing.
@@ -608,6 +607,23 @@ async function startPools(
 }
 
 /**
+ * Where round `round` pins the baseline and whether it times the tasks in reverse order. The CPU
+ * changes every round (pins[round % length]), so a drift over the run (a neighbour arriving, a
+ * clock slowing) falls alike on every CPU instead of on whichever held a block of consecutive
+ * rounds (two rounds a CPU put a 4-round run's first half on one CPU, its second on the other).
+ * The order alternates so that drift does not always favour one side either, and flips with each
+ * pass over the CPUs where their count is even: otherwise, with two CPUs, each CPU's rounds would
+ * all be timed in one order, and so would the speedup over its fastest core. Both: each CPU
+ * gets its rounds in both orders, and with two CPUs each 4 rounds run A B B A in order, balanced
+ * against a steady drift. Without pins, the order alternates every round.
+ */
+export function roundPlan(round: number, pins: readonly number[]): { cpu: number | null; reversed: boolean } {
+  if (pins.length === 0) return { cpu: null, reversed: round % 2 === 1 };
+  // With an odd count of CPUs this is round % 2 again: each pass already starts on the other order.
+  return { cpu: pins[round % pins.length]!, reversed: (round % pins.length + Math.floor(round / pins.length)) % 2 === 1 };
+}
+
+/**
  * One round: each task timed back to back with tinybench, every call's result checked against the
  * reference right after it, outside its timing; returns the tasks that threw or returned a
  * malformed result, each with the call that did.
@@ -662,9 +678,7 @@ async function timeRound(
         timed = mode === 'run';
         slot.engine = [];
         slot.calls = 0;
-        // Two rounds a core, one in each order (rounds alternate it): by round % cores alone, with
-        // two cores, the fastest core's rounds were all one order, and so was its speedup.
-        if (acc.role === 'baseline') pin(pins[Math.floor(round / 2) % pins.length] ?? null);
+        if (acc.role === 'baseline') pin(roundPlan(round, pins).cpu);
         if (mode === 'run') {
           resetExecEnginePeak(instance.executor);
           before = cpuSnapshot();

@@ -325,7 +325,7 @@ export async function runBench(
     quick, threads, executors, baseline: baseline.label, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
     // A module's path beside its declared name: older files named it by the path, and compare matches the two.
     ...(baseline.label === baseline.name ? {} : { baselinePath: baseline.name }),
-    rounds, roundMs: quick ? 30 : 250, baselineCpus: pinCpus, ...(baseline.notes.length > 0 ? { baselineNotes: [...baseline.notes] } : {}), ...partition,
+    rounds, roundMs: quick ? 30 : 250, baselineCpus: pinCpus, ...(pinCpus.length > 0 ? { baselinePinning: 'each-round' as const } : {}), ...(baseline.notes.length > 0 ? { baselineNotes: [...baseline.notes] } : {}), ...partition,
     ...(partitions === undefined ? {} : { partitions }), ...(training ? { training: training.record } : {}),
   };
   const over = oversubscribedNote(threads, machine.effectiveCores);

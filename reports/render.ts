@@ -14,12 +14,12 @@ import { shellWord } from '../properties/printed-command.js';
 import { GIVE_UP_MS } from '../bench/round-trip.js';
 import { anchorsFor, BLOCK_STM_ANCHORS, LOW_CONTENTION_ACCOUNTS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
-import { CEILING_DRIFT_WORDS, ceilingRatio, ceilingsText, movedCeilings, movedCrossCore, probeText, recordedCeilingsWords, UNEQUAL_CORES, unequal } from './cores.js';
+import { CEILING_DRIFT_WORDS, coreCeiling, ceilingRatio, ceilingsWords, movedCeilings, movedCrossCore, probeText, recordedCeilingsWords, UNEQUAL_CORES, unequal } from './cores.js';
 import { machineCharge, optimistic, pessimistic } from './fit.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
 import { median, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
-import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_SAMPLES, mediansByRound, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
+import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_ROUNDS, mediansByRound, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Judgement, type Match, type Verdict } from './verdict.js';
 import { explain, explainPartitions, leadSplit, pct, preflightGap, unjudgedWhy } from './why.js';
 import { partitionVerdicts, type PartitionVerdict } from './partition-verdict.js';
@@ -61,8 +61,16 @@ function workloadWords(m: Merged): string[] {
   return [`workloads: ${known.join('; ')}. ${hash}; "acc × tx" is the accounts the block draws on and its transactions, and zipf the exponent of the hot spots' skew (0: uniform).`];
 }
 
-/** When bench began pinning rounds 2k and 2k + 1 to baselineCpus[k % length] (commit d97b350); files before it pinned round r to [r % length]. */
+/**
+ * When bench began pinning rounds 2k and 2k + 1 to baselineCpus[k % length] (commit d97b350);
+ * files before it pinned round r to [r % length], and so do files that say `baselinePinning`.
+ */
 const PIN_BY_PAIRS_SINCE = '2026-11-30T22:03:28Z';
+
+/** Whether the file's bench pinned two rounds a CPU (files between d97b350 and settings.baselinePinning). */
+function pinnedByPairs(doc: ResultsFile): boolean {
+  return doc.settings.baselinePinning === undefined && Date.parse(doc.createdAt) >= Date.parse(PIN_BY_PAIRS_SINCE);
+}
 
 /**
  * The baseline's rounds that ran on a CPU other than the one bench pinned them to, grouped by that
@@ -73,7 +81,7 @@ const PIN_BY_PAIRS_SINCE = '2026-11-30T22:03:28Z';
 function unheldRounds(doc: ResultsFile): { meant: number; ran: number; rounds: number[] }[] {
   const pins = doc.settings.baselineCpus ?? [];
   if (pins.length === 0) return [];
-  const byPairs = Date.parse(doc.createdAt) >= Date.parse(PIN_BY_PAIRS_SINCE);
+  const byPairs = pinnedByPairs(doc);
   const astray = new Map<string, { meant: number; ran: number; rounds: Set<number> }>();
   for (const r of doc.runs) {
     if (r.role !== 'baseline' || r.cpus === undefined || r.rounds === undefined) continue;
@@ -93,12 +101,12 @@ function unheldRounds(doc: ResultsFile): { meant: number; ran: number; rounds: n
 /** How a source's run was made, enough to make it again: its settings, Concord's version, when, and the command. */
 function sourceWords(s: Source): string {
   const { settings, concordVersion, concordCommit, createdAt, command } = s.doc;
-  // The CPUs its samples ran on, not every CPU it could be pinned to: bench pins two rounds to each
-  // CPU in turn, so a run of fewer rounds than twice the CPUs reaches only some of them.
+  // The CPUs its samples ran on, not every CPU it could be pinned to: bench pins a round (in older
+  // files two) to each CPU in turn, so a run of fewer rounds than that many CPUs reaches only some.
   const ran = [...new Set(s.doc.runs.flatMap((r) => (r.role === 'baseline' ? r.cpus ?? [] : [])))].sort((a, b) => a - b);
   const cpus = ran.length ? ran : settings.baselineCpus ?? [];
   const unreached = settings.baselineCpus?.length && ran.length && ran.length < settings.baselineCpus.length
-    ? ` (${settings.rounds} rounds, two on each CPU in turn, reached ${ran.length} of the ${settings.baselineCpus.length} CPUs it could be pinned to)` : '';
+    ? ` (${settings.rounds} rounds, ${pinnedByPairs(s.doc) ? 'two' : 'one'} on each CPU in turn, reached ${ran.length} of the ${settings.baselineCpus.length} CPUs it could be pinned to)` : '';
   // A round on a CPU outside those was not pinned: where a pin fails, bench/sweep.ts timeRound times the round wherever the scheduler put it.
   const outside = ran.filter((cpu) => !settings.baselineCpus?.includes(cpu));
   const astray = unheldRounds(s.doc);
@@ -273,11 +281,13 @@ function engineTimed(settings: ResultsFile['settings']): string {
 }
 
 /**
- * The fastest-core cell: '–' with its reason where the baseline ran off Concord's main thread,
- * whose CPU is not the baseline's (bench neither pins it nor records its CPUs).
+ * The fastest-core cell: '–' with its reason where the file's CPUs give no fastest core to trust
+ * (Row.fastCoreGap), or where the baseline ran off Concord's main thread, whose CPU is not the
+ * baseline's (bench neither pins it nor records its CPUs).
  */
 function fastCoreCell(r: Row, settings: ResultsFile['settings'], notes: Footnotes): string {
   if (r.fastCoreSpeedup !== null) return `${fixed(r.fastCoreSpeedup)}x`;
+  if (r.fastCoreGap !== null) return `–${notes.mark(`No speedup over the baseline's fastest core: ${r.fastCoreGap}`)}`;
   if (!ownBaseline(settings) || r.baselineRun.cpus !== undefined) return '–';
   return `–${notes.mark(`No speedup over the baseline's fastest core: the baseline ${settings.baseline} does not run on Concord's main thread alone (an engine in another process, a module, or a parallel executor), so bench did not pin it to each CPU in turn, and the CPU its samples ran on is not known.`)}`;
 }
@@ -418,15 +428,21 @@ function coresTable(sources: readonly Source[]): Table {
 function coreWarning(s: Source, rows: readonly Row[]): string | null {
   const c = s.doc.cores;
   if (!c || !(unequal(c.start) || unequal(c.end))) return null;
-  const slowest = [c.start, c.end].flatMap((p) => ('speeds' in p ? [p.speeds] : []))
-    .reduce((a, b) => (Math.min(...b.relative) < Math.min(...a.relative) ? b : a));
-  const threads = s.doc.settings.threads.filter((t) => t > 1 && t <= slowest.cpus.length);
-  const bound = threads.length ? `; then over a baseline on the fastest core no executor could exceed ${ceilingsText(slowest, threads)}` : '';
+  const probed = [c.start, c.end].flatMap((p) => ('speeds' in p ? [p.speeds] : []));
+  const threads = s.doc.settings.threads.filter((t) => t > 1 && probed.every((p) => t <= p.cpus.length));
+  // The probe that allows more at each count: the cores can change speed during a run (the start's
+  // and the end's probes can even disagree on which is the fastest), and a bound from the slower
+  // probe alone was exceeded by the column it points the reader to.
+  const allowed = threads.map((t) => ({ threads: t, ratio: Math.max(...probed.map((p) => coreCeiling(p.relative, t))) }));
+  const above = rows.filter((r) => r.machine === s.name && r.fastCoreSpeedup !== null && r.fastCoreSpeedup > (allowed.find((a) => a.threads === r.threads)?.ratio ?? Infinity));
+  const exceeded = above.length === 0 ? ''
+    : ` ${plural(above.length, 'figure')} in the "over fastest-core baseline" column ${above.length > 1 ? 'stand' : 'stands'} above that (up to ${fixed(Math.max(...above.map((r) => r.fastCoreSpeedup!)))}x): the cores ran otherwise while the rounds were timed than when probed, or those rounds were noisy: no speedup to quote.`;
+  const bound = allowed.length ? `; at the core speeds probed (the start's or the end's, whichever allows more), an executor could reach at most ${ceilingsWords(allowed)} over a baseline on the fastest core` : '';
   const column = rows.some((r) => r.machine === s.name && r.fastCoreSpeedup !== null);
   const todo = column
     ? 'Read the "over fastest-core baseline" column (the baseline on its fastest core only), or rerun on a machine whose cores run at equal speeds.'
     : 'Rerun on a machine whose cores run at equal speeds.';
-  return `⚠ ${s.name}: its cores ran at unequal speeds (at the start: ${probeText(c.start)}; at the end: ${probeText(c.end)})${bound}. A baseline timed on a slower core makes a speedup look larger, and an executor slowed by one makes it look smaller. ${todo}`;
+  return `⚠ ${s.name}: its cores ran at unequal speeds (at the start: ${probeText(c.start)}; at the end: ${probeText(c.end)})${bound}.${exceeded} A baseline timed on a slower core makes a speedup look larger, and an executor slowed by one makes it look smaller. ${todo}`;
 }
 
 /** The fastest core's probe medians at the start and the end further apart than this mean the machine changed speed. */
@@ -946,7 +962,7 @@ function sections(m: Merged): Section[] {
         'speedup = the median over the rounds of the round\'s speedup: each round times the baseline and the executor back to back in the same process, and a round\'s speedup is the baseline\'s median block time over the executor\'s in that round (a file from before rounds were recorded: the baseline\'s median over the executor\'s, over all samples).',
         `(lo–hi) after a speedup: how far it moved between rounds. With ${MIN_SAMPLES_FOR_CI} rounds or more the range is the 95% confidence interval of the median per-round speedup (order statistics); with fewer, it runs from the lowest per-round speedup to the highest, which holds that median with probability 1 - 2 × 0.5^rounds (${pct(rangeConfidence(5))} with 5 rounds, ${pct(rangeConfidence(4))} with 4; a footnote marks fewer). Samples of one round share its machine state, so this range, more than the number of samples, says how far a rerun may move the figure. Absent where the two runs shared fewer than 2 rounds.`,
       ] : ['speedup = median block time of the sequential baseline / the executor\'s, both timed in the same process, interleaved round by round.']),
-      `over fastest-core baseline = the same, taken only over the rounds in which the baseline ran on its fastest core (the CPU whose rounds, ${MIN_CORE_SAMPLES} samples or more, ran fastest; where it can, the bench pins the baseline to each CPU in turn, round by round). Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not. – where the file has no CPUs per sample.`,
+      `over fastest-core baseline = the same, taken only over the rounds in which the baseline ran on its fastest core: the CPU whose rounds' medians have the lowest median (each round one vote, however many samples it took). Where it can, bench pins the baseline to each CPU in turn, one round each, so drift over the run falls alike on every CPU. Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not, but it rests on fewer rounds. – where the file has no CPUs per sample, where fewer than ${MIN_CORE_ROUNDS} rounds ran on that CPU (the median of two is their mean, which one wild round moves), or where the core probes found another CPU clearly the fastest, or the cores swapping speeds between the start and the end, so that no core was the fastest throughout; a footnote says which.`,
       ...(m.sources.some((s) => ownBaseline(s.doc.settings)) ? [
         'baseline (where the Sources line names one other than sequential, bench --baseline): every speedup of that file is over that executor, not Concord\'s sequential executor in JavaScript: given 1 thread, timed in the same rounds and checked against the reference like every executor. Where it does not run on Concord\'s main thread alone, it is not pinned and has no fastest core; no scaling is simulated over it (the models take the VM\'s time per gas from Concord\'s sequential executor). A footnote marks a speedup whose executor and baseline were timed differently (one by its engine, one whole).',
       ] : []),

@@ -406,8 +406,17 @@ export const ResultsSchema = z
       baselineNotes: z.array(z.string().min(1)).optional(),
       rounds: z.number().int().min(1),
       roundMs: positive,
-      /** The CPUs the baseline's main thread was pinned to, rounds 2k and 2k + 1 on baselineCpus[k % length] (round r on [r % length] before 2026-11-30); empty: not pinned. Optional: older files lack it. */
+      /**
+       * The CPUs the baseline's main thread was pinned to, by `baselinePinning`'s rule; empty: not
+       * pinned. Optional: older files lack it.
+       */
       baselineCpus: z.array(count).optional(),
+      /**
+       * How rounds were pinned: 'each-round', round r on baselineCpus[r % length] (bench/sweep.ts
+       * roundPlan). Absent: files from before it was recorded, which pinned rounds 2k and 2k + 1 on
+       * [k % length] from 2026-11-30 22:03 UTC and round r on [r % length] before.
+       */
+      baselinePinning: z.literal('each-round').optional(),
       /** --modules and --partition as given; absent: the executors' defaults. */
       modules: count.optional(),
       partition: z.string().min(1).optional(),

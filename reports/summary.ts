@@ -4,11 +4,14 @@
 // counters. Invariant: speedup always compares runs of the same workload and thread count in the
 // same file: the median over their shared rounds of baseline median / executor median in the
 // round, or, in a file that does not name rounds, baseline median / executor median; it lies in
-// its round range. Efficiency is speedup / ideal list-schedule speedup at min(threads, the
-// machine's effective cores).
+// its round range. The speedup over the baseline's fastest core is taken the same way over that
+// CPU's rounds alone, and only where MIN_CORE_ROUNDS of them stand behind it and the core probes do
+// not name another CPU; otherwise the row says why there is none. Efficiency is speedup / ideal
+// list-schedule speedup at min(threads, the machine's effective cores).
 
 import { median, medianInterval, quantile, roundsInterval } from './stats.js';
-import type { ResultsFile, RunRecord, WorkloadRecord } from './schema.js';
+import type { CoreProbeRecord, ResultsFile, RunRecord, WorkloadRecord } from './schema.js';
+import { unequal } from './cores.js';
 import { trainingOptions } from './partitions.js';
 
 export interface Row {
@@ -31,12 +34,15 @@ export interface Row {
    */
   readonly speedup: number;
   /**
-   * Speedup over the baseline samples taken on the baseline's fastest core (the CPU whose rounds
-   * had the lowest median, among those with MIN_CORE_SAMPLES or more), taken as `speedup` is: over
-   * the rounds the baseline ran on that CPU, where rounds are named. Cores can differ in speed,
-   * and a baseline that partly ran on a slow one flatters `speedup`. Null without per-sample CPUs.
+   * Speedup over the baseline on its fastest core (fastestCore: the CPU whose rounds' medians have
+   * the lowest median, where the core probes do not name another), taken as `speedup` is, over the
+   * rounds the baseline ran on that CPU, MIN_CORE_ROUNDS of them or more. Cores can differ in
+   * speed, and a baseline that partly ran on a slow one flatters `speedup`. Null without per-sample
+   * CPUs, and where `fastCoreGap` says why there is no such figure.
    */
   readonly fastCoreSpeedup: number | null;
+  /** Why a file with per-sample CPUs gives no speedup over the fastest core here, in words for a footnote; else null. */
+  readonly fastCoreGap: string | null;
   /**
    * Where the run's speedup lies as the rounds saw it: each round's baseline median over the
    * executor's median in the same round (timed back to back), then roundsInterval over the rounds
@@ -147,8 +153,12 @@ export function allSequential(r: Row): boolean {
   return r.role === 'executor' && r.run.fallbackShare === 1;
 }
 
-/** Samples a core needs before its median can stand for the baseline on that core. */
-export const MIN_CORE_SAMPLES = 3;
+/**
+ * Rounds the baseline needs on its fastest core before the speedup over it is shown: their median
+ * then stands even if one round ran wild (with 2 rounds the median is their mean, and one round
+ * with a baseline 5x slow made a 0.62x executor read 1.82x "over the fastest core").
+ */
+export const MIN_CORE_ROUNDS = 3;
 
 /** Samples grouped by a per-sample tag (a CPU, a round), in ascending tag order. */
 function groupedBy(samplesMs: readonly number[], tags: readonly number[]): Map<number, number[]> {
@@ -161,14 +171,58 @@ function groupedBy(samplesMs: readonly number[], tags: readonly number[]): Map<n
   return new Map([...groups].sort((a, b) => a[0] - b[0]));
 }
 
-/** The CPU whose samples ran fastest (among those with MIN_CORE_SAMPLES or more) and their median; null without CPUs. */
-export function fastestCore(samplesMs: readonly number[], cpus: readonly number[] | undefined): { cpu: number; medianMs: number } | null {
-  if (cpus === undefined) return null;
-  let best: { cpu: number; medianMs: number } | null = null;
-  for (const [cpu, xs] of groupedBy(samplesMs, cpus)) {
-    if (xs.length < MIN_CORE_SAMPLES) continue;
-    const m = median(xs);
-    if (best === null || m < best.medianMs) best = { cpu, medianMs: m };
+/** The baseline's fastest core: the CPU, its rounds (in order) and the median of their medians. */
+export interface FastestCore {
+  readonly cpu: number;
+  readonly rounds: readonly number[];
+  readonly medianMs: number;
+}
+
+/** The CPU a core probe found the fastest, where it found a core below UNEQUAL_CORES of it; else null (cores alike, or not probed). */
+function probedFastest(probe: CoreProbeRecord | undefined): number | null {
+  if (probe === undefined || !('speeds' in probe) || !unequal(probe)) return null;
+  return probe.speeds.cpus[probe.speeds.relative.indexOf(Math.max(...probe.speeds.relative))]!;
+}
+
+/**
+ * The baseline's fastest core, or why there is none to compare against (`gap`, in words for a
+ * footnote); null where the file has no CPU per sample. Each round counts once: the CPU is the one
+ * whose rounds' medians have the lowest median, not whose pooled samples do, because tinybench
+ * takes more samples in a fast round and a CPU's quiet rounds would outvote its slow ones. Where
+ * the core probes before or after the sweep found another CPU clearly the fastest, the cores
+ * changed speed during the run and no core was the fastest throughout: no figure, rather than one
+ * over whichever CPU the noise favoured. The rounds on the chosen CPU are counted by the caller.
+ */
+export function fastestCore(baseline: RunRecord, cores: ResultsFile['cores']): FastestCore | { gap: string } | null {
+  if (baseline.cpus === undefined) return null;
+  if (baseline.rounds === undefined) {
+    return { gap: 'this file does not name each sample\'s round, so the baseline\'s rounds on each CPU cannot be counted, and by samples alone a CPU\'s fast rounds, which take more samples, would outvote its slow ones.' };
+  }
+  // A round's CPU: bench pins a whole round to one, and records the one seen most after its samples.
+  const cpuOf = new Map(baseline.rounds.map((round, i) => [round, baseline.cpus![i]!]));
+  const roundsOf = new Map<number, { rounds: number[]; medians: number[] }>();
+  for (const [round, m] of mediansByRound(baseline)!) {
+    const cpu = cpuOf.get(round)!;
+    const at = roundsOf.get(cpu) ?? { rounds: [], medians: [] };
+    at.rounds.push(round);
+    at.medians.push(m);
+    roundsOf.set(cpu, at);
+  }
+  let best: FastestCore | null = null;
+  for (const [cpu, { rounds, medians }] of roundsOf) {
+    const m = median(medians);
+    if (best === null || m < best.medianMs) best = { cpu, rounds, medianMs: m };
+  }
+  // Worded from the probes alone, so that every row of a file shares one footnote.
+  const [start, end] = [cores?.start, cores?.end].map(probedFastest);
+  const noFastest = 'so no core was the fastest throughout, and a figure over one would rest on whichever rounds the noise favoured.';
+  if (start !== null && end !== null && start !== end) {
+    return { gap: `the cores swapped speeds during the run: the core probes found cpu${start} clearly the fastest at the start and cpu${end} at the end, ${noFastest}` };
+  }
+  const probed = start ?? end;
+  if (best !== null && probed !== null && probed !== best.cpu) {
+    const when = start !== null && end !== null ? 'at both ends of the run' : start !== null ? 'at the start of the run' : 'at the end of the run';
+    return { gap: `the core probe found cpu${probed} clearly the fastest ${when}, but the baseline's rounds ran fastest on another CPU: the cores changed speed during the run, ${noFastest}` };
   }
   return best;
 }
@@ -209,20 +263,23 @@ export function perRoundSpeedups(baseline: RunRecord, run: RunRecord, keep: (rou
 interface Baseline {
   readonly run: RunRecord;
   readonly medianMs: number;
-  readonly fastest: { cpu: number; medianMs: number } | null;
+  readonly fastest: FastestCore | { gap: string } | null;
 }
 
 /**
- * The speedup over the baseline on its fastest core: where rounds are named, the median of the
- * per-round speedups of the rounds the baseline ran on that CPU (as the speedup itself is taken);
- * else that CPU's baseline median over the run's median. Null without CPUs, or without such a round.
+ * The speedup over the baseline on its fastest core: the median of the per-round speedups of the
+ * rounds the baseline ran on that CPU, as the speedup itself is taken, or why there is none (`gap`):
+ * no fastest core (above), or fewer than MIN_CORE_ROUNDS of its rounds that the run timed too.
+ * Null without CPUs (and for a baseline's own row).
  */
-function fastCoreSpeedup({ run: baseline, fastest }: Baseline, run: RunRecord, medianMs: number): number | null {
-  if (fastest === null) return null;
-  if (baseline.rounds === undefined || run.rounds === undefined) return fastest.medianMs / medianMs;
-  const cpuOf = new Map(baseline.rounds.map((round, i) => [round, baseline.cpus![i]!]));
-  const speedups = perRoundSpeedups(baseline, run, (round) => cpuOf.get(round) === fastest.cpu)!;
-  return speedups.length === 0 ? null : median(speedups);
+function fastCoreSpeedup({ run: baseline, fastest }: Baseline, run: RunRecord, pinned: number): { speedup: number } | { gap: string } | null {
+  if (fastest === null || run.role === 'baseline') return null;
+  if ('gap' in fastest) return fastest;
+  const speedups = perRoundSpeedups(baseline, run, (round) => fastest.rounds.includes(round)) ?? [];
+  if (speedups.length >= MIN_CORE_ROUNDS) return { speedup: median(speedups) };
+  // bench pins the baseline to the `pinned` CPUs in turn, one round each (bench/sweep.ts roundPlan).
+  const more = pinned > 1 ? `bench pins the baseline to its ${pinned} CPUs in turn, so --rounds ${MIN_CORE_ROUNDS * pinned} or more gives each CPU ${MIN_CORE_ROUNDS}` : 'more rounds (--rounds) give it more';
+  return { gap: `fewer than ${MIN_CORE_ROUNDS} of the rounds both sides ran had the baseline on its fastest core, too few for a median that one wild round cannot move; ${more}.` };
 }
 
 /** One row per run (baselines included), in file order; `labels` names the workloads (merged files share one map). */
@@ -230,7 +287,7 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
   const workloads = new Map(doc.workloads.map((w) => [w.id, w]));
   const baselines = new Map<string, Baseline>();
   for (const r of doc.runs) {
-    if (r.role === 'baseline') baselines.set(`${r.workload}@${r.threads}`, { run: r, medianMs: median(r.samplesMs), fastest: fastestCore(r.samplesMs, r.cpus) });
+    if (r.role === 'baseline') baselines.set(`${r.workload}@${r.threads}`, { run: r, medianMs: median(r.samplesMs), fastest: fastestCore(r, doc.cores) });
   }
   const failures = new Map(doc.failures.filter((f) => f.workload !== null).map((f) => [`${f.workload}\0${f.executor}@${f.threads}`, f.message]));
   return doc.runs.map((run): Row => {
@@ -244,6 +301,7 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
     const cores = doc.machine.effectiveCores;
     const ideal = idealAt(workload, Math.min(run.threads, cores));
     const spread = rounds === null ? null : roundsInterval(rounds);
+    const fast = fastCoreSpeedup(baseline, run, doc.settings.baselineCpus?.length ?? 0);
     return {
       machine, workload, label: labels.get(workload.id)!, executor: run.executor, threads: run.threads, role: run.role,
       samples: run.samplesMs.length, busySamples: run.busy.filter(Boolean).length,
@@ -251,7 +309,8 @@ export function summarize(doc: ResultsFile, machine = doc.machine.label, labels 
       p50Ms: quantile(run.samplesMs, 0.5), p99Ms: quantile(run.samplesMs, 0.99),
       txPerSecond: workload.txs / (medianMs / 1000),
       speedup,
-      fastCoreSpeedup: fastCoreSpeedup(baseline, run, medianMs),
+      fastCoreSpeedup: fast !== null && 'speedup' in fast ? fast.speedup : null,
+      fastCoreGap: fast !== null && 'gap' in fast ? fast.gap : null,
       roundSpeedups: spread === null ? null : { ...spread, rounds: rounds!.length, lowest: Math.min(...rounds!), highest: Math.max(...rounds!) },
       cores, ideal: ideal?.speedup ?? null, footprintIdeal: footprintIdealAt(workload, Math.min(run.threads, cores)), bound: ideal?.bound ?? null,
       efficiency: ideal ? speedup / ideal.speedup : null,

@@ -237,7 +237,9 @@ export default () => {
     const r = concord('bench', ...tiny, '--threads', '1', '--executor', 'block-stm', '--json');
     expect(r.status).toBe(0);
     const doc = parseResults(r.stdout);
-    expect(Object.keys(doc.settings).sort()).toEqual(['baseline', 'baselineCpus', 'executors', 'quick', 'roundMs', 'rounds', 'threads']);
+    // baselinePinning says how rounds were pinned, where they were (Linux with taskset).
+    const pinned = doc.settings.baselineCpus!.length > 0 ? ['baselinePinning'] : [];
+    expect(Object.keys(doc.settings).sort()).toEqual(['baseline', 'baselineCpus', ...pinned, 'executors', 'quick', 'roundMs', 'rounds', 'threads']);
     expect(doc.settings.baseline).toBe('sequential');
     expect(doc.runs.find((x) => x.role === 'baseline')).toMatchObject({ executor: 'sequential', threads: 1 });
     expect(doc.simulatedGaps.join('\n')).not.toMatch(/over the baseline/);

@@ -67,16 +67,17 @@ export default { name: 'ref', execute: async (block) => executeReference(block),
     const doc = parseResults(readFileSync(out, 'utf8'), out);
     expect(doc.settings).toMatchObject({ quick: true, threads: [1, 2], executors: [ref], baseline: 'sequential' });
     // Each baseline sample carries the CPU its round ran on (Linux), for the fastest-core speedup;
-    // where the main thread can be pinned, pairs of rounds go to each allowed CPU in turn, and the main
+    // where the main thread can be pinned, rounds go to each allowed CPU in turn, and the main
     // thread gets every CPU back afterwards.
     const allowed = allowedCpus();
     const pinnable = canPin && Array.isArray(allowed) && allowed.length > 1;
     expect(doc.settings.baselineCpus).toEqual(pinnable ? allowed : []);
+    expect(doc.settings.baselinePinning).toBe(pinnable ? 'each-round' : undefined);
     for (const r of doc.runs.filter((x) => x.role === 'baseline')) {
       if (process.platform === 'linux') expect(r.cpus?.length).toBe(r.samplesMs.length);
       else expect(r.cpus).toBeUndefined();
-      // Two rounds a CPU, one in each order (rounds alternate it).
-      if (pinnable) expect(r.cpus).toEqual(r.rounds!.map((round) => (allowed as number[])[Math.floor(round / 2) % (allowed as number[]).length]));
+      // One round a CPU, in turn (bench/sweep.ts roundPlan).
+      if (pinnable) expect(r.cpus).toEqual(r.rounds!.map((round) => (allowed as number[])[round % (allowed as number[]).length]));
     }
     if (process.platform === 'linux') expect(threadCpuList()).toBe(cpusBefore);
     // Every sample names its round, in order, so a report can pair the sides round by round.

@@ -22,7 +22,7 @@ import { parseResults, serializeResults, type ResultsFile } from '../reports/sch
 import { workloadLabels } from '../reports/summary.js';
 import { verdicts } from '../reports/verdict.js';
 import { MACHINE_NOT_CHARGED, MACHINE_SLOWDOWN } from '../reports/fit.js';
-import { contestResults, mdUnescaped, PREFLIGHT_CHAIN, sampleResults } from './report-fixture.js';
+import { contestResults, mdUnescaped, PREFLIGHT_CHAIN, sampleResults, withRounds } from './report-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -131,7 +131,10 @@ describe('the Sources line', () => {
       runs: doc.runs.map((r, i) => (r.role === 'baseline' ? { ...r, cpus: cpus(i).slice(0, r.samplesMs.length) } : r)),
     });
     const few = mdUnescaped(renderMarkdown(merge([{ file: 'few.json', doc: parseResults(serializeResults(pinned(() => Array(8).fill(0)), 'few.json'), 'few.json') }]), []));
-    expect(few).toContain('the baseline pinned to CPU 0 round by round (2 rounds, two on each CPU in turn, reached 1 of the 4 CPUs it could be pinned to)');
+    expect(few).toContain('the baseline pinned to CPU 0 round by round (2 rounds, one on each CPU in turn, reached 1 of the 4 CPUs it could be pinned to)');
+    // Files written while bench pinned two rounds a CPU say so.
+    const pairs = { ...pinned(() => Array(8).fill(0)), createdAt: '2026-12-01T10:00:00.000Z' };
+    expect(mdUnescaped(renderMarkdown(merge([{ file: 'pairs.json', doc: pairs }]), []))).toContain('(2 rounds, two on each CPU in turn, reached 1 of the 4 CPUs');
     const all = mdUnescaped(renderMarkdown(merge([{ file: 'all.json', doc: parseResults(serializeResults(pinned(() => [0, 0, 1, 1, 2, 2, 3, 3]), 'all.json'), 'all.json') }]), []));
     expect(all).toContain('the baseline pinned to CPU 0, 1, 2, 3 round by round;');
     // Rounds on CPUs outside those bench pinned the baseline to: the pinning did not hold, and the line does not call them pinned.
@@ -578,9 +581,16 @@ describe('markdown', () => {
     const effect = 'A baseline timed on a slower core makes a speedup look larger, and an executor slowed by one makes it look smaller.';
     const parallel = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
     parallel.cores = { start: speeds([0.59, 1]), end: speeds([0.97, 1]) };
-    // The baseline's samples name their CPUs, so the fastest-core column has figures to point to.
-    for (const r of parallel.runs) if (r.role === 'baseline') r.cpus = r.samplesMs.map((_, i) => i % 2);
-    expect(coreWarning(parallel)).toBe(`${head}; then over a baseline on the fastest core no executor could exceed 1.59x at 2 threads. ${effect} Read the "over fastest-core baseline" column (the baseline on its fastest core only), or rerun on a machine whose cores run at equal speeds.`);
+    // The baseline's samples name their CPUs and rounds (one a round, CPUs in turn, cpu 1 in 3 of
+    // 5), so the fastest-core column has figures to point to. The bound is the end's probe's, which
+    // allows more: the cores changed speed between the two.
+    const rounded = withRounds(parallel, 5);
+    for (const r of rounded.runs) {
+      if (r.role !== 'baseline') continue;
+      r.cpus = r.rounds!.map((round) => (round + 1) % 2);
+      r.samplesMs = r.samplesMs.map((ms, i) => (r.cpus![i] === 0 ? ms * 1.5 : ms));
+    }
+    expect(coreWarning(rounded)).toBe(`${head}; at the core speeds probed (the start's or the end's, whichever allows more), an executor could reach at most 1.97x at 2 threads over a baseline on the fastest core. ${effect} Read the "over fastest-core baseline" column (the baseline on its fastest core only), or rerun on a machine whose cores run at equal speeds.`);
     // `bench --threads 1`: no ceiling to quote, and no sentence that leans on one; without CPUs per sample, no column to read.
     const single = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
     single.cores = parallel.cores;

@@ -91,7 +91,9 @@ describe('planted bugs on small blocks', () => {
   // Block-STM bugs on blocks of up to 6 transactions within 600 schedules, fast enough
   // for every mutant of a bug flag's plumbing. no-estimate and no-incarnation-bump need longer
   // blocks to show; the model tests (properties-model.test.ts) catch those two directly.
-  const bugs = BUG_NAMES.filter((b) => b !== 'no-estimate' && b !== 'no-incarnation-bump');
+  // guess-unloaded-value needs a block that loads declared keys only, which the interleaving check
+  // never runs (it loads the whole pre-state): lying-footprints.test.ts catches it.
+  const bugs = BUG_NAMES.filter((b) => b !== 'no-estimate' && b !== 'no-incarnation-bump' && b !== 'guess-unloaded-value');
   it.each(bugs)('catches %s within 600 schedules', async (bug) => {
     const subject = simulatedSubject(`planted:${bug}`, { kind: 'block-stm', bugs: [bug] });
     const o = newObserver(subject);

@@ -4,15 +4,11 @@
 // files fails nothing; an absolute regression whose baseline moved too says so and points at
 // --relative; an executor's run in one file only fails the gate (a renamed exec: engine among
 // them); --only narrows all of it to the executors named.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { compareCommand, type CompareOptions } from '../cli/compare.js';
-import { guard } from '../cli/errors.js';
 import { compare, formatComparison } from '../reports/compare.js';
 import type { ResultsFile } from '../reports/schema.js';
 import { sampleResults, withRounds } from './report-fixture.js';
+import { compareFiles } from './compare-run.js';
 
 const plain = sampleResults({ seqMs: 10, execMs: 6, samples: 12 });
 const base = withRounds(plain, 4);
@@ -44,41 +40,25 @@ function withSecond(doc: ResultsFile, name: string): ResultsFile {
   return out;
 }
 
-/** Runs compare on the documents as files, as the command line does (input errors exit 2), capturing its output. */
-async function run(a: ResultsFile, b: ResultsFile, o: Omit<CompareOptions, 'base' | 'next'> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'concord-compare-gate-'));
-  const [pa, pb] = [join(dir, 'base.json'), join(dir, 'new.json')];
-  writeFileSync(pa, JSON.stringify(a));
-  writeFileSync(pb, JSON.stringify(b));
-  let [stdout, stderr] = ['', ''];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-  try {
-    const code = await guard('compare', () => compareCommand({ base: pa, next: pb, ...o }));
-    return { code, stdout: stdout.replaceAll(dir, 'DIR'), stderr: stderr.replaceAll(dir, 'DIR') };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 describe('the gate and its rounds', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('refuses to judge a row with fewer than 4 rounds a side (exit 2), naming the rows and why, and judges from 4', async () => {
     const slower = scaled(plain, 1, 1.5);
-    const old = await run(plain, slower, { failOnRegression: '10' });
+    const old = await compareFiles(plain, slower, { failOnRegression: '10' });
     expect(old.code).toBe(2);
     expect(old.stdout).toBe('');
     expect(old.stderr).toBe('concord compare: --fail-on-regression cannot judge 4 rows with fewer than 4 rounds a side: they would be tested over samples, '
       + 'which share their round\'s machine state, so one noisy round reads as a significant change: p2p 100 acc × 1000 tx · fake-parallel @1, p2p 100 acc × 1000 tx · fake-parallel @2, '
       + 'token 100 acc × 1000 tx · fake-parallel @1, token 100 acc × 1000 tx · fake-parallel @2 (base: no rounds named, new: no rounds named); '
       + 'rerun bench with --rounds 4 or more (the default is 5, --quick\'s 4), or compare without the gate to read the table\n');
-    const three = await run(withRounds(plain, 3), withRounds(slower, 4), { failOnRegression: '10' });
+    const three = await compareFiles(withRounds(plain, 3), withRounds(slower, 4), { failOnRegression: '10' });
     expect(three.code).toBe(2);
     expect(three.stderr).toMatch(/^concord compare: --fail-on-regression cannot judge 4 rows .*\(base: 3 rounds, new: 4 rounds\); rerun bench/);
     // Without the gate the table is still there to read.
-    expect((await run(plain, slower)).code).toBe(0);
-    const judged = await run(base, withRounds(slower, 4), { failOnRegression: '10' });
+    expect((await compareFiles(plain, slower)).code).toBe(0);
+    const judged = await compareFiles(base, withRounds(slower, 4), { failOnRegression: '10' });
     expect(judged.code).toBe(1);
     expect(judged.stdout).toMatch(/^regression: p2p 100 acc × 1000 tx · fake-parallel @1: 50\.\d\d% slower \(p=0\.029\), above 10%$/m);
   });
@@ -86,7 +66,7 @@ describe('the gate and its rounds', () => {
   it('fails a broken NEW as broken (exit 1) even where it cannot judge the rest', async () => {
     const wrong = structuredClone(plain);
     wrong.runs.find((r) => r.role === 'executor')!.correct = false;
-    const r = await run(plain, wrong, { failOnRegression: '10' });
+    const r = await compareFiles(plain, wrong, { failOnRegression: '10' });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^broken: DIR\/new\.json: p2p 100 acc × 1000 tx · fake-parallel @1: did not match the reference result$/m);
     expect(r.stderr).toMatch(/^concord compare: --fail-on-regression cannot judge 3 rows .*; DIR\/new\.json is broken \(below\)$/m);
@@ -100,7 +80,7 @@ describe('--relative', () => {
   const slowMachine = scaled(base, 1.5);
 
   it('an absolute regression whose baseline moved too says so, with the row against the baseline, and points at --relative', async () => {
-    const r = await run(base, slowMachine, { failOnRegression: '10' });
+    const r = await compareFiles(base, slowMachine, { failOnRegression: '10' });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(new RegExp('^regression: p2p 100 acc × 1000 tx · fake-parallel @2: 50\\.\\d\\d% slower \\(p=0\\.029\\), above 10%; '
       + 'the baseline moved too \\(p2p 100 acc × 1000 tx · sequential \\(baseline\\) @2 \\+50\\.\\d\\d%, p=0\\.029\\): the machine may have, so this includes its move; '
@@ -108,32 +88,32 @@ describe('--relative', () => {
   });
 
   it('judges each executor against the baseline timed in the same rounds: a slower machine passes, a slower executor fails', async () => {
-    const passed = await run(base, slowMachine, { failOnRegression: '10', relative: true });
+    const passed = await compareFiles(base, slowMachine, { failOnRegression: '10', relative: true });
     expect(passed.code).toBe(0);
     expect(passed.stdout).not.toMatch(/^regression:/m);
     // The second table: each executor's time over the baseline's, per round, unchanged.
     expect(passed.stdout).toMatch(/^time \/ baseline's, per round +DIR\/base\.json +DIR\/new\.json +vs base$/m);
     expect(passed.stdout).toMatch(/^p2p 100 acc × 1000 tx · fake-parallel @2 +0\.\d{3} .* ~ \(p=0\.\d{3} 4\+4 rounds\)$/m);
-    const json = JSON.parse((await run(base, slowMachine, { failOnRegression: '10', relative: true, json: true })).stdout);
+    const json = JSON.parse((await compareFiles(base, slowMachine, { failOnRegression: '10', relative: true, json: true })).stdout);
     expect(json).toMatchObject({ ok: true, regressions: [], unmatched: [], gate: { threshold: 10, by: 'relative', only: null } });
     const row = json.rows.find((r: { name: string }) => r.name === 'p2p 100 acc × 1000 tx · fake-parallel @2');
     expect(row.deltaPct).toBeCloseTo(50, 0);
     expect(row.relative.deltaPct).toBeCloseTo(0, 6);
     expect(json.rows.find((r: { baseline: boolean }) => r.baseline).relative).toBeNull();
     // The executor 50% slower beside the same baseline: the ratio moves as much.
-    const slowed = await run(base, scaled(base, 1, 1.5), { failOnRegression: '10', relative: true });
+    const slowed = await compareFiles(base, scaled(base, 1, 1.5), { failOnRegression: '10', relative: true });
     expect(slowed.code).toBe(1);
     expect(slowed.stdout).toMatch(/^regression: p2p 100 acc × 1000 tx · fake-parallel @2: 50\.\d\d% slower against the baseline in the same rounds \(p=0\.029\), above 10%$/m);
   });
 
   it('refuses where a side has no ratios to judge (no rounds named), and over two different baselines', async () => {
-    const r = await run(plain, scaled(plain, 1.5), { failOnRegression: '10', relative: true });
+    const r = await compareFiles(plain, scaled(plain, 1.5), { failOnRegression: '10', relative: true });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^concord compare: --fail-on-regression --relative cannot judge 4 rows without 4 or more rounds of ratios to the baseline a side: .* \(base does not name each sample's round/);
     const other = structuredClone(base);
     other.settings.baseline = 'mine';
     for (const x of other.runs) if (x.role === 'baseline') x.executor = 'mine';
-    const yardsticks = await run(base, other, { failOnRegression: '10', relative: true });
+    const yardsticks = await compareFiles(base, other, { failOnRegression: '10', relative: true });
     expect(yardsticks.code).toBe(2);
     expect(yardsticks.stderr).toMatch(/^concord compare: --fail-on-regression --relative: the speedups are over different baselines \(base: sequential; new: mine\).*; a ratio to one baseline does not compare with a ratio to another\n$/);
   });
@@ -151,35 +131,35 @@ describe('runs in one file only, and --only', () => {
   it('fails the gate on an executor in one file only, naming an exec: engine\'s way to a stable name; without the gate, warnings', async () => {
     const [before, after] = [renamed(base, 'exec:./target/release/engine'), renamed(base, 'exec:/work/target/release/engine')];
     // Only the baselines are shared: nothing to compare, gate or not.
-    expect((await run(before, after, { failOnRegression: '10' })).code).toBe(2);
+    expect((await compareFiles(before, after, { failOnRegression: '10' })).code).toBe(2);
     const both = withSecond(base, 'block-stm');
     const [b2, a2] = [renamed(both, 'exec:./target/release/engine'), renamed(both, 'exec:/work/target/release/engine')];
-    expect((await run(b2, a2)).code).toBe(0);
-    const gated = await run(b2, a2, { failOnRegression: '10' });
+    expect((await compareFiles(b2, a2)).code).toBe(0);
+    const gated = await compareFiles(b2, a2, { failOnRegression: '10' });
     expect(gated.code).toBe(1);
     expect(gated.stdout).toContain('\nunmatched: p2p 100 acc × 1000 tx · exec:./target/release/engine @1: in DIR/base.json only (an exec: engine is named by its command line unless its answers declare a name, '
       + '"name" in docs/exec-protocol.md; the gate fails on a run in one file only, --only narrows it to the executors named)\n');
     expect(gated.stdout).toContain('\nunmatched: token 100 acc × 1000 tx · exec:/work/target/release/engine @2: in DIR/new.json only (');
-    const json = JSON.parse((await run(b2, a2, { failOnRegression: '10', json: true })).stdout);
+    const json = JSON.parse((await compareFiles(b2, a2, { failOnRegression: '10', json: true })).stdout);
     expect(json.ok).toBe(false);
     expect(json.unmatched).toHaveLength(8);
     expect(json.unmatched[0]).toEqual({ name: 'p2p 100 acc × 1000 tx · exec:./target/release/engine @1', executor: 'exec:./target/release/engine', in: 'base' });
     // Narrowed to block-stm, the engine's runs are not the gate's business.
-    expect((await run(b2, a2, { failOnRegression: '10', only: 'block-stm' })).code).toBe(0);
+    expect((await compareFiles(b2, a2, { failOnRegression: '10', only: 'block-stm' })).code).toBe(0);
     // Named, one in one file only still fails.
-    expect((await run(b2, a2, { failOnRegression: '10', only: 'block-stm,exec:./target/release/engine' })).code).toBe(1);
+    expect((await compareFiles(b2, a2, { failOnRegression: '10', only: 'block-stm,exec:./target/release/engine' })).code).toBe(1);
   });
 
   it('--only judges the executors named alone, refuses a name neither file ran and a use without the gate', async () => {
     const two = withSecond(base, 'mine');
     const slowerOther = scaled(two, 1, 1.5, 'fake-parallel');
-    expect((await run(two, slowerOther, { failOnRegression: '10' })).code).toBe(1);
-    const mine = await run(two, slowerOther, { failOnRegression: '10', only: 'mine', json: true });
+    expect((await compareFiles(two, slowerOther, { failOnRegression: '10' })).code).toBe(1);
+    const mine = await compareFiles(two, slowerOther, { failOnRegression: '10', only: 'mine', json: true });
     expect(mine.code).toBe(0);
     expect(JSON.parse(mine.stdout)).toMatchObject({ ok: true, gate: { by: 'block time', only: ['mine'] } });
-    const typo = await run(two, slowerOther, { failOnRegression: '10', only: 'mien' });
+    const typo = await compareFiles(two, slowerOther, { failOnRegression: '10', only: 'mien' });
     expect([typo.code, typo.stderr]).toEqual([2, 'concord compare: --only: mien: no executor run of either file is named so (they ran fake-parallel, mine)\n']);
-    const ungated = await run(two, slowerOther, { only: 'mine' });
+    const ungated = await compareFiles(two, slowerOther, { only: 'mine' });
     expect([ungated.code, ungated.stderr]).toEqual([2, 'concord compare: --only narrows the gate: give it with --fail-on-regression PCT\n']);
   });
 });

@@ -4,18 +4,14 @@
 // refuse (exit 2) while --relative judges; executor settings are compared as they ran, so a
 // default given explicitly is no difference, and two placements read from one path are told apart
 // by the file's sha256 and their samples, the field named.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { compareCommand, type CompareOptions } from '../cli/compare.js';
-import { guard } from '../cli/errors.js';
 import { defaultModules as implDefaultModules } from '../impl/modular/executor.js';
 import { EXECUTORS } from '../impl/registry.js';
 import { compare } from '../reports/compare.js';
 import type { ResultsFile, TrainingRecord } from '../reports/schema.js';
 import { defaultModules, TAKES_NO_SETTINGS } from '../reports/settings.js';
 import { contestResults, sampleResults, withRounds } from './report-fixture.js';
+import { compareFiles } from './compare-run.js';
 
 /** A full run: 5 rounds of 250 ms. */
 const full: ResultsFile = (() => {
@@ -33,21 +29,6 @@ const quick: ResultsFile = (() => {
   return doc;
 })();
 
-/** Runs compare on the documents as files, as the command line does (input errors exit 2), capturing its output. */
-async function run(a: ResultsFile, b: ResultsFile, o: Omit<CompareOptions, 'base' | 'next'> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'concord-compare-settings-'));
-  const [pa, pb] = [join(dir, 'base.json'), join(dir, 'new.json')];
-  writeFileSync(pa, JSON.stringify(a));
-  writeFileSync(pb, JSON.stringify(b));
-  let [stdout, stderr] = ['', ''];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-  try {
-    return { code: await guard('compare', () => compareCommand({ base: pa, next: pb, ...o })), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 describe('bench settings that differ', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -64,18 +45,18 @@ describe('bench settings that differ', () => {
   });
 
   it('refuses the block-time gate over rounds of different lengths (exit 2), suggesting --relative, which judges them', async () => {
-    const gated = await run(full, quick, { failOnRegression: '10' });
+    const gated = await compareFiles(full, quick, { failOnRegression: '10' });
     expect(gated.code).toBe(2);
     expect(gated.stdout).toBe('');
     expect(gated.stderr).toBe('concord compare: --fail-on-regression cannot judge block times from rounds of different lengths '
       + '(base: a full run with 5 rounds of 250 ms, new: a --quick run with 5 rounds of 30 ms): a short round\'s calls run slower, more of them just after a switch between executors, '
       + 'so every row would move for that alone; gate with --relative (each executor against the baseline timed in the same rounds), or rerun bench alike (both --quick, or neither)\n');
     // The same files' ratios to their baselines did not move: --relative passes them, the warning beside it.
-    const relative = await run(full, quick, { failOnRegression: '10', relative: true });
+    const relative = await compareFiles(full, quick, { failOnRegression: '10', relative: true });
     expect(relative.code).toBe(0);
     expect(relative.stdout).toContain('\nwarning: different bench settings: base was a full run');
     // Without the gate the table is there to read, with the warning.
-    expect((await run(full, quick)).code).toBe(0);
+    expect((await compareFiles(full, quick)).code).toBe(0);
   });
 
   it('warns of different numbers of rounds of one length, and the gate judges them', async () => {
@@ -84,7 +65,7 @@ describe('bench settings that differ', () => {
     expect(c.warnings[0]).toBe('different bench settings: base was a full run with 5 rounds of 250 ms, new a full run with 6 rounds of 250 ms (settings.rounds 5 -> 6): '
       + 'the rounds are of one length, so block times compare; each side\'s interval and p-value rest on its own number of rounds');
     expect(c.gate!.refused).toBeNull();
-    expect((await run(full, more, { failOnRegression: '10' })).code).toBe(0);
+    expect((await compareFiles(full, more, { failOnRegression: '10' })).code).toBe(0);
   });
 });
 

@@ -136,13 +136,18 @@ describe('the lying-footprints check', () => {
     expect(lyingFootprintsCheck.applies({ name: './mine.mjs', coverage: [], execute: async () => { throw new Error('unused'); }, close: async () => {} })).toBe(false);
   }, 60_000);
 
-  it('catches Block-STM\'s planted guess-unloaded-value bug, which truthful blocks never show, explained, shrunk and replayable', async () => {
-    const source = plantedSource('guess-unloaded-value');
+  /** The planted executor `name`, which truthful blocks never show wrong (equivalence passes it), and the one failure lying footprints find in it. */
+  async function caughtByLiesAlone(name: string) {
+    const source = plantedSource(name);
     const equivalence = CHECK_DEFS.find((c) => c.name === 'equivalence')!;
     expect((await runVerify({ subjects: [source], runs: 100, seed: 1, checks: [equivalence] })).failures).toEqual([]);
     const report = await runVerify({ subjects: [source], runs: 200, seed: 1, checks: [lyingFootprintsCheck] });
     expect(report.failures).toHaveLength(1);
-    const f = report.failures[0]!;
+    return { source, f: report.failures[0]! };
+  }
+
+  it('catches Block-STM\'s planted guess-unloaded-value bug, which truthful blocks never show, explained, shrunk and replayable', async () => {
+    const { source, f } = await caughtByLiesAlone('guess-unloaded-value');
     expect(f).toMatchObject({ check: 'lying-footprints', transactions: 1 });
     expect(f.setting).toMatch(/400 pre-state entries no footprint declares/);
     expect(f.explanation!.actual).toMatch(/\b0\b/);
@@ -154,12 +159,7 @@ describe('the lying-footprints check', () => {
   }, 60_000);
 
   it('catches modular\'s planted kind-blind bug, which truthful blocks never show, explained, shrunk and replayable', async () => {
-    const source = plantedSource('modular-kind-blind');
-    const equivalence = CHECK_DEFS.find((c) => c.name === 'equivalence')!;
-    expect((await runVerify({ subjects: [source], runs: 100, seed: 1, checks: [equivalence] })).failures).toEqual([]);
-    const report = await runVerify({ subjects: [source], runs: 200, seed: 1, checks: [lyingFootprintsCheck] });
-    expect(report.failures).toHaveLength(1);
-    const f = report.failures[0]!;
+    const { source, f } = await caughtByLiesAlone('modular-kind-blind');
     expect(f).toMatchObject({ check: 'lying-footprints', transactions: 1, explanation: { anomaly: 'wrong undeclared report', tx: 0 } });
     expect(f.explanation!.expected).toMatch(/^undeclaredAccesses 1: tx 0 (writes|adds a delta to) key \d+ \(/);
     expect(f.explanation!.actual).toBe('undeclaredAccesses 0, undeclared ""');

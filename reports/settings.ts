@@ -9,6 +9,7 @@
 // by what it is (its file's sha256, its sample), never by the options or the path that gave it.
 
 import { plural } from '../spec/plural.js';
+import { defaultModules } from '../impl/modular/modules.js';
 import { DEFAULT_PARTITION, trainingOptions } from './partitions.js';
 import type { ResultsFile, TrainingRecord } from './schema.js';
 
@@ -26,7 +27,7 @@ export function benchSettingsDifferences(a: Settings, b: Settings): string[] {
 
 /**
  * The built-in executors that take neither --modules nor --partition (impl/registry.ts, which
- * test/compare-settings.test.ts holds this to): reports/ depends on no executor code. Every other
+ * test/compare-settings.test.ts holds this to): the registry loads every executor, which reports/ does not. Every other
  * name a file's settings.executors holds took them: the modular executor, or a user's module or
  * exec: engine.
  */
@@ -35,10 +36,8 @@ export const TAKES_NO_SETTINGS: readonly string[] = ['reference', 'sequential', 
 /** The built-in executor that takes them, and whose defaults are known. */
 const MODULAR = 'modular';
 
-/** The modular executor's module count where none is given, on a machine of `cores` effective cores (impl/modular/executor.ts defaultModules, which the test holds this to). */
-export function defaultModules(cores: number): number {
-  return Math.min(4096, Math.max(8, 2 * cores));
-}
+/** The modular executor's module count where none is given, one definition with the executor's (impl/modular/modules.ts). */
+export { defaultModules };
 
 /** A setting as a file ran it: the value compared, and how a message shows it. */
 interface InEffect {

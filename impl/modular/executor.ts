@@ -42,6 +42,7 @@ import { DEFAULT_PARTITION, PARTITION_KINDS, partitionerFor, type Partitioner } 
 import { PlanScratch } from './scratch.js';
 import { Counters } from './thread.js';
 import { intransitivity } from './order.js';
+import { defaultModules, MAX_MODULES } from './modules.js';
 
 const JOB: JobRef = { module: 'impl/modular/job.js', fn: 'runLanesJob' };
 
@@ -55,24 +56,7 @@ export const MAX_CHUNK = 4096;
 /** Yields to the event loop once: the pool posts the job to its workers in a microtask of run(). */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/**
- * A worker claiming a lane scans every lane's cursor (impl/modular/thread.ts), so the modules set
- * the cost of each claim: a p2p block of 2,000 transactions took 23 ms at 64 modules, 0.6 s at
- * 4,096 and 5.6 s at 65,536. Beyond this many, a typo.
- */
-export const MAX_MODULES = 4096;
-
-/**
- * Modules when none are asked for: two lanes per core (the effective cores, impl/runtime/cores.ts)
- * and at least 8, so that idle workers find a ready lane at every thread count the machine runs
- * well (8 lanes would cap 16 threads at 8). It
- * depends on the machine, never on a block's thread count, so one executor partitions alike at
- * every thread count. Every claim scans all lanes, hence no more: at 2 threads on a p2p block of
- * 10,000 transactions, 8 modules took 17.7 ms, 64 took 19.7 ms and 256 took 31.3 ms.
- */
-export function defaultModules(cores = effectiveCores()): number {
-  return Math.min(MAX_MODULES, Math.max(8, 2 * cores));
-}
+export { defaultModules, MAX_MODULES };
 
 export interface ModularOptions {
   /** Default threads per block running lanes, the main thread among them from 2 on (the effective cores when absent: impl/runtime/cores.ts). */

@@ -23,6 +23,7 @@ import {
   CHECK_DEFS, checkRuns, isProbeBlock, executeTarget, probeMs, executorBlockFile, failureTag, replayFailure, runVerify, shardBatches, writeExecutorBlock,
   type ExecutorReport, type FailureReport, type ReplaySoFar, type RunReport, type SoFar, type SubjectSource,
 } from '../properties/runner.js';
+import type { HangBound } from '../properties/hang-bound.js';
 import {
   decodeToken, DEFAULT_VERIFY_OUT, HELPER_PREFIX, PLACEMENT_DIGEST, ReplayTokenError, sameSettings, settingsJson, settingsText, type PartitionSettings, type ReplayToken,
 } from '../properties/replay.js';
@@ -604,16 +605,17 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const goals = (name: string) => (isOwnExecutor(name) ? coverage : undefined);
   // An engine in another process that leaves a request unanswered past --timeout is stopped, and
   // the call fails: a counterexample to shrink on fresh engines, where a hang in this process ends the command.
-  const answerWithin = timeoutS > 0 ? { ms: timeoutS * 1000, by: '--timeout' } : undefined;
+  // The runner shortens it for a hang's shrink tries (properties/hang-bound.ts).
+  const answerWithin: HangBound | undefined = timeoutS > 0 ? { ms: timeoutS * 1000, by: '--timeout' } : undefined;
   const sourceFor = (name: string, settings: PartitionSettings) => tracked(
     name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, settings, goals(name), answerWithin), doing, json, watch, timeoutS,
   );
   // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
-  return unlessStuck(verify(o, sourceFor, coverage), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock()}`, json));
+  return unlessStuck(verify(o, sourceFor, coverage, answerWithin), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock()}`, json));
 }
 
-/** `coverage`: the goals --coverage gave, undefined without it. */
-async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly CoverageGoal[] | undefined): Promise<number> {
+/** `coverage`: the goals --coverage gave, undefined without it; `answerWithin`: the bound sourceFor's exec: engines were made with. */
+async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly CoverageGoal[] | undefined, answerWithin: HangBound | undefined): Promise<number> {
   // A list would multiply every check by its partitions; the simulated schedules already draw each.
   if (o.partition?.includes(',')) {
     throw new UsageError(`--partition ${o.partition}: verify makes every executor with one partition, not a list; check each in a verify of its own `
@@ -715,7 +717,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
     // (a built-in cannot fail to load, and starting its pool costs a second or more).
     for (const s of sources) if (!EXECUTORS.has(s.name)) await (await s.create()).close(false);
     checkOutDir(outDir, '--out');
-    const run = await runVerify({ subjects: sources, ...base, ...(threadCounts ? { threadCounts } : {}), sofar });
+    const run = await runVerify({ subjects: sources, ...base, ...(threadCounts ? { threadCounts } : {}), ...(answerWithin ? { answerWithin } : {}), sofar });
     const checked = !run.failures.length && run.executors.every((e) => e.uncovered.length === 0);
     return { r: run, checked, unclosed: await closeModuleExecutors('verify', o.timeout, !checked, o.json ? { ok: false } : undefined) };
   }, (signal) => {

@@ -31,6 +31,9 @@
 // record, and `run` prints), covered by its digest: a replay given another file, or none, would run
 // another executor than the failure's, and is refused. Such a token without one was made without a
 // placement, or before tokens named them: given a file, it replays as it always did (cli/verify.ts).
+// A sealed token's digest is followed by a mark of what stopped its shrinking early, if anything
+// did: 'a' minimize()'s cap on tries, 't' --time-limit, 'h' the cap on a hang's shrinking, which
+// tokens made before that mark gave 't' (they replay as they did, saying --time-limit).
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did
 // not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ to cv6_ token always has
 // its digest, which a replay checks before it runs anything.
@@ -161,10 +164,17 @@ export type ReplayToken = SealedToken | TokenV1;
 
 export type ShrinkStep = readonly [attempt: number, alternative: number];
 
+/**
+ * What stopped a shrinking with changes left untried: minimize()'s cap on tries, --time-limit, or
+ * the cap on a hang's shrinking (hang-bound.ts), which tokens made before it had marked as the time
+ * limit: they still replay, and say so.
+ */
+export type ShrinkCap = 'attempts' | 'time' | 'hang';
+
 export interface Shrunk {
   /** SHRUNK_DIGEST hex characters: runDigest's (cv2_ to cv6_), blockDigest's (cv1_). */
   readonly digest: string;
-  readonly capped?: 'attempts' | 'time';
+  readonly capped?: ShrinkCap;
 }
 
 export const SHRUNK_DIGEST = 12;
@@ -217,7 +227,8 @@ export function digestMatches(t: ReplayToken, input: readonly [unknown, ...unkno
   if (t.version !== 1) return t.shrunk.digest === runDigest(t, t.shrunk.capped, input);
   return t.shrunk === undefined || t.shrunk.digest === blockDigest(input[0]);
 }
-const CAPPED: Readonly<Record<NonNullable<Shrunk['capped']>, string>> = { attempts: 'a', time: 't' };
+/** A token's mark of each cap after its digest. */
+const CAPPED: Readonly<Record<ShrinkCap, string>> = { attempts: 'a', time: 't', hang: 'h' };
 
 function shrunkText(s: Shrunk): string {
   return `${s.digest}${s.capped ? CAPPED[s.capped] : ''}`;
@@ -225,11 +236,11 @@ function shrunkText(s: Shrunk): string {
 
 function shrunkOf(text: string): Shrunk {
   const mark = text.slice(SHRUNK_DIGEST);
-  const capped = (Object.keys(CAPPED) as NonNullable<Shrunk['capped']>[]).find((k) => CAPPED[k] === mark);
+  const capped = (Object.keys(CAPPED) as ShrinkCap[]).find((k) => CAPPED[k] === mark);
   return { digest: text.slice(0, SHRUNK_DIGEST), ...(capped ? { capped } : {}) };
 }
 
-const SHRUNK = new RegExp(`^[0-9a-f]{${SHRUNK_DIGEST}}[at]?$`);
+const SHRUNK = new RegExp(`^[0-9a-f]{${SHRUNK_DIGEST}}[${Object.values(CAPPED).join('')}]?$`);
 
 /** minimized as a short word: each step's attempt as base-36 gap from the previous kept attempt, with "-k" for alternative k, joined by dots. */
 function traceText(steps: readonly ShrinkStep[]): string {

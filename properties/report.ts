@@ -21,6 +21,7 @@ import { threadCountsText } from './thread-counts.js';
 import { HELPER_PREFIX, PLANTED_PREFIX, settingsText, type FailsOnly, type PartitionSettings, type ReplayToken } from './replay.js';
 import { concordCommand, shellWord } from './printed-command.js';
 import { ATTEMPTS_PER_TX, MAX_ATTEMPTS, MOST_ATTEMPTS } from './minimize.js';
+import { HANG_SHRINK_MS, SHRINK_TRY_FACTOR, SHRINK_TRY_FLOOR_MS } from './hang-bound.js';
 import type { EarlierOutcome, FailureReport } from './runner.js';
 
 /** How simulated.ts words a worker's empty poll. */
@@ -287,7 +288,8 @@ export function failureRequest(f: FailureReport): string | undefined {
 export function formatFailure(f: FailureReport, words: OptionWords = f.executor.startsWith(HELPER_PREFIX) ? 'helper' : 'cli'): string[] {
   const timeLimit = `(${WORDS[words].timeLimit})`;
   const stop = f.shrinkTimeLimited ? `at the time limit ${timeLimit}`
-    : f.shrinkHangLimited ? 'at its cap on time for a hang (20 times the first hang\'s time, 60 s at most: each try that hangs takes as long; a lower --timeout tries more)'
+    : f.shrinkHangLimited ? `at its cap on time for a hang's shrinking (${HANG_SHRINK_MS / 1000} s in all: each try that hangs takes its bound, `
+      + `${SHRINK_TRY_FACTOR} times the engine's slowest answer, ${SHRINK_TRY_FLOOR_MS / 1000} s at least, --timeout at most)`
     : `at its cap on tries (${MAX_ATTEMPTS}, or ${ATTEMPTS_PER_TX} a transaction of the block it started from, up to ${MOST_ATTEMPTS})`;
   const capped = f.shrinkCapped ? ` (a step is a change kept; the shrinker stopped ${stop} with changes left untried: a smaller failing block may exist)` : '';
   const rerun = failureRerun(f);
@@ -300,6 +302,13 @@ export function formatFailure(f: FailureReport, words: OptionWords = f.executor.
   if (f.protocol) {
     const after = f.protocol.afterAnswer ? '; the engine wrote the line after its answer to this block, and it was read as the block\'s next call went out (the rerun below makes both calls)' : '';
     lines.push(`  protocol     concord-exec/1: ${f.protocol.rule} (docs/exec-protocol.md, Rules)${after}`);
+  }
+  if (f.hangUnconfirmed) {
+    const { transactions, boundMs } = f.hangUnconfirmed;
+    const how = boundMs === undefined ? 'failed its shrink try' : `hung under a shrink try's shorter bound of ${boundMs / 1000} s`;
+    const under = f.hungMs === undefined ? '--timeout' : `--timeout (${f.hungMs / 1000} s)`;
+    lines.push(`  shrinking    the smallest block the shrinking reached, of ${plural(transactions, 'transaction')}, ${how}, but answered within ${under} alone on a fresh engine: `
+      + 'this is the block that hung under --timeout when found, not shrunk');
   }
   if (f.explanation) lines.push(...formatExplanation(f.explanation).map((l) => `  ${l}`));
   if (f.error) {

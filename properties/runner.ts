@@ -40,9 +40,10 @@ import { lyingFootprintsCheck } from './lying-footprints.js';
 import { confirmProtocol, minimalInput } from './protocol-failure.js';
 import {
   blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sameSettings, sealToken, settingsWords, TOKEN_VERSION,
-  type CheckName, type FailsOnly, type PartitionSettings, type ReplayToken, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
+  type CheckName, type FailsOnly, type PartitionSettings, type ReplayToken, type ShrinkCap, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
 } from './replay.js';
 import { threadCountsProblem, threadCountsText } from './thread-counts.js';
+import { HANG_SHRINK_MS, withShrinkTries, type HangBound } from './hang-bound.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 
 /** How to build one executor under test; `create` is called once per run and closed at its end. */
@@ -76,6 +77,12 @@ export interface RunnerOptions {
   /** The thread counts every check calls execute() at (Subject.threadCounts), sorted, each once; default: each check's own. */
   readonly threadCounts?: readonly number[];
   readonly progress?: ProgressSink;
+  /**
+   * The bound the `exec:` engines of `subjects` were made with (their AnswerLimit, read as each
+   * request is sent): a hang's shrinking shortens it for its tries (hang-bound.ts). Absent: each
+   * try is bounded as the engine was made.
+   */
+  readonly answerWithin?: HangBound;
   /** Given the report of what has run so far as the run starts, for a command a signal stops part-way (cli/verify.ts). */
   readonly sofar?: SoFar;
 }
@@ -123,14 +130,21 @@ export interface FailureReport {
   readonly replay: string;
   readonly transactions: number;
   readonly numShrinks: number;
-  /** The shrinker stopped at its cap on tries (minimize.ts attemptCap), or at the time limit, with changes untried: a smaller failing block may exist. */
+  /** The shrinker stopped at its cap on tries (minimize.ts attemptCap), at the time limit, or at the cap on a hang's shrinking, with changes untried: a smaller failing block may exist. */
   readonly shrinkCapped?: true;
   /** It was --time-limit that stopped the shrinker (shrinkCapped is then set too). */
   readonly shrinkTimeLimited?: true;
-  /** It was the cap on a hang's shrinking (runner.ts HANG_SHRINK_TRIES, HANG_SHRINK_MS) that stopped it (shrinkCapped is then set too). */
+  /** It was the cap on a hang's shrinking (hang-bound.ts HANG_SHRINK_MS) that stopped it (shrinkCapped is then set too). */
   readonly shrinkHangLimited?: true;
   /** The failure is an `exec:` engine's hang past this bound (Failure.hung), which the rerun and the replay keep as --timeout. */
   readonly hungMs?: number;
+  /**
+   * A hang's shrinking reached a block of `transactions` that failed its try, hung under a shrink
+   * try's shorter bound (`boundMs`, hang-bound.ts; absent where it failed otherwise), and answered
+   * within --timeout when run alone on a fresh engine: the block reported is the one that hung
+   * under --timeout when found, not shrunk.
+   */
+  readonly hangUnconfirmed?: { readonly transactions: number; readonly boundMs?: number };
   readonly blockFile?: string;
   /**
    * Why the shrunk block may pass when rerun alone (the block file's rerun, the replay): it passed on
@@ -371,7 +385,7 @@ const unsealed = (fields: TokenFields): TokenV1 => ({ ...fields, version: 1 });
  */
 export function failureReport(
   subject: Pick<Subject, 'name' | 'label' | 'settings' | 'threadCounts'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined,
-  how: HowItFails, outDir?: string, shrinkCapped: false | 'attempts' | 'time' = false, tokenOf: (fields: TokenFields) => ReplayToken = unsealed,
+  how: HowItFails, outDir?: string, shrinkCapped: false | ShrinkCap = false, tokenOf: (fields: TokenFields) => ReplayToken = unsealed,
 ): FailureReport {
   const path = details.counterexamplePath ?? '0';
   const executor = subject.name;
@@ -390,7 +404,8 @@ export function failureReport(
     token: encodeToken(token), replay: replayCommand(token, last?.hung, outDir), ...(last?.hung === undefined ? {} : { hungMs: last.hung }), ...(failsOnly ? { failsOnly } : {}), ...(how.replayed ? { replayed: true } : {}),
     ...(isModuleObject(executor) ? { sharedInstance: true } : {}),
     ...(last?.callsBefore ? { callsBefore: last.callsBefore } : {}),
-    transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks, ...(shrinkCapped ? { shrinkCapped: true } : {}), ...(shrinkCapped === 'time' ? { shrinkTimeLimited: true } : {}),
+    transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks, ...(shrinkCapped ? { shrinkCapped: true } : {}),
+    ...(shrinkCapped === 'time' ? { shrinkTimeLimited: true } : {}), ...(shrinkCapped === 'hang' ? { shrinkHangLimited: true } : {}),
     // A replay that failed ran on a fresh instance, where a value kept from earlier blocks cannot be.
     ...(last?.explanation ? { explanation: failsOnly === 'after earlier blocks' && !how.replayed ? afterEarlierBlocks(last.explanation) : last.explanation } : {}),
     ...(last?.error ? { error: last.error } : !last && details.errorInstance ? { error: String(details.errorInstance) } : {}),
@@ -499,9 +514,15 @@ async function alive(instance: Subject): Promise<boolean> {
   }
 }
 
+/** The slowest execute() of a check's block an executor answered in the verify, over all its instances: what a hang's shrink tries are bounded by (hang-bound.ts). */
+interface Answered {
+  slowestMs: number;
+}
+
 /**
  * `source`'s instance `first`, recording its execute() calls: the last HISTORY_BLOCKS, and of those
- * only as many of the latest as hold HISTORY_TXS transactions together (the latest always).
+ * only as many of the latest as hold HISTORY_TXS transactions together (the latest always), and in
+ * `answered` how long the slowest that answered took.
  * history() returns an array that is replaced, never changed, so what it returned before a run
  * stays what it was. After a call that threw, the instance runs a one-transaction no-op block
  * (alive()); where that throws too, it is closed and the next call goes to a fresh instance, whose
@@ -511,7 +532,7 @@ async function alive(instance: Subject): Promise<boolean> {
  * words. An instance that only refused the block stays: restarting it after every throw cost an
  * engine start-up per shrink candidate, and piled up instances whose clean-up the budget skipped.
  */
-function recording(source: SubjectSource, first: Subject): { readonly subject: Subject; history(): readonly Executed[] } {
+function recording(source: SubjectSource, first: Subject, answered: Answered): { readonly subject: Subject; history(): readonly Executed[] } {
   let current: Subject | undefined = first;
   let runs: readonly Executed[] = [];
   const execute = async (block: Block, threads: number): Promise<BlockResult> => {
@@ -522,8 +543,11 @@ function recording(source: SubjectSource, first: Subject): { readonly subject: S
     let from = next.length - 1;
     for (let txs = block.txs.length; from > 0 && txs + next[from - 1]!.block.txs.length <= HISTORY_TXS; from--) txs += next[from - 1]!.block.txs.length;
     runs = next.slice(from);
+    const began = performance.now();
     try {
-      return await instance.execute(block, threads);
+      const result = await instance.execute(block, threads);
+      answered.slowestMs = Math.max(answered.slowestMs, performance.now() - began);
+      return result;
     } catch (error) {
       if (!(await alive(instance))) {
         current = undefined;
@@ -708,10 +732,16 @@ interface BatchEnd {
   readonly stoppedAt?: number;
 }
 
-/** How checkBatch reruns a counterexample (howItFails): `source` makes fresh instances, `history` is what `subject` ran so far. */
+/**
+ * How checkBatch reruns a counterexample (howItFails): `source` makes fresh instances, `history` is
+ * what `subject` ran so far; and how it bounds a hang's shrink tries: `bound`, the bound its
+ * engines were made with (RunnerOptions.answerWithin), after answers of `slowestMs` at most.
+ */
 interface Rerun {
   readonly source: SubjectSource;
   history(): readonly Executed[];
+  readonly bound?: HangBound;
+  slowestMs(): number;
 }
 
 /**
@@ -725,16 +755,6 @@ function inputChoices(check: CheckDef, rest: readonly unknown[]): readonly (read
 
 /** The least time a time-limited run spends shrinking a counterexample, whatever is left of its budget. */
 const MIN_SHRINK_MS = 2000;
-/**
- * A hang's shrinking stops starting tries after this many tries' worth of the time the first hang
- * took (the bound it was judged by, verify's --timeout), or HANG_SHRINK_MS, whichever is less: it
- * takes about 10 tries that hang to halve a block of 1,100 transactions down to the size a deadlock
- * needs, and twice that leaves room for a few bodies made no-ops; every try that hangs costs the
- * bound, so at the default --timeout of 300 s, one try is all a minute allows.
- */
-const HANG_SHRINK_TRIES = 20;
-const HANG_SHRINK_MS = 60_000;
-
 /** Reruns of a fresh counterexample before it is shrunk: one that passes shows a failure that comes and goes. */
 const FLAKY_PROBES = 2;
 /** Runs each shrink candidate gets, alternatives included, when the counterexample came and went. */
@@ -783,10 +803,12 @@ async function checkBatch(
   // shown on the smallest block instead of shrunk (protocol-failure.ts). A replay shrinks nothing.
   let protocol: string | undefined;
   // Set where the first failure was an exec: engine's hang (Failure.hung): each try that hangs
-  // costs the bound a hang is judged by, so the shrinking is capped in time (hangShrinkMs), and a
-  // try that passes is taken at its word (no FLAKY_TRIES); fast-check's shrinking, which may try
-  // hundreds of candidates, is skipped for minimize()'s, whose first tries halve the block.
-  let hang: { readonly until: number } | undefined;
+  // costs the bound it is judged by, a shorter one than --timeout where `rerun.bound` allows
+  // (hang-bound.ts), so the shrinking is capped in time (HANG_SHRINK_MS), and a try that passes is
+  // taken at its word (no FLAKY_TRIES); fast-check's shrinking, which may try hundreds of
+  // candidates, is skipped for minimize()'s, whose first tries halve the block. `found`: the
+  // failure as it hung under --timeout, reported where the shrunk block does not hang there.
+  let hang: { readonly until: number; readonly found: Failure } | undefined;
   // A time-limited run shrinks until its deadline, but for MIN_SHRINK_MS at least: a failure found
   // at the deadline would otherwise be shown as generated.
   let shrinkUntil = limit.deadline;
@@ -805,13 +827,12 @@ async function checkBatch(
         throw new fc.PreconditionFailure(true);
       }
     }
-    const began = performance.now();
     const ok = await checkOnce(input);
     if (!ok && !failed) {
       shrinkUntil = Math.max(limit.deadline, performance.now() + MIN_SHRINK_MS);
       if (rerun) protocol = o.last?.protocol;
       if (rerun && o.last?.hung !== undefined) {
-        hang = { until: performance.now() + hangShrinkMs(performance.now() - began) };
+        hang = { until: performance.now() + HANG_SHRINK_MS, found: o.last };
         shrinkUntil = Math.min(shrinkUntil, hang.until);
       }
     }
@@ -838,7 +859,8 @@ async function checkBatch(
   // index) and so counts none of them; count them, so the replay reports the original's steps.
   let shrinks = 'path' in run ? run.path.split(':').length - 1 : 0;
   let how: HowItFails = replayedFailsOnly ? { failsOnly: replayedFailsOnly, replayed: true } : {};
-  let capped: false | 'attempts' | 'time' = false;
+  let capped: false | ShrinkCap = false;
+  let hangUnconfirmed: FailureReport['hangUnconfirmed'];
   let tokenOf: ((fields: TokenFields) => ReplayToken) | undefined;
   if (input && protocol !== undefined) {
     const found = { last: o.last, after: failedAfter };
@@ -859,58 +881,77 @@ async function checkBatch(
     let rest: readonly unknown[] = input.slice(1);
     let tries = 1;
     for (let probe = 0; probe < FLAKY_PROBES && tries === 1 && !('path' in run) && !hang; probe++) if (await checkOnce(input)) tries = FLAKY_TRIES;
-    // A smaller block that passes under the failure's other inputs is tried under the check's
-    // alternatives, and the first it fails under is kept for the steps after.
-    let attempt = 0;
-    const { spec, steps, capped: stopped, outOfTime } = await minimize(input[0], async (s) => {
-      const number = attempt++;
-      const choices = inputChoices(check, rest);
-      for (let t = 0; t < tries; t++) {
-        for (const [k, r] of choices.entries()) {
-          if (await checkOnce([s, ...r])) continue;
-          rest = r;
-          kept.push([number, k]);
-          return true;
+    // A hang's tries are bounded shorter than --timeout where the engines allow (hang-bound.ts):
+    // `tryBound` sets the bound before each.
+    const shrinking = async (tryBound: () => void) => {
+      const tryOnce = (i: CheckInput): Promise<boolean> => {
+        tryBound();
+        return checkOnce(i);
+      };
+      // A smaller block that passes under the failure's other inputs is tried under the check's
+      // alternatives, and the first it fails under is kept for the steps after.
+      let attempt = 0;
+      const done = await minimize(input[0], async (s) => {
+        const number = attempt++;
+        const choices = inputChoices(check, rest);
+        for (let t = 0; t < tries; t++) {
+          for (const [k, r] of choices.entries()) {
+            if (await tryOnce([s, ...r])) continue;
+            rest = r;
+            kept.push([number, k]);
+            return true;
+          }
+        }
+        return false;
+      }, shrinkUntil);
+      // fast-check shrinks a SharedState pre-state to a Map, but not where minimize() shrinks alone
+      // or past SHRINK_BUDGET: the shrunk block under a Map, once, so a failure needs the table
+      // only when it says so. Numbered past any attempt of minimize()'s (a replay's minimize() has
+      // no deadline, and would take the number after a time-limited one's for its own).
+      const asMap = withMapPreState(rest);
+      let mapped = 0;
+      if (asMap) {
+        const number = attemptCap(input[0]);
+        for (let t = 0; t < tries && mapped === 0; t++) {
+          if (await tryOnce([done.spec, ...asMap])) continue;
+          rest = asMap;
+          kept.push([number, 0]);
+          mapped = 1;
         }
       }
-      return false;
-    }, shrinkUntil);
-    // fast-check shrinks a SharedState pre-state to a Map, but not where minimize() shrinks alone
-    // or past SHRINK_BUDGET: the shrunk block under a Map, once, so a failure needs the table
-    // only when it says so. Numbered past any attempt of minimize()'s (a replay's minimize() has
-    // no deadline, and would take the number after a time-limited one's for its own).
-    const asMap = withMapPreState(rest);
-    let mapped = 0;
-    if (asMap) {
-      const number = attemptCap(input[0]);
-      for (let t = 0; t < tries && mapped === 0; t++) {
-        if (await checkOnce([spec, ...asMap])) continue;
-        rest = asMap;
-        kept.push([number, 0]);
-        mapped = 1;
-      }
-    }
-    capped = outOfTime ? 'time' : stopped && 'attempts';
-    const shrunk: CheckInput = [spec, ...rest];
-    const cap = capped || undefined;
-    const version = 'path' in run ? run.sealVersion : TOKEN_VERSION;
-    tokenOf = (fields) => sealToken(fields, kept, cap, shrunk, version);
+      return { ...done, mapped };
+    };
+    const bound = hang ? rerun?.bound : undefined;
+    const { spec, steps, capped: stopped, outOfTime, mapped } = await (bound ? withShrinkTries(bound, rerun!.slowestMs, shrinking) : shrinking(() => {}));
+    // The bound the smallest block's try was stopped at (undefined where it failed otherwise).
+    const shrunkHungMs = o.last?.hung;
+    capped = !outOfTime ? stopped && 'attempts' : hang && shrinkUntil === hang.until ? 'hang' : 'time';
+    let shrunk: CheckInput = [spec, ...rest];
     shrinks += steps + mapped;
-    if (rerun && hang) how = await hangsAlone(rerun.source, subject, check, o, shrunk) ? {} : SOMETIMES;
-    else if (rerun) how = await howItFails(rerun.source, subject, check, shrunk, failedAfter, shrinkUntil);
+    if (rerun && hang) {
+      // Under --timeout again: a block that hung only under a shrink try's shorter bound is no hang
+      // to report, and the block found, which hung under --timeout, is reported instead, unshrunk.
+      if (await hangsAlone(rerun.source, subject, check, o, shrunk)) how = {};
+      else if (steps + mapped === 0) how = SOMETIMES;
+      else {
+        hangUnconfirmed = { transactions: spec.txs.length, ...(shrunkHungMs === undefined ? {} : { boundMs: shrunkHungMs }) };
+        kept.length = 0;
+        shrunk = input;
+        shrinks -= steps + mapped;
+        capped = false;
+        how = await hangsAlone(rerun.source, subject, check, o, input) ? {} : SOMETIMES;
+        if (how === SOMETIMES) o.last = hang.found;
+      }
+    } else if (rerun) how = await howItFails(rerun.source, subject, check, shrunk, failedAfter, shrinkUntil);
     // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
     else if (steps > 0) await checkInput(check, subject, o, shrunk);
+    const cap = capped || undefined;
+    const version = 'path' in run ? run.sealVersion : TOKEN_VERSION;
+    const sealed = shrunk;
+    tokenOf = (fields) => sealToken(fields, kept, cap, sealed, version);
   }
   const report = failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir, capped, tokenOf);
-  if (!(hang && capped === 'time' && hang.until <= limit.deadline)) return { failure: report };
-  // The cap on a hang's shrinking stopped it, not --time-limit.
-  const { shrinkTimeLimited: _limit, ...shown } = report;
-  return { failure: { ...shown, shrinkHangLimited: true } };
-}
-
-/** The most time a hang's shrinking takes: HANG_SHRINK_TRIES tries that hang as long as the first did (`hungMs`), and HANG_SHRINK_MS at most. */
-function hangShrinkMs(hungMs: number): number {
-  return Math.min(HANG_SHRINK_MS, HANG_SHRINK_TRIES * hungMs);
+  return { failure: hangUnconfirmed ? { ...report, hangUnconfirmed } : report };
 }
 
 /**
@@ -1104,18 +1145,19 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     elapsedMs: number;
     /** When the turn it is in began; undefined between its turns. */
     turnStarted?: number;
+    readonly answered: Answered;
   }
   const turns: Turns[] = opts.subjects.map((source) => ({
     source: withThreadCounts(source, threadCounts), name: source.name, label: source.name, applicable: [], checkReports: [], goals: source.gate?.coverage ?? [],
-    onThreads: source.gate ? runsOnThreads(source.gate) : false, failed: false, elapsedMs: 0,
+    onThreads: source.gate ? runsOnThreads(source.gate) : false, failed: false, elapsedMs: 0, answered: { slowestMs: 0 },
   }));
   /** One turn of an executor until `until`: all its checks the first time, the cut ones after. */
   const turn = async (t: Turns, until: number, first: boolean): Promise<void> => {
     const turnStarted = performance.now();
     t.turnStarted = turnStarted;
-    const recorded = recording(t.source, await t.source.create());
+    const recorded = recording(t.source, await t.source.create(), t.answered);
     const { subject } = recorded;
-    const rerun: Rerun = { source: t.source, history: recorded.history };
+    const rerun: Rerun = { source: t.source, history: recorded.history, ...(opts.answerWithin ? { bound: opts.answerWithin } : {}), slowestMs: () => t.answered.slowestMs };
     // Every turn's counts go to one observer: the report is the executor's, over all its instances.
     const o = t.o ?? newObserver(subject);
     t.o = o;

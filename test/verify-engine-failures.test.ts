@@ -3,7 +3,9 @@
 // after one) is reported as a protocol violation, shown on a one-transaction block a fresh engine
 // broke the same rule on, not shrunk and not framed as state kept between blocks; its rerun and
 // replay show it again. An engine that deadlocks is stopped at --timeout and its block shrunk as a
-// crash's is, each try on a fresh engine, and the run goes on to the other executors.
+// crash's is, each try on a fresh engine and under a shorter bound (properties/hang-bound.ts, whose
+// arithmetic test/verify-hang-shrink.test.ts checks on a fake clock), to the size its deadlock
+// needs, and the run goes on to the other executors.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,26 +81,27 @@ describe('verify reports an engine whose output breaks the protocol', () => {
 describe('verify shrinks the block of an engine that deadlocks', () => {
   const dir = mkdtempSync(join(tmpdir(), 'concord-engine-hang-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const hangs = `exec:node ${engine} hang-from 30`;
+  // A small deadlock, so that its shrinking is quick: every try that hangs costs the bound it is judged by.
+  const hangs = `exec:node ${engine} hang-from 3`;
   const example = `exec:node ${new URL('../examples/exec-engine.mjs', import.meta.url).pathname}`;
 
   // A hang of the big-blocks check's block of 409 transactions ended the whole verify, with that block and no replay.
-  it('to the 30 transactions its deadlock needs, with a replay and a rerun bounded as the call was, and checks the next executor', () => {
-    const r = concord('verify', '--executor', hangs, '--executor', example, '--runs', '100', '--timeout', '0.5', '--out', dir, '--json');
+  // --timeout 2, not 0.5: at half a second the test flaked under load, where the engines' answers are not meant to hang.
+  it('to the 3 transactions its deadlock needs, with a replay and a rerun bounded as the call was, and checks the next executor', { timeout: 150_000 }, () => {
+    const r = concord('verify', '--executor', hangs, '--executor', example, '--runs', '100', '--timeout', '2', '--out', dir, '--json');
     expect(r.status, r.stderr).toBe(1);
     const run = JSON.parse(r.stdout) as { failures: FailureJson[]; executors: { failed: boolean; checks: { status: string }[] }[] };
     expect(run.failures).toHaveLength(1);
     const f = run.failures[0]!;
-    expect(f).toMatchObject({ transactions: 30, hungMs: 500, error: expect.stringContaining('did not answer request 1 (a block of 30 transactions) within 0.5 s (--timeout), and was stopped') });
-    expect(f.block.transactions).toHaveLength(30);
+    expect(f).toMatchObject({ transactions: 3, hungMs: 2000, error: expect.stringContaining('did not answer request 1 (a block of 3 transactions) within 2 s (--timeout), and was stopped') });
+    expect(f.block.transactions).toHaveLength(3);
     expect(f.failsOnly).toBeUndefined();
-    expect([f.rerun, f.replay]).toEqual([expect.stringMatching(/ --check --timeout 0\.5$/), expect.stringContaining(' --timeout 0.5')]);
+    expect([f.rerun, f.replay]).toEqual([expect.stringMatching(/ --check --timeout 2$/), expect.stringContaining(' --timeout 2')]);
     // The engine after it was checked in full.
     expect(run.executors.map((e) => e.failed)).toEqual([true, false]);
     expect(run.executors[1]!.checks.every((c) => c.status === 'passed')).toBe(true);
     const replay = concord(...argsOf(f.replay));
     expect(replay.status).toBe(1);
-    // On a loaded machine the replay's tries can run into the cap on a hang's shrinking, which its header then names.
-    expect(replay.stdout).toMatch(/^FAIL exec:node \S+ hang-from 30: big-blocks check \(threads \d+\), shrunk to 30 transactions in \d+ steps(?: \([^\n]+\))?\n  error        the executor threw: ExecEngineError: [^\n]+ did not answer request 1 \(a block of 30 transactions\) within 0\.5 s/);
+    expect(replay.stdout).toMatch(/^FAIL exec:node \S+ hang-from 3: \S+ check \(threads \d+\), shrunk to 3 transactions in \d+ steps\n  error        the executor threw: ExecEngineError: [^\n]+ did not answer request 1 \(a block of 3 transactions\) within 2 s/);
   });
 });

@@ -6,10 +6,13 @@
 // the bound as a real engine does at each request, and where it would not answer within it, it
 // moves a fake clock (performance.now, which the runner reads) on by the bound and fails the call
 // as a stopped engine does; so minutes of hanging take milliseconds, and the arithmetic is exact.
+// A real engine (test/fixtures/exec) shows that an engine reads the bound as each request goes out.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ExecEngineError } from '../impl/exec-executor.js';
+import { createExecExecutor, ExecEngineError } from '../impl/exec-executor.js';
+import { buildBlock } from '../properties/arbitraries.js';
 import { equivalenceCheck } from '../properties/equivalence.js';
 import { HANG_SHRINK_MS, shrinkTryMs, SHRINK_TRY_FACTOR, SHRINK_TRY_FLOOR_MS, withShrinkTries, type HangBound } from '../properties/hang-bound.js';
+import { NOOP } from '../properties/minimize.js';
 import { formatFailure } from '../properties/report.js';
 import { decodeToken, encodeToken } from '../properties/replay.js';
 import { replayFailure, runVerify, type FailureReport, type SubjectSource } from '../properties/runner.js';
@@ -19,7 +22,7 @@ import { executeReference } from '../spec/reference.js';
 const TIMEOUT_MS = 300_000;
 
 /** What the fake engine was asked: a block's size, the bound it was sent under, and whether it hung. */
-interface Request {
+interface EngineRequest {
   readonly txs: number;
   readonly ms: number;
   readonly by: string;
@@ -31,30 +34,30 @@ interface Request {
  * one below `deadlockFrom`, and never answers one of `deadlockFrom` or more; `requests` logs each.
  * An instance stopped for a hang fails every call after it at once, as a stopped engine does.
  */
-function fakeEngine(bound: HangBound, deadlockFrom: number, answerMs: number, slow?: { readonly from: number; readonly ms: number }): { source: SubjectSource; requests: Request[] } {
-  const requests: Request[] = [];
+function fakeEngine(bound: HangBound, deadlockFrom: number, answerMs: number, slow?: { readonly from: number; readonly ms: number }): { source: SubjectSource; requests: EngineRequest[] } {
+  const requests: EngineRequest[] = [];
   const name = 'exec:fake-deadlock';
   const source: SubjectSource = {
     name,
     create: async () => {
       let stopped: ExecEngineError | undefined;
       return executorSubject({
-      name,
-      execute: async (block) => {
-        if (stopped) throw stopped;
-        const txs = block.txs.length;
-        const takes = txs >= deadlockFrom ? Infinity : slow && txs >= slow.from ? slow.ms : answerMs;
-        const hung = takes > bound.ms;
-        requests.push({ txs, ms: bound.ms, by: bound.by, hung });
-        vi.advanceTimersByTime(hung ? bound.ms : takes);
-        if (!hung) return executeReference(block);
-        const e = new ExecEngineError(`${name}: did not answer (a block of ${txs} transactions) within ${bound.ms / 1000} s (${bound.by}), and was stopped`);
-        e.hung = bound.ms;
-        stopped = e;
-        throw e;
-      },
-      close: async () => {},
-    }, name);
+        name,
+        execute: async (block) => {
+          if (stopped) throw stopped;
+          const txs = block.txs.length;
+          const takes = txs >= deadlockFrom ? Infinity : slow && txs >= slow.from ? slow.ms : answerMs;
+          const hung = takes > bound.ms;
+          requests.push({ txs, ms: bound.ms, by: bound.by, hung });
+          vi.advanceTimersByTime(hung ? bound.ms : takes);
+          if (!hung) return executeReference(block);
+          const e = new ExecEngineError(`${name}: did not answer (a block of ${txs} transactions) within ${bound.ms / 1000} s (${bound.by}), and was stopped`);
+          e.hung = bound.ms;
+          stopped = e;
+          throw e;
+        },
+        close: async () => {},
+      }, name);
     },
   };
   return { source, requests };
@@ -163,5 +166,26 @@ describe("a hang's shrink tries", () => {
     expect(f).toMatchObject({ shrinkCapped: true, shrinkTimeLimited: true });
     expect(f.shrinkHangLimited).toBeUndefined();
     expect(decodeToken(f.token).shrunk?.capped).toBe('time');
+  });
+});
+
+describe('an exec: engine', () => {
+  const engine = new URL('fixtures/exec/misbehaving-engine.mjs', import.meta.url).pathname;
+
+  // The runner shortens the bound between requests: an engine that read it once, when made, would judge every try by --timeout.
+  it('judges each request by its bound as it stands when the request is sent', async () => {
+    const bound = fullBound();
+    const executor = createExecExecutor(`exec:node ${engine} hang-from 2`, {}, bound);
+    const block = (txs: number) => buildBlock({ keys: 1, pre: [{ entity: 0, field: 0, value: 1 }], txs: Array.from({ length: txs }, () => NOOP), gasLimit: null });
+    try {
+      await executor.execute(block(1));
+      bound.ms = 500;
+      bound.by = 'a shorter bound';
+      const hung = await executor.execute(block(2)).then(() => undefined, (e: unknown) => e);
+      expect(hung).toBeInstanceOf(ExecEngineError);
+      expect(hung).toMatchObject({ hung: 500, message: expect.stringContaining('within 0.5 s (a shorter bound)') });
+    } finally {
+      await executor.close().catch(() => {});
+    }
   });
 });

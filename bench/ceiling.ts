@@ -60,6 +60,16 @@ export interface Ceiling {
   readonly ratio: number;
 }
 
+/**
+ * The thread counts a machine ceiling is measured at: each parallel count of the sweep within the
+ * cores, and the cores themselves where a count is above them, since those runs' threads shared
+ * the cores and the report reads them beside the ceiling there (reports/cores.ts ceilingFor);
+ * none on one core.
+ */
+export function ceilingThreads(threads: readonly number[], cores: number): number[] {
+  return [...new Set(threads.map((t) => Math.min(t, cores)).filter((t) => t > 1))].sort((a, b) => a - b);
+}
+
 /** Workers timed alone on the whole block each sample (the fastest of them is the ceiling's one thread). */
 const ONE_WORKERS = 4;
 

@@ -15,7 +15,7 @@ import { isFile } from '../properties/folders.js';
 import { preStateFlag, rerunCommand, rerunGeneratedCommand } from '../properties/report.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
-import { threadCeiling } from '../bench/ceiling.js';
+import { ceilingThreads, threadCeiling } from '../bench/ceiling.js';
 import { CEILING_DRIFT_WORDS, ceilingRatio, movedCeilings, probeText, recordedCeilingsWords, unequal, type CeilingRecord } from '../reports/cores.js';
 import { loadAverage, machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
@@ -109,7 +109,7 @@ export function labelOption(raw: string): string {
 export function oversubscribedNote(threads: readonly number[], cores: number): string | null {
   const over = threads.filter((t) => t > cores);
   if (over.length === 0) return null;
-  return `bench: --threads ${over.join(',')}: more threads than this machine's ${plural(cores, 'effective core')}, so those runs' threads share cores; the report takes their ideal and efficiency at ${cores}`;
+  return `bench: --threads ${over.join(',')}: more threads than this machine's ${plural(cores, 'effective core')}, so those runs' threads share cores; the report takes their ideal, efficiency and the machine's ceiling at ${cores}`;
 }
 
 /**
@@ -341,7 +341,7 @@ export async function runBench(
   progress.info('bench: timing each core alone (bench/core-speeds.ts)');
   const coresAtStart = probeCoreSpeeds(probe);
   for (const line of pinningNotes(allowedCpus(), pinCpus.length > 0, coresAtStart, baseline.onMainThread)) progress.warn(line);
-  const ceilingsAtStart = await machineCeilings(threads.filter((t) => t > 1 && t <= machine.effectiveCores), probe.txs, quick, progress);
+  const ceilingsAtStart = await machineCeilings(ceilingThreads(threads, machine.effectiveCores), probe.txs, quick, progress);
   // The sweep starts and closes one instance of every executor at each thread count, the baseline's
   // too, so what is left alive after it is told of them all together.
   const alive = resourceCounts();

@@ -92,6 +92,16 @@ export function ceilingRatio(c: CeilingRecord): number {
   return c.end ? (c.ratio + c.end.ratio) / 2 : c.ratio;
 }
 
+/**
+ * The ceiling runs at `threads` read beside, as ceilingRatio gives it: the one measured at
+ * `threads`, or at the machine's `cores` where `threads` is above them (their threads shared the
+ * cores, and bench measures the ceiling there for them); null where none was measured.
+ */
+export function ceilingFor(ceilings: readonly CeilingRecord[] | undefined, threads: number, cores: number): { threads: number; ratio: number } | null {
+  const c = ceilings?.find((x) => x.threads === Math.min(threads, cores));
+  return c ? { threads: c.threads, ratio: ceilingRatio(c) } : null;
+}
+
 /** How bench and the report word CEILING_DRIFT. */
 export const CEILING_DRIFT_WORDS = `more than ${Math.round((CEILING_DRIFT - 1) * 100)}%`;
 

@@ -5,7 +5,9 @@
 // showed a user's engine only through counters made for Block-STM (re-executions, failed
 // validations), which an engine that schedules from access lists never moves.
 // Invariant: every value shown is one recorded, as the mean per timed block it is; an executor
-// that recorded none, or none but a 0 every result's stats start with, gets no table.
+// that recorded none, or none but a 0 every result's stats start with, gets no table; a run that
+// did not match the reference is marked ✗, as in the results tables, since its counters describe a
+// wrong execution.
 
 import { emptyStats, PER_TX_COUNTERS } from '../spec/block.js';
 import type { Row } from './summary.js';
@@ -29,12 +31,26 @@ export interface StatsTable {
   readonly allZero: readonly string[];
   /** Of STARTING_COUNTERS, those 0 in every run: not known to be counted at all. */
   readonly uncounted: readonly string[];
+  /** The footnote of the ✗ a row carries where its run did not match the reference; none where every run did. */
+  readonly notes: readonly string[];
 }
 
+/** The footnote of a ✗ in a statistics table. */
+export const WRONG_RUN = '✗ did not match the reference result (as in the results tables): these counters are of a wrong execution.';
+
 /** A mean per block: one decimal from 100 on, three below (a rate per block such as 0.123), two significant digits below 0.001 (not a 0 that hides a count), no trailing zeros. */
-function meanText(v: number): string {
+export function meanText(v: number): string {
   const a = Math.abs(v);
   return String(Number(a > 0 && a < 0.001 ? v.toPrecision(2) : v.toFixed(a >= 100 ? 1 : 3)));
+}
+
+/**
+ * The counters a run recorded of its own, in the order recorded: every one but 0s (a 0 of
+ * STARTING_COUNTERS does not say it was counted, and a 0 the table names apart says nothing of a
+ * single run) and a `threads` that repeats the run's thread count.
+ */
+export function ownCounters(r: Row): [string, number][] {
+  return Object.entries(r.run.detail ?? {}).filter(([n, v]) => v !== 0 && !(n === 'threads' && v === r.threads));
 }
 
 /**
@@ -63,11 +79,12 @@ export function executorStatsTables(rows: readonly Row[], withMachine: boolean):
       headers: [...(withMachine ? ['machine'] : []), 'workload', 'threads', ...names],
       numeric: [...(withMachine ? [false] : []), false, true, ...names.map(() => true)],
       rows: mine.map((r) => [
-        ...(withMachine ? [r.machine] : []), r.label, String(r.threads),
+        ...(withMachine ? [r.machine] : []), `${r.label}${r.correct ? '' : ' ✗'}`, String(r.threads),
         ...names.map((n) => (r.run.detail![n] === undefined ? '–' : meanText(r.run.detail![n]!))),
       ]),
       allZero,
       uncounted,
+      notes: mine.every((r) => r.correct) ? [] : [WRONG_RUN],
     }];
   });
 }

@@ -2,7 +2,8 @@
 // skims it. Per machine, each executor's speedup at each thread count as the geometric mean over
 // the workloads it ran in parallel (with the lowest and highest, and how many it left to the
 // sequential executor), the verdict tally (and, where a file measured modular once per partition,
-// the tally of its partitions against one another), the machine's ceiling, and whether every run matched
+// the tally of its partitions against one another; where it measured a user's engine, the tally
+// of each engine against each executor it was judged against), the machine's ceiling, and whether every run matched
 // the reference and none failed. The sections after it hold the figures, their spread and the
 // reasons.
 // Invariant: every figure is read from the merged rows, verdicts and results files; a run that did
@@ -19,6 +20,7 @@ import { BLOCK_STM, MODULAR, type Verdict } from './verdict.js';
 import { plural } from '../spec/plural.js';
 import { partitionLabel } from './partitions.js';
 import type { PartitionVerdict } from './partition-verdict.js';
+import type { EngineVerdict } from './engine-verdict.js';
 
 const times = (v: number) => `${v.toFixed(2)}x`;
 
@@ -101,8 +103,24 @@ function partitionWinsText(mine: readonly PartitionVerdict[]): string {
   return `which partition of ${MODULAR} wins at the highest thread count both ran, against the first listed: ${pairs.join('; ')}`;
 }
 
-/** The overview section; `judged` and `byPartition`: the verdicts the report's verdict sections give. */
-export function overviewSection(m: Merged, judged: readonly Verdict[], byPartition: readonly PartitionVerdict[]): Section {
+/**
+ * One machine's engine verdicts counted, per pair (the engine, the one it was judged against): how
+ * often each won, tied or had none, as tally() counts block-stm against modular.
+ */
+function engineWinsText(mine: readonly EngineVerdict[]): string {
+  const pairs = [...new Set(mine.map((v) => `${v.first}\0${v.other}`))].map((key) => {
+    const judged = mine.filter((v) => `${v.first}\0${v.other}` === key);
+    const [first, other] = [judged[0]!.first, judged[0]!.other];
+    const count = (winner: EngineVerdict['headline']['winner']) => judged.filter((v) => v.headline.winner === winner).length;
+    const sequentialTies = judged.filter((v) => v.headline.winner === 'tie' && v.headline.bothSequential).length;
+    return `${first} against ${other}: ${first} on ${plural(count('first'), 'workload')}, ${other} on ${count('second')}, `
+      + `a tie on ${count('tie')}${sequentialTies ? ` (${sequentialTies} of them where both ran the sequential executor on every block)` : ''}${count('no verdict') ? `, no verdict on ${count('no verdict')}` : ''}`;
+  });
+  return `which executor wins at the highest thread count both ran, for each engine of yours: ${pairs.join('; ')}`;
+}
+
+/** The overview section; `judged`, `byPartition` and `engines`: the verdicts the report's verdict sections give. */
+export function overviewSection(m: Merged, judged: readonly Verdict[], byPartition: readonly PartitionVerdict[], engines: readonly EngineVerdict[]): Section {
   const paragraphs = [
     `Each executor's speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} at each thread count, as the geometric mean over the workloads it ran in parallel, `
       + 'with the lowest and the highest. A workload whose every block it left to the sequential executor (the preflight, or a fallback) times that executor, not this one: it is counted apart, '
@@ -112,11 +130,13 @@ export function overviewSection(m: Merged, judged: readonly Verdict[], byPartiti
   for (const s of m.sources) {
     const mine = judged.filter((v) => v.machine === s.name);
     const partitionsJudged = byPartition.filter((v) => v.machine === s.name);
+    const enginesJudged = engines.filter((v) => v.machine === s.name);
     const who = m.sources.length > 1 ? `${s.name}: ` : '';
     const facts = [
       ...(mine.length ? [winsText(mine, s.doc.settings.partitions)] : []),
       ...(partitionsJudged.length ? [partitionWinsText(partitionsJudged)] : []),
-      s.doc.ceilings ? `the machine's ceiling: ${recordedCeilingsWords(s.doc.ceilings)}` : 'the machine\'s ceiling was not measured (no thread count above 1 within the cores, or a file from before it was)',
+      ...(enginesJudged.length ? [engineWinsText(enginesJudged)] : []),
+      s.doc.ceilings ? `the machine's ceiling: ${recordedCeilingsWords(s.doc.ceilings)}` : 'the machine\'s ceiling was not measured (no thread count above 1 on a machine of more than one core, or a file from before it was)',
     ];
     const runs = m.rows.filter((r) => r.machine === s.name);
     const wrong = runs.filter((r) => !r.correct).length;

@@ -14,14 +14,15 @@ import { shellWord } from '../properties/printed-command.js';
 import { GIVE_UP_MS } from '../bench/round-trip.js';
 import { anchorsFor, BLOCK_STM_ANCHORS, LOW_CONTENTION_ACCOUNTS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
-import { CEILING_DRIFT_WORDS, coreCeiling, ceilingRatio, ceilingsWords, movedCeilings, movedCrossCore, probeText, recordedCeilingsWords, UNEQUAL_CORES, unequal } from './cores.js';
+import { CEILING_DRIFT_WORDS, coreCeiling, ceilingFor, ceilingsWords, movedCeilings, movedCrossCore, probeText, recordedCeilingsWords, UNEQUAL_CORES, unequal } from './cores.js';
 import { machineCharge, optimistic, pessimistic } from './fit.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
 import { median, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
 import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_ROUNDS, mediansByRound, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Judgement, type Match, type Verdict } from './verdict.js';
-import { explain, explainPartitions, leadSplit, pct, preflightGap, unjudgedWhy } from './why.js';
+import { explain, explainEngine, explainPartitions, leadSplit, pairLeadSplit, pct, preflightGap, unjudgedWhy, type Paired } from './why.js';
+import { engineVerdicts, type EngineMatch, type EngineVerdict } from './engine-verdict.js';
 import { partitionVerdicts, type PartitionVerdict } from './partition-verdict.js';
 import { overviewSection } from './overview.js';
 import { executorStatsTables } from './executor-stats.js';
@@ -254,12 +255,16 @@ const ENGINE_TIMED = `${ENGINE_TIMED_BY} The baseline is Concord's sequential ex
 const WRONG_YARDSTICK = 'Over a baseline that did NOT match the reference result (its row is marked ✗): a wrong execution\'s time is no yardstick, so this speedup is not valid.';
 const ABOVE_IDEAL = 'Efficiency above 100%: a speedup above the ideal, which counts work in gas, not time, so a small excess can be real; a large one is noise or a baseline that ran on a slower core (see the core speeds in the report\'s Noise section).';
 
-/** The thread count, with a footnote where it exceeds the machine's cores: its ideal is taken at the cores. */
-function threadsCell(r: Row, notes: Footnotes): string {
+/**
+ * The thread count, with a footnote where it exceeds the machine's cores: its ideal is taken at
+ * the cores, and so is the machine's ceiling (`ceiling`, where the file measured it there).
+ */
+function threadsCell(r: Row, notes: Footnotes, ceiling: ReturnType<typeof ceilingFor>): string {
   // The baseline runs on one thread, whatever the count of the runs it was timed beside (its label says which).
   if (r.role === 'baseline') return '1';
   if (!oversubscribed(r)) return String(r.threads);
-  return `${r.threads}${notes.mark(`more threads than the machine's ${plural(r.cores, 'effective core')}: those runs' threads shared the cores, so at most ${r.cores} ran at once; their ideal, bound and efficiency are taken at ${plural(r.cores, 'thread')}.`)}`;
+  const reference = ceiling === null ? '' : ` The machine's ceiling there, ${fixed(ceiling.ratio)}x at ${plural(ceiling.threads, 'thread')} (Noise section), is what the machine allows those threads on plain sequential work split into parts.`;
+  return `${r.threads}${notes.mark(`more threads than the machine's ${plural(r.cores, 'effective core')}: those runs' threads shared the cores, so at most ${r.cores} ran at once; their ideal, bound and efficiency are taken at ${plural(r.cores, 'thread')}.${reference}`)}`;
 }
 
 /**
@@ -579,9 +584,10 @@ function resultsTable(m: Merged, unordered: readonly Row[]): Table {
   const settings = new Map(m.sources.map((s) => [s.name, s.doc.settings]));
   const rows = ordered(m, unordered).map((r) => {
     const own = settings.get(r.machine)!;
+    const ceiling = ceilingOf(m, r.machine, r.threads);
     const mixed = r.role === 'baseline' ? null : mixedTimingNote(r.run, r.baselineRun);
     return [
-      r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? baselineWords(r, own) : ''}${r.run.timing === 'engine' ? notes.mark(engineTimed(own)) : ''}${r.correct ? '' : ' ✗'}`, threadsCell(r, notes),
+      r.label, ...(multi ? [r.machine] : []), `${r.executor}${r.role === 'baseline' ? baselineWords(r, own) : ''}${r.run.timing === 'engine' ? notes.mark(engineTimed(own)) : ''}${r.correct ? '' : ' ✗'}`, threadsCell(r, notes, ceiling),
       tps(r.txPerSecond), `${speedupCell(r, notes)}${mixed === null ? '' : notes.mark(mixed)}${r.role === 'baseline' || r.baselineRun.correct ? '' : ` ✗${notes.mark(WRONG_YARDSTICK)}`}`,
       r.role === 'baseline' ? '–' : fastCoreCell(r, own, notes),
       // A baseline runs on one thread whatever its row's count: the ideal at that count is its executors', not its own.
@@ -792,16 +798,80 @@ function partitionsJudged(m: Merged): string {
     + `The partitions are tested against one another in the next section.`;
 }
 
-/** Which of block-stm and modular wins each workload, and why, at the highest thread count both ran. */
-function verdictSection(m: Merged, list: readonly Verdict[]): Section {
-  const scope = list.length ? verdictScope(m, list, 'both executors') : '';
+/** The machine's ceiling that runs at `threads` on `machine` read beside (cores.ts ceilingFor), or null. */
+function ceilingOf(m: Merged, machine: string, threads: number): ReturnType<typeof ceilingFor> {
+  const doc = m.sources.find((s) => s.name === machine)?.doc;
+  return doc ? ceilingFor(doc.ceilings, threads, doc.machine.effectiveCores) : null;
+}
+
+/** The sentence on what the test compares: round medians where a verdict's file names rounds, else samples. */
+function testWords(roundsTested: boolean): string {
+  return roundsTested
+    ? `The test compares the two executors' round medians (both are timed in each round; ${MIN_ROUNDS} rounds or more each), so drift between rounds is not taken for a difference, and with 5 rounds a side no p is below 2/252 (0.008). A verdict marked "over samples" had fewer rounds on a side and treats every sample as independent, which samples of one round are not: its small p says the samples taken agree, not that another run will.`
+    : 'The p-values treat every sample as independent, which samples of one round are not: a small p says the samples taken agree, not that another run will.';
+}
+
+/** An engine's match as why.ts pairs two runs: the engine first. */
+function enginePaired(x: EngineMatch): Paired {
+  return { threads: x.threads, first: x.first, second: x.other, baseline: x.baseline, winner: x.winner };
+}
+
+/**
+ * What the section says of the verdicts of users' engines (engine-verdict.ts), whole in itself:
+ * a report of an engine beside block-stm alone has no block-stm/modular verdicts before it.
+ * `builtInRounds`: whether the block-stm/modular verdicts before were tested over rounds, null
+ * where there are none.
+ */
+function engineMethod(m: Merged, list: readonly EngineVerdict[], scope: string, builtInRounds: boolean | null): string {
+  const builtIn = builtInRounds !== null;
+  const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
+  return `${builtIn ? '' : `Every verdict here is ${scope}: what holds there need not hold on more cores. `}Your engines (each executor not built into Concord: a module or an exec: engine) are judged `
+    + `against each of Concord's executors they ran beside (${BLOCK_STM}, ${MODULAR}) and, where several engines ran, each against those listed before it, at the highest thread count both ran a workload: `
+    + `the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. `
+    + '"Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. '
+    + 'The reasons quote what each executor recorded: an engine\'s fallbacks, its re-executions and failed validations per transaction (counted as the engine sees fit) and its own counters as recorded (Concord does not know what they mean, so it quotes them and draws nothing from them), or that it recorded none; '
+    + `${BLOCK_STM}'s and ${MODULAR}'s own statistics${builtIn ? ' as above' : ''}; the ideal bound; busy or few samples. `
+    + 'Where both also ran at 1 thread, a win is split into each one\'s 1-thread speedup and its scaling from 1 thread to T, beside the machine\'s ceiling where the run measured it. '
+    + `No predictions: the models simulate Concord's executors only. ${builtInRounds === roundsTested ? 'The test is as above.' : testWords(roundsTested)}`;
+}
+
+/** The verdicts of users' engines as a table: the engine, the one it is judged against, both speedups, the verdict and why. */
+function engineTable(m: Merged, list: readonly EngineVerdict[]): Table {
+  const multi = m.sources.length > 1;
+  const rows = list.map((v) => {
+    const h = v.headline;
+    const differing = v.others.filter((o) => o.winner !== h.winner)
+      .map((o) => ` At ${threadsText(o.threads)}: ${judgementText(o, o.first, o.other)}${o.winner === 'no verdict' ? ` (${unjudgedWhy([o.first, o.other])})` : ''}.`);
+    const one = v.others.find((o) => o.threads === 1);
+    const split = pairLeadSplit(one && enginePaired(one), enginePaired(h), ceilingOf(m, v.machine, h.threads));
+    return [
+      v.label, ...(multi ? [v.machine] : []), String(h.threads), v.first, speedupText(h.first), v.other, speedupText(h.other),
+      orDash(h.first.ideal, (x) => `${fixed(x)}x`), judgementText(h, h.first, h.other), `${explainEngine(h)}${differing.join('')}${split ? ` ${split}` : ''}`,
+    ];
+  });
+  return {
+    headers: ['workload', ...(multi ? ['machine'] : []), 'threads', 'executor', 'speedup', 'against', 'speedup', 'ideal', 'verdict', 'why'],
+    numeric: [false, ...(multi ? [false] : []), true, false, true, false, true, true, false, false],
+    rows,
+  };
+}
+
+/**
+ * Which executor wins each workload, and why, at the highest thread count both ran: block-stm
+ * against modular, then each user's engine against the executors beside it (engine-verdict.ts).
+ */
+function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly EngineVerdict[]): Section {
+  const all = [...list, ...engines];
+  const scope = all.length ? verdictScope(m, all, 'both executors') : '';
   const title = `Which executor wins, and why${scope ? ` (${scope})` : ''}`;
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
-  const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. "fastest core" after a speedup: the speedup over the baseline's fastest core, where it differs. "Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two: each executor's 1-thread speedup (its cost per transaction beside the baseline's) and its scaling, its own block time at 1 thread over its time at T (medians of round medians where rounds are named). The two multiply to the speedup at T only roughly, off by as much as the baseline itself moved between the two runs, which the why cell names from 5% on. Where the 1-thread verdict is a tie or goes the other way the win is the scaling, otherwise the larger of the two leads says where it comes from, and the scaling reads beside the machine's ceiling where the run measured it (an executor can pass it: the ceiling is measured on the sequential executor's work split into parts). Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${roundsTested
-    ? `The test compares the two executors' round medians (both are timed in each round; ${MIN_ROUNDS} rounds or more each), so drift between rounds is not taken for a difference, and with 5 rounds a side no p is below 2/252 (0.008). A verdict marked "over samples" had fewer rounds on a side and treats every sample as independent, which samples of one round are not: its small p says the samples taken agree, not that another run will.`
-    : 'The p-values treat every sample as independent, which samples of one round are not: a small p says the samples taken agree, not that another run will.'}`;
+  const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. "fastest core" after a speedup: the speedup over the baseline's fastest core, where it differs. "Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two: each executor's 1-thread speedup (its cost per transaction beside the baseline's) and its scaling, its own block time at 1 thread over its time at T (medians of round medians where rounds are named). The two multiply to the speedup at T only roughly, off by as much as the baseline itself moved between the two runs, which the why cell names from 5% on. Where the 1-thread verdict is a tie or goes the other way the win is the scaling, otherwise the larger of the two leads says where it comes from, and the scaling reads beside the machine's ceiling where the run measured it (an executor can pass it: the ceiling is measured on the sequential executor's work split into parts). Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${testWords(roundsTested)}`;
   const byPartition = partitionsJudged(m);
-  if (list.length === 0) return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.${byPartition}`], tables: [] };
+  const enginesPart = engines.length ? { paragraph: engineMethod(m, engines, scope, list.length > 0 ? roundsTested : null), table: engineTable(m, engines) } : null;
+  if (list.length === 0) {
+    if (enginesPart) return { title, paragraphs: [enginesPart.paragraph], tables: [enginesPart.table] };
+    return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.${byPartition}`], tables: [] };
+  }
   const multi = m.sources.length > 1;
   // A file of one partition beside one of several names its own in that column.
   const parted = list.some((v) => v.partition !== null);
@@ -809,9 +879,8 @@ function verdictSection(m: Merged, list: readonly Verdict[]): Section {
   const notes = footnotes();
   const rows = list.map((v) => {
     const h = v.headline;
-    const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}${o.outcome === 'no verdict' ? ` (${unjudgedWhy(o)})` : ''}.`);
-    const ceiling = m.sources.find((s) => s.name === v.machine)?.doc.ceilings?.find((c) => c.threads === h.threads);
-    const split = leadSplit(v.others.find((o) => o.threads === 1), h, ceiling ? ceilingRatio(ceiling) : null);
+    const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}${o.outcome === 'no verdict' ? ` (${unjudgedWhy([o.blockStm, o.modular])})` : ''}.`);
+    const split = leadSplit(v.others.find((o) => o.threads === 1), h, ceilingOf(m, v.machine, h.threads));
     const pair = predictedPair(m, v.machine, v.workload.id, h.modular.executor);
     return [
       v.label, ...(multi ? [v.machine] : []), ...(parted ? [partitionOf(v)] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
@@ -820,13 +889,13 @@ function verdictSection(m: Merged, list: readonly Verdict[]): Section {
   });
   return {
     title,
-    paragraphs: [method + byPartition],
+    paragraphs: [method + byPartition, ...(enginesPart ? [enginesPart.paragraph] : [])],
     tables: [{
       headers: ['workload', ...(multi ? ['machine'] : []), ...(parted ? ['partition'] : []), 'threads', BLOCK_STM, MODULAR, 'ideal', 'verdict', 'why', `predicted (${BLOCK_STM} / ${MODULAR})`],
       numeric: [false, ...(multi ? [false] : []), ...(parted ? [false] : []), true, true, true, true, false, false, false],
       rows,
       notes: notes.lines(),
-    }],
+    }, ...(enginesPart ? [enginesPart.table] : [])],
   };
 }
 
@@ -890,7 +959,8 @@ function sections(m: Merged): Section[] {
   // The overview, the A/A evidence in the Noise section and the verdicts below read the same judgements.
   const judged = verdicts(m);
   const byPartition = partitionVerdicts(m);
-  out.push(overviewSection(m, judged, byPartition));
+  const engines = engineVerdicts(m);
+  out.push(overviewSection(m, judged, byPartition, engines));
   out.push({ title: 'Machines', paragraphs: [], tables: [machineTable(m.sources)] });
   const warn = warnings(m);
   out.push({
@@ -898,7 +968,7 @@ function sections(m: Merged): Section[] {
     paragraphs: [
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy. '
         + `Round trip: before each round at more than one thread, the main thread and a worker pass a counter through one shared cell, unpinned, where the scheduler puts them (bench/round-trip.ts): what a cache line moving between two of the executors' threads cost in that round (files from before 2026-11-30 have none). A run whose rounds' probes stood more than ${ROUND_TRIP_MOVED}x apart, or where one's worker did not answer within ${GIVE_UP_MS} ms, is warned of.`,
-      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. The cache-line round trip from the first core to each other one is probed with them (bench/core-latency.ts); a pair whose two stood more than ${ROUND_TRIP_MOVED}x apart is warned of. Machine ceiling: at each thread count T the sweep ran within the cores, T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it (files from before 2026-11-30: before only); where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by ${CEILING_DRIFT_WORDS}.`,
+      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. The cache-line round trip from the first core to each other one is probed with them (bench/core-latency.ts); a pair whose two stood more than ${ROUND_TRIP_MOVED}x apart is warned of. Machine ceiling: at each thread count T the sweep ran within the cores (and at the cores, for a count above them, whose threads shared the cores), T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it (files from before 2026-11-30: before only); where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by ${CEILING_DRIFT_WORDS}.`,
       ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed or ceiling, moved threads, failures, mismatches or short runs.']),
       aaText(m, judged) ?? '',
     ],
@@ -916,7 +986,7 @@ function sections(m: Merged): Section[] {
       tables: [resultsTable(m, rows)],
     });
   }
-  out.push(verdictSection(m, judged));
+  out.push(verdictSection(m, judged, engines));
   if (byPartition.length) out.push(partitionSection(m, byPartition));
   const predictions = predictionTable(m);
   const paperNote = BLOCK_STM_ANCHORS.some((a) => a.derived)

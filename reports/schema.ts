@@ -434,10 +434,11 @@ export const ResultsSchema = z
     /** Per-core speeds at the start and the end of the sweep; absent in files written before they were measured. */
     cores: z.strictObject({ start: CoreProbe, end: CoreProbe }).optional(),
     /**
-     * The machine's ceiling at each parallel thread count the sweep ran within the effective cores
-     * (bench/ceiling.ts): T workers each running the sequential executor on one T-th of `workload`,
-     * nothing shared, over the fastest of them on all of it. Absent in older files and where no
-     * thread count above 1 fits the cores.
+     * The machine's ceiling at each parallel thread count the sweep ran within the effective cores,
+     * and at the effective cores where it ran a count above them (files from before 2026-12-03
+     * measured none there) (bench/ceiling.ts): T workers each running the sequential executor on
+     * one T-th of `workload`, nothing shared, over the fastest of them on all of it. Absent in
+     * older files and where no thread count above 1 was run, or the machine has one core.
      */
     ceilings: z.array(z.strictObject({
       threads: z.number().int().min(2),
@@ -583,11 +584,13 @@ export const ResultsSchema = z
       if (first === undefined) trips.set(id, i);
       else ctx.addIssue({ code: 'custom', path: at, message: `duplicates noise.roundTrips[${first}] (${r.workload}, ${plural(r.threads, 'thread')})` });
     });
-    // A ceiling is measured at a thread count the sweep ran within the cores, once, and its ratio is its two times' quotient.
+    // A ceiling is measured at a thread count the sweep ran within the cores, or at the cores for
+    // the counts above them (bench/ceiling.ts ceilingThreads), once, and its ratio is its two times' quotient.
     const ceilingAt = new Map<number, number>();
+    const cores = doc.machine.effectiveCores;
     doc.ceilings?.forEach((c, i) => {
-      if (!doc.settings.threads.includes(c.threads) || c.threads > doc.machine.effectiveCores) {
-        ctx.addIssue({ code: 'custom', path: ['ceilings', i, 'threads'], message: `a ceiling is measured at a thread count settings.threads holds (${doc.settings.threads.join(', ')}) within the machine's ${plural(doc.machine.effectiveCores, 'effective core')}, got ${c.threads}` });
+      if (!doc.settings.threads.some((t) => Math.min(t, cores) === c.threads)) {
+        ctx.addIssue({ code: 'custom', path: ['ceilings', i, 'threads'], message: `a ceiling is measured at a thread count settings.threads holds (${doc.settings.threads.join(', ')}) within the machine's ${plural(cores, 'effective core')}, or at the cores for a count above them, got ${c.threads}` });
       }
       const measured: { m: { oneMs: number; partsMs: number; ratio: number }; where: string[] }[] = [{ m: c, where: [] }, ...(c.end ? [{ m: c.end, where: ['end'] }] : [])];
       for (const { m, where } of measured) {

@@ -1,17 +1,23 @@
-// Why one of block-stm and modular won (or neither did), or one partition of modular over another,
-// in one sentence built from the recorded numbers: fallbacks with their reasons (and, where the
-// preflight sent away a block with room for parallelism, why it did), Block-STM's re-executions and
-// failed validations, modular's cross-module share, lane imbalance and cross-lane waits (each
-// partition's own), the block's ideal bound, and how noisy the samples were. Executor statistics come from the run's `detail`, read by the names the
-// executors report; a results file without it says so instead of guessing.
+// Why one of block-stm and modular won (or neither did), one partition of modular over another, or
+// a user's engine over another executor, in one sentence built from the recorded numbers:
+// fallbacks with their reasons (and, where the preflight sent away a block with room for
+// parallelism, why it did), Block-STM's re-executions and failed validations, modular's
+// cross-module share, lane imbalance and cross-lane waits (each partition's own), an engine's
+// re-executions, failed validations and own counters as it reported them (quoted, never
+// interpreted: their meaning is the engine's), the block's ideal bound, and how noisy the samples
+// were. Executor statistics come from the run's `detail`, read by the names the executors report;
+// a results file without it says so instead of guessing, and an engine that reported none is said
+// to give nothing to say why.
 // Invariant: every number quoted is read from (or divided out of) the results file, and each
 // clause appears only when the data for it is present.
 
 import { median, RECOMMENDED_SAMPLES } from './stats.js';
 import { roundMedians, type Row } from './summary.js';
-import { BLOCK_STM, MODULAR, type Match } from './verdict.js';
+import { BLOCK_STM, MODULAR, type Judgement, type Match } from './verdict.js';
 import { partitionWinner, type PartitionMatch } from './partition-verdict.js';
 import { plural } from '../spec/plural.js';
+import type { EngineMatch } from './engine-verdict.js';
+import { meanText, ownCounters } from './executor-stats.js';
 
 /**
  * How a fallback reason the preflight wrote begins (impl/preflight.ts writes `preflight: ...` into
@@ -144,31 +150,40 @@ function modularFacts(row: Row, txs: number, threads: number): string[] {
   return facts;
 }
 
-/** Where a match's ideal was taken: min(threads, cores) (summary.ts), said as such. */
-function idealAt(m: Match): { readonly at: number; readonly where: string } {
-  const at = Math.min(m.threads, m.blockStm.cores);
-  return { at, where: at === m.threads ? `${m.threads} threads` : `the machine's ${at} cores` };
+/** Where the ideal of two runs at `threads` was taken: min(threads, cores) (summary.ts), said as such. */
+function idealAt(threads: number, r: Row): { readonly at: number; readonly where: string } {
+  const at = Math.min(threads, r.cores);
+  return { at, where: at === threads ? `${threads} threads` : `the machine's ${at} cores` };
 }
 
 function boundFact(m: Match): string | null {
-  const ideal = m.blockStm.ideal;
-  const { at, where } = idealAt(m);
+  return pairBoundFact(m.threads, m.blockStm, m.modular);
+}
+
+/** boundFact of any two runs of one workload at one thread count. */
+function pairBoundFact(threads: number, a: Row, b: Row): string | null {
+  const ideal = a.ideal;
+  const { at, where } = idealAt(threads, a);
   // At 1 the ideal is 1 for every block: it says nothing about the block.
   if (ideal === null || at === 1) return null;
   if (ideal <= CHAIN_IDEAL) {
     return `the block is essentially one dependency chain (ideal ${times(ideal)} at ${where}), so neither can beat the sequential executor by much`;
   }
-  if (Math.max(m.blockStm.speedup, m.modular.speedup) < FAR_BELOW_IDEAL * ideal) {
+  if (Math.max(a.speedup, b.speedup) < FAR_BELOW_IDEAL * ideal) {
     return `both stay below half of the ${times(ideal)} the block's dependencies allow at ${where}: their own costs limit them, not the block`;
   }
   return null;
 }
 
-/** The ideal out of reach because the preflight sent the block to the sequential executor: it stands in for boundFact, whose reasons do not apply then. */
 function preflightFact(m: Match): string | null {
-  const sent = [m.blockStm, m.modular].filter((r) => preflightGap(r) !== null);
+  return pairPreflightFact(m.threads, m.blockStm, m.modular);
+}
+
+/** The ideal out of reach because the preflight sent the block to the sequential executor: it stands in for boundFact, whose reasons do not apply then. */
+function pairPreflightFact(threads: number, a: Row, b: Row): string | null {
+  const sent = [a, b].filter((r) => preflightGap(r) !== null);
   if (sent.length === 0) return null;
-  return `the ideal ${times(m.blockStm.ideal!)} at ${idealAt(m).where} was out of reach because the preflight sent every block of ${sent.map((r) => r.executor).join(' and ')} `
+  return `the ideal ${times(a.ideal!)} at ${idealAt(threads, a).where} was out of reach because the preflight sent every block of ${sent.map((r) => r.executor).join(' and ')} `
     + `to the sequential executor: ${preflightGap(sent[0]!)}`;
 }
 
@@ -203,6 +218,32 @@ function blockMs(r: Row): number {
 export const BASELINE_MOVED = 0.05;
 
 /**
+ * Two runs judged at one thread count, whichever executors they are (block-stm and modular,
+ * verdict.ts; a user's engine and another, engine-verdict.ts), as leadSplit reads them.
+ */
+export interface Paired {
+  readonly threads: number;
+  readonly first: Row;
+  readonly second: Row;
+  readonly baseline: Row;
+  readonly winner: Judgement['winner'];
+}
+
+/** A block-stm/modular match as a pair, block-stm first. */
+function paired(m: Match): Paired {
+  return { threads: m.threads, first: m.blockStm, second: m.modular, baseline: m.baseline, winner: m.outcome === BLOCK_STM ? 'first' : m.outcome === MODULAR ? 'second' : m.outcome };
+}
+
+/**
+ * The machine's ceiling a scaling at T threads reads beside (bench/ceiling.ts): the one at T, or,
+ * where T is above the machine's cores, the one at the cores, which its threads shared.
+ */
+export interface CeilingAt {
+  readonly threads: number;
+  readonly ratio: number;
+}
+
+/**
  * The winner's lead at T threads split by thread count, where both also ran at 1 thread: each
  * executor's 1-thread speedup (what its own work per transaction costs beside the baseline's) and
  * its scaling, its own block time at 1 thread over its block time at T (how it parallelizes). The
@@ -211,60 +252,66 @@ export const BASELINE_MOVED = 0.05;
  * the two leads (the baseline cancels in each, as both executors share it). Where the 1-thread
  * verdict is a tie or goes the other way, the lead is the scaling; otherwise the larger of the two
  * leads names where it comes from, or both when they are within SAME_SHARE of each other.
- * `ceiling`: the machine's at T (bench/ceiling.ts), beside which a scaling reads. Null for a tie,
- * or where a run did not match the reference, stopped part-way, or ran the sequential executor on
- * every block (then both sides time the same code).
+ * `ceiling`: the machine's at T, or at its cores where T is above them, beside which a scaling
+ * reads. Null for a tie, or where a run did not match the reference, stopped part-way, or ran the
+ * sequential executor on every block (then both sides time the same code).
  */
-export function leadSplit(one: Match | undefined, at: Match, ceiling: number | null): string | null {
-  if (!one || at.threads === 1 || (at.outcome !== BLOCK_STM && at.outcome !== MODULAR)) return null;
-  const rows = [one.blockStm, one.modular, at.blockStm, at.modular];
+export function leadSplit(one: Match | undefined, at: Match, ceiling: CeilingAt | null): string | null {
+  return pairLeadSplit(one && paired(one), paired(at), ceiling);
+}
+
+/** leadSplit of any two executors' runs, `first` named first. */
+export function pairLeadSplit(one: Paired | undefined, at: Paired, ceiling: CeilingAt | null): string | null {
+  if (!one || at.threads === 1 || (at.winner !== 'first' && at.winner !== 'second')) return null;
+  const rows = [one.first, one.second, at.first, at.second];
   // A 1-thread run that stopped part-way has no whole run's speedup or block time to split by.
   if (rows.some((r) => !r.correct || r.stoppedBy !== null || allFellBack(r))) return null;
+  type Side = 'first' | 'second';
   // Each by its row's label: modular's names its partition where the file measured several.
-  const name = (e: string) => (e === BLOCK_STM ? at.blockStm.executor : at.modular.executor);
-  const [winner, loser] = at.outcome === BLOCK_STM ? [BLOCK_STM, MODULAR] as const : [MODULAR, BLOCK_STM] as const;
-  const side = (m: Match, e: string) => (e === BLOCK_STM ? m.blockStm : m.modular);
-  const scaling = (e: string) => blockMs(side(one, e)) / blockMs(side(at, e));
-  const oneLead = Math.log(side(one, winner).speedup / side(one, loser).speedup);
+  const name = (e: Side) => at[e].executor;
+  const [winner, loser]: [Side, Side] = at.winner === 'first' ? ['first', 'second'] : ['second', 'first'];
+  const scaling = (e: Side) => blockMs(one[e]) / blockMs(at[e]);
+  const oneLead = Math.log(one[winner].speedup / one[loser].speedup);
   const scalingLead = Math.log(scaling(winner) / scaling(loser));
   const [won, lost] = [name(winner), name(loser)];
-  const source = one.outcome === 'tie' ? `${won}'s lead is how it scales (at 1 thread the two tie)`
-    : one.outcome === loser ? `${won}'s lead is how it scales (at 1 thread ${lost} wins)`
+  const source = one.winner === 'tie' ? `${won}'s lead is how it scales (at 1 thread the two tie)`
+    : one.winner === loser ? `${won}'s lead is how it scales (at 1 thread ${lost} wins)`
     : scalingLead <= 0 ? `${won}'s lead is its cost per transaction (it scales no better)`
     : Math.abs(oneLead - scalingLead) <= SAME_SHARE * Math.max(oneLead, scalingLead) ? `${won}'s lead comes from both, about evenly`
     : oneLead > scalingLead ? `most of ${won}'s lead comes from its cost per transaction` : `most of ${won}'s lead comes from how it scales`;
   const notes = [
     `each one's own block time at 1 thread over its time at ${at.threads}`,
-    ...(ceiling === null ? [] : [ceilingNote(ceiling, at.threads, [BLOCK_STM, MODULAR].filter((e) => shown(scaling(e)) > shown(ceiling)).map(name))]),
+    ...(ceiling === null ? [] : [ceilingNote(ceiling, at.threads, (['first', 'second'] as const).filter((e) => shown(scaling(e)) > shown(ceiling.ratio)).map(name))]),
     ...baselineNote(one, at),
   ];
-  return `${won}'s lead, split: at 1 thread ${name(BLOCK_STM)} ${times(one.blockStm.speedup)} and ${name(MODULAR)} ${times(one.modular.speedup)} (each one's cost per transaction beside the baseline's), `
-    + `and from 1 to ${at.threads} threads ${name(BLOCK_STM)} scales by ${times(scaling(BLOCK_STM))} and ${name(MODULAR)} by ${times(scaling(MODULAR))} (${notes.join('; ')}): ${source}.`;
+  return `${won}'s lead, split: at 1 thread ${name('first')} ${times(one.first.speedup)} and ${name('second')} ${times(one.second.speedup)} (each one's cost per transaction beside the baseline's), `
+    + `and from 1 to ${at.threads} threads ${name('first')} scales by ${times(scaling('first'))} and ${name('second')} by ${times(scaling('second'))} (${notes.join('; ')}): ${source}.`;
 }
 
 /**
- * The machine's ceiling at T, and why the executors named in `above` (whose scaling reads above it
- * as printed) could pass it: the ceiling is T workers running the sequential executor on a T-th of
- * a block each, so it bounds how that work scales, not how an executor scales from its own 1-thread
- * run (modular's, for one, plans each window before running it there, and beside the lanes at more).
+ * The machine's ceiling at T (or at its cores, where T is above them), and why the executors named
+ * in `above` (whose scaling reads above it as printed) could pass it: the ceiling is T workers
+ * running the sequential executor on a T-th of a block each, so it bounds how that work scales, not
+ * how an executor scales from its own 1-thread run (modular's, for one, plans each window before
+ * running it there, and beside the lanes at more).
  */
-function ceilingNote(ceiling: number, threads: number, above: readonly string[]): string {
-  const text = `the machine's ceiling: ${times(ceiling)}`;
+function ceilingNote(ceiling: CeilingAt, threads: number, above: readonly string[]): string {
+  const text = `the machine's ceiling${ceiling.threads < threads ? ` at its ${ceiling.threads} cores, which the ${threads} threads shared` : ''}: ${times(ceiling.ratio)}`;
   if (above.length === 0) return text;
   return `${text}, which ${above.join(' and ')} ${above.length === 1 ? 'passes' : 'pass'} without contradicting it: the ceiling is measured on the sequential executor's work split into parts, `
     + `and an executor at 1 thread can do in turn what its threads overlap at ${threads}, or do work that loses less to cores sharing the machine`;
 }
 
 /** The baseline's own change between the two runs, where it is BASELINE_MOVED or more: the speedups carry it, the scalings do not. */
-function baselineNote(one: Match, at: Match): string[] {
+function baselineNote(one: Paired, at: Paired): string[] {
   const moved = blockMs(at.baseline) / blockMs(one.baseline);
   if (Math.abs(moved - 1) < BASELINE_MOVED) return [];
   return [`the baseline ran ${pct(Math.abs(moved - 1))} ${moved > 1 ? 'slower' : 'faster'} beside the ${at.threads}-thread runs than beside the 1-thread ones, which the speedups at ${at.threads} threads carry and the scalings do not`];
 }
 
-/** Why a match has no verdict, in short ("block-stm stopped part-way"), for where its reasons are not spelled out. */
-export function unjudgedWhy(m: Match): string {
-  return [m.blockStm, m.modular].flatMap((r) => [
+/** Why two runs have no verdict, in short ("block-stm stopped part-way"), for where their reasons are not spelled out. */
+export function unjudgedWhy(rows: readonly Row[]): string {
+  return rows.flatMap((r) => [
     ...(r.correct ? [] : [`${r.executor} did not match the reference`]),
     ...(r.stoppedBy === null ? [] : [`${r.executor} stopped part-way`]),
   ]).join(' and ');
@@ -318,6 +365,88 @@ export function explainPartitions(x: PartitionMatch): string {
     ...rows.filter((r) => r.stoppedBy !== null)
       .map((r) => `${r.executor} stopped part-way (it threw in a timed round), so its figures come from the ${plural(r.samples, 'sample')} it took before, no whole run to judge it by`),
     ...rows.flatMap((r) => modularFacts(r, txs, x.threads)),
+    noiseFact([x.first, x.other, x.baseline]),
+  ].filter((f): f is string => f !== null);
+  return `${facts.join('; ')}.`;
+}
+
+/** A user's engine's own counters quoted in a why cell, at most: the rest are in its Executor statistics table. */
+export const ENGINE_COUNTERS_QUOTED = 4;
+
+/**
+ * What a user's engine reported that can say why it won or lost: its fallbacks, its re-executions
+ * and failed validations (every result counts them, as an engine sees fit), and its own counters,
+ * quoted, not read: Concord does not know what an engine's `waves` mean. An engine that reported
+ * none of these is said to give no statistics to say why.
+ */
+function engineFacts(row: Row): string[] {
+  const facts: string[] = [];
+  const fallback = fallbackFact(row);
+  if (fallback) facts.push(fallback);
+  if (allFellBack(row)) return facts;
+  const { executions, reExecutions, validations, failedValidations } = row.run.perTx;
+  const counted = executions + reExecutions + validations + failedValidations > 0;
+  if (reExecutions >= NOTABLE_PER_TX || failedValidations >= NOTABLE_PER_TX) {
+    facts.push(`${row.executor} re-executed ${rate(reExecutions)} and failed ${rate(failedValidations)} validations per transaction, as it reports them`);
+  } else if (counted) {
+    facts.push(`${row.executor} reports ${rate(reExecutions)} re-executions and ${rate(failedValidations)} failed validations per transaction`);
+  }
+  const own = ownCounters(row);
+  if (own.length > 0) {
+    const quoted = own.slice(0, ENGINE_COUNTERS_QUOTED).map(([n, v]) => `${n} ${meanText(v)}`).join(', ');
+    const more = own.length > ENGINE_COUNTERS_QUOTED ? ` and ${own.length - ENGINE_COUNTERS_QUOTED} more (its Executor statistics table)` : '';
+    facts.push(`${row.executor}'s own counters, as the mean per block: ${quoted}${more}`);
+  }
+  if (!counted && own.length === 0 && fallback === null) {
+    facts.push(`${row.executor} reports no statistics to say why (no executions, re-executions or validations counted, no counter of its own)`);
+  }
+  return facts;
+}
+
+/** What a run recorded that says why, by what ran it: one of Concord's executors (`concord`), by its own facts, or a user's engine. */
+function factsOf(row: Row, concord: string | null, txs: number, threads: number): string[] {
+  if (concord === BLOCK_STM) return blockStmFacts(row, txs);
+  if (concord === MODULAR) return modularFacts(row, txs, threads);
+  // The sequential and the reference executor count nothing of their own.
+  if (concord !== null) return fallbackFact(row) === null ? [] : [fallbackFact(row)!];
+  return engineFacts(row);
+}
+
+/**
+ * The winner's re-executions beside the loser's, where both counted any and they differ as
+ * printed: the one counter every executor reports, so the one two engines' reports can be set
+ * side by side by. Null for a tie or no verdict.
+ */
+function reExecutionContrast(x: EngineMatch): string | null {
+  if (x.winner !== 'first' && x.winner !== 'second') return null;
+  const [won, lost] = x.winner === 'first' ? [x.first, x.other] : [x.other, x.first];
+  const counted = (r: Row) => r.run.perTx.executions > 0 && !allFellBack(r);
+  if (!counted(won) || !counted(lost) || rate(won.reExecutionsPerTx) === rate(lost.reExecutionsPerTx)) return null;
+  const fewer = won.reExecutionsPerTx < lost.reExecutionsPerTx;
+  return `${won.executor} ${fewer ? 're-executed fewer transactions' : 'won although it re-executed more transactions'} than ${lost.executor} (${rate(won.reExecutionsPerTx)} against ${rate(lost.reExecutionsPerTx)} per transaction)`;
+}
+
+/** Where the two runs' times are of different kinds (an engine's own, stats.executeMs, against whole calls): the verdict compares them as they are. */
+function timingFact(x: EngineMatch): string | null {
+  const [a, b] = [x.first, x.other];
+  if (a.run.timing === b.run.timing) return null;
+  const [engine, whole] = a.run.timing === 'engine' ? [a, b] : [b, a];
+  return `${engine.executor}'s times are its engine's own (stats.executeMs, without the request and answer between the processes) and ${whole.executor}'s whole calls: the verdict compares the two as they are`;
+}
+
+/** The reasons behind a match of a user's engine and another executor, as one sentence. */
+export function explainEngine(x: EngineMatch): string {
+  const txs = x.baseline.workload.txs;
+  const rows = [x.first, x.other];
+  const facts = [
+    reExecutionContrast(x),
+    ...rows.filter((r) => !r.correct).map((r) => `${r.executor} did not match the reference, so its times are not valid speedups`),
+    ...rows.filter((r) => r.stoppedBy !== null)
+      .map((r) => `${r.executor} stopped part-way (it threw in a timed round), so its figures come from the ${plural(r.samples, 'sample')} it took before, no whole run to judge it by`),
+    ...factsOf(x.first, null, txs, x.threads),
+    ...factsOf(x.other, x.otherIs, txs, x.threads),
+    timingFact(x),
+    pairPreflightFact(x.threads, x.first, x.other) ?? pairBoundFact(x.threads, x.first, x.other),
     noiseFact([x.first, x.other, x.baseline]),
   ].filter((f): f is string => f !== null);
   return `${facts.join('; ')}.`;

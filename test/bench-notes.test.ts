@@ -11,7 +11,7 @@ import { sampleResults } from './report-fixture.js';
 
 describe('thread counts past the effective cores', () => {
   it('are named in a note saying their threads share cores; none within the cores', () => {
-    expect(oversubscribedNote([1, 4], 2)).toBe("bench: --threads 4: more threads than this machine's 2 effective cores, so those runs' threads share cores; the report takes their ideal and efficiency at 2");
+    expect(oversubscribedNote([1, 4], 2)).toBe("bench: --threads 4: more threads than this machine's 2 effective cores, so those runs' threads share cores; the report takes their ideal, efficiency and the machine's ceiling at 2");
     expect(oversubscribedNote([1, 2], 2)).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 // The per-core speed probe and what it allows: the cpu-list parser, the ceiling at t threads, a
-// real probe of this machine's cores (tiny), a missing taskset reported instead of thrown, and the
-// report's warning when cores ran at unequal speeds.
+// real probe of this machine's cores (tiny), a missing taskset reported instead of thrown, the
+// report's warning when cores ran at unequal speeds, and the machine's ceiling at the cores for
+// thread counts above them.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { crossCoreRoundTrips } from '../bench/core-latency.js';
@@ -12,7 +13,8 @@ import { renderMarkdown } from '../reports/render.js';
 import { summarize } from '../reports/summary.js';
 import { parseResults, serializeResults } from '../reports/schema.js';
 import { canPin, threadCpuList } from './helpers.js';
-import { sampleResults } from './report-fixture.js';
+import { contestResults, mdUnescaped, sampleResults } from './report-fixture.js';
+import { ceilingThreads } from '../bench/ceiling.js';
 
 const speeds = (relative: number[]) => ({
   speeds: { method: 'taskset' as const, workload: 'test', cpus: relative.map((_, i) => i), medianMs: relative.map((r) => 10 / r), relative },
@@ -124,7 +126,7 @@ describe('core speeds', () => {
     const md = renderMarkdown(merge([{ file: 'r.json', doc: back }]), []);
     expect(md).toMatch(/\| machine \| core speeds at the start \| at the end \| machine ceiling \|/);
     expect(md).toMatch(/\| 1\.89x at 2 threads, 3\.45x at 4 threads \|/);
-    expect(md).toContain('Machine ceiling: at each thread count T the sweep ran within the cores, T workers each ran the sequential executor on one T-th of the probe block at once');
+    expect(md).toContain('Machine ceiling: at each thread count T the sweep ran within the cores (and at the cores, for a count above them, whose threads shared the cores), T workers each ran the sequential executor on one T-th of the probe block at once');
     expect(md).not.toMatch(/ceiling moved/);
 
     // Measured at both ends of the sweep: the column gives the mean the models charge, each end
@@ -146,7 +148,7 @@ describe('core speeds', () => {
     // run, or beyond the cores; a second ceiling at one count; a ratio that is not its quotient.
     const refused = (ceilings: NonNullable<typeof doc.ceilings>) => () => parseResults(serializeResults({ ...doc, ceilings }), 'r.json');
     const [at2, at4] = doc.ceilings;
-    expect(refused([at2!, { ...at4!, threads: 8 }])).toThrow(/ceilings\[1\]\.threads: a ceiling is measured at a thread count settings\.threads holds \(1, 2, 4\) within the machine's 4 effective cores, got 8/);
+    expect(refused([at2!, { ...at4!, threads: 8 }])).toThrow(/ceilings\[1\]\.threads: a ceiling is measured at a thread count settings\.threads holds \(1, 2, 4\) within the machine's 4 effective cores, or at the cores for a count above them, got 8/);
     expect(refused([at2!, at2!])).toThrow(/ceilings\[1\]: duplicates ceilings\[0\] \(2 threads\)/);
     expect(refused([{ ...at2!, end: { oneMs: 10, partsMs: 5, ratio: 5 } }])).toThrow(/ceilings\[0\]\.end\.ratio: must be oneMs \/ partsMs \(2\.00000\), got 5/);
     expect(refused([{ ...at2!, ratio: 3 }])).toThrow(/ceilings\[0\]\.ratio: must be oneMs \/ partsMs/);
@@ -154,6 +156,30 @@ describe('core speeds', () => {
     // A ceiling needs two threads: one at 1 thread is no ceiling, and the schema says where.
     doc.ceilings = [{ threads: 1, workload: 'w', oneMs: 1, partsMs: 1, ratio: 1 }];
     expect(() => parseResults(serializeResults(doc), 'r.json')).toThrow(/ceilings\[0\]\.threads/);
+  });
+
+  it('measures the ceiling at the cores for thread counts above them, and the report reads those runs beside it', () => {
+    expect(ceilingThreads([1, 4], 2)).toEqual([2]);
+    expect(ceilingThreads([1, 2, 4, 8], 4)).toEqual([2, 4]);
+    expect(ceilingThreads([1, 2], 2)).toEqual([2]);
+    expect(ceilingThreads([1, 4], 1)).toEqual([]);
+
+    // block-stm and modular at 1 and 4 threads on 2 cores, modular the clear winner at 4.
+    const doc = contestResults([{
+      workload: 'p2p', idealLimit: 14, seqMs: 10,
+      blockStm: { 1: { ms: 11 }, 2: { ms: 8 } },
+      modular: { 1: { ms: 11 }, 2: { ms: 5.5, detail: { threads: 2, modules: 8, crossShare: 0.02, laneImbalance: 1.05 } } },
+    }]);
+    doc.settings.threads = [1, 4];
+    for (const r of doc.runs) if (r.threads === 2) r.threads = 4;
+    for (const st of doc.startup) st.threads = 4;
+    doc.ceilings = [{ threads: 2, workload: 'sequential executor, p2p 1000 accounts x 1000 txs', oneMs: 10, partsMs: 5.5, ratio: 10 / 5.5 }];
+    const back = parseResults(serializeResults(doc), 'r.json');
+    const md = mdUnescaped(renderMarkdown(merge([{ file: 'r.json', doc: back }]), []));
+    expect(md).toContain("; the machine's ceiling at its 2 cores, which the 4 threads shared: 1.82x");
+    expect(md).toContain("their ideal, bound and efficiency are taken at 2 threads. The machine's ceiling there, 1.82x at 2 threads (Noise section), is what the machine allows those threads on plain sequential work split into parts.");
+    // A ceiling at a count the sweep neither ran nor reached by its cores is refused.
+    expect(() => parseResults(serializeResults({ ...doc, machine: { ...doc.machine, effectiveCores: 8 } }), 'r.json')).toThrow(/ceilings\[0\]\.threads: a ceiling is measured at a thread count settings\.threads holds \(1, 4\) within the machine's 8 effective cores, or at the cores for a count above them, got 2/);
   });
 
   it('compares against the baseline on its fastest core when samples carry their CPU and round', () => {

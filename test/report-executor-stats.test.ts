@@ -1,6 +1,7 @@
 // A report shows each executor's own statistics (a results file's runs[].detail), so an engine whose
 // parallel paths are not Block-STM's (waves, conflict-graph edges) has its counters in the report
-// it publishes, as recorded, and an executor that recorded none gets no table (reports/executor-stats.ts).
+// it publishes, as recorded, an executor that recorded none gets no table, and a run that did not
+// match the reference is marked ✗ (reports/executor-stats.ts).
 import { describe, expect, it } from 'vitest';
 import { merge } from '../reports/merge.js';
 import { renderHtml, renderMarkdown } from '../reports/render.js';
@@ -57,6 +58,18 @@ describe('executor statistics in a report', () => {
     expect(of('modular')).toContain('Not known to be counted: estimateWaits, dependencyResumes (0 in every run, as every result\'s stats hold them until an executor counts them, spec/block.ts emptyStats).');
     expect(md).not.toContain('Executor statistics: mine');
     expect(md).toContain('An executor that reported no counter of its own has no table.');
+  });
+
+  it('marks a run that did not match the reference, as the results tables do', () => {
+    const doc = withDetail();
+    const wrong = doc.runs.find((r) => r.role === 'executor' && r.threads === 2)!;
+    wrong.correct = false;
+    const md = mdUnescaped(renderMarkdown(merge([{ file: 'a.json', doc }]), []));
+    const section = md.slice(md.indexOf('## Executor statistics: fake-parallel'), md.indexOf('## Start-up'));
+    expect(section).toMatch(/\| p2p 100 acc × 1000 tx ✗ \| 2 \| \d+ \|/);
+    expect(section).toMatch(/\| p2p 100 acc × 1000 tx \| 1 \| \d+ \|/);
+    expect(section).toContain('✗ did not match the reference result (as in the results tables): these counters are of a wrong execution.');
+    expect(mdUnescaped(renderMarkdown(merge([{ file: 'a.json', doc: withDetail() }]), []))).not.toContain('these counters are of a wrong execution');
   });
 
   it('leaves the section out when no run recorded statistics', () => {

@@ -35,7 +35,7 @@ describe('the report overview', () => {
     expect(tableRow(text, 'block-stm', 1)[4]).toBe('0');
     expect(tableRow(text, 'block-stm', 1)[1]).toMatch(/^0\.\d\dx$/);
     expect(text).toContain('Which executor wins at the highest thread count both ran: modular on 1 workload, block-stm on 0, a tie on 1 (1 of them where both ran the sequential executor on every block); '
-      + 'the machine\'s ceiling was not measured (no thread count above 1 within the cores, or a file from before it was); all 12 runs, baselines included, matched the reference.');
+      + 'the machine\'s ceiling was not measured (no thread count above 1 on a machine of more than one core, or a file from before it was); all 12 runs, baselines included, matched the reference.');
   });
 
   it('names the machine\'s ceiling, and leaves a run that did not match the reference out of the mean', () => {

@@ -108,7 +108,8 @@ export async function callExecutor<T>(name: string, what: string, f: () => T | P
   try {
     return await f();
   } catch (e) {
-    if (isInputError(e)) throw e;
+    // A failure already worded (a warm-up's counterexample, cli/verify.ts) goes on as it is.
+    if (isInputError(e) || e instanceof ExecutorFailure) throw e;
     // An engine's start-up line reported by the close() after loading is no failure to close.
     const how = e instanceof ExecEngineError && e.atStartUp ? 'failed at start-up' : `threw ${what}`;
     throw new ExecutorFailure(`the executor ${name} ${how}: ${failureText(e)}`, json);
@@ -212,16 +213,18 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
   const cleanUps = cleanUpBudget(limitMs, true);
   const watchdog = () => (dog ??= startWatchdog(command, tickMs, json));
   let stopping: Promise<never> | null = null;
-  const giveUp = (why: string): Promise<never> => {
-    if (stopping) return stopping;
+  // A turn of the event loop first: a signal that came while the call held the main thread is
+  // read only once the loop polls again, and it ended the command then, not this limit later
+  // (reported at the limit, such a run read "did not settle within 300 s" after a SIGTERM at 60).
+  const giveUp = (why: string): Promise<never> => (stopping ??= new Promise<void>((polled) => setImmediate(polled)).then(() => stop(why)));
+  const stop = (why: string): Promise<never> => {
     // The watchdog's kill has begun (it freed this thread by killing the child a native call waited on): its line is the command's.
     dog?.awaitKill();
     // A signal came first: what was left is its report, and the process is ending by it.
     if (!endingOnOwn()) {
       dog?.quiet();
       dog?.end();
-      stopping = new Promise(() => {});
-      return stopping;
+      return new Promise(() => {});
     }
     stopAllProgress();
     // What an exec: engine was seen to do since its request (nothing at all: an answer not
@@ -234,8 +237,7 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
     // call still published as pending lets the watchdog's kill cover it.
     dog?.quiet();
     dog?.end();
-    stopping = exitOnceWritten(EXIT.FAILED);
-    return stopping;
+    return exitOnceWritten(EXIT.FAILED);
   };
   const check = () => {
     if (stopping || pending === '' || performance.now() - since < limitMs) return;

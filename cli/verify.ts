@@ -31,7 +31,7 @@ import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
 import { failureRequest, failureRerun, formatFailure, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
-import { defaultExecutors, executorSource, settingsFor } from '../properties/subjects.js';
+import { defaultExecutors, executorSource, settingsFor, WarmUpFailure, type WarmUp } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
 import { coverageHint, raiseRuns, uncoveredText, type HintOptionNames } from '../properties/coverage-hint.js';
 import { runPlanted, plantedReport, plantedSource, PLANTED_EXECUTORS, PLANTED_PREFIX, type PlantedReport } from '../properties/planted.js';
@@ -39,6 +39,7 @@ import type { Simulated } from '../properties/equivalence.js';
 import type { Block } from '../spec/block.js';
 import { writeBlock } from '../spec/block-file.js';
 import { plural } from '../spec/plural.js';
+import { formatExplanation } from '../properties/explain.js';
 import { MAX_STATES } from '../properties/enumerate.js';
 import { callExecutor, closeModuleExecutors, EXIT, ExecutorFailure, intOption, timeoutOption, unlessStuck, UsageError, watchCalls, type CallWatch } from './errors.js';
 import { checkOutDir, writeStdout } from './output.js';
@@ -101,6 +102,15 @@ async function withPlacement(file: string | undefined, settings: PartitionSettin
   return request ? { ...withPlacementModules(settings, request), placement: request.loaded!.placement } : settings;
 }
 
+/**
+ * The first token version every Concord that made it names a placement file in (by its digest,
+ * properties/replay.ts): tokens named them from within cv5_, and every cv6_ token was made after.
+ * So a cv6_ token that names none was made without one, where a cv5_ one may be of before.
+ */
+const PLACEMENTS_NAMED = 6;
+/** How tokens begin, before their version ("cv6_"). */
+const TOKEN_PREFIX = 'cv';
+
 /** `placement` without the digest a token names it by (Placement.sha256). */
 function unnamed({ sha256: _named, ...placement }: Placement): Placement {
   return placement;
@@ -160,6 +170,8 @@ interface Doing {
   threads: number;
   /** What the executor of the call in flight was made with, which the rerun of a hung block gives it again. */
   settings: PartitionSettings | undefined;
+  /** While a pooled built-in loads: its warm-up (properties/subjects.ts), whose call in flight a hang names; undefined otherwise. */
+  warmUp: WarmUp | undefined;
 }
 
 /** What `doing` says between calls into an executor. */
@@ -175,14 +187,15 @@ const BETWEEN_CALLS = 'the run stalled between calls into the executors';
  * still reported in full; after a run that passed, its hang is the hang it is, and what a close()
  * that settled left alive is a warning (cli/leaks.ts).
  */
-function tracked(source: SubjectSource, doing: Doing, json: object | undefined, watch: CallWatch, timeoutS: number): SubjectSource {
+function tracked(source: SubjectSource & { readonly warmUp?: WarmUp }, doing: Doing, json: object | undefined, watch: CallWatch, timeoutS: number, outDir: string): SubjectSource {
   const ownLimit = isExecCommand(source.name) && timeoutS > 0;
-  const call = async <T>(pending: string, stuck: string, work: () => Promise<T>, block: Block | null = null, threads = 0, settings?: PartitionSettings): Promise<T> => {
+  const call = async <T>(pending: string, stuck: string, work: () => Promise<T>, block: Block | null = null, threads = 0, settings?: PartitionSettings, warmUp?: WarmUp): Promise<T> => {
     doing.now = `the executor ${source.name}: ${stuck}`;
     doing.executor = source.name;
     doing.block = block;
     doing.threads = threads;
     doing.settings = settings;
+    doing.warmUp = warmUp;
     const what = `the executor ${source.name}: ${pending}`;
     try {
       // The no-op block after a throw only asks whether the instance still runs: one that hangs
@@ -194,8 +207,13 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
     } finally {
       doing.now = BETWEEN_CALLS;
       doing.block = null;
+      doing.warmUp = undefined;
     }
   };
+  // A warm-up that differed or threw is the executor's counterexample: worded here, with its block written, not as a throw while loading.
+  const load = () => source.create().catch((e: unknown) => {
+    throw e instanceof WarmUpFailure ? warmUpFailure(e, source.warmUp?.settings, outDir, json) : e;
+  });
   // Verify loads a module up front and again to check it: one warning says what its close() leaves.
   let warned = false;
   return {
@@ -203,7 +221,7 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
     ...(source.gate ? { gate: source.gate } : {}),
     create: async () => {
       const alive = resourceCounts();
-      const subject = await call('loading', 'never finished loading', () => callExecutor(source.name, 'while loading', () => source.create(), json));
+      const subject = await call('loading', 'never finished loading', () => callExecutor(source.name, 'while loading', load, json), null, 0, source.warmUp?.settings, source.warmUp);
       return {
         ...subject,
         execute: (block, threads) => {
@@ -230,17 +248,49 @@ function tracked(source: SubjectSource, doing: Doing, json: object | undefined, 
  * counterexample's have.
  */
 function blockInFlight(doing: Doing, outDir: string, tag: string, json: object | undefined, rerunAfter = ''): string {
+  const warm = doing.warmUp && doing.warmUp.running > 0 ? doing.warmUp : undefined;
+  if (warm) {
+    // The call's number is the rerun's --repeat: the calls before it are made first, on the same instance.
+    const at = `; it was in call ${warm.running} of ${warm.runs} of its warm-up block (${plural(warm.block.txs.length, 'transaction')}, at its own thread count)`;
+    if (json) Object.assign(json, { warmUp: { call: warm.running, calls: warm.runs } });
+    return `${at}${writtenBlock(warm.block, doing.executor, `warm-up-${tag}`, undefined, warm.running, doing.settings, outDir, json, rerunAfter)}`;
+  }
   if (!doing.block) return '';
   // Alone it runs: it hung for following a throw, which only the whole run makes again.
   if (isProbeBlock(doing.block)) return '; rerun the whole verify to reach it again: alone, on a fresh instance, the no-op block runs';
+  return writtenBlock(doing.block, doing.executor, tag, doing.threads, 1, doing.settings, outDir, json, rerunAfter);
+}
+
+/**
+ * `block` written to `outDir` as `executor`'s `tag` block, for a message: where it went and the
+ * rerun that makes `repeat` calls of it at `threads` (undefined: the executor's own count). Under
+ * --json, `json` takes the file and the rerun as `blockFile` and `rerun`.
+ */
+function writtenBlock(
+  block: Block, executor: string, tag: string, threads: number | undefined, repeat: number, settings: PartitionSettings | undefined, outDir: string, json: object | undefined, rerunAfter: string,
+): string {
   try {
-    const blockFile = writeExecutorBlock(outDir, doing.executor, tag, writeBlock(doing.block));
-    const rerun = `${rerunCommand(blockFile, doing.executor, doing.threads, 1, preStateKindOf(doing.block), undefined, doing.settings)}${rerunAfter}`;
+    const blockFile = writeExecutorBlock(outDir, executor, tag, writeBlock(block));
+    const rerun = `${rerunCommand(blockFile, executor, threads, repeat, preStateKindOf(block), undefined, settings)}${rerunAfter}`;
     if (json) Object.assign(json, { blockFile, rerun });
     return `; its block is in ${blockFile} (rerun: ${rerun})`;
   } catch (e) {
     return `; its block could not be written to ${outDir}: ${(e as Error).message}`;
   }
+}
+
+/**
+ * A warm-up call that differed from the reference or threw (properties/subjects.ts), as the
+ * executor's failure: what went wrong, and the block written with the rerun that makes as many
+ * calls of it; the first difference follows, explained, on lines of its own. Under --json, `json`
+ * takes the block file, the rerun, the call and the explanation.
+ */
+function warmUpFailure(e: WarmUpFailure, settings: PartitionSettings | undefined, outDir: string, json: object | undefined): ExecutorFailure {
+  const failure = json ? { ...json, warmUp: { call: e.run, calls: e.runs }, ...(e.explanation ? { explanation: e.explanation } : {}) } : undefined;
+  const written = writtenBlock(e.block, e.executor, 'warm-up', undefined, e.run, settings, outDir, failure, '');
+  const [top, ...frames] = e.thrownAt ?? [];
+  const below = e.explanation ? formatExplanation(e.explanation) : top ? [`thrown at    ${top}`, ...frames.map((f) => `             ${f}`)] : [];
+  return new ExecutorFailure(`the executor ${e.message}${written}${below.map((l) => `\n${l}`).join('')}`, failure);
 }
 
 /** The executor named, made with `settings` (as far as it takes them). */
@@ -541,11 +591,20 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
         throw new UsageError(`--replay: the token's failure was found on ${placed}, not by --placement ${shellWord(o.placement)} (sha256 ${digest.slice(0, PLACEMENT_DIGEST)}…): `
           + 'give the placement file the failing verify was given');
       }
+    } else if (o.placement !== undefined && token.version >= PLACEMENTS_NAMED) {
+      throw new UsageError(`--replay: the token's failure was found on ${token.executor} made with ${settingsText(token.settings)} and no placement file `
+        + `(a ${TOKEN_PREFIX}${token.version}_ token names the one its executor was made with, and this one names none): its affinity partition learned each block's placement; give --replay without --placement`);
     }
     const read = await withPlacement(o.placement, token.settings ?? {}, [token.executor]);
     // A token that names no placement, given one, was made before tokens named them: its executor placed by the file, and its
     // simulated schedules learned affinity from each block. Unnamed (no sha256), the placement replays both, and prints the token, as they were.
     const settings = token.placement === undefined && read.placement ? { ...read, placement: unnamed(read.placement) } : read;
+    if (token.placement === undefined && read.placement) {
+      // Which file the failure was found with, if any, the token cannot say: what is used is said, not left to be assumed.
+      process.stderr.write(`concord verify: --replay: a ${TOKEN_PREFIX}${token.version}_ token names no placement file (only ${TOKEN_PREFIX}${PLACEMENTS_NAMED}_ tokens do), `
+        + `so whether its failure was found with one is unknown: replaying with --placement ${shellWord(o.placement!)} (sha256 ${read.placement.sha256?.slice(0, PLACEMENT_DIGEST) ?? 'unknown'}…), `
+        + 'unchecked against the token; without --placement its affinity partition learns each block\'s placement\n');
+    }
     const outDir = o.out ?? DEFAULT_OUT;
     checkOutDir(outDir, '--out');
     const sofar: ReplaySoFar = { now: null };
@@ -592,7 +651,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
 export async function verifyCommand(o: VerifyOptions): Promise<number> {
   // It runs no executor: nothing to watch or load.
   if (o.merge !== undefined) return merge(o);
-  const doing: Doing = { now: BETWEEN_CALLS, executor: '', block: null, threads: 0, settings: undefined };
+  const doing: Doing = { now: BETWEEN_CALLS, executor: '', block: null, threads: 0, settings: undefined, warmUp: undefined };
   const json = o.json ? { ok: false } : undefined;
   const outDir = o.out ?? DEFAULT_OUT;
   const timeoutS = timeoutOption(o.timeout);
@@ -608,7 +667,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   // The runner shortens it for a hang's shrink tries (properties/hang-bound.ts).
   const answerWithin: HangBound | undefined = timeoutS > 0 ? { ms: timeoutS * 1000, by: '--timeout' } : undefined;
   const sourceFor = (name: string, settings: PartitionSettings) => tracked(
-    name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, settings, goals(name), answerWithin), doing, json, watch, timeoutS,
+    name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, settings, goals(name), answerWithin), doing, json, watch, timeoutS, outDir,
   );
   // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
   return unlessStuck(verify(o, sourceFor, coverage, answerWithin), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock()}`, json));

@@ -36,6 +36,12 @@ export interface ExecutorSettings {
    * engine is never handed it.
    */
   readonly placement?: Placement;
+  /**
+   * false: a pooled built-in (block-stm, modular) skips the warm-up it runs at load
+   * (impl/runtime/pooled.ts), for a caller that runs those blocks itself and checks their results
+   * (properties/subjects.ts). Built-in executors only, as a placement is.
+   */
+  readonly warmUp?: boolean;
 }
 
 export interface ExecutorEntry {
@@ -54,13 +60,13 @@ const entries: ExecutorEntry[] = [
   {
     name: 'modular', parallel: true, takes: ['modules', 'partition', 'placement'], doc: 'state partitioned into modules (--modules M, --partition hash|range|affinity, affinity trained once with --train N or --train-on FILE...), one lane each, lanes in parallel on worker threads',
     create: (s) => createModularExecutor({
-      ...(s.threads === undefined ? {} : { threads: s.threads }), ...(s.modules === undefined ? {} : { modules: s.modules }),
+      ...(s.threads === undefined ? {} : { threads: s.threads }), ...(s.modules === undefined ? {} : { modules: s.modules }), ...(s.warmUp === undefined ? {} : { warmUp: s.warmUp }),
       ...(s.partition === undefined ? {} : { partition: s.partition === 'affinity' && s.placement ? affinityPartitioner(s.placement) : s.partition }),
     }),
   },
   {
     name: 'block-stm', parallel: true, takes: [], doc: 'Block-STM (Gelashvili et al., PPoPP\'23) on a persistent pool of worker threads (--threads N)',
-    create: (s) => createBlockStmExecutor(s.threads === undefined ? {} : { threads: s.threads }),
+    create: (s) => createBlockStmExecutor({ ...(s.threads === undefined ? {} : { threads: s.threads }), ...(s.warmUp === undefined ? {} : { warmUp: s.warmUp }) }),
   },
 ];
 
@@ -202,8 +208,8 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
   const entry = EXECUTORS.get(nameOrPath);
   if (entry) return entry.create(settings);
   checkExecutorName(nameOrPath);
-  // A placement is Concord's own structure, made for its modular executor: a user's factory gets the documented settings.
-  const { placement: _built, ...given } = settings;
+  // A placement is Concord's own structure, made for its modular executor, and warmUp a built-in's: a user's factory gets the documented settings.
+  const { placement: _built, warmUp: _pooled, ...given } = settings;
   if (isExecCommand(nameOrPath)) return createExecExecutor(nameOrPath, given, answerWithin);
   let mod: Record<string, unknown>;
   try {

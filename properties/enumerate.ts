@@ -1,5 +1,5 @@
-// Exhaustive enumeration of Block-STM's interleavings for tiny blocks (the goal: 5 transactions, 2
-// workers, 2 keys; the public TLA+ model was checked at 5 x 2 x 1).
+// Exhaustive enumeration of Block-STM's and the modular executor's interleavings for tiny blocks
+// (the goal: 5 transactions, 2 workers, 2 keys; the public TLA+ model was checked at 5 x 2 x 1).
 // Why not enumerate the simulated runtime's recorded schedules directly: a scheduling point there
 // is one shared-memory operation, and 5 transactions take ~260 two-way points, 2^260 schedules.
 // Instead the enumerator works at the granularity of the TLA+ model: one step of a worker is one
@@ -13,9 +13,16 @@
 // state is covered: final states are checked against the reference, and the number of
 // interleavings the explored graph contains is counted exactly. Finer-grained races inside a
 // stage are the job of the random and PCT schedules (simulated.ts).
-// Invariant: explore() either visits every state reachable under every order of worker steps,
-// or says it stopped at maxStates; it reports the first failing final state (or a state where
-// every unfinished worker waits forever) with the steps that reach it.
+// The modular executor is explored alike, a step being one iteration of its lane loop
+// (LaneThread.step: claim a lane, run its next transaction, release it), over 2 modules partitioned
+// by hash, range or affinity (drawn; or the executor's own). Its block runs window by window, the
+// main thread between them running barriers in order (block-run.ts): each window's state graph is
+// explored, and every distinct memory it can end in is carried into the next window on a run
+// rebuilt to that point (the main thread's bookkeeping is a function of the windows' final
+// memories), so the paths through all windows are every interleaving of the block.
+// Invariant: explore() and exploreModular() either visit every state reachable under every order
+// of worker steps, or say they stopped at maxStates; they report the first failing final state (or
+// a state where every unfinished worker waits forever) with the steps that reach it.
 
 import fc from 'fast-check';
 import type { Block, BlockResult } from '../spec/block.js';
@@ -28,10 +35,16 @@ import { finalize } from '../impl/blockstm/finalize.js';
 import { ABORT_CAPACITY, ABORT_INCARNATIONS, DONE, estimateCapacity, H, layoutFor, writeBlock } from '../impl/blockstm/layout.js';
 import { Counters, EXECUTION_TASK, NO_TASK, taskIncarnation, taskKind } from '../impl/blockstm/scheduler.js';
 import { BlockStmThread } from '../impl/blockstm/thread.js';
+import { BlockRun } from '../impl/modular/block-run.js';
+import { bugFlags, type BugName as ModularBug } from '../impl/modular/bugs.js';
+import { H as MH, L_LAST, PAD } from '../impl/modular/layout.js';
+import { affinityPartitioner, PARTITION_KINDS, partitionerFor, type Partitioner } from '../impl/modular/partition.js';
+import { Counters as LaneCounters, LaneThread } from '../impl/modular/thread.js';
+import { SharedArrays } from '../impl/runtime/shared-arrays.js';
 import { blockSpecArb, buildBlock } from './arbitraries.js';
-import { BLOCKSTM_COVERAGE, emptyCoverage, type CheckDef, type Coverage } from './equivalence.js';
+import { BLOCKSTM_COVERAGE, emptyCoverage, MODULAR_COVERAGE, type CheckDef, type Coverage, type Subject } from './equivalence.js';
 import { explain, sameResult, type Explanation } from './explain.js';
-import { completionViolation, eventText, incompleteExplanation, memoryProvenance } from './simulated.js';
+import { completionViolation, eventText, incompleteExplanation, memoryProvenance, SIMULATED_MAX_MODULES } from './simulated.js';
 
 /** Thrown when a step would have to wait for another worker mid-stage: that step is not enabled in this state. */
 const BLOCKED: unique symbol = Symbol('blocked');
@@ -276,24 +289,202 @@ export function explore(block: Block, options: ExploreOptions, expected: BlockRe
   return { states: paths.size, interleavings, complete, coverage, ...(failure ? { failure } : {}) };
 }
 
+export interface ModularExploreOptions {
+  readonly threads: number;
+  readonly modules: number;
+  readonly partition: string | Partitioner;
+  readonly bugs?: readonly ModularBug[];
+  /** States expanded, over all windows, before giving up (the exploration is then incomplete, not failed). */
+  readonly maxStates?: number;
+}
+
+/** A window's final memory, carried into the next window. */
+interface WindowEnd {
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+}
+
+/** A worker state of the lane loop (thread.ts): 0 holds no lane, l + 1 holds lane l. */
+const IDLE = 0;
+
+/** How one lane-loop step reads in an interleaving, from the state it held and the one it returned. */
+function laneStepText(worker: number, held: number, next: number, lastTx: (lane: number) => number, crossWait: boolean): string {
+  const w = `w${worker}`;
+  if (next === FINISHED) return `${w} stops (no lane has work left in the window)`;
+  if (held === IDLE) return next === IDLE ? `${w} finds no lane ready and waits` : `${w} claims lane ${next - 1}`;
+  const lane = held - 1;
+  if (next === held) return `${w} runs tx ${lastTx(lane)} on lane ${lane}`;
+  return crossWait ? `${w} releases lane ${lane}: its next transaction waits on another lane` : `${w} releases lane ${lane}: nothing of it is ready`;
+}
+
+/**
+ * Explores every interleaving of the modular executor's lane-loop steps for `block`, window by
+ * window (the file's header says how), checking each complete run's result against the reference.
+ */
+export function exploreModular(block: Block, options: ModularExploreOptions, expected: BlockResult = executeReference(block)): ExploreResult {
+  const { threads } = options;
+  const maxStates = options.maxStates ?? MAX_STATES;
+  const flags = bugFlags(options.bugs);
+  const partitioner = typeof options.partition === 'object' ? options.partition : partitionerFor(options.partition);
+  const settings = { modules: options.modules, partitioner, misroute: flags.misroute, kindBlind: flags.kindBlind, threads, outputScale: 1 };
+  const coverage = emptyCoverage(MODULAR_COVERAGE);
+  let states = 0;
+  let complete = true;
+  let failure: ExploreFailure | undefined;
+
+  /** A run of the block whose windows before the open one ended in `ends`; `open` false once the block is done. */
+  const rebuilt = (ends: readonly WindowEnd[]): { run: BlockRun; open: boolean } => {
+    const run = new BlockRun(block, settings, new SharedArrays());
+    for (const end of ends) {
+      run.nextWindow();
+      while (run.planSome(block.txs.length));
+      run.buffers.i32.set(end.i32);
+      run.buffers.f64.set(end.f64);
+      run.closeWindow(new LaneCounters(), 0);
+    }
+    return { run, open: run.nextWindow() };
+  };
+
+  /** Interleavings from the start of the window after `ends` to the end of the block; `path` the steps that led there. */
+  const fromWindow = (ends: readonly WindowEnd[], path: string[]): number => {
+    const { run, open } = rebuilt(ends);
+    if (!open) {
+      const result = run.result();
+      coverage['cross-module transaction']! += Number(result.stats.crossModuleTxs ?? 0);
+      if (!sameResult(expected, result)) failure = { explanation: explain(block, expected, result, { interleaving: path }) ?? incompleteExplanation('invariant', 'a result the explainer finds no difference in'), steps: path };
+      return 1;
+    }
+    while (run.planSome(block.txs.length));
+    const { L } = run;
+    const { i32, f64 } = run.buffers;
+    const cells = Array.from({ length: threads }, () => new StepCells(i32, f64));
+    const workers = cells.map((c, w) => new LaneThread(c, L, i32, f64, w));
+    const lastTx = (lane: number) => i32[L.lanes + lane * PAD + L_LAST]!;
+    /** Interleavings from each state of this window to the end of the block; -1 while on the current path. */
+    const paths = new Map<number, number>();
+    /** The rest of the block from each final memory of this window. */
+    const rests = new Map<number, number>();
+    path.push(`window from tx ${i32[MH.WINDOW_START]} to tx ${i32[MH.WINDOW_END]! - 1}, planned on the main thread`);
+    const visit = (s: State): number => {
+      if (failure) return 0;
+      const h = hashState(s.i32, new Int32Array(s.f64.buffer), s);
+      const known = paths.get(h);
+      if (known !== undefined) return Math.max(known, 0);
+      if (states >= maxStates) {
+        complete = false;
+        return 0;
+      }
+      if (s.finished.every(Boolean)) {
+        const rest = rests.get(h) ?? fromWindow([...ends, { i32: s.i32, f64: s.f64 }], [...path]);
+        rests.set(h, rest);
+        paths.set(h, rest);
+        return rest;
+      }
+      const enabled = s.held.map((_, w) => w).filter((w) => !s.finished[w] && !s.waiting[w]);
+      if (enabled.length === 0) {
+        failure = { explanation: incompleteExplanation('stuck', 'every unfinished worker waits and none can ever write again'), steps: [...path] };
+        return 0;
+      }
+      states++;
+      paths.set(h, -1);
+      let total = 0;
+      for (const w of enabled) {
+        i32.set(s.i32);
+        f64.set(s.f64);
+        const c = cells[w]!;
+        c.reset();
+        const worker = workers[w]!;
+        worker.counters.copyFrom(worker.committed);
+        const waits = worker.counters.crossWaits;
+        let next: number;
+        try {
+          next = worker.step(s.held[w]!);
+        } catch (e) {
+          if (e === BLOCKED) continue;
+          throw e;
+        }
+        const crossWait = worker.counters.crossWaits > waits;
+        if (crossWait) coverage['cross-lane wait']!++;
+        path.push(laneStepText(w, s.held[w]!, next, lastTx, crossWait));
+        const held = [...s.held];
+        held[w] = next;
+        const paused = c.pauses > 0;
+        const waiting = s.waiting.map((x, v) => (v === w ? paused && !s.dirty[w] && !c.wroteBeforePause : x && !c.wrote));
+        const dirty = s.dirty.map((x, v) => (v === w && paused ? c.wroteAfterPause : x || c.wrote));
+        const finished = [...s.finished];
+        if (next === FINISHED) finished[w] = true;
+        total += visit({ i32: i32.slice(), f64: f64.slice(), held, waiting, dirty, finished });
+        path.pop();
+        if (failure) return 0;
+      }
+      paths.set(h, total);
+      return total;
+    };
+    return visit({
+      i32: i32.slice(), f64: f64.slice(), held: cells.map(() => IDLE), waiting: cells.map(() => false), dirty: cells.map(() => true), finished: cells.map(() => false),
+    });
+  };
+
+  const interleavings = fromWindow([], []);
+  return { states, interleavings, complete, coverage, ...(failure ? { failure } : {}) };
+}
+
 export const EXHAUSTIVE_TXS = 5;
 export const EXHAUSTIVE_KEYS = [1, 2] as const;
+/** Modules of the modular executor's explorations, unless it was made with a count of its own: two, so that transactions cross them. */
+export const EXHAUSTIVE_MODULES = 2;
 
-/** Every interleaving of 2 workers over tiny blocks (up to 5 transactions, 1 or 2 keys) must match the reference. */
+/** Entities of the modular executor's tiny blocks: 2 or 3, so that its 2 modules both hold some and transactions cross them. */
+export const EXHAUSTIVE_MODULAR_KEYS = [2, 3] as const;
+
+/** Block-STM's tiny blocks: random programs over 1 or 2 keys. */
+const exhaustiveBlocks = (txs: { min: number; max: number }) => blockSpecArb({ minTxs: txs.min, maxTxs: txs.max, keys: EXHAUSTIVE_KEYS, mix: 'code', hashes: false });
+
+/**
+ * The modular executor's: library contracts alone (transfers between two accounts: transactions
+ * that cross modules, which misroute needs, caught on 5 of 200 such blocks and on none of 200 mixed
+ * ones), or mixed with random programs, which declare footprints where their keys are constant and
+ * none where computed (barriers, so blocks of several windows).
+ */
+const exhaustiveModularBlocks = (txs: { min: number; max: number }) => fc.oneof(
+  ...(['contracts', 'mixed'] as const).map((mix) => blockSpecArb({ minTxs: txs.min, maxTxs: txs.max, keys: EXHAUSTIVE_MODULAR_KEYS, mix, hashes: false })),
+);
+
+/** The modular executor's modules and partition in an exploration: its own where it was made with them (a trained placement where it has one for them), else 2 and the partition drawn. */
+function modularSetting(subject: Subject, drawn: string): { modules: number; partition: string | Partitioner; text: string } {
+  const sim = subject.simulated?.kind === 'modular' ? subject.simulated : undefined;
+  const modules = Math.min(sim?.modules ?? EXHAUSTIVE_MODULES, SIMULATED_MAX_MODULES);
+  const placed = drawn === 'affinity' && sim?.placement?.modules === modules;
+  return { modules, partition: placed ? affinityPartitioner(sim.placement) : drawn, text: `${modules} modules, ${drawn} partition${placed ? ' (by the trained placement)' : ''}` };
+}
+
+/**
+ * Every interleaving of 2 workers over tiny blocks (up to 5 transactions, 1 or 2 keys) must match
+ * the reference: Block-STM's, and the modular executor's over each partition (drawn, shrinking to
+ * hash, unless the executor was made with one).
+ */
 export const exhaustiveCheck: CheckDef = {
-  name: 'exhaustive', txs: { min: 1, max: EXHAUSTIVE_TXS }, fixedSize: true, runsFactor: 0.02, applies: (s) => s.simulated?.kind === 'block-stm',
-  inputs: (txs) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max, keys: EXHAUSTIVE_KEYS, mix: 'code', hashes: false })),
-  run: async (subject, o, [spec]) => {
+  name: 'exhaustive', txs: { min: 1, max: EXHAUSTIVE_TXS }, fixedSize: true, runsFactor: 0.02, applies: (s) => s.simulated !== undefined,
+  inputs: (txs, subject) => {
+    const sim = subject.simulated;
+    if (sim?.kind !== 'modular') return fc.tuple(exhaustiveBlocks(txs));
+    return fc.tuple(exhaustiveModularBlocks(txs), sim.partition === undefined ? fc.constantFrom(...PARTITION_KINDS) : fc.constant(sim.partition));
+  },
+  run: async (subject, o, [spec, drawn]) => {
     o.blocks++;
     const block = buildBlock(spec);
-    const r = explore(block, { threads: 2, bugs: subject.simulated?.kind === 'block-stm' ? subject.simulated.bugs : [] });
+    const sim = subject.simulated;
+    const modular = sim?.kind === 'modular' ? modularSetting(subject, drawn as string) : undefined;
+    const r = sim?.kind === 'modular' && modular
+      ? exploreModular(block, { threads: 2, modules: modular.modules, partition: modular.partition, bugs: sim.bugs })
+      : explore(block, { threads: 2, bugs: sim?.kind === 'block-stm' ? sim.bugs : [] });
     o.states += r.states;
     o.interleavings += r.interleavings;
     if (!r.complete) o.statesCut++;
     for (const [k, v] of Object.entries(r.coverage)) o.coverage[k] = (o.coverage[k] ?? 0) + v;
     if (!r.failure) return true;
     o.fail({
-      spec, block, setting: `every interleaving of 2 workers (${r.states} states explored)`, explanation: r.failure.explanation,
+      spec, block, setting: `every interleaving of 2 workers${modular ? ` over ${modular.text}` : ''} (${r.states} states explored)`, explanation: r.failure.explanation,
       provenance: { interleaving: r.failure.steps },
     });
     return false;

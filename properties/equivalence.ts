@@ -252,6 +252,34 @@ export async function checkRun(
   return false;
 }
 
+/**
+ * Runs `check` on `input`, a throw out of its run being a failure of that input like a wrong
+ * result: what was thrown and where, on the input's block, so that it is shrunk and reported with
+ * its token. A throw from execute() is checkRun's to record; this takes what no execute() call
+ * saw, a simulated run of the executor's own algorithm code in this process (a module index out
+ * of range in a partition, say), which otherwise ended `concord verify` with a stack trace.
+ */
+export async function runCatching(check: CheckDef, subject: Subject, o: Observer, input: CheckInput): Promise<boolean> {
+  try {
+    return await check.run(subject, o, input);
+  } catch (e) {
+    const [spec, ...rest] = input;
+    const last = rest.at(-1);
+    const kind = PRE_STATE_KINDS.find((k) => k === last);
+    o.fail({ spec, block: checkedBlock(spec, kind), setting: drawnText(kind === undefined ? rest : rest.slice(0, -1), kind), ...thrown(e) });
+    return false;
+  }
+}
+
+/**
+ * How a failure's setting words what a check drew beside its block, where its run threw before it
+ * could say so itself: each value as it is, an object (a schedule) as its fields.
+ */
+function drawnText(drawn: readonly unknown[], kind: PreStateKind | undefined): string {
+  const words = drawn.map((d) => (typeof d === 'object' && d !== null ? Object.entries(d).map(([k, v]) => `${k} ${String(v)}`).join(', ') : String(d)));
+  return `a run that threw${words.length ? `: ${words.join('; ')}` : ''}${preStateSetting(kind)}`;
+}
+
 /** A throw of the executor as a failure records it: what it threw and where. */
 function thrown(e: unknown): Pick<Failure, 'error' | 'stack' | 'protocol' | 'hung'> {
   const stack = thrownAt(e);

@@ -29,8 +29,9 @@
 // Likewise a cv5_ or later token of an executor made with a placement file (verify --placement) names it in
 // that element by the first PLACEMENT_DIGEST hex digits of the file's sha256 (which results
 // record, and `run` prints), covered by its digest: a replay given another file, or none, would run
-// another executor than the failure's, and is refused. Such a token without one was made without a
-// placement, or before tokens named them: given a file, it replays as it always did (cli/verify.ts).
+// another executor than the failure's, and is refused. A cv6_ token without one was made without a
+// placement (every Concord that made cv6_ named them), and a file given to it is refused; a cv5_ one
+// may be of before: given a file, it replays as it always did, and says so (cli/verify.ts).
 // A sealed token's digest is followed by a mark of what stopped its shrinking early, if anything
 // did: 'a' minimize()'s cap on tries, 't' --time-limit, 'h' the cap on a hang's shrinking, which
 // tokens made before that mark gave 't' (they replay as they did, saying --time-limit).

@@ -28,7 +28,7 @@ import { BATCH, MAX_RUNS, MAX_SEED, SEED_BATCHES } from './verify-limits.js';
 import { isModuleObject, isModulePath } from '../impl/registry.js';
 import { execCommand, isExecCommand } from '../impl/exec-executor.js';
 import {
-  bigBlocksCheck, determinismCheck, emptyBlockCheck, emptyCoverage, equivalenceCheck, PARALLEL_RUN, runsOnThreads, SKIP_REST, vmCornersCheck,
+  bigBlocksCheck, determinismCheck, emptyBlockCheck, emptyCoverage, equivalenceCheck, PARALLEL_RUN, runCatching, runsOnThreads, SKIP_REST, vmCornersCheck,
   type CallBefore, type CheckDef, type CheckInput, type Coverage, type CoverageGoal, type Failure, type Observer, type Subject, type TxRange,
 } from './equivalence.js';
 import { afterEarlierBlocks, sameResult, type Explanation } from './explain.js';
@@ -272,10 +272,10 @@ export interface RunReport {
   readonly shard: string;
 }
 
-/** Runs one check on one input, after a turn of the event loop now and then (spec/turn.ts). */
+/** Runs one check on one input (a throw out of it a failure: runCatching), after a turn of the event loop now and then (spec/turn.ts). */
 async function checkInput(check: CheckDef, subject: Subject, o: Observer, input: CheckInput): Promise<boolean> {
   await takeTurn();
-  return check.run(subject, o, input);
+  return runCatching(check, subject, o, input);
 }
 
 /** Property runs fast-check may spend shrinking one counterexample (minimize() then takes over). */

@@ -1,11 +1,18 @@
 // Executors under test as Subjects: a built-in executor by name or a user's ES module by path,
-// through the same registry `concord run` uses.
+// through the same registry `concord run` uses. A pooled built-in's warm-up (the blocks it runs at
+// load, impl/runtime/pooled.ts) is run here instead, each result compared with the reference.
 // Invariant: a subject owns exactly one executor instance, created by create() and released by
-// close(); the checks call execute() with the thread count each run asks for.
+// close(); the checks call execute() with the thread count each run asks for; no instance reaches
+// the checks whose warm-up differed from the reference or threw.
 
 import { createExecutor, EXECUTORS } from '../impl/registry.js';
 import type { AnswerLimit } from '../impl/exec-executor.js';
+import { WARM_UP_RUNS, warmUpBlock } from '../impl/runtime/pooled.js';
 import type { Executor } from '../spec/executor.js';
+import type { Block, BlockResult } from '../spec/block.js';
+import { executeReference } from '../spec/reference.js';
+import { plural } from '../spec/plural.js';
+import { explain, nameAndMessage, sameResult, thrownAt, type Explanation } from './explain.js';
 import { BLOCKSTM_COVERAGE, MODULAR_COVERAGE, type CoverageGoal, type Simulated, type Subject } from './equivalence.js';
 import type { SubjectSource } from './runner.js';
 import { settingsText, type PartitionSettings } from './replay.js';
@@ -42,12 +49,72 @@ export function settingsFor(nameOrPath: string, settings: PartitionSettings): Pa
 }
 
 /**
+ * A pooled built-in's warm-up, which its source runs on each new instance before the checks have
+ * it: `runs` calls of `block` (made anew for each instance) at the executor's own thread count.
+ * `running`: the call in flight, from 1 (0: none), which tells a hang while loading from one in it.
+ */
+export interface WarmUp {
+  block: Block;
+  readonly runs: number;
+  running: number;
+  /** What the executor is made with (as far as it takes them), which a rerun of the block gives it again; absent: none. */
+  readonly settings?: PartitionSettings;
+}
+
+/** A warm-up call whose result differed from the reference (`explanation`) or that threw (`error`, `thrownAt`). */
+export class WarmUpFailure extends Error {
+  static {
+    this.prototype.name = 'WarmUpFailure';
+  }
+  constructor(
+    readonly executor: string, readonly block: Block, readonly run: number, readonly runs: number,
+    readonly explanation?: Explanation, readonly error?: string, readonly thrownAt?: readonly string[],
+  ) {
+    super(`${executor}: call ${run} of ${runs} of its warm-up block (${plural(block.txs.length, 'transaction')}, at its own thread count) `
+      + `${explanation ? `differs from the reference at ${explanation.tx >= 0 ? `tx ${explanation.tx}` : explanation.field ?? 'the final state'}: ${explanation.anomaly}` : `threw: ${error}`}`);
+  }
+}
+
+/** The reference's result for the warm-up block: one block, the same for every instance, so computed once. */
+let warmUpExpected: BlockResult | undefined;
+
+/**
+ * Runs `w`'s calls on `executor`, as the executor would have at load, comparing each result with
+ * the reference's: a wrong result there was never checked. Throws WarmUpFailure at the first that
+ * differs or throws, once the instance, which no caller holds, is closed.
+ */
+async function warmedUp(executor: Executor, name: string, w: WarmUp): Promise<void> {
+  const block = (w.block = warmUpBlock());
+  const expected = (warmUpExpected ??= executeReference(warmUpBlock()));
+  try {
+    for (let run = 1; run <= w.runs; run++) {
+      w.running = run;
+      let actual: BlockResult;
+      try {
+        actual = await executor.execute(block);
+      } catch (e) {
+        const stack = thrownAt(e);
+        throw new WarmUpFailure(name, block, run, w.runs, undefined, nameAndMessage(e), stack.length ? stack : undefined);
+      }
+      if (!sameResult(expected, actual)) throw new WarmUpFailure(name, block, run, w.runs, explain(block, expected, actual));
+    }
+  } catch (e) {
+    await executor.close().catch(() => {});
+    throw e;
+  } finally {
+    w.running = 0;
+  }
+}
+
+/**
  * A built-in executor (its name) or a user's module (a path: impl/registry.ts isModulePath), made
  * with those of `settings` it takes, which its simulated runs keep too. `coverage` replaces the
  * paths its green runs must take (by default a built-in's own, none for a module). `answerWithin`:
  * how long an `exec:` engine may leave a request unanswered before its call fails as hung.
  */
-export function executorSource(nameOrPath: string, settings: PartitionSettings = {}, coverage?: readonly CoverageGoal[], answerWithin?: AnswerLimit): SubjectSource {
+export function executorSource(
+  nameOrPath: string, settings: PartitionSettings = {}, coverage?: readonly CoverageGoal[], answerWithin?: AnswerLimit,
+): SubjectSource & { readonly warmUp?: WarmUp } {
   const own = settingsFor(nameOrPath, settings);
   const known = EXECUTORS.has(nameOrPath) ? BUILT_IN[nameOrPath] : undefined;
   // The simulated runtime takes a partition by name, which a token's schedule records, and places its affinity schedules by the
@@ -58,10 +125,17 @@ export function executorSource(nameOrPath: string, settings: PartitionSettings =
   const simulated = known?.simulated.kind === 'modular' ? { ...known.simulated, ...named, ...(placement?.sha256 === undefined ? {} : { placement }) } : known?.simulated;
   // One module has no other to cross into or wait on: its paths cannot be taken, and are not required.
   const goals = coverage ?? (known?.simulated.kind === 'modular' && own.modules === 1 ? [] : known?.coverage) ?? [];
+  // Every pooled built-in warms up at load; here that warm-up is checked.
+  const warmUp: WarmUp | undefined = known ? { block: warmUpBlock(), runs: WARM_UP_RUNS, running: 0, ...(settingsText(own) ? { settings: own } : {}) } : undefined;
   return {
     name: nameOrPath,
     gate: { name: nameOrPath, coverage: goals, ...(simulated ? { simulated } : {}) },
-    create: async () => executorSubject(await createExecutor(nameOrPath, own, answerWithin), nameOrPath, goals, simulated, own),
+    ...(warmUp ? { warmUp } : {}),
+    create: async () => {
+      const executor = await createExecutor(nameOrPath, warmUp ? { ...own, warmUp: false } : own, answerWithin);
+      if (warmUp) await warmedUp(executor, nameOrPath, warmUp);
+      return executorSubject(executor, nameOrPath, goals, simulated, own);
+    },
   };
 }
 

@@ -57,10 +57,10 @@ function firstInput(subject: Subject): CheckInput {
   return found!;
 }
 
-/** The token of a failure of the interleaving check on `subject` at path "0" of SEED, sealed as verify seals one. */
-function tokenFor(subject: Subject): string {
+/** The token of a failure of the interleaving check on `subject` at path "0" of SEED, sealed as verify seals one (of `version`: the interleaving check draws alike at 5 and 6). */
+function tokenFor(subject: Subject, version?: 5 | 6): string {
   const fields: TokenFields = { executor: 'modular', check: 'interleaving', minTxs: TXS.min, maxTxs: TXS.max, seed: SEED, path: '0', settings: subject.settings! };
-  return encodeToken(sealToken(fields, [], undefined, firstInput(subject)));
+  return encodeToken(sealToken(fields, [], undefined, firstInput(subject), version));
 }
 
 describe('a verify replay token of an executor made with a placement file', () => {
@@ -119,16 +119,29 @@ describe('a verify replay token of an executor made with a placement file', () =
     }
   }, 60_000);
 
-  it('made before tokens named placements, still replays beside the file given, which it cannot check', async () => {
+  it('made before tokens named placements (cv5_), still replays beside the file given, which it cannot check, and says so', async () => {
     const placement = await placementFile('older.json', 0);
     const { sha256: _sha, ...unnamed } = placement;
     // As Concord made it before: no digest of the placement, and schedules that learned affinity from each block.
-    const token = tokenFor(modularSubject({ modules: MODULES, partition: 'affinity', placement: unnamed }));
+    const token = tokenFor(modularSubject({ modules: MODULES, partition: 'affinity', placement: unnamed }), 5);
     expect(decodeToken(token).placement).toBeUndefined();
     const replayed = await verify({ replay: token, placement: placement.file! });
-    expect(replayed, replayed.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stderr).toBe(`concord verify: --replay: a cv5_ token names no placement file (only cv6_ tokens do), so whether its failure was found with one is unknown: `
+      + `replaying with --placement ${placement.file!} (sha256 ${placement.sha256!.slice(0, 12)}…), unchecked against the token; without --placement its affinity partition learns each block's placement\n`);
     expect(replayed.stdout).toMatch(/the counterexample no longer fails\n$/);
   }, 60_000);
+
+  it('of partition affinity that names no placement (cv6_), made without one, refuses a file given to it', async () => {
+    const placement = await placementFile('unasked.json', 0);
+    const token = tokenFor(modularSubject({ modules: MODULES, partition: 'affinity' }));
+    expect(decodeToken(token)).toMatchObject({ version: 6, settings: { modules: MODULES, partition: 'affinity' } });
+    expect(await verify({ replay: token, placement: placement.file! })).toEqual({
+      code: 2, stdout: '',
+      stderr: `concord verify: --replay: the token's failure was found on modular made with --modules ${MODULES} --partition affinity and no placement file `
+        + '(a cv6_ token names the one its executor was made with, and this one names none): its affinity partition learned each block\'s placement; give --replay without --placement\n',
+    });
+  });
 });
 
 describe('verify\'s simulated modular schedules with a placement file', () => {

@@ -66,8 +66,12 @@ export async function closingOnFailure<T>(pool: WorkerPool, make: () => Promise<
   }
 }
 
-/** A small block of transfers and token credits between 64 accounts. */
-function warmUpBlock(txs: number): Block {
+/** Times warmUp() runs its block, and the block's transactions. */
+export const WARM_UP_RUNS = 3;
+export const WARM_UP_TXS = 2000;
+
+/** A small block of transfers and token credits between 64 accounts: the one warmUp() runs. */
+export function warmUpBlock(txs = WARM_UP_TXS): Block {
   const accounts = 64;
   const preState = new Map<number, number>();
   for (let a = 0; a < accounts; a++) {
@@ -92,8 +96,8 @@ function warmUpBlock(txs: number): Block {
 /** Runs a small block through the executor a few times so the first real block meets compiled code; counted as start-up. */
 export async function warmUp(pool: WorkerPool, execute: (block: Block) => Promise<unknown>): Promise<void> {
   const start = performance.now();
-  const block = warmUpBlock(2000);
-  for (let i = 0; i < 3; i++) await execute(block);
+  const block = warmUpBlock();
+  for (let i = 0; i < WARM_UP_RUNS; i++) await execute(block);
   pool.startupMs += performance.now() - start;
 }
 

@@ -10,7 +10,8 @@
 # --out is relative to the folder the script is run from. On the target: tar xzf offline.tgz &&
 # concord/bin/concord bench ... (the packed Node, or else Node >= 20.19 on PATH). The launcher may
 # be reached through a symlink, and falls back to `node` on PATH when the packed one cannot run
-# there (another architecture).
+# there (another architecture). Concord's printed rerun and replay commands begin with this launcher
+# where it starts the Node running (properties/printed-command.ts): concord/bin/concord marks the archive.
 # The archive also holds node_modules/concord, a link to concord/, so that an executor module of
 # yours anywhere in the folder it was unpacked in imports concord/dist/... as the README shows.
 set -euo pipefail

@@ -28,7 +28,8 @@ import { callExecutor, EXIT, ExecutorFailure, intOption, isInputError, timeoutOp
 import { fileBlock, givenWorkloadFlags, loadBlock, preStateKind, workloadSpec, type WorkloadOptions } from './block-source.js';
 import { tableDisagreement, withPreState, type PreStateKind } from '../spec/shared-state.js';
 import { resourceCounts, warnLeftAlive } from './leaks.js';
-import { partitionSettings, type PartitionOptions } from './executor-settings.js';
+import { executorNames, partitionSettings, type PartitionOptions } from './executor-settings.js';
+import { shellWord } from '../properties/printed-command.js';
 import { fsReason, writeStdout } from './output.js';
 import { createProgress } from './progress.js';
 import { takeTurn } from '../spec/turn.js';
@@ -76,6 +77,25 @@ export async function runCommand(file: string | undefined, o: RunOptions): Promi
   });
 }
 
+/**
+ * Refuses, as a usage error, an --executor that bench and verify would read as a list of several
+ * (their reading, executorNames: a module file whose path holds a comma stays one): run takes one,
+ * and "unknown executor" of the whole list would not say so. A value they refuse stays for
+ * checkExecutorName to name.
+ */
+function refuseSeveral(name: string): void {
+  if (!name.includes(',') || EXECUTORS.has(name) || isExecCommand(name)) return;
+  let names: string[];
+  try {
+    names = executorNames([name]);
+  } catch {
+    return;
+  }
+  if (names.length < 2) return;
+  throw new UsageError(`--executor ${name}: run takes one executor, and this names ${names.length} (${names.join(', ')}); give one, `
+    + `or time several on one block with concord bench --executor ${shellWord(name)} (--block FILE for a block file), or check them with concord verify --executor ${shellWord(name)}`);
+}
+
 async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar): Promise<number> {
   const name = o.executor ?? 'sequential';
   const threads = intOption('--threads', o.threads, 0, 1, maxThreads()) || undefined;
@@ -89,6 +109,7 @@ async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar
   const timeout = timeoutOption(o.timeout);
   // The registry's "unknown executor" would not say which option was blank.
   if (name.trim() === '') throw new UsageError('--executor: empty; give one executor (a built-in name, a module path, or exec:COMMAND)');
+  refuseSeveral(name);
   checkExecutorName(name);
   const partition = partitionSettings(o, [name]);
   // --train-on takes every word up to the next option: `run --train-on a.json b.json blk.json` would

@@ -19,6 +19,7 @@ import { createModularExecutor } from './modular/executor.js';
 import { affinityPartitioner, type Placement } from './modular/partition.js';
 import { createExecExecutor, EXEC_PREFIX, execCommand, isExecCommand, nameProblem, type AnswerLimit } from './exec-executor.js';
 import { freshInstances } from './fresh-instance.js';
+import { loadHoldingWarnings } from './held-warnings.js';
 import { isModulePath } from './module-path.js';
 import { describeValue } from '../spec/messages.js';
 
@@ -131,7 +132,7 @@ export function loadingForCommand(): void {
 function loadHint(e: unknown, file: string): string {
   const message = e instanceof Error ? e.message : '';
   const code = (e as { code?: unknown } | null)?.code;
-  if (e instanceof SyntaxError && /Cannot use import statement outside a module|Unexpected token 'export'/.test(message) && !/\.mjs$/.test(file)) {
+  if (esModuleAsCommonJs(e, file)) {
     return '; hint: the module uses ES module syntax (import/export) but Node loads it as CommonJS: name it .mjs, or set "type": "module" in the package.json nearest to it';
   }
   if (/\.[cm]?ts$/.test(file) && (code === 'ERR_UNKNOWN_FILE_EXTENSION' || code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING' || /strip-types|type stripping/i.test(message))) {
@@ -145,6 +146,11 @@ function loadHint(e: unknown, file: string): string {
     return `; hint: an executor module is a JavaScript file (.js, .mjs, .cjs); an engine in another language, or any program to run, is given as ${EXEC_PREFIX}COMMAND (docs/exec-protocol.md)`;
   }
   return '';
+}
+
+/** Whether `e` is the SyntaxError of ES module syntax in a file Node loads as CommonJS (not a .mjs). */
+function esModuleAsCommonJs(e: unknown, file: string): boolean {
+  return e instanceof SyntaxError && /Cannot use import statement outside a module|Unexpected token 'export'/.test(e.message) && !/\.mjs$/.test(file);
 }
 
 /** Whether `e` was thrown at the top of its stack in `file` (its first frame names it). */
@@ -213,7 +219,9 @@ export async function createExecutor(nameOrPath: string, settings: ExecutorSetti
   if (isExecCommand(nameOrPath)) return createExecExecutor(nameOrPath, given, answerWithin);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(resolve(nameOrPath)).href)) as Record<string, unknown>;
+    // Node's warning before such a load fails says what the hint below does, on two lines of its own.
+    mod = await loadHoldingWarnings(async () => (await import(pathToFileURL(resolve(nameOrPath)).href)) as Record<string, unknown>,
+      (e) => esModuleAsCommonJs(e, resolve(nameOrPath)));
   } catch (e) {
     // What Node could not load (a syntax error, a missing import, a file type it does not run) is
     // the command's input at fault; a throw from the module's own code as it ran is the executor's

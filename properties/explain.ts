@@ -817,12 +817,18 @@ function explainState(c: Context): Explanation | undefined {
   const unrun = lost || twice || staleBase || leaked !== undefined ? undefined : skippedWriter(c, key, a);
   const stray = lost || delta || leaked !== undefined || unrun !== undefined ? undefined : misdirected(c, key, a);
   const anomaly: AnomalyName = lost ? 'lost write' : 'wrong final value';
-  // A lower transaction's write over the writer's, where running it after the writer gives the result: the two ran (or their writes landed) out of order.
-  const overwrote = came && came.tx !== PRE_STATE && !miscount?.stale && ranAfter(c, came.tx, firstWriter, key, a);
-  const edge = overwrote ? missedEdge(c.block, c.trace, c.expected.receipts, came.tx, firstWriter, key, c.name) : undefined;
+  // A lower transaction's committed write over the writer's: the two ran, or their writes were
+  // applied, out of order. Running the lower one after the writer gives the result only where
+  // neither read what the other wrote (blind writes); where one did, the reads that matched say
+  // each ran in block order, and only the merge or commit of their writes can have been misordered.
+  const lower = came && came.tx !== PRE_STATE && !miscount?.stale;
+  const overwrote = lower && ranAfter(c, came.tx, firstWriter, key, a);
+  const edge = lower ? missedEdge(c.block, c.trace, c.expected.receipts, came.tx, firstWriter, key, c.name, 'final value') : undefined;
   const why = overwrote
     ? `the final value ${a} is ${versionText(came)}'s write, which landed after ${versionText(writer)}'s: running ${versionText(came)} after ${versionText(writer)}, against the block order, gives this result, `
       + `with every read and receipt as reported; or the committed write of ${versionText(writer)} is missing`
+    : lower
+    ? misappliedText(c, key, firstWriter, a, came)
     : came
     ? lostWriteText(c, key, firstWriter, a, came, miscount)
     : twice
@@ -863,6 +869,28 @@ function ranAfter(c: Context, earlier: number, later: number, key: number, value
 }
 
 /**
+ * Why the final value `a` of `key` is `came`'s committed write, where running `came` after `writer`
+ * does not give the reported reads: those reads, all the reference's, say every transaction ran in
+ * block order, so `came`'s write was applied after `writer`'s (a merge or commit-order fault), or
+ * the writes from `writer` back to `came`'s are missing.
+ */
+function misappliedText(c: Context, key: number, writer: number, a: number, came: Version): string {
+  const between = c.trace.txs.slice(came.tx + 1, writer + 1).flatMap((t, i) => (t.writes.has(key) ? [`tx ${came.tx + 1 + i}`] : []));
+  const missing = between.length === 1 ? `the committed write of ${between[0]} is missing`
+    : `the committed writes of ${between.slice(0, -1).join(', ')} and ${between.at(-1)} are missing`;
+  return `the final value ${a} is ${versionText(came)}'s committed write, applied after ${versionText({ tx: writer })}'s: the matching reads say both ran in block order, `
+    + `so their writes were merged or committed out of it (a merge or commit-order fault); or ${missing}${undoneText(c, key, writer)}`;
+}
+
+/** Where a transaction after `writer` wrote `key` and then failed, how undoing its writes would lose `writer`'s; '' where none did. */
+function undoneText(c: Context, key: number, writer: number): string {
+  // An executor that undoes such writes by putting back the value from before the block, not from
+  // before that transaction, loses this one.
+  const undone = c.trace.txs.findIndex((t, i) => i > writer && t.revertedWrites.has(key));
+  return undone < 0 ? '' : `; tx ${undone} also wrote the key and then ${endedText(c, undone)}, so undoing its writes with an older value than tx ${undone} saw would lose it`;
+}
+
+/**
  * Why the final value `a` of `key`, which the older version `came` holds, is wrong: the committed
  * write of `writer` is missing, or, where `m` found that base, its DELTA was resolved against an
  * older version's value. Either may give the value; the one the evidence decides on leads. The
@@ -875,13 +903,7 @@ function lostWriteText(c: Context, key: number, writer: number, a: number, came:
   const w = versionText({ tx: writer });
   const missing = `the committed write of ${w} is missing`;
   const stale = m?.stale;
-  if (!m || !stale) {
-    // A later transaction that wrote the key and then failed: an executor that undoes such writes by
-    // putting back the value from before the block, not from before that transaction, loses this one.
-    const undone = c.trace.txs.findIndex((t, i) => i > writer && t.revertedWrites.has(key));
-    const undoneText = undone < 0 ? '' : `; tx ${undone} also wrote the key and then ${endedText(c, undone)}, so undoing its writes with an older value than tx ${undone} saw would lose it`;
-    return `the final value ${a} is an older value of the key (${versionText(came)}'s): ${missing}${undoneText}`;
-  }
+  if (!m || !stale) return `the final value ${a} is an older value of the key (${versionText(came)}'s): ${missing}${undoneText(c, key, writer)}`;
   const previous: Version = { tx: c.trace.txs[writer]!.sources.get(key) ?? PRE_STATE };
   const alone = previous.tx === came.tx;
   const shared = came.tx !== PRE_STATE && c.trace.txs[came.tx]!.deltaKeys.has(key) && valueBefore(c.block, c.trace, key, came.tx) === stale.value;

@@ -49,8 +49,15 @@ function headroom(block: Block, trace: ReferenceTrace, receipts: readonly Receip
   return r.status === 'reverted' && r.code === FAULT.DELTA_BOUND ? false : undefined;
 }
 
-/** One line naming the edge from `writer` to `reader` on `key`, or undefined when the footprints do not make one. */
-export function missedEdge(block: Block, trace: ReferenceTrace, receipts: readonly Receipt[], writer: number, reader: number, key: number, name: (key: number) => string): string | undefined {
+/**
+ * One line naming the edge from `writer` to `reader` on `key`, or undefined when the footprints do
+ * not make one. `about` is what went wrong: a read of `reader`'s, or the key's final value, which
+ * `reader`'s own write (the last one) decides.
+ */
+export function missedEdge(
+  block: Block, trace: ReferenceTrace, receipts: readonly Receipt[], writer: number, reader: number, key: number, name: (key: number) => string,
+  about: 'read' | 'final value' = 'read',
+): string | undefined {
   if (writer < 0 || writer >= reader) return undefined;
   const w = declaredOn(block, writer, key);
   const r = declaredOn(block, reader, key);
@@ -61,7 +68,7 @@ export function missedEdge(block: Block, trace: ReferenceTrace, receipts: readon
   }
   // The pair the failure is about first: the writer's write (or delta) against the reader's read (or delta).
   const byWriter: readonly AccessKind[] = ['write', 'delta', 'read'];
-  const byReader: readonly AccessKind[] = ['read', 'delta', 'write'];
+  const byReader: readonly AccessKind[] = about === 'read' ? ['read', 'delta', 'write'] : ['write', 'delta', 'read'];
   const pairs = byWriter.filter((a) => w.includes(a)).flatMap((a) => byReader.filter((b) => r.includes(b)).map((b): [AccessKind, AccessKind, ConflictRule] => [a, b, ruleFor(a, b)]));
   const [a, b, rule] = pairs.find(([, , x]) => x.verdict !== 'commute') ?? [];
   if (!rule) return undefined;

@@ -55,4 +55,35 @@ describe('footprint escapes in a mismatch report', () => {
     const readOnly = block([{ key: { add: 5 }, access: 'read' }], delta);
     expect(explain(readOnly, executeReference(readOnly), staleRead(readOnly))!.footprint).toMatch(/^tx 0 applies a DELTA to key #0\.custody \(5\), outside its declared footprint \(read #0\.custody\)/);
   });
+
+  // docs/block-format.md: a write entry covers a read or a delta of its key, being ordered with
+  // everything they are. Prove's rule still refutes the footprint, but no scheduler is misled.
+  it('says an access its key\'s declared kind already orders misleads no scheduler, and names prove\'s rule for it', () => {
+    const readModifyWrite = [['const', 'r1', 5], ['read', 'r2', 'r1'], ['addi', 'r2', 'r2', 7], ['write', 'r1', 'r2']];
+    const b = block([{ key: { add: 5 }, access: 'write' }], readModifyWrite);
+    const x = explain(b, executeReference(b), staleRead(b))!;
+    expect(x.footprint).toBe('tx 0 reads key #0.custody (5), outside its declared footprint (write #0.custody), but its declared write orders that access with every one it conflicts with, '
+      + 'so a scheduler by footprints is not misled by it (docs/block-format.md); concord prove\'s stricter rule (a read needs a read entry) refutes the footprint');
+    expect(x.footprint).not.toMatch(/cannot see|misleads it/);
+    const deltaAsWrite = block([{ key: { add: 5 }, access: 'write' }], [['const', 'r1', 5], ['const', 'r2', 7], ['delta', 'r1', 'r2', 0, 100]]);
+    expect(explain(deltaAsWrite, executeReference(deltaAsWrite), staleRead(deltaAsWrite))!.footprint)
+      .toMatch(/^tx 0 applies a DELTA to key #0\.custody \(5\), .*\(a delta needs a delta entry, or read and write both\) refutes the footprint$/);
+  });
+
+  it('names an access that leaves the footprint outright before an earlier one its declared kind orders', () => {
+    // tx 0 reads key 5, declared write (ordered); tx 1 reads key 6, which it does not declare.
+    const b = parseBlock(JSON.stringify({
+      format: 'concord-block/1',
+      preState: { 5: 1, 6: 2 },
+      transactions: [
+        { ops: [['const', 'r1', 5], ['read', 'r2', 'r1'], ['addi', 'r2', 'r2', 7], ['write', 'r1', 'r2']], args: [], footprint: [{ key: { add: 5 }, access: 'write' }] },
+        { ops: [['const', 'r1', 5], ['read', 'r2', 'r1'], ['const', 'r1', 6], ['read', 'r3', 'r1'], ['emit', 'r2']], args: [], footprint: [{ key: { add: 5 }, access: 'read' }] },
+      ],
+    }));
+    const r = executeReference(b);
+    const stale = { ...r, reads: [r.reads[0]!, [[5, 1], [6, 2]] as [number, number][]], receipts: [r.receipts[0]!, { ...r.receipts[1]!, outputs: [1] }] };
+    const x = explain(b, r, stale)!;
+    expect(x).toMatchObject({ anomaly: 'stale read', tx: 1 });
+    expect(x.footprint).toMatch(/^tx 1 reads key #0\.status \(6\), outside its declared footprint \(read #0\.custody\): an executor that schedules by footprints cannot see that access/);
+  });
 });

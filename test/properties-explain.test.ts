@@ -176,9 +176,13 @@ describe('explain', () => {
     state.set(1, 5);
     const x = explain(chain, good, altered(good, { state }))!;
     expect(x).toMatchObject({ anomaly: 'lost write', key: 1, tx: 1, expected: '7', actual: '5', shouldComeFrom: { tx: 1 }, cameFrom: { tx: 0 } });
-    expect(x.detail).toBe('Every read and receipt matched, yet the final value 5 is an older value of the key (tx 0\'s): the committed write of tx 1 is missing.');
+    // tx 1 read tx 0's write, so no order of the two runs gives this: their writes were applied out of order, or tx 1's dropped.
+    expect(x.detail).toBe('Every read and receipt matched, yet the final value 5 is tx 0\'s committed write, applied after tx 1\'s: the matching reads say both ran in block order, '
+      + 'so their writes were merged or committed out of it (a merge or commit-order fault); or the committed write of tx 1 is missing.');
     state.set(1, 1);
-    expect(explain(chain, good, altered(good, { state }))).toMatchObject({ anomaly: 'lost write', cameFrom: { tx: PRE_STATE } });
+    const y = explain(chain, good, altered(good, { state }))!;
+    expect(y).toMatchObject({ anomaly: 'lost write', cameFrom: { tx: PRE_STATE } });
+    expect(y.detail).toBe('Every read and receipt matched, yet the final value 1 is an older value of the key (the pre-state\'s): the committed write of tx 1 is missing.');
   });
 
   it('names a wrong final value (a delta resolved against the wrong base)', () => {
@@ -555,7 +559,7 @@ describe('explanations of helper 118\'s planted bugs', () => {
     expect(x.dependency).toBe('tx 0 declares write #0.balance and tx 1 declares write #0.balance: a write/write conflict (the last writer decides the final value), '
       + 'so tx 1 must run after tx 0: an edge a scheduler by declared footprints must keep');
     expect(formatExplanation(x)).toContain(`dependency   ${x.dependency}`);
-    // Where running them the other way round gives other reads (tx 1 reads the key first), no order gives the result: no edge, as before.
+    // Where running them the other way round gives other reads (tx 1 reads the key first), the reads say both ran in order: their writes were applied out of it.
     const reader = withFootprint(blockOf([
       { ops: [['const', 'r12', 0], ['const', 'r1', 5], ['write', 'r12', 'r1']] },
       { ops: [['const', 'r12', 0], ['read', 'r1', 'r12'], ['addi', 'r1', 'r1', 1], ['write', 'r12', 'r1']] },
@@ -563,8 +567,31 @@ describe('explanations of helper 118\'s planted bugs', () => {
     const readerRef = executeReference(reader);
     const y = explain(reader, readerRef, altered(readerRef, { state: new Map([[0, 5]]) }))!;
     expect(y).toMatchObject({ anomaly: 'lost write', tx: 1, cameFrom: { tx: 0 } });
-    expect(y.detail).toBe('Every read and receipt matched, yet the final value 5 is an older value of the key (tx 0\'s): the committed write of tx 1 is missing.');
-    expect(y.dependency).toBeUndefined();
+    expect(y.detail).toMatch(/the final value 5 is tx 0's committed write, applied after tx 1's: .* \(a merge or commit-order fault\); or the committed write of tx 1 is missing\.$/);
+    // tx 1 declares a read and a write of the key: its write, which the final value is about, makes the edge.
+    expect(y.dependency).toMatch(/^tx 0 declares write #0\.balance and tx 1 declares write #0\.balance: a write\/write conflict /);
+  });
+
+  // A write-merge-order bug: each transaction reads the key, adds to it and writes it back, and the
+  // lower one's write is applied last. The lower one read the key, so running it after the higher
+  // one gives other reads: only the reported reads, all right, tell a misordered merge from a run.
+  it('names a lower transaction\'s committed write applied after a higher one\'s where both read the key, with the edge between them', () => {
+    const write: Program['footprint'] = [{ key: { add: 0 }, access: 'write' }];
+    const add = (n: number): { ops: ReadableOp[] } => ({ ops: [['const', 'r12', 0], ['read', 'r1', 'r12'], ['addi', 'r1', 'r1', n], ['write', 'r12', 'r1']] });
+    const block = withFootprint(blockOf([add(10), add(100)], [[0, 1]]), [write, write]);
+    const ref = executeReference(block);
+    expect(ref.state.get(0)).toBe(111);
+    const x = explain(block, ref, altered(ref, { state: new Map([[0, 11]]) }))!;
+    expect(x).toMatchObject({ anomaly: 'lost write', tx: 1, key: 0, expected: '111', actual: '11', shouldComeFrom: { tx: 1 }, cameFrom: { tx: 0 } });
+    expect(x.detail).toBe('Every read and receipt matched, yet the final value 11 is tx 0\'s committed write, applied after tx 1\'s: the matching reads say both ran in block order, '
+      + 'so their writes were merged or committed out of it (a merge or commit-order fault); or the committed write of tx 1 is missing.');
+    expect(x.dependency).toBe('tx 0 declares write #0.balance and tx 1 declares write #0.balance: a write/write conflict (the last writer decides the final value), '
+      + 'so tx 1 must run after tx 0: an edge a scheduler by declared footprints must keep');
+    // Three writers, the lowest one's write left: a drop would need both later writes missing.
+    const three = withFootprint(blockOf([add(10), add(100), add(1000)], [[0, 1]]), [write, write, write]);
+    const threeRef = executeReference(three);
+    expect(explain(three, threeRef, altered(threeRef, { state: new Map([[0, 11]]) }))!.detail)
+      .toMatch(/the final value 11 is tx 0's committed write, applied after tx 2's: .*; or the committed writes of tx 1 and tx 2 are missing\.$/);
   });
 
   // sorted-reads: the engine returned each read set sorted by key.

@@ -93,7 +93,18 @@ export default { name: 'mine', async execute(block) { return executeReference(bl
 `);
     const r = run('./cjs-project/my-executor.js');
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^concord run: \.\/cjs-project\/my-executor\.js: cannot load the module: Cannot use import statement outside a module.*; hint: .*name it \.mjs, or set "type": "module" in the package\.json nearest to it\n$/m);
+    // One line: Node's own two-line warning of the same, printed before it, is dropped.
+    expect(r.stderr).toMatch(/^concord run: \.\/cjs-project\/my-executor\.js: cannot load the module: Cannot use import statement outside a module[^\n]*; hint: [^\n]*name it \.mjs, or set "type": "module" in the package\.json nearest to it\n$/);
+  });
+
+  it('passes on every other warning Node emits while a module loads', () => {
+    file('warns.mjs', `import { executeReference } from '${reference.href}';
+process.emitWarning('the cache is cold', 'EngineWarning');
+export default { name: 'warns', async execute(block) { return executeReference(block); }, async close() {} };
+`);
+    const r = run('./warns.mjs', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^\(node:\d+\) EngineWarning: the cache is cold\n/);
   });
 
   it('says to name the file .cjs when CommonJS lands in an ES module package (exit 2, the hint whole)', () => {

@@ -29,7 +29,7 @@ import {
 } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
-import { failureRequest, failureRerun, formatFailure, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
+import { failureRequest, failureRerun, formatFailure, triesText, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource, settingsFor } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
@@ -151,6 +151,11 @@ function rate(n: number, ms: number): number {
   return ms > 0 ? Math.round((n / ms) * 1000) : 0;
 }
 
+/** The time a report spent on its generated runs: its shrink and rerun tries' taken off, as their blocks are off its count. */
+function checkingMs(r: Pick<RunReport, 'elapsedMs' | 'shrinkMs'>): number {
+  return r.elapsedMs - r.shrinkMs;
+}
+
 /** What the executor under test is doing, kept for the message should it never settle or hang. */
 interface Doing {
   now: string;
@@ -268,11 +273,13 @@ function summary(
     // What each shard of a matrix must share for the shards to add up to the unsharded run.
     runs: settings.runs, txs: settings.txs ?? null, ...(settings.made ? { settings: { ...settingsJson(settings.made), ...threads } } : {}),
     executors: r.executors.map((e) => ({
-      ...e, elapsedMs: Math.round(e.elapsedMs), blocksPerSecond: rate(e.blocksChecked, e.elapsedMs), schedulesPerSecond: rate(e.schedulesExplored, e.elapsedMs),
+      ...e, elapsedMs: Math.round(e.elapsedMs), shrinkMs: Math.round(e.shrinkMs),
+      blocksPerSecond: rate(e.blocksChecked, checkingMs(e)), schedulesPerSecond: rate(e.schedulesExplored, checkingMs(e)),
     })),
-    blocksChecked: r.blocksChecked, schedulesExplored: r.schedulesExplored, statesExplored: r.statesExplored, interleavingsCovered: r.interleavingsCovered,
-    blocksPerSecond: rate(r.blocksChecked, r.elapsedMs), schedulesPerSecond: rate(r.schedulesExplored, r.elapsedMs),
-    elapsedMs: Math.round(r.elapsedMs), seed: r.seed, shard: r.shard, timedOut: r.timedOut, failures: r.failures.map(failureJson),
+    blocksChecked: r.blocksChecked, schedulesExplored: r.schedulesExplored, shrinkBlocks: r.shrinkBlocks, shrinkSchedules: r.shrinkSchedules,
+    statesExplored: r.statesExplored, interleavingsCovered: r.interleavingsCovered,
+    blocksPerSecond: rate(r.blocksChecked, checkingMs(r)), schedulesPerSecond: rate(r.schedulesExplored, checkingMs(r)),
+    elapsedMs: Math.round(r.elapsedMs), shrinkMs: Math.round(r.shrinkMs), seed: r.seed, shard: r.shard, timedOut: r.timedOut, failures: r.failures.map(failureJson),
     ...(planted ? { caught: planted.caught, total: planted.total, planted: planted.bugs } : {}),
   };
 }
@@ -328,13 +335,13 @@ function textSummary(r: RunReport, made: PartitionSettings = {}, threadCounts?: 
     const state = e.failed ? 'FAILED' : e.stopped ? `stopped ${e.shrinking ? 'while shrinking a counterexample' : e.checks.length ? 'before its checks had all run' : 'before its checks began'}` : e.cut ? 'cut by the time limit' : e.uncovered.length ? `never exercised: ${e.uncovered.join(', ')}` : 'ok';
     const cutShort = e.explorationsCut ? ` (${plural(e.explorationsCut, 'block')} explored only up to ${MAX_STATES.toLocaleString('en-US')} states, not every interleaving)` : '';
     const exhaustive = e.statesExplored ? `, ${e.statesExplored.toLocaleString('en-US')} states covering ${e.interleavingsCovered.toExponential(2)} interleavings${cutShort}` : '';
-    lines.push(`  ${e.label.padEnd(width)} ${String(e.blocksChecked).padStart(7)} blocks (${rate(e.blocksChecked, e.elapsedMs)}/s) ${String(e.schedulesExplored).padStart(7)} schedules${exhaustive}  ${state}`);
+    lines.push(`  ${e.label.padEnd(width)} ${String(e.blocksChecked).padStart(7)} blocks (${rate(e.blocksChecked, checkingMs(e))}/s) ${String(e.schedulesExplored).padStart(7)} schedules${exhaustive}  ${state}${triesText(e, 'its counterexample')}`);
     // A block runs at one of 1, 2 or 4 threads (2, 4, 8 or 16 in big-blocks), in the determinism check at 1 to
     // 4 twice each, and a built-in's runs include its simulated schedules: the counts are per run, not per block.
     lines.push(`  ${''.padEnd(width)} coverage, summed over its runs: ${cov}`);
   }
-  lines.push(`${r.blocksChecked.toLocaleString('en-US')} blocks checked (${rate(r.blocksChecked, r.elapsedMs).toLocaleString('en-US')}/s), `
-    + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, r.elapsedMs).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s; seed ${r.seed}, shard ${r.shard}${[settingsText(made), threadCountsText(threadCounts)].filter(Boolean).map((t) => `, ${t}`).join('')}`);
+  lines.push(`${r.blocksChecked.toLocaleString('en-US')} blocks checked (${rate(r.blocksChecked, checkingMs(r)).toLocaleString('en-US')}/s), `
+    + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, checkingMs(r)).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s${triesText(r, 'counterexamples')}; seed ${r.seed}, shard ${r.shard}${[settingsText(made), threadCountsText(threadCounts)].filter(Boolean).map((t) => `, ${t}`).join('')}`);
   // A merge's check cut in one shard and stopped by a signal in another is stopped, not listed here.
   const cut = r.executors.filter((x) => x.cut && cutChecks(x).length > 0);
   if (r.timedOut && cut.length > 0) {

@@ -218,6 +218,17 @@ export function passedFreshProcessText(label: string, t: ReplayToken, runs = 1):
     + 'rerun the whole verify to see whether it still fails';
 }
 
+/**
+ * What a run's summary adds for the blocks and schedules it ran shrinking and rerunning `what` (a
+ * counterexample, or counterexamples), which its counts of blocks checked and schedules explored,
+ * and their rates, leave out: nothing where it ran none.
+ */
+export function triesText(r: { readonly shrinkBlocks: number; readonly shrinkSchedules: number; readonly shrinkMs: number }, what: string): string {
+  if (r.shrinkBlocks === 0 && r.shrinkSchedules === 0) return '';
+  const runs = [plural(r.shrinkBlocks, 'block'), ...(r.shrinkSchedules ? [plural(r.shrinkSchedules, 'schedule')] : [])].join(' and ');
+  return `, and ${runs} more in ${(r.shrinkMs / 1000).toFixed(1)} s shrinking and rerunning ${what}`;
+}
+
 /** What a replay that failed adds to the report when it ran its block more than once. */
 export function replayRunsLine(runs: number, repeat: number): string | undefined {
   return repeat > 1 ? `  replayed     failed on run ${runs.toLocaleString('en-US')} of up to ${repeat.toLocaleString('en-US')}` : undefined;

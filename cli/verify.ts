@@ -29,7 +29,7 @@ import {
 } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
-import { failureRequest, failureRerun, formatFailure, triesText, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
+import { failureRequest, failureRerun, formatFailure, otherCommandLine, otherCommandProblem, triesText, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource, settingsFor } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
@@ -69,6 +69,8 @@ export interface VerifyOptions {
   replay?: string;
   /** --repeat N: with --replay, run the replayed block up to N times. */
   repeat?: string;
+  /** --other-command: with --replay of an exec: token, replay it on the exec: command --executor names, not the token's. */
+  otherCommand?: boolean;
   /** --coverage A,B: stats counters a green run of each executor module must have seen above 0. */
   coverage?: string;
   json?: boolean;
@@ -372,7 +374,7 @@ async function merge(o: VerifyOptions): Promise<number> {
   // The files fix everything these would set, and a merge runs nothing.
   const beside = ([['--executor', o.executor], ['--runs', o.runs], ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit], ['--timeout', o.timeout],
     ['--modules', o.modules], ['--partition', o.partition], ['--placement', o.placement], ['--threads', o.threads], ['--shard', o.shard], ['--planted', o.planted || undefined], ['--coverage', o.coverage],
-    ['--replay', o.replay], ['--repeat', o.repeat], ['--out', o.out]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
+    ['--replay', o.replay], ['--repeat', o.repeat], ['--other-command', o.otherCommand || undefined], ['--out', o.out]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
   if (beside.length) throw new UsageError(`--merge pools the shards' --json files, which fix the run: give it alone (with --json or --fail-on-cut), not with ${beside.join(', ')}`);
   if (o.merge!.length === 0) throw new UsageError('--merge: give the --json file of every shard of the matrix');
   // Loaded here alone: its schema (zod) would cost every other verify a tenth of a second.
@@ -510,12 +512,16 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
         + `which no command can build: replay it in that test, with verifyExecutor(executor, { replay: TOKEN })`);
     }
     // A token comes from logs and issues, and an exec: one holds a shell command: it runs only when
-    // --executor names the same command, as the printed replay line does.
+    // --executor names the same command, as the printed replay line does, or, with --other-command,
+    // the command the user chose to run it on instead.
     const given = executorNames(o.executor ?? []);
-    if (isExecCommand(token.executor) ? given.length !== 1 || given[0] !== token.executor : given.length > 0) {
+    const problem = otherCommandProblem(token.executor, given, o.otherCommand === true);
+    if (problem !== undefined) throw new UsageError(problem);
+    if (!o.otherCommand && (isExecCommand(token.executor) ? given.length !== 1 || given[0] !== token.executor : given.length > 0)) {
       throw new UsageError(isExecCommand(token.executor)
         ? `--replay: this token replays the engine command ${shellWord(token.executor)}, and a token never starts a command by itself: `
           + `give the same command with --executor (${concordCommand()} verify --replay TOKEN --executor ${shellWord(token.executor)})${given.length ? `; --executor named ${given.map(shellWord).join(', ')}` : ''}`
+          + `; to replay the token's block and settings on another command line (a debug build, another path), add --other-command`
         : `--replay reruns one failure: give it alone (with --repeat, --json, --out or --timeout), not with --executor (the token names its executor, ${token.executor})`);
     }
     // The token carries what the executor was made with; options that say otherwise would replay another run.
@@ -556,7 +562,9 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     const outDir = o.out ?? DEFAULT_OUT;
     checkOutDir(outDir, '--out');
     const sofar: ReplaySoFar = { now: null };
-    const replaying = token;
+    // The token as made on the command it replays on: what its report names, and the token it prints.
+    const replaying = o.otherCommand ? { ...token, executor: given[0]! } : token;
+    if (o.otherCommand && !o.json) writeStdout(`${otherCommandLine(token.executor, replaying.executor)}\n`);
     replayed = await unlessSignalled(
       () => replayFailure(sourceFor(replaying.executor, settings), replaying, outDir, repeat, sofar),
       (signal) => leaveReplay(signal, sofar, replaying, repeat, o.json === true),
@@ -579,7 +587,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   const inProcess = !report && !unknown && isModulePath(token.executor) ? passedFreshProcessText(replayed.label, token, runs) : undefined;
   if (o.json) {
     writeStdout(`${JSON.stringify({
-      ok: !report && !unknown, executors: [token.executor], settings: { ...token.settings, ...(token.threadCounts ? { threads: token.threadCounts } : {}) }, blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [failureJson(report)] : [],
+      ok: !report && !unknown, executors: [o.otherCommand ? executorNames(o.executor ?? [])[0]! : token.executor], ...(o.otherCommand ? { otherCommand: { token: token.executor } } : {}), settings: { ...token.settings, ...(token.threadCounts ? { threads: token.threadCounts } : {}) }, blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [failureJson(report)] : [],
       reproduced: Boolean(report), runs, ...(unknown ? { ...(token.failsOnly ? { failsOnly: token.failsOnly } : { sharedInstance: true }), error: unknown } : {}),
       ...(inProcess ? { note: inProcess } : {}),
     })}\n`);
@@ -637,6 +645,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
     return replay(o, sourceFor);
   }
   if (o.repeat !== undefined) throw new UsageError('--repeat runs a replayed block again: give it with --replay TOKEN');
+  if (o.otherCommand) throw new UsageError('--other-command replays a token on another exec: command: give it with --replay TOKEN and --executor \'exec:COMMAND\'');
   const runs = intOption('--runs', o.runs, DEFAULT_RUNS, 1, MAX_RUNS);
   const seed = intOption('--seed', o.seed, DEFAULT_SEED, 0, MAX_SEED);
   const timeLimitMs = parseTimeLimit(o.timeLimit);

@@ -668,13 +668,13 @@ async function fewestBlocks<T>(blocks: readonly T[], fails: (list: readonly T[])
  * one such rerun settles it. A throw from `source.create()` rejects with it: it is no failed rerun.
  * The check's own calls of the block before the failing one (Failure.callsBefore) are not reduced:
  * every rerun runs the check's input whole, those calls included, and the failing call's setting
- * names its place among them. What the reruns run is counted in `fresh`, the earlier blocks
+ * names its place among them. What the reruns run is counted in `ran`, the earlier blocks
  * included. Where it fails alone, or after earlier blocks, `seen` is the failure the last fresh
  * rerun like the report's recorded (HowItFails.seen).
  */
 export async function howItFails(
   source: SubjectSource, subject: Subject, check: CheckDef, input: CheckInput, history: readonly Executed[], until = Infinity,
-  fresh: Counts = { blocks: 0, schedules: 0 },
+  ran: Counts = { blocks: 0, schedules: 0 },
 ): Promise<HowItFails> {
   const references = new Map<Block, BlockResult>();
   /** Runs `input` on a fresh instance after `before`; `earlier`: how each of `before`'s blocks went there; `failure`: what it recorded, where it failed. */
@@ -697,13 +697,13 @@ export async function howItFails(
       const earlier: EarlierOutcome[] = [];
       for (const { block, threads } of before) {
         const expected = references.get(block) ?? references.set(block, executeReference(block)).get(block)!;
-        fresh.blocks++;
+        ran.blocks++;
         earlier.push(await (await instance()).execute(block, threads).then((r): EarlierOutcome => (sameResult(expected, r) ? 'same' : 'differed'), (): EarlierOutcome => 'threw'));
       }
       const o = newObserver(subject);
       const passed = await checkInput(check, { ...subject, execute: async (block, threads) => (await instance()).execute(block, threads) }, o, input);
-      fresh.blocks += o.blocks;
-      fresh.schedules += o.schedules;
+      ran.blocks += o.blocks;
+      ran.schedules += o.schedules;
       if (refused) throw refused.error;
       return { passed, earlier, made: made !== undefined, ...(passed || !o.last ? {} : { failure: o.last }) };
     } finally {
@@ -744,7 +744,11 @@ export async function howItFails(
   if (!alonePassed) {
     // Every fresh rerun failed. Passing on its own instance now is a flaky executor's luck, or state
     // it kept that makes the block pass there; as many fresh reruns again tell the two apart.
-    if (await checkInput(check, subject, newObserver(subject), input)) {
+    const own = newObserver(subject);
+    const passedOwn = await checkInput(check, subject, own, input);
+    ran.blocks += own.blocks;
+    ran.schedules += own.schedules;
+    if (passedOwn) {
       for (let k = 0; k < RERUNS; k++) if ((await onFresh([])).passed) return SOMETIMES;
     }
     return seenAlone;
@@ -805,18 +809,18 @@ interface Counts {
 /**
  * An executor's shrink and rerun tries, over its turns: `observed`, the part its observer counted
  * too (shrink candidates run on its instance), which its generated runs are its count less;
- * `fresh`, those run on fresh instances (howItFails), which no observer of it counts; `ms`, their
+ * `rerun`, those howItFails runs, which no observer of it counts; `ms`, their
  * time. `since`: the observer's counts and the clock when the counterexample being shrunk now was
  * found, for a report made before its shrinking ends (a signal's).
  */
 interface Tries {
   readonly observed: Counts;
-  readonly fresh: Counts;
+  readonly rerun: Counts;
   ms: number;
   since?: Counts & { readonly at: number };
 }
 
-const noTries = (): Tries => ({ observed: { blocks: 0, schedules: 0 }, fresh: { blocks: 0, schedules: 0 }, ms: 0 });
+const noTries = (): Tries => ({ observed: { blocks: 0, schedules: 0 }, rerun: { blocks: 0, schedules: 0 }, ms: 0 });
 
 /**
  * `o`'s counts told apart as `tries` says, with the counterexample being shrunk now (`since`)
@@ -828,7 +832,7 @@ function triesNow(tries: Tries, o: Observer): { readonly generated: Counts; read
   const observed = { blocks: tries.observed.blocks + open.blocks, schedules: tries.observed.schedules + open.schedules };
   return {
     generated: { blocks: o.blocks - observed.blocks, schedules: o.schedules - observed.schedules },
-    shrink: { blocks: observed.blocks + tries.fresh.blocks, schedules: observed.schedules + tries.fresh.schedules, ms: tries.ms + open.ms },
+    shrink: { blocks: observed.blocks + tries.rerun.blocks, schedules: observed.schedules + tries.rerun.schedules, ms: tries.ms + open.ms },
   };
 }
 
@@ -1043,7 +1047,7 @@ async function checkBatch(
         how = await hangsAlone(rerun.source, subject, check, o, input) ? {} : SOMETIMES;
         if (how === SOMETIMES) o.last = hang.found;
       }
-    } else if (rerun) how = await howItFails(rerun.source, subject, check, shrunk, failedAfter, shrinkUntil, rerun.tries.fresh);
+    } else if (rerun) how = await howItFails(rerun.source, subject, check, shrunk, failedAfter, shrinkUntil, rerun.tries.rerun);
     // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
     else if (steps > 0) await checkInput(check, subject, o, shrunk);
     const cap = capped || undefined;

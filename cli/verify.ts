@@ -337,13 +337,16 @@ function textSummary(r: RunReport, made: PartitionSettings = {}, threadCounts?: 
     const state = e.failed ? 'FAILED' : e.stopped ? `stopped ${e.shrinking ? 'while shrinking a counterexample' : e.checks.length ? 'before its checks had all run' : 'before its checks began'}` : e.cut ? 'cut by the time limit' : e.uncovered.length ? `never exercised: ${e.uncovered.join(', ')}` : 'ok';
     const cutShort = e.explorationsCut ? ` (${plural(e.explorationsCut, 'block')} explored only up to ${MAX_STATES.toLocaleString('en-US')} states, not every interleaving)` : '';
     const exhaustive = e.statesExplored ? `, ${e.statesExplored.toLocaleString('en-US')} states covering ${e.interleavingsCovered.toExponential(2)} interleavings${cutShort}` : '';
-    lines.push(`  ${e.label.padEnd(width)} ${String(e.blocksChecked).padStart(7)} blocks (${rate(e.blocksChecked, checkingMs(e))}/s) ${String(e.schedulesExplored).padStart(7)} schedules${exhaustive}  ${state}${triesText(e, 'its counterexample')}`);
+    lines.push(`  ${e.label.padEnd(width)} ${String(e.blocksChecked).padStart(7)} blocks (${rate(e.blocksChecked, checkingMs(e))}/s) ${String(e.schedulesExplored).padStart(7)} schedules${exhaustive}  ${state}`);
     // A block runs at one of 1, 2 or 4 threads (2, 4, 8 or 16 in big-blocks), in the determinism check at 1 to
     // 4 twice each, and a built-in's runs include its simulated schedules: the counts are per run, not per block.
     lines.push(`  ${''.padEnd(width)} coverage, summed over its runs: ${cov}`);
+    const tries = triesText(e, 'its counterexample');
+    if (tries !== undefined) lines.push(`  ${''.padEnd(width)} and ${tries}, not counted above`);
   }
+  const tries = triesText(r, 'counterexamples');
   lines.push(`${r.blocksChecked.toLocaleString('en-US')} blocks checked (${rate(r.blocksChecked, checkingMs(r)).toLocaleString('en-US')}/s), `
-    + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, checkingMs(r)).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s${triesText(r, 'counterexamples')}; seed ${r.seed}, shard ${r.shard}${[settingsText(made), threadCountsText(threadCounts)].filter(Boolean).map((t) => `, ${t}`).join('')}`);
+    + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, checkingMs(r)).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s${tries ? `, and ${tries}` : ''}; seed ${r.seed}, shard ${r.shard}${[settingsText(made), threadCountsText(threadCounts)].filter(Boolean).map((t) => `, ${t}`).join('')}`);
   // A merge's check cut in one shard and stopped by a signal in another is stopped, not listed here.
   const cut = r.executors.filter((x) => x.cut && cutChecks(x).length > 0);
   if (r.timedOut && cut.length > 0) {

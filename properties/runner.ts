@@ -679,15 +679,15 @@ export async function howItFails(
   const references = new Map<Block, BlockResult>();
   /** Runs `input` on a fresh instance after `before`; `earlier`: how each of `before`'s blocks went there; `failure`: what it recorded, where it failed. */
   const onFresh = async (before: readonly Executed[]): Promise<{ passed: boolean; earlier: EarlierOutcome[]; made: boolean; failure?: Failure }> => {
-    let made: Subject | undefined;
+    let fresh: Subject | undefined;
     // A throw from making the instance is no outcome of the block: the check would take it for a
     // throw from execute() and count the rerun failed, hiding why no fresh instance could be made (a
     // factory refused for handing out an executor it made before, say). It goes to the caller.
     let refused: { readonly error: unknown } | undefined;
     const instance = async (): Promise<Subject> => {
-      if (made) return made;
+      if (fresh) return fresh;
       try {
-        return (made = await source.create());
+        return (fresh = await source.create());
       } catch (error) {
         refused ??= { error };
         throw error;
@@ -705,10 +705,10 @@ export async function howItFails(
       ran.blocks += o.blocks;
       ran.schedules += o.schedules;
       if (refused) throw refused.error;
-      return { passed, earlier, made: made !== undefined, ...(passed || !o.last ? {} : { failure: o.last }) };
+      return { passed, earlier, made: fresh !== undefined, ...(passed || !o.last ? {} : { failure: o.last }) };
     } finally {
       // A counterexample was found, so this close() is a clean-up too.
-      await made?.close(true);
+      await fresh?.close(true);
     }
   };
   /** `before`'s blocks with how they went, and the last failure, when the block failed after them on RERUNS fresh instances, each going alike; undefined otherwise. */

@@ -156,6 +156,7 @@ program.command('verify')
   .option('--planted', 'run the catalogue of planted-bug executors and report caught/total (with --executor block-stm or modular: that executor\'s bugs alone)')
   .option('--coverage <counters>', 'stats counters a green run of each executor module must have seen above 0, comma-separated (e.g. reExecutions,failedValidations): the parallel paths your executor must take (a built-in keeps its own gate)')
   .option('--replay <token>', 'rerun one failure exactly, from the token a failure prints')
+  .option('--other-command', 'with --replay of an exec: engine\'s token: replay its block and settings on the exec: command --executor names instead of the token\'s (a debug build, another path)')
   .option('--repeat <n>', `with --replay: run the replayed block up to n times on one instance, stopping at its first failure, for a failure that comes and goes (default 1, at most ${MAX_REPLAY_REPEAT.toLocaleString('en-US')})`)
   // No commander default: verify applies it (DEFAULT_OUT), so a --merge can tell an --out given beside it.
   .option('--out <dir>', 'where failing blocks are written (default: "concord-out/verify")')

@@ -69,6 +69,10 @@ const executorReport = z.object({
   label: z.string(),
   blocksChecked: count,
   schedulesExplored: count,
+  // A shard of a verify before they were counted apart counted its tries in blocksChecked: none here.
+  shrinkBlocks: count.default(0),
+  shrinkSchedules: count.default(0),
+  shrinkMs: amount.default(0),
   statesExplored: count,
   interleavingsCovered: amount,
   explorationsCut: count,
@@ -108,6 +112,7 @@ const shardResult = z.object({
   statesExplored: count,
   interleavingsCovered: amount,
   elapsedMs: amount,
+  shrinkMs: amount.default(0),
   seed: count,
   shard: z.string().regex(/^\d+\/\d+$/, 'expected I/N, as --shard gives it'),
   timedOut: z.boolean(),
@@ -267,7 +272,8 @@ function poolExecutor(i: number, runs: number, shards: readonly ShardInput[]): E
   const uncovered = failed || cut || stopped ? [] : uncoveredEvents(required, pooled);
   const names = [...new Set(all.flatMap((e) => e.checks.map((c) => c.name)))];
   return {
-    name, label, blocksChecked: sum((e) => e.blocksChecked), schedulesExplored: sum((e) => e.schedulesExplored), statesExplored: sum((e) => e.statesExplored),
+    name, label, blocksChecked: sum((e) => e.blocksChecked), schedulesExplored: sum((e) => e.schedulesExplored),
+    shrinkBlocks: sum((e) => e.shrinkBlocks), shrinkSchedules: sum((e) => e.shrinkSchedules), shrinkMs: sum((e) => e.shrinkMs), statesExplored: sum((e) => e.statesExplored),
     interleavingsCovered: sum((e) => e.interleavingsCovered), explorationsCut: sum((e) => e.explorationsCut), coverage: pooled,
     ...(all.some((e) => e.executedCoverage) ? { executedCoverage: sumCoverage(all.map((e) => e.executedCoverage)) } : {}),
     // Every shard judged it (none failed, was cut or stopped), so a count 0 in the pool was listed uncovered by each.
@@ -279,6 +285,11 @@ function poolExecutor(i: number, runs: number, shards: readonly ShardInput[]): E
   };
 }
 
+/** The shard that took longest, whose time is the matrix's (they run side by side). */
+function longest(shards: readonly ShardInput[]): ShardInput {
+  return shards.reduce((a, b) => (b.result.elapsedMs > a.result.elapsedMs ? b : a));
+}
+
 /** `shards` pooled: a whole matrix that agrees (checkMatrix), in shard order. */
 function pool(shards: readonly ShardInput[]): MergedShards {
   const first = shards[0]!.result;
@@ -288,10 +299,13 @@ function pool(shards: readonly ShardInput[]): MergedShards {
   return {
     report: {
       executors, blocksChecked: sum((e) => e.blocksChecked), schedulesExplored: sum((e) => e.schedulesExplored),
+      shrinkBlocks: sum((e) => e.shrinkBlocks), shrinkSchedules: sum((e) => e.shrinkSchedules),
+      // Of the run's elapsedMs, its longest shard's, that shard's time shrinking.
+      shrinkMs: longest(shards).result.shrinkMs,
       statesExplored: sum((e) => e.statesExplored), interleavingsCovered: sum((e) => e.interleavingsCovered),
       failures: shards.flatMap((s) => s.result.failures.map((f) => ({ ...(f as unknown as FailureReport), shard: s.result.shard }))),
       // The shards run side by side: the matrix took as long as its longest.
-      elapsedMs: Math.max(...shards.map((s) => s.result.elapsedMs)), timedOut: executors.some((e) => e.cut),
+      elapsedMs: longest(shards).result.elapsedMs, timedOut: executors.some((e) => e.cut),
       seed: first.seed, shard: n === 1 ? '1/1' : `1-${n}/${n}`,
     },
     runs: first.runs, txs: first.txs, settings: { ...(first.settings.modules === undefined ? {} : { modules: first.settings.modules }), ...(first.settings.partition === undefined ? {} : { partition: first.settings.partition }) },

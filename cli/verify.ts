@@ -29,7 +29,7 @@ import {
 } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
-import { failureRequest, failureRerun, formatFailure, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
+import { failureRequest, failureRerun, formatFailure, otherCommandLine, otherCommandProblem, triesText, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource, settingsFor, WarmUpFailure, type WarmUp } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
@@ -70,6 +70,8 @@ export interface VerifyOptions {
   replay?: string;
   /** --repeat N: with --replay, run the replayed block up to N times. */
   repeat?: string;
+  /** --other-command: with --replay of an exec: token, replay it on the exec: command --executor names, not the token's. */
+  otherCommand?: boolean;
   /** --coverage A,B: stats counters a green run of each executor module must have seen above 0. */
   coverage?: string;
   json?: boolean;
@@ -159,6 +161,11 @@ function parseTimeLimit(raw: string | undefined): number | undefined {
 
 function rate(n: number, ms: number): number {
   return ms > 0 ? Math.round((n / ms) * 1000) : 0;
+}
+
+/** The time a report spent on its generated runs: its shrink and rerun tries' taken off, as their blocks are off its count. */
+function checkingMs(r: Pick<RunReport, 'elapsedMs' | 'shrinkMs'>): number {
+  return r.elapsedMs - r.shrinkMs;
 }
 
 /** What the executor under test is doing, kept for the message should it never settle or hang. */
@@ -318,11 +325,13 @@ function summary(
     // What each shard of a matrix must share for the shards to add up to the unsharded run.
     runs: settings.runs, txs: settings.txs ?? null, ...(settings.made ? { settings: { ...settingsJson(settings.made), ...threads } } : {}),
     executors: r.executors.map((e) => ({
-      ...e, elapsedMs: Math.round(e.elapsedMs), blocksPerSecond: rate(e.blocksChecked, e.elapsedMs), schedulesPerSecond: rate(e.schedulesExplored, e.elapsedMs),
+      ...e, elapsedMs: Math.round(e.elapsedMs), shrinkMs: Math.round(e.shrinkMs),
+      blocksPerSecond: rate(e.blocksChecked, checkingMs(e)), schedulesPerSecond: rate(e.schedulesExplored, checkingMs(e)),
     })),
-    blocksChecked: r.blocksChecked, schedulesExplored: r.schedulesExplored, statesExplored: r.statesExplored, interleavingsCovered: r.interleavingsCovered,
-    blocksPerSecond: rate(r.blocksChecked, r.elapsedMs), schedulesPerSecond: rate(r.schedulesExplored, r.elapsedMs),
-    elapsedMs: Math.round(r.elapsedMs), seed: r.seed, shard: r.shard, timedOut: r.timedOut, failures: r.failures.map(failureJson),
+    blocksChecked: r.blocksChecked, schedulesExplored: r.schedulesExplored, shrinkBlocks: r.shrinkBlocks, shrinkSchedules: r.shrinkSchedules,
+    statesExplored: r.statesExplored, interleavingsCovered: r.interleavingsCovered,
+    blocksPerSecond: rate(r.blocksChecked, checkingMs(r)), schedulesPerSecond: rate(r.schedulesExplored, checkingMs(r)),
+    elapsedMs: Math.round(r.elapsedMs), shrinkMs: Math.round(r.shrinkMs), seed: r.seed, shard: r.shard, timedOut: r.timedOut, failures: r.failures.map(failureJson),
     ...(planted ? { caught: planted.caught, total: planted.total, planted: planted.bugs } : {}),
   };
 }
@@ -378,13 +387,16 @@ function textSummary(r: RunReport, made: PartitionSettings = {}, threadCounts?: 
     const state = e.failed ? 'FAILED' : e.stopped ? `stopped ${e.shrinking ? 'while shrinking a counterexample' : e.checks.length ? 'before its checks had all run' : 'before its checks began'}` : e.cut ? 'cut by the time limit' : e.uncovered.length ? `never exercised: ${e.uncovered.join(', ')}` : 'ok';
     const cutShort = e.explorationsCut ? ` (${plural(e.explorationsCut, 'block')} explored only up to ${MAX_STATES.toLocaleString('en-US')} states, not every interleaving)` : '';
     const exhaustive = e.statesExplored ? `, ${e.statesExplored.toLocaleString('en-US')} states covering ${e.interleavingsCovered.toExponential(2)} interleavings${cutShort}` : '';
-    lines.push(`  ${e.label.padEnd(width)} ${String(e.blocksChecked).padStart(7)} blocks (${rate(e.blocksChecked, e.elapsedMs)}/s) ${String(e.schedulesExplored).padStart(7)} schedules${exhaustive}  ${state}`);
+    lines.push(`  ${e.label.padEnd(width)} ${String(e.blocksChecked).padStart(7)} blocks (${rate(e.blocksChecked, checkingMs(e))}/s) ${String(e.schedulesExplored).padStart(7)} schedules${exhaustive}  ${state}`);
     // A block runs at one of 1, 2 or 4 threads (2, 4, 8 or 16 in big-blocks), in the determinism check at 1 to
     // 4 twice each, and a built-in's runs include its simulated schedules: the counts are per run, not per block.
     lines.push(`  ${''.padEnd(width)} coverage, summed over its runs: ${cov}`);
+    const tries = triesText(e, 'its counterexample');
+    if (tries !== undefined) lines.push(`  ${''.padEnd(width)} and ${tries}, not counted above`);
   }
-  lines.push(`${r.blocksChecked.toLocaleString('en-US')} blocks checked (${rate(r.blocksChecked, r.elapsedMs).toLocaleString('en-US')}/s), `
-    + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, r.elapsedMs).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s; seed ${r.seed}, shard ${r.shard}${[settingsText(made), threadCountsText(threadCounts)].filter(Boolean).map((t) => `, ${t}`).join('')}`);
+  const tries = triesText(r, 'counterexamples');
+  lines.push(`${r.blocksChecked.toLocaleString('en-US')} blocks checked (${rate(r.blocksChecked, checkingMs(r)).toLocaleString('en-US')}/s), `
+    + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, checkingMs(r)).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s${tries ? `, and ${tries}` : ''}; seed ${r.seed}, shard ${r.shard}${[settingsText(made), threadCountsText(threadCounts)].filter(Boolean).map((t) => `, ${t}`).join('')}`);
   // A merge's check cut in one shard and stopped by a signal in another is stopped, not listed here.
   const cut = r.executors.filter((x) => x.cut && cutChecks(x).length > 0);
   if (r.timedOut && cut.length > 0) {
@@ -415,7 +427,7 @@ async function merge(o: VerifyOptions): Promise<number> {
   // The files fix everything these would set, and a merge runs nothing.
   const beside = ([['--executor', o.executor], ['--runs', o.runs], ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit], ['--timeout', o.timeout],
     ['--modules', o.modules], ['--partition', o.partition], ['--placement', o.placement], ['--threads', o.threads], ['--shard', o.shard], ['--planted', o.planted || undefined], ['--coverage', o.coverage],
-    ['--replay', o.replay], ['--repeat', o.repeat], ['--out', o.out]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
+    ['--replay', o.replay], ['--repeat', o.repeat], ['--other-command', o.otherCommand || undefined], ['--out', o.out]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
   if (beside.length) throw new UsageError(`--merge pools the shards' --json files, which fix the run: give it alone (with --json or --fail-on-cut), not with ${beside.join(', ')}`);
   if (o.merge!.length === 0) throw new UsageError('--merge: give the --json file of every shard of the matrix');
   // Loaded here alone: its schema (zod) would cost every other verify a tenth of a second.
@@ -553,12 +565,16 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
         + `which no command can build: replay it in that test, with verifyExecutor(executor, { replay: TOKEN })`);
     }
     // A token comes from logs and issues, and an exec: one holds a shell command: it runs only when
-    // --executor names the same command, as the printed replay line does.
+    // --executor names the same command, as the printed replay line does, or, with --other-command,
+    // the command the user chose to run it on instead.
     const given = executorNames(o.executor ?? []);
-    if (isExecCommand(token.executor) ? given.length !== 1 || given[0] !== token.executor : given.length > 0) {
+    const problem = otherCommandProblem(token.executor, given, o.otherCommand === true);
+    if (problem !== undefined) throw new UsageError(problem);
+    if (!o.otherCommand && (isExecCommand(token.executor) ? given.length !== 1 || given[0] !== token.executor : given.length > 0)) {
       throw new UsageError(isExecCommand(token.executor)
         ? `--replay: this token replays the engine command ${shellWord(token.executor)}, and a token never starts a command by itself: `
           + `give the same command with --executor (${concordCommand()} verify --replay TOKEN --executor ${shellWord(token.executor)})${given.length ? `; --executor named ${given.map(shellWord).join(', ')}` : ''}`
+          + `; to replay the token's block and settings on another command line (a debug build, another path), add --other-command`
         : `--replay reruns one failure: give it alone (with --repeat, --json, --out or --timeout), not with --executor (the token names its executor, ${token.executor})`);
     }
     // The token carries what the executor was made with; options that say otherwise would replay another run.
@@ -608,7 +624,9 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     const outDir = o.out ?? DEFAULT_OUT;
     checkOutDir(outDir, '--out');
     const sofar: ReplaySoFar = { now: null };
-    const replaying = token;
+    // The token as made on the command it replays on: what its report names, and the token it prints.
+    const replaying = o.otherCommand ? { ...token, executor: given[0]! } : token;
+    if (o.otherCommand && !o.json) writeStdout(`${otherCommandLine(token.executor, replaying.executor)}\n`);
     replayed = await unlessSignalled(
       () => replayFailure(sourceFor(replaying.executor, settings), replaying, outDir, repeat, sofar),
       (signal) => leaveReplay(signal, sofar, replaying, repeat, o.json === true),
@@ -631,7 +649,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   const inProcess = !report && !unknown && isModulePath(token.executor) ? passedFreshProcessText(replayed.label, token, runs) : undefined;
   if (o.json) {
     writeStdout(`${JSON.stringify({
-      ok: !report && !unknown, executors: [token.executor], settings: { ...token.settings, ...(token.threadCounts ? { threads: token.threadCounts } : {}) }, blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [failureJson(report)] : [],
+      ok: !report && !unknown, executors: [o.otherCommand ? executorNames(o.executor ?? [])[0]! : token.executor], ...(o.otherCommand ? { otherCommand: { token: token.executor } } : {}), settings: { ...token.settings, ...(token.threadCounts ? { threads: token.threadCounts } : {}) }, blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [failureJson(report)] : [],
       reproduced: Boolean(report), runs, ...(unknown ? { ...(token.failsOnly ? { failsOnly: token.failsOnly } : { sharedInstance: true }), error: unknown } : {}),
       ...(inProcess ? { note: inProcess } : {}),
     })}\n`);
@@ -689,6 +707,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
     return replay(o, sourceFor);
   }
   if (o.repeat !== undefined) throw new UsageError('--repeat runs a replayed block again: give it with --replay TOKEN');
+  if (o.otherCommand) throw new UsageError('--other-command replays a token on another exec: command: give it with --replay TOKEN and --executor \'exec:COMMAND\'');
   const runs = intOption('--runs', o.runs, DEFAULT_RUNS, 1, MAX_RUNS);
   const seed = intOption('--seed', o.seed, DEFAULT_SEED, 0, MAX_SEED);
   const timeLimitMs = parseTimeLimit(o.timeLimit);

@@ -218,6 +218,41 @@ export function passedFreshProcessText(label: string, t: ReplayToken, runs = 1):
     + 'rerun the whole verify to see whether it still fails';
 }
 
+/**
+ * What a run's summary says of the blocks and schedules it ran shrinking and rerunning `what` (a
+ * counterexample, or counterexamples), which its counts of blocks checked and schedules explored,
+ * and their rates, leave out ("39 blocks more in 1.1 s shrinking and rerunning counterexamples");
+ * undefined where it ran none.
+ */
+export function triesText(r: { readonly shrinkBlocks: number; readonly shrinkSchedules: number; readonly shrinkMs: number }, what: string): string | undefined {
+  if (r.shrinkBlocks === 0 && r.shrinkSchedules === 0) return undefined;
+  const runs = [plural(r.shrinkBlocks, 'block'), ...(r.shrinkSchedules ? [plural(r.shrinkSchedules, 'schedule')] : [])].join(' and ');
+  return `${runs} more in ${(r.shrinkMs / 1000).toFixed(1)} s shrinking and rerunning ${what}`;
+}
+
+/**
+ * Why `verify --replay` refuses --other-command for a token of `executor` beside the executors
+ * `given`, where it does (`other`: whether it was given): it replays an exec: engine's token on one
+ * other exec: command, and nothing else.
+ */
+export function otherCommandProblem(executor: string, given: readonly string[], other: boolean): string | undefined {
+  if (!other) return undefined;
+  if (!isExecCommand(executor)) {
+    return `--other-command replays an exec: engine's token on another command line, and this token's executor, ${executor}, is no command: give --replay without it`;
+  }
+  if (given.length !== 1 || !isExecCommand(given[0]!)) {
+    return `--other-command: give the one command to replay the token's block on with --executor 'exec:COMMAND' (the token's is ${shellWord(executor)})`
+      + `${given.length ? `; --executor named ${given.map(shellWord).join(', ')}` : ''}`;
+  }
+  return undefined;
+}
+
+/** What a replay with --other-command says first: the command it runs the token's block on, and the one the token was made on. */
+export function otherCommandLine(tokenExecutor: string, on: string): string {
+  return `replaying on ${shellWord(on)} (--other-command), not on the command the token was made with, ${shellWord(tokenExecutor)}: `
+    + 'the same block, check, seed, shrink path and settings, checked as strictly; a failure below names this command, and its new token replays on it';
+}
+
 /** What a replay that failed adds to the report when it ran its block more than once. */
 export function replayRunsLine(runs: number, repeat: number): string | undefined {
   return repeat > 1 ? `  replayed     failed on run ${runs.toLocaleString('en-US')} of up to ${repeat.toLocaleString('en-US')}` : undefined;

@@ -7,7 +7,9 @@
 // run, and any failure replays from its (key, path) alone, unless it failed only after the blocks run
 // before it on the same executor instance, or only sometimes: the report and the token then say so.
 // Telling those apart costs at most 3 * RERUNS + log2(HISTORY_BLOCKS) + 2 * HISTORY_BLOCKS executor
-// instances a failure (2 * RERUNS for one that fails alone).
+// instances a failure (2 * RERUNS for one that fails alone). The blocks and schedules a run counts as
+// checked are its generated runs alone: those run shrinking and rerunning a counterexample are
+// counted apart (Tries), so a failing run's counts and rates read as a passing one's.
 
 import fc from 'fast-check';
 import { xorshift128plusFromState } from 'pure-rand/generator/xorshift128plus';
@@ -31,7 +33,7 @@ import {
   bigBlocksCheck, determinismCheck, emptyBlockCheck, emptyCoverage, equivalenceCheck, PARALLEL_RUN, runCatching, runsOnThreads, SKIP_REST, vmCornersCheck,
   type CallBefore, type CheckDef, type CheckInput, type Coverage, type CoverageGoal, type Failure, type Observer, type Subject, type TxRange,
 } from './equivalence.js';
-import { afterEarlierBlocks, sameResult, type Explanation } from './explain.js';
+import { afterEarlierBlocks, afterRunBlocks, sameResult, type Explanation } from './explain.js';
 import { exhaustiveCheck } from './enumerate.js';
 import { attemptCap, minimize, NOOP } from './minimize.js';
 import { buildBlock } from './arbitraries.js';
@@ -230,8 +232,19 @@ export interface ExecutorReport {
   readonly name: string;
   /** How reports show it (Subject.label); `name` until the executor was created. */
   readonly label: string;
+  /** The generated runs' blocks: those run shrinking and rerunning a counterexample are `shrinkBlocks`. */
   readonly blocksChecked: number;
+  /** The generated runs' simulated schedules: those run shrinking a counterexample are `shrinkSchedules`. */
   readonly schedulesExplored: number;
+  /**
+   * Blocks run shrinking a counterexample (each candidate tried, the reruns for flakiness) and
+   * rerunning it on fresh instances to tell how it fails (the earlier blocks those ran first
+   * included): none in a run that found none.
+   */
+  readonly shrinkBlocks: number;
+  readonly shrinkSchedules: number;
+  /** Of elapsedMs, the time spent on `shrinkBlocks`: what a rate of the generated runs leaves out. */
+  readonly shrinkMs: number;
   readonly statesExplored: number;
   readonly interleavingsCovered: number;
   /** The exhaustive check's blocks whose exploration stopped at its state limit (properties/enumerate.ts), so not every interleaving of them was checked. */
@@ -259,9 +272,14 @@ export interface ExecutorReport {
 
 export interface RunReport {
   readonly executors: readonly ExecutorReport[];
+  /** The executors' generated blocks, and below their simulated schedules (ExecutorReport). */
   readonly blocksChecked: number;
   /** Simulated runs under random and PCT schedules. */
   readonly schedulesExplored: number;
+  /** The executors' blocks, schedules and time spent shrinking and rerunning counterexamples, apart from the counts above. */
+  readonly shrinkBlocks: number;
+  readonly shrinkSchedules: number;
+  readonly shrinkMs: number;
   /** Exhaustive enumeration: states expanded, and interleavings of worker steps they cover. */
   readonly statesExplored: number;
   readonly interleavingsCovered: number;
@@ -407,7 +425,11 @@ export function failureReport(
     transactions: block?.txs.length ?? 0, numShrinks: details.numShrinks + shrinks, ...(shrinkCapped ? { shrinkCapped: true } : {}),
     ...(shrinkCapped === 'time' ? { shrinkTimeLimited: true } : {}), ...(shrinkCapped === 'hang' ? { shrinkHangLimited: true } : {}),
     // A replay that failed ran on a fresh instance, where a value kept from earlier blocks cannot be.
-    ...(last?.explanation ? { explanation: failsOnly === 'after earlier blocks' && !how.replayed ? afterEarlierBlocks(last.explanation) : last.explanation } : {}),
+    // A value one of the earlier blocks left is named as `concord run --after` names it, from their reference runs.
+    ...(last?.explanation ? {
+      explanation: failsOnly === 'after earlier blocks' && !how.replayed
+        ? afterEarlierBlocks(afterRunBlocks(last.explanation, (how.after ?? []).map((e) => executeReference(e.block).state))) : last.explanation,
+    } : {}),
     ...(last?.error ? { error: last.error } : !last && details.errorInstance ? { error: String(details.errorInstance) } : {}),
     ...(last?.stack ? { stack: last.stack } : {}),
     ...(last?.provenance?.interleaving ? { interleaving: last.provenance.interleaving } : {}),
@@ -577,6 +599,18 @@ export interface HowItFails {
   readonly afterTimeLimited?: true;
   /** Known from the replayed token, not found by rerunning (FailureReport.replayed). */
   readonly replayed?: true;
+  /**
+   * The failure a fresh instance recorded running the block as its report's rerun does: alone for
+   * one that fails alone, after `after` (the reduced list) for one that fails after earlier blocks.
+   * The shrinking's instance had run other blocks before it, whose kept state may give another
+   * value, or another request number (Explanation.preStateOf), than the rerun prints.
+   */
+  readonly seen?: Failure;
+}
+
+/** Whether `a` and `b` are failures of the same call of a check's block (its setting, thread count and number). */
+function sameCall(a: Failure, b: Failure): boolean {
+  return a.setting === b.setting && a.threads === b.threads && a.call === b.call;
 }
 
 const SOMETIMES: HowItFails = { failsOnly: 'sometimes' };
@@ -634,14 +668,17 @@ async function fewestBlocks<T>(blocks: readonly T[], fails: (list: readonly T[])
  * one such rerun settles it. A throw from `source.create()` rejects with it: it is no failed rerun.
  * The check's own calls of the block before the failing one (Failure.callsBefore) are not reduced:
  * every rerun runs the check's input whole, those calls included, and the failing call's setting
- * names its place among them.
+ * names its place among them. What the reruns run is counted in `ran`, the earlier blocks
+ * included. Where it fails alone, or after earlier blocks, `seen` is the failure the last fresh
+ * rerun like the report's recorded (HowItFails.seen).
  */
 export async function howItFails(
   source: SubjectSource, subject: Subject, check: CheckDef, input: CheckInput, history: readonly Executed[], until = Infinity,
+  ran: Counts = { blocks: 0, schedules: 0 },
 ): Promise<HowItFails> {
   const references = new Map<Block, BlockResult>();
-  /** Runs `input` on a fresh instance after `before`; `earlier`: how each of `before`'s blocks went there. */
-  const onFresh = async (before: readonly Executed[]): Promise<{ passed: boolean; earlier: EarlierOutcome[]; made: boolean }> => {
+  /** Runs `input` on a fresh instance after `before`; `earlier`: how each of `before`'s blocks went there; `failure`: what it recorded, where it failed. */
+  const onFresh = async (before: readonly Executed[]): Promise<{ passed: boolean; earlier: EarlierOutcome[]; made: boolean; failure?: Failure }> => {
     let fresh: Subject | undefined;
     // A throw from making the instance is no outcome of the block: the check would take it for a
     // throw from execute() and count the rerun failed, hiding why no fresh instance could be made (a
@@ -660,45 +697,61 @@ export async function howItFails(
       const earlier: EarlierOutcome[] = [];
       for (const { block, threads } of before) {
         const expected = references.get(block) ?? references.set(block, executeReference(block)).get(block)!;
+        ran.blocks++;
         earlier.push(await (await instance()).execute(block, threads).then((r): EarlierOutcome => (sameResult(expected, r) ? 'same' : 'differed'), (): EarlierOutcome => 'threw'));
       }
-      const passed = await checkInput(check, { ...subject, execute: async (block, threads) => (await instance()).execute(block, threads) }, newObserver(subject), input);
+      const o = newObserver(subject);
+      const passed = await checkInput(check, { ...subject, execute: async (block, threads) => (await instance()).execute(block, threads) }, o, input);
+      ran.blocks += o.blocks;
+      ran.schedules += o.schedules;
       if (refused) throw refused.error;
-      return { passed, earlier, made: fresh !== undefined };
+      return { passed, earlier, made: fresh !== undefined, ...(passed || !o.last ? {} : { failure: o.last }) };
     } finally {
       // A counterexample was found, so this close() is a clean-up too.
       await fresh?.close(true);
     }
   };
-  /** `before`'s blocks with how they went, when the block failed after them on RERUNS fresh instances, each going alike; undefined otherwise. */
-  const confirmed = async (before: readonly Executed[]): Promise<EarlierRan[] | undefined> => {
+  /** `before`'s blocks with how they went, and the last failure, when the block failed after them on RERUNS fresh instances, each going alike; undefined otherwise. */
+  const confirmed = async (before: readonly Executed[]): Promise<{ after: EarlierRan[]; failure?: Failure } | undefined> => {
     let outcomes: readonly EarlierOutcome[] | undefined;
+    let failure: Failure | undefined;
     for (let k = 0; k < RERUNS; k++) {
       const after = await onFresh(before);
       if (after.passed || (outcomes && after.earlier.join() !== outcomes.join())) return undefined;
       outcomes = after.earlier;
+      failure = after.failure;
     }
-    return before.map((e, i) => ({ ...e, outcome: outcomes![i]! }));
+    return { after: before.map((e, i) => ({ ...e, outcome: outcomes![i]! })), ...(failure ? { failure } : {}) };
   };
   let alonePassed: boolean | undefined;
   let earlier: readonly EarlierOutcome[] = [];
+  // The last failure of a fresh rerun alone, and of one after all of `history`.
+  let alone: Failure | undefined;
+  let afterHistory: Failure | undefined;
   for (let k = 0; k < RERUNS; k++) {
-    const alone = await onFresh([]);
-    if (!alone.made) return alone.passed ? SOMETIMES : {};
-    if (alonePassed !== undefined && alone.passed !== alonePassed) return SOMETIMES;
-    alonePassed = alone.passed;
-    if (!alone.passed) continue;
+    const run = await onFresh([]);
+    if (!run.made) return run.passed ? SOMETIMES : {};
+    if (alonePassed !== undefined && run.passed !== alonePassed) return SOMETIMES;
+    alonePassed = run.passed;
+    alone = run.failure;
+    if (!run.passed) continue;
     const after = await onFresh(history);
     if (after.passed || (k > 0 && after.earlier.join() !== earlier.join())) return SOMETIMES;
     earlier = after.earlier;
+    afterHistory = after.failure;
   }
+  const seenAlone = alone ? { seen: alone } : {};
   if (!alonePassed) {
     // Every fresh rerun failed. Passing on its own instance now is a flaky executor's luck, or state
     // it kept that makes the block pass there; as many fresh reruns again tell the two apart.
-    if (await checkInput(check, subject, newObserver(subject), input)) {
+    const own = newObserver(subject);
+    const passedOwn = await checkInput(check, subject, own, input);
+    ran.blocks += own.blocks;
+    ran.schedules += own.schedules;
+    if (passedOwn) {
       for (let k = 0; k < RERUNS; k++) if ((await onFresh([])).passed) return SOMETIMES;
     }
-    return {};
+    return seenAlone;
   }
   let suffix = history;
   for (let n = 1; n < history.length; n *= 2) {
@@ -710,8 +763,9 @@ export async function howItFails(
   const { list, cut } = await fewestBlocks(suffix, async (before) => !(await onFresh(before)).passed, until);
   // A shorter list that passes once on confirming is no reason to doubt `history`, which failed
   // every time: the failure is reported after all of it.
-  const after = (list === history ? undefined : await confirmed(list)) ?? history.map((e, i) => ({ ...e, outcome: earlier[i]! }));
-  return { failsOnly: 'after earlier blocks', after, ...(cut ? { afterTimeLimited: true } : {}) };
+  const reduced = list === history ? undefined : await confirmed(list);
+  const { after, failure } = reduced ?? { after: history.map((e, i) => ({ ...e, outcome: earlier[i]! })), failure: afterHistory };
+  return { failsOnly: 'after earlier blocks', after, ...(cut ? { afterTimeLimited: true } : {}), ...(failure ? { seen: failure } : {}) };
 }
 
 /**
@@ -742,6 +796,54 @@ interface Rerun {
   history(): readonly Executed[];
   readonly bound?: HangBound;
   slowestMs(): number;
+  /** Where the executor's shrink and rerun tries are counted, apart from its generated runs. */
+  readonly tries: Tries;
+}
+
+/** Blocks and schedules run. */
+interface Counts {
+  blocks: number;
+  schedules: number;
+}
+
+/**
+ * An executor's shrink and rerun tries, over its turns: `observed`, the part its observer counted
+ * too (shrink candidates run on its instance), which its generated runs are its count less;
+ * `rerun`, those howItFails runs, which no observer of it counts; `ms`, their
+ * time. `since`: the observer's counts and the clock when the counterexample being shrunk now was
+ * found, for a report made before its shrinking ends (a signal's).
+ */
+interface Tries {
+  readonly observed: Counts;
+  readonly rerun: Counts;
+  ms: number;
+  since?: Counts & { readonly at: number };
+}
+
+const noTries = (): Tries => ({ observed: { blocks: 0, schedules: 0 }, rerun: { blocks: 0, schedules: 0 }, ms: 0 });
+
+/**
+ * `o`'s counts told apart as `tries` says, with the counterexample being shrunk now (`since`)
+ * counted in: `generated`, its generated runs', and `shrink`, its shrink and rerun tries'.
+ */
+function triesNow(tries: Tries, o: Observer): { readonly generated: Counts; readonly shrink: Counts & { readonly ms: number } } {
+  const { since } = tries;
+  const open = since ? { blocks: o.blocks - since.blocks, schedules: o.schedules - since.schedules, ms: performance.now() - since.at } : { blocks: 0, schedules: 0, ms: 0 };
+  const observed = { blocks: tries.observed.blocks + open.blocks, schedules: tries.observed.schedules + open.schedules };
+  return {
+    generated: { blocks: o.blocks - observed.blocks, schedules: o.schedules - observed.schedules },
+    shrink: { blocks: observed.blocks + tries.rerun.blocks, schedules: observed.schedules + tries.rerun.schedules, ms: tries.ms + open.ms },
+  };
+}
+
+/** Ends the count of the counterexample being shrunk (Tries.since) as `o` stands. */
+function settleTries(tries: Tries | undefined, o: Observer): void {
+  const since = tries?.since;
+  if (!tries || !since) return;
+  tries.observed.blocks += o.blocks - since.blocks;
+  tries.observed.schedules += o.schedules - since.schedules;
+  tries.ms += performance.now() - since.at;
+  tries.since = undefined;
 }
 
 /**
@@ -829,6 +931,8 @@ async function checkBatch(
     }
     const ok = await checkOnce(input);
     if (!ok && !failed) {
+      // This run is the last generated one: what runs after it, to its report, is a try.
+      if (rerun) rerun.tries.since = { blocks: o.blocks, schedules: o.schedules, at: performance.now() };
       shrinkUntil = Math.max(limit.deadline, performance.now() + MIN_SHRINK_MS);
       if (rerun) protocol = o.last?.protocol;
       if (rerun && o.last?.hung !== undefined) {
@@ -870,6 +974,7 @@ async function checkBatch(
       const stopped = minimal.capped ? 'attempts' : undefined;
       const report = failureReport(subject, { ...check, txs }, seed, details, minimal.steps, call === 2 ? { ...o.last!, call } : o.last, {}, outDir, stopped ?? false,
         (fields) => sealToken(fields, minimal.kept, stopped, minimal.input));
+      settleTries(rerun?.tries, o);
       return { failure: { ...report, protocol: { rule: protocol, ...(call === 2 ? { afterAnswer: true } : {}) } } };
     }
     // The violation needs its block (an answer of the wrong shape for some transactions): it is shrunk as any failure.
@@ -942,7 +1047,7 @@ async function checkBatch(
         how = await hangsAlone(rerun.source, subject, check, o, input) ? {} : SOMETIMES;
         if (how === SOMETIMES) o.last = hang.found;
       }
-    } else if (rerun) how = await howItFails(rerun.source, subject, check, shrunk, failedAfter, shrinkUntil);
+    } else if (rerun) how = await howItFails(rerun.source, subject, check, shrunk, failedAfter, shrinkUntil, rerun.tries.rerun);
     // A replay runs the final block once more too, so the recorded failure is exactly the reported block's.
     else if (steps > 0) await checkInput(check, subject, o, shrunk);
     const cap = capped || undefined;
@@ -950,7 +1055,10 @@ async function checkBatch(
     const sealed = shrunk;
     tokenOf = (fields) => sealToken(fields, kept, cap, sealed, version);
   }
-  const report = failureReport(subject, { ...check, txs }, seed, details, shrinks, o.last, how, outDir, capped, tokenOf);
+  // The failure a fresh instance's rerun recorded is the one the printed rerun reproduces (howItFails).
+  const last = how.seen && o.last && sameCall(how.seen, o.last) ? how.seen : o.last;
+  const report = failureReport(subject, { ...check, txs }, seed, details, shrinks, last, how, outDir, capped, tokenOf);
+  settleTries(rerun?.tries, o);
   return { failure: hangUnconfirmed ? { ...report, hangUnconfirmed } : report };
 }
 
@@ -1146,10 +1254,11 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     /** When the turn it is in began; undefined between its turns. */
     turnStarted?: number;
     readonly answered: Answered;
+    readonly tries: Tries;
   }
   const turns: Turns[] = opts.subjects.map((source) => ({
     source: withThreadCounts(source, threadCounts), name: source.name, label: source.name, applicable: [], checkReports: [], goals: source.gate?.coverage ?? [],
-    onThreads: source.gate ? runsOnThreads(source.gate) : false, failed: false, elapsedMs: 0, answered: { slowestMs: 0 },
+    onThreads: source.gate ? runsOnThreads(source.gate) : false, failed: false, elapsedMs: 0, answered: { slowestMs: 0 }, tries: noTries(),
   }));
   /** One turn of an executor until `until`: all its checks the first time, the cut ones after. */
   const turn = async (t: Turns, until: number, first: boolean): Promise<void> => {
@@ -1157,7 +1266,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     t.turnStarted = turnStarted;
     const recorded = recording(t.source, await t.source.create(), t.answered);
     const { subject } = recorded;
-    const rerun: Rerun = { source: t.source, history: recorded.history, ...(opts.answerWithin ? { bound: opts.answerWithin } : {}), slowestMs: () => t.answered.slowestMs };
+    const rerun: Rerun = { source: t.source, history: recorded.history, ...(opts.answerWithin ? { bound: opts.answerWithin } : {}), slowestMs: () => t.answered.slowestMs, tries: t.tries };
     // Every turn's counts go to one observer: the report is the executor's, over all its instances.
     const o = t.o ?? newObserver(subject);
     t.o = o;
@@ -1219,8 +1328,11 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
       const uncovered = t.failed || cut(t) || halted ? [] : uncoveredEvents(required, o.coverage);
       const unreported = t.goals.filter((g) => uncovered.includes(g.event) && !o.reported.has(g.counter)).map((g) => g.event);
       const checks = halted ? t.checkReports.map((r): CheckReport => (r.status === 'skipped' ? { ...r, status: 'stopped' } : r)) : t.checkReports;
+      const { generated, shrink } = triesNow(t.tries, o);
       return {
-        name: t.name, label: t.label, blocksChecked: o.blocks, schedulesExplored: o.schedules, statesExplored: o.states, interleavingsCovered: o.interleavings, explorationsCut: o.statesCut,
+        name: t.name, label: t.label, blocksChecked: generated.blocks, schedulesExplored: generated.schedules,
+        shrinkBlocks: shrink.blocks, shrinkSchedules: shrink.schedules, shrinkMs: shrink.ms,
+        statesExplored: o.states, interleavingsCovered: o.interleavings, explorationsCut: o.statesCut,
         coverage: o.coverage, ...(t.onThreads ? { executedCoverage: o.executed } : {}), required, uncovered, unreported, failed: t.failed, cut: cut(t),
         // A counterexample being shrunk is in no failure yet: the report says one was found.
         ...(halted ? { stopped: true as const, ...(o.last ? { shrinking: true as const } : {}) } : {}), checks, elapsedMs: t.elapsedMs + (t.turnStarted === undefined ? 0 : performance.now() - t.turnStarted),
@@ -1229,6 +1341,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     const sum = (f: (e: ExecutorReport) => number) => executors.reduce((n, e) => n + f(e), 0);
     return {
       executors, blocksChecked: sum((e) => e.blocksChecked), schedulesExplored: sum((e) => e.schedulesExplored),
+      shrinkBlocks: sum((e) => e.shrinkBlocks), shrinkSchedules: sum((e) => e.shrinkSchedules), shrinkMs: sum((e) => e.shrinkMs),
       statesExplored: sum((e) => e.statesExplored), interleavingsCovered: sum((e) => e.interleavingsCovered),
       // A copy: the run goes on pushing to its own until the process ends.
       failures: [...failures], elapsedMs: performance.now() - started, timedOut: executors.some((e) => e.cut),

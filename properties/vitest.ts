@@ -371,7 +371,8 @@ async function check(
       // A counterexample that failed only after earlier blocks, or only sometimes, is not gone because it passes alone.
       if (!report && token.failsOnly) throw new Error(passedAloneText(label, token, token.failsOnly, made));
       const run: RunReport = {
-        executors: [], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, statesExplored: observer.states, interleavingsCovered: observer.interleavings,
+        executors: [], blocksChecked: observer.blocks, schedulesExplored: observer.schedules, shrinkBlocks: 0, shrinkSchedules: 0, shrinkMs: 0,
+        statesExplored: observer.states, interleavingsCovered: observer.interleavings,
         failures: report ? [report] : [], elapsedMs: 0, timedOut: false, seed, shard: '1/1',
       };
       if (report) throw new EquivalenceError(run, { runs: made, repeat });

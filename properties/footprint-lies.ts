@@ -83,8 +83,8 @@ const SMALL_PER_LARGE = 9;
  * program and contends for one hot key (arbitraries.ts hotBlockSpecArb): from 2 threads on the preflight sends it to the sequential
  * executor, which must report its undeclared accesses as the lanes do (the transactions of every
  * program footprint-proof.ts does not vouch for are watched), and at 1 thread the lanes plan it in
- * chunks and stop at its first lie. `small` draws the others; a run given --txs (`large`: false)
- * draws them alone.
+ * chunks and stop at its first lie. `small` draws the others; with `large` false (a run given
+ * --txs, a planted bug) they are drawn alone.
  */
 export function lyingBlocksArb(small: fc.Arbitrary<BlockSpec>, maxTxs: number, version: TokenVersion, large: boolean): fc.Arbitrary<BlockSpec> {
   const lying = lyingSpecArb(small, maxTxs, version);

@@ -126,7 +126,7 @@ interface TimedRun {
  */
 function timedRun(block: Block, modules: number, partition: string | Partitioner, buffers: SharedArrays, scratch: PlanScratch, capture: (run: BlockRun) => void): TimedRun {
   const started = performance.now();
-  const run = new BlockRun(block, { modules, partitioner: typeof partition === 'string' ? partitionerFor(partition) : partition, misroute: false, kindBlind: false, threads: 1, outputScale: 1 }, buffers, scratch);
+  const run = new BlockRun(block, { modules, partitioner: typeof partition === 'string' ? partitionerFor(partition) : partition, misroute: false, kindBlind: false, deltaSkipsReads: false, threads: 1, outputScale: 1 }, buffers, scratch);
   // Partitioning, the layout and the access map's set-up: the main thread's, before the first window.
   const setupMs = performance.now() - started;
   const { i32, f64 } = run.buffers;

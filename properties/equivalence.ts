@@ -441,13 +441,14 @@ export const emptyBlockCheck: CheckDef = {
  * the runs: an engine that goes wrong only past a size (a batch of 64, a buffer of 256 entries, a
  * second chunk) passes every block of the other checks. Its size is part of what it is, so --txs
  * leaves it alone; minimize.ts takes a failure down to the boundary and the few transactions that
- * matter.
+ * matter. Since cv7_ its blocks also come in the shapes that reach the built-ins' size gates
+ * (arbitraries.ts BlockArbOptions.shapes).
  */
 export const bigBlocksCheck: CheckDef = {
   name: 'big-blocks', txs: BIG_TXS, fixedSize: true, runsFactor: 0.02, applies: () => true,
   ...drawsPreStateKind(
     (txs, _, version) => fc.tuple(checkBlocks(txs, version), fc.constantFrom(...LEGACY_BIG_THREADS)),
-    (txs, subject, version) => fc.tuple(checkBlocks(txs, version), fc.constantFrom(...(subject.threadCounts ?? BIG_THREADS))),
+    (txs, subject, version = TOKEN_VERSION) => fc.tuple(checkBlocks(txs, version, { shapes: version >= 7 }), fc.constantFrom(...(subject.threadCounts ?? BIG_THREADS))),
   ),
   run: equivalenceCheck.run,
 };

@@ -21,7 +21,7 @@ import fc from 'fast-check';
 import type { Block, Footprint, FootprintEntry, KeyExpr, Program } from '../spec/block.js';
 import { assemble, type ReadableOp } from '../spec/bytecode.js';
 import { CONTRACTS, contractOps, keyOf } from '../spec/contracts.js';
-import { buildBlock, COMPUTED_KEY_STMTS, programFootprint, programOps, type BlockSpec, type Stmt, type TxSpec } from './arbitraries.js';
+import { buildBlock, COMPUTED_KEY_STMTS, HOT_KEYS, hotBlockSpecArb, programFootprint, programOps, type BlockSpec, type Stmt, type TxSpec } from './arbitraries.js';
 import type { TokenVersion } from './replay.js';
 
 /**
@@ -68,6 +68,31 @@ export function lyingSpecArb(blocks: fc.Arbitrary<BlockSpec>, maxTxs: number, ve
   return fc.tuple(blocks, fc.array(maybeLie(version), { minLength: maxTxs, maxLength: maxTxs })).map(([spec, lies]) => withLies(spec, lies));
 }
 
+/**
+ * The sizes of the large lying blocks: from the preflight's 256 transactions (impl/preflight.ts
+ * PREFLIGHT_MIN_TXS) to past its prefix of 512, so that the lanes plan them in several chunks
+ * where the preflight lets them run. Not imported, as arbitraries.ts's WINDOW_EDGES.
+ */
+export const LARGE_LYING_TXS = { min: 256, max: 600 } as const;
+
+/** Lying blocks per large one, since cv7_. */
+const SMALL_PER_LARGE = 9;
+
+/**
+ * Since cv7_, one lying block in ten is large (LARGE_LYING_TXS), declares a footprint for every
+ * program and contends for one hot key (arbitraries.ts hotBlockSpecArb): from 2 threads on the preflight sends it to the sequential
+ * executor, which must report its undeclared accesses as the lanes do (the transactions of every
+ * program footprint-proof.ts does not vouch for are watched), and at 1 thread the lanes plan it in
+ * chunks and stop at its first lie. `small` draws the others; with `large` false (a run given
+ * --txs, a planted bug) they are drawn alone.
+ */
+export function lyingBlocksArb(small: fc.Arbitrary<BlockSpec>, maxTxs: number, version: TokenVersion, large: boolean): fc.Arbitrary<BlockSpec> {
+  const lying = lyingSpecArb(small, maxTxs, version);
+  if (version < 7 || !large) return lying;
+  const blocks = hotBlockSpecArb({ minTxs: LARGE_LYING_TXS.min, maxTxs: LARGE_LYING_TXS.max, keys: HOT_KEYS, contractState: true });
+  return fc.oneof({ weight: SMALL_PER_LARGE, arbitrary: lying }, { weight: 1, arbitrary: lyingSpecArb(blocks, LARGE_LYING_TXS.max, version) });
+}
+
 /** What a program that computes a key declares when it lies: the keys of its other statements, as programFootprint would. */
 function constantPart(body: readonly Stmt[], keys: number): Footprint {
   return programFootprint(body.filter((st) => !COMPUTED_KEY_STMTS.has(st.s)), keys) ?? [];
@@ -98,7 +123,11 @@ function lied(fp: Footprint, lie: Lie, keys: number): Footprint {
 /** Pre-state entries of entities past every generated key space (10,000), which no transaction touches but a stray read. */
 const FILLER_ENTITY = 20_000;
 
-/** Pre-state entries past the footprints of any block of up to EQUIVALENCE_TXS transactions, twice over (loadsDeclaredOnly's bar). */
+/**
+ * Pre-state entries past the footprints of any block of up to EQUIVALENCE_TXS transactions, twice
+ * over (loadsDeclaredOnly's bar); not past a large block's (LARGE_LYING_TXS), whose whole pre-state
+ * Block-STM loads.
+ */
 export const FILLER = 400;
 
 /** The filler key a stray lie reads: one of the FILLER entries, whose value is 1. */

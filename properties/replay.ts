@@ -20,9 +20,11 @@
 // interleavings run mixed blocks. Version 5 (cv5_) is version 4 with the
 // settings the executor was made with (--modules, --partition; absent: none), which its digest
 // covers, and modular interleavings whose schedules also draw the partition (hash before). Version
-// 6 (cv6_), what Concord makes, is version 5 whose lying-footprints blocks also draw the 'stray'
-// lie (footprint-lies.ts): each token replays with the inputs of its version (CheckDef.inputs'
-// `version`). A cv5_ or cv6_ token of a run
+// 6 (cv6_) is version 5 whose lying-footprints blocks also draw the 'stray' lie (footprint-lies.ts).
+// Version 7 (cv7_), what Concord makes, is version 6 whose big blocks, lying-footprints blocks and
+// modular interleavings also draw the shapes that reach the executors' size gates (arbitraries.ts
+// BlockArbOptions.shapes, footprint-lies.ts, simulated.ts ScheduleSpec.planChunk): each token replays with the inputs of its version (CheckDef.inputs'
+// `version`). A cv5_ or later token of a run
 // given thread counts (verify --threads, thread-counts.ts) holds them in that same element, since
 // the checks drew from them and a replay must draw alike; its digest covers them. A token of a run
 // without them is what it was before they existed, so every token made before replays as it did.
@@ -36,7 +38,7 @@
 // did: 'a' minimize()'s cap on tries, 't' --time-limit, 'h' the cap on a hang's shrinking, which
 // tokens made before that mark gave 't' (they replay as they did, saying --time-limit).
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did
-// not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ to cv6_ token always has
+// not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ to cv7_ token always has
 // its digest, which a replay checks before it runs anything.
 
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -46,11 +48,11 @@ import type { ExecutorSettings } from '../impl/registry.js';
 import { concordCommand, shellWord } from './printed-command.js';
 import { sameThreadCounts, sortedThreadCounts, threadCountsProblem } from './thread-counts.js';
 
-/** How a token of each version begins: Concord makes version 6, and reads them all. */
-const PREFIXES = { 1: 'cv1_', 2: 'cv2_', 3: 'cv3_', 4: 'cv4_', 5: 'cv5_', 6: 'cv6_' } as const;
+/** How a token of each version begins: Concord makes version 7, and reads them all. */
+const PREFIXES = { 1: 'cv1_', 2: 'cv2_', 3: 'cv3_', 4: 'cv4_', 5: 'cv5_', 6: 'cv6_', 7: 'cv7_' } as const;
 /** The versions of tokens, oldest first; the last is the one Concord makes. */
 export type TokenVersion = keyof typeof PREFIXES;
-export const TOKEN_VERSION = 6;
+export const TOKEN_VERSION = 7;
 
 /**
  * The settings an executor under test is made with beyond threads (`concord verify --modules
@@ -136,9 +138,9 @@ export interface TokenFields {
   readonly placement?: string;
 }
 
-/** A token of the version Concord makes (cv6_), or of one before since cv2_: sealed by a digest of the run it rebuilds (sealToken). */
+/** A token of the version Concord makes (cv7_), or of one before since cv2_: sealed by a digest of the run it rebuilds (sealToken). */
 export interface SealedToken extends TokenFields {
-  readonly version: 2 | 3 | 4 | 5 | 6;
+  readonly version: 2 | 3 | 4 | 5 | 6 | 7;
   /**
    * The steps minimize() kept after fast-check's shrinking: for each, the number of the attempt
    * (0 for its first) and the index of the check's input alternative it failed under (0: the
@@ -173,7 +175,7 @@ export type ShrinkStep = readonly [attempt: number, alternative: number];
 export type ShrinkCap = 'attempts' | 'time' | 'hang';
 
 export interface Shrunk {
-  /** SHRUNK_DIGEST hex characters: runDigest's (cv2_ to cv6_), blockDigest's (cv1_). */
+  /** SHRUNK_DIGEST hex characters: runDigest's (cv2_ to cv7_), blockDigest's (cv1_). */
   readonly digest: string;
   readonly capped?: ShrinkCap;
 }
@@ -198,7 +200,7 @@ export function blockDigest(spec: unknown): string {
 }
 
 /**
- * A cv2_ to cv6_ token's digest: of `input`, the run the replay rebuilds (the shrunk block spec and the
+ * A cv2_ to cv7_ token's digest: of `input`, the run the replay rebuilds (the shrunk block spec and the
  * check's settings after it: the thread count, the schedule, the pre-state kind since cv3_), and of every field a replay reads
  * but the executor, which names what the run is given to and comes from the caller anyway (the
  * helper's own executor; --executor for an engine command). The executor's settings are covered
@@ -214,7 +216,7 @@ export function runDigest(t: Omit<SealedToken, 'version' | 'executor' | 'shrunk'
 }
 
 /**
- * `fields` as a cv6_ token (or of `version`) of the run `input`, which `minimized` rebuilds from the
+ * `fields` as a cv7_ token (or of `version`) of the run `input`, which `minimized` rebuilds from the
  * case at the path; naming the placement file its settings hold, if any.
  */
 export function sealToken(fields: TokenFields, minimized: readonly ShrinkStep[], capped: Shrunk['capped'], input: readonly unknown[], version: SealedToken['version'] = TOKEN_VERSION): SealedToken {
@@ -277,8 +279,8 @@ export function damagedToken(cause?: unknown): ReplayTokenError {
 }
 
 /**
- * A token as one word: its prefix, then its fields as a JSON array in base64url (a cv2_ to cv6_ one
- * has all nine, a cv5_ or cv6_ one its settings and thread counts tenth, where it has either).
+ * A token as one word: its prefix, then its fields as a JSON array in base64url (a cv2_ to cv7_ one
+ * has all nine, a cv5_ or later one its settings and thread counts tenth, where it has either).
  */
 export function encodeToken(t: ReplayToken): string {
   const mark = t.failsOnly ? FAILS_ONLY.indexOf(t.failsOnly) + 1 : 0;
@@ -291,12 +293,12 @@ export function encodeToken(t: ReplayToken): string {
 }
 
 /** What a message says tokens start with. */
-export const TOKEN_STARTS = `${PREFIXES[6]}, or ${PREFIXES[5]}, ${PREFIXES[4]}, ${PREFIXES[3]}, ${PREFIXES[2]} or ${PREFIXES[1]} for older ones`;
+export const TOKEN_STARTS = `${PREFIXES[7]}, or ${PREFIXES[6]}, ${PREFIXES[5]}, ${PREFIXES[4]}, ${PREFIXES[3]}, ${PREFIXES[2]} or ${PREFIXES[1]} for older ones`;
 
 const PLACEMENT = new RegExp(`^[0-9a-f]{${PLACEMENT_DIGEST}}$`);
 
 /**
- * A cv5_ or cv6_ token's tenth element: an object of a module count, a partition name, a placement
+ * A cv5_ or later token's tenth element: an object of a module count, a partition name, a placement
  * file's digest (only beside a module count and partition affinity, as verify makes a placement's
  * executor) and thread counts (ascending, each once), one at least, or undefined for anything else.
  */
@@ -317,7 +319,7 @@ function settingsOf(v: unknown): { settings?: PartitionSettings; threadCounts?: 
 }
 
 export function decodeToken(token: string): ReplayToken {
-  const version = ([6, 5, 4, 3, 2, 1] as const).find((v) => token.startsWith(PREFIXES[v]));
+  const version = ([7, 6, 5, 4, 3, 2, 1] as const).find((v) => token.startsWith(PREFIXES[v]));
   if (version === undefined) throw new ReplayTokenError(`--replay: "${token.slice(0, 24)}" is not a replay token (they start with ${TOKEN_STARTS})`);
   const body = token.slice(PREFIXES[version].length);
   const bytes = Buffer.from(body, 'base64url');
@@ -331,8 +333,8 @@ export function decodeToken(token: string): ReplayToken {
     throw damagedToken();
   }
   // A seventh element gives FailsOnly (0: none), an eighth the minimize() steps and a ninth the
-  // digest: a cv2_ to cv6_ token has all nine, since one without its digest could not be checked,
-  // and a cv5_ or cv6_ one a tenth, its settings, where the executor had any. A cv1_ token made before them
+  // digest: a cv2_ to cv7_ token has all nine, since one without its digest could not be checked,
+  // and a cv5_ or later one a tenth, its settings, where the executor had any. A cv1_ token made before them
   // has six, or seven (a FailsOnly, not 0), or eight (no digest yet).
   const mark = (m: unknown, least: number) => Number.isSafeInteger(m) && (m as number) >= least && (m as number) <= FAILS_ONLY.length;
   const text = (v: unknown, pattern: RegExp) => typeof v === 'string' && pattern.test(v);

@@ -63,7 +63,17 @@ export interface ScheduleSpec {
   readonly modules: number;
   /** The partition function (the modular executor only); absent: hash, as every schedule before cv5_ ran. */
   readonly partition?: string;
+  /**
+   * Transactions the planner publishes at each of its scheduling points while the lanes run, as
+   * the executor's main thread plans a window chunk by chunk beside its workers (the modular
+   * executor only; simulate.ts planChunk); absent or 0: every window is planned before its lanes
+   * start, as every schedule before cv7_ ran.
+   */
+  readonly planChunk?: number;
 }
+
+/** The most transactions a planning schedule publishes at a point: a few, so that lanes often reach the planned end and wait there. */
+const MAX_PLAN_CHUNK = 8;
 
 /**
  * The most modules a simulated modular run has. Every lane is scanned at a scheduling point of its
@@ -86,7 +96,8 @@ export function modularStepBudget(txs: number, threads: number, modules: number)
  * Schedules over 2 to `workers` virtual workers. For the modular executor since cv5_ the partition
  * is drawn too, after the rest so that their draws stay as they were, shrinking to hash; an
  * executor made with a module count (up to SIMULATED_MAX_MODULES) or a partition keeps it in every
- * schedule.
+ * schedule. Since cv7_ two of three modular schedules also plan while the lanes run (planChunk),
+ * drawn last, shrinking to planning first.
  */
 function scheduleArb(workers: number, subject: Subject, version: TokenVersion): fc.Arbitrary<ScheduleSpec> {
   const sim = subject.simulated;
@@ -99,7 +110,9 @@ function scheduleArb(workers: number, subject: Subject, version: TokenVersion): 
     modules: pinned?.modules === undefined ? fc.integer({ min: 2, max: 4 }) : fc.constant(Math.min(pinned.modules, SIMULATED_MAX_MODULES)),
   };
   if (!pinned || version < 5) return fc.record(schedule);
-  return fc.record({ ...schedule, partition: pinned.partition === undefined ? fc.constantFrom(...PARTITION_KINDS) : fc.constant(pinned.partition) });
+  const partitioned = { ...schedule, partition: pinned.partition === undefined ? fc.constantFrom(...PARTITION_KINDS) : fc.constant(pinned.partition) };
+  if (version < 7) return fc.record(partitioned);
+  return fc.record({ ...partitioned, planChunk: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: MAX_PLAN_CHUNK }) }) });
 }
 
 /**
@@ -113,7 +126,8 @@ const MAX_WORKERS = 8;
 const LEGACY_WORKERS = 4;
 
 export function describeSchedule(s: ScheduleSpec, modular: boolean): string {
-  return `${s.kind} schedule, ${s.threads} workers${modular ? `, ${s.modules} modules, ${s.partition ?? 'hash'} partition` : ''}, seed ${s.seed}${s.kind === 'pct' ? `, depth ${s.depth}` : ''}`;
+  const planning = s.planChunk ? `, planned ${plural(s.planChunk, 'transaction')} a point while the lanes run` : '';
+  return `${s.kind} schedule, ${s.threads} workers${modular ? `, ${s.modules} modules, ${s.partition ?? 'hash'} partition${planning}` : ''}, seed ${s.seed}${s.kind === 'pct' ? `, depth ${s.depth}` : ''}`;
 }
 
 /** The worker order of a run without step events, one line per run of operations by one worker. */
@@ -401,8 +415,11 @@ function checkModular(subject: Subject, o: Observer, spec: BlockSpec, s: Schedul
   const block = checkedBlock(spec, kind);
   const expected = executeReference(block);
   const partition = schedulePartition(s, sim.placement);
+  // The planner is one more virtual worker, at one scheduling point per chunk it publishes.
+  const planning = s.planChunk ? { planChunk: s.planChunk } : {};
   const run = runModularSimulated(block, {
-    threads: s.threads, modules: s.modules, partition, schedule: s.kind, seed: s.seed, pctDepth: s.depth, bugs: sim.bugs, maxSteps: modularStepBudget(block.txs.length, s.threads, s.modules),
+    threads: s.threads, modules: s.modules, partition, schedule: s.kind, seed: s.seed, pctDepth: s.depth, bugs: sim.bugs, ...planning,
+    maxSteps: modularStepBudget(block.txs.length, s.threads, s.modules) + (s.planChunk ? block.txs.length + 1 : 0),
   });
   if (run.outcome === 'fallback' || (run.outcome === 'done' && sameResult(expected, run.result))) {
     if (run.outcome === 'done') countRun(subject, o, expected, run.result);

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { parseBlock, writeBlock } from '../spec/block-file.js';
 import { executeReference } from '../spec/reference.js';
 import { FAULT } from '../spec/values.js';
-import { blockSpecArb, buildBlock, CONTENTION_LEVELS, type BlockSpec } from '../properties/arbitraries.js';
+import { blockSpecArb, buildBlock, CONTENTION_LEVELS, WINDOW_EDGES, type BlockSpec } from '../properties/arbitraries.js';
+import { contendedBlock } from '../impl/preflight.js';
+import type { Block } from '../spec/block.js';
 import { minimize } from '../properties/minimize.js';
 import { sameResult } from '../properties/explain.js';
 
@@ -77,7 +79,34 @@ describe('block arbitraries', () => {
     expect(tx.kind === 'code' ? tx.body : [tx]).toHaveLength(1);
   });
 
+  // Before cv7_ the big-blocks check drew the random mix alone, whose programs that compute a key (one in four)
+  // declare no footprint: no window of declared transactions passed 43, none reached the modular executor's
+  // later planning chunks or its second read-back chunk, and no block the preflight (the h175 audit).
+  it('in shapes, reach the planner\'s and the read-back\'s chunk edges and the preflight, within the bounds given', () => {
+    const specs = fc.sample(blockSpecArb({ minTxs: 21, maxTxs: 1100, contractState: true, shapes: true }), { seed: SEED, numRuns: 100 });
+    const blocks = specs.map(buildBlock);
+    const windows = blocks.map(declaredWindows);
+    const longest = windows.map((w) => Math.max(0, ...w));
+    expect(specs.every((spec) => spec.txs.length >= 21 && spec.txs.length <= 1100)).toBe(true);
+    expect(longest.filter((w) => w > 64).length).toBeGreaterThan(specs.length / 4);
+    expect(longest.filter((w) => w > 512).length).toBeGreaterThan(specs.length / 8);
+    const lengths = new Set(windows.flat());
+    for (const edge of WINDOW_EDGES) expect([edge, [edge - 1, edge, edge + 1].filter((w) => lengths.has(w)).length]).toEqual([edge, 3]);
+    expect(blocks.filter((block) => contendedBlock(block) !== null).length).toBeGreaterThan(specs.length / 40);
+  });
+
   it('respect the transaction bounds they are given', () => {
     fc.assert(fc.property(blockSpecArb({ minTxs: 3, maxTxs: 5 }), (spec) => spec.txs.length >= 3 && spec.txs.length <= 5), { seed: SEED, numRuns: 100 });
   });
 });
+
+/** The lengths of a block's runs of transactions that declare a footprint: the modular executor's windows between barriers. */
+function declaredWindows(block: Block): number[] {
+  const out: number[] = [];
+  let run = 0;
+  for (const tx of block.txs) {
+    if (block.programs[tx.program]!.footprint) run++;
+    else if (run > 0) out.push(run), (run = 0);
+  }
+  return run > 0 ? [...out, run] : out;
+}

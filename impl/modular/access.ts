@@ -15,7 +15,7 @@
 
 import { flatKey, flattenFootprints, type Block, type FlatFootprint } from '../../spec/block.js';
 import { KEY_LIMIT } from '../../spec/values.js';
-import { kindBit, KIND_COUNT, ORDERS_OF } from './order.js';
+import { DELTA, kindBit, KIND_COUNT, ORDERS_OF, READ } from './order.js';
 import { PlanScratch } from './scratch.js';
 import type { SlotTable } from './slot-table.js';
 
@@ -117,8 +117,11 @@ export class AccessBuilder implements AccessMap {
   /** Per slot, 1 + its latest entry: finds a wide footprint's repeated key without a scan (see WIDE). */
   private readonly slotEntry: Int32Array;
 
-  /** `scratch` lends the working arrays (an executor keeps one from block to block). */
-  constructor(private readonly block: Block, arrays: AccessArrays, scratch = new PlanScratch()) {
+  /**
+   * `scratch` lends the working arrays (an executor keeps one from block to block);
+   * `deltaSkipsReads` is the planted bug of that name (bugs.ts).
+   */
+  constructor(private readonly block: Block, arrays: AccessArrays, scratch = new PlanScratch(), private readonly deltaSkipsReads = false) {
     ({ txStart: this.txStart, entryKey: this.entryKey, entrySlot: this.entrySlot, entryKinds: this.entryKinds, entryWait: this.entryWait } = arrays);
     this.txs = block.txs.length;
     this.flat = flatten(block);
@@ -180,7 +183,7 @@ export class AccessBuilder implements AccessMap {
         for (let e = first; e < entries; e++) {
           const at = entrySlot[e]! * (1 + K);
           const kinds = entryKinds[e]!;
-          const orders = ORDERS_OF[kinds]!;
+          const orders = this.deltaSkipsReads && kinds === DELTA ? ORDERS_OF[kinds]! & ~READ : ORDERS_OF[kinds]!;
           let wait = 0;
           for (let y = 0; y < K; y++) if (orders & (1 << y) && order[at + 1 + y]! > wait) wait = order[at + 1 + y]!;
           entryWait[e] = wait;

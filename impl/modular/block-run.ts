@@ -49,6 +49,8 @@ export interface RunSettings {
   readonly misroute: boolean;
   /** The planted bug kind-blind (bugs.ts), which the lanes take from the layout. */
   readonly kindBlind: boolean;
+  /** The planted bug delta-skips-reads (bugs.ts), which the access map's waits take. */
+  readonly deltaSkipsReads: boolean;
   readonly threads: number;
   /** Multiplies the outputs arena estimate (grown after a block ran out). */
   readonly outputScale: number;
@@ -117,7 +119,7 @@ export class BlockRun {
     this.f64 = buffers.f64;
     beginBlock(block, this.L, this.i32, this.f64);
     this.argAt = this.L.args;
-    this.access = new AccessBuilder(block, accessViews(this.L, this.i32, this.f64), scratch);
+    this.access = new AccessBuilder(block, accessViews(this.L, this.i32, this.f64), scratch, settings.deltaSkipsReads);
     this.planner = new LanePlanner(this.access, { modules: settings.modules, moduleOf, misroute: settings.misroute }, laneViews(this.L, this.i32), scratch);
     this.declared = block.programs.map((p) => p.footprint !== undefined);
     this.gasOf = scratch.float64('gasOf', this.n);

@@ -98,6 +98,7 @@ export class ModularExecutor implements Executor {
   private readonly partitioner: Partitioner;
   private readonly misroute: boolean;
   private readonly kindBlind: boolean;
+  private readonly deltaSkipsReads: boolean;
   private readonly stallMs: number;
   /** Workers that start on the first chunk; the others get their job once the window is planned (and wait for it, see LanesJob.waitForPlan). */
   private readonly startAtOnce: number;
@@ -106,7 +107,7 @@ export class ModularExecutor implements Executor {
 
   private constructor(private readonly pool: WorkerPool, readonly threads: number, readonly modules: number, options: ModularOptions) {
     this.partitioner = typeof options.partition === 'object' ? options.partition : partitionerFor(options.partition ?? DEFAULT_PARTITION);
-    ({ misroute: this.misroute, kindBlind: this.kindBlind } = bugFlags(options.bugs));
+    ({ misroute: this.misroute, kindBlind: this.kindBlind, deltaSkipsReads: this.deltaSkipsReads } = bugFlags(options.bugs));
     this.stallMs = options.stallMs ?? 2000;
     this.startAtOnce = Math.max(1, (options.cores ?? effectiveCores()) - 1);
     this.preflight = options.preflight ?? true;
@@ -161,7 +162,7 @@ export class ModularExecutor implements Executor {
       return preflighted;
     }
     const run = new BlockRun(block, {
-      modules: this.modules, partitioner: this.partitioner, misroute: this.misroute, kindBlind: this.kindBlind, threads, outputScale: this.outputScale,
+      modules: this.modules, partitioner: this.partitioner, misroute: this.misroute, kindBlind: this.kindBlind, deltaSkipsReads: this.deltaSkipsReads, threads, outputScale: this.outputScale,
     }, this.buffers, this.scratch);
     const { i32, f64 } = this.buffers;
     const workers = poolSize(threads);

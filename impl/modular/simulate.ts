@@ -61,7 +61,7 @@ export function runModularSimulated(block: Block, options: SimulatedRunOptions):
   const partitioner = typeof options.partition === 'object' ? options.partition : partitionerFor(options.partition ?? DEFAULT_PARTITION);
   const flags = bugFlags(options.bugs);
   const run = new BlockRun(block, {
-    modules: options.modules, partitioner, misroute: flags.misroute, kindBlind: flags.kindBlind, threads, outputScale: options.outputScale ?? 1,
+    modules: options.modules, partitioner, misroute: flags.misroute, kindBlind: flags.kindBlind, deltaSkipsReads: flags.deltaSkipsReads, threads, outputScale: options.outputScale ?? 1,
   }, new SharedArrays());
   const schedule: number[] = [];
   const branching: number[] = [];

@@ -326,7 +326,7 @@ export function exploreModular(block: Block, options: ModularExploreOptions, exp
   const maxStates = options.maxStates ?? MAX_STATES;
   const flags = bugFlags(options.bugs);
   const partitioner = typeof options.partition === 'object' ? options.partition : partitionerFor(options.partition);
-  const settings = { modules: options.modules, partitioner, misroute: flags.misroute, kindBlind: flags.kindBlind, threads, outputScale: 1 };
+  const settings = { modules: options.modules, partitioner, misroute: flags.misroute, kindBlind: flags.kindBlind, deltaSkipsReads: flags.deltaSkipsReads, threads, outputScale: 1 };
   const coverage = emptyCoverage(MODULAR_COVERAGE);
   let states = 0;
   let complete = true;

@@ -162,7 +162,9 @@ async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar
     sofar.phase = 'loading';
     const alive = resourceCounts();
     const startedAt = performance.now();
-    const executor = await watch.call(`the executor ${name}: loading`, () => attempt('while loading', () => createExecutor(name, { ...options, ...made, ...(training ? { placement: training.placement } : {}) })));
+    // Cold means cold: a built-in's own warm-up at load (impl/runtime/pooled.ts) is skipped too, so
+    // the rerun verify prints for a wrong warm-up call (--repeat N --warmup 0 --check) makes exactly its calls.
+    const executor = await watch.call(`the executor ${name}: loading`, () => attempt('while loading', () => createExecutor(name, { ...options, ...made, ...(training ? { placement: training.placement } : {}), ...(warmupMs === 0 ? { warmUp: false } : {}) })));
     // From here a failure's JSON names the executor as a success's does: by the name it declares.
     if (json) json.executor = executor.name;
     const startupMs = performance.now() - startedAt;

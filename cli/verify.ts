@@ -107,10 +107,10 @@ async function withPlacement(file: string | undefined, settings: PartitionSettin
 /**
  * The first token version every Concord that made it names a placement file in (by its digest,
  * properties/replay.ts): tokens named them from within cv5_, and every cv6_ token was made after.
- * So a cv6_ token that names none was made without one, where a cv5_ one may be of before.
+ * So a cv6_ or later token that names none was made without one, where a cv5_ one may be of before.
  */
 const PLACEMENTS_NAMED = 6;
-/** How tokens begin, before their version ("cv6_"). */
+/** How tokens begin, before their version ("cv7_"). */
 const TOKEN_PREFIX = 'cv';
 
 /** `placement` without the digest a token names it by (Placement.sha256). */
@@ -617,7 +617,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     const settings = token.placement === undefined && read.placement ? { ...read, placement: unnamed(read.placement) } : read;
     if (token.placement === undefined && read.placement) {
       // Which file the failure was found with, if any, the token cannot say: what is used is said, not left to be assumed.
-      process.stderr.write(`concord verify: --replay: a ${TOKEN_PREFIX}${token.version}_ token names no placement file (only ${TOKEN_PREFIX}${PLACEMENTS_NAMED}_ tokens do), `
+      process.stderr.write(`concord verify: --replay: a ${TOKEN_PREFIX}${token.version}_ token names no placement file (every ${TOKEN_PREFIX}${PLACEMENTS_NAMED}_ or later token of one does, and only some ${TOKEN_PREFIX}${PLACEMENTS_NAMED - 1}_ tokens), `
         + `so whether its failure was found with one is unknown: replaying with --placement ${shellWord(o.placement!)} (sha256 ${read.placement.sha256?.slice(0, PLACEMENT_DIGEST) ?? 'unknown'}…), `
         + 'unchecked against the token; without --placement its affinity partition learns each block\'s placement\n');
     }

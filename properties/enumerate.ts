@@ -362,8 +362,6 @@ export function exploreModular(block: Block, options: ModularExploreOptions, exp
     const lastTx = (lane: number) => i32[L.lanes + lane * PAD + L_LAST]!;
     /** Interleavings from each state of this window to the end of the block; -1 while on the current path. */
     const paths = new Map<number, number>();
-    /** The rest of the block from each final memory of this window. */
-    const rests = new Map<number, number>();
     path.push(`window from tx ${i32[MH.WINDOW_START]} to tx ${i32[MH.WINDOW_END]! - 1}, planned on the main thread`);
     const visit = (s: State): number => {
       if (failure) return 0;
@@ -375,8 +373,8 @@ export function exploreModular(block: Block, options: ModularExploreOptions, exp
         return 0;
       }
       if (s.finished.every(Boolean)) {
-        const rest = rests.get(h) ?? fromWindow([...ends, { i32: s.i32, f64: s.f64 }], [...path]);
-        rests.set(h, rest);
+        // A final memory of this window met again is a known state above: the rest of the block is explored once from each.
+        const rest = fromWindow([...ends, { i32: s.i32, f64: s.f64 }], [...path]);
         paths.set(h, rest);
         return rest;
       }

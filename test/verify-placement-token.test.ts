@@ -48,19 +48,19 @@ const SEED = 5;
  * The interleaving input at fast-check's path "0" of `SEED` for `subject`, as a replay of a token
  * without minimize() steps rebuilds it (below 2^32, a key's runs are fast-check's own seed's).
  */
-function firstInput(subject: Subject): CheckInput {
+function firstInput(subject: Subject, version?: number): CheckInput {
   let found: CheckInput | undefined;
-  fc.check(fc.property(interleavingCheck.inputs(TXS, subject), (input) => {
+  fc.check(fc.property(interleavingCheck.inputs(TXS, subject, version), (input) => {
     found = input;
     return false;
   }), { seed: SEED, path: '0', endOnFailure: true });
   return found!;
 }
 
-/** The token of a failure of the interleaving check on `subject` at path "0" of SEED, sealed as verify seals one (of `version`: the interleaving check draws alike at 5 and 6). */
-function tokenFor(subject: Subject, version?: 5 | 6): string {
+/** The token of a failure of the interleaving check on `subject` at path "0" of SEED, sealed as verify seals one of `version` (drawn as that version draws). */
+function tokenFor(subject: Subject, version?: number): string {
   const fields: TokenFields = { executor: 'modular', check: 'interleaving', minTxs: TXS.min, maxTxs: TXS.max, seed: SEED, path: '0', settings: subject.settings! };
-  return encodeToken(sealToken(fields, [], undefined, firstInput(subject), version));
+  return encodeToken(sealToken(fields, [], undefined, firstInput(subject, version), version));
 }
 
 describe('a verify replay token of an executor made with a placement file', () => {
@@ -127,19 +127,19 @@ describe('a verify replay token of an executor made with a placement file', () =
     expect(decodeToken(token).placement).toBeUndefined();
     const replayed = await verify({ replay: token, placement: placement.file! });
     expect(replayed.code, replayed.stderr).toBe(0);
-    expect(replayed.stderr).toBe(`concord verify: --replay: a cv5_ token names no placement file (only cv6_ tokens do), so whether its failure was found with one is unknown: `
+    expect(replayed.stderr).toBe(`concord verify: --replay: a cv5_ token names no placement file (every cv6_ or later token of one does, and only some cv5_ tokens), so whether its failure was found with one is unknown: `
       + `replaying with --placement ${placement.file!} (sha256 ${placement.sha256!.slice(0, 12)}…), unchecked against the token; without --placement its affinity partition learns each block's placement\n`);
     expect(replayed.stdout).toMatch(/the counterexample no longer fails\n$/);
   }, 60_000);
 
-  it('of partition affinity that names no placement (cv6_), made without one, refuses a file given to it', async () => {
+  it('of partition affinity that names no placement (cv6_ or later), made without one, refuses a file given to it', async () => {
     const placement = await placementFile('unasked.json', 0);
     const token = tokenFor(modularSubject({ modules: MODULES, partition: 'affinity' }));
-    expect(decodeToken(token)).toMatchObject({ version: 6, settings: { modules: MODULES, partition: 'affinity' } });
+    expect(decodeToken(token)).toMatchObject({ version: 7, settings: { modules: MODULES, partition: 'affinity' } });
     expect(await verify({ replay: token, placement: placement.file! })).toEqual({
       code: 2, stdout: '',
       stderr: `concord verify: --replay: the token's failure was found on modular made with --modules ${MODULES} --partition affinity and no placement file `
-        + '(a cv6_ token names the one its executor was made with, and this one names none): its affinity partition learned each block\'s placement; give --replay without --placement\n',
+        + '(a cv7_ token names the one its executor was made with, and this one names none): its affinity partition learned each block\'s placement; give --replay without --placement\n',
     });
   });
 });

@@ -521,9 +521,10 @@ export function coverageOption(raw: string): CoverageGoal[] {
  * What a replay a signal ended leaves (`sofar`: how far it got, null before its executor was made):
  * the failure, where it had failed again, as a replay that failed prints it, and a last line saying
  * how many of its `repeat` runs had passed; under --json (`json`) its object, with ok false and
- * `stopped`, that line on stderr too.
+ * `stopped`, that line on stderr too. `otherCommandOf`: the token's own command, where
+ * --other-command replays it on another (`otherCommand` in the object, as a replay that ends says).
  */
-function leaveReplay(signal: EndingSignal, sofar: ReplaySoFar, token: ReplayToken, repeat: number, json: boolean): void {
+function leaveReplay(signal: EndingSignal, sofar: ReplaySoFar, token: ReplayToken, repeat: number, json: boolean, otherCommandOf?: string): void {
   const now = sofar.now?.() ?? null;
   if (now === null) {
     const stopped = `stopped by ${signal} before the replay ran`;
@@ -537,7 +538,7 @@ function leaveReplay(signal: EndingSignal, sofar: ReplaySoFar, token: ReplayToke
       : `stopped by ${signal} after ${runs.toLocaleString('en-US')} run${runs === 1 ? '' : 's'} of the replayed block (${of}), none of which failed`;
   if (json) {
     writeStdout(`${JSON.stringify({
-      ok: false, executors: [token.executor], settings: token.settings ?? {}, blocksChecked: observer.blocks, schedulesExplored: observer.schedules,
+      ok: false, executors: [token.executor], ...(otherCommandOf === undefined ? {} : { otherCommand: { token: otherCommandOf } }), settings: token.settings ?? {}, blocksChecked: observer.blocks, schedulesExplored: observer.schedules,
       failures: report ? [failureJson(report)] : [], reproduced: Boolean(report), runs, stopped,
     })}\n`);
     process.stderr.write(`concord verify: ${stopped}\n`);
@@ -629,7 +630,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     if (o.otherCommand && !o.json) writeStdout(`${otherCommandLine(token.executor, replaying.executor)}\n`);
     replayed = await unlessSignalled(
       () => replayFailure(sourceFor(replaying.executor, settings), replaying, outDir, repeat, sofar),
-      (signal) => leaveReplay(signal, sofar, replaying, repeat, o.json === true),
+      (signal) => leaveReplay(signal, sofar, replaying, repeat, o.json === true, o.otherCommand ? token.executor : undefined),
     );
   } catch (e) {
     if (e instanceof ReplayTokenError) throw new UsageError(e.message);

@@ -457,9 +457,9 @@ function modularSetting(subject: Subject, drawn: string): { modules: number; par
 }
 
 /**
- * Every interleaving of 2 workers over tiny blocks (up to 5 transactions, 1 or 2 keys) must match
- * the reference: Block-STM's, and the modular executor's over each partition (drawn, shrinking to
- * hash, unless the executor was made with one).
+ * Every interleaving of 2 workers over tiny blocks (up to 5 transactions) must match the
+ * reference: Block-STM's over 1 or 2 keys, and the modular executor's over 2 or 3 accounts and each
+ * partition (drawn, shrinking to hash, unless the executor was made with one).
  */
 export const exhaustiveCheck: CheckDef = {
   name: 'exhaustive', txs: { min: 1, max: EXHAUSTIVE_TXS }, fixedSize: true, runsFactor: 0.02, applies: (s) => s.simulated !== undefined,

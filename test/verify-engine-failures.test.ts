@@ -3,9 +3,9 @@
 // after one) is reported as a protocol violation, shown on a one-transaction block a fresh engine
 // broke the same rule on, not shrunk and not framed as state kept between blocks; its rerun and
 // replay show it again. An engine that deadlocks is stopped at --timeout and its block shrunk as a
-// crash's is, each try on a fresh engine and under a shorter bound (properties/hang-bound.ts, whose
-// arithmetic test/verify-hang-shrink.test.ts checks on a fake clock), to the size its deadlock
-// needs, and the run goes on to the other executors.
+// crash's is, each try on a fresh engine (under --timeout itself here: the shorter bound of
+// properties/hang-bound.ts is 5 s at least, and test/verify-hang-shrink.test.ts checks it on a fake
+// clock), to the size its deadlock needs, and the run goes on to the other executors.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -5,14 +5,14 @@
 // with --other-command, which says so; and "blocks checked" counts the generated runs, with the
 // blocks run shrinking and rerunning the counterexample counted apart.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { guard } from '../cli/errors.js';
-import { verifyCommand } from '../cli/verify.js';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { capturedVerify } from './verify-capture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-rerun-agrees-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const dist = (p: string) => new URL(`../dist/${p}`, import.meta.url).href;
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const engine = new URL('../examples/exec-engine.mjs', import.meta.url).pathname;
@@ -33,17 +33,8 @@ function rerun(command: string) {
   return spawnSync('sh', ['-c', `${command.replace(/^.*? run /, `'${process.execPath}' '${cli}' run `)} --json`], { encoding: 'utf8' });
 }
 
-/** `concord verify` in process: its exit code and stdout. */
-async function verify(args: Parameters<typeof verifyCommand>[0]): Promise<{ code: number; stdout: string }> {
-  let stdout = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    return { code: await guard('verify', () => verifyCommand(args)), stdout };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+/** `concord verify` in process, as the CLI runs it. */
+const verify = capturedVerify();
 
 afterEach(() => vi.restoreAllMocks());
 

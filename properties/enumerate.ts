@@ -139,6 +139,21 @@ interface State {
   readonly finished: readonly boolean[];
 }
 
+/**
+ * The state after worker `w` took a step from `s` to `next`, the memory it left in `i32`/`f64`:
+ * a worker that paused without writing since its last pause waits until another writes.
+ */
+function successor(s: State, w: number, next: number, c: StepCells, i32: Int32Array, f64: Float64Array): State {
+  const held = [...s.held];
+  held[w] = next;
+  const paused = c.pauses > 0;
+  const waiting = s.waiting.map((x, v) => (v === w ? paused && !s.dirty[w] && !c.wroteBeforePause : x && !c.wrote));
+  const dirty = s.dirty.map((x, v) => (v === w && paused ? c.wroteAfterPause : x || c.wrote));
+  const finished = [...s.finished];
+  if (next === FINISHED) finished[w] = true;
+  return { i32: i32.slice(), f64: f64.slice(), held, waiting, dirty, finished };
+}
+
 /** The states an exploration expands before it stops (incomplete, not failed): the exhaustive check's blocks reach about 45,000. */
 export const MAX_STATES = 200_000;
 
@@ -268,14 +283,7 @@ export function explore(block: Block, options: ExploreOptions, expected: BlockRe
       coverage['dependency resume']! += after.dependencyResumes - before.dependencyResumes;
       if (taskKind(s.held[w]!) === EXECUTION_TASK && taskIncarnation(s.held[w]!) > 0) coverage['re-execution']!++;
       path.push(eventText(w, s.held[w]!, next, before, after));
-      const held = [...s.held];
-      held[w] = next;
-      const paused = c.pauses > 0;
-      const waiting = s.waiting.map((x, v) => (v === w ? paused && !s.dirty[w] && !c.wroteBeforePause : x && !c.wrote));
-      const dirty = s.dirty.map((x, v) => (v === w && paused ? c.wroteAfterPause : x || c.wrote));
-      const finished = [...s.finished];
-      if (next === FINISHED) finished[w] = true;
-      total += visit({ i32: i32.slice(), f64: f64.slice(), held, waiting, dirty, finished });
+      total += visit(successor(s, w, next, c, i32, f64));
       path.pop();
       if (failure) return 0;
     }
@@ -404,14 +412,7 @@ export function exploreModular(block: Block, options: ModularExploreOptions, exp
         const crossWait = worker.counters.crossWaits > waits;
         if (crossWait) coverage['cross-lane wait']!++;
         path.push(laneStepText(w, s.held[w]!, next, lastTx, crossWait));
-        const held = [...s.held];
-        held[w] = next;
-        const paused = c.pauses > 0;
-        const waiting = s.waiting.map((x, v) => (v === w ? paused && !s.dirty[w] && !c.wroteBeforePause : x && !c.wrote));
-        const dirty = s.dirty.map((x, v) => (v === w && paused ? c.wroteAfterPause : x || c.wrote));
-        const finished = [...s.finished];
-        if (next === FINISHED) finished[w] = true;
-        total += visit({ i32: i32.slice(), f64: f64.slice(), held, waiting, dirty, finished });
+        total += visit(successor(s, w, next, c, i32, f64));
         path.pop();
         if (failure) return 0;
       }

@@ -415,11 +415,12 @@ function checkModular(subject: Subject, o: Observer, spec: BlockSpec, s: Schedul
   const block = checkedBlock(spec, kind);
   const expected = executeReference(block);
   const partition = schedulePartition(s, sim.placement);
-  // The planner is one more virtual worker, at one scheduling point per chunk it publishes.
+  // The planner is one more virtual worker, at two scheduling points per chunk (its rows, then
+  // their publication), a chunk being one transaction at least.
   const planning = s.planChunk ? { planChunk: s.planChunk } : {};
   const run = runModularSimulated(block, {
     threads: s.threads, modules: s.modules, partition, schedule: s.kind, seed: s.seed, pctDepth: s.depth, bugs: sim.bugs, ...planning,
-    maxSteps: modularStepBudget(block.txs.length, s.threads, s.modules) + (s.planChunk ? block.txs.length + 1 : 0),
+    maxSteps: modularStepBudget(block.txs.length, s.threads, s.modules) + (s.planChunk ? 2 * (block.txs.length + 1) : 0),
   });
   if (run.outcome === 'fallback' || (run.outcome === 'done' && sameResult(expected, run.result))) {
     if (run.outcome === 'done') countRun(subject, o, expected, run.result);

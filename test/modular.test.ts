@@ -19,6 +19,7 @@ import { BUG_NAMES, BUGS } from '../impl/modular/bugs.js';
 import { createModularExecutor, ModularError, type ModularExecutor } from '../impl/modular/executor.js';
 import { BlockRun } from '../impl/modular/block-run.js';
 import { collectChunks, COLLECT_CHUNK, type CollectedChunk } from '../impl/modular/collect.js';
+import { H } from '../impl/modular/layout.js';
 import { PARTITION_KINDS, partitionerFor } from '../impl/modular/partition.js';
 import { planBlock } from '../impl/modular/plan.js';
 import { intransitivity } from '../impl/modular/order.js';
@@ -175,6 +176,28 @@ describe('on the simulated runtime', () => {
       const run = runModularSimulated(block, { threads: 2, modules: 3, planChunk: 1 + (seed % 3), schedule: 'random', seed });
       expectSame(run.result, executeReference(block), `amm pipelined ${seed}`);
     }
+  });
+
+  it('writes a chunk\'s rows one planning step before publishing them, each a scheduling point of the simulated planner', () => {
+    const block = generate('p2p', { accounts: 20, txs: 12, seed: 2, hashCost: 0 });
+    const chunk = 5;
+    const run = new BlockRun(block, { modules: 3, partitioner: partitionerFor('hash'), misroute: false, kindBlind: false, deltaSkipsReads: false, threads: 2, outputScale: 1 }, new SharedArrays());
+    expect(run.nextWindow()).toBe(true);
+    const { i32 } = run.buffers;
+    const { L } = run;
+    const published = i32[H.PLANNED];
+    const steps = run.planning(chunk);
+    expect(steps.next().done).toBe(false);
+    // The rows are there (the lanes' heads among the chunk's transactions), the marker not yet.
+    expect([...i32.subarray(L.laneHead, L.laneHead + L.modules)].some((tx) => tx >= 0 && tx < chunk)).toBe(true);
+    expect(i32[H.PLANNED]).toBe(published);
+    expect(steps.next()).toEqual({ done: true, value: true });
+    expect(i32[H.PLANNED]).toBe(chunk);
+    // The simulated planner, always chosen while runnable, spends one scheduling point on each step.
+    const threads = 2;
+    const sim = runModularSimulated(block, { threads, modules: 3, planChunk: chunk, schedule: (runnable) => runnable.length - 1 });
+    expect(sim.outcome).toBe('done');
+    expect(sim.ran.filter((w) => w === threads).length).toBe(2 * Math.ceil(block.txs.length / chunk));
   });
 
   it('replays a recorded schedule exactly', () => {

@@ -9,7 +9,8 @@
 // Windows. Barriers (transactions without a footprint, which may touch anything) split the block;
 // between two barriers the lanes run in parallel, and each barrier runs alone on the main thread.
 // Planning is published in chunks (PLANNED), so the lanes start on the first chunk while the main
-// thread plans the next ones.
+// thread plans the next ones: a chunk's rows first, then PLANNED past them, two steps (planning())
+// that the simulated planner takes at scheduling points of their own.
 // Gas limit. Lanes run a window without knowing the block's cumulative gas. Closing a window walks
 // its transactions in block order, as the reference does: from the first transaction reached with
 // cumulative gas >= block.gasLimit on, everything is skipped, and the parallel writes of the
@@ -139,7 +140,7 @@ export class BlockRun {
       if (!this.declared[block.txs[this.next]!.program]) {
         let to = this.next + 1;
         while (to < n && !this.declared[block.txs[to]!.program]) to++;
-        this.planTo(to);
+        finish(this.planTo(to));
         this.runInOrder(this.next, to);
         continue;
       }
@@ -178,13 +179,40 @@ export class BlockRun {
 
   /** Plans and publishes up to `count` more transactions of the open window; false once all of it is. */
   planSome(count: number): boolean {
-    this.planTo(Math.min(this.windowEnd, this.planned + count));
+    return finish(this.planning(count));
+  }
+
+  /**
+   * planSome in its steps: each `next()` runs one, and between two of them another thread may run
+   * (the simulated planner makes each a scheduling point of its own); the last returns whether
+   * some of the window is still unplanned.
+   */
+  *planning(count: number): Generator<void, boolean, void> {
+    yield* this.planTo(Math.min(this.windowEnd, this.planned + count));
     return this.planned < this.windowEnd;
   }
 
-  private planTo(to: number): void {
+  /**
+   * Plans [planned, to) in two steps: its rows (access entries, lane links, slots, transaction
+   * table, JOIN), then the store of PLANNED that publishes them. Workers trust rows only below the
+   * PLANNED they read, so the rows must come first; the step between them is where a lane can see
+   * that order broken.
+   */
+  private *planTo(to: number): Generator<void, void, void> {
     if (to <= this.planned) return;
+    this.timed(() => this.writeRows(to));
+    yield;
+    this.timed(() => this.publish(to));
+  }
+
+  private timed(step: () => void): void {
     const started = performance.now();
+    step();
+    this.planMs += performance.now() - started;
+  }
+
+  /** Writes the rows of [planned, to) with plain stores; `planned` then counts them (the lanes do not read it). */
+  private writeRows(to: number): void {
     const { f64, L, access, overflow } = this;
     this.planner.add(to);
     // New slots start from the state as of the planned prefix: a barrier may have written the key.
@@ -205,10 +233,13 @@ export class BlockRun {
       Atomics.store(this.i32, H.JOIN, join ? 1 : 0);
     }
     this.planned = to;
+  }
+
+  /** Publishes the rows of every transaction below `to` to the workers. */
+  private publish(to: number): void {
     Atomics.store(this.i32, H.PLANNED, to);
     // Workers that wait for the whole window's plan sleep on PLANNED.
     if (to === this.windowEnd) Atomics.notify(this.i32, H.PLANNED);
-    this.planMs += performance.now() - started;
   }
 
   /**
@@ -258,7 +289,7 @@ export class BlockRun {
     const tx = word >> 1;
     this.outOfOutputs = tx < this.n && (word & 1) === 1;
     const key = tx < this.n ? f64[L.recordsF + tx * L.recordF + RF_UNDECLARED_KEY]! : 0;
-    this.planTo(this.n);
+    finish(this.planTo(this.n));
     const executed = this.runInOrder(done, this.n);
     // The lanes ran ahead of the block gas limit: a transaction past it is not part of the block,
     // and what it touched there is no undeclared access of the block's (the in-order run did not report it).
@@ -431,5 +462,13 @@ export class BlockRun {
     }
     this.next = to;
     return to;
+  }
+}
+
+/** Runs a planning generator's steps back to back; its result. */
+function finish<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
   }
 }

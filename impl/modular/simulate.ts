@@ -3,7 +3,7 @@
 // The same plan, lane thread logic and main-thread bookkeeping as the real executor run as N
 // virtual workers over plain memory, one shared-memory operation per scheduling point, under a
 // seeded random, PCT or recorded schedule; with planChunk, the planner is one more virtual worker
-// publishing the plan while the lanes run.
+// planning while the lanes run, a chunk's rows and their publication at scheduling points of their own.
 // Invariant: (block, threads, modules, partition, bugs, planChunk, schedule, seed) determines the
 // run bit for bit; `schedule: run.schedule` replays it (the choices of every window, concatenated). The result
 // is always complete: a run that gets stuck or runs out of steps is finished sequentially and
@@ -35,8 +35,8 @@ export interface SimulatedRunOptions {
   readonly outputScale?: number;
   /**
    * Plan the window while the lanes run, as the real executor does: an extra virtual worker (the
-   * last) publishes this many transactions per scheduling point. Absent: every window is planned
-   * before its lanes start.
+   * last) plans chunks of this many transactions, writing a chunk's rows at one scheduling point
+   * and publishing them (PLANNED) at the next. Absent: every window is planned before its lanes start.
    */
   readonly planChunk?: number;
 }
@@ -78,12 +78,21 @@ export function runModularSimulated(block: Block, options: SimulatedRunOptions):
     const threadsOf: LaneThread[] = [];
     const create = (worker: number, cells: Cells): SimWorker => {
       if (worker === threads) {
-        // The planner: its one shared-memory operation per step (a no-op add, which counts as a
-        // write and so wakes parked workers) is its scheduling point; a chunk is published after it.
+        // The planner: each step runs one step of the executor's own planning (BlockRun.planning:
+        // a chunk's rows, then the store of PLANNED), after one shared-memory operation (a no-op
+        // add, which counts as a write and so wakes parked workers) that makes it a scheduling
+        // point, so lanes run between a chunk's rows and its publication. The step is the
+        // iteration's only operation, so it is never re-run and the plain planning inside it
+        // happens once.
+        let chunk: Generator<void, boolean, void> | null = null;
         return {
           step: () => {
             cells.add(H.PLANNED, 0);
-            return run.planSome(planChunk!) ? 0 : FINISHED;
+            chunk ??= run.planning(planChunk!);
+            const step = chunk.next();
+            if (!step.done) return 0;
+            chunk = null;
+            return step.value ? 0 : FINISHED;
           },
           begin: () => {},
           commit: () => {},

@@ -126,7 +126,7 @@ const MAX_WORKERS = 8;
 const LEGACY_WORKERS = 4;
 
 export function describeSchedule(s: ScheduleSpec, modular: boolean): string {
-  const planning = s.planChunk ? `, planned ${plural(s.planChunk, 'transaction')} a point while the lanes run` : '';
+  const planning = s.planChunk ? `, planned in chunks of ${plural(s.planChunk, 'transaction')} while the lanes run` : '';
   return `${s.kind} schedule, ${s.threads} workers${modular ? `, ${s.modules} modules, ${s.partition ?? 'hash'} partition${planning}` : ''}, seed ${s.seed}${s.kind === 'pct' ? `, depth ${s.depth}` : ''}`;
 }
 

@@ -74,7 +74,7 @@ describe('simulated modular', () => {
     const blockStm = simulatedSubject('block-stm (simulated)', { kind: 'block-stm', bugs: [] });
     expect(schedules(7, blockStm)).toEqual(schedules(6, blockStm));
     const s: ScheduleSpec = { kind: 'random', threads: 3, modules: 2, seed: 7, depth: 1, partition: 'range', planChunk: 2 };
-    expect(describeSchedule(s, true)).toBe('random schedule, 3 workers, 2 modules, range partition, planned 2 transactions a point while the lanes run, seed 7');
+    expect(describeSchedule(s, true)).toBe('random schedule, 3 workers, 2 modules, range partition, planned in chunks of 2 transactions while the lanes run, seed 7');
   });
 
   it('gives a run over many modules the steps its lane scans take', () => {

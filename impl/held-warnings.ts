@@ -1,5 +1,6 @@
 // Node's own two-line warning for a .js file of ES module syntax that it loads as CommonJS
-// ("To load an ES module, set "type": "module" in the package.json or use the .mjs extension."),
+// ("To load an ES module, set "type": "module" in the package.json or use the .mjs extension." on
+// Node 20; "Failed to load the ES module: FILE. Make sure to set "type": "module" ..." on 22 and 24),
 // which it prints on stderr before the load fails: Concord's one-line error says the same in its
 // hint (impl/registry.ts loadHint), and README promises one line. So the process's warnings are
 // held while a user's module loads, and passed on once the load is judged.
@@ -7,7 +8,7 @@
 // error it foretells; every other warning reaches the process's listeners (Node's printer among
 // them) as it would have, and the listeners are back as they were once no load is in flight.
 
-const ESM_AS_COMMONJS = /^To load an ES module, set "type": "module"/;
+const ESM_AS_COMMONJS = /^(To load an ES module, set "type": "module"|Failed to load the ES module: .*Make sure to set "type": "module")/s;
 
 type Listener = (warning: Error) => void;
 

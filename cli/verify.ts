@@ -255,8 +255,9 @@ function tracked(source: SubjectSource & { readonly warmUp?: WarmUp }, doing: Do
  * counterexample's have.
  */
 function blockInFlight(doing: Doing, outDir: string, tag: string, json: object | undefined, rerunAfter = ''): string {
+  // A call in flight has its block: the warm-up makes it before its first call.
   const warm = doing.warmUp && doing.warmUp.running > 0 ? doing.warmUp : undefined;
-  if (warm) {
+  if (warm?.block) {
     // The call's number is the rerun's --repeat: the calls before it are made first, on the same instance.
     const at = `; it was in call ${warm.running} of ${warm.runs} of its warm-up block (${plural(warm.block.txs.length, 'transaction')}, at its own thread count)`;
     if (json) Object.assign(json, { warmUp: { call: warm.running, calls: warm.runs } });

@@ -255,8 +255,9 @@ function tracked(source: SubjectSource & { readonly warmUp?: WarmUp }, doing: Do
  * counterexample's have.
  */
 function blockInFlight(doing: Doing, outDir: string, tag: string, json: object | undefined, rerunAfter = ''): string {
+  // A call in flight has its block: the warm-up makes it before its first call.
   const warm = doing.warmUp && doing.warmUp.running > 0 ? doing.warmUp : undefined;
-  if (warm) {
+  if (warm?.block) {
     // The call's number is the rerun's --repeat: the calls before it are made first, on the same instance.
     const at = `; it was in call ${warm.running} of ${warm.runs} of its warm-up block (${plural(warm.block.txs.length, 'transaction')}, at its own thread count)`;
     if (json) Object.assign(json, { warmUp: { call: warm.running, calls: warm.runs } });
@@ -330,6 +331,7 @@ function summary(
     })),
     blocksChecked: r.blocksChecked, schedulesExplored: r.schedulesExplored, shrinkBlocks: r.shrinkBlocks, shrinkSchedules: r.shrinkSchedules,
     statesExplored: r.statesExplored, interleavingsCovered: r.interleavingsCovered,
+    ...(r.shrinkStates === undefined ? {} : { shrinkStates: r.shrinkStates, shrinkInterleavings: r.shrinkInterleavings ?? 0 }),
     blocksPerSecond: rate(r.blocksChecked, checkingMs(r)), schedulesPerSecond: rate(r.schedulesExplored, checkingMs(r)),
     elapsedMs: Math.round(r.elapsedMs), shrinkMs: Math.round(r.shrinkMs), seed: r.seed, shard: r.shard, timedOut: r.timedOut, failures: r.failures.map(failureJson),
     ...(planted ? { caught: planted.caught, total: planted.total, planted: planted.bugs } : {}),
@@ -377,7 +379,13 @@ function signalStopped(signal: EndingSignal, r: RunReport | null, unit: string):
   return `${stopped}; ${at.label} was in its ${check.name} check (${check.batches}/${check.of} batches run), after ${ran} of its ${plural(at.checks.length, 'check')}${found}`;
 }
 
-function textSummary(r: RunReport, made: PartitionSettings = {}, threadCounts?: readonly number[]): string[] {
+/** What the exhaustive check explored shrinking and rerunning `e`'s counterexample, to follow its blocks' words; none where it explored nothing. */
+function exploredText(e: ExecutorReport): string {
+  return e.shrinkStates ? ` (exploring ${e.shrinkStates.toLocaleString('en-US')} states covering ${(e.shrinkInterleavings ?? 0).toExponential(2)} interleavings)` : '';
+}
+
+/** The summary lines of a run's text: a line of counts and a line of coverage per executor (and one of its shrink tries, where it had any), then the run's. */
+export function textSummary(r: RunReport, made: PartitionSettings = {}, threadCounts?: readonly number[]): string[] {
   const lines: string[] = [];
   const width = Math.max(...r.executors.map((e) => e.label.length));
   for (const e of r.executors) {
@@ -392,7 +400,7 @@ function textSummary(r: RunReport, made: PartitionSettings = {}, threadCounts?: 
     // 4 twice each, and a built-in's runs include its simulated schedules: the counts are per run, not per block.
     lines.push(`  ${''.padEnd(width)} coverage, summed over its runs: ${cov}`);
     const tries = triesText(e, 'its counterexample');
-    if (tries !== undefined) lines.push(`  ${''.padEnd(width)} and ${tries}, not counted above`);
+    if (tries !== undefined) lines.push(`  ${''.padEnd(width)} and ${tries}${exploredText(e)}, not counted above`);
   }
   const tries = triesText(r, 'counterexamples');
   lines.push(`${r.blocksChecked.toLocaleString('en-US')} blocks checked (${rate(r.blocksChecked, checkingMs(r)).toLocaleString('en-US')}/s), `

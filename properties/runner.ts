@@ -7,9 +7,10 @@
 // run, and any failure replays from its (key, path) alone, unless it failed only after the blocks run
 // before it on the same executor instance, or only sometimes: the report and the token then say so.
 // Telling those apart costs at most 3 * RERUNS + log2(HISTORY_BLOCKS) + 2 * HISTORY_BLOCKS executor
-// instances a failure (2 * RERUNS for one that fails alone). The blocks and schedules a run counts as
-// checked are its generated runs alone: those run shrinking and rerunning a counterexample are
-// counted apart (Tries), so a failing run's counts and rates read as a passing one's.
+// instances a failure (2 * RERUNS for one that fails alone). The blocks, schedules, states and
+// interleavings a run counts as checked are its generated runs' alone: those run shrinking and
+// rerunning a counterexample are counted apart (Tries), however the shrinking ends, so a failing
+// run's counts and rates read as a passing one's; progress is counted in generated runs alike.
 
 import fc from 'fast-check';
 import { xorshift128plusFromState } from 'pure-rand/generator/xorshift128plus';
@@ -98,7 +99,11 @@ export interface SoFar {
   report: (() => RunReport) | null;
 }
 
-/** Where progress goes (cli/progress.ts's Progress fits): one phase per executor, counted in batches. */
+/**
+ * Where progress goes (cli/progress.ts's Progress fits): one phase per executor turn, counted in
+ * the generated runs this shard owns; while a counterexample is shrunk, `done` holds still and the
+ * item says so ("equivalence: shrinking: 12 tries").
+ */
 export interface ProgressSink {
   start(total: number, phase: string): void;
   update(done: number, item: string): void;
@@ -245,10 +250,18 @@ export interface ExecutorReport {
   readonly shrinkSchedules: number;
   /** Of elapsedMs, the time spent on `shrinkBlocks`: what a rate of the generated runs leaves out. */
   readonly shrinkMs: number;
+  /** The exhaustive check's generated runs' states explored, and the interleavings they cover: those explored shrinking a counterexample are `shrinkStates` and `shrinkInterleavings`. */
   readonly statesExplored: number;
   readonly interleavingsCovered: number;
-  /** The exhaustive check's blocks whose exploration stopped at its state limit (properties/enumerate.ts), so not every interleaving of them was checked. */
+  /** The exhaustive check's generated blocks whose exploration stopped at its state limit (properties/enumerate.ts), so not every interleaving of them was checked. */
   readonly explorationsCut: number;
+  /**
+   * The exhaustive check's states explored, and interleavings covered, shrinking a counterexample and
+   * rerunning it, as `shrinkBlocks` counts its blocks. runVerify always sets them; an executor that
+   * `verify --merge` pooled has neither (cli/verify-merge.ts does not pool them).
+   */
+  readonly shrinkStates?: number;
+  readonly shrinkInterleavings?: number;
   readonly coverage: Coverage;
   /** A built-in parallel executor's: the part of its goals' counts in `coverage` that execute() calls (its real threads) gave, not the simulated checks. */
   readonly executedCoverage?: Coverage;
@@ -280,9 +293,12 @@ export interface RunReport {
   readonly shrinkBlocks: number;
   readonly shrinkSchedules: number;
   readonly shrinkMs: number;
-  /** Exhaustive enumeration: states expanded, and interleavings of worker steps they cover. */
+  /** Exhaustive enumeration: the generated runs' states expanded, and interleavings of worker steps they cover. */
   readonly statesExplored: number;
   readonly interleavingsCovered: number;
+  /** Exhaustive enumeration while shrinking and rerunning counterexamples, apart from the counts above; absent where a report was not made by runVerify (`verify --merge`'s pool, the vitest helper's replay). */
+  readonly shrinkStates?: number;
+  readonly shrinkInterleavings?: number;
   readonly failures: readonly FailureReport[];
   readonly elapsedMs: number;
   readonly timedOut: boolean;
@@ -674,7 +690,7 @@ async function fewestBlocks<T>(blocks: readonly T[], fails: (list: readonly T[])
  */
 export async function howItFails(
   source: SubjectSource, subject: Subject, check: CheckDef, input: CheckInput, history: readonly Executed[], until = Infinity,
-  ran: Counts = { blocks: 0, schedules: 0 },
+  ran: Counts = noCounts(),
 ): Promise<HowItFails> {
   const references = new Map<Block, BlockResult>();
   /** Runs `input` on a fresh instance after `before`; `earlier`: how each of `before`'s blocks went there; `failure`: what it recorded, where it failed. */
@@ -702,8 +718,7 @@ export async function howItFails(
       }
       const o = newObserver(subject);
       const passed = await checkInput(check, { ...subject, execute: async (block, threads) => (await instance()).execute(block, threads) }, o, input);
-      ran.blocks += o.blocks;
-      ran.schedules += o.schedules;
+      addCounts(ran, o);
       if (refused) throw refused.error;
       return { passed, earlier, made: fresh !== undefined, ...(passed || !o.last ? {} : { failure: o.last }) };
     } finally {
@@ -746,8 +761,7 @@ export async function howItFails(
     // it kept that makes the block pass there; as many fresh reruns again tell the two apart.
     const own = newObserver(subject);
     const passedOwn = await checkInput(check, subject, own, input);
-    ran.blocks += own.blocks;
-    ran.schedules += own.schedules;
+    addCounts(ran, own);
     if (passedOwn) {
       for (let k = 0; k < RERUNS; k++) if ((await onFresh([])).passed) return SOMETIMES;
     }
@@ -800,10 +814,28 @@ interface Rerun {
   readonly tries: Tries;
 }
 
-/** Blocks and schedules run. */
+/** Blocks and schedules run, and the exhaustive check's states explored, the interleavings they cover and the explorations cut at their state limit. */
 interface Counts {
   blocks: number;
   schedules: number;
+  states: number;
+  interleavings: number;
+  statesCut: number;
+}
+
+const noCounts = (): Counts => ({ blocks: 0, schedules: 0, states: 0, interleavings: 0, statesCut: 0 });
+
+/** `a` plus `b` times `sign`, count by count (an Observer's counts read as a Counts). */
+function sumCounts(a: Counts, b: Counts, sign = 1): Counts {
+  return {
+    blocks: a.blocks + sign * b.blocks, schedules: a.schedules + sign * b.schedules, states: a.states + sign * b.states,
+    interleavings: a.interleavings + sign * b.interleavings, statesCut: a.statesCut + sign * b.statesCut,
+  };
+}
+
+/** Adds `b`'s counts to `into`'s. */
+function addCounts(into: Counts, b: Counts): void {
+  Object.assign(into, sumCounts(into, b));
 }
 
 /**
@@ -820,7 +852,7 @@ interface Tries {
   since?: Counts & { readonly at: number };
 }
 
-const noTries = (): Tries => ({ observed: { blocks: 0, schedules: 0 }, rerun: { blocks: 0, schedules: 0 }, ms: 0 });
+const noTries = (): Tries => ({ observed: noCounts(), rerun: noCounts(), ms: 0 });
 
 /**
  * `o`'s counts told apart as `tries` says, with the counterexample being shrunk now (`since`)
@@ -828,11 +860,10 @@ const noTries = (): Tries => ({ observed: { blocks: 0, schedules: 0 }, rerun: { 
  */
 function triesNow(tries: Tries, o: Observer): { readonly generated: Counts; readonly shrink: Counts & { readonly ms: number } } {
   const { since } = tries;
-  const open = since ? { blocks: o.blocks - since.blocks, schedules: o.schedules - since.schedules, ms: performance.now() - since.at } : { blocks: 0, schedules: 0, ms: 0 };
-  const observed = { blocks: tries.observed.blocks + open.blocks, schedules: tries.observed.schedules + open.schedules };
+  const observed = since ? sumCounts(tries.observed, sumCounts(o, since, -1)) : tries.observed;
   return {
-    generated: { blocks: o.blocks - observed.blocks, schedules: o.schedules - observed.schedules },
-    shrink: { blocks: observed.blocks + tries.rerun.blocks, schedules: observed.schedules + tries.rerun.schedules, ms: tries.ms + open.ms },
+    generated: sumCounts(o, observed, -1),
+    shrink: { ...sumCounts(observed, tries.rerun), ms: tries.ms + (since ? performance.now() - since.at : 0) },
   };
 }
 
@@ -840,11 +871,22 @@ function triesNow(tries: Tries, o: Observer): { readonly generated: Counts; read
 function settleTries(tries: Tries | undefined, o: Observer): void {
   const since = tries?.since;
   if (!tries || !since) return;
-  tries.observed.blocks += o.blocks - since.blocks;
-  tries.observed.schedules += o.schedules - since.schedules;
+  addCounts(tries.observed, sumCounts(o, since, -1));
   tries.ms += performance.now() - since.at;
   tries.since = undefined;
 }
+
+/**
+ * What checkBatch tells of its progress as it goes: a generated run ended; the counterexample it
+ * found has had `tries` shrink tries so far, and with `rerunning` its smallest is being rerun on
+ * fresh instances (howItFails, hangsAlone), which no try counts.
+ */
+interface BatchHeard {
+  generated(): void;
+  shrinking(tries: number, rerunning: boolean): void;
+}
+
+const UNHEARD: BatchHeard = { generated: () => {}, shrinking: () => {} };
 
 /**
  * The other inputs a shrink candidate is tried under, in order: the failure's own, then the check's
@@ -879,25 +921,43 @@ function withMapPreState(rest: readonly unknown[]): readonly unknown[] | undefin
  * report of the smallest failing run, rerun as `rerun` says (howItFails); a replay, which runs on
  * one fresh instance, gives none. A counterexample that passes when run again (a race) would let
  * most shrink candidates pass by chance and stay large: then each candidate gets FLAKY_TRIES runs
- * before it counts as passing.
+ * before it counts as passing. `heard` hears each generated run end and each shrink try.
+ * However it ends, a throw included (a fresh instance that cannot be made, say), the count of
+ * the counterexample's tries is closed (settleTries): left open, every report after it would count
+ * the time since, and the runs after, as shrinking.
  */
 async function checkBatch(
   subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | TokenRun,
-  outDir?: string, rerun?: Rerun, replayedFailsOnly?: FailsOnly, limit = NO_LIMIT,
+  outDir?: string, rerun?: Rerun, replayedFailsOnly?: FailsOnly, limit = NO_LIMIT, heard: BatchHeard = UNHEARD,
 ): Promise<BatchEnd> {
-  // What the subject ran before the run that failed last, which is the reported one's (the shrunk block's).
-  let failedAfter: readonly Executed[] = [];
-  const checkOnce = async (input: CheckInput): Promise<boolean> => {
-    const before = rerun?.history() ?? [];
-    const ok = await checkInput(check, subject, o, input);
-    if (!ok) failedAfter = before;
-    return ok;
-  };
+  try {
+    return await searchBatch(subject, check, o, seed, txs, run, outDir, rerun, replayedFailsOnly, limit, heard);
+  } finally {
+    settleTries(rerun?.tries, o);
+  }
+}
+
+/** checkBatch's work, which leaves the count of the counterexample's tries open (Tries.since) for checkBatch to close. */
+async function searchBatch(
+  subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, seed: number, txs: TxRange, run: { numRuns: number } | TokenRun,
+  outDir: string | undefined, rerun: Rerun | undefined, replayedFailsOnly: FailsOnly | undefined, limit: BatchLimit, heard: BatchHeard,
+): Promise<BatchEnd> {
   // Shrinking stops after SHRINK_BUDGET runs past the first failure (later candidates count as
   // passing): a rare interleaving bug would otherwise make fast-check try thousands of blocks that
   // pass. A replay runs the case at its path and nothing else: fast-check goes on to the case's
   // siblings when it passes, and past the failure to shrink it.
   let failed = false;
+  // What the subject ran before the run that failed last, which is the reported one's (the shrunk block's).
+  let failedAfter: readonly Executed[] = [];
+  // Every run once a failure was found is a shrink try (fast-check's, minimize()'s, the probes).
+  let tried = 0;
+  const checkOnce = async (input: CheckInput): Promise<boolean> => {
+    const before = rerun?.history() ?? [];
+    const ok = await checkInput(check, subject, o, input);
+    if (!ok) failedAfter = before;
+    if (failed) heard.shrinking(++tried, false);
+    return ok;
+  };
   let shrinkRuns = 0;
   let evaluated = 0;
   let stoppedAt: number | undefined;
@@ -915,6 +975,7 @@ async function checkBatch(
   // at the deadline would otherwise be shown as generated.
   let shrinkUntil = limit.deadline;
   const property = fc.asyncProperty(check.inputs(txs, subject), async (input) => {
+    const generated = !('path' in run) && !failed;
     if ('path' in run) {
       if (evaluated++ > 0) return true;
     } else if (failed) {
@@ -930,9 +991,10 @@ async function checkBatch(
       }
     }
     const ok = await checkOnce(input);
+    if (generated) heard.generated();
     if (!ok && !failed) {
       // This run is the last generated one: what runs after it, to its report, is a try.
-      if (rerun) rerun.tries.since = { blocks: o.blocks, schedules: o.schedules, at: performance.now() };
+      if (rerun) rerun.tries.since = { ...sumCounts(noCounts(), o), at: performance.now() };
       shrinkUntil = Math.max(limit.deadline, performance.now() + MIN_SHRINK_MS);
       if (rerun) protocol = o.last?.protocol;
       if (rerun && o.last?.hung !== undefined) {
@@ -974,7 +1036,6 @@ async function checkBatch(
       const stopped = minimal.capped ? 'attempts' : undefined;
       const report = failureReport(subject, { ...check, txs }, seed, details, minimal.steps, call === 2 ? { ...o.last!, call } : o.last, {}, outDir, stopped ?? false,
         (fields) => sealToken(fields, minimal.kept, stopped, minimal.input));
-      settleTries(rerun?.tries, o);
       return { failure: { ...report, protocol: { rule: protocol, ...(call === 2 ? { afterAnswer: true } : {}) } } };
     }
     // The violation needs its block (an answer of the wrong shape for some transactions): it is shrunk as any failure.
@@ -1033,6 +1094,7 @@ async function checkBatch(
     capped = !outOfTime ? stopped && 'attempts' : hang && shrinkUntil === hang.until ? 'hang' : 'time';
     let shrunk: CheckInput = [spec, ...rest];
     shrinks += steps + mapped;
+    if (rerun) heard.shrinking(tried, true);
     if (rerun && hang) {
       // Under --timeout again: a block that hung only under a shrink try's shorter bound is no hang
       // to report, and the block found, which hung under --timeout, is reported instead, unshrunk.
@@ -1058,7 +1120,6 @@ async function checkBatch(
   // The failure a fresh instance's rerun recorded is the one the printed rerun reproduces (howItFails).
   const last = how.seen && o.last && sameCall(how.seen, o.last) ? how.seen : o.last;
   const report = failureReport(subject, { ...check, txs }, seed, details, shrinks, last, how, outDir, capped, tokenOf);
-  settleTries(rerun?.tries, o);
   return { failure: hangUnconfirmed ? { ...report, hangUnconfirmed } : report };
 }
 
@@ -1158,14 +1219,24 @@ export function checkRuns(runs: number, check: CheckDef): number {
   return Math.max(1, Math.round(runs * check.runsFactor));
 }
 
+/** The generated runs of each of the batches of `total` runs that shard I/N owns, in order. */
+function batchRuns(total: number, shard?: { index: number; count: number }): number[] {
+  return shardBatches(total, shard).map((b) => Math.min(BATCH, total - b * BATCH));
+}
+
+/** What runCheck tells as it goes: checkBatch's news, and after each batch how far the check got, as a report of a run stopped then says it. */
+interface CheckHeard extends BatchHeard {
+  batch(sofar: CheckReport): void;
+}
+
 /**
  * Runs one check on `subject` over this shard's batches, from where `from` (its report so far)
  * stopped: batch `from.batches`, after its first `from.partial` runs. Stops at the first
- * counterexample, rerun as `rerun` says, or between two runs once `deadline` has passed. After
- * each batch, `progress` hears how far the check got, as a report of a run stopped then says it.
+ * counterexample, rerun as `rerun` says, or between two runs once `deadline` has passed; `heard`
+ * hears how it goes.
  */
 async function runCheck(
-  rerun: Rerun, subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, opts: RunnerOptions, deadline: number, progress: (sofar: CheckReport) => void,
+  rerun: Rerun, subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, opts: RunnerOptions, deadline: number, heard: CheckHeard,
   from: Pick<CheckReport, 'batches' | 'partial'> = { batches: 0 },
 ): Promise<{ report: CheckReport; failure?: FailureReport }> {
   const runs = checkRuns(opts.runs, check);
@@ -1181,10 +1252,10 @@ async function runCheck(
     if (!atLeastOne && performance.now() > deadline) return { report: report('cut', i, skip) };
     const txs = opts.txs === undefined || check.fixedSize ? check.txs : { min: opts.txs, max: opts.txs };
     const end = await checkBatch(
-      subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir, rerun, undefined, { deadline, skip, atLeastOne },
+      subject, check, o, batchSeed(opts.seed, b), txs, { numRuns: Math.min(BATCH, runs - b * BATCH) }, opts.outDir, rerun, undefined, { deadline, skip, atLeastOne }, heard,
     );
     if (end.stoppedAt !== undefined) return { report: report('cut', i, end.stoppedAt) };
-    progress(report('stopped', i + 1));
+    heard.batch(report('stopped', i + 1));
     if (end.failure) return { report: report('failed', i + 1), failure: end.failure };
   }
   return { report: report(batches.length === 0 ? 'none' : 'passed', batches.length) };
@@ -1279,8 +1350,12 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
       t.onThreads = runsOnThreads(subject);
       t.goals = subject.coverage;
     }
-    let done = t.checkReports.reduce((n, r) => n + r.batches, 0);
-    opts.progress?.start(t.checkReports.reduce((n, r) => n + r.of, 0), t.label);
+    // The bar counts generated runs against those this shard owns: a counterexample's shrink tries
+    // are no generated runs, and are said beside the bar, which holds still while they run.
+    const runsOf = t.applicable.map((c) => batchRuns(checkRuns(opts.runs, c), opts.shard));
+    const ran = (r: CheckReport, c: number) => runsOf[c]!.slice(0, r.batches).reduce((n, k) => n + k, 0) + (r.partial ?? 0);
+    let done = t.checkReports.reduce((n, r, c) => n + ran(r, c), 0);
+    opts.progress?.start(runsOf.flat().reduce((n, k) => n + k, 0), t.label);
     if (!first) opts.progress?.update(done, 'resumed on a fresh instance with time the others left');
     try {
       let pending = t.applicable.map((_, c) => c).filter((c) => first || t.checkReports[c]!.status === 'cut');
@@ -1291,11 +1366,23 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
           const check = t.applicable[c]!;
           // What a report of the run stopped now says of the check, until the check's own end replaces it.
           t.checkReports[c] = { ...t.checkReports[c]!, status: 'stopped' };
-          const progress = (sofar: CheckReport) => {
-            t.checkReports[c] = sofar;
-            opts.progress?.update(++done, `${check.name}: ${o.blocks} blocks, ${o.schedules} schedules`);
+          let tried = 0;
+          const triesWords = () => `${tried} ${tried === 1 ? 'try' : 'tries'}`;
+          const heard: CheckHeard = {
+            batch: (sofar) => {
+              t.checkReports[c] = sofar;
+            },
+            generated: () => {
+              const { generated } = triesNow(t.tries, o);
+              opts.progress?.update(++done, `${check.name}: ${plural(generated.blocks, 'block')}, ${plural(generated.schedules, 'schedule')}`);
+            },
+            shrinking: (tries, rerunning) => {
+              tried = tries;
+              opts.progress?.update(done, `${check.name}: shrinking: ${triesWords()}${rerunning ? ', rerunning the smallest on fresh instances' : ''}`);
+            },
           };
-          const r = await runCheck(rerun, subject, check, o, opts, share(until, pending.length - k), progress, t.checkReports[c]!);
+          const r = await runCheck(rerun, subject, check, o, opts, share(until, pending.length - k), heard, t.checkReports[c]!);
+          if (r.failure) opts.progress?.update(done, `${check.name}: a counterexample, shrunk in ${triesWords()}`);
           t.checkReports[c] = r.report;
           if (r.report.status === 'cut') cutNow.push(c);
           if (r.failure) {
@@ -1332,7 +1419,8 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
       return {
         name: t.name, label: t.label, blocksChecked: generated.blocks, schedulesExplored: generated.schedules,
         shrinkBlocks: shrink.blocks, shrinkSchedules: shrink.schedules, shrinkMs: shrink.ms,
-        statesExplored: o.states, interleavingsCovered: o.interleavings, explorationsCut: o.statesCut,
+        statesExplored: generated.states, interleavingsCovered: generated.interleavings, explorationsCut: generated.statesCut,
+        shrinkStates: shrink.states, shrinkInterleavings: shrink.interleavings,
         coverage: o.coverage, ...(t.onThreads ? { executedCoverage: o.executed } : {}), required, uncovered, unreported, failed: t.failed, cut: cut(t),
         // A counterexample being shrunk is in no failure yet: the report says one was found.
         ...(halted ? { stopped: true as const, ...(o.last ? { shrinking: true as const } : {}) } : {}), checks, elapsedMs: t.elapsedMs + (t.turnStarted === undefined ? 0 : performance.now() - t.turnStarted),
@@ -1343,6 +1431,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
       executors, blocksChecked: sum((e) => e.blocksChecked), schedulesExplored: sum((e) => e.schedulesExplored),
       shrinkBlocks: sum((e) => e.shrinkBlocks), shrinkSchedules: sum((e) => e.shrinkSchedules), shrinkMs: sum((e) => e.shrinkMs),
       statesExplored: sum((e) => e.statesExplored), interleavingsCovered: sum((e) => e.interleavingsCovered),
+      shrinkStates: sum((e) => e.shrinkStates ?? 0), shrinkInterleavings: sum((e) => e.shrinkInterleavings ?? 0),
       // A copy: the run goes on pushing to its own until the process ends.
       failures: [...failures], elapsedMs: performance.now() - started, timedOut: executors.some((e) => e.cut),
       seed: opts.seed, shard: opts.shard ? `${opts.shard.index}/${opts.shard.count}` : '1/1',

@@ -50,11 +50,13 @@ export function settingsFor(nameOrPath: string, settings: PartitionSettings): Pa
 
 /**
  * A pooled built-in's warm-up, which its source runs on each new instance before the checks have
- * it: `runs` calls of `block` (made anew for each instance) at the executor's own thread count.
+ * it: `runs` calls of `block` at the executor's own thread count. `block` is made as each
+ * instance's warm-up starts (absent before the first), not with the source: a run that never makes
+ * an instance (a time limit or a signal before its turn, a usage error) builds none.
  * `running`: the call in flight, from 1 (0: none), which tells a hang while loading from one in it.
  */
 export interface WarmUp {
-  block: Block;
+  block?: Block;
   readonly runs: number;
   running: number;
   /** What the executor is made with (as far as it takes them), which a rerun of the block gives it again; absent: none. */
@@ -84,6 +86,9 @@ let warmUpExpected: BlockResult | undefined;
  * differs or throws, once the instance, which no caller holds, is closed.
  */
 async function warmedUp(executor: Executor, name: string, w: WarmUp): Promise<void> {
+  // A block of its own for each instance, and for the reference: an executor may change the block
+  // it is given (its pre-state Map, its transactions), and the block a hang or a failure writes to
+  // --out, and the reference's result every instance is judged by, must be the block as it was made.
   const block = (w.block = warmUpBlock());
   const expected = (warmUpExpected ??= executeReference(warmUpBlock()));
   try {
@@ -126,7 +131,7 @@ export function executorSource(
   // One module has no other to cross into or wait on: its paths cannot be taken, and are not required.
   const goals = coverage ?? (known?.simulated.kind === 'modular' && own.modules === 1 ? [] : known?.coverage) ?? [];
   // Every pooled built-in warms up at load; here that warm-up is checked.
-  const warmUp: WarmUp | undefined = known ? { block: warmUpBlock(), runs: WARM_UP_RUNS, running: 0, ...(settingsText(own) ? { settings: own } : {}) } : undefined;
+  const warmUp: WarmUp | undefined = known ? { runs: WARM_UP_RUNS, running: 0, ...(settingsText(own) ? { settings: own } : {}) } : undefined;
   return {
     name: nameOrPath,
     gate: { name: nameOrPath, coverage: goals, ...(simulated ? { simulated } : {}) },

@@ -18,8 +18,8 @@ import { CEILING_DRIFT_WORDS, coreCeiling, ceilingFor, ceilingsWords, movedCeili
 import { machineCharge, optimistic, pessimistic } from './fit.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
-import { median, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
-import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_ROUNDS, mediansByRound, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
+import { median, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES, smallestP } from './stats.js';
+import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_ROUNDS, mediansByRound, oversubscribed, roundMedians, UNSTEADY, unsteady, unsteadyMark, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Judgement, type Match, type Verdict } from './verdict.js';
 import { explain, explainEngine, explainPartitions, leadSplit, pairLeadSplit, pct, preflightGap, unjudgedWhy, type Paired } from './why.js';
 import { engineVerdicts, type EngineMatch, type EngineVerdict } from './engine-verdict.js';
@@ -216,14 +216,12 @@ function roundsRange(r: Row, notes: Footnotes): string {
     ? notes.mark(`A range over ${plural(s.rounds, 'round')} only: it holds the median per-round speedup with probability ${pct(s.confidence)}.`)
     : '';
   // Two rounds' speedups of 0.38x and 4.77x make a median of 2.58x that neither round measured.
-  const apart = s.lowest > 0 && s.highest / s.lowest > UNSTEADY
+  const apart = unsteady(r)
     ? notes.mark(`Its rounds disagree by more than ${UNSTEADY}x (their lowest speedup to their highest, ${fixed(s.lowest)}x to ${fixed(s.highest)}x): something slowed some rounds of it or of the baseline (see the Noise section), so the speedup between them is no figure to quote; rerun it on a quiet machine, or with more rounds.`)
     : '';
   return ` (${fixed(s.lo)}–${fixed(s.hi)})${weak}${apart}`;
 }
 
-/** Round speedups further apart than this (highest over lowest) mark their speedup as unsteady: a quiet run's rounds agree within tens of percent. */
-export const UNSTEADY = 2;
 
 /** A speedup cell outside the run's own row, where no executor column carries the ✗ of a run that did not match the reference. */
 function checkedSpeedupCell(r: Row, notes: Footnotes): string {
@@ -684,7 +682,7 @@ function startupTable(m: Merged): Table {
 function speedupText(r: Row): string {
   const plain = `${fixed(r.speedup)}x`;
   const fast = r.fastCoreSpeedup === null ? plain : `${fixed(r.fastCoreSpeedup)}x`;
-  return fast === plain ? plain : `${plain} (fastest core ${fast})`;
+  return `${fast === plain ? plain : `${plain} (fastest core ${fast})`}${unsteadyMark(r)}`;
 }
 
 /**
@@ -712,12 +710,14 @@ function judgementText(x: Judgement, first: Row, second: Row): string {
   const apart = `${whole >= TIE_BELOW * 100 && pct < TIE_BELOW * 100 ? (Math.floor(pct * 10) / 10).toFixed(1) : whole}%`;
   // In a file that names rounds, a test that fell back to samples (a side with too few rounds) says so.
   const over = x.unit === 'samples' && (first.run.rounds !== undefined || second.run.rounds !== undefined) ? ' over samples' : '';
-  if (x.winner === 'tie') {
-    if (x.bothSequential) return 'tie (both ran the sequential executor)';
-    // In a tie, the rounds the one with the higher speedup led in: a tie can be one led in most rounds.
+  if (x.winner === 'tie' && x.bothSequential) return 'tie (both ran the sequential executor)';
+  if (x.winner === 'tie' || x.winner === 'inconclusive') {
+    // The rounds the one with the higher speedup led in: a tie can be one led in most rounds, and
+    // an inconclusive gap one led in every round the test had too few of.
     const [ahead, behind] = second.speedup > first.speedup ? [second, first] : [first, second];
     const led = roundsWon(ahead, behind, true);
-    return `tie (${apart} apart, ${pValue(x.p)}${over}${led ? `; ${led}` : ''})`;
+    const why = x.winner === 'inconclusive' ? `: too few or too noisy ${x.unit} to tell` : '';
+    return `${x.winner} (${apart} apart, ${pValue(x.p)}${over}${why}${led ? `; ${led}` : ''})`;
   }
   if (x.winner === 'no verdict') return 'no verdict';
   const [won, lost] = x.winner === 'first' ? [first, second] : [second, first];
@@ -804,10 +804,38 @@ function ceilingOf(m: Merged, machine: string, threads: number): ReturnType<type
   return doc ? ceilingFor(doc.ceilings, threads, doc.machine.effectiveCores) : null;
 }
 
+/** Two runs a verdict tested, and whether over their round medians or their samples. */
+interface Tested {
+  readonly unit: 'rounds' | 'samples';
+  readonly runs: readonly [Row, Row];
+}
+
+/**
+ * "with 5 rounds a side no p is below 2/252 (0.008)": the smallest p the U test can reach with
+ * the rounds the tested pairs had (stats.ts smallestP), each size once; '' where none was tested
+ * over rounds, or every such pair had too many rounds for the floor to matter.
+ */
+function roundsFloor(tested: readonly Tested[]): string {
+  const sizes = new Map<string, [number, number]>();
+  for (const t of tested) {
+    if (t.unit !== 'rounds') continue;
+    const [a, b] = t.runs.map((r) => roundMedians(r.run)?.length ?? 0).sort((x, y) => x - y) as [number, number];
+    sizes.set(`${a},${b}`, [a, b]);
+  }
+  const each = [...sizes.values()].sort((x, y) => x[0] - y[0] || x[1] - y[1]).flatMap(([a, b]) => {
+    const p = smallestP(a, b);
+    if (p === 0) return [];
+    const rounds = a === b ? `${a} rounds a side` : `${a} rounds on one side and ${b} on the other`;
+    return [`with ${rounds} no p is below 2/${Math.round(2 / p)} (${p.toFixed(3)})`];
+  });
+  return each.join(', and ');
+}
+
 /** The sentence on what the test compares: round medians where a verdict's file names rounds, else samples. */
-function testWords(roundsTested: boolean): string {
-  return roundsTested
-    ? `The test compares the two executors' round medians (both are timed in each round; ${MIN_ROUNDS} rounds or more each), so drift between rounds is not taken for a difference, and with 5 rounds a side no p is below 2/252 (0.008). A verdict marked "over samples" had fewer rounds on a side and treats every sample as independent, which samples of one round are not: its small p says the samples taken agree, not that another run will.`
+function testWords(tested: readonly Tested[]): string {
+  const floor = roundsFloor(tested);
+  return tested.some((t) => t.unit === 'rounds')
+    ? `The test compares the two executors' round medians (both are timed in each round; ${MIN_ROUNDS} rounds or more each), so drift between rounds is not taken for a difference${floor ? `, and ${floor}` : ''}.${tested.some((t) => t.unit === 'samples') ? ' A verdict marked "over samples" had fewer rounds on a side and treats every sample as independent, which samples of one round are not: its small p says the samples taken agree, not that another run will.' : ''}`
     : 'The p-values treat every sample as independent, which samples of one round are not: a small p says the samples taken agree, not that another run will.';
 }
 
@@ -827,12 +855,12 @@ function engineMethod(m: Merged, list: readonly EngineVerdict[], scope: string, 
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
   return `${builtIn ? '' : `Every verdict here is ${scope}: what holds there need not hold on more cores. `}Your engines (each executor not built into Concord: a module or an exec: engine) are judged `
     + `against each of Concord's executors they ran beside (${BLOCK_STM}, ${MODULAR}) and, where several engines ran, each against those listed before it, at the highest thread count both ran a workload: `
-    + `the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. `
-    + '"Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. '
+    + `the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; closer than that it is a tie, and a wider gap the test does not find significant is inconclusive (too few or too noisy rounds to tell it from noise, counted apart from the ties). `
+    + '"Faster in k of n rounds" after a win (or a tie or an inconclusive gap, for the one with the higher speedup): in how many of the rounds both ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. '
     + 'The reasons quote what each executor recorded: an engine\'s fallbacks, its re-executions and failed validations per transaction (counted as the engine sees fit) and its own counters as recorded (Concord does not know what they mean, so it quotes them and draws nothing from them), or that it recorded none; '
     + `${BLOCK_STM}'s and ${MODULAR}'s own statistics${builtIn ? ' as above' : ''}; the ideal bound; busy or few samples. `
     + 'Where both also ran at 1 thread, a win is split into each one\'s 1-thread speedup and its scaling from 1 thread to T, beside the machine\'s ceiling where the run measured it. '
-    + `No predictions: the models simulate Concord's executors only. ${builtInRounds === roundsTested ? 'The test is as above.' : testWords(roundsTested)}`;
+    + `No predictions: the models simulate Concord's executors only. ${builtInRounds === roundsTested ? 'The test is as above.' : testWords(list.flatMap((v) => [v.headline, ...v.others].map((x): Tested => ({ unit: x.unit, runs: [x.first, x.other] }))))}`;
 }
 
 /** The verdicts of users' engines as a table: the engine, the one it is judged against, both speedups, the verdict and why. */
@@ -865,7 +893,7 @@ function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly E
   const scope = all.length ? verdictScope(m, all, 'both executors') : '';
   const title = `Which executor wins, and why${scope ? ` (${scope})` : ''}`;
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
-  const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. "fastest core" after a speedup: the speedup over the baseline's fastest core, where it differs. "Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two: each executor's 1-thread speedup (its cost per transaction beside the baseline's) and its scaling, its own block time at 1 thread over its time at T (medians of round medians where rounds are named). The two multiply to the speedup at T only roughly, off by as much as the baseline itself moved between the two runs, which the why cell names from 5% on. Where the 1-thread verdict is a tie or goes the other way the win is the scaling, otherwise the larger of the two leads says where it comes from, and the scaling reads beside the machine's ceiling where the run measured it (an executor can pass it: the ceiling is measured on the sequential executor's work split into parts). Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${testWords(roundsTested)}`;
+  const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; closer than that it is a tie, and a wider gap the test does not find significant is inconclusive (too few or too noisy rounds to tell it from noise, counted apart from the ties). "fastest core" after a speedup: the speedup over the baseline's fastest core, where it differs. "Faster in k of n rounds" after a win (or a tie or an inconclusive gap, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two: each executor's 1-thread speedup (its cost per transaction beside the baseline's) and its scaling, its own block time at 1 thread over its time at T (medians of round medians where rounds are named). The two multiply to the speedup at T only roughly, off by as much as the baseline itself moved between the two runs, which the why cell names from 5% on. Where the 1-thread verdict is a tie or goes the other way the win is the scaling, otherwise the larger of the two leads says where it comes from, and the scaling reads beside the machine's ceiling where the run measured it (an executor can pass it: the ceiling is measured on the sequential executor's work split into parts). Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${testWords(list.flatMap((v) => [v.headline, ...v.others].map((x): Tested => ({ unit: x.unit, runs: [x.blockStm, x.modular] }))))}`;
   const byPartition = partitionsJudged(m);
   const enginesPart = engines.length ? { paragraph: engineMethod(m, engines, scope, list.length > 0 ? roundsTested : null), table: engineTable(m, engines) } : null;
   if (list.length === 0) {
@@ -909,7 +937,7 @@ function partitionSection(m: Merged, list: readonly PartitionVerdict[]): Section
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
   const method = `Every verdict here is ${scope}. ${MODULAR} ran once per partition here (${labels.join(', ')}), in the same rounds against the same baseline, so their speedups can be tested against one another. `
     + `Each partition is judged against the one its file lists first (the partition column), at the highest thread count both ran a workload, by the test the verdicts above use: `
-    + `the one with the higher speedup wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. `
+    + `the one with the higher speedup wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; closer than that it is a tie, and a wider gap the test does not find significant is inconclusive (too few or too noisy rounds to tell it from noise, counted apart from the ties). `
     + 'With three partitions or more a workload has a row per partition after the first: pairs fixed by the order given, not the fastest against the rest, since a pair picked by the speedups its test then compares would favour whichever gap noise widened. '
     + '"Faster in k of n rounds": in how many of the rounds both ran the winner\'s median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. '
     + 'The reasons quote each partition\'s own statistics: its cross-module share (transactions that touch several modules, ordered against other lanes) and lane imbalance (the heaviest lane\'s gas over the mean lane\'s), '
@@ -1020,7 +1048,7 @@ function sections(m: Merged): Section[] {
         ...(t.allZero.length ? [`0 in every run: ${t.allZero.join(', ')}.`] : []),
         ...(t.uncounted.length ? [`Not known to be counted: ${t.uncounted.join(', ')} (0 in every run, as every result's stats hold them until an executor counts them, spec/block.ts emptyStats).`] : []),
       ],
-      tables: [t],
+      tables: t.counters.length ? [t] : [],
     });
   }
   out.push({ title: 'Start-up (apart from the timings above)', paragraphs: ['Pool creation and the first, cold block, measured once per executor and thread count; every timed sample above ran on a warm pool.'], tables: [startupTable(m)] });

@@ -148,6 +148,20 @@ export function fellBack(r: Row): boolean {
   return r.fallback !== '' && r.run.fallbackShare !== 0;
 }
 
+/** Round speedups further apart than this (highest over lowest) mark their speedup as unsteady: a quiet run's rounds agree within tens of percent. */
+export const UNSTEADY = 2;
+
+/** Whether a run's rounds disagree by more than UNSTEADY: its speedup, between them, is no figure to quote. */
+export function unsteady(r: Row): boolean {
+  const s = r.roundSpeedups;
+  return s !== null && s.lowest > 0 && s.highest / s.lowest > UNSTEADY;
+}
+
+/** After a speedup quoted outside the results tables, where its rounds disagree (unsteady), so the quote carries the tables' warning. */
+export function unsteadyMark(r: Row): string {
+  return unsteady(r) ? ` ⚠ (its rounds more than ${UNSTEADY}x apart)` : '';
+}
+
 /** Whether the sequential executor ran every block of the run: it never ran in parallel. */
 export function allSequential(r: Row): boolean {
   return r.role === 'executor' && r.run.fallbackShare === 1;

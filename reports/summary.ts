@@ -11,7 +11,7 @@
 
 import { median, medianInterval, quantile, roundsInterval } from './stats.js';
 import type { CoreProbeRecord, ResultsFile, RunRecord, WorkloadRecord } from './schema.js';
-import { unequal } from './cores.js';
+import { UNEQUAL_CORES, unequal } from './cores.js';
 import { trainingOptions } from './partitions.js';
 
 export interface Row {
@@ -229,6 +229,16 @@ export function fastestCore(baseline: RunRecord, cores: ResultsFile['cores']): F
   }
   // Worded from the probes alone, so that every row of a file shares one footnote.
   const [start, end] = [cores?.start, cores?.end].map(probedFastest);
+  // A CPU is the fastest only where the probes flag unequal cores or its rounds all beat every
+  // other CPU's: chosen on a gap smaller than the rounds' own spread, it is a coin flip, and the
+  // column then reads higher than the plain speedup as often as lower.
+  const slowest = best === null ? Infinity : Math.max(...roundsOf.get(best.cpu)!.medians);
+  const others = [...roundsOf].filter(([cpu]) => cpu !== best?.cpu).flatMap(([, at]) => at.medians);
+  if (start === null && end === null && others.length > 0 && slowest >= Math.min(...others)) {
+    const probes = cores === undefined ? 'the cores were not probed' : `the core probes found no core below ${UNEQUAL_CORES} of the fastest`;
+    // Without the figures, so that every such row of a table shares one footnote.
+    return { gap: `cores alike: ${probes}, and the baseline's round medians on one CPU overlap those on another, so no CPU was the faster; read the plain speedup.` };
+  }
   const noFastest = 'so no core was the fastest throughout, and a figure over one would rest on whichever rounds the noise favoured.';
   if (start !== null && end !== null && start !== end) {
     return { gap: `the cores swapped speeds during the run: the core probes found cpu${start} clearly the fastest at the start and cpu${end} at the end, ${noFastest}` };

@@ -102,3 +102,20 @@ describe('block-stm\'s own counters at 0', () => {
     expect(stats).not.toContain('| workload | threads |');
   });
 });
+
+describe('clauses about older files and marks the file does not have', () => {
+  it('are printed only where the file needs them', () => {
+    const current = render(withRounds(contestResults([MODULAR_WINS]), 5));
+    expect(current).not.toContain('a file from before rounds were recorded');
+    expect(current).not.toContain('builds before 2026-11-29');
+    expect(current).not.toContain('"fastest core" after a speedup');
+    // The fixture's noise record has no round trips, as files from before 2026-11-30 do not.
+    expect(current).toContain('(files from before 2026-11-30 have none)');
+    const probed = withRounds(contestResults([MODULAR_WINS]), 5);
+    probed.noise.roundTrips = [{ workload: probed.workloads[0]!.id, threads: 2, ns: [100, 110, 105, 120, 100] }];
+    expect(render(probed)).not.toContain('(files from before 2026-11-30 have none)');
+    // Beside a file without rounds, the definition says how that one's speedups were taken.
+    const mixed = mdUnescaped(renderMarkdown(merge([{ file: 'r.json', doc: probed }, { file: 'old.json', doc: contestResults([MODULAR_WINS]) }]), []));
+    expect(mixed).toContain('(a file from before rounds were recorded: the baseline\'s median over the executor\'s, over all samples)');
+  });
+});

@@ -72,6 +72,14 @@ function render(doc: ResultsFile): string {
   return section(renderMarkdown(merge([{ file: 'r.json', doc }]), []));
 }
 
+/** The Method section, where the verdict section's rule is followed by how its reasons, splits, predictions and test are read. */
+function method(doc: ResultsFile): string {
+  const md = renderMarkdown(merge([{ file: 'r.json', doc }]), []);
+  const start = md.indexOf('## Method');
+  expect(start).toBeGreaterThanOrEqual(0);
+  return md.slice(start, md.indexOf('\n## ', start + 1));
+}
+
 /** The table row of a workload in the section: its cells, without the outer pipes. */
 function row(md: string, label: string): string[] {
   const line = md.split('\n').find((l) => l.startsWith(`| ${label} |`));
@@ -94,7 +102,9 @@ describe('which executor wins, and why', () => {
   it('states how the verdict is reached', () => {
     expect(md).toContain('the one with the higher speedup over the interleaved sequential baseline wins when their block times differ significantly (Mann-Whitney p ≤ 0.05) and by at least 5%; closer than that it is a tie, and a wider gap the test does not find significant is inconclusive (too few or too noisy rounds to tell it from noise, counted apart from the ties).');
     expect(md).toContain('| workload | threads | block-stm | modular | ideal | verdict | why | predicted (block-stm / modular) |');
-    expect(md).toContain('Predicted: both executors\' simulated speedups at the highest thread count both models reach');
+    expect(md).toContain('How the reasons, the split of a lead, the predictions and the test are read: the Method section at the end.');
+    expect(md).not.toContain('Predicted: both executors');
+    expect(method(doc)).toContain('Predicted: both executors\' simulated speedups at the highest thread count both models reach');
   });
 
   it('names the baseline the speedups are over where bench --baseline gave another', () => {
@@ -214,7 +224,7 @@ describe('which executor wins, and why', () => {
     // Named, since "(lo–hi)" after a speedup in the results table is a range.
     expect(blockStm).toMatch(/^\d\.\d\dx \(fastest core 1\.2\dx\)$/);
     expect(modular).toMatch(/^\d\.\d\dx \(fastest core 1\.8\dx\)$/);
-    expect(render(withCpus)).toContain('"fastest core" after a speedup: the speedup over the baseline\'s fastest core, where it differs.');
+    expect(method(withCpus)).toContain('"fastest core" after a speedup: the speedup over the baseline\'s fastest core, where it differs.');
   });
 
   it('says in how many rounds the winner was faster, paired round by round', () => {
@@ -428,7 +438,7 @@ describe('which executor wins, and why', () => {
     expect(v).toMatchObject({ unit: 'rounds', outcome: 'inconclusive' });
     expect(v.ratio).toBeGreaterThanOrEqual(1.05);
     expect(v.p).toBeCloseTo(0.421, 3);
-    expect(render(doc)).toContain('The test compares the two executors\' round medians (both are timed in each round; 4 rounds or more each), so drift between rounds is not taken for a difference, and with 5 rounds a side no p is below 2/252 (0.008).');
+    expect(method(doc)).toContain('The test compares the two executors\' round medians (both are timed in each round; 4 rounds or more each), so drift between rounds is not taken for a difference, and with 5 rounds a side no p is below 2/252 (0.008).');
     // The overview counts it apart from the ties.
     expect(renderMarkdown(merge([{ file: 'r.json', doc }]), [])).toContain('a tie on 0, inconclusive on 1 (5% apart or more, but not significantly: too few or too noisy rounds to tell)');
     // A side with fewer than 4 rounds is tested over samples, and its verdict says so.

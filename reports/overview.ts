@@ -47,8 +47,10 @@ function speedupsTable(m: Merged): Table {
         const wrong = all.length - correct.length;
         rows.push([
           ...(multi ? [s.name] : []), executor, String(t), String(all.length),
-          parallel.length ? `${times(geomean(parallel.map((r) => r.speedup)))}${wide ? ` ⚠ (holds ${wide} whose rounds are more than ${UNSTEADY}x apart)` : ''}` : '–',
-          parallel.length ? byWorkload(parallel[0]!) : '–', parallel.length ? byWorkload(parallel[parallel.length - 1]!) : '–',
+          // One workload is its own mean, lowest and highest: said once, in the mean's cell.
+          parallel.length === 1 ? byWorkload(parallel[0]!)
+          : parallel.length ? `${times(geomean(parallel.map((r) => r.speedup)))}${wide ? ` ⚠ (holds ${wide} whose rounds are more than ${UNSTEADY}x apart)` : ''}` : '–',
+          parallel.length > 1 ? byWorkload(parallel[0]!) : '–', parallel.length > 1 ? byWorkload(parallel[parallel.length - 1]!) : '–',
           String(sequential), partial ? `⚠ ${partial}` : '0', wrong ? `⚠ ${wrong}` : '0',
         ]);
       }
@@ -131,7 +133,7 @@ function engineWinsText(mine: readonly EngineVerdict[]): string {
 export function overviewSection(m: Merged, judged: readonly Verdict[], byPartition: readonly PartitionVerdict[], engines: readonly EngineVerdict[]): Section {
   const paragraphs = [
     `Each executor's speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} at each thread count, as the geometric mean over the workloads it ran in parallel, `
-      + 'with the lowest and the highest. A workload whose every block it left to the sequential executor (the preflight, or a fallback) times that executor, not this one: it is counted apart, '
+      + 'with the lowest and the highest (where it ran one workload in parallel, the mean is that one\'s speedup, named, and – stands in both). A workload whose every block it left to the sequential executor (the preflight, or a fallback) times that executor, not this one: it is counted apart, '
       + 'as are a run that stopped part-way (its executor threw in a timed round, so it holds only the rounds before: (partial) in the results tables) and a run that did not match the reference, '
       + 'and none of them enters the mean. The results tables below give each workload\'s figures and their spread.'
       + (m.rows.some((r) => r.role === 'executor' && unsteady(r))

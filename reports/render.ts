@@ -889,6 +889,25 @@ function engineTable(m: Merged, list: readonly EngineVerdict[]): Table {
 }
 
 /**
+ * `text` with each of `reasons` (fallback reasons, quoted in parentheses) given whole only the first
+ * time in a table, `quoted` holding those given before: the preflight's reason, the same for every
+ * chained block, stood 8 times in the published verdicts. Later ones keep their kind ("preflight").
+ */
+function quoteOnce(text: string, reasons: readonly string[], quoted: Set<string>): string {
+  let out = text;
+  for (const reason of new Set(reasons.filter((r) => r !== ''))) {
+    const whole = `(${reason})`;
+    const short = `(${reason.split(':')[0]}: as quoted above)`;
+    const first = out.indexOf(whole);
+    if (first < 0) continue;
+    const keep = quoted.has(reason) ? 0 : first + whole.length;
+    out = out.slice(0, keep) + out.slice(keep).split(whole).join(short);
+    quoted.add(reason);
+  }
+  return out;
+}
+
+/**
  * Which executor wins each workload, and why, at the highest thread count both ran: block-stm
  * against modular, then each user's engine against the executors beside it (engine-verdict.ts).
  */
@@ -911,6 +930,7 @@ function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly E
   const parted = list.some((v) => v.partition !== null);
   const partitionOf = (v: Verdict) => v.partition ?? onePartition(m.sources.find((s) => s.name === v.machine)!.doc.settings);
   const notes = footnotes();
+  const quoted = new Set<string>();
   const rows = list.map((v) => {
     const h = v.headline;
     const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}${o.outcome === 'no verdict' ? ` (${unjudgedWhy([o.blockStm, o.modular])})` : ''}.`);
@@ -918,7 +938,7 @@ function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly E
     const pair = predictedPair(m, v.machine, v.workload.id, h.modular.executor);
     return [
       v.label, ...(multi ? [v.machine] : []), ...(parted ? [partitionOf(v)] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
-      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}${split ? ` ${split}` : ''}${reversedText(h, pair)}`, predictedText(pair, h.threads, notes),
+      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), quoteOnce(`${explain(h)}${differing.join('')}${split ? ` ${split}` : ''}${reversedText(h, pair)}`, [h.blockStm.fallback, h.modular.fallback], quoted), predictedText(pair, h.threads, notes),
     ];
   });
   return { method: methodRest, section: {

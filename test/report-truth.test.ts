@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { merge } from '../reports/merge.js';
 import { renderMarkdown } from '../reports/render.js';
 import type { ResultsFile } from '../reports/schema.js';
-import { contestResults, mdUnescaped, withRounds, type ContestCase } from './report-fixture.js';
+import { contestResults, mdUnescaped, PREFLIGHT_CHAIN, withRounds, type ContestCase } from './report-fixture.js';
 
 const MODULAR_WINS: ContestCase = {
   workload: 'p2p', idealLimit: 14, seqMs: 10,
@@ -119,5 +119,17 @@ describe('clauses about older files and marks the file does not have', () => {
     // Beside a file without rounds, the definition says how that one's speedups were taken.
     const mixed = mdUnescaped(renderMarkdown(merge([{ file: 'r.json', doc: probed }, { file: 'old.json', doc: contestResults([MODULAR_WINS]) }]), []));
     expect(mixed).toContain('(a file from before rounds were recorded: the baseline\'s median over the executor\'s, over all samples)');
+  });
+});
+
+describe('a fallback reason shared by several verdicts', () => {
+  it('is quoted whole once in the verdict table, and by its kind after', () => {
+    const chained = (workload: string): ContestCase => {
+      const sent = { ms: 10, fallback: PREFLIGHT_CHAIN, fallbackShare: 1 };
+      return { workload, idealLimit: 1, seqMs: 10, blockStm: { 1: { ms: 11 }, 2: sent }, modular: { 1: { ms: 11 }, 2: sent } };
+    };
+    const verdicts = section(render(contestResults([chained('p2p'), chained('amm')])), 'Which executor wins');
+    expect(verdicts.split(PREFLIGHT_CHAIN).length - 1).toBe(1);
+    expect(verdicts.split('(preflight: as quoted above)').length - 1).toBe(3);
   });
 });

@@ -398,7 +398,8 @@ describe('which executor wins, and why', () => {
     expect([ideal, verdict]).toEqual(['2.00x', 'tie (both ran the sequential executor)']);
     expect(why).toBe(
       `block-stm fell back to sequential execution on 100% of its blocks (${PREFLIGHT_CHAIN}); `
-      + `modular fell back to sequential execution on 100% of its blocks (${PREFLIGHT_CHAIN}); `
+      // The same reason once in a table: the second by its kind.
+      + 'modular fell back to sequential execution on 100% of its blocks (preflight: as quoted above); '
       + 'the ideal 2.00x at 2 threads was out of reach because the preflight sent every block of block-stm and modular to the sequential executor: '
       + 'the preflight judges from declared footprints before any value is known, so it keeps in block order every pair of accesses to one key '
       + 'that does not always commute, bounded delta-adds included (they commute only when every bound check passes in either order), '

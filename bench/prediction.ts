@@ -16,7 +16,13 @@ export interface SimulatedPoint {
   threads: number;
   speedup: number;
   model: string;
-  /** Whether the model's cost per handover was fitted to a measured 2-thread run (fitTransfer); false: it charges none and is optimistic. */
+  /**
+   * Whether fitTransfer fitted against a measured 2-thread run: false only where it could not (no
+   * usable 2-thread run, or the probe failed), and the model, charging no handover, is optimistic.
+   * True does not mean a cost was fitted: a model slower than the 2-thread run at no cost charges
+   * none and may be pessimistic, and one still faster at the largest cost is charged that and is
+   * optimistic; `model` says which.
+   */
   handoverFitted: boolean;
   /** The modular executor's modules (its lanes) at that thread count. */
   modules?: number;

@@ -5,12 +5,14 @@
 // showed a user's engine only through counters made for Block-STM (re-executions, failed
 // validations), which an engine that schedules from access lists never moves.
 // Invariant: every value shown is one recorded, as the mean per timed block it is; an executor
-// that recorded none, or none but a 0 every result's stats start with, gets no table; a run that
+// that recorded none, or none but a 0 every result's stats start with, gets no section, and one
+// whose counters are all 0 gets its section's words but no table without a counter column; a run that
 // did not match the reference is marked ✗, as in the results tables, since its counters describe a
 // wrong execution.
 
 import { emptyStats, PER_TX_COUNTERS } from '../spec/block.js';
 import type { Row } from './summary.js';
+import { BLOCK_STM } from './verdict.js';
 
 /**
  * The counters beyond the four every result counts (runs' perTx) that every result's stats start
@@ -24,12 +26,14 @@ const STARTING_COUNTERS: ReadonlySet<string> = new Set(Object.entries(emptyStats
 
 export interface StatsTable {
   readonly executor: string;
+  /** The counters given a column; a table without one is not printed, its section says the rest. */
+  readonly counters: readonly string[];
   readonly headers: readonly string[];
   readonly numeric: readonly boolean[];
   readonly rows: readonly (readonly string[])[];
   /** Counters left out because every run that reported them reported 0. */
   readonly allZero: readonly string[];
-  /** Of STARTING_COUNTERS, those 0 in every run: not known to be counted at all. */
+  /** Of STARTING_COUNTERS, those 0 in every run of an executor not known to count them (all but block-stm): not known to be counted at all. */
   readonly uncounted: readonly string[];
   /** The footnote of the ✗ a row carries where its run did not match the reference; none where every run did. */
   readonly notes: readonly string[];
@@ -69,13 +73,16 @@ export function executorStatsTables(rows: readonly Row[], withMachine: boolean):
     const recorded = [...new Set(mine.flatMap((r) => Object.keys(r.run.detail!)))];
     const values = (n: string) => mine.map((r) => r.run.detail![n]).filter((v): v is number => v !== undefined);
     const zero = recorded.filter((n) => values(n).every((v) => v === 0));
-    const uncounted = zero.filter((n) => STARTING_COUNTERS.has(n));
-    const allZero = zero.filter((n) => !STARTING_COUNTERS.has(n));
+    // Block-STM counts them (impl/blockstm/README.md): its 0s are a block without dependencies, not a counter left alone.
+    const unknown = (n: string) => STARTING_COUNTERS.has(n) && executor !== BLOCK_STM;
+    const uncounted = zero.filter(unknown);
+    const allZero = zero.filter((n) => !unknown(n));
     const echoesThreads = (n: string) => n === 'threads' && mine.every((r) => r.run.detail!.threads === undefined || r.run.detail!.threads === r.threads);
     const names = recorded.filter((n) => !zero.includes(n) && !echoesThreads(n));
     if (names.length === 0 && allZero.length === 0) return [];
     return [{
       executor,
+      counters: names,
       headers: [...(withMachine ? ['machine'] : []), 'workload', 'threads', ...names],
       numeric: [...(withMachine ? [false] : []), false, true, ...names.map(() => true)],
       rows: mine.map((r) => [

@@ -15,14 +15,15 @@ import { recordedCeilingsWords } from './cores.js';
 import type { Merged } from './merge.js';
 import type { Section, Table } from './render.js';
 import { geomean } from './stats.js';
-import type { Row } from './summary.js';
-import { BLOCK_STM, MODULAR, type Verdict } from './verdict.js';
+import { UNSTEADY, unsteady, unsteadyMark, type Row } from './summary.js';
+import { BLOCK_STM, MODULAR, TIE_BELOW, type Verdict } from './verdict.js';
 import { plural } from '../spec/plural.js';
 import { partitionLabel } from './partitions.js';
 import type { PartitionVerdict } from './partition-verdict.js';
 import type { EngineVerdict } from './engine-verdict.js';
 
 const times = (v: number) => `${v.toFixed(2)}x`;
+const TIE_PCT = Math.round(TIE_BELOW * 100);
 
 function speedupsTable(m: Merged): Table {
   const multi = m.sources.length > 1;
@@ -41,12 +42,15 @@ function speedupsTable(m: Merged): Table {
         // A workload whose every block ran on the sequential executor times that executor, not this one.
         const sequential = whole.filter((r) => r.run.fallbackShare === 1).length;
         const parallel = whole.filter((r) => r.run.fallbackShare !== 1).sort((a, b) => a.speedup - b.speedup);
-        const byWorkload = (r: Row) => `${times(r.speedup)} (${r.label})`;
+        const byWorkload = (r: Row) => `${times(r.speedup)} (${r.label})${unsteadyMark(r)}`;
+        const wide = parallel.filter(unsteady).length;
         const wrong = all.length - correct.length;
         rows.push([
           ...(multi ? [s.name] : []), executor, String(t), String(all.length),
-          parallel.length ? times(geomean(parallel.map((r) => r.speedup))) : '–',
-          parallel.length ? byWorkload(parallel[0]!) : '–', parallel.length ? byWorkload(parallel[parallel.length - 1]!) : '–',
+          // One workload is its own mean, lowest and highest: said once, in the mean's cell.
+          parallel.length === 1 ? byWorkload(parallel[0]!)
+          : parallel.length ? `${times(geomean(parallel.map((r) => r.speedup)))}${wide ? ` ⚠ (holds ${wide} whose rounds are more than ${UNSTEADY}x apart)` : ''}` : '–',
+          parallel.length > 1 ? byWorkload(parallel[0]!) : '–', parallel.length > 1 ? byWorkload(parallel[parallel.length - 1]!) : '–',
           String(sequential), partial ? `⚠ ${partial}` : '0', wrong ? `⚠ ${wrong}` : '0',
         ]);
       }
@@ -57,6 +61,11 @@ function speedupsTable(m: Merged): Table {
     numeric: [...(multi ? [false] : []), false, true, true, true, false, false, true, true, true],
     rows,
   };
+}
+
+/** A tally's inconclusive verdicts, apart from its ties: a gap the rounds could not call is not an equal pair. */
+function inconclusiveText(n: number): string {
+  return n ? `, inconclusive on ${n} (${TIE_PCT}% apart or more, but not significantly: too few or too noisy rounds to tell)` : '';
 }
 
 /** `list`'s verdicts counted by outcome; `modular`: the label of the modular runs they judged. */
@@ -70,7 +79,8 @@ function tally(list: readonly Verdict[], modular: string): string {
     ...(none.some((rows) => rows.some((r) => r.stoppedBy !== null)) ? ['a run that stopped part-way'] : []),
   ];
   return `${modular} on ${plural(count((v) => v.headline.outcome === MODULAR), 'workload')}, ${BLOCK_STM} on ${count((v) => v.headline.outcome === BLOCK_STM)}, `
-    + `a tie on ${ties}${sequentialTies ? ` (${sequentialTies} of them where both ran the sequential executor on every block)` : ''}${none.length ? `, no verdict on ${none.length} (${why.join(' or ')})` : ''}`;
+    + `a tie on ${ties}${sequentialTies ? ` (${sequentialTies} of them where both ran the sequential executor on every block)` : ''}${inconclusiveText(count((v) => v.headline.outcome === 'inconclusive'))}`
+    + `${none.length ? `, no verdict on ${none.length} (${why.join(' or ')})` : ''}`;
 }
 
 /**
@@ -98,7 +108,7 @@ function partitionWinsText(mine: readonly PartitionVerdict[]): string {
     const [first, second] = [partitionLabel(MODULAR, judged[0]!.first), partitionLabel(MODULAR, other)];
     const sequentialTies = judged.filter((v) => v.headline.winner === 'tie' && v.headline.bothSequential).length;
     return `${second} against ${first}: ${second} on ${plural(count('second'), 'workload')}, ${first} on ${count('first')}, `
-      + `a tie on ${count('tie')}${sequentialTies ? ` (${sequentialTies} of them where both ran the sequential executor on every block)` : ''}${count('no verdict') ? `, no verdict on ${count('no verdict')}` : ''}`;
+      + `a tie on ${count('tie')}${sequentialTies ? ` (${sequentialTies} of them where both ran the sequential executor on every block)` : ''}${inconclusiveText(count('inconclusive'))}${count('no verdict') ? `, no verdict on ${count('no verdict')}` : ''}`;
   });
   return `which partition of ${MODULAR} wins at the highest thread count both ran, against the first listed: ${pairs.join('; ')}`;
 }
@@ -114,7 +124,7 @@ function engineWinsText(mine: readonly EngineVerdict[]): string {
     const count = (winner: EngineVerdict['headline']['winner']) => judged.filter((v) => v.headline.winner === winner).length;
     const sequentialTies = judged.filter((v) => v.headline.winner === 'tie' && v.headline.bothSequential).length;
     return `${first} against ${other}: ${first} on ${plural(count('first'), 'workload')}, ${other} on ${count('second')}, `
-      + `a tie on ${count('tie')}${sequentialTies ? ` (${sequentialTies} of them where both ran the sequential executor on every block)` : ''}${count('no verdict') ? `, no verdict on ${count('no verdict')}` : ''}`;
+      + `a tie on ${count('tie')}${sequentialTies ? ` (${sequentialTies} of them where both ran the sequential executor on every block)` : ''}${inconclusiveText(count('inconclusive'))}${count('no verdict') ? `, no verdict on ${count('no verdict')}` : ''}`;
   });
   return `which executor wins at the highest thread count both ran, for each engine of yours: ${pairs.join('; ')}`;
 }
@@ -123,9 +133,11 @@ function engineWinsText(mine: readonly EngineVerdict[]): string {
 export function overviewSection(m: Merged, judged: readonly Verdict[], byPartition: readonly PartitionVerdict[], engines: readonly EngineVerdict[]): Section {
   const paragraphs = [
     `Each executor's speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} at each thread count, as the geometric mean over the workloads it ran in parallel, `
-      + 'with the lowest and the highest. A workload whose every block it left to the sequential executor (the preflight, or a fallback) times that executor, not this one: it is counted apart, '
+      + 'with the lowest and the highest (where it ran one workload in parallel, the mean is that one\'s speedup, named, and – stands in both). A workload whose every block it left to the sequential executor (the preflight, or a fallback) times that executor, not this one: it is counted apart, '
       + 'as are a run that stopped part-way (its executor threw in a timed round, so it holds only the rounds before: (partial) in the results tables) and a run that did not match the reference, '
-      + 'and none of them enters the mean. The results tables below give each workload\'s figures and their spread.',
+      + 'and none of them enters the mean. The results tables below give each workload\'s figures and their spread.'
+      + (m.rows.some((r) => r.role === 'executor' && unsteady(r))
+        ? ` ⚠ marks a speedup whose rounds disagree by more than ${UNSTEADY}x (its lowest round's speedup to its highest): the results tables call it no figure to quote; a mean marked ⚠ holds such speedups, and says how many.` : ''),
   ];
   for (const s of m.sources) {
     const mine = judged.filter((v) => v.machine === s.name);

@@ -18,8 +18,8 @@ import { CEILING_DRIFT_WORDS, coreCeiling, ceilingFor, ceilingsWords, movedCeili
 import { machineCharge, optimistic, pessimistic } from './fit.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
-import { median, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES } from './stats.js';
-import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_ROUNDS, mediansByRound, oversubscribed, roundMedians, withLabels, type Row } from './summary.js';
+import { median, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES, smallestP } from './stats.js';
+import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_ROUNDS, mediansByRound, oversubscribed, roundMedians, UNSTEADY, unsteady, unsteadyMark, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Judgement, type Match, type Verdict } from './verdict.js';
 import { explain, explainEngine, explainPartitions, leadSplit, pairLeadSplit, pct, preflightGap, unjudgedWhy, type Paired } from './why.js';
 import { engineVerdicts, type EngineMatch, type EngineVerdict } from './engine-verdict.js';
@@ -216,14 +216,12 @@ function roundsRange(r: Row, notes: Footnotes): string {
     ? notes.mark(`A range over ${plural(s.rounds, 'round')} only: it holds the median per-round speedup with probability ${pct(s.confidence)}.`)
     : '';
   // Two rounds' speedups of 0.38x and 4.77x make a median of 2.58x that neither round measured.
-  const apart = s.lowest > 0 && s.highest / s.lowest > UNSTEADY
+  const apart = unsteady(r)
     ? notes.mark(`Its rounds disagree by more than ${UNSTEADY}x (their lowest speedup to their highest, ${fixed(s.lowest)}x to ${fixed(s.highest)}x): something slowed some rounds of it or of the baseline (see the Noise section), so the speedup between them is no figure to quote; rerun it on a quiet machine, or with more rounds.`)
     : '';
   return ` (${fixed(s.lo)}–${fixed(s.hi)})${weak}${apart}`;
 }
 
-/** Round speedups further apart than this (highest over lowest) mark their speedup as unsteady: a quiet run's rounds agree within tens of percent. */
-export const UNSTEADY = 2;
 
 /** A speedup cell outside the run's own row, where no executor column carries the ✗ of a run that did not match the reference. */
 function checkedSpeedupCell(r: Row, notes: Footnotes): string {
@@ -445,7 +443,7 @@ function coreWarning(s: Source, rows: readonly Row[]): string | null {
   const bound = allowed.length ? `; at the core speeds probed (the start's or the end's, whichever allows more), an executor could reach at most ${ceilingsWords(allowed)} over a baseline on the fastest core` : '';
   const column = rows.some((r) => r.machine === s.name && r.fastCoreSpeedup !== null);
   const todo = column
-    ? 'Read the "over fastest-core baseline" column (the baseline on its fastest core only), or rerun on a machine whose cores run at equal speeds.'
+    ? 'The "over fastest-core baseline" column takes only the rounds whose baseline ran on its fastest core, so no slow core under the baseline flatters it, but it rests on fewer rounds: where it reads above the plain speedup, that is the noise between rounds, and the lower of the two is the one to quote. Or rerun on a machine whose cores run at equal speeds.'
     : 'Rerun on a machine whose cores run at equal speeds.';
   return `⚠ ${s.name}: its cores ran at unequal speeds (at the start: ${probeText(c.start)}; at the end: ${probeText(c.end)})${bound}.${exceeded} A baseline timed on a slower core makes a speedup look larger, and an executor slowed by one makes it look smaller. ${todo}`;
 }
@@ -684,7 +682,7 @@ function startupTable(m: Merged): Table {
 function speedupText(r: Row): string {
   const plain = `${fixed(r.speedup)}x`;
   const fast = r.fastCoreSpeedup === null ? plain : `${fixed(r.fastCoreSpeedup)}x`;
-  return fast === plain ? plain : `${plain} (fastest core ${fast})`;
+  return `${fast === plain ? plain : `${plain} (fastest core ${fast})`}${unsteadyMark(r)}`;
 }
 
 /**
@@ -712,12 +710,14 @@ function judgementText(x: Judgement, first: Row, second: Row): string {
   const apart = `${whole >= TIE_BELOW * 100 && pct < TIE_BELOW * 100 ? (Math.floor(pct * 10) / 10).toFixed(1) : whole}%`;
   // In a file that names rounds, a test that fell back to samples (a side with too few rounds) says so.
   const over = x.unit === 'samples' && (first.run.rounds !== undefined || second.run.rounds !== undefined) ? ' over samples' : '';
-  if (x.winner === 'tie') {
-    if (x.bothSequential) return 'tie (both ran the sequential executor)';
-    // In a tie, the rounds the one with the higher speedup led in: a tie can be one led in most rounds.
+  if (x.winner === 'tie' && x.bothSequential) return 'tie (both ran the sequential executor)';
+  if (x.winner === 'tie' || x.winner === 'inconclusive') {
+    // The rounds the one with the higher speedup led in: a tie can be one led in most rounds, and
+    // an inconclusive gap one led in every round the test had too few of.
     const [ahead, behind] = second.speedup > first.speedup ? [second, first] : [first, second];
     const led = roundsWon(ahead, behind, true);
-    return `tie (${apart} apart, ${pValue(x.p)}${over}${led ? `; ${led}` : ''})`;
+    const why = x.winner === 'inconclusive' ? `: too few or too noisy ${x.unit} to tell` : '';
+    return `${x.winner} (${apart} apart, ${pValue(x.p)}${over}${why}${led ? `; ${led}` : ''})`;
   }
   if (x.winner === 'no verdict') return 'no verdict';
   const [won, lost] = x.winner === 'first' ? [first, second] : [second, first];
@@ -741,14 +741,18 @@ function predictedPair(m: Merged, machine: string, workload: string, modular: st
   return Number.isFinite(t) ? { threads: t, blockStm: bs.get(t)!, modular: mod.get(t)! } : null;
 }
 
+/** The footnote of a predicted cell whose models reach no thread count above the measured ones. */
+const CALIBRATION_ONLY = 'No prediction: the highest thread count both models reach is no higher than the highest measured, and there the models are fitted to the measurements (at 1 thread to the measured time, by construction), so they would repeat them, not predict; the simulated scaling table has their points.';
+
 /**
- * "17.14x / 7.56x at 64", or '–' without a pair; above 1 thread, a model whose calibration says
+ * "17.14x / 7.56x at 64", or '–' without a pair or above no measured thread count (CALIBRATION_ONLY); above 1 thread, a model whose calibration says
  * "not fitted" (it charges nothing it could not fit, so it is optimistic there; at 1 thread its
  * point is the measurement's) is marked with the footnote UNFITTED, and one slower than its
  * 2-thread measurement even at no handover cost with PESSIMISTIC.
  */
-function predictedText(pair: ReturnType<typeof predictedPair>, notes: Footnotes): string {
+function predictedText(pair: ReturnType<typeof predictedPair>, measured: number, notes: Footnotes): string {
   if (pair === null) return '–';
+  if (pair.threads <= measured) return `–${notes.mark(CALIBRATION_ONLY)}`;
   const marks = (x: SimulatedRecord) => (pair.threads > 1 ? [...(optimistic(x.model) ? [UNFITTED] : []), ...(pessimistic(x.model) ? [PESSIMISTIC] : [])] : []);
   const cell = (x: SimulatedRecord) => `${fixed(x.speedup)}x${notes.mark(...marks(x))}`;
   return `${cell(pair.blockStm)} / ${cell(pair.modular)} at ${pair.threads}`;
@@ -804,10 +808,38 @@ function ceilingOf(m: Merged, machine: string, threads: number): ReturnType<type
   return doc ? ceilingFor(doc.ceilings, threads, doc.machine.effectiveCores) : null;
 }
 
+/** Two runs a verdict tested, and whether over their round medians or their samples. */
+interface Tested {
+  readonly unit: 'rounds' | 'samples';
+  readonly runs: readonly [Row, Row];
+}
+
+/**
+ * "with 5 rounds a side no p is below 2/252 (0.008)": the smallest p the U test can reach with
+ * the rounds the tested pairs had (stats.ts smallestP), each size once; '' where none was tested
+ * over rounds, or every such pair had too many rounds for the floor to matter.
+ */
+function roundsFloor(tested: readonly Tested[]): string {
+  const sizes = new Map<string, [number, number]>();
+  for (const t of tested) {
+    if (t.unit !== 'rounds') continue;
+    const [a, b] = t.runs.map((r) => roundMedians(r.run)?.length ?? 0).sort((x, y) => x - y) as [number, number];
+    sizes.set(`${a},${b}`, [a, b]);
+  }
+  const each = [...sizes.values()].sort((x, y) => x[0] - y[0] || x[1] - y[1]).flatMap(([a, b]) => {
+    const p = smallestP(a, b);
+    if (p === 0) return [];
+    const rounds = a === b ? `${a} rounds a side` : `${a} rounds on one side and ${b} on the other`;
+    return [`with ${rounds} no p is below 2/${Math.round(2 / p)} (${p.toFixed(3)})`];
+  });
+  return each.join(', and ');
+}
+
 /** The sentence on what the test compares: round medians where a verdict's file names rounds, else samples. */
-function testWords(roundsTested: boolean): string {
-  return roundsTested
-    ? `The test compares the two executors' round medians (both are timed in each round; ${MIN_ROUNDS} rounds or more each), so drift between rounds is not taken for a difference, and with 5 rounds a side no p is below 2/252 (0.008). A verdict marked "over samples" had fewer rounds on a side and treats every sample as independent, which samples of one round are not: its small p says the samples taken agree, not that another run will.`
+function testWords(tested: readonly Tested[]): string {
+  const floor = roundsFloor(tested);
+  return tested.some((t) => t.unit === 'rounds')
+    ? `The test compares the two executors' round medians (both are timed in each round; ${MIN_ROUNDS} rounds or more each), so drift between rounds is not taken for a difference${floor ? `, and ${floor}` : ''}.${tested.some((t) => t.unit === 'samples') ? ' A verdict marked "over samples" had fewer rounds on a side and treats every sample as independent, which samples of one round are not: its small p says the samples taken agree, not that another run will.' : ''}`
     : 'The p-values treat every sample as independent, which samples of one round are not: a small p says the samples taken agree, not that another run will.';
 }
 
@@ -827,12 +859,12 @@ function engineMethod(m: Merged, list: readonly EngineVerdict[], scope: string, 
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
   return `${builtIn ? '' : `Every verdict here is ${scope}: what holds there need not hold on more cores. `}Your engines (each executor not built into Concord: a module or an exec: engine) are judged `
     + `against each of Concord's executors they ran beside (${BLOCK_STM}, ${MODULAR}) and, where several engines ran, each against those listed before it, at the highest thread count both ran a workload: `
-    + `the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. `
-    + '"Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. '
+    + `the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; closer than that it is a tie, and a wider gap the test does not find significant is inconclusive (too few or too noisy rounds to tell it from noise, counted apart from the ties). `
+    + '"Faster in k of n rounds" after a win (or a tie or an inconclusive gap, for the one with the higher speedup): in how many of the rounds both ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. '
     + 'The reasons quote what each executor recorded: an engine\'s fallbacks, its re-executions and failed validations per transaction (counted as the engine sees fit) and its own counters as recorded (Concord does not know what they mean, so it quotes them and draws nothing from them), or that it recorded none; '
     + `${BLOCK_STM}'s and ${MODULAR}'s own statistics${builtIn ? ' as above' : ''}; the ideal bound; busy or few samples. `
     + 'Where both also ran at 1 thread, a win is split into each one\'s 1-thread speedup and its scaling from 1 thread to T, beside the machine\'s ceiling where the run measured it. '
-    + `No predictions: the models simulate Concord's executors only. ${builtInRounds === roundsTested ? 'The test is as above.' : testWords(roundsTested)}`;
+    + `No predictions: the models simulate Concord's executors only. ${builtInRounds === roundsTested ? 'The test is as for the verdicts above (Method section).' : testWords(list.flatMap((v) => [v.headline, ...v.others].map((x): Tested => ({ unit: x.unit, runs: [x.first, x.other] }))))}`;
 }
 
 /** The verdicts of users' engines as a table: the engine, the one it is judged against, both speedups, the verdict and why. */
@@ -857,26 +889,48 @@ function engineTable(m: Merged, list: readonly EngineVerdict[]): Table {
 }
 
 /**
+ * `text` with each of `reasons` (fallback reasons, quoted in parentheses) given whole only the first
+ * time in a table, `quoted` holding those given before: the preflight's reason, the same for every
+ * chained block, stood 8 times in the published verdicts. Later ones keep their kind ("preflight").
+ */
+function quoteOnce(text: string, reasons: readonly string[], quoted: Set<string>): string {
+  let out = text;
+  for (const reason of new Set(reasons.filter((r) => r !== ''))) {
+    const whole = `(${reason})`;
+    const short = `(${reason.split(':')[0]}: as quoted above)`;
+    const first = out.indexOf(whole);
+    if (first < 0) continue;
+    const keep = quoted.has(reason) ? 0 : first + whole.length;
+    out = out.slice(0, keep) + out.slice(keep).split(whole).join(short);
+    quoted.add(reason);
+  }
+  return out;
+}
+
+/**
  * Which executor wins each workload, and why, at the highest thread count both ran: block-stm
  * against modular, then each user's engine against the executors beside it (engine-verdict.ts).
  */
-function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly EngineVerdict[]): Section {
+function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly EngineVerdict[]): { section: Section; method: string | null } {
   const all = [...list, ...engines];
   const scope = all.length ? verdictScope(m, all, 'both executors') : '';
   const title = `Which executor wins, and why${scope ? ` (${scope})` : ''}`;
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
-  const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. "fastest core" after a speedup: the speedup over the baseline's fastest core, where it differs. "Faster in k of n rounds" after a win (or a tie, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two: each executor's 1-thread speedup (its cost per transaction beside the baseline's) and its scaling, its own block time at 1 thread over its time at T (medians of round medians where rounds are named). The two multiply to the speedup at T only roughly, off by as much as the baseline itself moved between the two runs, which the why cell names from 5% on. Where the 1-thread verdict is a tie or goes the other way the win is the scaling, otherwise the larger of the two leads says where it comes from, and the scaling reads beside the machine's ceiling where the run measured it (an executor can pass it: the ceiling is measured on the sequential executor's work split into parts). Predicted: both executors' simulated speedups at the highest thread count both models reach (next section); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${testWords(roundsTested)}`;
+  const fastShown = list.some((v) => [v.headline.blockStm, v.headline.modular].some((r) => speedupText(r).includes('(fastest core')));
+  const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; closer than that it is a tie, and a wider gap the test does not find significant is inconclusive (too few or too noisy rounds to tell it from noise, counted apart from the ties). "Faster in k of n rounds" after a win (or a tie or an inconclusive gap, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. How the reasons, the split of a lead, the predictions and the test are read: the Method section at the end.`;
+  const methodRest = `Which executor wins:${fastShown ? ' "fastest core" after a speedup: the speedup over the baseline\'s fastest core, where it differs.' : ''} Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two: each executor's 1-thread speedup (its cost per transaction beside the baseline's) and its scaling, its own block time at 1 thread over its time at T (medians of round medians where rounds are named). The two multiply to the speedup at T only roughly, off by as much as the baseline itself moved between the two runs, which the why cell names from 5% on. Where the 1-thread verdict is a tie or goes the other way the win is the scaling, otherwise the larger of the two leads says where it comes from, and the scaling reads beside the machine's ceiling where the run measured it (an executor can pass it: the ceiling is measured on the sequential executor's work split into parts). Predicted: both executors' simulated speedups at the highest thread count both models reach (next section), – where that is no higher than the verdict's (there the models repeat the measurements they are fitted to); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${testWords(list.flatMap((v) => [v.headline, ...v.others].map((x): Tested => ({ unit: x.unit, runs: [x.blockStm, x.modular] }))))}`;
   const byPartition = partitionsJudged(m);
   const enginesPart = engines.length ? { paragraph: engineMethod(m, engines, scope, list.length > 0 ? roundsTested : null), table: engineTable(m, engines) } : null;
   if (list.length === 0) {
-    if (enginesPart) return { title, paragraphs: [enginesPart.paragraph], tables: [enginesPart.table] };
-    return { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.${byPartition}`], tables: [] };
+    if (enginesPart) return { section: { title, paragraphs: [enginesPart.paragraph], tables: [enginesPart.table] }, method: null };
+    return { section: { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.${byPartition}`], tables: [] }, method: null };
   }
   const multi = m.sources.length > 1;
   // A file of one partition beside one of several names its own in that column.
   const parted = list.some((v) => v.partition !== null);
   const partitionOf = (v: Verdict) => v.partition ?? onePartition(m.sources.find((s) => s.name === v.machine)!.doc.settings);
   const notes = footnotes();
+  const quoted = new Set<string>();
   const rows = list.map((v) => {
     const h = v.headline;
     const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}${o.outcome === 'no verdict' ? ` (${unjudgedWhy([o.blockStm, o.modular])})` : ''}.`);
@@ -884,10 +938,10 @@ function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly E
     const pair = predictedPair(m, v.machine, v.workload.id, h.modular.executor);
     return [
       v.label, ...(multi ? [v.machine] : []), ...(parted ? [partitionOf(v)] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
-      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), `${explain(h)}${differing.join('')}${split ? ` ${split}` : ''}${reversedText(h, pair)}`, predictedText(pair, notes),
+      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), quoteOnce(`${explain(h)}${differing.join('')}${split ? ` ${split}` : ''}${reversedText(h, pair)}`, [h.blockStm.fallback, h.modular.fallback], quoted), predictedText(pair, h.threads, notes),
     ];
   });
-  return {
+  return { method: methodRest, section: {
     title,
     paragraphs: [method + byPartition, ...(enginesPart ? [enginesPart.paragraph] : [])],
     tables: [{
@@ -896,7 +950,7 @@ function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly E
       rows,
       notes: notes.lines(),
     }, ...(enginesPart ? [enginesPart.table] : [])],
-  };
+  } };
 }
 
 /**
@@ -909,7 +963,7 @@ function partitionSection(m: Merged, list: readonly PartitionVerdict[]): Section
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
   const method = `Every verdict here is ${scope}. ${MODULAR} ran once per partition here (${labels.join(', ')}), in the same rounds against the same baseline, so their speedups can be tested against one another. `
     + `Each partition is judged against the one its file lists first (the partition column), at the highest thread count both ran a workload, by the test the verdicts above use: `
-    + `the one with the higher speedup wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; otherwise it is a tie. `
+    + `the one with the higher speedup wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; closer than that it is a tie, and a wider gap the test does not find significant is inconclusive (too few or too noisy rounds to tell it from noise, counted apart from the ties). `
     + 'With three partitions or more a workload has a row per partition after the first: pairs fixed by the order given, not the fastest against the rest, since a pair picked by the speedups its test then compares would favour whichever gap noise widened. '
     + '"Faster in k of n rounds": in how many of the rounds both ran the winner\'s median block time was the lower, paired round by round. Lower thread counts are named where their verdict differs. '
     + 'The reasons quote each partition\'s own statistics: its cross-module share (transactions that touch several modules, ordered against other lanes) and lane imbalance (the heaviest lane\'s gas over the mean lane\'s), '
@@ -967,8 +1021,8 @@ function sections(m: Merged): Section[] {
     title: 'Noise',
     paragraphs: [
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy. '
-        + `Round trip: before each round at more than one thread, the main thread and a worker pass a counter through one shared cell, unpinned, where the scheduler puts them (bench/round-trip.ts): what a cache line moving between two of the executors' threads cost in that round (files from before 2026-11-30 have none). A run whose rounds' probes stood more than ${ROUND_TRIP_MOVED}x apart, or where one's worker did not answer within ${GIVE_UP_MS} ms, is warned of.`,
-      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. The cache-line round trip from the first core to each other one is probed with them (bench/core-latency.ts); a pair whose two stood more than ${ROUND_TRIP_MOVED}x apart is warned of. Machine ceiling: at each thread count T the sweep ran within the cores (and at the cores, for a count above them, whose threads shared the cores), T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it (files from before 2026-11-30: before only); where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by ${CEILING_DRIFT_WORDS}.`,
+        + `Round trip: before each round at more than one thread, the main thread and a worker pass a counter through one shared cell, unpinned, where the scheduler puts them (bench/round-trip.ts): what a cache line moving between two of the executors' threads cost in that round${m.sources.some((s) => s.doc.noise.roundTrips === undefined) ? ' (files from before 2026-11-30 have none)' : ''}. A run whose rounds' probes stood more than ${ROUND_TRIP_MOVED}x apart, or where one's worker did not answer within ${GIVE_UP_MS} ms, is warned of.`,
+      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. The cache-line round trip from the first core to each other one is probed with them (bench/core-latency.ts); a pair whose two stood more than ${ROUND_TRIP_MOVED}x apart is warned of. Machine ceiling: at each thread count T the sweep ran within the cores (and at the cores, for a count above them, whose threads shared the cores), T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it${m.sources.some((s) => s.doc.ceilings?.some((c) => c.end === undefined)) ? ' (files from before 2026-11-30: before only)' : ''}; where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by ${CEILING_DRIFT_WORDS}.`,
       ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed or ceiling, moved threads, failures, mismatches or short runs.']),
       aaText(m, judged) ?? '',
     ],
@@ -986,7 +1040,8 @@ function sections(m: Merged): Section[] {
       tables: [resultsTable(m, rows)],
     });
   }
-  out.push(verdictSection(m, judged, engines));
+  const verdict = verdictSection(m, judged, engines);
+  out.push(verdict.section);
   if (byPartition.length) out.push(partitionSection(m, byPartition));
   const predictions = predictionTable(m);
   const paperNote = BLOCK_STM_ANCHORS.some((a) => a.derived)
@@ -1020,23 +1075,27 @@ function sections(m: Merged): Section[] {
         ...(t.allZero.length ? [`0 in every run: ${t.allZero.join(', ')}.`] : []),
         ...(t.uncounted.length ? [`Not known to be counted: ${t.uncounted.join(', ')} (0 in every run, as every result's stats hold them until an executor counts them, spec/block.ts emptyStats).`] : []),
       ],
-      tables: [t],
+      tables: t.counters.length ? [t] : [],
     });
   }
   out.push({ title: 'Start-up (apart from the timings above)', paragraphs: ['Pool creation and the first, cold block, measured once per executor and thread count; every timed sample above ran on a warm pool.'], tables: [startupTable(m)] });
+  // How the verdicts are read, beside how the tables are: the verdict section opens with its rule alone.
+  if (verdict.method) out.push({ title: 'Method', paragraphs: [verdict.method], tables: [] });
   const ranged = m.rows.some((r) => r.roundSpeedups !== null);
+  // The footnote MODULAR_TWO_CORES marks such a run: only then does the older build's wording matter.
+  const oldModular = m.rows.some((r) => r.executor === MODULAR && r.threads === 1 && r.efficiency !== null && Math.round(r.efficiency * 100) > 100 && r.speedup > Math.min(r.threads, r.cores));
   out.push({
     title: 'How to read this',
     paragraphs: [
       ...(ranged ? [
-        'speedup = the median over the rounds of the round\'s speedup: each round times the baseline and the executor back to back in the same process, and a round\'s speedup is the baseline\'s median block time over the executor\'s in that round (a file from before rounds were recorded: the baseline\'s median over the executor\'s, over all samples).',
+        `speedup = the median over the rounds of the round's speedup: each round times the baseline and the executor back to back in the same process, and a round's speedup is the baseline's median block time over the executor's in that round${m.rows.some((r) => r.run.rounds === undefined) ? ' (a file from before rounds were recorded: the baseline\'s median over the executor\'s, over all samples)' : ''}.`,
         `(lo–hi) after a speedup: how far it moved between rounds. With ${MIN_SAMPLES_FOR_CI} rounds or more the range is the 95% confidence interval of the median per-round speedup (order statistics); with fewer, it runs from the lowest per-round speedup to the highest, which holds that median with probability 1 - 2 × 0.5^rounds (${pct(rangeConfidence(5))} with 5 rounds, ${pct(rangeConfidence(4))} with 4; a footnote marks fewer). Samples of one round share its machine state, so this range, more than the number of samples, says how far a rerun may move the figure. Absent where the two runs shared fewer than 2 rounds.`,
       ] : ['speedup = median block time of the sequential baseline / the executor\'s, both timed in the same process, interleaved round by round.']),
-      `over fastest-core baseline = the same, taken only over the rounds in which the baseline ran on its fastest core: the CPU whose rounds' medians have the lowest median (each round one vote, however many samples it took). Where it can, bench pins the baseline to each CPU in turn, one round each, so drift over the run falls alike on every CPU. Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not, but it rests on fewer rounds. – where the file has no CPUs per sample, where fewer than ${MIN_CORE_ROUNDS} rounds ran on that CPU (the median of two is their mean, which one wild round moves), or where the core probes found another CPU clearly the fastest, or the cores swapping speeds between the start and the end, so that no core was the fastest throughout; a footnote says which.`,
+      `over fastest-core baseline = the same, taken only over the rounds in which the baseline ran on its fastest core: the CPU whose rounds' medians have the lowest median (each round one vote, however many samples it took). Where it can, bench pins the baseline to each CPU in turn, one round each, so drift over the run falls alike on every CPU. Where cores differ in speed (Noise section), a baseline that partly ran on a slow core flatters the plain speedup; this column does not, but it rests on fewer rounds. – where the file has no CPUs per sample, where the cores are alike (the core probes flag no core below ${UNEQUAL_CORES} of the fastest and the baseline's round medians on each CPU overlap, so which CPU is "fastest" would be a coin flip), where fewer than ${MIN_CORE_ROUNDS} rounds ran on that CPU (the median of two is their mean, which one wild round moves), or where the core probes found another CPU clearly the fastest, or the cores swapping speeds between the start and the end, so that no core was the fastest throughout; a footnote says which.`,
       ...(m.sources.some((s) => ownBaseline(s.doc.settings)) ? [
         'baseline (where the Sources line names one other than sequential, bench --baseline): every speedup of that file is over that executor, not Concord\'s sequential executor in JavaScript: given 1 thread, timed in the same rounds and checked against the reference like every executor. Where it does not run on Concord\'s main thread alone, it is not pinned and has no fastest core; no scaling is simulated over it (the models take the VM\'s time per gas from Concord\'s sequential executor). A footnote marks a speedup whose executor and baseline were timed differently (one by its engine, one whole).',
       ] : []),
-      `threads: for ${BLOCK_STM}, N threads are N workers while the main thread waits for them; for ${MODULAR}, the main thread is one of the N from 2 threads on (N - 1 workers, and the main thread plans and then runs lanes beside them), and at 1 thread the main thread plans and then one worker runs, one thread at a time (builds before 2026-11-29 ran the worker beside the planning main thread, on a second core: a footnote marks a 1-thread ${MODULAR} efficiency above 100%). The sequential baseline always runs on one thread.`,
+      `threads: for ${BLOCK_STM}, N threads are N workers while the main thread waits for them; for ${MODULAR}, the main thread is one of the N from 2 threads on (N - 1 workers, and the main thread plans and then runs lanes beside them), and at 1 thread the main thread plans and then one worker runs, one thread at a time${oldModular ? ` (builds before 2026-11-29 ran the worker beside the planning main thread, on a second core: a footnote marks a 1-thread ${MODULAR} efficiency above 100%)` : ''}. The sequential baseline always runs on one thread.`,
       'ideal = total gas / the best list schedule of the block\'s true dependency graph (from the reference run\'s reads and writes and the conflict table) on that many workers; bound = min(threads, work / critical path). efficiency = speedup / ideal. Both are taken at min(threads, the machine\'s effective cores): threads beyond the cores share them, so no more than the cores run at once, and a footnote marks such rows.',
       ...(ranged ? ['tx/s: transactions over the median block time of all the run\'s samples; where rounds drifted, two runs\' tx/s can stand in another ratio than their speedup, which is taken round by round.'] : []),
       ...workloadWords(m),

@@ -11,7 +11,7 @@
 
 import { median, medianInterval, quantile, roundsInterval } from './stats.js';
 import type { CoreProbeRecord, ResultsFile, RunRecord, WorkloadRecord } from './schema.js';
-import { unequal } from './cores.js';
+import { UNEQUAL_CORES, unequal } from './cores.js';
 import { trainingOptions } from './partitions.js';
 
 export interface Row {
@@ -148,6 +148,20 @@ export function fellBack(r: Row): boolean {
   return r.fallback !== '' && r.run.fallbackShare !== 0;
 }
 
+/** Round speedups further apart than this (highest over lowest) mark their speedup as unsteady: a quiet run's rounds agree within tens of percent. */
+export const UNSTEADY = 2;
+
+/** Whether a run's rounds disagree by more than UNSTEADY: its speedup, between them, is no figure to quote. */
+export function unsteady(r: Row): boolean {
+  const s = r.roundSpeedups;
+  return s !== null && s.lowest > 0 && s.highest / s.lowest > UNSTEADY;
+}
+
+/** After a speedup quoted outside the results tables, where its rounds disagree (unsteady), so the quote carries the tables' warning. */
+export function unsteadyMark(r: Row): string {
+  return unsteady(r) ? ` ⚠ (its rounds more than ${UNSTEADY}x apart)` : '';
+}
+
 /** Whether the sequential executor ran every block of the run: it never ran in parallel. */
 export function allSequential(r: Row): boolean {
   return r.role === 'executor' && r.run.fallbackShare === 1;
@@ -215,6 +229,16 @@ export function fastestCore(baseline: RunRecord, cores: ResultsFile['cores']): F
   }
   // Worded from the probes alone, so that every row of a file shares one footnote.
   const [start, end] = [cores?.start, cores?.end].map(probedFastest);
+  // A CPU is the fastest only where the probes flag unequal cores or its rounds all beat every
+  // other CPU's: chosen on a gap smaller than the rounds' own spread, it is a coin flip, and the
+  // column then reads higher than the plain speedup as often as lower.
+  const slowest = best === null ? Infinity : Math.max(...roundsOf.get(best.cpu)!.medians);
+  const others = [...roundsOf].filter(([cpu]) => cpu !== best?.cpu).flatMap(([, at]) => at.medians);
+  if (start === null && end === null && others.length > 0 && slowest >= Math.min(...others)) {
+    const probes = cores === undefined ? 'the cores were not probed' : `the core probes found no core below ${UNEQUAL_CORES} of the fastest`;
+    // Without the figures, so that every such row of a table shares one footnote.
+    return { gap: `cores alike: ${probes}, and the baseline's round medians on one CPU overlap those on another, so no CPU was the faster; read the plain speedup.` };
+  }
   const noFastest = 'so no core was the fastest throughout, and a figure over one would rest on whichever rounds the noise favoured.';
   if (start !== null && end !== null && start !== end) {
     return { gap: `the cores swapped speeds during the run: the core probes found cpu${start} clearly the fastest at the start and cpu${end} at the end, ${noFastest}` };

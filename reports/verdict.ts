@@ -5,7 +5,9 @@
 // judged against each partition's runs in turn: one verdict per partition, as one partition gets.
 // Invariants: a winner is named only when the two executors' block times differ significantly
 // (Mann-Whitney p <= ALPHA over their rounds' medians where the file names rounds, else over their
-// samples, as `concord compare` decides) and by at least TIE_BELOW; a pair where either executor
+// samples, as `concord compare` decides) and by at least TIE_BELOW; a tie is a gap below
+// TIE_BELOW (or two runs of the sequential executor), never a wide gap the test could not call:
+// that is inconclusive, too few or too noisy rounds to tell; a pair where either executor
 // did not match the reference, or stopped part-way (it threw in a timed round, so its run holds
 // only the rounds before, and the two are not timed over the same rounds), gets no verdict; two
 // that both handed every block to the sequential executor tie, whatever the timings (the same
@@ -30,7 +32,7 @@ export const MODULAR = 'modular';
 export const TIE_BELOW = 0.05;
 
 /** MODULAR: the match's modular row won, under whichever partition its label names. */
-export type Outcome = typeof BLOCK_STM | typeof MODULAR | 'tie' | 'no verdict';
+export type Outcome = typeof BLOCK_STM | typeof MODULAR | 'tie' | 'inconclusive' | 'no verdict';
 
 /** The two executors at one thread count, with the baseline both speedups are measured against. */
 export interface Match {
@@ -66,7 +68,8 @@ export interface Verdict {
  * above, with `first` and `second` in place of the two executors.
  */
 export interface Judgement {
-  readonly winner: 'first' | 'second' | 'tie' | 'no verdict';
+  /** 'tie': apart by less than TIE_BELOW, or both ran the sequential executor; 'inconclusive': apart by TIE_BELOW or more, but not significantly. */
+  readonly winner: 'first' | 'second' | 'tie' | 'inconclusive' | 'no verdict';
   /** As Match.p, of the two runs' block times. */
   readonly p: number;
   readonly unit: 'rounds' | 'samples';
@@ -81,8 +84,9 @@ export function judgePair(first: Row, second: Row): Judgement {
   const ratio = Math.max(second.speedup / first.speedup, first.speedup / second.speedup);
   const bothSequential = first.run.fallbackShare === 1 && second.run.fallbackShare === 1;
   const winner = !first.correct || !second.correct || first.stoppedBy !== null || second.stoppedBy !== null ? 'no verdict'
-    : !bothSequential && p <= ALPHA && ratio - 1 >= TIE_BELOW ? (second.speedup > first.speedup ? 'second' : 'first')
-    : 'tie';
+    : bothSequential || ratio - 1 < TIE_BELOW ? 'tie'
+    : p <= ALPHA ? (second.speedup > first.speedup ? 'second' : 'first')
+    : 'inconclusive';
   return { winner, p, unit, ratio, bothSequential };
 }
 

@@ -12,7 +12,7 @@
 // clause appears only when the data for it is present.
 
 import { median, RECOMMENDED_SAMPLES } from './stats.js';
-import { roundMedians, type Row } from './summary.js';
+import { roundMedians, unsteadyMark, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, type Judgement, type Match } from './verdict.js';
 import { partitionWinner, type PartitionMatch } from './partition-verdict.js';
 import { plural } from '../spec/plural.js';
@@ -102,7 +102,21 @@ function blockStmFacts(row: Row, txs: number): string[] {
   const failed = row.failedValidationsPerTx;
   const waits = row.run.detail?.estimateWaits;
   const waitText = waits !== undefined && waits > 0 && txs > 0 ? `, waiting on an estimate ${rate(waits / txs)} times per transaction` : '';
-  if (re >= NOTABLE_PER_TX || failed >= NOTABLE_PER_TX) {
+  // The rates are over every timed block, and a block that fell back counts only what it ran in
+  // parallel before (a contention check stops within the first eighth of the block, before
+  // re-executions count, impl/blockstm/executor.ts; a preflight runs none), so they dilute the
+  // parallel blocks' rates: over those alone, the rates are at most these over the parallel share.
+  const share = row.run.fallbackShare ?? 0;
+  const parallel = 1 - share;
+  if (share > 0 && share < 1) {
+    const [reAt, failedAt] = [re / parallel, failed / parallel];
+    const over = `over all its blocks, the ${pct(share)} that fell back counting only what they ran in parallel before falling back`;
+    if (reAt >= NOTABLE_PER_TX || failedAt >= NOTABLE_PER_TX) {
+      facts.push(`${row.executor} re-executed ${rate(re)} and failed ${rate(failed)} validations per transaction ${over}${waitText}`);
+    } else {
+      facts.push(`on the blocks it ran in parallel ${row.executor} met few conflicts (at most ${rate(reAt)} re-executions per transaction there: ${rate(re)} ${over}${waitText})`);
+    }
+  } else if (re >= NOTABLE_PER_TX || failed >= NOTABLE_PER_TX) {
     facts.push(`${row.executor} re-executed ${rate(re)} and failed ${rate(failed)} validations per transaction${waitText}`);
   } else {
     facts.push(`${row.executor} met few conflicts (${rate(re)} re-executions per transaction${waitText})`);
@@ -274,17 +288,20 @@ export function pairLeadSplit(one: Paired | undefined, at: Paired, ceiling: Ceil
   const oneLead = Math.log(one[winner].speedup / one[loser].speedup);
   const scalingLead = Math.log(scaling(winner) / scaling(loser));
   const [won, lost] = [name(winner), name(loser)];
+  // An inconclusive 1-thread gap is read by its sign, and said to be one the test could not call.
+  const unsure = one.winner === 'inconclusive' ? ' (at 1 thread the gap is inconclusive)' : '';
   const source = one.winner === 'tie' ? `${won}'s lead is how it scales (at 1 thread the two tie)`
     : one.winner === loser ? `${won}'s lead is how it scales (at 1 thread ${lost} wins)`
-    : scalingLead <= 0 ? `${won}'s lead is its cost per transaction (it scales no better)`
-    : Math.abs(oneLead - scalingLead) <= SAME_SHARE * Math.max(oneLead, scalingLead) ? `${won}'s lead comes from both, about evenly`
-    : oneLead > scalingLead ? `most of ${won}'s lead comes from its cost per transaction` : `most of ${won}'s lead comes from how it scales`;
+    : unsure && oneLead <= 0 ? `${won}'s lead is how it scales (at 1 thread ${lost} is ahead, inconclusively)`
+    : scalingLead <= 0 ? `${won}'s lead is its cost per transaction (it scales no better)${unsure}`
+    : Math.abs(oneLead - scalingLead) <= SAME_SHARE * Math.max(oneLead, scalingLead) ? `${won}'s lead comes from both, about evenly${unsure}`
+    : oneLead > scalingLead ? `most of ${won}'s lead comes from its cost per transaction${unsure}` : `most of ${won}'s lead comes from how it scales${unsure}`;
   const notes = [
     `each one's own block time at 1 thread over its time at ${at.threads}`,
     ...(ceiling === null ? [] : [ceilingNote(ceiling, at.threads, (['first', 'second'] as const).filter((e) => shown(scaling(e)) > shown(ceiling.ratio)).map(name))]),
     ...baselineNote(one, at),
   ];
-  return `${won}'s lead, split: at 1 thread ${name('first')} ${times(one.first.speedup)} and ${name('second')} ${times(one.second.speedup)} (each one's cost per transaction beside the baseline's), `
+  return `${won}'s lead, split: at 1 thread ${name('first')} ${times(one.first.speedup)}${unsteadyMark(one.first)} and ${name('second')} ${times(one.second.speedup)}${unsteadyMark(one.second)} (each one's cost per transaction beside the baseline's), `
     + `and from 1 to ${at.threads} threads ${name('first')} scales by ${times(scaling('first'))} and ${name('second')} by ${times(scaling('second'))} (${notes.join('; ')}): ${source}.`;
 }
 

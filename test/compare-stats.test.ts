@@ -134,7 +134,7 @@ describe('compare', () => {
     expect(c.rows.every((r) => !r.significant)).toBe(true);
     const text = formatComparison(c, 'base.json', 'new.json');
     expect(text).toMatch(/~ \(p=\d\.\d{3} n=12\+12\)/);
-    expect(text).toMatch(/^geomean/m);
+    expect(text).toMatch(/^geomean \(executor rows\) /m);
     expect(c.warnings).toEqual([]);
   });
 

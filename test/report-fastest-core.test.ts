@@ -56,7 +56,8 @@ describe('the speedup over the baseline\'s fastest core', () => {
   ];
 
   it('gives no figure from fewer than MIN_CORE_ROUNDS rounds on the chosen CPU, and says why in a footnote', () => {
-    const doc = timed(audit);
+    // Probes that flag CPU 0 slow make CPU 1 a fastest core to choose (its rounds overlap CPU 0's).
+    const doc = timed(audit, { start: speeds([0.8, 1]), end: speeds([0.8, 1]) });
     const row = executorRow(doc);
     expect(row.speedup).toBeLessThan(1);
     expect(row.fastCoreSpeedup).toBeNull();
@@ -80,10 +81,38 @@ describe('the speedup over the baseline\'s fastest core', () => {
       { cpu: 0, base: many(10, 5), exec: many(4, 5) },
       { cpu: 1, base: many(12, 5), exec: many(5, 5) },
     ];
-    const row = executorRow(timed(rounds));
+    // The probes flag CPU 1 slow, so a fastest core is chosen although the two CPUs' rounds overlap.
+    const row = executorRow(timed(rounds, { start: speeds([1, 0.8]), end: speeds([1, 0.8]) }));
     // Over CPU 0's rounds 0, 2, 4: 2, 2 and 2.5.
     expect(row.fastCoreSpeedup).toBeCloseTo(2, 10);
     expect(row.fastCoreGap).toBeNull();
+  });
+
+  it('chooses no fastest core where the probes find the cores alike and the CPUs\' rounds overlap: "cores alike"', () => {
+    // The base-bench case: medians 47.5 against 48.5 ms (2% apart) while the rounds spanned 32-54 ms.
+    const rounds: Round[] = [
+      { cpu: 0, base: many(47.5, 5), exec: many(40, 5) },
+      { cpu: 0, base: many(32.4, 5), exec: many(30, 5) },
+      { cpu: 1, base: many(48.5, 5), exec: many(40, 5) },
+      { cpu: 1, base: many(53.9, 5), exec: many(40, 5) },
+      { cpu: 0, base: many(50, 5), exec: many(40, 5) },
+      { cpu: 1, base: many(45, 5), exec: many(40, 5) },
+    ];
+    const alike = { start: speeds([1, 0.98]), end: speeds([0.99, 1]) };
+    const doc = timed(rounds, alike);
+    const row = executorRow(doc);
+    expect(row.fastCoreSpeedup).toBeNull();
+    expect(row.fastCoreGap).toBe('cores alike: the core probes found no core below 0.9 of the fastest, and the baseline\'s round medians on one CPU overlap those on another, so no CPU was the faster; read the plain speedup.');
+    // Unprobed cores say so.
+    expect(executorRow(timed(rounds)).fastCoreGap).toMatch(/^cores alike: the cores were not probed, and /);
+    // The column's cell is a dash whose footnote says why.
+    const md = mdUnescaped(renderMarkdown(merge([{ file: 'r.json', doc }]), []));
+    const cell = md.split('\n').find((l) => l.startsWith(`| ${row.label} | fake-parallel | 2 |`))!.split(' | ')[5]!;
+    expect(cell).toMatch(/^–[¹²³⁴⁵⁶⁷⁸⁹]+$/);
+    expect(md).toContain(`${cell.slice(1)} No speedup over the baseline's fastest core: cores alike: `);
+    // Every round on CPU 0 faster than every round on CPU 1: a gap wider than the rounds' spread picks CPU 0.
+    const apart = rounds.map((x) => ({ ...x, base: x.cpu === 0 ? many(30, 5) : x.base }));
+    expect(executorRow(timed(apart, alike)).fastCoreSpeedup).toBeCloseTo(0.75, 10);
   });
 
   it('gives no figure where the core probes name another CPU the fastest, or the cores swapped speeds during the run', () => {

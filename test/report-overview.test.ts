@@ -29,9 +29,10 @@ describe('the report overview', () => {
     const [workloads, mean, lowest, highest, sequential, partial, wrong] = tableRow(text, 'modular', 2);
     expect([workloads, sequential, partial, wrong!.replace(' |', '')]).toEqual(['2', '1', '0', '0']);
     // amm timed the sequential executor: the mean, lowest and highest are p2p's alone (about 2x; the fixture jitters samples).
-    expect(Number(mean!.replace('x', ''))).toBeCloseTo(2, 1);
-    expect(lowest).toBe(highest);
-    expect(highest).toBe(`${mean} (p2p 1000 acc × 1000 tx)`);
+    expect(Number(mean!.split('x')[0])).toBeCloseTo(2, 1);
+    // One workload in parallel: the mean names it, and lowest and highest do not repeat it.
+    expect(mean).toMatch(/^\d\.\d\dx \(p2p 1000 acc × 1000 tx\)$/);
+    expect([lowest, highest]).toEqual(['–', '–']);
     expect(tableRow(text, 'block-stm', 1)[4]).toBe('0');
     expect(tableRow(text, 'block-stm', 1)[1]).toMatch(/^0\.\d\dx$/);
     expect(text).toContain('Which executor wins at the highest thread count both ran: modular on 1 workload, block-stm on 0, a tie on 1 (1 of them where both ran the sequential executor on every block); '

@@ -590,7 +590,7 @@ describe('markdown', () => {
       r.cpus = r.rounds!.map((round) => (round + 1) % 2);
       r.samplesMs = r.samplesMs.map((ms, i) => (r.cpus![i] === 0 ? ms * 1.5 : ms));
     }
-    expect(coreWarning(rounded)).toBe(`${head}; at the core speeds probed (the start's or the end's, whichever allows more), an executor could reach at most 1.97x at 2 threads over a baseline on the fastest core. ${effect} Read the "over fastest-core baseline" column (the baseline on its fastest core only), or rerun on a machine whose cores run at equal speeds.`);
+    expect(coreWarning(rounded)).toBe(`${head}; at the core speeds probed (the start's or the end's, whichever allows more), an executor could reach at most 1.97x at 2 threads over a baseline on the fastest core. ${effect} The "over fastest-core baseline" column takes only the rounds whose baseline ran on its fastest core, so no slow core under the baseline flatters it, but it rests on fewer rounds: where it reads above the plain speedup, that is the noise between rounds, and the lower of the two is the one to quote. Or rerun on a machine whose cores run at equal speeds.`);
     // `bench --threads 1`: no ceiling to quote, and no sentence that leans on one; without CPUs per sample, no column to read.
     const single = sampleResults({ seqMs: 10, execMs: 6, samples: 10 });
     single.cores = parallel.cores;

@@ -1,4 +1,4 @@
-// Reports: the charts' SVG holds every expected series, each in one colour across the charts, the
+// Reports: the charts' SVG holds every expected series, each executor in one hue across the charts, the
 // paper's figures only beside the workloads whose ideal reaches them, runs that fell back to the
 // sequential executor marked in charts and tables alike; Markdown shows each speedup next to its
 // ideal, flags an efficiency above 100% and words its unequal-cores warning for 1-thread and
@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { guard, UsageError } from '../cli/errors.js';
 import { reportCommand } from '../cli/report.js';
 import { anchorsFor, BLOCK_STM_ANCHORS } from '../reports/anchors.js';
-import { charts, coresIdealName, FALLBACK_POINT, IDEAL_SERIES, renderSvg, speedupChart, type Chart } from '../reports/charts.js';
+import { charts, coresIdealName, FALLBACK_POINT, FITTED_KIND, IDEAL_SERIES, PAPER_TITLE, renderSvg, speedupChart, type Chart } from '../reports/charts.js';
 import { merge } from '../reports/merge.js';
 import { renderHtml, renderMarkdown, resultsMarkdown } from '../reports/render.js';
 import { writeReport } from '../reports/report.js';
@@ -35,6 +35,7 @@ interface ChartPoint {
   workload: string;
   threads: number;
   series: string;
+  hue: string;
   kind: string;
   fallback?: boolean;
 }
@@ -44,7 +45,7 @@ function points(c: Chart): ChartPoint[] {
   return (c.spec as unknown as { data: { values: ChartPoint[] } }).data.values;
 }
 
-/** Series to colour, as the chart's colour scale maps them. */
+/** Colour legend entries (an executor, an ideal) to colour, as the chart's colour scale maps them. */
 function colours(c: Chart): Map<string, string> {
   const { domain, range } = (c.spec as unknown as { spec: { layer: { encoding: { color: { scale: { domain: string[]; range: string[] } } } }[] } })
     .spec.layer[0]!.encoding.color.scale;
@@ -168,15 +169,16 @@ describe('the Sources line', () => {
 describe('charts', () => {
   const one = merge([{ file: 'a.json', doc: sampleResults({ seqMs: 10, execMs: 6, samples: 10, simulated: true }) }]);
 
-  it('the speedup chart draws measured, ideal, simulated and the paper\'s figures its workload reaches, each in the legend', async () => {
+  it('the speedup chart draws measured, ideal, simulated and the paper\'s figures its workload reaches, each in the legends', async () => {
     // No Block-STM series, no paper figures: they measure Block-STM.
     expect(charts(one).find((c) => c.name === 'speedup')!.series).not.toContain(expect.stringContaining('paper'));
     const speedup = charts(merge([{ file: 'a.json', doc: asBlockStm(sampleResults({ seqMs: 10, execMs: 6, samples: 10, simulated: true })) }])).find((c) => c.name === 'speedup')!;
     // The fixture's p2p block (100 accounts, contended) allows 14x at 32 threads: the paper's contended figures (8-9x) fit it.
-    const expected = ['block-stm', IDEAL_SERIES, 'block-stm (simulated)', 'block-stm paper: Diem p2p, contended (derived from throughput)', 'block-stm paper: Aptos p2p, contended (derived from throughput)'];
-    expect([...speedup.series].sort()).toEqual([...expected].sort());
+    const paper = ['Diem p2p, contended (derived from throughput)', 'Aptos p2p, contended (derived from throughput)'];
+    expect([...speedup.series].sort()).toEqual(['block-stm', IDEAL_SERIES, 'block-stm (simulated)', ...paper].sort());
+    // The prediction is named by its executor's colour entry and its line style's, the paper's figures under its title.
     const texts = svgTexts(await renderSvg(speedup.spec));
-    for (const s of expected) expect(texts).toContain(s);
+    for (const s of ['block-stm', IDEAL_SERIES, 'measured', FITTED_KIND, 'ideal', PAPER_TITLE, ...paper]) expect(texts).toContain(s);
     expect(texts).toContain('p2p 100 acc × 1000 tx');
     expect(texts).toContain('token 100 acc × 1000 tx');
   });
@@ -192,11 +194,11 @@ describe('charts', () => {
     doc.simulated.push({ workload: wide.id, executor: 'modular', threads: 32, speedup: 0.9, model: 'test', modules: 64 });
     const m = merge([{ file: 'a.json', doc }]);
     const named = (contention: string) => BLOCK_STM_ANCHORS.filter((a) => a.contention === contention);
-    const low = named('low').map((a) => `block-stm paper: ${a.setting}${a.derived ? ' (derived from throughput)' : ''}`);
+    const low = named('low').map((a) => `${a.setting}${a.derived ? ' (derived from throughput)' : ''}`);
     expect(anchorsFor(doc.workloads[1]!)).toEqual([]);
     const paperOn = (label: string) => points(speedupChart(m)).filter((p) => p.kind === 'paper' && p.workload === label).map((p) => p.series);
     expect(paperOn('p2p 2 acc × 1000 tx')).toEqual([]);
-    expect(paperOn('p2p 100 acc × 1000 tx')).toEqual(['block-stm paper: Diem p2p, contended (derived from throughput)', 'block-stm paper: Aptos p2p, contended (derived from throughput)']);
+    expect(paperOn('p2p 100 acc × 1000 tx')).toEqual(['Diem p2p, contended (derived from throughput)', 'Aptos p2p, contended (derived from throughput)']);
     // 1000 accounts: the low-contention figures only, though its ideal reaches the contended ones too.
     expect(paperOn('p2p 1000 acc × 1000 tx')).toEqual(low);
     expect(paperOn('token 100 acc × 1000 tx')).toEqual([]);
@@ -208,23 +210,29 @@ describe('charts', () => {
     expect(md).toContain('its low-contention figures beside blocks of 1000 accounts or more, its contended ones beside blocks of fewer');
   });
 
-  it('gives each series one colour in every chart', async () => {
+  it('gives each executor one hue in every chart, its predictions too, told apart by dash, width and opacity', async () => {
     // Two executors and a prediction: left to vega, orange was block-stm (simulated) in one chart and modular in the others.
     const doc = contestResults([{ workload: 'p2p', idealLimit: 4, seqMs: 10, blockStm: { 1: { ms: 11 }, 2: { ms: 7 } }, modular: { 1: { ms: 11 }, 2: { ms: 6, detail: {} } } }]);
     doc.simulated.push({ workload: doc.workloads[0]!.id, executor: 'block-stm', threads: 4, speedup: 3, model: 'test' });
     const drawn = charts(merge([{ file: 'a.json', doc }]));
     expect(drawn.map((c) => c.name)).toEqual(['speedup', 'throughput', 'efficiency']);
     const maps = drawn.map(colours);
-    expect([...maps[0]!.keys()].sort()).toEqual(['block-stm', 'block-stm (simulated)', IDEAL_SERIES, 'modular']);
+    expect([...maps[0]!.keys()].sort()).toEqual(['block-stm', IDEAL_SERIES, 'modular']);
     for (const [i, map] of maps.entries()) {
-      expect([...map.keys()].sort()).toEqual([...drawn[i]!.series].sort());
+      expect([...map.keys()].sort()).toEqual([...new Set(points(drawn[i]!).map((p) => p.hue))].sort());
       expect(new Set(map.values()).size).toBe(map.size);
-      // Every series has a colour of its own: one without is drawn in none, so it does not show.
+      // Every entry has a colour of its own: one without is drawn in none, so it does not show.
       for (const colour of map.values()) expect(colour).toMatch(/^#[0-9a-f]{6}$/i);
       for (const [series, colour] of map) for (const other of maps) if (other.has(series)) expect(other.get(series)).toBe(colour);
     }
-    // A prediction is drawn in the lighter partner of its measurement's hue (tableau20 pairs them).
-    expect([maps[0]!.get('block-stm'), maps[0]!.get('block-stm (simulated)')]).toEqual(['#f58518', '#ffbf79']);
+    // The prediction takes its measurement's hue: a pale partner of it read as another series.
+    expect(points(drawn[0]!).filter((p) => p.series === 'block-stm (simulated)').map((p) => p.hue)).toEqual(['block-stm']);
+    const hue = maps[0]!.get('block-stm')!;
+    const svg = await renderSvg(drawn[0]!.spec);
+    const lines = [...svg.matchAll(/aria-roledescription="line mark"[^>]*>/g)].map((m) => m[0]).filter((l) => l.includes(`stroke="${hue}"`));
+    // The measurement solid, heavy and opaque; the prediction thin, dashed and faint.
+    expect(lines.filter((l) => /stroke-width="2.5"/.test(l) && /stroke-dasharray="1,0"/.test(l) && /opacity="1"/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => /stroke-width="1.25"/.test(l) && /stroke-dasharray="4,3"/.test(l) && /opacity="0.6"/.test(l))).toHaveLength(1);
     const modular = maps[1]!.get('modular')!;
     for (const c of drawn) expect(await renderSvg(c.spec)).toContain(modular);
     expect(await renderSvg(drawn[1]!.spec)).toContain(maps[1]!.get('sequential baseline (1 thread, timed beside each count)')!);
@@ -321,7 +329,8 @@ describe('chart legends', () => {
       { file: 'b.json', doc: sampleResults({ seqMs: 8, execMs: 3, samples: 10, machine: long(2), simulated: true }) },
     ]);
     const texts = svgTexts(await renderSvg(speedupChart(m).spec));
-    for (const n of [1, 2]) expect(texts).toEqual(expect.arrayContaining([`fake-parallel · ${long(n)}`, `fake-parallel · ${long(n)} (simulated)`]));
+    // Each machine's prediction is named by its executor's entry and the style legend's.
+    for (const n of [1, 2]) expect(texts).toEqual(expect.arrayContaining([`fake-parallel · ${long(n)}`, FITTED_KIND]));
   });
 });
 

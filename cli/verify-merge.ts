@@ -2,7 +2,7 @@
 // read and pooled into the one run they split (cli/verify.ts prints it as verify prints a run).
 // Invariant: a pool is made only of a whole matrix of agreeing shards: each file one verify run's
 // result, each shard I of one N there once, all with the same runs, txs, seed, settings (thread
-// counts included), executors and coverage gate; anything else is an input error (exit 2) naming the file and the field. The
+// counts and --programs included), executors and coverage gate; anything else is an input error (exit 2) naming the file and the field. The
 // pool's coverage is judged by the gate verify judges one run by (runner.ts uncoveredEvents) on the
 // sums of the shards' counts, and every shard's failures, cuts, signal and error are carried into
 // it: pooling adds up coverage, never forgives a counterexample.
@@ -13,6 +13,7 @@ import { parseStrictJson } from '../spec/strict-json.js';
 import { plural } from '../spec/plural.js';
 import { CHECKS, settingsText, type CheckName, type PartitionSettings } from '../properties/replay.js';
 import { threadCountsText } from '../properties/thread-counts.js';
+import { programsText, type Programs } from '../properties/programs.js';
 import {
   CHECK_DEFS, checkRuns, shardBatches, uncoveredEvents, type CheckReport, type ExecutorReport, type FailureReport, type RunReport,
 } from '../properties/runner.js';
@@ -46,6 +47,8 @@ export interface MergedShards {
   readonly settings: PartitionSettings;
   /** The shards' --threads (settings.threads), which every shard shares; absent: each check's own. */
   readonly threadCounts?: readonly number[];
+  /** The shards' --programs (settings.programs), which every shard shares; absent: every program kind. */
+  readonly programs?: Programs;
   readonly shards: readonly ShardVerdict[];
   /** Each shard's `error` (a module's executor object whose close() threw) and `stopped` (a signal), prefixed by its shard. */
   readonly errors: readonly string[];
@@ -58,10 +61,11 @@ const coverage = z.record(z.string(), amount);
 
 const checkReport = z.object({
   name: z.enum(CHECKS as [CheckName, ...CheckName[]]),
-  status: z.enum(['passed', 'failed', 'cut', 'skipped', 'none', 'stopped']),
+  status: z.enum(['passed', 'failed', 'cut', 'skipped', 'none', 'stopped', 'not run']),
   batches: count,
   of: count,
   partial: count.optional(),
+  reason: z.string().optional(),
 });
 
 const executorReport = z.object({
@@ -105,7 +109,9 @@ const shardResult = z.object({
   runs: count,
   txs: count.nullable(),
   // A shard of a verify before --threads has none: each check's own counts, as a shard without it now.
-  settings: z.object({ modules: count.optional(), partition: z.string().optional(), threads: z.array(z.number().int().positive()).min(1).optional() }),
+  settings: z.object({
+    modules: count.optional(), partition: z.string().optional(), threads: z.array(z.number().int().positive()).min(1).optional(), programs: z.array(z.string()).min(1).optional(),
+  }),
   executors: z.array(executorReport).min(1),
   blocksChecked: count,
   schedulesExplored: count,
@@ -194,6 +200,7 @@ const AGREED: readonly { readonly field: string; readonly of: (r: ShardResult) =
   { field: 'seed', of: (r) => String(r.seed) },
   { field: 'settings', of: (r) => settingsText(r.settings) || 'none' },
   { field: 'settings.threads', of: (r) => threadCountsText(r.settings.threads) || 'none (each check\'s own thread counts)' },
+  { field: 'settings.programs', of: (r) => programsText(r.settings.programs) || 'none (--programs all)' },
   { field: 'shard', of: (r) => `of ${r.shard.split('/')[1]} shards` },
   { field: 'executors', of: (r) => r.executors.map((e) => e.name).join(', ') },
 ];
@@ -209,7 +216,7 @@ function checkMatrix(shards: readonly ShardInput[], ended: readonly EndedShard[]
   for (const s of rest) {
     for (const { field, of } of AGREED) {
       if (of(s.result) !== of(first.result)) {
-        throw fileError(s.file, field, `${of(s.result)}, where ${first.file} has ${of(first.result)}: the shards of one matrix are one verify run split, with the same --runs, --txs, --seed, --modules, --partition, --threads, --executor and --shard N`);
+        throw fileError(s.file, field, `${of(s.result)}, where ${first.file} has ${of(first.result)}: the shards of one matrix are one verify run split, with the same --runs, --txs, --seed, --modules, --partition, --threads, --programs, --executor and --shard N`);
       }
     }
     for (const [i, e] of s.result.executors.entries()) {
@@ -239,7 +246,7 @@ function sumCoverage(all: readonly (Coverage | undefined)[]): Coverage {
 }
 
 /** The strongest status first: a check is passed in the pool only where every shard that owned a batch of it passed it. */
-const STATUS_ORDER: readonly CheckReport['status'][] = ['failed', 'stopped', 'cut', 'skipped', 'passed', 'none'];
+const STATUS_ORDER: readonly CheckReport['status'][] = ['failed', 'stopped', 'cut', 'skipped', 'passed', 'none', 'not run'];
 
 /**
  * One check over every shard: batches and runs summed, the strongest status. A shard whose turn a
@@ -253,7 +260,11 @@ function poolCheck(name: CheckName, runs: number, own: readonly { readonly e: Ex
   });
   const status = STATUS_ORDER.find((st) => reports.some((r) => r.status === st))!;
   const partial = reports.reduce((n, r) => n + (r.partial ?? 0), 0);
-  return { name, status, batches: reports.reduce((n, r) => n + r.batches, 0), of: reports.reduce((n, r) => n + r.of, 0), ...(partial > 0 ? { partial } : {}) };
+  const reason = reports.find((r) => r.reason !== undefined)?.reason;
+  return {
+    name, status, batches: reports.reduce((n, r) => n + r.batches, 0), of: reports.reduce((n, r) => n + r.of, 0), ...(partial > 0 ? { partial } : {}),
+    ...(status === 'not run' && reason !== undefined ? { reason } : {}),
+  };
 }
 
 /**
@@ -311,7 +322,7 @@ function pool(shards: readonly ShardInput[]): MergedShards {
       seed: first.seed, shard: n === 1 ? '1/1' : `1-${n}/${n}`,
     },
     runs: first.runs, txs: first.txs, settings: { ...(first.settings.modules === undefined ? {} : { modules: first.settings.modules }), ...(first.settings.partition === undefined ? {} : { partition: first.settings.partition }) },
-    ...(first.settings.threads ? { threadCounts: first.settings.threads } : {}),
+    ...(first.settings.threads ? { threadCounts: first.settings.threads } : {}), ...(first.settings.programs ? { programs: first.settings.programs } : {}),
     shards: shards.map((s) => {
       const alone = s.result.executors.filter((e) => e.uncovered.length > 0);
       return {

@@ -53,6 +53,7 @@ import { readPlacement } from './placement-file.js';
 import { DEFAULT_PARTITION, type Placement } from '../impl/modular/partition.js';
 import { threadList } from './bench.js';
 import { threadCountsText } from '../properties/thread-counts.js';
+import { parsePrograms, programsText, type Programs } from '../properties/programs.js';
 import { BATCH, DEFAULT_RUNS, DEFAULT_SEED, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, MAX_VERIFY_TXS, SHARD_RUNS } from '../properties/verify-limits.js';
 
 export interface VerifyOptions {
@@ -90,6 +91,18 @@ export interface VerifyOptions {
   threads?: string;
   /** --merge FILE...: pool the --json results of a matrix's shards into one verdict (cli/verify-merge.ts). */
   merge?: string[];
+  /** --programs LIST: all (default), contracts, or contract names: what the generated blocks hold (properties/programs.ts). */
+  programs?: string;
+}
+
+/** --programs read (properties/programs.ts): undefined for all; an unknown name is a usage error naming it and listing the valid ones. */
+function programsOption(raw: string | undefined): Programs | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return parsePrograms(raw);
+  } catch (e) {
+    throw e instanceof RangeError ? new UsageError(e.message) : e;
+  }
 }
 
 export const DEFAULT_OUT = DEFAULT_VERIFY_OUT;
@@ -318,13 +331,14 @@ function failureJson(f: FailureReport): Omit<FailureReport, 'settings'> & { sett
  * `threadCounts` --threads, in them as `threads`.
  */
 function summary(
-  ok: boolean, r: RunReport, settings: { runs: number; txs: number | undefined; made?: PartitionSettings; threadCounts?: readonly number[] }, planted?: PlantedReport,
+  ok: boolean, r: RunReport, settings: { runs: number; txs: number | undefined; made?: PartitionSettings; threadCounts?: readonly number[]; programs?: Programs }, planted?: PlantedReport,
 ): object {
   const threads = settings.threadCounts ? { threads: settings.threadCounts } : {};
+  const programs = settings.programs ? { programs: settings.programs } : {};
   return {
     ok,
     // What each shard of a matrix must share for the shards to add up to the unsharded run.
-    runs: settings.runs, txs: settings.txs ?? null, ...(settings.made ? { settings: { ...settingsJson(settings.made), ...threads } } : {}),
+    runs: settings.runs, txs: settings.txs ?? null, ...(settings.made ? { settings: { ...settingsJson(settings.made), ...threads, ...programs } } : {}),
     executors: r.executors.map((e) => ({
       ...e, elapsedMs: Math.round(e.elapsedMs), shrinkMs: Math.round(e.shrinkMs),
       blocksPerSecond: rate(e.blocksChecked, checkingMs(e)), schedulesPerSecond: rate(e.schedulesExplored, checkingMs(e)),
@@ -385,7 +399,7 @@ function exploredText(e: ExecutorReport): string {
 }
 
 /** The summary lines of a run's text: a line of counts and a line of coverage per executor (and one of its shrink tries, where it had any), then the run's. */
-export function textSummary(r: RunReport, made: PartitionSettings = {}, threadCounts?: readonly number[]): string[] {
+export function textSummary(r: RunReport, made: PartitionSettings = {}, threadCounts?: readonly number[], programs?: Programs): string[] {
   const lines: string[] = [];
   const width = Math.max(...r.executors.map((e) => e.label.length));
   for (const e of r.executors) {
@@ -401,10 +415,14 @@ export function textSummary(r: RunReport, made: PartitionSettings = {}, threadCo
     lines.push(`  ${''.padEnd(width)} coverage, summed over its runs: ${cov}`);
     const tries = triesText(e, 'its counterexample');
     if (tries !== undefined) lines.push(`  ${''.padEnd(width)} and ${tries}${exploredText(e)}, not counted above`);
+    // Never passed: a check --programs keeps from running is named, with why.
+    for (const c of e.checks.filter((x) => x.status === 'not run')) lines.push(`  ${''.padEnd(width)} ${c.name} ${c.reason ?? 'not run'}`);
+    const random = programs ? e.checks.filter((c) => RANDOM_PROGRAM_CHECKS.includes(c.name)).map((c) => c.name) : [];
+    if (random.length) lines.push(`  ${''.padEnd(width)} ${random.join(' and ')} still ran random programs (${programsText(programs)} holds its other checks' blocks to the contracts)`);
   }
   const tries = triesText(r, 'counterexamples');
   lines.push(`${r.blocksChecked.toLocaleString('en-US')} blocks checked (${rate(r.blocksChecked, checkingMs(r)).toLocaleString('en-US')}/s), `
-    + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, checkingMs(r)).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s${tries ? `, and ${tries}` : ''}; seed ${r.seed}, shard ${r.shard}${[settingsText(made), threadCountsText(threadCounts)].filter(Boolean).map((t) => `, ${t}`).join('')}`);
+    + `${r.schedulesExplored.toLocaleString('en-US')} schedules explored (${rate(r.schedulesExplored, checkingMs(r)).toLocaleString('en-US')}/s) in ${(r.elapsedMs / 1000).toFixed(1)} s${tries ? `, and ${tries}` : ''}; seed ${r.seed}, shard ${r.shard}${[settingsText(made), threadCountsText(threadCounts), programsText(programs)].filter(Boolean).map((t) => `, ${t}`).join('')}`);
   // A merge's check cut in one shard and stopped by a signal in another is stopped, not listed here.
   const cut = r.executors.filter((x) => x.cut && cutChecks(x).length > 0);
   if (r.timedOut && cut.length > 0) {
@@ -413,6 +431,9 @@ export function textSummary(r: RunReport, made: PartitionSettings = {}, threadCo
   }
   return lines;
 }
+
+/** A built-in's checks whose blocks keep random programs under --programs (properties/enumerate.ts, lying-footprints.ts). */
+const RANDOM_PROGRAM_CHECKS: readonly string[] = ['exhaustive', 'lying-footprints'];
 
 /**
  * The last line of a run's text that a signal did not stop: `ok` as verify judged it, `timedOut`
@@ -435,7 +456,7 @@ async function merge(o: VerifyOptions): Promise<number> {
   // The files fix everything these would set, and a merge runs nothing.
   const beside = ([['--executor', o.executor], ['--runs', o.runs], ['--seed', o.seed], ['--txs', o.txs], ['--time-limit', o.timeLimit], ['--timeout', o.timeout],
     ['--modules', o.modules], ['--partition', o.partition], ['--placement', o.placement], ['--threads', o.threads], ['--shard', o.shard], ['--planted', o.planted || undefined], ['--coverage', o.coverage],
-    ['--replay', o.replay], ['--repeat', o.repeat], ['--other-command', o.otherCommand || undefined], ['--out', o.out]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
+    ['--replay', o.replay], ['--repeat', o.repeat], ['--other-command', o.otherCommand || undefined], ['--out', o.out], ['--programs', o.programs]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
   if (beside.length) throw new UsageError(`--merge pools the shards' --json files, which fix the run: give it alone (with --json or --fail-on-cut), not with ${beside.join(', ')}`);
   if (o.merge!.length === 0) throw new UsageError('--merge: give the --json file of every shard of the matrix');
   // Loaded here alone: its schema (zod) would cost every other verify a tenth of a second.
@@ -466,7 +487,7 @@ async function merge(o: VerifyOptions): Promise<number> {
     }));
   if (o.json) {
     writeStdout(`${JSON.stringify({
-      ...summary(ok, r, { runs: m.runs, txs: m.txs ?? undefined, made: m.settings, ...(m.threadCounts ? { threadCounts: m.threadCounts } : {}) }), shards: m.shards,
+      ...summary(ok, r, { runs: m.runs, txs: m.txs ?? undefined, made: m.settings, ...(m.threadCounts ? { threadCounts: m.threadCounts } : {}), ...(m.programs ? { programs: m.programs } : {}) }), shards: m.shards,
       ...(m.errors.length ? { error: m.errors.join('; ') } : {}), ...(m.stopped.length ? { stopped: m.stopped.join('; ') } : {}),
     })}\n`);
     for (const line of [...jsonLogLines(r, uncovered), ...m.errors, ...m.stopped]) process.stderr.write(`concord verify: ${line}\n`);
@@ -477,7 +498,7 @@ async function merge(o: VerifyOptions): Promise<number> {
     writeStdout(`${[first, `  shard        ${f.shard} (${m.shards.find((s) => s.shard === f.shard)!.file})`, ...rest].join('\n')}\n\n`);
   }
   writeStdout(`pooled ${plural(m.shards.length, 'shard')}: ${m.shards.map((s) => `${s.shard} ${s.file}`).join(', ')}\n`);
-  writeStdout(`${textSummary(r, m.settings, m.threadCounts).join('\n')}\n`);
+  writeStdout(`${textSummary(r, m.settings, m.threadCounts, m.programs).join('\n')}\n`);
   for (const e of uncovered) writeStdout(`${uncoveredLine(e)}\n`);
   // The pool is the unsharded run: its advice is that run's --runs.
   if (uncovered.length) writeStdout(`  hint: ${coverageHint(VERIFY_OPTION_NAMES, m.runs, DEFAULT_RUNS, undefined)}\n`);
@@ -546,7 +567,7 @@ function leaveReplay(signal: EndingSignal, sofar: ReplaySoFar, token: ReplayToke
       : `stopped by ${signal} after ${runs.toLocaleString('en-US')} run${runs === 1 ? '' : 's'} of the replayed block (${of}), none of which failed`;
   if (json) {
     writeStdout(`${JSON.stringify({
-      ok: false, executors: [token.executor], ...(otherCommandOf === undefined ? {} : { otherCommand: { token: otherCommandOf } }), settings: token.settings ?? {}, blocksChecked: observer.blocks, schedulesExplored: observer.schedules,
+      ok: false, executors: [token.executor], ...(otherCommandOf === undefined ? {} : { otherCommand: { token: otherCommandOf } }), settings: { ...token.settings, ...(token.programs ? { programs: token.programs } : {}) }, blocksChecked: observer.blocks, schedulesExplored: observer.schedules,
       failures: report ? [failureJson(report)] : [], reproduced: Boolean(report), runs, stopped,
     })}\n`);
     process.stderr.write(`concord verify: ${stopped}\n`);
@@ -658,7 +679,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   const inProcess = !report && !unknown && isModulePath(token.executor) ? passedFreshProcessText(replayed.label, token, runs) : undefined;
   if (o.json) {
     writeStdout(`${JSON.stringify({
-      ok: !report && !unknown, executors: [o.otherCommand ? executorNames(o.executor ?? [])[0]! : token.executor], ...(o.otherCommand ? { otherCommand: { token: token.executor } } : {}), settings: { ...token.settings, ...(token.threadCounts ? { threads: token.threadCounts } : {}) }, blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [failureJson(report)] : [],
+      ok: !report && !unknown, executors: [o.otherCommand ? executorNames(o.executor ?? [])[0]! : token.executor], ...(o.otherCommand ? { otherCommand: { token: token.executor } } : {}), settings: { ...token.settings, ...(token.threadCounts ? { threads: token.threadCounts } : {}), ...(token.programs ? { programs: token.programs } : {}) }, blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [failureJson(report)] : [],
       reproduced: Boolean(report), runs, ...(unknown ? { ...(token.failsOnly ? { failsOnly: token.failsOnly } : { sharedInstance: true }), error: unknown } : {}),
       ...(inProcess ? { note: inProcess } : {}),
     })}\n`);
@@ -711,7 +732,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
     // The token fixes everything these would set, so each would be silently ignored; --executor
     // only confirms the engine command of an exec: token (replay() checks it).
     const ignored = ([['--planted', o.planted || undefined], ['--shard', o.shard], ['--runs', o.runs],
-      ['--seed', o.seed], ['--txs', o.txs], ['--threads', o.threads], ['--time-limit', o.timeLimit], ['--fail-on-cut', o.failOnCut || undefined], ['--coverage', o.coverage]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
+      ['--seed', o.seed], ['--txs', o.txs], ['--threads', o.threads], ['--time-limit', o.timeLimit], ['--fail-on-cut', o.failOnCut || undefined], ['--coverage', o.coverage], ['--programs', o.programs]] as const).filter(([, v]) => v !== undefined).map(([name]) => name);
     if (ignored.length) throw new UsageError(`--replay reruns one failure: give it alone (with --repeat, --json, --out or --timeout), not with ${ignored.join(', ')}`);
     return replay(o, sourceFor);
   }
@@ -728,6 +749,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
   const txs = o.txs === undefined ? undefined : intOption('--txs', o.txs, 1, 1, MAX_VERIFY_TXS);
   // Validated as bench's list is, and sorted: two orders of one list are one run.
   const threadCounts = o.threads === undefined ? undefined : threadList(o.threads, 0);
+  const programs = programsOption(o.programs);
   const base = {
     runs, seed, outDir, progress, ...(timeLimitMs === undefined ? {} : { timeLimitMs }), ...(shard ? { shard } : {}), ...(txs === undefined ? {} : { txs }),
   };
@@ -741,7 +763,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
       ...(o.coverage !== undefined ? ['--coverage'] : []), ...(o.failOnCut ? ['--fail-on-cut'] : []),
       // Each planted bug is caught at the settings the catalogue was measured at.
       ...(o.modules !== undefined ? ['--modules'] : []), ...(o.partition !== undefined ? ['--partition'] : []), ...(o.placement !== undefined ? ['--placement'] : []),
-      ...(threadCounts ? ['--threads'] : []),
+      ...(threadCounts ? ['--threads'] : []), ...(o.programs !== undefined ? ['--programs'] : []),
     ];
     if (beside.length) throw new UsageError(`--planted checks the planted-bug catalogue: leave out ${beside.join(' and ')}`);
     const kinds = own.length ? own as Simulated['kind'][] : undefined;
@@ -783,13 +805,13 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
   const print = (r: RunReport, ok: boolean, end: { error?: string; cutFailed?: boolean; stopped?: string } = {}) => {
     const uncovered = r.executors.filter((e) => e.uncovered.length > 0);
     if (o.json) {
-      writeStdout(`${JSON.stringify({ ...summary(ok, r, { runs, txs, made, ...(threadCounts ? { threadCounts } : {}) }), ...(end.error ? { error: end.error } : {}), ...(end.stopped === undefined ? {} : { stopped: end.stopped }) })}\n`);
+      writeStdout(`${JSON.stringify({ ...summary(ok, r, { runs, txs, made, ...(threadCounts ? { threadCounts } : {}), ...(programs ? { programs } : {}) }), ...(end.error ? { error: end.error } : {}), ...(end.stopped === undefined ? {} : { stopped: end.stopped }) })}\n`);
       // A CI job sends stdout to a file: its log would show nothing of why it failed, or that it was cut or stopped.
       for (const line of [...jsonLogLines(r, uncovered), ...(end.stopped === undefined ? [] : [end.stopped])]) process.stderr.write(`concord verify: ${line}\n`);
       return;
     }
     for (const f of r.failures) writeStdout(`${formatFailure(f).join('\n')}\n\n`);
-    writeStdout(`${textSummary(r, made, threadCounts).join('\n')}\n`);
+    writeStdout(`${textSummary(r, made, threadCounts, programs).join('\n')}\n`);
     for (const e of uncovered) writeStdout(`${uncoveredLine(e)}\n`);
     if (uncovered.length) {
       const shards = shard && { count: shard.count, perShard: SHARD_RUNS };
@@ -804,7 +826,7 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
     // (a built-in cannot fail to load, and starting its pool costs a second or more).
     for (const s of sources) if (!EXECUTORS.has(s.name)) await (await s.create()).close(false);
     checkOutDir(outDir, '--out');
-    const run = await runVerify({ subjects: sources, ...base, ...(threadCounts ? { threadCounts } : {}), ...(answerWithin ? { answerWithin } : {}), sofar });
+    const run = await runVerify({ subjects: sources, ...base, ...(threadCounts ? { threadCounts } : {}), ...(programs ? { programs } : {}), ...(answerWithin ? { answerWithin } : {}), sofar });
     const checked = !run.failures.length && run.executors.every((e) => e.uncovered.length === 0);
     return { r: run, checked, unclosed: await closeModuleExecutors('verify', o.timeout, !checked, o.json ? { ok: false } : undefined) };
   }, (signal) => {

@@ -108,6 +108,14 @@ export interface BlockArbOptions {
    * of cv6_ tokens and before) every block is the random mix.
    */
   readonly shapes?: boolean;
+  /**
+   * Every transaction is a call of one of these library contracts (names of spec/contracts.ts
+   * CONTRACTS), with its proven footprint, whatever `mix`, `vm` and `shapes` say: for an engine
+   * that implements those contracts natively and runs no bytecode (verify --programs). fast-check
+   * shrinks a call within its contract, so every shrunk block holds only these. Absent: the
+   * blocks above, drawn as they always were.
+   */
+  readonly contracts?: readonly string[];
 }
 
 const reg = fc.nat(VALUE_REGS - 1);
@@ -169,8 +177,11 @@ const VALUE_PARAMS: Readonly<Record<string, fc.Arbitrary<number>>> = {
   minOut: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat(30) }),
 };
 
-function callArb(hashes: boolean): fc.Arbitrary<TxSpec> {
-  return fc.oneof(...[...CONTRACTS.values()].map((def) => fc.record({
+/** Calls of the library contracts, or of those of `only` (a non-empty list of their names). */
+export function callArb(hashes: boolean, only?: readonly string[]): fc.Arbitrary<TxSpec> {
+  const defs = [...CONTRACTS.values()].filter((def) => only === undefined || only.includes(def.name));
+  if (defs.length === 0) throw new RangeError(`callArb: no library contract among ${JSON.stringify(only)}`);
+  return fc.oneof(...defs.map((def) => fc.record({
     kind: fc.constant('call' as const),
     contract: fc.constant(def.name),
     args: fc.tuple(...def.params.map((p) => (p.kind === 'entity' ? rawEntity : VALUE_PARAMS[p.name] ?? amount))),
@@ -322,6 +333,8 @@ export function hotBlockSpecArb(o: BlockArbOptions = {}): fc.Arbitrary<BlockSpec
 
 /** Arbitrary block specs; shrinking yields few transactions, short programs and a single hot key. */
 export function blockSpecArb(o: BlockArbOptions = {}): fc.Arbitrary<BlockSpec> {
+  // Before the shapes: their windows' barriers and their hot blocks are random programs.
+  if (o.contracts) return contractBlockSpecArb(o, o.contracts);
   if (o.shapes) {
     const plain = { ...o, shapes: false };
     return fc.oneof(
@@ -341,6 +354,17 @@ export function blockSpecArb(o: BlockArbOptions = {}): fc.Arbitrary<BlockSpec> {
     pre: fc.array(o.contractState ? contractPreEntry : preEntry, { minLength: 1, maxLength: 12 }),
     // size 'max': fast-check's default size would cap blocks at about a dozen transactions.
     txs: fc.array(tx, { minLength: o.minTxs ?? 1, maxLength: maxTxs, size: 'max' }),
+    gasLimit: gasLimitArb(maxTxs),
+  });
+}
+
+/** Blocks of calls of the contracts `only` names alone (BlockArbOptions.contracts). */
+function contractBlockSpecArb(o: BlockArbOptions, only: readonly string[]): fc.Arbitrary<BlockSpec> {
+  const maxTxs = o.maxTxs ?? 20;
+  return fc.record({
+    keys: fc.constantFrom(...(o.keys ?? CONTENTION_LEVELS)),
+    pre: fc.array(o.contractState ? contractPreEntry : preEntry, { minLength: 1, maxLength: 12 }),
+    txs: fc.array(callArb(o.hashes ?? true, only), { minLength: o.minTxs ?? 1, maxLength: maxTxs, size: 'max' }),
     gasLimit: gasLimitArb(maxTxs),
   });
 }

@@ -20,6 +20,7 @@ import { BATCH } from './verify-limits.js';
 import { batchSeed, executeTarget, isProbeBlock, probeMs, writeExecutorBlock, type SubjectSource } from './runner.js';
 import { CLEANUP_MS, cleanUpBudget } from './clean-up.js';
 import { execHangNote } from '../impl/exec-executor.js';
+import type { Programs } from './programs.js';
 
 export interface CallLimit {
   /** Milliseconds a call may stay pending; 0 waits for ever. */
@@ -36,6 +37,8 @@ export interface CallLimit {
   readonly settings?: PartitionSettings;
   /** The thread counts the checks draw from (the helper's `threads`), which a hang's token carries. */
   readonly threadCounts?: readonly number[];
+  /** The contracts the checks' blocks call alone (the helper's `programs`), which a hang's token carries. */
+  readonly programs?: Programs;
 }
 
 /** What hung, for a test to inspect beside the message. */
@@ -75,10 +78,10 @@ interface Position {
  * of BATCH from batch 0 (runner.ts), each from its own key, and fast-check's path for the i-th input
  * of a batch is "i".
  */
-function positionToken(executor: string, seed: number, p: Position, settings: PartitionSettings | undefined, threadCounts: readonly number[] | undefined): ReplayToken {
+function positionToken(executor: string, seed: number, p: Position, settings: PartitionSettings | undefined, threadCounts: readonly number[] | undefined, programs?: Programs): ReplayToken {
   const fields = {
     executor, check: p.check, minTxs: p.txs.min, maxTxs: p.txs.max, seed: batchSeed(seed, Math.floor(p.before / BATCH)), path: String(p.before % BATCH),
-    ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}),
+    ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}), ...(programs ? { programs } : {}),
   };
   return sealToken(fields, [], undefined, p.input);
 }
@@ -97,7 +100,7 @@ function hangError(
     ? `verifyExecutor: ${call} did not settle within ${ms} ms (the timeout option)${seen}`
     : `verifyExecutor: ${call} took ${Math.round(tookMs)} ms, past the timeout of ${ms} ms: it held the thread (a busy loop or a blocking wait) until it returned`];
   let blockFile: string | undefined;
-  const token = limit.replay ?? (block && position ? positionToken(executor, limit.seed, position, limit.settings, limit.threadCounts) : undefined);
+  const token = limit.replay ?? (block && position ? positionToken(executor, limit.seed, position, limit.settings, limit.threadCounts, limit.programs) : undefined);
   if (block && !isProbeBlock(block)) {
     const only = shownTxs(block.txs.length, []);
     lines.push(...formatBlock(block, only).map((l) => `  ${l}`));

@@ -8,6 +8,8 @@
 // thread counts of its own (Subject.threadCounts: verify --threads) runs every one of these at those
 // instead of each check's. Each of these draws how the block's pre-state is handed over as well: a Map, or a SharedState
 // (spec/shared-state.ts) whose table the built-ins' workers read, a path of its own to check.
+// A subject given --programs (Subject.programs) draws blocks of those library contracts' calls alone
+// in every one of these, and is not run the VM-corner check, whose blocks are random bytecode.
 // Invariant: a check's run() returns false exactly when a run differed from the reference, threw,
 // changed the block it was given or could not be trusted, and has then called observer.fail for
 // that very run; the runner runs the final shrunk input last, so the last recorded failure
@@ -26,6 +28,7 @@ import { blockSpecArb, buildBlock, type BlockArbOptions, type BlockSpec } from '
 import { snapshotBlock, tableChange, undoChange } from './block-change.js';
 import { explain, nameAndMessage, sameResult, sentWithPreStateOf, thrownAt, type Explanation, type Provenance } from './explain.js';
 import { PLANTED_PREFIX, TOKEN_VERSION, type CheckName, type PartitionSettings, type TokenVersion } from './replay.js';
+import { notRunFor, type Programs } from './programs.js';
 
 /**
  * Which simulated runtime the executor's algorithm also runs on, and which planted bugs are switched
@@ -54,6 +57,11 @@ export interface Subject {
    * properties/thread-counts.ts), which its failures' tokens carry; absent: each check's own.
    */
   readonly threadCounts?: readonly number[];
+  /**
+   * The library contracts every block generated for it calls alone (verify --programs,
+   * properties/programs.ts), which its failures' tokens carry; absent: every program kind.
+   */
+  readonly programs?: Programs;
   /**
    * Releases the executor. `afterFailure`: the run found a counterexample, so this close() is a
    * clean-up, and its throw or hang must not keep the failure from being reported.
@@ -340,6 +348,11 @@ export interface CheckDef {
   readonly runsFactor: number;
   applies(subject: Subject): boolean;
   /**
+   * Why the check, which applies, is not run on `subject` (its blocks cannot be those the subject's
+   * --programs allows), in the words a report lists it by; absent or undefined: it runs.
+   */
+  notRun?(subject: Subject): string | undefined;
+  /**
    * What the check draws for a replay token of `version` (absent: TOKEN_VERSION, what a new run
    * draws). Each version's draws are kept, so an old token replays the run it was made of: before
    * cv3_ no check drew the block's pre-state kind (its last input), the interleaving check's
@@ -369,9 +382,12 @@ export function drawsPreStateKind(legacy: CheckDef['inputs'], current = legacy):
   };
 }
 
-/** The blocks a check draws for a token of `version`: since cv4_ their pre-states set the contracts' counters too. */
-export function checkBlocks(txs: TxRange, version: TokenVersion = TOKEN_VERSION, o: BlockArbOptions = {}): fc.Arbitrary<BlockSpec> {
-  return blockSpecArb({ ...o, minTxs: txs.min, maxTxs: txs.max, contractState: version >= 4 });
+/**
+ * The blocks a check draws for a token of `version`: since cv4_ their pre-states set the contracts'
+ * counters too. Of a subject given --programs (`programs`), calls of those contracts alone.
+ */
+export function checkBlocks(txs: TxRange, version: TokenVersion = TOKEN_VERSION, o: BlockArbOptions = {}, programs?: Programs): fc.Arbitrary<BlockSpec> {
+  return blockSpecArb({ ...o, minTxs: txs.min, maxTxs: txs.max, contractState: version >= 4, ...(programs ? { contracts: programs } : {}) });
 }
 
 /** The block a spec describes, with its pre-state handed over as `kind` says (absent: a Map, as vm-corners runs). */
@@ -386,7 +402,7 @@ export function preStateSetting(kind: PreStateKind = 'map'): string {
 
 export const equivalenceCheck: CheckDef = {
   name: 'equivalence', txs: { min: 1, max: EQUIVALENCE_TXS }, runsFactor: 1, applies: () => true,
-  ...drawsPreStateKind((txs, subject, version) => fc.tuple(checkBlocks(txs, version), fc.constantFrom(...(subject.threadCounts ?? THREADS)))),
+  ...drawsPreStateKind((txs, subject, version) => fc.tuple(checkBlocks(txs, version, {}, subject.programs), fc.constantFrom(...(subject.threadCounts ?? THREADS)))),
   run: async (subject, o, input) => {
     const [spec, threads, kind] = input as readonly [BlockSpec, number, PreStateKind?];
     o.blocks++;
@@ -400,11 +416,13 @@ export const equivalenceCheck: CheckDef = {
  * BlockArbOptions.vm): arithmetic on negative and extreme values, keys outside the range, a DELTA
  * that overflows, longer HASH chains. The built-in executors and the planted bugs run Concord's
  * own VM, which the reference runs, so it applies to the others: an engine in another language
- * (`exec:`) or a module with a VM of its own, where a ported opcode can differ.
+ * (`exec:`) or a module with a VM of its own, where a ported opcode can differ. Random bytecode is
+ * what it is: on a subject given --programs it is not run, and listed so (never as passed).
  */
 export const vmCornersCheck: CheckDef = {
   name: 'vm-corners', txs: { min: 1, max: EQUIVALENCE_TXS }, runsFactor: 0.5,
   applies: (subject) => !EXECUTORS.has(subject.name) && !subject.name.startsWith(PLANTED_PREFIX),
+  notRun: (subject) => notRunFor(subject.programs),
   inputs: (txs, subject) => fc.tuple(blockSpecArb({ minTxs: txs.min, maxTxs: txs.max, mix: 'code', vm: true }), fc.constantFrom(...(subject.threadCounts ?? THREADS))),
   run: equivalenceCheck.run,
 };
@@ -448,14 +466,14 @@ export const bigBlocksCheck: CheckDef = {
   name: 'big-blocks', txs: BIG_TXS, fixedSize: true, runsFactor: 0.02, applies: () => true,
   ...drawsPreStateKind(
     (txs, _, version) => fc.tuple(checkBlocks(txs, version), fc.constantFrom(...LEGACY_BIG_THREADS)),
-    (txs, subject, version = TOKEN_VERSION) => fc.tuple(checkBlocks(txs, version, { shapes: version >= 7 }), fc.constantFrom(...(subject.threadCounts ?? BIG_THREADS))),
+    (txs, subject, version = TOKEN_VERSION) => fc.tuple(checkBlocks(txs, version, { shapes: version >= 7 }, subject.programs), fc.constantFrom(...(subject.threadCounts ?? BIG_THREADS))),
   ),
   run: equivalenceCheck.run,
 };
 
 export const determinismCheck: CheckDef = {
   name: 'determinism', txs: { min: 1, max: EQUIVALENCE_TXS }, runsFactor: 0.25, applies: () => true,
-  ...drawsPreStateKind((txs, _, version) => fc.tuple(checkBlocks(txs, version))),
+  ...drawsPreStateKind((txs, subject, version) => fc.tuple(checkBlocks(txs, version, {}, subject.programs))),
   run: async (subject, o, input) => {
     const [spec, kind] = input as readonly [BlockSpec, PreStateKind?];
     o.blocks++;

@@ -28,8 +28,10 @@
 // bodies (a contract call may become the one-statement NOOP), a block gas limit only removed or
 // lowered, at least one transaction; `steps` counts the accepted changes and `attempts` the blocks
 // tried, and `capped` is true exactly when the cap left a change untried; the pass is deterministic
-// (its attempts depend only on the spec and on which of them failed), so a replay reaches the same
-// block in the same steps.
+// (its attempts depend only on the spec, `keepCalls` and on which of them failed), so a replay
+// reaches the same block in the same steps. With `keepCalls` (a run given --programs, whose engine
+// runs no bytecode) no transaction becomes NOOP, alone or in a chunk: a call is removed or kept
+// as a call, so every block tried holds calls of the contracts the spec held and nothing else.
 
 import { executeReference } from '../spec/reference.js';
 import { buildBlock, type BlockSpec, type TxSpec } from './arbitraries.js';
@@ -129,8 +131,8 @@ function gasKeepingRemovals(s: BlockSpec): (() => BlockSpec)[] {
   return out;
 }
 
-/** Simplifications that keep every transaction and pre-state entry: each transaction in turn, then the block's settings. */
-function simplifications(s: BlockSpec): (() => BlockSpec)[] {
+/** Simplifications that keep every transaction and pre-state entry: each transaction in turn, then the block's settings; no NOOP with `keepCalls`. */
+function simplifications(s: BlockSpec, keepCalls: boolean): (() => BlockSpec)[] {
   const out: (() => BlockSpec)[] = [];
   s.txs.forEach((t, i) => {
     if (same(t, NOOP)) return;
@@ -139,7 +141,7 @@ function simplifications(s: BlockSpec): (() => BlockSpec)[] {
     if (t.gas !== AMPLE_GAS) out.push(replace({ ...t, gas: AMPLE_GAS }));
     // Last: tried before the statements, a NOOP that still failed took bodies that later removals
     // needed, and planted bugs shrank to larger blocks.
-    out.push(replace(NOOP));
+    if (!keepCalls) out.push(replace(NOOP));
   });
   for (const gasLimit of lowerGasLimits(s.gasLimit)) out.push(() => ({ ...s, gasLimit }));
   if (s.keys !== 1) out.push(() => ({ ...s, keys: 1 }));
@@ -149,9 +151,10 @@ function simplifications(s: BlockSpec): (() => BlockSpec)[] {
 /**
  * Shrinks `spec` while `fails` holds; returns the smallest failing spec found and how it got there.
  * Past `deadline` (performance.now()) no candidate is tried, as past the cap: a time-limited verify
- * keeps its budget, with the smallest block found so far.
+ * keeps its budget, with the smallest block found so far. `keepCalls`: no transaction becomes NOOP
+ * (verify --programs: the engine runs contract calls alone).
  */
-export async function minimize(spec: BlockSpec, fails: (s: BlockSpec) => Promise<boolean>, deadline = Infinity): Promise<Minimized> {
+export async function minimize(spec: BlockSpec, fails: (s: BlockSpec) => Promise<boolean>, deadline = Infinity, keepCalls = false): Promise<Minimized> {
   let current = spec;
   let steps = 0;
   let attempts = 0;
@@ -223,7 +226,7 @@ export async function minimize(spec: BlockSpec, fails: (s: BlockSpec) => Promise
       }
     }
   };
-  const everything = (s: BlockSpec) => [...removals(s), ...simplifications(s)];
+  const everything = (s: BlockSpec) => [...removals(s), ...simplifications(s, keepCalls)];
 
   // Whether one round of `make`'s candidates would take more than half the attempts left.
   const tooMany = (make: (s: BlockSpec) => (() => BlockSpec)[]) => make(current).length > (MAX_ATTEMPTS - attempts) / 2;
@@ -234,7 +237,7 @@ export async function minimize(spec: BlockSpec, fails: (s: BlockSpec) => Promise
   // Bodies in bulk only where the single changes would take more than half the attempts left: a
   // NOOP chunk can take a body that a later removal needed (planted bugs shrank to larger blocks),
   // so a small block is better shrunk one change at a time. A chunk of NOOPs already is not tried.
-  if (tooMany(everything)) {
+  if (!keepCalls && tooMany(everything)) {
     await byChunks((start, end) => (current.txs.slice(start, end).every((t) => same(t, NOOP))
       ? undefined
       : { ...current, txs: current.txs.map((t, j) => (j >= start && j < end ? NOOP : t)) }));

@@ -26,15 +26,16 @@ export interface MinimalInput {
 /**
  * `input` as minimize() leaves it where every change fails, and the shared pre-state then made a
  * Map, as checkBatch does after minimize() (numbered as it numbers that step): each step keeps the
- * failure's own other inputs (alternative 0), so a replay rebuilds it from the token.
+ * failure's own other inputs (alternative 0), so a replay rebuilds it from the token. `keepCalls`:
+ * as minimize()'s (verify --programs), so the block shown holds contract calls alone.
  */
-export async function minimalInput(input: CheckInput, asMap: (rest: readonly unknown[]) => readonly unknown[] | undefined): Promise<MinimalInput> {
+export async function minimalInput(input: CheckInput, asMap: (rest: readonly unknown[]) => readonly unknown[] | undefined, keepCalls = false): Promise<MinimalInput> {
   const kept: ShrinkStep[] = [];
   let attempt = 0;
   const { spec, steps, capped } = await minimize(input[0], async () => {
     kept.push([attempt++, 0]);
     return true;
-  });
+  }, Infinity, keepCalls);
   let rest: readonly unknown[] = input.slice(1);
   const map = asMap(rest);
   if (map) {

@@ -28,6 +28,9 @@
 // given thread counts (verify --threads, thread-counts.ts) holds them in that same element, since
 // the checks drew from them and a replay must draw alike; its digest covers them. A token of a run
 // without them is what it was before they existed, so every token made before replays as it did.
+// So too a cv7_ token of a run given --programs (properties/programs.ts): the contract names its
+// checks drew calls of alone are in that element (`programs`), covered by its digest, and its
+// replay draws, and shrinks, within them again; no older version holds them.
 // Likewise a cv5_ or later token of an executor made with a placement file (verify --placement) names it in
 // that element by the first PLACEMENT_DIGEST hex digits of the file's sha256 (which results
 // record, and `run` prints), covered by its digest: a replay given another file, or none, would run
@@ -47,6 +50,7 @@ import { isExecCommand } from '../impl/exec-executor.js';
 import type { ExecutorSettings } from '../impl/registry.js';
 import { concordCommand, shellWord } from './printed-command.js';
 import { sameThreadCounts, sortedThreadCounts, threadCountsProblem } from './thread-counts.js';
+import { programsProblem, type Programs } from './programs.js';
 
 /** How a token of each version begins: Concord makes version 7, and reads them all. */
 const PREFIXES = { 1: 'cv1_', 2: 'cv2_', 3: 'cv3_', 4: 'cv4_', 5: 'cv5_', 6: 'cv6_', 7: 'cv7_' } as const;
@@ -136,7 +140,12 @@ export interface TokenFields {
    * sha256 (cv5_ on; sealToken takes it from `settings`); absent: none, or a token made before tokens named them.
    */
   readonly placement?: string;
+  /** The library contracts the checks drew calls of alone (Subject.programs: cv7_); absent: every program kind. */
+  readonly programs?: Programs;
 }
+
+/** The first version whose tokens may hold `programs`. */
+export const PROGRAMS_VERSION = 7;
 
 /** A token of the version Concord makes (cv7_), or of one before since cv2_: sealed by a digest of the run it rebuilds (sealToken). */
 export interface SealedToken extends TokenFields {
@@ -212,7 +221,8 @@ export function runDigest(t: Omit<SealedToken, 'version' | 'executor' | 'shrunk'
   const settings = settingsText(t.settings) ? [[t.settings!.modules ?? null, t.settings!.partition ?? null]] : [];
   const threads = t.threadCounts ? [{ threads: t.threadCounts }] : [];
   const placement = t.placement === undefined ? [] : [{ placement: t.placement }];
-  return digestOf([t.check, t.minTxs, t.maxTxs, t.seed, t.path, t.failsOnly ?? null, traceText(t.minimized), capped ?? null, input, ...settings, ...threads, ...placement]);
+  const programs = t.programs ? [{ programs: t.programs }] : [];
+  return digestOf([t.check, t.minTxs, t.maxTxs, t.seed, t.path, t.failsOnly ?? null, traceText(t.minimized), capped ?? null, input, ...settings, ...threads, ...placement, ...programs]);
 }
 
 /**
@@ -285,7 +295,9 @@ export function damagedToken(cause?: unknown): ReplayTokenError {
 export function encodeToken(t: ReplayToken): string {
   const mark = t.failsOnly ? FAILS_ONLY.indexOf(t.failsOnly) + 1 : 0;
   const made = t.settings ? tokenSettings(t.settings) : {};
-  const run = { ...made, ...(t.placement === undefined ? {} : { placement: t.placement }), ...(t.threadCounts ? { threads: t.threadCounts } : {}) };
+  const run = {
+    ...made, ...(t.placement === undefined ? {} : { placement: t.placement }), ...(t.threadCounts ? { threads: t.threadCounts } : {}), ...(t.programs ? { programs: t.programs } : {}),
+  };
   const settings = Object.keys(run).length > 0 ? [run] : [];
   const tail = t.minimized ? [mark, traceText(t.minimized), ...(t.shrunk ? [shrunkText(t.shrunk), ...settings] : [])] : mark > 0 ? [mark] : [];
   const body = JSON.stringify([t.executor, t.check, t.minTxs, t.maxTxs, t.seed, t.path, ...tail]);
@@ -300,12 +312,14 @@ const PLACEMENT = new RegExp(`^[0-9a-f]{${PLACEMENT_DIGEST}}$`);
 /**
  * A cv5_ or later token's tenth element: an object of a module count, a partition name, a placement
  * file's digest (only beside a module count and partition affinity, as verify makes a placement's
- * executor) and thread counts (ascending, each once), one at least, or undefined for anything else.
+ * executor), thread counts (ascending, each once) and, in a token of PROGRAMS_VERSION on, a
+ * contract subset (programs.ts), one at least, or undefined for anything else.
  */
-function settingsOf(v: unknown): { settings?: PartitionSettings; threadCounts?: readonly number[]; placement?: string } | undefined {
+function settingsOf(v: unknown, version: TokenVersion): { settings?: PartitionSettings; threadCounts?: readonly number[]; placement?: string; programs?: Programs } | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
-  const { modules, partition, placement, threads, ...rest } = v as Record<string, unknown>;
-  if (Object.keys(rest).length > 0 || (modules === undefined && partition === undefined && threads === undefined)) return undefined;
+  const { modules, partition, placement, threads, programs, ...rest } = v as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || (modules === undefined && partition === undefined && threads === undefined && programs === undefined)) return undefined;
+  if (programs !== undefined && (version < PROGRAMS_VERSION || programsProblem(programs) !== null)) return undefined;
   if (modules !== undefined && !(Number.isSafeInteger(modules) && (modules as number) >= 1)) return undefined;
   if (partition !== undefined && !(typeof partition === 'string' && partition !== '')) return undefined;
   if (placement !== undefined && !(typeof placement === 'string' && PLACEMENT.test(placement) && modules !== undefined && partition === 'affinity')) return undefined;
@@ -315,6 +329,7 @@ function settingsOf(v: unknown): { settings?: PartitionSettings; threadCounts?: 
   const settings = { ...(modules === undefined ? {} : { modules: modules as number }), ...(partition === undefined ? {} : { partition: partition as string }) };
   return {
     ...(Object.keys(settings).length ? { settings } : {}), ...(threads === undefined ? {} : { threadCounts: threads as number[] }), ...(placement === undefined ? {} : { placement: placement as string }),
+    ...(programs === undefined ? {} : { programs: programs as string[] }),
   };
 }
 
@@ -340,7 +355,7 @@ export function decodeToken(token: string): ReplayToken {
   const text = (v: unknown, pattern: RegExp) => typeof v === 'string' && pattern.test(v);
   const shrinkTail = (p: unknown[]) => mark(p[6], 0) && text(p[7], TRACE) && (p.length === 8 || text(p[8], SHRUNK));
   const ok = Array.isArray(parts)
-    && (version !== 1 ? (parts.length === 9 || (version >= 5 && parts.length === 10 && settingsOf(parts[9]) !== undefined)) && shrinkTail(parts)
+    && (version !== 1 ? (parts.length === 9 || (version >= 5 && parts.length === 10 && settingsOf(parts[9], version) !== undefined)) && shrinkTail(parts)
       : parts.length === 6 || (parts.length === 7 && mark(parts[6], 1)) || ((parts.length === 8 || parts.length === 9) && shrinkTail(parts)))
     && typeof parts[0] === 'string' && parts[0].length > 0
     && typeof parts[1] === 'string'
@@ -359,10 +374,10 @@ export function decodeToken(token: string): ReplayToken {
   // A gap too long to count exactly is damage; one that is merely past the shrinker's cap rebuilds
   // too few steps, which the replay reports as damage too.
   if (minimized?.some(([attempt]) => !Number.isSafeInteger(attempt))) throw damagedToken();
-  const { settings, threadCounts, placement } = given === undefined ? {} : settingsOf(given)!;
+  const { settings, threadCounts, placement, programs } = given === undefined ? {} : settingsOf(given, version)!;
   const fields: TokenFields = {
     executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}), ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}),
-    ...(placement === undefined ? {} : { placement }),
+    ...(placement === undefined ? {} : { placement }), ...(programs ? { programs } : {}),
   };
   if (version !== 1) return { ...fields, version, minimized: minimized!, shrunk: shrunkOf(shrunk!) };
   return { ...fields, version, ...(minimized ? { minimized } : {}), ...(shrunk === undefined ? {} : { shrunk: shrunkOf(shrunk) }) };

@@ -18,6 +18,7 @@ import { EXECUTORS } from '../impl/registry.js';
 import { isExecCommand } from '../impl/exec-executor.js';
 import { formatExplanation, type Explanation } from './explain.js';
 import { threadCountsText } from './thread-counts.js';
+import { programsText } from './programs.js';
 import { HELPER_PREFIX, PLANTED_PREFIX, settingsText, type FailsOnly, type PartitionSettings, type ReplayToken } from './replay.js';
 import { concordCommand, shellWord } from './printed-command.js';
 import { ATTEMPTS_PER_TX, MAX_ATTEMPTS, MOST_ATTEMPTS } from './minimize.js';
@@ -278,10 +279,10 @@ function seedOrigin(f: FailureReport, words: OptionWords): string {
   if (f.runSeed === undefined || f.batch === undefined) return '';
   const w = WORDS[words];
   // The same seed draws other schedules for a modular executor made otherwise, and other runs from other thread counts.
-  const made = words === 'cli' ? [settingsText(f.settings), threadCountsText(f.threadCounts)].filter(Boolean).map((t) => ` ${t}`).join('') : '';
+  const made = words === 'cli' ? [settingsText(f.settings), threadCountsText(f.threadCounts), programsText(f.programs)].filter(Boolean).map((t) => ` ${t}`).join('') : '';
   const seed = `${w.seed} ${f.runSeed}`;
   // The helper's caller gives these as options beside runs and txs (the CLI's are in `made`).
-  const extra = words === 'helper' ? [...(f.settings ? ['settings'] : []), ...(f.threadCounts ? ['threads'] : [])] : [];
+  const extra = words === 'helper' ? [...(f.settings ? ['settings'] : []), ...(f.threadCounts ? ['threads'] : []), ...(f.programs ? ['programs'] : [])] : [];
   const same = `${seed}${made} with the same ${extra.length ? `runs, txs, ${extra.join(', ')}`.replace(/, ([a-z]+)$/, ' and $1') : w.same}`;
   // A seed makes the same blocks, not the same timings: a race may not show again on either.
   return f.failsOnly === 'sometimes'

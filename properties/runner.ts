@@ -46,6 +46,7 @@ import {
   type CheckName, type FailsOnly, type PartitionSettings, type ReplayToken, type ShrinkCap, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
 } from './replay.js';
 import { threadCountsProblem, threadCountsText } from './thread-counts.js';
+import type { Programs } from './programs.js';
 import { HANG_SHRINK_MS, withShrinkTries, type HangBound } from './hang-bound.js';
 import { maxThreads } from '../impl/runtime/pooled.js';
 
@@ -79,6 +80,8 @@ export interface RunnerOptions {
   readonly txs?: number;
   /** The thread counts every check calls execute() at (Subject.threadCounts), sorted, each once; default: each check's own. */
   readonly threadCounts?: readonly number[];
+  /** The library contracts every generated block calls alone (Subject.programs, verify --programs); default: every program kind. */
+  readonly programs?: Programs;
   readonly progress?: ProgressSink;
   /**
    * The bound the `exec:` engines of `subjects` were made with (their AnswerLimit, read as each
@@ -119,6 +122,8 @@ export interface FailureReport {
   readonly settings?: PartitionSettings;
   /** The thread counts the checks drew from (Subject.threadCounts), which the token carries; absent: each check's own. */
   readonly threadCounts?: readonly number[];
+  /** The library contracts the checks drew calls of alone (Subject.programs), which the token carries; absent: every program kind. */
+  readonly programs?: Programs;
   readonly check: CheckName;
   readonly setting: string;
   /** The thread count of the failing execute() (the rerun command passes it on); absent for a simulated run. */
@@ -225,12 +230,15 @@ export interface EarlierBlock {
  */
 export interface CheckReport {
   readonly name: CheckName;
-  readonly status: 'passed' | 'failed' | 'cut' | 'skipped' | 'none' | 'stopped';
+  /** 'not run': the check applies to the executor, but not to the blocks its --programs allows (CheckDef.notRun): never passed. */
+  readonly status: 'passed' | 'failed' | 'cut' | 'skipped' | 'none' | 'stopped' | 'not run';
   /** Batches that ran in full: a batch the time limit stopped part-way is not one of them. */
   readonly batches: number;
   readonly of: number;
   /** With status cut: the runs of the next batch that ran before the time limit stopped it; absent when none did. */
   readonly partial?: number;
+  /** With status 'not run': why, as reports print it ("not run: --programs contracts"). */
+  readonly reason?: string;
 }
 
 export interface ExecutorReport {
@@ -418,20 +426,21 @@ const unsealed = (fields: TokenFields): TokenV1 => ({ ...fields, version: 1 });
  * `tokenOf` completes the token from what every token names (sealToken, for the shrunk run).
  */
 export function failureReport(
-  subject: Pick<Subject, 'name' | 'label' | 'settings' | 'threadCounts'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined,
+  subject: Pick<Subject, 'name' | 'label' | 'settings' | 'threadCounts' | 'programs'>, check: CheckDef, seed: number, details: fc.RunDetails<[CheckInput]>, shrinks: number, last: Failure | undefined,
   how: HowItFails, outDir?: string, shrinkCapped: false | ShrinkCap = false, tokenOf: (fields: TokenFields) => ReplayToken = unsealed,
 ): FailureReport {
   const path = details.counterexamplePath ?? '0';
   const executor = subject.name;
   const { failsOnly } = how;
-  const { settings, threadCounts } = subject;
+  const { settings, threadCounts, programs } = subject;
   const token = tokenOf({
     executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path, ...(failsOnly ? { failsOnly } : {}), ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}),
+    ...(programs ? { programs } : {}),
   });
   const block: Block | undefined = last?.block;
   const run = batchOf(seed);
   const base: Omit<FailureReport, 'blockFile'> = {
-    executor, label: subject.label ?? executor, ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}), check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }), ...(last?.call === undefined ? {} : { call: last.call }),
+    executor, label: subject.label ?? executor, ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}), ...(programs ? { programs } : {}), check: check.name, setting: last?.setting ?? '', ...(last?.threads === undefined ? {} : { threads: last.threads }), ...(last?.call === undefined ? {} : { call: last.call }),
     ...sharedPreState(block),
     seed, ...(run ? { runSeed: run.seed, batch: run.batch } : {}), path,
     // A hang's replay and rerun are bounded as the call was, not by the default --timeout.
@@ -1030,7 +1039,7 @@ async function searchBatch(
   let tokenOf: ((fields: TokenFields) => ReplayToken) | undefined;
   if (input && protocol !== undefined) {
     const found = { last: o.last, after: failedAfter };
-    const minimal = await minimalInput(input, withMapPreState);
+    const minimal = await minimalInput(input, withMapPreState, subject.programs !== undefined);
     const call = await confirmProtocol(minimal.input, protocol, checkOnce, () => o.last?.protocol);
     if (call !== undefined) {
       const stopped = minimal.capped ? 'attempts' : undefined;
@@ -1069,7 +1078,7 @@ async function searchBatch(
           }
         }
         return false;
-      }, shrinkUntil);
+      }, shrinkUntil, subject.programs !== undefined);
       // fast-check shrinks a SharedState pre-state to a Map, but not where minimize() shrinks alone
       // or past SHRINK_BUDGET: the shrunk block under a Map, once, so a failure needs the table
       // only when it says so. Numbered past any attempt of minimize()'s (a replay's minimize() has
@@ -1181,7 +1190,7 @@ async function replayShrunk(
     if (!r) throw damagedToken();
     rest = r;
     return true;
-  });
+  }, Infinity, subject.programs !== undefined);
   // The step after minimize()'s, as checkBatch takes it: the shrunk block under a Map.
   const asMap = withMapPreState(rest);
   const mapStep = attemptCap(found[0]);
@@ -1278,9 +1287,13 @@ const nothingRan = (): Observer & { last?: Failure } => ({
 /** The least time left for which a cut executor gets a second turn (a fresh instance's start-up, a worker pool's, would eat a shorter one). */
 const SECOND_TURN_MS = 1000;
 
-/** `source`, whose subjects run every check at `threadCounts` (Subject.threadCounts); as it is without them. */
-function withThreadCounts(source: SubjectSource, threadCounts: readonly number[] | undefined): SubjectSource {
-  return threadCounts ? { ...source, create: async () => ({ ...(await source.create()), threadCounts }) } : source;
+/**
+ * `source`, whose subjects run every check at `threadCounts` (Subject.threadCounts) and on blocks of
+ * the `programs` contracts alone (Subject.programs); as it is without them.
+ */
+function withThreadCounts(source: SubjectSource, threadCounts: readonly number[] | undefined, programs?: Programs): SubjectSource {
+  return threadCounts || programs
+    ? { ...source, create: async () => ({ ...(await source.create()), ...(threadCounts ? { threadCounts } : {}), ...(programs ? { programs } : {}) }) } : source;
 }
 
 /** Runs every applicable check on every subject. */
@@ -1328,7 +1341,7 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     readonly tries: Tries;
   }
   const turns: Turns[] = opts.subjects.map((source) => ({
-    source: withThreadCounts(source, threadCounts), name: source.name, label: source.name, applicable: [], checkReports: [], goals: source.gate?.coverage ?? [],
+    source: withThreadCounts(source, threadCounts, opts.programs), name: source.name, label: source.name, applicable: [], checkReports: [], goals: source.gate?.coverage ?? [],
     onThreads: source.gate ? runsOnThreads(source.gate) : false, failed: false, elapsedMs: 0, answered: { slowestMs: 0 }, tries: noTries(),
   }));
   /** One turn of an executor until `until`: all its checks the first time, the cut ones after. */
@@ -1344,9 +1357,14 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     t.name = subject.name;
     t.label = subject.label ?? subject.name;
     if (first) {
-      t.applicable = checks.filter((c) => c.applies(subject));
+      const applies = checks.filter((c) => c.applies(subject));
+      t.applicable = applies.filter((c) => c.notRun?.(subject) === undefined);
       const owned = (c: CheckDef) => shardBatches(checkRuns(opts.runs, c), opts.shard).length;
-      t.checkReports = t.applicable.map((c) => ({ name: c.name, status: 'skipped', batches: 0, of: owned(c) }));
+      // Those not run come after the rest, whose reports the turn finds by their index in `applicable`.
+      t.checkReports = [
+        ...t.applicable.map((c): CheckReport => ({ name: c.name, status: 'skipped', batches: 0, of: owned(c) })),
+        ...applies.filter((c) => !t.applicable.includes(c)).map((c): CheckReport => ({ name: c.name, status: 'not run', batches: 0, of: 0, reason: c.notRun!(subject)! })),
+      ];
       t.onThreads = runsOnThreads(subject);
       t.goals = subject.coverage;
     }
@@ -1474,7 +1492,7 @@ export async function replayFailure(
     throw new ReplayTokenError(`--replay: the token's run drew from ${threadCountsText(token.threadCounts)}, and ${most} threads is past this machine's most, ${maxThreads()} `
       + '(4 per effective core, at least 64): replay it on a machine with the cores for it');
   }
-  const subject = await withThreadCounts(source, token.threadCounts).create();
+  const subject = await withThreadCounts(source, token.threadCounts, token.programs).create();
   const o = newObserver(subject);
   let report: FailureReport | undefined;
   let runs = 0;

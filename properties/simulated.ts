@@ -436,11 +436,12 @@ function checkModular(subject: Subject, o: Observer, spec: BlockSpec, s: Schedul
  * The interleaving check's blocks. Before cv4_ the modular executor's were library contracts only;
  * since, random programs are mixed in as for Block-STM: one with constant keys declares a footprint
  * covering them, and one that computes a key declares none, which modular orders against every
- * other transaction.
+ * other transaction. Of a built-in given --programs, calls of those contracts alone, as its
+ * equivalence check draws them.
  */
 function interleavingBlocks(txs: TxRange, subject: Subject, version: TokenVersion = TOKEN_VERSION): fc.Arbitrary<BlockSpec> {
   const contractsOnly = subject.simulated?.kind === 'modular' && version < 4;
-  return checkBlocks(txs, version, { hashes: false, mix: contractsOnly ? 'contracts' : 'mixed' });
+  return checkBlocks(txs, version, { hashes: false, mix: contractsOnly ? 'contracts' : 'mixed' }, subject.programs);
 }
 
 /** Random and PCT schedules over larger blocks; every run must complete and match the reference. */

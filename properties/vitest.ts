@@ -26,6 +26,7 @@ import { CHECK_DEFS, replayFailure, runVerify, type RunReport, type SubjectSourc
 import { withCallLimit } from './call-timeout.js';
 import { coverageHint, uncoveredText, type HintOptionNames } from './coverage-hint.js';
 import { sortedThreadCounts, threadCountsProblem } from './thread-counts.js';
+import { parsePrograms, type Programs } from './programs.js';
 import { MAX_CALL_TIMEOUT_S, MAX_REPLAY_REPEAT, MAX_RUNS, MAX_SEED, MAX_VERIFY_TXS } from './verify-limits.js';
 
 export { ExecutorTimeoutError, type Hang } from './call-timeout.js';
@@ -99,6 +100,13 @@ export interface VerifyExecutorOptions {
    * token carries them.
    */
   readonly threads?: readonly number[];
+  /**
+   * What the generated blocks hold, as `concord verify --programs` gives it: 'all' (the default:
+   * random bytecode and library-contract calls), 'contracts' (every library contract's calls
+   * alone, for an engine that implements them natively and runs no bytecode), or a list of
+   * contract names (`['p2p', 'token']`). vm-corners is then not run. A failure's token carries it.
+   */
+  readonly programs?: string | readonly string[];
 }
 
 export class EquivalenceError extends Error {
@@ -179,8 +187,16 @@ function intOption(name: string, v: unknown, fallback: number, min: number, max:
 
 /** Every option's name: one the helper does not know (`runz`, `threads`) throws rather than being ignored. */
 const OPTION_NAMES: Readonly<Record<keyof VerifyExecutorOptions, true>> = {
-  runs: true, seed: true, txs: true, timeLimit: true, timeout: true, outDir: true, coverage: true, replay: true, repeat: true, settings: true, threads: true,
+  runs: true, seed: true, txs: true, timeLimit: true, timeout: true, outDir: true, coverage: true, replay: true, repeat: true, settings: true, threads: true, programs: true,
 };
+
+/** `programs` as a run holds them (programs.ts): undefined for 'all'; a name no contract has is a RangeError naming it and the valid ones. */
+function programsOption(v: unknown): Programs | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return parsePrograms(v, 'verifyExecutor: programs');
+  if (!Array.isArray(v) || !v.every((n) => typeof n === 'string')) throw new TypeError(`verifyExecutor: programs must be 'all', 'contracts' or a list of contract names, got ${shown(v)}`);
+  return parsePrograms(v.join(','), 'verifyExecutor: programs');
+}
 
 function checkOptionNames(options: unknown): void {
   if (typeof options !== 'object' || options === null) throw new TypeError(`verifyExecutor: options must be an object, got ${shown(options)}`);
@@ -323,9 +339,10 @@ export async function verifyExecutor(
   const coverage = coverageGoals(options.coverage);
   const settings = settingsOption(options.settings, executor);
   const threadCounts = threadsOption(options.threads);
+  const programs = programsOption(options.programs);
   const { outDir, made } = outDirOption(options.outDir);
   try {
-    return await check(executor, options, { runs, seed, txs, timeLimitMs, timeoutMs, coverage, settings, threadCounts, outDir });
+    return await check(executor, options, { runs, seed, txs, timeLimitMs, timeoutMs, coverage, settings, threadCounts, programs, outDir });
   } finally {
     removeEmptyFolders(made);
   }
@@ -336,10 +353,11 @@ async function check(
   executor: Parameters<typeof verifyExecutor>[0],
   options: VerifyExecutorOptions,
   o: {
-    runs: number; seed: number; txs?: number; timeLimitMs?: number; timeoutMs: number; coverage: CoverageGoal[]; settings: PartitionSettings; threadCounts?: readonly number[]; outDir?: string;
+    runs: number; seed: number; txs?: number; timeLimitMs?: number; timeoutMs: number; coverage: CoverageGoal[]; settings: PartitionSettings; threadCounts?: readonly number[];
+    programs?: Programs; outDir?: string;
   },
 ): Promise<RunReport> {
-  const { runs, seed, txs, timeLimitMs, timeoutMs, coverage, threadCounts, outDir } = o;
+  const { runs, seed, txs, timeLimitMs, timeoutMs, coverage, threadCounts, programs, outDir } = o;
   let source: SubjectSource;
   let creating: string;
   let settings = o.settings;
@@ -360,7 +378,7 @@ async function check(
   }
   if (options.replay !== undefined) {
     // The token fixes what these set: each would be silently ignored.
-    const ignored = (['runs', 'seed', 'txs', 'timeLimit', 'threads'] as const).filter((k) => options[k] !== undefined);
+    const ignored = (['runs', 'seed', 'txs', 'timeLimit', 'threads', 'programs'] as const).filter((k) => options[k] !== undefined);
     if (ignored.length) throw new TypeError(`verifyExecutor: replay reruns the one counterexample its token fixes: give it without ${ignored.join(', ')}`);
     const repeat = intOption('repeat', options.repeat, 1, 1, MAX_REPLAY_REPEAT);
     const token = replayOption(options.replay);
@@ -380,10 +398,10 @@ async function check(
     });
   }
   if (options.repeat !== undefined) throw new TypeError('verifyExecutor: repeat runs a replayed counterexample again: give it with replay');
-  const limit = { timeoutMs, seed, creating, settings, ...(threadCounts ? { threadCounts } : {}), ...(outDir === undefined ? {} : { outDir }) };
+  const limit = { timeoutMs, seed, creating, settings, ...(threadCounts ? { threadCounts } : {}), ...(programs ? { programs } : {}), ...(outDir === undefined ? {} : { outDir }) };
   return withCallLimit(source, CHECK_DEFS, limit, async (timed, checks) => {
     const report = await runVerify({
-      subjects: [timed], checks, runs, seed, ...(outDir === undefined ? {} : { outDir }), ...(txs === undefined ? {} : { txs }), ...(threadCounts ? { threadCounts } : {}),
+      subjects: [timed], checks, runs, seed, ...(outDir === undefined ? {} : { outDir }), ...(txs === undefined ? {} : { txs }), ...(threadCounts ? { threadCounts } : {}), ...(programs ? { programs } : {}),
       ...(timeLimitMs === undefined ? {} : { timeLimitMs }),
     });
     if (report.failures.length || report.executors.some((e) => e.uncovered.length)) {

@@ -525,8 +525,8 @@ export default () => { log.executesAtHandout.push(log.executes); return engine; 
       [{ repeat: 5 }, TypeError, /^verifyExecutor: repeat runs a replayed counterexample again: give it with replay$/],
       [{ replay: 'cv1_x', repeat: 0 }, RangeError, /^verifyExecutor: repeat must be an integer from 1 to 100,000, got 0$/],
       // A misspelt or unknown option was ignored, and the run went ahead without it.
-      [{ runz: 1 }, TypeError, /^verifyExecutor: unknown option runz: the options are runs, seed, txs, timeLimit, timeout, outDir, coverage, replay, repeat, settings, threads$/],
-      [{ runs: 5, thread: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options thread, pool: the options are runs, .*, settings, threads$/],
+      [{ runz: 1 }, TypeError, /^verifyExecutor: unknown option runz: the options are runs, seed, txs, timeLimit, timeout, outDir, coverage, replay, repeat, settings, threads, programs$/],
+      [{ runs: 5, thread: 4, pool: 2 }, TypeError, /^verifyExecutor: unknown options thread, pool: the options are runs, .*, settings, threads, programs$/],
       // threads is one since verify --threads (test/verify-threads.test.ts): a list, not a count.
       [{ runs: 5, threads: 4 }, TypeError, /^verifyExecutor: threads must be an array of thread counts, e.g. \[8, 16\], got 4$/],
       [null as unknown as object, TypeError, /^verifyExecutor: options must be an object, got null$/],

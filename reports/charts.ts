@@ -21,7 +21,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { anchorsFor, type Anchor } from './anchors.js';
 import { optimistic, pessimistic } from './fit.js';
 import type { Merged } from './merge.js';
-import { UNSTEADY } from './render.js';
+import { UNSTEADY } from './summary.js';
 import type { ResultsFile } from './schema.js';
 import { BLOCK_STM } from './verdict.js';
 import { allSequential, fellBack, oversubscribed, type Row } from './summary.js';

@@ -1372,7 +1372,8 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
     // are no generated runs, and are said beside the bar, which holds still while they run.
     const runsOf = t.applicable.map((c) => batchRuns(checkRuns(opts.runs, c), opts.shard));
     const ran = (r: CheckReport, c: number) => runsOf[c]!.slice(0, r.batches).reduce((n, k) => n + k, 0) + (r.partial ?? 0);
-    let done = t.checkReports.reduce((n, r, c) => n + ran(r, c), 0);
+    // Checks not run (listed after the applicable ones) own no runs.
+    let done = t.checkReports.slice(0, t.applicable.length).reduce((n, r, c) => n + ran(r, c), 0);
     opts.progress?.start(runsOf.flat().reduce((n, k) => n + k, 0), t.label);
     if (!first) opts.progress?.update(done, 'resumed on a fresh instance with time the others left');
     try {

@@ -112,7 +112,7 @@ describe('concord verify --threads', () => {
     expect(await merging({ merge: [a, plain] })).toEqual({
       code: 2, stdout: '',
       stderr: `concord verify: ${plain}: settings.threads: none (each check's own thread counts), where ${a} has --threads 2,8: the shards of one matrix are one verify run split, `
-        + 'with the same --runs, --txs, --seed, --modules, --partition, --threads, --executor and --shard N\n',
+        + 'with the same --runs, --txs, --seed, --modules, --partition, --threads, --programs, --executor and --shard N\n',
     });
   }, 60_000);
 });

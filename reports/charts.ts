@@ -21,10 +21,9 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { anchorsFor, type Anchor } from './anchors.js';
 import { optimistic, pessimistic } from './fit.js';
 import type { Merged } from './merge.js';
-import { UNSTEADY } from './summary.js';
 import type { ResultsFile } from './schema.js';
 import { BLOCK_STM } from './verdict.js';
-import { allSequential, fellBack, oversubscribed, type Row } from './summary.js';
+import { allSequential, fellBack, oversubscribed, UNSTEADY, unsteady, type Row } from './summary.js';
 import { baselineNames, SEQUENTIAL_BASELINE } from './baseline.js';
 import { plural } from '../spec/plural.js';
 
@@ -276,7 +275,7 @@ function facetChart(m: Merged, points: Point[], title: string, subtitle: readonl
 function measuredPoint(m: Merged, r: Row, value: number, per: number | null): Point {
   const series = rowSeries(m, r);
   const s = per === null ? null : r.roundSpeedups;
-  const ranged = s === null ? {} : { lo: s.lo * per!, hi: s.hi * per!, ...(s.lowest > 0 && s.highest / s.lowest > UNSTEADY ? { unsteady: true } : {}) };
+  const ranged = s === null ? {} : { lo: s.lo * per!, hi: s.hi * per!, ...(unsteady(r) ? { unsteady: true } : {}) };
   return { workload: r.label, threads: r.threads, value, series, hue: series, kind: measuredKind(r), fallback: fellBack(r), ...ranged };
 }
 

@@ -33,10 +33,16 @@ export interface ShardVerdict {
   readonly uncoveredAlone?: Readonly<Record<string, readonly string[]>>;
 }
 
-/** A file whose shard ended before or outside any check (a hang; a refused command, from a Concord before `usage`): `{ ok: false, error }`, with no report to pool. */
+/**
+ * A file whose shard ended before or outside any check (an engine that failed at start-up, a hang;
+ * a refused command, from a Concord before `usage`): `{ ok: false, error }`, with no report to pool;
+ * `shard` where the file names it (`"shard": "I/N"`: a verify given --shard names it since shards
+ * whose engine failed at start-up each wrote the same bytes).
+ */
 export interface EndedShard {
   readonly file: string;
   readonly error: string;
+  readonly shard?: string;
 }
 
 export interface MergedShards {
@@ -55,6 +61,8 @@ export interface MergedShards {
   readonly stopped: readonly string[];
 }
 
+/** A shard as --shard gives it, and as a shard's file names it. */
+const SHARD = /^\d+\/\d+$/;
 const count = z.number().int().nonnegative();
 const amount = z.number().nonnegative();
 const coverage = z.record(z.string(), amount);
@@ -120,7 +128,7 @@ const shardResult = z.object({
   elapsedMs: amount,
   shrinkMs: amount.default(0),
   seed: count,
-  shard: z.string().regex(/^\d+\/\d+$/, 'expected I/N, as --shard gives it'),
+  shard: z.string().regex(SHARD, 'expected I/N, as --shard gives it'),
   timedOut: z.boolean(),
   failures: z.array(failure),
   error: z.string().optional(),
@@ -160,11 +168,15 @@ function parseShard(file: string, text: string): Omit<ShardInput, 'file' | 'real
   }
   // Every object verify prints has `ok`: a file without it is something else (a bench results file, say).
   if (!has('ok')) throw fileError(file, 'top level', 'not the JSON object of concord verify --json, which has ok');
-  const { ok, error, executors, usage } = json as { ok?: unknown; error?: unknown; executors?: unknown; usage?: unknown };
+  const { ok, error, executors, usage, shard } = json as { ok?: unknown; error?: unknown; executors?: unknown; usage?: unknown; shard?: unknown };
   if (ok === false && usage === true) {
     throw fileError(file, 'usage', `that shard's verify was refused (exit 2) and ran nothing: ${String(error)}: fix its command and rerun the shard`);
   }
-  if (ok === false && typeof error === 'string' && executors === undefined) return { file, error };
+  if (ok === false && typeof error === 'string' && executors === undefined) {
+    if (shard === undefined) return { file, error };
+    if (typeof shard !== 'string' || !SHARD.test(shard)) throw fileError(file, 'shard', 'expected I/N, as --shard gives it');
+    return { file, error, shard };
+  }
   const parsed = shardResult.safeParse(json, { error: issueWords });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -463,8 +463,13 @@ async function merge(o: VerifyOptions): Promise<number> {
   const { mergeShardFiles } = await import('./verify-merge.js');
   const read = await mergeShardFiles(o.merge!);
   if ('ended' in read) {
-    // No report of what such a shard ran: nothing to pool, and the shard failed.
-    const lines = read.ended.map((x) => `${x.file}: that shard's verify ended before or outside any check (a hang, a refused command), with no report to pool: ${x.error}`);
+    // No report of what such a shard ran: nothing to pool, and the shard failed. Shards that ended
+    // alike (every shard's engine failed at start-up) are one failure, said once with its error.
+    const alike = new Map<string, typeof read.ended[number][]>();
+    for (const x of read.ended) alike.set(x.error, [...(alike.get(x.error) ?? []), x]);
+    const lines = [...alike].map(([error, files]) => `${files.map((x) => (x.shard === undefined ? x.file : `shard ${x.shard} (${x.file})`)).join(', ')}: `
+      + `${files.length === 1 ? 'that shard\'s verify' : `the verify of each of these ${files.length} shards`} ended before or outside any check `
+      + `(an engine that failed at start-up, a hang, a refused command), with no report to pool: ${error}`);
     if (o.json) writeStdout(`${JSON.stringify({ ok: false, error: lines.join('; ') })}\n`);
     for (const line of lines) {
       if (o.json) process.stderr.write(`concord verify: ${line}\n`);
@@ -718,11 +723,17 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
     name.startsWith(PLANTED_PREFIX) ? plantedSource(name.slice(PLANTED_PREFIX.length)) : executorSource(name, settings, goals(name), answerWithin), doing, json, watch, timeoutS, outDir,
   );
   // Without this, an execute() that never settles (and keeps nothing alive) ends the process with exit 13, silently.
-  return unlessStuck(verify(o, sourceFor, coverage, answerWithin), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock()}`, json));
+  return unlessStuck(verify(o, sourceFor, coverage, answerWithin, json), () => new ExecutorFailure(`${doing.now}: nothing was left running that could settle it${hungBlock()}`, json));
 }
 
-/** `coverage`: the goals --coverage gave, undefined without it; `answerWithin`: the bound sourceFor's exec: engines were made with. */
-async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly CoverageGoal[] | undefined, answerWithin: HangBound | undefined): Promise<number> {
+/**
+ * `coverage`: the goals --coverage gave, undefined without it; `answerWithin`: the bound sourceFor's
+ * exec: engines were made with; `failed`: the object --json prints for a failure outside any check
+ * (an engine that fails at start-up, a hang), which takes the run's --shard once it is read.
+ */
+async function verify(
+  o: VerifyOptions, sourceFor: Sources, coverage: readonly CoverageGoal[] | undefined, answerWithin: HangBound | undefined, failed: object | undefined,
+): Promise<number> {
   // A list would multiply every check by its partitions; the simulated schedules already draw each.
   if (o.partition?.includes(',')) {
     throw new UsageError(`--partition ${o.partition}: verify makes every executor with one partition, not a list; check each in a verify of its own `
@@ -743,6 +754,9 @@ async function verify(o: VerifyOptions, sourceFor: Sources, coverage: readonly C
   const timeLimitMs = parseTimeLimit(o.timeLimit);
   if (o.failOnCut && timeLimitMs === undefined) throw new UsageError('--fail-on-cut fails a run whose checks --time-limit cut short: give it with --time-limit SEC');
   const shard = parseShard(o.shard);
+  // Every shard of a matrix whose engine cannot start fails alike: without its shard, each one's
+  // file is the same bytes, and --merge took them for copies of one run (exit 2) over the failure.
+  if (failed && shard) Object.assign(failed, { shard: `${shard.index}/${shard.count}` });
   requireShardRuns(runs, shard, o.planted ? DEFAULT_RUNS : SHARD_RUNS);
   const outDir = o.out ?? DEFAULT_OUT;
   const progress = createProgress({ json: Boolean(o.json) });

@@ -321,6 +321,6 @@ describe('concord verify --merge judges the pool as one run', () => {
   it('fails on a shard that ended before or outside any check, which has nothing to pool', async () => {
     const r = await mergeOf('ended', [shard('1/2'), { ok: false, error: 'the executor ./mine.mjs: execute() never settled on a generated block of 3 transactions (threads 2)' }], false);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe(`FAIL ${r.files[1]}: that shard's verify ended before or outside any check (a hang, a refused command), with no report to pool: the executor ./mine.mjs: execute() never settled on a generated block of 3 transactions (threads 2)\n`);
+    expect(r.stdout).toBe(`FAIL ${r.files[1]}: that shard's verify ended before or outside any check (an engine that failed at start-up, a hang, a refused command), with no report to pool: the executor ./mine.mjs: execute() never settled on a generated block of 3 transactions (threads 2)\n`);
   });
 });

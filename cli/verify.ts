@@ -29,7 +29,7 @@ import {
 } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
-import { failureRequest, failureRerun, formatFailure, otherCommandLine, otherCommandProblem, triesText, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
+import { failureLogLine, failureRequest, failureRerun, formatFailure, otherCommandLine, otherCommandProblem, triesText, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource, settingsFor, WarmUpFailure, type WarmUp } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
@@ -356,12 +356,13 @@ function summary(
 const uncoveredLine = (e: ExecutorReport): string => `FAIL ${uncoveredText(e)}`;
 
 /**
- * Under --json, what stderr says (stdout holds only the JSON): each counterexample's first line
- * and replay, each executor that missed its required paths, and the checks the time limit cut.
+ * Under --json, what stderr says (stdout holds only the JSON): each counterexample's first line,
+ * what went wrong and its replay (failureLogLine), each executor that missed its required paths,
+ * and the checks the time limit cut.
  */
 function jsonLogLines(r: RunReport, uncovered: readonly ExecutorReport[]): string[] {
   return [
-    ...r.failures.map((f) => `${formatFailure(f)[0]!}; replay: ${f.replay}`),
+    ...r.failures.map(failureLogLine),
     ...uncovered.map(uncoveredLine),
     ...(r.timedOut ? [`the time limit cut these checks, which are not passed: ${r.executors.filter((e) => e.cut).map((e) => `${e.label} ${cutChecks(e).join(', ')}`).join('; ')}`] : []),
   ];

@@ -384,20 +384,44 @@ export function decodeToken(token: string): ReplayToken {
 }
 
 /**
+ * The runs a replay of a failure that comes and goes (failsOnly 'sometimes') is given: enough to see
+ * again, with odds of SOMETIMES_ODDS, a failure that comes once in 1 / SOMETIMES_RATE runs of its
+ * block. Verify calls it 'sometimes' having seen it fail in as few as 1 of the 3 runs it made of the
+ * block (found, then passing alone and after earlier blocks: runner.ts howItFails), but a failure
+ * found among thousands of blocks may come more rarely than that: the rate assumed leaves room for
+ * it. A replay stops at the first failure, so the runs cost time only where the failure is gone.
+ */
+const SOMETIMES_ODDS = 0.99;
+const SOMETIMES_RATE = 1 / 20;
+export const SOMETIMES_REPEAT = Math.ceil(Math.log(1 - SOMETIMES_ODDS) / Math.log(1 - SOMETIMES_RATE));
+
+/** Why a replay command of a failure that comes and goes carries --repeat (`option`: as its caller names it, `--repeat 90`). */
+export function sometimesRepeatText(option: string): string {
+  return `${option}: it failed only sometimes, and ${SOMETIMES_REPEAT} runs see again, with odds of ${SOMETIMES_ODDS * 100}%, `
+    + `a failure that comes once in ${Math.round(1 / SOMETIMES_RATE)} runs of its block`;
+}
+
+/**
  * The one command that reproduces a failure: `concord verify --replay`, or for an executor only the
- * vitest helper holds, the helper's own replay option, called in the test with that executor.
+ * vitest helper holds, the helper's own replay option, called in the test with that executor. A
+ * failure that comes and goes gets SOMETIMES_REPEAT runs (`--repeat`, the helper's `repeat`): one
+ * run alone would pass most times, and say nothing.
  */
 export function replayCommand(t: ReplayToken, timeoutMs?: number, outDir?: string): string {
   const token = encodeToken(t);
+  const sometimes = t.failsOnly === 'sometimes';
   // A replay of a hang keeps the call limit it hung under, in each caller's unit.
-  if (t.executor.startsWith(HELPER_PREFIX)) return `verifyExecutor(executor, { replay: '${token}'${timeoutMs === undefined ? '' : `, timeout: ${timeoutMs}`} })`;
+  if (t.executor.startsWith(HELPER_PREFIX)) {
+    return `verifyExecutor(executor, { replay: '${token}'${sometimes ? `, repeat: ${SOMETIMES_REPEAT}` : ''}${timeoutMs === undefined ? '' : `, timeout: ${timeoutMs}`} })`;
+  }
   // A token is pasted from logs and issues: it never starts a command by itself (cli/verify.ts), so the command is given beside it.
   const engine = isExecCommand(t.executor) ? ` --executor ${shellWord(t.executor)}` : '';
   // The failing run's --out: where its block files are, which the replay names (an earlier-blocks file).
   const out = outDir === undefined || outDir === DEFAULT_VERIFY_OUT ? '' : ` --out ${shellWord(outDir)}`;
   // The placement file the executor was made with, which a token names only by its digest.
   const placement = t.settings?.placement?.file === undefined ? '' : ` --placement ${shellWord(t.settings.placement.file)}`;
-  return `${concordCommand()} verify --replay ${token}${engine}${placement}${timeoutMs === undefined ? '' : ` --timeout ${timeoutMs / 1000}`}${out}`;
+  const repeat = sometimes ? ` --repeat ${SOMETIMES_REPEAT}` : '';
+  return `${concordCommand()} verify --replay ${token}${engine}${placement}${repeat}${timeoutMs === undefined ? '' : ` --timeout ${timeoutMs / 1000}`}${out}`;
 }
 
 /** Where `concord verify` writes its failing blocks without --out. */

@@ -19,7 +19,8 @@ import { isExecCommand } from '../impl/exec-executor.js';
 import { formatExplanation, type Explanation } from './explain.js';
 import { threadCountsText } from './thread-counts.js';
 import { programsText } from './programs.js';
-import { HELPER_PREFIX, PLANTED_PREFIX, settingsText, type FailsOnly, type PartitionSettings, type ReplayToken } from './replay.js';
+import { HELPER_PREFIX, PLANTED_PREFIX, settingsText, sometimesRepeatText, SOMETIMES_REPEAT, type FailsOnly, type PartitionSettings, type ReplayToken } from './replay.js';
+import { oneLine } from '../spec/messages.js';
 import { concordCommand, shellWord } from './printed-command.js';
 import { ATTEMPTS_PER_TX, MAX_ATTEMPTS, MOST_ATTEMPTS } from './minimize.js';
 import { HANG_SHRINK_MS, SHRINK_TRY_FACTOR, SHRINK_TRY_FLOOR_MS } from './hang-bound.js';
@@ -266,9 +267,9 @@ export function replayRunsLine(runs: number, repeat: number): string | undefined
  */
 export type OptionWords = 'cli' | 'helper';
 
-const WORDS: Readonly<Record<OptionWords, { readonly seed: string; readonly same: string; readonly repeat: string; readonly timeLimit: string }>> = {
-  cli: { seed: '--seed', same: '--runs, --txs and --shard', repeat: '--repeat N', timeLimit: '--time-limit' },
-  helper: { seed: 'seed', same: 'runs and txs', repeat: 'repeat: N', timeLimit: 'timeLimit' },
+const WORDS: Readonly<Record<OptionWords, { readonly seed: string; readonly same: string; readonly repeat: (n: number) => string; readonly timeLimit: string }>> = {
+  cli: { seed: '--seed', same: '--runs, --txs and --shard', repeat: (n) => `--repeat ${n}`, timeLimit: '--time-limit' },
+  helper: { seed: 'seed', same: 'runs and txs', repeat: (n) => `repeat: ${n}`, timeLimit: 'timeLimit' },
 };
 
 /**
@@ -286,7 +287,7 @@ function seedOrigin(f: FailureReport, words: OptionWords): string {
   const same = `${seed}${made} with the same ${extra.length ? `runs, txs, ${extra.join(', ')}`.replace(/, ([a-z]+)$/, ' and $1') : w.same}`;
   // A seed makes the same blocks, not the same timings: a race may not show again on either.
   return f.failsOnly === 'sometimes'
-    ? ` (fast-check's, for batch ${f.batch} of ${seed}: the replay below runs this block again, and ${w.repeat} runs it up to N times; ${same} makes the same blocks, which may pass)`
+    ? ` (fast-check's, for batch ${f.batch} of ${seed}: the replay below runs this block up to ${SOMETIMES_REPEAT} times; ${same} makes the same blocks, which may pass)`
     : ` (fast-check's, for batch ${f.batch} of ${seed}: to reproduce, use the replay below or ${same})`;
 }
 
@@ -408,6 +409,51 @@ export function formatFailure(f: FailureReport, words: OptionWords = f.executor.
   const alone = f.earlier?.length || f.callsBefore?.length ? ', this block alone' : '';
   if (request) lines.push(`  request      ${request}  (the request line the engine was sent${alone}, to run it outside Concord: docs/exec-protocol.md)`);
   lines.push(`  seed         ${f.seed}, path ${f.path}${seedOrigin(f, words)}`);
-  lines.push(`  replay       ${f.replay}`);
+  const why = replayWhy(f);
+  lines.push(`  replay       ${f.replay}${why ? `  (${why})` : ''}`);
   return lines;
+}
+
+/**
+ * What a replay command of `f` says of the runs it asks for: why one of a failure that comes and
+ * goes carries --repeat (or the helper's repeat), in its own words; '' for any other, and for one
+ * made before replay commands carried it (a shard's file that --merge reads).
+ */
+function replayWhy(f: FailureReport): string {
+  if (f.failsOnly !== 'sometimes') return '';
+  const option = Object.values(WORDS).map((w) => w.repeat(SOMETIMES_REPEAT)).find((o) => f.replay.includes(o));
+  return option === undefined ? '' : sometimesRepeatText(option);
+}
+
+/** The most of a value, or of an error's line, that a failure's log line quotes. */
+const GIST_VALUE = 40;
+const GIST_ERROR = 200;
+
+/**
+ * What went wrong in `f`, in a few words, for the one line a CI log shows of a failure (verify
+ * --json's stderr), whose report is in a file the log does not show: the rule an engine's output
+ * broke, a hang and its bound, what was thrown (an engine's error answer or its exit, with the last
+ * line it wrote to standard error), or the first difference from the reference.
+ */
+export function failureKind(f: FailureReport): string {
+  if (f.protocol) return `broke concord-exec/1: ${f.protocol.rule}`;
+  if (f.hungMs !== undefined) return `hung on a block of ${plural(f.transactions, 'transaction')}: no answer within ${f.hungMs / 1000} s (--timeout)`;
+  if (f.error !== undefined) {
+    const [line = '', ...quoted] = f.error.split('\n');
+    // The log line names the executor already, which an engine's error repeats after its name ("ExecEngineError: exec:...: ").
+    const named = `${/^\w+: /.exec(line)?.[0] ?? ''}${f.executor}: `;
+    const said = line.startsWith(named) ? line.slice(named.length) : line;
+    const last = quoted.filter((l) => l.trim() !== '').at(-1);
+    return `threw: ${oneLine(said.replace(/:$/, ''), GIST_ERROR)}${last === undefined ? '' : ` (its last line: ${oneLine(last.trim(), GIST_ERROR)})`}`;
+  }
+  const x = f.explanation;
+  if (!x) return 'its result differs from the reference';
+  const where = [x.tx >= 0 ? `at tx ${x.tx}` : '', x.keyName ? `key ${x.keyName}` : '', x.field ? `in ${x.field}` : ''].filter(Boolean).join(', ');
+  return `${x.anomaly}${where ? ` ${where}` : ''}: expected ${oneLine(x.expected, GIST_VALUE)}, actual ${oneLine(x.actual, GIST_VALUE)}`;
+}
+
+/** A failure as a CI log shows it under verify --json: its FAIL line, what went wrong (failureKind) and its replay, with why it asks for the runs it does. */
+export function failureLogLine(f: FailureReport): string {
+  const why = replayWhy(f);
+  return `${formatFailure(f)[0]!}; ${failureKind(f)}; replay: ${f.replay}${why ? ` (${why})` : ''}`;
 }

@@ -130,8 +130,10 @@ describe('concord verify', () => {
     expect(f.transactions).toBeLessThanOrEqual(3);
     expect(['stale read', 'wrong receipt']).toContain(f.explanation.anomaly);
     expect(f.replay).toMatch(/^npx concord verify --replay cv7_/);
-    // A CI job sends the JSON to a file: its log still says what failed and how to replay it.
-    expect(r.stderr).toBe(`concord verify: FAIL ${f.label}: ${f.check} check (${f.setting}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} steps; replay: ${f.replay}\n`);
+    // A CI job sends the JSON to a file: its log still says what failed, how, and how to replay it.
+    const x = f.explanation;
+    expect(r.stderr).toBe(`concord verify: FAIL ${f.label}: ${f.check} check (${f.setting}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} steps; `
+      + `${x.anomaly} at tx ${x.tx}, key ${x.keyName}: expected ${x.expected}, actual ${x.actual}; replay: ${f.replay}\n`);
     // The block file is a valid block on which the module really differs from the reference.
     expect(existsSync(f.blockFile)).toBe(true);
     const block = parseBlock(readFileSync(f.blockFile, 'utf8'), f.blockFile);

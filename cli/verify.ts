@@ -29,7 +29,7 @@ import {
 } from '../properties/replay.js';
 import { concordCommand, shellWord } from '../properties/printed-command.js';
 import { earlierFileFor } from '../properties/earlier-file.js';
-import { failureLogLine, failureRequest, failureRerun, formatFailure, otherCommandLine, otherCommandProblem, triesText, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
+import { failedOtherwise, failureLogLine, failureRequest, failureRerun, formatFailure, otherCommandLine, otherCommandProblem, triesText, passedAloneText, passedFreshProcessText, passedSharedText, replayRunsLine, rerunCommand } from '../properties/report.js';
 import { preStateKindOf } from '../spec/shared-state.js';
 import { defaultExecutors, executorSource, settingsFor, WarmUpFailure, type WarmUp } from '../properties/subjects.js';
 import { counterGoal, type CoverageGoal } from '../properties/equivalence.js';
@@ -567,6 +567,7 @@ function leaveReplay(signal: EndingSignal, sofar: ReplaySoFar, token: ReplayToke
     return;
   }
   const { runs, report, observer } = now;
+  const otherwise = report && failedOtherwise(token, report);
   const of = `of up to ${repeat.toLocaleString('en-US')}`;
   const stopped = report ? `stopped by ${signal} after the replayed block failed again on run ${runs.toLocaleString('en-US')} (${of}), before verify had finished`
     : runs === 0 ? `stopped by ${signal} in the replayed block's first run (${of}), before any had ended`
@@ -574,20 +575,45 @@ function leaveReplay(signal: EndingSignal, sofar: ReplaySoFar, token: ReplayToke
   if (json) {
     writeStdout(`${JSON.stringify({
       ok: false, executors: [token.executor], ...(otherCommandOf === undefined ? {} : { otherCommand: { token: otherCommandOf } }), settings: { ...token.settings, ...(token.programs ? { programs: token.programs } : {}) }, blocksChecked: observer.blocks, schedulesExplored: observer.schedules,
-      failures: report ? [failureJson(report)] : [], reproduced: Boolean(report), runs, stopped,
+      failures: report ? [failureJson(report)] : [], reproduced: Boolean(report) && !otherwise, runs, stopped, ...(otherwise ? { failedOtherwise: otherwise } : {}),
     })}\n`);
     process.stderr.write(`concord verify: ${stopped}\n`);
     return;
   }
-  if (report) writeStdout(replayedText(report, runs, repeat));
+  if (report) writeStdout(replayedText(report, runs, repeat, otherwise));
   writeStdout(`${stopped}\n`);
 }
 
-/** A failure a replay made again, as text: the run it failed on (of `repeat`) below its first line. */
-function replayedText(report: FailureReport, runs: number, repeat: number): string {
+/**
+ * A failure a replay made again, as text: the run it failed on (of `repeat`) below its first line,
+ * and `otherwise` (failedOtherwise), where it is not the token's failure.
+ */
+function replayedText(report: FailureReport, runs: number, repeat: number, otherwise?: string): string {
   const [first, ...rest] = formatFailure(report);
   const line = replayRunsLine(runs, repeat);
-  return `${[first, ...(line ? [line] : []), ...rest].join('\n')}\n`;
+  return `${[first, ...(line ? [line] : []), ...(otherwise ? [`  not as found ${otherwise}`] : []), ...rest].join('\n')}\n`;
+}
+
+/**
+ * A replay's start-up check, the one verify makes before its checks, for an exec: engine: one made
+ * and closed before any block. An engine that cannot start fails every request, the replayed
+ * block's too, and the token, which holds no anomaly to compare with, would take that failure for
+ * its own: a replay run from another folder than the failing verify's, whose engine script python
+ * could not open, said "reproduced" (exit 1) of an engine already fixed. Such an engine is the
+ * executor's failure (exit 1), with its own error, saying nothing was replayed; `json`, what --json
+ * prints then. A module that cannot load fails as it is made, before any block, as it did; a
+ * built-in or a planted bug cannot fail to start.
+ */
+async function startUp(source: SubjectSource, json: object | undefined): Promise<void> {
+  if (!isExecCommand(source.name)) return;
+  try {
+    await (await source.create()).close(false);
+  } catch (e) {
+    if (!(e instanceof ExecutorFailure)) throw e;
+    // A command line names its files from the folder it runs in, which a token cannot carry.
+    throw new ExecutorFailure('--replay: the engine failed at start-up, so nothing was replayed, and whether the token\'s failure is still there is unknown '
+      + `(the engine command runs as given, in ${process.cwd()}: is that the folder the failing verify ran in?): ${e.message}`, json);
+  }
 }
 
 async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
@@ -663,8 +689,12 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     // The token as made on the command it replays on: what its report names, and the token it prints.
     const replaying = o.otherCommand ? { ...token, executor: given[0]! } : token;
     if (o.otherCommand && !o.json) writeStdout(`${otherCommandLine(token.executor, replaying.executor)}\n`);
+    const source = sourceFor(replaying.executor, settings);
     replayed = await unlessSignalled(
-      () => replayFailure(sourceFor(replaying.executor, settings), replaying, outDir, repeat, sofar),
+      async () => {
+        await startUp(source, o.json ? { ok: false, executors: [replaying.executor], reproduced: false, runs: 0, notReplayed: 'start-up' } : undefined);
+        return replayFailure(source, replaying, outDir, repeat, sofar);
+      },
       (signal) => leaveReplay(signal, sofar, replaying, repeat, o.json === true, o.otherCommand ? token.executor : undefined),
     );
   } catch (e) {
@@ -672,6 +702,7 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     throw e;
   }
   const { report, observer, runs } = replayed;
+  const otherwise = report && failedOtherwise(token, report);
   // A counterexample that failed only after earlier blocks on its instance, or only sometimes, could
   // pass alone when it was found too: passing now says nothing about whether it is gone.
   // Only a failure found after earlier blocks had its earlier-blocks file, and a rerun line to run it with.
@@ -686,11 +717,11 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
   if (o.json) {
     writeStdout(`${JSON.stringify({
       ok: !report && !unknown, executors: [o.otherCommand ? executorNames(o.executor ?? [])[0]! : token.executor], ...(o.otherCommand ? { otherCommand: { token: token.executor } } : {}), settings: { ...token.settings, ...(token.threadCounts ? { threads: token.threadCounts } : {}), ...(token.programs ? { programs: token.programs } : {}) }, blocksChecked: observer.blocks, schedulesExplored: observer.schedules, failures: report ? [failureJson(report)] : [],
-      reproduced: Boolean(report), runs, ...(unknown ? { ...(token.failsOnly ? { failsOnly: token.failsOnly } : { sharedInstance: true }), error: unknown } : {}),
-      ...(inProcess ? { note: inProcess } : {}),
+      reproduced: Boolean(report) && !otherwise, runs, ...(unknown ? { ...(token.failsOnly ? { failsOnly: token.failsOnly } : { sharedInstance: true }), error: unknown } : {}),
+      ...(inProcess ? { note: inProcess } : {}), ...(otherwise ? { failedOtherwise: otherwise } : {}),
     })}\n`);
   } else if (report) {
-    writeStdout(replayedText(report, runs, repeat));
+    writeStdout(replayedText(report, runs, repeat, otherwise));
   } else if (unknown) {
     writeStdout(`${unknown}\n`);
   } else if (inProcess) {

@@ -452,6 +452,20 @@ export function failureKind(f: FailureReport): string {
   return `${x.anomaly}${where ? ` ${where}` : ''}: expected ${oneLine(x.expected, GIST_VALUE)}, actual ${oneLine(x.actual, GIST_VALUE)}`;
 }
 
+/**
+ * Why a replay's failure `report` is not the failure token `t` was made of, where the token can
+ * tell; undefined where it cannot. A token holds no anomaly, error or hang of its failure, only
+ * what rebuilds its block (replay.ts), so a replay that fails in another way than the failure found
+ * (a crash where a state root differed) is told apart only where the token marks its shrinking
+ * stopped at the cap on a hang's shrinking ('h'): that failure was a hang, and a replay that fails
+ * without hanging failed otherwise.
+ */
+export function failedOtherwise(t: ReplayToken, report: FailureReport): string | undefined {
+  if (t.shrunk?.capped !== 'hang' || report.hungMs !== undefined) return undefined;
+  return 'the token\'s failure was a hang (it marks its shrinking stopped at the cap on a hang\'s shrinking), '
+    + `and this replay failed without hanging (${failureKind(report)}): another failure of the same block, so the token's is neither reproduced nor shown gone`;
+}
+
 /** A failure as a CI log shows it under verify --json: its FAIL line, what went wrong (failureKind) and its replay, with why it asks for the runs it does. */
 export function failureLogLine(f: FailureReport): string {
   const why = replayWhy(f);

@@ -15,9 +15,9 @@
 // and a warning names the predictions fitted on one side only: their ratio compares two different
 // models.
 // Invariants: a row counts as a gate's regression only when it is an executor's (never one of the
-// sequential baseline's own rows) and slower by more than the threshold with confidence 1 - alpha
-// (the one-sided test against base scaled by the threshold, gateTest), not merely significantly
-// slower with a median delta above it; lower block time is always better. The baseline's rows measure the machine and Concord's
+// sequential baseline's own rows) and slower by more than the threshold by the lower bound of its
+// 1 - alpha interval (gateTest), not merely significantly slower with a median delta above it;
+// lower block time is always better. The baseline's rows measure the machine and Concord's
 // baseline, not the engine under test: a gate must not fail because a shared runner was slower
 // that day. A baseline row that moved significantly (faster or slower, and by more than the
 // threshold when one is given) is named with its delta in a warning, since the other rows' deltas
@@ -164,9 +164,9 @@ export interface Regression {
   readonly row: CompareRow;
   /** What the gate judged: the block time's, or (relative) the ratio to the baseline's. */
   readonly deltaPct: number;
-  /** How much slower at least, in percent, with one-sided confidence 1 - ALPHA (gateTest): above the threshold. */
+  /** How much slower at least, in percent: the lower bound of the 1 - ALPHA interval (gateTest), above the threshold. */
   readonly atLeastPct: number;
-  /** gateTest's one-sided p that the row is no more than the threshold slower. */
+  /** gateTest's one-sided p that the row is no more than the threshold slower (at most ALPHA / 2). */
   readonly p: number;
   /** Judged by block time: the baseline's own row at the same workload and thread count, where it moved significantly by more than the threshold too; else null. */
   readonly baselineMoved: CompareRow | null;
@@ -599,17 +599,17 @@ function judge(rows: readonly CompareRow[], o: JudgeInput): Gate {
 
 /**
  * Whether new's values are slower than base's by more than `threshold` percent, tested as such:
- * the one-sided Mann-Whitney test of new's values against base's scaled by 1 + threshold / 100,
- * so a regression is one whose lower confidence bound (1 - alpha) lies above the threshold, not
- * one merely significant (p <= alpha against no change at all) with a median delta above it. On
- * a shared 2-core runner the latter failed 6 of 28 pairs of runs of one build at 10%, whose
- * round medians drift by more than that between runs (docs/bench.md, the gate's figures). Null
- * where it is not: the regression's lower bound and p where it is.
+ * the lower bound of the two-sided 1 - alpha interval of new over base (Hodges-Lehmann, from the
+ * U test) must lie above 1 + threshold / 100; that is, the one-sided U test of new's values against
+ * base's scaled by it reaches alpha / 2. The rule before (p <= alpha two-sided against no change,
+ * and a median delta above the threshold) passes whatever this passes and failed more pairs of runs
+ * of one build on a shared runner, whose round medians drift apart by more than 10% between runs
+ * (docs/bench.md, the gate's figures). Null where it is not slower so: the lower bound and p where it is.
  */
 function gateTest(base: readonly number[], next: readonly number[], threshold: number, alpha: number): { atLeastPct: number; p: number } | null {
   const p = mannWhitneyGreater(base.map((v) => v * (1 + threshold / 100)), next);
-  if (p > alpha) return null;
-  const bound = ratioLowerBound(base, next, alpha);
+  if (p > alpha / 2) return null;
+  const bound = ratioLowerBound(base, next, alpha / 2);
   return { atLeastPct: ((bound ?? 1) - 1) * 100, p };
 }
 
@@ -642,7 +642,7 @@ export function regressions(c: Comparison, pct: number): CompareRow[] {
  */
 export function regressionLine(g: Gate, r: Regression): string {
   const what = g.relative ? ' against the baseline in the same rounds' : '';
-  const line = `${r.row.name}: ${r.deltaPct.toFixed(2)}% slower${what}, at least ${r.atLeastPct.toFixed(2)}% at ${wholePct(1 - ALPHA)} confidence (${pValue(r.p)} that it is ${g.threshold}% slower or less), above ${g.threshold}%`;
+  const line = `${r.row.name}: ${r.deltaPct.toFixed(2)}% slower${what}, at least ${r.atLeastPct.toFixed(2)}% by its ${wholePct(1 - ALPHA)} interval (${pValue(r.p)} that it is ${g.threshold}% slower or less), above ${g.threshold}%`;
   if (r.baselineMoved === null) return line;
   const b = r.baselineMoved;
   const rel = r.row.relative !== null && !('unavailable' in r.row.relative)

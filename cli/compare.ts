@@ -2,8 +2,8 @@
 // interval, delta, Mann-Whitney p, `~` when not significant, geomean, sample warnings).
 // Invariant: exit 0 whatever the numbers, unless NEW holds a run that did not match the reference
 // or an executor failure (exit 1, gate or not: a broken executor must never pass), or
-// --fail-on-regression PCT is given and some executor's row is significantly slower by more than
-// PCT percent (exit 1): then it is a CI gate. The sequential baseline's own rows never fail it:
+// --fail-on-regression PCT is given and some executor's row is slower by more than PCT percent
+// with 95% confidence, its lower bound above PCT (exit 1): then it is a CI gate. The sequential baseline's own rows never fail it:
 // they measure the machine, not the engine under test; where they moved by more than PCT (without
 // a gate, significantly at all) a warning says so. Two files with no executor run in common (none
 // at all, or only the sequential baseline's) are an input error (exit 2), gate or not: comparing
@@ -34,7 +34,7 @@ import { ownBaseline } from '../reports/baseline.js';
 export interface CompareOptions {
   base: string;
   next: string;
-  /** Percent; a significant slowdown beyond it fails the command. */
+  /** Percent; a slowdown beyond it with 95% confidence fails the command. */
   failOnRegression?: string;
   /** The gate judges each executor's time relative to the baseline timed in the same rounds, not its block time. */
   relative?: boolean;

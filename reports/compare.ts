@@ -14,8 +14,9 @@
 // fitted cost per handover (no usable 2-thread run to fit it to, so it is optimistic) is marked,
 // and a warning names the predictions fitted on one side only: their ratio compares two different
 // models.
-// Invariants: a row counts as a regression only when it is an executor's (never one of the
-// sequential baseline's own rows), significant (p <= alpha) and slower by more than the threshold;
+// Invariants: a row counts as a gate's regression only when it is an executor's (never one of the
+// sequential baseline's own rows) and slower by more than the threshold by the lower bound of its
+// 1 - alpha interval (gateTest), not merely significantly slower with a median delta above it;
 // lower block time is always better. The baseline's rows measure the machine and Concord's
 // baseline, not the engine under test: a gate must not fail because a shared runner was slower
 // that day. A baseline row that moved significantly (faster or slower, and by more than the
@@ -30,7 +31,7 @@
 // count as a regression, on whichever side it was wrong.
 
 import { plural } from '../spec/plural.js';
-import { geomean, mannWhitney, median, medianInterval, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES, roundsInterval, smallestP } from './stats.js';
+import { geomean, mannWhitney, mannWhitneyGreater, median, medianInterval, MIN_SAMPLES_FOR_CI, rangeConfidence, ratioLowerBound, RECOMMENDED_SAMPLES, roundsInterval, smallestP } from './stats.js';
 import type { MachineRecord, ResultsFile, RunRecord } from './schema.js';
 import { executorSettingsText, perRoundSpeedups, roundMedians, workloadLabels } from './summary.js';
 import { differentBaselines, mixedTimingRuns, ownBaseline, sameBaseline } from './baseline.js';
@@ -163,6 +164,9 @@ export interface Regression {
   readonly row: CompareRow;
   /** What the gate judged: the block time's, or (relative) the ratio to the baseline's. */
   readonly deltaPct: number;
+  /** How much slower at least, in percent: the lower bound of the 1 - ALPHA interval (gateTest), above the threshold. */
+  readonly atLeastPct: number;
+  /** gateTest's one-sided p that the row is no more than the threshold slower (at most ALPHA / 2). */
   readonly p: number;
   /** Judged by block time: the baseline's own row at the same workload and thread count, where it moved significantly by more than the threshold too; else null. */
   readonly baselineMoved: CompareRow | null;
@@ -258,7 +262,7 @@ function relativeTimes(run: RunRecord, baseline: RunRecord): number[] | null {
 }
 
 /** An executor run's RelativeTest against `n`, each over its own file's baseline run at its workload and thread count; why not, where it cannot be had. */
-function relativeTest(b: RunRecord, bBaseline: RunRecord | undefined, n: RunRecord, nBaseline: RunRecord | undefined, alpha: number): RelativeTest | { unavailable: string } {
+function relativeTest(b: RunRecord, bBaseline: RunRecord | undefined, n: RunRecord, nBaseline: RunRecord | undefined, alpha: number): (RelativeTest & { readonly ratios: readonly [number[], number[]] }) | { unavailable: string } {
   const missing = [bBaseline === undefined ? 'base' : '', nBaseline === undefined ? 'new' : ''].filter(Boolean);
   if (missing.length > 0) return { unavailable: `no baseline run at its workload and thread count in ${missing.join(' and ')}` };
   const [rb, rn] = [relativeTimes(b, bBaseline!), relativeTimes(n, nBaseline!)];
@@ -267,7 +271,7 @@ function relativeTest(b: RunRecord, bBaseline: RunRecord | undefined, n: RunReco
   const p = mannWhitney(rb, rn).p;
   const ratioSide = (r: RunRecord, baseline: RunRecord, ratios: number[]): Side => ({ ...side(r, ratios), correct: r.correct && baseline.correct });
   const [bs, ns] = [ratioSide(b, bBaseline!, rb), ratioSide(n, nBaseline!, rn)];
-  return { base: bs, next: ns, deltaPct: (ns.median / bs.median - 1) * 100, p, significant: p <= alpha };
+  return { base: bs, next: ns, deltaPct: (ns.median / bs.median - 1) * 100, p, significant: p <= alpha, ratios: [rb, rn] };
 }
 
 /** Why a row was tested over samples, not rounds: what each side has (testBlockTimes). */
@@ -375,6 +379,7 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   const baselineRun = (doc: ResultsFile, r: RunRecord) => doc.runs.find((x) => x.role === 'baseline' && x.workload === r.workload && x.threads === r.threads);
   const rows: CompareRow[] = [];
   const bySamplesWhy = new Map<CompareRow, string>();
+  const gateValues = new Map<CompareRow, GateValues>();
   const warnings: string[] = [];
   const unmatched: string[] = [];
   const unmatchedRuns: RunRecord[] = [];
@@ -399,13 +404,16 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     const test = testBlockTimes(b, n);
     const bs = side(b, test.rounds?.[0] ?? null);
     const ns = side(n, test.rounds?.[1] ?? null);
+    const rel = b.role === 'baseline' ? null : relativeTest(b, baselineRun(base, b), n, baselineRun(next, n), alpha);
+    // The ratios stay out of the row (and so out of --json): the gate alone tests them again.
+    const relative = rel === null || 'unavailable' in rel ? rel : (({ ratios: _, ...t }) => t)(rel);
     const row: CompareRow = {
       name, workload: b.workload, executor: b.executor, threads: b.threads, baseline: b.role === 'baseline', base: bs, next: ns,
-      deltaPct: (ns.median / bs.median - 1) * 100, p: test.p, significant: test.p <= alpha, unit: test.unit,
-      relative: b.role === 'baseline' ? null : relativeTest(b, baselineRun(base, b), n, baselineRun(next, n), alpha),
+      deltaPct: (ns.median / bs.median - 1) * 100, p: test.p, significant: test.p <= alpha, unit: test.unit, relative,
       ...(newExecutor === undefined ? {} : { newExecutor }),
     };
     rows.push(row);
+    gateValues.set(row, { block: test.rounds, relative: rel === null || 'unavailable' in rel ? null : rel.ratios });
     if (test.unit === 'samples') bySamplesWhy.set(row, samplesWhy(b, n));
   }
   // First: every other line of the comparison reads differently once the yardsticks differ.
@@ -430,6 +438,13 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     if (mixed.length > 0) {
       warnings.push(`in ${name}, the speedups of ${listed(mixed)} over the baseline ${doc.settings.baseline} mix timings (one side timed by its engine, stats.executeMs, the other each call whole, requests and answers included): that file's report divides one kind of time by the other; the block times here are each timed one way`);
     }
+  }
+  // Measured on a shared runner (docs/bench.md, the gate's figures): such ratios moved up to 2x round to round.
+  const crossProcess = o.relative === true ? [...new Set([...mixedTimingRuns(base), ...mixedTimingRuns(next)])] : [];
+  if (crossProcess.length > 0) {
+    warnings.push(`--relative: the ratios of ${listed(crossProcess)} divide an engine's own time, in its process, by a baseline timed otherwise in Concord's; `
+      + 'two processes on a shared runner do not slow together, so such ratios move up to 2x round to round and the gate catches few slowdowns over them (docs/bench.md): '
+      + 'bench the engine with its own sequential mode as --baseline, timed as it is, to gate it --relative');
   }
   if (timings.length > 0) {
     warnings.push(`timed differently (an exec: engine's own time, or each call whole with the requests and answers between the processes): ${timings.join(', ')}; their differences include that`);
@@ -504,19 +519,27 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     return { base: gb, next: gn, deltaPct: (gn / gb - 1) * 100, rows: counted.length, incorrect };
   })();
   const gate = o.threshold === undefined ? null : judge(rows, {
-    threshold: o.threshold, relative: o.relative === true, only: o.only ?? null, bySamplesWhy, yardsticks, roundLengths,
+    threshold: o.threshold, alpha, relative: o.relative === true, only: o.only ?? null, bySamplesWhy, gateValues, yardsticks, roundLengths,
     // A sweep that stopped part-way is broken (new) or warned about (base): what it never measured is no executor gone.
     onlyInBase: next.stopped === undefined ? unmatchedRuns : [], onlyInNew: base.stopped === undefined ? onlyInNew : [], labels,
   });
   return { rows, predictions, geomean: g, warnings, broken: brokenRuns(next, labels), gate, ...(matches.length === 0 ? {} : { partitionMatches: matches }) };
 }
 
+/** A row's values the gate tests, each side's in round order: round medians (where the row is tested by rounds), ratios to the baseline (where had). */
+interface GateValues {
+  readonly block: readonly [number[], number[]] | null;
+  readonly relative: readonly [number[], number[]] | null;
+}
+
 /** What judge needs of compare's matching beyond the rows. */
 interface JudgeInput {
   readonly threshold: number;
+  readonly alpha: number;
   readonly relative: boolean;
   readonly only: readonly string[] | null;
   readonly bySamplesWhy: ReadonlyMap<CompareRow, string>;
+  readonly gateValues: ReadonlyMap<CompareRow, GateValues>;
   /** differentBaselines' words, or null where both files' speedups are over one baseline. */
   readonly yardsticks: string | null;
   /** Each file's round length in words where the two differ (settings.roundMs); else null. */
@@ -549,8 +572,11 @@ function judge(rows: readonly CompareRow[], o: JudgeInput): Gate {
   }
   if (o.relative) {
     const unjudged = gated.flatMap((r) => (r.relative !== null && 'unavailable' in r.relative ? [{ name: r.name, why: r.relative.unavailable }] : []));
-    const regressions = gated.flatMap((r) => (r.relative !== null && !('unavailable' in r.relative) && r.relative.significant && r.relative.deltaPct > o.threshold
-      ? [{ row: r, deltaPct: r.relative.deltaPct, p: r.relative.p, baselineMoved: null }] : []));
+    const regressions = gated.flatMap((r) => {
+      const ratios = o.gateValues.get(r)?.relative;
+      const t = ratios && gateTest(ratios[0], ratios[1], o.threshold, o.alpha);
+      return t && r.relative !== null && !('unavailable' in r.relative) ? [{ row: r, deltaPct: r.relative.deltaPct, ...t, baselineMoved: null }] : [];
+    });
     return { ...verdict, regressions, unjudged, refused: null };
   }
   if (o.roundLengths !== null) {
@@ -563,8 +589,28 @@ function judge(rows: readonly CompareRow[], o: JudgeInput): Gate {
   const unjudged = gated.filter((r) => r.unit === 'samples').map((r) => ({ name: r.name, why: o.bySamplesWhy.get(r)! }));
   const moved = (r: CompareRow) => rows.find((x) => x.baseline && x.workload === r.workload && x.threads === r.threads
     && x.significant && Math.abs(x.deltaPct) > o.threshold) ?? null;
-  const regressions = regressionsOf(gated, o.threshold).map((r) => ({ row: r, deltaPct: r.deltaPct, p: r.p, baselineMoved: moved(r) }));
+  const regressions = gated.flatMap((r) => {
+    const rounds = r.unit === 'rounds' ? o.gateValues.get(r)?.block : null;
+    const t = rounds && gateTest(rounds[0], rounds[1], o.threshold, o.alpha);
+    return t ? [{ row: r, deltaPct: r.deltaPct, ...t, baselineMoved: moved(r) }] : [];
+  });
   return { ...verdict, regressions, unjudged, refused: null };
+}
+
+/**
+ * Whether new's values are slower than base's by more than `threshold` percent, tested as such:
+ * the lower bound of the two-sided 1 - alpha interval of new over base (Hodges-Lehmann, from the
+ * U test) must lie above 1 + threshold / 100; that is, the one-sided U test of new's values against
+ * base's scaled by it reaches alpha / 2. The rule before (p <= alpha two-sided against no change,
+ * and a median delta above the threshold) passes whatever this passes and failed more pairs of runs
+ * of one build on a shared runner, whose round medians drift apart by more than 10% between runs
+ * (docs/bench.md, the gate's figures). Null where it is not slower so: the lower bound and p where it is.
+ */
+function gateTest(base: readonly number[], next: readonly number[], threshold: number, alpha: number): { atLeastPct: number; p: number } | null {
+  const p = mannWhitneyGreater(base.map((v) => v * (1 + threshold / 100)), next);
+  if (p > alpha / 2) return null;
+  const bound = ratioLowerBound(base, next, alpha / 2);
+  return { atLeastPct: ((bound ?? 1) - 1) * 100, p };
 }
 
 /** The predictions of both files for the same workload, executor and thread count (partition matches' under either label), in base's order. */
@@ -580,16 +626,14 @@ function predictionRows(base: ResultsFile, next: ResultsFile, labels: ReadonlyMa
 }
 
 /**
- * The executors' rows significantly slower than base by more than pct percent; the baseline's rows
- * are warnings, not regressions, and a row wrong on either side is no regression either: its delta
- * compares a wrong run's time (a wrong new run fails the comparison as broken on its own).
+ * The executors' rows the table reads as significantly slower than base by more than pct percent
+ * (p <= alpha against no change, and a median delta above pct); the baseline's rows are warnings,
+ * not regressions, and a row wrong on either side is no regression either: its delta compares a
+ * wrong run's time (a wrong new run fails the comparison as broken on its own). The gate asks more
+ * of a row (gateTest): that it is slower by more than pct with confidence, not merely slower.
  */
 export function regressions(c: Comparison, pct: number): CompareRow[] {
-  return regressionsOf(c.rows, pct);
-}
-
-function regressionsOf(rows: readonly CompareRow[], pct: number): CompareRow[] {
-  return rows.filter((r) => !r.baseline && bothCorrect(r) && r.significant && r.deltaPct > pct);
+  return c.rows.filter((r) => !r.baseline && bothCorrect(r) && r.significant && r.deltaPct > pct);
 }
 
 /**
@@ -598,7 +642,7 @@ function regressionsOf(rows: readonly CompareRow[], pct: number): CompareRow[] {
  */
 export function regressionLine(g: Gate, r: Regression): string {
   const what = g.relative ? ' against the baseline in the same rounds' : '';
-  const line = `${r.row.name}: ${r.deltaPct.toFixed(2)}% slower${what} (${pValue(r.p)}), above ${g.threshold}%`;
+  const line = `${r.row.name}: ${r.deltaPct.toFixed(2)}% slower${what}, at least ${r.atLeastPct.toFixed(2)}% by its ${wholePct(1 - ALPHA)} interval (${pValue(r.p)} that it is ${g.threshold}% slower or less), above ${g.threshold}%`;
   if (r.baselineMoved === null) return line;
   const b = r.baselineMoved;
   const rel = r.row.relative !== null && !('unavailable' in r.row.relative)

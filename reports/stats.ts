@@ -85,12 +85,12 @@ const EXACT_LIMIT = 50;
 const N_TIED_EXACT_LIMIT = 25;
 
 /**
- * The two-sided p of U = u for a sample of m values, given the sizes of the pooled values' runs of
- * ties in order (`groups`): every way of taking m of the pooled values (their midranks, doubled to
- * stay integers) counted by rank sum, then twice the smaller tail. Both tails are counted: ties at
- * one end make it lopsided.
+ * The tails of U = u for a sample of m values, given the sizes of the pooled values' runs of ties
+ * in order (`groups`): every way of taking m of the pooled values (their midranks, doubled to stay
+ * integers) counted by rank sum: of `total` ways, `lower` have U <= u and `upper` U >= u. Both are
+ * counted: ties at one end make the distribution lopsided.
  */
-function exactTiedP(m: number, groups: readonly number[], u: number): number {
+function exactTiedTails(m: number, groups: readonly number[], u: number): { lower: number; upper: number; total: number } {
   const doubled: number[] = [];
   let below = 0;
   for (const t of groups) {
@@ -121,6 +121,12 @@ function exactTiedP(m: number, groups: readonly number[], u: number): number {
     if (s <= at) lower += dist[s]!;
     if (s >= at) upper += dist[s]!;
   }
+  return { lower, upper, total };
+}
+
+/** The two-sided p of U = u given the ties (exactTiedTails): twice the smaller tail. */
+function exactTiedP(m: number, groups: readonly number[], u: number): number {
+  const { lower, upper, total } = exactTiedTails(m, groups, u);
   return Math.min(1, (2 * Math.min(lower, upper)) / total);
 }
 
@@ -172,14 +178,8 @@ export interface UTest {
   readonly exact: boolean;
 }
 
-/** The two-sided Mann-Whitney U test of x against y. */
-export function mannWhitney(x: readonly number[], y: readonly number[]): UTest {
-  const m = x.length;
-  const n = y.length;
-  if (m === 0 || n === 0) return { u: 0, p: 1, exact: true };
-  const u = wilcoxonRankSum(x, y) - (m * (m + 1)) / 2;
-  const pooled = sorted([...x, ...y]);
-  // The sizes of the runs of equal values, in order.
+/** The sizes of the runs of equal values in sorted values, in order. */
+function tieGroups(pooled: readonly number[]): number[] {
   const groups: number[] = [];
   for (let i = 0; i < pooled.length;) {
     let j = i;
@@ -187,6 +187,16 @@ export function mannWhitney(x: readonly number[], y: readonly number[]): UTest {
     groups.push(j - i);
     i = j;
   }
+  return groups;
+}
+
+/** The two-sided Mann-Whitney U test of x against y. */
+export function mannWhitney(x: readonly number[], y: readonly number[]): UTest {
+  const m = x.length;
+  const n = y.length;
+  if (m === 0 || n === 0) return { u: 0, p: 1, exact: true };
+  const u = wilcoxonRankSum(x, y) - (m * (m + 1)) / 2;
+  const groups = tieGroups(sorted([...x, ...y]));
   const tieTerm = groups.reduce((sum, t) => sum + t * t * t - t, 0);
   if (tieTerm === 0 && m < EXACT_LIMIT && n < EXACT_LIMIT) {
     const lower = exactUCdf(m, n, u);
@@ -201,4 +211,52 @@ export function mannWhitney(x: readonly number[], y: readonly number[]): UTest {
   if (variance <= 0) return { u, p: 1, exact: false };
   const z = Math.max(0, Math.abs(u - mean) - 0.5) / Math.sqrt(variance);
   return { u, p: Math.min(1, 2 * (1 - normalCdf(z))), exact: false };
+}
+
+/**
+ * The one-sided Mann-Whitney test that y tends to be greater than x: P(U <= u) for U of x, exact
+ * where mannWhitney's is (without ties below 50 values a side; with ties up to 25 in all, given
+ * them), else the normal approximation with tie and continuity correction.
+ */
+export function mannWhitneyGreater(x: readonly number[], y: readonly number[]): number {
+  const m = x.length;
+  const n = y.length;
+  if (m === 0 || n === 0) return 1;
+  const u = wilcoxonRankSum(x, y) - (m * (m + 1)) / 2;
+  const groups = tieGroups(sorted([...x, ...y]));
+  const tieTerm = groups.reduce((sum, t) => sum + t * t * t - t, 0);
+  if (tieTerm === 0 && m < EXACT_LIMIT && n < EXACT_LIMIT) return exactUCdf(m, n, u);
+  if (m + n <= N_TIED_EXACT_LIMIT) {
+    const { lower, total } = exactTiedTails(m, groups, u);
+    return Math.min(1, lower / total);
+  }
+  const N = m + n;
+  const variance = ((m * n) / 12) * (N + 1 - tieTerm / (N * (N - 1)));
+  if (variance <= 0) return 1;
+  return normalCdf((u - (m * n) / 2 + 0.5) / Math.sqrt(variance));
+}
+
+/**
+ * How much larger than x's values y's are at least, as a ratio, with one-sided confidence
+ * 1 - alpha: the largest r for which mannWhitneyGreater(x scaled by r, y) <= alpha (the
+ * Hodges-Lehmann bound of the shift of the logarithms, inverted from the test itself so the two
+ * agree: y exceeds x by more than a factor r exactly when r is below it). Null where no r is
+ * (too few values for the test to reach alpha at all). Values must be positive.
+ */
+export function ratioLowerBound(x: readonly number[], y: readonly number[], alpha: number): number | null {
+  if (x.some((v) => !(v > 0)) || y.some((v) => !(v > 0))) throw new Error('ratioLowerBound of a value that is not positive');
+  // The test's p is a step function of r, constant between consecutive pairwise ratios y / x.
+  const ratios = sorted(x.flatMap((a) => y.map((b) => b / a)));
+  const rejects = (r: number) => mannWhitneyGreater(x.map((a) => a * r), y) <= alpha;
+  // Just below the k-th smallest ratio (1-based), or below all of them for k = 1.
+  const below = (k: number) => (k === 1 ? ratios[0]! / 2 : Math.sqrt(ratios[k - 2]! * ratios[k - 1]!));
+  if (!rejects(below(1))) return null;
+  // The largest k whose interval below it still rejects: the bound is that ratio.
+  let [lo, hi] = [1, ratios.length];
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (rejects(below(mid))) lo = mid;
+    else hi = mid - 1;
+  }
+  return ratios[lo - 1]!;
 }

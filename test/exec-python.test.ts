@@ -99,6 +99,6 @@ describe('examples/exec-engine.py', () => {
     writeFileSync(join(dir, 'errengine.py'), 'import sys\n\ndef handle(request):\n    raise ValueError("opcode 21 not supported yet")\n\nfor line in sys.stdin:\n    handle(line)\n');
     const r = concord('run', '--workload', 'p2p', '--txs', '3', '--executor', 'exec:python3 errengine.py', '--warmup', '0');
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^concord run: the executor exec:python3 errengine\.py threw on .*: the engine exited with code 1 with request 1 unanswered; the end of its standard error follows:\n {4}Traceback \(most recent call last\):\n {6}File "\S+errengine\.py", line 7, in <module>\n {8}handle\(line\)\n(.*\n)* {4}ValueError: opcode 21 not supported yet\n$/);
+    expect(r.stderr).toMatch(/^concord run: the executor exec:python3 errengine\.py failed at start-up: .*: the engine exited with code 1 before answering its first request \(request 1 pending\); the end of its standard error follows:\n {4}Traceback \(most recent call last\):\n {6}File "\S+errengine\.py", line 7, in <module>\n {8}handle\(line\)\n(.*\n)* {4}ValueError: opcode 21 not supported yet\n$/);
   });
 });

@@ -70,7 +70,8 @@ describe('examples/exec-engine.py', () => {
     const run = concord('run', '--workload', 'defi', '--txs', '300', '--executor', executor, '--check', '--warmup', '0');
     expect([run.status, run.stderr]).toEqual([0, '']);
     expect(run.stdout).toMatch(/^check +the same state root, receipts and reads as the reference$/m);
-    expect(run.stdout).toMatch(/^statistics +executions 300, executeMs [\d.]+, fallback sequential engine$/m);
+    // No fallback, which bench's report reads as a block sent to a sequential path ("fell back").
+    expect(run.stdout).toMatch(/^statistics +executions 300, executeMs [\d.]+$/m);
     const file = join(dir, 'corners.json');
     writeFileSync(file, JSON.stringify(corners));
     const r = concord('run', file, '--executor', executor, '--check', '--receipts', '--warmup', '0');
@@ -92,6 +93,26 @@ describe('examples/exec-engine.py', () => {
       'success, gas 42',
       'skipped, gas 0',
     ]);
+  });
+
+  // A port copied from either example must not say it fell back: bench's report marked every row of it so.
+  it('reports the same counters as examples/exec-engine.mjs, and no fallback, so bench reads its runs as its own', () => {
+    const request = concord('request', new URL('../examples/transfer.json', import.meta.url).pathname).stdout;
+    const stats = (command: string, ...args: string[]) => {
+      const r = spawnSync(command, args, { input: request, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return Object.keys((JSON.parse(r.stdout) as { stats: object }).stats).sort();
+    };
+    const counters = stats('python3', engine);
+    expect(counters).toEqual(['executeMs', 'executions', 'failedValidations', 'reExecutions', 'validations']);
+    expect(stats(process.execPath, new URL('../examples/exec-engine.mjs', import.meta.url).pathname)).toEqual(counters);
+    const out = join(dir, 'bench.json');
+    const bench = concord('bench', '--workload', 'p2p', '--accounts', '20', '--txs', '40', '--threads', '1', '--quick', '--rounds', '1', '--executor', executor, '--out', out);
+    expect(bench.status, bench.stderr).toBe(0);
+    const runs = (JSON.parse(readFileSync(out, 'utf8')) as { runs: { executor: string; fallback: string; fallbackShare: number }[] }).runs;
+    expect(runs.find((r) => r.executor === executor)).toMatchObject({ fallback: '', fallbackShare: 0 });
+    expect(bench.stdout).toMatch(/^\| p2p .*\| exec:python3 /m);
+    expect(bench.stdout).not.toMatch(/fell back|n\/a \(sequential\)/);
   });
 
   // A port that raises: the traceback is what its authors read, so run prints it as Python wrote it.

@@ -117,6 +117,19 @@ export class ExecEngineError extends Error {
 }
 
 /**
+ * An engine's failure that is its own whatever the block, where `e` is one: it answered `error`, or
+ * it ended before its first answer (not a line out of turn, which ExecEngineError.protocol names).
+ * verify tries such a failure on the smallest block before it shrinks it (properties/runner.ts).
+ */
+export type EngineFault = 'error answer' | 'start-up';
+
+/** The EngineFault `e` is, or undefined where it is none. */
+export function engineFault(e: unknown): EngineFault | undefined {
+  if (!(e instanceof ExecEngineError) || e.protocol !== undefined) return undefined;
+  return e.answeredError ? 'error answer' : e.atStartUp ? 'start-up' : undefined;
+}
+
+/**
  * The shell Concord started could not find the command (or found it, but could not run it): the
  * command line given is at fault, as a module path that names no file is (an input error, exit 2),
  * not an engine that ran.

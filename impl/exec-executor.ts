@@ -775,12 +775,14 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}, an
   let longestAnswered = 0;
   /**
    * What an end with request `p` pending says of its line, which a reader with a cap on its length
-   * fails on (Go's bufio.Scanner stops at 64 KiB): its size where it is that long and longer than any
-   * the engine answered, or where Concord had not finished writing it, so that the engine cannot
-   * have read it whole. No more is known: a line in the pipe may or may not have been read.
+   * fails on (Go's bufio.Scanner stops at 64 KiB): where it is that long, its size, if it is longer
+   * than any the engine answered or Concord had not finished writing it (then the engine cannot have
+   * read it whole, and is told so). No more is known: a line in the pipe may or may not have been read.
    */
   const requestSize = (p: Pending): string => {
-    const longest = p.bytes >= LONG_REQUEST && p.bytes > longestAnswered;
+    // A short line not written whole is an engine gone before it read anything, which its end says.
+    if (p.bytes < LONG_REQUEST) return '';
+    const longest = p.bytes > longestAnswered;
     if (p.written && !longest) return '';
     const unread = p.written ? '' : '; Concord had not finished writing it to the engine\'s input when the engine ended, so it did not read it whole';
     const than = !longest ? '' : `${longestAnswered === 0 ? '' : `; longer than any it answered (the longest: ${longestAnswered.toLocaleString('en-US')} bytes)`}`

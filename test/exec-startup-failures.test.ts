@@ -59,7 +59,7 @@ describe('an engine that ends before its first answer', () => {
     const killed = createExecExecutor(`exec:exec node ${engine} kill-at-start`);
     const k = await rejection(killed);
     expect(k.atStartUp).toBe(true);
-    expect(k.message).toMatch(/: the engine was killed by SIGKILL before answering its first request \(request 1 pending/);
+    expect(k.message).toMatch(/: the engine was killed by SIGKILL before answering its first request \(request 1 pending\)$/);
     await killed.close();
     // Once it has answered, an end is no longer its start-up's.
     const later = createExecExecutor(`exec:node ${engine} hang-from 5`);

@@ -16,6 +16,9 @@
 // rejects its call alone, and so does a block that cannot be written as a request (nothing is sent,
 // no id used); so does a request left unanswered past the bound the executor was made with, if any
 // (answerWithin: verify's --timeout), which stops the engine, as a hang's only cure is a fresh one.
+// An engine that ends before its first answer, however it ends, fails at start-up (atStartUp: the
+// protocol has no ready signal); one that ends with a request line of 64 KiB or more pending is
+// told its size, where that line may be what its reader could not take (requestSize).
 // close() ends the engine's input and waits for it to exit; no engine
 // outlives the Concord process that started it, whether it exits or is ended by a signal, and
 // the processes it started (marked in their environment) are killed once it has exited (Engine).

@@ -16,6 +16,9 @@
 // rejects its call alone, and so does a block that cannot be written as a request (nothing is sent,
 // no id used); so does a request left unanswered past the bound the executor was made with, if any
 // (answerWithin: verify's --timeout), which stops the engine, as a hang's only cure is a fresh one.
+// An engine that ends before its first answer, however it ends, fails at start-up (atStartUp: the
+// protocol has no ready signal); one that ends with a request line of 64 KiB or more pending is
+// told its size, where that line may be what its reader could not take (requestSize).
 // close() ends the engine's input and waits for it to exit; no engine
 // outlives the Concord process that started it, whether it exits or is ended by a signal, and
 // the processes it started (marked in their environment) are killed once it has exited (Engine).
@@ -54,6 +57,11 @@ const CLOSE_GRACE_MS = 10_000;
  * be told at load.
  */
 const UNUSED_GRACE_MS = 3_000;
+/**
+ * A request line this long is past the cap of common line readers (Go's bufio.Scanner: 64 KiB by
+ * default; a `char buf[65536]` with fgets), so an engine's end with one pending names its size.
+ */
+const LONG_REQUEST = 64 * 1024;
 /** The end of the engine's standard error kept for messages, in characters. */
 const STDERR_TAIL = 2000;
 /** The most of a bad line a message quotes. */
@@ -76,11 +84,20 @@ export const MAX_LINE_BYTES = 256 * 2 ** 20;
 /** What an engine did wrong. Its place in Concord's code says nothing about the engine, so it has no stack frames. */
 export class ExecEngineError extends Error {
   /**
-   * Set where the engine failed at start-up (a line written before any request), whatever call
-   * reports it: a close() right after loading (verify and bench load each executor once up front)
-   * would otherwise be said to have thrown, as if closing were what went wrong.
+   * Set where the engine failed at start-up, whatever call reports it: a line written before any
+   * request, or an end (an exit, a kill, a command that could not be started) before its first
+   * answer. The protocol has no ready signal, so an engine's start-up runs into its first request
+   * (docs/exec-protocol.md), and Concord cannot tell a start that failed from a first block that
+   * did. A close() right after loading (verify and bench load each executor once up front) would
+   * otherwise be said to have thrown, as if closing were what went wrong.
    */
   atStartUp = false;
+  /**
+   * Set where the engine answered the request with `error` (it ran, and said it cannot execute
+   * the block): verify tries the smallest block before shrinking such a failure, since an engine
+   * that answers error to that too is broken whatever the block (properties/runner.ts).
+   */
+  answeredError = false;
   /**
    * The rule of concord-exec/1 that what the engine wrote broke (an answer that is no answer, a
    * line with no request pending), as a clause; undefined for any other failure (an exit, an error
@@ -100,6 +117,19 @@ export class ExecEngineError extends Error {
     this.name = 'ExecEngineError';
     this.stack = `${this.name}: ${message}`;
   }
+}
+
+/**
+ * An engine's failure that is its own whatever the block, where `e` is one: it answered `error`, or
+ * it ended before its first answer (not a line out of turn, which ExecEngineError.protocol names).
+ * verify tries such a failure on the smallest block before it shrinks it (properties/runner.ts).
+ */
+export type EngineFault = 'error answer' | 'start-up';
+
+/** The EngineFault `e` is, or undefined where it is none. */
+export function engineFault(e: unknown): EngineFault | undefined {
+  if (!(e instanceof ExecEngineError) || e.protocol !== undefined) return undefined;
+  return e.answeredError ? 'error answer' : e.atStartUp ? 'start-up' : undefined;
 }
 
 /**
@@ -138,15 +168,16 @@ export function shellRefusal(command: string, code: number | null, stderr: strin
   }
   if (code !== 127 && code !== 126) return null;
   // `exec:exec ./engine` (docs/exec-protocol.md) has the shell's exec builtin name the word after it.
-  const line = /^(\S+?): (?:line )?(?:\d+: )?(?:exec: )?(.+?): (?:cannot execute: )?(not found|command not found|No such file or directory|Permission denied)\n?$/.exec(stderr);
+  const line = /^(\S+?): (?:line )?(?:\d+: )?(?:exec: )?(.+?): (?:cannot execute(?: binary file)?: )?(not found|command not found|No such file or directory|Permission denied|Exec format error)\n?$/.exec(stderr);
   if (!line) return null;
   const [shell, word] = [line[1]!, line[2]!];
   const ours = shell === '/bin/sh' || (SHELLS.has(shell.slice(shell.lastIndexOf('/') + 1)) && namesWord(command, shell));
   if (!ours || !namesWord(command, word)) return null;
   const said = stderr.trim();
-  return code === 127
-    ? `the shell found no such command (${said}): give the engine's path (./target/release/my-engine) or a command on PATH`
-    : `the shell could not run the command (${said}): is it executable? (chmod +x)`;
+  if (code === 127) return `the shell found no such command (${said}): give the engine's path (./target/release/my-engine) or a command on PATH`;
+  // A file that is no program for this machine (built for another, or no executable format at all).
+  if (line[3] === 'Exec format error') return `the shell could not run the command (${said}): it is no program for this machine (built for another architecture or system? a script needs a #! line)`;
+  return `the shell could not run the command (${said}): is it executable? (chmod +x)`;
 }
 
 const LIST_HINT = 'the command holds a comma, and in an --executor list an exec: command takes the rest of the list, commas and all: name it last';
@@ -469,6 +500,10 @@ interface Pending {
   readonly preStateOf?: number;
   /** performance.now() as the request was written: its answer's executeMs cannot be longer than the time since. */
   readonly sentAt: number;
+  /** The request line's length in bytes, newline included. */
+  readonly bytes: number;
+  /** Set once the whole line is in the engine's input pipe: until then the engine cannot have read it whole. */
+  written: boolean;
   resolve(result: BlockResult): void;
   reject(error: Error): void;
 }
@@ -739,6 +774,24 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}, an
   let stoppedUnused = false;
   let nextId = 1;
   let answered = false;
+  /** The longest request line the engine answered (its answer or an error), in bytes. */
+  let longestAnswered = 0;
+  /**
+   * What an end with request `p` pending says of its line, which a reader with a cap on its length
+   * fails on (Go's bufio.Scanner stops at 64 KiB): where it is that long, its size, if it is longer
+   * than any the engine answered or Concord had not finished writing it (then the engine cannot have
+   * read it whole, and is told so). No more is known: a line in the pipe may or may not have been read.
+   */
+  const requestSize = (p: Pending): string => {
+    // A short line not written whole is an engine gone before it read anything, which its end says.
+    if (p.bytes < LONG_REQUEST) return '';
+    const longest = p.bytes > longestAnswered;
+    if (p.written && !longest) return '';
+    const unread = p.written ? '' : '; Concord had not finished writing it to the engine\'s input when the engine ended, so it did not read it whole';
+    const than = !longest ? '' : `${longestAnswered === 0 ? '' : `; longer than any it answered (the longest: ${longestAnswered.toLocaleString('en-US')} bytes)`}`
+      + '; an engine reads each request line whole, however long: a reader with a cap on a line\'s length (Go\'s bufio.Scanner: 64 KiB by default) fails on the first line past it';
+    return `a line of ${p.bytes.toLocaleString('en-US')} bytes${unread}${than}`;
+  };
   /** Set by an answer with keepsPreState: the engine keeps the pre-state of the last request that carried one. */
   let keepsPreState = false;
   /** The name the engine's answers declare (`name`), once one has. */
@@ -837,8 +890,11 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}, an
       declared = read.name;
       declaredNames.set(executor, declared);
     }
+    longestAnswered = Math.max(longestAnswered, p.bytes);
     if ('error' in read) {
-      p.reject(new ExecEngineError(`${name}: ${read.error}`));
+      const error = new ExecEngineError(`${name}: ${read.error}`);
+      error.answeredError = true;
+      p.reject(error);
       return;
     }
     // bench takes it as the block's time: one in microseconds, or from a clock that counts something
@@ -922,7 +978,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}, an
 
   const closed = new Promise<void>((resolve) => {
     child.once('error', (e) => {
-      fail(`could not start the command: ${e.message}`);
+      fail(`could not start the command: ${e.message}`, { atStartUp: true });
       live.delete(engine);
       resolve();
     });
@@ -934,7 +990,7 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}, an
       // Not the engine's failure but the command line's: reported as such whenever it is seen.
       const refused = answered || heldOpen || stderrCut ? null : shellRefusal(command, code, stderr);
       if (refused !== null) {
-        fail(refused, { kind: ExecCommandError });
+        fail(refused, { kind: ExecCommandError, atStartUp: true });
         resolve();
         return;
       }
@@ -945,17 +1001,25 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}, an
       // An engine that failed before answering anything may not be the engine meant: in a list,
       // `exec:` takes the rest (`exec:./engine,block-stm` runs "./engine,block-stm").
       const notes = `${heldOpen ? `; ${HELD_OPEN}` : ''}${!answered && command.includes(',') ? `; ${LIST_HINT}` : ''}`;
-      if (pending.length > 0) fail(`the engine ${how} with request ${pending[0]!.id} unanswered${cut}${notes}${tail()}`);
-      else if (!closing) fail(`the engine ${how} before Concord closed it${notes}${tail()}`);
+      // Before its first answer, the engine's end is its start-up's as far as Concord can tell (ExecEngineError.atStartUp).
+      const first = answered ? '' : ' before answering its first request';
+      if (pending.length > 0) {
+        const p = pending[0]!;
+        const size = requestSize(p);
+        const unanswered = answered ? ` with request ${p.id} unanswered${size && ` (${size})`}` : `${first} (request ${p.id} pending${size && `: ${size}`})`;
+        fail(`the engine ${how}${unanswered}${cut}${notes}${tail()}`, { atStartUp: !answered });
+      } else if (!closing) fail(`the engine ${how}${answered ? ' before Concord closed it' : `${first} (none was sent to it yet)`}${notes}${tail()}`, { atStartUp: !answered });
       // Still starting when Concord closed it unused: nothing it did is known to be wrong.
       else if (stoppedUnused) closeError = null;
       // Killed for running on: the SIGKILL is Concord's, and a process it left holding the output is said after.
       else if (killedAtClose) closeError = new ExecEngineError(`${name}: the engine was still running ${CLOSE_GRACE_MS / 1000} s after its input ended, and was killed: exit when standard input ends${notes}`);
       else if (heldOpen && !failed) closeError = new ExecEngineError(`${name}: end every process the engine starts before it exits: it ${how}, but ${HELD_OPEN}`);
       else if (code !== 0 && !failed) {
-        // Closed before any request (bench loads each executor once up front): it may have died on start.
-        const when = nextId === 1 ? 'with no request sent to it, once Concord closed its input (expected 0: did it start?)' : 'when its input ended (expected 0)';
-        closeError = new ExecEngineError(`${name}: the engine ${how} ${when}${notes}${tail()}`);
+        // Closed before any request (verify and bench load each executor once up front): it may
+        // have died starting, or on its input's end; either is a failure before its first answer.
+        const when = nextId === 1 ? `${first} (none was sent to it: Concord closed its input unused, and an engine exits with 0 when its input ends)` : ' when its input ended (expected 0)';
+        closeError = new ExecEngineError(`${name}: the engine ${how}${when}${notes}${tail()}`);
+        closeError.atStartUp = nextId === 1;
       }
       resolve();
     });
@@ -990,9 +1054,11 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}, an
           clearTimeout(timer);
           f(v);
         };
-        pending.push({ id, block, ...(kept === undefined ? {} : { preStateOf: kept }), sentAt: performance.now(), resolve: settled(resolve), reject: settled(reject) });
+        const call: Pending = { id, block, ...(kept === undefined ? {} : { preStateOf: kept }), sentAt: performance.now(), bytes: Buffer.byteLength(line), written: false, resolve: settled(resolve), reject: settled(reject) };
+        pending.push(call);
         child.stdin.write(line, (e) => {
-          if ((e as NodeJS.ErrnoException | null | undefined)?.code === 'EPIPE') unread ??= id;
+          if (e === null || e === undefined) call.written = true;
+          else if ((e as NodeJS.ErrnoException).code === 'EPIPE') unread ??= id;
         });
         if (outputEnded) failIfStillRunning();
       });

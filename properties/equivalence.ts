@@ -23,7 +23,7 @@ import type { Placement } from '../impl/modular/partition.js';
 import { executeReference } from '../spec/reference.js';
 import { PRE_STATE_KINDS, withPreState, type PreStateKind } from '../spec/shared-state.js';
 import { EXECUTORS } from '../impl/registry.js';
-import { ExecEngineError, preStateOfResult } from '../impl/exec-executor.js';
+import { engineFault, ExecEngineError, preStateOfResult, type EngineFault } from '../impl/exec-executor.js';
 import { blockSpecArb, buildBlock, type BlockArbOptions, type BlockSpec } from './arbitraries.js';
 import { snapshotBlock, tableChange, undoChange } from './block-change.js';
 import { explain, nameAndMessage, sameResult, sentWithPreStateOf, thrownAt, type Explanation, type Provenance } from './explain.js';
@@ -82,6 +82,8 @@ export interface Failure {
   readonly protocol?: string;
   /** The bound in ms an `exec:` engine left the call unanswered past, and was stopped for (ExecEngineError.hung). */
   readonly hung?: number;
+  /** An `exec:` engine's failure that is its own whatever the block (impl/exec-executor.ts engineFault): an `error` answer, an end before its first answer. */
+  readonly engineFault?: EngineFault;
   /** How the run was set up, e.g. "threads 2, repeat 1" or "pct schedule, 2 workers". */
   readonly setting: string;
   /** The thread count execute() was called with; absent for a simulated run, which has virtual workers instead. */
@@ -289,11 +291,12 @@ function drawnText(drawn: readonly unknown[], kind: PreStateKind | undefined): s
 }
 
 /** A throw of the executor as a failure records it: what it threw and where. */
-function thrown(e: unknown): Pick<Failure, 'error' | 'stack' | 'protocol' | 'hung'> {
+function thrown(e: unknown): Pick<Failure, 'error' | 'stack' | 'protocol' | 'hung' | 'engineFault'> {
   const stack = thrownAt(e);
   const protocol = e instanceof ExecEngineError ? e.protocol : undefined;
   const hung = e instanceof ExecEngineError ? e.hung : undefined;
-  return { error: nameAndMessage(e), ...(stack.length ? { stack } : {}), ...(protocol === undefined ? {} : { protocol }), ...(hung === undefined ? {} : { hung }) };
+  const fault = engineFault(e);
+  return { error: nameAndMessage(e), ...(stack.length ? { stack } : {}), ...(protocol === undefined ? {} : { protocol }), ...(hung === undefined ? {} : { hung }), ...(fault === undefined ? {} : { engineFault: fault }) };
 }
 
 /** sameResult and explain agree by construction; this guards the impossible case without crashing a report. */

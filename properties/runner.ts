@@ -29,7 +29,7 @@ import { preStateKindOf } from '../spec/shared-state.js';
 import { plural } from '../spec/plural.js';
 import { BATCH, MAX_RUNS, MAX_SEED, SEED_BATCHES } from './verify-limits.js';
 import { isModuleObject, isModulePath } from '../impl/registry.js';
-import { execCommand, isExecCommand } from '../impl/exec-executor.js';
+import { execCommand, isExecCommand, type EngineFault } from '../impl/exec-executor.js';
 import {
   bigBlocksCheck, determinismCheck, emptyBlockCheck, emptyCoverage, equivalenceCheck, PARALLEL_RUN, runCatching, runsOnThreads, SKIP_REST, vmCornersCheck,
   type CallBefore, type CheckDef, type CheckInput, type Coverage, type CoverageGoal, type Failure, type Observer, type Subject, type TxRange,
@@ -197,6 +197,12 @@ export interface FailureReport {
    * read as its second went out (`call` 2).
    */
   readonly protocol?: { readonly rule: string; readonly afterAnswer?: true };
+  /**
+   * An `exec:` engine's failure that is its own whatever the block (an `error` answer, an end before
+   * its first answer: impl/exec-executor.ts engineFault), which it failed the same way on this block,
+   * the smallest minimize() makes, in one try: not shrunk, since every smaller block would fail alike.
+   */
+  readonly engineFault?: EngineFault;
   /** Where the executor threw `error`: the frames of its own code (explain.ts thrownAt). */
   readonly stack?: readonly string[];
   readonly interleaving?: readonly string[];
@@ -973,6 +979,11 @@ async function searchBatch(
   // The rule an engine's output broke at the first failure, where that was the failure: it is
   // shown on the smallest block instead of shrunk (protocol-failure.ts). A replay shrinks nothing.
   let protocol: string | undefined;
+  // The engine's own failure (an `error` answer, an end before its first answer), where that was
+  // the first failure: tried once on the smallest block, and shrunk only where that block passes,
+  // as an engine that fails on every block is broken, and its shrinking (a fresh engine a try, for
+  // an end) would only reach the smallest block after as many tries as it has steps.
+  let fault: EngineFault | undefined;
   // Set where the first failure was an exec: engine's hang (Failure.hung): each try that hangs
   // costs the bound it is judged by, a shorter one than --timeout where `rerun.bound` allows
   // (hang-bound.ts), so the shrinking is capped in time (HANG_SHRINK_MS), and a try that passes is
@@ -988,7 +999,7 @@ async function searchBatch(
     if ('path' in run) {
       if (evaluated++ > 0) return true;
     } else if (failed) {
-      if (protocol !== undefined || hang || ++shrinkRuns > SHRINK_BUDGET || performance.now() > shrinkUntil) return true;
+      if (protocol !== undefined || fault !== undefined || hang || ++shrinkRuns > SHRINK_BUDGET || performance.now() > shrinkUntil) return true;
     } else {
       const index = evaluated++;
       if (index < limit.skip) return true;
@@ -1006,6 +1017,7 @@ async function searchBatch(
       if (rerun) rerun.tries.since = { ...sumCounts(noCounts(), o), at: performance.now() };
       shrinkUntil = Math.max(limit.deadline, performance.now() + MIN_SHRINK_MS);
       if (rerun) protocol = o.last?.protocol;
+      if (rerun) fault = o.last?.engineFault;
       if (rerun && o.last?.hung !== undefined) {
         hang = { until: performance.now() + HANG_SHRINK_MS, found: o.last };
         shrinkUntil = Math.min(shrinkUntil, hang.until);
@@ -1048,6 +1060,19 @@ async function searchBatch(
       return { failure: { ...report, protocol: { rule: protocol, ...(call === 2 ? { afterAnswer: true } : {}) } } };
     }
     // The violation needs its block (an answer of the wrong shape for some transactions): it is shrunk as any failure.
+    o.last = found.last;
+    failedAfter = found.after;
+  }
+  if (input && fault !== undefined) {
+    const found = { last: o.last, after: failedAfter };
+    const minimal = await minimalInput(input, withMapPreState, subject.programs !== undefined);
+    if (!await checkOnce(minimal.input) && o.last?.engineFault === fault) {
+      const stopped = minimal.capped ? 'attempts' : undefined;
+      const report = failureReport(subject, { ...check, txs }, seed, details, minimal.steps, o.last, {}, outDir, stopped ?? false,
+        (fields) => sealToken(fields, minimal.kept, stopped, minimal.input));
+      return { failure: { ...report, engineFault: fault } };
+    }
+    // It fails on some blocks alone (an opcode the engine does not support yet): a counterexample to shrink.
     o.last = found.last;
     failedAfter = found.after;
   }

@@ -226,7 +226,7 @@ describe('exec: engines', () => {
     // .NET and PowerShell write one by default; JSON.parse refuses it, and quoted shows it as nothing.
     ['a byte-order mark before the answer', `process.stdout.write('\\uFEFF' + JSON.stringify((() => { ${GOOD} })()) + '\\n');`,
       /is not JSON: a byte-order mark \(U\+FEFF\) starts the line, before the answer: write UTF-8 without one \(\.NET: new UTF8Encoding\(false\)\)$/],
-    ['an exit mid-block', `process.stderr.write('panicked at src/scheduler.rs:42\\n'); process.exit(3);`, /the engine exited with code 3 with request 1 unanswered; the end of its standard error: panicked at src\/scheduler\.rs:42/],
+    ['an exit mid-block', `process.stderr.write('panicked at src/scheduler.rs:42\\n'); process.exit(3);`, /the engine exited with code 3 before answering its first request \(request 1 pending\); the end of its standard error: panicked at src\/scheduler\.rs:42/],
     ['an executeMs below 0', `const a = (() => { ${GOOD} })(); a.stats.executeMs = -3; return a;`, /stats\.executeMs must be a positive number of milliseconds up to a day \(the engine's own time for the block\), got -3$/],
     ['an executeMs of 0', `const a = (() => { ${GOOD} })(); a.stats.executeMs = 0; return a;`, /stats\.executeMs must be a positive number of milliseconds .*, got 0$/],
     ['an executeMs as a string', `const a = (() => { ${GOOD} })(); a.stats.executeMs = '12'; return a;`, /stats\.executeMs must be a positive number of milliseconds .*, got "12"$/],
@@ -446,7 +446,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     const crashing = await createExecutor(engineScript('traceback.mjs', `process.stderr.write("${said}", () => process.exit(1));`));
     try {
       const m = await failure(crashing);
-      expect(m).toMatch(/^exec:node \S+: the engine exited with code 1 with request 1 unanswered; the end of its standard error follows:\n/);
+      expect(m).toMatch(/^exec:node \S+: the engine exited with code 1 before answering its first request \(request 1 pending\); the end of its standard error follows:\n/);
       expect(m.slice(m.indexOf('\n') + 1)).toBe('Traceback (most recent call last):\n  File "engine.py", line 3, in run\n\tmain.go:12 +0x1d\n\\u001b[31mValueError: boom\\u001b[0m\n50%\\r100%');
     } finally {
       await crashing.close();
@@ -509,7 +509,8 @@ for await (const line of createInterface({ input: process.stdin })) {
     // bench and verify load each executor once and close it: an engine dead on start is said to be.
     const dead = await createExecutor(`exec:node ${join(dir, 'no-such-engine.mjs')},block-stm`);
     const closed = await dead.close().then(() => null, (x: unknown) => x);
-    expect((closed as Error).message).toMatch(/the engine exited with code 1 with no request sent to it, once Concord closed its input \(expected 0: did it start\?\); the command holds a comma, and in an --executor list an exec: command takes the rest of the list, commas and all: name it last; the end of its standard error follows:\n.*Cannot find module/s);
+    expect(closed).toMatchObject({ atStartUp: true });
+    expect((closed as Error).message).toMatch(/the engine exited with code 1 before answering its first request \(none was sent to it: Concord closed its input unused, and an engine exits with 0 when its input ends\); the command holds a comma, and in an --executor list an exec: command takes the rest of the list, commas and all: name it last; the end of its standard error follows:\n.*Cannot find module/s);
   });
 
   // bench's peak memory is its own process's, where an engine's is not: a 600 MiB engine read 121 MiB.
@@ -542,12 +543,12 @@ for await (const line of createInterface({ input: process.stdin })) {
     const noisy = engineScript('noisy.mjs', "process.stderr.write('compiling...\\n'.repeat(40) + 'panicked at src/scheduler.rs:42:17: index out of bounds\\n'); process.exit(101);");
     const r = concord('run', ...tiny, '--executor', noisy);
     // One line for the failure, then the engine's lines as it wrote them, indented under it.
-    expect(r.stderr).toMatch(/^concord run: the executor exec:node \S+ threw on p2p .*: ExecEngineError: exec:node \S+: the engine exited with code 101 with request 1 unanswered; the end of its standard error follows:\n( {4}compiling\.\.\.\n){40} {4}panicked at src\/scheduler\.rs:42:17: index out of bounds\n$/);
+    expect(r.stderr).toMatch(/^concord run: the executor exec:node \S+ failed at start-up: ExecEngineError: exec:node \S+: the engine exited with code 101 before answering its first request \(request 1 pending\); the end of its standard error follows:\n( {4}compiling\.\.\.\n){40} {4}panicked at src\/scheduler\.rs:42:17: index out of bounds\n$/);
     expect(r.status).toBe(1);
     // --json: the whole message in `error`, the lines after its first line as written.
     const json = concord('run', ...tiny, '--executor', noisy, '--json');
     expect(json.status).toBe(1);
-    expect((JSON.parse(json.stdout) as { error: string }).error).toMatch(/ unanswered; the end of its standard error follows:\n(compiling\.\.\.\n){40}panicked at src\/scheduler\.rs:42:17: index out of bounds$/);
+    expect((JSON.parse(json.stdout) as { error: string }).error).toMatch(/ \(request 1 pending\); the end of its standard error follows:\n(compiling\.\.\.\n){40}panicked at src\/scheduler\.rs:42:17: index out of bounds$/);
     expect(json.stderr).toBe(r.stderr);
     const cold = concord('run', ...tiny, '--executor', `exec:node ${engine}`);
     expect(cold.stdout).toMatch(/, cold \(.*\)\n +\(the first run holds the engine's own start-up: its process starts, then reads its first request\)\n/);
@@ -605,7 +606,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     expect(unquoted.stderr).toMatch(/^concord run: exec:no-such-engine-cmd --name 'x: the shell could not read the command line \(\/bin\/sh: [^\n]+\): check its quotes and brackets\n$/);
     expect(unquoted.status).toBe(2);
     const own = concord('run', ...tiny, '--warmup', '0', '--executor', "exec:sh -c 'exit 127'");
-    expect(own.stderr).toMatch(/^concord run: the executor exec:sh -c 'exit 127' threw on .*the engine exited with code 127/);
+    expect(own.stderr).toMatch(/^concord run: the executor exec:sh -c 'exit 127' failed at start-up: .*the engine exited with code 127/);
     expect(own.status).toBe(1);
   });
 
@@ -616,7 +617,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     expect((await left.execute(block)).receipts).toHaveLength(2);
     await expect(left.close()).rejects.toThrow(/^exec:sleep 4 & node \S+: end every process the engine starts before it exits: it exited with code 0, but a process it left \(in the background: `command &`\) held its output open 1 s later; Concord stopped reading it$/);
     const crashed = await createExecutor(`exec:sleep 4 & ${engineScript('exit-at-once.mjs', 'process.exit(3);').slice('exec:'.length)}`);
-    expect(await failure(crashed)).toMatch(/: the engine exited with code 3 with request 1 unanswered; a process it left \(in the background: `command &`\) held its output open 1 s later; Concord stopped reading it$/);
+    expect(await failure(crashed)).toMatch(/: the engine exited with code 3 before answering its first request \(request 1 pending\); a process it left \(in the background: `command &`\) held its output open 1 s later; Concord stopped reading it$/);
     await crashed.close();
   });
 
@@ -895,7 +896,7 @@ await import(${JSON.stringify(fromThread)});
     expect(failed!.error).toMatch(/; the end of its standard error follows:\nTraceback \(most recent call last\):\n {2}File "engine\.py", line 3, in run\nValueError: opcode 21$/);
     // The text report, made of that same failure: the lines under the error's, at its column.
     expect(formatFailure(failed!).join('\n')).toMatch(
-      /^ {2}error {8}the executor threw: ExecEngineError: exec:node \S+: the engine exited with code 1 with request \d+ unanswered; the end of its standard error follows:\n {15}Traceback \(most recent call last\):\n {17}File "engine\.py", line 3, in run\n {15}ValueError: opcode 21\n {2}block /m);
+      /^ {2}error {8}the executor threw: ExecEngineError: exec:node \S+: the engine exited with code 1 before answering its first request \(request 1 pending\); the end of its standard error follows:\n {15}Traceback \(most recent call last\):\n {17}File "engine\.py", line 3, in run\n {15}ValueError: opcode 21\n {2}block /m);
   });
 
   it('bench prints what an engine wrote on several lines under its failed run\'s line, indented, as run does', () => {

@@ -70,7 +70,8 @@ describe('examples/exec-engine.py', () => {
     const run = concord('run', '--workload', 'defi', '--txs', '300', '--executor', executor, '--check', '--warmup', '0');
     expect([run.status, run.stderr]).toEqual([0, '']);
     expect(run.stdout).toMatch(/^check +the same state root, receipts and reads as the reference$/m);
-    expect(run.stdout).toMatch(/^statistics +executions 300, executeMs [\d.]+, fallback sequential engine$/m);
+    // No fallback, which bench's report reads as a block sent to a sequential path ("fell back").
+    expect(run.stdout).toMatch(/^statistics +executions 300, executeMs [\d.]+$/m);
     const file = join(dir, 'corners.json');
     writeFileSync(file, JSON.stringify(corners));
     const r = concord('run', file, '--executor', executor, '--check', '--receipts', '--warmup', '0');
@@ -94,11 +95,33 @@ describe('examples/exec-engine.py', () => {
     ]);
   });
 
+  // A port copied from either example must not say it fell back: bench's report marked every row of it so.
+  it('reports no fallback, as examples/exec-engine.mjs does not, so bench reads its runs as run in parallel', () => {
+    const request = concord('request', new URL('../examples/transfer.json', import.meta.url).pathname).stdout;
+    const stats = (command: string, ...args: string[]): Record<string, unknown> => {
+      const r = spawnSync(command, args, { input: request, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { stats: Record<string, unknown> }).stats;
+    };
+    // '' or absent: the block did not fall back (docs/exec-protocol.md, Answer).
+    for (const s of [stats('python3', engine), stats(process.execPath, new URL('../examples/exec-engine.mjs', import.meta.url).pathname)]) {
+      expect(s).toMatchObject({ executions: 8, reExecutions: 0, executeMs: expect.any(Number) });
+      expect(s.fallback ?? '').toBe('');
+    }
+    const out = join(dir, 'bench.json');
+    const bench = concord('bench', '--workload', 'p2p', '--accounts', '20', '--txs', '40', '--threads', '1', '--quick', '--rounds', '1', '--executor', executor, '--out', out);
+    expect(bench.status, bench.stderr).toBe(0);
+    const runs = (JSON.parse(readFileSync(out, 'utf8')) as { runs: { executor: string; fallback: string; fallbackShare: number }[] }).runs;
+    expect(runs.find((r) => r.executor === executor)).toMatchObject({ fallback: '', fallbackShare: 0 });
+    expect(bench.stdout).toMatch(/^\| p2p .*\| exec:python3 /m);
+    expect(bench.stdout).not.toMatch(/fell back|n\/a \(sequential\)/);
+  });
+
   // A port that raises: the traceback is what its authors read, so run prints it as Python wrote it.
   it("shows a crashing engine's traceback under the failure's line, as Python wrote it", () => {
     writeFileSync(join(dir, 'errengine.py'), 'import sys\n\ndef handle(request):\n    raise ValueError("opcode 21 not supported yet")\n\nfor line in sys.stdin:\n    handle(line)\n');
     const r = concord('run', '--workload', 'p2p', '--txs', '3', '--executor', 'exec:python3 errengine.py', '--warmup', '0');
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^concord run: the executor exec:python3 errengine\.py threw on .*: the engine exited with code 1 with request 1 unanswered; the end of its standard error follows:\n {4}Traceback \(most recent call last\):\n {6}File "\S+errengine\.py", line 7, in <module>\n {8}handle\(line\)\n(.*\n)* {4}ValueError: opcode 21 not supported yet\n$/);
+    expect(r.stderr).toMatch(/^concord run: the executor exec:python3 errengine\.py failed at start-up: .*: the engine exited with code 1 before answering its first request \(request 1 pending\); the end of its standard error follows:\n {4}Traceback \(most recent call last\):\n {6}File "\S+errengine\.py", line 7, in <module>\n {8}handle\(line\)\n(.*\n)* {4}ValueError: opcode 21 not supported yet\n$/);
   });
 });

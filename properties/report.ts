@@ -331,10 +331,12 @@ export function formatFailure(f: FailureReport, words: OptionWords = f.executor.
   const capped = f.shrinkCapped ? ` (a step is a change kept; the shrinker stopped ${stop} with changes left untried: a smaller failing block may exist)` : '';
   const rerun = failureRerun(f);
   const afterRerun = rerun !== undefined && f.earlierFile !== undefined;
-  // A protocol violation is the engine's output, not its result: its block was made small, not shrunk.
+  // A protocol violation or an engine's own fault is the engine's output, not its result: its block was made small, not shrunk.
   const size = f.protocol
     ? `a protocol violation, shown on ${plural(f.transactions, 'transaction')}, where a fresh engine broke the same rule: the block it surfaced on was not shrunk${capped}`
-    : `shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}${capped}`;
+    : f.engineFault
+      ? `the engine's own fault (${f.engineFault === 'start-up' ? 'it ended before its first answer' : 'an error answer'}), shown on ${plural(f.transactions, 'transaction')}, the smallest block, where a fresh engine failed the same way: not shrunk`
+      : `shrunk to ${plural(f.transactions, 'transaction')} in ${plural(f.numShrinks, 'step')}${capped}`;
   const lines = [`FAIL ${f.label}: ${f.check} check (${f.setting || 'default setting'}), ${size}`];
   if (f.protocol) {
     const after = f.protocol.afterAnswer ? '; the engine wrote the line after its answer to this block, and it was read as the block\'s next call went out (the rerun below makes both calls)' : '';

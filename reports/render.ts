@@ -133,6 +133,8 @@ export interface Section {
   readonly title: string;
   readonly paragraphs: readonly string[];
   readonly tables: readonly Table[];
+  /** Paragraphs after the tables: what the figures above them warn of, once the reader has them. */
+  readonly after?: readonly string[];
 }
 
 export interface RenderedChart {
@@ -1023,10 +1025,13 @@ function sections(m: Merged): Section[] {
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy. '
         + `Round trip: before each round at more than one thread, the main thread and a worker pass a counter through one shared cell, unpinned, where the scheduler puts them (bench/round-trip.ts): what a cache line moving between two of the executors' threads cost in that round${m.sources.some((s) => s.doc.noise.roundTrips === undefined) ? ' (files from before 2026-11-30 have none)' : ''}. A run whose rounds' probes stood more than ${ROUND_TRIP_MOVED}x apart, or where one's worker did not answer within ${GIVE_UP_MS} ms, is warned of.`,
       `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. The cache-line round trip from the first core to each other one is probed with them (bench/core-latency.ts); a pair whose two stood more than ${ROUND_TRIP_MOVED}x apart is warned of. Machine ceiling: at each thread count T the sweep ran within the cores (and at the cores, for a count above them, whose threads shared the cores), T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it${m.sources.some((s) => s.doc.ceilings?.some((c) => c.end === undefined)) ? ' (files from before 2026-11-30: before only)' : ''}; where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by ${CEILING_DRIFT_WORDS}.`,
+    ],
+    tables: [noiseTable(m.sources), coresTable(m.sources)],
+    // How noise is measured, then the figures, then what they warn of.
+    after: [
       ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed or ceiling, moved threads, failures, mismatches or short runs.']),
       aaText(m, judged) ?? '',
     ],
-    tables: [noiseTable(m.sources), coresTable(m.sources)],
   });
   if (m.sources.length > 1) {
     out.push({ title: 'Hardware comparison', paragraphs: ['The same blocks on each machine: throughput and speedup over that machine\'s own sequential baseline.'], tables: [hardwareTable(m)] });
@@ -1156,6 +1161,7 @@ export function renderMarkdown(m: Merged, charts: readonly { name: string; title
     parts.push(`## ${mdText(s.title)}`, '');
     for (const p of s.paragraphs) if (p) parts.push(mdText(p), '');
     for (const t of s.tables) parts.push(mdTable(t), '');
+    for (const p of s.after ?? []) if (p) parts.push(mdText(p), '');
   }
   parts.push('## Charts', '');
   for (const c of charts) parts.push(`![${mdText(c.title)}](${chartDir}/${c.name}.svg)`, '');
@@ -1208,6 +1214,7 @@ export function renderHtml(m: Merged, charts: readonly RenderedChart[], lead: re
     body.push(`<h2>${esc(s.title)}</h2>`);
     for (const p of s.paragraphs) if (p) body.push(`<p>${esc(p)}</p>`);
     for (const t of s.tables) body.push(htmlTable(t));
+    for (const p of s.after ?? []) if (p) body.push(`<p>${esc(p)}</p>`);
   };
   lead.forEach(section);
   body.push('<h2>Charts</h2>');

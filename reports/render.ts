@@ -24,7 +24,7 @@ import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Judgement, type Match, ty
 import { explain, explainEngine, explainPartitions, leadSplit, pairLeadSplit, pct, preflightGap, unjudgedWhy, type Paired } from './why.js';
 import { engineVerdicts, type EngineMatch, type EngineVerdict } from './engine-verdict.js';
 import { partitionVerdicts, type PartitionVerdict } from './partition-verdict.js';
-import { overviewSection } from './overview.js';
+import { headlineParagraphs, overviewSection } from './overview.js';
 import { executorStatsTables } from './executor-stats.js';
 import { baselineSourceWords, differentBaselines, mixedTimingNote, ownBaseline, verdictBaselineWords } from './baseline.js';
 import { plural } from '../spec/plural.js';
@@ -1145,6 +1145,11 @@ function mdTable(t: Table): string {
   return [[head, rule, ...t.rows.map((r) => `| ${r.map(mdText).join(' | ')} |`)].join('\n'), ...(t.notes ?? []).map(mdText)].join('\n\n');
 }
 
+/** The answer the report opens with, before its sources and settings (overview.ts headlineParagraphs). */
+function headline(m: Merged): string[] {
+  return headlineParagraphs(m, verdicts(m), partitionVerdicts(m), engineVerdicts(m), warnings(m).length);
+}
+
 function title(m: Merged): string {
   return `Concord benchmark report (${m.sources.map((s) => s.doc.createdAt.slice(0, 10)).filter((v, i, a) => a.indexOf(v) === i).join(', ')})`;
 }
@@ -1155,6 +1160,7 @@ function title(m: Merged): string {
  */
 export function renderMarkdown(m: Merged, charts: readonly { name: string; title: string }[], chartDir = '.', lead: readonly Section[] = []): string {
   const parts = [`# ${mdText(title(m))}`, ''];
+  for (const p of headline(m)) parts.push(mdText(p), '');
   const source = (s: Source) => `${mdCode(s.file)} (${mdText(sourceWords(s))})`;
   parts.push(`Sources: ${m.sources.map(source).join('; ')}.`, '');
   for (const s of [...lead, ...sections(m)]) {
@@ -1208,7 +1214,7 @@ figure{margin:1.2em 0;overflow-x:auto}figcaption{font-weight:600;margin-bottom:.
 
 /** One self-contained page: inline CSS and SVG, no scripts, nothing loaded from elsewhere; `lead` as for renderMarkdown, above the charts. */
 export function renderHtml(m: Merged, charts: readonly RenderedChart[], lead: readonly Section[] = []): string {
-  const body: string[] = [`<h1>${esc(title(m))}</h1>`];
+  const body: string[] = [`<h1>${esc(title(m))}</h1>`, ...headline(m).map((p) => `<p>${esc(p)}</p>`)];
   body.push(`<p>Sources: ${m.sources.map((s) => `<code>${esc(s.file)}</code> (${esc(sourceWords(s))})`).join('; ')}.</p>`);
   const section = (s: Section) => {
     body.push(`<h2>${esc(s.title)}</h2>`);

@@ -639,32 +639,120 @@ function coresIdeal(measured: Row, notes: Footnotes): string {
   return ` (${fixed(measured.ideal)}x on ${plural(measured.cores, 'core')})${notes.mark(note)}`;
 }
 
-function predictionTable(m: Merged): Table | null {
-  const rows: string[][] = [];
+/**
+ * A model's description cut into its clauses at the "; " that stand outside parentheses: a
+ * clause's own parenthesis can hold "; " ("fitted to the measured 2-thread 3.06 ms; 12.2 per
+ * transaction ...").
+ */
+function clauses(model: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < model.length; i++) {
+    const c = model[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && model.startsWith('; ', i)) {
+      out.push(model.slice(start, i));
+      start = i + 2;
+    }
+  }
+  out.push(model.slice(start));
+  return out;
+}
+
+/**
+ * Each executor's model clauses that every one of its predictions here states alike (the modules it
+ * assumes, the machine's slowdown it charges): said once, above the table, and left out of the
+ * footnotes, which keep what each workload's calibration gave. Only for an executor with more than
+ * one workload's model: one model's clauses are all its own.
+ */
+function sharedClauses(m: Merged): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const executors = [...new Set(m.sources.flatMap((s) => s.doc.simulated.map((x) => x.executor)))];
+  for (const executor of executors) {
+    const models = [...new Set(m.sources.flatMap((s) => s.doc.simulated.filter((x) => x.executor === executor).map((x) => x.model)))];
+    if (models.length < 2) continue;
+    const [first, ...rest] = models.map(clauses);
+    const common = first!.filter((c) => rest.every((cs) => cs.includes(c)));
+    if (common.length) out.set(executor, common);
+  }
+  return out;
+}
+
+/** The lanes modular's model assumed at each thread count: two per thread and at least 8, unless the run set them. */
+const defaultLanes = (threads: number) => Math.max(8, 2 * threads);
+
+/**
+ * An executor row's name, with the lanes its model ran: once where one rule or one count holds at
+ * every thread count, else null (each cell then names its own).
+ */
+function lanesName(executor: string, sims: readonly SimulatedRecord[]): string | null {
+  const lanes = sims.map((x) => x.modules);
+  if (lanes.every((l) => l === undefined)) return executor;
+  if (lanes.some((l) => l === undefined)) return null;
+  if (new Set(lanes).size === 1) return `${executor} (${lanes[0]} lanes)`;
+  // The models' own words say why ("modules: two per core, at least 8"): the range is enough here.
+  if (sims.every((x) => x.modules === defaultLanes(x.threads))) return `${executor} (${Math.min(...(lanes as number[]))}–${Math.max(...(lanes as number[]))} lanes)`;
+  return null;
+}
+
+/**
+ * The simulated scaling table, as a scaling curve: one row per workload and executor (with the
+ * block's ideal above them and the Block-STM paper's figures below, where they apply), one column
+ * per thread count, the measured speedup beside the simulated one where both exist. Each model's
+ * calibration on a workload is a footnote on its row's executor; what every calibration of an
+ * executor shares is `assumptions`, said once.
+ */
+function predictionTable(m: Merged): { table: Table; assumptions: string[] } | null {
+  if (m.sources.every((s) => s.doc.simulated.length === 0)) return null;
+  const multi = m.sources.length > 1;
+  const threads = [...new Set(m.sources.flatMap((s) => s.doc.simulated.map((x) => x.threads)))].sort((a, b) => a - b);
+  const shared = sharedClauses(m);
   const notes = footnotes();
+  const rows: string[][] = [];
   for (const s of m.sources) {
     for (const w of s.doc.workloads) {
       const sims = s.doc.simulated.filter((x) => x.workload === w.id);
-      for (const sim of sims) {
-        const measured = m.rows.find((r) => r.machine === s.name && r.workload.id === w.id && r.executor === sim.executor && r.threads === sim.threads && r.role === 'executor');
-        const paper = (sim.executor === BLOCK_STM ? anchorsFor(w) : []).filter((a) => a.threads === sim.threads).map((a) => `${a.setting} ${fixed(a.speedup, 1)}x${a.derived ? '*' : ''}`).join('; ');
-        const measuredCell = measured ? checkedSpeedupCell(measured, notes) : '–';
-        const label = m.labels.get(w.id)!;
-        rows.push([
-          label, ...(m.sources.length > 1 ? [s.name] : []), sim.modules === undefined ? sim.executor : `${sim.executor} (${sim.modules} lanes)`, String(sim.threads),
-          `${orDash(idealAt(w, sim.threads)?.speedup ?? null, (v) => `${fixed(v)}x`)}${measured ? coresIdeal(measured, notes) : ''}`, `${fixed(sim.speedup)}x${notes.mark(`${sim.executor} on ${label}: ${sim.model}.`, ...(sim.threads > 1 && pessimistic(sim.model) ? [PESSIMISTIC] : []))}`,
-          measuredCell, paper,
-        ]);
+      if (sims.length === 0) continue;
+      const label = m.labels.get(w.id)!;
+      const head = [label, ...(multi ? [s.name] : [])];
+      const measuredAt = (executor: string, t: number) => m.rows.find((r) => r.machine === s.name && r.workload.id === w.id && r.executor === executor && r.threads === t && r.role === 'executor');
+      const simulatedAt = new Set(sims.map((x) => x.threads));
+      rows.push([...head, 'ideal', ...threads.map((t) => {
+        if (!simulatedAt.has(t)) return '–';
+        const measured = m.rows.find((r) => r.machine === s.name && r.workload.id === w.id && r.threads === t && r.role === 'executor');
+        return `${orDash(idealAt(w, t)?.speedup ?? null, (v) => `${fixed(v)}x`)}${measured ? coresIdeal(measured, notes) : ''}`;
+      })]);
+      for (const executor of [...new Set(sims.map((x) => x.executor))]) {
+        const mine = sims.filter((x) => x.executor === executor);
+        const named = lanesName(executor, mine);
+        const models = [...new Set(mine.map((x) => x.model))];
+        const own = (model: string) => clauses(model).filter((c) => !(shared.get(executor) ?? []).includes(c)).join('; ');
+        const calibration = notes.mark(...models.map((model) => `${executor} on ${label}: ${own(model) || 'as every workload\'s above the table'}.`));
+        rows.push([...head, `${named ?? executor}${calibration}`, ...threads.map((t) => {
+          const sim = mine.find((x) => x.threads === t);
+          if (!sim) return '–';
+          const measured = measuredAt(executor, t);
+          const lanes = named === null && sim.modules !== undefined ? ` (${sim.modules} lanes)` : '';
+          const mark = t > 1 && pessimistic(sim.model) ? notes.mark(PESSIMISTIC) : '';
+          return `${fixed(sim.speedup)}x${lanes}${mark}${measured ? ` · measured ${checkedSpeedupCell(measured, notes)}` : ''}`;
+        })]);
+      }
+      const paper = sims.some((x) => x.executor === BLOCK_STM) ? anchorsFor(w) : [];
+      if (paper.length) {
+        rows.push([...head, 'Block-STM paper', ...threads.map((t) => paper.filter((a) => a.threads === t).map((a) => `${a.setting} ${fixed(a.speedup, 1)}x${a.derived ? '*' : ''}`).join('; '))]);
       }
     }
   }
-  if (rows.length === 0) return null;
-  const multi = m.sources.length > 1;
   return {
-    headers: ['workload', ...(multi ? ['machine'] : []), 'executor', 'threads', 'ideal', 'simulated', 'measured', 'Block-STM paper'],
-    numeric: [false, ...(multi ? [false] : []), false, true, true, true, true, false],
-    rows,
-    notes: notes.lines(),
+    table: {
+      headers: ['workload', ...(multi ? ['machine'] : []), 'executor', ...threads.map((t) => plural(t, 'thread'))],
+      numeric: [false, ...(multi ? [false] : []), false, ...threads.map(() => true)],
+      rows,
+      notes: notes.lines(),
+    },
+    assumptions: [...shared].map(([executor, common]) => `${executor}'s model, on every workload below: ${common.join('; ')}.`),
   };
 }
 
@@ -1061,7 +1149,7 @@ function sections(m: Merged): Section[] {
         'Modular: the lane protocol replayed on the block\'s own plan (its lanes, and the finished accesses each transaction waits for) in virtual time, with the main thread as the executor uses it: it plans the window chunk by chunk while the lanes run (joining them from 2 threads on), reads the finished window back beside the workers (shared out evenly), and takes the results in block order, each step at the time it took in this process. VM runs cost as for Block-STM; each shared-memory operation (counted per execution and per lane a claim scans) a cost fitted so the 1-thread model matches modular\'s measured 1-thread time, and each slot or lane a worker takes over from another (the cache lines of its value and count, or of its cursor) a cost fitted so the 2-thread model matches modular\'s measured 2-thread time. Modules: two per core and at least 8, as on a machine with that many cores, unless the run set --modules. The main thread\'s serial steps bound its speedup at many threads.',
         'Both pay the preflight\'s check from 2 threads on; where the preflight sends a block to the sequential executor, that thread count is not predicted (listed below).',
         machineShareText(m),
-        'Each prediction rests on the calibration in its footnote, made from the 1- and 2-thread runs, so the 2-thread point of a fitted model matches its measurement by construction, up to the baseline (except where the model, charging nothing for a handover, is already slower than the 2-thread measurement: its footnote says so, nothing is fitted there, and the prediction is pessimistic): a prediction divides by the 1-thread baseline\'s time, a measured speedup by the baseline interleaved with that thread count. The fit takes block-time medians over all samples, while a measured speedup is the median of its rounds\' speedups where the file names rounds: where rounds drifted, the two can differ at 1 and 2 threads as well. '
+        'Each prediction rests on the calibration in its row\'s footnote, made from the 1- and 2-thread runs, so the 2-thread point of a fitted model matches its measurement by construction, up to the baseline (except where the model, charging nothing for a handover, is already slower than the 2-thread measurement: its footnote says so, nothing is fitted there, and the prediction is pessimistic): a prediction divides by the 1-thread baseline\'s time, a measured speedup by the baseline interleaved with that thread count. The fit takes block-time medians over all samples, while a measured speedup is the median of its rounds\' speedups where the file names rounds: where rounds drifted, the two can differ at 1 and 2 threads as well. '
           + (m.rows.some((r) => r.role === 'executor' && r.threads > 2) ? 'The measured points beyond 2 threads test the model. ' : 'This run measured no thread count above 2, so nothing here tests the predictions beyond it. ')
           + 'On a noisy machine two runs can differ by tens of percent at 64 threads, and rounds that ran beside other processes make the fitted costs too high. A footnote that says "not fitted" charges no line moving between cores, and that prediction is optimistic. Neither model charges cache capacity, memory bandwidth or waking the workers beyond what the ceiling\'s slowdown holds at the thread counts measured. The modular executor gets more lanes as the cores grow, and every claim scans them all: on a block with few accounts or hot keys its prediction can fall as threads rise.',
       ] : [gaps.length ? 'No predictions; the lines below say why.' : 'No predictions.']),
@@ -1069,8 +1157,14 @@ function sections(m: Merged): Section[] {
       `The paper's figures stand beside the p2p grid's ${BLOCK_STM} predictions and series only (they measure Block-STM, not the other executors): its low-contention figures beside blocks of ${LOW_CONTENTION_ACCOUNTS} accounts or more, its contended ones beside blocks of fewer, each only where the block's ideal at 32 threads reaches it.`,
       paperNote,
       ...gaps,
+      ...(predictions ? [
+        'The table reads as scaling curves: a row per workload and executor, a column per thread count. A cell gives the simulated speedup and, where bench measured that thread count, "measured" and the measured speedup with its (lo–hi) range, as the results tables give it. '
+          + 'Each workload\'s ideal row is the block\'s ideal at each thread count (the limit of its dependencies), and its Block-STM paper row the paper\'s figures beside it. '
+          + 'The footnote on an executor names what its model was calibrated to on that workload; what every workload\'s model of it shares is said once here:',
+        ...predictions.assumptions,
+      ] : []),
     ],
-    tables: predictions ? [predictions] : [],
+    tables: predictions ? [predictions.table] : [],
   });
   for (const [i, t] of executorStatsTables(ordered(m, m.rows), m.sources.length > 1).entries()) {
     out.push({
@@ -1185,7 +1279,7 @@ export function resultsMarkdown(m: Merged): string {
   const groups = [...new Set(m.rows.map((r) => r.workload.group))];
   for (const g of groups) parts.push(`## ${mdText(g)}`, '', mdTable(resultsTable(m, m.rows.filter((r) => r.workload.group === g))), '');
   const predictions = predictionTable(m);
-  if (predictions) parts.push('## Simulated scaling', '', mdTable(predictions), '');
+  if (predictions) parts.push('## Simulated scaling', '', ...predictions.assumptions.flatMap((a) => [mdText(a), '']), mdTable(predictions.table), '');
   return parts.join('\n');
 }
 

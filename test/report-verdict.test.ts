@@ -168,9 +168,14 @@ describe('which executor wins, and why', () => {
     // A model both optimistic at 1 thread's fit and pessimistic at 2 carries both marks, apart.
     predicted.simulated[1]!.model += '; 0 ns per shared-memory operation (not fitted: even at no cost the model takes 3.87 ms at 1 thread)';
     expect(row(render(predicted), 'p2p 1000 acc × 1000 tx').at(-1)).toBe('17.00x / 0.30x¹,² at 64');
-    // The simulated scaling table marks the point too, beside its calibration.
+    // The simulated scaling table marks the point too, its calibration on the row's executor.
     const full = mdUnescaped(renderMarkdown(merge([{ file: 'r.json', doc: predicted }]), []));
-    expect(full).toMatch(/\| p2p 1000 acc × 1000 tx \| modular \(128 lanes\) \| 64 \| – \| 0\.30x[¹²³⁴],[¹²³⁴] \|/);
+    const modularRow = full.split('\n').find((l) => l.startsWith('| p2p 1000 acc × 1000 tx | modular (128 lanes)'))!;
+    const [, calibration, mark] = /^\| p2p 1000 acc × 1000 tx \| modular \(128 lanes\)([¹²³⁴]) \| (?:.* \| )?0\.30x([¹²³⁴]) \|$/.exec(modularRow) ?? [];
+    expect(calibration, modularRow).toBeDefined();
+    expect(calibration).not.toBe(mark);
+    expect(full).toContain(`${mark} ${pessimistic}`);
+    expect(full).toContain(`${calibration} modular on p2p 1000 acc × 1000 tx: m; no cost per slot or lane`);
     expect(full).toContain('except where the model, charging nothing for a handover, is already slower than the 2-thread measurement');
   });
 

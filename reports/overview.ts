@@ -15,9 +15,10 @@ import { ceilingFor, recordedCeilingsWords } from './cores.js';
 import type { Merged } from './merge.js';
 import type { Section, Table } from './render.js';
 import { geomean, median } from './stats.js';
-import { UNSTEADY, unsteady, unsteadyMark, type Row } from './summary.js';
+import { fellBack, UNSTEADY, unsteady, unsteadyMark, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, type Match, type Verdict } from './verdict.js';
 import { pValue } from './compare.js';
+import { pct } from './why.js';
 import { plural } from '../spec/plural.js';
 import { partitionLabel } from './partitions.js';
 import type { PartitionVerdict } from './partition-verdict.js';
@@ -184,6 +185,12 @@ function meanWords(runs: readonly Row[]): string | null {
   return `${times(geomean(runs.map((r) => r.speedup)))} (${times(runs[0]!.speedup)} to ${times(runs[runs.length - 1]!.speedup)} over ${runs.length} workloads)${mark}`;
 }
 
+/** A run's speedup as the headline quotes it: marked where its rounds disagree, or where the sequential executor ran its blocks (the results tables' marks). */
+function figure(r: Row): string {
+  const share = r.run.fallbackShare;
+  return `${times(r.speedup)}${unsteadyMark(r)}${fellBack(r) ? ` (${share === undefined || share >= 1 ? '' : `${pct(share)} `}fell back)` : ''}`;
+}
+
 /** "11% to 35% (median 14%)": how far the winner's speedups stood above the loser's, over its wins. */
 function leadWords(wins: readonly Match[]): string {
   const leads = wins.map((x) => x.ratio - 1).sort((a, b) => a - b);
@@ -225,7 +232,7 @@ function answerText(m: Merged, mine: readonly Verdict[], modular: string): strin
     const widest = [...list].sort((a, b) => b.headline.ratio - a.headline.ratio)[0]!.headline;
     const [w, l] = name === BLOCK_STM ? [widest.blockStm, widest.modular] : [widest.modular, widest.blockStm];
     sentences.push(`Where ${name} wins, its speedup is ${leadWords(list.map((v) => v.headline))} above ${against}'s (${list.length === 1 ? pWords([widest]) : `each win ${pWords(list.map((v) => v.headline))}`}), `
-      + `${list.length === 1 ? 'on' : 'widest on'} ${w.label}: ${times(w.speedup)}${unsteadyMark(w)} against ${times(l.speedup)}${unsteadyMark(l)}.`);
+      + `${list.length === 1 ? 'on' : 'widest on'} ${w.label}: ${figure(w)} against ${figure(l)}.`);
   }
   const groups = [...new Set(mine.map((v) => v.workload.group))];
   if (groups.length > 1 && wins.length > lost.length) {

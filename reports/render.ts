@@ -21,7 +21,7 @@ import type { ResultsFile } from './schema.js';
 import { median, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES, smallestP } from './stats.js';
 import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_ROUNDS, mediansByRound, oversubscribed, roundMedians, UNSTEADY, unsteady, unsteadyMark, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Judgement, type Match, type Verdict } from './verdict.js';
-import { explain, explainEngine, explainPartitions, leadSplit, pairLeadSplit, pct, preflightGap, unjudgedWhy, type Paired } from './why.js';
+import { explain, explainEngine, explainPartitions, leadSplit, pairLeadSplit, pct, preflightGap, shortWhy, unjudgedWhy, type Paired } from './why.js';
 import { engineVerdicts, type EngineMatch, type EngineVerdict } from './engine-verdict.js';
 import { partitionVerdicts, type PartitionVerdict } from './partition-verdict.js';
 import { headlineParagraphs, overviewSection } from './overview.js';
@@ -1008,7 +1008,7 @@ function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly E
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
   const fastShown = list.some((v) => [v.headline.blockStm, v.headline.modular].some((r) => speedupText(r).includes('(fastest core')));
   const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; closer than that it is a tie, and a wider gap the test does not find significant is inconclusive (too few or too noisy rounds to tell it from noise, counted apart from the ties). "Faster in k of n rounds" after a win (or a tie or an inconclusive gap, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. How the reasons, the split of a lead, the predictions and the test are read: the Method section at the end.`;
-  const methodRest = `Which executor wins:${fastShown ? ' "fastest core" after a speedup: the speedup over the baseline\'s fastest core, where it differs.' : ''} Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two: each executor's 1-thread speedup (its cost per transaction beside the baseline's) and its scaling, its own block time at 1 thread over its time at T (medians of round medians where rounds are named). The two multiply to the speedup at T only roughly, off by as much as the baseline itself moved between the two runs, which the why cell names from 5% on. Where the 1-thread verdict is a tie or goes the other way the win is the scaling, otherwise the larger of the two leads says where it comes from, and the scaling reads beside the machine's ceiling where the run measured it (an executor can pass it: the ceiling is measured on the sequential executor's work split into parts). Predicted: both executors' simulated speedups at the highest thread count both models reach (next section), – where that is no higher than the verdict's (there the models repeat the measurements they are fitted to); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${testWords(list.flatMap((v) => [v.headline, ...v.others].map((x): Tested => ({ unit: x.unit, runs: [x.blockStm, x.modular] }))))}`;
+  const methodRest = `Which executor wins:${fastShown ? ' "fastest core" after a speedup: the speedup over the baseline\'s fastest core, where it differs.' : ''} The why column says why in one sentence; the figures it rests on follow the table, a paragraph per workload. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two: each executor's 1-thread speedup (its cost per transaction beside the baseline's) and its scaling, its own block time at 1 thread over its time at T (medians of round medians where rounds are named). The two multiply to the speedup at T only roughly, off by as much as the baseline itself moved between the two runs, which the why cell names from 5% on. Where the 1-thread verdict is a tie or goes the other way the win is the scaling, otherwise the larger of the two leads says where it comes from, and the scaling reads beside the machine's ceiling where the run measured it (an executor can pass it: the ceiling is measured on the sequential executor's work split into parts). Predicted: both executors' simulated speedups at the highest thread count both models reach (next section), – where that is no higher than the verdict's (there the models repeat the measurements they are fitted to); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${testWords(list.flatMap((v) => [v.headline, ...v.others].map((x): Tested => ({ unit: x.unit, runs: [x.blockStm, x.modular] }))))}`;
   const byPartition = partitionsJudged(m);
   const enginesPart = engines.length ? { paragraph: engineMethod(m, engines, scope, list.length > 0 ? roundsTested : null), table: engineTable(m, engines) } : null;
   if (list.length === 0) {
@@ -1021,14 +1021,18 @@ function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly E
   const partitionOf = (v: Verdict) => v.partition ?? onePartition(m.sources.find((s) => s.name === v.machine)!.doc.settings);
   const notes = footnotes();
   const quoted = new Set<string>();
+  const details: string[] = [];
   const rows = list.map((v) => {
     const h = v.headline;
     const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}${o.outcome === 'no verdict' ? ` (${unjudgedWhy([o.blockStm, o.modular])})` : ''}.`);
-    const split = leadSplit(v.others.find((o) => o.threads === 1), h, ceilingOf(m, v.machine, h.threads));
+    const one = v.others.find((o) => o.threads === 1);
+    const split = leadSplit(one, h, ceilingOf(m, v.machine, h.threads));
     const pair = predictedPair(m, v.machine, v.workload.id, h.modular.executor);
+    // The cell says why in a sentence; the figures behind it follow the table, once per workload.
+    details.push(`${[v.label, ...(multi ? [v.machine] : []), ...(parted ? [partitionOf(v)] : [])].join(', ')}: ${quoteOnce(`${explain(h)}${differing.join('')}${split ? ` ${split}` : ''}${reversedText(h, pair)}`, [h.blockStm.fallback, h.modular.fallback], quoted)}`);
     return [
       v.label, ...(multi ? [v.machine] : []), ...(parted ? [partitionOf(v)] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
-      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), quoteOnce(`${explain(h)}${differing.join('')}${split ? ` ${split}` : ''}${reversedText(h, pair)}`, [h.blockStm.fallback, h.modular.fallback], quoted), predictedText(pair, h.threads, notes),
+      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), shortWhy(one, h), predictedText(pair, h.threads, notes),
     ];
   });
   return { method: methodRest, section: {
@@ -1040,6 +1044,7 @@ function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly E
       rows,
       notes: notes.lines(),
     }, ...(enginesPart ? [enginesPart.table] : [])],
+    after: [`Why, in full, for ${BLOCK_STM} against ${MODULAR}: the figures each why cell above rests on, by workload.`, ...details],
   } };
 }
 

@@ -78,6 +78,16 @@ describe('the opening answer keeps the verdicts\' rules', () => {
     expect(answer).toMatch(/: \d\.\d\dx against \d\.\d\dx ⚠ \(its rounds more than 2x apart\)\./);
   });
 
+  it('marks a winner\'s speedup that the sequential executor ran, as the results tables do', () => {
+    const doc = withRounds(contestResults([
+      CASES[0]!,
+      { workload: 'amm', idealLimit: 1, seqMs: 10, blockStm: { 1: { ms: 12 }, 2: { ms: 10, fallback: 'contention: transactions 256 to 512 needed 400 executions', fallbackShare: 1, detail: {} } }, modular: { 1: { ms: 11 }, 2: { ms: 14, detail: {} } } },
+    ]), 5);
+    const amm = verdicts(merge([{ file: 'r.json', doc }])).find((v) => v.label === AMM)!.headline;
+    expect(amm.outcome).toBe('block-stm');
+    expect(headline(doc)[0]).toContain(`Where block-stm wins, its speedup is ${Math.round((amm.ratio - 1) * 100)}% above modular's (p=0.008), on ${AMM}: ${amm.blockStm.speedup.toFixed(2)}x (fell back) against ${amm.modular.speedup.toFixed(2)}x.`);
+  });
+
   it('calls no executor faster where the gap is inconclusive, and counts it apart from the ties', () => {
     const doc = withRounds(contestResults(CASES), 5);
     // Modular twice as slow in one round of five: far apart, but not significantly.

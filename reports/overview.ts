@@ -173,7 +173,7 @@ export function overviewSection(m: Merged, judged: readonly Verdict[], byPartiti
     const text = facts.join('; ');
     paragraphs.push(`${who}${text[0]!.toUpperCase()}${text.slice(1)}.`);
   }
-  return { title: 'Overview', paragraphs, tables: [speedupsTable(m)] };
+  return { title: 'Overview', paragraphs, tables: [speedupsTable(m)], glossaryLink: true };
 }
 
 /** "1.38x (1.09x to 1.53x over 12 workloads)": an executor's mean speedup where it ran in parallel, or null where it did not. */

@@ -135,7 +135,14 @@ export interface Section {
   readonly tables: readonly Table[];
   /** Paragraphs after the tables: what the figures above them warn of, once the reader has them. */
   readonly after?: readonly string[];
+  /** A line that points to the glossary at the end (GLOSSARY_TITLE), linked, after the paragraphs: where its words are first met. */
+  readonly glossaryLink?: boolean;
 }
+
+/** The last section's title, which a section's glossaryLink points to; its anchor is GLOSSARY_ANCHOR. */
+export const GLOSSARY_TITLE = 'Glossary';
+const GLOSSARY_ANCHOR = 'glossary';
+const GLOSSARY_POINTER = 'Words of the trade (baseline, ceiling, preflight, fastest-core baseline, ideal, lanes, rounds, a rough or unsteady figure) are explained in plain words in the';
 
 export interface RenderedChart {
   readonly name: string;
@@ -1209,7 +1216,30 @@ function sections(m: Merged): Section[] {
     ],
     tables: [],
   });
+  out.push({ title: GLOSSARY_TITLE, paragraphs: glossary(m), tables: [] });
   return out;
+}
+
+/**
+ * The words a reader meets before the sections that define them, each in plain words, the figures
+ * its rules rest on named as the report applies them; each only where the report has what it names.
+ */
+function glossary(m: Merged): string[] {
+  const executors = new Set(m.rows.map((r) => r.executor));
+  const modular = [...executors].some((e) => e === MODULAR || e.startsWith(`${MODULAR} (`));
+  const predicted = m.sources.some((s) => s.doc.simulated.length > 0);
+  return [
+    `baseline: Concord's sequential executor on one thread, timed in the same rounds as each parallel run ("interleaved"), so a speedup compares two runs taken under the same machine conditions. speedup: the baseline's block time over the executor's; 2x is twice as fast.`,
+    `rounds, (lo–hi): bench times the baseline and each executor back to back, several rounds over; (lo–hi) after a speedup is how far it moved from round to round. A speedup whose rounds stood more than ${UNSTEADY}x apart is unsteady${m.rows.some(unsteady) ? ' (marked ⚠)' : ''}: the machine slowed some of them, so it is no figure to quote.`,
+    `ceiling (the machine's): what T threads gain on this machine when they share nothing, the sequential executor's work split T ways; below T because busy cores slow each other (memory, caches, clock). Of a speedup short of T, the part down to the ceiling is the machine's and the rest the executor's.`,
+    `fastest-core baseline: the baseline taken only over the rounds it ran on the machine's fastest CPU; it differs from the plain one only where cores run at unequal speeds (a core below ${UNEQUAL_CORES} of the fastest is flagged under Noise).`,
+    'ideal, bound, efficiency: the ideal is the best speedup the block\'s own dependencies allow on that many threads; the bound a simpler limit (threads, or total work over the longest chain of dependent transactions); efficiency the measured speedup over the ideal.',
+    'preflight, fell back: before running a block in parallel, an executor checks the accesses its transactions declare (the preflight); a block whose transactions chain one after another goes to the sequential executor instead, as can one that meets too much contention while running. Either is "fell back": that share of the timing is the sequential executor\'s.',
+    ...(modular ? [`lanes, modules: ${MODULAR} splits the state into modules and runs each on a lane (a worker's queue); a transaction that touches several modules (cross-module) must wait for the other lanes, and lane imbalance is the heaviest lane's gas over the mean lane's.`] : []),
+    `busy, rough: a round is busy where other processes took a notable share of the CPU, or the hypervisor stole more than 5%; a verdict is rough where many of its samples ran busy or its runs took few samples.`,
+    `tie, inconclusive: two executors within ${Math.round(TIE_BELOW * 100)}% of each other tie; ${Math.round(TIE_BELOW * 100)}% or more apart but with a test (Mann-Whitney) p above ${ALPHA}, the gap is inconclusive: too few or too noisy rounds to tell it from noise.`,
+    ...(predicted ? ['simulated: a model\'s speedup at more threads than measured, calibrated to the 1- and 2-thread runs: a prediction, not a measurement. Optimistic where it could not fit a cost and charges none; pessimistic where it is slower than measured already at 2 threads.'] : []),
+  ];
 }
 
 /**
@@ -1265,6 +1295,7 @@ export function renderMarkdown(m: Merged, charts: readonly { name: string; title
   for (const s of [...lead, ...sections(m)]) {
     parts.push(`## ${mdText(s.title)}`, '');
     for (const p of s.paragraphs) if (p) parts.push(mdText(p), '');
+    if (s.glossaryLink) parts.push(`${mdText(GLOSSARY_POINTER)} [${GLOSSARY_TITLE.toLowerCase()}](#${GLOSSARY_ANCHOR}) at the end.`, '');
     for (const t of s.tables) parts.push(mdTable(t), '');
     for (const p of s.after ?? []) if (p) parts.push(mdText(p), '');
   }
@@ -1316,8 +1347,9 @@ export function renderHtml(m: Merged, charts: readonly RenderedChart[], lead: re
   const body: string[] = [`<h1>${esc(title(m))}</h1>`, ...headline(m).map((p) => `<p>${esc(p)}</p>`)];
   body.push(`<p>Sources: ${m.sources.map((s) => `<code>${esc(s.file)}</code> (${esc(sourceWords(s))})`).join('; ')}.</p>`);
   const section = (s: Section) => {
-    body.push(`<h2>${esc(s.title)}</h2>`);
+    body.push(s.title === GLOSSARY_TITLE ? `<h2 id="${GLOSSARY_ANCHOR}">${esc(s.title)}</h2>` : `<h2>${esc(s.title)}</h2>`);
     for (const p of s.paragraphs) if (p) body.push(`<p>${esc(p)}</p>`);
+    if (s.glossaryLink) body.push(`<p>${esc(GLOSSARY_POINTER)} <a href="#${GLOSSARY_ANCHOR}">${esc(GLOSSARY_TITLE.toLowerCase())}</a> at the end.</p>`);
     for (const t of s.tables) body.push(htmlTable(t));
     for (const p of s.after ?? []) if (p) body.push(`<p>${esc(p)}</p>`);
   };

@@ -115,3 +115,30 @@ describe('the opening answer keeps the verdicts\' rules', () => {
     expect(opening).toMatch(/^box-b: Could this machine tell\?/m);
   });
 });
+
+describe('the glossary', () => {
+  const doc = withRounds(contestResults(CASES), 5);
+  const m = merge([{ file: 'r.json', doc }]);
+  const md = mdUnescaped(renderMarkdown(m, []));
+
+  it('closes the report, before the charts, and the overview links to it where its words are first met', () => {
+    expect(md.indexOf('## Glossary')).toBeGreaterThan(md.indexOf('## How to read this'));
+    expect(md.indexOf('## Glossary')).toBeLessThan(md.indexOf('## Charts'));
+    const overview = md.slice(md.indexOf('## Overview'), md.indexOf('## Machines'));
+    expect(overview).toContain('are explained in plain words in the [glossary](#glossary) at the end.');
+    const html = renderHtml(m, []);
+    expect(html).toContain('<h2 id="glossary">Glossary</h2>');
+    expect(html).toContain('<a href="#glossary">glossary</a>');
+  });
+
+  it('explains each word in plain words, with the figures the report\'s rules use', () => {
+    const glossary = md.slice(md.indexOf('## Glossary'), md.indexOf('## Charts'));
+    for (const word of ['baseline: ', 'rounds, (lo–hi): ', 'ceiling (the machine\'s): ', 'fastest-core baseline: ', 'ideal, bound, efficiency: ', 'preflight, fell back: ', 'lanes, modules: ', 'busy, rough: ', 'tie, inconclusive: ']) {
+      expect(glossary).toMatch(new RegExp(`^${word.replace(/[()]/g, '\\$&')}`, 'm'));
+    }
+    expect(glossary).toContain('A speedup whose rounds stood more than 2x apart is unsteady: ');
+    expect(glossary).toContain('two executors within 5% of each other tie; 5% or more apart but with a test (Mann-Whitney) p above 0.05, the gap is inconclusive');
+    // No predictions in this file: no word for them.
+    expect(glossary).not.toContain('simulated: ');
+  });
+});

@@ -1,5 +1,7 @@
-// The report's first section: what the run measured, at a glance, for a reader who publishes or
-// skims it. Per machine, each executor's speedup at each thread count as the geometric mean over
+// The report's opening and its first section. The opening (headlineParagraphs), before the sources
+// and settings: per machine, which of block-stm and modular is faster, where, by how much, and
+// whether the machine could tell. The overview: what the run measured, at a glance, for a reader
+// who publishes or skims it. Per machine, each executor's speedup at each thread count as the geometric mean over
 // the workloads it ran in parallel (with the lowest and highest, and how many it left to the
 // sequential executor), the verdict tally (and, where a file measured modular once per partition,
 // the tally of its partitions against one another; where it measured a user's engine, the tally
@@ -8,14 +10,16 @@
 // reasons.
 // Invariant: every figure is read from the merged rows, verdicts and results files; a run that did
 // not match the reference, failed, stopped part-way, or timed the sequential executor in its stead
-// is counted and named, never averaged in.
+// is counted and named, never averaged in; a figure the results tables mark (rounds more than
+// UNSTEADY apart, fell back) is marked where the opening quotes it; a winner is named only as the
+// verdicts name one.
 
 import { verdictBaselineWords } from './baseline.js';
 import { ceilingFor, recordedCeilingsWords } from './cores.js';
 import type { Merged } from './merge.js';
 import type { Section, Table } from './render.js';
 import { geomean, median } from './stats.js';
-import { fellBack, UNSTEADY, unsteady, unsteadyMark, type Row } from './summary.js';
+import { fellBack, mediansByRound, UNSTEADY, unsteady, unsteadyMark, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, type Match, type Verdict } from './verdict.js';
 import { pValue } from './compare.js';
 import { pct } from './why.js';
@@ -198,6 +202,24 @@ function leadWords(wins: readonly Match[]): string {
   return leads.length === 1 ? p(leads[0]!) : `${p(leads[0]!)} to ${p(leads[leads.length - 1]!)} (median ${p(median(leads))})`;
 }
 
+/**
+ * ", faster in every round of each" or ", faster in 4 of 5 rounds or more": in how many of the rounds
+ * both ran the winner's median block time was the lower, paired round by round as the verdict
+ * table counts them, at the least over `wins`; '' where a win has fewer than 2 such rounds.
+ */
+function roundsLedWords(wins: readonly { readonly won: Row; readonly lost: Row }[]): string {
+  const led = wins.map(({ won, lost }) => {
+    const [mine, theirs] = [mediansByRound(won.run), mediansByRound(lost.run)];
+    if (mine === null || theirs === null) return null;
+    const shared = [...mine.keys()].filter((round) => theirs.has(round));
+    return shared.length < 2 ? null : { k: shared.filter((round) => mine.get(round)! < theirs.get(round)!).length, n: shared.length };
+  });
+  if (led.length === 0 || led.some((x) => x === null)) return '';
+  const least = [...(led as { k: number; n: number }[])].sort((a, b) => a.k / a.n - b.k / b.n)[0]!;
+  if (least.k === least.n) return `, faster in every round${wins.length === 1 ? '' : ' of each'}`;
+  return `, faster in ${least.k} of ${least.n} rounds${wins.length === 1 ? '' : ' or more'}`;
+}
+
 /** "p=0.008" where every match's p is the same, else "p ≤ 0.032": the highest, which each is at or below. */
 function pWords(list: readonly Match[]): string {
   const ps = list.map((x) => x.p);
@@ -231,7 +253,8 @@ function answerText(m: Merged, mine: readonly Verdict[], modular: string): strin
     if (list.length === 0) continue;
     const widest = [...list].sort((a, b) => b.headline.ratio - a.headline.ratio)[0]!.headline;
     const [w, l] = name === BLOCK_STM ? [widest.blockStm, widest.modular] : [widest.modular, widest.blockStm];
-    sentences.push(`Where ${name} wins, its speedup is ${leadWords(list.map((v) => v.headline))} above ${against}'s (${list.length === 1 ? pWords([widest]) : `each win ${pWords(list.map((v) => v.headline))}`}), `
+    const sides = list.map((v) => (name === BLOCK_STM ? { won: v.headline.blockStm, lost: v.headline.modular } : { won: v.headline.modular, lost: v.headline.blockStm }));
+    sentences.push(`Where ${name} wins, its speedup is ${leadWords(list.map((v) => v.headline))} above ${against}'s (${list.length === 1 ? pWords([widest]) : `each win ${pWords(list.map((v) => v.headline))}`}${roundsLedWords(sides)}), `
       + `${list.length === 1 ? 'on' : 'widest on'} ${w.label}: ${figure(w)} against ${figure(l)}.`);
   }
   const groups = [...new Set(mine.map((v) => v.workload.group))];

@@ -21,7 +21,7 @@ import type { ResultsFile } from './schema.js';
 import { median, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES, smallestP } from './stats.js';
 import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_ROUNDS, mediansByRound, oversubscribed, roundMedians, UNSTEADY, unsteady, unsteadyMark, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Judgement, type Match, type Verdict } from './verdict.js';
-import { explain, explainEngine, explainPartitions, leadSplit, pairLeadSplit, pct, preflightGap, shortWhy, unjudgedWhy, type Paired } from './why.js';
+import { clauses, explain, explainEngine, explainPartitions, leadSplit, pairLeadSplit, pairShortWhy, pct, preflightGap, shortWhy, unjudgedWhy, type Paired } from './why.js';
 import { engineVerdicts, type EngineMatch, type EngineVerdict } from './engine-verdict.js';
 import { partitionVerdicts, type PartitionVerdict } from './partition-verdict.js';
 import { headlineParagraphs, overviewSection } from './overview.js';
@@ -647,28 +647,6 @@ function coresIdeal(measured: Row, notes: Footnotes): string {
 }
 
 /**
- * A model's description cut into its clauses at the "; " that stand outside parentheses: a
- * clause's own parenthesis can hold "; " ("fitted to the measured 2-thread 3.06 ms; 12.2 per
- * transaction ...").
- */
-function clauses(model: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < model.length; i++) {
-    const c = model[i];
-    if (c === '(') depth++;
-    else if (c === ')') depth = Math.max(0, depth - 1);
-    else if (depth === 0 && model.startsWith('; ', i)) {
-      out.push(model.slice(start, i));
-      start = i + 2;
-    }
-  }
-  out.push(model.slice(start));
-  return out;
-}
-
-/**
  * Each executor's model clauses that every one of its predictions here states alike (the modules it
  * assumes, the machine's slowdown it charges): said once, above the table, and left out of the
  * footnotes, which keep what each workload's calibration gave. Only for an executor with more than
@@ -965,23 +943,29 @@ function engineMethod(m: Merged, list: readonly EngineVerdict[], scope: string, 
 }
 
 /** The verdicts of users' engines as a table: the engine, the one it is judged against, both speedups, the verdict and why. */
-function engineTable(m: Merged, list: readonly EngineVerdict[]): Table {
+function engineTable(m: Merged, list: readonly EngineVerdict[]): { table: Table; details: string[] } {
   const multi = m.sources.length > 1;
+  const details: string[] = [];
   const rows = list.map((v) => {
     const h = v.headline;
     const differing = v.others.filter((o) => o.winner !== h.winner)
       .map((o) => ` At ${threadsText(o.threads)}: ${judgementText(o, o.first, o.other)}${o.winner === 'no verdict' ? ` (${unjudgedWhy([o.first, o.other])})` : ''}.`);
     const one = v.others.find((o) => o.threads === 1);
     const split = pairLeadSplit(one && enginePaired(one), enginePaired(h), ceilingOf(m, v.machine, h.threads));
+    const full = explainEngine(h);
+    details.push(`${[v.label, ...(multi ? [v.machine] : [])].join(', ')}, ${v.first} against ${v.other}: ${full}${differing.join('')}${split ? ` ${split}` : ''}`);
     return [
       v.label, ...(multi ? [v.machine] : []), String(h.threads), v.first, speedupText(h.first), v.other, speedupText(h.other),
-      orDash(h.first.ideal, (x) => `${fixed(x)}x`), judgementText(h, h.first, h.other), `${explainEngine(h)}${differing.join('')}${split ? ` ${split}` : ''}`,
+      orDash(h.first.ideal, (x) => `${fixed(x)}x`), judgementText(h, h.first, h.other), pairShortWhy(one && enginePaired(one), enginePaired(h), full),
     ];
   });
   return {
-    headers: ['workload', ...(multi ? ['machine'] : []), 'threads', 'executor', 'speedup', 'against', 'speedup', 'ideal', 'verdict', 'why'],
-    numeric: [false, ...(multi ? [false] : []), true, false, true, false, true, true, false, false],
-    rows,
+    table: {
+      headers: ['workload', ...(multi ? ['machine'] : []), 'threads', 'executor', 'speedup', 'against', 'speedup', 'ideal', 'verdict', 'why'],
+      numeric: [false, ...(multi ? [false] : []), true, false, true, false, true, true, false, false],
+      rows,
+    },
+    details: ['Why, in full, for your engines: the figures each why cell above rests on, by workload and pair.', ...details],
   };
 }
 
@@ -1017,9 +1001,9 @@ function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly E
   const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; closer than that it is a tie, and a wider gap the test does not find significant is inconclusive (too few or too noisy rounds to tell it from noise, counted apart from the ties). "Faster in k of n rounds" after a win (or a tie or an inconclusive gap, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. How the reasons, the split of a lead, the predictions and the test are read: the Method section at the end.`;
   const methodRest = `Which executor wins:${fastShown ? ' "fastest core" after a speedup: the speedup over the baseline\'s fastest core, where it differs.' : ''} The why column says why in one sentence; the figures it rests on follow the table, a paragraph per workload. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two: each executor's 1-thread speedup (its cost per transaction beside the baseline's) and its scaling, its own block time at 1 thread over its time at T (medians of round medians where rounds are named). The two multiply to the speedup at T only roughly, off by as much as the baseline itself moved between the two runs, which the why cell names from 5% on. Where the 1-thread verdict is a tie or goes the other way the win is the scaling, otherwise the larger of the two leads says where it comes from, and the scaling reads beside the machine's ceiling where the run measured it (an executor can pass it: the ceiling is measured on the sequential executor's work split into parts). Predicted: both executors' simulated speedups at the highest thread count both models reach (next section), – where that is no higher than the verdict's (there the models repeat the measurements they are fitted to); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${testWords(list.flatMap((v) => [v.headline, ...v.others].map((x): Tested => ({ unit: x.unit, runs: [x.blockStm, x.modular] }))))}`;
   const byPartition = partitionsJudged(m);
-  const enginesPart = engines.length ? { paragraph: engineMethod(m, engines, scope, list.length > 0 ? roundsTested : null), table: engineTable(m, engines) } : null;
+  const enginesPart = engines.length ? { paragraph: engineMethod(m, engines, scope, list.length > 0 ? roundsTested : null), ...engineTable(m, engines) } : null;
   if (list.length === 0) {
-    if (enginesPart) return { section: { title, paragraphs: [enginesPart.paragraph], tables: [enginesPart.table] }, method: null };
+    if (enginesPart) return { section: { title, paragraphs: [enginesPart.paragraph], tables: [enginesPart.table], after: enginesPart.details }, method: null };
     return { section: { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.${byPartition}`], tables: [] }, method: null };
   }
   const multi = m.sources.length > 1;
@@ -1051,7 +1035,7 @@ function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly E
       rows,
       notes: notes.lines(),
     }, ...(enginesPart ? [enginesPart.table] : [])],
-    after: [`Why, in full, for ${BLOCK_STM} against ${MODULAR}: the figures each why cell above rests on, by workload.`, ...details],
+    after: [`Why, in full, for ${BLOCK_STM} against ${MODULAR}: the figures each why cell above rests on, by workload.`, ...details, ...(enginesPart ? enginesPart.details : [])],
   } };
 }
 
@@ -1072,12 +1056,17 @@ function partitionSection(m: Merged, list: readonly PartitionVerdict[]): Section
     + 'and where they matter its heaviest lane, cross-lane waits, hot lanes, fallbacks, and busy or few samples. '
     + (roundsTested ? 'The test compares the two partitions\' round medians, as above.' : 'The p-values treat every sample as independent, as above.');
   const multi = m.sources.length > 1;
+  const details: string[] = [];
   const rows = list.map((v) => {
     const h = v.headline;
     const differing = v.others.filter((o) => o.winner !== h.winner).map((o) => ` At ${threadsText(o.threads)}: ${judgementText(o, o.first, o.other)}.`);
+    const full = explainPartitions(h);
+    // explainPartitions opens with the pair ("modular (affinity) against modular (hash): ..."), which names the row.
+    details.push(`${[v.label, ...(multi ? [v.machine] : [])].join(', ')}: ${full}${differing.join('')}`);
+    const pair = { threads: h.threads, first: h.first, second: h.other, baseline: h.baseline, winner: h.winner };
     return [
       v.label, ...(multi ? [v.machine] : []), String(h.threads), v.first, speedupText(h.first), v.other, speedupText(h.other),
-      judgementText(h, h.first, h.other), `${explainPartitions(h)}${differing.join('')}`,
+      judgementText(h, h.first, h.other), pairShortWhy(undefined, pair, full),
     ];
   });
   return {
@@ -1088,6 +1077,7 @@ function partitionSection(m: Merged, list: readonly PartitionVerdict[]): Section
       numeric: [false, ...(multi ? [false] : []), true, false, true, false, true, false, false],
       rows,
     }],
+    after: ['Why, in full: the figures each why cell above rests on, by workload.', ...details],
   };
 }
 

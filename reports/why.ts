@@ -350,35 +350,66 @@ export function unjudgedWhy(rows: readonly Row[]): string {
 }
 
 /**
- * Why a match came out as it did, in one short sentence for the verdict table's cell: where a win
- * comes from (leadSplit's conclusion), the sequential executor that timed one side or both, the
- * block's dependencies that cap a tie, or the first reason explain() gives. The figures behind it
- * are explain()'s and leadSplit's, which the report gives in full under the table.
+ * A text cut into its clauses at the "; " that stand outside parentheses: a clause's own
+ * parenthesis can hold "; " ("fitted to the measured 2-thread 3.06 ms; 12.2 per transaction").
  */
-export function shortWhy(one: Match | undefined, m: Match): string {
-  const rows = [m.blockStm, m.modular];
+export function clauses(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && text.startsWith('; ', i)) {
+      out.push(text.slice(start, i));
+      start = i + 2;
+    }
+  }
+  out.push(text.slice(start));
+  return out;
+}
+
+/** A reason's first clause without the figures in its parentheses ("(cross-module share 2.0% against 60%)"), which the full reasons give. */
+function firstReason(full: string): string {
+  return clauses(full.replace(/\.$/, ''))[0]!.replace(/ \([^()]*\d[^()]*\)/g, '').split('. ')[0]!;
+}
+
+/**
+ * Why two runs' match came out as it did, in one short sentence for a verdict table's cell: where a
+ * win comes from (leadSplit's conclusion, where `one` gives the 1-thread match), the sequential
+ * executor that timed one side or both, the block's dependencies that cap a tie, a rough verdict
+ * (busy machine or few samples), or else the first reason `full` gives, its figures left to `full`,
+ * which the report gives under the table.
+ */
+export function pairShortWhy(one: Paired | undefined, at: Paired, full: string): string {
+  const rows = [at.first, at.second];
   // An executor's name keeps its case at the start, as everywhere the report names it.
   const sentence = (s: string) => `${rows.some((r) => s.startsWith(r.executor)) ? s[0] : s[0]!.toUpperCase()}${s.slice(1)}.`;
   const kinds = (list: readonly Row[]) => [...new Set(list.map((r) => r.fallback.split(':')[0]))].join(', ');
-  // A verdict on a busy machine or few samples is a rough one: the cell says so, as the figures do.
-  const rough = noiseFact([m.blockStm, m.modular, m.baseline]) === null ? '' : ' (⚠ a rough verdict: busy machine or few samples)';
-  if (m.outcome === 'no verdict') return sentence(`${unjudgedWhy(rows)}, so neither is judged`);
-  if (m.outcome === 'inconclusive') return sentence(`${TIE_WORDS} or more apart, but too few or too noisy rounds to tell that from noise${rough}`);
+  const rough = noiseFact([at.first, at.second, at.baseline]) === null ? '' : ' (⚠ a rough verdict: busy machine or few samples)';
+  if (at.winner === 'no verdict') return sentence(`${unjudgedWhy(rows)}, so neither is judged`);
+  if (at.winner === 'inconclusive') return sentence(`${TIE_WORDS} or more apart, but too few or too noisy rounds to tell that from noise${rough}`);
   const sequential = rows.filter(allFellBack);
   if (sequential.length === 2) return sentence(`both handed every block to the sequential executor (${kinds(sequential)}), so the same code ran twice`);
+  const won = at.winner === 'first' ? at.first : at.winner === 'second' ? at.second : null;
   if (sequential.length === 1) {
-    const [seq, other] = sequential[0] === m.blockStm ? [m.blockStm, m.modular] : [m.modular, m.blockStm];
-    const won = (m.outcome === BLOCK_STM) === (seq === m.blockStm) && m.outcome !== 'tie';
-    return sentence(`${seq.executor} handed every block to the sequential executor (${kinds(sequential)})${won ? `, which ran faster than ${other.executor} in parallel` : ''}${rough}`);
+    const [seq, other] = sequential[0] === at.first ? [at.first, at.second] : [at.second, at.first];
+    return sentence(`${seq.executor} handed every block to the sequential executor (${kinds(sequential)})${won === seq ? `, which ran faster than ${other.executor} in parallel` : ''}${rough}`);
   }
-  if (m.outcome === 'tie') {
-    const ideal = m.blockStm.ideal;
-    const { at, where } = idealAt(m.threads, m.blockStm);
-    const capped = ideal !== null && at > 1 && ideal < CAPPED_BELOW * at;
+  if (at.winner === 'tie') {
+    const ideal = at.first.ideal;
+    const { at: cores, where } = idealAt(at.threads, at.first);
+    const capped = ideal !== null && cores > 1 && ideal < CAPPED_BELOW * cores;
     return sentence(`under ${TIE_WORDS} apart${capped ? `; the block's dependencies cap both (ideal ${times(ideal)} at ${where})` : ''}${rough}`);
   }
-  const source = splitSource(one && paired(one), paired(m));
-  return sentence(`${source ? source.source : explain(m).replace(/\.$/, '').split('; ')[0]!}${rough}`);
+  const source = splitSource(one, at);
+  return sentence(`${source ? source.source : firstReason(full)}${rough}`);
+}
+
+/** pairShortWhy of a block-stm/modular match, from explain()'s reasons. */
+export function shortWhy(one: Match | undefined, m: Match): string {
+  return pairShortWhy(one && paired(one), paired(m), explain(m));
 }
 
 /** The reasons behind a match, as one sentence. */

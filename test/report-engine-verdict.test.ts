@@ -49,11 +49,28 @@ function section(md: string): string {
 
 const render = (doc: ResultsFile) => mdUnescaped(renderMarkdown(merge([{ file: 'r.json', doc }]), []));
 
-/** The engine table's row for the engine `first` against `other`: its cells, without the outer pipes. */
+/**
+ * The engine table's row for the engine `first` against `other`: its cells, without the outer pipes.
+ * The why cell (index 8) says why in a sentence and the reasons follow the table ("LABEL, FIRST
+ * against OTHER: ..."): the why cell here is those reasons, as the cell held them all before
+ * (whyCell() gives the cell as printed).
+ */
 function row(md: string, first: string, other: string): string[] {
-  const line = section(md).split('\n').find((l) => l.startsWith('| p2p ') && l.includes(` | ${first} | `) && l.includes(` | ${other} | `));
+  const lines = section(md).split('\n');
+  const line = lines.find((l) => l.startsWith('| p2p ') && l.includes(` | ${first} | `) && l.includes(` | ${other} | `));
   expect(line, `no row for ${first} against ${other}`).toBeDefined();
-  return line!.slice(2, -2).split(' | ');
+  const cells = line!.slice(2, -2).split(' | ');
+  const key = `, ${first} against ${other}: `;
+  const detail = lines.find((l) => l.startsWith('p2p ') && l.includes(key));
+  expect(detail, `no reasons for ${first} against ${other}`).toBeDefined();
+  cells[8] = detail!.slice(detail!.indexOf(key) + key.length);
+  return cells;
+}
+
+/** The why cell of the engine `first` against `other` as printed: one short sentence. */
+function whyCell(md: string, first: string, other: string): string {
+  const line = section(md).split('\n').find((l) => l.startsWith('| p2p ') && l.includes(` | ${first} | `) && l.includes(` | ${other} | `))!;
+  return line.slice(2, -2).split(' | ')[8]!;
 }
 
 describe("a user's engine in the report's verdicts", () => {
@@ -78,6 +95,12 @@ describe("a user's engine in the report's verdicts", () => {
     expect(why).toContain("mine's own counters, as the mean per block: waves 12, edges 340.5");
     expect(why).toContain('block-stm re-executed 0.30 and failed 0.28 validations per transaction');
     expect(why).toMatch(/mine's lead, split: at 1 thread mine 0\.\d\dx and block-stm 0\.\d\dx/);
+  });
+
+  it('says why in one short sentence per cell, the figures left to the paragraph under the table', () => {
+    const md = render(doc);
+    expect(whyCell(md, 'mine', 'block-stm')).toBe('mine\'s lead is how it scales (at 1 thread the two tie).');
+    expect(md).toContain('Why, in full, for your engines: the figures each why cell above rests on, by workload and pair.');
   });
 
   it('says so where an engine recorded no statistics', () => {

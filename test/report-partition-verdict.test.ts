@@ -55,9 +55,24 @@ function section(md: string): string {
   return md.slice(start, md.indexOf('\n## ', start + 1));
 }
 
-/** A workload's rows in the section, each's cells without the outer pipes. */
+/**
+ * A workload's rows in the section, each's cells without the outer pipes. The why cell (the last)
+ * says why in a sentence and the statistics follow the table, a paragraph per row in the rows'
+ * order ("LABEL: PAIR: ..."): the why cell here is that paragraph's text after the label, as the
+ * cell held it all before (whyCells() gives the cells as printed).
+ */
 function rows(md: string, label: string): string[][] {
-  return md.split('\n').filter((l) => l.startsWith(`| ${label} |`)).map((l) => l.slice(2, -2).split(' | ').map(mdUnescaped));
+  const details = md.split('\n').filter((l) => l.startsWith(`${label}: `)).map((l) => mdUnescaped(l.slice(label.length + 2)));
+  return md.split('\n').filter((l) => l.startsWith(`| ${label} |`)).map((l, i) => {
+    const cells = l.slice(2, -2).split(' | ').map(mdUnescaped);
+    if (details[i] !== undefined) cells[cells.length - 1] = details[i]!;
+    return cells;
+  });
+}
+
+/** A workload's why cells as printed: one short sentence each. */
+function whyCells(md: string, label: string): string[] {
+  return md.split('\n').filter((l) => l.startsWith(`| ${label} |`)).map((l) => mdUnescaped(l.slice(2, -2).split(' | ').at(-1)!));
 }
 
 describe('the partitions of modular judged against one another', () => {
@@ -96,6 +111,12 @@ describe('the partitions of modular judged against one another', () => {
     expect(nft![6]).toMatch(/^modular \(affinity\) wins \(\+50%/);
     expect(nft![7]).toMatch(/^modular \(affinity\) won although, against modular \(hash\), more of its transactions crossed modules \(cross-module share 40% against 20%\) and its lanes were less evenly loaded \(lane imbalance 1\.30 against 1\.10\); /);
     expect(text).toContain('Each partition is judged against the one its file lists first (the partition column), at the highest thread count both ran a workload, by the test the verdicts above use');
+  });
+
+  it('says why in one short sentence per cell, the figures left to the paragraph under the table', () => {
+    expect(whyCells(text, P2P)).toEqual(['modular (affinity) against modular (hash): fewer of its transactions crossed modules and its lanes were more evenly loaded.']);
+    expect(whyCells(text, AMM)).toEqual(['Under 5% apart.']);
+    expect(text).toContain('Why, in full: the figures each why cell above rests on, by workload.');
   });
 
   it('names the partitioner\'s main-thread time where it differs: fewer crossings can cost more than they save', () => {

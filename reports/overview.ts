@@ -56,7 +56,7 @@ function speedupsTable(m: Merged): Table {
         const whole = correct.filter((r) => r.stoppedBy === null);
         // A workload whose every block ran on the sequential executor times that executor, not this one.
         const sequential = whole.filter((r) => r.run.fallbackShare === 1).length;
-        const parallel = whole.filter((r) => r.run.fallbackShare !== 1).sort((a, b) => a.speedup - b.speedup);
+        const parallel = meanRuns(m, s.name, executor, t);
         const byWorkload = (r: Row) => `${times(r.speedup)} (${r.label})${unsteadyMark(r)}`;
         const wide = parallel.filter(unsteady).length;
         const wrong = all.length - correct.length;

@@ -169,7 +169,23 @@ const CROSS = 'M-1,-1L1,1M1,-1L-1,1';
 const MARK_COLOR = '#000000';
 const MEASURED = `datum.kind === 'measured' || datum.kind === '${WRONG_KIND}'`;
 
-function facetChart(m: Merged, points: Point[], title: string, subtitle: readonly string[], yTitle: string, yLog: boolean): TopLevelSpec {
+/** What an error bar's ends are, in words: the quantity and the unit after each figure ("x" for a speedup). */
+interface RangeUnit {
+  readonly noun: string;
+  readonly suffix: string;
+}
+
+/**
+ * A vega expression for an error bar's aria label: "block-stm at 2 threads on p2p 10 acc × 1000 tx:
+ * its rounds' speedup ranged from 1.10x to 1.13x".
+ */
+function rangeWords(unit: RangeUnit): string {
+  const threads = "datum.threads + (datum.threads === 1 ? ' thread' : ' threads')";
+  const end = (field: string) => `format(datum.${field}, '.2f') + ${JSON.stringify(unit.suffix)}`;
+  return `datum.series + ' at ' + ${threads} + ' on ' + datum.workload + ${JSON.stringify(`: its rounds' ${unit.noun} ranged from `)} + ${end('lo')} + ' to ' + ${end('hi')}`;
+}
+
+function facetChart(m: Merged, points: Point[], title: string, subtitle: readonly string[], yTitle: string, yLog: boolean, unit: RangeUnit | null = null): TopLevelSpec {
   const colors = hueColors(m);
   const order = [...colors.keys()];
   const lines = points.filter((p) => p.kind !== 'paper');
@@ -223,7 +239,7 @@ function facetChart(m: Merged, points: Point[], title: string, subtitle: readonl
     transform: [{ filter: k.filter }],
     encoding: { x, y, stroke: { datum: k.label, title: MARK_TITLE, scale: markScale, legend: markLegend } },
   }));
-  const ranged = points.some((p) => p.lo !== undefined);
+  const ranged = unit !== null && points.some((p) => p.lo !== undefined);
   // One line per series and kind: the detail channel keeps two series of one hue and kind apart.
   const lineLayer = (filter: string) => ({
     mark: { type: 'line' as const },
@@ -255,8 +271,9 @@ function facetChart(m: Merged, points: Point[], title: string, subtitle: readonl
         lineLayer(MEASURED),
         ...(ranged ? [{
           mark: { type: 'errorbar' as const, ticks: { size: 7 }, thickness: 1.5 },
-          transform: [{ filter: 'isValid(datum.lo)' }],
-          encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color },
+          // A screen reader reads a bar's label: in words, not vega's field names (upper_lo, hi, lo).
+          transform: [{ filter: 'isValid(datum.lo)' }, { calculate: rangeWords(unit!), as: 'words' }],
+          encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color, description: { field: 'words', type: 'nominal' as const } },
         }] : []),
         {
           mark: { type: 'point' as const, filled: true, size: 55, opacity: 1 },
@@ -330,7 +347,7 @@ export function speedupChart(m: Merged): Chart {
     `Measured: solid lines and large dots; ${RANGE_BAR}.`,
     'Simulated and the ideal: thin dashed lines; the dash says how a model was fitted.',
   ];
-  return chart('speedup', `Speedup over ${over} vs threads`, facetChart(m, points, `Speedup over ${short} vs threads, against the ideal`, subtitle, 'speedup (x), log scale', true), points);
+  return chart('speedup', `Speedup over ${over} vs threads`, facetChart(m, points, `Speedup over ${short} vs threads, against the ideal`, subtitle, 'speedup (x), log scale', true, { noun: 'speedup', suffix: 'x' }), points);
 }
 
 export function throughputChart(m: Merged): Chart {
@@ -344,7 +361,7 @@ export function efficiencyChart(m: Merged): Chart {
   const points = m.rows.filter((r) => r.role === 'executor' && r.efficiency !== null && !allSequential(r))
     .map((r) => measuredPoint(m, r, r.efficiency!, 1 / r.ideal!));
   const subtitle = [SHARED_SCALE, '1 = the limit of the block\'s dependencies on the cores that ran.', `Over the same ideal, ${RANGE_BAR}.`];
-  return chart('efficiency', 'Efficiency: measured speedup / ideal speedup', facetChart(m, points, 'Efficiency against the ideal at min(threads, cores)', subtitle, 'measured / ideal', false), points);
+  return chart('efficiency', 'Efficiency: measured speedup / ideal speedup', facetChart(m, points, 'Efficiency against the ideal at min(threads, cores)', subtitle, 'measured / ideal', false, { noun: 'efficiency (measured / ideal)', suffix: '' }), points);
 }
 
 /** The charts that have something to draw (no efficiency chart without a parallel executor). */

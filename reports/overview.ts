@@ -1,5 +1,7 @@
-// The report's first section: what the run measured, at a glance, for a reader who publishes or
-// skims it. Per machine, each executor's speedup at each thread count as the geometric mean over
+// The report's opening and its first section. The opening (headlineParagraphs), before the sources
+// and settings: per machine, which of block-stm and modular is faster, where, by how much, and
+// whether the machine could tell. The overview: what the run measured, at a glance, for a reader
+// who publishes or skims it. Per machine, each executor's speedup at each thread count as the geometric mean over
 // the workloads it ran in parallel (with the lowest and highest, and how many it left to the
 // sequential executor), the verdict tally (and, where a file measured modular once per partition,
 // the tally of its partitions against one another; where it measured a user's engine, the tally
@@ -8,15 +10,19 @@
 // reasons.
 // Invariant: every figure is read from the merged rows, verdicts and results files; a run that did
 // not match the reference, failed, stopped part-way, or timed the sequential executor in its stead
-// is counted and named, never averaged in.
+// is counted and named, never averaged in; a figure the results tables mark (rounds more than
+// UNSTEADY apart, fell back) is marked where the opening quotes it; a winner is named only as the
+// verdicts name one.
 
 import { verdictBaselineWords } from './baseline.js';
-import { recordedCeilingsWords } from './cores.js';
+import { ceilingFor, recordedCeilingsWords } from './cores.js';
 import type { Merged } from './merge.js';
 import type { Section, Table } from './render.js';
-import { geomean } from './stats.js';
-import { UNSTEADY, unsteady, unsteadyMark, type Row } from './summary.js';
-import { BLOCK_STM, MODULAR, TIE_BELOW, type Verdict } from './verdict.js';
+import { geomean, median } from './stats.js';
+import { fellBack, mediansByRound, UNSTEADY, unsteady, unsteadyMark, type Row } from './summary.js';
+import { BLOCK_STM, MODULAR, TIE_BELOW, type Match, type Verdict } from './verdict.js';
+import { pValue } from './compare.js';
+import { pct } from './why.js';
 import { plural } from '../spec/plural.js';
 import { partitionLabel } from './partitions.js';
 import type { PartitionVerdict } from './partition-verdict.js';
@@ -24,6 +30,15 @@ import type { EngineVerdict } from './engine-verdict.js';
 
 const times = (v: number) => `${v.toFixed(2)}x`;
 const TIE_PCT = Math.round(TIE_BELOW * 100);
+
+/**
+ * An executor's runs on a machine at a thread count that enter its mean: whole (not stopped
+ * part-way), matching the reference, and not left wholly to the sequential executor; by speedup.
+ */
+function meanRuns(m: Merged, machine: string, executor: string, threads: number): Row[] {
+  return m.rows.filter((r) => r.machine === machine && r.role === 'executor' && r.executor === executor && r.threads === threads
+    && r.correct && r.stoppedBy === null && r.run.fallbackShare !== 1).sort((a, b) => a.speedup - b.speedup);
+}
 
 function speedupsTable(m: Merged): Table {
   const multi = m.sources.length > 1;
@@ -41,7 +56,7 @@ function speedupsTable(m: Merged): Table {
         const whole = correct.filter((r) => r.stoppedBy === null);
         // A workload whose every block ran on the sequential executor times that executor, not this one.
         const sequential = whole.filter((r) => r.run.fallbackShare === 1).length;
-        const parallel = whole.filter((r) => r.run.fallbackShare !== 1).sort((a, b) => a.speedup - b.speedup);
+        const parallel = meanRuns(m, s.name, executor, t);
         const byWorkload = (r: Row) => `${times(r.speedup)} (${r.label})${unsteadyMark(r)}`;
         const wide = parallel.filter(unsteady).length;
         const wrong = all.length - correct.length;
@@ -162,5 +177,149 @@ export function overviewSection(m: Merged, judged: readonly Verdict[], byPartiti
     const text = facts.join('; ');
     paragraphs.push(`${who}${text[0]!.toUpperCase()}${text.slice(1)}.`);
   }
-  return { title: 'Overview', paragraphs, tables: [speedupsTable(m)] };
+  return { title: 'Overview', paragraphs, tables: [speedupsTable(m)], glossaryLink: true };
+}
+
+/** "1.38x (1.09x to 1.53x over 12 workloads)": an executor's mean speedup where it ran in parallel, or null where it did not. */
+function meanWords(runs: readonly Row[]): string | null {
+  if (runs.length === 0) return null;
+  const wide = runs.filter(unsteady).length;
+  const mark = wide ? ` ⚠ (${wide} of them with rounds more than ${UNSTEADY}x apart: no figure to quote)` : '';
+  if (runs.length === 1) return `${times(runs[0]!.speedup)}${unsteadyMark(runs[0]!)} (on ${runs[0]!.label}, the one workload it ran in parallel)`;
+  return `${times(geomean(runs.map((r) => r.speedup)))} (${times(runs[0]!.speedup)} to ${times(runs[runs.length - 1]!.speedup)} over ${runs.length} workloads)${mark}`;
+}
+
+/** A run's speedup as the headline quotes it: marked where its rounds disagree, or where the sequential executor ran its blocks (the results tables' marks). */
+function figure(r: Row): string {
+  const share = r.run.fallbackShare;
+  return `${times(r.speedup)}${unsteadyMark(r)}${fellBack(r) ? ` (${share === undefined || share >= 1 ? '' : `${pct(share)} `}fell back)` : ''}`;
+}
+
+/** "11% to 35% (median 14%)": how far the winner's speedups stood above the loser's, over its wins. */
+function leadWords(wins: readonly Match[]): string {
+  const leads = wins.map((x) => x.ratio - 1).sort((a, b) => a - b);
+  const p = (v: number) => `${Math.round(v * 100)}%`;
+  return leads.length === 1 ? p(leads[0]!) : `${p(leads[0]!)} to ${p(leads[leads.length - 1]!)} (median ${p(median(leads))})`;
+}
+
+/**
+ * ", faster in every round of each" or ", faster in 4 of 5 rounds or more": in how many of the rounds
+ * both ran the winner's median block time was the lower, paired round by round as the verdict
+ * table counts them, at the least over `wins`; '' where a win has fewer than 2 such rounds.
+ */
+function roundsLedWords(wins: readonly { readonly won: Row; readonly lost: Row }[]): string {
+  const led = wins.map(({ won, lost }) => {
+    const [mine, theirs] = [mediansByRound(won.run), mediansByRound(lost.run)];
+    if (mine === null || theirs === null) return null;
+    const shared = [...mine.keys()].filter((round) => theirs.has(round));
+    return shared.length < 2 ? null : { k: shared.filter((round) => mine.get(round)! < theirs.get(round)!).length, n: shared.length };
+  });
+  if (led.length === 0 || led.some((x) => x === null)) return '';
+  const least = [...(led as { k: number; n: number }[])].sort((a, b) => a.k / a.n - b.k / b.n)[0]!;
+  if (least.k === least.n) return `, faster in every round${wins.length === 1 ? '' : ' of each'}`;
+  return `, faster in ${least.k} of ${least.n} rounds${wins.length === 1 ? '' : ' or more'}`;
+}
+
+/** "p=0.008" where every match's p is the same, else "p ≤ 0.032": the highest, which each is at or below. */
+function pWords(list: readonly Match[]): string {
+  const ps = list.map((x) => x.p);
+  const most = Math.max(...ps);
+  return most === Math.min(...ps) ? pValue(most) : pValue(most).replace('=', ' ≤ ');
+}
+
+/**
+ * One machine's answer, in the words a reader who stops after it should take away: which of
+ * block-stm and modular (`modular`: the label of the runs judged) is faster at the highest thread
+ * count both ran, on how many workloads and where, by how much (the winner's lead, its spread over
+ * the workloads it won, the highest p among them), the ties named, and each one's mean speedup.
+ */
+function answerText(m: Merged, mine: readonly Verdict[], modular: string): string {
+  const threads = [...new Set(mine.map((v) => v.headline.threads))];
+  const at = threads.length === 1 ? `at ${plural(threads[0]!, 'thread')}` : 'at the highest thread count both ran each workload';
+  const won = (outcome: Verdict['headline']['outcome']) => mine.filter((v) => v.headline.outcome === outcome);
+  const [wm, wb] = [won(MODULAR), won(BLOCK_STM)];
+  const [leader, other, wins, lost] = wm.length >= wb.length ? [modular, BLOCK_STM, wm, wb] : [BLOCK_STM, modular, wb, wm];
+  const ties = won('tie');
+  const [inconclusive, none] = [won('inconclusive').length, won('no verdict').length];
+  const rest = [
+    `${ties.length ? plural(ties.length, 'tie') : 'no tie'}`,
+    ...(inconclusive ? [`${inconclusive} inconclusive (${TIE_PCT}% apart or more, but too few or too noisy rounds to tell)`] : []),
+    ...(none ? [`${none} without a verdict (a run did not match the reference or stopped part-way)`] : []),
+  ];
+  const sentences = [wins.length > lost.length
+    ? `${leader} is the faster executor ${at}: it wins ${wins.length} of the ${mine.length} workloads, ${other} ${lost.length || 'none'}; ${rest.join('; ')}.`
+    : `Neither executor is the faster ${at}: each wins ${wins.length} of the ${mine.length} workloads; ${rest.join('; ')}.`];
+  for (const [name, list, against] of [[leader, wins, other], [other, lost, leader]] as const) {
+    if (list.length === 0) continue;
+    const widest = [...list].sort((a, b) => b.headline.ratio - a.headline.ratio)[0]!.headline;
+    const [w, l] = name === BLOCK_STM ? [widest.blockStm, widest.modular] : [widest.modular, widest.blockStm];
+    const sides = list.map((v) => (name === BLOCK_STM ? { won: v.headline.blockStm, lost: v.headline.modular } : { won: v.headline.modular, lost: v.headline.blockStm }));
+    sentences.push(`Where ${name} wins, its speedup is ${leadWords(list.map((v) => v.headline))} above ${against}'s (${list.length === 1 ? pWords([widest]) : `each win ${pWords(list.map((v) => v.headline))}`}${roundsLedWords(sides)}), `
+      + `${list.length === 1 ? 'on' : 'widest on'} ${w.label}: ${figure(w)} against ${figure(l)}.`);
+  }
+  const groups = [...new Set(mine.map((v) => v.workload.group))];
+  if (groups.length > 1 && wins.length > lost.length) {
+    sentences.push(`Its wins by workload group: ${groups.map((g) => `${wins.filter((v) => v.workload.group === g).length} of ${mine.filter((v) => v.workload.group === g).length} in ${g}`).join(', ')}.`);
+  }
+  const sequential = ties.filter((v) => v.headline.bothSequential).map((v) => v.label);
+  const close = ties.filter((v) => !v.headline.bothSequential).map((v) => v.label);
+  if (ties.length) {
+    sentences.push(`The ties: ${[
+      ...(sequential.length ? [`${sequential.length} where both handed every block to the sequential executor, so the same code ran twice (${sequential.join(', ')})`] : []),
+      ...(close.length ? [`${close.length} under ${TIE_PCT}% apart (${close.join(', ')})`] : []),
+    ].join('; ')}.`);
+  }
+  const t = Math.max(...threads);
+  const machine = mine[0]!.machine;
+  const means = [leader, other].flatMap((e) => {
+    const words = meanWords(meanRuns(m, machine, e, t));
+    return words ? [`${e} ${words}`] : [];
+  });
+  if (means.length) sentences.push(`Speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} at ${plural(t, 'thread')}, as the geometric mean over the workloads each ran in parallel: ${means.join('; ')}.`);
+  return sentences.join(' ');
+}
+
+/**
+ * Whether one machine could judge the question: the thread counts it measured beside its cores
+ * (what holds there need not hold on more), its ceiling (what that many threads gain on it with
+ * nothing shared, so no executor reaches the thread count), and how quiet and correct its runs were.
+ */
+function judgedText(m: Merged, s: Merged['sources'][number], mine: readonly Verdict[], warned: number): string {
+  const t = mine.length ? Math.max(...mine.map((v) => v.headline.threads)) : Math.max(0, ...m.rows.filter((r) => r.machine === s.name).map((r) => r.threads));
+  const cores = s.doc.machine.effectiveCores;
+  const reach = t > cores ? `it ran up to ${plural(t, 'thread')} on ${plural(cores, 'core')}, so threads above ${cores} shared them`
+    : t < cores ? `the sweep went to ${plural(t, 'thread')} of its ${plural(cores, 'core')}` : `it has ${plural(cores, 'core')}, and ${t === 1 ? '1 thread is' : `${t} threads are`} the most measured`;
+  const ceiling = ceilingFor(s.doc.ceilings, t, cores);
+  const ceilingWords = ceiling
+    ? `Its ceiling, what ${plural(ceiling.threads, 'thread')} gain on it when they share nothing (the sequential executor's work split ${ceiling.threads} ways), is ${times(ceiling.ratio)}: of a speedup short of ${ceiling.threads}x, the part down to ${times(ceiling.ratio)} is the machine's and the rest the executor's.`
+    : 'Its ceiling (what its threads gain when they share nothing) was not measured.';
+  const runs = m.rows.filter((r) => r.machine === s.name);
+  const wrong = runs.filter((r) => !r.correct).length + s.doc.failures.length;
+  const noise = `${s.doc.noise.busyRounds} of ${s.doc.noise.rounds} rounds ran beside busy processes; `
+    + `${warned ? `the Noise section gives ${plural(warned, 'warning')}` : 'the Noise section gives no warning'}; `
+    + `${wrong ? `⚠ ${plural(wrong, 'run')} failed or did not match the reference` : `all ${plural(runs.length, 'run')} matched the reference`}.`;
+  return `Could this machine tell? Only at ${plural(t, 'thread')}: ${reach}. What holds there need not hold on more cores, where only the simulated predictions speak (a model's, not a measurement). ${ceilingWords} ${noise[0]!.toUpperCase()}${noise.slice(1)}`;
+}
+
+/**
+ * The report's opening: per machine, the answer (answerText), and whether the machine could tell
+ * (judgedText); where partitions of modular or users' engines were judged, where to find theirs.
+ * `warned`: how many warnings the Noise section gives.
+ */
+export function headlineParagraphs(m: Merged, judged: readonly Verdict[], byPartition: readonly PartitionVerdict[], engines: readonly EngineVerdict[], warned: number): string[] {
+  const out: string[] = [];
+  for (const s of m.sources) {
+    const who = m.sources.length > 1 ? `${s.name}: ` : '';
+    const mine = judged.filter((v) => v.machine === s.name);
+    const labels = [...new Set(mine.map((v) => v.headline.modular.executor))];
+    if (mine.length === 0) out.push(`${who}No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count, so neither is judged the faster; the Overview gives each executor's speedups.`);
+    for (const label of labels) out.push(`${who}${answerText(m, mine.filter((v) => v.headline.modular.executor === label), label)}`);
+    const others = [
+      ...(byPartition.some((v) => v.machine === s.name) ? [`${MODULAR}'s partitions against one another`] : []),
+      ...(engines.some((v) => v.machine === s.name) ? ['your engines against the executors beside them'] : []),
+    ];
+    if (others.length) out.push(`${who}The verdict sections also judge ${others.join(' and ')}; the Overview counts them.`);
+    out.push(`${who}${judgedText(m, s, mine, warned)}`);
+  }
+  return out;
 }

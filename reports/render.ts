@@ -21,10 +21,10 @@ import type { ResultsFile } from './schema.js';
 import { median, MIN_SAMPLES_FOR_CI, rangeConfidence, RECOMMENDED_SAMPLES, smallestP } from './stats.js';
 import { allSequential, executorSettingsText, fellBack, idealAt, MIN_CORE_ROUNDS, mediansByRound, oversubscribed, roundMedians, UNSTEADY, unsteady, unsteadyMark, withLabels, type Row } from './summary.js';
 import { BLOCK_STM, MODULAR, TIE_BELOW, verdicts, type Judgement, type Match, type Verdict } from './verdict.js';
-import { explain, explainEngine, explainPartitions, leadSplit, pairLeadSplit, pct, preflightGap, unjudgedWhy, type Paired } from './why.js';
+import { clauses, explain, explainEngine, explainPartitions, leadSplit, pairLeadSplit, pairShortWhy, pct, preflightGap, shortWhy, unjudgedWhy, type Paired } from './why.js';
 import { engineVerdicts, type EngineMatch, type EngineVerdict } from './engine-verdict.js';
 import { partitionVerdicts, type PartitionVerdict } from './partition-verdict.js';
-import { overviewSection } from './overview.js';
+import { headlineParagraphs, overviewSection } from './overview.js';
 import { executorStatsTables } from './executor-stats.js';
 import { baselineSourceWords, differentBaselines, mixedTimingNote, ownBaseline, verdictBaselineWords } from './baseline.js';
 import { plural } from '../spec/plural.js';
@@ -133,7 +133,16 @@ export interface Section {
   readonly title: string;
   readonly paragraphs: readonly string[];
   readonly tables: readonly Table[];
+  /** Paragraphs after the tables: what the figures above them warn of, once the reader has them. */
+  readonly after?: readonly string[];
+  /** A line that points to the glossary at the end (GLOSSARY_TITLE), linked, after the paragraphs: where its words are first met. */
+  readonly glossaryLink?: boolean;
 }
+
+/** The last section's title, which a section's glossaryLink points to; its anchor is GLOSSARY_ANCHOR. */
+export const GLOSSARY_TITLE = 'Glossary';
+const GLOSSARY_ANCHOR = 'glossary';
+const GLOSSARY_POINTER = 'Words of the trade (baseline, ceiling, preflight, fastest-core baseline, ideal, lanes, rounds, a rough or unsteady figure) are explained in plain words in the';
 
 export interface RenderedChart {
   readonly name: string;
@@ -637,32 +646,98 @@ function coresIdeal(measured: Row, notes: Footnotes): string {
   return ` (${fixed(measured.ideal)}x on ${plural(measured.cores, 'core')})${notes.mark(note)}`;
 }
 
-function predictionTable(m: Merged): Table | null {
-  const rows: string[][] = [];
+/**
+ * Each executor's model clauses that every one of its predictions here states alike (the modules it
+ * assumes, the machine's slowdown it charges): said once, above the table, and left out of the
+ * footnotes, which keep what each workload's calibration gave. Only for an executor with more than
+ * one workload's model: one model's clauses are all its own.
+ */
+function sharedClauses(m: Merged): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const executors = [...new Set(m.sources.flatMap((s) => s.doc.simulated.map((x) => x.executor)))];
+  for (const executor of executors) {
+    const models = [...new Set(m.sources.flatMap((s) => s.doc.simulated.filter((x) => x.executor === executor).map((x) => x.model)))];
+    if (models.length < 2) continue;
+    const [first, ...rest] = models.map(clauses);
+    const common = first!.filter((c) => rest.every((cs) => cs.includes(c)));
+    if (common.length) out.set(executor, common);
+  }
+  return out;
+}
+
+/** The lanes modular's model assumed at each thread count: two per thread and at least 8, unless the run set them. */
+const defaultLanes = (threads: number) => Math.max(8, 2 * threads);
+
+/**
+ * An executor row's name, with the lanes its model ran: once where one rule or one count holds at
+ * every thread count, else null (each cell then names its own).
+ */
+function lanesName(executor: string, sims: readonly SimulatedRecord[]): string | null {
+  const lanes = sims.map((x) => x.modules);
+  if (lanes.every((l) => l === undefined)) return executor;
+  if (lanes.some((l) => l === undefined)) return null;
+  if (new Set(lanes).size === 1) return `${executor} (${lanes[0]} lanes)`;
+  // The models' own words say why ("modules: two per core, at least 8"): the range is enough here.
+  if (sims.every((x) => x.modules === defaultLanes(x.threads))) return `${executor} (${Math.min(...(lanes as number[]))}–${Math.max(...(lanes as number[]))} lanes)`;
+  return null;
+}
+
+/**
+ * The simulated scaling table, as a scaling curve: one row per workload and executor (with the
+ * block's ideal above them and the Block-STM paper's figures below, where they apply), one column
+ * per thread count, the measured speedup beside the simulated one where both exist. Each model's
+ * calibration on a workload is a footnote on its row's executor; what every calibration of an
+ * executor shares is `assumptions`, said once.
+ */
+function predictionTable(m: Merged): { table: Table; assumptions: string[] } | null {
+  if (m.sources.every((s) => s.doc.simulated.length === 0)) return null;
+  const multi = m.sources.length > 1;
+  const threads = [...new Set(m.sources.flatMap((s) => s.doc.simulated.map((x) => x.threads)))].sort((a, b) => a - b);
+  const shared = sharedClauses(m);
   const notes = footnotes();
+  const rows: string[][] = [];
   for (const s of m.sources) {
     for (const w of s.doc.workloads) {
       const sims = s.doc.simulated.filter((x) => x.workload === w.id);
-      for (const sim of sims) {
-        const measured = m.rows.find((r) => r.machine === s.name && r.workload.id === w.id && r.executor === sim.executor && r.threads === sim.threads && r.role === 'executor');
-        const paper = (sim.executor === BLOCK_STM ? anchorsFor(w) : []).filter((a) => a.threads === sim.threads).map((a) => `${a.setting} ${fixed(a.speedup, 1)}x${a.derived ? '*' : ''}`).join('; ');
-        const measuredCell = measured ? checkedSpeedupCell(measured, notes) : '–';
-        const label = m.labels.get(w.id)!;
-        rows.push([
-          label, ...(m.sources.length > 1 ? [s.name] : []), sim.modules === undefined ? sim.executor : `${sim.executor} (${sim.modules} lanes)`, String(sim.threads),
-          `${orDash(idealAt(w, sim.threads)?.speedup ?? null, (v) => `${fixed(v)}x`)}${measured ? coresIdeal(measured, notes) : ''}`, `${fixed(sim.speedup)}x${notes.mark(`${sim.executor} on ${label}: ${sim.model}.`, ...(sim.threads > 1 && pessimistic(sim.model) ? [PESSIMISTIC] : []))}`,
-          measuredCell, paper,
-        ]);
+      if (sims.length === 0) continue;
+      const label = m.labels.get(w.id)!;
+      const head = [label, ...(multi ? [s.name] : [])];
+      const measuredAt = (executor: string, t: number) => m.rows.find((r) => r.machine === s.name && r.workload.id === w.id && r.executor === executor && r.threads === t && r.role === 'executor');
+      const simulatedAt = new Set(sims.map((x) => x.threads));
+      rows.push([...head, 'ideal', ...threads.map((t) => {
+        if (!simulatedAt.has(t)) return '–';
+        const measured = m.rows.find((r) => r.machine === s.name && r.workload.id === w.id && r.threads === t && r.role === 'executor');
+        return `${orDash(idealAt(w, t)?.speedup ?? null, (v) => `${fixed(v)}x`)}${measured ? coresIdeal(measured, notes) : ''}`;
+      })]);
+      for (const executor of [...new Set(sims.map((x) => x.executor))]) {
+        const mine = sims.filter((x) => x.executor === executor);
+        const named = lanesName(executor, mine);
+        const models = [...new Set(mine.map((x) => x.model))];
+        const own = (model: string) => clauses(model).filter((c) => !(shared.get(executor) ?? []).includes(c)).join('; ');
+        const calibration = notes.mark(...models.map((model) => `${executor} on ${label}: ${own(model) || 'as every workload\'s above the table'}.`));
+        rows.push([...head, `${named ?? executor}${calibration}`, ...threads.map((t) => {
+          const sim = mine.find((x) => x.threads === t);
+          if (!sim) return '–';
+          const measured = measuredAt(executor, t);
+          const lanes = named === null && sim.modules !== undefined ? ` (${sim.modules} lanes)` : '';
+          const mark = t > 1 && pessimistic(sim.model) ? notes.mark(PESSIMISTIC) : '';
+          return `${fixed(sim.speedup)}x${lanes}${mark}${measured ? ` · measured ${checkedSpeedupCell(measured, notes)}` : ''}`;
+        })]);
+      }
+      const paper = sims.some((x) => x.executor === BLOCK_STM) ? anchorsFor(w) : [];
+      if (paper.length) {
+        rows.push([...head, 'Block-STM paper', ...threads.map((t) => paper.filter((a) => a.threads === t).map((a) => `${a.setting} ${fixed(a.speedup, 1)}x${a.derived ? '*' : ''}`).join('; '))]);
       }
     }
   }
-  if (rows.length === 0) return null;
-  const multi = m.sources.length > 1;
   return {
-    headers: ['workload', ...(multi ? ['machine'] : []), 'executor', 'threads', 'ideal', 'simulated', 'measured', 'Block-STM paper'],
-    numeric: [false, ...(multi ? [false] : []), false, true, true, true, true, false],
-    rows,
-    notes: notes.lines(),
+    table: {
+      headers: ['workload', ...(multi ? ['machine'] : []), 'executor', ...threads.map((t) => plural(t, 'thread'))],
+      numeric: [false, ...(multi ? [false] : []), false, ...threads.map(() => true)],
+      rows,
+      notes: notes.lines(),
+    },
+    assumptions: [...shared].map(([executor, common]) => `${executor}'s model, on every workload below: ${common.join('; ')}.`),
   };
 }
 
@@ -868,23 +943,29 @@ function engineMethod(m: Merged, list: readonly EngineVerdict[], scope: string, 
 }
 
 /** The verdicts of users' engines as a table: the engine, the one it is judged against, both speedups, the verdict and why. */
-function engineTable(m: Merged, list: readonly EngineVerdict[]): Table {
+function engineTable(m: Merged, list: readonly EngineVerdict[]): { table: Table; details: string[] } {
   const multi = m.sources.length > 1;
+  const details: string[] = [];
   const rows = list.map((v) => {
     const h = v.headline;
     const differing = v.others.filter((o) => o.winner !== h.winner)
       .map((o) => ` At ${threadsText(o.threads)}: ${judgementText(o, o.first, o.other)}${o.winner === 'no verdict' ? ` (${unjudgedWhy([o.first, o.other])})` : ''}.`);
     const one = v.others.find((o) => o.threads === 1);
     const split = pairLeadSplit(one && enginePaired(one), enginePaired(h), ceilingOf(m, v.machine, h.threads));
+    const full = explainEngine(h);
+    details.push(`${[v.label, ...(multi ? [v.machine] : [])].join(', ')}, ${v.first} against ${v.other}: ${full}${differing.join('')}${split ? ` ${split}` : ''}`);
     return [
       v.label, ...(multi ? [v.machine] : []), String(h.threads), v.first, speedupText(h.first), v.other, speedupText(h.other),
-      orDash(h.first.ideal, (x) => `${fixed(x)}x`), judgementText(h, h.first, h.other), `${explainEngine(h)}${differing.join('')}${split ? ` ${split}` : ''}`,
+      orDash(h.first.ideal, (x) => `${fixed(x)}x`), judgementText(h, h.first, h.other), pairShortWhy(one && enginePaired(one), enginePaired(h), full),
     ];
   });
   return {
-    headers: ['workload', ...(multi ? ['machine'] : []), 'threads', 'executor', 'speedup', 'against', 'speedup', 'ideal', 'verdict', 'why'],
-    numeric: [false, ...(multi ? [false] : []), true, false, true, false, true, true, false, false],
-    rows,
+    table: {
+      headers: ['workload', ...(multi ? ['machine'] : []), 'threads', 'executor', 'speedup', 'against', 'speedup', 'ideal', 'verdict', 'why'],
+      numeric: [false, ...(multi ? [false] : []), true, false, true, false, true, true, false, false],
+      rows,
+    },
+    details: ['Why, in full, for your engines: the figures each why cell above rests on, by workload and pair.', ...details],
   };
 }
 
@@ -918,11 +999,11 @@ function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly E
   const roundsTested = list.some((v) => [v.headline, ...v.others].some((x) => x.unit === 'rounds'));
   const fastShown = list.some((v) => [v.headline.blockStm, v.headline.modular].some((r) => speedupText(r).includes('(fastest core')));
   const method = `${scope ? `Every verdict here is ${scope}: what holds there need not hold on more cores, which only the predictions (last column) speak to. ` : ''}At the highest thread count at which both ${BLOCK_STM} and ${MODULAR} ran a workload, the one with the higher speedup over ${verdictBaselineWords(m.sources.map((s) => s.doc.settings))} wins when their block times differ significantly (Mann-Whitney p ≤ ${ALPHA}) and by at least ${Math.round(TIE_BELOW * 100)}%; closer than that it is a tie, and a wider gap the test does not find significant is inconclusive (too few or too noisy rounds to tell it from noise, counted apart from the ties). "Faster in k of n rounds" after a win (or a tie or an inconclusive gap, for the one with the higher speedup): in how many of the rounds both executors ran its median block time was the lower, paired round by round. How the reasons, the split of a lead, the predictions and the test are read: the Method section at the end.`;
-  const methodRest = `Which executor wins:${fastShown ? ' "fastest core" after a speedup: the speedup over the baseline\'s fastest core, where it differs.' : ''} Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two: each executor's 1-thread speedup (its cost per transaction beside the baseline's) and its scaling, its own block time at 1 thread over its time at T (medians of round medians where rounds are named). The two multiply to the speedup at T only roughly, off by as much as the baseline itself moved between the two runs, which the why cell names from 5% on. Where the 1-thread verdict is a tie or goes the other way the win is the scaling, otherwise the larger of the two leads says where it comes from, and the scaling reads beside the machine's ceiling where the run measured it (an executor can pass it: the ceiling is measured on the sequential executor's work split into parts). Predicted: both executors' simulated speedups at the highest thread count both models reach (next section), – where that is no higher than the verdict's (there the models repeat the measurements they are fitted to); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${testWords(list.flatMap((v) => [v.headline, ...v.others].map((x): Tested => ({ unit: x.unit, runs: [x.blockStm, x.modular] }))))}`;
+  const methodRest = `Which executor wins:${fastShown ? ' "fastest core" after a speedup: the speedup over the baseline\'s fastest core, where it differs.' : ''} The why column says why in one sentence; the figures it rests on follow the table, a paragraph per workload. Lower thread counts are named where their verdict differs. The reasons quote the recorded statistics: fallbacks, re-executions and failed validations per transaction, cross-module share, lane imbalance and cross-lane waits, the ideal bound, busy or few samples. Where both also ran at 1 thread, a win is split in two: each executor's 1-thread speedup (its cost per transaction beside the baseline's) and its scaling, its own block time at 1 thread over its time at T (medians of round medians where rounds are named). The two multiply to the speedup at T only roughly, off by as much as the baseline itself moved between the two runs, which the why cell names from 5% on. Where the 1-thread verdict is a tie or goes the other way the win is the scaling, otherwise the larger of the two leads says where it comes from, and the scaling reads beside the machine's ceiling where the run measured it (an executor can pass it: the ceiling is measured on the sequential executor's work split into parts). Predicted: both executors' simulated speedups at the highest thread count both models reach (next section), – where that is no higher than the verdict's (there the models repeat the measurements they are fitted to); no verdict is drawn from them, the models may rank the executors otherwise than the measurements (the why column says where they do), one whose footnote says "not fitted" is optimistic, and one marked slower than measured at 2 threads is pessimistic. ${testWords(list.flatMap((v) => [v.headline, ...v.others].map((x): Tested => ({ unit: x.unit, runs: [x.blockStm, x.modular] }))))}`;
   const byPartition = partitionsJudged(m);
-  const enginesPart = engines.length ? { paragraph: engineMethod(m, engines, scope, list.length > 0 ? roundsTested : null), table: engineTable(m, engines) } : null;
+  const enginesPart = engines.length ? { paragraph: engineMethod(m, engines, scope, list.length > 0 ? roundsTested : null), ...engineTable(m, engines) } : null;
   if (list.length === 0) {
-    if (enginesPart) return { section: { title, paragraphs: [enginesPart.paragraph], tables: [enginesPart.table] }, method: null };
+    if (enginesPart) return { section: { title, paragraphs: [enginesPart.paragraph], tables: [enginesPart.table], after: enginesPart.details }, method: null };
     return { section: { title, paragraphs: [`No workload has runs of both ${BLOCK_STM} and ${MODULAR} at a common thread count.${byPartition}`], tables: [] }, method: null };
   }
   const multi = m.sources.length > 1;
@@ -931,14 +1012,18 @@ function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly E
   const partitionOf = (v: Verdict) => v.partition ?? onePartition(m.sources.find((s) => s.name === v.machine)!.doc.settings);
   const notes = footnotes();
   const quoted = new Set<string>();
+  const details: string[] = [];
   const rows = list.map((v) => {
     const h = v.headline;
     const differing = v.others.filter((o) => o.outcome !== h.outcome).map((o) => ` At ${threadsText(o.threads)}: ${outcomeText(o)}${o.outcome === 'no verdict' ? ` (${unjudgedWhy([o.blockStm, o.modular])})` : ''}.`);
-    const split = leadSplit(v.others.find((o) => o.threads === 1), h, ceilingOf(m, v.machine, h.threads));
+    const one = v.others.find((o) => o.threads === 1);
+    const split = leadSplit(one, h, ceilingOf(m, v.machine, h.threads));
     const pair = predictedPair(m, v.machine, v.workload.id, h.modular.executor);
+    // The cell says why in a sentence; the figures behind it follow the table, once per workload.
+    details.push(`${[v.label, ...(multi ? [v.machine] : []), ...(parted ? [partitionOf(v)] : [])].join(', ')}: ${quoteOnce(`${explain(h)}${differing.join('')}${split ? ` ${split}` : ''}${reversedText(h, pair)}`, [h.blockStm.fallback, h.modular.fallback], quoted)}`);
     return [
       v.label, ...(multi ? [v.machine] : []), ...(parted ? [partitionOf(v)] : []), String(h.threads), speedupText(h.blockStm), speedupText(h.modular),
-      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), quoteOnce(`${explain(h)}${differing.join('')}${split ? ` ${split}` : ''}${reversedText(h, pair)}`, [h.blockStm.fallback, h.modular.fallback], quoted), predictedText(pair, h.threads, notes),
+      orDash(h.blockStm.ideal, (x) => `${fixed(x)}x`), outcomeText(h), shortWhy(one, h), predictedText(pair, h.threads, notes),
     ];
   });
   return { method: methodRest, section: {
@@ -950,6 +1035,7 @@ function verdictSection(m: Merged, list: readonly Verdict[], engines: readonly E
       rows,
       notes: notes.lines(),
     }, ...(enginesPart ? [enginesPart.table] : [])],
+    after: [`Why, in full, for ${BLOCK_STM} against ${MODULAR}: the figures each why cell above rests on, by workload.`, ...details, ...(enginesPart ? enginesPart.details : [])],
   } };
 }
 
@@ -970,12 +1056,17 @@ function partitionSection(m: Merged, list: readonly PartitionVerdict[]): Section
     + 'and where they matter its heaviest lane, cross-lane waits, hot lanes, fallbacks, and busy or few samples. '
     + (roundsTested ? 'The test compares the two partitions\' round medians, as above.' : 'The p-values treat every sample as independent, as above.');
   const multi = m.sources.length > 1;
+  const details: string[] = [];
   const rows = list.map((v) => {
     const h = v.headline;
     const differing = v.others.filter((o) => o.winner !== h.winner).map((o) => ` At ${threadsText(o.threads)}: ${judgementText(o, o.first, o.other)}.`);
+    const full = explainPartitions(h);
+    // explainPartitions opens with the pair ("modular (affinity) against modular (hash): ..."), which names the row.
+    details.push(`${[v.label, ...(multi ? [v.machine] : [])].join(', ')}: ${full}${differing.join('')}`);
+    const pair = { threads: h.threads, first: h.first, second: h.other, baseline: h.baseline, winner: h.winner };
     return [
       v.label, ...(multi ? [v.machine] : []), String(h.threads), v.first, speedupText(h.first), v.other, speedupText(h.other),
-      judgementText(h, h.first, h.other), `${explainPartitions(h)}${differing.join('')}`,
+      judgementText(h, h.first, h.other), pairShortWhy(undefined, pair, full),
     ];
   });
   return {
@@ -986,6 +1077,7 @@ function partitionSection(m: Merged, list: readonly PartitionVerdict[]): Section
       numeric: [false, ...(multi ? [false] : []), true, false, true, false, true, false, false],
       rows,
     }],
+    after: ['Why, in full: the figures each why cell above rests on, by workload.', ...details],
   };
 }
 
@@ -1023,10 +1115,13 @@ function sections(m: Merged): Section[] {
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy. '
         + `Round trip: before each round at more than one thread, the main thread and a worker pass a counter through one shared cell, unpinned, where the scheduler puts them (bench/round-trip.ts): what a cache line moving between two of the executors' threads cost in that round${m.sources.some((s) => s.doc.noise.roundTrips === undefined) ? ' (files from before 2026-11-30 have none)' : ''}. A run whose rounds' probes stood more than ${ROUND_TRIP_MOVED}x apart, or where one's worker did not answer within ${GIVE_UP_MS} ms, is warned of.`,
       `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. The cache-line round trip from the first core to each other one is probed with them (bench/core-latency.ts); a pair whose two stood more than ${ROUND_TRIP_MOVED}x apart is warned of. Machine ceiling: at each thread count T the sweep ran within the cores (and at the cores, for a count above them, whose threads shared the cores), T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it${m.sources.some((s) => s.doc.ceilings?.some((c) => c.end === undefined)) ? ' (files from before 2026-11-30: before only)' : ''}; where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by ${CEILING_DRIFT_WORDS}.`,
+    ],
+    tables: [noiseTable(m.sources), coresTable(m.sources)],
+    // How noise is measured, then the figures, then what they warn of.
+    after: [
       ...(warn.length ? warn : ['No warnings: no busy rounds, drifting rounds, unequal cores, change of the machine\'s speed or ceiling, moved threads, failures, mismatches or short runs.']),
       aaText(m, judged) ?? '',
     ],
-    tables: [noiseTable(m.sources), coresTable(m.sources)],
   });
   if (m.sources.length > 1) {
     out.push({ title: 'Hardware comparison', paragraphs: ['The same blocks on each machine: throughput and speedup over that machine\'s own sequential baseline.'], tables: [hardwareTable(m)] });
@@ -1056,7 +1151,7 @@ function sections(m: Merged): Section[] {
         'Modular: the lane protocol replayed on the block\'s own plan (its lanes, and the finished accesses each transaction waits for) in virtual time, with the main thread as the executor uses it: it plans the window chunk by chunk while the lanes run (joining them from 2 threads on), reads the finished window back beside the workers (shared out evenly), and takes the results in block order, each step at the time it took in this process. VM runs cost as for Block-STM; each shared-memory operation (counted per execution and per lane a claim scans) a cost fitted so the 1-thread model matches modular\'s measured 1-thread time, and each slot or lane a worker takes over from another (the cache lines of its value and count, or of its cursor) a cost fitted so the 2-thread model matches modular\'s measured 2-thread time. Modules: two per core and at least 8, as on a machine with that many cores, unless the run set --modules. The main thread\'s serial steps bound its speedup at many threads.',
         'Both pay the preflight\'s check from 2 threads on; where the preflight sends a block to the sequential executor, that thread count is not predicted (listed below).',
         machineShareText(m),
-        'Each prediction rests on the calibration in its footnote, made from the 1- and 2-thread runs, so the 2-thread point of a fitted model matches its measurement by construction, up to the baseline (except where the model, charging nothing for a handover, is already slower than the 2-thread measurement: its footnote says so, nothing is fitted there, and the prediction is pessimistic): a prediction divides by the 1-thread baseline\'s time, a measured speedup by the baseline interleaved with that thread count. The fit takes block-time medians over all samples, while a measured speedup is the median of its rounds\' speedups where the file names rounds: where rounds drifted, the two can differ at 1 and 2 threads as well. '
+        'Each prediction rests on the calibration in its row\'s footnote, made from the 1- and 2-thread runs, so the 2-thread point of a fitted model matches its measurement by construction, up to the baseline (except where the model, charging nothing for a handover, is already slower than the 2-thread measurement: its footnote says so, nothing is fitted there, and the prediction is pessimistic): a prediction divides by the 1-thread baseline\'s time, a measured speedup by the baseline interleaved with that thread count. The fit takes block-time medians over all samples, while a measured speedup is the median of its rounds\' speedups where the file names rounds: where rounds drifted, the two can differ at 1 and 2 threads as well. '
           + (m.rows.some((r) => r.role === 'executor' && r.threads > 2) ? 'The measured points beyond 2 threads test the model. ' : 'This run measured no thread count above 2, so nothing here tests the predictions beyond it. ')
           + 'On a noisy machine two runs can differ by tens of percent at 64 threads, and rounds that ran beside other processes make the fitted costs too high. A footnote that says "not fitted" charges no line moving between cores, and that prediction is optimistic. Neither model charges cache capacity, memory bandwidth or waking the workers beyond what the ceiling\'s slowdown holds at the thread counts measured. The modular executor gets more lanes as the cores grow, and every claim scans them all: on a block with few accounts or hot keys its prediction can fall as threads rise.',
       ] : [gaps.length ? 'No predictions; the lines below say why.' : 'No predictions.']),
@@ -1064,8 +1159,14 @@ function sections(m: Merged): Section[] {
       `The paper's figures stand beside the p2p grid's ${BLOCK_STM} predictions and series only (they measure Block-STM, not the other executors): its low-contention figures beside blocks of ${LOW_CONTENTION_ACCOUNTS} accounts or more, its contended ones beside blocks of fewer, each only where the block's ideal at 32 threads reaches it.`,
       paperNote,
       ...gaps,
+      ...(predictions ? [
+        'The table reads as scaling curves: a row per workload and executor, a column per thread count. A cell gives the simulated speedup and, where bench measured that thread count, "measured" and the measured speedup with its (lo–hi) range, as the results tables give it. '
+          + 'Each workload\'s ideal row is the block\'s ideal at each thread count (the limit of its dependencies), and its Block-STM paper row the paper\'s figures beside it. '
+          + 'The footnote on an executor names what its model was calibrated to on that workload; what every workload\'s model of it shares is said once here:',
+        ...predictions.assumptions,
+      ] : []),
     ],
-    tables: predictions ? [predictions] : [],
+    tables: predictions ? [predictions.table] : [],
   });
   for (const [i, t] of executorStatsTables(ordered(m, m.rows), m.sources.length > 1).entries()) {
     out.push({
@@ -1105,7 +1206,30 @@ function sections(m: Merged): Section[] {
     ],
     tables: [],
   });
+  out.push({ title: GLOSSARY_TITLE, paragraphs: glossary(m), tables: [] });
   return out;
+}
+
+/**
+ * The words a reader meets before the sections that define them, each in plain words, the figures
+ * its rules rest on named as the report applies them; each only where the report has what it names.
+ */
+function glossary(m: Merged): string[] {
+  const executors = new Set(m.rows.map((r) => r.executor));
+  const modular = [...executors].some((e) => e === MODULAR || e.startsWith(`${MODULAR} (`));
+  const predicted = m.sources.some((s) => s.doc.simulated.length > 0);
+  return [
+    `baseline: Concord's sequential executor on one thread, timed in the same rounds as each parallel run ("interleaved"), so a speedup compares two runs taken under the same machine conditions. speedup: the baseline's block time over the executor's; 2x is twice as fast.`,
+    `rounds, (lo–hi): bench times the baseline and each executor back to back, several rounds over; (lo–hi) after a speedup is how far it moved from round to round. A speedup whose rounds stood more than ${UNSTEADY}x apart is unsteady${m.rows.some(unsteady) ? ' (marked ⚠)' : ''}: the machine slowed some of them, so it is no figure to quote.`,
+    `ceiling (the machine's): what T threads gain on this machine when they share nothing, the sequential executor's work split T ways; below T because busy cores slow each other (memory, caches, clock). Of a speedup short of T, the part down to the ceiling is the machine's and the rest the executor's.`,
+    `fastest-core baseline: the baseline taken only over the rounds it ran on the machine's fastest CPU; it differs from the plain one only where some cores are slower than others (a core below ${UNEQUAL_CORES} of the fastest is flagged under Noise).`,
+    'ideal, bound, efficiency: the ideal is the best speedup the block\'s own dependencies allow on that many threads; the bound a simpler limit (threads, or total work over the longest chain of dependent transactions); efficiency the measured speedup over the ideal.',
+    'preflight, fell back: before running a block in parallel, an executor checks the accesses its transactions declare (the preflight); a block whose transactions chain one after another goes to the sequential executor instead, as can one that meets too much contention while running. Either is "fell back": that share of the timing is the sequential executor\'s.',
+    ...(modular ? [`lanes, modules: ${MODULAR} splits the state into modules; each module's transactions form a lane, run in block order by one worker at a time; a transaction that touches several modules (cross-module) must wait for the other lanes, and lane imbalance is the heaviest lane's gas over the mean lane's.`] : []),
+    `busy, rough: a round is busy where other processes took a notable share of the CPU, or the hypervisor stole more than 5%; a verdict is rough where many of its samples ran busy or its runs took few samples.`,
+    `tie, inconclusive: two executors within ${Math.round(TIE_BELOW * 100)}% of each other tie; ${Math.round(TIE_BELOW * 100)}% or more apart but with a test (Mann-Whitney) p above ${ALPHA}, the gap is inconclusive: too few or too noisy rounds to tell it from noise.`,
+    ...(predicted ? ['simulated: a model\'s speedup at more threads than measured, calibrated to the 1- and 2-thread runs: a prediction, not a measurement. Optimistic where it could not fit a cost and charges none; pessimistic where it is slower than measured already at 2 threads.'] : []),
+  ];
 }
 
 /**
@@ -1140,6 +1264,11 @@ function mdTable(t: Table): string {
   return [[head, rule, ...t.rows.map((r) => `| ${r.map(mdText).join(' | ')} |`)].join('\n'), ...(t.notes ?? []).map(mdText)].join('\n\n');
 }
 
+/** The answer the report opens with, before its sources and settings (overview.ts headlineParagraphs). */
+function headline(m: Merged): string[] {
+  return headlineParagraphs(m, verdicts(m), partitionVerdicts(m), engineVerdicts(m), warnings(m).length);
+}
+
 function title(m: Merged): string {
   return `Concord benchmark report (${m.sources.map((s) => s.doc.createdAt.slice(0, 10)).filter((v, i, a) => a.indexOf(v) === i).join(', ')})`;
 }
@@ -1150,12 +1279,15 @@ function title(m: Merged): string {
  */
 export function renderMarkdown(m: Merged, charts: readonly { name: string; title: string }[], chartDir = '.', lead: readonly Section[] = []): string {
   const parts = [`# ${mdText(title(m))}`, ''];
+  for (const p of headline(m)) parts.push(mdText(p), '');
   const source = (s: Source) => `${mdCode(s.file)} (${mdText(sourceWords(s))})`;
   parts.push(`Sources: ${m.sources.map(source).join('; ')}.`, '');
   for (const s of [...lead, ...sections(m)]) {
     parts.push(`## ${mdText(s.title)}`, '');
     for (const p of s.paragraphs) if (p) parts.push(mdText(p), '');
+    if (s.glossaryLink) parts.push(`${mdText(GLOSSARY_POINTER)} [${GLOSSARY_TITLE.toLowerCase()}](#${GLOSSARY_ANCHOR}) at the end.`, '');
     for (const t of s.tables) parts.push(mdTable(t), '');
+    for (const p of s.after ?? []) if (p) parts.push(mdText(p), '');
   }
   parts.push('## Charts', '');
   for (const c of charts) parts.push(`![${mdText(c.title)}](${chartDir}/${c.name}.svg)`, '');
@@ -1173,7 +1305,7 @@ export function resultsMarkdown(m: Merged): string {
   const groups = [...new Set(m.rows.map((r) => r.workload.group))];
   for (const g of groups) parts.push(`## ${mdText(g)}`, '', mdTable(resultsTable(m, m.rows.filter((r) => r.workload.group === g))), '');
   const predictions = predictionTable(m);
-  if (predictions) parts.push('## Simulated scaling', '', mdTable(predictions), '');
+  if (predictions) parts.push('## Simulated scaling', '', ...predictions.assumptions.flatMap((a) => [mdText(a), '']), mdTable(predictions.table), '');
   return parts.join('\n');
 }
 
@@ -1202,12 +1334,14 @@ figure{margin:1.2em 0;overflow-x:auto}figcaption{font-weight:600;margin-bottom:.
 
 /** One self-contained page: inline CSS and SVG, no scripts, nothing loaded from elsewhere; `lead` as for renderMarkdown, above the charts. */
 export function renderHtml(m: Merged, charts: readonly RenderedChart[], lead: readonly Section[] = []): string {
-  const body: string[] = [`<h1>${esc(title(m))}</h1>`];
+  const body: string[] = [`<h1>${esc(title(m))}</h1>`, ...headline(m).map((p) => `<p>${esc(p)}</p>`)];
   body.push(`<p>Sources: ${m.sources.map((s) => `<code>${esc(s.file)}</code> (${esc(sourceWords(s))})`).join('; ')}.</p>`);
   const section = (s: Section) => {
-    body.push(`<h2>${esc(s.title)}</h2>`);
+    body.push(s.title === GLOSSARY_TITLE ? `<h2 id="${GLOSSARY_ANCHOR}">${esc(s.title)}</h2>` : `<h2>${esc(s.title)}</h2>`);
     for (const p of s.paragraphs) if (p) body.push(`<p>${esc(p)}</p>`);
+    if (s.glossaryLink) body.push(`<p>${esc(GLOSSARY_POINTER)} <a href="#${GLOSSARY_ANCHOR}">${esc(GLOSSARY_TITLE.toLowerCase())}</a> at the end.</p>`);
     for (const t of s.tables) body.push(htmlTable(t));
+    for (const p of s.after ?? []) if (p) body.push(`<p>${esc(p)}</p>`);
   };
   lead.forEach(section);
   body.push('<h2>Charts</h2>');

@@ -13,7 +13,7 @@
 
 import { median, RECOMMENDED_SAMPLES } from './stats.js';
 import { roundMedians, unsteadyMark, type Row } from './summary.js';
-import { BLOCK_STM, MODULAR, type Judgement, type Match } from './verdict.js';
+import { BLOCK_STM, MODULAR, TIE_BELOW, type Judgement, type Match } from './verdict.js';
 import { partitionWinner, type PartitionMatch } from './partition-verdict.js';
 import { plural } from '../spec/plural.js';
 import type { EngineMatch } from './engine-verdict.js';
@@ -60,6 +60,11 @@ export const NOISY_BUSY_SHARE = 0.25;
  */
 export const NOTABLE_PARTITION_SHARE = 0.05;
 const NOISY_RUN_BUSY_SHARE = 0.1;
+
+/** A tie's line in words, as the verdicts draw it (verdict.ts TIE_BELOW). */
+const TIE_WORDS = `${Math.round(TIE_BELOW * 100)}%`;
+/** A block whose ideal is below this share of the threads (or cores) caps a tie's two: its dependencies, not the executors, hold them back. */
+const CAPPED_BELOW = 0.95;
 
 export const pct = (v: number) => `${v < 0.1 && v > 0 ? (v * 100).toFixed(1) : Math.round(v * 100)}%`;
 /** A rate: two decimals, or one significant digit when it is smaller than 0.1 (0.004, not 0.00). */
@@ -274,20 +279,19 @@ export function leadSplit(one: Match | undefined, at: Match, ceiling: CeilingAt 
   return pairLeadSplit(one && paired(one), paired(at), ceiling);
 }
 
-/** leadSplit of any two executors' runs, `first` named first. */
-export function pairLeadSplit(one: Paired | undefined, at: Paired, ceiling: CeilingAt | null): string | null {
+type Side = 'first' | 'second';
+
+/** Where a win at T comes from (its 1-thread cost, its scaling, or both), in words; null where pairLeadSplit splits none. */
+function splitSource(one: Paired | undefined, at: Paired): { readonly one: Paired; readonly source: string } | null {
   if (!one || at.threads === 1 || (at.winner !== 'first' && at.winner !== 'second')) return null;
   const rows = [one.first, one.second, at.first, at.second];
   // A 1-thread run that stopped part-way has no whole run's speedup or block time to split by.
   if (rows.some((r) => !r.correct || r.stoppedBy !== null || allFellBack(r))) return null;
-  type Side = 'first' | 'second';
-  // Each by its row's label: modular's names its partition where the file measured several.
-  const name = (e: Side) => at[e].executor;
   const [winner, loser]: [Side, Side] = at.winner === 'first' ? ['first', 'second'] : ['second', 'first'];
   const scaling = (e: Side) => blockMs(one[e]) / blockMs(at[e]);
   const oneLead = Math.log(one[winner].speedup / one[loser].speedup);
   const scalingLead = Math.log(scaling(winner) / scaling(loser));
-  const [won, lost] = [name(winner), name(loser)];
+  const [won, lost] = [at[winner].executor, at[loser].executor];
   // An inconclusive 1-thread gap is read by its sign, and said to be one the test could not call.
   const unsure = one.winner === 'inconclusive' ? ' (at 1 thread the gap is inconclusive)' : '';
   const source = one.winner === 'tie' ? `${won}'s lead is how it scales (at 1 thread the two tie)`
@@ -296,12 +300,23 @@ export function pairLeadSplit(one: Paired | undefined, at: Paired, ceiling: Ceil
     : scalingLead <= 0 ? `${won}'s lead is its cost per transaction (it scales no better)${unsure}`
     : Math.abs(oneLead - scalingLead) <= SAME_SHARE * Math.max(oneLead, scalingLead) ? `${won}'s lead comes from both, about evenly${unsure}`
     : oneLead > scalingLead ? `most of ${won}'s lead comes from its cost per transaction${unsure}` : `most of ${won}'s lead comes from how it scales${unsure}`;
+  return { one, source };
+}
+
+/** leadSplit of any two executors' runs, `first` named first. */
+export function pairLeadSplit(maybeOne: Paired | undefined, at: Paired, ceiling: CeilingAt | null): string | null {
+  const split = splitSource(maybeOne, at);
+  if (split === null) return null;
+  const { one, source } = split;
+  // Each by its row's label: modular's names its partition where the file measured several.
+  const name = (e: Side) => at[e].executor;
+  const scaling = (e: Side) => blockMs(one[e]) / blockMs(at[e]);
   const notes = [
     `each one's own block time at 1 thread over its time at ${at.threads}`,
     ...(ceiling === null ? [] : [ceilingNote(ceiling, at.threads, (['first', 'second'] as const).filter((e) => shown(scaling(e)) > shown(ceiling.ratio)).map(name))]),
     ...baselineNote(one, at),
   ];
-  return `${won}'s lead, split: at 1 thread ${name('first')} ${times(one.first.speedup)}${unsteadyMark(one.first)} and ${name('second')} ${times(one.second.speedup)}${unsteadyMark(one.second)} (each one's cost per transaction beside the baseline's), `
+  return `${name(at.winner === 'first' ? 'first' : 'second')}'s lead, split: at 1 thread ${name('first')} ${times(one.first.speedup)}${unsteadyMark(one.first)} and ${name('second')} ${times(one.second.speedup)}${unsteadyMark(one.second)} (each one's cost per transaction beside the baseline's), `
     + `and from 1 to ${at.threads} threads ${name('first')} scales by ${times(scaling('first'))} and ${name('second')} by ${times(scaling('second'))} (${notes.join('; ')}): ${source}.`;
 }
 
@@ -332,6 +347,69 @@ export function unjudgedWhy(rows: readonly Row[]): string {
     ...(r.correct ? [] : [`${r.executor} did not match the reference`]),
     ...(r.stoppedBy === null ? [] : [`${r.executor} stopped part-way`]),
   ]).join(' and ');
+}
+
+/**
+ * A text cut into its clauses at the "; " that stand outside parentheses: a clause's own
+ * parenthesis can hold "; " ("fitted to the measured 2-thread 3.06 ms; 12.2 per transaction").
+ */
+export function clauses(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && text.startsWith('; ', i)) {
+      out.push(text.slice(start, i));
+      start = i + 2;
+    }
+  }
+  out.push(text.slice(start));
+  return out;
+}
+
+/** A reason's first clause without the figures in its parentheses ("(cross-module share 2.0% against 60%)"), which the full reasons give. */
+function firstReason(full: string): string {
+  return clauses(full.replace(/\.$/, ''))[0]!.replace(/ \([^()]*\d[^()]*\)/g, '').split('. ')[0]!;
+}
+
+/**
+ * Why two runs' match came out as it did, in one short sentence for a verdict table's cell: where a
+ * win comes from (leadSplit's conclusion, where `one` gives the 1-thread match), the sequential
+ * executor that timed one side or both, the block's dependencies that cap a tie, a rough verdict
+ * (busy machine or few samples), or else the first reason `full` gives, its figures left to `full`,
+ * which the report gives under the table.
+ */
+export function pairShortWhy(one: Paired | undefined, at: Paired, full: string): string {
+  const rows = [at.first, at.second];
+  // An executor's name keeps its case at the start, as everywhere the report names it.
+  const sentence = (s: string) => `${rows.some((r) => s.startsWith(r.executor)) ? s[0] : s[0]!.toUpperCase()}${s.slice(1)}.`;
+  const kinds = (list: readonly Row[]) => [...new Set(list.map((r) => r.fallback.split(':')[0]))].join(', ');
+  const rough = noiseFact([at.first, at.second, at.baseline]) === null ? '' : ' (⚠ a rough verdict: busy machine or few samples)';
+  if (at.winner === 'no verdict') return sentence(`${unjudgedWhy(rows)}, so neither is judged`);
+  if (at.winner === 'inconclusive') return sentence(`${TIE_WORDS} or more apart, but too few or too noisy rounds to tell that from noise${rough}`);
+  const sequential = rows.filter(allFellBack);
+  if (sequential.length === 2) return sentence(`both handed every block to the sequential executor (${kinds(sequential)}), so the same code ran twice`);
+  const won = at.winner === 'first' ? at.first : at.winner === 'second' ? at.second : null;
+  if (sequential.length === 1) {
+    const [seq, other] = sequential[0] === at.first ? [at.first, at.second] : [at.second, at.first];
+    return sentence(`${seq.executor} handed every block to the sequential executor (${kinds(sequential)})${won === seq ? `, which ran faster than ${other.executor} in parallel` : ''}${rough}`);
+  }
+  if (at.winner === 'tie') {
+    const ideal = at.first.ideal;
+    const { at: cores, where } = idealAt(at.threads, at.first);
+    const capped = ideal !== null && cores > 1 && ideal < CAPPED_BELOW * cores;
+    return sentence(`under ${TIE_WORDS} apart${capped ? `; the block's dependencies cap both (ideal ${times(ideal)} at ${where})` : ''}${rough}`);
+  }
+  const source = splitSource(one, at);
+  return sentence(`${source ? source.source : firstReason(full)}${rough}`);
+}
+
+/** pairShortWhy of a block-stm/modular match, from explain()'s reasons. */
+export function shortWhy(one: Match | undefined, m: Match): string {
+  return pairShortWhy(one && paired(one), paired(m), explain(m));
 }
 
 /** The reasons behind a match, as one sentence. */

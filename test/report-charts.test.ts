@@ -112,7 +112,11 @@ describe('measured points', () => {
     const svg = await renderSvg(speedup!.spec);
     const bars = [...svg.matchAll(/aria-label="([^"]*)"[^>]*aria-roledescription="errorbar"/g)].map((x) => x[1]!);
     expect(bars).toHaveLength(executorPoints.length);
-    expect(bars).toContain(`threads: 2; speedup (x), log scale: ${Number(row.roundSpeedups!.lo.toPrecision(12))}; upper_lo: ${Number(row.roundSpeedups!.hi.toPrecision(12))}; series: fake-parallel; hi: ${Number(row.roundSpeedups!.hi.toPrecision(12))}; lo: ${Number(row.roundSpeedups!.lo.toPrecision(12))}`);
+    // In words, as the results table gives the range: no vega field name (upper_lo, hi, lo) read out.
+    expect(bars).toContain(`fake-parallel at 2 threads on ${row.label}: its rounds' speedup ranged from ${row.roundSpeedups!.lo.toFixed(2)}x to ${row.roundSpeedups!.hi.toFixed(2)}x`);
+    for (const bar of bars) expect(bar).not.toMatch(/upper_lo|\bhi:|\blo:/);
+    const effBars = [...(await renderSvg(efficiency!.spec)).matchAll(/aria-label="([^"]*)"[^>]*aria-roledescription="errorbar"/g)].map((x) => x[1]!);
+    expect(effBars).toContain(`fake-parallel at 2 threads on ${row.label}: its rounds' efficiency (measured / ideal) ranged from ${(row.roundSpeedups!.lo / row.ideal!).toFixed(2)} to ${(row.roundSpeedups!.hi / row.ideal!).toFixed(2)}`);
   });
 
   it('whose rounds lie more than 2x apart, the results table\'s "no figure to quote", are marked and the mark named', async () => {

@@ -1,6 +1,6 @@
 // The report judges a user's engine as it judges block-stm against modular (reports/engine-verdict.ts):
 // each engine against every one of Concord's executors beside it and against the engines listed
-// before it, with the verdict, the rounds it led, the reasons from what each recorded (or that it
+// before it, with the verdict (an inconclusive gap apart from a tie), the rounds it led, the reasons from what each recorded (or that it
 // recorded none), the split of a win by thread count, the tally in the overview, and the block-stm
 // against modular text of a file without an engine left as it was. Files are built, not measured:
 // no figure here depends on this machine's timings.
@@ -49,11 +49,28 @@ function section(md: string): string {
 
 const render = (doc: ResultsFile) => mdUnescaped(renderMarkdown(merge([{ file: 'r.json', doc }]), []));
 
-/** The engine table's row for the engine `first` against `other`: its cells, without the outer pipes. */
+/**
+ * The engine table's row for the engine `first` against `other`: its cells, without the outer pipes.
+ * The why cell (index 8) says why in a sentence and the reasons follow the table ("LABEL, FIRST
+ * against OTHER: ..."): the why cell here is those reasons, as the cell held them all before
+ * (whyCell() gives the cell as printed).
+ */
 function row(md: string, first: string, other: string): string[] {
-  const line = section(md).split('\n').find((l) => l.startsWith('| p2p ') && l.includes(` | ${first} | `) && l.includes(` | ${other} | `));
+  const lines = section(md).split('\n');
+  const line = lines.find((l) => l.startsWith('| p2p ') && l.includes(` | ${first} | `) && l.includes(` | ${other} | `));
   expect(line, `no row for ${first} against ${other}`).toBeDefined();
-  return line!.slice(2, -2).split(' | ');
+  const cells = line!.slice(2, -2).split(' | ');
+  const key = `, ${first} against ${other}: `;
+  const detail = lines.find((l) => l.startsWith('p2p ') && l.includes(key));
+  expect(detail, `no reasons for ${first} against ${other}`).toBeDefined();
+  cells[8] = detail!.slice(detail!.indexOf(key) + key.length);
+  return cells;
+}
+
+/** The why cell of the engine `first` against `other` as printed: one short sentence. */
+function whyCell(md: string, first: string, other: string): string {
+  const line = section(md).split('\n').find((l) => l.startsWith('| p2p ') && l.includes(` | ${first} | `) && l.includes(` | ${other} | `))!;
+  return line.slice(2, -2).split(' | ')[8]!;
 }
 
 describe("a user's engine in the report's verdicts", () => {
@@ -80,11 +97,33 @@ describe("a user's engine in the report's verdicts", () => {
     expect(why).toMatch(/mine's lead, split: at 1 thread mine 0\.\d\dx and block-stm 0\.\d\dx/);
   });
 
+  it('says why in one short sentence per cell, the figures left to the paragraph under the table', () => {
+    const md = render(doc);
+    expect(whyCell(md, 'mine', 'block-stm')).toBe('mine\'s lead is how it scales (at 1 thread the two tie).');
+    expect(md).toContain('Why, in full, for your engines: the figures each why cell above rests on, by workload and pair.');
+  });
+
   it('says so where an engine recorded no statistics', () => {
     const silent = withEngine(alone, 'mine', { 1: 1.05, 2: 0.6 }, { perTx: { executions: 0, reExecutions: 0, validations: 0, failedValidations: 0 }, detail: {} });
     const why = row(render(silent), 'mine', 'block-stm')[8]!;
     expect(why).toContain('mine reports no statistics to say why (no executions, re-executions or validations counted, no counter of its own)');
     expect(why).not.toContain('re-executed fewer');
+  });
+
+  it('calls a wide gap the rounds cannot tell from noise inconclusive, not a tie nor a win, and tallies it apart', () => {
+    // The engine at 0.6 of block-stm's time at 2 threads, but at 1.8 in one of its five rounds:
+    // faster in 4 rounds of 5 is no significant difference with 5 rounds a side, while the
+    // speedups stand far more than 5% apart.
+    const noisy = structuredClone(doc);
+    const mine = noisy.runs.find((r) => r.executor === 'mine' && r.threads === 2)!;
+    mine.samplesMs = mine.samplesMs.map((v, i) => (mine.rounds![i] === 4 ? v * 3 : v));
+    const v = engineVerdicts(merge([{ file: 'r.json', doc: noisy }])).find((x) => x.other === 'block-stm')!.headline;
+    expect(v).toMatchObject({ unit: 'rounds', winner: 'inconclusive' });
+    expect(v.ratio).toBeGreaterThanOrEqual(1.05);
+    expect(v.p).toBeGreaterThan(0.05);
+    const md = render(noisy);
+    expect(row(md, 'mine', 'block-stm')[7]).toMatch(/^inconclusive \(\d+% apart, p=0\.\d+: too few or too noisy rounds to tell; mine faster in 4 of 5 rounds\)$/);
+    expect(md).toContain('mine against block-stm: mine on 0 workloads, block-stm on 0, a tie on 0, inconclusive on 1 (5% apart or more, but not significantly: too few or too noisy rounds to tell)');
   });
 
   it('gives no verdict where the engine did not match the reference, and says why', () => {

@@ -51,7 +51,7 @@ function hostile(): ResultsFile {
 
 /** The elements the page itself writes, and those vega's SVG charts are drawn with. */
 const ELEMENTS = new Set([
-  'html', 'head', 'meta', 'title', 'style', 'body', 'h1', 'h2', 'p', 'code', 'figure', 'figcaption', 'table', 'thead', 'tbody', 'tr', 'th', 'td',
+  'html', 'head', 'meta', 'title', 'style', 'body', 'h1', 'h2', 'p', 'a', 'code', 'figure', 'figcaption', 'table', 'thead', 'tbody', 'tr', 'th', 'td',
   'svg', 'g', 'path', 'line', 'rect', 'text', 'defs', 'clipPath', 'circle', 'tspan',
 ]);
 
@@ -60,6 +60,8 @@ describe('HTML report from a results file with hostile names', () => {
     const written = await writeReport([{ file: FILE, doc: hostile() }], mkdtempSync(join(tmpdir(), 'concord-report-escape-')));
     const html = readFileSync(written.html, 'utf8');
     expect(html).not.toMatch(/<\/?(b|u|script|img)\b/i);
+    // The one link the page writes is its own, to its glossary.
+    expect([...html.matchAll(/<a\b[^>]*>/g)].map((x) => x[0])).toEqual(['<a href="#glossary">']);
     expect([...new Set([...html.matchAll(/<([a-zA-Z][\w-]*)/g)].map((m) => m[1]!))].filter((t) => !ELEMENTS.has(t))).toEqual([]);
     // Outside the quoted attribute values (where the names stand escaped), no tag has an event handler.
     const tags = [...html.matchAll(/<[a-zA-Z][^>]*>/g)].map((m) => m[0].replace(/"[^"]*"/g, '""'));
@@ -93,7 +95,9 @@ describe('HTML report from a results file with hostile names', () => {
     expect(md).toContain(`Sources: \`\`${FILE}\`\` (${mdEscaped(MACHINE)}, `);
     // Outside that span no character Markdown reads as markup stands unescaped, but the tables' own
     // pipes: a < that could open a tag, an & that could open an entity, or any of the others.
-    const prose = md.replace(`\`\`${FILE}\`\``, '').split('\n').map((l) => l.replace(/^\| | \|$/g, '').replace(/ \| /g, ' '));
+    // The report's own link to its glossary is the one markup it writes in prose.
+    expect(md.split('[glossary](#glossary)')).toHaveLength(2);
+    const prose = md.replace(`\`\`${FILE}\`\``, '').replace('[glossary](#glossary)', '').split('\n').map((l) => l.replace(/^\| | \|$/g, '').replace(/ \| /g, ' '));
     expect(prose.filter((l) => /(?<!\\)(\\\\)*([`*_[\]~|$@]|<[A-Za-z/!?]|&[A-Za-z#]|#\d)/.test(l))).toEqual([]);
   });
 

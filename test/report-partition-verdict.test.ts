@@ -2,7 +2,7 @@
 // once per partition: each partition after the first judged against the first, by the test and tie
 // rule the block-stm verdicts use, at the highest thread count both ran (a lower count named where
 // its verdict differs); the why quoting each partition's cross-module share and lane imbalance side
-// by side; three partitions as two rows against the first; the overview's tally; the HTML page;
+// by side; an inconclusive gap (wide, not significant) apart from a tie; three partitions as two rows against the first; the overview's tally; the HTML page;
 // and no such section, nor a word of it, for a file of one partition or two files each of one.
 import { describe, expect, it } from 'vitest';
 import { merge } from '../reports/merge.js';
@@ -55,9 +55,24 @@ function section(md: string): string {
   return md.slice(start, md.indexOf('\n## ', start + 1));
 }
 
-/** A workload's rows in the section, each's cells without the outer pipes. */
+/**
+ * A workload's rows in the section, each's cells without the outer pipes. The why cell (the last)
+ * says why in a sentence and the statistics follow the table, a paragraph per row in the rows'
+ * order ("LABEL: PAIR: ..."): the why cell here is that paragraph's text after the label, as the
+ * cell held it all before (whyCells() gives the cells as printed).
+ */
 function rows(md: string, label: string): string[][] {
-  return md.split('\n').filter((l) => l.startsWith(`| ${label} |`)).map((l) => l.slice(2, -2).split(' | ').map(mdUnescaped));
+  const details = md.split('\n').filter((l) => l.startsWith(`${label}: `)).map((l) => mdUnescaped(l.slice(label.length + 2)));
+  return md.split('\n').filter((l) => l.startsWith(`| ${label} |`)).map((l, i) => {
+    const cells = l.slice(2, -2).split(' | ').map(mdUnescaped);
+    if (details[i] !== undefined) cells[cells.length - 1] = details[i]!;
+    return cells;
+  });
+}
+
+/** A workload's why cells as printed: one short sentence each. */
+function whyCells(md: string, label: string): string[] {
+  return md.split('\n').filter((l) => l.startsWith(`| ${label} |`)).map((l) => mdUnescaped(l.slice(2, -2).split(' | ').at(-1)!));
 }
 
 describe('the partitions of modular judged against one another', () => {
@@ -96,6 +111,12 @@ describe('the partitions of modular judged against one another', () => {
     expect(nft![6]).toMatch(/^modular \(affinity\) wins \(\+50%/);
     expect(nft![7]).toMatch(/^modular \(affinity\) won although, against modular \(hash\), more of its transactions crossed modules \(cross-module share 40% against 20%\) and its lanes were less evenly loaded \(lane imbalance 1\.30 against 1\.10\); /);
     expect(text).toContain('Each partition is judged against the one its file lists first (the partition column), at the highest thread count both ran a workload, by the test the verdicts above use');
+  });
+
+  it('says why in one short sentence per cell, the figures left to the paragraph under the table', () => {
+    expect(whyCells(text, P2P)).toEqual(['modular (affinity) against modular (hash): fewer of its transactions crossed modules and its lanes were more evenly loaded.']);
+    expect(whyCells(text, AMM)).toEqual(['Under 5% apart.']);
+    expect(text).toContain('Why, in full: the figures each why cell above rests on, by workload.');
   });
 
   it('names the partitioner\'s main-thread time where it differs: fewer crossings can cost more than they save', () => {
@@ -151,6 +172,23 @@ describe('the partitions of modular judged against one another', () => {
     expect(t).toContain('With three partitions or more a workload has a row per partition after the first');
     expect(renderMarkdown(three, [])).toContain('modular (affinity) against modular (hash): modular (affinity) on 2 workloads, modular (hash) on 0, a tie on 1; '
       + 'modular (range) against modular (hash): modular (range) on 0 workloads, modular (hash) on 0, a tie on 3');
+  });
+
+  it('calls a wide gap the rounds cannot tell from noise inconclusive, not a tie nor a win, and tallies it apart', () => {
+    // affinity ran 5.5 ms against hash's 9.5 ms at 2 threads, but one of its five rounds ran at
+    // twice that: 4 rounds to 1 is no significant difference with 5 rounds a side, while the
+    // speedups stand far more than 5% apart.
+    const noisy = structuredClone(two);
+    const affinity = noisy.runs.find((r) => r.executor === 'modular (affinity)' && r.threads === 2 && r.workload === noisy.workloads[0]!.id)!;
+    affinity.samplesMs = affinity.samplesMs.map((v, i) => (affinity.rounds![i] === 4 ? v * 2 : v));
+    const judged = merge([{ file: 'p.json', doc: noisy }]);
+    const v = partitionVerdicts(judged)[0]!.headline;
+    expect(v).toMatchObject({ unit: 'rounds', winner: 'inconclusive' });
+    expect(v.ratio).toBeGreaterThanOrEqual(1.05);
+    expect(v.p).toBeGreaterThan(0.05);
+    const md = renderMarkdown(judged, []);
+    expect(rows(section(md), P2P)[0]![6]).toMatch(/^inconclusive \(\d+% apart, p=0\.\d+: too few or too noisy rounds to tell; modular \(affinity\) faster in 4 of 5 rounds\)$/);
+    expect(md).toContain('modular (affinity) against modular (hash): modular (affinity) on 1 workload, modular (hash) on 0, a tie on 1, inconclusive on 1 (5% apart or more, but not significantly: too few or too noisy rounds to tell);');
   });
 
   it('names no winner where a partition did not match the reference', () => {

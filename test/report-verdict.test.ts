@@ -6,6 +6,7 @@
 // its ideal is higher (nft), a results file from before `detail` was recorded, and the same
 // sentences in the HTML page; a file that measured modular once per partition, judged against
 // block-stm partition by partition; and the names reports/ keeps its own copies of match their writers.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { optimistic, pessimistic } from '../reports/fit.js';
 import { merge } from '../reports/merge.js';
@@ -80,11 +81,30 @@ function method(doc: ResultsFile): string {
   return md.slice(start, md.indexOf('\n## ', start + 1));
 }
 
-/** The table row of a workload in the section: its cells, without the outer pipes. */
+/**
+ * The table row of a workload in the section: its cells, without the outer pipes. The why cell says
+ * why in a sentence and the figures behind it follow the table, a paragraph per row in the rows'
+ * order: the why cell here is that paragraph's text, as the cell held it all before (whyCell()
+ * gives the cell as printed).
+ */
 function row(md: string, label: string): string[] {
-  const line = md.split('\n').find((l) => l.startsWith(`| ${label} |`));
-  expect(line, `no row for ${label}`).toBeDefined();
-  return line!.slice(2, -2).split(' | ').map(mdUnescaped);
+  const lines = md.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`| ${label} |`));
+  expect(at, `no row for ${label}`).toBeGreaterThanOrEqual(0);
+  const cells = lines[at]!.slice(2, -2).split(' | ').map(mdUnescaped);
+  const header = lines.slice(0, at).reverse().find((l) => l.startsWith('| workload |'))!.slice(2, -2).split(' | ');
+  const why = header.indexOf('why');
+  const details = lines.filter((l) => l.startsWith(`${label}: `) || l.startsWith(`${label}, `));
+  if (why >= 0 && details.length) cells[why] = mdUnescaped(details[0]!.slice(details[0]!.indexOf(': ') + 2));
+  return cells;
+}
+
+/** The why cell of a workload's row as printed: one short sentence. */
+function whyCell(md: string, label: string): string {
+  const lines = md.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`| ${label} |`));
+  const header = lines.slice(0, at).reverse().find((l) => l.startsWith('| workload |'))!.slice(2, -2).split(' | ');
+  return mdUnescaped(lines[at]!.slice(2, -2).split(' | ')[header.indexOf('why')]!);
 }
 
 describe('the names reports/ shares with the code that writes results files', () => {
@@ -168,9 +188,14 @@ describe('which executor wins, and why', () => {
     // A model both optimistic at 1 thread's fit and pessimistic at 2 carries both marks, apart.
     predicted.simulated[1]!.model += '; 0 ns per shared-memory operation (not fitted: even at no cost the model takes 3.87 ms at 1 thread)';
     expect(row(render(predicted), 'p2p 1000 acc × 1000 tx').at(-1)).toBe('17.00x / 0.30x¹,² at 64');
-    // The simulated scaling table marks the point too, beside its calibration.
+    // The simulated scaling table marks the point too, its calibration on the row's executor.
     const full = mdUnescaped(renderMarkdown(merge([{ file: 'r.json', doc: predicted }]), []));
-    expect(full).toMatch(/\| p2p 1000 acc × 1000 tx \| modular \(128 lanes\) \| 64 \| – \| 0\.30x[¹²³⁴],[¹²³⁴] \|/);
+    const modularRow = full.split('\n').find((l) => l.startsWith('| p2p 1000 acc × 1000 tx | modular (128 lanes)'))!;
+    const [, calibration, mark] = /^\| p2p 1000 acc × 1000 tx \| modular \(128 lanes\)([¹²³⁴]) \| (?:.* \| )?0\.30x([¹²³⁴]) \|$/.exec(modularRow) ?? [];
+    expect(calibration, modularRow).toBeDefined();
+    expect(calibration).not.toBe(mark);
+    expect(full).toContain(`${mark} ${pessimistic}`);
+    expect(full).toContain(`${calibration} modular on p2p 1000 acc × 1000 tx: m; no cost per slot or lane`);
     expect(full).toContain('except where the model, charging nothing for a handover, is already slower than the 2-thread measurement');
   });
 
@@ -532,11 +557,43 @@ describe('which executor wins, and why', () => {
     expect(merged).toMatch(/\| p2p 1000 acc × 1000 tx \| box B \| 2 \|/);
   });
 
+  it('says why in one short sentence per cell, and gives the figures behind it once, under the table', () => {
+    const v = verdicts(merge([{ file: 'r.json', doc }]));
+    // A win split by thread count: where the lead comes from, as the split under the table concludes.
+    expect(whyCell(md, 'p2p 1000 acc × 1000 tx')).toBe('modular\'s lead is how it scales (at 1 thread the two tie).');
+    expect(row(md, 'p2p 1000 acc × 1000 tx')[6]).toMatch(/: modular's lead is how it scales \(at 1 thread the two tie\)\.$/);
+    // One side on the sequential executor: named, with what its win rests on.
+    expect(whyCell(md, 'amm 1000 acc × 1000 tx')).toBe('block-stm handed every block to the sequential executor (contention), which ran faster than modular in parallel.');
+    // A tie on a busy machine says the verdict is rough, as its figures do.
+    expect(whyCell(md, 'token 1000 acc × 1000 tx')).toBe('Under 5% apart (⚠ a rough verdict: busy machine or few samples).');
+    expect(row(md, 'token 1000 acc × 1000 tx')[6]).toContain('⚠ 100% of these samples ran on a busy machine: a rough verdict');
+    // The figures follow the table once each, in the rows' order, after a line that says what they are.
+    expect(md).toContain('Why, in full, for block-stm against modular: the figures each why cell above rests on, by workload.');
+    const details = md.split('\n').filter((l) => /^(p2p|amm|token) 1000 acc × 1000 tx: /.test(l));
+    expect(details.map((l) => l.slice(0, l.indexOf(':')))).toEqual(v.map((x) => x.label));
+    // Two executors that both ran the sequential executor tie, and the cell says the same code ran.
+    const both = structuredClone(doc);
+    for (const r of both.runs) if (r.threads === 2 && r.role === 'executor' && r.workload.startsWith('amm')) Object.assign(r, { fallback: PREFLIGHT_CHAIN, fallbackShare: 1 });
+    expect(whyCell(render(both), 'amm 1000 acc × 1000 tx')).toBe('Both handed every block to the sequential executor (preflight), so the same code ran twice.');
+  });
+
+  it('keeps the published report\'s why cells to a short sentence each', () => {
+    const published = readFileSync(new URL('../reports/published/report.md', import.meta.url), 'utf8');
+    const verdictTable = section(published).split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| workload') && !l.startsWith('| ---'));
+    expect(verdictTable.length).toBeGreaterThan(10);
+    for (const line of verdictTable) {
+      const why = line.slice(2, -2).split(' | ')[6]!;
+      expect(why.split(' ').length, why).toBeLessThanOrEqual(20);
+    }
+  });
+
   it('the HTML page shows the same verdicts and reasons', () => {
     const html = renderHtml(merge([{ file: 'r.json', doc }]), []);
     expect(html).toContain('<h2>Which executor wins, and why (at 2 threads, the most this machine measured)</h2>');
     expect(html).toContain('<td>modular wins (+47%, p&lt;0.001)</td>');
-    expect(html).toContain(`<td>block-stm fell back to sequential execution on 100% of its blocks (${CONTENTION}); `);
+    // The why cell's sentence, and under the table the figures behind it.
+    expect(html).toContain('<td>block-stm handed every block to the sequential executor (contention), which ran faster than modular in parallel.</td>');
+    expect(html).toContain(`<p>amm 1000 acc × 1000 tx: block-stm fell back to sequential execution on 100% of its blocks (${CONTENTION}); `);
     expect(html).toContain('<td>tie (2% apart, p=0.315)</td>');
   });
 
@@ -572,10 +629,15 @@ describe('a verdict per partition, where modular was measured once per partition
   const md = renderMarkdown(m, []);
   const text = section(md);
   /** The row of a workload under a partition, its cells without the outer pipes. */
+  /** As row(): the why cell (index 7 here) is the figures under the table, "LABEL, PARTITION: ...". */
   const partitionRow = (md: string, label: string, partition: string) => {
     const line = md.split('\n').find((l) => l.startsWith(`| ${label} | ${partition} |`));
     expect(line, `no row for ${label} under ${partition}`).toBeDefined();
-    return line!.slice(2, -2).split(' | ').map(mdUnescaped);
+    const cells = line!.slice(2, -2).split(' | ').map(mdUnescaped);
+    const detail = md.split('\n').find((l) => l.startsWith(`${label}, ${partition}: `));
+    expect(detail, `no reasons for ${label} under ${partition}`).toBeDefined();
+    cells[7] = mdUnescaped(detail!.slice(`${label}, ${partition}: `.length));
+    return cells;
   };
 
   it('judges block-stm against each partition\'s runs, in the order the file lists them, with the verdict logic one partition gets', () => {

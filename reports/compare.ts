@@ -442,9 +442,9 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   // Measured on a shared runner (docs/bench.md, the gate's figures): such ratios moved up to 2x round to round.
   const crossProcess = o.relative === true ? [...new Set([...mixedTimingRuns(base), ...mixedTimingRuns(next)])] : [];
   if (crossProcess.length > 0) {
-    warnings.push(`--relative: the ratios of ${listed(crossProcess)} divide an engine's own time, in its process, by a baseline timed otherwise in Concord's; `
-      + 'two processes on a shared runner do not slow together, so such ratios move up to 2x round to round and the gate catches few slowdowns over them (docs/bench.md): '
-      + 'bench the engine with its own sequential mode as --baseline, timed as it is, to gate it --relative');
+    warnings.push(`--relative: the ratios of ${listed(crossProcess)} divide a run by a baseline timed the other way (one by an engine in its own process, the other `
+      + 'whole in Concord\'s); two processes on a shared runner do not slow together, so such ratios move up to 2x round to round and the gate catches few slowdowns over them (docs/bench.md): '
+      + 'to gate an engine --relative, bench it with its own sequential mode as --baseline, timed as it is, and gate it with --only');
   }
   if (timings.length > 0) {
     warnings.push(`timed differently (an exec: engine's own time, or each call whole with the requests and answers between the processes): ${timings.join(', ')}; their differences include that`);
@@ -602,7 +602,7 @@ function judge(rows: readonly CompareRow[], o: JudgeInput): Gate {
  * the lower bound of the two-sided 1 - alpha interval of new over base (Hodges-Lehmann, from the
  * U test) must lie above 1 + threshold / 100; that is, the one-sided U test of new's values against
  * base's scaled by it reaches alpha / 2. The rule before (p <= alpha two-sided against no change,
- * and a median delta above the threshold) passes whatever this passes and failed more pairs of runs
+ * and a median delta above the threshold) fails whatever this fails, and failed more pairs of runs
  * of one build on a shared runner, whose round medians drift apart by more than 10% between runs
  * (docs/bench.md, the gate's figures). Null where it is not slower so: the lower bound and p where it is.
  */
@@ -626,23 +626,12 @@ function predictionRows(base: ResultsFile, next: ResultsFile, labels: ReadonlyMa
 }
 
 /**
- * The executors' rows the table reads as significantly slower than base by more than pct percent
- * (p <= alpha against no change, and a median delta above pct); the baseline's rows are warnings,
- * not regressions, and a row wrong on either side is no regression either: its delta compares a
- * wrong run's time (a wrong new run fails the comparison as broken on its own). The gate asks more
- * of a row (gateTest): that it is slower by more than pct with confidence, not merely slower.
- */
-export function regressions(c: Comparison, pct: number): CompareRow[] {
-  return c.rows.filter((r) => !r.baseline && bothCorrect(r) && r.significant && r.deltaPct > pct);
-}
-
-/**
  * A regression's line: the row, its delta and p, and where judged by block time while the
  * baseline moved beyond the threshold as well, that move and what the relative gate says of the row.
  */
 export function regressionLine(g: Gate, r: Regression): string {
   const what = g.relative ? ' against the baseline in the same rounds' : '';
-  const line = `${r.row.name}: ${r.deltaPct.toFixed(2)}% slower${what}, at least ${r.atLeastPct.toFixed(2)}% by its ${wholePct(1 - ALPHA)} interval (${pValue(r.p)} that it is ${g.threshold}% slower or less), above ${g.threshold}%`;
+  const line = `${r.row.name}: ${r.deltaPct.toFixed(2)}% slower${what}, at least ${r.atLeastPct.toFixed(2)}% by its ${wholePct(1 - ALPHA)} interval (one-sided ${pValue(r.p)} against its being ${g.threshold}% slower or less), above ${g.threshold}%`;
   if (r.baselineMoved === null) return line;
   const b = r.baselineMoved;
   const rel = r.row.relative !== null && !('unavailable' in r.row.relative)

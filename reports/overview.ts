@@ -259,7 +259,7 @@ function answerText(m: Merged, mine: readonly Verdict[], modular: string): strin
   }
   const groups = [...new Set(mine.map((v) => v.workload.group))];
   if (groups.length > 1 && wins.length > lost.length) {
-    sentences.push(`Its wins by workload group: ${groups.map((g) => `${wins.filter((v) => v.workload.group === g).length} of ${mine.filter((v) => v.workload.group === g).length} in ${g}`).join(', ')}.`);
+    sentences.push(`${leader}'s wins by workload group: ${groups.map((g) => `${wins.filter((v) => v.workload.group === g).length} of ${mine.filter((v) => v.workload.group === g).length} in ${g}`).join(', ')}.`);
   }
   const sequential = ties.filter((v) => v.headline.bothSequential).map((v) => v.label);
   const close = ties.filter((v) => !v.headline.bothSequential).map((v) => v.label);
@@ -295,7 +295,7 @@ function judgedText(m: Merged, s: Merged['sources'][number], mine: readonly Verd
     : 'Its ceiling (what its threads gain when they share nothing) was not measured.';
   const runs = m.rows.filter((r) => r.machine === s.name);
   const wrong = runs.filter((r) => !r.correct).length + s.doc.failures.length;
-  const noise = `${s.doc.noise.busyRounds} of ${s.doc.noise.rounds} rounds ran beside busy processes; `
+  const noise = `${s.doc.noise.busyRounds} of ${s.doc.noise.rounds} timed windows (one a run a round) ran beside busy processes; `
     + `${warned ? `the Noise section gives ${plural(warned, 'warning')}` : 'the Noise section gives no warning'}; `
     + `${wrong ? `⚠ ${plural(wrong, 'run')} failed or did not match the reference` : `all ${plural(runs.length, 'run')} matched the reference`}.`;
   return `Could this machine tell? Only at ${plural(t, 'thread')}: ${reach}. What holds there need not hold on more cores, where only the simulated predictions speak (a model's, not a measurement). ${ceilingWords} ${noise[0]!.toUpperCase()}${noise.slice(1)}`;

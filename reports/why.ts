@@ -63,8 +63,13 @@ const NOISY_RUN_BUSY_SHARE = 0.1;
 
 /** A tie's line in words, as the verdicts draw it (verdict.ts TIE_BELOW). */
 const TIE_WORDS = `${Math.round(TIE_BELOW * 100)}%`;
-/** A block whose ideal is below this share of the threads (or cores) caps a tie's two: its dependencies, not the executors, hold them back. */
+/**
+ * A block whose ideal is below this share of the threads (or cores) caps a tie's two where the
+ * faster reaches NEAR_IDEAL of that ideal: its dependencies, not the executors, hold them back. A
+ * tie far below its ideal is held back by the executors' own costs, whatever the ideal.
+ */
 const CAPPED_BELOW = 0.95;
+const NEAR_IDEAL = 0.8;
 
 export const pct = (v: number) => `${v < 0.1 && v > 0 ? (v * 100).toFixed(1) : Math.round(v * 100)}%`;
 /** A rate: two decimals, or one significant digit when it is smaller than 0.1 (0.004, not 0.00). */
@@ -400,7 +405,7 @@ export function pairShortWhy(one: Paired | undefined, at: Paired, full: string):
   if (at.winner === 'tie') {
     const ideal = at.first.ideal;
     const { at: cores, where } = idealAt(at.threads, at.first);
-    const capped = ideal !== null && cores > 1 && ideal < CAPPED_BELOW * cores;
+    const capped = ideal !== null && cores > 1 && ideal < CAPPED_BELOW * cores && Math.max(at.first.speedup, at.second.speedup) >= NEAR_IDEAL * ideal;
     return sentence(`under ${TIE_WORDS} apart${capped ? `; the block's dependencies cap both (ideal ${times(ideal)} at ${where})` : ''}${rough}`);
   }
   const source = splitSource(one, at);

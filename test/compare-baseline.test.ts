@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compareCommand } from '../cli/compare.js';
-import { compare, formatComparison, regressions } from '../reports/compare.js';
+import { compare, formatComparison } from '../reports/compare.js';
+import { significantSlowdowns } from './compare-run.js';
 import type { ResultsFile } from '../reports/schema.js';
 import { sampleResults, withRounds } from './report-fixture.js';
 
@@ -53,7 +54,7 @@ describe('the sequential baseline in compare', () => {
   it('never counts the baseline\'s rows as regressions, and warns that they moved, naming them with their delta', () => {
     const c = compare(base, moved(1.3), { threshold: 10 });
     expect(c.rows.filter((r) => r.baseline && r.significant).map((r) => r.deltaPct.toFixed(0))).toEqual(['30', '30', '30', '30']);
-    expect(regressions(c, 10)).toEqual([]);
+    expect(significantSlowdowns(c, 10)).toEqual([]);
     // Nor do they move the geomean, which the executors' rows alone make.
     expect(c.geomean!.deltaPct).toBeCloseTo(0, 10);
     const warning = c.warnings.find((w) => w.startsWith('the sequential baseline\'s own runs moved'))!;
@@ -73,7 +74,7 @@ describe('the sequential baseline in compare', () => {
 
   it('still gates the executors\' rows when the baseline moved as well', () => {
     const c = compare(base, moved(1.3, 1.3), { threshold: 10 });
-    expect(regressions(c, 10).map((r) => `${r.executor}@${r.threads}`)).toEqual(['fake-parallel@1', 'fake-parallel@2', 'fake-parallel@1', 'fake-parallel@2']);
+    expect(significantSlowdowns(c, 10).map((r) => `${r.executor}@${r.threads}`)).toEqual(['fake-parallel@1', 'fake-parallel@2', 'fake-parallel@1', 'fake-parallel@2']);
   });
 
   it('concord compare --fail-on-regression passes when only the baseline got slower, saying so in text and --json', async () => {

@@ -60,7 +60,7 @@ describe('the gate and its rounds', () => {
     expect((await compareFiles(plain, slower)).code).toBe(0);
     const judged = await compareFiles(base, withRounds(slower, 4), { failOnRegression: '10' });
     expect(judged.code).toBe(1);
-    expect(judged.stdout).toMatch(/^regression: p2p 100 acc × 1000 tx · fake-parallel @1: 50\.\d\d% slower, at least 4\d\.\d\d% by its 95% interval \(p=0\.014 that it is 10% slower or less\), above 10%$/m);
+    expect(judged.stdout).toMatch(/^regression: p2p 100 acc × 1000 tx · fake-parallel @1: 50\.\d\d% slower, at least 4\d\.\d\d% by its 95% interval \(one-sided p=0\.014 against its being 10% slower or less\), above 10%$/m);
   });
 
   it('fails a broken NEW as broken (exit 1) even where it cannot judge the rest', async () => {
@@ -82,7 +82,7 @@ describe('--relative', () => {
   it('an absolute regression whose baseline moved too says so, with the row against the baseline, and points at --relative', async () => {
     const r = await compareFiles(base, slowMachine, { failOnRegression: '10' });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(new RegExp('^regression: p2p 100 acc × 1000 tx · fake-parallel @2: 50\\.\\d\\d% slower, at least 4\\d\\.\\d\\d% by its 95% interval \\(p=0\\.014 that it is 10% slower or less\\), above 10%; '
+    expect(r.stdout).toMatch(new RegExp('^regression: p2p 100 acc × 1000 tx · fake-parallel @2: 50\\.\\d\\d% slower, at least 4\\d\\.\\d\\d% by its 95% interval \\(one-sided p=0\\.014 against its being 10% slower or less\\), above 10%; '
       + 'the baseline moved too \\(p2p 100 acc × 1000 tx · sequential \\(baseline\\) @2 \\+50\\.\\d\\d%, p=0\\.029\\): the machine may have, so this includes its move; '
       + 'against it, round by round, this row is unchanged \\(p=0\\.\\d{3}\\); --relative judges each row against the baseline timed in the same rounds$', 'm'));
   });
@@ -103,7 +103,7 @@ describe('--relative', () => {
     // The executor 50% slower beside the same baseline: the ratio moves as much.
     const slowed = await compareFiles(base, scaled(base, 1, 1.5), { failOnRegression: '10', relative: true });
     expect(slowed.code).toBe(1);
-    expect(slowed.stdout).toMatch(/^regression: p2p 100 acc × 1000 tx · fake-parallel @2: 50\.\d\d% slower against the baseline in the same rounds, at least 4\d\.\d\d% by its 95% interval \(p=0\.014 that it is 10% slower or less\), above 10%$/m);
+    expect(slowed.stdout).toMatch(/^regression: p2p 100 acc × 1000 tx · fake-parallel @2: 50\.\d\d% slower against the baseline in the same rounds, at least 4\d\.\d\d% by its 95% interval \(one-sided p=0\.014 against its being 10% slower or less\), above 10%$/m);
   });
 
   it('refuses where a side has no ratios to judge (no rounds named), and over two different baselines', async () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { vi } from 'vitest';
 import { compareCommand, type CompareOptions } from '../cli/compare.js';
 import { guard } from '../cli/errors.js';
+import type { Comparison, CompareRow } from '../reports/compare.js';
 import type { ResultsFile } from '../reports/schema.js';
 
 export async function compareFiles(a: ResultsFile, b: ResultsFile, o: Omit<CompareOptions, 'base' | 'next'> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -23,4 +24,13 @@ export async function compareFiles(a: ResultsFile, b: ResultsFile, o: Omit<Compa
   } finally {
     vi.restoreAllMocks();
   }
+}
+
+/**
+ * The executors' rows the comparison table reads as significantly slower than base by more than
+ * pct percent (p <= alpha against no change, and a median delta above pct), both sides correct:
+ * the rows' statistics apart from the gate, which asks more (a lower bound above pct).
+ */
+export function significantSlowdowns(c: Comparison, pct: number): CompareRow[] {
+  return c.rows.filter((r) => !r.baseline && r.base.correct && r.next.correct && r.significant && r.deltaPct > pct);
 }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compareCommand } from '../cli/compare.js';
 import { guard } from '../cli/errors.js';
-import { compare, formatComparison, pValue, regressions } from '../reports/compare.js';
+import { compare, formatComparison, pValue } from '../reports/compare.js';
+import { significantSlowdowns } from './compare-run.js';
 import { geomean, mannWhitney, median, medianInterval, roundsInterval } from '../reports/stats.js';
 import type { ResultsFile } from '../reports/schema.js';
 import { merge } from '../reports/merge.js';
@@ -163,7 +164,7 @@ describe('compare', () => {
     expect(c.warnings).toEqual([]);
     // 8% slower in every round is a regression: p = 2/252 with five rounds a side.
     const slower = compare(roundsBase, withRounds(base, drift, (r) => (r.role === 'executor' ? 1.08 : 1)));
-    expect(regressions(slower, 5).map((r) => `${r.executor}@${r.threads}`)).toEqual(['fake-parallel@1', 'fake-parallel@2', 'fake-parallel@1', 'fake-parallel@2']);
+    expect(significantSlowdowns(slower, 5).map((r) => `${r.executor}@${r.threads}`)).toEqual(['fake-parallel@1', 'fake-parallel@2', 'fake-parallel@1', 'fake-parallel@2']);
     expect(formatComparison(slower, 'a', 'b')).toMatch(/\+8\.00% \(p=0\.008 5\+5 rounds\)/);
     // Three rounds a side can never reach p <= 0.05, so such rows are tested over samples, with a warning; so is a file without rounds beside one with them.
     const three = compare(withRounds(base, drift.slice(0, 3)), withRounds(base, drift.slice(0, 3), (r) => (r.role === 'executor' ? 1.08 : 1)));
@@ -212,8 +213,8 @@ describe('compare', () => {
     // The report's p formatting: below 0.001 it says so instead of printing a p of zero.
     expect(formatComparison(c, 'a', 'b')).toMatch(/\+\d+\.\d\d% \(p<0\.001 n=12\+12\)/);
     expect(formatComparison(c, 'a', 'b')).not.toContain('p=0.000');
-    expect(regressions(c, 10).map((r) => `${r.executor}@${r.threads}`)).toEqual(['fake-parallel@2', 'fake-parallel@2']);
-    expect(regressions(c, 60)).toEqual([]);
+    expect(significantSlowdowns(c, 10).map((r) => `${r.executor}@${r.threads}`)).toEqual(['fake-parallel@2', 'fake-parallel@2']);
+    expect(significantSlowdowns(c, 60)).toEqual([]);
     expect(c.geomean!.deltaPct).toBeGreaterThan(0);
   });
 
@@ -244,7 +245,7 @@ describe('compare', () => {
   it('warns where too few values a side let no difference be significant, so the gate cannot fire there', () => {
     const three = (execMs: number) => sampleResults({ seqMs: 10, execMs, samples: 3 });
     const c = compare(three(6), three(9));
-    expect(regressions(c, 5)).toEqual([]);
+    expect(significantSlowdowns(c, 5)).toEqual([]);
     expect(c.warnings.join('\n')).toMatch(/^\d+ of \d+ rows have too few values a side for any difference to be significant \(3 samples against 3: p >= 0\.1, above 0\.05\): no regression can be found on them; bench records 4 rounds or more: .*fake-parallel @2/m);
     expect(compare(base, sampleResults({ seqMs: 10, execMs: 9, samples: 12 })).warnings.join('\n')).not.toMatch(/too few values a side/);
   });

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compareCommand } from '../cli/compare.js';
 import { charts, FALLBACK_POINT, renderSvg, WRONG_KIND, WRONG_POINT, type Chart } from '../reports/charts.js';
-import { compare, formatComparison, regressions } from '../reports/compare.js';
+import { compare, formatComparison } from '../reports/compare.js';
+import { significantSlowdowns } from './compare-run.js';
 import { merge } from '../reports/merge.js';
 import { renderHtml, renderMarkdown } from '../reports/render.js';
 import type { ResultsFile } from '../reports/schema.js';
@@ -118,7 +119,7 @@ describe('compare with rows that did not match the reference', () => {
     const c = compare(wrongBase(), base);
     const row = c.rows.find((r) => r.workload === P2P && r.executor === 'fake-parallel' && r.threads === 2)!;
     expect([row.significant, row.deltaPct > 100]).toEqual([true, true]);
-    expect(regressions(c, 10)).toEqual([]);
+    expect(significantSlowdowns(c, 10)).toEqual([]);
     // Passing, but not silently: the warning names the rows base cannot judge.
     expect(c.warnings).toContainEqual(expect.stringMatching(/^in base, these runs did not match the reference, so new's rows are not compared with them \(no delta counts, no regression can be found\): .*fake-parallel @2/));
     const back = files(withRounds(wrongBase(), 4), withRounds(base, 4));

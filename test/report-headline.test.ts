@@ -52,9 +52,23 @@ describe('the report\'s opening answer', () => {
     expect(answer).toContain(`as the geometric mean over the workloads each ran in parallel: modular ${p2p.modular.speedup.toFixed(2)}x (on ${P2P}, the one workload it ran in parallel); block-stm ${p2p.blockStm.speedup.toFixed(2)}x (on ${P2P}, `);
   });
 
+  it("counts the wins by group as the leader's, named, where the other won some too", () => {
+    const win = (workload: string, leader: 'blockStm' | 'modular'): ContestCase => ({
+      workload, idealLimit: 14, seqMs: 10,
+      blockStm: { 1: { ms: 12 }, 2: { ms: leader === 'blockStm' ? 5 : 8 } },
+      modular: { 1: { ms: 11 }, 2: { ms: leader === 'modular' ? 5 : 8, detail: { crossShare: 0.1 } } },
+    });
+    const doc3 = withRounds(contestResults([win('p2p', 'modular'), win('token', 'modular'), win('defi', 'blockStm')]), 5);
+    doc3.workloads[0]!.group = 'Block-STM p2p grid';
+    const [mixed] = headline(doc3);
+    expect(mixed).toContain('Where block-stm wins, ');
+    expect(mixed).toContain(" modular's wins by workload group: 1 of 1 in Block-STM p2p grid, 1 of 2 in contract mixes.");
+    expect(mixed).not.toContain('Its wins');
+  });
+
   it('says whether the machine could tell: its cores, its ceiling where measured, busy rounds, warnings and matching runs', () => {
     expect(judged).toBe('Could this machine tell? Only at 2 threads: it has 2 cores, and 2 threads are the most measured. What holds there need not hold on more cores, where only the simulated predictions speak (a model\'s, not a measurement). '
-      + 'Its ceiling (what its threads gain when they share nothing) was not measured. 0 of 24 rounds ran beside busy processes; the Noise section gives no warning; all 12 runs matched the reference.');
+      + 'Its ceiling (what its threads gain when they share nothing) was not measured. 0 of 24 timed windows (one a run a round) ran beside busy processes; the Noise section gives no warning; all 12 runs matched the reference.');
     const measured = structuredClone(doc);
     measured.ceilings = [{ threads: 2, workload: 'sequential executor, p2p 1000 accounts x 1000 txs', oneMs: 10, partsMs: 5.5, ratio: 1.82 }];
     expect(headline(measured)[1]).toContain('Its ceiling, what 2 threads gain on it when they share nothing (the sequential executor\'s work split 2 ways), is 1.82x: of a speedup short of 2x, the part down to 1.82x is the machine\'s and the rest the executor\'s.');

@@ -557,6 +557,19 @@ describe('which executor wins, and why', () => {
     expect(merged).toMatch(/\| p2p 1000 acc × 1000 tx \| box B \| 2 \|/);
   });
 
+  it("names the block's dependencies as a tie's cap only where the faster comes near the ideal", () => {
+    // Both at 10/6.9 = 1.45x of an ideal 1.5x: the block holds them back. Both at 10/9 = 1.11x of
+    // the same ideal: their own costs do, and the cell says nothing of a cap.
+    const tie = (workload: string, ms: number): ContestCase => ({
+      workload, idealLimit: 1.5, seqMs: 10,
+      blockStm: { 1: { ms: 11 }, 2: { ms, perTx: { executions: 1, reExecutions: 0, validations: 1, failedValidations: 0 } } },
+      modular: { 1: { ms: 11 }, 2: { ms: ms * 1.01, detail: { threads: 2, modules: 8, crossShare: 0.1, laneImbalance: 1.1, crossWaits: 5, windows: 1, hotLaneWindows: 0 } } },
+    });
+    const md = section(render(contestResults([tie('p2p', 6.9), tie('token', 9)])));
+    expect(whyCell(md, 'p2p 1000 acc × 1000 tx')).toBe("Under 5% apart; the block's dependencies cap both (ideal 1.50x at 2 threads).");
+    expect(whyCell(md, 'token 1000 acc × 1000 tx')).toBe('Under 5% apart.');
+  });
+
   it('says why in one short sentence per cell, and gives the figures behind it once, under the table', () => {
     const v = verdicts(merge([{ file: 'r.json', doc }]));
     // A win split by thread count: where the lead comes from, as the split under the table concludes.

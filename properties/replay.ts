@@ -191,12 +191,14 @@ function isFailureKind(k: unknown): k is FailureKind {
 
 /**
  * Whether a replay that failed as `replayed` failed as the token's `found`: the same kind, where a
- * wrong result without a named anomaly is the same as any wrong result.
+ * wrong result without a named anomaly is the same as any wrong result, and with `race` (a failure
+ * that came only sometimes) any wrong result is: a race on one block may lose a write on one run
+ * and read a stale value on the next.
  */
-export function sameFailureKind(found: FailureKind, replayed: FailureKind): boolean {
+export function sameFailureKind(found: FailureKind, replayed: FailureKind, race = false): boolean {
   if (found === replayed) return true;
   const wrong = (k: FailureKind) => k.startsWith('wrong result');
-  return wrong(found) && wrong(replayed) && (found === 'wrong result' || replayed === 'wrong result');
+  return wrong(found) && wrong(replayed) && (race || found === 'wrong result' || replayed === 'wrong result');
 }
 
 /** `k` in words ("a lost write (a wrong result)", "a hang"). */

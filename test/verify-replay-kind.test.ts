@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeToken, encodeToken, failureKindOf, sameFailureKind, sealToken, type SealedToken } from '../properties/replay.js';
+import { failedOtherwise } from '../properties/report.js';
+import type { FailureReport } from '../properties/runner.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const fixture = new URL('./fixtures/exec/misbehaving-engine.mjs', import.meta.url).pathname;
@@ -58,7 +60,7 @@ describe('a replay of a cv8_ token', () => {
 });
 
 describe('failure kinds', () => {
-  it('are coarse: a wrong result by its anomaly alone, and one without an anomaly is any wrong result', () => {
+  it('are coarse: a wrong result by its anomaly alone (any, for a race), and one without an anomaly is any wrong result', () => {
     expect(failureKindOf({ explanation: { anomaly: 'lost write' } })).toBe('wrong result: lost write');
     expect(failureKindOf({ error: 'x', hung: 1000 })).toBe('hang');
     expect(failureKindOf({ error: 'x', protocol: 'one answer a request' })).toBe('protocol');
@@ -67,6 +69,8 @@ describe('failure kinds', () => {
     expect(failureKindOf({})).toBe('wrong result');
     expect(sameFailureKind('wrong result: lost write', 'wrong result')).toBe(true);
     expect(sameFailureKind('wrong result: lost write', 'wrong result: stale read')).toBe(false);
+    expect(sameFailureKind('wrong result: lost write', 'wrong result: stale read', true)).toBe(true);
+    expect(sameFailureKind('wrong result: lost write', 'threw', true)).toBe(false);
     expect(sameFailureKind('threw', 'hang')).toBe(false);
   });
 
@@ -85,5 +89,18 @@ describe('failure kinds', () => {
     expect(() => decodeToken(word(7, 'hang'))).toThrow(/damaged/);
     expect(() => decodeToken(word(8, 'wrong result: no such anomaly'))).toThrow(/damaged/);
     expect(decodeToken(word(8, 'wrong result: stale read')).failure).toBe('wrong result: stale read');
+  });
+
+  it('decide failedOtherwise for a cv8_ token, a race\'s other anomaly not told apart', () => {
+    const token = { ...sealToken({ ...fields, failure: 'wrong result: lost write' }, [], undefined, [{ txs: [] }]) };
+    const report = {
+      executor: 'blockstm', label: 'blockstm', check: 'equivalence', setting: 'threads 4', seed: 65536, path: '0', token: 'cv8_x', replay: 'npx concord verify --replay cv8_x',
+      transactions: 2, numShrinks: 3, block: {}, error: 'Error: boom',
+    } satisfies FailureReport;
+    expect(failedOtherwise(token, report, 'threw')).toBe('the token\'s failure was a lost write (a wrong result), and this replay failed as a throw (an error from the executor) (threw: Error: boom): '
+      + 'another failure of the same block, so the token\'s is neither reproduced nor shown gone');
+    expect(failedOtherwise(token, report, 'wrong result: lost write')).toBeUndefined();
+    expect(failedOtherwise(token, report, 'wrong result: stale read')).toMatch(/^the token's failure was a lost write \(a wrong result\), and this replay failed as a stale read \(a wrong result\) /);
+    expect(failedOtherwise({ ...token, failsOnly: 'sometimes' }, report, 'wrong result: stale read')).toBeUndefined();
   });
 });

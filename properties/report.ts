@@ -460,9 +460,10 @@ export function failureKind(f: FailureReport): string {
  * Why a replay's failure `report`, of kind `kind`, is not the failure token `t` was made of, where
  * the token can tell; undefined where it is, or the token cannot tell. A cv8_ token names its
  * failure's kind (replay.ts FailureKind): a replay that fails as another kind (a hang or an error
- * where a write was lost; another anomaly, unless the failure came only sometimes) failed otherwise. An older one holds no kind, only what rebuilds its
- * block, and is told apart only where it marks its shrinking stopped at the cap on a hang's
- * shrinking ('h'): that failure was a hang, and a replay that fails without hanging failed otherwise.
+ * where a write was lost; another anomaly, unless the failure came only sometimes) failed
+ * otherwise. An older one holds no kind, only what rebuilds its block, and is told apart only
+ * where it marks its shrinking stopped at the cap on a hang's shrinking ('h'): that failure was a
+ * hang, and a replay that fails without hanging failed otherwise.
  */
 export function failedOtherwise(t: ReplayToken, report: FailureReport, kind: FailureKind | undefined): string | undefined {
   const gone = 'another failure of the same block, so the token\'s is neither reproduced nor shown gone';

@@ -566,8 +566,8 @@ function leaveReplay(signal: EndingSignal, sofar: ReplaySoFar, token: ReplayToke
     printFailure('verify', stopped, json ? { ok: false, stopped } : undefined);
     return;
   }
-  const { runs, report, observer } = now;
-  const otherwise = report && failedOtherwise(token, report);
+  const { runs, report, observer, kind } = now;
+  const otherwise = report && failedOtherwise(token, report, kind);
   const of = `of up to ${repeat.toLocaleString('en-US')}`;
   const stopped = report ? `stopped by ${signal} after the replayed block failed again on run ${runs.toLocaleString('en-US')} (${of}), before verify had finished`
     : runs === 0 ? `stopped by ${signal} in the replayed block's first run (${of}), before any had ended`
@@ -701,8 +701,8 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     if (e instanceof ReplayTokenError) throw new UsageError(e.message);
     throw e;
   }
-  const { report, observer, runs } = replayed;
-  const otherwise = report && failedOtherwise(token, report);
+  const { report, observer, runs, kind } = replayed;
+  const otherwise = report && failedOtherwise(token, report, kind);
   // A counterexample that failed only after earlier blocks on its instance, or only sometimes, could
   // pass alone when it was found too: passing now says nothing about whether it is gone.
   // Only a failure found after earlier blocks had its earlier-blocks file, and a rerun line to run it with.

@@ -76,12 +76,12 @@ interface Position {
 /**
  * The token that regenerates the input of generated run `p`, unshrunk: a check's runs go in batches
  * of BATCH from batch 0 (runner.ts), each from its own key, and fast-check's path for the i-th input
- * of a batch is "i".
+ * of a batch is "i". It names its failure a hang, so a replay that fails otherwise says so.
  */
 function positionToken(executor: string, seed: number, p: Position, settings: PartitionSettings | undefined, threadCounts: readonly number[] | undefined, programs?: Programs): ReplayToken {
   const fields = {
     executor, check: p.check, minTxs: p.txs.min, maxTxs: p.txs.max, seed: batchSeed(seed, Math.floor(p.before / BATCH)), path: String(p.before % BATCH),
-    ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}), ...(programs ? { programs } : {}),
+    ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}), ...(programs ? { programs } : {}), failure: 'hang' as const,
   };
   return sealToken(fields, [], undefined, p.input);
 }

@@ -21,7 +21,7 @@
 // settings the executor was made with (--modules, --partition; absent: none), which its digest
 // covers, and modular interleavings whose schedules also draw the partition (hash before). Version
 // 6 (cv6_) is version 5 whose lying-footprints blocks also draw the 'stray' lie (footprint-lies.ts).
-// Version 7 (cv7_), what Concord makes, is version 6 whose big blocks, lying-footprints blocks and
+// Version 7 (cv7_) is version 6 whose big blocks, lying-footprints blocks and
 // modular interleavings also draw the shapes that reach the executors' size gates (arbitraries.ts
 // BlockArbOptions.shapes, footprint-lies.ts, simulated.ts ScheduleSpec.planChunk): each token replays with the inputs of its version (CheckDef.inputs'
 // `version`). A cv5_ or later token of a run
@@ -31,6 +31,11 @@
 // So too a cv7_ token of a run given --programs (properties/programs.ts): the contract names its
 // checks drew calls of alone are in that element (`programs`), covered by its digest, and its
 // replay draws, and shrinks, within them again; no older version holds them.
+// Version 8 (cv8_), what Concord makes, is version 7 that names what its failure was (FailureKind:
+// a wrong result by its anomaly, a throw, an engine fault, a hang, a broken protocol rule) in that
+// element (`failure`), covered by its digest: a replay whose block fails otherwise says so, not
+// "reproduced" (report.ts failedOtherwise). A token of an older version holds no kind, and its
+// replay calls any failure of its block reproduced, save a hang's ('h' below), as it did.
 // Likewise a cv5_ or later token of an executor made with a placement file (verify --placement) names it in
 // that element by the first PLACEMENT_DIGEST hex digits of the file's sha256 (which results
 // record, and `run` prints), covered by its digest: a replay given another file, or none, would run
@@ -41,7 +46,7 @@
 // did: 'a' minimize()'s cap on tries, 't' --time-limit, 'h' the cap on a hang's shrinking, which
 // tokens made before that mark gave 't' (they replay as they did, saying --time-limit).
 // Invariant: decodeToken(encodeToken(t)) deep-equals t, and decodeToken rejects anything it did
-// not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ to cv7_ token always has
+// not produce with a ReplayTokenError naming the problem (never a crash); a cv2_ to cv8_ token always has
 // its digest, which a replay checks before it runs anything.
 
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -51,12 +56,13 @@ import type { ExecutorSettings } from '../impl/registry.js';
 import { concordCommand, shellWord } from './printed-command.js';
 import { sameThreadCounts, sortedThreadCounts, threadCountsProblem } from './thread-counts.js';
 import { programsProblem, type Programs } from './programs.js';
+import { ELLE, type AnomalyName } from './explain.js';
 
-/** How a token of each version begins: Concord makes version 7, and reads them all. */
-const PREFIXES = { 1: 'cv1_', 2: 'cv2_', 3: 'cv3_', 4: 'cv4_', 5: 'cv5_', 6: 'cv6_', 7: 'cv7_' } as const;
+/** How a token of each version begins: Concord makes version 8, and reads them all. */
+const PREFIXES = { 1: 'cv1_', 2: 'cv2_', 3: 'cv3_', 4: 'cv4_', 5: 'cv5_', 6: 'cv6_', 7: 'cv7_', 8: 'cv8_' } as const;
 /** The versions of tokens, oldest first; the last is the one Concord makes. */
 export type TokenVersion = keyof typeof PREFIXES;
-export const TOKEN_VERSION = 7;
+export const TOKEN_VERSION = 8;
 
 /**
  * The settings an executor under test is made with beyond threads (`concord verify --modules
@@ -140,16 +146,78 @@ export interface TokenFields {
    * sha256 (cv5_ on; sealToken takes it from `settings`); absent: none, or a token made before tokens named them.
    */
   readonly placement?: string;
-  /** The library contracts the checks drew calls of alone (Subject.programs: cv7_); absent: every program kind. */
+  /** The library contracts the checks drew calls of alone (Subject.programs: cv7_ on); absent: every program kind. */
   readonly programs?: Programs;
+  /** What the failure was (cv8_; sealToken drops it from older versions); absent: unknown, any failure of the block reproduces it. */
+  readonly failure?: FailureKind;
+}
+
+/** The first version whose tokens name their failure's kind. */
+export const FAILURE_VERSION = 8;
+
+/**
+ * What a failure was, as coarsely as the same bug fails alike from run to run: a wrong result by
+ * its anomaly alone (a lost write at another key or transaction is the same bug), or 'wrong result'
+ * where no anomaly was named; a throw (an error, an engine's exit mid-block); an exec: engine's
+ * fault whatever the block (an error answer, an end before its first answer: impl/exec-executor.ts
+ * engineFault); a hang past the call's bound; a rule of concord-exec/1 broken.
+ */
+export type FailureKind = 'hang' | 'protocol' | 'engine fault' | 'threw' | 'wrong result' | `wrong result: ${AnomalyName}`;
+
+/** What failureKindOf reads of a failure (equivalence.ts Failure). */
+export interface FailureSeen {
+  readonly protocol?: string;
+  readonly hung?: number;
+  readonly engineFault?: string;
+  readonly error?: string;
+  readonly explanation?: { readonly anomaly: AnomalyName };
+}
+
+/** The kind of `f`: a broken rule and a hang come with an error, which they explain, and an engine fault is one. */
+export function failureKindOf(f: FailureSeen): FailureKind {
+  if (f.protocol !== undefined) return 'protocol';
+  if (f.hung !== undefined) return 'hang';
+  if (f.engineFault !== undefined) return 'engine fault';
+  if (f.error !== undefined) return 'threw';
+  return f.explanation ? `wrong result: ${f.explanation.anomaly}` : 'wrong result';
+}
+
+/** Whether `k` is a FailureKind (a token's, read back). */
+function isFailureKind(k: unknown): k is FailureKind {
+  if (typeof k !== 'string') return false;
+  const anomaly = /^wrong result: (.+)$/.exec(k)?.[1];
+  return ['hang', 'protocol', 'engine fault', 'threw', 'wrong result'].includes(k) || (anomaly !== undefined && Object.hasOwn(ELLE, anomaly));
+}
+
+/**
+ * Whether a replay that failed as `replayed` failed as the token's `found`: the same kind, where a
+ * wrong result without a named anomaly is the same as any wrong result, and with `race` (a failure
+ * that came only sometimes) any wrong result is: a race on one block may lose a write on one run
+ * and read a stale value on the next.
+ */
+export function sameFailureKind(found: FailureKind, replayed: FailureKind, race = false): boolean {
+  if (found === replayed) return true;
+  const wrong = (k: FailureKind) => k.startsWith('wrong result');
+  return wrong(found) && wrong(replayed) && (race || found === 'wrong result' || replayed === 'wrong result');
+}
+
+/** `k` in words ("a lost write (a wrong result)", "a hang"). */
+export function failureKindWords(k: FailureKind): string {
+  const anomaly = /^wrong result: (.+)$/.exec(k)?.[1];
+  if (anomaly !== undefined) return `${/^[aeiou]/.test(anomaly) ? 'an' : 'a'} ${anomaly} (a wrong result)`;
+  const words: Readonly<Record<string, string>> = {
+    'wrong result': 'a wrong result', threw: 'a throw (an error from the executor)', 'engine fault': 'an engine fault (an error answer or an end before its first answer, whatever the block)',
+    hang: 'a hang', protocol: 'a broken rule of concord-exec/1',
+  };
+  return words[k]!;
 }
 
 /** The first version whose tokens may hold `programs`. */
 export const PROGRAMS_VERSION = 7;
 
-/** A token of the version Concord makes (cv7_), or of one before since cv2_: sealed by a digest of the run it rebuilds (sealToken). */
+/** A token of the version Concord makes (cv8_), or of one before since cv2_: sealed by a digest of the run it rebuilds (sealToken). */
 export interface SealedToken extends TokenFields {
-  readonly version: 2 | 3 | 4 | 5 | 6 | 7;
+  readonly version: 2 | 3 | 4 | 5 | 6 | 7 | 8;
   /**
    * The steps minimize() kept after fast-check's shrinking: for each, the number of the attempt
    * (0 for its first) and the index of the check's input alternative it failed under (0: the
@@ -184,7 +252,7 @@ export type ShrinkStep = readonly [attempt: number, alternative: number];
 export type ShrinkCap = 'attempts' | 'time' | 'hang';
 
 export interface Shrunk {
-  /** SHRUNK_DIGEST hex characters: runDigest's (cv2_ to cv7_), blockDigest's (cv1_). */
+  /** SHRUNK_DIGEST hex characters: runDigest's (cv2_ to cv8_), blockDigest's (cv1_). */
   readonly digest: string;
   readonly capped?: ShrinkCap;
 }
@@ -209,7 +277,7 @@ export function blockDigest(spec: unknown): string {
 }
 
 /**
- * A cv2_ to cv7_ token's digest: of `input`, the run the replay rebuilds (the shrunk block spec and the
+ * A cv2_ to cv8_ token's digest: of `input`, the run the replay rebuilds (the shrunk block spec and the
  * check's settings after it: the thread count, the schedule, the pre-state kind since cv3_), and of every field a replay reads
  * but the executor, which names what the run is given to and comes from the caller anyway (the
  * helper's own executor; --executor for an engine command). The executor's settings are covered
@@ -222,16 +290,19 @@ export function runDigest(t: Omit<SealedToken, 'version' | 'executor' | 'shrunk'
   const threads = t.threadCounts ? [{ threads: t.threadCounts }] : [];
   const placement = t.placement === undefined ? [] : [{ placement: t.placement }];
   const programs = t.programs ? [{ programs: t.programs }] : [];
-  return digestOf([t.check, t.minTxs, t.maxTxs, t.seed, t.path, t.failsOnly ?? null, traceText(t.minimized), capped ?? null, input, ...settings, ...threads, ...placement, ...programs]);
+  const failure = t.failure === undefined ? [] : [{ failure: t.failure }];
+  return digestOf([t.check, t.minTxs, t.maxTxs, t.seed, t.path, t.failsOnly ?? null, traceText(t.minimized), capped ?? null, input, ...settings, ...threads, ...placement, ...programs, ...failure]);
 }
 
 /**
- * `fields` as a cv7_ token (or of `version`) of the run `input`, which `minimized` rebuilds from the
- * case at the path; naming the placement file its settings hold, if any.
+ * `fields` as a cv8_ token (or of `version`) of the run `input`, which `minimized` rebuilds from the
+ * case at the path; naming the placement file its settings hold, if any, and its failure's kind
+ * only from FAILURE_VERSION (an older token replayed is printed as it was).
  */
 export function sealToken(fields: TokenFields, minimized: readonly ShrinkStep[], capped: Shrunk['capped'], input: readonly unknown[], version: SealedToken['version'] = TOKEN_VERSION): SealedToken {
   const placement = placementDigest(fields.settings);
-  const t = { ...fields, ...(placement === undefined ? {} : { placement }), minimized };
+  const { failure, ...rest } = fields;
+  const t = { ...rest, ...(placement === undefined ? {} : { placement }), ...(failure !== undefined && version >= FAILURE_VERSION ? { failure } : {}), minimized };
   return { ...t, version, shrunk: { digest: runDigest(t, capped, input), ...(capped ? { capped } : {}) } };
 }
 
@@ -289,7 +360,7 @@ export function damagedToken(cause?: unknown): ReplayTokenError {
 }
 
 /**
- * A token as one word: its prefix, then its fields as a JSON array in base64url (a cv2_ to cv7_ one
+ * A token as one word: its prefix, then its fields as a JSON array in base64url (a cv2_ to cv8_ one
  * has all nine, a cv5_ or later one its settings and thread counts tenth, where it has either).
  */
 export function encodeToken(t: ReplayToken): string {
@@ -297,6 +368,7 @@ export function encodeToken(t: ReplayToken): string {
   const made = t.settings ? tokenSettings(t.settings) : {};
   const run = {
     ...made, ...(t.placement === undefined ? {} : { placement: t.placement }), ...(t.threadCounts ? { threads: t.threadCounts } : {}), ...(t.programs ? { programs: t.programs } : {}),
+    ...(t.failure === undefined ? {} : { failure: t.failure }),
   };
   const settings = Object.keys(run).length > 0 ? [run] : [];
   const tail = t.minimized ? [mark, traceText(t.minimized), ...(t.shrunk ? [shrunkText(t.shrunk), ...settings] : [])] : mark > 0 ? [mark] : [];
@@ -305,21 +377,23 @@ export function encodeToken(t: ReplayToken): string {
 }
 
 /** What a message says tokens start with. */
-export const TOKEN_STARTS = `${PREFIXES[7]}, or ${PREFIXES[6]}, ${PREFIXES[5]}, ${PREFIXES[4]}, ${PREFIXES[3]}, ${PREFIXES[2]} or ${PREFIXES[1]} for older ones`;
+export const TOKEN_STARTS = `${PREFIXES[8]}, or ${PREFIXES[7]}, ${PREFIXES[6]}, ${PREFIXES[5]}, ${PREFIXES[4]}, ${PREFIXES[3]}, ${PREFIXES[2]} or ${PREFIXES[1]} for older ones`;
 
 const PLACEMENT = new RegExp(`^[0-9a-f]{${PLACEMENT_DIGEST}}$`);
 
 /**
  * A cv5_ or later token's tenth element: an object of a module count, a partition name, a placement
  * file's digest (only beside a module count and partition affinity, as verify makes a placement's
- * executor), thread counts (ascending, each once) and, in a token of PROGRAMS_VERSION on, a
- * contract subset (programs.ts), one at least, or undefined for anything else.
+ * executor), thread counts (ascending, each once), in a token of PROGRAMS_VERSION on a contract
+ * subset (programs.ts), one at least, and in one of FAILURE_VERSION on a FailureKind, or undefined
+ * for anything else.
  */
-function settingsOf(v: unknown, version: TokenVersion): { settings?: PartitionSettings; threadCounts?: readonly number[]; placement?: string; programs?: Programs } | undefined {
+function settingsOf(v: unknown, version: TokenVersion): { settings?: PartitionSettings; threadCounts?: readonly number[]; placement?: string; programs?: Programs; failure?: FailureKind } | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
-  const { modules, partition, placement, threads, programs, ...rest } = v as Record<string, unknown>;
-  if (Object.keys(rest).length > 0 || (modules === undefined && partition === undefined && threads === undefined && programs === undefined)) return undefined;
+  const { modules, partition, placement, threads, programs, failure, ...rest } = v as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || (modules === undefined && partition === undefined && threads === undefined && programs === undefined && failure === undefined)) return undefined;
   if (programs !== undefined && (version < PROGRAMS_VERSION || programsProblem(programs) !== null)) return undefined;
+  if (failure !== undefined && (version < FAILURE_VERSION || !isFailureKind(failure))) return undefined;
   if (modules !== undefined && !(Number.isSafeInteger(modules) && (modules as number) >= 1)) return undefined;
   if (partition !== undefined && !(typeof partition === 'string' && partition !== '')) return undefined;
   if (placement !== undefined && !(typeof placement === 'string' && PLACEMENT.test(placement) && modules !== undefined && partition === 'affinity')) return undefined;
@@ -329,12 +403,12 @@ function settingsOf(v: unknown, version: TokenVersion): { settings?: PartitionSe
   const settings = { ...(modules === undefined ? {} : { modules: modules as number }), ...(partition === undefined ? {} : { partition: partition as string }) };
   return {
     ...(Object.keys(settings).length ? { settings } : {}), ...(threads === undefined ? {} : { threadCounts: threads as number[] }), ...(placement === undefined ? {} : { placement: placement as string }),
-    ...(programs === undefined ? {} : { programs: programs as string[] }),
+    ...(programs === undefined ? {} : { programs: programs as string[] }), ...(failure === undefined ? {} : { failure }),
   };
 }
 
 export function decodeToken(token: string): ReplayToken {
-  const version = ([7, 6, 5, 4, 3, 2, 1] as const).find((v) => token.startsWith(PREFIXES[v]));
+  const version = ([8, 7, 6, 5, 4, 3, 2, 1] as const).find((v) => token.startsWith(PREFIXES[v]));
   if (version === undefined) throw new ReplayTokenError(`--replay: "${token.slice(0, 24)}" is not a replay token (they start with ${TOKEN_STARTS})`);
   const body = token.slice(PREFIXES[version].length);
   const bytes = Buffer.from(body, 'base64url');
@@ -348,8 +422,8 @@ export function decodeToken(token: string): ReplayToken {
     throw damagedToken();
   }
   // A seventh element gives FailsOnly (0: none), an eighth the minimize() steps and a ninth the
-  // digest: a cv2_ to cv7_ token has all nine, since one without its digest could not be checked,
-  // and a cv5_ or later one a tenth, its settings, where the executor had any. A cv1_ token made before them
+  // digest: a cv2_ to cv8_ token has all nine, since one without its digest could not be checked,
+  // and a cv5_ or later one a tenth, its settings (a cv8_ one's with its failure's kind), where it has any. A cv1_ token made before them
   // has six, or seven (a FailsOnly, not 0), or eight (no digest yet).
   const mark = (m: unknown, least: number) => Number.isSafeInteger(m) && (m as number) >= least && (m as number) <= FAILS_ONLY.length;
   const text = (v: unknown, pattern: RegExp) => typeof v === 'string' && pattern.test(v);
@@ -374,10 +448,10 @@ export function decodeToken(token: string): ReplayToken {
   // A gap too long to count exactly is damage; one that is merely past the shrinker's cap rebuilds
   // too few steps, which the replay reports as damage too.
   if (minimized?.some(([attempt]) => !Number.isSafeInteger(attempt))) throw damagedToken();
-  const { settings, threadCounts, placement, programs } = given === undefined ? {} : settingsOf(given, version)!;
+  const { settings, threadCounts, placement, programs, failure } = given === undefined ? {} : settingsOf(given, version)!;
   const fields: TokenFields = {
     executor, check, minTxs, maxTxs, seed, path, ...(failsOnly ? { failsOnly: FAILS_ONLY[failsOnly - 1]! } : {}), ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}),
-    ...(placement === undefined ? {} : { placement }), ...(programs ? { programs } : {}),
+    ...(placement === undefined ? {} : { placement }), ...(programs ? { programs } : {}), ...(failure === undefined ? {} : { failure }),
   };
   if (version !== 1) return { ...fields, version, minimized: minimized!, shrunk: shrunkOf(shrunk!) };
   return { ...fields, version, ...(minimized ? { minimized } : {}), ...(shrunk === undefined ? {} : { shrunk: shrunkOf(shrunk) }) };

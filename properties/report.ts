@@ -19,7 +19,9 @@ import { isExecCommand } from '../impl/exec-executor.js';
 import { formatExplanation, type Explanation } from './explain.js';
 import { threadCountsText } from './thread-counts.js';
 import { programsText } from './programs.js';
-import { HELPER_PREFIX, PLANTED_PREFIX, settingsText, sometimesRepeatText, SOMETIMES_REPEAT, type FailsOnly, type PartitionSettings, type ReplayToken } from './replay.js';
+import {
+  failureKindWords, HELPER_PREFIX, PLANTED_PREFIX, sameFailureKind, settingsText, sometimesRepeatText, SOMETIMES_REPEAT, type FailsOnly, type FailureKind, type PartitionSettings, type ReplayToken,
+} from './replay.js';
 import { oneLine } from '../spec/messages.js';
 import { concordCommand, shellWord } from './printed-command.js';
 import { ATTEMPTS_PER_TX, MAX_ATTEMPTS, MOST_ATTEMPTS } from './minimize.js';
@@ -455,17 +457,23 @@ export function failureKind(f: FailureReport): string {
 }
 
 /**
- * Why a replay's failure `report` is not the failure token `t` was made of, where the token can
- * tell; undefined where it cannot. A token holds no anomaly, error or hang of its failure, only
- * what rebuilds its block (replay.ts), so a replay that fails in another way than the failure found
- * (a crash where a state root differed) is told apart only where the token marks its shrinking
- * stopped at the cap on a hang's shrinking ('h'): that failure was a hang, and a replay that fails
- * without hanging failed otherwise.
+ * Why a replay's failure `report`, of kind `kind`, is not the failure token `t` was made of, where
+ * the token can tell; undefined where it is, or the token cannot tell. A cv8_ token names its
+ * failure's kind (replay.ts FailureKind): a replay that fails as another kind (a hang or an error
+ * where a write was lost; another anomaly, unless the failure came only sometimes) failed
+ * otherwise. An older one holds no kind, only what rebuilds its block, and is told apart only
+ * where it marks its shrinking stopped at the cap on a hang's shrinking ('h'): that failure was a
+ * hang, and a replay that fails without hanging failed otherwise.
  */
-export function failedOtherwise(t: ReplayToken, report: FailureReport): string | undefined {
+export function failedOtherwise(t: ReplayToken, report: FailureReport, kind: FailureKind | undefined): string | undefined {
+  const gone = 'another failure of the same block, so the token\'s is neither reproduced nor shown gone';
+  if (t.failure !== undefined && kind !== undefined) {
+    if (sameFailureKind(t.failure, kind, t.failsOnly === 'sometimes')) return undefined;
+    return `the token's failure was ${failureKindWords(t.failure)}, and this replay failed as ${failureKindWords(kind)} (${failureKind(report)}): ${gone}`;
+  }
   if (t.shrunk?.capped !== 'hang' || report.hungMs !== undefined) return undefined;
   return 'the token\'s failure was a hang (it marks its shrinking stopped at the cap on a hang\'s shrinking), '
-    + `and this replay failed without hanging (${failureKind(report)}): another failure of the same block, so the token's is neither reproduced nor shown gone`;
+    + `and this replay failed without hanging (${failureKind(report)}): ${gone}`;
 }
 
 /** A failure as a CI log shows it under verify --json: its FAIL line, what went wrong (failureKind) and its replay, with why it asks for the runs it does. */

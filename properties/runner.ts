@@ -42,7 +42,7 @@ import { interleavingCheck } from './simulated.js';
 import { lyingFootprintsCheck } from './lying-footprints.js';
 import { confirmProtocol, minimalInput } from './protocol-failure.js';
 import {
-  blockDigest, damagedToken, digestMatches, encodeToken, replayCommand, ReplayTokenError, sameSettings, sealToken, settingsWords, TOKEN_VERSION,
+  blockDigest, damagedToken, digestMatches, encodeToken, failureKindOf, replayCommand, ReplayTokenError, sameSettings, sealToken, settingsWords, TOKEN_VERSION, type FailureKind,
   type CheckName, type FailsOnly, type PartitionSettings, type ReplayToken, type ShrinkCap, type ShrinkStep, type SealedToken, type TokenFields, type TokenV1,
 } from './replay.js';
 import { threadCountsProblem, threadCountsText } from './thread-counts.js';
@@ -439,9 +439,10 @@ export function failureReport(
   const executor = subject.name;
   const { failsOnly } = how;
   const { settings, threadCounts, programs } = subject;
+  // The token names what the failure was, so that its replay can tell the same failure from another of the block.
   const token = tokenOf({
     executor, check: check.name, minTxs: check.txs.min, maxTxs: check.txs.max, seed, path, ...(failsOnly ? { failsOnly } : {}), ...(settings ? { settings } : {}), ...(threadCounts ? { threadCounts } : {}),
-    ...(programs ? { programs } : {}),
+    ...(programs ? { programs } : {}), ...(last ? { failure: failureKindOf(last) } : {}),
   });
   const block: Block | undefined = last?.block;
   const run = batchOf(seed);
@@ -1197,7 +1198,7 @@ async function atTokenPath<T>(check: () => Promise<T>): Promise<T> {
 async function replayShrunk(
   subject: Subject, check: CheckDef, o: Observer & { last?: Failure }, token: ReplayToken & { readonly minimized: readonly ShrinkStep[] }, outDir: string | undefined, repeat: number,
   passed: { runs: number },
-): Promise<{ report?: FailureReport; runs: number }> {
+): Promise<{ report?: FailureReport; runs: number; kind?: FailureKind }> {
   const txs = { min: token.minTxs, max: token.maxTxs };
   let found: CheckInput | undefined;
   const details = await atTokenPath(() => fc.check(fc.asyncProperty(check.inputs(txs, subject), async (input) => {
@@ -1236,14 +1237,15 @@ async function replayShrunk(
     // How the shrinking stopped is the token's: this rebuild tried no candidate, so its own cap says nothing.
     const stopped = token.shrunk ? token.shrunk.capped ?? false : capped && 'attempts';
     const how: HowItFails = token.failsOnly ? { failsOnly: token.failsOnly, replayed: true } : {};
-    // The token printed is the one replayed: a cv1_ one stays one, since no digest of its run was checked.
-    const tokenOf = (fields: TokenFields): ReplayToken => (token.version !== 1
-      ? sealToken(fields, token.minimized, token.shrunk.capped, input, token.version)
+    // The token printed is the one replayed, with the kind of failure it names, not this run's: a
+    // cv1_ one stays one, since no digest of its run was checked.
+    const tokenOf = ({ failure, ...fields }: TokenFields): ReplayToken => (token.version !== 1
+      ? sealToken({ ...fields, ...(token.failure === undefined ? {} : { failure: token.failure }) }, token.minimized, token.shrunk.capped, input, token.version)
       : { ...fields, version: 1, minimized: token.minimized, shrunk: token.shrunk ?? { digest: blockDigest(spec) } });
     const report = failureReport(subject, { ...check, txs }, token.seed, details, shrinks, o.last, how, outDir, stopped, tokenOf);
     // On the fresh instance a replay makes, the rule broken again is the report's news, as when it was found.
     const rule = o.last?.protocol;
-    return { report: rule === undefined ? report : { ...report, protocol: { rule } }, runs };
+    return { report: rule === undefined ? report : { ...report, protocol: { rule } }, runs, ...(o.last ? { kind: failureKindOf(o.last) } : {}) };
   }
   return { runs: repeat };
 }
@@ -1494,10 +1496,11 @@ export async function runVerify(opts: RunnerOptions): Promise<RunReport> {
 
 /**
  * Where replayFailure leaves, once its executor is made, what it has done so far: for a command a
- * signal stops part-way (cli/verify.ts). `runs`: the runs that passed, or with `report`, the run that failed.
+ * signal stops part-way (cli/verify.ts). `runs`: the runs that passed, or with `report`, the run
+ * that failed, and `kind` what that failure was (absent for a token that shrinks again, which names none).
  */
 export interface ReplaySoFar {
-  now: (() => { runs: number; observer: Observer; label: string; report?: FailureReport }) | null;
+  now: (() => { runs: number; observer: Observer; label: string; report?: FailureReport; kind?: FailureKind }) | null;
 }
 
 /**
@@ -1509,7 +1512,7 @@ export interface ReplaySoFar {
  */
 export async function replayFailure(
   source: SubjectSource, token: ReplayToken, outDir?: string, repeat = 1, sofar?: ReplaySoFar,
-): Promise<{ report?: FailureReport; observer: Observer; label: string; runs: number }> {
+): Promise<{ report?: FailureReport; observer: Observer; label: string; runs: number; kind?: FailureKind }> {
   const def = CHECK_DEFS.find((c) => c.name === token.check)!;
   // A token replays what the checks drew when it was made (CheckDef.inputs), from the thread counts they drew from.
   const check: CheckDef = { ...def, inputs: (txs, subject) => def.inputs(txs, subject, token.version) };
@@ -1521,10 +1524,11 @@ export async function replayFailure(
   const subject = await withThreadCounts(source, token.threadCounts, token.programs).create();
   const o = newObserver(subject);
   let report: FailureReport | undefined;
+  let kind: FailureKind | undefined;
   let runs = 0;
   // The runs that passed so far, counted as each ends, for a signal's report.
   const passed = { runs: 0 };
-  if (sofar) sofar.now = () => ({ runs: report ? runs : passed.runs, observer: o, label: subject.label ?? subject.name, ...(report ? { report } : {}) });
+  if (sofar) sofar.now = () => ({ runs: report ? runs : passed.runs, observer: o, label: subject.label ?? subject.name, ...(report ? { report } : {}), ...(kind ? { kind } : {}) });
   try {
     if (!check.applies(subject)) throw new ReplayTokenError(`--replay: the ${token.check} check does not apply to ${token.executor}`);
     // Made otherwise, the executor runs another run than the token's (a modular schedule draws its module count and partition).
@@ -1533,7 +1537,7 @@ export async function replayFailure(
         + 'replay it on the executor made alike');
     }
     if (token.minimized) {
-      ({ report, runs } = await replayShrunk(subject, check, o, { ...token, minimized: token.minimized }, outDir, repeat, passed));
+      ({ report, runs, kind } = await replayShrunk(subject, check, o, { ...token, minimized: token.minimized }, outDir, repeat, passed));
     } else {
       // A token made before the shrinking's steps were recorded shrinks again on every run.
       while (!report && runs < repeat) {
@@ -1545,5 +1549,5 @@ export async function replayFailure(
   } finally {
     await subject.close(report !== undefined);
   }
-  return { observer: o, label: subject.label ?? subject.name, runs, ...(report ? { report } : {}) };
+  return { observer: o, label: subject.label ?? subject.name, runs, ...(report ? { report } : {}), ...(kind ? { kind } : {}) };
 }

@@ -205,7 +205,7 @@ export default { name: 'mine', async execute(block) { return executeReference(bl
     for (const [args, error] of [
       [['run', 'examples/transfer.json', '--executor', 'modular', '--modules', '0', '--json'], '--modules expects an integer from 1 to 4,096, got "0"'],
       [['bench', '--executor', 'block-stm', '--bogus', '--json'], "unknown option '--bogus'"],
-      [['verify', '--replay', 'zz', '--json'], '--replay: "zz" is not a replay token (they start with cv7_, or cv6_, cv5_, cv4_, cv3_, cv2_ or cv1_ for older ones)'],
+      [['verify', '--replay', 'zz', '--json'], '--replay: "zz" is not a replay token (they start with cv8_, or cv7_, cv6_, cv5_, cv4_, cv3_, cv2_ or cv1_ for older ones)'],
     ] as const) {
       const r = concord(...args);
       expect(r.status, args.join(' ')).toBe(2);
@@ -301,7 +301,7 @@ export default { name: 'mine', async execute(block) { return executeReference(bl
     refused(['run', 'examples/transfer.json', '--executor', 'modular', '--partition', ' '], /^concord run: --partition: empty; give a partition's name\n$/);
     refused(['run', 'examples/transfer.json', '--pre-state', '\t'], /^concord run: --pre-state: unknown kind "\t" \(known: map, shared\)\n$/);
     refused(['run', 'examples/transfer.json', '--executor', ' '], /^concord run: --executor: empty; give one executor \(a built-in name, a module path, or exec:COMMAND\)\n$/);
-    refused(['verify', '--replay', ' '], /^concord verify: --replay: " " is not a replay token \(they start with cv7_, or cv6_, cv5_, cv4_, cv3_, cv2_ or cv1_ for older ones\)\n$/);
+    refused(['verify', '--replay', ' '], /^concord verify: --replay: " " is not a replay token \(they start with cv8_, or cv7_, cv6_, cv5_, cv4_, cv3_, cv2_ or cv1_ for older ones\)\n$/);
     refused(['bench', '--quick', '--label', '  '], /^concord bench: --label: empty; /);
   });
 

@@ -309,7 +309,7 @@ export default () => { const table = new Map(); return { name: 'leaky', async ex
     const r = concord('verify', '--executor', leaky, '--runs', '100', '--out', out);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^ {2}fails only {3}after the blocks run before it on the same executor instance \(state kept between blocks\): on a fresh instance this block passes/m);
-    const token = /replay {7}npx concord verify --replay (cv7_\S+)/.exec(r.stdout)![1]!;
+    const token = /replay {7}npx concord verify --replay (cv8_\S+)/.exec(r.stdout)![1]!;
     const again = concord('verify', '--replay', token, '--out', out);
     expect(again.status).toBe(1);
     expect(again.stdout).toMatch(/^replayed leaky \(\S+leaky\.mjs\) equivalence seed \d+ path [\d:]+: the block passes, but when it was found it failed only after the blocks run before it on the same executor instance \(state kept between blocks\), so passing alone does not make the failure gone: rerun the whole verify to see whether it still fails, or the rerun line it printed for its block, which runs the blocks it needs first \(--after \S+leaky-out\/leaky\.mjs-[0-9a-f]{8}-equivalence-\d+\.earlier\.json\)$/m);
@@ -330,7 +330,7 @@ export default () => ({ name: 'module-level', async execute(b) { const r = execu
     const r = concord('verify', '--executor', shared, '--runs', '100', '--out', out);
     expect(r.status).toBe(1);
     expect(r.stdout).not.toMatch(/fails only/);
-    const token = /replay {7}npx concord verify --replay (cv7_\S+)/.exec(r.stdout)![1]!;
+    const token = /replay {7}npx concord verify --replay (cv8_\S+)/.exec(r.stdout)![1]!;
     const again = concord('verify', '--replay', token, '--out', out);
     expect(again.status).toBe(0);
     expect(again.stdout).toMatch(/^replayed module-level \(\S+module-level\.mjs\) equivalence seed \d+ path [\d:]+: the counterexample no longer fails, here in a fresh process\. /);
@@ -352,7 +352,7 @@ export default () => ({ name: 'flaky', async execute(b) {
     const r = concord('verify', '--executor', flaky, '--runs', '100', '--out', out);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^ {2}fails only {3}sometimes /m);
-    const token = /replay {7}npx concord verify --replay (cv7_\S+)/.exec(r.stdout)![1]!;
+    const token = /replay {7}npx concord verify --replay (cv8_\S+)/.exec(r.stdout)![1]!;
     const found = /^ {2}block file {3}(\S+)/m.exec(r.stdout)![1]!;
     const again = spawnSync(process.execPath, [cli, 'verify', '--replay', token, '--out', out, '--json'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ALWAYS_WRONG: '1' } });
     expect(again.status).toBe(1);
@@ -381,7 +381,7 @@ export default () => ({ name: 'late', async execute(b) {
     const out = join(dir, 'late-out');
     const r = concord('verify', '--executor', late, '--runs', '100', '--out', out);
     expect(r.status).toBe(1);
-    const token = /replay {7}npx concord verify --replay (cv7_\S+)/.exec(r.stdout)![1]!;
+    const token = /replay {7}npx concord verify --replay (cv8_\S+)/.exec(r.stdout)![1]!;
     const replay = (...extra: string[]) => spawnSync(process.execPath, [cli, 'verify', '--replay', token, '--out', out, ...extra],
       { encoding: 'utf8', timeout: 60_000, env: { ...process.env, WRONG_AFTER: '20', BLOCK_LOG: log } });
     const once = replay('--json');
@@ -786,7 +786,7 @@ export default { name: 'native-at-2', execute(b, o) { if (o?.threads === 2 && ++
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/^FAIL throws-then-stuck \(\S+throws-then-stuck\.mjs\): equivalence check/m);
       expect(r.stdout).toMatch(/^ {2}error {8}the executor threw: Error: boom$/m);
-      expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv7_\S+( --out \S+)?$/m);
+      expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv8_\S+( --out \S+)?$/m);
       const written = /^ {2}block file {3}(\S+)/m.exec(r.stdout)![1]!;
       expect(written.startsWith(out)).toBe(true);
       expect(parseBlock(readFileSync(written, 'utf8'), written).txs.length).toBeGreaterThan(0);

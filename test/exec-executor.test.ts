@@ -823,7 +823,7 @@ await import(${JSON.stringify(fromThread)});
     expect(broken.stdout).toMatch(/^ +actual +reverted\(code 99\)/m);
     expect(broken.stdout).toMatch(/--executor 'exec:node \S+ --fail-on-tx 1'/);
     // A token is pasted from logs: an exec: one starts its command only beside the same --executor, as the printed line gives it.
-    expect(broken.stdout).toMatch(/^ +replay +npx concord verify --replay cv7_\S+ --executor 'exec:node \S+ --fail-on-tx 1'( --out \S+)?$/m);
+    expect(broken.stdout).toMatch(/^ +replay +npx concord verify --replay cv8_\S+ --executor 'exec:node \S+ --fail-on-tx 1'( --out \S+)?$/m);
     const marker = join(dir, 'started');
     const command = `exec:touch '${marker}'`;
     const token = `cv1_${Buffer.from(JSON.stringify([command, 'equivalence', 1, 20, 65536, '0'])).toString('base64url')}`;

@@ -29,8 +29,8 @@ const sealed = sealToken(fields, [[0, 0], [3, 1]], undefined, run);
 describe('replay tokens', () => {
   it('round-trip and make one shell-safe word', () => {
     expect(decodeToken(encodeToken(sealed))).toEqual(sealed);
-    expect(encodeToken(sealed)).toMatch(/^cv7_[A-Za-z0-9_-]+$/);
-    for (const version of [2, 3, 4, 5, 6] as const) {
+    expect(encodeToken(sealed)).toMatch(/^cv8_[A-Za-z0-9_-]+$/);
+    for (const version of [2, 3, 4, 5, 6, 7] as const) {
       const older = sealToken(fields, [[0, 0], [3, 1]], undefined, run, version);
       expect(decodeToken(encodeToken(older))).toEqual(older);
       expect(encodeToken(older)).toMatch(new RegExp(`^cv${version}_[A-Za-z0-9_-]+$`));
@@ -40,14 +40,14 @@ describe('replay tokens', () => {
 
   // The digest covered the shrunk block alone: a token with a step of its path removed by hand
   // rebuilt that block at another thread count and replayed it as the failure.
-  it('seal a cv7_ token with a digest of the run it replays, thread count or schedule included, and of every other field but the executor', () => {
+  it('seal a cv8_ token with a digest of the run it replays, thread count or schedule included, and of every other field but the executor', () => {
     expect(digestMatches(sealed, run)).toBe(true);
     expect(digestMatches(sealed, [run[0], { ...run[1], threads: 4 }])).toBe(false);
     expect(digestMatches(sealToken(fields, [], undefined, [run[0], 1]), [run[0], 2])).toBe(false);
     expect(digestMatches(sealed, [{ txs: [] }, run[1]])).toBe(false);
     const changed: ReplayToken[] = [
       { ...sealed, check: 'equivalence' }, { ...sealed, minTxs: 2 }, { ...sealed, maxTxs: 41 }, { ...sealed, seed: -124 }, { ...sealed, path: '4:0' },
-      { ...sealed, failsOnly: 'sometimes' }, { ...sealed, minimized: [[0, 0]] }, { ...sealed, shrunk: { ...sealed.shrunk, capped: 'attempts' } },
+      { ...sealed, failsOnly: 'sometimes' }, { ...sealed, minimized: [[0, 0]] }, { ...sealed, shrunk: { ...sealed.shrunk, capped: 'attempts' } }, { ...sealed, failure: 'hang' },
     ];
     for (const t of changed) expect(digestMatches(decodeToken(encodeToken(t)), run), JSON.stringify(t)).toBe(false);
     // The executor is what the replay is given, by the caller: the run is the same.
@@ -77,12 +77,13 @@ describe('replay tokens', () => {
     expect(digestMatches(decodeToken(encodeToken(empty)), run)).toBe(true);
     const word = (prefix: string, parts: unknown[]) => `${prefix}${Buffer.from(JSON.stringify(parts)).toString('base64url')}`;
     const whole = [fields.executor, fields.check, 1, 40, -123, '4:0:2', 0, '0', made.shrunk.digest];
-    expect(decodeToken(word('cv7_', [...whole, settings]))).toEqual(made);
+    expect(decodeToken(word('cv8_', [...whole, settings]))).toEqual(made);
+    expect(decodeToken(word('cv7_', [...whole, settings]))).toEqual({ ...made, version: 7 });
     expect(decodeToken(word('cv6_', [...whole, settings]))).toEqual({ ...made, version: 6 });
     expect(decodeToken(word('cv5_', [...whole, settings]))).toEqual({ ...made, version: 5 });
     // Before cv5_ no token had them; and settings that are none, or no settings, are damage.
     for (const bad of [{}, { modules: 0 }, { modules: 1.5 }, { partition: '' }, { partition: 3 }, { modules: 4, threads: 2 }, [4], 'range', null]) {
-      for (const prefix of ['cv7_', 'cv6_', 'cv5_']) expect(() => decodeToken(word(prefix, [...whole, bad])), `${prefix} ${JSON.stringify(bad)}`).toThrow(/damaged/);
+      for (const prefix of ['cv8_', 'cv7_', 'cv6_', 'cv5_']) expect(() => decodeToken(word(prefix, [...whole, bad])), `${prefix} ${JSON.stringify(bad)}`).toThrow(/damaged/);
     }
     expect(() => decodeToken(word('cv4_', [...whole, settings]))).toThrow(/damaged/);
   });
@@ -91,20 +92,21 @@ describe('replay tokens', () => {
     expect(replayCommand({ ...sealed, executor: 'test:sequential' })).toBe(`verifyExecutor(executor, { replay: '${encodeToken({ ...sealed, executor: 'test:sequential' })}' })`);
   });
 
-  it('refuse a cv7_, cv6_, cv5_, cv4_, cv3_ or cv2_ token without its steps and digest, which a cv1_ token may lack', () => {
+  it('refuse a cv8_, cv7_, cv6_, cv5_, cv4_, cv3_ or cv2_ token without its steps and digest, which a cv1_ token may lack', () => {
     const word = (prefix: string, parts: unknown[]) => `${prefix}${Buffer.from(JSON.stringify(parts)).toString('base64url')}`;
     const head = [fields.executor, fields.check, 1, 40, -123, '4:0:2'];
     for (const tail of [[], [1], [0, '0.2-1']]) {
-      for (const prefix of ['cv7_', 'cv6_', 'cv5_', 'cv4_', 'cv3_', 'cv2_']) expect(() => decodeToken(word(prefix, [...head, ...tail])), `${prefix} ${JSON.stringify(tail)}`).toThrow(/damaged/);
+      for (const prefix of ['cv8_', 'cv7_', 'cv6_', 'cv5_', 'cv4_', 'cv3_', 'cv2_']) expect(() => decodeToken(word(prefix, [...head, ...tail])), `${prefix} ${JSON.stringify(tail)}`).toThrow(/damaged/);
       expect(decodeToken(word('cv1_', [...head, ...tail])).version).toBe(1);
     }
-    expect(decodeToken(word('cv7_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual(sealed);
+    expect(decodeToken(word('cv8_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual(sealed);
+    expect(decodeToken(word('cv7_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual({ ...sealed, version: 7 });
     expect(decodeToken(word('cv6_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual({ ...sealed, version: 6 });
     expect(decodeToken(word('cv5_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual({ ...sealed, version: 5 });
     expect(decodeToken(word('cv4_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual({ ...sealed, version: 4 });
     expect(decodeToken(word('cv3_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual({ ...sealed, version: 3 });
     expect(decodeToken(word('cv2_', [...head, 0, '0.2-1', sealed.shrunk.digest]))).toEqual({ ...sealed, version: 2 });
-    expect(() => decodeToken('cv8_AAAA')).toThrow(/^--replay: "cv8_AAAA" is not a replay token \(they start with cv7_, or cv6_, cv5_, cv4_, cv3_, cv2_ or cv1_ for older ones\)$/);
+    expect(() => decodeToken('cv9_AAAA')).toThrow(/^--replay: "cv9_AAAA" is not a replay token \(they start with cv8_, or cv7_, cv6_, cv5_, cv4_, cv3_, cv2_ or cv1_ for older ones\)$/);
   });
 });
 

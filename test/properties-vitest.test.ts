@@ -104,8 +104,8 @@ describe('verifyExecutor', () => {
     const message = (error as Error).message;
     expect(message).toMatch(/anomaly {6}\S/);
     // The executor lives only in this test, so its replay is the helper's own option.
-    expect(message).toMatch(/replay {7}verifyExecutor\(executor, \{ replay: '(cv7_\S+)' \}\)/);
-    const token = /replay: '(cv7_\S+)'/.exec(message)![1]!;
+    expect(message).toMatch(/replay {7}verifyExecutor\(executor, \{ replay: '(cv8_\S+)' \}\)/);
+    const token = /replay: '(cv8_\S+)'/.exec(message)![1]!;
     const again = await verifyExecutor(buggy, { replay: token }).catch((e: unknown) => e);
     expect((again as EquivalenceError).report.failures[0]!.block).toEqual((error as EquivalenceError).report.failures[0]!.block);
     // It failed again, and on a fresh instance too: it fails alone, every time.
@@ -117,7 +117,7 @@ describe('verifyExecutor', () => {
   it('refuses a token with a step of its shrink path removed', async () => {
     const error = await verifyExecutor(buggy, { runs: 200 }).catch((e: unknown) => e);
     const [f] = (error as EquivalenceError).report.failures;
-    expect(f!.token).toMatch(/^cv7_/);
+    expect(f!.token).toMatch(/^cv8_/);
     const token = decodeToken(f!.token);
     const steps = token.path.split(':');
     const removed = steps.slice(1).map((_, i) => [...steps.slice(0, i + 1), ...steps.slice(i + 2)].join(':'));
@@ -288,7 +288,7 @@ describe('verifyExecutor', () => {
     const { hang, message } = error as ExecutorTimeoutError;
     expect(message).toMatch(/^verifyExecutor: the executor hangs: execute\(\) on a generated block of \d+ transactions \(threads [124]\) did not settle within 300 ms \(the timeout option\)$/m);
     expect(message).toMatch(/^ {2}block {8}\d+ transactions[,;] /m);
-    expect(message).toMatch(/^ {2}replay {7}verifyExecutor\(executor, \{ replay: 'cv7_\S+', timeout: 300 \}\)$/m);
+    expect(message).toMatch(/^ {2}replay {7}verifyExecutor\(executor, \{ replay: 'cv8_\S+', timeout: 300 \}\)$/m);
     expect(hang.blockFile).toMatch(/test_hangs-hung\.block\.json$/);
     expect(JSON.parse(readFileSync(hang.blockFile!, 'utf8'))).toEqual(hang.block);
     expect(closed.count).toBe(1);
@@ -531,8 +531,8 @@ export default () => { log.executesAtHandout.push(log.executes); return engine; 
       [{ runs: 5, threads: 4 }, TypeError, /^verifyExecutor: threads must be an array of thread counts, e.g. \[8, 16\], got 4$/],
       [null as unknown as object, TypeError, /^verifyExecutor: options must be an object, got null$/],
       // A token that is no string failed inside the decoder ("token.startsWith is not a function"), a bad one in --replay's words.
-      [{ replay: 123 }, TypeError, /^verifyExecutor: replay must be a replay token \(a string starting cv7_, or cv6_, cv5_, cv4_, cv3_, cv2_ or cv1_ for older ones\), got 123$/],
-      [{ replay: 'garbage' }, RangeError, /^verifyExecutor: replay: "garbage" is not a replay token \(they start with cv7_, or cv6_, cv5_, cv4_, cv3_, cv2_ or cv1_ for older ones\)$/],
+      [{ replay: 123 }, TypeError, /^verifyExecutor: replay must be a replay token \(a string starting cv8_, or cv7_, cv6_, cv5_, cv4_, cv3_, cv2_ or cv1_ for older ones\), got 123$/],
+      [{ replay: 'garbage' }, RangeError, /^verifyExecutor: replay: "garbage" is not a replay token \(they start with cv8_, or cv7_, cv6_, cv5_, cv4_, cv3_, cv2_ or cv1_ for older ones\)$/],
       [{ replay: 'cv1_x' }, RangeError, /^verifyExecutor: replay: the token is damaged/],
       // outDir was used unchecked: a number failed only once a counterexample was written, a file with EEXIST.
       [{ outDir: 5 }, TypeError, /^verifyExecutor: outDir must be a folder's path, got 5$/],

@@ -77,7 +77,7 @@ describe('concord verify', () => {
   });
 
   // At seed 5 a single run per check never stops a block at its gas limit (skip-rest), which the coverage gate requires
-  // (at seeds 1-4 and 6 one of cv7_'s shaped big blocks or large lying blocks does).
+  // (at seeds 1-4 and 6 one of cv8_'s shaped big blocks or large lying blocks does).
   it('fails missing coverage with ok false in the JSON, whose failures are empty', async () => {
     const r = await verify({ executor: ['sequential'], runs: '1', seed: '5', json: true });
     expect(r.code).toBe(1);
@@ -129,7 +129,7 @@ describe('concord verify', () => {
     expect(j.executors[0]).toMatchObject({ name: f.executor, label: f.label });
     expect(f.transactions).toBeLessThanOrEqual(3);
     expect(['stale read', 'wrong receipt']).toContain(f.explanation.anomaly);
-    expect(f.replay).toMatch(/^npx concord verify --replay cv7_/);
+    expect(f.replay).toMatch(/^npx concord verify --replay cv8_/);
     // A CI job sends the JSON to a file: its log still says what failed, how, and how to replay it.
     const x = f.explanation;
     expect(r.stderr).toBe(`concord verify: FAIL ${f.label}: ${f.check} check (${f.setting}), shrunk to ${f.transactions} transaction${f.transactions === 1 ? '' : 's'} in ${f.numShrinks} steps; `
@@ -159,7 +159,7 @@ describe('concord verify', () => {
     expect(r.stdout).toMatch(/anomaly {6}(stale read|wrong receipt)/);
     expect(r.stdout).toMatch(/block {8}\d transactions?/);
     expect(r.stdout).toMatch(/block file {3}.*\.block\.json/);
-    expect(r.stdout).toMatch(/replay {7}npx concord verify --replay cv7_\S+/);
+    expect(r.stdout).toMatch(/replay {7}npx concord verify --replay cv8_\S+/);
     expect(r.stdout).toMatch(/seed {9}\d+, path [\d:]+/);
   });
 
@@ -226,9 +226,9 @@ describe('concord verify', () => {
     expect(caught.length).toBeLessThan(PLANTED.length);
     expect(r.stdout).toMatch(new RegExp(`^FAIL ${caught[0]}: \\w+ check`, 'm'));
     expect(r.stdout).toMatch(/^ {2}anomaly {6}\S/m);
-    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv7_\S+( --out \S+)?$/m);
+    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv8_\S+( --out \S+)?$/m);
     expect(r.stdout).toContain(`each replay prints its full report, as above; their blocks are in ${out}\n`);
-    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +npx concord verify --replay cv7_\\S+( --out \\S+)?$`, 'm'));
+    for (const name of caught.slice(1)) expect(r.stdout).toMatch(new RegExp(`^ {2}${name} +npx concord verify --replay cv8_\\S+( --out \\S+)?$`, 'm'));
     // The per-executor summary lines up too.
     const counts = r.stdout.split('\n').filter((l) => /^ {2}planted:\S+ +\d+ blocks/.test(l)).map((l) => l.indexOf(' blocks'));
     expect(counts).toHaveLength(PLANTED.length);
@@ -331,7 +331,7 @@ describe('concord verify', () => {
     const [f] = JSON.parse(r.stdout).failures;
     expect(f).toMatchObject({ check: 'equivalence', preState: 'shared', transactions: 1, explanation: { key: 0, expected: '-1' } });
     expect(f.setting).toMatch(/^threads \d, shared pre-state$/);
-    expect(f.token).toMatch(/^cv7_/);
+    expect(f.token).toMatch(/^cv8_/);
     const again = JSON.parse((await verify({ replay: f.token, json: true })).stdout);
     expect(again).toMatchObject({ ok: false, reproduced: true, failures: [{ preState: 'shared', block: f.block }] });
     // The rerun line carries the kind: the block file alone, as a Map, passes.

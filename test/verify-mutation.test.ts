@@ -100,7 +100,7 @@ describe('concord verify on an executor that changes the block it is given', () 
     expect(r.stdout).toMatch(/^ {2}actual {7}0 transactions \(after execute\(\)\)$/m);
     expect(r.stdout).toMatch(/^ {2}why {10}The executor pops-to-print \(\S+\) changed the block it was given: the list of transactions was 1 long before execute\(\) and is 0 long after\. /m);
     expect(r.stdout).toMatch(/^ {2}block file {3}\S+\.block\.json {2}\(rerun: npx concord run \S+\.block\.json --executor \S+pops-to-print\.mjs --threads \d --warmup 0 --check\)$/m);
-    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv7_\S+( --out \S+)?$/m);
+    expect(r.stdout).toMatch(/^ {2}replay {7}npx concord verify --replay cv8_\S+( --out \S+)?$/m);
   });
 
   it('says so when an executor changed the block and threw as well', async () => {

@@ -83,7 +83,7 @@ describe('a verify replay token of an executor made with a placement file', () =
     // the word is the one Concord made before tokens named placements (under the version it makes now).
     const { sha256: _sha, ...inProcess } = placement;
     const older = sealToken({ ...fields, settings: { ...settings, placement: { ...inProcess, entityModule: new Map([[0, 1]]), file: 'p.json' } } }, [[0, 0]], undefined, run);
-    expect(encodeToken(older)).toBe('cv7_WyJtb2R1bGFyIiwiaW50ZXJsZWF2aW5nIiwxLDQwLDcsIjI6MCIsMCwiMCIsIjlmZDFhNDk5ZTZmMiIseyJtb2R1bGVzIjo0LCJwYXJ0aXRpb24iOiJhZmZpbml0eSJ9XQ');
+    expect(encodeToken(older)).toBe('cv8_WyJtb2R1bGFyIiwiaW50ZXJsZWF2aW5nIiwxLDQwLDcsIjI6MCIsMCwiMCIsIjlmZDFhNDk5ZTZmMiIseyJtb2R1bGVzIjo0LCJwYXJ0aXRpb24iOiJhZmZpbml0eSJ9XQ');
     expect(decodeToken(encodeToken(older)).placement).toBeUndefined();
   });
 
@@ -135,11 +135,11 @@ describe('a verify replay token of an executor made with a placement file', () =
   it('of partition affinity that names no placement (cv6_ or later), made without one, refuses a file given to it', async () => {
     const placement = await placementFile('unasked.json', 0);
     const token = tokenFor(modularSubject({ modules: MODULES, partition: 'affinity' }));
-    expect(decodeToken(token)).toMatchObject({ version: 7, settings: { modules: MODULES, partition: 'affinity' } });
+    expect(decodeToken(token)).toMatchObject({ version: 8, settings: { modules: MODULES, partition: 'affinity' } });
     expect(await verify({ replay: token, placement: placement.file! })).toEqual({
       code: 2, stdout: '',
       stderr: `concord verify: --replay: the token's failure was found on modular made with --modules ${MODULES} --partition affinity and no placement file `
-        + '(a cv7_ token names the one its executor was made with, and this one names none): its affinity partition learned each block\'s placement; give --replay without --placement\n',
+        + '(a cv8_ token names the one its executor was made with, and this one names none): its affinity partition learned each block\'s placement; give --replay without --placement\n',
     });
   });
 });

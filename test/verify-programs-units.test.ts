@@ -102,7 +102,7 @@ describe('tokens of a run given --programs', () => {
   it('carry the subset, covered by their digest', () => {
     const t = sealToken(fields, [[0, 0]], undefined, input);
     const token = encodeToken(t);
-    expect(token).toMatch(/^cv7_/);
+    expect(token).toMatch(/^cv8_/);
     expect(decodeToken(token)).toEqual(t);
     expect(JSON.parse(Buffer.from(token.slice(4), 'base64url').toString())[9]).toEqual({ programs: ['p2p', 'token'] });
     // Cut out, or another subset: the digest no longer matches, so the replay refuses it as damaged.

@@ -70,7 +70,7 @@ describe('verify stopped by a signal', () => {
     const file = /^ {2}block file {3}(\S+\.block\.json) {2}\(rerun: .* run \1 --executor \S+batch-executor\.mjs --threads \d --warmup 0 --check\)$/m.exec(r.stdout);
     expect(file?.[1], r.stdout).toBeDefined();
     expect(existsSync(file![1]!)).toBe(true);
-    expect(r.stdout).toMatch(/^ {2}replay {7}.* verify --replay cv7_\S+ --out \S+$/m);
+    expect(r.stdout).toMatch(/^ {2}replay {7}.* verify --replay cv8_\S+ --out \S+$/m);
     // The summary says which executor failed and which the signal stopped; the last line, how far it got, and it is no pass.
     expect(r.stdout).toMatch(/^ {2}batch-executor \(\S+\) +\d+ blocks .* FAILED$/m);
     expect(r.stdout).toMatch(/^ {2}slow \(\S+\) +\d+ blocks .* stopped before its checks had all run$/m);
@@ -95,7 +95,7 @@ describe('verify stopped by a signal', () => {
     expect(j.executors[1]!.checks.slice(1).map((c) => c.batches)).toEqual([0, 0, 0, 0]);
     // The log of a CI job whose stdout went to a file: the failure with its replay, then the stop, once each.
     expect(r.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^concord verify: FAIL batch-executor .*; replay: .* verify --replay cv7_\S+ --out \S+$/),
+      expect.stringMatching(/^concord verify: FAIL batch-executor .*; replay: .* verify --replay cv8_\S+ --out \S+$/),
       `concord verify: ${j.stopped}`,
     ]);
   });

@@ -60,7 +60,7 @@ for await (const line of createInterface({ input: process.stdin })) {
 
   it('a hang names its bound; a protocol violation its rule; an error of a module is quoted as thrown', () => {
     const report = {
-      executor: 'exec:./engine', label: 'exec:./engine', check: 'equivalence', setting: 'threads 4', seed: 65536, path: '0', token: 'cv7_x', replay: 'npx concord verify --replay cv7_x',
+      executor: 'exec:./engine', label: 'exec:./engine', check: 'equivalence', setting: 'threads 4', seed: 65536, path: '0', token: 'cv8_x', replay: 'npx concord verify --replay cv8_x',
       transactions: 3, numShrinks: 15, block: {},
     } satisfies FailureReport;
     const hang = 'ExecEngineError: exec:./engine: did not answer request 1 (a block of 3 transactions) within 20 s (--timeout), and was stopped';
@@ -89,7 +89,7 @@ export default () => ({ name: 'flaky', async execute(b) {
     const r = concord('verify', '--executor', flaky, '--runs', '100', '--out', out, '--json');
     expect(r.status, r.stderr).toBe(1);
     const [failure] = (JSON.parse(r.stdout) as { failures: FailureJson[] }).failures;
-    expect(failure).toMatchObject({ failsOnly: 'sometimes', replay: expect.stringMatching(new RegExp(`^npx concord verify --replay cv7_\\S+ --repeat ${SOMETIMES_REPEAT} --out \\S+$`)) });
+    expect(failure).toMatchObject({ failsOnly: 'sometimes', replay: expect.stringMatching(new RegExp(`^npx concord verify --replay cv8_\\S+ --repeat ${SOMETIMES_REPEAT} --out \\S+$`)) });
     expect(r.stderr).toMatch(/; wrong gas total in gasUsed: expected \d+, actual \d+; replay: /);
     expect(r.stderr.endsWith(`; replay: ${failure!.replay} ${why}\n`)).toBe(true);
     const text = concord('verify', '--executor', flaky, '--runs', '100', '--out', out);

@@ -74,13 +74,13 @@ describe('failedOtherwise: a replay that fails, but not as the token\'s failure 
   } satisfies FailureReport;
 
   it('a token marked as a hang\'s (its shrinking capped for a hang) and a replay that did not hang: another failure, named', () => {
-    expect(failedOtherwise(token, report)).toBe('the token\'s failure was a hang (it marks its shrinking stopped at the cap on a hang\'s shrinking), and this replay failed without hanging '
+    expect(failedOtherwise(token, report, undefined)).toBe('the token\'s failure was a hang (it marks its shrinking stopped at the cap on a hang\'s shrinking), and this replay failed without hanging '
       + '(threw: the engine exited with code 1 with request 1 unanswered): another failure of the same block, so the token\'s is neither reproduced nor shown gone');
   });
 
   it('a replay that hung again is the token\'s failure; a token without the mark cannot tell', () => {
-    expect(failedOtherwise(token, { ...report, hungMs: 20_000 })).toBeUndefined();
-    expect(failedOtherwise({ ...token, shrunk: { digest: '0123456789ab' } }, report)).toBeUndefined();
-    expect(failedOtherwise({ ...token, shrunk: { digest: '0123456789ab', capped: 'attempts' } }, report)).toBeUndefined();
+    expect(failedOtherwise(token, { ...report, hungMs: 20_000 }, undefined)).toBeUndefined();
+    expect(failedOtherwise({ ...token, shrunk: { digest: '0123456789ab' } }, report, undefined)).toBeUndefined();
+    expect(failedOtherwise({ ...token, shrunk: { digest: '0123456789ab', capped: 'attempts' } }, report, undefined)).toBeUndefined();
   });
 });

@@ -288,7 +288,8 @@ function seedOrigin(f: FailureReport, words: OptionWords): string {
   const extra = words === 'helper' ? [...(f.settings ? ['settings'] : []), ...(f.threadCounts ? ['threads'] : []), ...(f.programs ? ['programs'] : [])] : [];
   const same = `${seed}${made} with the same ${extra.length ? `runs, txs, ${extra.join(', ')}`.replace(/, ([a-z]+)$/, ' and $1') : w.same}`;
   // A seed makes the same blocks, not the same timings: a race may not show again on either.
-  return f.failsOnly === 'sometimes'
+  // A replay line made before it carried --repeat (a shard's file --merge reads) runs the block once.
+  return f.failsOnly === 'sometimes' && replayWhy(f) !== ''
     ? ` (fast-check's, for batch ${f.batch} of ${seed}: the replay below runs this block up to ${SOMETIMES_REPEAT} times; ${same} makes the same blocks, which may pass)`
     : ` (fast-check's, for batch ${f.batch} of ${seed}: to reproduce, use the replay below or ${same})`;
 }

@@ -35,6 +35,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { carriesMark, killMarked, killTrees, MARK_VARIABLE, marksWith, newMark, processes, walkTree } from './process-tree.js';
 import { createInterface } from 'node:readline';
+import { constants } from 'node:os';
 import { emptyStats, PER_TX_COUNTERS, STATUSES, type Block, type BlockResult, type ExecutionStats, type ReadSet, type Receipt, type Status } from '../spec/block.js';
 import { MAX_CALL_MS } from '../spec/call-time.js';
 import type { Executor } from '../spec/executor.js';
@@ -130,6 +131,12 @@ export type EngineFault = 'error answer' | 'start-up';
 export function engineFault(e: unknown): EngineFault | undefined {
   if (!(e instanceof ExecEngineError) || e.protocol !== undefined) return undefined;
   return e.answeredError ? 'error answer' : e.atStartUp ? 'start-up' : undefined;
+}
+
+/** The signal a shell's exit code of 128 + N names (137: SIGKILL), or undefined for any other code. */
+function signalOfShellCode(code: number): string | undefined {
+  if (code <= 128) return undefined;
+  return Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0];
 }
 
 /**
@@ -995,7 +1002,10 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}, an
         return;
       }
       // The shell's own codes for a command it could not run, before the engine answered anything.
-      const shell = !answered && code === 127 ? ' (the shell found no such command)' : !answered && code === 126 ? ' (the shell could not run the command: is it executable?)' : '';
+      // A shell that waits for its child reports a signal's end as 128 + its number.
+      const shellSignal = code === null ? undefined : signalOfShellCode(code);
+      const shell = !answered && code === 127 ? ' (the shell found no such command)' : !answered && code === 126 ? ' (the shell could not run the command: is it executable?)'
+        : shellSignal === undefined ? '' : ` (128 + ${code! - 128}: ${shellSignal}, as a shell reports a command a signal ended)`;
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}${shell}`;
       const cut = cutAnswer === null ? '' : ` after writing part of its answer (${quoted(cutAnswer)}, no newline)`;
       // An engine that failed before answering anything may not be the engine meant: in a list,
@@ -1017,7 +1027,8 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}, an
       else if (code !== 0 && !failed) {
         // Closed before any request (verify and bench load each executor once up front): it may
         // have died starting, or on its input's end; either is a failure before its first answer.
-        const when = nextId === 1 ? `${first} (none was sent to it: Concord closed its input unused, and an engine exits with 0 when its input ends)` : ' when its input ended (expected 0)';
+        const exitsWith0 = shellSignal === undefined ? ', and an engine exits with 0 when its input ends' : '';
+        const when = nextId === 1 ? `${first} (none was sent to it: Concord closed its input unused${exitsWith0})` : ' when its input ended (expected 0)';
         closeError = new ExecEngineError(`${name}: the engine ${how}${when}${notes}${tail()}`);
         closeError.atStartUp = nextId === 1;
       }

@@ -61,6 +61,13 @@ describe('an engine that ends before its first answer', () => {
     expect(k.atStartUp).toBe(true);
     expect(k.message).toMatch(/: the engine was killed by SIGKILL before answering its first request \(request 1 pending\)$/);
     await killed.close();
+    // Where the shell waits for its child, its 128 + N names the signal; a shell that execs its one
+    // command (dash, bash) leaves the signal itself, as above.
+    const wrapped = createExecExecutor(`exec:node ${engine} kill-at-start; exit $?`);
+    const w = await rejection(wrapped);
+    expect(w.atStartUp).toBe(true);
+    expect(w.message).toMatch(/: the engine exited with code 137 \(128 \+ 9: SIGKILL, as a shell reports a command a signal ended\) before answering its first request/);
+    await wrapped.close();
     // Once it has answered, an end is no longer its start-up's.
     const later = createExecExecutor(`exec:node ${engine} hang-from 5`);
     expect((await later.execute(small)).receipts).toHaveLength(1);

@@ -142,7 +142,11 @@ export interface Section {
 /** The last section's title, which a section's glossaryLink points to; its anchor is GLOSSARY_ANCHOR. */
 export const GLOSSARY_TITLE = 'Glossary';
 const GLOSSARY_ANCHOR = 'glossary';
-const GLOSSARY_POINTER = 'Words of the trade (baseline, ceiling, preflight, fastest-core baseline, ideal, lanes, rounds, a rough or unsteady figure) are explained in plain words in the';
+/** The Overview's pointer to the glossary, naming the words it explains in this report (lanes only where modular ran). */
+function glossaryPointer(m: Merged): string {
+  const lanes = hasModular(m) ? ' lanes,' : '';
+  return `Words of the trade (baseline, ceiling, preflight, fastest-core baseline, ideal,${lanes} rounds, a rough or unsteady figure) are explained in plain words in the`;
+}
 
 export interface RenderedChart {
   readonly name: string;
@@ -1214,9 +1218,13 @@ function sections(m: Merged): Section[] {
  * The words a reader meets before the sections that define them, each in plain words, the figures
  * its rules rest on named as the report applies them; each only where the report has what it names.
  */
+/** Whether modular ran in any file, under its name or a partition's label. */
+function hasModular(m: Merged): boolean {
+  return m.rows.some((r) => r.executor === MODULAR || r.executor.startsWith(`${MODULAR} (`));
+}
+
 function glossary(m: Merged): string[] {
-  const executors = new Set(m.rows.map((r) => r.executor));
-  const modular = [...executors].some((e) => e === MODULAR || e.startsWith(`${MODULAR} (`));
+  const modular = hasModular(m);
   const predicted = m.sources.some((s) => s.doc.simulated.length > 0);
   return [
     `baseline: Concord's sequential executor on one thread, timed in the same rounds as each parallel run ("interleaved"), so a speedup compares two runs taken under the same machine conditions. speedup: the baseline's block time over the executor's; 2x is twice as fast.`,
@@ -1285,7 +1293,7 @@ export function renderMarkdown(m: Merged, charts: readonly { name: string; title
   for (const s of [...lead, ...sections(m)]) {
     parts.push(`## ${mdText(s.title)}`, '');
     for (const p of s.paragraphs) if (p) parts.push(mdText(p), '');
-    if (s.glossaryLink) parts.push(`${mdText(GLOSSARY_POINTER)} [${GLOSSARY_TITLE.toLowerCase()}](#${GLOSSARY_ANCHOR}) at the end.`, '');
+    if (s.glossaryLink) parts.push(`${mdText(glossaryPointer(m))} [${GLOSSARY_TITLE.toLowerCase()}](#${GLOSSARY_ANCHOR}) at the end.`, '');
     for (const t of s.tables) parts.push(mdTable(t), '');
     for (const p of s.after ?? []) if (p) parts.push(mdText(p), '');
   }
@@ -1339,7 +1347,7 @@ export function renderHtml(m: Merged, charts: readonly RenderedChart[], lead: re
   const section = (s: Section) => {
     body.push(s.title === GLOSSARY_TITLE ? `<h2 id="${GLOSSARY_ANCHOR}">${esc(s.title)}</h2>` : `<h2>${esc(s.title)}</h2>`);
     for (const p of s.paragraphs) if (p) body.push(`<p>${esc(p)}</p>`);
-    if (s.glossaryLink) body.push(`<p>${esc(GLOSSARY_POINTER)} <a href="#${GLOSSARY_ANCHOR}">${esc(GLOSSARY_TITLE.toLowerCase())}</a> at the end.</p>`);
+    if (s.glossaryLink) body.push(`<p>${esc(glossaryPointer(m))} <a href="#${GLOSSARY_ANCHOR}">${esc(GLOSSARY_TITLE.toLowerCase())}</a> at the end.</p>`);
     for (const t of s.tables) body.push(htmlTable(t));
     for (const p of s.after ?? []) if (p) body.push(`<p>${esc(p)}</p>`);
   };

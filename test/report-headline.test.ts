@@ -155,4 +155,13 @@ describe('the glossary', () => {
     // No predictions in this file: no word for them.
     expect(glossary).not.toContain('simulated: ');
   });
+
+  it('names lanes, in the pointer and the glossary, only where modular ran', () => {
+    const alone = structuredClone(doc);
+    alone.runs = alone.runs.filter((r) => r.executor !== 'modular');
+    const text = mdUnescaped(renderMarkdown(merge([{ file: 'r.json', doc: alone }]), []));
+    expect(text).toContain('Words of the trade (baseline, ceiling, preflight, fastest-core baseline, ideal, rounds, a rough or unsteady figure)');
+    expect(text).not.toMatch(/^lanes, modules: /m);
+    expect(md).toContain('Words of the trade (baseline, ceiling, preflight, fastest-core baseline, ideal, lanes, rounds, a rough or unsteady figure)');
+  });
 });

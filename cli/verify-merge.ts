@@ -88,6 +88,9 @@ const executorReport = z.object({
   statesExplored: count,
   interleavingsCovered: amount,
   explorationsCut: count,
+  // A shard of a verify before they were counted apart has neither: the pool then cannot say them.
+  shrinkStates: count.optional(),
+  shrinkInterleavings: amount.optional(),
   coverage,
   executedCoverage: coverage.optional(),
   // Without it the pool could not know which counts its gate requires: a custom executor's coverage holds its other stats too.
@@ -294,10 +297,13 @@ function poolExecutor(i: number, runs: number, shards: readonly ShardInput[]): E
   const pooled = sumCoverage(all.map((e) => e.coverage));
   const uncovered = failed || cut || stopped ? [] : uncoveredEvents(required, pooled);
   const names = [...new Set(all.flatMap((e) => e.checks.map((c) => c.name)))];
+  // A shard without them explored an unknown amount shrinking: a sum that left it out would understate it.
+  const explored = all.every((e) => e.shrinkStates !== undefined && e.shrinkInterleavings !== undefined)
+    ? { shrinkStates: sum((e) => e.shrinkStates!), shrinkInterleavings: sum((e) => e.shrinkInterleavings!) } : {};
   return {
     name, label, blocksChecked: sum((e) => e.blocksChecked), schedulesExplored: sum((e) => e.schedulesExplored),
     shrinkBlocks: sum((e) => e.shrinkBlocks), shrinkSchedules: sum((e) => e.shrinkSchedules), shrinkMs: sum((e) => e.shrinkMs), statesExplored: sum((e) => e.statesExplored),
-    interleavingsCovered: sum((e) => e.interleavingsCovered), explorationsCut: sum((e) => e.explorationsCut), coverage: pooled,
+    interleavingsCovered: sum((e) => e.interleavingsCovered), explorationsCut: sum((e) => e.explorationsCut), ...explored, coverage: pooled,
     ...(all.some((e) => e.executedCoverage) ? { executedCoverage: sumCoverage(all.map((e) => e.executedCoverage)) } : {}),
     // Every shard judged it (none failed, was cut or stopped), so a count 0 in the pool was listed uncovered by each.
     required, uncovered, unreported: uncovered.filter((ev) => all.every((e) => e.unreported.includes(ev))),
@@ -328,6 +334,7 @@ function pool(shards: readonly ShardInput[]): MergedShards {
       // overstated where the longest shard was longest for its shrinking.
       shrinkMs: longest(shards).result.elapsedMs - Math.max(...shards.map((s) => s.result.elapsedMs - s.result.shrinkMs)),
       statesExplored: sum((e) => e.statesExplored), interleavingsCovered: sum((e) => e.interleavingsCovered),
+      ...(executors.every((e) => e.shrinkStates !== undefined) ? { shrinkStates: sum((e) => e.shrinkStates!), shrinkInterleavings: sum((e) => e.shrinkInterleavings!) } : {}),
       failures: shards.flatMap((s) => s.result.failures.map((f) => ({ ...(f as unknown as FailureReport), shard: s.result.shard }))),
       // The shards run side by side: the matrix took as long as its longest.
       elapsedMs: longest(shards).result.elapsedMs, timedOut: executors.some((e) => e.cut),

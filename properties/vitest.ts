@@ -3,6 +3,7 @@
 // Concord's equivalence and determinism properties and, on a counterexample, throws an Error whose
 // message is the full failure report (explanation, shrunk block, block file, replay). A call into
 // the executor that hangs past `timeout` rejects with ExecutorTimeoutError (properties/call-timeout.ts).
+// A replay tells the token's failure from another of its block as `concord verify --replay` does.
 // Invariant: seeds are pinned (default 1), so a suite that passes once passes every time on the
 // same code, and mutation testing can match its tests between runs. An executor given as an object
 // or a factory is named in tokens as no command can build it (HELPER_PREFIX), so its failure's
@@ -19,11 +20,11 @@ import { freshInstances } from '../impl/fresh-instance.js';
 import { counterGoal, type CoverageGoal, type Subject } from './equivalence.js';
 import { executorSubject, executorSource, settingsFor } from './subjects.js';
 import { thrownText } from './explain.js';
-import { formatFailure, passedAloneText, replayRunsLine } from './report.js';
-import { decodeToken, HELPER_PREFIX, ReplayTokenError, settingsText, TOKEN_STARTS, type PartitionSettings, type ReplayToken } from './replay.js';
+import { failedOtherwise, formatFailure, passedAloneText, replayRunsLine } from './report.js';
+import { decodeToken, HELPER_PREFIX, ReplayTokenError, sameFailureKind, settingsText, TOKEN_STARTS, type PartitionSettings, type ReplayToken } from './replay.js';
 import { OutPathError, prepareOut, removeEmptyFolders } from './folders.js';
-import { CHECK_DEFS, replayFailure, runVerify, type RunReport, type SubjectSource } from './runner.js';
-import { withCallLimit } from './call-timeout.js';
+import { CHECK_DEFS, replayFailure, runVerify, type FailureReport, type RunReport, type SubjectSource } from './runner.js';
+import { ExecutorTimeoutError, withCallLimit } from './call-timeout.js';
 import { coverageHint, uncoveredText, type HintOptionNames } from './coverage-hint.js';
 import { sortedThreadCounts, threadCountsProblem } from './thread-counts.js';
 import { parsePrograms, type Programs } from './programs.js';
@@ -109,10 +110,21 @@ export interface VerifyExecutorOptions {
   readonly programs?: string | readonly string[];
 }
 
+/** The first line of an error from a replay whose block failed otherwise (report.ts failedOtherwise), as `concord verify --replay` words it. */
+const otherwiseLine = (otherwise: string): string => `Concord's replay failed, but not as found: ${otherwise}`;
+
 export class EquivalenceError extends Error {
-  /** `replayed`: a replay's runs of its block (the last one failed) and the most it was given, as `concord verify --replay --repeat` prints them. */
+  /**
+   * A replay's: whether its block failed as the token's failure did, as `concord verify --replay
+   * --json` says `reproduced` (a token from before tokens named their failure's kind cannot tell,
+   * and says true). Absent outside a replay.
+   */
+  declare readonly reproduced?: boolean;
+  /** A replay's whose block failed another way than the token's failure: the two, in `concord verify --replay`'s words. */
+  declare readonly failedOtherwise?: string;
+  /** `replayed`: a replay's runs of its block (the last one failed), the most it was given, as `concord verify --replay --repeat` prints them, and how it failed otherwise, if it did. */
   /** `hint`: a line under the missing coverage, as `concord verify` prints one (what to raise, what to check). */
-  constructor(readonly report: RunReport, replayed?: { readonly runs: number; readonly repeat: number }, hint?: string) {
+  constructor(readonly report: RunReport, replayed?: { readonly runs: number; readonly repeat: number; readonly otherwise?: string }, hint?: string) {
     const runsLine = replayed && replayRunsLine(replayed.runs, replayed.repeat);
     const lines = report.failures.flatMap((f) => {
       const [first, ...rest] = formatFailure(f, 'helper');
@@ -120,9 +132,46 @@ export class EquivalenceError extends Error {
     });
     for (const e of report.executors) if (e.uncovered.length) lines.push(uncoveredText(e));
     if (hint && report.executors.some((e) => e.uncovered.length)) lines.push(`  hint: ${hint}`);
-    super(`Concord found ${report.failures.length ? 'a counterexample' : 'missing coverage'}:\n${lines.join('\n')}`);
+    const otherwise = replayed?.otherwise;
+    super(`${otherwise ? `${otherwiseLine(otherwise)}\n` : ''}Concord found ${report.failures.length ? 'a counterexample' : 'missing coverage'}:\n${lines.join('\n')}`);
     this.name = 'EquivalenceError';
+    if (replayed) this.reproduced = !otherwise;
+    if (otherwise) this.failedOtherwise = otherwise;
   }
+}
+
+/**
+ * A replay's hang where the token's failure was no hang (a lost write, a throw): an
+ * ExecutorTimeoutError still, whose message says first that the token's failure did not come back,
+ * as EquivalenceError's does.
+ */
+export class ReplayHangError extends ExecutorTimeoutError {
+  readonly reproduced = false;
+  constructor(readonly failedOtherwise: string, hung: ExecutorTimeoutError) {
+    super(`${otherwiseLine(failedOtherwise)}\n${hung.message}`, hung.hang);
+    this.name = 'ExecutorTimeoutError';
+  }
+}
+
+/**
+ * `hung`, from a replay of `token`, as a ReplayHangError where the token names another failure
+ * than a hang and the hang was an execute() of its block; as it is otherwise (a hang token's
+ * replay hanging again; a hang creating the executor, no failure of the block).
+ */
+function hangOtherwise(hung: unknown, token: ReplayToken, timeoutMs: number): unknown {
+  if (!(hung instanceof ExecutorTimeoutError) || token.failure === undefined || sameFailureKind(token.failure, 'hang', token.failsOnly === 'sometimes')) return hung;
+  const { block, threads } = hung.hang;
+  // A block file (spec/block-file.ts writeBlock) holds its transactions as `transactions`.
+  const txs = block === undefined ? undefined : (block as { transactions?: unknown }).transactions;
+  if (!Array.isArray(txs)) return hung;
+  // The hang as a failure of the block, which failedOtherwise words as `concord verify --replay` does.
+  const seen: FailureReport = {
+    executor: token.executor, label: token.executor, check: token.check, setting: threads === undefined ? '' : `threads ${threads}`, ...(threads === undefined ? {} : { threads }),
+    seed: token.seed, path: token.path, token: hung.hang.token ?? '', replay: '', transactions: txs.length, numShrinks: 0, block: block!, hungMs: timeoutMs,
+  };
+  const otherwise = failedOtherwise(token, seen, 'hang');
+  // failureKind names the bound by the CLI's option; the helper's is `timeout`.
+  return otherwise === undefined ? hung : new ReplayHangError(otherwise.replace(' (--timeout))', ' (the timeout option))'), hung);
 }
 
 /** An executor only this helper holds: named for tokens so that no command takes it for another, shown by its own name. */
@@ -326,6 +375,9 @@ const HELPER_OPTION_NAMES: HintOptionNames = { runs: 'runs', coverage: 'coverage
  * or TypeError for a bad option or a value that is no executor (impl/registry.ts executorFrom, as for a module's default export). A replay of a
  * counterexample that failed only after the blocks run before it on its instance, or only
  * sometimes, throws an Error that says so when it passes: passing alone does not make it gone.
+ * A replay whose block fails another way than the token names (report.ts failedOtherwise) says so
+ * first, as `concord verify --replay` does: EquivalenceError's `reproduced` false and
+ * `failedOtherwise`, or a ReplayHangError for a hang.
  */
 export async function verifyExecutor(
   executor: Executor | ((settings: ExecutorSettings) => Executor | Promise<Executor>) | (new (settings: ExecutorSettings) => Executor) | string,
@@ -385,7 +437,7 @@ async function check(
     const limit = { timeoutMs, seed, creating, replay: token, settings, ...(outDir === undefined ? {} : { outDir }) };
     return withCallLimit(source, CHECK_DEFS, limit, async (timed) => {
       // A token that decodes may still rebuild no run, or another than its own: refused as one that does not decode.
-      const { report, observer, label, runs: made } = await replayFailure(timed, token, outDir, repeat).catch((e: unknown) => { throw replayRefused(e); });
+      const { report, observer, label, runs: made, kind } = await replayFailure(timed, token, outDir, repeat).catch((e: unknown) => { throw replayRefused(e); });
       // A counterexample that failed only after earlier blocks, or only sometimes, is not gone because it passes alone.
       if (!report && token.failsOnly) throw new Error(passedAloneText(label, token, token.failsOnly, made));
       const run: RunReport = {
@@ -393,9 +445,11 @@ async function check(
         statesExplored: observer.states, interleavingsCovered: observer.interleavings,
         failures: report ? [report] : [], elapsedMs: 0, timedOut: false, seed, shard: '1/1',
       };
-      if (report) throw new EquivalenceError(run, { runs: made, repeat });
+      // The token's failure or another of its block: said as `concord verify --replay` says it.
+      const otherwise = report && failedOtherwise(token, report, kind);
+      if (report) throw new EquivalenceError(run, { runs: made, repeat, ...(otherwise ? { otherwise } : {}) });
       return run;
-    });
+    }).catch((e: unknown) => { throw hangOtherwise(e, token, timeoutMs); });
   }
   if (options.repeat !== undefined) throw new TypeError('verifyExecutor: repeat runs a replayed counterexample again: give it with replay');
   const limit = { timeoutMs, seed, creating, settings, ...(threadCounts ? { threadCounts } : {}), ...(programs ? { programs } : {}), ...(outDir === undefined ? {} : { outDir }) };

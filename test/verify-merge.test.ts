@@ -48,7 +48,7 @@ describe('concord verify --merge on real shards', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ ok: true, runs: 100, txs: 6, seed: 1, shard: '1-2/2', timedOut: false, failures: [] });
-    for (const k of ['blocksChecked', 'schedulesExplored', 'statesExplored', 'interleavingsCovered']) expect(j[k], k).toBe(sum(parts, (p) => p[k]));
+    for (const k of ['blocksChecked', 'schedulesExplored', 'statesExplored', 'interleavingsCovered', 'shrinkStates', 'shrinkInterleavings']) expect(j[k], k).toBe(sum(parts, (p) => p[k]));
     const [e] = j.executors;
     const shardsOf = parts.map((p) => p.executors[0]);
     for (const [k, v] of Object.entries(e.coverage)) expect(v, k).toBe(sum(shardsOf, (s) => s.coverage[k]));
@@ -230,6 +230,31 @@ describe('concord verify --merge judges the pool as one run', () => {
     expect(text.stdout).toContain(`shard 3/3 (${r.files[2]}) failed the coverage gate alone`);
     expect(text.stdout).not.toContain('shard 2/3 (');
     expect(text.stdout.trimEnd().split('\n').at(-1)).toBe('all properties hold');
+  });
+
+  // The exhaustive check's enumeration while shrinking and rerunning a counterexample: the merge
+  // left it out, so the pool said less than the run it split.
+  it('pools what the exhaustive check explored shrinking, per executor and for the run; a shard from before it was counted makes the pool say none', async () => {
+    const shrunk = (states: number, interleavings: number) => (j: Json) => {
+      Object.assign(j.executors[0], { shrinkBlocks: 40, shrinkSchedules: 0, shrinkMs: 300, shrinkStates: states, shrinkInterleavings: interleavings });
+      Object.assign(j, { shrinkBlocks: 40, shrinkSchedules: 0, shrinkMs: 300, shrinkStates: states, shrinkInterleavings: interleavings });
+    };
+    const r = await mergeOf('explored', [shard('1/2', shrunk(5000, 2e5)), shard('2/2', shrunk(6864, 3.79e5))]);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ shrinkBlocks: 80, shrinkStates: 11864, shrinkInterleavings: 5.79e5 });
+    expect(j.executors[0]).toMatchObject({ shrinkBlocks: 80, shrinkStates: 11864, shrinkInterleavings: 5.79e5 });
+    const text = await merging({ merge: r.files });
+    expect(text.stdout).toContain(' and 80 blocks more in 0.6 s shrinking and rerunning its counterexample (exploring 11,864 states covering 5.79e+5 interleavings), not counted above\n');
+    // A shard without the fields explored an unknown amount: the pool says neither rather than a part as the whole.
+    const older = await mergeOf('explored-older', [shard('1/2', shrunk(5000, 2e5)), shard('2/2', (o) => Object.assign(o.executors[0], { shrinkBlocks: 40, shrinkMs: 300 }))]);
+    const o = JSON.parse(older.stdout);
+    expect(o.shrinkBlocks).toBe(80);
+    expect(o).not.toHaveProperty('shrinkStates');
+    expect(o).not.toHaveProperty('shrinkInterleavings');
+    expect(o.executors[0]).not.toHaveProperty('shrinkStates');
+    expect(o.executors[0]).not.toHaveProperty('shrinkInterleavings');
+    const olderText = await merging({ merge: older.files });
+    expect(olderText.stdout).toContain(' and 80 blocks more in 0.6 s shrinking and rerunning its counterexample, not counted above\n');
   });
 
   it('fails a gate the pooled counts fail too, with the unsharded run\'s advice', async () => {

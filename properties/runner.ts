@@ -271,8 +271,8 @@ export interface ExecutorReport {
   readonly explorationsCut: number;
   /**
    * The exhaustive check's states explored, and interleavings covered, shrinking a counterexample and
-   * rerunning it, as `shrinkBlocks` counts its blocks. runVerify always sets them; an executor that
-   * `verify --merge` pooled has neither (cli/verify-merge.ts does not pool them).
+   * rerunning it, as `shrinkBlocks` counts its blocks. runVerify always sets them; `verify --merge`
+   * sums them, and leaves them out where a shard's file from before them lacks them (cli/verify-merge.ts).
    */
   readonly shrinkStates?: number;
   readonly shrinkInterleavings?: number;
@@ -310,7 +310,7 @@ export interface RunReport {
   /** Exhaustive enumeration: the generated runs' states expanded, and interleavings of worker steps they cover. */
   readonly statesExplored: number;
   readonly interleavingsCovered: number;
-  /** Exhaustive enumeration while shrinking and rerunning counterexamples, apart from the counts above; absent where a report was not made by runVerify (`verify --merge`'s pool, the vitest helper's replay). */
+  /** Exhaustive enumeration while shrinking and rerunning counterexamples, apart from the counts above; absent from the vitest helper's replay, and from `verify --merge`'s pool where a shard's file from before them lacks them. */
   readonly shrinkStates?: number;
   readonly shrinkInterleavings?: number;
   readonly failures: readonly FailureReport[];

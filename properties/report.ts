@@ -269,9 +269,9 @@ export function replayRunsLine(runs: number, repeat: number): string | undefined
  */
 export type OptionWords = 'cli' | 'helper';
 
-const WORDS: Readonly<Record<OptionWords, { readonly seed: string; readonly same: string; readonly repeat: (n: number) => string; readonly timeLimit: string }>> = {
-  cli: { seed: '--seed', same: '--runs, --txs and --shard', repeat: (n) => `--repeat ${n}`, timeLimit: '--time-limit' },
-  helper: { seed: 'seed', same: 'runs and txs', repeat: (n) => `repeat: ${n}`, timeLimit: 'timeLimit' },
+const WORDS: Readonly<Record<OptionWords, { readonly seed: string; readonly same: string; readonly repeat: (n: number) => string; readonly timeLimit: string; readonly timeout: string }>> = {
+  cli: { seed: '--seed', same: '--runs, --txs and --shard', repeat: (n) => `--repeat ${n}`, timeLimit: '--time-limit', timeout: '--timeout' },
+  helper: { seed: 'seed', same: 'runs and txs', repeat: (n) => `repeat: ${n}`, timeLimit: 'timeLimit', timeout: 'timeout' },
 };
 
 /**
@@ -440,9 +440,9 @@ const GIST_ERROR = 200;
  * broke, a hang and its bound, what was thrown (an engine's error answer or its exit, with the last
  * line it wrote to standard error), or the first difference from the reference.
  */
-export function failureKind(f: FailureReport): string {
+export function failureKind(f: FailureReport, words: OptionWords = 'cli'): string {
   if (f.protocol) return `broke concord-exec/1: ${f.protocol.rule}`;
-  if (f.hungMs !== undefined) return `hung on a block of ${plural(f.transactions, 'transaction')}: no answer within ${f.hungMs / 1000} s (--timeout)`;
+  if (f.hungMs !== undefined) return `hung on a block of ${plural(f.transactions, 'transaction')}: no answer within ${f.hungMs / 1000} s (${WORDS[words].timeout})`;
   if (f.error !== undefined) {
     const [line = '', ...quoted] = f.error.split('\n');
     // The log line names the executor already, which an engine's error repeats after its name ("ExecEngineError: exec:...: ").
@@ -466,15 +466,15 @@ export function failureKind(f: FailureReport): string {
  * where it marks its shrinking stopped at the cap on a hang's shrinking ('h'): that failure was a
  * hang, and a replay that fails without hanging failed otherwise.
  */
-export function failedOtherwise(t: ReplayToken, report: FailureReport, kind: FailureKind | undefined): string | undefined {
+export function failedOtherwise(t: ReplayToken, report: FailureReport, kind: FailureKind | undefined, words: OptionWords = 'cli'): string | undefined {
   const gone = 'another failure of the same block, so the token\'s is neither reproduced nor shown gone';
   if (t.failure !== undefined && kind !== undefined) {
     if (sameFailureKind(t.failure, kind, t.failsOnly === 'sometimes')) return undefined;
-    return `the token's failure was ${failureKindWords(t.failure)}, and this replay failed as ${failureKindWords(kind)} (${failureKind(report)}): ${gone}`;
+    return `the token's failure was ${failureKindWords(t.failure)}, and this replay failed as ${failureKindWords(kind)} (${failureKind(report, words)}): ${gone}`;
   }
   if (t.shrunk?.capped !== 'hang' || report.hungMs !== undefined) return undefined;
   return 'the token\'s failure was a hang (it marks its shrinking stopped at the cap on a hang\'s shrinking), '
-    + `and this replay failed without hanging (${failureKind(report)}): ${gone}`;
+    + `and this replay failed without hanging (${failureKind(report, words)}): ${gone}`;
 }
 
 /** A failure as a CI log shows it under verify --json: its FAIL line, what went wrong (failureKind) and its replay, with why it asks for the runs it does. */

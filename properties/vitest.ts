@@ -169,9 +169,8 @@ function hangOtherwise(hung: unknown, token: ReplayToken, timeoutMs: number): un
     executor: token.executor, label: token.executor, check: token.check, setting: threads === undefined ? '' : `threads ${threads}`, ...(threads === undefined ? {} : { threads }),
     seed: token.seed, path: token.path, token: hung.hang.token ?? '', replay: '', transactions: txs.length, numShrinks: 0, block: block!, hungMs: timeoutMs,
   };
-  const otherwise = failedOtherwise(token, seen, 'hang');
-  // failureKind names the bound by the CLI's option; the helper's is `timeout`.
-  return otherwise === undefined ? hung : new ReplayHangError(otherwise.replace(' (--timeout))', ' (the timeout option))'), hung);
+  const otherwise = failedOtherwise(token, seen, 'hang', 'helper');
+  return otherwise === undefined ? hung : new ReplayHangError(otherwise, hung);
 }
 
 /** An executor only this helper holds: named for tokens so that no command takes it for another, shown by its own name. */
@@ -446,7 +445,7 @@ async function check(
         failures: report ? [report] : [], elapsedMs: 0, timedOut: false, seed, shard: '1/1',
       };
       // The token's failure or another of its block: said as `concord verify --replay` says it.
-      const otherwise = report && failedOtherwise(token, report, kind);
+      const otherwise = report && failedOtherwise(token, report, kind, 'helper');
       if (report) throw new EquivalenceError(run, { runs: made, repeat, ...(otherwise ? { otherwise } : {}) });
       return run;
     }).catch((e: unknown) => { throw hangOtherwise(e, token, timeoutMs); });

@@ -75,7 +75,7 @@ describe('verifyExecutor({ replay }) of a cv8_ token', async () => {
     expect(error).toBeInstanceOf(ExecutorTimeoutError);
     expect(error).toBeInstanceOf(ReplayHangError);
     const otherwise = `the token's failure was a lost write (a wrong result), and this replay failed as a hang (hung on a block of ${failure.transactions} transactions: `
-      + 'no answer within 0.3 s (the timeout option)): another failure of the same block, so the token\'s is neither reproduced nor shown gone';
+      + 'no answer within 0.3 s (timeout)): another failure of the same block, so the token\'s is neither reproduced nor shown gone';
     expect(error).toMatchObject({ reproduced: false, failedOtherwise: otherwise, name: 'ExecutorTimeoutError' });
     expect((error as Error).message).toMatch(new RegExp(`^Concord's replay failed, but not as found: ${escaped(otherwise)}\nverifyExecutor: the executor switching: execute\\(\\) on `));
     expect((error as ExecutorTimeoutError).hang.token).toBe(failure.token);

@@ -190,14 +190,23 @@ function tieGroups(pooled: readonly number[]): number[] {
   return groups;
 }
 
+/** U of x (m values) against y (n values), and what both tests read of the pooled values' ties: their runs in order and the correction term. */
+function uOf(x: readonly number[], y: readonly number[]): { m: number; n: number; u: number; groups: number[]; tieTerm: number } {
+  const [m, n] = [x.length, y.length];
+  const groups = tieGroups(sorted([...x, ...y]));
+  return { m, n, u: wilcoxonRankSum(x, y) - (m * (m + 1)) / 2, groups, tieTerm: groups.reduce((sum, t) => sum + t * t * t - t, 0) };
+}
+
+/** U's variance under no difference, corrected for ties, for the normal approximation. */
+function uVariance(m: number, n: number, tieTerm: number): number {
+  const N = m + n;
+  return ((m * n) / 12) * (N + 1 - tieTerm / (N * (N - 1)));
+}
+
 /** The two-sided Mann-Whitney U test of x against y. */
 export function mannWhitney(x: readonly number[], y: readonly number[]): UTest {
-  const m = x.length;
-  const n = y.length;
-  if (m === 0 || n === 0) return { u: 0, p: 1, exact: true };
-  const u = wilcoxonRankSum(x, y) - (m * (m + 1)) / 2;
-  const groups = tieGroups(sorted([...x, ...y]));
-  const tieTerm = groups.reduce((sum, t) => sum + t * t * t - t, 0);
+  if (x.length === 0 || y.length === 0) return { u: 0, p: 1, exact: true };
+  const { m, n, u, groups, tieTerm } = uOf(x, y);
   if (tieTerm === 0 && m < EXACT_LIMIT && n < EXACT_LIMIT) {
     const lower = exactUCdf(m, n, u);
     // U is symmetric around mn/2, so P(U >= u) = P(U <= mn - u).
@@ -205,11 +214,9 @@ export function mannWhitney(x: readonly number[], y: readonly number[]): UTest {
     return { u, p: Math.min(1, 2 * Math.min(lower, upper)), exact: true };
   }
   if (m + n <= N_TIED_EXACT_LIMIT) return { u, p: exactTiedP(m, groups, u), exact: true };
-  const N = m + n;
-  const mean = (m * n) / 2;
-  const variance = ((m * n) / 12) * (N + 1 - tieTerm / (N * (N - 1)));
+  const variance = uVariance(m, n, tieTerm);
   if (variance <= 0) return { u, p: 1, exact: false };
-  const z = Math.max(0, Math.abs(u - mean) - 0.5) / Math.sqrt(variance);
+  const z = Math.max(0, Math.abs(u - (m * n) / 2) - 0.5) / Math.sqrt(variance);
   return { u, p: Math.min(1, 2 * (1 - normalCdf(z))), exact: false };
 }
 
@@ -219,19 +226,14 @@ export function mannWhitney(x: readonly number[], y: readonly number[]): UTest {
  * them), else the normal approximation with tie and continuity correction.
  */
 export function mannWhitneyGreater(x: readonly number[], y: readonly number[]): number {
-  const m = x.length;
-  const n = y.length;
-  if (m === 0 || n === 0) return 1;
-  const u = wilcoxonRankSum(x, y) - (m * (m + 1)) / 2;
-  const groups = tieGroups(sorted([...x, ...y]));
-  const tieTerm = groups.reduce((sum, t) => sum + t * t * t - t, 0);
+  if (x.length === 0 || y.length === 0) return 1;
+  const { m, n, u, groups, tieTerm } = uOf(x, y);
   if (tieTerm === 0 && m < EXACT_LIMIT && n < EXACT_LIMIT) return exactUCdf(m, n, u);
   if (m + n <= N_TIED_EXACT_LIMIT) {
     const { lower, total } = exactTiedTails(m, groups, u);
     return Math.min(1, lower / total);
   }
-  const N = m + n;
-  const variance = ((m * n) / 12) * (N + 1 - tieTerm / (N * (N - 1)));
+  const variance = uVariance(m, n, tieTerm);
   if (variance <= 0) return 1;
   return normalCdf((u - (m * n) / 2 + 0.5) / Math.sqrt(variance));
 }

@@ -440,7 +440,7 @@ const GIST_ERROR = 200;
  * broke, a hang and its bound, what was thrown (an engine's error answer or its exit, with the last
  * line it wrote to standard error), or the first difference from the reference.
  */
-export function failureKind(f: FailureReport, words: OptionWords = 'cli'): string {
+export function whatWentWrong(f: FailureReport, words: OptionWords = 'cli'): string {
   if (f.protocol) return `broke concord-exec/1: ${f.protocol.rule}`;
   if (f.hungMs !== undefined) return `hung on a block of ${plural(f.transactions, 'transaction')}: no answer within ${f.hungMs / 1000} s (${WORDS[words].timeout})`;
   if (f.error !== undefined) {
@@ -470,15 +470,15 @@ export function failedOtherwise(t: ReplayToken, report: FailureReport, kind: Fai
   const gone = 'another failure of the same block, so the token\'s is neither reproduced nor shown gone';
   if (t.failure !== undefined && kind !== undefined) {
     if (sameFailureKind(t.failure, kind, t.failsOnly === 'sometimes')) return undefined;
-    return `the token's failure was ${failureKindWords(t.failure)}, and this replay failed as ${failureKindWords(kind)} (${failureKind(report, words)}): ${gone}`;
+    return `the token's failure was ${failureKindWords(t.failure)}, and this replay failed as ${failureKindWords(kind)} (${whatWentWrong(report, words)}): ${gone}`;
   }
   if (t.shrunk?.capped !== 'hang' || report.hungMs !== undefined) return undefined;
   return 'the token\'s failure was a hang (it marks its shrinking stopped at the cap on a hang\'s shrinking), '
-    + `and this replay failed without hanging (${failureKind(report, words)}): ${gone}`;
+    + `and this replay failed without hanging (${whatWentWrong(report, words)}): ${gone}`;
 }
 
-/** A failure as a CI log shows it under verify --json: its FAIL line, what went wrong (failureKind) and its replay, with why it asks for the runs it does. */
+/** A failure as a CI log shows it under verify --json: its FAIL line, what went wrong (whatWentWrong) and its replay, with why it asks for the runs it does. */
 export function failureLogLine(f: FailureReport): string {
   const why = replayWhy(f);
-  return `${formatFailure(f)[0]!}; ${failureKind(f)}; replay: ${f.replay}${why ? ` (${why})` : ''}`;
+  return `${formatFailure(f)[0]!}; ${whatWentWrong(f)}; replay: ${f.replay}${why ? ` (${why})` : ''}`;
 }

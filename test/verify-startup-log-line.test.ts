@@ -1,5 +1,5 @@
 // The line a CI log shows of a failure under `verify --json` (stderr; the report is in the JSON
-// file the log does not show) names what went wrong in a few words (failureKind): the first
+// file the log does not show) names what went wrong in a few words (whatWentWrong): the first
 // difference from the reference, an engine's error answer with the last line it wrote, a hang and
 // its bound, the protocol rule its output broke; where it said only the check and the shrink. A
 // failure that comes and goes prints a replay that carries --repeat SOMETIMES_REPEAT (the helper's
@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { failureKind, formatFailure } from '../properties/report.js';
+import { formatFailure, whatWentWrong } from '../properties/report.js';
 import { encodeToken, replayCommand, SOMETIMES_REPEAT, type ReplayToken } from '../properties/replay.js';
 import type { FailureReport } from '../properties/runner.js';
 
@@ -65,11 +65,11 @@ for await (const line of createInterface({ input: process.stdin })) {
       transactions: 3, numShrinks: 15, block: {},
     } satisfies FailureReport;
     const hang = 'ExecEngineError: exec:./engine: did not answer request 1 (a block of 3 transactions) within 20 s (--timeout), and was stopped';
-    expect(failureKind({ ...report, hungMs: 20_000, error: hang })).toBe('hung on a block of 3 transactions: no answer within 20 s (--timeout)');
-    expect(failureKind({ ...report, protocol: { rule: 'an answer is one JSON object on one line' }, error: 'ExecEngineError: exec:./engine: ...' }))
+    expect(whatWentWrong({ ...report, hungMs: 20_000, error: hang })).toBe('hung on a block of 3 transactions: no answer within 20 s (--timeout)');
+    expect(whatWentWrong({ ...report, protocol: { rule: 'an answer is one JSON object on one line' }, error: 'ExecEngineError: exec:./engine: ...' }))
       .toBe('broke concord-exec/1: an answer is one JSON object on one line');
-    expect(failureKind({ ...report, executor: './mine.mjs', label: 'mine (./mine.mjs)', error: 'TypeError: x is undefined' })).toBe('threw: TypeError: x is undefined');
-    expect(failureKind(report)).toBe('its result differs from the reference');
+    expect(whatWentWrong({ ...report, executor: './mine.mjs', label: 'mine (./mine.mjs)', error: 'TypeError: x is undefined' })).toBe('threw: TypeError: x is undefined');
+    expect(whatWentWrong(report)).toBe('its result differs from the reference');
   });
 });
 

@@ -1050,32 +1050,37 @@ async function searchBatch(
   let capped: false | ShrinkCap = false;
   let hangUnconfirmed: FailureReport['hangUnconfirmed'];
   let tokenOf: ((fields: TokenFields) => ReplayToken) | undefined;
-  if (input && protocol !== undefined) {
-    const found = { last: o.last, after: failedAfter };
-    const minimal = await minimalInput(input, withMapPreState, subject.programs !== undefined);
-    const call = await confirmProtocol(minimal.input, protocol, checkOnce, () => o.last?.protocol);
-    if (call !== undefined) {
+  /**
+   * A failure that is the engine's output rather than its result, shown on the smallest block
+   * minimize() makes where `confirm` finds it there again (its failure as `last` reports it), not
+   * shrunk; undefined, with the failure as found kept, where that block does not show it.
+   */
+  const onSmallest = async <T>(found: CheckInput, confirm: (smallest: CheckInput) => Promise<T | undefined>, last: (seen: T) => Failure | undefined) => {
+    const before = { last: o.last, after: failedAfter };
+    const minimal = await minimalInput(found, withMapPreState, subject.programs !== undefined);
+    const seen = await confirm(minimal.input);
+    if (seen !== undefined) {
       const stopped = minimal.capped ? 'attempts' : undefined;
-      const report = failureReport(subject, { ...check, txs }, seed, details, minimal.steps, call === 2 ? { ...o.last!, call } : o.last, {}, outDir, stopped ?? false,
-        (fields) => sealToken(fields, minimal.kept, stopped, minimal.input));
-      return { failure: { ...report, protocol: { rule: protocol, ...(call === 2 ? { afterAnswer: true } : {}) } } };
+      return {
+        seen, report: failureReport(subject, { ...check, txs }, seed, details, minimal.steps, last(seen), {}, outDir, stopped ?? false,
+          (fields) => sealToken(fields, minimal.kept, stopped, minimal.input)),
+      };
     }
+    o.last = before.last;
+    failedAfter = before.after;
+    return undefined;
+  };
+  if (input && protocol !== undefined) {
+    const rule = protocol;
+    const shown = await onSmallest(input, (smallest) => confirmProtocol(smallest, rule, checkOnce, () => o.last?.protocol), (call) => (call === 2 ? { ...o.last!, call } : o.last));
+    if (shown) return { failure: { ...shown.report, protocol: { rule, ...(shown.seen === 2 ? { afterAnswer: true } : {}) } } };
     // The violation needs its block (an answer of the wrong shape for some transactions): it is shrunk as any failure.
-    o.last = found.last;
-    failedAfter = found.after;
   }
   if (input && fault !== undefined) {
-    const found = { last: o.last, after: failedAfter };
-    const minimal = await minimalInput(input, withMapPreState, subject.programs !== undefined);
-    if (!await checkOnce(minimal.input) && o.last?.engineFault === fault) {
-      const stopped = minimal.capped ? 'attempts' : undefined;
-      const report = failureReport(subject, { ...check, txs }, seed, details, minimal.steps, o.last, {}, outDir, stopped ?? false,
-        (fields) => sealToken(fields, minimal.kept, stopped, minimal.input));
-      return { failure: { ...report, engineFault: fault } };
-    }
+    const kind = fault;
+    const shown = await onSmallest(input, async (smallest) => (!await checkOnce(smallest) && o.last?.engineFault === kind ? true : undefined), () => o.last);
+    if (shown) return { failure: { ...shown.report, engineFault: kind } };
     // It fails on some blocks alone (an opcode the engine does not support yet): a counterexample to shrink.
-    o.last = found.last;
-    failedAfter = found.after;
   }
   if (input) {
     const kept: ShrinkStep[] = [];

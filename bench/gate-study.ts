@@ -4,7 +4,12 @@
 // time and --relative, over Concord's sequential baseline (js-*) and the engine's own (own-*); beside
 // it, the rule before (two-sided p <= 0.05 and a median delta above PCT) and two measured and not
 // shipped: the lower bound of a one-sided 95% interval (p <= 0.05 where the shipped takes 0.025),
-// and the shipped one with Holm's correction across the rows of a pair.
+// and the shipped one with Holm's correction across the rows of a pair. Then the two gates that
+// need no quiet runner: runs pooled (compare --base ... --new ..., reports/compare-pooled.ts), over
+// every way to take POOL same-build files a side (false alarms) and POOL same-build files against
+// POOL slowed ones (catches), which share runs and so are no independent trials; and two builds
+// timed in one run (compare RUN.json --base-executor --new-executor, reports/compare-paired.ts), over
+// each pair-*.json file: `same` against `base` (a false alarm) and `slow` against `base` (a catch).
 // Invariant: every rule sees the same pairs: each same-build file against every later one (by its
 // run number), every same-build file against every slowed one; the files are only read.
 // Usage: node dist/bench/gate-study.js DIR
@@ -12,6 +17,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALPHA, compare } from '../reports/compare.js';
+import { comparePaired } from '../reports/compare-paired.js';
+import { pool } from '../reports/compare-pooled.js';
 import type { ResultsFile, RunRecord } from '../reports/schema.js';
 import { mannWhitney, mannWhitneyGreater, median } from '../reports/stats.js';
 import { perRoundSpeedups, roundMedians } from '../reports/summary.js';
@@ -88,4 +95,47 @@ for (const set of ['js', 'own']) {
     const range = (xs: number[]) => `${xs[0]!.toFixed(2)}-${xs[xs.length - 1]!.toFixed(2)} (median ${median(xs).toFixed(2)})`;
     process.stdout.write(`  ${by === 'block' ? 'block time' : '--relative'}: new/base medians, same build ${range(ratios('same'))}, slowed ${range(ratios('slow'))}\n`);
   }
+}
+
+/** Every way to take k of xs, in order. */
+function choose<T>(xs: readonly T[], k: number): T[][] {
+  if (k === 0) return [[]];
+  return xs.flatMap((x, i) => choose(xs.slice(i + 1), k - 1).map((rest) => [x, ...rest]));
+}
+
+/** Runs a side the pooled gate needs: 4 against 4 is the fewest whose Mann-Whitney test reaches 0.025 one-sided. */
+const POOL = 4;
+const GATE_PCT = 10;
+for (const set of ['js', 'own']) {
+  const of = (kind: string) => files.filter((f) => f.startsWith(`${set}-${kind}`)).sort((x, y) => number(x) - number(y));
+  const [same, slow] = [of('same'), of('slow')];
+  if (same.length < 2 * POOL || slow.length < POOL) continue;
+  const input = (f: string) => ({ file: f, doc: JSON.parse(readFileSync(join(dir, f), 'utf8')) as ResultsFile });
+  const inputs = new Map([...same, ...slow].map((f) => [f, input(f)]));
+  const pooled = (fs: readonly string[]) => pool(fs.map((f) => inputs.get(f)!));
+  const sameSplits = choose(same, POOL).flatMap((a) => choose(same.filter((f) => !a.includes(f)), POOL).map((b) => [a, b] as const));
+  const slowSplits = choose(same, POOL).flatMap((a) => choose(slow, POOL).map((b) => [a, b] as const));
+  process.stdout.write(`pooled, ${POOL} runs a side (${set === 'js' ? 'over Concord\'s sequential baseline' : 'over the engine\'s own sequential mode'}): `
+    + `${sameSplits.length} ways to split ${same.length} same-build runs, ${slowSplits.length} of same-build against slowed runs (overlapping: not independent trials)\n`);
+  for (const by of ['block', 'relative'] as const) {
+    const fails = (splits: readonly (readonly [string[], string[]])[]) => splits.filter(([a, b]) => {
+      const g = compare(pooled(a), pooled(b), { threshold: GATE_PCT, relative: by === 'relative' }).gate!;
+      return g.regressions.length > 0 || g.unmatched.length > 0;
+    }).length;
+    process.stdout.write(`  ${GATE_PCT}% ${(by === 'block' ? 'block time' : '--relative').padEnd(10)}  pooled runs' medians, 95% interval's lower bound > PCT  `
+      + `false alarms ${fails(sameSplits)}/${sameSplits.length}, caught ${fails(slowSplits)}/${slowSplits.length}\n`);
+  }
+}
+
+const pairs = files.length === 0 ? [] : readdirSync(dir).filter((f) => /^pair-\d+\.json$/.test(f)).sort((x, y) => number(x) - number(y));
+if (pairs.length > 0) {
+  const docs = pairs.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as ResultsFile);
+  const rounds = docs[0]!.settings.rounds;
+  process.stdout.write(`paired, two builds timed in one run (base, same and slow 20% in each of ${pairs.length} files, over the engine's own sequential mode, ${rounds} rounds)\n`);
+  const judged = (build: string) => docs.map((d) => comparePaired(d, 'base', build, { threshold: GATE_PCT }));
+  const fails = (build: string) => judged(build).filter((c) => c.gate!.regressions.length > 0 || c.gate!.unmatched.length > 0).length;
+  process.stdout.write(`  ${GATE_PCT}% paired     signed-rank over rounds' ratios, 95% interval's lower bound > PCT  false alarms ${fails('same')}/${pairs.length}, caught ${fails('slow')}/${pairs.length}\n`);
+  const ratios = (build: string) => judged(build).flatMap((c) => c.rows.map((r) => 1 + r.deltaPct / 100)).sort((u, v) => u - v);
+  const range = (xs: number[]) => `${xs[0]!.toFixed(2)}-${xs[xs.length - 1]!.toFixed(2)} (median ${median(xs).toFixed(2)})`;
+  process.stdout.write(`  paired: median of the rounds' new/base ratios, same build ${range(ratios('same'))}, slowed ${range(ratios('slow'))}\n`);
 }

@@ -22,7 +22,10 @@
 // pass. --only narrows all of that to the executors a team answers for; broken runs fail whatever
 // --only says, since a wrong result is never a speed.
 
-import { compare, formatComparison, MIN_ROUNDS, regressionLine, type Comparison } from '../reports/compare.js';
+import { brokenRuns, compare, formatComparison, MIN_ROUNDS, regressionLine, type Comparison } from '../reports/compare.js';
+import { pool, poolRefusal } from '../reports/compare-pooled.js';
+import { workloadLabels } from '../reports/summary.js';
+import { plural } from '../spec/plural.js';
 import type { ResultsFile } from '../reports/schema.js';
 import { EXIT, nonNegativeNumberOption, UsageError } from './errors.js';
 import { executorNames } from './executor-settings.js';
@@ -53,8 +56,8 @@ function onlyOption(raw: string | undefined, docs: readonly ResultsFile[]): stri
   return names;
 }
 
-/** Why the gate cannot judge, or null where it can: compare --fail-on-regression refuses then. */
-function gateRefusal(c: Comparison): string | null {
+/** Why the gate cannot judge, or null where it can: compare --fail-on-regression refuses then. Pooled, a side's "rounds" are its runs. */
+function gateRefusal(c: Comparison, pooled: boolean): string | null {
   const g = c.gate;
   if (g === null) return null;
   if (g.refused !== null) return `--fail-on-regression ${g.refused}`;
@@ -62,7 +65,11 @@ function gateRefusal(c: Comparison): string | null {
   // Rows that lack rounds for one reason (a whole file from before rounds were named, say) are named under it once.
   const byWhy = new Map<string, string[]>();
   for (const u of g.unjudged) byWhy.set(u.why, [...(byWhy.get(u.why) ?? []), u.name]);
-  const shown = [...byWhy].map(([why, names]) => `${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''} (${why})`).join('; ');
+  const shown = [...byWhy].map(([why, names]) => `${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''} (${pooled ? why.replace(/\bround(s?)\b/g, 'run$1') : why})`).join('; ');
+  if (pooled) {
+    return `--fail-on-regression over pooled runs cannot judge ${g.unjudged.length === 1 ? 'a row' : `${g.unjudged.length} rows`} with fewer than ${MIN_ROUNDS} runs a side: `
+      + `${shown}; the test counts each run once, and below ${MIN_ROUNDS} against ${MIN_ROUNDS} it cannot reach the gate's p; give --base and --new ${MIN_ROUNDS} results files or more each (separate bench runs, alternated base and new)`;
+  }
   return g.relative
     ? `--fail-on-regression --relative cannot judge ${g.unjudged.length === 1 ? 'a row' : `${g.unjudged.length} rows`} without ${MIN_ROUNDS} or more rounds of ratios to the baseline a side: ${shown}; `
       + `rerun bench with --rounds ${MIN_ROUNDS} or more (the default is 5, --quick's ${MIN_ROUNDS}), or gate without --relative`
@@ -93,36 +100,117 @@ export async function compareCommand(o: CompareOptions): Promise<number> {
     warnings: [`${repeated}: every row compares a run with itself, so no difference can show${threshold === undefined ? '' : ' and --fail-on-regression cannot fail'}`, ...compared.warnings],
   };
   const files = `${o.base} (${base!.doc.runs.length} runs) and ${o.next} (${next!.doc.runs.length} runs)`;
+  return reportComparison(c, { ...o, threshold, files, baseSettings: base!.doc.settings, broken: c.broken.map((b) => `${o.next}: ${b}`), pooled: null });
+}
+
+/** What reportComparison needs beyond the comparison: how to name the sides, and NEW's broken runs as lines naming their file. */
+interface ReportInput {
+  readonly base: string;
+  readonly next: string;
+  readonly threshold: number | undefined;
+  readonly relative?: boolean;
+  readonly json?: boolean;
+  /** The files in words, for "have no run in common". */
+  readonly files: string;
+  readonly baseSettings: ResultsFile['settings'];
+  readonly broken: readonly string[];
+  /** Each side's files where each side pools several runs; else null. */
+  readonly pooled: { readonly base: readonly string[]; readonly new: readonly string[] } | null;
+}
+
+/** Prints a comparison of two sides (two files, or two pools of runs) and its verdict, and gives the exit code; input errors throw. */
+function reportComparison(c: Comparison, o: ReportInput): number {
   const nothing = c.rows.length === 0
-    ? `${files} have no run in common (same workload, executor and thread count): nothing to compare`
+    ? `${o.files} have no run in common (same workload, executor and thread count): nothing to compare`
     : c.rows.every((r) => r.baseline)
-      ? `${files} have only the ${ownBaseline(base!.doc.settings) ? `baseline ${base!.doc.settings.baseline}` : 'sequential baseline'}'s runs in common, no executor's (same workload, executor and thread count): nothing to compare`
+      ? `${o.files} have only the ${ownBaseline(o.baseSettings) ? `baseline ${o.baseSettings.baseline}` : 'sequential baseline'}'s runs in common, no executor's (same workload, executor and thread count): nothing to compare`
       : null;
-  if (nothing !== null && c.broken.length === 0) throw new UsageError(nothing);
+  const brokenNew = o.pooled === null ? o.next : 'a NEW file';
+  if (nothing !== null && o.broken.length === 0) throw new UsageError(nothing);
   // A broken NEW fails as broken (exit 1) whether or not the gate could judge; else a gate that cannot judge is refused.
-  const refusal = nothing === null ? gateRefusal(c) : null;
-  if (refusal !== null && c.broken.length === 0) throw new UsageError(refusal);
+  const refusal = nothing === null ? gateRefusal(c, o.pooled !== null) : null;
+  if (refusal !== null && o.broken.length === 0) throw new UsageError(refusal);
   const judged = refusal === null && c.gate !== null ? c.gate : null;
   const slower = judged?.regressions ?? [];
   const unmatched = judged?.unmatched ?? [];
-  const ok = slower.length === 0 && unmatched.length === 0 && c.broken.length === 0;
-  const { gate, ...rest } = c;
+  const ok = slower.length === 0 && unmatched.length === 0 && o.broken.length === 0;
+  const { gate, broken: _, ...rest } = c;
   if (o.json) {
     writeStdout(`${JSON.stringify({
-      ok, ...rest, regressions: slower.map((r) => r.row.name), unmatched,
+      ok, ...rest, broken: o.pooled === null ? c.broken : o.broken, regressions: slower.map((r) => r.row.name), unmatched,
       gate: gate && { threshold: gate.threshold, by: gate.relative ? 'relative' : 'block time', only: gate.only, ...(refusal === null ? {} : { cannotJudge: refusal }) },
       ...(nothing === null ? {} : { nothingCompared: nothing }),
+      ...(o.pooled === null ? {} : { pooled: o.pooled }),
     })}\n`);
   } else {
-    if (nothing === null) writeStdout(formatComparison(c, o.base, o.next, { relative: o.relative === true }));
+    if (nothing === null) writeStdout(formatComparison(c, o.base, o.next, { relative: o.relative === true, pooled: o.pooled !== null }));
     else {
-      process.stderr.write(`concord compare: ${nothing}; ${o.next} is broken (below)\n`);
+      process.stderr.write(`concord compare: ${nothing}; ${brokenNew} is broken (below)\n`);
       for (const w of c.warnings) writeStdout(`warning: ${w}\n`);
     }
-    if (refusal !== null) process.stderr.write(`concord compare: ${refusal}; ${o.next} is broken (below)\n`);
-    for (const b of c.broken) writeStdout(`broken: ${o.next}: ${b}\n`);
+    if (refusal !== null) process.stderr.write(`concord compare: ${refusal}; ${brokenNew} is broken (below)\n`);
+    for (const b of o.broken) writeStdout(`broken: ${b}\n`);
     for (const u of unmatched) writeStdout(`unmatched: ${u.name}: in ${u.in === 'base' ? o.base : o.next} only${unmatchedHint(u.executor)}\n`);
     for (const r of slower) writeStdout(`regression: ${regressionLine(judged!, r)}\n`);
   }
   return ok ? EXIT.OK : EXIT.FAILED;
+}
+
+/** `concord compare --base A1.json ... --new B1.json ...`: each side's runs pooled, the run as the unit (reports/compare-pooled.ts). */
+export async function comparePooledCommand(o: Omit<CompareOptions, 'base' | 'next'> & { base: readonly string[]; next: readonly string[] }): Promise<number> {
+  const threshold = o.failOnRegression === undefined ? undefined : nonNegativeNumberOption('--fail-on-regression', o.failOnRegression, 'a percentage');
+  if (o.only !== undefined && threshold === undefined) throw new UsageError('--only narrows the gate: give it with --fail-on-regression PCT');
+  const read = await readResults([...o.base, ...o.next], 'compare');
+  const repeated = repeatedRun(read);
+  if (repeated !== null) throw new UsageError(`${repeated}: a pool counts each run once, so give each run's file once`);
+  const [bases, nexts] = [read.slice(0, o.base.length), read.slice(o.base.length)];
+  const refusal = poolRefusal(read);
+  if (refusal !== null) throw new UsageError(refusal);
+  const only = onlyOption(o.only, read.map((r) => r.doc));
+  const compared = compare(pool(bases), pool(nexts), { threshold, relative: o.relative === true, ...(only === undefined ? {} : { only }) });
+  // A pooled side's samples are its runs, one value each: compare's warnings about samples of one round do not apply.
+  const c = { ...compared, warnings: compared.warnings.filter((w) => !/tested over samples, not rounds|samples on a side: need/.test(w)) };
+  const labels = workloadLabels(read.flatMap((r) => r.doc.workloads));
+  return reportComparison(c, {
+    base: 'BASE', next: 'NEW', threshold, ...(o.relative === undefined ? {} : { relative: o.relative }), ...(o.json === undefined ? {} : { json: o.json }),
+    files: `--base's ${plural(bases.length, 'file')} and --new's ${plural(nexts.length, 'file')}`, baseSettings: bases[0]!.doc.settings,
+    broken: nexts.flatMap((n) => brokenRuns(n.doc, labels).map((b) => `${n.file}: ${b}`)),
+    pooled: { base: bases.map((b) => b.file), new: nexts.map((n) => n.file) },
+  });
+}
+
+/** `concord compare`'s command line before it is known which comparison it asks for. */
+export interface CompareArgs {
+  readonly files: readonly string[];
+  readonly base?: readonly string[];
+  readonly new?: readonly string[];
+  readonly baseExecutor?: string;
+  readonly newExecutor?: string;
+  readonly failOnRegression?: string;
+  readonly relative?: boolean;
+  readonly only?: string;
+  readonly json?: boolean;
+}
+
+const FORMS = 'concord compare BASE.json NEW.json, concord compare RUN.json --base-executor A --new-executor B, or concord compare --base A1.json A2.json ... --new B1.json B2.json ...';
+
+/** The comparison the arguments ask for: two files, two builds in one file, or two pools of runs; any other mix is a usage error naming the three forms. */
+export async function compareEntry(a: CompareArgs): Promise<number> {
+  const { files, base, new: next, baseExecutor, newExecutor, ...shared } = a;
+  const options = Object.fromEntries(Object.entries(shared).filter(([, v]) => v !== undefined)) as Omit<CompareOptions, 'base' | 'next'>;
+  if (baseExecutor !== undefined || newExecutor !== undefined) {
+    if (baseExecutor === undefined || newExecutor === undefined) throw new UsageError(`${baseExecutor === undefined ? '--new-executor' : '--base-executor'} needs ${baseExecutor === undefined ? '--base-executor' : '--new-executor'}: name both builds timed in RUN.json (${FORMS})`);
+    if (base !== undefined || next !== undefined || files.length !== 1) throw new UsageError(`--base-executor and --new-executor compare two builds in one results file: give exactly one file, without --base or --new (${FORMS})`);
+    for (const flag of ['relative', 'only'] as const) {
+      if (a[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --base-executor and --new-executor: each round's ratio of the new build to the base build is already taken in the same round, and the gate judges those two builds alone`);
+    }
+    return (await import('./compare-paired.js')).comparePairedCommand({ file: files[0]!, baseExecutor, newExecutor, ...(a.failOnRegression === undefined ? {} : { failOnRegression: a.failOnRegression }), ...(a.json === undefined ? {} : { json: a.json }) });
+  }
+  if (base !== undefined || next !== undefined) {
+    if (base === undefined || next === undefined) throw new UsageError(`${base === undefined ? '--new' : '--base'} needs ${base === undefined ? '--base' : '--new'}: give each side's results files (${FORMS})`);
+    if (files.length > 0) throw new UsageError(`${files.join(' ')}: with --base and --new, give every file after one of them (${FORMS})`);
+    return comparePooledCommand({ ...options, base, next });
+  }
+  if (files.length !== 2) throw new UsageError(`compare takes two results files, ${files.length === 0 ? 'none given' : `not ${files.length}`} (${FORMS})`);
+  return compareCommand({ ...options, base: files[0]!, next: files[1]! });
 }

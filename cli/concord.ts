@@ -202,15 +202,18 @@ program.command('report')
   });
 
 program.command('compare')
-  .description('compare two results files the way benchstat does (exit 1: NEW holds a run that did not match the reference or an executor failure, or --fail-on-regression found a slowdown or an executor\'s run in one file only; 2: the files share no executor run and NEW is not broken, or the gate cannot judge a row: fewer than 4 rounds a side)')
-  .argument('<base.json>', 'the results file compared against; - reads it from standard input')
-  .argument('<new.json>', 'the results file judged; - reads it from standard input (one of the two at most)')
-  .option('--fail-on-regression <pct>', 'exit 1 when an executor\'s row is slower by more than PCT percent with 95% confidence (over round medians: each side needs 4 rounds or more, else exit 2), or an executor\'s run is in one file only')
+  .description('compare two results files the way benchstat does; or two builds timed in one run, round by round (--base-executor, --new-executor); or several runs a side, each run one value (--base, --new) (exit 1: NEW holds a run that did not match the reference or an executor failure, or --fail-on-regression found a slowdown or an executor\'s run on one side only; 2: the files share no executor run and NEW is not broken, or the gate cannot judge a row: fewer than 4 rounds a side, 4 runs a side pooled, 6 rounds paired)')
+  .argument('[files...]', 'BASE.json NEW.json (- reads one of them from standard input); or one RUN.json with --base-executor and --new-executor')
+  .option('--base <files...>', 'several runs of the base build, one results file each, pooled with each run as one value (with --new)')
+  .option('--new <files...>', 'several runs of the new build, pooled as --base\'s')
+  .option('--base-executor <name>', 'with one RUN.json: the base build, as the results name its runs (bench --executor A --executor B timed both in the same rounds)')
+  .option('--new-executor <name>', 'with one RUN.json: the new build, judged against --base-executor round by round')
+  .option('--fail-on-regression <pct>', 'exit 1 when an executor\'s row is slower by more than PCT percent with 95% confidence (over round medians: each side needs 4 rounds or more, else exit 2; pooled, 4 runs a side; paired, 6 rounds), or an executor\'s run is on one side only')
   .option('--relative', 'judge (and show) each executor\'s block time relative to the baseline timed in the same rounds: per round, its median over the baseline\'s, so a machine that slowed between the files does not count (default: block time)')
   .option('--only <executors>', 'the gate judges these executors alone (comma-separated, as the results name their runs); the others are shown, not judged')
   .option('--json', 'print one JSON object')
-  .action(async (base: string, next: string, o: { failOnRegression?: string; relative?: boolean; only?: string; json?: boolean }) => {
-    exitCode = await guard('compare', async () => (await import('./compare.js')).compareCommand({ base, next, ...o }));
+  .action(async (files: string[], o: { base?: string[]; new?: string[]; baseExecutor?: string; newExecutor?: string; failOnRegression?: string; relative?: boolean; only?: string; json?: boolean }) => {
+    exitCode = await guard('compare', async () => (await import('./compare.js')).compareEntry({ files, ...o }));
   });
 
 program.command('main')

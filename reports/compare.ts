@@ -287,7 +287,7 @@ function samplesWhy(b: RunRecord, n: RunRecord): string {
 const share = (v: number) => `${Number((v * 100).toFixed(1))}%`;
 
 /** A delta in percent with its sign, to two decimals. */
-const fmtPct = (d: number) => `${d >= 0 ? '+' : ''}${d.toFixed(2)}%`;
+export const fmtPct = (d: number) => `${d >= 0 ? '+' : ''}${d.toFixed(2)}%`;
 
 /**
  * What differs between two machines, field by field: the recorded facts, not the label, which
@@ -342,7 +342,7 @@ function matchedRun<R extends { executor: string; role?: RunRecord['role'] }>(r:
  * of its close() after its runs (results-schema.md): a pool in `startup` at that thread count was
  * created, so its failure came after it started, and its message says what failed.
  */
-function brokenRuns(next: ResultsFile, labels: ReadonlyMap<string, string>): string[] {
+export function brokenRuns(next: ResultsFile, labels: ReadonlyMap<string, string>): string[] {
   const started = (f: ResultsFile['failures'][number]) => next.startup.some((s) => s.executor === f.executor && s.threads === f.threads);
   return [
     // Its hang is the news, and the runs it kept from being measured cannot regress.
@@ -657,10 +657,10 @@ function fmtMs(v: number): string {
 const wholePct = (p: number) => `${Math.round(p * 100)}%`;
 
 /** How often the range of n round medians holds their median, as a whole percentage. */
-const confidence = (n: number) => wholePct(rangeConfidence(n));
+export const confidence = (n: number) => wholePct(rangeConfidence(n));
 
 /** The interval column's header: 95% where it can be, else the rounds' range with its confidence in its cells. */
-const INTERVAL = '95% CI / range';
+export const INTERVAL = '95% CI / range';
 
 /** What marks a predicted speedup whose model charged no fitted cost per handover. */
 const UNFITTED = '†';
@@ -682,16 +682,16 @@ function fmtInterval(median: number, interval: { lo: number; hi: number }): stri
  * A side as its two parts: the median and its interval ("± 3%", "-2% +9%", with its confidence
  * where it is not 95%: "± 3% (94%)"; "± ∞ ¹" with too few samples), then ✗ if its run was wrong.
  */
-function fmtSide(s: Side): [string, string] {
+export function fmtSide(s: Side): [string, string] {
   const mark = s.correct ? '' : ` ${WRONG}`;
   if (s.interval === null) return [fmtMs(s.median), `± ∞ ¹${mark}`];
   const held = s.interval.confidence < 0.95 ? ` (${wholePct(s.interval.confidence)})` : '';
   return [fmtMs(s.median), `${fmtInterval(s.median, s.interval)}${held}${mark}`];
 }
 
-/** The delta as its two parts: the change (or `~`) and its test ("(p=0.008 5+5 rounds)", "(p=0.002 n=12+12)"). */
-function fmtDelta(r: CompareRow): [string, string] {
-  const test = r.unit === 'rounds' ? `(${pValue(r.p)} ${r.base.n}+${r.next.n} rounds)` : `(${pValue(r.p)} n=${r.base.n}+${r.next.n})`;
+/** The delta as its two parts: the change (or `~`) and its test ("(p=0.008 5+5 rounds)", "(p=0.029 4+4 runs)" pooled, "(p=0.002 n=12+12)"). */
+function fmtDelta(r: CompareRow, pooled: boolean): [string, string] {
+  const test = r.unit === 'rounds' ? `(${pValue(r.p)} ${r.base.n}+${r.next.n} ${pooled ? 'runs' : 'rounds'})` : `(${pValue(r.p)} n=${r.base.n}+${r.next.n})`;
   return [r.significant ? fmtPct(r.deltaPct) : '~', test];
 }
 
@@ -699,7 +699,7 @@ function fmtDelta(r: CompareRow): [string, string] {
  * A column of the text table: a header over parts that each align on their own, so medians line
  * up on their last digit and intervals on their `±` whatever a row's footnote mark or delta width.
  */
-interface Column {
+export interface Column {
   readonly header: string;
   readonly sub: readonly string[];
   readonly right: readonly boolean[];
@@ -716,23 +716,26 @@ function columnsOf(header: string, baseName: string, nextName: string): Column[]
 }
 
 /** Each executor row's time relative to its baseline's, round by round, as a table's body (rows without one say why). */
-function relativeBody(c: Comparison): string[][][] {
+function relativeBody(c: Comparison, pooled: boolean): string[][][] {
   return c.rows.flatMap((r) => {
     if (r.relative === null) return [];
     if ('unavailable' in r.relative) return [[[r.name], ['', ''], ['', ''], ['', r.relative.unavailable]]];
     const t = r.relative;
-    return [[[r.name], fmtSide(t.base), fmtSide(t.next), [t.significant ? fmtPct(t.deltaPct) : '~', `(${pValue(t.p)} ${t.base.n}+${t.next.n} rounds)`]]];
+    return [[[r.name], fmtSide(t.base), fmtSide(t.next), [t.significant ? fmtPct(t.deltaPct) : '~', `(${pValue(t.p)} ${t.base.n}+${t.next.n} ${pooled ? 'runs' : 'rounds'})`]]];
   });
 }
 
 export interface FormatOptions {
   /** Also the table of each executor's time relative to the baseline's, round by round (compare --relative). */
   readonly relative?: boolean;
+  /** Each side pools several runs (reports/compare-pooled.ts): its values are the runs' medians, not one run's rounds'. */
+  readonly pooled?: boolean;
 }
 
 /** The benchstat-style text table. */
 export function formatComparison(c: Comparison, baseName: string, nextName: string, f: FormatOptions = {}): string {
-  const body: string[][][] = c.rows.map((r) => [[r.name], fmtSide(r.base), fmtSide(r.next), fmtDelta(r)]);
+  const pooled = f.pooled === true;
+  const body: string[][][] = c.rows.map((r) => [[r.name], fmtSide(r.base), fmtSide(r.next), fmtDelta(r, pooled)]);
   if (c.geomean) {
     // Named for what it covers: the baseline's own rows measure the machine and are left out of it.
     body.push([['geomean (executor rows)'], [fmtMs(c.geomean.base), ''], [fmtMs(c.geomean.next), ''], [fmtPct(c.geomean.deltaPct), '']]);
@@ -740,7 +743,10 @@ export function formatComparison(c: Comparison, baseName: string, nextName: stri
   const out = textTable(columnsOf('block time (ms)', baseName, nextName), body);
   const incorrect = c.rows.filter((r) => !r.baseline && !bothCorrect(r)).length;
   const notes = [
-    ...(c.rows.some((r) => r.unit === 'rounds') || f.relative === true
+    ...(pooled
+      ? [`pooled: each run (results file) is one value a side, its median block time (the median of its rounds' medians; with --relative, over its baseline's), and the median, ${INTERVAL} and test are over those values: a run's rounds share its machine state, so they count once; "rounds" in the warnings below count runs`]
+      : []),
+    ...(!pooled && (c.rows.some((r) => r.unit === 'rounds') || f.relative === true)
       ? [`median and ${INTERVAL} where the test counts rounds: over the rounds' medians, the 95% interval of their median with ${MIN_SAMPLES_FOR_CI} rounds or more, else their whole range, which holds that median with the probability in parentheses (${confidence(5)} with 5 rounds, ${confidence(4)} with 4)`]
       : []),
     ...(c.rows.some((r) => [r.base, r.next].some((s) => s.interval !== null && fmtInterval(s.median, s.interval).startsWith('-')))
@@ -753,7 +759,7 @@ export function formatComparison(c: Comparison, baseName: string, nextName: stri
       ? `geomean: over the ${plural(c.geomean.rows, 'executor row')} whose runs matched the reference on both sides; ${plural(incorrect, 'row')} marked ${WRONG} left out`
       : `no geomean: ${incorrect === 1 ? 'the one executor row is' : `all ${incorrect} executor rows are`} marked ${WRONG}`]),
   ];
-  const relative = f.relative === true ? relativeBody(c) : [];
+  const relative = f.relative === true ? relativeBody(c, pooled) : [];
   if (relative.length > 0) {
     out.push('', ...textTable(columnsOf('time / baseline\'s, per round', baseName, nextName), relative));
     notes.push('time / baseline\'s: in each round, the executor\'s median block time over the baseline\'s in that round (0.5: half its time), tested round by round; '
@@ -775,7 +781,7 @@ function partitionMatchNote(m: PartitionMatch, baseName: string, nextName: strin
 }
 
 /** Columns over a body, each part aligned on its own: the header line, the parts' line, a line a row. */
-function textTable(columns: readonly Column[], body: readonly (readonly (readonly string[])[])[]): string[] {
+export function textTable(columns: readonly Column[], body: readonly (readonly (readonly string[])[])[]): string[] {
   const span = (w: readonly number[]) => w.reduce((a, b) => a + b, 0) + w.length - 1;
   const widths = columns.map((col, i) => {
     const w = col.sub.map((s, j) => Math.max(s.length, ...body.map((r) => r[i]![j]!.length)));

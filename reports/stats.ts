@@ -1,7 +1,8 @@
 // The statistics behind reports and `concord compare`, the way benchstat does them: the median
 // with a distribution-free 95% confidence interval from order statistics, the Mann-Whitney U
 // test (exact for small samples, given their ties up to 25 values in all, else the normal
-// approximation with tie and continuity correction) and the geometric mean. Building blocks come
+// approximation with tie and continuity correction), the Wilcoxon signed-rank test of paired values
+// and the bounds both give a ratio, and the geometric mean. Building blocks come
 // from simple-statistics; the U test's p-value is here because no maintained npm package computes
 // it exactly.
 // Invariant: functions never reorder their inputs, and every p-value is in [0, 1].
@@ -261,4 +262,90 @@ export function ratioLowerBound(x: readonly number[], y: readonly number[], alph
     else hi = mid - 1;
   }
   return ratios[lo - 1]!;
+}
+
+/** Up to this many nonzero differences, the signed-rank test counts its exact distribution given their ties. */
+const SIGNED_RANK_EXACT_LIMIT = 100;
+
+/**
+ * The one-sided Wilcoxon signed-rank test that paired differences `d` tend to lie above 0: under
+ * no difference each |d| is as likely to carry either sign, and p is the chance of a sum of the
+ * positive ones' ranks at least the observed. Zeros are dropped (Wilcoxon's rule); tied |d| share
+ * their midrank. Exact given the ties up to SIGNED_RANK_EXACT_LIMIT nonzero differences (every
+ * sign pattern counted by rank sum, midranks doubled to stay integers), else the normal
+ * approximation with tie and continuity correction. 1 with no nonzero difference.
+ */
+export function signedRankGreater(d: readonly number[]): number {
+  const nonzero = d.filter((v) => v !== 0);
+  const n = nonzero.length;
+  if (n === 0) return 1;
+  const order = nonzero.map((v, i) => [Math.abs(v), i] as const).sort((a, b) => a[0] - b[0]);
+  const doubled = new Array<number>(n);
+  let tieTerm = 0;
+  for (let i = 0; i < n;) {
+    let j = i;
+    while (j < n && order[j]![0] === order[i]![0]) j++;
+    // Ranks i+1..j share their midrank (i + 1 + j) / 2, doubled.
+    for (let k = i; k < j; k++) doubled[order[k]![1]] = i + 1 + j;
+    tieTerm += (j - i) ** 3 - (j - i);
+    i = j;
+  }
+  const observed = nonzero.reduce((sum, v, i) => sum + (v > 0 ? doubled[i]! : 0), 0);
+  if (n <= SIGNED_RANK_EXACT_LIMIT) {
+    const most = n * (n + 1);
+    // ways[s]: sign patterns so far whose positive ranks sum (doubled) to s.
+    const ways = new Float64Array(most + 1);
+    ways[0] = 1;
+    for (const r of doubled) for (let s = most; s >= r; s--) ways[s] = ways[s]! + ways[s - r]!;
+    let total = 0;
+    let upper = 0;
+    for (let s = 0; s <= most; s++) {
+      total += ways[s]!;
+      if (s >= observed) upper += ways[s]!;
+    }
+    return Math.min(1, upper / total);
+  }
+  const variance = (n * (n + 1) * (2 * n + 1)) / 24 - tieTerm / 48;
+  if (variance <= 0) return 1;
+  return Math.min(1, 1 - normalCdf((observed / 2 - (n * (n + 1)) / 4 - 0.5) / Math.sqrt(variance)));
+}
+
+/** The two-sided signed-rank test of paired differences against none: twice the smaller one-sided tail. */
+export function signedRankP(d: readonly number[]): number {
+  return Math.min(1, 2 * Math.min(signedRankGreater(d), signedRankGreater(d.map((v) => -v))));
+}
+
+/**
+ * Pairs a side needs before the signed-rank test can reach a one-sided `alpha` at all: its
+ * smallest p is 0.5^n, every difference positive (6 pairs for 0.025).
+ */
+export function fewestPairs(alpha: number): number {
+  return Math.ceil(Math.log(alpha) / Math.log(0.5));
+}
+
+/**
+ * How much larger than its pair in x each value of y is at least, as a ratio, with one-sided
+ * confidence 1 - alpha: the largest r for which signedRankGreater of log(y / x) - log r is at most
+ * alpha (the Hodges-Lehmann bound from the Walsh averages of the log ratios, inverted from the test
+ * itself so the two agree: the pairs' ratio exceeds r exactly when r is below it). x and y are
+ * paired by position (one round each). Null where no r is (too few pairs for the test to reach
+ * alpha). Values must be positive, and x and y of one length.
+ */
+export function pairedRatioLowerBound(x: readonly number[], y: readonly number[], alpha: number): number | null {
+  if (x.length !== y.length) throw new Error(`pairedRatioLowerBound of ${x.length} values against ${y.length}: they must pair`);
+  if (x.some((v) => !(v > 0)) || y.some((v) => !(v > 0))) throw new Error('pairedRatioLowerBound of a value that is not positive');
+  const logs = x.map((a, i) => Math.log(y[i]! / a));
+  // The test's p is a step function of log r, constant between consecutive distinct Walsh averages.
+  const walsh = [...new Set(logs.flatMap((a, i) => logs.slice(i).map((b) => (a + b) / 2)))].sort((a, b) => a - b);
+  if (walsh.length === 0) return null;
+  const rejects = (c: number) => signedRankGreater(logs.map((v) => v - c)) <= alpha;
+  const below = (k: number) => (k === 1 ? walsh[0]! - 1 : (walsh[k - 2]! + walsh[k - 1]!) / 2);
+  if (!rejects(below(1))) return null;
+  let [lo, hi] = [1, walsh.length];
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (rejects(below(mid))) lo = mid;
+    else hi = mid - 1;
+  }
+  return Math.exp(walsh[lo - 1]!);
 }

@@ -20,7 +20,10 @@
 // without judging is a false green), unless NEW is broken, which exits 1 as above. An executor's
 // run in one file only fails it (exit 1): a renamed or vanished engine compared with nothing is no
 // pass. --only narrows all of that to the executors a team answers for; broken runs fail whatever
-// --only says, since a wrong result is never a speed.
+// --only says, since a wrong result is never a speed. The same holds of several runs a side
+// (--base FILES --new FILES, each run one value: reports/compare-pooled.ts), whose files must be
+// benched alike and given once each (else exit 2); compareEntry tells the forms apart, and sends
+// one file with --base-executor and --new-executor to cli/compare-paired.ts.
 
 import { brokenRuns, compare, formatComparison, MIN_ROUNDS, regressionLine, type Comparison } from '../reports/compare.js';
 import { pool, poolRefusal } from '../reports/compare-pooled.js';

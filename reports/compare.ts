@@ -657,7 +657,7 @@ function fmtMs(v: number): string {
 const wholePct = (p: number) => `${Math.round(p * 100)}%`;
 
 /** How often the range of n round medians holds their median, as a whole percentage. */
-export const confidence = (n: number) => wholePct(rangeConfidence(n));
+const confidence = (n: number) => wholePct(rangeConfidence(n));
 
 /** The interval column's header: 95% where it can be, else the rounds' range with its confidence in its cells. */
 export const INTERVAL = '95% CI / range';

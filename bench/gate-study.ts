@@ -127,7 +127,7 @@ for (const set of ['js', 'own']) {
   }
 }
 
-const pairs = files.length === 0 ? [] : readdirSync(dir).filter((f) => /^pair-\d+\.json$/.test(f)).sort((x, y) => number(x) - number(y));
+const pairs = readdirSync(dir).filter((f) => /^pair-\d+\.json$/.test(f)).sort((x, y) => number(x) - number(y));
 /** `doc` with only its first k rounds' samples: what a run of k rounds would have timed, for the paired gate at fewer rounds. */
 function firstRounds(doc: ResultsFile, k: number): ResultsFile {
   return {

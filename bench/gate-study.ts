@@ -144,7 +144,7 @@ if (pairs.length > 0) {
   const rounds = docs[0]!.settings.rounds;
   process.stdout.write(`paired, two builds timed in one run (base, same and slow 20% in each of ${pairs.length} files, over the engine's own sequential mode, ${rounds} rounds)\n`);
   // The gate at fewer rounds too, from each file's first rounds: more rounds are more pairs.
-  for (const k of [...new Set([6, 8, rounds])].filter((n) => n <= rounds)) {
+  for (const k of [...new Set([6, 8, 12, rounds])].filter((n) => n <= rounds)) {
     const judged = (build: string) => docs.map((d) => comparePaired(firstRounds(d, k), 'base', build, { threshold: GATE_PCT }));
     const fails = (build: string) => judged(build).filter((c) => c.gate!.regressions.length > 0 || c.gate!.unmatched.length > 0).length;
     process.stdout.write(`  ${GATE_PCT}% paired     signed-rank over ${String(k).padStart(2)} rounds' ratios, 95% interval's lower bound > PCT  false alarms ${fails('same')}/${pairs.length}, caught ${fails('slow')}/${pairs.length}\n`);

@@ -12,8 +12,9 @@
 # paired file `same` and `slow` against `base`.
 # Invariant: the files of one kind differ only in the planted slowdown; nothing is read from elsewhere.
 # Usage: npm run build && bench/gate-study.sh OUT_DIR [ROUNDS (6)] [SAME (8)] [SLOW (6)] [PAIRED (10)]
-# About 14 x 2 bench runs of 15 s each with 6 rounds on a 2-core VM (30 s with 12 rounds), and
-# PAIRED runs of about 25 s.
+# On a 2-core VM shared with other jobs (load average 3.5 to 10): about 20 minutes with 8 or 12
+# rounds (14 x 2 runs and 10 paired runs), and 11 minutes for 10 paired runs alone with 20 rounds
+# (`bench/gate-study.sh DIR 20 0 0 10`).
 set -euo pipefail
 if [ $# -lt 1 ]; then echo 'usage: bench/gate-study.sh OUT_DIR [ROUNDS] [SAME] [SLOW] [PAIRED]' >&2; exit 2; fi
 repo="$(cd "$(dirname "$0")/.." && pwd)"

@@ -24,6 +24,10 @@ import { generate } from '../bench/workloads.js';
 import { runLabels, sweep } from '../bench/sweep.js';
 import { canPin, threadCpuList } from './helpers.js';
 
+// The machine is one for every bench this file runs: its cores and ceilings are probed once (helpers.ts).
+vi.mock('../bench/core-speeds.js', async (original) => (await import('./helpers.js')).measuredOnce(await original<typeof import('../bench/core-speeds.js')>(), 'probeCoreSpeeds'));
+vi.mock('../bench/ceiling.js', async (original) => (await import('./helpers.js')).measuredOnce(await original<typeof import('../bench/ceiling.js')>(), 'threadCeiling'));
+
 const dir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
 const tiny = { workload: 'p2p', accounts: '10', txs: '40', hashCost: '0', threads: '1,2', quick: true };
 

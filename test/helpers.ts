@@ -1,7 +1,8 @@
 // Small builders shared by the tests: a block from readable programs, a pre-state far larger than
 // a block's footprints (with or without a read past them), the error a parser throws; and
 // whether this machine can pin a process to a core, and the calling thread's allowed CPUs; the
-// time limit of a test that starts the command line dozens of times.
+// time limit of a test that starts the command line dozens of times; a machine probe measured
+// once per test file, for the files that run bench in-process many times.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { assemble, type ReadableOp } from '../spec/bytecode.js';
@@ -76,3 +77,26 @@ export function withReadPastFootprint(block: Block, extra: number, at: number): 
  * beside them, and 66-69 s with more. The limit is there to catch a hang, not to time them.
  */
 export const SPAWNS_TIMEOUT_MS = 180_000;
+
+/**
+ * `module` with its export `name` (a machine probe: bench/core-speeds.ts's probeCoreSpeeds,
+ * bench/ceiling.ts's threadCeiling) measuring once per test file and arguments, every later call
+ * answered with that first measurement (a promise that rejected is measured again). For
+ * vi.mock in a file that runs bench in-process many times: each run probed the cores and the
+ * ceilings at its start and end, 2.6 s of CPU a tiny bench's 7, where the file tests what bench
+ * does with a probe, not the machine (test/core-speeds.test.ts and test/bench-ceiling.test.ts do).
+ */
+export function measuredOnce<M extends object>(module: M, name: keyof M & string): M {
+  const real = module[name] as (...args: unknown[]) => unknown;
+  const measured = new Map<string, unknown>();
+  const once = (...args: unknown[]): unknown => {
+    const key = JSON.stringify(args);
+    if (!measured.has(key)) {
+      const got = real(...args);
+      measured.set(key, got);
+      if (got instanceof Promise) got.catch(() => measured.delete(key));
+    }
+    return measured.get(key);
+  };
+  return { ...module, [name]: once };
+}

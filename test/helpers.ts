@@ -2,8 +2,9 @@
 // a block's footprints (with or without a read past them), the error a parser throws; and
 // whether this machine can pin a process to a core, and the calling thread's allowed CPUs; the
 // time limit of a test that starts the command line dozens of times; a machine probe measured
-// once per test file, for the files that run bench in-process many times.
-import { spawnSync } from 'node:child_process';
+// once per test file, for the files that run bench in-process many times; a command run beside
+// the tests that follow, for one that spends its time waiting.
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { assemble, type ReadableOp } from '../spec/bytecode.js';
 import type { Block, Program, Transaction } from '../spec/block.js';
@@ -99,4 +100,31 @@ export function measuredOnce<M extends object>(module: M, name: keyof M & string
     return measured.get(key);
   };
   return { ...module, [name]: once };
+}
+
+/** What a command printed and how it ended, as spawnSync gives them. */
+export interface Ran {
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `file` with `args` as spawnSync does, without holding the test file's thread: for a
+ * command that spends most of its time waiting (an engine's hang, a --timeout), started in a
+ * beforeAll so that the tests after it run their own commands meanwhile. Killed (SIGKILL) past
+ * `timeoutMs`, as spawnSync's timeout does.
+ */
+export function ranLater(file: string, args: readonly string[], timeoutMs: number): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (e) => { clearTimeout(timer); reject(e); });
+    child.once('close', (status, signal) => { clearTimeout(timer); resolve({ status, signal, stdout, stderr }); });
+  });
 }

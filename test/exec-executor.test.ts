@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
 import { generate } from '../bench/workloads.js';
@@ -70,20 +70,6 @@ async function failure(executor: Executor, b = block): Promise<string> {
   expect(e).toBeInstanceOf(ExecEngineError);
   return (e as Error).message;
 }
-
-// An engine that runs on after its input ended is killed only 10 s on, time its close() spends
-// waiting: it is started, run and closed here, beside the tests before its own, which takes how
-// its call and its close() ended.
-let stubborn: Promise<{ receipts: number; closed: unknown }>;
-beforeAll(() => {
-  stubborn = (async () => {
-    const executor = await createExecutor(`exec:(sleep 15 &); ${engineScript('runs-on.mjs', GOOD, 'setInterval(() => {}, 1000);').slice('exec:'.length)}`);
-    const receipts = (await executor.execute(block)).receipts.length;
-    return { receipts, closed: await executor.close().then(() => 'closed without an error', (e: unknown) => e) };
-  })();
-  // Its test takes a failure to start or run it; until then it is no unhandled rejection.
-  stubborn.catch(() => undefined);
-});
 
 describe('exec: engines', () => {
   it('the example engine agrees with the reference, threads reach it, and close ends it', async () => {
@@ -726,10 +712,9 @@ await import(${JSON.stringify(fromThread)});
   }, 20_000);
 
   it('an engine killed for running on after its input ended is said to be, and what it left out of its tree holding its output goes with it', async () => {
-    const { receipts, closed } = await stubborn;
-    expect(receipts).toBe(2);
-    expect(closed).toBeInstanceOf(Error);
-    expect((closed as Error).message).toMatch(/: the engine was still running 10 s after its input ended, and was killed: exit when standard input ends$/);
+    const stubborn = await createExecutor(`exec:(sleep 15 &); ${engineScript('runs-on.mjs', GOOD, 'setInterval(() => {}, 1000);').slice('exec:'.length)}`);
+    expect((await stubborn.execute(block)).receipts).toHaveLength(2);
+    await expect(stubborn.close()).rejects.toThrow(/: the engine was still running 10 s after its input ended, and was killed: exit when standard input ends$/);
   }, 20_000);
 
   it('an engine declares its name in its answers: one name a process, its runs labelled by it in bench, its command kept in settings', async () => {

@@ -82,17 +82,18 @@ export const SPAWNS_TIMEOUT_MS = 180_000;
 /**
  * `module` with its export `name` (a machine probe: bench/core-speeds.ts's probeCoreSpeeds,
  * bench/ceiling.ts's threadCeiling) measuring once per test file and arguments, every later call
- * answered with that first measurement (a promise that rejected is measured again). For
- * vi.mock in a file that runs bench in-process many times: each run probed the cores and the
- * ceilings at its start and end, 2.6 s of CPU a tiny bench's 7, where the file tests what bench
- * does with a probe, not the machine (test/core-speeds.test.ts and test/bench-ceiling.test.ts do).
+ * answered with the last measurement (a promise that rejected is measured again); while `afresh()`
+ * holds, every call measures. For vi.mock in a file that runs bench in-process many times: each
+ * run probed the cores and the ceilings at its start and end, 2.6 s of CPU a tiny bench's 7, where
+ * most of its tests are about what bench does with a probe, not the machine (test/core-speeds.test.ts
+ * and test/bench-ceiling.test.ts are).
  */
-export function measuredOnce<M extends object>(module: M, name: keyof M & string): M {
+export function measuredOnce<M extends object>(module: M, name: keyof M & string, afresh: () => boolean): M {
   const real = module[name] as (...args: unknown[]) => unknown;
   const measured = new Map<string, unknown>();
   const once = (...args: unknown[]): unknown => {
     const key = JSON.stringify(args);
-    if (!measured.has(key)) {
+    if (afresh() || !measured.has(key)) {
       const got = real(...args);
       measured.set(key, got);
       if (got instanceof Promise) got.catch(() => measured.delete(key));
@@ -112,9 +113,9 @@ export interface Ran {
 
 /**
  * Runs `file` with `args` as spawnSync does, without holding the test file's thread: for a
- * command that spends most of its time waiting (an engine's hang, a --timeout), started in a
- * beforeAll so that the tests after it run their own commands meanwhile. Killed (SIGKILL) past
- * `timeoutMs`, as spawnSync's timeout does.
+ * command that spends most of its time waiting (an engine's hang, a pipe no process reads),
+ * started in a beforeAll or first in its test, so that the commands after it run meanwhile.
+ * Killed (SIGKILL) past `timeoutMs`, as spawnSync's timeout does.
  */
 export function ranLater(file: string, args: readonly string[], timeoutMs: number): Promise<Ran> {
   return new Promise((resolve, reject) => {

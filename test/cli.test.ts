@@ -179,7 +179,7 @@ describe('concord options', () => {
     const late = spawnSync('sh', ['-c', `(sleep 1; timeout 20 cat "$1" > "$2") & "$3" "$4" gen --txs 2 -o "$1"; code=$?; wait; exit $code`, 'sh', fifo, got, process.execPath, cli], { encoding: 'utf8', timeout: 60_000 });
     expect([late.status, late.stderr]).toEqual([0, 'wrote 2 transactions to ' + fifo + '\n']);
     expect(parseBlock(readFileSync(got, 'utf8'), got).txs).toHaveLength(2);
-    const unread = await unreadLater;
+    const unread = await unreadLater.ran;
     expect([unread.status, unread.stderr]).toEqual([2, `concord gen: ${lonely}: cannot write: a pipe no process read within ${READER_WAIT_MS / 1000} s (ENXIO)\n`]);
     const substituted = spawnSync('bash', ['-c', `"$1" "$2" gen --txs 2 -o >(wc -c > "$3"); code=$?; wait; exit $code`, 'bash', process.execPath, cli, join(dir, 'count')], { encoding: 'utf8', timeout: 60_000 });
     expect([substituted.status, substituted.stderr]).toEqual([0, expect.stringMatching(/^wrote 2 transactions to \/dev\/fd\/\d+\n$/)]);

@@ -111,21 +111,28 @@ export interface Ran {
   readonly stderr: string;
 }
 
+/** A command ranLater started: how it ended, once it has; `stop` ends it (SIGTERM, on which concord ends what it started) if it has not. */
+export interface Running {
+  readonly ran: Promise<Ran>;
+  readonly stop: () => void;
+}
+
 /**
  * Runs `file` with `args` as spawnSync does, without holding the test file's thread: for a
  * command that spends most of its time waiting (an engine's hang, a pipe no process reads),
  * started in a beforeAll or first in its test, so that the commands after it run meanwhile.
- * Killed (SIGKILL) past `timeoutMs`, as spawnSync's timeout does.
+ * Sent SIGTERM past `timeoutMs`, as spawnSync's timeout does.
  */
-export function ranLater(file: string, args: readonly string[], timeoutMs: number): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function ranLater(file: string, args: readonly string[], timeoutMs: number): Running {
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ran = new Promise<Ran>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
     child.once('error', (e) => { clearTimeout(timer); reject(e); });
     child.once('close', (status, signal) => { clearTimeout(timer); resolve({ status, signal, stdout, stderr }); });
   });
+  return { ran, stop: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM'); } };
 }

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ranLater, type Ran } from './helpers.js';
+import { ranLater, type Running } from './helpers.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const engine = new URL('fixtures/exec/misbehaving-engine.mjs', import.meta.url).pathname;
@@ -34,12 +34,16 @@ interface FailureJson {
 const hangs = `exec:node ${engine} hang-from 3`;
 const example = `exec:node ${new URL('../examples/exec-engine.mjs', import.meta.url).pathname}`;
 const hangDir = mkdtempSync(join(tmpdir(), 'concord-engine-hang-'));
-afterAll(() => rmSync(hangDir, { recursive: true, force: true }));
 // Its verify waits out --timeout on every try that hangs, most of its time: it starts before the
-// protocol tests, which run their commands meanwhile, and its own test takes what it printed.
-let deadlocked: Promise<Ran>;
+// protocol tests, which run their commands meanwhile, and its own test takes what it printed (a
+// run of the others alone stops it at the end).
+let deadlocked: Running;
 beforeAll(() => {
   deadlocked = ranLater(process.execPath, [cli, 'verify', '--executor', hangs, '--executor', example, '--runs', '100', '--timeout', '2', '--out', hangDir, '--json'], 150_000);
+});
+afterAll(() => {
+  deadlocked.stop();
+  rmSync(hangDir, { recursive: true, force: true });
 });
 
 /** The rerun or replay a failure printed, as arguments of the CLI (the way it names the CLI itself left out). */
@@ -95,7 +99,7 @@ describe('verify shrinks the block of an engine that deadlocks', () => {
   // A hang of the big-blocks check's block of 409 transactions ended the whole verify, with that block and no replay.
   // --timeout 2, not 0.5: at half a second the test flaked under load, where the engines' answers are not meant to hang.
   it('to the 3 transactions its deadlock needs, with a replay and a rerun bounded as the call was, and checks the next executor', { timeout: 150_000 }, async () => {
-    const r = await deadlocked;
+    const r = await deadlocked.ran;
     expect(r.status, r.stderr).toBe(1);
     const run = JSON.parse(r.stdout) as { failures: FailureJson[]; executors: { failed: boolean; checks: { status: string }[] }[] };
     expect(run.failures).toHaveLength(1);

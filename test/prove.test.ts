@@ -27,7 +27,9 @@ import { newOutcome, runTransaction, TxStatus } from '../spec/vm.js';
 // proveCommand closes z3 as it ends, so that the command's process exits (the spawned prove below
 // still does). A test that proves file after file keeps one z3 between them (oneZ3), where each
 // run started a fresh module, its threads and its WebAssembly, again: the same sequence of calls
-// on a fresh module at every run of the test, alone or in the file.
+// on a fresh module at every run of the test, alone or in the file. Not where a test needs the
+// model z3 picks on a fresh module: with one kept open, 'says why a HASH model does not replay'
+// got a witness that replays.
 const z3Kept = vi.hoisted(() => ({ open: false }));
 vi.mock('../spec/smt/z3.js', async (original) => {
   const real = await original<typeof import('../spec/smt/z3.js')>();

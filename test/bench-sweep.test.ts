@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { benchCommand, REJECTED_RESULTS, rerunWrong, threadList, validResults } from '../cli/bench.js';
 import { UsageError } from '../cli/errors.js';
 import { UnknownExecutorError } from '../impl/registry.js';
@@ -23,6 +23,12 @@ import { SharedState } from '../spec/shared-state.js';
 import { generate } from '../bench/workloads.js';
 import { runLabels, sweep } from '../bench/sweep.js';
 import { canPin, threadCpuList } from './helpers.js';
+
+// The machine is one for every bench this file runs: its cores and ceilings are probed afresh at
+// both ends of the first, whose test checks their records, and reused by the others (helpers.ts).
+const probes = vi.hoisted(() => ({ afresh: false }));
+vi.mock('../bench/core-speeds.js', async (original) => (await import('./helpers.js')).measuredOnce(await original<typeof import('../bench/core-speeds.js')>(), 'probeCoreSpeeds', () => probes.afresh));
+vi.mock('../bench/ceiling.js', async (original) => (await import('./helpers.js')).measuredOnce(await original<typeof import('../bench/ceiling.js')>(), 'threadCeiling', () => probes.afresh));
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
 const tiny = { workload: 'p2p', accounts: '10', txs: '40', hashCost: '0', threads: '1,2', quick: true };
@@ -57,6 +63,8 @@ describe('concord bench', () => {
   };
 
   it('writes a valid results file with every executor x thread count next to the interleaved baseline', async () => {
+    probes.afresh = true;
+    onTestFinished(() => { probes.afresh = false; });
     quiet();
     const out = join(dir, 'ok.json');
     const cpusBefore = process.platform === 'linux' ? threadCpuList() : undefined;

@@ -8,7 +8,7 @@ import { lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { SPAWNS_TIMEOUT_MS } from './helpers.js';
+import { ranLater, SPAWNS_TIMEOUT_MS } from './helpers.js';
 import { READER_WAIT_MS, writeWhole } from '../cli/output.js';
 import { secondsPast } from '../cli/errors.js';
 import { proveCommand } from '../cli/prove.js';
@@ -163,10 +163,14 @@ describe('concord options', () => {
 
   // A temp file renamed over the path replaced a pipe with a file its reader never saw (and, as
   // root, `-o /dev/null` replaced the device), where `-o >(gzip > b.gz)` was refused outright.
-  it.skipIf(process.platform !== 'linux')('gen --out writes into a pipe or a device the path names, never replacing it with a file', () => {
+  it.skipIf(process.platform !== 'linux')('gen --out writes into a pipe or a device the path names, never replacing it with a file', async () => {
     const fifo = join(dir, 'out.fifo');
     const got = join(dir, 'from-fifo.json');
     spawnSync('mkfifo', [fifo]);
+    // A pipe no process reads, its own: the command waits READER_WAIT_MS for a reader, while the cases below run.
+    const lonely = join(dir, 'unread.fifo');
+    spawnSync('mkfifo', [lonely]);
+    const unreadLater = ranLater(process.execPath, [cli, 'gen', '--txs', '2', '-o', lonely], 60_000);
     const piped = spawnSync('sh', ['-c', `timeout 20 cat "$1" > "$2" & "$3" "$4" gen --txs 2 -o "$1"; code=$?; wait; exit $code`, 'sh', fifo, got, process.execPath, cli], { encoding: 'utf8', timeout: 60_000 });
     expect([piped.status, piped.stderr]).toEqual([0, 'wrote 2 transactions to ' + fifo + '\n']);
     expect(lstatSync(fifo).isFIFO()).toBe(true);
@@ -175,8 +179,8 @@ describe('concord options', () => {
     const late = spawnSync('sh', ['-c', `(sleep 1; timeout 20 cat "$1" > "$2") & "$3" "$4" gen --txs 2 -o "$1"; code=$?; wait; exit $code`, 'sh', fifo, got, process.execPath, cli], { encoding: 'utf8', timeout: 60_000 });
     expect([late.status, late.stderr]).toEqual([0, 'wrote 2 transactions to ' + fifo + '\n']);
     expect(parseBlock(readFileSync(got, 'utf8'), got).txs).toHaveLength(2);
-    const unread = concord('gen', '--txs', '2', '-o', fifo);
-    expect([unread.status, unread.stderr]).toEqual([2, `concord gen: ${fifo}: cannot write: a pipe no process read within ${READER_WAIT_MS / 1000} s (ENXIO)\n`]);
+    const unread = await unreadLater.ran;
+    expect([unread.status, unread.stderr]).toEqual([2, `concord gen: ${lonely}: cannot write: a pipe no process read within ${READER_WAIT_MS / 1000} s (ENXIO)\n`]);
     const substituted = spawnSync('bash', ['-c', `"$1" "$2" gen --txs 2 -o >(wc -c > "$3"); code=$?; wait; exit $code`, 'bash', process.execPath, cli, join(dir, 'count')], { encoding: 'utf8', timeout: 60_000 });
     expect([substituted.status, substituted.stderr]).toEqual([0, expect.stringMatching(/^wrote 2 transactions to \/dev\/fd\/\d+\n$/)]);
     const link = join(dir, 'null-link');

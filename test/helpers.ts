@@ -1,8 +1,10 @@
 // Small builders shared by the tests: a block from readable programs, a pre-state far larger than
 // a block's footprints (with or without a read past them), the error a parser throws; and
 // whether this machine can pin a process to a core, and the calling thread's allowed CPUs; the
-// time limit of a test that starts the command line dozens of times.
-import { spawnSync } from 'node:child_process';
+// time limit of a test that starts the command line dozens of times; a machine probe measured
+// once per test file, for the files that run bench in-process many times; a command run beside
+// the tests that follow, for one that spends its time waiting.
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { assemble, type ReadableOp } from '../spec/bytecode.js';
 import type { Block, Program, Transaction } from '../spec/block.js';
@@ -76,3 +78,61 @@ export function withReadPastFootprint(block: Block, extra: number, at: number): 
  * beside them, and 66-69 s with more. The limit is there to catch a hang, not to time them.
  */
 export const SPAWNS_TIMEOUT_MS = 180_000;
+
+/**
+ * `module` with its export `name` (a machine probe: bench/core-speeds.ts's probeCoreSpeeds,
+ * bench/ceiling.ts's threadCeiling) measuring once per test file and arguments, every later call
+ * answered with the last measurement (a promise that rejected is measured again); while `afresh()`
+ * holds, every call measures. For vi.mock in a file that runs bench in-process many times: each
+ * run probed the cores and the ceilings at its start and end, 2.6 s of CPU a tiny bench's 7, where
+ * most of its tests are about what bench does with a probe, not the machine (test/core-speeds.test.ts
+ * and test/bench-ceiling.test.ts are).
+ */
+export function measuredOnce<M extends object>(module: M, name: keyof M & string, afresh: () => boolean): M {
+  const real = module[name] as (...args: unknown[]) => unknown;
+  const measured = new Map<string, unknown>();
+  const once = (...args: unknown[]): unknown => {
+    const key = JSON.stringify(args);
+    if (afresh() || !measured.has(key)) {
+      const got = real(...args);
+      measured.set(key, got);
+      if (got instanceof Promise) got.catch(() => measured.delete(key));
+    }
+    return measured.get(key);
+  };
+  return { ...module, [name]: once };
+}
+
+/** What a command printed and how it ended, as spawnSync gives them. */
+export interface Ran {
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A command ranLater started: how it ended, once it has; `stop` ends it (SIGTERM, on which concord ends what it started) if it has not. */
+export interface Running {
+  readonly ran: Promise<Ran>;
+  readonly stop: () => void;
+}
+
+/**
+ * Runs `file` with `args` as spawnSync does, without holding the test file's thread: for a
+ * command that spends most of its time waiting (an engine's hang, a pipe no process reads),
+ * started in a beforeAll or first in its test, so that the commands after it run meanwhile.
+ * Sent SIGTERM past `timeoutMs`, as spawnSync's timeout does.
+ */
+export function ranLater(file: string, args: readonly string[], timeoutMs: number): Running {
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ran = new Promise<Ran>((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.once('error', (e) => { clearTimeout(timer); reject(e); });
+    child.once('close', (status, signal) => { clearTimeout(timer); resolve({ status, signal, stdout, stderr }); });
+  });
+  return { ran, stop: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM'); } };
+}

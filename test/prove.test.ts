@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { formatTable, proveCommand } from '../cli/prove.js';
 import { assemble, type ReadableOp } from '../spec/bytecode.js';
 import { footprintKeys } from '../spec/block.js';
@@ -23,6 +23,27 @@ import { EXPLORE_LIMITS, World, explore } from '../spec/smt/symvm.js';
 import { closeZ3, openZ3, valueOf, type Z } from '../spec/smt/z3.js';
 import { KEY_LIMIT, MAX_VALUE } from '../spec/values.js';
 import { newOutcome, runTransaction, TxStatus } from '../spec/vm.js';
+
+// proveCommand closes z3 as it ends, so that the command's process exits (the spawned prove below
+// still does). A test that proves file after file keeps one z3 between them (oneZ3), where each
+// run started a fresh module, its threads and its WebAssembly, again: the same sequence of calls
+// on a fresh module at every run of the test, alone or in the file. Not where a test needs the
+// model z3 picks on a fresh module: with one kept open, 'says why a HASH model does not replay'
+// got a witness that replays.
+const z3Kept = vi.hoisted(() => ({ open: false }));
+vi.mock('../spec/smt/z3.js', async (original) => {
+  const real = await original<typeof import('../spec/smt/z3.js')>();
+  return { ...real, closeZ3: () => (z3Kept.open ? Promise.resolve() : real.closeZ3()) };
+});
+
+/** For the rest of this test, proveCommand leaves z3 open for its next run; closed as the test ends. */
+function oneZ3(): void {
+  z3Kept.open = true;
+  onTestFinished(async () => {
+    z3Kept.open = false;
+    await closeZ3();
+  });
+}
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/prove/', import.meta.url));
 const wrong = JSON.parse(readFileSync(join(FIXTURES, 'wrong-rules.json'), 'utf8')) as {
@@ -217,6 +238,7 @@ describe('user contract files', () => {
   });
 
   it('proves the example in docs/prove.md, the AMM invariants once amountIn > 0 is enforced, and a loop unrolled exactly', async () => {
+    oneZ3();
     const doc = readFileSync(new URL('../docs/prove.md', import.meta.url), 'utf8');
     const example = join(mkdtempSync(join(tmpdir(), 'concord-prove-')), 'transfer.json');
     writeFileSync(example, /```json\n([\s\S]*?)```/.exec(doc)![1]!);
@@ -249,6 +271,7 @@ describe('user contract files', () => {
   });
 
   it('explores a loop bounded by an argument, and gives up (unknown) on an unbounded one', async () => {
+    oneZ3();
     const loop = (bounded: boolean) => ({
       name: 'repeat', params: ['account', 'n'],
       code: [
@@ -403,6 +426,7 @@ describe('several contract files, and the faults a footprint witness tells apart
   });
 
   it('proves every file given, each claim naming its file; a BOM is allowed; one bad file stops the run before z3', async () => {
+    oneZ3();
     // A constant past 2^53 is written as a product: the arithmetic is exact.
     const big = { ...tiny('big'), invariants: [{ name: 'values stay below 10^24', holds: ['<', ['pre', 0], ['*', 1000000000000, 1000000000000]] }] };
     const a = write('a.json', `\uFEFF${JSON.stringify(big)}`);
@@ -422,6 +446,7 @@ describe('several contract files, and the faults a footprint witness tells apart
   });
 
   it('blames declared delta bounds wider than the instruction\'s, not the key, and a key declared for another access', async () => {
+    oneZ3();
     const doc = readFileSync(new URL('../docs/prove.md', import.meta.url), 'utf8');
     const example = JSON.parse(/```json\n([\s\S]*?)```/.exec(doc)![1]!) as { code: unknown[][] };
     // code[9] of the documented transfer is its delta; bound it to [0, 1000] while the footprint still declares [0, MAX_VALUE].
@@ -440,6 +465,7 @@ describe('several contract files, and the faults a footprint witness tells apart
   });
 
   it('takes a key\'s delta entries by their intersection, as bench/ideal.ts does, which must lie within every DELTA reaching the key', async () => {
+    oneZ3();
     const entry = (lo: number | undefined, hi: number | undefined) => ({ key: { arg: 'k', add: 0 }, access: 'delta', ...(lo === undefined ? {} : { lo }), ...(hi === undefined ? {} : { hi }) });
     const onePath = [['delta', 'r0', 'r1', 0, 100], ['stop']];
     const twoPaths = [['jumpi', 'r2', 'wide'], ['delta', 'r0', 'r1', 0, 100], ['stop'], ['label', 'wide'], ['delta', 'r0', 'r1', 0, 'MAX_VALUE'], ['stop']];
@@ -496,6 +522,7 @@ describe('witnesses z3 alone cannot give, and what an unknown says', () => {
   });
 
   it('refutes nothing the real program does not do: a run that never reaches the access, a key the VM rejects (BAD_KEY)', async () => {
+    oneZ3();
     // Reads only when hash(k) = 12345, which sha256 most likely never gives; every other run jumps to the end (the old probe's EMIT sat there).
     const [never] = await claimsOf(file('never-reads.json', {
       name: 'never', params: ['k', 'p'], footprint: [],
@@ -539,6 +566,7 @@ describe('witnesses z3 alone cannot give, and what an unknown says', () => {
   });
 
   it('finds a key a loop derives by HASH only on a later pass, and says which passes it could not search', async () => {
+    oneZ3();
     // Pass 1 reads key 0, which is declared; pass 2 reads hash(k) mod 1000, which z3's model gets wrong and the VM search must reach.
     const loop = [
       ['const', 'r1', 0], ['const', 'r2', 0], ['label', 'top'], ['read', 'r3', 'r2'], ['hash', 'r2', 'r0', 1], ['const', 'r5', 1000], ['mod', 'r2', 'r2', 'r5'],

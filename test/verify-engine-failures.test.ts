@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ranLater, type Running } from './helpers.js';
 
 const cli = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 const engine = new URL('fixtures/exec/misbehaving-engine.mjs', import.meta.url).pathname;
@@ -28,6 +29,22 @@ interface FailureJson {
   readonly hungMs?: number;
   readonly block: { transactions: unknown[] };
 }
+
+// A small deadlock, so that its shrinking is quick: every try that hangs costs the bound it is judged by.
+const hangs = `exec:node ${engine} hang-from 3`;
+const example = `exec:node ${new URL('../examples/exec-engine.mjs', import.meta.url).pathname}`;
+const hangDir = mkdtempSync(join(tmpdir(), 'concord-engine-hang-'));
+// Its verify waits out --timeout on every try that hangs, most of its time: it starts before the
+// protocol tests, which run their commands meanwhile, and its own test takes what it printed (a
+// run of the others alone stops it at the end).
+let deadlocked: Running;
+beforeAll(() => {
+  deadlocked = ranLater(process.execPath, [cli, 'verify', '--executor', hangs, '--executor', example, '--runs', '100', '--timeout', '2', '--out', hangDir, '--json'], 150_000);
+});
+afterAll(() => {
+  deadlocked.stop();
+  rmSync(hangDir, { recursive: true, force: true });
+});
 
 /** The rerun or replay a failure printed, as arguments of the CLI (the way it names the CLI itself left out). */
 const argsOf = (command: string): string[] => [...command.replace(/^.*?concord(?:\.js)? /, '').matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
@@ -79,16 +96,10 @@ describe('verify reports an engine whose output breaks the protocol', () => {
 });
 
 describe('verify shrinks the block of an engine that deadlocks', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'concord-engine-hang-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  // A small deadlock, so that its shrinking is quick: every try that hangs costs the bound it is judged by.
-  const hangs = `exec:node ${engine} hang-from 3`;
-  const example = `exec:node ${new URL('../examples/exec-engine.mjs', import.meta.url).pathname}`;
-
   // A hang of the big-blocks check's block of 409 transactions ended the whole verify, with that block and no replay.
   // --timeout 2, not 0.5: at half a second the test flaked under load, where the engines' answers are not meant to hang.
-  it('to the 3 transactions its deadlock needs, with a replay and a rerun bounded as the call was, and checks the next executor', { timeout: 150_000 }, () => {
-    const r = concord('verify', '--executor', hangs, '--executor', example, '--runs', '100', '--timeout', '2', '--out', dir, '--json');
+  it('to the 3 transactions its deadlock needs, with a replay and a rerun bounded as the call was, and checks the next executor', { timeout: 150_000 }, async () => {
+    const r = await deadlocked.ran;
     expect(r.status, r.stderr).toBe(1);
     const run = JSON.parse(r.stdout) as { failures: FailureJson[]; executors: { failed: boolean; checks: { status: string }[] }[] };
     expect(run.failures).toHaveLength(1);

@@ -68,7 +68,7 @@ function gateRefusal(c: Comparison, pooled: boolean): string | null {
   // Rows that lack rounds for one reason (a whole file from before rounds were named, say) are named under it once.
   const byWhy = new Map<string, string[]>();
   for (const u of g.unjudged) byWhy.set(u.why, [...(byWhy.get(u.why) ?? []), u.name]);
-  const shown = [...byWhy].map(([why, names]) => `${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''} (${pooled ? why.replace(/\bround(s?)\b/g, 'run$1') : why})`).join('; ');
+  const shown = [...byWhy].map(([why, names]) => `${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''} (${why})`).join('; ');
   if (pooled) {
     return `--fail-on-regression over pooled runs cannot judge ${g.unjudged.length === 1 ? 'a row' : `${g.unjudged.length} rows`} with fewer than ${MIN_ROUNDS} runs a side: `
       + `${shown}; the test counts each run once, and below ${MIN_ROUNDS} against ${MIN_ROUNDS} it cannot reach the gate's p; give --base and --new ${MIN_ROUNDS} results files or more each (separate bench runs, alternated base and new)`;
@@ -167,12 +167,10 @@ export async function comparePooledCommand(o: Omit<CompareOptions, 'base' | 'nex
   const repeated = repeatedRun(read);
   if (repeated !== null) throw new UsageError(`${repeated}: a pool counts each run once, so give each run's file once`);
   const [bases, nexts] = [read.slice(0, o.base.length), read.slice(o.base.length)];
-  const refusal = poolRefusal(read);
+  const refusal = poolRefusal(bases, '--base') ?? poolRefusal(nexts, '--new');
   if (refusal !== null) throw new UsageError(refusal);
   const only = onlyOption(o.only, read.map((r) => r.doc));
-  const compared = compare(pool(bases), pool(nexts), { threshold, relative: o.relative === true, ...(only === undefined ? {} : { only }) });
-  // A pooled side's samples are its runs, one value each: compare's warnings about samples of one round do not apply.
-  const c = { ...compared, warnings: compared.warnings.filter((w) => !/tested over samples, not rounds|samples on a side: need/.test(w)) };
+  const c = compare(pool(bases), pool(nexts), { threshold, relative: o.relative === true, pooled: true, ...(only === undefined ? {} : { only }) });
   const labels = workloadLabels(read.flatMap((r) => r.doc.workloads));
   return reportComparison(c, {
     base: 'BASE', next: 'NEW', threshold, ...(o.relative === undefined ? {} : { relative: o.relative }), ...(o.json === undefined ? {} : { json: o.json }),
@@ -204,9 +202,8 @@ export async function compareEntry(a: CompareArgs): Promise<number> {
   if (baseExecutor !== undefined || newExecutor !== undefined) {
     if (baseExecutor === undefined || newExecutor === undefined) throw new UsageError(`${baseExecutor === undefined ? '--new-executor' : '--base-executor'} needs ${baseExecutor === undefined ? '--base-executor' : '--new-executor'}: name both builds timed in RUN.json (${FORMS})`);
     if (base !== undefined || next !== undefined || files.length !== 1) throw new UsageError(`--base-executor and --new-executor compare two builds in one results file: give exactly one file, without --base or --new (${FORMS})`);
-    for (const flag of ['relative', 'only'] as const) {
-      if (a[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --base-executor and --new-executor: each round's ratio of the new build to the base build is already taken in the same round, and the gate judges those two builds alone`);
-    }
+    if (a.relative !== undefined) throw new UsageError('--relative does not apply to --base-executor and --new-executor: each round\'s ratio of the new build to the base build is already taken in the same round, which is what --relative\'s ratio to the baseline stands in for');
+    if (a.only !== undefined) throw new UsageError('--only does not apply to --base-executor and --new-executor: the gate judges those two builds alone, so they are what it narrows to');
     return (await import('./compare-paired.js')).comparePairedCommand({ file: files[0]!, baseExecutor, newExecutor, ...(a.failOnRegression === undefined ? {} : { failOnRegression: a.failOnRegression }), ...(a.json === undefined ? {} : { json: a.json }) });
   }
   if (base !== undefined || next !== undefined) {

@@ -1,15 +1,18 @@
 // `concord compare --base A1.json A2.json ... --new B1.json B2.json ...`: several bench runs a side,
 // pooled with the run as the unit. Rounds of one run share its machine state, and on a shared runner
-// a neighbour slows a whole run (two runs of one build stood up to 3.7x apart, docs/bench.md): so each
+// a neighbour slows a whole run (two runs of one build stood several times apart, docs/bench.md): so each
 // run gives one value per row, its median block time (the median of its rounds' medians), and the
 // runs' values are what compare tests, never the rounds of all runs pooled as if independent. The
 // pooled side is a results document whose "rounds" are its files, one value each, so compare's
 // table, Mann-Whitney test, --relative ratios (each run's median over its baseline's) and gate
 // (MIN_ROUNDS runs a side: 4) read it unchanged.
-// Invariants: files pool only when every one of both sides was benched alike (round length, --quick,
-// one baseline, the executor settings): a run's median moves with those, and pooled it would read as
-// a difference; a file given twice is refused by the caller (it would count one run twice); a run
-// that did not match the reference in any file marks its pooled run so.
+// Invariants: a side's files pool only when each was benched as its first was (round length,
+// --quick, one baseline, the executor settings): a run's median moves with those, and pooled it
+// would read as a difference within the side. Between the two sides compare judges as it judges two
+// files (a build may bring its own baseline; --relative refuses two). A file given twice is refused
+// by the caller (it would count one run twice); a run that did not match the reference in any file
+// marks its pooled run so, and a fallback to the sequential executor in any file shows in its
+// pooled run's share.
 
 import { benchSettingsText, executorSettingsDifferences } from './settings.js';
 import { sameBaseline } from './baseline.js';
@@ -22,8 +25,8 @@ export interface PoolInput {
   readonly doc: ResultsFile;
 }
 
-/** Why these files cannot be pooled and compared, in words naming them, or null: every file must be benched as the first was. */
-export function poolRefusal(files: readonly PoolInput[]): string | null {
+/** Why one side's files (`side`: its option, --base or --new) cannot be pooled, in words naming them, or null: every file must be benched as the side's first was. */
+export function poolRefusal(files: readonly PoolInput[], side: string): string | null {
   const [first, ...rest] = files;
   if (first === undefined) return null;
   const unlike = rest.flatMap((f) => {
@@ -35,8 +38,8 @@ export function poolRefusal(files: readonly PoolInput[]): string | null {
     return why.length === 0 ? [] : [`${f.file} (${why.join('; ')})`];
   });
   if (unlike.length === 0) return null;
-  return `cannot pool runs benched otherwise: ${first.file} is ${benchSettingsText(first.doc.settings)} over the baseline ${first.doc.settings.baseline}, `
-    + `but ${unlike.join(', ')}; a run's block time moves with its round length, baseline and executor settings, so rerun bench alike for every file`;
+  return `cannot pool ${side}'s runs benched otherwise: ${first.file} is ${benchSettingsText(first.doc.settings)} over the baseline ${first.doc.settings.baseline}, `
+    + `but ${unlike.join(', ')}; a run's block time moves with its round length, baseline and executor settings, so rerun bench alike for every file of a side`;
 }
 
 /** What a run is pooled on across files: its workload, executor, thread count and role. */
@@ -72,7 +75,8 @@ export function pool(files: readonly PoolInput[]): ResultsFile {
       } else {
         runs.set(k, {
           ...had, samplesMs: [...had.samplesMs, value], busy: [...had.busy, busy], rounds: [...had.rounds!, i],
-          peakRssBytes: Math.max(had.peakRssBytes, r.peakRssBytes), correct: had.correct && r.correct,
+          peakRssBytes: Math.max(had.peakRssBytes, r.peakRssBytes), correct: had.correct && r.correct, fallback: had.fallback || r.fallback,
+          ...(had.fallbackShare === undefined || r.fallbackShare === undefined ? {} : { fallbackShare: (had.fallbackShare * had.samplesMs.length + r.fallbackShare) / (had.samplesMs.length + 1) }),
         });
       }
     }

@@ -262,23 +262,23 @@ function relativeTimes(run: RunRecord, baseline: RunRecord): number[] | null {
 }
 
 /** An executor run's RelativeTest against `n`, each over its own file's baseline run at its workload and thread count; why not, where it cannot be had. */
-function relativeTest(b: RunRecord, bBaseline: RunRecord | undefined, n: RunRecord, nBaseline: RunRecord | undefined, alpha: number): (RelativeTest & { readonly ratios: readonly [number[], number[]] }) | { unavailable: string } {
+function relativeTest(b: RunRecord, bBaseline: RunRecord | undefined, n: RunRecord, nBaseline: RunRecord | undefined, alpha: number, pooled: boolean): (RelativeTest & { readonly ratios: readonly [number[], number[]] }) | { unavailable: string } {
   const missing = [bBaseline === undefined ? 'base' : '', nBaseline === undefined ? 'new' : ''].filter(Boolean);
   if (missing.length > 0) return { unavailable: `no baseline run at its workload and thread count in ${missing.join(' and ')}` };
   const [rb, rn] = [relativeTimes(b, bBaseline!), relativeTimes(n, nBaseline!)];
   if (rb === null || rn === null) return { unavailable: `${rb === null ? 'base' : 'new'} does not name each sample's round (a file from before bench recorded them)` };
-  if (rb.length < MIN_ROUNDS || rn.length < MIN_ROUNDS) return { unavailable: `${rb.length} rounds beside the baseline in base, ${rn.length} in new (${MIN_ROUNDS} or more a side are needed)` };
+  if (rb.length < MIN_ROUNDS || rn.length < MIN_ROUNDS) return { unavailable: `${rb.length} ${pooled ? 'runs' : 'rounds'} beside the baseline in base, ${rn.length} in new (${MIN_ROUNDS} or more a side are needed)` };
   const p = mannWhitney(rb, rn).p;
   const ratioSide = (r: RunRecord, baseline: RunRecord, ratios: number[]): Side => ({ ...side(r, ratios), correct: r.correct && baseline.correct });
   const [bs, ns] = [ratioSide(b, bBaseline!, rb), ratioSide(n, nBaseline!, rn)];
   return { base: bs, next: ns, deltaPct: (ns.median / bs.median - 1) * 100, p, significant: p <= alpha, ratios: [rb, rn] };
 }
 
-/** Why a row was tested over samples, not rounds: what each side has (testBlockTimes). */
-function samplesWhy(b: RunRecord, n: RunRecord): string {
+/** Why a row was tested over samples, not rounds: what each side has (testBlockTimes); pooled, its runs. */
+function samplesWhy(b: RunRecord, n: RunRecord, pooled: boolean): string {
   const rounds = (r: RunRecord) => {
     const m = roundMedians(r);
-    return m === null ? 'no rounds named' : plural(m.length, 'round');
+    return m === null ? 'no rounds named' : plural(m.length, pooled ? 'run' : 'round');
   };
   return `base: ${rounds(b)}, new: ${rounds(n)}`;
 }
@@ -368,6 +368,11 @@ export interface CompareOptions {
   readonly relative?: boolean;
   /** The executors (as runs name them) the gate judges, its check that each is in both files included; absent: every one. */
   readonly only?: readonly string[];
+  /**
+   * Each side pools several runs (reports/compare-pooled.ts), one sample a run: its warnings and
+   * reasons count runs, and the ones about samples of one round do not apply.
+   */
+  readonly pooled?: boolean;
 }
 
 export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions = {}): Comparison {
@@ -404,7 +409,7 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     const test = testBlockTimes(b, n);
     const bs = side(b, test.rounds?.[0] ?? null);
     const ns = side(n, test.rounds?.[1] ?? null);
-    const rel = b.role === 'baseline' ? null : relativeTest(b, baselineRun(base, b), n, baselineRun(next, n), alpha);
+    const rel = b.role === 'baseline' ? null : relativeTest(b, baselineRun(base, b), n, baselineRun(next, n), alpha, o.pooled === true);
     // The ratios stay out of the row (and so out of --json): the gate alone tests them again.
     const relative = rel === null || 'unavailable' in rel ? rel : (({ ratios: _, ...t }) => t)(rel);
     const row: CompareRow = {
@@ -414,7 +419,7 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
     };
     rows.push(row);
     gateValues.set(row, { block: test.rounds, relative: rel === null || 'unavailable' in rel ? null : rel.ratios });
-    if (test.unit === 'samples') bySamplesWhy.set(row, samplesWhy(b, n));
+    if (test.unit === 'samples') bySamplesWhy.set(row, samplesWhy(b, n, o.pooled === true));
   }
   // First: every other line of the comparison reads differently once the yardsticks differ.
   const yardsticks = differentBaselines([{ name: 'base', settings: base.settings }, { name: 'new', settings: next.settings }]);
@@ -463,19 +468,20 @@ export function compare(base: ResultsFile, next: ResultsFile, o: CompareOptions 
   }
   const bySamples = rows.filter((r) => r.unit === 'samples');
   const few = bySamples.filter((r) => r.base.n < RECOMMENDED_SAMPLES || r.next.n < RECOMMENDED_SAMPLES).length;
-  if (few > 0) warnings.push(`${few} of ${rows.length} rows have fewer than ${RECOMMENDED_SAMPLES} samples on a side: need >= ${RECOMMENDED_SAMPLES} samples for a trustworthy p-value and interval`);
+  if (few > 0 && o.pooled !== true) warnings.push(`${few} of ${rows.length} rows have fewer than ${RECOMMENDED_SAMPLES} samples on a side: need >= ${RECOMMENDED_SAMPLES} samples for a trustworthy p-value and interval`);
   // On 3 values against 3 no p is below 0.1 whatever they are: such a row is never significant,
   // and --fail-on-regression would pass a regression there without a word.
   const blind = rows.filter((r) => !r.baseline && smallestP(r.base.n, r.next.n) > alpha);
   if (blind.length > 0) {
     const worst = blind.reduce((a, r) => (smallestP(r.base.n, r.next.n) > smallestP(a.base.n, a.next.n) ? r : a));
-    warnings.push(`${blind.length} of ${rows.length} rows have too few values a side for any difference to be significant (${worst.base.n} ${worst.unit} against ${worst.next.n}: p >= ${Number(smallestP(worst.base.n, worst.next.n).toFixed(3))}, above ${alpha}): `
-      + `no regression can be found on them; bench records ${MIN_ROUNDS} rounds or more: ${listed(blind.map((r) => r.name))}`);
+    const [unit, more] = o.pooled === true ? ['runs', `give --base and --new ${MIN_ROUNDS} results files or more each`] : [worst.unit, `bench records ${MIN_ROUNDS} rounds or more`];
+    warnings.push(`${blind.length} of ${rows.length} rows have too few values a side for any difference to be significant (${worst.base.n} ${unit} against ${worst.next.n}: p >= ${Number(smallestP(worst.base.n, worst.next.n).toFixed(3))}, above ${alpha}): `
+      + `no regression can be found on them; ${more}: ${listed(blind.map((r) => r.name))}`);
   }
   // Files from before rounds were recorded are compared as they always were; a file that names
   // rounds but has too few, or one compared with such an old file, is told what its p-values rest on.
   const namesRounds = base.runs.some((r) => r.rounds !== undefined) || next.runs.some((r) => r.rounds !== undefined);
-  if (namesRounds && bySamples.length > 0) {
+  if (namesRounds && bySamples.length > 0 && o.pooled !== true) {
     warnings.push(`${bySamples.length === rows.length ? 'every row is' : `${bySamples.length} of ${rows.length} rows are`} tested over samples, not rounds (a side has fewer than ${MIN_ROUNDS} rounds, or its file does not name each sample's round): `
       + 'samples of one round share its machine state, so a small p-value says they agree, not that a rerun will');
   }
@@ -691,7 +697,8 @@ export function fmtSide(s: Side): [string, string] {
 
 /** The delta as its two parts: the change (or `~`) and its test ("(p=0.008 5+5 rounds)", "(p=0.029 4+4 runs)" pooled, "(p=0.002 n=12+12)"). */
 function fmtDelta(r: CompareRow, pooled: boolean): [string, string] {
-  const test = r.unit === 'rounds' ? `(${pValue(r.p)} ${r.base.n}+${r.next.n} ${pooled ? 'runs' : 'rounds'})` : `(${pValue(r.p)} n=${r.base.n}+${r.next.n})`;
+  // A pooled side's values are its runs, whether the row reached MIN_ROUNDS of them or not.
+  const test = r.unit === 'rounds' || pooled ? `(${pValue(r.p)} ${r.base.n}+${r.next.n} ${pooled ? 'runs' : 'rounds'})` : `(${pValue(r.p)} n=${r.base.n}+${r.next.n})`;
   return [r.significant ? fmtPct(r.deltaPct) : '~', test];
 }
 
@@ -752,7 +759,7 @@ export function formatComparison(c: Comparison, baseName: string, nextName: stri
     ...(c.rows.some((r) => [r.base, r.next].some((s) => s.interval !== null && fmtInterval(s.median, s.interval).startsWith('-')))
       ? ['-x% +y%: an interval from x% below the median to y% above it, where the two sides differ']
       : []),
-    ...(c.rows.some((r) => r.base.interval === null || r.next.interval === null) ? ['¹ need >= 6 samples for a 95% confidence interval'] : []),
+    ...(c.rows.some((r) => r.base.interval === null || r.next.interval === null) ? [pooled ? `¹ need >= ${MIN_ROUNDS} runs a side for an interval` : '¹ need >= 6 samples for a 95% confidence interval'] : []),
     ...(c.partitionMatches ?? []).map((m) => partitionMatchNote(m, baseName, nextName)),
     ...(c.rows.some((r) => !bothCorrect(r)) ? [`${WRONG} the run did not match the reference result: its time is not that of a correct execution, so its row is left out of the geomean and never counts as a regression`] : []),
     ...(incorrect === 0 ? [] : [c.geomean

@@ -250,18 +250,26 @@ export function ratioLowerBound(x: readonly number[], y: readonly number[], alph
   if (x.some((v) => !(v > 0)) || y.some((v) => !(v > 0))) throw new Error('ratioLowerBound of a value that is not positive');
   // The test's p is a step function of r, constant between consecutive pairwise ratios y / x.
   const ratios = sorted(x.flatMap((a) => y.map((b) => b / a)));
-  const rejects = (r: number) => mannWhitneyGreater(x.map((a) => a * r), y) <= alpha;
   // Just below the k-th smallest ratio (1-based), or below all of them for k = 1.
   const below = (k: number) => (k === 1 ? ratios[0]! / 2 : Math.sqrt(ratios[k - 2]! * ratios[k - 1]!));
-  if (!rejects(below(1))) return null;
-  // The largest k whose interval below it still rejects: the bound is that ratio.
-  let [lo, hi] = [1, ratios.length];
+  return largestRejecting(ratios, (r) => mannWhitneyGreater(x.map((a) => a * r), y) <= alpha, below);
+}
+
+/**
+ * The largest of `points` (ascending) just below which `rejects` holds, or null where it holds
+ * below none: the inversion of a one-sided test into its confidence bound, where the test's p is a
+ * step function constant between consecutive points and rejects up to some point, not beyond.
+ * `below(k)` is a value between the (k-1)-th and the k-th point (1-based), below the first for k = 1.
+ */
+function largestRejecting(points: readonly number[], rejects: (v: number) => boolean, below: (k: number) => number): number | null {
+  if (points.length === 0 || !rejects(below(1))) return null;
+  let [lo, hi] = [1, points.length];
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
     if (rejects(below(mid))) lo = mid;
     else hi = mid - 1;
   }
-  return ratios[lo - 1]!;
+  return points[lo - 1]!;
 }
 
 /** Up to this many nonzero differences, the signed-rank test counts its exact distribution given their ties. */
@@ -335,17 +343,31 @@ export function pairedRatioLowerBound(x: readonly number[], y: readonly number[]
   if (x.length !== y.length) throw new Error(`pairedRatioLowerBound of ${x.length} values against ${y.length}: they must pair`);
   if (x.some((v) => !(v > 0)) || y.some((v) => !(v > 0))) throw new Error('pairedRatioLowerBound of a value that is not positive');
   const logs = x.map((a, i) => Math.log(y[i]! / a));
-  // The test's p is a step function of log r, constant between consecutive distinct Walsh averages.
-  const walsh = [...new Set(logs.flatMap((a, i) => logs.slice(i).map((b) => (a + b) / 2)))].sort((a, b) => a - b);
-  if (walsh.length === 0) return null;
-  const rejects = (c: number) => signedRankGreater(logs.map((v) => v - c)) <= alpha;
+  const walsh = walshAverages(logs);
   const below = (k: number) => (k === 1 ? walsh[0]! - 1 : (walsh[k - 2]! + walsh[k - 1]!) / 2);
-  if (!rejects(below(1))) return null;
-  let [lo, hi] = [1, walsh.length];
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (rejects(below(mid))) lo = mid;
-    else hi = mid - 1;
-  }
-  return Math.exp(walsh[lo - 1]!);
+  const c = largestRejecting(walsh, (v) => signedRankGreater(logs.map((d) => d - v)) <= alpha, below);
+  return c === null ? null : Math.exp(c);
+}
+
+/**
+ * The distinct Walsh averages of `d` ((d_i + d_j) / 2 for i <= j), ascending: signedRankGreater of
+ * d - c is a step function of c, constant between consecutive ones, and only at one of them does a
+ * difference reach 0 (dropped) or two tie in size.
+ */
+function walshAverages(d: readonly number[]): number[] {
+  return [...new Set(d.flatMap((a, i) => d.slice(i).map((b) => (a + b) / 2)))].sort((a, b) => a - b);
+}
+
+/**
+ * signedRankGreater of d - c, read as pairedRatioLowerBound reads the test: where c is itself a
+ * Walsh average of d (a difference exactly c, or two equally far either side of it), at which the
+ * test drops zeros and ties sizes, it is taken just above c, as if those differences lay below it.
+ * So a gate that fails where this p is at most alpha fails exactly where the bound lies above c,
+ * and an exact tie with the threshold never counts against the new build.
+ */
+export function signedRankGreaterAt(d: readonly number[], c: number): number {
+  const walsh = walshAverages(d);
+  const at = walsh.indexOf(c);
+  const shifted = at === -1 ? c : at + 1 < walsh.length ? (walsh[at]! + walsh[at + 1]!) / 2 : walsh[at]! + 1;
+  return signedRankGreater(d.map((v) => v - shifted));
 }

@@ -79,6 +79,10 @@ describe('compare RUN.json --base-executor --new-executor', () => {
     const r = await compareArgs({ run: lacking }, { ...builds, failOnRegression: '10' });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^unmatched: p2p 100 acc × 1000 tx · base-build @2: the new build new-build has no run at its workload and thread count, so nothing was compared with it$/m);
+    // Without the gate nothing fails, but the run compared with nothing is said.
+    const table = await compareArgs({ run: lacking }, builds);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^warning: ran by one build only, so compared with nothing: p2p 100 acc × 1000 tx · base-build @2 \(base-build only\)/m);
     const wrong = run(swings, swings);
     wrong.runs.find((x) => x.executor === 'new-build')!.correct = false;
     const w = await compareArgs({ run: wrong }, builds);
@@ -103,6 +107,7 @@ describe('compare RUN.json --base-executor --new-executor', () => {
     // Without the gate the same file's table is read.
     expect((await compareArgs({ run: five }, builds)).code).toBe(0);
     expect(await refused({ ...builds, failOnRegression: '10', relative: true })).toMatch(/^concord compare: --relative does not apply to --base-executor and --new-executor/);
+    expect(await refused({ ...builds, failOnRegression: '10', only: 'new-build' })).toMatch(/^concord compare: --only does not apply to --base-executor and --new-executor: the gate judges those two builds alone/);
     expect(await refused({ files: ['run'], baseExecutor: 'base-build' })).toMatch(/^concord compare: --base-executor needs --new-executor: /);
     expect(await refused({ ...builds, files: ['run', 'run2'] }, { run: doc, run2: doc })).toMatch(/^concord compare: --base-executor and --new-executor compare two builds in one results file: give exactly one file/);
   });

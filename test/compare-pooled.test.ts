@@ -63,6 +63,21 @@ describe('compare --base FILES --new FILES', () => {
     expect(one.code).toBe(1);
   });
 
+  it('pools a new build benched over its own baseline, as two files may differ in theirs, and counts runs, not rounds, where there are too few', async () => {
+    const [a, b] = [runs(6, 0), runs(9, 4)];
+    for (const doc of Object.values(b)) {
+      doc.settings.baseline = 'exec:./new/engine --sequential';
+      for (const r of doc.runs) if (r.role === 'baseline') r.executor = doc.settings.baseline;
+    }
+    const r = await compareArgs({ ...a, ...b }, { files: [], base: Object.keys(a), new: Object.keys(b), failOnRegression: '10' });
+    expect([r.code, r.stderr]).toEqual([1, '']);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('regression: '))).toHaveLength(4);
+    const two = await compareArgs({ ...a, ...b }, { files: [], base: Object.keys(a).slice(0, 2), new: Object.keys(b).slice(0, 2) });
+    expect(two.code).toBe(0);
+    expect(two.stdout).toMatch(/^warning: 4 of 4 rows have too few values a side for any difference to be significant \(2 runs against 2: .*give --base and --new 4 results files or more each/m);
+    expect(two.stdout).not.toMatch(/tested over samples|samples on a side|bench records/);
+  });
+
   it('prints the two-file gate\'s JSON, with each side\'s files under pooled and broken runs named by their file', async () => {
     const [a, b] = [runs(6, 0), runs(6, 4)];
     const wrong = Object.keys(b)[2]!;
@@ -94,7 +109,7 @@ describe('compare --base FILES --new FILES', () => {
     full.settings.quick = false;
     full.settings.roundMs = 250;
     expect(await refused({ ...a, ...b, full }, { files: [], base: Object.keys(a), new: [...Object.keys(b), 'full'] }))
-      .toBe(`concord compare: cannot pool runs benched otherwise: DIR/a0.json is a --quick run with 6 rounds of 40 ms over the baseline sequential, but DIR/full.json (a full run with 6 rounds of 250 ms); a run's block time moves with its round length, baseline and executor settings, so rerun bench alike for every file\n`);
+      .toBe(`concord compare: cannot pool --new's runs benched otherwise: DIR/b4.json is a --quick run with 6 rounds of 40 ms over the baseline sequential, but DIR/full.json (a full run with 6 rounds of 250 ms); a run's block time moves with its round length, baseline and executor settings, so rerun bench alike for every file of a side\n`);
     expect(await refused({ ...a, ...b }, { files: [], base: Object.keys(a), new: [...Object.keys(b).slice(0, 3), 'a0'] }))
       .toBe('concord compare: DIR/a0.json: given twice: a pool counts each run once, so give each run\'s file once\n');
     expect(await refused(a, { files: [], base: Object.keys(a) })).toMatch(/^concord compare: --base needs --new: /);

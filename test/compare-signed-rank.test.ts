@@ -1,9 +1,10 @@
 // The paired gate's statistics (reports/stats.ts): the one-sided Wilcoxon signed-rank test held to
 // brute force (every sign pattern of the differences' ranks counted), its two-sided p to its tails,
-// and the lower bound of the paired ratio it is inverted into held to the test itself.
+// and the lower bound of the paired ratio it is inverted into held to the test itself, and to the
+// gate's reading of the test at its threshold where ratios lie on it exactly.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fewestPairs, pairedRatioLowerBound, signedRankGreater, signedRankP } from '../reports/stats.js';
+import { fewestPairs, pairedRatioLowerBound, signedRankGreater, signedRankGreaterAt, signedRankP } from '../reports/stats.js';
 
 /** P(W+ >= observed) by enumerating every sign of every nonzero difference's midrank: the definition, without a shortcut. */
 function bruteForce(d: readonly number[]): number {
@@ -78,6 +79,19 @@ describe('the paired ratio\'s lower bound', () => {
         expect(p(bound * (1 + 1e-9))).toBeGreaterThan(0.025);
       }
     }), { numRuns: 200 });
+  });
+
+  it('fails a gate exactly where the bound lies above its threshold, ratios that lie on the threshold included', () => {
+    // Ratios rounded to a hundredth hit a threshold of 1-10% exactly, where the test drops a zero
+    // difference or ties two: read there as signedRankGreaterAt reads it, test and bound agree.
+    const ratios = fc.array(fc.integer({ min: 80, max: 130 }).map((v) => v / 100), { minLength: 6, maxLength: 14 });
+    fc.assert(fc.property(ratios, fc.constantFrom(1, 2, 5, 10), (r, pct) => {
+      const threshold = 1 + pct / 100;
+      const failed = signedRankGreaterAt(r.map(Math.log), Math.log(threshold)) <= 0.025;
+      const bound = pairedRatioLowerBound(r.map(() => 1), r, 0.025);
+      const onIt = bound !== null && Math.abs(Math.log(bound) - Math.log(threshold)) < 1e-12;
+      expect(failed).toBe(bound !== null && !onIt && bound > threshold);
+    }), { numRuns: 2000 });
   });
 
   it('cancels what both builds share in a round: a machine 5x slower in some rounds moves no bound', () => {

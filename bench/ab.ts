@@ -9,8 +9,9 @@
 // it against an A/A run (both sides the same build): here those gave 0.97-1.04 with 15 rounds,
 // so a difference inside that is noise; repeat the run before believing a few percent. Beside
 // the times it gives each side's minor page faults per block, a count that other processes on
-// the machine do not move: fresh memory costs 11-12 us a page on the 2-core Zen 5 VM, and a
-// build that allocates less per block shows there even when the times cannot tell. At 1
+// the machine do not move (the process's own collector adds some to either side: A/A runs read
+// 10-20% apart): fresh memory costs 11-12 us a page on the 2-core Zen 5 VM, and a build that
+// allocates a page less per few transactions shows there when the times cannot tell. At 1
 // thread each side's one worker can stay on one core for the whole run, and this VM's cores can
 // differ in speed: run both orders (--a X --b Y, then --a Y --b X) before believing a figure.
 // Invariant: A and B run the same block with the same settings; each build is loaded from its

@@ -7,7 +7,11 @@
 // sides were the same build (B's second run follows its first, with its buffers still in cache).
 // The figure to read is the median over rounds of A's time over B's: above 1, B is faster. Read
 // it against an A/A run (both sides the same build): here those gave 0.97-1.04 with 15 rounds,
-// so a difference inside that is noise; repeat the run before believing a few percent. At 1
+// so a difference inside that is noise; repeat the run before believing a few percent. Beside
+// the times it gives each side's minor page faults per block, a count that other processes on
+// the machine do not move (the process's own collector adds some to either side: A/A runs read
+// 10-20% apart): fresh memory costs 11-12 us a page on the 2-core Zen 5 VM, and a build that
+// allocates a page less per few transactions shows there when the times cannot tell. At 1
 // thread each side's one worker can stay on one core for the whole run, and this VM's cores can
 // differ in speed: run both orders (--a X --b Y, then --a Y --b X) before believing a figure.
 // Invariant: A and B run the same block with the same settings; each build is loaded from its
@@ -45,6 +49,9 @@ export interface ABResult {
   readonly sequentialMs: number;
   readonly aMs: number;
   readonly bMs: number;
+  /** Medians of the process's minor page faults per timed run (process.resourceUsage). */
+  readonly aFaults: number;
+  readonly bFaults: number;
   /** Median over rounds of the sum of A's four times over the sum of B's. */
   readonly ratio: number;
   readonly rounds: number;
@@ -64,10 +71,14 @@ const sum = (xs: readonly number[]): number => xs.reduce((x, y) => x + y, 0);
 
 /** The rounds of an A/B of two executors already started (interleavedAB loads them from two builds). */
 export async function timeAB(A: Executor, B: Executor, o: Pick<ABOptions, 'threads' | 'rounds' | 'block'>): Promise<ABResult> {
-  const time = async (executor: Executor): Promise<number> => {
+  const faults: Record<'a' | 'b', number[]> = { a: [], b: [] };
+  const time = async (executor: Executor, side?: 'a' | 'b'): Promise<number> => {
+    const f0 = process.resourceUsage().minorPageFault;
     const t0 = performance.now();
     await executor.execute(o.block, { threads: o.threads });
-    return performance.now() - t0;
+    const ms = performance.now() - t0;
+    if (side) faults[side].push(process.resourceUsage().minorPageFault - f0);
+    return ms;
   };
   for (let i = 0; i < WARM_UP; i++) {
     await time(A);
@@ -84,12 +95,12 @@ export async function timeAB(A: Executor, B: Executor, o: Pick<ABOptions, 'threa
     executeSequential(o.block, scratch);
     s.push(performance.now() - t0);
     const round = { a: [] as number[], b: [] as number[] };
-    for (const side of ['a', 'b', 'b', 'a', 'b', 'a', 'a', 'b'] as const) round[side].push(await time(side === 'a' ? A : B));
+    for (const side of ['a', 'b', 'b', 'a', 'b', 'a', 'a', 'b'] as const) round[side].push(await time(side === 'a' ? A : B, side));
     a.push(...round.a);
     b.push(...round.b);
     ratios.push(sum(round.a) / sum(round.b));
   }
-  return { sequentialMs: median(s), aMs: median(a), bMs: median(b), ratio: median(ratios), rounds: o.rounds };
+  return { sequentialMs: median(s), aMs: median(a), bMs: median(b), aFaults: median(faults.a), bFaults: median(faults.b), ratio: median(ratios), rounds: o.rounds };
 }
 
 export async function interleavedAB(o: ABOptions): Promise<ABResult> {
@@ -126,7 +137,7 @@ async function main(): Promise<void> {
   console.log(
     `${o.executor}, ${plural(o.threads, 'thread')}, ${o.workload} ${o.accounts} accounts x ${o.txs} txs, ${r.rounds} rounds of ABBA BAAB: `
     + `sequential ${r.sequentialMs.toFixed(1)} ms; A ${r.aMs.toFixed(1)} ms (${x(r.aMs)}); B ${r.bMs.toFixed(1)} ms (${x(r.bMs)}); `
-    + `A over B per round, median ${r.ratio.toFixed(3)} (above 1: B is faster)`,
+    + `A over B per round, median ${r.ratio.toFixed(3)} (above 1: B is faster); minor page faults per block: A ${r.aFaults.toFixed(0)}, B ${r.bFaults.toFixed(0)}`,
   );
 }
 

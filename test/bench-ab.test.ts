@@ -1,5 +1,6 @@
 // bench/ab.ts, the ABBA comparison of two builds: it loads each build from its own dist/, times
-// both on the same block round after round, and refuses a checkout without a build by name.
+// both on the same block round after round (counting each side's page faults), and refuses a
+// checkout without a build by name.
 // (npm test builds dist/ first; here both sides are this checkout.)
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ describe('interleavedAB', () => {
     const r = await interleavedAB({ a: root, b: root, executor: 'block-stm', threads: 2, rounds: 3, block });
     expect(r.rounds).toBe(3);
     for (const ms of [r.sequentialMs, r.aMs, r.bMs]) expect(ms).toBeGreaterThan(0);
+    for (const faults of [r.aFaults, r.bFaults]) expect(Number.isFinite(faults) && faults >= 0).toBe(true);
     expect(Number.isFinite(r.ratio) && r.ratio > 0).toBe(true);
   });
 

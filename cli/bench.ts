@@ -45,6 +45,9 @@ import { baselineError, baselineOption, withLabel } from './bench-baseline.js';
 import { SEQUENTIAL_BASELINE } from '../reports/baseline.js';
 import { labelPartition, partitionLabel, type TrainingSource } from '../reports/partitions.js';
 import { DEFAULT_PARTITION } from '../impl/modular/partition.js';
+// Loaded with the command, as the modular executor is: the registry loads it on first use, which
+// would count loading Concord's code into the start-up this command times and reports.
+import '../impl/blockstm/executor.js';
 import {
   placementsFor, refuseMeasured, trainFlags, trainingRequest, trainingWords, trainPlacement, withPlacementModules, type Training, type TrainOptions, type TrainTarget,
 } from './train.js';
@@ -319,7 +322,7 @@ export async function runBench(
   // Pinning Concord's main thread pins only a baseline that runs on it alone.
   const pinCpus = baseline.onMainThread ? baselineCpus() : [];
   // Once, before the sweep and outside every timing, after every check: the placement every affinity run then uses.
-  const training = request && trainPlacement(request, partition.modules, 'bench', progress);
+  const training = request && await trainPlacement(request, partition.modules, 'bench', progress);
   if (training) progress.info(`bench: ${trainingWords(training.record)}`);
   const settings = {
     quick, threads, executors, baseline: baseline.label, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),

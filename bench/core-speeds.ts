@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { distRoot } from '../impl/runtime/pool.js';
 import type { CoreProbeRecord } from '../reports/schema.js';
 import { readText } from './machine.js';
+import { plural } from '../spec/plural.js';
 import type { ProbeReply, ProbeRequest } from './core-probe.js';
 
 export interface ProbeOptions {
@@ -80,7 +81,7 @@ export function probeCoreSpeeds(options: ProbeOptions = {}): CoreProbeRecord {
   return {
     speeds: {
       method: 'taskset',
-      workload: `sequential executor, p2p ${request.txs} accounts x ${request.txs} txs, median of ${request.reps} blocks x ${request.rounds} rounds per CPU`,
+      workload: `sequential executor, p2p ${request.txs} accounts x ${request.txs} txs, median of ${plural(request.reps, 'block')} x ${plural(request.rounds, 'round')} per CPU`,
       cpus, medianMs: reply.medianMs, relative: reply.medianMs.map((ms) => fastest / ms),
       ...(reply.crossCore && reply.crossCore.pairs.length > 0 ? { crossCore: { method: 'ping-pong' as const, ...reply.crossCore } } : {}),
     },

@@ -16,7 +16,7 @@ import { preStateFlag, rerunCommand, rerunGeneratedCommand } from '../properties
 import { maxThreads } from '../impl/runtime/pooled.js';
 import { allowedCpus, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
 import { ceilingThreads, threadCeiling } from '../bench/ceiling.js';
-import { CEILING_DRIFT_WORDS, ceilingRatio, movedCeilings, probeText, recordedCeilingsWords, unequal, type CeilingRecord } from '../reports/cores.js';
+import { CEILING_DRIFT_WORDS, ceilingRatio, movedCeilings, probeText, QUICK_CORES_AT_END, recordedCeilingsWords, unequal, type CeilingRecord } from '../reports/cores.js';
 import { loadAverage, machineFacts } from '../bench/machine.js';
 import { QUICK_SIMULATED_THREADS, simulateScaling, SIMULATED_THREADS } from '../bench/simulate.js';
 import { allSharedPreState, CUSTOM_GROUP, defaultSuite, fromFile, generated, P2P_GRID_GROUP } from '../bench/suite.js';
@@ -45,6 +45,9 @@ import { baselineError, baselineOption, withLabel } from './bench-baseline.js';
 import { SEQUENTIAL_BASELINE } from '../reports/baseline.js';
 import { labelPartition, partitionLabel, type TrainingSource } from '../reports/partitions.js';
 import { DEFAULT_PARTITION } from '../impl/modular/partition.js';
+// Loaded with the command, as the modular executor is: the registry loads it on first use, which
+// would count loading Concord's code into the start-up this command times and reports.
+import '../impl/blockstm/executor.js';
 import {
   placementsFor, refuseMeasured, trainFlags, trainingRequest, trainingWords, trainPlacement, withPlacementModules, type Training, type TrainOptions, type TrainTarget,
 } from './train.js';
@@ -319,7 +322,7 @@ export async function runBench(
   // Pinning Concord's main thread pins only a baseline that runs on it alone.
   const pinCpus = baseline.onMainThread ? baselineCpus() : [];
   // Once, before the sweep and outside every timing, after every check: the placement every affinity run then uses.
-  const training = request && trainPlacement(request, partition.modules, 'bench', progress);
+  const training = request && await trainPlacement(request, partition.modules, 'bench', progress);
   if (training) progress.info(`bench: ${trainingWords(training.record)}`);
   const settings = {
     quick, threads, executors, baseline: baseline.label, ...(baseline.threads === undefined ? {} : { baselineThreads: baseline.threads }),
@@ -336,8 +339,9 @@ export async function runBench(
   const sides = [baseline.threads === undefined ? baseline.label : `${baseline.label} (baseline, 1 thread)`, ...measured];
   progress.info(`bench: ${plural(suite.length, 'workload')} x threads ${threads.join(',')} x ${sides.join(', ')}; ${plural(settings.rounds, 'interleaved round')} each`);
   // Cores can differ in speed, and change while the sweep runs (a VM's neighbours), so both ends
-  // are probed, on a p2p block as large as the suite's largest (up to 10,000 transactions).
-  const probe = { txs: Math.min(10_000, Math.max(1_000, ...suite.map((w) => w.block.txs.length))) };
+  // are probed, on a p2p block as large as the suite's largest (up to 10,000 transactions); a quick
+  // look probes in proportion, once, before the sweep (QUICK_CORE_ROUNDS says how and why).
+  const probe = { txs: Math.min(10_000, Math.max(1_000, ...suite.map((w) => w.block.txs.length))), ...(quick ? { rounds: QUICK_CORE_ROUNDS } : {}) };
   progress.info('bench: timing each core alone (bench/core-speeds.ts)');
   const coresAtStart = probeCoreSpeeds(probe);
   for (const line of pinningNotes(allowedCpus(), pinCpus.length > 0, coresAtStart, baseline.onMainThread)) progress.warn(line);
@@ -381,12 +385,12 @@ export async function runBench(
     onMeasured: () => watch.keep({ json: JSON.stringify({ ...partial.at!('-'), stopped: undefined }), out: o.out }),
   });
   // The probes and ceilings after the sweep take seconds, in which a signal must not lose it.
-  partial.at = sofar(result, { unavailable: 'bench stopped after the sweep, before probing the cores again (stopped)' }, 'bench stopped after the sweep (stopped): nothing was predicted');
+  partial.at = sofar(result, quick ? QUICK_CORES_AT_END : { unavailable: 'bench stopped after the sweep, before probing the cores again (stopped)' }, 'bench stopped after the sweep (stopped): nothing was predicted');
   progress.stop();
   if (![baseline.name, ...executors].some(isModuleObject)) await warnLeftAlive('bench', `the sweep's executors (${[baseline.name, ...executors].join(', ')})`, alive);
-  const cores = { start: coresAtStart, end: probeCoreSpeeds(probe) };
-  partial.at = sofar(result, cores.end, 'bench stopped after the sweep, while measuring the machine\'s ceilings again (stopped): nothing was predicted');
-  const ceilings = await ceilingsAtEnd(ceilingsAtStart, probe.txs, quick, progress);
+  const cores = { start: coresAtStart, end: quick ? QUICK_CORES_AT_END : probeCoreSpeeds(probe) };
+  partial.at = sofar(result, cores.end, `bench stopped after the sweep${quick ? '' : ', while measuring the machine\'s ceilings again'} (stopped): nothing was predicted`);
+  const ceilings = quick ? ceilingsAtStart : await ceilingsAtEnd(ceilingsAtStart, probe.txs, progress);
   const { points, gaps } = baseline.noPrediction === null
     ? predict(suite, result.runs, { threads, quick, partition, partitions, training, cores, ceilings, progress })
     : { points: [], gaps: [baseline.noPrediction] };
@@ -407,6 +411,17 @@ function engineFiles(name: string): string[] {
 /** Samples of a machine ceiling: at 1,000-transaction blocks (3 ms here) fewer than about 10 swing by half. */
 const CEILING_SAMPLES = 15;
 const CEILING_SAMPLES_QUICK = 10;
+
+/**
+ * --quick's passes over the cores in its core probe (bench/core-speeds.ts; 3 otherwise). Each
+ * probe, and each ceiling, costs its start-up (a child process; workers generating the block)
+ * more than its timed blocks: on a 10-transaction quick look the probes at both ends took 2.6 s
+ * of CPU, most of the run. So --quick probes once, before the sweep: the cores in one pass (the
+ * record's workload says so), their end record saying why they were not probed again
+ * (QUICK_CORES_AT_END), and the ceilings without `end`, which the report says were measured
+ * before the sweep alone.
+ */
+const QUICK_CORE_ROUNDS = 1;
 
 /**
  * What the machine allows each parallel thread count before any executor's overhead
@@ -434,13 +449,13 @@ function ceilingOnProbe(threads: number, txs: number, quick: boolean): ReturnTyp
  * keeps its speed (the core probes pass), so one measurement taken in a bad phase would halve
  * the predictions of a sweep that ran in a good one. Warns where the two ends differ.
  */
-async function ceilingsAtEnd(atStart: readonly CeilingRecord[], txs: number, quick: boolean, progress: Progress): Promise<CeilingRecord[]> {
+async function ceilingsAtEnd(atStart: readonly CeilingRecord[], txs: number, progress: Progress): Promise<CeilingRecord[]> {
   const out: CeilingRecord[] = [];
   for (const c of atStart) {
     progress.info(`bench: the machine's ceiling at ${plural(c.threads, 'thread')} again, after the sweep`);
     // The sweep's results are worth more than this figure: a measurement that fails (a worker that
     // cannot start once the executors have run) leaves the ceiling as measured before, and says so.
-    const end = await ceilingOnProbe(c.threads, txs, quick).catch((e: unknown) => {
+    const end = await ceilingOnProbe(c.threads, txs, false).catch((e: unknown) => {
       progress.note(`bench: the machine's ceiling at ${plural(c.threads, 'thread')} could not be measured after the sweep (${errorText(e)}); the one before it stands alone`);
       return null;
     });

@@ -8,11 +8,11 @@
 import { Command, CommanderError } from 'commander';
 import { EXECUTORS, loadingForCommand } from '../impl/registry.js';
 import { CONTRACTS } from '../spec/contracts.js';
-import { defaultModules, MAX_MODULES } from '../impl/modular/executor.js';
+import { defaultModules, MAX_MODULES } from '../impl/modular/modules.js';
 import { PARTITION_KINDS } from '../impl/modular/partition.js';
 import { effectiveCores } from '../impl/runtime/cores.js';
 import { MAX_ACCOUNTS, MAX_TXS, MAX_WORKLOAD_HASH_COST, WORKLOAD_DEFAULTS, WORKLOADS } from '../bench/workloads.js';
-import { closeModuleExecutors, DEFAULT_CALL_TIMEOUT_S, EXIT, guard } from './errors.js';
+import { DEFAULT_CALL_TIMEOUT_S, EXIT } from './exit.js';
 import { PRE_STATE_KINDS } from '../spec/shared-state.js';
 import type { RequestOptions } from './request.js';
 import { CLAIM_BUDGET_MS } from '../spec/smt/claims.js';
@@ -62,6 +62,17 @@ const TIMEOUT_HELP = `fail (exit 1) when a call into an executor (loading, execu
 const PRE_STATE_HELP = `how the block's pre-state reaches the executors: ${PRE_STATE_KINDS.join(' or ')}; shared builds a SharedState (untimed), which the parallel executors' workers read without the main thread copying it into shared memory before every block (default map)`;
 const PROVE_TIMEOUT_HELP = `give a claim up as unknown when it is still running after this many seconds (default ${CLAIM_BUDGET_MS / 1000}; 0: no limit)`;
 
+/**
+ * errors.ts, loaded by the first command that runs guarded: it loads the executors' errors and the
+ * call watch, which `--help`, a refused option and the listings need not.
+ */
+let errors: typeof import('./errors.js') | undefined;
+
+async function guarded(command: string, body: () => Promise<number>): Promise<number> {
+  errors ??= await import('./errors.js');
+  return errors.guard(command, body);
+}
+
 let exitCode: number = EXIT.OK;
 watchStdout();
 
@@ -103,7 +114,7 @@ workloadOptions(
     .option('--receipts', 'print every transaction\'s receipt (status, revert code, gas, outputs)')
     .option('--json', 'print one JSON object'),
 ).action(async (file: string | undefined, o) => {
-  exitCode = await guard('run', async () => (await import('./run.js')).runCommand(file, o));
+  exitCode = await guarded('run', async () => (await import('./run.js')).runCommand(file, o));
 });
 
 workloadOptions(
@@ -113,7 +124,7 @@ workloadOptions(
     .option('--contract <file>', 'write a block running this contract file (docs/prove.md) instead: its program, and a transaction per --call')
     .option('--call <args>', 'with --contract: a call of the contract, its arguments comma-separated (integers or key names such as alice.balance); repeat it for several', (v: string, given?: string[]) => [...(given ?? []), v]),
 ).action(async (o) => {
-  exitCode = await guard('gen', async () => (await import('./gen.js')).genCommand(o));
+  exitCode = await guarded('gen', async () => (await import('./gen.js')).genCommand(o));
 });
 
 workloadOptions(
@@ -127,7 +138,7 @@ workloadOptions(
     .option('--check <file>', 'judge instead the answer your engine gave to the request, kept in this file (- for standard input): exit 0 when its result is the reference\'s, 1 with the first difference explained as verify explains it, or with the line refused as run and verify refuse it')
     .option('--json', 'with --check: print the verdict as one JSON object'),
 ).action(async (file: string | undefined, o: RequestOptions) => {
-  exitCode = await guard('request', async () => (await import('./request.js')).requestCommand(file, o));
+  exitCode = await guarded('request', async () => (await import('./request.js')).requestCommand(file, o));
 });
 
 program.command('prove')
@@ -136,7 +147,7 @@ program.command('prove')
   .option('--timeout <sec>', PROVE_TIMEOUT_HELP)
   .option('--json', 'print one JSON object')
   .action(async (o: { contract?: string[]; timeout?: string; json?: boolean }) => {
-    exitCode = await guard('prove', async () => (await import('./prove.js')).proveCommand({ ...(o.contract ? { contract: o.contract } : {}), ...(o.timeout === undefined ? {} : { timeout: o.timeout }), json: Boolean(o.json) }));
+    exitCode = await guarded('prove', async () => (await import('./prove.js')).proveCommand({ ...(o.contract ? { contract: o.contract } : {}), ...(o.timeout === undefined ? {} : { timeout: o.timeout }), json: Boolean(o.json) }));
   });
 
 program.command('verify')
@@ -164,7 +175,7 @@ program.command('verify')
   .option('--merge <file...>', 'pool the --json files of every shard of a --shard matrix into one verdict: their counts summed, the coverage gate judged on the sums, every shard\'s failures carried (with --json or --fail-on-cut alone)')
   .option('--json', 'print one JSON object')
   .action(async (o) => {
-    exitCode = await guard('verify', async () => (await import('./verify.js')).verifyCommand(o));
+    exitCode = await guarded('verify', async () => (await import('./verify.js')).verifyCommand(o));
   });
 
 workloadOptions(
@@ -190,7 +201,7 @@ workloadOptions(
     .option('--json', 'print the results as JSON on stdout'),
   true,
 ).action(async (o) => {
-  exitCode = await guard('bench', async () => (await import('./bench.js')).benchCommand(o));
+  exitCode = await guarded('bench', async () => (await import('./bench.js')).benchCommand(o));
 });
 
 program.command('report')
@@ -198,7 +209,7 @@ program.command('report')
   .argument('<results.json...>', 'results files (several machines merge into one comparison); - reads one from standard input (concord bench ... --json | concord report -)')
   .option('--out <dir>', 'output folder', 'concord-out/report')
   .action(async (files: string[], o: { out: string }) => {
-    exitCode = await guard('report', async () => (await import('./report.js')).reportCommand({ files, out: o.out }));
+    exitCode = await guarded('report', async () => (await import('./report.js')).reportCommand({ files, out: o.out }));
   });
 
 program.command('compare')
@@ -213,7 +224,7 @@ program.command('compare')
   .option('--only <executors>', 'the gate judges these executors alone (comma-separated, as the results name their runs); the others are shown, not judged')
   .option('--json', 'print one JSON object')
   .action(async (files: string[], o: { base?: string[]; new?: string[]; baseExecutor?: string; newExecutor?: string; failOnRegression?: string; relative?: boolean; only?: string; json?: boolean }) => {
-    exitCode = await guard('compare', async () => (await import('./compare.js')).compareEntry({ files, ...o }));
+    exitCode = await guarded('compare', async () => (await import('./compare.js')).compareEntry({ files, ...o }));
   });
 
 program.command('main')
@@ -221,7 +232,7 @@ program.command('main')
   .option('--out <dir>', 'output folder', 'concord-out')
   .option('--allow-skip', 'exit 0 though a part cannot run here (prove without z3-solver, as from the offline archive); it is named all the same on the last line and in the report (default: such a part fails main, exit 2)')
   .action(async (o: { out: string; allowSkip?: boolean }) => {
-    exitCode = await guard('main', async () => (await import('./main.js')).mainCommand(o));
+    exitCode = await guarded('main', async () => (await import('./main.js')).mainCommand(o));
   });
 
 program.command('executors').description('list the built-in executors').action(() => {
@@ -317,7 +328,9 @@ try {
 }
 // A module's executor object served every use of it in the command (impl/registry.ts): run,
 // verify and bench closed theirs before their output; any other command's is closed now.
-for (const { message } of await closeModuleExecutors(commandName, commandTimeout, exitCode !== EXIT.OK)) {
+// Only a guarded command can have loaded a module (createExecutor), so only it can leave one open.
+const closing = errors ? await errors.closeModuleExecutors(commandName, commandTimeout, exitCode !== EXIT.OK) : [];
+for (const { message } of closing) {
   process.stderr.write(`concord ${commandName}: ${message}\n`);
   if (exitCode === EXIT.OK) exitCode = EXIT.FAILED;
 }

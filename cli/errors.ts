@@ -18,8 +18,9 @@ import { startWatchdog, type Watchdog } from './watchdog.js';
 import type { KeptResults } from './stopped-results.js';
 import { endingOnOwn } from './ending-signal.js';
 import { exitOnceWritten, printFailure, printUsageError, setPendingCall } from './process-guard.js';
+import { DEFAULT_CALL_TIMEOUT_S, EXIT, UsageError } from './exit.js';
 
-export class UsageError extends Error {}
+export { DEFAULT_CALL_TIMEOUT_S, EXIT, UsageError };
 
 /**
  * The executor under test threw, returned something no BlockResult is, or never settled. Exit 1,
@@ -31,8 +32,6 @@ export class ExecutorFailure extends Error {
     super(message);
   }
 }
-
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 
 export function isInputError(e: unknown): e is Error {
   return e instanceof UsageError || e instanceof BlockFileError || e instanceof UnknownExecutorError || e instanceof ExecCommandError;
@@ -143,9 +142,6 @@ export function unlessStuck<T>(work: Promise<T>, failure: () => Error): Promise<
     work.then(resolve, reject).finally(() => process.off('beforeExit', stuck));
   });
 }
-
-/** The default of --timeout: seconds a call into an executor may stay pending before the command gives up on it. */
-export const DEFAULT_CALL_TIMEOUT_S = 300;
 
 /** Every call a command makes into an executor under test goes through one of these. */
 export interface CallWatch {

@@ -7,7 +7,7 @@
 import { closeSync, constants, fstatSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { UsageError } from './errors.js';
+import { UsageError } from './exit.js';
 import { isStreamFile, makeFolders, OutPathError, prepareOut, removeEmptyFolders } from '../properties/folders.js';
 
 /** How long a write to a pipe waits for a process to read it (a reader started just after the command). */

@@ -14,8 +14,7 @@ import { resolve } from 'node:path';
 import type { Block, BlockResult, Receipt } from '../spec/block.js';
 import { executeReference } from '../spec/reference.js';
 import { afterRunBlocks, differsText, explain, malformation, SAME_AS_REFERENCE, sameResult, sentWithPreStateOf } from '../properties/explain.js';
-import { parseEarlierFile } from '../properties/earlier-file.js';
-import { earlierFailedText } from '../properties/report.js';
+import { earlierFailedText, parseEarlierFile } from '../properties/earlier-file.js';
 import { oneLine, utf8Text } from '../spec/messages.js';
 import { snapshotBlock, undoChange } from '../properties/block-change.js';
 import { FAULT_NAMES } from '../spec/values.js';
@@ -37,6 +36,9 @@ import { printFailure } from './process-guard.js';
 import { DEFAULT_WARMUP_MS, MAX_REPEAT, MAX_WARMUP_MS } from './run-limits.js';
 import { refuseMeasured, trainingRequest, trainingWords, trainPlacement, withPlacementModules, type TrainOptions } from './train.js';
 import { DEFAULT_PARTITION } from '../impl/modular/partition.js';
+// Loaded with the command, as the modular executor is: the registry loads it on first use, which
+// would count loading Concord's code into the start-up this command times and reports.
+import '../impl/blockstm/executor.js';
 import { endingSignal, unlessSignalled } from './ending-signal.js';
 import { runStopped, type RunSoFar } from './run-stopped.js';
 
@@ -143,7 +145,7 @@ async function runBlock(file: string | undefined, o: RunOptions, sofar: RunSoFar
   // On a terminal, a bar while the block runs: a large one (1,000,000 transactions) takes seconds a run.
   const progress = createProgress({ json: o.json });
   // Before the executor starts, and outside every timing: the placement is fixed for every run of the block.
-  const training = request && trainPlacement(request, partition.modules, 'run', progress);
+  const training = request && await trainPlacement(request, partition.modules, 'run', progress);
   const watch = watchCalls('run', timeout, json);
   // Taken before the executor has the block: an executor that changes its input must be told so,
   // not judged (--check) or counted (the receipts below, the figures) against the changed block.

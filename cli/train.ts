@@ -17,7 +17,7 @@ import { blockDigest } from '../spec/block-file.js';
 import { plural } from '../spec/plural.js';
 import { shellWord } from '../properties/printed-command.js';
 import { EXECUTORS } from '../impl/registry.js';
-import { defaultModules } from '../impl/modular/executor.js';
+import { defaultModules } from '../impl/modular/modules.js';
 import { DEFAULT_PARTITION, trainAffinity, type Placement } from '../impl/modular/partition.js';
 import { generate, type WorkloadParams } from '../bench/workloads.js';
 import type { TrainingRecord } from '../reports/schema.js';
@@ -25,7 +25,7 @@ import { trainingOptions, type TrainingSource } from '../reports/partitions.js';
 import { fileBlock, STDIN_LABEL } from './block-source.js';
 import { intOption, isInputError, UsageError } from './errors.js';
 import { checkOutFile, refuseOverwrite } from './output.js';
-import { readPlacement, savePlacement, type PlacementFile } from './placement-file.js';
+import type { PlacementFile } from './placement-file.js';
 import type { Progress } from './progress.js';
 import { MAX_TRAIN_BLOCKS, MAX_TRAIN_TXS } from './run-limits.js';
 
@@ -98,7 +98,8 @@ export async function trainingRequest(
     throw new UsageError(`${given}: bench's suite holds many workloads, each with entities of its own, which one placement cannot serve: ${instead}`);
   }
   if (o.placement !== undefined) {
-    const loaded = await readPlacement(o.placement, '--placement');
+    // The placement file's reader loads its schema (zod), which a run without --placement need not.
+    const loaded = await (await import('./placement-file.js')).readPlacement(o.placement, '--placement');
     const m = loaded.placement.modules;
     if (modules !== undefined && modules !== m) {
       throw new UsageError(`--placement ${o.placement}: field modules: the placement is for ${plural(m, 'module')}, and --modules is ${modules}: give --modules ${m}, or leave --modules out to take the placement's`);
@@ -175,7 +176,7 @@ export function refuseMeasured(request: TrainingRequest | undefined, measured: B
  * read. `command` names the line saying so, and the bar while the sample is generated, on a
  * terminal (quiet with --json). The command reports what training found (trainingWords).
  */
-export function trainPlacement(request: TrainingRequest, modules: number | undefined, command: string, progress: Progress): Training {
+export async function trainPlacement(request: TrainingRequest, modules: number | undefined, command: string, progress: Progress): Promise<Training> {
   if (request.loaded) return { ...request.loaded, sample: [] };
   const m = modules ?? defaultModules();
   const g = request.generated;
@@ -209,7 +210,7 @@ export function trainPlacement(request: TrainingRequest, modules: number | undef
     crossShare: placement.crossTxs / keyed, hashCrossShare: placement.hashCrossTxs / keyed,
   };
   // Written before the command runs anything with it: an executor that fails later leaves the placement kept.
-  const record = request.save === undefined ? trained : { ...trained, file: savePlacement(request.save, placement, trained) };
+  const record = request.save === undefined ? trained : { ...trained, file: (await import('./placement-file.js')).savePlacement(request.save, placement, trained) };
   return { placement, record, sample };
 }
 

@@ -14,8 +14,6 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { Executor } from '../spec/executor.js';
 import { referenceExecutor } from '../spec/reference.js';
 import { sequentialExecutor } from './sequential.js';
-import { createBlockStmExecutor } from './blockstm/executor.js';
-import { createModularExecutor } from './modular/executor.js';
 import { affinityPartitioner, type Placement } from './modular/partition.js';
 import { createExecExecutor, EXEC_PREFIX, execCommand, isExecCommand, nameProblem, type AnswerLimit } from './exec-executor.js';
 import { freshInstances } from './fresh-instance.js';
@@ -60,14 +58,16 @@ const entries: ExecutorEntry[] = [
   { name: 'sequential', doc: 'fast sequential baseline over a typed-array hash table', parallel: false, takes: [], create: sequentialExecutor },
   {
     name: 'modular', parallel: true, takes: ['modules', 'partition', 'placement'], doc: 'state partitioned into modules (--modules M, --partition hash|range|affinity, affinity trained once with --train N or --train-on FILE...), one lane each, lanes in parallel on worker threads',
-    create: (s) => createModularExecutor({
+    // The parallel executors load with their first use: `concord --help`, which lists these names,
+    // and a command that runs neither need not load their worker pools (cli/concord.ts).
+    create: async (s) => (await import('./modular/executor.js')).createModularExecutor({
       ...(s.threads === undefined ? {} : { threads: s.threads }), ...(s.modules === undefined ? {} : { modules: s.modules }), ...(s.warmUp === undefined ? {} : { warmUp: s.warmUp }),
       ...(s.partition === undefined ? {} : { partition: s.partition === 'affinity' && s.placement ? affinityPartitioner(s.placement) : s.partition }),
     }),
   },
   {
     name: 'block-stm', parallel: true, takes: [], doc: 'Block-STM (Gelashvili et al., PPoPP\'23) on a persistent pool of worker threads (--threads N)',
-    create: (s) => createBlockStmExecutor({ ...(s.threads === undefined ? {} : { threads: s.threads }), ...(s.warmUp === undefined ? {} : { warmUp: s.warmUp }) }),
+    create: async (s) => (await import('./blockstm/executor.js')).createBlockStmExecutor({ ...(s.threads === undefined ? {} : { threads: s.threads }), ...(s.warmUp === undefined ? {} : { warmUp: s.warmUp }) }),
   },
 ];
 

@@ -72,3 +72,13 @@ export function parseEarlierFile(text: string, file: string, fail: (where: strin
 export function earlierFileFor(blockFile: string): string {
   return join(dirname(blockFile), `${basename(blockFile).replace(/\.block\.json$/, '')}.earlier.json`);
 }
+
+/**
+ * The earlier blocks (counted from 1) whose own result differed from the reference's, and those
+ * that threw, as `concord run --after` and verify's report say it: "block 2 DIFFERED from the
+ * reference, and blocks 1, 3 THREW".
+ */
+export function earlierFailedText(differing: readonly number[], threw: readonly number[]): string {
+  const blocks = (n: readonly number[]) => `${n.length === 1 ? 'block' : 'blocks'} ${n.join(', ')}`;
+  return [...(differing.length ? [`${blocks(differing)} DIFFERED from the reference`] : []), ...(threw.length ? [`${blocks(threw)} THREW`] : [])].join(', and ');
+}

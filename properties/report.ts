@@ -27,6 +27,7 @@ import { concordCommand, shellWord } from './printed-command.js';
 import { ATTEMPTS_PER_TX, MAX_ATTEMPTS, MOST_ATTEMPTS } from './minimize.js';
 import { HANG_SHRINK_MS, SHRINK_TRY_FACTOR, SHRINK_TRY_FLOOR_MS } from './hang-bound.js';
 import type { EarlierOutcome, FailureReport } from './runner.js';
+import { earlierFailedText } from './earlier-file.js';
 
 /** How simulated.ts words a worker's empty poll. */
 const IDLE = 'finds no task and waits';
@@ -153,16 +154,6 @@ const FAILS_ONLY: Readonly<Record<FailsOnly, { readonly why: string; found(earli
 };
 /** At most this many earlier blocks are listed (the rest are counted); their files are all written. */
 const MAX_EARLIER = 8;
-
-/**
- * The earlier blocks (counted from 1) whose own result differed from the reference's, and those
- * that threw, as `concord run --after` and verify's report say it: "block 2 DIFFERED from the
- * reference, and blocks 1, 3 THREW".
- */
-export function earlierFailedText(differing: readonly number[], threw: readonly number[]): string {
-  const blocks = (n: readonly number[]) => `${n.length === 1 ? 'block' : 'blocks'} ${n.join(', ')}`;
-  return [...(differing.length ? [`${blocks(differing)} DIFFERED from the reference`] : []), ...(threw.length ? [`${blocks(threw)} THREW`] : [])].join(', and ');
-}
 
 /**
  * How the earlier blocks went themselves, before the failing block on the fresh instance: one that

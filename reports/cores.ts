@@ -12,6 +12,9 @@ import { plural } from '../spec/plural.js';
 /** A core this much slower than the fastest (or more) makes the cores "unequal" in warnings. */
 export const UNEQUAL_CORES = 0.9;
 
+/** The end probe of a --quick run (cli/bench.ts), which probes the cores before the sweep alone: the report says so where it names the method. */
+export const QUICK_CORES_AT_END: Extract<CoreProbeRecord, { unavailable: string }> = { unavailable: 'a --quick run probes the cores before the sweep alone' };
+
 export type CoreSpeedsRecord = Extract<CoreProbeRecord, { speeds: unknown }>['speeds'];
 
 export function coreCeiling(relative: readonly number[], threads: number): number {

@@ -14,7 +14,7 @@ import { shellWord } from '../properties/printed-command.js';
 import { GIVE_UP_MS } from '../bench/round-trip.js';
 import { anchorsFor, BLOCK_STM_ANCHORS, LOW_CONTENTION_ACCOUNTS, P2P_GRID_GROUP } from './anchors.js';
 import { ALPHA, MIN_ROUNDS, pValue } from './compare.js';
-import { CEILING_DRIFT_WORDS, coreCeiling, ceilingFor, ceilingsWords, movedCeilings, movedCrossCore, probeText, recordedCeilingsWords, UNEQUAL_CORES, unequal } from './cores.js';
+import { CEILING_DRIFT_WORDS, coreCeiling, ceilingFor, ceilingsWords, movedCeilings, movedCrossCore, probeText, QUICK_CORES_AT_END, recordedCeilingsWords, UNEQUAL_CORES, unequal } from './cores.js';
 import { machineCharge, optimistic, pessimistic } from './fit.js';
 import type { Merged, Source } from './merge.js';
 import type { ResultsFile } from './schema.js';
@@ -453,7 +453,7 @@ function coreWarning(s: Source, rows: readonly Row[]): string | null {
   const above = rows.filter((r) => r.machine === s.name && r.fastCoreSpeedup !== null && r.fastCoreSpeedup > (allowed.find((a) => a.threads === r.threads)?.ratio ?? Infinity));
   const exceeded = above.length === 0 ? ''
     : ` ${plural(above.length, 'figure')} in the "over fastest-core baseline" column ${above.length > 1 ? 'stand' : 'stands'} above that (up to ${fixed(Math.max(...above.map((r) => r.fastCoreSpeedup!)))}x): the cores ran otherwise while the rounds were timed than when probed, or those rounds were noisy: no speedup to quote.`;
-  const bound = allowed.length ? `; at the core speeds probed (the start's or the end's, whichever allows more), an executor could reach at most ${ceilingsWords(allowed)} over a baseline on the fastest core` : '';
+  const bound = allowed.length ? `; at the core speeds probed (${probed.length > 1 ? 'the start\'s or the end\'s, whichever allows more' : `the ${'speeds' in c.start ? 'start' : 'end'}'s alone`}), an executor could reach at most ${ceilingsWords(allowed)} over a baseline on the fastest core` : '';
   const column = rows.some((r) => r.machine === s.name && r.fastCoreSpeedup !== null);
   const todo = column
     ? 'The "over fastest-core baseline" column takes only the rounds whose baseline ran on its fastest core, so no slow core under the baseline flatters it, but it rests on fewer rounds: where it reads above the plain speedup, that is the noise between rounds, and the lower of the two is the one to quote. Or rerun on a machine whose cores run at equal speeds.'
@@ -1104,6 +1104,22 @@ function machineShareText(m: Merged): string {
   ].join(' ');
 }
 
+/** A --quick run probes the cores before the sweep alone (cli/bench.ts), and its end record says so. */
+function quickCoresOnce(s: Source): boolean {
+  const end = s.doc.cores?.end;
+  return end !== undefined && 'unavailable' in end && end.unavailable === QUICK_CORES_AT_END.unavailable;
+}
+
+/** Which files measured the machine's ceilings before the sweep alone (no `end`), and why, for the Noise section's method. */
+function ceilingsOnceWords(m: Merged): string {
+  const once = m.sources.filter((s) => s.doc.ceilings?.some((c) => c.end === undefined));
+  const why = [
+    ...(once.some((s) => s.doc.settings.quick) ? ['in a --quick run, which measures it once'] : []),
+    ...(once.some((s) => !s.doc.settings.quick) ? ['in files from before 2026-11-30'] : []),
+  ];
+  return why.length > 0 ? ` (before it only ${why.join(' and ')})` : '';
+}
+
 function sections(m: Merged): Section[] {
   const out: Section[] = [];
   // The overview, the A/A evidence in the Noise section and the verdicts below read the same judgements.
@@ -1118,7 +1134,7 @@ function sections(m: Merged): Section[] {
     paragraphs: [
       'Foreign CPU is other processes\' CPU time (whole-machine busy time in /proc/stat minus this process\'s own) per second of wall time, averaged over all timed rounds; a round above the threshold or with steal above 5% is flagged busy. '
         + `Round trip: before each round at more than one thread, the main thread and a worker pass a counter through one shared cell, unpinned, where the scheduler puts them (bench/round-trip.ts): what a cache line moving between two of the executors' threads cost in that round${m.sources.some((s) => s.doc.noise.roundTrips === undefined) ? ' (files from before 2026-11-30 have none)' : ''}. A run whose rounds' probes stood more than ${ROUND_TRIP_MOVED}x apart, or where one's worker did not answer within ${GIVE_UP_MS} ms, is warned of.`,
-      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. The cache-line round trip from the first core to each other one is probed with them (bench/core-latency.ts); a pair whose two stood more than ${ROUND_TRIP_MOVED}x apart is warned of. Machine ceiling: at each thread count T the sweep ran within the cores (and at the cores, for a count above them, whose threads shared the cores), T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it${m.sources.some((s) => s.doc.ceilings?.some((c) => c.end === undefined)) ? ' (files from before 2026-11-30: before only)' : ''}; where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by ${CEILING_DRIFT_WORDS}.`,
+      `Core speeds: the sequential executor timed on each core alone (pinned with taskset) before and after the sweep${m.sources.some(quickCoresOnce) ? ' (before it alone in a --quick run)' : ''}; the fastest core is 1. A core below ${UNEQUAL_CORES} of the fastest is flagged: a core a neighbour slows down shows neither as steal nor as foreign CPU. The cache-line round trip from the first core to each other one is probed with them (bench/core-latency.ts); a pair whose two stood more than ${ROUND_TRIP_MOVED}x apart is warned of. Machine ceiling: at each thread count T the sweep ran within the cores (and at the cores, for a count above them, whose threads shared the cores), T workers each ran the sequential executor on one T-th of the probe block at once, sharing nothing, over the fastest of up to four of them on the whole block (bench/ceiling.ts): what the machine allows T threads before any executor's overhead (cores that slow each other down, a clock that drops with more cores busy, memory bandwidth), so a speedup short of T is the machine's up to there and the executor's beyond. It is measured before the sweep and again after it${ceilingsOnceWords(m)}; where both were, the column gives their mean with each beside it, and a warning names a ceiling that moved by ${CEILING_DRIFT_WORDS}.`,
     ],
     tables: [noiseTable(m.sources), coresTable(m.sources)],
     // How noise is measured, then the figures, then what they warn of.

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { crossCoreRoundTrips } from '../bench/core-latency.js';
 import { allowedCpus, parseCpuList, pinThread, probeCoreSpeeds } from '../bench/core-speeds.js';
 import { currentCpu } from '../bench/machine.js';
-import { coreCeiling, probeText, unequal } from '../reports/cores.js';
+import { coreCeiling, probeText, QUICK_CORES_AT_END, unequal } from '../reports/cores.js';
 import { merge } from '../reports/merge.js';
 import { renderMarkdown } from '../reports/render.js';
 import { summarize } from '../reports/summary.js';
@@ -108,6 +108,13 @@ describe('core speeds', () => {
     const calm = renderMarkdown(merge([{ file: 'r.json', doc }]), []);
     expect(calm).not.toMatch(/unequal speeds/);
     expect(calm).toMatch(/\| cpu0 0\.97, cpu1 1\.00 \| not measured: taskset is not installed/);
+    expect(calm).toContain('timed on each core alone (pinned with taskset) before and after the sweep; ');
+
+    // A --quick run probes the cores before the sweep alone (cli/bench.ts): its end says so, and so does the method.
+    const quick = renderMarkdown(merge([{ file: 'r.json', doc: { ...doc, cores: { start: speeds([0.59, 1]), end: QUICK_CORES_AT_END } } }]), []);
+    expect(quick).toMatch(/\| cpu0 0\.59, cpu1 1\.00 \| not measured: a --quick run probes the cores before the sweep alone \|/);
+    expect(quick).toMatch(/at the end: not measured: a --quick run probes the cores before the sweep alone\); at the core speeds probed \(the start's alone\), an executor could reach at most/);
+    expect(quick).toContain('timed on each core alone (pinned with taskset) before and after the sweep (before it alone in a --quick run); ');
 
     delete doc.cores;
     expect(renderMarkdown(merge([{ file: 'r.json', doc }]), [])).toMatch(/\| not recorded \| not recorded \| not recorded \|/);
@@ -128,6 +135,10 @@ describe('core speeds', () => {
     expect(md).toMatch(/\| 1\.89x at 2 threads, 3\.45x at 4 threads \|/);
     expect(md).toContain('Machine ceiling: at each thread count T the sweep ran within the cores (and at the cores, for a count above them, whose threads shared the cores), T workers each ran the sequential executor on one T-th of the probe block at once');
     expect(md).not.toMatch(/ceiling moved/);
+    // Measured before the sweep alone: the method says so, and why (a --quick run measures it once; an older file did not yet measure it after).
+    const once = (quick: boolean) => renderMarkdown(merge([{ file: 'r.json', doc: parseResults(serializeResults({ ...doc, settings: { ...doc.settings, quick } }), 'r.json') }]), []);
+    expect(once(false)).toContain('It is measured before the sweep and again after it (before it only in files from before 2026-11-30);');
+    expect(once(true)).toContain('It is measured before the sweep and again after it (before it only in a --quick run, which measures it once);');
 
     // Measured at both ends of the sweep: the column gives the mean the models charge, each end
     // beside it, and a ceiling that moved by more than CEILING_DRIFT (movedCeilings) is warned of.
@@ -139,6 +150,7 @@ describe('core speeds', () => {
     const calm = both(steady, { oneMs: 10, partsMs: 3, ratio: 10 / 3 });
     expect(calm).toMatch(/\| 1\.92x at 2 threads \(1\.89x before the sweep, 1\.96x after\), 3\.39x at 4 threads \(3\.45x before the sweep, 3\.33x after\) \|/);
     expect(calm).not.toMatch(/ceiling moved/);
+    expect(calm).toContain('It is measured before the sweep and again after it;');
     const moved = both(sank, { oneMs: 10, partsMs: 3, ratio: 10 / 3 });
     expect(moved).toMatch(/\| 1\.74x at 2 threads \(1\.89x before the sweep, 1\.60x after\)/);
     expect(moved).toContain(": the machine's ceiling moved during the sweep by more than 15% (1.89x before the sweep and 1.60x after at 2 threads)");

@@ -16,7 +16,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALPHA, compare } from '../reports/compare.js';
+import { ALPHA, compare, MIN_ROUNDS } from '../reports/compare.js';
 import { comparePaired } from '../reports/compare-paired.js';
 import { pool } from '../reports/compare-pooled.js';
 import type { ResultsFile, RunRecord } from '../reports/schema.js';
@@ -64,12 +64,16 @@ if (dir === undefined) {
 }
 const files = readdirSync(dir).filter((f) => /^(js|own)-(same|slow)\d+\.json$/.test(f));
 const number = (f: string) => Number(/(\d+)\.json$/.exec(f)![1]);
+/** Each file read once, for the gates over one run a side and over pooled runs alike. */
+const docs = new Map(files.map((f) => [f, JSON.parse(readFileSync(join(dir, f), 'utf8')) as ResultsFile]));
+/** A set's (js, own) files of a kind (same, slow), in the order they were benched. */
+const filesOf = (set: string, kind: string) => files.filter((f) => f.startsWith(`${set}-${kind}`)).sort((x, y) => number(x) - number(y));
+/** Sorted ratios' lowest-highest and median, as the study prints them. */
+const range = (xs: number[]) => `${xs[0]!.toFixed(2)}-${xs[xs.length - 1]!.toFixed(2)} (median ${median(xs).toFixed(2)})`;
 for (const set of ['js', 'own']) {
-  const of = (kind: string) => files.filter((f) => f.startsWith(`${set}-${kind}`)).sort((x, y) => number(x) - number(y));
-  const [same, slow] = [of('same'), of('slow')];
+  const [same, slow] = [filesOf(set, 'same'), filesOf(set, 'slow')];
   if (same.length < 2) continue;
-  const docs = new Map([...same, ...slow].map((f) => [f, JSON.parse(readFileSync(join(dir, f), 'utf8')) as ResultsFile]));
-  const rows = new Map([...docs].map(([f, d]) => [f, rowsOf(d)]));
+  const rows = new Map([...same, ...slow].map((f) => [f, rowsOf(docs.get(f)!)]));
   const pairs = [
     ...same.flatMap((a, i) => same.slice(i + 1).map((b) => ({ kind: 'same', a, b }))),
     ...same.flatMap((a) => slow.map((b) => ({ kind: 'slow', a, b }))),
@@ -92,7 +96,6 @@ for (const set of ['js', 'own']) {
   for (const by of ['block', 'relative'] as const) {
     const ratios = (kind: string) => pairs.filter((p) => p.kind === kind)
       .flatMap((p) => paired(rows.get(p.a)!, rows.get(p.b)!, by).map(([x, y]) => median(y) / median(x))).sort((u, v) => u - v);
-    const range = (xs: number[]) => `${xs[0]!.toFixed(2)}-${xs[xs.length - 1]!.toFixed(2)} (median ${median(xs).toFixed(2)})`;
     process.stdout.write(`  ${by === 'block' ? 'block time' : '--relative'}: new/base medians, same build ${range(ratios('same'))}, slowed ${range(ratios('slow'))}\n`);
   }
 }
@@ -103,16 +106,13 @@ function choose<T>(xs: readonly T[], k: number): T[][] {
   return xs.flatMap((x, i) => choose(xs.slice(i + 1), k - 1).map((rest) => [x, ...rest]));
 }
 
-/** Runs a side the pooled gate needs: 4 against 4 is the fewest whose Mann-Whitney test reaches 0.025 one-sided. */
-const POOL = 4;
+/** Runs a side the pooled gate needs (MIN_ROUNDS: 4 against 4 is the fewest equal sides whose Mann-Whitney test reaches 0.025 one-sided). */
+const POOL = MIN_ROUNDS;
 const GATE_PCT = 10;
 for (const set of ['js', 'own']) {
-  const of = (kind: string) => files.filter((f) => f.startsWith(`${set}-${kind}`)).sort((x, y) => number(x) - number(y));
-  const [same, slow] = [of('same'), of('slow')];
+  const [same, slow] = [filesOf(set, 'same'), filesOf(set, 'slow')];
   if (same.length < 2 * POOL || slow.length < POOL) continue;
-  const input = (f: string) => ({ file: f, doc: JSON.parse(readFileSync(join(dir, f), 'utf8')) as ResultsFile });
-  const inputs = new Map([...same, ...slow].map((f) => [f, input(f)]));
-  const pooled = (fs: readonly string[]) => pool(fs.map((f) => inputs.get(f)!));
+  const pooled = (fs: readonly string[]) => pool(fs.map((f) => ({ file: f, doc: docs.get(f)! })));
   const sameSplits = choose(same, POOL).flatMap((a) => choose(same.filter((f) => !a.includes(f)), POOL).map((b) => [a, b] as const));
   const slowSplits = choose(same, POOL).flatMap((a) => choose(slow, POOL).map((b) => [a, b] as const));
   process.stdout.write(`pooled, ${POOL} runs a side (${set === 'js' ? 'over Concord\'s sequential baseline' : 'over the engine\'s own sequential mode'}): `
@@ -140,16 +140,15 @@ function firstRounds(doc: ResultsFile, k: number): ResultsFile {
 }
 
 if (pairs.length > 0) {
-  const docs = pairs.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as ResultsFile);
-  const rounds = docs[0]!.settings.rounds;
+  const pairDocs = pairs.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as ResultsFile);
+  const rounds = pairDocs[0]!.settings.rounds;
   process.stdout.write(`paired, two builds timed in one run (base, same and slow 20% in each of ${pairs.length} files, over the engine's own sequential mode, ${rounds} rounds)\n`);
   // The gate at fewer rounds too, from each file's first rounds: more rounds are more pairs.
   for (const k of [...new Set([6, 8, 12, rounds])].filter((n) => n <= rounds)) {
-    const judged = (build: string) => docs.map((d) => comparePaired(firstRounds(d, k), 'base', build, { threshold: GATE_PCT }));
+    const judged = (build: string) => pairDocs.map((d) => comparePaired(firstRounds(d, k), 'base', build, { threshold: GATE_PCT }));
     const fails = (build: string) => judged(build).filter((c) => c.gate!.regressions.length > 0 || c.gate!.unmatched.length > 0).length;
     process.stdout.write(`  ${GATE_PCT}% paired     signed-rank over ${String(k).padStart(2)} rounds' ratios, 95% interval's lower bound > PCT  false alarms ${fails('same')}/${pairs.length}, caught ${fails('slow')}/${pairs.length}\n`);
   }
-  const ratios = (build: string) => docs.flatMap((d) => comparePaired(d, 'base', build).rows.map((r) => 1 + r.deltaPct / 100)).sort((u, v) => u - v);
-  const range = (xs: number[]) => `${xs[0]!.toFixed(2)}-${xs[xs.length - 1]!.toFixed(2)} (median ${median(xs).toFixed(2)})`;
+  const ratios = (build: string) => pairDocs.flatMap((d) => comparePaired(d, 'base', build).rows.map((r) => 1 + r.deltaPct / 100)).sort((u, v) => u - v);
   process.stdout.write(`  paired: median of the rounds' new/base ratios, same build ${range(ratios('same'))}, slowed ${range(ratios('slow'))}\n`);
 }

@@ -130,17 +130,40 @@ function failureText(e: unknown): string {
 }
 
 /**
+ * Asked at 'beforeExit' (unlessStuck), one per watchCalls: whether the watch found its call past
+ * --timeout and is reporting it.
+ */
+const reportsAtExit: (() => boolean)[] = [];
+
+/**
  * `work`, unless the process runs out of things to do while it is pending: then nothing is left
  * that could settle it (a user's execute() whose promise is forgotten), and Node would end the
- * process with exit code 13 and not a word. Rejects with `failure()` instead. Costs nothing while
- * `work` runs: it only listens for 'beforeExit'.
+ * process with exit code 13 and not a word. Rejects with `failure()` instead, unless a watch
+ * reports a call past --timeout (the watchdog's interrupt unwound what would have gone on, so the
+ * call is what failed, not the process running dry). Costs nothing while `work` runs: it only
+ * listens for 'beforeExit'.
  */
 export function unlessStuck<T>(work: Promise<T>, failure: () => Error): Promise<T> {
   return new Promise((resolve, reject) => {
-    const stuck = () => reject(failure());
-    process.once('beforeExit', stuck);
+    const stuck = () => {
+      if (reportsAtExit.some((reporting) => reporting())) return;
+      process.off('beforeExit', stuck);
+      reject(failure());
+    };
+    // Not once: a watch's report, too, can be cut short, and the process run dry again.
+    process.on('beforeExit', stuck);
     work.then(resolve, reject).finally(() => process.off('beforeExit', stuck));
   });
+}
+
+/**
+ * `f` in the next turn of the event loop, as a promise reaction. The watchdog's interrupt unwinds
+ * a promise reaction cleanly, but where it lands in an immediate's or a timer's own callback Node
+ * aborts ("async hook stack has become corrupted": the callback's after-hook never ran), so what
+ * may meet an interrupt runs here.
+ */
+function nextTurn(f: () => void): void {
+  setImmediate(() => queueMicrotask(f));
 }
 
 /** Every call a command makes into an executor under test goes through one of these. */
@@ -208,59 +231,90 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
   const tickMs = seconds > 0 ? Math.min(1000, limitMs / 4) : 1000;
   const cleanUps = cleanUpBudget(limitMs, true);
   const watchdog = () => (dog ??= startWatchdog(command, tickMs, json));
-  let stopping: Promise<never> | null = null;
+  /** Why the command gives up on the call pending (the first reason found), or null; and whether its report has begun. */
+  let givenUp: string | null = null;
+  let reported = false;
   // A turn of the event loop first: a signal that came while the call held the main thread is
   // read only once the loop polls again, and it ended the command then, not this limit later
   // (reported at the limit, such a run read "did not settle within 300 s" after a SIGTERM at 60).
-  const giveUp = (why: string): Promise<never> => (stopping ??= new Promise<void>((polled) => setImmediate(polled)).then(() => stop(why)));
-  const stop = (why: string): Promise<never> => {
+  // Until the report has begun, the timer and 'beforeExit' give up again: an interrupt that lands
+  // in Concord's code unwinds what was on the stack and drops every promise reaction queued, so
+  // an attempt can be lost.
+  const giveUp = (why: string): void => {
+    givenUp ??= why;
+    nextTurn(stop);
+  };
+  /**
+   * Runs `then` once no interrupt of call `callSeq` is on its way: at once, having taken the call
+   * back from the watchdog, or where the watchdog took it first, in a turn of its own after the
+   * interrupt has landed in the wait here (a call that returned just as it was interrupted ended
+   * with its report cut short, or none, and then "nothing was left running").
+   */
+  const afterInterrupt = (callSeq: number, then: () => void): void => {
+    if (dog === null || !dog.returned(callSeq)) return then();
+    nextTurn(then);
+    dog.quiet();
+  };
+  const stop = (): void => {
+    if (reported) return;
     // The watchdog's kill has begun (it freed this thread by killing the child a native call waited on): its line is the command's.
     dog?.awaitKill();
+    afterInterrupt(seq, report);
+  };
+  const report = (): void => {
+    if (reported) return;
+    reported = true;
     // A signal came first: what was left is its report, and the process is ending by it.
     if (!endingOnOwn()) {
       dog?.quiet();
       dog?.end();
-      return new Promise(() => {});
+      return;
     }
     stopAllProgress();
     // What an exec: engine was seen to do since its request (nothing at all: an answer not
     // flushed?); not after a main thread held, which read nothing the engine wrote meanwhile.
+    const why = givenUp ?? '';
     const failure = `${pending} did not settle within ${seconds} s${why}${why === '' ? execHangNote(pending) : ''}`;
     printFailure(command, failure + onHang(pending, failure), json);
-    // Once an interrupt's session is closed, the watchdog stands down: while the output drains (a
-    // slow reader, up to FLUSH_CAP_MS), it would otherwise interrupt the wait and kill the process
-    // with a line of its own. An interrupt that cuts the report short lands before this, and the
-    // call still published as pending lets the watchdog's kill cover it.
-    dog?.quiet();
     dog?.end();
-    return exitOnceWritten(EXIT.FAILED);
+    void exitOnceWritten(EXIT.FAILED);
   };
+  const overdue = () => seconds > 0 && pending !== '' && performance.now() - since >= limitMs;
   const check = () => {
-    if (stopping || pending === '' || performance.now() - since < limitMs) return;
-    void giveUp(dog?.interrupted(seq) ? '; it held the main thread (a busy loop or a blocking wait) until interrupted' : '');
+    if (!reported && overdue()) giveUp(dog?.interrupted(seq) ? '; it held the main thread (a busy loop or a blocking wait) until interrupted' : '');
   };
+  // The timer is unref'd: a call past its limit when the process runs dry (a forgotten promise
+  // after a busy loop, or a report an interrupt cut short) is reported then.
+  reportsAtExit.push(() => {
+    if (reported || !overdue()) return false;
+    check();
+    return true;
+  });
   return {
-    async call(what, work) {
+    call<T>(what: string, work: () => T | Promise<T>): Promise<T> {
       if (seconds > 0 && timer === null) timer = setInterval(check, tickMs).unref();
       pending = what;
       setPendingCall(what, json);
       since = performance.now();
       if (seconds > 0) seq = watchdog().begin(what, limitMs);
-      try {
-        return await work();
-      } finally {
-        // A call that held the main thread past the limit and then returned was never seen by the
-        // timer. It failed all the same, and the watchdog may have sent an interrupt that would
-        // land in whatever runs next: so it ends the command here, with the call still published
-        // as pending, for the watchdog's kill to cover a report the interrupt cuts short.
-        const tookMs = performance.now() - since;
-        if (seconds > 0 && tookMs >= limitMs) void giveUp(` (it returned after ${secondsPast(tookMs, seconds)} s)`);
-        // Given up on (now, or by the timer before the call settled after all): the command stops here.
-        if (stopping) await stopping;
-        pending = '';
-        setPendingCall('', undefined);
-        dog?.end();
-      }
+      const callSeq = seq;
+      return new Promise((resolve, reject) => {
+        const returned = (settle: () => void) => {
+          // A call that held the main thread past the limit and then returned was never seen by the
+          // timer. It failed all the same: the command ends here. Before any wait for an interrupt,
+          // so that the timer, free once it lands, finds the command given up on as it returned.
+          const tookMs = performance.now() - since;
+          if (seconds > 0 && tookMs >= limitMs) giveUp(` (it returned after ${secondsPast(tookMs, seconds)} s)`);
+          afterInterrupt(callSeq, () => {
+            // Given up on (now, or by the timer before the call settled after all): the command stops here.
+            if (givenUp !== null) return;
+            pending = '';
+            setPendingCall('', undefined);
+            settle();
+          });
+        };
+        new Promise<T>((done) => done(work())).then((value) => returned(() => resolve(value)), (e: unknown) => returned(() => reject(e)));
+      });
     },
     bounded(what, ms, work) {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -274,8 +328,14 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
     // A spent budget skips the call: with no time left, a close() that holds the main thread or a
     // native call could not be interrupted gently, and the command exits once its report is out.
     cleanUp: async (what, work) => {
-      await cleanUps.run(work, (ms) => {
-        watchdog().begin(what, ms);
+      let cleanUpSeq = 0;
+      // Told the clean-up's end as a call's (afterInterrupt), or a close() that returned as it was interrupted would end the command here.
+      const watched = () => new Promise<void>((done) => {
+        const returned = () => afterInterrupt(cleanUpSeq, done);
+        Promise.resolve().then(work).then(returned, returned);
+      });
+      await cleanUps.run(watched, (ms) => {
+        cleanUpSeq = watchdog().begin(what, ms);
         setPendingCall(what, json);
         return () => {
           setPendingCall('', undefined);

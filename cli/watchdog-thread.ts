@@ -3,8 +3,8 @@
 // thread's JavaScript through the inspector, and should that call still be pending a grace later,
 // it leaves what the command kept for that, prints the failure line itself and kills the process,
 // every process below it first (impl/process-tree.ts).
-// Invariant: acts only on a call that is pending and has not changed number since it was read, and
-// interrupts each call at most once.
+// Invariant: interrupts only a call it took from the main thread while pending (a compare-and-swap
+// of its number: a call that returned meanwhile was taken back), hence each call at most once.
 
 import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -12,28 +12,36 @@ import { failureLines } from './failure-lines.js';
 import { killOwnTree } from '../impl/process-tree.js';
 import type { ResultsFile } from '../reports/schema.js';
 import type { KeptResults } from './stopped-results.js';
-import { epochMs, INTERRUPTED, KILLING, LIMIT, PENDING, SEQ, SESSION, SINCE, WHAT_LENGTH, type WatchdogData } from './watchdog.js';
+import { epochMs, INTERRUPTED, KILLING, LIMIT, PENDING, SESSION, SINCE, WHAT_LENGTH, type WatchdogData } from './watchdog.js';
 
 const { control, clock, what, tickMs, graceMs, command, json } = workerData as WatchdogData;
 const decoder = new TextDecoder();
 
 /** The call that is overdue now, or null: pending, past its limit and the grace, and the same call throughout the read. */
 function overdue(): { seq: number; limitMs: number } | null {
-  const seq = Atomics.load(control, SEQ);
-  if (Atomics.load(control, PENDING) !== 1) return null;
+  const seq = Atomics.load(control, PENDING);
+  if (seq <= 0) return null;
   const since = clock[SINCE]!;
   const limitMs = clock[LIMIT]!;
   if (epochMs() - since < limitMs + graceMs) return null;
-  if (Atomics.load(control, SEQ) !== seq || Atomics.load(control, PENDING) !== 1) return null;
+  if (Atomics.load(control, PENDING) !== seq) return null;
   return { seq, limitMs };
+}
+
+/** Takes call `seq` from the main thread to interrupt it: false where it returned meanwhile (Watchdog.returned). */
+function take(seq: number): boolean {
+  // Open first: a main thread that finds the call taken waits for the session to close, the interrupt sent.
+  Atomics.store(control, SESSION, 1);
+  if (Atomics.compareExchange(control, PENDING, seq, -seq) === seq) return true;
+  Atomics.store(control, SESSION, 0);
+  Atomics.notify(control, SESSION);
+  return false;
 }
 
 /** Runtime.terminateExecution on the main thread: unwinds the JavaScript running there (a busy loop, an Atomics.wait) back to the event loop. */
 async function interruptMainThread(): Promise<void> {
-  // Open from the moment the interrupt is decided, the import included: a main thread that gave up
-  // on the call meanwhile waits (Watchdog.quiet) for it to land before it stands the watchdog down
-  // to let its output drain, rather than have it land in that wait.
-  Atomics.store(control, SESSION, 1);
+  // The session was opened (take) from the moment the interrupt was decided, the import included:
+  // a main thread that returned from the call meanwhile waits (Watchdog.quiet) for it to land.
   try {
     const { Session } = await import('node:inspector');
     const session = new Session();
@@ -86,13 +94,13 @@ async function kill(limitMs: number): Promise<void> {
 
 setInterval(() => {
   const call = overdue();
-  if (!call || Atomics.load(control, INTERRUPTED) === call.seq) return;
+  if (!call || !take(call.seq)) return;
   Atomics.store(control, INTERRUPTED, call.seq);
   // Without an inspector in this Node the interrupt fails, and the kill below is all there is.
   interruptMainThread().catch(() => {});
   // A main thread that got back from the interrupted call (a clean-up ends, and the command goes
   // on to report) has ended it; only one still inside it is past help.
   setTimeout(() => {
-    if (Atomics.load(control, SEQ) === call.seq && Atomics.load(control, PENDING) === 1) void kill(call.limitMs);
+    if (Atomics.load(control, PENDING) === -call.seq) void kill(call.limitMs);
   }, graceMs);
 }, tickMs);

@@ -9,8 +9,10 @@
 // hang as it reports any other. Should the main thread still not exit (no inspector in this
 // Node, or a native call that termination cannot reach), the watchdog prints the line itself and
 // kills the process, leaving first what the command had kept for that (bench's results so far).
+// A call that returns as the interrupt is decided races it: each side takes the call with one
+// compare-and-swap, and a main thread that lost waits for the interrupt to land (Watchdog.returned).
 // Invariant: the watchdog interrupts only a call that is still the one pending, past its limit
-// plus the grace, and at most once per call.
+// plus the grace, that it took from the main thread, and at most once per call.
 
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -18,10 +20,11 @@ import { distRoot } from '../impl/runtime/pool.js';
 import type { KeptResults } from './stopped-results.js';
 
 /**
- * Cells of the Int32Array: the number of the latest call, whether it is pending, the call
- * interrupted last, the length of its name, whether the watchdog's inspector session is open
- * (Node prints "Waiting for the debugger to disconnect..." when a process exits with one open),
- * and whether the watchdog thread has begun to kill the process.
+ * Cells of the Int32Array: the number of the latest call; the call pending (its number, 0 for
+ * none, minus its number once the watchdog has taken it to interrupt it); the call interrupted
+ * last; the length of its name; whether the watchdog's inspector session is open (Node prints
+ * "Waiting for the debugger to disconnect..." when a process exits with one open), and whether the
+ * watchdog thread has begun to kill the process.
  */
 export const SEQ = 0;
 export const PENDING = 1;
@@ -72,8 +75,14 @@ export function epochMs(): number {
 export interface Watchdog {
   /** The call named `what` starts now and may take `limitMs`; returns its number. */
   begin(what: string, limitMs: number): number;
-  /** The call begun last has settled. */
+  /** The call begun last has settled, or is given up on. */
   end(): void;
+  /**
+   * Call `seq` has returned: takes it back, so the watchdog will not interrupt it. Returns true
+   * where the watchdog took it first and its interrupt is still to land: Runtime.terminateExecution
+   * then unwinds whatever JavaScript runs when it comes, and drops every promise reaction queued.
+   */
+  returned(seq: number): boolean;
   /** Whether the watchdog interrupted the main thread during call `seq`. */
   interrupted(seq: number): boolean;
   /** Waits (a while at most) until the session the interrupt opened is closed; call before exiting after an interrupt. */
@@ -110,12 +119,14 @@ export function startWatchdog(command: string, tickMs: number, json: object | un
       clock[LIMIT] = limitMs;
       // The atomic stores publish the plain ones above to the watchdog, which reads SEQ first.
       const seq = Atomics.add(control, SEQ, 1) + 1;
-      Atomics.store(control, PENDING, 1);
+      Atomics.store(control, PENDING, seq);
       return seq;
     },
     end() {
       Atomics.store(control, PENDING, 0);
     },
+    // The watchdog opens its session before it takes the call, and closes it once the interrupt is sent.
+    returned: (seq) => Atomics.compareExchange(control, PENDING, seq, 0) === -seq && Atomics.load(control, SESSION) === 1,
     interrupted: (seq) => Atomics.load(control, INTERRUPTED) === seq,
     quiet() {
       Atomics.wait(control, SESSION, 1, SESSION_CLOSE_MS);

@@ -158,12 +158,13 @@ export function unlessStuck<T>(work: Promise<T>, failure: () => Error): Promise<
 
 /**
  * `f` in the next turn of the event loop, as a promise reaction. The watchdog's interrupt unwinds
- * a promise reaction cleanly, but where it lands in an immediate's or a timer's own callback Node
- * aborts ("async hook stack has become corrupted": the callback's after-hook never ran), so what
- * may meet an interrupt runs here.
+ * a promise reaction cleanly, but where it lands in an immediate's or a timer's own callback, or
+ * in a queueMicrotask callback (Node runs each in an async scope of its own), Node 20 and 22 abort
+ * ("async hook stack has become corrupted": the callback's after-hook never ran), so what may
+ * meet an interrupt runs here.
  */
 function nextTurn(f: () => void): void {
-  setImmediate(() => queueMicrotask(f));
+  setImmediate(() => void Promise.resolve().then(f));
 }
 
 /** Every call a command makes into an executor under test goes through one of these. */
@@ -283,10 +284,11 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
   const check = () => {
     if (!reported && overdue()) giveUp(dog?.interrupted(seq) ? '; it held the main thread (a busy loop or a blocking wait) until interrupted' : '');
   };
-  // The timer is unref'd: a call past its limit when the process runs dry (a forgotten promise
-  // after a busy loop, or a report an interrupt cut short) is reported then.
+  // The timer is unref'd: a call the watchdog interrupted, still pending when the process runs
+  // dry (the interrupt cut its report short), is reported then. One that was not interrupted is
+  // a forgotten promise, which unlessStuck says.
   reportsAtExit.push(() => {
-    if (reported || !overdue()) return false;
+    if (reported || !overdue() || dog?.interrupted(seq) !== true) return false;
     check();
     return true;
   });
@@ -310,6 +312,8 @@ export function watchCalls(command: string, seconds: number, json?: object, onHa
             if (givenUp !== null) return;
             pending = '';
             setPendingCall('', undefined);
+            // Taken back already (afterInterrupt), unless the watchdog took it first on a clock that disagreed with this thread's.
+            dog?.end();
             settle();
           });
         };

@@ -3,10 +3,15 @@
 // same executor; and the results built in handed-back memory agree with the reference (state
 // root, receipts, per-transaction reads) on the sequential, Block-STM and modular executors at 1
 // and 2 threads, a bigger block after a smaller one and a smaller after a bigger, a block cut by
-// its gas limit, and blocks the parallel executors send to the sequential one. Workers run the
-// compiled code in dist/ (npm test builds it first).
+// its gas limit, and blocks the parallel executors send to the sequential one; and, as a
+// property, on runs of generated blocks (the verify suite's arbitraries) where every result but
+// one is released right after its check. Workers run the compiled code in dist/ (npm test builds
+// it first).
 
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blockArb } from '../properties/arbitraries.js';
+import { sameResult } from '../properties/same-result.js';
 import type { Block, BlockResult } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { executeReference } from '../spec/reference.js';
@@ -96,6 +101,22 @@ for (const name of ['sequential', 'block-stm', 'modular']) {
       expect(() => first.reads).toThrow(RELEASED);
       expectSameResult(second, executeReference(big));
       second.release!();
+    });
+
+    it('agrees with the reference on runs of generated blocks, every result but one released after its check', async () => {
+      await fc.assert(fc.asyncProperty(fc.array(blockArb({ maxTxs: 300 }), { minLength: 2, maxLength: 6 }), fc.nat(), async (blocks, keep) => {
+        const kept = keep % blocks.length;
+        let keptResult: BlockResult | undefined;
+        for (const [i, block] of blocks.entries()) {
+          const r = await executor.execute(block, { threads });
+          if (!sameResult(executeReference(block), r)) return false;
+          if (i === kept) keptResult = r;
+          else r.release?.();
+        }
+        const ok = sameResult(executeReference(blocks[kept]!), keptResult);
+        keptResult!.release?.();
+        return ok;
+      }), { seed: 201, numRuns: 25 });
     });
 
     it('runs the parallel path on the blocks it is meant to (not the sequential fallback)', async () => {

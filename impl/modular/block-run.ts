@@ -6,8 +6,9 @@
 // window's chunks as the threads read them back (collect.ts; closeWindow reads any left), and the
 // main thread's own logs of what it ran in order between them.
 // Memory a released result hands back (RunSpares): each window is lent one buffer a chunk from
-// the shelf of released chunks, and result() copies the slot values into a released copy's array;
-// the main thread's own logs (barriers, an in-order finish) are new each block.
+// the shelf of released chunks, the access map keeps its slots' keys in a released result's
+// array, and result() copies the slot values into one; the main thread's own logs (barriers, an
+// in-order finish) are new each block.
 //
 // Windows. Barriers (transactions without a footprint, which may touch anything) split the block;
 // between two barriers the lanes run in parallel, and each barrier runs alone on the main thread.
@@ -67,11 +68,13 @@ export interface RunSpares {
   readonly chunks: SpareShelf<SharedArrayBuffer>;
   /** Arrays the slot values were copied into (result()). */
   readonly values: SpareShelf<Float64Array>;
+  /** Arrays that held the slots' keys (AccessBuilder.slotKey). */
+  readonly slotKeys: SpareShelf<Float64Array>;
 }
 
-/** Room for the chunks of two blocks of 32,768 transactions, and two values arrays. */
+/** Room for the chunks of two blocks of 32,768 transactions, and two arrays of each kind. */
 export function newRunSpares(): RunSpares {
-  return { chunks: new SpareShelf(128), values: new SpareShelf(2) };
+  return { chunks: new SpareShelf(128), values: new SpareShelf(2), slotKeys: new SpareShelf(2) };
 }
 
 /** A window whose heaviest lane holds this share of its transactions keeps its late workers out. */
@@ -98,6 +101,8 @@ export class BlockRun {
   private readonly segments: OutcomeLog[] = [];
   /** The buffers of the segments the threads read back, the result's to hand back when released. */
   private readonly memories: SharedArrayBuffer[] = [];
+  /** The array holding the access map's slotKey, the result's to hand back when released. */
+  private slotKeys: Float64Array;
   /** The open window's spares, chunk c's at c: lent to the threads that read it back. */
   windowSpares: SharedArrayBuffer[] = [];
   /** The main thread's log being filled, and the transaction its first entry is; null when a window's chunks came last. */
@@ -146,7 +151,10 @@ export class BlockRun {
     this.f64 = buffers.f64;
     beginBlock(block, this.L, this.i32, this.f64);
     this.argAt = this.L.args;
-    this.access = new AccessBuilder(block, accessViews(this.L, this.i32, this.f64), scratch, settings.deltaSkipsReads);
+    this.slotKeys = spares.slotKeys.take() ?? new Float64Array(0);
+    this.access = new AccessBuilder(block, accessViews(this.L, this.i32, this.f64), scratch, settings.deltaSkipsReads, this.slotKeys);
+    // Not the spare (too short): the builder's own array is the one the result hands back.
+    if (this.access.slotKey.buffer !== this.slotKeys.buffer) this.slotKeys = this.access.slotKey;
     this.planner = new LanePlanner(this.access, { modules: settings.modules, moduleOf, misroute: settings.misroute }, laneViews(this.L, this.i32), scratch);
     this.declared = block.programs.map((p) => p.footprint !== undefined);
     this.gasOf = scratch.float64('gasOf', this.n);
@@ -391,10 +399,11 @@ export class BlockRun {
       for (let s = 0; s < values.length; s++) if (values[s] === values[s] || !shared) map.set(slotKey[s]!, values[s]!);
       return map;
     };
-    const { memories, spares } = this;
+    const { memories, spares, slotKeys } = this;
     return loggedResult(state, { logs: this.segments, txs: this.n }, this.stats(), () => {
       for (const memory of memories) spares.chunks.give(memory);
       spares.values.give(kept);
+      spares.slotKeys.give(slotKeys);
     });
   }
 

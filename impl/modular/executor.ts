@@ -5,7 +5,7 @@
 // first chunk, starts the lanes on the workers, publishes the rest of the plan chunk by chunk
 // while they run; once the lanes are done, the workers and the main thread read the window back
 // in chunks (collect.ts), and the main thread takes them in block order and finally builds the
-// BlockResult (block-run.ts). At 1 thread the main thread plans the window, then one worker runs
+// BlockResult (block-run.ts), whose release() hands its read-back memory to later blocks. At 1 thread the main thread plans the window, then one worker runs
 // and reads back the lanes; from 2 threads on the main thread is one of the `threads`: once the window is planned it runs
 // lanes beside threads - 1 workers (joinLanes), until it finds none left to claim, then sleeps
 // until the lanes are done (DONE) to read back beside the workers.

@@ -14,15 +14,18 @@
 // allocates a page less per few transactions shows there when the times cannot tell. At 1
 // thread each side's one worker can stay on one core for the whole run, and this VM's cores can
 // differ in speed: run both orders (--a X --b Y, then --a Y --b X) before believing a figure.
+// Each result is handed back (BlockResult.release) right after its call, outside its time, as
+// `concord bench` does; --release says which sides do (a, b, both, none), so one build against
+// itself measures what handing memory back buys (--a X --b X --release b).
 // Invariant: A and B run the same block with the same settings; each build is loaded from its
 // own compiled tree (DIR/dist), so two checkouts of the project (git worktree) compare directly.
 // Usage: npm run build && node dist/bench/ab.js --a DIR --b DIR [--executor block-stm] [--threads 2]
-//   [--modules M] [--rounds 15] [--workload p2p --accounts 10000 --txs 10000]
+//   [--modules M] [--rounds 15] [--release both|a|b|none] [--workload p2p --accounts 10000 --txs 10000]
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { Block } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { intArgument as count } from '../cli/errors.js';
@@ -42,7 +45,12 @@ export interface ABOptions {
   readonly modules?: number;
   readonly rounds: number;
   readonly block: Block;
+  /** Which sides release each result after its call (the sequential runs beside them too, unless none); default both. */
+  readonly release?: Release;
 }
+
+export const RELEASE_SIDES = ['both', 'a', 'b', 'none'] as const;
+export type Release = (typeof RELEASE_SIDES)[number];
 
 export interface ABResult {
   /** Medians of every sample, ms. */
@@ -70,19 +78,22 @@ async function executorOf(dir: string, name: string, threads: number, modules: n
 const sum = (xs: readonly number[]): number => xs.reduce((x, y) => x + y, 0);
 
 /** The rounds of an A/B of two executors already started (interleavedAB loads them from two builds). */
-export async function timeAB(A: Executor, B: Executor, o: Pick<ABOptions, 'threads' | 'rounds' | 'block'>): Promise<ABResult> {
+export async function timeAB(A: Executor, B: Executor, o: Pick<ABOptions, 'threads' | 'rounds' | 'block' | 'release'>): Promise<ABResult> {
   const faults: Record<'a' | 'b', number[]> = { a: [], b: [] };
-  const time = async (executor: Executor, side?: 'a' | 'b'): Promise<number> => {
+  const release = o.release ?? 'both';
+  const releases = { a: release === 'both' || release === 'a', b: release === 'both' || release === 'b' };
+  const time = async (executor: Executor, side: 'a' | 'b', timed = true): Promise<number> => {
     const f0 = process.resourceUsage().minorPageFault;
     const t0 = performance.now();
-    await executor.execute(o.block, { threads: o.threads });
+    const result = await executor.execute(o.block, { threads: o.threads });
     const ms = performance.now() - t0;
-    if (side) faults[side].push(process.resourceUsage().minorPageFault - f0);
+    if (timed) faults[side].push(process.resourceUsage().minorPageFault - f0);
+    if (releases[side]) result.release?.();
     return ms;
   };
   for (let i = 0; i < WARM_UP; i++) {
-    await time(A);
-    await time(B);
+    await time(A, 'a', false);
+    await time(B, 'b', false);
   }
   const a: number[] = [];
   const b: number[] = [];
@@ -92,8 +103,9 @@ export async function timeAB(A: Executor, B: Executor, o: Pick<ABOptions, 'threa
   const scratch = newSequentialScratch();
   for (let r = 0; r < o.rounds; r++) {
     const t0 = performance.now();
-    executeSequential(o.block, scratch);
+    const sequential = executeSequential(o.block, scratch);
     s.push(performance.now() - t0);
+    if (release !== 'none') sequential.release?.();
     const round = { a: [] as number[], b: [] as number[] };
     for (const side of ['a', 'b', 'b', 'a', 'b', 'a', 'a', 'b'] as const) round[side].push(await time(side === 'a' ? A : B, side));
     a.push(...round.a);
@@ -126,16 +138,17 @@ async function main(): Promise<void> {
     .option('--threads <n>', 'worker threads', count('--threads', 1), 2)
     .option('--modules <n>', 'modules, for the modular executor', count('--modules', 1))
     .option('--rounds <n>', 'rounds of A B B A B A A B', count('--rounds', 1), 15)
+    .addOption(new Option('--release <sides>', 'sides that hand each result back after its call (as concord bench does)').choices(RELEASE_SIDES).default('both'))
     .option('--workload <name>', 'workload generator', 'p2p')
     .option('--accounts <n>', 'accounts', count('--accounts', 1), 10_000)
     .option('--txs <n>', 'transactions', count('--txs', 1), 10_000)
     .parse()
-    .opts<{ a: string; b: string; executor: string; threads: number; modules?: number; rounds: number; workload: string; accounts: number; txs: number }>();
+    .opts<{ a: string; b: string; executor: string; threads: number; modules?: number; rounds: number; release: Release; workload: string; accounts: number; txs: number }>();
   const block = generate(o.workload, { accounts: o.accounts, txs: o.txs });
   const r = await interleavedAB({ ...o, block });
   const x = (ms: number) => `${(r.sequentialMs / ms).toFixed(2)}x`;
   console.log(
-    `${o.executor}, ${plural(o.threads, 'thread')}, ${o.workload} ${o.accounts} accounts x ${o.txs} txs, ${r.rounds} rounds of ABBA BAAB: `
+    `${o.executor}, ${plural(o.threads, 'thread')}, ${o.workload} ${o.accounts} accounts x ${o.txs} txs, ${r.rounds} rounds of ABBA BAAB, results released: ${o.release}: `
     + `sequential ${r.sequentialMs.toFixed(1)} ms; A ${r.aMs.toFixed(1)} ms (${x(r.aMs)}); B ${r.bMs.toFixed(1)} ms (${x(r.bMs)}); `
     + `A over B per round, median ${r.ratio.toFixed(3)} (above 1: B is faster); minor page faults per block: A ${r.aFaults.toFixed(0)}, B ${r.bFaults.toFixed(0)}`,
   );

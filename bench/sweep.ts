@@ -10,7 +10,8 @@
 // the call and outside its timing, so no timing of a wrong result enters a run marked correct; an
 // executor whose result differs is still timed but marked incorrect, never silently dropped, with
 // the number of the call into its instance that differed first, where it was made, and how many
-// differed. The baseline is held to the reference the same way; where it
+// differed. Once checked, each result is handed back to its executor (BlockResult.release, where
+// it has one), the baseline's too, outside any call's time. The baseline is held to the reference the same way; where it
 // has no timed samples on a block at a thread count (it failed), no executor's run is recorded
 // there either, since a speedup needs it, and its failure says so; a baseline that does not load,
 // or whose close() throws, is a failure recorded as any executor's is.
@@ -323,6 +324,22 @@ class RunAccumulator {
   }
 }
 
+/**
+ * Hands a result's memory back to its executor once bench has taken what it needs from it (its
+ * counters, and its check against the reference), as a node that has committed a block does
+ * (BlockResult.release): every side alike, the baseline too, so the ratio stays fair. A result
+ * without release() (the reference's, a module's, an exec: engine's) has nothing to hand back.
+ */
+function handBack(r: unknown): void {
+  const release = (r as { release?: unknown } | null | undefined)?.release;
+  if (typeof release !== 'function') return;
+  try {
+    release.call(r);
+  } catch (e) {
+    throw new Error(`release() threw after its result was checked: ${errorText(e)}`);
+  }
+}
+
 /** The value seen most often (the lowest of tied ones); null for none. */
 function mostOften(xs: readonly number[]): number | null {
   const counts = new Map<number, number>();
@@ -430,12 +447,14 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
               const checked = [...(warm ? [{ ...warm, stage: 'cold' as const }] : []), { result: first, call: instance.count.calls, stage: 'first' as const }];
               const bad = checked.map((c) => ({ call: c.call, problem: resultProblem(c.result) })).find((c) => c.problem !== undefined);
               if (bad !== undefined) {
+                for (const c of checked) handBack(c.result);
                 result.failures.push({ executor: name, threads: t, workload: w.id, message: bad.problem + (role === 'baseline' ? UNMEASURED : ''), call: bad.call });
                 continue;
               }
               const acc = new RunAccumulator(name, role, isExecExecutor(instance.executor));
               if (role === 'baseline' && o.baselineOnThisThread === false) acc.cpus = null;
               for (const c of checked) acc.check(c.result, reference, c.call, c.stage);
+              for (const c of checked) handBack(c.result);
               tasks.push({ instance, acc });
             } catch (e) {
               result.failures.push({ executor: name, threads: t, workload: w.id, message: errorText(e) + (role === 'baseline' ? UNMEASURED : ''), call: instance.count.calls });
@@ -691,10 +710,14 @@ async function timeRound(
         // A call that threw left no result; the round fails on it.
         const r = slot.last;
         slot.last = undefined;
-        if (r === undefined || slot.bad !== null) return;
-        slot.calls++;
-        const problem = acc.check(r, reference, instance.count.calls, mode === 'run' ? 'timed' : 'warm-up', round, slot.calls);
-        if (problem !== undefined) slot.bad = { problem, call: instance.count.calls };
+        if (r === undefined) return;
+        if (slot.bad === null) {
+          slot.calls++;
+          const problem = acc.check(r, reference, instance.count.calls, mode === 'run' ? 'timed' : 'warm-up', round, slot.calls);
+          if (problem !== undefined) slot.bad = { problem, call: instance.count.calls };
+        }
+        // Checked, so done with: its memory serves the next call, outside any call's time.
+        handBack(r);
       },
       afterAll: (mode) => {
         if (mode === 'run') {

@@ -98,9 +98,12 @@ export function tableGetOrLoad(t: KeyTable, key: number, load: (key: number) => 
   }
 }
 
-/** Every stored (key, value) pair, interleaved, in a new array of its own (the table may be reset after). */
-export function tablePairs(t: KeyTable): Float64Array {
-  const out = new Float64Array(2 * t.size);
+/**
+ * Every stored (key, value) pair, interleaved, in an array of its own (the table may be reset
+ * after): a view of the start of `spare` when it has room, else a new array.
+ */
+export function tablePairs(t: KeyTable, spare?: Float64Array): Float64Array {
+  const out = spare !== undefined && spare.length >= 2 * t.size ? spare.subarray(0, 2 * t.size) : new Float64Array(2 * t.size);
   const { slots } = t;
   let n = 0;
   for (let i = 0; i < slots.length; i += 2) {

@@ -7,27 +7,38 @@
 // of the state. An executor keeps its table from block to block, as the parallel executors keep
 // their shared buffers: on this project's 2-core VM fresh memory costs about 13 us a page, and a
 // table allocated per block made the baseline slower in a long benchmark process than alone. The
-// result therefore keeps a copy of the touched entries, never the table.
+// result therefore keeps a copy of the touched entries, never the table. The copy and the outcome
+// log are the result's own until its release() (BlockResult.release): then they go back to the
+// scratch, and a later block writes into them instead of into fresh pages.
 // A TxWatch sees the transactions it asks for run (the modular executor reports undeclared
 // accesses that way when its preflight sends a block here); it changes nothing they do.
 // Invariant: its BlockResult equals the reference's for every block (checked by the tests), and
-// stays equal after the table is reused for later blocks.
+// stays equal after the table is reused for later blocks; a result's log and copy are written by a
+// later block only after that result was released (impl/spare-memory.ts).
 
 import type { Block, BlockResult } from '../spec/block.js';
 import { emptyStats } from '../spec/block.js';
 import type { Executor } from '../spec/executor.js';
 import { checkBlock } from '../spec/block-check.js';
-import { loggedResult, logOutcome, newOutcomeLog } from '../spec/result.js';
+import { loggedResult, logOutcome, reusedOutcomeLog, type OutcomeLog } from '../spec/result.js';
 import { newOutcome, runTransaction, TxStatus, type StateView, type TxOutcome } from '../spec/vm.js';
 import { resetKeyTable, tableGetOrLoad, tablePairs, tableSet, type KeyTable } from './key-table.js';
+import { SpareShelf, withHeadroom } from './spare-memory.js';
+
+/** What released results handed back: an outcome log and the array their touched entries were copied into. */
+interface ResultMemory {
+  readonly log: OutcomeLog;
+  readonly pairs: Float64Array;
+}
 
 /** What the sequential executor keeps from block to block. */
 export interface SequentialScratch {
   table: KeyTable | null;
+  readonly spares: SpareShelf<ResultMemory>;
 }
 
 export function newSequentialScratch(): SequentialScratch {
-  return { table: null };
+  return { table: null, spares: new SpareShelf(4) };
 }
 
 /** An observer of some transactions' accesses. */
@@ -48,7 +59,8 @@ export function executeSequential(block: Block, scratch: SequentialScratch = new
   if (eager) for (const [k, v] of pre) tableSet(table, k, v);
   const load = eager ? () => 0 : (key: number) => pre.get(key) ?? 0;
   const view: StateView = { read: (key) => tableGetOrLoad(table, key, load) };
-  const log = newOutcomeLog(block.txs.length);
+  const spare = scratch.spares.take();
+  const log = reusedOutcomeLog(spare?.log, block.txs.length);
   const out = newOutcome();
   const stats = emptyStats();
   let gasUsed = 0;
@@ -68,12 +80,13 @@ export function executeSequential(block: Block, scratch: SequentialScratch = new
   }
   // A key read but not written holds its pre-state value, so laying every touched entry over the
   // pre-state is exact.
-  const touched = tablePairs(table);
+  const pairs = spare !== undefined && spare.pairs.length >= 2 * table.size ? spare.pairs : new Float64Array(withHeadroom(2 * table.size));
+  const touched = tablePairs(table, pairs);
   return loggedResult(() => {
     const state = new Map(pre);
     for (let p = 0; p < touched.length; p += 2) state.set(touched[p]!, touched[p + 1]!);
     return state;
-  }, log, stats);
+  }, { logs: [log], txs: txs.length }, stats, () => scratch.spares.give({ log, pairs }));
 }
 
 export function sequentialExecutor(): Executor {

@@ -118,6 +118,16 @@ export interface BlockResult {
   /** Final value of every key with a non-zero value. */
   readonly state: ReadonlyMap<number, number>;
   readonly stats: ExecutionStats;
+  /**
+   * Optional, for a caller done with the result (a node that has committed the block): the
+   * executor may then reuse the result's memory for a later block, and every later read of
+   * state, stateRoot, receipts, receiptsRoot or reads throws, naming the release (gasUsed and
+   * stats stay readable). Calling it again does nothing. A result never released keeps its
+   * memory and reads right for ever. The built-in executors give their results one; a result
+   * without it (the reference's, a user's module's, an exec: engine's) has nothing to hand back:
+   * call it as `result.release?.()`.
+   */
+  release?(): void;
 }
 
 export function emptyStats(): ExecutionStats {

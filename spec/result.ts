@@ -1,5 +1,9 @@
 // Building a BlockResult from per-transaction outcomes: the one place that decides what a
 // receipt and a read set look like, shared by every executor so they cannot disagree on form.
+// Invariant: a result given an `onRelease` (loggedResult) answers every read of its receipts,
+// read sets, state and roots from its own memory until its release() is called, and throws on
+// every such read after it, so memory the executor lends to a later block is never read as this
+// block's.
 
 import type { BlockResult, ExecutionStats, Receipt, ReadSet, Status } from './block.js';
 import { receiptsRoot, stateRoot } from './state.js';
@@ -66,16 +70,36 @@ export function newOutcomeLog(txs: number): OutcomeLog {
  * worker that fills it and posts it to the main thread shares the memory instead of copying it
  * (copying a block's outcomes through postMessage cost milliseconds).
  */
-export function sharedOutcomeLog(txs: number, outputs: number, reads: number): OutcomeLog {
-  const buffer = new SharedArrayBuffer(8 * (2 * txs + outputs + reads) + 4 * (2 * txs + reads) + txs);
-  const f64 = new Float64Array(buffer, 0, 2 * txs + outputs + reads);
-  const i32 = new Int32Array(buffer, f64.byteLength, 2 * txs);
+export function sharedOutcomeLog(txs: number, outputs: number, reads: number, buffer = new SharedArrayBuffer(sharedOutcomeLogBytes(txs, outputs, reads)), at = 0): OutcomeLog {
+  const f64 = new Float64Array(buffer, at, 2 * txs + outputs + reads);
+  const i32 = new Int32Array(buffer, at + f64.byteLength, 2 * txs);
   return {
-    status: new Int8Array(buffer, f64.byteLength + i32.byteLength + 4 * reads, txs),
+    status: new Int8Array(buffer, at + f64.byteLength + i32.byteLength + 4 * reads, txs),
     code: f64.subarray(0, txs), gas: f64.subarray(txs, 2 * txs), outputEnd: i32.subarray(0, txs), readEnd: i32.subarray(txs),
-    outputs: f64.subarray(2 * txs, 2 * txs + outputs), readKeys: new Uint32Array(buffer, f64.byteLength + i32.byteLength, reads),
+    outputs: f64.subarray(2 * txs, 2 * txs + outputs), readKeys: new Uint32Array(buffer, at + f64.byteLength + i32.byteLength, reads),
     readValues: f64.subarray(2 * txs + outputs), logged: 0, gasUsed: 0,
   };
+}
+
+/**
+ * The bytes sharedOutcomeLog lays out from `at` (a multiple of 8) in a buffer handed back by a
+ * released result: every field a log of `txs` transactions reads is written as it is filled, so
+ * whatever the buffer held before is never read.
+ */
+export function sharedOutcomeLogBytes(txs: number, outputs: number, reads: number): number {
+  return 8 * (2 * txs + outputs + reads) + 4 * (2 * txs + reads) + txs;
+}
+
+/**
+ * `spare` (a log a released result handed back) emptied for a block of `txs` transactions when it
+ * has room for them, its grown output and read arrays kept; otherwise a new log. Its arrays may be
+ * longer than `txs`: give loggedResult the block's length (OutcomeSegments), not the log alone.
+ */
+export function reusedOutcomeLog(spare: OutcomeLog | undefined, txs: number): OutcomeLog {
+  if (spare === undefined || spare.status.length < txs) return newOutcomeLog(txs);
+  spare.logged = 0;
+  spare.gasUsed = 0;
+  return spare;
 }
 
 function grown<A extends Float64Array | Uint32Array>(a: A, needed: number, make: (length: number) => A): A {
@@ -179,48 +203,77 @@ export function blockResult(
  * blockResult() for outcomes in a log, or in consecutive logs of a block of `txs` transactions
  * (one per worker that read back a share of the block, each counting its own transactions from
  * 0): receipts and read sets are built on first access, without copying the logs together first.
+ * With `onRelease`, the result has a release(): the caller says it is done with it, and
+ * `onRelease` (called once) hands the logs' memory back to the executor for a later block. Every
+ * later read of the receipts, read sets, state or roots throws (RELEASED); gasUsed and stats,
+ * plain values, stay readable.
  */
 export function loggedResult(
-  state: Map<number, number> | (() => Map<number, number>), outcomes: OutcomeLog | OutcomeSegments, stats: ExecutionStats,
+  state: Map<number, number> | (() => Map<number, number>), outcomes: OutcomeLog | OutcomeSegments, stats: ExecutionStats, onRelease?: () => void,
 ): BlockResult {
   const segments: OutcomeSegments = 'logs' in outcomes ? outcomes : { logs: [outcomes], txs: outcomes.status.length };
   let gasUsed = 0;
   for (const log of segments.logs) gasUsed += log.gasUsed;
   let receipts: readonly Receipt[] | undefined;
   let reads: readonly ReadSet[] | undefined;
-  return assemble(state, () => (receipts ??= receiptsOf(segments)), () => (reads ??= readSetsOf(segments)), gasUsed, stats);
+  return assemble(state, () => (receipts ??= receiptsOf(segments)), () => (reads ??= readSetsOf(segments)), gasUsed, stats, onRelease && (() => {
+    receipts = undefined;
+    reads = undefined;
+    onRelease();
+  }));
 }
+
+/** What a released result's receipts, read sets, state and roots throw. */
+export const RELEASED = 'this BlockResult was released (its release() was called), so the executor may have reused its memory for a later block: read its receipts, reads, state and roots before releasing it';
 
 function assemble(
   state: Map<number, number> | (() => Map<number, number>), receipts: () => readonly Receipt[], reads: () => readonly ReadSet[],
-  gasUsed: number, stats: ExecutionStats,
+  gasUsed: number, stats: ExecutionStats, onRelease?: () => void,
 ): BlockResult {
   let finalState: Map<number, number> | undefined;
   let sr: string | undefined;
   let rr: string | undefined;
+  let released = false;
+  const live = () => {
+    if (released) throw new Error(RELEASED);
+  };
   const materialise = () => {
+    live();
     if (!finalState) {
       finalState = typeof state === 'function' ? state() : state;
       for (const [k, v] of finalState) if (v === 0) finalState.delete(k);
     }
     return finalState;
   };
-  return {
+  const result: BlockResult = {
     get state() {
       return materialise();
     },
     get stateRoot() {
+      live();
       return (sr ??= stateRoot(materialise()));
     },
     get receiptsRoot() {
+      live();
       return (rr ??= receiptsRoot(receipts()));
     },
     get receipts() {
+      live();
       return receipts();
     },
     get reads() {
+      live();
       return reads();
     },
     gasUsed, stats,
   };
+  if (onRelease === undefined) return result;
+  return Object.assign(result, {
+    release: () => {
+      if (released) return;
+      released = true;
+      finalState = undefined;
+      onRelease();
+    },
+  });
 }

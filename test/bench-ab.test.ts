@@ -1,6 +1,6 @@
 // bench/ab.ts, the ABBA comparison of two builds: it loads each build from its own dist/, times
 // both on the same block round after round (counting each side's page faults), and refuses a
-// checkout without a build by name.
+// checkout without a build by name; it hands back the results of the sides --release names.
 // (npm test builds dist/ first; here both sides are this checkout.)
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,13 +26,27 @@ describe('interleavedAB', () => {
       name,
       execute: async () => {
         calls.push(name);
-        return undefined as never;
+        return {} as never;
       },
       close: async () => {},
     });
     await timeAB(fake('A'), fake('B'), { threads: 1, rounds: 2, block });
     const timed = calls.slice(10).join('');
     expect(timed).toBe('ABBABAAB'.repeat(2));
+  });
+
+  it('releases each result of the sides --release names, warm-up calls too, after the call', async () => {
+    const released: string[] = [];
+    const fake = (name: string) => ({
+      name,
+      execute: async () => ({ release: () => released.push(name) }) as never,
+      close: async () => {},
+    });
+    await timeAB(fake('A'), fake('B'), { threads: 1, rounds: 1, block, release: 'b' });
+    expect(released).toEqual(Array(5 + 4).fill('B'));
+    released.length = 0;
+    await timeAB(fake('A'), fake('B'), { threads: 1, rounds: 1, block });
+    expect(released.length).toBe(2 * (5 + 4));
   });
 
   it('names a checkout that holds no build', async () => {

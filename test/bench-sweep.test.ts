@@ -299,6 +299,22 @@ export default function make() { let calls = 0;
     expect([baseline.correct, baseline.checkedCalls! > baseline.samplesMs.length]).toEqual([true, true]);
   });
 
+  it('hands every result back after checking it, so an executor reusing released memory stays correct', async () => {
+    quiet();
+    // The sequential executor's results throw once released: one handed back before its check would differ.
+    const counts = join(dir, 'released.txt');
+    const releasing = module('releasing', `import { writeFileSync } from 'node:fs';
+import { sequentialExecutor } from '${new URL('../dist/impl/sequential.js', import.meta.url).href}';
+export default () => { const inner = sequentialExecutor(); let calls = 0; let released = 0;
+  return { name: 'releasing', async execute(block) { calls++; const r = await inner.execute(block); const release = r.release; r.release = () => { released++; release(); }; return r; },
+    async close() { writeFileSync(${JSON.stringify(counts)}, calls + ' ' + released); } }; };`);
+    const out = join(dir, 'releasing.json');
+    expect(await benchCommand({ ...tiny, threads: '1', executor: releasing, out })).toBe(0);
+    const run = parseResults(readFileSync(out, 'utf8'), out).runs.find((r) => r.executor === 'releasing')!;
+    const [calls, released] = readFileSync(counts, 'utf8').split(' ').map(Number);
+    expect([run.correct, run.checkedCalls, released]).toEqual([true, calls, calls]);
+  });
+
   it('a malformed result from a timed call between right ones fails that call in run\'s words', async () => {
     quiet();
     // Its statistics are whole, so only the check after the call sees it; call 5 is in round 0.

@@ -1,7 +1,9 @@
 // The Block-STM executor (`--executor block-stm`): the paper's algorithm on a persistent pool of
 // worker threads over SharedArrayBuffers. Per block the main thread writes the block into the
 // buffers (growing them when the block needs more), starts the job on `threads` workers, waits,
-// and puts the BlockResult together from the shares the workers read back (finalize.ts).
+// and puts the BlockResult together from the shares the workers read back (finalize.ts). A
+// result's release() hands its shares' buffers back, one shelf per worker index, and the next
+// block lends each worker one to read its share back into (impl/spare-memory.ts).
 // Bad cases, none of which returns a partial state:
 // - buffers too small: the block is aborted and rerun from scratch with doubled capacities, up to
 //   maxBufferBytes, then execute() rejects with a clear error;
@@ -24,6 +26,7 @@ import { effectiveCores } from '../runtime/cores.js';
 import { WorkerPool, type JobRef } from '../runtime/pool.js';
 import { BlockQueue, closingOnFailure, countOption, flagOption, knownOptions, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
+import { SpareShelf } from '../spare-memory.js';
 import { bugMask, type BugName } from './bugs.js';
 import { finalResult, sequentialFallback } from './finalize.js';
 import type { BlockJob, BlockJobResult } from './job.js';
@@ -86,6 +89,8 @@ export class BlockStmExecutor implements Executor {
   private readonly arrays = new SharedArrays();
   /** The sequential executor's table, for the blocks the preflight or a fallback sends there. */
   private readonly sequential = newSequentialScratch();
+  /** Per worker index, the share buffers of released results (finalize.ts FinalPart.memory). */
+  private readonly spares: SpareShelf<SharedArrayBuffer>[] = [];
 
   private constructor(private readonly pool: WorkerPool, readonly threads: number, private readonly options: BlockStmOptions) {
     this.bugs = bugMask(options.bugs);
@@ -150,16 +155,22 @@ export class BlockStmExecutor implements Executor {
       const L = layoutFor(block, estimateCapacity(block, scale, threads, declaredOnly));
       const { i32, f64 } = this.buffers(L);
       writeBlock(block, L, i32, f64);
-      const job: Omit<BlockJob, 'worker'> = {
+      const job: Omit<BlockJob, 'worker' | 'spare'> = {
         i32: i32.buffer as SharedArrayBuffer, f64: f64.buffer as SharedArrayBuffer, layout: L, threads, bugs: this.bugs, maxIncarnations: this.maxIncarnations, contentionWindow: this.contentionWindow,
         cores: effectiveCores(), stallMs: this.stallMs, fault,
       };
+      const lent = Array.from({ length: threads }, (_, worker) => this.shelf(worker).take() ?? null);
       let replies: BlockJobResult[];
       try {
-        replies = await this.pool.run<BlockJobResult>(JOB, Array.from({ length: threads }, (_, worker) => ({ ...job, worker })), () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL));
+        replies = await this.pool.run<BlockJobResult>(JOB, lent.map((spare, worker) => ({ ...job, worker, spare })), () => Atomics.store(i32, H.STATE, ABORT_EXTERNAL));
       } catch (e) {
+        // The lent buffers are dropped: a worker stopped mid-block may not have let go of its own.
         throw new BlockStmError(`block-stm: the block was abandoned because a worker failed: ${(e as Error).message}`);
       }
+      // A buffer no share was read into goes back; one too small for its share is dropped.
+      replies.forEach((r, worker) => {
+        if (lent[worker] !== null && r.part === null) this.shelf(worker).give(lent[worker]);
+      });
       for (const { counters: c } of replies) {
         stats.executions += c.executions;
         stats.validations += c.validations;
@@ -180,8 +191,12 @@ export class BlockStmExecutor implements Executor {
         continue;
       }
       if (state === DONE) {
-        const result = finalResult(block, replies.map((r) => r.part!), stats);
-        return typeof result === 'string' ? sequentialFallback(block, stats, `invariant violated: ${result}`, this.sequential) : result;
+        const parts = replies.map((r) => r.part!);
+        const handBack = () => parts.forEach((part, worker) => this.shelf(worker).give(part.memory));
+        const result = finalResult(block, parts, stats, handBack);
+        if (typeof result !== 'string') return result;
+        handBack();
+        return sequentialFallback(block, stats, `invariant violated: ${result}`, this.sequential);
       }
       if (state === ABORT_INCARNATIONS) {
         return sequentialFallback(block, stats, `watchdog: transaction ${Atomics.load(i32, H.ABORT_TX)} passed ${this.maxIncarnations} incarnations`, this.sequential);
@@ -190,6 +205,11 @@ export class BlockStmExecutor implements Executor {
       if (state === ABORT_CONTENTION) return sequentialFallback(block, stats, contentionReason(i32), this.sequential);
       throw new BlockStmError(`block-stm: workers stopped in state ${state}`);
     }
+  }
+
+  /** Worker `worker`'s shelf of share buffers; two each, the most a caller holding one result while releasing the last needs. */
+  private shelf(worker: number): SpareShelf<SharedArrayBuffer> {
+    return (this.spares[worker] ??= new SpareShelf(2));
   }
 
   async close(): Promise<void> {

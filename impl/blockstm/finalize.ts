@@ -13,10 +13,13 @@
 // falls back to sequential execution). A part's violation only counts when the gas limit has not
 // skipped its transaction, which only the main thread can tell. The parts copy out all a result
 // keeps, so the executor may reuse the arrays for the next block; receipts, read sets and the
-// state map are built from those copies when first asked for (spec/result.ts).
+// state map are built from those copies when first asked for (spec/result.ts). Each part lives in
+// one SharedArrayBuffer: a new one, or one a released result handed back (finalResult's
+// onRelease, executor.ts), which no result reads any more.
 
 import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
-import { keepOutcomes, loggedResult, logOutcome, sharedOutcomeLog, type OutcomeLog } from '../../spec/result.js';
+import { keepOutcomes, loggedResult, logOutcome, sharedOutcomeLog, sharedOutcomeLogBytes, type OutcomeLog } from '../../spec/result.js';
+import { withHeadroom } from '../spare-memory.js';
 import { newOutcome, type TxStatus } from '../../spec/vm.js';
 import { executeSequential, type SequentialScratch } from '../sequential.js';
 import {
@@ -47,6 +50,10 @@ export interface FinalPart {
   readonly writeValues: Float64Array;
   readonly violation: Violation | null;
   readonly nodeViolation: Violation | null;
+  /** The buffer holding the log and the writes: handed back to the executor when the result is released. */
+  readonly memory: SharedArrayBuffer;
+  /** Whether `memory` is the spare the worker was lent (false: it was too small, or none was lent, and this one is new). */
+  readonly reused: boolean;
 }
 
 /** Share `part` of `parts` of [0, total). */
@@ -65,9 +72,9 @@ function brokenRecord(i32: Int32Array, L: Layout, t: number): string | null {
 
 /**
  * Reads back share `part` of `parts` of a block whose STATE is DONE: no worker writes shared
- * memory any more, so every read is plain.
+ * memory any more, so every read is plain. Into `spare` where it is large enough.
  */
-export function finalizePart(L: Layout, i32: Int32Array, part: number, parts: number): FinalPart {
+export function finalizePart(L: Layout, i32: Int32Array, part: number, parts: number, spare: SharedArrayBuffer | null = null): FinalPart {
   const from = shareStart(L.txs, part, parts);
   const to = shareStart(L.txs, part + 1, parts);
   let violation: Violation | null = null;
@@ -86,12 +93,17 @@ export function finalizePart(L: Layout, i32: Int32Array, part: number, parts: nu
     reads += i32[rec + R_READS]!;
     writes += i32[rec + R_WRITES]!;
   }
-  // Shared memory, so posting the part to the main thread copies nothing.
-  const log = sharedOutcomeLog(end - from, outputs, reads);
-  const memory = new SharedArrayBuffer(12 * writes + 4 * (end - from));
+  // Shared memory, so posting the part to the main thread copies nothing. Write values first and
+  // the log after them keep every Float64Array 8-aligned; the log's status bytes end unaligned.
+  const logAt = 8 * writes;
+  const keysAt = (logAt + sharedOutcomeLogBytes(end - from, outputs, reads) + 3) & ~3;
+  const bytes = keysAt + 4 * writes + 4 * (end - from);
+  const reused = spare !== null && spare.byteLength >= bytes;
+  const memory = reused ? spare : new SharedArrayBuffer(withHeadroom(bytes));
   const writeValues = new Float64Array(memory, 0, writes);
-  const writeKeys = new Uint32Array(memory, 8 * writes, writes);
-  const writeEnd = new Int32Array(memory, 12 * writes, end - from);
+  const log = sharedOutcomeLog(end - from, outputs, reads, memory, logAt);
+  const writeKeys = new Uint32Array(memory, keysAt, writes);
+  const writeEnd = new Int32Array(memory, keysAt + 4 * writes, end - from);
   const out = newOutcome();
   let w = 0;
   for (let t = from; t < end; t++) {
@@ -120,7 +132,7 @@ export function finalizePart(L: Layout, i32: Int32Array, part: number, parts: nu
     }
     writeEnd[t - from] = w;
   }
-  return { from, log, writeEnd, writeKeys, writeValues, violation, nodeViolation: brokenNode(L, i32, part, parts) };
+  return { from, log, writeEnd, writeKeys, writeValues, violation, nodeViolation: brokenNode(L, i32, part, parts), memory, reused };
 }
 
 /** The lowest transaction among share `part` of the allocated nodes whose value is not of its final incarnation. */
@@ -141,8 +153,12 @@ function brokenNode(L: Layout, i32: Int32Array, part: number, parts: number): Vi
   return found;
 }
 
-/** The BlockResult from every part of a DONE run (in share order), or the violated invariant as a sentence. */
-export function finalResult(block: Block, parts: readonly FinalPart[], stats: ExecutionStats): BlockResult | string {
+/**
+ * The BlockResult from every part of a DONE run (in share order), or the violated invariant as a
+ * sentence. `onRelease`, where given, is the result's release() (spec/result.ts loggedResult):
+ * the parts' memory is then the executor's again.
+ */
+export function finalResult(block: Block, parts: readonly FinalPart[], stats: ExecutionStats, onRelease?: () => void): BlockResult | string {
   let gasUsed = 0;
   let counted = block.txs.length;
   let t = 0;
@@ -177,7 +193,7 @@ export function finalResult(block: Block, parts: readonly FinalPart[], stats: Ex
       for (let w = 0; w < writes; w++) state.set(part.writeKeys[w]!, part.writeValues[w]!);
     }
     return state;
-  }, { logs: counting.map((part) => part.log), txs: block.txs.length }, stats);
+  }, { logs: counting.map((part) => part.log), txs: block.txs.length }, stats, onRelease);
 }
 
 /** finalizePart and finalResult in one go, with the block split into `parts` shares (the simulated runtime, tests). */

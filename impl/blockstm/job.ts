@@ -28,6 +28,8 @@ export interface BlockJob {
   readonly fault: InjectedFault | null;
   /** This worker's index, 0 to threads - 1. */
   readonly worker: number;
+  /** Memory a released result handed back, for this worker's share of the result where it is large enough (finalizePart). */
+  readonly spare: SharedArrayBuffer | null;
 }
 
 export interface BlockJobResult {
@@ -60,6 +62,6 @@ export function runBlock(job: BlockJob): BlockJobResult {
   let held = NO_TASK;
   while ((held = thread.step(held)) !== FINISHED) if (held !== NO_TASK) cells.resetSpins();
   // STATE never leaves DONE, and reaching it happens-after every record any worker published.
-  const part = Atomics.load(i32, H.STATE) === DONE ? finalizePart(job.layout, i32, job.worker, job.threads) : null;
+  const part = Atomics.load(i32, H.STATE) === DONE ? finalizePart(job.layout, i32, job.worker, job.threads, job.spare) : null;
   return { counters: thread.counters, part };
 }

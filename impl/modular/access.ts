@@ -119,16 +119,18 @@ export class AccessBuilder implements AccessMap {
 
   /**
    * `scratch` lends the working arrays (an executor keeps one from block to block);
-   * `deltaSkipsReads` is the planted bug of that name (bugs.ts).
+   * `deltaSkipsReads` is the planted bug of that name (bugs.ts); `spareSlotKey`, an array a
+   * released result handed back, holds slotKey where it is long enough.
    */
-  constructor(private readonly block: Block, arrays: AccessArrays, scratch = new PlanScratch(), private readonly deltaSkipsReads = false) {
+  constructor(private readonly block: Block, arrays: AccessArrays, scratch = new PlanScratch(), private readonly deltaSkipsReads = false, spareSlotKey?: Float64Array) {
     ({ txStart: this.txStart, entryKey: this.entryKey, entrySlot: this.entrySlot, entryKinds: this.entryKinds, entryWait: this.entryWait } = arrays);
     this.txs = block.txs.length;
     this.flat = flatten(block);
     const bound = this.entryKey.length;
     this.barrier = scratch.uint8('barrier', this.txs);
-    // The block's result keeps it (its state is built when first read), so it is not lent.
-    this.slotKey = new Float64Array(bound);
+    // The block's result keeps it (its state is built when first read), so it is not lent from
+    // the scratch; only a released result's may hold it. Slots are written before they are read.
+    this.slotKey = spareSlotKey !== undefined && spareSlotKey.length >= bound ? spareSlotKey.subarray(0, bound) : new Float64Array(bound);
     // Sized for a key per four entries (transactions mostly share keys); it grows when they do not.
     this.table = scratch.slotTable(bound >> 2);
     this.order = scratch.int32('order', bound * (1 + KIND_COUNT));

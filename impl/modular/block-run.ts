@@ -5,6 +5,10 @@
 // `run.result()`. Outcomes are kept as consecutive logs (spec/result.ts OutcomeSegments): each
 // window's chunks as the threads read them back (collect.ts; closeWindow reads any left), and the
 // main thread's own logs of what it ran in order between them.
+// Memory a released result hands back (RunSpares): each window is lent one buffer a chunk from
+// the shelf of released chunks, the access map keeps its slots' keys in a released result's
+// array, and result() copies the slot values into one; the main thread's own logs (barriers, an
+// in-order finish) are new each block.
 //
 // Windows. Barriers (transactions without a footprint, which may touch anything) split the block;
 // between two barriers the lanes run in parallel, and each barrier runs alone on the main thread.
@@ -31,7 +35,8 @@ import { keepOutcomes, loggedResult, logOutcome, newOutcomeLog, type OutcomeLog 
 import { newOutcome, runTransaction, TxStatus, type StateView } from '../../spec/vm.js';
 import type { SharedArrays } from '../runtime/shared-arrays.js';
 import { AccessBuilder } from './access.js';
-import { chunksOf, collectChunks, readBack, type CollectedChunk } from './collect.js';
+import { chunksOf, collectChunks, readBack, type CollectedChunk, type ReadBack } from './collect.js';
+import { SpareShelf, withHeadroom } from '../spare-memory.js';
 import {
   ABORT_EXTERNAL, ABORT_STALL, accessViews, beginBlock, H, HINT_UNKNOWN, laneViews, layoutFor, noAbort,
   outputCapacity, R_DONE, R_HEADER, RF_HEADER, RF_UNDECLARED_KEY, RUNNING, UNREAD,
@@ -57,6 +62,21 @@ export interface RunSettings {
   readonly outputScale: number;
 }
 
+/** What released results handed back, kept by the executor from block to block. */
+export interface RunSpares {
+  /** Buffers of read-back chunks (collect.ts). */
+  readonly chunks: SpareShelf<SharedArrayBuffer>;
+  /** Arrays the slot values were copied into (result()). */
+  readonly values: SpareShelf<Float64Array>;
+  /** Arrays that held the slots' keys (AccessBuilder.slotKey). */
+  readonly slotKeys: SpareShelf<Float64Array>;
+}
+
+/** Room for the chunks of two blocks of 32,768 transactions, and two arrays of each kind. */
+export function newRunSpares(): RunSpares {
+  return { chunks: new SpareShelf(128), values: new SpareShelf(2), slotKeys: new SpareShelf(2) };
+}
+
 /** A window whose heaviest lane holds this share of its transactions keeps its late workers out. */
 const HOT_LANE_SHARE = 0.8;
 
@@ -79,6 +99,12 @@ export class BlockRun {
    * window, and between them the main thread's own logs of what it ran in order.
    */
   private readonly segments: OutcomeLog[] = [];
+  /** The buffers of the segments the threads read back, the result's to hand back when released. */
+  private readonly memories: SharedArrayBuffer[] = [];
+  /** The array holding the access map's slotKey, the result's to hand back when released. */
+  private slotKeys: Float64Array;
+  /** The open window's spares, chunk c's at c: lent to the threads that read it back. */
+  windowSpares: SharedArrayBuffer[] = [];
   /** The main thread's log being filled, and the transaction its first entry is; null when a window's chunks came last. */
   private mainLog: OutcomeLog | null = null;
   private mainFrom = 0;
@@ -108,8 +134,13 @@ export class BlockRun {
   private lanesMs = 0;
   private readonly partitionMs: number;
 
-  /** `scratch` lends the planning arrays; an executor keeps one and runs one block at a time on it. */
-  constructor(readonly block: Block, private readonly settings: RunSettings, readonly buffers: SharedArrays, scratch = new PlanScratch()) {
+  /**
+   * `scratch` lends the planning arrays, `spares` what released results handed back; an executor
+   * keeps one of each and runs one block at a time on them.
+   */
+  constructor(
+    readonly block: Block, private readonly settings: RunSettings, readonly buffers: SharedArrays, scratch = new PlanScratch(), private readonly spares = newRunSpares(),
+  ) {
     const started = performance.now();
     const moduleOf = settings.partitioner.forBlock(block, settings.modules);
     this.partitionMs = performance.now() - started;
@@ -120,7 +151,10 @@ export class BlockRun {
     this.f64 = buffers.f64;
     beginBlock(block, this.L, this.i32, this.f64);
     this.argAt = this.L.args;
-    this.access = new AccessBuilder(block, accessViews(this.L, this.i32, this.f64), scratch, settings.deltaSkipsReads);
+    this.slotKeys = spares.slotKeys.take() ?? new Float64Array(0);
+    this.access = new AccessBuilder(block, accessViews(this.L, this.i32, this.f64), scratch, settings.deltaSkipsReads, this.slotKeys);
+    // Not the spare (too short): the builder's own array is the one the result hands back.
+    if (this.access.slotKey.buffer !== this.slotKeys.buffer) this.slotKeys = this.access.slotKey;
     this.planner = new LanePlanner(this.access, { modules: settings.modules, moduleOf, misroute: settings.misroute }, laneViews(this.L, this.i32), scratch);
     this.declared = block.programs.map((p) => p.footprint !== undefined);
     this.gasOf = scratch.float64('gasOf', this.n);
@@ -153,6 +187,13 @@ export class BlockRun {
       this.i32.fill(HINT_UNKNOWN, this.L.hints, this.L.hints + this.L.modules);
       Atomics.store(this.i32, H.WINDOW_END, to);
       Atomics.store(this.i32, H.WINDOW_START, this.next);
+      // Spares lent and not read into (too small, or the window aborted) are dropped: a thread may hold one still.
+      this.windowSpares = [];
+      for (let c = chunksOf(this.i32); c > 0; c--) {
+        const spare = this.spares.chunks.take();
+        if (spare === undefined) break;
+        this.windowSpares.push(spare);
+      }
       Atomics.store(this.i32, H.COLLECT, 0);
       Atomics.store(this.i32, H.DONE, 0);
       Atomics.store(this.i32, H.ABORT_TX, noAbort(n));
@@ -276,7 +317,7 @@ export class BlockRun {
     while (done < to && i32[L.records + done * L.recordI + R_DONE] === 1) done++;
     if (state === RUNNING) {
       if (done < to) throw new Error(`lanes finished with transaction ${done} not done`);
-      collectChunks(i32, f64, L, chunks);
+      collectChunks(i32, f64, L, chunks, this.windowSpares);
       this.takeChunks(chunks, from, to);
       return;
     }
@@ -309,7 +350,7 @@ export class BlockRun {
       if (c.chunk !== k) throw new Error(`window [${from}, ${to}) read back ${c.chunk < k ? `chunk ${c.chunk} twice` : `without chunk ${k}`}`);
     });
     if (chunks.length !== expected) throw new Error(`window [${from}, ${to}) read back in ${chunks.length} chunks, not ${expected}`);
-    this.takeLogs(chunks.map((c) => c.log), from, to);
+    this.takeLogs(chunks, from, to);
   }
 
   /**
@@ -317,10 +358,11 @@ export class BlockRun {
    * gas against the block's limit. False when the limit cut them: the rest of the window (up to
    * `to`) is rolled back and the block's rest skipped.
    */
-  private takeLogs(logs: readonly OutcomeLog[], from: number, to: number): boolean {
+  private takeLogs(backs: readonly ReadBack[], from: number, to: number): boolean {
     this.mainLog = null;
     let i = from;
-    for (const log of logs) {
+    for (const { log, memory } of backs) {
+      this.memories.push(memory);
       for (let t = 0; t < log.logged; t++, i++) {
         if (this.gas >= this.block.gasLimit) {
           keepOutcomes(log, t);
@@ -342,7 +384,10 @@ export class BlockRun {
   result(): BlockResult {
     const { L, access } = this;
     // Copied now: the buffers belong to the next block once this one returns.
-    const values = this.f64.slice(L.values, L.values + access.slots);
+    const spare = this.spares.values.take();
+    const kept = spare !== undefined && spare.length >= access.slots ? spare : new Float64Array(withHeadroom(access.slots));
+    const values = kept.subarray(0, access.slots);
+    values.set(this.f64.subarray(L.values, L.values + access.slots));
     const slotKey = access.slotKey;
     const { preState } = this.block;
     const overflow = this.overflow;
@@ -354,7 +399,12 @@ export class BlockRun {
       for (let s = 0; s < values.length; s++) if (values[s] === values[s] || !shared) map.set(slotKey[s]!, values[s]!);
       return map;
     };
-    return loggedResult(state, { logs: this.segments, txs: this.n }, this.stats());
+    const { memories, spares, slotKeys } = this;
+    return loggedResult(state, { logs: this.segments, txs: this.n }, this.stats(), () => {
+      for (const memory of memories) spares.chunks.give(memory);
+      spares.values.give(kept);
+      spares.slotKeys.give(slotKeys);
+    });
   }
 
   private stats(): ExecutionStats {

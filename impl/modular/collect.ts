@@ -6,21 +6,31 @@
 // COLLECT cell, so on many cores no single thread reads back the whole block (it was the largest
 // serial step after the lanes), and each log lives in one SharedArrayBuffer, so a worker posts it
 // without copying. The main thread then walks the chunks in block order for the gas limit
-// (block-run.ts closeWindow).
+// (block-run.ts closeWindow). Chunk c is read into the window's spare c where one was lent and is
+// large enough: a buffer a released result handed back (block-run.ts), else into a new one.
 // Invariants: chunks are claimed only after the lanes finished the window with STATE still
-// RUNNING, so every record read is final; each chunk is claimed by exactly one thread; chunk c
-// holds transactions [WINDOW_START + c * COLLECT_CHUNK, ...) up to WINDOW_END.
+// RUNNING, so every record read is final; each chunk is claimed by exactly one thread, and so is
+// its spare; chunk c holds transactions [WINDOW_START + c * COLLECT_CHUNK, ...) up to WINDOW_END.
 
-import { sharedOutcomeLog, type OutcomeLog } from '../../spec/result.js';
+import { sharedOutcomeLog, sharedOutcomeLogBytes, type OutcomeLog } from '../../spec/result.js';
+import { withHeadroom } from '../spare-memory.js';
 import { H, R_HEADER, R_OUT_AT, R_OUT_COUNT, R_READS, R_STATUS, RF_CODE, RF_GAS, RF_HEADER, type Layout } from './layout.js';
 
 /** Transactions per collected log: few enough logs that allocating and posting them stays cheap, enough that a few dozen threads share a block's chunks. */
 export const COLLECT_CHUNK = 512;
 
-/** One chunk of a window, read back. */
-export interface CollectedChunk {
-  readonly chunk: number;
+/** Transactions read back into a log in one SharedArrayBuffer. */
+export interface ReadBack {
   readonly log: OutcomeLog;
+  /** The log's buffer, handed back to the executor when the result is released. */
+  readonly memory: SharedArrayBuffer;
+  /** Whether `memory` is the spare lent for it (false: none was, or it was too small, and this one is new). */
+  readonly reused: boolean;
+}
+
+/** One chunk of a window, read back. */
+export interface CollectedChunk extends ReadBack {
+  readonly chunk: number;
 }
 
 /** The window's chunk count. */
@@ -33,19 +43,19 @@ export function markDone(i32: Int32Array): void {
   if (Atomics.compareExchange(i32, H.DONE, 0, 1) === 0) Atomics.notify(i32, H.DONE);
 }
 
-/** Claims chunks of the finished window until none is left, appending each one read back to `into`. */
-export function collectChunks(i32: Int32Array, f64: Float64Array, L: Layout, into: CollectedChunk[]): void {
+/** Claims chunks of the finished window until none is left, appending each one read back to `into`; chunk c into spares[c] where it fits. */
+export function collectChunks(i32: Int32Array, f64: Float64Array, L: Layout, into: CollectedChunk[], spares: readonly SharedArrayBuffer[] = []): void {
   const start = Atomics.load(i32, H.WINDOW_START);
   const end = Atomics.load(i32, H.WINDOW_END);
   const chunks = chunksOf(i32);
   for (let c = Atomics.add(i32, H.COLLECT, 1); c < chunks; c = Atomics.add(i32, H.COLLECT, 1)) {
     const from = start + c * COLLECT_CHUNK;
-    into.push({ chunk: c, log: readBack(i32, f64, L, from, Math.min(end, from + COLLECT_CHUNK)) });
+    into.push({ chunk: c, ...readBack(i32, f64, L, from, Math.min(end, from + COLLECT_CHUNK), spares[c] ?? null) });
   }
 }
 
-/** Transactions [from, to) from their records into a log of their own (its transaction 0 is `from`). */
-export function readBack(i32: Int32Array, f64: Float64Array, L: Layout, from: number, to: number): OutcomeLog {
+/** Transactions [from, to) from their records into a log of their own (its transaction 0 is `from`), in `spare` where it fits. */
+export function readBack(i32: Int32Array, f64: Float64Array, L: Layout, from: number, to: number, spare: SharedArrayBuffer | null = null): ReadBack {
   let outputs = 0;
   let reads = 0;
   for (let i = from; i < to; i++) {
@@ -53,7 +63,10 @@ export function readBack(i32: Int32Array, f64: Float64Array, L: Layout, from: nu
     outputs += i32[rec + R_OUT_COUNT]!;
     reads += i32[rec + R_READS]!;
   }
-  const log = sharedOutcomeLog(to - from, outputs, reads);
+  const bytes = sharedOutcomeLogBytes(to - from, outputs, reads);
+  const reused = spare !== null && spare.byteLength >= bytes;
+  const memory = reused ? spare : new SharedArrayBuffer(withHeadroom(bytes));
+  const log = sharedOutcomeLog(to - from, outputs, reads, memory);
   let outputEnd = 0;
   let readEnd = 0;
   for (let i = from, t = 0; i < to; i++, t++) {
@@ -74,5 +87,5 @@ export function readBack(i32: Int32Array, f64: Float64Array, L: Layout, from: nu
     log.readEnd[t] = readEnd;
   }
   log.logged = to - from;
-  return log;
+  return { log, memory, reused };
 }

@@ -5,7 +5,7 @@
 // first chunk, starts the lanes on the workers, publishes the rest of the plan chunk by chunk
 // while they run; once the lanes are done, the workers and the main thread read the window back
 // in chunks (collect.ts), and the main thread takes them in block order and finally builds the
-// BlockResult (block-run.ts). At 1 thread the main thread plans the window, then one worker runs
+// BlockResult (block-run.ts), whose release() hands its read-back memory to later blocks. At 1 thread the main thread plans the window, then one worker runs
 // and reads back the lanes; from 2 threads on the main thread is one of the `threads`: once the window is planned it runs
 // lanes beside threads - 1 workers (joinLanes), until it finds none left to claim, then sleeps
 // until the lanes are done (DONE) to read back beside the workers.
@@ -32,7 +32,7 @@ import { effectiveCores } from '../runtime/cores.js';
 import { WorkerPool, type JobGate, type JobRef } from '../runtime/pool.js';
 import { BlockQueue, closingOnFailure, countOption, flagOption, knownOptions, MAX_STALL_MS, maxThreads, numberOption, warmUp, type InjectedFault } from '../runtime/pooled.js';
 import { SharedArrays } from '../runtime/shared-arrays.js';
-import { BlockRun } from './block-run.js';
+import { BlockRun, newRunSpares } from './block-run.js';
 import { undeclaredStats, watchUndeclared, type Violation } from './undeclared.js';
 import { bugFlags, type BugName } from './bugs.js';
 import { joinLanes, type LanesJob, type LanesResult } from './job.js';
@@ -92,6 +92,8 @@ export class ModularExecutor implements Executor {
   violations: readonly Violation[] = [];
   private readonly buffers = new SharedArrays();
   private readonly scratch = new PlanScratch();
+  /** What released results handed back (block-run.ts RunSpares). */
+  private readonly spares = newRunSpares();
   /** The sequential executor's table, for the blocks the preflight sends there. */
   private readonly sequential = newSequentialScratch();
   private readonly queue = new BlockQueue();
@@ -163,7 +165,7 @@ export class ModularExecutor implements Executor {
     }
     const run = new BlockRun(block, {
       modules: this.modules, partitioner: this.partitioner, misroute: this.misroute, kindBlind: this.kindBlind, deltaSkipsReads: this.deltaSkipsReads, threads, outputScale: this.outputScale,
-    }, this.buffers, this.scratch);
+    }, this.buffers, this.scratch, this.spares);
     const { i32, f64 } = this.buffers;
     const workers = poolSize(threads);
     // At 1 thread one thread works at a time: the worker is given the window once it is planned
@@ -174,7 +176,7 @@ export class ModularExecutor implements Executor {
     while (run.nextWindow()) {
       const job = (worker: number): LanesJob => ({
         i32: i32.buffer as SharedArrayBuffer, f64: f64.buffer as SharedArrayBuffer, layout: run.L, worker, stallMs: this.stallMs,
-        waitForPlan: worker >= this.startAtOnce, alone: threads === 1, fault,
+        waitForPlan: worker >= this.startAtOnce, alone: threads === 1, fault, spares: run.windowSpares,
       });
       const payloads = Array.from({ length: workers }, (_, worker) => job(worker));
       run.planSome(FIRST_CHUNK);
@@ -249,7 +251,7 @@ export class ModularExecutor implements Executor {
       const settled = lanes.then(() => {}, () => {}).then(() => Atomics.notify(i32, H.DONE));
       await Promise.race([waiting.value, settled]);
     }
-    if (Atomics.load(i32, H.DONE) === 1 && Atomics.load(i32, H.STATE) === RUNNING) collectChunks(i32, f64, run.L, into);
+    if (Atomics.load(i32, H.DONE) === 1 && Atomics.load(i32, H.STATE) === RUNNING) collectChunks(i32, f64, run.L, into, run.windowSpares);
   }
 
   async close(): Promise<void> {

@@ -35,6 +35,8 @@ export interface LanesJob {
    */
   readonly alone: boolean;
   readonly fault: InjectedFault | null;
+  /** The window's spares, chunk c read back into spares[c] where it fits (collect.ts). */
+  readonly spares: readonly SharedArrayBuffer[];
 }
 
 /** Aborts the lanes when no lane has moved and no plan was published for stallMs while this worker spins. */
@@ -99,7 +101,7 @@ function lanesOf(job: LanesJob, idleMs: number): LanesResult {
   const thread = new LaneThread(cells, L, i32, f64, job.worker, job.fault ? faultHook(job.fault) : null);
   if (runLanes(thread, () => cells.resetSpins(), idleMs) && Atomics.load(i32, H.STATE) === RUNNING) {
     markDone(i32);
-    collectChunks(i32, f64, L, chunks);
+    collectChunks(i32, f64, L, chunks, job.spares);
   }
   return { counters: thread.counters, chunks };
 }

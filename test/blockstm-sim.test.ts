@@ -7,7 +7,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Block, BlockResult, Program } from '../spec/block.js';
+import type { Block, Program } from '../spec/block.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
 import { assemble, type ReadableOp } from '../spec/bytecode.js';
 import { executeReference } from '../spec/reference.js';
@@ -18,14 +18,7 @@ import { declaredEntries, estimateCapacity, H, layoutFor, loadsDeclaredOnly, wri
 import { runBlockStmSimulated } from '../impl/blockstm/simulate.js';
 import { FINISHED, simulate } from '../impl/runtime/sim.js';
 import { blockArb } from '../properties/arbitraries.js';
-import { FILLER_ENTITY, withLargePreState, withReadPastFootprint } from './helpers.js';
-
-function expectSameResult(actual: BlockResult, expected: BlockResult): void {
-  expect(actual.receipts).toEqual(expected.receipts);
-  expect(actual.reads).toEqual(expected.reads);
-  expect(actual.stateRoot).toBe(expected.stateRoot);
-  expect(actual.state).toEqual(expected.state);
-}
+import { expectSameResult, FILLER_ENTITY, withLargePreState, withReadPastFootprint } from './helpers.js';
 
 const WORKLOADS = ['p2p', 'token', 'amm', 'nft', 'defi'] as const;
 

@@ -6,7 +6,7 @@
 // first).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Block, BlockResult } from '../spec/block.js';
+import type { Block } from '../spec/block.js';
 import { contractProgram, keyOf, MAX_SUPPLY } from '../spec/contracts.js';
 import { executeReference } from '../spec/reference.js';
 import { SharedState } from '../spec/shared-state.js';
@@ -18,16 +18,7 @@ import { ABORTED, stallWatchdog } from '../impl/blockstm/thread.js';
 import { MIN_PARALLELISM, preflight } from '../impl/preflight.js';
 import { contentionWorkers } from '../impl/blockstm/job.js';
 import { createExecutor } from '../impl/registry.js';
-import { blockOf, withLargePreState, withReadPastFootprint } from './helpers.js';
-
-function expectSameResult(actual: BlockResult, expected: BlockResult): void {
-  expect(actual.receipts).toEqual(expected.receipts);
-  expect(actual.reads).toEqual(expected.reads);
-  expect(actual.gasUsed).toBe(expected.gasUsed);
-  expect(actual.receiptsRoot).toBe(expected.receiptsRoot);
-  expect(actual.stateRoot).toBe(expected.stateRoot);
-  expect(actual.state).toEqual(expected.state);
-}
+import { blockOf, expectSameResult, withLargePreState, withReadPastFootprint } from './helpers.js';
 
 const WORKLOADS = ['p2p', 'token', 'amm', 'nft', 'defi'] as const;
 

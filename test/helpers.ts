@@ -7,7 +7,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { assemble, type ReadableOp } from '../spec/bytecode.js';
-import type { Block, Program, Transaction } from '../spec/block.js';
+import { expect } from 'vitest';
+import type { Block, BlockResult, Program, Transaction } from '../spec/block.js';
 import { DEFAULT_BLOCK_GAS_LIMIT } from '../spec/block.js';
 
 export function program(ops: ReadableOp[], name = 'p'): Program {
@@ -135,4 +136,14 @@ export function ranLater(file: string, args: readonly string[], timeoutMs: numbe
     child.once('close', (status, signal) => { clearTimeout(timer); resolve({ status, signal, stdout, stderr }); });
   });
   return { ran, stop: () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM'); } };
+}
+
+/** An executor's result equals the reference's: roots, receipts, per-transaction reads, gas and state. */
+export function expectSameResult(actual: BlockResult, expected: BlockResult): void {
+  expect(actual.stateRoot).toBe(expected.stateRoot);
+  expect(actual.receiptsRoot).toBe(expected.receiptsRoot);
+  expect(actual.receipts).toEqual(expected.receipts);
+  expect(actual.reads).toEqual(expected.reads);
+  expect(actual.gasUsed).toBe(expected.gasUsed);
+  expect(actual.state).toEqual(expected.state);
 }

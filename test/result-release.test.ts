@@ -20,15 +20,7 @@ import { emptyStats } from '../spec/block.js';
 import { newOutcome } from '../spec/vm.js';
 import { generate } from '../bench/workloads.js';
 import { createExecutor } from '../impl/registry.js';
-
-function expectSameResult(actual: BlockResult, expected: BlockResult): void {
-  expect(actual.stateRoot).toBe(expected.stateRoot);
-  expect(actual.receiptsRoot).toBe(expected.receiptsRoot);
-  expect(actual.receipts).toEqual(expected.receipts);
-  expect(actual.reads).toEqual(expected.reads);
-  expect(actual.gasUsed).toBe(expected.gasUsed);
-  expect(actual.state).toEqual(expected.state);
-}
+import { expectSameResult } from './helpers.js';
 
 const small = generate('p2p', { accounts: 500, txs: 300, seed: 3 });
 const big = generate('p2p', { accounts: 2_000, txs: 3_000, seed: 4 });

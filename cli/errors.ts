@@ -131,7 +131,7 @@ function failureText(e: unknown): string {
 
 /**
  * Asked at 'beforeExit' (unlessStuck), one per watchCalls: whether the watch found its call past
- * --timeout and is reporting it.
+ * --timeout, interrupted by the watchdog, and is reporting it.
  */
 const reportsAtExit: (() => boolean)[] = [];
 

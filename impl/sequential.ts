@@ -23,7 +23,7 @@ import { checkBlock } from '../spec/block-check.js';
 import { loggedResult, logOutcome, reusedOutcomeLog, type OutcomeLog } from '../spec/result.js';
 import { newOutcome, runTransaction, TxStatus, type StateView, type TxOutcome } from '../spec/vm.js';
 import { resetKeyTable, tableGetOrLoad, tablePairs, tableSet, type KeyTable } from './key-table.js';
-import { SpareShelf, withHeadroom } from './spare-memory.js';
+import { float64sFor, SpareShelf } from './spare-memory.js';
 
 /** What released results handed back: an outcome log and the array their touched entries were copied into. */
 interface ResultMemory {
@@ -80,7 +80,7 @@ export function executeSequential(block: Block, scratch: SequentialScratch = new
   }
   // A key read but not written holds its pre-state value, so laying every touched entry over the
   // pre-state is exact.
-  const pairs = spare !== undefined && spare.pairs.length >= 2 * table.size ? spare.pairs : new Float64Array(withHeadroom(2 * table.size));
+  const pairs = float64sFor(2 * table.size, spare?.pairs);
   const touched = tablePairs(table, pairs);
   return loggedResult(() => {
     const state = new Map(pre);

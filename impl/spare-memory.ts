@@ -21,5 +21,15 @@ export class SpareShelf<T> {
   }
 }
 
-/** Bytes for a buffer that must hold `needed`: a quarter more, so a slightly larger next block still fits (pages never written cost nothing). */
-export const withHeadroom = (needed: number): number => needed + (needed >> 2);
+/** Room for `needed`: a quarter more, so a slightly larger next block still fits (pages never written cost nothing). */
+const withHeadroom = (needed: number): number => needed + (needed >> 2);
+
+/** `spare` (memory handed back) where it holds `bytes`, else a new buffer with headroom. */
+export function sharedBufferFor(bytes: number, spare: SharedArrayBuffer | null | undefined): SharedArrayBuffer {
+  return spare != null && spare.byteLength >= bytes ? spare : new SharedArrayBuffer(withHeadroom(bytes));
+}
+
+/** `spare` (an array handed back) where it holds `length` doubles, else a new array with headroom. */
+export function float64sFor(length: number, spare: Float64Array | undefined): Float64Array {
+  return spare !== undefined && spare.length >= length ? spare : new Float64Array(withHeadroom(length));
+}

@@ -19,7 +19,7 @@
 
 import type { Block, BlockResult, ExecutionStats } from '../../spec/block.js';
 import { keepOutcomes, loggedResult, logOutcome, sharedOutcomeLog, sharedOutcomeLogBytes, type OutcomeLog } from '../../spec/result.js';
-import { withHeadroom } from '../spare-memory.js';
+import { sharedBufferFor } from '../spare-memory.js';
 import { newOutcome, type TxStatus } from '../../spec/vm.js';
 import { executeSequential, type SequentialScratch } from '../sequential.js';
 import {
@@ -52,8 +52,6 @@ export interface FinalPart {
   readonly nodeViolation: Violation | null;
   /** The buffer holding the log and the writes: handed back to the executor when the result is released. */
   readonly memory: SharedArrayBuffer;
-  /** Whether `memory` is the spare the worker was lent (false: it was too small, or none was lent, and this one is new). */
-  readonly reused: boolean;
 }
 
 /** Share `part` of `parts` of [0, total). */
@@ -98,8 +96,7 @@ export function finalizePart(L: Layout, i32: Int32Array, part: number, parts: nu
   const logAt = 8 * writes;
   const keysAt = (logAt + sharedOutcomeLogBytes(end - from, outputs, reads) + 3) & ~3;
   const bytes = keysAt + 4 * writes + 4 * (end - from);
-  const reused = spare !== null && spare.byteLength >= bytes;
-  const memory = reused ? spare : new SharedArrayBuffer(withHeadroom(bytes));
+  const memory = sharedBufferFor(bytes, spare);
   const writeValues = new Float64Array(memory, 0, writes);
   const log = sharedOutcomeLog(end - from, outputs, reads, memory, logAt);
   const writeKeys = new Uint32Array(memory, keysAt, writes);
@@ -132,7 +129,7 @@ export function finalizePart(L: Layout, i32: Int32Array, part: number, parts: nu
     }
     writeEnd[t - from] = w;
   }
-  return { from, log, writeEnd, writeKeys, writeValues, violation, nodeViolation: brokenNode(L, i32, part, parts), memory, reused };
+  return { from, log, writeEnd, writeKeys, writeValues, violation, nodeViolation: brokenNode(L, i32, part, parts), memory };
 }
 
 /** The lowest transaction among share `part` of the allocated nodes whose value is not of its final incarnation. */

@@ -36,7 +36,7 @@ import { newOutcome, runTransaction, TxStatus, type StateView } from '../../spec
 import type { SharedArrays } from '../runtime/shared-arrays.js';
 import { AccessBuilder } from './access.js';
 import { chunksOf, collectChunks, readBack, type CollectedChunk, type ReadBack } from './collect.js';
-import { SpareShelf, withHeadroom } from '../spare-memory.js';
+import { float64sFor, SpareShelf } from '../spare-memory.js';
 import {
   ABORT_EXTERNAL, ABORT_STALL, accessViews, beginBlock, H, HINT_UNKNOWN, laneViews, layoutFor, noAbort,
   outputCapacity, R_DONE, R_HEADER, RF_HEADER, RF_UNDECLARED_KEY, RUNNING, UNREAD,
@@ -384,8 +384,7 @@ export class BlockRun {
   result(): BlockResult {
     const { L, access } = this;
     // Copied now: the buffers belong to the next block once this one returns.
-    const spare = this.spares.values.take();
-    const kept = spare !== undefined && spare.length >= access.slots ? spare : new Float64Array(withHeadroom(access.slots));
+    const kept = float64sFor(access.slots, this.spares.values.take());
     const values = kept.subarray(0, access.slots);
     values.set(this.f64.subarray(L.values, L.values + access.slots));
     const slotKey = access.slotKey;

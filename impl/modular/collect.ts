@@ -13,7 +13,7 @@
 // its spare; chunk c holds transactions [WINDOW_START + c * COLLECT_CHUNK, ...) up to WINDOW_END.
 
 import { sharedOutcomeLog, sharedOutcomeLogBytes, type OutcomeLog } from '../../spec/result.js';
-import { withHeadroom } from '../spare-memory.js';
+import { sharedBufferFor } from '../spare-memory.js';
 import { H, R_HEADER, R_OUT_AT, R_OUT_COUNT, R_READS, R_STATUS, RF_CODE, RF_GAS, RF_HEADER, type Layout } from './layout.js';
 
 /** Transactions per collected log: few enough logs that allocating and posting them stays cheap, enough that a few dozen threads share a block's chunks. */
@@ -24,8 +24,6 @@ export interface ReadBack {
   readonly log: OutcomeLog;
   /** The log's buffer, handed back to the executor when the result is released. */
   readonly memory: SharedArrayBuffer;
-  /** Whether `memory` is the spare lent for it (false: none was, or it was too small, and this one is new). */
-  readonly reused: boolean;
 }
 
 /** One chunk of a window, read back. */
@@ -63,9 +61,7 @@ export function readBack(i32: Int32Array, f64: Float64Array, L: Layout, from: nu
     outputs += i32[rec + R_OUT_COUNT]!;
     reads += i32[rec + R_READS]!;
   }
-  const bytes = sharedOutcomeLogBytes(to - from, outputs, reads);
-  const reused = spare !== null && spare.byteLength >= bytes;
-  const memory = reused ? spare : new SharedArrayBuffer(withHeadroom(bytes));
+  const memory = sharedBufferFor(sharedOutcomeLogBytes(to - from, outputs, reads), spare);
   const log = sharedOutcomeLog(to - from, outputs, reads, memory);
   let outputEnd = 0;
   let readEnd = 0;
@@ -87,5 +83,5 @@ export function readBack(i32: Int32Array, f64: Float64Array, L: Layout, from: nu
     log.readEnd[t] = readEnd;
   }
   log.logged = to - from;
-  return { log, memory, reused };
+  return { log, memory };
 }

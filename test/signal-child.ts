@@ -1,7 +1,14 @@
 // The signal tests' child: the built command line started with some arguments, sent a signal once
 // its standard error shows it has reached a known point, and watched to its end. Sent on what the
 // child says rather than after a delay, the signal lands at that point whatever the machine's speed.
+// A child that has not ended by the deadline (below the test's own timeout) is given up on: what
+// its threads were doing (/proc, and Node's diagnostic report: the main thread's JavaScript stack)
+// goes at the end of its stderr and it is killed, so a hang on a CI runner fails the test with a
+// where, rather than with a bare "test timed out".
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const CLI = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 
@@ -12,26 +19,84 @@ export interface Ended {
   readonly stderr: string;
 }
 
+/** Within vitest's testTimeout (vitest.config.ts), so that the child is given up on first. */
+const GIVE_UP_MS = 55_000;
+/** How long the diagnostic report may take to be written once asked for. */
+const REPORT_WAIT_MS = 3_000;
+
+/** Each thread's name, state and kernel wait channel, from /proc (nothing where there is none). */
+function threadStates(pid: number): string {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map((tid) => {
+      const at = (f: string) => readFileSync(`/proc/${pid}/task/${tid}/${f}`, 'utf8').trim();
+      return `  ${tid} ${at('comm')}: state ${at('stat').replace(/^.*\) /, '').split(' ')[0]}, waiting in ${at('wchan') || '-'}`;
+    }).join('\n');
+  } catch (e) {
+    return `  (no /proc: ${(e as Error).message})`;
+  }
+}
+
+/** A thread's JavaScript stack as a diagnostic report gives it: an empty one is a thread idle in its event loop. */
+interface ReportedThread {
+  javascriptStack?: { message?: string; stack?: string[] };
+  libuv?: { type?: string; is_active?: boolean; pid?: number; filename?: string }[];
+}
+
+const stackLines = (t: ReportedThread): string => {
+  const stack = (t.javascriptStack?.stack ?? []).map((l) => l.trim()).filter((l) => l !== '');
+  return stack.length === 0 ? '    (none: idle in its event loop)' : stack.map((l) => `    ${l}`).join('\n');
+};
+
+/** What Node's diagnostic report in `dir` says of each thread's JavaScript and of the main thread's active handles, if it wrote one. */
+function reportStacks(dir: string): string {
+  const file = readdirSync(dir).find((f) => f.endsWith('.json'));
+  if (file === undefined) return '  (no diagnostic report came: the main thread never took the request)';
+  const report = JSON.parse(readFileSync(join(dir, file), 'utf8')) as ReportedThread & { workers?: ReportedThread[] };
+  const handles = (report.libuv ?? []).filter((h) => h.is_active === true)
+    .map((h) => `${h.type ?? '?'}${h.pid === undefined ? '' : ` ${h.pid}`}${h.filename === undefined ? '' : ` ${h.filename}`}`);
+  const workers = (report.workers ?? []).map((w, i) => `  worker ${i + 1}'s JavaScript:\n${stackLines(w)}`);
+  return [`  main thread's JavaScript:\n${stackLines(report)}`, `  its active handles: ${handles.join(', ') || 'none'}`, ...workers].join('\n');
+}
+
 /**
  * Starts `concord ARGS` (under Node's options `node`, where given), sends `signal` once
  * `ready(stderr)` holds (checked on each chunk of its stderr and every 50 ms, for a `ready` that
- * looks at files), and resolves when it has ended.
+ * looks at files), and resolves when it has ended, or, past `giveUpMs`, once it is killed.
  */
-export function signalWhen(args: readonly string[], ready: (stderr: string) => boolean, signal: NodeJS.Signals, node: readonly string[] = []): Promise<Ended> {
-  const child = spawn(process.execPath, [...node, CLI, ...args], { env: { ...process.env, CI: '1' } });
+export function signalWhen(args: readonly string[], ready: (stderr: string) => boolean, signal: NodeJS.Signals, node: readonly string[] = [], giveUpMs = GIVE_UP_MS): Promise<Ended> {
+  const reports = mkdtempSync(join(tmpdir(), 'concord-signal-report-'));
+  const report = ['--report-on-signal', '--report-signal=SIGUSR2', `--report-directory=${reports}`];
+  const child = spawn(process.execPath, [...report, ...node, CLI, ...args], { env: { ...process.env, CI: '1' } });
+  const started = performance.now();
+  const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
   let stdout = '';
   let stderr = '';
-  let sent = false;
+  let sentAt: string | null = null;
+  let gaveUp = '';
+  let closed = false;
   const check = () => {
-    if (sent || !ready(stderr)) return;
-    sent = true;
+    if (sentAt !== null || !ready(stderr)) return;
+    sentAt = seconds();
     child.kill(signal);
   };
   const poll = setInterval(check, 50);
+  const deadline = setTimeout(() => {
+    const where = sentAt === null ? `the point to send ${signal} at never came` : `${signal} was sent at ${sentAt} s`;
+    const threads = threadStates(child.pid!);
+    child.kill('SIGUSR2');
+    setTimeout(() => {
+      if (closed) return;
+      gaveUp = `\n[signal-child] not ended after ${seconds()} s (${where}); killed. Its threads:\n${threads}\nIts diagnostic report:\n${reportStacks(reports)}\n`;
+      child.kill('SIGKILL');
+    }, REPORT_WAIT_MS);
+  }, giveUpMs);
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); check(); });
   return new Promise((resolve) => child.on('close', (code, sig) => {
+    closed = true;
     clearInterval(poll);
-    resolve({ code, signal: sig, stdout, stderr });
+    clearTimeout(deadline);
+    rmSync(reports, { recursive: true, force: true });
+    resolve({ code, signal: sig, stdout, stderr: `${stderr}${gaveUp}` });
   }));
 }

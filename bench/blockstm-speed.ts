@@ -33,8 +33,8 @@ const options = new Command('blockstm-speed')
   .opts<{ samples: number; txs: number; big: number }>();
 
 /** Each core's speed alone, and what that allows two threads over one on the fastest core. */
-function printCores(when: string): void {
-  const probe = probeCoreSpeeds();
+async function printCores(when: string): Promise<void> {
+  const probe = await probeCoreSpeeds();
   const bound = 'speeds' in probe && probe.speeds.cpus.length > 1 ? `; at best ${ceilingsText(probe.speeds, [2])} over a baseline on the fastest core` : '';
   console.log(`core speeds ${when} (sequential executor pinned to each core): ${probeText(probe)}${bound}`);
 }
@@ -148,7 +148,7 @@ async function compare(label: string, block: Block, executor: BlockStmExecutor, 
 }
 
 const { samples, txs, big } = options;
-printCores('before');
+await printCores('before');
 const start = performance.now();
 const before = new Set(threadJiffies().keys());
 const executor = await BlockStmExecutor.create({ threads: 2 });
@@ -182,4 +182,4 @@ if (big > 0) {
   );
 }
 await executor.close();
-printCores('after');
+await printCores('after');

@@ -25,6 +25,8 @@ export interface CrossCoreReply {
 
 const BATCHES = 5;
 const GIVE_UP_MS = 10_000;
+/** A clock read per this many trips costs under 0.1% of a 400 ns round trip. */
+const TRIPS_PER_LOOK = 128;
 
 /** The worker: pins itself where told, then answers each odd value of the cell with the next even one. */
 const ECHO = `
@@ -47,13 +49,21 @@ function pinSelf(cpu: number, taskset: string): void {
   execFileSync(taskset, ['-p', '-c', String(cpu), readlinkSync('/proc/thread-self').split('/').pop()!], { stdio: 'ignore' });
 }
 
-/** Mean round trip in ns over `trips` exchanges that continue the cell's count from `from`. */
+/**
+ * Mean round trip in ns over `trips` exchanges that continue the cell's count from `from`. The
+ * clock is read every TRIPS_PER_LOOK trips as well as within a long wait: on a loaded machine the
+ * two threads may seldom run at once, each trip a few milliseconds that no single wait's spins
+ * reach, and 40,000 of them outlast any deadline read within one wait only.
+ */
 function exchange(cell: Int32Array, from: number, trips: number, deadline: number): number {
   const t0 = performance.now();
   for (let v = from; v < from + 2 * trips; v += 2) {
     Atomics.store(cell, 0, v + 1);
     for (let spins = 0; Atomics.load(cell, 0) !== v + 2; spins++) {
       if ((spins & 0xfffff) === 0xfffff && performance.now() > deadline) throw new Error('the echo worker stopped answering');
+    }
+    if (((v - from) & (2 * TRIPS_PER_LOOK - 1)) === 0 && performance.now() > deadline) {
+      throw new Error(`round trips took past ${GIVE_UP_MS / 1000} s (the two threads seldom ran at once: a loaded machine)`);
     }
   }
   return ((performance.now() - t0) * 1e6) / trips;

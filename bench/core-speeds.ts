@@ -9,9 +9,10 @@
 // taskset (Linux, util-linux); elsewhere it reports why it could not measure, never a guess.
 // What the speeds allow (the ceiling at t threads) is read in reports/cores.ts.
 
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { distRoot } from '../impl/runtime/pool.js';
 import type { CoreProbeRecord } from '../reports/schema.js';
 import { readText } from './machine.js';
@@ -54,11 +55,17 @@ export function allowedCpus(): number[] | string {
   return line ? parseCpuList(line[1]!) : 'no Cpus_allowed_list in /proc/self/status';
 }
 
+const execFileAsync = promisify(execFile);
+
 /**
  * Times the sequential executor on each allowed CPU alone: each CPU's median time and its speed
- * over the fastest CPU's (1 for the fastest), or `unavailable` saying why it could not.
+ * over the fastest CPU's (1 for the fastest), or `unavailable` saying why it could not. The child
+ * is awaited, never waited for synchronously: a signal that comes while it runs (bench's line
+ * before it is where CI scripts and `concord main`'s test send one) is taken at once, and the
+ * ending kills the child with the rest of the process's tree; held off, it waited for the probe,
+ * up to the timeout on a loaded machine.
  */
-export function probeCoreSpeeds(options: ProbeOptions = {}): CoreProbeRecord {
+export async function probeCoreSpeeds(options: ProbeOptions = {}): Promise<CoreProbeRecord> {
   if (process.platform !== 'linux') return { unavailable: `per-core timing needs Linux's taskset; this is ${process.platform}` };
   const cpus = allowedCpus();
   if (typeof cpus === 'string') return { unavailable: cpus };
@@ -66,15 +73,15 @@ export function probeCoreSpeeds(options: ProbeOptions = {}): CoreProbeRecord {
     cpus, rounds: options.rounds ?? (cpus.length <= 8 ? 3 : 1), reps: options.reps ?? 3, txs: options.txs ?? 10_000,
     taskset: options.taskset ?? 'taskset', roundTrips: options.roundTrips ?? 20_000,
   };
+  const timeoutMs = options.timeoutMs ?? 120_000;
   let reply: ProbeReply;
   try {
-    const out = execFileSync(process.execPath, [join(distRoot(), 'bench', 'core-probe.js'), JSON.stringify(request)], {
-      encoding: 'utf8', timeout: options.timeoutMs ?? 120_000, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    reply = JSON.parse(out) as ProbeReply;
+    const { stdout } = await execFileAsync(process.execPath, [join(distRoot(), 'bench', 'core-probe.js'), JSON.stringify(request)], { encoding: 'utf8', timeout: timeoutMs });
+    reply = JSON.parse(stdout) as ProbeReply;
   } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    const why = /ENOENT|not found/.test(err.stderr ?? err.message) ? `${request.taskset} is not installed (util-linux)` : (err.stderr || err.message).trim().split('\n').pop();
+    const err = e as { stderr?: string; message: string; killed?: boolean };
+    const why = /ENOENT|not found/.test(err.stderr ?? err.message) ? `${request.taskset} is not installed (util-linux)`
+      : err.killed === true ? `killed after ${timeoutMs / 1000} s, its time limit` : (err.stderr || err.message).trim().split('\n').pop();
     return { unavailable: `per-core probe failed: ${why}` };
   }
   const fastest = Math.min(...reply.medianMs);

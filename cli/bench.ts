@@ -343,7 +343,7 @@ export async function runBench(
   // look probes in proportion, once, before the sweep (QUICK_CORE_ROUNDS says how and why).
   const probe = { txs: Math.min(10_000, Math.max(1_000, ...suite.map((w) => w.block.txs.length))), ...(quick ? { rounds: QUICK_CORE_ROUNDS } : {}) };
   progress.info('bench: timing each core alone (bench/core-speeds.ts)');
-  const coresAtStart = probeCoreSpeeds(probe);
+  const coresAtStart = await probeCoreSpeeds(probe);
   for (const line of pinningNotes(allowedCpus(), pinCpus.length > 0, coresAtStart, baseline.onMainThread)) progress.warn(line);
   const ceilingsAtStart = await machineCeilings(ceilingThreads(threads, machine.effectiveCores), probe.txs, quick, progress);
   // The sweep starts and closes one instance of every executor at each thread count, the baseline's
@@ -388,7 +388,7 @@ export async function runBench(
   partial.at = sofar(result, quick ? QUICK_CORES_AT_END : { unavailable: 'bench stopped after the sweep, before probing the cores again (stopped)' }, 'bench stopped after the sweep (stopped): nothing was predicted');
   progress.stop();
   if (![baseline.name, ...executors].some(isModuleObject)) await warnLeftAlive('bench', `the sweep's executors (${[baseline.name, ...executors].join(', ')})`, alive);
-  const cores = { start: coresAtStart, end: quick ? QUICK_CORES_AT_END : probeCoreSpeeds(probe) };
+  const cores = { start: coresAtStart, end: quick ? QUICK_CORES_AT_END : await probeCoreSpeeds(probe) };
   partial.at = sofar(result, cores.end, `bench stopped after the sweep${quick ? '' : ', while measuring the machine\'s ceilings again'} (stopped): nothing was predicted`);
   const ceilings = quick ? ceilingsAtStart : await ceilingsAtEnd(ceilingsAtStart, probe.txs, progress);
   const { points, gaps } = baseline.noPrediction === null

@@ -40,8 +40,10 @@ interface Skipped {
  * The short verify's budget. A green verify must have exercised every Block-STM path, ESTIMATE
  * waits and dependency resumes included (cli/verify.ts), and at seed 1 the simulated schedules
  * reach them from about 200 runs: 100 left `npm start` failing. 500 runs take about 6 s here.
+ * A call pending a minute is a hang: its blocks are small, and verify's default (300 s) outlasts
+ * a CI step's patience, so a job stuck there ended by the step's timeout, saying nothing.
  */
-export const SHORT_VERIFY = { runs: '500', timeLimit: '40' } as const;
+export const SHORT_VERIFY = { runs: '500', timeLimit: '40', timeout: '60' } as const;
 
 type CommandModule = Record<string, unknown>;
 

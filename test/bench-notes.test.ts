@@ -17,8 +17,8 @@ describe('thread counts past the effective cores', () => {
 });
 
 describe('pinning and the per-core probe', () => {
-  it.runIf(process.platform === 'linux')('say at bench time when taskset is missing, not only in the report', () => {
-    const probe = probeCoreSpeeds({ taskset: '/nonexistent/taskset', rounds: 1, reps: 1, txs: 100, roundTrips: 0 });
+  it.runIf(process.platform === 'linux')('say at bench time when taskset is missing, not only in the report', async () => {
+    const probe = await probeCoreSpeeds({ taskset: '/nonexistent/taskset', rounds: 1, reps: 1, txs: 100, roundTrips: 0 });
     expect(pinningNotes([0, 1], false, probe)).toEqual([
       'bench: taskset is not installed (util-linux): the baseline is not pinned and core speeds are not measured; unequal cores would go unnoticed',
     ]);

@@ -1,5 +1,5 @@
 // The per-core speed probe and what it allows: the cpu-list parser, the ceiling at t threads, a
-// real probe of this machine's cores (tiny), a missing taskset reported instead of thrown, the
+// real probe of this machine's cores (tiny) run beside the event loop, a missing taskset reported instead of thrown, the
 // report's warning when cores ran at unequal speeds, and the machine's ceiling at the cores for
 // thread counts above them.
 import { readFileSync } from 'node:fs';
@@ -38,8 +38,8 @@ describe('core speeds', () => {
     expect(probeText(speeds([0.594, 1]))).toBe('cpu0 0.59, cpu1 1.00');
   });
 
-  it('times every allowed CPU of this machine, or says why it cannot', () => {
-    const probe = probeCoreSpeeds({ rounds: 1, reps: 1, txs: 200 });
+  it('times every allowed CPU of this machine, or says why it cannot', async () => {
+    const probe = await probeCoreSpeeds({ rounds: 1, reps: 1, txs: 200 });
     if (!canPin) {
       expect(probe).toEqual({ unavailable: expect.stringMatching(/needs Linux|taskset is not installed/) });
       return;
@@ -59,7 +59,7 @@ describe('core speeds', () => {
     expect(crossCore!.pairs).toEqual(cpus.slice(1).map((b) => [cpus[0], b]));
     for (const ns of crossCore!.roundTripNs) expect(ns > 0 && ns < 1e6).toBe(true);
     expect(probeText(probe)).toMatch(/; cache-line round trips? (cpu\d+-cpu\d+ \d+ ns|from cpu\d+ to the \d+ others: median \d+ ns, \d+-\d+ ns)$/);
-    const none = probeCoreSpeeds({ rounds: 1, reps: 1, txs: 200, roundTrips: 0 });
+    const none = await probeCoreSpeeds({ rounds: 1, reps: 1, txs: 200, roundTrips: 0 });
     expect('speeds' in none && none.speeds.crossCore).toBeUndefined();
   });
 
@@ -68,8 +68,18 @@ describe('core speeds', () => {
     await expect(crossCoreRoundTrips([0, 1], 100, '/nonexistent/taskset')).rejects.toThrow(/ENOENT/);
   });
 
-  it('reports a missing taskset instead of failing', () => {
-    const probe = probeCoreSpeeds({ rounds: 1, reps: 1, txs: 50, taskset: '/nonexistent/taskset' });
+  it.runIf(canPin)('leaves the event loop free while the probe runs, so a signal then is taken at once', async () => {
+    // Waited for synchronously, the probe held off bench's signal listener for as long as it ran.
+    let turns = 0;
+    const ticking = setInterval(() => { turns++; }, 5);
+    const probe = await probeCoreSpeeds({ rounds: 1, reps: 3, txs: 2_000, roundTrips: 0 });
+    clearInterval(ticking);
+    expect(probe).toBeDefined();
+    expect(turns).toBeGreaterThan(0);
+  });
+
+  it('reports a missing taskset instead of failing', async () => {
+    const probe = await probeCoreSpeeds({ rounds: 1, reps: 1, txs: 50, taskset: '/nonexistent/taskset' });
     expect(probe).toEqual({ unavailable: expect.stringMatching(process.platform === 'linux' ? /\/nonexistent\/taskset is not installed/ : /needs Linux/) });
   });
 

@@ -2,9 +2,10 @@
 // its standard error shows it has reached a known point, and watched to its end. Sent on what the
 // child says rather than after a delay, the signal lands at that point whatever the machine's speed.
 // A child that has not ended by the deadline (below the test's own timeout) is given up on: what
-// its threads were doing (/proc, and Node's diagnostic report: the main thread's JavaScript stack)
-// goes at the end of its stderr and it is killed, so a hang on a CI runner fails the test with a
-// where, rather than with a bare "test timed out".
+// its threads and child processes were doing (/proc) and Node's diagnostic report (each thread's
+// JavaScript stack; it comes only from a main thread that returns to its event loop) go at the end
+// of its stderr and it is killed, so a hang on a CI runner fails the test with a where, rather
+// than with a bare "test timed out".
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,20 @@ function threadStates(pid: number): string {
     }).join('\n');
   } catch (e) {
     return `  (no /proc: ${(e as Error).message})`;
+  }
+}
+
+/** The processes `pid` started that are still there: each one's state and command line (a probe or an engine it waits for). */
+function childProcesses(pid: number): string {
+  try {
+    const pids = readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(' ').filter((c) => c !== ''));
+    if (pids.length === 0) return '  none';
+    return pids.map((c) => {
+      const state = readFileSync(`/proc/${c}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[0];
+      return `  ${c} (state ${state}): ${readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 200)}`;
+    }).join('\n');
+  } catch (e) {
+    return `  (could not be read: ${(e as Error).message})`;
   }
 }
 
@@ -72,6 +87,7 @@ export function signalWhen(args: readonly string[], ready: (stderr: string) => b
   let stdout = '';
   let stderr = '';
   let sentAt: string | null = null;
+  let lastOutputAt = '0.0';
   let gaveUp = '';
   let closed = false;
   const check = () => {
@@ -83,15 +99,21 @@ export function signalWhen(args: readonly string[], ready: (stderr: string) => b
   const deadline = setTimeout(() => {
     const where = sentAt === null ? `the point to send ${signal} at never came` : `${signal} was sent at ${sentAt} s`;
     const threads = threadStates(child.pid!);
+    const children = childProcesses(child.pid!);
     child.kill('SIGUSR2');
     setTimeout(() => {
       if (closed) return;
-      gaveUp = `\n[signal-child] not ended after ${seconds()} s (${where}); killed. Its threads:\n${threads}\nIts diagnostic report:\n${reportStacks(reports)}\n`;
+      gaveUp = `\n[signal-child] not ended after ${seconds()} s (${where}; its last output on stderr at ${lastOutputAt} s); killed. Its threads:\n${threads}\n`
+        + `Its child processes:\n${children}\nIts diagnostic report:\n${reportStacks(reports)}\n`;
       child.kill('SIGKILL');
     }, REPORT_WAIT_MS);
   }, giveUpMs);
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); check(); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    lastOutputAt = seconds();
+    check();
+  });
   return new Promise((resolve) => child.on('close', (code, sig) => {
     closed = true;
     clearInterval(poll);

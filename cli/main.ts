@@ -11,7 +11,9 @@
 // stopped, how the parts before it ended and which never ran; no part runs after it, and the
 // process ends by the signal.
 
+import { spawn } from 'node:child_process';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { renderCharts, REPORT_FILES, writeRendered } from '../reports/report.js';
 import type { Section } from '../reports/render.js';
 import { serializeResults } from '../reports/schema.js';
@@ -65,11 +67,38 @@ async function part(progress: Progress, name: string, file: string, exported: st
   if (typeof mod === 'string' || typeof mod[exported] !== 'function') {
     return { part: name, why: `cli/${file.replace(/\.js$/, '.ts')} has not landed yet${typeof mod === 'string' ? `: ${mod}` : ''}` };
   }
+  return timed(progress, name, () => (mod[exported] as (o: object) => Promise<number>)(options));
+}
+
+/** `run` as main's part `name`, between the line saying it starts and the one with its exit code and time. */
+async function timed(progress: Progress, name: string, run: () => Promise<number>): Promise<number> {
   progress.note(`main: ${name} ...`);
   const started = performance.now();
-  const code = await (mod[exported] as (o: object) => Promise<number>)(options);
+  const code = await run();
   progress.note(`main: ${name}: exit ${code} after ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return code;
+}
+
+/**
+ * `concord prove` in a process of its own, writing straight to main's output: z3's heap (2 GiB,
+ * never given back), its threads and finalizers, and the AsyncLocalStorage that times its claims
+ * (on Node 20 it turns async hooks on for good, and under them a watchdog interrupt aborts the
+ * process: docs/cli.md) would otherwise stay in the process the bench runs in next. A signal to
+ * main ends it with the rest of main's tree (cli/ending-signal.ts endBy); one that ends it alone
+ * (the kernel's out-of-memory killer) fails the part, exit 1.
+ */
+function proveApart(progress: Progress): Promise<number> {
+  return timed(progress, 'prove', () => new Promise((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('concord.js', import.meta.url)), 'prove'], { stdio: 'inherit' });
+    child.once('error', (e) => {
+      progress.note(`main: prove: could not start: ${e.message}`);
+      resolve(EXIT.FAILED);
+    });
+    child.once('close', (code, signal) => {
+      if (code === null) progress.note(`main: prove: ended by ${signal}, counted as exit ${EXIT.FAILED}`);
+      resolve(code ?? EXIT.FAILED);
+    });
+  }));
 }
 
 /** The parts main skipped, with why, as its final line and the report's first section name them. */
@@ -128,7 +157,7 @@ export async function mainCommand(o: MainOptions): Promise<number> {
   ended.push(skipped.some((s) => s.part === 'verify (short)') ? 'verify (short) skipped' : `verify (short) exit ${verifyCode}`);
   // An archive from bench/pack-offline.sh leaves z3-solver out: the rest of the job still runs.
   const noZ3: Skipped = { part: 'prove', why: 'z3-solver is not installed here' };
-  const proveCode = ran(await step('prove', async () => ((await z3Installed()) ? part(progress, 'prove', 'prove.js', 'proveCommand', { json: false }) : noZ3)));
+  const proveCode = ran(await step('prove', async () => ((await z3Installed()) ? proveApart(progress) : noZ3)));
   codes.push(proveCode);
   ended.push(skipped.some((s) => s.part === 'prove') ? 'prove skipped' : `prove exit ${proveCode}`);
 

@@ -2,11 +2,13 @@
 // command does (verify its report; bench what it measured, in the results file), one line says
 // which part it stopped, how the parts before it ended and which never ran, and the process ends
 // by that signal. The signal is sent on the line main prints as a part starts, which the part
-// then takes seconds past (verify's first checks; bench's core probes before its sweep).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// then takes seconds past (verify's first checks; prove's z3 starting; bench's core probes before
+// its sweep).
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MARK_VARIABLE, processes } from '../impl/process-tree.js';
 import { signalWhen, type Ended } from './signal-child.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'concord-main-signal-'));
@@ -17,6 +19,18 @@ const stopAt = (out: string, line: string, signal: NodeJS.Signals, giveUpMs?: nu
   signalWhen(['main', '--out', out], (stderr) => stderr.includes(`${line}\n`), signal, [], giveUpMs);
 /** The short verify and prove run in full before the bench: about a minute on a loaded CI runner, past the default timeout. */
 const BENCH_TEST_MS = 240_000;
+/** The short verify runs in full before prove. */
+const PROVE_TEST_MS = 180_000;
+
+/** The live processes whose environment carries a mark the process `pid` made (impl/process-tree.ts markOwnTree). */
+const markedBy = (pid: number): number[] => processes().filter((p) => {
+  try {
+    return readFileSync(`/proc/${p}/environ`, 'latin1').split('\0')
+      .some((e) => e.startsWith(`${MARK_VARIABLE}=`) && e.slice(MARK_VARIABLE.length + 1).split(',').some((m) => m.startsWith(`${pid}-`)));
+  } catch {
+    return false;
+  }
+});
 
 describe('concord main stopped by a signal', () => {
   it('in the short verify: its report, then main\'s line, and nothing after it runs', async () => {
@@ -29,6 +43,16 @@ describe('concord main stopped by a signal', () => {
     expect(r.stderr).not.toMatch(/main: (prove|bench)/);
     expect(existsSync(join(out, 'results.json'))).toBe(false);
   });
+
+  it('in prove: prove\'s own process ends with main, and nothing after it runs', async () => {
+    const out = join(dir, 'in-prove');
+    const r = await stopAt(out, 'main: prove ...', 'SIGTERM', PROVE_TEST_MS - 10_000);
+    expect([r.code, r.signal], r.stderr).toEqual([null, 'SIGTERM']);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('concord main: prove: stopped by SIGTERM; before it, verify (short) exit 0; not run: bench (quick), the report');
+    // Prove runs in a process of its own (z3's heap and threads stay out of the bench): it carries main's mark, and went with it.
+    expect(markedBy(r.pid)).toEqual([]);
+    expect(existsSync(join(out, 'results.json'))).toBe(false);
+  }, PROVE_TEST_MS);
 
   it('in the quick bench: the results file as bench leaves it, and how the parts before it ended', async () => {
     const out = join(dir, 'in-bench');

@@ -14,6 +14,8 @@ import { join } from 'node:path';
 export const CLI = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 
 export interface Ended {
+  /** The child's process id, gone by now. */
+  readonly pid: number;
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
@@ -119,6 +121,6 @@ export function signalWhen(args: readonly string[], ready: (stderr: string) => b
     clearInterval(poll);
     clearTimeout(deadline);
     rmSync(reports, { recursive: true, force: true });
-    resolve({ code, signal: sig, stdout, stderr: `${stderr}${gaveUp}` });
+    resolve({ pid: child.pid!, code, signal: sig, stdout, stderr: `${stderr}${gaveUp}` });
   }));
 }

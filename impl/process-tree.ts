@@ -100,7 +100,10 @@ export function killProcess(pid: number): void {
  */
 export function killMarked(marks: readonly string[]): void {
   if (marks.length === 0) return;
-  const carries = (pid: number) => pid !== process.pid && carriesMark(pid, marks);
+  // A process that started before this one cannot carry a mark it made, and reading a process's
+  // environment takes that process's memory lock, which one busy exec'ing or dumping core holds.
+  const since = Number(statFields(process.pid)?.[19] ?? 0);
+  const carries = (pid: number) => pid !== process.pid && Number(statFields(pid)?.[19] ?? 0) >= since && carriesMark(pid, marks);
   const killed = new Set<number>();
   for (;;) {
     const marked = processes().filter((pid) => !killed.has(pid) && carries(pid));

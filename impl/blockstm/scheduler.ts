@@ -37,9 +37,11 @@ const TX_UNIT = 2 ** 22;
 export const INCARNATION_LIMIT = TX_UNIT / 4;
 
 export const task = (kind: number, tx: number, incarnation: number): number => tx * TX_UNIT + incarnation * 4 + kind;
-export const taskKind = (t: number): number => t % 4;
+// A task above 2^31 is a double, whose `%` V8 compiles to a call to fmod (the largest item of the
+// worker's step loop); ToInt32 keeps its low 32 bits exactly, and the kind and incarnation live there.
+export const taskKind = (t: number): number => t & 3;
 export const taskTx = (t: number): number => Math.floor(t / TX_UNIT);
-export const taskIncarnation = (t: number): number => Math.floor((t % TX_UNIT) / 4);
+export const taskIncarnation = (t: number): number => (t & (TX_UNIT - 1)) >> 2;
 
 /** What one worker counted; the simulated runtime rolls back the counts of an interrupted iteration. */
 export class Counters {

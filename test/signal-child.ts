@@ -53,7 +53,7 @@ function childProcesses(pid: number): string {
   }
 }
 
-/** A thread's JavaScript stack as a diagnostic report gives it: an empty one is a thread idle in its event loop. */
+/** A thread as Node's diagnostic report gives it: its JavaScript stack (empty: idle in its event loop) and, the main thread's, libuv's handles. */
 interface ReportedThread {
   javascriptStack?: { message?: string; stack?: string[] };
   libuv?: { type?: string; is_active?: boolean; pid?: number; filename?: string }[];

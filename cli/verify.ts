@@ -610,10 +610,15 @@ async function startUp(source: SubjectSource, json: object | undefined): Promise
     await (await source.create()).close(false);
   } catch (e) {
     if (!(e instanceof ExecutorFailure)) throw e;
-    // A command line names its files from the folder it runs in, which a token cannot carry.
-    throw new ExecutorFailure('--replay: the engine failed at start-up, so nothing was replayed, and whether the token\'s failure is still there is unknown '
-      + `(the engine command runs as given, in ${process.cwd()}: is that the folder the failing verify ran in?): ${e.message}`, json);
+    throw notStarted(e.message, json);
   }
+}
+
+/** A replay whose engine failed at start-up (`why`): nothing was replayed. */
+function notStarted(why: string, json: object | undefined): ExecutorFailure {
+  // A command line names its files from the folder it runs in, which a token cannot carry.
+  return new ExecutorFailure('--replay: the engine failed at start-up, so nothing was replayed, and whether the token\'s failure is still there is unknown '
+    + `(the engine command runs as given, in ${process.cwd()}: is that the folder the failing verify ran in?): ${why}`, json);
 }
 
 async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
@@ -690,10 +695,13 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     const replaying = o.otherCommand ? { ...token, executor: given[0]! } : token;
     if (o.otherCommand && !o.json) writeStdout(`${otherCommandLine(token.executor, replaying.executor)}\n`);
     const source = sourceFor(replaying.executor, settings);
+    const notReplayed = o.json ? { ok: false, executors: [replaying.executor], reproduced: false, runs: 0, notReplayed: 'start-up' } : undefined;
     replayed = await unlessSignalled(
       async () => {
-        await startUp(source, o.json ? { ok: false, executors: [replaying.executor], reproduced: false, runs: 0, notReplayed: 'start-up' } : undefined);
-        return replayFailure(source, replaying, outDir, repeat, sofar);
+        await startUp(source, notReplayed);
+        const r = await replayFailure(source, replaying, outDir, repeat, sofar);
+        if (r.startUpFault !== undefined) throw notStarted(`the executor ${replaying.executor} failed at start-up: ${r.startUpFault.replace(/^ExecEngineError: /, '')}`, notReplayed);
+        return r;
       },
       (signal) => leaveReplay(signal, sofar, replaying, repeat, o.json === true, o.otherCommand ? token.executor : undefined),
     );

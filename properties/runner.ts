@@ -1517,7 +1517,7 @@ export interface ReplaySoFar {
  */
 export async function replayFailure(
   source: SubjectSource, token: ReplayToken, outDir?: string, repeat = 1, sofar?: ReplaySoFar,
-): Promise<{ report?: FailureReport; observer: Observer; label: string; runs: number; kind?: FailureKind }> {
+): Promise<{ report?: FailureReport; observer: Observer; label: string; runs: number; kind?: FailureKind; startUpFault?: string }> {
   const def = CHECK_DEFS.find((c) => c.name === token.check)!;
   // A token replays what the checks drew when it was made (CheckDef.inputs), from the thread counts they drew from.
   const check: CheckDef = { ...def, inputs: (txs, subject) => def.inputs(txs, subject, token.version) };
@@ -1554,5 +1554,8 @@ export async function replayFailure(
   } finally {
     await subject.close(report !== undefined);
   }
-  return { observer: o, label: subject.label ?? subject.name, runs, ...(report ? { report } : {}), ...(kind ? { kind } : {}) };
+  // An engine that ended before its first answer replayed nothing: one that failed slower than the
+  // start-up check waits (impl/exec-executor.ts UNUSED_GRACE_MS, a loaded machine) fails here instead.
+  const startUpFault = report && o.last?.engineFault === 'start-up' ? o.last.error : undefined;
+  return { observer: o, label: subject.label ?? subject.name, runs, ...(report ? { report } : {}), ...(kind ? { kind } : {}), ...(startUpFault === undefined ? {} : { startUpFault }) };
 }

@@ -3,7 +3,8 @@
 // failing verify's (python cannot open the engine's script) says the engine failed at start-up and
 // nothing was replayed (exit 1, `notReplayed` in JSON), where it printed the token's FAIL and
 // `"reproduced": true`, even for an engine already fixed. Run from the right folder, the replay
-// still reproduces the failure, and passes once the engine is fixed. A token tells a replay that
+// still reproduces the failure, and passes once the engine is fixed; an engine that fails slower
+// than the start-up check waits is said not replayed too. A token tells a replay that
 // failed otherwise than its failure only where it marks a hang's shrinking capped (failedOtherwise).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,8 @@ describe('verify --replay of an engine that cannot start', () => {
   mkdirSync(home);
   mkdirSync(elsewhere);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** The failing engine's token, from the first test. */
+  let token = '';
 
   it('says the engine failed at start-up and nothing was replayed, never "reproduced", from another folder; from its own it reproduces, and passes once fixed', () => {
     const right = readFileSync(example, 'utf8');
@@ -37,7 +40,7 @@ describe('verify --replay of an engine that cannot start', () => {
     writeFileSync(join(home, 'engine.py'), right.replace(RIGHT, WRONG));
     const found = concord(home, 'verify', '--executor', ENGINE, '--runs', '20', '--json');
     expect(found.status, found.stderr).toBe(1);
-    const { token } = (JSON.parse(found.stdout) as { failures: { token: string }[] }).failures[0]!;
+    ({ token } = (JSON.parse(found.stdout) as { failures: { token: string }[] }).failures[0]!);
     const replay = (cwd: string, ...extra: string[]) => concord(cwd, 'verify', '--replay', token, '--executor', ENGINE, ...extra);
 
     // From the folder the failing verify ran in, the start-up check passes and the failure is the engine's.
@@ -61,6 +64,17 @@ describe('verify --replay of an engine that cannot start', () => {
     expect(JSON.parse(replay(elsewhere, '--json').stdout)).toMatchObject({ reproduced: false, notReplayed: 'start-up' });
     const fixed = replay(home);
     expect([fixed.status, fixed.stdout]).toEqual([0, expect.stringMatching(/: the counterexample no longer fails\n$/)]);
+  });
+
+  it('says the same of an engine that fails at start-up slower than the start-up check waits, as a loaded machine makes python', () => {
+    expect(token, 'the first test found the failing engine\'s token').not.toBe('');
+    // Still running when the check stops it unused (3 s, impl/exec-executor.ts UNUSED_GRACE_MS), it ends before its first answer in the replay.
+    const slow = 'exec:sh -c "sleep 4; exit 3"';
+    const r = concord(home, 'verify', '--replay', token, '--executor', slow, '--other-command', '--json');
+    expect(r.status, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: false, reproduced: false, runs: 0, notReplayed: 'start-up', error: expect.stringMatching(/nothing was replayed.*the engine exited with code 3 before answering its first request/),
+    });
   });
 });
 

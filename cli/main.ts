@@ -20,7 +20,7 @@ import { serializeResults } from '../reports/schema.js';
 import { z3Installed } from '../spec/smt/z3.js';
 import { plural } from '../spec/plural.js';
 import { badRunLines, runBench, signalLeft, type PartialResults } from './bench.js';
-import { unlessSignalled, type EndingSignal } from './ending-signal.js';
+import { endingSignal, unlessSignalled, type EndingSignal } from './ending-signal.js';
 import { DEFAULT_CALL_TIMEOUT_S, EXIT, watchCalls } from './errors.js';
 import { checkOutDir, checkOutFile, writeStdout, writeWhole } from './output.js';
 import { createProgress, type Progress } from './progress.js';
@@ -88,13 +88,17 @@ async function timed(progress: Progress, name: string, run: () => Promise<number
  * (the kernel's out-of-memory killer) fails the part, exit 1.
  */
 function proveApart(progress: Progress): Promise<number> {
+  // Node's options go on (memory limits, say), but not a debugger's: --inspect-brk would wait for one.
+  const node = process.execArgv.filter((a) => !a.startsWith('--inspect'));
   return timed(progress, 'prove', () => new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('concord.js', import.meta.url)), 'prove'], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [...node, fileURLToPath(new URL('concord.js', import.meta.url)), 'prove'], { stdio: 'inherit' });
     child.once('error', (e) => {
       progress.note(`main: prove: could not start: ${e.message}`);
       resolve(EXIT.FAILED);
     });
     child.once('close', (code, signal) => {
+      // Ctrl-C reaches the whole process group: main's own line is the last word then.
+      if (endingSignal() !== null) return;
       if (code === null) progress.note(`main: prove: ended by ${signal}, counted as exit ${EXIT.FAILED}`);
       resolve(code ?? EXIT.FAILED);
     });

@@ -18,7 +18,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { EXECUTORS, isModuleObject, isModulePath, isOwnExecutor } from '../impl/registry.js';
-import { isExecCommand } from '../impl/exec-executor.js';
+import { enginesStoppedStarting, isExecCommand } from '../impl/exec-executor.js';
 import {
   CHECK_DEFS, checkRuns, isProbeBlock, executeTarget, probeMs, executorBlockFile, failureTag, replayFailure, runVerify, shardBatches, writeExecutorBlock,
   type ExecutorReport, type FailureReport, type ReplaySoFar, type RunReport, type SoFar, type SubjectSource,
@@ -604,14 +604,20 @@ function replayedText(report: FailureReport, runs: number, repeat: number, other
  * prints then. A module that cannot load fails as it is made, before any block, as it did; a
  * built-in or a planted bug cannot fail to start.
  */
-async function startUp(source: SubjectSource, json: object | undefined): Promise<void> {
-  if (!isExecCommand(source.name)) return;
+/**
+ * Starts and closes an `exec:` engine unused, throwing where it failed at start-up; true where it
+ * could not tell: the engine was still running when close() stopped it (UNUSED_GRACE_MS).
+ */
+async function startUp(source: SubjectSource, json: object | undefined): Promise<boolean> {
+  if (!isExecCommand(source.name)) return false;
+  const stopped = enginesStoppedStarting();
   try {
     await (await source.create()).close(false);
   } catch (e) {
     if (!(e instanceof ExecutorFailure)) throw e;
     throw notStarted(e.message, json);
   }
+  return enginesStoppedStarting() > stopped;
 }
 
 /** A replay whose engine failed at start-up (`why`): nothing was replayed. */
@@ -698,9 +704,14 @@ async function replay(o: VerifyOptions, sourceFor: Sources): Promise<number> {
     const notReplayed = o.json ? { ok: false, executors: [replaying.executor], reproduced: false, runs: 0, notReplayed: 'start-up' } : undefined;
     replayed = await unlessSignalled(
       async () => {
-        await startUp(source, notReplayed);
+        const untold = await startUp(source, notReplayed);
         const r = await replayFailure(source, replaying, outDir, repeat, sofar);
-        if (r.startUpFault !== undefined) throw notStarted(`the executor ${replaying.executor} failed at start-up: ${r.startUpFault.replace(/^ExecEngineError: /, '')}`, notReplayed);
+        // An engine the check could not tell had started (slow to fail: python on a loaded machine)
+        // and that then ended before its first answer: its start-up failed, unless ending on this
+        // block is the token's own failure (an engine that crashes on it, slow to start or not).
+        if (untold && r.startUpFault !== undefined && replaying.failure !== 'engine fault') {
+          throw notStarted(`the executor ${replaying.executor} failed at start-up: ${r.startUpFault.replace(/^ExecEngineError: /, '')}`, notReplayed);
+        }
         return r;
       },
       (signal) => leaveReplay(signal, sofar, replaying, repeat, o.json === true, o.otherCommand ? token.executor : undefined),

@@ -58,6 +58,10 @@ const CLOSE_GRACE_MS = 10_000;
  * be told at load.
  */
 const UNUSED_GRACE_MS = 3_000;
+/** Engines close() stopped unused, still running after UNUSED_GRACE_MS: whether each started was not seen. */
+let stoppedStarting = 0;
+/** How many engines close() has stopped unused so far (a start-up check that stopped one could not tell whether it starts). */
+export const enginesStoppedStarting = (): number => stoppedStarting;
 /**
  * A request line this long is past the cap of common line readers (Go's bufio.Scanner: 64 KiB by
  * default; a `char buf[65536]` with fgets), so an engine's end with one pending names its size.
@@ -1080,8 +1084,10 @@ export function createExecExecutor(name: string, settings: ExecSettings = {}, an
         child.stdin.end();
         const unused = nextId === 1;
         const timer = setTimeout(() => {
-          if (unused) stoppedUnused = true;
-          else killedAtClose = true;
+          if (unused) {
+            stoppedUnused = true;
+            stoppedStarting++;
+          } else killedAtClose = true;
           stop(engine);
         }, unused ? UNUSED_GRACE_MS : CLOSE_GRACE_MS);
         await closed;

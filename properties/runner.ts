@@ -1554,8 +1554,8 @@ export async function replayFailure(
   } finally {
     await subject.close(report !== undefined);
   }
-  // An engine that ended before its first answer replayed nothing: one that failed slower than the
-  // start-up check waits (impl/exec-executor.ts UNUSED_GRACE_MS, a loaded machine) fails here instead.
+  // An engine that ended before its first answer: its start-up failed or the block made it end,
+  // which the replay cannot tell apart (cli/verify.ts decides from the start-up check).
   const startUpFault = report && o.last?.engineFault === 'start-up' ? o.last.error : undefined;
   return { observer: o, label: subject.label ?? subject.name, runs, ...(report ? { report } : {}), ...(kind ? { kind } : {}), ...(startUpFault === undefined ? {} : { startUpFault }) };
 }

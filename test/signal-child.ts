@@ -77,10 +77,10 @@ function reportStacks(dir: string): string {
 
 /**
  * Starts `concord ARGS` (under Node's options `node`, where given), sends `signal` once
- * `ready(stderr)` holds (checked on each chunk of its stderr and every 50 ms, for a `ready` that
+ * `ready(stderr, its pid)` holds (checked on each chunk of its stderr and every 50 ms, for a `ready` that
  * looks at files), and resolves when it has ended, or, past `giveUpMs`, once it is killed.
  */
-export function signalWhen(args: readonly string[], ready: (stderr: string) => boolean, signal: NodeJS.Signals, node: readonly string[] = [], giveUpMs = GIVE_UP_MS): Promise<Ended> {
+export function signalWhen(args: readonly string[], ready: (stderr: string, pid: number) => boolean, signal: NodeJS.Signals, node: readonly string[] = [], giveUpMs = GIVE_UP_MS): Promise<Ended> {
   const reports = mkdtempSync(join(tmpdir(), 'concord-signal-report-'));
   const report = ['--report-on-signal', '--report-signal=SIGUSR2', `--report-directory=${reports}`];
   const child = spawn(process.execPath, [...report, ...node, CLI, ...args], { env: { ...process.env, CI: '1' } });
@@ -93,7 +93,7 @@ export function signalWhen(args: readonly string[], ready: (stderr: string) => b
   let gaveUp = '';
   let closed = false;
   const check = () => {
-    if (sentAt !== null || !ready(stderr)) return;
+    if (sentAt !== null || !ready(stderr, child.pid!)) return;
     sentAt = seconds();
     child.kill(signal);
   };

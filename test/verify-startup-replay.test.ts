@@ -66,6 +66,19 @@ describe('verify --replay of an engine that cannot start', () => {
     expect([fixed.status, fixed.stdout]).toEqual([0, expect.stringMatching(/: the counterexample no longer fails\n$/)]);
   });
 
+  it('reproduces an engine that ends on the token\'s block before answering it: that is the block\'s failure, not a start-up\'s', () => {
+    const crashHome = join(dir, 'crash');
+    mkdirSync(crashHome);
+    writeFileSync(join(crashHome, 'engine.py'), readFileSync(example, 'utf8').replace(RIGHT, `${RIGHT}    if len(block['txs']) >= 3:\n        sys.exit(101)\n`));
+    const found = concord(crashHome, 'verify', '--executor', ENGINE, '--runs', '20', '--json');
+    expect(found.status, found.stderr).toBe(1);
+    const crash = (JSON.parse(found.stdout) as { failures: { token: string }[] }).failures[0]!.token;
+    const again = concord(crashHome, 'verify', '--replay', crash, '--executor', ENGINE, '--json');
+    expect(again.status, again.stderr).toBe(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: false, reproduced: true, runs: 1 });
+    expect(JSON.parse(again.stdout)).not.toHaveProperty('notReplayed');
+  }, 120_000);
+
   it('says the same of an engine that fails at start-up slower than the start-up check waits, as a loaded machine makes python', () => {
     expect(token, 'the first test found the failing engine\'s token').not.toBe('');
     // Still running when the check stops it unused (3 s, impl/exec-executor.ts UNUSED_GRACE_MS), it ends before its first answer in the replay.

@@ -602,11 +602,8 @@ function replayedText(report: FailureReport, runs: number, repeat: number, other
  * could not open, said "reproduced" (exit 1) of an engine already fixed. Such an engine is the
  * executor's failure (exit 1), with its own error, saying nothing was replayed; `json`, what --json
  * prints then. A module that cannot load fails as it is made, before any block, as it did; a
- * built-in or a planted bug cannot fail to start.
- */
-/**
- * Starts and closes an `exec:` engine unused, throwing where it failed at start-up; true where it
- * could not tell: the engine was still running when close() stopped it (UNUSED_GRACE_MS).
+ * built-in or a planted bug cannot fail to start. True where the check could not tell: the engine
+ * was still running when close() stopped it unused (impl/exec-executor.ts UNUSED_GRACE_MS).
  */
 async function startUp(source: SubjectSource, json: object | undefined): Promise<boolean> {
   if (!isExecCommand(source.name)) return false;

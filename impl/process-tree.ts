@@ -117,8 +117,13 @@ export function killMarked(marks: readonly string[]): void {
 
 /** Whether the process's environment carries one of the marks. */
 export function carriesMark(pid: number, marks: readonly string[]): boolean {
+  return marksOf(pid).some((m) => marks.includes(m));
+}
+
+/** The marks the process's environment carries (as it was started); none where it is gone or not ours to read. */
+export function marksOf(pid: number): string[] {
   const prefix = `${MARK_VARIABLE}=`;
-  return environment(pid).some((e) => e.startsWith(prefix) && e.slice(prefix.length).split(',').some((m) => marks.includes(m)));
+  return environment(pid).filter((e) => e.startsWith(prefix)).flatMap((e) => e.slice(prefix.length).split(','));
 }
 
 /** Every pid /proc lists, none where there is no /proc. */

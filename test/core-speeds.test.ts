@@ -1,7 +1,7 @@
 // The per-core speed probe and what it allows: the cpu-list parser, the ceiling at t threads, a
-// real probe of this machine's cores (tiny) run beside the event loop, a missing taskset reported instead of thrown, the
-// report's warning when cores ran at unequal speeds, and the machine's ceiling at the cores for
-// thread counts above them.
+// real probe of this machine's cores (tiny) run beside the event loop, a missing taskset reported
+// instead of thrown, the report's warning when cores ran at unequal speeds, and the machine's
+// ceiling at the cores for thread counts above them.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { crossCoreRoundTrips } from '../bench/core-latency.js';

@@ -4,11 +4,11 @@
 // by that signal. The signal is sent on the line main prints as a part starts, which the part
 // then takes seconds past (verify's first checks; prove's z3 starting; bench's core probes before
 // its sweep).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MARK_VARIABLE, processes } from '../impl/process-tree.js';
+import { marksOf, processes } from '../impl/process-tree.js';
 import { z3Installed } from '../spec/smt/z3.js';
 import { signalWhen, type Ended } from './signal-child.js';
 
@@ -29,14 +29,7 @@ const hasZ3 = await z3Installed();
 const PROVE_TEST_MS = 180_000;
 
 /** The live processes whose environment carries a mark the process `pid` made (impl/process-tree.ts markOwnTree). */
-const markedBy = (pid: number): number[] => processes().filter((p) => {
-  try {
-    return readFileSync(`/proc/${p}/environ`, 'latin1').split('\0')
-      .some((e) => e.startsWith(`${MARK_VARIABLE}=`) && e.slice(MARK_VARIABLE.length + 1).split(',').some((m) => m.startsWith(`${pid}-`)));
-  } catch {
-    return false;
-  }
-});
+const markedBy = (pid: number): number[] => processes().filter((p) => marksOf(p).some((m) => m.startsWith(`${pid}-`)));
 
 describe('concord main stopped by a signal', () => {
   it('in the short verify: its report, then main\'s line, and nothing after it runs', async () => {

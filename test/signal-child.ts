@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { walkTree } from '../impl/process-tree.js';
 
 export const CLI = new URL('../dist/cli/concord.js', import.meta.url).pathname;
 
@@ -39,18 +40,20 @@ function threadStates(pid: number): string {
   }
 }
 
-/** The processes `pid` started that are still there: each one's state and command line (a probe or an engine it waits for). */
+/** The processes below `pid` still there: each one's state and command line (a probe or an engine it waits for). */
 function childProcesses(pid: number): string {
-  try {
-    const pids = readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(' ').filter((c) => c !== ''));
-    if (pids.length === 0) return '  none';
-    return pids.map((c) => {
-      const state = readFileSync(`/proc/${c}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[0];
-      return `  ${c} (state ${state}): ${readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 200)}`;
-    }).join('\n');
-  } catch (e) {
-    return `  (could not be read: ${(e as Error).message})`;
-  }
+  const below: string[] = [];
+  walkTree(pid, (p, stat) => {
+    if (p === pid) return;
+    let command = '?';
+    try {
+      command = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 200);
+    } catch {
+      // Gone meanwhile: its state says what it was.
+    }
+    below.push(`  ${p} (state ${stat[0]}): ${command}`);
+  });
+  return below.length === 0 ? '  none' : below.join('\n');
 }
 
 /** A thread as Node's diagnostic report gives it: its JavaScript stack (empty: idle in its event loop) and, the main thread's, libuv's handles. */
